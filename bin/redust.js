@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+'use strict';
+// The `redust` command: a Redis 7.0-compatible server. See `redust --help`.
+require('../dist/src/cli.js')
+  .main(process.argv.slice(2))
+  .then((code) => process.exit(code))
+  .catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });

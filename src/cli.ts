@@ -1,0 +1,189 @@
+/**
+ * Command line: `redust [config-file] [--option value ...]`, like redis-server. Settings are
+ * merged in this order (later wins): defaults, REDUST_* environment variables, the config file,
+ * command-line options.
+ */
+import fs from 'fs';
+import { Config, CONFIG_DEFS, findConfig, parseConfigValue, parseMemory } from './config/config';
+import { createEngine } from './engine';
+import type { EngineName } from './engine/types';
+import { Server, REDIS_VERSION, REDUST_VERSION } from './server/server';
+import { createLogger, RedisLogLevel } from './observability/logger';
+import { splitArgs } from './protocol/parser';
+
+const USAGE = `Usage: redust [/path/to/redis.conf] [options] [-]
+       redust -v or --version
+       redust -h or --help
+
+Examples:
+       redust                              (port 6379, js-map engine)
+       redust --port 7777 --engine wasm
+       redust /etc/redust/redis.conf --loglevel verbose --requirepass secret
+
+Options are redis.conf settings written as --name value, for example:
+  --port N             TCP port (default 6379; 0 picks a free port)
+  --bind ADDR          address(es) to listen on (default 127.0.0.1)
+  --engine NAME        storage engine: js-map or wasm (default js-map)
+  --requirepass PASS   password for the default user
+  --databases N        number of databases (default 16)
+  --dir PATH           working directory for persistence files
+  --loglevel LEVEL     debug, verbose, notice, warning or nothing
+  --maxmemory BYTES    memory limit (accepts kb, mb, gb suffixes)
+
+Environment: REDUST_ADDR=host:port, REDUST_AUTH_PASSWORD, REDUST_MAXMEMORY_BYTES, REDUST_MAXVALUE_BYTES,
+REDUST_RDB_PATH, REDUST_METRICS_ADDR.`;
+
+export class CliError extends Error {}
+
+/** Environment variables of the seed project, mapped onto settings. */
+export function envSettings(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (env.REDUST_ADDR) {
+    const m = /^(?:\[?([^\]]*)\]?:)?(\d+)$/.exec(env.REDUST_ADDR);
+    if (!m) throw new CliError(`REDUST_ADDR must be host:port, got '${env.REDUST_ADDR}'`);
+    if (m[1]) out.bind = m[1];
+    out.port = m[2];
+  }
+  if (env.REDUST_AUTH_PASSWORD) out.requirepass = env.REDUST_AUTH_PASSWORD;
+  for (const [name, key] of [['REDUST_MAXMEMORY_BYTES', 'maxmemory'], ['REDUST_MAXVALUE_BYTES', 'maxvalue-bytes']] as const) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    if (Number.isNaN(parseMemory(v))) throw new CliError(`${name} must be a byte count with an optional KB/MB/GB suffix, got '${v}'`);
+    out[key] = v;
+  }
+  if (env.REDUST_RDB_PATH) {
+    const p = env.REDUST_RDB_PATH;
+    const slash = p.lastIndexOf('/');
+    if (slash >= 0) {
+      out.dir = p.slice(0, slash) || '/';
+      out.dbfilename = p.slice(slash + 1);
+    } else out.dbfilename = p;
+  }
+  if (env.REDUST_METRICS_ADDR) out['metrics-addr'] = env.REDUST_METRICS_ADDR;
+  return out;
+}
+
+/** Parse redis.conf text into settings (last occurrence wins). */
+export function parseConfigFile(text: string, file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const args = splitArgs(Buffer.from(line, 'latin1'), 0, Buffer.byteLength(line, 'latin1'));
+    const bad = (why: string) =>
+      new CliError(`\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\nReading the configuration file, at line ${i + 1}\n>>> '${line}'\n${why}\n(file: ${file})`);
+    if (!args || args.length < 2) throw bad('Bad directive or wrong number of arguments');
+    const name = args[0].latin1Slice().toLowerCase();
+    const def = findConfig(name);
+    if (!def) throw bad('Bad directive or wrong number of arguments');
+    const value = args.slice(1).map((a) => a.latin1Slice()).join(' ');
+    try {
+      if (name !== 'save' && name !== 'notify-keyspace-events' && name !== 'client-output-buffer-limit') parseConfigValue(def, value);
+    } catch (e) {
+      throw bad((e as Error).message);
+    }
+    out[def.name] = value;
+  }
+  return out;
+}
+
+export interface ParsedArgs {
+  settings: Record<string, string>;
+  configFile: string;
+  action: 'run' | 'help' | 'version';
+}
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
+  if (argv.includes('-h') || argv.includes('--help')) return { settings: {}, configFile: '', action: 'help' };
+  if (argv.includes('-v') || argv.includes('--version')) return { settings: {}, configFile: '', action: 'version' };
+  const settings: Record<string, string> = { ...envSettings(env) };
+  let i = 0;
+  let configFile = '';
+  if (argv.length > 0 && !argv[0].startsWith('--')) {
+    configFile = argv[0];
+    let text: string;
+    try {
+      text = fs.readFileSync(configFile, 'utf8');
+    } catch (e) {
+      throw new CliError(`Fatal error, can't open config file '${configFile}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    Object.assign(settings, parseConfigFile(text, configFile));
+    i = 1;
+  }
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new CliError(`Invalid argument '${a}': options are written as --name value (see --help)`);
+    const name = a.slice(2).toLowerCase();
+    const def = findConfig(name);
+    if (!def) throw new CliError(`Unknown option '--${name}'. Run 'redust --help' for the list of common options; every redis.conf setting Redust supports is accepted: ${CONFIG_DEFS.map((d) => d.name).join(', ')}`);
+    const values: string[] = [];
+    while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) values.push(argv[++i]);
+    if (values.length === 0 && def.type !== 'string' && def.type !== 'special') throw new CliError(`Option '--${name}' needs a value`);
+    const value = values.join(' ');
+    try {
+      if (def.type !== 'special') parseConfigValue(def, value);
+    } catch (e) {
+      throw new CliError(`Invalid value '${value}' for '--${name}': ${(e as Error).message}`);
+    }
+    settings[def.name] = value;
+  }
+  return { settings, configFile, action: 'run' };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ParsedArgs;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof CliError) {
+      process.stderr.write(`redust: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  if (parsed.action === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (parsed.action === 'version') {
+    process.stdout.write(`Redust server v=${REDUST_VERSION} redis_version=${REDIS_VERSION} node=${process.versions.node}\n`);
+    return 0;
+  }
+  let config: Config;
+  try {
+    config = new Config(parsed.settings);
+  } catch (e) {
+    process.stderr.write(`redust: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const logger = createLogger({ level: config.str('loglevel') as RedisLogLevel });
+  const engine = createEngine(config.str('engine') as EngineName);
+  const server = new Server(config, engine, { logger });
+  server.configFile = parsed.configFile;
+  logger.info({ version: REDUST_VERSION, redis_version: REDIS_VERSION, pid: process.pid }, 'Redust is starting');
+  try {
+    await server.listen();
+  } catch (e) {
+    logger.fatal({ err: e }, `Failed listening on port ${config.int('port')} (tcp), aborting.`);
+    return 1;
+  }
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.warn(`Received ${signal} scheduling shutdown...`);
+      void server.close().then(() => {
+        logger.warn('Redust is now ready to exit, bye bye...');
+        resolve(0);
+      });
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    server.onShutdown = () => {
+      logger.warn('Redust is now ready to exit, bye bye...');
+      resolve(0);
+    };
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * Argument parsing and keyspace helpers shared by command handlers: case-insensitive option
+ * matching, integer/float arguments with Redis's error texts, typed lookups (WRONGTYPE), and the
+ * after-write bookkeeping every write command does (WATCH, keyspace events, dirty counter).
+ */
+import type { BulkValue, HashValue, ListValue, RedisValue, SetValue, TypeName, ZSetValue } from '../engine/types';
+import { typeOfValue } from '../engine/types';
+import type { Client } from '../server/client';
+import type { NotifyClass } from '../server/keyspace-events';
+import { fail, NOT_FLOAT, NOT_INT, WRONGTYPE } from './errors';
+import { parseDouble, parseInt64 } from '../util/number';
+
+/** True when `arg` equals `word` case-insensitively. `word` must be lowercase ASCII. */
+export function isWord(arg: Buffer, word: string): boolean {
+  const n = word.length;
+  if (arg.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    let c = arg[i];
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== word.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Lowercase latin1 text of an option argument. */
+export function optName(arg: Buffer): string {
+  return arg.latin1Slice(0, arg.length).toLowerCase();
+}
+
+/** getLongLongFromObjectOrReply: integer argument or "value is not an integer or out of range". */
+export function intArg(arg: BulkValue, msg = NOT_INT): number {
+  const n = parseInt64(arg);
+  if (Number.isNaN(n)) fail(msg);
+  return n;
+}
+
+/** getPositiveLongFromObjectOrReply-style: integer >= 0 with a custom error. */
+export function nonNegIntArg(arg: BulkValue, msg: string): number {
+  const n = parseInt64(arg);
+  if (Number.isNaN(n) || n < 0) fail(msg);
+  return n;
+}
+
+/** getDoubleFromObjectOrReply: float argument or "value is not a valid float". */
+export function floatArg(arg: BulkValue, msg = NOT_FLOAT): number {
+  const d = parseDouble(arg);
+  if (Number.isNaN(d)) fail(msg);
+  return d;
+}
+
+/** Value at key with a type check: undefined when missing, WRONGTYPE error when another type. */
+export function lookupTyped(c: Client, key: Buffer, type: 'string'): BulkValue | undefined;
+export function lookupTyped(c: Client, key: Buffer, type: 'list'): ListValue | undefined;
+export function lookupTyped(c: Client, key: Buffer, type: 'hash'): HashValue | undefined;
+export function lookupTyped(c: Client, key: Buffer, type: 'set'): SetValue | undefined;
+export function lookupTyped(c: Client, key: Buffer, type: 'zset'): ZSetValue | undefined;
+export function lookupTyped(c: Client, key: Buffer, type: TypeName): RedisValue | undefined;
+export function lookupTyped(c: Client, key: Buffer, type: TypeName): RedisValue | undefined {
+  const v = lookupRead(c, key);
+  if (v !== undefined && typeOfValue(v) !== type) fail(WRONGTYPE);
+  return v;
+}
+
+/** lookupKeyRead: value or undefined, counting keyspace hits/misses. */
+export function lookupRead(c: Client, key: Buffer): RedisValue | undefined {
+  const v = c.db.get(key, (c.flags & 4096) !== 0);
+  const s = c.server.stats;
+  if (v === undefined) {
+    s.keyspaceMisses++;
+    c.server.keyspace.notify(c.dbIndex, 'keymiss', key, 'm');
+  } else s.keyspaceHits++;
+  return v;
+}
+
+/** After a write: invalidate WATCH, publish the keyspace event, count a change. */
+export function written(c: Client, key: BulkValue, event: string, cls: NotifyClass, changes = 1): void {
+  const server = c.server;
+  server.signalModifiedKey(c.dbIndex, key);
+  server.keyspace.notify(c.dbIndex, event, key, cls);
+  server.dirty(changes);
+}
+
+/** Byte view of a stored value (strings may be stored as latin1 JS strings). */
+export function toBuffer(v: BulkValue): Buffer {
+  return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+}
+
+/** Resolves LRANGE/GETRANGE-style start/end against a length: [start, end] clamped, or null if empty. */
+export function clampRange(start: number, end: number, len: number): [number, number] | null {
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (end < 0 || start > end || start >= len) return null;
+  if (end >= len) end = len - 1;
+  return [start, end];
+}

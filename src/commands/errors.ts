@@ -1,0 +1,32 @@
+/**
+ * Redis's error texts, in one place so every command says them identically. A handler throws
+ * `ReplyError` for a validation failure; the dispatcher turns it into the error reply.
+ */
+
+export class ReplyError extends Error {
+  constructor(readonly reply: string) {
+    super(reply);
+  }
+}
+
+export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+export const SYNTAX = 'ERR syntax error';
+export const NOT_INT = 'ERR value is not an integer or out of range';
+export const NOT_FLOAT = 'ERR value is not a valid float';
+export const OVERFLOW = 'ERR increment or decrement would overflow';
+export const NO_SUCH_KEY = 'ERR no such key';
+export const INDEX_OUT_OF_RANGE = 'ERR index out of range';
+export const OUT_OF_RANGE_DB = 'ERR DB index is out of range';
+export const TIMEOUT_NEGATIVE = 'ERR timeout is negative';
+export const TIMEOUT_NOT_FLOAT = 'ERR timeout is not a float or out of range';
+export const INVALID_EXPIRE = (cmd: string) => `ERR invalid expire time in '${cmd}' command`;
+export const STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
+export const NOT_POSITIVE = 'ERR value is out of range, must be positive';
+
+export function wrongArgs(fullname: string): string {
+  return `ERR wrong number of arguments for '${fullname}' command`;
+}
+
+export function fail(reply: string): never {
+  throw new ReplyError(reply);
+}

@@ -1,0 +1,411 @@
+/**
+ * Generic key commands (Redis db.c / expire.c / object.c): DEL, UNLINK, EXISTS, TYPE, RENAME,
+ * RENAMENX, COPY, MOVE, KEYS, SCAN, RANDOMKEY, EXPIRE family, TTL family, PERSIST, TOUCH, OBJECT.
+ */
+import type { BulkValue, Container, EncodingLimits, RedisValue } from '../engine/types';
+import { typeOfValue } from '../engine/types';
+import type { Client } from '../server/client';
+import type { Config } from '../config/config';
+import type { CommandRow } from './table';
+import { fail, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
+import { intArg, isWord, lookupRead, written } from './args';
+import { latin1, parseInt64 } from '../util/number';
+import { replyHelp } from './help';
+
+const SAME_OBJECT = 'ERR source and destination objects are the same';
+
+function del(c: Client, argv: Buffer[]): void {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) {
+    if (c.db.delete(argv[i])) {
+      written(c, argv[i], 'del', 'g');
+      n++;
+    }
+  }
+  c.reply.int(n);
+}
+
+function exists(c: Client, argv: Buffer[]): void {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) if (c.db.has(argv[i])) n++;
+  c.reply.int(n);
+}
+
+function touch(c: Client, argv: Buffer[]): void {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) if (c.db.get(argv[i]) !== undefined) n++;
+  c.reply.int(n);
+}
+
+function type(c: Client, argv: Buffer[]): void {
+  const v = c.db.get(argv[1], true);
+  c.reply.simple(v === undefined ? 'none' : typeOfValue(v));
+}
+
+function renameGeneric(c: Client, argv: Buffer[], nx: boolean): void {
+  const src = argv[1];
+  const dst = argv[2];
+  if (!c.db.has(src)) fail(NO_SUCH_KEY);
+  if (src.equals(dst)) {
+    if (nx) c.reply.int(0);
+    else c.reply.ok();
+    return;
+  }
+  if (c.db.has(dst)) {
+    if (nx) {
+      c.reply.int(0);
+      return;
+    }
+    c.db.delete(dst);
+  }
+  const moved = c.db.take(src)!;
+  c.db.set(dst, moved.value);
+  if (moved.expireAt !== -1) c.db.setExpire(dst, moved.expireAt);
+  const s = c.server;
+  s.signalModifiedKey(c.dbIndex, src);
+  s.signalModifiedKey(c.dbIndex, dst);
+  s.keyspace.notify(c.dbIndex, 'rename_from', src, 'g');
+  s.keyspace.notify(c.dbIndex, 'rename_to', dst, 'g');
+  s.dirty();
+  if (nx) c.reply.int(1);
+  else c.reply.ok();
+}
+
+function rename(c: Client, argv: Buffer[]): void {
+  renameGeneric(c, argv, false);
+}
+
+function renamenx(c: Client, argv: Buffer[]): void {
+  renameGeneric(c, argv, true);
+}
+
+function dbIndexArg(c: Client, arg: Buffer): number {
+  const id = intArg(arg);
+  if (id < -2147483648 || id > 2147483647) fail('ERR value is not an integer or out of range');
+  if (id < 0 || id >= c.server.dbs.length) fail(OUT_OF_RANGE_DB);
+  return id;
+}
+
+function isString(v: RedisValue): v is BulkValue {
+  return typeof v === 'string' || v instanceof Uint8Array;
+}
+
+function copy(c: Client, argv: Buffer[]): void {
+  let dst = c.db;
+  let replace = false;
+  for (let j = 3; j < argv.length; j++) {
+    const additional = argv.length - j - 1;
+    if (isWord(argv[j], 'replace')) replace = true;
+    else if (isWord(argv[j], 'db') && additional >= 1) {
+      dst = c.server.dbs[dbIndexArg(c, argv[j + 1])];
+      j++;
+    } else fail(SYNTAX);
+  }
+  const key = argv[1];
+  const newkey = argv[2];
+  if (dst === c.db && key.equals(newkey)) fail(SAME_OBJECT);
+  const v = lookupRead(c, key);
+  if (v === undefined) {
+    c.reply.int(0);
+    return;
+  }
+  const expire = c.db.getExpire(key);
+  if (dst.has(newkey)) {
+    if (!replace) {
+      c.reply.int(0);
+      return;
+    }
+    dst.delete(newkey);
+  }
+  dst.set(newkey, isString(v) ? v : (v as Container).clone() as RedisValue);
+  if (expire !== -1) dst.setExpire(newkey, expire);
+  c.server.signalModifiedKey(dst.index, newkey);
+  c.server.keyspace.notify(dst.index, 'copy_to', newkey, 'g');
+  c.server.dirty();
+  c.reply.int(1);
+}
+
+function move(c: Client, argv: Buffer[]): void {
+  const dst = c.server.dbs[dbIndexArg(c, argv[2])];
+  if (dst === c.db) fail(SAME_OBJECT);
+  const key = argv[1];
+  if (!c.db.has(key) || dst.has(key)) {
+    c.reply.int(0);
+    return;
+  }
+  const moved = c.db.take(key)!;
+  dst.set(key, moved.value);
+  if (moved.expireAt !== -1) dst.setExpire(key, moved.expireAt);
+  const s = c.server;
+  s.signalModifiedKey(c.dbIndex, key);
+  s.signalModifiedKey(dst.index, key);
+  s.keyspace.notify(c.dbIndex, 'move_from', key, 'g');
+  s.keyspace.notify(dst.index, 'move_to', key, 'g');
+  s.dirty();
+  c.reply.int(1);
+}
+
+function keys(c: Client, argv: Buffer[]): void {
+  const pattern = argv[1];
+  const all = pattern.length === 1 && pattern[0] === 42;
+  const engine = c.server.engine;
+  const d = c.reply.deferred();
+  let n = 0;
+  c.db.forEachKey((k) => {
+    if (all || engine.globMatch(pattern, k, false)) {
+      c.reply.bulk(k);
+      n++;
+    }
+  });
+  c.reply.setArrayLen(d, n);
+}
+
+/** parseScanCursorOrReply: an unsigned 64-bit integer; Redust's cursors use the low 32 bits. */
+export function parseCursor(arg: Buffer): number {
+  const s = latin1(arg);
+  if (!/^\d{1,20}$/.test(s) || BigInt(s) > 18446744073709551615n) fail('ERR invalid cursor');
+  return Number(BigInt.asUintN(32, BigInt(s)));
+}
+
+export interface ScanOptions {
+  count: number;
+  pattern: Buffer | null;
+  type: string | null;
+}
+
+/** The option loop shared by SCAN, SSCAN, HSCAN and ZSCAN (`allowType` only for SCAN). */
+export function parseScanOptions(argv: Buffer[], from: number, allowType: boolean): ScanOptions {
+  const opts: ScanOptions = { count: 10, pattern: null, type: null };
+  for (let i = from; i < argv.length; ) {
+    const left = argv.length - i;
+    if (isWord(argv[i], 'count') && left >= 2) {
+      opts.count = intArg(argv[i + 1]);
+      if (opts.count < 1) fail(SYNTAX);
+      i += 2;
+    } else if (isWord(argv[i], 'match') && left >= 2) {
+      const p = argv[i + 1];
+      opts.pattern = p.length === 1 && p[0] === 42 ? null : p;
+      i += 2;
+    } else if (allowType && isWord(argv[i], 'type') && left >= 2) {
+      opts.type = latin1(argv[i + 1]).toLowerCase();
+      i += 2;
+    } else fail(SYNTAX);
+  }
+  return opts;
+}
+
+function scan(c: Client, argv: Buffer[]): void {
+  const cursor = parseCursor(argv[1]);
+  const opts = parseScanOptions(argv, 2, true);
+  const found: BulkValue[] = [];
+  const next = c.db.scan(cursor, opts.count, (k) => found.push(k));
+  const engine = c.server.engine;
+  const out: BulkValue[] = [];
+  for (const k of found) {
+    if (opts.pattern && !engine.globMatch(opts.pattern, k, false)) continue;
+    if (opts.type) {
+      const v = c.db.get(typeof k === 'string' ? Buffer.from(k, 'latin1') : k, true);
+      if (v === undefined || typeOfValue(v) !== opts.type) continue;
+    }
+    out.push(k);
+  }
+  c.reply.array(2);
+  c.reply.bulk(String(next));
+  c.reply.array(out.length);
+  for (const k of out) c.reply.bulk(k);
+}
+
+function randomkey(c: Client): void {
+  const k = c.db.randomKey();
+  if (k === null) c.reply.nil();
+  else c.reply.bulk(k);
+}
+
+const enum ExpireFlag {
+  NX = 1,
+  XX = 2,
+  GT = 4,
+  LT = 8,
+}
+
+/** expireGenericCommand: `basetime` ms added to the argument; `seconds` when the unit is seconds. */
+function expireGeneric(c: Client, argv: Buffer[], basetime: number, seconds: boolean): void {
+  let flags = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const a = argv[j];
+    if (isWord(a, 'nx')) flags |= ExpireFlag.NX;
+    else if (isWord(a, 'xx')) flags |= ExpireFlag.XX;
+    else if (isWord(a, 'gt')) flags |= ExpireFlag.GT;
+    else if (isWord(a, 'lt')) flags |= ExpireFlag.LT;
+    else fail(`ERR Unsupported option ${latin1(a)}`);
+  }
+  if (flags & ExpireFlag.NX && flags & (ExpireFlag.XX | ExpireFlag.GT | ExpireFlag.LT)) fail('ERR NX and XX, GT or LT options at the same time are not compatible');
+  if (flags & ExpireFlag.GT && flags & ExpireFlag.LT) fail('ERR GT and LT options at the same time are not compatible');
+  let when = intArg(argv[2]);
+  const name = c.cmd!.fullname;
+  if (seconds) {
+    if (when > 9223372036854775807 / 1000 || when < -9223372036854775808 / 1000) fail(INVALID_EXPIRE(name));
+    when *= 1000;
+  }
+  if (when > 9223372036854775807 - basetime) fail(INVALID_EXPIRE(name));
+  when += basetime;
+  const key = argv[1];
+  if (!c.db.has(key)) {
+    c.reply.int(0);
+    return;
+  }
+  if (flags) {
+    const current = c.db.getExpire(key);
+    if (flags & ExpireFlag.NX && current !== -1) return c.reply.int(0);
+    if (flags & ExpireFlag.XX && current === -1) return c.reply.int(0);
+    if (flags & ExpireFlag.GT && (when <= current || current === -1)) return c.reply.int(0);
+    if (flags & ExpireFlag.LT && current !== -1 && when >= current) return c.reply.int(0);
+  }
+  if (when <= c.server.clock.now()) {
+    c.db.delete(key);
+    written(c, key, 'del', 'g');
+  } else {
+    c.db.setExpire(key, when);
+    written(c, key, 'expire', 'g');
+  }
+  c.reply.int(1);
+}
+
+function expire(c: Client, argv: Buffer[]): void {
+  expireGeneric(c, argv, c.server.clock.now(), true);
+}
+
+function pexpire(c: Client, argv: Buffer[]): void {
+  expireGeneric(c, argv, c.server.clock.now(), false);
+}
+
+function expireat(c: Client, argv: Buffer[]): void {
+  expireGeneric(c, argv, 0, true);
+}
+
+function pexpireat(c: Client, argv: Buffer[]): void {
+  expireGeneric(c, argv, 0, false);
+}
+
+/** ttlGenericCommand */
+function ttlGeneric(c: Client, key: Buffer, ms: boolean, abs: boolean): void {
+  const expire = c.db.getExpire(key);
+  if (expire === -2) return c.reply.int(-2);
+  if (expire === -1) return c.reply.int(-1);
+  let ttl = abs ? expire : expire - c.server.clock.now();
+  if (ttl < 0) ttl = 0;
+  c.reply.int(ms ? ttl : Math.floor((ttl + 500) / 1000));
+}
+
+function ttl(c: Client, argv: Buffer[]): void {
+  ttlGeneric(c, argv[1], false, false);
+}
+
+function pttl(c: Client, argv: Buffer[]): void {
+  ttlGeneric(c, argv[1], true, false);
+}
+
+function expiretime(c: Client, argv: Buffer[]): void {
+  ttlGeneric(c, argv[1], false, true);
+}
+
+function pexpiretime(c: Client, argv: Buffer[]): void {
+  ttlGeneric(c, argv[1], true, true);
+}
+
+function persist(c: Client, argv: Buffer[]): void {
+  if (c.db.persist(argv[1])) {
+    written(c, argv[1], 'persist', 'g');
+    c.reply.int(1);
+  } else c.reply.int(0);
+}
+
+export function encodingLimits(config: Config): EncodingLimits {
+  return {
+    listMaxListpackSize: config.int('list-max-listpack-size'),
+    hashMaxListpackEntries: config.int('hash-max-listpack-entries'),
+    hashMaxListpackValue: config.int('hash-max-listpack-value'),
+    setMaxIntsetEntries: config.int('set-max-intset-entries'),
+    zsetMaxListpackEntries: config.int('zset-max-listpack-entries'),
+    zsetMaxListpackValue: config.int('zset-max-listpack-value'),
+  };
+}
+
+/** OBJECT ENCODING for a string: int, embstr (<= 44 bytes) or raw. */
+function stringEncoding(v: BulkValue): string {
+  if (v.length <= 20 && !Number.isNaN(parseInt64(v))) return 'int';
+  return v.length <= 44 ? 'embstr' : 'raw';
+}
+
+function objectEncoding(c: Client, argv: Buffer[]): void {
+  const v = c.db.get(argv[2], true);
+  if (v === undefined) return c.reply.nil();
+  c.reply.bulk(isString(v) ? stringEncoding(v) : (v as Container).encoding(encodingLimits(c.server.config)));
+}
+
+function objectRefcount(c: Client, argv: Buffer[]): void {
+  const v = c.db.get(argv[2], true);
+  if (v === undefined) return c.reply.nil();
+  // Redis shares integer objects 0..9999 (refcount INT_MAX) when maxmemory is off.
+  if (isString(v) && c.server.config.int('maxmemory') === 0) {
+    const n = parseInt64(v);
+    if (v.length <= 20 && !Number.isNaN(n) && n >= 0 && n < 10000) return c.reply.int(2147483647);
+  }
+  c.reply.int(1);
+}
+
+function objectIdletime(c: Client, argv: Buffer[]): void {
+  const info = c.db.info(argv[2]);
+  if (info === undefined) return c.reply.nil();
+  if (c.server.config.str('maxmemory-policy').endsWith('lfu')) {
+    fail('ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
+  }
+  c.reply.int(Math.floor((c.server.clock.now() - info.lru) / 1000));
+}
+
+function objectFreq(c: Client, argv: Buffer[]): void {
+  const info = c.db.info(argv[2]);
+  if (info === undefined) return c.reply.nil();
+  if (!c.server.config.str('maxmemory-policy').endsWith('lfu')) {
+    fail('ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
+  }
+  c.reply.int(info.freq);
+}
+
+function objectHelp(c: Client): void {
+  replyHelp(c, 'object');
+}
+
+function container(): void {
+  /* container commands are dispatched to their subcommands */
+}
+
+export const commands: CommandRow[] = [
+  { name: 'del', handler: del },
+  { name: 'unlink', handler: del },
+  { name: 'exists', handler: exists },
+  { name: 'touch', handler: touch },
+  { name: 'type', handler: type },
+  { name: 'rename', handler: rename },
+  { name: 'renamenx', handler: renamenx },
+  { name: 'copy', handler: copy },
+  { name: 'move', handler: move },
+  { name: 'keys', handler: keys },
+  { name: 'scan', handler: scan },
+  { name: 'randomkey', handler: randomkey },
+  { name: 'expire', handler: expire },
+  { name: 'pexpire', handler: pexpire },
+  { name: 'expireat', handler: expireat },
+  { name: 'pexpireat', handler: pexpireat },
+  { name: 'ttl', handler: ttl },
+  { name: 'pttl', handler: pttl },
+  { name: 'expiretime', handler: expiretime },
+  { name: 'pexpiretime', handler: pexpiretime },
+  { name: 'persist', handler: persist },
+  { name: 'object', handler: container },
+  { name: 'object|encoding', handler: objectEncoding },
+  { name: 'object|refcount', handler: objectRefcount },
+  { name: 'object|idletime', handler: objectIdletime },
+  { name: 'object|freq', handler: objectFreq },
+  { name: 'object|help', handler: objectHelp },
+];

@@ -1,0 +1,609 @@
+/**
+ * Server commands: INFO, CONFIG, COMMAND, DBSIZE, TIME, FLUSHDB/FLUSHALL, SWAPDB, SHUTDOWN,
+ * MEMORY, DEBUG, SLOWLOG, LASTSAVE.
+ */
+import os from 'os';
+import type { Client } from '../server/client';
+import { ClientFlag } from '../server/client';
+import type { CommandRow, Command } from './table';
+import { CmdFlag } from './table';
+import { fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
+import { floatArg, intArg, isWord } from './args';
+import { CONFIG_DEFS, findConfig, formatConfigValue, parseConfigValue } from '../config/config';
+import { formatNotifyFlags, parseNotifyFlags } from '../server/keyspace-events';
+import { latin1 } from '../util/number';
+import { replayMeta, replyHelp } from './help';
+import { globMatch } from '../util/glob';
+import type { Container, RedisValue } from '../engine/types';
+import { setLogLevel, RedisLogLevel } from '../observability/logger';
+
+// ------------------------------------------------------------------ INFO
+
+function fmtBytes(n: number): string {
+  if (n < 1024) return `${n}B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(2)}K`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(2)}M`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)}G`;
+}
+
+type Section = (c: Client) => string[];
+
+const SECTIONS: Record<string, Section> = {
+  server(c) {
+    const s = c.server;
+    const now = s.clock.now();
+    const up = Math.floor((now - s.stats.startTime) / 1000);
+    return [
+      `redis_version:${s.redisVersion}`,
+      `redust_version:${s.redustVersion}`,
+      'redis_git_sha1:00000000',
+      'redis_git_dirty:0',
+      `redis_build_id:0`,
+      'redis_mode:standalone',
+      `os:${os.type()} ${os.release()} ${os.arch()}`,
+      `arch_bits:64`,
+      'monotonic_clock:POSIX clock_gettime',
+      'multiplexing_api:node',
+      `atomicvar_api:c11-builtin`,
+      `gcc_version:0.0.0`,
+      `node_version:${process.versions.node}`,
+      `process_id:${process.pid}`,
+      'process_supervised:no',
+      `run_id:${s.runId}`,
+      `tcp_port:${s.config.int('port')}`,
+      `server_time_usec:${now * 1000}`,
+      `uptime_in_seconds:${up}`,
+      `uptime_in_days:${Math.floor(up / 86400)}`,
+      `hz:${s.config.int('hz')}`,
+      `configured_hz:${s.config.int('hz')}`,
+      `lru_clock:${Math.floor(now / 1000) & 0xffffff}`,
+      `executable:${process.argv[1] ?? ''}`,
+      `config_file:${s.configFile}`,
+      'io_threads_active:0',
+      `engine:${s.engine.name}`,
+    ];
+  },
+  clients(c) {
+    const s = c.server;
+    let pubsub = 0;
+    for (const cl of s.clients.values()) if (cl.has(ClientFlag.PUBSUB)) pubsub++;
+    return [
+      `connected_clients:${s.clients.size}`,
+      'cluster_connections:0',
+      `maxclients:${s.config.int('maxclients')}`,
+      'client_recent_max_input_buffer:0',
+      'client_recent_max_output_buffer:0',
+      `blocked_clients:${s.blocking.blockedCount}`,
+      'tracking_clients:0',
+      'clients_in_timeout_table:0',
+      `pubsub_clients:${pubsub}`,
+    ];
+  },
+  memory(c) {
+    const s = c.server;
+    const used = s.usedMemory();
+    const mu = process.memoryUsage();
+    const maxmem = s.config.int('maxmemory');
+    return [
+      `used_memory:${used}`,
+      `used_memory_human:${fmtBytes(used)}`,
+      `used_memory_rss:${mu.rss}`,
+      `used_memory_rss_human:${fmtBytes(mu.rss)}`,
+      `used_memory_peak:${Math.max(used, s.peakMemory)}`,
+      `used_memory_peak_human:${fmtBytes(Math.max(used, s.peakMemory))}`,
+      `used_memory_dataset:${s.engine.usedMemory()}`,
+      `used_memory_js_heap:${mu.heapUsed}`,
+      `total_system_memory:${os.totalmem()}`,
+      `total_system_memory_human:${fmtBytes(os.totalmem())}`,
+      `maxmemory:${maxmem}`,
+      `maxmemory_human:${fmtBytes(maxmem)}`,
+      `maxmemory_policy:${s.config.str('maxmemory-policy')}`,
+      `mem_fragmentation_ratio:${used > 0 ? (mu.rss / used).toFixed(2) : '0.00'}`,
+      `mem_allocator:${s.engine.name === 'wasm' ? 'wasm-arena' : 'v8'}`,
+      'lazyfree_pending_objects:0',
+    ];
+  },
+  persistence(c) {
+    const s = c.server;
+    return [
+      'loading:0',
+      'async_loading:0',
+      `rdb_changes_since_last_save:${s.stats.dirty}`,
+      'rdb_bgsave_in_progress:0',
+      `rdb_last_save_time:${s.stats.lastSave}`,
+      'rdb_last_bgsave_status:ok',
+      'aof_enabled:0',
+      'aof_rewrite_in_progress:0',
+      'aof_last_write_status:ok',
+    ];
+  },
+  stats(c) {
+    const st = c.server.stats;
+    const ops = st.opsSamples.length ? Math.round(st.opsSamples.reduce((a, b) => a + b, 0) / st.opsSamples.length) : 0;
+    const pubsub = c.server.pubsub;
+    return [
+      `total_connections_received:${st.connectionsReceived}`,
+      `total_commands_processed:${st.commandsProcessed}`,
+      `instantaneous_ops_per_sec:${ops}`,
+      `total_net_input_bytes:${st.netInputBytes}`,
+      `total_net_output_bytes:${st.netOutputBytes}`,
+      `rejected_connections:${st.rejectedConnections}`,
+      `expired_keys:${st.expiredKeys}`,
+      `expired_stale_perc:${(st.expiredStalePerc * 100).toFixed(2)}`,
+      `expire_cycle_cpu_milliseconds:${Math.round(st.expireCycleCpuMs)}`,
+      `evicted_keys:${st.evictedKeys}`,
+      `keyspace_hits:${st.keyspaceHits}`,
+      `keyspace_misses:${st.keyspaceMisses}`,
+      `pubsub_channels:${pubsub.channels.size}`,
+      `pubsub_patterns:${pubsub.patterns.size}`,
+      `pubsubshard_channels:${pubsub.shardChannels.size}`,
+      `total_error_replies:${st.totalErrorReplies}`,
+      'total_reads_processed:0',
+      'total_writes_processed:0',
+    ];
+  },
+  replication(c) {
+    return ['role:master', 'connected_slaves:0', `master_replid:${c.server.runId}`, 'master_repl_offset:0'];
+  },
+  cpu() {
+    const u = process.cpuUsage();
+    return [`used_cpu_sys:${(u.system / 1e6).toFixed(6)}`, `used_cpu_user:${(u.user / 1e6).toFixed(6)}`];
+  },
+  modules() {
+    return [];
+  },
+  errorstats(c) {
+    return [...c.server.stats.errorCodes].map(([code, n]) => `errorstat_${code}:count=${n}`);
+  },
+  cluster() {
+    return ['cluster_enabled:0'];
+  },
+  keyspace(c) {
+    const out: string[] = [];
+    for (const db of c.server.dbs) {
+      if (db.size() === 0) continue;
+      out.push(`db${db.index}:keys=${db.size()},expires=${db.expiresSize()},avg_ttl=0`);
+    }
+    return out;
+  },
+  commandstats(c) {
+    const out: string[] = [];
+    for (const cmd of c.server.table.allWithSubcommands()) {
+      const st = cmd.stats;
+      if (st.calls === 0 && st.rejectedCalls === 0 && st.failedCalls === 0) continue;
+      const per = st.calls ? (st.usec / st.calls).toFixed(2) : '0.00';
+      out.push(`cmdstat_${cmd.fullname}:calls=${st.calls},usec=${st.usec},usec_per_call=${per},rejected_calls=${st.rejectedCalls},failed_calls=${st.failedCalls}`);
+    }
+    return out;
+  },
+};
+
+const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
+const SECTION_TITLES: Record<string, string> = { errorstats: 'Errorstats', commandstats: 'Commandstats', cpu: 'CPU' };
+
+export function infoString(c: Client, requested: string[]): string {
+  let names: string[];
+  if (requested.length === 0 || requested.includes('default')) names = [...DEFAULT_SECTIONS];
+  else names = [];
+  for (const r of requested) {
+    if (r === 'all') names = [...DEFAULT_SECTIONS.filter((n) => n !== 'modules'), 'commandstats'];
+    else if (r === 'everything') names = [...DEFAULT_SECTIONS, 'commandstats'];
+    else if (r !== 'default' && SECTIONS[r] && !names.includes(r)) names.push(r);
+  }
+  const parts: string[] = [];
+  for (const n of names) {
+    const title = SECTION_TITLES[n] ?? n[0].toUpperCase() + n.slice(1);
+    parts.push(`# ${title}\r\n` + SECTIONS[n](c).map((l) => l + '\r\n').join(''));
+  }
+  return parts.join('\r\n');
+}
+
+function info(c: Client, argv: Buffer[]): void {
+  const requested = argv.slice(1).map((a) => latin1(a).toLowerCase());
+  c.reply.verbatim(infoString(c, requested));
+}
+
+// ------------------------------------------------------------------ CONFIG
+
+function configGet(c: Client, argv: Buffer[]): void {
+  const seen = new Map<string, string>();
+  for (let i = 2; i < argv.length; i++) {
+    const pat = latin1(argv[i]).toLowerCase();
+    const exact = findConfig(pat);
+    if (exact && !/[*?[\\]/.test(pat)) {
+      seen.set(pat === exact.alias ? exact.alias : exact.name, c.server.config.text(exact.name));
+      continue;
+    }
+    for (const d of CONFIG_DEFS) {
+      for (const name of d.alias ? [d.name, d.alias] : [d.name]) {
+        if (globMatch(pat, name, true)) seen.set(name, configText(c, d.name));
+      }
+    }
+  }
+  c.reply.map(seen.size);
+  for (const [k, v] of seen) {
+    c.reply.bulk(k);
+    c.reply.bulk(v);
+  }
+}
+
+function configText(c: Client, name: string): string {
+  if (name === 'notify-keyspace-events') return formatNotifyFlags(c.server.keyspace.flags);
+  return c.server.config.text(name);
+}
+
+function configSet(c: Client, argv: Buffer[]): void {
+  if (argv.length < 4 || argv.length % 2 !== 0) fail(wrongArgs('config|set'));
+  const pairs: [string, string][] = [];
+  const seen = new Set<string>();
+  for (let i = 2; i < argv.length; i += 2) {
+    const name = latin1(argv[i]).toLowerCase();
+    const def = findConfig(name);
+    if (!def) fail(`ERR Unknown option or number of arguments for CONFIG SET - '${latin1(argv[i])}'`);
+    if (!def.mutable) fail(`ERR CONFIG SET failed (possibly related to argument '${latin1(argv[i])}') - can't set immutable config`);
+    if (seen.has(def.name)) fail(`ERR CONFIG SET failed (possibly related to argument '${latin1(argv[i])}') - duplicate parameter`);
+    seen.add(def.name);
+    pairs.push([def.name, latin1(argv[i + 1])]);
+  }
+  const parsed: [string, unknown][] = [];
+  for (const [name, text] of pairs) {
+    try {
+      const def = findConfig(name)!;
+      let v: unknown;
+      if (name === 'notify-keyspace-events') {
+        const flags = parseNotifyFlags(text);
+        if (flags < 0) throw new Error('Invalid event class character. Use \'Ag$lshzxeKEtmd\'.');
+        v = text;
+      } else v = parseConfigValue(def, text);
+      parsed.push([name, v]);
+    } catch (e) {
+      fail(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${(e as Error).message}`);
+    }
+  }
+  for (const [name, v] of parsed) applyConfig(c, name, v);
+  c.reply.ok();
+}
+
+/** Apply a validated setting, including its side effects on running components. */
+export function applyConfig(c: Client, name: string, v: unknown): void {
+  const s = c.server;
+  s.config.set(name, v);
+  if (name === 'notify-keyspace-events') s.keyspace.flags = parseNotifyFlags(v as string);
+  else if (name === 'loglevel') setLogLevel(s.logger, v as RedisLogLevel);
+  else if (name === 'proto-max-bulk-len') {
+    for (const cl of s.clients.values()) (cl.parser as unknown as { limits: { maxBulkLen: number } }).limits.maxBulkLen = v as number;
+  }
+}
+
+function configResetstat(c: Client): void {
+  c.server.resetStats();
+  c.reply.ok();
+}
+
+function configRewrite(c: Client): void {
+  if (!c.server.configFile) fail('ERR The server is running without a config file');
+  fail('ERR Rewriting config file: not supported by Redust yet');
+}
+
+function configHelp(c: Client): void {
+  replyHelp(c, 'config');
+}
+
+// ------------------------------------------------------------------ COMMAND
+
+function commandInfoReply(c: Client, cmd: Command): void {
+  if (!cmd.info) {
+    // Redust additions: the classic 10-element layout.
+    const r = c.reply;
+    r.array(10);
+    r.bulk(cmd.fullname);
+    r.int(cmd.arity);
+    r.set(cmd.flagNames.length);
+    for (const f of cmd.flagNames) r.simple(f);
+    r.int(cmd.firstKey);
+    r.int(cmd.lastKey);
+    r.int(cmd.keyStep);
+    r.set(cmd.categories.length);
+    for (const a of cmd.categories) r.simple('@' + a);
+    r.set(0);
+    r.set(0);
+    r.array(0);
+    return;
+  }
+  const info = cmd.info;
+  const r = c.reply;
+  r.array(info.length);
+  for (let i = 0; i < info.length; i++) {
+    if (i === 9 && cmd.subcommands) {
+      // Only the subcommands Redust implements.
+      const subs = [...cmd.subcommands.values()];
+      r.array(subs.length);
+      for (const sub of subs) commandInfoReply(c, sub);
+    } else replayMeta(r, info[i]);
+  }
+}
+
+function commandAll(c: Client): void {
+  const all = [...c.server.table.all()];
+  c.reply.array(all.length);
+  for (const cmd of all) commandInfoReply(c, cmd);
+}
+
+function commandCount(c: Client): void {
+  c.reply.int(c.server.table.size);
+}
+
+function lookupByName(c: Client, name: string): Command | undefined {
+  const [top, sub] = name.toLowerCase().split('|');
+  const cmd = c.server.table.get(top);
+  if (!cmd || sub === undefined) return cmd;
+  return cmd.subcommands?.get(sub);
+}
+
+function commandInfo(c: Client, argv: Buffer[]): void {
+  if (argv.length === 2) return commandAll(c);
+  c.reply.array(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    const cmd = lookupByName(c, latin1(argv[i]));
+    if (cmd) commandInfoReply(c, cmd);
+    else c.reply.nilArray();
+  }
+}
+
+function docsReply(c: Client, cmd: Command): void {
+  const r = c.reply;
+  const docs = cmd.docs;
+  if (!docs || typeof docs !== 'object' || !('%' in docs)) {
+    r.map(0);
+    return;
+  }
+  const flat = docs['%'];
+  const subs = cmd.subcommands ? [...cmd.subcommands.values()] : [];
+  const entries: [string, unknown][] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    if (flat[i] === 'subcommands') {
+      if (subs.length) entries.push(['subcommands', null]);
+    } else entries.push([flat[i] as string, flat[i + 1]]);
+  }
+  r.map(entries.length);
+  for (const [k, v] of entries) {
+    r.bulk(k);
+    if (k === 'subcommands') {
+      r.map(subs.length);
+      for (const s of subs) {
+        r.bulk(s.fullname);
+        docsReply(c, s);
+      }
+    } else replayMeta(r, v as never);
+  }
+}
+
+function commandDocs(c: Client, argv: Buffer[]): void {
+  const cmds: Command[] = [];
+  if (argv.length === 2) cmds.push(...c.server.table.all());
+  else {
+    for (let i = 2; i < argv.length; i++) {
+      const cmd = lookupByName(c, latin1(argv[i]));
+      if (cmd) cmds.push(cmd);
+    }
+  }
+  c.reply.map(cmds.length);
+  for (const cmd of cmds) {
+    c.reply.bulk(cmd.fullname);
+    docsReply(c, cmd);
+  }
+}
+
+function commandGetkeys(c: Client, argv: Buffer[], withFlags: boolean): void {
+  const sub = argv.slice(2);
+  const cmd = c.server.table.lookup(sub);
+  if (!cmd) fail('ERR Invalid command specified');
+  if ((cmd.arity > 0 && cmd.arity !== sub.length) || sub.length < -cmd.arity) fail('ERR Invalid number of arguments specified for command');
+  const pos = cmd.keyPositions(sub);
+  if (pos === null || pos.length === 0) {
+    if (pos !== null && cmd.firstKey === 0 && !cmd.has(CmdFlag.MOVABLE_KEYS)) fail('ERR The command has no key arguments');
+    fail('ERR Invalid arguments specified for command');
+  }
+  c.reply.array(pos.length);
+  for (const p of pos) {
+    if (withFlags) {
+      c.reply.array(2);
+      c.reply.bulk(sub[p]);
+      c.reply.set(0);
+    } else c.reply.bulk(sub[p]);
+  }
+}
+
+function commandList(c: Client, argv: Buffer[]): void {
+  let filter: ((cmd: Command) => boolean) | null = null;
+  if (argv.length === 5 && isWord(argv[2], 'filterby')) {
+    const what = latin1(argv[4]);
+    if (isWord(argv[3], 'aclcat')) filter = (cmd) => cmd.categories.includes(what.toLowerCase());
+    else if (isWord(argv[3], 'pattern')) filter = (cmd) => globMatch(what, cmd.fullname, true);
+    else if (isWord(argv[3], 'module')) filter = () => false;
+    else fail(SYNTAX);
+  } else if (argv.length !== 2) fail(SYNTAX);
+  const names: string[] = [];
+  for (const cmd of c.server.table.allWithSubcommands()) if (!filter || filter(cmd)) names.push(cmd.fullname);
+  c.reply.array(names.length);
+  for (const n of names) c.reply.bulk(n);
+}
+
+function command(c: Client, argv: Buffer[]): void {
+  if (argv.length === 1) commandAll(c);
+}
+
+// ------------------------------------------------------------------ keyspace-wide
+
+function dbsize(c: Client): void {
+  c.reply.int(c.db.size());
+}
+
+function time(c: Client): void {
+  const now = c.server.clock.now();
+  const us = process.hrtime.bigint() / 1000n % 1000n;
+  c.reply.array(2);
+  c.reply.bulk(String(Math.floor(now / 1000)));
+  c.reply.bulk(String((now % 1000) * 1000 + Number(us)));
+}
+
+function flushFlags(argv: Buffer[]): boolean {
+  if (argv.length > 2) fail(SYNTAX);
+  if (argv.length === 2) {
+    if (isWord(argv[1], 'async')) return true;
+    if (isWord(argv[1], 'sync')) return false;
+    fail(SYNTAX);
+  }
+  return false;
+}
+
+function flushdb(c: Client, argv: Buffer[]): void {
+  const lazy = flushFlags(argv);
+  c.server.flushDb(c.db, lazy);
+  c.reply.ok();
+}
+
+function flushall(c: Client, argv: Buffer[]): void {
+  const lazy = flushFlags(argv);
+  for (const db of c.server.dbs) c.server.flushDb(db, lazy);
+  c.reply.ok();
+}
+
+function swapdb(c: Client, argv: Buffer[]): void {
+  const a = intArg(argv[1], 'ERR invalid first DB index');
+  const b = intArg(argv[2], 'ERR invalid second DB index');
+  const n = c.server.dbs.length;
+  if (a < 0 || a >= n || b < 0 || b >= n) fail(OUT_OF_RANGE_DB);
+  c.server.swapDbs(a, b);
+  c.reply.ok();
+}
+
+function lastsave(c: Client): void {
+  c.reply.int(c.server.stats.lastSave);
+}
+
+function shutdown(c: Client, argv: Buffer[]): void {
+  for (let i = 1; i < argv.length; i++) {
+    if (!['nosave', 'save', 'now', 'force', 'abort'].some((w) => isWord(argv[i], w))) fail(SYNTAX);
+    if (isWord(argv[i], 'abort')) fail('ERR No shutdown in progress.');
+  }
+  c.server.logger.warn('User requested shutdown...');
+  // The reply is never sent: like Redis, the connection just closes.
+  c.server.shutdown();
+}
+
+// ------------------------------------------------------------------ MEMORY, DEBUG, SLOWLOG
+
+/** objectComputeSize-like estimate of a value's bytes. */
+export function estimateValueBytes(v: RedisValue): number {
+  if (typeof v === 'string' || v instanceof Uint8Array) return v.length + 16;
+  return (v as Container).memoryUsage() + 16;
+}
+
+function memoryUsage(c: Client, argv: Buffer[]): void {
+  for (let i = 3; i < argv.length; i += 2) {
+    if (isWord(argv[i], 'samples') && i + 1 < argv.length) {
+      if (intArg(argv[i + 1]) < 0) fail('ERR value is out of range, must be positive');
+    } else fail(SYNTAX);
+  }
+  const v = c.db.get(argv[2], true);
+  if (v === undefined) return c.reply.nil();
+  // dictEntry (24) + key sds header and bytes + robj (16) + value.
+  c.reply.int(24 + argv[2].length + 9 + estimateValueBytes(v));
+}
+
+function memoryHelp(c: Client): void {
+  replyHelp(c, 'memory');
+}
+
+function debug(c: Client, argv: Buffer[]): void {
+  const mode = c.server.config.str('enable-debug-command');
+  const local = c.socket?.remoteAddress === '127.0.0.1' || c.socket?.remoteAddress === '::1' || c.socket?.remoteAddress === '::ffff:127.0.0.1';
+  if (mode === 'no' || (mode === 'local' && !local)) {
+    fail('ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.');
+  }
+  const sub = latin1(argv[1]).toLowerCase();
+  if (sub === 'sleep' && argv.length === 3) {
+    const secs = floatArg(argv[2]);
+    // DEBUG SLEEP blocks the server, as in Redis (used by tests to simulate a slow command).
+    if (secs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, secs * 1000);
+    c.reply.ok();
+  } else if (sub === 'set-active-expire' && argv.length === 3) {
+    c.server.activeExpireEnabled = intArg(argv[2]) !== 0;
+    c.reply.ok();
+  } else if (sub === 'help') replyHelp(c, 'debug');
+  else fail(`ERR Unknown subcommand or wrong number of arguments for '${latin1(argv[1])}'. Try DEBUG HELP.`);
+}
+
+function slowlogGet(c: Client, argv: Buffer[]): void {
+  let count = 10;
+  if (argv.length === 3) {
+    count = intArg(argv[2]);
+    if (count < -1) fail('ERR count should be greater than or equal to -1');
+    if (count === -1) count = Infinity;
+  }
+  const entries = c.server.slowlog.entries.slice(0, count);
+  const r = c.reply;
+  r.array(entries.length);
+  for (const e of entries) {
+    r.array(6);
+    r.int(e.id);
+    r.int(e.time);
+    r.int(e.durationUs);
+    r.array(e.argv.length);
+    for (const a of e.argv) r.bulk(a);
+    r.bulk(e.addr);
+    r.bulk(e.name);
+  }
+}
+
+function slowlogLen(c: Client): void {
+  c.reply.int(c.server.slowlog.entries.length);
+}
+
+function slowlogReset(c: Client): void {
+  c.server.slowlog.reset();
+  c.reply.ok();
+}
+
+function slowlogHelp(c: Client): void {
+  replyHelp(c, 'slowlog');
+}
+
+function container(): void {
+  /* dispatched to subcommands */
+}
+
+export const commands: CommandRow[] = [
+  { name: 'info', handler: info },
+  { name: 'config', handler: container },
+  { name: 'config|get', handler: configGet },
+  { name: 'config|set', handler: configSet },
+  { name: 'config|resetstat', handler: configResetstat },
+  { name: 'config|rewrite', handler: configRewrite },
+  { name: 'config|help', handler: configHelp },
+  { name: 'command', handler: command },
+  { name: 'command|count', handler: commandCount },
+  { name: 'command|info', handler: commandInfo },
+  { name: 'command|docs', handler: commandDocs },
+  { name: 'command|getkeys', handler: (c, argv) => commandGetkeys(c, argv, false) },
+  { name: 'command|getkeysandflags', handler: (c, argv) => commandGetkeys(c, argv, true) },
+  { name: 'command|list', handler: commandList },
+  { name: 'command|help', handler: (c) => replyHelp(c, 'command') },
+  { name: 'dbsize', handler: dbsize },
+  { name: 'time', handler: time },
+  { name: 'flushdb', handler: flushdb },
+  { name: 'flushall', handler: flushall },
+  { name: 'swapdb', handler: swapdb },
+  { name: 'lastsave', handler: lastsave },
+  { name: 'shutdown', handler: shutdown },
+  { name: 'memory', handler: container },
+  { name: 'memory|usage', handler: memoryUsage },
+  { name: 'memory|help', handler: memoryHelp },
+  { name: 'debug', handler: debug },
+  { name: 'slowlog', handler: container },
+  { name: 'slowlog|get', handler: slowlogGet },
+  { name: 'slowlog|len', handler: slowlogLen },
+  { name: 'slowlog|reset', handler: slowlogReset },
+  { name: 'slowlog|help', handler: slowlogHelp },
+];

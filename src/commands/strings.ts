@@ -1,0 +1,471 @@
+/**
+ * String commands (Redis t_string.c): SET and friends, GET/GETEX/GETDEL/GETSET, MGET/MSET/MSETNX,
+ * APPEND/STRLEN/GETRANGE/SETRANGE, counters (INCR.../INCRBYFLOAT) and LCS.
+ */
+import type { BulkValue } from '../engine/types';
+import type { Client } from '../server/client';
+import type { CommandRow } from './table';
+import { fail, INVALID_EXPIRE, NOT_FLOAT, OVERFLOW, STRING_TOO_LONG, SYNTAX, wrongArgs } from './errors';
+import { intArg, isWord, lookupTyped, toBuffer, written } from './args';
+import { addInt64, latin1, parseInt64, parseInt64Exact } from '../util/number';
+import { addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble } from '../util/long-double';
+
+const enum SetFlag {
+  NX = 1,
+  XX = 2,
+  GET = 4,
+  KEEPTTL = 8,
+  PERSIST = 16,
+  EX = 32,
+  PX = 64,
+  EXAT = 128,
+  PXAT = 256,
+}
+const ANY_EXPIRE = SetFlag.EX | SetFlag.PX | SetFlag.EXAT | SetFlag.PXAT;
+
+interface ExtendedArgs {
+  flags: number;
+  expire: Buffer | null;
+}
+
+/** parseExtendedStringArgumentsOrReply for SET (isSet) and GETEX. */
+function parseExtended(argv: Buffer[], from: number, isSet: boolean): ExtendedArgs {
+  let flags = 0;
+  let expire: Buffer | null = null;
+  for (let j = from; j < argv.length; j++) {
+    const opt = argv[j];
+    const hasNext = j < argv.length - 1;
+    if (isSet && isWord(opt, 'nx') && !(flags & SetFlag.XX)) flags |= SetFlag.NX;
+    else if (isSet && isWord(opt, 'xx') && !(flags & SetFlag.NX)) flags |= SetFlag.XX;
+    else if (isSet && isWord(opt, 'get')) flags |= SetFlag.GET;
+    else if (isSet && isWord(opt, 'keepttl') && !(flags & (SetFlag.PERSIST | ANY_EXPIRE))) flags |= SetFlag.KEEPTTL;
+    else if (!isSet && isWord(opt, 'persist') && !(flags & (ANY_EXPIRE | SetFlag.KEEPTTL))) flags |= SetFlag.PERSIST;
+    else {
+      let f = 0;
+      if (isWord(opt, 'ex')) f = SetFlag.EX;
+      else if (isWord(opt, 'px')) f = SetFlag.PX;
+      else if (isWord(opt, 'exat')) f = SetFlag.EXAT;
+      else if (isWord(opt, 'pxat')) f = SetFlag.PXAT;
+      if (f !== 0 && hasNext && !(flags & (SetFlag.KEEPTTL | SetFlag.PERSIST | (ANY_EXPIRE & ~f)))) {
+        flags |= f;
+        expire = argv[++j];
+      } else fail(SYNTAX);
+    }
+  }
+  return { flags, expire };
+}
+
+/** getExpireMillisecondsOrReply: absolute expire time in ms. */
+function expireMs(c: Client, expire: Buffer, flags: number): number {
+  let ms = intArg(expire);
+  const seconds = (flags & (SetFlag.EX | SetFlag.EXAT)) !== 0;
+  if (ms <= 0 || (seconds && ms > 9223372036854775807 / 1000)) fail(INVALID_EXPIRE(c.cmd!.fullname));
+  if (seconds) ms *= 1000;
+  if (flags & (SetFlag.EX | SetFlag.PX)) ms += c.server.clock.now();
+  if (ms <= 0) fail(INVALID_EXPIRE(c.cmd!.fullname));
+  return ms;
+}
+
+/** getGenericCommand: reply with the string value or nil. */
+function replyGet(c: Client, key: Buffer): void {
+  const v = lookupTyped(c, key, 'string');
+  if (v === undefined) c.reply.nil();
+  else c.reply.bulk(v);
+}
+
+function checkMaxValue(c: Client, len: number): void {
+  const max = c.server.config.int('maxvalue-bytes');
+  if (max > 0 && len > max) fail(`ERR value exceeds maxvalue-bytes (${max})`);
+}
+
+/** setGenericCommand */
+function setGeneric(c: Client, flags: number, key: Buffer, value: Buffer, expire: Buffer | null, okReply: boolean): void {
+  const at = expire ? expireMs(c, expire, flags) : 0;
+  checkMaxValue(c, value.length);
+  if (flags & SetFlag.GET) replyGet(c, key);
+  const found = c.db.has(key);
+  if ((flags & SetFlag.NX && found) || (flags & SetFlag.XX && !found)) {
+    if (!(flags & SetFlag.GET)) {
+      if (okReply) c.reply.nil();
+      else c.reply.int(0);
+    }
+    return;
+  }
+  c.db.set(key, value, (flags & SetFlag.KEEPTTL) !== 0);
+  written(c, key, 'set', '$');
+  if (expire) {
+    c.db.setExpire(key, at);
+    c.server.keyspace.notify(c.dbIndex, 'expire', key, 'g');
+  }
+  if (!(flags & SetFlag.GET)) {
+    if (okReply) c.reply.ok();
+    else c.reply.int(1);
+  }
+}
+
+function set(c: Client, argv: Buffer[]): void {
+  const { flags, expire } = parseExtended(argv, 3, true);
+  setGeneric(c, flags, argv[1], argv[2], expire, true);
+}
+
+function setnx(c: Client, argv: Buffer[]): void {
+  setGeneric(c, SetFlag.NX, argv[1], argv[2], null, false);
+}
+
+function setex(c: Client, argv: Buffer[]): void {
+  setGeneric(c, SetFlag.EX, argv[1], argv[3], argv[2], true);
+}
+
+function psetex(c: Client, argv: Buffer[]): void {
+  setGeneric(c, SetFlag.PX, argv[1], argv[3], argv[2], true);
+}
+
+function get(c: Client, argv: Buffer[]): void {
+  replyGet(c, argv[1]);
+}
+
+function getex(c: Client, argv: Buffer[]): void {
+  const { flags, expire } = parseExtended(argv, 2, false);
+  const key = argv[1];
+  const v = lookupTyped(c, key, 'string');
+  if (v === undefined) {
+    c.reply.nil();
+    return;
+  }
+  const at = expire ? expireMs(c, expire, flags) : 0;
+  c.reply.bulk(v);
+  if (flags & (SetFlag.PXAT | SetFlag.EXAT) && at <= c.server.clock.now()) {
+    c.db.delete(key);
+    written(c, key, 'del', 'g');
+  } else if (expire) {
+    c.db.setExpire(key, at);
+    written(c, key, 'expire', 'g');
+  } else if (flags & SetFlag.PERSIST) {
+    if (c.db.persist(key)) written(c, key, 'persist', 'g');
+  }
+}
+
+function getdel(c: Client, argv: Buffer[]): void {
+  const key = argv[1];
+  const v = lookupTyped(c, key, 'string');
+  if (v === undefined) {
+    c.reply.nil();
+    return;
+  }
+  c.reply.bulk(v);
+  c.db.delete(key);
+  written(c, key, 'del', 'g');
+}
+
+function getset(c: Client, argv: Buffer[]): void {
+  replyGet(c, argv[1]);
+  checkMaxValue(c, argv[2].length);
+  c.db.set(argv[1], argv[2]);
+  written(c, argv[1], 'set', '$');
+}
+
+function mget(c: Client, argv: Buffer[]): void {
+  c.reply.array(argv.length - 1);
+  for (let i = 1; i < argv.length; i++) {
+    const v = c.db.get(argv[i]);
+    if (v === undefined) c.server.stats.keyspaceMisses++;
+    else c.server.stats.keyspaceHits++;
+    if (v === undefined || !(typeof v === 'string' || v instanceof Uint8Array)) c.reply.nil();
+    else c.reply.bulk(v);
+  }
+}
+
+function msetGeneric(c: Client, argv: Buffer[], nx: boolean): void {
+  if (argv.length % 2 === 0) fail(wrongArgs(c.cmd!.fullname));
+  if (nx) {
+    for (let j = 1; j < argv.length; j += 2) {
+      if (c.db.has(argv[j])) {
+        c.reply.int(0);
+        return;
+      }
+    }
+  }
+  for (let j = 1; j < argv.length; j += 2) checkMaxValue(c, argv[j + 1].length);
+  for (let j = 1; j < argv.length; j += 2) {
+    c.db.set(argv[j], argv[j + 1]);
+    written(c, argv[j], 'set', '$');
+  }
+  if (nx) c.reply.int(1);
+  else c.reply.ok();
+}
+
+function mset(c: Client, argv: Buffer[]): void {
+  msetGeneric(c, argv, false);
+}
+
+function msetnx(c: Client, argv: Buffer[]): void {
+  msetGeneric(c, argv, true);
+}
+
+function checkStringLength(c: Client, size: number, append: number): void {
+  if (size + append > c.server.config.int('proto-max-bulk-len')) fail(STRING_TOO_LONG);
+}
+
+function append(c: Client, argv: Buffer[]): void {
+  const key = argv[1];
+  const old = lookupTyped(c, key, 'string');
+  let total: number;
+  if (old === undefined) {
+    c.db.set(key, argv[2]);
+    total = argv[2].length;
+  } else {
+    checkStringLength(c, old.length, argv[2].length);
+    // latin1 strings concatenate as ropes in V8: repeated APPEND is amortized O(appended bytes).
+    const next = typeof old === 'string' ? old + argv[2].latin1Slice(0, argv[2].length) : Buffer.concat([old, argv[2]]);
+    c.db.set(key, next as never, true);
+    total = next.length;
+  }
+  written(c, key, 'append', '$');
+  c.reply.int(total);
+}
+
+function strlen(c: Client, argv: Buffer[]): void {
+  const v = lookupTyped(c, argv[1], 'string');
+  c.reply.int(v === undefined ? 0 : v.length);
+}
+
+function getrange(c: Client, argv: Buffer[]): void {
+  let start = intArg(argv[2]);
+  let end = intArg(argv[3]);
+  const v = lookupTyped(c, argv[1], 'string');
+  if (v === undefined) {
+    c.reply.bulk('');
+    return;
+  }
+  const len = v.length;
+  if (start < 0 && end < 0 && start > end) {
+    c.reply.bulk('');
+    return;
+  }
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  if (start > end || len === 0) c.reply.bulk('');
+  else c.reply.bulk(typeof v === 'string' ? v.slice(start, end + 1) : v.subarray(start, end + 1));
+}
+
+function setrange(c: Client, argv: Buffer[]): void {
+  const key = argv[1];
+  const value = argv[3];
+  const offset = intArg(argv[2]);
+  if (offset < 0) fail('ERR offset is out of range');
+  const old = lookupTyped(c, key, 'string');
+  if (old === undefined) {
+    if (value.length === 0) {
+      c.reply.int(0);
+      return;
+    }
+    checkStringLength(c, offset, value.length);
+  } else {
+    if (value.length === 0) {
+      c.reply.int(old.length);
+      return;
+    }
+    checkStringLength(c, offset, value.length);
+  }
+  const oldBuf = old === undefined ? EMPTY : toBuffer(old);
+  const size = Math.max(oldBuf.length, offset + value.length);
+  const next = Buffer.alloc(size);
+  oldBuf.copy(next, 0);
+  value.copy(next, offset);
+  c.db.set(key, next, true);
+  written(c, key, 'setrange', '$');
+  c.reply.int(size);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** incrDecrCommand: exact 64-bit arithmetic (bigint past 2^53). */
+function incrDecr(c: Client, key: Buffer, incr: number | bigint): void {
+  const old = lookupTyped(c, key, 'string');
+  let value: number | bigint = 0;
+  if (old !== undefined) {
+    const parsed = parseInt64Exact(old);
+    if (parsed === null) fail('ERR value is not an integer or out of range');
+    value = parsed;
+  }
+  const next = addInt64(value, incr);
+  if (next === null) fail(OVERFLOW);
+  c.db.set(key, Buffer.from(String(next)), true);
+  written(c, key, 'incrby', '$');
+  c.reply.int(next);
+}
+
+function incrArg(arg: Buffer): number | bigint {
+  const v = parseInt64Exact(arg);
+  if (v === null) fail('ERR value is not an integer or out of range');
+  return v;
+}
+
+function incr(c: Client, argv: Buffer[]): void {
+  incrDecr(c, argv[1], 1);
+}
+
+function decr(c: Client, argv: Buffer[]): void {
+  incrDecr(c, argv[1], -1);
+}
+
+function incrby(c: Client, argv: Buffer[]): void {
+  incrDecr(c, argv[1], incrArg(argv[2]));
+}
+
+function decrby(c: Client, argv: Buffer[]): void {
+  const v = incrArg(argv[2]);
+  if (typeof v === 'bigint' && v === -9223372036854775808n) fail('ERR decrement would overflow');
+  incrDecr(c, argv[1], typeof v === 'bigint' ? -v : -v);
+}
+
+function incrbyfloat(c: Client, argv: Buffer[]): void {
+  const key = argv[1];
+  const old = lookupTyped(c, key, 'string');
+  const value = old === undefined ? parseLongDouble('0') : parseLongDouble(latin1(old));
+  const incr = parseLongDouble(latin1(argv[2]));
+  if (value === null || incr === null) fail(NOT_FLOAT);
+  const sum = addLongDouble(value, incr);
+  if (isNanOrInf(sum)) fail('ERR increment would produce NaN or Infinity');
+  const text = formatLongDoubleHuman(sum);
+  c.db.set(key, Buffer.from(text, 'latin1'), true);
+  written(c, key, 'incrbyfloat', '$');
+  c.reply.bulk(text);
+}
+
+function lcs(c: Client, argv: Buffer[]): void {
+  const oa = c.db.get(argv[1]);
+  const ob = c.db.get(argv[2]);
+  const isStr = (v: unknown) => v === undefined || typeof v === 'string' || v instanceof Uint8Array;
+  if (!isStr(oa) || !isStr(ob)) fail('ERR The specified keys must contain string values');
+  const a = oa === undefined ? EMPTY : toBuffer(oa as BulkValue);
+  const b = ob === undefined ? EMPTY : toBuffer(ob as BulkValue);
+  let getlen = false;
+  let getidx = false;
+  let withmatchlen = false;
+  let minmatchlen = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    if (isWord(argv[j], 'idx')) getidx = true;
+    else if (isWord(argv[j], 'len')) getlen = true;
+    else if (isWord(argv[j], 'withmatchlen')) withmatchlen = true;
+    else if (isWord(argv[j], 'minmatchlen') && more > 0) {
+      minmatchlen = intArg(argv[j + 1]);
+      if (minmatchlen < 0) minmatchlen = 0;
+      j++;
+    } else fail(SYNTAX);
+  }
+  if (getidx && getlen) fail('ERR If you want both the length and indexes, please just use IDX.');
+  const alen = a.length;
+  const blen = b.length;
+  const cells = (alen + 1) * (blen + 1);
+  if (cells * 4 > c.server.config.int('proto-max-bulk-len')) fail('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
+  const table = new Uint32Array(cells);
+  const W = blen + 1;
+  for (let i = 1; i <= alen; i++) {
+    for (let j = 1; j <= blen; j++) {
+      if (a[i - 1] === b[j - 1]) table[i * W + j] = table[(i - 1) * W + j - 1] + 1;
+      else {
+        const l1 = table[(i - 1) * W + j];
+        const l2 = table[i * W + j - 1];
+        table[i * W + j] = l1 > l2 ? l1 : l2;
+      }
+    }
+  }
+  let idx = table[alen * W + blen];
+  const total = idx;
+  const computelcs = getidx || !getlen;
+  const result = computelcs ? Buffer.alloc(idx) : EMPTY;
+  const r = c.reply;
+  let deferred = null;
+  let arraylen = 0;
+  if (getidx) {
+    r.map(2);
+    r.bulk('matches');
+    deferred = r.deferred();
+  }
+  let i = alen;
+  let j = blen;
+  let aStart = alen;
+  let aEnd = 0;
+  let bStart = 0;
+  let bEnd = 0;
+  while (computelcs && i > 0 && j > 0) {
+    let emit = false;
+    if (a[i - 1] === b[j - 1]) {
+      result[idx - 1] = a[i - 1];
+      if (aStart === alen) {
+        aStart = i - 1;
+        aEnd = i - 1;
+        bStart = j - 1;
+        bEnd = j - 1;
+      } else if (aStart === i && bStart === j) {
+        aStart--;
+        bStart--;
+      } else emit = true;
+      if (aStart === 0 || bStart === 0) emit = true;
+      idx--;
+      i--;
+      j--;
+    } else {
+      const l1 = table[(i - 1) * W + j];
+      const l2 = table[i * W + j - 1];
+      if (l1 > l2) i--;
+      else j--;
+      if (aStart !== alen) emit = true;
+    }
+    const matchLen = aEnd - aStart + 1;
+    if (emit) {
+      if (minmatchlen === 0 || matchLen >= minmatchlen) {
+        if (deferred) {
+          r.array(withmatchlen ? 3 : 2);
+          r.array(2);
+          r.int(aStart);
+          r.int(aEnd);
+          r.array(2);
+          r.int(bStart);
+          r.int(bEnd);
+          if (withmatchlen) r.int(matchLen);
+          arraylen++;
+        }
+      }
+      aStart = alen;
+    }
+  }
+  if (deferred) {
+    r.setArrayLen(deferred, arraylen);
+    r.bulk('len');
+    r.int(total);
+  } else if (getlen) r.int(idx);
+  else r.bulk(result);
+}
+
+export const commands: CommandRow[] = [
+  { name: 'set', handler: set },
+  { name: 'setnx', handler: setnx },
+  { name: 'setex', handler: setex },
+  { name: 'psetex', handler: psetex },
+  { name: 'get', handler: get },
+  { name: 'getex', handler: getex },
+  { name: 'getdel', handler: getdel },
+  { name: 'getset', handler: getset },
+  { name: 'mget', handler: mget },
+  { name: 'mset', handler: mset },
+  { name: 'msetnx', handler: msetnx },
+  { name: 'append', handler: append },
+  { name: 'strlen', handler: strlen },
+  { name: 'getrange', handler: getrange },
+  { name: 'substr', handler: getrange },
+  { name: 'setrange', handler: setrange },
+  { name: 'incr', handler: incr },
+  { name: 'decr', handler: decr },
+  { name: 'incrby', handler: incrby },
+  { name: 'decrby', handler: decrby },
+  { name: 'incrbyfloat', handler: incrbyfloat },
+  { name: 'lcs', handler: lcs },
+];
+
+export { parseInt64 };

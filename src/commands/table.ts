@@ -1,0 +1,317 @@
+/**
+ * The command table: the single source the dispatcher, COMMAND (COUNT, INFO, DOCS, GETKEYS, LIST),
+ * ACL categories and key extraction read from.
+ *
+ * Each command family file (strings.ts, keys.ts, ...) declares rows `{ name, handler }`; the
+ * static facts of each row (arity, flags, first/last/step key positions, ACL categories, tips, key
+ * specs, docs) come from `redis-7.0-commands.json`, a snapshot of Redis 7.0's own COMMAND and COMMAND
+ * DOCS output (regenerate with scripts/gen-command-meta.js). A row may override them, for commands
+ * Redust adds. Only commands with a handler exist: anything else is an unknown command.
+ */
+import type { Client } from '../server/client';
+import meta from './redis-7.0-commands.json';
+
+export type Handler = (c: Client, argv: Buffer[]) => void;
+
+/** What a command family declares. `name` is lowercase; subcommands are "parent|sub". */
+export interface CommandRow {
+  name: string;
+  handler: Handler;
+  /** Overrides for commands absent from the Redis snapshot. */
+  arity?: number;
+  flags?: string[];
+  keys?: [number, number, number];
+  acl?: string[];
+}
+
+/** Compact JSON form of a RESP3 node (see scripts/gen-command-meta.js). */
+export type MetaNode = string | number | null | MetaNode[] | { '+': string } | { '~': MetaNode[] } | { '%': MetaNode[] };
+
+export const enum CmdFlag {
+  WRITE = 1 << 0,
+  READONLY = 1 << 1,
+  DENYOOM = 1 << 2,
+  ADMIN = 1 << 3,
+  PUBSUB = 1 << 4,
+  NOSCRIPT = 1 << 5,
+  BLOCKING = 1 << 6,
+  LOADING = 1 << 7,
+  STALE = 1 << 8,
+  SKIP_MONITOR = 1 << 9,
+  SKIP_SLOWLOG = 1 << 10,
+  FAST = 1 << 11,
+  NO_AUTH = 1 << 12,
+  MAY_REPLICATE = 1 << 13,
+  NO_MANDATORY_KEYS = 1 << 14,
+  NO_ASYNC_LOADING = 1 << 15,
+  NO_MULTI = 1 << 16,
+  MOVABLE_KEYS = 1 << 17,
+  ALLOW_BUSY = 1 << 18,
+}
+
+const FLAG_BITS: Record<string, number> = {
+  write: CmdFlag.WRITE,
+  readonly: CmdFlag.READONLY,
+  denyoom: CmdFlag.DENYOOM,
+  admin: CmdFlag.ADMIN,
+  pubsub: CmdFlag.PUBSUB,
+  noscript: CmdFlag.NOSCRIPT,
+  blocking: CmdFlag.BLOCKING,
+  loading: CmdFlag.LOADING,
+  stale: CmdFlag.STALE,
+  skip_monitor: CmdFlag.SKIP_MONITOR,
+  skip_slowlog: CmdFlag.SKIP_SLOWLOG,
+  fast: CmdFlag.FAST,
+  no_auth: CmdFlag.NO_AUTH,
+  may_replicate: CmdFlag.MAY_REPLICATE,
+  no_mandatory_keys: CmdFlag.NO_MANDATORY_KEYS,
+  no_async_loading: CmdFlag.NO_ASYNC_LOADING,
+  no_multi: CmdFlag.NO_MULTI,
+  movablekeys: CmdFlag.MOVABLE_KEYS,
+  allow_busy: CmdFlag.ALLOW_BUSY,
+};
+
+/** Per-command statistics (INFO commandstats). */
+export interface CommandStats {
+  calls: number;
+  usec: number;
+  rejectedCalls: number;
+  failedCalls: number;
+}
+
+/** A key spec as Redis 7.0 describes it (begin_search + find_keys). */
+interface KeySpec {
+  flags: string[];
+  begin: { type: 'index'; index: number } | { type: 'keyword'; keyword: string; startfrom: number } | { type: 'unknown' };
+  find: { type: 'range'; lastkey: number; keystep: number; limit: number } | { type: 'keynum'; keynumidx: number; firstkey: number; keystep: number } | { type: 'unknown' };
+}
+
+export class Command {
+  /** Lowercase name; for subcommands just the subcommand ("list"). */
+  readonly name: string;
+  /** "get", or "client|list" for subcommands (used in error messages). */
+  readonly fullname: string;
+  readonly arity: number;
+  readonly flags: number;
+  readonly flagNames: string[];
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly keyStep: number;
+  /** ACL categories without the '@'. */
+  readonly categories: string[];
+  readonly handler: Handler;
+  readonly parent: Command | null;
+  readonly subcommands: Map<string, Command> | null = null;
+  readonly keySpecs: KeySpec[];
+  /** Redis's own COMMAND INFO entry (null for Redust additions). */
+  readonly info: MetaNode[] | null;
+  readonly docs: MetaNode | null;
+  readonly stats: CommandStats = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
+
+  constructor(row: CommandRow, parent: Command | null) {
+    const full = row.name.toLowerCase();
+    this.fullname = full;
+    this.name = parent ? full.slice(parent.name.length + 1) : full;
+    this.parent = parent;
+    this.handler = row.handler;
+    const info = (parent ? findSubInfo(parent.info, full) : (meta.info as Record<string, MetaNode[]>)[full]) ?? null;
+    this.info = info;
+    this.docs = parent ? subDocs(parent.docs, full) : ((meta.docs as Record<string, MetaNode>)[full] ?? null);
+    if (info) {
+      this.arity = info[1] as number;
+      this.flagNames = setItems(info[2]).map(statusText);
+      this.firstKey = info[3] as number;
+      this.lastKey = info[4] as number;
+      this.keyStep = info[5] as number;
+      this.categories = setItems(info[6]).map((s) => statusText(s).slice(1));
+      this.keySpecs = setItems(info[8]).map(parseKeySpec);
+    } else {
+      if (row.arity === undefined) throw new Error(`command ${full}: not in the Redis 7.0 snapshot, needs arity/flags/keys`);
+      this.arity = row.arity;
+      this.flagNames = row.flags ?? [];
+      [this.firstKey, this.lastKey, this.keyStep] = row.keys ?? [0, 0, 0];
+      this.categories = row.acl ?? [];
+      this.keySpecs = [];
+    }
+    if (row.flags && info) this.flagNames = row.flags;
+    let bits = 0;
+    for (const f of this.flagNames) bits |= FLAG_BITS[f] ?? 0;
+    this.flags = bits;
+  }
+
+  has(flag: CmdFlag): boolean {
+    return (this.flags & flag) !== 0;
+  }
+
+  addSubcommand(sub: Command): void {
+    (this as { subcommands: Map<string, Command> | null }).subcommands ??= new Map();
+    this.subcommands!.set(sub.name, sub);
+  }
+
+  /**
+   * Key argument positions for this invocation, from the key specs (movable keys included), as
+   * COMMAND GETKEYS reports them. Returns null when the arguments do not parse (invalid).
+   */
+  keyPositions(argv: Buffer[]): number[] | null {
+    const out: number[] = [];
+    if (this.keySpecs.length === 0) {
+      if (this.firstKey <= 0) return out;
+      const last = this.lastKey < 0 ? argv.length + this.lastKey : this.lastKey;
+      for (let i = this.firstKey; i <= last && i < argv.length; i += this.keyStep) out.push(i);
+      return out;
+    }
+    for (const spec of this.keySpecs) {
+      let start: number;
+      if (spec.begin.type === 'index') start = spec.begin.index;
+      else if (spec.begin.type === 'keyword') {
+        const kw = spec.begin.keyword.toLowerCase();
+        const from = spec.begin.startfrom;
+        start = -1;
+        if (from >= 0) {
+          for (let i = from; i < argv.length; i++) if (argv[i].latin1Slice(0, argv[i].length).toLowerCase() === kw) { start = i + 1; break; }
+        } else {
+          for (let i = argv.length + from; i > 0; i--) if (argv[i].latin1Slice(0, argv[i].length).toLowerCase() === kw) { start = i + 1; break; }
+        }
+        if (start < 0) continue;
+      } else continue;
+      if (start >= argv.length) continue;
+      const find = spec.find;
+      if (find.type === 'range') {
+        let last: number;
+        if (find.lastkey >= 0) last = start + find.lastkey;
+        else if (find.limit <= 1) last = argv.length + find.lastkey;
+        else last = start + Math.floor((argv.length - 1 - start) / find.limit);
+        for (let i = start; i <= last && i < argv.length; i += find.keystep) out.push(i);
+      } else if (find.type === 'keynum') {
+        const numIdx = start + find.keynumidx;
+        if (numIdx >= argv.length) return null;
+        const n = Number(argv[numIdx].latin1Slice(0, argv[numIdx].length));
+        if (!Number.isInteger(n) || n < 0) return null;
+        const first = start + find.firstkey;
+        for (let k = 0; k < n; k++) {
+          const i = first + k * find.keystep;
+          if (i >= argv.length) return null;
+          out.push(i);
+        }
+      }
+    }
+    return out;
+  }
+}
+
+function setItems(n: MetaNode | undefined): MetaNode[] {
+  if (n && typeof n === 'object' && '~' in n) return (n as { '~': MetaNode[] })['~'];
+  if (Array.isArray(n)) return n;
+  return [];
+}
+
+function statusText(n: MetaNode): string {
+  return typeof n === 'object' && n !== null && '+' in n ? (n as { '+': string })['+'] : String(n);
+}
+
+/** Reads a RESP3 map node into a plain object (values stay MetaNodes). */
+export function metaMap(n: MetaNode): Record<string, MetaNode> {
+  const out: Record<string, MetaNode> = {};
+  if (n && typeof n === 'object' && '%' in n) {
+    const flat = (n as { '%': MetaNode[] })['%'];
+    for (let i = 0; i < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
+  }
+  return out;
+}
+
+function parseKeySpec(n: MetaNode): KeySpec {
+  const m = metaMap(n);
+  const flags = setItems(m.flags).map(statusText);
+  const bs = metaMap(m.begin_search);
+  const bspec = metaMap(bs.spec);
+  const fk = metaMap(m.find_keys);
+  const fspec = metaMap(fk.spec);
+  const begin: KeySpec['begin'] =
+    bs.type === 'index'
+      ? { type: 'index', index: bspec.index as number }
+      : bs.type === 'keyword'
+        ? { type: 'keyword', keyword: String(bspec.keyword), startfrom: bspec.startfrom as number }
+        : { type: 'unknown' };
+  const find: KeySpec['find'] =
+    fk.type === 'range'
+      ? { type: 'range', lastkey: fspec.lastkey as number, keystep: fspec.keystep as number, limit: fspec.limit as number }
+      : fk.type === 'keynum'
+        ? { type: 'keynum', keynumidx: fspec.keynumidx as number, firstkey: fspec.firstkey as number, keystep: fspec.keystep as number }
+        : { type: 'unknown' };
+  return { flags, begin, find };
+}
+
+function findSubInfo(parentInfo: MetaNode[] | null, full: string): MetaNode[] | undefined {
+  if (!parentInfo) return undefined;
+  const subs = parentInfo[9];
+  for (const s of setItems(subs)) if (Array.isArray(s) && s[0] === full) return s;
+  return undefined;
+}
+
+function subDocs(parentDocs: MetaNode | null, full: string): MetaNode | null {
+  if (!parentDocs) return null;
+  const subs = metaMap(parentDocs).subcommands;
+  if (!subs) return null;
+  return metaMap(subs)[full] ?? null;
+}
+
+/** The registry of commands, built from every family's rows. */
+export class CommandTable {
+  private readonly top = new Map<string, Command>();
+
+  register(rows: CommandRow[]): void {
+    // Containers first so subcommands can attach to them regardless of row order.
+    for (const row of rows) {
+      if (row.name.includes('|')) continue;
+      const cmd = new Command(row, null);
+      if (this.top.has(cmd.name)) throw new Error(`duplicate command ${cmd.name}`);
+      this.top.set(cmd.name, cmd);
+    }
+    for (const row of rows) {
+      if (!row.name.includes('|')) continue;
+      const parentName = row.name.split('|')[0].toLowerCase();
+      const parent = this.top.get(parentName);
+      if (!parent) throw new Error(`subcommand ${row.name} without container ${parentName}`);
+      parent.addSubcommand(new Command(row, parent));
+    }
+  }
+
+  /** Top-level command by lowercase name. */
+  get(name: string): Command | undefined {
+    return this.top.get(name);
+  }
+
+  /**
+   * lookupCommand: resolves container commands to their subcommand. Returns the container itself
+   * when argv has no subcommand (its arity then fails), undefined when unknown.
+   */
+  lookup(argv: Buffer[]): Command | undefined {
+    const a0 = argv[0];
+    const name = a0.length < 32 ? a0.latin1Slice(0, a0.length).toLowerCase() : '';
+    const cmd = this.top.get(name);
+    if (!cmd || !cmd.subcommands || argv.length === 1) return cmd;
+    const sub = argv[1].latin1Slice(0, argv[1].length).toLowerCase();
+    return cmd.subcommands.get(sub);
+  }
+
+  /** True when argv[0] names a container command (for "unknown subcommand" errors). */
+  isContainer(name: string): boolean {
+    return this.top.get(name)?.subcommands != null;
+  }
+
+  all(): IterableIterator<Command> {
+    return this.top.values();
+  }
+
+  /** Every command including subcommands. */
+  *allWithSubcommands(): Generator<Command> {
+    for (const c of this.top.values()) {
+      yield c;
+      if (c.subcommands) yield* c.subcommands.values();
+    }
+  }
+
+  get size(): number {
+    return this.top.size;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Transactions (multi.c): MULTI, EXEC, DISCARD, WATCH, UNWATCH. The dispatcher queues commands
+ * while a client is in MULTI (replying QUEUED) and flags the transaction on a queuing error, so
+ * EXEC answers EXECABORT; WATCH is invalidated through Server.signalModifiedKey.
+ */
+import type { Client } from '../server/client';
+import { ClientFlag } from '../server/client';
+import type { CommandRow } from './table';
+import { fail } from './errors';
+
+function multi(c: Client): void {
+  if (c.has(ClientFlag.MULTI)) fail('ERR MULTI calls can not be nested');
+  c.flags |= ClientFlag.MULTI;
+  c.multiQueue = [];
+  c.reply.ok();
+}
+
+/** discardTransaction */
+export function discardTransaction(c: Client): void {
+  c.multiQueue = null;
+  c.flags &= ~(ClientFlag.MULTI | ClientFlag.DIRTY_CAS | ClientFlag.DIRTY_EXEC);
+  c.server.unwatchAll(c);
+}
+
+function discard(c: Client): void {
+  if (!c.has(ClientFlag.MULTI)) fail('ERR DISCARD without MULTI');
+  discardTransaction(c);
+  c.reply.ok();
+}
+
+function exec(c: Client): void {
+  if (!c.has(ClientFlag.MULTI)) fail('ERR EXEC without MULTI');
+  const server = c.server;
+  // A watched key that expired since WATCH counts as modified: touching it reclaims it (and
+  // the expiry hook marks this client dirty).
+  if (c.watched) {
+    for (const id of [...c.watched]) {
+      const sep = id.indexOf('\0');
+      const db = server.dbs[Number(id.slice(0, sep))];
+      db.has(Buffer.from(id.slice(sep + 1), 'latin1'));
+    }
+  }
+  if (c.flags & (ClientFlag.DIRTY_CAS | ClientFlag.DIRTY_EXEC)) {
+    if (c.flags & ClientFlag.DIRTY_EXEC) c.reply.error('EXECABORT Transaction discarded because of previous errors.');
+    else c.reply.nilArray();
+    discardTransaction(c);
+    return;
+  }
+  const queue = c.multiQueue!;
+  server.unwatchAll(c);
+  c.multiQueue = null;
+  c.flags &= ~ClientFlag.MULTI;
+  c.flags |= ClientFlag.IN_EXEC;
+  c.reply.array(queue.length);
+  try {
+    for (const q of queue) {
+      c.cmd = q.cmd;
+      server.call(c, q.cmd, q.argv);
+    }
+  } finally {
+    c.flags &= ~ClientFlag.IN_EXEC;
+    discardTransaction(c);
+  }
+}
+
+function watch(c: Client, argv: Buffer[]): void {
+  if (c.has(ClientFlag.MULTI)) fail('ERR WATCH inside MULTI is not allowed');
+  if (c.has(ClientFlag.DIRTY_CAS)) {
+    c.reply.ok();
+    return;
+  }
+  for (let i = 1; i < argv.length; i++) c.server.watch(c, argv[i]);
+  c.reply.ok();
+}
+
+function unwatch(c: Client): void {
+  c.server.unwatchAll(c);
+  c.reply.ok();
+}
+
+export const commands: CommandRow[] = [
+  { name: 'multi', handler: multi },
+  { name: 'exec', handler: exec },
+  { name: 'discard', handler: discard },
+  { name: 'watch', handler: watch },
+  { name: 'unwatch', handler: unwatch },
+];

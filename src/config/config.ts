@@ -1,0 +1,209 @@
+/**
+ * The configuration schema: one table of settings (name, type, default, mutable) read by the CLI,
+ * the config file parser, CONFIG GET/SET/RESETSTAT and INFO. Values are kept as typed JS values;
+ * `format()` gives what CONFIG GET prints, which matches Redis 7.0's text for each type.
+ */
+
+export type ConfigType = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'special';
+
+export interface ConfigDef {
+  name: string;
+  type: ConfigType;
+  default: unknown;
+  /** CONFIG SET allowed. */
+  mutable: boolean;
+  alias?: string;
+  enumValues?: string[];
+  min?: number;
+  max?: number;
+  /** Parse a setting's text (config file, CLI or CONFIG SET). Throws Error(reason) when invalid. */
+  parse?: (args: string[]) => unknown;
+  format?: (v: unknown) => string;
+  /** Redust-only setting (not in redis.conf). */
+  redust?: boolean;
+}
+
+const MEM_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1000,
+  kb: 1024,
+  m: 1000 * 1000,
+  mb: 1024 * 1024,
+  g: 1000 * 1000 * 1000,
+  gb: 1024 * 1024 * 1024,
+};
+
+/** memtoull: "100mb", "1gb", "5k" (Redis units: k=1000, kb=1024). Returns NaN when invalid. */
+export function parseMemory(s: string): number {
+  const m = /^(-?\d+)([a-zA-Z]*)$/.exec(s);
+  if (!m) return NaN;
+  const unit = MEM_UNITS[m[2].toLowerCase()];
+  if (unit === undefined) return NaN;
+  return Number(m[1]) * unit;
+}
+
+function boolParse(args: string[]): boolean {
+  const v = args[0].toLowerCase();
+  if (v === 'yes') return true;
+  if (v === 'no') return false;
+  throw new Error("argument must be 'yes' or 'no'");
+}
+
+const defs: ConfigDef[] = [
+  { name: 'bind', type: 'string', default: '127.0.0.1', mutable: true },
+  { name: 'port', type: 'int', default: 6379, mutable: true, min: 0, max: 65535 },
+  { name: 'unixsocket', type: 'string', default: '', mutable: false },
+  { name: 'databases', type: 'int', default: 16, mutable: false, min: 1, max: 1 << 30 },
+  { name: 'requirepass', type: 'string', default: '', mutable: true },
+  { name: 'dir', type: 'string', default: '.', mutable: true },
+  { name: 'dbfilename', type: 'string', default: 'dump.rdb', mutable: true },
+  { name: 'appendonly', type: 'bool', default: false, mutable: true },
+  { name: 'appendfilename', type: 'string', default: 'appendonly.aof', mutable: false },
+  { name: 'appendfsync', type: 'enum', default: 'everysec', mutable: true, enumValues: ['always', 'everysec', 'no'] },
+  { name: 'save', type: 'special', default: '3600 1 300 100 60 10000', mutable: true },
+  { name: 'loglevel', type: 'enum', default: 'notice', mutable: true, enumValues: ['debug', 'verbose', 'notice', 'warning', 'nothing'] },
+  { name: 'logfile', type: 'string', default: '', mutable: false },
+  { name: 'maxmemory', type: 'memory', default: 0, mutable: true },
+  {
+    name: 'maxmemory-policy',
+    type: 'enum',
+    default: 'noeviction',
+    mutable: true,
+    enumValues: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
+  },
+  { name: 'maxmemory-samples', type: 'int', default: 5, mutable: true, min: 1, max: 64 },
+  { name: 'maxclients', type: 'int', default: 10000, mutable: true, min: 1 },
+  { name: 'timeout', type: 'int', default: 0, mutable: true, min: 0 },
+  { name: 'tcp-keepalive', type: 'int', default: 300, mutable: true, min: 0 },
+  { name: 'tcp-backlog', type: 'int', default: 511, mutable: false, min: 0 },
+  { name: 'hz', type: 'int', default: 10, mutable: true, min: 1, max: 500 },
+  { name: 'proto-max-bulk-len', type: 'memory', default: 512 * 1024 * 1024, mutable: true, min: 1024 * 1024 },
+  { name: 'client-query-buffer-limit', type: 'memory', default: 1024 * 1024 * 1024, mutable: true, min: 1024 * 1024 },
+  { name: 'notify-keyspace-events', type: 'special', default: '', mutable: true },
+  { name: 'slowlog-log-slower-than', type: 'int', default: 10000, mutable: true, min: -1 },
+  { name: 'slowlog-max-len', type: 'int', default: 128, mutable: true, min: 0 },
+  { name: 'latency-monitor-threshold', type: 'int', default: 0, mutable: true, min: 0 },
+  { name: 'busy-reply-threshold', alias: 'lua-time-limit', type: 'int', default: 5000, mutable: true, min: 0 },
+  { name: 'enable-debug-command', type: 'enum', default: 'no', mutable: false, enumValues: ['no', 'yes', 'local'] },
+  { name: 'protected-mode', type: 'bool', default: true, mutable: true },
+  { name: 'lazyfree-lazy-eviction', type: 'bool', default: false, mutable: true },
+  { name: 'lazyfree-lazy-expire', type: 'bool', default: false, mutable: true },
+  { name: 'lazyfree-lazy-server-del', type: 'bool', default: false, mutable: true },
+  { name: 'lazyfree-lazy-user-del', type: 'bool', default: false, mutable: true },
+  { name: 'lazyfree-lazy-user-flush', type: 'bool', default: false, mutable: true },
+  { name: 'active-expire-effort', type: 'int', default: 1, mutable: true, min: 1, max: 10 },
+  { name: 'list-max-listpack-size', alias: 'list-max-ziplist-size', type: 'int', default: -2, mutable: true },
+  { name: 'list-compress-depth', type: 'int', default: 0, mutable: true, min: 0 },
+  { name: 'hash-max-listpack-entries', alias: 'hash-max-ziplist-entries', type: 'int', default: 128, mutable: true, min: 0 },
+  { name: 'hash-max-listpack-value', alias: 'hash-max-ziplist-value', type: 'int', default: 64, mutable: true, min: 0 },
+  { name: 'set-max-intset-entries', type: 'int', default: 512, mutable: true, min: 0 },
+  { name: 'zset-max-listpack-entries', alias: 'zset-max-ziplist-entries', type: 'int', default: 128, mutable: true, min: 0 },
+  { name: 'zset-max-listpack-value', alias: 'zset-max-ziplist-value', type: 'int', default: 64, mutable: true, min: 0 },
+  { name: 'stream-node-max-bytes', type: 'memory', default: 4096, mutable: true },
+  { name: 'stream-node-max-entries', type: 'int', default: 100, mutable: true, min: 0 },
+  { name: 'client-output-buffer-limit', type: 'special', default: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', mutable: true },
+  { name: 'appendfsync-no-rewrite', alias: 'no-appendfsync-on-rewrite', type: 'bool', default: false, mutable: true },
+  { name: 'daemonize', type: 'bool', default: false, mutable: false },
+  { name: 'tls-port', type: 'int', default: 0, mutable: false, min: 0, max: 65535 },
+  // Redust's own settings.
+  { name: 'engine', type: 'enum', default: 'js-map', mutable: false, enumValues: ['js-map', 'wasm'], redust: true },
+  { name: 'maxvalue-bytes', type: 'memory', default: 0, mutable: true, redust: true },
+  { name: 'metrics-addr', type: 'string', default: '', mutable: false, redust: true },
+];
+
+export const CONFIG_DEFS: readonly ConfigDef[] = defs;
+const byName = new Map<string, ConfigDef>();
+for (const d of defs) {
+  byName.set(d.name, d);
+  if (d.alias) byName.set(d.alias, d);
+}
+
+export function findConfig(name: string): ConfigDef | undefined {
+  return byName.get(name.toLowerCase());
+}
+
+/** Parse one setting's value text with Redis's validation and error wording (CONFIG SET reasons). */
+export function parseConfigValue(def: ConfigDef, text: string): unknown {
+  if (def.parse) return def.parse([text]);
+  switch (def.type) {
+    case 'bool':
+      return boolParse([text]);
+    case 'int': {
+      if (!/^-?\d+$/.test(text)) throw new Error("argument couldn't be parsed into an integer");
+      const n = Number(text);
+      if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) {
+        throw new Error(`argument must be between ${def.min ?? '-9223372036854775808'} and ${def.max ?? '9223372036854775807'} inclusive`);
+      }
+      return n;
+    }
+    case 'memory': {
+      const n = parseMemory(text);
+      if (Number.isNaN(n)) throw new Error("argument must be a memory value");
+      if (def.min !== undefined && n < def.min) throw new Error(`argument must be between ${def.min} and 9223372036854775807 inclusive`);
+      return n;
+    }
+    case 'enum': {
+      const v = text.toLowerCase();
+      if (!def.enumValues!.includes(v)) throw new Error(`argument(s) must be one of the following: ${def.enumValues!.join(', ')}`);
+      return v;
+    }
+    case 'string':
+    case 'special':
+      return text;
+  }
+}
+
+export function formatConfigValue(def: ConfigDef, v: unknown): string {
+  if (def.format) return def.format(v);
+  switch (def.type) {
+    case 'bool':
+      return v ? 'yes' : 'no';
+    default:
+      return String(v);
+  }
+}
+
+/** The live settings of one server. */
+export class Config {
+  private readonly values = new Map<string, unknown>();
+
+  constructor(overrides: Record<string, unknown> = {}) {
+    for (const d of defs) this.values.set(d.name, d.default);
+    for (const [k, v] of Object.entries(overrides)) {
+      const def = findConfig(k);
+      if (!def) throw new Error(`Bad directive or wrong number of arguments: ${k}`);
+      this.values.set(def.name, typeof v === 'string' && def.type !== 'string' && def.type !== 'special' ? parseConfigValue(def, v) : v);
+    }
+  }
+
+  get<T = unknown>(name: string): T {
+    const def = findConfig(name);
+    if (!def) throw new Error(`unknown config ${name}`);
+    return this.values.get(def.name) as T;
+  }
+
+  int(name: string): number {
+    return this.get<number>(name);
+  }
+
+  str(name: string): string {
+    return this.get<string>(name);
+  }
+
+  bool(name: string): boolean {
+    return this.get<boolean>(name);
+  }
+
+  set(name: string, value: unknown): void {
+    const def = findConfig(name);
+    if (!def) throw new Error(`unknown config ${name}`);
+    this.values.set(def.name, value);
+  }
+
+  /** Text as CONFIG GET shows it. */
+  text(name: string): string {
+    const def = findConfig(name)!;
+    return formatConfigValue(def, this.values.get(def.name));
+  }
+}

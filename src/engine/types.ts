@@ -1,0 +1,260 @@
+/**
+ * The engine interface: the only layer that touches stored bytes.
+ *
+ * Command handlers see a keyspace per database (`Db`) and typed containers (list, hash, set, zset,
+ * stream). Two engines implement it: `js-map` (JavaScript structures) and `wasm` (AssemblyScript
+ * structures in WebAssembly linear memory). The command layer cannot tell which one it runs on.
+ *
+ * Conventions, chosen from the measurements in shared/design-notes.md:
+ * - Keys and values cross the boundary as bytes: `Buffer` going in. Engines copy what they keep, so
+ *   callers may pass views into a socket read buffer.
+ * - Bytes coming out are `BulkValue`: a Buffer the caller may keep, or a JS string whose char codes
+ *   are the bytes (latin1, one byte per char). Reply writers accept both without conversion.
+ * - Many-element reads take a visitor callback instead of building arrays.
+ * - Times are absolute Unix milliseconds from the server clock (`Clock.now()`), so a test clock can
+ *   move time without sleeping.
+ */
+
+/** Binary-safe byte string as passed into the engine. */
+export type Bytes = Buffer;
+/** Binary-safe byte string as returned by the engine: Buffer, or latin1 JS string (1 char = 1 byte). */
+export type BulkValue = Buffer | string;
+
+/** The names TYPE replies with. */
+export type TypeName = 'string' | 'list' | 'hash' | 'set' | 'zset' | 'stream';
+
+/** A stored value. Strings are plain byte strings; containers are objects tagged with their type. */
+export type RedisValue = StringValue | ListValue | HashValue | SetValue | ZSetValue | StreamValue;
+export type StringValue = BulkValue;
+
+export function typeOfValue(v: RedisValue): TypeName {
+  return typeof v === 'string' || v instanceof Uint8Array ? 'string' : (v as Container).type;
+}
+
+/** Something whose size the keyspace can ask about (for lazy free and memory accounting). */
+export interface Container {
+  readonly type: Exclude<TypeName, 'string'>;
+  /** Number of elements (entries, fields, members). */
+  readonly size: number;
+  /** Approximate bytes held, maintained incrementally (O(1)). */
+  memoryUsage(): number;
+  /** Deep copy, for COPY. */
+  clone(): Container;
+  /** OBJECT ENCODING answer for this value under the given size thresholds (config values). */
+  encoding(limits: EncodingLimits): string;
+  /**
+   * Called by the keyspace when the container is stored (account) or removed (null). While
+   * attached, the container adds its size changes to `account.bytes`, so used_memory stays O(1).
+   */
+  attach(account: MemoryAccount | null): void;
+}
+
+/** The CONFIG thresholds that decide OBJECT ENCODING answers, as Redis 7.0 applies them. */
+export interface EncodingLimits {
+  listMaxListpackSize: number;
+  hashMaxListpackEntries: number;
+  hashMaxListpackValue: number;
+  setMaxIntsetEntries: number;
+  zsetMaxListpackEntries: number;
+  zsetMaxListpackValue: number;
+}
+
+/** Engine-wide byte counter that attached containers keep current. */
+export interface MemoryAccount {
+  bytes: number;
+}
+
+/** Milliseconds clock; the embedding API can substitute a controllable one for tests. */
+export interface Clock {
+  now(): number;
+}
+
+/** Per-key metadata the keyspace keeps beside the value. */
+export interface KeyInfo {
+  /** Absolute expire time in ms, or -1 when the key has no TTL. */
+  expireAt: number;
+  /** Last access time in ms (OBJECT IDLETIME). */
+  lru: number;
+  /** Approximate LFU counter (OBJECT FREQ). */
+  freq: number;
+}
+
+/** Result of one active-expire cycle, for INFO stats and the adaptive loop. */
+export interface ExpireCycleStats {
+  sampled: number;
+  expired: number;
+}
+
+/**
+ * One logical database (SELECT n). All lookups perform lazy expiry: an expired key behaves as
+ * missing and is deleted (the `onExpired` hook of the engine fires for it).
+ */
+export interface Db {
+  /** Database number; SWAPDB exchanges Db objects and renumbers them. */
+  index: number;
+  /** Number of keys, O(1). Expired-but-not-yet-reclaimed keys are counted, as in Redis. */
+  size(): number;
+  /** Number of keys with a TTL, O(1). */
+  expiresSize(): number;
+
+  /** The value at `key`, or undefined. Updates the access time unless `noTouch`. */
+  get(key: Bytes, noTouch?: boolean): RedisValue | undefined;
+  /** True when the key exists (after lazy expiry). Does not update the access time. */
+  has(key: Bytes): boolean;
+  /**
+   * Store `value` at `key`, replacing any previous value. The TTL is removed unless `keepTtl`.
+   * String values are copied by the engine; containers are stored by reference.
+   */
+  set(key: Bytes, value: RedisValue, keepTtl?: boolean): void;
+  /** Remove a key. Returns true when it existed. Large containers are freed incrementally. */
+  delete(key: Bytes): boolean;
+  /**
+   * Remove a key WITHOUT freeing its value and return it with its expire time (-1 none), for
+   * RENAME/MOVE, which store the same value under another key or db. Undefined when missing.
+   */
+  take(key: Bytes): { value: RedisValue; expireAt: number } | undefined;
+
+  /** Metadata of an existing key (after lazy expiry), or undefined. */
+  info(key: Bytes): KeyInfo | undefined;
+  /** Absolute expire time of `key` in ms; -1 no TTL; -2 missing. */
+  getExpire(key: Bytes): number;
+  /** Set the absolute expire time of an existing key. Returns false if missing. */
+  setExpire(key: Bytes, atMs: number): boolean;
+  /** Remove the TTL. Returns true when a TTL was removed. */
+  persist(key: Bytes): boolean;
+
+  /** A random existing key, or null when empty. May return a key whose TTL has passed (as Redis). */
+  randomKey(): Buffer | null;
+  /**
+   * Stateless cursor iteration with Redis's SCAN guarantee: every key present for the whole
+   * iteration is visited at least once, across resizes. Visits at least about `count` keys unless
+   * the iteration ends. Returns the next cursor; 0 when done. Expired keys are not visited.
+   */
+  scan(cursor: number, count: number, visit: (key: BulkValue) => void): number;
+  /** Visit every key (KEYS). Expired keys are skipped. */
+  forEachKey(visit: (key: BulkValue) => void): void;
+
+  /** Remove every key. Must not walk the keys on the event loop (free incrementally or let GC do it). */
+  clear(lazy?: boolean): void;
+  /** Sample keys with a TTL and delete those expired. Deletes go through the expired hook. */
+  activeExpireCycle(now: number, maxSamples: number): ExpireCycleStats;
+}
+
+/** Callback set by the server: a key was reclaimed by lazy or active expiry. */
+export type ExpiredHook = (db: Db, key: BulkValue) => void;
+
+/** A list: O(1) push/pop at both ends, O(n) by index (like a quicklist). */
+export interface ListValue extends Container {
+  readonly type: 'list';
+  pushHead(v: Bytes): void;
+  pushTail(v: Bytes): void;
+  popHead(): BulkValue | undefined;
+  popTail(): BulkValue | undefined;
+  /** Element at index (negative counts from the tail), or undefined. */
+  at(index: number): BulkValue | undefined;
+  /** Replace the element at a valid non-negative index. */
+  setAt(index: number, v: Bytes): void;
+  /** Visit elements [start, stop] (non-negative, inclusive, already clamped). */
+  range(start: number, stop: number, visit: (v: BulkValue, index: number) => void): void;
+  /** Insert before/after the first element equal to pivot. Returns new length, or -1 if no pivot. */
+  insert(pivot: Bytes, v: Bytes, after: boolean): number;
+  /** LREM semantics: count > 0 from head, < 0 from tail, 0 all. Returns removed count. */
+  remove(v: Bytes, count: number): number;
+  /** Keep only [start, stop] (non-negative, inclusive; start > stop empties the list). */
+  trim(start: number, stop: number): void;
+  /** Index of elements equal to v (LPOS), scanning with the given options. */
+  positions(v: Bytes, rank: number, count: number, maxlen: number): number[];
+}
+
+/** A hash: field -> value. */
+export interface HashValue extends Container {
+  readonly type: 'hash';
+  get(field: Bytes): BulkValue | undefined;
+  /** Returns true when the field is new. */
+  set(field: Bytes, value: Bytes): boolean;
+  delete(field: Bytes): boolean;
+  has(field: Bytes): boolean;
+  forEach(visit: (field: BulkValue, value: BulkValue) => void): void;
+  /** Stateless cursor scan with the SCAN guarantee. */
+  scan(cursor: number, count: number, visit: (field: BulkValue, value: BulkValue) => void): number;
+  /** A uniformly random field, or undefined when empty. */
+  randomField(): BulkValue | undefined;
+}
+
+/** A set of byte strings. */
+export interface SetValue extends Container {
+  readonly type: 'set';
+  add(member: Bytes): boolean;
+  delete(member: Bytes): boolean;
+  has(member: Bytes): boolean;
+  forEach(visit: (member: BulkValue) => void): void;
+  scan(cursor: number, count: number, visit: (member: BulkValue) => void): number;
+  randomMember(): BulkValue | undefined;
+  /** True when every member is an integer that fits the intset encoding. */
+  isIntset(): boolean;
+}
+
+/** Score range bound: value and whether it is exclusive. */
+export interface ScoreRange {
+  min: number;
+  minEx: boolean;
+  max: number;
+  maxEx: boolean;
+}
+
+/** Lexicographic range bound; `null` member means -inf (for min) or +inf (for max). */
+export interface LexRange {
+  min: Buffer | null;
+  minEx: boolean;
+  minInf: -1 | 0 | 1;
+  max: Buffer | null;
+  maxEx: boolean;
+  maxInf: -1 | 0 | 1;
+}
+
+/**
+ * A sorted set: a skip list ordered by (score, member bytes) plus a member -> score map.
+ * Ranks are 0-based from the lowest score. Ranked operations are O(log n).
+ */
+export interface ZSetValue extends Container {
+  readonly type: 'zset';
+  score(member: Bytes): number | undefined;
+  /** Insert or update. Returns the previous score, or undefined when the member is new. */
+  add(member: Bytes, score: number): number | undefined;
+  delete(member: Bytes): boolean;
+  /** 0-based rank (reverse: from the highest score), or -1 when absent. */
+  rank(member: Bytes, reverse: boolean): number;
+  /** Visit ranks [start, stop] (non-negative, clamped, inclusive) in order or reverse. */
+  rangeByRank(start: number, stop: number, reverse: boolean, visit: (member: BulkValue, score: number) => void): void;
+  /** Visit members in a score range, skipping `offset`, at most `limit` (-1 = all). */
+  rangeByScore(range: ScoreRange, reverse: boolean, offset: number, limit: number, visit: (member: BulkValue, score: number) => void): void;
+  rangeByLex(range: LexRange, reverse: boolean, offset: number, limit: number, visit: (member: BulkValue, score: number) => void): void;
+  countByScore(range: ScoreRange): number;
+  countByLex(range: LexRange): number;
+  scan(cursor: number, count: number, visit: (member: BulkValue, score: number) => void): number;
+  forEach(visit: (member: BulkValue, score: number) => void): void;
+}
+
+/** Streams are implemented in the command layer's stream module; the keyspace only stores them. */
+export interface StreamValue extends Container {
+  readonly type: 'stream';
+}
+
+/** An engine: creates databases and containers, and accounts memory. */
+export interface Engine {
+  readonly name: EngineName;
+  /** Create database number `index`. */
+  createDb(index: number, clock: Clock, onExpired: ExpiredHook): Db;
+  newList(): ListValue;
+  newHash(): HashValue;
+  newSet(): SetValue;
+  newZSet(): ZSetValue;
+  /** Redis glob match (stringmatchlen). */
+  globMatch(pattern: Bytes, subject: BulkValue, nocase: boolean): boolean;
+  /** Bytes in use by stored data (used_memory's dataset part), maintained in O(1). */
+  usedMemory(): number;
+  /** Run background work (incremental rehash, lazy free) for about `budgetMs`. Returns true if more is pending. */
+  backgroundWork(budgetMs: number): boolean;
+}
+
+export type EngineName = 'js-map' | 'wasm';

@@ -1,0 +1,103 @@
+/**
+ * Redust's public API: start a private Redis 7.0-compatible server inside a Node process.
+ *
+ *   import { RedustServer } from 'redust';
+ *   const srv = await RedustServer.start({ port: 0 });
+ *   // ... connect any Redis client to srv.url ...
+ *   srv.advanceTime(60_000); // TTLs move without sleeping
+ *   await srv.close();
+ */
+import { Config } from './config/config';
+import { createEngine } from './engine';
+import type { EngineName } from './engine/types';
+import { Server, ServerClock } from './server/server';
+import { createLogger, RedisLogLevel } from './observability/logger';
+
+export interface RedustOptions {
+  /** TCP port; 0 picks a free one (default 0). */
+  port?: number;
+  /** Address to bind (default 127.0.0.1). */
+  host?: string;
+  /** Storage engine (default js-map). */
+  engine?: EngineName;
+  /** requirepass for the default user. */
+  password?: string;
+  /** Number of databases (default 16). */
+  databases?: number;
+  /** Log level; default 'warning' for embedded servers so test output stays quiet. */
+  logLevel?: RedisLogLevel;
+  /** Any other redis.conf setting by name, e.g. { 'notify-keyspace-events': 'KEA' }. */
+  config?: Record<string, string | number | boolean>;
+}
+
+export class RedustServer {
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+    readonly host: string,
+  ) {}
+
+  /** Start a server; resolves once it accepts connections. */
+  static async start(opts: RedustOptions = {}): Promise<RedustServer> {
+    const overrides: Record<string, unknown> = { ...(opts.config ?? {}) };
+    overrides.port = opts.port ?? 0;
+    overrides.bind = opts.host ?? '127.0.0.1';
+    if (opts.engine) overrides.engine = opts.engine;
+    if (opts.password !== undefined) overrides.requirepass = opts.password;
+    if (opts.databases !== undefined) overrides.databases = opts.databases;
+    const level = opts.logLevel ?? 'warning';
+    overrides.loglevel = level;
+    for (const [k, v] of Object.entries(overrides)) if (typeof v === 'number' || typeof v === 'boolean') overrides[k] = typeof v === 'boolean' ? v : String(v);
+    const config = new Config(overrides);
+    const engine = createEngine(config.str('engine') as EngineName);
+    const server = new Server(config, engine, { logger: createLogger({ level }), clock: new ServerClock() });
+    const port = await server.listen();
+    return new RedustServer(server, port, config.str('bind').split(/\s+/)[0]);
+  }
+
+  /** redis://host:port (with the password when one is set). */
+  get url(): string {
+    const pass = this.server.config.str('requirepass');
+    return `redis://${pass ? `:${encodeURIComponent(pass)}@` : ''}${this.host}:${this.port}`;
+  }
+
+  /** The engine in use. */
+  get engine(): EngineName {
+    return this.server.engine.name;
+  }
+
+  /** The server's current time in ms (Date.now() plus any advanceTime offset). */
+  now(): number {
+    return this.server.clock.now();
+  }
+
+  /**
+   * Move the server clock forward by `ms` milliseconds: keys whose TTL passes are expired
+   * (lazily on access, and actively right now), TTL/PTTL and TIME reflect the new time.
+   */
+  advanceTime(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError('advanceTime: ms must be a non-negative number');
+    this.server.clock.advance(ms);
+    // Expire everything now due, as repeated active-expire cycles would.
+    const now = this.server.clock.now();
+    for (const db of this.server.dbs) {
+      // One full pass of the expires cursor; lazy expiry covers anything a pass misses.
+      const rounds = Math.ceil(db.expiresSize() / 1000) + 1;
+      for (let i = 0; i < rounds && db.expiresSize() > 0; i++) db.activeExpireCycle(now, 1000);
+    }
+    this.server.afterCommand();
+    this.server.flushPending();
+  }
+
+  /** Stop listening and disconnect every client. */
+  async close(): Promise<void> {
+    await this.server.close();
+  }
+
+  /** The internal server (unstable API, for tools and tests). */
+  get internal(): Server {
+    return this.server;
+  }
+}
+
+export type { EngineName } from './engine/types';

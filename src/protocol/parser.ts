@@ -1,0 +1,322 @@
+/**
+ * Incremental RESP request parser (multibulk and inline), a port of Redis 7.0's
+ * processMultibulkBuffer/processInlineBuffer (networking.c).
+ *
+ * Invariants:
+ * - `feed(chunk)` may be called with frames split at any byte; state carries over between calls.
+ * - Arguments are Buffer views into the received chunk (zero copy); consumers copy what they keep.
+ * - A protocol error produces Redis's exact error text; the caller replies and closes the connection.
+ * - Memory: unparsed bytes are kept at most once; a large bulk argument is assembled into a buffer
+ *   preallocated to its declared size, so a 512 MB value is not re-concatenated per chunk.
+ *
+ * Complexity: O(bytes) per feed.
+ */
+
+const CR = 13;
+const LF = 10;
+/** PROTO_INLINE_MAX_SIZE: longest inline request / count line without a newline. */
+export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
+/** Bulk arguments at least this large are assembled in their own buffer (PROTO_MBULK_BIG_ARG). */
+const BIG_ARG = 32 * 1024;
+const INT_MAX = 2147483647;
+
+export class ProtocolError extends Error {}
+
+export interface ParserLimits {
+  /** proto-max-bulk-len */
+  maxBulkLen: number;
+  /** When true the client is not authenticated: Redis caps counts for such clients. */
+  authRequired(): boolean;
+}
+
+/**
+ * Parses `buf[start, end)` as a Redis string2ll integer: optional '-', no '+', no leading zeros,
+ * no spaces, at most 20 chars. Returns NaN when invalid.
+ */
+export function parseStrictInt(buf: Buffer, start: number, end: number): number {
+  const len = end - start;
+  if (len <= 0 || len > 20) return NaN;
+  let i = start;
+  let neg = false;
+  if (len === 1 && buf[i] === 48) return 0;
+  if (buf[i] === 45) {
+    neg = true;
+    i++;
+    if (i === end) return NaN;
+  }
+  const first = buf[i];
+  if (first < 49 || first > 57) return NaN;
+  let v = 0;
+  for (; i < end; i++) {
+    const c = buf[i];
+    if (c < 48 || c > 57) return NaN;
+    v = v * 10 + (c - 48);
+  }
+  if (v > 9223372036854775807) return NaN;
+  return neg ? -v : v;
+}
+
+export type CommandCallback = (argv: Buffer[]) => void;
+
+export class RequestParser {
+  private buf: Buffer | null = null;
+  private pos = 0;
+  /** Remaining bulk arguments of the current multibulk; 0 when between commands. */
+  private multibulkLen = 0;
+  /** Declared length of the bulk being read; -1 when its length line is not read yet. */
+  private bulkLen = -1;
+  private argv: Buffer[] = [];
+  /** Preallocated target for a big bulk argument, filled as chunks arrive. */
+  private bigArg: Buffer | null = null;
+  private bigArgFilled = 0;
+
+  constructor(private readonly limits: ParserLimits) {}
+
+  /** Bytes buffered but not yet parsed (for client-query-buffer-limit and CLIENT LIST qbuf). */
+  pendingBytes(): number {
+    return (this.buf ? this.buf.length - this.pos : 0) + (this.bigArg ? this.bigArgFilled : 0);
+  }
+
+  reset(): void {
+    this.buf = null;
+    this.pos = 0;
+    this.multibulkLen = 0;
+    this.bulkLen = -1;
+    this.argv = [];
+    this.bigArg = null;
+    this.bigArgFilled = 0;
+  }
+
+  /**
+   * Feed received bytes; calls `onCommand` for each complete command (argv never empty).
+   * `shouldContinue` is consulted after every command (a command may close or block the client).
+   * Throws ProtocolError on malformed input.
+   */
+  feed(chunk: Buffer, onCommand: CommandCallback, shouldContinue: () => boolean): void {
+    if (this.bigArg) {
+      chunk = this.fillBigArg(chunk);
+      if (this.bigArg) return;
+      // Big argument complete: it may have finished a command.
+      if (this.multibulkLen === 0) {
+        const argv = this.argv;
+        this.argv = [];
+        onCommand(argv);
+        if (!shouldContinue()) {
+          this.append(chunk);
+          return;
+        }
+      }
+    }
+    this.append(chunk);
+    while (this.buf !== null && this.pos < this.buf.length) {
+      const buf = this.buf;
+      let argv: Buffer[] | null;
+      if (this.multibulkLen > 0 || buf[this.pos] === 42 /* '*' */) argv = this.parseMultibulk();
+      else argv = this.parseInline();
+      if (argv === null) {
+        if (this.bigArg) return;
+        break;
+      }
+      if (argv.length > 0) {
+        onCommand(argv);
+        if (!shouldContinue()) break;
+      }
+    }
+    this.compact();
+  }
+
+  private append(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.buf === null || this.pos >= this.buf.length) {
+      this.buf = chunk;
+      this.pos = 0;
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+      this.pos = 0;
+    }
+  }
+
+  /** Drop consumed bytes so a long-lived connection does not pin old chunks. */
+  private compact(): void {
+    if (this.buf === null) return;
+    if (this.pos >= this.buf.length) {
+      this.buf = null;
+      this.pos = 0;
+    } else if (this.pos > 0 && this.argv.length === 0) {
+      // Copy the tail so the (possibly large) original chunk can be collected.
+      this.buf = Buffer.from(this.buf.subarray(this.pos));
+      this.pos = 0;
+    }
+  }
+
+  private fillBigArg(chunk: Buffer): Buffer {
+    const target = this.bigArg!;
+    const need = this.bulkLen + 2 - this.bigArgFilled;
+    const take = Math.min(need, chunk.length);
+    // The trailing CRLF is not stored: copy only the payload part.
+    const payloadLeft = this.bulkLen - this.bigArgFilled;
+    if (payloadLeft > 0) chunk.copy(target, this.bigArgFilled, 0, Math.min(take, payloadLeft));
+    this.bigArgFilled += take;
+    if (this.bigArgFilled < this.bulkLen + 2) return chunk.subarray(chunk.length);
+    this.argv.push(target);
+    this.bigArg = null;
+    this.bigArgFilled = 0;
+    this.bulkLen = -1;
+    this.multibulkLen--;
+    return chunk.subarray(take);
+  }
+
+  private parseInline(): Buffer[] | null {
+    const buf = this.buf!;
+    const start = this.pos;
+    const nl = buf.indexOf(LF, start);
+    if (nl === -1) {
+      if (buf.length - start > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big inline request');
+      return null;
+    }
+    let end = nl;
+    if (end !== start && buf[end - 1] === CR) end--;
+    const args = splitArgs(buf, start, end);
+    if (args === null) throw new ProtocolError('Protocol error: unbalanced quotes in request');
+    this.pos = nl + 1;
+    return args;
+  }
+
+  private parseMultibulk(): Buffer[] | null {
+    const buf = this.buf!;
+    if (this.multibulkLen === 0) {
+      const cr = buf.indexOf(CR, this.pos);
+      if (cr === -1) {
+        if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big mbulk count string');
+        return null;
+      }
+      if (cr + 1 >= buf.length) return null; // need the \n too
+      const ll = parseStrictInt(buf, this.pos + 1, cr);
+      if (Number.isNaN(ll) || ll > INT_MAX) throw new ProtocolError('Protocol error: invalid multibulk length');
+      if (ll > 10 && this.limits.authRequired()) throw new ProtocolError('Protocol error: unauthenticated multibulk length');
+      this.pos = cr + 2;
+      if (ll <= 0) return EMPTY;
+      this.multibulkLen = ll;
+      this.argv = [];
+    }
+    while (this.multibulkLen > 0) {
+      if (this.bulkLen === -1) {
+        const cr = buf.indexOf(CR, this.pos);
+        if (cr === -1) {
+          if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big bulk count string');
+          return null;
+        }
+        if (cr + 1 >= buf.length) return null;
+        if (buf[this.pos] !== 36 /* '$' */) {
+          throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos])}'`);
+        }
+        const ll = parseStrictInt(buf, this.pos + 1, cr);
+        if (Number.isNaN(ll) || ll < 0 || ll > this.limits.maxBulkLen) throw new ProtocolError('Protocol error: invalid bulk length');
+        if (ll > 16384 && this.limits.authRequired()) throw new ProtocolError('Protocol error: unauthenticated bulk length');
+        this.pos = cr + 2;
+        this.bulkLen = ll;
+        if (ll >= BIG_ARG && buf.length - this.pos < ll + 2) {
+          // Assemble this argument in its own buffer as the rest arrives.
+          this.bigArg = Buffer.allocUnsafe(ll);
+          this.bigArgFilled = 0;
+          const rest = buf.subarray(this.pos);
+          this.buf = null;
+          this.pos = 0;
+          this.fillBigArg(rest);
+          return null;
+        }
+      }
+      if (buf.length - this.pos < this.bulkLen + 2) return null;
+      this.argv.push(buf.subarray(this.pos, this.pos + this.bulkLen));
+      this.pos += this.bulkLen + 2;
+      this.bulkLen = -1;
+      this.multibulkLen--;
+    }
+    const argv = this.argv;
+    this.argv = [];
+    return argv;
+  }
+}
+
+const EMPTY: Buffer[] = [];
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+function hexVal(c: number): number {
+  if (c <= 57) return c - 48;
+  if (c >= 97) return c - 87;
+  return c - 55;
+}
+
+function isSpace(c: number): boolean {
+  // isspace(): space, \t, \n, \v, \f, \r
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
+ * sdssplitargs: split an inline request into arguments, honouring "double quotes" with escapes
+ * (\n \r \t \b \a \xHH \\ \") and 'single quotes' (only \' escaped). Returns null on unbalanced
+ * quotes or a closing quote not followed by a space.
+ */
+export function splitArgs(buf: Buffer, start: number, end: number): Buffer[] | null {
+  const out: Buffer[] = [];
+  let p = start;
+  for (;;) {
+    while (p < end && isSpace(buf[p])) p++;
+    if (p >= end) return out;
+    let inq = false;
+    let insq = false;
+    let done = false;
+    const cur: number[] = [];
+    while (!done) {
+      if (inq) {
+        if (p >= end) return null;
+        const c = buf[p];
+        if (c === 92 /* \ */ && p + 3 < end && buf[p + 1] === 120 /* x */ && isHexDigit(buf[p + 2]) && isHexDigit(buf[p + 3])) {
+          cur.push(hexVal(buf[p + 2]) * 16 + hexVal(buf[p + 3]));
+          p += 3;
+        } else if (c === 92 && p + 1 < end) {
+          p++;
+          const e = buf[p];
+          cur.push(e === 110 ? 10 : e === 114 ? 13 : e === 116 ? 9 : e === 98 ? 8 : e === 97 ? 7 : e);
+        } else if (c === 34 /* " */) {
+          if (p + 1 < end && !isSpace(buf[p + 1])) return null;
+          done = true;
+        } else {
+          cur.push(c);
+        }
+      } else if (insq) {
+        if (p >= end) return null;
+        const c = buf[p];
+        if (c === 92 && p + 1 < end && buf[p + 1] === 39 /* ' */) {
+          p++;
+          cur.push(39);
+        } else if (c === 39) {
+          if (p + 1 < end && !isSpace(buf[p + 1])) return null;
+          done = true;
+        } else {
+          cur.push(c);
+        }
+      } else {
+        if (p >= end) {
+          done = true;
+          break;
+        }
+        const c = buf[p];
+        if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0) {
+          done = true;
+        } else if (c === 34) {
+          inq = true;
+        } else if (c === 39) {
+          insq = true;
+        } else {
+          cur.push(c);
+        }
+      }
+      if (p < end) p++;
+    }
+    out.push(Buffer.from(cur));
+  }
+}

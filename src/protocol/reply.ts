@@ -1,0 +1,250 @@
+/**
+ * Reply writers. Command handlers write replies through the `Reply` interface; the protocol
+ * (RESP2 or RESP3) decides the bytes. Two implementations:
+ * - `RespWriter` encodes into a per-connection output buffer, flushed once per read batch.
+ * - `ValueReply` (src/protocol/value-reply.ts) builds a tree of values, used by Lua's redis.call.
+ *
+ * RESP2 mapping of RESP3 types (as Redis does): map -> flat array of 2n, set/push -> array,
+ * double -> bulk string "%.17g", null -> $-1 (or *-1 for null arrays), bool -> :1/:0,
+ * verbatim -> bulk string, big number -> bulk string.
+ */
+import { BulkValue } from '../engine/types';
+import { formatDouble } from '../util/number';
+
+export interface Reply {
+  /** Protocol version in use (2 or 3). */
+  readonly resp: 2 | 3;
+  simple(s: string): void;
+  ok(): void;
+  /** An error line; `msg` includes the code, e.g. "ERR syntax error". */
+  error(msg: string): void;
+  int(n: number | bigint): void;
+  bulk(v: BulkValue): void;
+  /** Null bulk string (RESP2 $-1, RESP3 _). */
+  nil(): void;
+  /** Null array (RESP2 *-1, RESP3 _). */
+  nilArray(): void;
+  array(n: number): void;
+  map(pairs: number): void;
+  set(n: number): void;
+  push(n: number): void;
+  double(d: number): void;
+  bool(b: boolean): void;
+  verbatim(text: string, format?: string): void;
+  bigNumber(digits: string): void;
+  /** Reserve an aggregate header whose length is known only later. */
+  deferred(): Deferred;
+  setArrayLen(d: Deferred, n: number): void;
+  setMapLen(d: Deferred, pairs: number): void;
+  setSetLen(d: Deferred, n: number): void;
+}
+
+/** Handle to a reserved aggregate header. */
+export type Deferred = { pos: number; id: number };
+
+const CRLF = '\r\n';
+const PRE_ENCODED: Record<string, Buffer> = {};
+function pre(s: string): Buffer {
+  return (PRE_ENCODED[s] ??= Buffer.from(s, 'latin1'));
+}
+
+/** Cached ":n\r\n" and "*n\r\n"-style headers for small n (Redis shares these objects too). */
+const SMALL = 512;
+const intCache: Buffer[] = [];
+const bulkHdrCache: Buffer[] = [];
+const arrayHdrCache: Buffer[] = [];
+for (let i = 0; i < SMALL; i++) {
+  intCache.push(Buffer.from(`:${i}\r\n`));
+  bulkHdrCache.push(Buffer.from(`$${i}\r\n`));
+  arrayHdrCache.push(Buffer.from(`*${i}\r\n`));
+}
+
+/**
+ * Encodes RESP into a growable buffer. `take()` hands the bytes to the socket layer; the writer
+ * then keeps a fresh buffer so handed-off bytes are never overwritten.
+ */
+export class RespWriter implements Reply {
+  resp: 2 | 3 = 2;
+  buf: Buffer;
+  pos = 0;
+  private deferredSeq = 0;
+  /** Called for every error reply (error stats). */
+  onError: ((msg: string) => void) | null = null;
+
+  constructor(private readonly initialSize = 16 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Remove and return everything written so far. */
+  take(): Buffer {
+    const n = this.pos;
+    this.pos = 0;
+    if (n <= 4096) {
+      // Small output: copy into a pooled slice and keep reusing our buffer.
+      const out = Buffer.allocUnsafe(n);
+      this.buf.copy(out, 0, 0, n);
+      return out;
+    }
+    const out = this.buf.subarray(0, n);
+    this.buf = Buffer.allocUnsafe(this.initialSize);
+    return out;
+  }
+
+  /** Drop output written after `mark` (used to discard a partial reply). */
+  truncate(mark: number): void {
+    this.pos = mark;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const nb = Buffer.allocUnsafe(size);
+    this.buf.copy(nb, 0, 0, this.pos);
+    this.buf = nb;
+  }
+
+  raw(b: Buffer): void {
+    this.ensure(b.length);
+    b.copy(this.buf, this.pos);
+    this.pos += b.length;
+  }
+
+  /** Write an ASCII/latin1 string verbatim. */
+  rawString(s: string): void {
+    this.ensure(s.length);
+    this.pos += this.buf.latin1Write(s, this.pos);
+  }
+
+  private line(prefix: string, n: number | string | bigint): void {
+    this.rawString(prefix + n + CRLF);
+  }
+
+  simple(s: string): void {
+    // Status lines cannot contain CR/LF.
+    this.rawString('+' + s.replace(/[\r\n]/g, ' ') + CRLF);
+  }
+
+  ok(): void {
+    this.raw(pre('+OK\r\n'));
+  }
+
+  error(msg: string): void {
+    if (this.onError) this.onError(msg);
+    this.rawString('-' + msg.replace(/[\r\n]/g, ' ') + CRLF);
+  }
+
+  int(n: number | bigint): void {
+    if (typeof n === 'number' && n >= 0 && n < SMALL && (n | 0) === n) this.raw(intCache[n]);
+    else this.line(':', typeof n === 'number' ? intString(n) : n);
+  }
+
+  bulk(v: BulkValue): void {
+    const len = v.length;
+    this.ensure(len + 16);
+    if (len < SMALL) {
+      const h = bulkHdrCache[len];
+      h.copy(this.buf, this.pos);
+      this.pos += h.length;
+    } else {
+      this.pos += this.buf.latin1Write('$' + len + CRLF, this.pos);
+    }
+    if (typeof v === 'string') this.pos += this.buf.latin1Write(v, this.pos);
+    else {
+      v.copy(this.buf, this.pos);
+      this.pos += len;
+    }
+    this.buf[this.pos++] = 13;
+    this.buf[this.pos++] = 10;
+  }
+
+  nil(): void {
+    this.raw(this.resp === 3 ? pre('_\r\n') : pre('$-1\r\n'));
+  }
+
+  nilArray(): void {
+    this.raw(this.resp === 3 ? pre('_\r\n') : pre('*-1\r\n'));
+  }
+
+  array(n: number): void {
+    if (n >= 0 && n < SMALL) this.raw(arrayHdrCache[n]);
+    else this.line('*', n);
+  }
+
+  map(pairs: number): void {
+    if (this.resp === 3) this.line('%', pairs);
+    else this.array(pairs * 2);
+  }
+
+  set(n: number): void {
+    if (this.resp === 3) this.line('~', n);
+    else this.array(n);
+  }
+
+  push(n: number): void {
+    if (this.resp === 3) this.line('>', n);
+    else this.array(n);
+  }
+
+  double(d: number): void {
+    if (this.resp === 3) this.line(',', formatDouble(d));
+    else this.bulk(formatDouble(d));
+  }
+
+  bool(b: boolean): void {
+    if (this.resp === 3) this.raw(b ? pre('#t\r\n') : pre('#f\r\n'));
+    else this.int(b ? 1 : 0);
+  }
+
+  verbatim(text: string, format = 'txt'): void {
+    if (this.resp === 3) {
+      const len = Buffer.byteLength(text, 'latin1') + 4;
+      this.rawString(`=${len}\r\n${format}:`);
+      this.rawString(text);
+      this.rawString(CRLF);
+    } else this.bulk(text);
+  }
+
+  bigNumber(digits: string): void {
+    if (this.resp === 3) this.line('(', digits);
+    else this.bulk(digits);
+  }
+
+  /**
+   * Reserve space for an aggregate header. The header is inserted later by shifting the bytes
+   * written after it (one memmove per deferred reply, as cheap as Redis's separate reply node).
+   */
+  deferred(): Deferred {
+    return { pos: this.pos, id: ++this.deferredSeq };
+  }
+
+  private patch(d: Deferred, header: string): void {
+    const hlen = header.length;
+    this.ensure(hlen);
+    this.buf.copyWithin(d.pos + hlen, d.pos, this.pos);
+    this.buf.latin1Write(header, d.pos);
+    this.pos += hlen;
+  }
+
+  setArrayLen(d: Deferred, n: number): void {
+    this.patch(d, '*' + n + CRLF);
+  }
+
+  setMapLen(d: Deferred, pairs: number): void {
+    this.patch(d, this.resp === 3 ? '%' + pairs + CRLF : '*' + pairs * 2 + CRLF);
+  }
+
+  setSetLen(d: Deferred, n: number): void {
+    this.patch(d, (this.resp === 3 ? '~' : '*') + n + CRLF);
+  }
+}
+
+/** Integer text for a JS number known to be an integer (avoids "1e+21"). */
+export function intString(n: number): string {
+  if (Number.isSafeInteger(n)) return String(n);
+  return BigInt(Math.trunc(n)).toString();
+}

@@ -1,0 +1,156 @@
+/**
+ * Blocked clients (blocked.c): BLPOP, BLMOVE, BZPOPMIN, XREAD BLOCK... wait on keys.
+ *
+ * Invariants:
+ * - A blocked client is in `byKey` under every key it waits on, in arrival order (FIFO fairness).
+ * - A write that may serve waiters calls `signalKeyAsReady`; the dispatcher calls
+ *   `handleReadyKeys` after the outermost command (so MULTI/EXEC and Lua wake clients once, at the end).
+ * - A blocked client's further input stays buffered until it is unblocked, then is processed.
+ */
+import type { BulkValue } from '../engine/types';
+import { Client, ClientFlag } from './client';
+import type { Server } from './server';
+import { latin1 } from '../util/number';
+
+export interface BlockSpec {
+  /** Keys to wait on (in the client's current db). */
+  keys: BulkValue[];
+  /** Timeout in ms; 0 waits forever. */
+  timeoutMs: number;
+  /** Try to serve the client (write its reply). Return true when served. */
+  tryServe(): boolean;
+  /** Write the timeout reply (null array for list pops, etc.). */
+  onTimeout(): void;
+}
+
+export class Blocking {
+  private readonly byKey = new Map<string, Client[]>();
+  private ready = new Set<string>();
+  private readonly specs = new Map<Client, { spec: BlockSpec; ids: string[]; timer: NodeJS.Timeout | null; deadline: number }>();
+
+  constructor(private readonly server: Server) {}
+
+  get blockedCount(): number {
+    return this.specs.size;
+  }
+
+  /** Number of keys with at least one waiter (INFO blocked_keys... not in 7.0, kept for debugging). */
+  get keyCount(): number {
+    return this.byKey.size;
+  }
+
+  block(c: Client, spec: BlockSpec): void {
+    const ids = spec.keys.map((k) => c.dbIndex + '\0' + latin1(k));
+    for (const id of ids) {
+      let list = this.byKey.get(id);
+      if (!list) this.byKey.set(id, (list = []));
+      if (!list.includes(c)) list.push(c);
+    }
+    c.flags |= ClientFlag.BLOCKED;
+    let timer: NodeJS.Timeout | null = null;
+    const deadline = spec.timeoutMs > 0 ? this.server.clock.now() + spec.timeoutMs : 0;
+    if (spec.timeoutMs > 0) {
+      timer = setTimeout(() => this.timeout(c), spec.timeoutMs);
+    }
+    this.specs.set(c, { spec, ids, timer, deadline });
+  }
+
+  isBlocked(c: Client): boolean {
+    return this.specs.has(c);
+  }
+
+  signalKeyAsReady(dbIndex: number, key: BulkValue): void {
+    if (this.byKey.size === 0) return;
+    const id = dbIndex + '\0' + latin1(key);
+    if (this.byKey.has(id)) this.ready.add(id);
+  }
+
+  /** After SWAPDB: every key someone waits on in these dbs may now hold data. */
+  signalAllKeysInDbs(dbs: number[]): void {
+    for (const id of this.byKey.keys()) {
+      if (dbs.includes(Number(id.slice(0, id.indexOf('\0'))))) this.ready.add(id);
+    }
+  }
+
+  hasReadyKeys(): boolean {
+    return this.ready.size > 0;
+  }
+
+  /** Serve clients waiting on keys that became ready, FIFO per key, until none can be served. */
+  handleReadyKeys(): void {
+    let guard = 0;
+    while (this.ready.size > 0 && guard++ < 1_000_000) {
+      const batch = this.ready;
+      this.ready = new Set();
+      for (const id of batch) {
+        const waiters = this.byKey.get(id);
+        if (!waiters) continue;
+        for (const c of [...waiters]) {
+          const entry = this.specs.get(c);
+          if (!entry) continue;
+          let served: boolean;
+          this.server.execDepth++;
+          try {
+            served = entry.spec.tryServe();
+          } finally {
+            this.server.execDepth--;
+          }
+          if (served) this.unblock(c, true);
+        }
+      }
+    }
+  }
+
+  /** Remove the client from the registry. With `resume`, process its buffered input. */
+  unblock(c: Client, resume: boolean): void {
+    const entry = this.specs.get(c);
+    if (!entry) return;
+    this.specs.delete(c);
+    if (entry.timer) clearTimeout(entry.timer);
+    for (const id of entry.ids) {
+      const list = this.byKey.get(id);
+      if (!list) continue;
+      const i = list.indexOf(c);
+      if (i !== -1) list.splice(i, 1);
+      if (list.length === 0) this.byKey.delete(id);
+    }
+    c.flags &= ~ClientFlag.BLOCKED;
+    if (resume && !c.closed) {
+      this.server.scheduleFlush(c);
+      // Commands the client pipelined after the blocking one run now.
+      if (c.parser.pendingBytes() > 0) setImmediate(() => {
+        if (!c.closed && !c.has(ClientFlag.BLOCKED)) {
+          this.server.processInput(c, EMPTY);
+          this.server.scheduleFlush(c);
+        }
+      });
+    }
+  }
+
+  private timeout(c: Client): void {
+    const entry = this.specs.get(c);
+    if (!entry) return;
+    entry.spec.onTimeout();
+    this.unblock(c, true);
+  }
+
+  /** CLIENT UNBLOCK: reply as on timeout, or with an error. */
+  clientUnblock(c: Client, withError: boolean): boolean {
+    const entry = this.specs.get(c);
+    if (!entry) return false;
+    if (withError) c.writer.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+    else entry.spec.onTimeout();
+    this.unblock(c, true);
+    return true;
+  }
+
+  unblockOnDisconnect(c: Client): void {
+    this.unblock(c, false);
+  }
+
+  clear(): void {
+    for (const c of [...this.specs.keys()]) this.unblock(c, false);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

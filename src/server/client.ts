@@ -1,0 +1,129 @@
+/**
+ * One connection's state (Redis's `client` struct): protocol version, selected db, auth, name,
+ * transaction and blocking state, and the reply buffer. Replies are appended to `writer` and
+ * flushed once per read batch by the server (never one socket write per reply).
+ */
+import type { Socket } from 'net';
+import type { Db } from '../engine/types';
+import { RequestParser } from '../protocol/parser';
+import { Reply, RespWriter } from '../protocol/reply';
+import type { Command } from '../commands/table';
+import type { Server } from './server';
+
+export const enum ClientFlag {
+  MULTI = 1 << 0,
+  DIRTY_CAS = 1 << 1,
+  DIRTY_EXEC = 1 << 2,
+  CLOSE_AFTER_REPLY = 1 << 3,
+  CLOSE_ASAP = 1 << 4,
+  BLOCKED = 1 << 5,
+  PUBSUB = 1 << 6,
+  SCRIPT = 1 << 7,
+  /** CLIENT REPLY OFF / SKIP */
+  REPLY_OFF = 1 << 8,
+  REPLY_SKIP_NEXT = 1 << 9,
+  REPLY_SKIP = 1 << 10,
+  NO_EVICT = 1 << 11,
+  NO_TOUCH = 1 << 12,
+  /** Executing inside EXEC (blocking commands act as non-blocking). */
+  IN_EXEC = 1 << 13,
+}
+
+/** A queued MULTI command. */
+export interface QueuedCommand {
+  cmd: Command;
+  argv: Buffer[];
+}
+
+/** Blocked-client bookkeeping; owned by the blocking registry. */
+export interface BlockState {
+  /** Keys (latin1) the client waits on, in its db. */
+  keys: string[];
+  db: number;
+  /** Absolute deadline (ms) or 0 for forever. */
+  deadline: number;
+  timer: NodeJS.Timeout | null;
+  /** Try to serve the client now that a key it waits on changed. Returns true when served. */
+  tryServe(): boolean;
+  /** Reply for a timeout. */
+  onTimeout(): void;
+}
+
+let nextClientId = 1;
+
+export class Client {
+  readonly id = nextClientId++;
+  readonly createdAt: number;
+  readonly writer = new RespWriter();
+  /** Where handlers write. Normally `writer`; Lua and internal callers swap in other sinks. */
+  reply: Reply;
+  parser: RequestParser;
+  db: Db;
+  dbIndex = 0;
+  name = '';
+  libName = '';
+  libVer = '';
+  user = 'default';
+  authenticated: boolean;
+  flags = 0;
+  lastInteraction: number;
+  /** Current command (for CLIENT LIST cmd=, SLOWLOG, errors). */
+  cmd: Command | null = null;
+  lastCmd: Command | null = null;
+  argv: Buffer[] = [];
+  multiQueue: QueuedCommand[] | null = null;
+  /** WATCHed keys: "db:latin1key" -> true */
+  watched: Set<string> | null = null;
+  block: BlockState | null = null;
+  /** Channels and patterns (latin1). */
+  channels: Set<string> | null = null;
+  patterns: Set<string> | null = null;
+  shardChannels: Set<string> | null = null;
+  /** Set while a blocked client's buffered input waits to be processed. */
+  pendingInput = false;
+  closed = false;
+  readonly addr: string;
+  readonly laddr: string;
+  readonly fd: number;
+
+  constructor(
+    readonly server: Server,
+    readonly socket: Socket | null,
+    db: Db,
+  ) {
+    this.reply = this.writer;
+    this.db = db;
+    this.createdAt = server.clock.now();
+    this.lastInteraction = this.createdAt;
+    this.authenticated = !server.authRequiredByDefault();
+    this.parser = new RequestParser({
+      maxBulkLen: server.config.int('proto-max-bulk-len'),
+      authRequired: () => !this.authenticated,
+    });
+    this.addr = socket ? `${socket.remoteAddress}:${socket.remotePort}` : '';
+    this.laddr = socket ? `${socket.localAddress}:${socket.localPort}` : '';
+    this.fd = socket ? ((socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1) : -1;
+  }
+
+  get resp(): 2 | 3 {
+    return this.writer.resp;
+  }
+
+  set resp(v: 2 | 3) {
+    this.writer.resp = v;
+  }
+
+  has(flag: ClientFlag): boolean {
+    return (this.flags & flag) !== 0;
+  }
+
+  /** Subscription count (channels + patterns + shard channels). */
+  subscriptionCount(): number {
+    return (this.channels?.size ?? 0) + (this.patterns?.size ?? 0) + (this.shardChannels?.size ?? 0);
+  }
+
+  selectDb(index: number): void {
+    this.db = this.server.dbs[index];
+    this.dbIndex = index;
+  }
+}

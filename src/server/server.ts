@@ -1,0 +1,592 @@
+/**
+ * The server: listeners, connections, the dispatcher (Redis's processCommand/call), and the
+ * registries commands share (watched keys, blocked clients, pub/sub, keyspace events, stats).
+ *
+ * Request path: socket bytes -> RequestParser -> processCommand (lookup, arity, auth, MULTI,
+ * pubsub context...) -> call (handler, stats, slowlog) -> reply into the client's RespWriter ->
+ * one socket write per client per event-loop turn (flushPending, scheduled with setImmediate).
+ */
+import net from 'net';
+import type pino from 'pino';
+import { Config } from '../config/config';
+import type { Clock, Db, Engine, BulkValue } from '../engine/types';
+import { ProtocolError } from '../protocol/parser';
+import { Client, ClientFlag } from './client';
+import { CmdFlag, Command, CommandTable } from '../commands/table';
+import { ReplyError, wrongArgs } from '../commands/errors';
+import { createLogger, RedisLogLevel } from '../observability/logger';
+import { PubSub } from './pubsub';
+import { Keyspace } from './keyspace-events';
+import { Blocking } from './blocking';
+import { SlowLog } from '../observability/slowlog';
+import { ALL_COMMANDS } from '../commands';
+import { latin1 } from '../util/number';
+
+export const REDIS_VERSION = '7.0.15';
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+export const REDUST_VERSION: string = require('../../../package.json').version;
+
+/** A clock the embedding API can move forward (tests advance time instead of sleeping). */
+export class ServerClock implements Clock {
+  offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
+
+export interface ServerStats {
+  startTime: number;
+  connectionsReceived: number;
+  commandsProcessed: number;
+  rejectedConnections: number;
+  expiredKeys: number;
+  evictedKeys: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  totalErrorReplies: number;
+  errorCodes: Map<string, number>;
+  expiredStalePerc: number;
+  expireCycleCpuMs: number;
+  /** Instantaneous ops/sec sampling. */
+  opsSamples: number[];
+  lastOpsSample: { time: number; count: number };
+  dirty: number;
+  lastSave: number;
+}
+
+export class Server {
+  readonly config: Config;
+  readonly engine: Engine;
+  readonly clock: ServerClock;
+  readonly dbs: Db[] = [];
+  readonly table = new CommandTable();
+  readonly clients = new Map<number, Client>();
+  readonly logger: pino.Logger;
+  readonly pubsub: PubSub;
+  readonly keyspace: Keyspace;
+  readonly blocking: Blocking;
+  readonly slowlog: SlowLog;
+  readonly stats: ServerStats;
+  /** WATCH registry: "db\0key" -> clients watching it. */
+  readonly watchedKeys = new Map<string, Set<Client>>();
+  /** Commands added by other modules (e.g. scripting) get the server through this hook. */
+  readonly runId: string;
+  private listeners: net.Server[] = [];
+  private pendingFlush = new Set<Client>();
+  private flushScheduled = false;
+  private cron: NodeJS.Timeout | null = null;
+  private closing = false;
+  /** Set by SHUTDOWN / close(). */
+  onShutdown: (() => void) | null = null;
+  readonly redisVersion = REDIS_VERSION;
+  readonly redustVersion = REDUST_VERSION;
+  /** Path of the config file the server was started with ('' when none). */
+  configFile = '';
+  peakMemory = 0;
+  activeExpireEnabled = true;
+  /** Depth of nested command execution (EXEC, Lua): notifications and wakeups wait for the outermost. */
+  execDepth = 0;
+
+  constructor(config: Config, engine: Engine, opts: { logger?: pino.Logger; clock?: ServerClock } = {}) {
+    this.config = config;
+    this.engine = engine;
+    this.clock = opts.clock ?? new ServerClock();
+    this.logger = opts.logger ?? createLogger({ level: config.str('loglevel') as RedisLogLevel });
+    this.runId = randomHex(40);
+    const now = this.clock.now();
+    this.stats = {
+      startTime: now,
+      connectionsReceived: 0,
+      commandsProcessed: 0,
+      rejectedConnections: 0,
+      expiredKeys: 0,
+      evictedKeys: 0,
+      keyspaceHits: 0,
+      keyspaceMisses: 0,
+      netInputBytes: 0,
+      netOutputBytes: 0,
+      totalErrorReplies: 0,
+      errorCodes: new Map(),
+      expiredStalePerc: 0,
+      expireCycleCpuMs: 0,
+      opsSamples: [],
+      lastOpsSample: { time: now, count: 0 },
+      dirty: 0,
+      lastSave: Math.floor(now / 1000),
+    };
+    const n = config.int('databases');
+    for (let i = 0; i < n; i++) this.dbs.push(engine.createDb(i, this.clock, (db, key) => this.onKeyExpired(db, key)));
+    this.table.register(ALL_COMMANDS);
+    this.pubsub = new PubSub(this);
+    this.keyspace = new Keyspace(this);
+    this.blocking = new Blocking(this);
+    this.slowlog = new SlowLog(this);
+  }
+
+  authRequiredByDefault(): boolean {
+    return this.config.str('requirepass') !== '';
+  }
+
+  /** Start listening. Resolves with the bound port. */
+  async listen(): Promise<number> {
+    const port = this.config.int('port');
+    const binds = this.config.str('bind').split(/\s+/).filter(Boolean);
+    let boundPort = port;
+    for (const host of binds.length ? binds : ['127.0.0.1']) {
+      const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
+      srv.maxConnections = this.config.int('maxclients') + 32;
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen({ port: boundPort, host: host.replace(/^-/, ''), backlog: this.config.int('tcp-backlog') }, () => {
+          srv.off('error', reject);
+          resolve();
+        });
+      });
+      boundPort = (srv.address() as net.AddressInfo).port;
+      this.listeners.push(srv);
+    }
+    this.config.set('port', boundPort);
+    this.startCron();
+    this.logger.info({ port: boundPort, engine: this.engine.name }, 'Ready to accept connections tcp');
+    return boundPort;
+  }
+
+  /** Close listeners and every client. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.cron) clearInterval(this.cron);
+    this.cron = null;
+    for (const c of [...this.clients.values()]) this.freeClient(c);
+    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    this.listeners = [];
+    this.blocking.clear();
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  private accept(sock: net.Socket): void {
+    if (this.closing) {
+      sock.destroy();
+      return;
+    }
+    sock.setNoDelay(true);
+    const ka = this.config.int('tcp-keepalive');
+    if (ka > 0) sock.setKeepAlive(true, ka * 1000);
+    this.stats.connectionsReceived++;
+    const client = new Client(this, sock, this.dbs[0]);
+    client.writer.onError = (msg) => this.countError(msg);
+    if (this.clients.size >= this.config.int('maxclients')) {
+      this.stats.rejectedConnections++;
+      sock.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    this.clients.set(client.id, client);
+    sock.on('data', (chunk: Buffer) => this.onData(client, chunk));
+    sock.on('error', () => this.freeClient(client));
+    sock.on('close', () => this.freeClient(client));
+    sock.on('drain', () => {
+      /* writes are queued by Node; nothing to do */
+    });
+  }
+
+  private onData(client: Client, chunk: Buffer): void {
+    if (client.closed) return;
+    this.stats.netInputBytes += chunk.length;
+    client.lastInteraction = this.clock.now();
+    this.processInput(client, chunk);
+    this.scheduleFlush(client);
+  }
+
+  /** Parse and run what the client sent (or resume buffered input after unblocking). */
+  processInput(client: Client, chunk: Buffer): void {
+    try {
+      client.parser.feed(
+        chunk,
+        (argv) => this.processCommand(client, argv),
+        () => !client.closed && !client.has(ClientFlag.BLOCKED) && !client.has(ClientFlag.CLOSE_AFTER_REPLY),
+      );
+    } catch (e) {
+      if (e instanceof ProtocolError) {
+        client.writer.error('ERR ' + e.message);
+        client.flags |= ClientFlag.CLOSE_AFTER_REPLY;
+        this.logger.debug({ client: client.addr }, `Protocol error (${e.message}) from client`);
+      } else throw e;
+    }
+    if (client.parser.pendingBytes() > this.config.int('client-query-buffer-limit')) {
+      this.logger.warn({ client: client.addr }, 'Closing client that reached max query buffer length');
+      this.freeClient(client);
+    }
+  }
+
+  scheduleFlush(client: Client): void {
+    this.pendingFlush.add(client);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushPending());
+    }
+  }
+
+  /** Write every pending client's replies: one socket write per client per turn. */
+  flushPending(): void {
+    this.flushScheduled = false;
+    for (const c of this.pendingFlush) this.flushClient(c);
+    this.pendingFlush.clear();
+  }
+
+  flushClient(c: Client): void {
+    if (c.closed || !c.socket) return;
+    if (c.writer.length > 0) {
+      const out = c.writer.take();
+      this.stats.netOutputBytes += out.length;
+      c.socket.write(out);
+    }
+    if (c.has(ClientFlag.CLOSE_AFTER_REPLY)) {
+      c.closed = true;
+      c.socket.end();
+      this.freeClient(c);
+    }
+  }
+
+  freeClient(c: Client): void {
+    if (!this.clients.has(c.id)) return;
+    this.clients.delete(c.id);
+    c.closed = true;
+    this.blocking.unblockOnDisconnect(c);
+    this.unwatchAll(c);
+    this.pubsub.unsubscribeAll(c);
+    if (c.socket && !c.socket.destroyed) {
+      if (c.writer.length > 0) c.socket.end(c.writer.take());
+      else c.socket.destroy();
+    }
+    this.pendingFlush.delete(c);
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  /** Reject a command: error reply, and flag an open MULTI so EXEC aborts (rejectCommand). */
+  rejectCommand(c: Client, msg: string): void {
+    if (c.flags & ClientFlag.MULTI) c.flags |= ClientFlag.DIRTY_EXEC;
+    c.reply.error(msg);
+  }
+
+  /** processCommand: validate and run (or queue) one command. */
+  processCommand(c: Client, argv: Buffer[]): void {
+    c.argv = argv;
+    const cmd = this.table.lookup(argv);
+    if (!cmd) {
+      const name = latin1(argv[0]);
+      const lname = name.toLowerCase();
+      if (argv.length > 1 && this.table.isContainer(lname)) {
+        this.rejectCommand(c, `ERR unknown subcommand '${trunc(latin1(argv[1]), 128)}'. Try ${lname.toUpperCase()} HELP.`);
+      } else {
+        let args = '';
+        for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${trunc(latin1(argv[i]), 128 - args.length)}' `;
+        this.rejectCommand(c, `ERR unknown command '${trunc(name, 128)}', with args beginning with: ${args}`);
+      }
+      return;
+    }
+    c.cmd = cmd;
+    c.lastCmd = cmd;
+    if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
+      cmd.stats.rejectedCalls++;
+      this.rejectCommand(c, wrongArgs(cmd.fullname));
+      return;
+    }
+    if (!c.authenticated && !cmd.has(CmdFlag.NO_AUTH)) {
+      cmd.stats.rejectedCalls++;
+      this.rejectCommand(c, 'NOAUTH Authentication required.');
+      return;
+    }
+    const inMulti = (c.flags & ClientFlag.MULTI) !== 0;
+    if (inMulti && cmd.has(CmdFlag.NO_MULTI)) {
+      cmd.stats.rejectedCalls++;
+      this.rejectCommand(c, 'ERR Command not allowed inside a transaction');
+      return;
+    }
+    const maxmem = this.config.int('maxmemory');
+    if (maxmem > 0 && cmd.has(CmdFlag.DENYOOM) && !inMulti && this.usedMemory() > maxmem && !this.evictToLimit(maxmem)) {
+      cmd.stats.rejectedCalls++;
+      this.rejectCommand(c, "OOM command not allowed when used memory > 'maxmemory'.");
+      return;
+    }
+    if (c.resp === 2 && (c.flags & ClientFlag.PUBSUB) !== 0 && c.subscriptionCount() > 0) {
+      const n = cmd.parent ? cmd.parent.name : cmd.name;
+      if (!PUBSUB_ALLOWED.has(n)) {
+        cmd.stats.rejectedCalls++;
+        this.rejectCommand(c, `ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+        return;
+      }
+    }
+    if (inMulti && !MULTI_IMMEDIATE.has(cmd.name)) {
+      c.multiQueue!.push({ cmd, argv: argv.map((a) => Buffer.from(a)) });
+      c.reply.simple('QUEUED');
+      return;
+    }
+    const mark = c.writer.pos;
+    this.call(c, cmd, argv);
+    // CLIENT REPLY OFF/SKIP: drop what this command wrote (resetClient's flag shuffle).
+    if (c.flags & (ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP)) c.writer.truncate(mark);
+    c.flags &= ~ClientFlag.REPLY_SKIP;
+    if (c.flags & ClientFlag.REPLY_SKIP_NEXT) {
+      c.flags = (c.flags | ClientFlag.REPLY_SKIP) & ~ClientFlag.REPLY_SKIP_NEXT;
+    }
+    if (this.execDepth === 0) this.afterCommand();
+  }
+
+  /** call(): run the handler with stats, slowlog and error accounting. */
+  call(c: Client, cmd: Command, argv: Buffer[]): void {
+    const start = process.hrtime();
+    const errorsBefore = this.stats.totalErrorReplies;
+    this.execDepth++;
+    try {
+      cmd.handler(c, argv);
+    } catch (e) {
+      if (e instanceof ReplyError) c.reply.error(e.reply);
+      else {
+        this.logger.error({ err: e, command: cmd.fullname }, 'command handler crashed');
+        c.reply.error(`ERR internal error in '${cmd.fullname}': ${(e as Error).message}`);
+      }
+    } finally {
+      this.execDepth--;
+    }
+    const d = process.hrtime(start);
+    const usec = d[0] * 1e6 + Math.floor(d[1] / 1000);
+    cmd.stats.calls++;
+    cmd.stats.usec += usec;
+    if (this.stats.totalErrorReplies !== errorsBefore) cmd.stats.failedCalls++;
+    this.stats.commandsProcessed++;
+    if (!cmd.has(CmdFlag.SKIP_SLOWLOG)) this.slowlog.maybeAdd(c, argv, usec);
+    c.lastCmd = cmd;
+  }
+
+  /** Work deferred to the end of the outermost command: wake blocked clients, deliver events. */
+  afterCommand(): void {
+    if (this.blocking.hasReadyKeys()) this.blocking.handleReadyKeys();
+  }
+
+  /** Count an error reply (INFO errorstats). Called by every client's writer. */
+  countError(msg: string): void {
+    this.stats.totalErrorReplies++;
+    const sp = msg.indexOf(' ');
+    const code = sp === -1 ? msg : msg.slice(0, sp);
+    this.stats.errorCodes.set(code, (this.stats.errorCodes.get(code) ?? 0) + 1);
+  }
+
+  // ---------------------------------------------------------------- keyspace hooks
+
+  /** signalModifiedKey: invalidate WATCH on the key. */
+  signalModifiedKey(dbIndex: number, key: BulkValue): void {
+    if (this.watchedKeys.size === 0) return;
+    const set = this.watchedKeys.get(dbIndex + '\0' + latin1(key));
+    if (set) for (const c of set) c.flags |= ClientFlag.DIRTY_CAS;
+  }
+
+  /** Invalidate every WATCH on a database (FLUSHDB, FLUSHALL, SWAPDB). */
+  touchAllWatchedKeysInDb(dbIndex: number, onlyExisting?: (key: string) => boolean): void {
+    if (this.watchedKeys.size === 0) return;
+    const prefix = dbIndex + '\0';
+    for (const [k, set] of this.watchedKeys) {
+      if (!k.startsWith(prefix)) continue;
+      if (onlyExisting && !onlyExisting(k.slice(prefix.length))) continue;
+      for (const c of set) c.flags |= ClientFlag.DIRTY_CAS;
+    }
+  }
+
+  watch(c: Client, key: Buffer): void {
+    const id = c.dbIndex + '\0' + latin1(key);
+    c.watched ??= new Set();
+    if (c.watched.has(id)) return;
+    c.watched.add(id);
+    let set = this.watchedKeys.get(id);
+    if (!set) this.watchedKeys.set(id, (set = new Set()));
+    set.add(c);
+  }
+
+  unwatchAll(c: Client): void {
+    if (!c.watched) return;
+    for (const id of c.watched) {
+      const set = this.watchedKeys.get(id);
+      if (set) {
+        set.delete(c);
+        if (set.size === 0) this.watchedKeys.delete(id);
+      }
+    }
+    c.watched = null;
+    c.flags &= ~ClientFlag.DIRTY_CAS;
+  }
+
+  private onKeyExpired(db: Db, key: BulkValue): void {
+    this.stats.expiredKeys++;
+    this.keyspace.notify(db.index, 'expired', key, 'x');
+    this.signalModifiedKey(db.index, key);
+  }
+
+  /** Marks the dataset changed (for SAVE points and INFO rdb_changes_since_last_save). */
+  dirty(n = 1): void {
+    this.stats.dirty += n;
+  }
+
+  /** used_memory: the engine's dataset bytes plus a fixed base, as Redis reports ~850 KB empty. */
+  usedMemory(): number {
+    const used = this.engine.usedMemory() + baseOverhead;
+    if (used > this.peakMemory) this.peakMemory = used;
+    return used;
+  }
+
+  resetStats(): void {
+    const s = this.stats;
+    s.connectionsReceived = 0;
+    s.commandsProcessed = 0;
+    s.rejectedConnections = 0;
+    s.expiredKeys = 0;
+    s.evictedKeys = 0;
+    s.keyspaceHits = 0;
+    s.keyspaceMisses = 0;
+    s.netInputBytes = 0;
+    s.netOutputBytes = 0;
+    s.totalErrorReplies = 0;
+    s.errorCodes.clear();
+    s.expiredStalePerc = 0;
+    s.expireCycleCpuMs = 0;
+    for (const cmd of this.table.allWithSubcommands()) {
+      cmd.stats.calls = cmd.stats.usec = cmd.stats.rejectedCalls = cmd.stats.failedCalls = 0;
+    }
+    this.slowlog.reset();
+    this.peakMemory = 0;
+  }
+
+  /** FLUSHDB of one db: WATCHers of keys that existed are invalidated, then the db is emptied. */
+  flushDb(db: Db, lazy: boolean): void {
+    this.touchAllWatchedKeysInDb(db.index, (k) => db.has(Buffer.from(k, 'latin1')));
+    this.dirty(db.size());
+    db.clear(lazy);
+  }
+
+  /** SWAPDB: exchange two databases; clients keep their db number and so see the other data. */
+  swapDbs(a: number, b: number): void {
+    if (a === b) return;
+    const da = this.dbs[a];
+    const db = this.dbs[b];
+    this.touchAllWatchedKeysInDb(a, (k) => da.has(Buffer.from(k, 'latin1')) || db.has(Buffer.from(k, 'latin1')));
+    this.touchAllWatchedKeysInDb(b, (k) => da.has(Buffer.from(k, 'latin1')) || db.has(Buffer.from(k, 'latin1')));
+    this.dbs[a] = db;
+    this.dbs[b] = da;
+    db.index = a;
+    da.index = b;
+    for (const c of this.clients.values()) c.db = this.dbs[c.dbIndex];
+    this.blocking.signalAllKeysInDbs([a, b]);
+    this.dirty();
+  }
+
+  /** SHUTDOWN: stop serving; the embedding owner (CLI or RedustServer) decides what follows. */
+  shutdown(): void {
+    void this.close().then(() => this.onShutdown?.());
+  }
+
+  /** Evict keys per maxmemory-policy until under `limit`. Returns false when nothing can be evicted. */
+  evictToLimit(limit: number): boolean {
+    const policy = this.config.str('maxmemory-policy');
+    if (policy === 'noeviction') return false;
+    const volatile = policy.startsWith('volatile');
+    let guard = 0;
+    while (this.usedMemory() > limit && guard++ < 10000) {
+      let evicted = false;
+      for (const db of this.dbs) {
+        if (db.size() === 0 || (volatile && db.expiresSize() === 0)) continue;
+        for (let tries = 0; tries < 16; tries++) {
+          const key = db.randomKey();
+          if (!key) break;
+          if (volatile && db.getExpire(key) < 0) continue;
+          db.delete(key);
+          this.stats.evictedKeys++;
+          this.keyspace.notify(db.index, 'evicted', key, 'e');
+          this.signalModifiedKey(db.index, key);
+          evicted = true;
+          break;
+        }
+        if (evicted) break;
+      }
+      if (!evicted) return false;
+    }
+    return this.usedMemory() <= limit;
+  }
+
+  // ---------------------------------------------------------------- cron
+
+  private startCron(): void {
+    const hz = this.config.int('hz');
+    this.cron = setInterval(() => this.serverCron(), Math.max(1, Math.floor(1000 / hz)));
+    this.cron.unref();
+  }
+
+  /** serverCron: active expiry, background engine work, client timeouts, ops sampling. */
+  serverCron(): void {
+    const now = this.clock.now();
+    if (this.activeExpireEnabled) this.activeExpireCycle(now);
+    this.engine.backgroundWork(1);
+    const timeout = this.config.int('timeout');
+    if (timeout > 0) {
+      for (const c of this.clients.values()) {
+        if (c.has(ClientFlag.BLOCKED) || c.subscriptionCount() > 0) continue;
+        if (now - c.lastInteraction > timeout * 1000) this.freeClient(c);
+      }
+    }
+    const s = this.stats;
+    const dt = now - s.lastOpsSample.time;
+    if (dt >= 100) {
+      s.opsSamples.push(((s.commandsProcessed - s.lastOpsSample.count) * 1000) / dt);
+      if (s.opsSamples.length > 16) s.opsSamples.shift();
+      s.lastOpsSample = { time: now, count: s.commandsProcessed };
+    }
+  }
+
+  /**
+   * Active expiry (activeExpireCycle): per db, sample keys with a TTL; repeat while more than 25%
+   * of a sample had expired, bounded to ~25% of the cron period in time.
+   */
+  activeExpireCycle(now: number): void {
+    const effort = this.config.int('active-expire-effort');
+    const perLoop = 20 + 5 * (effort - 1);
+    const budgetMs = (1000 / this.config.int('hz')) * 0.25;
+    const start = performance.now();
+    let sampledTotal = 0;
+    let expiredTotal = 0;
+    for (const db of this.dbs) {
+      if (db.expiresSize() === 0) continue;
+      for (;;) {
+        const { sampled, expired } = db.activeExpireCycle(now, perLoop);
+        sampledTotal += sampled;
+        expiredTotal += expired;
+        if (sampled === 0 || expired * 4 <= sampled) break;
+        if (performance.now() - start > budgetMs) break;
+      }
+      if (performance.now() - start > budgetMs) break;
+    }
+    this.stats.expireCycleCpuMs += performance.now() - start;
+    if (sampledTotal > 0) this.stats.expiredStalePerc = (expiredTotal / sampledTotal) * 0.05 + this.stats.expiredStalePerc * 0.95;
+    if (expiredTotal > 0 && this.execDepth === 0) this.afterCommand();
+  }
+}
+
+const baseOverhead = 850_000;
+
+/** Commands allowed in RESP2 while subscribed. */
+const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
+/** Commands executed immediately inside MULTI instead of being queued. */
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+function trunc(s: string, n: number): string {
+  return s.length > n ? s.slice(0, Math.max(0, n)) : s;
+}
+
+function randomHex(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(Math.random() * 16).toString(16);
+  return s;
+}

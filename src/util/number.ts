@@ -1,0 +1,154 @@
+/**
+ * Number parsing and formatting with Redis's exact rules.
+ *
+ * - Integers follow string2ll (util.c): optional '-', no '+', no leading zeros, no spaces, and the
+ *   value must fit a signed 64-bit integer. JS numbers are exact only up to 2^53, so values past that
+ *   are returned as bigint by the `*Big` variants used by counters (INCR, HINCRBY...).
+ * - Doubles follow strtod as Redis uses it: no leading space, the whole string consumed, no
+ *   overflow/underflow (ERANGE), no NaN; "inf", "+inf", "-inf", "infinity" accepted.
+ * - Doubles are formatted as C's "%.17g" (Redis 7.0 addReplyDouble).
+ */
+
+const LLONG_MAX_DIGITS = '9223372036854775807';
+const LLONG_MIN_DIGITS = '9223372036854775808';
+
+/** Checks the string2ll syntax of `s` and the int64 range. */
+function validInt64Text(s: string): boolean {
+  const len = s.length;
+  if (len === 0 || len > 20) return false;
+  if (len === 1 && s === '0') return true;
+  let i = 0;
+  const neg = s.charCodeAt(0) === 45;
+  if (neg) {
+    i = 1;
+    if (len === 1) return false;
+  }
+  const first = s.charCodeAt(i);
+  if (first < 49 || first > 57) return false;
+  for (let j = i + 1; j < len; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) return false;
+  }
+  const digits = len - i;
+  if (digits < 19) return true;
+  if (digits > 19) return false;
+  const limit = neg ? LLONG_MIN_DIGITS : LLONG_MAX_DIGITS;
+  return (neg ? s.slice(1) : s) <= limit;
+}
+
+/** Latin1 view of a byte string (bytes map to chars 1:1). */
+export function latin1(v: Buffer | string): string {
+  return typeof v === 'string' ? v : v.latin1Slice(0, v.length);
+}
+
+/** string2ll: returns the integer, or NaN when not a valid int64. Values past 2^53 are rounded. */
+export function parseInt64(v: Buffer | string): number {
+  if (v.length > 20 || v.length === 0) return NaN;
+  const s = latin1(v);
+  if (!validInt64Text(s)) return NaN;
+  return Number(s);
+}
+
+/** string2ll returning an exact value: number when safe, bigint past 2^53; null when invalid. */
+export function parseInt64Exact(v: Buffer | string): number | bigint | null {
+  if (v.length > 20 || v.length === 0) return null;
+  const s = latin1(v);
+  if (!validInt64Text(s)) return null;
+  if (s.length < 16) return Number(s);
+  const b = BigInt(s);
+  return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
+}
+
+export const INT64_MAX = 9223372036854775807n;
+export const INT64_MIN = -9223372036854775808n;
+
+/**
+ * Add two int64 values exactly. Returns null on overflow (Redis: "increment or decrement would
+ * overflow").
+ */
+export function addInt64(a: number | bigint, b: number | bigint): number | bigint | null {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a + b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  const r = BigInt(a) + BigInt(b);
+  if (r > INT64_MAX || r < INT64_MIN) return null;
+  return r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r;
+}
+
+const FLOAT_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)$/;
+const HEX_FLOAT_RE = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+
+/**
+ * strtod as Redis uses it (getDoubleFromObject / string2d). Returns NaN when invalid,
+ * including NaN input, overflow to infinity and underflow.
+ */
+export function parseDouble(v: Buffer | string): number {
+  if (v.length === 0 || v.length > 5000) return NaN;
+  const s = latin1(v);
+  const c0 = s.charCodeAt(0);
+  // strtod skips leading whitespace, but Redis rejects it explicitly.
+  if (c0 === 32 || (c0 >= 9 && c0 <= 13)) return NaN;
+  if (FLOAT_RE.test(s)) {
+    const d = Number(s);
+    if (!Number.isFinite(d)) return NaN; // ERANGE overflow
+    if (d === 0 && /[1-9]/.test(s.replace(/[eE].*$/, ''))) return NaN; // ERANGE underflow
+    return d;
+  }
+  const lower = s.toLowerCase();
+  switch (lower) {
+    case 'inf':
+    case '+inf':
+    case 'infinity':
+    case '+infinity':
+      return Infinity;
+    case '-inf':
+    case '-infinity':
+      return -Infinity;
+  }
+  const m = HEX_FLOAT_RE.exec(s);
+  if (m && (m[2].length > 0 || (m[3] ?? '').length > 0)) {
+    let d = 0;
+    for (const ch of m[2]) d = d * 16 + parseInt(ch, 16);
+    let scale = 1 / 16;
+    for (const ch of m[3] ?? '') {
+      d += parseInt(ch, 16) * scale;
+      scale /= 16;
+    }
+    if (m[4]) d *= Math.pow(2, Number(m[4]));
+    if (!Number.isFinite(d)) return NaN;
+    return m[1] === '-' ? -d : d;
+  }
+  return NaN;
+}
+
+/** C's printf("%.17g", d), as Redis 7.0 formats doubles in replies. */
+export function formatDouble(d: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (Number.isNaN(d)) return 'nan';
+  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  return formatG(d, 17);
+}
+
+/** printf("%.<p>g") for a finite non-zero double. */
+export function formatG(d: number, p: number): string {
+  const expStr = d.toExponential(p - 1);
+  const ePos = expStr.indexOf('e');
+  const exp = Number(expStr.slice(ePos + 1));
+  if (exp < -4 || exp >= p) {
+    let mant = expStr.slice(0, ePos);
+    if (mant.indexOf('.') !== -1) mant = mant.replace(/0+$/, '').replace(/\.$/, '');
+    const sign = exp < 0 ? '-' : '+';
+    const ae = Math.abs(exp);
+    return `${mant}e${sign}${ae < 10 ? '0' : ''}${ae}`;
+  }
+  let fixed = d.toFixed(Math.max(0, p - 1 - exp));
+  if (fixed.indexOf('.') !== -1) fixed = fixed.replace(/0+$/, '').replace(/\.$/, '');
+  return fixed;
+}
+
+/** Integer-valued doubles print without exponent up to 2^53... used for Lua/INCRBYFLOAT helpers. */
+export function isIntegral(d: number): boolean {
+  return Number.isFinite(d) && Math.floor(d) === d;
+}
