@@ -46,7 +46,8 @@ export class RedustServer {
     if (opts.password !== undefined) overrides.requirepass = opts.password;
     if (opts.databases !== undefined) overrides.databases = opts.databases;
     const level = opts.logLevel ?? 'warning';
-    overrides.loglevel = level;
+    // 'nothing' (silence) is a logger level only: Redis 7.0's loglevel setting has no such value.
+    overrides.loglevel = level === 'nothing' ? 'warning' : level;
     for (const [k, v] of Object.entries(overrides)) if (typeof v === 'number' || typeof v === 'boolean') overrides[k] = typeof v === 'boolean' ? v : String(v);
     const config = new Config(overrides);
     const engine = createEngine(config.str('engine') as EngineName);

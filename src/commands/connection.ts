@@ -111,7 +111,7 @@ function hello(c: Client, argv: Buffer[]): void {
     } else fail(`ERR Syntax error in HELLO option '${latin1(argv[j])}'`);
   }
   if (!c.authenticated) {
-    fail('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+    fail('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
   }
   if (ver) c.resp = ver as 2 | 3;
   const r = c.reply;

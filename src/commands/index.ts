@@ -8,5 +8,6 @@ import { commands as keys } from './keys';
 import { commands as server } from './server';
 import { commands as strings } from './strings';
 import { commands as transactions } from './transactions';
+import { commands as scripting } from './scripting';
 
-export const ALL_COMMANDS: CommandRow[] = [...connection, ...keys, ...server, ...strings, ...transactions];
+export const ALL_COMMANDS: CommandRow[] = [...connection, ...keys, ...server, ...strings, ...transactions, ...scripting];

@@ -160,11 +160,17 @@ function keys(c: Client, argv: Buffer[]): void {
   c.reply.setArrayLen(d, n);
 }
 
-/** parseScanCursorOrReply: an unsigned 64-bit integer; Redust's cursors use the low 32 bits. */
+/**
+ * parseScanCursorOrReply: C strtoul rules (optional sign, "-1" wraps to 2^64-1, "" is 0, ERANGE
+ * past 2^64-1, no leading space). Redust's cursors use the low 32 bits.
+ */
 export function parseCursor(arg: Buffer): number {
   const s = latin1(arg);
-  if (!/^\d{1,20}$/.test(s) || BigInt(s) > 18446744073709551615n) fail('ERR invalid cursor');
-  return Number(BigInt.asUintN(32, BigInt(s)));
+  const m = /^([+-]?)(\d*)$/.exec(s);
+  if (!m || (m[1] !== '' && m[2] === '')) fail('ERR invalid cursor');
+  const n = m[2] === '' ? 0n : BigInt(m[2]);
+  if (n > 18446744073709551615n) fail('ERR invalid cursor');
+  return Number(BigInt.asUintN(32, m[1] === '-' ? -n : n));
 }
 
 export interface ScanOptions {

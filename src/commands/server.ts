@@ -211,7 +211,7 @@ function configGet(c: Client, argv: Buffer[]): void {
     const pat = latin1(argv[i]).toLowerCase();
     const exact = findConfig(pat);
     if (exact && !/[*?[\\]/.test(pat)) {
-      seen.set(pat === exact.alias ? exact.alias : exact.name, c.server.config.text(exact.name));
+      seen.set(pat === exact.alias ? exact.alias : exact.name, configText(c, exact.name));
       continue;
     }
     for (const d of CONFIG_DEFS) {
@@ -252,7 +252,7 @@ function configSet(c: Client, argv: Buffer[]): void {
       let v: unknown;
       if (name === 'notify-keyspace-events') {
         const flags = parseNotifyFlags(text);
-        if (flags < 0) throw new Error('Invalid event class character. Use \'Ag$lshzxeKEtmd\'.');
+        if (flags < 0) throw new Error('Invalid event class character. Use \'Ag$lshzxeKEtmdn\'.');
         v = text;
       } else v = parseConfigValue(def, text);
       parsed.push([name, v]);
@@ -315,12 +315,24 @@ function commandInfoReply(c: Client, cmd: Command): void {
   r.array(info.length);
   for (let i = 0; i < info.length; i++) {
     if (i === 9 && cmd.subcommands) {
-      // Only the subcommands Redust implements.
-      const subs = [...cmd.subcommands.values()];
+      // Only the subcommands Redust implements, in Redis's order.
+      const subs = orderedSubcommands(cmd);
       r.array(subs.length);
       for (const sub of subs) commandInfoReply(c, sub);
     } else replayMeta(r, info[i]);
   }
+}
+
+/** Implemented subcommands in the order Redis lists them (then Redust additions). */
+function orderedSubcommands(cmd: Command): Command[] {
+  if (!cmd.subcommands) return [];
+  const order = cmd.info && Array.isArray(cmd.info[9]) ? (cmd.info[9] as unknown[]).map((s) => (s as string[])[0]) : [];
+  const subs = [...cmd.subcommands.values()];
+  const rank = (s: Command) => {
+    const i = order.indexOf(s.fullname);
+    return i === -1 ? order.length : i;
+  };
+  return subs.sort((a, b) => rank(a) - rank(b));
 }
 
 function commandAll(c: Client): void {
@@ -346,7 +358,7 @@ function commandInfo(c: Client, argv: Buffer[]): void {
   for (let i = 2; i < argv.length; i++) {
     const cmd = lookupByName(c, latin1(argv[i]));
     if (cmd) commandInfoReply(c, cmd);
-    else c.reply.nilArray();
+    else c.reply.nil();
   }
 }
 
@@ -358,7 +370,7 @@ function docsReply(c: Client, cmd: Command): void {
     return;
   }
   const flat = docs['%'];
-  const subs = cmd.subcommands ? [...cmd.subcommands.values()] : [];
+  const subs = orderedSubcommands(cmd);
   const entries: [string, unknown][] = [];
   for (let i = 0; i < flat.length; i += 2) {
     if (flat[i] === 'subcommands') {
@@ -399,18 +411,19 @@ function commandGetkeys(c: Client, argv: Buffer[], withFlags: boolean): void {
   const cmd = c.server.table.lookup(sub);
   if (!cmd) fail('ERR Invalid command specified');
   if ((cmd.arity > 0 && cmd.arity !== sub.length) || sub.length < -cmd.arity) fail('ERR Invalid number of arguments specified for command');
-  const pos = cmd.keyPositions(sub);
-  if (pos === null || pos.length === 0) {
-    if (pos !== null && cmd.firstKey === 0 && !cmd.has(CmdFlag.MOVABLE_KEYS)) fail('ERR The command has no key arguments');
+  const keys = cmd.keysWithFlags(sub);
+  if (keys === null || keys.length === 0) {
+    if (keys !== null && cmd.firstKey === 0 && !cmd.has(CmdFlag.MOVABLE_KEYS)) fail('ERR The command has no key arguments');
     fail('ERR Invalid arguments specified for command');
   }
-  c.reply.array(pos.length);
-  for (const p of pos) {
+  c.reply.array(keys.length);
+  for (const k of keys) {
     if (withFlags) {
       c.reply.array(2);
-      c.reply.bulk(sub[p]);
-      c.reply.set(0);
-    } else c.reply.bulk(sub[p]);
+      c.reply.bulk(sub[k.index]);
+      c.reply.set(k.flags.length);
+      for (const f of k.flags) c.reply.simple(f);
+    } else c.reply.bulk(sub[k.index]);
   }
 }
 

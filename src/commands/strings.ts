@@ -61,7 +61,12 @@ function expireMs(c: Client, expire: Buffer, flags: number): number {
   const seconds = (flags & (SetFlag.EX | SetFlag.EXAT)) !== 0;
   if (ms <= 0 || (seconds && ms > 9223372036854775807 / 1000)) fail(INVALID_EXPIRE(c.cmd!.fullname));
   if (seconds) ms *= 1000;
-  if (flags & (SetFlag.EX | SetFlag.PX)) ms += c.server.clock.now();
+  if (flags & (SetFlag.EX | SetFlag.PX)) {
+    const now = c.server.clock.now();
+    // Redis adds in int64 and the sum wraps negative on overflow, which it then rejects.
+    if (ms > 9223372036854775807 - now) fail(INVALID_EXPIRE(c.cmd!.fullname));
+    ms += now;
+  }
   if (ms <= 0) fail(INVALID_EXPIRE(c.cmd!.fullname));
   return ms;
 }

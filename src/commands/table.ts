@@ -153,11 +153,17 @@ export class Command {
    * COMMAND GETKEYS reports them. Returns null when the arguments do not parse (invalid).
    */
   keyPositions(argv: Buffer[]): number[] | null {
-    const out: number[] = [];
+    const keys = this.keysWithFlags(argv);
+    return keys === null ? null : keys.map((k) => k.index);
+  }
+
+  /** Key positions with the flags of the key spec that found each (COMMAND GETKEYSANDFLAGS). */
+  keysWithFlags(argv: Buffer[]): { index: number; flags: string[] }[] | null {
+    const out: { index: number; flags: string[] }[] = [];
     if (this.keySpecs.length === 0) {
       if (this.firstKey <= 0) return out;
       const last = this.lastKey < 0 ? argv.length + this.lastKey : this.lastKey;
-      for (let i = this.firstKey; i <= last && i < argv.length; i += this.keyStep) out.push(i);
+      for (let i = this.firstKey; i <= last && i < argv.length; i += this.keyStep) out.push({ index: i, flags: [] });
       return out;
     }
     for (const spec of this.keySpecs) {
@@ -181,7 +187,7 @@ export class Command {
         if (find.lastkey >= 0) last = start + find.lastkey;
         else if (find.limit <= 1) last = argv.length + find.lastkey;
         else last = start + Math.floor((argv.length - 1 - start) / find.limit);
-        for (let i = start; i <= last && i < argv.length; i += find.keystep) out.push(i);
+        for (let i = start; i <= last && i < argv.length; i += find.keystep) out.push({ index: i, flags: spec.flags });
       } else if (find.type === 'keynum') {
         const numIdx = start + find.keynumidx;
         if (numIdx >= argv.length) return null;
@@ -191,7 +197,7 @@ export class Command {
         for (let k = 0; k < n; k++) {
           const i = first + k * find.keystep;
           if (i >= argv.length) return null;
-          out.push(i);
+          out.push({ index: i, flags: spec.flags });
         }
       }
     }

@@ -1,0 +1,35 @@
+/*
+ * index.ts -- the WebAssembly module's exports (bindings: raw, runtime: stub).
+ *
+ * Only numbers cross the boundary: pointers (u32, seen as i32 by JS: use `>>> 0`), lengths,
+ * f64 scores and times. No i64 (it would be a BigInt in JS), no managed objects. Byte strings
+ * are passed through the scratch region (JS writes, then calls) and come back through the RES
+ * struct and the out buffer (see keyspace.ts). All structures live in the arena (arena.ts).
+ */
+
+import { arenaInit } from './arena';
+import { setSeeds } from './dict';
+import { scratchReserve, outReserve, outReset, RES } from './keyspace';
+
+export { arenaUsed, arenaFootprint, alloc, free, allocSize, arenaSetMaxPages } from './arena';
+export { hashBytes, dictRehash, dictSize, setSeeds, random32 } from './dict';
+export {
+  scratchReserve, getScratch, outReset, outShrink, dataUsed,
+  dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetStr, dbSetHandle, dbDelete,
+  dbSetExpire, dbPersist, dbRandom, dbScan, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending,
+} from './keyspace';
+export {
+  zsCreate, zsLength, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsScoreRange,
+  zsLexRange, zsScan, zsClone, zsFreeSome, zsHighWater,
+} from './skiplist';
+export { globMatch } from './glob';
+
+/** Initialise the arena and the I/O regions. Returns the RES struct address, 0 on failure. */
+export function init(seedA: u32, seedB: u32): u32 {
+  arenaInit();
+  setSeeds(seedA, seedB);
+  if (scratchReserve(4096) == 0) return 0;
+  if (outReserve(65536) == 0) return 0;
+  outReset();
+  return <u32>RES;
+}

@@ -1,0 +1,681 @@
+/*
+ * keyspace.ts -- one database's keyspace (Redis's db->dict + db->expires) on top of dict.ts.
+ *
+ * Entry layout (one allocation per key, ENTRY_HDR + keyLen bytes):
+ *   +0  next    u32   dict chain
+ *   +4  hash    u32
+ *   +8  keyLen  u32
+ *   +12 tag     u8    TAG_STR (val/vlen = separate byte allocation) or TAG_HANDLE (val = index
+ *                     into the JS-side array of container objects of this db)
+ *   +13 freq    u8    LFU counter (Redis's logarithmic counter, LFU_INIT_VAL for new keys)
+ *   +16 val     u32
+ *   +20 vlen    u32
+ *   +24 lru     u32   last access, Unix seconds (Redis's LRU clock is seconds too)
+ *   +28 expIdx  u32   index in the expires array, NO_EXPIRE when the key has no TTL
+ *   +32 key bytes
+ *
+ * Expires: Redis keeps a second dict of keys with a TTL so that active expiry only samples
+ * volatile keys. Here it is a dense array of {entry u32, pad u32, expireAt f64} records, split in
+ * chunks of EXP_CHUNK records (no copy when it grows), with the back index expIdx in the entry.
+ * Removal swaps the last record into the hole: O(1). The TTL itself lives only in that array, so
+ * keys without a TTL pay 4 bytes for it.
+ *
+ * Db header (DB_BYTES): the dict (DICT_BYTES), then expDir u32, expDirCap u32, expCount u32,
+ * expCursor u32.
+ *
+ * Conventions shared with the JS side (src/engine/wasm): the key of an operation is at the start
+ * of the scratch region; results beyond the return value go to the RES struct; lists of keys go to
+ * the out buffer as [u32 len][bytes] records. Expiry: a key is expired when now > expireAt
+ * (keyIsExpired in Redis's db.c). All functions that allocate return a failure code and leave the
+ * db unchanged when memory runs out.
+ *
+ * Complexity: lookup/set/delete O(1) average (plus bounded incremental rehash work); expire
+ * set/remove O(1); active expire O(samples); scan O(count) per call; lazy clear O(1) and the
+ * detached tables are freed by gcStep in bounded steps.
+ */
+
+import { alloc, free, allocSize, arenaUsed } from './arena';
+import {
+  DICT_BYTES, E_NEXT, E_KEYLEN, dictInit, dictSize, dictFind, dictAdd, dictUnlink,
+  dictUnlinkEntry, dictRandom, dictScanStep, dictDetach, dictRehash, hashBytes, random32,
+} from './dict';
+import { globMatch } from './glob';
+
+// ---------------------------------------------------------------------------------------------
+// Shared I/O regions (also used by skiplist.ts)
+
+/** RES struct, read by JS through typed-array views. */
+export const RES: usize = memory.data(64, 8);
+export const R_PTR: u32 = 0;
+export const R_LEN: u32 = 4;
+export const R_HANDLE: u32 = 8;
+export const R_MISC: u32 = 12;
+export const R_F64: u32 = 16;
+export const R_LRU: u32 = 24;
+export const R_OUTLEN: u32 = 28;
+export const R_OUTPTR: u32 = 32;
+export const R_SCRATCH: u32 = 36;
+export const R_SCRATCHCAP: u32 = 40;
+export const R_F64B: u32 = 48;
+
+let scratchPtr: u32 = 0;
+let scratchCap: u32 = 0;
+let outPtr: u32 = 0;
+let outCap: u32 = 0;
+let outLen: u32 = 0;
+
+/** Make the scratch region at least n bytes. Returns its pointer, 0 on OOM (old one kept). */
+export function scratchReserve(n: u32): u32 {
+  if (n <= scratchCap && scratchPtr != 0) return scratchPtr;
+  let cap: u32 = scratchCap < 4096 ? 4096 : scratchCap;
+  while (cap < n) {
+    if (cap >= 0x80000000) { cap = n; break; }
+    cap <<= 1;
+  }
+  const p = alloc(cap);
+  if (p == 0) return 0;
+  if (scratchPtr != 0) free(scratchPtr, scratchCap);
+  scratchPtr = p;
+  scratchCap = cap;
+  store<u32>(RES, scratchPtr, R_SCRATCH);
+  store<u32>(RES, scratchCap, R_SCRATCHCAP);
+  return p;
+}
+
+export function getScratch(): u32 {
+  return scratchPtr;
+}
+
+/** Reset the out buffer. */
+export function outReset(): void {
+  outLen = 0;
+  store<u32>(RES, 0, R_OUTLEN);
+  store<u32>(RES, outPtr, R_OUTPTR);
+}
+
+/** Ensure room for n more bytes in the out buffer; returns the write pointer or 0 on OOM. */
+export function outReserve(n: u32): u32 {
+  const need: u64 = <u64>outLen + <u64>n;
+  if (need > <u64>outCap) {
+    if (need > 0x7fffffff) return 0;
+    let cap: u32 = outCap < 65536 ? 65536 : outCap;
+    while (<u64>cap < need) cap <<= 1;
+    const p = alloc(cap);
+    if (p == 0) return 0;
+    if (outPtr != 0) {
+      memory.copy(p, outPtr, outLen);
+      free(outPtr, outCap);
+    }
+    outPtr = p;
+    outCap = cap;
+    store<u32>(RES, outPtr, R_OUTPTR);
+  }
+  return outPtr + outLen;
+}
+
+/** Commit n bytes written at the pointer outReserve returned. */
+// @ts-ignore: decorator
+@inline export function outCommit(n: u32): void {
+  outLen += n;
+  store<u32>(RES, outLen, R_OUTLEN);
+}
+
+/** Drop the out buffer if it grew large (called by the JS side after big replies). */
+export function outShrink(): void {
+  if (outCap > 1 << 20) {
+    free(outPtr, outCap);
+    outPtr = 0;
+    outCap = 0;
+    outLen = 0;
+    outReserve(65536);
+    outReset();
+  }
+}
+
+/** Bytes used by stored data: the arena's count minus the I/O regions. */
+export function dataUsed(): f64 {
+  let io: u32 = 0;
+  if (scratchPtr != 0) io += allocSize(scratchCap);
+  if (outPtr != 0) io += allocSize(outCap);
+  return arenaUsed() - <f64>io;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entries
+
+export const K_TAG: u32 = 12;
+export const K_FREQ: u32 = 13;
+export const K_VAL: u32 = 16;
+export const K_VLEN: u32 = 20;
+export const K_LRU: u32 = 24;
+export const K_EXPIDX: u32 = 28;
+export const ENTRY_HDR: u32 = 32;
+
+export const TAG_STR: u8 = 0;
+export const TAG_HANDLE: u8 = 1;
+const NO_EXPIRE: u32 = 0xffffffff;
+const LFU_INIT_VAL: u32 = 5;
+const LFU_LOG_FACTOR: f64 = 10;
+
+const DB_EXPDIR: u32 = DICT_BYTES;
+const DB_EXPDIRCAP: u32 = DICT_BYTES + 4;
+const DB_EXPCOUNT: u32 = DICT_BYTES + 8;
+const DB_EXPCURSOR: u32 = DICT_BYTES + 12;
+const DB_BYTES: u32 = DICT_BYTES + 16;
+
+const EXP_SHIFT: u32 = 11;
+const EXP_CHUNK: u32 = 1 << EXP_SHIFT;    // records per chunk
+const EXP_REC: u32 = 16;                  // bytes per record
+const EXP_CHUNK_BYTES: u32 = EXP_CHUNK * EXP_REC; // 32 KiB, the largest small class
+
+export function dbCreate(): u32 {
+  const db = alloc(DB_BYTES);
+  if (db == 0) return 0;
+  memory.fill(db, 0, DB_BYTES);
+  dictInit(db, ENTRY_HDR);
+  return db;
+}
+
+export function dbSize(db: u32): u32 {
+  return dictSize(db);
+}
+
+export function dbExpiresSize(db: u32): u32 {
+  return load<u32>(db, DB_EXPCOUNT);
+}
+
+// @ts-ignore: decorator
+@inline function recAddr(db: u32, idx: u32): u32 {
+  return load<u32>(load<u32>(db, DB_EXPDIR) + ((idx >> EXP_SHIFT) << 2)) + ((idx & (EXP_CHUNK - 1)) * EXP_REC);
+}
+
+// @ts-ignore: decorator
+@inline function expireAtOf(db: u32, e: u32): f64 {
+  const idx = load<u32>(e, K_EXPIDX);
+  return idx == NO_EXPIRE ? -1 : load<f64>(recAddr(db, idx), 8);
+}
+
+// @ts-ignore: decorator
+@inline function isExpired(db: u32, e: u32, now: f64): bool {
+  const idx = load<u32>(e, K_EXPIDX);
+  return idx != NO_EXPIRE && now > load<f64>(recAddr(db, idx), 8);
+}
+
+/** Set or update the TTL record of an entry. False on OOM (nothing changed). */
+function expSet(db: u32, e: u32, at: f64): bool {
+  const idx = load<u32>(e, K_EXPIDX);
+  if (idx != NO_EXPIRE) {
+    store<f64>(recAddr(db, idx), at, 8);
+    return true;
+  }
+  const n = load<u32>(db, DB_EXPCOUNT);
+  const chunk = n >> EXP_SHIFT;
+  let dir = load<u32>(db, DB_EXPDIR);
+  const cap = load<u32>(db, DB_EXPDIRCAP);
+  if (chunk >= cap) {
+    const ncap: u32 = cap == 0 ? 8 : cap << 1;
+    const nd = alloc(ncap << 2);
+    if (nd == 0) return false;
+    memory.fill(nd, 0, ncap << 2);
+    if (dir != 0) {
+      memory.copy(nd, dir, cap << 2);
+      free(dir, cap << 2);
+    }
+    dir = nd;
+    store<u32>(db, nd, DB_EXPDIR);
+    store<u32>(db, ncap, DB_EXPDIRCAP);
+  }
+  if (load<u32>(dir + (chunk << 2)) == 0) {
+    const c = alloc(EXP_CHUNK_BYTES);
+    if (c == 0) return false;
+    store<u32>(dir + (chunk << 2), c);
+  }
+  const r = recAddr(db, n);
+  store<u32>(r, e);
+  store<f64>(r, at, 8);
+  store<u32>(e, n, K_EXPIDX);
+  store<u32>(db, n + 1, DB_EXPCOUNT);
+  return true;
+}
+
+/** Remove the TTL record of an entry (swap-with-last). */
+function expRemove(db: u32, e: u32): void {
+  const idx = load<u32>(e, K_EXPIDX);
+  if (idx == NO_EXPIRE) return;
+  const last = load<u32>(db, DB_EXPCOUNT) - 1;
+  if (idx != last) {
+    const src = recAddr(db, last);
+    const dst = recAddr(db, idx);
+    const moved = load<u32>(src);
+    store<u32>(dst, moved);
+    store<f64>(dst, load<f64>(src, 8), 8);
+    store<u32>(moved, idx, K_EXPIDX);
+  }
+  store<u32>(e, NO_EXPIRE, K_EXPIDX);
+  store<u32>(db, last, DB_EXPCOUNT);
+  // Free the chunk after the one in use once a whole chunk is unused (one spare kept).
+  if ((last & (EXP_CHUNK - 1)) == 0) {
+    const spare = (last >> EXP_SHIFT) + 1;
+    if (spare < load<u32>(db, DB_EXPDIRCAP)) {
+      const slot = load<u32>(db, DB_EXPDIR) + (spare << 2);
+      const c = load<u32>(slot);
+      if (c != 0) {
+        free(c, EXP_CHUNK_BYTES);
+        store<u32>(slot, 0);
+      }
+    }
+  }
+}
+
+function freeAllExpires(db: u32): void {
+  const dir = load<u32>(db, DB_EXPDIR);
+  const cap = load<u32>(db, DB_EXPDIRCAP);
+  if (dir != 0) {
+    for (let i: u32 = 0; i < cap; i++) {
+      const c = load<u32>(dir + (i << 2));
+      if (c != 0) free(c, EXP_CHUNK_BYTES);
+    }
+    free(dir, cap << 2);
+  }
+  store<u32>(db, 0, DB_EXPDIR);
+  store<u32>(db, 0, DB_EXPDIRCAP);
+  store<u32>(db, 0, DB_EXPCOUNT);
+  store<u32>(db, 0, DB_EXPCURSOR);
+}
+
+/** Free the value bytes of an entry; returns its handle or -1. */
+function dropValue(e: u32): i32 {
+  if (load<u8>(e, K_TAG) == TAG_HANDLE) return load<i32>(e, K_VAL);
+  const vlen = load<u32>(e, K_VLEN);
+  if (vlen != 0) free(load<u32>(e, K_VAL), vlen);
+  return -1;
+}
+
+/** Free an unlinked entry; returns the handle it held or -1. */
+function freeEntry(db: u32, e: u32): i32 {
+  expRemove(db, e);
+  const h = dropValue(e);
+  free(e, ENTRY_HDR + load<u32>(e, E_KEYLEN));
+  return h;
+}
+
+/** LFU: decay by elapsed minutes (lfu-decay-time 1), then Redis's logarithmic increment. */
+function touch(e: u32, now: f64): void {
+  const nowSec = <u32>(now / 1000);
+  let freq = <u32>load<u8>(e, K_FREQ);
+  const last = load<u32>(e, K_LRU);
+  if (nowSec > last) {
+    const periods = (nowSec - last) / 60;
+    freq = periods > freq ? 0 : freq - periods;
+  }
+  if (freq < 255) {
+    const r = <f64>random32() / 4294967296.0;
+    let base = <f64>freq - <f64>LFU_INIT_VAL;
+    if (base < 0) base = 0;
+    if (r < 1.0 / (base * LFU_LOG_FACTOR + 1)) freq++;
+  }
+  store<u8>(e, <u8>freq, K_FREQ);
+  store<u32>(e, nowSec, K_LRU);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations (key at scratch[0 .. klen))
+
+export const ST_MISSING: i32 = 0;
+export const ST_STRING: i32 = 1;
+export const ST_HANDLE: i32 = 2;
+export const ST_EXPIRED: i32 = 3;
+export const ST_OOM: i32 = -1;
+
+/**
+ * Lazy expiry shared by every lookup: if e is expired, unlink and free it, report its handle in
+ * RES and return true.
+ */
+function expireIfNeeded(db: u32, e: u32, now: f64): bool {
+  if (!isExpired(db, e, now)) return false;
+  dictUnlinkEntry(db, e);
+  store<i32>(RES, freeEntry(db, e), R_HANDLE);
+  return true;
+}
+
+function reportValue(e: u32): i32 {
+  if (load<u8>(e, K_TAG) == TAG_HANDLE) {
+    store<i32>(RES, load<i32>(e, K_VAL), R_HANDLE);
+    return ST_HANDLE;
+  }
+  store<u32>(RES, load<u32>(e, K_VAL), R_PTR);
+  store<u32>(RES, load<u32>(e, K_VLEN), R_LEN);
+  return ST_STRING;
+}
+
+/** Lookup with lazy expiry. Returns ST_MISSING, ST_STRING (RES ptr/len), ST_HANDLE (RES handle)
+ *  or ST_EXPIRED (deleted now; RES handle = its container handle or -1). */
+export function dbLookup(db: u32, klen: u32, now: f64, doTouch: i32): i32 {
+  const kp = scratchPtr;
+  const e = dictFind(db, kp, klen, hashBytes(kp, klen));
+  if (e == 0) return ST_MISSING;
+  if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
+  if (doTouch != 0) touch(e, now);
+  return reportValue(e);
+}
+
+/** Metadata: ST_STRING/ST_HANDLE with RES f64 = expireAt (-1 none), RES lru (s), RES misc = freq. */
+export function dbInfo(db: u32, klen: u32, now: f64): i32 {
+  const kp = scratchPtr;
+  const e = dictFind(db, kp, klen, hashBytes(kp, klen));
+  if (e == 0) return ST_MISSING;
+  if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
+  store<f64>(RES, expireAtOf(db, e), R_F64);
+  store<u32>(RES, load<u32>(e, K_LRU), R_LRU);
+  store<u32>(RES, <u32>load<u8>(e, K_FREQ), R_MISC);
+  return load<u8>(e, K_TAG) == TAG_HANDLE ? ST_HANDLE : ST_STRING;
+}
+
+/**
+ * Create the entry of the scratch key for a write unless `e` (the result of dictFind with hash h)
+ * already is it. Returns the entry, 0 on OOM.
+ * RES handle = handle of the value being replaced (-1 if none); RES misc = 1 if the key existed
+ * (2 if it existed but had expired: the caller reports it through the expired hook).
+ */
+function entryForWrite(db: u32, klen: u32, now: f64, newTag: u8, h: u32, e: u32): u32 {
+  const kp = scratchPtr;
+  store<i32>(RES, -1, R_HANDLE);
+  store<u32>(RES, 0, R_MISC);
+  if (e != 0) {
+    if (isExpired(db, e, now)) {
+      // The old key is logically gone: drop its TTL; the value is replaced below.
+      expRemove(db, e);
+      store<u32>(RES, 2, R_MISC);
+    } else {
+      store<u32>(RES, 1, R_MISC);
+    }
+    return e;
+  }
+  e = alloc(ENTRY_HDR + klen);
+  if (e == 0) return 0;
+  store<u32>(e, 0, E_NEXT);
+  store<u32>(e, h, 4);
+  store<u32>(e, klen, E_KEYLEN);
+  store<u8>(e, newTag, K_TAG);
+  store<u8>(e, <u8>LFU_INIT_VAL, K_FREQ);
+  store<u16>(e, 0, 14);
+  store<u32>(e, 0, K_VAL);
+  store<u32>(e, 0, K_VLEN);
+  store<u32>(e, NO_EXPIRE, K_EXPIDX);
+  memory.copy(e + ENTRY_HDR, kp, klen);
+  if (!dictAdd(db, e)) {
+    free(e, ENTRY_HDR + klen);
+    return 0;
+  }
+  return e;
+}
+
+/**
+ * SET of a string value of vlen bytes. On success returns 1 and RES ptr = where the caller writes
+ * the vlen value bytes (right away, before any other call). RES handle = replaced container handle
+ * or -1; RES misc = 0 new key, 1 overwritten, 2 overwrote an expired key. ST_OOM on failure.
+ */
+export function dbSetStr(db: u32, klen: u32, vlen: u32, keepTtl: i32, now: f64): i32 {
+  // Allocate the value first so that OOM leaves the db unchanged.
+  const kp = scratchPtr;
+  const h = hashBytes(kp, klen);
+  const existing = dictFind(db, kp, klen, h);
+  let vp: u32 = 0;
+  let reuse = false;
+  if (existing != 0 && load<u8>(existing, K_TAG) == TAG_STR) {
+    const oldLen = load<u32>(existing, K_VLEN);
+    if (oldLen != 0 && vlen != 0 && allocSize(oldLen) == allocSize(vlen)) reuse = true;
+  }
+  if (!reuse && vlen != 0) {
+    vp = alloc(vlen);
+    if (vp == 0) return ST_OOM;
+  }
+  const e = entryForWrite(db, klen, now, TAG_STR, h, existing);
+  if (e == 0) {
+    if (vp != 0) free(vp, vlen);
+    return ST_OOM;
+  }
+  if (reuse) {
+    vp = load<u32>(e, K_VAL);
+  } else if (load<u32>(RES, R_MISC) != 0) {
+    store<i32>(RES, dropValue(e), R_HANDLE);
+  }
+  store<u8>(e, TAG_STR, K_TAG);
+  store<u32>(e, vp, K_VAL);
+  store<u32>(e, vlen, K_VLEN);
+  store<u32>(e, <u32>(now / 1000), K_LRU);
+  if (keepTtl == 0 || load<u32>(RES, R_MISC) == 2) expRemove(db, e);
+  store<u32>(RES, vp, R_PTR);
+  store<u32>(RES, vlen, R_LEN);
+  return 1;
+}
+
+/** SET of a container handle. Same RES conventions as dbSetStr. */
+export function dbSetHandle(db: u32, klen: u32, handle: i32, keepTtl: i32, now: f64): i32 {
+  const h = hashBytes(scratchPtr, klen);
+  const e = entryForWrite(db, klen, now, TAG_HANDLE, h, dictFind(db, scratchPtr, klen, h));
+  if (e == 0) return ST_OOM;
+  if (load<u32>(RES, R_MISC) != 0) store<i32>(RES, dropValue(e), R_HANDLE);
+  store<u8>(e, TAG_HANDLE, K_TAG);
+  store<i32>(e, handle, K_VAL);
+  store<u32>(e, 0, K_VLEN);
+  store<u32>(e, <u32>(now / 1000), K_LRU);
+  if (keepTtl == 0) expRemove(db, e);
+  return 1;
+}
+
+/** DEL: ST_MISSING, 1 deleted, ST_EXPIRED (was expired: reclaimed). RES handle as usual. */
+export function dbDelete(db: u32, klen: u32, now: f64): i32 {
+  const kp = scratchPtr;
+  const e = dictUnlink(db, kp, klen, hashBytes(kp, klen));
+  if (e == 0) return ST_MISSING;
+  const expired = isExpired(db, e, now);
+  store<i32>(RES, freeEntry(db, e), R_HANDLE);
+  return expired ? ST_EXPIRED : 1;
+}
+
+/** Set the TTL of an existing key: 1 ok, ST_MISSING, ST_EXPIRED, ST_OOM. */
+export function dbSetExpire(db: u32, klen: u32, at: f64, now: f64): i32 {
+  const kp = scratchPtr;
+  const e = dictFind(db, kp, klen, hashBytes(kp, klen));
+  if (e == 0) return ST_MISSING;
+  if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
+  return expSet(db, e, at) ? 1 : ST_OOM;
+}
+
+/** PERSIST: 1 TTL removed, 2 no TTL, ST_MISSING, ST_EXPIRED. */
+export function dbPersist(db: u32, klen: u32, now: f64): i32 {
+  const kp = scratchPtr;
+  const e = dictFind(db, kp, klen, hashBytes(kp, klen));
+  if (e == 0) return ST_MISSING;
+  if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
+  if (load<u32>(e, K_EXPIDX) == NO_EXPIRE) return 2;
+  expRemove(db, e);
+  return 1;
+}
+
+/**
+ * A random key: 0 when empty, 1 live, ST_EXPIRED when the picked key is expired (not deleted:
+ * the JS side deletes it through the normal path so the hook fires). RES ptr/len = key bytes.
+ */
+export function dbRandom(db: u32, now: f64): i32 {
+  const e = dictRandom(db);
+  if (e == 0) return 0;
+  store<u32>(RES, e + ENTRY_HDR, R_PTR);
+  store<u32>(RES, load<u32>(e, E_KEYLEN), R_LEN);
+  return isExpired(db, e, now) ? ST_EXPIRED : 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scan and active expiry
+
+let scanDb: u32 = 0;
+let scanNow: f64 = 0;
+let scanVisited: u32 = 0;
+let scanOom: bool = false;
+let scanPatLen: u32 = 0;
+let scanNocase: i32 = 0;
+export const NO_PATTERN: u32 = 0xffffffff;
+
+function emitKey(e: u32): void {
+  scanVisited++;
+  if (isExpired(scanDb, e, scanNow)) return;
+  const klen = load<u32>(e, E_KEYLEN);
+  if (scanPatLen != NO_PATTERN && globMatch(scratchPtr, scanPatLen, e + ENTRY_HDR, klen, scanNocase) == 0) return;
+  const w = outReserve(4 + klen);
+  if (w == 0) { scanOom = true; return; }
+  store<u32>(w, klen);
+  memory.copy(w + 4, e + ENTRY_HDR, klen);
+  outCommit(4 + klen);
+}
+
+/**
+ * SCAN: visit buckets from `cursor` until about `count` entries were seen (at most 10*count
+ * buckets, like Redis). Live keys go to the out buffer as [u32 len][bytes]. Returns the next cursor
+ * (0 = done) or, on OOM of the out buffer, the same cursor with RES misc = 1.
+ * With patLen != NO_PATTERN, only keys matching the glob pattern at scratch are output (matched
+ * inside WASM: no copy per key); `count` still counts keys before filtering, as in Redis.
+ */
+export function dbScan(db: u32, cursor: u32, count: u32, now: f64, patLen: u32, nocase: i32): u32 {
+  outReset();
+  scanPatLen = patLen;
+  scanNocase = nocase;
+  scanDb = db;
+  scanNow = now;
+  scanVisited = 0;
+  scanOom = false;
+  store<u32>(RES, 0, R_MISC);
+  let maxIter = count * 10;
+  const start = cursor;
+  do {
+    cursor = dictScanStep(db, cursor, emitKey);
+  } while (cursor != 0 && maxIter-- > 0 && scanVisited < count && !scanOom);
+  if (scanOom) {
+    store<u32>(RES, 1, R_MISC);
+    return start;
+  }
+  return cursor;
+}
+
+/**
+ * Active expiry: look at up to maxSamples TTL records from a rotating cursor, delete the expired
+ * ones. Deleted keys go to the out buffer as [u32 len][i32 handle][bytes]. Returns the number
+ * expired; RES misc = records sampled.
+ */
+export function dbExpireCycle(db: u32, now: f64, maxSamples: u32): u32 {
+  outReset();
+  let n = load<u32>(db, DB_EXPCOUNT);
+  if (maxSamples > n) maxSamples = n; // never sample a record twice in one cycle (as Redis)
+  let cur = load<u32>(db, DB_EXPCURSOR);
+  let sampled: u32 = 0;
+  let expired: u32 = 0;
+  while (sampled < maxSamples && n > 0) {
+    if (cur >= n) cur = 0;
+    const r = recAddr(db, cur);
+    sampled++;
+    if (now > load<f64>(r, 8)) {
+      const e = load<u32>(r);
+      const klen = load<u32>(e, E_KEYLEN);
+      const w = outReserve(8 + klen);
+      if (w == 0) break; // cannot report it: leave it for lazy expiry
+      dictUnlinkEntry(db, e);
+      store<u32>(w, klen);
+      memory.copy(w + 8, e + ENTRY_HDR, klen);
+      store<i32>(w, freeEntry(db, e), 4); // moves the last record into `cur`: do not advance
+      outCommit(8 + klen);
+      expired++;
+      n--;
+    } else {
+      cur++;
+    }
+  }
+  store<u32>(db, cur, DB_EXPCURSOR);
+  store<u32>(RES, sampled, R_MISC);
+  return expired;
+}
+
+export function dbRehash(db: u32, n: u32): i32 {
+  return dictRehash(db, n) ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clear and incremental free of detached tables
+
+/** Garbage records: [next u32][table u32][size u32][cursor u32]. */
+const GARBAGE_REC: u32 = 16;
+let garbage: u32 = 0;
+const DETACH: usize = memory.data(16, 8);
+
+function queueTable(t: u32, size: u32): bool {
+  if (t == 0) return true;
+  const g = alloc(GARBAGE_REC);
+  if (g == 0) return false;
+  store<u32>(g, garbage);
+  store<u32>(g, t, 4);
+  store<u32>(g, size, 8);
+  store<u32>(g, 0, 12);
+  garbage = g;
+  return true;
+}
+
+/**
+ * Remove every key in O(1) (plus freeing the TTL chunks): the tables are detached and their
+ * entries freed later by gcStep. Container handles are not reported: the JS side drops this db's
+ * whole handle array. Falls back to freeing synchronously if even a garbage record cannot be
+ * allocated.
+ */
+export function dbClear(db: u32): void {
+  freeAllExpires(db);
+  dictDetach(db, <u32>DETACH);
+  const t0 = load<u32>(DETACH, 0);
+  const s0 = load<u32>(DETACH, 4);
+  const t1 = load<u32>(DETACH, 8);
+  const s1 = load<u32>(DETACH, 12);
+  if (!queueTable(t0, s0)) { freeTableNow(t0, s0); }
+  if (!queueTable(t1, s1)) { freeTableNow(t1, s1); }
+}
+
+function freeChainNoExp(e: u32): void {
+  while (e != 0) {
+    const next = load<u32>(e, E_NEXT);
+    if (load<u8>(e, K_TAG) == TAG_STR) {
+      const vlen = load<u32>(e, K_VLEN);
+      if (vlen != 0) free(load<u32>(e, K_VAL), vlen);
+    }
+    free(e, ENTRY_HDR + load<u32>(e, E_KEYLEN));
+    e = next;
+  }
+}
+
+function freeTableNow(t: u32, size: u32): void {
+  if (t == 0) return;
+  for (let i: u32 = 0; i < size; i++) freeChainNoExp(load<u32>(t + (i << 2)));
+  free(t, size << 2);
+}
+
+/** Free up to ~maxBuckets buckets of detached tables. Returns 1 while garbage remains. */
+export function gcStep(maxBuckets: u32): i32 {
+  while (garbage != 0 && maxBuckets > 0) {
+    const g = garbage;
+    const t = load<u32>(g, 4);
+    const size = load<u32>(g, 8);
+    let i = load<u32>(g, 12);
+    while (i < size && maxBuckets > 0) {
+      freeChainNoExp(load<u32>(t + (i << 2)));
+      i++;
+      maxBuckets--;
+    }
+    if (i >= size) {
+      free(t, size << 2);
+      garbage = load<u32>(g);
+      free(g, GARBAGE_REC);
+    } else {
+      store<u32>(g, i, 12);
+    }
+  }
+  return garbage != 0 ? 1 : 0;
+}
+
+export function gcPending(): i32 {
+  return garbage != 0 ? 1 : 0;
+}

@@ -1,0 +1,599 @@
+/*
+ * skiplist.ts -- sorted set: skip list ordered by (score, member bytes) plus member -> node dict,
+ * after Redis's t_zset.c (zskiplist + dict), in one structure.
+ *
+ * Node layout. A node pointer p points into the middle of its allocation: the level array is at
+ * negative offsets, so that the fixed header and the member bytes are at constant offsets from p
+ * whatever the node's level (the generic dict in dict.ts needs the key at a fixed offset, and
+ * this lets the dict thread its chains through the nodes themselves: no separate dict entries).
+ *
+ *   p - 8*(i+1)  forward u32, span u32 of level i (0 <= i < level)
+ *   p + 0   next     u32   dict chain (dict.ts common header)
+ *   p + 4   hash     u32
+ *   p + 8   len      u32   member length
+ *   p + 12  level    u32
+ *   p + 16  score    f64
+ *   p + 24  backward u32   previous node at level 0 (0 for the first node)
+ *   p + 28  member bytes
+ *   allocation: [p - 8*level, p + 28 + len), 8-byte aligned base so the score is aligned.
+ *
+ * The header node has MAXLEVEL levels and no member. Spans count the level-0 steps a forward
+ * pointer jumps over, which gives O(log n) rank queries (zslGetRank / zslGetElementByRank).
+ *
+ * Zset header (ZS_BYTES): dict (DICT_BYTES), head u32, tail u32, length u32, level u32,
+ * nodeBytes u32 (bytes of live nodes, for memoryUsage), maxLen u32 and maxCount u32 (high-water
+ * marks of member length and cardinality: Redis converts a listpack zset to a skip list when a
+ * threshold is crossed and never back, so these decide OBJECT ENCODING and ZSCAN's one-shot reply
+ * for small sets).
+ *
+ * Invariants
+ *   - Level-0 list sorted by (score, memcmp(member) then length), no duplicate members.
+ *   - For every level i and node x: span[i] = number of level-0 steps from x to forward[i]
+ *     (to the end of the list when forward[i] == 0, for nodes on the update path).
+ *   - The dict holds exactly the nodes of the list.
+ *
+ * Complexity: insert, delete, score update, rank, element by rank, range bounds: O(log n)
+ * expected; score lookup O(1); range output O(log n + m); free O(n) but done in bounded steps.
+ */
+
+import { alloc, free, allocSize } from './arena';
+import {
+  DICT_BYTES, E_NEXT, dictInit, dictFind, dictAdd, dictUnlinkEntry, dictScanStep,
+  dictFreeTables, dictTableBytes, hashBytes, bytesCmp, random32,
+} from './dict';
+import { RES, R_F64, R_MISC, outReset, outReserve, outCommit, getScratch } from './keyspace';
+
+const MAXLEVEL: u32 = 32;
+const N_LEN: u32 = 8;
+const N_LEVEL: u32 = 12;
+const N_SCORE: u32 = 16;
+const N_BACK: u32 = 24;
+const NODE_HDR: u32 = 28;
+
+const Z_HEAD: u32 = DICT_BYTES;
+const Z_TAIL: u32 = DICT_BYTES + 4;
+const Z_LEN: u32 = DICT_BYTES + 8;
+const Z_LEVEL: u32 = DICT_BYTES + 12;
+const Z_NODEBYTES: u32 = DICT_BYTES + 16;
+const Z_MAXLEN: u32 = DICT_BYTES + 20;
+const Z_MAXCOUNT: u32 = DICT_BYTES + 24;
+const ZS_BYTES: u32 = DICT_BYTES + 28;
+
+const LISTPACK_MAX_ENTRIES: u32 = 128;
+const LISTPACK_MAX_VALUE: u32 = 64;
+
+const UPDATE: usize = memory.data(MAXLEVEL * 4, 8);
+const RANK: usize = memory.data(MAXLEVEL * 4, 8);
+
+// @ts-ignore: decorator
+@inline function fwd(x: u32, i: u32): u32 { return load<u32>(x - ((i + 1) << 3)); }
+// @ts-ignore: decorator
+@inline function setFwd(x: u32, i: u32, v: u32): void { store<u32>(x - ((i + 1) << 3), v); }
+// @ts-ignore: decorator
+@inline function span(x: u32, i: u32): u32 { return load<u32>(x - ((i + 1) << 3), 4); }
+// @ts-ignore: decorator
+@inline function setSpan(x: u32, i: u32, v: u32): void { store<u32>(x - ((i + 1) << 3), v, 4); }
+// @ts-ignore: decorator
+@inline function scoreOf(x: u32): f64 { return load<f64>(x, N_SCORE); }
+// @ts-ignore: decorator
+@inline function lenOf(x: u32): u32 { return load<u32>(x, N_LEN); }
+// @ts-ignore: decorator
+@inline function nodeAllocSize(level: u32, len: u32): u32 { return (level << 3) + NODE_HDR + len; }
+
+/** (score, member) of x compared with (score, [mp, mp+ml)): <0, 0, >0. */
+// @ts-ignore: decorator
+@inline function cmpNode(x: u32, score: f64, mp: u32, ml: u32): i32 {
+  const s = scoreOf(x);
+  if (s < score) return -1;
+  if (s > score) return 1;
+  return bytesCmp(x + NODE_HDR, lenOf(x), mp, ml);
+}
+
+function newNode(level: u32, score: f64, mp: u32, ml: u32): u32 {
+  const base = alloc(nodeAllocSize(level, ml));
+  if (base == 0) return 0;
+  const x = base + (level << 3);
+  memory.fill(base, 0, level << 3);
+  store<u32>(x, 0, E_NEXT);
+  store<u32>(x, ml, N_LEN);
+  store<u32>(x, level, N_LEVEL);
+  store<f64>(x, score, N_SCORE);
+  store<u32>(x, 0, N_BACK);
+  if (ml != 0) memory.copy(x + NODE_HDR, mp, ml);
+  return x;
+}
+
+function freeNode(x: u32): void {
+  const level = load<u32>(x, N_LEVEL);
+  free(x - (level << 3), nodeAllocSize(level, lenOf(x)));
+}
+
+export function zsCreate(): u32 {
+  const zs = alloc(ZS_BYTES);
+  if (zs == 0) return 0;
+  memory.fill(zs, 0, ZS_BYTES);
+  const head = newNode(MAXLEVEL, 0, 0, 0);
+  if (head == 0) {
+    free(zs, ZS_BYTES);
+    return 0;
+  }
+  dictInit(zs, NODE_HDR);
+  store<u32>(zs, head, Z_HEAD);
+  store<u32>(zs, 1, Z_LEVEL);
+  return zs;
+}
+
+export function zsLength(zs: u32): u32 {
+  return load<u32>(zs, Z_LEN);
+}
+
+/** Bytes held by the sorted set (nodes, header node, dict tables, header). O(1). */
+export function zsMemory(zs: u32): f64 {
+  return <f64>load<u32>(zs, Z_NODEBYTES) + <f64>dictTableBytes(zs) +
+    <f64>allocSize(nodeAllocSize(MAXLEVEL, 0)) + <f64>allocSize(ZS_BYTES);
+}
+
+/** Level for a new node: 1 + geometric(p = 1/4), as ZSKIPLIST_P in Redis. */
+function randomLevel(): u32 {
+  let level: u32 = 1;
+  while ((random32() & 0xffff) < 0x4000 && level < MAXLEVEL) level++;
+  return level;
+}
+
+/**
+ * Fill UPDATE[i] (rightmost node at level i strictly before (score, member)) and RANK[i] (its
+ * rank): the insertion point of a new element, or the predecessors of an existing one.
+ */
+function findUpdate(zs: u32, score: f64, mp: u32, ml: u32): void {
+  let x = load<u32>(zs, Z_HEAD);
+  const level = load<u32>(zs, Z_LEVEL);
+  let i = <i32>level - 1;
+  let rank: u32 = 0;
+  while (i >= 0) {
+    const ui = <u32>i;
+    let f = fwd(x, ui);
+    while (f != 0 && cmpNode(f, score, mp, ml) < 0) {
+      rank += span(x, ui);
+      x = f;
+      f = fwd(x, ui);
+    }
+    store<u32>(UPDATE + (ui << 2), x);
+    store<u32>(RANK + (ui << 2), rank);
+    i--;
+  }
+}
+
+/** Link node x (its level already set) at the position UPDATE/RANK describe. */
+function linkNode(zs: u32, x: u32): void {
+  const lvl = load<u32>(x, N_LEVEL);
+  let level = load<u32>(zs, Z_LEVEL);
+  const head = load<u32>(zs, Z_HEAD);
+  const length = load<u32>(zs, Z_LEN);
+  if (lvl > level) {
+    for (let i = level; i < lvl; i++) {
+      store<u32>(RANK + (i << 2), 0);
+      store<u32>(UPDATE + (i << 2), head);
+      setSpan(head, i, length);
+    }
+    level = lvl;
+    store<u32>(zs, level, Z_LEVEL);
+  }
+  const rank0 = load<u32>(RANK);
+  for (let i: u32 = 0; i < lvl; i++) {
+    const u = load<u32>(UPDATE + (i << 2));
+    const ri = load<u32>(RANK + (i << 2));
+    setFwd(x, i, fwd(u, i));
+    setFwd(u, i, x);
+    setSpan(x, i, span(u, i) - (rank0 - ri));
+    setSpan(u, i, rank0 - ri + 1);
+  }
+  for (let i = lvl; i < level; i++) {
+    const u = load<u32>(UPDATE + (i << 2));
+    setSpan(u, i, span(u, i) + 1);
+  }
+  const u0 = load<u32>(UPDATE);
+  store<u32>(x, u0 == head ? 0 : u0, N_BACK);
+  const f0 = fwd(x, 0);
+  if (f0 != 0) store<u32>(f0, x, N_BACK); else store<u32>(zs, x, Z_TAIL);
+  store<u32>(zs, length + 1, Z_LEN);
+}
+
+/** Unlink x given UPDATE for its position (zslDeleteNode). */
+function unlinkNode(zs: u32, x: u32): void {
+  let level = load<u32>(zs, Z_LEVEL);
+  for (let i: u32 = 0; i < level; i++) {
+    const u = load<u32>(UPDATE + (i << 2));
+    if (fwd(u, i) == x) {
+      setSpan(u, i, span(u, i) + span(x, i) - 1);
+      setFwd(u, i, fwd(x, i));
+    } else {
+      setSpan(u, i, span(u, i) - 1);
+    }
+  }
+  const f0 = fwd(x, 0);
+  if (f0 != 0) store<u32>(f0, load<u32>(x, N_BACK), N_BACK);
+  else store<u32>(zs, load<u32>(x, N_BACK), Z_TAIL);
+  const head = load<u32>(zs, Z_HEAD);
+  while (level > 1 && fwd(head, level - 1) == 0) level--;
+  store<u32>(zs, level, Z_LEVEL);
+  store<u32>(zs, load<u32>(zs, Z_LEN) - 1, Z_LEN);
+}
+
+function markHighWater(zs: u32, ml: u32): void {
+  if (ml > load<u32>(zs, Z_MAXLEN)) store<u32>(zs, ml, Z_MAXLEN);
+  const n = load<u32>(zs, Z_LEN);
+  if (n > load<u32>(zs, Z_MAXCOUNT)) store<u32>(zs, n, Z_MAXCOUNT);
+}
+
+/** High-water marks for OBJECT ENCODING: returns max cardinality ever, RES misc = max member length. */
+export function zsHighWater(zs: u32): u32 {
+  store<u32>(RES, load<u32>(zs, Z_MAXLEN), R_MISC);
+  return load<u32>(zs, Z_MAXCOUNT);
+}
+
+// @ts-ignore: decorator
+@inline function isSmall(zs: u32): bool {
+  return load<u32>(zs, Z_MAXCOUNT) <= LISTPACK_MAX_ENTRIES && load<u32>(zs, Z_MAXLEN) <= LISTPACK_MAX_VALUE;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Member operations (member at scratch[0 .. ml))
+
+/** Score of a member: 1 found (RES f64), 0 absent. */
+export function zsScore(zs: u32, ml: u32): i32 {
+  const mp = getScratch();
+  const x = dictFind(zs, mp, ml, hashBytes(mp, ml));
+  if (x == 0) return 0;
+  store<f64>(RES, scoreOf(x), R_F64);
+  return 1;
+}
+
+/**
+ * ZADD one member: 0 added, 1 score changed, 2 same score (unchanged), -1 OOM (unchanged).
+ * RES f64 = previous score when it existed.
+ */
+export function zsAdd(zs: u32, ml: u32, score: f64): i32 {
+  const mp = getScratch();
+  const h = hashBytes(mp, ml);
+  const x = dictFind(zs, mp, ml, h);
+  if (x != 0) {
+    const old = scoreOf(x);
+    store<f64>(RES, old, R_F64);
+    if (old == score) return 2;
+    // In place when the order is preserved (same test as zslUpdateScore).
+    const back = load<u32>(x, N_BACK);
+    const next = fwd(x, 0);
+    if ((back == 0 || scoreOf(back) < score) && (next == 0 || scoreOf(next) > score)) {
+      store<f64>(x, score, N_SCORE);
+      return 1;
+    }
+    // Otherwise unlink and relink the same node (its level and member are kept, so the dict,
+    // which threads through the node, stays valid).
+    findUpdate(zs, old, x + NODE_HDR, ml);
+    unlinkNode(zs, x);
+    store<f64>(x, score, N_SCORE);
+    findUpdate(zs, score, x + NODE_HDR, ml);
+    linkNode(zs, x);
+    return 1;
+  }
+  const lvl = randomLevel();
+  const n = newNode(lvl, score, mp, ml);
+  if (n == 0) return -1;
+  store<u32>(n, h, 4);
+  if (!dictAdd(zs, n)) {
+    freeNode(n);
+    return -1;
+  }
+  findUpdate(zs, score, mp, ml);
+  linkNode(zs, n);
+  store<u32>(zs, load<u32>(zs, Z_NODEBYTES) + allocSize(nodeAllocSize(lvl, ml)), Z_NODEBYTES);
+  markHighWater(zs, ml);
+  return 0;
+}
+
+/** ZREM one member: 1 removed, 0 absent. RES f64 = its score. */
+export function zsDelete(zs: u32, ml: u32): i32 {
+  const mp = getScratch();
+  const x = dictFind(zs, mp, ml, hashBytes(mp, ml));
+  if (x == 0) return 0;
+  dictUnlinkEntry(zs, x);
+  store<f64>(RES, scoreOf(x), R_F64);
+  findUpdate(zs, scoreOf(x), x + NODE_HDR, ml);
+  unlinkNode(zs, x);
+  store<u32>(zs, load<u32>(zs, Z_NODEBYTES) - allocSize(nodeAllocSize(load<u32>(x, N_LEVEL), ml)), Z_NODEBYTES);
+  freeNode(x);
+  return 1;
+}
+
+/** 0-based rank from the lowest (or from the highest when reverse), -1 when absent. */
+export function zsRank(zs: u32, ml: u32, reverse: i32): i32 {
+  const mp = getScratch();
+  const node = dictFind(zs, mp, ml, hashBytes(mp, ml));
+  if (node == 0) return -1;
+  const score = scoreOf(node);
+  let x = load<u32>(zs, Z_HEAD);
+  let rank: u32 = 0;
+  let i = <i32>load<u32>(zs, Z_LEVEL) - 1;
+  while (i >= 0) {
+    const ui = <u32>i;
+    let f = fwd(x, ui);
+    while (f != 0 && cmpNode(f, score, node + NODE_HDR, ml) <= 0) {
+      rank += span(x, ui);
+      x = f;
+      f = fwd(x, ui);
+    }
+    if (x == node) break;
+    i--;
+  }
+  // rank is 1-based here.
+  return reverse != 0 ? <i32>(load<u32>(zs, Z_LEN) - rank) : <i32>(rank - 1);
+}
+
+/** Node at 1-based rank (zslGetElementByRank), 0 when out of range. */
+function nodeByRank(zs: u32, rank: u32): u32 {
+  let x = load<u32>(zs, Z_HEAD);
+  let traversed: u32 = 0;
+  let i = <i32>load<u32>(zs, Z_LEVEL) - 1;
+  while (i >= 0) {
+    const ui = <u32>i;
+    while (fwd(x, ui) != 0 && traversed + span(x, ui) <= rank) {
+      traversed += span(x, ui);
+      x = fwd(x, ui);
+    }
+    if (traversed == rank) return x;
+    i--;
+  }
+  return 0;
+}
+
+// @ts-ignore: decorator
+@inline function align8(n: u32): u32 { return (n + 7) & ~7; }
+
+/**
+ * Write up to `count` elements starting at 0-based rank `start`, moving forward or backward,
+ * to the out buffer as 8-aligned records [f64 score][u32 len][bytes]. Returns how many were
+ * written (fewer on out-buffer OOM, which the JS side reports).
+ */
+export function zsRangeOut(zs: u32, start: u32, count: u32, reverse: i32): u32 {
+  outReset();
+  const len = load<u32>(zs, Z_LEN);
+  if (start >= len || count == 0) return 0;
+  let x = nodeByRank(zs, start + 1);
+  let n: u32 = 0;
+  while (x != 0 && n < count) {
+    const ml = lenOf(x);
+    const rs = align8(12 + ml);
+    const w = outReserve(rs);
+    if (w == 0) break;
+    store<f64>(w, scoreOf(x));
+    store<u32>(w, ml, 8);
+    memory.copy(w + 12, x + NODE_HDR, ml);
+    outCommit(rs);
+    n++;
+    x = reverse != 0 ? load<u32>(x, N_BACK) : fwd(x, 0);
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Score ranges
+
+let rMin: f64 = 0;
+let rMax: f64 = 0;
+let rMinEx: bool = false;
+let rMaxEx: bool = false;
+
+// @ts-ignore: decorator
+@inline function gteMin(v: f64): bool { return rMinEx ? v > rMin : v >= rMin; }
+// @ts-ignore: decorator
+@inline function lteMax(v: f64): bool { return rMaxEx ? v < rMax : v <= rMax; }
+
+/**
+ * Elements with a score in the range: returns how many, and RES misc = 0-based rank of the first
+ * (zslFirstInRange / zslLastInRange with rank bookkeeping). O(log n).
+ */
+export function zsScoreRange(zs: u32, min: f64, minEx: i32, max: f64, maxEx: i32): u32 {
+  rMin = min; rMax = max; rMinEx = minEx != 0; rMaxEx = maxEx != 0;
+  store<u32>(RES, 0, R_MISC);
+  if (min > max || (min == max && (rMinEx || rMaxEx))) return 0;
+  const tail = load<u32>(zs, Z_TAIL);
+  const head = load<u32>(zs, Z_HEAD);
+  if (tail == 0 || !gteMin(scoreOf(tail))) return 0;
+  const first = fwd(head, 0);
+  if (!lteMax(scoreOf(first))) return 0;
+  const level = load<u32>(zs, Z_LEVEL);
+  // First in range.
+  let x = head;
+  let rank: u32 = 0;
+  for (let i = <i32>level - 1; i >= 0; i--) {
+    const ui = <u32>i;
+    while (fwd(x, ui) != 0 && !gteMin(scoreOf(fwd(x, ui)))) {
+      rank += span(x, ui);
+      x = fwd(x, ui);
+    }
+  }
+  x = fwd(x, 0);
+  if (x == 0 || !lteMax(scoreOf(x))) return 0;
+  const firstRank = rank; // 0-based
+  // Last in range.
+  x = head;
+  rank = 0;
+  for (let i = <i32>level - 1; i >= 0; i--) {
+    const ui = <u32>i;
+    while (fwd(x, ui) != 0 && lteMax(scoreOf(fwd(x, ui)))) {
+      rank += span(x, ui);
+      x = fwd(x, ui);
+    }
+  }
+  if (x == head || !gteMin(scoreOf(x))) return 0;
+  const lastRank = rank - 1;
+  if (lastRank < firstRank) return 0;
+  store<u32>(RES, firstRank, R_MISC);
+  return lastRank - firstRank + 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lex ranges. Bounds are at scratch: min at [0, minLen), max at [minLen, minLen + maxLen).
+// inf: -1 = "-" (below everything), 1 = "+" (above everything), 0 = the bytes.
+
+let lMinP: u32 = 0;
+let lMinL: u32 = 0;
+let lMinEx: bool = false;
+let lMinInf: i32 = 0;
+let lMaxP: u32 = 0;
+let lMaxL: u32 = 0;
+let lMaxEx: bool = false;
+let lMaxInf: i32 = 0;
+
+function lexGteMin(x: u32): bool {
+  if (lMinInf < 0) return true;
+  if (lMinInf > 0) return false;
+  const c = bytesCmp(x + NODE_HDR, lenOf(x), lMinP, lMinL);
+  return lMinEx ? c > 0 : c >= 0;
+}
+
+function lexLteMax(x: u32): bool {
+  if (lMaxInf > 0) return true;
+  if (lMaxInf < 0) return false;
+  const c = bytesCmp(x + NODE_HDR, lenOf(x), lMaxP, lMaxL);
+  return lMaxEx ? c < 0 : c <= 0;
+}
+
+/** sdscmplex(min, max) of Redis with its shared minstring / maxstring sentinels. */
+function lexBoundsCmp(): i32 {
+  if (lMinInf != 0 && lMinInf == lMaxInf) return 0;
+  if (lMinInf < 0 || lMaxInf > 0) return -1;
+  if (lMinInf > 0 || lMaxInf < 0) return 1;
+  return bytesCmp(lMinP, lMinL, lMaxP, lMaxL);
+}
+
+/** Like zsScoreRange for ZRANGEBYLEX-style bounds. Returns count; RES misc = first rank. */
+export function zsLexRange(zs: u32, minLen: u32, minEx: i32, minInf: i32, maxLen: u32, maxEx: i32, maxInf: i32): u32 {
+  const sp = getScratch();
+  lMinP = sp; lMinL = minLen; lMinEx = minEx != 0; lMinInf = minInf;
+  lMaxP = sp + minLen; lMaxL = maxLen; lMaxEx = maxEx != 0; lMaxInf = maxInf;
+  store<u32>(RES, 0, R_MISC);
+  const c = lexBoundsCmp();
+  if (c > 0 || (c == 0 && (lMinEx || lMaxEx))) return 0;
+  const tail = load<u32>(zs, Z_TAIL);
+  const head = load<u32>(zs, Z_HEAD);
+  if (tail == 0 || !lexGteMin(tail)) return 0;
+  if (!lexLteMax(fwd(head, 0))) return 0;
+  const level = load<u32>(zs, Z_LEVEL);
+  let x = head;
+  let rank: u32 = 0;
+  for (let i = <i32>level - 1; i >= 0; i--) {
+    const ui = <u32>i;
+    while (fwd(x, ui) != 0 && !lexGteMin(fwd(x, ui))) {
+      rank += span(x, ui);
+      x = fwd(x, ui);
+    }
+  }
+  x = fwd(x, 0);
+  if (x == 0 || !lexLteMax(x)) return 0;
+  const firstRank = rank;
+  x = head;
+  rank = 0;
+  for (let i = <i32>level - 1; i >= 0; i--) {
+    const ui = <u32>i;
+    while (fwd(x, ui) != 0 && lexLteMax(fwd(x, ui))) {
+      rank += span(x, ui);
+      x = fwd(x, ui);
+    }
+  }
+  if (x == head || !lexGteMin(x)) return 0;
+  const lastRank = rank - 1;
+  if (lastRank < firstRank) return 0;
+  store<u32>(RES, firstRank, R_MISC);
+  return lastRank - firstRank + 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scan, clone, free
+
+let zscanVisited: u32 = 0;
+let zscanOom: bool = false;
+
+function emitMember(x: u32): void {
+  zscanVisited++;
+  const ml = lenOf(x);
+  const rs = align8(12 + ml);
+  const w = outReserve(rs);
+  if (w == 0) { zscanOom = true; return; }
+  store<f64>(w, scoreOf(x));
+  store<u32>(w, ml, 8);
+  memory.copy(w + 12, x + NODE_HDR, ml);
+  outCommit(rs);
+}
+
+/**
+ * ZSCAN step: records like zsRangeOut. Small sets (what Redis keeps as a listpack) are returned
+ * whole with cursor 0, as Redis does. RES misc = 1 on out-buffer OOM (cursor unchanged).
+ */
+export function zsScan(zs: u32, cursor: u32, count: u32): u32 {
+  store<u32>(RES, 0, R_MISC);
+  if (isSmall(zs)) {
+    const n = zsRangeOut(zs, 0, load<u32>(zs, Z_LEN), 0);
+    if (n < load<u32>(zs, Z_LEN)) { store<u32>(RES, 1, R_MISC); return cursor; }
+    return 0;
+  }
+  outReset();
+  zscanVisited = 0;
+  zscanOom = false;
+  let maxIter = count * 10;
+  const start = cursor;
+  do {
+    cursor = dictScanStep(zs, cursor, emitMember);
+  } while (cursor != 0 && maxIter-- > 0 && zscanVisited < count && !zscanOom);
+  if (zscanOom) { store<u32>(RES, 1, R_MISC); return start; }
+  return cursor;
+}
+
+/** Deep copy (COPY). 0 on OOM (nothing leaked). */
+export function zsClone(zs: u32): u32 {
+  const c = zsCreate();
+  if (c == 0) return 0;
+  let x = fwd(load<u32>(zs, Z_HEAD), 0);
+  while (x != 0) {
+    // zsAdd reads the member from scratch: insert directly instead.
+    const ml = lenOf(x);
+    const lvl = randomLevel();
+    const n = newNode(lvl, scoreOf(x), x + NODE_HDR, ml);
+    if (n == 0) { zsFreeAll(c); return 0; }
+    store<u32>(n, load<u32>(x, 4), 4);
+    if (!dictAdd(c, n)) { freeNode(n); zsFreeAll(c); return 0; }
+    findUpdate(c, scoreOf(n), n + NODE_HDR, ml);
+    linkNode(c, n);
+    store<u32>(c, load<u32>(c, Z_NODEBYTES) + allocSize(nodeAllocSize(lvl, ml)), Z_NODEBYTES);
+    x = fwd(x, 0);
+  }
+  store<u32>(c, load<u32>(zs, Z_MAXLEN), Z_MAXLEN);
+  store<u32>(c, load<u32>(zs, Z_MAXCOUNT), Z_MAXCOUNT);
+  return c;
+}
+
+/**
+ * Free up to maxNodes nodes of a sorted set that is no longer referenced; the level-0 pointer of
+ * the header serves as the cursor. Returns 1 while nodes remain; on the final call frees the dict
+ * tables, the header node and the header, and returns 0.
+ */
+export function zsFreeSome(zs: u32, maxNodes: u32): i32 {
+  const head = load<u32>(zs, Z_HEAD);
+  let x = fwd(head, 0);
+  while (x != 0 && maxNodes > 0) {
+    const next = fwd(x, 0);
+    freeNode(x);
+    x = next;
+    maxNodes--;
+  }
+  setFwd(head, 0, x);
+  if (x != 0) return 1;
+  dictFreeTables(zs);
+  freeNode(head);
+  free(zs, ZS_BYTES);
+  return 0;
+}
+
+function zsFreeAll(zs: u32): void {
+  while (zsFreeSome(zs, 0xffffffff) != 0) {}
+}

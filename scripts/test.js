@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/**
+ * Runs the uvu suites in dist/test (compiled by `npm run build`). Each test file loops over the
+ * engines under test itself; this wrapper adds a watchdog, sums the results and prints the final
+ * "N passed, N failed" line CI reads. Usage: node scripts/test.js [file-pattern]
+ */
+const { spawn } = require('child_process');
+const path = require('path');
+
+const pattern = (process.argv[2] ? process.argv[2] + '[^/]*' : '') + '\\.test\\.js$';
+const LIMIT_MS = Number(process.env.REDUST_TEST_TIMEOUT_MS || 20 * 60 * 1000);
+const uvu = path.join(__dirname, '..', 'node_modules', 'uvu', 'bin.js');
+const child = spawn(process.execPath, [uvu, 'dist/test', pattern, '-i', 'helpers'], {
+  cwd: path.join(__dirname, '..'),
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, FORCE_COLOR: '0' },
+});
+let out = '';
+child.stdout.on('data', (d) => {
+  out += d;
+  process.stdout.write(d);
+});
+const watchdog = setTimeout(() => {
+  console.error(`\ntest run exceeded ${LIMIT_MS} ms: killing it`);
+  child.kill('SIGKILL');
+}, LIMIT_MS);
+child.on('exit', (code, signal) => {
+  clearTimeout(watchdog);
+  const num = (re) => {
+    const m = re.exec(out);
+    return m ? Number(m[1]) : 0;
+  };
+  const total = num(/Total:\s+(\d+)/);
+  const passed = num(/Passed:\s+(\d+)/);
+  const skipped = num(/Skipped:\s+(\d+)/);
+  let failed = Math.max(0, total - passed);
+  if ((code !== 0 || signal) && failed === 0) failed = 1; // crashed or killed: never report green
+  console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+  process.exit(failed > 0 ? 1 : 0);
+});

@@ -1,0 +1,210 @@
+/**
+ * Scripting commands (eval.c, functions.c): EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT *,
+ * FUNCTION *, FCALL, FCALL_RO. The Lua machinery lives in src/scripting/.
+ */
+import type { Client } from '../server/client';
+import type { CommandRow } from './table';
+import { fail, NOT_INT } from './errors';
+import { isWord } from './args';
+import { parseInt64 } from '../util/number';
+import { replyHelp } from './help';
+import { scriptingOf, sha1hex } from '../scripting/engine';
+import { globMatch } from '../util/glob';
+
+function numKeys(argv: Buffer[]): number {
+  const n = parseInt64(argv[2]);
+  if (Number.isNaN(n)) fail(NOT_INT);
+  if (n > argv.length - 3) fail("ERR Number of keys can't be greater than number of args");
+  if (n < 0) fail("ERR Number of keys can't be negative");
+  return n;
+}
+
+function evalGeneric(c: Client, argv: Buffer[], isSha: boolean, ro: boolean): void {
+  const numkeys = numKeys(argv);
+  const eng = scriptingOf(c.server);
+  if (isSha) {
+    const sha = argv[1].latin1Slice(0, argv[1].length).toLowerCase();
+    const entry = eng.scripts.get(sha);
+    if (!entry) fail('NOSCRIPT No matching script. Please use EVAL.');
+    eng.evalScript(c, entry, sha, argv, numkeys, ro);
+    return;
+  }
+  const r = eng.loadScript(argv[1]);
+  if ('error' in r) fail(r.error);
+  eng.evalScript(c, r.entry, r.sha, argv, numkeys, ro);
+}
+
+function scriptLoad(c: Client, argv: Buffer[]): void {
+  const r = scriptingOf(c.server).loadScript(argv[2]);
+  if ('error' in r) fail(r.error);
+  c.reply.bulk(r.sha);
+}
+
+function scriptExists(c: Client, argv: Buffer[]): void {
+  const eng = scriptingOf(c.server);
+  c.reply.array(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) c.reply.int(eng.scripts.has(argv[i].latin1Slice(0, argv[i].length).toLowerCase()) ? 1 : 0);
+}
+
+function flushMode(argv: Buffer[], msg: string): void {
+  if (argv.length > 3) fail(msg);
+  if (argv.length === 3 && !isWord(argv[2], 'sync') && !isWord(argv[2], 'async')) fail(msg);
+}
+
+function scriptFlush(c: Client, argv: Buffer[]): void {
+  flushMode(argv, 'ERR SCRIPT FLUSH only support SYNC|ASYNC option');
+  scriptingOf(c.server).flushScripts();
+  c.reply.ok();
+}
+
+function notBusy(c: Client): void {
+  // Nothing can be running when a command is processed: scripts run synchronously.
+  c.reply.error('NOTBUSY No scripts in execution right now.');
+}
+
+function scriptDebug(c: Client, argv: Buffer[]): void {
+  if (isWord(argv[2], 'no')) {
+    c.reply.ok();
+    return;
+  }
+  if (isWord(argv[2], 'yes') || isWord(argv[2], 'sync')) fail('ERR SCRIPT DEBUG is not supported by Redust');
+  fail('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+}
+
+// ---------------------------------------------------------------- functions
+
+function functionLoad(c: Client, argv: Buffer[]): void {
+  let replace = false;
+  let i = 2;
+  for (; i < argv.length - 1; i++) {
+    if (isWord(argv[i], 'replace')) replace = true;
+    else fail(`ERR Unknown option given: ${argv[i].latin1Slice(0, argv[i].length)}`);
+  }
+  if (i >= argv.length) fail('ERR Function code is missing');
+  const r = scriptingOf(c.server).loadLibrary(argv[i], replace);
+  if ('error' in r) fail(r.error);
+  c.reply.bulk(r.name);
+}
+
+function functionList(c: Client, argv: Buffer[]): void {
+  let withCode = false;
+  let pattern: string | null = null;
+  for (let i = 2; i < argv.length; i++) {
+    if (isWord(argv[i], 'withcode')) withCode = true;
+    else if (isWord(argv[i], 'libraryname')) {
+      if (i + 1 >= argv.length) fail('ERR library name argument was not given');
+      pattern = argv[++i].latin1Slice(0, argv[i].length);
+    } else fail(`ERR Unknown argument ${argv[i].latin1Slice(0, argv[i].length)}`);
+  }
+  const eng = scriptingOf(c.server);
+  const libs = [...eng.libraries.values()].filter((l) => pattern === null || globMatch(pattern, l.name));
+  const r = c.reply;
+  r.array(libs.length);
+  for (const lib of libs) {
+    r.map(withCode ? 4 : 3);
+    r.bulk('library_name');
+    r.bulk(lib.name);
+    r.bulk('engine');
+    r.bulk('LUA');
+    r.bulk('functions');
+    r.array(lib.functions.size);
+    for (const f of lib.functions.values()) {
+      r.map(3);
+      r.bulk('name');
+      r.bulk(f.name);
+      r.bulk('description');
+      if (f.description === null) r.nil();
+      else r.bulk(Buffer.from(f.description, 'utf8'));
+      r.bulk('flags');
+      r.set(f.flags.length);
+      for (const fl of f.flags) r.simple(fl);
+    }
+    if (withCode) {
+      r.bulk('library_code');
+      r.bulk(lib.code);
+    }
+  }
+}
+
+function functionDelete(c: Client, argv: Buffer[]): void {
+  if (!scriptingOf(c.server).deleteLibrary(argv[2].latin1Slice(0, argv[2].length))) fail('ERR Library not found');
+  c.reply.ok();
+}
+
+function functionFlush(c: Client, argv: Buffer[]): void {
+  flushMode(argv, 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
+  scriptingOf(c.server).flushFunctions();
+  c.reply.ok();
+}
+
+function functionDump(c: Client): void {
+  c.reply.bulk(scriptingOf(c.server).dumpFunctions());
+}
+
+function functionRestore(c: Client, argv: Buffer[]): void {
+  let policy: 'flush' | 'append' | 'replace' = 'append';
+  if (argv.length > 4) fail('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
+  if (argv.length === 4) {
+    if (isWord(argv[3], 'flush')) policy = 'flush';
+    else if (isWord(argv[3], 'append')) policy = 'append';
+    else if (isWord(argv[3], 'replace')) policy = 'replace';
+    else fail('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
+  }
+  const err = scriptingOf(c.server).restoreFunctions(argv[2], policy);
+  if (err) fail(err);
+  c.reply.ok();
+}
+
+function functionStats(c: Client): void {
+  const eng = scriptingOf(c.server);
+  const r = c.reply;
+  r.map(2);
+  r.bulk('running_script');
+  r.nil();
+  r.bulk('engines');
+  r.map(1);
+  r.bulk('LUA');
+  r.map(2);
+  r.bulk('libraries_count');
+  r.int(eng.libraries.size);
+  r.bulk('functions_count');
+  r.int(eng.functions.size);
+}
+
+function fcallGeneric(c: Client, argv: Buffer[], ro: boolean): void {
+  const eng = scriptingOf(c.server);
+  const fn = eng.functions.get(argv[1].latin1Slice(0, argv[1].length));
+  if (!fn) fail('ERR Function not found');
+  const numkeys = numKeys(argv);
+  eng.callFunction(c, fn, argv, numkeys, ro);
+}
+
+const noop = () => {};
+
+export const commands: CommandRow[] = [
+  { name: 'eval', handler: (c, a) => evalGeneric(c, a, false, false) },
+  { name: 'evalsha', handler: (c, a) => evalGeneric(c, a, true, false) },
+  { name: 'eval_ro', handler: (c, a) => evalGeneric(c, a, false, true) },
+  { name: 'evalsha_ro', handler: (c, a) => evalGeneric(c, a, true, true) },
+  { name: 'script', handler: noop },
+  { name: 'script|load', handler: scriptLoad },
+  { name: 'script|exists', handler: scriptExists },
+  { name: 'script|flush', handler: scriptFlush },
+  { name: 'script|kill', handler: notBusy },
+  { name: 'script|debug', handler: scriptDebug },
+  { name: 'script|help', handler: (c) => replyHelp(c, 'script') },
+  { name: 'function', handler: noop },
+  { name: 'function|load', handler: functionLoad },
+  { name: 'function|list', handler: functionList },
+  { name: 'function|delete', handler: functionDelete },
+  { name: 'function|flush', handler: functionFlush },
+  { name: 'function|dump', handler: functionDump },
+  { name: 'function|restore', handler: functionRestore },
+  { name: 'function|stats', handler: functionStats },
+  { name: 'function|kill', handler: notBusy },
+  { name: 'function|help', handler: (c) => replyHelp(c, 'function') },
+  { name: 'fcall', handler: (c, a) => fcallGeneric(c, a, false) },
+  { name: 'fcall_ro', handler: (c, a) => fcallGeneric(c, a, true) },
+];
+
+export { sha1hex };

@@ -1,0 +1,499 @@
+/**
+ * The `wasm` engine: keyspaces and sorted sets in WebAssembly linear memory (assembly/), lists,
+ * hashes and sets as the shared JS containers.
+ *
+ * Per Db: a keyspace in WASM (assembly/keyspace.ts) whose entries hold either the string bytes or
+ * a handle: an index into this Db's `handles` array of container objects. Handles are recycled
+ * through a free list. JS containers are attached to the Db's MemoryAccount (replaced on clear,
+ * as in js-map); WASM sorted sets are counted by the arena and their native memory is managed
+ * through `WasmZSet.refs` (see zset.ts).
+ *
+ * Background work (Engine.backgroundWork): incremental rehash of every Db, freeing of cleared
+ * keyspace tables (gcStep), freeing of unreferenced sorted sets in bounded steps, and the sweep of
+ * handle arrays dropped by clear() (to release the sorted sets they held).
+ *
+ * Semantics notes (see types.ts):
+ * - Lazy expiry on every lookup: expired when now > expireAt (Redis's keyIsExpired), the expired
+ *   hook fires with the key as a latin1 string.
+ * - Overwriting an expired key with set() also fires the hook for the old key (Redis's setKey
+ *   goes through lookupKeyWrite, which expires it first).
+ * - lru has one-second resolution (Redis's LRU clock too); freq is Redis's logarithmic LFU counter
+ *   (initial 5, lfu-log-factor 10, lfu-decay-time 1 minute).
+ */
+import type {
+  BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, HashValue, KeyInfo,
+  ListValue, MemoryAccount, RedisValue, SetValue, ZSetValue,
+} from '../types';
+import { JsList } from '../containers/list';
+import { JsHash } from '../containers/hash';
+import { JsSet } from '../containers/set';
+import {
+  NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, WasmInstance, WasmOutOfMemoryError,
+} from './loader';
+import { WasmZSet, ZSetHost } from './zset';
+
+export { WasmOutOfMemoryError } from './loader';
+export { WasmZSet } from './zset';
+
+const ST_MISSING = 0;
+const ST_STRING = 1;
+const ST_HANDLE = 2;
+const ST_EXPIRED = 3;
+/** Values up to this size are returned from get() as latin1 strings, longer ones as Buffers. */
+const STRING_OUT_MAX = 4096;
+
+/** Buckets moved per Db per background step (Redis's databasesCron uses 100). */
+const REHASH_BATCH = 100;
+const GC_BATCH = 1024;
+const ZSET_FREE_BATCH = 2048;
+const SWEEP_BATCH = 4096;
+
+function isString(v: RedisValue): v is BulkValue {
+  return typeof v === 'string' || v instanceof Uint8Array;
+}
+
+class WasmDb implements Db {
+  private ptr: number;
+  private handles: (Container | undefined)[] = [];
+  private freeHandles: number[] = [];
+  /** Bytes of attached JS containers; replaced by clear(). */
+  account: MemoryAccount = { bytes: 0 };
+
+  constructor(
+    private readonly engine: WasmEngine,
+    readonly index: number,
+    private readonly clock: Clock,
+    private readonly onExpired: ExpiredHook,
+  ) {
+    this.ptr = engine.w.x.dbCreate() >>> 0;
+    if (this.ptr === 0) throw new WasmOutOfMemoryError('createDb');
+  }
+
+  /** Native pointer (for tests and the engine's background work). */
+  get nativePtr(): number {
+    return this.ptr;
+  }
+
+  size(): number {
+    return this.engine.w.x.dbSize(this.ptr) >>> 0;
+  }
+
+  expiresSize(): number {
+    return this.engine.w.x.dbExpiresSize(this.ptr) >>> 0;
+  }
+
+  // -- handles ------------------------------------------------------------------------------
+
+  private newHandle(v: Container): number {
+    const h = this.freeHandles.length > 0 ? this.freeHandles.pop()! : this.handles.length;
+    this.handles[h] = v;
+    return h;
+  }
+
+  /** The slot `h` no longer holds its container (removed, overwritten or expired). */
+  private dropHandle(h: number, keep?: Container): void {
+    if (h < 0) return;
+    const c = this.handles[h];
+    this.handles[h] = undefined;
+    this.freeHandles.push(h);
+    if (c === undefined) return;
+    if (c !== keep) c.attach(null);
+    if (c instanceof WasmZSet) this.engine.unref(c);
+  }
+
+  private expired(key: Bytes | string): void {
+    const k = typeof key === 'string' ? key : key.latin1Slice(0, key.length);
+    this.onExpired(this, k);
+  }
+
+  // -- lookups ------------------------------------------------------------------------------
+
+  get(key: Bytes, noTouch?: boolean): RedisValue | undefined {
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const st = w.x.dbLookup(this.ptr, n, this.clock.now(), noTouch ? 0 : 1);
+    if (st === ST_STRING) {
+      w.sync();
+      const r = w.res >> 2;
+      const p = w.i32[r] >>> 0;
+      const len = w.i32[r + 1] >>> 0;
+      // Short values as latin1 strings (measured ~1.6x faster to make than a Buffer copy, and
+      // what js-map returns); long ones as a Buffer copy.
+      return len <= STRING_OUT_MAX ? w.u8.latin1Slice(p, p + len) : w.copyOut(p, len);
+    }
+    if (st === ST_HANDLE) return this.handles[w.resI32(R_HANDLE)] as RedisValue;
+    if (st === ST_EXPIRED) {
+      this.dropHandle(w.resI32(R_HANDLE));
+      this.expired(key);
+    }
+    return undefined;
+  }
+
+  has(key: Bytes): boolean {
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const st = w.x.dbLookup(this.ptr, n, this.clock.now(), 0);
+    if (st === ST_EXPIRED) {
+      this.dropHandle(w.resI32(R_HANDLE));
+      this.expired(key);
+      return false;
+    }
+    return st !== ST_MISSING;
+  }
+
+  set(key: Bytes, value: RedisValue, keepTtl = false): void {
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const now = this.clock.now();
+    if (isString(value)) {
+      const vlen = value.length;
+      if (vlen > 0xffffffff) throw new WasmOutOfMemoryError('SET');
+      const st = w.x.dbSetStr(this.ptr, n, vlen, keepTtl ? 1 : 0, now);
+      if (st < 0) throw new WasmOutOfMemoryError('SET');
+      w.sync();
+      if (vlen > 0) {
+        const vp = w.resU32(R_PTR);
+        if (typeof value === 'string') w.u8.latin1Write(value, vp, vlen);
+        else w.u8.set(value, vp);
+      }
+      const old = w.resI32(R_HANDLE);
+      const wasExpired = w.resU32(R_MISC) === 2;
+      this.dropHandle(old);
+      if (wasExpired) this.expired(key);
+      return;
+    }
+    const c = value as Container;
+    const h = this.newHandle(c);
+    const st = w.x.dbSetHandle(this.ptr, n, h, keepTtl ? 1 : 0, now);
+    if (st < 0) {
+      this.handles[h] = undefined;
+      this.freeHandles.push(h);
+      throw new WasmOutOfMemoryError('SET');
+    }
+    const old = w.resI32(R_HANDLE);
+    const wasExpired = w.resU32(R_MISC) === 2;
+    // Count the new slot before dropping the old one: re-storing the same zset at its own key
+    // then goes 2 -> 1 instead of through 0 (which would queue it for freeing).
+    if (c instanceof WasmZSet) c.refs++;
+    this.dropHandle(old, c);
+    c.attach(this.account);
+    if (wasExpired) this.expired(key);
+  }
+
+  delete(key: Bytes): boolean {
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const st = w.x.dbDelete(this.ptr, n, this.clock.now());
+    if (st === ST_MISSING) return false;
+    this.dropHandle(w.resI32(R_HANDLE));
+    if (st === ST_EXPIRED) {
+      this.expired(key);
+      return false;
+    }
+    return true;
+  }
+
+  take(key: Bytes): { value: RedisValue; expireAt: number } | undefined {
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const st = w.x.dbInfo(this.ptr, n, this.clock.now());
+    if (st === ST_EXPIRED) {
+      this.dropHandle(w.resI32(R_HANDLE));
+      this.expired(key);
+      return undefined;
+    }
+    if (st === ST_MISSING) return undefined;
+    const expireAt = w.resF64(R_F64);
+    const value = this.get(key, true);
+    if (value === undefined) return undefined;
+    // The container keeps its refs until the caller stores it again (refs 1 -> 0 -> 1 within the
+    // same command: the free queue re-checks refs before freeing, so nothing is freed).
+    this.delete(key);
+    return { value, expireAt };
+  }
+
+  info(key: Bytes): KeyInfo | undefined {
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const st = w.x.dbInfo(this.ptr, n, this.clock.now());
+    if (st === ST_STRING || st === ST_HANDLE) {
+      return { expireAt: w.resF64(R_F64), lru: w.resU32(R_LRU) * 1000, freq: w.resU32(R_MISC) };
+    }
+    if (st === ST_EXPIRED) {
+      this.dropHandle(w.resI32(R_HANDLE));
+      this.expired(key);
+    }
+    return undefined;
+  }
+
+  getExpire(key: Bytes): number {
+    const i = this.info(key);
+    return i === undefined ? -2 : i.expireAt;
+  }
+
+  setExpire(key: Bytes, atMs: number): boolean {
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const st = w.x.dbSetExpire(this.ptr, n, atMs, this.clock.now());
+    if (st < 0) throw new WasmOutOfMemoryError('EXPIRE');
+    if (st === ST_EXPIRED) {
+      this.dropHandle(w.resI32(R_HANDLE));
+      this.expired(key);
+      return false;
+    }
+    return st === 1;
+  }
+
+  persist(key: Bytes): boolean {
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const st = w.x.dbPersist(this.ptr, n, this.clock.now());
+    if (st === ST_EXPIRED) {
+      this.dropHandle(w.resI32(R_HANDLE));
+      this.expired(key);
+      return false;
+    }
+    return st === 1;
+  }
+
+  randomKey(): Buffer | null {
+    const w = this.engine.w;
+    // Like dbRandomKey: an expired pick is reclaimed (hook fires) and we try again; after 100
+    // tries the expired key is returned, as the interface allows.
+    for (let tries = 0; ; tries++) {
+      const st = w.x.dbRandom(this.ptr, this.clock.now());
+      if (st === 0) return null;
+      const key = w.copyOut(w.resU32(R_PTR), w.resU32(R_LEN));
+      if (st !== ST_EXPIRED || tries >= 99) return key;
+      this.delete(key);
+    }
+  }
+
+  // -- iteration ----------------------------------------------------------------------------
+
+  /** Decode the [u32 len][bytes] records of the out buffer into latin1 strings. */
+  private readKeys(): string[] {
+    const w = this.engine.w;
+    w.sync();
+    const u8 = w.u8;
+    let off = w.outPtr();
+    const end = off + w.outLen();
+    const keys: string[] = [];
+    while (off < end) {
+      const len = u8.readUInt32LE(off);
+      keys.push(u8.latin1Slice(off + 4, off + 4 + len));
+      off += 4 + len;
+    }
+    return keys;
+  }
+
+  private scanRaw(cursor: number, count: number, pattern: Bytes | null, nocase: boolean): [number, string[]] {
+    const w = this.engine.w;
+    const plen = pattern ? w.putBytes(pattern) : NO_PATTERN;
+    const next = w.x.dbScan(this.ptr, cursor >>> 0, count > 0 ? count : 10, this.clock.now(), plen, nocase ? 1 : 0) >>> 0;
+    if (w.resU32(R_MISC) === 1) throw new WasmOutOfMemoryError('SCAN output');
+    return [next, this.readKeys()];
+  }
+
+  scan(cursor: number, count: number, visit: (key: BulkValue) => void): number {
+    const [next, keys] = this.scanRaw(cursor, count, null, false);
+    for (const k of keys) visit(k);
+    return next;
+  }
+
+  /**
+   * SCAN with MATCH evaluated inside WASM (no copy per non-matching key). Not part of the Db
+   * interface; the command layer may use it when present. `count` counts keys before filtering.
+   */
+  scanMatch(cursor: number, count: number, pattern: Bytes, nocase: boolean, visit: (key: BulkValue) => void): number {
+    const [next, keys] = this.scanRaw(cursor, count, pattern, nocase);
+    for (const k of keys) visit(k);
+    return next;
+  }
+
+  forEachKey(visit: (key: BulkValue) => void): void {
+    let cursor = 0;
+    do {
+      const [next, keys] = this.scanRaw(cursor, 1024, null, false);
+      for (const k of keys) visit(k);
+      cursor = next;
+    } while (cursor !== 0);
+  }
+
+  /** KEYS pattern with the glob evaluated in WASM. Not part of the Db interface. */
+  forEachKeyMatching(pattern: Bytes, nocase: boolean, visit: (key: BulkValue) => void): void {
+    let cursor = 0;
+    do {
+      const [next, keys] = this.scanRaw(cursor, 1024, pattern, nocase);
+      for (const k of keys) visit(k);
+      cursor = next;
+    } while (cursor !== 0);
+  }
+
+  clear(_lazy?: boolean): void {
+    // O(1) here: the tables are detached and freed by backgroundWork (gcStep); the handle array
+    // is swept there too, to release the sorted sets it held. Always lazy: types.ts forbids
+    // walking the keys on the event loop.
+    this.engine.w.x.dbClear(this.ptr);
+    this.engine.sweepLater(this.handles);
+    this.handles = [];
+    this.freeHandles = [];
+    this.account = { bytes: 0 };
+  }
+
+  activeExpireCycle(now: number, maxSamples: number): ExpireCycleStats {
+    const w = this.engine.w;
+    const expired = w.x.dbExpireCycle(this.ptr, now, maxSamples) >>> 0;
+    const sampled = w.resU32(R_MISC);
+    if (expired === 0) return { sampled, expired };
+    const u8 = w.u8;
+    let off = w.outPtr();
+    const end = off + w.outLen();
+    const keys: string[] = [];
+    const handles: number[] = [];
+    while (off < end) {
+      const len = u8.readUInt32LE(off);
+      handles.push(u8.readInt32LE(off + 4));
+      keys.push(u8.latin1Slice(off + 8, off + 8 + len));
+      off += 8 + len;
+    }
+    for (const h of handles) this.dropHandle(h);
+    for (const k of keys) this.onExpired(this, k);
+    return { sampled, expired };
+  }
+
+  /** Incremental rehash step; true while rehashing. */
+  rehashStep(n: number): boolean {
+    return this.engine.w.x.dbRehash(this.ptr, n) === 1;
+  }
+}
+
+export class WasmEngine implements Engine, ZSetHost {
+  readonly name = 'wasm' as const;
+  readonly w: WasmInstance;
+  private readonly dbs: WasmDb[] = [];
+  /** Sorted sets whose refs dropped to 0, to free unless re-stored meanwhile. */
+  private zsetQueue: WasmZSet[] = [];
+  /** Native sorted sets being freed in steps. */
+  private freeing: number[] = [];
+  /** Handle arrays dropped by clear(), swept for sorted sets. */
+  private sweeps: { handles: (Container | undefined)[]; pos: number }[] = [];
+  readonly zsetRegistry: FinalizationRegistry<number>;
+
+  constructor() {
+    this.w = new WasmInstance();
+    // A never-stored sorted set was garbage-collected: free its native memory in the background.
+    this.zsetRegistry = new FinalizationRegistry<number>((ptr) => {
+      this.freeing.push(ptr);
+    });
+  }
+
+  createDb(index: number, clock: Clock, onExpired: ExpiredHook): Db {
+    const db = new WasmDb(this, index, clock, onExpired);
+    this.dbs.push(db);
+    return db;
+  }
+
+  newList(): ListValue {
+    return new JsList() as unknown as ListValue;
+  }
+
+  newHash(): HashValue {
+    return new JsHash() as unknown as HashValue;
+  }
+
+  newSet(): SetValue {
+    return new JsSet() as unknown as SetValue;
+  }
+
+  newZSet(): ZSetValue {
+    const p = this.w.x.zsCreate() >>> 0;
+    if (p === 0) throw new WasmOutOfMemoryError('zset create');
+    return new WasmZSet(this, p);
+  }
+
+  globMatch(pattern: Bytes, subject: BulkValue, nocase: boolean): boolean {
+    const w = this.w;
+    w.ensureScratch(pattern.length + subject.length);
+    const plen = w.putBytes(pattern, 0);
+    const slen = w.putBytes(subject, plen);
+    return w.x.globMatch(w.scratch, plen, w.scratch + plen, slen, nocase ? 1 : 0) === 1;
+  }
+
+  usedMemory(): number {
+    let bytes = this.w.x.dataUsed();
+    for (const db of this.dbs) bytes += db.account.bytes;
+    return bytes;
+  }
+
+  /** Bytes of linear memory reserved by the arena (>= usedMemory's WASM part; never shrinks). */
+  wasmFootprint(): number {
+    return this.w.x.arenaFootprint();
+  }
+
+  // -- lifetime of sorted sets -------------------------------------------------------------
+
+  /** A keyspace slot stopped holding z. */
+  unref(z: WasmZSet): void {
+    if (--z.refs <= 0) {
+      z.refs = 0;
+      this.queueZSetFree(z);
+    }
+  }
+
+  queueZSetFree(z: WasmZSet): void {
+    if (z.queued) return;
+    z.queued = true;
+    this.zsetQueue.push(z);
+  }
+
+  sweepLater(handles: (Container | undefined)[]): void {
+    if (handles.length > 0) this.sweeps.push({ handles, pos: 0 });
+  }
+
+  private pending(): boolean {
+    if (this.zsetQueue.length > 0 || this.freeing.length > 0 || this.sweeps.length > 0) return true;
+    if (this.w.x.gcPending() === 1) return true;
+    return false;
+  }
+
+  backgroundWork(budgetMs: number): boolean {
+    const x = this.w.x;
+    const deadline = performance.now() + Math.max(0, budgetMs);
+    let more = true;
+    do {
+      more = false;
+      for (const db of this.dbs) if (db.rehashStep(REHASH_BATCH)) more = true;
+      if (x.gcStep(GC_BATCH) === 1) more = true;
+      // Sweep handle arrays dropped by clear().
+      if (this.sweeps.length > 0) {
+        const s = this.sweeps[0];
+        const end = Math.min(s.handles.length, s.pos + SWEEP_BATCH);
+        for (let i = s.pos; i < end; i++) {
+          const c = s.handles[i];
+          if (c instanceof WasmZSet) this.unref(c);
+        }
+        s.pos = end;
+        if (end >= s.handles.length) this.sweeps.shift();
+        more = true;
+      }
+      // Start freeing queued sorted sets that are still unreferenced.
+      while (this.zsetQueue.length > 0) {
+        const z = this.zsetQueue.pop()!;
+        z.queued = false;
+        if (z.refs > 0 || z.ptr === 0) continue;
+        this.zsetRegistry.unregister(z);
+        this.freeing.push(z.ptr);
+        z.ptr = 0;
+      }
+      if (this.freeing.length > 0) {
+        const p = this.freeing[this.freeing.length - 1];
+        if (x.zsFreeSome(p, ZSET_FREE_BATCH) === 0) this.freeing.pop();
+        more = true;
+      }
+      if (!more) more = this.pending();
+    } while (more && performance.now() < deadline);
+    x.outShrink(); // a huge SCAN COUNT may have grown the out buffer: give it back
+    return more || this.pending();
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * Loads build/redust.wasm (compiled from assembly/ by scripts/build-wasm.js) and wraps one
+ * instance with typed bindings and memory views.
+ *
+ * Boundary rules (shared/design-notes.md): only numbers cross; byte strings go through the
+ * scratch region (JS copies in, then calls) and come back through the RES struct or the out
+ * buffer (JS copies out). u32 pointers arrive as i32 in JS, hence the `>>> 0`. Any call that may
+ * allocate can grow memory, which detaches `memory.buffer`: `sync()` re-creates the views when the
+ * buffer changed, and every read of memory after a call goes through it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+/*
+ * The project compiles with lib ES2022 and @types/node 20, neither of which declares the
+ * WebAssembly namespace; these are the few shapes we use (no global declaration, so nothing can
+ * clash if a lib adds them later).
+ */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+type WasmModuleObject = object;
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModuleObject;
+  Instance: new (module: WasmModuleObject, imports: object) => { exports: object };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Raw exports of the module (see assembly/index.ts). */
+export interface WasmExports {
+  memory: WasmMemory;
+  init(seedA: number, seedB: number): number;
+  arenaUsed(): number;
+  arenaFootprint(): number;
+  arenaSetMaxPages(pages: number): void;
+  alloc(size: number): number;
+  free(ptr: number, size: number): void;
+  allocSize(size: number): number;
+  hashBytes(ptr: number, len: number): number;
+  dictRehash(d: number, n: number): number;
+  dictSize(d: number): number;
+  random32(): number;
+  scratchReserve(n: number): number;
+  getScratch(): number;
+  outReset(): void;
+  outShrink(): void;
+  dataUsed(): number;
+  dbCreate(): number;
+  dbSize(db: number): number;
+  dbExpiresSize(db: number): number;
+  dbLookup(db: number, klen: number, now: number, touch: number): number;
+  dbInfo(db: number, klen: number, now: number): number;
+  dbSetStr(db: number, klen: number, vlen: number, keepTtl: number, now: number): number;
+  dbSetHandle(db: number, klen: number, handle: number, keepTtl: number, now: number): number;
+  dbDelete(db: number, klen: number, now: number): number;
+  dbSetExpire(db: number, klen: number, at: number, now: number): number;
+  dbPersist(db: number, klen: number, now: number): number;
+  dbRandom(db: number, now: number): number;
+  dbScan(db: number, cursor: number, count: number, now: number, patLen: number, nocase: number): number;
+  dbExpireCycle(db: number, now: number, maxSamples: number): number;
+  dbRehash(db: number, n: number): number;
+  dbClear(db: number): void;
+  gcStep(maxBuckets: number): number;
+  gcPending(): number;
+  zsCreate(): number;
+  zsLength(zs: number): number;
+  zsMemory(zs: number): number;
+  zsScore(zs: number, mlen: number): number;
+  zsAdd(zs: number, mlen: number, score: number): number;
+  zsDelete(zs: number, mlen: number): number;
+  zsRank(zs: number, mlen: number, reverse: number): number;
+  zsRangeOut(zs: number, start: number, count: number, reverse: number): number;
+  zsScoreRange(zs: number, min: number, minEx: number, max: number, maxEx: number): number;
+  zsLexRange(zs: number, minLen: number, minEx: number, minInf: number, maxLen: number, maxEx: number, maxInf: number): number;
+  zsScan(zs: number, cursor: number, count: number): number;
+  zsClone(zs: number): number;
+  zsFreeSome(zs: number, maxNodes: number): number;
+  zsHighWater(zs: number): number;
+  globMatch(pp: number, plen: number, sp: number, slen: number, nocase: number): number;
+}
+
+/** Offsets in the RES struct (assembly/keyspace.ts). */
+export const R_PTR = 0;
+export const R_LEN = 4;
+export const R_HANDLE = 8;
+export const R_MISC = 12;
+export const R_F64 = 16;
+export const R_LRU = 24;
+export const R_OUTLEN = 28;
+export const R_OUTPTR = 32;
+export const R_SCRATCH = 36;
+export const R_SCRATCHCAP = 40;
+
+export const NO_PATTERN = 0xffffffff;
+
+/** Thrown when linear memory cannot grow (4 GiB wasm32 cap or host refusal). Nothing was changed. */
+export class WasmOutOfMemoryError extends Error {
+  constructor(what = 'operation') {
+    super(`wasm engine out of memory during ${what} (linear memory cap of 4 GiB reached or the host refused to grow it)`);
+    this.name = 'WasmOutOfMemoryError';
+  }
+}
+
+/** Find the package root (the directory holding package.json) from this file, src/ or dist/src/. */
+function packageRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    const pj = path.join(dir, 'package.json');
+    if (fs.existsSync(pj)) {
+      try {
+        if (JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'redust') return dir;
+      } catch {
+        // keep walking
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return path.resolve(__dirname, '..', '..', '..', '..');
+}
+
+let compiled: WasmModuleObject | undefined;
+
+/** The compiled module (compiled once per process, synchronously). */
+export function wasmModule(): WasmModuleObject {
+  if (compiled) return compiled;
+  const file = process.env.REDUST_WASM ?? path.join(packageRoot(), 'build', 'redust.wasm');
+  if (!fs.existsSync(file)) {
+    throw new Error(`wasm engine: ${file} not found; run \`npm run build:wasm\``);
+  }
+  compiled = new WA.Module(fs.readFileSync(file));
+  return compiled;
+}
+
+/** One instance: exports plus views over its memory, kept current by sync(). */
+export class WasmInstance {
+  readonly x: WasmExports;
+  private readonly memory: WasmMemory;
+  private buffer: ArrayBuffer;
+  /** Byte view (a Buffer, for latin1Slice / copy). */
+  u8!: Buffer;
+  i32!: Int32Array;
+  f64!: Float64Array;
+  /** Address of the RES struct. */
+  readonly res: number;
+  scratch = 0;
+  scratchCap = 0;
+
+  constructor() {
+    const inst = new WA.Instance(wasmModule(), {
+      env: {
+        abort(_msg: number, _file: number, line: number, col: number) {
+          throw new Error(`wasm engine: abort at ${line}:${col}`);
+        },
+      },
+    });
+    this.x = inst.exports as unknown as WasmExports;
+    this.memory = this.x.memory;
+    const seed = new Uint32Array(2);
+    require('crypto').randomFillSync(seed);
+    this.res = this.x.init(seed[0], seed[1]) >>> 0;
+    if (this.res === 0) throw new WasmOutOfMemoryError('init');
+    this.buffer = this.memory.buffer;
+    this.makeViews();
+    this.readScratch();
+  }
+
+  private makeViews(): void {
+    this.buffer = this.memory.buffer;
+    this.u8 = Buffer.from(this.buffer);
+    this.i32 = new Int32Array(this.buffer);
+    this.f64 = new Float64Array(this.buffer);
+  }
+
+  /** Re-create the views if memory grew since the last call. */
+  sync(): void {
+    if (this.memory.buffer !== this.buffer) this.makeViews();
+  }
+
+  private readScratch(): void {
+    this.sync();
+    this.scratch = this.i32[(this.res + R_SCRATCH) >> 2] >>> 0;
+    this.scratchCap = this.i32[(this.res + R_SCRATCHCAP) >> 2] >>> 0;
+  }
+
+  /** Make the scratch region hold n bytes (views synced on return). */
+  reserveScratch(n: number): void {
+    if (n > 0xffffffff || this.x.scratchReserve(n) === 0) throw new WasmOutOfMemoryError('scratch reserve');
+    this.readScratch();
+  }
+
+  /** Make sure scratch holds n bytes before writing several pieces (growing loses the contents). */
+  ensureScratch(n: number): void {
+    if (n > this.scratchCap) this.reserveScratch(n);
+  }
+
+  /** Copy bytes to scratch at offset `at` (views synced on return). Returns the length. */
+  putBytes(b: Buffer | string, at = 0): number {
+    const len = b.length;
+    if (at + len > this.scratchCap) {
+      if (at !== 0) throw new Error('wasm engine: ensureScratch() before writing at an offset');
+      this.reserveScratch(len);
+    }
+    this.sync();
+    const dst = this.scratch + at;
+    if (typeof b === 'string') {
+      this.u8.latin1Write(b, dst, len);
+    } else if (len <= 16) {
+      // A loop beats the native copy's call overhead for short keys.
+      const u8 = this.u8;
+      for (let i = 0; i < len; i++) u8[dst + i] = b[i];
+    } else {
+      this.u8.set(b, dst);
+    }
+    return len;
+  }
+
+  resI32(off: number): number {
+    this.sync();
+    return this.i32[(this.res + off) >> 2];
+  }
+
+  resU32(off: number): number {
+    this.sync();
+    return this.i32[(this.res + off) >> 2] >>> 0;
+  }
+
+  resF64(off: number): number {
+    this.sync();
+    return this.f64[(this.res + off) >> 3];
+  }
+
+  /** Copy [ptr, ptr+len) out into a new Buffer. */
+  copyOut(ptr: number, len: number): Buffer {
+    this.sync();
+    const b = Buffer.allocUnsafe(len);
+    this.u8.copy(b, 0, ptr, ptr + len);
+    return b;
+  }
+
+  outPtr(): number {
+    return this.resU32(R_OUTPTR);
+  }
+
+  outLen(): number {
+    return this.resU32(R_OUTLEN);
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * WasmZSet: a ZSetValue backed by the skip list + dict of assembly/skiplist.ts.
+ *
+ * Lifetime of the native memory. The JS object owns a pointer into linear memory; it is freed
+ * (incrementally, by the engine's backgroundWork) when either
+ *   - it was stored in a keyspace and is no longer stored anywhere (`refs`, counted by WasmDb on
+ *     every store / removal, drops to 0; checked again when the free actually starts, so
+ *     RENAME / MOVE in any order are safe), or
+ *   - it was never stored (a temporary, e.g. ZUNION's result) and the JS object was
+ *     garbage-collected (FinalizationRegistry).
+ * A freed zset throws on use instead of reading reused memory.
+ *
+ * Ranges are output by rank in batches: WASM writes up to BATCH records into the out buffer, JS
+ * decodes the whole batch, then calls the visitor. The next batch restarts from a rank, never
+ * from a node pointer, so a visitor that modifies the set cannot make us follow a freed node.
+ */
+import type { BulkValue, Bytes, EncodingLimits, LexRange, MemoryAccount, ScoreRange, ZSetValue } from '../types';
+import { R_F64, R_MISC, WasmInstance, WasmOutOfMemoryError } from './loader';
+
+const BATCH = 4096;
+
+/** What a WasmZSet needs from its engine. */
+export interface ZSetHost {
+  readonly w: WasmInstance;
+  /** Called when refs drops to 0: the engine frees it later if still unreferenced. */
+  queueZSetFree(z: WasmZSet): void;
+  /** Registry for never-stored temporaries. */
+  readonly zsetRegistry: FinalizationRegistry<number>;
+}
+
+export class WasmZSet implements ZSetValue {
+  readonly type = 'zset' as const;
+  /** Native pointer; 0 once freed. */
+  ptr: number;
+  /** Number of keyspace slots holding this zset (maintained by WasmDb). */
+  refs = 0;
+  /** True while sitting in the engine's free queue. */
+  queued = false;
+  private account: MemoryAccount | null = null;
+
+  constructor(private readonly host: ZSetHost, ptr: number) {
+    this.ptr = ptr;
+    host.zsetRegistry.register(this, ptr, this);
+  }
+
+  private p(): number {
+    if (this.ptr === 0) throw new Error('wasm engine: sorted set used after it was freed');
+    return this.ptr;
+  }
+
+  get size(): number {
+    return this.host.w.x.zsLength(this.p()) >>> 0;
+  }
+
+  /** Bytes held in linear memory (already part of the engine's arena count). */
+  memoryUsage(): number {
+    return this.host.w.x.zsMemory(this.p());
+  }
+
+  clone(): WasmZSet {
+    const c = this.host.w.x.zsClone(this.p()) >>> 0;
+    if (c === 0) throw new WasmOutOfMemoryError('zset clone');
+    return new WasmZSet(this.host, c);
+  }
+
+  /**
+   * OBJECT ENCODING: Redis converts a listpack zset to a skip list once it has more than
+   * zset-max-listpack-entries members or a member longer than zset-max-listpack-value, and never
+   * converts back; the high-water marks kept by the skip list answer that.
+   */
+  encoding(limits: EncodingLimits): string {
+    const w = this.host.w;
+    const maxCount = w.x.zsHighWater(this.p()) >>> 0;
+    const maxLen = w.resU32(R_MISC);
+    return maxCount > limits.zsetMaxListpackEntries || maxLen > limits.zsetMaxListpackValue ? 'skiplist' : 'listpack';
+  }
+
+  /**
+   * The keyspace's attach signal. Native memory is already counted by the arena, so nothing is
+   * added to the account; the lifetime is driven by `refs` (see the header comment).
+   */
+  attach(account: MemoryAccount | null): void {
+    this.account = account;
+  }
+
+  /** The account last given to attach (for tests / introspection). */
+  attachedAccount(): MemoryAccount | null {
+    return this.account;
+  }
+
+  score(member: Bytes): number | undefined {
+    const w = this.host.w;
+    const n = w.putBytes(member);
+    return w.x.zsScore(this.p(), n) ? w.resF64(R_F64) : undefined;
+  }
+
+  add(member: Bytes, score: number): number | undefined {
+    const w = this.host.w;
+    const n = w.putBytes(member);
+    const st = w.x.zsAdd(this.p(), n, score);
+    if (st < 0) throw new WasmOutOfMemoryError('ZADD');
+    return st === 0 ? undefined : w.resF64(R_F64);
+  }
+
+  delete(member: Bytes): boolean {
+    const w = this.host.w;
+    const n = w.putBytes(member);
+    return w.x.zsDelete(this.p(), n) === 1;
+  }
+
+  rank(member: Bytes, reverse: boolean): number {
+    const w = this.host.w;
+    const n = w.putBytes(member);
+    return w.x.zsRank(this.p(), n, reverse ? 1 : 0);
+  }
+
+  /**
+   * Emit `count` elements starting at forward rank `first`, walking forward or backward, in
+   * batches (see the header comment).
+   */
+  private emitRanks(first: number, count: number, reverse: boolean, visit: (member: BulkValue, score: number) => void): void {
+    const w = this.host.w;
+    const members: string[] = [];
+    const scores: number[] = [];
+    while (count > 0) {
+      const avail = reverse ? first + 1 : this.size - first;
+      if (avail <= 0 || first >= this.size) return; // the visitor shrank the set
+      let want = count < BATCH ? count : BATCH;
+      if (want > avail) want = avail;
+      const got = w.x.zsRangeOut(this.p(), first, want, reverse ? 1 : 0) >>> 0;
+      // The list holds `avail` elements from `first`: fewer means the out buffer could not grow.
+      if (got < want) throw new WasmOutOfMemoryError('ZRANGE output');
+      w.sync();
+      const u8 = w.u8;
+      const f64 = w.f64;
+      let off = w.outPtr();
+      members.length = 0;
+      scores.length = 0;
+      for (let i = 0; i < got; i++) {
+        const len = u8.readUInt32LE(off + 8);
+        scores.push(f64[off >> 3]);
+        members.push(u8.latin1Slice(off + 12, off + 12 + len));
+        off += (12 + len + 7) & ~7;
+      }
+      for (let i = 0; i < got; i++) visit(members[i], scores[i]);
+      count -= got;
+      first = reverse ? first - got : first + got;
+    }
+  }
+
+  rangeByRank(start: number, stop: number, reverse: boolean, visit: (member: BulkValue, score: number) => void): void {
+    const len = this.size;
+    if (start < 0) start = 0;
+    if (stop >= len) stop = len - 1;
+    if (start > stop || start >= len) return;
+    const count = stop - start + 1;
+    this.emitRanks(reverse ? len - 1 - start : start, count, reverse, visit);
+  }
+
+  private emitWindow(first: number, cnt: number, reverse: boolean, offset: number, limit: number, visit: (member: BulkValue, score: number) => void): void {
+    if (cnt <= 0 || offset < 0 || offset >= cnt) return;
+    const avail = cnt - offset;
+    const n = limit < 0 || limit > avail ? avail : limit;
+    if (n === 0) return;
+    this.emitRanks(reverse ? first + cnt - 1 - offset : first + offset, n, reverse, visit);
+  }
+
+  private scoreCount(r: ScoreRange): number {
+    const w = this.host.w;
+    return w.x.zsScoreRange(this.p(), r.min, r.minEx ? 1 : 0, r.max, r.maxEx ? 1 : 0) >>> 0;
+  }
+
+  rangeByScore(range: ScoreRange, reverse: boolean, offset: number, limit: number, visit: (member: BulkValue, score: number) => void): void {
+    const cnt = this.scoreCount(range);
+    if (cnt === 0) return;
+    const first = this.host.w.resU32(R_MISC);
+    this.emitWindow(first, cnt, reverse, offset, limit, visit);
+  }
+
+  private lexCount(r: LexRange): number {
+    const w = this.host.w;
+    const min = r.minInf === 0 && r.min ? r.min : null;
+    const max = r.maxInf === 0 && r.max ? r.max : null;
+    const minLen = min ? min.length : 0;
+    const maxLen = max ? max.length : 0;
+    w.ensureScratch(minLen + maxLen);
+    if (min) w.putBytes(min, 0);
+    if (max) w.putBytes(max, minLen);
+    // A null bound without an inf flag means -inf for min and +inf for max (types.ts).
+    const minInf = r.minInf !== 0 ? r.minInf : (r.min ? 0 : -1);
+    const maxInf = r.maxInf !== 0 ? r.maxInf : (r.max ? 0 : 1);
+    return w.x.zsLexRange(this.p(), minLen, r.minEx ? 1 : 0, minInf, maxLen, r.maxEx ? 1 : 0, maxInf) >>> 0;
+  }
+
+  rangeByLex(range: LexRange, reverse: boolean, offset: number, limit: number, visit: (member: BulkValue, score: number) => void): void {
+    const cnt = this.lexCount(range);
+    if (cnt === 0) return;
+    const first = this.host.w.resU32(R_MISC);
+    this.emitWindow(first, cnt, reverse, offset, limit, visit);
+  }
+
+  countByScore(range: ScoreRange): number {
+    return this.scoreCount(range);
+  }
+
+  countByLex(range: LexRange): number {
+    return this.lexCount(range);
+  }
+
+  scan(cursor: number, count: number, visit: (member: BulkValue, score: number) => void): number {
+    const w = this.host.w;
+    const next = w.x.zsScan(this.p(), cursor >>> 0, count > 0 ? count : 10) >>> 0;
+    if (w.resU32(R_MISC) === 1) throw new WasmOutOfMemoryError('ZSCAN output');
+    const u8 = w.u8;
+    const f64 = w.f64;
+    let off = w.outPtr();
+    const end = off + w.outLen();
+    const members: string[] = [];
+    const scores: number[] = [];
+    while (off < end) {
+      const len = u8.readUInt32LE(off + 8);
+      scores.push(f64[off >> 3]);
+      members.push(u8.latin1Slice(off + 12, off + 12 + len));
+      off += (12 + len + 7) & ~7;
+    }
+    for (let i = 0; i < members.length; i++) visit(members[i], scores[i]);
+    return next;
+  }
+
+  forEach(visit: (member: BulkValue, score: number) => void): void {
+    this.rangeByRank(0, this.size - 1, false, visit);
+  }
+}

@@ -1,0 +1,540 @@
+/**
+ * Per-server scripting state: the EVAL Lua state and script cache (scriptingInit / evalGenericCommand),
+ * the functions engine (function_lua.c / functions.c), and the script client redis.call runs
+ * commands with (its `reply` is a ValueReply).
+ *
+ * Time limit: scripts run synchronously on the event loop, so no other client can be served (and
+ * nobody can send SCRIPT KILL) while one runs. A count hook checks the elapsed time every 100k
+ * instructions; past `busy-reply-threshold` ms (0 = never) the script is aborted as if SCRIPT KILL
+ * had been sent, and its caller gets Redis's "Script killed by user with SCRIPT KILL..." error.
+ * See docs/compatibility.md ("Lua").
+ */
+import crypto from 'crypto';
+import type { Server } from '../server/server';
+import { Client, ClientFlag } from '../server/client';
+import { CmdFlag } from '../commands/table';
+import type { Reply } from '../protocol/reply';
+import { ErrorReply, NULL, ReplyValue, ValueReply } from '../protocol/value-reply';
+import { Sandbox, RunHooks, newRng } from './sandbox';
+import { LuaWasm, LUA_REGISTRYINDEX, LUA_TFUNCTION, LUA_TSTRING, LUA_TTABLE, LUA_TNUMBER } from './lua-wasm';
+
+export interface ScriptEntry {
+  ref: number;
+  body: Buffer;
+  flags: ScriptFlags;
+}
+
+export interface ScriptFlags {
+  /** Script has a shebang (flags declared explicitly). */
+  shebang: boolean;
+  noWrites: boolean;
+  allowOom: boolean;
+}
+
+export interface RunOptions {
+  readOnly: boolean;
+  allowOom: boolean;
+  name: string;
+}
+
+const engines = new WeakMap<Server, ScriptingEngine>();
+
+export function scriptingOf(server: Server): ScriptingEngine {
+  let e = engines.get(server);
+  if (!e) engines.set(server, (e = new ScriptingEngine(server)));
+  return e;
+}
+
+export function sha1hex(b: Buffer): string {
+  return crypto.createHash('sha1').update(b).digest('hex');
+}
+
+export interface FunctionInfo {
+  name: string;
+  ref: number;
+  flags: string[];
+  description: string | null;
+  lib: LibraryInfo;
+}
+
+export interface LibraryInfo {
+  name: string;
+  code: Buffer;
+  functions: Map<string, FunctionInfo>;
+}
+
+const FUNCTION_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
+
+export class ScriptingEngine {
+  private evalBox: Sandbox | null = null;
+  private fnBox: Sandbox | null = null;
+  readonly scripts = new Map<string, ScriptEntry>();
+  readonly libraries = new Map<string, LibraryInfo>();
+  readonly functions = new Map<string, FunctionInfo>();
+  readonly scriptClient: Client;
+  private readonly vr = new ValueReply();
+  /** Per-run state. */
+  private caller: Client | null = null;
+  private opts: RunOptions = { readOnly: false, allowOom: false, name: '' };
+  private wrote = false;
+  private depth = 0;
+  private readonly hooks: RunHooks;
+  /** Library being loaded by FUNCTION LOAD (register_function target). */
+  private loading: LibraryInfo | null = null;
+  private registerNative = 0;
+
+  constructor(readonly server: Server) {
+    this.scriptClient = new Client(server, null, server.dbs[0]);
+    this.scriptClient.flags |= ClientFlag.SCRIPT;
+    this.scriptClient.reply = this.vr;
+    this.hooks = {
+      call: (argv) => this.call(argv),
+      setResp: (n) => {
+        if (this.activeBox) this.activeBox.resp = n;
+      },
+      log: (level, msg) => this.log(level, msg),
+      aclCheck: (argv) => (this.server.table.lookup(argv) ? true : null),
+    };
+  }
+
+  private activeBox: Sandbox | null = null;
+  private readonly rng = newRng();
+
+  get running(): boolean {
+    return this.depth > 0;
+  }
+
+  private evalSandbox(): Sandbox {
+    if (!this.evalBox) {
+      this.evalBox = new Sandbox(this.rng);
+      this.evalBox.hooks = this.hooks;
+    }
+    return this.evalBox;
+  }
+
+  // ------------------------------------------------------------ EVAL
+
+  /** Compile and cache a script body. Returns the sha or an error reply text. */
+  loadScript(body: Buffer): { sha: string; entry: ScriptEntry } | { error: string } {
+    const sha = sha1hex(body);
+    const cached = this.scripts.get(sha);
+    if (cached) return { sha, entry: cached };
+    let flags: ScriptFlags = { shebang: false, noWrites: false, allowOom: false };
+    let code = body;
+    if (body.length >= 2 && body[0] === 0x23 && body[1] === 0x21) {
+      const parsed = parseEvalShebang(body);
+      if ('error' in parsed) return { error: parsed.error };
+      flags = parsed.flags;
+      // Keep line numbers: blank the shebang line.
+      code = Buffer.concat([Buffer.alloc(0), body.subarray(parsed.end)]);
+    }
+    const box = this.evalSandbox();
+    const ref = box.compile(code, '@user_script');
+    if (typeof ref === 'string') return { error: `ERR Error compiling script (new function): ${ref}` };
+    const entry = { ref, body: Buffer.from(body), flags };
+    this.scripts.set(sha, entry);
+    return { sha, entry };
+  }
+
+  /** SCRIPT FLUSH: drop the cache and the Lua state (scriptingReset). */
+  flushScripts(): void {
+    this.scripts.clear();
+    if (this.evalBox) {
+      this.evalBox.close();
+      this.evalBox = null;
+    }
+  }
+
+  evalScript(c: Client, entry: ScriptEntry, sha: string, argv: Buffer[], numkeys: number, readOnlyCmd: boolean): void {
+    const box = this.evalSandbox();
+    box.setGlobalArray('KEYS', argv, 3, 3 + numkeys);
+    box.setGlobalArray('ARGV', argv, 3 + numkeys, argv.length);
+    this.runIn(box, c, entry.ref, { readOnly: readOnlyCmd || entry.flags.noWrites, allowOom: entry.flags.allowOom, name: sha }, null);
+  }
+
+  private runIn(box: Sandbox, c: Client, ref: number, opts: RunOptions, fargs: { keys: Buffer[]; argv: Buffer[]; numkeys: number } | null, base = 0): void {
+    const prev = { caller: this.caller, opts: this.opts, wrote: this.wrote, box: this.activeBox };
+    this.caller = c;
+    this.opts = opts;
+    this.wrote = false;
+    this.activeBox = box;
+    this.depth++;
+    const sc = this.scriptClient;
+    sc.db = c.db;
+    sc.dbIndex = c.dbIndex;
+    sc.user = c.user;
+    const limit = this.server.config.int('busy-reply-threshold');
+    box.onTimeout = () => {
+      this.server.logger.warn(`Lua script (${opts.name}) exceeded busy-reply-threshold (${limit} ms): killed${this.wrote ? ' (it had already written: its writes were kept)' : ''}`);
+      return true;
+    };
+    try {
+      box.run(ref, c.reply, opts.name, fargs, limit, base);
+    } finally {
+      this.depth--;
+      this.caller = prev.caller;
+      this.opts = prev.opts;
+      this.wrote = prev.wrote;
+      this.activeBox = prev.box;
+    }
+  }
+
+  // ------------------------------------------------------------ redis.call
+
+  private call(argv: Buffer[]): ReplyValue {
+    const server = this.server;
+    const cmd = server.table.lookup(argv);
+    if (!cmd) return new ErrorReply('ERR Unknown Redis command called from script');
+    if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
+      return new ErrorReply('ERR Wrong number of args calling Redis command from script');
+    }
+    if (cmd.has(CmdFlag.NOSCRIPT)) return new ErrorReply('ERR This Redis command is not allowed from script');
+    if (cmd.name === 'xread' || cmd.name === 'xreadgroup') {
+      for (let i = 1; i < argv.length; i++) {
+        const a = argv[i];
+        if (a.length === 5 && a.latin1Slice(0, 5).toLowerCase() === 'block') {
+          return new ErrorReply(`ERR ${cmd.fullname} command is not allowed with BLOCK option from scripts`);
+        }
+        if (a.length === 7 && a.latin1Slice(0, 7).toLowerCase() === 'streams') break;
+      }
+    }
+    if (cmd.has(CmdFlag.WRITE)) {
+      if (this.opts.readOnly) return new ErrorReply('ERR Write commands are not allowed from read-only scripts.');
+      const maxmem = server.config.int('maxmemory');
+      if (maxmem > 0 && !this.opts.allowOom && !this.wrote && cmd.has(CmdFlag.DENYOOM) && server.usedMemory() > maxmem && !server.evictToLimit(maxmem)) {
+        return new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
+      }
+      this.wrote = true;
+    }
+    const sc = this.scriptClient;
+    const resp = this.activeBox ? this.activeBox.resp : 2;
+    const vr = this.vr;
+    vr.reset(resp);
+    sc.resp = resp;
+    sc.argv = argv;
+    sc.cmd = cmd;
+    server.call(sc, cmd, argv);
+    const r = vr.take();
+    return r === undefined ? NULL : r;
+  }
+
+  private log(level: number, msg: string): void {
+    const lg = this.server.logger;
+    if (level <= 0) lg.debug(msg);
+    else if (level === 1) lg.debug(msg);
+    else if (level === 2) lg.info(msg);
+    else lg.warn(msg);
+  }
+
+  // ------------------------------------------------------------ functions
+
+  private functionSandbox(): Sandbox {
+    if (!this.fnBox) {
+      const w = LuaWasm.get();
+      this.registerNative ||= w.cfunction((L) => this.registerFunction(L));
+      this.fnBox = new Sandbox(this.rng, { register_function: this.registerNative });
+      this.fnBox.hooks = this.hooks;
+    }
+    return this.fnBox;
+  }
+
+  /** redis.register_function (load time only). */
+  private registerFunction(L: number): number {
+    const w = LuaWasm.get();
+    const ex = w.ex;
+    const lib = this.loading;
+    const raise = (msg: string): number => {
+      ex.lua_createtable(L, 0, 1);
+      w.pushUtf8(L, msg);
+      w.setfield(L, -2, 'err');
+      return ex.lua_error(L);
+    };
+    if (!lib) return raise('ERR redis.register_function can only be called on FUNCTION LOAD command');
+    const argc = ex.lua_gettop(L);
+    let name: string | null = null;
+    let desc: string | null = null;
+    let flags: string[] = [];
+    let haveCallback = false;
+    if (argc === 1) {
+      if (ex.lua_type(L, 1) !== LUA_TTABLE) {
+        return raise('ERR calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).');
+      }
+      ex.lua_pushnil(L);
+      while (ex.lua_next(L, 1)) {
+        // stack: t, key, value
+        const key = ex.lua_type(L, -2) === LUA_TSTRING ? w.toLatin1(L, -2) : null;
+        if (key === 'function_name') {
+          if (!ex.lua_isstring(L, -1)) return raise('ERR function_name argument given to redis.register_function must be a string');
+          ex.lua_pushvalue(L, -1);
+          name = w.toLatin1(L, -1);
+          ex.lua_settop(L, -2);
+        } else if (key === 'description') {
+          if (!ex.lua_isstring(L, -1)) return raise('ERR description argument given to redis.register_function must be a string');
+          ex.lua_pushvalue(L, -1);
+          desc = w.toUtf8(L, -1);
+          ex.lua_settop(L, -2);
+        } else if (key === 'callback') {
+          if (ex.lua_type(L, -1) !== LUA_TFUNCTION) return raise('ERR callback argument given to redis.register_function must be a function');
+          haveCallback = true;
+        } else if (key === 'flags') {
+          if (ex.lua_type(L, -1) !== LUA_TTABLE) return raise('ERR flags argument to redis.register_function must be a table representing function flags');
+          const fl: string[] = [];
+          ex.lua_pushnil(L);
+          while (ex.lua_next(L, -2)) {
+            const f = ex.lua_type(L, -1) === LUA_TSTRING ? w.toLatin1(L, -1) : null;
+            if (f === null || !FUNCTION_FLAGS.has(f)) return raise('ERR unknown flag given');
+            if (!fl.includes(f)) fl.push(f);
+            ex.lua_settop(L, -2);
+          }
+          flags = fl;
+        } else {
+          return raise('ERR unknown argument given to redis.register_function');
+        }
+        ex.lua_settop(L, -2);
+      }
+      if (name === null) return raise('ERR redis.register_function must get a function name argument');
+      if (!haveCallback) return raise('ERR redis.register_function must get a callback argument');
+      w.getfield(L, 1, 'callback');
+    } else if (argc === 2) {
+      if (!ex.lua_isstring(L, 1)) return raise('ERR first argument to redis.register_function must be a string');
+      ex.lua_pushvalue(L, 1);
+      name = w.toLatin1(L, -1);
+      ex.lua_settop(L, -2);
+      if (ex.lua_type(L, 2) !== LUA_TFUNCTION) return raise('ERR second argument to redis.register_function must be a function');
+      ex.lua_pushvalue(L, 2);
+    } else {
+      return raise('ERR wrong number of arguments to redis.register_function');
+    }
+    if (!isValidName(name!)) return raise('ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long');
+    if (lib.functions.has(name!)) return raise('ERR Function already exists in the library');
+    const ref = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    lib.functions.set(name!, { name: name!, ref, flags, description: desc, lib });
+    return 0;
+  }
+
+  /**
+   * FUNCTION LOAD: returns the library name or an error text. `replace` allows replacing a library
+   * of the same name. `commit` false only validates (used by RESTORE's dry run).
+   */
+  loadLibrary(code: Buffer, replace: boolean): { name: string } | { error: string } {
+    const md = parseLibraryShebang(code);
+    if ('error' in md) return md;
+    const existing = this.libraries.get(md.name);
+    if (existing && !replace) return { error: `ERR Library '${md.name}' already exists` };
+    const box = this.functionSandbox();
+    const body = Buffer.concat([Buffer.alloc(0), code.subarray(md.end)]);
+    const ref = box.compile(body, '@user_function');
+    if (typeof ref === 'string') return { error: `ERR Error compiling function: ${ref}` };
+    const lib: LibraryInfo = { name: md.name, code: Buffer.from(code), functions: new Map() };
+    const fail = (error: string) => {
+      for (const f of lib.functions.values()) box.unref(f.ref);
+      return { error };
+    };
+    // Swap the env's __index to the load-time globals (only a restricted `redis`).
+    this.setEnvIndex(box, true);
+    this.loading = lib;
+    let res: { err: string } | null;
+    try {
+      res = box.runLoad(ref, 500);
+    } finally {
+      this.loading = null;
+      this.setEnvIndex(box, false);
+      box.unref(ref);
+    }
+    if (res) return fail(`ERR Error registering functions: ${res.err}`);
+    if (lib.functions.size === 0) return fail('ERR No functions registered');
+    for (const fname of lib.functions.keys()) {
+      const other = this.functions.get(fname);
+      if (other && other.lib.name !== md.name) return fail(`ERR Function ${fname} already exists`);
+    }
+    if (existing) this.deleteLibrary(md.name);
+    this.libraries.set(md.name, lib);
+    for (const f of lib.functions.values()) this.functions.set(f.name, f);
+    return { name: md.name };
+  }
+
+  private loadGlobalsRef = 0;
+
+  private setEnvIndex(box: Sandbox, loadTime: boolean): void {
+    const w = box.w;
+    const ex = w.ex;
+    const L = box.L;
+    if (loadTime && !this.loadGlobalsRef) {
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(box.loadGlobalsRef));
+      ex.lua_pushcclosure(L, this.registerNative, 0);
+      ex.lua_pcallk(L, 1, 1, 0, 0, 0);
+      this.loadGlobalsRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(box.envMtRef));
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(loadTime ? this.loadGlobalsRef : box.rgRef));
+    w.setfield(L, -2, '__index');
+    ex.lua_settop(L, -2);
+  }
+
+  deleteLibrary(name: string): boolean {
+    const lib = this.libraries.get(name);
+    if (!lib) return false;
+    for (const f of lib.functions.values()) {
+      this.functions.delete(f.name);
+      this.fnBox?.unref(f.ref);
+    }
+    this.libraries.delete(name);
+    return true;
+  }
+
+  flushFunctions(): void {
+    this.libraries.clear();
+    this.functions.clear();
+    if (this.fnBox) {
+      this.fnBox.close();
+      this.fnBox = null;
+      this.loadGlobalsRef = 0;
+    }
+  }
+
+  callFunction(c: Client, fn: FunctionInfo, argv: Buffer[], numkeys: number, readOnlyCmd: boolean): void {
+    const box = this.functionSandbox();
+    const noWrites = fn.flags.includes('no-writes');
+    if (readOnlyCmd && !noWrites) {
+      c.reply.error('ERR Can not execute a script with write flag using *_ro command.');
+      return;
+    }
+    this.runIn(box, c, fn.ref, { readOnly: readOnlyCmd || noWrites, allowOom: fn.flags.includes('allow-oom'), name: fn.name }, { keys: argv, argv, numkeys }, 3);
+  }
+
+  /** Redust's FUNCTION DUMP payload: magic, version, then each library's code (u32 length + bytes), CRC-less but checked. */
+  dumpFunctions(): Buffer {
+    const parts: Buffer[] = [Buffer.from('RDSTFN\x01', 'latin1')];
+    const count = Buffer.alloc(4);
+    count.writeUInt32LE(this.libraries.size);
+    parts.push(count);
+    for (const lib of this.libraries.values()) {
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(lib.code.length);
+      parts.push(len, lib.code);
+    }
+    const body = Buffer.concat(parts);
+    const sum = crypto.createHash('sha1').update(body).digest().subarray(0, 8);
+    return Buffer.concat([body, sum]);
+  }
+
+  restoreFunctions(payload: Buffer, policy: 'flush' | 'append' | 'replace'): string | null {
+    const codes = parseDump(payload);
+    if (!codes) return 'ERR DUMP payload version or checksum are wrong';
+    // Snapshot for rollback.
+    const oldLibs = new Map(this.libraries);
+    const oldFns = new Map(this.functions);
+    if (policy === 'flush') {
+      this.libraries.clear();
+      this.functions.clear();
+    }
+    const added: string[] = [];
+    let err: string | null = null;
+    for (const code of codes) {
+      const md = parseLibraryShebang(code);
+      if ('error' in md) {
+        err = md.error;
+        break;
+      }
+      if (this.libraries.has(md.name) && policy === 'append') {
+        err = `ERR Library ${md.name} already exists`;
+        break;
+      }
+      const r = this.loadLibrary(code, policy === 'replace');
+      if ('error' in r) {
+        err = r.error;
+        break;
+      }
+      added.push(r.name);
+    }
+    if (err) {
+      for (const name of added) {
+        const lib = this.libraries.get(name);
+        if (lib && oldLibs.get(name) !== lib) for (const f of lib.functions.values()) this.fnBox?.unref(f.ref);
+      }
+      this.libraries.clear();
+      this.functions.clear();
+      for (const [k, v] of oldLibs) this.libraries.set(k, v);
+      for (const [k, v] of oldFns) this.functions.set(k, v);
+      return err;
+    }
+    if (policy === 'flush') {
+      for (const [name, lib] of oldLibs) if (this.libraries.get(name) !== lib) for (const f of lib.functions.values()) this.fnBox?.unref(f.ref);
+    }
+    return null;
+  }
+}
+
+function isValidName(s: string): boolean {
+  return /^[A-Za-z0-9_]+$/.test(s);
+}
+
+/** EVAL's "#!lua flags=..." shebang (evalExtractShebangFlags). */
+function parseEvalShebang(body: Buffer): { flags: ScriptFlags; end: number } | { error: string } {
+  let nl = body.indexOf(10);
+  const end = nl === -1 ? body.length : nl;
+  const line = body.latin1Slice(2, end);
+  const parts = line.split(' ').filter((p) => p.length > 0);
+  const flags: ScriptFlags = { shebang: true, noWrites: false, allowOom: false };
+  if (parts[0] !== 'lua') return { error: `ERR Unexpected engine in script shebang: ${body.latin1Slice(0, end).split(' ')[0]}` };
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i];
+    if (p.startsWith('flags=')) {
+      for (const f of p.slice(6).split(',')) {
+        if (f === '') continue;
+        if (f === 'no-writes') flags.noWrites = true;
+        else if (f === 'allow-oom') flags.allowOom = true;
+        else if (f === 'allow-stale' || f === 'no-cluster' || f === 'allow-cross-slot-keys') {
+          /* accepted */
+        } else return { error: `ERR Unexpected flag in script shebang: ${f}` };
+      }
+    } else return { error: `ERR Unknown lua shebang option: ${p}` };
+  }
+  nl = end;
+  return { flags, end: nl };
+}
+
+/** FUNCTION LOAD's "#!lua name=<lib>" metadata (functionExtractLibMetaData). */
+function parseLibraryShebang(code: Buffer): { name: string; end: number } | { error: string } {
+  if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) return { error: 'ERR Missing library metadata' };
+  const nl = code.indexOf(10);
+  if (nl === -1) return { error: 'ERR Invalid library metadata' };
+  const parts = code.latin1Slice(2, nl).split(' ').filter((p) => p.length > 0);
+  if (parts.length === 0) return { error: 'ERR Invalid library metadata' };
+  const engine = parts[0];
+  if (engine.toLowerCase() !== 'lua') return { error: `ERR Engine '${engine}' not found` };
+  let name: string | null = null;
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i];
+    if (p.startsWith('name=')) {
+      if (name !== null) return { error: 'ERR Invalid metadata value, name argument was given multiple times' };
+      name = p.slice(5);
+    } else return { error: `ERR Invalid metadata value given: ${p}` };
+  }
+  if (name === null) return { error: 'ERR Library name was not given' };
+  if (!isValidName(name)) return { error: 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long' };
+  return { name, end: nl };
+}
+
+function parseDump(payload: Buffer): Buffer[] | null {
+  if (payload.length < 7 + 4 + 8) return null;
+  if (payload.latin1Slice(0, 7) !== 'RDSTFN\x01') return null;
+  const body = payload.subarray(0, payload.length - 8);
+  const sum = crypto.createHash('sha1').update(body).digest().subarray(0, 8);
+  if (!sum.equals(payload.subarray(payload.length - 8))) return null;
+  let off = 7;
+  const n = body.readUInt32LE(off);
+  off += 4;
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    if (off + 4 > body.length) return null;
+    const len = body.readUInt32LE(off);
+    off += 4;
+    if (off + len > body.length) return null;
+    out.push(Buffer.from(body.subarray(off, off + len)));
+    off += len;
+  }
+  return off === body.length ? out : null;
+}
+
+export type { Reply, LUA_TNUMBER };

@@ -1,0 +1,605 @@
+/**
+ * Redis's bundled Lua libraries, re-implemented in Lua 5.4 (each chunk returns its module table):
+ * bit (LuaBitOp 1.0), cjson (lua-cjson 2.1 as Redis configures it), cmsgpack (lua-cmsgpack 0.4),
+ * struct (Roberto Ierusalimschy's struct library). Behaviour follows the C libraries: 32-bit
+ * signed results for bit, %.14g numbers and "\/" escaping in cjson, smallest encodings in
+ * cmsgpack, struct formats translated to string.pack. Differences are listed in
+ * docs/compatibility.md.
+ */
+export const LIBS: Record<string, string> = {
+  bit: String.raw`
+local floor, type, tonumber, error, select, string_format = math.floor, type, tonumber, error, select, string.format
+local function tobit(x)
+  if type(x) ~= 'number' then
+    local n = tonumber(x)
+    if not n then error("bad argument #1 to 'tobit' (number expected, got " .. (x == nil and 'no value' or type(x)) .. ")", 3) end
+    x = n
+  end
+  if math.type(x) == 'float' then
+    if x ~= x or x == 1/0 or x == -1/0 then return 0 end
+    x = floor(x + 0.5)
+    x = math.tointeger(x) or floor(math.fmod(x, 4294967296))
+    x = math.tointeger(x) or 0
+  end
+  x = x & 0xFFFFFFFF
+  if x >= 0x80000000 then x = x - 0x100000000 end
+  return x
+end
+local bit = {}
+bit.tobit = function(x) return tobit(x) end
+bit.bnot = function(x) return tobit(~tobit(x)) end
+bit.band = function(x, ...) local r = tobit(x) for i = 1, select('#', ...) do r = r & tobit((select(i, ...))) end return tobit(r) end
+bit.bor = function(x, ...) local r = tobit(x) for i = 1, select('#', ...) do r = r | tobit((select(i, ...))) end return tobit(r) end
+bit.bxor = function(x, ...) local r = tobit(x) for i = 1, select('#', ...) do r = r ~ tobit((select(i, ...))) end return tobit(r) end
+bit.lshift = function(x, n) return tobit((tobit(x) & 0xFFFFFFFF) << (tobit(n) & 31)) end
+bit.rshift = function(x, n) return tobit((tobit(x) & 0xFFFFFFFF) >> (tobit(n) & 31)) end
+bit.arshift = function(x, n) return tobit(tobit(x) >> (tobit(n) & 31) | (tobit(x) < 0 and ~(0xFFFFFFFF >> (tobit(n) & 31)) or 0)) end
+bit.rol = function(x, n) x = tobit(x) & 0xFFFFFFFF n = tobit(n) & 31 return tobit((x << n) | (x >> (32 - n))) end
+bit.ror = function(x, n) x = tobit(x) & 0xFFFFFFFF n = tobit(n) & 31 return tobit((x >> n) | (x << (32 - n))) end
+bit.bswap = function(x)
+  x = tobit(x) & 0xFFFFFFFF
+  return tobit(((x & 0xFF) << 24) | ((x & 0xFF00) << 8) | ((x >> 8) & 0xFF00) | (x >> 24))
+end
+bit.tohex = function(x, n)
+  x = tobit(x) & 0xFFFFFFFF
+  n = n == nil and 8 or tobit(n)
+  local upper = false
+  if n < 0 then n = -n upper = true end
+  if n > 8 then n = 8 end
+  local s = string_format(upper and '%08X' or '%08x', x)
+  return s:sub(9 - n)
+end
+return bit
+`,
+
+  cjson: String.raw`
+local NULL = ...
+local type, pairs, next, tostring, tonumber, error, string_format, string_byte, string_char, string_sub, concat, math_type, floor =
+      type, pairs, next, tostring, tonumber, error, string.format, string.byte, string.char, string.sub, table.concat, math.type, math.floor
+local cjson = {null = NULL, _NAME = 'cjson', _VERSION = '2.1.0'}
+local max_depth, decode_max_depth, precision = 1000, 1000, 14
+local sparse_convert, sparse_ratio, sparse_safe = false, 2, 10
+
+local escapes = {['"'] = '\\"', ['\\'] = '\\\\', ['/'] = '\\/', ['\b'] = '\\b', ['\f'] = '\\f', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t'}
+for i = 0, 31 do local c = string_char(i) if not escapes[c] then escapes[c] = string_format('\\u%04x', i) end end
+escapes['\127'] = '\\u007f'
+local function esc(s) return '"' .. s:gsub('[%c"\\/\127]', escapes) .. '"' end
+
+local function encnum(v)
+  if v ~= v or v == 1/0 or v == -1/0 then error('Cannot serialise number: must not be NaN or Inf', 0) end
+  if math_type(v) == 'integer' then return string_format('%d', v) end
+  return string_format('%.' .. precision .. 'g', v)
+end
+
+local encode
+local function encode_table(t, depth, buf)
+  depth = depth + 1
+  if depth > max_depth then error('Cannot serialise, excessive nesting (' .. depth .. ')', 0) end
+  -- Array detection (lua_array_length)
+  local max, items = 0, 0
+  local is_array = true
+  for k in next, t do
+    if math_type(k) == 'integer' and k >= 1 then
+      if k > max then max = k end
+      items = items + 1
+    elseif type(k) == 'number' and k >= 1 and floor(k) == k then
+      if k > max then max = k end
+      items = items + 1
+    else
+      is_array = false
+      break
+    end
+  end
+  if is_array and max > 0 and sparse_ratio > 0 and max > items * sparse_ratio and max > sparse_safe then
+    if not sparse_convert then error('Cannot serialise table: excessively sparse array', 0) end
+    is_array = false
+  end
+  if is_array and max > 0 then
+    buf[#buf + 1] = '['
+    for i = 1, max do
+      if i > 1 then buf[#buf + 1] = ',' end
+      encode(t[i], depth, buf)
+    end
+    buf[#buf + 1] = ']'
+  else
+    buf[#buf + 1] = '{'
+    local first = true
+    for k, v in next, t do
+      if not first then buf[#buf + 1] = ',' end
+      first = false
+      local kt = type(k)
+      if kt == 'string' then buf[#buf + 1] = esc(k)
+      elseif kt == 'number' then buf[#buf + 1] = '"' .. encnum(k) .. '"'
+      else error('Cannot serialise table: table key must be a number or string', 0) end
+      buf[#buf + 1] = ':'
+      encode(v, depth, buf)
+    end
+    buf[#buf + 1] = '}'
+  end
+end
+
+encode = function(v, depth, buf)
+  local t = type(v)
+  if t == 'string' then buf[#buf + 1] = esc(v)
+  elseif t == 'number' then buf[#buf + 1] = encnum(v)
+  elseif t == 'boolean' then buf[#buf + 1] = v and 'true' or 'false'
+  elseif t == 'nil' or v == NULL then buf[#buf + 1] = 'null'
+  elseif t == 'table' then encode_table(v, depth, buf)
+  else error('Cannot serialise ' .. t .. ': type not supported', 0) end
+end
+
+cjson.encode = function(...)
+  if select('#', ...) ~= 1 then error("bad argument #1 to 'encode' (expected 1 argument)", 2) end
+  local buf = {}
+  local ok, e = pcall(encode, (...), 0, buf)
+  if not ok then error(e, 2) end
+  return concat(buf)
+end
+
+-- ---------------------------------------------------------------- decode
+local function decode_error(s, pos, what, found)
+  error(string_format('Expected %s but found %s at character %d', what, found, pos), 0)
+end
+
+local function skip(s, i)
+  local _, e = s:find('^[ \n\r\t]*', i)
+  return e + 1
+end
+
+local decode_value
+local function token_name(s, i)
+  local c = s:sub(i, i)
+  if c == '' then return 'T_END' end
+  if c == '{' then return 'T_OBJ_BEGIN' elseif c == '}' then return 'T_OBJ_END'
+  elseif c == '[' then return 'T_ARR_BEGIN' elseif c == ']' then return 'T_ARR_END'
+  elseif c == ',' then return 'T_COMMA' elseif c == ':' then return 'T_COLON'
+  elseif c == '"' then return 'T_STRING' end
+  return 'invalid token'
+end
+
+local function utf8_char(cp)
+  if cp < 0x80 then return string_char(cp)
+  elseif cp < 0x800 then return string_char(0xC0 | (cp >> 6), 0x80 | (cp & 0x3F))
+  elseif cp < 0x10000 then return string_char(0xE0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3F), 0x80 | (cp & 0x3F))
+  else return string_char(0xF0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3F), 0x80 | ((cp >> 6) & 0x3F), 0x80 | (cp & 0x3F)) end
+end
+
+local unesc = {['"'] = '"', ['\\'] = '\\', ['/'] = '/', b = '\b', f = '\f', n = '\n', r = '\r', t = '\t'}
+local function decode_string(s, i)
+  local parts = {}
+  local j = i + 1
+  while true do
+    local a, b = s:find('[\\"]', j)
+    if not a then decode_error(s, i, 'value', 'invalid token') end
+    -- control characters are not allowed inside strings
+    local chunk = s:sub(j, a - 1)
+    if chunk:find('%c') then decode_error(s, i, 'value', 'invalid token') end
+    parts[#parts + 1] = chunk
+    if s:sub(a, a) == '"' then return concat(parts), a + 1 end
+    local c = s:sub(a + 1, a + 1)
+    if c == 'u' then
+      local hex = s:sub(a + 2, a + 5)
+      local cp = #hex == 4 and hex:match('^%x%x%x%x$') and tonumber(hex, 16)
+      if not cp then decode_error(s, i, 'value', 'invalid token') end
+      local nexti = a + 6
+      if cp >= 0xD800 and cp <= 0xDBFF then
+        local lo = s:match('^\\u(%x%x%x%x)', nexti)
+        lo = lo and tonumber(lo, 16)
+        if not lo or lo < 0xDC00 or lo > 0xDFFF then decode_error(s, i, 'value', 'invalid token') end
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+        nexti = nexti + 6
+      elseif cp >= 0xDC00 and cp <= 0xDFFF then
+        decode_error(s, i, 'value', 'invalid token')
+      end
+      parts[#parts + 1] = utf8_char(cp)
+      j = nexti
+    else
+      local r = unesc[c]
+      if not r then decode_error(s, i, 'value', 'invalid token') end
+      parts[#parts + 1] = r
+      j = a + 2
+    end
+  end
+end
+
+decode_value = function(s, i, depth)
+  i = skip(s, i)
+  local c = s:sub(i, i)
+  if c == '{' then
+    depth = depth + 1
+    if depth > decode_max_depth then error('Found too many nested data structures (' .. depth .. ') at character ' .. i, 0) end
+    local t = {}
+    i = skip(s, i + 1)
+    if s:sub(i, i) == '}' then return t, i + 1 end
+    while true do
+      if s:sub(i, i) ~= '"' then decode_error(s, i, 'object key string', token_name(s, i)) end
+      local k
+      k, i = decode_string(s, i)
+      i = skip(s, i)
+      if s:sub(i, i) ~= ':' then decode_error(s, i, 'colon', token_name(s, i)) end
+      local v
+      v, i = decode_value(s, i + 1, depth)
+      t[k] = v
+      i = skip(s, i)
+      local d = s:sub(i, i)
+      if d == '}' then return t, i + 1 end
+      if d ~= ',' then decode_error(s, i, 'comma or object end', token_name(s, i)) end
+      i = skip(s, i + 1)
+    end
+  elseif c == '[' then
+    depth = depth + 1
+    if depth > decode_max_depth then error('Found too many nested data structures (' .. depth .. ') at character ' .. i, 0) end
+    local t = {}
+    i = skip(s, i + 1)
+    if s:sub(i, i) == ']' then return t, i + 1 end
+    local n = 0
+    while true do
+      local v
+      v, i = decode_value(s, i, depth)
+      n = n + 1
+      t[n] = v
+      i = skip(s, i)
+      local d = s:sub(i, i)
+      if d == ']' then return t, i + 1 end
+      if d ~= ',' then decode_error(s, i, 'comma or array end', token_name(s, i)) end
+      i = i + 1
+    end
+  elseif c == '"' then
+    return decode_string(s, i)
+  elseif c == '' then
+    decode_error(s, i, 'value', 'T_END')
+  else
+    local lit = s:match('^[%w%.%+%-]+', i)
+    if lit == 'true' then return true, i + 4
+    elseif lit == 'false' then return false, i + 5
+    elseif lit == 'null' then return NULL, i + 4 end
+    if lit and lit:match('^%-?%d') and not lit:match('^%-?0%d') and not lit:match('^%-?0[xX]') then
+      local n = tonumber(lit)
+      if n then return n, i + #lit end
+    end
+    decode_error(s, i, 'value', token_name(s, i))
+  end
+end
+
+cjson.decode = function(...)
+  if select('#', ...) ~= 1 then error("bad argument #1 to 'decode' (expected 1 argument)", 2) end
+  local s = ...
+  if type(s) ~= 'string' then
+    if type(s) == 'number' then s = tostring(s) else error("bad argument #1 to 'decode' (string expected, got " .. type(s) .. ")", 2) end
+  end
+  local ok, v = pcall(function()
+    local v, i = decode_value(s, 1, 0)
+    i = skip(s, i)
+    if i <= #s then decode_error(s, i, 'the end', token_name(s, i)) end
+    return v
+  end)
+  if not ok then error(v, 2) end
+  return v
+end
+
+cjson.encode_keep_buffer = function(v) return true end
+cjson.encode_max_depth = function(v) if v then max_depth = v end return max_depth end
+cjson.decode_max_depth = function(v) if v then decode_max_depth = v end return decode_max_depth end
+cjson.encode_number_precision = function(v) if v then precision = v end return precision end
+cjson.encode_sparse_array = function(c, r, s)
+  if c ~= nil then sparse_convert = c end
+  if r then sparse_ratio = r end
+  if s then sparse_safe = s end
+  return sparse_convert, sparse_ratio, sparse_safe
+end
+cjson.encode_invalid_numbers = function() return false end
+cjson.decode_invalid_numbers = function() return true end
+cjson.new = function() return cjson end
+return cjson
+`,
+
+  cmsgpack: String.raw`
+local type, next, error, select, string_pack, string_unpack, string_char, concat, math_type, floor =
+      type, next, error, select, string.pack, string.unpack, string.char, table.concat, math.type, math.floor
+local MAX_NESTING = 16
+local cmsgpack = {_NAME = 'cmsgpack', _VERSION = 'lua-cmsgpack 0.4.0'}
+
+local pack_value
+local function is_array(t)
+  local count, max = 0, 0
+  for k in next, t do
+    if type(k) ~= 'number' or k < 1 or floor(k) ~= k then return false end
+    if k > max then max = k end
+    count = count + 1
+  end
+  return max == count
+end
+
+local function pack_int(n, buf)
+  if n >= 0 then
+    if n <= 127 then buf[#buf + 1] = string_char(n)
+    elseif n <= 0xff then buf[#buf + 1] = string_pack('>BI1', 0xcc, n)
+    elseif n <= 0xffff then buf[#buf + 1] = string_pack('>BI2', 0xcd, n)
+    elseif n <= 0xffffffff then buf[#buf + 1] = string_pack('>BI4', 0xce, n)
+    else buf[#buf + 1] = string_pack('>Bi8', 0xcf, n) end
+  else
+    if n >= -32 then buf[#buf + 1] = string_char(n & 0xff)
+    elseif n >= -128 then buf[#buf + 1] = string_pack('>Bi1', 0xd0, n)
+    elseif n >= -32768 then buf[#buf + 1] = string_pack('>Bi2', 0xd1, n)
+    elseif n >= -2147483648 then buf[#buf + 1] = string_pack('>Bi4', 0xd2, n)
+    else buf[#buf + 1] = string_pack('>Bi8', 0xd3, n) end
+  end
+end
+
+pack_value = function(v, buf, level)
+  local t = type(v)
+  if t == 'nil' then buf[#buf + 1] = '\xc0'
+  elseif t == 'boolean' then buf[#buf + 1] = v and '\xc3' or '\xc2'
+  elseif t == 'number' then
+    local i = math_type(v) == 'integer' and v or (v == floor(v) and v >= -9.2233720368547758e18 and v < 9.2233720368547758e18 and math.tointeger(v))
+    if i then pack_int(i, buf)
+    else
+      local f = string_pack('>f', v)
+      if string_unpack('>f', f) == v or v ~= v then buf[#buf + 1] = '\xca' .. f
+      else buf[#buf + 1] = '\xcb' .. string_pack('>d', v) end
+    end
+  elseif t == 'string' then
+    local n = #v
+    if n < 32 then buf[#buf + 1] = string_char(0xa0 | n)
+    elseif n <= 0xff then buf[#buf + 1] = string_pack('>BI1', 0xd9, n)
+    elseif n <= 0xffff then buf[#buf + 1] = string_pack('>BI2', 0xda, n)
+    else buf[#buf + 1] = string_pack('>BI4', 0xdb, n) end
+    buf[#buf + 1] = v
+  elseif t == 'table' and level < MAX_NESTING then
+    if is_array(v) then
+      local n = #v
+      if n < 16 then buf[#buf + 1] = string_char(0x90 | n)
+      elseif n <= 0xffff then buf[#buf + 1] = string_pack('>BI2', 0xdc, n)
+      else buf[#buf + 1] = string_pack('>BI4', 0xdd, n) end
+      for i = 1, n do pack_value(v[i], buf, level + 1) end
+    else
+      local n = 0
+      for _ in next, v do n = n + 1 end
+      if n < 16 then buf[#buf + 1] = string_char(0x80 | n)
+      elseif n <= 0xffff then buf[#buf + 1] = string_pack('>BI2', 0xde, n)
+      else buf[#buf + 1] = string_pack('>BI4', 0xdf, n) end
+      for k, val in next, v do
+        pack_value(k, buf, level + 1)
+        pack_value(val, buf, level + 1)
+      end
+    end
+  else
+    buf[#buf + 1] = '\xc0'
+  end
+end
+
+cmsgpack.pack = function(...)
+  local n = select('#', ...)
+  if n == 0 then error('MessagePack pack needs input.', 2) end
+  local buf = {}
+  for i = 1, n do pack_value((select(i, ...)), buf, 0) end
+  return concat(buf)
+end
+
+local function need(s, pos, n)
+  if pos + n - 1 > #s then error('Missing bytes in input.', 0) end
+end
+
+local unpack_value
+local function unpack_n(s, pos, n, is_map)
+  local t = {}
+  for i = 1, n do
+    local k, v
+    if is_map then
+      k, pos = unpack_value(s, pos)
+      v, pos = unpack_value(s, pos)
+      if k ~= nil then t[k] = v end
+    else
+      v, pos = unpack_value(s, pos)
+      t[i] = v
+    end
+  end
+  return t, pos
+end
+
+unpack_value = function(s, pos)
+  need(s, pos, 1)
+  local c = s:byte(pos)
+  pos = pos + 1
+  if c <= 0x7f then return c, pos
+  elseif c >= 0xe0 then return c - 256, pos
+  elseif c >= 0xa0 and c <= 0xbf then local n = c & 0x1f need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n
+  elseif c >= 0x90 and c <= 0x9f then return unpack_n(s, pos, c & 0xf, false)
+  elseif c >= 0x80 and c <= 0x8f then return unpack_n(s, pos, c & 0xf, true)
+  elseif c == 0xc0 then return nil, pos
+  elseif c == 0xc2 then return false, pos
+  elseif c == 0xc3 then return true, pos
+  elseif c == 0xca then need(s, pos, 4) return string_unpack('>f', s, pos)
+  elseif c == 0xcb then need(s, pos, 8) return string_unpack('>d', s, pos)
+  elseif c == 0xcc then need(s, pos, 1) return string_unpack('>I1', s, pos)
+  elseif c == 0xcd then need(s, pos, 2) return string_unpack('>I2', s, pos)
+  elseif c == 0xce then need(s, pos, 4) return string_unpack('>I4', s, pos)
+  elseif c == 0xcf then need(s, pos, 8) return string_unpack('>i8', s, pos)
+  elseif c == 0xd0 then need(s, pos, 1) return string_unpack('>i1', s, pos)
+  elseif c == 0xd1 then need(s, pos, 2) return string_unpack('>i2', s, pos)
+  elseif c == 0xd2 then need(s, pos, 4) return string_unpack('>i4', s, pos)
+  elseif c == 0xd3 then need(s, pos, 8) return string_unpack('>i8', s, pos)
+  elseif c == 0xd9 or c == 0xc4 then need(s, pos, 1) local n n, pos = string_unpack('>I1', s, pos) need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n
+  elseif c == 0xda or c == 0xc5 then need(s, pos, 2) local n n, pos = string_unpack('>I2', s, pos) need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n
+  elseif c == 0xdb or c == 0xc6 then need(s, pos, 4) local n n, pos = string_unpack('>I4', s, pos) need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n
+  elseif c == 0xdc then need(s, pos, 2) local n n, pos = string_unpack('>I2', s, pos) return unpack_n(s, pos, n, false)
+  elseif c == 0xdd then need(s, pos, 4) local n n, pos = string_unpack('>I4', s, pos) return unpack_n(s, pos, n, false)
+  elseif c == 0xde then need(s, pos, 2) local n n, pos = string_unpack('>I2', s, pos) return unpack_n(s, pos, n, true)
+  elseif c == 0xdf then need(s, pos, 4) local n n, pos = string_unpack('>I4', s, pos) return unpack_n(s, pos, n, true)
+  end
+  error('Bad data format in input.', 0)
+end
+
+local function unpack_full(s, limit, offset)
+  if type(s) ~= 'string' then error("bad argument #1 to 'unpack' (string expected, got " .. type(s) .. ")", 3) end
+  local out, n = {}, 0
+  local pos = (offset or 0) + 1
+  while pos <= #s and (limit <= 0 or n < limit) do
+    local v
+    v, pos = unpack_value(s, pos)
+    n = n + 1
+    out[n] = v
+  end
+  return out, n, pos
+end
+
+cmsgpack.unpack = function(s)
+  local out, n = unpack_full(s, 0, 0)
+  return table.unpack(out, 1, n)
+end
+cmsgpack.unpack_one = function(s, offset)
+  local out, n, pos = unpack_full(s, 1, offset)
+  local nxt = pos > #s and -1 or pos - 1
+  return nxt, table.unpack(out, 1, n)
+end
+cmsgpack.unpack_limit = function(s, limit, offset)
+  local out, n, pos = unpack_full(s, limit or 0, offset)
+  local nxt = pos > #s and -1 or pos - 1
+  return nxt, table.unpack(out, 1, n)
+end
+return cmsgpack
+`,
+
+  struct: String.raw`
+local type, error, tonumber, math_type, floor, ceil, string_pack, string_unpack, string_packsize =
+      type, error, tonumber, math.type, math.floor, math.ceil, string.pack, string.unpack, string.packsize
+local struct = {}
+
+-- Translate a struct format into string.pack items: returns a list of {op, pack_fmt}.
+local function translate(fmt)
+  local items = {}
+  local endian = '<'
+  local i = 1
+  local n = #fmt
+  while i <= n do
+    local c = fmt:sub(i, i)
+    i = i + 1
+    local num = fmt:match('^%d+', i)
+    if num then i = i + #num num = tonumber(num) end
+    if c == '<' or c == '>' or c == '=' then endian = (c == '=') and '<' or c
+    elseif c == '!' then items[#items + 1] = {'opt', '!' .. (num or 8)}
+    elseif c == ' ' then
+    elseif c == 'x' then items[#items + 1] = {'pad', 'x'}
+    elseif c == 'b' or c == 'B' or c == 'h' or c == 'H' then items[#items + 1] = {'int', endian .. c}
+    elseif c == 'l' then items[#items + 1] = {'int', endian .. 'i8'}
+    elseif c == 'L' or c == 'T' then items[#items + 1] = {'int', endian .. 'I8'}
+    elseif c == 'i' then items[#items + 1] = {'int', endian .. 'i' .. (num or 4)}
+    elseif c == 'I' then items[#items + 1] = {'int', endian .. 'I' .. (num or 4)}
+    elseif c == 'f' or c == 'd' then items[#items + 1] = {'float', endian .. c}
+    elseif c == 's' then items[#items + 1] = {'zstr', 'z'}
+    elseif c == 'c' then items[#items + 1] = {'chars', num or 1}
+    else error("invalid format option '" .. c .. "'", 3) end
+  end
+  return items
+end
+
+local function toint(v, argn)
+  local n = tonumber(v)
+  if not n then error("bad argument #" .. argn .. " to 'pack' (number expected, got " .. type(v) .. ")", 3) end
+  if math_type(n) == 'float' then
+    n = n >= 0 and floor(n) or ceil(n)
+    n = math.tointeger(n) or 0
+  end
+  return n
+end
+
+struct.pack = function(fmt, ...)
+  if type(fmt) ~= 'string' then error("bad argument #1 to 'pack' (string expected, got " .. type(fmt) .. ")", 2) end
+  local items = translate(fmt)
+  local args = {...}
+  local out = {}
+  local a = 1
+  local opt = ''
+  for _, it in ipairs(items) do
+    local op, f = it[1], it[2]
+    if op == 'opt' then opt = f
+    elseif op == 'pad' then out[#out + 1] = '\0'
+    elseif op == 'int' then
+      local v = toint(args[a], a + 1)
+      local size = string_packsize(f:sub(2):gsub('^[bB]$', '%0'))
+      -- struct truncates to the field size instead of failing on overflow
+      if size < 8 then
+        local bits = size * 8
+        v = v & ((1 << bits) - 1)
+        if f:find('[bhi]') and v >= (1 << (bits - 1)) then v = v - (1 << bits) end
+      end
+      out[#out + 1] = string_pack(f, v)
+      a = a + 1
+    elseif op == 'float' then
+      local v = tonumber(args[a])
+      if not v then error("bad argument #" .. (a + 1) .. " to 'pack' (number expected, got " .. type(args[a]) .. ")", 2) end
+      out[#out + 1] = string_pack(f, v)
+      a = a + 1
+    elseif op == 'zstr' then
+      local s = args[a]
+      if type(s) ~= 'string' then s = tostring(s) end
+      out[#out + 1] = s .. '\0'
+      a = a + 1
+    elseif op == 'chars' then
+      local s = args[a]
+      if type(s) == 'number' then s = tostring(s) end
+      if type(s) ~= 'string' then error("bad argument #" .. (a + 1) .. " to 'pack' (string expected, got " .. type(s) .. ")", 2) end
+      local size = f
+      if size == 0 then size = #s end
+      if #s < size then error("bad argument #" .. (a + 1) .. " to 'pack' (string too short)", 2) end
+      out[#out + 1] = s:sub(1, size)
+      a = a + 1
+    end
+  end
+  return table.concat(out)
+end
+
+struct.unpack = function(fmt, data, pos)
+  if type(fmt) ~= 'string' then error("bad argument #1 to 'unpack' (string expected, got " .. type(fmt) .. ")", 2) end
+  if type(data) ~= 'string' then error("bad argument #2 to 'unpack' (string expected, got " .. type(data) .. ")", 2) end
+  pos = pos and toint(pos, 3) or 1
+  local items = translate(fmt)
+  local res = {}
+  local last
+  for _, it in ipairs(items) do
+    local op, f = it[1], it[2]
+    if op == 'opt' then
+    elseif op == 'pad' then pos = pos + 1
+    elseif op == 'int' or op == 'float' then
+      local size = string_packsize(f)
+      if pos + size - 1 > #data then error("bad argument #2 to 'unpack' (data string too short)", 2) end
+      local v
+      v, pos = string_unpack(f, data, pos)
+      res[#res + 1] = v
+      last = v
+    elseif op == 'zstr' then
+      local e = data:find('\0', pos, true)
+      if not e then error("bad argument #2 to 'unpack' (unfinished string in data)", 2) end
+      res[#res + 1] = data:sub(pos, e - 1)
+      pos = e + 1
+    elseif op == 'chars' then
+      local size = f
+      if size == 0 then
+        if type(last) ~= 'number' then error("bad argument #1 to 'unpack' (format 'c0' needs a previous size)", 2) end
+        size = last
+        res[#res] = nil
+      end
+      if pos + size - 1 > #data then error("bad argument #2 to 'unpack' (data string too short)", 2) end
+      res[#res + 1] = data:sub(pos, pos + size - 1)
+      pos = pos + size
+    end
+  end
+  res[#res + 1] = pos
+  return table.unpack(res)
+end
+
+struct.size = function(fmt)
+  local items = translate(fmt)
+  local n = 0
+  for _, it in ipairs(items) do
+    local op, f = it[1], it[2]
+    if op == 'pad' then n = n + 1
+    elseif op == 'int' or op == 'float' then n = n + string_packsize(f)
+    elseif op == 'chars' then n = n + f
+    elseif op == 'zstr' then error("options 's' has no fixed size", 2) end
+  end
+  return n
+end
+return struct
+`,
+};

@@ -1,0 +1,329 @@
+/**
+ * The Lua side of the sandbox, run once in every fresh lua_State (chunk name "=redust"; frames of
+ * this chunk are skipped when an error's position is reported, as Redis reports the user's line).
+ *
+ * It receives the natives (JS functions) and builds:
+ * - RG: the globals scripts see (Redis 7.0's allow list: no io/os/package/require/dofile/loadfile/
+ *   print/debug), with Lua 5.1 shims (unpack, table.getn/setn/maxn/foreach/foreachi, math.mod/pow/
+ *   ldexp/frexp/log10/cosh/sinh/tanh/atan2, string.gfind, loadstring, gcinfo) and Redis's libraries.
+ *   A missing global raises "Script attempted to access nonexistent global variable 'x'".
+ * - ENV: an empty read-only proxy whose __index is RG; every script chunk is loaded with it as _ENV,
+ *   so scripts cannot create globals (not even with rawset: rawset refuses protected tables). The
+ *   library tables (string, math, redis, cjson...) are read-only proxies too.
+ * - the error handler (Redis's __redis__err__handler) and the redis.* API.
+ * Returns ENV, RG, the error handler, the read-only metatable of ENV (whose __index the functions
+ * engine swaps between the load-time and run-time globals), and a function to build the FUNCTION
+ * load-time `redis` table.
+ */
+export const PRELUDE = String.raw`
+local N, LIBS = ...
+local G = _G
+local type, tostring, tonumber, select, error, next, rawget, rawequal, setmetatable, getmetatable, pcall =
+      type, tostring, tonumber, select, error, next, rawget, rawequal, setmetatable, getmetatable, pcall
+local string_format, math_floor, math_ceil, math_type, table_unpack = string.format, math.floor, math.ceil, math.type, table.unpack
+local dbg_getinfo = debug.getinfo
+
+local PROT = setmetatable({}, {__mode = 'k'})
+local function ro(t)
+  local p = setmetatable({}, {
+    __index = t, __newindex = N.readonly,
+    __pairs = function() return next, t, nil end,
+    __len = function() return #t end,
+    __metatable = false,
+  })
+  PROT[p] = true
+  return p
+end
+
+local function copy(t) local c = {} for k, v in next, t do c[k] = v end return c end
+
+-- Lua 5.1 number formatting: integral floats print without ".0" (%.14g).
+local function num2str(v)
+  if math_type(v) == 'float' then
+    if v ~= v then return (string_format('%.14g', v)) end
+    return (string_format('%.14g', v))
+  end
+  return nil
+end
+local real_tostring = tostring
+local function tostring51(v)
+  if type(v) == 'number' then local s = num2str(v) if s then return s end end
+  return real_tostring(v)
+end
+
+-- string.format with 5.1 semantics for %d/%i/%o/%u/%x/%X/%c (floats truncated) and %s of numbers.
+local function int51(v)
+  if type(v) == 'string' then v = tonumber(v) or v end
+  if math_type(v) == 'float' then
+    if v ~= v or v == 1/0 or v == -1/0 then return v end
+    local t = v >= 0 and math_floor(v) or math_ceil(v)
+    local i = math.tointeger(t)
+    return i or t
+  end
+  return v
+end
+local function format51(fmt, ...)
+  local n = select('#', ...)
+  if n == 0 or type(fmt) ~= 'string' then return string_format(fmt, ...) end
+  local args = {...}
+  local i = 0
+  for flags, conv in fmt:gmatch('%%([-+ #0]*%d*%.?%d*)([%a%%])') do
+    if conv ~= '%' then
+      i = i + 1
+      local a = args[i]
+      if conv == 'd' or conv == 'i' or conv == 'o' or conv == 'u' or conv == 'x' or conv == 'X' or conv == 'c' then
+        args[i] = int51(a)
+      elseif conv == 's' and type(a) == 'number' then
+        args[i] = tostring51(a)
+      end
+    end
+  end
+  return string_format(fmt, table_unpack(args, 1, n))
+end
+
+-- Redis's math.random: its own lrand48 so every platform gives the same sequence.
+-- (the generator state lives in JS, like Redis's C global: SCRIPT FLUSH does not reset it)
+local lrand48, srand48 = N.lrand48, N.srand48
+local function checkint(v, argn, fname)
+  local n = tonumber(v)
+  if not n then
+    error(string_format("bad argument #%d to '%s' (number expected, got %s)", argn, fname, v == nil and 'no value' or type(v)), 3)
+  end
+  if math_type(n) == 'float' then n = n >= 0 and math_floor(n) or math_ceil(n) end
+  return n
+end
+local function random(...)
+  local n = select('#', ...)
+  local r = (lrand48() % 2147483647) / 2147483647
+  if n == 0 then return r end
+  if n == 1 then
+    local u = checkint((...), 1, 'random')
+    if u < 1 then error("bad argument #1 to 'random' (interval is empty)", 2) end
+    return math_floor(r * u) + 1
+  elseif n == 2 then
+    local l, u = ...
+    l = checkint(l, 1, 'random')
+    u = checkint(u, 2, 'random')
+    if l > u then error("bad argument #2 to 'random' (interval is empty)", 2) end
+    return math_floor(r * (u - l + 1)) + l
+  end
+  error('wrong number of arguments', 2)
+end
+local function randomseed(s)
+  s = checkint(s, 1, 'randomseed') & 0xFFFFFFFF
+  srand48(((s << 16) | 0x330E) & 0xFFFFFFFFFFFF)
+end
+
+-- ---------------------------------------------------------------- libraries
+local stringlib = copy(string)
+stringlib.gfind = string.gmatch
+stringlib.format = format51
+local tablelib = copy(table)
+tablelib.getn = function(t) return #t end
+tablelib.setn = function() error("'setn' is obsolete", 2) end
+tablelib.maxn = function(t)
+  local m = 0
+  for k in next, t do if type(k) == 'number' and k > m then m = k end end
+  return m
+end
+tablelib.foreach = function(t, f)
+  for k, v in next, t do local r = f(k, v) if r ~= nil then return r end end
+end
+tablelib.foreachi = function(t, f)
+  for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end
+end
+tablelib.unpack = nil
+tablelib.move = nil
+local mathlib = copy(math)
+mathlib.mod = math.fmod
+mathlib.pow = function(x, y) return x ^ y end
+mathlib.ldexp = function(m, e) return m * 2.0 ^ e end
+mathlib.frexp = function(x)
+  if x == 0 or x ~= x or x == 1/0 or x == -1/0 then return x, 0 end
+  local e = math_floor(math.log(math.abs(x), 2)) + 1
+  local m = x / 2.0 ^ e
+  if math.abs(m) >= 1 then m = m / 2; e = e + 1 elseif math.abs(m) < 0.5 then m = m * 2; e = e - 1 end
+  return m, e
+end
+mathlib.log10 = function(x) return math.log(x, 10) end
+mathlib.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
+mathlib.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
+mathlib.tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
+mathlib.atan2 = function(y, x) return math.atan(y, x) end
+mathlib.random = random
+mathlib.randomseed = randomseed
+mathlib.tointeger = nil
+mathlib.type = nil
+mathlib.ult = nil
+
+-- ---------------------------------------------------------------- globals
+local RG = {}
+local ENV_MT = {__index = RG, __newindex = N.readonly, __metatable = false}
+local ENV = setmetatable({}, ENV_MT)
+PROT[ENV] = true
+local real_load = load
+
+local function load51(chunk, name, mode, env)
+  if type(chunk) == 'string' then
+    return real_load(chunk, name or chunk, 't', ENV)
+  end
+  return real_load(chunk, name or '=(load)', 't', ENV)
+end
+
+RG._G = ENV
+RG._VERSION = 'Lua 5.1'
+RG.assert = assert
+RG.collectgarbage = collectgarbage
+RG.error = function(m, l)
+  if type(m) == 'number' then m = tostring51(m) end
+  l = l or 1
+  if l > 0 then l = l + 1 end
+  return error(m, l)
+end
+RG.gcinfo = function() return math_floor(collectgarbage('count')) end
+RG.getmetatable = getmetatable
+RG.ipairs = ipairs
+RG.load = load51
+RG.loadstring = function(s, name) return real_load(s, name or s, 't', ENV) end
+RG.next = next
+RG.pairs = pairs
+RG.rawequal = rawequal
+RG.rawget = rawget
+RG.rawset = N.rawset
+RG.select = select
+RG.setmetatable = setmetatable
+RG.tonumber = tonumber
+RG.tostring = tostring51
+RG.type = type
+RG.unpack = table_unpack
+RG.xpcall = xpcall
+RG.coroutine = ro(copy(coroutine))
+RG.string = ro(stringlib)
+RG.table = ro(tablelib)
+RG.math = ro(mathlib)
+
+local function pcall_result(ok, ...)
+  if ok then return ok, ... end
+  local e = ...
+  if type(e) == 'table' then
+    local m = rawget(e, 'err')
+    if type(m) == 'string' or type(m) == 'number' then return false, m end
+  end
+  return false, e
+end
+RG.pcall = function(...) return pcall_result(pcall(...)) end
+
+-- Redis's Lua libraries (Lua implementations, see libs.ts).
+for name, lib in next, LIBS do RG[name] = ro(lib) end
+
+-- The string metatable stays reachable through getmetatable(''): protect it too.
+local smt = getmetatable('')
+smt.__index = RG.string
+smt.__metatable = ro(copy(smt))
+
+
+-- ---------------------------------------------------------------- redis.*
+local function errtable(msg) return {err = msg} end
+
+local function push_error(e)
+  -- luaPushErrorBuff: "-CODE msg" or "msg" -> "CODE msg"
+  local code, msg
+  if e:sub(1, 1) == '-' then
+    local sp = e:find(' ', 1, true)
+    if sp then code, msg = e:sub(2, sp - 1), e:sub(sp + 1) else code, msg = 'ERR', e:sub(2) end
+  else
+    code, msg = 'ERR', e
+  end
+  msg = msg:gsub('^[\r\n]+', ''):gsub('[\r\n]+$', '')
+  return {err = code .. ' ' .. msg}
+end
+
+local redis = {}
+redis.call = N.call
+redis.pcall = N.pcall
+redis.sha1hex = N.sha1hex
+redis.error_reply = function(...)
+  local e = ...
+  if select('#', ...) ~= 1 or type(e) ~= 'string' then return errtable('ERR wrong number or type of arguments') end
+  if e:sub(1, 1) ~= '-' then e = '-' .. e end
+  return push_error(e)
+end
+redis.status_reply = function(...)
+  local s = ...
+  if select('#', ...) ~= 1 or type(s) ~= 'string' then return errtable('ERR wrong number or type of arguments') end
+  return {ok = s}
+end
+local function log(...)
+  local argc = select('#', ...)
+  if argc < 2 then error(errtable('ERR redis.log() requires two arguments or more.')) end
+  local level = ...
+  if type(level) ~= 'number' and not (type(level) == 'string' and tonumber(level)) then
+    error(errtable('ERR First argument must be a number (log level).'))
+  end
+  level = checkint(level, 1, 'log')
+  if level < 0 or level > 3 then error(errtable('ERR Invalid debug level.')) end
+  local parts = {}
+  for i = 2, argc do
+    local v = select(i, ...)
+    if type(v) == 'string' or type(v) == 'number' then parts[#parts + 1] = tostring51(v) end
+  end
+  N.log(level, table.concat(parts, ' '))
+end
+redis.log = log
+redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+redis.setresp = function(...)
+  if select('#', ...) ~= 1 then error(errtable('ERR redis.setresp() requires one argument.')) end
+  local v = tonumber((...)) or 0
+  if v ~= 2 and v ~= 3 then error(errtable('ERR RESP version must be 2 or 3.')) end
+  N.setresp(math_floor(v))
+end
+redis.set_repl = function(...)
+  if select('#', ...) ~= 1 then error(errtable('ERR redis.set_repl() requires two arguments.')) end
+  local v = tonumber((...)) or 0
+  v = v >= 0 and math_floor(v) or math_ceil(v)
+  if (v & ~3) ~= 0 then
+    error(errtable('ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.'))
+  end
+end
+redis.replicate_commands = function() return true end
+redis.breakpoint = function() return false end
+redis.debug = function() end
+redis.acl_check_cmd = N.acl_check_cmd
+redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+redis.REDIS_VERSION = N.version
+redis.REDIS_VERSION_NUM = N.version_num
+RG.redis = ro(redis)
+
+-- The load-time globals of FUNCTION LOAD: only a restricted 'redis'.
+local function load_globals(register)
+  local lr = {register_function = register, log = log, REDIS_VERSION = redis.REDIS_VERSION,
+    REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
+    LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3}
+  setmetatable(lr, {__index = N.nonexistent, __newindex = N.readonly, __metatable = false})
+  PROT[lr] = true
+  local LG = setmetatable({redis = lr}, {__index = N.nonexistent, __newindex = N.readonly, __metatable = false})
+  PROT[LG] = true
+  return LG
+end
+
+-- __redis__err__handler: attach the position of the user's frame (skipping C and prelude frames).
+local function errh(err)
+  local lvl = 2
+  local i = dbg_getinfo(lvl, 'Sl')
+  while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
+    lvl = lvl + 1
+    i = dbg_getinfo(lvl, 'Sl')
+  end
+  if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring51(err)} end
+  if i then
+    err.source = i.source
+    err.line = i.currentline
+  end
+  return err
+end
+
+setmetatable(RG, {__index = N.nonexistent, __newindex = N.readonly, __metatable = false})
+PROT[RG] = true
+
+return ENV, RG, errh, ENV_MT, load_globals, PROT
+`;

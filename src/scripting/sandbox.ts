@@ -1,0 +1,687 @@
+/**
+ * One sandboxed lua_State (Redis's lctx.lua or the functions engine's state): the prelude, the
+ * natives (redis.call & co. as lua_CFunctions), the script runner and the Lua <-> RESP conversions.
+ */
+import crypto from 'crypto';
+import {
+  LuaWasm,
+  LUA_MASKCOUNT,
+  LUA_MASKLINE,
+  LUA_REGISTRYINDEX,
+  LUA_TBOOLEAN,
+  LUA_TFUNCTION,
+  LUA_TNIL,
+  LUA_TNUMBER,
+  LUA_TSTRING,
+  LUA_TTABLE,
+} from './lua-wasm';
+import { PRELUDE } from './prelude';
+import { LIBS } from './libs';
+import type { Reply } from '../protocol/reply';
+import {
+  BigNumberReply,
+  DoubleReply,
+  ErrorReply,
+  MapReply,
+  NULL,
+  NULL_ARRAY,
+  NULL_BULK,
+  ReplyValue,
+  SetReply,
+  StatusReply,
+  VerbatimReply,
+} from '../protocol/value-reply';
+import { formatDouble } from '../util/number';
+
+/** What the natives need from the running script (set by the engine for each run). */
+export interface RunHooks {
+  /** redis.call / redis.pcall: run argv, return the reply value. */
+  call(argv: Buffer[]): ReplyValue;
+  setResp(n: 2 | 3): void;
+  log(level: number, msg: string): void;
+  aclCheck(argv: Buffer[]): boolean | null;
+}
+
+export class ScriptKilled extends Error {}
+
+/** Natives are created once per wasm instance; they find the active sandbox through this. */
+let active: Sandbox | null = null;
+let natives: Record<string, number> | null = null;
+/** Redis's lrand48 state: one per server (Redis: per process), shared by its Lua states. */
+export interface Rng {
+  x: bigint;
+}
+export function newRng(): Rng {
+  return { x: 0x1234abcd330en };
+}
+const fallbackRng = newRng();
+
+const enc = new TextEncoder();
+
+function errTableAndRaise(w: LuaWasm, L: number, msg: string): number {
+  pushErrTable(w, L, msg);
+  return w.ex.lua_error(L);
+}
+
+function pushErrTable(w: LuaWasm, L: number, msg: string): void {
+  const ex = w.ex;
+  ex.lua_createtable(L, 0, 2);
+  w.pushUtf8(L, msg);
+  w.setfield(L, -2, 'err');
+}
+
+/** luaL_error-like: a string error prefixed with the caller's position. */
+function raiseWhere(w: LuaWasm, L: number, msg: string): number {
+  w.ex.luaL_where(L, 1);
+  w.pushUtf8(L, msg);
+  w.ex.lua_concat(L, 2);
+  return w.ex.lua_error(L);
+}
+
+const argPtrs = new Int32Array(256);
+const argLens = new Int32Array(256);
+
+/** Read redis.call arguments 1..argc into Buffers (one slab, subarray views). Null when a bad type. */
+function readArgs(w: LuaWasm, L: number, argc: number): Buffer[] | null {
+  const ex = w.ex;
+  let ptrs = argPtrs;
+  let lens = argLens;
+  if (argc > ptrs.length) {
+    ptrs = new Int32Array(argc);
+    lens = new Int32Array(argc);
+  }
+  let total = 0;
+  let numbers: (string | null)[] | null = null;
+  for (let i = 1; i <= argc; i++) {
+    const t = ex.lua_type(L, i);
+    if (t === LUA_TSTRING) {
+      const p = ex.lua_tolstring(L, i, w.lenPtr);
+      ptrs[i - 1] = p;
+      lens[i - 1] = w.u32[w.lenPtr >> 2];
+    } else if (t === LUA_TNUMBER) {
+      // Redis formats numbers with %.17g (lua_tolstring would lose precision).
+      const s = ex.lua_isinteger(L, i) ? ex.lua_tointegerx(L, i, 0).toString() : formatDouble(ex.lua_tonumberx(L, i, 0));
+      numbers ??= [];
+      numbers[i - 1] = s;
+      ptrs[i - 1] = -1;
+      lens[i - 1] = s.length;
+    } else return null;
+    total += lens[i - 1];
+  }
+  const slab = Buffer.allocUnsafe(total);
+  const argv: Buffer[] = new Array(argc);
+  const hb = w.hb;
+  let off = 0;
+  for (let i = 0; i < argc; i++) {
+    const n = lens[i];
+    if (ptrs[i] === -1) slab.latin1Write(numbers![i]!, off);
+    else hb.copy(slab, off, ptrs[i], ptrs[i] + n);
+    argv[i] = slab.subarray(off, off + n);
+    off += n;
+  }
+  return argv;
+}
+
+function makeNatives(w: LuaWasm): Record<string, number> {
+  const ex = w.ex;
+  const callGeneric = (L: number, raise: boolean): number => {
+    const sb = active;
+    if (!sb || !sb.hooks) return errTableAndRaise(w, L, 'ERR redis.call/pcall can only be called inside a script invocation');
+    const argc = ex.lua_gettop(L);
+    if (argc === 0) {
+      pushErrTable(w, L, 'ERR Please specify at least one argument for this redis lib call');
+      return raise ? ex.lua_error(L) : 1;
+    }
+    const argv = readArgs(w, L, argc);
+    ex.lua_settop(L, 0);
+    if (!argv) {
+      pushErrTable(w, L, 'ERR Lua redis lib command arguments must be strings or integers');
+      return raise ? ex.lua_error(L) : 1;
+    }
+    let r: ReplyValue;
+    try {
+      r = sb.hooks.call(argv);
+    } catch (e) {
+      r = new ErrorReply(`ERR ${(e as Error).message}`);
+    }
+    if (r instanceof ErrorReply) {
+      pushErrTable(w, L, r.text);
+      ex.lua_pushboolean(L, 1);
+      w.setfield(L, -2, 'ignore_error_stats_update');
+      return raise ? ex.lua_error(L) : 1;
+    }
+    ex.luaL_checkstack(L, 4, 0);
+    sb.pushReply(L, r);
+    return 1;
+  };
+  const n: Record<string, number> = {};
+  n.call = w.cfunction((L) => callGeneric(L, true));
+  n.pcall = w.cfunction((L) => callGeneric(L, false));
+  n.sha1hex = w.cfunction((L) => {
+    if (ex.lua_gettop(L) !== 1) return errTableAndRaise(w, L, 'ERR wrong number of arguments');
+    const b = w.toBuffer(L, 1) ?? Buffer.alloc(0);
+    w.pushLatin1(L, crypto.createHash('sha1').update(b).digest('hex'));
+    return 1;
+  });
+  n.log = w.cfunction((L) => {
+    const level = Number(ex.lua_tonumberx(L, 1, 0));
+    const msg = w.toUtf8(L, 2) ?? '';
+    active?.hooks?.log(level, msg);
+    return 0;
+  });
+  n.setresp = w.cfunction((L) => {
+    const v = ex.lua_tonumberx(L, 1, 0);
+    const sb = active;
+    if (!sb || !sb.hooks) return errTableAndRaise(w, L, 'ERR redis.setresp can only be called inside a script invocation');
+    sb.hooks.setResp(v === 3 ? 3 : 2);
+    return 0;
+  });
+  n.acl_check_cmd = w.cfunction((L) => {
+    const sb = active;
+    if (!sb || !sb.hooks) return errTableAndRaise(w, L, 'ERR redis.acl_check_cmd can only be called inside a script invocation');
+    const argc = ex.lua_gettop(L);
+    if (argc === 0) return errTableAndRaise(w, L, 'ERR Please specify at least one argument for this redis lib call');
+    const argv = readArgs(w, L, argc);
+    if (!argv) return errTableAndRaise(w, L, 'ERR Lua redis lib command arguments must be strings or integers');
+    const ok = sb.hooks.aclCheck(argv);
+    if (ok === null) return errTableAndRaise(w, L, 'ERR Invalid command passed to redis.acl_check_cmd()');
+    ex.lua_pushboolean(L, ok ? 1 : 0);
+    return 1;
+  });
+  // Redis's redisLrand48 (rand.c): one process-wide 48-bit LCG, never reseeded by SCRIPT FLUSH.
+  n.lrand48 = w.cfunction((L) => {
+    const g = active ? active.rng : fallbackRng;
+    g.x = (0x5deece66dn * g.x + 0xbn) & 0xffffffffffffn;
+    ex.lua_pushinteger(L, g.x >> 17n);
+    return 1;
+  });
+  n.srand48 = w.cfunction((L) => {
+    (active ? active.rng : fallbackRng).x = BigInt.asUintN(48, ex.lua_tointegerx(L, 1, 0));
+    return 0;
+  });
+  n.readonly = w.cfunction((L) => raiseWhere(w, L, 'Attempt to modify a readonly table'));
+  n.nonexistent = w.cfunction((L) => {
+    const name = w.toUtf8(L, 2) ?? '?';
+    return raiseWhere(w, L, `Script attempted to access nonexistent global variable '${name}'`);
+  });
+  n.rawset = w.cfunction((L) => {
+    const sb = active;
+    if (ex.lua_type(L, 1) !== LUA_TTABLE) return raiseWhere(w, L, "bad argument #1 to 'rawset' (table expected)");
+    if (ex.lua_type(L, 2) === -1 || ex.lua_type(L, 3) === -1) return raiseWhere(w, L, "bad argument #3 to 'rawset' (value expected)");
+    ex.lua_settop(L, 3);
+    if (sb) {
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(sb.protRef));
+      ex.lua_pushvalue(L, 1);
+      ex.lua_rawget(L, -2);
+      const prot = ex.lua_toboolean(L, -1);
+      ex.lua_settop(L, 3);
+      if (prot) {
+        w.pushLatin1(L, 'Attempt to modify a readonly table');
+        return ex.lua_error(L);
+      }
+    }
+    ex.lua_rawset(L, 1);
+    return 1;
+  });
+  return n;
+}
+
+/** Register a Lua-visible function that calls back into JS with (L) -> nresults. */
+export function registerNative(w: LuaWasm, fn: (L: number) => number): number {
+  return w.cfunction(fn);
+}
+
+export interface RunResult {
+  ok: boolean;
+}
+
+export class Sandbox {
+  readonly w = LuaWasm.get();
+  L: number;
+  envRef = 0;
+  rgRef = 0;
+  errhRef = 0;
+  envMtRef = 0;
+  loadGlobalsRef = 0;
+  protRef = 0;
+  hooks: RunHooks | null = null;
+  /** RESP version redis.call replies are converted with (redis.setresp). */
+  resp: 2 | 3 = 2;
+  private hookFn = 0;
+  /** Time limit state for the count hook. */
+  private deadline = 0;
+  private killed = false;
+  onTimeout: (() => boolean) | null = null;
+  private closed = false;
+
+  constructor(
+    readonly rng: Rng,
+    readonly extraNatives: Record<string, number> = {},
+  ) {
+    const w = this.w;
+    const ex = w.ex;
+    natives ??= makeNatives(w);
+    const L = (this.L = ex.luaL_newstate());
+    ex.luaL_openlibs(L);
+    // Prelude(natives, libs)
+    if (w.load(L, Buffer.from(PRELUDE), '=redust') !== 0) throw new Error('Lua prelude: ' + w.toLatin1(L, -1));
+    ex.lua_createtable(L, 0, 16);
+    for (const [k, idx] of Object.entries({ ...natives, ...extraNatives })) {
+      ex.lua_pushcclosure(L, idx, 0);
+      w.setfield(L, -2, k);
+    }
+    w.pushLatin1(L, '7.0.15');
+    w.setfield(L, -2, 'version');
+    ex.lua_pushinteger(L, 0x07000fn);
+    w.setfield(L, -2, 'version_num');
+    // Libraries table: each lib chunk returns its module table.
+    ex.lua_createtable(L, 0, 4);
+    for (const [name, src] of Object.entries(LIBS)) {
+      if (w.load(L, Buffer.from(src), '=lib') !== 0) throw new Error(`Lua lib ${name}: ` + w.toLatin1(L, -1));
+      if (name === 'cjson') ex.lua_pushlightuserdata(L, 0);
+      if (ex.lua_pcallk(L, name === 'cjson' ? 1 : 0, 1, 0, 0, 0) !== 0) throw new Error(`Lua lib ${name}: ` + w.toLatin1(L, -1));
+      w.setfield(L, -2, name);
+    }
+    if (ex.lua_pcallk(L, 2, 6, 0, 0, 0) !== 0) throw new Error('Lua prelude: ' + w.toLatin1(L, -1));
+    this.protRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    this.loadGlobalsRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    this.envMtRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    this.errhRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    this.rgRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    this.envRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    this.hookFn = w.hookFunction((L2) => this.countHook(L2));
+    ex.lua_settop(L, 0);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (active === this) active = null;
+    this.w.ex.lua_close(this.L);
+  }
+
+  /**
+   * Compile `code` as a chunk whose _ENV is the sandbox. Returns a registry ref of the function,
+   * or the Lua error message.
+   */
+  compile(code: Buffer, chunkname: string): number | string {
+    const w = this.w;
+    const ex = w.ex;
+    const L = this.L;
+    if (w.load(L, code, chunkname) !== 0) {
+      const msg = fixSyntaxMessage(w.toUtf8(L, -1) ?? 'unknown error');
+      ex.lua_settop(L, 0);
+      return msg;
+    }
+    // Set the chunk's first upvalue (_ENV) to the sandbox env.
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.envRef));
+    setUpvalue1(w, L, -2);
+    return ex.luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+
+  unref(ref: number): void {
+    this.w.ex.luaL_unref(this.L, LUA_REGISTRYINDEX, ref);
+  }
+
+  /** Set a global in RG (KEYS / ARGV) to an array of strings. */
+  setGlobalArray(name: string, items: Buffer[], from: number, to: number): void {
+    const w = this.w;
+    const ex = w.ex;
+    const L = this.L;
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.rgRef));
+    this.pushArray(items, from, to);
+    w.pushLatin1(L, name);
+    ex.lua_rotate(L, -2, 1);
+    ex.lua_rawset(L, -3);
+    ex.lua_settop(L, -2);
+  }
+
+  pushArray(items: Buffer[], from: number, to: number): void {
+    const w = this.w;
+    const ex = w.ex;
+    const L = this.L;
+    ex.lua_createtable(L, to - from, 0);
+    for (let i = from; i < to; i++) {
+      w.pushBuffer(L, items[i]);
+      ex.lua_rawseti(L, -2, BigInt(i - from + 1));
+    }
+  }
+
+  private countHook(L: number): void {
+    if (this.killed) {
+      this.raiseKilled(L);
+      return;
+    }
+    if (this.deadline > 0 && performance.now() > this.deadline) {
+      if (this.onTimeout && !this.onTimeout()) {
+        this.deadline = 0;
+        return;
+      }
+      this.killed = true;
+      // Fire on every line from now on so a pcall in the script cannot swallow the kill.
+      this.w.ex.lua_sethook(L, this.hookFn, LUA_MASKLINE | LUA_MASKCOUNT, 1);
+      this.raiseKilled(L);
+    }
+  }
+
+  private raiseKilled(L: number): void {
+    pushErrTable(this.w, L, 'ERR Script killed by user with SCRIPT KILL...');
+    this.w.ex.lua_error(L);
+  }
+
+  /**
+   * Run the function at registry `ref` with the error handler, optionally passing KEYS/ARGV tables
+   * as arguments (function mode). On success writes the converted result into `out`; on error
+   * writes the formatted error. `funcname` is what Redis prints after "script: ".
+   */
+  run(ref: number, out: Reply, funcname: string, args: { keys: Buffer[]; argv: Buffer[]; numkeys: number } | null, timeLimitMs: number, argsBase = 0): void {
+    const w = this.w;
+    const ex = w.ex;
+    const L = this.L;
+    const prevActive = active;
+    active = this;
+    this.killed = false;
+    this.resp = 2;
+    if (timeLimitMs > 0) {
+      this.deadline = performance.now() + timeLimitMs;
+      ex.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, 100000);
+    } else this.deadline = 0;
+    try {
+      ex.lua_settop(L, 0);
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.errhRef));
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+      let nargs = 0;
+      if (args) {
+        this.pushArray(args.keys, argsBase, argsBase + args.numkeys);
+        this.pushArray(args.argv, argsBase + args.numkeys, args.argv.length);
+        nargs = 2;
+      }
+      const err = ex.lua_pcallk(L, nargs, 1, 1, 0, 0);
+      if (timeLimitMs > 0 || this.killed) ex.lua_sethook(L, 0, 0, 0);
+      if (err !== 0) this.replyError(out, funcname);
+      else this.luaToReply(out);
+    } finally {
+      ex.lua_settop(L, 0);
+      active = prevActive;
+      this.deadline = 0;
+    }
+  }
+
+  /** Call a function ref with no error formatting (FUNCTION LOAD body). Returns error text or null. */
+  runLoad(ref: number, timeLimitMs: number): { err: string } | null {
+    const w = this.w;
+    const ex = w.ex;
+    const L = this.L;
+    const prevActive = active;
+    active = this;
+    this.killed = false;
+    if (timeLimitMs > 0) {
+      this.deadline = performance.now() + timeLimitMs;
+      ex.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, 100000);
+    }
+    try {
+      ex.lua_settop(L, 0);
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.errhRef));
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+      const err = ex.lua_pcallk(L, 0, 0, 1, 0, 0);
+      ex.lua_sethook(L, 0, 0, 0);
+      if (err === 0) return null;
+      return { err: this.errorInfo().msg };
+    } finally {
+      ex.lua_settop(L, 0);
+      active = prevActive;
+      this.deadline = 0;
+    }
+  }
+
+  isKilled(): boolean {
+    return this.killed;
+  }
+
+  /** luaExtractErrorInformation on the value at the top of the stack. */
+  private errorInfo(): { msg: string; source: string | null; line: string | null } {
+    const w = this.w;
+    const ex = w.ex;
+    const L = this.L;
+    if (ex.lua_type(L, -1) !== LUA_TTABLE) {
+      const s = ex.lua_isstring(L, -1) ? w.toUtf8(L, -1) : null;
+      return { msg: s !== null ? 'ERR ' + s : 'ERR unknown error', source: null, line: null };
+    }
+    const field = (k: string): string | null => {
+      w.getfield(L, -1, k);
+      const v = ex.lua_isstring(L, -1) ? w.toUtf8(L, -1) : null;
+      ex.lua_settop(L, -2);
+      return v;
+    };
+    return { msg: field('err') ?? 'ERR unknown error', source: field('source'), line: field('line') };
+  }
+
+  private replyError(out: Reply, funcname: string): void {
+    const ex = this.w.ex;
+    const L = this.L;
+    if (ex.lua_type(L, -1) !== LUA_TTABLE) {
+      const msg = ex.lua_isstring(L, -1) ? (this.w.toUtf8(L, -1) ?? '') : 'execution failure';
+      out.error(`ERR Error running script ${funcname}, ${msg.slice(0, 100)}`);
+      return;
+    }
+    const info = this.errorInfo();
+    let msg = info.msg.startsWith('-') ? info.msg.slice(1) : info.msg;
+    if (info.line !== null && info.source !== null) msg += ` script: ${funcname}, on ${info.source}:${info.line}.`;
+    out.error(msg);
+  }
+
+  // ------------------------------------------------------------ Lua -> RESP
+
+  /** luaReplyToRedisReply: convert and pop the value at the top of the stack. */
+  luaToReply(out: Reply): void {
+    const w = this.w;
+    const ex = w.ex;
+    const L = this.L;
+    const t = ex.lua_type(L, -1);
+    if (!ex.lua_checkstack(L, 4)) {
+      out.error('ERR reached lua stack limit');
+      ex.lua_settop(L, -2);
+      return;
+    }
+    switch (t) {
+      case LUA_TSTRING:
+        out.bulk(w.toBuffer(L, -1)!);
+        break;
+      case LUA_TBOOLEAN:
+        if (this.resp === 2) {
+          if (ex.lua_toboolean(L, -1)) out.int(1);
+          else out.nil();
+        } else out.bool(ex.lua_toboolean(L, -1) !== 0);
+        break;
+      case LUA_TNUMBER:
+        if (ex.lua_isinteger(L, -1)) out.int(bigToNum(ex.lua_tointegerx(L, -1, 0)));
+        else out.int(doubleToLongLong(ex.lua_tonumberx(L, -1, 0)));
+        break;
+      case LUA_TTABLE: {
+        if (this.tableField('err') === LUA_TSTRING) {
+          ex.lua_settop(L, -2);
+          const info = this.errorInfo();
+          out.error(info.msg.startsWith('-') ? info.msg.slice(1) : info.msg);
+          break;
+        }
+        ex.lua_settop(L, -2);
+        if (this.tableField('ok') === LUA_TSTRING) {
+          out.simple(w.toUtf8(L, -1)!.replace(/[\r\n]/g, ' '));
+          ex.lua_settop(L, -3);
+          return;
+        }
+        ex.lua_settop(L, -2);
+        if (this.tableField('double') === LUA_TNUMBER) {
+          out.double(ex.lua_tonumberx(L, -1, 0));
+          ex.lua_settop(L, -3);
+          return;
+        }
+        ex.lua_settop(L, -2);
+        if (this.tableField('big_number') === LUA_TSTRING) {
+          out.bigNumber(w.toLatin1(L, -1)!.replace(/[\r\n]/g, ' '));
+          ex.lua_settop(L, -3);
+          return;
+        }
+        ex.lua_settop(L, -2);
+        if (this.tableField('verbatim_string') === LUA_TTABLE) {
+          if (this.tableField('format') === LUA_TSTRING) {
+            const format = w.toLatin1(L, -1)!;
+            if (this.tableField('string', -2) === LUA_TSTRING) {
+              out.verbatim(w.toLatin1(L, -1)!, format);
+              ex.lua_settop(L, -5);
+              return;
+            }
+            ex.lua_settop(L, -2);
+          }
+          ex.lua_settop(L, -2);
+        }
+        ex.lua_settop(L, -2);
+        if (this.tableField('map') === LUA_TTABLE) {
+          const d = out.deferred();
+          let n = 0;
+          ex.lua_pushnil(L);
+          while (ex.lua_next(L, -2)) {
+            ex.lua_pushvalue(L, -2);
+            this.luaToReply(out);
+            this.luaToReply(out);
+            n++;
+          }
+          out.setMapLen(d, n);
+          ex.lua_settop(L, -3);
+          return;
+        }
+        ex.lua_settop(L, -2);
+        if (this.tableField('set') === LUA_TTABLE) {
+          const d = out.deferred();
+          let n = 0;
+          ex.lua_pushnil(L);
+          while (ex.lua_next(L, -2)) {
+            ex.lua_settop(L, -2);
+            ex.lua_pushvalue(L, -1);
+            this.luaToReply(out);
+            n++;
+          }
+          out.setSetLen(d, n);
+          ex.lua_settop(L, -3);
+          return;
+        }
+        ex.lua_settop(L, -2);
+        // Array: stop at the first nil.
+        const d = out.deferred();
+        let j = 1;
+        let n = 0;
+        for (;;) {
+          ex.lua_rawgeti(L, -1, BigInt(j++));
+          if (ex.lua_type(L, -1) === LUA_TNIL) {
+            ex.lua_settop(L, -2);
+            break;
+          }
+          this.luaToReply(out);
+          n++;
+        }
+        out.setArrayLen(d, n);
+        break;
+      }
+      default:
+        out.nil();
+    }
+    ex.lua_settop(L, -2);
+  }
+
+  /** rawget(table at idx, k) pushed; returns its type. */
+  private tableField(k: string, idx = -1): number {
+    const w = this.w;
+    w.pushLatin1(this.L, k);
+    return w.ex.lua_rawget(this.L, idx - 1);
+  }
+
+  // ------------------------------------------------------------ RESP -> Lua
+
+  pushReply(L: number, v: ReplyValue): void {
+    const w = this.w;
+    const ex = w.ex;
+    if (typeof v === 'string') w.pushLatin1(L, v);
+    else if (Buffer.isBuffer(v)) w.pushBuffer(L, v);
+    else if (typeof v === 'number') {
+      if (Number.isInteger(v)) ex.lua_pushinteger(L, BigInt(v));
+      else ex.lua_pushnumber(L, v);
+    } else if (typeof v === 'bigint') ex.lua_pushinteger(L, BigInt.asIntN(64, v));
+    else if (typeof v === 'boolean') ex.lua_pushboolean(L, v ? 1 : 0);
+    else if (v === NULL_BULK || v === NULL_ARRAY) ex.lua_pushboolean(L, 0);
+    else if (v === NULL) ex.lua_pushnil(L);
+    else if (Array.isArray(v)) {
+      ex.luaL_checkstack(L, 3, 0);
+      ex.lua_createtable(L, v.length, 0);
+      for (let i = 0; i < v.length; i++) {
+        this.pushReply(L, v[i]);
+        ex.lua_rawseti(L, -2, BigInt(i + 1));
+      }
+    } else if (v instanceof StatusReply) {
+      ex.lua_createtable(L, 0, 1);
+      w.pushLatin1(L, v.text);
+      w.setfield(L, -2, 'ok');
+    } else if (v instanceof ErrorReply) {
+      pushErrTable(w, L, v.text);
+    } else if (v instanceof MapReply) {
+      ex.luaL_checkstack(L, 4, 0);
+      ex.lua_createtable(L, 0, 1);
+      ex.lua_createtable(L, 0, v.items.length >> 1);
+      for (let i = 0; i + 1 < v.items.length; i += 2) {
+        this.pushReply(L, v.items[i]);
+        this.pushReply(L, v.items[i + 1]);
+        ex.lua_settable(L, -3);
+      }
+      w.setfield(L, -2, 'map');
+    } else if (v instanceof SetReply) {
+      ex.luaL_checkstack(L, 4, 0);
+      ex.lua_createtable(L, 0, 1);
+      ex.lua_createtable(L, 0, v.items.length);
+      for (let i = 0; i < v.items.length; i++) {
+        this.pushReply(L, v.items[i]);
+        ex.lua_pushboolean(L, 1);
+        ex.lua_settable(L, -3);
+      }
+      w.setfield(L, -2, 'set');
+    } else if (v instanceof DoubleReply) {
+      ex.lua_createtable(L, 0, 1);
+      ex.lua_pushnumber(L, v.value);
+      w.setfield(L, -2, 'double');
+    } else if (v instanceof BigNumberReply) {
+      ex.lua_createtable(L, 0, 1);
+      w.pushLatin1(L, v.digits);
+      w.setfield(L, -2, 'big_number');
+    } else if (v instanceof VerbatimReply) {
+      ex.lua_createtable(L, 0, 1);
+      ex.lua_createtable(L, 0, 2);
+      w.pushLatin1(L, v.text);
+      w.setfield(L, -2, 'string');
+      w.pushLatin1(L, v.format);
+      w.setfield(L, -2, 'format');
+      w.setfield(L, -2, 'verbatim_string');
+    } else ex.lua_pushnil(L);
+  }
+}
+
+/** Lua 5.4 says `near <eof>`; Redis's Lua 5.1 says `near '<eof>'`. */
+function fixSyntaxMessage(msg: string): string {
+  return msg.replace(/ near <eof>$/, " near '<eof>'");
+}
+
+function setUpvalue1(w: LuaWasm, L: number, fnIdx: number): void {
+  // lua_setupvalue(L, funcindex, 1): pops the value into upvalue 1 (_ENV for a main chunk).
+  (w.ex as unknown as { lua_setupvalue(L: number, f: number, n: number): number }).lua_setupvalue(L, fnIdx, 1);
+}
+
+function bigToNum(b: bigint): number | bigint {
+  const n = Number(b);
+  return Number.isSafeInteger(n) ? n : b;
+}
+
+/** (long long)double as x86-64 does it: truncation; NaN and out-of-range give INT64_MIN. */
+function doubleToLongLong(d: number): number | bigint {
+  if (Number.isNaN(d) || d >= 9223372036854775808 || d < -9223372036854775808) return -9223372036854775808n;
+  const t = Math.trunc(d);
+  return Number.isSafeInteger(t) ? t : BigInt(t);
+}
+
+export { enc };

@@ -1,0 +1,296 @@
+/**
+ * Connection and server commands: PING/ECHO/HELLO/AUTH/SELECT/QUIT/RESET, CLIENT, CONFIG, COMMAND,
+ * INFO, SLOWLOG, DEBUG, MULTI/EXEC/WATCH — differential where Redis's reply is deterministic.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
+import { Differential } from './helpers/diff';
+import { RawConnection, R } from './helpers/raw';
+import type { RedustServer } from '../src/index';
+import type { RespNode } from '../src/protocol/resp-reader';
+
+const HAVE_REF = haveRedisServer();
+
+function text(n: RespNode): string {
+  if (n.t === 'bulk' || n.t === 'verbatim') return n.v.latin1Slice();
+  if (n.t === 'simple' || n.t === 'error') return n.v;
+  throw new Error(`not text: ${n.t}`);
+}
+
+for (const engine of enginesUnderTest()) {
+  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`connection [${engine}]`);
+
+  t.before(async (ctx) => {
+    ctx.srv = await startRedust(engine);
+    ctx.c = await RawConnection.connect(ctx.srv.port);
+    if (HAVE_REF) {
+      ctx.ref = await startReference();
+      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
+    }
+  });
+
+  t.after(async (ctx) => {
+    ctx.c.close();
+    ctx.d?.close();
+    await ctx.srv.close();
+    await ctx.ref?.stop();
+  });
+
+  t.before.each(async (ctx) => {
+    await ctx.c.send('FLUSHALL');
+    if (ctx.d) await ctx.d.reference.send('FLUSHALL');
+  });
+
+  t('PING, ECHO, SELECT, HELLO errors, AUTH without password', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['PING'],
+      ['PING', 'hi'],
+      ['PING', 'a', 'b'],
+      ['ECHO', Buffer.from([0, 1, 2, 255])],
+      ['ECHO'],
+      ['SELECT', '15'],
+      ['SELECT', '0'],
+      ['HELLO', '4'],
+      ['HELLO', 'abc'],
+      ['HELLO', '2', 'FOO'],
+      ['HELLO', '2', 'AUTH', 'default'],
+      ['HELLO', '2', 'SETNAME', 'bad name'],
+      ['AUTH', 'pass'],
+      ['AUTH', 'default', 'pass'],
+      ['AUTH', 'nouser', 'pass'],
+      ['AUTH', 'a', 'b', 'c'],
+    ]);
+  });
+
+  t('HELLO 3 switches to RESP3 and reports Redis 7.0', async ({ c }) => {
+    const r = await c.send('HELLO', '3');
+    assert.is(r.t, 'map');
+    if (r.t !== 'map') return;
+    const m = new Map<string, RespNode>();
+    for (let i = 0; i < r.v.length; i += 2) m.set(text(r.v[i]), r.v[i + 1]);
+    assert.equal(m.get('server'), R.bulk('redis'));
+    assert.match(text(m.get('version')!), /^7\.0\.\d+$/);
+    assert.equal(m.get('proto'), R.int(3));
+    assert.equal(await c.send('GET', 'missing'), R.null);
+    await c.send('HELLO', '2');
+    assert.equal(await c.send('GET', 'missing'), R.nil);
+  });
+
+  t('CLIENT SETNAME/GETNAME/ID/INFO/LIST/KILL/REPLY', async ({ srv, c, d }) => {
+    if (d) {
+      await d.all([
+        ['CLIENT', 'GETNAME'],
+        ['CLIENT', 'SETNAME', 'bad name'],
+        ['CLIENT', 'SETNAME', 'good-name'],
+        ['CLIENT', 'GETNAME'],
+        ['CLIENT', 'SETNAME', ''],
+        ['CLIENT', 'GETNAME'],
+        ['CLIENT', 'KILL', '1.2.3.4:5'],
+        ['CLIENT', 'KILL', 'ID', 'abc'],
+        ['CLIENT', 'KILL', 'TYPE', 'bogus'],
+        ['CLIENT', 'KILL', 'ID', '999999'],
+        ['CLIENT', 'LIST', 'TYPE', 'bogus'],
+        ['CLIENT', 'NO-EVICT', 'maybe'],
+        ['CLIENT', 'NO-EVICT', 'on'],
+        ['CLIENT', 'UNBLOCK', '999999'],
+        ['CLIENT', 'UNBLOCK', 'abc'],
+        ['CLIENT', 'BOGUS'],
+        ['CLIENT', 'HELP'],
+      ]);
+    }
+    const other = await RawConnection.connect(srv.port);
+    await other.send('CLIENT', 'SETNAME', 'victim');
+    const id = (await other.send('CLIENT', 'ID')) as { v: bigint };
+    const list = text(await c.send('CLIENT', 'LIST'));
+    assert.match(list, new RegExp(`id=${id.v} addr=127\\.0\\.0\\.1:\\d+ laddr=127\\.0\\.0\\.1:${srv.port} fd=\\d+ name=victim age=\\d+ idle=\\d+ flags=N db=0 `));
+    assert.match(text(await c.send('CLIENT', 'INFO')), /cmd=client\|info user=default/);
+    assert.equal(await c.send('CLIENT', 'KILL', 'ID', String(id.v)), R.int(1));
+    assert.ok(await other.waitClosed(), 'killed client is disconnected');
+    // REPLY OFF suppresses replies until ON; SKIP suppresses exactly one.
+    c.write('*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$3\r\nOFF\r\n*2\r\n$4\r\nECHO\r\n$1\r\na\r\n');
+    c.write('*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$2\r\nON\r\n');
+    assert.equal(await c.next(), R.ok);
+    c.write('*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$4\r\nSKIP\r\n*2\r\n$4\r\nECHO\r\n$1\r\nb\r\n*2\r\n$4\r\nECHO\r\n$1\r\nc\r\n');
+    assert.equal(await c.next(), R.bulk('c'));
+  });
+
+  t('QUIT replies OK and closes; RESET restores the connection state', async ({ srv }) => {
+    const q = await RawConnection.connect(srv.port);
+    assert.equal(await q.send('QUIT'), R.ok);
+    assert.ok(await q.waitClosed());
+    const r = await RawConnection.connect(srv.port);
+    await r.send('SELECT', '3');
+    await r.send('CLIENT', 'SETNAME', 'n');
+    await r.send('HELLO', '3');
+    assert.equal(await r.send('RESET'), R.simple('RESET'));
+    assert.equal(await r.send('CLIENT', 'GETNAME'), R.nil);
+    await r.send('SET', 'indb0', 'x');
+    assert.equal(await r.send('DBSIZE'), R.int(1));
+    r.close();
+  });
+
+  t('requirepass: NOAUTH, AUTH, HELLO AUTH, WRONGPASS — same as Redis', async () => {
+    const ours = await startRedust(engine, { password: 'sekret' });
+    const ref = HAVE_REF ? await startReference(['--requirepass', 'sekret']) : null;
+    const c = await RawConnection.connect(ours.port);
+    assert.equal(await c.send('GET', 'x'), R.err('NOAUTH Authentication required.'));
+    if (ref) {
+      const d = await Differential.connect(ours.port, ref.port);
+      await d.all([
+        ['GET', 'x'],
+        ['PING'],
+        ['HELLO', '3'],
+        ['AUTH', 'wrong'],
+        ['AUTH', 'default', 'wrong'],
+        ['HELLO', '2', 'AUTH', 'default', 'wrong'],
+        ['AUTH', 'sekret'],
+        ['GET', 'x'],
+      ]);
+      await d.check(['HELLO', '2', 'AUTH', 'default', 'sekret'], { typeOnly: true });
+      d.close();
+      await ref.stop();
+    }
+    c.close();
+    await ours.close();
+  });
+
+  t('CONFIG GET/SET/RESETSTAT with Redis errors', async ({ d, c }) => {
+    if (d) {
+      await d.all([
+        ['CONFIG', 'GET', 'maxmemory'],
+        ['CONFIG', 'GET', 'hash-max-listpack-entries'],
+        ['CONFIG', 'GET', 'hash-max-ziplist-entries'],
+        ['CONFIG', 'GET', 'nonexistent'],
+        ['CONFIG', 'SET', 'maxmemory', 'abc'],
+        ['CONFIG', 'SET', 'nonexistent', '1'],
+        ['CONFIG', 'SET', 'databases', '4'],
+        ['CONFIG', 'SET', 'maxmemory'],
+        ['CONFIG', 'SET', 'maxmemory', '10mb', 'maxmemory', '20mb'],
+        ['CONFIG', 'SET', 'maxmemory-policy', 'bogus'],
+        ['CONFIG', 'SET', 'maxmemory', '100mb', 'hz', '20'],
+        ['CONFIG', 'GET', 'maxmemory'],
+        ['CONFIG', 'GET', 'hz'],
+        ['CONFIG', 'SET', 'maxmemory', '0', 'hz', '10'],
+        ['CONFIG', 'SET', 'notify-keyspace-events', 'KEA'],
+        ['CONFIG', 'GET', 'notify-keyspace-events'],
+        ['CONFIG', 'SET', 'notify-keyspace-events', 'Kx$'],
+        ['CONFIG', 'GET', 'notify-keyspace-events'],
+        ['CONFIG', 'SET', 'notify-keyspace-events', 'Q'],
+        ['CONFIG', 'SET', 'notify-keyspace-events', ''],
+        ['CONFIG', 'SET', 'appendfsync', 'sometimes'],
+        ['CONFIG', 'SET', 'proto-max-bulk-len', '1'],
+        ['CONFIG', 'GET', 'maxmemory', 'hz'],
+        ['CONFIG', 'RESETSTAT'],
+        ['CONFIG', 'HELP'],
+      ], { unordered: true });
+    }
+    assert.equal(await c.send('CONFIG', 'SET', 'slowlog-max-len', '5'), R.ok);
+    assert.equal(await c.send('CONFIG', 'GET', 'slowlog-max-len'), R.arr(R.bulk('slowlog-max-len'), R.bulk('5')));
+  });
+
+  t('COMMAND INFO/DOCS/GETKEYS/COUNT/LIST are Redis 7.0 metadata', async ({ d, c }) => {
+    if (d) {
+      for (const cmd of ['get', 'set', 'mset', 'del', 'object', 'config|get', 'client|list', 'nosuchcommand']) {
+        // Redis lists subcommands in its dict's (per-process random) order: compare as sets.
+        await d.check(['COMMAND', 'INFO', cmd], { deepUnordered: cmd === 'object' });
+        await d.check(['COMMAND', 'DOCS', cmd], { deepUnordered: cmd === 'object' });
+      }
+      await d.all([
+        ['COMMAND', 'GETKEYS', 'SET', 'a', 'b'],
+        ['COMMAND', 'GETKEYS', 'MSET', 'a', '1', 'b', '2'],
+        ['COMMAND', 'GETKEYS', 'PING'],
+        ['COMMAND', 'GETKEYS', 'GET'],
+        ['COMMAND', 'GETKEYS', 'NOPE'],
+        ['COMMAND', 'GETKEYSANDFLAGS', 'COPY', 'a', 'b'],
+        ['COMMAND', 'HELP'],
+      ]);
+    }
+    const count = await c.send('COMMAND', 'COUNT');
+    const list = await c.send('COMMAND', 'LIST');
+    assert.is(count.t, 'int');
+    assert.ok(list.t === 'array' && count.t === 'int' && list.v.length >= Number(count.v));
+  });
+
+  t('INFO has Redis 7.0 field names and Redust version', async ({ c }) => {
+    await c.send('SET', 'k', 'v', 'EX', '100');
+    const info = text(await c.send('INFO'));
+    for (const field of ['redis_version:7.0.', 'redust_version:', 'connected_clients:', 'used_memory:', 'total_commands_processed:', 'keyspace_hits:', 'db0:keys=1,expires=1', 'role:master']) {
+      assert.ok(info.includes(field), `INFO lacks ${field}`);
+    }
+    assert.match(info, /^# Server\r\n/);
+    const stats = text(await c.send('INFO', 'commandstats'));
+    assert.match(stats, /cmdstat_set:calls=\d+,usec=\d+,usec_per_call=[\d.]+,rejected_calls=\d+,failed_calls=\d+/);
+    await c.send('GET');
+    assert.match(text(await c.send('INFO', 'errorstats')), /errorstat_ERR:count=\d+/);
+  });
+
+  t('SLOWLOG records slow commands; DEBUG SLEEP blocks like Redis', async ({ c }) => {
+    await c.send('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    await c.send('SLOWLOG', 'RESET');
+    await c.send('DEBUG', 'SLEEP', '0.05');
+    const log = await c.send('SLOWLOG', 'GET', '10');
+    assert.is(log.t, 'array');
+    assert.ok(log.t === 'array' && log.v.length >= 1);
+    const first = log.t === 'array' ? log.v.find((e) => e.t === 'array' && text((e.v[3] as { v: RespNode[] }).v[0]) === 'DEBUG') : undefined;
+    assert.ok(first && first.t === 'array' && Number((first.v[2] as { v: bigint }).v) >= 45_000, 'DEBUG SLEEP 0.05 took >= 45 ms');
+    await c.send('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+    assert.equal(await c.send('SLOWLOG', 'RESET'), R.ok);
+    assert.equal(await c.send('SLOWLOG', 'LEN'), R.int(0));
+  });
+
+  t('MULTI/EXEC/DISCARD/WATCH semantics match Redis', async ({ d, srv }) => {
+    if (!d) return;
+    await d.all([
+      ['MULTI'],
+      ['SET', 'a', '1'],
+      ['INCR', 'a'],
+      ['GET', 'a'],
+      ['EXEC'],
+      ['EXEC'],
+      ['DISCARD'],
+      ['MULTI'],
+      ['MULTI'],
+      ['WATCH', 'a'],
+      ['SET', 'a', '5'],
+      ['GET'],
+      ['EXEC'],
+      ['MULTI'],
+      ['SET', 'a', 'x'],
+      ['INCR', 'a'],
+      ['GET', 'a'],
+      ['EXEC'],
+      ['MULTI'],
+      ['SET', 'a', '9'],
+      ['DISCARD'],
+      ['GET', 'a'],
+    ]);
+    // WATCH invalidated by another client's write.
+    const other = await RawConnection.connect(srv.port);
+    const me = d.redust;
+    await me.send('WATCH', 'w');
+    await other.send('SET', 'w', 'changed');
+    await me.send('MULTI');
+    await me.send('SET', 'w', 'mine');
+    assert.equal(await me.send('EXEC'), R.nilArray);
+    assert.equal(await me.send('GET', 'w'), R.bulk('changed'));
+    // ...and by expiry of the watched key.
+    await me.send('SET', 'e', 'v', 'PX', '100');
+    await me.send('WATCH', 'e');
+    srv.advanceTime(200);
+    await me.send('MULTI');
+    await me.send('SET', 'e', 'new');
+    assert.equal(await me.send('EXEC'), R.nilArray);
+    // ...and by FLUSHALL.
+    await me.send('SET', 'f', 'v');
+    await me.send('WATCH', 'f');
+    await other.send('FLUSHALL');
+    await me.send('MULTI');
+    await me.send('PING');
+    assert.equal(await me.send('EXEC'), R.nilArray);
+    other.close();
+  });
+
+  t.run();
+}

@@ -1,0 +1,342 @@
+/**
+ * Differential fuzzer for the wasm engine: the same seeded random operations run on a WasmDb /
+ * WasmZSet and on a plain in-test reference model (Map + sorted arrays, with Redis's expiry
+ * rules), comparing every result, the expired-hook calls, size() and expiresSize() after every
+ * operation, and full SCANs now and then. Keys are binary (\0, 0xff), values from empty to a few
+ * hundred bytes, TTLs run on a fake clock, the tables grow and shrink, keys holding sorted sets
+ * get overwritten and expire, dbs get cleared while background work frees memory.
+ *
+ * A second test runs the keyspace operations against the js-map engine too (when it is present)
+ * and compares its answers with the same model.
+ *
+ * Run: npx tsc -p tsconfig.json && npx uvu dist/test engine-fuzz
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { WasmEngine } from '../src/engine/wasm/engine';
+import type { BulkValue, Db, Engine, ZSetValue } from '../src/engine/types';
+
+const str = (v: unknown): string | undefined =>
+  v === undefined ? undefined : typeof v === 'string' ? v : (v as Buffer).latin1Slice(0, (v as Buffer).length);
+const B = (s: string) => Buffer.from(s, 'latin1');
+
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type ZModel = Map<string, number>;
+type MEntry = { s?: string; z?: ZModel; zobj?: ZSetValue; expireAt: number };
+
+/** The reference keyspace: Redis rules, written as plainly as possible. */
+class Model {
+  map = new Map<string, MEntry>();
+  hooks: string[] = [];
+  constructor(public now: () => number) {}
+  private live(k: string): MEntry | undefined {
+    const e = this.map.get(k);
+    if (e && e.expireAt !== -1 && this.now() > e.expireAt) {
+      this.map.delete(k);
+      this.hooks.push(k);
+      return undefined;
+    }
+    return e;
+  }
+  get(k: string) { return this.live(k); }
+  has(k: string) { return this.live(k) !== undefined; }
+  set(k: string, e: Omit<MEntry, 'expireAt'>, keepTtl: boolean) {
+    const old = this.live(k);
+    this.map.set(k, { ...e, expireAt: keepTtl && old ? old.expireAt : -1 });
+  }
+  /** set() without the hook for an overwritten expired key (js-map's behaviour). */
+  setQuiet(k: string, e: Omit<MEntry, 'expireAt'>, keepTtl: boolean) {
+    const old = this.map.get(k);
+    const alive = old && !(old.expireAt !== -1 && this.now() > old.expireAt);
+    this.map.set(k, { ...e, expireAt: keepTtl && alive ? old!.expireAt : -1 });
+  }
+  delete(k: string) { const e = this.live(k); if (e) this.map.delete(k); return e !== undefined; }
+  getExpire(k: string) { const e = this.live(k); return e ? e.expireAt : -2; }
+  setExpire(k: string, at: number) { const e = this.live(k); if (!e) return false; e.expireAt = at; return true; }
+  persist(k: string) { const e = this.live(k); if (!e || e.expireAt === -1) return false; e.expireAt = -1; return true; }
+  size() { return this.map.size; }
+  expiresSize() { let n = 0; for (const e of this.map.values()) if (e.expireAt !== -1) n++; return n; }
+  liveKeys() { const out: string[] = []; for (const [k, e] of this.map) if (!(e.expireAt !== -1 && this.now() > e.expireAt)) out.push(k); return out.sort(); }
+  isExpired(k: string, now: number) { const e = this.map.get(k); return !!e && e.expireAt !== -1 && now > e.expireAt; }
+}
+
+function sortedZ(z: ZModel): [string, number][] {
+  return [...z].sort((a, b) => (a[1] !== b[1] ? a[1] - b[1] : Buffer.compare(B(a[0]), B(b[0]))));
+}
+
+function makeKeyPool(r: () => number, n: number): string[] {
+  const pool = new Set<string>();
+  while (pool.size < n) {
+    const len = Math.floor(r() * 12);
+    let k = '';
+    for (let i = 0; i < len; i++) {
+      const x = r();
+      k += String.fromCharCode(x < 0.1 ? 0 : x < 0.2 ? 255 : 97 + Math.floor(r() * 6));
+    }
+    pool.add(k + ':' + pool.size);
+  }
+  return [...pool];
+}
+
+function randValue(r: () => number): string {
+  const len = r() < 0.05 ? 100 + Math.floor(r() * 400) : Math.floor(r() * 40);
+  let v = '';
+  for (let i = 0; i < len; i++) v += String.fromCharCode(Math.floor(r() * 256));
+  return v;
+}
+
+function runFuzz(seed: number, ops: number) {
+  const r = rng(seed);
+  const engine = new WasmEngine();
+  const clock = { t: 1_700_000_000_000, now() { return this.t; } };
+  const hooks: string[] = [];
+  const db: Db = engine.createDb(0, clock, (_d, k) => hooks.push(str(k)!));
+  const model = new Model(() => clock.t);
+  // Key pool sized so that the table grows to several thousand keys and shrinks back.
+  const keys = makeKeyPool(r, 4000);
+  const zkeys = ['Z\x00a', 'Z\xffb', 'Zc', 'Zd', 'Ze'];
+  const members = makeKeyPool(r, 300);
+  let phase = 0; // 0 fill, 1 drain
+  const ctx = (i: number, what: string) => `seed ${seed} op ${i} ${what}`;
+
+  const checkHooks = (i: number, what: string) => {
+    assert.equal(hooks, model.hooks, ctx(i, what + ' hooks'));
+    hooks.length = 0;
+    model.hooks.length = 0;
+  };
+
+  for (let i = 0; i < ops; i++) {
+    if (i % 3000 === 0) phase = 1 - phase;
+    const x = r();
+    const k = keys[Math.floor(r() * (phase ? keys.length : keys.length / 2 + (i % 2000)))];
+    let what = '';
+    if (x < 0.28) {
+      what = 'set';
+      const v = randValue(r);
+      const keep = r() < 0.2;
+      const key = r() < 0.02 ? zkeys[Math.floor(r() * zkeys.length)] : k;
+      db.set(B(key), r() < 0.5 ? B(v) : v, keep);
+      model.set(key, { s: v }, keep);
+    } else if (x < 0.4) {
+      what = 'get';
+      const got = db.get(B(k), r() < 0.5);
+      const e = model.get(k);
+      assert.is(str(got), e ? e.s : undefined, ctx(i, what));
+    } else if (x < 0.45) {
+      what = 'has';
+      assert.is(db.has(B(k)), model.has(k), ctx(i, what));
+    } else if (x < (phase ? 0.62 : 0.5)) {
+      what = 'delete';
+      assert.is(db.delete(B(k)), model.delete(k), ctx(i, what));
+    } else if (x < 0.66) {
+      what = 'setExpire';
+      const at = clock.t + Math.floor(r() * 3000) - 200;
+      assert.is(db.setExpire(B(k), at), model.setExpire(k, at), ctx(i, what));
+    } else if (x < 0.68) {
+      what = 'persist';
+      assert.is(db.persist(B(k)), model.persist(k), ctx(i, what));
+    } else if (x < 0.72) {
+      what = 'getExpire';
+      assert.is(db.getExpire(B(k)), model.getExpire(k), ctx(i, what));
+    } else if (x < 0.76) {
+      what = 'tick';
+      clock.t += Math.floor(r() * 200);
+    } else if (x < 0.78) {
+      what = 'activeExpire';
+      const before = model.expiresSize();
+      const st = db.activeExpireCycle(clock.t, 1 + Math.floor(r() * 30));
+      assert.ok(st.sampled <= before && st.expired === hooks.length, ctx(i, what));
+      for (const h of hooks) {
+        assert.ok(model.isExpired(h, clock.t), ctx(i, 'active expired a live key'));
+        model.map.delete(h);
+      }
+      hooks.length = 0;
+    } else if (x < 0.785) {
+      what = 'randomKey';
+      const rk = db.randomKey();
+      for (const h of hooks) {
+        assert.ok(model.isExpired(h, clock.t), ctx(i, 'randomKey reclaimed a live key'));
+        model.map.delete(h);
+      }
+      hooks.length = 0;
+      if (rk === null) assert.is(model.size(), 0, ctx(i, what));
+      else assert.ok(model.map.has(str(rk)!), ctx(i, what));
+    } else if (x < 0.79) {
+      what = 'scan';
+      const seen = new Set<string>();
+      let c = 0;
+      do c = db.scan(c, 1 + Math.floor(r() * 100), (key) => seen.add(str(key)!)); while (c !== 0);
+      assert.equal([...seen].sort(), model.liveKeys(), ctx(i, what));
+    } else if (x < 0.7905) {
+      what = 'clear';
+      db.clear(r() < 0.5);
+      model.map.clear();
+    } else if (x < 0.8) {
+      what = 'background';
+      engine.backgroundWork(1);
+    } else {
+      // Sorted-set operations on a few keys.
+      const zk = zkeys[Math.floor(r() * zkeys.length)];
+      let e = model.get(zk);
+      if (!e || !e.z) {
+        const zobj = engine.newZSet();
+        const keep = r() < 0.3;
+        db.set(B(zk), zobj, keep);
+        model.set(zk, { z: new Map(), zobj }, keep);
+        e = model.get(zk)!;
+        assert.ok(e !== undefined);
+      }
+      checkHooks(i, 'zset create');
+      const got = db.get(B(zk)) as ZSetValue;
+      assert.is(got, e.zobj, ctx(i, 'zset identity'));
+      const z = e.z!;
+      const m = members[Math.floor(r() * members.length)];
+      const y = r();
+      if (y < 0.4) {
+        what = 'zadd';
+        const score = r() < 0.1 ? (r() < 0.5 ? -Infinity : Infinity) : Math.floor(r() * 40) / 4 - 5;
+        assert.is(got.add(B(m), score), z.get(m), ctx(i, what));
+        z.set(m, score);
+      } else if (y < 0.55) {
+        what = 'zrem';
+        assert.is(got.delete(B(m)), z.delete(m), ctx(i, what));
+      } else if (y < 0.62) {
+        what = 'zscore/zrank';
+        const s = sortedZ(z);
+        const idx = s.findIndex((p) => p[0] === m);
+        assert.is(got.score(B(m)), z.get(m), ctx(i, what));
+        assert.is(got.rank(B(m), false), idx, ctx(i, what));
+        assert.is(got.rank(B(m), true), idx < 0 ? -1 : s.length - 1 - idx, ctx(i, what));
+      } else if (y < 0.75) {
+        what = 'zrange';
+        const s = sortedZ(z);
+        const a = Math.floor(r() * (s.length + 3));
+        const b = a + Math.floor(r() * 20);
+        const rev = r() < 0.5;
+        const out: string[] = [];
+        got.rangeByRank(a, b, rev, (mm, sc) => out.push(str(mm)! + '=' + sc));
+        const src = rev ? [...s].reverse() : s;
+        assert.equal(out, src.slice(a, b + 1).map((p) => p[0] + '=' + p[1]), ctx(i, what));
+        assert.is(got.size, z.size, ctx(i, 'zcard'));
+      } else if (y < 0.88) {
+        what = 'zrangebyscore';
+        const s = sortedZ(z);
+        const lo = Math.floor(r() * 48) / 4 - 6;
+        const hi = lo + Math.floor(r() * 20) / 4 - 1;
+        const rg = { min: r() < 0.1 ? -Infinity : lo, minEx: r() < 0.3, max: r() < 0.1 ? Infinity : hi, maxEx: r() < 0.3 };
+        const inR = s.filter(([, sc]) => (rg.minEx ? sc > rg.min : sc >= rg.min) && (rg.maxEx ? sc < rg.max : sc <= rg.max));
+        const rev = r() < 0.5;
+        const off = r() < 0.5 ? 0 : Math.floor(r() * 5);
+        const lim = r() < 0.5 ? -1 : Math.floor(r() * 8);
+        const out: string[] = [];
+        got.rangeByScore(rg, rev, off, lim, (mm, sc) => out.push(str(mm)! + '=' + sc));
+        const src = rev ? [...inR].reverse() : inR;
+        assert.equal(out, src.slice(off, lim < 0 ? undefined : off + lim).map((p) => p[0] + '=' + p[1]), ctx(i, what));
+        assert.is(got.countByScore(rg), inR.length, ctx(i, what));
+      } else {
+        what = 'zrangebylex';
+        // Lex ranges are only specified when all scores are equal: use a side set with score 0.
+        const lz = engine.newZSet();
+        const names = [...z.keys()];
+        for (const n of names) lz.add(B(n), 0);
+        const sorted = names.sort((p, q) => Buffer.compare(B(p), B(q)));
+        const pick = () => (sorted.length && r() < 0.7 ? sorted[Math.floor(r() * sorted.length)] : members[Math.floor(r() * members.length)]);
+        const lo = pick();
+        const hi = pick();
+        const minInf = r() < 0.15 ? -1 : 0;
+        const maxInf = r() < 0.15 ? 1 : 0;
+        const range = { min: minInf ? null : B(lo), minEx: r() < 0.3, minInf: minInf as -1 | 0 | 1, max: maxInf ? null : B(hi), maxEx: r() < 0.3, maxInf: maxInf as -1 | 0 | 1 };
+        const inR = sorted.filter((n) => {
+          const c1 = Buffer.compare(B(n), B(lo));
+          const c2 = Buffer.compare(B(n), B(hi));
+          const okMin = minInf ? true : range.minEx ? c1 > 0 : c1 >= 0;
+          const okMax = maxInf ? true : range.maxEx ? c2 < 0 : c2 <= 0;
+          return okMin && okMax;
+        });
+        const rev = r() < 0.5;
+        const out: string[] = [];
+        lz.rangeByLex(range, rev, 0, -1, (mm) => out.push(str(mm)!));
+        assert.equal(out, rev ? [...inR].reverse() : inR, ctx(i, what));
+        assert.is(lz.countByLex(range), inR.length, ctx(i, what));
+      }
+    }
+    checkHooks(i, what);
+    assert.is(db.size(), model.size(), ctx(i, what + ' size'));
+    assert.is(db.expiresSize(), model.expiresSize(), ctx(i, what + ' expiresSize'));
+  }
+  // Everything freed once the keyspace is cleared and background work ran.
+  db.clear(true);
+  while (engine.backgroundWork(10)) { /* drain */ }
+  return engine;
+}
+
+test('wasm engine vs reference model: keyspace + sorted sets, several seeds', () => {
+  for (const seed of [1, 2, 3, 4, 5]) runFuzz(seed, 12000);
+});
+
+test('wasm engine vs reference model: one long run', () => {
+  runFuzz(20240601, 40000);
+});
+
+/** Optional third party: the js-map engine, on the keyspace operations. */
+function loadJsMap(): Engine | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const mod = require('../src/engine/js-map/engine');
+    return mod.JsMapEngine ? new mod.JsMapEngine() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+test('js-map and wasm agree with the model on keyspace operations', () => {
+  const jsEngine = loadJsMap();
+  const engines: Engine[] = [new WasmEngine()];
+  if (jsEngine) engines.push(jsEngine);
+  for (const engine of engines) {
+    const r = rng(77);
+    const clock = { t: 1_000_000, now() { return this.t; } };
+    const db = engine.createDb(0, clock, () => undefined);
+    const model = new Model(() => clock.t);
+    const keys = makeKeyPool(r, 1500);
+    for (let i = 0; i < 20000; i++) {
+      const k = keys[Math.floor(r() * keys.length)];
+      const x = r();
+      const label = `${engine.name} op ${i}`;
+      let scanned = false;
+      if (x < 0.35) {
+        const v = randValue(r);
+        const keep = r() < 0.2;
+        db.set(B(k), B(v), keep);
+        model.setQuiet(k, { s: v }, keep);
+      } else if (x < 0.55) assert.is(str(db.get(B(k))), model.get(k)?.s, label + ' get');
+      else if (x < 0.65) assert.is(db.delete(B(k)), model.delete(k), label + ' delete');
+      else if (x < 0.75) {
+        const at = clock.t + Math.floor(r() * 2000) - 100;
+        assert.is(db.setExpire(B(k), at), model.setExpire(k, at), label + ' setExpire');
+      } else if (x < 0.8) assert.is(db.persist(B(k)), model.persist(k), label + ' persist');
+      else if (x < 0.88) assert.is(db.getExpire(B(k)), model.getExpire(k), label + ' getExpire');
+      else if (x < 0.97) clock.t += Math.floor(r() * 100);
+      else {
+        const seen = new Set<string>();
+        let c = 0;
+        do c = db.scan(c, 50, (key: BulkValue) => seen.add(str(key)!)); while (c !== 0);
+        assert.equal([...seen].sort(), model.liveKeys(), label + ' scan');
+        scanned = true;
+      }
+      if (!scanned) assert.is(db.size(), model.size(), label + ' size');
+    }
+  }
+});
+
+test.run();

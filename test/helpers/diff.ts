@@ -1,0 +1,72 @@
+/**
+ * Differential testing: the same command goes to Redust and to the reference redis-server, and
+ * the replies must be identical (same RESP types, same bytes). Options normalise what Redis
+ * itself does not fix (the order of unordered replies, cursors, run-dependent numbers).
+ */
+import * as assert from 'uvu/assert';
+import { RespNode, renderNode } from '../../src/protocol/resp-reader';
+import { Arg, RawConnection } from './raw';
+
+export interface CompareOptions {
+  /** Sort the elements of the top-level array/set (KEYS, SMEMBERS...). */
+  unordered?: boolean;
+  /** Sort recursively every aggregate (e.g. nested unordered collections). */
+  deepUnordered?: boolean;
+  /** Only compare the reply type (e.g. TIME, random replies). */
+  typeOnly?: boolean;
+  /** Replace error text after the code (when only the error class must match). */
+  errorCodeOnly?: boolean;
+}
+
+function sortKey(n: RespNode): string {
+  return renderNode(n);
+}
+
+export function normalize(n: RespNode, opts: CompareOptions, depth = 0): RespNode {
+  if (opts.errorCodeOnly && n.t === 'error') return { t: 'error', v: n.v.split(' ')[0] };
+  if (n.t === 'array' || n.t === 'set' || n.t === 'push' || n.t === 'map') {
+    let v = n.v.map((x) => normalize(x, opts, depth + 1));
+    if ((opts.unordered && depth === 0) || opts.deepUnordered) {
+      if (n.t === 'map') {
+        const pairs: [RespNode, RespNode][] = [];
+        for (let i = 0; i < v.length; i += 2) pairs.push([v[i], v[i + 1]]);
+        pairs.sort((a, b) => (sortKey(a[0]) < sortKey(b[0]) ? -1 : sortKey(a[0]) > sortKey(b[0]) ? 1 : 0));
+        v = pairs.flat();
+      } else v = [...v].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+    }
+    return { ...n, v } as RespNode;
+  }
+  return n;
+}
+
+export class Differential {
+  private constructor(
+    readonly redust: RawConnection,
+    readonly reference: RawConnection,
+  ) {}
+
+  static async connect(redustPort: number, referencePort: number): Promise<Differential> {
+    return new Differential(await RawConnection.connect(redustPort), await RawConnection.connect(referencePort));
+  }
+
+  /** Send to both; assert identical replies; return Redust's reply. */
+  async check(args: Arg[], opts: CompareOptions = {}): Promise<RespNode> {
+    const [a, b] = await Promise.all([this.redust.send(...args), this.reference.send(...args)]);
+    const na = normalize(a, opts);
+    const nb = normalize(b, opts);
+    const label = args.map((x) => (Buffer.isBuffer(x) ? JSON.stringify(x.latin1Slice(0, x.length)) : String(x))).join(' ');
+    if (opts.typeOnly) assert.is(a.t, b.t, `reply type of: ${label}`);
+    else assert.is(renderNode(na), renderNode(nb), `reply of: ${label}`);
+    return a;
+  }
+
+  /** Run a script of commands, each compared. */
+  async all(cmds: Arg[][], opts: CompareOptions = {}): Promise<void> {
+    for (const c of cmds) await this.check(c, opts);
+  }
+
+  close(): void {
+    this.redust.close();
+    this.reference.close();
+  }
+}

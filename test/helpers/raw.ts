@@ -1,0 +1,120 @@
+/**
+ * A raw RESP connection for tests: sends commands (or arbitrary bytes) over real TCP and returns
+ * each reply as a typed tree (RespNode), so tests can assert exact reply types and bytes.
+ */
+import net from 'net';
+import { RespNode, RespReader } from '../../src/protocol/resp-reader';
+
+export type Arg = string | Buffer | number;
+
+export function encodeCommand(args: Arg[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+  for (const a of args) {
+    const b = Buffer.isBuffer(a) ? a : Buffer.from(String(a), 'latin1');
+    parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
+  }
+  return Buffer.concat(parts);
+}
+
+export class RawConnection {
+  private readonly reader = new RespReader();
+  private readonly queue: RespNode[] = [];
+  private waiters: ((n: RespNode) => void)[] = [];
+  private closedWaiters: (() => void)[] = [];
+  closed = false;
+  /** Every byte received, for tests that assert exact bytes. */
+  received: Buffer[] = [];
+
+  private constructor(readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (d) => {
+      this.received.push(d);
+      for (const n of this.reader.feed(d)) {
+        const w = this.waiters.shift();
+        if (w) w(n);
+        else this.queue.push(n);
+      }
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      for (const w of this.closedWaiters) w();
+      this.closedWaiters = [];
+    });
+    socket.on('error', () => {
+      /* surfaced through `closed` */
+    });
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(port, host);
+      s.once('connect', () => resolve(new RawConnection(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** Next reply (waits up to `ms`). */
+  next(ms = 5000): Promise<RespNode> {
+    const q = this.queue.shift();
+    if (q) return Promise.resolve(q);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== done);
+        reject(new Error(`no reply within ${ms} ms`));
+      }, ms);
+      const done = (n: RespNode) => {
+        clearTimeout(t);
+        resolve(n);
+      };
+      this.waiters.push(done);
+    });
+  }
+
+  /** True when a reply arrives within `ms` (without consuming it... consumes it; for "no reply" checks). */
+  async hasReplyWithin(ms: number): Promise<boolean> {
+    try {
+      const n = await this.next(ms);
+      this.queue.unshift(n);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  send(...args: Arg[]): Promise<RespNode> {
+    this.socket.write(encodeCommand(args));
+    return this.next();
+  }
+
+  write(bytes: Buffer | string): void {
+    this.socket.write(bytes);
+  }
+
+  waitClosed(ms = 5000): Promise<boolean> {
+    if (this.closed) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(false), ms);
+      this.closedWaiters.push(() => {
+        clearTimeout(t);
+        resolve(true);
+      });
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Shorthands for building expected nodes. */
+export const R = {
+  ok: { t: 'simple', v: 'OK' } as RespNode,
+  simple: (v: string): RespNode => ({ t: 'simple', v }),
+  err: (v: string): RespNode => ({ t: 'error', v }),
+  int: (v: number | bigint): RespNode => ({ t: 'int', v: BigInt(v) }),
+  bulk: (v: string | Buffer): RespNode => ({ t: 'bulk', v: Buffer.isBuffer(v) ? v : Buffer.from(v, 'latin1') }),
+  nil: { t: 'nullbulk' } as RespNode,
+  nilArray: { t: 'nullarray' } as RespNode,
+  null: { t: 'null' } as RespNode,
+  arr: (...v: RespNode[]): RespNode => ({ t: 'array', v }),
+};

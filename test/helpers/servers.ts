@@ -1,0 +1,86 @@
+/**
+ * Test servers: Redust (embedded, on a free port, per engine) and the reference Redis 7.0
+ * (`redis-server` from PATH, on a free port; never 6379). The reference is optional: tests that
+ * need it are skipped, and say so, when redis-server is not installed.
+ */
+import { spawn, spawnSync, ChildProcess } from 'child_process';
+import fs from 'fs';
+import net from 'net';
+import path from 'path';
+import { RedustServer, RedustOptions } from '../../src/index';
+import type { EngineName } from '../../src/engine/types';
+
+/** Engines under test: REDUST_ENGINES=js-map,wasm (default: every engine that is built). */
+export function enginesUnderTest(): EngineName[] {
+  const env = process.env.REDUST_ENGINES;
+  if (env) return env.split(',').map((s) => s.trim()) as EngineName[];
+  const wasmBuilt = fs.existsSync(path.join(__dirname, '..', '..', '..', 'build', 'redust.wasm'));
+  return wasmBuilt && fs.existsSync(path.join(__dirname, '..', '..', 'src', 'engine', 'wasm', 'engine.js')) ? ['js-map', 'wasm'] : ['js-map'];
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRedust(engine: EngineName, opts: RedustOptions = {}): Promise<RedustServer> {
+  return RedustServer.start({ port: 0, engine, logLevel: 'nothing', ...opts, config: { 'enable-debug-command': 'yes', ...(opts.config ?? {}) } });
+}
+
+export function haveRedisServer(): boolean {
+  if (process.env.REDUST_NO_REFERENCE) return false;
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+export interface ReferenceServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function waitForPort(port: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Start a real redis-server with settings matching Redust's test servers. */
+export async function startReference(extra: string[] = []): Promise<ReferenceServer> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync('/tmp/redust-ref-');
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--enable-debug-command', 'yes', '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning', ...extra],
+    { stdio: 'ignore' },
+  );
+  await waitForPort(port, 5000);
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => {
+          fs.rmSync(dir, { recursive: true, force: true });
+          resolve();
+        });
+        child.kill('SIGKILL');
+      }),
+  };
+}

@@ -1,0 +1,285 @@
+/**
+ * Generic key commands, expiry and SCAN, on every engine, compared with real Redis 7.0.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
+import { Differential } from './helpers/diff';
+import { RawConnection, R } from './helpers/raw';
+import type { RedustServer } from '../src/index';
+import type { RespNode } from '../src/protocol/resp-reader';
+
+const HAVE_REF = haveRedisServer();
+
+function bulks(n: RespNode): string[] {
+  if (n.t !== 'array') throw new Error('expected array');
+  return n.v.map((x) => (x.t === 'bulk' ? x.v.latin1Slice() : '?'));
+}
+
+for (const engine of enginesUnderTest()) {
+  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`keys [${engine}]`);
+
+  t.before(async (ctx) => {
+    ctx.srv = await startRedust(engine);
+    ctx.c = await RawConnection.connect(ctx.srv.port);
+    if (HAVE_REF) {
+      ctx.ref = await startReference();
+      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
+    }
+  });
+
+  t.after(async (ctx) => {
+    ctx.c.close();
+    ctx.d?.close();
+    await ctx.srv.close();
+    await ctx.ref?.stop();
+  });
+
+  t.before.each(async (ctx) => {
+    await ctx.c.send('SELECT', '0');
+    await ctx.c.send('FLUSHALL');
+    if (ctx.d) {
+      await ctx.d.check(['SELECT', '0']);
+      await ctx.d.reference.send('FLUSHALL');
+    }
+  });
+
+  t('DEL, UNLINK, EXISTS, TOUCH, TYPE', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['MSET', 'a', '1', 'b', '2', 'c', '3'],
+      ['EXISTS', 'a', 'a', 'b', 'nokey'],
+      ['TOUCH', 'a', 'nokey'],
+      ['TYPE', 'a'],
+      ['TYPE', 'nokey'],
+      ['DEL', 'a', 'a', 'nokey'],
+      ['UNLINK', 'b', 'c'],
+      ['DEL', 'a'],
+      ['EXISTS', 'a'],
+    ]);
+  });
+
+  t('RENAME, RENAMENX, COPY, MOVE with TTLs and errors', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['SET', 'src', 'v', 'EX', '100'],
+      ['RENAME', 'src', 'dst'],
+      ['TTL', 'dst'],
+      ['EXISTS', 'src'],
+      ['RENAME', 'nokey', 'x'],
+      ['RENAME', 'dst', 'dst'],
+      ['RENAMENX', 'dst', 'dst'],
+      ['SET', 'other', 'o'],
+      ['RENAMENX', 'dst', 'other'],
+      ['RENAMENX', 'dst', 'fresh'],
+      ['COPY', 'fresh', 'copy1'],
+      ['TTL', 'copy1'],
+      ['COPY', 'fresh', 'copy1'],
+      ['COPY', 'fresh', 'copy1', 'REPLACE'],
+      ['COPY', 'fresh', 'fresh'],
+      ['COPY', 'fresh', 'x', 'DB', '1'],
+      ['COPY', 'fresh', 'x', 'DB', '99'],
+      ['COPY', 'fresh', 'x', 'DB', 'abc'],
+      ['COPY', 'fresh', 'x', 'BOGUS'],
+      ['COPY', 'nokey', 'x'],
+      ['MOVE', 'fresh', '1'],
+      ['MOVE', 'fresh', '1'],
+      ['MOVE', 'other', '0'],
+      ['MOVE', 'other', '16'],
+      ['MOVE', 'other', '-1'],
+      ['SELECT', '1'],
+      ['GET', 'fresh'],
+      ['GET', 'x'],
+      ['TTL', 'fresh'],
+      ['SELECT', '0'],
+    ]);
+  });
+
+  t('EXPIRE family with NX/XX/GT/LT, TTL family, PERSIST', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['SET', 'k', 'v'],
+      ['TTL', 'k'],
+      ['PTTL', 'k'],
+      ['EXPIRETIME', 'k'],
+      ['TTL', 'nokey'],
+      ['PEXPIRETIME', 'nokey'],
+      ['EXPIRE', 'k', '100', 'XX'],
+      ['EXPIRE', 'k', '100', 'GT'],
+      ['EXPIRE', 'k', '100', 'LT'],
+      ['TTL', 'k'],
+      ['EXPIRE', 'k', '200', 'NX'],
+      ['EXPIRE', 'k', '50', 'GT'],
+      ['EXPIRE', 'k', '500', 'GT'],
+      ['TTL', 'k'],
+      ['EXPIRE', 'k', '10', 'NX', 'XX'],
+      ['EXPIRE', 'k', '10', 'GT', 'LT'],
+      ['EXPIRE', 'k', '10', 'FOO'],
+      ['EXPIRE', 'k', 'abc'],
+      ['EXPIRE', 'k', '9223372036854775807'],
+      ['PEXPIRE', 'k', '9223372036854775807'],
+      ['EXPIREAT', 'k', '99999999999'],
+      ['EXPIRETIME', 'k'],
+      ['PEXPIREAT', 'k', '99999999999000'],
+      ['PEXPIRETIME', 'k'],
+      ['PERSIST', 'k'],
+      ['PERSIST', 'k'],
+      ['TTL', 'k'],
+      ['EXPIRE', 'nokey', '10'],
+      ['EXPIRE', 'k', '-1'],
+      ['EXISTS', 'k'],
+      ['SET', 'k2', 'v'],
+      ['PEXPIREAT', 'k2', '1'],
+      ['GET', 'k2'],
+    ]);
+  });
+
+  t('KEYS with glob patterns (unordered)', async ({ d }) => {
+    if (!d) return;
+    await d.check(['MSET', 'hello', '1', 'hallo', '2', 'hxllo', '3', 'hllo', '4', 'heeeello', '5', 'h[a]llo', '6', 'h*llo', '7', 'H?LLO', '8', 'a\\b', '9', '', '10']);
+    for (const p of ['*', 'h?llo', 'h*llo', 'h[ae]llo', 'h[^e]llo', 'h[a-b]llo', 'h[b-a]llo', 'h\\*llo', 'h\\[a\\]llo', 'h[', 'h[a', '*\\', 'a\\\\b', '[]', '*[*', 'H?LLO', '?', 'nomatch*']) {
+      await d.check(['KEYS', p], { unordered: true });
+    }
+  });
+
+  t('OBJECT subcommands and errors on strings', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['SET', 'i', '12345'],
+      ['SET', 's', 'short'],
+      ['SET', 'r', 'x'.repeat(45)],
+      ['SET', 'e', 'x'.repeat(44)],
+      ['SET', 'neg', '-5'],
+      ['SET', 'lz', '012'],
+      ['OBJECT', 'ENCODING', 'i'],
+      ['OBJECT', 'ENCODING', 's'],
+      ['OBJECT', 'ENCODING', 'r'],
+      ['OBJECT', 'ENCODING', 'e'],
+      ['OBJECT', 'ENCODING', 'neg'],
+      ['OBJECT', 'ENCODING', 'lz'],
+      ['OBJECT', 'ENCODING', 'nokey'],
+      ['OBJECT', 'REFCOUNT', 'i'],
+      ['OBJECT', 'REFCOUNT', 's'],
+      ['OBJECT', 'REFCOUNT', 'nokey'],
+      ['OBJECT', 'IDLETIME', 'i'],
+      ['OBJECT', 'FREQ', 'i'],
+      ['OBJECT', 'HELP'],
+      ['OBJECT', 'NOPE', 'x'],
+      ['OBJECT'],
+    ]);
+  });
+
+  t('SCAN: options, errors, and a full iteration equals KEYS', async ({ c, d }) => {
+    if (d) {
+      await d.all([
+        ['SCAN', 'abc'],
+        ['SCAN', '-1'],
+        ['SCAN', '0', 'COUNT', '0'],
+        ['SCAN', '0', 'COUNT', 'x'],
+        ['SCAN', '0', 'MATCH'],
+        ['SCAN', '0', 'FOO', 'bar'],
+        ['SCAN', '18446744073709551616'],
+      ]);
+    }
+    const n = 5000;
+    const args: string[] = [];
+    for (let i = 0; i < n; i++) args.push(`key:${i}`, String(i));
+    await c.send('MSET', ...args);
+    const seen = new Set<string>();
+    let cursor = '0';
+    let calls = 0;
+    do {
+      const r = await c.send('SCAN', cursor, 'COUNT', '100');
+      assert.is(r.t, 'array');
+      if (r.t !== 'array') return;
+      cursor = r.v[0].t === 'bulk' ? r.v[0].v.latin1Slice() : '?';
+      for (const k of bulks(r.v[1])) seen.add(k);
+      calls++;
+    } while (cursor !== '0' && calls < 10_000);
+    assert.is(seen.size, n);
+    assert.ok(calls > 5, `SCAN should be incremental, took ${calls} calls`);
+    const matched = await c.send('SCAN', '0', 'MATCH', 'key:1?', 'COUNT', '100000');
+    assert.equal(bulks((matched as { v: RespNode[] }).v[1]).sort(), Array.from({ length: 10 }, (_, i) => `key:1${i}`).sort());
+  });
+
+  t('SCAN guarantee: keys present throughout are returned despite writes between calls', async ({ c }) => {
+    const stable = 3000;
+    const args: string[] = [];
+    for (let i = 0; i < stable; i++) args.push(`stable:${i}`, 'v');
+    await c.send('MSET', ...args);
+    const seen = new Set<string>();
+    let cursor = '0';
+    let round = 0;
+    do {
+      const r = (await c.send('SCAN', cursor, 'COUNT', '50')) as { t: 'array'; v: RespNode[] };
+      cursor = (r.v[0] as { v: Buffer }).v.latin1Slice();
+      for (const k of bulks(r.v[1])) seen.add(k);
+      // Grow the table (forcing splits/rehash) and delete other keys between calls.
+      const churn: string[] = [];
+      for (let i = 0; i < 200; i++) churn.push(`churn:${round}:${i}`, 'x');
+      await c.send('MSET', ...churn);
+      if (round > 0) {
+        const dels: string[] = [];
+        for (let i = 0; i < 150; i++) dels.push(`churn:${round - 1}:${i}`);
+        await c.send('DEL', ...dels);
+      }
+      round++;
+    } while (cursor !== '0' && round < 100_000);
+    for (let i = 0; i < stable; i++) if (!seen.has(`stable:${i}`)) assert.unreachable(`stable:${i} missing from SCAN`);
+  });
+
+  t('SCAN TYPE filter and RANDOMKEY', async ({ c }) => {
+    assert.equal(await c.send('RANDOMKEY'), R.nil);
+    await c.send('SET', 'onlykey', 'v');
+    assert.equal(await c.send('RANDOMKEY'), R.bulk('onlykey'));
+    const r = (await c.send('SCAN', '0', 'TYPE', 'string', 'COUNT', '1000')) as { v: RespNode[] };
+    assert.equal(bulks(r.v[1]), ['onlykey']);
+    const none = (await c.send('SCAN', '0', 'TYPE', 'list', 'COUNT', '1000')) as { v: RespNode[] };
+    assert.equal(bulks(none.v[1]), []);
+  });
+
+  t('active expiry reclaims keys with TTL without access; lazy expiry on access', async ({ srv, c }) => {
+    const args: string[] = [];
+    for (let i = 0; i < 500; i++) args.push(`t:${i}`, 'v');
+    await c.send('MSET', ...args);
+    for (let i = 0; i < 500; i++) await c.send('PEXPIRE', `t:${i}`, '100');
+    await c.send('SET', 'keep', 'v');
+    assert.equal(await c.send('DBSIZE'), R.int(501));
+    srv.advanceTime(200);
+    assert.equal(await c.send('DBSIZE'), R.int(1));
+    await c.send('SET', 'lazy', 'v', 'PX', '50');
+    srv.internal.clock.advance(100); // no active cycle run: lazy expiry must hide it
+    assert.equal(await c.send('GET', 'lazy'), R.nil);
+    assert.equal(await c.send('EXISTS', 'lazy'), R.int(0));
+  });
+
+  t('DBSIZE, SELECT, SWAPDB, FLUSHDB, FLUSHALL', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['SET', 'a', '1'],
+      ['SELECT', '1'],
+      ['SET', 'b', '2'],
+      ['SET', 'c', '3'],
+      ['DBSIZE'],
+      ['SWAPDB', '0', '1'],
+      ['DBSIZE'],
+      ['GET', 'a'],
+      ['SWAPDB', '0', '16'],
+      ['SWAPDB', 'x', '1'],
+      ['SWAPDB', '0', 'x'],
+      ['SELECT', '16'],
+      ['SELECT', '-1'],
+      ['SELECT', 'abc'],
+      ['FLUSHDB', 'ASYNC'],
+      ['FLUSHDB', 'BOGUS'],
+      ['FLUSHDB', 'SYNC', 'ASYNC'],
+      ['DBSIZE'],
+      ['SELECT', '0'],
+      ['DBSIZE'],
+      ['FLUSHALL', 'SYNC'],
+      ['DBSIZE'],
+    ]);
+  });
+
+  t.run();
+}

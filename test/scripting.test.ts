@@ -1,0 +1,305 @@
+/**
+ * Lua scripting (EVAL family, SCRIPT): replies and error texts compared with real Redis 7.0, in
+ * RESP2 and RESP3, plus behaviour the reference cannot show (time limit, atomicity in MULTI).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
+import { Differential } from './helpers/diff';
+import { RawConnection, R } from './helpers/raw';
+import type { RedustServer } from '../src/index';
+
+const HAVE_REF = haveRedisServer();
+
+const E = (script: string, ...rest: string[]) => ['EVAL', script, '0', ...rest];
+
+const VALUE_SCRIPTS = [
+  'return 1',
+  'return -3.7',
+  'return 3.99',
+  'return 1e100',
+  'return 0/0',
+  "return 'hello'",
+  'return true',
+  'return false',
+  'return nil',
+  "return {1, 2, {3, 'x'}, false, true}",
+  'return {1, 2, nil, 4}',
+  "return redis.status_reply('FINE')",
+  "return redis.error_reply('FOO bar')",
+  "return redis.error_reply('bar')",
+  "return redis.error_reply('-bar baz')",
+  "return {err='plain'}",
+  'return {double=3.5}',
+  "return {big_number='12345678901234567890'}",
+  "return {map={a=1}}",
+  "return {set={b=true}}",
+  "return {verbatim_string={format='txt', string='hi'}}",
+  "return {redis.error_reply('x'), redis.status_reply('y'), {double=1.5}}",
+  'return redis.status_reply()',
+  'return redis.error_reply(1)',
+];
+
+const ERROR_SCRIPTS = [
+  "error('x')",
+  'error(nil)',
+  'error(12)',
+  "error('x', 0)",
+  "error({err='MY custom'})",
+  "return redis.call('nosuch')",
+  "return redis.call('set','k')",
+  "return redis.call('eval','return 1','0')",
+  "return redis.call('multi')",
+  'return redis.call()',
+  "return redis.call({})",
+  "return redis.call('get', {})",
+  "return redis.call('get', nil)",
+  'return 1 +',
+  'x = 5',
+  '_G.x = 1',
+  "rawset(_G, 'x', 1)",
+  'return y',
+  'return os',
+  'return io',
+  'return require',
+  'return dofile',
+  'return loadfile',
+  'return print',
+  'return getfenv',
+  'return setfenv',
+  'return redis.sha1hex()',
+  // (non-tail calls: see docs/compatibility.md, Lua, error positions)
+  'redis.setresp(4)',
+  'redis.setresp()',
+  'redis.log()',
+  "redis.log('x','y')",
+  "redis.log(99,'y')",
+  'redis.set_repl(99)',
+  'redis.set_repl()',
+  "return redis.acl_check_cmd('nosuch')",
+  'local r = math.random(0) return r',
+  'local r = math.random(1,2,3) return r',
+];
+
+const COMPAT_SCRIPTS = [
+  'return tostring(3.0)',
+  'return tostring(10/2)',
+  "return string.format('%d %s %x', 3.7, 2.0, 255.0)",
+  'return unpack({1,2,3})',
+  'return table.getn({1,2,3})',
+  'return table.maxn({1,2})',
+  'return math.pow(2,10)',
+  'return math.mod(7,3)',
+  'return type(loadstring)',
+  "return loadstring('return 1')()",
+  'return type(string.gfind)',
+  'return type(table.unpack)',
+  'return type(math.tointeger)',
+  'return _VERSION',
+  'return type(gcinfo)',
+  "return select('#', unpack({1,nil,3}))",
+  'return redis.sha1hex("abc")',
+  'return redis.REDIS_VERSION',
+  'return {redis.REPL_NONE,redis.REPL_AOF,redis.REPL_SLAVE,redis.REPL_REPLICA,redis.REPL_ALL,redis.LOG_DEBUG,redis.LOG_WARNING}',
+  'return redis.replicate_commands()',
+  'return redis.set_repl(redis.REPL_ALL)',
+  'return redis.breakpoint()',
+  "return redis.acl_check_cmd('get','x')",
+  "return tostring(math.random()) .. ' ' .. math.random(100) .. ' ' .. math.random(5, 10)",
+];
+
+const LIB_SCRIPTS = [
+  "return cjson.encode({1, 2, {a='b/c'}, 'x\\n\"y'})",
+  "return cjson.encode({})",
+  'return cjson.encode(3.5)',
+  'return cjson.encode(1e20)',
+  "return cjson.encode({[1]=1,[2]=2,[3]=nil,[4]=4})",
+  "return cjson.decode('[1,2,3]')",
+  "return cjson.decode('{\"a\":[1,2,{\"b\":\"c\"}]}').a[3].b",
+  "return cjson.decode('\"\\\\u00e9\"')",
+  "local v = cjson.decode('[1,2') return v",
+  "local v = cjson.decode('nope') return v",
+  'return cjson.encode(cjson.decode(\'[true,false,null,"x"]\'))',
+  'return bit.tohex(65535)',
+  'return bit.tohex(-1, -4)',
+  'return {bit.band(0xff, 0x0f), bit.bor(1, 2, 4), bit.bxor(5, 3), bit.bnot(0), bit.lshift(1, 31), bit.rshift(-1, 28), bit.arshift(-256, 4), bit.tobit(2^32 + 5)}',
+  "return struct.pack('>I2', 258)",
+  "return struct.pack('<i4 b', -2, 7)",
+  "return {struct.unpack('>I2', struct.pack('>I2', 258))}",
+  "return struct.size('>i4hb')",
+  "return cmsgpack.pack({1, 2, 3})",
+  "return cmsgpack.pack('abc', 300, -5, true)",
+  "return cmsgpack.pack(1.5)",
+  "return {cmsgpack.unpack(cmsgpack.pack({1, 2, 3}, 'x', 70000))}",
+];
+
+for (const engine of enginesUnderTest()) {
+  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`scripting [${engine}]`);
+
+  t.before(async (ctx) => {
+    ctx.srv = await startRedust(engine);
+    ctx.c = await RawConnection.connect(ctx.srv.port);
+    if (HAVE_REF) {
+      ctx.ref = await startReference();
+      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
+    }
+  });
+
+  t.after(async (ctx) => {
+    ctx.c.close();
+    ctx.d?.close();
+    await ctx.srv.close();
+    await ctx.ref?.stop();
+  });
+
+  t.before.each(async (ctx) => {
+    await ctx.c.send('FLUSHALL');
+    if (ctx.d) {
+      await ctx.d.reference.send('FLUSHALL');
+      await ctx.d.all([['SCRIPT', 'FLUSH']]);
+    }
+  });
+
+  t('script return values convert like Redis (RESP2 and RESP3)', async ({ d }) => {
+    if (!d) return;
+    for (const s of VALUE_SCRIPTS) await d.check(E(s));
+    await d.check(['HELLO', '3'], { typeOnly: true });
+    for (const s of VALUE_SCRIPTS) await d.check(E(s), { deepUnordered: true });
+    for (const s of VALUE_SCRIPTS) await d.check(E('redis.setresp(3) ' + s.replace(/^return /, 'return ')));
+    await d.check(['HELLO', '2'], { typeOnly: true });
+    for (const s of VALUE_SCRIPTS) await d.check(E('redis.setresp(3) ' + s));
+  });
+
+  t('redis.call reply conversion in both protocols', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['SET', 's', 'v'],
+      E("return redis.call('get', 's')"),
+      E("return redis.call('get', 'nokey')"),
+      E("return type(redis.call('get', 'nokey'))"),
+      E("return redis.call('set', 'n', 3.14)"),
+      E("return redis.call('get', 'n')"),
+      E("return redis.call('incr', 'i')"),
+      E("return redis.call('incr', 's')"),
+      E("return redis.pcall('incr', 's')"),
+      E("local r = redis.pcall('incr', 's') return r.err"),
+      E("return pcall(redis.call, 'incr', 's')"),
+      E("return redis.call('ping')"),
+      E("return redis.call('ping').ok"),
+      E("return redis.call('set','a','b')"),
+      E("redis.setresp(3) return type(redis.call('get', 'nokey'))"),
+      E("redis.setresp(3) return redis.call('get', 'nokey') == nil"),
+      E("return redis.call('mget', 'a', 'nokey', 's')"),
+      E("return redis.call('GET', 'a')"),
+    ]);
+  });
+
+  t('script errors are formatted like Redis 7.0', async ({ d }) => {
+    if (!d) return;
+    for (const s of ERROR_SCRIPTS) await d.check(E(s));
+  });
+
+  t('numkeys, EVALSHA, NOSCRIPT, SCRIPT subcommands', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['EVAL', 'return 1', '-1'],
+      ['EVAL', 'return 1', '2', 'a'],
+      ['EVAL', 'return 1', 'abc'],
+      ['EVAL', 'return {KEYS[1], KEYS[2], ARGV[1], #KEYS, #ARGV}', '2', 'k1', 'k2', 'a1'],
+      ['EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', '0'],
+      ['EVALSHA', 'fff', '0'],
+      ['SCRIPT', 'LOAD', 'return ARGV[1]'],
+      ['EVALSHA', '6e4dd6127da8c50ad5cc7c1f2d3a0a9e3e5bd7e9', '0', 'x'],
+      ['SCRIPT', 'LOAD', 'return 1 +'],
+      ['SCRIPT', 'EXISTS', '6e4dd6127da8c50ad5cc7c1f2d3a0a9e3e5bd7e9', 'ffffffffffffffffffffffffffffffffffffffff'],
+      ['SCRIPT', 'FLUSH', 'foo'],
+      ['SCRIPT', 'FLUSH', 'ASYNC'],
+      ['SCRIPT', 'EXISTS', '6e4dd6127da8c50ad5cc7c1f2d3a0a9e3e5bd7e9'],
+      ['SCRIPT', 'KILL'],
+      ['FUNCTION', 'KILL'],
+      ['SCRIPT', 'HELP'],
+      ['EVAL_RO', "return redis.call('set','a','b')", '0'],
+      ['EVAL_RO', "return redis.call('get','a')", '0'],
+      ['EVAL', "#!lua flags=no-writes\nreturn redis.call('set','a','b')", '0'],
+      ['EVAL', "#!lua\nreturn redis.call('set','a','b')", '0'],
+      ['EVAL', '#!lua flags=foo\nreturn 1', '0'],
+      ['EVAL', '#!lua foo=bar\nreturn 1', '0'],
+      ['EVAL', '#!js\nreturn 1', '0'],
+      ['EVAL', '#!lua\nreturn 1 +', '0'],
+    ]);
+    // uppercase sha works
+    const sha = await d.check(['SCRIPT', 'LOAD', 'return 42']);
+    await d.check(['EVALSHA', String((sha as { v: unknown }).v).toUpperCase(), '0']);
+  });
+
+  t('Lua 5.1 compatibility shims', async ({ d }) => {
+    if (!d) return;
+    for (const s of COMPAT_SCRIPTS) await d.check(E(s));
+  });
+
+  t('cjson, bit, struct, cmsgpack', async ({ d }) => {
+    if (!d) return;
+    for (const s of LIB_SCRIPTS) await d.check(E(s));
+  });
+
+  t('documented scripts: rate limiter and lock release', async ({ d }) => {
+    if (!d) return;
+    const release = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+    await d.all([
+      ['SET', 'lock', 'token1'],
+      ['EVAL', release, '1', 'lock', 'other'],
+      ['EVAL', release, '1', 'lock', 'token1'],
+      ['EXISTS', 'lock'],
+    ]);
+    const limiter = [
+      'local current = redis.call("incr", KEYS[1])',
+      'if current == 1 then redis.call("expire", KEYS[1], ARGV[1]) end',
+      'if current > tonumber(ARGV[2]) then return redis.error_reply("rate limited") end',
+      'return current',
+    ].join('\n');
+    for (let i = 0; i < 5; i++) await d.check(['EVAL', limiter, '1', 'rl', '60', '3']);
+    await d.check(['TTL', 'rl']);
+  });
+
+  t('scripts inside MULTI/EXEC and globals do not leak between scripts', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['MULTI'],
+      ['EVAL', "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])", '1', 'm', 'v'],
+      ['EVAL', 'return 1 +', '0'],
+      ['EVAL', "return redis.call('incr', 'm')", '0'],
+      ['EXEC'],
+      ['MULTI'],
+      ['EVAL', 'return 1 +', '0', 'extra'],
+      ['EXEC'],
+      ['EVAL', 'local t = {} t.x = 1 return t.x', '0'],
+      ['EVAL', "return type(redis.call)", '0'],
+      ['EVAL', "redis.call = nil", '0'],
+      ['EVAL', "string.foo = 1", '0'],
+      ['EVAL', "return redis.call('ping')", '0'],
+    ]);
+  });
+
+  t('binary-safe arguments and replies', async ({ c }) => {
+    const bin = Buffer.from([0, 1, 0xff, 13, 10, 0x80]);
+    assert.equal(await c.send('EVAL', 'return ARGV[1]', '0', bin), R.bulk(bin));
+    assert.equal(await c.send('EVAL', "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])", '1', bin, bin), R.bulk(bin));
+    assert.equal(await c.send('EVAL', 'return #ARGV[1]', '0', bin), R.int(6));
+  });
+
+  t('a runaway script is killed after busy-reply-threshold and the server keeps serving', async ({ c }) => {
+    assert.equal(await c.send('CONFIG', 'SET', 'busy-reply-threshold', '200'), R.ok);
+    const start = Date.now();
+    const r = await c.send('EVAL', 'local i = 0 while true do i = i + 1 end', '0');
+    assert.is(r.t, 'error');
+    assert.ok(String((r as { v: string }).v).startsWith('ERR Script killed by user with SCRIPT KILL...'));
+    assert.ok(Date.now() - start < 5000);
+    // pcall cannot swallow the kill
+    const r2 = await c.send('EVAL', 'while true do pcall(function() while true do end end) end', '0');
+    assert.is(r2.t, 'error');
+    assert.equal(await c.send('EVAL', 'return 7', '0'), R.int(7));
+    assert.equal(await c.send('CONFIG', 'SET', 'busy-reply-threshold', '5000'), R.ok);
+  });
+
+  t.run();
+}

@@ -1,0 +1,202 @@
+/**
+ * String commands: behaviour on every engine, and replies compared with real Redis 7.0.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
+import { Differential } from './helpers/diff';
+import { RawConnection, R } from './helpers/raw';
+import type { RedustServer } from '../src/index';
+import { renderNode } from '../src/protocol/resp-reader';
+
+const HAVE_REF = haveRedisServer();
+
+for (const engine of enginesUnderTest()) {
+  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`strings [${engine}]`);
+
+  t.before(async (ctx) => {
+    ctx.srv = await startRedust(engine);
+    ctx.c = await RawConnection.connect(ctx.srv.port);
+    if (HAVE_REF) {
+      ctx.ref = await startReference();
+      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
+    }
+  });
+
+  t.after(async (ctx) => {
+    ctx.c.close();
+    ctx.d?.close();
+    await ctx.srv.close();
+    await ctx.ref?.stop();
+  });
+
+  t.before.each(async (ctx) => {
+    await ctx.c.send('FLUSHALL');
+    if (ctx.d) await ctx.d.reference.send('FLUSHALL');
+  });
+
+  t('SET/GET round-trips binary values, including \\0 and invalid UTF-8', async ({ c }) => {
+    const key = Buffer.from([0, 0xff, 0x80, 10, 13]);
+    const val = Buffer.from([0xc3, 0x28, 0, 0xfe, 0xff, 0x0d, 0x0a]);
+    assert.equal(await c.send('SET', key, val), R.ok);
+    assert.equal(await c.send('GET', key), R.bulk(val));
+    assert.equal(await c.send('STRLEN', key), R.int(val.length));
+  });
+
+  t('SET options and every bad combination match Redis', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['SET', 'k', 'v'],
+      ['SET', 'k', 'v2', 'NX'],
+      ['SET', 'k', 'v3', 'XX'],
+      ['SET', 'nokey', 'v', 'XX'],
+      ['SET', 'k', 'v4', 'GET'],
+      ['SET', 'k', 'v5', 'NX', 'GET'],
+      ['SET', 'k', 'v', 'NX', 'XX'],
+      ['SET', 'k', 'v', 'EX', '10', 'PX', '100'],
+      ['SET', 'k', 'v', 'EX', '0'],
+      ['SET', 'k', 'v', 'EX', '-1'],
+      ['SET', 'k', 'v', 'EX', 'abc'],
+      ['SET', 'k', 'v', 'PX', '9223372036854775807'],
+      ['SET', 'k', 'v', 'EX', '9223372036854775'],
+      ['SET', 'k', 'v', 'KEEPTTL', 'EX', '10'],
+      ['SET', 'k', 'v', 'EX'],
+      ['SET', 'k', 'v', 'FOO'],
+      ['SET', 'k', 'v', 'persist'],
+      ['SET', 'k', 'v', 'ex', '100'],
+      ['TTL', 'k'],
+      ['SET', 'k', 'v', 'KEEPTTL'],
+      ['TTL', 'k'],
+      ['SET', 'k', 'v'],
+      ['TTL', 'k'],
+      ['SET', 'k'],
+      ['RPUSH', 'list', 'a'],
+      ['SET', 'list', 'x', 'GET'],
+      ['GET', 'list'],
+    ]);
+  });
+
+  t('counters: INCR family, overflow, INCRBYFLOAT formatting', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['INCR', 'n'],
+      ['INCRBY', 'n', '41'],
+      ['DECR', 'n'],
+      ['DECRBY', 'n', '-10'],
+      ['SET', 'big', '9223372036854775806'],
+      ['INCR', 'big'],
+      ['INCR', 'big'],
+      ['GET', 'big'],
+      ['SET', 'small', '-9223372036854775807'],
+      ['DECR', 'small'],
+      ['DECR', 'small'],
+      ['DECRBY', 'n', '-9223372036854775808'],
+      ['INCRBY', 'n', '9223372036854775808'],
+      ['SET', 's', ' 1'],
+      ['INCR', 's'],
+      ['SET', 's', '01'],
+      ['INCR', 's'],
+      ['SET', 's', 'abc'],
+      ['INCR', 's'],
+      ['INCRBYFLOAT', 'f', '0.1'],
+      ['INCRBYFLOAT', 'f', '0.2'],
+      ['INCRBYFLOAT', 'f', '10.5'],
+      ['INCRBYFLOAT', 'f', '-10.8'],
+      ['INCRBYFLOAT', 'f', '1e3'],
+      ['INCRBYFLOAT', 'f', '3.0e3'],
+      ['INCRBYFLOAT', 'f', 'abc'],
+      ['INCRBYFLOAT', 'f', 'inf'],
+      ['INCRBYFLOAT', 'f', '1.5e308'],
+      ['SET', 'f2', '5.0e3'],
+      ['INCRBYFLOAT', 'f2', '2.0e2'],
+      ['INCRBYFLOAT', 'g', '-0'],
+      ['INCRBYFLOAT', 'h', '17179869184'],
+      ['INCRBYFLOAT', 'h', '0.00000000001'],
+      ['RPUSH', 'l', 'x'],
+      ['INCR', 'l'],
+      ['INCRBYFLOAT', 'l', '1'],
+    ]);
+  });
+
+  t('APPEND, GETRANGE, SETRANGE, STRLEN, GETDEL, GETEX, GETSET, MSET family', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['APPEND', 'a', 'hello'],
+      ['APPEND', 'a', ' world'],
+      ['GETRANGE', 'a', '0', '4'],
+      ['GETRANGE', 'a', '-5', '-1'],
+      ['GETRANGE', 'a', '5', '2'],
+      ['GETRANGE', 'a', '-1', '-5'],
+      ['GETRANGE', 'a', '0', '100'],
+      ['GETRANGE', 'nokey', '0', '-1'],
+      ['SUBSTR', 'a', '0', '2'],
+      ['SETRANGE', 'a', '6', 'WORLD'],
+      ['GET', 'a'],
+      ['SETRANGE', 'b', '5', 'x'],
+      ['GET', 'b'],
+      ['SETRANGE', 'c', '0', ''],
+      ['EXISTS', 'c'],
+      ['SETRANGE', 'a', '-1', 'x'],
+      ['SETRANGE', 'a', '536870912', 'x'],
+      ['STRLEN', 'a'],
+      ['STRLEN', 'nokey'],
+      ['GETSET', 'a', 'new'],
+      ['GETDEL', 'a'],
+      ['GETDEL', 'a'],
+      ['SET', 'e', 'v'],
+      ['GETEX', 'e', 'EX', '100'],
+      ['TTL', 'e'],
+      ['GETEX', 'e', 'PERSIST'],
+      ['TTL', 'e'],
+      ['GETEX', 'e', 'EX', '10', 'PX', '100'],
+      ['GETEX', 'e', 'KEEPTTL'],
+      ['GETEX', 'e', 'PXAT', '1'],
+      ['EXISTS', 'e'],
+      ['MSET', 'k1', 'v1', 'k2', 'v2'],
+      ['MSET', 'k1', 'v1', 'k2'],
+      ['MGET', 'k1', 'k2', 'nokey'],
+      ['MSETNX', 'k1', 'x', 'k3', 'y'],
+      ['MSETNX', 'k3', 'x', 'k4', 'y'],
+      ['SETNX', 'k3', 'z'],
+      ['SETNX', 'k5', 'z'],
+      ['SETEX', 'k6', '0', 'v'],
+      ['SETEX', 'k6', '10', 'v'],
+      ['PSETEX', 'k7', '-5', 'v'],
+      ['PSETEX', 'k7', '5000', 'v'],
+    ]);
+  });
+
+  t('LCS with LEN, IDX, MINMATCHLEN, WITHMATCHLEN', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['MSET', 'key1', 'ohmytext', 'key2', 'mynewtext'],
+      ['LCS', 'key1', 'key2'],
+      ['LCS', 'key1', 'key2', 'LEN'],
+      ['LCS', 'key1', 'key2', 'IDX'],
+      ['LCS', 'key1', 'key2', 'IDX', 'MINMATCHLEN', '4'],
+      ['LCS', 'key1', 'key2', 'IDX', 'MINMATCHLEN', '4', 'WITHMATCHLEN'],
+      ['LCS', 'key1', 'key2', 'LEN', 'IDX'],
+      ['LCS', 'key1', 'nokey'],
+      ['LCS', 'key1', 'key2', 'FOO'],
+    ]);
+  });
+
+  t('RESP3 replies for strings are identical too', async ({ d }) => {
+    if (!d) return;
+    await d.check(['HELLO', '3'], { typeOnly: true });
+    await d.all([['SET', 'x', '1'], ['GET', 'x'], ['GET', 'missing'], ['MGET', 'x', 'missing'], ['INCRBYFLOAT', 'x', '1.5']]);
+    await d.check(['HELLO', '2'], { typeOnly: true });
+  });
+
+  t('TTLs expire through the controllable clock without sleeping', async ({ srv, c }) => {
+    await c.send('SET', 'temp', 'v', 'EX', '100');
+    assert.equal(await c.send('TTL', 'temp'), R.int(100));
+    srv.advanceTime(99_000);
+    assert.equal(await c.send('GET', 'temp'), R.bulk('v'));
+    srv.advanceTime(1_500);
+    assert.equal(await c.send('GET', 'temp'), R.nil, renderNode(await c.send('TTL', 'temp')));
+    assert.equal(await c.send('DBSIZE'), R.int(0));
+  });
+
+  t.run();
+}
