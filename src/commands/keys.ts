@@ -3,7 +3,7 @@
  * RENAMENX, COPY, MOVE, KEYS, SCAN, RANDOMKEY, EXPIRE family, TTL family, PERSIST, TOUCH, OBJECT.
  */
 import type { BulkValue, Container, EncodingLimits, RedisValue } from '../engine/types';
-import { typeOfValue } from '../engine/types';
+import { typeOfValue, StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
 import type { Config } from '../config/config';
 import type { CommandRow } from './table';
@@ -59,7 +59,7 @@ function renameGeneric(c: Client, argv: Buffer[], nx: boolean): void {
     c.db.delete(dst);
   }
   const moved = c.db.take(src)!;
-  c.db.set(dst, moved.value);
+  c.db.set(dst, moved.value, false, moved.strEnc);
   if (moved.expireAt !== -1) c.db.setExpire(dst, moved.expireAt);
   const s = c.server;
   s.signalModifiedKey(c.dbIndex, src);
@@ -110,6 +110,7 @@ function copy(c: Client, argv: Buffer[]): void {
     return;
   }
   const expire = c.db.getExpire(key);
+  const strEnc = c.db.info(key)?.strEnc;
   if (dst.has(newkey)) {
     if (!replace) {
       c.reply.int(0);
@@ -117,7 +118,7 @@ function copy(c: Client, argv: Buffer[]): void {
     }
     dst.delete(newkey);
   }
-  dst.set(newkey, isString(v) ? v : (v as Container).clone() as RedisValue);
+  dst.set(newkey, isString(v) ? v : ((v as Container).clone() as RedisValue), false, strEnc);
   if (expire !== -1) dst.setExpire(newkey, expire);
   c.server.signalModifiedKey(dst.index, newkey);
   c.server.keyspace.notify(dst.index, 'copy_to', newkey, 'g');
@@ -134,7 +135,7 @@ function move(c: Client, argv: Buffer[]): void {
     return;
   }
   const moved = c.db.take(key)!;
-  dst.set(key, moved.value);
+  dst.set(key, moved.value, false, moved.strEnc);
   if (moved.expireAt !== -1) dst.setExpire(key, moved.expireAt);
   const s = c.server;
   s.signalModifiedKey(c.dbIndex, key);
@@ -337,16 +338,18 @@ export function encodingLimits(config: Config): EncodingLimits {
   };
 }
 
-/** OBJECT ENCODING for a string: int, embstr (<= 44 bytes) or raw. */
-function stringEncoding(v: BulkValue): string {
-  if (v.length <= 20 && !Number.isNaN(parseInt64(v))) return 'int';
+/** OBJECT ENCODING for a string: int, embstr (<= 44 bytes) or raw (also when written in place). */
+function stringEncoding(v: BulkValue, enc: StrEnc | undefined): string {
+  if (enc === StrEnc.Raw) return 'raw';
+  if (enc !== StrEnc.Plain && v.length <= 20 && !Number.isNaN(parseInt64(v))) return 'int';
   return v.length <= 44 ? 'embstr' : 'raw';
 }
 
 function objectEncoding(c: Client, argv: Buffer[]): void {
   const v = c.db.get(argv[2], true);
   if (v === undefined) return c.reply.nil();
-  c.reply.bulk(isString(v) ? stringEncoding(v) : (v as Container).encoding(encodingLimits(c.server.config)));
+  if (isString(v)) c.reply.bulk(stringEncoding(v, c.db.info(argv[2])?.strEnc));
+  else c.reply.bulk((v as Container).encoding(encodingLimits(c.server.config)));
 }
 
 function objectRefcount(c: Client, argv: Buffer[]): void {

@@ -3,6 +3,7 @@
  * APPEND/STRLEN/GETRANGE/SETRANGE, counters (INCR.../INCRBYFLOAT) and LCS.
  */
 import type { BulkValue } from '../engine/types';
+import { StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, INVALID_EXPIRE, NOT_FLOAT, OVERFLOW, STRING_TOO_LONG, SYNTAX, wrongArgs } from './errors';
@@ -222,7 +223,7 @@ function append(c: Client, argv: Buffer[]): void {
     checkStringLength(c, old.length, argv[2].length);
     // latin1 strings concatenate as ropes in V8: repeated APPEND is amortized O(appended bytes).
     const next = typeof old === 'string' ? old + argv[2].latin1Slice(0, argv[2].length) : Buffer.concat([old, argv[2]]);
-    c.db.set(key, next as never, true);
+    c.db.set(key, next as never, true, StrEnc.Raw);
     total = next.length;
   }
   written(c, key, 'append', '$');
@@ -280,7 +281,7 @@ function setrange(c: Client, argv: Buffer[]): void {
   const next = Buffer.alloc(size);
   oldBuf.copy(next, 0);
   value.copy(next, offset);
-  c.db.set(key, next, true);
+  c.db.set(key, next, true, StrEnc.Raw);
   written(c, key, 'setrange', '$');
   c.reply.int(size);
 }
@@ -336,7 +337,7 @@ function incrbyfloat(c: Client, argv: Buffer[]): void {
   const sum = addLongDouble(value, incr);
   if (isNanOrInf(sum)) fail('ERR increment would produce NaN or Infinity');
   const text = formatLongDoubleHuman(sum);
-  c.db.set(key, Buffer.from(text, 'latin1'), true);
+  c.db.set(key, text, true, StrEnc.Plain);
   written(c, key, 'incrbyfloat', '$');
   c.reply.bulk(text);
 }

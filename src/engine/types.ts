@@ -77,6 +77,19 @@ export interface KeyInfo {
   lru: number;
   /** Approximate LFU counter (OBJECT FREQ). */
   freq: number;
+  /** How the string value was produced, for OBJECT ENCODING (see StrEnc). */
+  strEnc?: StrEnc;
+}
+
+/**
+ * Redis encodes a string by how it was written: SET-like commands try int/embstr/raw by content
+ * (Auto); INCRBYFLOAT creates a plain string object, embstr or raw by length, never int (Plain);
+ * APPEND and SETRANGE modify an sds in place, always raw (Raw).
+ */
+export const enum StrEnc {
+  Auto = 0,
+  Plain = 1,
+  Raw = 2,
 }
 
 /** Result of one active-expire cycle, for INFO stats and the adaptive loop. */
@@ -103,16 +116,17 @@ export interface Db {
   has(key: Bytes): boolean;
   /**
    * Store `value` at `key`, replacing any previous value. The TTL is removed unless `keepTtl`.
-   * String values are copied by the engine; containers are stored by reference.
+   * String values are copied by the engine; containers are stored by reference. `strEnc` says how
+   * a string was produced (see StrEnc).
    */
-  set(key: Bytes, value: RedisValue, keepTtl?: boolean): void;
+  set(key: Bytes, value: RedisValue, keepTtl?: boolean, strEnc?: StrEnc): void;
   /** Remove a key. Returns true when it existed. Large containers are freed incrementally. */
   delete(key: Bytes): boolean;
   /**
    * Remove a key WITHOUT freeing its value and return it with its expire time (-1 none), for
    * RENAME/MOVE, which store the same value under another key or db. Undefined when missing.
    */
-  take(key: Bytes): { value: RedisValue; expireAt: number } | undefined;
+  take(key: Bytes): { value: RedisValue; expireAt: number; strEnc?: StrEnc } | undefined;
 
   /** Metadata of an existing key (after lazy expiry), or undefined. */
   info(key: Bytes): KeyInfo | undefined;

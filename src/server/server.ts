@@ -21,6 +21,8 @@ import { Blocking } from './blocking';
 import { SlowLog } from '../observability/slowlog';
 import { ALL_COMMANDS } from '../commands';
 import { latin1 } from '../util/number';
+import { startMetricsServer } from '../observability/metrics';
+import type http from 'http';
 
 export const REDIS_VERSION = '7.0.15';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -77,6 +79,7 @@ export class Server {
   /** Commands added by other modules (e.g. scripting) get the server through this hook. */
   readonly runId: string;
   private listeners: net.Server[] = [];
+  private metricsServer: http.Server | null = null;
   private pendingFlush = new Set<Client>();
   private flushScheduled = false;
   private cron: NodeJS.Timeout | null = null;
@@ -151,6 +154,11 @@ export class Server {
       this.listeners.push(srv);
     }
     this.config.set('port', boundPort);
+    const metricsAddr = this.config.str('metrics-addr');
+    if (metricsAddr) {
+      this.metricsServer = await startMetricsServer(this, metricsAddr);
+      this.logger.info({ addr: metricsAddr }, 'Prometheus metrics endpoint at /metrics');
+    }
     this.startCron();
     this.logger.info({ port: boundPort, engine: this.engine.name }, 'Ready to accept connections tcp');
     return boundPort;
@@ -164,6 +172,7 @@ export class Server {
     this.cron = null;
     for (const c of [...this.clients.values()]) this.freeClient(c);
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    if (this.metricsServer) await new Promise<void>((r) => this.metricsServer!.close(() => r()));
     this.listeners = [];
     this.blocking.clear();
   }

@@ -10,6 +10,7 @@
  * Memory accounting is incremental: key and string bytes plus a per-key overhead estimate, and
  * attached containers report their own deltas into the same account.
  */
+import { StrEnc } from '../types';
 import type { BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, HashValue, KeyInfo, ListValue, MemoryAccount, RedisValue, SetValue, ZSetValue } from '../types';
 import { ShardedMap } from './sharded-map';
 import { globMatch } from '../../util/glob';
@@ -29,6 +30,7 @@ class Entry implements KeyInfo {
     public expireAt: number,
     public lru: number,
     public freq: number,
+    public strEnc: StrEnc = StrEnc.Auto,
   ) {}
 }
 
@@ -105,12 +107,13 @@ class JsMapDb implements Db {
     return this.lookup(keyString(key)) !== undefined;
   }
 
-  set(key: Bytes, value: RedisValue, keepTtl = false): void {
+  set(key: Bytes, value: RedisValue, keepTtl = false, strEnc: StrEnc = StrEnc.Auto): void {
     const k = keyString(key);
     const stored = isContainer(value) ? value : storeString(value);
     const now = this.clock.now();
     const e = this.dict.get(k);
     if (e !== undefined) {
+      e.strEnc = strEnc;
       this.account.bytes += valueBytes(stored) - valueBytes(e.value);
       if (isContainer(e.value) && e.value !== stored) e.value.attach(null);
       e.value = stored;
@@ -120,7 +123,7 @@ class JsMapDb implements Db {
         this.expires.delete(k);
       }
     } else {
-      this.dict.set(k, new Entry(stored, -1, now, 0));
+      this.dict.set(k, new Entry(stored, -1, now, 0, strEnc));
       this.account.bytes += k.length + ENTRY_OVERHEAD + valueBytes(stored);
     }
     if (isContainer(stored)) stored.attach(this.account);
@@ -134,12 +137,12 @@ class JsMapDb implements Db {
     return true;
   }
 
-  take(key: Bytes): { value: RedisValue; expireAt: number } | undefined {
+  take(key: Bytes): { value: RedisValue; expireAt: number; strEnc: StrEnc } | undefined {
     const k = keyString(key);
     const e = this.lookup(k);
     if (e === undefined) return undefined;
     this.remove(k, e);
-    return { value: e.value, expireAt: e.expireAt };
+    return { value: e.value, expireAt: e.expireAt, strEnc: e.strEnc };
   }
 
   info(key: Bytes): KeyInfo | undefined {

@@ -20,6 +20,7 @@
  * - lru has one-second resolution (Redis's LRU clock too); freq is Redis's logarithmic LFU counter
  *   (initial 5, lfu-log-factor 10, lfu-decay-time 1 minute).
  */
+import { StrEnc } from '../types';
 import type {
   BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, HashValue, KeyInfo,
   ListValue, MemoryAccount, RedisValue, SetValue, ZSetValue,
@@ -53,6 +54,8 @@ function isString(v: RedisValue): v is BulkValue {
 }
 
 class WasmDb implements Db {
+  /** See set(): keys whose string has a non-default StrEnc (OBJECT ENCODING). */
+  private readonly rawKeys = new Map<string, StrEnc>();
   private ptr: number;
   private handles: (Container | undefined)[] = [];
   private freeHandles: number[] = [];
@@ -141,7 +144,11 @@ class WasmDb implements Db {
     return st !== ST_MISSING;
   }
 
-  set(key: Bytes, value: RedisValue, keepTtl = false): void {
+  set(key: Bytes, value: RedisValue, keepTtl = false, strEnc: StrEnc = StrEnc.Auto): void {
+    // Strings with a non-default encoding (APPEND, SETRANGE, INCRBYFLOAT) are rare, so they are
+    // noted in a JS map beside the WASM entry; a stale name left by expiry is reset by set().
+    if (strEnc !== StrEnc.Auto) this.rawKeys.set(key.latin1Slice(0, key.length), strEnc);
+    else if (this.rawKeys.size > 0) this.rawKeys.delete(key.latin1Slice(0, key.length));
     const w = this.engine.w;
     const n = w.putBytes(key);
     const now = this.clock.now();
@@ -193,7 +200,7 @@ class WasmDb implements Db {
     return true;
   }
 
-  take(key: Bytes): { value: RedisValue; expireAt: number } | undefined {
+  take(key: Bytes): { value: RedisValue; expireAt: number; strEnc?: StrEnc } | undefined {
     const w = this.engine.w;
     const n = w.putBytes(key);
     const st = w.x.dbInfo(this.ptr, n, this.clock.now());
@@ -208,8 +215,9 @@ class WasmDb implements Db {
     if (value === undefined) return undefined;
     // The container keeps its refs until the caller stores it again (refs 1 -> 0 -> 1 within the
     // same command: the free queue re-checks refs before freeing, so nothing is freed).
+    const strEnc = this.rawKeys.size > 0 ? this.rawKeys.get(key.latin1Slice(0, key.length)) : undefined;
     this.delete(key);
-    return { value, expireAt };
+    return { value, expireAt, strEnc };
   }
 
   info(key: Bytes): KeyInfo | undefined {
@@ -217,7 +225,8 @@ class WasmDb implements Db {
     const n = w.putBytes(key);
     const st = w.x.dbInfo(this.ptr, n, this.clock.now());
     if (st === ST_STRING || st === ST_HANDLE) {
-      return { expireAt: w.resF64(R_F64), lru: w.resU32(R_LRU) * 1000, freq: w.resU32(R_MISC) };
+      const strEnc = this.rawKeys.size > 0 ? this.rawKeys.get(key.latin1Slice(0, key.length)) : undefined;
+      return { expireAt: w.resF64(R_F64), lru: w.resU32(R_LRU) * 1000, freq: w.resU32(R_MISC), strEnc };
     }
     if (st === ST_EXPIRED) {
       this.dropHandle(w.resI32(R_HANDLE));
@@ -331,6 +340,7 @@ class WasmDb implements Db {
   }
 
   clear(_lazy?: boolean): void {
+    this.rawKeys.clear();
     // O(1) here: the tables are detached and freed by backgroundWork (gcStep); the handle array
     // is swept there too, to release the sorted sets it held. Always lazy: types.ts forbids
     // walking the keys on the event loop.

@@ -1,0 +1,115 @@
+/**
+ * The `redust` command line (bin/redust.js): options, config file, environment variables, errors,
+ * --help/--version, graceful shutdown on SIGTERM, and the Prometheus endpoint.
+ */
+import { spawn, execFile, ChildProcess } from 'child_process';
+import fs from 'fs';
+import http from 'http';
+import os from 'os';
+import path from 'path';
+import { promisify } from 'util';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { freePort } from './helpers/servers';
+import { RawConnection, R } from './helpers/raw';
+import { parseArgs, envSettings, CliError } from '../src/cli';
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
+const run = promisify(execFile);
+
+async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; out: () => string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 10_000);
+    const check = () => {
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', () => reject(new Error(`exited early: ${out}`)));
+  });
+  return { child, out: () => out };
+}
+
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
+
+const t = suite('cli');
+
+t('--help and --version exit 0', async () => {
+  const help = await run(process.execPath, [BIN, '--help']);
+  assert.match(help.stdout, /Usage: redust/);
+  const ver = await run(process.execPath, [BIN, '--version']);
+  assert.match(ver.stdout, /redis_version=7\.0\.\d+/);
+});
+
+t('a bad option or value is a clear error and exit code 1', async () => {
+  for (const args of [['--nope', '1'], ['--port', 'abc'], ['--engine', 'postgres'], ['/no/such/file.conf']]) {
+    try {
+      await run(process.execPath, [BIN, ...args]);
+      assert.unreachable(`redust ${args.join(' ')} should fail`);
+    } catch (e) {
+      const err = e as { code: number; stderr: string };
+      assert.is(err.code, 1, args.join(' '));
+      assert.match(err.stderr, /redust: /);
+    }
+  }
+});
+
+t('settings: env < config file < command line', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-cli-'));
+  const file = path.join(dir, 'redis.conf');
+  fs.writeFileSync(file, '# comment\nport 7001\nmaxmemory 10mb\nrequirepass "from file"\nnotify-keyspace-events KEA\n');
+  const p = parseArgs([file, '--port', '7002'], { REDUST_ADDR: '0.0.0.0:7000', REDUST_MAXMEMORY_BYTES: '5MB', REDUST_AUTH_PASSWORD: 'env' });
+  assert.is(p.settings.port, '7002');
+  assert.is(p.settings.bind, '0.0.0.0');
+  assert.is(p.settings.maxmemory, '10mb');
+  assert.is(p.settings.requirepass, 'from file');
+  assert.is(p.configFile, file);
+  fs.writeFileSync(file, 'port notanumber\n');
+  assert.throws(() => parseArgs([file], {}), (e: Error) => e instanceof CliError && /FATAL CONFIG FILE ERROR[\s\S]*line 1/.test(e.message));
+  assert.equal(envSettings({ REDUST_RDB_PATH: '/var/lib/redust/data.rdb', REDUST_MAXVALUE_BYTES: '1KB' }), { dir: '/var/lib/redust', dbfilename: 'data.rdb', 'maxvalue-bytes': '1KB' });
+  assert.throws(() => envSettings({ REDUST_MAXMEMORY_BYTES: 'lots' }), /REDUST_MAXMEMORY_BYTES/);
+});
+
+t('starts from env and flags, serves, exports metrics, stops on SIGTERM', async () => {
+  const port = await freePort();
+  const mport = await freePort();
+  const { child } = await startCli(['--engine', 'js-map', '--requirepass', 'pw'], { REDUST_ADDR: `127.0.0.1:${port}`, REDUST_METRICS_ADDR: `127.0.0.1:${mport}` });
+  const c = await RawConnection.connect(port);
+  assert.equal(await c.send('GET', 'x'), R.err('NOAUTH Authentication required.'));
+  assert.equal(await c.send('AUTH', 'pw'), R.ok);
+  await c.send('SET', 'metric-key', 'v');
+  const m = await httpGet(`http://127.0.0.1:${mport}/metrics`);
+  assert.is(m.status, 200);
+  assert.match(m.body, /redust_db_keys\{db="0"\} 1/);
+  assert.match(m.body, /redust_command_calls_total\{cmd="set"\} 1/);
+  c.close();
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  assert.is(await exited, 0);
+});
+
+t('SHUTDOWN stops the process', async () => {
+  const port = await freePort();
+  const { child } = await startCli(['--port', String(port)]);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const c = await RawConnection.connect(port);
+  c.write('*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n');
+  assert.is(await exited, 0);
+  assert.ok(await c.waitClosed());
+});
+
+t.run();
