@@ -5,8 +5,9 @@
  *   +0  next    u32   dict chain
  *   +4  hash    u32
  *   +8  keyLen  u32
- *   +12 tag     u8    TAG_STR (val/vlen = separate byte allocation) or TAG_HANDLE (val = index
- *                     into the JS-side array of container objects of this db)
+ *   +12 tag     u8    TAG_STR (val/vlen = separate byte allocation, or for vlen <= VAL_INLINE
+ *                     the bytes themselves, in the val field) or TAG_HANDLE (val = index into
+ *                     the JS-side array of container objects of this db)
  *   +13 freq    u8    LFU counter (Redis's logarithmic counter, LFU_INIT_VAL for new keys)
  *   +16 val     u32
  *   +20 vlen    u32
@@ -150,6 +151,18 @@ export const K_VLEN: u32 = 20;
 export const K_LRU: u32 = 24;
 export const K_EXPIDX: u32 = 28;
 export const ENTRY_HDR: u32 = 32;
+/**
+ * String values up to this many bytes live in the entry's val field instead of their own
+ * allocation (like Redis's embedded/int encodings): one cache miss less per GET and no value
+ * allocation (measured with redis-benchmark's 3-byte values).
+ */
+export const VAL_INLINE: u32 = 4;
+
+/** Address of a string entry's value bytes. */
+// @ts-ignore: decorator
+@inline function strValPtr(e: u32): u32 {
+  return load<u32>(e, K_VLEN) <= VAL_INLINE ? e + K_VAL : load<u32>(e, K_VAL);
+}
 
 export const TAG_STR: u8 = 0;
 export const TAG_HANDLE: u8 = 1;
@@ -287,7 +300,7 @@ function freeAllExpires(db: u32): void {
 function dropValue(e: u32): i32 {
   if (load<u8>(e, K_TAG) == TAG_HANDLE) return load<i32>(e, K_VAL);
   const vlen = load<u32>(e, K_VLEN);
-  if (vlen != 0) free(load<u32>(e, K_VAL), vlen);
+  if (vlen > VAL_INLINE) free(load<u32>(e, K_VAL), vlen);
   return -1;
 }
 
@@ -343,7 +356,7 @@ function reportValue(e: u32): i32 {
     store<i32>(RES, load<i32>(e, K_VAL), R_HANDLE);
     return ST_HANDLE;
   }
-  store<u32>(RES, load<u32>(e, K_VAL), R_PTR);
+  store<u32>(RES, strValPtr(e), R_PTR);
   store<u32>(RES, load<u32>(e, K_VLEN), R_LEN);
   return ST_STRING;
 }
@@ -424,9 +437,9 @@ export function dbSetStr(db: u32, klen: u32, vlen: u32, keepTtl: i32, now: f64):
   let reuse = false;
   if (existing != 0 && load<u8>(existing, K_TAG) == TAG_STR) {
     const oldLen = load<u32>(existing, K_VLEN);
-    if (oldLen != 0 && vlen != 0 && allocSize(oldLen) == allocSize(vlen)) reuse = true;
+    if (oldLen > VAL_INLINE && vlen > VAL_INLINE && allocSize(oldLen) == allocSize(vlen)) reuse = true;
   }
-  if (!reuse && vlen != 0) {
+  if (!reuse && vlen > VAL_INLINE) {
     vp = alloc(vlen);
     if (vp == 0) return ST_OOM;
   }
@@ -441,7 +454,12 @@ export function dbSetStr(db: u32, klen: u32, vlen: u32, keepTtl: i32, now: f64):
     store<i32>(RES, dropValue(e), R_HANDLE);
   }
   store<u8>(e, TAG_STR, K_TAG);
-  store<u32>(e, vp, K_VAL);
+  if (vlen <= VAL_INLINE) {
+    store<u32>(e, 0, K_VAL);
+    vp = e + K_VAL;
+  } else {
+    store<u32>(e, vp, K_VAL);
+  }
   store<u32>(e, vlen, K_VLEN);
   store<u32>(e, <u32>(now / 1000), K_LRU);
   if (keepTtl == 0 || load<u32>(RES, R_MISC) == 2) expRemove(db, e);
@@ -640,7 +658,7 @@ function freeChainNoExp(e: u32): void {
     const next = load<u32>(e, E_NEXT);
     if (load<u8>(e, K_TAG) == TAG_STR) {
       const vlen = load<u32>(e, K_VLEN);
-      if (vlen != 0) free(load<u32>(e, K_VAL), vlen);
+      if (vlen > VAL_INLINE) free(load<u32>(e, K_VAL), vlen);
     }
     free(e, ENTRY_HDR + load<u32>(e, E_KEYLEN));
     e = next;

@@ -16,9 +16,18 @@ const child = spawn(process.execPath, [uvu, 'dist/test', pattern, '-i', 'helpers
   env: { ...process.env, FORCE_COLOR: '0' },
 });
 let out = '';
+let summaryTimer = null;
 child.stdout.on('data', (d) => {
   out += d;
   process.stdout.write(d);
+  // uvu prints its summary when every suite has run; a leaked handle (e.g. a client left
+  // reconnecting by a failed test) must not keep the run alive past that.
+  if (!summaryTimer && /Duration:/.test(out)) {
+    summaryTimer = setTimeout(() => {
+      console.error('\ntest process still alive 5 s after its summary (leaked handles): stopping it');
+      child.kill('SIGKILL');
+    }, 5000);
+  }
 });
 const watchdog = setTimeout(() => {
   console.error(`\ntest run exceeded ${LIMIT_MS} ms: killing it`);
@@ -26,6 +35,7 @@ const watchdog = setTimeout(() => {
 }, LIMIT_MS);
 child.on('exit', (code, signal) => {
   clearTimeout(watchdog);
+  if (summaryTimer) clearTimeout(summaryTimer);
   const num = (re) => {
     const m = re.exec(out);
     return m ? Number(m[1]) : 0;
@@ -34,7 +44,8 @@ child.on('exit', (code, signal) => {
   const passed = num(/Passed:\s+(\d+)/);
   const skipped = num(/Skipped:\s+(\d+)/);
   let failed = Math.max(0, total - passed);
-  if ((code !== 0 || signal) && failed === 0) failed = 1; // crashed or killed: never report green
+  const summarized = /Duration:/.test(out);
+  if ((code !== 0 || (signal && !summarized)) && failed === 0) failed = 1; // crashed or killed: never report green
   console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(failed > 0 ? 1 : 0);
 });

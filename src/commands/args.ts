@@ -61,6 +61,16 @@ export function lookupTyped(c: Client, key: Buffer, type: TypeName): RedisValue 
   return v;
 }
 
+/**
+ * lookupKeyWrite for a string: value or undefined, WRONGTYPE for other types. Unlike reads it
+ * neither counts keyspace hits/misses nor publishes `keymiss` (as Redis's write lookups).
+ */
+export function lookupStringForWrite(c: Client, key: Buffer): BulkValue | undefined {
+  const v = c.db.get(key);
+  if (v !== undefined && typeOfValue(v) !== 'string') fail(WRONGTYPE);
+  return v as BulkValue | undefined;
+}
+
 /** lookupKeyRead: value or undefined, counting keyspace hits/misses. */
 export function lookupRead(c: Client, key: Buffer): RedisValue | undefined {
   const v = c.db.get(key, (c.flags & 4096) !== 0);

@@ -8,6 +8,13 @@ import { commands as keys } from './keys';
 import { commands as server } from './server';
 import { commands as strings } from './strings';
 import { commands as transactions } from './transactions';
+import { commands as streams } from './streams';
+import { commands as pubsub } from './pubsub';
 import { commands as scripting } from './scripting';
+import { commands as lists } from './lists';
+import { commands as hashes } from './hashes';
+import { commands as sets } from './sets';
+import { commands as zsets } from './zsets';
+import { commands as sort } from './sort';
 
-export const ALL_COMMANDS: CommandRow[] = [...connection, ...keys, ...server, ...strings, ...transactions, ...scripting];
+export const ALL_COMMANDS: CommandRow[] = [...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...pubsub, ...scripting, ...lists, ...hashes, ...sets, ...zsets, ...sort];

@@ -11,9 +11,9 @@ import { replyHelp } from './help';
 import { scriptingOf, sha1hex } from '../scripting/engine';
 import { globMatch } from '../util/glob';
 
-function numKeys(argv: Buffer[]): number {
+function numKeys(argv: Buffer[], notIntMsg = NOT_INT): number {
   const n = parseInt64(argv[2]);
-  if (Number.isNaN(n)) fail(NOT_INT);
+  if (Number.isNaN(n)) fail(notIntMsg);
   if (n > argv.length - 3) fail("ERR Number of keys can't be greater than number of args");
   if (n < 0) fail("ERR Number of keys can't be negative");
   return n;
@@ -44,6 +44,11 @@ function scriptExists(c: Client, argv: Buffer[]): void {
   const eng = scriptingOf(c.server);
   c.reply.array(argv.length - 2);
   for (let i = 2; i < argv.length; i++) c.reply.int(eng.scripts.has(argv[i].latin1Slice(0, argv[i].length).toLowerCase()) ? 1 : 0);
+}
+
+/** addReplySubcommandSyntaxError */
+function subcommandSyntaxError(argv: Buffer[]): never {
+  fail(`ERR unknown subcommand or wrong number of arguments for '${argv[1].latin1Slice(0, Math.min(argv[1].length, 128))}'. Try ${argv[0].latin1Slice(0, argv[0].length).toUpperCase()} HELP.`);
 }
 
 function flushMode(argv: Buffer[], msg: string): void {
@@ -90,14 +95,14 @@ function functionList(c: Client, argv: Buffer[]): void {
   let withCode = false;
   let pattern: string | null = null;
   for (let i = 2; i < argv.length; i++) {
-    if (isWord(argv[i], 'withcode')) withCode = true;
-    else if (isWord(argv[i], 'libraryname')) {
+    if (!withCode && isWord(argv[i], 'withcode')) withCode = true;
+    else if (pattern === null && isWord(argv[i], 'libraryname')) {
       if (i + 1 >= argv.length) fail('ERR library name argument was not given');
       pattern = argv[++i].latin1Slice(0, argv[i].length);
     } else fail(`ERR Unknown argument ${argv[i].latin1Slice(0, argv[i].length)}`);
   }
   const eng = scriptingOf(c.server);
-  const libs = [...eng.libraries.values()].filter((l) => pattern === null || globMatch(pattern, l.name));
+  const libs = [...eng.libraries.values()].filter((l) => pattern === null || globMatch(pattern, l.name, true));
   const r = c.reply;
   r.array(libs.length);
   for (const lib of libs) {
@@ -132,6 +137,7 @@ function functionDelete(c: Client, argv: Buffer[]): void {
 }
 
 function functionFlush(c: Client, argv: Buffer[]): void {
+  if (argv.length > 3) subcommandSyntaxError(argv);
   flushMode(argv, 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
   scriptingOf(c.server).flushFunctions();
   c.reply.ok();
@@ -143,7 +149,7 @@ function functionDump(c: Client): void {
 
 function functionRestore(c: Client, argv: Buffer[]): void {
   let policy: 'flush' | 'append' | 'replace' = 'append';
-  if (argv.length > 4) fail('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
+  if (argv.length > 4) subcommandSyntaxError(argv);
   if (argv.length === 4) {
     if (isWord(argv[3], 'flush')) policy = 'flush';
     else if (isWord(argv[3], 'append')) policy = 'append';
@@ -175,7 +181,7 @@ function fcallGeneric(c: Client, argv: Buffer[], ro: boolean): void {
   const eng = scriptingOf(c.server);
   const fn = eng.functions.get(argv[1].latin1Slice(0, argv[1].length));
   if (!fn) fail('ERR Function not found');
-  const numkeys = numKeys(argv);
+  const numkeys = numKeys(argv, 'ERR Bad number of keys provided');
   eng.callFunction(c, fn, argv, numkeys, ro);
 }
 

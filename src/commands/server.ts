@@ -9,7 +9,7 @@ import type { CommandRow, Command } from './table';
 import { CmdFlag } from './table';
 import { fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
 import { floatArg, intArg, isWord } from './args';
-import { CONFIG_DEFS, findConfig, formatConfigValue, parseConfigValue } from '../config/config';
+import { CONFIG_DEFS, findConfig, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
 import { formatNotifyFlags, parseNotifyFlags } from '../server/keyspace-events';
 import { latin1 } from '../util/number';
 import { replayMeta, replyHelp } from './help';
@@ -250,7 +250,9 @@ function configSet(c: Client, argv: Buffer[]): void {
     try {
       const def = findConfig(name)!;
       let v: unknown;
-      if (name === 'notify-keyspace-events') {
+      if (name === 'client-output-buffer-limit') {
+        v = mergeOutputBufferLimits(c.server.config.str(name), text);
+      } else if (name === 'notify-keyspace-events') {
         const flags = parseNotifyFlags(text);
         if (flags < 0) throw new Error('Invalid event class character. Use \'Ag$lshzxeKEtmdn\'.');
         v = text;
@@ -496,9 +498,19 @@ function lastsave(c: Client): void {
 }
 
 function shutdown(c: Client, argv: Buffer[]): void {
+  let save = false;
+  let nosave = false;
   for (let i = 1; i < argv.length; i++) {
     if (!['nosave', 'save', 'now', 'force', 'abort'].some((w) => isWord(argv[i], w))) fail(SYNTAX);
     if (isWord(argv[i], 'abort')) fail('ERR No shutdown in progress.');
+    if (isWord(argv[i], 'save')) save = true;
+    if (isWord(argv[i], 'nosave')) nosave = true;
+  }
+  if (save && nosave) fail(SYNTAX);
+  if (save) {
+    // No RDB persistence yet: saving cannot succeed, so refuse as Redis does when a save fails.
+    c.server.logger.warn('SHUTDOWN SAVE requested but RDB persistence is not implemented: refusing to shut down');
+    fail('ERR Errors trying to SHUTDOWN. Check logs.');
   }
   c.server.logger.warn('User requested shutdown...');
   // The reply is never sent: like Redis, the connection just closes.

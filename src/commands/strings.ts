@@ -7,7 +7,7 @@ import { StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, INVALID_EXPIRE, NOT_FLOAT, OVERFLOW, STRING_TOO_LONG, SYNTAX, wrongArgs } from './errors';
-import { intArg, isWord, lookupTyped, toBuffer, written } from './args';
+import { intArg, isWord, lookupStringForWrite, lookupTyped, toBuffer, written } from './args';
 import { addInt64, latin1, parseInt64, parseInt64Exact } from '../util/number';
 import { addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble } from '../util/long-double';
 
@@ -214,7 +214,7 @@ function checkStringLength(c: Client, size: number, append: number): void {
 
 function append(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  const old = lookupTyped(c, key, 'string');
+  const old = lookupStringForWrite(c, key);
   let total: number;
   if (old === undefined) {
     c.db.set(key, argv[2]);
@@ -262,7 +262,7 @@ function setrange(c: Client, argv: Buffer[]): void {
   const value = argv[3];
   const offset = intArg(argv[2]);
   if (offset < 0) fail('ERR offset is out of range');
-  const old = lookupTyped(c, key, 'string');
+  const old = lookupStringForWrite(c, key);
   if (old === undefined) {
     if (value.length === 0) {
       c.reply.int(0);
@@ -290,7 +290,7 @@ const EMPTY = Buffer.alloc(0);
 
 /** incrDecrCommand: exact 64-bit arithmetic (bigint past 2^53). */
 function incrDecr(c: Client, key: Buffer, incr: number | bigint): void {
-  const old = lookupTyped(c, key, 'string');
+  const old = lookupStringForWrite(c, key);
   let value: number | bigint = 0;
   if (old !== undefined) {
     const parsed = parseInt64Exact(old);
@@ -330,7 +330,7 @@ function decrby(c: Client, argv: Buffer[]): void {
 
 function incrbyfloat(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  const old = lookupTyped(c, key, 'string');
+  const old = lookupStringForWrite(c, key);
   const value = old === undefined ? parseLongDouble('0') : parseLongDouble(latin1(old));
   const incr = parseLongDouble(latin1(argv[2]));
   if (value === null || incr === null) fail(NOT_FLOAT);

@@ -43,6 +43,33 @@ export function parseMemory(s: string): number {
   return Number(m[1]) * unit;
 }
 
+/**
+ * client-output-buffer-limit: "<class> <hard> <soft> <soft-seconds>" groups merged into the
+ * current value and printed back in bytes, as Redis does ("replica" is stored as "slave").
+ */
+export function mergeOutputBufferLimits(current: string, text: string): string {
+  const parts = text.split(/\s+/).filter(Boolean);
+  if (parts.length % 4 !== 0) throw new Error('Wrong number of arguments in buffer limit configuration.');
+  const classes = new Map<string, number[]>();
+  const cur = current.split(/\s+/).filter(Boolean);
+  for (let i = 0; i + 3 < cur.length; i += 4) classes.set(cur[i], [parseMemory(cur[i + 1]), parseMemory(cur[i + 2]), Number(cur[i + 3])]);
+  const updates: [string, number[]][] = [];
+  for (let i = 0; i < parts.length; i += 4) {
+    let cls = parts[i].toLowerCase();
+    if (cls === 'replica') cls = 'slave';
+    if (cls !== 'normal' && cls !== 'slave' && cls !== 'pubsub') throw new Error('Invalid client class specified in buffer limit configuration.');
+    const hard = parseMemory(parts[i + 1]);
+    const soft = parseMemory(parts[i + 2]);
+    const secs = /^\d+$/.test(parts[i + 3]) ? Number(parts[i + 3]) : NaN;
+    if (Number.isNaN(hard) || Number.isNaN(soft) || Number.isNaN(secs) || hard < 0 || soft < 0) {
+      throw new Error('Error in hard, soft or soft_seconds setting in buffer limit configuration.');
+    }
+    updates.push([cls, [hard, soft, secs]]);
+  }
+  for (const [cls, v] of updates) classes.set(cls, v);
+  return ['normal', 'slave', 'pubsub'].map((c) => `${c} ${(classes.get(c) ?? [0, 0, 0]).join(' ')}`).join(' ');
+}
+
 function boolParse(args: string[]): boolean {
   const v = args[0].toLowerCase();
   if (v === 'yes') return true;

@@ -156,6 +156,11 @@ export interface Db {
 
 /** Callback set by the server: a key was reclaimed by lazy or active expiry. */
 export type ExpiredHook = (db: Db, key: BulkValue) => void;
+/**
+ * Callback set by the server: `set` created a key (Redis's dbAdd), including over an expired key.
+ * The server publishes the `new` keyspace event and wakes clients blocked on the key.
+ */
+export type NewKeyHook = (db: Db, key: Bytes) => void;
 
 /** A list: O(1) push/pop at both ends, O(n) by index (like a quicklist). */
 export interface ListValue extends Container {
@@ -258,7 +263,7 @@ export interface StreamValue extends Container {
 export interface Engine {
   readonly name: EngineName;
   /** Create database number `index`. */
-  createDb(index: number, clock: Clock, onExpired: ExpiredHook): Db;
+  createDb(index: number, clock: Clock, onExpired: ExpiredHook, onNewKey?: NewKeyHook): Db;
   newList(): ListValue;
   newHash(): HashValue;
   newSet(): SetValue;

@@ -16,6 +16,7 @@ import { CmdFlag } from '../commands/table';
 import type { Reply } from '../protocol/reply';
 import { ErrorReply, NULL, ReplyValue, ValueReply } from '../protocol/value-reply';
 import { Sandbox, RunHooks, newRng } from './sandbox';
+import { splitArgs } from '../protocol/parser';
 import { LuaWasm, LUA_REGISTRYINDEX, LUA_TFUNCTION, LUA_TSTRING, LUA_TTABLE, LUA_TNUMBER } from './lua-wasm';
 
 export interface ScriptEntry {
@@ -313,23 +314,35 @@ export class ScriptingEngine {
   }
 
   /**
-   * FUNCTION LOAD: returns the library name or an error text. `replace` allows replacing a library
-   * of the same name. `commit` false only validates (used by RESTORE's dry run).
+   * FUNCTION LOAD (functionsCreateWithLibraryCtx): returns the library name or an error text.
+   * `replace` allows replacing a library of the same name.
    */
   loadLibrary(code: Buffer, replace: boolean): { name: string } | { error: string } {
     const md = parseLibraryShebang(code);
     if ('error' in md) return md;
     const existing = this.libraries.get(md.name);
     if (existing && !replace) return { error: `ERR Library '${md.name}' already exists` };
+    const lib = this.compileLibrary(code, md);
+    if ('error' in lib) return lib;
+    for (const fname of lib.functions.keys()) {
+      const other = this.functions.get(fname);
+      if (other && other.lib.name !== md.name) {
+        this.releaseLibrary(lib);
+        return { error: `ERR Function ${fname} already exists` };
+      }
+    }
+    if (existing) this.deleteLibrary(md.name);
+    this.linkLibrary(lib);
+    return { name: md.name };
+  }
+
+  /** Run a library's code at load time and collect its registered functions (not linked yet). */
+  private compileLibrary(code: Buffer, md: { name: string; end: number }): LibraryInfo | { error: string } {
     const box = this.functionSandbox();
     const body = Buffer.concat([Buffer.alloc(0), code.subarray(md.end)]);
     const ref = box.compile(body, '@user_function');
     if (typeof ref === 'string') return { error: `ERR Error compiling function: ${ref}` };
     const lib: LibraryInfo = { name: md.name, code: Buffer.from(code), functions: new Map() };
-    const fail = (error: string) => {
-      for (const f of lib.functions.values()) box.unref(f.ref);
-      return { error };
-    };
     // Swap the env's __index to the load-time globals (only a restricted `redis`).
     this.setEnvIndex(box, true);
     this.loading = lib;
@@ -341,16 +354,27 @@ export class ScriptingEngine {
       this.setEnvIndex(box, false);
       box.unref(ref);
     }
-    if (res) return fail(`ERR Error registering functions: ${res.err}`);
-    if (lib.functions.size === 0) return fail('ERR No functions registered');
-    for (const fname of lib.functions.keys()) {
-      const other = this.functions.get(fname);
-      if (other && other.lib.name !== md.name) return fail(`ERR Function ${fname} already exists`);
+    if (res) {
+      this.releaseLibrary(lib);
+      return { error: `ERR Error registering functions: ${res.err}` };
     }
-    if (existing) this.deleteLibrary(md.name);
-    this.libraries.set(md.name, lib);
+    if (lib.functions.size === 0) return { error: 'ERR No functions registered' };
+    return lib;
+  }
+
+  private linkLibrary(lib: LibraryInfo): void {
+    this.libraries.set(lib.name, lib);
     for (const f of lib.functions.values()) this.functions.set(f.name, f);
-    return { name: md.name };
+  }
+
+  private unlinkLibrary(lib: LibraryInfo): void {
+    for (const f of lib.functions.values()) this.functions.delete(f.name);
+    this.libraries.delete(lib.name);
+  }
+
+  /** Free a library's Lua references (it must not be linked). */
+  private releaseLibrary(lib: LibraryInfo): void {
+    for (const f of lib.functions.values()) this.fnBox?.unref(f.ref);
   }
 
   private loadGlobalsRef = 0;
@@ -374,11 +398,8 @@ export class ScriptingEngine {
   deleteLibrary(name: string): boolean {
     const lib = this.libraries.get(name);
     if (!lib) return false;
-    for (const f of lib.functions.values()) {
-      this.functions.delete(f.name);
-      this.fnBox?.unref(f.ref);
-    }
-    this.libraries.delete(name);
+    this.unlinkLibrary(lib);
+    this.releaseLibrary(lib);
     return true;
   }
 
@@ -418,49 +439,65 @@ export class ScriptingEngine {
     return Buffer.concat([body, sum]);
   }
 
+  /**
+   * FUNCTION RESTORE (functionRestoreCommand): the payload's libraries are first loaded on their
+   * own (as into Redis's temporary functionsLibCtx), then FLUSH swaps them in, and APPEND/REPLACE
+   * join them (libraryJoin: library name clashes first, then function name clashes; all or nothing).
+   */
   restoreFunctions(payload: Buffer, policy: 'flush' | 'append' | 'replace'): string | null {
     const codes = parseDump(payload);
     if (!codes) return 'ERR DUMP payload version or checksum are wrong';
-    // Snapshot for rollback.
-    const oldLibs = new Map(this.libraries);
-    const oldFns = new Map(this.functions);
-    if (policy === 'flush') {
-      this.libraries.clear();
-      this.functions.clear();
-    }
-    const added: string[] = [];
-    let err: string | null = null;
+    const incoming = new Map<string, LibraryInfo>();
+    const incomingFns = new Set<string>();
+    const dropAll = () => {
+      for (const l of incoming.values()) this.releaseLibrary(l);
+    };
     for (const code of codes) {
       const md = parseLibraryShebang(code);
       if ('error' in md) {
-        err = md.error;
-        break;
+        dropAll();
+        return md.error;
       }
-      if (this.libraries.has(md.name) && policy === 'append') {
-        err = `ERR Library ${md.name} already exists`;
-        break;
+      if (incoming.has(md.name)) {
+        dropAll();
+        return `ERR Library '${md.name}' already exists`;
       }
-      const r = this.loadLibrary(code, policy === 'replace');
-      if ('error' in r) {
-        err = r.error;
-        break;
+      const lib = this.compileLibrary(code, md);
+      if ('error' in lib) {
+        dropAll();
+        return lib.error;
       }
-      added.push(r.name);
-    }
-    if (err) {
-      for (const name of added) {
-        const lib = this.libraries.get(name);
-        if (lib && oldLibs.get(name) !== lib) for (const f of lib.functions.values()) this.fnBox?.unref(f.ref);
+      for (const fname of lib.functions.keys()) {
+        if (incomingFns.has(fname)) {
+          this.releaseLibrary(lib);
+          dropAll();
+          return `ERR Function ${fname} already exists`;
+        }
       }
-      this.libraries.clear();
-      this.functions.clear();
-      for (const [k, v] of oldLibs) this.libraries.set(k, v);
-      for (const [k, v] of oldFns) this.functions.set(k, v);
-      return err;
+      for (const fname of lib.functions.keys()) incomingFns.add(fname);
+      incoming.set(md.name, lib);
     }
     if (policy === 'flush') {
-      for (const [name, lib] of oldLibs) if (this.libraries.get(name) !== lib) for (const f of lib.functions.values()) this.fnBox?.unref(f.ref);
+      for (const lib of [...this.libraries.values()]) this.deleteLibrary(lib.name);
+      for (const lib of incoming.values()) this.linkLibrary(lib);
+      return null;
     }
+    const replaced: LibraryInfo[] = [];
+    const rollback = (err: string): string => {
+      for (const lib of replaced) this.linkLibrary(lib);
+      dropAll();
+      return err;
+    };
+    for (const lib of incoming.values()) {
+      const old = this.libraries.get(lib.name);
+      if (!old) continue;
+      if (policy === 'append') return rollback(`ERR Library ${lib.name} already exists`);
+      this.unlinkLibrary(old);
+      replaced.push(old);
+    }
+    for (const fname of incomingFns) if (this.functions.has(fname)) return rollback(`ERR Function ${fname} already exists`);
+    for (const lib of replaced) this.releaseLibrary(lib);
+    for (const lib of incoming.values()) this.linkLibrary(lib);
     return null;
   }
 }
@@ -469,50 +506,66 @@ function isValidName(s: string): boolean {
   return /^[A-Za-z0-9_]+$/.test(s);
 }
 
-/** EVAL's "#!lua flags=..." shebang (evalExtractShebangFlags). */
-function parseEvalShebang(body: Buffer): { flags: ScriptFlags; end: number } | { error: string } {
-  let nl = body.indexOf(10);
-  const end = nl === -1 ? body.length : nl;
-  const line = body.latin1Slice(2, end);
-  const parts = line.split(' ').filter((p) => p.length > 0);
-  const flags: ScriptFlags = { shebang: true, noWrites: false, allowOom: false };
-  if (parts[0] !== 'lua') return { error: `ERR Unexpected engine in script shebang: ${body.latin1Slice(0, end).split(' ')[0]}` };
-  for (let i = 1; i < parts.length; i++) {
-    const p = parts[i];
-    if (p.startsWith('flags=')) {
-      for (const f of p.slice(6).split(',')) {
-        if (f === '') continue;
-        if (f === 'no-writes') flags.noWrites = true;
-        else if (f === 'allow-oom') flags.allowOom = true;
-        else if (f === 'allow-stale' || f === 'no-cluster' || f === 'allow-cross-slot-keys') {
-          /* accepted */
-        } else return { error: `ERR Unexpected flag in script shebang: ${f}` };
-      }
-    } else return { error: `ERR Unknown lua shebang option: ${p}` };
+/** End of the shebang line as Redis's strchr(body, '\n') sees it (-1 when a NUL or the end comes first). */
+function shebangEnd(b: Buffer): number {
+  for (let i = 0; i < b.length; i++) {
+    if (b[i] === 10) return i;
+    if (b[i] === 0) return -1;
   }
-  nl = end;
-  return { flags, end: nl };
+  return -1;
 }
 
-/** FUNCTION LOAD's "#!lua name=<lib>" metadata (functionExtractLibMetaData). */
+const SCRIPT_FLAG_NAMES = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
+
+/** EVAL's "#!lua flags=..." shebang (evalExtractShebangFlags: sdssplitargs, then sdssplitlen on ','). */
+function parseEvalShebang(body: Buffer): { flags: ScriptFlags; end: number } | { error: string } {
+  const end = shebangEnd(body);
+  if (end === -1) return { error: 'ERR Invalid script shebang' };
+  const parts = splitArgs(body, 0, end);
+  if (!parts || parts.length === 0) return { error: 'ERR Invalid engine in script shebang' };
+  const flags: ScriptFlags = { shebang: true, noWrites: false, allowOom: false };
+  const engine = parts[0].latin1Slice(0, parts[0].length);
+  if (engine !== '#!lua') return { error: `ERR Unexpected engine in script shebang: ${cstr(engine)}` };
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i].latin1Slice(0, parts[i].length);
+    if (p.startsWith('flags=')) {
+      const list = p.slice(6);
+      if (list.length === 0) continue; // sdssplitlen of an empty string: no elements
+      for (const f of list.split(',')) {
+        if (!SCRIPT_FLAG_NAMES.has(f)) return { error: `ERR Unexpected flag in script shebang: ${cstr(f)}` };
+        if (f === 'no-writes') flags.noWrites = true;
+        else if (f === 'allow-oom') flags.allowOom = true;
+      }
+    } else return { error: `ERR Unknown lua shebang option: ${cstr(p)}` };
+  }
+  return { flags, end };
+}
+
+/** A C string's view of a JS string (what %s prints: up to the first NUL). */
+function cstr(s: string): string {
+  const z = s.indexOf('\0');
+  return z === -1 ? s : s.slice(0, z);
+}
+
+/** FUNCTION LOAD's "#!lua name=<lib>" metadata (functionExtractLibMetaData + functionsCreateWithLibraryCtx checks). */
 function parseLibraryShebang(code: Buffer): { name: string; end: number } | { error: string } {
   if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) return { error: 'ERR Missing library metadata' };
-  const nl = code.indexOf(10);
+  const nl = shebangEnd(code);
   if (nl === -1) return { error: 'ERR Invalid library metadata' };
-  const parts = code.latin1Slice(2, nl).split(' ').filter((p) => p.length > 0);
-  if (parts.length === 0) return { error: 'ERR Invalid library metadata' };
-  const engine = parts[0];
-  if (engine.toLowerCase() !== 'lua') return { error: `ERR Engine '${engine}' not found` };
+  const parts = splitArgs(code, 0, nl);
+  if (!parts || parts.length === 0) return { error: 'ERR Invalid library metadata' };
+  const engine = parts[0].latin1Slice(2, parts[0].length);
   let name: string | null = null;
   for (let i = 1; i < parts.length; i++) {
-    const p = parts[i];
-    if (p.startsWith('name=')) {
+    const p = parts[i].latin1Slice(0, parts[i].length);
+    if (p.slice(0, 5).toLowerCase() === 'name=') {
       if (name !== null) return { error: 'ERR Invalid metadata value, name argument was given multiple times' };
       name = p.slice(5);
-    } else return { error: `ERR Invalid metadata value given: ${p}` };
+    } else return { error: `ERR Invalid metadata value given: ${cstr(p)}` };
   }
   if (name === null) return { error: 'ERR Library name was not given' };
   if (!isValidName(name)) return { error: 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long' };
+  if (cstr(engine).toLowerCase() !== 'lua') return { error: `ERR Engine '${engine}' not found` };
   return { name, end: nl };
 }
 

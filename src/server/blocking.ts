@@ -17,8 +17,11 @@ export interface BlockSpec {
   keys: BulkValue[];
   /** Timeout in ms; 0 waits forever. */
   timeoutMs: number;
-  /** Try to serve the client (write its reply). Return true when served. */
-  tryServe(): boolean;
+  /**
+   * Try to serve the client (write its reply). Return true when served. `readyKey` is the key
+   * whose signal triggered this attempt (Redis serves from the key signalled first).
+   */
+  tryServe(readyKey?: Buffer): boolean;
   /** Write the timeout reply (null array for list pops, etc.). */
   onTimeout(): void;
 }
@@ -47,12 +50,20 @@ export class Blocking {
       if (!list.includes(c)) list.push(c);
     }
     c.flags |= ClientFlag.BLOCKED;
-    let timer: NodeJS.Timeout | null = null;
     const deadline = spec.timeoutMs > 0 ? this.server.clock.now() + spec.timeoutMs : 0;
-    if (spec.timeoutMs > 0) {
-      timer = setTimeout(() => this.timeout(c), spec.timeoutMs);
-    }
-    this.specs.set(c, { spec, ids, timer, deadline });
+    this.specs.set(c, { spec, ids, timer: null, deadline });
+    if (spec.timeoutMs > 0) this.arm(c, spec.timeoutMs);
+  }
+
+  /** setTimeout caps at 2^31-1 ms (~24.8 days): longer timeouts re-arm until the deadline. */
+  private arm(c: Client, ms: number): void {
+    const entry = this.specs.get(c);
+    if (!entry) return;
+    const MAX = 2147483647;
+    entry.timer = setTimeout(() => {
+      if (ms > MAX) this.arm(c, ms - MAX);
+      else this.timeout(c);
+    }, Math.min(ms, MAX));
   }
 
   isBlocked(c: Client): boolean {
@@ -85,13 +96,14 @@ export class Blocking {
       for (const id of batch) {
         const waiters = this.byKey.get(id);
         if (!waiters) continue;
+        const key = Buffer.from(id.slice(id.indexOf('\0') + 1), 'latin1');
         for (const c of [...waiters]) {
           const entry = this.specs.get(c);
           if (!entry) continue;
           let served: boolean;
           this.server.execDepth++;
           try {
-            served = entry.spec.tryServe();
+            served = entry.spec.tryServe(key);
           } finally {
             this.server.execDepth--;
           }

@@ -39,9 +39,10 @@ export function parseNotifyFlags(s: string): number {
 /** keyspaceEventsFlagsToString */
 export function formatNotifyFlags(flags: number): string {
   let res = '';
+  // As keyspaceEventsFlagsToString: with every class set, "A" alone stands for them (and, as in
+  // Redis 7.0, the 'n' flag is then not printed).
   if ((flags & ALL) === ALL) res += 'A';
   else for (const ch of 'g$lshzxetdn') if (flags & NOTIFY[ch as NotifyClass]) res += ch;
-  if ((flags & ALL) === ALL && flags & NOTIFY.n) res += 'n';
   if (flags & NOTIFY.K) res += 'K';
   if (flags & NOTIFY.E) res += 'E';
   if (flags & NOTIFY.m) res += 'm';

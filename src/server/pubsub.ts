@@ -1,6 +1,11 @@
 /**
  * Pub/sub registry: channel and pattern subscriptions, and message delivery as RESP2 arrays or
  * RESP3 push frames into each subscriber's reply buffer. Patterns use the engine's glob matcher.
+ *
+ * Output buffer limits (client-output-buffer-limit, class "pubsub"): after each delivery the
+ * subscriber's pending output (reply buffer + bytes queued on the socket) is checked against the
+ * hard limit (disconnect at once) and the soft limit (disconnect when exceeded for longer than
+ * the soft seconds), as checkClientOutputBufferLimits does.
  */
 import type { BulkValue } from '../engine/types';
 import { Client, ClientFlag } from './client';
@@ -11,8 +16,27 @@ export class PubSub {
   readonly channels = new Map<string, Set<Client>>();
   readonly patterns = new Map<string, Set<Client>>();
   readonly shardChannels = new Map<string, Set<Client>>();
+  /** Pattern bytes, kept beside the latin1 names so publishing does not re-encode them. */
+  private readonly patternBytes = new Map<string, Buffer>();
+  /** When each client first went over the soft limit (unix seconds). */
+  private readonly softSince = new WeakMap<Client, number>();
+  private limitsText = '';
+  private limits = { hard: 32 * 1024 * 1024, soft: 8 * 1024 * 1024, softSeconds: 60 };
+  /** Clients disconnected for exceeding the limits (stats). */
+  limitDisconnections = 0;
 
   constructor(private readonly server: Server) {}
+
+  /** The pubsub class limits from the current client-output-buffer-limit setting. */
+  private pubsubLimits(): { hard: number; soft: number; softSeconds: number } {
+    const text = this.server.config.str('client-output-buffer-limit');
+    if (text !== this.limitsText) {
+      this.limitsText = text;
+      const parsed = parsePubsubLimits(text);
+      if (parsed) this.limits = parsed;
+    }
+    return this.limits;
+  }
 
   /** Deliver to channel subscribers and matching patterns. Returns the receiver count. */
   publish(channel: BulkValue, message: BulkValue): number {
@@ -26,9 +50,11 @@ export class PubSub {
       }
     }
     if (this.patterns.size > 0) {
-      const chBuf = Buffer.from(ch, 'latin1');
+      const chBuf = typeof channel === 'string' ? Buffer.from(ch, 'latin1') : channel;
       for (const [pat, set] of this.patterns) {
-        if (!this.server.engine.globMatch(Buffer.from(pat, 'latin1'), chBuf, false)) continue;
+        let pb = this.patternBytes.get(pat);
+        if (!pb) this.patternBytes.set(pat, (pb = Buffer.from(pat, 'latin1')));
+        if (!this.server.engine.globMatch(pb, chBuf, false)) continue;
         for (const c of set) {
           this.deliver(c, 'pmessage', pat, ch, message);
           receivers++;
@@ -56,6 +82,30 @@ export class PubSub {
     w.bulk(channel);
     w.bulk(message);
     this.server.scheduleFlush(c);
+    this.checkOutputLimits(c);
+  }
+
+  /** checkClientOutputBufferLimits + closeClientOnOutputBufferLimitReached for pubsub clients. */
+  checkOutputLimits(c: Client): void {
+    if (!(c.flags & ClientFlag.PUBSUB) || !c.socket) return;
+    const { hard, soft, softSeconds } = this.pubsubLimits();
+    if (hard === 0 && soft === 0) return;
+    const used = c.writer.length + c.socket.writableLength;
+    let over = hard > 0 && used >= hard;
+    if (soft > 0 && used >= soft) {
+      const now = Math.floor(this.server.clock.now() / 1000);
+      const since = this.softSince.get(c);
+      if (since === undefined) this.softSince.set(c, now);
+      else if (now - since > softSeconds) over = true;
+    } else if (this.softSince.has(c)) this.softSince.delete(c);
+    if (!over) return;
+    this.limitDisconnections++;
+    this.server.logger.warn({ client: c.addr }, 'Client scheduled to be closed ASAP for overcoming of output buffer limits.');
+    // freeClientAsync: stop delivering now, drop the unsent output, free outside the publish loop.
+    c.closed = true;
+    c.writer.truncate(0);
+    c.socket.destroy();
+    setImmediate(() => this.server.freeClient(c));
   }
 
   private registry(kind: 'channel' | 'pattern' | 'shard'): Map<string, Set<Client>> {
@@ -83,7 +133,10 @@ export class PubSub {
     const set = reg.get(name);
     if (set) {
       set.delete(c);
-      if (set.size === 0) reg.delete(name);
+      if (set.size === 0) {
+        reg.delete(name);
+        if (kind === 'pattern') this.patternBytes.delete(name);
+      }
     }
     if (c.subscriptionCount() === 0) c.flags &= ~ClientFlag.PUBSUB;
     return true;
@@ -94,4 +147,29 @@ export class PubSub {
     for (const p of c.patterns ?? []) this.remove(c, 'pattern', p);
     for (const s of c.shardChannels ?? []) this.remove(c, 'shard', s);
   }
+}
+
+/**
+ * The pubsub class of a client-output-buffer-limit value ("<class> <hard> <soft> <seconds>"...),
+ * or null when absent or malformed. Sizes accept Redis memory units (1mb, 512kb...).
+ */
+export function parsePubsubLimits(text: string): { hard: number; soft: number; softSeconds: number } | null {
+  const parts = text.trim().split(/\s+/);
+  let found: { hard: number; soft: number; softSeconds: number } | null = null;
+  for (let i = 0; i + 3 < parts.length; i += 4) {
+    if (parts[i].toLowerCase() !== 'pubsub') continue;
+    const hard = memToBytes(parts[i + 1]);
+    const soft = memToBytes(parts[i + 2]);
+    const secs = Number(parts[i + 3]);
+    if (hard === null || soft === null || !Number.isInteger(secs) || secs < 0) return null;
+    found = { hard, soft, softSeconds: secs };
+  }
+  return found;
+}
+
+function memToBytes(s: string): number | null {
+  const m = /^(\d+)([a-zA-Z]*)$/.exec(s);
+  if (!m) return null;
+  const unit = ({ '': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 * 1024, g: 1e9, gb: 1024 * 1024 * 1024 } as Record<string, number>)[m[2].toLowerCase()];
+  return unit === undefined ? null : Number(m[1]) * unit;
 }

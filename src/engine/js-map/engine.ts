@@ -11,7 +11,7 @@
  * attached containers report their own deltas into the same account.
  */
 import { StrEnc } from '../types';
-import type { BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, HashValue, KeyInfo, ListValue, MemoryAccount, RedisValue, SetValue, ZSetValue } from '../types';
+import type { BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, HashValue, KeyInfo, ListValue, MemoryAccount, RedisValue, SetValue, ZSetValue } from '../types';
 import { ShardedMap } from './sharded-map';
 import { globMatch } from '../../util/glob';
 import { JsList } from '../containers/list';
@@ -67,6 +67,7 @@ class JsMapDb implements Db {
     public index: number,
     private readonly clock: Clock,
     private readonly onExpired: ExpiredHook,
+    private readonly onNewKey: NewKeyHook | undefined,
   ) {}
 
   size(): number {
@@ -111,7 +112,13 @@ class JsMapDb implements Db {
     const k = keyString(key);
     const stored = isContainer(value) ? value : storeString(value);
     const now = this.clock.now();
-    const e = this.dict.get(k);
+    let e = this.dict.get(k);
+    if (e !== undefined && e.expireAt !== -1 && now > e.expireAt) {
+      // Writing over an expired key: it expires first (event), then the key is created anew.
+      this.remove(k, e);
+      this.onExpired(this, k);
+      e = undefined;
+    }
     if (e !== undefined) {
       e.strEnc = strEnc;
       this.account.bytes += valueBytes(stored) - valueBytes(e.value);
@@ -125,6 +132,9 @@ class JsMapDb implements Db {
     } else {
       this.dict.set(k, new Entry(stored, -1, now, 0, strEnc));
       this.account.bytes += k.length + ENTRY_OVERHEAD + valueBytes(stored);
+      if (isContainer(stored)) stored.attach(this.account);
+      if (this.onNewKey) this.onNewKey(this, key);
+      return;
     }
     if (isContainer(stored)) stored.attach(this.account);
   }
@@ -236,8 +246,8 @@ export class JsMapEngine implements Engine {
   readonly name = 'js-map' as const;
   private readonly dbs: JsMapDb[] = [];
 
-  createDb(index: number, clock: Clock, onExpired: ExpiredHook): Db {
-    const db = new JsMapDb(index, clock, onExpired);
+  createDb(index: number, clock: Clock, onExpired: ExpiredHook, onNewKey?: NewKeyHook): Db {
+    const db = new JsMapDb(index, clock, onExpired, onNewKey);
     this.dbs.push(db);
     return db;
   }

@@ -22,7 +22,7 @@
  */
 import { StrEnc } from '../types';
 import type {
-  BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, HashValue, KeyInfo,
+  BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, HashValue, KeyInfo,
   ListValue, MemoryAccount, RedisValue, SetValue, ZSetValue,
 } from '../types';
 import { JsList } from '../containers/list';
@@ -64,9 +64,10 @@ class WasmDb implements Db {
 
   constructor(
     private readonly engine: WasmEngine,
-    readonly index: number,
+    public index: number,
     private readonly clock: Clock,
     private readonly onExpired: ExpiredHook,
+    private readonly onNewKey?: NewKeyHook,
   ) {
     this.ptr = engine.w.x.dbCreate() >>> 0;
     if (this.ptr === 0) throw new WasmOutOfMemoryError('createDb');
@@ -100,7 +101,11 @@ class WasmDb implements Db {
     this.handles[h] = undefined;
     this.freeHandles.push(h);
     if (c === undefined) return;
-    if (c !== keep) c.attach(null);
+    if (c !== keep) {
+      // JS containers are counted in the db account while stored (WASM zsets live in the arena).
+      if (!(c instanceof WasmZSet)) this.account.bytes -= c.memoryUsage();
+      c.attach(null);
+    }
     if (c instanceof WasmZSet) this.engine.unref(c);
   }
 
@@ -164,9 +169,10 @@ class WasmDb implements Db {
         else w.u8.set(value, vp);
       }
       const old = w.resI32(R_HANDLE);
-      const wasExpired = w.resU32(R_MISC) === 2;
+      const misc = w.resU32(R_MISC);
       this.dropHandle(old);
-      if (wasExpired) this.expired(key);
+      if (misc === 2) this.expired(key);
+      if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
       return;
     }
     const c = value as Container;
@@ -178,13 +184,17 @@ class WasmDb implements Db {
       throw new WasmOutOfMemoryError('SET');
     }
     const old = w.resI32(R_HANDLE);
-    const wasExpired = w.resU32(R_MISC) === 2;
+    const misc = w.resU32(R_MISC);
+    const wasExpired = misc === 2;
+    const prev = old >= 0 ? this.handles[old] : undefined;
     // Count the new slot before dropping the old one: re-storing the same zset at its own key
     // then goes 2 -> 1 instead of through 0 (which would queue it for freeing).
     if (c instanceof WasmZSet) c.refs++;
     this.dropHandle(old, c);
+    if (prev !== c && !(c instanceof WasmZSet)) this.account.bytes += c.memoryUsage();
     c.attach(this.account);
     if (wasExpired) this.expired(key);
+    if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
   }
 
   delete(key: Bytes): boolean {
@@ -398,8 +408,8 @@ export class WasmEngine implements Engine, ZSetHost {
     });
   }
 
-  createDb(index: number, clock: Clock, onExpired: ExpiredHook): Db {
-    const db = new WasmDb(this, index, clock, onExpired);
+  createDb(index: number, clock: Clock, onExpired: ExpiredHook, onNewKey?: NewKeyHook): Db {
+    const db = new WasmDb(this, index, clock, onExpired, onNewKey);
     this.dbs.push(db);
     return db;
   }

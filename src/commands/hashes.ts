@@ -1,0 +1,318 @@
+/**
+ * Hash commands (Redis 7.0 t_hash.c): HSET/HMSET/HSETNX, reads, HDEL, counters (HINCRBY,
+ * HINCRBYFLOAT with long double arithmetic), HRANDFIELD and HSCAN.
+ *
+ * Encoding conversion (listpack -> hashtable, one way) happens where Redis 7.0 checks it:
+ * hashTypeTryConversion on the arguments of HSET/HMSET/HSETNX, and in hashTypeSet (field or value
+ * longer than hash-max-listpack-value, then more than hash-max-listpack-entries fields).
+ */
+import type { BulkValue, HashValue } from '../engine/types';
+import { typeOfValue } from '../engine/types';
+import type { Client } from '../server/client';
+import type { CommandRow } from './table';
+import { fail, NOT_FLOAT, OVERFLOW, SYNTAX, WRONGTYPE, wrongArgs } from './errors';
+import { isWord, lookupTyped } from './args';
+import { parseCursor, parseScanOptions } from './keys';
+import { rangeLong, LONG_MAX_N } from './lists';
+import { JsHash } from '../engine/containers/hash';
+import { addInt64, latin1, parseInt64Exact } from '../util/number';
+import { addLongDouble, formatLongDoubleHuman, isNanOrInf, isInfinite, parseLongDouble } from '../util/long-double';
+
+function maxValue(c: Client): number {
+  return c.server.config.int('hash-max-listpack-value');
+}
+
+function maxEntries(c: Client): number {
+  return c.server.config.int('hash-max-listpack-entries');
+}
+
+/** lookupKeyWrite + checkType. */
+function lookupWriteHash(c: Client, key: Buffer): HashValue | undefined {
+  const v = c.db.get(key);
+  if (v !== undefined && typeOfValue(v) !== 'hash') fail(WRONGTYPE);
+  return v as HashValue | undefined;
+}
+
+/** hashTypeLookupWriteOrCreate: the hash at key, created (and stored) when missing. */
+function lookupWriteOrCreate(c: Client, key: Buffer): HashValue {
+  let h = lookupWriteHash(c, key);
+  if (!h) {
+    h = c.server.engine.newHash();
+    c.db.set(key, h);
+  }
+  return h;
+}
+
+/** hashTypeTryConversion over args[from..to]. */
+function tryConversion(c: Client, h: HashValue, args: Buffer[], from: number, to: number): void {
+  if (h instanceof JsHash) h.convertIfLonger(maxValue(c), args, from, to);
+}
+
+/** hashTypeSet: length check, set, entries check. Returns true when the field is new. */
+function hashSet(c: Client, h: HashValue, field: Buffer, value: Buffer, mv = maxValue(c), me = maxEntries(c)): boolean {
+  if (h instanceof JsHash && h.isListpack()) {
+    if (field.length > mv || value.length > mv) h.toHashtable();
+    const isNew = h.set(field, value);
+    h.convertIfBigger(me);
+    return isNew;
+  }
+  return h.set(field, value);
+}
+
+function written(c: Client, key: Buffer, event: string, changes: number): void {
+  const server = c.server;
+  server.signalModifiedKey(c.dbIndex, key);
+  server.keyspace.notify(c.dbIndex, event, key, 'h');
+  server.dirty(changes);
+}
+
+function hsetGeneric(c: Client, argv: Buffer[], okReply: boolean): void {
+  if (argv.length % 2 === 1) fail(wrongArgs(c.cmd!.fullname));
+  const key = argv[1];
+  const h = lookupWriteOrCreate(c, key);
+  tryConversion(c, h, argv, 2, argv.length - 1);
+  let created = 0;
+  const mv = maxValue(c);
+  const me = maxEntries(c);
+  for (let j = 2; j < argv.length; j += 2) if (hashSet(c, h, argv[j], argv[j + 1], mv, me)) created++;
+  if (okReply) c.reply.ok();
+  else c.reply.int(created);
+  written(c, key, 'hset', (argv.length - 2) / 2);
+}
+
+function hsetnx(c: Client, argv: Buffer[]): void {
+  const key = argv[1];
+  const h = lookupWriteOrCreate(c, key);
+  if (h.has(argv[2])) return c.reply.int(0);
+  tryConversion(c, h, argv, 2, 3);
+  hashSet(c, h, argv[2], argv[3]);
+  c.reply.int(1);
+  written(c, key, 'hset', 1);
+}
+
+function hget(c: Client, argv: Buffer[]): void {
+  const h = lookupTyped(c, argv[1], 'hash');
+  const v = h?.get(argv[2]);
+  if (v === undefined) c.reply.nil();
+  else c.reply.bulk(v);
+}
+
+function hmget(c: Client, argv: Buffer[]): void {
+  const h = lookupTyped(c, argv[1], 'hash');
+  c.reply.array(argv.length - 2);
+  for (let j = 2; j < argv.length; j++) {
+    const v = h?.get(argv[j]);
+    if (v === undefined) c.reply.nil();
+    else c.reply.bulk(v);
+  }
+}
+
+function hdel(c: Client, argv: Buffer[]): void {
+  const key = argv[1];
+  const h = lookupWriteHash(c, key);
+  if (!h) return c.reply.int(0);
+  let deleted = 0;
+  let removed = false;
+  for (let j = 2; j < argv.length; j++) {
+    if (h.delete(argv[j])) {
+      deleted++;
+      if (h.size === 0) {
+        c.db.delete(key);
+        removed = true;
+        break;
+      }
+    }
+  }
+  if (deleted) {
+    written(c, key, 'hdel', deleted);
+    if (removed) c.server.keyspace.notify(c.dbIndex, 'del', key, 'g');
+  }
+  c.reply.int(deleted);
+}
+
+function hlen(c: Client, argv: Buffer[]): void {
+  const h = lookupTyped(c, argv[1], 'hash');
+  c.reply.int(h ? h.size : 0);
+}
+
+function hstrlen(c: Client, argv: Buffer[]): void {
+  const h = lookupTyped(c, argv[1], 'hash');
+  const v = h?.get(argv[2]);
+  c.reply.int(v === undefined ? 0 : v.length);
+}
+
+function hexists(c: Client, argv: Buffer[]): void {
+  const h = lookupTyped(c, argv[1], 'hash');
+  c.reply.int(h && h.has(argv[2]) ? 1 : 0);
+}
+
+const KEYS = 1;
+const VALUES = 2;
+
+function getallGeneric(c: Client, argv: Buffer[], what: number): void {
+  const both = what === (KEYS | VALUES);
+  const h = lookupTyped(c, argv[1], 'hash');
+  if (!h) return both ? c.reply.map(0) : c.reply.array(0);
+  if (both) c.reply.map(h.size);
+  else c.reply.array(h.size);
+  h.forEach((f, v) => {
+    if (what & KEYS) c.reply.bulk(f);
+    if (what & VALUES) c.reply.bulk(v);
+  });
+}
+
+function hincrby(c: Client, argv: Buffer[]): void {
+  const incr = parseInt64Exact(argv[3]);
+  if (incr === null) fail('ERR value is not an integer or out of range');
+  const key = argv[1];
+  const h = lookupWriteOrCreate(c, key);
+  const cur = h.get(argv[2]);
+  let value: number | bigint = 0;
+  if (cur !== undefined) {
+    const p = parseInt64Exact(cur);
+    if (p === null) fail('ERR hash value is not an integer');
+    value = p;
+  }
+  const sum = addInt64(value, incr);
+  if (sum === null) fail(OVERFLOW);
+  const text = String(sum);
+  hashSet(c, h, argv[2], Buffer.from(text, 'latin1'));
+  c.reply.int(sum);
+  written(c, key, 'hincrby', 1);
+}
+
+function hincrbyfloat(c: Client, argv: Buffer[]): void {
+  const incr = argv[3].length < 5120 ? parseLongDouble(latin1(argv[3])) : null;
+  if (incr === null) fail(NOT_FLOAT);
+  if (isInfinite(incr)) fail('ERR value is NaN or Infinity');
+  const key = argv[1];
+  const h = lookupWriteOrCreate(c, key);
+  const cur = h.get(argv[2]);
+  let value = parseLongDouble('0')!;
+  if (cur !== undefined) {
+    const p = cur.length < 5120 ? parseLongDouble(latin1(cur)) : null;
+    if (p === null) fail('ERR hash value is not a float');
+    value = p;
+  }
+  const sum = addLongDouble(value, incr);
+  if (isNanOrInf(sum)) fail('ERR increment would produce NaN or Infinity');
+  const text = formatLongDoubleHuman(sum);
+  hashSet(c, h, argv[2], Buffer.from(text, 'latin1'));
+  c.reply.bulk(text);
+  written(c, key, 'hincrbyfloat', 1);
+}
+
+// ---------------------------------------------------------------- HRANDFIELD
+
+function entriesOf(h: HashValue): [BulkValue, BulkValue][] {
+  if (h instanceof JsHash) return h.entriesArray();
+  const out: [BulkValue, BulkValue][] = [];
+  h.forEach((f, v) => out.push([f, v]));
+  return out;
+}
+
+function replyPair(c: Client, f: BulkValue, v: BulkValue, withvalues: boolean): void {
+  if (withvalues && c.resp === 3) c.reply.array(2);
+  c.reply.bulk(f);
+  if (withvalues) c.reply.bulk(v);
+}
+
+function hrandfieldWithCount(c: Client, key: Buffer, l: number, withvalues: boolean): void {
+  const h = lookupTyped(c, key, 'hash');
+  if (!h) return c.reply.array(0);
+  const size = h.size;
+  const uniq = l >= 0;
+  let count = Math.abs(l);
+  if (count === 0) return c.reply.array(0);
+  const entries = size <= 4096 || !uniq ? entriesOf(h) : null;
+  // CASE 1: negative count (or 1): independent samples, with repetition.
+  if (!uniq || count === 1) {
+    c.reply.array(withvalues && c.resp === 2 ? count * 2 : count);
+    const big = h instanceof JsHash && !h.isListpack() && size > 4096;
+    while (count-- > 0) {
+      if (big) {
+        const [f, v] = (h as JsHash).randomEntry()!;
+        replyPair(c, f, v, withvalues);
+      } else {
+        const e = entries![(Math.random() * size) | 0];
+        replyPair(c, e[0], e[1], withvalues);
+      }
+    }
+    return;
+  }
+  const n = Math.min(count, size);
+  c.reply.array(withvalues && c.resp === 2 ? n * 2 : n);
+  // CASE 2: the whole hash, in iteration order.
+  if (count >= size) {
+    h.forEach((f, v) => replyPair(c, f, v, withvalues));
+    return;
+  }
+  // CASE 3/4: distinct random fields (partial Fisher-Yates).
+  const all = entries ?? entriesOf(h);
+  for (let i = 0; i < n; i++) {
+    const j = i + ((Math.random() * (all.length - i)) | 0);
+    const t = all[i];
+    all[i] = all[j];
+    all[j] = t;
+    replyPair(c, all[i][0], all[i][1], withvalues);
+  }
+}
+
+function hrandfield(c: Client, argv: Buffer[]): void {
+  if (argv.length >= 3) {
+    const l = rangeLong(argv[2], -LONG_MAX_N, LONG_MAX_N, null);
+    let withvalues = false;
+    if (argv.length > 4 || (argv.length === 4 && !isWord(argv[3], 'withvalues'))) fail(SYNTAX);
+    else if (argv.length === 4) {
+      withvalues = true;
+      const b = BigInt(latin1(argv[2]));
+      if (b < -LONG_MAX_N / 2n || b > LONG_MAX_N / 2n) fail('ERR value is out of range');
+    }
+    return hrandfieldWithCount(c, argv[1], l, withvalues);
+  }
+  const h = lookupTyped(c, argv[1], 'hash');
+  if (!h) return c.reply.nil();
+  c.reply.bulk(h.randomField()!);
+}
+
+// ---------------------------------------------------------------- HSCAN
+
+function hscan(c: Client, argv: Buffer[]): void {
+  const cursor = parseCursor(argv[2]);
+  const h = lookupTyped(c, argv[1], 'hash');
+  if (!h) {
+    c.reply.array(2);
+    c.reply.bulk('0');
+    c.reply.array(0);
+    return;
+  }
+  const opts = parseScanOptions(argv, 3, false);
+  const found: BulkValue[] = [];
+  const next = h.scan(cursor, Math.max(1, Math.floor(opts.count / 2)), (f, v) => {
+    if (opts.pattern && !c.server.engine.globMatch(opts.pattern, f, false)) return;
+    found.push(f, v);
+  });
+  c.reply.array(2);
+  c.reply.bulk(String(next));
+  c.reply.array(found.length);
+  for (const x of found) c.reply.bulk(x);
+}
+
+export const commands: CommandRow[] = [
+  { name: 'hset', handler: (c, a) => hsetGeneric(c, a, false) },
+  { name: 'hmset', handler: (c, a) => hsetGeneric(c, a, true) },
+  { name: 'hsetnx', handler: hsetnx },
+  { name: 'hget', handler: hget },
+  { name: 'hmget', handler: hmget },
+  { name: 'hdel', handler: hdel },
+  { name: 'hlen', handler: hlen },
+  { name: 'hstrlen', handler: hstrlen },
+  { name: 'hexists', handler: hexists },
+  { name: 'hkeys', handler: (c, a) => getallGeneric(c, a, KEYS) },
+  { name: 'hvals', handler: (c, a) => getallGeneric(c, a, VALUES) },
+  { name: 'hgetall', handler: (c, a) => getallGeneric(c, a, KEYS | VALUES) },
+  { name: 'hincrby', handler: hincrby },
+  { name: 'hincrbyfloat', handler: hincrbyfloat },
+  { name: 'hrandfield', handler: hrandfield },
+  { name: 'hscan', handler: hscan },
+];

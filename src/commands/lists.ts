@@ -1,0 +1,497 @@
+/**
+ * List commands (Redis 7.0 t_list.c, blocking parts of blocked.c): pushes and pops, ranges,
+ * LINDEX/LSET/LINSERT/LREM/LTRIM/LPOS, LMOVE/RPOPLPUSH, LMPOP, and the blocking forms BLPOP,
+ * BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP.
+ *
+ * Blocking: a client blocks only when every key is missing (a key of another type is WRONGTYPE
+ * at call time; if a waited-on key later holds another type, the client keeps waiting, as in 7.0).
+ * Waiters are served FIFO per key by the server's Blocking registry after the outermost command,
+ * so MULTI/EXEC and scripts wake clients once, at the end. Inside EXEC or a script a blocking
+ * command acts as its non-blocking form (null array, or null bulk for BLMOVE/BRPOPLPUSH).
+ */
+import type { BulkValue, ListValue } from '../engine/types';
+import { typeOfValue } from '../engine/types';
+import type { Client } from '../server/client';
+import { ClientFlag } from '../server/client';
+import type { CommandRow } from './table';
+import { fail, NOT_INT, NO_SUCH_KEY, INDEX_OUT_OF_RANGE, NOT_POSITIVE, SYNTAX, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, WRONGTYPE, wrongArgs } from './errors';
+import { clampRange, intArg, isWord, lookupTyped } from './args';
+import { latin1, parseDouble, parseInt64Exact } from '../util/number';
+import { isInfinite, parseLongDouble } from '../util/long-double';
+
+const HEAD = 0;
+const TAIL = 1;
+type Where = typeof HEAD | typeof TAIL;
+
+export const LONG_MAX_N = 9223372036854775807n;
+
+/** lookupKeyWrite + checkType: no hit/miss statistics, as Redis's write lookups. */
+export function lookupWriteList(c: Client, key: Buffer): ListValue | undefined {
+  const v = c.db.get(key);
+  if (v !== undefined && typeOfValue(v) !== 'list') fail(WRONGTYPE);
+  return v as ListValue | undefined;
+}
+
+/** getPositiveLongFromObjectOrReply. */
+export function positiveLong(arg: Buffer, msg: string | null = null): number {
+  const err = msg ? 'ERR ' + msg : NOT_POSITIVE;
+  const n = intArg(arg, err);
+  if (n < 0) fail(err);
+  return n;
+}
+
+/** getRangeLongFromObjectOrReply (bounds exact as int64). `msg` replaces both error texts. */
+export function rangeLong(arg: Buffer, min: bigint, max: bigint, msg: string | null): number {
+  const r = parseInt64Exact(arg);
+  if (r === null) fail(msg ? 'ERR ' + msg : NOT_INT);
+  const b = BigInt(r);
+  if (b < min || b > max) {
+    if (msg) fail('ERR ' + msg);
+    fail(`ERR value is out of range, value must between ${min} and ${max}`);
+  }
+  return Number(r);
+}
+
+/**
+ * getTimeoutFromObjectOrReply(UNIT_SECONDS), Redis 7.0.15: strtold, then (long long)ceill(t*1000)
+ * (so 0.0001 waits 1 ms, -0.0001 forever).
+ * Returns the relative timeout in ms (0 = forever). Huge timeouts (even past LLONG_MAX once the
+ * clock is added) just block, as in Redis.
+ */
+export function parseTimeoutSeconds(arg: Buffer): number {
+  const s = latin1(arg);
+  let v: number;
+  const ld = s.length > 0 && s.length < 5120 ? parseLongDouble(s) : null;
+  if (ld) {
+    if (isInfinite(ld)) v = ld.neg ? -Infinity : Infinity;
+    else v = (ld.neg ? -1 : 1) * Number(ld.m) * Math.pow(2, ld.e);
+  } else {
+    v = parseDouble(arg);
+    if (Number.isNaN(v)) fail(TIMEOUT_NOT_FLOAT);
+  }
+  const ms = v * 1000;
+  // Out-of-range double -> long long conversion yields LLONG_MIN on x86.
+  const tval = !Number.isFinite(ms) || Math.abs(ms) >= 9223372036854775808 ? -1 : Math.ceil(ms) + 0;
+  if (tval < 0) fail(TIMEOUT_NEGATIVE);
+  return tval;
+}
+
+function canBlock(c: Client): boolean {
+  return (c.flags & (ClientFlag.IN_EXEC | ClientFlag.SCRIPT)) === 0;
+}
+
+/** Register a blocked client (timeouts past setTimeout's range wait forever). */
+function blockClient(c: Client, keys: Buffer[], timeoutMs: number, tryServe: () => boolean): void {
+  c.server.blocking.block(c, {
+    keys: keys.map((k) => Buffer.from(k)),
+    timeoutMs: timeoutMs > 2147483647 ? 0 : timeoutMs,
+    tryServe,
+    onTimeout: () => c.reply.nilArray(),
+  });
+}
+
+function newList(c: Client): ListValue {
+  return c.server.engine.newList();
+}
+
+/** Push and keyspace bookkeeping shared by the push commands and LMOVE. */
+function notifyList(c: Client, key: BulkValue, event: string, changes: number): void {
+  const server = c.server;
+  server.signalModifiedKey(c.dbIndex, key);
+  server.keyspace.notify(c.dbIndex, event, key, 'l');
+  server.dirty(changes);
+}
+
+// ---------------------------------------------------------------- push / pop
+
+function pushGeneric(c: Client, argv: Buffer[], where: Where, xx: boolean): void {
+  const key = argv[1];
+  let l = lookupWriteList(c, key);
+  if (!l) {
+    if (xx) return c.reply.int(0);
+    l = newList(c);
+    c.db.set(key, l);
+  }
+  for (let j = 2; j < argv.length; j++) {
+    if (where === HEAD) l.pushHead(argv[j]);
+    else l.pushTail(argv[j]);
+  }
+  c.reply.int(l.size);
+  notifyList(c, key, where === HEAD ? 'lpush' : 'rpush', argv.length - 2);
+  c.server.blocking.signalKeyAsReady(c.dbIndex, key);
+}
+
+/** listElementsRemoved: pop event, delete when empty. Returns true when the key was deleted. */
+function elementsRemoved(c: Client, key: BulkValue, where: Where, l: ListValue, count: number): boolean {
+  const server = c.server;
+  server.keyspace.notify(c.dbIndex, where === HEAD ? 'lpop' : 'rpop', key, 'l');
+  let deleted = false;
+  if (l.size === 0) {
+    c.db.delete(typeof key === 'string' ? Buffer.from(key, 'latin1') : key);
+    server.keyspace.notify(c.dbIndex, 'del', key, 'g');
+    deleted = true;
+  }
+  server.signalModifiedKey(c.dbIndex, key);
+  server.dirty(count);
+  return deleted;
+}
+
+/** addListRangeReply for a pop of up to `count` elements from one end, then delete them. */
+function popRangeReply(c: Client, l: ListValue, count: number, where: Where): number {
+  const n = Math.min(count, l.size);
+  c.reply.array(n);
+  for (let i = 0; i < n; i++) c.reply.bulk(where === HEAD ? l.popHead()! : l.popTail()!);
+  return n;
+}
+
+/** listPopRangeAndReplyWithKey: [key, [elements...]]. */
+function popRangeWithKey(c: Client, l: ListValue, key: Buffer, where: Where, count: number): void {
+  c.reply.array(2);
+  c.reply.bulk(key);
+  const n = popRangeReply(c, l, count, where);
+  elementsRemoved(c, key, where, l, n);
+}
+
+function popGeneric(c: Client, argv: Buffer[], where: Where): void {
+  const hasCount = argv.length === 3;
+  let count = 0;
+  if (argv.length > 3) fail(wrongArgs(c.cmd!.fullname));
+  if (hasCount) count = positiveLong(argv[2]);
+  const key = argv[1];
+  const l = lookupWriteList(c, key);
+  if (!l) return hasCount ? c.reply.nilArray() : c.reply.nil();
+  if (hasCount && count === 0) return c.reply.array(0);
+  if (!hasCount) {
+    c.reply.bulk(where === HEAD ? l.popHead()! : l.popTail()!);
+    elementsRemoved(c, key, where, l, 1);
+  } else {
+    const n = popRangeReply(c, l, count, where);
+    elementsRemoved(c, key, where, l, n);
+  }
+}
+
+// ---------------------------------------------------------------- read commands
+
+function llen(c: Client, argv: Buffer[]): void {
+  const l = lookupTyped(c, argv[1], 'list');
+  c.reply.int(l ? l.size : 0);
+}
+
+function lrange(c: Client, argv: Buffer[]): void {
+  const start = intArg(argv[2]);
+  const end = intArg(argv[3]);
+  const l = lookupTyped(c, argv[1], 'list');
+  if (!l) return c.reply.array(0);
+  const r = clampRange(start, end, l.size);
+  if (!r) return c.reply.array(0);
+  c.reply.array(r[1] - r[0] + 1);
+  l.range(r[0], r[1], (v) => c.reply.bulk(v));
+}
+
+function lindex(c: Client, argv: Buffer[]): void {
+  const l = lookupTyped(c, argv[1], 'list');
+  if (!l) return c.reply.nil();
+  const index = intArg(argv[2]);
+  const v = l.at(index);
+  if (v === undefined) c.reply.nil();
+  else c.reply.bulk(v);
+}
+
+function lpos(c: Client, argv: Buffer[]): void {
+  let rank = 1;
+  let count = -1;
+  let maxlen = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    if (isWord(argv[j], 'rank') && more) {
+      const r = parseInt64Exact(argv[++j]);
+      if (r === null) fail(NOT_INT);
+      // LONG_MIN: Redis negates it with overflow (see JsList.positions).
+      rank = r === -9223372036854775808n ? -Infinity : Number(r);
+      if (rank === 0) {
+        fail('ERR RANK can\'t be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list');
+      }
+    } else if (isWord(argv[j], 'count') && more) {
+      count = positiveLong(argv[++j], "COUNT can't be negative");
+    } else if (isWord(argv[j], 'maxlen') && more) {
+      maxlen = positiveLong(argv[++j], "MAXLEN can't be negative");
+    } else fail(SYNTAX);
+  }
+  const l = lookupTyped(c, argv[1], 'list');
+  if (!l) return count !== -1 ? c.reply.array(0) : c.reply.nil();
+  const found = l.positions(argv[2], rank, count === -1 ? 1 : count, maxlen);
+  if (count !== -1) {
+    c.reply.array(found.length);
+    for (const i of found) c.reply.int(i);
+  } else if (found.length > 0) c.reply.int(found[0]);
+  else c.reply.nil();
+}
+
+// ---------------------------------------------------------------- edits
+
+function lset(c: Client, argv: Buffer[]): void {
+  const key = argv[1];
+  const l = lookupWriteList(c, key);
+  if (!l) fail(NO_SUCH_KEY);
+  let index = intArg(argv[2]);
+  if (index < 0) index += l.size;
+  if (index < 0 || index >= l.size) fail(INDEX_OUT_OF_RANGE);
+  l.setAt(index, argv[3]);
+  c.reply.ok();
+  notifyList(c, key, 'lset', 1);
+}
+
+function linsert(c: Client, argv: Buffer[]): void {
+  let after: boolean;
+  if (isWord(argv[2], 'after')) after = true;
+  else if (isWord(argv[2], 'before')) after = false;
+  else fail(SYNTAX);
+  const key = argv[1];
+  const l = lookupWriteList(c, key);
+  if (!l) return c.reply.int(0);
+  const n = l.insert(argv[3], argv[4], after);
+  if (n === -1) return c.reply.int(-1);
+  notifyList(c, key, 'linsert', 1);
+  c.reply.int(n);
+}
+
+function lrem(c: Client, argv: Buffer[]): void {
+  const toremove = intArg(argv[2]);
+  const key = argv[1];
+  const l = lookupWriteList(c, key);
+  if (!l) return c.reply.int(0);
+  const removed = l.remove(argv[3], toremove);
+  const server = c.server;
+  if (removed) {
+    server.signalModifiedKey(c.dbIndex, key);
+    server.keyspace.notify(c.dbIndex, 'lrem', key, 'l');
+  }
+  if (l.size === 0) {
+    c.db.delete(key);
+    server.keyspace.notify(c.dbIndex, 'del', key, 'g');
+  }
+  server.dirty(removed);
+  c.reply.int(removed);
+}
+
+function ltrim(c: Client, argv: Buffer[]): void {
+  let start = intArg(argv[2]);
+  let end = intArg(argv[3]);
+  const key = argv[1];
+  const l = lookupWriteList(c, key);
+  if (!l) return c.reply.ok();
+  const len = l.size;
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  let removed: number;
+  if (start > end || start >= len) {
+    removed = len;
+    l.trim(1, 0);
+  } else {
+    if (end >= len) end = len - 1;
+    removed = start + (len - end - 1);
+    l.trim(start, end);
+  }
+  const server = c.server;
+  server.keyspace.notify(c.dbIndex, 'ltrim', key, 'l');
+  if (l.size === 0) {
+    c.db.delete(key);
+    server.keyspace.notify(c.dbIndex, 'del', key, 'g');
+  }
+  server.signalModifiedKey(c.dbIndex, key);
+  server.dirty(removed);
+  c.reply.ok();
+}
+
+// ---------------------------------------------------------------- LMOVE family
+
+function parseWhere(arg: Buffer): Where {
+  if (isWord(arg, 'left')) return HEAD;
+  if (isWord(arg, 'right')) return TAIL;
+  fail(SYNTAX);
+}
+
+/** lmoveHandlePush: create the destination if needed, push, event, reply with the value. */
+function lmoveHandlePush(c: Client, dstkey: Buffer, dst: ListValue | undefined, value: BulkValue, where: Where): void {
+  if (!dst) {
+    dst = newList(c);
+    c.db.set(dstkey, dst);
+  }
+  c.server.signalModifiedKey(c.dbIndex, dstkey);
+  const b = typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
+  if (where === HEAD) dst.pushHead(b);
+  else dst.pushTail(b);
+  c.server.keyspace.notify(c.dbIndex, where === HEAD ? 'lpush' : 'rpush', dstkey, 'l');
+  c.server.blocking.signalKeyAsReady(c.dbIndex, dstkey);
+  c.reply.bulk(value);
+}
+
+/** lmoveGenericCommand on a non-empty source (destination type already checked). */
+function doMove(c: Client, src: Buffer, s: ListValue, dstkey: Buffer, d: ListValue | undefined, from: Where, to: Where): void {
+  const value = from === HEAD ? s.popHead()! : s.popTail()!;
+  lmoveHandlePush(c, dstkey, d, value, to);
+  const server = c.server;
+  server.keyspace.notify(c.dbIndex, from === HEAD ? 'lpop' : 'rpop', src, 'l');
+  if (s.size === 0) {
+    c.db.delete(src);
+    server.keyspace.notify(c.dbIndex, 'del', src, 'g');
+  }
+  server.signalModifiedKey(c.dbIndex, src);
+  server.dirty(1);
+}
+
+function lmoveGeneric(c: Client, src: Buffer, dst: Buffer, from: Where, to: Where): void {
+  const s = lookupWriteList(c, src);
+  if (!s || s.size === 0) return c.reply.nil();
+  const d = lookupWriteList(c, dst);
+  doMove(c, src, s, dst, d, from, to);
+}
+
+function lmove(c: Client, argv: Buffer[]): void {
+  const from = parseWhere(argv[3]);
+  const to = parseWhere(argv[4]);
+  lmoveGeneric(c, argv[1], argv[2], from, to);
+}
+
+function rpoplpush(c: Client, argv: Buffer[]): void {
+  lmoveGeneric(c, argv[1], argv[2], TAIL, HEAD);
+}
+
+function blmoveGeneric(c: Client, src: Buffer, dst: Buffer, from: Where, to: Where, timeoutArg: Buffer): void {
+  const timeout = parseTimeoutSeconds(timeoutArg);
+  const s = lookupWriteList(c, src);
+  if (s) return lmoveGeneric(c, src, dst, from, to);
+  if (!canBlock(c)) return c.reply.nil();
+  const srcKey = Buffer.from(src);
+  const dstKey = Buffer.from(dst);
+  blockClient(c, [srcKey], timeout, () => {
+    const v = c.db.get(srcKey, true);
+    if (v === undefined || typeOfValue(v) !== 'list' || (v as ListValue).size === 0) return false;
+    const dv = c.db.get(dstKey, true);
+    if (dv !== undefined && typeOfValue(dv) !== 'list') {
+      // serveClientBlockedOnList: checkType on the destination replies WRONGTYPE and unblocks.
+      c.reply.error(WRONGTYPE);
+      return true;
+    }
+    doMove(c, srcKey, v as ListValue, dstKey, dv as ListValue | undefined, from, to);
+    return true;
+  });
+}
+
+function blmove(c: Client, argv: Buffer[]): void {
+  const from = parseWhere(argv[3]);
+  const to = parseWhere(argv[4]);
+  blmoveGeneric(c, argv[1], argv[2], from, to, argv[5]);
+}
+
+function brpoplpush(c: Client, argv: Buffer[]): void {
+  blmoveGeneric(c, argv[1], argv[2], TAIL, HEAD, argv[3]);
+}
+
+// ---------------------------------------------------------------- blocking pops and LMPOP
+
+/** Serve a blocked pop from the first non-empty list among `keys` (count -1: BLPOP shape). */
+function servePop(c: Client, keys: Buffer[], where: Where, count: number): boolean {
+  for (const key of keys) {
+    const v = c.db.get(key, true);
+    if (v === undefined || typeOfValue(v) !== 'list') continue;
+    const l = v as ListValue;
+    if (l.size === 0) continue;
+    if (count !== -1) {
+      popRangeWithKey(c, l, key, where, count);
+    } else {
+      const value = where === HEAD ? l.popHead()! : l.popTail()!;
+      c.reply.array(2);
+      c.reply.bulk(key);
+      c.reply.bulk(value);
+      elementsRemoved(c, key, where, l, 1);
+    }
+    return true;
+  }
+  return false;
+}
+
+/** blockingPopGenericCommand. `count` -1 for BLPOP/BRPOP, else BLMPOP's count. */
+function blockingPop(c: Client, keys: Buffer[], where: Where, timeoutArg: Buffer, count: number): void {
+  const timeout = parseTimeoutSeconds(timeoutArg);
+  for (const key of keys) {
+    const l = lookupWriteList(c, key);
+    if (!l || l.size === 0) continue;
+    if (count !== -1) return popRangeWithKey(c, l, key, where, count);
+    const value = where === HEAD ? l.popHead()! : l.popTail()!;
+    c.reply.array(2);
+    c.reply.bulk(key);
+    c.reply.bulk(value);
+    elementsRemoved(c, key, where, l, 1);
+    return;
+  }
+  if (!canBlock(c)) return c.reply.nilArray();
+  const own = keys.map((k) => Buffer.from(k));
+  blockClient(c, own, timeout, () => servePop(c, own, where, count));
+}
+
+function blpop(c: Client, argv: Buffer[]): void {
+  blockingPop(c, argv.slice(1, -1), HEAD, argv[argv.length - 1], -1);
+}
+
+function brpop(c: Client, argv: Buffer[]): void {
+  blockingPop(c, argv.slice(1, -1), TAIL, argv[argv.length - 1], -1);
+}
+
+/** lmpopGenericCommand: numkeys at `numkeysIdx`. */
+function lmpopGeneric(c: Client, argv: Buffer[], numkeysIdx: number, block: boolean): void {
+  const numkeys = rangeLong(argv[numkeysIdx], 1n, LONG_MAX_N, 'numkeys should be greater than 0');
+  const whereIdx = numkeysIdx + numkeys + 1;
+  if (whereIdx >= argv.length) fail(SYNTAX);
+  const where = parseWhere(argv[whereIdx]);
+  let count = -1;
+  for (let j = whereIdx + 1; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    if (count === -1 && isWord(argv[j], 'count') && more) {
+      count = rangeLong(argv[++j], 1n, LONG_MAX_N, 'count should be greater than 0');
+    } else fail(SYNTAX);
+  }
+  if (count === -1) count = 1;
+  const keys = argv.slice(numkeysIdx + 1, numkeysIdx + 1 + numkeys);
+  if (block) return blockingPop(c, keys, where, argv[1], count);
+  for (const key of keys) {
+    const l = lookupWriteList(c, key);
+    if (!l || l.size === 0) continue;
+    return popRangeWithKey(c, l, key, where, count);
+  }
+  c.reply.nilArray();
+}
+
+function lmpop(c: Client, argv: Buffer[]): void {
+  lmpopGeneric(c, argv, 1, false);
+}
+
+function blmpop(c: Client, argv: Buffer[]): void {
+  lmpopGeneric(c, argv, 2, true);
+}
+
+export const commands: CommandRow[] = [
+  { name: 'lpush', handler: (c, a) => pushGeneric(c, a, HEAD, false) },
+  { name: 'rpush', handler: (c, a) => pushGeneric(c, a, TAIL, false) },
+  { name: 'lpushx', handler: (c, a) => pushGeneric(c, a, HEAD, true) },
+  { name: 'rpushx', handler: (c, a) => pushGeneric(c, a, TAIL, true) },
+  { name: 'lpop', handler: (c, a) => popGeneric(c, a, HEAD) },
+  { name: 'rpop', handler: (c, a) => popGeneric(c, a, TAIL) },
+  { name: 'llen', handler: llen },
+  { name: 'lrange', handler: lrange },
+  { name: 'lindex', handler: lindex },
+  { name: 'lset', handler: lset },
+  { name: 'linsert', handler: linsert },
+  { name: 'lrem', handler: lrem },
+  { name: 'ltrim', handler: ltrim },
+  { name: 'lpos', handler: lpos },
+  { name: 'lmove', handler: lmove },
+  { name: 'rpoplpush', handler: rpoplpush },
+  { name: 'lmpop', handler: lmpop },
+  { name: 'blpop', handler: blpop },
+  { name: 'brpop', handler: brpop },
+  { name: 'blmove', handler: blmove },
+  { name: 'brpoplpush', handler: brpoplpush },
+  { name: 'blmpop', handler: blmpop },
+];

@@ -1,0 +1,211 @@
+/**
+ * JsSet: the set container shared by both engines.
+ *
+ * Encoding follows Redis 7.0 (which has no listpack sets; those came in 7.2):
+ * - "intset" while every member is an integer (string2ll rules) and there are at most
+ *   set-max-intset-entries (capped at 2^30) members. Members are kept in a JS Set of their
+ *   canonical decimal text; iteration (SMEMBERS, SSCAN, SINTER...) is in ascending numeric order,
+ *   as the intset's, and SSCAN returns everything with cursor 0.
+ * - "hashtable" otherwise (one way: a set never goes back to intset, except where Redis builds a
+ *   new set, which the command layer does with `reencode`). Members live in a ShardedMap whose
+ *   cursor gives SSCAN the SCAN guarantee.
+ *
+ * Members are stored as latin1 JS strings (1 char = 1 byte).
+ */
+import type { Bytes, BulkValue, EncodingLimits, MemoryAccount, SetValue } from '../types';
+import { ShardedMap } from '../js-map/sharded-map';
+import { parseInt64 } from '../../util/number';
+
+const ENTRY_OVERHEAD = 16;
+const INT_OVERHEAD = 8;
+const BASE_OVERHEAD = 48;
+const INTSET_HARD_MAX = 1 << 30;
+
+/** isSdsRepresentableAsLongLong. */
+export function isIntMember(s: string): boolean {
+  return s.length <= 20 && !Number.isNaN(parseInt64(s));
+}
+
+function compareInts(a: string, b: string): number {
+  const x = Number(a);
+  const y = Number(b);
+  if (Number.isSafeInteger(x) && Number.isSafeInteger(y)) return x - y;
+  const bx = BigInt(a);
+  const by = BigInt(b);
+  return bx < by ? -1 : bx > by ? 1 : 0;
+}
+
+export class JsSet implements SetValue {
+  readonly type = 'set' as const;
+  /** intset members (canonical integer text). */
+  private ints: Set<string> | null = new Set();
+  private sorted: string[] | null = null;
+  private ht: ShardedMap<true> | null = null;
+  private bytes = BASE_OVERHEAD;
+  private account: MemoryAccount | null = null;
+  /** set-max-intset-entries used by `add` (the command layer passes the live config value). */
+  maxIntset = 512;
+
+  get size(): number {
+    return this.ints ? this.ints.size : this.ht!.size;
+  }
+
+  memoryUsage(): number {
+    return this.bytes;
+  }
+
+  attach(a: MemoryAccount | null): void {
+    this.account = a;
+  }
+
+  encoding(_limits: EncodingLimits): string {
+    return this.ints ? 'intset' : 'hashtable';
+  }
+
+  isIntset(): boolean {
+    return this.ints !== null;
+  }
+
+  clone(): JsSet {
+    const s = new JsSet();
+    s.maxIntset = this.maxIntset;
+    if (this.ints) {
+      for (const m of this.ints) s.ints!.add(m);
+      s.addBytes(this.bytes - BASE_OVERHEAD);
+    } else {
+      s.toHashtable();
+      this.ht!.forEach((_v, k) => s.ht!.set(k, true));
+      s.addBytes(this.bytes - BASE_OVERHEAD);
+    }
+    return s;
+  }
+
+  private addBytes(n: number): void {
+    this.bytes += n;
+    if (this.account) this.account.bytes += n;
+  }
+
+  /** setTypeConvert(OBJ_ENCODING_HT). */
+  toHashtable(): void {
+    if (!this.ints) return;
+    const ht = new ShardedMap<true>();
+    let extra = 0;
+    for (const m of this.ints) {
+      ht.set(m, true);
+      extra += ENTRY_OVERHEAD - INT_OVERHEAD;
+    }
+    this.ht = ht;
+    this.ints = null;
+    this.sorted = null;
+    this.addBytes(extra);
+  }
+
+  /** Redis builds a fresh set (SPOP count case 3): intset again when the members allow it. */
+  reencode(maxIntset: number): void {
+    const limit = Math.min(maxIntset, INTSET_HARD_MAX);
+    if (this.ints) {
+      if (this.ints.size > limit) this.toHashtable();
+      return;
+    }
+    if (this.size > limit) return;
+    let allInts = true;
+    this.ht!.forEach((_v, k) => {
+      if (allInts && !isIntMember(k)) allInts = false;
+    });
+    if (!allInts) return;
+    const ints = new Set<string>();
+    this.ht!.forEach((_v, k) => ints.add(k));
+    this.ints = ints;
+    this.ht = null;
+    this.sorted = null;
+    this.addBytes(-(ENTRY_OVERHEAD - INT_OVERHEAD) * ints.size);
+  }
+
+  /** Whole-content check (RDB load, RESTORE). */
+  fitEncoding(limits: EncodingLimits): void {
+    if (this.ints && this.ints.size > Math.min(limits.setMaxIntsetEntries, INTSET_HARD_MAX)) this.toHashtable();
+  }
+
+  add(member: Bytes): boolean {
+    return this.addString(member.latin1Slice(0, member.length));
+  }
+
+  /** setTypeAdd on the stored (latin1) form. */
+  addString(m: string): boolean {
+    if (this.ints) {
+      if (isIntMember(m)) {
+        if (this.ints.has(m)) return false;
+        this.ints.add(m);
+        this.sorted = null;
+        this.addBytes(m.length + INT_OVERHEAD);
+        if (this.ints.size > Math.min(this.maxIntset, INTSET_HARD_MAX)) this.toHashtable();
+        return true;
+      }
+      this.toHashtable();
+    }
+    if (!this.ht!.set(m, true)) return false;
+    this.addBytes(m.length + ENTRY_OVERHEAD);
+    return true;
+  }
+
+  delete(member: Bytes): boolean {
+    return this.deleteString(member.latin1Slice(0, member.length));
+  }
+
+  deleteString(m: string): boolean {
+    if (this.ints) {
+      if (!this.ints.delete(m)) return false;
+      this.sorted = null;
+      this.addBytes(-(m.length + INT_OVERHEAD));
+      return true;
+    }
+    if (!this.ht!.delete(m)) return false;
+    this.addBytes(-(m.length + ENTRY_OVERHEAD));
+    return true;
+  }
+
+  has(member: Bytes): boolean {
+    return this.hasString(member.latin1Slice(0, member.length));
+  }
+
+  hasString(m: string): boolean {
+    return this.ints ? this.ints.has(m) : this.ht!.has(m);
+  }
+
+  private sortedInts(): string[] {
+    if (!this.sorted) this.sorted = [...this.ints!].sort(compareInts);
+    return this.sorted;
+  }
+
+  forEach(visit: (member: BulkValue) => void): void {
+    if (this.ints) for (const m of this.sortedInts()) visit(m);
+    else this.ht!.forEach((_v, k) => visit(k));
+  }
+
+  /** Members as an array, in iteration order. */
+  toArray(): string[] {
+    if (this.ints) return this.sortedInts().slice();
+    const out: string[] = [];
+    this.ht!.forEach((_v, k) => out.push(k));
+    return out;
+  }
+
+  scan(cursor: number, count: number, visit: (member: BulkValue) => void): number {
+    if (this.ints) {
+      this.forEach(visit);
+      return 0;
+    }
+    return this.ht!.scan(cursor, count, (k) => visit(k));
+  }
+
+  randomMember(): BulkValue | undefined {
+    if (this.ints) {
+      const n = this.ints.size;
+      if (n === 0) return undefined;
+      return this.sortedInts()[(Math.random() * n) | 0];
+    }
+    return this.ht!.randomKey();
+  }
+}
+
+export type _Check = SetValue;

@@ -1,0 +1,238 @@
+/**
+ * Pub/sub: SUBSCRIBE family and PUBSUB introspection compared with real Redis 7.0, real clients
+ * (ioredis subscriber + publisher), RESP3 push frames interleaved with replies, many subscribers
+ * and patterns, and the pubsub client-output-buffer-limit disconnecting a slow consumer.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import Redis from 'ioredis';
+import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
+import { Differential } from './helpers/diff';
+import { RawConnection } from './helpers/raw';
+import type { RedustServer } from '../src/index';
+import { renderNode } from '../src/protocol/resp-reader';
+
+const HAVE_REF = haveRedisServer();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+for (const engine of enginesUnderTest()) {
+  const t = suite<{ srv: RedustServer; ref?: ReferenceServer }>(`pubsub [${engine}]`);
+
+  t.before(async (ctx) => {
+    ctx.srv = await startRedust(engine);
+    if (HAVE_REF) ctx.ref = await startReference();
+  });
+
+  t.after(async (ctx) => {
+    await ctx.srv.close();
+    await ctx.ref?.stop();
+  });
+
+  t('subscribe/unsubscribe confirmations, subscribed-mode errors and PUBSUB replies match Redis (RESP2)', async ({ srv, ref }) => {
+    if (!ref) return;
+    const d = await Differential.connect(srv.port, ref.port);
+    const one = async (cmd: string[], n = 1) => {
+      await d.check(cmd);
+      for (let i = 1; i < n; i++) {
+        const [a, b] = await Promise.all([d.redust.next(), d.reference.next()]);
+        assert.is(renderNode(a), renderNode(b), cmd.join(' '));
+      }
+    };
+    await one(['UNSUBSCRIBE']);
+    await one(['PUNSUBSCRIBE']);
+    await one(['SUNSUBSCRIBE']);
+    await one(['UNSUBSCRIBE', 'never']);
+    await one(['SUBSCRIBE', 'a', 'b', 'a'], 3);
+    await one(['PSUBSCRIBE', 'x*', 'y?'], 2);
+    await one(['SSUBSCRIBE', 's1'], 1);
+    await one(['PING']);
+    await one(['PING', 'hi']);
+    await one(['GET', 'k']);
+    await one(['PUBSUB', 'NUMPAT']);
+    await one(['UNSUBSCRIBE', 'b'], 1);
+    await one(['PUNSUBSCRIBE', 'y?', 'nope'], 2);
+    await one(['SUNSUBSCRIBE'], 1);
+    await one(['PUNSUBSCRIBE'], 1);
+    await one(['UNSUBSCRIBE'], 1);
+    await one(['PING']);
+    await one(['PUBSUB', 'HELP']);
+    await one(['PUBSUB', 'FOO']);
+    await one(['PUBSUB', 'NUMPAT', 'x']);
+    await one(['PUBSUB', 'CHANNELS', '*', 'x']);
+    await one(['PUBSUB', 'NUMSUB']);
+    await one(['PUBLISH', 'nobody', 'm']);
+    await one(['SPUBLISH', 'nobody', 'm']);
+    await one(['MULTI']);
+    await one(['SSUBSCRIBE', 'z']);
+    await one(['EXEC']);
+    d.close();
+  });
+
+  t('PUBSUB CHANNELS/NUMSUB/NUMPAT/SHARD* with several subscribers match Redis', async ({ srv, ref }) => {
+    if (!ref) return;
+    const subs: RawConnection[] = [];
+    for (const port of [srv.port, ref.port]) {
+      for (let i = 0; i < 3; i++) {
+        const s = await RawConnection.connect(port);
+        await s.send('SUBSCRIBE', `ch${i}`, 'common');
+        await s.next();
+        await s.send('PSUBSCRIBE', 'news.*');
+        await s.send('SSUBSCRIBE', `sh${i}`);
+        subs.push(s);
+      }
+    }
+    const d = await Differential.connect(srv.port, ref.port);
+    await d.check(['PUBSUB', 'CHANNELS'], { unordered: true });
+    await d.check(['PUBSUB', 'CHANNELS', 'ch*'], { unordered: true });
+    await d.check(['PUBSUB', 'CHANNELS', 'com[m]on']);
+    await d.check(['PUBSUB', 'NUMSUB', 'common', 'ch1', 'none']);
+    await d.check(['PUBSUB', 'NUMPAT']);
+    await d.check(['PUBSUB', 'SHARDCHANNELS'], { unordered: true });
+    await d.check(['PUBSUB', 'SHARDCHANNELS', 'sh1']);
+    await d.check(['PUBSUB', 'SHARDNUMSUB', 'sh0', 'sh9']);
+    await d.check(['PUBLISH', 'common', 'x']);
+    await d.check(['PUBLISH', 'news.today', 'x']);
+    await d.check(['SPUBLISH', 'sh2', 'x']);
+    await d.check(['HELLO', '3'], { typeOnly: true });
+    await d.check(['PUBSUB', 'NUMSUB', 'common']);
+    for (const s of subs) s.close();
+    await sleep(50);
+    await d.check(['PUBSUB', 'NUMPAT']);
+    await d.check(['PUBSUB', 'CHANNELS']);
+    d.close();
+  });
+
+  t('ioredis: many subscribers and patterns receive every message in order', async ({ srv }) => {
+    const pub = new Redis({ port: srv.port, lazyConnect: true, retryStrategy: () => null });
+    await pub.connect();
+    const subs: Redis[] = [];
+    try {
+    const got: string[][] = [];
+    for (let i = 0; i < 10; i++) {
+      const s = new Redis({ port: srv.port, lazyConnect: true, retryStrategy: () => null });
+      await s.connect();
+      const mine: string[] = [];
+      got.push(mine);
+      s.on('message', (ch: string, m: string) => mine.push(`m:${ch}:${m}`));
+      s.on('pmessage', (p: string, ch: string, m: string) => mine.push(`p:${p}:${ch}:${m}`));
+      await s.subscribe('orders', `private${i}`);
+      if (i % 2 === 0) await s.psubscribe('ord*', 'pri?ate*');
+      subs.push(s);
+    }
+    let total = 0;
+    for (let k = 0; k < 20; k++) total += await pub.publish('orders', `o${k}`);
+    assert.is(total, 20 * 15);
+    // private<i> has one channel subscriber; "pri?ate*" matches for the 5 pattern subscribers.
+    assert.is(await pub.publish('private3', 'secret'), 6);
+    assert.is(await pub.publish('private4', 'secret'), 6);
+    await sleep(100);
+    for (let i = 0; i < 10; i++) {
+      const orders = got[i].filter((x) => x.startsWith('m:orders'));
+      assert.equal(orders, Array.from({ length: 20 }, (_, k) => `m:orders:o${k}`));
+      const pats = got[i].filter((x) => x.startsWith('p:ord*'));
+      assert.is(pats.length, i % 2 === 0 ? 20 : 0);
+    }
+    assert.ok(got[4].includes('p:pri?ate*:private4:secret'));
+    assert.ok(got[3].includes('m:private3:secret'));
+    assert.is(await pub.pubsub('NUMPAT') as unknown as number, 2);
+    } finally {
+      for (const s of subs) s.disconnect();
+      pub.disconnect();
+    }
+  });
+
+  t('RESP3: confirmations and messages are push frames interleaved with normal replies', async ({ srv }) => {
+    const c = await RawConnection.connect(srv.port);
+    const p = await RawConnection.connect(srv.port);
+    await c.send('HELLO', '3');
+    assert.is(renderNode(await c.send('SUBSCRIBE', 'r3')), '>["subscribe", "r3", :1]');
+    // Any command is allowed in RESP3 while subscribed.
+    assert.is(renderNode(await c.send('SET', 'k', 'v')), '+OK');
+    await p.send('PUBLISH', 'r3', 'hello');
+    assert.is(renderNode(await c.next()), '>["message", "r3", "hello"]');
+    assert.is(renderNode(await c.send('GET', 'k')), '"v"');
+    assert.is(renderNode(await c.send('PSUBSCRIBE', 'r*')), '>["psubscribe", "r*", :2]');
+    await p.send('PUBLISH', 'r3', 'again');
+    assert.is(renderNode(await c.next()), '>["message", "r3", "again"]');
+    assert.is(renderNode(await c.next()), '>["pmessage", "r*", "r3", "again"]');
+    assert.is(renderNode(await c.send('PING')), '+PONG');
+    assert.is(renderNode(await c.send('UNSUBSCRIBE')), '>["unsubscribe", "r3", :1]');
+    assert.is(renderNode(await c.send('PUNSUBSCRIBE')), '>["punsubscribe", "r*", :0]');
+    assert.is(renderNode(await c.send('UNSUBSCRIBE')), '>["unsubscribe", _, :0]');
+    c.close();
+    p.close();
+  });
+
+  t('PUBLISH inside MULTI is delivered after EXEC, in order', async ({ srv }) => {
+    const sub = await RawConnection.connect(srv.port);
+    const c = await RawConnection.connect(srv.port);
+    await sub.send('SUBSCRIBE', 'tx');
+    await c.send('MULTI');
+    for (let i = 0; i < 5; i++) await c.send('PUBLISH', 'tx', String(i));
+    assert.not.ok(await sub.hasReplyWithin(30));
+    assert.is(renderNode(await c.send('EXEC')), '[:1, :1, :1, :1, :1]');
+    for (let i = 0; i < 5; i++) assert.is(renderNode(await sub.next()), `["message", "tx", "${i}"]`);
+    sub.close();
+    c.close();
+  });
+
+  t('slow consumer: a subscriber that never reads is disconnected over the pubsub output buffer limit', async ({ srv }) => {
+    const c = await RawConnection.connect(srv.port);
+    assert.is(renderNode(await c.send('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 1mb 512kb 1')), '+OK');
+    const slow = await RawConnection.connect(srv.port);
+    await slow.send('SUBSCRIBE', 'firehose');
+    slow.socket.pause();
+    const fast = await RawConnection.connect(srv.port);
+    await fast.send('SUBSCRIBE', 'firehose');
+    const payload = 'x'.repeat(16 * 1024);
+    let disconnected = false;
+    slow.socket.on('close', () => (disconnected = true));
+    const before = Number((await c.send('PUBSUB', 'NUMSUB', 'firehose') as { v: { v: bigint }[] }).v[1].v);
+    assert.is(before, 2);
+    let fastGot = 0;
+    for (let i = 0; i < 400 && !disconnected; i++) {
+      const r = await c.send('PUBLISH', 'firehose', payload);
+      assert.is(r.t, 'int');
+      while (await fast.hasReplyWithin(0)) {
+        await fast.next();
+        fastGot++;
+      }
+      if (i % 20 === 0) await sleep(5);
+    }
+    await sleep(100);
+    const after = renderNode(await c.send('PUBSUB', 'NUMSUB', 'firehose'));
+    assert.is(after, '["firehose", :1]', 'the slow subscriber was dropped');
+    // Once it reads again, the slow client finds its connection closed by the server.
+    slow.socket.resume();
+    assert.ok(disconnected || (await slow.waitClosed(3000)), 'slow socket closed');
+    // The reading subscriber kept receiving.
+    while (await fast.hasReplyWithin(50)) {
+      await fast.next();
+      fastGot++;
+    }
+    assert.ok(fastGot > 64, `fast subscriber got ${fastGot}`);
+    await c.send('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60');
+    c.close();
+    fast.close();
+    slow.close();
+  });
+
+  t('RESET and disconnect drop subscriptions', async ({ srv }) => {
+    const a = await RawConnection.connect(srv.port);
+    const c = await RawConnection.connect(srv.port);
+    await a.send('SUBSCRIBE', 'gone');
+    await a.send('PSUBSCRIBE', 'gone*');
+    assert.is(renderNode(await c.send('PUBLISH', 'gone', 'x')), ':2');
+    await a.next();
+    await a.next();
+    assert.is(renderNode(await a.send('RESET')), '+RESET');
+    assert.is(renderNode(await c.send('PUBLISH', 'gone', 'x')), ':0');
+    await a.send('SUBSCRIBE', 'gone');
+    a.close();
+    await sleep(50);
+    assert.is(renderNode(await c.send('PUBLISH', 'gone', 'x')), ':0');
+    c.close();
+  });
+
+  t.run();
+}
