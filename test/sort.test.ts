@@ -102,6 +102,18 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  t('SORT converts a listpack sorted set to skiplist, as Redis does', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['ZADD', 'enc', '1', 'a', '2', 'b'],
+      ['OBJECT', 'ENCODING', 'enc'],
+      ['SORT_RO', 'enc'],
+      ['OBJECT', 'ENCODING', 'enc'],
+      ['COPY', 'enc', 'enc2'],
+      ['OBJECT', 'ENCODING', 'enc2'],
+    ]);
+  });
+
   t('scores that are not doubles, hash BY/GET, binary elements', async ({ d }) => {
     if (!d) return;
     const hashes = await has(d, ['HSET', 'probe', 'f', 'v']);

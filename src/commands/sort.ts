@@ -121,6 +121,9 @@ function sortGeneric(c: Client, argv: Buffer[], readonly: boolean): void {
     sortby = null;
   }
 
+  // sortCommand destructively converts sorted sets to the skiplist encoding.
+  if (type === 'zset') (v as ZSetValue).convertToSkiplist();
+
   let vectorlen = v === undefined ? 0 : (v as ListValue | SetValue | ZSetValue).size;
   let start = limitStart < 0 ? 0 : limitStart;
   let end = limitCount < 0 ? vectorlen - 1 : start + limitCount - 1;

@@ -115,6 +115,15 @@ export interface Db {
   /** True when the key exists (after lazy expiry). Does not update the access time. */
   has(key: Bytes): boolean;
   /**
+   * OPTIONAL fast path for GET; engines may leave it out (js-map does: its values already are
+   * JS strings). When `key` holds a string, append its RESP bulk reply ("$len\r\n<bytes>\r\n") to
+   * `out` straight from the engine's storage, without building an intermediate JS string or
+   * Buffer, and return 1. Return 0 when the key is missing (lazy expiry done, as get()) and -1
+   * when it holds a non-string; nothing is written in those cases. Access time as get(key, noTouch).
+   * Used only by GET, through tryWriteBulk() in src/protocol/reply.ts.
+   */
+  writeBulk?(key: Bytes, out: BulkSink, noTouch?: boolean): number;
+  /**
    * Store `value` at `key`, replacing any previous value. The TTL is removed unless `keepTtl`.
    * String values are copied by the engine; containers are stored by reference. `strEnc` says how
    * a string was produced (see StrEnc).
@@ -152,6 +161,12 @@ export interface Db {
   clear(lazy?: boolean): void;
   /** Sample keys with a TTL and delete those expired. Deletes go through the expired hook. */
   activeExpireCycle(now: number, maxSamples: number): ExpireCycleStats;
+}
+
+/** Where Db.writeBulk writes: the RespWriter's byte-level bulk method. */
+export interface BulkSink {
+  /** Append a RESP bulk string whose bytes are src[start, start + len). */
+  bulkBytes(src: Uint8Array, start: number, len: number): void;
 }
 
 /** Callback set by the server: a key was reclaimed by lazy or active expiry. */
@@ -252,6 +267,8 @@ export interface ZSetValue extends Container {
   countByLex(range: LexRange): number;
   scan(cursor: number, count: number, visit: (member: BulkValue, score: number) => void): number;
   forEach(visit: (member: BulkValue, score: number) => void): void;
+  /** From now on report the skiplist encoding (SORT converts a listpack zset, as Redis does). */
+  convertToSkiplist(): void;
 }
 
 /** Streams are implemented in the command layer's stream module; the keyspace only stores them. */

@@ -141,7 +141,15 @@ export class JsZSet implements ZSetValue {
   }
 
   encoding(limits: EncodingLimits): string {
+    if (this.forcedSkiplist) return 'skiplist';
     return this.maxSize > limits.zsetMaxListpackEntries || this.maxMemberLen > limits.zsetMaxListpackValue ? 'skiplist' : 'listpack';
+  }
+
+  /** Set by SORT (zsetConvert to skiplist); kept by clone, as zsetDup keeps the encoding. */
+  private forcedSkiplist = false;
+
+  convertToSkiplist(): void {
+    this.forcedSkiplist = true;
   }
 
   clone(): JsZSet {
@@ -149,6 +157,7 @@ export class JsZSet implements ZSetValue {
     // Insert from the greatest to the smallest: every insert stops at the header (O(1)), as zsetDup.
     for (let n = this.tail; n !== null; n = n.backward) z.insertNew(n.member, n.score);
     z.maxSize = this.maxSize;
+    z.forcedSkiplist = this.forcedSkiplist;
     z.maxMemberLen = this.maxMemberLen;
     return z;
   }

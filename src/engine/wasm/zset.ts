@@ -60,7 +60,9 @@ export class WasmZSet implements ZSetValue {
   clone(): WasmZSet {
     const c = this.host.w.x.zsClone(this.p()) >>> 0;
     if (c === 0) throw new WasmOutOfMemoryError('zset clone');
-    return new WasmZSet(this.host, c);
+    const z = new WasmZSet(this.host, c);
+    z.forcedSkiplist = this.forcedSkiplist;
+    return z;
   }
 
   /**
@@ -68,7 +70,15 @@ export class WasmZSet implements ZSetValue {
    * zset-max-listpack-entries members or a member longer than zset-max-listpack-value, and never
    * converts back; the high-water marks kept by the skip list answer that.
    */
+  /** Set by SORT (zsetConvert to skiplist); kept by clone, as zsetDup keeps the encoding. */
+  forcedSkiplist = false;
+
+  convertToSkiplist(): void {
+    this.forcedSkiplist = true;
+  }
+
   encoding(limits: EncodingLimits): string {
+    if (this.forcedSkiplist) return 'skiplist';
     const w = this.host.w;
     const maxCount = w.x.zsHighWater(this.p()) >>> 0;
     const maxLen = w.resU32(R_MISC);

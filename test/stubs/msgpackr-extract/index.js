@@ -1,0 +1,2 @@
+// See package.json: exporting null makes msgpackr use its pure-JS string decoding.
+module.exports = null;
