@@ -90,6 +90,29 @@ export function written(c: Client, key: BulkValue, event: string, cls: NotifyCla
   server.dirty(changes);
 }
 
+/**
+ * HDEL/SREM/ZREM: delete argv[from..] with `del`; when the container empties, delete the key and
+ * stop (as Redis does). Publishes `event` for any removal, then `del` when the key went away.
+ * Returns the number of members removed.
+ */
+export function removeMembers(c: Client, key: Buffer, container: { readonly size: number }, argv: Buffer[], from: number, del: (member: Buffer) => boolean, event: string, cls: NotifyClass): number {
+  let deleted = 0;
+  let emptied = false;
+  for (let j = from; j < argv.length; j++) {
+    if (del(argv[j])) deleted++;
+    if (container.size === 0) {
+      c.db.delete(key);
+      emptied = true;
+      break;
+    }
+  }
+  if (deleted > 0) {
+    written(c, key, event, cls, deleted);
+    if (emptied) c.server.keyspace.notify(c.dbIndex, 'del', key, 'g');
+  }
+  return deleted;
+}
+
 /** Byte view of a stored value (strings may be stored as latin1 JS strings). */
 export function toBuffer(v: BulkValue): Buffer {
   return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;

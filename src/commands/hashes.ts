@@ -11,7 +11,7 @@ import { typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, NOT_FLOAT, OVERFLOW, SYNTAX, WRONGTYPE, wrongArgs } from './errors';
-import { isWord, lookupTyped } from './args';
+import { isWord, lookupTyped, removeMembers, written } from './args';
 import { parseCursor, parseScanOptions } from './keys';
 import { rangeLong, LONG_MAX_N } from './lists';
 import { JsHash } from '../engine/containers/hash';
@@ -59,13 +59,6 @@ function hashSet(c: Client, h: HashValue, field: Buffer, value: Buffer, mv = max
   return h.set(field, value);
 }
 
-function written(c: Client, key: Buffer, event: string, changes: number): void {
-  const server = c.server;
-  server.signalModifiedKey(c.dbIndex, key);
-  server.keyspace.notify(c.dbIndex, event, key, 'h');
-  server.dirty(changes);
-}
-
 function hsetGeneric(c: Client, argv: Buffer[], okReply: boolean): void {
   if (argv.length % 2 === 1) fail(wrongArgs(c.cmd!.fullname));
   const key = argv[1];
@@ -77,7 +70,7 @@ function hsetGeneric(c: Client, argv: Buffer[], okReply: boolean): void {
   for (let j = 2; j < argv.length; j += 2) if (hashSet(c, h, argv[j], argv[j + 1], mv, me)) created++;
   if (okReply) c.reply.ok();
   else c.reply.int(created);
-  written(c, key, 'hset', (argv.length - 2) / 2);
+  written(c, key, 'hset', 'h', (argv.length - 2) / 2);
 }
 
 function hsetnx(c: Client, argv: Buffer[]): void {
@@ -87,7 +80,7 @@ function hsetnx(c: Client, argv: Buffer[]): void {
   tryConversion(c, h, argv, 2, 3);
   hashSet(c, h, argv[2], argv[3]);
   c.reply.int(1);
-  written(c, key, 'hset', 1);
+  written(c, key, 'hset', 'h', 1);
 }
 
 function hget(c: Client, argv: Buffer[]): void {
@@ -110,24 +103,7 @@ function hmget(c: Client, argv: Buffer[]): void {
 function hdel(c: Client, argv: Buffer[]): void {
   const key = argv[1];
   const h = lookupWriteHash(c, key);
-  if (!h) return c.reply.int(0);
-  let deleted = 0;
-  let removed = false;
-  for (let j = 2; j < argv.length; j++) {
-    if (h.delete(argv[j])) {
-      deleted++;
-      if (h.size === 0) {
-        c.db.delete(key);
-        removed = true;
-        break;
-      }
-    }
-  }
-  if (deleted) {
-    written(c, key, 'hdel', deleted);
-    if (removed) c.server.keyspace.notify(c.dbIndex, 'del', key, 'g');
-  }
-  c.reply.int(deleted);
+  c.reply.int(h ? removeMembers(c, key, h, argv, 2, (f) => h.delete(f), 'hdel', 'h') : 0);
 }
 
 function hlen(c: Client, argv: Buffer[]): void {
@@ -178,7 +154,7 @@ function hincrby(c: Client, argv: Buffer[]): void {
   const text = String(sum);
   hashSet(c, h, argv[2], Buffer.from(text, 'latin1'));
   c.reply.int(sum);
-  written(c, key, 'hincrby', 1);
+  written(c, key, 'hincrby', 'h', 1);
 }
 
 function hincrbyfloat(c: Client, argv: Buffer[]): void {
@@ -199,7 +175,7 @@ function hincrbyfloat(c: Client, argv: Buffer[]): void {
   const text = formatLongDoubleHuman(sum);
   hashSet(c, h, argv[2], Buffer.from(text, 'latin1'));
   c.reply.bulk(text);
-  written(c, key, 'hincrbyfloat', 1);
+  written(c, key, 'hincrbyfloat', 'h', 1);
 }
 
 // ---------------------------------------------------------------- HRANDFIELD

@@ -12,7 +12,7 @@ import { typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, SYNTAX, WRONGTYPE } from './errors';
-import { isWord, lookupRead, lookupTyped } from './args';
+import { isWord, lookupRead, lookupTyped, removeMembers } from './args';
 import { parseCursor, parseScanOptions } from './keys';
 import { positiveLong, rangeLong, LONG_MAX_N } from './lists';
 import { JsSet } from '../engine/containers/set';
@@ -71,27 +71,7 @@ function sadd(c: Client, argv: Buffer[]): void {
 function srem(c: Client, argv: Buffer[]): void {
   const key = argv[1];
   const s = lookupWriteSet(c, key);
-  if (!s) return c.reply.int(0);
-  let deleted = 0;
-  let removed = false;
-  for (let j = 2; j < argv.length; j++) {
-    if (s.delete(argv[j])) {
-      deleted++;
-      if (s.size === 0) {
-        c.db.delete(key);
-        removed = true;
-        break;
-      }
-    }
-  }
-  if (deleted) {
-    const server = c.server;
-    server.signalModifiedKey(c.dbIndex, key);
-    server.keyspace.notify(c.dbIndex, 'srem', key, 's');
-    if (removed) server.keyspace.notify(c.dbIndex, 'del', key, 'g');
-    server.dirty(deleted);
-  }
-  c.reply.int(deleted);
+  c.reply.int(s ? removeMembers(c, key, s, argv, 2, (m) => s.delete(m), 'srem', 's') : 0);
 }
 
 function smove(c: Client, argv: Buffer[]): void {

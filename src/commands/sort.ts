@@ -15,8 +15,7 @@ import { ClientFlag } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, SYNTAX, WRONGTYPE } from './errors';
 import { isWord, lookupRead, toBuffer } from './args';
-import { parseInt64 } from '../util/number';
-import { strtodAll } from './zsets';
+import { parseInt64, strtodAll } from '../util/number';
 
 interface SortItem {
   obj: Buffer;

@@ -13,9 +13,9 @@ import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, NOT_POSITIVE, SYNTAX, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, WRONGTYPE } from './errors';
-import { floatArg, isWord, lookupRead, lookupTyped, toBuffer } from './args';
+import { floatArg, isWord, lookupRead, lookupTyped, removeMembers, toBuffer } from './args';
 import { encodingLimits, parseCursor, parseScanOptions } from './keys';
-import { formatDouble, latin1, parseDouble, parseInt64, parseInt64Exact } from '../util/number';
+import { formatDouble, latin1, parseDouble, parseInt64, parseInt64Exact, strtodAll } from '../util/number';
 
 const NAN_ERR = 'ERR resulting score is not a number (NaN)';
 const RANGE_NOT_FLOAT = 'ERR min or max is not a float';
@@ -23,43 +23,6 @@ const LEX_NOT_VALID = 'ERR min or max not valid string range item';
 
 // ---------------------------------------------------------------------------------------------
 // Parsing helpers
-
-const C_FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const C_HEX_RE = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
-
-/**
- * `strtod(s, &eptr)` followed by Redis's `eptr[0] != '\0'` test (zslParseRange, SORT): the C string
- * ends at the first NUL byte, leading white space is skipped, overflow gives +-inf, underflow 0,
- * and an empty string is 0. Returns null when characters are left over (NaN is returned as NaN).
- */
-export function strtodAll(s: string): number | null {
-  const nul = s.indexOf('\0');
-  if (nul !== -1) s = s.slice(0, nul);
-  if (s.length === 0) return 0;
-  let i = 0;
-  while (i < s.length && (s.charCodeAt(i) === 32 || (s.charCodeAt(i) >= 9 && s.charCodeAt(i) <= 13))) i++;
-  const t = s.slice(i);
-  if (t.length === 0) return null; // no conversion: eptr points at the white space
-  if (C_FLOAT_RE.test(t)) return Number(t);
-  const lower = t.toLowerCase();
-  const sign = lower[0] === '-' ? -1 : 1;
-  const body = lower[0] === '-' || lower[0] === '+' ? lower.slice(1) : lower;
-  if (body === 'inf' || body === 'infinity') return sign * Infinity;
-  if (body === 'nan' || /^nan\([0-9a-z_]*\)$/.test(body)) return NaN;
-  const m = C_HEX_RE.exec(t);
-  if (m && (m[2].length > 0 || (m[3] ?? '').length > 0)) {
-    let d = 0;
-    for (const ch of m[2]) d = d * 16 + parseInt(ch, 16);
-    let scale = 1 / 16;
-    for (const ch of m[3] ?? '') {
-      d += parseInt(ch, 16) * scale;
-      scale /= 16;
-    }
-    if (m[4]) d *= Math.pow(2, Number(m[4]));
-    return m[1] === '-' ? -d : d;
-  }
-  return null;
-}
 
 /** zslParseRange: "(1.5", "-inf"... */
 function parseScoreRange(minArg: Buffer, maxArg: Buffer): ScoreRange {
@@ -283,27 +246,7 @@ function zincrby(c: Client, argv: Buffer[]): void {
 function zrem(c: Client, argv: Buffer[]): void {
   const key = argv[1];
   const z = lookupWriteZ(c, key);
-  if (z === undefined) {
-    c.reply.int(0);
-    return;
-  }
-  let deleted = 0;
-  let keyRemoved = false;
-  for (let j = 2; j < argv.length; j++) {
-    if (z.delete(argv[j])) deleted++;
-    if (z.size === 0) {
-      c.db.delete(key);
-      keyRemoved = true;
-      break;
-    }
-  }
-  if (deleted) {
-    notify(c, 'zrem', key, 'z');
-    if (keyRemoved) notify(c, 'del', key, 'g');
-    signalModified(c, key);
-    c.server.dirty(deleted);
-  }
-  c.reply.int(deleted);
+  c.reply.int(z ? removeMembers(c, key, z, argv, 2, (m) => z.delete(m), 'zrem', 'z') : 0);
 }
 
 function zcard(c: Client, argv: Buffer[]): void {

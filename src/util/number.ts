@@ -106,20 +106,48 @@ export function parseDouble(v: Buffer | string): number {
     case '-infinity':
       return -Infinity;
   }
-  const m = HEX_FLOAT_RE.exec(s);
-  if (m && (m[2].length > 0 || (m[3] ?? '').length > 0)) {
-    let d = 0;
-    for (const ch of m[2]) d = d * 16 + parseInt(ch, 16);
-    let scale = 1 / 16;
-    for (const ch of m[3] ?? '') {
-      d += parseInt(ch, 16) * scale;
-      scale /= 16;
-    }
-    if (m[4]) d *= Math.pow(2, Number(m[4]));
-    if (!Number.isFinite(d)) return NaN;
-    return m[1] === '-' ? -d : d;
-  }
+  const h = parseHexFloat(s);
+  if (h !== undefined) return Number.isFinite(h) ? h : NaN;
   return NaN;
+}
+
+/** A C99 hex float ("0x1.8p3") as strtod reads it; undefined when `s` is not one. */
+export function parseHexFloat(s: string): number | undefined {
+  const m = HEX_FLOAT_RE.exec(s);
+  if (!m || (m[2].length === 0 && (m[3] ?? '').length === 0)) return undefined;
+  let d = 0;
+  for (const ch of m[2]) d = d * 16 + parseInt(ch, 16);
+  let scale = 1 / 16;
+  for (const ch of m[3] ?? '') {
+    d += parseInt(ch, 16) * scale;
+    scale /= 16;
+  }
+  if (m[4]) d *= Math.pow(2, Number(m[4]));
+  return m[1] === '-' ? -d : d;
+}
+
+const C_FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * `strtod(s, &eptr)` followed by Redis's `eptr[0] != '\0'` test (zslParseRange, SORT): the C string
+ * ends at the first NUL byte, leading white space is skipped, overflow gives +-inf, underflow 0,
+ * and an empty string is 0. Returns null when characters are left over (NaN is returned as NaN).
+ */
+export function strtodAll(s: string): number | null {
+  const nul = s.indexOf('\0');
+  if (nul !== -1) s = s.slice(0, nul);
+  if (s.length === 0) return 0;
+  let i = 0;
+  while (i < s.length && (s.charCodeAt(i) === 32 || (s.charCodeAt(i) >= 9 && s.charCodeAt(i) <= 13))) i++;
+  const t = s.slice(i);
+  if (t.length === 0) return null; // no conversion: eptr points at the white space
+  if (C_FLOAT_RE.test(t)) return Number(t);
+  const lower = t.toLowerCase();
+  const sign = lower[0] === '-' ? -1 : 1;
+  const body = lower[0] === '-' || lower[0] === '+' ? lower.slice(1) : lower;
+  if (body === 'inf' || body === 'infinity') return sign * Infinity;
+  if (body === 'nan' || /^nan\([0-9a-z_]*\)$/.test(body)) return NaN;
+  return parseHexFloat(t) ?? null;
 }
 
 /** C's printf("%.17g", d), as Redis 7.0 formats doubles in replies. */
