@@ -102,6 +102,28 @@ for (const engine of enginesUnderTest()) {
     assert.ok(log.includes('3< (none)'));
   });
 
+  t('several keys ready in one EXEC: served from the key signalled first (BLPOP, BZPOPMIN, XREAD)', async (ctx) => {
+    const log = await same(ctx, async (r) => {
+      const p = r.conns[0];
+      const [c1, c2, c3] = [await r.conn(), await r.conn(), await r.conn()];
+      await r.block(c1, 'BLPOP', 'la', 'lb', 0);
+      await r.block(c2, 'BZPOPMIN', 'za', 'zb', 0);
+      await r.block(c3, 'XREAD', 'BLOCK', 0, 'STREAMS', 'sa', 'sb', '$', '$');
+      await r.send(p, 'MULTI');
+      await r.send(p, 'RPUSH', 'lb', 'from-b');
+      await r.send(p, 'RPUSH', 'la', 'from-a');
+      await r.send(p, 'ZADD', 'zb', 2, 'from-b');
+      await r.send(p, 'ZADD', 'za', 1, 'from-a');
+      await r.send(p, 'XADD', 'sb', '2-0', 'f', 'from-b');
+      await r.send(p, 'XADD', 'sa', '1-0', 'f', 'from-a');
+      await r.send(p, 'EXEC');
+      await r.expect(c1);
+      await r.expect(c2);
+      await r.expect(c3);
+    });
+    assert.ok(log.includes('1< ["lb", "from-b"]'), log.join('\n'));
+  });
+
   t('timeouts: fractional seconds, null reply shapes in RESP2 and RESP3', async (ctx) => {
     await same(ctx, async (r) => {
       const c2 = await r.conn();

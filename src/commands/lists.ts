@@ -13,6 +13,7 @@ import type { BulkValue, ListValue } from '../engine/types';
 import { typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
+import { readyOrder } from '../server/blocking';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, NO_SUCH_KEY, INDEX_OUT_OF_RANGE, NOT_POSITIVE, SYNTAX, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, WRONGTYPE, wrongArgs } from './errors';
 import { clampRange, intArg, isWord, lookupTyped } from './args';
@@ -81,7 +82,7 @@ function canBlock(c: Client): boolean {
 }
 
 /** Register a blocked client (timeouts past setTimeout's range wait forever). */
-function blockClient(c: Client, keys: Buffer[], timeoutMs: number, tryServe: () => boolean): void {
+function blockClient(c: Client, keys: Buffer[], timeoutMs: number, tryServe: (readyKey?: Buffer) => boolean): void {
   c.server.blocking.block(c, {
     keys: keys.map((k) => Buffer.from(k)),
     timeoutMs: timeoutMs > 2147483647 ? 0 : timeoutMs,
@@ -428,7 +429,7 @@ function blockingPop(c: Client, keys: Buffer[], where: Where, timeoutArg: Buffer
   }
   if (!canBlock(c)) return c.reply.nilArray();
   const own = keys.map((k) => Buffer.from(k));
-  blockClient(c, own, timeout, () => servePop(c, own, where, count));
+  blockClient(c, own, timeout, (ready) => servePop(c, readyOrder(own, ready).map((i) => own[i]), where, count));
 }
 
 function blpop(c: Client, argv: Buffer[]): void {

@@ -8,6 +8,7 @@
  */
 import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
+import { readyOrder } from '../server/blocking';
 import type { Reply } from '../protocol/reply';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, SYNTAX, TIMEOUT_NEGATIVE, WRONGTYPE, wrongArgs } from './errors';
@@ -607,10 +608,10 @@ function blockOnStreams(c: Client, b: BlockedRead): void {
   c.server.blocking.block(c, {
     keys: b.keys,
     timeoutMs: b.timeout,
-    tryServe: () => {
+    tryServe: (ready) => {
       if (c.dbIndex !== dbIndex) return false;
       const r = c.writer;
-      for (let k = 0; k < b.keys.length; k++) {
+      for (const k of readyOrder(b.keys, ready)) {
         const key = b.keys[k];
         const s = peekStream(c, key);
         if (!s) continue;

@@ -11,6 +11,7 @@ import type { BulkValue, LexRange, ScoreRange, SetValue, ZSetValue } from '../en
 import { typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
+import { readyOrder } from '../server/blocking';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, NOT_POSITIVE, SYNTAX, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, WRONGTYPE } from './errors';
 import { floatArg, isWord, lookupRead, lookupTyped, removeMembers, toBuffer } from './args';
@@ -605,8 +606,9 @@ function blockingZpop(c: Client, keys: Buffer[], where: Where, timeoutArgv: Buff
   c.server.blocking.block(c, {
     keys: waitKeys,
     timeoutMs,
-    tryServe: () => {
-      for (const k of waitKeys) {
+    tryServe: (ready) => {
+      for (const i of readyOrder(waitKeys, ready)) {
+        const k = waitKeys[i];
         const v = c.db.get(k);
         if (v === undefined || typeOfValue(v) !== 'zset' || (v as ZSetValue).size === 0) continue;
         genericZpop(c, [k], where, true, count, nested, nested);

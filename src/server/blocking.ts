@@ -26,6 +26,21 @@ export interface BlockSpec {
   onTimeout(): void;
 }
 
+/**
+ * The order in which a client blocked on `keys` tries them when `ready` was signalled: the ready
+ * key first (Redis serves a client from the key that became ready), then the others in order.
+ */
+export function readyOrder(keys: readonly Buffer[], ready?: Buffer): number[] {
+  const order = keys.map((_, i) => i);
+  if (!ready) return order;
+  const i = keys.findIndex((k) => k.equals(ready));
+  if (i > 0) {
+    order.splice(i, 1);
+    order.unshift(i);
+  }
+  return order;
+}
+
 export class Blocking {
   private readonly byKey = new Map<string, Client[]>();
   private ready = new Set<string>();
