@@ -12,7 +12,7 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, NOT_FLOAT, OVERFLOW, SYNTAX, WRONGTYPE, wrongArgs } from './errors';
 import { isWord, lookupTyped, removeMembers, written } from './args';
-import { parseCursor, parseScanOptions } from './keys';
+import { parseCursor, parseScanOptions, replyScan } from './keys';
 import { rangeLong, LONG_MAX_N } from './lists';
 import { JsHash } from '../engine/containers/hash';
 import { addInt64, latin1, parseInt64Exact } from '../util/number';
@@ -257,9 +257,7 @@ function hscan(c: Client, argv: Buffer[]): void {
   const cursor = parseCursor(argv[2]);
   const h = lookupTyped(c, argv[1], 'hash');
   if (!h) {
-    c.reply.array(2);
-    c.reply.bulk('0');
-    c.reply.array(0);
+    replyScan(c, 0, []);
     return;
   }
   const opts = parseScanOptions(argv, 3, false);
@@ -268,10 +266,7 @@ function hscan(c: Client, argv: Buffer[]): void {
     if (opts.pattern && !c.server.engine.globMatch(opts.pattern, f, false)) return;
     found.push(f, v);
   });
-  c.reply.array(2);
-  c.reply.bulk(String(next));
-  c.reply.array(found.length);
-  for (const x of found) c.reply.bulk(x);
+  replyScan(c, next, found);
 }
 
 export const commands: CommandRow[] = [

@@ -174,6 +174,14 @@ export function parseCursor(arg: Buffer): number {
   return Number(BigInt.asUintN(32, m[1] === '-' ? -n : n));
 }
 
+/** The SCAN family's reply: [cursor as a bulk string, [elements...]]. */
+export function replyScan(c: Client, next: number, items: readonly BulkValue[]): void {
+  c.reply.array(2);
+  c.reply.bulk(String(next));
+  c.reply.array(items.length);
+  for (const x of items) c.reply.bulk(x);
+}
+
 export interface ScanOptions {
   count: number;
   pattern: Buffer | null;
@@ -216,10 +224,7 @@ function scan(c: Client, argv: Buffer[]): void {
     }
     out.push(k);
   }
-  c.reply.array(2);
-  c.reply.bulk(String(next));
-  c.reply.array(out.length);
-  for (const k of out) c.reply.bulk(k);
+  replyScan(c, next, out);
 }
 
 function randomkey(c: Client): void {

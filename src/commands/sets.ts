@@ -13,7 +13,7 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, SYNTAX, WRONGTYPE } from './errors';
 import { isWord, lookupRead, lookupTyped, removeMembers } from './args';
-import { parseCursor, parseScanOptions } from './keys';
+import { parseCursor, parseScanOptions, replyScan } from './keys';
 import { positiveLong, rangeLong, LONG_MAX_N } from './lists';
 import { JsSet } from '../engine/containers/set';
 
@@ -354,9 +354,7 @@ function sscan(c: Client, argv: Buffer[]): void {
   const cursor = parseCursor(argv[2]);
   const s = lookupTyped(c, argv[1], 'set');
   if (!s) {
-    c.reply.array(2);
-    c.reply.bulk('0');
-    c.reply.array(0);
+    replyScan(c, 0, []);
     return;
   }
   const opts = parseScanOptions(argv, 3, false);
@@ -365,10 +363,7 @@ function sscan(c: Client, argv: Buffer[]): void {
     if (opts.pattern && !c.server.engine.globMatch(opts.pattern, m, false)) return;
     found.push(m);
   });
-  c.reply.array(2);
-  c.reply.bulk(String(next));
-  c.reply.array(found.length);
-  for (const m of found) c.reply.bulk(m);
+  replyScan(c, next, found);
 }
 
 export const commands: CommandRow[] = [

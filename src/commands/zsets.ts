@@ -15,7 +15,7 @@ import { readyOrder } from '../server/blocking';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, NOT_POSITIVE, SYNTAX, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, WRONGTYPE } from './errors';
 import { floatArg, isWord, lookupRead, lookupTyped, removeMembers, toBuffer } from './args';
-import { encodingLimits, parseCursor, parseScanOptions } from './keys';
+import { encodingLimits, parseCursor, parseScanOptions, replyScan } from './keys';
 import { formatDouble, latin1, parseDouble, parseInt64, parseInt64Exact, strtodAll } from '../util/number';
 
 const NAN_ERR = 'ERR resulting score is not a number (NaN)';
@@ -932,9 +932,7 @@ function zscan(c: Client, argv: Buffer[]): void {
   const cursor = parseCursor(argv[2]);
   const z = lookupTyped(c, argv[1], 'zset');
   if (z === undefined) {
-    c.reply.array(2);
-    c.reply.bulk('0');
-    c.reply.array(0);
+    replyScan(c, 0, []);
     return;
   }
   const opts = parseScanOptions(argv, 3, false);
@@ -944,13 +942,7 @@ function zscan(c: Client, argv: Buffer[]): void {
   else z.rangeByRank(0, z.size - 1, false, (m, s) => void out.push([m, s]));
   const engine = c.server.engine;
   const keep = opts.pattern ? out.filter(([m]) => engine.globMatch(opts.pattern!, m, false)) : out;
-  c.reply.array(2);
-  c.reply.bulk(String(next));
-  c.reply.array(keep.length * 2);
-  for (const [m, s] of keep) {
-    c.reply.bulk(m);
-    c.reply.bulk(formatDouble(s));
-  }
+  replyScan(c, next, keep.flatMap(([m, s]) => [m, formatDouble(s)]));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,9 +14,7 @@ import { StrEnc } from '../types';
 import type { BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, HashValue, KeyInfo, ListValue, MemoryAccount, RedisValue, SetValue, ZSetValue } from '../types';
 import { ShardedMap } from './sharded-map';
 import { globMatch } from '../../util/glob';
-import { JsList } from '../containers/list';
-import { JsHash } from '../containers/hash';
-import { JsSet } from '../containers/set';
+import { jsContainers } from '../containers';
 import { JsZSet } from '../containers/zset';
 
 /** Estimated bytes per key beyond key and value bytes (Map slot, Entry object, string headers). */
@@ -252,20 +250,12 @@ export class JsMapEngine implements Engine {
     return db;
   }
 
-  newList(): ListValue {
-    return new JsList() as unknown as ListValue;
-  }
-
-  newHash(): HashValue {
-    return new JsHash() as unknown as HashValue;
-  }
-
-  newSet(): SetValue {
-    return new JsSet() as unknown as SetValue;
-  }
+  readonly newList = jsContainers.newList;
+  readonly newHash = jsContainers.newHash;
+  readonly newSet = jsContainers.newSet;
 
   newZSet(): ZSetValue {
-    return new JsZSet() as unknown as ZSetValue;
+    return new JsZSet();
   }
 
   globMatch(pattern: Bytes, subject: BulkValue, nocase: boolean): boolean {

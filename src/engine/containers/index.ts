@@ -1,0 +1,20 @@
+/**
+ * The JavaScript containers both engines use for lists, hashes and sets (the wasm engine keeps
+ * only the keyspace and sorted sets in WebAssembly).
+ */
+import type { HashValue, ListValue, SetValue } from '../types';
+import { JsList } from './list';
+import { JsHash } from './hash';
+import { JsSet } from './set';
+
+export const jsContainers = {
+  newList(): ListValue {
+    return new JsList();
+  },
+  newHash(): HashValue {
+    return new JsHash();
+  },
+  newSet(): SetValue {
+    return new JsSet();
+  },
+};
