@@ -2,12 +2,11 @@
  * Connection and server commands: PING/ECHO/HELLO/AUTH/SELECT/QUIT/RESET, CLIENT, CONFIG, COMMAND,
  * INFO, SLOWLOG, DEBUG, MULTI/EXEC/WATCH — differential where Redis's reply is deterministic.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
+import { differentialSuite } from './helpers/suite';
+import { enginesUnderTest, haveRedisServer, startRedust, startReference } from './helpers/servers';
 import { Differential } from './helpers/diff';
 import { RawConnection, R } from './helpers/raw';
-import type { RedustServer } from '../src/index';
 import type { RespNode } from '../src/protocol/resp-reader';
 
 const HAVE_REF = haveRedisServer();
@@ -19,28 +18,7 @@ function text(n: RespNode): string {
 }
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`connection [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    ctx.c = await RawConnection.connect(ctx.srv.port);
-    if (HAVE_REF) {
-      ctx.ref = await startReference();
-      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
-    }
-  });
-
-  t.after(async (ctx) => {
-    ctx.c.close();
-    ctx.d?.close();
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
-
-  t.before.each(async (ctx) => {
-    await ctx.c.send('FLUSHALL');
-    if (ctx.d) await ctx.d.reference.send('FLUSHALL');
-  });
+  const t = differentialSuite('connection', engine);
 
   t('PING, ECHO, SELECT, HELLO errors, AUTH without password', async ({ d }) => {
     if (!d) return;

@@ -3,29 +3,14 @@
  * WRONGTYPE on every command, keyspace events, OBJECT ENCODING conversions, HSCAN guarantees,
  * HRANDFIELD shapes and distribution.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
-import { Differential } from './helpers/diff';
+import { differentialSuite } from './helpers/suite';
+import { enginesUnderTest } from './helpers/servers';
 import { Arg, RawConnection, R } from './helpers/raw';
-import type { RedustServer } from '../src/index';
 import type { RespNode } from '../src/protocol/resp-reader';
 import { renderNode } from '../src/protocol/resp-reader';
 
-const HAVE_REF = haveRedisServer();
 
-async function bothProtocols(d: Differential, setup: Arg[][], cmds: Arg[][], opts = {}): Promise<void> {
-  for (const proto of ['2', '3']) {
-    await d.redust.send('HELLO', proto);
-    await d.reference.send('HELLO', proto);
-    await d.redust.send('FLUSHALL');
-    await d.reference.send('FLUSHALL');
-    await d.all(setup);
-    await d.all(cmds, opts);
-  }
-  await d.redust.send('HELLO', '2');
-  await d.reference.send('HELLO', '2');
-}
 
 function items(n: RespNode): RespNode[] {
   return (n as { v: RespNode[] }).v;
@@ -36,23 +21,7 @@ function text(n: RespNode): string {
 }
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`hashes [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    ctx.c = await RawConnection.connect(ctx.srv.port);
-    if (HAVE_REF) {
-      ctx.ref = await startReference();
-      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
-    }
-  });
-
-  t.after(async (ctx) => {
-    ctx.c.close();
-    ctx.d?.close();
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
+  const t = differentialSuite('hashes', engine, { flushEach: false });
 
   t.before.each(async (ctx) => {
     await ctx.c.send('FLUSHALL');
@@ -73,7 +42,7 @@ for (const engine of enginesUnderTest()) {
 
   t('HSET/HMSET/HSETNX/HGET/HMGET/HDEL/HLEN/HSTRLEN/HEXISTS (listpack order)', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [], [
+    await d.bothProtocols([], [
       ['HSET', 'h', 'a', '1', 'b', '2', 'c', '3'],
       ['HSET', 'h', 'a', '10', 'd', '4'],
       ['HSET', 'h', 'a'],
@@ -116,7 +85,7 @@ for (const engine of enginesUnderTest()) {
 
   t('HINCRBY and HINCRBYFLOAT: formatting, overflow and every error', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [['HSET', 'h', 'n', '10', 's', 'abc', 'f', '1.5', 'sp', ' 1', 'big', '9223372036854775806']], [
+    await d.bothProtocols([['HSET', 'h', 'n', '10', 's', 'abc', 'f', '1.5', 'sp', ' 1', 'big', '9223372036854775806']], [
       ['HINCRBY', 'h', 'n', 5],
       ['HINCRBY', 'h', 'n', -20],
       ['HINCRBY', 'h', 'new', 3],
@@ -160,7 +129,7 @@ for (const engine of enginesUnderTest()) {
     if (!d) return;
     const setup: Arg[][] = [['HSET', 'h', 'a', '1', 'b', '2', 'c', '3']];
     // Deterministic cases compared exactly (whole hash in listpack order; single field hash).
-    await bothProtocols(d, [...setup, ['HSET', 'one', 'f', 'v']], [
+    await d.bothProtocols([...setup, ['HSET', 'one', 'f', 'v']], [
       ['HRANDFIELD', 'h', 3],
       ['HRANDFIELD', 'h', 10],
       ['HRANDFIELD', 'h', 10, 'WITHVALUES'],
@@ -183,7 +152,7 @@ for (const engine of enginesUnderTest()) {
       ['HRANDFIELD', 'h', '4611686018427387904', 'WITHVALUES'],
     ]);
     // Random cases: compare types and lengths only.
-    await bothProtocols(d, setup, [
+    await d.bothProtocols(setup, [
       ['HRANDFIELD', 'h'],
       ['HRANDFIELD', 'h', 2],
       ['HRANDFIELD', 'h', -5],
@@ -258,7 +227,7 @@ for (const engine of enginesUnderTest()) {
 
   t('HSCAN: listpack in one call; hashtable cursor visits every field; MATCH, COUNT, errors', async ({ d, c }) => {
     if (!d) return;
-    await bothProtocols(d, [['HSET', 'h', 'a1', '1', 'b1', '2', 'a2', '3']], [
+    await d.bothProtocols([['HSET', 'h', 'a1', '1', 'b1', '2', 'a2', '3']], [
       ['HSCAN', 'h', 0],
       ['HSCAN', 'h', 0, 'MATCH', 'a*'],
       ['HSCAN', 'h', 0, 'COUNT', 1],
@@ -296,7 +265,7 @@ for (const engine of enginesUnderTest()) {
 
   t('WRONGTYPE on every hash command (and syntax/arity errors first where Redis checks them first)', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [['SET', 's', 'v']], [
+    await d.bothProtocols([['SET', 's', 'v']], [
       ['HSET', 's', 'a', 'b'],
       ['HSET', 's', 'a'],
       ['HMSET', 's', 'a', 'b'],

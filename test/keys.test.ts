@@ -1,15 +1,12 @@
 /**
  * Generic key commands, expiry and SCAN, on every engine, compared with real Redis 7.0.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
-import { Differential } from './helpers/diff';
-import { RawConnection, R } from './helpers/raw';
-import type { RedustServer } from '../src/index';
+import { differentialSuite } from './helpers/suite';
+import { enginesUnderTest } from './helpers/servers';
+import { R } from './helpers/raw';
 import type { RespNode } from '../src/protocol/resp-reader';
 
-const HAVE_REF = haveRedisServer();
 
 function bulks(n: RespNode): string[] {
   if (n.t !== 'array') throw new Error('expected array');
@@ -17,23 +14,7 @@ function bulks(n: RespNode): string[] {
 }
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`keys [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    ctx.c = await RawConnection.connect(ctx.srv.port);
-    if (HAVE_REF) {
-      ctx.ref = await startReference();
-      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
-    }
-  });
-
-  t.after(async (ctx) => {
-    ctx.c.close();
-    ctx.d?.close();
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
+  const t = differentialSuite('keys', engine, { flushEach: false });
 
   t.before.each(async (ctx) => {
     await ctx.c.send('SELECT', '0');

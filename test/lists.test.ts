@@ -2,29 +2,14 @@
  * List commands: replies compared with real Redis 7.0 (RESP2 and RESP3), every option and error,
  * WRONGTYPE on every command, keyspace events, OBJECT ENCODING, binary safety.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
-import { Differential } from './helpers/diff';
+import { differentialSuite } from './helpers/suite';
+import { enginesUnderTest } from './helpers/servers';
 import { Arg, RawConnection, R } from './helpers/raw';
-import type { RedustServer } from '../src/index';
 import { renderNode } from '../src/protocol/resp-reader';
 
-const HAVE_REF = haveRedisServer();
 
 /** Run `cmds` differentially in RESP2, then again (fresh data) in RESP3. */
-async function bothProtocols(d: Differential, setup: Arg[][], cmds: Arg[][]): Promise<void> {
-  for (const proto of ['2', '3']) {
-    await d.redust.send('HELLO', proto);
-    await d.reference.send('HELLO', proto);
-    await d.redust.send('FLUSHALL');
-    await d.reference.send('FLUSHALL');
-    await d.all(setup);
-    await d.all(cmds);
-  }
-  await d.redust.send('HELLO', '2');
-  await d.reference.send('HELLO', '2');
-}
 
 /** Subscribe to every keyspace event on a server; returns the collected messages. */
 async function eventLog(port: number): Promise<{ conn: RawConnection; messages: () => Promise<string[]> }> {
@@ -48,23 +33,7 @@ async function eventLog(port: number): Promise<{ conn: RawConnection; messages: 
 }
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`lists [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    ctx.c = await RawConnection.connect(ctx.srv.port);
-    if (HAVE_REF) {
-      ctx.ref = await startReference();
-      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
-    }
-  });
-
-  t.after(async (ctx) => {
-    ctx.c.close();
-    ctx.d?.close();
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
+  const t = differentialSuite('lists', engine, { flushEach: false });
 
   t.before.each(async (ctx) => {
     await ctx.c.send('FLUSHALL');
@@ -89,7 +58,7 @@ for (const engine of enginesUnderTest()) {
 
   t('LPUSH/RPUSH/X variants, LPOP/RPOP with count (RESP2+RESP3)', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [], [
+    await d.bothProtocols([], [
       ['LPUSH', 'l', 'a', 'b', 'c'],
       ['RPUSH', 'l', 'd', 'e'],
       ['LPUSHX', 'l', 'z'],
@@ -124,7 +93,7 @@ for (const engine of enginesUnderTest()) {
 
   t('LLEN, LRANGE, LINDEX edge cases', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [['RPUSH', 'l', 'a', 'b', 'c', 'd', 'e']], [
+    await d.bothProtocols([['RPUSH', 'l', 'a', 'b', 'c', 'd', 'e']], [
       ['LLEN', 'l'],
       ['LLEN', 'nokey'],
       ['LRANGE', 'l', 0, 0],
@@ -151,7 +120,7 @@ for (const engine of enginesUnderTest()) {
 
   t('LSET, LINSERT, LREM, LTRIM', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [['RPUSH', 'l', 'a', 'b', 'a', 'c', 'a', 'd']], [
+    await d.bothProtocols([['RPUSH', 'l', 'a', 'b', 'a', 'c', 'a', 'd']], [
       ['LSET', 'l', 0, 'A'],
       ['LSET', 'l', -1, 'D'],
       ['LSET', 'l', 6, 'x'],
@@ -218,7 +187,7 @@ for (const engine of enginesUnderTest()) {
 
   t('LPOS: RANK, COUNT, MAXLEN and their errors', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [['RPUSH', 'l', 'a', 'b', 'c', 'a', 'b', 'a', 'c', 'a']], [
+    await d.bothProtocols([['RPUSH', 'l', 'a', 'b', 'c', 'a', 'b', 'a', 'c', 'a']], [
       ['LPOS', 'l', 'a'],
       ['LPOS', 'l', 'c'],
       ['LPOS', 'l', 'z'],
@@ -257,7 +226,7 @@ for (const engine of enginesUnderTest()) {
 
   t('LMOVE, RPOPLPUSH and LMPOP', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [['RPUSH', 'src', 'a', 'b', 'c']], [
+    await d.bothProtocols([['RPUSH', 'src', 'a', 'b', 'c']], [
       ['LMOVE', 'src', 'dst', 'LEFT', 'RIGHT'],
       ['LMOVE', 'src', 'dst', 'right', 'left'],
       ['LMOVE', 'src', 'dst', 'up', 'left'],
@@ -307,7 +276,7 @@ for (const engine of enginesUnderTest()) {
 
   t('blocking commands on data, argument errors, and inside MULTI', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [['RPUSH', 'l', 'a', 'b', 'c', 'd']], [
+    await d.bothProtocols([['RPUSH', 'l', 'a', 'b', 'c', 'd']], [
       ['BLPOP', 'nokey', 'l', 0],
       ['BRPOP', 'nokey', 'l', '0.5'],
       ['BLMOVE', 'l', 'dst', 'LEFT', 'RIGHT', 0],
@@ -349,7 +318,7 @@ for (const engine of enginesUnderTest()) {
 
   t('blocking commands inside scripts act as non-blocking', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [['RPUSH', 'l', 'a']], [
+    await d.bothProtocols([['RPUSH', 'l', 'a']], [
       ['EVAL', "return redis.call('BLPOP', KEYS[1], 0)", 1, 'nokey'],
       ['EVAL', "return redis.call('BLMOVE', KEYS[1], 'd', 'LEFT', 'LEFT', 0)", 1, 'nokey'],
       ['EVAL', "return redis.call('BLMPOP', 0, 1, KEYS[1], 'LEFT')", 1, 'nokey'],
@@ -359,7 +328,7 @@ for (const engine of enginesUnderTest()) {
 
   t('WRONGTYPE on every list command, and its order relative to syntax errors', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [['SET', 's', 'v'], ['RPUSH', 'l', 'a']], [
+    await d.bothProtocols([['SET', 's', 'v'], ['RPUSH', 'l', 'a']], [
       ['LPUSH', 's', 'a'],
       ['RPUSH', 's', 'a'],
       ['LPUSHX', 's', 'a'],

@@ -2,14 +2,11 @@
  * Lua scripting (EVAL family, SCRIPT): replies and error texts compared with real Redis 7.0, in
  * RESP2 and RESP3, plus behaviour the reference cannot show (time limit, atomicity in MULTI).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
-import { Differential } from './helpers/diff';
-import { RawConnection, R } from './helpers/raw';
-import type { RedustServer } from '../src/index';
+import { differentialSuite } from './helpers/suite';
+import { enginesUnderTest } from './helpers/servers';
+import { R } from './helpers/raw';
 
-const HAVE_REF = haveRedisServer();
 
 const E = (script: string, ...rest: string[]) => ['EVAL', script, '0', ...rest];
 
@@ -134,23 +131,7 @@ const LIB_SCRIPTS = [
 ];
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`scripting [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    ctx.c = await RawConnection.connect(ctx.srv.port);
-    if (HAVE_REF) {
-      ctx.ref = await startReference();
-      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
-    }
-  });
-
-  t.after(async (ctx) => {
-    ctx.c.close();
-    ctx.d?.close();
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
+  const t = differentialSuite('scripting', engine, { flushEach: false });
 
   t.before.each(async (ctx) => {
     await ctx.c.send('FLUSHALL');

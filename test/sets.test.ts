@@ -3,29 +3,14 @@
  * error, WRONGTYPE on every command, keyspace events, intset/hashtable encoding, SSCAN guarantee,
  * SPOP/SRANDMEMBER counts and distribution.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
-import { CompareOptions, Differential } from './helpers/diff';
+import { differentialSuite } from './helpers/suite';
+import { enginesUnderTest } from './helpers/servers';
 import { Arg, RawConnection, R } from './helpers/raw';
-import type { RedustServer } from '../src/index';
 import type { RespNode } from '../src/protocol/resp-reader';
 import { renderNode } from '../src/protocol/resp-reader';
 
-const HAVE_REF = haveRedisServer();
 
-async function bothProtocols(d: Differential, setup: Arg[][], cmds: Arg[][], opts: CompareOptions = {}): Promise<void> {
-  for (const proto of ['2', '3']) {
-    await d.redust.send('HELLO', proto);
-    await d.reference.send('HELLO', proto);
-    await d.redust.send('FLUSHALL');
-    await d.reference.send('FLUSHALL');
-    await d.all(setup);
-    await d.all(cmds, opts);
-  }
-  await d.redust.send('HELLO', '2');
-  await d.reference.send('HELLO', '2');
-}
 
 function items(n: RespNode): RespNode[] {
   return (n as { v: RespNode[] }).v;
@@ -36,23 +21,7 @@ function text(n: RespNode): string {
 }
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`sets [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    ctx.c = await RawConnection.connect(ctx.srv.port);
-    if (HAVE_REF) {
-      ctx.ref = await startReference();
-      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
-    }
-  });
-
-  t.after(async (ctx) => {
-    ctx.c.close();
-    ctx.d?.close();
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
+  const t = differentialSuite('sets', engine, { flushEach: false });
 
   t.before.each(async (ctx) => {
     await ctx.c.send('FLUSHALL');
@@ -72,7 +41,7 @@ for (const engine of enginesUnderTest()) {
 
   t('SADD/SREM/SISMEMBER/SMISMEMBER/SCARD/SMEMBERS (intsets compared in order)', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [], [
+    await d.bothProtocols([], [
       ['SADD', 'i', '3', '1', '2', '-5', '1'],
       ['SMEMBERS', 'i'],
       ['SADD', 'i', '9223372036854775807', '-9223372036854775808', '100'],
@@ -94,14 +63,14 @@ for (const engine of enginesUnderTest()) {
       ['SADD', 's', 'a'],
       ['SMEMBERS', 's'],
     ]);
-    await bothProtocols(d, [['SADD', 's', 'b', 'a', 'c', '1']], [['SMEMBERS', 's'], ['SUNION', 's', 'nokey'], ['SINTER', 's', 's']], {
+    await d.bothProtocols([['SADD', 's', 'b', 'a', 'c', '1']], [['SMEMBERS', 's'], ['SUNION', 's', 'nokey'], ['SINTER', 's', 's']], {
       unordered: true,
     });
   });
 
   t('SMOVE in every case', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [['SADD', 'a', '1', '2', 'x'], ['SADD', 'b', '2'], ['SET', 'str', 'v']], [
+    await d.bothProtocols([['SADD', 'a', '1', '2', 'x'], ['SADD', 'b', '2'], ['SET', 'str', 'v']], [
       ['SMOVE', 'a', 'b', '1'],
       ['SMOVE', 'a', 'b', '2'],
       ['SMOVE', 'a', 'b', 'nope'],
@@ -131,7 +100,7 @@ for (const engine of enginesUnderTest()) {
       ['SET', 'dst', 'old'],
       ['EXPIRE', 'dst', 100],
     ];
-    await bothProtocols(d, setup, [
+    await d.bothProtocols(setup, [
       ['SINTER', 'a', 'b'],
       ['SINTER', 'a', 'b', 'c'],
       ['SINTER', 'a', 'nokey'],
@@ -183,7 +152,7 @@ for (const engine of enginesUnderTest()) {
 
   t('SPOP and SRANDMEMBER: deterministic shapes and errors', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [['SADD', 'i', '1', '2', '3'], ['SADD', 'one', 'm']], [
+    await d.bothProtocols([['SADD', 'i', '1', '2', '3'], ['SADD', 'one', 'm']], [
       ['SRANDMEMBER', 'one'],
       ['SRANDMEMBER', 'one', -3],
       ['SRANDMEMBER', 'one', 1],
@@ -207,7 +176,7 @@ for (const engine of enginesUnderTest()) {
       ['SPOP', 'one'],
       ['EXISTS', 'one'],
     ]);
-    await bothProtocols(d, [['SADD', 'i', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10'], ['SADD', 's', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']], [
+    await d.bothProtocols([['SADD', 'i', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10'], ['SADD', 's', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']], [
       ['SRANDMEMBER', 'i'],
       ['SRANDMEMBER', 'i', 3],
       ['SRANDMEMBER', 'i', 9],
@@ -294,7 +263,7 @@ for (const engine of enginesUnderTest()) {
 
   t('SSCAN: intset in one sorted call, hashtable cursor visits everything, errors', async ({ d, c }) => {
     if (!d) return;
-    await bothProtocols(d, [['SADD', 'i', '5', '3', '10', '-1']], [
+    await d.bothProtocols([['SADD', 'i', '5', '3', '10', '-1']], [
       ['SSCAN', 'i', 0],
       ['SSCAN', 'i', 0, 'MATCH', '1*'],
       ['SSCAN', 'i', 0, 'COUNT', 1],
@@ -305,7 +274,7 @@ for (const engine of enginesUnderTest()) {
       ['SSCAN', 'nokey', 0],
       ['SSCAN', 'nokey', 0, 'BAD'],
     ]);
-    await bothProtocols(d, [['SADD', 's', 'a', 'b', 'c']], [['SSCAN', 's', 0]], { deepUnordered: true });
+    await d.bothProtocols([['SADD', 's', 'a', 'b', 'c']], [['SSCAN', 's', 0]], { deepUnordered: true });
     const members: Arg[] = [];
     for (let i = 0; i < 2000; i++) members.push(`member:${i}`);
     await c.send('SADD', 'big', ...members);
@@ -325,7 +294,7 @@ for (const engine of enginesUnderTest()) {
 
   t('WRONGTYPE on every set command', async ({ d }) => {
     if (!d) return;
-    await bothProtocols(d, [['SET', 'str', 'v'], ['SADD', 's', 'a']], [
+    await d.bothProtocols([['SET', 'str', 'v'], ['SADD', 's', 'a']], [
       ['SADD', 'str', 'a'],
       ['SREM', 'str', 'a'],
       ['SMEMBERS', 'str'],

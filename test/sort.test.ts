@@ -2,24 +2,14 @@
  * SORT / SORT_RO over lists, sets and sorted sets, compared with real Redis 7.0 in RESP2 and RESP3
  * on every engine: BY (patterns, hash fields, nosort), LIMIT, GET, ASC/DESC, ALPHA, STORE, errors.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
-import { CompareOptions, Differential } from './helpers/diff';
+import { differentialSuite } from './helpers/suite';
+import { enginesUnderTest } from './helpers/servers';
+import { Differential } from './helpers/diff';
 import { Arg, RawConnection } from './helpers/raw';
-import type { RedustServer } from '../src/index';
 import { renderNode } from '../src/protocol/resp-reader';
 
-const HAVE_REF = haveRedisServer();
 
-async function both(d: Differential, cmds: Arg[][], opts: CompareOptions = {}): Promise<void> {
-  for (const proto of ['2', '3']) {
-    await d.check(['FLUSHALL']);
-    await d.check(['HELLO', proto], { typeOnly: true });
-    for (const c of cmds) await d.check(c, opts);
-  }
-  await d.check(['HELLO', '2'], { typeOnly: true });
-}
 
 /** True when the family's commands exist on Redust (lists/sets/hashes are written concurrently). */
 async function has(d: Differential, cmd: Arg[]): Promise<boolean> {
@@ -28,32 +18,11 @@ async function has(d: Differential, cmd: Arg[]): Promise<boolean> {
 }
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`sort [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    ctx.c = await RawConnection.connect(ctx.srv.port);
-    if (HAVE_REF) {
-      ctx.ref = await startReference();
-      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
-    }
-  });
-
-  t.after(async (ctx) => {
-    ctx.c.close();
-    ctx.d?.close();
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
-
-  t.before.each(async (ctx) => {
-    await ctx.c.send('FLUSHALL');
-    if (ctx.d) await ctx.d.reference.send('FLUSHALL');
-  });
+  const t = differentialSuite('sort', engine);
 
   t('sorted sets: numeric, ALPHA, DESC, LIMIT, BY, GET, nosort, errors', async ({ d }) => {
     if (!d) return;
-    await both(d, [
+    await d.bothProtocols([], [
       ['ZADD', 'z', '5', 'x', '1', '10', '2', '2', '3', '3.5', '4', '-1', '6', '1e2'],
       ['MSET', 'w_x', '1', 'w_10', '9', 'w_2', '3', 'w_3.5', '4', 'w_-1', '0', 'w_1e2', '7'],
       ['MSET', 'o_x', 'ox', 'o_10', 'o10', 'o_2', 'o2', 'o_3.5', 'o35', 'o_-1', 'om1'],
@@ -117,7 +86,7 @@ for (const engine of enginesUnderTest()) {
   t('scores that are not doubles, hash BY/GET, binary elements', async ({ d }) => {
     if (!d) return;
     const hashes = await has(d, ['HSET', 'probe', 'f', 'v']);
-    await both(d, [
+    await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'],
       ['SORT', 'z'],
       ['ZADD', 'n', '1', ' 1', '2', '', '3', '0x10', '4', '1e400', '5', '2'],
@@ -133,7 +102,7 @@ for (const engine of enginesUnderTest()) {
       ['SORT', 'bin', 'ALPHA', 'DESC'],
     ]);
     if (!hashes) return;
-    await both(d, [
+    await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'],
       ['HSET', 'h_a', 'w', '30', 'name', 'alice'],
       ['HSET', 'h_b', 'w', '10', 'name', 'bob'],
@@ -151,7 +120,7 @@ for (const engine of enginesUnderTest()) {
   t('lists and sets (when those families exist)', async ({ d }) => {
     if (!d) return;
     if (await has(d, ['RPUSH', 'probe', 'x'])) {
-      await both(d, [
+      await d.bothProtocols([], [
         ['RPUSH', 'l', '3', '1', '2', '10', '-1', '1'],
         ['SORT', 'l'],
         ['SORT', 'l', 'DESC'],
@@ -173,7 +142,7 @@ for (const engine of enginesUnderTest()) {
       ]);
     }
     if (await has(d, ['SADD', 'probe2', 'x'])) {
-      await both(d, [
+      await d.bothProtocols([], [
         ['SADD', 's', '5', '3', '1', '20', 'x'],
         ['SORT', 's', 'ALPHA'],
         ['SORT', 's', 'ALPHA', 'DESC', 'LIMIT', '1', '2'],

@@ -5,15 +5,13 @@
  */
 import fs from 'fs';
 import path from 'path';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
+import { differentialSuite } from './helpers/suite';
+import { enginesUnderTest } from './helpers/servers';
 import { Differential } from './helpers/diff';
 import { Arg, RawConnection, R } from './helpers/raw';
-import type { RedustServer } from '../src/index';
 import { RespNode, renderNode } from '../src/protocol/resp-reader';
 
-const HAVE_REF = haveRedisServer();
 
 /** Replace every integer that looks like a time or an idle time by a placeholder. */
 function timeless(n: RespNode): RespNode {
@@ -98,23 +96,7 @@ async function runScript(d: Differential, cmds: Arg[][]): Promise<void> {
 }
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`streams [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    ctx.c = await RawConnection.connect(ctx.srv.port);
-    if (HAVE_REF) {
-      ctx.ref = await startReference();
-      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
-    }
-  });
-
-  t.after(async (ctx) => {
-    ctx.c.close();
-    ctx.d?.close();
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
+  const t = differentialSuite('streams', engine, { flushEach: false });
 
   t.before.each(async (ctx) => {
     await ctx.c.send('FLUSHALL');

@@ -1,39 +1,15 @@
 /**
  * String commands: behaviour on every engine, and replies compared with real Redis 7.0.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
-import { Differential } from './helpers/diff';
-import { RawConnection, R } from './helpers/raw';
-import type { RedustServer } from '../src/index';
+import { differentialSuite } from './helpers/suite';
+import { enginesUnderTest } from './helpers/servers';
+import { R } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
 
-const HAVE_REF = haveRedisServer();
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`strings [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    ctx.c = await RawConnection.connect(ctx.srv.port);
-    if (HAVE_REF) {
-      ctx.ref = await startReference();
-      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
-    }
-  });
-
-  t.after(async (ctx) => {
-    ctx.c.close();
-    ctx.d?.close();
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
-
-  t.before.each(async (ctx) => {
-    await ctx.c.send('FLUSHALL');
-    if (ctx.d) await ctx.d.reference.send('FLUSHALL');
-  });
+  const t = differentialSuite('strings', engine);
 
   t('SET/GET round-trips binary values, including \\0 and invalid UTF-8', async ({ c }) => {
     const key = Buffer.from([0, 0xff, 0x80, 10, 13]);

@@ -5,15 +5,13 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
-import { CompareOptions, Differential } from './helpers/diff';
+import { differentialSuite } from './helpers/suite';
+import { enginesUnderTest } from './helpers/servers';
 import { Arg, RawConnection } from './helpers/raw';
-import type { RedustServer } from '../src/index';
 import { renderNode, RespNode } from '../src/protocol/resp-reader';
 import { JsZSet } from '../src/engine/containers/zset';
 import type { LexRange, ScoreRange } from '../src/engine/types';
 
-const HAVE_REF = haveRedisServer();
 
 // ---------------------------------------------------------------------------------------------
 // JsZSet unit test: random operations vs a sorted-array model.
@@ -179,14 +177,6 @@ unit.run();
 // Server tests
 
 /** Run `cmds` in RESP2 and again in RESP3 (after flushing both servers), each reply compared. */
-async function both(d: Differential, cmds: Arg[][], opts: CompareOptions = {}): Promise<void> {
-  for (const proto of ['2', '3']) {
-    await d.check(['FLUSHALL']);
-    await d.check(['HELLO', proto], { typeOnly: true });
-    for (const c of cmds) await d.check(c, opts);
-  }
-  await d.check(['HELLO', '2'], { typeOnly: true });
-}
 
 /** Same scenario on both servers; the transcript of rendered replies must be equal. */
 async function scenario(redustPort: number, refPort: number, run: (port: number) => Promise<string[]>): Promise<void> {
@@ -197,32 +187,11 @@ async function scenario(redustPort: number, refPort: number, run: (port: number)
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer; d?: Differential; c: RawConnection }>(`zsets [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    ctx.c = await RawConnection.connect(ctx.srv.port);
-    if (HAVE_REF) {
-      ctx.ref = await startReference();
-      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
-    }
-  });
-
-  t.after(async (ctx) => {
-    ctx.c.close();
-    ctx.d?.close();
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
-
-  t.before.each(async (ctx) => {
-    await ctx.c.send('FLUSHALL');
-    if (ctx.d) await ctx.d.reference.send('FLUSHALL');
-  });
+  const t = differentialSuite('zsets', engine);
 
   t('ZADD options, flag combinations, errors and ZINCRBY', async ({ d }) => {
     if (!d) return;
-    await both(d, [
+    await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'],
       ['ZADD', 'z', 'NX', '10', 'a', '4', 'd'],
       ['ZADD', 'z', 'XX', '10', 'a', '5', 'e'],
@@ -274,7 +243,7 @@ for (const engine of enginesUnderTest()) {
 
   t('ZSCORE/ZMSCORE/ZRANK/ZREVRANK/ZCARD/ZREM, double formatting', async ({ d }) => {
     if (!d) return;
-    await both(d, [
+    await d.bothProtocols([], [
       ['ZADD', 'z', '1.1', 'a', '2', 'b', '3.5e20', 'c', '-0.1', 'd', '0.30000000000000004', 'e', '1e-300', 'f'],
       ['ZSCORE', 'z', 'a'],
       ['ZSCORE', 'z', 'c'],
@@ -308,7 +277,7 @@ for (const engine of enginesUnderTest()) {
 
   t('ZCOUNT/ZLEXCOUNT and range parsing edge cases', async ({ d }) => {
     if (!d) return;
-    await both(d, [
+    await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e'],
       ['ZCOUNT', 'z', '-inf', '+inf'],
       ['ZCOUNT', 'z', '(1', '(5'],
@@ -403,12 +372,12 @@ for (const engine of enginesUnderTest()) {
       ['ZRANGEBYLEX', 's', '-', '+'],
       ['ZREVRANGE', 's', '0', '1'],
     );
-    await both(d, [...setup, ...cmds]);
+    await d.bothProtocols([], [...setup, ...cmds]);
   });
 
   t('ZRANGESTORE and ZREMRANGEBY*', async ({ d }) => {
     if (!d) return;
-    await both(d, [
+    await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e'],
       ['ZRANGESTORE', 'dst', 'z', '1', '3'],
       ['ZRANGE', 'dst', '0', '-1', 'WITHSCORES'],
@@ -449,7 +418,7 @@ for (const engine of enginesUnderTest()) {
 
   t('ZPOPMIN/ZPOPMAX/ZMPOP reply shapes and errors', async ({ d }) => {
     if (!d) return;
-    await both(d, [
+    await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e', '6', 'f'],
       ['ZPOPMIN', 'z'],
       ['ZPOPMAX', 'z'],
@@ -507,7 +476,7 @@ for (const engine of enginesUnderTest()) {
   t('ZRANDMEMBER shapes, counts and errors', async ({ d }) => {
     if (!d) return;
     const setup: Arg[][] = [['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4.5', 'd', '5', 'e']];
-    await both(d, [
+    await d.bothProtocols([], [
       ...setup,
       ['ZRANDMEMBER', 'z', '5'],
       ['ZRANDMEMBER', 'z', '10', 'WITHSCORES'],
@@ -549,7 +518,7 @@ for (const engine of enginesUnderTest()) {
 
   t('ZUNION/ZINTER/ZDIFF(+STORE), ZINTERCARD: weights, aggregates, NaN, errors', async ({ d }) => {
     if (!d) return;
-    await both(d, [
+    await d.bothProtocols([], [
       ['ZADD', 'z1', '1', 'a', '2', 'b', '3', 'c'],
       ['ZADD', 'z2', '10', 'b', '20', 'c', '30', 'd'],
       ['ZADD', 'z3', 'inf', 'a', '-inf', 'b', '5', 'c'],
@@ -619,7 +588,7 @@ for (const engine of enginesUnderTest()) {
     if (!d) return;
     const probe = await d.redust.send('SADD', 'probe', 'x');
     if (probe.t === 'error') return; // set commands not available yet
-    await both(d, [
+    await d.bothProtocols([], [
       ['ZADD', 'z1', '1', 'a', '2', 'b', '3', 'c'],
       ['SADD', 's1', 'a', 'c', 'x'],
       ['SADD', 'si', '1', '2', '3'],
@@ -635,7 +604,7 @@ for (const engine of enginesUnderTest()) {
 
   t('ZSCAN: listpack (one call), skiplist (cursor), MATCH/COUNT and errors', async ({ d }) => {
     if (!d) return;
-    await both(d, [
+    await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2.5', 'b', '1.1', 'c', '-0', 'd', 'inf', 'e', '1e20', 'f'],
       ['ZSCAN', 'z', '0'],
       ['ZSCAN', 'z', '0', 'MATCH', '[ab]*'],
@@ -674,7 +643,7 @@ for (const engine of enginesUnderTest()) {
     const long = 'x'.repeat(65);
     const args: Arg[] = ['ZADD', 'big'];
     for (let i = 0; i < 129; i++) args.push(String(i), 'm' + i);
-    await both(d, [
+    await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a'],
       ['OBJECT', 'ENCODING', 'z'],
       ['ZADD', 'z', '1', long],
@@ -702,7 +671,7 @@ for (const engine of enginesUnderTest()) {
 
   t('WATCH is invalidated by writes, not by no-op writes', async ({ d }) => {
     if (!d) return;
-    await both(d, [
+    await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a'],
       ['WATCH', 'z'],
       ['ZADD', 'z', 'NX', '5', 'a'],
@@ -838,7 +807,7 @@ for (const engine of enginesUnderTest()) {
   t('WRONGTYPE for every zset command on a string key', async ({ d }) => {
     if (!d) return;
     await d.check(['SET', 's', 'x']);
-    await both(d, [
+    await d.bothProtocols([], [
       ['SET', 's', 'x'],
       ['ZADD', 's', '1', 'a'],
       ['ZINCRBY', 's', '1', 'a'],
@@ -883,7 +852,7 @@ for (const engine of enginesUnderTest()) {
     if (!d) return;
     const args: Arg[] = ['ZADD', 'z'];
     for (let i = 0; i < 400; i++) args.push(String((i * 7919) % 13), Buffer.from([i & 0xff, (i * 31) & 0xff, 0, 0x80 + (i % 5)]));
-    await both(d, [
+    await d.bothProtocols([], [
       args,
       ['ZCARD', 'z'],
       ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],

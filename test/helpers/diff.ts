@@ -60,6 +60,22 @@ export class Differential {
     return a;
   }
 
+  /**
+   * Run `setup` then `cmds` from an empty database in RESP2 and again in RESP3, comparing every
+   * reply (`opts` apply to `cmds`). Leaves both connections in RESP2.
+   */
+  async bothProtocols(setup: Arg[][], cmds: Arg[][], opts: CompareOptions = {}): Promise<void> {
+    for (const proto of ['2', '3']) {
+      for (const conn of [this.redust, this.reference]) {
+        await conn.send('HELLO', proto);
+        await conn.send('FLUSHALL');
+      }
+      await this.all(setup);
+      await this.all(cmds, opts);
+    }
+    for (const conn of [this.redust, this.reference]) await conn.send('HELLO', '2');
+  }
+
   /** Run a script of commands, each compared. */
   async all(cmds: Arg[][], opts: CompareOptions = {}): Promise<void> {
     for (const c of cmds) await this.check(c, opts);

@@ -1,0 +1,45 @@
+/**
+ * The standard suite of a command-family test file: for one engine, a Redust server with a raw
+ * connection `c`, and — when redis-server is installed — a reference Redis 7.0 with a
+ * Differential `d` connected to both. Every test starts from FLUSHALL on both servers.
+ */
+import { suite } from 'uvu';
+import type { EngineName } from '../../src/engine/types';
+import type { RedustOptions, RedustServer } from '../../src/index';
+import { Differential } from './diff';
+import { RawConnection } from './raw';
+import { haveRedisServer, ReferenceServer, startRedust, startReference } from './servers';
+
+export interface DiffContext {
+  srv: RedustServer;
+  ref?: ReferenceServer;
+  d?: Differential;
+  c: RawConnection;
+}
+
+const HAVE_REF = haveRedisServer();
+
+export function differentialSuite(name: string, engine: EngineName, opts: { redust?: RedustOptions; flushEach?: boolean } = {}) {
+  const t = suite<DiffContext>(`${name} [${engine}]`);
+  t.before(async (ctx) => {
+    ctx.srv = await startRedust(engine, opts.redust);
+    ctx.c = await RawConnection.connect(ctx.srv.port);
+    if (HAVE_REF) {
+      ctx.ref = await startReference();
+      ctx.d = await Differential.connect(ctx.srv.port, ctx.ref.port);
+    }
+  });
+  t.after(async (ctx) => {
+    ctx.c.close();
+    ctx.d?.close();
+    await ctx.srv.close();
+    await ctx.ref?.stop();
+  });
+  if (opts.flushEach !== false) {
+    t.before.each(async (ctx) => {
+      await ctx.c.send('FLUSHALL');
+      if (ctx.d) await ctx.d.reference.send('FLUSHALL');
+    });
+  }
+  return t;
+}
