@@ -39,7 +39,9 @@ export class RedustServer {
 
   /** Start a server; resolves once it accepts connections. */
   static async start(opts: RedustOptions = {}): Promise<RedustServer> {
-    const overrides: Record<string, unknown> = { ...(opts.config ?? {}) };
+    // A runaway script in an embedded server would block the test process that owns it (its own
+    // clients cannot send SCRIPT KILL through a blocked event loop): stop scripts after 60 s.
+    const overrides: Record<string, unknown> = { 'script-hard-time-limit': '60000', ...(opts.config ?? {}) };
     overrides.port = opts.port ?? 0;
     overrides.bind = opts.host ?? '127.0.0.1';
     if (opts.engine) overrides.engine = opts.engine;

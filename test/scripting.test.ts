@@ -268,8 +268,10 @@ for (const engine of enginesUnderTest()) {
     assert.equal(await c.send('EVAL', 'return #ARGV[1]', '0', bin), R.int(6));
   });
 
-  t('a runaway script is killed after busy-reply-threshold and the server keeps serving', async ({ c }) => {
-    assert.equal(await c.send('CONFIG', 'SET', 'busy-reply-threshold', '200'), R.ok);
+  t('script-hard-time-limit kills a runaway script (embedded safety net) and the server keeps serving', async ({ c }) => {
+    // Redis-compatible BUSY / SCRIPT KILL behaviour is tested in busy-script.test.ts (out of process).
+    assert.equal(await c.send('CONFIG', 'SET', 'busy-reply-threshold', '100'), R.ok);
+    assert.equal(await c.send('CONFIG', 'SET', 'script-hard-time-limit', '300'), R.ok);
     const start = Date.now();
     const r = await c.send('EVAL', 'local i = 0 while true do i = i + 1 end', '0');
     assert.is(r.t, 'error');
@@ -280,6 +282,7 @@ for (const engine of enginesUnderTest()) {
     assert.is(r2.t, 'error');
     assert.equal(await c.send('EVAL', 'return 7', '0'), R.int(7));
     assert.equal(await c.send('CONFIG', 'SET', 'busy-reply-threshold', '5000'), R.ok);
+    assert.equal(await c.send('CONFIG', 'SET', 'script-hard-time-limit', '60000'), R.ok);
   });
 
   t.run();

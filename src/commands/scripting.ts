@@ -62,9 +62,11 @@ function scriptFlush(c: Client, argv: Buffer[]): void {
   c.reply.ok();
 }
 
-function notBusy(c: Client): void {
-  // Nothing can be running when a command is processed: scripts run synchronously.
-  c.reply.error('NOTBUSY No scripts in execution right now.');
+/** SCRIPT KILL / FUNCTION KILL: reachable while a script is busy (Server.processEventsWhileBusy). */
+function killScript(c: Client, isEval: boolean): void {
+  const err = scriptingOf(c.server).kill(isEval);
+  if (err) c.reply.error(err);
+  else c.reply.ok();
 }
 
 function scriptDebug(c: Client, argv: Buffer[]): void {
@@ -119,7 +121,7 @@ function functionList(c: Client, argv: Buffer[]): void {
       r.bulk(f.name);
       r.bulk('description');
       if (f.description === null) r.nil();
-      else r.bulk(Buffer.from(f.description, 'utf8'));
+      else r.bulk(f.description); // raw bytes (latin1 string)
       r.bulk('flags');
       r.set(f.flags.length);
       for (const fl of f.flags) r.simple(fl);
@@ -196,7 +198,7 @@ export const commands: CommandRow[] = [
   { name: 'script|load', handler: scriptLoad },
   { name: 'script|exists', handler: scriptExists },
   { name: 'script|flush', handler: scriptFlush },
-  { name: 'script|kill', handler: notBusy },
+  { name: 'script|kill', handler: (c) => killScript(c, true) },
   { name: 'script|debug', handler: scriptDebug },
   { name: 'script|help', handler: (c) => replyHelp(c, 'script') },
   { name: 'function', handler: noop },
@@ -207,7 +209,7 @@ export const commands: CommandRow[] = [
   { name: 'function|dump', handler: functionDump },
   { name: 'function|restore', handler: functionRestore },
   { name: 'function|stats', handler: functionStats },
-  { name: 'function|kill', handler: notBusy },
+  { name: 'function|kill', handler: (c) => killScript(c, false) },
   { name: 'function|help', handler: (c) => replyHelp(c, 'function') },
   { name: 'fcall', handler: (c, a) => fcallGeneric(c, a, false) },
   { name: 'fcall_ro', handler: (c, a) => fcallGeneric(c, a, true) },

@@ -16,6 +16,8 @@ import { replayMeta, replyHelp } from './help';
 import { globMatch } from '../util/glob';
 import type { Container, RedisValue } from '../engine/types';
 import { setLogLevel, RedisLogLevel } from '../observability/logger';
+import { BUSY_EVAL, BUSY_FUNCTION } from '../server/server';
+import { scriptingOf } from '../scripting/engine';
 
 // ------------------------------------------------------------------ INFO
 
@@ -507,6 +509,15 @@ function shutdown(c: Client, argv: Buffer[]): void {
     if (isWord(argv[i], 'nosave')) nosave = true;
   }
   if (save && nosave) fail(SYNTAX);
+  const busy = c.server.busyScript;
+  if (busy) {
+    // While a script is busy only SHUTDOWN NOSAVE is allowed; it stops the script first.
+    if (!nosave) fail(busy.isEval ? BUSY_EVAL : BUSY_FUNCTION);
+    c.server.logger.warn('SHUTDOWN NOSAVE during a busy script: killing it, then shutting down');
+    c.server.shutdownAfterScript = true;
+    scriptingOf(c.server).forceKill();
+    return;
+  }
   if (save) {
     // No RDB persistence yet: saving cannot succeed, so refuse as Redis does when a save fails.
     c.server.logger.warn('SHUTDOWN SAVE requested but RDB persistence is not implemented: refusing to shut down');

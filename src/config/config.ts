@@ -136,6 +136,9 @@ const defs: ConfigDef[] = [
   // Redust's own settings.
   { name: 'engine', type: 'enum', default: 'js-map', mutable: false, enumValues: ['js-map', 'wasm'], redust: true },
   { name: 'maxvalue-bytes', type: 'memory', default: 0, mutable: true, redust: true },
+  // Kill a script after this many ms even without SCRIPT KILL (0 = never, as Redis). The
+  // embedding API sets it, since an in-process client cannot send SCRIPT KILL to a blocked loop.
+  { name: 'script-hard-time-limit', type: 'int', default: 0, mutable: true, min: 0, redust: true },
   { name: 'metrics-addr', type: 'string', default: '', mutable: false, redust: true },
 ];
 

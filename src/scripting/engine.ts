@@ -105,6 +105,25 @@ export class ScriptingEngine {
     return this.depth > 0;
   }
 
+  /**
+   * SCRIPT KILL (isEval) / FUNCTION KILL (scriptKill in script.c): only a script that has not
+   * written can be killed, and each command kills only its own kind of script.
+   */
+  kill(isEval: boolean): string | null {
+    const busy = this.server.busyScript;
+    if (!busy || !this.activeBox) return 'NOTBUSY No scripts in execution right now.';
+    if (this.wrote) return 'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
+    if (isEval && !busy.isEval) return 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+    if (!isEval && busy.isEval) return 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+    this.activeBox.requestKill();
+    return null;
+  }
+
+  /** SHUTDOWN NOSAVE during a busy script: stop it whatever it did. */
+  forceKill(): void {
+    this.activeBox?.requestKill();
+  }
+
   private evalSandbox(): Sandbox {
     if (!this.evalBox) {
       this.evalBox = new Sandbox(this.rng);
@@ -164,15 +183,30 @@ export class ScriptingEngine {
     sc.db = c.db;
     sc.dbIndex = c.dbIndex;
     sc.user = c.user;
-    const limit = this.server.config.int('busy-reply-threshold');
+    const server = this.server;
+    const limit = server.config.int('busy-reply-threshold');
+    const hardLimit = server.config.int('script-hard-time-limit');
+    const isEval = fargs === null;
+    const started = performance.now();
     box.onTimeout = () => {
-      this.server.logger.warn(`Lua script (${opts.name}) exceeded busy-reply-threshold (${limit} ms): killed${this.wrote ? ' (it had already written: its writes were kept)' : ''}`);
-      return true;
+      // Past busy-reply-threshold: like Redis, keep running and serve other clients, who get
+      // BUSY until SCRIPT KILL / FUNCTION KILL / SHUTDOWN NOSAVE (see Server.processEventsWhileBusy).
+      if (!server.busyScript) {
+        server.busyScript = { isEval };
+        server.logger.warn(`Slow script detected: still in execution after ${Math.round(performance.now() - started)} milliseconds. You can try killing the script using the ${isEval ? 'SCRIPT' : 'FUNCTION'} KILL command. Script name is: ${opts.name}.`);
+      }
+      if (hardLimit > 0 && performance.now() - started > hardLimit) {
+        server.logger.warn(`Script ${opts.name} exceeded script-hard-time-limit (${hardLimit} ms): killed${this.wrote ? ' (its writes were kept)' : ''}`);
+        return true;
+      }
+      server.processEventsWhileBusy(c);
+      return false;
     };
     try {
       box.run(ref, c.reply, opts.name, fargs, limit, base);
     } finally {
       this.depth--;
+      if (this.depth === 0 && server.busyScript) server.scriptFinished();
       this.caller = prev.caller;
       this.opts = prev.opts;
       this.wrote = prev.wrote;
@@ -272,7 +306,7 @@ export class ScriptingEngine {
         } else if (key === 'description') {
           if (!ex.lua_isstring(L, -1)) return raise('ERR description argument given to redis.register_function must be a string');
           ex.lua_pushvalue(L, -1);
-          desc = w.toUtf8(L, -1);
+          desc = w.toLatin1(L, -1);
           ex.lua_settop(L, -2);
         } else if (key === 'callback') {
           if (ex.lua_type(L, -1) !== LUA_TFUNCTION) return raise('ERR callback argument given to redis.register_function must be a function');

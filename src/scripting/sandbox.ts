@@ -347,21 +347,23 @@ export class Sandbox {
     }
   }
 
+  /**
+   * Every 100k instructions. Past the deadline (busy-reply-threshold) `onTimeout` runs on every
+   * tick: it serves other clients (BUSY replies, SCRIPT KILL) and returns true to kill the script.
+   */
   private countHook(L: number): void {
-    if (this.killed) {
-      this.raiseKilled(L);
-      return;
+    if (!this.killed && this.deadline > 0 && performance.now() > this.deadline) {
+      if (!this.onTimeout || this.onTimeout()) this.requestKill();
     }
-    if (this.deadline > 0 && performance.now() > this.deadline) {
-      if (this.onTimeout && !this.onTimeout()) {
-        this.deadline = 0;
-        return;
-      }
-      this.killed = true;
-      // Fire on every line from now on so a pcall in the script cannot swallow the kill.
-      this.w.ex.lua_sethook(L, this.hookFn, LUA_MASKLINE | LUA_MASKCOUNT, 1);
-      this.raiseKilled(L);
-    }
+    if (this.killed) this.raiseKilled(L);
+  }
+
+  /** SCRIPT KILL / FUNCTION KILL: the running script raises at its next hook call. */
+  requestKill(): void {
+    if (this.killed) return;
+    this.killed = true;
+    // Fire on every line from now on so a pcall in the script cannot swallow the kill.
+    this.w.ex.lua_sethook(this.L, this.hookFn, LUA_MASKLINE | LUA_MASKCOUNT, 1);
   }
 
   private raiseKilled(L: number): void {

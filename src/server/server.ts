@@ -6,6 +6,7 @@
  * pubsub context...) -> call (handler, stats, slowlog) -> reply into the client's RespWriter ->
  * one socket write per client per event-loop turn (flushPending, scheduled with setImmediate).
  */
+import fs from 'fs';
 import net from 'net';
 import type pino from 'pino';
 import { Config } from '../config/config';
@@ -14,6 +15,7 @@ import { ProtocolError } from '../protocol/parser';
 import { Client, ClientFlag } from './client';
 import { CmdFlag, Command, CommandTable } from '../commands/table';
 import { ReplyError, wrongArgs } from '../commands/errors';
+import { discardTransaction } from '../commands/transactions';
 import { createLogger, RedisLogLevel } from '../observability/logger';
 import { PubSub } from './pubsub';
 import { Keyspace } from './keyspace-events';
@@ -117,6 +119,14 @@ export class Server {
   configFile = '';
   peakMemory = 0;
   activeExpireEnabled = true;
+  /**
+   * Set while a script runs past busy-reply-threshold: other clients' commands are answered with
+   * BUSY (except allow-busy ones such as SCRIPT KILL and SHUTDOWN NOSAVE).
+   */
+  busyScript: { isEval: boolean } | null = null;
+  /** SHUTDOWN NOSAVE arrived during a busy script: shut down once it has stopped. */
+  shutdownAfterScript = false;
+  private readonly busyReadBuf = Buffer.allocUnsafe(64 * 1024);
   /** Depth of nested command execution (EXEC, Lua): notifications and wakeups wait for the outermost. */
   execDepth = 0;
 
@@ -306,9 +316,17 @@ export class Server {
 
   // ---------------------------------------------------------------- dispatch
 
-  /** Reject a command: error reply, and flag an open MULTI so EXEC aborts (rejectCommand). */
+  /**
+   * rejectCommand: error reply, and flag an open MULTI so EXEC aborts. A rejected EXEC itself
+   * discards the transaction and answers EXECABORT with the reason (execCommandAbort).
+   */
   rejectCommand(c: Client, msg: string): void {
     if (c.flags & ClientFlag.MULTI) c.flags |= ClientFlag.DIRTY_EXEC;
+    if (c.cmd?.name === 'exec' && !c.cmd.parent) {
+      discardTransaction(c);
+      c.reply.error(`EXECABORT Transaction discarded because of: ${msg.startsWith('ERR ') ? msg.slice(4) : msg}`);
+      return;
+    }
     c.reply.error(msg);
   }
 
@@ -320,6 +338,7 @@ export class Server {
     this.lastCallEnd = -1;
     const cmd = this.lookupCommand(argv);
     if (!cmd) {
+      c.cmd = null;
       const name = latin1(argv[0]);
       const lname = name.toLowerCase();
       if (argv.length > 1 && this.table.isContainer(lname)) {
@@ -363,6 +382,11 @@ export class Server {
         this.rejectCommand(c, `ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
         return;
       }
+    }
+    if (this.busyScript && !cmd.has(CmdFlag.ALLOW_BUSY)) {
+      cmd.stats.rejectedCalls++;
+      this.rejectCommand(c, this.busyScript.isEval ? BUSY_EVAL : BUSY_FUNCTION);
+      return;
     }
     if (inMulti && !MULTI_IMMEDIATE.has(cmd.name)) {
       c.multiQueue!.push({ cmd, argv: argv.map((a) => Buffer.from(a)) });
@@ -500,6 +524,59 @@ export class Server {
     this.stats.expiredKeys++;
     this.keyspace.notify(db.index, 'expired', key, 'x');
     this.signalModifiedKey(db.index, key);
+  }
+
+  /**
+   * processEventsWhileBlocked: called from the Lua count hook while a script runs past
+   * busy-reply-threshold. The event loop is blocked, so other clients' sockets are read here
+   * synchronously (non-blocking fds: EAGAIN means nothing to read); their commands run through the
+   * normal dispatcher, which answers BUSY to all but allow-busy commands (SCRIPT KILL, FUNCTION
+   * KILL, SHUTDOWN NOSAVE), and replies are written straight to the fd when nothing is queued in
+   * Node's stream (otherwise they queue behind it, preserving order).
+   */
+  processEventsWhileBusy(running: Client | null): void {
+    const buf = this.busyReadBuf;
+    for (const c of [...this.clients.values()]) {
+      if (c === running || c.closed || !c.socket || c.fd < 0) continue;
+      for (let i = 0; i < 16; i++) {
+        let n: number;
+        try {
+          n = fs.readSync(c.fd, buf, 0, buf.length, null);
+        } catch {
+          break; // EAGAIN (nothing pending) or a socket error libuv will report later
+        }
+        if (n <= 0) break; // EOF: libuv closes it after the script
+        this.stats.netInputBytes += n;
+        c.lastInteraction = this.clock.now();
+        this.processInput(c, Buffer.from(buf.subarray(0, n)));
+        if (n < buf.length) break;
+      }
+      this.flushClientSync(c);
+    }
+  }
+
+  private flushClientSync(c: Client): void {
+    if (c.writer.length === 0 || !c.socket || c.closed) return;
+    const out = c.writer.take();
+    this.stats.netOutputBytes += out.length;
+    let written = 0;
+    if (c.socket.writableLength === 0) {
+      try {
+        written = fs.writeSync(c.fd, out);
+      } catch {
+        written = 0;
+      }
+    }
+    if (written < out.length) c.socket.write(written === 0 ? out : out.subarray(written));
+  }
+
+  /** Called by the scripting engine when the outermost script returns. */
+  scriptFinished(): void {
+    this.busyScript = null;
+    if (this.shutdownAfterScript) {
+      this.shutdownAfterScript = false;
+      this.shutdown();
+    }
   }
 
   /** Marks the dataset changed (for SAVE points and INFO rdb_changes_since_last_save). */
@@ -650,6 +727,10 @@ export class Server {
 }
 
 const baseOverhead = 850_000;
+
+const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+export { BUSY_EVAL, BUSY_FUNCTION };
 
 /** Commands allowed in RESP2 while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
