@@ -72,7 +72,11 @@ export interface ServerStats {
   expireCycleCpuMs: number;
   /** Instantaneous ops/sec sampling. */
   opsSamples: number[];
-  lastOpsSample: { time: number; count: number };
+  inputKbpsSamples: number[];
+  outputKbpsSamples: number[];
+  lastOpsSample: { time: number; count: number; input: number; output: number };
+  readsProcessed: number;
+  writesProcessed: number;
   dirty: number;
   lastSave: number;
 }
@@ -153,7 +157,11 @@ export class Server {
       expiredStalePerc: 0,
       expireCycleCpuMs: 0,
       opsSamples: [],
-      lastOpsSample: { time: now, count: 0 },
+      inputKbpsSamples: [],
+      outputKbpsSamples: [],
+      lastOpsSample: { time: now, count: 0, input: 0, output: 0 },
+      readsProcessed: 0,
+      writesProcessed: 0,
       dirty: 0,
       lastSave: Math.floor(now / 1000),
     };
@@ -244,6 +252,7 @@ export class Server {
   private onData(client: Client, chunk: Buffer): void {
     if (client.closed) return;
     this.stats.netInputBytes += chunk.length;
+    this.stats.readsProcessed++;
     client.lastInteraction = this.clock.now();
     this.processInput(client, chunk);
     this.scheduleFlush(client);
@@ -291,6 +300,7 @@ export class Server {
     if (c.writer.length > 0) {
       const out = c.writer.take();
       this.stats.netOutputBytes += out.length;
+      this.stats.writesProcessed++;
       c.socket.write(out);
     }
     if (c.has(ClientFlag.CLOSE_AFTER_REPLY)) {
@@ -584,6 +594,11 @@ export class Server {
     this.stats.dirty += n;
   }
 
+  /** used_memory_startup: what an empty server reports (Redis: ~850 KB). */
+  startupMemory(): number {
+    return baseOverhead;
+  }
+
   /** used_memory: the engine's dataset bytes plus a fixed base, as Redis reports ~850 KB empty. */
   usedMemory(): number {
     const used = this.engine.usedMemory() + baseOverhead;
@@ -692,9 +707,16 @@ export class Server {
     const s = this.stats;
     const dt = now - s.lastOpsSample.time;
     if (dt >= 100) {
-      s.opsSamples.push(((s.commandsProcessed - s.lastOpsSample.count) * 1000) / dt);
-      if (s.opsSamples.length > 16) s.opsSamples.shift();
-      s.lastOpsSample = { time: now, count: s.commandsProcessed };
+      // Redis's trackInstantaneousMetric: 16 samples of the rate since the previous sample.
+      const push = (xs: number[], v: number) => {
+        xs.push(v);
+        if (xs.length > 16) xs.shift();
+      };
+      const last = s.lastOpsSample;
+      push(s.opsSamples, ((s.commandsProcessed - last.count) * 1000) / dt);
+      push(s.inputKbpsSamples, (s.netInputBytes - last.input) / 1024 / (dt / 1000));
+      push(s.outputKbpsSamples, (s.netOutputBytes - last.output) / 1024 / (dt / 1000));
+      s.lastOpsSample = { time: now, count: s.commandsProcessed, input: s.netInputBytes, output: s.netOutputBytes };
     }
   }
 
