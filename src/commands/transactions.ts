@@ -69,7 +69,14 @@ function watch(c: Client, argv: Buffer[]): void {
     c.reply.ok();
     return;
   }
-  for (let i = 1; i < argv.length; i++) c.server.watch(c, argv[i]);
+  for (let i = 1; i < argv.length; i++) {
+    // Redis remembers that a key was already logically expired when watched (watchedKey.expired),
+    // so its later reclaim is no change and EXEC still succeeds. Reclaiming it here, before this
+    // client watches it, gives the same EXEC outcomes (other watchers of a key that expired
+    // after they watched it fail EXEC either way).
+    c.db.has(argv[i]);
+    c.server.watch(c, argv[i]);
+  }
   c.reply.ok();
 }
 
