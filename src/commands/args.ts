@@ -6,6 +6,7 @@
 import type { BulkValue, HashValue, ListValue, RedisValue, SetValue, TypeName, ZSetValue } from '../engine/types';
 import { typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
+import { ClientFlag } from '../server/client';
 import type { NotifyClass } from '../server/keyspace-events';
 import { fail, NOT_FLOAT, NOT_INT, WRONGTYPE } from './errors';
 import { parseDouble, parseInt64 } from '../util/number';
@@ -73,13 +74,35 @@ export function lookupStringForWrite(c: Client, key: Buffer): BulkValue | undefi
 
 /** lookupKeyRead: value or undefined, counting keyspace hits/misses. */
 export function lookupRead(c: Client, key: Buffer): RedisValue | undefined {
-  const v = c.db.get(key, (c.flags & 4096) !== 0);
+  const v = c.db.get(key, (c.flags & ClientFlag.NO_TOUCH) !== 0);
+  countRead(c, key, v !== undefined);
+  return v;
+}
+
+/** A read lookup's bookkeeping: keyspace hits/misses and the keymiss event. */
+function countRead(c: Client, key: Buffer, hit: boolean): void {
   const s = c.server.stats;
-  if (v === undefined) {
+  if (hit) s.keyspaceHits++;
+  else {
     s.keyspaceMisses++;
     c.server.keyspace.notify(c.dbIndex, 'keymiss', key, 'm');
-  } else s.keyspaceHits++;
-  return v;
+  }
+}
+
+/**
+ * GET's fast path: engines that can (wasm) write the bulk reply straight from their memory into
+ * the client's output buffer. Returns false when the caller must take the normal path: no fast
+ * path, replies not going to the socket writer (Lua, MULTI sinks), or a non-string value (the
+ * normal path then raises WRONGTYPE).
+ */
+export function tryWriteBulk(c: Client, key: Buffer): boolean {
+  const db = c.db;
+  if (db.writeBulk === undefined || c.reply !== c.writer) return false;
+  const st = db.writeBulk(key, c.writer, (c.flags & ClientFlag.NO_TOUCH) !== 0);
+  if (st < 0) return false;
+  countRead(c, key, st !== 0);
+  if (st === 0) c.writer.nil();
+  return true;
 }
 
 /** After a write: invalidate WATCH, publish the keyspace event, count a change. */

@@ -152,12 +152,13 @@ function keys(c: Client, argv: Buffer[]): void {
   const engine = c.server.engine;
   const d = c.reply.deferred();
   let n = 0;
-  c.db.forEachKey((k) => {
-    if (all || engine.globMatch(pattern, k, false)) {
-      c.reply.bulk(k);
-      n++;
-    }
-  });
+  const emit = (k: BulkValue) => {
+    c.reply.bulk(k);
+    n++;
+  };
+  if (all) c.db.forEachKey(emit);
+  else if (c.db.forEachKeyMatching) c.db.forEachKeyMatching(pattern, false, emit);
+  else c.db.forEachKey((k) => engine.globMatch(pattern, k, false) && emit(k));
   c.reply.setArrayLen(d, n);
 }
 

@@ -7,7 +7,7 @@ import { StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, INVALID_EXPIRE, NOT_FLOAT, OVERFLOW, STRING_TOO_LONG, SYNTAX, wrongArgs } from './errors';
-import { intArg, isWord, lookupStringForWrite, lookupTyped, toBuffer, written } from './args';
+import { intArg, isWord, lookupStringForWrite, lookupTyped, toBuffer, tryWriteBulk, written } from './args';
 import { addInt64, latin1, parseInt64, parseInt64Exact } from '../util/number';
 import { addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble } from '../util/long-double';
 
@@ -127,7 +127,7 @@ function psetex(c: Client, argv: Buffer[]): void {
 }
 
 function get(c: Client, argv: Buffer[]): void {
-  replyGet(c, argv[1]);
+  if (!tryWriteBulk(c, argv[1])) replyGet(c, argv[1]);
 }
 
 function getex(c: Client, argv: Buffer[]): void {

@@ -208,6 +208,9 @@ export class Config {
   }
 
   get<T = unknown>(name: string): T {
+    // Hot path: commands ask by canonical name; aliases and odd case go through the schema.
+    const v = this.values.get(name);
+    if (v !== undefined) return v as T;
     const def = findConfig(name);
     if (!def) throw new Error(`unknown config ${name}`);
     return this.values.get(def.name) as T;

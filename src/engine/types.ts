@@ -156,6 +156,11 @@ export interface Db {
   scan(cursor: number, count: number, visit: (key: BulkValue) => void): number;
   /** Visit every key (KEYS). Expired keys are skipped. */
   forEachKey(visit: (key: BulkValue) => void): void;
+  /**
+   * Optional: visit the keys matching a glob pattern, matched inside the engine (the wasm engine
+   * runs its glob over keys already in linear memory instead of copying each key out).
+   */
+  forEachKeyMatching?(pattern: Bytes, nocase: boolean, visit: (key: BulkValue) => void): void;
 
   /** Remove every key. Must not walk the keys on the event loop (free incrementally or let GC do it). */
   clear(lazy?: boolean): void;

@@ -8,7 +8,7 @@
  * double -> bulk string "%.17g", null -> $-1 (or *-1 for null arrays), bool -> :1/:0,
  * verbatim -> bulk string, big number -> bulk string.
  */
-import { BulkValue } from '../engine/types';
+import type { BulkSink, BulkValue } from '../engine/types';
 import { formatDouble } from '../util/number';
 
 export interface Reply {
@@ -63,7 +63,7 @@ for (let i = 0; i < SMALL; i++) {
  * Encodes RESP into a growable buffer. `take()` hands the bytes to the socket layer; the writer
  * then keeps a fresh buffer so handed-off bytes are never overwritten.
  */
-export class RespWriter implements Reply {
+export class RespWriter implements Reply, BulkSink {
   resp: 2 | 3 = 2;
   buf: Buffer;
   pos = 0;
@@ -160,6 +160,28 @@ export class RespWriter implements Reply {
     }
     this.buf[this.pos++] = 13;
     this.buf[this.pos++] = 10;
+  }
+
+  /** A bulk string copied from src[start, start + len) (Db.writeBulk's sink). */
+  bulkBytes(src: Uint8Array, start: number, len: number): void {
+    this.ensure(len + 16);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (len < SMALL) {
+      const h = bulkHdrCache[len];
+      for (let i = 0; i < h.length; i++) buf[pos++] = h[i];
+    } else {
+      pos += buf.latin1Write('$' + len + CRLF, pos);
+    }
+    if (len <= 32) {
+      for (let i = 0; i < len; i++) buf[pos + i] = src[start + i];
+    } else {
+      buf.set(src.subarray(start, start + len), pos);
+    }
+    pos += len;
+    buf[pos++] = 13;
+    buf[pos++] = 10;
+    this.pos = pos;
   }
 
   nil(): void {

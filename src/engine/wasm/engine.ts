@@ -22,12 +22,10 @@
  */
 import { StrEnc } from '../types';
 import type {
-  BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, HashValue, KeyInfo,
+  BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, HashValue, KeyInfo,
   ListValue, MemoryAccount, RedisValue, SetValue, ZSetValue,
 } from '../types';
-import { JsList } from '../containers/list';
-import { JsHash } from '../containers/hash';
-import { JsSet } from '../containers/set';
+import { jsContainers } from '../containers';
 import {
   NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, WasmInstance, WasmOutOfMemoryError,
 } from './loader';
@@ -135,6 +133,25 @@ class WasmDb implements Db {
       this.expired(key);
     }
     return undefined;
+  }
+
+  /** Db.writeBulk (types.ts): GET's reply written from linear memory into `out`. */
+  writeBulk(key: Bytes, out: BulkSink, noTouch?: boolean): number {
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const st = w.x.dbLookup(this.ptr, n, this.clock.now(), noTouch ? 0 : 1);
+    if (st === ST_STRING) {
+      w.sync();
+      const r = w.res >> 2;
+      out.bulkBytes(w.u8, w.i32[r] >>> 0, w.i32[r + 1] >>> 0);
+      return 1;
+    }
+    if (st === ST_HANDLE) return -1;
+    if (st === ST_EXPIRED) {
+      this.dropHandle(w.resI32(R_HANDLE));
+      this.expired(key);
+    }
+    return 0;
   }
 
   has(key: Bytes): boolean {
@@ -295,12 +312,18 @@ class WasmDb implements Db {
     const w = this.engine.w;
     w.sync();
     const u8 = w.u8;
-    let off = w.outPtr();
-    const end = off + w.outLen();
+    const base = w.outPtr();
+    const end = base + w.outLen();
     const keys: string[] = [];
+    if (end === base) return keys;
+    // One native latin1Slice for the batch, then substring per key (a builtin, no native call
+    // per key): KEYS/SCAN iterate ~2x faster than with a latin1Slice per key.
+    const all = u8.latin1Slice(base, end);
+    let off = base;
     while (off < end) {
-      const len = u8.readUInt32LE(off);
-      keys.push(u8.latin1Slice(off + 4, off + 4 + len));
+      const len = (u8[off] | (u8[off + 1] << 8) | (u8[off + 2] << 16) | (u8[off + 3] << 24)) >>> 0;
+      const at = off - base + 4;
+      keys.push(all.substring(at, at + len));
       off += 4 + len;
     }
     return keys;
@@ -414,17 +437,9 @@ export class WasmEngine implements Engine, ZSetHost {
     return db;
   }
 
-  newList(): ListValue {
-    return new JsList() as unknown as ListValue;
-  }
-
-  newHash(): HashValue {
-    return new JsHash() as unknown as HashValue;
-  }
-
-  newSet(): SetValue {
-    return new JsSet() as unknown as SetValue;
-  }
+  readonly newList = jsContainers.newList;
+  readonly newHash = jsContainers.newHash;
+  readonly newSet = jsContainers.newSet;
 
   newZSet(): ZSetValue {
     const p = this.w.x.zsCreate() >>> 0;

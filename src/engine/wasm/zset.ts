@@ -143,13 +143,19 @@ export class WasmZSet implements ZSetValue {
       w.sync();
       const u8 = w.u8;
       const f64 = w.f64;
-      let off = w.outPtr();
+      const i32 = w.i32;
+      const base = w.outPtr();
+      let off = base;
       members.length = 0;
       scores.length = 0;
+      // One native latin1Slice for the whole batch, then substring per member (a builtin, no
+      // native call): ~2x faster than a latin1Slice per member for 100-element ranges.
+      const all = got > 1 ? u8.latin1Slice(base, base + w.outLen()) : '';
       for (let i = 0; i < got; i++) {
-        const len = u8.readUInt32LE(off + 8);
+        // Records are 8-aligned: [f64 score][u32 len][bytes]; an i32 view read beats readUInt32LE.
+        const len = i32[(off + 8) >> 2] >>> 0;
         scores.push(f64[off >> 3]);
-        members.push(u8.latin1Slice(off + 12, off + 12 + len));
+        members.push(got > 1 ? all.substring(off - base + 12, off - base + 12 + len) : u8.latin1Slice(off + 12, off + 12 + len));
         off += (12 + len + 7) & ~7;
       }
       for (let i = 0; i < got; i++) visit(members[i], scores[i]);
@@ -223,12 +229,13 @@ export class WasmZSet implements ZSetValue {
     if (w.resU32(R_MISC) === 1) throw new WasmOutOfMemoryError('ZSCAN output');
     const u8 = w.u8;
     const f64 = w.f64;
+    const i32 = w.i32;
     let off = w.outPtr();
     const end = off + w.outLen();
     const members: string[] = [];
     const scores: number[] = [];
     while (off < end) {
-      const len = u8.readUInt32LE(off + 8);
+      const len = i32[(off + 8) >> 2] >>> 0;
       scores.push(f64[off >> 3]);
       members.push(u8.latin1Slice(off + 12, off + 12 + len));
       off += (12 + len + 7) & ~7;

@@ -1,0 +1,337 @@
+/**
+ * `npm run bench`: engine micro-benchmarks (bench/micro.ts, one child process per engine and
+ * size), the server's command path without the network (bench/pipeline.ts), and the end-to-end
+ * comparison with redis-benchmark (bench/e2e.ts), then docs/benchmarks.md.
+ * (bench/wasm-micro.ts, kept from the WASM engine's author, has the worst-single-SET growth test.)
+ *
+ *   node dist/bench/run.js                 micro suites at 100k and 1M keys, command path, e2e with
+ *                                          1M keys (~5 min on the 2-core machine)
+ *   node dist/bench/run.js --small         micro suites at 100k keys only
+ *   options: --no-micro, --no-pipeline, --no-e2e, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
+ *            default 200000; -P 16 runs use 4N), --e2e-keys K (default 1000000),
+ *            --max-time S (benny seconds per case, default 1), --out FILE (default docs/benchmarks.md)
+ *
+ * The machine this runs on is usually shared: the e2e runs are interleaved across servers and
+ * reported as medians, and the micro cases carry benny's margin of error. Read ratios, not
+ * absolute numbers, and even those to about ±15%.
+ */
+import { execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { MicroResult } from './micro';
+import { e2eTable, median, runE2E, E2EResult, ServerKind } from './e2e';
+import { familiesTables, runFamilies, FamiliesResult } from './families';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function argOf(name: string, def: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+}
+const has = (f: string) => process.argv.includes(f);
+
+function runMicro(engine: string, keys: number, maxTime: number): Promise<MicroResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=4096', path.join(__dirname, 'micro.js'), '--engine', engine, '--keys', String(keys), '--max-time', String(maxTime)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) reject(new Error(`micro ${engine} ${keys} failed (exit ${code})`));
+      else resolve(JSON.parse(line.slice(7)) as MicroResult);
+    });
+  });
+}
+
+interface PipelineResult {
+  engine: string;
+  keys: number;
+  pipeline: number;
+  SET: number;
+  GET: number;
+}
+
+function runPipeline(engine: string, keys: number): Promise<PipelineResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--max-old-space-size=4096', path.join(__dirname, 'pipeline.js'), '--engine', engine, '--keys', String(keys), '--seconds', '1', '--rounds', '3'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) reject(new Error(`pipeline ${engine} failed (exit ${code})`));
+      else resolve(JSON.parse(line.slice(7)) as PipelineResult);
+    });
+  });
+}
+
+function machine(): string[] {
+  const cpu = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  let redis = 'unknown';
+  try {
+    redis = /v=(\S+)/.exec(execFileSync('redis-server', ['--version']).toString())?.[1] ?? redis;
+  } catch {
+    // not installed
+  }
+  const mem = (os.totalmem() / 2 ** 30).toFixed(1);
+  let load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  load = `${load}`;
+  return [
+    `- Date: ${new Date().toISOString()}`,
+    `- CPU: ${os.availableParallelism?.() ?? os.cpus().length} cores (nproc), ${cpu}; ${mem} GiB RAM; load average at start ${load}`,
+    `- Node ${process.version}, Redis ${redis} (redis-server and redis-benchmark from redis-tools)`,
+  ];
+}
+
+function fmtOps(n: number): string {
+  if (n >= 1e6) return (n / 1e6).toFixed(2) + 'M';
+  if (n >= 1e4) return Math.round(n / 1e3) + 'k';
+  if (n >= 100) return Math.round(n).toString();
+  return n.toFixed(1);
+}
+
+function microTable(results: MicroResult[]): string[] {
+  const lines: string[] = [];
+  const sizes = [...new Set(results.map((r) => r.keys))];
+  for (const size of sizes) {
+    const js = results.find((r) => r.engine === 'js-map' && r.keys === size);
+    const wasm = results.find((r) => r.engine === 'wasm' && r.keys === size);
+    if (!js || !wasm) continue;
+    lines.push(`#### ${size.toLocaleString('en-US')} keys (zset of ${wasm.zsetMembers.toLocaleString('en-US')} members)`, '');
+    lines.push('| operation | js-map ops/s | wasm ops/s | wasm ÷ js-map |', '|---|---:|---:|---:|');
+    const names = [...new Set([...js.cases, ...wasm.cases].map((c) => c.name))];
+    for (const n of names) {
+      const a = js.cases.find((c) => c.name === n);
+      const w = wasm.cases.find((c) => c.name === n);
+      const ratio = a && w ? (w.ops / a.ops).toFixed(2) + '×' : '';
+      const cell = (c?: { ops: number; rme: number }) => (c ? `${fmtOps(c.ops)} ±${c.rme.toFixed(0)}%` : '—');
+      lines.push(`| ${n} | ${cell(a)} | ${cell(w)} | ${ratio} |`);
+    }
+    lines.push('', '| memory (16-byte values) | js-map | wasm | wasm ÷ js-map |', '|---|---:|---:|---:|');
+    const row = (label: string, f: (r: MicroResult) => number) =>
+      lines.push(`| ${label} | ${f(js).toFixed(0)} B | ${f(wasm).toFixed(0)} B | ${(f(wasm) / f(js)).toFixed(2)}× |`);
+    row('engine.usedMemory() per key', (r) => r.usedPerKey);
+    row('process RSS delta per key', (r) => r.rssPerKey);
+    row('engine.usedMemory() per zset member', (r) => r.usedPerMember);
+    row('process RSS delta per zset member', (r) => r.rssPerMember);
+    lines.push('');
+  }
+  return lines;
+}
+
+interface Target {
+  what: string;
+  value: number;
+  goal: number;
+  /** true: value must be <= goal. */
+  atMost?: boolean;
+}
+
+function targets(micro: MicroResult[], e2e: E2EResult | null): Target[] {
+  const out: Target[] = [];
+  if (e2e) {
+    const get = (k: ServerKind) => e2e.servers.find((s) => s.kind === k);
+    const redis = get('redis');
+    const ratio = (k: ServerKind, t: string) => {
+      const s = get(k);
+      return s && redis ? median(s.rps[t] ?? []) / median(redis.rps[t] ?? []) : NaN;
+    };
+    for (const t of ['SET P1', 'GET P1']) out.push({ what: `js-map ${t} ÷ Redis`, value: ratio('js-map', t), goal: 0.8 });
+    for (const t of ['SET P16', 'GET P16']) out.push({ what: `js-map ${t} ÷ Redis`, value: ratio('js-map', t), goal: 0.7 });
+    for (const t of ['SET P16', 'GET P16']) out.push({ what: `wasm ${t} ÷ Redis (1M keys)`, value: ratio('wasm', t), goal: 1.0 });
+    const perKey = (k: ServerKind) => {
+      const s = get(k);
+      return s ? (s.rssLoaded - s.rssEmpty) / e2e.options.keys : NaN;
+    };
+    out.push({ what: 'wasm RSS/key ÷ js-map RSS/key (server, 1M keys)', value: perKey('wasm') / perKey('js-map'), goal: 0.5, atMost: true });
+    out.push({ what: 'wasm RSS/key ÷ Redis RSS/key (server, 1M keys)', value: perKey('wasm') / perKey('redis'), goal: 1.0, atMost: true });
+  }
+  // The largest size measured.
+  const js = [...micro].reverse().find((r) => r.engine === 'js-map');
+  const wasm = micro.find((r) => r.engine === 'wasm' && r.keys === js?.keys);
+  if (js && wasm) {
+    const z = (r: MicroResult) => r.cases.find((c) => c.name === 'ZRANGEBYSCORE 100')?.ops ?? NaN;
+    out.push({ what: `wasm ZRANGEBYSCORE 100 ÷ js-map (micro, ${wasm.zsetMembers} members)`, value: z(wasm) / z(js), goal: 5 });
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const maxTime = Number(argOf('--max-time', '1'));
+  const out = path.resolve(ROOT, argOf('--out', 'docs/benchmarks.md'));
+  const log = (s: string) => console.log(s);
+  const started = Date.now();
+  const header = machine();
+  for (const l of header) log(l);
+
+  const micro: MicroResult[] = [];
+  if (!has('--no-micro')) {
+    const sizes = has('--small') ? [100_000] : [100_000, 1_000_000];
+    for (const size of sizes) {
+      for (const engine of ['js-map', 'wasm']) {
+        log(`\nmicro: ${engine}, ${size} keys`);
+        micro.push(await runMicro(engine, size, maxTime));
+      }
+    }
+  }
+
+  const pipe: PipelineResult[] = [];
+  if (!has('--no-pipeline')) {
+    log('\npipeline: command path without network, 1M keys, js-map and wasm interleaved');
+    for (let r = 0; r < 2; r++) for (const engine of ['js-map', 'wasm']) pipe.push(await runPipeline(engine, 1_000_000));
+  }
+
+  let e2e: E2EResult | null = null;
+  if (!has('--no-e2e')) {
+    log('\ne2e: redis-benchmark against Redust (js-map), Redust (wasm), redis-server');
+    e2e = await runE2E({
+      keys: Number(argOf('--e2e-keys', '1000000')),
+      rounds: Number(argOf('--rounds', '3')),
+      n: Number(argOf('--n', '200000')),
+      clients: 50,
+      servers: ['js-map', 'wasm', 'redis'],
+      log,
+    });
+  }
+
+  let families: FamiliesResult | null = null;
+  if (!has('--no-families')) {
+    log('\nfamilies: lists, hashes, sets, zsets, scripts, streams, pub/sub against redis-server');
+    families = await runFamilies({
+      rounds: Number(argOf('--rounds', '3')),
+      n: Number(argOf('--families-n', '100000')),
+      servers: ['js-map', 'wasm', 'redis'],
+      bigDelete: !has('--no-big-del'),
+      log,
+    });
+  }
+
+  const md: string[] = [
+    '# Benchmarks',
+    '',
+    'Generated by `npm run bench` (bench/run.ts). Do not edit by hand: re-run the benchmark.',
+    '',
+    '## Machine',
+    '',
+    ...header,
+    `- Total bench time: ${((Date.now() - started) / 60000).toFixed(1)} min`,
+    '',
+    '**Noise.** This machine has 2 cores and is shared with other work (tests of other engineers ran',
+    'concurrently), and redis-benchmark itself takes one core. End-to-end runs are interleaved',
+    '(js-map, wasm, redis, js-map, …) and reported as medians over rounds so a burst of load hits all',
+    'servers alike; micro cases show benny\'s margin of error. Read ratios to about ±15%, absolute',
+    'numbers even less precisely.',
+    '',
+  ];
+  if (e2e) {
+    const raw = e2e.servers
+      .map((s) => `${s.kind}: ${Object.entries(s.rps).map(([t, v]) => `${t} [${v.map((x) => Math.round(x / 1000) + 'k').join(', ')}]`).join('; ')}`)
+      .map((l) => `- ${l}`);
+    md.push(
+      '## End to end: redis-benchmark',
+      '',
+      `\`redis-benchmark -c ${e2e.options.clients} -n N -r 1000000 -t set,get -P 1|16\` (N = ${e2e.options.n} at -P 1, ${e2e.options.n * 4} at -P 16), ` +
+        `${e2e.options.rounds} interleaved rounds after one warm-up run, median rps. Every server was first loaded with the ` +
+        `${e2e.options.keys.toLocaleString('en-US')} keys redis-benchmark's -r draws from (3-byte values), so GETs hit. Each server is its own process: ` +
+        '`node bin/redust.js --port P --engine E` and `redis-server --save \'\' --appendonly no`. ' +
+        'RSS/key = (RSS after loading − RSS empty) / keys; used_memory/key from INFO memory.',
+      '',
+      ...e2eTable(e2e),
+      '',
+      'Per-round rps (for judging noise):',
+      '',
+      ...raw,
+      '',
+    );
+  }
+  if (families) {
+    md.push(
+      '## End to end: data types, scripts, streams, pub/sub',
+      '',
+      'bench/families.ts, same three server processes. redis-benchmark `-c 50 -P 16 -r 100000`: the built-in LPUSH, LPOP, ' +
+        'SADD, HSET, SPOP, ZADD and ZPOPMIN tests (N requests each), `ZRANGE bench:zset 0 99` on a 1000-member sorted set (N/10), ' +
+        '`EVALSHA` of a cached `return redis.call(\'GET\', KEYS[1])` (N), `XADD bench:stream * f v` (N) then ' +
+        '`XREADGROUP GROUP g c COUNT 10 STREAMS bench:stream >` (N/10, each consuming 10 entries), and PUBLISH to a channel with ' +
+        '100 subscribers that read every message (`-c 10`, N/10; rps = publishes/s, each delivered 100 times). ' +
+        `N = ${families.options.n}; ${families.options.rounds} interleaved rounds, median rps, ratio to Redis in parentheses.`,
+      '',
+      ...familiesTables(families),
+      '',
+      'Big deletes: a 1M-element value is built with pipelined RPUSH/HSET/SADD/ZADD, then one connection sends `DEL` while ' +
+        'another sends PING in a loop; the table shows the longest PING round trip (how long the server stopped answering) ' +
+        'and the DEL round trip. Redust frees JS containers by dropping the reference (V8 collects them incrementally) and ' +
+        'WASM sorted sets in bounded steps on the background tick.',
+      '',
+    );
+  }
+  if (pipe.length) {
+    md.push(
+      '## Server command path without the network',
+      '',
+      'bench/pipeline.ts: a Server that does not listen, one Client, pre-built input chunks of 16 pipelined ' +
+        'SET or GET commands for random keys out of 1,000,000 loaded ones (3-byte values), each run through ' +
+        'processInput (parser → processCommand → call → handler → RespWriter) and take(). Commands per second of ' +
+        'process CPU time (so other load on the machine does not count), median of 3 × 1 s per process, two ' +
+        'processes per engine (interleaved), median of those. This is the JavaScript per-command cost that ' +
+        'redis-benchmark cannot separate from syscalls.',
+      '',
+      '| engine | SET /CPU-s | GET /CPU-s |',
+      '|---|---:|---:|',
+    );
+    for (const engine of ['js-map', 'wasm']) {
+      const rs = pipe.filter((p) => p.engine === engine);
+      md.push(`| ${engine} | ${Math.round(median(rs.map((r) => r.SET))).toLocaleString('en-US')} | ${Math.round(median(rs.map((r) => r.GET))).toLocaleString('en-US')} |`);
+    }
+    md.push('');
+  }
+  if (micro.length) {
+    md.push(
+      '## Engine micro-benchmarks (benny)',
+      '',
+      'In-process, through the `Db` / `ZSetValue` interfaces the commands use (Buffer keys in random order, 16-byte values). ' +
+        'Each engine runs in its own process. DEL+SET deletes a key and stores it again (one op = both). ' +
+        'SCAN = one cursor step of COUNT 10. ZADD updates the score of an existing member; ZRANGEBYSCORE visits 100 elements; ' +
+        'KEYS = forEachKey + engine.globMatch per key as keys.ts does it, "(glob in engine)" = WasmDb.forEachKeyMatching.',
+      '',
+      ...microTable(micro),
+    );
+  }
+  md.push(
+    '## What limits the numbers (profiles on this machine, Nov 2026)',
+    '',
+    '- **-P 1** is bound by syscalls: in a CPU profile of the wasm server under `-P 1`, ~30% of wall time is the ' +
+      'socket write (`writeBuffer`: the write syscall plus loopback TCP delivery), ~50% is idle in epoll, and all ' +
+      'JavaScript of the command path is under 5%. Faster JS does not move -P 1; the remaining gap to Redis is ' +
+      "Node's per-event and per-write overhead, and the bench client competing for the same 2 cores.",
+    '- **-P 16, wasm**: the command path is JavaScript-bound plus memory latency. At 1M keys the WASM dict lookup ' +
+      'alone is ~25% of the in-process command path (cache and TLB misses on random keys; at 10k keys the same path ' +
+      'runs ~2× faster). Clock reads cost ~55 ns each on this VM (Date.now, performance.now and process.hrtime alike).',
+    '- **-P 16, js-map**: ~30% of the command path is `Map.get` on 1M string keys (hashing plus cache misses on ' +
+      'the bucket, the key string, the entry object and the value string) and ~20% is garbage collection.',
+    '- **ZRANGEBYSCORE**: through the visitor interface every member becomes a JS string before the reply writer ' +
+      're-encodes it; the design notes\' 12.7× needs the WASM skip list to write the RESP reply itself.',
+    '',
+  );
+  const ts = targets(micro, e2e);
+  if (ts.length) {
+    md.push('## Targets', '', '| target | measured | goal | met |', '|---|---:|---:|:---:|');
+    for (const t of ts) {
+      const ok = Number.isFinite(t.value) && (t.atMost ? t.value <= t.goal : t.value >= t.goal);
+      md.push(`| ${t.what} | ${t.value.toFixed(2)} | ${t.atMost ? '≤' : '≥'} ${t.goal} | ${ok ? 'yes' : 'no'} |`);
+    }
+    md.push('');
+  }
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, md.join('\n'));
+  log('\n' + md.join('\n'));
+  log(`\nwrote ${path.relative(process.cwd(), out)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
