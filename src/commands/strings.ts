@@ -89,13 +89,16 @@ function setGeneric(c: Client, flags: number, key: Buffer, value: Buffer, expire
   const at = expire ? expireMs(c, expire, flags) : 0;
   checkMaxValue(c, value.length);
   if (flags & SetFlag.GET) replyGet(c, key);
-  const found = c.db.has(key);
-  if ((flags & SetFlag.NX && found) || (flags & SetFlag.XX && !found)) {
-    if (!(flags & SetFlag.GET)) {
-      if (okReply) c.reply.nil();
-      else c.reply.int(0);
+  // Only NX/XX need to know whether the key exists: a plain SET does a single lookup (in set()).
+  if (flags & (SetFlag.NX | SetFlag.XX)) {
+    const found = c.db.has(key);
+    if ((flags & SetFlag.NX && found) || (flags & SetFlag.XX && !found)) {
+      if (!(flags & SetFlag.GET)) {
+        if (okReply) c.reply.nil();
+        else c.reply.int(0);
+      }
+      return;
     }
-    return;
   }
   c.db.set(key, value, (flags & SetFlag.KEEPTTL) !== 0);
   written(c, key, 'set', '$');
