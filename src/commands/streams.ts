@@ -28,6 +28,7 @@ import {
   INVALID_ENTRIES_READ,
   JsStream,
   MAX_ID,
+  IdMap,
   Nack,
   parseStreamId,
   StreamID,
@@ -1090,6 +1091,27 @@ function replyEntriesRead(r: Reply, g: ConsumerGroup): void {
   else r.nil();
 }
 
+
+/**
+ * XINFO STREAM FULL's "pending" arrays: [id, (consumer,) delivery time, delivery count] per entry,
+ * at most `count` (0 = all). The group's PEL names the consumer; a consumer's own PEL does not.
+ */
+function replyPel(r: Reply, pel: IdMap<Nack>, count: number, withConsumer: boolean): void {
+  const d = r.deferred();
+  let n = 0;
+  pel.forEachFrom({ ms: 0, seq: 0 }, (id, nack) => {
+    if (count && n >= count) return false;
+    r.array(withConsumer ? 4 : 3);
+    replyId(r, id);
+    if (withConsumer) r.bulk(nack.consumer!.name);
+    r.int(nack.deliveryTime);
+    r.int(nack.deliveryCount);
+    n++;
+    return true;
+  });
+  r.setArrayLen(d, n);
+}
+
 function xinfoStream(c: Client, argv: Buffer[]): void {
   const s = streamForInfo(c, argv[2]);
   let full = true;
@@ -1148,19 +1170,7 @@ function xinfoStream(c: Client, argv: Buffer[]): void {
     r.bulk('pel-count');
     r.int(g.pel.size);
     r.bulk('pending');
-    const d = r.deferred();
-    let n = 0;
-    g.pel.forEachFrom({ ms: 0, seq: 0 }, (id, nack) => {
-      if (count && n >= count) return false;
-      r.array(4);
-      replyId(r, id);
-      r.bulk(nack.consumer!.name);
-      r.int(nack.deliveryTime);
-      r.int(nack.deliveryCount);
-      n++;
-      return true;
-    });
-    r.setArrayLen(d, n);
+    replyPel(r, g.pel, count, true);
     r.bulk('consumers');
     const consumers = g.sortedConsumers();
     r.array(consumers.length);
@@ -1173,18 +1183,7 @@ function xinfoStream(c: Client, argv: Buffer[]): void {
       r.bulk('pel-count');
       r.int(cons.pel.size);
       r.bulk('pending');
-      const d2 = r.deferred();
-      let m = 0;
-      cons.pel.forEachFrom({ ms: 0, seq: 0 }, (id, nack) => {
-        if (count && m >= count) return false;
-        r.array(3);
-        replyId(r, id);
-        r.int(nack.deliveryTime);
-        r.int(nack.deliveryCount);
-        m++;
-        return true;
-      });
-      r.setArrayLen(d2, m);
+      replyPel(r, cons.pel, count, false);
     }
   }
 }

@@ -107,6 +107,12 @@ class WasmDb implements Db {
     if (c instanceof WasmZSet) this.engine.unref(c);
   }
 
+  /** A native call found `key` expired and unlinked it: drop its container handle, fire the hook. */
+  private reclaimExpired(key: Bytes): void {
+    this.dropHandle(this.engine.w.resI32(R_HANDLE));
+    this.expired(key);
+  }
+
   private expired(key: Bytes | string): void {
     const k = typeof key === 'string' ? key : key.latin1Slice(0, key.length);
     this.onExpired(this, k);
@@ -129,8 +135,7 @@ class WasmDb implements Db {
     }
     if (st === ST_HANDLE) return this.handles[w.resI32(R_HANDLE)] as RedisValue;
     if (st === ST_EXPIRED) {
-      this.dropHandle(w.resI32(R_HANDLE));
-      this.expired(key);
+      this.reclaimExpired(key);
     }
     return undefined;
   }
@@ -148,8 +153,7 @@ class WasmDb implements Db {
     }
     if (st === ST_HANDLE) return -1;
     if (st === ST_EXPIRED) {
-      this.dropHandle(w.resI32(R_HANDLE));
-      this.expired(key);
+      this.reclaimExpired(key);
     }
     return 0;
   }
@@ -159,8 +163,7 @@ class WasmDb implements Db {
     const n = w.putBytes(key);
     const st = w.x.dbLookup(this.ptr, n, this.clock.now(), 0);
     if (st === ST_EXPIRED) {
-      this.dropHandle(w.resI32(R_HANDLE));
-      this.expired(key);
+      this.reclaimExpired(key);
       return false;
     }
     return st !== ST_MISSING;
@@ -232,8 +235,7 @@ class WasmDb implements Db {
     const n = w.putBytes(key);
     const st = w.x.dbInfo(this.ptr, n, this.clock.now());
     if (st === ST_EXPIRED) {
-      this.dropHandle(w.resI32(R_HANDLE));
-      this.expired(key);
+      this.reclaimExpired(key);
       return undefined;
     }
     if (st === ST_MISSING) return undefined;
@@ -256,8 +258,7 @@ class WasmDb implements Db {
       return { expireAt: w.resF64(R_F64), lru: w.resU32(R_LRU) * 1000, freq: w.resU32(R_MISC), strEnc };
     }
     if (st === ST_EXPIRED) {
-      this.dropHandle(w.resI32(R_HANDLE));
-      this.expired(key);
+      this.reclaimExpired(key);
     }
     return undefined;
   }
@@ -273,8 +274,7 @@ class WasmDb implements Db {
     const st = w.x.dbSetExpire(this.ptr, n, atMs, this.clock.now());
     if (st < 0) throw new WasmOutOfMemoryError('EXPIRE');
     if (st === ST_EXPIRED) {
-      this.dropHandle(w.resI32(R_HANDLE));
-      this.expired(key);
+      this.reclaimExpired(key);
       return false;
     }
     return st === 1;
@@ -285,8 +285,7 @@ class WasmDb implements Db {
     const n = w.putBytes(key);
     const st = w.x.dbPersist(this.ptr, n, this.clock.now());
     if (st === ST_EXPIRED) {
-      this.dropHandle(w.resI32(R_HANDLE));
-      this.expired(key);
+      this.reclaimExpired(key);
       return false;
     }
     return st === 1;
