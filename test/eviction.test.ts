@@ -80,5 +80,28 @@ for (const engine of enginesUnderTest()) {
     sub.close();
   });
 
+  if (engine === 'wasm') {
+    t('wasm engine: when linear memory cannot grow, writes get the OOM error and nothing is lost', async ({ srv, c }) => {
+      const w = (srv.internal.engine as unknown as { w: { x: { arenaSetMaxPages(p: number): void }; u8: Uint8Array } }).w;
+      await c.send('SET', 'before', 'kept');
+      w.x.arenaSetMaxPages(Math.ceil(w.u8.length / 65536) + 16); // ~1 MiB of headroom
+      const value = 'z'.repeat(4000);
+      let err: RespNode | null = null;
+      let stored = 0;
+      for (let i = 0; i < 5000 && !err; i++) {
+        const r = await c.send('SET', `oom:${i}`, value);
+        if (r.t === 'error') err = r;
+        else stored++;
+      }
+      assert.equal(err, R.err("OOM command not allowed when used memory > 'maxmemory'."));
+      assert.ok(stored > 0);
+      assert.equal(await c.send('GET', 'before'), R.bulk('kept'));
+      assert.equal(await c.send('GET', 'oom:0'), R.bulk(value));
+      assert.equal(await c.send('DBSIZE'), R.int(stored + 1));
+      assert.equal(await c.send('PING'), R.simple('PONG'));
+      w.x.arenaSetMaxPages(65536);
+    });
+  }
+
   t.run();
 }

@@ -272,7 +272,13 @@ export class Server {
         client.writer.error('ERR ' + e.message);
         client.flags |= ClientFlag.CLOSE_AFTER_REPLY;
         this.logger.debug({ client: client.addr }, `Protocol error (${e.message}) from client`);
-      } else throw e;
+      } else {
+        // A bug outside any handler must cost one connection, never the server: drop the client
+        // (its input state is unknown) and keep serving everyone else.
+        this.logger.error({ err: e, client: client.addr }, 'unexpected error while processing client input: closing the connection');
+        client.writer.error('ERR internal error while processing the request; closing the connection');
+        client.flags |= ClientFlag.CLOSE_AFTER_REPLY;
+      }
     }
     if (client.parser.pendingBytes() > this.config.int('client-query-buffer-limit')) {
       this.logger.warn({ client: client.addr }, 'Closing client that reached max query buffer length');
@@ -446,7 +452,11 @@ export class Server {
       cmd.handler(c, argv);
     } catch (e) {
       if (e instanceof ReplyError) c.reply.error(e.reply);
-      else {
+      else if ((e as Error)?.name === 'WasmOutOfMemoryError') {
+        // The engine refused the allocation and left the data unchanged: Redis's OOM reply.
+        this.logger.warn({ command: cmd.fullname }, (e as Error).message);
+        c.reply.error("OOM command not allowed when used memory > 'maxmemory'.");
+      } else {
         this.logger.error({ err: e, command: cmd.fullname }, 'command handler crashed');
         c.reply.error(`ERR internal error in '${cmd.fullname}': ${(e as Error).message}`);
       }
