@@ -19,7 +19,7 @@ export {
   dbSetExpire, dbPersist, dbRandom, dbScan, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending,
 } from './keyspace';
 export {
-  zsCreate, zsLength, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsScoreRange,
+  zsCreate, zsLength, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange,
   zsLexRange, zsScan, zsClone, zsFreeSome, zsHighWater,
 } from './skiplist';
 export { globMatch } from './glob';

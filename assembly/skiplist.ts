@@ -375,6 +375,40 @@ export function zsRangeOut(zs: u32, start: u32, count: u32, reverse: i32): u32 {
   return n;
 }
 
+/**
+ * Like zsRangeOut, but each member is written as a RESP bulk string ("$<len>\r\n<bytes>\r\n")
+ * and nothing else, so the host copies a whole batch into its reply buffer with one call
+ * (ZRANGE without WITHSCORES). Returns how many members were written; RES outlen = bytes.
+ */
+export function zsRangeResp(zs: u32, start: u32, count: u32, reverse: i32): u32 {
+  outReset();
+  const len = load<u32>(zs, Z_LEN);
+  if (start >= len || count == 0) return 0;
+  let x = nodeByRank(zs, start + 1);
+  let n: u32 = 0;
+  while (x != 0 && n < count) {
+    const ml = lenOf(x);
+    let digits: u32 = 1;
+    for (let v = ml; v >= 10; v /= 10) digits++;
+    const rs = 1 + digits + 2 + ml + 2;
+    const w = outReserve(rs);
+    if (w == 0) break;
+    store<u8>(w, 36); // '$'
+    let v = ml;
+    for (let i = digits; i > 0; i--) {
+      store<u8>(w + i, <u8>(48 + (v % 10)));
+      v /= 10;
+    }
+    store<u16>(w + 1 + digits, 0x0a0d); // "\r\n" (little-endian)
+    memory.copy(w + 3 + digits, x + NODE_HDR, ml);
+    store<u16>(w + 3 + digits + ml, 0x0a0d);
+    outCommit(rs);
+    n++;
+    x = reverse != 0 ? load<u32>(x, N_BACK) : fwd(x, 0);
+  }
+  return n;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Score ranges
 

@@ -18,6 +18,7 @@
 import * as b from 'benny';
 import type { Db, EngineName, ZSetValue } from '../src/engine/types';
 import { createEngine } from '../src/engine';
+import { RespWriter } from '../src/protocol/reply';
 
 export interface MicroCase {
   name: string;
@@ -147,6 +148,7 @@ async function main(): Promise<void> {
   );
 
   const ZR = 100;
+  const out = new RespWriter();
   await b.suite(
     `${engineName} zset, ${ZN} members`,
     quiet,
@@ -159,6 +161,22 @@ async function main(): Promise<void> {
       zs.rangeByScore({ min, minEx: false, max: min + ZR - 1, maxEx: false }, false, 0, -1, (m, s) => {
         sink += m.length + s;
       });
+    }),
+    // What ZRANGEBYSCORE key min max costs in the command layer: the range plus its RESP reply,
+    // through the engine's direct writer when it has one (zsets.ts does the same).
+    b.add('ZRANGEBYSCORE 100 → reply', () => {
+      const min = (i++ * 7919) % Math.max(1, ZN - ZR);
+      const range = { min, minEx: false, max: min + ZR - 1, maxEx: false };
+      const d = out.deferred();
+      let n = 0;
+      if (zs.writingTo) n = zs.writingTo(out, () => zs.rangeByScore(range, false, 0, -1, () => undefined));
+      else
+        zs.rangeByScore(range, false, 0, -1, (m) => {
+          out.bulk(m);
+          n++;
+        });
+      out.setArrayLen(d, n);
+      if (out.length > 1 << 20) sink += out.take().length;
     }),
     b.add('ZRANK', () => {
       sink += zs.rank(members[order[i++ % ZN]], false);

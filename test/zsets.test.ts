@@ -868,6 +868,32 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  t('large ranges with binary members of every length match Redis (engine-encoded replies)', async ({ d }) => {
+    if (!d) return;
+    const zadd: Arg[] = ['ZADD', 'big'];
+    for (let i = 0; i < 1500; i++) {
+      const len = i % 7 === 0 ? 0 : (i * 37) % 300;
+      const m = Buffer.alloc(len + 4);
+      m.writeUInt32BE(i, 0);
+      for (let k = 0; k < len; k++) m[4 + k] = (i + k * 13) & 0xff;
+      zadd.push(String(i % 50), m);
+    }
+    await d.bothProtocols(
+      [zadd],
+      [
+        ['ZRANGE', 'big', '0', '-1'],
+        ['ZRANGE', 'big', '0', '-1', 'REV'],
+        ['ZRANGE', 'big', '10', '20', 'BYSCORE', 'LIMIT', '5', '700'],
+        ['ZRANGE', 'big', '(10', '+inf', 'BYSCORE', 'REV', 'LIMIT', '0', '3'],
+        ['ZRANGEBYSCORE', 'big', '-inf', '+inf', 'LIMIT', '100', '1200'],
+        ['ZREVRANGEBYSCORE', 'big', '40', '5'],
+        ['ZRANGE', 'big', '-', '+', 'BYLEX', 'LIMIT', '0', '900'],
+        ['ZREVRANGE', 'big', '3', '1400'],
+        ['ZRANGE', 'big', '0', '-1', 'WITHSCORES'],
+      ],
+    );
+  });
+
   t.run();
 }
 

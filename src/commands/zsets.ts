@@ -387,27 +387,37 @@ function zrangeGeneric(c: Client, argv: Buffer[], argStart: number, dst: Buffer 
   }
   const z = v as ZSetValue;
   let count = 0;
-  const emit = (m: BulkValue, s: number): void => {
+  let emit = (m: BulkValue, s: number): void => {
     count++;
     sink.emit(m, s);
   };
-  if (rangeType === RangeType.RANK) {
-    const llen = z.size;
-    if (start < 0) start = llen + start;
-    if (end < 0) end = llen + end;
-    if (start < 0) start = 0;
-    if (!(start > end || start >= llen)) {
-      if (end >= llen) end = llen - 1;
-      z.rangeByRank(start, end, reverse, emit);
-    }
-  } else if (rangeType === RangeType.SCORE) {
-    // Offset: negative walks off the end (empty); past the size is empty too.
-    if (offset >= 0 && !(offset > 0 && offset >= z.size)) z.rangeByScore(scoreRange!, reverse, offset, limit < 0 ? -1 : limit, emit);
-  } else {
-    if (offset >= 0) z.rangeByLex(lexRange!, reverse, offset, limit < 0 ? -1 : limit, emit);
-  }
+  // Plain member replies from an engine that can write them itself (wasm): no JS string per member.
+  if (!dst && !withscores && z.writingTo && c.reply === c.writer) {
+    emit = NO_VISIT;
+    count = z.writingTo(c.writer, () => visitRange(z));
+  } else visitRange(z);
   sink.finish(count);
+
+  function visitRange(z: ZSetValue): void {
+    if (rangeType === RangeType.RANK) {
+      const llen = z.size;
+      if (start < 0) start = llen + start;
+      if (end < 0) end = llen + end;
+      if (start < 0) start = 0;
+      if (!(start > end || start >= llen)) {
+        if (end >= llen) end = llen - 1;
+        z.rangeByRank(start, end, reverse, emit);
+      }
+    } else if (rangeType === RangeType.SCORE) {
+      // Offset: negative walks off the end (empty); past the size is empty too.
+      if (offset >= 0 && !(offset > 0 && offset >= z.size)) z.rangeByScore(scoreRange!, reverse, offset, limit < 0 ? -1 : limit, emit);
+    } else {
+      if (offset >= 0) z.rangeByLex(lexRange!, reverse, offset, limit < 0 ? -1 : limit, emit);
+    }
+  }
 }
+
+const NO_VISIT = (): void => undefined;
 
 function zrange(c: Client, argv: Buffer[]): void {
   zrangeGeneric(c, argv, 1, null, RangeType.AUTO, Dir.AUTO);

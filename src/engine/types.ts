@@ -172,6 +172,8 @@ export interface Db {
 export interface BulkSink {
   /** Append a RESP bulk string whose bytes are src[start, start + len). */
   bulkBytes(src: Uint8Array, start: number, len: number): void;
+  /** Append bytes that are already RESP (e.g. a batch of bulk strings encoded by the engine). */
+  rawBytes(src: Uint8Array, start: number, len: number): void;
 }
 
 /** Callback set by the server: a key was reclaimed by lazy or active expiry. */
@@ -274,6 +276,12 @@ export interface ZSetValue extends Container {
   forEach(visit: (member: BulkValue, score: number) => void): void;
   /** From now on report the skiplist encoding (SORT converts a listpack zset, as Redis does). */
   convertToSkiplist(): void;
+  /**
+   * Optional fast path (wasm): while `run` executes, range calls (rangeByRank/Score/Lex) write each
+   * member straight into `out` as a bulk string instead of calling their visitor, so no JS string
+   * is built per member. Scores are not written. Returns the number of members written.
+   */
+  writingTo?(out: BulkSink, run: () => void): number;
 }
 
 /** Streams are implemented in the command layer's stream module; the keyspace only stores them. */

@@ -162,6 +162,13 @@ export class RespWriter implements Reply, BulkSink {
     this.buf[this.pos++] = 10;
   }
 
+  /** Pre-encoded RESP copied from src[start, start + len) (an engine's batch of bulk strings). */
+  rawBytes(src: Uint8Array, start: number, len: number): void {
+    this.ensure(len);
+    this.buf.set(src.subarray(start, start + len), this.pos);
+    this.pos += len;
+  }
+
   /** A bulk string copied from src[start, start + len) (Db.writeBulk's sink). */
   bulkBytes(src: Uint8Array, start: number, len: number): void {
     this.ensure(len + 16);

@@ -70,6 +70,7 @@ export interface WasmExports {
   zsDelete(zs: number, mlen: number): number;
   zsRank(zs: number, mlen: number, reverse: number): number;
   zsRangeOut(zs: number, start: number, count: number, reverse: number): number;
+  zsRangeResp(zs: number, start: number, count: number, reverse: number): number;
   zsScoreRange(zs: number, min: number, minEx: number, max: number, maxEx: number): number;
   zsLexRange(zs: number, minLen: number, minEx: number, minInf: number, maxLen: number, maxEx: number, maxInf: number): number;
   zsScan(zs: number, cursor: number, count: number): number;

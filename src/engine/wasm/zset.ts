@@ -14,7 +14,7 @@
  * decodes the whole batch, then calls the visitor. The next batch restarts from a rank, never
  * from a node pointer, so a visitor that modifies the set cannot make us follow a freed node.
  */
-import type { BulkValue, Bytes, EncodingLimits, LexRange, MemoryAccount, ScoreRange, ZSetValue } from '../types';
+import type { BulkSink, BulkValue, Bytes, EncodingLimits, LexRange, MemoryAccount, ScoreRange, ZSetValue } from '../types';
 import { R_F64, R_MISC, WasmInstance, WasmOutOfMemoryError } from './loader';
 
 const BATCH = 4096;
@@ -118,6 +118,21 @@ export class WasmZSet implements ZSetValue {
     return w.x.zsDelete(this.p(), n) === 1;
   }
 
+  /** Set by writingTo() for the duration of one range call. */
+  private sink: BulkSink | null = null;
+  private sinkCount = 0;
+
+  writingTo(out: BulkSink, run: () => void): number {
+    this.sink = out;
+    this.sinkCount = 0;
+    try {
+      run();
+    } finally {
+      this.sink = null;
+    }
+    return this.sinkCount;
+  }
+
   rank(member: Bytes, reverse: boolean): number {
     const w = this.host.w;
     const n = w.putBytes(member);
@@ -137,6 +152,18 @@ export class WasmZSet implements ZSetValue {
       if (avail <= 0 || first >= this.size) return; // the visitor shrank the set
       let want = count < BATCH ? count : BATCH;
       if (want > avail) want = avail;
+      const sink = this.sink;
+      if (sink !== null) {
+        // writingTo(): WASM encodes the batch as RESP bulk strings; one copy into the reply.
+        const got = w.x.zsRangeResp(this.p(), first, want, reverse ? 1 : 0) >>> 0;
+        if (got < want) throw new WasmOutOfMemoryError('ZRANGE output');
+        w.sync();
+        sink.rawBytes(w.u8, w.outPtr(), w.outLen());
+        this.sinkCount += got;
+        count -= got;
+        first = reverse ? first - got : first + got;
+        continue;
+      }
       const got = w.x.zsRangeOut(this.p(), first, want, reverse ? 1 : 0) >>> 0;
       // The list holds `avail` elements from `first`: fewer means the out buffer could not grow.
       if (got < want) throw new WasmOutOfMemoryError('ZRANGE output');
