@@ -3,15 +3,14 @@
  * each scenario runs against Redust and against real Redis 7.0 and the observed replies (in
  * order, per connection) must be identical. Plus timing asserts for timeouts.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
+import { serverPairSuite } from './helpers/suite';
+import { enginesUnderTest, ReferenceServer } from './helpers/servers';
 import { Arg, RawConnection, R } from './helpers/raw';
 import type { RedustServer } from '../src/index';
 import { renderNode } from '../src/protocol/resp-reader';
 import { encodeCommand } from './helpers/raw';
 
-const HAVE_REF = haveRedisServer();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Observation log of one scenario run. */
@@ -53,17 +52,7 @@ class Run {
 type Scenario = (r: Run) => Promise<void>;
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer }>(`blocking [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    if (HAVE_REF) ctx.ref = await startReference();
-  });
-
-  t.after(async (ctx) => {
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
+  const t = serverPairSuite('blocking', engine);
 
   /** Run the scenario on both servers (flushed first) and compare the logs. */
   async function same(ctx: { srv: RedustServer; ref?: ReferenceServer }, sc: Scenario): Promise<string[]> {

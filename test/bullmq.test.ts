@@ -7,13 +7,11 @@
  * Every Worker / Queue / QueueEvents / FlowProducer is closed in a finally block (a leaked ioredis
  * client would keep reconnecting and keep the process alive), and every wait is bounded.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { serverPairSuite } from './helpers/suite';
 import { Queue, Worker, QueueEvents, FlowProducer, Job, ConnectionOptions } from 'bullmq';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
-import type { RedustServer } from '../src/index';
+import { enginesUnderTest } from './helpers/servers';
 
-const HAVE_REF = haveRedisServer();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -385,17 +383,7 @@ const SCENARIOS: [string, Scenario][] = [
 ];
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer }>(`bullmq [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    if (HAVE_REF) ctx.ref = await startReference();
-  });
-
-  t.after(async (ctx) => {
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
+  const t = serverPairSuite('bullmq', engine);
 
   for (const [title, scenario] of SCENARIOS) {
     t(title, async ({ srv, ref }) => {

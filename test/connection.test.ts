@@ -6,16 +6,11 @@ import * as assert from 'uvu/assert';
 import { differentialSuite } from './helpers/suite';
 import { enginesUnderTest, haveRedisServer, startRedust, startReference } from './helpers/servers';
 import { Differential } from './helpers/diff';
-import { RawConnection, R } from './helpers/raw';
+import { RawConnection, R, text } from './helpers/raw';
 import type { RespNode } from '../src/protocol/resp-reader';
 
 const HAVE_REF = haveRedisServer();
 
-function text(n: RespNode): string {
-  if (n.t === 'bulk' || n.t === 'verbatim') return n.v.latin1Slice();
-  if (n.t === 'simple' || n.t === 'error') return n.v;
-  throw new Error(`not text: ${n.t}`);
-}
 
 for (const engine of enginesUnderTest()) {
   const t = differentialSuite('connection', engine);

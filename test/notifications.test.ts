@@ -4,14 +4,12 @@
  * streams must be identical, in order. Families whose commands Redust does not implement yet are
  * skipped (and named in the output).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
+import { serverPairSuite } from './helpers/suite';
+import { enginesUnderTest } from './helpers/servers';
 import { Arg, RawConnection } from './helpers/raw';
-import type { RedustServer } from '../src/index';
 import { renderNode } from '../src/protocol/resp-reader';
 
-const HAVE_REF = haveRedisServer();
 const END = '__keyspace@0__:__end__';
 
 const FAMILIES: Record<string, Arg[][]> = {
@@ -81,17 +79,7 @@ async function implemented(port: number, cmds: Arg[][]): Promise<string[]> {
 }
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer }>(`notifications [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    if (HAVE_REF) ctx.ref = await startReference();
-  });
-
-  t.after(async (ctx) => {
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
+  const t = serverPairSuite('notifications', engine);
 
   for (const [family, cmds] of Object.entries(FAMILIES)) {
     t(`${family}: the event stream (KEA) equals Redis's`, async ({ srv, ref }) => {

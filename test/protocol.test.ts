@@ -4,13 +4,11 @@
  * the connection is closed and that the server keeps serving everyone else.
  */
 import net from 'net';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
+import { serverPairSuite } from './helpers/suite';
+import { enginesUnderTest, startRedust } from './helpers/servers';
 import { encodeCommand, RawConnection, R } from './helpers/raw';
-import type { RedustServer } from '../src/index';
 
-const HAVE_REF = haveRedisServer();
 
 /** Send bytes, collect everything the server sends until it closes or goes quiet. */
 function exchange(port: number, bytes: Buffer | string, quietMs = 300): Promise<{ data: string; closed: boolean }> {
@@ -73,17 +71,7 @@ const WELL_FORMED: [string, string][] = [
 ];
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer }>(`protocol [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    if (HAVE_REF) ctx.ref = await startReference();
-  });
-
-  t.after(async (ctx) => {
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
+  const t = serverPairSuite('protocol', engine);
 
   for (const [name, bytes] of MALFORMED) {
     t(`malformed: ${name} -> same error bytes as Redis, connection closed`, async ({ srv, ref }) => {

@@ -3,30 +3,18 @@
  * (ioredis subscriber + publisher), RESP3 push frames interleaved with replies, many subscribers
  * and patterns, and the pubsub client-output-buffer-limit disconnecting a slow consumer.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { serverPairSuite } from './helpers/suite';
 import Redis from 'ioredis';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
+import { enginesUnderTest } from './helpers/servers';
 import { Differential } from './helpers/diff';
 import { RawConnection } from './helpers/raw';
-import type { RedustServer } from '../src/index';
 import { renderNode } from '../src/protocol/resp-reader';
 
-const HAVE_REF = haveRedisServer();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const engine of enginesUnderTest()) {
-  const t = suite<{ srv: RedustServer; ref?: ReferenceServer }>(`pubsub [${engine}]`);
-
-  t.before(async (ctx) => {
-    ctx.srv = await startRedust(engine);
-    if (HAVE_REF) ctx.ref = await startReference();
-  });
-
-  t.after(async (ctx) => {
-    await ctx.srv.close();
-    await ctx.ref?.stop();
-  });
+  const t = serverPairSuite('pubsub', engine);
 
   t('subscribe/unsubscribe confirmations, subscribed-mode errors and PUBSUB replies match Redis (RESP2)', async ({ srv, ref }) => {
     if (!ref) return;

@@ -6,30 +6,15 @@
 import * as assert from 'uvu/assert';
 import { differentialSuite } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
-import { Arg, RawConnection, R } from './helpers/raw';
-import type { RespNode } from '../src/protocol/resp-reader';
+import { Arg, RawConnection, R, items, text } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
 
 
 
-function items(n: RespNode): RespNode[] {
-  return (n as { v: RespNode[] }).v;
-}
 
-function text(n: RespNode): string {
-  return (n as { v: Buffer }).v.toString('latin1');
-}
 
 for (const engine of enginesUnderTest()) {
-  const t = differentialSuite('sets', engine, { flushEach: false });
-
-  t.before.each(async (ctx) => {
-    await ctx.c.send('FLUSHALL');
-    if (ctx.d) {
-      await ctx.d.redust.send('FLUSHALL');
-      await ctx.d.reference.send('FLUSHALL');
-    }
-  });
+  const t = differentialSuite('sets', engine);
 
   t('binary-safe members', async ({ c }) => {
     const m = Buffer.from([0, 0xff, 13, 10, 0x80]);

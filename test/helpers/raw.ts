@@ -106,6 +106,19 @@ export class RawConnection {
   }
 }
 
+/** Text of a bulk, verbatim, simple or error reply (latin1: one char per byte). */
+export function text(n: RespNode): string {
+  if (n.t === 'bulk' || n.t === 'verbatim') return n.v.latin1Slice();
+  if (n.t === 'simple' || n.t === 'error') return n.v;
+  throw new Error(`not a text reply: ${n.t}`);
+}
+
+/** Elements of an aggregate reply (array, set, push, or map as flat key/value). */
+export function items(n: RespNode): RespNode[] {
+  if (n.t === 'array' || n.t === 'set' || n.t === 'push' || n.t === 'map') return n.v;
+  throw new Error(`not an aggregate reply: ${n.t}`);
+}
+
 /** Shorthands for building expected nodes. */
 export const R = {
   ok: { t: 'simple', v: 'OK' } as RespNode,

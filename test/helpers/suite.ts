@@ -19,6 +19,20 @@ export interface DiffContext {
 
 const HAVE_REF = haveRedisServer();
 
+/** A suite with just the two servers (Redust for `engine`, and the reference when installed). */
+export function serverPairSuite(name: string, engine: EngineName, opts: { redust?: RedustOptions } = {}) {
+  const t = suite<{ srv: RedustServer; ref?: ReferenceServer }>(`${name} [${engine}]`);
+  t.before(async (ctx) => {
+    ctx.srv = await startRedust(engine, opts.redust);
+    if (HAVE_REF) ctx.ref = await startReference();
+  });
+  t.after(async (ctx) => {
+    await ctx.srv.close();
+    await ctx.ref?.stop();
+  });
+  return t;
+}
+
 export function differentialSuite(name: string, engine: EngineName, opts: { redust?: RedustOptions; flushEach?: boolean } = {}) {
   const t = suite<DiffContext>(`${name} [${engine}]`);
   t.before(async (ctx) => {
