@@ -5,43 +5,14 @@
 import * as assert from 'uvu/assert';
 import { differentialSuite } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
-import { Arg, RawConnection, R } from './helpers/raw';
-import { renderNode } from '../src/protocol/resp-reader';
+import { Arg, R, eventLog } from './helpers/raw';
 
 
 /** Run `cmds` differentially in RESP2, then again (fresh data) in RESP3. */
 
-/** Subscribe to every keyspace event on a server; returns the collected messages. */
-async function eventLog(port: number): Promise<{ conn: RawConnection; messages: () => Promise<string[]> }> {
-  const conn = await RawConnection.connect(port);
-  await conn.send('PSUBSCRIBE', '__keyevent@*__:*');
-  return {
-    conn,
-    messages: async () => {
-      // PING through the subscriber marks the end of the events so far.
-      conn.write('*1\r\n$4\r\nPING\r\n');
-      const out: string[] = [];
-      for (;;) {
-        const n = await conn.next();
-        const s = renderNode(n);
-        if (s.includes('"pong"') || s === '+PONG') break;
-        out.push(s);
-      }
-      return out;
-    },
-  };
-}
 
 for (const engine of enginesUnderTest()) {
-  const t = differentialSuite('lists', engine, { flushEach: false });
-
-  t.before.each(async (ctx) => {
-    await ctx.c.send('FLUSHALL');
-    if (ctx.d) {
-      await ctx.d.redust.send('FLUSHALL');
-      await ctx.d.reference.send('FLUSHALL');
-    }
-  });
+  const t = differentialSuite('lists', engine);
 
   t('push/pop round-trip binary elements in order', async ({ c }) => {
     const a = Buffer.from([0, 0xff, 0x0d, 0x0a]);

@@ -3,7 +3,7 @@
  * each reply as a typed tree (RespNode), so tests can assert exact reply types and bytes.
  */
 import net from 'net';
-import { RespNode, RespReader } from '../../src/protocol/resp-reader';
+import { renderNode, RespNode, RespReader } from '../../src/protocol/resp-reader';
 
 export type Arg = string | Buffer | number;
 
@@ -131,3 +131,24 @@ export const R = {
   null: { t: 'null' } as RespNode,
   arr: (...v: RespNode[]): RespNode => ({ t: 'array', v }),
 };
+
+/** Subscribe to every keyspace event on a server; returns the collected messages. */
+export async function eventLog(port: number): Promise<{ conn: RawConnection; messages: () => Promise<string[]> }> {
+  const conn = await RawConnection.connect(port);
+  await conn.send('PSUBSCRIBE', '__keyevent@*__:*');
+  return {
+    conn,
+    messages: async () => {
+      // PING through the subscriber marks the end of the events so far.
+      conn.write('*1\r\n$4\r\nPING\r\n');
+      const out: string[] = [];
+      for (;;) {
+        const n = await conn.next();
+        const s = renderNode(n);
+        if (s.includes('"pong"') || s === '+PONG') break;
+        out.push(s);
+      }
+      return out;
+    },
+  };
+}
