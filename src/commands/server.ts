@@ -4,7 +4,6 @@
  */
 import os from 'os';
 import type { Client } from '../server/client';
-import { ClientFlag } from '../server/client';
 import type { CommandRow, Command } from './table';
 import { CmdFlag } from './table';
 import { fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';

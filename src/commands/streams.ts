@@ -12,7 +12,7 @@ import { readyOrder } from '../server/blocking';
 import type { Reply } from '../protocol/reply';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, SYNTAX, TIMEOUT_NEGATIVE, WRONGTYPE, wrongArgs } from './errors';
-import { isWord, lookupRead, written } from './args';
+import { isWord, lookupRead } from './args';
 import { replyHelp } from './help';
 import { typeOfValue } from '../engine/types';
 import type { BulkValue } from '../engine/types';
@@ -423,17 +423,6 @@ function xdel(c: Client, argv: Buffer[]): void {
 
 // ------------------------------------------------------------------ XREAD / XREADGROUP
 
-interface ReadSpec {
-  xreadgroup: boolean;
-  count: number;
-  noack: boolean;
-  keys: Buffer[];
-  ids: StreamID[];
-  /** True where the ID was ">". */
-  groupName: string | null;
-  consumerName: string | null;
-}
-
 function timeoutMsArg(arg: Buffer): number {
   const t = parseInt64(arg);
   if (Number.isNaN(t)) fail('ERR timeout is not an integer or out of range');
@@ -571,7 +560,7 @@ function xread(c: Client, argv: Buffer[]): void {
     }
     blockOnStreams(c, {
       keys: keys.map((k) => Buffer.from(k)),
-      ids: ids.map((id, i) => id),
+      ids: ids.slice(),
       count,
       noack,
       group: gname,

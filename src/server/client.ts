@@ -35,20 +35,6 @@ export interface QueuedCommand {
   argv: Buffer[];
 }
 
-/** Blocked-client bookkeeping; owned by the blocking registry. */
-export interface BlockState {
-  /** Keys (latin1) the client waits on, in its db. */
-  keys: string[];
-  db: number;
-  /** Absolute deadline (ms) or 0 for forever. */
-  deadline: number;
-  timer: NodeJS.Timeout | null;
-  /** Try to serve the client now that a key it waits on changed. Returns true when served. */
-  tryServe(): boolean;
-  /** Reply for a timeout. */
-  onTimeout(): void;
-}
-
 let nextClientId = 1;
 
 export class Client {
@@ -74,13 +60,10 @@ export class Client {
   multiQueue: QueuedCommand[] | null = null;
   /** WATCHed keys: "db:latin1key" -> true */
   watched: Set<string> | null = null;
-  block: BlockState | null = null;
   /** Channels and patterns (latin1). */
   channels: Set<string> | null = null;
   patterns: Set<string> | null = null;
   shardChannels: Set<string> | null = null;
-  /** Set while a blocked client's buffered input waits to be processed. */
-  pendingInput = false;
   closed = false;
   readonly addr: string;
   readonly laddr: string;

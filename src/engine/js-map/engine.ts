@@ -11,7 +11,7 @@
  * attached containers report their own deltas into the same account.
  */
 import { StrEnc } from '../types';
-import type { BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, HashValue, KeyInfo, ListValue, MemoryAccount, RedisValue, SetValue, ZSetValue } from '../types';
+import type { BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, MemoryAccount, RedisValue, ZSetValue } from '../types';
 import { ShardedMap } from './sharded-map';
 import { globMatch } from '../../util/glob';
 import { jsContainers } from '../containers';

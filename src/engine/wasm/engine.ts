@@ -22,8 +22,8 @@
  */
 import { StrEnc } from '../types';
 import type {
-  BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, HashValue, KeyInfo,
-  ListValue, MemoryAccount, RedisValue, SetValue, ZSetValue,
+  BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
+  MemoryAccount, RedisValue, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
 import {
