@@ -207,6 +207,22 @@ for (const engine of enginesUnderTest()) {
     assert.match(text(await c.send('INFO', 'errorstats')), /errorstat_ERR:count=\d+/);
   });
 
+  t('INFO commandstats counts rejected and failed calls as Redis does', async ({ d }) => {
+    if (!d) return;
+    const stat = (n: RespNode) => /cmdstat_incr:calls=(\d+),usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+)/.exec(text(n))?.slice(1);
+    for (const conn of [d.redust, d.reference]) {
+      await conn.send('CONFIG', 'RESETSTAT');
+      await conn.send('INCR');
+      await conn.send('INCR', 'a', 'b');
+      await conn.send('SET', 's', 'x');
+      await conn.send('INCR', 's');
+      await conn.send('INCR', 'n');
+    }
+    const [ours, theirs] = await Promise.all([d.redust.send('INFO', 'commandstats'), d.reference.send('INFO', 'commandstats')]);
+    assert.equal(stat(ours), ['2', '2', '1']);
+    assert.equal(stat(ours), stat(theirs));
+  });
+
   t('INFO sections, field names and field order are Redis 7.0\'s', async ({ d }) => {
     if (!d) return;
     // Values differ (uptime, memory...); the layout must not. Per-command and per-db lines and

@@ -337,6 +337,7 @@ export class Server {
    * discards the transaction and answers EXECABORT with the reason (execCommandAbort).
    */
   rejectCommand(c: Client, msg: string): void {
+    if (c.cmd) c.cmd.stats.rejectedCalls++;
     if (c.flags & ClientFlag.MULTI) c.flags |= ClientFlag.DIRTY_EXEC;
     if (c.cmd?.name === 'exec' && !c.cmd.parent) {
       discardTransaction(c);
@@ -369,38 +370,32 @@ export class Server {
     c.cmd = cmd;
     c.lastCmd = cmd;
     if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
-      cmd.stats.rejectedCalls++;
       this.rejectCommand(c, wrongArgs(cmd.fullname));
       return;
     }
     if (!c.authenticated && !cmd.has(CmdFlag.NO_AUTH)) {
-      cmd.stats.rejectedCalls++;
       this.rejectCommand(c, 'NOAUTH Authentication required.');
       return;
     }
     const inMulti = (c.flags & ClientFlag.MULTI) !== 0;
     if (inMulti && cmd.has(CmdFlag.NO_MULTI)) {
-      cmd.stats.rejectedCalls++;
       this.rejectCommand(c, 'ERR Command not allowed inside a transaction');
       return;
     }
     // (Flags first: the config lookup is only needed for denyoom commands.)
     let maxmem = 0;
     if (cmd.has(CmdFlag.DENYOOM) && !inMulti && (maxmem = this.config.int('maxmemory')) > 0 && this.usedMemory() > maxmem && !this.evictToLimit(maxmem)) {
-      cmd.stats.rejectedCalls++;
       this.rejectCommand(c, "OOM command not allowed when used memory > 'maxmemory'.");
       return;
     }
     if (c.resp === 2 && (c.flags & ClientFlag.PUBSUB) !== 0 && c.subscriptionCount() > 0) {
       const n = cmd.parent ? cmd.parent.name : cmd.name;
       if (!PUBSUB_ALLOWED.has(n)) {
-        cmd.stats.rejectedCalls++;
         this.rejectCommand(c, `ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
         return;
       }
     }
     if (this.busyScript && !cmd.has(CmdFlag.ALLOW_BUSY)) {
-      cmd.stats.rejectedCalls++;
       this.rejectCommand(c, this.busyScript.isEval ? BUSY_EVAL : BUSY_FUNCTION);
       return;
     }
