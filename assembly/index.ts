@@ -16,7 +16,7 @@ export { hashBytes, dictRehash, dictSize, setSeeds, random32 } from './dict';
 export {
   scratchReserve, getScratch, outReset, outShrink, dataUsed,
   dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetStr, dbSetHandle, dbDelete,
-  dbSetExpire, dbPersist, dbRandom, dbScan, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending,
+  dbSetExpire, dbPersist, dbRandom, dbScan, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
 } from './keyspace';
 export {
   zsCreate, zsLength, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange,

@@ -37,7 +37,7 @@
 
 import { alloc, free, allocSize, arenaUsed } from './arena';
 import {
-  DICT_BYTES, E_NEXT, E_KEYLEN, dictInit, dictSize, dictFind, dictAdd, dictUnlink,
+  DICT_BYTES, D_T0, D_S0, D_KEYOFF, E_HASH, E_NEXT, E_KEYLEN, dictInit, dictSize, dictFind, dictAdd, dictUnlink,
   dictUnlinkEntry, dictRandom, dictScanStep, dictDetach, dictRehash, hashBytes, random32,
 } from './dict';
 import { globMatch } from './glob';
@@ -696,4 +696,102 @@ export function gcStep(maxBuckets: u32): i32 {
 
 export function gcPending(): i32 {
   return garbage != 0 ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prefetch for pipelined batches
+
+const PF_MAX: u32 = 32;
+const pfHash: usize = memory.data(PF_MAX * 4, 4);
+const pfKey: usize = memory.data(PF_MAX * 4, 4);
+const pfLen: usize = memory.data(PF_MAX * 4, 4);
+
+/** Parse a RESP integer at p (after its type byte) up to CR; -1 when malformed or incomplete. */
+function respInt(p: u32, end: u32): i64 {
+  let v: i64 = 0;
+  let i = p;
+  while (i < end) {
+    const c = load<u8>(i);
+    if (c == 13) return i == p ? -1 : v;
+    if (c < 48 || c > 57 || i - p > 10) return -1;
+    v = v * 10 + <i64>(c - 48);
+    i++;
+  }
+  return -1;
+}
+
+/** Index of the CR ending the line at p, or end. */
+function lineEnd(p: u32, end: u32): u32 {
+  while (p < end && load<u8>(p) != 13) p++;
+  return p;
+}
+
+/**
+ * A hint before a pipelined batch runs: the scratch region holds `len` bytes of RESP requests;
+ * for up to `max` complete multibulk commands, the second argument (the first key of most
+ * commands) is hashed and its bucket, then its chain head entry, then a separately allocated
+ * string value are loaded. WASM has no prefetch instruction, but these loads do not depend on each
+ * other across commands, so the CPU keeps many cache misses in flight at once instead of paying
+ * them one after another inside each command's lookup (the dominant cost of a lookup in a table
+ * much larger than the caches). Only reads; a wrong guess (an argument that is not a key, another
+ * db after SELECT) costs a few loads. Returns a checksum of the loads so they are not removed as
+ * dead code; the count of keys seen goes to RES misc.
+ */
+export function dbPrefetch(db: u32, len: u32, max: u32): u32 {
+  if (max > PF_MAX) max = PF_MAX;
+  const s0 = load<u32>(db, D_S0);
+  if (s0 == 0) return 0;
+  const base = scratchPtr;
+  const end = base + len;
+  let p = base;
+  let n: u32 = 0;
+  while (n < max && p < end && load<u8>(p) == 42 /* '*' */) {
+    const argc = respInt(p + 1, end);
+    if (argc < 2 || argc > 1024) break;
+    p = lineEnd(p + 1, end) + 2;
+    let keyPtr: u32 = 0;
+    let keyLen: u32 = 0;
+    let i: i64 = 0;
+    for (; i < argc; i++) {
+      if (p >= end || load<u8>(p) != 36 /* '$' */) break;
+      const l = respInt(p + 1, end);
+      if (l < 0) break;
+      p = lineEnd(p + 1, end) + 2;
+      if (<i64>p + l + 2 > <i64>end) break;
+      if (i == 1) {
+        keyPtr = p;
+        keyLen = <u32>l;
+      }
+      p += <u32>l + 2;
+    }
+    if (i < argc) break; // incomplete or malformed: stop here
+    store<u32>(pfKey + (n << 2), keyPtr);
+    store<u32>(pfLen + (n << 2), keyLen);
+    n++;
+  }
+  store<u32>(RES, n, R_MISC);
+  const t0 = load<u32>(db, D_T0);
+  const mask = s0 - 1;
+  const keyOff = load<u32>(db, D_KEYOFF);
+  let acc: u32 = 0;
+  // Pass 1: hash every key and load its bucket.
+  for (let j: u32 = 0; j < n; j++) {
+    const h = hashBytes(load<u32>(pfKey + (j << 2)), load<u32>(pfLen + (j << 2)));
+    store<u32>(pfHash + (j << 2), h);
+    acc ^= load<u32>(t0 + ((h & mask) << 2));
+  }
+  // Pass 2: the chain head entries (header and the end of the key, which may be on the next line).
+  for (let j: u32 = 0; j < n; j++) {
+    const e = load<u32>(t0 + ((load<u32>(pfHash + (j << 2)) & mask) << 2));
+    const kl = load<u32>(pfLen + (j << 2));
+    if (e != 0) acc ^= load<u32>(e, E_HASH) ^ <u32>load<u8>(e + keyOff + (kl > 0 ? kl - 1 : 0));
+  }
+  // Pass 3: string values stored out of line (GET copies them).
+  for (let j: u32 = 0; j < n; j++) {
+    const e = load<u32>(t0 + ((load<u32>(pfHash + (j << 2)) & mask) << 2));
+    if (e != 0 && load<u32>(e, E_HASH) == load<u32>(pfHash + (j << 2)) && load<u8>(e, K_TAG) == TAG_STR && load<u32>(e, K_VLEN) > VAL_INLINE) {
+      acc ^= <u32>load<u8>(load<u32>(e, K_VAL));
+    }
+  }
+  return acc;
 }

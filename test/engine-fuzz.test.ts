@@ -148,9 +148,24 @@ function runFuzz(seed: number, ops: number) {
     } else if (x < 0.72) {
       what = 'getExpire';
       assert.is(db.getExpire(B(k)), model.getExpire(k), ctx(i, what));
-    } else if (x < 0.76) {
+    } else if (x < 0.75) {
       what = 'tick';
       clock.t += Math.floor(r() * 200);
+    } else if (x < 0.76) {
+      // The pipelining hint must change nothing, whatever the bytes (truncated, garbage, huge
+      // lengths); the checks after every op compare size and hooks with the model.
+      what = 'prefetch';
+      if (db.prefetch) {
+        let batch = '';
+        const n = Math.floor(r() * 40);
+        for (let j = 0; j < n; j++) {
+          const kk = keys[Math.floor(r() * keys.length)];
+          batch += r() < 0.9 ? `*2\r\n$3\r\nGET\r\n$${kk.length}\r\n${kk}\r\n` : `*${Math.floor(r() * 5) - 1}\r\n$${Math.floor(r() * 1e9)}\r\n`;
+        }
+        const bytes = B(batch);
+        const cut = r() < 0.5 ? bytes.length : Math.floor(r() * bytes.length);
+        db.prefetch(bytes.subarray(0, cut), Math.floor(r() * 3), 1 + Math.floor(r() * 40));
+      }
     } else if (x < 0.78) {
       what = 'activeExpire';
       const before = model.expiresSize();

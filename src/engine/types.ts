@@ -124,6 +124,12 @@ export interface Db {
    */
   writeBulk?(key: Bytes, out: BulkSink, noTouch?: boolean): number;
   /**
+   * Optional hint before a pipelined batch runs: `input[start..]` holds RESP requests about to be
+   * executed on this Db. An engine may touch the memory their first keys will need so the lookups
+   * that follow do not each wait for it. Must not change anything observable.
+   */
+  prefetch?(input: Buffer, start: number, maxCommands: number): void;
+  /**
    * Store `value` at `key`, replacing any previous value. The TTL is removed unless `keepTtl`.
    * String values are copied by the engine; containers are stored by reference. `strEnc` says how
    * a string was produced (see StrEnc).

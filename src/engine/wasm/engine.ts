@@ -40,6 +40,8 @@ const ST_HANDLE = 2;
 const ST_EXPIRED = 3;
 /** Values up to this size are returned from get() as latin1 strings, longer ones as Buffers. */
 const STRING_OUT_MAX = 4096;
+/** Bytes of a pipelined batch handed to dbPrefetch (fits the initial scratch region). */
+const PREFETCH_BYTES = 4096;
 
 /** Buckets moved per Db per background step (Redis's databasesCron uses 100). */
 const REHASH_BATCH = 100;
@@ -156,6 +158,16 @@ class WasmDb implements Db {
       this.reclaimExpired(key);
     }
     return 0;
+  }
+
+  /** Db.prefetch: copy (a bounded part of) the batch into scratch and let dbPrefetch touch it. */
+  prefetch(input: Buffer, start: number, maxCommands: number): void {
+    const w = this.engine.w;
+    const len = Math.min(input.length - start, PREFETCH_BYTES);
+    if (len <= 0 || len > w.scratchCap) return;
+    w.sync();
+    w.u8.set(input.subarray(start, start + len), w.scratch);
+    w.x.dbPrefetch(this.ptr, len, maxCommands);
   }
 
   has(key: Bytes): boolean {

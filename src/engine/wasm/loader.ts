@@ -49,6 +49,7 @@ export interface WasmExports {
   dbSize(db: number): number;
   dbExpiresSize(db: number): number;
   dbLookup(db: number, klen: number, now: number, touch: number): number;
+  dbPrefetch(db: number, len: number, max: number): number;
   dbInfo(db: number, klen: number, now: number): number;
   dbSetStr(db: number, klen: number, vlen: number, keepTtl: number, now: number): number;
   dbSetHandle(db: number, klen: number, handle: number, keepTtl: number, now: number): number;
