@@ -116,6 +116,52 @@ for (const engine of enginesUnderTest()) {
     c.close();
   });
 
+  t("the 'data' event read path (fallback of socket-reader.ts) parses split and pipelined input alike", async ({ srv }) => {
+    process.env.REDUST_STREAM_READS = '1';
+    let c: RawConnection;
+    try {
+      c = await RawConnection.connect(srv.port);
+      await c.send('PING'); // accepted and switched to reading while the variable is set
+    } finally {
+      delete process.env.REDUST_STREAM_READS;
+    }
+    const bytes = Buffer.concat([encodeCommand(['SET', 'split2', 'x\r\ny']), encodeCommand(['GET', 'split2'])]);
+    for (let i = 0; i < bytes.length; i += 3) {
+      c.write(bytes.subarray(i, i + 3));
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(await c.next(), R.ok);
+    assert.equal(await c.next(), R.bulk('x\r\ny'));
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 500; i++) parts.push(encodeCommand(['INCR', 'pipe2']));
+    c.write(Buffer.concat(parts));
+    for (let i = 1; i <= 500; i++) assert.equal(await c.next(), R.int(i));
+    c.close();
+  });
+
+  t('pipelined batches that switch databases and hold binary keys (the engine prefetch hint)', async ({ srv }) => {
+    const c = await RawConnection.connect(srv.port);
+    const key = (i: number) => Buffer.from([0, 0xff, i & 0xff, 13, 10, (i >> 8) & 0xff]);
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 300; i++) {
+      if (i % 50 === 0) parts.push(encodeCommand(['SELECT', String((i / 50) % 3)]));
+      parts.push(encodeCommand(['SET', key(i), `v${i}`]));
+    }
+    c.write(Buffer.concat(parts));
+    for (let i = 0; i < 306; i++) assert.equal(await c.next(), R.ok);
+    const gets: Buffer[] = [];
+    for (let i = 0; i < 300; i++) {
+      if (i % 50 === 0) gets.push(encodeCommand(['SELECT', String((i / 50) % 3)]));
+      gets.push(encodeCommand(['GET', key(i)]));
+    }
+    c.write(Buffer.concat(gets));
+    for (let i = 0; i < 300; i++) {
+      if (i % 50 === 0) assert.equal(await c.next(), R.ok);
+      assert.equal(await c.next(), R.bulk(`v${i}`));
+    }
+    c.close();
+  });
+
   t('deep pipeline: 20k commands in one write, replies in order', async ({ srv }) => {
     const c = await RawConnection.connect(srv.port);
     const n = 20_000;

@@ -80,7 +80,7 @@ function replyGet(c: Client, key: Buffer): void {
 }
 
 function checkMaxValue(c: Client, len: number): void {
-  const max = c.server.config.int('maxvalue-bytes');
+  const max = c.server.config.hot['maxvalue-bytes'];
   if (max > 0 && len > max) fail(`ERR value exceeds maxvalue-bytes (${max})`);
 }
 

@@ -194,9 +194,21 @@ export function formatConfigValue(def: ConfigDef, v: unknown): string {
   }
 }
 
+/**
+ * Settings read on every command, mirrored as plain fields (a field load instead of a Map lookup
+ * by name): kept equal to the values by Config.set().
+ */
+export interface HotSettings {
+  maxmemory: number;
+  'maxvalue-bytes': number;
+  'slowlog-log-slower-than': number;
+  'client-query-buffer-limit': number;
+}
+
 /** The live settings of one server. */
 export class Config {
   private readonly values = new Map<string, unknown>();
+  readonly hot: HotSettings = { maxmemory: 0, 'maxvalue-bytes': 0, 'slowlog-log-slower-than': 0, 'client-query-buffer-limit': 0 };
 
   constructor(overrides: Record<string, unknown> = {}) {
     for (const d of defs) this.values.set(d.name, d.default);
@@ -205,6 +217,7 @@ export class Config {
       if (!def) throw new Error(`Bad directive or wrong number of arguments: ${k}`);
       this.values.set(def.name, typeof v === 'string' && def.type !== 'string' && def.type !== 'special' ? parseConfigValue(def, v) : v);
     }
+    for (const k of Object.keys(this.hot) as (keyof HotSettings)[]) this.hot[k] = this.values.get(k) as number;
   }
 
   get<T = unknown>(name: string): T {
@@ -232,6 +245,7 @@ export class Config {
     const def = findConfig(name);
     if (!def) throw new Error(`unknown config ${name}`);
     this.values.set(def.name, value);
+    if (def.name in this.hot) this.hot[def.name as keyof HotSettings] = value as number;
   }
 
   /** Text as CONFIG GET shows it. */

@@ -24,7 +24,7 @@ export class SlowLog {
   constructor(private readonly server: Server) {}
 
   maybeAdd(c: Client, argv: Buffer[], usec: number): void {
-    const threshold = this.server.config.int('slowlog-log-slower-than');
+    const threshold = this.server.config.hot['slowlog-log-slower-than'];
     if (threshold < 0 || usec < threshold) return;
     const max = this.server.config.int('slowlog-max-len');
     if (max === 0) return;

@@ -11,13 +11,14 @@ import net from 'net';
 import type pino from 'pino';
 import { Config } from '../config/config';
 import type { Clock, Db, Engine, BulkValue } from '../engine/types';
-import { ProtocolError } from '../protocol/parser';
+import { LOOKAHEAD_COMMANDS, ProtocolError } from '../protocol/parser';
 import { Client, ClientFlag } from './client';
 import { CmdFlag, Command, CommandTable } from '../commands/table';
 import { ReplyError, wrongArgs } from '../commands/errors';
 import { discardTransaction } from '../commands/transactions';
 import { createLogger, RedisLogLevel } from '../observability/logger';
 import { PubSub } from './pubsub';
+import { startReading } from './socket-reader';
 import { Keyspace } from './keyspace-events';
 import { Blocking } from './blocking';
 import { SlowLog } from '../observability/slowlog';
@@ -36,22 +37,34 @@ export class ServerClock implements Clock {
   /**
    * While a command runs (Server.call at depth 0) the time is read once and frozen, like Redis 7's
    * cached `server.mstime` (fixed_time_expire): every key lookup of the command, of an EXEC or of a
-   * script sees the same time. Also saves clock reads, which cost ~55 ns each on the bench machine.
+   * script sees the same time.
    */
   private frozen = -1;
+  /**
+   * Wall-clock milliseconds = performance.now() + wallOffset. Clock reads cost ~55 ns each on the
+   * bench machine, so a command reads one clock (performance.now(), which also times it for
+   * INFO commandstats and SLOWLOG) and derives its wall time from it. resync() (from the cron)
+   * follows adjustments of the system clock.
+   */
+  private wallOffset = performance.timeOrigin;
   now(): number {
-    return this.frozen >= 0 ? this.frozen : Date.now() + this.offset;
+    return this.frozen >= 0 ? this.frozen : Math.floor(performance.now() + this.wallOffset) + this.offset;
   }
   advance(ms: number): void {
     this.offset += ms;
     if (this.frozen >= 0) this.frozen += ms;
   }
-  /** Read and freeze the time until unfreeze() (nesting is handled by the caller). */
-  freeze(): void {
-    this.frozen = Date.now() + this.offset;
+  /** Freeze the time until unfreeze(), given performance.now() read by the caller. */
+  freezeAt(perfNow: number): void {
+    this.frozen = Math.floor(perfNow + this.wallOffset) + this.offset;
   }
   unfreeze(): void {
     this.frozen = -1;
+  }
+  /** Re-align with Date.now() when the two clocks drifted apart by a millisecond or more. */
+  resync(): void {
+    const drift = Date.now() - (performance.now() + this.wallOffset);
+    if (drift >= 1 || drift <= -1) this.wallOffset += drift;
   }
 }
 
@@ -186,7 +199,7 @@ export class Server {
     const binds = this.config.str('bind').split(/\s+/).filter(Boolean);
     let boundPort = port;
     for (const host of binds.length ? binds : ['127.0.0.1']) {
-      const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
+      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (sock) => this.accept(sock));
       srv.maxConnections = this.config.int('maxclients') + 32;
       await new Promise<void>((resolve, reject) => {
         srv.once('error', reject);
@@ -241,12 +254,12 @@ export class Server {
       return;
     }
     this.clients.set(client.id, client);
-    sock.on('data', (chunk: Buffer) => this.onData(client, chunk));
     sock.on('error', () => this.freeClient(client));
     sock.on('close', () => this.freeClient(client));
     sock.on('drain', () => {
       /* writes are queued by Node; nothing to do */
     });
+    startReading(sock, (chunk) => this.onData(client, chunk));
   }
 
   private onData(client: Client, chunk: Buffer): void {
@@ -266,6 +279,7 @@ export class Server {
         chunk,
         (argv) => this.processCommand(client, argv),
         () => !client.closed && !client.has(ClientFlag.BLOCKED) && !client.has(ClientFlag.CLOSE_AFTER_REPLY),
+        client.db.prefetch !== undefined ? (buf, pos) => client.db.prefetch!(buf, pos, LOOKAHEAD_COMMANDS) : undefined,
       );
     } catch (e) {
       if (e instanceof ProtocolError) {
@@ -280,7 +294,7 @@ export class Server {
         client.flags |= ClientFlag.CLOSE_AFTER_REPLY;
       }
     }
-    if (client.parser.pendingBytes() > this.config.int('client-query-buffer-limit')) {
+    if (client.parser.pendingBytes() > this.config.hot['client-query-buffer-limit']) {
       this.logger.warn({ client: client.addr }, 'Closing client that reached max query buffer length');
       this.freeClient(client);
     }
@@ -384,7 +398,7 @@ export class Server {
     }
     // (Flags first: the config lookup is only needed for denyoom commands.)
     let maxmem = 0;
-    if (cmd.has(CmdFlag.DENYOOM) && !inMulti && (maxmem = this.config.int('maxmemory')) > 0 && this.usedMemory() > maxmem && !this.evictToLimit(maxmem)) {
+    if (cmd.has(CmdFlag.DENYOOM) && !inMulti && (maxmem = this.config.hot.maxmemory) > 0 && this.usedMemory() > maxmem && !this.evictToLimit(maxmem)) {
       this.rejectCommand(c, "OOM command not allowed when used memory > 'maxmemory'.");
       return;
     }
@@ -441,7 +455,7 @@ export class Server {
     const outer = this.execDepth === 0;
     const start = outer && this.lastCallEnd >= 0 ? this.lastCallEnd : performance.now();
     const errorsBefore = this.stats.totalErrorReplies;
-    if (outer) this.clock.freeze();
+    if (outer) this.clock.freezeAt(start);
     this.execDepth++;
     try {
       cmd.handler(c, argv);
@@ -699,6 +713,7 @@ export class Server {
 
   /** serverCron: active expiry, background engine work, client timeouts, ops sampling. */
   serverCron(): void {
+    this.clock.resync();
     const now = this.clock.now();
     if (this.activeExpireEnabled) this.activeExpireCycle(now);
     this.engine.backgroundWork(1);
