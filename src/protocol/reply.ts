@@ -48,6 +48,8 @@ function pre(s: string): Buffer {
   return (PRE_ENCODED[s] ??= Buffer.from(s, 'latin1'));
 }
 
+const OK = pre('+OK\r\n');
+
 /** Cached ":n\r\n" and "*n\r\n"-style headers for small n (Redis shares these objects too). */
 const SMALL = 512;
 const intCache: Buffer[] = [];
@@ -109,9 +111,18 @@ export class RespWriter implements Reply, BulkSink {
   }
 
   raw(b: Buffer): void {
-    this.ensure(b.length);
-    b.copy(this.buf, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    this.ensure(n);
+    if (n <= 16) {
+      // Short pieces (+OK, :1, $-1 headers): a loop beats Buffer#copy's argument checks and
+      // native call.
+      const buf = this.buf;
+      const pos = this.pos;
+      for (let i = 0; i < n; i++) buf[pos + i] = b[i];
+    } else {
+      b.copy(this.buf, this.pos);
+    }
+    this.pos += n;
   }
 
   /** Write an ASCII/latin1 string verbatim. */
@@ -130,7 +141,7 @@ export class RespWriter implements Reply, BulkSink {
   }
 
   ok(): void {
-    this.raw(pre('+OK\r\n'));
+    this.raw(OK);
   }
 
   error(msg: string): void {

@@ -198,7 +198,11 @@ class WasmDb implements Db {
       if (vlen > 0) {
         const vp = w.resU32(R_PTR);
         if (typeof value === 'string') w.u8.latin1Write(value, vp, vlen);
-        else w.u8.set(value, vp);
+        else if (vlen <= 16) {
+          // Short values: a loop beats the native copy's call overhead (as in putBytes).
+          const u8 = w.u8;
+          for (let i = 0; i < vlen; i++) u8[vp + i] = value[i];
+        } else w.u8.set(value, vp);
       }
       const old = w.resI32(R_HANDLE);
       const misc = w.resU32(R_MISC);
