@@ -354,7 +354,8 @@ async function main(): Promise<void> {
       'the bucket, the key string, the entry object and the value string) and ~20% is garbage collection.',
     '- **ZRANGEBYSCORE**: through the visitor interface every member becomes a JS string before the reply writer ' +
       're-encodes it. The command path instead lets the WASM skip list encode the members as RESP itself ' +
-      '(ZSetValue.writingTo + zsRangeResp) and copies each batch into the reply once: the "→ reply" row.',
+      '(ZSetValue.writingTo + zsScoreRange in write mode: one descent, then the window\'s nodes gathered through the ' +
+      'upper levels so their cache misses overlap) and copies each batch into the reply once: the "→ reply" row.',
     '',
   );
   const ts = targets(micro, e2e);

@@ -72,7 +72,11 @@ export interface WasmExports {
   zsRank(zs: number, mlen: number, reverse: number): number;
   zsRangeOut(zs: number, start: number, count: number, reverse: number): number;
   zsRangeResp(zs: number, start: number, count: number, reverse: number): number;
-  zsScoreRange(zs: number, min: number, minEx: number, max: number, maxEx: number): number;
+  /** write 0: count (RES misc = first rank); 1 / 2: write records / RESP, returns count or -1 (OOM). */
+  zsScoreRange(
+    zs: number, min: number, minEx: number, max: number, maxEx: number,
+    write: number, reverse: number, offset: number, count: number,
+  ): number;
   zsLexRange(zs: number, minLen: number, minEx: number, minInf: number, maxLen: number, maxEx: number, maxInf: number): number;
   zsScan(zs: number, cursor: number, count: number): number;
   zsClone(zs: number): number;

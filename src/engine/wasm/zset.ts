@@ -10,9 +10,11 @@
  *     garbage-collected (FinalizationRegistry).
  * A freed zset throws on use instead of reading reused memory.
  *
- * Ranges are output by rank in batches: WASM writes up to BATCH records into the out buffer, JS
- * decodes the whole batch, then calls the visitor. The next batch restarts from a rank, never
- * from a node pointer, so a visitor that modifies the set cannot make us follow a freed node.
+ * Ranges are output in batches: WASM writes up to BATCH records into the out buffer, JS decodes
+ * the whole batch, then calls the visitor. The next batch restarts from a rank (score ranges: from
+ * the range's bounds and an offset), never from a node pointer, so a visitor that modifies the set
+ * cannot make us follow a freed node. Inside writingTo() WASM writes RESP instead of records and
+ * JS copies each batch into the reply with one call.
  */
 import type { BulkSink, BulkValue, Bytes, EncodingLimits, LexRange, MemoryAccount, ScoreRange, ZSetValue } from '../types';
 import { R_F64, R_MISC, WasmInstance, WasmOutOfMemoryError } from './loader';
@@ -157,9 +159,7 @@ export class WasmZSet implements ZSetValue {
         // writingTo(): WASM encodes the batch as RESP bulk strings; one copy into the reply.
         const got = w.x.zsRangeResp(this.p(), first, want, reverse ? 1 : 0) >>> 0;
         if (got < want) throw new WasmOutOfMemoryError('ZRANGE output');
-        w.sync();
-        sink.rawBytes(w.u8, w.outPtr(), w.outLen());
-        this.sinkCount += got;
+        this.sinkBatch(sink, got);
         count -= got;
         first = reverse ? first - got : first + got;
         continue;
@@ -167,28 +167,45 @@ export class WasmZSet implements ZSetValue {
       const got = w.x.zsRangeOut(this.p(), first, want, reverse ? 1 : 0) >>> 0;
       // The list holds `avail` elements from `first`: fewer means the out buffer could not grow.
       if (got < want) throw new WasmOutOfMemoryError('ZRANGE output');
-      w.sync();
-      const u8 = w.u8;
-      const f64 = w.f64;
-      const i32 = w.i32;
-      const base = w.outPtr();
-      let off = base;
-      members.length = 0;
-      scores.length = 0;
-      // One native latin1Slice for the whole batch, then substring per member (a builtin, no
-      // native call): ~2x faster than a latin1Slice per member for 100-element ranges.
-      const all = got > 1 ? u8.latin1Slice(base, base + w.outLen()) : '';
-      for (let i = 0; i < got; i++) {
-        // Records are 8-aligned: [f64 score][u32 len][bytes]; an i32 view read beats readUInt32LE.
-        const len = i32[(off + 8) >> 2] >>> 0;
-        scores.push(f64[off >> 3]);
-        members.push(got > 1 ? all.substring(off - base + 12, off - base + 12 + len) : u8.latin1Slice(off + 12, off + 12 + len));
-        off += (12 + len + 7) & ~7;
-      }
-      for (let i = 0; i < got; i++) visit(members[i], scores[i]);
+      this.visitBatch(got, members, scores, visit);
       count -= got;
       first = reverse ? first - got : first + got;
     }
+  }
+
+  /** Copy a batch of RESP bulk strings (the out buffer) into the writingTo() sink. */
+  private sinkBatch(sink: BulkSink, got: number): void {
+    const w = this.host.w;
+    w.sync();
+    sink.rawBytes(w.u8, w.outPtr(), w.outLen());
+    this.sinkCount += got;
+  }
+
+  /**
+   * Decode `got` records from the out buffer, then call the visitor for each (decoding first:
+   * the visitor may call into WASM, which resets the out buffer).
+   */
+  private visitBatch(got: number, members: string[], scores: number[], visit: (member: BulkValue, score: number) => void): void {
+    const w = this.host.w;
+    w.sync();
+    const u8 = w.u8;
+    const f64 = w.f64;
+    const i32 = w.i32;
+    const base = w.outPtr();
+    let off = base;
+    members.length = 0;
+    scores.length = 0;
+    // One native latin1Slice for the whole batch, then substring per member (a builtin, no
+    // native call): ~2x faster than a latin1Slice per member for 100-element ranges.
+    const all = got > 1 ? u8.latin1Slice(base, base + w.outLen()) : '';
+    for (let i = 0; i < got; i++) {
+      // Records are 8-aligned: [f64 score][u32 len][bytes]; an i32 view read beats readUInt32LE.
+      const len = i32[(off + 8) >> 2] >>> 0;
+      scores.push(f64[off >> 3]);
+      members.push(got > 1 ? all.substring(off - base + 12, off - base + 12 + len) : u8.latin1Slice(off + 12, off + 12 + len));
+      off += (12 + len + 7) & ~7;
+    }
+    for (let i = 0; i < got; i++) visit(members[i], scores[i]);
   }
 
   rangeByRank(start: number, stop: number, reverse: boolean, visit: (member: BulkValue, score: number) => void): void {
@@ -210,14 +227,35 @@ export class WasmZSet implements ZSetValue {
 
   private scoreCount(r: ScoreRange): number {
     const w = this.host.w;
-    return w.x.zsScoreRange(this.p(), r.min, r.minEx ? 1 : 0, r.max, r.maxEx ? 1 : 0) >>> 0;
+    return w.x.zsScoreRange(this.p(), r.min, r.minEx ? 1 : 0, r.max, r.maxEx ? 1 : 0, 0, 0, 0, 0) >>> 0;
   }
 
+  /**
+   * One WASM call per batch finds the window from the bounds and writes it (no separate count:
+   * ascending output stops at the first element above max). A short batch ends the range.
+   */
   rangeByScore(range: ScoreRange, reverse: boolean, offset: number, limit: number, visit: (member: BulkValue, score: number) => void): void {
-    const cnt = this.scoreCount(range);
-    if (cnt === 0) return;
-    const first = this.host.w.resU32(R_MISC);
-    this.emitWindow(first, cnt, reverse, offset, limit, visit);
+    // WASM takes the offset as a u32; past the set's size (< 2^32) the range is empty anyway.
+    if (offset < 0 || offset > 0xffffffff) return;
+    const w = this.host.w;
+    const minEx = range.minEx ? 1 : 0;
+    const maxEx = range.maxEx ? 1 : 0;
+    const rev = reverse ? 1 : 0;
+    let remaining = limit < 0 ? Infinity : limit;
+    let members: string[] | null = null;
+    let scores: number[] | null = null;
+    while (remaining > 0) {
+      const want = remaining < BATCH ? remaining : BATCH;
+      const sink = this.sink;
+      const got = w.x.zsScoreRange(this.p(), range.min, minEx, range.max, maxEx, sink !== null ? 2 : 1, rev, offset, want) | 0;
+      if (got < 0) throw new WasmOutOfMemoryError('ZRANGEBYSCORE output');
+      if (got === 0) return;
+      if (sink !== null) this.sinkBatch(sink, got);
+      else this.visitBatch(got, (members ??= []), (scores ??= []), visit);
+      if (got < want) return;
+      offset += got;
+      remaining -= got;
+    }
   }
 
   private lexCount(r: LexRange): number {
