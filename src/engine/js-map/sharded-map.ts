@@ -1,6 +1,7 @@
 /**
- * ShardedMap: a hash table of small JS Maps grown by linear hashing, so the js-map engine has no
- * 16,777,216-entry cap and never rehashes everything at once.
+ * ShardedMap: a hash table of small JS Maps grown by linear hashing, so the JS hash, set and
+ * sorted-set containers have no 16,777,216-entry cap and never rehash everything at once. (The
+ * js-map keyspace itself uses the KeyTable in engine.ts, the same scheme over typed arrays.)
  *
  * Invariants (Litwin's linear hashing):
  * - buckets.length === 2^level + split, with 0 <= split < 2^level.
@@ -38,7 +39,8 @@ export function hashKey(s: string): number {
   return h >>> 0;
 }
 
-function rev32(v: number): number {
+/** Bit reversal of a 32-bit value (SCAN's reverse-binary cursor increment; also used by the js-map KeyTable). */
+export function rev32(v: number): number {
   v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
   v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
   v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
