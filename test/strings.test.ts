@@ -2,9 +2,9 @@
  * String commands: behaviour on every engine, and replies compared with real Redis 7.0.
  */
 import * as assert from 'uvu/assert';
-import { differentialSuite } from './helpers/suite';
+import { differentialSuite, serverPairSuite } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
-import { R } from './helpers/raw';
+import { encodeCommand, items, R, RawConnection, text } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
 
 
@@ -172,6 +172,54 @@ for (const engine of enginesUnderTest()) {
     srv.advanceTime(1_500);
     assert.equal(await c.send('GET', 'temp'), R.nil, renderNode(await c.send('TTL', 'temp')));
     assert.equal(await c.send('DBSIZE'), R.int(0));
+  });
+
+  t.run();
+}
+
+/**
+ * The dispatcher's fast path for plain GET/SET (Server.fastCommand): the same transcript as Redis
+ * for mixed-case names, pipelining, and the client states in which it must step aside (MULTI,
+ * CLIENT REPLY SKIP/OFF), plus what it must keep doing: SLOWLOG with the argv as sent, and
+ * INFO commandstats.
+ */
+async function fastPathTranscript(port: number): Promise<{ replies: string[]; slowArgv: string[][]; stats: string[] }> {
+  const c = await RawConnection.connect(port);
+  const replies: string[] = [];
+  const run = async (bytes: string, n: number) => {
+    c.write(bytes);
+    for (let i = 0; i < n; i++) replies.push(renderNode(await c.next()));
+  };
+  await c.send('FLUSHALL');
+  await c.send('CONFIG', 'RESETSTAT');
+  await c.send('SLOWLOG', 'RESET');
+  await c.send('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+  const cmd = (...a: string[]) => encodeCommand(a).toString('latin1');
+  await run(cmd('sEt', 'fk', 'v1') + cmd('GeT', 'fk') + cmd('get', 'missing') + cmd('SET', 'fk', 'v2') + cmd('GET', 'fk'), 5);
+  await run(cmd('MULTI') + cmd('SET', 'mk', 'queued') + cmd('GET', 'mk') + cmd('EXEC') + cmd('GET', 'mk'), 5);
+  await run(cmd('CLIENT', 'REPLY', 'SKIP') + cmd('SET', 'sk', 'skipped') + cmd('GET', 'sk'), 1);
+  await run(cmd('CLIENT', 'REPLY', 'OFF') + cmd('SET', 'ok', 'off') + cmd('CLIENT', 'REPLY', 'ON') + cmd('GET', 'ok'), 2);
+  await run(cmd('LPUSH', 'lk', 'x') + cmd('GET', 'lk') + cmd('SET', 'lk', 's') + cmd('GET', 'lk'), 4);
+  const log = await c.send('SLOWLOG', 'GET', '100');
+  await c.send('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+  const slowArgv = items(log).map((e) => items(items(e)[3]).map(text));
+  const info = text(await c.send('INFO', 'commandstats'));
+  const stats = info.split('\r\n').filter((l) => /^cmdstat_(get|set):/.test(l)).map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')).sort(); // Redis lists them in its dict order
+  c.close();
+  return { replies, slowArgv, stats };
+}
+
+for (const engine of enginesUnderTest()) {
+  const t = serverPairSuite('strings fast path', engine);
+
+  t('plain GET/SET: mixed case, pipelined, MULTI, CLIENT REPLY, WRONGTYPE, SLOWLOG argv and commandstats as Redis', async ({ srv, ref }) => {
+    const ours = await fastPathTranscript(srv.port);
+    assert.equal(ours.replies.slice(0, 3), ['+OK', '"v1"', '$-1']);
+    const logged = ours.slowArgv.map((a) => a.join(' ')).reverse(); // oldest first
+    const at = logged.indexOf('sEt fk v1');
+    assert.equal(logged.slice(at, at + 3), ['sEt fk v1', 'GeT fk', 'get missing'], logged.join(' | '));
+    assert.ok(ours.stats.some((l) => l.startsWith('cmdstat_get:calls=9,')), ours.stats.join(' '));
+    if (ref) assert.equal(ours, await fastPathTranscript(ref.port));
   });
 
   t.run();

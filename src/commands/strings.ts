@@ -112,6 +112,11 @@ function setGeneric(c: Client, flags: number, key: Buffer, value: Buffer, expire
   }
 }
 
+/** Plain `SET key value` (also the dispatcher's fast path, Server.fastCommand). */
+export function setKeyValue(c: Client, key: Buffer, value: Buffer): void {
+  setGeneric(c, 0, key, value, null, true);
+}
+
 function set(c: Client, argv: Buffer[]): void {
   const { flags, expire } = parseExtended(argv, 3, true);
   setGeneric(c, flags, argv[1], argv[2], expire, true);
@@ -129,8 +134,13 @@ function psetex(c: Client, argv: Buffer[]): void {
   setGeneric(c, SetFlag.PX, argv[1], argv[3], argv[2], true);
 }
 
+/** `GET key` (also the dispatcher's fast path, Server.fastCommand). */
+export function getKey(c: Client, key: Buffer): void {
+  if (!tryWriteBulk(c, key)) replyGet(c, key);
+}
+
 function get(c: Client, argv: Buffer[]): void {
-  if (!tryWriteBulk(c, argv[1])) replyGet(c, argv[1]);
+  getKey(c, argv[1]);
 }
 
 function getex(c: Client, argv: Buffer[]): void {

@@ -23,9 +23,13 @@ export class SlowLog {
 
   constructor(private readonly server: Server) {}
 
-  maybeAdd(c: Client, argv: Buffer[], usec: number): void {
+  /** Whether a command that took `usec` is logged (slowlog-log-slower-than; -1 disables). */
+  wants(usec: number): boolean {
     const threshold = this.server.config.hot['slowlog-log-slower-than'];
-    if (threshold < 0 || usec < threshold) return;
+    return threshold >= 0 && usec >= threshold;
+  }
+
+  add(c: Client, argv: Buffer[], usec: number): void {
     const max = this.server.config.int('slowlog-max-len');
     if (max === 0) return;
     const args: (Buffer | string)[] = [];

@@ -83,9 +83,28 @@ function findCR(buf: Buffer, from: number): number {
 const ArgView = class Buffer extends Uint8Array {};
 Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
 
-export type CommandCallback = (argv: Buffer[]) => void;
-/** Called at a command boundary with the unparsed input (see RequestParser.feed). */
-export type LookaheadCallback = (buf: Buffer, pos: number) => void;
+/** What the parser calls back into (one object per connection; see RequestParser.feed). */
+export interface RequestHandler {
+  /** A complete command (argv never empty). Argument views are valid until the call returns. */
+  command(argv: Buffer[]): void;
+  /** Consulted after every command: false stops parsing (a command closed or blocked the client). */
+  proceed(): boolean;
+  /**
+   * Optional: called at a command boundary before every LOOKAHEAD_COMMANDS-th command with the
+   * unparsed input (the engine's prefetch hint), when a pipelined batch is left.
+   */
+  lookahead?(buf: Buffer, pos: number): void;
+  /**
+   * Optional fast path: a complete `GET key` (FAST_GET, value null) or `SET key value` (FAST_SET)
+   * in plain form, recognised from its bytes without building argv. Returns false to have the
+   * command parsed and dispatched the normal way instead (nothing is consumed then).
+   */
+  fast?(kind: number, key: Buffer, value: Buffer | null): boolean;
+}
+
+export const FAST_GET = 1;
+export const FAST_SET = 2;
+
 /** Commands between two lookahead calls. */
 export const LOOKAHEAD_COMMANDS = 16;
 /** No lookahead when less input than this is left (one small command: nothing to overlap). */
@@ -105,6 +124,11 @@ export class RequestParser {
   /** Preallocated target for a big bulk argument, filled as chunks arrive. */
   private bigArg: Buffer | null = null;
   private bigArgFilled = 0;
+  /** Results of matchFast / smallBulk (fields, so a match allocates only the argument views). */
+  private fastKey: Buffer | null = null;
+  private fastValue: Buffer | null = null;
+  private fastEnd = 0;
+  private scanAt = 0;
 
   constructor(private readonly limits: ParserLimits) {}
 
@@ -124,13 +148,11 @@ export class RequestParser {
   }
 
   /**
-   * Feed received bytes; calls `onCommand` for each complete command (argv never empty).
-   * `shouldContinue` is consulted after every command (a command may close or block the client).
-   * `lookahead`, when given, is called before every LOOKAHEAD_COMMANDS-th command with the input
-   * from that command on (the engine's prefetch hint), when a pipelined batch is left.
-   * Throws ProtocolError on malformed input.
+   * Feed received bytes; calls `h.command` for each complete command (or `h.fast` for the plain
+   * GET/SET forms it accepts), `h.proceed` after each, `h.lookahead` every LOOKAHEAD_COMMANDS
+   * commands of a pipelined batch. Throws ProtocolError on malformed input.
    */
-  feed(chunk: Buffer, onCommand: CommandCallback, shouldContinue: () => boolean, lookahead?: LookaheadCallback): void {
+  feed(chunk: Buffer, h: RequestHandler): void {
     if (this.bigArg) {
       chunk = this.fillBigArg(chunk);
       if (this.bigArg) return;
@@ -138,8 +160,8 @@ export class RequestParser {
       if (this.multibulkLen === 0) {
         const argv = this.argv;
         this.argv = [];
-        onCommand(argv);
-        if (!shouldContinue()) {
+        h.command(argv);
+        if (!h.proceed()) {
           this.append(chunk);
           return;
         }
@@ -149,9 +171,21 @@ export class RequestParser {
     let untilLookahead = 0;
     while (this.buf !== null && this.pos < this.buf.length) {
       const buf = this.buf;
-      if (lookahead !== undefined && --untilLookahead <= 0 && this.multibulkLen === 0) {
-        untilLookahead = LOOKAHEAD_COMMANDS;
-        if (buf.length - this.pos >= LOOKAHEAD_MIN_BYTES) lookahead(buf, this.pos);
+      if (this.multibulkLen === 0 && buf[this.pos] === 42 /* '*' */) {
+        if (h.lookahead !== undefined && --untilLookahead <= 0) {
+          untilLookahead = LOOKAHEAD_COMMANDS;
+          if (buf.length - this.pos >= LOOKAHEAD_MIN_BYTES) h.lookahead(buf, this.pos);
+        }
+        if (h.fast !== undefined) {
+          const kind = this.matchFast(buf);
+          if (kind !== 0 && h.fast(kind, this.fastKey!, this.fastValue)) {
+            this.pos = this.fastEnd;
+            this.fastKey = this.fastValue = null;
+            if (!h.proceed()) break;
+            continue;
+          }
+          this.fastKey = this.fastValue = null;
+        }
       }
       let argv: Buffer[] | null;
       if (this.multibulkLen > 0 || buf[this.pos] === 42 /* '*' */) argv = this.parseMultibulk();
@@ -161,11 +195,73 @@ export class RequestParser {
         break;
       }
       if (argv.length > 0) {
-        onCommand(argv);
-        if (!shouldContinue()) break;
+        h.command(argv);
+        if (!h.proceed()) break;
       }
     }
     this.compact();
+  }
+
+  /** The command name's view while RequestHandler.fast runs (for SLOWLOG). */
+  fastName(): Buffer {
+    return new ArgView(this.bufAB!, this.bufBase + this.pos + 8, 3) as Buffer;
+  }
+
+  /**
+   * Recognise `*2 $3 GET $n key` / `*3 $3 SET $n key $m value` (command name in any case) at pos,
+   * complete and with short arguments (see smallBulk). On a match sets fastKey, fastValue and
+   * fastEnd and returns FAST_GET / FAST_SET; otherwise 0. Consumes nothing. The LF after each CR
+   * is not checked, as Redis does not check it.
+   */
+  private matchFast(buf: Buffer): number {
+    const p = this.pos;
+    if (p + 16 > buf.length) return 0;
+    const argc = buf[p + 1];
+    if ((argc !== 50 && argc !== 51) || buf[p + 2] !== CR || buf[p + 4] !== 36 || buf[p + 5] !== 51 || buf[p + 6] !== CR || buf[p + 11] !== CR) return 0;
+    // ASCII letters only: setting bit 5 lower-cases them and no other byte maps onto e, t, g, s.
+    if ((buf[p + 9] | 0x20) !== 101 /* e */ || (buf[p + 10] | 0x20) !== 116 /* t */) return 0;
+    const c0 = buf[p + 8] | 0x20;
+    let kind: number;
+    if (c0 === 103 /* g */ && argc === 50) kind = FAST_GET;
+    else if (c0 === 115 /* s */ && argc === 51) kind = FAST_SET;
+    else return 0;
+    const kl = this.smallBulk(buf, p + 13);
+    if (kl < 0) return 0;
+    const koff = this.scanAt;
+    let end = koff + kl + 2;
+    let value: Buffer | null = null;
+    if (kind === FAST_SET) {
+      const vl = this.smallBulk(buf, end);
+      if (vl < 0) return 0;
+      value = new ArgView(this.bufAB!, this.bufBase + this.scanAt, vl) as Buffer;
+      end = this.scanAt + vl + 2;
+    }
+    this.fastKey = new ArgView(this.bufAB!, this.bufBase + koff, kl) as Buffer;
+    this.fastValue = value;
+    this.fastEnd = end;
+    return kind;
+  }
+
+  /**
+   * A complete "$<len>\r\n<bytes>\r\n" at p with 1 <= len <= FAST_ARG_MAX and no leading zero:
+   * returns len and sets scanAt to the first byte of the argument; -1 for anything else (which the
+   * general path then handles, with Redis's errors).
+   */
+  private smallBulk(buf: Buffer, p: number): number {
+    const end = buf.length;
+    if (p >= end || buf[p] !== 36 /* '$' */) return -1;
+    p++;
+    let c = p < end ? buf[p] : 0;
+    if (c < 49 || c > 57) return -1;
+    let ll = c - 48;
+    p++;
+    while (p < end && (c = buf[p]) >= 48 && c <= 57 && ll < 100000) {
+      ll = ll * 10 + (c - 48);
+      p++;
+    }
+    if (c !== CR || ll > FAST_ARG_MAX || p + 3 + ll >= end) return -1;
+    this.scanAt = p + 2;
+    return ll;
   }
 
   private setBuf(b: Buffer): void {
@@ -246,27 +342,16 @@ export class RequestParser {
       this.multibulkLen = ll;
       this.argv = [];
     }
-    const end = buf.length;
     while (this.multibulkLen > 0) {
-      if (this.bulkLen === -1 && buf[this.pos] === 36 /* '$' */) {
-        // Fast path for the common case: a complete "$<len>\r\n<bytes>\r\n" with a short length
-        // line and a small argument. Anything else (leading zeros, long or bad lengths, a partial
-        // frame, big arguments, limits) takes the general path below, which has Redis's errors.
-        let p = this.pos + 1;
-        let c = p < end ? buf[p] : 0;
-        if (c >= 49 && c <= 57) {
-          let ll = c - 48;
-          p++;
-          while (p < end && (c = buf[p]) >= 48 && c <= 57 && ll < 100000) {
-            ll = ll * 10 + (c - 48);
-            p++;
-          }
-          if (c === CR && ll <= FAST_ARG_MAX && p + 3 + ll < end) {
-            this.argv.push(new ArgView(this.bufAB!, this.bufBase + p + 2, ll) as Buffer);
-            this.pos = p + 4 + ll;
-            this.multibulkLen--;
-            continue;
-          }
+      if (this.bulkLen === -1) {
+        // Fast path for the common case (see smallBulk); anything else takes the general path
+        // below, which has Redis's errors and limits.
+        const ll = this.smallBulk(buf, this.pos);
+        if (ll >= 0) {
+          this.argv.push(new ArgView(this.bufAB!, this.bufBase + this.scanAt, ll) as Buffer);
+          this.pos = this.scanAt + ll + 2;
+          this.multibulkLen--;
+          continue;
         }
       }
       if (this.bulkLen === -1) {

@@ -6,6 +6,7 @@
 import type { Socket } from 'net';
 import type { Db } from '../engine/types';
 import { RequestParser } from '../protocol/parser';
+import type { RequestHandler } from '../protocol/parser';
 import { Reply, RespWriter } from '../protocol/reply';
 import type { Command } from '../commands/table';
 import type { Server } from './server';
@@ -58,6 +59,8 @@ export class Client {
   lastCmd: Command | null = null;
   argv: Buffer[] = [];
   multiQueue: QueuedCommand[] | null = null;
+  /** The parser's callbacks for this client (created on first input). */
+  input: RequestHandler | null = null;
   /** WATCHed keys: "db:latin1key" -> true */
   watched: Set<string> | null = null;
   /** Channels and patterns (latin1). */

@@ -11,7 +11,9 @@ import net from 'net';
 import type pino from 'pino';
 import { Config } from '../config/config';
 import type { Clock, Db, Engine, BulkValue } from '../engine/types';
-import { LOOKAHEAD_COMMANDS, ProtocolError } from '../protocol/parser';
+import { FAST_GET, FAST_SET, ProtocolError } from '../protocol/parser';
+import { ClientInput } from './client-input';
+import { getKey, setKeyValue } from '../commands/strings';
 import { Client, ClientFlag } from './client';
 import { CmdFlag, Command, CommandTable } from '../commands/table';
 import { ReplyError, wrongArgs } from '../commands/errors';
@@ -125,6 +127,12 @@ export class Server {
    * -1 outside a batch.
    */
   private lastCallEnd = -1;
+  /** GET and SET, for the fast path (fastCommand). */
+  private readonly getCommand: Command;
+  private readonly setCommand: Command;
+  /** Arguments of the fast-path command being run. */
+  private fastKey: Buffer | null = null;
+  private fastValue: Buffer | null = null;
   private flushScheduled = false;
   private cron: NodeJS.Timeout | null = null;
   private closing = false;
@@ -183,6 +191,8 @@ export class Server {
       this.dbs.push(engine.createDb(i, this.clock, (db, key) => this.onKeyExpired(db, key), (db, key) => this.onNewKey(db, key)));
     }
     this.table.register(ALL_COMMANDS);
+    this.getCommand = this.table.get('get')!;
+    this.setCommand = this.table.get('set')!;
     this.pubsub = new PubSub(this);
     this.keyspace = new Keyspace(this);
     this.blocking = new Blocking(this);
@@ -275,12 +285,7 @@ export class Server {
   processInput(client: Client, chunk: Buffer): void {
     this.lastCallEnd = -1;
     try {
-      client.parser.feed(
-        chunk,
-        (argv) => this.processCommand(client, argv),
-        () => !client.closed && !client.has(ClientFlag.BLOCKED) && !client.has(ClientFlag.CLOSE_AFTER_REPLY),
-        client.db.prefetch !== undefined ? (buf, pos) => client.db.prefetch!(buf, pos, LOOKAHEAD_COMMANDS) : undefined,
-      );
+      client.parser.feed(chunk, (client.input ??= new ClientInput(this, client)));
     } catch (e) {
       if (e instanceof ProtocolError) {
         client.writer.error('ERR ' + e.message);
@@ -430,6 +435,36 @@ export class Server {
     if (this.execDepth === 0) this.afterCommand();
   }
 
+  /**
+   * processCommand's shortcut for a plain `GET key` / `SET key value` recognised from its bytes by
+   * the parser (RequestHandler.fast). Taken only when none of processCommand's checks could stop
+   * the command or change what it does: authenticated, not in MULTI or a pub/sub context, no busy
+   * script, no CLIENT REPLY OFF/SKIP, and for SET no maxmemory limit. It saves the argv array, the
+   * command name's view and lookup and the checks; the command itself runs through call() and the
+   * same handler code (strings.ts), with the same stats, SLOWLOG and wake-ups. Returns false to
+   * have the command dispatched the normal way.
+   */
+  fastCommand(c: Client, kind: number, key: Buffer, value: Buffer | null): boolean {
+    if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || this.busyScript !== null || this.execDepth !== 0) return false;
+    if (kind === FAST_SET && this.config.hot.maxmemory > 0) return false;
+    const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
+    c.cmd = cmd;
+    c.lastCmd = cmd;
+    this.fastKey = key;
+    this.fastValue = value;
+    this.call(c, cmd, null);
+    this.fastKey = this.fastValue = null;
+    this.afterCommand();
+    return true;
+  }
+
+  /** The argv of the fast-path command being run (for SLOWLOG), built only when needed. */
+  private fastArgv(c: Client): Buffer[] {
+    const argv = [c.parser.fastName(), this.fastKey!];
+    if (this.fastValue !== null) argv.push(this.fastValue);
+    return argv;
+  }
+
   /** lookupCommand through cmdCache (see there); falls back to the table. */
   private lookupCommand(argv: Buffer[]): Command | undefined {
     const a0 = argv[0];
@@ -450,15 +485,20 @@ export class Server {
     return cmd;
   }
 
-  /** call(): run the handler with stats, slowlog and error accounting. */
-  call(c: Client, cmd: Command, argv: Buffer[]): void {
+  /**
+   * call(): run the handler with stats, slowlog and error accounting. argv null: the fast-path
+   * command in fastKey/fastValue (see fastCommand).
+   */
+  call(c: Client, cmd: Command, argv: Buffer[] | null): void {
     const outer = this.execDepth === 0;
     const start = outer && this.lastCallEnd >= 0 ? this.lastCallEnd : performance.now();
     const errorsBefore = this.stats.totalErrorReplies;
     if (outer) this.clock.freezeAt(start);
     this.execDepth++;
     try {
-      cmd.handler(c, argv);
+      if (argv !== null) cmd.handler(c, argv);
+      else if (cmd === this.getCommand) getKey(c, this.fastKey!);
+      else setKeyValue(c, this.fastKey!, this.fastValue!);
     } catch (e) {
       if (e instanceof ReplyError) c.reply.error(e.reply);
       else if ((e as Error)?.name === 'WasmOutOfMemoryError') {
@@ -480,7 +520,7 @@ export class Server {
     cmd.stats.usec += usec;
     if (this.stats.totalErrorReplies !== errorsBefore) cmd.stats.failedCalls++;
     this.stats.commandsProcessed++;
-    if (!cmd.has(CmdFlag.SKIP_SLOWLOG)) this.slowlog.maybeAdd(c, argv, usec);
+    if (!cmd.has(CmdFlag.SKIP_SLOWLOG) && this.slowlog.wants(usec)) this.slowlog.add(c, argv ?? this.fastArgv(c), usec);
     c.lastCmd = cmd;
   }
 
@@ -777,6 +817,10 @@ export { BUSY_EVAL, BUSY_FUNCTION };
 /** Commands allowed in RESP2 while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 /** Commands executed immediately inside MULTI instead of being queued. */
+/** Client states in which a command must go through processCommand (see fastCommand). */
+const FAST_PATH_BLOCKERS =
+  ClientFlag.MULTI | ClientFlag.PUBSUB | ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT |
+  ClientFlag.CLOSE_AFTER_REPLY | ClientFlag.BLOCKED | ClientFlag.SCRIPT | ClientFlag.IN_EXEC;
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 function trunc(s: string, n: number): string {

@@ -1,0 +1,35 @@
+/**
+ * The request parser's callbacks for one client (protocol/parser.ts RequestHandler): commands go
+ * to the dispatcher, pipelined batches get the engine's prefetch hint, and plain GET/SET go to
+ * the dispatcher's fast path. One object per client, so parsing a read allocates no closures.
+ */
+import type { RequestHandler } from '../protocol/parser';
+import { LOOKAHEAD_COMMANDS } from '../protocol/parser';
+import { ClientFlag } from './client';
+import type { Client } from './client';
+import type { Server } from './server';
+
+export class ClientInput implements RequestHandler {
+  constructor(
+    private readonly server: Server,
+    private readonly c: Client,
+  ) {}
+
+  command(argv: Buffer[]): void {
+    this.server.processCommand(this.c, argv);
+  }
+
+  proceed(): boolean {
+    const c = this.c;
+    return !c.closed && (c.flags & (ClientFlag.BLOCKED | ClientFlag.CLOSE_AFTER_REPLY)) === 0;
+  }
+
+  lookahead(buf: Buffer, pos: number): void {
+    const db = this.c.db;
+    if (db.prefetch !== undefined) db.prefetch(buf, pos, LOOKAHEAD_COMMANDS);
+  }
+
+  fast(kind: number, key: Buffer, value: Buffer | null): boolean {
+    return this.server.fastCommand(this.c, kind, key, value);
+  }
+}
