@@ -16,14 +16,14 @@ const USAGE = `Usage: redust [/path/to/redis.conf] [options] [-]
        redust -h or --help
 
 Examples:
-       redust                              (port 6379, js-map engine)
-       redust --port 7777 --engine wasm
+       redust                              (port 6379, wasm engine)
+       redust --port 7777 --engine js-map
        redust /etc/redust/redis.conf --loglevel verbose --requirepass secret
 
 Options are redis.conf settings written as --name value, for example:
   --port N             TCP port (default 6379; 0 picks a free port)
   --bind ADDR          address(es) to listen on (default 127.0.0.1)
-  --engine NAME        storage engine: js-map or wasm (default js-map)
+  --engine NAME        storage engine: wasm or js-map (default wasm)
   --requirepass PASS   password for the default user
   --databases N        number of databases (default 16)
   --dir PATH           working directory for persistence files

@@ -18,7 +18,7 @@ export interface RedustOptions {
   port?: number;
   /** Address to bind (default 127.0.0.1). */
   host?: string;
-  /** Storage engine (default js-map). */
+  /** Storage engine (default wasm). */
   engine?: EngineName;
   /** requirepass for the default user. */
   password?: string;

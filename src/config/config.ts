@@ -134,7 +134,7 @@ const defs: ConfigDef[] = [
   { name: 'daemonize', type: 'bool', default: false, mutable: false },
   { name: 'tls-port', type: 'int', default: 0, mutable: false, min: 0, max: 65535 },
   // Redust's own settings.
-  { name: 'engine', type: 'enum', default: 'js-map', mutable: false, enumValues: ['js-map', 'wasm'], redust: true },
+  { name: 'engine', type: 'enum', default: 'wasm', mutable: false, enumValues: ['js-map', 'wasm'], redust: true },
   { name: 'maxvalue-bytes', type: 'memory', default: 0, mutable: true, redust: true },
   // Kill a script after this many ms even without SCRIPT KILL (0 = never, as Redis). The
   // embedding API sets it, since an in-process client cannot send SCRIPT KILL to a blocked loop.
