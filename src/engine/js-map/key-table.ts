@@ -6,7 +6,7 @@
 import { randomBytes } from 'crypto';
 import { StrEnc } from '../types';
 import type { Bytes, RedisValue } from '../types';
-import { rev32 } from './sharded-map';
+import { LinearHashing } from './linear-hashing';
 
 /** Rows, bucket heads and the TTL index are stored in chunks of 2^CHUNK_BITS (chunk = i >>> bits, offset = i & mask). */
 const CHUNK_BITS = 16;
@@ -48,7 +48,7 @@ const B_ENC = 29;
  * A free row has key undefined and is on the LIFO free list threaded through `next`; rows at or
  * past `top` were never used. The table drops all its arrays when its last key is removed.
  *
- * Buckets (Litwin's linear hashing, as ShardedMap): nBuckets === 2^level + split,
+ * Buckets (Litwin's linear hashing, linear-hashing.ts, as ShardedMap): nBuckets === 2^level + split,
  * 0 <= split < 2^level; a key with hash h is in bucket h mod 2^level, or h mod 2^(level+1) when
  * that is < split. An insert that makes count > nBuckets / 2 splits ONE bucket (relinks its chain
  * by bit `level` of the stored hashes, no rehashing); a delete that makes count < nBuckets / 8
@@ -71,8 +71,7 @@ const B_ENC = 29;
 export class KeyTable {
   private heads: Int32Array[] = [new Int32Array(FIRST_CAPACITY).fill(NONE)];
   private nBuckets = 1;
-  private level = 0;
-  private split = 0;
+  private readonly lh = new LinearHashing();
   private count = 0;
   private objs: unknown[][] = [];
   private rowsF: Float64Array[] = [];
@@ -93,9 +92,7 @@ export class KeyTable {
   }
 
   private bucketOf(h: number): number {
-    let b = h & ((1 << this.level) - 1);
-    if (b < this.split) b = h & ((2 << this.level) - 1);
-    return b;
+    return this.lh.bucket(h);
   }
 
   private head(b: number): number {
@@ -190,8 +187,7 @@ export class KeyTable {
   private reset(): void {
     this.heads = [new Int32Array(FIRST_CAPACITY).fill(NONE)];
     this.nBuckets = 1;
-    this.level = 0;
-    this.split = 0;
+    this.lh.reset();
     this.count = 0;
     this.objs = [];
     this.rowsF = [];
@@ -237,8 +233,8 @@ export class KeyTable {
   }
 
   private splitOne(): void {
-    const half = 1 << this.level;
-    const src = this.split;
+    const bit = this.lh.splitBit;
+    const src = this.lh.split;
     const dst = this.nBuckets;
     const c = dst >>> CHUNK_BITS;
     if (c === this.heads.length) {
@@ -254,7 +250,7 @@ export class KeyTable {
     let s = this.head(src);
     while (s !== NONE) {
       const next = this.next(s);
-      if (this.hash(s) & half) {
+      if (this.hash(s) & bit) {
         this.setNext(s, move);
         move = s;
       } else {
@@ -266,25 +262,18 @@ export class KeyTable {
     this.setHead(src, keep);
     this.setHead(dst, move);
     this.nBuckets++;
-    if (++this.split === half) {
-      this.level++;
-      this.split = 0;
-    }
+    this.lh.didSplit();
   }
 
   private mergeOne(): void {
-    if (this.split === 0) {
-      this.level--;
-      this.split = 1 << this.level;
-    }
-    this.split--;
+    const into = this.lh.willMerge();
     const last = --this.nBuckets;
     let s = this.head(last);
     this.setHead(last, NONE);
     while (s !== NONE) {
       const next = this.next(s);
-      this.setNext(s, this.head(this.split));
-      this.setHead(this.split, s);
+      this.setNext(s, this.head(into));
+      this.setHead(into, s);
       s = next;
     }
     // Drop a bucket chunk that became empty (chunk 0 stays).
@@ -400,17 +389,7 @@ export class KeyTable {
    * The visitor must not insert or delete (collect, then mutate).
    */
   scan(cursor: number, count: number, visit: (key: string, s: number) => void): number {
-    const L = this.level + (this.split > 0 ? 1 : 0);
-    const mask = L === 32 ? 0xffffffff : (1 << L) - 1;
-    const half = 1 << this.level;
-    let v = cursor >>> 0;
-    let visited = 0;
-    let emptyBudget = Math.max(count, 1) * 10;
-    do {
-      const idx = v & mask;
-      // Unsplit bucket (split <= phys < 2^level) serves two logical indices: filter by hash.
-      const phys = idx < this.nBuckets ? idx : idx - half;
-      const filter = this.split > 0 && phys >= this.split && phys < half;
+    return this.lh.scan(cursor, count, this.nBuckets, (phys, idx, mask, filter) => {
       let n = 0;
       for (let s = this.head(phys); s !== NONE; s = this.next(s)) {
         if (!filter || (this.hash(s) & mask) === idx) {
@@ -418,15 +397,8 @@ export class KeyTable {
           n++;
         }
       }
-      visited += n;
-      if (n === 0) emptyBudget--;
-      // Reverse-binary increment (dictScan).
-      v = (v | ~mask) >>> 0;
-      v = rev32(v);
-      v = (v + 1) >>> 0;
-      v = rev32(v);
-    } while (v !== 0 && visited < count && emptyBudget > 0);
-    return v;
+      return n;
+    });
   }
 
   /** A random row's slot, or NONE when empty: uniform over rows while rows are mostly in use. */

@@ -1,7 +1,7 @@
 /**
- * ShardedMap: a hash table of small JS Maps grown by linear hashing, so the JS hash, set and
+ * ShardedMap: a hash table of small JS Maps grown by linear hashing (linear-hashing.ts), so the JS hash, set and
  * sorted-set containers have no 16,777,216-entry cap and never rehash everything at once. (The
- * js-map keyspace itself uses the KeyTable in engine.ts, the same scheme over typed arrays.)
+ * js-map keyspace itself uses KeyTable (key-table.ts), the same scheme over typed arrays.)
  *
  * Invariants (Litwin's linear hashing):
  * - buckets.length === 2^level + split, with 0 <= split < 2^level.
@@ -18,6 +18,8 @@
  *
  * Complexity: get/set/delete O(1) + hashing the key; split/merge O(TARGET); scan step O(count).
  */
+
+import { LinearHashing } from './linear-hashing';
 
 const TARGET = 64;
 
@@ -40,19 +42,10 @@ export function hashKey(s: string): number {
 }
 
 /** Bit reversal of a 32-bit value (SCAN's reverse-binary cursor increment; also used by the js-map KeyTable). */
-export function rev32(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  v = (v >>> 16) | (v << 16);
-  return v >>> 0;
-}
 
 export class ShardedMap<V> {
   private buckets: Map<string, V>[] = [new Map()];
-  private level = 0;
-  private split = 0;
+  private readonly lh = new LinearHashing();
   private count = 0;
 
   get size(): number {
@@ -61,10 +54,7 @@ export class ShardedMap<V> {
 
   private bucketOf(key: string): Map<string, V> {
     if (this.buckets.length === 1) return this.buckets[0];
-    const h = hashKey(key);
-    let i = h & ((1 << this.level) - 1);
-    if (i < this.split) i = h & ((2 << this.level) - 1);
-    return this.buckets[i];
+    return this.buckets[this.lh.bucket(hashKey(key))];
   }
 
   get(key: string): V | undefined {
@@ -95,36 +85,27 @@ export class ShardedMap<V> {
 
   clear(): void {
     this.buckets = [new Map()];
-    this.level = 0;
-    this.split = 0;
+    this.lh.reset();
     this.count = 0;
   }
 
   private splitOne(): void {
-    const half = 1 << this.level;
-    const src = this.buckets[this.split];
+    const bit = this.lh.splitBit;
+    const src = this.buckets[this.lh.split];
     const dst = new Map<string, V>();
     for (const [k, v] of src) {
-      if (hashKey(k) & half) {
+      if (hashKey(k) & bit) {
         dst.set(k, v);
         src.delete(k);
       }
     }
     this.buckets.push(dst);
-    if (++this.split === half) {
-      this.level++;
-      this.split = 0;
-    }
+    this.lh.didSplit();
   }
 
   private mergeOne(): void {
-    if (this.split === 0) {
-      this.level--;
-      this.split = 1 << this.level;
-    }
-    this.split--;
+    const into = this.buckets[this.lh.willMerge()];
     const last = this.buckets.pop()!;
-    const into = this.buckets[this.split];
     for (const [k, v] of last) into.set(k, v);
   }
 
@@ -143,33 +124,15 @@ export class ShardedMap<V> {
    * The visitor must not insert or delete (collect, then mutate).
    */
   scan(cursor: number, count: number, visit: (key: string, v: V) => void): number {
-    const L = this.level + (this.split > 0 ? 1 : 0);
-    const mask = L === 32 ? 0xffffffff : (1 << L) - 1;
-    const half = 1 << this.level;
-    let v = cursor >>> 0;
-    let visited = 0;
-    let emptyBudget = Math.max(count, 1) * 10;
-    do {
-      const idx = v & mask;
-      // Unsplit bucket (split <= idx' < 2^level) serves two logical indices: filter by hash.
-      const phys = idx < this.buckets.length ? idx : idx - half;
-      const b = this.buckets[phys];
-      const filter = this.split > 0 && phys >= this.split && phys < half;
+    return this.lh.scan(cursor, count, this.buckets.length, (phys, idx, mask, filter) => {
       let n = 0;
-      for (const [k, val] of b) {
+      for (const [k, val] of this.buckets[phys]) {
         if (filter && (hashKey(k) & mask) !== idx) continue;
         visit(k, val);
         n++;
       }
-      visited += n;
-      if (n === 0) emptyBudget--;
-      // Reverse-binary increment (dictScan).
-      v = (v | ~mask) >>> 0;
-      v = rev32(v);
-      v = (v + 1) >>> 0;
-      v = rev32(v);
-    } while (v !== 0 && visited < count && emptyBudget > 0);
-    return v;
+      return n;
+    });
   }
 
   /** A random entry's key (bucket chosen uniformly, then a uniform position within it). */
