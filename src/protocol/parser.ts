@@ -474,3 +474,46 @@ export function splitArgs(buf: Buffer, start: number, end: number): Buffer[] | n
     out.push(Buffer.from(cur));
   }
 }
+
+/**
+ * For a prefetch hint (Db.prefetch): the second argument (the first key of most commands) of up to
+ * `max` complete multibulk requests in buf[start..], as offsets and lengths into buf. Stops at the
+ * first incomplete or unusual frame. Returns how many were found. Reads only.
+ */
+export function firstKeys(buf: Buffer, start: number, max: number, offs: Int32Array, lens: Int32Array): number {
+  const end = buf.length;
+  let p = start;
+  let n = 0;
+  while (n < max && p < end && buf[p] === 42 /* '*' */) {
+    let argc = 0;
+    let c = 0;
+    p++;
+    while (p < end && (c = buf[p]) >= 48 && c <= 57 && argc < 1024) {
+      argc = argc * 10 + (c - 48);
+      p++;
+    }
+    if (c !== CR || argc < 2 || argc >= 1024) break;
+    p += 2;
+    let i = 0;
+    for (; i < argc; i++) {
+      if (p >= end || buf[p] !== 36 /* '$' */) break;
+      let len = 0;
+      p++;
+      while (p < end && (c = buf[p]) >= 48 && c <= 57 && len < 1e9) {
+        len = len * 10 + (c - 48);
+        p++;
+      }
+      if (c !== CR) break;
+      p += 2;
+      if (p + len + 2 > end) break;
+      if (i === 1) {
+        offs[n] = p;
+        lens[n] = len;
+      }
+      p += len + 2;
+    }
+    if (i < argc) break;
+    n++;
+  }
+  return n;
+}

@@ -20,6 +20,7 @@
 import { StrEnc } from '../types';
 import type { BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, MemoryAccount, RedisValue, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
+import { firstKeys } from '../../protocol/parser';
 import { globMatch } from '../../util/glob';
 import { jsContainers } from '../containers';
 import { JsZSet } from '../containers/zset';
@@ -53,6 +54,14 @@ export function storeString(v: BulkValue): BulkValue {
   return v.latin1Slice(0, v.length);
 }
 
+/** Scratch for prefetch(): key positions and hashes of the batch being hinted. */
+const PF_MAX = 32;
+const pfOffs = new Int32Array(PF_MAX);
+const pfLens = new Int32Array(PF_MAX);
+const pfHashes = new Int32Array(PF_MAX);
+const pfSlots = new Int32Array(PF_MAX);
+let pfSink = 0;
+
 class JsMapDb implements Db {
   private table = new KeyTable();
   /** Position in the table's TTL index where the next active expire cycle samples. */
@@ -67,6 +76,13 @@ class JsMapDb implements Db {
     private readonly onExpired: ExpiredHook,
     private readonly onNewKey: NewKeyHook | undefined,
   ) {}
+
+  /** Db.prefetch: hash the batch's first keys in place and let the table touch their rows. */
+  prefetch(input: Buffer, start: number, maxCommands: number): void {
+    const n = firstKeys(input, start, Math.min(maxCommands, PF_MAX), pfOffs, pfLens);
+    for (let i = 0; i < n; i++) pfHashes[i] = hashOfBytes(input, pfOffs[i], pfLens[i]);
+    pfSink ^= this.table.touch(pfHashes, pfSlots, n);
+  }
 
   size(): number {
     return this.table.size;

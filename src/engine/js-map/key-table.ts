@@ -116,6 +116,32 @@ export class KeyTable {
   }
 
   /**
+   * Prefetch hint (Db.prefetch): load what lookups of these hashes will touch, in passes that do
+   * not depend on each other across keys (bucket heads, then each chain head's row and key/value
+   * pointers, then the key and value strings), so the CPU overlaps their cache misses. Reads only;
+   * returns a checksum so the loads are not dropped as dead code.
+   */
+  touch(hashes: Int32Array, slots: Int32Array, n: number): number {
+    let acc = 0;
+    for (let i = 0; i < n; i++) slots[i] = this.head(this.bucketOf(hashes[i]));
+    for (let i = 0; i < n; i++) {
+      const s = slots[i];
+      if (s !== NONE) acc ^= this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 3) + I_HASH];
+    }
+    for (let i = 0; i < n; i++) {
+      const s = slots[i];
+      if (s === NONE) continue;
+      const pair = this.objs[s >>> CHUNK_BITS];
+      const o = (s & CHUNK_MASK) << 1;
+      const k = pair[o] as string;
+      const v = pair[o + 1];
+      acc ^= k.length;
+      if (typeof v === 'string') acc ^= v.length;
+    }
+    return acc;
+  }
+
+  /**
    * Slot of the key whose bytes are `b` (hash hashOfBytes(b)), or NONE. Compares the stored key
    * string with the bytes in place, so a lookup builds no key string.
    */
@@ -432,11 +458,10 @@ const HASH_SEED = randomBytes(4).readInt32LE(0);
  * (the form stored in rows). All bytes count, so keys differing anywhere spread over buckets;
  * four bytes per multiply-mix step keep long keys cheap.
  */
-export function hashOfBytes(b: Uint8Array): number {
-  const len = b.length;
-  const blocks = len & ~3;
+export function hashOfBytes(b: Uint8Array, off = 0, len = b.length): number {
+  const blocks = off + (len & ~3);
   let h = HASH_SEED;
-  for (let i = 0; i < blocks; i += 4) {
+  for (let i = off; i < blocks; i += 4) {
     let k = b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
     k = Math.imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
