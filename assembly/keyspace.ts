@@ -735,7 +735,7 @@ function lineEnd(p: u32, end: u32): u32 {
  * them one after another inside each command's lookup (the dominant cost of a lookup in a table
  * much larger than the caches). Only reads; a wrong guess (an argument that is not a key, another
  * db after SELECT) costs a few loads. Returns a checksum of the loads so they are not removed as
- * dead code; the count of keys seen goes to RES misc.
+ * dead code.
  */
 export function dbPrefetch(db: u32, len: u32, max: u32): u32 {
   if (max > PF_MAX) max = PF_MAX;
@@ -769,7 +769,6 @@ export function dbPrefetch(db: u32, len: u32, max: u32): u32 {
     store<u32>(pfLen + (n << 2), keyLen);
     n++;
   }
-  store<u32>(RES, n, R_MISC);
   const t0 = load<u32>(db, D_T0);
   const mask = s0 - 1;
   const keyOff = load<u32>(db, D_KEYOFF);

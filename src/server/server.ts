@@ -401,7 +401,7 @@ export class Server {
       this.rejectCommand(c, 'ERR Command not allowed inside a transaction');
       return;
     }
-    // (Flags first: the config lookup is only needed for denyoom commands.)
+    // (Flags first: maxmemory only matters for denyoom commands.)
     let maxmem = 0;
     if (cmd.has(CmdFlag.DENYOOM) && !inMulti && (maxmem = this.config.hot.maxmemory) > 0 && this.usedMemory() > maxmem && !this.evictToLimit(maxmem)) {
       this.rejectCommand(c, "OOM command not allowed when used memory > 'maxmemory'.");
