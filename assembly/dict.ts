@@ -377,6 +377,33 @@ export function dictUnlinkEntry(d: u32, e: u32): u32 {
   return unlinkImpl(d, 0, 0, load<u32>(e, E_HASH), e);
 }
 
+/** In the chain of bucket `slot`, make the link that points at e point at n instead. */
+function replaceIn(slot: u32, e: u32, n: u32): bool {
+  let x = load<u32>(slot);
+  while (x != 0) {
+    if (x == e) {
+      store<u32>(slot, n);
+      return true;
+    }
+    slot = x + E_NEXT;
+    x = load<u32>(slot);
+  }
+  return false;
+}
+
+/**
+ * Put entry n where the linked entry e is (same hash and key, n's next already copied from e),
+ * for an entry that moved to another block. No rehash step and no resize: the tables are as
+ * before, so SCAN cursors and the rehash index stay valid.
+ */
+export function dictReplaceEntry(d: u32, e: u32, n: u32): void {
+  const h = load<u32>(e, E_HASH);
+  const s0 = load<u32>(d, D_S0);
+  if (replaceIn(load<u32>(d, D_T0) + ((h & (s0 - 1)) << 2), e, n)) return;
+  const s1 = load<u32>(d, D_S1);
+  replaceIn(load<u32>(d, D_T1) + ((h & (s1 - 1)) << 2), e, n);
+}
+
 /**
  * A random entry (dictGetRandomKey): a random non-empty bucket, then a random chain element.
  * Not perfectly uniform for long chains, like Redis. 0 when empty.

@@ -1,25 +1,29 @@
 /*
  * keyspace.ts -- one database's keyspace (Redis's db->dict + db->expires) on top of dict.ts.
  *
- * Entry layout (one allocation per key, ENTRY_HDR + keyLen bytes):
+ * Entry layout: one allocation per key, entrySize(e) bytes, nothing padded but the arena's rounding.
  *   +0  next    u32   dict chain
  *   +4  hash    u32
  *   +8  keyLen  u32
- *   +12 tag     u8    TAG_STR (val/vlen = separate byte allocation, or for vlen <= VAL_INLINE
- *                     the bytes themselves, in the val field) or TAG_HANDLE (val = index into
- *                     the JS-side array of container objects of this db)
- *   +13 freq    u8    LFU counter (Redis's logarithmic counter, LFU_INIT_VAL for new keys)
- *   +16 val     u32
- *   +20 vlen    u32
- *   +24 lru     u32   last access, Unix seconds (Redis's LRU clock is seconds too)
- *   +28 expIdx  u32   index in the expires array, NO_EXPIRE when the key has no TTL
- *   +32 key bytes
+ *   +12 vinfo   u32   bit 31 F_EXPSLOT: the entry ends with an expires slot;
+ *                     bits 0..30: the string's length, or VLEN_HANDLE for a container
+ *   +16 meta    u32   bits 0..23: LRU clock, Unix seconds mod 2^24 (Redis's 24-bit clock);
+ *                     bits 24..31: LFU counter (Redis's logarithmic counter)
+ *   +20 key bytes
+ *   then the value part:
+ *     - a string of at most VAL_EMBED bytes: the bytes themselves (embedded, like embstr);
+ *     - a longer string: u32 pointer to its own allocation of exactly its length;
+ *     - a container: i32 handle, an index into the JS-side array of this db's containers;
+ *   then, if F_EXPSLOT: u32 index of the key's record in the expires array, or NO_EXPIRE.
+ * A 16-byte key with a short value takes 40 bytes. An entry moves to a new block (the dict chain
+ * and its expires record are relinked; nothing else holds entry pointers) when a write changes its
+ * size class: a value of another size, or a first TTL. PERSIST leaves the emptied slot in place,
+ * so removing a TTL never allocates.
  *
  * Expires: Redis keeps a second dict of keys with a TTL so that active expiry only samples
  * volatile keys. Here it is a dense array of {entry u32, pad u32, expireAt f64} records, split in
- * chunks of EXP_CHUNK records (no copy when it grows), with the back index expIdx in the entry.
- * Removal swaps the last record into the hole: O(1). The TTL itself lives only in that array, so
- * keys without a TTL pay 4 bytes for it.
+ * chunks of EXP_CHUNK records (no copy when it grows), with the back index in the entry's expires
+ * slot. Removal swaps the last record into the hole: O(1). Keys that never had a TTL pay nothing.
  *
  * Db header (DB_BYTES): the dict (DICT_BYTES), then expDir u32, expDirCap u32, expCount u32,
  * expCursor u32.
@@ -38,7 +42,7 @@
 import { alloc, free, allocSize, arenaUsed } from './arena';
 import {
   DICT_BYTES, D_T0, D_S0, D_KEYOFF, E_HASH, E_NEXT, E_KEYLEN, dictInit, dictSize, dictFind, dictAdd, dictUnlink,
-  dictUnlinkEntry, dictRandom, dictScanStep, dictDetach, dictRehash, hashBytes, random32,
+  dictUnlinkEntry, dictReplaceEntry, dictRandom, dictScanStep, dictDetach, dictRehash, hashBytes, random32,
 } from './dict';
 import { globMatch } from './glob';
 
@@ -144,31 +148,78 @@ export function dataUsed(): f64 {
 // ---------------------------------------------------------------------------------------------
 // Entries
 
-export const K_TAG: u32 = 12;
-export const K_FREQ: u32 = 13;
-export const K_VAL: u32 = 16;
-export const K_VLEN: u32 = 20;
-export const K_LRU: u32 = 24;
-export const K_EXPIDX: u32 = 28;
-export const ENTRY_HDR: u32 = 32;
+export const K_VINFO: u32 = 12;
+export const K_META: u32 = 16;
+export const ENTRY_HDR: u32 = 20;
+/** vinfo bit: the entry ends with a 4-byte expires slot. */
+const F_EXPSLOT: u32 = 0x80000000;
+const VLEN_MASK: u32 = 0x7fffffff;
+/** vinfo length of a container entry (its value part is an i32 handle). */
+const VLEN_HANDLE: u32 = 0x7fffffff;
 /**
- * String values up to this many bytes live in the entry's val field instead of their own
- * allocation (like Redis's embedded/int encodings): one cache miss less per GET and no value
- * allocation (measured with redis-benchmark's 3-byte values).
+ * Strings up to this many bytes are embedded in the entry after the key (like Redis's embstr):
+ * no second allocation, no pointer, and a GET reads the value from the cache lines it already
+ * loaded to compare the key. Longer strings get their own allocation, so that rewriting a big
+ * value never copies the key and the entry.
  */
-export const VAL_INLINE: u32 = 4;
+export const VAL_EMBED: u32 = 64;
+/** The expires slot of a key without a TTL (after PERSIST: the slot stays, see the header). */
+const NO_EXPIRE: u32 = 0xffffffff;
+const LRU_MASK: u32 = 0xffffff;
+const LFU_INIT_VAL: u32 = 5;
+const LFU_LOG_FACTOR: f64 = 10;
+
+// @ts-ignore: decorator
+@inline function vlenOf(e: u32): u32 {
+  return load<u32>(e, K_VINFO) & VLEN_MASK;
+}
+
+// @ts-ignore: decorator
+@inline function hasSlot(e: u32): bool {
+  return (load<u32>(e, K_VINFO) & F_EXPSLOT) != 0;
+}
+
+/** Bytes of the value part for a vinfo length: embedded bytes, or a u32 pointer / i32 handle. */
+// @ts-ignore: decorator
+@inline function valPartBytes(vl: u32): u32 {
+  return vl <= VAL_EMBED ? vl : 4;
+}
+
+// @ts-ignore: decorator
+@inline function entryBytes(klen: u32, vl: u32, slot: bool): u32 {
+  return ENTRY_HDR + klen + valPartBytes(vl) + (slot ? 4 : 0);
+}
+
+/** Allocation size of an entry, from its own fields (what free() must be given). */
+// @ts-ignore: decorator
+@inline function entrySize(e: u32): u32 {
+  return entryBytes(load<u32>(e, E_KEYLEN), vlenOf(e), hasSlot(e));
+}
+
+/** Address of the value part: right after the key. */
+// @ts-ignore: decorator
+@inline function valPart(e: u32): u32 {
+  return e + ENTRY_HDR + load<u32>(e, E_KEYLEN);
+}
+
+/** Address of the expires slot (only meaningful when hasSlot). */
+// @ts-ignore: decorator
+@inline function slotAddr(e: u32): u32 {
+  return valPart(e) + valPartBytes(vlenOf(e));
+}
+
+/** The entry's index in the expires array, NO_EXPIRE when it has no TTL. */
+// @ts-ignore: decorator
+@inline function expIdxOf(e: u32): u32 {
+  return hasSlot(e) ? load<u32>(slotAddr(e)) : NO_EXPIRE;
+}
 
 /** Address of a string entry's value bytes. */
 // @ts-ignore: decorator
 @inline function strValPtr(e: u32): u32 {
-  return load<u32>(e, K_VLEN) <= VAL_INLINE ? e + K_VAL : load<u32>(e, K_VAL);
+  const vp = valPart(e);
+  return vlenOf(e) <= VAL_EMBED ? vp : load<u32>(vp);
 }
-
-export const TAG_STR: u8 = 0;
-export const TAG_HANDLE: u8 = 1;
-const NO_EXPIRE: u32 = 0xffffffff;
-const LFU_INIT_VAL: u32 = 5;
-const LFU_LOG_FACTOR: f64 = 10;
 
 const DB_EXPDIR: u32 = DICT_BYTES;
 const DB_EXPDIRCAP: u32 = DICT_BYTES + 4;
@@ -204,23 +255,36 @@ export function dbExpiresSize(db: u32): u32 {
 
 // @ts-ignore: decorator
 @inline function expireAtOf(db: u32, e: u32): f64 {
-  const idx = load<u32>(e, K_EXPIDX);
+  const idx = expIdxOf(e);
   return idx == NO_EXPIRE ? -1 : load<f64>(recAddr(db, idx), 8);
 }
 
 // @ts-ignore: decorator
 @inline function isExpired(db: u32, e: u32, now: f64): bool {
-  const idx = load<u32>(e, K_EXPIDX);
+  if (!hasSlot(e)) return false;
+  const idx = load<u32>(slotAddr(e));
   return idx != NO_EXPIRE && now > load<f64>(recAddr(db, idx), 8);
 }
 
-/** Set or update the TTL record of an entry. False on OOM (nothing changed). */
-function expSet(db: u32, e: u32, at: f64): bool {
-  const idx = load<u32>(e, K_EXPIDX);
-  if (idx != NO_EXPIRE) {
-    store<f64>(recAddr(db, idx), at, 8);
-    return true;
-  }
+/**
+ * Move entry e to the new block n: copies its first `copy` bytes, puts n in e's place in its dict
+ * chain and frees e. The caller relinks the expires record if n keeps one (relinkRecord).
+ */
+function moveEntry(db: u32, e: u32, n: u32, copy: u32): void {
+  memory.copy(n, e, copy);
+  dictReplaceEntry(db, e, n);
+  free(e, entrySize(e));
+}
+
+/** Point the expires record of n (if it has one) back at n, after a move. */
+// @ts-ignore: decorator
+@inline function relinkRecord(db: u32, n: u32): void {
+  const idx = expIdxOf(n);
+  if (idx != NO_EXPIRE) store<u32>(recAddr(db, idx), n);
+}
+
+/** Make sure the expires array has room for one more record. False on OOM (nothing changed). */
+function expReserve(db: u32): bool {
   const n = load<u32>(db, DB_EXPCOUNT);
   const chunk = n >> EXP_SHIFT;
   let dir = load<u32>(db, DB_EXPDIR);
@@ -243,17 +307,43 @@ function expSet(db: u32, e: u32, at: f64): bool {
     if (c == 0) return false;
     store<u32>(dir + (chunk << 2), c);
   }
-  const r = recAddr(db, n);
-  store<u32>(r, e);
-  store<f64>(r, at, 8);
-  store<u32>(e, n, K_EXPIDX);
-  store<u32>(db, n + 1, DB_EXPCOUNT);
   return true;
 }
 
-/** Remove the TTL record of an entry (swap-with-last). */
+/**
+ * Set or update the TTL of entry e. An entry without an expires slot is grown by 4 bytes, which
+ * moves it when that changes its size class. Returns the (possibly moved) entry, 0 on OOM
+ * (nothing changed).
+ */
+function expSet(db: u32, e: u32, at: f64): u32 {
+  const idx = expIdxOf(e);
+  if (idx != NO_EXPIRE) {
+    store<f64>(recAddr(db, idx), at, 8);
+    return e;
+  }
+  if (!expReserve(db)) return 0;
+  if (!hasSlot(e)) {
+    const size = entrySize(e);
+    if (allocSize(size + 4) != allocSize(size)) {
+      const n = alloc(size + 4);
+      if (n == 0) return 0;
+      moveEntry(db, e, n, size);
+      e = n;
+    }
+    store<u32>(e, load<u32>(e, K_VINFO) | F_EXPSLOT, K_VINFO);
+  }
+  const count = load<u32>(db, DB_EXPCOUNT);
+  const r = recAddr(db, count);
+  store<u32>(r, e);
+  store<f64>(r, at, 8);
+  store<u32>(slotAddr(e), count);
+  store<u32>(db, count + 1, DB_EXPCOUNT);
+  return e;
+}
+
+/** Remove the TTL of an entry (swap-with-last in the expires array). Its slot stays, empty. */
 function expRemove(db: u32, e: u32): void {
-  const idx = load<u32>(e, K_EXPIDX);
+  const idx = expIdxOf(e);
   if (idx == NO_EXPIRE) return;
   const last = load<u32>(db, DB_EXPCOUNT) - 1;
   if (idx != last) {
@@ -262,9 +352,9 @@ function expRemove(db: u32, e: u32): void {
     const moved = load<u32>(src);
     store<u32>(dst, moved);
     store<f64>(dst, load<f64>(src, 8), 8);
-    store<u32>(moved, idx, K_EXPIDX);
+    store<u32>(slotAddr(moved), idx);
   }
-  store<u32>(e, NO_EXPIRE, K_EXPIDX);
+  store<u32>(slotAddr(e), NO_EXPIRE);
   store<u32>(db, last, DB_EXPCOUNT);
   // Free the chunk after the one in use once a whole chunk is unused (one spare kept).
   if ((last & (EXP_CHUNK - 1)) == 0) {
@@ -296,11 +386,11 @@ function freeAllExpires(db: u32): void {
   store<u32>(db, 0, DB_EXPCURSOR);
 }
 
-/** Free the value bytes of an entry; returns its handle or -1. */
+/** Free the out-of-line value bytes of an entry; returns its handle or -1. */
 function dropValue(e: u32): i32 {
-  if (load<u8>(e, K_TAG) == TAG_HANDLE) return load<i32>(e, K_VAL);
-  const vlen = load<u32>(e, K_VLEN);
-  if (vlen > VAL_INLINE) free(load<u32>(e, K_VAL), vlen);
+  const vl = vlenOf(e);
+  if (vl == VLEN_HANDLE) return load<i32>(valPart(e));
+  if (vl > VAL_EMBED) free(load<u32>(valPart(e)), vl);
   return -1;
 }
 
@@ -308,27 +398,29 @@ function dropValue(e: u32): i32 {
 function freeEntry(db: u32, e: u32): i32 {
   expRemove(db, e);
   const h = dropValue(e);
-  free(e, ENTRY_HDR + load<u32>(e, E_KEYLEN));
+  free(e, entrySize(e));
   return h;
+}
+
+/** Seconds since the entry's LRU stamp (24-bit clock: wraps after 194 days, as in Redis). */
+// @ts-ignore: decorator
+@inline function idleSeconds(e: u32, nowSec: u32): u32 {
+  return (nowSec - load<u32>(e, K_META)) & LRU_MASK;
 }
 
 /** LFU: decay by elapsed minutes (lfu-decay-time 1), then Redis's logarithmic increment. */
 function touch(e: u32, now: f64): void {
   const nowSec = <u32>(now / 1000);
-  let freq = <u32>load<u8>(e, K_FREQ);
-  const last = load<u32>(e, K_LRU);
-  if (nowSec > last) {
-    const periods = (nowSec - last) / 60;
-    freq = periods > freq ? 0 : freq - periods;
-  }
+  let freq = load<u32>(e, K_META) >> 24;
+  const periods = idleSeconds(e, nowSec) / 60;
+  freq = periods > freq ? 0 : freq - periods;
   if (freq < 255) {
     const r = <f64>random32() / 4294967296.0;
     let base = <f64>freq - <f64>LFU_INIT_VAL;
     if (base < 0) base = 0;
     if (r < 1.0 / (base * LFU_LOG_FACTOR + 1)) freq++;
   }
-  store<u8>(e, <u8>freq, K_FREQ);
-  store<u32>(e, nowSec, K_LRU);
+  store<u32>(e, (freq << 24) | (nowSec & LRU_MASK), K_META);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -352,12 +444,13 @@ function expireIfNeeded(db: u32, e: u32, now: f64): bool {
 }
 
 function reportValue(e: u32): i32 {
-  if (load<u8>(e, K_TAG) == TAG_HANDLE) {
-    store<i32>(RES, load<i32>(e, K_VAL), R_HANDLE);
+  const vl = vlenOf(e);
+  if (vl == VLEN_HANDLE) {
+    store<i32>(RES, load<i32>(valPart(e)), R_HANDLE);
     return ST_HANDLE;
   }
   store<u32>(RES, strValPtr(e), R_PTR);
-  store<u32>(RES, load<u32>(e, K_VLEN), R_LEN);
+  store<u32>(RES, vl, R_LEN);
   return ST_STRING;
 }
 
@@ -378,49 +471,87 @@ export function dbInfo(db: u32, klen: u32, now: f64): i32 {
   const e = dictFind(db, kp, klen, hashBytes(kp, klen));
   if (e == 0) return ST_MISSING;
   if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
+  const nowSec = <u32>(now / 1000);
   store<f64>(RES, expireAtOf(db, e), R_F64);
-  store<u32>(RES, load<u32>(e, K_LRU), R_LRU);
-  store<u32>(RES, <u32>load<u8>(e, K_FREQ), R_MISC);
-  return load<u8>(e, K_TAG) == TAG_HANDLE ? ST_HANDLE : ST_STRING;
+  store<u32>(RES, nowSec - idleSeconds(e, nowSec), R_LRU);
+  store<u32>(RES, load<u32>(e, K_META) >> 24, R_MISC);
+  return vlenOf(e) == VLEN_HANDLE ? ST_HANDLE : ST_STRING;
 }
 
 /**
- * Create the entry of the scratch key for a write unless `e` (the result of dictFind with hash h)
- * already is it. Returns the entry, 0 on OOM.
- * RES handle = handle of the value being replaced (-1 if none); RES misc = 1 if the key existed
- * (2 if it existed but had expired: the caller reports it through the expired hook).
+ * The write half of SET: give the scratch key (hash h, entry e from dictFind or 0) a value of
+ * vinfo length vl (a string length, or VLEN_HANDLE). The entry is created, rewritten in place, or
+ * moved to a block of another size class. The old value is released; the TTL is kept when keepTtl
+ * and the old key was live. A string longer than VAL_EMBED gets its block here (the old one is
+ * reused when it has the same size class). Returns the entry, whose value part the caller fills
+ * at once (RES ptr = where a string's bytes go), or 0 on OOM with the db unchanged.
+ * RES handle = handle of the value replaced (-1 if none); RES misc = 0 new key, 1 overwritten,
+ * 2 overwrote an expired key (the caller reports it through the expired hook).
  */
-function entryForWrite(db: u32, klen: u32, now: f64, newTag: u8, h: u32, e: u32): u32 {
-  const kp = scratchPtr;
+function putValue(db: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now: f64): u32 {
   store<i32>(RES, -1, R_HANDLE);
   store<u32>(RES, 0, R_MISC);
-  if (e != 0) {
-    if (isExpired(db, e, now)) {
-      // The old key is logically gone: drop its TTL; the value is replaced below.
-      expRemove(db, e);
-      store<u32>(RES, 2, R_MISC);
-    } else {
-      store<u32>(RES, 1, R_MISC);
+  const outOfLine = vl != VLEN_HANDLE && vl > VAL_EMBED;
+  const oldVl: u32 = e != 0 ? vlenOf(e) : 0;
+  const reuse = e != 0 && outOfLine && oldVl != VLEN_HANDLE && oldVl > VAL_EMBED && allocSize(oldVl) == allocSize(vl);
+  let vp: u32 = 0;
+  if (outOfLine && !reuse) {
+    vp = alloc(vl);
+    if (vp == 0) return 0;
+  }
+  if (e == 0) {
+    // A new key: header, key bytes, no expires slot.
+    const n = alloc(entryBytes(klen, vl, false));
+    if (n == 0) {
+      if (vp != 0) free(vp, vl);
+      return 0;
     }
-    return e;
+    store<u32>(n, 0, E_NEXT);
+    store<u32>(n, h, E_HASH);
+    store<u32>(n, klen, E_KEYLEN);
+    store<u32>(n, vl, K_VINFO);
+    store<u32>(n, (LFU_INIT_VAL << 24) | (<u32>(now / 1000) & LRU_MASK), K_META);
+    memory.copy(n + ENTRY_HDR, scratchPtr, klen);
+    if (!dictAdd(db, n)) {
+      free(n, entrySize(n));
+      if (vp != 0) free(vp, vl);
+      return 0;
+    }
+    if (outOfLine) store<u32>(valPart(n), vp);
+    store<u32>(RES, outOfLine ? vp : valPart(n), R_PTR);
+    return n;
   }
-  e = alloc(ENTRY_HDR + klen);
-  if (e == 0) return 0;
-  store<u32>(e, 0, E_NEXT);
-  store<u32>(e, h, 4);
-  store<u32>(e, klen, E_KEYLEN);
-  store<u8>(e, newTag, K_TAG);
-  store<u8>(e, <u8>LFU_INIT_VAL, K_FREQ);
-  store<u16>(e, 0, 14);
-  store<u32>(e, 0, K_VAL);
-  store<u32>(e, 0, K_VLEN);
-  store<u32>(e, NO_EXPIRE, K_EXPIDX);
-  memory.copy(e + ENTRY_HDR, kp, klen);
-  if (!dictAdd(db, e)) {
-    free(e, ENTRY_HDR + klen);
-    return 0;
+  const expired = isExpired(db, e, now);
+  const keep = keepTtl != 0 && !expired && expIdxOf(e) != NO_EXPIRE;
+  // In place when the new shape has the same size class (keeping the slot if there is one);
+  // otherwise a new block, with a slot only if the TTL is kept.
+  const size = entrySize(e);
+  let n = e;
+  let slot = hasSlot(e);
+  if (allocSize(entryBytes(klen, vl, slot)) != allocSize(size)) {
+    slot = keep;
+    n = alloc(entryBytes(klen, vl, slot));
+    if (n == 0) {
+      if (vp != 0) free(vp, vl);
+      return 0;
+    }
   }
-  return e;
+  // Nothing can fail from here on.
+  store<u32>(RES, expired ? 2 : 1, R_MISC);
+  if (reuse) vp = load<u32>(valPart(e));
+  else store<i32>(RES, dropValue(e), R_HANDLE);
+  if (!keep) expRemove(db, e);
+  const idx = expIdxOf(e);
+  if (n != e) moveEntry(db, e, n, ENTRY_HDR + klen);
+  store<u32>(n, vl | (slot ? F_EXPSLOT : 0), K_VINFO);
+  store<u32>(n, (load<u32>(n, K_META) & ~LRU_MASK) | (<u32>(now / 1000) & LRU_MASK), K_META);
+  if (slot) {
+    store<u32>(slotAddr(n), idx);
+    if (n != e) relinkRecord(db, n);
+  }
+  if (outOfLine) store<u32>(valPart(n), vp);
+  store<u32>(RES, outOfLine ? vp : valPart(n), R_PTR);
+  return n;
 }
 
 /**
@@ -429,56 +560,21 @@ function entryForWrite(db: u32, klen: u32, now: f64, newTag: u8, h: u32, e: u32)
  * or -1; RES misc = 0 new key, 1 overwritten, 2 overwrote an expired key. ST_OOM on failure.
  */
 export function dbSetStr(db: u32, klen: u32, vlen: u32, keepTtl: i32, now: f64): i32 {
-  // Allocate the value first so that OOM leaves the db unchanged.
+  if (vlen >= VLEN_HANDLE) return ST_OOM; // 2 GiB: more than linear memory can hold twice
   const kp = scratchPtr;
   const h = hashBytes(kp, klen);
-  const existing = dictFind(db, kp, klen, h);
-  let vp: u32 = 0;
-  let reuse = false;
-  if (existing != 0 && load<u8>(existing, K_TAG) == TAG_STR) {
-    const oldLen = load<u32>(existing, K_VLEN);
-    if (oldLen > VAL_INLINE && vlen > VAL_INLINE && allocSize(oldLen) == allocSize(vlen)) reuse = true;
-  }
-  if (!reuse && vlen > VAL_INLINE) {
-    vp = alloc(vlen);
-    if (vp == 0) return ST_OOM;
-  }
-  const e = entryForWrite(db, klen, now, TAG_STR, h, existing);
-  if (e == 0) {
-    if (vp != 0) free(vp, vlen);
-    return ST_OOM;
-  }
-  if (reuse) {
-    vp = load<u32>(e, K_VAL);
-  } else if (load<u32>(RES, R_MISC) != 0) {
-    store<i32>(RES, dropValue(e), R_HANDLE);
-  }
-  store<u8>(e, TAG_STR, K_TAG);
-  if (vlen <= VAL_INLINE) {
-    store<u32>(e, 0, K_VAL);
-    vp = e + K_VAL;
-  } else {
-    store<u32>(e, vp, K_VAL);
-  }
-  store<u32>(e, vlen, K_VLEN);
-  store<u32>(e, <u32>(now / 1000), K_LRU);
-  if (keepTtl == 0 || load<u32>(RES, R_MISC) == 2) expRemove(db, e);
-  store<u32>(RES, vp, R_PTR);
+  if (putValue(db, klen, h, dictFind(db, kp, klen, h), vlen, keepTtl, now) == 0) return ST_OOM;
   store<u32>(RES, vlen, R_LEN);
   return 1;
 }
 
 /** SET of a container handle. Same RES conventions as dbSetStr. */
 export function dbSetHandle(db: u32, klen: u32, handle: i32, keepTtl: i32, now: f64): i32 {
-  const h = hashBytes(scratchPtr, klen);
-  const e = entryForWrite(db, klen, now, TAG_HANDLE, h, dictFind(db, scratchPtr, klen, h));
-  if (e == 0) return ST_OOM;
-  if (load<u32>(RES, R_MISC) != 0) store<i32>(RES, dropValue(e), R_HANDLE);
-  store<u8>(e, TAG_HANDLE, K_TAG);
-  store<i32>(e, handle, K_VAL);
-  store<u32>(e, 0, K_VLEN);
-  store<u32>(e, <u32>(now / 1000), K_LRU);
-  if (keepTtl == 0) expRemove(db, e);
+  const kp = scratchPtr;
+  const h = hashBytes(kp, klen);
+  const n = putValue(db, klen, h, dictFind(db, kp, klen, h), VLEN_HANDLE, keepTtl, now);
+  if (n == 0) return ST_OOM;
+  store<i32>(valPart(n), handle);
   return 1;
 }
 
@@ -498,7 +594,7 @@ export function dbSetExpire(db: u32, klen: u32, at: f64, now: f64): i32 {
   const e = dictFind(db, kp, klen, hashBytes(kp, klen));
   if (e == 0) return ST_MISSING;
   if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
-  return expSet(db, e, at) ? 1 : ST_OOM;
+  return expSet(db, e, at) != 0 ? 1 : ST_OOM;
 }
 
 /** PERSIST: 1 TTL removed, 2 no TTL, ST_MISSING, ST_EXPIRED. */
@@ -507,7 +603,7 @@ export function dbPersist(db: u32, klen: u32, now: f64): i32 {
   const e = dictFind(db, kp, klen, hashBytes(kp, klen));
   if (e == 0) return ST_MISSING;
   if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
-  if (load<u32>(e, K_EXPIDX) == NO_EXPIRE) return 2;
+  if (expIdxOf(e) == NO_EXPIRE) return 2;
   expRemove(db, e);
   return 1;
 }
@@ -656,11 +752,8 @@ export function dbClear(db: u32): void {
 function freeChainNoExp(e: u32): void {
   while (e != 0) {
     const next = load<u32>(e, E_NEXT);
-    if (load<u8>(e, K_TAG) == TAG_STR) {
-      const vlen = load<u32>(e, K_VLEN);
-      if (vlen > VAL_INLINE) free(load<u32>(e, K_VAL), vlen);
-    }
-    free(e, ENTRY_HDR + load<u32>(e, E_KEYLEN));
+    dropValue(e);
+    free(e, entrySize(e));
     e = next;
   }
 }
@@ -785,11 +878,14 @@ export function dbPrefetch(db: u32, len: u32, max: u32): u32 {
     const kl = load<u32>(pfLen + (j << 2));
     if (e != 0) acc ^= load<u32>(e, E_HASH) ^ <u32>load<u8>(e + keyOff + (kl > 0 ? kl - 1 : 0));
   }
-  // Pass 3: string values stored out of line (GET copies them).
+  // Pass 3: string values (GET copies them): the last byte of an embedded one, which may be on
+  // the entry's next cache line, or the first of one stored out of line.
   for (let j: u32 = 0; j < n; j++) {
     const e = load<u32>(t0 + ((load<u32>(pfHash + (j << 2)) & mask) << 2));
-    if (e != 0 && load<u32>(e, E_HASH) == load<u32>(pfHash + (j << 2)) && load<u8>(e, K_TAG) == TAG_STR && load<u32>(e, K_VLEN) > VAL_INLINE) {
-      acc ^= <u32>load<u8>(load<u32>(e, K_VAL));
+    if (e != 0 && load<u32>(e, E_HASH) == load<u32>(pfHash + (j << 2))) {
+      const vl = vlenOf(e);
+      if (vl == 0 || vl == VLEN_HANDLE) continue;
+      acc ^= <u32>load<u8>(vl <= VAL_EMBED ? valPart(e) + vl - 1 : load<u32>(valPart(e)));
     }
   }
   return acc;
