@@ -13,7 +13,8 @@
  *   - small (size <= SMALL_MAX = 32 KiB): rounded up to one of NUM_CLASSES size classes
  *     (multiples of 8 up to 256 B, then 4 classes per power of two). Each class has a LIFO free
  *     list threaded through the first 4 bytes of the free blocks. A class with an empty free list
- *     carves from the current bump chunk (CHUNK bytes taken from `top`).
+ *     carves from the current bump chunk: CHUNK bytes taken like a large block, so a freed large
+ *     block (e.g. the old table after a rehash) is reused before `top` grows.
  *   - large (> SMALL_MAX): rounded up to LARGE_ALIGN (4 KiB), carved from `top`. Freed large blocks
  *     go to an address-ordered list and are coalesced with their neighbours; a free block ending
  *     at `top` is given back to `top`. Allocation is first fit with splitting.
@@ -62,12 +63,15 @@ let used: u64 = 0;
 let zeroFrom: u32 = 0;
 /** Set by alloc*: 1 when the last block came straight from never-used memory (known zero). */
 let lastFresh: bool = false;
+/** Whether the current bump chunk came from the top (zero) or from a freed large block. */
+let bumpFresh: bool = false;
 
 export function arenaInit(): void {
   heapStart = <u32>((__heap_base + 4095) & ~(<usize>4095));
   top = heapStart;
   bumpPtr = 0;
   bumpEnd = 0;
+  bumpFresh = false;
   largeFree = 0;
   used = 0;
   zeroFrom = heapStart;
@@ -248,15 +252,18 @@ export function alloc(size: u32): u32 {
       bumpPtr += ks;
       rest -= ks;
     }
-    const chunk = takeTop(CHUNK);
+    // A freed large block (an old hash table after a rehash, a big string) is reused before
+    // the top grows; only a chunk from the top is known to be zero.
+    const chunk = largeAlloc(CHUNK);
     if (chunk == 0) return 0;
+    bumpFresh = lastFresh;
     bumpPtr = chunk;
     bumpEnd = chunk + CHUNK;
   }
   const p = bumpPtr;
   bumpPtr += cs;
   used += cs;
-  lastFresh = true;
+  lastFresh = bumpFresh;
   return p;
 }
 
