@@ -401,7 +401,7 @@ export function dictReplaceEntry(d: u32, e: u32, n: u32): void {
   const s0 = load<u32>(d, D_S0);
   if (replaceIn(load<u32>(d, D_T0) + ((h & (s0 - 1)) << 2), e, n)) return;
   const s1 = load<u32>(d, D_S1);
-  replaceIn(load<u32>(d, D_T1) + ((h & (s1 - 1)) << 2), e, n);
+  if (s1 != 0) replaceIn(load<u32>(d, D_T1) + ((h & (s1 - 1)) << 2), e, n);
 }
 
 /**
