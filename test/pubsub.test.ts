@@ -151,6 +151,39 @@ for (const engine of enginesUnderTest()) {
     p.close();
   });
 
+  t('one PUBLISH reaches RESP2 and RESP3 subscribers, by channel and by pattern, with a binary message (as Redis)', async ({ srv, ref }) => {
+    const frames = async (port: number): Promise<string[]> => {
+      const c2 = await RawConnection.connect(port);
+      const c3 = await RawConnection.connect(port);
+      const p = await RawConnection.connect(port);
+      try {
+        await c3.send('HELLO', '3');
+        for (const c of [c2, c3]) {
+          await c.send('SUBSCRIBE', 'bin');
+          await c.send('PSUBSCRIBE', 'b*');
+        }
+        const out = [renderNode(await p.send('PUBLISH', 'bin', Buffer.from([0, 0x61, 13, 10, 0x62, 0xff])))];
+        await p.send('PUBLISH', 'bin', 'second');
+        for (const c of [c2, c3]) for (let i = 0; i < 4; i++) out.push(renderNode(await c.next()));
+        return out;
+      } finally {
+        c2.close();
+        c3.close();
+        p.close();
+      }
+    };
+    const got = await frames(srv.port);
+    const bin = '"\\u0000a\\r\\nb\u00ff"';
+    assert.equal(got, [
+      ':4',
+      `["message", "bin", ${bin}]`, `["pmessage", "b*", "bin", ${bin}]`,
+      '["message", "bin", "second"]', '["pmessage", "b*", "bin", "second"]',
+      `>["message", "bin", ${bin}]`, `>["pmessage", "b*", "bin", ${bin}]`,
+      '>["message", "bin", "second"]', '>["pmessage", "b*", "bin", "second"]',
+    ]);
+    if (ref) assert.equal(got, await frames(ref.port));
+  });
+
   t('PUBLISH inside MULTI is delivered after EXEC, in order', async ({ srv }) => {
     const sub = await RawConnection.connect(srv.port);
     const c = await RawConnection.connect(srv.port);

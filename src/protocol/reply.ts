@@ -120,7 +120,8 @@ export class RespWriter implements Reply, BulkSink {
       const pos = this.pos;
       for (let i = 0; i < n; i++) buf[pos + i] = b[i];
     } else {
-      b.copy(this.buf, this.pos);
+      // TypedArray#set: no Buffer#copy argument checks (pub/sub copies a frame per subscriber).
+      this.buf.set(b, this.pos);
     }
     this.pos += n;
   }

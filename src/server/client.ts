@@ -68,6 +68,8 @@ export class Client {
   patterns: Set<string> | null = null;
   shardChannels: Set<string> | null = null;
   closed = false;
+  /** In the server's pending-flush list (Server.scheduleFlush). */
+  flushQueued = false;
   readonly addr: string;
   readonly laddr: string;
   readonly fd: number;

@@ -11,6 +11,7 @@ import type { BulkValue } from '../engine/types';
 import { Client, ClientFlag } from './client';
 import type { Server } from './server';
 import { latin1 } from '../util/number';
+import { RespWriter } from '../protocol/reply';
 
 export class PubSub {
   readonly channels = new Map<string, Set<Client>>();
@@ -24,10 +25,11 @@ export class PubSub {
   private limits = { hard: 32 * 1024 * 1024, soft: 8 * 1024 * 1024, softSeconds: 60 };
   /** Clients disconnected for exceeding the limits (stats). */
   limitDisconnections = 0;
+  private readonly frames = new MessageFrames();
 
   constructor(private readonly server: Server) {}
 
-  /** The pubsub class limits from the current client-output-buffer-limit setting. */
+  /** Update this.limits from the current client-output-buffer-limit setting. */
   private pubsubLimits(): { hard: number; soft: number; softSeconds: number } {
     const text = this.server.config.str('client-output-buffer-limit');
     if (text !== this.limitsText) {
@@ -40,12 +42,14 @@ export class PubSub {
 
   /** Deliver to channel subscribers and matching patterns. Returns the receiver count. */
   publish(channel: BulkValue, message: BulkValue): number {
+    this.pubsubLimits(); // refresh this.limits once per message, not per receiver
     let receivers = 0;
     const ch = latin1(channel);
     const subs = this.channels.get(ch);
     if (subs) {
+      this.frames.reset('message', null, ch, message);
       for (const c of subs) {
-        this.deliver(c, 'message', null, ch, message);
+        this.deliver(c);
         receivers++;
       }
     }
@@ -55,8 +59,9 @@ export class PubSub {
         let pb = this.patternBytes.get(pat);
         if (!pb) this.patternBytes.set(pat, (pb = Buffer.from(pat, 'latin1')));
         if (!this.server.engine.globMatch(pb, chBuf, false)) continue;
+        this.frames.reset('pmessage', pat, ch, message);
         for (const c of set) {
-          this.deliver(c, 'pmessage', pat, ch, message);
+          this.deliver(c);
           receivers++;
         }
       }
@@ -69,26 +74,27 @@ export class PubSub {
     const ch = latin1(channel);
     const subs = this.shardChannels.get(ch);
     if (!subs) return 0;
-    for (const c of subs) this.deliver(c, 'smessage', null, ch, message);
+    this.pubsubLimits();
+    this.frames.reset('smessage', null, ch, message);
+    for (const c of subs) this.deliver(c);
     return subs.size;
   }
 
-  private deliver(c: Client, kind: string, pattern: string | null, channel: string, message: BulkValue): void {
+  /** Append the current message frame (see MessageFrames) to a subscriber's output. */
+  private deliver(c: Client): void {
     if (c.closed) return;
-    const w = c.writer;
-    w.push(pattern === null ? 3 : 4);
-    w.bulk(kind);
-    if (pattern !== null) w.bulk(pattern);
-    w.bulk(channel);
-    w.bulk(message);
+    c.writer.raw(this.frames.get(c.writer.resp));
     this.server.scheduleFlush(c);
     this.checkOutputLimits(c);
   }
 
-  /** checkClientOutputBufferLimits + closeClientOnOutputBufferLimitReached for pubsub clients. */
-  checkOutputLimits(c: Client): void {
+  /**
+   * checkClientOutputBufferLimits + closeClientOnOutputBufferLimitReached for pubsub clients,
+   * against this.limits (refreshed by the caller).
+   */
+  private checkOutputLimits(c: Client): void {
     if (!(c.flags & ClientFlag.PUBSUB) || !c.socket) return;
-    const { hard, soft, softSeconds } = this.pubsubLimits();
+    const { hard, soft, softSeconds } = this.limits;
     if (hard === 0 && soft === 0) return;
     const used = c.writer.length + c.socket.writableLength;
     let over = hard > 0 && used >= hard;
@@ -172,4 +178,49 @@ function memToBytes(s: string): number | null {
   if (!m) return null;
   const unit = ({ '': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 * 1024, g: 1e9, gb: 1024 * 1024 * 1024 } as Record<string, number>)[m[2].toLowerCase()];
   return unit === undefined ? null : Number(m[1]) * unit;
+}
+
+/**
+ * The frame of the message being delivered, encoded once per protocol and copied into each
+ * subscriber's output (Redis shares one reply object among the receivers for the same reason):
+ * with many subscribers, encoding per receiver was most of PUBLISH's cost. Valid until the next
+ * reset().
+ */
+class MessageFrames {
+  private readonly w2 = new RespWriter(256);
+  private readonly w3 = new RespWriter(256);
+  private frame2: Buffer | null = null;
+  private frame3: Buffer | null = null;
+  private kind = '';
+  private pattern: string | null = null;
+  private channel = '';
+  private message: BulkValue = '';
+
+  reset(kind: string, pattern: string | null, channel: string, message: BulkValue): void {
+    this.kind = kind;
+    this.pattern = pattern;
+    this.channel = channel;
+    this.message = message;
+    this.frame2 = this.frame3 = null;
+  }
+
+  get(resp: 2 | 3): Buffer {
+    const f = resp === 3 ? this.frame3 : this.frame2;
+    return f ?? this.encode(resp);
+  }
+
+  private encode(resp: 2 | 3): Buffer {
+    const w = resp === 3 ? this.w3 : this.w2;
+    w.resp = resp;
+    w.truncate(0);
+    w.push(this.pattern === null ? 3 : 4);
+    w.bulk(this.kind);
+    if (this.pattern !== null) w.bulk(this.pattern);
+    w.bulk(this.channel);
+    w.bulk(this.message);
+    const f = w.buf.subarray(0, w.pos);
+    if (resp === 3) this.frame3 = f;
+    else this.frame2 = f;
+    return f;
+  }
 }

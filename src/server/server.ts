@@ -115,7 +115,8 @@ export class Server {
   readonly runId: string;
   private listeners: net.Server[] = [];
   private metricsServer: http.Server | null = null;
-  private pendingFlush = new Set<Client>();
+  /** Clients with output to write this turn (each once: Client.flushQueued). */
+  private pendingFlush: Client[] = [];
   /**
    * Command lookup cache by the raw name bytes as sent (any case), for commands without
    * subcommands: saves building and lowercasing a name string per command.
@@ -306,7 +307,10 @@ export class Server {
   }
 
   scheduleFlush(client: Client): void {
-    this.pendingFlush.add(client);
+    if (!client.flushQueued) {
+      client.flushQueued = true;
+      this.pendingFlush.push(client);
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flushPending());
@@ -316,8 +320,14 @@ export class Server {
   /** Write every pending client's replies: one socket write per client per turn. */
   flushPending(): void {
     this.flushScheduled = false;
-    for (const c of this.pendingFlush) this.flushClient(c);
-    this.pendingFlush.clear();
+    // Swap first: a client scheduled while flushing goes to the next turn's list.
+    const list = this.pendingFlush;
+    this.pendingFlush = [];
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      c.flushQueued = false;
+      this.flushClient(c);
+    }
   }
 
   flushClient(c: Client): void {
@@ -346,7 +356,7 @@ export class Server {
       if (c.writer.length > 0) c.socket.end(c.writer.take());
       else c.socket.destroy();
     }
-    this.pendingFlush.delete(c);
+    // A pending flush of c finds it closed and does nothing.
   }
 
   // ---------------------------------------------------------------- dispatch
