@@ -12,7 +12,8 @@
  *   +20 key bytes
  *   then the value part:
  *     - a string of at most VAL_EMBED bytes: the bytes themselves (embedded, like embstr);
- *     - a longer string: u32 pointer to its own allocation of exactly its length;
+ *     - a longer string: u32 pointer to its own block, [cap u32][cap bytes] holding the value in
+ *       its first bytes: the spare room lets APPEND grow it in place (see dbAppend);
  *     - a container: i32 handle, an index into the JS-side array of this db's containers;
  *   then, if F_EXPSLOT: u32 index of the key's record in the expires array, or NO_EXPIRE.
  * A 16-byte key with a short value takes 40 bytes. An entry moves to a new block (the dict chain
@@ -218,7 +219,31 @@ const LFU_LOG_FACTOR: f64 = 10;
 // @ts-ignore: decorator
 @inline function strValPtr(e: u32): u32 {
   const vp = valPart(e);
-  return vlenOf(e) <= VAL_EMBED ? vp : load<u32>(vp);
+  return vlenOf(e) <= VAL_EMBED ? vp : load<u32>(vp) + 4;
+}
+
+/** An out-of-line string block of capacity cap: [cap u32][cap bytes]. 0 on OOM. */
+function blockAlloc(cap: u32): u32 {
+  const b = alloc(cap + 4);
+  if (b != 0) store<u32>(b, cap);
+  return b;
+}
+
+// @ts-ignore: decorator
+@inline function blockFree(b: u32): void {
+  free(b, load<u32>(b) + 4);
+}
+
+/** Capacity of the block for a value of n bytes: at least `want`, plus the size class's slack. */
+// @ts-ignore: decorator
+@inline function blockCap(n: u32, want: u32): u32 {
+  return allocSize((want > n ? want : n) + 4) - 4;
+}
+
+/** Room to grow into on APPEND: double up to 1 MiB, then 1 MiB more (sdsMakeRoomFor). */
+// @ts-ignore: decorator
+@inline function greedyCap(n: u32): u32 {
+  return n < 1048576 ? n << 1 : n + 1048576;
 }
 
 const DB_EXPDIR: u32 = DICT_BYTES;
@@ -390,7 +415,7 @@ function freeAllExpires(db: u32): void {
 function dropValue(e: u32): i32 {
   const vl = vlenOf(e);
   if (vl == VLEN_HANDLE) return load<i32>(valPart(e));
-  if (vl > VAL_EMBED) free(load<u32>(valPart(e)), vl);
+  if (vl > VAL_EMBED) blockFree(load<u32>(valPart(e)));
   return -1;
 }
 
@@ -482,28 +507,30 @@ export function dbInfo(db: u32, klen: u32, now: f64): i32 {
  * The write half of SET: give the scratch key (hash h, entry e from dictFind or 0) a value of
  * vinfo length vl (a string length, or VLEN_HANDLE). The entry is created, rewritten in place, or
  * moved to a block of another size class. The old value is released; the TTL is kept when keepTtl
- * and the old key was live. A string longer than VAL_EMBED gets its block here (the old one is
- * reused when it has the same size class). Returns the entry, whose value part the caller fills
+ * and the old key was live. A string longer than VAL_EMBED gets its block here, with room for at
+ * least `cap` bytes (the old block is reused when the new one would have the same size class).
+ * Returns the entry, whose value part the caller fills
  * at once (RES ptr = where a string's bytes go), or 0 on OOM with the db unchanged.
  * RES handle = handle of the value replaced (-1 if none); RES misc = 0 new key, 1 overwritten,
  * 2 overwrote an expired key (the caller reports it through the expired hook).
  */
-function putValue(db: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now: f64): u32 {
+function putValue(db: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now: f64, cap: u32): u32 {
   store<i32>(RES, -1, R_HANDLE);
   store<u32>(RES, 0, R_MISC);
   const outOfLine = vl != VLEN_HANDLE && vl > VAL_EMBED;
   const oldVl: u32 = e != 0 ? vlenOf(e) : 0;
-  const reuse = e != 0 && outOfLine && oldVl != VLEN_HANDLE && oldVl > VAL_EMBED && allocSize(oldVl) == allocSize(vl);
-  let vp: u32 = 0;
+  const newCap: u32 = outOfLine ? blockCap(vl, cap) : 0;
+  const reuse = e != 0 && outOfLine && oldVl != VLEN_HANDLE && oldVl > VAL_EMBED && load<u32>(load<u32>(valPart(e))) == newCap;
+  let vp: u32 = 0; // the out-of-line block
   if (outOfLine && !reuse) {
-    vp = alloc(vl);
+    vp = blockAlloc(newCap);
     if (vp == 0) return 0;
   }
   if (e == 0) {
     // A new key: header, key bytes, no expires slot.
     const n = alloc(entryBytes(klen, vl, false));
     if (n == 0) {
-      if (vp != 0) free(vp, vl);
+      if (vp != 0) blockFree(vp);
       return 0;
     }
     store<u32>(n, 0, E_NEXT);
@@ -514,11 +541,11 @@ function putValue(db: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now
     memory.copy(n + ENTRY_HDR, scratchPtr, klen);
     if (!dictAdd(db, n)) {
       free(n, entrySize(n));
-      if (vp != 0) free(vp, vl);
+      if (vp != 0) blockFree(vp);
       return 0;
     }
     if (outOfLine) store<u32>(valPart(n), vp);
-    store<u32>(RES, outOfLine ? vp : valPart(n), R_PTR);
+    store<u32>(RES, outOfLine ? vp + 4 : valPart(n), R_PTR);
     return n;
   }
   const expired = isExpired(db, e, now);
@@ -532,7 +559,7 @@ function putValue(db: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now
     slot = keep;
     n = alloc(entryBytes(klen, vl, slot));
     if (n == 0) {
-      if (vp != 0) free(vp, vl);
+      if (vp != 0) blockFree(vp);
       return 0;
     }
   }
@@ -550,7 +577,7 @@ function putValue(db: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now
     if (n != e) relinkRecord(db, n);
   }
   if (outOfLine) store<u32>(valPart(n), vp);
-  store<u32>(RES, outOfLine ? vp : valPart(n), R_PTR);
+  store<u32>(RES, outOfLine ? vp + 4 : valPart(n), R_PTR);
   return n;
 }
 
@@ -563,7 +590,7 @@ export function dbSetStr(db: u32, klen: u32, vlen: u32, keepTtl: i32, now: f64):
   if (vlen >= VLEN_HANDLE) return ST_OOM; // 2 GiB: more than linear memory can hold twice
   const kp = scratchPtr;
   const h = hashBytes(kp, klen);
-  if (putValue(db, klen, h, dictFind(db, kp, klen, h), vlen, keepTtl, now) == 0) return ST_OOM;
+  if (putValue(db, klen, h, dictFind(db, kp, klen, h), vlen, keepTtl, now, 0) == 0) return ST_OOM;
   store<u32>(RES, vlen, R_LEN);
   return 1;
 }
@@ -572,9 +599,57 @@ export function dbSetStr(db: u32, klen: u32, vlen: u32, keepTtl: i32, now: f64):
 export function dbSetHandle(db: u32, klen: u32, handle: i32, keepTtl: i32, now: f64): i32 {
   const kp = scratchPtr;
   const h = hashBytes(kp, klen);
-  const n = putValue(db, klen, h, dictFind(db, kp, klen, h), VLEN_HANDLE, keepTtl, now);
+  const n = putValue(db, klen, h, dictFind(db, kp, klen, h), VLEN_HANDLE, keepTtl, now, 0);
   if (n == 0) return ST_OOM;
   store<i32>(valPart(n), handle);
+  return 1;
+}
+
+export const ST_TOOBIG: i32 = 4;
+
+/**
+ * APPEND of addLen bytes to the string at the scratch key without copying the old value out. A
+ * string stored out of line grows into its block's spare room, or moves to a block with room for
+ * about twice its length (greedyCap), so repeated APPEND costs amortized O(appended bytes) as in
+ * Redis. An embedded string is rewritten through putValue (at most VAL_EMBED bytes to move; the
+ * scratch region must have room for the key plus VAL_EMBED bytes). The TTL is kept.
+ * Returns 1 with RES ptr = where the caller writes the addLen bytes and RES len = the new length;
+ * ST_MISSING; ST_EXPIRED (reclaimed, RES handle); ST_HANDLE (not a string); ST_TOOBIG (the new
+ * length would exceed maxLen); ST_OOM. Nothing changes unless 1 is returned.
+ */
+export function dbAppend(db: u32, klen: u32, addLen: u32, maxLen: f64, now: f64): i32 {
+  const kp = scratchPtr;
+  const h = hashBytes(kp, klen);
+  const e = dictFind(db, kp, klen, h);
+  if (e == 0) return ST_MISSING;
+  if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
+  const vl = vlenOf(e);
+  if (vl == VLEN_HANDLE) return ST_HANDLE;
+  const total = <f64>vl + <f64>addLen;
+  if (total > maxLen || total >= <f64>VLEN_HANDLE) return ST_TOOBIG;
+  const n = vl + addLen;
+  if (vl > VAL_EMBED) {
+    const vp = valPart(e);
+    let b = load<u32>(vp);
+    if (n > load<u32>(b)) {
+      const nb = blockAlloc(blockCap(n, greedyCap(n)));
+      if (nb == 0) return ST_OOM;
+      memory.copy(nb + 4, b + 4, vl);
+      blockFree(b);
+      store<u32>(vp, nb);
+      b = nb;
+    }
+    store<u32>(e, (load<u32>(e, K_VINFO) & F_EXPSLOT) | n, K_VINFO);
+    store<u32>(e, (load<u32>(e, K_META) & ~LRU_MASK) | (<u32>(now / 1000) & LRU_MASK), K_META);
+    store<u32>(RES, b + 4 + vl, R_PTR);
+  } else {
+    memory.copy(kp + klen, valPart(e), vl);
+    if (putValue(db, klen, h, e, n, 1, now, n > VAL_EMBED ? greedyCap(n) : 0) == 0) return ST_OOM;
+    const dst = load<u32>(RES, R_PTR);
+    memory.copy(dst, kp + klen, vl);
+    store<u32>(RES, dst + vl, R_PTR);
+  }
+  store<u32>(RES, n, R_LEN);
   return 1;
 }
 
@@ -885,7 +960,7 @@ export function dbPrefetch(db: u32, len: u32, max: u32): u32 {
     if (e != 0 && load<u32>(e, E_HASH) == load<u32>(pfHash + (j << 2))) {
       const vl = vlenOf(e);
       if (vl == 0 || vl == VLEN_HANDLE) continue;
-      acc ^= <u32>load<u8>(vl <= VAL_EMBED ? valPart(e) + vl - 1 : load<u32>(valPart(e)));
+      acc ^= <u32>load<u8>(vl <= VAL_EMBED ? valPart(e) + vl - 1 : load<u32>(valPart(e)) + 4);
     }
   }
   return acc;

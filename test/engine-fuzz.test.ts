@@ -15,6 +15,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WasmEngine } from '../src/engine/wasm/engine';
 import type { BulkValue, Db, Engine, ZSetValue } from '../src/engine/types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE } from '../src/engine/types';
 
 const str = (v: unknown): string | undefined =>
   v === undefined ? undefined : typeof v === 'string' ? v : (v as Buffer).latin1Slice(0, (v as Buffer).length);
@@ -125,7 +126,28 @@ function runFuzz(seed: number, ops: number) {
     const x = r();
     const k = keys[Math.floor(r() * (phase ? keys.length : keys.length / 2 + (i % 2000)))];
     let what = '';
-    if (x < 0.28) {
+    if (x < 0.06 && db.append) {
+      // In-place APPEND (wasm): grows embedded values past VAL_EMBED and out-of-line blocks past
+      // their capacity; keeps the TTL.
+      // Mostly a few hot keys, so that values grow through many appends.
+      what = 'append';
+      const key = r() < 0.7 ? keys[Math.floor(r() * 16)] : k;
+      const suffix = r() < 0.1 ? randValue(r).repeat(20) : randValue(r);
+      const e = model.get(key);
+      const limit = r() < 0.05 ? 60 : 1 << 30;
+      const got = db.append!(B(key), B(suffix), limit);
+      if (!e) {
+        assert.is(got, APPEND_MISSING, ctx(i, what));
+        db.set(B(key), B(suffix), false);
+        model.set(key, { s: suffix }, false);
+      } else if (e.s === undefined) assert.is(got, APPEND_WRONGTYPE, ctx(i, what));
+      else if (e.s.length + suffix.length > limit) assert.is(got, APPEND_TOO_BIG, ctx(i, what));
+      else {
+        e.s += suffix;
+        assert.is(got, e.s.length, ctx(i, what));
+        assert.is(str(db.get(B(key), true)), e.s, ctx(i, what + ' value'));
+      }
+    } else if (x < 0.28) {
       what = 'set';
       const v = randValue(r);
       const keep = r() < 0.2;

@@ -142,6 +142,42 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  t('APPEND grows a value through every size (embedded, out of line, past 1 MB) and keeps its TTL, as Redis', async ({ d }) => {
+    if (!d) return;
+    const chunk = (i: number, n: number) => Buffer.alloc(n, 0x41 + (i % 26));
+    await d.all([['SET', 'log', 'x'], ['PEXPIRE', 'log', '100000'], ['APPEND', 'emb', ''], ['STRLEN', 'emb']]);
+    // 1, 2, 4 ... bytes then 64 KiB pieces: crosses the 64-byte embedding and several block sizes.
+    for (let i = 0; i < 16; i++) await d.check(['APPEND', 'log', chunk(i, 1 << i)]);
+    for (let i = 0; i < 20; i++) await d.check(['APPEND', 'log', chunk(i, 65536)]);
+    await d.all([
+      ['STRLEN', 'log'],
+      ['GETRANGE', 'log', '0', '70'],
+      ['GETRANGE', 'log', '65530', '65545'],
+      ['GETRANGE', 'log', '-20', '-1'],
+      ['OBJECT', 'ENCODING', 'log'],
+      ['EXISTS', 'log'],
+    ]);
+    const pttl = async (conn: typeof d.redust) => {
+      const r = await conn.send('PTTL', 'log');
+      return r.t === 'int' ? Number(r.v) : NaN;
+    };
+    assert.ok((await pttl(d.redust)) > 90000 && (await pttl(d.reference)) > 90000, 'TTL kept');
+    const [a, b] = await Promise.all([d.redust.send('GET', 'log'), d.reference.send('GET', 'log')]);
+    assert.ok(a.t === 'bulk' && b.t === 'bulk' && a.v.length === 1 + 65535 + 20 * 65536 && a.v.equals(b.v), 'same value');
+    await d.all([
+      ['CONFIG', 'SET', 'proto-max-bulk-len', '1048576'],
+      ['APPEND', 'log', 'more'],
+      ['STRLEN', 'log'],
+      ['CONFIG', 'SET', 'proto-max-bulk-len', '536870912'],
+      ['RPUSH', 'list', 'a'],
+      ['APPEND', 'list', 'x'],
+      ['SET', 'n', '12'],
+      ['APPEND', 'n', '34'],
+      ['OBJECT', 'ENCODING', 'n'],
+      ['INCR', 'n'],
+    ]);
+  });
+
   t('LCS with LEN, IDX, MINMATCHLEN, WITHMATCHLEN', async ({ d }) => {
     if (!d) return;
     await d.all([

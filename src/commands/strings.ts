@@ -3,10 +3,10 @@
  * APPEND/STRLEN/GETRANGE/SETRANGE, counters (INCR.../INCRBYFLOAT) and LCS.
  */
 import type { BulkValue } from '../engine/types';
-import { StrEnc } from '../engine/types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
-import { fail, INVALID_EXPIRE, NOT_FLOAT, OVERFLOW, STRING_TOO_LONG, SYNTAX, wrongArgs } from './errors';
+import { fail, WRONGTYPE, INVALID_EXPIRE, NOT_FLOAT, OVERFLOW, STRING_TOO_LONG, SYNTAX, wrongArgs } from './errors';
 import { intArg, isWord, lookupStringForWrite, lookupTyped, toBuffer, tryWriteBulk, written } from './args';
 import { addInt64, latin1, parseInt64, parseInt64Exact } from '../util/number';
 import { addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble } from '../util/long-double';
@@ -227,6 +227,17 @@ function checkStringLength(c: Client, size: number, append: number): void {
 
 function append(c: Client, argv: Buffer[]): void {
   const key = argv[1];
+  if (c.db.append) {
+    // In place (wasm engine): the old value is never copied out.
+    const r = c.db.append(key, argv[2], c.server.config.int('proto-max-bulk-len'));
+    if (r === APPEND_WRONGTYPE) fail(WRONGTYPE);
+    if (r === APPEND_TOO_BIG) fail(STRING_TOO_LONG);
+    if (r !== APPEND_MISSING) {
+      written(c, key, 'append', '$');
+      c.reply.int(r);
+      return;
+    }
+  }
   const old = lookupStringForWrite(c, key);
   let total: number;
   if (old === undefined) {

@@ -130,6 +130,15 @@ export interface Db {
    */
   prefetch?(input: Buffer, start: number, maxCommands: number): void;
   /**
+   * OPTIONAL in-place APPEND; engines whose strings are immutable JS values leave it out (js-map:
+   * V8 concatenates latin1 strings as ropes, so get + set is already amortized O(appended)).
+   * Appends `suffix` to the string at `key`, keeping its TTL and making its encoding raw, and
+   * returns the new length; or, changing nothing, APPEND_MISSING (no such key after lazy expiry,
+   * as get(): the caller creates it), APPEND_WRONGTYPE, or APPEND_TOO_BIG (the result would
+   * exceed maxLen bytes).
+   */
+  append?(key: Bytes, suffix: Bytes, maxLen: number): number;
+  /**
    * Store `value` at `key`, replacing any previous value. The TTL is removed unless `keepTtl`.
    * String values are copied by the engine; containers are stored by reference. `strEnc` says how
    * a string was produced (see StrEnc).
@@ -313,3 +322,8 @@ export interface Engine {
 }
 
 export type EngineName = 'js-map' | 'wasm';
+
+/** Db.append results other than a length. */
+export const APPEND_MISSING = -1;
+export const APPEND_WRONGTYPE = -2;
+export const APPEND_TOO_BIG = -3;

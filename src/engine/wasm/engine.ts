@@ -20,7 +20,7 @@
  * - lru has one-second resolution (Redis's LRU clock too); freq is Redis's logarithmic LFU counter
  *   (initial 5, lfu-log-factor 10, lfu-decay-time 1 minute).
  */
-import { StrEnc } from '../types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, StrEnc } from '../types';
 import type {
   BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
   MemoryAccount, RedisValue, ZSetValue,
@@ -38,6 +38,9 @@ const ST_MISSING = 0;
 const ST_STRING = 1;
 const ST_HANDLE = 2;
 const ST_EXPIRED = 3;
+const ST_TOOBIG = 4;
+/** dbAppend rewrites an embedded value through scratch, after the key (VAL_EMBED in keyspace.ts). */
+const VAL_EMBED = 64;
 /** Values up to this size are returned from get() as latin1 strings, longer ones as Buffers. */
 const STRING_OUT_MAX = 4096;
 /** Bytes of a pipelined batch handed to dbPrefetch (fits the initial scratch region). */
@@ -231,6 +234,26 @@ class WasmDb implements Db {
     c.attach(this.account);
     if (wasExpired) this.expired(key);
     if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
+  }
+
+  /** Db.append (types.ts): dbAppend grows the value inside linear memory. */
+  append(key: Bytes, suffix: Bytes, maxLen: number): number {
+    const w = this.engine.w;
+    w.ensureScratch(key.length + VAL_EMBED);
+    const n = w.putBytes(key);
+    const st = w.x.dbAppend(this.ptr, n, suffix.length, maxLen, this.clock.now());
+    if (st === 1) {
+      w.sync();
+      const dst = w.resU32(R_PTR);
+      w.u8.set(suffix, dst);
+      this.rawKeys.set(key.latin1Slice(0, key.length), StrEnc.Raw);
+      return w.resU32(R_LEN);
+    }
+    if (st === ST_HANDLE) return APPEND_WRONGTYPE;
+    if (st === ST_TOOBIG) return APPEND_TOO_BIG;
+    if (st < 0) throw new WasmOutOfMemoryError('APPEND');
+    if (st === ST_EXPIRED) this.reclaimExpired(key);
+    return APPEND_MISSING;
   }
 
   delete(key: Bytes): boolean {
