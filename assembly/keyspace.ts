@@ -608,16 +608,18 @@ export function dbSetHandle(db: u32, klen: u32, handle: i32, keepTtl: i32, now: 
 export const ST_TOOBIG: i32 = 4;
 
 /**
- * APPEND of addLen bytes to the string at the scratch key without copying the old value out. A
- * string stored out of line grows into its block's spare room, or moves to a block with room for
- * about twice its length (greedyCap), so repeated APPEND costs amortized O(appended bytes) as in
- * Redis. An embedded string is rewritten through putValue (at most VAL_EMBED bytes to move; the
- * scratch region must have room for the key plus VAL_EMBED bytes). The TTL is kept.
- * Returns 1 with RES ptr = where the caller writes the addLen bytes and RES len = the new length;
- * ST_MISSING; ST_EXPIRED (reclaimed, RES handle); ST_HANDLE (not a string); ST_TOOBIG (the new
- * length would exceed maxLen); ST_OOM. Nothing changes unless 1 is returned.
+ * APPEND (offset < 0) and SETRANGE (offset >= 0) of len bytes to the string at the scratch key,
+ * without copying the value out of linear memory. The value becomes max(its length, offset + len)
+ * bytes long (a gap after the old end is zero-filled) and the caller writes the len bytes where
+ * RES ptr says. A string stored out of line grows into its block's spare room, or moves to a
+ * block with room for about twice its length (greedyCap), so repeated APPEND costs amortized
+ * O(appended bytes) as in Redis. An embedded string is rewritten through putValue (at most
+ * VAL_EMBED bytes to move; the scratch region must have room for the key plus VAL_EMBED bytes).
+ * The TTL is kept. Returns 1 (RES ptr, RES len = the new length); ST_MISSING; ST_EXPIRED
+ * (reclaimed, RES handle); ST_HANDLE (not a string); ST_TOOBIG (the end of the write, as Redis's
+ * checkStringLength counts it, would exceed maxLen); ST_OOM. Nothing changes unless 1 is returned.
  */
-export function dbAppend(db: u32, klen: u32, addLen: u32, maxLen: f64, now: f64): i32 {
+export function dbWriteAt(db: u32, klen: u32, offset: f64, len: u32, maxLen: f64, now: f64): i32 {
   const kp = scratchPtr;
   const h = hashBytes(kp, klen);
   const e = dictFind(db, kp, klen, h);
@@ -625,9 +627,13 @@ export function dbAppend(db: u32, klen: u32, addLen: u32, maxLen: f64, now: f64)
   if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
   const vl = vlenOf(e);
   if (vl == VLEN_HANDLE) return ST_HANDLE;
-  const total = <f64>vl + <f64>addLen;
-  if (total > maxLen || total >= <f64>VLEN_HANDLE) return ST_TOOBIG;
-  const n = vl + addLen;
+  const at: f64 = offset < 0 ? <f64>vl : offset;
+  const writeEnd = at + <f64>len;
+  if (writeEnd > maxLen || writeEnd >= <f64>VLEN_HANDLE) return ST_TOOBIG;
+  const off = <u32>at;
+  const end = <u32>writeEnd;
+  const n = end > vl ? end : vl;
+  let data: u32;
   if (vl > VAL_EMBED) {
     const vp = valPart(e);
     let b = load<u32>(vp);
@@ -641,14 +647,15 @@ export function dbAppend(db: u32, klen: u32, addLen: u32, maxLen: f64, now: f64)
     }
     store<u32>(e, (load<u32>(e, K_VINFO) & F_EXPSLOT) | n, K_VINFO);
     store<u32>(e, (load<u32>(e, K_META) & ~LRU_MASK) | (<u32>(now / 1000) & LRU_MASK), K_META);
-    store<u32>(RES, b + 4 + vl, R_PTR);
+    data = b + 4;
   } else {
     memory.copy(kp + klen, valPart(e), vl);
     if (putValue(db, klen, h, e, n, 1, now, n > VAL_EMBED ? greedyCap(n) : 0) == 0) return ST_OOM;
-    const dst = load<u32>(RES, R_PTR);
-    memory.copy(dst, kp + klen, vl);
-    store<u32>(RES, dst + vl, R_PTR);
+    data = load<u32>(RES, R_PTR);
+    memory.copy(data, kp + klen, vl);
   }
+  if (off > vl) memory.fill(data + vl, 0, off - vl);
+  store<u32>(RES, data + off, R_PTR);
   store<u32>(RES, n, R_LEN);
   return 1;
 }

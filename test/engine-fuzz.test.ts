@@ -135,17 +135,28 @@ function runFuzz(seed: number, ops: number) {
       const suffix = r() < 0.1 ? randValue(r).repeat(20) : randValue(r);
       const e = model.get(key);
       const limit = r() < 0.05 ? 60 : 1 << 30;
-      const got = db.append!(B(key), B(suffix), limit);
+      // Half of them SETRANGE at an offset inside the value or a little past its end.
+      const cur = e && e.s !== undefined ? e.s.length : 0;
+      const offset = r() < 0.5 ? -1 : Math.floor(r() * (cur + 20));
+      if (offset >= 0) what = 'setRange';
+      const got = offset < 0 ? db.append!(B(key), B(suffix), limit) : db.setRange!(B(key), offset, B(suffix || 'x'), limit);
+      const add = offset < 0 ? suffix : suffix || 'x';
       if (!e) {
         assert.is(got, APPEND_MISSING, ctx(i, what));
         db.set(B(key), B(suffix), false);
         model.set(key, { s: suffix }, false);
       } else if (e.s === undefined) assert.is(got, APPEND_WRONGTYPE, ctx(i, what));
-      else if (e.s.length + suffix.length > limit) assert.is(got, APPEND_TOO_BIG, ctx(i, what));
+      else if ((offset < 0 ? e.s.length : offset) + add.length > limit) assert.is(got, APPEND_TOO_BIG, ctx(i, what));
       else {
-        e.s += suffix;
+        if (offset < 0) e.s += add;
+        else {
+          const base = e.s.length < offset ? e.s + '\x00'.repeat(offset - e.s.length) : e.s;
+          e.s = base.slice(0, offset) + add + base.slice(offset + add.length);
+        }
         assert.is(got, e.s.length, ctx(i, what));
         assert.is(str(db.get(B(key), true)), e.s, ctx(i, what + ' value'));
+        const p = db.peekString!(B(key), true);
+        assert.ok(typeof p === 'object' && Buffer.from(p.bytes.subarray(p.start, p.start + p.length)).latin1Slice() === e.s, ctx(i, what + ' peek'));
       }
     } else if (x < 0.28) {
       what = 'set';

@@ -178,6 +178,42 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  t('SETRANGE, GETRANGE and STRLEN on growing and large values (also in MULTI and Lua) match Redis', async ({ d }) => {
+    if (!d) return;
+    await d.all([
+      ['SET', 's', 'abc'],
+      ['EXPIRE', 's', '1000'],
+      ['SETRANGE', 's', '1', 'XY'],
+      ['SETRANGE', 's', '10', 'gap'],
+      ['GET', 's'],
+      ['SETRANGE', 's', '60', 'past the embedding limit'],
+      ['STRLEN', 's'],
+      ['GETRANGE', 's', '55', '70'],
+      ['SETRANGE', 's', '3000000', 'far'],
+      ['STRLEN', 's'],
+      ['GETRANGE', 's', '2999998', '-1'],
+      ['GETRANGE', 's', '0', '12'],
+      ['SETRANGE', 's', '2', 'in place'],
+      ['GETRANGE', 's', '0', '12'],
+      ['SETRANGE', 's', '5', ''],
+      ['TTL', 's'],
+      ['OBJECT', 'ENCODING', 's'],
+      ['SETRANGE', 's', '536870911', 'xy'],
+      ['RPUSH', 'l', 'a'],
+      ['SETRANGE', 'l', '0', 'x'],
+      ['STRLEN', 'l'],
+      ['GETRANGE', 'l', '0', '1'],
+      ['MULTI'],
+      ['SETRANGE', 's', '1', 'tx'],
+      ['GETRANGE', 's', '0', '5'],
+      ['STRLEN', 's'],
+      ['EXEC'],
+      ['EVAL', "redis.call('SETRANGE', KEYS[1], 0, 'lua'); return {redis.call('GETRANGE', KEYS[1], 0, 4), redis.call('STRLEN', KEYS[1])}", '1', 's'],
+      ['STRLEN', 'missing'],
+      ['GETRANGE', 'missing', '0', '-1'],
+    ]);
+  });
+
   t('LCS with LEN, IDX, MINMATCHLEN, WITHMATCHLEN', async ({ d }) => {
     if (!d) return;
     await d.all([

@@ -3,8 +3,8 @@
  * matching, integer/float arguments with Redis's error texts, typed lookups (WRONGTYPE), and the
  * after-write bookkeeping every write command does (WATCH, keyspace events, dirty counter).
  */
-import type { BulkValue, HashValue, ListValue, RedisValue, SetValue, TypeName, ZSetValue } from '../engine/types';
-import { typeOfValue } from '../engine/types';
+import type { BulkValue, HashValue, ListValue, RedisValue, SetValue, StringPeek, TypeName, ZSetValue } from '../engine/types';
+import { PEEK_MISSING, PEEK_WRONGTYPE, typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
 import type { NotifyClass } from '../server/keyspace-events';
@@ -80,6 +80,20 @@ export function lookupRead(c: Client, key: Buffer): RedisValue | undefined {
 }
 
 /** A read lookup's bookkeeping: keyspace hits/misses and the keymiss event. */
+/**
+ * lookupTyped(c, key, 'string') without copying the value, on engines that can (Db.peekString):
+ * the view is valid until the next engine call. null when the key is missing; undefined when the
+ * engine cannot peek (the caller takes the lookupTyped path).
+ */
+export function peekStringRead(c: Client, key: Buffer): StringPeek | null | undefined {
+  const db = c.db;
+  if (!db.peekString) return undefined;
+  const r = db.peekString(key, (c.flags & ClientFlag.NO_TOUCH) !== 0);
+  countRead(c, key, r !== PEEK_MISSING);
+  if (r === PEEK_WRONGTYPE) fail(WRONGTYPE);
+  return r === PEEK_MISSING ? null : (r as StringPeek);
+}
+
 function countRead(c: Client, key: Buffer, hit: boolean): void {
   const s = c.server.stats;
   if (hit) s.keyspaceHits++;

@@ -7,7 +7,7 @@ import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, StrEnc } from '../eng
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, WRONGTYPE, INVALID_EXPIRE, NOT_FLOAT, OVERFLOW, STRING_TOO_LONG, SYNTAX, wrongArgs } from './errors';
-import { intArg, isWord, lookupStringForWrite, lookupTyped, toBuffer, tryWriteBulk, written } from './args';
+import { intArg, isWord, lookupStringForWrite, lookupTyped, peekStringRead, toBuffer, tryWriteBulk, written } from './args';
 import { addInt64, latin1, parseInt64, parseInt64Exact } from '../util/number';
 import { addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble } from '../util/long-double';
 
@@ -255,6 +255,12 @@ function append(c: Client, argv: Buffer[]): void {
 }
 
 function strlen(c: Client, argv: Buffer[]): void {
+  // The wasm engine answers from its own bytes: no copy of a possibly huge value.
+  const p = peekStringRead(c, argv[1]);
+  if (p !== undefined) {
+    c.reply.int(p === null ? 0 : p.length);
+    return;
+  }
   const v = lookupTyped(c, argv[1], 'string');
   c.reply.int(v === undefined ? 0 : v.length);
 }
@@ -262,8 +268,9 @@ function strlen(c: Client, argv: Buffer[]): void {
 function getrange(c: Client, argv: Buffer[]): void {
   let start = intArg(argv[2]);
   let end = intArg(argv[3]);
-  const v = lookupTyped(c, argv[1], 'string');
-  if (v === undefined) {
+  const p = peekStringRead(c, argv[1]);
+  const v = p === undefined ? lookupTyped(c, argv[1], 'string') : p;
+  if (v === undefined || v === null) {
     c.reply.bulk('');
     return;
   }
@@ -278,7 +285,8 @@ function getrange(c: Client, argv: Buffer[]): void {
   if (end < 0) end = 0;
   if (end >= len) end = len - 1;
   if (start > end || len === 0) c.reply.bulk('');
-  else c.reply.bulk(typeof v === 'string' ? v.slice(start, end + 1) : v.subarray(start, end + 1));
+  else if (p) c.reply.bulk(Buffer.from(p.bytes.subarray(p.start + start, p.start + end + 1))); // a copy of the range only
+  else c.reply.bulk(typeof v === 'string' ? v.slice(start, end + 1) : (v as Buffer).subarray(start, end + 1));
 }
 
 function setrange(c: Client, argv: Buffer[]): void {
@@ -286,6 +294,17 @@ function setrange(c: Client, argv: Buffer[]): void {
   const value = argv[3];
   const offset = intArg(argv[2]);
   if (offset < 0) fail('ERR offset is out of range');
+  if (c.db.setRange && value.length > 0) {
+    // In place (wasm engine): only the written range is touched.
+    const r = c.db.setRange(key, offset, value, c.server.config.int('proto-max-bulk-len'));
+    if (r === APPEND_WRONGTYPE) fail(WRONGTYPE);
+    if (r === APPEND_TOO_BIG) fail(STRING_TOO_LONG);
+    if (r !== APPEND_MISSING) {
+      written(c, key, 'setrange', '$');
+      c.reply.int(r);
+      return;
+    }
+  }
   const old = lookupStringForWrite(c, key);
   if (old === undefined) {
     if (value.length === 0) {

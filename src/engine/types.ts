@@ -139,6 +139,19 @@ export interface Db {
    */
   append?(key: Bytes, suffix: Bytes, maxLen: number): number;
   /**
+   * OPTIONAL in-place SETRANGE (non-empty `bytes`), same results as append(). The string grows
+   * to offset + bytes.length if shorter, zero-filled; APPEND_TOO_BIG when offset + bytes.length
+   * exceeds maxLen (Redis's checkStringLength).
+   */
+  setRange?(key: Bytes, offset: number, bytes: Bytes, maxLen: number): number;
+  /**
+   * OPTIONAL zero-copy read of a string (STRLEN, GETRANGE): a view of the engine's own bytes,
+   * valid only until the next call into the engine (the object is reused). PEEK_MISSING when the
+   * key does not exist (lazy expiry as get()), PEEK_WRONGTYPE when it is not a string. Access
+   * time as get(key, noTouch).
+   */
+  peekString?(key: Bytes, noTouch?: boolean): StringPeek | number;
+  /**
    * Store `value` at `key`, replacing any previous value. The TTL is removed unless `keepTtl`.
    * String values are copied by the engine; containers are stored by reference. `strEnc` says how
    * a string was produced (see StrEnc).
@@ -323,7 +336,16 @@ export interface Engine {
 
 export type EngineName = 'js-map' | 'wasm';
 
-/** Db.append results other than a length. */
+/** Db.peekString's view: bytes[start, start + length). */
+export interface StringPeek {
+  bytes: Uint8Array;
+  start: number;
+  length: number;
+}
+export const PEEK_MISSING = -1;
+export const PEEK_WRONGTYPE = -2;
+
+/** Db.append / Db.setRange results other than a length. */
 export const APPEND_MISSING = -1;
 export const APPEND_WRONGTYPE = -2;
 export const APPEND_TOO_BIG = -3;

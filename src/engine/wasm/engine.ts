@@ -20,10 +20,10 @@
  * - lru has one-second resolution (Redis's LRU clock too); freq is Redis's logarithmic LFU counter
  *   (initial 5, lfu-log-factor 10, lfu-decay-time 1 minute).
  */
-import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, StrEnc } from '../types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
   BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
-  MemoryAccount, RedisValue, ZSetValue,
+  MemoryAccount, RedisValue, StringPeek, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
 import {
@@ -236,24 +236,51 @@ class WasmDb implements Db {
     if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
   }
 
-  /** Db.append (types.ts): dbAppend grows the value inside linear memory. */
+  /** Db.append (types.ts): dbWriteAt grows the value inside linear memory. */
   append(key: Bytes, suffix: Bytes, maxLen: number): number {
+    return this.writeAt(key, -1, suffix, maxLen, 'APPEND');
+  }
+
+  /** Db.setRange (types.ts). */
+  setRange(key: Bytes, offset: number, bytes: Bytes, maxLen: number): number {
+    return this.writeAt(key, offset, bytes, maxLen, 'SETRANGE');
+  }
+
+  private writeAt(key: Bytes, offset: number, bytes: Bytes, maxLen: number, what: string): number {
     const w = this.engine.w;
     w.ensureScratch(key.length + VAL_EMBED);
     const n = w.putBytes(key);
-    const st = w.x.dbAppend(this.ptr, n, suffix.length, maxLen, this.clock.now());
+    const st = w.x.dbWriteAt(this.ptr, n, offset, bytes.length, maxLen, this.clock.now());
     if (st === 1) {
-      w.sync();
-      const dst = w.resU32(R_PTR);
-      w.u8.set(suffix, dst);
+      const dst = w.resU32(R_PTR); // syncs the views
+      w.u8.set(bytes, dst);
       this.rawKeys.set(key.latin1Slice(0, key.length), StrEnc.Raw);
       return w.resU32(R_LEN);
     }
     if (st === ST_HANDLE) return APPEND_WRONGTYPE;
     if (st === ST_TOOBIG) return APPEND_TOO_BIG;
-    if (st < 0) throw new WasmOutOfMemoryError('APPEND');
+    if (st < 0) throw new WasmOutOfMemoryError(what);
     if (st === ST_EXPIRED) this.reclaimExpired(key);
     return APPEND_MISSING;
+  }
+
+  private readonly peek: StringPeek = { bytes: new Uint8Array(0), start: 0, length: 0 };
+
+  /** Db.peekString (types.ts): the RES ptr/len of dbLookup, over the current memory view. */
+  peekString(key: Bytes, noTouch?: boolean): StringPeek | number {
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const st = w.x.dbLookup(this.ptr, n, this.clock.now(), noTouch ? 0 : 1);
+    if (st === ST_STRING) {
+      const p = this.peek;
+      p.start = w.resU32(R_PTR); // syncs the views
+      p.length = w.resU32(R_LEN);
+      p.bytes = w.u8;
+      return p;
+    }
+    if (st === ST_HANDLE) return PEEK_WRONGTYPE;
+    if (st === ST_EXPIRED) this.reclaimExpired(key);
+    return PEEK_MISSING;
   }
 
   delete(key: Bytes): boolean {
