@@ -211,7 +211,26 @@ for (const engine of enginesUnderTest()) {
       ['EVAL', "redis.call('SETRANGE', KEYS[1], 0, 'lua'); return {redis.call('GETRANGE', KEYS[1], 0, 4), redis.call('STRLEN', KEYS[1])}", '1', 's'],
       ['STRLEN', 'missing'],
       ['GETRANGE', 'missing', '0', '-1'],
+      // Type and encoding of strings of every size, read without copying them on wasm.
+      ['TYPE', 's'],
+      ['TOUCH', 's', 'l', 'missing'],
+      ['OBJECT', 'REFCOUNT', 's'],
+      ['SET', 'i', '12345678901234567890'],
+      ['OBJECT', 'ENCODING', 'i'],
+      ['SET', 'i', '123456789012345678901'],
+      ['OBJECT', 'ENCODING', 'i'],
+      ['SET', 'i', '-9223372036854775808'],
+      ['OBJECT', 'ENCODING', 'i'],
+      ['SET', 'i', '9999'],
+      ['OBJECT', 'REFCOUNT', 'i'],
+      ['SET', 'e', 'x'.repeat(44)],
+      ['OBJECT', 'ENCODING', 'e'],
+      ['SET', 'e', 'x'.repeat(45)],
+      ['OBJECT', 'ENCODING', 'e'],
+      ['TYPE', 'l'],
+      ['TYPE', 'missing'],
     ]);
+    await d.check(['SCAN', '0', 'TYPE', 'string', 'COUNT', '100'], { deepUnordered: true });
   });
 
   t('LCS with LEN, IDX, MINMATCHLEN, WITHMATCHLEN', async ({ d }) => {

@@ -3,7 +3,7 @@
  * matching, integer/float arguments with Redis's error texts, typed lookups (WRONGTYPE), and the
  * after-write bookkeeping every write command does (WATCH, keyspace events, dirty counter).
  */
-import type { BulkValue, HashValue, ListValue, RedisValue, SetValue, StringPeek, TypeName, ZSetValue } from '../engine/types';
+import type { BulkValue, Container, HashValue, ListValue, RedisValue, SetValue, StringPeek, TypeName, ZSetValue } from '../engine/types';
 import { PEEK_MISSING, PEEK_WRONGTYPE, typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
@@ -92,6 +92,37 @@ export function peekStringRead(c: Client, key: Buffer): StringPeek | null | unde
   countRead(c, key, r !== PEEK_MISSING);
   if (r === PEEK_WRONGTYPE) fail(WRONGTYPE);
   return r === PEEK_MISSING ? null : (r as StringPeek);
+}
+
+/**
+ * For commands that only look at a value's type or the start of a string (TYPE, TOUCH, SCAN TYPE,
+ * OBJECT): the container itself, or for a string its length and first `headMax` bytes. Engines
+ * that can peek (wasm) never copy a long string out for this. No keyspace hit/miss counting.
+ */
+export function inspectKey(c: Client, key: Buffer, noTouch: boolean, headMax = 0): Container | StringHead | undefined {
+  const db = c.db;
+  if (db.peekString) {
+    const r = db.peekString(key, noTouch);
+    if (r === PEEK_MISSING) return undefined;
+    if (r !== PEEK_WRONGTYPE) {
+      const p = r as StringPeek;
+      const n = Math.min(p.length, headMax);
+      return { type: 'string', length: p.length, head: Buffer.from(p.bytes.subarray(p.start, p.start + n)) };
+    }
+  }
+  const v = db.get(key, noTouch);
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' || v instanceof Uint8Array) {
+    return { type: 'string', length: v.length, head: toBuffer(v.length <= headMax ? v : v.slice(0, headMax)) };
+  }
+  return v as Container;
+}
+
+/** inspectKey's view of a string. */
+export interface StringHead {
+  type: 'string';
+  length: number;
+  head: Buffer;
 }
 
 function countRead(c: Client, key: Buffer, hit: boolean): void {

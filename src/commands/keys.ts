@@ -3,12 +3,13 @@
  * RENAMENX, COPY, MOVE, KEYS, SCAN, RANDOMKEY, EXPIRE family, TTL family, PERSIST, TOUCH, OBJECT.
  */
 import type { BulkValue, Container, EncodingLimits, RedisValue } from '../engine/types';
-import { typeOfValue, StrEnc } from '../engine/types';
+import { StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
 import type { Config } from '../config/config';
 import type { CommandRow } from './table';
 import { fail, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
-import { intArg, isWord, lookupRead, written } from './args';
+import { inspectKey, intArg, isWord, lookupRead, written } from './args';
+import type { StringHead } from './args';
 import { latin1, parseInt64 } from '../util/number';
 import { replyHelp } from './help';
 
@@ -33,13 +34,13 @@ function exists(c: Client, argv: Buffer[]): void {
 
 function touch(c: Client, argv: Buffer[]): void {
   let n = 0;
-  for (let i = 1; i < argv.length; i++) if (c.db.get(argv[i]) !== undefined) n++;
+  for (let i = 1; i < argv.length; i++) if (inspectKey(c, argv[i], false) !== undefined) n++;
   c.reply.int(n);
 }
 
 function type(c: Client, argv: Buffer[]): void {
-  const v = c.db.get(argv[1], true);
-  c.reply.simple(v === undefined ? 'none' : typeOfValue(v));
+  const v = inspectKey(c, argv[1], true);
+  c.reply.simple(v === undefined ? 'none' : v.type);
 }
 
 function renameGeneric(c: Client, argv: Buffer[], nx: boolean): void {
@@ -220,8 +221,8 @@ function scan(c: Client, argv: Buffer[]): void {
   for (const k of found) {
     if (opts.pattern && !engine.globMatch(opts.pattern, k, false)) continue;
     if (opts.type) {
-      const v = c.db.get(typeof k === 'string' ? Buffer.from(k, 'latin1') : k, true);
-      if (v === undefined || typeOfValue(v) !== opts.type) continue;
+      const v = inspectKey(c, typeof k === 'string' ? Buffer.from(k, 'latin1') : k, true);
+      if (v === undefined || v.type !== opts.type) continue;
     }
     out.push(k);
   }
@@ -345,26 +346,27 @@ export function encodingLimits(config: Config): EncodingLimits {
 }
 
 /** OBJECT ENCODING for a string: int, embstr (<= 44 bytes) or raw (also when written in place). */
-function stringEncoding(v: BulkValue, enc: StrEnc | undefined): string {
+function stringEncoding(v: StringHead, enc: StrEnc | undefined): string {
   if (enc === StrEnc.Raw) return 'raw';
-  if (enc !== StrEnc.Plain && v.length <= 20 && !Number.isNaN(parseInt64(v))) return 'int';
+  if (enc !== StrEnc.Plain && v.length <= 20 && !Number.isNaN(parseInt64(v.head))) return 'int';
   return v.length <= 44 ? 'embstr' : 'raw';
 }
 
 function objectEncoding(c: Client, argv: Buffer[]): void {
-  const v = c.db.get(argv[2], true);
+  const v = inspectKey(c, argv[2], true, 20);
   if (v === undefined) return c.reply.nil();
-  if (isString(v)) c.reply.bulk(stringEncoding(v, c.db.info(argv[2])?.strEnc));
+  if (v.type === 'string') c.reply.bulk(stringEncoding(v as StringHead, c.db.info(argv[2])?.strEnc));
   else c.reply.bulk((v as Container).encoding(encodingLimits(c.server.config)));
 }
 
 function objectRefcount(c: Client, argv: Buffer[]): void {
-  const v = c.db.get(argv[2], true);
+  const v = inspectKey(c, argv[2], true, 20);
   if (v === undefined) return c.reply.nil();
   // Redis shares integer objects 0..9999 (refcount INT_MAX) when maxmemory is off.
-  if (isString(v) && c.server.config.int('maxmemory') === 0) {
-    const n = parseInt64(v);
-    if (v.length <= 20 && !Number.isNaN(n) && n >= 0 && n < 10000) return c.reply.int(2147483647);
+  if (v.type === 'string' && c.server.config.int('maxmemory') === 0) {
+    const s = v as StringHead;
+    const n = parseInt64(s.head);
+    if (s.length <= 20 && !Number.isNaN(n) && n >= 0 && n < 10000) return c.reply.int(2147483647);
   }
   c.reply.int(1);
 }
