@@ -13,7 +13,7 @@
  *   then the value part:
  *     - a string of at most VAL_EMBED bytes: the bytes themselves (embedded, like embstr);
  *     - a longer string: u32 pointer to its own block, [cap u32][cap bytes] holding the value in
- *       its first bytes: the spare room lets APPEND grow it in place (see dbAppend);
+ *       its first bytes: the spare room lets APPEND grow it in place (see dbWriteAt);
  *     - a container: i32 handle, an index into the JS-side array of this db's containers;
  *   then, if F_EXPSLOT: u32 index of the key's record in the expires array, or NO_EXPIRE.
  * A 16-byte key with a short value takes 40 bytes. An entry moves to a new block (the dict chain
@@ -35,7 +35,8 @@
  * (keyIsExpired in Redis's db.c). All functions that allocate return a failure code and leave the
  * db unchanged when memory runs out.
  *
- * Complexity: lookup/set/delete O(1) average (plus bounded incremental rehash work); expire
+ * Complexity: lookup/set/delete O(1) average (plus bounded incremental rehash work); APPEND
+ * amortized O(appended bytes), SETRANGE O(written bytes) plus any zero-filled gap; expire
  * set/remove O(1); active expire O(samples); scan O(count) per call; lazy clear O(1) and the
  * detached tables are freed by gcStep in bounded steps.
  */
@@ -433,6 +434,12 @@ function freeEntry(db: u32, e: u32): i32 {
   return (nowSec - load<u32>(e, K_META)) & LRU_MASK;
 }
 
+/** A write's access stamp: LRU clock = now, LFU counter kept (as Redis's overwrite keeps it). */
+// @ts-ignore: decorator
+@inline function stampLru(e: u32, now: f64): void {
+  store<u32>(e, (load<u32>(e, K_META) & ~LRU_MASK) | (<u32>(now / 1000) & LRU_MASK), K_META);
+}
+
 /** LFU: decay by elapsed minutes (lfu-decay-time 1), then Redis's logarithmic increment. */
 function touch(e: u32, now: f64): void {
   const nowSec = <u32>(now / 1000);
@@ -571,7 +578,7 @@ function putValue(db: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now
   const idx = expIdxOf(e);
   if (n != e) moveEntry(db, e, n, ENTRY_HDR + klen);
   store<u32>(n, vl | (slot ? F_EXPSLOT : 0), K_VINFO);
-  store<u32>(n, (load<u32>(n, K_META) & ~LRU_MASK) | (<u32>(now / 1000) & LRU_MASK), K_META);
+  stampLru(n, now);
   if (slot) {
     store<u32>(slotAddr(n), idx);
     if (n != e) relinkRecord(db, n);
@@ -646,7 +653,7 @@ export function dbWriteAt(db: u32, klen: u32, offset: f64, len: u32, maxLen: f64
       b = nb;
     }
     store<u32>(e, (load<u32>(e, K_VINFO) & F_EXPSLOT) | n, K_VINFO);
-    store<u32>(e, (load<u32>(e, K_META) & ~LRU_MASK) | (<u32>(now / 1000) & LRU_MASK), K_META);
+    stampLru(e, now);
     data = b + 4;
   } else {
     memory.copy(kp + klen, valPart(e), vl);

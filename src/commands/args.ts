@@ -79,7 +79,6 @@ export function lookupRead(c: Client, key: Buffer): RedisValue | undefined {
   return v;
 }
 
-/** A read lookup's bookkeeping: keyspace hits/misses and the keymiss event. */
 /**
  * lookupTyped(c, key, 'string') without copying the value, on engines that can (Db.peekString):
  * the view is valid until the next engine call. null when the key is missing; undefined when the
@@ -125,6 +124,7 @@ export interface StringHead {
   head: Buffer;
 }
 
+/** A read lookup's bookkeeping: keyspace hits/misses and the keymiss event. */
 function countRead(c: Client, key: Buffer, hit: boolean): void {
   const s = c.server.stats;
   if (hit) s.keyspaceHits++;

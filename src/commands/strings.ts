@@ -225,19 +225,23 @@ function checkStringLength(c: Client, size: number, append: number): void {
   if (size + append > c.server.config.int('proto-max-bulk-len')) fail(STRING_TOO_LONG);
 }
 
+/**
+ * The reply to a Db.append / Db.setRange result: the new length (after the write's bookkeeping),
+ * or the error. False when the key was missing: the caller creates it the ordinary way.
+ */
+function writtenInPlace(c: Client, key: Buffer, r: number, event: string): boolean {
+  if (r === APPEND_WRONGTYPE) fail(WRONGTYPE);
+  if (r === APPEND_TOO_BIG) fail(STRING_TOO_LONG);
+  if (r === APPEND_MISSING) return false;
+  written(c, key, event, '$');
+  c.reply.int(r);
+  return true;
+}
+
 function append(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  if (c.db.append) {
-    // In place (wasm engine): the old value is never copied out.
-    const r = c.db.append(key, argv[2], c.server.config.int('proto-max-bulk-len'));
-    if (r === APPEND_WRONGTYPE) fail(WRONGTYPE);
-    if (r === APPEND_TOO_BIG) fail(STRING_TOO_LONG);
-    if (r !== APPEND_MISSING) {
-      written(c, key, 'append', '$');
-      c.reply.int(r);
-      return;
-    }
-  }
+  // In place (wasm engine): the old value is never copied out.
+  if (c.db.append && writtenInPlace(c, key, c.db.append(key, argv[2], c.server.config.int('proto-max-bulk-len')), 'append')) return;
   const old = lookupStringForWrite(c, key);
   let total: number;
   if (old === undefined) {
@@ -294,17 +298,8 @@ function setrange(c: Client, argv: Buffer[]): void {
   const value = argv[3];
   const offset = intArg(argv[2]);
   if (offset < 0) fail('ERR offset is out of range');
-  if (c.db.setRange && value.length > 0) {
-    // In place (wasm engine): only the written range is touched.
-    const r = c.db.setRange(key, offset, value, c.server.config.int('proto-max-bulk-len'));
-    if (r === APPEND_WRONGTYPE) fail(WRONGTYPE);
-    if (r === APPEND_TOO_BIG) fail(STRING_TOO_LONG);
-    if (r !== APPEND_MISSING) {
-      written(c, key, 'setrange', '$');
-      c.reply.int(r);
-      return;
-    }
-  }
+  // In place (wasm engine): only the written range is touched.
+  if (c.db.setRange && value.length > 0 && writtenInPlace(c, key, c.db.setRange(key, offset, value, c.server.config.int('proto-max-bulk-len')), 'setrange')) return;
   const old = lookupStringForWrite(c, key);
   if (old === undefined) {
     if (value.length === 0) {

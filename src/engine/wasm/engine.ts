@@ -39,7 +39,7 @@ const ST_STRING = 1;
 const ST_HANDLE = 2;
 const ST_EXPIRED = 3;
 const ST_TOOBIG = 4;
-/** dbAppend rewrites an embedded value through scratch, after the key (VAL_EMBED in keyspace.ts). */
+/** dbWriteAt rewrites an embedded value through scratch, after the key (VAL_EMBED in keyspace.ts). */
 const VAL_EMBED = 64;
 /** Values up to this size are returned from get() as latin1 strings, longer ones as Buffers. */
 const STRING_OUT_MAX = 4096;
