@@ -184,6 +184,32 @@ for (const engine of enginesUnderTest()) {
     if (ref) assert.equal(got, await frames(ref.port));
   });
 
+  t('a 1 MB message then a short one reach RESP2 and RESP3 subscribers intact', async ({ srv }) => {
+    const c2 = await RawConnection.connect(srv.port);
+    const c3 = await RawConnection.connect(srv.port);
+    const p = await RawConnection.connect(srv.port);
+    try {
+      await c3.send('HELLO', '3');
+      await c2.send('SUBSCRIBE', 'big');
+      await c3.send('SUBSCRIBE', 'big');
+      const big = Buffer.alloc(1 << 20, 'm');
+      big[0] = 0;
+      big[big.length - 1] = 0xff;
+      assert.is(renderNode(await p.send('PUBLISH', 'big', big)), ':2');
+      assert.is(renderNode(await p.send('PUBLISH', 'big', 'small')), ':2');
+      for (const c of [c2, c3]) {
+        const m1 = await c.next();
+        const m2 = await c.next();
+        assert.ok((m1.t === 'array' || m1.t === 'push') && m1.v[2].t === 'bulk' && m1.v[2].v.equals(big), 'the big message');
+        assert.is(renderNode(m2).replace(/^>/, ''), '["message", "big", "small"]');
+      }
+    } finally {
+      c2.close();
+      c3.close();
+      p.close();
+    }
+  });
+
   t('PUBLISH inside MULTI is delivered after EXEC, in order', async ({ srv }) => {
     const sub = await RawConnection.connect(srv.port);
     const c = await RawConnection.connect(srv.port);

@@ -187,8 +187,8 @@ function memToBytes(s: string): number | null {
  * reset().
  */
 class MessageFrames {
-  private readonly w2 = new RespWriter(256);
-  private readonly w3 = new RespWriter(256);
+  private w2 = new RespWriter(256);
+  private w3 = new RespWriter(256);
   private frame2: Buffer | null = null;
   private frame3: Buffer | null = null;
   private kind = '';
@@ -202,6 +202,9 @@ class MessageFrames {
     this.channel = channel;
     this.message = message;
     this.frame2 = this.frame3 = null;
+    // Do not keep the buffer of one huge message for the life of the server.
+    if (this.w2.buf.length > 65536) this.w2 = new RespWriter(256);
+    if (this.w3.buf.length > 65536) this.w3 = new RespWriter(256);
   }
 
   get(resp: 2 | 3): Buffer {
