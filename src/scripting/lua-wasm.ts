@@ -300,7 +300,10 @@ export class LuaWasm {
   pushBuffer(L: number, b: Buffer): void {
     const n = b.length;
     const p = this.ensureScratch(n);
-    b.copy(this.hb, p);
+    const hb = this.hb;
+    // Short strings: a loop beats Buffer#copy's argument checks and native call.
+    if (n <= 32) for (let i = 0; i < n; i++) hb[p + i] = b[i];
+    else hb.set(b, p);
     this.ex.lua_pushlstring(L, p, n);
   }
 

@@ -113,8 +113,11 @@ function readArgs(w: LuaWasm, L: number, argc: number): Buffer[] | null {
   let off = 0;
   for (let i = 0; i < argc; i++) {
     const n = lens[i];
-    if (ptrs[i] === -1) slab.latin1Write(numbers![i]!, off);
-    else hb.copy(slab, off, ptrs[i], ptrs[i] + n);
+    const p = ptrs[i];
+    // Short arguments: a loop beats Buffer#copy's argument checks and native call.
+    if (p === -1) slab.latin1Write(numbers![i]!, off);
+    else if (n <= 32) for (let j = 0; j < n; j++) slab[off + j] = hb[p + j];
+    else slab.set(hb.subarray(p, p + n), off);
     argv[i] = slab.subarray(off, off + n);
     off += n;
   }
