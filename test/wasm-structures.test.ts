@@ -280,6 +280,27 @@ test('dict: randomKey', () => {
   assert.is(db.randomKey()!.toString(), 'r7');
 });
 
+test('keyspace: the encoding notes of written-in-place keys go away with the keys', () => {
+  const { clock, db } = setup();
+  const notes = () => (db as unknown as { rawKeys: Map<string, unknown> }).rawKeys.size;
+  for (let i = 0; i < 300; i++) {
+    db.set(B('a' + i), 'x');
+    assert.is(db.append!(B('a' + i), B('yz'), 1 << 20), 3);
+    if (i % 3 === 1) db.setExpire(B('a' + i), clock.t + 10);
+    if (i % 3 === 2) db.setExpire(B('a' + i), clock.t + 20);
+  }
+  assert.is(notes(), 300);
+  for (let i = 0; i < 300; i += 3) db.delete(B('a' + i));
+  assert.is(notes(), 200, 'DEL');
+  clock.t += 15;
+  for (let i = 1; i < 300; i += 3) assert.is(db.get(B('a' + i)), undefined);
+  assert.is(notes(), 100, 'lazy expiry');
+  clock.t += 10;
+  while (db.activeExpireCycle(clock.t, 1000).expired > 0) { /* all of them */ }
+  assert.is(db.size(), 0);
+  assert.is(notes(), 0, 'active expiry');
+});
+
 test('dict: memory accounting returns to baseline after deletes and clear', () => {
   const { engine, db } = setup();
   while (engine.backgroundWork(5)) { /* settle */ }

@@ -115,7 +115,13 @@ class WasmDb implements Db {
   /** A native call found `key` expired and unlinked it: drop its container handle, fire the hook. */
   private reclaimExpired(key: Bytes): void {
     this.dropHandle(this.engine.w.resI32(R_HANDLE));
+    this.forgetEncoding(key);
     this.expired(key);
+  }
+
+  /** A key is gone: drop its OBJECT ENCODING note (rawKeys) so the map cannot grow without bound. */
+  private forgetEncoding(key: Bytes | string): void {
+    if (this.rawKeys.size > 0) this.rawKeys.delete(typeof key === 'string' ? key : key.latin1Slice(0, key.length));
   }
 
   private expired(key: Bytes | string): void {
@@ -289,6 +295,7 @@ class WasmDb implements Db {
     const st = w.x.dbDelete(this.ptr, n, this.clock.now());
     if (st === ST_MISSING) return false;
     this.dropHandle(w.resI32(R_HANDLE));
+    this.forgetEncoding(key);
     if (st === ST_EXPIRED) {
       this.expired(key);
       return false;
@@ -466,7 +473,10 @@ class WasmDb implements Db {
       off += 8 + len;
     }
     for (const h of handles) this.dropHandle(h);
-    for (const k of keys) this.onExpired(this, k);
+    for (const k of keys) {
+      this.forgetEncoding(k);
+      this.onExpired(this, k);
+    }
     return { sampled, expired };
   }
 
