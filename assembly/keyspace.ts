@@ -667,6 +667,42 @@ export function dbWriteAt(db: u32, klen: u32, offset: f64, len: u32, maxLen: f64
   return 1;
 }
 
+/**
+ * RENAME within one db, O(key length): the value (embedded bytes, out-of-line block or container
+ * handle), its TTL and its LRU/LFU stamp move to a new entry under the new key, as Redis moves the
+ * same value object. Source key at scratch[0, klen), new key at scratch[klen, klen + nklen).
+ * The caller has made sure the source exists and the new key does not: returns 1, ST_MISSING if
+ * the source is absent, ST_HANDLE if the new key exists (nothing changed), ST_OOM.
+ */
+export function dbRename(db: u32, klen: u32, nklen: u32, now: f64): i32 {
+  const kp = scratchPtr;
+  const e = dictFind(db, kp, klen, hashBytes(kp, klen));
+  if (e == 0 || isExpired(db, e, now)) return ST_MISSING;
+  const np = kp + klen;
+  const nh = hashBytes(np, nklen);
+  if (dictFind(db, np, nklen, nh) != 0) return ST_HANDLE;
+  const vl = vlenOf(e);
+  const slot = hasSlot(e);
+  const n = alloc(entryBytes(nklen, vl, slot));
+  if (n == 0) return ST_OOM;
+  store<u32>(n, 0, E_NEXT);
+  store<u32>(n, nh, E_HASH);
+  store<u32>(n, nklen, E_KEYLEN);
+  store<u32>(n, load<u32>(e, K_VINFO), K_VINFO);
+  store<u32>(n, load<u32>(e, K_META), K_META);
+  memory.copy(n + ENTRY_HDR, np, nklen);
+  // The value part and the expires slot follow the key in both entries.
+  memory.copy(valPart(n), valPart(e), valPartBytes(vl) + (slot ? 4 : 0));
+  if (!dictAdd(db, n)) {
+    free(n, entrySize(n));
+    return ST_OOM;
+  }
+  dictUnlinkEntry(db, e);
+  relinkRecord(db, n);
+  free(e, entrySize(e)); // not freeEntry: the value and the TTL record now belong to n
+  return 1;
+}
+
 /** DEL: ST_MISSING, 1 deleted, ST_EXPIRED (was expired: reclaimed). RES handle as usual. */
 export function dbDelete(db: u32, klen: u32, now: f64): i32 {
   const kp = scratchPtr;

@@ -158,6 +158,27 @@ function runFuzz(seed: number, ops: number) {
         const p = db.peekString!(B(key), true);
         assert.ok(typeof p === 'object' && Buffer.from(p.bytes.subarray(p.start, p.start + p.length)).latin1Slice() === e.s, ctx(i, what + ' peek'));
       }
+    } else if (x < 0.08 && db.renameKey) {
+      // RENAME as the command does it: the source exists, the destination is deleted first.
+      what = 'rename';
+      const k2 = keys[Math.floor(r() * keys.length)];
+      const has = db.has(B(k));
+      assert.is(has, model.has(k), ctx(i, what));
+      if (has && k !== k2) {
+        const has2 = db.has(B(k2));
+        assert.is(has2, model.has(k2), ctx(i, what));
+        if (has2) {
+          db.delete(B(k2));
+          model.delete(k2);
+        }
+        assert.ok(db.renameKey(B(k), B(k2)), ctx(i, what));
+        const e = model.map.get(k)!;
+        model.map.delete(k);
+        model.map.set(k2, e);
+        assert.is(db.has(B(k)), false, ctx(i, what + ' source gone'));
+        assert.is(str(db.get(B(k2), true)), e.s, ctx(i, what + ' value'));
+        assert.is(db.getExpire(B(k2)), e.expireAt, ctx(i, what + ' ttl'));
+      }
     } else if (x < 0.28) {
       what = 'set';
       const v = randValue(r);

@@ -231,6 +231,21 @@ for (const engine of enginesUnderTest()) {
       ['TYPE', 'missing'],
     ]);
     await d.check(['SCAN', '0', 'TYPE', 'string', 'COUNT', '100'], { deepUnordered: true });
+    // RENAME moves the value in place on wasm: value, TTL and encoding follow it.
+    await d.all([
+      ['RENAME', 's', 's2'],
+      ['EXISTS', 's'],
+      ['STRLEN', 's2'],
+      ['GETRANGE', 's2', '0', '12'],
+      ['TTL', 's2'],
+      ['OBJECT', 'ENCODING', 's2'],
+      ['RENAME', 's2', 'i'],
+      ['GET', 'i'],
+      ['RENAMENX', 'e', 'i'],
+      ['RENAME', 'l', 'l2'],
+      ['LRANGE', 'l2', '0', '-1'],
+      ['RENAME', 'missing', 'x'],
+    ]);
   });
 
   t('LCS with LEN, IDX, MINMATCHLEN, WITHMATCHLEN', async ({ d }) => {

@@ -301,6 +301,35 @@ test('keyspace: the encoding notes of written-in-place keys go away with the key
   assert.is(notes(), 0, 'active expiry');
 });
 
+test('keyspace: renamed keys keep value, TTL and expires record (active expiry names the new key)', () => {
+  const { engine, clock, db, expired } = setup();
+  while (engine.backgroundWork(5)) { /* settle */ }
+  const base = engine.usedMemory();
+  for (let i = 0; i < 200; i++) {
+    db.set(B('old' + i), i % 2 ? 'v'.repeat(i) : B('w'.repeat(i)));
+    if (i % 4 !== 3) db.setExpire(B('old' + i), clock.t + 10 + (i % 7));
+  }
+  for (let i = 0; i < 200; i++) assert.ok(db.renameKey!(B('old' + i), B('new:' + i)));
+  // Deleting some volatile keys swaps other records into their places.
+  for (let i = 0; i < 200; i += 5) db.delete(B('new:' + i));
+  for (let i = 0; i < 200; i++) {
+    assert.is(db.has(B('old' + i)), false);
+    if (i % 5 === 0) continue;
+    assert.is(str(db.get(B('new:' + i), true)), (i % 2 ? 'v' : 'w').repeat(i));
+    assert.is(db.getExpire(B('new:' + i)), i % 4 !== 3 ? clock.t + 10 + (i % 7) : -1);
+  }
+  assert.is(db.renameKey!(B('new:1'), B('new:2')), false, 'existing destination: nothing done');
+  clock.t += 100;
+  while (db.activeExpireCycle(clock.t, 1000).expired > 0) { /* all of them */ }
+  const volatile = Array.from({ length: 200 }, (_, i) => i).filter((i) => i % 5 !== 0 && i % 4 !== 3);
+  assert.equal(expired.sort(), volatile.map((i) => 'new:' + i).sort());
+  assert.is(db.expiresSize(), 0);
+  assert.is(db.size(), 200 - 40 - volatile.length);
+  db.clear(true);
+  while (engine.backgroundWork(10)) { /* lazy free */ }
+  assert.is(engine.usedMemory(), base);
+});
+
 test('dict: memory accounting returns to baseline after deletes and clear', () => {
   const { engine, db } = setup();
   while (engine.backgroundWork(5)) { /* settle */ }

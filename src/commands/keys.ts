@@ -59,9 +59,13 @@ function renameGeneric(c: Client, argv: Buffer[], nx: boolean): void {
     }
     c.db.delete(dst);
   }
-  const moved = c.db.take(src)!;
-  c.db.set(dst, moved.value, false, moved.strEnc);
-  if (moved.expireAt !== -1) c.db.setExpire(dst, moved.expireAt);
+  // In place where the engine can (wasm: no copy of the value, the access time is kept as in
+  // Redis); otherwise take + set.
+  if (!c.db.renameKey?.(src, dst)) {
+    const moved = c.db.take(src)!;
+    c.db.set(dst, moved.value, false, moved.strEnc);
+    if (moved.expireAt !== -1) c.db.setExpire(dst, moved.expireAt);
+  }
   const s = c.server;
   s.signalModifiedKey(c.dbIndex, src);
   s.signalModifiedKey(c.dbIndex, dst);

@@ -145,6 +145,12 @@ export interface Db {
    */
   setRange?(key: Bytes, offset: number, bytes: Bytes, maxLen: number): number;
   /**
+   * OPTIONAL RENAME inside this Db without copying the value: `src` (which exists) moves with its
+   * value, TTL, access time and encoding to `dst` (which must not exist; the new-key hook fires).
+   * Returns false when nothing was done (the caller falls back to take + set).
+   */
+  renameKey?(src: Bytes, dst: Bytes): boolean;
+  /**
    * OPTIONAL zero-copy read of a string (STRLEN, GETRANGE): a view of the engine's own bytes,
    * valid only until the next call into the engine (the object is reused). PEEK_MISSING when the
    * key does not exist (lazy expiry as get()), PEEK_WRONGTYPE when it is not a string. Access

@@ -270,6 +270,27 @@ class WasmDb implements Db {
     return APPEND_MISSING;
   }
 
+  /** Db.renameKey (types.ts): dbRename moves the entry's value, TTL and stamp to the new key. */
+  renameKey(src: Bytes, dst: Bytes): boolean {
+    const w = this.engine.w;
+    w.ensureScratch(src.length + dst.length);
+    const n = w.putBytes(src);
+    const m = w.putBytes(dst, n);
+    const st = w.x.dbRename(this.ptr, n, m, this.clock.now());
+    if (st < 0) throw new WasmOutOfMemoryError('RENAME');
+    if (st !== 1) return false;
+    if (this.rawKeys.size > 0) {
+      const from = src.latin1Slice(0, src.length);
+      const to = dst.latin1Slice(0, dst.length);
+      const enc = this.rawKeys.get(from);
+      this.rawKeys.delete(from);
+      if (enc !== undefined) this.rawKeys.set(to, enc);
+      else this.rawKeys.delete(to);
+    }
+    if (this.onNewKey) this.onNewKey(this, dst);
+    return true;
+  }
+
   private readonly peek: StringPeek = { bytes: new Uint8Array(0), start: 0, length: 0 };
 
   /** Db.peekString (types.ts): the RES ptr/len of dbLookup, over the current memory view. */

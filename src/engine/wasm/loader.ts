@@ -54,6 +54,7 @@ export interface WasmExports {
   dbSetStr(db: number, klen: number, vlen: number, keepTtl: number, now: number): number;
   dbSetHandle(db: number, klen: number, handle: number, keepTtl: number, now: number): number;
   dbWriteAt(db: number, klen: number, offset: number, len: number, maxLen: number, now: number): number;
+  dbRename(db: number, klen: number, nklen: number, now: number): number;
   dbDelete(db: number, klen: number, now: number): number;
   dbSetExpire(db: number, klen: number, at: number, now: number): number;
   dbPersist(db: number, klen: number, now: number): number;
