@@ -91,6 +91,24 @@ for (const engine of enginesUnderTest()) {
     assert.ok(log.includes('3< (none)'));
   });
 
+  t('RENAME onto a key clients block on serves them, as Redis', async (ctx) => {
+    const log = await same(ctx, async (r) => {
+      const [p, c1, c2] = [r.conns[0], await r.conn(), await r.conn()];
+      await r.block(c1, 'BLPOP', 'dst', 0);
+      await r.block(c2, 'BZPOPMIN', 'zdst', 0);
+      await r.send(p, 'RPUSH', 'src', 'a', 'b');
+      await r.send(p, 'RENAME', 'src', 'dst');
+      await r.expect(c1);
+      await r.send(p, 'ZADD', 'zsrc', 1, 'm');
+      await r.send(p, 'SET', 'zdst', 'string in the way');
+      await r.send(p, 'RENAME', 'zsrc', 'zdst');
+      await r.expect(c2);
+      await r.send(p, 'LRANGE', 'dst', 0, -1);
+      await r.send(p, 'EXISTS', 'src', 'zsrc', 'zdst');
+    });
+    assert.ok(log.includes('1< ["dst", "a"]'), log.join('\n'));
+  });
+
   t('several keys ready in one EXEC: served from the key signalled first (BLPOP, BZPOPMIN, XREAD)', async (ctx) => {
     const log = await same(ctx, async (r) => {
       const p = r.conns[0];
