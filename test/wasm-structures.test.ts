@@ -366,6 +366,38 @@ test('dict: containers are stored by handle; overwrite and delete detach them', 
   assert.throws(() => z.score(B('a')), /freed/);
 });
 
+test('keyspace: APPEND, SETRANGE and RENAME out of memory change nothing', () => {
+  const { engine, db, clock } = setup();
+  const w = engine.w;
+  db.set(B('big'), Buffer.alloc(100000, 7));
+  db.setExpire(B('big'), clock.t + 1e9);
+  db.set(B('small'), 'abc');
+  w.sync();
+  w.x.arenaSetMaxPages(w.u8.buffer.byteLength / 65536);
+  // Use up what is left of the current memory.
+  try {
+    for (let i = 0; ; i++) db.set(B('fill:' + i), Buffer.alloc(1000, 1));
+  } catch (e) {
+    assert.instance(e, WasmOutOfMemoryError);
+  }
+  const size = db.size();
+  const expect = (what: string, f: () => unknown) => {
+    assert.throws(f, (e: unknown) => e instanceof WasmOutOfMemoryError, what);
+    assert.is(db.size(), size, what);
+    assert.is((db.get(B('big'), true) as Buffer).length, 100000, what);
+    assert.is(db.getExpire(B('big')), clock.t + 1e9, what);
+    assert.is(db.get(B('small'), true), 'abc', what);
+  };
+  // Each needs a new block of several MB: more than the memory limit leaves.
+  expect('append past the block', () => db.append!(B('big'), Buffer.alloc(3000000, 8), 1 << 30));
+  expect('setrange past the block', () => db.setRange!(B('big'), 5000000, B('x'), 1 << 30));
+  expect('append out of the entry', () => db.append!(B('small'), Buffer.alloc(4000000, 9), 1 << 30));
+  // The new entry of a 20 KB key needs a fresh small-object chunk (1 MiB).
+  expect('rename', () => db.renameKey!(B('big'), Buffer.alloc(20000, 0x6b)));
+  w.x.arenaSetMaxPages(65536);
+  assert.is(db.append!(B('big'), B('ok'), 1 << 30), 100002);
+});
+
 test('dict: out of memory is a clean JS error and leaves the db intact', () => {
   const { engine, db, clock } = setup();
   const w = engine.w;
