@@ -11,22 +11,11 @@ import { enginesUnderTest, haveRedisServer, startRedust, startReference } from '
 import { Differential, normalize, CompareOptions } from './helpers/diff';
 import { renderNode } from '../src/protocol/resp-reader';
 import type { Arg } from './helpers/raw';
+import { rng } from './helpers/rng';
 
 const HAVE_REF = haveRedisServer();
 const OPS = Number(process.env.REDUST_FUZZ_OPS ?? 3000);
 const SEEDS = (process.env.REDUST_FUZZ_SEEDS ?? '1,2,3').split(',').map(Number);
-
-/** Mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Gen = (r: Rand) => { args: Arg[]; opts?: CompareOptions };
 

@@ -16,21 +16,11 @@ import * as assert from 'uvu/assert';
 import { WasmEngine } from '../src/engine/wasm/engine';
 import type { BulkValue, Db, Engine, ZSetValue } from '../src/engine/types';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE } from '../src/engine/types';
+import { rng } from './helpers/rng';
 
 const str = (v: unknown): string | undefined =>
   v === undefined ? undefined : typeof v === 'string' ? v : (v as Buffer).latin1Slice(0, (v as Buffer).length);
 const B = (s: string) => Buffer.from(s, 'latin1');
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type ZModel = Map<string, number>;
 type MEntry = { s?: string; z?: ZModel; zobj?: ZSetValue; expireAt: number };

@@ -9,22 +9,12 @@ import * as assert from 'uvu/assert';
 import { enginesUnderTest, startRedust } from './helpers/servers';
 import { RawConnection, R, Arg } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
+import { rng } from './helpers/rng';
 
 const OPS = Number(process.env.REDUST_ROBUST_OPS ?? 4000);
 
 /** Commands that would end the session, block it, or sleep: not fuzzed here (tested elsewhere). */
 const SKIP = /^(shutdown|debug|quit|reset|monitor|subscribe|psubscribe|ssubscribe|unsubscribe|punsubscribe|sunsubscribe|sync|psync|replicaof|slaveof|wait|blpop|brpop|blmove|brpoplpush|blmpop|bzpopmin|bzpopmax|bzmpop|xread|xreadgroup|client\|kill|client\|pause|client\|reply|function\|kill|script\|kill|multi|exec|hello|auth|select|swapdb|flushall|flushdb|config\|set|config\|resetstat)$/;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ATOMS: Arg[] = ['', '0', '1', '-1', '2', '10', '-100', '9223372036854775807', '-9223372036854775808', '99999999999999999999', '1.5', 'inf', '-inf', 'nan', '(1', '[a', '-', '+', '*', '$', '>', 'k1', 'k2', 'k3', 'f', 'v', 'NX', 'XX', 'GT', 'LT', 'CH', 'INCR', 'EX', 'PX', 'KEEPTTL', 'GET', 'COUNT', 'MATCH', 'TYPE', 'LIMIT', 'WITHSCORES', 'BYSCORE', 'BYLEX', 'REV', 'STORE', 'BY', 'ALPHA', 'LEFT', 'RIGHT', 'BEFORE', 'AFTER', 'MAXLEN', 'MINID', '~', '=', 'GROUP', 'g', 'STREAMS', 'ID', 'IDLE', 'FORCE', 'JUSTID', 'WEIGHTS', 'AGGREGATE', 'SUM', 'REPLACE', 'DB', 'return 1', "return redis.call('get', KEYS[1])", Buffer.from([0, 255, 13, 10]), 'x'.repeat(300)];
 

@@ -13,22 +13,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { WasmEngine, WasmOutOfMemoryError, WasmZSet } from '../src/engine/wasm/engine';
 import type { BulkValue, Db } from '../src/engine/types';
+import { rng } from './helpers/rng';
 
 const B = (s: string) => Buffer.from(s, 'latin1');
 const str = (v: BulkValue | undefined | unknown) =>
   v === undefined ? undefined : typeof v === 'string' ? v : (v as Buffer).latin1Slice(0, (v as Buffer).length);
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function setup(now = 1_000_000) {
   const engine = new WasmEngine();
