@@ -17,6 +17,7 @@ export {
   scratchReserve, getScratch, outReset, outShrink, dataUsed,
   dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetStr, dbSetHandle, dbWriteAt, dbRename, dbDelete,
   dbSetExpire, dbPersist, dbRandom, dbScan, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
+  keyspaceValEmbed,
 } from './keyspace';
 export {
   zsCreate, zsLength, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange,

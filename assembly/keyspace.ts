@@ -165,6 +165,11 @@ const VLEN_HANDLE: u32 = 0x7fffffff;
  * value never copies the key and the entry.
  */
 export const VAL_EMBED: u32 = 64;
+
+/** VAL_EMBED for the JS side (dbWriteAt's scratch needs room for the key plus VAL_EMBED bytes). */
+export function keyspaceValEmbed(): u32 {
+  return VAL_EMBED;
+}
 /** The expires slot of a key without a TTL (after PERSIST: the slot stays, see the header). */
 const NO_EXPIRE: u32 = 0xffffffff;
 const LRU_MASK: u32 = 0xffffff;
@@ -428,6 +433,17 @@ function freeEntry(db: u32, e: u32): i32 {
   return h;
 }
 
+/** Header and key bytes of a new, unlinked entry (its value part is the caller's). */
+// @ts-ignore: decorator
+@inline function initEntry(n: u32, h: u32, kp: u32, klen: u32, vinfo: u32, meta: u32): void {
+  store<u32>(n, 0, E_NEXT);
+  store<u32>(n, h, E_HASH);
+  store<u32>(n, klen, E_KEYLEN);
+  store<u32>(n, vinfo, K_VINFO);
+  store<u32>(n, meta, K_META);
+  memory.copy(n + ENTRY_HDR, kp, klen);
+}
+
 /** Seconds since the entry's LRU stamp (24-bit clock: wraps after 194 days, as in Redis). */
 // @ts-ignore: decorator
 @inline function idleSeconds(e: u32, nowSec: u32): u32 {
@@ -540,12 +556,7 @@ function putValue(db: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now
       if (vp != 0) blockFree(vp);
       return 0;
     }
-    store<u32>(n, 0, E_NEXT);
-    store<u32>(n, h, E_HASH);
-    store<u32>(n, klen, E_KEYLEN);
-    store<u32>(n, vl, K_VINFO);
-    store<u32>(n, (LFU_INIT_VAL << 24) | (<u32>(now / 1000) & LRU_MASK), K_META);
-    memory.copy(n + ENTRY_HDR, scratchPtr, klen);
+    initEntry(n, h, scratchPtr, klen, vl, (LFU_INIT_VAL << 24) | (<u32>(now / 1000) & LRU_MASK));
     if (!dictAdd(db, n)) {
       free(n, entrySize(n));
       if (vp != 0) blockFree(vp);
@@ -685,12 +696,7 @@ export function dbRename(db: u32, klen: u32, nklen: u32, now: f64): i32 {
   const slot = hasSlot(e);
   const n = alloc(entryBytes(nklen, vl, slot));
   if (n == 0) return ST_OOM;
-  store<u32>(n, 0, E_NEXT);
-  store<u32>(n, nh, E_HASH);
-  store<u32>(n, nklen, E_KEYLEN);
-  store<u32>(n, load<u32>(e, K_VINFO), K_VINFO);
-  store<u32>(n, load<u32>(e, K_META), K_META);
-  memory.copy(n + ENTRY_HDR, np, nklen);
+  initEntry(n, nh, np, nklen, load<u32>(e, K_VINFO), load<u32>(e, K_META));
   // The value part and the expires slot follow the key in both entries.
   memory.copy(valPart(n), valPart(e), valPartBytes(vl) + (slot ? 4 : 0));
   if (!dictAdd(db, n)) {

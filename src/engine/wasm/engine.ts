@@ -39,8 +39,6 @@ const ST_STRING = 1;
 const ST_HANDLE = 2;
 const ST_EXPIRED = 3;
 const ST_TOOBIG = 4;
-/** dbWriteAt rewrites an embedded value through scratch, after the key (VAL_EMBED in keyspace.ts). */
-const VAL_EMBED = 64;
 /** Values up to this size are returned from get() as latin1 strings, longer ones as Buffers. */
 const STRING_OUT_MAX = 4096;
 /** Bytes of a pipelined batch handed to dbPrefetch (fits the initial scratch region). */
@@ -254,7 +252,8 @@ class WasmDb implements Db {
 
   private writeAt(key: Bytes, offset: number, bytes: Bytes, maxLen: number, what: string): number {
     const w = this.engine.w;
-    w.ensureScratch(key.length + VAL_EMBED);
+    // dbWriteAt rewrites an embedded value through scratch, after the key.
+    w.ensureScratch(key.length + this.engine.valEmbed);
     const n = w.putBytes(key);
     const st = w.x.dbWriteAt(this.ptr, n, offset, bytes.length, maxLen, this.clock.now());
     if (st === 1) {
@@ -518,9 +517,12 @@ export class WasmEngine implements Engine, ZSetHost {
   /** Handle arrays dropped by clear(), swept for sorted sets. */
   private sweeps: { handles: (Container | undefined)[]; pos: number }[] = [];
   readonly zsetRegistry: FinalizationRegistry<number>;
+  /** Longest string a keyspace entry embeds (VAL_EMBED in assembly/keyspace.ts). */
+  readonly valEmbed: number;
 
   constructor() {
     this.w = new WasmInstance();
+    this.valEmbed = this.w.x.keyspaceValEmbed();
     // A never-stored sorted set was garbage-collected: free its native memory in the background.
     this.zsetRegistry = new FinalizationRegistry<number>((ptr) => {
       this.freeing.push(ptr);

@@ -55,6 +55,7 @@ export interface WasmExports {
   dbSetHandle(db: number, klen: number, handle: number, keepTtl: number, now: number): number;
   dbWriteAt(db: number, klen: number, offset: number, len: number, maxLen: number, now: number): number;
   dbRename(db: number, klen: number, nklen: number, now: number): number;
+  keyspaceValEmbed(): number;
   dbDelete(db: number, klen: number, now: number): number;
   dbSetExpire(db: number, klen: number, at: number, now: number): number;
   dbPersist(db: number, klen: number, now: number): number;
