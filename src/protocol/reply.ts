@@ -10,6 +10,7 @@
  */
 import type { BulkSink, BulkValue } from '../engine/types';
 import { formatDouble } from '../util/number';
+import { copyAll, copyRange } from '../util/bytes';
 
 export interface Reply {
   /** Protocol version in use (2 or 3). */
@@ -113,16 +114,7 @@ export class RespWriter implements Reply, BulkSink {
   raw(b: Buffer): void {
     const n = b.length;
     this.ensure(n);
-    if (n <= 16) {
-      // Short pieces (+OK, :1, $-1 headers): a loop beats Buffer#copy's argument checks and
-      // native call.
-      const buf = this.buf;
-      const pos = this.pos;
-      for (let i = 0; i < n; i++) buf[pos + i] = b[i];
-    } else {
-      // TypedArray#set: no Buffer#copy argument checks (pub/sub copies a frame per subscriber).
-      this.buf.set(b, this.pos);
-    }
+    copyAll(this.buf, this.pos, b);
     this.pos += n;
   }
 
@@ -192,11 +184,7 @@ export class RespWriter implements Reply, BulkSink {
     } else {
       pos += buf.latin1Write('$' + len + CRLF, pos);
     }
-    if (len <= 32) {
-      for (let i = 0; i < len; i++) buf[pos + i] = src[start + i];
-    } else {
-      buf.set(src.subarray(start, start + len), pos);
-    }
+    copyRange(buf, pos, src, start, len);
     pos += len;
     buf[pos++] = 13;
     buf[pos++] = 10;

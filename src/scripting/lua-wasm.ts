@@ -17,6 +17,7 @@
  * synchronously, so states never interleave).
  */
 import fs from 'fs';
+import { copyAll } from '../util/bytes';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -300,10 +301,7 @@ export class LuaWasm {
   pushBuffer(L: number, b: Buffer): void {
     const n = b.length;
     const p = this.ensureScratch(n);
-    const hb = this.hb;
-    // Short strings: a loop beats Buffer#copy's argument checks and native call.
-    if (n <= 32) for (let i = 0; i < n; i++) hb[p + i] = b[i];
-    else hb.set(b, p);
+    copyAll(this.hb, p, b);
     this.ex.lua_pushlstring(L, p, n);
   }
 

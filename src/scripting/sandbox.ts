@@ -31,6 +31,7 @@ import {
   VerbatimReply,
 } from '../protocol/value-reply';
 import { formatDouble } from '../util/number';
+import { copyRange } from '../util/bytes';
 
 /** What the natives need from the running script (set by the engine for each run). */
 export interface RunHooks {
@@ -113,11 +114,8 @@ function readArgs(w: LuaWasm, L: number, argc: number): Buffer[] | null {
   let off = 0;
   for (let i = 0; i < argc; i++) {
     const n = lens[i];
-    const p = ptrs[i];
-    // Short arguments: a loop beats Buffer#copy's argument checks and native call.
-    if (p === -1) slab.latin1Write(numbers![i]!, off);
-    else if (n <= 32) for (let j = 0; j < n; j++) slab[off + j] = hb[p + j];
-    else slab.set(hb.subarray(p, p + n), off);
+    if (ptrs[i] === -1) slab.latin1Write(numbers![i]!, off);
+    else copyRange(slab, off, hb, ptrs[i], n);
     argv[i] = slab.subarray(off, off + n);
     off += n;
   }

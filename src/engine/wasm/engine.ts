@@ -30,6 +30,7 @@ import {
   NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, WasmInstance, WasmOutOfMemoryError,
 } from './loader';
 import { WasmZSet, ZSetHost } from './zset';
+import { copyAll } from '../../util/bytes';
 
 export { WasmOutOfMemoryError } from './loader';
 export { WasmZSet } from './zset';
@@ -205,11 +206,7 @@ class WasmDb implements Db {
       if (vlen > 0) {
         const vp = w.resU32(R_PTR);
         if (typeof value === 'string') w.u8.latin1Write(value, vp, vlen);
-        else if (vlen <= 16) {
-          // Short values: a loop beats the native copy's call overhead (as in putBytes).
-          const u8 = w.u8;
-          for (let i = 0; i < vlen; i++) u8[vp + i] = value[i];
-        } else w.u8.set(value, vp);
+        else copyAll(w.u8, vp, value);
       }
       const old = w.resI32(R_HANDLE);
       const misc = w.resU32(R_MISC);
@@ -258,7 +255,7 @@ class WasmDb implements Db {
     const st = w.x.dbWriteAt(this.ptr, n, offset, bytes.length, maxLen, this.clock.now());
     if (st === 1) {
       const dst = w.resU32(R_PTR); // syncs the views
-      w.u8.set(bytes, dst);
+      copyAll(w.u8, dst, bytes);
       this.rawKeys.set(key.latin1Slice(0, key.length), StrEnc.Raw);
       return w.resU32(R_LEN);
     }

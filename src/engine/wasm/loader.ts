@@ -10,6 +10,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { copyAll } from '../../util/bytes';
 
 /*
  * The project compiles with lib ES2022 and @types/node 20, neither of which declares the
@@ -219,12 +220,8 @@ export class WasmInstance {
     const dst = this.scratch + at;
     if (typeof b === 'string') {
       this.u8.latin1Write(b, dst, len);
-    } else if (len <= 16) {
-      // A loop beats the native copy's call overhead for short keys.
-      const u8 = this.u8;
-      for (let i = 0; i < len; i++) u8[dst + i] = b[i];
     } else {
-      this.u8.set(b, dst);
+      copyAll(this.u8, dst, b);
     }
     return len;
   }
