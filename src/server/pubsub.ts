@@ -30,19 +30,18 @@ export class PubSub {
   constructor(private readonly server: Server) {}
 
   /** Update this.limits from the current client-output-buffer-limit setting. */
-  private pubsubLimits(): { hard: number; soft: number; softSeconds: number } {
+  private refreshLimits(): void {
     const text = this.server.config.str('client-output-buffer-limit');
     if (text !== this.limitsText) {
       this.limitsText = text;
       const parsed = parsePubsubLimits(text);
       if (parsed) this.limits = parsed;
     }
-    return this.limits;
   }
 
   /** Deliver to channel subscribers and matching patterns. Returns the receiver count. */
   publish(channel: BulkValue, message: BulkValue): number {
-    this.pubsubLimits(); // refresh this.limits once per message, not per receiver
+    this.refreshLimits(); // once per message, not per receiver
     let receivers = 0;
     const ch = latin1(channel);
     const subs = this.channels.get(ch);
@@ -74,7 +73,7 @@ export class PubSub {
     const ch = latin1(channel);
     const subs = this.shardChannels.get(ch);
     if (!subs) return 0;
-    this.pubsubLimits();
+    this.refreshLimits();
     this.frames.reset('smessage', null, ch, message);
     for (const c of subs) this.deliver(c);
     return subs.size;
