@@ -88,8 +88,8 @@ export class RedustServer {
       const rounds = Math.ceil(db.expiresSize() / 1000) + 1;
       for (let i = 0; i < rounds && db.expiresSize() > 0; i++) db.activeExpireCycle(now, 1000);
     }
-    this.server.afterCommand();
-    this.server.flushPending();
+    this.server.dispatcher.afterCommand();
+    this.server.net.flushPending();
   }
 
   /** Stop listening and disconnect every client. */

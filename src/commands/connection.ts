@@ -33,7 +33,7 @@ export function resetClientState(c: Client): void {
   const s = c.server;
   c.multiQueue = null;
   c.flags &= ~(ClientFlag.MULTI | ClientFlag.DIRTY_EXEC | ClientFlag.DIRTY_CAS | ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT | ClientFlag.NO_EVICT | ClientFlag.NO_TOUCH);
-  s.unwatchAll(c);
+  s.watches.unwatchAll(c);
   c.selectDb(0);
   c.resp = 2;
   c.name = '';
@@ -265,7 +265,7 @@ function clientKill(c: Client, argv: Buffer[]): void {
 /** Close another client; the caller itself is closed after its reply is written. */
 function killClient(self: Client, other: Client): void {
   if (other === self) self.flags |= ClientFlag.CLOSE_AFTER_REPLY;
-  else self.server.freeClient(other);
+  else self.server.net.freeClient(other);
 }
 
 function clientReply(c: Client, argv: Buffer[]): void {

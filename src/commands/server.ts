@@ -6,7 +6,7 @@ import os from 'os';
 import type { Client } from '../server/client';
 import type { CommandRow, Command } from './table';
 import { CmdFlag } from './table';
-import { fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
+import { BUSY_EVAL, BUSY_FUNCTION, fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
 import { floatArg, intArg, isWord } from './args';
 import { CONFIG_DEFS, findConfig, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
 import { formatNotifyFlags, parseNotifyFlags } from '../server/keyspace-events';
@@ -15,7 +15,6 @@ import { replayMeta, replyHelp } from './help';
 import { globMatch } from '../util/glob';
 import type { Container, RedisValue } from '../engine/types';
 import { setLogLevel, RedisLogLevel } from '../observability/logger';
-import { BUSY_EVAL, BUSY_FUNCTION } from '../server/server';
 import { scriptingOf } from '../scripting/engine';
 
 // ------------------------------------------------------------------ INFO

@@ -112,7 +112,7 @@ function setGeneric(c: Client, flags: number, key: Buffer, value: Buffer, expire
   }
 }
 
-/** Plain `SET key value` (also the dispatcher's fast path, Server.fastCommand). */
+/** Plain `SET key value` (also its table row's fast path, Dispatcher.fastCommand). */
 export function setKeyValue(c: Client, key: Buffer, value: Buffer): void {
   setGeneric(c, 0, key, value, null, true);
 }
@@ -134,7 +134,7 @@ function psetex(c: Client, argv: Buffer[]): void {
   setGeneric(c, SetFlag.PX, argv[1], argv[3], argv[2], true);
 }
 
-/** `GET key` (also the dispatcher's fast path, Server.fastCommand). */
+/** `GET key` (also its table row's fast path, Dispatcher.fastCommand). */
 export function getKey(c: Client, key: Buffer): void {
   if (!tryWriteBulk(c, key)) replyGet(c, key);
 }
@@ -488,11 +488,11 @@ function lcs(c: Client, argv: Buffer[]): void {
 }
 
 export const commands: CommandRow[] = [
-  { name: 'set', handler: set },
+  { name: 'set', handler: set, fast: (c, key, value) => setKeyValue(c, key, value!) },
   { name: 'setnx', handler: setnx },
   { name: 'setex', handler: setex },
   { name: 'psetex', handler: psetex },
-  { name: 'get', handler: get },
+  { name: 'get', handler: get, fast: (c, key) => getKey(c, key) },
   { name: 'getex', handler: getex },
   { name: 'getdel', handler: getdel },
   { name: 'getset', handler: getset },

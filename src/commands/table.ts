@@ -12,11 +12,18 @@ import type { Client } from '../server/client';
 import meta from './redis-7.0-commands.json';
 
 export type Handler = (c: Client, argv: Buffer[]) => void;
+/**
+ * The dispatcher's shortcut for a command the parser recognised from its bytes (plain `GET key`,
+ * `SET key value`): the same handler code without an argv array. `value` is null for GET.
+ */
+export type FastHandler = (c: Client, key: Buffer, value: Buffer | null) => void;
 
 /** What a command family declares. `name` is lowercase; subcommands are "parent|sub". */
 export interface CommandRow {
   name: string;
   handler: Handler;
+  /** The parser-recognised fast path of this command (see FastHandler), if it has one. */
+  fast?: FastHandler;
   /** Overrides for commands absent from the Redis snapshot. */
   arity?: number;
   flags?: string[];
@@ -100,6 +107,7 @@ export class Command {
   /** ACL categories without the '@'. */
   readonly categories: string[];
   readonly handler: Handler;
+  readonly fast: FastHandler | null;
   readonly parent: Command | null;
   readonly subcommands: Map<string, Command> | null = null;
   readonly keySpecs: KeySpec[];
@@ -114,6 +122,7 @@ export class Command {
     this.name = parent ? full.slice(parent.name.length + 1) : full;
     this.parent = parent;
     this.handler = row.handler;
+    this.fast = row.fast ?? null;
     const info = (parent ? findSubInfo(parent.info, full) : (meta.info as Record<string, MetaNode[]>)[full]) ?? null;
     this.info = info;
     this.docs = parent ? subDocs(parent.docs, full) : ((meta.docs as Record<string, MetaNode>)[full] ?? null);

@@ -19,7 +19,7 @@ function multi(c: Client): void {
 export function discardTransaction(c: Client): void {
   c.multiQueue = null;
   c.flags &= ~(ClientFlag.MULTI | ClientFlag.DIRTY_CAS | ClientFlag.DIRTY_EXEC);
-  c.server.unwatchAll(c);
+  c.server.watches.unwatchAll(c);
 }
 
 function discard(c: Client): void {
@@ -47,7 +47,7 @@ function exec(c: Client): void {
     return;
   }
   const queue = c.multiQueue!;
-  server.unwatchAll(c);
+  server.watches.unwatchAll(c);
   c.multiQueue = null;
   c.flags &= ~ClientFlag.MULTI;
   c.flags |= ClientFlag.IN_EXEC;
@@ -55,7 +55,7 @@ function exec(c: Client): void {
   try {
     for (const q of queue) {
       c.cmd = q.cmd;
-      server.call(c, q.cmd, q.argv);
+      server.dispatcher.call(c, q.cmd, q.argv);
     }
   } finally {
     c.flags &= ~ClientFlag.IN_EXEC;
@@ -75,13 +75,13 @@ function watch(c: Client, argv: Buffer[]): void {
     // client watches it, gives the same EXEC outcomes (other watchers of a key that expired
     // after they watched it fail EXEC either way).
     c.db.has(argv[i]);
-    c.server.watch(c, argv[i]);
+    c.server.watches.watch(c, argv[i]);
   }
   c.reply.ok();
 }
 
 function unwatch(c: Client): void {
-  c.server.unwatchAll(c);
+  c.server.watches.unwatchAll(c);
   c.reply.ok();
 }
 

@@ -15,6 +15,17 @@
  *   move time without sleeping.
  */
 
+/**
+ * Thrown by an engine that cannot allocate (e.g. the wasm engine at its 4 GiB linear-memory cap).
+ * The operation changed nothing; the dispatcher answers Redis's OOM error.
+ */
+export class EngineOutOfMemoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineOutOfMemoryError';
+  }
+}
+
 /** Binary-safe byte string as passed into the engine. */
 export type Bytes = Buffer;
 /** Binary-safe byte string as returned by the engine: Buffer, or latin1 JS string (1 char = 1 byte). */

@@ -13,6 +13,8 @@ import crypto from 'crypto';
 import type { Server } from '../server/server';
 import { Client, ClientFlag } from '../server/client';
 import { CmdFlag } from '../commands/table';
+import { BUSY_EVAL, BUSY_FUNCTION, OOM } from '../commands/errors';
+import { evictToLimit } from '../server/evict';
 import type { Reply } from '../protocol/reply';
 import { ErrorReply, NULL, ReplyValue, ValueReply } from '../protocol/value-reply';
 import { Sandbox, RunHooks, newRng } from './sandbox';
@@ -113,8 +115,8 @@ export class ScriptingEngine {
     const busy = this.server.busyScript;
     if (!busy || !this.activeBox) return 'NOTBUSY No scripts in execution right now.';
     if (this.wrote) return 'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
-    if (isEval && !busy.isEval) return 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
-    if (!isEval && busy.isEval) return 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+    if (isEval && !busy.isEval) return BUSY_FUNCTION;
+    if (!isEval && busy.isEval) return BUSY_EVAL;
     this.activeBox.requestKill();
     return null;
   }
@@ -199,7 +201,7 @@ export class ScriptingEngine {
         server.logger.warn(`Script ${opts.name} exceeded script-hard-time-limit (${hardLimit} ms): killed${this.wrote ? ' (its writes were kept)' : ''}`);
         return true;
       }
-      server.processEventsWhileBusy(c);
+      server.net.processEventsWhileBusy(c);
       return false;
     };
     try {
@@ -236,8 +238,8 @@ export class ScriptingEngine {
     if (cmd.has(CmdFlag.WRITE)) {
       if (this.opts.readOnly) return new ErrorReply('ERR Write commands are not allowed from read-only scripts.');
       const maxmem = server.config.int('maxmemory');
-      if (maxmem > 0 && !this.opts.allowOom && !this.wrote && cmd.has(CmdFlag.DENYOOM) && server.usedMemory() > maxmem && !server.evictToLimit(maxmem)) {
-        return new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
+      if (maxmem > 0 && !this.opts.allowOom && !this.wrote && cmd.has(CmdFlag.DENYOOM) && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
+        return new ErrorReply(OOM);
       }
       this.wrote = true;
     }
@@ -248,7 +250,7 @@ export class ScriptingEngine {
     sc.resp = resp;
     sc.argv = argv;
     sc.cmd = cmd;
-    server.call(sc, cmd, argv);
+    server.dispatcher.call(sc, cmd, argv);
     const r = vr.take();
     return r === undefined ? NULL : r;
   }

@@ -116,11 +116,11 @@ export class Blocking {
           const entry = this.specs.get(c);
           if (!entry) continue;
           let served: boolean;
-          this.server.execDepth++;
+          this.server.dispatcher.execDepth++;
           try {
             served = entry.spec.tryServe(key);
           } finally {
-            this.server.execDepth--;
+            this.server.dispatcher.execDepth--;
           }
           if (served) this.unblock(c, true);
         }
@@ -143,12 +143,12 @@ export class Blocking {
     }
     c.flags &= ~ClientFlag.BLOCKED;
     if (resume && !c.closed) {
-      this.server.scheduleFlush(c);
+      this.server.net.scheduleFlush(c);
       // Commands the client pipelined after the blocking one run now.
       if (c.parser.pendingBytes() > 0) setImmediate(() => {
         if (!c.closed && !c.has(ClientFlag.BLOCKED)) {
-          this.server.processInput(c, EMPTY);
-          this.server.scheduleFlush(c);
+          this.server.net.processInput(c, EMPTY);
+          this.server.net.scheduleFlush(c);
         }
       });
     }

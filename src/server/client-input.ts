@@ -16,7 +16,7 @@ export class ClientInput implements RequestHandler {
   ) {}
 
   command(argv: Buffer[]): void {
-    this.server.processCommand(this.c, argv);
+    this.server.dispatcher.processCommand(this.c, argv);
   }
 
   proceed(): boolean {
@@ -30,6 +30,6 @@ export class ClientInput implements RequestHandler {
   }
 
   fast(kind: number, key: Buffer, value: Buffer | null): boolean {
-    return this.server.fastCommand(this.c, kind, key, value);
+    return this.server.dispatcher.fastCommand(this.c, kind, key, value);
   }
 }

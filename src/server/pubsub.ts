@@ -83,7 +83,7 @@ export class PubSub {
   private deliver(c: Client): void {
     if (c.closed) return;
     c.writer.raw(this.frames.get(c.writer.resp));
-    this.server.scheduleFlush(c);
+    this.server.net.scheduleFlush(c);
     this.checkOutputLimits(c);
   }
 
@@ -110,7 +110,7 @@ export class PubSub {
     c.closed = true;
     c.writer.truncate(0);
     c.socket.destroy();
-    setImmediate(() => this.server.freeClient(c));
+    setImmediate(() => this.server.net.freeClient(c));
   }
 
   private registry(kind: 'channel' | 'pattern' | 'shard'): Map<string, Set<Client>> {

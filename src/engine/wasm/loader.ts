@@ -10,6 +10,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { EngineOutOfMemoryError } from '../types';
 import { copyAll } from '../../util/bytes';
 
 /*
@@ -104,10 +105,9 @@ export const R_SCRATCHCAP = 40;
 export const NO_PATTERN = 0xffffffff;
 
 /** Thrown when linear memory cannot grow (4 GiB wasm32 cap or host refusal). Nothing was changed. */
-export class WasmOutOfMemoryError extends Error {
+export class WasmOutOfMemoryError extends EngineOutOfMemoryError {
   constructor(what = 'operation') {
     super(`wasm engine out of memory during ${what} (linear memory cap of 4 GiB reached or the host refused to grow it)`);
-    this.name = 'WasmOutOfMemoryError';
   }
 }
 

@@ -1,0 +1,83 @@
+/**
+ * serverCron and its jobs (Redis's server.c): active expiry, the engine's background work
+ * (incremental rehash, lazy free), idle-client timeouts and the instantaneous ops/s samples.
+ * Every job is bounded in time so the event loop stays free.
+ */
+import type { Server } from './server';
+import { ClientFlag } from './client';
+
+export class Cron {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly server: Server) {}
+
+  start(): void {
+    const hz = this.server.config.int('hz');
+    this.timer = setInterval(() => this.run(), Math.max(1, Math.floor(1000 / hz)));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** serverCron: active expiry, background engine work, client timeouts, ops sampling. */
+  run(): void {
+    const server = this.server;
+    server.clock.resync();
+    const now = server.clock.now();
+    if (server.activeExpireEnabled) this.activeExpireCycle(now);
+    server.engine.backgroundWork(1);
+    const timeout = server.config.int('timeout');
+    if (timeout > 0) {
+      for (const c of server.clients.values()) {
+        if (c.has(ClientFlag.BLOCKED) || c.subscriptionCount() > 0) continue;
+        if (now - c.lastInteraction > timeout * 1000) server.net.freeClient(c);
+      }
+    }
+    const s = server.stats;
+    const dt = now - s.lastOpsSample.time;
+    if (dt >= 100) {
+      // Redis's trackInstantaneousMetric: 16 samples of the rate since the previous sample.
+      const push = (xs: number[], v: number) => {
+        xs.push(v);
+        if (xs.length > 16) xs.shift();
+      };
+      const last = s.lastOpsSample;
+      push(s.opsSamples, ((s.commandsProcessed - last.count) * 1000) / dt);
+      push(s.inputKbpsSamples, (s.netInputBytes - last.input) / 1024 / (dt / 1000));
+      push(s.outputKbpsSamples, (s.netOutputBytes - last.output) / 1024 / (dt / 1000));
+      s.lastOpsSample = { time: now, count: s.commandsProcessed, input: s.netInputBytes, output: s.netOutputBytes };
+    }
+  }
+
+  /**
+   * Active expiry (activeExpireCycle): per db, sample keys with a TTL; repeat while more than 25%
+   * of a sample had expired, bounded to ~25% of the cron period in time.
+   */
+  activeExpireCycle(now: number): void {
+    const server = this.server;
+    const effort = server.config.int('active-expire-effort');
+    const perLoop = 20 + 5 * (effort - 1);
+    const budgetMs = (1000 / server.config.int('hz')) * 0.25;
+    const start = performance.now();
+    let sampledTotal = 0;
+    let expiredTotal = 0;
+    for (const db of server.dbs) {
+      if (db.expiresSize() === 0) continue;
+      for (;;) {
+        const { sampled, expired } = db.activeExpireCycle(now, perLoop);
+        sampledTotal += sampled;
+        expiredTotal += expired;
+        if (sampled === 0 || expired * 4 <= sampled) break;
+        if (performance.now() - start > budgetMs) break;
+      }
+      if (performance.now() - start > budgetMs) break;
+    }
+    const stats = server.stats;
+    stats.expireCycleCpuMs += performance.now() - start;
+    if (sampledTotal > 0) stats.expiredStalePerc = (expiredTotal / sampledTotal) * 0.05 + stats.expiredStalePerc * 0.95;
+    if (expiredTotal > 0 && server.dispatcher.execDepth === 0) server.dispatcher.afterCommand();
+  }
+}

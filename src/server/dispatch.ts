@@ -1,0 +1,248 @@
+/**
+ * The dispatcher (Redis's processCommand and call in server.c): looks a command up in the table,
+ * checks it in Redis's order (arity, auth, MULTI, OOM, the RESP2 pub/sub context, a busy script),
+ * queues it inside MULTI or runs it, and keeps the per-command statistics and SLOWLOG.
+ *
+ * Invariants:
+ * - The clock is read once per top-level command: that reading times the command and, frozen, is
+ *   its wall time for expiry (Redis 7's fixed_time_expire).
+ * - `execDepth` counts nested execution (EXEC, Lua, blocked-client wake-ups); work that Redis does
+ *   "after the command" (serving blocked clients) waits for depth 0.
+ */
+import type { Client } from './client';
+import { ClientFlag } from './client';
+import type { Server } from './server';
+import { CmdFlag, Command } from '../commands/table';
+import { BUSY_EVAL, BUSY_FUNCTION, OOM, ReplyError, wrongArgs } from '../commands/errors';
+import { discardTransaction } from '../commands/transactions';
+import { EngineOutOfMemoryError } from '../engine/types';
+import { FAST_GET } from '../protocol/parser';
+import { latin1 } from '../util/number';
+import { evictToLimit } from './evict';
+
+/** Commands allowed in RESP2 while subscribed. */
+const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
+/** Commands executed immediately inside MULTI instead of being queued. */
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** Client states in which a command must go through processCommand (see fastCommand). */
+const FAST_PATH_BLOCKERS =
+  ClientFlag.MULTI | ClientFlag.PUBSUB | ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT |
+  ClientFlag.CLOSE_AFTER_REPLY | ClientFlag.BLOCKED | ClientFlag.SCRIPT | ClientFlag.IN_EXEC;
+
+export class Dispatcher {
+  /** Depth of nested command execution (EXEC, Lua): notifications and wakeups wait for the outermost. */
+  execDepth = 0;
+  /**
+   * End time (performance.now()) of the previous top-level command of the current input batch:
+   * the next command's duration starts there, so a command costs one timer read, not two.
+   * -1 outside a batch.
+   */
+  lastCallEnd = -1;
+  /**
+   * Command lookup cache by the raw name bytes as sent (any case), for commands without
+   * subcommands: saves building and lowercasing a name string per command.
+   */
+  private readonly cmdCache: ({ name: Buffer; cmd: Command } | undefined)[] = new Array(256).fill(undefined);
+  /** GET and SET, whose table rows declare the fast path (fastCommand). */
+  private readonly getCommand: Command;
+  private readonly setCommand: Command;
+  /** Arguments of the fast-path command being run. */
+  private fastKey: Buffer | null = null;
+  private fastValue: Buffer | null = null;
+
+  constructor(private readonly server: Server) {
+    this.getCommand = server.table.get('get')!;
+    this.setCommand = server.table.get('set')!;
+    if (!this.getCommand.fast || !this.setCommand.fast) throw new Error('GET and SET must declare their fast path');
+  }
+
+  /**
+   * rejectCommand: error reply, and flag an open MULTI so EXEC aborts. A rejected EXEC itself
+   * discards the transaction and answers EXECABORT with the reason (execCommandAbort).
+   */
+  rejectCommand(c: Client, msg: string): void {
+    if (c.cmd) c.cmd.stats.rejectedCalls++;
+    if (c.flags & ClientFlag.MULTI) c.flags |= ClientFlag.DIRTY_EXEC;
+    if (c.cmd?.name === 'exec' && !c.cmd.parent) {
+      discardTransaction(c);
+      c.reply.error(`EXECABORT Transaction discarded because of: ${msg.startsWith('ERR ') ? msg.slice(4) : msg}`);
+      return;
+    }
+    c.reply.error(msg);
+  }
+
+  /** processCommand: validate and run (or queue) one command. */
+  processCommand(c: Client, argv: Buffer[]): void {
+    const server = this.server;
+    c.argv = argv;
+    // The duration chain (lastCallEnd) only continues into a command that goes straight to call().
+    const prevCallEnd = this.lastCallEnd;
+    this.lastCallEnd = -1;
+    const cmd = this.lookupCommand(argv);
+    if (!cmd) {
+      c.cmd = null;
+      const name = latin1(argv[0]);
+      const lname = name.toLowerCase();
+      if (argv.length > 1 && server.table.isContainer(lname)) {
+        this.rejectCommand(c, `ERR unknown subcommand '${trunc(latin1(argv[1]), 128)}'. Try ${lname.toUpperCase()} HELP.`);
+      } else {
+        let args = '';
+        for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${trunc(latin1(argv[i]), 128 - args.length)}' `;
+        this.rejectCommand(c, `ERR unknown command '${trunc(name, 128)}', with args beginning with: ${args}`);
+      }
+      return;
+    }
+    c.cmd = cmd;
+    c.lastCmd = cmd;
+    if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
+      this.rejectCommand(c, wrongArgs(cmd.fullname));
+      return;
+    }
+    if (!c.authenticated && !cmd.has(CmdFlag.NO_AUTH)) {
+      this.rejectCommand(c, 'NOAUTH Authentication required.');
+      return;
+    }
+    const inMulti = (c.flags & ClientFlag.MULTI) !== 0;
+    if (inMulti && cmd.has(CmdFlag.NO_MULTI)) {
+      this.rejectCommand(c, 'ERR Command not allowed inside a transaction');
+      return;
+    }
+    // (Flags first: maxmemory only matters for denyoom commands.)
+    let maxmem = 0;
+    if (cmd.has(CmdFlag.DENYOOM) && !inMulti && (maxmem = server.config.hot.maxmemory) > 0 && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
+      this.rejectCommand(c, OOM);
+      return;
+    }
+    if (c.resp === 2 && (c.flags & ClientFlag.PUBSUB) !== 0 && c.subscriptionCount() > 0) {
+      const n = cmd.parent ? cmd.parent.name : cmd.name;
+      if (!PUBSUB_ALLOWED.has(n)) {
+        this.rejectCommand(c, `ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+        return;
+      }
+    }
+    if (server.busyScript && !cmd.has(CmdFlag.ALLOW_BUSY)) {
+      this.rejectCommand(c, server.busyScript.isEval ? BUSY_EVAL : BUSY_FUNCTION);
+      return;
+    }
+    if (inMulti && !MULTI_IMMEDIATE.has(cmd.name)) {
+      c.multiQueue!.push({ cmd, argv: argv.map((a) => Buffer.from(a)) });
+      c.reply.simple('QUEUED');
+      return;
+    }
+    const mark = c.writer.pos;
+    this.lastCallEnd = prevCallEnd;
+    this.call(c, cmd, argv);
+    // CLIENT REPLY OFF/SKIP: drop what this command wrote (resetClient's flag shuffle).
+    if (c.flags & (ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP)) c.writer.truncate(mark);
+    c.flags &= ~ClientFlag.REPLY_SKIP;
+    if (c.flags & ClientFlag.REPLY_SKIP_NEXT) {
+      c.flags = (c.flags | ClientFlag.REPLY_SKIP) & ~ClientFlag.REPLY_SKIP_NEXT;
+    }
+    if (this.execDepth === 0) this.afterCommand();
+  }
+
+  /**
+   * processCommand's shortcut for a plain `GET key` / `SET key value` recognised from its bytes by
+   * the parser (RequestHandler.fast). Taken only when none of processCommand's checks could stop
+   * the command or change what it does: authenticated, not in MULTI or a pub/sub context, no busy
+   * script, no CLIENT REPLY OFF/SKIP, and for SET no maxmemory limit. It saves the argv array, the
+   * command name's view and lookup and the checks; the command itself runs through call() and the
+   * row's fast handler (the same code as its handler), with the same stats, SLOWLOG and wake-ups.
+   * Returns false to have the command dispatched the normal way.
+   */
+  fastCommand(c: Client, kind: number, key: Buffer, value: Buffer | null): boolean {
+    const server = this.server;
+    if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || server.busyScript !== null || this.execDepth !== 0) return false;
+    if (kind !== FAST_GET && server.config.hot.maxmemory > 0) return false;
+    const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
+    c.cmd = cmd;
+    c.lastCmd = cmd;
+    this.fastKey = key;
+    this.fastValue = value;
+    this.call(c, cmd, null);
+    this.fastKey = this.fastValue = null;
+    this.afterCommand();
+    return true;
+  }
+
+  /** The argv of the fast-path command being run (for SLOWLOG), built only when needed. */
+  private fastArgv(c: Client): Buffer[] {
+    const argv = [c.parser.fastName(), this.fastKey!];
+    if (this.fastValue !== null) argv.push(this.fastValue);
+    return argv;
+  }
+
+  /** lookupCommand through cmdCache (see there); falls back to the table. */
+  private lookupCommand(argv: Buffer[]): Command | undefined {
+    const table = this.server.table;
+    const a0 = argv[0];
+    const len = a0.length;
+    if (len > 16) return table.lookup(argv);
+    let h = len;
+    for (let i = 0; i < len; i++) h = (Math.imul(h, 31) + a0[i]) | 0;
+    const slot = (h ^ (h >>> 8)) & 255;
+    const e = this.cmdCache[slot];
+    if (e !== undefined && e.name.length === len) {
+      const n = e.name;
+      let i = 0;
+      while (i < len && n[i] === a0[i]) i++;
+      if (i === len) return e.cmd;
+    }
+    const cmd = table.lookup(argv);
+    if (cmd !== undefined && cmd.subcommands === null && cmd.parent === null) this.cmdCache[slot] = { name: Buffer.from(a0), cmd };
+    return cmd;
+  }
+
+  /**
+   * call(): run the handler with stats, slowlog and error accounting. argv null: the fast-path
+   * command in fastKey/fastValue (see fastCommand).
+   */
+  call(c: Client, cmd: Command, argv: Buffer[] | null): void {
+    const server = this.server;
+    const outer = this.execDepth === 0;
+    const start = outer && this.lastCallEnd >= 0 ? this.lastCallEnd : performance.now();
+    const stats = server.stats;
+    const errorsBefore = stats.totalErrorReplies;
+    if (outer) server.clock.freezeAt(start);
+    this.execDepth++;
+    try {
+      if (argv !== null) cmd.handler(c, argv);
+      else cmd.fast!(c, this.fastKey!, this.fastValue);
+    } catch (e) {
+      if (e instanceof ReplyError) c.reply.error(e.reply);
+      else if (e instanceof EngineOutOfMemoryError) {
+        // The engine refused the allocation and left the data unchanged: Redis's OOM reply.
+        server.logger.warn({ command: cmd.fullname }, e.message);
+        c.reply.error(OOM);
+      } else {
+        server.logger.error({ err: e, command: cmd.fullname }, 'command handler crashed');
+        c.reply.error(`ERR internal error in '${cmd.fullname}': ${(e as Error).message}`);
+      }
+    } finally {
+      this.execDepth--;
+      if (outer) server.clock.unfreeze();
+    }
+    const end = performance.now();
+    if (outer) this.lastCallEnd = end;
+    const usec = Math.floor((end - start) * 1000);
+    cmd.stats.calls++;
+    cmd.stats.usec += usec;
+    if (stats.totalErrorReplies !== errorsBefore) cmd.stats.failedCalls++;
+    stats.commandsProcessed++;
+    if (!cmd.has(CmdFlag.SKIP_SLOWLOG) && server.slowlog.wants(usec)) server.slowlog.add(c, argv ?? this.fastArgv(c), usec);
+    c.lastCmd = cmd;
+  }
+
+  /** Work deferred to the end of the outermost command: wake blocked clients. */
+  afterCommand(): void {
+    const blocking = this.server.blocking;
+    if (blocking.hasReadyKeys()) {
+      blocking.handleReadyKeys();
+      this.lastCallEnd = -1; // do not bill the wakeups to the next command
+    }
+  }
+}
+
+function trunc(s: string, n: number): string {
+  return s.length > n ? s.slice(0, Math.max(0, n)) : s;
+}

@@ -1,0 +1,185 @@
+/**
+ * Connections (Redis's networking.c): accepting sockets, feeding what clients send to their
+ * parsers, writing replies, and freeing clients.
+ *
+ * Invariants:
+ * - Replies are written once per client per event-loop turn: handlers append to the client's
+ *   RespWriter and `scheduleFlush` queues the client; one `setImmediate` writes every queued
+ *   client's buffer with a single socket write (shared measurements in docs/design-notes.md: with
+ *   TCP_NODELAY, this beats a write per reply and cork/uncork by far under pipelining).
+ * - A client is in `server.clients` from accept until freeClient; a freed client is `closed` and
+ *   any pending flush of it does nothing.
+ */
+import fs from 'fs';
+import net from 'net';
+import type { Server } from './server';
+import { Client, ClientFlag } from './client';
+import { ClientInput } from './client-input';
+import { startReading } from './socket-reader';
+import { ProtocolError } from '../protocol/parser';
+
+export class Networking {
+  /** Clients with output to write this turn (each once: Client.flushQueued). */
+  private pendingFlush: Client[] = [];
+  private flushScheduled = false;
+  private readonly busyReadBuf = Buffer.allocUnsafe(64 * 1024);
+
+  constructor(private readonly server: Server) {}
+
+  accept(sock: net.Socket): void {
+    const server = this.server;
+    if (server.closing) {
+      sock.destroy();
+      return;
+    }
+    sock.setNoDelay(true);
+    const ka = server.config.int('tcp-keepalive');
+    if (ka > 0) sock.setKeepAlive(true, ka * 1000);
+    server.stats.connectionsReceived++;
+    const client = new Client(server, sock, server.dbs[0]);
+    client.writer.onError = (msg) => server.countError(msg);
+    if (server.clients.size >= server.config.int('maxclients')) {
+      server.stats.rejectedConnections++;
+      sock.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    server.clients.set(client.id, client);
+    sock.on('error', () => this.freeClient(client));
+    sock.on('close', () => this.freeClient(client));
+    startReading(sock, (chunk) => this.onData(client, chunk));
+  }
+
+  private onData(client: Client, chunk: Buffer): void {
+    if (client.closed) return;
+    const server = this.server;
+    server.stats.netInputBytes += chunk.length;
+    server.stats.readsProcessed++;
+    client.lastInteraction = server.clock.now();
+    this.processInput(client, chunk);
+    this.scheduleFlush(client);
+  }
+
+  /** Parse and run what the client sent (or resume buffered input after unblocking). */
+  processInput(client: Client, chunk: Buffer): void {
+    const server = this.server;
+    server.dispatcher.lastCallEnd = -1;
+    try {
+      client.parser.feed(chunk, (client.input ??= new ClientInput(server, client)));
+    } catch (e) {
+      if (e instanceof ProtocolError) {
+        client.writer.error('ERR ' + e.message);
+        client.flags |= ClientFlag.CLOSE_AFTER_REPLY;
+        server.logger.debug({ client: client.addr }, `Protocol error (${e.message}) from client`);
+      } else {
+        // A bug outside any handler must cost one connection, never the server: drop the client
+        // (its input state is unknown) and keep serving everyone else.
+        server.logger.error({ err: e, client: client.addr }, 'unexpected error while processing client input: closing the connection');
+        client.writer.error('ERR internal error while processing the request; closing the connection');
+        client.flags |= ClientFlag.CLOSE_AFTER_REPLY;
+      }
+    }
+    if (client.parser.pendingBytes() > server.config.hot['client-query-buffer-limit']) {
+      server.logger.warn({ client: client.addr }, 'Closing client that reached max query buffer length');
+      this.freeClient(client);
+    }
+  }
+
+  scheduleFlush(client: Client): void {
+    if (!client.flushQueued) {
+      client.flushQueued = true;
+      this.pendingFlush.push(client);
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushPending());
+    }
+  }
+
+  /** Write every pending client's replies: one socket write per client per turn. */
+  flushPending(): void {
+    this.flushScheduled = false;
+    // Swap first: a client scheduled while flushing goes to the next turn's list.
+    const list = this.pendingFlush;
+    this.pendingFlush = [];
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      c.flushQueued = false;
+      this.flushClient(c);
+    }
+  }
+
+  private flushClient(c: Client): void {
+    if (c.closed || !c.socket) return;
+    if (c.writer.length > 0) {
+      const out = c.writer.take();
+      this.server.stats.netOutputBytes += out.length;
+      this.server.stats.writesProcessed++;
+      c.socket.write(out);
+    }
+    if (c.has(ClientFlag.CLOSE_AFTER_REPLY)) {
+      c.closed = true;
+      c.socket.end();
+      this.freeClient(c);
+    }
+  }
+
+  freeClient(c: Client): void {
+    const server = this.server;
+    if (!server.clients.has(c.id)) return;
+    server.clients.delete(c.id);
+    c.closed = true;
+    server.blocking.unblockOnDisconnect(c);
+    server.watches.unwatchAll(c);
+    server.pubsub.unsubscribeAll(c);
+    if (c.socket && !c.socket.destroyed) {
+      if (c.writer.length > 0) c.socket.end(c.writer.take());
+      else c.socket.destroy();
+    }
+    // A pending flush of c finds it closed and does nothing.
+  }
+
+  /**
+   * processEventsWhileBlocked: called from the Lua count hook while a script runs past
+   * busy-reply-threshold. The event loop is blocked, so other clients' sockets are read here
+   * synchronously (non-blocking fds: EAGAIN means nothing to read); their commands run through the
+   * normal dispatcher, which answers BUSY to all but allow-busy commands (SCRIPT KILL, FUNCTION
+   * KILL, SHUTDOWN NOSAVE), and replies are written straight to the fd when nothing is queued in
+   * Node's stream (otherwise they queue behind it, preserving order).
+   */
+  processEventsWhileBusy(running: Client | null): void {
+    const server = this.server;
+    const buf = this.busyReadBuf;
+    for (const c of [...server.clients.values()]) {
+      if (c === running || c.closed || !c.socket || c.fd < 0) continue;
+      for (let i = 0; i < 16; i++) {
+        let n: number;
+        try {
+          n = fs.readSync(c.fd, buf, 0, buf.length, null);
+        } catch {
+          break; // EAGAIN (nothing pending) or a socket error libuv will report later
+        }
+        if (n <= 0) break; // EOF: libuv closes it after the script
+        server.stats.netInputBytes += n;
+        c.lastInteraction = server.clock.now();
+        this.processInput(c, Buffer.from(buf.subarray(0, n)));
+        if (n < buf.length) break;
+      }
+      this.flushClientSync(c);
+    }
+  }
+
+  private flushClientSync(c: Client): void {
+    if (c.writer.length === 0 || !c.socket || c.closed) return;
+    const out = c.writer.take();
+    this.server.stats.netOutputBytes += out.length;
+    let written = 0;
+    if (c.socket.writableLength === 0) {
+      try {
+        written = fs.writeSync(c.fd, out);
+      } catch {
+        written = 0;
+      }
+    }
+    if (written < out.length) c.socket.write(written === 0 ? out : out.subarray(written));
+  }
+}

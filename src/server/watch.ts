@@ -1,0 +1,60 @@
+/**
+ * WATCH (Redis's multi.c watched_keys): which clients watch which keys, and marking them dirty
+ * (CLIENT_DIRTY_CAS) when a watched key is modified, so their EXEC fails.
+ *
+ * Invariants: a key id ("db\0latin1key") is in `byKey` exactly while at least one client watches
+ * it, and a client's `watched` set names exactly the ids it is registered under.
+ */
+import type { BulkValue } from '../engine/types';
+import type { Client } from './client';
+import { ClientFlag } from './client';
+import { latin1 } from '../util/number';
+
+export class WatchRegistry {
+  /** "db\0key" -> clients watching it. */
+  private readonly byKey = new Map<string, Set<Client>>();
+
+  /** touchWatchedKey: every client watching the key will fail its EXEC. */
+  touchKey(dbIndex: number, key: BulkValue): void {
+    if (this.byKey.size === 0) return;
+    const set = this.byKey.get(dbIndex + '\0' + latin1(key));
+    if (set) for (const c of set) c.flags |= ClientFlag.DIRTY_CAS;
+  }
+
+  /**
+   * touchAllWatchedKeysInDb (FLUSHDB, FLUSHALL, SWAPDB): invalidate every WATCH on the db, or, with
+   * `onlyExisting`, those on keys for which it returns true.
+   */
+  touchAllInDb(dbIndex: number, onlyExisting?: (key: string) => boolean): void {
+    if (this.byKey.size === 0) return;
+    const prefix = dbIndex + '\0';
+    for (const [k, set] of this.byKey) {
+      if (!k.startsWith(prefix)) continue;
+      if (onlyExisting && !onlyExisting(k.slice(prefix.length))) continue;
+      for (const c of set) c.flags |= ClientFlag.DIRTY_CAS;
+    }
+  }
+
+  watch(c: Client, key: Buffer): void {
+    const id = c.dbIndex + '\0' + latin1(key);
+    c.watched ??= new Set();
+    if (c.watched.has(id)) return;
+    c.watched.add(id);
+    let set = this.byKey.get(id);
+    if (!set) this.byKey.set(id, (set = new Set()));
+    set.add(c);
+  }
+
+  unwatchAll(c: Client): void {
+    if (!c.watched) return;
+    for (const id of c.watched) {
+      const set = this.byKey.get(id);
+      if (set) {
+        set.delete(c);
+        if (set.size === 0) this.byKey.delete(id);
+      }
+    }
+    c.watched = null;
+    c.flags &= ~ClientFlag.DIRTY_CAS;
+  }
+}
