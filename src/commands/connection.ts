@@ -4,7 +4,7 @@
 import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
 import type { CommandRow } from './table';
-import { fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
+import { fail, NOT_INT, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
 import { intArg, isWord } from './args';
 import { latin1, parseInt64 } from '../util/number';
 import { replyHelp } from './help';
@@ -49,7 +49,7 @@ function reset(c: Client): void {
 
 function select(c: Client, argv: Buffer[]): void {
   const id = intArg(argv[1]);
-  if (id < -2147483648 || id > 2147483647) fail('ERR value is not an integer or out of range');
+  if (id < -2147483648 || id > 2147483647) fail(NOT_INT);
   if (id < 0 || id >= c.server.dbs.length) fail(OUT_OF_RANGE_DB);
   c.selectDb(id);
   c.reply.ok();
@@ -300,7 +300,7 @@ function clientNoEvict(c: Client, argv: Buffer[]): void {
 
 function clientUnblock(c: Client, argv: Buffer[]): void {
   const id = parseInt64(argv[2]);
-  if (Number.isNaN(id)) fail('ERR value is not an integer or out of range');
+  if (Number.isNaN(id)) fail(NOT_INT);
   let withError = false;
   if (argv.length === 4) {
     if (isWord(argv[3], 'timeout')) withError = false;

@@ -19,11 +19,13 @@ export const INDEX_OUT_OF_RANGE = 'ERR index out of range';
 export const OUT_OF_RANGE_DB = 'ERR DB index is out of range';
 export const TIMEOUT_NEGATIVE = 'ERR timeout is negative';
 export const TIMEOUT_NOT_FLOAT = 'ERR timeout is not a float or out of range';
+export const TIMEOUT_NOT_INT = 'ERR timeout is not an integer or out of range';
 export const INVALID_EXPIRE = (cmd: string) => `ERR invalid expire time in '${cmd}' command`;
 export const STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
 export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 export const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 export const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+export const INVALID_CURSOR = 'ERR invalid cursor';
 export const NOT_POSITIVE = 'ERR value is out of range, must be positive';
 
 export function wrongArgs(fullname: string): string {

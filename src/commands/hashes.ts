@@ -10,11 +10,9 @@ import type { BulkValue, HashValue } from '../engine/types';
 import { typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
-import { fail, NOT_FLOAT, OVERFLOW, SYNTAX, WRONGTYPE, wrongArgs } from './errors';
-import { isWord, lookupTyped, removeMembers, written } from './args';
-import { parseCursor, parseScanOptions, replyScan } from './keys';
-import { rangeLong, LONG_MAX_N } from './lists';
-import { JsHash } from '../engine/containers/hash';
+import { fail, NOT_INT, NOT_FLOAT, OVERFLOW, SYNTAX, WRONGTYPE, wrongArgs } from './errors';
+import { cursorArg, isWord, LONG_MAX_N, rangeIntArg, scanOptionsArg } from './args';
+import { lookupRead, lookupWrite, removeMembers, replyScan, written } from './keyspace';
 import { addInt64, latin1, parseInt64Exact } from '../util/number';
 import { addLongDouble, formatLongDoubleHuman, isNanOrInf, isInfinite, parseLongDouble } from '../util/long-double';
 
@@ -26,16 +24,9 @@ function maxEntries(c: Client): number {
   return c.server.config.int('hash-max-listpack-entries');
 }
 
-/** lookupKeyWrite + checkType. */
-function lookupWriteHash(c: Client, key: Buffer): HashValue | undefined {
-  const v = c.db.get(key);
-  if (v !== undefined && typeOfValue(v) !== 'hash') fail(WRONGTYPE);
-  return v as HashValue | undefined;
-}
-
 /** hashTypeLookupWriteOrCreate: the hash at key, created (and stored) when missing. */
 function lookupWriteOrCreate(c: Client, key: Buffer): HashValue {
-  let h = lookupWriteHash(c, key);
+  let h = lookupWrite(c, key, 'hash');
   if (!h) {
     h = c.server.engine.newHash();
     c.db.set(key, h);
@@ -45,18 +36,12 @@ function lookupWriteOrCreate(c: Client, key: Buffer): HashValue {
 
 /** hashTypeTryConversion over args[from..to]. */
 function tryConversion(c: Client, h: HashValue, args: Buffer[], from: number, to: number): void {
-  if (h instanceof JsHash) h.convertIfLonger(maxValue(c), args, from, to);
+  h.convertIfLonger(maxValue(c), args, from, to);
 }
 
 /** hashTypeSet: length check, set, entries check. Returns true when the field is new. */
 function hashSet(c: Client, h: HashValue, field: Buffer, value: Buffer, mv = maxValue(c), me = maxEntries(c)): boolean {
-  if (h instanceof JsHash && h.isListpack()) {
-    if (field.length > mv || value.length > mv) h.toHashtable();
-    const isNew = h.set(field, value);
-    h.convertIfBigger(me);
-    return isNew;
-  }
-  return h.set(field, value);
+  return h.setField(field, value, mv, me);
 }
 
 function hsetGeneric(c: Client, argv: Buffer[], okReply: boolean): void {
@@ -84,14 +69,14 @@ function hsetnx(c: Client, argv: Buffer[]): void {
 }
 
 function hget(c: Client, argv: Buffer[]): void {
-  const h = lookupTyped(c, argv[1], 'hash');
+  const h = lookupRead(c, argv[1], 'hash');
   const v = h?.get(argv[2]);
   if (v === undefined) c.reply.nil();
   else c.reply.bulk(v);
 }
 
 function hmget(c: Client, argv: Buffer[]): void {
-  const h = lookupTyped(c, argv[1], 'hash');
+  const h = lookupRead(c, argv[1], 'hash');
   c.reply.array(argv.length - 2);
   for (let j = 2; j < argv.length; j++) {
     const v = h?.get(argv[j]);
@@ -102,23 +87,23 @@ function hmget(c: Client, argv: Buffer[]): void {
 
 function hdel(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  const h = lookupWriteHash(c, key);
+  const h = lookupWrite(c, key, 'hash');
   c.reply.int(h ? removeMembers(c, key, h, argv, 2, (f) => h.delete(f), 'hdel', 'h') : 0);
 }
 
 function hlen(c: Client, argv: Buffer[]): void {
-  const h = lookupTyped(c, argv[1], 'hash');
+  const h = lookupRead(c, argv[1], 'hash');
   c.reply.int(h ? h.size : 0);
 }
 
 function hstrlen(c: Client, argv: Buffer[]): void {
-  const h = lookupTyped(c, argv[1], 'hash');
+  const h = lookupRead(c, argv[1], 'hash');
   const v = h?.get(argv[2]);
   c.reply.int(v === undefined ? 0 : v.length);
 }
 
 function hexists(c: Client, argv: Buffer[]): void {
-  const h = lookupTyped(c, argv[1], 'hash');
+  const h = lookupRead(c, argv[1], 'hash');
   c.reply.int(h && h.has(argv[2]) ? 1 : 0);
 }
 
@@ -127,7 +112,7 @@ const VALUES = 2;
 
 function getallGeneric(c: Client, argv: Buffer[], what: number): void {
   const both = what === (KEYS | VALUES);
-  const h = lookupTyped(c, argv[1], 'hash');
+  const h = lookupRead(c, argv[1], 'hash');
   if (!h) return both ? c.reply.map(0) : c.reply.array(0);
   if (both) c.reply.map(h.size);
   else c.reply.array(h.size);
@@ -139,7 +124,7 @@ function getallGeneric(c: Client, argv: Buffer[], what: number): void {
 
 function hincrby(c: Client, argv: Buffer[]): void {
   const incr = parseInt64Exact(argv[3]);
-  if (incr === null) fail('ERR value is not an integer or out of range');
+  if (incr === null) fail(NOT_INT);
   const key = argv[1];
   const h = lookupWriteOrCreate(c, key);
   const cur = h.get(argv[2]);
@@ -180,13 +165,6 @@ function hincrbyfloat(c: Client, argv: Buffer[]): void {
 
 // ---------------------------------------------------------------- HRANDFIELD
 
-function entriesOf(h: HashValue): [BulkValue, BulkValue][] {
-  if (h instanceof JsHash) return h.entriesArray();
-  const out: [BulkValue, BulkValue][] = [];
-  h.forEach((f, v) => out.push([f, v]));
-  return out;
-}
-
 function replyPair(c: Client, f: BulkValue, v: BulkValue, withvalues: boolean): void {
   if (withvalues && c.resp === 3) c.reply.array(2);
   c.reply.bulk(f);
@@ -194,20 +172,19 @@ function replyPair(c: Client, f: BulkValue, v: BulkValue, withvalues: boolean): 
 }
 
 function hrandfieldWithCount(c: Client, key: Buffer, l: number, withvalues: boolean): void {
-  const h = lookupTyped(c, key, 'hash');
+  const h = lookupRead(c, key, 'hash');
   if (!h) return c.reply.array(0);
   const size = h.size;
   const uniq = l >= 0;
   let count = Math.abs(l);
   if (count === 0) return c.reply.array(0);
-  const entries = size <= 4096 || !uniq ? entriesOf(h) : null;
+  const entries = size <= 4096 || !uniq ? h.entries() : null;
   // CASE 1: negative count (or 1): independent samples, with repetition.
   if (!uniq || count === 1) {
     c.reply.array(withvalues && c.resp === 2 ? count * 2 : count);
-    const big = h instanceof JsHash && !h.isListpack() && size > 4096;
     while (count-- > 0) {
-      if (big) {
-        const [f, v] = (h as JsHash).randomEntry()!;
+      if (entries === null) {
+        const [f, v] = h.randomEntry()!;
         replyPair(c, f, v, withvalues);
       } else {
         const e = entries![(Math.random() * size) | 0];
@@ -224,7 +201,7 @@ function hrandfieldWithCount(c: Client, key: Buffer, l: number, withvalues: bool
     return;
   }
   // CASE 3/4: distinct random fields (partial Fisher-Yates).
-  const all = entries ?? entriesOf(h);
+  const all = entries ?? h.entries();
   for (let i = 0; i < n; i++) {
     const j = i + ((Math.random() * (all.length - i)) | 0);
     const t = all[i];
@@ -236,7 +213,7 @@ function hrandfieldWithCount(c: Client, key: Buffer, l: number, withvalues: bool
 
 function hrandfield(c: Client, argv: Buffer[]): void {
   if (argv.length >= 3) {
-    const l = rangeLong(argv[2], -LONG_MAX_N, LONG_MAX_N, null);
+    const l = rangeIntArg(argv[2], -LONG_MAX_N, LONG_MAX_N, null);
     let withvalues = false;
     if (argv.length > 4 || (argv.length === 4 && !isWord(argv[3], 'withvalues'))) fail(SYNTAX);
     else if (argv.length === 4) {
@@ -246,7 +223,7 @@ function hrandfield(c: Client, argv: Buffer[]): void {
     }
     return hrandfieldWithCount(c, argv[1], l, withvalues);
   }
-  const h = lookupTyped(c, argv[1], 'hash');
+  const h = lookupRead(c, argv[1], 'hash');
   if (!h) return c.reply.nil();
   c.reply.bulk(h.randomField()!);
 }
@@ -254,13 +231,13 @@ function hrandfield(c: Client, argv: Buffer[]): void {
 // ---------------------------------------------------------------- HSCAN
 
 function hscan(c: Client, argv: Buffer[]): void {
-  const cursor = parseCursor(argv[2]);
-  const h = lookupTyped(c, argv[1], 'hash');
+  const cursor = cursorArg(argv[2]);
+  const h = lookupRead(c, argv[1], 'hash');
   if (!h) {
     replyScan(c, 0, []);
     return;
   }
-  const opts = parseScanOptions(argv, 3, false);
+  const opts = scanOptionsArg(argv, 3, false);
   const found: BulkValue[] = [];
   const next = h.scan(cursor, Math.max(1, Math.floor(opts.count / 2)), (f, v) => {
     if (opts.pattern && !c.server.engine.globMatch(opts.pattern, f, false)) return;

@@ -2,14 +2,14 @@
  * Generic key commands (Redis db.c / expire.c / object.c): DEL, UNLINK, EXISTS, TYPE, RENAME,
  * RENAMENX, COPY, MOVE, KEYS, SCAN, RANDOMKEY, EXPIRE family, TTL family, PERSIST, TOUCH, OBJECT.
  */
-import type { BulkValue, Container, EncodingLimits, RedisValue } from '../engine/types';
+import type { BulkValue, Container, RedisValue } from '../engine/types';
 import { StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
-import type { Config } from '../config/config';
 import type { CommandRow } from './table';
-import { fail, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
-import { inspectKey, intArg, isWord, lookupRead, written } from './args';
-import type { StringHead } from './args';
+import { fail, NOT_INT, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
+import { cursorArg, intArg, isWord, scanOptionsArg } from './args';
+import { encodingLimits, inspectKey, lookupRead, replyScan, written } from './keyspace';
+import type { StringHead } from './keyspace';
 import { latin1, parseInt64 } from '../util/number';
 import { replyHelp } from './help';
 
@@ -59,13 +59,8 @@ function renameGeneric(c: Client, argv: Buffer[], nx: boolean): void {
     }
     c.db.delete(dst);
   }
-  // In place where the engine can (wasm: no copy of the value, the access time is kept as in
-  // Redis); otherwise take + set.
-  if (!c.db.renameKey?.(src, dst)) {
-    const moved = c.db.take(src)!;
-    c.db.set(dst, moved.value, false, moved.strEnc);
-    if (moved.expireAt !== -1) c.db.setExpire(dst, moved.expireAt);
-  }
+  // The value moves with its TTL and access time, as Redis moves the same object.
+  c.db.renameKey(src, dst);
   const s = c.server;
   s.signalModifiedKey(c.dbIndex, src);
   s.signalModifiedKey(c.dbIndex, dst);
@@ -86,7 +81,7 @@ function renamenx(c: Client, argv: Buffer[]): void {
 
 function dbIndexArg(c: Client, arg: Buffer): number {
   const id = intArg(arg);
-  if (id < -2147483648 || id > 2147483647) fail('ERR value is not an integer or out of range');
+  if (id < -2147483648 || id > 2147483647) fail(NOT_INT);
   if (id < 0 || id >= c.server.dbs.length) fail(OUT_OF_RANGE_DB);
   return id;
 }
@@ -154,7 +149,6 @@ function move(c: Client, argv: Buffer[]): void {
 function keys(c: Client, argv: Buffer[]): void {
   const pattern = argv[1];
   const all = pattern.length === 1 && pattern[0] === 42;
-  const engine = c.server.engine;
   const d = c.reply.deferred();
   let n = 0;
   const emit = (k: BulkValue) => {
@@ -162,62 +156,13 @@ function keys(c: Client, argv: Buffer[]): void {
     n++;
   };
   if (all) c.db.forEachKey(emit);
-  else if (c.db.forEachKeyMatching) c.db.forEachKeyMatching(pattern, false, emit);
-  else c.db.forEachKey((k) => engine.globMatch(pattern, k, false) && emit(k));
+  else c.db.forEachKeyMatching(pattern, false, emit);
   c.reply.setArrayLen(d, n);
 }
 
-/**
- * parseScanCursorOrReply: C strtoul rules (optional sign, "-1" wraps to 2^64-1, "" is 0, ERANGE
- * past 2^64-1, no leading space). Redust's cursors use the low 32 bits.
- */
-export function parseCursor(arg: Buffer): number {
-  const s = latin1(arg);
-  const m = /^([+-]?)(\d*)$/.exec(s);
-  if (!m || (m[1] !== '' && m[2] === '')) fail('ERR invalid cursor');
-  const n = m[2] === '' ? 0n : BigInt(m[2]);
-  if (n > 18446744073709551615n) fail('ERR invalid cursor');
-  return Number(BigInt.asUintN(32, m[1] === '-' ? -n : n));
-}
-
-/** The SCAN family's reply: [cursor as a bulk string, [elements...]]. */
-export function replyScan(c: Client, next: number, items: readonly BulkValue[]): void {
-  c.reply.array(2);
-  c.reply.bulk(String(next));
-  c.reply.array(items.length);
-  for (const x of items) c.reply.bulk(x);
-}
-
-export interface ScanOptions {
-  count: number;
-  pattern: Buffer | null;
-  type: string | null;
-}
-
-/** The option loop shared by SCAN, SSCAN, HSCAN and ZSCAN (`allowType` only for SCAN). */
-export function parseScanOptions(argv: Buffer[], from: number, allowType: boolean): ScanOptions {
-  const opts: ScanOptions = { count: 10, pattern: null, type: null };
-  for (let i = from; i < argv.length; ) {
-    const left = argv.length - i;
-    if (isWord(argv[i], 'count') && left >= 2) {
-      opts.count = intArg(argv[i + 1]);
-      if (opts.count < 1) fail(SYNTAX);
-      i += 2;
-    } else if (isWord(argv[i], 'match') && left >= 2) {
-      const p = argv[i + 1];
-      opts.pattern = p.length === 1 && p[0] === 42 ? null : p;
-      i += 2;
-    } else if (allowType && isWord(argv[i], 'type') && left >= 2) {
-      opts.type = latin1(argv[i + 1]).toLowerCase();
-      i += 2;
-    } else fail(SYNTAX);
-  }
-  return opts;
-}
-
 function scan(c: Client, argv: Buffer[]): void {
-  const cursor = parseCursor(argv[1]);
-  const opts = parseScanOptions(argv, 2, true);
+  const cursor = cursorArg(argv[1]);
+  const opts = scanOptionsArg(argv, 2, true);
   const found: BulkValue[] = [];
   const next = c.db.scan(cursor, opts.count, (k) => found.push(k));
   const engine = c.server.engine;
@@ -336,17 +281,6 @@ function persist(c: Client, argv: Buffer[]): void {
     written(c, argv[1], 'persist', 'g');
     c.reply.int(1);
   } else c.reply.int(0);
-}
-
-export function encodingLimits(config: Config): EncodingLimits {
-  return {
-    listMaxListpackSize: config.int('list-max-listpack-size'),
-    hashMaxListpackEntries: config.int('hash-max-listpack-entries'),
-    hashMaxListpackValue: config.int('hash-max-listpack-value'),
-    setMaxIntsetEntries: config.int('set-max-intset-entries'),
-    zsetMaxListpackEntries: config.int('zset-max-listpack-entries'),
-    zsetMaxListpackValue: config.int('zset-max-listpack-value'),
-  };
 }
 
 /** OBJECT ENCODING for a string: int, embstr (<= 44 bytes) or raw (also when written in place). */

@@ -12,102 +12,27 @@
 import type { BulkValue, ListValue } from '../engine/types';
 import { typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
-import { ClientFlag } from '../server/client';
 import { readyOrder } from '../server/blocking';
 import type { CommandRow } from './table';
-import { fail, NOT_INT, NO_SUCH_KEY, INDEX_OUT_OF_RANGE, NOT_POSITIVE, SYNTAX, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, WRONGTYPE, wrongArgs } from './errors';
-import { clampRange, intArg, isWord, lookupTyped } from './args';
-import { latin1, parseDouble, parseInt64Exact } from '../util/number';
-import { isInfinite, parseLongDouble } from '../util/long-double';
+import { fail, NOT_INT, NO_SUCH_KEY, INDEX_OUT_OF_RANGE, SYNTAX, WRONGTYPE, wrongArgs } from './errors';
+import { clampRange, intArg, isWord, LONG_MAX_N, positiveIntArg, rangeIntArg } from './args';
+import { lookupRead, lookupWrite, written } from './keyspace';
+import { blockForKeys, canBlock, timeoutArg, TimeoutUnit } from './blocking';
+import { parseInt64Exact } from '../util/number';
 
 const HEAD = 0;
 const TAIL = 1;
 type Where = typeof HEAD | typeof TAIL;
 
-export const LONG_MAX_N = 9223372036854775807n;
-
-/** lookupKeyWrite + checkType: no hit/miss statistics, as Redis's write lookups. */
-export function lookupWriteList(c: Client, key: Buffer): ListValue | undefined {
-  const v = c.db.get(key);
-  if (v !== undefined && typeOfValue(v) !== 'list') fail(WRONGTYPE);
-  return v as ListValue | undefined;
-}
-
-/** getPositiveLongFromObjectOrReply. */
-export function positiveLong(arg: Buffer, msg: string | null = null): number {
-  const err = msg ? 'ERR ' + msg : NOT_POSITIVE;
-  const n = intArg(arg, err);
-  if (n < 0) fail(err);
-  return n;
-}
-
-/** getRangeLongFromObjectOrReply (bounds exact as int64). `msg` replaces both error texts. */
-export function rangeLong(arg: Buffer, min: bigint, max: bigint, msg: string | null): number {
-  const r = parseInt64Exact(arg);
-  if (r === null) fail(msg ? 'ERR ' + msg : NOT_INT);
-  const b = BigInt(r);
-  if (b < min || b > max) {
-    if (msg) fail('ERR ' + msg);
-    fail(`ERR value is out of range, value must between ${min} and ${max}`);
-  }
-  return Number(r);
-}
-
-/**
- * getTimeoutFromObjectOrReply(UNIT_SECONDS), Redis 7.0.15: strtold, then (long long)ceill(t*1000)
- * (so 0.0001 waits 1 ms, -0.0001 forever).
- * Returns the relative timeout in ms (0 = forever). Huge timeouts (even past LLONG_MAX once the
- * clock is added) just block, as in Redis.
- */
-export function parseTimeoutSeconds(arg: Buffer): number {
-  const s = latin1(arg);
-  let v: number;
-  const ld = s.length > 0 && s.length < 5120 ? parseLongDouble(s) : null;
-  if (ld) {
-    if (isInfinite(ld)) v = ld.neg ? -Infinity : Infinity;
-    else v = (ld.neg ? -1 : 1) * Number(ld.m) * Math.pow(2, ld.e);
-  } else {
-    v = parseDouble(arg);
-    if (Number.isNaN(v)) fail(TIMEOUT_NOT_FLOAT);
-  }
-  const ms = v * 1000;
-  // Out-of-range double -> long long conversion yields LLONG_MIN on x86.
-  const tval = !Number.isFinite(ms) || Math.abs(ms) >= 9223372036854775808 ? -1 : Math.ceil(ms) + 0;
-  if (tval < 0) fail(TIMEOUT_NEGATIVE);
-  return tval;
-}
-
-function canBlock(c: Client): boolean {
-  return (c.flags & (ClientFlag.IN_EXEC | ClientFlag.SCRIPT)) === 0;
-}
-
-/** Register a blocked client (timeouts past setTimeout's range wait forever). */
-function blockClient(c: Client, keys: Buffer[], timeoutMs: number, tryServe: (readyKey?: Buffer) => boolean): void {
-  c.server.blocking.block(c, {
-    keys: keys.map((k) => Buffer.from(k)),
-    timeoutMs: timeoutMs > 2147483647 ? 0 : timeoutMs,
-    tryServe,
-    onTimeout: () => c.reply.nilArray(),
-  });
-}
-
 function newList(c: Client): ListValue {
   return c.server.engine.newList();
-}
-
-/** Push and keyspace bookkeeping shared by the push commands and LMOVE. */
-function notifyList(c: Client, key: BulkValue, event: string, changes: number): void {
-  const server = c.server;
-  server.signalModifiedKey(c.dbIndex, key);
-  server.keyspace.notify(c.dbIndex, event, key, 'l');
-  server.dirty(changes);
 }
 
 // ---------------------------------------------------------------- push / pop
 
 function pushGeneric(c: Client, argv: Buffer[], where: Where, xx: boolean): void {
   const key = argv[1];
-  let l = lookupWriteList(c, key);
+  let l = lookupWrite(c, key, 'list');
   if (!l) {
     if (xx) return c.reply.int(0);
     l = newList(c);
@@ -118,7 +43,7 @@ function pushGeneric(c: Client, argv: Buffer[], where: Where, xx: boolean): void
     else l.pushTail(argv[j]);
   }
   c.reply.int(l.size);
-  notifyList(c, key, where === HEAD ? 'lpush' : 'rpush', argv.length - 2);
+  written(c, key, where === HEAD ? 'lpush' : 'rpush', 'l', argv.length - 2);
   c.server.blocking.signalKeyAsReady(c.dbIndex, key);
 }
 
@@ -157,9 +82,9 @@ function popGeneric(c: Client, argv: Buffer[], where: Where): void {
   const hasCount = argv.length === 3;
   let count = 0;
   if (argv.length > 3) fail(wrongArgs(c.cmd!.fullname));
-  if (hasCount) count = positiveLong(argv[2]);
+  if (hasCount) count = positiveIntArg(argv[2]);
   const key = argv[1];
-  const l = lookupWriteList(c, key);
+  const l = lookupWrite(c, key, 'list');
   if (!l) return hasCount ? c.reply.nilArray() : c.reply.nil();
   if (hasCount && count === 0) return c.reply.array(0);
   if (!hasCount) {
@@ -174,14 +99,14 @@ function popGeneric(c: Client, argv: Buffer[], where: Where): void {
 // ---------------------------------------------------------------- read commands
 
 function llen(c: Client, argv: Buffer[]): void {
-  const l = lookupTyped(c, argv[1], 'list');
+  const l = lookupRead(c, argv[1], 'list');
   c.reply.int(l ? l.size : 0);
 }
 
 function lrange(c: Client, argv: Buffer[]): void {
   const start = intArg(argv[2]);
   const end = intArg(argv[3]);
-  const l = lookupTyped(c, argv[1], 'list');
+  const l = lookupRead(c, argv[1], 'list');
   if (!l) return c.reply.array(0);
   const r = clampRange(start, end, l.size);
   if (!r) return c.reply.array(0);
@@ -190,7 +115,7 @@ function lrange(c: Client, argv: Buffer[]): void {
 }
 
 function lindex(c: Client, argv: Buffer[]): void {
-  const l = lookupTyped(c, argv[1], 'list');
+  const l = lookupRead(c, argv[1], 'list');
   if (!l) return c.reply.nil();
   const index = intArg(argv[2]);
   const v = l.at(index);
@@ -213,12 +138,12 @@ function lpos(c: Client, argv: Buffer[]): void {
         fail('ERR RANK can\'t be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list');
       }
     } else if (isWord(argv[j], 'count') && more) {
-      count = positiveLong(argv[++j], "COUNT can't be negative");
+      count = positiveIntArg(argv[++j], "COUNT can't be negative");
     } else if (isWord(argv[j], 'maxlen') && more) {
-      maxlen = positiveLong(argv[++j], "MAXLEN can't be negative");
+      maxlen = positiveIntArg(argv[++j], "MAXLEN can't be negative");
     } else fail(SYNTAX);
   }
-  const l = lookupTyped(c, argv[1], 'list');
+  const l = lookupRead(c, argv[1], 'list');
   if (!l) return count !== -1 ? c.reply.array(0) : c.reply.nil();
   const found = l.positions(argv[2], rank, count === -1 ? 1 : count, maxlen);
   if (count !== -1) {
@@ -232,14 +157,14 @@ function lpos(c: Client, argv: Buffer[]): void {
 
 function lset(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  const l = lookupWriteList(c, key);
+  const l = lookupWrite(c, key, 'list');
   if (!l) fail(NO_SUCH_KEY);
   let index = intArg(argv[2]);
   if (index < 0) index += l.size;
   if (index < 0 || index >= l.size) fail(INDEX_OUT_OF_RANGE);
   l.setAt(index, argv[3]);
   c.reply.ok();
-  notifyList(c, key, 'lset', 1);
+  written(c, key, 'lset', 'l', 1);
 }
 
 function linsert(c: Client, argv: Buffer[]): void {
@@ -248,18 +173,18 @@ function linsert(c: Client, argv: Buffer[]): void {
   else if (isWord(argv[2], 'before')) after = false;
   else fail(SYNTAX);
   const key = argv[1];
-  const l = lookupWriteList(c, key);
+  const l = lookupWrite(c, key, 'list');
   if (!l) return c.reply.int(0);
   const n = l.insert(argv[3], argv[4], after);
   if (n === -1) return c.reply.int(-1);
-  notifyList(c, key, 'linsert', 1);
+  written(c, key, 'linsert', 'l', 1);
   c.reply.int(n);
 }
 
 function lrem(c: Client, argv: Buffer[]): void {
   const toremove = intArg(argv[2]);
   const key = argv[1];
-  const l = lookupWriteList(c, key);
+  const l = lookupWrite(c, key, 'list');
   if (!l) return c.reply.int(0);
   const removed = l.remove(argv[3], toremove);
   const server = c.server;
@@ -279,7 +204,7 @@ function ltrim(c: Client, argv: Buffer[]): void {
   let start = intArg(argv[2]);
   let end = intArg(argv[3]);
   const key = argv[1];
-  const l = lookupWriteList(c, key);
+  const l = lookupWrite(c, key, 'list');
   if (!l) return c.reply.ok();
   const len = l.size;
   if (start < 0) start = len + start;
@@ -343,9 +268,9 @@ function doMove(c: Client, src: Buffer, s: ListValue, dstkey: Buffer, d: ListVal
 }
 
 function lmoveGeneric(c: Client, src: Buffer, dst: Buffer, from: Where, to: Where): void {
-  const s = lookupWriteList(c, src);
+  const s = lookupWrite(c, src, 'list');
   if (!s || s.size === 0) return c.reply.nil();
-  const d = lookupWriteList(c, dst);
+  const d = lookupWrite(c, dst, 'list');
   doMove(c, src, s, dst, d, from, to);
 }
 
@@ -359,14 +284,14 @@ function rpoplpush(c: Client, argv: Buffer[]): void {
   lmoveGeneric(c, argv[1], argv[2], TAIL, HEAD);
 }
 
-function blmoveGeneric(c: Client, src: Buffer, dst: Buffer, from: Where, to: Where, timeoutArg: Buffer): void {
-  const timeout = parseTimeoutSeconds(timeoutArg);
-  const s = lookupWriteList(c, src);
+function blmoveGeneric(c: Client, src: Buffer, dst: Buffer, from: Where, to: Where, timeoutArgv: Buffer): void {
+  const timeout = timeoutArg(timeoutArgv, TimeoutUnit.SECONDS);
+  const s = lookupWrite(c, src, 'list');
   if (s) return lmoveGeneric(c, src, dst, from, to);
   if (!canBlock(c)) return c.reply.nil();
   const srcKey = Buffer.from(src);
   const dstKey = Buffer.from(dst);
-  blockClient(c, [srcKey], timeout, () => {
+  blockForKeys(c, [srcKey], timeout, () => {
     const v = c.db.get(srcKey, true);
     if (v === undefined || typeOfValue(v) !== 'list' || (v as ListValue).size === 0) return false;
     const dv = c.db.get(dstKey, true);
@@ -414,10 +339,10 @@ function servePop(c: Client, keys: Buffer[], where: Where, count: number): boole
 }
 
 /** blockingPopGenericCommand. `count` -1 for BLPOP/BRPOP, else BLMPOP's count. */
-function blockingPop(c: Client, keys: Buffer[], where: Where, timeoutArg: Buffer, count: number): void {
-  const timeout = parseTimeoutSeconds(timeoutArg);
+function blockingPop(c: Client, keys: Buffer[], where: Where, timeoutArgv: Buffer, count: number): void {
+  const timeout = timeoutArg(timeoutArgv, TimeoutUnit.SECONDS);
   for (const key of keys) {
-    const l = lookupWriteList(c, key);
+    const l = lookupWrite(c, key, 'list');
     if (!l || l.size === 0) continue;
     if (count !== -1) return popRangeWithKey(c, l, key, where, count);
     const value = where === HEAD ? l.popHead()! : l.popTail()!;
@@ -429,7 +354,7 @@ function blockingPop(c: Client, keys: Buffer[], where: Where, timeoutArg: Buffer
   }
   if (!canBlock(c)) return c.reply.nilArray();
   const own = keys.map((k) => Buffer.from(k));
-  blockClient(c, own, timeout, (ready) => servePop(c, readyOrder(own, ready).map((i) => own[i]), where, count));
+  blockForKeys(c, own, timeout, (ready) => servePop(c, readyOrder(own, ready).map((i) => own[i]), where, count));
 }
 
 function blpop(c: Client, argv: Buffer[]): void {
@@ -442,7 +367,7 @@ function brpop(c: Client, argv: Buffer[]): void {
 
 /** lmpopGenericCommand: numkeys at `numkeysIdx`. */
 function lmpopGeneric(c: Client, argv: Buffer[], numkeysIdx: number, block: boolean): void {
-  const numkeys = rangeLong(argv[numkeysIdx], 1n, LONG_MAX_N, 'numkeys should be greater than 0');
+  const numkeys = rangeIntArg(argv[numkeysIdx], 1n, LONG_MAX_N, 'numkeys should be greater than 0');
   const whereIdx = numkeysIdx + numkeys + 1;
   if (whereIdx >= argv.length) fail(SYNTAX);
   const where = parseWhere(argv[whereIdx]);
@@ -450,14 +375,14 @@ function lmpopGeneric(c: Client, argv: Buffer[], numkeysIdx: number, block: bool
   for (let j = whereIdx + 1; j < argv.length; j++) {
     const more = argv.length - 1 - j;
     if (count === -1 && isWord(argv[j], 'count') && more) {
-      count = rangeLong(argv[++j], 1n, LONG_MAX_N, 'count should be greater than 0');
+      count = rangeIntArg(argv[++j], 1n, LONG_MAX_N, 'count should be greater than 0');
     } else fail(SYNTAX);
   }
   if (count === -1) count = 1;
   const keys = argv.slice(numkeysIdx + 1, numkeysIdx + 1 + numkeys);
   if (block) return blockingPop(c, keys, where, argv[1], count);
   for (const key of keys) {
-    const l = lookupWriteList(c, key);
+    const l = lookupWrite(c, key, 'list');
     if (!l || l.size === 0) continue;
     return popRangeWithKey(c, l, key, where, count);
   }

@@ -12,10 +12,9 @@ import { typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, SYNTAX, WRONGTYPE } from './errors';
-import { isWord, lookupRead, lookupTyped, removeMembers } from './args';
-import { parseCursor, parseScanOptions, replyScan } from './keys';
-import { positiveLong, rangeLong, LONG_MAX_N } from './lists';
-import { JsSet } from '../engine/containers/set';
+import { cursorArg, isWord, LONG_MAX_N, positiveIntArg, rangeIntArg, scanOptionsArg } from './args';
+import { checkType, lookupRead, lookupWrite, removeMembers, replyScan } from './keyspace';
+import { toBuffer } from '../util/bytes';
 
 function maxIntset(c: Client): number {
   return c.server.config.int('set-max-intset-entries');
@@ -23,7 +22,7 @@ function maxIntset(c: Client): number {
 
 /** Make `add` convert at the live set-max-intset-entries. */
 function withLimit(c: Client, s: SetValue): SetValue {
-  if (s instanceof JsSet) s.maxIntset = maxIntset(c);
+  s.maxIntset = maxIntset(c);
   return s;
 }
 
@@ -31,29 +30,10 @@ function newSet(c: Client): SetValue {
   return withLimit(c, c.server.engine.newSet());
 }
 
-function checkSet(v: RedisValue | undefined): SetValue | undefined {
-  if (v !== undefined && typeOfValue(v) !== 'set') fail(WRONGTYPE);
-  return v as SetValue | undefined;
-}
-
-function lookupWriteSet(c: Client, key: Buffer): SetValue | undefined {
-  return checkSet(c.db.get(key));
-}
-
-function toBuf(v: BulkValue): Buffer {
-  return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
-}
-
-function members(s: SetValue): BulkValue[] {
-  if (s instanceof JsSet) return s.toArray();
-  const out: BulkValue[] = [];
-  s.forEach((m) => out.push(m));
-  return out;
-}
 
 function sadd(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  let s = lookupWriteSet(c, key);
+  let s = lookupWrite(c, key, 'set');
   if (!s) {
     s = newSet(c);
     c.db.set(key, s);
@@ -70,17 +50,17 @@ function sadd(c: Client, argv: Buffer[]): void {
 
 function srem(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  const s = lookupWriteSet(c, key);
+  const s = lookupWrite(c, key, 'set');
   c.reply.int(s ? removeMembers(c, key, s, argv, 2, (m) => s.delete(m), 'srem', 's') : 0);
 }
 
 function smove(c: Client, argv: Buffer[]): void {
   const [, srckey, dstkey, ele] = argv;
-  const srcv = c.db.get(srckey);
-  const dstv = c.db.get(dstkey);
+  const srcv = lookupWrite(c, srckey);
+  const dstv = lookupWrite(c, dstkey);
   if (srcv === undefined) return c.reply.int(0);
-  const src = checkSet(srcv)!;
-  let dst = checkSet(dstv);
+  const src = checkType(srcv, 'set')!;
+  let dst = checkType(dstv, 'set');
   if ((src as unknown) === (dst as unknown)) return c.reply.int(src.has(ele) ? 1 : 0);
   if (!src.delete(ele)) return c.reply.int(0);
   const server = c.server;
@@ -104,18 +84,18 @@ function smove(c: Client, argv: Buffer[]): void {
 }
 
 function sismember(c: Client, argv: Buffer[]): void {
-  const s = lookupTyped(c, argv[1], 'set');
+  const s = lookupRead(c, argv[1], 'set');
   c.reply.int(s && s.has(argv[2]) ? 1 : 0);
 }
 
 function smismember(c: Client, argv: Buffer[]): void {
-  const s = lookupTyped(c, argv[1], 'set');
+  const s = lookupRead(c, argv[1], 'set');
   c.reply.array(argv.length - 2);
   for (let j = 2; j < argv.length; j++) c.reply.int(s && s.has(argv[j]) ? 1 : 0);
 }
 
 function scard(c: Client, argv: Buffer[]): void {
-  const s = lookupTyped(c, argv[1], 'set');
+  const s = lookupRead(c, argv[1], 'set');
   c.reply.int(s ? s.size : 0);
 }
 
@@ -126,9 +106,9 @@ function randomIndex(n: number): number {
 }
 
 function spopWithCount(c: Client, argv: Buffer[]): void {
-  const count = positiveLong(argv[2]);
+  const count = positiveIntArg(argv[2]);
   const key = argv[1];
-  const s = lookupWriteSet(c, key);
+  const s = lookupWrite(c, key, 'set');
   if (!s) return c.reply.set(0);
   if (count === 0) return c.reply.set(0);
   const size = s.size;
@@ -138,7 +118,7 @@ function spopWithCount(c: Client, argv: Buffer[]): void {
   if (count >= size) {
     // CASE 1: the whole set (sunionDiffGenericCommand on the key, then delete it).
     const copy = newSet(c);
-    s.forEach((m) => copy.add(toBuf(m)));
+    s.forEach((m) => copy.add(toBuffer(m)));
     c.reply.set(copy.size);
     copy.forEach((m) => c.reply.bulk(m));
     c.db.delete(key);
@@ -148,7 +128,7 @@ function spopWithCount(c: Client, argv: Buffer[]): void {
   }
   c.reply.set(count);
   const remaining = size - count;
-  const all = members(s);
+  const all = s.toArray();
   if (remaining * 5 > count) {
     // CASE 2: pop `count` random members.
     for (let i = 0; i < count; i++) {
@@ -157,7 +137,7 @@ function spopWithCount(c: Client, argv: Buffer[]): void {
       all[j] = all[i];
       all[i] = m;
       c.reply.bulk(m);
-      s.delete(toBuf(m));
+      s.delete(toBuffer(m));
     }
   } else {
     // CASE 3: keep `remaining` random members, return the rest in iteration order.
@@ -175,10 +155,10 @@ function spopWithCount(c: Client, argv: Buffer[]): void {
     });
     for (const m of out) {
       c.reply.bulk(m);
-      s.delete(toBuf(m));
+      s.delete(toBuffer(m));
     }
     // Redis stores a freshly built set: intset again when the remaining members allow it.
-    if (s instanceof JsSet) s.reencode(maxIntset(c));
+    s.reencode(maxIntset(c));
   }
   server.signalModifiedKey(c.dbIndex, key);
 }
@@ -187,10 +167,10 @@ function spop(c: Client, argv: Buffer[]): void {
   if (argv.length === 3) return spopWithCount(c, argv);
   if (argv.length > 3) fail(SYNTAX);
   const key = argv[1];
-  const s = lookupWriteSet(c, key);
+  const s = lookupWrite(c, key, 'set');
   if (!s) return c.reply.nil();
   const m = s.randomMember()!;
-  s.delete(toBuf(m));
+  s.delete(toBuffer(m));
   const server = c.server;
   server.keyspace.notify(c.dbIndex, 'spop', key, 's');
   c.reply.bulk(m);
@@ -203,16 +183,16 @@ function spop(c: Client, argv: Buffer[]): void {
 }
 
 function srandmemberWithCount(c: Client, argv: Buffer[]): void {
-  const l = rangeLong(argv[2], -LONG_MAX_N, LONG_MAX_N, null);
+  const l = rangeIntArg(argv[2], -LONG_MAX_N, LONG_MAX_N, null);
   const uniq = l >= 0;
   let count = Math.abs(l);
-  const s = lookupTyped(c, argv[1], 'set');
+  const s = lookupRead(c, argv[1], 'set');
   if (!s) return c.reply.array(0);
   if (count === 0) return c.reply.array(0);
   const size = s.size;
   if (!uniq || count === 1) {
     c.reply.array(count);
-    const sampleArray = !(s instanceof JsSet) || s.isIntset() || size <= 4096 ? members(s) : null;
+    const sampleArray = s.isIntset() || size <= 4096 ? s.toArray() : null;
     while (count-- > 0) c.reply.bulk(sampleArray ? sampleArray[randomIndex(size)] : s.randomMember()!);
     return;
   }
@@ -221,7 +201,7 @@ function srandmemberWithCount(c: Client, argv: Buffer[]): void {
     s.forEach((m) => c.reply.bulk(m));
     return;
   }
-  const all = members(s);
+  const all = s.toArray();
   c.reply.array(count);
   for (let i = 0; i < count; i++) {
     const j = i + randomIndex(all.length - i);
@@ -235,7 +215,7 @@ function srandmemberWithCount(c: Client, argv: Buffer[]): void {
 function srandmember(c: Client, argv: Buffer[]): void {
   if (argv.length === 3) return srandmemberWithCount(c, argv);
   if (argv.length > 3) fail(SYNTAX);
-  const s = lookupTyped(c, argv[1], 'set');
+  const s = lookupRead(c, argv[1], 'set');
   if (!s) return c.reply.nil();
   c.reply.bulk(s.randomMember()!);
 }
@@ -266,7 +246,7 @@ function readSets(c: Client, keys: Buffer[]): (SetValue | null)[] {
   const sets: (SetValue | null)[] = [];
   for (const k of keys) {
     const v = lookupRead(c, k);
-    sets.push(v === undefined ? null : checkSet(v)!);
+    sets.push(v === undefined ? null : checkType(v, 'set')!);
   }
   return sets;
 }
@@ -293,7 +273,7 @@ function sinterGeneric(c: Client, keys: Buffer[], dstkey: Buffer | null, cardOnl
   let stop = false;
   first.forEach((m) => {
     if (stop) return;
-    const b = toBuf(m);
+    const b = toBuffer(m);
     for (let j = 1; j < sets.length; j++) {
       if (sets[j] === first) continue;
       if (!sets[j].has(b)) return;
@@ -306,7 +286,7 @@ function sinterGeneric(c: Client, keys: Buffer[], dstkey: Buffer | null, cardOnl
   if (cardOnly) return c.reply.int(cardinality);
   if (dstkey) {
     const result = newSet(c);
-    for (const m of out) result.add(toBuf(m));
+    for (const m of out) result.add(toBuffer(m));
     return storeResult(c, dstkey, result, 'sinterstore');
   }
   c.reply.set(out.length);
@@ -320,11 +300,11 @@ function sunionDiffGeneric(c: Client, keys: Buffer[], dstkey: Buffer | null, op:
   const sets = readSets(c, keys);
   const result = newSet(c);
   if (op === UNION) {
-    for (const s of sets) if (s) s.forEach((m) => result.add(toBuf(m)));
+    for (const s of sets) if (s) s.forEach((m) => result.add(toBuffer(m)));
   } else if (sets[0]) {
     const first = sets[0];
     first.forEach((m) => {
-      const b = toBuf(m);
+      const b = toBuffer(m);
       for (let j = 1; j < sets.length; j++) {
         const s = sets[j];
         if (!s) continue;
@@ -339,25 +319,25 @@ function sunionDiffGeneric(c: Client, keys: Buffer[], dstkey: Buffer | null, op:
 }
 
 function sintercard(c: Client, argv: Buffer[]): void {
-  const numkeys = rangeLong(argv[1], 1n, LONG_MAX_N, 'numkeys should be greater than 0');
+  const numkeys = rangeIntArg(argv[1], 1n, LONG_MAX_N, 'numkeys should be greater than 0');
   if (numkeys > argv.length - 2) fail("ERR Number of keys can't be greater than number of args");
   let limit = 0;
   for (let j = 2 + numkeys; j < argv.length; j++) {
     const more = argv.length - 1 - j;
-    if (isWord(argv[j], 'limit') && more) limit = positiveLong(argv[++j], "LIMIT can't be negative");
+    if (isWord(argv[j], 'limit') && more) limit = positiveIntArg(argv[++j], "LIMIT can't be negative");
     else fail(SYNTAX);
   }
   sinterGeneric(c, argv.slice(2, 2 + numkeys), null, true, limit);
 }
 
 function sscan(c: Client, argv: Buffer[]): void {
-  const cursor = parseCursor(argv[2]);
-  const s = lookupTyped(c, argv[1], 'set');
+  const cursor = cursorArg(argv[2]);
+  const s = lookupRead(c, argv[1], 'set');
   if (!s) {
     replyScan(c, 0, []);
     return;
   }
-  const opts = parseScanOptions(argv, 3, false);
+  const opts = scanOptionsArg(argv, 3, false);
   const found: BulkValue[] = [];
   const next = s.scan(cursor, opts.count, (m) => {
     if (opts.pattern && !c.server.engine.globMatch(opts.pattern, m, false)) return;

@@ -14,7 +14,9 @@ import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, SYNTAX, WRONGTYPE } from './errors';
-import { isWord, lookupRead, toBuffer } from './args';
+import { isWord } from './args';
+import { lookupRead } from './keyspace';
+import { toBuffer } from '../util/bytes';
 import { parseInt64, strtodAll } from '../util/number';
 
 interface SortItem {

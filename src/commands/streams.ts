@@ -7,15 +7,15 @@
  * arrival order) after the outermost command.
  */
 import type { Client } from '../server/client';
-import { ClientFlag } from '../server/client';
 import { readyOrder } from '../server/blocking';
 import type { Reply } from '../protocol/reply';
 import type { CommandRow } from './table';
-import { fail, NOT_INT, SYNTAX, TIMEOUT_NEGATIVE, WRONGTYPE, wrongArgs } from './errors';
-import { isWord, lookupRead } from './args';
+import { fail, NOT_INT, NO_SUCH_KEY, SYNTAX, WRONGTYPE, wrongArgs } from './errors';
+import { intArg, isWord } from './args';
+import { lookupRead, lookupWrite, peekTyped } from './keyspace';
+import { blockForKeys, canBlock, timeoutArg, TimeoutUnit } from './blocking';
 import { replyHelp } from './help';
-import { typeOfValue } from '../engine/types';
-import type { BulkValue } from '../engine/types';
+import type { BulkValue, StreamValue } from '../engine/types';
 import { latin1, parseInt64 } from '../util/number';
 import {
   Consumer,
@@ -26,7 +26,6 @@ import {
   idIncr,
   idIsZero,
   INVALID_ENTRIES_READ,
-  JsStream,
   MAX_ID,
   IdMap,
   Nack,
@@ -40,30 +39,6 @@ const INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
 const LISTPACK_MAX_SIZE = 1 << 30;
 
 // ------------------------------------------------------------------ helpers
-
-/** lookupKeyRead + type check (keyspace hits/misses, keymiss events). */
-function lookupStream(c: Client, key: Buffer): JsStream | undefined {
-  const v = lookupRead(c, key);
-  if (v === undefined) return undefined;
-  if (typeOfValue(v) !== 'stream') fail(WRONGTYPE);
-  return v as JsStream;
-}
-
-/** lookupKeyWrite + type check (no stats, no keymiss event). */
-function lookupStreamWrite(c: Client, key: Buffer): JsStream | undefined {
-  const v = c.db.get(key);
-  if (v === undefined) return undefined;
-  if (typeOfValue(v) !== 'stream') fail(WRONGTYPE);
-  return v as JsStream;
-}
-
-/** Stream at key without touching hit/miss stats (blocked-client wakeups). */
-function peekStream(c: Client, key: BulkValue): JsStream | undefined | null {
-  const v = c.db.get(typeof key === 'string' ? Buffer.from(key, 'latin1') : key, true);
-  if (v === undefined) return undefined;
-  if (typeOfValue(v) !== 'stream') return null;
-  return v as JsStream;
-}
 
 function idArg(arg: Buffer, missingSeq: number | bigint = 0): StreamID {
   const p = parseStreamId(arg, missingSeq, false, false);
@@ -127,11 +102,6 @@ function subcommandSyntax(argv: Buffer[]): never {
   fail(`ERR unknown subcommand or wrong number of arguments for '${latin1(argv[1]).slice(0, 128)}'. Try ${latin1(argv[0]).toUpperCase()} HELP.`);
 }
 
-function llArg(arg: Buffer, msg = NOT_INT): number {
-  const n = parseInt64(arg);
-  if (Number.isNaN(n)) fail(msg);
-  return n;
-}
 
 const enum RWR {
   NOACK = 1,
@@ -146,7 +116,7 @@ const enum RWR {
 function replyWithRange(
   c: Client,
   r: Reply,
-  s: JsStream,
+  s: StreamValue,
   start: StreamID,
   end: StreamID,
   count: number,
@@ -189,7 +159,7 @@ function replyWithRange(
 }
 
 /** streamReplyWithRangeFromConsumerPEL: a consumer's history from its own PEL. */
-function replyFromConsumerPel(c: Client, r: Reply, s: JsStream, start: StreamID, end: StreamID | null, count: number, consumer: Consumer): number {
+function replyFromConsumerPel(c: Client, r: Reply, s: StreamValue, start: StreamID, end: StreamID | null, count: number, consumer: Consumer): number {
   const d = r.deferred();
   let n = 0;
   const now = c.server.clock.now();
@@ -252,7 +222,7 @@ function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): AddTrimArgs {
         a.approx = true;
         i++;
       } else if (more >= 2 && next.length === 1 && next[0] === 61) i++;
-      a.maxlen = llArg(argv[i + 1]);
+      a.maxlen = intArg(argv[i + 1]);
       if (a.maxlen < 0) fail('ERR The MAXLEN argument must be >= 0.');
       i++;
       a.strategy = 'maxlen';
@@ -268,7 +238,7 @@ function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): AddTrimArgs {
       i++;
       a.strategy = 'minid';
     } else if (isWord(opt, 'limit') && more) {
-      a.limit = llArg(argv[i + 1]);
+      a.limit = intArg(argv[i + 1]);
       if (a.limit < 0) fail('ERR The LIMIT argument must be >= 0.');
       limitGiven = true;
       i++;
@@ -292,7 +262,7 @@ function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): AddTrimArgs {
   return a;
 }
 
-function doTrim(s: JsStream, a: AddTrimArgs): number {
+function doTrim(s: StreamValue, a: AddTrimArgs): number {
   if (a.strategy === 'none') return 0;
   return s.trim(a.strategy, a.maxlen, a.minid, a.approx, a.limit);
 }
@@ -304,13 +274,13 @@ function xadd(c: Client, argv: Buffer[]): void {
   if (nargs < 2 || nargs % 2 === 1) fail(wrongArgs('xadd'));
   if (a.id && a.seqGiven && idIsZero(a.id)) fail('ERR The ID specified in XADD must be greater than 0-0');
   const key = argv[1];
-  let s = lookupStreamWrite(c, key);
+  let s = lookupWrite(c, key, 'stream');
   if (!s) {
     if (a.noMkstream) {
       c.reply.nil();
       return;
     }
-    s = new JsStream();
+    s = c.server.engine.newStream();
     c.db.set(key, s); // the engine's new-key hook publishes `new` (dbAdd)
   }
   if (s.lastId.ms === U64_MAX_NORM && s.lastId.seq === U64_MAX_NORM) fail('ERR The stream has exhausted the last possible ID, unable to add more items');
@@ -347,7 +317,7 @@ function xadd(c: Client, argv: Buffer[]): void {
 
 function xtrim(c: Client, argv: Buffer[]): void {
   const a = parseAddTrim(c, argv, false);
-  const s = lookupStreamWrite(c, argv[1]);
+  const s = lookupWrite(c, argv[1], 'stream');
   if (!s) {
     c.reply.int(0);
     return;
@@ -372,12 +342,12 @@ function xrangeGeneric(c: Client, argv: Buffer[], rev: boolean): void {
   for (let j = 4; j < argv.length; j++) {
     const additional = argv.length - j - 1;
     if (isWord(argv[j], 'count') && additional >= 1) {
-      count = llArg(argv[j + 1]);
+      count = intArg(argv[j + 1]);
       if (count < 0) count = 0;
       j++;
     } else fail(SYNTAX);
   }
-  const s = lookupStream(c, argv[1]);
+  const s = lookupRead(c, argv[1], 'stream');
   if (!s) {
     c.reply.array(0);
     return;
@@ -390,12 +360,12 @@ function xrangeGeneric(c: Client, argv: Buffer[], rev: boolean): void {
 }
 
 function xlen(c: Client, argv: Buffer[]): void {
-  const s = lookupStream(c, argv[1]);
+  const s = lookupRead(c, argv[1], 'stream');
   c.reply.int(s ? s.length : 0);
 }
 
 function xdel(c: Client, argv: Buffer[]): void {
-  const s = lookupStreamWrite(c, argv[1]);
+  const s = lookupWrite(c, argv[1], 'stream');
   if (!s) {
     c.reply.int(0);
     return;
@@ -423,12 +393,6 @@ function xdel(c: Client, argv: Buffer[]): void {
 
 // ------------------------------------------------------------------ XREAD / XREADGROUP
 
-function timeoutMsArg(arg: Buffer): number {
-  const t = parseInt64(arg);
-  if (Number.isNaN(t)) fail('ERR timeout is not an integer or out of range');
-  if (t < 0) fail(TIMEOUT_NEGATIVE);
-  return t;
-}
 
 function xread(c: Client, argv: Buffer[]): void {
   const xreadgroup = argv[0].length === 10;
@@ -445,10 +409,10 @@ function xread(c: Client, argv: Buffer[]): void {
     const o = argv[i];
     if (isWord(o, 'block') && more) {
       i++;
-      timeout = timeoutMsArg(argv[i]);
+      timeout = timeoutArg(argv[i], TimeoutUnit.MILLISECONDS);
     } else if (isWord(o, 'count') && more) {
       i++;
-      count = llArg(argv[i]);
+      count = intArg(argv[i]);
       if (count < 0) count = 0;
     } else if (isWord(o, 'streams') && more) {
       streamsArg = i + 1;
@@ -478,9 +442,7 @@ function xread(c: Client, argv: Buffer[]): void {
   for (let i = streamsArg + streamsCount; i < argv.length; i++) {
     const key = argv[i - streamsCount];
     keys.push(key);
-    const v = lookupRead(c, key);
-    if (v !== undefined && typeOfValue(v) !== 'stream') fail(WRONGTYPE);
-    const s = v as JsStream | undefined;
+    const s = lookupRead(c, key, 'stream');
     let group: ConsumerGroup | null = null;
     if (gname !== null) {
       group = s?.group(gname) ?? null;
@@ -509,7 +471,7 @@ function xread(c: Client, argv: Buffer[]): void {
   let d: ReturnType<Reply['deferred']> | null = null;
   const cname = consumerName ? latin1(consumerName) : null;
   for (let i = 0; i < streamsCount; i++) {
-    const s = lookupRead(c, keys[i]) as JsStream | undefined;
+    const s = lookupRead(c, keys[i]) as StreamValue | undefined;
     if (!s) continue;
     let gt = ids[i];
     let serve = false;
@@ -554,7 +516,7 @@ function xread(c: Client, argv: Buffer[]): void {
     return;
   }
   if (timeout !== -1) {
-    if (c.flags & (ClientFlag.IN_EXEC | ClientFlag.SCRIPT)) {
+    if (!canBlock(c)) {
       r.nilArray();
       return;
     }
@@ -572,7 +534,7 @@ function xread(c: Client, argv: Buffer[]): void {
   r.nilArray();
 }
 
-function getOrCreateConsumer(c: Client, s: JsStream, group: ConsumerGroup, name: string, key: BulkValue): Consumer {
+function getOrCreateConsumer(c: Client, s: StreamValue, group: ConsumerGroup, name: string, key: BulkValue): Consumer {
   let consumer = group.consumers.get(name);
   if (!consumer) {
     consumer = s.createConsumer(group, name, c.server.clock.now())!;
@@ -595,56 +557,51 @@ interface BlockedRead {
 /** blockForKeys(BLOCKED_STREAM) and serveClientsBlockedOnStreamKey. */
 function blockOnStreams(c: Client, b: BlockedRead): void {
   const dbIndex = c.dbIndex;
-  c.server.blocking.block(c, {
-    keys: b.keys,
-    timeoutMs: b.timeout,
-    tryServe: (ready) => {
-      if (c.dbIndex !== dbIndex) return false;
-      const r = c.writer;
-      for (const k of readyOrder(b.keys, ready)) {
-        const key = b.keys[k];
-        const s = peekStream(c, key);
-        if (!s) continue;
-        let gt = b.ids[k];
-        let group: ConsumerGroup | null = null;
-        if (b.group !== null) {
-          group = s.group(b.group) ?? null;
-          if (!group) {
-            r.error('NOGROUP the consumer group this client was blocked on no longer exists');
-            return true;
-          }
-          gt = group.lastId;
+  blockForKeys(c, b.keys, b.timeout, (ready) => {
+    if (c.dbIndex !== dbIndex) return false;
+    const r = c.writer;
+    for (const k of readyOrder(b.keys, ready)) {
+      const key = b.keys[k];
+      const s = peekTyped<StreamValue>(c, key, 'stream');
+      if (!s) continue;
+      let gt = b.ids[k];
+      let group: ConsumerGroup | null = null;
+      if (b.group !== null) {
+        group = s.group(b.group) ?? null;
+        if (!group) {
+          r.error('NOGROUP the consumer group this client was blocked on no longer exists');
+          return true;
         }
-        if (idCmp(s.lastId, gt) <= 0) continue;
-        const start = idIncr(gt) ?? { ms: 0, seq: 0 };
-        let consumer: Consumer | null = null;
-        if (group) {
-          consumer = group.consumers.get(b.consumer!) ?? null;
-          if (!consumer) {
-            consumer = s.createConsumer(group, b.consumer!, c.server.clock.now())!;
-            c.server.dirty();
-            c.server.keyspace.notify(c.dbIndex, 'xgroup-createconsumer', key, 't');
-          }
-          consumer.seenTime = c.server.clock.now();
-        }
-        if (c.resp === 2) {
-          r.array(1);
-          r.array(2);
-        } else r.map(1);
-        r.bulk(key);
-        const n = replyWithRange(c, r, s, start, MAX_ID, b.count, false, group, consumer, b.noack ? RWR.NOACK : 0);
-        if (group && n) c.server.dirty();
-        return true;
+        gt = group.lastId;
       }
-      return false;
-    },
-    onTimeout: () => c.writer.nilArray(),
+      if (idCmp(s.lastId, gt) <= 0) continue;
+      const start = idIncr(gt) ?? { ms: 0, seq: 0 };
+      let consumer: Consumer | null = null;
+      if (group) {
+        consumer = group.consumers.get(b.consumer!) ?? null;
+        if (!consumer) {
+          consumer = s.createConsumer(group, b.consumer!, c.server.clock.now())!;
+          c.server.dirty();
+          c.server.keyspace.notify(c.dbIndex, 'xgroup-createconsumer', key, 't');
+        }
+        consumer.seenTime = c.server.clock.now();
+      }
+      if (c.resp === 2) {
+        r.array(1);
+        r.array(2);
+      } else r.map(1);
+      r.bulk(key);
+      const n = replyWithRange(c, r, s, start, MAX_ID, b.count, false, group, consumer, b.noack ? RWR.NOACK : 0);
+      if (group && n) c.server.dirty();
+      return true;
+    }
+    return false;
   });
 }
 
 // ------------------------------------------------------------------ XGROUP
 
-function xgroupPrelude(c: Client, argv: Buffer[], sub: string): { s: JsStream | undefined; cg: ConsumerGroup | undefined; mkstream: boolean; entriesRead: number } {
+function xgroupPrelude(c: Client, argv: Buffer[], sub: string): { s: StreamValue | undefined; cg: ConsumerGroup | undefined; mkstream: boolean; entriesRead: number } {
   let mkstream = false;
   let entriesRead = INVALID_ENTRIES_READ;
   const create = sub === 'create';
@@ -655,17 +612,12 @@ function xgroupPrelude(c: Client, argv: Buffer[], sub: string): { s: JsStream | 
       mkstream = true;
       i++;
     } else if ((create || setid) && isWord(argv[i], 'entriesread') && i + 1 < argv.length) {
-      entriesRead = llArg(argv[i + 1]);
+      entriesRead = intArg(argv[i + 1]);
       if (entriesRead < 0 && entriesRead !== INVALID_ENTRIES_READ) fail('ERR value for ENTRIESREAD must be positive or -1');
       i += 2;
     } else subcommandSyntax(argv);
   }
-  const v = c.db.get(argv[2]);
-  let s: JsStream | undefined;
-  if (v !== undefined) {
-    if (typeOfValue(v) !== 'stream') fail(WRONGTYPE);
-    s = v as JsStream;
-  }
+  let s = lookupWrite(c, argv[2], 'stream');
   const grp = latin1(argv[3]);
   let cg: ConsumerGroup | undefined;
   if (!mkstream) {
@@ -688,7 +640,7 @@ function xgroupCreate(c: Client, argv: Buffer[]): void {
   if (argv[4].length === 1 && argv[4][0] === 36) id = s ? s.lastId : { ms: 0, seq: 0 };
   else id = strictIdArg(argv[4]);
   if (!s) {
-    s = new JsStream();
+    s = c.server.engine.newStream();
     c.db.set(argv[2], s); // the engine's new-key hook publishes `new` (dbAdd)
     c.server.signalModifiedKey(c.dbIndex, argv[2]);
   }
@@ -757,7 +709,7 @@ function xsetid(c: Client, argv: Buffer[]): void {
   while (i < argv.length) {
     const more = argv.length - 1 - i;
     if (isWord(argv[i], 'entriesadded') && more) {
-      entriesAdded = llArg(argv[i + 1]);
+      entriesAdded = intArg(argv[i + 1]);
       if (entriesAdded < 0) fail('ERR entries_added must be positive');
       i += 2;
     } else if (isWord(argv[i], 'maxdeletedid') && more) {
@@ -766,7 +718,7 @@ function xsetid(c: Client, argv: Buffer[]): void {
       i += 2;
     } else fail(SYNTAX);
   }
-  const s = lookupStreamWrite(c, argv[1]);
+  const s = lookupWrite(c, argv[1], 'stream');
   if (!s) fail('ERR no such key');
   if (s.length > 0) {
     const maxid = s.lastValidId();
@@ -783,7 +735,7 @@ function xsetid(c: Client, argv: Buffer[]): void {
 }
 
 function xack(c: Client, argv: Buffer[]): void {
-  const s = lookupStream(c, argv[1]);
+  const s = lookupRead(c, argv[1], 'stream');
   const group = s?.group(latin1(argv[2]));
   if (!s || !group) {
     c.reply.int(0);
@@ -815,19 +767,17 @@ function xpending(c: Client, argv: Buffer[]): void {
   if (argc >= 6) {
     let startidx = 3;
     if (isWord(argv[3], 'idle')) {
-      minidle = llArg(argv[4]);
+      minidle = intArg(argv[4]);
       if (argc < 8) fail(SYNTAX);
       startidx += 2;
     }
-    count = llArg(argv[startidx + 2]);
+    count = intArg(argv[startidx + 2]);
     if (count < 0) count = 0;
     start = rangeStart(argv[startidx]);
     end = rangeEnd(argv[startidx + 1]);
     if (startidx + 3 < argc) consumerName = argv[startidx + 3];
   }
-  const v = lookupRead(c, argv[1]);
-  if (v !== undefined && typeOfValue(v) !== 'stream') fail(WRONGTYPE);
-  const s = v as JsStream | undefined;
+  const s = lookupRead(c, argv[1], 'stream');
   const group = s?.group(latin1(argv[2]));
   if (!s || !group) fail(noGroupError(argv[1], argv[2]));
   const r = c.reply;
@@ -882,12 +832,10 @@ function xpending(c: Client, argv: Buffer[]): void {
 // ------------------------------------------------------------------ XCLAIM / XAUTOCLAIM
 
 function xclaim(c: Client, argv: Buffer[]): void {
-  const v = lookupRead(c, argv[1]);
-  if (v !== undefined && typeOfValue(v) !== 'stream') fail(WRONGTYPE);
-  const s = v as JsStream | undefined;
+  const s = lookupRead(c, argv[1], 'stream');
   const group = s?.group(latin1(argv[2]));
   if (!s || !group) fail(noGroupError(argv[1], argv[2]));
-  let minidle = llArg(argv[4], 'ERR Invalid min-idle-time argument for XCLAIM');
+  let minidle = intArg(argv[4], 'ERR Invalid min-idle-time argument for XCLAIM');
   if (minidle < 0) minidle = 0;
   const ids: StreamID[] = [];
   let j = 5;
@@ -909,13 +857,13 @@ function xclaim(c: Client, argv: Buffer[]): void {
     else if (isWord(opt, 'justid')) justid = true;
     else if (isWord(opt, 'idle') && more) {
       j++;
-      deliverytime = now - llArg(argv[j], 'ERR Invalid IDLE option argument for XCLAIM');
+      deliverytime = now - intArg(argv[j], 'ERR Invalid IDLE option argument for XCLAIM');
     } else if (isWord(opt, 'time') && more) {
       j++;
-      deliverytime = llArg(argv[j], 'ERR Invalid TIME option argument for XCLAIM');
+      deliverytime = intArg(argv[j], 'ERR Invalid TIME option argument for XCLAIM');
     } else if (isWord(opt, 'retrycount') && more) {
       j++;
-      retrycount = llArg(argv[j], 'ERR Invalid RETRYCOUNT option argument for XCLAIM');
+      retrycount = intArg(argv[j], 'ERR Invalid RETRYCOUNT option argument for XCLAIM');
     } else if (isWord(opt, 'lastid') && more) {
       j++;
       lastId = strictIdArg(argv[j]);
@@ -967,7 +915,7 @@ function xclaim(c: Client, argv: Buffer[]): void {
 }
 
 function xautoclaim(c: Client, argv: Buffer[]): void {
-  let minidle = llArg(argv[4], 'ERR Invalid min-idle-time argument for XAUTOCLAIM');
+  let minidle = intArg(argv[4], 'ERR Invalid min-idle-time argument for XAUTOCLAIM');
   if (minidle < 0) minidle = 0;
   const start = rangeStart(argv[5]);
   let count = 100;
@@ -986,9 +934,7 @@ function xautoclaim(c: Client, argv: Buffer[]): void {
     else fail(SYNTAX);
     j++;
   }
-  const v = lookupRead(c, argv[1]);
-  if (v !== undefined && typeOfValue(v) !== 'stream') fail(WRONGTYPE);
-  const s = v as JsStream | undefined;
+  const s = lookupRead(c, argv[1], 'stream');
   const group = s?.group(latin1(argv[2]));
   if (!s || !group) fail(noGroupError(argv[1], argv[2]));
   const consumer = getOrCreateConsumer(c, s, group, latin1(argv[3]), argv[1]);
@@ -1062,14 +1008,13 @@ function xautoclaim(c: Client, argv: Buffer[]): void {
 
 // ------------------------------------------------------------------ XINFO
 
-function streamForInfo(c: Client, key: Buffer): JsStream {
-  const v = lookupRead(c, key);
-  if (v === undefined) fail('ERR no such key');
-  if (typeOfValue(v) !== 'stream') fail(WRONGTYPE);
-  return v as JsStream;
+function streamForInfo(c: Client, key: Buffer): StreamValue {
+  const s = lookupRead(c, key, 'stream');
+  if (s === undefined) fail(NO_SUCH_KEY);
+  return s;
 }
 
-function replyLag(r: Reply, s: JsStream, g: ConsumerGroup): void {
+function replyLag(r: Reply, s: StreamValue, g: ConsumerGroup): void {
   const lag = s.groupLag(g);
   if (lag === null) r.nil();
   else r.int(lag);
@@ -1112,7 +1057,7 @@ function xinfoStream(c: Client, argv: Buffer[]): void {
     if (!isWord(argv[3], 'full')) subcommandSyntax(argv);
     if (optc === 3) {
       if (!isWord(argv[4], 'count')) subcommandSyntax(argv);
-      count = llArg(argv[5]);
+      count = intArg(argv[5]);
       if (count < 0) count = 10;
     }
   }

@@ -6,8 +6,11 @@ import type { BulkValue } from '../engine/types';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
-import { fail, WRONGTYPE, INVALID_EXPIRE, NOT_FLOAT, OVERFLOW, STRING_TOO_LONG, SYNTAX, wrongArgs } from './errors';
-import { intArg, isWord, lookupStringForWrite, lookupTyped, peekStringRead, toBuffer, tryWriteBulk, written } from './args';
+import { fail, NOT_INT, WRONGTYPE, INVALID_EXPIRE, NOT_FLOAT, OVERFLOW, STRING_TOO_LONG, SYNTAX, wrongArgs } from './errors';
+import { intArg, isWord } from './args';
+import { inspectKey, lookupRead, lookupWrite, peekCopy, peekStringRead, tryWriteBulk, written } from './keyspace';
+import type { StringHead } from './keyspace';
+import { toBuffer } from '../util/bytes';
 import { addInt64, latin1, parseInt64, parseInt64Exact } from '../util/number';
 import { addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble } from '../util/long-double';
 
@@ -74,7 +77,7 @@ function expireMs(c: Client, expire: Buffer, flags: number): number {
 
 /** getGenericCommand: reply with the string value or nil. */
 function replyGet(c: Client, key: Buffer): void {
-  const v = lookupTyped(c, key, 'string');
+  const v = lookupRead(c, key, 'string');
   if (v === undefined) c.reply.nil();
   else c.reply.bulk(v);
 }
@@ -146,7 +149,7 @@ function get(c: Client, argv: Buffer[]): void {
 function getex(c: Client, argv: Buffer[]): void {
   const { flags, expire } = parseExtended(argv, 2, false);
   const key = argv[1];
-  const v = lookupTyped(c, key, 'string');
+  const v = lookupRead(c, key, 'string');
   if (v === undefined) {
     c.reply.nil();
     return;
@@ -166,7 +169,7 @@ function getex(c: Client, argv: Buffer[]): void {
 
 function getdel(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  const v = lookupTyped(c, key, 'string');
+  const v = lookupRead(c, key, 'string');
   if (v === undefined) {
     c.reply.nil();
     return;
@@ -240,45 +243,28 @@ function writtenInPlace(c: Client, key: Buffer, r: number, event: string): boole
 
 function append(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  // In place (wasm engine): the old value is never copied out.
-  if (c.db.append && writtenInPlace(c, key, c.db.append(key, argv[2], c.server.config.int('proto-max-bulk-len')), 'append')) return;
-  const old = lookupStringForWrite(c, key);
-  let total: number;
-  if (old === undefined) {
-    c.db.set(key, argv[2]);
-    total = argv[2].length;
-  } else {
-    checkStringLength(c, old.length, argv[2].length);
-    // latin1 strings concatenate as ropes in V8: repeated APPEND is amortized O(appended bytes).
-    const next = typeof old === 'string' ? old + argv[2].latin1Slice(0, argv[2].length) : Buffer.concat([old, argv[2]]);
-    c.db.set(key, next as never, true, StrEnc.Raw);
-    total = next.length;
-  }
+  // The engine appends in place: the old value is never copied out.
+  if (writtenInPlace(c, key, c.db.append(key, argv[2], c.server.config.int('proto-max-bulk-len')), 'append')) return;
+  c.db.set(key, argv[2]);
   written(c, key, 'append', '$');
-  c.reply.int(total);
+  c.reply.int(argv[2].length);
 }
 
 function strlen(c: Client, argv: Buffer[]): void {
-  // The wasm engine answers from its own bytes: no copy of a possibly huge value.
+  // Answered from the engine's own bytes: no copy of a possibly huge value.
   const p = peekStringRead(c, argv[1]);
-  if (p !== undefined) {
-    c.reply.int(p === null ? 0 : p.length);
-    return;
-  }
-  const v = lookupTyped(c, argv[1], 'string');
-  c.reply.int(v === undefined ? 0 : v.length);
+  c.reply.int(p === null ? 0 : p.length);
 }
 
 function getrange(c: Client, argv: Buffer[]): void {
   let start = intArg(argv[2]);
   let end = intArg(argv[3]);
   const p = peekStringRead(c, argv[1]);
-  const v = p === undefined ? lookupTyped(c, argv[1], 'string') : p;
-  if (v === undefined || v === null) {
+  if (p === null) {
     c.reply.bulk('');
     return;
   }
-  const len = v.length;
+  const len = p.length;
   if (start < 0 && end < 0 && start > end) {
     c.reply.bulk('');
     return;
@@ -289,8 +275,7 @@ function getrange(c: Client, argv: Buffer[]): void {
   if (end < 0) end = 0;
   if (end >= len) end = len - 1;
   if (start > end || len === 0) c.reply.bulk('');
-  else if (p) c.reply.bulk(Buffer.from(p.bytes.subarray(p.start + start, p.start + end + 1))); // a copy of the range only
-  else c.reply.bulk(typeof v === 'string' ? v.slice(start, end + 1) : (v as Buffer).subarray(start, end + 1));
+  else c.reply.bulk(peekCopy(p, start, end + 1)); // a copy of the range only
 }
 
 function setrange(c: Client, argv: Buffer[]): void {
@@ -298,41 +283,32 @@ function setrange(c: Client, argv: Buffer[]): void {
   const value = argv[3];
   const offset = intArg(argv[2]);
   if (offset < 0) fail('ERR offset is out of range');
-  // In place (wasm engine): only the written range is touched.
-  if (c.db.setRange && value.length > 0 && writtenInPlace(c, key, c.db.setRange(key, offset, value, c.server.config.int('proto-max-bulk-len')), 'setrange')) return;
-  const old = lookupStringForWrite(c, key);
-  if (old === undefined) {
-    if (value.length === 0) {
-      c.reply.int(0);
-      return;
-    }
-    checkStringLength(c, offset, value.length);
-  } else {
-    if (value.length === 0) {
-      c.reply.int(old.length);
-      return;
-    }
-    checkStringLength(c, offset, value.length);
+  if (value.length === 0) {
+    // Nothing to write: the current length (no copy of the value), WRONGTYPE as Redis checks it.
+    const v = inspectKey(c, key, false);
+    if (v !== undefined && v.type !== 'string') fail(WRONGTYPE);
+    c.reply.int(v === undefined ? 0 : (v as StringHead).length);
+    return;
   }
-  const oldBuf = old === undefined ? EMPTY : toBuffer(old);
-  const size = Math.max(oldBuf.length, offset + value.length);
-  const next = Buffer.alloc(size);
-  oldBuf.copy(next, 0);
+  // The engine writes in place: only the written range is touched.
+  if (writtenInPlace(c, key, c.db.setRange(key, offset, value, c.server.config.int('proto-max-bulk-len')), 'setrange')) return;
+  checkStringLength(c, offset, value.length);
+  const next = Buffer.alloc(offset + value.length);
   value.copy(next, offset);
   c.db.set(key, next, true, StrEnc.Raw);
   written(c, key, 'setrange', '$');
-  c.reply.int(size);
+  c.reply.int(next.length);
 }
 
 const EMPTY = Buffer.alloc(0);
 
 /** incrDecrCommand: exact 64-bit arithmetic (bigint past 2^53). */
 function incrDecr(c: Client, key: Buffer, incr: number | bigint): void {
-  const old = lookupStringForWrite(c, key);
+  const old = lookupWrite(c, key, 'string');
   let value: number | bigint = 0;
   if (old !== undefined) {
     const parsed = parseInt64Exact(old);
-    if (parsed === null) fail('ERR value is not an integer or out of range');
+    if (parsed === null) fail(NOT_INT);
     value = parsed;
   }
   const next = addInt64(value, incr);
@@ -344,7 +320,7 @@ function incrDecr(c: Client, key: Buffer, incr: number | bigint): void {
 
 function incrArg(arg: Buffer): number | bigint {
   const v = parseInt64Exact(arg);
-  if (v === null) fail('ERR value is not an integer or out of range');
+  if (v === null) fail(NOT_INT);
   return v;
 }
 
@@ -368,7 +344,7 @@ function decrby(c: Client, argv: Buffer[]): void {
 
 function incrbyfloat(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  const old = lookupStringForWrite(c, key);
+  const old = lookupWrite(c, key, 'string');
   const value = old === undefined ? parseLongDouble('0') : parseLongDouble(latin1(old));
   const incr = parseLongDouble(latin1(argv[2]));
   if (value === null || incr === null) fail(NOT_FLOAT);

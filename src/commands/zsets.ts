@@ -10,12 +10,13 @@
 import type { BulkValue, LexRange, ScoreRange, SetValue, ZSetValue } from '../engine/types';
 import { typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
-import { ClientFlag } from '../server/client';
 import { readyOrder } from '../server/blocking';
 import type { CommandRow } from './table';
-import { fail, NOT_INT, NOT_POSITIVE, SYNTAX, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, WRONGTYPE } from './errors';
-import { floatArg, isWord, lookupRead, lookupTyped, removeMembers, toBuffer } from './args';
-import { encodingLimits, parseCursor, parseScanOptions, replyScan } from './keys';
+import { fail, NOT_INT, SYNTAX, WRONGTYPE } from './errors';
+import { cursorArg, floatArg, intArg, isWord, LONG_MAX_N, positiveIntArg, rangeIntArg, scanOptionsArg } from './args';
+import { deleteDestination, encodingLimits, lookupRead, lookupWrite, removeMembers, replyScan, storeValue } from './keyspace';
+import { blockForKeys, canBlock, timeoutArg, TimeoutUnit } from './blocking';
+import { toBuffer } from '../util/bytes';
 import { formatDouble, latin1, parseDouble, parseInt64, parseInt64Exact, strtodAll } from '../util/number';
 
 const NAN_ERR = 'ERR resulting score is not a number (NaN)';
@@ -59,52 +60,8 @@ function parseLexRange(minArg: Buffer, maxArg: Buffer): LexRange {
   return { min: min.v, minEx: min.ex, minInf: min.inf, max: max.v, maxEx: max.ex, maxInf: max.inf };
 }
 
-/** getLongFromObjectOrReply with an optional custom message. */
-function longArg(a: Buffer, msg = NOT_INT): number {
-  return parseInt64Orfail(a, msg);
-}
-
-function parseInt64Orfail(a: Buffer, msg: string): number {
-  const n = parseInt64(a);
-  if (Number.isNaN(n)) fail(msg);
-  return n;
-}
-
-/** getRangeLongFromObjectOrReply(min, max, msg). */
-function rangeLongArg(a: Buffer, min: number, msg: string | null): number {
-  const n = parseInt64(a);
-  if (Number.isNaN(n)) fail(msg ? 'ERR ' + msg : NOT_INT);
-  if (n < min) fail(msg ? 'ERR ' + msg : `ERR value is out of range, value must between ${min} and 9223372036854775807`);
-  return n;
-}
-
-/** getPositiveLongFromObjectOrReply */
-function positiveLongArg(a: Buffer): number {
-  const n = parseInt64(a);
-  if (Number.isNaN(n) || n < 0) fail(NOT_POSITIVE);
-  return n;
-}
-
-/** getTimeoutFromObjectOrReply(UNIT_SECONDS): relative milliseconds, 0 = forever. */
-function timeoutArg(a: Buffer): number {
-  const d = parseDouble(a);
-  if (Number.isNaN(d)) fail(TIMEOUT_NOT_FLOAT);
-  const ms = Math.trunc(d * 1000);
-  // (long long)(inf * 1000) is LLONG_MIN on x86: "negative".
-  if (!Number.isFinite(ms) || ms < 0) fail(TIMEOUT_NEGATIVE);
-  if (ms > 8.64e15) fail('ERR timeout is out of range');
-  return ms;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Keyspace helpers
-
-/** lookupKeyWrite + checkType: no hit/miss statistics. */
-function lookupWriteZ(c: Client, key: Buffer): ZSetValue | undefined {
-  const v = c.db.get(key);
-  if (v !== undefined && typeOfValue(v) !== 'zset') fail(WRONGTYPE);
-  return v as ZSetValue | undefined;
-}
 
 function signalModified(c: Client, key: BulkValue): void {
   c.server.signalModifiedKey(c.dbIndex, key);
@@ -114,21 +71,6 @@ function notify(c: Client, event: string, key: BulkValue, cls: 'z' | 'g'): void 
   c.server.keyspace.notify(c.dbIndex, event, key, cls);
 }
 
-/** setKey for a freshly built zset: WATCH, blocked clients, TTL removed. */
-function storeZ(c: Client, key: Buffer, z: ZSetValue): void {
-  c.db.set(key, z);
-  signalModified(c, key);
-  c.server.blocking.signalKeyAsReady(c.dbIndex, key);
-}
-
-/** Empty result of a *STORE: delete the destination ("del" event) when it existed. */
-function deleteDest(c: Client, key: Buffer): void {
-  if (c.db.delete(key)) {
-    signalModified(c, key);
-    notify(c, 'del', key, 'g');
-    c.server.dirty(1);
-  }
-}
 
 /**
  * Add to a zset like zsetAdd: a listpack stores scores as text, and "-0" is read back as the
@@ -181,7 +123,7 @@ function zaddGeneric(c: Client, argv: Buffer[], incrCmd: boolean): void {
   const scores: number[] = new Array(elements);
   for (let j = 0; j < elements; j++) scores[j] = floatArg(argv[idx + j * 2]);
 
-  let z = lookupWriteZ(c, key);
+  let z = lookupWrite(c, key, 'zset');
   let added = 0,
     updated = 0,
     processed = 0;
@@ -246,24 +188,24 @@ function zincrby(c: Client, argv: Buffer[]): void {
 
 function zrem(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  const z = lookupWriteZ(c, key);
+  const z = lookupWrite(c, key, 'zset');
   c.reply.int(z ? removeMembers(c, key, z, argv, 2, (m) => z.delete(m), 'zrem', 'z') : 0);
 }
 
 function zcard(c: Client, argv: Buffer[]): void {
-  const z = lookupTyped(c, argv[1], 'zset');
+  const z = lookupRead(c, argv[1], 'zset');
   c.reply.int(z === undefined ? 0 : z.size);
 }
 
 function zscore(c: Client, argv: Buffer[]): void {
-  const z = lookupTyped(c, argv[1], 'zset');
+  const z = lookupRead(c, argv[1], 'zset');
   const s = z?.score(argv[2]);
   if (s === undefined) c.reply.nil();
   else c.reply.double(s);
 }
 
 function zmscore(c: Client, argv: Buffer[]): void {
-  const z = lookupTyped(c, argv[1], 'zset');
+  const z = lookupRead(c, argv[1], 'zset');
   c.reply.array(argv.length - 2);
   for (let j = 2; j < argv.length; j++) {
     const s = z?.score(argv[j]);
@@ -273,7 +215,7 @@ function zmscore(c: Client, argv: Buffer[]): void {
 }
 
 function zrankGeneric(c: Client, argv: Buffer[], reverse: boolean): void {
-  const z = lookupTyped(c, argv[1], 'zset');
+  const z = lookupRead(c, argv[1], 'zset');
   if (z === undefined) {
     c.reply.nil();
     return;
@@ -285,13 +227,13 @@ function zrankGeneric(c: Client, argv: Buffer[], reverse: boolean): void {
 
 function zcount(c: Client, argv: Buffer[]): void {
   const range = parseScoreRange(argv[2], argv[3]);
-  const z = lookupTyped(c, argv[1], 'zset');
+  const z = lookupRead(c, argv[1], 'zset');
   c.reply.int(z === undefined ? 0 : z.countByScore(range));
 }
 
 function zlexcount(c: Client, argv: Buffer[]): void {
   const range = parseLexRange(argv[2], argv[3]);
-  const z = lookupTyped(c, argv[1], 'zset');
+  const z = lookupRead(c, argv[1], 'zset');
   c.reply.int(z === undefined ? 0 : z.countByLex(range));
 }
 
@@ -328,8 +270,8 @@ function zrangeGeneric(c: Client, argv: Buffer[], argStart: number, dst: Buffer 
     const a = argv[j];
     if (!dst && isWord(a, 'withscores')) withscores = true;
     else if (isWord(a, 'limit') && left >= 2) {
-      offset = longArg(argv[j + 1]);
-      limit = longArg(argv[j + 2]);
+      offset = intArg(argv[j + 1]);
+      limit = intArg(argv[j + 2]);
       j += 2;
     } else if (dir === Dir.AUTO && isWord(a, 'rev')) dir = Dir.REVERSE;
     else if (rangeType === RangeType.AUTO && isWord(a, 'bylex')) rangeType = RangeType.LEX;
@@ -348,8 +290,8 @@ function zrangeGeneric(c: Client, argv: Buffer[], argStart: number, dst: Buffer 
   let scoreRange: ScoreRange | null = null;
   let lexRange: LexRange | null = null;
   if (rangeType === RangeType.RANK) {
-    start = longArg(argv[minIdx]);
-    end = longArg(argv[maxIdx]);
+    start = intArg(argv[minIdx]);
+    end = intArg(argv[maxIdx]);
   } else if (rangeType === RangeType.SCORE) scoreRange = parseScoreRange(argv[minIdx], argv[maxIdx]);
   else lexRange = parseLexRange(argv[minIdx], argv[maxIdx]);
 
@@ -363,13 +305,13 @@ function zrangeGeneric(c: Client, argv: Buffer[], argStart: number, dst: Buffer 
       emit: (m, s) => addScore(c, out, toBuffer(m), s),
       finish: (n) => {
         if (n > 0) {
-          storeZ(c, dkey, out);
+          storeValue(c, dkey, out);
           c.reply.int(n);
           notify(c, 'zrangestore', dkey, 'z');
           c.server.dirty(1);
         } else {
           c.reply.int(0);
-          deleteDest(c, dkey);
+          deleteDestination(c, dkey);
         }
       },
     };
@@ -453,8 +395,8 @@ function zremrangeGeneric(c: Client, argv: Buffer[], type: RangeType): void {
   let event: string;
   if (type === RangeType.RANK) {
     event = 'zremrangebyrank';
-    start = longArg(argv[2]);
-    end = longArg(argv[3]);
+    start = intArg(argv[2]);
+    end = intArg(argv[3]);
   } else if (type === RangeType.SCORE) {
     event = 'zremrangebyscore';
     scoreRange = parseScoreRange(argv[2], argv[3]);
@@ -462,7 +404,7 @@ function zremrangeGeneric(c: Client, argv: Buffer[], type: RangeType): void {
     event = 'zremrangebylex';
     lexRange = parseLexRange(argv[2], argv[3]);
   }
-  const z = lookupWriteZ(c, key);
+  const z = lookupWrite(c, key, 'zset');
   if (z === undefined) {
     c.reply.int(0);
     return;
@@ -525,7 +467,7 @@ function genericZpop(c: Client, keys: Buffer[], where: Where, emitKey: boolean, 
   let key: Buffer | null = null;
   let z: ZSetValue | undefined;
   for (const k of keys) {
-    z = lookupWriteZ(c, k);
+    z = lookupWrite(c, k, 'zset');
     if (z !== undefined) {
       key = k;
       break;
@@ -583,7 +525,7 @@ function genericZpop(c: Client, keys: Buffer[], where: Where, emitKey: boolean, 
 function zpopMinMax(c: Client, argv: Buffer[], where: Where): void {
   if (argv.length > 3) fail(SYNTAX);
   let count = -1;
-  if (argv.length === 3) count = positiveLongArg(argv[2]);
+  if (argv.length === 3) count = positiveIntArg(argv[2]);
   const nested = c.resp > 2 && count !== -1;
   genericZpop(c, [argv[1]], where, false, count, nested, false);
 }
@@ -595,38 +537,29 @@ function zpopmax(c: Client, argv: Buffer[]): void {
   zpopMinMax(c, argv, Where.MAX);
 }
 
-function denyBlocking(c: Client): boolean {
-  return (c.flags & (ClientFlag.IN_EXEC | ClientFlag.SCRIPT | ClientFlag.MULTI)) !== 0;
-}
-
 /** blockingGenericZpopCommand */
 function blockingZpop(c: Client, keys: Buffer[], where: Where, timeoutArgv: Buffer, count: number, nested: boolean): void {
-  const timeoutMs = timeoutArg(timeoutArgv);
+  const timeoutMs = timeoutArg(timeoutArgv, TimeoutUnit.SECONDS);
   for (const k of keys) {
-    const z = lookupWriteZ(c, k);
+    const z = lookupWrite(c, k, 'zset');
     if (z === undefined || z.size === 0) continue;
     genericZpop(c, [k], where, true, count, nested, nested);
     return;
   }
-  if (denyBlocking(c)) {
+  if (!canBlock(c)) {
     c.reply.nilArray();
     return;
   }
   const waitKeys = keys.map((k) => Buffer.from(k));
-  c.server.blocking.block(c, {
-    keys: waitKeys,
-    timeoutMs,
-    tryServe: (ready) => {
-      for (const i of readyOrder(waitKeys, ready)) {
-        const k = waitKeys[i];
-        const v = c.db.get(k);
-        if (v === undefined || typeOfValue(v) !== 'zset' || (v as ZSetValue).size === 0) continue;
-        genericZpop(c, [k], where, true, count, nested, nested);
-        return true;
-      }
-      return false;
-    },
-    onTimeout: () => c.reply.nilArray(),
+  blockForKeys(c, waitKeys, timeoutMs, (ready) => {
+    for (const i of readyOrder(waitKeys, ready)) {
+      const k = waitKeys[i];
+      const v = c.db.get(k);
+      if (v === undefined || typeOfValue(v) !== 'zset' || (v as ZSetValue).size === 0) continue;
+      genericZpop(c, [k], where, true, count, nested, nested);
+      return true;
+    }
+    return false;
   });
 }
 
@@ -639,7 +572,7 @@ function bzpopmax(c: Client, argv: Buffer[]): void {
 
 /** zmpopGenericCommand */
 function zmpopGeneric(c: Client, argv: Buffer[], numkeysIdx: number, block: boolean): void {
-  const numkeys = rangeLongArg(argv[numkeysIdx], 1, 'numkeys should be greater than 0');
+  const numkeys = rangeIntArg(argv[numkeysIdx], 1n, LONG_MAX_N, 'numkeys should be greater than 0');
   const whereIdx = numkeysIdx + numkeys + 1;
   if (whereIdx >= argv.length) fail(SYNTAX);
   let where: Where;
@@ -651,7 +584,7 @@ function zmpopGeneric(c: Client, argv: Buffer[], numkeysIdx: number, block: bool
     const more = argv.length - 1 - j;
     if (count === -1 && isWord(argv[j], 'count') && more) {
       j++;
-      count = rangeLongArg(argv[j], 1, 'count should be greater than 0');
+      count = rangeIntArg(argv[j], 1n, LONG_MAX_N, 'count should be greater than 0');
     } else fail(SYNTAX);
   }
   if (count === -1) count = 1;
@@ -690,7 +623,7 @@ function zrandmember(c: Client, argv: Buffer[]): void {
     zrandmemberWithCount(c, argv[1], Number(exact), withscores);
     return;
   }
-  const z = lookupTyped(c, argv[1], 'zset');
+  const z = lookupRead(c, argv[1], 'zset');
   if (z === undefined) {
     c.reply.nil();
     return;
@@ -699,7 +632,7 @@ function zrandmember(c: Client, argv: Buffer[]): void {
 }
 
 function zrandmemberWithCount(c: Client, key: Buffer, l: number, withscores: boolean): void {
-  const z = lookupTyped(c, key, 'zset');
+  const z = lookupRead(c, key, 'zset');
   if (z === undefined) {
     c.reply.array(0);
     return;
@@ -791,7 +724,7 @@ function aggregate(target: number, val: number, aggr: Aggr): number {
 }
 
 function zsetOpGeneric(c: Client, argv: Buffer[], dst: Buffer | null, numkeysIdx: number, op: SetOp, cardinalityOnly: boolean): void {
-  const setnum = longArg(argv[numkeysIdx]);
+  const setnum = intArg(argv[numkeysIdx]);
   if (setnum < 1) fail(`ERR at least 1 input key is needed for '${c.cmd!.fullname}' command`);
   if (setnum > argv.length - (numkeysIdx + 1)) fail(SYNTAX);
   const src: OpSrc[] = [];
@@ -898,13 +831,13 @@ function zsetOpGeneric(c: Client, argv: Buffer[], dst: Buffer | null, numkeysIdx
     if (sorted.length > 0) {
       const z = c.server.engine.newZSet();
       for (const [m, s] of sorted) addScore(c, z, Buffer.from(m, 'latin1'), s);
-      storeZ(c, dst, z);
+      storeValue(c, dst, z);
       c.reply.int(sorted.length);
       notify(c, op === SetOp.UNION ? 'zunionstore' : op === SetOp.INTER ? 'zinterstore' : 'zdiffstore', dst, 'z');
       c.server.dirty(1);
     } else {
       c.reply.int(0);
-      deleteDest(c, dst);
+      deleteDestination(c, dst);
     }
     return;
   }
@@ -939,13 +872,13 @@ function zintercard(c: Client, argv: Buffer[]): void {
 // ZSCAN
 
 function zscan(c: Client, argv: Buffer[]): void {
-  const cursor = parseCursor(argv[2]);
-  const z = lookupTyped(c, argv[1], 'zset');
+  const cursor = cursorArg(argv[2]);
+  const z = lookupRead(c, argv[1], 'zset');
   if (z === undefined) {
     replyScan(c, 0, []);
     return;
   }
-  const opts = parseScanOptions(argv, 3, false);
+  const opts = scanOptionsArg(argv, 3, false);
   const out: [BulkValue, number][] = [];
   let next = 0;
   if (z.encoding(encodingLimits(c.server.config)) === 'skiplist') next = z.scan(cursor, opts.count, (m, s) => void out.push([m, s]));

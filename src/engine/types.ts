@@ -5,7 +5,7 @@
  * stream). Two engines implement it: `js-map` (JavaScript structures) and `wasm` (AssemblyScript
  * structures in WebAssembly linear memory). The command layer cannot tell which one it runs on.
  *
- * Conventions, chosen from the measurements in shared/design-notes.md:
+ * Conventions, chosen from the measurements in docs/design-notes.md:
  * - Keys and values cross the boundary as bytes: `Buffer` going in. Engines copy what they keep, so
  *   callers may pass views into a socket read buffer.
  * - Bytes coming out are `BulkValue`: a Buffer the caller may keep, or a JS string whose char codes
@@ -14,6 +14,7 @@
  * - Times are absolute Unix milliseconds from the server clock (`Clock.now()`), so a test clock can
  *   move time without sleeping.
  */
+import type { JsStream } from './containers/stream';
 
 /**
  * Thrown by an engine that cannot allocate (e.g. the wasm engine at its 4 GiB linear-memory cap).
@@ -126,48 +127,44 @@ export interface Db {
   /** True when the key exists (after lazy expiry). Does not update the access time. */
   has(key: Bytes): boolean;
   /**
-   * OPTIONAL fast path for GET; engines may leave it out (js-map does: its values already are
-   * JS strings). When `key` holds a string, append its RESP bulk reply ("$len\r\n<bytes>\r\n") to
-   * `out` straight from the engine's storage, without building an intermediate JS string or
-   * Buffer, and return 1. Return 0 when the key is missing (lazy expiry done, as get()) and -1
-   * when it holds a non-string; nothing is written in those cases. Access time as get(key, noTouch).
-   * Used only by GET, through tryWriteBulk() in src/protocol/reply.ts.
+   * GET's reply straight from the engine's storage: when `key` holds a string, append its RESP
+   * bulk reply to `out` (the wasm engine copies the bytes from linear memory; js-map hands over
+   * its JS string) and return 1. Return 0 when the key is missing (lazy expiry done, as get())
+   * and -1 when it holds a non-string; nothing is written in those cases. Access time as
+   * get(key, noTouch).
    */
-  writeBulk?(key: Bytes, out: BulkSink, noTouch?: boolean): number;
+  writeBulk(key: Bytes, out: BulkSink, noTouch?: boolean): number;
   /**
-   * Optional hint before a pipelined batch runs: `input[start..]` holds RESP requests about to be
-   * executed on this Db. An engine may touch the memory their first keys will need so the lookups
-   * that follow do not each wait for it. Must not change anything observable.
+   * A hint before a pipelined batch runs: `input[start..]` holds RESP requests about to be
+   * executed on this Db. The engine may touch the memory their first keys will need so the
+   * lookups that follow do not each wait for it. Must not change anything observable.
    */
-  prefetch?(input: Buffer, start: number, maxCommands: number): void;
+  prefetch(input: Buffer, start: number, maxCommands: number): void;
   /**
-   * OPTIONAL in-place APPEND; engines whose strings are immutable JS values leave it out (js-map:
-   * V8 concatenates latin1 strings as ropes, so get + set is already amortized O(appended)).
-   * Appends `suffix` to the string at `key`, keeping its TTL and making its encoding raw, and
-   * returns the new length; or, changing nothing, APPEND_MISSING (no such key after lazy expiry,
-   * as get(): the caller creates it), APPEND_WRONGTYPE, or APPEND_TOO_BIG (the result would
-   * exceed maxLen bytes).
+   * APPEND: appends `suffix` to the string at `key`, keeping its TTL and making its encoding raw,
+   * and returns the new length; or, changing nothing, APPEND_MISSING (no such key after lazy
+   * expiry, as get(): the caller creates it), APPEND_WRONGTYPE, or APPEND_TOO_BIG (the result
+   * would exceed maxLen bytes). Must be amortized O(appended bytes).
    */
-  append?(key: Bytes, suffix: Bytes, maxLen: number): number;
+  append(key: Bytes, suffix: Bytes, maxLen: number): number;
   /**
-   * OPTIONAL in-place SETRANGE (non-empty `bytes`), same results as append(). The string grows
-   * to offset + bytes.length if shorter, zero-filled; APPEND_TOO_BIG when offset + bytes.length
+   * SETRANGE (non-empty `bytes`), same results as append(). The string grows to
+   * offset + bytes.length if shorter, zero-filled; APPEND_TOO_BIG when offset + bytes.length
    * exceeds maxLen (Redis's checkStringLength).
    */
-  setRange?(key: Bytes, offset: number, bytes: Bytes, maxLen: number): number;
+  setRange(key: Bytes, offset: number, bytes: Bytes, maxLen: number): number;
   /**
-   * OPTIONAL RENAME inside this Db without copying the value: `src` (which exists) moves with its
-   * value, TTL, access time and encoding to `dst` (which must not exist; the new-key hook fires).
-   * Returns false when nothing was done (the caller falls back to take + set).
+   * RENAME inside this Db: `src` (which must exist) moves with its value, TTL, access time and
+   * encoding to `dst` (which must not exist; the new-key hook fires), without copying the value.
    */
-  renameKey?(src: Bytes, dst: Bytes): boolean;
+  renameKey(src: Bytes, dst: Bytes): void;
   /**
-   * OPTIONAL zero-copy read of a string (STRLEN, GETRANGE): a view of the engine's own bytes,
-   * valid only until the next call into the engine (the object is reused). PEEK_MISSING when the
-   * key does not exist (lazy expiry as get()), PEEK_WRONGTYPE when it is not a string. Access
-   * time as get(key, noTouch).
+   * Zero-copy read of a string (STRLEN, GETRANGE, TYPE, OBJECT): a view of the engine's own
+   * bytes, valid only until the next call into the engine (the object is reused). PEEK_MISSING
+   * when the key does not exist (lazy expiry as get()), PEEK_WRONGTYPE when it is not a string.
+   * Access time as get(key, noTouch).
    */
-  peekString?(key: Bytes, noTouch?: boolean): StringPeek | number;
+  peekString(key: Bytes, noTouch?: boolean): StringPeek | number;
   /**
    * Store `value` at `key`, replacing any previous value. The TTL is removed unless `keepTtl`.
    * String values are copied by the engine; containers are stored by reference. `strEnc` says how
@@ -202,10 +199,10 @@ export interface Db {
   /** Visit every key (KEYS). Expired keys are skipped. */
   forEachKey(visit: (key: BulkValue) => void): void;
   /**
-   * Optional: visit the keys matching a glob pattern, matched inside the engine (the wasm engine
-   * runs its glob over keys already in linear memory instead of copying each key out).
+   * Visit the keys matching a glob pattern (KEYS), matched inside the engine: the wasm engine runs
+   * its glob over keys already in linear memory instead of copying each key out.
    */
-  forEachKeyMatching?(pattern: Bytes, nocase: boolean, visit: (key: BulkValue) => void): void;
+  forEachKeyMatching(pattern: Bytes, nocase: boolean, visit: (key: BulkValue) => void): void;
 
   /** Remove every key. Must not walk the keys on the event loop (free incrementally or let GC do it). */
   clear(lazy?: boolean): void;
@@ -213,8 +210,10 @@ export interface Db {
   activeExpireCycle(now: number, maxSamples: number): ExpireCycleStats;
 }
 
-/** Where Db.writeBulk writes: the RespWriter's byte-level bulk method. */
+/** Where Db.writeBulk writes: the RespWriter's bulk methods. */
 export interface BulkSink {
+  /** Append a RESP bulk string of a value as the engine returns values. */
+  bulk(v: BulkValue): void;
   /** Append a RESP bulk string whose bytes are src[start, start + len). */
   bulkBytes(src: Uint8Array, start: number, len: number): void;
   /** Append bytes that are already RESP (e.g. a batch of bulk strings encoded by the engine). */
@@ -265,6 +264,17 @@ export interface HashValue extends Container {
   scan(cursor: number, count: number, visit: (field: BulkValue, value: BulkValue) => void): number;
   /** A uniformly random field, or undefined when empty. */
   randomField(): BulkValue | undefined;
+  /** A uniformly random (field, value) pair, or undefined when empty. */
+  randomEntry(): [BulkValue, BulkValue] | undefined;
+  /** Every (field, value) pair, in a new array (HRANDFIELD's sampling without replacement). */
+  entries(): [BulkValue, BulkValue][];
+  /**
+   * hashTypeSet: set a field, converting to the big encoding (one way) when the field or value is
+   * longer than maxValue or the hash grows past maxEntries fields. True when the field is new.
+   */
+  setField(field: Bytes, value: Bytes, maxValue: number, maxEntries: number): boolean;
+  /** hashTypeTryConversion: convert when any of args[from..to] is longer than maxValue. */
+  convertIfLonger(maxValue: number, args: Bytes[], from?: number, to?: number): void;
 }
 
 /** A set of byte strings. */
@@ -278,6 +288,12 @@ export interface SetValue extends Container {
   randomMember(): BulkValue | undefined;
   /** True when every member is an integer that fits the intset encoding. */
   isIntset(): boolean;
+  /** set-max-intset-entries in force: add() converts an intset past it (commands set it live). */
+  maxIntset: number;
+  /** Re-pick the encoding for the current content (a result set built as intset, as Redis's). */
+  reencode(maxIntset: number): void;
+  /** Every member, in a new array. */
+  toArray(): BulkValue[];
 }
 
 /** Score range bound: value and whether it is exclusive. */
@@ -329,10 +345,12 @@ export interface ZSetValue extends Container {
   writingTo?(out: BulkSink, run: () => void): number;
 }
 
-/** Streams are implemented in the command layer's stream module; the keyspace only stores them. */
-export interface StreamValue extends Container {
-  readonly type: 'stream';
-}
+/**
+ * A stream: a radix-ordered log of entries in listpack-like nodes, with consumer groups and their
+ * pending entries lists. Both engines use the JavaScript container (containers/stream.ts), whose
+ * class is the interface; a WASM stream would extract one from it.
+ */
+export type StreamValue = JsStream;
 
 /** An engine: creates databases and containers, and accounts memory. */
 export interface Engine {
@@ -343,6 +361,7 @@ export interface Engine {
   newHash(): HashValue;
   newSet(): SetValue;
   newZSet(): ZSetValue;
+  newStream(): StreamValue;
   /** Redis glob match (stringmatchlen). */
   globMatch(pattern: Bytes, subject: BulkValue, nocase: boolean): boolean;
   /** Bytes in use by stored data (used_memory's dataset part), maintained in O(1). */
@@ -353,9 +372,12 @@ export interface Engine {
 
 export type EngineName = 'js-map' | 'wasm';
 
-/** Db.peekString's view: bytes[start, start + length). */
+/**
+ * Db.peekString's view: bytes[start, start + length). `bytes` is the engine's memory, or a
+ * stored latin1 JS string (js-map), whose char codes are the bytes.
+ */
 export interface StringPeek {
-  bytes: Uint8Array;
+  bytes: Uint8Array | string;
   start: number;
   length: number;
 }

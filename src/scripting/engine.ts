@@ -230,7 +230,7 @@ export class ScriptingEngine {
       for (let i = 1; i < argv.length; i++) {
         const a = argv[i];
         if (a.length === 5 && a.latin1Slice(0, 5).toLowerCase() === 'block') {
-          return new ErrorReply(`ERR ${cmd.fullname} command is not allowed with BLOCK option from scripts`);
+          return new ErrorReply(`ERR ${argv[0].latin1Slice(0, argv[0].length)} command is not allowed with BLOCK option from scripts`); // as typed, like Redis
         }
         if (a.length === 7 && a.latin1Slice(0, 7).toLowerCase() === 'streams') break;
       }

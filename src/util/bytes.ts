@@ -17,3 +17,8 @@ export function copyRange(dst: Uint8Array, at: number, src: Uint8Array, start: n
   if (n <= SHORT) for (let i = 0; i < n; i++) dst[at + i] = src[start + i];
   else dst.set(src.subarray(start, start + n), at);
 }
+
+/** Byte view of a value the engine returned (strings may be latin1 JS strings, 1 char = 1 byte). */
+export function toBuffer(v: Buffer | string): Buffer {
+  return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+}

@@ -87,6 +87,18 @@ export class JsHash implements HashValue {
     }
   }
 
+  /**
+   * hashTypeSet: set a field, converting to the hashtable encoding first when the field or value
+   * is longer than maxValue, and after when the hash has more than maxEntries fields.
+   */
+  setField(field: Bytes, value: Bytes, maxValue: number, maxEntries: number): boolean {
+    if (!this.lp) return this.set(field, value);
+    if (field.length > maxValue || value.length > maxValue) this.toHashtable();
+    const isNew = this.set(field, value);
+    this.convertIfBigger(maxEntries);
+    return isNew;
+  }
+
   /** After an insert: more than maxEntries fields converts. */
   convertIfBigger(maxEntries: number): void {
     if (this.lp && this.size > maxEntries) this.toHashtable();
@@ -178,7 +190,7 @@ export class JsHash implements HashValue {
   }
 
   /** All entries as arrays (for sampling without replacement). */
-  entriesArray(): [string, BulkValue][] {
+  entries(): [string, BulkValue][] {
     const out: [string, BulkValue][] = [];
     this.forEach((f, v) => out.push([f as string, v]));
     return out;

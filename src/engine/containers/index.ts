@@ -1,11 +1,12 @@
 /**
- * The JavaScript containers both engines use for lists, hashes and sets (the wasm engine keeps
- * only the keyspace and sorted sets in WebAssembly).
+ * The JavaScript containers both engines use for lists, hashes, sets and streams (the wasm engine
+ * keeps only the keyspace and sorted sets in WebAssembly).
  */
-import type { HashValue, ListValue, SetValue } from '../types';
+import type { HashValue, ListValue, SetValue, StreamValue } from '../types';
 import { JsList } from './list';
 import { JsHash } from './hash';
 import { JsSet } from './set';
+import { JsStream } from './stream';
 
 export const jsContainers = {
   newList(): ListValue {
@@ -16,5 +17,8 @@ export const jsContainers = {
   },
   newSet(): SetValue {
     return new JsSet();
+  },
+  newStream(): StreamValue {
+    return new JsStream();
   },
 };

@@ -19,7 +19,7 @@
  * Consumer groups: each group has a PEL (pending entries, ordered by ID) whose NACKs point to
  * their consumer; each consumer has its own PEL holding the same NACK objects.
  */
-import type { MemoryAccount, StreamValue } from '../types';
+import type { Container, MemoryAccount } from '../types';
 
 export type U64 = number | bigint;
 export interface StreamID {
@@ -402,7 +402,7 @@ const LISTPACK_MAX_SIZE = 1 << 30;
 
 // ------------------------------------------------------------------ the stream
 
-export class JsStream implements StreamValue {
+export class JsStream implements Container {
   readonly type = 'stream' as const;
   nodes: StreamNode[] = [];
   length = 0;

@@ -17,11 +17,12 @@
  * Memory accounting is incremental: key and string bytes plus a per-key overhead estimate, and
  * attached containers report their own deltas into the same account.
  */
-import { StrEnc } from '../types';
-import type { BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, MemoryAccount, RedisValue, ZSetValue } from '../types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
+import type { BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, MemoryAccount, RedisValue, StreamValue, StringPeek, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
 import { firstKeys } from '../../protocol/parser';
 import { globMatch } from '../../util/glob';
+import { toBuffer } from '../../util/bytes';
 import { jsContainers } from '../containers';
 import { JsZSet } from '../containers/zset';
 
@@ -124,6 +125,62 @@ class JsMapDb implements Db {
 
   has(key: Bytes): boolean {
     return this.lookup(key) !== NONE;
+  }
+
+  /** Db.writeBulk: values already are JS strings, which the sink writes without a copy. */
+  writeBulk(key: Bytes, out: BulkSink, noTouch?: boolean): number {
+    const v = this.get(key, noTouch);
+    if (v === undefined) return 0;
+    if (isContainer(v)) return -1;
+    out.bulk(v);
+    return 1;
+  }
+
+  /** Db.peekString: the stored string itself (a JS string or Buffer), in a reused view object. */
+  peekString(key: Bytes, noTouch?: boolean): StringPeek | number {
+    const v = this.get(key, noTouch);
+    if (v === undefined) return PEEK_MISSING;
+    if (isContainer(v)) return PEEK_WRONGTYPE;
+    const p = this.peek;
+    p.bytes = v;
+    p.length = v.length;
+    return p;
+  }
+  private readonly peek: StringPeek = { bytes: '', start: 0, length: 0 };
+
+  /**
+   * Db.append: V8 concatenates latin1 strings as ropes, so repeated APPEND is amortized
+   * O(appended bytes) without an in-place buffer.
+   */
+  append(key: Bytes, suffix: Bytes, maxLen: number): number {
+    const old = this.get(key);
+    if (old === undefined) return APPEND_MISSING;
+    if (isContainer(old)) return APPEND_WRONGTYPE;
+    if (old.length + suffix.length > maxLen) return APPEND_TOO_BIG;
+    const next = typeof old === 'string' && old.length + suffix.length <= MAX_STRING_AS_JS ? old + suffix.latin1Slice(0, suffix.length) : Buffer.concat([toBuffer(old), suffix]);
+    this.set(key, next, true, StrEnc.Raw);
+    return next.length;
+  }
+
+  /** Db.setRange: rebuilds the string (js-map strings are immutable). */
+  setRange(key: Bytes, offset: number, bytes: Bytes, maxLen: number): number {
+    const old = this.get(key);
+    if (old === undefined) return APPEND_MISSING;
+    if (isContainer(old)) return APPEND_WRONGTYPE;
+    if (offset + bytes.length > maxLen) return APPEND_TOO_BIG;
+    const oldBuf = toBuffer(old);
+    const next = Buffer.alloc(Math.max(oldBuf.length, offset + bytes.length));
+    oldBuf.copy(next, 0);
+    bytes.copy(next, offset);
+    this.set(key, next, true, StrEnc.Raw);
+    return next.length;
+  }
+
+  /** Db.renameKey: the value object moves to the new row with its TTL and encoding. */
+  renameKey(src: Bytes, dst: Bytes): void {
+    const moved = this.take(src)!;
+    this.set(dst, moved.value, false, moved.strEnc);
+    if (moved.expireAt !== -1) this.setExpire(dst, moved.expireAt);
   }
 
   set(key: Bytes, value: RedisValue, keepTtl = false, strEnc: StrEnc = StrEnc.Auto): void {
@@ -230,6 +287,12 @@ class JsMapDb implements Db {
     });
   }
 
+  forEachKeyMatching(pattern: Bytes, nocase: boolean, visit: (key: BulkValue) => void): void {
+    this.forEachKey((k) => {
+      if (globMatch(pattern, k, nocase)) visit(k);
+    });
+  }
+
   forEachKey(visit: (key: BulkValue) => void): void {
     const now = this.clock.now();
     const t = this.table;
@@ -283,6 +346,7 @@ export class JsMapEngine implements Engine {
   readonly newList = jsContainers.newList;
   readonly newHash = jsContainers.newHash;
   readonly newSet = jsContainers.newSet;
+  readonly newStream = jsContainers.newStream;
 
   newZSet(): ZSetValue {
     return new JsZSet();

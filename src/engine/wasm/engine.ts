@@ -267,14 +267,14 @@ class WasmDb implements Db {
   }
 
   /** Db.renameKey (types.ts): dbRename moves the entry's value, TTL and stamp to the new key. */
-  renameKey(src: Bytes, dst: Bytes): boolean {
+  renameKey(src: Bytes, dst: Bytes): void {
     const w = this.engine.w;
     w.ensureScratch(src.length + dst.length);
     const n = w.putBytes(src);
     const m = w.putBytes(dst, n);
     const st = w.x.dbRename(this.ptr, n, m, this.clock.now());
     if (st < 0) throw new WasmOutOfMemoryError('RENAME');
-    if (st !== 1) return false;
+    if (st !== 1) throw new Error(`renameKey: status ${st} (the source must exist and the destination must not)`);
     if (this.rawKeys.size > 0) {
       const from = src.latin1Slice(0, src.length);
       const to = dst.latin1Slice(0, dst.length);
@@ -284,7 +284,6 @@ class WasmDb implements Db {
       else this.rawKeys.delete(to);
     }
     if (this.onNewKey) this.onNewKey(this, dst);
-    return true;
   }
 
   private readonly peek: StringPeek = { bytes: new Uint8Array(0), start: 0, length: 0 };
@@ -535,6 +534,7 @@ export class WasmEngine implements Engine, ZSetHost {
   readonly newList = jsContainers.newList;
   readonly newHash = jsContainers.newHash;
   readonly newSet = jsContainers.newSet;
+  readonly newStream = jsContainers.newStream;
 
   newZSet(): ZSetValue {
     const p = this.w.x.zsCreate() >>> 0;

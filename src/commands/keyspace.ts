@@ -1,0 +1,194 @@
+/**
+ * What Redis's db.c gives command handlers: typed lookups for reading and for writing, the
+ * bookkeeping after a write (WATCH, keyspace events, the dirty counter), storing a new value, the
+ * SCAN-family reply, and the read-only inspections of a key (TYPE, OBJECT, STRLEN...).
+ *
+ * Reads (lookupRead) count keyspace hits/misses and publish `keymiss`; writes (lookupWrite) do
+ * neither, as Redis's lookupKeyWrite. Every write path goes through lookupWrite or storeValue, so
+ * a hook that must see a key before it changes has one place to live.
+ */
+import type { BulkValue, Container, HashValue, ListValue, RedisValue, SetValue, StreamValue, StringPeek, TypeName, ZSetValue, EncodingLimits } from '../engine/types';
+import { PEEK_MISSING, PEEK_WRONGTYPE, typeOfValue } from '../engine/types';
+import type { Client } from '../server/client';
+import { ClientFlag } from '../server/client';
+import type { NotifyClass } from '../server/keyspace-events';
+import type { Config } from '../config/config';
+import { fail, WRONGTYPE } from './errors';
+import { toBuffer } from '../util/bytes';
+
+/** lookupKeyRead(+checkType): the value or undefined, counting keyspace hits/misses; WRONGTYPE when `type` differs. */
+export function lookupRead(c: Client, key: Buffer): RedisValue | undefined;
+export function lookupRead(c: Client, key: Buffer, type: 'string'): BulkValue | undefined;
+export function lookupRead(c: Client, key: Buffer, type: 'list'): ListValue | undefined;
+export function lookupRead(c: Client, key: Buffer, type: 'hash'): HashValue | undefined;
+export function lookupRead(c: Client, key: Buffer, type: 'set'): SetValue | undefined;
+export function lookupRead(c: Client, key: Buffer, type: 'zset'): ZSetValue | undefined;
+export function lookupRead(c: Client, key: Buffer, type: 'stream'): StreamValue | undefined;
+export function lookupRead(c: Client, key: Buffer, type?: TypeName): RedisValue | undefined;
+export function lookupRead(c: Client, key: Buffer, type?: TypeName): RedisValue | undefined {
+  const v = c.db.get(key, (c.flags & ClientFlag.NO_TOUCH) !== 0);
+  countRead(c, key, v !== undefined);
+  return type === undefined ? v : checkType(v, type);
+}
+
+/** lookupKeyWrite(+checkType): the value or undefined, no hit/miss statistics; WRONGTYPE when `type` differs. */
+export function lookupWrite(c: Client, key: Buffer): RedisValue | undefined;
+export function lookupWrite(c: Client, key: Buffer, type: 'string'): BulkValue | undefined;
+export function lookupWrite(c: Client, key: Buffer, type: 'list'): ListValue | undefined;
+export function lookupWrite(c: Client, key: Buffer, type: 'hash'): HashValue | undefined;
+export function lookupWrite(c: Client, key: Buffer, type: 'set'): SetValue | undefined;
+export function lookupWrite(c: Client, key: Buffer, type: 'zset'): ZSetValue | undefined;
+export function lookupWrite(c: Client, key: Buffer, type: 'stream'): StreamValue | undefined;
+export function lookupWrite(c: Client, key: Buffer, type?: TypeName): RedisValue | undefined;
+export function lookupWrite(c: Client, key: Buffer, type?: TypeName): RedisValue | undefined {
+  const v = c.db.get(key);
+  return type === undefined ? v : checkType(v, type);
+}
+
+/** checkType: the value as `type`, WRONGTYPE when it holds another type (undefined passes). */
+export function checkType(v: RedisValue | undefined, type: 'set'): SetValue | undefined;
+export function checkType(v: RedisValue | undefined, type: TypeName): RedisValue | undefined;
+export function checkType(v: RedisValue | undefined, type: TypeName): RedisValue | undefined {
+  if (v !== undefined && typeOfValue(v) !== type) fail(WRONGTYPE);
+  return v;
+}
+
+/**
+ * The value at `key` for a blocked client's wake-up: no statistics, no access-time update.
+ * undefined when missing, null when it holds another type than `type`.
+ */
+export function peekTyped<T extends RedisValue>(c: Client, key: BulkValue, type: TypeName): T | undefined | null {
+  const v = c.db.get(toBuffer(key), true);
+  if (v === undefined) return undefined;
+  return typeOfValue(v) === type ? (v as T) : null;
+}
+
+/**
+ * setKey for a value built by the command (a *STORE destination, a new container): store it
+ * (dropping any TTL), invalidate WATCH and wake clients blocked on the key.
+ */
+export function storeValue(c: Client, key: Buffer, value: RedisValue): void {
+  c.db.set(key, value);
+  c.server.signalModifiedKey(c.dbIndex, key);
+  c.server.blocking.signalKeyAsReady(c.dbIndex, key);
+}
+
+/** After a write: invalidate WATCH, publish the keyspace event, count `changes` changes. */
+export function written(c: Client, key: BulkValue, event: string, cls: NotifyClass, changes = 1): void {
+  const server = c.server;
+  server.signalModifiedKey(c.dbIndex, key);
+  server.keyspace.notify(c.dbIndex, event, key, cls);
+  server.dirty(changes);
+}
+
+/** A *STORE whose result is empty: delete the destination (`del` event) when it existed. */
+export function deleteDestination(c: Client, key: Buffer): void {
+  if (c.db.delete(key)) written(c, key, 'del', 'g');
+}
+
+/**
+ * HDEL/SREM/ZREM: delete argv[from..] with `del`; when the container empties, delete the key and
+ * stop (as Redis does). Publishes `event` for any removal, then `del` when the key went away.
+ * Returns the number of members removed.
+ */
+export function removeMembers(c: Client, key: Buffer, container: { readonly size: number }, argv: Buffer[], from: number, del: (member: Buffer) => boolean, event: string, cls: NotifyClass): number {
+  let deleted = 0;
+  let emptied = false;
+  for (let j = from; j < argv.length; j++) {
+    if (del(argv[j])) deleted++;
+    if (container.size === 0) {
+      c.db.delete(key);
+      emptied = true;
+      break;
+    }
+  }
+  if (deleted > 0) {
+    written(c, key, event, cls, deleted);
+    if (emptied) c.server.keyspace.notify(c.dbIndex, 'del', key, 'g');
+  }
+  return deleted;
+}
+
+/** The SCAN family's reply: [cursor as a bulk string, [elements...]]. */
+export function replyScan(c: Client, next: number, items: readonly BulkValue[]): void {
+  c.reply.array(2);
+  c.reply.bulk(String(next));
+  c.reply.array(items.length);
+  for (const x of items) c.reply.bulk(x);
+}
+
+/** The CONFIG thresholds that decide OBJECT ENCODING answers, read live. */
+export function encodingLimits(config: Config): EncodingLimits {
+  return {
+    listMaxListpackSize: config.int('list-max-listpack-size'),
+    hashMaxListpackEntries: config.int('hash-max-listpack-entries'),
+    hashMaxListpackValue: config.int('hash-max-listpack-value'),
+    setMaxIntsetEntries: config.int('set-max-intset-entries'),
+    zsetMaxListpackEntries: config.int('zset-max-listpack-entries'),
+    zsetMaxListpackValue: config.int('zset-max-listpack-value'),
+  };
+}
+
+/**
+ * lookupRead(c, key, 'string') without copying the value out of the engine (Db.peekString): the
+ * view is valid until the next engine call. null when the key is missing.
+ */
+export function peekStringRead(c: Client, key: Buffer): StringPeek | null {
+  const r = c.db.peekString(key, (c.flags & ClientFlag.NO_TOUCH) !== 0);
+  countRead(c, key, r !== PEEK_MISSING);
+  if (r === PEEK_WRONGTYPE) fail(WRONGTYPE);
+  return r === PEEK_MISSING ? null : (r as StringPeek);
+}
+
+/** A copy of bytes [from, to) of a peeked string. */
+export function peekCopy(p: StringPeek, from: number, to: number): Buffer {
+  const b = p.bytes;
+  return typeof b === 'string' ? Buffer.from(b.slice(p.start + from, p.start + to), 'latin1') : Buffer.from(b.subarray(p.start + from, p.start + to));
+}
+
+/**
+ * For commands that only look at a value's type or the start of a string (TYPE, TOUCH, SCAN TYPE,
+ * OBJECT): the container itself, or for a string its length and first `headMax` bytes, never
+ * copying a long string. No keyspace hit/miss counting.
+ */
+export function inspectKey(c: Client, key: Buffer, noTouch: boolean, headMax = 0): Container | StringHead | undefined {
+  const db = c.db;
+  const r = db.peekString(key, noTouch);
+  if (r === PEEK_MISSING) return undefined;
+  if (r !== PEEK_WRONGTYPE) {
+    const p = r as StringPeek;
+    return { type: 'string', length: p.length, head: peekCopy(p, 0, Math.min(p.length, headMax)) };
+  }
+  return db.get(key, noTouch) as Container;
+}
+
+/** inspectKey's view of a string. */
+export interface StringHead {
+  type: 'string';
+  length: number;
+  head: Buffer;
+}
+
+/** A read lookup's bookkeeping: keyspace hits/misses and the keymiss event. */
+export function countRead(c: Client, key: Buffer, hit: boolean): void {
+  const s = c.server.stats;
+  if (hit) s.keyspaceHits++;
+  else {
+    s.keyspaceMisses++;
+    c.server.keyspace.notify(c.dbIndex, 'keymiss', key, 'm');
+  }
+}
+
+/**
+ * GET's reply written by the engine straight into the client's output buffer (Db.writeBulk).
+ * Returns false when the caller must take the normal path: replies not going to the socket writer
+ * (Lua, MULTI sinks), or a non-string value (the normal path then raises WRONGTYPE).
+ */
+export function tryWriteBulk(c: Client, key: Buffer): boolean {
+  if (c.reply !== c.writer) return false;
+  const st = c.db.writeBulk(key, c.writer, (c.flags & ClientFlag.NO_TOUCH) !== 0);
+  if (st < 0) return false;
+  countRead(c, key, st !== 0);
+  if (st === 0) c.writer.nil();
+  return true;
+}
