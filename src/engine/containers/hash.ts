@@ -13,7 +13,7 @@
  * Fields and values are stored as latin1 JS strings (values > 256 MB stay Buffers).
  */
 import type { Bytes, BulkValue, EncodingLimits, HashValue, MemoryAccount } from '../types';
-import { ShardedMap } from '../js-map/sharded-map';
+import { ShardedMap } from '../hashing/sharded-map';
 import { storeElem } from './list';
 
 const ENTRY_OVERHEAD = 16;

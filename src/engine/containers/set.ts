@@ -13,7 +13,7 @@
  * Members are stored as latin1 JS strings (1 char = 1 byte).
  */
 import type { Bytes, BulkValue, EncodingLimits, MemoryAccount, SetValue } from '../types';
-import { ShardedMap } from '../js-map/sharded-map';
+import { ShardedMap } from '../hashing/sharded-map';
 import { parseInt64 } from '../../util/number';
 
 const ENTRY_OVERHEAD = 16;

@@ -24,7 +24,7 @@
  * ZRANGESTORE...) therefore report what Redis's zsetConvertToListpackIfNeeded would give.
  */
 import type { BulkValue, Bytes, EncodingLimits, LexRange, MemoryAccount, ScoreRange, ZSetValue } from '../types';
-import { ShardedMap } from '../js-map/sharded-map';
+import { ShardedMap } from '../hashing/sharded-map';
 
 const MAX_LEVEL = 32;
 /** Probability of one more level (ZSKIPLIST_P). */

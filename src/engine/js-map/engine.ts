@@ -20,7 +20,7 @@
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type { BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, MemoryAccount, RedisValue, StreamValue, StringPeek, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
-import { firstKeys } from '../../protocol/parser';
+import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
 import { toBuffer } from '../../util/bytes';
 import { jsContainers } from '../containers';

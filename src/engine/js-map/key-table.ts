@@ -6,7 +6,7 @@
 import { randomBytes } from 'crypto';
 import { StrEnc } from '../types';
 import type { Bytes, RedisValue } from '../types';
-import { LinearHashing } from './linear-hashing';
+import { LinearHashing } from '../hashing/linear-hashing';
 
 /** Rows, bucket heads and the TTL index are stored in chunks of 2^CHUNK_BITS (chunk = i >>> bits, offset = i & mask). */
 const CHUNK_BITS = 16;
