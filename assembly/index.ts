@@ -9,12 +9,12 @@
 
 import { arenaInit } from './arena';
 import { setSeeds } from './dict';
-import { scratchReserve, outReserve, outReset, RES } from './keyspace';
+import { scratchReserve, outReserve, outReset, RES } from './io';
 
 export { arenaUsed, arenaFootprint, alloc, free, allocSize, arenaSetMaxPages } from './arena';
 export { hashBytes, dictRehash, dictSize, setSeeds, random32 } from './dict';
+export { scratchReserve, getScratch, outReset, outShrink, dataUsed } from './io';
 export {
-  scratchReserve, getScratch, outReset, outShrink, dataUsed,
   dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetStr, dbSetHandle, dbWriteAt, dbRename, dbDelete,
   dbSetExpire, dbPersist, dbRandom, dbScan, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
   keyspaceValEmbed,

@@ -47,105 +47,10 @@ import {
   dictUnlinkEntry, dictReplaceEntry, dictRandom, dictScanStep, dictDetach, dictRehash, hashBytes, random32,
 } from './dict';
 import { globMatch } from './glob';
-
-// ---------------------------------------------------------------------------------------------
-// Shared I/O regions (also used by skiplist.ts)
-
-/** RES struct, read by JS through typed-array views. */
-export const RES: usize = memory.data(64, 8);
-export const R_PTR: u32 = 0;
-export const R_LEN: u32 = 4;
-export const R_HANDLE: u32 = 8;
-export const R_MISC: u32 = 12;
-export const R_F64: u32 = 16;
-export const R_LRU: u32 = 24;
-export const R_OUTLEN: u32 = 28;
-export const R_OUTPTR: u32 = 32;
-export const R_SCRATCH: u32 = 36;
-export const R_SCRATCHCAP: u32 = 40;
-export const R_F64B: u32 = 48;
-
-let scratchPtr: u32 = 0;
-let scratchCap: u32 = 0;
-let outPtr: u32 = 0;
-let outCap: u32 = 0;
-let outLen: u32 = 0;
-
-/** Make the scratch region at least n bytes. Returns its pointer, 0 on OOM (old one kept). */
-export function scratchReserve(n: u32): u32 {
-  if (n <= scratchCap && scratchPtr != 0) return scratchPtr;
-  let cap: u32 = scratchCap < 4096 ? 4096 : scratchCap;
-  while (cap < n) {
-    if (cap >= 0x80000000) { cap = n; break; }
-    cap <<= 1;
-  }
-  const p = alloc(cap);
-  if (p == 0) return 0;
-  if (scratchPtr != 0) free(scratchPtr, scratchCap);
-  scratchPtr = p;
-  scratchCap = cap;
-  store<u32>(RES, scratchPtr, R_SCRATCH);
-  store<u32>(RES, scratchCap, R_SCRATCHCAP);
-  return p;
-}
-
-export function getScratch(): u32 {
-  return scratchPtr;
-}
-
-/** Reset the out buffer. */
-export function outReset(): void {
-  outLen = 0;
-  store<u32>(RES, 0, R_OUTLEN);
-  store<u32>(RES, outPtr, R_OUTPTR);
-}
-
-/** Ensure room for n more bytes in the out buffer; returns the write pointer or 0 on OOM. */
-export function outReserve(n: u32): u32 {
-  const need: u64 = <u64>outLen + <u64>n;
-  if (need > <u64>outCap) {
-    if (need > 0x7fffffff) return 0;
-    let cap: u32 = outCap < 65536 ? 65536 : outCap;
-    while (<u64>cap < need) cap <<= 1;
-    const p = alloc(cap);
-    if (p == 0) return 0;
-    if (outPtr != 0) {
-      memory.copy(p, outPtr, outLen);
-      free(outPtr, outCap);
-    }
-    outPtr = p;
-    outCap = cap;
-    store<u32>(RES, outPtr, R_OUTPTR);
-  }
-  return outPtr + outLen;
-}
-
-/** Commit n bytes written at the pointer outReserve returned. */
-// @ts-ignore: decorator
-@inline export function outCommit(n: u32): void {
-  outLen += n;
-  store<u32>(RES, outLen, R_OUTLEN);
-}
-
-/** Drop the out buffer if it grew large (called by the JS side after big replies). */
-export function outShrink(): void {
-  if (outCap > 1 << 20) {
-    free(outPtr, outCap);
-    outPtr = 0;
-    outCap = 0;
-    outLen = 0;
-    outReserve(65536);
-    outReset();
-  }
-}
-
-/** Bytes used by stored data: the arena's count minus the I/O regions. */
-export function dataUsed(): f64 {
-  let io: u32 = 0;
-  if (scratchPtr != 0) io += allocSize(scratchCap);
-  if (outPtr != 0) io += allocSize(outCap);
-  return arenaUsed() - <f64>io;
-}
+import { RES, scratchPtr, outReserve, outCommit, outReset } from './io';
+import {
+  R_PTR, R_LEN, R_HANDLE, R_MISC, R_F64, R_LRU, ST_MISSING, ST_STRING, ST_HANDLE, ST_EXPIRED, ST_TOOBIG, ST_OOM, NO_PATTERN,
+} from '../src/engine/wasm/abi';
 
 // ---------------------------------------------------------------------------------------------
 // Entries
@@ -474,11 +379,6 @@ function touch(e: u32, now: f64): void {
 // ---------------------------------------------------------------------------------------------
 // Operations (key at scratch[0 .. klen))
 
-export const ST_MISSING: i32 = 0;
-export const ST_STRING: i32 = 1;
-export const ST_HANDLE: i32 = 2;
-export const ST_EXPIRED: i32 = 3;
-export const ST_OOM: i32 = -1;
 
 /**
  * Lazy expiry shared by every lookup: if e is expired, unlink and free it, report its handle in
@@ -623,8 +523,6 @@ export function dbSetHandle(db: u32, klen: u32, handle: i32, keepTtl: i32, now: 
   return 1;
 }
 
-export const ST_TOOBIG: i32 = 4;
-
 /**
  * APPEND (offset < 0) and SETRANGE (offset >= 0) of len bytes to the string at the scratch key,
  * without copying the value out of linear memory. The value becomes max(its length, offset + len)
@@ -760,7 +658,6 @@ let scanVisited: u32 = 0;
 let scanOom: bool = false;
 let scanPatLen: u32 = 0;
 let scanNocase: i32 = 0;
-export const NO_PATTERN: u32 = 0xffffffff;
 
 function emitKey(e: u32): void {
   scanVisited++;

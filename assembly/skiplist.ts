@@ -41,7 +41,8 @@ import {
   DICT_BYTES, E_NEXT, dictInit, dictFind, dictAdd, dictUnlinkEntry, dictScanStep,
   dictFreeTables, dictTableBytes, hashBytes, bytesCmp, random32,
 } from './dict';
-import { RES, R_F64, R_MISC, outReset, outReserve, outCommit, getScratch } from './keyspace';
+import { RES, outReset, outReserve, outCommit, getScratch } from './io';
+import { R_F64, R_MISC } from '../src/engine/wasm/abi';
 
 const MAXLEVEL: u32 = 32;
 const N_LEN: u32 = 8;

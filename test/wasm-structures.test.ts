@@ -14,6 +14,7 @@ import * as path from 'path';
 import { WasmEngine, WasmOutOfMemoryError, WasmZSet } from '../src/engine/wasm/engine';
 import type { BulkValue, Db } from '../src/engine/types';
 import { rng } from './helpers/rng';
+import { checkExports, wasmModule } from '../src/engine/wasm/loader';
 
 const B = (s: string) => Buffer.from(s, 'latin1');
 const str = (v: BulkValue | undefined | unknown) =>
@@ -47,6 +48,17 @@ function scanAll(db: Db, count = 10): string[] {
 
 // ---------------------------------------------------------------------------------------------
 // Arena
+
+test('loader: a module whose exports differ from the interface is refused with a clear message', () => {
+  const WA = (globalThis as unknown as { WebAssembly: { Instance: new (m: object, i: object) => { exports: Record<string, unknown> } } }).WebAssembly;
+  const real = new WA.Instance(wasmModule(), { env: { abort() {} } }).exports;
+  checkExports(real, 'build/redust.wasm'); // the built module matches
+  const missing = { ...real };
+  delete missing.dbLookup;
+  assert.throws(() => checkExports(missing, 'x.wasm'), /x\.wasm does not match.*dbLookup is missing.*npm run build:wasm/);
+  const wrongArity = { ...real, dbRename: (a: number) => a };
+  assert.throws(() => checkExports(wrongArity, 'x.wasm'), /dbRename takes 1 arguments, expected 4/);
+});
 
 test('arena: random alloc/free never overlaps, exact byte count, memory is reused', () => {
   const engine = new WasmEngine();

@@ -26,20 +26,14 @@ import type {
   MemoryAccount, RedisValue, StringPeek, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
-import {
-  NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, WasmInstance, WasmOutOfMemoryError,
-} from './loader';
+import { WasmInstance, WasmOutOfMemoryError } from './loader';
+import { NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_STRING, ST_TOOBIG } from './abi';
 import { WasmZSet, ZSetHost } from './zset';
 import { copyAll } from '../../util/bytes';
 
 export { WasmOutOfMemoryError } from './loader';
 export { WasmZSet } from './zset';
 
-const ST_MISSING = 0;
-const ST_STRING = 1;
-const ST_HANDLE = 2;
-const ST_EXPIRED = 3;
-const ST_TOOBIG = 4;
 /** Values up to this size are returned from get() as latin1 strings, longer ones as Buffers. */
 const STRING_OUT_MAX = 4096;
 /** Bytes of a pipelined batch handed to dbPrefetch (fits the initial scratch region). */

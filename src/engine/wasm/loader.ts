@@ -90,19 +90,82 @@ export interface WasmExports {
   globMatch(pp: number, plen: number, sp: number, slen: number, nocase: number): number;
 }
 
-/** Offsets in the RES struct (assembly/keyspace.ts). */
-export const R_PTR = 0;
-export const R_LEN = 4;
-export const R_HANDLE = 8;
-export const R_MISC = 12;
-export const R_F64 = 16;
-export const R_LRU = 24;
-export const R_OUTLEN = 28;
-export const R_OUTPTR = 32;
-export const R_SCRATCH = 36;
-export const R_SCRATCHCAP = 40;
+/**
+ * Each export's parameter count. Typed by WasmExports (a name missing here or there does not
+ * compile); checked against the loaded module, so a stale build/redust.wasm fails at load with a
+ * clear message instead of misbehaving.
+ */
+const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
+  init: 2,
+  arenaUsed: 0,
+  arenaFootprint: 0,
+  arenaSetMaxPages: 1,
+  alloc: 1,
+  free: 2,
+  allocSize: 1,
+  hashBytes: 2,
+  dictRehash: 2,
+  dictSize: 1,
+  random32: 0,
+  scratchReserve: 1,
+  getScratch: 0,
+  outReset: 0,
+  outShrink: 0,
+  dataUsed: 0,
+  dbCreate: 0,
+  dbSize: 1,
+  dbExpiresSize: 1,
+  dbLookup: 4,
+  dbPrefetch: 3,
+  dbInfo: 3,
+  dbSetStr: 5,
+  dbSetHandle: 5,
+  dbWriteAt: 6,
+  dbRename: 4,
+  keyspaceValEmbed: 0,
+  dbDelete: 3,
+  dbSetExpire: 4,
+  dbPersist: 3,
+  dbRandom: 2,
+  dbScan: 6,
+  dbExpireCycle: 3,
+  dbRehash: 2,
+  dbClear: 1,
+  gcStep: 1,
+  gcPending: 0,
+  zsCreate: 0,
+  zsLength: 1,
+  zsMemory: 1,
+  zsScore: 2,
+  zsAdd: 3,
+  zsDelete: 2,
+  zsRank: 3,
+  zsRangeOut: 4,
+  zsRangeResp: 4,
+  zsScoreRange: 9,
+  zsLexRange: 7,
+  zsScan: 3,
+  zsClone: 1,
+  zsFreeSome: 2,
+  zsHighWater: 1,
+  globMatch: 5,
+};
 
-export const NO_PATTERN = 0xffffffff;
+/** Throws when the module's exports differ from what this build of the loader calls. */
+export function checkExports(exports: Record<string, unknown>, file: string): void {
+  const problems: string[] = [];
+  for (const [name, arity] of Object.entries(EXPORT_ARITY)) {
+    const f = exports[name];
+    if (typeof f !== 'function') problems.push(`${name} is missing`);
+    else if (f.length !== arity) problems.push(`${name} takes ${f.length} arguments, expected ${arity}`);
+  }
+  if (!(exports.memory instanceof Object)) problems.push('memory is missing');
+  if (problems.length > 0) {
+    throw new Error(`wasm engine: ${file} does not match this version of Redust (${problems.join('; ')}); rebuild it with \`npm run build:wasm\``);
+  }
+}
+
+import { R_OUTLEN, R_OUTPTR, R_SCRATCH, R_SCRATCHCAP } from './abi';
 
 /** Thrown when linear memory cannot grow (4 GiB wasm32 cap or host refusal). Nothing was changed. */
 export class WasmOutOfMemoryError extends EngineOutOfMemoryError {
@@ -132,10 +195,14 @@ function packageRoot(): string {
 
 let compiled: WasmModuleObject | undefined;
 
+function wasmFile(): string {
+  return process.env.REDUST_WASM ?? path.join(packageRoot(), 'build', 'redust.wasm');
+}
+
 /** The compiled module (compiled once per process, synchronously). */
 export function wasmModule(): WasmModuleObject {
   if (compiled) return compiled;
-  const file = process.env.REDUST_WASM ?? path.join(packageRoot(), 'build', 'redust.wasm');
+  const file = wasmFile();
   if (!fs.existsSync(file)) {
     throw new Error(`wasm engine: ${file} not found; run \`npm run build:wasm\``);
   }
@@ -165,6 +232,7 @@ export class WasmInstance {
         },
       },
     });
+    checkExports(inst.exports as Record<string, unknown>, wasmFile());
     this.x = inst.exports as unknown as WasmExports;
     this.memory = this.x.memory;
     const seed = new Uint32Array(2);

@@ -17,7 +17,8 @@
  * JS copies each batch into the reply with one call.
  */
 import type { BulkSink, BulkValue, Bytes, EncodingLimits, LexRange, MemoryAccount, ScoreRange, ZSetValue } from '../types';
-import { R_F64, R_MISC, WasmInstance, WasmOutOfMemoryError } from './loader';
+import { WasmInstance, WasmOutOfMemoryError } from './loader';
+import { R_F64, R_MISC } from './abi';
 
 const BATCH = 4096;
 

@@ -1,0 +1,34 @@
+/**
+ * The TS <-> WASM interface constants, written once and read by both sides: the AssemblyScript
+ * sources import this file (assembly/io.ts, assembly/keyspace.ts) and so does the JS loader, so
+ * an offset or status code cannot differ between them.
+ *
+ * Keep this file in the subset both compilers accept: `export const NAME: <u32|i32> = <literal>;`
+ * only (TypeScript sees u32/i32 as number through src/types/as-types.d.ts).
+ */
+
+// Offsets in the RES struct (assembly/io.ts), where WASM functions leave results for JS.
+export const R_PTR: u32 = 0;
+export const R_LEN: u32 = 4;
+export const R_HANDLE: u32 = 8;
+export const R_MISC: u32 = 12;
+export const R_F64: u32 = 16;
+export const R_LRU: u32 = 24;
+export const R_OUTLEN: u32 = 28;
+export const R_OUTPTR: u32 = 32;
+export const R_SCRATCH: u32 = 36;
+export const R_SCRATCHCAP: u32 = 40;
+export const R_F64B: u32 = 48;
+/** Size of the RES struct in bytes. */
+export const RES_BYTES: u32 = 64;
+
+// Status codes of the keyspace operations (dbLookup, dbSetStr, dbWriteAt, dbRename...).
+export const ST_MISSING: i32 = 0;
+export const ST_STRING: i32 = 1;
+export const ST_HANDLE: i32 = 2;
+export const ST_EXPIRED: i32 = 3;
+export const ST_TOOBIG: i32 = 4;
+export const ST_OOM: i32 = -1;
+
+/** dbScan's pattern length meaning "no MATCH pattern". */
+export const NO_PATTERN: u32 = 0xffffffff;
