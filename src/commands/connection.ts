@@ -4,7 +4,7 @@
 import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
 import type { CommandRow } from './table';
-import { fail, NOT_INT, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
+import { fail, NOT_INT, OUT_OF_RANGE_DB, SYNTAX, wrongArgs, WRONGPASS } from './errors';
 import { intArg, isWord } from './args';
 import { latin1, parseInt64 } from '../util/number';
 import { replyHelp } from './help';
@@ -80,7 +80,7 @@ function auth(c: Client, argv: Buffer[]): void {
     pass = argv[2];
   }
   if (authenticate(c, user, pass)) c.reply.ok();
-  else fail('WRONGPASS invalid username-password pair or user is disabled.');
+  else fail(WRONGPASS);
 }
 
 const DEFAULT_USER = Buffer.from('default');
@@ -103,7 +103,7 @@ function hello(c: Client, argv: Buffer[]): void {
   for (let j = next; j < argv.length; j++) {
     const more = argv.length - 1 - j;
     if (isWord(argv[j], 'auth') && more >= 2) {
-      if (!authenticate(c, argv[j + 1], argv[j + 2])) fail('WRONGPASS invalid username-password pair or user is disabled.');
+      if (!authenticate(c, argv[j + 1], argv[j + 2])) fail(WRONGPASS);
       j += 2;
     } else if (isWord(argv[j], 'setname') && more >= 1) {
       setName(c, argv[j + 1]);

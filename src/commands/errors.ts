@@ -1,6 +1,7 @@
 /**
- * Redis's error texts, in one place so every command says them identically. A handler throws
- * `ReplyError` for a validation failure; the dispatcher turns it into the error reply.
+ * Redis's error texts that more than one command family or layer says, in one place so they are
+ * said identically (a text only one family uses stays beside its command). A handler throws
+ * `ReplyError` (through `fail`) for a validation failure; the dispatcher turns it into the reply.
  */
 
 export class ReplyError extends Error {
@@ -26,6 +27,9 @@ export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 export const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 export const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
 export const INVALID_CURSOR = 'ERR invalid cursor';
+export const VALUE_OUT_OF_RANGE = 'ERR value is out of range';
+export const INCR_NAN = 'ERR increment would produce NaN or Infinity';
+export const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 export const NOT_POSITIVE = 'ERR value is out of range, must be positive';
 
 export function wrongArgs(fullname: string): string {

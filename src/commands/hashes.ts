@@ -10,7 +10,7 @@ import type { BulkValue, HashValue } from '../engine/types';
 import { typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
-import { fail, NOT_INT, NOT_FLOAT, OVERFLOW, SYNTAX, WRONGTYPE, wrongArgs } from './errors';
+import { fail, INCR_NAN, NOT_FLOAT, NOT_INT, OVERFLOW, SYNTAX, VALUE_OUT_OF_RANGE, wrongArgs, WRONGTYPE } from './errors';
 import { cursorArg, isWord, LONG_MAX_N, rangeIntArg, scanOptionsArg } from './args';
 import { lookupRead, lookupWrite, removeMembers, replyScan, written } from './keyspace';
 import { addInt64, latin1, parseInt64Exact } from '../util/number';
@@ -156,7 +156,7 @@ function hincrbyfloat(c: Client, argv: Buffer[]): void {
     value = p;
   }
   const sum = addLongDouble(value, incr);
-  if (isNanOrInf(sum)) fail('ERR increment would produce NaN or Infinity');
+  if (isNanOrInf(sum)) fail(INCR_NAN);
   const text = formatLongDoubleHuman(sum);
   hashSet(c, h, argv[2], Buffer.from(text, 'latin1'));
   c.reply.bulk(text);
@@ -219,7 +219,7 @@ function hrandfield(c: Client, argv: Buffer[]): void {
     else if (argv.length === 4) {
       withvalues = true;
       const b = BigInt(latin1(argv[2]));
-      if (b < -LONG_MAX_N / 2n || b > LONG_MAX_N / 2n) fail('ERR value is out of range');
+      if (b < -LONG_MAX_N / 2n || b > LONG_MAX_N / 2n) fail(VALUE_OUT_OF_RANGE);
     }
     return hrandfieldWithCount(c, argv[1], l, withvalues);
   }

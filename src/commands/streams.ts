@@ -37,6 +37,8 @@ import {
 
 const INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
 const LISTPACK_MAX_SIZE = 1 << 30;
+const XADD_ID_TOO_SMALL = 'ERR The ID specified in XADD is equal or smaller than the target stream top item';
+const MAXLEN_AND_MINID = 'ERR syntax error, MAXLEN and MINID options at the same time are not compatible';
 
 // ------------------------------------------------------------------ helpers
 
@@ -215,7 +217,7 @@ function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): AddTrimArgs {
     const opt = argv[i];
     if (xadd && opt.length === 1 && opt[0] === 42) break;
     else if (isWord(opt, 'maxlen') && more) {
-      if (a.strategy !== 'none') fail('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
+      if (a.strategy !== 'none') fail(MAXLEN_AND_MINID);
       a.approx = false;
       const next = argv[i + 1];
       if (more >= 2 && next.length === 1 && next[0] === 126) {
@@ -227,7 +229,7 @@ function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): AddTrimArgs {
       i++;
       a.strategy = 'maxlen';
     } else if (isWord(opt, 'minid') && more) {
-      if (a.strategy !== 'none') fail('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
+      if (a.strategy !== 'none') fail(MAXLEN_AND_MINID);
       a.approx = false;
       const next = argv[i + 1];
       if (more >= 2 && next.length === 1 && next[0] === 126) {
@@ -289,7 +291,7 @@ function xadd(c: Client, argv: Buffer[]): void {
   if (a.id) {
     if (a.seqGiven) id = a.id;
     else if (last.ms === a.id.ms) {
-      if (last.seq === U64_MAX_NORM) fail('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+      if (last.seq === U64_MAX_NORM) fail(XADD_ID_TOO_SMALL);
       id = idIncr(last)!;
     } else id = a.id;
   } else {
@@ -297,7 +299,7 @@ function xadd(c: Client, argv: Buffer[]): void {
     if (now > last.ms) id = { ms: now, seq: 0 };
     else id = idIncr(last) ?? { ms: 0, seq: 0 };
   }
-  if (idCmp(id, last) <= 0) fail('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+  if (idCmp(id, last) <= 0) fail(XADD_ID_TOO_SMALL);
   const fv: string[] = new Array(nargs);
   let tot = 0;
   for (let i = 0; i < nargs; i++) {
@@ -719,7 +721,7 @@ function xsetid(c: Client, argv: Buffer[]): void {
     } else fail(SYNTAX);
   }
   const s = lookupWrite(c, argv[1], 'stream');
-  if (!s) fail('ERR no such key');
+  if (!s) fail(NO_SUCH_KEY);
   if (s.length > 0) {
     const maxid = s.lastValidId();
     if (idCmp(id, maxid) < 0) fail('ERR The ID specified in XSETID is smaller than the target stream top item');

@@ -6,7 +6,7 @@ import type { BulkValue } from '../engine/types';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
-import { fail, NOT_INT, WRONGTYPE, INVALID_EXPIRE, NOT_FLOAT, OVERFLOW, STRING_TOO_LONG, SYNTAX, wrongArgs } from './errors';
+import { fail, INCR_NAN, INVALID_EXPIRE, NOT_FLOAT, NOT_INT, OVERFLOW, STRING_TOO_LONG, SYNTAX, wrongArgs, WRONGTYPE } from './errors';
 import { intArg, isWord } from './args';
 import { inspectKey, lookupRead, lookupWrite, peekCopy, peekStringRead, tryWriteBulk, written } from './keyspace';
 import type { StringHead } from './keyspace';
@@ -349,7 +349,7 @@ function incrbyfloat(c: Client, argv: Buffer[]): void {
   const incr = parseLongDouble(latin1(argv[2]));
   if (value === null || incr === null) fail(NOT_FLOAT);
   const sum = addLongDouble(value, incr);
-  if (isNanOrInf(sum)) fail('ERR increment would produce NaN or Infinity');
+  if (isNanOrInf(sum)) fail(INCR_NAN);
   const text = formatLongDoubleHuman(sum);
   c.db.set(key, text, true, StrEnc.Plain);
   written(c, key, 'incrbyfloat', '$');

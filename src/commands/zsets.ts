@@ -12,7 +12,7 @@ import { typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import { readyOrder } from '../server/blocking';
 import type { CommandRow } from './table';
-import { fail, NOT_INT, SYNTAX, WRONGTYPE } from './errors';
+import { fail, NOT_INT, SYNTAX, VALUE_OUT_OF_RANGE, WRONGTYPE } from './errors';
 import { cursorArg, floatArg, intArg, isWord, LONG_MAX_N, positiveIntArg, rangeIntArg, scanOptionsArg } from './args';
 import { deleteDestination, encodingLimits, lookupRead, lookupWrite, removeMembers, replyScan, storeValue } from './keyspace';
 import { blockForKeys, canBlock, timeoutArg, TimeoutUnit } from './blocking';
@@ -619,7 +619,7 @@ function zrandmember(c: Client, argv: Buffer[]): void {
     if (BigInt(exact) < -LONG_MAX) fail('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
     if (argv.length > 4 || (argv.length === 4 && !isWord(argv[3], 'withscores'))) fail(SYNTAX);
     const withscores = argv.length === 4;
-    if (withscores && BigInt(exact) < -(LONG_MAX / 2n)) fail('ERR value is out of range');
+    if (withscores && BigInt(exact) < -(LONG_MAX / 2n)) fail(VALUE_OUT_OF_RANGE);
     zrandmemberWithCount(c, argv[1], Number(exact), withscores);
     return;
   }

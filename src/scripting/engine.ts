@@ -21,6 +21,9 @@ import { Sandbox, RunHooks, newRng } from './sandbox';
 import { splitArgs } from '../protocol/parser';
 import { LuaWasm, LUA_REGISTRYINDEX, LUA_TFUNCTION, LUA_TSTRING, LUA_TTABLE, LUA_TNUMBER } from './lua-wasm';
 
+const BAD_LIBRARY_NAME = 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
+const BAD_LIBRARY_METADATA = 'ERR Invalid library metadata';
+
 export interface ScriptEntry {
   ref: number;
   body: Buffer;
@@ -342,7 +345,7 @@ export class ScriptingEngine {
     } else {
       return raise('ERR wrong number of arguments to redis.register_function');
     }
-    if (!isValidName(name!)) return raise('ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long');
+    if (!isValidName(name!)) return raise(BAD_LIBRARY_NAME);
     if (lib.functions.has(name!)) return raise('ERR Function already exists in the library');
     const ref = ex.luaL_ref(L, LUA_REGISTRYINDEX);
     lib.functions.set(name!, { name: name!, ref, flags, description: desc, lib });
@@ -587,9 +590,9 @@ function cstr(s: string): string {
 function parseLibraryShebang(code: Buffer): { name: string; end: number } | { error: string } {
   if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) return { error: 'ERR Missing library metadata' };
   const nl = shebangEnd(code);
-  if (nl === -1) return { error: 'ERR Invalid library metadata' };
+  if (nl === -1) return { error: BAD_LIBRARY_METADATA };
   const parts = splitArgs(code, 0, nl);
-  if (!parts || parts.length === 0) return { error: 'ERR Invalid library metadata' };
+  if (!parts || parts.length === 0) return { error: BAD_LIBRARY_METADATA };
   const engine = parts[0].latin1Slice(2, parts[0].length);
   let name: string | null = null;
   for (let i = 1; i < parts.length; i++) {
@@ -600,7 +603,7 @@ function parseLibraryShebang(code: Buffer): { name: string; end: number } | { er
     } else return { error: `ERR Invalid metadata value given: ${cstr(p)}` };
   }
   if (name === null) return { error: 'ERR Library name was not given' };
-  if (!isValidName(name)) return { error: 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long' };
+  if (!isValidName(name)) return { error: BAD_LIBRARY_NAME };
   if (cstr(engine).toLowerCase() !== 'lua') return { error: `ERR Engine '${engine}' not found` };
   return { name, end: nl };
 }

@@ -33,6 +33,9 @@ import {
 import { formatDouble } from '../util/number';
 import { copyRange } from '../util/bytes';
 
+const NO_ARGS = 'ERR Please specify at least one argument for this redis lib call';
+const BAD_ARG_TYPE = 'ERR Lua redis lib command arguments must be strings or integers';
+
 /** What the natives need from the running script (set by the engine for each run). */
 export interface RunHooks {
   /** redis.call / redis.pcall: run argv, return the reply value. */
@@ -129,13 +132,13 @@ function makeNatives(w: LuaWasm): Record<string, number> {
     if (!sb || !sb.hooks) return errTableAndRaise(w, L, 'ERR redis.call/pcall can only be called inside a script invocation');
     const argc = ex.lua_gettop(L);
     if (argc === 0) {
-      pushErrTable(w, L, 'ERR Please specify at least one argument for this redis lib call');
+      pushErrTable(w, L, NO_ARGS);
       return raise ? ex.lua_error(L) : 1;
     }
     const argv = readArgs(w, L, argc);
     ex.lua_settop(L, 0);
     if (!argv) {
-      pushErrTable(w, L, 'ERR Lua redis lib command arguments must be strings or integers');
+      pushErrTable(w, L, BAD_ARG_TYPE);
       return raise ? ex.lua_error(L) : 1;
     }
     let r: ReplyValue;
@@ -180,9 +183,9 @@ function makeNatives(w: LuaWasm): Record<string, number> {
     const sb = active;
     if (!sb || !sb.hooks) return errTableAndRaise(w, L, 'ERR redis.acl_check_cmd can only be called inside a script invocation');
     const argc = ex.lua_gettop(L);
-    if (argc === 0) return errTableAndRaise(w, L, 'ERR Please specify at least one argument for this redis lib call');
+    if (argc === 0) return errTableAndRaise(w, L, NO_ARGS);
     const argv = readArgs(w, L, argc);
-    if (!argv) return errTableAndRaise(w, L, 'ERR Lua redis lib command arguments must be strings or integers');
+    if (!argv) return errTableAndRaise(w, L, BAD_ARG_TYPE);
     const ok = sb.hooks.aclCheck(argv);
     if (ok === null) return errTableAndRaise(w, L, 'ERR Invalid command passed to redis.acl_check_cmd()');
     ex.lua_pushboolean(L, ok ? 1 : 0);
