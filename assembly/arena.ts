@@ -2,7 +2,7 @@
  * arena.ts -- the allocator of every byte Redust keeps in WebAssembly linear memory.
  *
  * Why not AssemblyScript's managed heap: measured 2x the memory and no faster than a JS Map
- * (shared/design-notes.md). This is a small C-style allocator on top of `memory.grow`.
+ * (docs/design-notes.md). This is a small C-style allocator on top of `memory.grow`.
  *
  * Layout
  *   [0, heapStart)        static data of the module (AS data segments, memory.data regions)

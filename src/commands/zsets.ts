@@ -333,7 +333,7 @@ function zrangeGeneric(c: Client, argv: Buffer[], argStart: number, dst: Buffer 
     count++;
     sink.emit(m, s);
   };
-  // Plain member replies from an engine that can write them itself (wasm): no JS string per member.
+  // Plain member replies written by the container itself where it can (ZSetValue.writingTo): no JS string per member.
   if (!dst && !withscores && z.writingTo && c.reply === c.writer) {
     emit = NO_VISIT;
     count = z.writingTo(c.writer, () => visitRange(z));

@@ -5,7 +5,7 @@
  * Invariants:
  * - Replies are written once per client per event-loop turn: handlers append to the client's
  *   RespWriter and `scheduleFlush` queues the client; one `setImmediate` writes every queued
- *   client's buffer with a single socket write (shared measurements in docs/design-notes.md: with
+ *   client's buffer with a single socket write (measurements in docs/design-notes.md: with
  *   TCP_NODELAY, this beats a write per reply and cork/uncork by far under pipelining).
  * - A client is in `server.clients` from accept until freeClient; a freed client is `closed` and
  *   any pending flush of it does nothing.

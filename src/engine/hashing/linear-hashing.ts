@@ -14,6 +14,7 @@
  * least once across splits and merges (a merge may return some twice).
  */
 
+/** Bit reversal of a 32-bit value: SCAN's reverse-binary cursor increment. */
 export function rev32(v: number): number {
   v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
   v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);

@@ -41,8 +41,6 @@ export function hashKey(s: string): number {
   return h >>> 0;
 }
 
-/** Bit reversal of a 32-bit value (SCAN's reverse-binary cursor increment; also used by the js-map KeyTable). */
-
 export class ShardedMap<V> {
   private buckets: Map<string, V>[] = [new Map()];
   private readonly lh = new LinearHashing();

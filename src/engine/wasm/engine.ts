@@ -444,7 +444,7 @@ class WasmDb implements Db {
     } while (cursor !== 0);
   }
 
-  /** KEYS pattern with the glob evaluated in WASM. Not part of the Db interface. */
+  /** Db.forEachKeyMatching (types.ts): KEYS with the glob evaluated in WASM over keys in linear memory. */
   forEachKeyMatching(pattern: Bytes, nocase: boolean, visit: (key: BulkValue) => void): void {
     let cursor = 0;
     do {

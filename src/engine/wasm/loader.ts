@@ -2,7 +2,7 @@
  * Loads build/redust.wasm (compiled from assembly/ by scripts/build-wasm.js) and wraps one
  * instance with typed bindings and memory views.
  *
- * Boundary rules (shared/design-notes.md): only numbers cross; byte strings go through the
+ * Boundary rules (docs/design-notes.md): only numbers cross; byte strings go through the
  * scratch region (JS copies in, then calls) and come back through the RES struct or the out
  * buffer (JS copies out). u32 pointers arrive as i32 in JS, hence the `>>> 0`. Any call that may
  * allocate can grow memory, which detaches `memory.buffer`: `sync()` re-creates the views when the

@@ -68,11 +68,6 @@ export class WasmZSet implements ZSetValue {
     return z;
   }
 
-  /**
-   * OBJECT ENCODING: Redis converts a listpack zset to a skip list once it has more than
-   * zset-max-listpack-entries members or a member longer than zset-max-listpack-value, and never
-   * converts back; the high-water marks kept by the skip list answer that.
-   */
   /** Set by SORT (zsetConvert to skiplist); kept by clone, as zsetDup keeps the encoding. */
   forcedSkiplist = false;
 
@@ -80,6 +75,11 @@ export class WasmZSet implements ZSetValue {
     this.forcedSkiplist = true;
   }
 
+  /**
+   * OBJECT ENCODING: Redis converts a listpack zset to a skip list once it has more than
+   * zset-max-listpack-entries members or a member longer than zset-max-listpack-value, and never
+   * converts back; the high-water marks kept by the skip list answer that.
+   */
   encoding(limits: EncodingLimits): string {
     if (this.forcedSkiplist) return 'skiplist';
     const w = this.host.w;
