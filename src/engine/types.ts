@@ -117,6 +117,13 @@ export interface ExpireCycleStats {
 export interface Db {
   /** Database number; SWAPDB exchanges Db objects and renumbers them. */
   index: number;
+  /**
+   * Set while a point-in-time snapshot of this Db is being taken (persistence/snapshot.ts), null
+   * otherwise. The Db calls `before(this, key)` before every method that changes a key or hands
+   * out a value that may be changed in place (get, set, delete, take, setExpire, persist, append,
+   * setRange, renameKey for both keys), and `beforeClear(this)` before clear().
+   */
+  snapshotHook: SnapshotHook | null;
   /** Number of keys, O(1). Expired-but-not-yet-reclaimed keys are counted, as in Redis. */
   size(): number;
   /** Number of keys with a TTL, O(1). */
@@ -208,6 +215,12 @@ export interface Db {
   clear(lazy?: boolean): void;
   /** Sample keys with a TTL and delete those expired. Deletes go through the expired hook. */
   activeExpireCycle(now: number, maxSamples: number): ExpireCycleStats;
+}
+
+/** What a running snapshot needs to hear from a Db before data changes (Db.snapshotHook). */
+export interface SnapshotHook {
+  before(db: Db, key: Bytes): void;
+  beforeClear(db: Db): void;
 }
 
 /** Where Db.writeBulk writes: the RespWriter's bulk methods. */

@@ -18,7 +18,7 @@
  * attached containers report their own deltas into the same account.
  */
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
-import type { BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, MemoryAccount, RedisValue, StreamValue, StringPeek, ZSetValue } from '../types';
+import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, MemoryAccount, RedisValue, StreamValue, StringPeek, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
@@ -64,6 +64,7 @@ const pfSlots = new Int32Array(PF_MAX);
 let pfSink = 0;
 
 class JsMapDb implements Db {
+  snapshotHook: SnapshotHook | null = null;
   private table = new KeyTable();
   /** Position in the table's TTL index where the next active expire cycle samples. */
   private expireCursor = 0;
@@ -117,6 +118,7 @@ class JsMapDb implements Db {
   }
 
   get(key: Bytes, noTouch?: boolean): RedisValue | undefined {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const s = this.lookup(key);
     if (s === NONE) return undefined;
     if (!noTouch) this.table.setLru(s, this.clock.now());
@@ -184,6 +186,7 @@ class JsMapDb implements Db {
   }
 
   set(key: Bytes, value: RedisValue, keepTtl = false, strEnc: StrEnc = StrEnc.Auto): void {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const h = hashOfBytes(key);
     const stored = isContainer(value) ? value : storeString(value);
     const now = this.clock.now();
@@ -216,6 +219,7 @@ class JsMapDb implements Db {
   }
 
   delete(key: Bytes): boolean {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const s = this.lookup(key);
     if (s === NONE) return false;
     this.remove(this.table.key(s), s);
@@ -223,6 +227,7 @@ class JsMapDb implements Db {
   }
 
   take(key: Bytes): { value: RedisValue; expireAt: number; strEnc: StrEnc } | undefined {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const s = this.lookup(key);
     if (s === NONE) return undefined;
     const t = this.table;
@@ -244,6 +249,7 @@ class JsMapDb implements Db {
   }
 
   setExpire(key: Bytes, atMs: number): boolean {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const s = this.lookup(key);
     if (s === NONE) return false;
     this.table.setExpireAt(s, atMs);
@@ -251,6 +257,7 @@ class JsMapDb implements Db {
   }
 
   persist(key: Bytes): boolean {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const s = this.lookup(key);
     if (s === NONE || this.table.expireAt(s) === -1) return false;
     this.table.setExpireAt(s, -1);
@@ -303,6 +310,7 @@ class JsMapDb implements Db {
   }
 
   clear(): void {
+    if (this.snapshotHook !== null) this.snapshotHook.beforeClear(this);
     // Dropping the table frees everything; V8's GC reclaims it incrementally (lazy free for free).
     // Containers still attached to the old account only update that discarded counter.
     this.table = new KeyTable();

@@ -22,7 +22,7 @@
  */
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
-  BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
+  SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
   MemoryAccount, RedisValue, StringPeek, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
@@ -50,6 +50,7 @@ function isString(v: RedisValue): v is BulkValue {
 }
 
 class WasmDb implements Db {
+  snapshotHook: SnapshotHook | null = null;
   /** See set(): keys whose string has a non-default StrEnc (OBJECT ENCODING). */
   private readonly rawKeys = new Map<string, StrEnc>();
   private ptr: number;
@@ -125,6 +126,7 @@ class WasmDb implements Db {
   // -- lookups ------------------------------------------------------------------------------
 
   get(key: Bytes, noTouch?: boolean): RedisValue | undefined {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const w = this.engine.w;
     const n = w.putBytes(key);
     const st = w.x.dbLookup(this.ptr, n, this.clock.now(), noTouch ? 0 : 1);
@@ -184,6 +186,7 @@ class WasmDb implements Db {
   }
 
   set(key: Bytes, value: RedisValue, keepTtl = false, strEnc: StrEnc = StrEnc.Auto): void {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     // Strings with a non-default encoding (APPEND, SETRANGE, INCRBYFLOAT) are rare, so they are
     // noted in a JS map beside the WASM entry; a stale name left by expiry is reset by set().
     if (strEnc !== StrEnc.Auto) this.rawKeys.set(key.latin1Slice(0, key.length), strEnc);
@@ -242,6 +245,7 @@ class WasmDb implements Db {
   }
 
   private writeAt(key: Bytes, offset: number, bytes: Bytes, maxLen: number, what: string): number {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const w = this.engine.w;
     // dbWriteAt rewrites an embedded value through scratch, after the key.
     w.ensureScratch(key.length + this.engine.valEmbed);
@@ -262,6 +266,8 @@ class WasmDb implements Db {
 
   /** Db.renameKey (types.ts): dbRename moves the entry's value, TTL and stamp to the new key. */
   renameKey(src: Bytes, dst: Bytes): void {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, dst);
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, src);
     const w = this.engine.w;
     w.ensureScratch(src.length + dst.length);
     const n = w.putBytes(src);
@@ -300,6 +306,7 @@ class WasmDb implements Db {
   }
 
   delete(key: Bytes): boolean {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const w = this.engine.w;
     const n = w.putBytes(key);
     const st = w.x.dbDelete(this.ptr, n, this.clock.now());
@@ -352,6 +359,7 @@ class WasmDb implements Db {
   }
 
   setExpire(key: Bytes, atMs: number): boolean {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const w = this.engine.w;
     const n = w.putBytes(key);
     const st = w.x.dbSetExpire(this.ptr, n, atMs, this.clock.now());
@@ -364,6 +372,7 @@ class WasmDb implements Db {
   }
 
   persist(key: Bytes): boolean {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const w = this.engine.w;
     const n = w.putBytes(key);
     const st = w.x.dbPersist(this.ptr, n, this.clock.now());
@@ -455,6 +464,7 @@ class WasmDb implements Db {
   }
 
   clear(_lazy?: boolean): void {
+    if (this.snapshotHook !== null) this.snapshotHook.beforeClear(this);
     this.rawKeys.clear();
     // O(1) here: the tables are detached and freed by backgroundWork (gcStep); the handle array
     // is swept there too, to release the sorted sets it held. Always lazy: types.ts forbids

@@ -1,0 +1,155 @@
+/**
+ * A point-in-time snapshot of the keyspace without fork and without stopping the server: what
+ * BGSAVE (and later BGREWRITEAOF) serialize while clients keep reading and writing.
+ *
+ * The snapshot begins at time T and walks every database with the engine's SCAN cursor in small
+ * steps between events. Each key is handed to the sink exactly once, with its value as it was at
+ * T. That works because every Db calls `before(db, key)` (Db.snapshotHook) before it changes a
+ * key or hands out a value that may be changed in place:
+ *
+ * - `before` on a key not handed over yet serializes its current value first (it is still the
+ *   value at T: nothing changed it since, or the hook would have run) and marks it done. A key
+ *   that does not exist at that moment did not exist at T either (or a hook would have copied
+ *   it before it was deleted), so it is only marked done: keys created after T are never emitted.
+ * - the walk skips keys already done; SCAN's guarantee (every key present for the whole walk is
+ *   returned at least once, across rehashing) covers the rest, and `done` removes its repeats.
+ * - `beforeClear` (FLUSHDB/FLUSHALL) hands over the rest of that db at once before it is emptied.
+ * - SWAPDB moves Db objects between numbers; the snapshot keeps each Db with its number at T.
+ * - a key whose TTL passes before the walk reaches it is left out (lazy expiry removes it first):
+ *   it would be dropped when the file is loaded anyway, since loading comes later still.
+ *
+ * Cost: one Set entry per key of a db until that db's walk ends (the analogue of fork's
+ * copy-on-write memory, reported as `earlyCopies` and `doneBytes`); a key written ahead of the walk
+ * is serialized by the writing command, so that command pays for it once.
+ */
+import type { Db, KeyInfo, RedisValue, SnapshotHook } from '../engine/types';
+import { toBuffer } from '../util/bytes';
+
+/** Where the snapshot hands keys. It must serialize at once: the value may change right after. */
+export interface SnapshotSink {
+  key(dbIndex: number, key: Buffer, value: RedisValue, info: KeyInfo): void;
+}
+
+interface DbWalk {
+  db: Db;
+  /** The db's number at T. */
+  index: number;
+  cursor: number;
+  finished: boolean;
+  /** latin1 keys already handed over (or created after T). */
+  done: Set<string>;
+}
+
+export class Snapshot implements SnapshotHook {
+  private readonly walks: DbWalk[];
+  private readonly byDb = new Map<Db, DbWalk>();
+  private next = 0;
+  private active = true;
+  /** Keys serialized because a command was about to change them before the walk got there. */
+  earlyCopies = 0;
+  /** Keys handed to the sink. */
+  emitted = 0;
+
+  /** Start a snapshot of `dbs` (in their current numbering) at time `startedAt`. */
+  constructor(
+    dbs: readonly Db[],
+    readonly startedAt: number,
+    private readonly sink: SnapshotSink,
+  ) {
+    this.walks = dbs.map((db, index) => ({ db, index, cursor: 0, finished: db.size() === 0, done: new Set<string>() }));
+    for (const w of this.walks) {
+      if (w.db.snapshotHook !== null) throw new Error('a snapshot is already running on this db');
+      this.byDb.set(w.db, w);
+      if (!w.finished) w.db.snapshotHook = this;
+    }
+  }
+
+  /** True once every key has been handed over (or the snapshot was aborted). */
+  get finished(): boolean {
+    return !this.active;
+  }
+
+  /** Approximate bytes held by the done sets (reported as the save's extra memory). */
+  doneBytes(): number {
+    let n = 0;
+    for (const w of this.walks) if (!w.finished) n += w.done.size * 64;
+    return n;
+  }
+
+  before(db: Db, key: Buffer): void {
+    const w = this.byDb.get(db);
+    if (w === undefined || w.finished) return;
+    const k = key.latin1Slice(0, key.length);
+    if (w.done.has(k)) return;
+    w.done.add(k);
+    if (this.emit(w, key)) this.earlyCopies++;
+  }
+
+  beforeClear(db: Db): void {
+    const w = this.byDb.get(db);
+    if (w === undefined || w.finished) return;
+    while (!w.finished) this.walkStep(w, 1024);
+  }
+
+  /**
+   * Walk on for about `budgetMs` milliseconds (at least one SCAN step). Returns true when the
+   * snapshot is complete.
+   */
+  step(budgetMs: number): boolean {
+    const start = performance.now();
+    while (this.active) {
+      const w = this.walks[this.next];
+      if (w === undefined) {
+        this.finish();
+        break;
+      }
+      if (w.finished) {
+        this.next++;
+        continue;
+      }
+      this.walkStep(w, 100);
+      if (performance.now() - start >= budgetMs) break;
+    }
+    return !this.active;
+  }
+
+  /** Stop without completing (FLUSHALL during BGSAVE, errors): detach from every db. */
+  abort(): void {
+    this.finish();
+  }
+
+  private walkStep(w: DbWalk, count: number): void {
+    const found: (Buffer | string)[] = [];
+    w.cursor = w.db.scan(w.cursor, count, (k) => found.push(k));
+    for (const k of found) {
+      const s = typeof k === 'string' ? k : k.latin1Slice(0, k.length);
+      if (w.done.has(s)) continue;
+      w.done.add(s);
+      this.emit(w, toBuffer(k));
+    }
+    if (w.cursor === 0) this.endWalk(w);
+  }
+
+  /** Hand one key to the sink if it exists. Returns true if it was handed. */
+  private emit(w: DbWalk, key: Buffer): boolean {
+    const info = w.db.info(key); // (lazy expiry: a key whose TTL has passed is gone)
+    if (info === undefined) return false;
+    const value = w.db.get(key, true);
+    if (value === undefined) return false;
+    this.emitted++;
+    this.sink.key(w.index, key, value, info);
+    return true;
+  }
+
+  private endWalk(w: DbWalk): void {
+    w.finished = true;
+    w.done = new Set();
+    if (w.db.snapshotHook === this) w.db.snapshotHook = null;
+  }
+
+  private finish(): void {
+    if (!this.active) return;
+    this.active = false;
+    for (const w of this.walks) this.endWalk(w);
+  }
+}
