@@ -85,6 +85,8 @@ const defs: ConfigDef[] = [
   { name: 'requirepass', type: 'string', default: '', mutable: true },
   { name: 'dir', type: 'string', default: '.', mutable: true, format: (v) => require('path').resolve(String(v)) },
   { name: 'dbfilename', type: 'string', default: 'dump.rdb', mutable: true },
+  { name: 'rdbcompression', type: 'bool', default: true, mutable: true },
+  { name: 'rdbchecksum', type: 'bool', default: true, mutable: false },
   { name: 'appendonly', type: 'bool', default: false, mutable: true },
   { name: 'appendfilename', type: 'string', default: 'appendonly.aof', mutable: false },
   { name: 'appendfsync', type: 'enum', default: 'everysec', mutable: true, enumValues: ['everysec', 'always', 'no'] },
