@@ -359,7 +359,8 @@ export function verifyPayload(p: Buffer): boolean {
 /** rdbLoadObjectType + rdbLoadObject from a verified payload; null on any format problem. */
 export function loadPayload(s: Server, p: Buffer): RedisValue | null {
   try {
-    const r = new RdbReader(p, readOptions(s), 0, p.length - 10);
+    // Redis reads the object from the whole payload (footer included), so do the same.
+    const r = new RdbReader(p, readOptions(s), 0, p.length);
     const type = r.u8();
     if (!F.isObjectType(type)) return null;
     return r.object(type);
