@@ -97,6 +97,7 @@ export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | n
     w.len(db.index);
     w.u8(F.RDB_OPCODE_RESIZEDB);
     w.len(size);
+    const withExpires = db.expiresSize() > 0;
     w.len(db.expiresSize());
     db.forEachKey((k) => {
       const kb = keyBuf(k);
@@ -109,7 +110,7 @@ export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | n
         if (info && lru) idle = Math.max(0, Math.floor((now - info.lru) / 1000));
         if (info && lfu) freq = Math.max(0, Math.min(255, info.freq | 0));
       }
-      w.keyValue(k, v, db.getExpire(kb), idle, freq);
+      w.keyValue(k, v, withExpires ? db.getExpire(kb) : -1, idle, freq);
       w.maybeFlush();
     });
   }
@@ -136,6 +137,17 @@ function crc64Tail(st: { hi: number; lo: number }, buf: Buffer, len: number) {
   return st;
 }
 
+/** Run `fn` with the server clock frozen (one time for every key lookup), unless already frozen. */
+function withFrozenClock<T>(s: Server, fn: () => T): T {
+  if (s.clock.isFrozen) return fn();
+  s.clock.freezeAt(performance.now());
+  try {
+    return fn();
+  } finally {
+    s.clock.unfreeze();
+  }
+}
+
 /** SAVE: write dir/dbfilename atomically. Throws on I/O errors (after recording the failure). */
 export function saveRdb(s: Server): void {
   const st = persistenceOf(s);
@@ -147,10 +159,12 @@ export function saveRdb(s: Server): void {
   try {
     fd = fs.openSync(tmp, 'w');
     const out = fd;
-    writeRdb(s, (b, len) => {
-      let off = 0;
-      while (off < len) off += fs.writeSync(out, b, off, len - off);
-    });
+    withFrozenClock(s, () =>
+      writeRdb(s, (b, len) => {
+        let off = 0;
+        while (off < len) off += fs.writeSync(out, b, off, len - off);
+      }),
+    );
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = -1;
@@ -299,7 +313,7 @@ function loadRdbUnchecked(s: Server, buf: Buffer): LoadResult {
     } else {
       const before = db.size();
       db.set(key, value);
-      if (db.size() === before) throw new RdbError(`RDB has duplicated key '${key.latin1Slice()}' in DB ${db.index}`, opAt);
+      if (db.size() !== before + 1) throw new RdbError(`RDB has duplicated key '${key.latin1Slice()}' in DB ${db.index}`, opAt);
       if (expireAt !== -1) db.setExpire(key, expireAt);
       keysLoaded++;
     }
@@ -326,7 +340,7 @@ export function loadRdbFile(s: Server): LoadResult | null {
     throw e;
   }
   const t0 = Date.now();
-  const res = loadRdbBuffer(s, buf);
+  const res = withFrozenClock(s, () => loadRdbBuffer(s, buf));
   const secs = (Date.now() - t0) / 1000;
   s.logger.info({ keys: res.keysLoaded, expired: res.keysExpired, mb_per_s: secs > 0 ? +(buf.length / 1048576 / secs).toFixed(1) : null }, `DB loaded from disk: ${secs.toFixed(3)} seconds`);
   s.stats.lastSave = Math.floor(s.clock.now() / 1000);
