@@ -11,8 +11,8 @@ import * as assert from 'uvu/assert';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { spawnSync } from 'child_process';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference } from './helpers/servers';
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
+import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
 import { Arg, R, RawConnection, items, text } from './helpers/raw';
 import { rng } from './helpers/rng';
 import type { RedustServer } from '../src/index';
@@ -238,6 +238,69 @@ function tryLoad(srv: RedustServer, buf: Buffer): string | null {
     if (!(e instanceof RdbError)) throw e;
     return e.message;
   }
+}
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
+
+/** Run the CLI until it prints readiness (resolves with the child) or exits (resolves with its output). */
+function runCli(args: string[]): Promise<{ child: ChildProcess | null; out: string; code: number | null }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve({ child, out, code: null }), 10_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(t);
+        resolve({ child, out, code: null });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ child: null, out, code });
+    });
+  });
+}
+
+{
+  const t = suite('persistence [cli]');
+  t('the CLI loads dump.rdb at start, saves it on SIGTERM, and refuses a corrupt file naming the offset', async () => {
+    const dir = tmpDir();
+    try {
+      const port = await freePort();
+      const first = await runCli(['--port', String(port), '--dir', dir, '--engine', 'js-map']);
+      assert.ok(first.child, first.out);
+      let c = await RawConnection.connect(port);
+      await c.send('SET', 'k', 'persisted');
+      await c.send('RPUSH', 'l', 'a', 'b');
+      c.close();
+      const exited = new Promise((r) => first.child!.once('exit', r));
+      first.child!.kill('SIGTERM');
+      await exited;
+      assert.ok(fs.existsSync(path.join(dir, 'dump.rdb')), 'saved on SIGTERM');
+      const second = await runCli(['--port', String(port), '--dir', dir, '--engine', 'js-map']);
+      assert.ok(second.child, second.out);
+      c = await RawConnection.connect(port);
+      assert.equal(await c.send('GET', 'k'), R.bulk('persisted'));
+      assert.equal(await c.send('LRANGE', 'l', 0, -1), R.arr(R.bulk('a'), R.bulk('b')));
+      c.write('*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n'); // no reply: the connection closes
+      await c.waitClosed();
+      await new Promise((r) => (second.child!.exitCode !== null ? r(null) : second.child!.once('exit', r)));
+      // Corrupt the file (checksum off so the parser itself finds the problem).
+      const file = fs.readFileSync(path.join(dir, 'dump.rdb'));
+      const cut = file.subarray(0, file.length - 20);
+      fs.writeFileSync(path.join(dir, 'dump.rdb'), cut);
+      const third = await runCli(['--port', String(port), '--dir', dir, '--engine', 'js-map']);
+      assert.is(third.child, null, 'must not start');
+      assert.is(third.code, 1);
+      assert.match(third.out, /Internal error in RDB reading offset \d+/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  t.run();
 }
 
 for (const engine of enginesUnderTest()) {
