@@ -18,7 +18,7 @@ import { setLogLevel, RedisLogLevel } from '../observability/logger';
 import { BUSY_EVAL, BUSY_FUNCTION } from '../server/server';
 import { scriptingOf } from '../scripting/engine';
 import { debugPersistence } from './persistence';
-import { persistenceOf, saveRdb } from '../persistence/rdb';
+import { flushallSave, persistenceOf, saveRdb } from '../persistence/rdb';
 
 // ------------------------------------------------------------------ INFO
 
@@ -606,6 +606,7 @@ function flushdb(c: Client, argv: Buffer[]): void {
 function flushall(c: Client, argv: Buffer[]): void {
   const lazy = flushFlags(argv);
   for (const db of c.server.dbs) c.server.flushDb(db, lazy);
+  flushallSave(c.server);
   c.reply.ok();
 }
 

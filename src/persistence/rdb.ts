@@ -198,6 +198,21 @@ export function saveRdb(s: Server): void {
   s.logger.info('DB saved on disk');
 }
 
+/**
+ * FLUSHALL's save (Redis 7.0 flushAllDataAndResetRDB): with save points set, write the now empty
+ * dataset so a restart does not bring the old keys back; then count the flush as one change.
+ * Only when persistence is on (the embedding API keeps it off by default).
+ */
+export function flushallSave(s: Server): void {
+  if (!persistenceOf(s).enabled || s.config.str('save').trim() === '') return;
+  try {
+    saveRdb(s);
+  } catch {
+    /* logged by saveRdb; Redis ignores the result too */
+  }
+  s.dirty();
+}
+
 export interface LoadResult {
   keysLoaded: number;
   keysExpired: number;
