@@ -490,6 +490,28 @@ for (const engine of enginesUnderTest()) {
       }
     });
 
+    t('IDLE/FREQ records (LRU/LFU policies) and count-limited list nodes: Redis accepts the file', async ({ c, dir }) => {
+      await load(c, dataset());
+      await c.send('CONFIG', 'SET', 'list-max-listpack-size', '5');
+      for (const policy of ['allkeys-lru', 'allkeys-lfu']) {
+        await c.send('CONFIG', 'SET', 'maxmemory-policy', policy);
+        assert.equal(await c.send('SAVE'), R.ok);
+        const file = fs.readFileSync(path.join(dir, 'dump.rdb'));
+        assert.ok(file.includes(Buffer.from([policy.endsWith('lru') ? 248 : 249])), `${policy}: opcode present`);
+        checkRdb(path.join(dir, 'dump.rdb'));
+        const ref = await startReference(['--dir', dir, '--dbfilename', 'dump.rdb', '--maxmemory-policy', policy]);
+        const rc = await RawConnection.connect(ref.port);
+        try {
+          assert.is(await digest(rc), await digest(c));
+        } finally {
+          rc.close();
+          await ref.stop();
+        }
+      }
+      await c.send('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+      await c.send('CONFIG', 'SET', 'list-max-listpack-size', '-2');
+    });
+
     t('real Redis writes (SAVE), Redust loads it at start: same digests', async ({ c }) => {
       const refDir = tmpDir();
       const ref = await startReference(['--dir', refDir, '--dbfilename', 'ref.rdb']);
