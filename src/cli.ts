@@ -8,6 +8,7 @@ import { Config, CONFIG_DEFS, findConfig, parseConfigValue, parseMemory } from '
 import { createEngine } from './engine';
 import type { EngineName } from './engine/types';
 import { Server, REDIS_VERSION, REDUST_VERSION } from './server/server';
+import { describeLoadError, loadRdbFile, persistenceOf, saveRdb } from './persistence/rdb';
 import { createLogger, RedisLogLevel } from './observability/logger';
 import { splitArgs } from './protocol/parser';
 
@@ -162,6 +163,14 @@ export async function main(argv: string[]): Promise<number> {
   const server = new Server(config, engine, { logger });
   server.configFile = parsed.configFile;
   logger.info({ version: REDUST_VERSION, redis_version: REDIS_VERSION, pid: process.pid }, 'Redust is starting');
+  persistenceOf(server).enabled = true;
+  try {
+    loadRdbFile(server);
+  } catch (e) {
+    logger.fatal(describeLoadError(e));
+    logger.fatal('Terminating server after rdb file reading failure.');
+    return 1;
+  }
   try {
     await server.listen();
   } catch (e) {
@@ -174,6 +183,15 @@ export async function main(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.warn(`Received ${signal} scheduling shutdown...`);
+      if (config.str('save').trim() !== '') {
+        try {
+          saveRdb(server);
+        } catch {
+          logger.warn("Error trying to save the DB, can't exit.");
+          stopping = false;
+          return;
+        }
+      }
       void server.close().then(() => {
         logger.warn('Redust is now ready to exit, bye bye...');
         resolve(0);

@@ -12,6 +12,7 @@ import { createEngine } from './engine';
 import type { EngineName } from './engine/types';
 import { Server, ServerClock } from './server/server';
 import { createLogger, RedisLogLevel } from './observability/logger';
+import { describeLoadError, loadRdbFile, persistenceOf } from './persistence/rdb';
 
 export interface RedustOptions {
   /** TCP port; 0 picks a free one (default 0). */
@@ -26,6 +27,11 @@ export interface RedustOptions {
   databases?: number;
   /** Log level; default 'warning' for embedded servers so test output stays quiet. */
   logLevel?: RedisLogLevel;
+  /**
+   * RDB persistence as the redust CLI has it (default false): load `dir/dbfilename` at start and
+   * save on SHUTDOWN when save points are set. SAVE, DUMP and RESTORE work either way.
+   */
+  persistence?: boolean;
   /** Any other redis.conf setting by name, e.g. { 'notify-keyspace-events': 'KEA' }. */
   config?: Record<string, string | number | boolean>;
 }
@@ -54,6 +60,14 @@ export class RedustServer {
     const config = new Config(overrides);
     const engine = createEngine(config.str('engine') as EngineName);
     const server = new Server(config, engine, { logger: createLogger({ level }), clock: new ServerClock() });
+    if (opts.persistence) {
+      persistenceOf(server).enabled = true;
+      try {
+        loadRdbFile(server);
+      } catch (e) {
+        throw new Error(`Failed loading the RDB file: ${describeLoadError(e)}`);
+      }
+    }
     const port = await server.listen();
     return new RedustServer(server, port, config.str('bind').split(/\s+/)[0]);
   }

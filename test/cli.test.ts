@@ -18,7 +18,9 @@ const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
 const run = promisify(execFile);
 
 async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; out: () => string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Each server in its own dir: the CLI loads dir/dump.rdb at start and saves it on SIGTERM.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-cli-'));
+  const child = spawn(process.execPath, [BIN, ...args, '--dir', dir], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -8,8 +8,9 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
 import { cursorArg, intArg, isWord, scanOptionsArg } from './args';
-import { encodingLimits, inspectKey, lookupRead, replyScan, written } from './keyspace';
+import { inspectKey, lookupRead, replyScan, written } from './keyspace';
 import type { StringHead } from './keyspace';
+import { encodingLimits } from '../config/config';
 import { latin1, parseInt64 } from '../util/number';
 import { replyHelp } from './help';
 

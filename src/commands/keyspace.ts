@@ -7,12 +7,11 @@
  * neither, as Redis's lookupKeyWrite. Every write path goes through lookupWrite or storeValue, so
  * a hook that must see a key before it changes has one place to live.
  */
-import type { BulkValue, Container, HashValue, ListValue, RedisValue, SetValue, StreamValue, StringPeek, TypeName, ZSetValue, EncodingLimits } from '../engine/types';
+import type { BulkValue, Container, HashValue, ListValue, RedisValue, SetValue, StreamValue, StringPeek, TypeName, ZSetValue } from '../engine/types';
 import { PEEK_MISSING, PEEK_WRONGTYPE, typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
 import type { NotifyClass } from '../server/keyspace-events';
-import type { Config } from '../config/config';
 import { fail, WRONGTYPE } from './errors';
 import { toBuffer } from '../util/bytes';
 
@@ -115,18 +114,6 @@ export function replyScan(c: Client, next: number, items: readonly BulkValue[]):
   c.reply.bulk(String(next));
   c.reply.array(items.length);
   for (const x of items) c.reply.bulk(x);
-}
-
-/** The CONFIG thresholds that decide OBJECT ENCODING answers, read live. */
-export function encodingLimits(config: Config): EncodingLimits {
-  return {
-    listMaxListpackSize: config.int('list-max-listpack-size'),
-    hashMaxListpackEntries: config.int('hash-max-listpack-entries'),
-    hashMaxListpackValue: config.int('hash-max-listpack-value'),
-    setMaxIntsetEntries: config.int('set-max-intset-entries'),
-    zsetMaxListpackEntries: config.int('zset-max-listpack-entries'),
-    zsetMaxListpackValue: config.int('zset-max-listpack-value'),
-  };
 }
 
 /**

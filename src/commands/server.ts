@@ -16,6 +16,8 @@ import { globMatch } from '../util/glob';
 import type { Container, RedisValue } from '../engine/types';
 import { setLogLevel, RedisLogLevel } from '../observability/logger';
 import { scriptingOf } from '../scripting/engine';
+import { debugPersistence } from './persistence';
+import { flushallSave, persistenceOf, saveRdb } from '../persistence/rdb';
 
 // ------------------------------------------------------------------ INFO
 
@@ -155,6 +157,7 @@ const SECTIONS: Record<string, Section> = {
   },
   persistence(c) {
     const s = c.server;
+    const p = persistenceOf(s);
     return [
       'loading:0',
       'async_loading:0',
@@ -167,13 +170,13 @@ const SECTIONS: Record<string, Section> = {
       `rdb_changes_since_last_save:${s.stats.dirty}`,
       'rdb_bgsave_in_progress:0',
       `rdb_last_save_time:${s.stats.lastSave}`,
-      'rdb_last_bgsave_status:ok',
+      `rdb_last_bgsave_status:${p.lastSaveStatusOk ? 'ok' : 'err'}`,
       'rdb_last_bgsave_time_sec:-1',
       'rdb_current_bgsave_time_sec:-1',
-      'rdb_saves:0',
+      `rdb_saves:${p.saves}`,
       'rdb_last_cow_size:0',
-      'rdb_last_load_keys_expired:0',
-      'rdb_last_load_keys_loaded:0',
+      `rdb_last_load_keys_expired:${p.keysExpiredAtLoad}`,
+      `rdb_last_load_keys_loaded:${p.keysLoaded}`,
       'aof_enabled:0',
       'aof_rewrite_in_progress:0',
       'aof_rewrite_scheduled:0',
@@ -602,6 +605,7 @@ function flushdb(c: Client, argv: Buffer[]): void {
 function flushall(c: Client, argv: Buffer[]): void {
   const lazy = flushFlags(argv);
   for (const db of c.server.dbs) c.server.flushDb(db, lazy);
+  flushallSave(c.server);
   c.reply.ok();
 }
 
@@ -637,10 +641,14 @@ function shutdown(c: Client, argv: Buffer[]): void {
     scriptingOf(c.server).forceKill();
     return;
   }
-  if (save) {
-    // No RDB persistence yet: saving cannot succeed, so refuse as Redis does when a save fails.
-    c.server.logger.warn('SHUTDOWN SAVE requested but RDB persistence is not implemented: refusing to shut down');
-    fail('ERR Errors trying to SHUTDOWN. Check logs.');
+  // Redis saves when asked, or by default when save points are set (Redust: with persistence on).
+  if (save || (!nosave && persistenceOf(c.server).enabled && c.server.config.str('save').trim() !== '')) {
+    try {
+      saveRdb(c.server);
+    } catch {
+      c.server.logger.warn('Error trying to save the DB, can\'t exit.');
+      fail('ERR Errors trying to SHUTDOWN. Check logs.');
+    }
   }
   c.server.logger.warn('User requested shutdown...');
   // The reply is never sent: like Redis, the connection just closes.
@@ -687,6 +695,7 @@ function debug(c: Client, argv: Buffer[]): void {
     c.server.activeExpireEnabled = intArg(argv[2]) !== 0;
     c.reply.ok();
   } else if (sub === 'help') replyHelp(c, 'debug');
+  else if (debugPersistence(c, sub, argv)) return;
   else fail(`ERR Unknown subcommand or wrong number of arguments for '${latin1(argv[1])}'. Try DEBUG HELP.`);
 }
 

@@ -14,9 +14,10 @@ import { readyOrder } from '../server/blocking';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, SYNTAX, VALUE_OUT_OF_RANGE, WRONGTYPE } from './errors';
 import { cursorArg, floatArg, intArg, isWord, LONG_MAX_N, positiveIntArg, rangeIntArg, scanOptionsArg } from './args';
-import { deleteDestination, encodingLimits, lookupRead, lookupWrite, removeMembers, replyScan, storeValue } from './keyspace';
+import { deleteDestination, lookupRead, lookupWrite, removeMembers, replyScan, storeValue } from './keyspace';
 import { blockForKeys, canBlock, timeoutArg, TimeoutUnit } from './blocking';
 import { toBuffer } from '../util/bytes';
+import { encodingLimits } from '../config/config';
 import { formatDouble, latin1, parseDouble, parseInt64, parseInt64Exact, strtodAll } from '../util/number';
 
 const NAN_ERR = 'ERR resulting score is not a number (NaN)';

@@ -3,6 +3,7 @@
  * the config file parser, CONFIG GET/SET/RESETSTAT and INFO. Values are kept as typed JS values;
  * `format()` gives what CONFIG GET prints, which matches Redis 7.0's text for each type.
  */
+import type { EncodingLimits } from '../engine/types';
 
 export type ConfigType = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'special';
 
@@ -85,6 +86,8 @@ const defs: ConfigDef[] = [
   { name: 'requirepass', type: 'string', default: '', mutable: true },
   { name: 'dir', type: 'string', default: '.', mutable: true, format: (v) => require('path').resolve(String(v)) },
   { name: 'dbfilename', type: 'string', default: 'dump.rdb', mutable: true },
+  { name: 'rdbcompression', type: 'bool', default: true, mutable: true },
+  { name: 'rdbchecksum', type: 'bool', default: true, mutable: false },
   { name: 'appendonly', type: 'bool', default: false, mutable: true },
   { name: 'appendfilename', type: 'string', default: 'appendonly.aof', mutable: false },
   { name: 'appendfsync', type: 'enum', default: 'everysec', mutable: true, enumValues: ['everysec', 'always', 'no'] },
@@ -253,4 +256,16 @@ export class Config {
     const def = findConfig(name)!;
     return formatConfigValue(def, this.values.get(def.name));
   }
+}
+
+/** The CONFIG thresholds that decide OBJECT ENCODING answers, read live. */
+export function encodingLimits(config: Config): EncodingLimits {
+  return {
+    listMaxListpackSize: config.int('list-max-listpack-size'),
+    hashMaxListpackEntries: config.int('hash-max-listpack-entries'),
+    hashMaxListpackValue: config.int('hash-max-listpack-value'),
+    setMaxIntsetEntries: config.int('set-max-intset-entries'),
+    zsetMaxListpackEntries: config.int('zset-max-listpack-entries'),
+    zsetMaxListpackValue: config.int('zset-max-listpack-value'),
+  };
 }

@@ -34,6 +34,9 @@ export class ServerClock implements Clock {
   unfreeze(): void {
     this.frozen = -1;
   }
+  get isFrozen(): boolean {
+    return this.frozen >= 0;
+  }
   /** Re-align with Date.now() when the two clocks drifted apart by a millisecond or more. */
   resync(): void {
     const drift = Date.now() - (performance.now() + this.wallOffset);

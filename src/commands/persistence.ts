@@ -1,0 +1,124 @@
+/**
+ * Persistence commands: SAVE, DUMP, RESTORE, and the DEBUG subcommands that need the RDB code
+ * (RELOAD, DIGEST, DIGEST-VALUE), called from DEBUG in server.ts. The file format and payloads
+ * live in src/persistence/.
+ */
+import type { Client } from '../server/client';
+import type { CommandRow } from './table';
+import { fail, SYNTAX } from './errors';
+import { intArg, isWord } from './args';
+import { lookupRead, written } from './keyspace';
+import { describeLoadError, dumpPayload, loadPayload, loadRdbFile, saveRdb, verifyPayload } from '../persistence/rdb';
+import { datasetDigest, valueDigest } from '../persistence/digest';
+import { scriptingOf } from '../scripting/engine';
+import type { Server } from '../server/server';
+
+export const BUSYKEY = 'BUSYKEY Target key name already exists.';
+export const BAD_PAYLOAD = 'ERR DUMP payload version or checksum are wrong';
+export const BAD_DATA = 'ERR Bad data format';
+
+function save(c: Client): void {
+  try {
+    saveRdb(c.server);
+  } catch {
+    fail('ERR');
+  }
+  c.reply.ok();
+}
+
+function dump(c: Client, argv: Buffer[]): void {
+  const v = lookupRead(c, argv[1]);
+  if (v === undefined) return c.reply.nil();
+  c.reply.bulk(dumpPayload(c.server, v));
+}
+
+function restore(c: Client, argv: Buffer[]): void {
+  let replace = false;
+  let absttl = false;
+  let idle = -1;
+  let freq = -1;
+  for (let j = 4; j < argv.length; j++) {
+    const additional = argv.length - j - 1;
+    if (isWord(argv[j], 'replace')) replace = true;
+    else if (isWord(argv[j], 'absttl')) absttl = true;
+    else if (isWord(argv[j], 'idletime') && additional >= 1 && freq === -1) {
+      idle = intArg(argv[++j]);
+      if (idle < 0) fail('ERR Invalid IDLETIME value, must be >= 0');
+    } else if (isWord(argv[j], 'freq') && additional >= 1 && idle === -1) {
+      freq = intArg(argv[++j]);
+      if (freq < 0 || freq > 255) fail('ERR Invalid FREQ value, must be >= 0 and <= 255');
+    } else fail(SYNTAX);
+  }
+  const key = argv[1];
+  if (!replace && c.db.has(key)) fail(BUSYKEY);
+  let ttl = intArg(argv[2]);
+  if (ttl < 0) fail('ERR Invalid TTL value, must be >= 0');
+  const payload = argv[3];
+  if (!verifyPayload(payload)) fail(BAD_PAYLOAD);
+  const obj = loadPayload(c.server, payload);
+  if (obj === null) fail(BAD_DATA);
+  let deleted = false;
+  if (replace) deleted = c.db.delete(key);
+  const now = c.server.clock.now();
+  if (ttl && !absttl) ttl += now;
+  if (ttl && ttl <= now) {
+    // Already expired: the key is (still) deleted, as Redis does.
+    if (deleted) written(c, key, 'del', 'g');
+    return c.reply.ok();
+  }
+  c.db.set(key, obj);
+  if (ttl) c.db.setExpire(key, ttl);
+  written(c, key, 'restore', 'g');
+  c.reply.ok();
+}
+
+/** DEBUG RELOAD: save, empty every db and the functions, load the file again. */
+function debugReload(c: Client, argv: Buffer[]): void {
+  let doSave = true;
+  for (let i = 2; i < argv.length; i++) {
+    if (isWord(argv[i], 'nosave')) doSave = false;
+    else if (isWord(argv[i], 'merge') || isWord(argv[i], 'noflush')) fail('ERR DEBUG RELOAD MERGE and NOFLUSH are not supported by Redust');
+    else fail('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+  }
+  const s = c.server;
+  if (doSave) {
+    try {
+      saveRdb(s);
+    } catch {
+      fail('ERR');
+    }
+  }
+  reloadFromDisk(s);
+  c.reply.ok();
+}
+
+/** Empty the dataset and functions, then load dir/dbfilename. Replies an error on failure. */
+function reloadFromDisk(s: Server): void {
+  const dirty = s.stats.dirty;
+  for (const db of s.dbs) s.flushDb(db, false);
+  scriptingOf(s).flushFunctions();
+  try {
+    loadRdbFile(s);
+  } catch (e) {
+    s.logger.warn(describeLoadError(e));
+    fail('ERR Error trying to load the RDB dump, check server logs.');
+  }
+  s.stats.dirty = dirty;
+}
+
+/** DEBUG subcommands handled here; false when `sub` is not one of them. */
+export function debugPersistence(c: Client, sub: string, argv: Buffer[]): boolean {
+  if (sub === 'reload') debugReload(c, argv);
+  else if (sub === 'digest' && argv.length === 2) c.reply.simple(datasetDigest(c.server.dbs));
+  else if (sub === 'digest-value') {
+    c.reply.array(argv.length - 2);
+    for (let i = 2; i < argv.length; i++) c.reply.simple(valueDigest(c.db, argv[i]));
+  } else return false;
+  return true;
+}
+
+export const commands: CommandRow[] = [
+  { name: 'save', handler: save },
+  { name: 'dump', handler: dump },
+  { name: 'restore', handler: restore },
+];

@@ -1,0 +1,523 @@
+/**
+ * RDB reader: everything Redis 7.0 loads. RDB versions 1-10; strings raw, int-encoded and LZF;
+ * lists (plain, ziplist, quicklist v1 of ziplists, quicklist v2 of listpacks or plain nodes),
+ * sets (plain, intset), zsets (string scores, binary scores, ziplist, listpack), hashes (plain,
+ * zipmap, ziplist, listpack), streams (types 15 and 19). Module values are refused with Redis's
+ * message.
+ *
+ * Every read is bounds-checked against the buffer; a problem throws RdbError carrying the offset
+ * where the object being read started. Declared lengths are checked against the bytes left before
+ * anything is allocated, so a corrupt length cannot make the loader allocate gigabytes.
+ * Collections are built through the Engine (newList/newHash/newSet/newZSet, JsStream) and then
+ * fitted to the configured encoding limits, as Redis converts on load. Duplicate members are
+ * refused (Redis: "Duplicate ... detected").
+ */
+import type { Engine, EncodingLimits, HashValue, ListValue, RedisValue, SetValue, ZSetValue } from '../engine/types';
+import { ConsumerGroup, JsStream, Nack, StreamNode, u64, type StreamID, type U64 } from '../engine/containers/stream';
+import { JsSet } from '../engine/containers/set';
+import { JsHash } from '../engine/containers/hash';
+import { RdbError, corrupt } from './errors';
+import { lzfDecompress } from './lzf';
+import { LpReader } from './listpack';
+import { ziplistForEach } from './ziplist';
+import { intsetDecode } from './intset';
+import { zipmapForEach } from './zipmap';
+import * as F from './format';
+import { strtodAll } from '../util/number';
+
+/** Thrown for a value that decodes to an empty collection (Redis skips such keys in files). */
+export class EmptyKeyError extends RdbError {}
+
+export interface ReadOptions {
+  engine: Engine;
+  limits: EncodingLimits;
+  /** Server time for consumers/PEL defaults; not used for expiry here. */
+  now: number;
+  streamLimits: { maxBytes: number; maxEntries: number };
+}
+
+const SAFE = 9007199254740991;
+
+export class RdbReader {
+  pos: number;
+
+  constructor(
+    readonly buf: Buffer,
+    readonly opts: ReadOptions,
+    start = 0,
+    readonly end = buf.length,
+  ) {
+    this.pos = start;
+  }
+
+  need(n: number): void {
+    if (n < 0 || this.pos + n > this.end) corrupt(`Unexpected EOF reading RDB file`, this.pos);
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++];
+  }
+
+  /** rdbLoadLen as a U64 (number, or bigint above 2^53); `encoded` set for special encodings. */
+  lenOrEnc(): { v: U64; encoded: boolean } {
+    const b = this.u8();
+    const type = (b & 0xc0) >> 6;
+    if (type === 3) return { v: b & 0x3f, encoded: true };
+    if (type === 0) return { v: b & 0x3f, encoded: false };
+    if (type === 1) return { v: ((b & 0x3f) << 8) | this.u8(), encoded: false };
+    if (b === 0x80) {
+      this.need(4);
+      const v = this.buf.readUInt32BE(this.pos);
+      this.pos += 4;
+      return { v, encoded: false };
+    }
+    if (b === 0x81) {
+      this.need(8);
+      const v = this.buf.readBigUInt64BE(this.pos);
+      this.pos += 8;
+      return { v: u64(v), encoded: false };
+    }
+    corrupt(`Unknown length encoding ${b} in rdbLoadLen()`, this.pos - 1);
+  }
+
+  /** A length that must be a plain count (<= 2^53). */
+  len(): number {
+    const at = this.pos;
+    const { v, encoded } = this.lenOrEnc();
+    if (encoded) corrupt('Unexpected encoded length', at);
+    if (typeof v !== 'number' || v > SAFE) corrupt('Length out of range', at);
+    return v;
+  }
+
+  /** A u64 length (stream IDs and counters). */
+  lenU64(): U64 {
+    const at = this.pos;
+    const { v, encoded } = this.lenOrEnc();
+    if (encoded) corrupt('Unexpected encoded length', at);
+    return v;
+  }
+
+  /** A count of elements each taking at least `minBytes`: must fit in what is left. */
+  count(minBytes = 1): number {
+    const at = this.pos;
+    const n = this.len();
+    if (n * minBytes > this.end - this.pos) corrupt(`Length ${n} exceeds the data left`, at);
+    return n;
+  }
+
+  /** rdbGenericLoadStringObject: a view into the buffer, or new bytes for int/LZF encodings. */
+  string(): Buffer {
+    const at = this.pos;
+    const { v, encoded } = this.lenOrEnc();
+    if (encoded) {
+      const b = this.buf;
+      switch (v) {
+        case F.RDB_ENC_INT8:
+          this.need(1);
+          return Buffer.from(String(b.readInt8(this.pos++)), 'latin1');
+        case F.RDB_ENC_INT16: {
+          this.need(2);
+          const n = b.readInt16LE(this.pos);
+          this.pos += 2;
+          return Buffer.from(String(n), 'latin1');
+        }
+        case F.RDB_ENC_INT32: {
+          this.need(4);
+          const n = b.readInt32LE(this.pos);
+          this.pos += 4;
+          return Buffer.from(String(n), 'latin1');
+        }
+        case F.RDB_ENC_LZF: {
+          const clen = this.len();
+          const len = this.len();
+          this.need(clen);
+          if (clen === 0 || len > clen * 300 + 64) corrupt('Invalid LZF compressed string', at);
+          const out = Buffer.allocUnsafe(len);
+          if (lzfDecompress(b, this.pos, this.pos + clen, out, len) !== len) corrupt('Invalid LZF compressed string', at);
+          this.pos += clen;
+          return out;
+        }
+        default:
+          corrupt(`Unknown RDB string encoding type ${v}`, at);
+      }
+    }
+    if (typeof v !== 'number') corrupt('String length out of range', at);
+    this.need(v);
+    const s = this.buf.subarray(this.pos, this.pos + v);
+    this.pos += v;
+    return s;
+  }
+
+  /** rdbLoadDoubleValue: the old string-encoded double (RDB_TYPE_ZSET). */
+  stringDouble(): number {
+    const l = this.u8();
+    if (l === 253) return NaN;
+    if (l === 254) return Infinity;
+    if (l === 255) return -Infinity;
+    this.need(l);
+    const s = this.buf.latin1Slice(this.pos, this.pos + l);
+    this.pos += l;
+    const d = strtodAll(s);
+    if (d === null) corrupt('Bad double value', this.pos - l - 1);
+    return d;
+  }
+
+  binaryDouble(): number {
+    this.need(8);
+    const d = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return d;
+  }
+
+  millis(): number {
+    this.need(8);
+    const v = this.buf.readBigInt64LE(this.pos);
+    this.pos += 8;
+    return Number(v);
+  }
+
+  /** rdbLoadObject for a type byte already read. */
+  object(type: number): RedisValue {
+    const at = this.pos;
+    switch (type) {
+      case F.RDB_TYPE_STRING:
+        return this.string();
+      case F.RDB_TYPE_LIST: {
+        const n = this.count();
+        const l = this.opts.engine.newList();
+        for (let i = 0; i < n; i++) l.pushTail(this.string());
+        return nonEmpty(l, at);
+      }
+      case F.RDB_TYPE_SET: {
+        const n = this.count();
+        const s = this.newSet();
+        for (let i = 0; i < n; i++) if (!s.add(this.string())) corrupt('Duplicate set members detected', at);
+        return this.fitSet(s, at);
+      }
+      case F.RDB_TYPE_ZSET:
+      case F.RDB_TYPE_ZSET_2: {
+        const n = this.count(2);
+        const z = this.opts.engine.newZSet();
+        for (let i = 0; i < n; i++) {
+          const m = this.string();
+          const score = type === F.RDB_TYPE_ZSET ? this.stringDouble() : this.binaryDouble();
+          if (Number.isNaN(score)) corrupt('Zset with NAN score detected', at);
+          if (z.add(m, score) !== undefined) corrupt('Duplicate zset fields detected', at);
+        }
+        return nonEmpty(z, at);
+      }
+      case F.RDB_TYPE_HASH: {
+        const n = this.count(2);
+        const h = this.opts.engine.newHash();
+        for (let i = 0; i < n; i++) {
+          const f = this.string();
+          const v = this.string();
+          if (!h.set(f, v)) corrupt('Duplicate hash fields detected', at);
+        }
+        return this.fitHash(h, at);
+      }
+      case F.RDB_TYPE_LIST_QUICKLIST:
+      case F.RDB_TYPE_LIST_QUICKLIST_2: {
+        const n = this.count();
+        const l = this.opts.engine.newList();
+        for (let i = 0; i < n; i++) {
+          let container = F.QUICKLIST_NODE_CONTAINER_PACKED;
+          if (type === F.RDB_TYPE_LIST_QUICKLIST_2) {
+            container = this.len();
+            if (container !== F.QUICKLIST_NODE_CONTAINER_PACKED && container !== F.QUICKLIST_NODE_CONTAINER_PLAIN) corrupt('Quicklist integrity check failed.', at);
+          }
+          const blob = this.string();
+          if (container === F.QUICKLIST_NODE_CONTAINER_PLAIN) {
+            l.pushTail(blob);
+            continue;
+          }
+          if (type === F.RDB_TYPE_LIST_QUICKLIST) {
+            ziplistForEach(blob, blob.byteOffset - blob.byteOffset, blob.length, (isInt, int, s, len) => l.pushTail(isInt ? intBytes(int) : blob.subarray(s, s + len)));
+          } else {
+            const r = new LpReader(blob, 0, blob.length);
+            while (r.next()) l.pushTail(r.bytes());
+          }
+        }
+        return nonEmpty(l, at);
+      }
+      case F.RDB_TYPE_LIST_ZIPLIST: {
+        const blob = this.string();
+        const l = this.opts.engine.newList();
+        ziplistForEach(blob, 0, blob.length, (isInt, int, s, len) => l.pushTail(isInt ? intBytes(int) : blob.subarray(s, s + len)));
+        return nonEmpty(l, at);
+      }
+      case F.RDB_TYPE_SET_INTSET: {
+        const blob = this.string();
+        const s = this.newSet();
+        for (const m of intsetDecode(blob, 0, blob.length)) s.add(Buffer.from(m, 'latin1'));
+        return this.fitSet(s, at);
+      }
+      case F.RDB_TYPE_HASH_ZIPMAP: {
+        const blob = this.string();
+        const h = this.opts.engine.newHash();
+        zipmapForEach(blob, 0, blob.length, (fs, fl, vs, vl) => {
+          if (!h.set(blob.subarray(fs, fs + fl), blob.subarray(vs, vs + vl))) corrupt('Duplicate hash fields detected', at);
+        });
+        return this.fitHash(h, at);
+      }
+      case F.RDB_TYPE_HASH_ZIPLIST:
+      case F.RDB_TYPE_ZSET_ZIPLIST:
+      case F.RDB_TYPE_HASH_LISTPACK:
+      case F.RDB_TYPE_ZSET_LISTPACK: {
+        const blob = this.string();
+        const items: Buffer[] = [];
+        if (type === F.RDB_TYPE_HASH_ZIPLIST || type === F.RDB_TYPE_ZSET_ZIPLIST) {
+          ziplistForEach(blob, 0, blob.length, (isInt, int, s, len) => items.push(isInt ? intBytes(int) : blob.subarray(s, s + len)));
+        } else {
+          const r = new LpReader(blob, 0, blob.length);
+          while (r.next()) items.push(r.bytes());
+        }
+        if (items.length % 2 !== 0) corrupt('Listpack/ziplist with odd number of elements', at);
+        if (type === F.RDB_TYPE_HASH_ZIPLIST || type === F.RDB_TYPE_HASH_LISTPACK) {
+          const h = this.opts.engine.newHash();
+          for (let i = 0; i < items.length; i += 2) if (!h.set(items[i], items[i + 1])) corrupt('Hash listpack integrity check failed.', at);
+          return this.fitHash(h, at);
+        }
+        const z = this.opts.engine.newZSet();
+        for (let i = 0; i < items.length; i += 2) {
+          const score = strtodAll(items[i + 1].latin1Slice(0, items[i + 1].length));
+          if (score === null || Number.isNaN(score)) corrupt('Zset listpack integrity check failed.', at);
+          if (z.add(items[i], score) !== undefined) corrupt('Zset listpack integrity check failed.', at);
+        }
+        return nonEmpty(z, at);
+      }
+      case F.RDB_TYPE_STREAM_LISTPACKS:
+      case F.RDB_TYPE_STREAM_LISTPACKS_2:
+        return this.stream(type, at);
+      case F.RDB_TYPE_MODULE:
+      case F.RDB_TYPE_MODULE_2: {
+        const { v } = this.lenOrEnc();
+        const name = F.moduleNameFromId(BigInt(v));
+        corrupt(`The RDB file contains module data I can't load: no matching module type '${name}'`, at);
+      }
+      // falls through (never reached)
+      default:
+        corrupt(`Unknown RDB encoding type ${type}`, at);
+    }
+  }
+
+  private newSet(): SetValue {
+    const s = this.opts.engine.newSet();
+    if (s instanceof JsSet) s.maxIntset = this.opts.limits.setMaxIntsetEntries;
+    return s;
+  }
+
+  private fitSet(s: SetValue, at: number): SetValue {
+    if (s.size === 0) throw new EmptyKeyError('Empty set', at);
+    if (s instanceof JsSet) s.fitEncoding(this.opts.limits);
+    return s;
+  }
+
+  private fitHash(h: HashValue, at: number): HashValue {
+    if (h.size === 0) throw new EmptyKeyError('Empty hash', at);
+    if (h instanceof JsHash) h.fitEncoding(this.opts.limits);
+    return h;
+  }
+
+  private streamIdRaw(): StreamID {
+    this.need(16);
+    const ms = u64(this.buf.readBigUInt64BE(this.pos));
+    const seq = u64(this.buf.readBigUInt64BE(this.pos + 8));
+    this.pos += 16;
+    return { ms, seq };
+  }
+
+  private stream(type: number, at: number): JsStream {
+    const s = new JsStream();
+    const nodes = this.count(2);
+    let prevMaster: StreamID | null = null;
+    for (let i = 0; i < nodes; i++) {
+      const key = this.string();
+      if (key.length !== 16) corrupt('Stream node key entry is not the size of a stream ID', at);
+      const master = { ms: u64(key.readBigUInt64BE(0)), seq: u64(key.readBigUInt64BE(8)) };
+      if (prevMaster && cmpId(prevMaster, master) >= 0) corrupt('Stream nodes out of order', at);
+      prevMaster = master;
+      const lp = this.string();
+      const node = decodeStreamNode(lp, master, at);
+      if (!node) corrupt('Empty listpack inside stream', at);
+      s.nodes.push(node);
+      s.adjustBytes(node.lpBytes() + 64);
+    }
+    let live = 0;
+    for (const n of s.nodes) live += n.live;
+    s.length = this.len();
+    if (s.length !== live) corrupt('Stream length does not match its entries', at);
+    s.lastId = { ms: this.lenU64(), seq: this.lenU64() };
+    const first = firstLive(s);
+    if (type === F.RDB_TYPE_STREAM_LISTPACKS_2) {
+      s.firstId = { ms: this.lenU64(), seq: this.lenU64() };
+      s.maxDeletedId = { ms: this.lenU64(), seq: this.lenU64() };
+      const added = this.lenU64();
+      s.entriesAdded = typeof added === 'number' ? added : Number(added);
+    } else {
+      s.firstId = first ?? { ms: 0, seq: 0 };
+      s.maxDeletedId = { ms: 0, seq: 0 };
+      s.entriesAdded = s.length;
+    }
+    const lastEntry = lastLive(s);
+    if (lastEntry && cmpId(lastEntry, s.lastId) > 0) corrupt('Stream last ID is smaller than an entry ID', at);
+    const ngroups = this.count();
+    for (let g = 0; g < ngroups; g++) {
+      const name = this.string().latin1Slice();
+      const lastId = { ms: this.lenU64(), seq: this.lenU64() };
+      let entriesRead: number;
+      if (type === F.RDB_TYPE_STREAM_LISTPACKS_2) {
+        const er = this.lenU64();
+        entriesRead = typeof er === 'bigint' ? Number(BigInt.asIntN(64, er)) : er;
+      } else entriesRead = s.estimateDistance(lastId);
+      const cg: ConsumerGroup | null = s.createGroup(name, lastId, entriesRead);
+      if (!cg) corrupt('Duplicated consumer group name', at);
+      const pelSize = this.count(17);
+      for (let j = 0; j < pelSize; j++) {
+        const id = this.streamIdRaw();
+        const deliveryTime = this.millis();
+        const deliveryCount = this.len();
+        if (!cg.pel.tryInsert(id, new Nack(deliveryTime, deliveryCount, null))) corrupt('Duplicated global PEL entry loading stream consumer group', at);
+        s.pelCounted();
+      }
+      const nconsumers = this.count(10);
+      for (let j = 0; j < nconsumers; j++) {
+        const cname = this.string().latin1Slice();
+        const seen = this.millis();
+        const consumer = s.createConsumer(cg, cname, seen);
+        if (!consumer) corrupt('Duplicate stream consumer detected', at);
+        const n = this.count(16);
+        for (let k = 0; k < n; k++) {
+          const id = this.streamIdRaw();
+          const nack = cg.pel.get(id);
+          if (!nack) corrupt('Consumer entry not found in group global PEL', at);
+          if (nack.consumer) corrupt('Duplicated consumer PEL entry loading a stream consumer group', at);
+          nack.consumer = consumer;
+          consumer.pel.tryInsert(id, nack);
+        }
+      }
+      let orphan = false;
+      cg.pel.forEach((_id, nack) => {
+        if (!nack.consumer) orphan = true;
+      });
+      if (orphan) corrupt('Stream CG PEL entry without consumer', at);
+    }
+    return s;
+  }
+}
+
+function cmpId(a: StreamID, b: StreamID): number {
+  if (a.ms !== b.ms) return a.ms < b.ms ? -1 : 1;
+  if (a.seq !== b.seq) return a.seq < b.seq ? -1 : 1;
+  return 0;
+}
+
+function firstLive(s: JsStream): StreamID | null {
+  for (const n of s.nodes) for (let i = 0; i < n.count; i++) if (!n.isDeleted(i)) return n.idAt(i);
+  return null;
+}
+
+function lastLive(s: JsStream): StreamID | null {
+  for (let k = s.nodes.length - 1; k >= 0; k--) {
+    const n = s.nodes[k];
+    for (let i = n.count - 1; i >= 0; i--) if (!n.isDeleted(i)) return n.idAt(i);
+  }
+  return null;
+}
+
+function intBytes(v: number | bigint): Buffer {
+  return Buffer.from(String(v), 'latin1');
+}
+
+function nonEmpty<T extends ListValue | ZSetValue>(v: T, at: number): T {
+  if (v.size === 0) throw new EmptyKeyError('Empty key', at);
+  return v;
+}
+
+function addU64(a: U64, d: number | bigint): U64 {
+  if (typeof a === 'number' && typeof d === 'number') {
+    const r = a + d;
+    if (r >= 0 && r <= SAFE) return r;
+  }
+  return u64(BigInt.asUintN(64, BigInt(a) + BigInt(d)));
+}
+
+function lpIntBytes(v: number): number {
+  const enc = v >= 0 && v <= 127 ? 1 : v >= -4096 && v <= 4095 ? 2 : v >= -32768 && v <= 32767 ? 3 : v >= -8388608 && v <= 8388607 ? 4 : v >= -2147483648 && v <= 2147483647 ? 5 : 9;
+  return enc + 1;
+}
+
+/** One stream listpack (see rdb-writer's streamListpack) into a StreamNode; null when empty. */
+function decodeStreamNode(lp: Buffer, master: StreamID, at: number): StreamNode | null {
+  const r = new LpReader(lp, 0, lp.length);
+  const next = (): void => {
+    if (!r.next()) corrupt('Stream listpack truncated', at);
+  };
+  const int = (): number => {
+    next();
+    const v = r.intValue();
+    if (typeof v !== 'number') corrupt('Stream listpack integer out of range', at);
+    return v;
+  };
+  if (!r.next()) return null;
+  const count = (() => {
+    const v = r.intValue();
+    if (typeof v !== 'number' || v < 0) corrupt('Stream listpack bad count', at);
+    return v;
+  })();
+  const deleted = int();
+  const nmaster = int();
+  if (deleted < 0 || nmaster < 0 || nmaster > lp.length) corrupt('Stream listpack bad master entry', at);
+  const masterFields: string[] = [];
+  for (let i = 0; i < nmaster; i++) {
+    next();
+    masterFields.push(r.str());
+  }
+  if (int() !== 0) corrupt('Stream listpack bad master terminator', at);
+  const node = new StreamNode(masterFields);
+  let live = 0;
+  let dead = 0;
+  let prev: StreamID | null = null;
+  while (r.next()) {
+    const fl = r.intValue();
+    if (typeof fl !== 'number' || fl < 0 || fl > 3) corrupt('Stream listpack bad flags', at);
+    next();
+    const dms = r.intValue();
+    next();
+    const dseq = r.intValue();
+    const id = { ms: addU64(master.ms, dms), seq: addU64(master.seq, dseq) };
+    if (prev ? cmpId(prev, id) >= 0 : cmpId(id, master) !== 0) corrupt('Stream listpack IDs out of order', at);
+    prev = id;
+    let nf: number;
+    node.off.push(node.fv.length);
+    if (fl & 2) {
+      nf = nmaster;
+      for (let j = 0; j < nf; j++) {
+        next();
+        node.fv.push(r.str());
+      }
+      if (int() !== nf + 3) corrupt('Stream listpack bad lp-count', at);
+    } else {
+      nf = int();
+      if (nf < 0 || nf > lp.length) corrupt('Stream listpack bad field count', at);
+      for (let j = 0; j < 2 * nf; j++) {
+        next();
+        node.fv.push(r.str());
+      }
+      if (int() !== 2 * nf + 4) corrupt('Stream listpack bad lp-count', at);
+    }
+    node.ms.push(id.ms);
+    node.seq.push(id.seq);
+    node.flags.push(fl);
+    node.nf.push(nf);
+    if (fl & 1) dead++;
+    else live++;
+  }
+  if (live !== count || dead !== deleted) corrupt('Stream listpack counters do not match its entries', at);
+  if (live === 0) corrupt('Empty listpack inside stream', at);
+  node.live = live;
+  node.deleted = dead;
+  node.fixedBytes = lp.length - lpIntBytes(live) - lpIntBytes(dead);
+  return node;
+}

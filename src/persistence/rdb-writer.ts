@@ -1,0 +1,426 @@
+/**
+ * RDB writer: what Redis 7.0.15 writes (RDB version 10), for SAVE, DEBUG RELOAD and DUMP.
+ *
+ * Values are encoded as Redis 7.0 encodes them, picking the small or big encoding the way OBJECT
+ * ENCODING reports it: strings (int-encoded when <= 11 bytes and an int32, LZF when compression
+ * is on and the length is > 20 and LZF saves at least 4 bytes), lists as QUICKLIST_2 of listpack
+ * nodes split by list-max-listpack-size, sets as intset or hashtable, hashes and zsets as
+ * listpack or hashtable/ZSET_2 (binary doubles, greatest first), streams as STREAM_LISTPACKS_2
+ * (type 19) with their groups, PELs and consumers.
+ *
+ * Output goes into one growable Buffer with manual offsets; element strings that are latin1 JS
+ * strings are written with latin1Write (no per-element allocation). With a sink, the buffer is
+ * flushed (and folded into the running CRC) every few MB, so a save does not hold the whole file.
+ */
+import type { BulkValue, Db, EncodingLimits, HashValue, ListValue, RedisValue, SetValue, ZSetValue } from '../engine/types';
+import { JsStream, type StreamNode, type U64 } from '../engine/containers/stream';
+import { crc64Update, type Crc64State } from './crc64';
+import { lzfCompress } from './lzf';
+import { bytesToInt64, LpWriter, strToInt64 } from './listpack';
+import { intsetEncode } from './intset';
+import * as F from './format';
+
+export interface WriteOptions {
+  compression: boolean;
+  limits: EncodingLimits;
+}
+
+const FLUSH_AT = 4 * 1024 * 1024;
+
+export class RdbWriter {
+  buf: Buffer;
+  pos = 0;
+  /** Running CRC of the bytes already flushed to the sink. */
+  readonly crc: Crc64State = { hi: 0, lo: 0 };
+  /** Bytes already flushed. */
+  flushed = 0;
+  private lp = new LpWriter();
+  private scratch = Buffer.allocUnsafe(256);
+  private lzfOut = Buffer.allocUnsafe(256);
+  private sub: RdbWriter | null = null;
+
+  constructor(
+    readonly opts: WriteOptions,
+    private readonly sink: ((b: Buffer, len: number) => void) | null = null,
+    initial = 64 * 1024,
+  ) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const nb = Buffer.allocUnsafe(size);
+    this.buf.copy(nb, 0, 0, this.pos);
+    this.buf = nb;
+  }
+
+  /** With a sink: flush when the buffer holds more than a few MB. */
+  maybeFlush(): void {
+    if (this.sink && this.pos >= FLUSH_AT) this.flush();
+  }
+
+  flush(): void {
+    if (!this.sink || this.pos === 0) return;
+    crc64Update(this.crc, this.buf, 0, this.pos);
+    this.sink(this.buf, this.pos);
+    this.flushed += this.pos;
+    this.pos = 0;
+  }
+
+  u8(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  raw(b: Uint8Array, start = 0, end = b.length): void {
+    const n = end - start;
+    this.ensure(n);
+    this.buf.set(n === b.length ? b : b.subarray(start, end), this.pos);
+    this.pos += n;
+  }
+
+  /** rdbSaveLen */
+  len(n: number | bigint): void {
+    this.ensure(9);
+    const b = this.buf;
+    const p = this.pos;
+    if (typeof n === 'number' && n < 64) {
+      b[p] = n;
+      this.pos = p + 1;
+    } else if (typeof n === 'number' && n < 16384) {
+      b[p] = 0x40 | (n >> 8);
+      b[p + 1] = n & 0xff;
+      this.pos = p + 2;
+    } else if (typeof n === 'number' && n <= 0xffffffff) {
+      b[p] = 0x80;
+      b.writeUInt32BE(n, p + 1);
+      this.pos = p + 5;
+    } else {
+      b[p] = 0x81;
+      b.writeBigUInt64BE(BigInt.asUintN(64, BigInt(n)), p + 1);
+      this.pos = p + 9;
+    }
+  }
+
+  /** rdbSaveMillisecondTime: int64 little-endian. */
+  millis(ms: number): void {
+    this.ensure(8);
+    this.buf.writeBigInt64LE(BigInt(Math.trunc(ms)), this.pos);
+    this.pos += 8;
+  }
+
+  /** rdbSaveBinaryDoubleValue */
+  binaryDouble(d: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(d, this.pos);
+    this.pos += 8;
+  }
+
+  /** rdbSaveRawString on a JS latin1 string or bytes. */
+  string(v: BulkValue): void {
+    const len = v.length;
+    if (len <= 11) {
+      const n = typeof v === 'string' ? strToInt64(v) : bytesToInt64(v, 0, len);
+      if (n !== null && typeof n === 'number' && n >= -2147483648 && n <= 2147483647) {
+        this.ensure(5);
+        const b = this.buf;
+        const p = this.pos;
+        if (n >= -128 && n <= 127) {
+          b[p] = 0xc0 | F.RDB_ENC_INT8;
+          b.writeInt8(n, p + 1);
+          this.pos = p + 2;
+        } else if (n >= -32768 && n <= 32767) {
+          b[p] = 0xc0 | F.RDB_ENC_INT16;
+          b.writeInt16LE(n, p + 1);
+          this.pos = p + 3;
+        } else {
+          b[p] = 0xc0 | F.RDB_ENC_INT32;
+          b.writeInt32LE(n, p + 1);
+          this.pos = p + 5;
+        }
+        return;
+      }
+    }
+    if (typeof v === 'string') {
+      if (this.opts.compression && len > 20) {
+        if (this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, this.scratch.length * 2));
+        this.scratch.latin1Write(v, 0, len);
+        if (this.lzf(this.scratch, 0, len)) return;
+      }
+      this.len(len);
+      this.ensure(len);
+      this.buf.latin1Write(v, this.pos, len);
+      this.pos += len;
+      return;
+    }
+    this.bytes(v, 0, len);
+  }
+
+  /** rdbSaveRawString on buf[start, end) without the integer attempt (blobs). */
+  bytes(b: Uint8Array, start: number, end: number): void {
+    const len = end - start;
+    if (this.opts.compression && len > 20 && this.lzf(b, start, end)) return;
+    this.len(len);
+    this.raw(b, start, end);
+  }
+
+  private lzf(b: Uint8Array, start: number, end: number): boolean {
+    const len = end - start;
+    const outLen = len - 4;
+    if (this.lzfOut.length < outLen + 1) this.lzfOut = Buffer.allocUnsafe(Math.max(outLen + 1, this.lzfOut.length * 2));
+    const clen = lzfCompress(b, start, end, this.lzfOut, 0, outLen);
+    if (clen === 0) return false;
+    this.u8(0xc0 | F.RDB_ENC_LZF);
+    this.len(clen);
+    this.len(len);
+    this.raw(this.lzfOut, 0, clen);
+    return true;
+  }
+
+  /** The RDB object type byte of a value, as rdbSaveObjectType picks it. */
+  typeOf(v: RedisValue): number {
+    if (typeof v === 'string' || v instanceof Uint8Array) return F.RDB_TYPE_STRING;
+    const l = this.opts.limits;
+    switch (v.type) {
+      case 'list':
+        return F.RDB_TYPE_LIST_QUICKLIST_2;
+      case 'set':
+        return (v as SetValue).isIntset() ? F.RDB_TYPE_SET_INTSET : F.RDB_TYPE_SET;
+      case 'hash':
+        return v.encoding(l) === 'listpack' ? F.RDB_TYPE_HASH_LISTPACK : F.RDB_TYPE_HASH;
+      case 'zset':
+        return v.encoding(l) === 'listpack' ? F.RDB_TYPE_ZSET_LISTPACK : F.RDB_TYPE_ZSET_2;
+      case 'stream':
+        return F.RDB_TYPE_STREAM_LISTPACKS_2;
+    }
+  }
+
+  /** rdbSaveObjectType + rdbSaveObject. */
+  value(v: RedisValue): void {
+    const t = this.typeOf(v);
+    this.u8(t);
+    this.payload(v, t);
+  }
+
+  /** rdbSaveObject for a value whose type byte `t` was already written. */
+  payload(v: RedisValue, t: number): void {
+    switch (t) {
+      case F.RDB_TYPE_STRING:
+        return this.string(v as BulkValue);
+      case F.RDB_TYPE_LIST_QUICKLIST_2:
+        return this.list(v as ListValue);
+      case F.RDB_TYPE_SET_INTSET: {
+        const ints: (number | bigint)[] = [];
+        (v as SetValue).forEach((m) => {
+          const n = typeof m === 'string' ? strToInt64(m) : bytesToInt64(m, 0, m.length);
+          ints.push(n ?? 0);
+        });
+        const blob = intsetEncode(ints);
+        return this.bytes(blob, 0, blob.length);
+      }
+      case F.RDB_TYPE_SET: {
+        const s = v as SetValue;
+        this.len(s.size);
+        s.forEach((m) => this.string(m));
+        return;
+      }
+      case F.RDB_TYPE_HASH_LISTPACK: {
+        const lp = this.lp;
+        lp.reset();
+        (v as HashValue).forEach((f, val) => {
+          lp.appendString(f);
+          lp.appendString(val);
+        });
+        const n = lp.finish();
+        return this.bytes(lp.buf, 0, n);
+      }
+      case F.RDB_TYPE_HASH: {
+        const h = v as HashValue;
+        this.len(h.size);
+        h.forEach((f, val) => {
+          this.string(f);
+          this.string(val);
+        });
+        return;
+      }
+      case F.RDB_TYPE_ZSET_LISTPACK: {
+        const z = v as ZSetValue;
+        const lp = this.lp;
+        lp.reset();
+        z.rangeByRank(0, z.size - 1, false, (m, score) => {
+          lp.appendString(m);
+          lp.appendString(F.d2string(score));
+        });
+        const n = lp.finish();
+        return this.bytes(lp.buf, 0, n);
+      }
+      case F.RDB_TYPE_ZSET_2: {
+        const z = v as ZSetValue;
+        this.len(z.size);
+        // Greatest to smallest, so loading inserts at the head (as Redis writes it).
+        z.rangeByRank(0, z.size - 1, true, (m, score) => {
+          this.string(m);
+          this.binaryDouble(score);
+        });
+        return;
+      }
+      case F.RDB_TYPE_STREAM_LISTPACKS_2:
+        return this.stream(v as JsStream);
+    }
+  }
+
+  /** QUICKLIST_2: nodes of listpacks, split as quicklist's _quicklistNodeAllowInsert would. */
+  private list(l: ListValue): void {
+    const fill = this.opts.limits.listMaxListpackSize;
+    const sizeLimit = fill < 0 ? [4096, 8192, 16384, 32768, 65536][Math.min(-fill, 5) - 1] : 8192;
+    const sub = (this.sub ??= new RdbWriter(this.opts, null, 1024));
+    sub.pos = 0;
+    const lp = this.lp;
+    lp.reset();
+    let nodes = 0;
+    let count = 0;
+    const close = (): void => {
+      const n = lp.finish();
+      sub.len(F.QUICKLIST_NODE_CONTAINER_PACKED);
+      sub.bytes(lp.buf, 0, n);
+      nodes++;
+      lp.reset();
+      count = 0;
+    };
+    l.range(0, l.size - 1, (e) => {
+      const sz = e.length;
+      if (count > 0) {
+        const overhead = (sz < 254 ? 1 : 5) + (sz < 64 ? 1 : sz < 16384 ? 2 : 5);
+        const newSz = lp.pos + 1 + sz + overhead;
+        const ok = fill < 0 ? newSz <= sizeLimit : newSz <= sizeLimit && count < fill;
+        if (!ok) close();
+      }
+      lp.appendString(e);
+      count++;
+    });
+    if (count > 0) close();
+    this.len(nodes);
+    this.raw(sub.buf, 0, sub.pos);
+  }
+
+  private streamId(ms: U64, seq: U64): void {
+    this.ensure(16);
+    this.buf.writeBigUInt64BE(BigInt(ms), this.pos);
+    this.buf.writeBigUInt64BE(BigInt(seq), this.pos + 8);
+    this.pos += 16;
+  }
+
+  /** STREAM_LISTPACKS_2 (Redis 7.0's stream type 19). */
+  private stream(s: JsStream): void {
+    const nodes = s.nodes.filter((n) => n.live > 0);
+    this.len(nodes.length);
+    for (const node of nodes) {
+      this.scratch16(node);
+      const n = this.streamListpack(node);
+      this.bytes(this.lp.buf, 0, n);
+    }
+    this.len(s.length);
+    this.len(s.lastId.ms);
+    this.len(s.lastId.seq);
+    this.len(s.firstId.ms);
+    this.len(s.firstId.seq);
+    this.len(s.maxDeletedId.ms);
+    this.len(s.maxDeletedId.seq);
+    this.len(s.entriesAdded);
+    const groups = s.sortedGroups();
+    this.len(groups.length);
+    for (const g of groups) {
+      this.string(g.name);
+      this.len(g.lastId.ms);
+      this.len(g.lastId.seq);
+      this.len(g.entriesRead < 0 ? BigInt.asUintN(64, BigInt(g.entriesRead)) : g.entriesRead);
+      this.len(g.pel.size);
+      g.pel.forEach((id, nack) => {
+        this.streamId(id.ms, id.seq);
+        this.millis(nack.deliveryTime);
+        this.len(nack.deliveryCount);
+      });
+      const consumers = g.sortedConsumers();
+      this.len(consumers.length);
+      for (const c of consumers) {
+        this.string(c.name);
+        this.millis(c.seenTime);
+        this.len(c.pel.size);
+        c.pel.forEach((id) => this.streamId(id.ms, id.seq));
+      }
+    }
+  }
+
+  /** The node key: its master ID as 16 big-endian bytes, written as an RDB string. */
+  private scratch16(node: StreamNode): void {
+    const k = Buffer.allocUnsafe(16);
+    k.writeBigUInt64BE(BigInt(node.ms[0]), 0);
+    k.writeBigUInt64BE(BigInt(node.seq[0]), 8);
+    this.bytes(k, 0, 16);
+  }
+
+  /** A stream node as Redis's listpack: master entry, then each entry with deltas and lp-count. */
+  private streamListpack(node: StreamNode): number {
+    const lp = this.lp;
+    lp.reset();
+    lp.appendInt(node.live);
+    lp.appendInt(node.deleted);
+    const mf = node.masterFields;
+    lp.appendInt(mf.length);
+    for (const f of mf) lp.appendString(f);
+    lp.appendInt(0);
+    const mms = node.ms[0];
+    const mseq = node.seq[0];
+    for (let i = 0; i < node.count; i++) {
+      const flags = node.flags[i];
+      const nf = node.nf[i];
+      lp.appendInt(flags);
+      lp.appendInt(delta(node.ms[i], mms));
+      lp.appendInt(delta(node.seq[i], mseq));
+      const same = (flags & 2) !== 0;
+      if (same) {
+        for (let j = 0; j < nf; j++) lp.appendString(node.value(i, j));
+        lp.appendInt(nf + 3);
+      } else {
+        lp.appendInt(nf);
+        for (let j = 0; j < nf; j++) {
+          lp.appendString(node.field(i, j));
+          lp.appendString(node.value(i, j));
+        }
+        lp.appendInt(2 * nf + 4);
+      }
+    }
+    return lp.finish();
+  }
+
+  /** rdbSaveKeyValuePair: [EXPIRETIME_MS] [IDLE|FREQ] type key value. */
+  keyValue(key: BulkValue, v: RedisValue, expireAt: number, idleSecs: number, freq: number): void {
+    if (expireAt !== -1) {
+      this.u8(F.RDB_OPCODE_EXPIRETIME_MS);
+      this.millis(expireAt);
+    }
+    if (idleSecs >= 0) {
+      this.u8(F.RDB_OPCODE_IDLE);
+      this.len(idleSecs);
+    }
+    if (freq >= 0) {
+      this.u8(F.RDB_OPCODE_FREQ);
+      this.u8(freq);
+    }
+    const t = this.typeOf(v);
+    this.u8(t);
+    this.string(key);
+    this.payload(v, t);
+  }
+}
+
+function delta(a: U64, b: U64): number | bigint {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const d = a - b;
+    if (Number.isSafeInteger(d)) return d;
+  }
+  const d = BigInt.asIntN(64, BigInt(a) - BigInt(b));
+  return d >= -9007199254740991n && d <= 9007199254740991n ? Number(d) : d;
+}

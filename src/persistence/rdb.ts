@@ -1,0 +1,400 @@
+/**
+ * RDB persistence for a Server: SAVE to `dir/dbfilename` (atomically: temp-<pid>.rdb, fsync,
+ * rename, fsync of the directory), loading at start, DUMP/RESTORE payloads, and the counters
+ * INFO persistence reports. The per-server state lives here (a WeakMap), not on Server.
+ *
+ * Loading checks the file's CRC64 over the whole buffer before anything is stored, so a
+ * corrupted file with a checksum fails without touching the dataset; files written with
+ * `rdbchecksum no` are validated structurally while loading. Loading is synchronous: at start it
+ * runs before the server listens (no LOADING replies yet, see docs/persistence.md).
+ */
+import fs from 'fs';
+import path from 'path';
+import type { Server } from '../server/server';
+import type { BulkValue, Db, RedisValue } from '../engine/types';
+import { encodingLimits } from '../config/config';
+import { scriptingOf } from '../scripting/engine';
+import { RdbWriter } from './rdb-writer';
+import { EmptyKeyError, RdbReader } from './rdb-reader';
+import { RdbError } from './errors';
+import { crc64, crc64EqualsLE, crc64Hex, crc64Update, writeCrc64LE } from './crc64';
+import * as F from './format';
+
+export interface PersistenceState {
+  /** Load at start and save on SHUTDOWN when save points are set. */
+  enabled: boolean;
+  saves: number;
+  lastSaveStatusOk: boolean;
+  lastSaveDurationMs: number;
+  saveFailures: number;
+  keysLoaded: number;
+  keysExpiredAtLoad: number;
+}
+
+const states = new WeakMap<Server, PersistenceState>();
+
+export function persistenceOf(s: Server): PersistenceState {
+  let st = states.get(s);
+  if (!st) {
+    st = { enabled: false, saves: 0, lastSaveStatusOk: true, lastSaveDurationMs: -1, saveFailures: 0, keysLoaded: 0, keysExpiredAtLoad: 0 };
+    states.set(s, st);
+  }
+  return st;
+}
+
+function writeOptions(s: Server) {
+  return { compression: s.config.bool('rdbcompression'), limits: encodingLimits(s.config) };
+}
+
+function readOptions(s: Server) {
+  return {
+    engine: s.engine,
+    limits: encodingLimits(s.config),
+    now: s.clock.now(),
+    streamLimits: { maxBytes: s.config.int('stream-node-max-bytes'), maxEntries: s.config.int('stream-node-max-entries') },
+  };
+}
+
+function auxField(w: RdbWriter, k: string, v: string | number): void {
+  w.u8(F.RDB_OPCODE_AUX);
+  w.string(k);
+  w.string(String(v));
+}
+
+/** Reusable key buffer for engine lookups of keys that come out as latin1 strings. */
+let keyScratch = Buffer.allocUnsafe(256);
+function keyBuf(k: BulkValue): Buffer {
+  if (typeof k !== 'string') return k;
+  if (keyScratch.length < k.length) keyScratch = Buffer.allocUnsafe(Math.max(k.length, keyScratch.length * 2));
+  const n = keyScratch.latin1Write(k, 0);
+  return keyScratch.subarray(0, n);
+}
+
+/**
+ * rdbSaveRio: the whole file. With `sink`, bytes are handed out as they are produced and the
+ * returned Buffer holds only the tail; without, the returned Buffer is the whole file.
+ */
+export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | null = null): Buffer {
+  const w = new RdbWriter(writeOptions(s), sink, sink ? 8 * 1024 * 1024 : 64 * 1024);
+  w.raw(Buffer.from(`REDIS${String(F.RDB_VERSION).padStart(4, '0')}`, 'latin1'));
+  auxField(w, 'redis-ver', s.redisVersion);
+  auxField(w, 'redis-bits', 64);
+  auxField(w, 'ctime', Math.floor(s.clock.now() / 1000));
+  auxField(w, 'used-mem', s.usedMemory());
+  auxField(w, 'aof-base', 0);
+  for (const lib of scriptingOf(s).libraries.values()) {
+    w.u8(F.RDB_OPCODE_FUNCTION2);
+    w.bytes(lib.code, 0, lib.code.length);
+  }
+  const policy = s.config.str('maxmemory-policy');
+  const lru = policy.includes('lru');
+  const lfu = policy.includes('lfu');
+  const now = s.clock.now();
+  for (const db of s.dbs) {
+    const size = db.size();
+    if (size === 0) continue;
+    w.u8(F.RDB_OPCODE_SELECTDB);
+    w.len(db.index);
+    w.u8(F.RDB_OPCODE_RESIZEDB);
+    w.len(size);
+    const withExpires = db.expiresSize() > 0;
+    w.len(db.expiresSize());
+    db.forEachKey((k) => {
+      const kb = keyBuf(k);
+      const v = db.get(kb, true);
+      if (v === undefined) return;
+      let idle = -1;
+      let freq = -1;
+      if (lru || lfu) {
+        const info = db.info(kb);
+        if (info && lru) idle = Math.max(0, Math.floor((now - info.lru) / 1000));
+        if (info && lfu) freq = Math.max(0, Math.min(255, info.freq | 0));
+      }
+      w.keyValue(k, v, withExpires ? db.getExpire(kb) : -1, idle, freq);
+      w.maybeFlush();
+    });
+  }
+  w.u8(F.RDB_OPCODE_EOF);
+  w.ensure(8);
+  if (s.config.bool('rdbchecksum')) {
+    if (sink) {
+      const st = { ...w.crc };
+      // Fold the unflushed tail into the running CRC.
+      const tail = crc64Tail(st, w.buf, w.pos);
+      writeCrc64LE(tail, w.buf, w.pos);
+    } else writeCrc64LE(crc64(w.buf, 0, w.pos), w.buf, w.pos);
+  } else w.buf.fill(0, w.pos, w.pos + 8);
+  w.pos += 8;
+  if (sink) {
+    sink(w.buf, w.pos);
+    return Buffer.alloc(0);
+  }
+  return w.buf.subarray(0, w.pos);
+}
+
+function crc64Tail(st: { hi: number; lo: number }, buf: Buffer, len: number) {
+  crc64Update(st, buf, 0, len);
+  return st;
+}
+
+/** Run `fn` with the server clock frozen (one time for every key lookup), unless already frozen. */
+function withFrozenClock<T>(s: Server, fn: () => T): T {
+  if (s.clock.isFrozen) return fn();
+  s.clock.freezeAt(performance.now());
+  try {
+    return fn();
+  } finally {
+    s.clock.unfreeze();
+  }
+}
+
+/** SAVE: write dir/dbfilename atomically. Throws on I/O errors (after recording the failure). */
+export function saveRdb(s: Server): void {
+  const st = persistenceOf(s);
+  const dir = s.config.str('dir');
+  const file = path.join(dir, s.config.str('dbfilename'));
+  const tmp = path.join(dir, `temp-${process.pid}.rdb`);
+  const t0 = Date.now();
+  let fd = -1;
+  try {
+    fd = fs.openSync(tmp, 'w');
+    const out = fd;
+    withFrozenClock(s, () =>
+      writeRdb(s, (b, len) => {
+        let off = 0;
+        while (off < len) off += fs.writeSync(out, b, off, len - off);
+      }),
+    );
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = -1;
+    fs.renameSync(tmp, file);
+    try {
+      const dfd = fs.openSync(dir, 'r');
+      try {
+        fs.fsyncSync(dfd);
+      } finally {
+        fs.closeSync(dfd);
+      }
+    } catch {
+      /* some filesystems refuse fsync on a directory */
+    }
+  } catch (e) {
+    if (fd >= 0) fs.closeSync(fd);
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* not created */
+    }
+    st.saveFailures++;
+    s.logger.warn(`Failed opening the temp RDB file ${path.basename(tmp)} (in server root dir ${dir}) for saving: ${(e as Error).message}`);
+    throw e;
+  }
+  st.saves++;
+  st.lastSaveStatusOk = true;
+  st.lastSaveDurationMs = Date.now() - t0;
+  s.stats.dirty = 0;
+  s.stats.lastSave = Math.floor(s.clock.now() / 1000);
+  s.logger.info('DB saved on disk');
+}
+
+/**
+ * FLUSHALL's save (Redis 7.0 flushAllDataAndResetRDB): with save points set, write the now empty
+ * dataset so a restart does not bring the old keys back; then count the flush as one change.
+ * Only when persistence is on (the embedding API keeps it off by default).
+ */
+export function flushallSave(s: Server): void {
+  if (!persistenceOf(s).enabled || s.config.str('save').trim() === '') return;
+  try {
+    saveRdb(s);
+  } catch {
+    /* logged by saveRdb; Redis ignores the result too */
+  }
+  s.dirty();
+}
+
+export interface LoadResult {
+  keysLoaded: number;
+  keysExpired: number;
+}
+
+/** The message Redis logs for a corrupt file. */
+export function describeLoadError(e: unknown): string {
+  if (e instanceof RdbError) return e.offset >= 0 ? `Internal error in RDB reading offset ${e.offset} -> ${e.message}` : e.message;
+  return (e as Error).message;
+}
+
+/**
+ * rdbLoad from a buffer into the server's dbs (which should be empty). Throws RdbError naming
+ * the offset on any problem.
+ */
+export function loadRdbBuffer(s: Server, buf: Buffer): LoadResult {
+  try {
+    return loadRdbUnchecked(s, buf);
+  } catch (e) {
+    if (e instanceof RangeError) throw new RdbError(`Unexpected end of data (${e.message})`, -1);
+    throw e;
+  }
+}
+
+function loadRdbUnchecked(s: Server, buf: Buffer): LoadResult {
+  if (buf.length < 9 || buf.latin1Slice(0, 5) !== 'REDIS') throw new RdbError('Wrong signature trying to load DB from file', 0);
+  const verText = buf.latin1Slice(5, 9);
+  const ver = /^\d{4}$/.test(verText) ? Number(verText) : -1;
+  if (ver < 1 || ver > F.RDB_VERSION) throw new RdbError(`Can't handle RDB format version ${ver < 0 ? verText : ver}`, 5);
+  // With a checksum, verify it before storing anything (a damaged file then changes nothing).
+  if (ver >= 5 && buf.length >= 17 && s.config.bool('rdbchecksum')) {
+    const tail = buf.length - 8;
+    const zero = buf.readUInt32LE(tail) === 0 && buf.readUInt32LE(tail + 4) === 0;
+    if (!zero && buf[tail - 1] === F.RDB_OPCODE_EOF) {
+      const c = crc64(buf, 0, tail);
+      if (!crc64EqualsLE(c, buf, tail)) {
+        throw new RdbError(`Wrong RDB checksum expected: (${buf.readBigUInt64LE(tail).toString(16)}) got: (${crc64Hex(c).replace(/^0+(?=.)/, '')}). RDB CRC error`, tail);
+      }
+    }
+  }
+  const r = new RdbReader(buf, readOptions(s), 9);
+  const now = s.clock.now();
+  let db: Db = s.dbs[0];
+  let expireAt = -1;
+  let keysLoaded = 0;
+  let keysExpired = 0;
+  const sc = scriptingOf(s);
+  for (;;) {
+    const opAt = r.pos;
+    const type = r.u8();
+    if (type === F.RDB_OPCODE_EXPIRETIME) {
+      r.need(4);
+      expireAt = buf.readInt32LE(r.pos) * 1000;
+      r.pos += 4;
+      continue;
+    }
+    if (type === F.RDB_OPCODE_EXPIRETIME_MS) {
+      expireAt = r.millis();
+      continue;
+    }
+    if (type === F.RDB_OPCODE_FREQ) {
+      r.u8();
+      continue;
+    }
+    if (type === F.RDB_OPCODE_IDLE) {
+      r.lenU64();
+      continue;
+    }
+    if (type === F.RDB_OPCODE_EOF) break;
+    if (type === F.RDB_OPCODE_SELECTDB) {
+      const id = r.len();
+      if (id >= s.dbs.length) {
+        throw new RdbError(`FATAL: Data file was created with a Redis server configured to handle more than ${s.dbs.length} databases. Exiting`, opAt);
+      }
+      db = s.dbs[id];
+      continue;
+    }
+    if (type === F.RDB_OPCODE_RESIZEDB) {
+      r.lenU64();
+      r.lenU64();
+      continue;
+    }
+    if (type === F.RDB_OPCODE_AUX) {
+      r.string();
+      r.string();
+      continue;
+    }
+    if (type === F.RDB_OPCODE_MODULE_AUX) {
+      const { v } = r.lenOrEnc();
+      throw new RdbError(`The RDB file contains AUX module data I can't load: no matching module '${F.moduleNameFromId(BigInt(v))}'`, opAt);
+    }
+    if (type === F.RDB_OPCODE_FUNCTION_PRE_GA) throw new RdbError('Pre-release function format not supported.', opAt);
+    if (type === F.RDB_OPCODE_FUNCTION2) {
+      const code = Buffer.from(r.string());
+      const res = sc.loadLibrary(code, true);
+      if ('error' in res) throw new RdbError(`Failed loading library: ${res.error}`, opAt);
+      continue;
+    }
+    if (!F.isObjectType(type)) throw new RdbError(`Unknown RDB encoding type ${type}`, opAt);
+    const key = r.string();
+    let value: RedisValue;
+    try {
+      value = r.object(type);
+    } catch (e) {
+      if (e instanceof EmptyKeyError) {
+        expireAt = -1;
+        continue; // Redis skips empty keys
+      }
+      throw e;
+    }
+    if (expireAt !== -1 && expireAt < now) {
+      keysExpired++;
+    } else {
+      const before = db.size();
+      db.set(key, value);
+      if (db.size() !== before + 1) throw new RdbError(`RDB has duplicated key '${key.latin1Slice()}' in DB ${db.index}`, opAt);
+      if (expireAt !== -1) db.setExpire(key, expireAt);
+      keysLoaded++;
+    }
+    expireAt = -1;
+  }
+  if (ver >= 5) {
+    if (r.pos + 8 > buf.length) throw new RdbError('Unexpected EOF reading RDB file', r.pos);
+    r.pos += 8;
+  }
+  const st = persistenceOf(s);
+  st.keysLoaded = keysLoaded;
+  st.keysExpiredAtLoad = keysExpired;
+  return { keysLoaded, keysExpired };
+}
+
+/** Load dir/dbfilename when it exists. Returns null when there is no file. */
+export function loadRdbFile(s: Server): LoadResult | null {
+  const file = path.join(s.config.str('dir'), s.config.str('dbfilename'));
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  const t0 = Date.now();
+  const res = withFrozenClock(s, () => loadRdbBuffer(s, buf));
+  const secs = (Date.now() - t0) / 1000;
+  s.logger.info({ keys: res.keysLoaded, expired: res.keysExpired, mb_per_s: secs > 0 ? +(buf.length / 1048576 / secs).toFixed(1) : null }, `DB loaded from disk: ${secs.toFixed(3)} seconds`);
+  s.stats.lastSave = Math.floor(s.clock.now() / 1000);
+  return res;
+}
+
+// ------------------------------------------------------------------ DUMP / RESTORE payloads
+
+/** createDumpPayload: object + RDB version (u16 LE) + CRC64 (LE). */
+export function dumpPayload(s: Server, v: RedisValue): Buffer {
+  const w = new RdbWriter(writeOptions(s), null, 256);
+  w.value(v);
+  w.ensure(10);
+  w.buf.writeUInt16LE(F.RDB_VERSION, w.pos);
+  w.pos += 2;
+  writeCrc64LE(crc64(w.buf, 0, w.pos), w.buf, w.pos);
+  w.pos += 8;
+  return Buffer.from(w.buf.subarray(0, w.pos));
+}
+
+/** verifyDumpPayload: true when the version and checksum are acceptable. */
+export function verifyPayload(p: Buffer): boolean {
+  if (p.length < 10) return false;
+  const footer = p.length - 10;
+  const ver = p[footer] | (p[footer + 1] << 8);
+  if (ver > F.RDB_VERSION) return false;
+  return crc64EqualsLE(crc64(p, 0, p.length - 8), p, footer + 2);
+}
+
+/** rdbLoadObjectType + rdbLoadObject from a verified payload; null on any format problem. */
+export function loadPayload(s: Server, p: Buffer): RedisValue | null {
+  try {
+    // Redis reads the object from the whole payload (footer included), so do the same.
+    const r = new RdbReader(p, readOptions(s), 0, p.length);
+    const type = r.u8();
+    if (!F.isObjectType(type)) return null;
+    return r.object(type);
+  } catch (e) {
+    if (e instanceof RdbError || e instanceof RangeError) return null;
+    throw e;
+  }
+}
