@@ -54,7 +54,15 @@ export const enum CmdFlag {
   NO_MULTI = 1 << 16,
   MOVABLE_KEYS = 1 << 17,
   ALLOW_BUSY = 1 << 18,
+  /**
+   * Redust's own flag (not in Redis's COMMAND output): the command is not propagated itself,
+   * only the commands it runs are (EXEC, EVAL, FCALL and their variants).
+   */
+  PROPAGATES_EFFECTS = 1 << 19,
 }
+
+/** Commands that propagate their effects instead of themselves (CmdFlag.PROPAGATES_EFFECTS). */
+const PROPAGATES_EFFECTS = new Set(['exec', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
 const FLAG_BITS: Record<string, number> = {
   write: CmdFlag.WRITE,
@@ -145,6 +153,7 @@ export class Command {
     if (row.flags && info) this.flagNames = row.flags;
     let bits = 0;
     for (const f of this.flagNames) bits |= FLAG_BITS[f] ?? 0;
+    if (PROPAGATES_EFFECTS.has(full)) bits |= CmdFlag.PROPAGATES_EFFECTS;
     this.flags = bits;
   }
 

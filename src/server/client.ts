@@ -10,6 +10,7 @@ import type { RequestHandler } from '../protocol/parser';
 import { Reply, RespWriter } from '../protocol/reply';
 import type { Command } from '../commands/table';
 import type { Server } from './server';
+import type { Arg } from './propagate';
 
 export const enum ClientFlag {
   MULTI = 1 << 0,
@@ -58,6 +59,8 @@ export class Client {
   cmd: Command | null = null;
   lastCmd: Command | null = null;
   argv: Buffer[] = [];
+  /** What the current command propagates instead of argv (propagate.ts propagateAs), or null. */
+  propagateArgv: Arg[] | null = null;
   multiQueue: QueuedCommand[] | null = null;
   /** The parser's callbacks for this client (created on first input). */
   input: RequestHandler | null = null;

@@ -17,6 +17,7 @@ import { BUSY_EVAL, BUSY_FUNCTION, OOM, ReplyError, wrongArgs } from '../command
 import { discardTransaction } from '../commands/transactions';
 import { EngineOutOfMemoryError } from '../engine/types';
 import { FAST_GET } from '../protocol/parser';
+import { NO_PROPAGATION } from './propagate';
 import { latin1 } from '../util/number';
 import { evictToLimit } from './evict';
 
@@ -49,6 +50,8 @@ export class Dispatcher {
   /** Arguments of the fast-path command being run. */
   private fastKey: Buffer | null = null;
   private fastValue: Buffer | null = null;
+  /** The client whose command is running (innermost), or null between commands. */
+  currentClient: Client | null = null;
 
   constructor(private readonly server: Server) {
     this.getCommand = server.table.get('get')!;
@@ -203,6 +206,9 @@ export class Dispatcher {
     const start = outer && this.lastCallEnd >= 0 ? this.lastCallEnd : performance.now();
     const stats = server.stats;
     const errorsBefore = stats.totalErrorReplies;
+    const dirtyBefore = stats.dirty;
+    const prevClient = this.currentClient;
+    this.currentClient = c;
     if (outer) server.clock.freezeAt(start);
     this.execDepth++;
     try {
@@ -220,7 +226,19 @@ export class Dispatcher {
       }
     } finally {
       this.execDepth--;
+      this.currentClient = prevClient;
       if (outer) server.clock.unfreeze();
+    }
+    const propagation = server.propagation;
+    if (propagation.active) {
+      const rewritten = c.propagateArgv;
+      c.propagateArgv = null;
+      // A changed dirty counter means the command wrote: propagate it, as sent or as rewritten.
+      // EXEC and scripts propagate only the commands they ran (each through this call()).
+      if (stats.dirty !== dirtyBefore && rewritten !== NO_PROPAGATION && !cmd.has(CmdFlag.PROPAGATES_EFFECTS)) {
+        propagation.alsoPropagate(c.dbIndex, rewritten ?? argv ?? this.fastArgv(c));
+      }
+      if (outer) propagation.flushPending();
     }
     const end = performance.now();
     if (outer) this.lastCallEnd = end;
@@ -238,6 +256,7 @@ export class Dispatcher {
     const blocking = this.server.blocking;
     if (blocking.hasReadyKeys()) {
       blocking.handleReadyKeys();
+      this.server.propagation.flushPending(); // what serving the blocked clients wrote
       this.lastCallEnd = -1; // do not bill the wakeups to the next command
     }
   }

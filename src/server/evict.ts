@@ -26,6 +26,7 @@ export function evictToLimit(server: Server, limit: number): boolean {
         server.stats.evictedKeys++;
         server.keyspace.notify(db.index, 'evicted', key, 'e');
         server.signalModifiedKey(db.index, key);
+        server.propagateDeletion(db.index, key);
         evicted = true;
         break;
       }

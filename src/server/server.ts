@@ -15,7 +15,7 @@ import net from 'net';
 import type pino from 'pino';
 import { Config } from '../config/config';
 import type { Db, Engine, BulkValue } from '../engine/types';
-import { Client } from './client';
+import { Client, ClientFlag } from './client';
 import { CommandTable } from '../commands/table';
 import { createLogger, RedisLogLevel } from '../observability/logger';
 import { PubSub } from './pubsub';
@@ -30,6 +30,7 @@ import { Dispatcher } from './dispatch';
 import { Networking } from './networking';
 import { WatchRegistry } from './watch';
 import { Cron } from './cron';
+import { Propagator } from './propagate';
 
 export { ServerClock } from './clock';
 
@@ -77,6 +78,7 @@ export class Server {
   readonly slowlog: SlowLog;
   readonly stats: ServerStats;
   readonly watches = new WatchRegistry();
+  readonly propagation = new Propagator();
   readonly dispatcher: Dispatcher;
   readonly net: Networking;
   readonly cron: Cron;
@@ -214,8 +216,22 @@ export class Server {
 
   private onKeyExpired(db: Db, key: BulkValue): void {
     this.stats.expiredKeys++;
+    this.propagateDeletion(db.index, key);
     this.keyspace.notify(db.index, 'expired', key, 'x');
     this.signalModifiedKey(db.index, key);
+  }
+
+  /**
+   * propagateDeletion: a key removed by expiry or eviction is propagated as DEL. Inside a script
+   * it joins the script's effects (wrapped with them); otherwise it goes out at once, ahead of
+   * the command that found it expired, as Redis 7.0 writes it.
+   */
+  propagateDeletion(dbIndex: number, key: BulkValue): void {
+    const p = this.propagation;
+    if (!p.active) return;
+    const cur = this.dispatcher.currentClient;
+    if (cur !== null && (cur.flags & ClientFlag.SCRIPT) !== 0) p.alsoPropagate(dbIndex, ['DEL', key]);
+    else p.propagateNow(dbIndex, ['DEL', key]);
   }
 
   /** Called by the scripting engine when the outermost script returns. */
