@@ -126,6 +126,14 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: [r.pick(['ZPOPMIN', 'ZPOPMAX']), r.key()] }),
     (r) => ({ args: [r.pick(['ZUNIONSTORE', 'ZINTERSTORE']), r.key(), '2', r.key(), r.key()] }),
   ],
+  setbit: [
+    (r) => ({ args: ['SETBIT', r.key(), r.pick(['0', '7', '8', '100', '-1', 'x']), r.pick(['0', '1', '2'])] }),
+    (r) => ({ args: ['GETBIT', r.key(), r.pick(['0', '1', '7', '100'])] }),
+    (r) => ({ args: ['BITCOUNT', r.key(), ...(r.next() < 0.6 ? [r.index(), r.index(), ...(r.next() < 0.5 ? [r.pick(['BIT', 'BYTE'])] : [])] : [])] }),
+    (r) => ({ args: ['BITPOS', r.key(), r.pick(['0', '1']), ...(r.next() < 0.6 ? [r.index(), r.index(), r.pick(['BIT', 'BYTE'])] : [])] }),
+    (r) => ({ args: ['BITOP', r.pick(['AND', 'OR', 'XOR', 'NOT']), r.key(), r.key(), ...(r.next() < 0.5 ? [r.key()] : [])] }),
+    (r) => ({ args: ['BITFIELD', r.key(), r.pick(['GET', 'SET', 'INCRBY']), r.pick(['u8', 'i8', 'i64', 'u63', 'u1', 'x']), r.pick(['0', '#1', '5', '100']), r.pick(['1', '-1', '300', '9223372036854775807'])] }),
+  ],
 };
 
 async function implemented(d: Differential, name: string): Promise<boolean> {

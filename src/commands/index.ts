@@ -16,5 +16,6 @@ import { commands as hashes } from './hashes';
 import { commands as sets } from './sets';
 import { commands as zsets } from './zsets';
 import { commands as sort } from './sort';
+import { commands as bitmaps } from './bitmaps';
 
-export const ALL_COMMANDS: CommandRow[] = [...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...pubsub, ...scripting, ...lists, ...hashes, ...sets, ...zsets, ...sort];
+export const ALL_COMMANDS: CommandRow[] = [...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...pubsub, ...scripting, ...lists, ...hashes, ...sets, ...zsets, ...sort, ...bitmaps];
