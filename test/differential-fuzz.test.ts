@@ -134,6 +134,12 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['BITOP', r.pick(['AND', 'OR', 'XOR', 'NOT']), r.key(), r.key(), ...(r.next() < 0.5 ? [r.key()] : [])] }),
     (r) => ({ args: ['BITFIELD', r.key(), r.pick(['GET', 'SET', 'INCRBY']), r.pick(['u8', 'i8', 'i64', 'u63', 'u1', 'x']), r.pick(['0', '#1', '5', '100']), r.pick(['1', '-1', '300', '9223372036854775807'])] }),
   ],
+  pfadd: [
+    (r) => ({ args: ['PFADD', r.key(), r.value(), r.value(), r.pick(['a', 'b', 'c', 'd'])] }),
+    (r) => ({ args: ['PFCOUNT', r.key(), ...(r.next() < 0.4 ? [r.key()] : [])] }),
+    (r) => ({ args: ['PFMERGE', r.key(), r.key(), ...(r.next() < 0.5 ? [r.key()] : [])] }),
+    (r) => ({ args: ['PFDEBUG', r.pick(['ENCODING', 'DECODE', 'TODENSE']), r.key()] }),
+  ],
 };
 
 async function implemented(d: Differential, name: string): Promise<boolean> {

@@ -17,5 +17,6 @@ import { commands as sets } from './sets';
 import { commands as zsets } from './zsets';
 import { commands as sort } from './sort';
 import { commands as bitmaps } from './bitmaps';
+import { commands as hyperloglog } from './hyperloglog';
 
-export const ALL_COMMANDS: CommandRow[] = [...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...pubsub, ...scripting, ...lists, ...hashes, ...sets, ...zsets, ...sort, ...bitmaps];
+export const ALL_COMMANDS: CommandRow[] = [...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...pubsub, ...scripting, ...lists, ...hashes, ...sets, ...zsets, ...sort, ...bitmaps, ...hyperloglog];
