@@ -140,6 +140,14 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['PFMERGE', r.key(), r.key(), ...(r.next() < 0.5 ? [r.key()] : [])] }),
     (r) => ({ args: ['PFDEBUG', r.pick(['ENCODING', 'DECODE', 'TODENSE']), r.key()] }),
   ],
+  geoadd: [
+    (r) => ({ args: ['GEOADD', r.key(), ...(r.next() < 0.3 ? [r.pick(['NX', 'XX', 'CH'])] : []), r.pick(['13.36', '15.08', '-180', '200', 'x']), r.pick(['38.11', '37.5', '85.06', '0']), r.pick(['m1', 'm2', 'm3'])] }),
+    (r) => ({ args: ['GEOPOS', r.key(), r.pick(['m1', 'm2', 'm3']), 'm4'] }),
+    (r) => ({ args: ['GEOHASH', r.key(), r.pick(['m1', 'm2', 'm3'])] }),
+    (r) => ({ args: ['GEODIST', r.key(), r.pick(['m1', 'm2']), r.pick(['m2', 'm3']), ...(r.next() < 0.5 ? [r.pick(['km', 'mi', 'x'])] : [])] }),
+    (r) => ({ args: ['GEOSEARCH', r.key(), ...(r.next() < 0.5 ? ['FROMMEMBER', r.pick(['m1', 'm2'])] : ['FROMLONLAT', '14', '38']), ...(r.next() < 0.5 ? ['BYRADIUS', r.pick(['100', '300', '-1']), 'km'] : ['BYBOX', '400', '300', 'km']), r.pick(['ASC', 'DESC', 'WITHDIST', 'WITHCOORD'])] }),
+    (r) => ({ args: ['GEOSEARCHSTORE', r.key(), r.key(), 'FROMLONLAT', '14', '38', 'BYRADIUS', '300', 'km', ...(r.next() < 0.5 ? ['STOREDIST'] : [])] }),
+  ],
 };
 
 async function implemented(d: Differential, name: string): Promise<boolean> {

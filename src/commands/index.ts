@@ -18,5 +18,6 @@ import { commands as zsets } from './zsets';
 import { commands as sort } from './sort';
 import { commands as bitmaps } from './bitmaps';
 import { commands as hyperloglog } from './hyperloglog';
+import { commands as geo } from './geo';
 
-export const ALL_COMMANDS: CommandRow[] = [...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...pubsub, ...scripting, ...lists, ...hashes, ...sets, ...zsets, ...sort, ...bitmaps, ...hyperloglog];
+export const ALL_COMMANDS: CommandRow[] = [...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...pubsub, ...scripting, ...lists, ...hashes, ...sets, ...zsets, ...sort, ...bitmaps, ...hyperloglog, ...geo];

@@ -233,7 +233,8 @@ function zaddGeneric(c: Client, argv: Buffer[], incrCmd: boolean): void {
   } else c.reply.int(ch ? added + updated : added);
 }
 
-function zadd(c: Client, argv: Buffer[]): void {
+/** ZADD (also GEOADD's back end, with the scores it encodes). */
+export function zadd(c: Client, argv: Buffer[]): void {
   zaddGeneric(c, argv, false);
 }
 
