@@ -220,8 +220,8 @@ for (const engine of enginesUnderTest()) {
         const sort = r();
         if (sort < 0.3) opts.push('ASC');
         else if (sort < 0.5) opts.push('DESC');
-        // COUNT makes Redis sort partially (pqsort): only safe to compare when distances are distinct.
         if (r() < 0.2) opts.push('COUNT', String(1 + Math.floor(r() * 5)), 'ANY');
+        else if (r() < 0.3) opts.push('COUNT', String(1 + Math.floor(r() * 50)));
         await d!.check(['GEOSEARCH', key, ...from, ...by, ...opts]);
         if (r() < 0.2) await d!.check(['GEORADIUS', key, (10 + r() * 2).toFixed(4), (45 + r() * 2).toFixed(4), String(Math.floor(r() * 300)), 'km', 'WITHDIST', 'ASC']);
       }
@@ -233,6 +233,19 @@ for (const engine of enginesUnderTest()) {
         await d!.check(['GEOHASH', key, a, b]);
       }
     }
+  });
+
+  t('equal distances: full sort stable, COUNT partial sort (pqsort) in Redis order', async ({ d }) => {
+    const add: Arg[] = ['GEOADD', 'g'];
+    for (let i = 0; i < 60; i++) add.push('10', '45', `m${String.fromCharCode(122 - (i % 26))}${i}`);
+    for (let i = 0; i < 60; i++) add.push(String(10 + (i % 3) * 0.001), String(45 + (i % 2) * 0.001), `n${i}`);
+    await d!.check(add);
+    for (const sort of ['ASC', 'DESC'])
+      for (const count of ['1', '5', '7', '30', '41', '100', '119', '120', '500'])
+        await d!.check(['GEOSEARCH', 'g', 'FROMLONLAT', '10.0005', '45.0005', 'BYRADIUS', '10', 'km', sort, 'COUNT', count, 'WITHDIST']);
+    await d!.check(['GEORADIUS', 'g', '10.0005', '45.0005', '10', 'km', 'COUNT', '13']);
+    await d!.check(['GEOSEARCHSTORE', 'dst', 'g', 'FROMLONLAT', '10.0005', '45.0005', 'BYRADIUS', '10', 'km', 'COUNT', '9', 'DESC']);
+    await d!.check(['ZRANGE', 'dst', '0', '-1', 'WITHSCORES']);
   });
 
   t('huge radius and poles: duplicate neighbour boxes skipped like Redis', async ({ d, c }) => {

@@ -10,6 +10,7 @@ import type { CommandRow } from './table';
 import { fail, SYNTAX, WRONGTYPE } from './errors';
 import { floatArg, intArg, isWord, lookupRead, toBuffer, written } from './args';
 import { zadd } from './zsets';
+import { pqsort } from '../util/pqsort';
 import {
   decodeScore,
   distance,
@@ -338,9 +339,11 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
   const resultLength = points.length;
   const returned = count === 0 || resultLength < count ? resultLength : count;
   if (sort !== 0) {
-    // Stable, like glibc's qsort (a merge sort) for the full sort.
-    if (sort === 1) points.sort((a, b) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1));
-    else points.sort((a, b) => (a.dist > b.dist ? -1 : a.dist === b.dist ? 0 : 1));
+    const asc = (a: GeoPoint, b: GeoPoint) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1);
+    const cmp = sort === 1 ? asc : (a: GeoPoint, b: GeoPoint) => -asc(a, b);
+    // Full sort: stable, like glibc's qsort (a merge sort). Partial: Redis's own pqsort.
+    if (returned === resultLength) points.sort(cmp);
+    else pqsort(points, cmp, 0, returned - 1);
   }
 
   if (storekey === null) {
