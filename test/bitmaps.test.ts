@@ -78,6 +78,7 @@ for (const engine of enginesUnderTest()) {
       }
     }
     cmds.push(['BITCOUNT', 's'], ['BITCOUNT', 's', 0, 1, 'bits'], ['BITCOUNT', 's', 0], ['BITCOUNT', 's', 0, 1, 'bit', 'x'], ['BITCOUNT', 's', 'a', 'b'], ['BITCOUNT', 'l'], ['BITCOUNT', 'l', 0, 1]);
+    cmds.push(['BITCOUNT', 's', '-9223372036854775807', '-9223372036854775808'], ['BITCOUNT', 's', '-9223372036854775808', '9223372036854775807', 'BIT'], ['BITCOUNT', 's', '9223372036854775807', '-9223372036854775808']);
     cmds.push(['BITCOUNT', 'n'], ['BITCOUNT', 'n', 0, 3, 'bit'], ['BITCOUNT', 'empty'], ['BITCOUNT', 'empty', 0, -1, 'bit']);
     await d!.all([['SET', 's', 'foobar\xff\x00\x81'], ['LPUSH', 'l', 'a'], ['SET', 'n', '1234'], ['SET', 'empty', '']]);
     await d!.all(cmds);
@@ -108,6 +109,7 @@ for (const engine of enginesUnderTest()) {
       }
     }
     cmds.push(['BITPOS', 'a', 2], ['BITPOS', 'a', 'x'], ['BITPOS', 'a', -1], ['BITPOS', 'a', 1, 'x'], ['BITPOS', 'a', 1, 0, 'x'], ['BITPOS', 'a', 1, 0, 1, 'bits']);
+    cmds.push(['BITPOS', 'a', 0, '-9223372036854775808', '9223372036854775807', 'BIT'], ['BITPOS', 'z', 1, '-9223372036854775807', '-9223372036854775808']);
     cmds.push(['BITPOS', 'a', 1, 0, 1, 'BIT', 'x'], ['BITPOS', 'l', 1], ['BITPOS', 'nokey', 2], ['BITPOS', 'nokey', 1, 'x'], ['BITPOS', 'a']);
     await d!.all(cmds);
   });

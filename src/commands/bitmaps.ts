@@ -149,6 +149,20 @@ export function popcount(bytes: Uint8Array, from: number, to: number): number {
   return n;
 }
 
+/**
+ * A range index: exact int64 (values past 2^53 as bigint, so `start > end` compares as in C),
+ * then `num()` brings it to a number (anything that large is beyond any string length).
+ */
+function rangeArg(arg: Buffer): number | bigint {
+  const v = parseInt64Exact(arg);
+  if (v === null) fail(NOT_INT);
+  return v;
+}
+
+function num(v: number | bigint): number {
+  return typeof v === 'number' ? v : v < 0n ? -(2 ** 60) : 2 ** 60;
+}
+
 /** BIT|BYTE unit argument. */
 function unitArg(arg: Buffer): boolean {
   if (isWord(arg, 'bit')) return true;
@@ -166,9 +180,13 @@ function bitcount(c: Client, argv: Buffer[]): void {
     c.reply.int(0);
     return;
   }
+  let startX: number | bigint = 0;
+  let endX: number | bigint = 0;
   if (argv.length === 4 || argv.length === 5) {
-    start = intArg(argv[2]);
-    end = intArg(argv[3]);
+    startX = rangeArg(argv[2]);
+    endX = rangeArg(argv[3]);
+    start = num(startX);
+    end = num(endX);
   } else if (argv.length !== 2) fail(SYNTAX);
   const strlen = v.length;
   let firstMask = 0;
@@ -177,7 +195,7 @@ function bitcount(c: Client, argv: Buffer[]): void {
     start = 0;
     end = strlen - 1;
   } else {
-    if (start < 0 && end < 0 && start > end) {
+    if (startX < 0 && endX < 0 && startX > endX) {
       c.reply.int(0);
       return;
     }
@@ -233,10 +251,10 @@ function bitpos(c: Client, argv: Buffer[]): void {
     return;
   }
   if (argc === 4 || argc === 5 || argc === 6) {
-    start = intArg(argv[3]);
+    start = num(rangeArg(argv[3]));
     if (argc === 6) isbit = unitArg(argv[5]);
     if (argc >= 5) {
-      end = intArg(argv[4]);
+      end = num(rangeArg(argv[4]));
       endGiven = true;
     }
   } else if (argc !== 3) fail(SYNTAX);
