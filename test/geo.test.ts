@@ -248,6 +248,19 @@ for (const engine of enginesUnderTest()) {
     await d!.check(['ZRANGE', 'dst', '0', '-1', 'WITHSCORES']);
   });
 
+  t('inside Lua (RESP2 and RESP3 doubles) and MULTI', async ({ d }) => {
+    await d!.bothProtocols([SICILY], [
+      ['EVAL', "return redis.call('GEOPOS', KEYS[1], 'Palermo', 'nope')", 1, 'Sicily'],
+      ['EVAL', "return redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', 15, 37, 'BYRADIUS', 200, 'km', 'WITHCOORD', 'WITHDIST', 'WITHHASH')", 1, 'Sicily'],
+      ['EVAL', "redis.setresp(3); local r = redis.call('GEOPOS', KEYS[1], 'Palermo'); return tostring(r[1][1]['double'])", 1, 'Sicily'],
+      ['MULTI'],
+      ['GEOPOS', 'Sicily', 'Catania'],
+      ['GEODIST', 'Sicily', 'Palermo', 'Catania', 'km'],
+      ['GEOSEARCH', 'Sicily', 'FROMMEMBER', 'Palermo', 'BYBOX', '300', '300', 'km', 'WITHCOORD'],
+      ['EXEC'],
+    ]);
+  });
+
   t('huge radius and poles: duplicate neighbour boxes skipped like Redis', async ({ d, c }) => {
     const add: Arg[] = ['GEOADD', 'w'];
     for (let i = 0; i < 200; i++) add.push(String(-179 + ((i * 7.3) % 358)), String(-84 + ((i * 13.7) % 168)), `m${i}`);
