@@ -126,6 +126,28 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: [r.pick(['ZPOPMIN', 'ZPOPMAX']), r.key()] }),
     (r) => ({ args: [r.pick(['ZUNIONSTORE', 'ZINTERSTORE']), r.key(), '2', r.key(), r.key()] }),
   ],
+  setbit: [
+    (r) => ({ args: ['SETBIT', r.key(), r.pick(['0', '7', '8', '100', '-1', 'x']), r.pick(['0', '1', '2'])] }),
+    (r) => ({ args: ['GETBIT', r.key(), r.pick(['0', '1', '7', '100'])] }),
+    (r) => ({ args: ['BITCOUNT', r.key(), ...(r.next() < 0.6 ? [r.index(), r.index(), ...(r.next() < 0.5 ? [r.pick(['BIT', 'BYTE'])] : [])] : [])] }),
+    (r) => ({ args: ['BITPOS', r.key(), r.pick(['0', '1']), ...(r.next() < 0.6 ? [r.index(), r.index(), r.pick(['BIT', 'BYTE'])] : [])] }),
+    (r) => ({ args: ['BITOP', r.pick(['AND', 'OR', 'XOR', 'NOT']), r.key(), r.key(), ...(r.next() < 0.5 ? [r.key()] : [])] }),
+    (r) => ({ args: ['BITFIELD', r.key(), r.pick(['GET', 'SET', 'INCRBY']), r.pick(['u8', 'i8', 'i64', 'u63', 'u1', 'x']), r.pick(['0', '#1', '5', '100']), r.pick(['1', '-1', '300', '9223372036854775807'])] }),
+  ],
+  pfadd: [
+    (r) => ({ args: ['PFADD', r.key(), r.value(), r.value(), r.pick(['a', 'b', 'c', 'd'])] }),
+    (r) => ({ args: ['PFCOUNT', r.key(), ...(r.next() < 0.4 ? [r.key()] : [])] }),
+    (r) => ({ args: ['PFMERGE', r.key(), r.key(), ...(r.next() < 0.5 ? [r.key()] : [])] }),
+    (r) => ({ args: ['PFDEBUG', r.pick(['ENCODING', 'DECODE', 'TODENSE']), r.key()] }),
+  ],
+  geoadd: [
+    (r) => ({ args: ['GEOADD', r.key(), ...(r.next() < 0.3 ? [r.pick(['NX', 'XX', 'CH'])] : []), r.pick(['13.36', '15.08', '-180', '200', 'x']), r.pick(['38.11', '37.5', '85.06', '0']), r.pick(['m1', 'm2', 'm3'])] }),
+    (r) => ({ args: ['GEOPOS', r.key(), r.pick(['m1', 'm2', 'm3']), 'm4'] }),
+    (r) => ({ args: ['GEOHASH', r.key(), r.pick(['m1', 'm2', 'm3'])] }),
+    (r) => ({ args: ['GEODIST', r.key(), r.pick(['m1', 'm2']), r.pick(['m2', 'm3']), ...(r.next() < 0.5 ? [r.pick(['km', 'mi', 'x'])] : [])] }),
+    (r) => ({ args: ['GEOSEARCH', r.key(), ...(r.next() < 0.5 ? ['FROMMEMBER', r.pick(['m1', 'm2'])] : ['FROMLONLAT', '14', '38']), ...(r.next() < 0.5 ? ['BYRADIUS', r.pick(['100', '300', '-1']), 'km'] : ['BYBOX', '400', '300', 'km']), r.pick(['ASC', 'DESC', 'WITHDIST', 'WITHCOORD'])] }),
+    (r) => ({ args: ['GEOSEARCHSTORE', r.key(), r.key(), 'FROMLONLAT', '14', '38', 'BYRADIUS', '300', 'km', ...(r.next() < 0.5 ? ['STOREDIST'] : [])] }),
+  ],
 };
 
 async function implemented(d: Differential, name: string): Promise<boolean> {

@@ -7,10 +7,9 @@
  * longer than hash-max-listpack-value, then more than hash-max-listpack-entries fields).
  */
 import type { BulkValue, HashValue } from '../engine/types';
-import { typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
-import { fail, INCR_NAN, NOT_FLOAT, NOT_INT, OVERFLOW, SYNTAX, VALUE_OUT_OF_RANGE, wrongArgs, WRONGTYPE } from './errors';
+import { fail, INCR_NAN, NOT_FLOAT, NOT_INT, OVERFLOW, SYNTAX, VALUE_OUT_OF_RANGE, wrongArgs } from './errors';
 import { cursorArg, isWord, LONG_MAX_N, rangeIntArg, scanOptionsArg } from './args';
 import { lookupRead, lookupWrite, removeMembers, replyScan, written } from './keyspace';
 import { addInt64, latin1, parseInt64Exact } from '../util/number';

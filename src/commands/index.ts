@@ -17,5 +17,11 @@ import { commands as sets } from './sets';
 import { commands as zsets } from './zsets';
 import { commands as sort } from './sort';
 import { commands as persistence } from './persistence';
+import { commands as bitmaps } from './bitmaps';
+import { commands as hyperloglog } from './hyperloglog';
+import { commands as geo } from './geo';
 
-export const ALL_COMMANDS: CommandRow[] = [...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...pubsub, ...scripting, ...lists, ...hashes, ...sets, ...zsets, ...sort, ...persistence];
+export const ALL_COMMANDS: CommandRow[] = [
+  ...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...pubsub, ...scripting, ...lists, ...hashes,
+  ...sets, ...zsets, ...sort, ...persistence, ...bitmaps, ...hyperloglog, ...geo,
+];

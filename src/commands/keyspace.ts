@@ -127,6 +127,33 @@ export function peekStringRead(c: Client, key: Buffer): StringPeek | null {
   return r === PEEK_MISSING ? null : (r as StringPeek);
 }
 
+/** A string's bytes for commands that index into them (bitmaps, HyperLogLog): bytes[start, start + length). */
+export interface ByteView {
+  bytes: Uint8Array;
+  start: number;
+  length: number;
+}
+
+/** A peeked string as bytes: the engine's own memory, or a latin1 copy of a stored JS string. */
+export function peekBytes(p: StringPeek): ByteView {
+  if (typeof p.bytes !== 'string') return p as ByteView;
+  const b = Buffer.from(p.bytes.slice(p.start, p.start + p.length), 'latin1');
+  return { bytes: b, start: 0, length: b.length };
+}
+
+/** lookupRead(c, key, 'string') as bytes, copy-free where the engine allows; null when missing. */
+export function lookupReadBytes(c: Client, key: Buffer): ByteView | null {
+  const p = peekStringRead(c, key);
+  return p === null ? null : peekBytes(p);
+}
+
+/** lookupWrite(c, key, 'string') as bytes, copy-free where the engine allows; null when missing. */
+export function lookupWriteBytes(c: Client, key: Buffer): ByteView | null {
+  const r = c.db.peekString(key);
+  if (r === PEEK_WRONGTYPE) fail(WRONGTYPE);
+  return r === PEEK_MISSING ? null : peekBytes(r as StringPeek);
+}
+
 /** A copy of bytes [from, to) of a peeked string. */
 export function peekCopy(p: StringPeek, from: number, to: number): Buffer {
   const b = p.bytes;

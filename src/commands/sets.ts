@@ -7,11 +7,10 @@
  * else hashtable (one way). Result sets of SINTERSTORE/SUNIONSTORE/SDIFFSTORE start as intsets,
  * like Redis's createIntsetObject(), so their encoding follows the same rule.
  */
-import type { BulkValue, RedisValue, SetValue } from '../engine/types';
-import { typeOfValue } from '../engine/types';
+import type { BulkValue, SetValue } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
-import { fail, SYNTAX, WRONGTYPE } from './errors';
+import { fail, SYNTAX } from './errors';
 import { cursorArg, isWord, LONG_MAX_N, positiveIntArg, rangeIntArg, scanOptionsArg } from './args';
 import { checkType, lookupRead, lookupWrite, removeMembers, replyScan } from './keyspace';
 import { toBuffer } from '../util/bytes';
@@ -29,7 +28,6 @@ function withLimit(c: Client, s: SetValue): SetValue {
 function newSet(c: Client): SetValue {
   return withLimit(c, c.server.engine.newSet());
 }
-
 
 function sadd(c: Client, argv: Buffer[]): void {
   const key = argv[1];

@@ -10,30 +10,14 @@ import type { Client } from '../server/client';
 import { readyOrder } from '../server/blocking';
 import type { Reply } from '../protocol/reply';
 import type { CommandRow } from './table';
-import { fail, NOT_INT, NO_SUCH_KEY, SYNTAX, WRONGTYPE, wrongArgs } from './errors';
+import { fail, NO_SUCH_KEY, SYNTAX, wrongArgs } from './errors';
 import { intArg, isWord } from './args';
 import { lookupRead, lookupWrite, peekTyped } from './keyspace';
 import { blockForKeys, canBlock, timeoutArg, TimeoutUnit } from './blocking';
 import { replyHelp } from './help';
 import type { BulkValue, StreamValue } from '../engine/types';
 import { latin1, parseInt64 } from '../util/number';
-import {
-  Consumer,
-  ConsumerGroup,
-  formatId,
-  idCmp,
-  idDecr,
-  idIncr,
-  idIsZero,
-  INVALID_ENTRIES_READ,
-  MAX_ID,
-  IdMap,
-  Nack,
-  parseStreamId,
-  StreamID,
-  StreamNode,
-  U64_MAX_NORM,
-} from '../engine/containers/stream';
+import { Consumer, ConsumerGroup, formatId, idCmp, idDecr, idIncr, idIsZero, INVALID_ENTRIES_READ, MAX_ID, IdMap, Nack, parseStreamId, StreamID, StreamNode, U64_MAX_NORM } from '../engine/containers/stream';
 
 const INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
 const LISTPACK_MAX_SIZE = 1 << 30;
@@ -103,7 +87,6 @@ function noGroupError(key: Buffer, group: Buffer): string {
 function subcommandSyntax(argv: Buffer[]): never {
   fail(`ERR unknown subcommand or wrong number of arguments for '${latin1(argv[1]).slice(0, 128)}'. Try ${latin1(argv[0]).toUpperCase()} HELP.`);
 }
-
 
 const enum RWR {
   NOACK = 1,
@@ -394,7 +377,6 @@ function xdel(c: Client, argv: Buffer[]): void {
 }
 
 // ------------------------------------------------------------------ XREAD / XREADGROUP
-
 
 function xread(c: Client, argv: Buffer[]): void {
   const xreadgroup = argv[0].length === 10;
@@ -1026,7 +1008,6 @@ function replyEntriesRead(r: Reply, g: ConsumerGroup): void {
   if (g.entriesRead !== INVALID_ENTRIES_READ) r.int(g.entriesRead);
   else r.nil();
 }
-
 
 /**
  * XINFO STREAM FULL's "pending" arrays: [id, (consumer,) delivery time, delivery count] per entry,

@@ -18,7 +18,7 @@ import { deleteDestination, lookupRead, lookupWrite, removeMembers, replyScan, s
 import { blockForKeys, canBlock, timeoutArg, TimeoutUnit } from './blocking';
 import { toBuffer } from '../util/bytes';
 import { encodingLimits } from '../config/config';
-import { formatDouble, latin1, parseDouble, parseInt64, parseInt64Exact, strtodAll } from '../util/number';
+import { formatDouble, latin1, parseInt64, parseInt64Exact, strtodAll } from '../util/number';
 
 const NAN_ERR = 'ERR resulting score is not a number (NaN)';
 const RANGE_NOT_FLOAT = 'ERR min or max is not a float';
@@ -71,7 +71,6 @@ function signalModified(c: Client, key: BulkValue): void {
 function notify(c: Client, event: string, key: BulkValue, cls: 'z' | 'g'): void {
   c.server.keyspace.notify(c.dbIndex, event, key, cls);
 }
-
 
 /**
  * Add to a zset like zsetAdd: a listpack stores scores as text, and "-0" is read back as the
@@ -176,6 +175,7 @@ function zaddGeneric(c: Client, argv: Buffer[], incrCmd: boolean): void {
   } else c.reply.int(ch ? added + updated : added);
 }
 
+/** ZADD (also GEOADD's back end, with the scores it encodes). */
 function zadd(c: Client, argv: Buffer[]): void {
   zaddGeneric(c, argv, false);
 }

@@ -132,6 +132,7 @@ const defs: ConfigDef[] = [
   { name: 'zset-max-listpack-value', alias: 'zset-max-ziplist-value', type: 'int', default: 64, mutable: true, min: 0 },
   { name: 'stream-node-max-bytes', type: 'memory', default: 4096, mutable: true },
   { name: 'stream-node-max-entries', type: 'int', default: 100, mutable: true, min: 0 },
+  { name: 'hll-sparse-max-bytes', type: 'memory', default: 3000, mutable: true, min: 0 },
   { name: 'client-output-buffer-limit', type: 'special', default: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', mutable: true },
   { name: 'no-appendfsync-on-rewrite', type: 'bool', default: false, mutable: true },
   { name: 'daemonize', type: 'bool', default: false, mutable: false },

@@ -12,7 +12,7 @@
  * strings are written with latin1Write (no per-element allocation). With a sink, the buffer is
  * flushed (and folded into the running CRC) every few MB, so a save does not hold the whole file.
  */
-import type { BulkValue, Db, EncodingLimits, HashValue, ListValue, RedisValue, SetValue, ZSetValue } from '../engine/types';
+import type { BulkValue, EncodingLimits, HashValue, ListValue, RedisValue, SetValue, ZSetValue } from '../engine/types';
 import { JsStream, type StreamNode, type U64 } from '../engine/containers/stream';
 import { crc64Update, type Crc64State } from './crc64';
 import { lzfCompress } from './lzf';

@@ -29,7 +29,8 @@ export interface Reply {
   map(pairs: number): void;
   set(n: number): void;
   push(n: number): void;
-  double(d: number): void;
+  /** A double; `text` overrides the default "%.17g" digits (GEOPOS's human long double form). */
+  double(d: number, text?: string): void;
   bool(b: boolean): void;
   verbatim(text: string, format?: string): void;
   bigNumber(digits: string): void;
@@ -219,9 +220,9 @@ export class RespWriter implements Reply, BulkSink {
     else this.array(n);
   }
 
-  double(d: number): void {
-    if (this.resp === 3) this.line(',', formatDouble(d));
-    else this.bulk(formatDouble(d));
+  double(d: number, text?: string): void {
+    if (this.resp === 3) this.line(',', text ?? formatDouble(d));
+    else this.bulk(text ?? formatDouble(d));
   }
 
   bool(b: boolean): void {

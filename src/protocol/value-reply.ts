@@ -175,9 +175,9 @@ export class ValueReply implements Reply {
     this.open(Kind.ARRAY, n);
   }
 
-  double(d: number): void {
+  double(d: number, text?: string): void {
     if (this.resp === 3) this.add(new DoubleReply(d));
-    else this.add(formatDouble(d));
+    else this.add(text ?? formatDouble(d));
   }
 
   bool(b: boolean): void {

@@ -18,7 +18,7 @@
  * attached containers report their own deltas into the same account.
  */
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
-import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, MemoryAccount, RedisValue, StreamValue, StringPeek, ZSetValue } from '../types';
+import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, MemoryAccount, RedisValue, StringPeek, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';

@@ -1,0 +1,378 @@
+/**
+ * Geo commands (Redis geo.c): GEOADD, GEODIST, GEOHASH, GEOPOS, GEOSEARCH, GEOSEARCHSTORE,
+ * GEORADIUS, GEORADIUSBYMEMBER and their _RO forms. A geo set is a sorted set whose scores are
+ * 52-bit geohashes (src/util/geohash.ts); GEOADD is ZADD with encoded scores, as in Redis.
+ */
+import type { BulkValue, ZSetValue } from '../engine/types';
+import type { Client } from '../server/client';
+import type { CommandRow } from './table';
+import { fail, SYNTAX } from './errors';
+import { floatArg, intArg, isWord } from './args';
+import { lookupRead, written } from './keyspace';
+import { toBuffer } from '../util/bytes';
+import { propagateAs } from '../server/propagate';
+import { pqsort } from '../util/pqsort';
+import { decodeScore, distance, distanceIfInShape, formatFixed, formatHuman, GeoShape, geohashString, GEO_LAT_MAX, GEO_LAT_MIN, GEO_LONG_MAX, GEO_LONG_MIN, scoreOf, scoreRange, searchBoxes } from '../util/geohash';
+
+const UNIT_ERR = 'ERR unsupported unit provided. please use M, KM, FT, MI';
+
+function lookupZsetRead(c: Client, key: Buffer): ZSetValue | undefined {
+  return lookupRead(c, key, 'zset');
+}
+
+/** extractLongLatOrReply */
+function lonLatArgs(argv: Buffer[], at: number): [number, number] {
+  const lon = floatArg(argv[at]);
+  const lat = floatArg(argv[at + 1]);
+  if (lon < GEO_LONG_MIN || lon > GEO_LONG_MAX || lat < GEO_LAT_MIN || lat > GEO_LAT_MAX) {
+    fail(`ERR invalid longitude,latitude pair ${formatFixed(lon, 6)},${formatFixed(lat, 6)}`);
+  }
+  return [lon, lat];
+}
+
+/** extractUnitOrReply: meters per unit. */
+function unitArg(arg: Buffer): number {
+  if (isWord(arg, 'm')) return 1;
+  if (isWord(arg, 'km')) return 1000;
+  if (isWord(arg, 'ft')) return 0.3048;
+  if (isWord(arg, 'mi')) return 1609.34;
+  fail(UNIT_ERR);
+}
+
+function distanceReply(c: Client, d: number): void {
+  c.reply.bulk(formatFixed(d, 4));
+}
+
+function coordReply(c: Client, v: number): void {
+  c.reply.double(v, formatHuman(v));
+}
+
+// ---- GEOADD -------------------------------------------------------------------------------------
+
+function geoadd(c: Client, argv: Buffer[]): void {
+  let xx = false;
+  let nx = false;
+  let longidx = 2;
+  while (longidx < argv.length) {
+    const opt = argv[longidx];
+    if (isWord(opt, 'nx')) nx = true;
+    else if (isWord(opt, 'xx')) xx = true;
+    else if (!isWord(opt, 'ch')) break;
+    longidx++;
+  }
+  if ((argv.length - longidx) % 3 !== 0 || (xx && nx)) fail(SYNTAX);
+  const elements = (argv.length - longidx) / 3;
+  const zargv: Buffer[] = [Buffer.from('zadd')];
+  for (let i = 1; i < longidx; i++) zargv.push(argv[i]);
+  for (let i = 0; i < elements; i++) {
+    const [lon, lat] = lonLatArgs(argv, longidx + i * 3);
+    zargv.push(Buffer.from(String(scoreOf(lon, lat))), argv[longidx + i * 3 + 2]);
+  }
+  // geoaddCommand: the arguments become a ZADD, run (and propagated) as ZADD.
+  c.server.table.get('zadd')!.handler(c, zargv);
+  propagateAs(c, ...zargv);
+}
+
+// ---- GEOPOS / GEOHASH / GEODIST -------------------------------------------------------------------
+
+function geopos(c: Client, argv: Buffer[]): void {
+  const z = lookupZsetRead(c, argv[1]);
+  c.reply.array(argv.length - 2);
+  const xy = [0, 0];
+  for (let j = 2; j < argv.length; j++) {
+    const score = z?.score(argv[j]);
+    if (score === undefined) {
+      c.reply.nilArray();
+      continue;
+    }
+    decodeScore(score, xy);
+    c.reply.array(2);
+    coordReply(c, xy[0]);
+    coordReply(c, xy[1]);
+  }
+}
+
+function geohash(c: Client, argv: Buffer[]): void {
+  const z = lookupZsetRead(c, argv[1]);
+  c.reply.array(argv.length - 2);
+  for (let j = 2; j < argv.length; j++) {
+    const score = z?.score(argv[j]);
+    if (score === undefined) c.reply.nil();
+    else c.reply.bulk(geohashString(score));
+  }
+}
+
+function geodist(c: Client, argv: Buffer[]): void {
+  let toMeter = 1;
+  if (argv.length === 5) toMeter = unitArg(argv[4]);
+  else if (argv.length > 5) fail(SYNTAX);
+  const z = lookupZsetRead(c, argv[1]);
+  if (z === undefined) {
+    c.reply.nil();
+    return;
+  }
+  const s1 = z.score(argv[2]);
+  const s2 = z.score(argv[3]);
+  if (s1 === undefined || s2 === undefined) {
+    c.reply.nil();
+    return;
+  }
+  const a = [0, 0];
+  const b = [0, 0];
+  decodeScore(s1, a);
+  decodeScore(s2, b);
+  distanceReply(c, distance(a[0], a[1], b[0], b[1]) / toMeter);
+}
+
+// ---- Searches -------------------------------------------------------------------------------------
+
+const enum Flag {
+  COORDS = 1,
+  MEMBER = 2,
+  NOSTORE = 4,
+  SEARCH = 8,
+  SEARCHSTORE = 16,
+}
+
+interface GeoPoint {
+  member: BulkValue;
+  score: number;
+  lon: number;
+  lat: number;
+  dist: number;
+}
+
+/** longLatFromMember: false when the member is missing. */
+function memberPosition(z: ZSetValue, member: Buffer, shape: GeoShape): boolean {
+  const score = z.score(member);
+  if (score === undefined) return false;
+  const xy = [0, 0];
+  decodeScore(score, xy);
+  shape.lon = xy[0];
+  shape.lat = xy[1];
+  return true;
+}
+
+/** extractDistanceOrReply */
+function radiusArgs(argv: Buffer[], at: number, shape: GeoShape): void {
+  const d = floatArg(argv[at], 'ERR need numeric radius');
+  if (d < 0) fail('ERR radius cannot be negative');
+  shape.radius = d;
+  shape.conversion = unitArg(argv[at + 1]);
+}
+
+/** extractBoxOrReply */
+function boxArgs(argv: Buffer[], at: number, shape: GeoShape): void {
+  const w = floatArg(argv[at], 'ERR need numeric width');
+  const h = floatArg(argv[at + 1], 'ERR need numeric height');
+  if (h < 0 || w < 0) fail('ERR height or width cannot be negative');
+  shape.width = w;
+  shape.height = h;
+  shape.conversion = unitArg(argv[at + 2]);
+}
+
+/** Points of `z` in [min, max) scores that are inside the shape, appended to `out` (stops at limit). */
+function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, out: GeoPoint[], limit: number): void {
+  const xy = [0, 0];
+  const range = { min, minEx: false, max, maxEx: true };
+  if (!limit) {
+    z.rangeByScore(range, false, 0, -1, (member, score) => {
+      decodeScore(score, xy);
+      const d = distanceIfInShape(shape, xy[0], xy[1]);
+      if (d >= 0) out.push({ member, score, lon: xy[0], lat: xy[1], dist: d });
+    });
+    return;
+  }
+  // ANY: stop as soon as `limit` points were found (in chunks: the visitor cannot break).
+  const CHUNK = 256;
+  let offset = 0;
+  for (;;) {
+    let seen = 0;
+    let full = false;
+    z.rangeByScore(range, false, offset, CHUNK, (member, score) => {
+      seen++;
+      if (full) return;
+      decodeScore(score, xy);
+      const d = distanceIfInShape(shape, xy[0], xy[1]);
+      if (d < 0) return;
+      out.push({ member, score, lon: xy[0], lat: xy[1], dist: d });
+      if (limit && out.length >= limit) full = true;
+    });
+    if (full || seen < CHUNK) return;
+    offset += CHUNK;
+  }
+}
+
+function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags: number): void {
+  let storekey: Buffer | null = null;
+  let storedist = false;
+  const z = lookupZsetRead(c, argv[srcKeyIndex]);
+  const shape: GeoShape = { circular: true, lon: 0, lat: 0, radius: 0, width: 0, height: 0, conversion: 1, bounds: [0, 0, 0, 0] };
+  let baseArgs: number;
+  if (flags & Flag.COORDS) {
+    baseArgs = 6;
+    [shape.lon, shape.lat] = lonLatArgs(argv, 2);
+    radiusArgs(argv, baseArgs - 2, shape);
+  } else if (flags & Flag.MEMBER && z === undefined) {
+    baseArgs = 5;
+  } else if (flags & Flag.MEMBER) {
+    baseArgs = 5;
+    if (!memberPosition(z!, argv[2], shape)) fail('ERR could not decode requested zset member');
+    radiusArgs(argv, baseArgs - 2, shape);
+  } else {
+    baseArgs = 2;
+    if (flags & Flag.SEARCHSTORE) {
+      baseArgs = 3;
+      storekey = argv[1];
+    }
+  }
+
+  let withdist = false;
+  let withhash = false;
+  let withcoords = false;
+  let frommember = false;
+  let fromloc = false;
+  let byradius = false;
+  let bybox = false;
+  let sort = 0; // 0 none, 1 asc, 2 desc
+  let any = false;
+  let count = 0;
+  const remaining = argv.length - baseArgs;
+  for (let i = 0; i < remaining; i++) {
+    const arg = argv[baseArgs + i];
+    const search = (flags & Flag.SEARCH) !== 0;
+    if (isWord(arg, 'withdist')) withdist = true;
+    else if (isWord(arg, 'withhash')) withhash = true;
+    else if (isWord(arg, 'withcoord')) withcoords = true;
+    else if (isWord(arg, 'any')) any = true;
+    else if (isWord(arg, 'asc')) sort = 1;
+    else if (isWord(arg, 'desc')) sort = 2;
+    else if (isWord(arg, 'count') && i + 1 < remaining) {
+      count = intArg(argv[baseArgs + i + 1]);
+      if (count <= 0) fail('ERR COUNT must be > 0');
+      i++;
+    } else if (isWord(arg, 'store') && i + 1 < remaining && !(flags & Flag.NOSTORE) && !search) {
+      storekey = argv[baseArgs + i + 1];
+      storedist = false;
+      i++;
+    } else if (isWord(arg, 'storedist') && i + 1 < remaining && !(flags & Flag.NOSTORE) && !search) {
+      storekey = argv[baseArgs + i + 1];
+      storedist = true;
+      i++;
+    } else if (isWord(arg, 'storedist') && search && flags & Flag.SEARCHSTORE) {
+      storedist = true;
+    } else if (isWord(arg, 'frommember') && i + 1 < remaining && search && !fromloc) {
+      if (z === undefined) {
+        frommember = true;
+        i++;
+        continue;
+      }
+      if (!memberPosition(z, argv[baseArgs + i + 1], shape)) fail('ERR could not decode requested zset member');
+      frommember = true;
+      i++;
+    } else if (isWord(arg, 'fromlonlat') && i + 2 < remaining && search && !frommember) {
+      [shape.lon, shape.lat] = lonLatArgs(argv, baseArgs + i + 1);
+      fromloc = true;
+      i += 2;
+    } else if (isWord(arg, 'byradius') && i + 2 < remaining && search && !bybox) {
+      radiusArgs(argv, baseArgs + i + 1, shape);
+      shape.circular = true;
+      byradius = true;
+      i += 2;
+    } else if (isWord(arg, 'bybox') && i + 3 < remaining && search && !byradius) {
+      boxArgs(argv, baseArgs + i + 1, shape);
+      shape.circular = false;
+      bybox = true;
+      i += 3;
+    } else fail(SYNTAX);
+  }
+
+  if (storekey && (withdist || withhash || withcoords)) {
+    fail(`ERR ${flags & Flag.SEARCHSTORE ? 'GEOSEARCHSTORE' : 'STORE option in GEORADIUS'} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`);
+  }
+  const cmdName = argv[0].latin1Slice(0, argv[0].length);
+  if (flags & Flag.SEARCH && !(frommember || fromloc)) fail(`ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${cmdName}`);
+  if (flags & Flag.SEARCH && !(byradius || bybox)) fail(`ERR exactly one of BYRADIUS and BYBOX can be specified for ${cmdName}`);
+  if (any && !count) fail('ERR the ANY argument requires COUNT argument');
+
+  if (z === undefined) {
+    if (storekey) {
+      if (c.db.delete(storekey)) written(c, storekey, 'del', 'g');
+      c.reply.int(0);
+    } else c.reply.array(0);
+    return;
+  }
+  if (count !== 0 && sort === 0 && !any) sort = 1;
+
+  const boxes = searchBoxes(shape);
+  const points: GeoPoint[] = [];
+  const limit = any ? count : 0;
+  let last = -1;
+  for (let i = 0; i < boxes.length; i++) {
+    const b = boxes[i];
+    if (b.step === 0) continue;
+    if (last >= 0 && b.lat === boxes[last].lat && b.lon === boxes[last].lon && b.step === boxes[last].step) continue;
+    if (points.length && limit && points.length >= limit) break;
+    const [min, max] = scoreRange(b);
+    pointsInRange(z, min, max, shape, points, limit);
+    last = i;
+  }
+
+  if (points.length === 0 && storekey === null) {
+    c.reply.array(0);
+    return;
+  }
+  const resultLength = points.length;
+  const returned = count === 0 || resultLength < count ? resultLength : count;
+  if (sort !== 0) {
+    const asc = (a: GeoPoint, b: GeoPoint) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1);
+    const cmp = sort === 1 ? asc : (a: GeoPoint, b: GeoPoint) => -asc(a, b);
+    // Full sort: stable, like glibc's qsort (a merge sort). Partial: Redis's own pqsort.
+    if (returned === resultLength) points.sort(cmp);
+    else pqsort(points, cmp, 0, returned - 1);
+  }
+
+  if (storekey === null) {
+    const options = (withdist ? 1 : 0) + (withcoords ? 1 : 0) + (withhash ? 1 : 0);
+    c.reply.array(returned);
+    for (let i = 0; i < returned; i++) {
+      const gp = points[i];
+      const dist = gp.dist / shape.conversion;
+      if (options) c.reply.array(options + 1);
+      c.reply.bulk(gp.member);
+      if (withdist) distanceReply(c, dist);
+      if (withhash) c.reply.int(Math.trunc(gp.score));
+      if (withcoords) {
+        c.reply.array(2);
+        coordReply(c, gp.lon);
+        coordReply(c, gp.lat);
+      }
+    }
+    return;
+  }
+
+  if (returned > 0) {
+    const out = c.server.engine.newZSet();
+    for (let i = 0; i < returned; i++) {
+      const gp = points[i];
+      out.add(toBuffer(gp.member), storedist ? gp.dist / shape.conversion : gp.score);
+    }
+    c.db.set(storekey, out);
+    c.server.blocking.signalKeyAsReady(c.dbIndex, storekey);
+    written(c, storekey, flags & Flag.SEARCH ? 'geosearchstore' : 'georadiusstore', 'z', returned);
+  } else if (c.db.delete(storekey)) written(c, storekey, 'del', 'g');
+  c.reply.int(returned);
+}
+
+export const commands: CommandRow[] = [
+  { name: 'geoadd', handler: geoadd },
+  { name: 'geopos', handler: geopos },
+  { name: 'geohash', handler: geohash },
+  { name: 'geodist', handler: geodist },
+  { name: 'georadius', handler: (c, argv) => georadiusGeneric(c, argv, 1, Flag.COORDS) },
+  { name: 'georadiusbymember', handler: (c, argv) => georadiusGeneric(c, argv, 1, Flag.MEMBER) },
+  { name: 'georadius_ro', handler: (c, argv) => georadiusGeneric(c, argv, 1, Flag.COORDS | Flag.NOSTORE) },
+  { name: 'georadiusbymember_ro', handler: (c, argv) => georadiusGeneric(c, argv, 1, Flag.MEMBER | Flag.NOSTORE) },
+  { name: 'geosearch', handler: (c, argv) => georadiusGeneric(c, argv, 1, Flag.SEARCH) },
+  { name: 'geosearchstore', handler: (c, argv) => georadiusGeneric(c, argv, 2, Flag.SEARCH | Flag.SEARCHSTORE) },
+];

@@ -1,0 +1,265 @@
+/**
+ * HyperLogLog commands (Redis hyperloglog.c): PFADD, PFCOUNT, PFMERGE, PFDEBUG, PFSELFTEST.
+ * Values are plain strings in Redis's own HLL representation (src/util/hyperloglog.ts), so GET,
+ * DUMP/RESTORE and RDB files carry them unchanged between Redis and Redust.
+ *
+ * Like Redis's dbUnshareStringValue, every command that looks at an HLL for writing (PFADD,
+ * PFCOUNT, PFMERGE's target, PFDEBUG) leaves it raw-encoded.
+ */
+import { StrEnc } from '../engine/types';
+import type { Client } from '../server/client';
+import type { CommandRow } from './table';
+import { fail, WRONGTYPE } from './errors';
+import { lookupReadBytes, lookupWriteBytes, written } from './keyspace';
+import type { ByteView } from './keyspace';
+import { createHll, denseGet, denseSetRaw, Hll, hllAdd, hllCount, hllCountRaw, hllMerge, HLL_DENSE, HLL_DENSE_SIZE, HLL_HDR_SIZE, HLL_REGISTERS, HLL_REGISTER_MAX, HLL_SPARSE, isValidHllBytes, sparseSet, sparseToDense } from '../util/hyperloglog';
+
+const INVALID_HLL = 'INVALIDOBJ Corrupted HLL object detected';
+const NOT_HLL = 'WRONGTYPE Key is not a valid HyperLogLog string value.';
+
+type View = ByteView;
+
+/** A string value's bytes for reading; null when missing. WRONGTYPE for other types. */
+function readView(c: Client, key: Buffer, forWrite: boolean): View | null {
+  return forWrite ? lookupWriteBytes(c, key) : lookupReadBytes(c, key);
+}
+
+function checkHll(v: View): void {
+  if (!isValidHllBytes(v.bytes, v.start, v.length)) fail(NOT_HLL);
+}
+
+/** A private, mutable copy of a stored HLL (with room for sparse growth). */
+function copyHll(v: View): Hll {
+  const buf = Buffer.alloc(v.length + 8);
+  buf.set(v.bytes.subarray(v.start, v.start + v.length), 0);
+  return new Hll(buf, v.length);
+}
+
+/** Store the HLL back (TTL kept, raw encoding). */
+function store(c: Client, key: Buffer, h: Hll): void {
+  c.db.set(key, h.bytes(), true, StrEnc.Raw);
+}
+
+/** dbUnshareStringValue's visible effect when the value did not change: the encoding becomes raw. */
+function makeRaw(c: Client, key: Buffer, v: View): void {
+  if (v.length > 44) return; // already reported raw
+  // Copied before the next engine call (a peeked view is only valid until then).
+  const copy = Buffer.from(v.bytes.subarray(v.start, v.start + v.length));
+  if (c.db.info(key)?.strEnc === StrEnc.Raw) return;
+  c.db.set(key, copy, true, StrEnc.Raw);
+}
+
+function sparseMax(c: Client): number {
+  return c.server.config.int('hll-sparse-max-bytes');
+}
+
+function pfadd(c: Client, argv: Buffer[]): void {
+  const key = argv[1];
+  const v = readView(c, key, true);
+  let h: Hll;
+  let updated = 0;
+  if (v === null) {
+    h = createHll();
+    updated++;
+  } else {
+    checkHll(v);
+    h = copyHll(v);
+  }
+  const max = sparseMax(c);
+  for (let j = 2; j < argv.length; j++) {
+    const r = hllAdd(h, argv[j], max);
+    if (r === 1) updated++;
+    else if (r === -1) {
+      // Redis modified the value in place for the elements before this one.
+      if (updated > 0) store(c, key, h);
+      fail(INVALID_HLL);
+    }
+  }
+  if (updated) {
+    h.invalidateCache();
+    store(c, key, h);
+    written(c, key, 'pfadd', '$', updated);
+  } else if (v !== null) makeRaw(c, key, v);
+  c.reply.int(updated ? 1 : 0);
+}
+
+function pfcount(c: Client, argv: Buffer[]): void {
+  if (argv.length > 2) {
+    const max = new Uint8Array(HLL_REGISTERS);
+    for (let j = 1; j < argv.length; j++) {
+      const v = readView(c, argv[j], false);
+      if (v === null) continue;
+      checkHll(v);
+      if (!hllMerge(max, v.bytes, v.start, v.length)) fail(INVALID_HLL);
+    }
+    c.reply.int(hllCountRaw(max));
+    return;
+  }
+  const key = argv[1];
+  const v = readView(c, key, false);
+  if (v === null) {
+    c.reply.int(0);
+    return;
+  }
+  checkHll(v);
+  const b = v.bytes;
+  if ((b[v.start + 15] & 0x80) === 0) {
+    const o = v.start + 8;
+    const card = (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 2 ** 24 + (b[o + 4] | (b[o + 5] << 8) | (b[o + 6] << 16)) * 2 ** 32 + b[o + 7] * 2 ** 56;
+    makeRaw(c, key, v);
+    c.reply.int(card);
+    return;
+  }
+  const card = hllCount(b, v.start, v.length);
+  if (card < 0) fail(INVALID_HLL);
+  const h = copyHll(v);
+  h.setCachedCard(card);
+  store(c, key, h);
+  // A read-only command that updates the cached value: WATCH and the dirty counter see it, no event.
+  c.server.signalModifiedKey(c.dbIndex, key);
+  c.server.dirty(1);
+  c.reply.int(card);
+}
+
+function pfmerge(c: Client, argv: Buffer[]): void {
+  const max = new Uint8Array(HLL_REGISTERS);
+  let useDense = false;
+  for (let j = 1; j < argv.length; j++) {
+    const v = readView(c, argv[j], false);
+    if (v === null) continue;
+    checkHll(v);
+    if (v.bytes[v.start + 4] === HLL_DENSE) useDense = true;
+    if (!hllMerge(max, v.bytes, v.start, v.length)) fail(INVALID_HLL);
+  }
+  const key = argv[1];
+  const v = readView(c, key, true);
+  const h = v === null ? createHll() : copyHll(v);
+  if (useDense && !sparseToDense(h)) fail(INVALID_HLL);
+  const sparseMaxBytes = sparseMax(c);
+  for (let j = 0; j < HLL_REGISTERS; j++) {
+    const m = max[j];
+    if (m === 0) continue;
+    if (h.encoding === HLL_DENSE) {
+      if (m > denseGet(h.buf, HLL_HDR_SIZE, j)) denseSetRaw(h.buf, HLL_HDR_SIZE, j, m);
+    } else if (h.encoding === HLL_SPARSE) sparseSet(h, j, m, sparseMaxBytes);
+  }
+  h.invalidateCache();
+  store(c, key, h);
+  written(c, key, 'pfadd', '$');
+  c.reply.ok();
+}
+
+function pfdebug(c: Client, argv: Buffer[]): void {
+  const sub = argv[1].latin1Slice(0, argv[1].length);
+  const key = argv[2];
+  const v = readView(c, key, true);
+  if (v === null) fail('ERR The specified key does not exist');
+  checkHll(v);
+  const h = copyHll(v);
+  makeRaw(c, key, { bytes: h.buf, start: 0, length: h.len });
+  const lower = sub.toLowerCase();
+  const arity = () => {
+    if (argv.length !== 3) fail(`ERR Wrong number of arguments for the '${sub}' subcommand`);
+  };
+  if (lower === 'getreg') {
+    arity();
+    if (h.encoding === HLL_SPARSE) {
+      if (!sparseToDense(h)) fail(INVALID_HLL);
+      store(c, key, h);
+      c.server.dirty(1);
+    }
+    c.reply.array(HLL_REGISTERS);
+    for (let j = 0; j < HLL_REGISTERS; j++) c.reply.int(denseGet(h.buf, HLL_HDR_SIZE, j));
+  } else if (lower === 'decode') {
+    arity();
+    if (h.encoding !== HLL_SPARSE) fail('ERR HLL encoding is not sparse');
+    const parts: string[] = [];
+    const b = h.buf;
+    const end = h.len;
+    let p = HLL_HDR_SIZE;
+    while (p < end) {
+      const op = b[p];
+      if ((op & 0xc0) === 0) {
+        parts.push(`z:${(op & 0x3f) + 1}`);
+        p++;
+      } else if ((op & 0xc0) === 0x40) {
+        parts.push(`Z:${(((op & 0x3f) << 8) | (p + 1 < end ? b[p + 1] : 0)) + 1}`);
+        p += 2;
+      } else {
+        parts.push(`v:${((op >> 2) & 0x1f) + 1},${(op & 3) + 1}`);
+        p++;
+      }
+    }
+    c.reply.bulk(parts.join(' '));
+  } else if (lower === 'encoding') {
+    arity();
+    c.reply.simple(h.encoding === HLL_DENSE ? 'dense' : 'sparse');
+  } else if (lower === 'todense') {
+    arity();
+    let conv = 0;
+    if (h.encoding === HLL_SPARSE) {
+      if (!sparseToDense(h)) fail(INVALID_HLL);
+      store(c, key, h);
+      c.server.dirty(1);
+      conv = 1;
+    }
+    c.reply.int(conv);
+  } else {
+    fail(`ERR Unknown PFDEBUG subcommand '${sub}'`);
+  }
+}
+
+/**
+ * PFSELFTEST: register access on random values, then the estimate of dense and sparse HLLs
+ * checked against each other and against the true cardinality at powers of ten. Redis runs
+ * the second part to 10 million elements; Redust stops at 1 million to keep the event loop free.
+ */
+function pfselftest(c: Client): void {
+  const regs = new Uint8Array(HLL_DENSE_SIZE);
+  const bytecounters = new Uint8Array(HLL_REGISTERS);
+  for (let j = 0; j < 100; j++) {
+    for (let i = 0; i < HLL_REGISTERS; i++) {
+      const r = Math.floor(Math.random() * 256) & HLL_REGISTER_MAX;
+      bytecounters[i] = r;
+      denseSetRaw(regs, HLL_HDR_SIZE, i, r);
+    }
+    for (let i = 0; i < HLL_REGISTERS; i++) {
+      const val = denseGet(regs, HLL_HDR_SIZE, i);
+      if (val !== bytecounters[i]) fail(`ERR TESTFAILED Register ${i} should be ${bytecounters[i]} but is ${val}`);
+    }
+  }
+  const dense = createHll();
+  sparseToDense(dense);
+  const sparse = createHll();
+  const relerr = 1.04 / Math.sqrt(HLL_REGISTERS);
+  const max = sparseMax(c);
+  const ele = Buffer.alloc(8);
+  const seedLo = (Math.random() * 4294967296) >>> 0;
+  const seedHi = (Math.random() * 4294967296) >>> 0;
+  let checkpoint = 1;
+  for (let j = 1; j <= 1000000; j++) {
+    ele.writeUInt32LE((j ^ seedLo) >>> 0, 0);
+    ele.writeUInt32LE(seedHi, 4);
+    hllAdd(dense, ele, max);
+    hllAdd(sparse, ele, max);
+    if (j === checkpoint && j < max / 2 && sparse.encoding !== HLL_SPARSE) fail('ERR TESTFAILED sparse encoding not used');
+    if (j === checkpoint) {
+      const dc = hllCount(dense.buf, 0, dense.len);
+      if (dc !== hllCount(sparse.buf, 0, sparse.len)) fail('ERR TESTFAILED dense/sparse disagree');
+      let maxerr = Math.ceil(relerr * 6 * checkpoint);
+      if (j === 10) maxerr = 1;
+      const abserr = Math.abs(checkpoint - dc);
+      if (abserr > maxerr) fail(`ERR TESTFAILED Too big error. card:${checkpoint} abserr:${abserr}`);
+      checkpoint *= 10;
+    }
+  }
+  c.reply.ok();
+}
+
+export const commands: CommandRow[] = [
+  { name: 'pfadd', handler: pfadd },
+  { name: 'pfcount', handler: pfcount },
+  { name: 'pfmerge', handler: pfmerge },
+  { name: 'pfdebug', handler: pfdebug },
+  { name: 'pfselftest', handler: pfselftest },
+];

@@ -1,0 +1,385 @@
+/**
+ * Redis 7.0's geohash (geohash.c, geohash_helper.c): the 52-bit interleaved geohash stored as a
+ * sorted-set score, the 9-box neighbour search (geohashCalculateAreasByShapeWGS84), the haversine
+ * distance with Earth radius 6372797.560856 m, and the exact number formatting of replies.
+ *
+ * Representation: a geohash box is its two cell indexes (latitude cell, longitude cell) and the
+ * step (bits per coordinate); the interleaved integer (latitude bits even, longitude bits odd) is
+ * built exactly from two 32-bit halves, so scores round to doubles exactly as Redis's uint64 ->
+ * double conversions do. No BigInt on the hot paths (encode, decode, distance).
+ */
+import type { LongDouble } from './long-double';
+import { formatLongDoubleHuman } from './long-double';
+
+export const GEO_STEP_MAX = 26;
+export const GEO_LAT_MIN = -85.05112878;
+export const GEO_LAT_MAX = 85.05112878;
+export const GEO_LONG_MIN = -180;
+export const GEO_LONG_MAX = 180;
+const D_R = Math.PI / 180.0;
+export const EARTH_RADIUS_IN_METERS = 6372797.560856;
+const MERCATOR_MAX = 20037726.37;
+const TWO32 = 4294967296;
+
+/** A geohash box: cell indexes at `step` bits each. step 0 = the zeroed ("excluded") box. */
+export interface GeoHash {
+  lat: number;
+  lon: number;
+  step: number;
+}
+
+export interface GeoArea {
+  latMin: number;
+  latMax: number;
+  lonMin: number;
+  lonMax: number;
+}
+
+/** Spread the 16 low bits of x to the even bits of a 32-bit word. */
+function spread16(x: number): number {
+  x &= 0xffff;
+  x = (x | (x << 8)) & 0x00ff00ff;
+  x = (x | (x << 4)) & 0x0f0f0f0f;
+  x = (x | (x << 2)) & 0x33333333;
+  x = (x | (x << 1)) & 0x55555555;
+  return x >>> 0;
+}
+
+/** Gather the even bits of a 32-bit word into 16 bits. */
+function compact16(x: number): number {
+  x &= 0x55555555;
+  x = (x | (x >>> 1)) & 0x33333333;
+  x = (x | (x >>> 2)) & 0x0f0f0f0f;
+  x = (x | (x >>> 4)) & 0x00ff00ff;
+  x = (x | (x >>> 8)) & 0x0000ffff;
+  return x;
+}
+
+let outHi = 0;
+let outLo = 0;
+
+/** interleave64(lat, lon) into (outHi, outLo). lat and lon are uint32. */
+function interleave(lat: number, lon: number): void {
+  const lo = (spread16(lat) | (spread16(lon) << 1)) >>> 0;
+  const hi = (spread16(lat >>> 16) | (spread16(lon >>> 16) << 1)) >>> 0;
+  outHi = hi;
+  outLo = lo;
+}
+
+/** The interleaved value of a box, shifted left by `shift` bits, as a double (one rounding). */
+function bitsToDouble(lat: number, lon: number, shift: number): number {
+  interleave(lat, lon);
+  return (outHi * TWO32 + outLo) * 2 ** shift; // exact product by a power of two
+}
+
+/**
+ * geohashEncode on the given ranges: false when outside. Cell indexes are the (uint32) truncation
+ * of offset * 2^step, as in C.
+ */
+export function encode(lon: number, lat: number, step: number, out: GeoHash, latMin = GEO_LAT_MIN, latMax = GEO_LAT_MAX, lonMin = GEO_LONG_MIN, lonMax = GEO_LONG_MAX): boolean {
+  if (lon > GEO_LONG_MAX || lon < GEO_LONG_MIN || lat > GEO_LAT_MAX || lat < GEO_LAT_MIN) return false;
+  out.step = step;
+  out.lat = 0;
+  out.lon = 0;
+  if (lat < latMin || lat > latMax || lon < lonMin || lon > lonMax) return false;
+  let latOffset = (lat - latMin) / (latMax - latMin);
+  let lonOffset = (lon - lonMin) / (lonMax - lonMin);
+  latOffset *= 2 ** step;
+  lonOffset *= 2 ** step;
+  out.lat = Math.trunc(latOffset) >>> 0;
+  out.lon = Math.trunc(lonOffset) >>> 0;
+  return true;
+}
+
+/** GEOADD's score: the step-26 hash aligned to 52 bits, as the double ZADD stores. */
+export function scoreOf(lon: number, lat: number): number {
+  const h: GeoHash = { lat: 0, lon: 0, step: 0 };
+  encode(lon, lat, GEO_STEP_MAX, h);
+  return bitsToDouble(h.lat, h.lon, 0);
+}
+
+/** scoresOfGeoHashBox: [min, max) scores of every step-26 point inside the box. */
+export function scoreRange(h: GeoHash): [number, number] {
+  const shift = 52 - h.step * 2;
+  const min = bitsToDouble(h.lat, h.lon, shift);
+  // hash.bits + 1: add one to the interleaved integer (exact, through the halves).
+  interleave(h.lat, h.lon);
+  let lo = outLo + 1;
+  let hi = outHi;
+  if (lo === TWO32) {
+    lo = 0;
+    hi += 1; // may reach 2^32: still exact in a double
+  }
+  const max = (hi * TWO32 + lo) * 2 ** shift;
+  return [min, max];
+}
+
+/** (uint64_t)score as C converts on x86-64, into [hi, lo] halves. */
+function scoreToU64(s: number): [number, number] {
+  if (s >= 0 && s < 9007199254740992) {
+    const t = Math.trunc(s);
+    return [Math.floor(t / TWO32), t % TWO32];
+  }
+  let v: bigint;
+  if (s >= 9223372036854775808) v = s < 18446744073709551616 ? BigInt(s) : 0n;
+  else if (s >= -9223372036854775808) v = BigInt.asUintN(64, BigInt(Math.trunc(s)));
+  else v = 0x8000000000000000n; // includes -inf
+  return [Number(v >> 32n), Number(v & 0xffffffffn)];
+}
+
+/** geohashDecode: the area of a box (indexes may exceed 2^step for odd scores, as in C). */
+export function decodeArea(lat: number, lon: number, step: number, out: GeoArea): void {
+  const latScale = GEO_LAT_MAX - GEO_LAT_MIN;
+  const lonScale = GEO_LONG_MAX - GEO_LONG_MIN;
+  const div = 2 ** step;
+  out.latMin = GEO_LAT_MIN + ((lat * 1.0) / div) * latScale;
+  out.latMax = GEO_LAT_MIN + ((lat + 1) / div) * latScale;
+  out.lonMin = GEO_LONG_MIN + ((lon * 1.0) / div) * lonScale;
+  out.lonMax = GEO_LONG_MIN + ((lon + 1) / div) * lonScale;
+}
+
+const scratchArea: GeoArea = { latMin: 0, latMax: 0, lonMin: 0, lonMax: 0 };
+
+/** decodeGeohash: the [longitude, latitude] a score stands for (the cell centre, clamped). */
+export function decodeScore(score: number, xy: number[]): void {
+  const [hi, lo] = scoreToU64(score);
+  const lat = (compact16(lo) | (compact16(hi) << 16)) >>> 0;
+  const lon = (compact16(lo >>> 1) | (compact16(hi >>> 1) << 16)) >>> 0;
+  const a = scratchArea;
+  decodeArea(lat, lon, GEO_STEP_MAX, a);
+  let x = (a.lonMin + a.lonMax) / 2;
+  if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;
+  if (x < GEO_LONG_MIN) x = GEO_LONG_MIN;
+  let y = (a.latMin + a.latMax) / 2;
+  if (y > GEO_LAT_MAX) y = GEO_LAT_MAX;
+  if (y < GEO_LAT_MIN) y = GEO_LAT_MIN;
+  xy[0] = x;
+  xy[1] = y;
+}
+
+/** GEOHASH's 11-character standard geohash of a score. */
+export function geohashString(score: number): string {
+  const xy = [0, 0];
+  decodeScore(score, xy);
+  const h: GeoHash = { lat: 0, lon: 0, step: 0 };
+  encode(xy[0], xy[1], 26, h, -90, 90, -180, 180);
+  interleave(h.lat, h.lon);
+  const bits = (BigInt(outHi) << 32n) | BigInt(outLo);
+  const alphabet = '0123456789bcdefghjkmnpqrstuvwxyz';
+  let s = '';
+  for (let i = 0; i < 11; i++) {
+    const idx = i === 10 ? 0 : Number((bits >> BigInt(52 - (i + 1) * 5)) & 0x1fn);
+    s += alphabet[idx];
+  }
+  return s;
+}
+
+// ---- Distances -------------------------------------------------------------------------------------
+
+function degRad(ang: number): number {
+  return ang * D_R;
+}
+
+function radDeg(ang: number): number {
+  return ang / D_R;
+}
+
+/** geohashGetDistance: haversine great-circle distance in meters. */
+export function distance(lon1d: number, lat1d: number, lon2d: number, lat2d: number): number {
+  const lat1r = degRad(lat1d);
+  const lon1r = degRad(lon1d);
+  const lat2r = degRad(lat2d);
+  const lon2r = degRad(lon2d);
+  const u = Math.sin((lat2r - lat1r) / 2);
+  const v = Math.sin((lon2r - lon1r) / 2);
+  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v));
+}
+
+// ---- Search areas ----------------------------------------------------------------------------------
+
+/** A search shape: centre, radius or box (in the unit), and the unit's size in meters. */
+export interface GeoShape {
+  circular: boolean;
+  lon: number;
+  lat: number;
+  radius: number;
+  width: number;
+  height: number;
+  conversion: number;
+  bounds: [number, number, number, number];
+}
+
+/** geohashEstimateStepsByRadius */
+export function estimateSteps(rangeMeters: number, lat: number): number {
+  if (rangeMeters === 0) return 26;
+  let step = 1;
+  while (rangeMeters < MERCATOR_MAX) {
+    rangeMeters *= 2;
+    step++;
+  }
+  step -= 2;
+  if (lat > 66 || lat < -66) {
+    step--;
+    if (lat > 80 || lat < -80) step--;
+  }
+  if (step < 1) step = 1;
+  if (step > 26) step = 26;
+  return step;
+}
+
+/** geohashBoundingBox */
+function boundingBox(s: GeoShape): void {
+  const height = s.conversion * (s.circular ? s.radius : s.height / 2);
+  const width = s.conversion * (s.circular ? s.radius : s.width / 2);
+  const latDelta = radDeg(height / EARTH_RADIUS_IN_METERS);
+  const lonDeltaTop = radDeg(width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(s.lat + latDelta)));
+  const lonDeltaBottom = radDeg(width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(s.lat - latDelta)));
+  const southern = s.lat < 0;
+  s.bounds[0] = southern ? s.lon - lonDeltaBottom : s.lon - lonDeltaTop;
+  s.bounds[2] = southern ? s.lon + lonDeltaBottom : s.lon + lonDeltaTop;
+  s.bounds[1] = s.lat - latDelta;
+  s.bounds[3] = s.lat + latDelta;
+}
+
+function moved(h: GeoHash, dx: number, dy: number): GeoHash {
+  const m = 2 ** h.step;
+  // geohash_move_x / _y: the index moves by one, modulo 2^step (the masked carry).
+  const lon = dx === 0 ? h.lon : (((h.lon + dx) % m) + m) % m;
+  const lat = dy === 0 ? h.lat : (((h.lat + dy) % m) + m) % m;
+  return { lat, lon, step: h.step };
+}
+
+/**
+ * geohashCalculateAreasByShapeWGS84 + membersOfAllNeighbors' order: the 9 boxes to scan, in
+ * Redis's order (centre, N, S, E, W, NE, NW, SE, SW); excluded boxes have step 0.
+ */
+export function searchBoxes(s: GeoShape): GeoHash[] {
+  boundingBox(s);
+  const [minLon, minLat, maxLon, maxLat] = s.bounds;
+  let radiusMeters = s.circular ? s.radius : Math.sqrt((s.width / 2) * (s.width / 2) + (s.height / 2) * (s.height / 2));
+  radiusMeters *= s.conversion;
+  let steps = estimateSteps(radiusMeters, s.lat);
+  let hash: GeoHash = { lat: 0, lon: 0, step: 0 };
+  encode(s.lon, s.lat, steps, hash);
+  let n = neighbours(hash);
+  const area: GeoArea = { latMin: 0, latMax: 0, lonMin: 0, lonMax: 0 };
+  decodeArea(hash.lat, hash.lon, hash.step, area);
+
+  let decrease = false;
+  {
+    const a: GeoArea = { latMin: 0, latMax: 0, lonMin: 0, lonMax: 0 };
+    decodeArea(n.north.lat, n.north.lon, n.north.step, a);
+    if (a.latMax < maxLat) decrease = true;
+    decodeArea(n.south.lat, n.south.lon, n.south.step, a);
+    if (a.latMin > minLat) decrease = true;
+    decodeArea(n.east.lat, n.east.lon, n.east.step, a);
+    if (a.lonMax < maxLon) decrease = true;
+    decodeArea(n.west.lat, n.west.lon, n.west.step, a);
+    if (a.lonMin > minLon) decrease = true;
+  }
+  if (steps > 1 && decrease) {
+    steps--;
+    hash = { lat: 0, lon: 0, step: 0 };
+    encode(s.lon, s.lat, steps, hash);
+    n = neighbours(hash);
+    decodeArea(hash.lat, hash.lon, hash.step, area);
+  }
+  const zero: GeoHash = { lat: 0, lon: 0, step: 0 };
+  if (steps >= 2) {
+    if (area.latMin < minLat) n.south = n.southWest = n.southEast = zero;
+    if (area.latMax > maxLat) n.north = n.northEast = n.northWest = zero;
+    if (area.lonMin < minLon) n.west = n.southWest = n.northWest = zero;
+    if (area.lonMax > maxLon) n.east = n.southEast = n.northEast = zero;
+  }
+  return [hash, n.north, n.south, n.east, n.west, n.northEast, n.northWest, n.southEast, n.southWest];
+}
+
+function neighbours(h: GeoHash) {
+  return {
+    east: moved(h, 1, 0),
+    west: moved(h, -1, 0),
+    south: moved(h, 0, -1),
+    north: moved(h, 0, 1),
+    northWest: moved(h, -1, 1),
+    northEast: moved(h, 1, 1),
+    southEast: moved(h, 1, -1),
+    southWest: moved(h, -1, -1),
+  };
+}
+
+/** The distance from the centre when the point is inside the shape, else -1. */
+export function distanceIfInShape(s: GeoShape, lon: number, lat: number): number {
+  if (s.circular) {
+    const d = distance(s.lon, s.lat, lon, lat);
+    return d > s.radius * s.conversion ? -1 : d;
+  }
+  const widthM = s.width * s.conversion;
+  const heightM = s.height * s.conversion;
+  const lonDistance = distance(lon, lat, s.lon, lat);
+  const latDistance = distance(lon, lat, lon, s.lat);
+  if (lonDistance > widthM / 2 || latDistance > heightM / 2) return -1;
+  return distance(s.lon, s.lat, lon, lat);
+}
+
+// ---- Number formatting ------------------------------------------------------------------------------
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** A finite double as an exact LongDouble (sign, significand, exponent). */
+function exact(d: number): LongDouble {
+  f64[0] = d;
+  const hi = u32[1];
+  const lo = u32[0];
+  const neg = (hi >>> 31) === 1;
+  const bexp = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let e: number;
+  if (bexp === 0) e = -1074;
+  else {
+    m |= 1n << 52n;
+    e = bexp - 1075;
+  }
+  return { neg, m, e };
+}
+
+/**
+ * printf("%.<digits>f") of a double, exactly as glibc prints it (exact decimal expansion, ties to
+ * even). toFixed is exact except for its ties (it rounds them up) and values of 1e21 or more.
+ */
+export function formatFixed(d: number, digits: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (Number.isNaN(d)) return 'nan';
+  const tieFree = !Number.isInteger(d * 2 ** (digits + 1));
+  if (Math.abs(d) < 1e21 && tieFree) {
+    const s = d.toFixed(digits);
+    return Object.is(d, -0) || (d < 0 && !s.startsWith('-')) ? '-' + s : s;
+  }
+  const v = exact(d);
+  const p = 10n ** BigInt(digits);
+  let scaled: bigint;
+  if (v.e >= 0) scaled = (v.m << BigInt(v.e)) * p;
+  else {
+    const den = 1n << BigInt(-v.e);
+    const n = v.m * p;
+    scaled = n / den;
+    const twice = (n % den) * 2n;
+    if (twice > den || (twice === den && (scaled & 1n) === 1n)) scaled += 1n;
+  }
+  const str = scaled.toString().padStart(digits + 1, '0');
+  const out = digits > 0 ? str.slice(0, -digits) + '.' + str.slice(-digits) : str;
+  return v.neg ? '-' + out : out;
+}
+
+/** addReplyHumanLongDouble's text: "%.17Lf" of the value, trailing zeros and '.' removed. */
+export function formatHuman(d: number): string {
+  if (!Number.isFinite(d)) return d > 0 ? 'inf' : '-inf';
+  // Fast path: toFixed(17) is exact unless a tie is possible (d * 2^18 integral) or d >= 1e21.
+  if (Math.abs(d) < 1e21 && !Number.isInteger(d * 262144)) {
+    let s = Math.abs(d).toFixed(17);
+    s = s.replace(/0+$/, '').replace(/\.$/, '');
+    return d < 0 && s !== '0' ? '-' + s : s;
+  }
+  return formatLongDoubleHuman(exact(d));
+}

@@ -1,0 +1,307 @@
+/**
+ * Bitmap commands (SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO): replies
+ * compared with real Redis 7.0 (RESP2 and RESP3), every error text, keyspace events, OBJECT
+ * ENCODING, large offsets, and random sequences. Registered only when redis-server is installed.
+ */
+import * as assert from 'uvu/assert';
+import { differentialSuite } from './helpers/suite';
+import { enginesUnderTest, haveRedisServer } from './helpers/servers';
+import { Arg, R, eventLog } from './helpers/raw';
+import { rng } from './helpers/rng';
+
+const HAVE_REF = haveRedisServer();
+
+for (const engine of enginesUnderTest()) {
+  if (!HAVE_REF) {
+    console.log(`bitmaps [${engine}]: SKIPPED (no redis-server for the differential tests)`);
+    continue;
+  }
+  const t = differentialSuite('bitmaps', engine);
+
+  t('SETBIT / GETBIT: values, growth, errors, encodings', async ({ d }) => {
+    await d!.bothProtocols([], [
+      ['SETBIT', 'b', 7, 1],
+      ['SETBIT', 'b', 7, 1],
+      ['SETBIT', 'b', 7, 0],
+      ['SETBIT', 'b', 100, 1],
+      ['GET', 'b'],
+      ['GETBIT', 'b', 100],
+      ['GETBIT', 'b', 101],
+      ['GETBIT', 'b', 1000000],
+      ['GETBIT', 'nokey', 0],
+      ['STRLEN', 'b'],
+      ['OBJECT', 'ENCODING', 'b'],
+      ['SET', 'n', '12'],
+      ['OBJECT', 'ENCODING', 'n'],
+      ['GETBIT', 'n', 2],
+      ['GETBIT', 'n', 3],
+      ['SETBIT', 'n', 2, 1],
+      ['OBJECT', 'ENCODING', 'n'],
+      ['SET', 'e', 'abc'],
+      ['SETBIT', 'e', 0, 0],
+      ['OBJECT', 'ENCODING', 'e'],
+      ['SETBIT', 'b', -1, 1],
+      ['SETBIT', 'b', 'x', 1],
+      ['SETBIT', 'b', 4294967296, 1],
+      ['SETBIT', 'b', 1, 2],
+      ['SETBIT', 'b', 1, -1],
+      ['SETBIT', 'b', 1, 'x'],
+      ['GETBIT', 'b', -1],
+      ['GETBIT', 'b', '1.5'],
+      ['GETBIT', 'b', 4294967296],
+      ['GETBIT', 'b', 4294967295],
+      ['LPUSH', 'l', 'a'],
+      ['SETBIT', 'l', 0, 1],
+      ['GETBIT', 'l', 0],
+      ['SETBIT', 'b'],
+      ['GETBIT', 'b'],
+    ]);
+  });
+
+  t('SETBIT keeps the TTL', async ({ d }) => {
+    await d!.all([
+      ['SET', 'k', 'x', 'EX', 1000],
+      ['SETBIT', 'k', 100, 1],
+      ['TTL', 'k'],
+      ['GET', 'k'],
+    ]);
+  });
+
+  t('BITCOUNT: BYTE and BIT ranges, negative indexes, errors', async ({ d }) => {
+    const cmds: Arg[][] = [['BITCOUNT', 'nokey'], ['BITCOUNT', 'nokey', 0, 1], ['BITCOUNT', 'nokey', 'x', 1], ['BITCOUNT', 'nokey', 0], ['BITCOUNT', 'nokey', 0, 1, 'bit', 'x']];
+    const idx = [0, 1, 2, 5, 7, 8, 9, 15, 16, 23, 100, -1, -2, -7, -8, -9, -24, -100];
+    for (const s of [0, 1, 7, -1, -9, 100, -100]) {
+      for (const e of idx) {
+        cmds.push(['BITCOUNT', 's', s, e]);
+        cmds.push(['BITCOUNT', 's', s, e, 'BIT']);
+        cmds.push(['BITCOUNT', 's', s, e, 'byte']);
+      }
+    }
+    cmds.push(['BITCOUNT', 's'], ['BITCOUNT', 's', 0, 1, 'bits'], ['BITCOUNT', 's', 0], ['BITCOUNT', 's', 0, 1, 'bit', 'x'], ['BITCOUNT', 's', 'a', 'b'], ['BITCOUNT', 'l'], ['BITCOUNT', 'l', 0, 1]);
+    cmds.push(['BITCOUNT', 's', '-9223372036854775807', '-9223372036854775808'], ['BITCOUNT', 's', '-9223372036854775808', '9223372036854775807', 'BIT'], ['BITCOUNT', 's', '9223372036854775807', '-9223372036854775808']);
+    cmds.push(['BITCOUNT', 'n'], ['BITCOUNT', 'n', 0, 3, 'bit'], ['BITCOUNT', 'empty'], ['BITCOUNT', 'empty', 0, -1, 'bit']);
+    await d!.all([['SET', 's', 'foobar\xff\x00\x81'], ['LPUSH', 'l', 'a'], ['SET', 'n', '1234'], ['SET', 'empty', '']]);
+    await d!.all(cmds);
+  });
+
+  t('BITPOS: every range form and error', async ({ d }) => {
+    await d!.all([
+      ['SET', 'a', Buffer.from([0xff, 0xf0, 0x00])],
+      ['SET', 'z', Buffer.from([0x00, 0x00, 0x01])],
+      ['SET', 'ones', Buffer.from([0xff, 0xff])],
+      ['SET', 'zeros', Buffer.from([0, 0, 0])],
+      ['SET', 'empty', ''],
+      ['LPUSH', 'l', 'x'],
+    ]);
+    const cmds: Arg[][] = [];
+    const starts = [0, 1, 3, 7, 8, 9, 12, 16, 23, -1, -2, -8, -9, 100, -100];
+    for (const key of ['a', 'z', 'ones', 'zeros', 'empty', 'nokey']) {
+      for (const bit of [0, 1]) {
+        cmds.push(['BITPOS', key, bit]);
+        for (const s of starts) {
+          cmds.push(['BITPOS', key, bit, s]);
+          for (const e of [0, 1, 2, 7, 8, 15, 16, 22, 23, 24, -1, -2, -9, 100]) {
+            cmds.push(['BITPOS', key, bit, s, e]);
+            cmds.push(['BITPOS', key, bit, s, e, 'BIT']);
+            cmds.push(['BITPOS', key, bit, s, e, 'BYTE']);
+          }
+        }
+      }
+    }
+    cmds.push(['BITPOS', 'a', 2], ['BITPOS', 'a', 'x'], ['BITPOS', 'a', -1], ['BITPOS', 'a', 1, 'x'], ['BITPOS', 'a', 1, 0, 'x'], ['BITPOS', 'a', 1, 0, 1, 'bits']);
+    cmds.push(['BITPOS', 'a', 0, '-9223372036854775808', '9223372036854775807', 'BIT'], ['BITPOS', 'z', 1, '-9223372036854775807', '-9223372036854775808']);
+    cmds.push(['BITPOS', 'a', 1, 0, 1, 'BIT', 'x'], ['BITPOS', 'l', 1], ['BITPOS', 'nokey', 2], ['BITPOS', 'nokey', 1, 'x'], ['BITPOS', 'a']);
+    await d!.all(cmds);
+  });
+
+  t('BITOP AND/OR/XOR/NOT: lengths, missing keys, deletes, errors, encoding', async ({ d }) => {
+    await d!.bothProtocols(
+      [
+        ['SET', 'a', 'foobar'],
+        ['SET', 'b', 'abcdef\xff\x01'],
+        ['SET', 'c', '12'],
+        ['SET', 'empty', ''],
+        ['LPUSH', 'l', 'x'],
+      ],
+      [
+        ['BITOP', 'AND', 'd', 'a', 'b'],
+        ['GET', 'd'],
+        ['OBJECT', 'ENCODING', 'd'],
+        ['BITOP', 'or', 'd', 'a', 'b', 'c'],
+        ['GET', 'd'],
+        ['BITOP', 'XOR', 'd', 'a', 'b', 'nokey'],
+        ['GET', 'd'],
+        ['BITOP', 'AND', 'd', 'a', 'nokey'],
+        ['GET', 'd'],
+        ['BITOP', 'NOT', 'd', 'b'],
+        ['GET', 'd'],
+        ['BITOP', 'NOT', 'd', 'c'],
+        ['OBJECT', 'ENCODING', 'd'],
+        ['BITOP', 'AND', 'd', 'a'],
+        ['GET', 'd'],
+        ['BITOP', 'NOT', 'd', 'a', 'b'],
+        ['BITOP', 'NAND', 'd', 'a', 'b'],
+        ['BITOP', 'AND', 'd', 'a', 'l'],
+        ['BITOP', 'AND', 'l', 'a'],
+        ['TYPE', 'l'],
+        ['SET', 'x', 'v', 'EX', 100],
+        ['BITOP', 'OR', 'x', 'a'],
+        ['TTL', 'x'],
+        ['BITOP', 'AND', 'd', 'nokey', 'empty'],
+        ['EXISTS', 'd'],
+        ['BITOP', 'OR', 'nothere', 'nokey'],
+        ['BITOP', 'AND', 'd'],
+        ['BITOP', 'NOT', 'd', 'nokey'],
+      ],
+    );
+  });
+
+  t('BITFIELD: types, # offsets, SET/GET/INCRBY, OVERFLOW, errors, BITFIELD_RO', async ({ d }) => {
+    await d!.bothProtocols([['SET', 'n', '1234'], ['LPUSH', 'l', 'x']], [
+      ['BITFIELD', 'f', 'SET', 'i8', 0, 100, 'GET', 'i8', 0, 'GET', 'u4', 0, 'GET', 'i4', 4],
+      ['BITFIELD', 'f', 'INCRBY', 'i8', 0, 100, 'INCRBY', 'u8', 0, 300],
+      ['BITFIELD', 'f', 'OVERFLOW', 'SAT', 'INCRBY', 'i8', 0, 100, 'INCRBY', 'i8', 0, -1000, 'INCRBY', 'u8', 8, 300, 'INCRBY', 'u8', 8, -400],
+      ['BITFIELD', 'f', 'OVERFLOW', 'FAIL', 'INCRBY', 'i8', 0, -1000, 'INCRBY', 'u8', 8, 300, 'OVERFLOW', 'WRAP', 'INCRBY', 'u8', 8, 300],
+      ['BITFIELD', 'f', 'SET', 'u8', 16, -1, 'OVERFLOW', 'SAT', 'SET', 'u8', 24, -1, 'SET', 'i8', 32, 200, 'OVERFLOW', 'FAIL', 'SET', 'i8', 40, 200, 'SET', 'u2', 48, 4],
+      ['GET', 'f'],
+      ['BITFIELD', 'f', 'SET', 'i64', 0, '-9223372036854775808', 'GET', 'i64', 0, 'INCRBY', 'i64', 0, -1, 'OVERFLOW', 'SAT', 'INCRBY', 'i64', 0, -1, 'INCRBY', 'i64', 0, '9223372036854775807', 'INCRBY', 'i64', 0, 1, 'INCRBY', 'i64', 0, 1],
+      ['BITFIELD', 'f', 'SET', 'u63', 0, '9223372036854775807', 'GET', 'u63', 0, 'INCRBY', 'u63', 0, 1, 'OVERFLOW', 'SAT', 'INCRBY', 'u63', 0, '9223372036854775807'],
+      ['BITFIELD', 'f', 'SET', 'i5', '#3', 7, 'GET', 'i5', '#3', 'GET', 'u5', 15, 'INCRBY', 'u3', '#100', 9],
+      ['GET', 'f'],
+      ['STRLEN', 'f'],
+      ['OBJECT', 'ENCODING', 'f'],
+      ['BITFIELD', 'f', 'GET', 'i1', 0, 'GET', 'u1', 0, 'GET', 'i64', 3, 'GET', 'u63', 5, 'GET', 'i16', 10000],
+      ['BITFIELD', 'n', 'GET', 'u8', 0, 'GET', 'i16', 8],
+      ['BITFIELD', 'n', 'INCRBY', 'u8', 0, 1],
+      ['GET', 'n'],
+      ['BITFIELD', 'nokey', 'GET', 'u8', 0],
+      ['EXISTS', 'nokey'],
+      ['BITFIELD', 'nokey'],
+      ['BITFIELD', 'nokey', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', 100, 10],
+      ['GET', 'nokey'],
+      ['BITFIELD', 'f', 'GET', 'u64', 0],
+      ['BITFIELD', 'f', 'GET', 'i65', 0],
+      ['BITFIELD', 'f', 'GET', 'i0', 0],
+      ['BITFIELD', 'f', 'GET', 'I8', 0],
+      ['BITFIELD', 'f', 'GET', 'x8', 0],
+      ['BITFIELD', 'f', 'GET', 'u', 0],
+      ['BITFIELD', 'f', 'GET', 'u8x', 0],
+      ['BITFIELD', 'f', 'GET', 'u8', -1],
+      ['BITFIELD', 'f', 'GET', 'u8', '#-1'],
+      ['BITFIELD', 'f', 'GET', 'u8', '#x'],
+      ['BITFIELD', 'f', 'GET', 'u8', 4294967296],
+      ['BITFIELD', 'f', 'GET', 'u8', '#536870912'],
+      ['BITFIELD', 'f', 'GET', 'u8', '#536870911'],
+      ['BITFIELD', 'f', 'SET', 'u8', 0, 'x'],
+      ['BITFIELD', 'f', 'SET', 'u8', 0],
+      ['BITFIELD', 'f', 'GET', 'u8'],
+      ['BITFIELD', 'f', 'FOO', 'u8', 0],
+      ['BITFIELD', 'f', 'OVERFLOW', 'BAD', 'GET', 'u8', 0],
+      ['BITFIELD', 'f', 'OVERFLOW'],
+      ['BITFIELD', 'f', 'GET', 'u8', 0, 'SET', 'u8', 0, 1, 'GET', 'x8', 0],
+      ['BITFIELD', 'l', 'GET', 'u8', 0],
+      ['BITFIELD', 'l', 'SET', 'u8', 0, 1],
+      ['BITFIELD_RO', 'f', 'GET', 'u8', 0, 'GET', 'i4', 4],
+      ['BITFIELD_RO', 'f', 'SET', 'u8', 0, 1],
+      ['BITFIELD_RO', 'f', 'INCRBY', 'u8', 0, 1],
+      ['BITFIELD_RO', 'f', 'OVERFLOW', 'SAT', 'GET', 'u8', 0],
+      ['BITFIELD_RO', 'l', 'GET', 'u8', 0],
+      ['BITFIELD_RO', 'nokey', 'GET', 'u8', 0],
+      ['BITFIELD_RO', 'f'],
+    ]);
+  });
+
+  t('keyspace events match Redis', async (ctx) => {
+    const { d, srv, ref } = ctx;
+    for (const conn of [d!.redust, d!.reference]) await conn.send('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+    const subs = [await eventLog(srv.port), await eventLog(ref!.port)];
+    try {
+      await d!.all([
+        ['SETBIT', 'b', 3, 1],
+        ['SETBIT', 'b', 3, 1],
+        ['SETBIT', 'b', 2, 0],
+        ['SETBIT', 'b', 30, 0],
+        ['BITOP', 'OR', 'd', 'b'],
+        ['BITOP', 'OR', 'd', 'nokey'],
+        ['BITOP', 'OR', 'd', 'nokey'],
+        ['BITFIELD', 'f', 'SET', 'u8', 0, 0],
+        ['BITFIELD', 'f', 'SET', 'u8', 0, 0],
+        ['BITFIELD', 'f', 'SET', 'u8', 0, 1, 'SET', 'u8', 8, 0, 'INCRBY', 'u8', 0, 2],
+        ['BITFIELD', 'g', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', 0, 10],
+        ['BITFIELD', 'f', 'GET', 'u8', 0],
+        ['GETBIT', 'nokey', 0],
+      ]);
+      const logs = [await subs[0].messages(), await subs[1].messages()];
+      assert.ok(logs[1].length >= 6, logs[1].join('\n'));
+      assert.equal(logs[0].join('\n'), logs[1].join('\n'));
+    } finally {
+      for (const s of subs) s.conn.close();
+      for (const conn of [d!.redust, d!.reference]) await conn.send('CONFIG', 'SET', 'notify-keyspace-events', '');
+    }
+  });
+
+  t('large offsets: 2^32-1 bits (512 MB) on the wasm path without a full copy; proto-max-bulk-len', async ({ c, d }) => {
+    // The last addressable bit of a 512 MB string: both servers allocate it.
+    await d!.all([
+      ['SETBIT', 'big', 4294967295, 1],
+      ['GETBIT', 'big', 4294967295],
+      ['GETBIT', 'big', 4294967294],
+      ['STRLEN', 'big'],
+      ['BITCOUNT', 'big'],
+      ['BITCOUNT', 'big', -1, -1],
+      ['BITCOUNT', 'big', -3, -1, 'BIT'],
+      ['BITPOS', 'big', 1],
+      ['BITPOS', 'big', 1, -2],
+      ['BITPOS', 'big', 0, -1, -1, 'BIT'],
+      ['SETBIT', 'big', 4294967295, 0],
+      ['BITCOUNT', 'big'],
+      ['BITFIELD', 'big', 'SET', 'u8', 4294967288, 255, 'GET', 'i4', 4294967292],
+      ['DEL', 'big'],
+    ]);
+    await d!.all([
+      ['CONFIG', 'SET', 'proto-max-bulk-len', '2mb'],
+      ['SETBIT', 'k', 16777215, 1],
+      ['SETBIT', 'k', 16777216, 1],
+      ['BITFIELD', 'k', 'SET', 'u8', 16777208, 1],
+      ['BITFIELD', 'k', 'SET', 'u8', 16777209, 1],
+      ['STRLEN', 'k'],
+      ['CONFIG', 'SET', 'proto-max-bulk-len', '512mb'],
+    ]);
+    assert.equal(await c.send('PING'), R.simple('PONG'));
+  });
+
+  t('random SETBIT/BITFIELD/BITOP/BITCOUNT/BITPOS sequences equal Redis', async ({ d }) => {
+    const r = rng(16);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    const key = () => pick(['a', 'b', 'c']);
+    const types = ['u1', 'u3', 'u8', 'u16', 'u31', 'u63', 'i1', 'i7', 'i8', 'i32', 'i33', 'i64'];
+    const nums = ['0', '1', '-1', '127', '-128', '255', '65535', '9223372036854775807', '-9223372036854775808', '4294967296', '-77777'];
+    for (let i = 0; i < 1500; i++) {
+      const k = r();
+      let cmd: Arg[];
+      if (k < 0.25) cmd = ['SETBIT', key(), int(0, 300), int(0, 1)];
+      else if (k < 0.35) cmd = ['GETBIT', key(), int(0, 300)];
+      else if (k < 0.45) cmd = ['BITCOUNT', key(), int(-40, 40), int(-40, 40), pick(['BIT', 'BYTE'])];
+      else if (k < 0.55) cmd = ['BITPOS', key(), int(0, 1), int(-300, 300), int(-300, 300), pick(['BIT', 'BYTE'])];
+      else if (k < 0.62) cmd = ['BITOP', pick(['AND', 'OR', 'XOR']), key(), key(), key()];
+      else if (k < 0.65) cmd = ['BITOP', 'NOT', key(), key()];
+      else if (k < 0.95) {
+        cmd = ['BITFIELD', key()];
+        for (let j = int(1, 4); j > 0; j--) {
+          const op = pick(['GET', 'SET', 'INCRBY', 'OVERFLOW']);
+          if (op === 'OVERFLOW') cmd.push(op, pick(['WRAP', 'SAT', 'FAIL']));
+          else {
+            const ty = pick(types);
+            cmd.push(op, ty, r() < 0.2 ? `#${int(0, 10)}` : int(0, 200));
+            if (op !== 'GET') cmd.push(pick(nums));
+          }
+        }
+      } else cmd = ['GET', key()];
+      await d!.check(cmd);
+    }
+    await d!.all([['GET', 'a'], ['GET', 'b'], ['GET', 'c']]);
+  });
+
+  t.run();
+}
