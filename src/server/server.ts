@@ -16,6 +16,7 @@ import { ClientInput } from './client-input';
 import { getKey, setKeyValue } from '../commands/strings';
 import { Client, ClientFlag } from './client';
 import { CmdFlag, Command, CommandTable } from '../commands/table';
+import { admitConnection } from './protected-mode';
 import { ReplyError, wrongArgs } from '../commands/errors';
 import { discardTransaction } from '../commands/transactions';
 import { createLogger, RedisLogLevel } from '../observability/logger';
@@ -264,6 +265,7 @@ export class Server {
       sock.end('-ERR max number of clients reached\r\n');
       return;
     }
+    if (!admitConnection(this, sock)) return;
     this.clients.set(client.id, client);
     sock.on('error', () => this.freeClient(client));
     sock.on('close', () => this.freeClient(client));
