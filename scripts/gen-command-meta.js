@@ -4,6 +4,9 @@
  * redis-server into src/commands/redis-7.0-commands.json. The command table reads arity, flags,
  * key positions, ACL categories, tips, key specs and docs from this one file, so COMMAND INFO/DOCS
  * replies are Redis's own. Usage: node scripts/gen-command-meta.js [port]  (needs `npm run build:ts`).
+ * The file holds one command per line (per section: info, docs, help), so a regeneration shows as a
+ * reviewable diff. `node scripts/gen-command-meta.js --reformat` rewrites the existing file in this
+ * layout without contacting a server.
  */
 const net = require('net');
 const fs = require('fs');
@@ -25,7 +28,25 @@ function compact(n) {
   }
 }
 
+/** JSON with one top-level entry per line inside each section: `{"source":…,\n"info":{\n"get":[…],\n…}}`. */
+function format(out) {
+  const section = (obj) => '{\n' + Object.entries(obj).map(([k, v]) => JSON.stringify(k) + ':' + JSON.stringify(v)).join(',\n') + '\n}';
+  const parts = Object.entries(out).map(([k, v]) => JSON.stringify(k) + ':' + (v && typeof v === 'object' && !Array.isArray(v) ? section(v) : JSON.stringify(v)));
+  return '{' + parts.join(',\n') + '}\n';
+}
+
+const FILE = path.join(__dirname, '..', 'src', 'commands', 'redis-7.0-commands.json');
+
 async function main() {
+  if (process.argv[2] === '--reformat') {
+    const before = JSON.parse(fs.readFileSync(FILE, 'utf8'));
+    const text = format(before);
+    // The layout changes, never the content.
+    if (JSON.stringify(JSON.parse(text)) !== JSON.stringify(before)) throw new Error('reformatting changed the content');
+    fs.writeFileSync(FILE, text);
+    console.log(`reformatted ${FILE}`);
+    return;
+  }
   const port = Number(process.argv[2] || 6379);
   const sock = net.connect(port, '127.0.0.1');
   const reader = new RespReader();
@@ -59,8 +80,7 @@ async function main() {
   s2.end();
   helpFor.forEach((n, i) => { if (got[i].t === 'array') help[n] = got[i].v.map((x) => x.v); else console.error('no help for', n, got[i]); });
   const out = { source: 'redis-server ' + (/redis_version:(\S+)/.exec('') || ['', '7.0'])[1], info, docs, help };
-  const file = path.join(__dirname, '..', 'src', 'commands', 'redis-7.0-commands.json');
-  fs.writeFileSync(file, JSON.stringify(out));
-  console.log(`wrote ${Object.keys(info).length} commands to ${file}`);
+  fs.writeFileSync(FILE, format(out));
+  console.log(`wrote ${Object.keys(info).length} commands to ${FILE}`);
 }
 main().catch((e) => { console.error(e); process.exit(1); });

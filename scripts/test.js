@@ -10,10 +10,13 @@ const path = require('path');
 const pattern = (process.argv[2] ? process.argv[2] + '[^/]*' : '') + '\\.test\\.js$';
 const LIMIT_MS = Number(process.env.REDUST_TEST_TIMEOUT_MS || 20 * 60 * 1000);
 const uvu = path.join(__dirname, '..', 'node_modules', 'uvu', 'bin.js');
-const child = spawn(process.execPath, [uvu, 'dist/test', pattern, '-i', 'helpers'], {
+// Colour only on a terminal: uvu forces colour on unless told --no-color, and `npm test > file`
+// must not write escape codes into the file.
+const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const child = spawn(process.execPath, [uvu, 'dist/test', pattern, '-i', 'helpers', ...(color ? [] : ['--no-color'])], {
   cwd: path.join(__dirname, '..'),
   stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, FORCE_COLOR: '0' },
+  env: { ...process.env, FORCE_COLOR: color ? '1' : '0' },
 });
 let out = '';
 let summaryTimer = null;

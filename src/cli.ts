@@ -5,6 +5,7 @@
  */
 import fs from 'fs';
 import { Config, CONFIG_DEFS, findConfig, parseConfigValue, parseMemory } from './config/config';
+import { OFF_ONLY_SETTINGS } from './config/unsupported';
 import { createEngine } from './engine';
 import type { EngineName } from './engine/types';
 import { Server, REDIS_VERSION, REDUST_VERSION } from './server/server';
@@ -28,7 +29,8 @@ Options are redis.conf settings written as --name value, for example:
   --requirepass PASS   password for the default user
   --databases N        number of databases (default 16)
   --dir PATH           working directory for persistence files
-  --loglevel LEVEL     debug, verbose, notice, warning or nothing
+  --loglevel LEVEL     debug, verbose, notice or warning (default notice)
+  --logfile PATH       append the log to PATH instead of stdout
   --maxmemory BYTES    memory limit (accepts kb, mb, gb suffixes)
 
 Environment: REDUST_ADDR=host:port, REDUST_AUTH_PASSWORD, REDUST_MAXMEMORY_BYTES, REDUST_MAXVALUE_BYTES,
@@ -80,7 +82,7 @@ export function parseConfigFile(text: string, file: string): Record<string, stri
     if (!def) throw bad('Bad directive or wrong number of arguments');
     const value = args.slice(1).map((a) => a.latin1Slice()).join(' ');
     try {
-      if (name !== 'save' && name !== 'notify-keyspace-events' && name !== 'client-output-buffer-limit') parseConfigValue(def, value);
+      parseConfigValue(def, value);
     } catch (e) {
       throw bad((e as Error).message);
     }
@@ -117,13 +119,19 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     if (!a.startsWith('--')) throw new CliError(`Invalid argument '${a}': options are written as --name value (see --help)`);
     const name = a.slice(2).toLowerCase();
     const def = findConfig(name);
-    if (!def) throw new CliError(`Unknown option '--${name}'. Run 'redust --help' for the list of common options; every redis.conf setting Redust supports is accepted: ${CONFIG_DEFS.map((d) => d.name).join(', ')}`);
+    if (!def) {
+      const supported = CONFIG_DEFS.filter((d) => !OFF_ONLY_SETTINGS.includes(d.name)).map((d) => d.name);
+      throw new CliError(
+        `Unknown option '--${name}'. Run 'redust --help' for the list of common options. Supported settings: ${supported.join(', ')}. ` +
+          `Accepted only at their default (off) value, the feature is not supported yet: ${OFF_ONLY_SETTINGS.join(', ')}`,
+      );
+    }
     const values: string[] = [];
     while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) values.push(argv[++i]);
     if (values.length === 0 && def.type !== 'string' && def.type !== 'special') throw new CliError(`Option '--${name}' needs a value`);
     const value = values.join(' ');
     try {
-      if (def.type !== 'special') parseConfigValue(def, value);
+      parseConfigValue(def, value);
     } catch (e) {
       throw new CliError(`Invalid value '${value}' for '--${name}': ${(e as Error).message}`);
     }
@@ -158,11 +166,22 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`redust: ${(e as Error).message}\n`);
     return 1;
   }
-  const logger = createLogger({ level: config.str('loglevel') as RedisLogLevel });
+  let logger: ReturnType<typeof createLogger>;
+  try {
+    logger = createLogger({ level: config.str('loglevel') as RedisLogLevel, file: config.str('logfile') });
+  } catch (e) {
+    const why: Record<string, string> = { ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory' };
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    process.stderr.write(`redust: Can't open the log file: ${why[code] ?? (e as Error).message}\n`);
+    return 1;
+  }
   const engine = createEngine(config.str('engine') as EngineName);
   const server = new Server(config, engine, { logger });
   server.configFile = parsed.configFile;
-  logger.info({ version: REDUST_VERSION, redis_version: REDIS_VERSION, pid: process.pid }, 'Redust is starting');
+  logger.info({ version: REDUST_VERSION, redis_version: REDIS_VERSION }, 'Redust is starting');
+  logger.info(parsed.configFile ? `Configuration loaded from ${parsed.configFile}` : 'No config file specified, using the default config and command-line options');
+  // Redis's "debug" level: every setting as CONFIG GET shows it.
+  if (logger.isLevelEnabled('trace')) logger.trace({ config: Object.fromEntries(CONFIG_DEFS.map((d) => [d.name, d.name === 'requirepass' && config.str(d.name) ? '(set)' : config.text(d.name)])) }, 'Configuration');
   persistenceOf(server).enabled = true;
   try {
     loadRdbFile(server);
@@ -171,12 +190,17 @@ export async function main(argv: string[]): Promise<number> {
     logger.fatal('Terminating server after rdb file reading failure.');
     return 1;
   }
+  let port: number;
   try {
-    await server.listen();
+    port = await server.listen();
   } catch (e) {
     logger.fatal({ err: e }, `Failed listening on port ${config.int('port')} (tcp), aborting.`);
     return 1;
   }
+  const hosts = config.str('bind').split(/\s+/).filter(Boolean).map((h) => h.replace(/^-/, ''));
+  const addrs = (hosts.length ? hosts : ['127.0.0.1']).map((h) => (h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`));
+  logger.info({ addresses: addrs }, `Listening on ${addrs.join(', ')}`);
+  logger.info(describePersistence(config));
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -204,4 +228,12 @@ export async function main(argv: string[]): Promise<number> {
       resolve(0);
     };
   });
+}
+
+/** The start-up line that says whether data survives a restart, from the settings in force. */
+export function describePersistence(config: Config): string {
+  const file = `${config.str('dir')}/${config.str('dbfilename')}`;
+  const points = config.str('save').trim();
+  if (points === '') return `Persistence: no save points and no AOF: data written after the last SAVE is lost when the server stops (RDB file ${file})`;
+  return `Persistence: RDB file ${file}, saved on shutdown and by the save points "${points}"`;
 }

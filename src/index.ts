@@ -59,7 +59,7 @@ export class RedustServer {
     for (const [k, v] of Object.entries(overrides)) if (typeof v === 'number' || typeof v === 'boolean') overrides[k] = typeof v === 'boolean' ? v : String(v);
     const config = new Config(overrides);
     const engine = createEngine(config.str('engine') as EngineName);
-    const server = new Server(config, engine, { logger: createLogger({ level }), clock: new ServerClock() });
+    const server = new Server(config, engine, { logger: createLogger({ level, file: config.str('logfile') }), clock: new ServerClock() });
     if (opts.persistence) {
       persistenceOf(server).enabled = true;
       try {

@@ -114,4 +114,104 @@ t('SHUTDOWN stops the process', async () => {
   assert.ok(await c.waitClosed());
 });
 
+t('--help offers only log levels that are accepted', async () => {
+  const help = (await run(process.execPath, [BIN, '--help'])).stdout;
+  assert.not.match(help, /nothing/);
+  const line = /--loglevel LEVEL\s+(.*)/.exec(help)![1];
+  const levels = line.replace(/\(.*\)/, '').split(/,\s*|\s+or\s+/).map((s) => s.trim()).filter(Boolean);
+  assert.equal(levels, ['debug', 'verbose', 'notice', 'warning']);
+  for (const l of levels) assert.is(parseArgs(['--loglevel', l], {}).settings.loglevel, l);
+  assert.throws(() => parseArgs(['--loglevel', 'nothing'], {}), /must be one of the following: debug, verbose, notice, warning/);
+});
+
+/** Log lines (JSON, one per line) of a CLI run that connects once, disconnects, and stops. */
+async function logOf(args: string[]): Promise<{ lines: Record<string, unknown>[]; raw: string; port: number }> {
+  const port = await freePort();
+  const { child, out } = await startCli(['--port', String(port), ...args]);
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  try {
+    const c = await RawConnection.connect(port);
+    await c.send('PING');
+    c.close();
+    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+  const raw = out();
+  return { raw, port, lines: raw.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)) };
+}
+
+t('start-up log: listening addresses and that data does not survive a restart; pid once per JSON line', async () => {
+  const { lines, raw, port } = await logOf([]);
+  const msgs = lines.map((l) => l.msg);
+  assert.ok(msgs.includes(`Listening on 127.0.0.1:${port}`), raw);
+  assert.ok(msgs.some((m) => /^Persistence: no save points and no AOF: .*lost when the server stops/.test(String(m))), raw);
+  for (const l of raw.split('\n').filter((x) => x.startsWith('{'))) assert.is(l.split('"pid"').length, 2, l);
+  // notice: no per-connection lines.
+  assert.not.ok(msgs.some((m) => /^Accepted /.test(String(m))));
+});
+
+t('verbose logs client connects and disconnects; debug adds the configuration', async () => {
+  const verbose = await logOf(['--loglevel', 'verbose', '--requirepass', 'secret-pw']);
+  assert.ok(verbose.lines.some((l) => /^Accepted 127\.0\.0\.1:\d+$/.test(String(l.msg))), verbose.raw);
+  assert.ok(verbose.lines.some((l) => l.msg === 'Client closed connection'), verbose.raw);
+  assert.not.ok(verbose.lines.some((l) => l.msg === 'Configuration'));
+  const debug = await logOf(['--loglevel', 'debug', '--requirepass', 'secret-pw']);
+  const conf = debug.lines.find((l) => l.msg === 'Configuration') as { config: Record<string, string> } | undefined;
+  assert.ok(conf, debug.raw);
+  assert.is(conf!.config.port, String(debug.port));
+  assert.is(conf!.config.requirepass, '(set)');
+  assert.not.match(debug.raw, /secret-pw/);
+  assert.ok(debug.lines.some((l) => /^Accepted /.test(String(l.msg))));
+});
+
+t('logfile: the log goes to that file (appended), not to stdout; an unwritable path is an error', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-log-'));
+  const file = path.join(dir, 'redust.log');
+  fs.writeFileSync(file, 'previous line\n');
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, '--port', String(port), '--logfile', file, '--loglevel', 'verbose'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const deadline = Date.now() + 10_000;
+  while (!fs.readFileSync(file, 'utf8').includes('Ready to accept connections')) {
+    if (Date.now() > deadline) throw new Error('no Ready line in the log file');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const c = await RawConnection.connect(port);
+  await c.send('PING');
+  c.close();
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  child.kill('SIGTERM');
+  await exited;
+  const log = fs.readFileSync(file, 'utf8');
+  assert.match(log, /^previous line\n\{/);
+  assert.match(log, /"msg":"Accepted 127\.0\.0\.1:\d+"/);
+  assert.match(log, /ready to exit/);
+  assert.is(out, '');
+  fs.rmSync(dir, { recursive: true, force: true });
+  try {
+    await run(process.execPath, [BIN, '--port', '0', '--logfile', path.join(dir, 'gone', 'x.log')]);
+    assert.unreachable('unwritable logfile');
+  } catch (e) {
+    const err = e as { code: number; stderr: string };
+    assert.is(err.code, 1);
+    assert.match(err.stderr, /Can't open the log file: No such file or directory/);
+  }
+});
+
+t('a missing dir or a refused setting stops the binary with exit code 1', async () => {
+  for (const args of [['--dir', '/no/such/redust/dir'], ['--appendonly', 'yes'], ['--save', '60', '1000']]) {
+    try {
+      await run(process.execPath, [BIN, '--port', '0', ...args]);
+      assert.unreachable(args.join(' '));
+    } catch (e) {
+      const err = e as { code: number; stderr: string };
+      assert.is(err.code, 1, args.join(' '));
+      assert.match(err.stderr, /No such file or directory|is not supported by Redust yet/);
+    }
+  }
+});
+
 t.run();

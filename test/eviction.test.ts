@@ -5,6 +5,7 @@
  */
 import * as assert from 'uvu/assert';
 import { differentialSuite } from './helpers/suite';
+import type { RedustServer } from '../src/index';
 import { enginesUnderTest } from './helpers/servers';
 import { RawConnection, R } from './helpers/raw';
 import { renderNode, RespNode } from '../src/protocol/resp-reader';
@@ -78,6 +79,79 @@ for (const engine of enginesUnderTest()) {
     assert.is(msg.t, 'array');
     assert.match(renderNode(msg), /^\["message", "__keyevent@0__:evicted", "ev:\d+"\]$/);
     sub.close();
+  });
+
+  /** Let the engine finish freeing what earlier tests flushed, so used_memory stays put. */
+  function settle(srv: RedustServer): void {
+    while (srv.internal.engine.backgroundWork(50)) {
+      /* lazy frees of the previous test's FLUSHALL */
+    }
+  }
+
+  /** Fill past maxmemory with `fill:*` keys; returns which of `keys` survived. */
+  async function survivors(srv: RedustServer, c: RawConnection, keys: string[]): Promise<Set<string>> {
+    settle(srv);
+    await limitFromNow(c, 100_000);
+    const value = 'f'.repeat(1000);
+    // About 50 KB more than the 100 KB of headroom: ~50 of the 220 older keys must go.
+    for (let i = 0; i < 150; i++) assert.equal(await c.send('SET', `fill:${i}`, value), R.ok);
+    const alive = new Set<string>();
+    for (const k of keys) if ((await c.send('EXISTS', k) as { v: bigint }).v === 1n) alive.add(k);
+    return alive;
+  }
+
+  t('allkeys-lru: the sampled least recently used keys go first', async ({ srv, c }) => {
+    await c.send('CONFIG', 'SET', 'maxmemory', '0'); // no limit while the keys are set up
+    await c.send('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+    const value = 'o'.repeat(1000);
+    const old = Array.from({ length: 200 }, (_, i) => `old:${i}`);
+    const hot = Array.from({ length: 20 }, (_, i) => `hot:${i}`);
+    for (const k of [...old, ...hot]) await c.send('SET', k, value);
+    srv.advanceTime(60_000);
+    for (const k of hot) await c.send('GET', k);
+    srv.advanceTime(60_000);
+    const alive = await survivors(srv, c, [...old, ...hot]);
+    const oldGone = old.filter((k) => !alive.has(k)).length;
+    const hotGone = hot.filter((k) => !alive.has(k)).length;
+    assert.ok(oldGone >= 30, `old keys were evicted (${oldGone})`);
+    assert.ok(hotGone <= 2, `recently used keys were kept (${hotGone} of 20 evicted)`);
+  });
+
+  t('volatile-ttl: keys closest to expiring go first, keys without TTL are never evicted', async ({ srv, c }) => {
+    await c.send('CONFIG', 'SET', 'maxmemory', '0'); // no limit while the keys are set up
+    await c.send('CONFIG', 'SET', 'maxmemory-policy', 'volatile-ttl');
+    const value = 't'.repeat(1000);
+    const soon = Array.from({ length: 200 }, (_, i) => `soon:${i}`);
+    const late = Array.from({ length: 20 }, (_, i) => `late:${i}`);
+    const forever = Array.from({ length: 20 }, (_, i) => `forever:${i}`);
+    for (const k of soon) await c.send('SET', k, value, 'EX', '1000');
+    for (const k of late) await c.send('SET', k, value, 'EX', '100000');
+    for (const k of forever) await c.send('SET', k, value);
+    settle(srv);
+    await limitFromNow(c, 100_000);
+    for (let i = 0; i < 150; i++) await c.send('SET', `fill:${i}`, value, 'EX', '50000');
+    let soonGone = 0;
+    let lateGone = 0;
+    for (const k of soon) if ((await c.send('EXISTS', k) as { v: bigint }).v === 0n) soonGone++;
+    for (const k of late) if ((await c.send('EXISTS', k) as { v: bigint }).v === 0n) lateGone++;
+    for (const k of forever) assert.equal(await c.send('EXISTS', k), R.int(1), `${k} has no TTL: never evicted`);
+    assert.ok(soonGone >= 30, `the soonest-expiring keys were evicted (${soonGone})`);
+    assert.ok(lateGone <= 2, `the latest-expiring keys were kept (${lateGone} of 20 evicted)`);
+  });
+
+  t('allkeys-lfu: frequently used keys survive', async ({ srv, c }) => {
+    await c.send('CONFIG', 'SET', 'maxmemory', '0'); // no limit while the keys are set up
+    await c.send('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
+    const value = 'q'.repeat(1000);
+    const cold = Array.from({ length: 200 }, (_, i) => `cold:${i}`);
+    const hot = Array.from({ length: 20 }, (_, i) => `hot:${i}`);
+    for (const k of [...cold, ...hot]) await c.send('SET', k, value);
+    for (let round = 0; round < 100; round++) for (const k of hot) await c.send('GET', k);
+    const alive = await survivors(srv, c, [...cold, ...hot]);
+    const coldGone = cold.filter((k) => !alive.has(k)).length;
+    const hotGone = hot.filter((k) => !alive.has(k)).length;
+    assert.ok(coldGone >= 30, `rarely used keys were evicted (${coldGone})`);
+    assert.ok(hotGone <= 2, `frequently used keys were kept (${hotGone} of 20 evicted)`);
   });
 
   if (engine === 'wasm') {

@@ -4,7 +4,7 @@
  * round trip is checked within each server, and a real Redis payload must be refused cleanly).
  */
 import * as assert from 'uvu/assert';
-import { differentialSuite } from './helpers/suite';
+import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
 import { normalize } from './helpers/diff';
 import { RawConnection, R } from './helpers/raw';
@@ -125,16 +125,14 @@ for (const engine of enginesUnderTest()) {
     }
   });
 
-  t('FUNCTION LOAD: metadata, body and register_function errors match Redis', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'FUNCTION LOAD: metadata, body and register_function errors match Redis', async ({ d }) => {
     for (const code of LOAD_CASES) {
       await d.check(['FUNCTION', 'LOAD', code]);
       await d.check(['FUNCTION', 'FLUSH']);
     }
   });
 
-  t('EVAL shebang lines are split like Redis (sdssplitargs), as FUNCTION LOAD metadata is', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'EVAL shebang lines are split like Redis (sdssplitargs), as FUNCTION LOAD metadata is', async ({ d }) => {
     const shebangs = [
       '#!lua\r\nreturn 1',
       '#!lua\tflags=no-writes\nreturn 1',
@@ -160,8 +158,7 @@ for (const engine of enginesUnderTest()) {
     }
   });
 
-  t('FUNCTION LOAD: REPLACE, option errors, name clashes between libraries', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'FUNCTION LOAD: REPLACE, option errors, name clashes between libraries', async ({ d }) => {
     const v1 = lib('#!lua name=lib1', "redis.register_function('f1', function() return 1 end)");
     const v2 = lib('#!lua name=lib1', "redis.register_function('f1', function() return 2 end)", "redis.register_function('f1b', function() return 22 end)");
     const v3 = lib('#!lua name=lib1', "redis.register_function('g', function() return 3 end)");
@@ -192,8 +189,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('FCALL / FCALL_RO: numkeys, keys and args, flags, errors (RESP2 and RESP3)', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'FCALL / FCALL_RO: numkeys, keys and args, flags, errors (RESP2 and RESP3)', async ({ d }) => {
     await d.check(['FUNCTION', 'LOAD', MAIN_LIB]);
     const calls: string[][] = [
       ['echo', '2', 'k1', 'k2', 'a1', 'a2', 'a3'],
@@ -254,8 +250,7 @@ for (const engine of enginesUnderTest()) {
     assert.is(r.t, 'error');
   });
 
-  t('FCALL inside MULTI, EVAL and FUNCTION from scripts', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'FCALL inside MULTI, EVAL and FUNCTION from scripts', async ({ d }) => {
     await d.check(['FUNCTION', 'LOAD', MAIN_LIB]);
     await d.all([
       ['MULTI'],
@@ -276,8 +271,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('FUNCTION LIST: WITHCODE, LIBRARYNAME (glob, case-insensitive), errors, RESP3', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'FUNCTION LIST: WITHCODE, LIBRARYNAME (glob, case-insensitive), errors, RESP3', async ({ d }) => {
     const libA = lib('#!lua name=alpha', "redis.register_function{function_name='a1', callback=function() return 1 end, flags={'no-writes', 'allow-stale'}, description='first \u00e9'}", "redis.register_function('a2', function() return 2 end)");
     const libB = lib('#!lua name=Beta_2', "redis.register_function('b1', function() return 1 end)");
     await d.all([['FUNCTION', 'LIST'], ['FUNCTION', 'LOAD', libA], ['FUNCTION', 'LOAD', libB]]);
@@ -306,8 +300,7 @@ for (const engine of enginesUnderTest()) {
     }
   });
 
-  t('FUNCTION DELETE, FLUSH [ASYNC|SYNC], STATS, KILL, HELP', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'FUNCTION DELETE, FLUSH [ASYNC|SYNC], STATS, KILL, HELP', async ({ d }) => {
     const l1 = lib('#!lua name=l1', "redis.register_function('f1', function() return 1 end)", "redis.register_function('f2', function() return 2 end)");
     const l2 = lib('#!lua name=l2', "redis.register_function('g1', function() return 1 end)");
     for (const proto of ['2', '3']) {
@@ -357,8 +350,7 @@ for (const engine of enginesUnderTest()) {
    * DUMP/RESTORE: both servers run the same scenario, each restoring its own payload (Redust's
    * payload format is its own), and must answer alike at every step.
    */
-  t('FUNCTION DUMP + RESTORE: APPEND / REPLACE / FLUSH policies behave like Redis', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'FUNCTION DUMP + RESTORE: APPEND / REPLACE / FLUSH policies behave like Redis', async ({ d }) => {
     const l1 = lib('#!lua name=l1', "redis.register_function('f1', function() return 'l1' end)");
     const l2 = lib('#!lua name=l2', "redis.register_function('f2', function() return 'l2' end)");
     const l3f1 = lib('#!lua name=l3', "redis.register_function('f1', function() return 'l3' end)");

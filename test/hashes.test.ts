@@ -4,7 +4,7 @@
  * HRANDFIELD shapes and distribution.
  */
 import * as assert from 'uvu/assert';
-import { differentialSuite } from './helpers/suite';
+import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
 import { Arg, R, items, text, eventLog } from './helpers/raw';
 
@@ -24,8 +24,7 @@ for (const engine of enginesUnderTest()) {
     assert.equal(await c.send('HGETALL', 'h'), R.arr(R.bulk(f), R.bulk(v)));
   });
 
-  t('HSET/HMSET/HSETNX/HGET/HMGET/HDEL/HLEN/HSTRLEN/HEXISTS (listpack order)', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'HSET/HMSET/HSETNX/HGET/HMGET/HDEL/HLEN/HSTRLEN/HEXISTS (listpack order)', async ({ d }) => {
     await d.bothProtocols([], [
       ['HSET', 'h', 'a', '1', 'b', '2', 'c', '3'],
       ['HSET', 'h', 'a', '10', 'd', '4'],
@@ -67,8 +66,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('HINCRBY and HINCRBYFLOAT: formatting, overflow and every error', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'HINCRBY and HINCRBYFLOAT: formatting, overflow and every error', async ({ d }) => {
     await d.bothProtocols([['HSET', 'h', 'n', '10', 's', 'abc', 'f', '1.5', 'sp', ' 1', 'big', '9223372036854775806']], [
       ['HINCRBY', 'h', 'n', 5],
       ['HINCRBY', 'h', 'n', -20],
@@ -109,8 +107,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('HRANDFIELD: count forms, WITHVALUES shapes in RESP2/RESP3, errors', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'HRANDFIELD: count forms, WITHVALUES shapes in RESP2/RESP3, errors', async ({ d }) => {
     const setup: Arg[][] = [['HSET', 'h', 'a', '1', 'b', '2', 'c', '3']];
     // Deterministic cases compared exactly (whole hash in listpack order; single field hash).
     await d.bothProtocols([...setup, ['HSET', 'one', 'f', 'v']], [
@@ -161,8 +158,7 @@ for (const engine of enginesUnderTest()) {
     for (const v of counts.values()) assert.ok(v > 40 && v < 180, `count ${v}`);
   });
 
-  t('OBJECT ENCODING: listpack -> hashtable by entries and by value length, never back', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'OBJECT ENCODING: listpack -> hashtable by entries and by value length, never back', async ({ d }) => {
     const many: Arg[] = [];
     for (let i = 0; i < 129; i++) many.push(`f${i}`, 'v');
     await d.all([
@@ -209,8 +205,7 @@ for (const engine of enginesUnderTest()) {
     await d.check(['HVALS', 'h3'], { unordered: true });
   });
 
-  t('HSCAN: listpack in one call; hashtable cursor visits every field; MATCH, COUNT, errors', async ({ d, c }) => {
-    if (!d) return;
+  diffTest(t, 'HSCAN: listpack in one call; hashtable cursor visits every field; MATCH, COUNT, errors', async ({ d, c }) => {
     await d.bothProtocols([['HSET', 'h', 'a1', '1', 'b1', '2', 'a2', '3']], [
       ['HSCAN', 'h', 0],
       ['HSCAN', 'h', 0, 'MATCH', 'a*'],
@@ -247,8 +242,7 @@ for (const engine of enginesUnderTest()) {
     assert.ok(calls > 5, `calls ${calls}`);
   });
 
-  t('WRONGTYPE on every hash command (and syntax/arity errors first where Redis checks them first)', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'WRONGTYPE on every hash command (and syntax/arity errors first where Redis checks them first)', async ({ d }) => {
     await d.bothProtocols([['SET', 's', 'v']], [
       ['HSET', 's', 'a', 'b'],
       ['HSET', 's', 'a'],
@@ -277,9 +271,8 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('keyspace events match Redis for every hash command', async (ctx) => {
+  diffTest(t, 'keyspace events match Redis for every hash command', async (ctx) => {
     const { d, srv, ref } = ctx;
-    if (!d || !ref) return;
     for (const conn of [d.redust, d.reference]) await conn.send('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
     const subs = [await eventLog(srv.port), await eventLog(ref.port)];
     try {

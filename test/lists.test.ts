@@ -3,7 +3,7 @@
  * WRONGTYPE on every command, keyspace events, OBJECT ENCODING, binary safety.
  */
 import * as assert from 'uvu/assert';
-import { differentialSuite } from './helpers/suite';
+import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
 import { Arg, R, eventLog } from './helpers/raw';
 
@@ -27,8 +27,7 @@ for (const engine of enginesUnderTest()) {
     assert.equal(await c.send('EXISTS', 'l'), R.int(0));
   });
 
-  t('LPUSH/RPUSH/X variants, LPOP/RPOP with count (RESP2+RESP3)', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'LPUSH/RPUSH/X variants, LPOP/RPOP with count (RESP2+RESP3)', async ({ d }) => {
     await d.bothProtocols([], [
       ['LPUSH', 'l', 'a', 'b', 'c'],
       ['RPUSH', 'l', 'd', 'e'],
@@ -62,8 +61,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('LLEN, LRANGE, LINDEX edge cases', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'LLEN, LRANGE, LINDEX edge cases', async ({ d }) => {
     await d.bothProtocols([['RPUSH', 'l', 'a', 'b', 'c', 'd', 'e']], [
       ['LLEN', 'l'],
       ['LLEN', 'nokey'],
@@ -89,8 +87,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('LSET, LINSERT, LREM, LTRIM', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'LSET, LINSERT, LREM, LTRIM', async ({ d }) => {
     await d.bothProtocols([['RPUSH', 'l', 'a', 'b', 'a', 'c', 'a', 'd']], [
       ['LSET', 'l', 0, 'A'],
       ['LSET', 'l', -1, 'D'],
@@ -137,8 +134,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('LINSERT in the middle of a long list and near both ends', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'LINSERT in the middle of a long list and near both ends', async ({ d }) => {
     const items: Arg[] = [];
     for (let i = 0; i < 300; i++) items.push(`e${i}`);
     await d.check(['RPUSH', 'l', ...items]);
@@ -156,8 +152,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('LPOS: RANK, COUNT, MAXLEN and their errors', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'LPOS: RANK, COUNT, MAXLEN and their errors', async ({ d }) => {
     await d.bothProtocols([['RPUSH', 'l', 'a', 'b', 'c', 'a', 'b', 'a', 'c', 'a']], [
       ['LPOS', 'l', 'a'],
       ['LPOS', 'l', 'c'],
@@ -195,8 +190,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('LMOVE, RPOPLPUSH and LMPOP', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'LMOVE, RPOPLPUSH and LMPOP', async ({ d }) => {
     await d.bothProtocols([['RPUSH', 'src', 'a', 'b', 'c']], [
       ['LMOVE', 'src', 'dst', 'LEFT', 'RIGHT'],
       ['LMOVE', 'src', 'dst', 'right', 'left'],
@@ -245,8 +239,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('blocking commands on data, argument errors, and inside MULTI', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'blocking commands on data, argument errors, and inside MULTI', async ({ d }) => {
     await d.bothProtocols([['RPUSH', 'l', 'a', 'b', 'c', 'd']], [
       ['BLPOP', 'nokey', 'l', 0],
       ['BRPOP', 'nokey', 'l', '0.5'],
@@ -287,8 +280,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('blocking commands inside scripts act as non-blocking', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'blocking commands inside scripts act as non-blocking', async ({ d }) => {
     await d.bothProtocols([['RPUSH', 'l', 'a']], [
       ['EVAL', "return redis.call('BLPOP', KEYS[1], 0)", 1, 'nokey'],
       ['EVAL', "return redis.call('BLMOVE', KEYS[1], 'd', 'LEFT', 'LEFT', 0)", 1, 'nokey'],
@@ -297,8 +289,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('WRONGTYPE on every list command, and its order relative to syntax errors', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'WRONGTYPE on every list command, and its order relative to syntax errors', async ({ d }) => {
     await d.bothProtocols([['SET', 's', 'v'], ['RPUSH', 'l', 'a']], [
       ['LPUSH', 's', 'a'],
       ['RPUSH', 's', 'a'],
@@ -344,8 +335,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('OBJECT ENCODING is quicklist for every list (Redis 7.0)', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'OBJECT ENCODING is quicklist for every list (Redis 7.0)', async ({ d }) => {
     const big: Arg[] = [];
     for (let i = 0; i < 200; i++) big.push('x'.repeat(i));
     await d.all([
@@ -361,9 +351,8 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('keyspace events match Redis for every list command', async (ctx) => {
+  diffTest(t, 'keyspace events match Redis for every list command', async (ctx) => {
     const { d, srv, ref } = ctx;
-    if (!d || !ref) return;
     await d.redust.send('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
     await d.reference.send('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
     const ea = await eventLog(srv.port);
@@ -408,8 +397,7 @@ for (const engine of enginesUnderTest()) {
     }
   });
 
-  t('randomized operation sequence matches Redis exactly', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'randomized operation sequence matches Redis exactly', async ({ d }) => {
     let seed = 12345;
     const rnd = (n: number) => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;

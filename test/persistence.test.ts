@@ -13,7 +13,7 @@ import os from 'os';
 import path from 'path';
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
-import { Arg, R, RawConnection, items, text } from './helpers/raw';
+import { Arg, R, RawConnection, encodeCommand, items, text } from './helpers/raw';
 import { rng } from './helpers/rng';
 import type { RedustServer } from '../src/index';
 import { RdbError } from '../src/persistence/errors';
@@ -266,7 +266,7 @@ function runCli(args: string[]): Promise<{ child: ChildProcess | null; out: stri
 
 {
   const t = suite('persistence [cli]');
-  t('the CLI loads dump.rdb at start, saves it on SIGTERM, and refuses a corrupt file naming the offset', async () => {
+  t('the CLI loads dump.rdb at start, saves it on SHUTDOWN SAVE, and refuses a corrupt file naming the offset', async () => {
     const dir = tmpDir();
     try {
       const port = await freePort();
@@ -275,11 +275,11 @@ function runCli(args: string[]): Promise<{ child: ChildProcess | null; out: stri
       let c = await RawConnection.connect(port);
       await c.send('SET', 'k', 'persisted');
       await c.send('RPUSH', 'l', 'a', 'b');
-      c.close();
       const exited = new Promise((r) => first.child!.once('exit', r));
-      first.child!.kill('SIGTERM');
+      c.write(encodeCommand(['SHUTDOWN', 'SAVE']));
       await exited;
-      assert.ok(fs.existsSync(path.join(dir, 'dump.rdb')), 'saved on SIGTERM');
+      c.close();
+      assert.ok(fs.existsSync(path.join(dir, 'dump.rdb')), 'saved on SHUTDOWN SAVE');
       const second = await runCli(['--port', String(port), '--dir', dir, '--engine', 'js-map']);
       assert.ok(second.child, second.out);
       c = await RawConnection.connect(port);

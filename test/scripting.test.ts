@@ -3,7 +3,7 @@
  * RESP2 and RESP3, plus behaviour the reference cannot show (time limit, atomicity in MULTI).
  */
 import * as assert from 'uvu/assert';
-import { differentialSuite } from './helpers/suite';
+import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
 import { R } from './helpers/raw';
 
@@ -141,8 +141,7 @@ for (const engine of enginesUnderTest()) {
     }
   });
 
-  t('script return values convert like Redis (RESP2 and RESP3)', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'script return values convert like Redis (RESP2 and RESP3)', async ({ d }) => {
     for (const s of VALUE_SCRIPTS) await d.check(E(s));
     await d.check(['HELLO', '3'], { typeOnly: true });
     for (const s of VALUE_SCRIPTS) await d.check(E(s), { deepUnordered: true });
@@ -151,8 +150,7 @@ for (const engine of enginesUnderTest()) {
     for (const s of VALUE_SCRIPTS) await d.check(E('redis.setresp(3) ' + s));
   });
 
-  t('redis.call reply conversion in both protocols', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'redis.call reply conversion in both protocols', async ({ d }) => {
     await d.all([
       ['SET', 's', 'v'],
       E("return redis.call('get', 's')"),
@@ -175,13 +173,11 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('script errors are formatted like Redis 7.0', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'script errors are formatted like Redis 7.0', async ({ d }) => {
     for (const s of ERROR_SCRIPTS) await d.check(E(s));
   });
 
-  t('numkeys, EVALSHA, NOSCRIPT, SCRIPT subcommands', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'numkeys, EVALSHA, NOSCRIPT, SCRIPT subcommands', async ({ d }) => {
     await d.all([
       ['EVAL', 'return 1', '-1'],
       ['EVAL', 'return 1', '2', 'a'],
@@ -213,18 +209,15 @@ for (const engine of enginesUnderTest()) {
     await d.check(['EVALSHA', String((sha as { v: unknown }).v).toUpperCase(), '0']);
   });
 
-  t('Lua 5.1 compatibility shims', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'Lua 5.1 compatibility shims', async ({ d }) => {
     for (const s of COMPAT_SCRIPTS) await d.check(E(s));
   });
 
-  t('cjson, bit, struct, cmsgpack', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'cjson, bit, struct, cmsgpack', async ({ d }) => {
     for (const s of LIB_SCRIPTS) await d.check(E(s));
   });
 
-  t('documented scripts: rate limiter and lock release', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'documented scripts: rate limiter and lock release', async ({ d }) => {
     const release = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
     await d.all([
       ['SET', 'lock', 'token1'],
@@ -242,8 +235,7 @@ for (const engine of enginesUnderTest()) {
     await d.check(['TTL', 'rl']);
   });
 
-  t('scripts inside MULTI/EXEC and globals do not leak between scripts', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'scripts inside MULTI/EXEC and globals do not leak between scripts', async ({ d }) => {
     await d.all([
       ['MULTI'],
       ['EVAL', "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])", '1', 'm', 'v'],

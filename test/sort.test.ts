@@ -3,7 +3,7 @@
  * on every engine: BY (patterns, hash fields, nosort), LIMIT, GET, ASC/DESC, ALPHA, STORE, errors.
  */
 import * as assert from 'uvu/assert';
-import { differentialSuite } from './helpers/suite';
+import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
 import { Differential } from './helpers/diff';
 import { Arg, RawConnection } from './helpers/raw';
@@ -20,8 +20,7 @@ async function has(d: Differential, cmd: Arg[]): Promise<boolean> {
 for (const engine of enginesUnderTest()) {
   const t = differentialSuite('sort', engine);
 
-  t('sorted sets: numeric, ALPHA, DESC, LIMIT, BY, GET, nosort, errors', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'sorted sets: numeric, ALPHA, DESC, LIMIT, BY, GET, nosort, errors', async ({ d }) => {
     await d.bothProtocols([], [
       ['ZADD', 'z', '5', 'x', '1', '10', '2', '2', '3', '3.5', '4', '-1', '6', '1e2'],
       ['MSET', 'w_x', '1', 'w_10', '9', 'w_2', '3', 'w_3.5', '4', 'w_-1', '0', 'w_1e2', '7'],
@@ -71,8 +70,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('SORT converts a listpack sorted set to skiplist, as Redis does', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'SORT converts a listpack sorted set to skiplist, as Redis does', async ({ d }) => {
     await d.all([
       ['ZADD', 'enc', '1', 'a', '2', 'b'],
       ['OBJECT', 'ENCODING', 'enc'],
@@ -83,8 +81,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('scores that are not doubles, hash BY/GET, binary elements', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'scores that are not doubles, hash BY/GET, binary elements', async ({ d }) => {
     const hashes = await has(d, ['HSET', 'probe', 'f', 'v']);
     await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'],
@@ -117,8 +114,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('lists and sets (when those families exist)', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'lists and sets (when those families exist)', async ({ d }) => {
     if (await has(d, ['RPUSH', 'probe', 'x'])) {
       await d.bothProtocols([], [
         ['RPUSH', 'l', '3', '1', '2', '10', '-1', '1'],
@@ -158,8 +154,7 @@ for (const engine of enginesUnderTest()) {
     }
   });
 
-  t('SORT STORE: keyspace events and WRONGTYPE order', async ({ srv, ref, d }) => {
-    if (!ref || !d) return;
+  diffTest(t, 'SORT STORE: keyspace events and WRONGTYPE order', async ({ srv, ref, d }) => {
     if (!(await has(d, ['RPUSH', 'probe', 'x']))) return;
     const run = async (port: number): Promise<string[]> => {
       const sub = await RawConnection.connect(port);

@@ -2,7 +2,7 @@
  * String commands: behaviour on every engine, and replies compared with real Redis 7.0.
  */
 import * as assert from 'uvu/assert';
-import { differentialSuite, serverPairSuite } from './helpers/suite';
+import { differentialSuite, serverPairSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
 import { encodeCommand, items, R, RawConnection, text } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
@@ -19,8 +19,7 @@ for (const engine of enginesUnderTest()) {
     assert.equal(await c.send('STRLEN', key), R.int(val.length));
   });
 
-  t('SET options and every bad combination match Redis', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'SET options and every bad combination match Redis', async ({ d }) => {
     await d.all([
       ['SET', 'k', 'v'],
       ['SET', 'k', 'v2', 'NX'],
@@ -52,8 +51,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('counters: INCR family, overflow, INCRBYFLOAT formatting', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'counters: INCR family, overflow, INCRBYFLOAT formatting', async ({ d }) => {
     await d.all([
       ['INCR', 'n'],
       ['INCRBY', 'n', '41'],
@@ -94,8 +92,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('APPEND, GETRANGE, SETRANGE, STRLEN, GETDEL, GETEX, GETSET, MSET family', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'APPEND, GETRANGE, SETRANGE, STRLEN, GETDEL, GETEX, GETSET, MSET family', async ({ d }) => {
     await d.all([
       ['APPEND', 'a', 'hello'],
       ['APPEND', 'a', ' world'],
@@ -142,8 +139,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('APPEND grows a value through every size (embedded, out of line, past 1 MB) and keeps its TTL, as Redis', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'APPEND grows a value through every size (embedded, out of line, past 1 MB) and keeps its TTL, as Redis', async ({ d }) => {
     const chunk = (i: number, n: number) => Buffer.alloc(n, 0x41 + (i % 26));
     await d.all([['SET', 'log', 'x'], ['PEXPIRE', 'log', '100000'], ['APPEND', 'emb', ''], ['STRLEN', 'emb']]);
     // 1, 2, 4 ... bytes then 64 KiB pieces: crosses the 64-byte embedding and several block sizes.
@@ -178,8 +174,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('SETRANGE, GETRANGE and STRLEN on growing and large values (also in MULTI and Lua) match Redis', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'SETRANGE, GETRANGE and STRLEN on growing and large values (also in MULTI and Lua) match Redis', async ({ d }) => {
     await d.all([
       ['SET', 's', 'abc'],
       ['EXPIRE', 's', '1000'],
@@ -248,8 +243,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('LCS with LEN, IDX, MINMATCHLEN, WITHMATCHLEN', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'LCS with LEN, IDX, MINMATCHLEN, WITHMATCHLEN', async ({ d }) => {
     await d.all([
       ['MSET', 'key1', 'ohmytext', 'key2', 'mynewtext'],
       ['LCS', 'key1', 'key2'],
@@ -263,8 +257,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('RESP3 replies for strings are identical too', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'RESP3 replies for strings are identical too', async ({ d }) => {
     await d.check(['HELLO', '3'], { typeOnly: true });
     await d.all([['SET', 'x', '1'], ['GET', 'x'], ['GET', 'missing'], ['MGET', 'x', 'missing'], ['INCRBYFLOAT', 'x', '1.5']]);
     await d.check(['HELLO', '2'], { typeOnly: true });

@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { differentialSuite } from './helpers/suite';
+import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
 import { Arg, RawConnection } from './helpers/raw';
 import { renderNode, RespNode } from '../src/protocol/resp-reader';
@@ -189,8 +189,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 for (const engine of enginesUnderTest()) {
   const t = differentialSuite('zsets', engine);
 
-  t('ZADD options, flag combinations, errors and ZINCRBY', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'ZADD options, flag combinations, errors and ZINCRBY', async ({ d }) => {
     await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'],
       ['ZADD', 'z', 'NX', '10', 'a', '4', 'd'],
@@ -241,8 +240,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('ZSCORE/ZMSCORE/ZRANK/ZREVRANK/ZCARD/ZREM, double formatting', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'ZSCORE/ZMSCORE/ZRANK/ZREVRANK/ZCARD/ZREM, double formatting', async ({ d }) => {
     await d.bothProtocols([], [
       ['ZADD', 'z', '1.1', 'a', '2', 'b', '3.5e20', 'c', '-0.1', 'd', '0.30000000000000004', 'e', '1e-300', 'f'],
       ['ZSCORE', 'z', 'a'],
@@ -275,8 +273,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('ZCOUNT/ZLEXCOUNT and range parsing edge cases', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'ZCOUNT/ZLEXCOUNT and range parsing edge cases', async ({ d }) => {
     await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e'],
       ['ZCOUNT', 'z', '-inf', '+inf'],
@@ -310,8 +307,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('ZRANGE family: BYSCORE/BYLEX/REV/LIMIT/WITHSCORES and their errors', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'ZRANGE family: BYSCORE/BYLEX/REV/LIMIT/WITHSCORES and their errors', async ({ d }) => {
     const setup: Arg[][] = [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e', '5', 'f', '-inf', 'lo', 'inf', 'hi'],
       ['ZADD', 'l', '0', 'a', '0', 'b', '0', 'c', '0', 'd', '0', 'e', '0', 'ab', '0', '\xff', '0', ''],
@@ -375,8 +371,7 @@ for (const engine of enginesUnderTest()) {
     await d.bothProtocols([], [...setup, ...cmds]);
   });
 
-  t('ZRANGESTORE and ZREMRANGEBY*', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'ZRANGESTORE and ZREMRANGEBY*', async ({ d }) => {
     await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e'],
       ['ZRANGESTORE', 'dst', 'z', '1', '3'],
@@ -416,8 +411,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('ZPOPMIN/ZPOPMAX/ZMPOP reply shapes and errors', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'ZPOPMIN/ZPOPMAX/ZMPOP reply shapes and errors', async ({ d }) => {
     await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e', '6', 'f'],
       ['ZPOPMIN', 'z'],
@@ -473,8 +467,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('ZRANDMEMBER shapes, counts and errors', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'ZRANDMEMBER shapes, counts and errors', async ({ d }) => {
     const setup: Arg[][] = [['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4.5', 'd', '5', 'e']];
     await d.bothProtocols([], [
       ...setup,
@@ -516,8 +509,7 @@ for (const engine of enginesUnderTest()) {
     assert.is(seen.size, 5);
   });
 
-  t('ZUNION/ZINTER/ZDIFF(+STORE), ZINTERCARD: weights, aggregates, NaN, errors', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'ZUNION/ZINTER/ZDIFF(+STORE), ZINTERCARD: weights, aggregates, NaN, errors', async ({ d }) => {
     await d.bothProtocols([], [
       ['ZADD', 'z1', '1', 'a', '2', 'b', '3', 'c'],
       ['ZADD', 'z2', '10', 'b', '20', 'c', '30', 'd'],
@@ -584,8 +576,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('sets as ZUNION/ZINTER/ZDIFF inputs (score 1)', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'sets as ZUNION/ZINTER/ZDIFF inputs (score 1)', async ({ d }) => {
     const probe = await d.redust.send('SADD', 'probe', 'x');
     if (probe.t === 'error') return; // set commands not available yet
     await d.bothProtocols([], [
@@ -602,8 +593,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('ZSCAN: listpack (one call), skiplist (cursor), MATCH/COUNT and errors', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'ZSCAN: listpack (one call), skiplist (cursor), MATCH/COUNT and errors', async ({ d }) => {
     await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2.5', 'b', '1.1', 'c', '-0', 'd', 'inf', 'e', '1e20', 'f'],
       ['ZSCAN', 'z', '0'],
@@ -638,8 +628,7 @@ for (const engine of enginesUnderTest()) {
     await d.check(['OBJECT', 'ENCODING', 'big']);
   });
 
-  t('OBJECT ENCODING: listpack/skiplist thresholds, one-way, STORE results', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'OBJECT ENCODING: listpack/skiplist thresholds, one-way, STORE results', async ({ d }) => {
     const long = 'x'.repeat(65);
     const args: Arg[] = ['ZADD', 'big'];
     for (let i = 0; i < 129; i++) args.push(String(i), 'm' + i);
@@ -669,8 +658,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('WATCH is invalidated by writes, not by no-op writes', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'WATCH is invalidated by writes, not by no-op writes', async ({ d }) => {
     await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a'],
       ['WATCH', 'z'],
@@ -696,8 +684,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('keyspace events match t_zset.c', async ({ srv, ref }) => {
-    if (!ref) return;
+  diffTest(t, 'keyspace events match t_zset.c', async ({ srv, ref }) => {
     await scenario(srv.port, ref.port, async (port) => {
       const sub = await RawConnection.connect(port);
       const c = await RawConnection.connect(port);
@@ -745,8 +732,7 @@ for (const engine of enginesUnderTest()) {
     });
   });
 
-  t('blocking pops: FIFO, served on ZADD, timeouts, multiple keys, reply shapes in RESP2/3', async ({ srv, ref }) => {
-    if (!ref) return;
+  diffTest(t, 'blocking pops: FIFO, served on ZADD, timeouts, multiple keys, reply shapes in RESP2/3', async ({ srv, ref }) => {
     await scenario(srv.port, ref.port, async (port) => {
       const out: string[] = [];
       const ctl = await RawConnection.connect(port);
@@ -804,8 +790,7 @@ for (const engine of enginesUnderTest()) {
     });
   });
 
-  t('WRONGTYPE for every zset command on a string key', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'WRONGTYPE for every zset command on a string key', async ({ d }) => {
     await d.check(['SET', 's', 'x']);
     await d.bothProtocols([], [
       ['SET', 's', 'x'],
@@ -848,8 +833,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('binary members and big sets stay ordered like Redis', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'binary members and big sets stay ordered like Redis', async ({ d }) => {
     const args: Arg[] = ['ZADD', 'z'];
     for (let i = 0; i < 400; i++) args.push(String((i * 7919) % 13), Buffer.from([i & 0xff, (i * 31) & 0xff, 0, 0x80 + (i % 5)]));
     await d.bothProtocols([], [
@@ -868,8 +852,7 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
-  t('large ranges with binary members of every length match Redis (engine-encoded replies)', async ({ d }) => {
-    if (!d) return;
+  diffTest(t, 'large ranges with binary members of every length match Redis (engine-encoded replies)', async ({ d }) => {
     const zadd: Arg[] = ['ZADD', 'big'];
     for (let i = 0; i < 1500; i++) {
       const len = i % 7 === 0 ? 0 : (i * 37) % 300;

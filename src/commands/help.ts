@@ -9,9 +9,27 @@ import type { MetaNode } from './table';
 
 const HELP = (meta as unknown as { help: Record<string, string[]> }).help;
 
+/**
+ * Redis's help lines minus the entries of subcommands Redust does not have: an entry is a line
+ * starting at column 0 with the subcommand's name, followed by its indented description lines
+ * (a column-0 line not starting with a name, like COMMAND's "(no subcommand)", is always kept).
+ */
+export function helpLines(command: string, has: (sub: string) => boolean): string[] {
+  const all = HELP[command];
+  if (!all) return [`${command.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, 'HELP', '    Prints this help.'];
+  const out = [all[0]];
+  let keep = true;
+  for (const line of all.slice(1)) {
+    if (!line.startsWith(' ')) keep = !/^[A-Z]/.test(line) || has(line.split(' ')[0].toLowerCase());
+    if (keep) out.push(line);
+  }
+  return out;
+}
+
 /** addReplyHelp: the container command's help lines as status replies. */
 export function replyHelp(c: Client, command: string): void {
-  const lines = HELP[command] ?? [`${command.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, 'HELP', '    Prints this help.'];
+  const subs = c.server.table.get(command)?.subcommands;
+  const lines = helpLines(command, (sub) => sub === 'help' || !subs || subs.has(sub));
   c.reply.array(lines.length);
   for (const l of lines) c.reply.simple(l);
 }

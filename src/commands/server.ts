@@ -9,6 +9,7 @@ import { CmdFlag } from './table';
 import { BUSY_EVAL, BUSY_FUNCTION, fail, NOT_POSITIVE, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
 import { floatArg, intArg, isWord } from './args';
 import { CONFIG_DEFS, findConfig, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
+import { checkRuntimeSet, checkSupported } from '../config/unsupported';
 import { formatNotifyFlags, parseNotifyFlags } from '../server/keyspace-events';
 import { latin1 } from '../util/number';
 import { replayMeta, replyHelp } from './help';
@@ -374,8 +375,10 @@ function configSet(c: Client, argv: Buffer[]): void {
     try {
       const def = findConfig(name)!;
       let v: unknown;
+      checkRuntimeSet(name, text, c.server.config.text(name));
       if (name === 'client-output-buffer-limit') {
         v = mergeOutputBufferLimits(c.server.config.str(name), text);
+        checkSupported(name, v as string);
       } else if (name === 'notify-keyspace-events') {
         const flags = parseNotifyFlags(text);
         if (flags < 0) throw new Error('Invalid event class character. Use \'Ag$lshzxeKEtmdn\'.');
@@ -701,9 +704,16 @@ function debug(c: Client, argv: Buffer[]): void {
 
 function slowlogGet(c: Client, argv: Buffer[]): void {
   let count = 10;
+  if (argv.length > 3) fail(`ERR unknown subcommand or wrong number of arguments for '${latin1(argv[1]).slice(0, 128)}'. Try SLOWLOG HELP.`);
   if (argv.length === 3) {
-    count = intArg(argv[2]);
-    if (count < -1) fail('ERR count should be greater than or equal to -1');
+    // getRangeLongFromObjectOrReply: a non-integer gets the range message too, as in Redis.
+    const range = 'ERR count should be greater than or equal to -1';
+    try {
+      count = intArg(argv[2]);
+    } catch {
+      fail(range);
+    }
+    if (count < -1) fail(range);
     if (count === -1) count = Infinity;
   }
   const entries = c.server.slowlog.entries.slice(0, count);

@@ -2,8 +2,10 @@
  * The configuration schema: one table of settings (name, type, default, mutable) read by the CLI,
  * the config file parser, CONFIG GET/SET/RESETSTAT and INFO. Values are kept as typed JS values;
  * `format()` gives what CONFIG GET prints, which matches Redis 7.0's text for each type.
+ * Values that ask for a behaviour Redust lacks are refused by unsupported.ts on every path.
  */
 import type { EncodingLimits } from '../engine/types';
+import { checkSupported } from './unsupported';
 
 export type ConfigType = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'special';
 
@@ -91,7 +93,8 @@ const defs: ConfigDef[] = [
   { name: 'appendonly', type: 'bool', default: false, mutable: true },
   { name: 'appendfilename', type: 'string', default: 'appendonly.aof', mutable: false },
   { name: 'appendfsync', type: 'enum', default: 'everysec', mutable: true, enumValues: ['everysec', 'always', 'no'] },
-  { name: 'save', type: 'special', default: '3600 1 300 100 60 10000', mutable: true },
+  // No save points by default: RDB persistence does not exist yet (unsupported.ts refuses them).
+  { name: 'save', type: 'special', default: '', mutable: true },
   { name: 'loglevel', type: 'enum', default: 'notice', mutable: true, enumValues: ['debug', 'verbose', 'notice', 'warning'] },
   { name: 'logfile', type: 'string', default: '', mutable: false },
   { name: 'maxmemory', type: 'memory', default: 0, mutable: true },
@@ -103,7 +106,7 @@ const defs: ConfigDef[] = [
     enumValues: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
   },
   { name: 'maxmemory-samples', type: 'int', default: 5, mutable: true, min: 1, max: 64 },
-  { name: 'maxclients', type: 'int', default: 10000, mutable: true, min: 1 },
+  { name: 'maxclients', type: 'int', default: 10000, mutable: true, min: 1, max: 4294967295 },
   { name: 'timeout', type: 'int', default: 0, mutable: true, min: 0 },
   { name: 'tcp-keepalive', type: 'int', default: 300, mutable: true, min: 0 },
   { name: 'tcp-backlog', type: 'int', default: 511, mutable: false, min: 0 },
@@ -136,7 +139,7 @@ const defs: ConfigDef[] = [
   { name: 'client-output-buffer-limit', type: 'special', default: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', mutable: true },
   { name: 'no-appendfsync-on-rewrite', type: 'bool', default: false, mutable: true },
   { name: 'daemonize', type: 'bool', default: false, mutable: false },
-  { name: 'tls-port', type: 'int', default: 0, mutable: false, min: 0, max: 65535 },
+  { name: 'tls-port', type: 'int', default: 0, mutable: true, min: 0, max: 65535 },
   // Redust's own settings.
   { name: 'engine', type: 'enum', default: 'wasm', mutable: false, enumValues: ['js-map', 'wasm'], redust: true },
   { name: 'maxvalue-bytes', type: 'memory', default: 0, mutable: true, redust: true },
@@ -157,8 +160,17 @@ export function findConfig(name: string): ConfigDef | undefined {
   return byName.get(name.toLowerCase());
 }
 
-/** Parse one setting's value text with Redis's validation and error wording (CONFIG SET reasons). */
+/**
+ * Parse one setting's value text with Redis's validation and error wording (CONFIG SET reasons),
+ * then refuse it when it asks for a behaviour Redust does not have yet.
+ */
 export function parseConfigValue(def: ConfigDef, text: string): unknown {
+  const v = parseValue(def, text);
+  checkSupported(def.name, text);
+  return v;
+}
+
+function parseValue(def: ConfigDef, text: string): unknown {
   if (def.parse) return def.parse([text]);
   switch (def.type) {
     case 'bool':
@@ -219,7 +231,8 @@ export class Config {
     for (const [k, v] of Object.entries(overrides)) {
       const def = findConfig(k);
       if (!def) throw new Error(`Bad directive or wrong number of arguments: ${k}`);
-      this.values.set(def.name, typeof v === 'string' && def.type !== 'string' && def.type !== 'special' ? parseConfigValue(def, v) : v);
+      if (typeof v !== 'string') checkSupported(def.name, formatConfigValue(def, v));
+      this.values.set(def.name, typeof v === 'string' ? parseConfigValue(def, v) : v);
     }
     for (const k of Object.keys(this.hot) as (keyof HotSettings)[]) this.hot[k] = this.values.get(k) as number;
   }

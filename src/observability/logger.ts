@@ -1,21 +1,25 @@
 /**
- * Structured logging through pino at Redis's levels (debug, verbose, notice, warning). When stdout
- * is a terminal the lines are formatted like Redis's own log ("pid:M 22 Nov 2026 02:28:28.123 * msg");
- * otherwise they are JSON, one object per line.
+ * Structured logging through pino at Redis's levels. Redis's four levels map onto pino's:
+ * debug -> trace, verbose -> debug, notice -> info, warning -> warn; so code logs a Redis
+ * "verbose" line with logger.debug() and a Redis "debug" line with logger.trace(). When the
+ * destination is stdout and a terminal the lines are formatted like Redis's own log
+ * ("pid:M 22 Nov 2026 02:28:28.123 * msg"); otherwise (a pipe, or the `logfile`) they are JSON,
+ * one object per line, with `pid` once.
  */
+import fs from 'fs';
 import pino from 'pino';
 
 export type RedisLogLevel = 'debug' | 'verbose' | 'notice' | 'warning' | 'nothing';
 
 const LEVELS: Record<RedisLogLevel, string> = {
-  debug: 'debug',
+  debug: 'trace',
   verbose: 'debug',
   notice: 'info',
   warning: 'warn',
   nothing: 'silent',
 };
 
-const MARK: Record<number, string> = { 20: '.', 30: '*', 40: '#', 50: '#', 60: '#' };
+const MARK: Record<number, string> = { 10: '.', 20: '-', 30: '*', 40: '#', 50: '#', 60: '#' };
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 function redisStyleLine(obj: { level: number; time: number; msg?: string; pid?: number } & Record<string, unknown>): string {
@@ -34,10 +38,19 @@ export interface LoggerOptions {
   /** Force pretty (true) or JSON (false); default: pretty when stdout is a TTY. */
   pretty?: boolean;
   destination?: NodeJS.WritableStream;
+  /**
+   * The `logfile` setting: append the log to this file ('' = stdout). Opened at once, so a path
+   * that cannot be written throws (Redis: "Can't open the log file").
+   */
+  file?: string;
 }
 
 export function createLogger(opts: LoggerOptions = {}): pino.Logger {
   const level = LEVELS[opts.level ?? 'notice'];
+  if (opts.file) {
+    const fd = fs.openSync(opts.file, 'a');
+    return pino({ level, base: { pid: process.pid }, name: 'redust' }, pino.destination({ fd, sync: true }));
+  }
   const dest = opts.destination ?? process.stdout;
   const pretty = opts.pretty ?? (dest === process.stdout && process.stdout.isTTY === true);
   if (!pretty) return pino({ level, base: { pid: process.pid }, name: 'redust' }, dest as pino.DestinationStream);

@@ -17,6 +17,7 @@ import { Client, ClientFlag } from './client';
 import { ClientInput } from './client-input';
 import { startReading } from './socket-reader';
 import { ProtocolError } from '../protocol/parser';
+import { admitConnection } from './protected-mode';
 
 export class Networking {
   /** Clients with output to write this turn (each once: Client.flushQueued). */
@@ -43,6 +44,7 @@ export class Networking {
       sock.end('-ERR max number of clients reached\r\n');
       return;
     }
+    if (!admitConnection(server, sock)) return;
     server.clients.set(client.id, client);
     sock.on('error', () => this.freeClient(client));
     sock.on('close', () => this.freeClient(client));

@@ -4,6 +4,7 @@
  * Differential `d` connected to both. Every test starts from FLUSHALL on both servers.
  */
 import { suite } from 'uvu';
+import type { Test } from 'uvu';
 import type { EngineName } from '../../src/engine/types';
 import type { RedustOptions, RedustServer } from '../../src/index';
 import { Differential } from './diff';
@@ -18,6 +19,16 @@ export interface DiffContext {
 }
 
 const HAVE_REF = haveRedisServer();
+
+/**
+ * Register a test that compares with the reference Redis. Without redis-server installed (or with
+ * REDUST_NO_REFERENCE=1) it is registered as skipped, so the run's "N skipped" counts it instead of
+ * reporting it as passed. Inside, `d` and `ref` are always set.
+ */
+export function diffTest<C>(t: Test<C>, name: string, fn: (ctx: Required<C>) => unknown): void {
+  if (HAVE_REF) t(name, (ctx) => fn(ctx as Required<C>) as Promise<void>);
+  else t.skip(name);
+}
 
 /** A suite with just the two servers (Redust for `engine`, and the reference when installed). */
 export function serverPairSuite(name: string, engine: EngineName, opts: { redust?: RedustOptions } = {}) {

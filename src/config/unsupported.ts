@@ -1,0 +1,81 @@
+/**
+ * Settings whose behaviour Redust does not have yet. Each is accepted at its default or "off" value
+ * (so real redis.conf files still load) and refused — in the config file, on the command line, in
+ * RedustServer.start's `config` and by CONFIG SET — at any value that asks for the missing
+ * behaviour, with a message that says so. Nothing is accepted and then silently ignored.
+ *
+ * Every other setting in config.ts is honoured. Some are accepted because at any value they change
+ * nothing a client can observe in Redust: dbfilename/appendfilename (file names for persistence
+ * that is refused here), no-appendfsync-on-rewrite (no AOF), the replica class of client-output-buffer-limit (no replicas), and the
+ * lazyfree-lazy-* switches (values are freed on the main thread either way; replies are the same).
+ */
+import fs from 'fs';
+
+interface Rule {
+  /** True when `text` (the value as written) asks for nothing Redust lacks. */
+  ok(text: string): boolean;
+  /** What is missing, e.g. "AOF persistence". */
+  why: string;
+  /** Accepted values, for the message. */
+  accepted: string;
+}
+
+const isNo = (v: string) => v.toLowerCase() === 'no';
+const isZero = (v: string) => /^0+$/.test(v.trim());
+const isEmpty = (v: string) => v.trim() === '' || v.trim() === '""';
+
+/** client-output-buffer-limit: only the pubsub class is enforced; the normal class must stay unlimited. */
+function outputLimitsOk(text: string): boolean {
+  const parts = text.split(/\s+/).filter(Boolean);
+  for (let i = 0; i + 3 < parts.length; i += 4) {
+    if (parts[i].toLowerCase() === 'normal' && !(isZero(parts[i + 1].replace(/[a-z]+$/i, '')) && isZero(parts[i + 2].replace(/[a-z]+$/i, '')))) return false;
+  }
+  return true;
+}
+
+const RULES: Record<string, Rule> = {
+  appendonly: { ok: isNo, why: 'AOF persistence', accepted: "'no'" },
+  appendfsync: { ok: (v) => v.toLowerCase() !== 'always', why: 'AOF persistence (fsync on every write)', accepted: "'everysec' or 'no'" },
+  // Lifted when RDB persistence lands.
+  save: { ok: isEmpty, why: 'RDB snapshots (save points)', accepted: "an empty value (save \"\")" },
+  unixsocket: { ok: isEmpty, why: 'listening on a unix socket', accepted: 'an empty value' },
+  daemonize: { ok: isNo, why: 'daemonizing (run it under a process manager instead)', accepted: "'no'" },
+  'tls-port': { ok: isZero, why: 'TLS', accepted: '0' },
+  'latency-monitor-threshold': { ok: isZero, why: 'the latency monitor', accepted: '0' },
+  'list-compress-depth': { ok: isZero, why: 'list compression', accepted: '0' },
+  'client-output-buffer-limit': { ok: outputLimitsOk, why: 'output buffer limits for the normal client class', accepted: "'normal 0 0 0' for the normal class" },
+};
+
+/** Settings Redust accepts only at their default/off value (listed apart from the supported ones). */
+export const OFF_ONLY_SETTINGS: readonly string[] = ['appendonly', 'save', 'unixsocket', 'daemonize', 'tls-port', 'latency-monitor-threshold', 'list-compress-depth'];
+
+/**
+ * Throws Error(reason) when `name` (canonical) set to `text` asks for a behaviour Redust lacks, or
+ * for `dir`, when the directory does not exist (Redis fails to chdir there and exits).
+ */
+export function checkSupported(name: string, text: string): void {
+  if (name === 'dir') {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(text);
+    } catch {
+      throw new Error('No such file or directory');
+    }
+    if (!st.isDirectory()) throw new Error('Not a directory');
+    return;
+  }
+  const rule = RULES[name];
+  if (rule && !rule.ok(text)) throw new Error(`${name} '${text}' is not supported by Redust yet: ${rule.why} is not implemented (accepted: ${rule.accepted})`);
+}
+
+/**
+ * CONFIG SET checks beyond the value itself: `dir` is a protected config in Redis 7.0
+ * (enable-protected-configs no), and changing bind/port would need re-listening, which Redust
+ * does not do yet (setting the current value stays accepted).
+ */
+export function checkRuntimeSet(name: string, text: string, current: string): void {
+  if (name === 'dir') throw new Error("can't set protected config");
+  if ((name === 'bind' || name === 'port') && text.trim().split(/\s+/).join(' ') !== current) {
+    throw new Error(`changing ${name} at run time is not supported by Redust yet (restart with the new value)`);
+  }
+}
