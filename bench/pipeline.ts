@@ -50,7 +50,7 @@ function main(): void {
   for (let i = 0; i < keys; i += BATCH) {
     let s = '';
     for (let j = i; j < Math.min(keys, i + BATCH); j++) s += `*3\r\n$3\r\nSET\r\n$16\r\n${key(j)}\r\n$3\r\nxxx\r\n`;
-    server.processInput(client, Buffer.from(s, 'latin1'));
+    server.net.processInput(client, Buffer.from(s, 'latin1'));
     client.writer.take();
   }
   server.engine.backgroundWork(5000);
@@ -67,7 +67,7 @@ function main(): void {
       let t = t0;
       while (t - t0 < seconds * 1000) {
         for (let b = 0; b < 256; b++) {
-          server.processInput(client, cs[i++ & 4095]);
+          server.net.processInput(client, cs[i++ & 4095]);
           client.writer.take();
         }
         n += 256 * pipeline;
