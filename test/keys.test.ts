@@ -3,7 +3,7 @@
  */
 import * as assert from 'uvu/assert';
 import { differentialSuite } from './helpers/suite';
-import { enginesUnderTest } from './helpers/servers';
+import { enginesUnderTest, haveRedisServer } from './helpers/servers';
 import { R } from './helpers/raw';
 import type { RespNode } from '../src/protocol/resp-reader';
 
@@ -265,6 +265,27 @@ for (const engine of enginesUnderTest()) {
       ['DBSIZE'],
     ]);
   });
+
+  // expireGenericCommand / getExpireMillisecondsOrReply overflow checks on exact int64 values
+  // (a double cannot tell 9223372036854775 from 9223372036854776).
+  if (haveRedisServer()) {
+    t('EXPIRE family, SET and GETEX with extreme times: same errors as Redis', async ({ d }) => {
+      const values = ['-9223372036854775808', '9223372036854775807', '-9223372036854775807', '9223372036854775', '9223372036854776', '-9223372036854775', '-9223372036854776', '92233720368547758', '9223372036854775806', '0', '-1'];
+      for (const v of values) {
+        for (const cmd of ['EXPIRE', 'PEXPIRE', 'EXPIREAT', 'PEXPIREAT']) {
+          await d!.check(['SET', 'k', 'v']);
+          await d!.check([cmd, 'k', v]);
+          await d!.check(['EXISTS', 'k']);
+        }
+        for (const opt of ['EX', 'PX', 'EXAT', 'PXAT']) {
+          await d!.check(['SET', 'k', 'v', opt, v]);
+          await d!.check(['SET', 'g', 'v']);
+          await d!.check(['GETEX', 'g', opt, v]);
+          await d!.check(['EXISTS', 'k', 'g']);
+        }
+      }
+    });
+  }
 
   t.run();
 }

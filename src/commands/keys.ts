@@ -10,7 +10,7 @@ import type { CommandRow } from './table';
 import { fail, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
 import { inspectKey, intArg, isWord, lookupRead, written } from './args';
 import type { StringHead } from './args';
-import { latin1, parseInt64 } from '../util/number';
+import { INT64_MAX, latin1, parseInt64, parseInt64Exact } from '../util/number';
 import { replyHelp } from './help';
 
 const SAME_OBJECT = 'ERR source and destination objects are the same';
@@ -247,6 +247,21 @@ const enum ExpireFlag {
 }
 
 /** expireGenericCommand: `basetime` ms added to the argument; `seconds` when the unit is seconds. */
+/**
+ * expireGenericCommand's overflow checks, on the exact int64 value: a seconds value outside
+ * LLONG_MIN/1000..LLONG_MAX/1000, or an absolute time past LLONG_MAX, is an invalid expire time.
+ */
+function expireInRange(arg: Buffer, seconds: boolean, basetime: number): boolean {
+  const v = parseInt64Exact(arg);
+  if (v === null) return false;
+  let when = BigInt(v);
+  if (seconds) {
+    if (when > 9223372036854775n || when < -9223372036854775n) return false;
+    when *= 1000n;
+  }
+  return when <= INT64_MAX - BigInt(basetime);
+}
+
 function expireGeneric(c: Client, argv: Buffer[], basetime: number, seconds: boolean): void {
   let flags = 0;
   for (let j = 3; j < argv.length; j++) {
@@ -261,11 +276,9 @@ function expireGeneric(c: Client, argv: Buffer[], basetime: number, seconds: boo
   if (flags & ExpireFlag.GT && flags & ExpireFlag.LT) fail('ERR GT and LT options at the same time are not compatible');
   let when = intArg(argv[2]);
   const name = c.cmd!.fullname;
-  if (seconds) {
-    if (when > 9223372036854775807 / 1000 || when < -9223372036854775808 / 1000) fail(INVALID_EXPIRE(name));
-    when *= 1000;
-  }
-  if (when > 9223372036854775807 - basetime) fail(INVALID_EXPIRE(name));
+  // Redis's int64 overflow checks, exact (past 2^53 a double cannot tell 9223372036854775 from ...776).
+  if (!expireInRange(argv[2], seconds, basetime)) fail(INVALID_EXPIRE(name));
+  if (seconds) when *= 1000;
   when += basetime;
   const key = argv[1];
   if (!c.db.has(key)) {
