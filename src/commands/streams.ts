@@ -598,9 +598,15 @@ function blockOnStreams(c: Client, b: BlockedRead): void {
   c.server.blocking.block(c, {
     keys: b.keys,
     timeoutMs: b.timeout,
+    wakeOnDelete: b.group !== null,
     tryServe: (ready) => {
       if (c.dbIndex !== dbIndex) return false;
       const r = c.writer;
+      if (b.group !== null && ready !== undefined && !peekStream(c, ready)) {
+        // unblockDeletedStreamReadgroupClients: the key was deleted or is no longer a stream.
+        r.error('UNBLOCKED the stream key no longer exists');
+        return true;
+      }
       for (const k of readyOrder(b.keys, ready)) {
         const key = b.keys[k];
         const s = peekStream(c, key);

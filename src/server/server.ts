@@ -201,9 +201,13 @@ export class Server {
 
   // ---------------------------------------------------------------- keyspace hooks
 
-  /** signalModifiedKey (db.c): a key was modified; invalidate WATCH on it. */
+  /**
+   * signalModifiedKey (db.c): a key was modified; invalidate WATCH on it. The modification may
+   * have deleted or replaced it: wake XREADGROUP clients blocked on it (signalDeletedKeyAsReady).
+   */
   signalModifiedKey(dbIndex: number, key: BulkValue): void {
     this.watches.touchKey(dbIndex, key);
+    this.blocking.signalDeletedKeyAsReady(dbIndex, key);
   }
 
   /** dbAdd's side effects: the `new` event and waking clients blocked on the key. */
@@ -270,6 +274,7 @@ export class Server {
   flushDb(db: Db, lazy: boolean): void {
     this.watches.touchAllInDb(db.index, (k) => db.has(Buffer.from(k, 'latin1')));
     this.dirty(db.size());
+    this.blocking.signalDeletedKeysInDb(db.index);
     db.clear(lazy);
   }
 
