@@ -270,7 +270,8 @@ function killClient(self: Client, other: Client): void {
 
 function clientReply(c: Client, argv: Buffer[]): void {
   if (isWord(argv[2], 'on')) {
-    c.flags &= ~(ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP_NEXT);
+    // Clears SKIP too: the ON right after a SKIP is answered (Redis's clientCommand).
+    c.flags &= ~(ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT);
     c.reply.ok();
   } else if (isWord(argv[2], 'off')) c.flags |= ClientFlag.REPLY_OFF;
   else if (isWord(argv[2], 'skip')) {
