@@ -391,5 +391,37 @@ for (const engine of enginesUnderTest()) {
     });
   }
 
+  // Query-buffer accounting (CLIENT INFO/LIST qbuf, qbuf-free, argv-mem) as Redis 7.0: the running
+  // command's read is still in the query buffer, a partly received command keeps its parsed
+  // arguments in argv-mem and the rest in qbuf. (tot-mem, rbs, rbp differ: docs/compatibility.md.)
+  if (HAVE_REF) {
+    t('CLIENT INFO/LIST qbuf, qbuf-free and argv-mem as Redis', async ({ srv, ref }) => {
+      const fields = (s: string) => ['qbuf', 'qbuf-free', 'argv-mem'].map((f) => new RegExp(`(?:^| )${f}=\\d+`).exec(s)?.[0].trim()).join(' ');
+      const run = async (port: number): Promise<string[]> => {
+        const a = await RawConnection.connect(port);
+        const b = await RawConnection.connect(port);
+        try {
+          const out: string[] = [];
+          out.push('self: ' + fields(text(await a.send('CLIENT', 'INFO'))));
+          const id = /id=(\d+)/.exec(text(await b.send('CLIENT', 'INFO')))![1];
+          out.push('idle: ' + fields(text(await a.send('CLIENT', 'LIST', 'ID', id))));
+          b.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nabc');
+          await new Promise((r) => setTimeout(r, 50));
+          out.push('partial: ' + fields(text(await a.send('CLIENT', 'LIST', 'ID', id))));
+          b.write(Buffer.alloc(40000, 97));
+          await new Promise((r) => setTimeout(r, 50));
+          out.push('partial big: ' + fields(text(await a.send('CLIENT', 'LIST', 'ID', id))));
+          return out;
+        } finally {
+          a.close();
+          b.close();
+        }
+      };
+      const ours = await run(srv.port);
+      assert.is(ours[0], 'self: qbuf=26 qbuf-free=20448 argv-mem=10');
+      assert.equal(ours, await run(ref!.port));
+    });
+  }
+
   t.run();
 }

@@ -134,10 +134,32 @@ export class RequestParser {
   private scanAt = 0;
   /** Chunks received while the handler could not proceed, not parsed yet (see feed). */
   private held: Buffer[] | null = null;
+  /** True while feed() runs the commands of a read (see queryBufBytes). */
+  private feeding = false;
 
   constructor(private readonly limits: ParserLimits) {}
 
-  /** Bytes buffered but not yet parsed (for client-query-buffer-limit and CLIENT LIST qbuf). */
+  /**
+   * CLIENT LIST qbuf, as Redis's sdslen(querybuf): while the commands of a read run, the whole
+   * read (Redis trims the query buffer only after the batch); otherwise the unparsed bytes.
+   */
+  queryBufBytes(): number {
+    return this.feeding && this.buf !== null ? this.buf.length + (this.bigArg ? this.bigArgFilled : 0) : this.pendingBytes();
+  }
+
+  /** True while the commands of a read run (the client is the one executing). */
+  isFeeding(): boolean {
+    return this.feeding;
+  }
+
+  /** CLIENT LIST argv-mem outside a command: the arguments of a partly received command. */
+  partialArgvBytes(): number {
+    let n = 0;
+    for (const a of this.argv) n += a.length;
+    return n;
+  }
+
+  /** Bytes buffered but not yet parsed (for client-query-buffer-limit). */
   pendingBytes(): number {
     let n = (this.buf ? this.buf.length - this.pos : 0) + (this.bigArg ? this.bigArgFilled : 0);
     if (this.held !== null) for (const b of this.held) n += b.length;
@@ -189,6 +211,7 @@ export class RequestParser {
       }
     }
     this.append(chunk);
+    this.feeding = true;
     let untilLookahead = 0;
     while (this.buf !== null && this.pos < this.buf.length) {
       const buf = this.buf;
@@ -212,7 +235,10 @@ export class RequestParser {
       if (this.multibulkLen > 0 || buf[this.pos] === 42 /* '*' */) argv = this.parseMultibulk();
       else argv = this.parseInline();
       if (argv === null) {
-        if (this.bigArg) return;
+        if (this.bigArg) {
+          this.feeding = false;
+          return;
+        }
         break;
       }
       if (argv.length > 0) {
@@ -303,6 +329,7 @@ export class RequestParser {
 
   /** Drop consumed bytes so a long-lived connection does not pin old chunks. */
   private compact(): void {
+    this.feeding = false;
     if (this.buf === null) return;
     if (this.pos >= this.buf.length) {
       this.buf = null;
