@@ -12,6 +12,7 @@ import { inspectKey, intArg, isWord, lookupRead, written } from './args';
 import type { StringHead } from './args';
 import { INT64_MAX, latin1, parseInt64, parseInt64Exact } from '../util/number';
 import { replyHelp } from './help';
+import { unlinkedValue } from '../server/lazyfree';
 
 const SAME_OBJECT = 'ERR source and destination objects are the same';
 
@@ -19,6 +20,20 @@ function del(c: Client, argv: Buffer[]): void {
   let n = 0;
   for (let i = 1; i < argv.length; i++) {
     if (c.db.delete(argv[i])) {
+      written(c, argv[i], 'del', 'g');
+      n++;
+    }
+  }
+  c.reply.int(n);
+}
+
+/** UNLINK: DEL, with large values counted as lazily freed (server/lazyfree.ts). */
+function unlink(c: Client, argv: Buffer[]): void {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) {
+    const v = c.db.get(argv[i], true);
+    if (v !== undefined && c.db.delete(argv[i])) {
+      unlinkedValue(c.server, v, () => encodingLimits(c.server.config));
       written(c, argv[i], 'del', 'g');
       n++;
     }
@@ -416,7 +431,7 @@ function container(): void {
 
 export const commands: CommandRow[] = [
   { name: 'del', handler: del },
-  { name: 'unlink', handler: del },
+  { name: 'unlink', handler: unlink },
   { name: 'exists', handler: exists },
   { name: 'touch', handler: touch },
   { name: 'type', handler: type },

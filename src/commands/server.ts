@@ -150,7 +150,7 @@ const SECTIONS: Record<string, Section> = {
       `mem_allocator:${s.engine.name === 'wasm' ? 'redust-wasm-arena' : 'v8'}`,
       'active_defrag_running:0',
       'lazyfree_pending_objects:0',
-      'lazyfreed_objects:0',
+      `lazyfreed_objects:${s.stats.lazyfreedObjects}`,
       `redust_js_heap_used:${mu.heapUsed}`,
     ];
   },

@@ -51,6 +51,8 @@ export interface ServerStats {
   totalErrorReplies: number;
   errorCodes: Map<string, number>;
   expiredStalePerc: number;
+  /** INFO lazyfreed_objects (server/lazyfree.ts). */
+  lazyfreedObjects: number;
   expireCycleCpuMs: number;
   /** Instantaneous ops/sec sampling. */
   opsSamples: number[];
@@ -122,6 +124,7 @@ export class Server {
       totalErrorReplies: 0,
       errorCodes: new Map(),
       expiredStalePerc: 0,
+      lazyfreedObjects: 0,
       expireCycleCpuMs: 0,
       opsSamples: [],
       inputKbpsSamples: [],
@@ -262,6 +265,7 @@ export class Server {
     s.totalErrorReplies = 0;
     s.errorCodes.clear();
     s.expiredStalePerc = 0;
+    s.lazyfreedObjects = 0;
     s.expireCycleCpuMs = 0;
     for (const cmd of this.table.allWithSubcommands()) {
       cmd.stats.calls = cmd.stats.usec = cmd.stats.rejectedCalls = cmd.stats.failedCalls = 0;
@@ -275,6 +279,8 @@ export class Server {
     this.watches.touchAllInDb(db.index, (k) => db.has(Buffer.from(k, 'latin1')));
     this.dirty(db.size());
     this.blocking.signalDeletedKeysInDb(db.index);
+    // emptyDbAsync: the whole table goes to the lazy-free thread, which counts every key.
+    if (lazy) this.stats.lazyfreedObjects += db.size();
     db.clear(lazy);
   }
 
