@@ -408,9 +408,8 @@ for (const engine of enginesUnderTest()) {
           b.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nabc');
           await new Promise((r) => setTimeout(r, 50));
           out.push('partial: ' + fields(text(await a.send('CLIENT', 'LIST', 'ID', id))));
-          b.write(Buffer.alloc(40000, 97));
-          await new Promise((r) => setTimeout(r, 50));
-          out.push('partial big: ' + fields(text(await a.send('CLIENT', 'LIST', 'ID', id))));
+          // (A query buffer grown past its first 20474 bytes is not compared: Redis's free space
+          // then depends on how its reads arrived.)
           return out;
         } finally {
           a.close();
