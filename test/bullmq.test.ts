@@ -368,9 +368,44 @@ const dedup: Scenario = async (connection, res) => {
   return { sameId: a.id === b.id, distinct: a.id !== c.id, id: id === a.id, counts: await queue.getJobCounts('waiting') };
 };
 
+/**
+ * A custom backoff strategy: each job fails once and is retried after 100 ms. The worker (also
+ * blocked in BZPOPMIN on the marker while other jobs run, concurrency 2) must be woken by the
+ * delayed-job marker, never sit out its 5 s drainDelay block: every retry completes within 2 s.
+ */
+const customBackoff: Scenario = async (connection, res) => {
+  const name = qname('backoff');
+  const queue = res.add(new Queue(name, { connection }));
+  const failedAt: Record<string, number> = {};
+  const gaps: Record<string, number> = {};
+  res.add(
+    new Worker(
+      name,
+      async (job: Job) => {
+        if (job.attemptsMade === 0) {
+          failedAt[job.name] = Date.now();
+          throw new Error('first attempt fails');
+        }
+        gaps[job.name] = Date.now() - failedAt[job.name];
+        return 'retried';
+      },
+      { connection, concurrency: 2, settings: { backoffStrategy: () => 100 } },
+    ),
+  );
+  for (let i = 0; i < 4; i++) {
+    await queue.add(`j${i}`, {}, { attempts: 3, backoff: { type: 'custom' } });
+    await sleep(150);
+  }
+  await until('4 completed', async () => (await queue.getJobCounts('completed')).completed === 4, 15000);
+  const slow = Object.entries(gaps).filter(([, ms]) => ms > 2000);
+  assert.equal(slow, [], 'retries woken by the delayed marker, not by the 5 s drainDelay');
+  return { completed: Object.keys(gaps).sort() };
+};
+
 const SCENARIOS: [string, Scenario][] = [
   ['a Worker processes jobs and completes them with their return value', processAndComplete],
   ['failing jobs retry with attempts + backoff until they complete or fail', retries],
+  ['a custom backoff strategy: the worker is woken for each retry (no 5 s drainDelay wait)', customBackoff],
   ['delayed jobs run after their delay', delayed],
   ['job priorities', priorities],
   ['QueueEvents receives completed / failed / progress (XREAD BLOCK)', queueEvents],

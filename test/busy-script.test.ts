@@ -68,8 +68,17 @@ async function scenario(t: Target): Promise<string[]> {
   const rec = async (who: string, c: RawConnection, ...args: Arg[]) => log.push(`${who}> ${args.join(' ')} => ${renderNode(await c.send(...args))}`);
   await rec('b', b, 'SCRIPT', 'KILL');
   // 1. A read-only runaway script: BUSY for others, then SCRIPT KILL.
+  await rec('b', b, 'MULTI');
   a.write(encodeCommand(['EVAL', 'local i = 0 while true do i = i + 1 end', '0']));
   await sleep(400);
+  // A transaction meeting a busy script: queuing is refused and EXEC names the error.
+  await rec('b', b, 'SET', 'x', 'y');
+  await rec('b', b, 'EXEC');
+  await rec('b', b, 'MULTI');
+  await rec('b', b, 'PING');
+  await rec('b', b, 'DISCARD');
+  await rec('b', b, 'MULTI');
+  await rec('b', b, 'EXEC');
   await rec('b', b, 'GET', 'x');
   await rec('b', b, 'FUNCTION', 'KILL');
   await rec('b', b, 'SHUTDOWN');

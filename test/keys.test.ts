@@ -3,7 +3,7 @@
  */
 import * as assert from 'uvu/assert';
 import { differentialSuite, diffTest } from './helpers/suite';
-import { enginesUnderTest } from './helpers/servers';
+import { enginesUnderTest, haveRedisServer } from './helpers/servers';
 import { R } from './helpers/raw';
 import type { RespNode } from '../src/protocol/resp-reader';
 
@@ -259,6 +259,68 @@ for (const engine of enginesUnderTest()) {
       ['DBSIZE'],
     ]);
   });
+
+  // expireGenericCommand / getExpireMillisecondsOrReply overflow checks on exact int64 values
+  // (a double cannot tell 9223372036854775 from 9223372036854776).
+  if (haveRedisServer()) {
+    t('EXPIRE family, SET and GETEX with extreme times: same errors as Redis', async ({ d }) => {
+      const values = ['-9223372036854775808', '9223372036854775807', '-9223372036854775807', '9223372036854775', '9223372036854776', '-9223372036854775', '-9223372036854776', '92233720368547758', '9223372036854775806', '0', '-1'];
+      for (const v of values) {
+        for (const cmd of ['EXPIRE', 'PEXPIRE', 'EXPIREAT', 'PEXPIREAT']) {
+          await d!.check(['SET', 'k', 'v']);
+          await d!.check([cmd, 'k', v]);
+          await d!.check(['EXISTS', 'k']);
+        }
+        for (const opt of ['EX', 'PX', 'EXAT', 'PXAT']) {
+          await d!.check(['SET', 'k', 'v', opt, v]);
+          await d!.check(['SET', 'g', 'v']);
+          await d!.check(['GETEX', 'g', opt, v]);
+          await d!.check(['EXISTS', 'k', 'g']);
+        }
+      }
+    });
+  }
+
+  // lazyfreeGetFreeEffort / freeObjAsync: UNLINK counts a value as lazily freed when freeing it
+  // takes more than 64 allocations (stream nodes, groups and PEL included); FLUSH* ASYNC counts
+  // every key. INFO lazyfreed_objects compared with Redis.
+  if (haveRedisServer()) {
+    t('UNLINK and FLUSHALL ASYNC count INFO lazyfreed_objects as Redis (streams included)', async ({ d }) => {
+      const xadds = (k: string, n: number) => Array.from({ length: n }, (_, j) => ['XADD', k, `${j + 1}-0`, j % 10 === 0 ? 'bar' : 'foo', String(j)]);
+      const members = (n: number) => Array.from({ length: n }, (_, i) => 'm' + i);
+      const cases: [string, string[][]][] = [
+        ['stream with 200 nodes, a group and a PEL', [['CONFIG', 'SET', 'stream-node-max-entries', '5'], ...xadds('stream', 1000), ['XGROUP', 'CREATE', 'stream', 'g', '0'], ['XREADGROUP', 'GROUP', 'g', 'Alice', 'COUNT', '2', 'STREAMS', 'stream', '>'], ['XDEL', 'stream', '1-0'], ['XACK', 'stream', 'g', '2-0'], ['UNLINK', 'stream']]],
+        ['stream, group destroyed', [['CONFIG', 'SET', 'stream-node-max-entries', '100'], ['XADD', 's', '1-0', 'a', 'b'], ['XGROUP', 'CREATE', 's', 'bla', '$'], ['XGROUP', 'DESTROY', 's', 'bla'], ['UNLINK', 's']]],
+        ['stream of 3 nodes', [...xadds('s', 300), ['UNLINK', 's']]],
+        ['stream with 30 groups', [...xadds('s', 300), ...Array.from({ length: 30 }, (_, i) => ['XGROUP', 'CREATE', 's', 'g' + i, '0']), ['UNLINK', 's']]],
+        ['stream with 70 pending', [...xadds('s', 300), ['XGROUP', 'CREATE', 's', 'g', '0'], ['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '70', 'STREAMS', 's', '>'], ['UNLINK', 's']]],
+        ['stream DEL (not lazy)', [...xadds('s', 7000), ['DEL', 's']]],
+        ['set of 64', [['SADD', 'st', ...members(64)], ['UNLINK', 'st']]],
+        ['set of 65', [['SADD', 'st', ...members(65)], ['UNLINK', 'st']]],
+        ['small hash', [['HSET', 'h', 'a', '1'], ['UNLINK', 'h']]],
+        ['string', [['SET', 'x', 'y'], ['UNLINK', 'x']]],
+        ['FLUSHALL ASYNC', [['SET', 'a', '1'], ['SET', 'b', '1'], ['SADD', 'c', ...members(100)], ['FLUSHALL', 'ASYNC']]],
+        ['FLUSHDB ASYNC', [['SET', 'a', '1'], ['SET', 'b', '1'], ['FLUSHDB', 'ASYNC']]],
+        ['FLUSHALL', [['SET', 'a', '1'], ['FLUSHALL']]],
+      ];
+      try {
+        for (const [label, cmds] of cases) {
+          const counts: string[] = [];
+          for (const conn of [d!.redust, d!.reference]) {
+            await conn.send('FLUSHALL');
+            await conn.send('CONFIG', 'RESETSTAT');
+            for (const cmd of cmds) await conn.send(...cmd);
+            await new Promise((r) => setTimeout(r, 50));
+            const info = await conn.send('INFO', 'memory');
+            counts.push(/lazyfreed_objects:(\d+)/.exec(info.t === 'bulk' || info.t === 'verbatim' ? info.v.latin1Slice() : '')?.[1] ?? '?');
+          }
+          assert.is(counts[0], counts[1], `lazyfreed_objects after: ${label}`);
+        }
+      } finally {
+        await d!.check(['CONFIG', 'SET', 'stream-node-max-entries', '100']);
+      }
+    });
+  }
 
   t.run();
 }

@@ -7,9 +7,9 @@ import fs from 'fs';
 import path from 'path';
 import * as assert from 'uvu/assert';
 import { differentialSuite, diffTest } from './helpers/suite';
-import { enginesUnderTest } from './helpers/servers';
+import { enginesUnderTest, haveRedisServer } from './helpers/servers';
 import { Differential } from './helpers/diff';
-import { Arg, RawConnection, R } from './helpers/raw';
+import { Arg, RawConnection, R, encodeCommand } from './helpers/raw';
 import { RespNode, renderNode } from '../src/protocol/resp-reader';
 
 
@@ -225,6 +225,64 @@ for (const engine of enginesUnderTest()) {
     assert.equal(await c.send('XTRIM', 'big', 'MINID', '2990'), R.int(len - 11));
     assert.equal(await c.send('XLEN', 'big'), R.int(11));
   });
+
+  // signalDeletedKeyAsReady / scanDatabaseForDeletedStreams: a client blocked in XREADGROUP is
+  // answered when its stream is deleted or replaced (UNBLOCKED) or its group is gone (NOGROUP);
+  // XREAD keeps waiting. Every case runs on both servers and the transcripts must be equal.
+  if (haveRedisServer()) {
+    t('blocked XREADGROUP when the stream is deleted, replaced, flushed, or loses its group', async ({ srv, ref }) => {
+      const cases: [string, Arg[][], boolean?][] = [
+        ['DEL', [['DEL', 's']]],
+        ['UNLINK', [['UNLINK', 's']]],
+        ['SET', [['SET', 's', 'x']]],
+        ['MULTI SET', [['MULTI'], ['SET', 's', 'x'], ['EXEC']]],
+        ['MULTI DEL XADD', [['MULTI'], ['DEL', 's'], ['XADD', 's', '5-0', 'f', 'v'], ['EXEC']]],
+        ['FLUSHALL', [['FLUSHALL']]],
+        ['FLUSHALL ASYNC', [['FLUSHALL', 'ASYNC']]],
+        ['FLUSHDB', [['FLUSHDB']]],
+        ['XGROUP DESTROY', [['XGROUP', 'DESTROY', 's', 'g']]],
+        ['RENAME string onto', [['SET', 'o', 'x'], ['RENAME', 'o', 's']]],
+        ['RENAME stream onto', [['XADD', 'o', '5-0', 'f', 'v'], ['RENAME', 'o', 's']]],
+        ['RENAME away', [['RENAME', 's', 'o']]],
+        ['MOVE', [['MOVE', 's', '1']]],
+        ['SWAPDB', [['SWAPDB', '0', '1']]],
+        ['COPY onto', [['SET', 'o', 'x'], ['COPY', 'o', 's', 'REPLACE']]],
+        ['EVAL DEL', [['EVAL', "redis.call('del', 's') return 1", '0']]],
+        ['expiry', [['PEXPIRE', 's', '1']]],
+        ['XREAD, DEL', [['DEL', 's']], true],
+        ['XREAD, SET', [['SET', 's', 'x']], true],
+      ];
+      const run = async (port: number): Promise<string[]> => {
+        const log: string[] = [];
+        for (const [label, actions, xread] of cases) {
+          const a = await RawConnection.connect(port);
+          const b = await RawConnection.connect(port);
+          try {
+            await a.send('FLUSHALL');
+            await a.send('XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM');
+            b.write(encodeCommand(xread ? ['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'] : ['XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>']));
+            await new Promise((res) => setTimeout(res, 30));
+            const out: string[] = [];
+            for (const cmd of actions) out.push(renderNode(await a.send(...cmd)));
+            let got: string;
+            try {
+              got = renderNode(await b.next(label === 'expiry' ? 1000 : 300));
+            } catch {
+              got = '(still blocked)';
+            }
+            log.push(`${label}: ${out.join(' ')} -> ${got}`);
+          } finally {
+            a.close();
+            b.close();
+          }
+        }
+        return log;
+      };
+      const ours = await run(srv.port);
+      assert.ok(ours[0].endsWith('-UNBLOCKED the stream key no longer exists'), ours[0]);
+      assert.equal(ours, await run(ref!.port));
+    });
+  }
 
   t.run();
 }

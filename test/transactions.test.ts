@@ -554,5 +554,48 @@ for (const engine of enginesUnderTest()) {
     assert.equal(await c.send('SET', 'p', '3'), R.ok);
   });
 
+  // processCommand's reject_cmd_on_oom: inside MULTI every command but EXEC (unless it holds a
+  // denyoom command), DISCARD, QUIT and RESET is refused over maxmemory, so EXEC aborts.
+  if (HAVE_REF) {
+    t('over maxmemory (noeviction) MULTI refuses queuing; EXEC aborts; DISCARD works', async (ctx) => {
+      const duo = ctx.duo!;
+      try {
+        await duo.run([
+          ['a', 'SET', 'k', 'v'],
+          ['a', 'CONFIG', 'SET', 'maxmemory', '1'],
+          ['a', 'MULTI'],
+          ['a', 'SET', 'a', 'b'],
+          ['a', 'GET', 'k'],
+          ['a', 'PING'],
+          ['a', 'WATCH', 'x'],
+          ['a', 'MULTI'],
+          ['a', 'EXEC'],
+          ['a', 'MULTI'],
+          ['a', 'GET', 'k'],
+          ['a', 'DISCARD'],
+          ['a', 'MULTI'],
+          ['a', 'EXEC'],
+          ['a', 'CONFIG', 'SET', 'maxmemory', '0'],
+          // memory goes over the limit after queuing: EXEC holding a denyoom command is refused
+          ['a', 'MULTI'],
+          ['a', 'SET', 'x', '1'],
+          ['a', 'GET', 'k'],
+          ['b', 'CONFIG', 'SET', 'maxmemory', '1'],
+          ['a', 'EXEC'],
+          ['a', 'GET', 'x'],
+          ['b', 'CONFIG', 'SET', 'maxmemory', '0'],
+          // ... and one without runs
+          ['a', 'MULTI'],
+          ['a', 'GET', 'k'],
+          ['b', 'CONFIG', 'SET', 'maxmemory', '1'],
+          ['a', 'EXEC'],
+        ]);
+      } finally {
+        await ctx.c.send('CONFIG', 'SET', 'maxmemory', '0');
+        await (await duo.reference.get('b')).send('CONFIG', 'SET', 'maxmemory', '0');
+      }
+    });
+  }
+
   t.run();
 }

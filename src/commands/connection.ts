@@ -149,14 +149,19 @@ function clientFlags(c: Client): string {
 /** One CLIENT LIST / CLIENT INFO line (catClientInfoString). */
 export function clientInfoLine(c: Client): string {
   const now = c.server.clock.now();
-  const qbuf = c.parser.pendingBytes();
+  const qbuf = c.parser.queryBufBytes();
+  // argv-mem: the running command's arguments (Redis keeps them until the command ends), or those
+  // of a command still being received.
+  let argvMem = 0;
+  if (c.parser.isFeeding()) for (const a of c.argv) argvMem += a.length;
+  else argvMem = c.parser.partialArgvBytes();
   const omem = c.writer.length + (c.socket?.writableLength ?? 0);
   const cmd = c.lastCmd ? c.lastCmd.fullname : 'NULL';
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${clientFlags(c)} ` +
     `db=${c.dbIndex} sub=${c.channels?.size ?? 0} psub=${c.patterns?.size ?? 0} ssub=${c.shardChannels?.size ?? 0} ` +
-    `multi=${c.multiQueue ? c.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} argv-mem=0 multi-mem=0 ` +
+    `multi=${c.multiQueue ? c.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} argv-mem=${argvMem} multi-mem=0 ` +
     `rbs=16384 rbp=0 obl=${c.writer.length} oll=0 omem=${omem} tot-mem=${16384 + omem + qbuf} events=r cmd=${cmd} user=${c.user} ` +
     `redir=-1 resp=${c.resp}` +
     (c.libName || c.libVer ? ` lib-name=${c.libName} lib-ver=${c.libVer}` : '')
@@ -270,7 +275,8 @@ function killClient(self: Client, other: Client): void {
 
 function clientReply(c: Client, argv: Buffer[]): void {
   if (isWord(argv[2], 'on')) {
-    c.flags &= ~(ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP_NEXT);
+    // Clears SKIP too: the ON right after a SKIP is answered (Redis's clientCommand).
+    c.flags &= ~(ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT);
     c.reply.ok();
   } else if (isWord(argv[2], 'off')) c.flags |= ClientFlag.REPLY_OFF;
   else if (isWord(argv[2], 'skip')) {

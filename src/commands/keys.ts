@@ -11,8 +11,9 @@ import { cursorArg, intArg, isWord, scanOptionsArg } from './args';
 import { inspectKey, lookupRead, replyScan, written } from './keyspace';
 import type { StringHead } from './keyspace';
 import { encodingLimits } from '../config/config';
-import { latin1, parseInt64 } from '../util/number';
+import { INT64_MAX, latin1, parseInt64, parseInt64Exact } from '../util/number';
 import { replyHelp } from './help';
+import { unlinkedValue } from '../server/lazyfree';
 
 const SAME_OBJECT = 'ERR source and destination objects are the same';
 
@@ -20,6 +21,20 @@ function del(c: Client, argv: Buffer[]): void {
   let n = 0;
   for (let i = 1; i < argv.length; i++) {
     if (c.db.delete(argv[i])) {
+      written(c, argv[i], 'del', 'g');
+      n++;
+    }
+  }
+  c.reply.int(n);
+}
+
+/** UNLINK: DEL, with large values counted as lazily freed (server/lazyfree.ts). */
+function unlink(c: Client, argv: Buffer[]): void {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) {
+    const v = c.db.get(argv[i], true);
+    if (v !== undefined && c.db.delete(argv[i])) {
+      unlinkedValue(c.server, v, () => encodingLimits(c.server.config));
       written(c, argv[i], 'del', 'g');
       n++;
     }
@@ -193,6 +208,21 @@ const enum ExpireFlag {
 }
 
 /** expireGenericCommand: `basetime` ms added to the argument; `seconds` when the unit is seconds. */
+/**
+ * expireGenericCommand's overflow checks, on the exact int64 value: a seconds value outside
+ * LLONG_MIN/1000..LLONG_MAX/1000, or an absolute time past LLONG_MAX, is an invalid expire time.
+ */
+function expireInRange(arg: Buffer, seconds: boolean, basetime: number): boolean {
+  const v = parseInt64Exact(arg);
+  if (v === null) return false;
+  let when = BigInt(v);
+  if (seconds) {
+    if (when > 9223372036854775n || when < -9223372036854775n) return false;
+    when *= 1000n;
+  }
+  return when <= INT64_MAX - BigInt(basetime);
+}
+
 function expireGeneric(c: Client, argv: Buffer[], basetime: number, seconds: boolean): void {
   let flags = 0;
   for (let j = 3; j < argv.length; j++) {
@@ -207,11 +237,9 @@ function expireGeneric(c: Client, argv: Buffer[], basetime: number, seconds: boo
   if (flags & ExpireFlag.GT && flags & ExpireFlag.LT) fail('ERR GT and LT options at the same time are not compatible');
   let when = intArg(argv[2]);
   const name = c.cmd!.fullname;
-  if (seconds) {
-    if (when > 9223372036854775807 / 1000 || when < -9223372036854775808 / 1000) fail(INVALID_EXPIRE(name));
-    when *= 1000;
-  }
-  if (when > 9223372036854775807 - basetime) fail(INVALID_EXPIRE(name));
+  // Redis's int64 overflow checks, exact (past 2^53 a double cannot tell 9223372036854775 from ...776).
+  if (!expireInRange(argv[2], seconds, basetime)) fail(INVALID_EXPIRE(name));
+  if (seconds) when *= 1000;
   when += basetime;
   const key = argv[1];
   if (!c.db.has(key)) {
@@ -338,7 +366,7 @@ function container(): void {
 
 export const commands: CommandRow[] = [
   { name: 'del', handler: del },
-  { name: 'unlink', handler: del },
+  { name: 'unlink', handler: unlink },
   { name: 'exists', handler: exists },
   { name: 'touch', handler: touch },
   { name: 'type', handler: type },

@@ -22,11 +22,13 @@ function subCount(c: Client, kind: Kind): number {
 
 function confirm(c: Client, msg: string, name: string | null, kind: Kind): void {
   const r = c.reply;
+  c.beginPush(); // delivered even under CLIENT REPLY OFF/SKIP
   r.push(3);
   r.bulk(msg);
   if (name === null) r.nil();
   else r.bulk(name);
   r.int(subCount(c, kind));
+  c.endPush();
 }
 
 function subscribeGeneric(c: Client, argv: Buffer[], kind: Kind, msg: string): void {

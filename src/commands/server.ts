@@ -2,6 +2,7 @@
  * Server commands: INFO, CONFIG, COMMAND, DBSIZE, TIME, FLUSHDB/FLUSHALL, SWAPDB, SHUTDOWN,
  * MEMORY, DEBUG, SLOWLOG, LASTSAVE.
  */
+import { commandKeys } from './getkeys';
 import os from 'os';
 import type { Client } from '../server/client';
 import type { CommandRow, Command } from './table';
@@ -152,7 +153,7 @@ const SECTIONS: Record<string, Section> = {
       `mem_allocator:${s.engine.name === 'wasm' ? 'redust-wasm-arena' : 'v8'}`,
       'active_defrag_running:0',
       'lazyfree_pending_objects:0',
-      'lazyfreed_objects:0',
+      `lazyfreed_objects:${s.stats.lazyfreedObjects}`,
       `redust_js_heap_used:${mu.heapUsed}`,
     ];
   },
@@ -540,9 +541,10 @@ function commandGetkeys(c: Client, argv: Buffer[], withFlags: boolean): void {
   const cmd = c.server.table.lookup(sub);
   if (!cmd) fail('ERR Invalid command specified');
   if ((cmd.arity > 0 && cmd.arity !== sub.length) || sub.length < -cmd.arity) fail('ERR Invalid number of arguments specified for command');
-  const keys = cmd.keysWithFlags(sub);
-  if (keys === null || keys.length === 0) {
-    if (keys !== null && cmd.firstKey === 0 && !cmd.has(CmdFlag.MOVABLE_KEYS)) fail('ERR The command has no key arguments');
+  const keys = commandKeys(cmd, sub);
+  if (keys.length === 0) {
+    if (cmd.firstKey === 0 && !cmd.has(CmdFlag.MOVABLE_KEYS)) fail('ERR The command has no key arguments');
+    if (cmd.has(CmdFlag.NO_MANDATORY_KEYS)) return c.reply.array(0);
     fail('ERR Invalid arguments specified for command');
   }
   c.reply.array(keys.length);

@@ -541,9 +541,15 @@ interface BlockedRead {
 /** blockForKeys(BLOCKED_STREAM) and serveClientsBlockedOnStreamKey. */
 function blockOnStreams(c: Client, b: BlockedRead): void {
   const dbIndex = c.dbIndex;
+  const readgroup = b.group !== null;
   blockForKeys(c, b.keys, b.timeout, (ready) => {
     if (c.dbIndex !== dbIndex) return false;
     const r = c.writer;
+    if (readgroup && ready !== undefined && !peekTyped<StreamValue>(c, ready, 'stream')) {
+      // unblockDeletedStreamReadgroupClients: the key was deleted or is no longer a stream.
+      r.error('UNBLOCKED the stream key no longer exists');
+      return true;
+    }
     for (const k of readyOrder(b.keys, ready)) {
       const key = b.keys[k];
       const s = peekTyped<StreamValue>(c, key, 'stream');
@@ -580,7 +586,7 @@ function blockOnStreams(c: Client, b: BlockedRead): void {
       return true;
     }
     return false;
-  });
+  }, readgroup);
 }
 
 // ------------------------------------------------------------------ XGROUP

@@ -11,7 +11,7 @@ import { intArg, isWord } from './args';
 import { inspectKey, lookupRead, lookupWrite, peekCopy, peekStringRead, tryWriteBulk, written } from './keyspace';
 import type { StringHead } from './keyspace';
 import { toBuffer } from '../util/bytes';
-import { addInt64, latin1, parseInt64, parseInt64Exact } from '../util/number';
+import { addInt64, INT64_MAX, latin1, parseInt64, parseInt64Exact } from '../util/number';
 import { addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble } from '../util/long-double';
 
 const enum SetFlag {
@@ -63,12 +63,14 @@ function parseExtended(argv: Buffer[], from: number, isSet: boolean): ExtendedAr
 function expireMs(c: Client, expire: Buffer, flags: number): number {
   let ms = intArg(expire);
   const seconds = (flags & (SetFlag.EX | SetFlag.EXAT)) !== 0;
-  if (ms <= 0 || (seconds && ms > 9223372036854775807 / 1000)) fail(INVALID_EXPIRE(c.cmd!.fullname));
+  // Exact int64 checks (past 2^53 a double cannot tell 9223372036854775 from ...776).
+  const exact = BigInt(parseInt64Exact(expire)!);
+  if (exact <= 0n || (seconds && exact > 9223372036854775n)) fail(INVALID_EXPIRE(c.cmd!.fullname));
   if (seconds) ms *= 1000;
   if (flags & (SetFlag.EX | SetFlag.PX)) {
     const now = c.server.clock.now();
     // Redis adds in int64 and the sum wraps negative on overflow, which it then rejects.
-    if (ms > 9223372036854775807 - now) fail(INVALID_EXPIRE(c.cmd!.fullname));
+    if (exact * (seconds ? 1000n : 1n) > INT64_MAX - BigInt(now)) fail(INVALID_EXPIRE(c.cmd!.fullname));
     ms += now;
   }
   if (ms <= 0) fail(INVALID_EXPIRE(c.cmd!.fullname));

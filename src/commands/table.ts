@@ -10,6 +10,7 @@
  */
 import type { Client } from '../server/client';
 import meta from './redis-7.0-commands.json';
+import { parseInt64 } from '../util/number';
 
 export type Handler = (c: Client, argv: Buffer[]) => void;
 /**
@@ -175,49 +176,65 @@ export class Command {
     return keys === null ? null : keys.map((k) => k.index);
   }
 
-  /** Key positions with the flags of the key spec that found each (COMMAND GETKEYSANDFLAGS). */
+  /**
+   * Key positions with the flags of the key spec that found each (COMMAND GETKEYSANDFLAGS), as
+   * Redis 7.0's getKeysUsingKeySpecs: null when a spec is invalid for these arguments (unknown or
+   * INCOMPLETE spec, bad or too large key count), where Redis falls back to the command's own
+   * getkeys function (commands/getkeys.ts).
+   */
   keysWithFlags(argv: Buffer[]): { index: number; flags: string[] }[] | null {
     const out: { index: number; flags: string[] }[] = [];
+    const argc = argv.length;
     if (this.keySpecs.length === 0) {
       if (this.firstKey <= 0) return out;
-      const last = this.lastKey < 0 ? argv.length + this.lastKey : this.lastKey;
-      for (let i = this.firstKey; i <= last && i < argv.length; i += this.keyStep) out.push({ index: i, flags: [] });
+      const last = this.lastKey < 0 ? argc + this.lastKey : this.lastKey;
+      for (let i = this.firstKey; i <= last && i < argc; i += this.keyStep) out.push({ index: i, flags: [] });
       return out;
     }
     for (const spec of this.keySpecs) {
-      let start: number;
-      if (spec.begin.type === 'index') start = spec.begin.index;
+      let first: number;
+      if (spec.begin.type === 'index') first = spec.begin.index;
       else if (spec.begin.type === 'keyword') {
         const kw = spec.begin.keyword.toLowerCase();
         const from = spec.begin.startfrom;
-        start = -1;
-        if (from >= 0) {
-          for (let i = from; i < argv.length; i++) if (argv[i].latin1Slice(0, argv[i].length).toLowerCase() === kw) { start = i + 1; break; }
-        } else {
-          for (let i = argv.length + from; i > 0; i--) if (argv[i].latin1Slice(0, argv[i].length).toLowerCase() === kw) { start = i + 1; break; }
+        // Redis's loop bounds: forward up to (not including) the last argument, backward down to 1.
+        const startIdx = from > 0 ? from : argc + from;
+        const endIdx = from > 0 ? argc - 1 : 0;
+        first = 0;
+        for (let i = startIdx; i !== endIdx; i = startIdx <= endIdx ? i + 1 : i - 1) {
+          if (i >= argc || i < 1) break;
+          if (argv[i].latin1Slice(0, argv[i].length).toLowerCase() === kw) {
+            first = i + 1;
+            break;
+          }
         }
-        if (start < 0) continue;
-      } else continue;
-      if (start >= argv.length) continue;
+        if (first === 0) continue;
+      } else return null;
       const find = spec.find;
+      let last: number;
+      let step: number;
       if (find.type === 'range') {
-        let last: number;
-        if (find.lastkey >= 0) last = start + find.lastkey;
-        else if (find.limit <= 1) last = argv.length + find.lastkey;
-        else last = start + Math.floor((argv.length - 1 - start) / find.limit);
-        for (let i = start; i <= last && i < argv.length; i += find.keystep) out.push({ index: i, flags: spec.flags });
+        step = find.keystep;
+        if (find.lastkey >= 0) last = first + find.lastkey;
+        else if (!find.limit) last = argc + find.lastkey;
+        else last = first + (Math.trunc((argc - first) / find.limit) + find.lastkey);
       } else if (find.type === 'keynum') {
-        const numIdx = start + find.keynumidx;
-        if (numIdx >= argv.length) return null;
-        const n = Number(argv[numIdx].latin1Slice(0, argv[numIdx].length));
-        if (!Number.isInteger(n) || n < 0) return null;
-        const first = start + find.firstkey;
-        for (let k = 0; k < n; k++) {
-          const i = first + k * find.keystep;
-          if (i >= argv.length) return null;
-          out.push({ index: i, flags: spec.flags });
+        step = find.keystep;
+        const numIdx = first + find.keynumidx;
+        if (numIdx >= argc) return null;
+        const n = parseInt64(argv[numIdx]);
+        if (Number.isNaN(n) || n < 0) return null;
+        first += find.firstkey;
+        last = first + n - 1;
+      } else return null;
+      for (let i = first; i <= last; i += step) {
+        if (i >= argc) {
+          if (find.type === 'keynum') return null;
+          continue;
         }
+        out.push({ index: i, flags: spec.flags });
       }
+      if (spec.flags.includes('incomplete')) return null;
     }
     return out;
   }

@@ -87,7 +87,10 @@ Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
 export interface RequestHandler {
   /** A complete command (argv never empty). Argument views are valid until the call returns. */
   command(argv: Buffer[]): void;
-  /** Consulted after every command: false stops parsing (a command closed or blocked the client). */
+  /**
+   * Consulted before parsing a read and after every command: false stops parsing (a command closed
+   * or blocked the client); the input stays buffered until a later feed finds it true.
+   */
   proceed(): boolean;
   /**
    * Optional: called at a command boundary before every LOOKAHEAD_COMMANDS-th command with the
@@ -129,12 +132,38 @@ export class RequestParser {
   private fastValue: Buffer | null = null;
   private fastEnd = 0;
   private scanAt = 0;
+  /** Chunks received while the handler could not proceed, not parsed yet (see feed). */
+  private held: Buffer[] | null = null;
+  /** True while feed() runs the commands of a read (see queryBufBytes). */
+  private feeding = false;
 
   constructor(private readonly limits: ParserLimits) {}
 
-  /** Bytes buffered but not yet parsed (for client-query-buffer-limit and CLIENT LIST qbuf). */
+  /**
+   * CLIENT LIST qbuf, as Redis's sdslen(querybuf): while the commands of a read run, the whole
+   * read (Redis trims the query buffer only after the batch); otherwise the unparsed bytes.
+   */
+  queryBufBytes(): number {
+    return this.feeding && this.buf !== null ? this.buf.length + (this.bigArg ? this.bigArgFilled : 0) : this.pendingBytes();
+  }
+
+  /** True while the commands of a read run (the client is the one executing). */
+  isFeeding(): boolean {
+    return this.feeding;
+  }
+
+  /** CLIENT LIST argv-mem outside a command: the arguments of a partly received command. */
+  partialArgvBytes(): number {
+    let n = 0;
+    for (const a of this.argv) n += a.length;
+    return n;
+  }
+
+  /** Bytes buffered but not yet parsed (for client-query-buffer-limit). */
   pendingBytes(): number {
-    return (this.buf ? this.buf.length - this.pos : 0) + (this.bigArg ? this.bigArgFilled : 0);
+    let n = (this.buf ? this.buf.length - this.pos : 0) + (this.bigArg ? this.bigArgFilled : 0);
+    if (this.held !== null) for (const b of this.held) n += b.length;
+    return n;
   }
 
   reset(): void {
@@ -145,14 +174,28 @@ export class RequestParser {
     this.argv = [];
     this.bigArg = null;
     this.bigArgFilled = 0;
+    this.held = null;
   }
 
   /**
    * Feed received bytes; calls `h.command` for each complete command (or `h.fast` for the plain
-   * GET/SET forms it accepts), `h.proceed` after each, `h.lookahead` every LOOKAHEAD_COMMANDS
-   * commands of a pipelined batch. Throws ProtocolError on malformed input.
+   * GET/SET forms it accepts), `h.proceed` before the first and after each, `h.lookahead` every
+   * LOOKAHEAD_COMMANDS commands of a pipelined batch. Throws ProtocolError on malformed input.
    */
   feed(chunk: Buffer, h: RequestHandler): void {
+    // A client that may not proceed (blocked, or closing) keeps what it sends unparsed until it
+    // may: Redis does not process a blocked client's input, so a later command's reply can never
+    // overtake the blocked command's.
+    if (!h.proceed()) {
+      if (chunk.length > 0) (this.held ??= []).push(chunk);
+      return;
+    }
+    if (this.held !== null) {
+      const held = this.held;
+      this.held = null;
+      if (chunk.length > 0) held.push(chunk);
+      chunk = held.length === 1 ? held[0] : Buffer.concat(held);
+    }
     if (this.bigArg) {
       chunk = this.fillBigArg(chunk);
       if (this.bigArg) return;
@@ -168,6 +211,7 @@ export class RequestParser {
       }
     }
     this.append(chunk);
+    this.feeding = true;
     let untilLookahead = 0;
     while (this.buf !== null && this.pos < this.buf.length) {
       const buf = this.buf;
@@ -191,7 +235,10 @@ export class RequestParser {
       if (this.multibulkLen > 0 || buf[this.pos] === 42 /* '*' */) argv = this.parseMultibulk();
       else argv = this.parseInline();
       if (argv === null) {
-        if (this.bigArg) return;
+        if (this.bigArg) {
+          this.feeding = false;
+          return;
+        }
         break;
       }
       if (argv.length > 0) {
@@ -282,6 +329,7 @@ export class RequestParser {
 
   /** Drop consumed bytes so a long-lived connection does not pin old chunks. */
   private compact(): void {
+    this.feeding = false;
     if (this.buf === null) return;
     if (this.pos >= this.buf.length) {
       this.buf = null;

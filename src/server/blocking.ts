@@ -24,6 +24,11 @@ export interface BlockSpec {
   tryServe(readyKey?: Buffer): boolean;
   /** Write the timeout reply (null array for list pops, etc.). */
   onTimeout(): void;
+  /**
+   * Also try to serve the client when a key it waits on is deleted or replaced (XREADGROUP, which
+   * then answers an error: Redis's signalDeletedKeyAsReady).
+   */
+  wakeOnDelete?: boolean;
 }
 
 /**
@@ -45,6 +50,8 @@ export class Blocking {
   private readonly byKey = new Map<string, Client[]>();
   private ready = new Set<string>();
   private readonly specs = new Map<Client, { spec: BlockSpec; ids: string[]; timer: NodeJS.Timeout | null; deadline: number }>();
+  /** Blocked clients whose spec has wakeOnDelete (deletions are signalled only while there are some). */
+  private deleteWaiters = 0;
 
   constructor(private readonly server: Server) {}
 
@@ -65,6 +72,7 @@ export class Blocking {
       if (!list.includes(c)) list.push(c);
     }
     c.flags |= ClientFlag.BLOCKED;
+    if (spec.wakeOnDelete) this.deleteWaiters++;
     const deadline = spec.timeoutMs > 0 ? this.server.clock.now() + spec.timeoutMs : 0;
     this.specs.set(c, { spec, ids, timer: null, deadline });
     if (spec.timeoutMs > 0) this.arm(c, spec.timeoutMs);
@@ -89,6 +97,19 @@ export class Blocking {
     if (this.byKey.size === 0) return;
     const id = dbIndex + '\0' + latin1(key);
     if (this.byKey.has(id)) this.ready.add(id);
+  }
+
+  /**
+   * signalDeletedKeyAsReady: the key was modified, possibly deleted or replaced by another type.
+   * Only clients with wakeOnDelete care, so this costs nothing while there are none.
+   */
+  signalDeletedKeyAsReady(dbIndex: number, key: BulkValue): void {
+    if (this.deleteWaiters > 0) this.signalKeyAsReady(dbIndex, key);
+  }
+
+  /** FLUSHDB/FLUSHALL (scanDatabaseForDeletedStreams): every key of the db was deleted. */
+  signalDeletedKeysInDb(dbIndex: number): void {
+    if (this.deleteWaiters > 0) this.signalAllKeysInDbs([dbIndex]);
   }
 
   /** After SWAPDB: every key someone waits on in these dbs may now hold data. */
@@ -133,6 +154,7 @@ export class Blocking {
     const entry = this.specs.get(c);
     if (!entry) return;
     this.specs.delete(c);
+    if (entry.spec.wakeOnDelete) this.deleteWaiters--;
     if (entry.timer) clearTimeout(entry.timer);
     for (const id of entry.ids) {
       const list = this.byKey.get(id);

@@ -73,6 +73,11 @@ export class Client {
   closed = false;
   /** In the server's pending-flush list (Server.scheduleFlush). */
   flushQueued = false;
+  /**
+   * Under CLIENT REPLY OFF/SKIP, while a command of this client runs: the writer position from
+   * which its output is dropped when it ends (Dispatcher.processCommand); -1 otherwise.
+   */
+  replyMark = -1;
   readonly addr: string;
   readonly laddr: string;
   readonly fd: number;
@@ -102,6 +107,19 @@ export class Client {
 
   set resp(v: 2 | 3) {
     this.writer.resp = v;
+  }
+
+  /**
+   * Before writing push data (pub/sub confirmations and messages) to this client: push data is
+   * delivered even under CLIENT REPLY OFF/SKIP (Redis's CLIENT_PUSHING), so drop the suppressed
+   * output of the running command written so far, and after the push (endPush) move the mark past it.
+   */
+  beginPush(): void {
+    if (this.replyMark >= 0 && (this.flags & (ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP)) !== 0) this.writer.truncate(this.replyMark);
+  }
+
+  endPush(): void {
+    if (this.replyMark >= 0) this.replyMark = this.writer.length;
   }
 
   has(flag: ClientFlag): boolean {

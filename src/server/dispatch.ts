@@ -25,6 +25,8 @@ import { evictToLimit } from './evict';
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 /** Commands executed immediately inside MULTI instead of being queued. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** CLIENT REPLY states (see processCommand). */
+const REPLY_CONTROL = ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT;
 /** Client states in which a command must go through processCommand (see fastCommand). */
 const FAST_PATH_BLOCKERS =
   ClientFlag.MULTI | ClientFlag.PUBSUB | ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT |
@@ -74,8 +76,32 @@ export class Dispatcher {
     c.reply.error(msg);
   }
 
-  /** processCommand: validate and run (or queue) one command. */
+  /**
+   * processCommand: validate and run (or queue) one command, then resetClient's CLIENT REPLY
+   * shuffle. Under CLIENT REPLY OFF/SKIP whatever the command wrote, a rejection or QUEUED
+   * included, is dropped except push data (Client.beginPush), as Redis's prepareClientToWrite.
+   */
   processCommand(c: Client, argv: Buffer[]): void {
+    if ((c.flags & REPLY_CONTROL) === 0) {
+      this.processOne(c, argv);
+      // CLIENT REPLY OFF/SKIP wrote nothing: only the flag shuffle is left.
+      if ((c.flags & REPLY_CONTROL) !== 0) this.replyControl(c);
+      return;
+    }
+    c.replyMark = c.writer.length;
+    this.processOne(c, argv);
+    this.replyControl(c);
+  }
+
+  /** After a command under CLIENT REPLY: drop what it wrote, and resetClient's flag shuffle. */
+  private replyControl(c: Client): void {
+    if (c.replyMark >= 0 && (c.flags & (ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP)) !== 0) c.writer.truncate(c.replyMark);
+    c.replyMark = -1;
+    c.flags &= ~ClientFlag.REPLY_SKIP;
+    if (c.flags & ClientFlag.REPLY_SKIP_NEXT) c.flags = (c.flags | ClientFlag.REPLY_SKIP) & ~ClientFlag.REPLY_SKIP_NEXT;
+  }
+
+  private processOne(c: Client, argv: Buffer[]): void {
     const server = this.server;
     c.argv = argv;
     // The duration chain (lastCallEnd) only continues into a command that goes straight to call().
@@ -110,9 +136,9 @@ export class Dispatcher {
       this.rejectCommand(c, 'ERR Command not allowed inside a transaction');
       return;
     }
-    // (Flags first: maxmemory only matters for denyoom commands.)
+    // (Flags first: maxmemory only matters for denyoom commands and inside MULTI.)
     let maxmem = 0;
-    if (cmd.has(CmdFlag.DENYOOM) && !inMulti && (maxmem = server.config.hot.maxmemory) > 0 && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
+    if ((inMulti || cmd.has(CmdFlag.DENYOOM)) && (maxmem = server.config.hot.maxmemory) > 0 && (!inMulti || oomRejectsInMulti(c, cmd)) && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
       this.rejectCommand(c, OOM);
       return;
     }
@@ -132,15 +158,8 @@ export class Dispatcher {
       c.reply.simple('QUEUED');
       return;
     }
-    const mark = c.writer.pos;
     this.lastCallEnd = prevCallEnd;
     this.call(c, cmd, argv);
-    // CLIENT REPLY OFF/SKIP: drop what this command wrote (resetClient's flag shuffle).
-    if (c.flags & (ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP)) c.writer.truncate(mark);
-    c.flags &= ~ClientFlag.REPLY_SKIP;
-    if (c.flags & ClientFlag.REPLY_SKIP_NEXT) {
-      c.flags = (c.flags | ClientFlag.REPLY_SKIP) & ~ClientFlag.REPLY_SKIP_NEXT;
-    }
     if (this.execDepth === 0) this.afterCommand();
   }
 
@@ -259,6 +278,25 @@ export class Dispatcher {
       this.server.propagation.flushPending(); // what serving the blocked clients wrote
       this.lastCallEnd = -1; // do not bill the wakeups to the next command
     }
+  }
+}
+
+/**
+ * processCommand's reject_cmd_on_oom inside MULTI: queuing may use unbounded memory, so every
+ * command is refused over maxmemory except DISCARD, QUIT, RESET, and EXEC unless it holds a
+ * denyoom command.
+ */
+function oomRejectsInMulti(c: Client, cmd: Command): boolean {
+  if (cmd.parent !== null) return true;
+  switch (cmd.name) {
+    case 'exec':
+      return c.multiQueue !== null && c.multiQueue.some((q) => q.cmd.has(CmdFlag.DENYOOM));
+    case 'discard':
+    case 'quit':
+    case 'reset':
+      return false;
+    default:
+      return true;
   }
 }
 

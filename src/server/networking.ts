@@ -135,7 +135,9 @@ export class Networking {
     server.pubsub.unsubscribeAll(c);
     if (c.socket && !c.socket.destroyed) {
       if (c.writer.length > 0) c.socket.end(c.writer.take());
-      else c.socket.destroy();
+      // Closing after a reply (QUIT, CLIENT KILL of itself) already called end(): destroying now
+      // would drop a reply still queued in Node's stream.
+      else if (!c.socket.writableEnded) c.socket.destroy();
     }
     // A pending flush of c finds it closed and does nothing.
   }

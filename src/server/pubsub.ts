@@ -82,7 +82,9 @@ export class PubSub {
   /** Append the current message frame (see MessageFrames) to a subscriber's output. */
   private deliver(c: Client): void {
     if (c.closed) return;
+    c.beginPush();
     c.writer.raw(this.frames.get(c.writer.resp));
+    c.endPush();
     this.server.net.scheduleFlush(c);
     this.checkOutputLimits(c);
   }

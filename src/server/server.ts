@@ -52,6 +52,8 @@ export interface ServerStats {
   totalErrorReplies: number;
   errorCodes: Map<string, number>;
   expiredStalePerc: number;
+  /** INFO lazyfreed_objects (server/lazyfree.ts). */
+  lazyfreedObjects: number;
   expireCycleCpuMs: number;
   /** Instantaneous ops/sec sampling. */
   opsSamples: number[];
@@ -124,6 +126,7 @@ export class Server {
       totalErrorReplies: 0,
       errorCodes: new Map(),
       expiredStalePerc: 0,
+      lazyfreedObjects: 0,
       expireCycleCpuMs: 0,
       opsSamples: [],
       inputKbpsSamples: [],
@@ -203,9 +206,13 @@ export class Server {
 
   // ---------------------------------------------------------------- keyspace hooks
 
-  /** signalModifiedKey (db.c): a key was modified; invalidate WATCH on it. */
+  /**
+   * signalModifiedKey (db.c): a key was modified; invalidate WATCH on it. The modification may
+   * have deleted or replaced it: wake XREADGROUP clients blocked on it (signalDeletedKeyAsReady).
+   */
   signalModifiedKey(dbIndex: number, key: BulkValue): void {
     this.watches.touchKey(dbIndex, key);
+    this.blocking.signalDeletedKeyAsReady(dbIndex, key);
   }
 
   /** dbAdd's side effects: the `new` event and waking clients blocked on the key. */
@@ -274,6 +281,7 @@ export class Server {
     s.totalErrorReplies = 0;
     s.errorCodes.clear();
     s.expiredStalePerc = 0;
+    s.lazyfreedObjects = 0;
     s.expireCycleCpuMs = 0;
     for (const cmd of this.table.allWithSubcommands()) {
       cmd.stats.calls = cmd.stats.usec = cmd.stats.rejectedCalls = cmd.stats.failedCalls = 0;
@@ -286,6 +294,9 @@ export class Server {
   flushDb(db: Db, lazy: boolean): void {
     this.watches.touchAllInDb(db.index, (k) => db.has(Buffer.from(k, 'latin1')));
     this.dirty(db.size());
+    this.blocking.signalDeletedKeysInDb(db.index);
+    // emptyDbAsync: the whole table goes to the lazy-free thread, which counts every key.
+    if (lazy) this.stats.lazyfreedObjects += db.size();
     db.clear(lazy);
   }
 
