@@ -9,6 +9,7 @@ import { commands as server } from './server';
 import { commands as strings } from './strings';
 import { commands as transactions } from './transactions';
 import { commands as streams } from './streams';
+import { commands as streamGroups } from './stream-groups';
 import { commands as pubsub } from './pubsub';
 import { commands as scripting } from './scripting';
 import { commands as lists } from './lists';
@@ -22,6 +23,6 @@ import { commands as hyperloglog } from './hyperloglog';
 import { commands as geo } from './geo';
 
 export const ALL_COMMANDS: CommandRow[] = [
-  ...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...pubsub, ...scripting, ...lists, ...hashes,
+  ...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...streamGroups, ...pubsub, ...scripting, ...lists, ...hashes,
   ...sets, ...zsets, ...sort, ...persistence, ...bitmaps, ...hyperloglog, ...geo,
 ];

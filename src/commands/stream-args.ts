@@ -1,0 +1,175 @@
+/**
+ * What the stream command families share (streams.ts, stream-groups.ts): stream ID arguments with
+ * Redis's error texts, and the replies of entries, ranges and pending entries lists.
+ */
+import type { Client } from '../server/client';
+import type { Reply } from '../protocol/reply';
+import { fail } from './errors';
+import type { BulkValue, StreamValue } from '../engine/types';
+import { latin1 } from '../util/number';
+import { Consumer, ConsumerGroup, formatId, idCmp, idDecr, idIncr, INVALID_ENTRIES_READ, Nack, parseStreamId, StreamID, StreamNode, U64_MAX_NORM } from '../engine/containers/stream';
+
+export const INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
+
+// ------------------------------------------------------------------ helpers
+
+export function idArg(arg: Buffer, missingSeq: number | bigint = 0): StreamID {
+  const p = parseStreamId(arg, missingSeq, false, false);
+  if (!p) fail(INVALID_ID);
+  return p.id;
+}
+
+export function strictIdArg(arg: Buffer): StreamID {
+  const p = parseStreamId(arg, 0, true, false);
+  if (!p) fail(INVALID_ID);
+  return p.id;
+}
+
+/** streamParseIntervalIDOrReply: `(` prefix marks an exclusive bound. */
+export function intervalIdArg(arg: Buffer, missingSeq: number | bigint): { id: StreamID; exclusive: boolean } {
+  const exclusive = arg.length > 1 && arg[0] === 40;
+  if (exclusive) {
+    const p = parseStreamId(arg.subarray(1), missingSeq, true, false);
+    if (!p) fail(INVALID_ID);
+    return { id: p.id, exclusive };
+  }
+  return { id: idArg(arg, missingSeq), exclusive };
+}
+
+export function rangeStart(arg: Buffer): StreamID {
+  const { id, exclusive } = intervalIdArg(arg, 0);
+  if (!exclusive) return id;
+  const n = idIncr(id);
+  if (!n) fail('ERR invalid start ID for the interval');
+  return n;
+}
+
+export function rangeEnd(arg: Buffer): StreamID {
+  const { id, exclusive } = intervalIdArg(arg, U64_MAX_NORM);
+  if (!exclusive) return id;
+  const n = idDecr(id);
+  if (!n) fail('ERR invalid end ID for the interval');
+  return n;
+}
+
+export function replyId(r: Reply, id: StreamID): void {
+  r.bulk(formatId(id));
+}
+
+export function emitEntry(r: Reply, n: StreamNode, i: number): void {
+  r.array(2);
+  r.bulk(`${n.ms[i]}-${n.seq[i]}`);
+  const nf = n.nf[i];
+  r.array(nf * 2);
+  for (let j = 0; j < nf; j++) {
+    r.bulk(n.field(i, j));
+    r.bulk(n.value(i, j));
+  }
+}
+
+export function noGroupError(key: Buffer, group: Buffer): string {
+  return `NOGROUP No such key '${latin1(key)}' or consumer group '${latin1(group)}'`;
+}
+
+export function subcommandSyntax(argv: Buffer[]): never {
+  fail(`ERR unknown subcommand or wrong number of arguments for '${latin1(argv[1]).slice(0, 128)}'. Try ${latin1(argv[0]).toUpperCase()} HELP.`);
+}
+
+export const enum RWR {
+  NOACK = 1,
+  RAWENTRIES = 2,
+  HISTORY = 4,
+}
+
+/**
+ * streamReplyWithRange: emit entries in [start, end] (count 0 = all). With a group, deliver
+ * through the consumer group (last ID, entries_read, PELs).
+ */
+export function replyWithRange(
+  c: Client,
+  r: Reply,
+  s: StreamValue,
+  start: StreamID,
+  end: StreamID,
+  count: number,
+  rev: boolean,
+  group: ConsumerGroup | null,
+  consumer: Consumer | null,
+  flags: number,
+): number {
+  if (group && flags & RWR.HISTORY) return replyFromConsumerPel(c, r, s, start, end, count, consumer!);
+  const d = flags & RWR.RAWENTRIES ? null : r.deferred();
+  let n = 0;
+  const noack = (flags & RWR.NOACK) !== 0;
+  const now = c.server.clock.now();
+  s.range(start, end, rev, (node, i) => {
+    if (group) {
+      const id = node.idAt(i);
+      if (idCmp(id, group.lastId) > 0) {
+        if (group.entriesRead !== INVALID_ENTRIES_READ && !s.rangeHasTombstones(id, null)) group.entriesRead++;
+        else if (s.entriesAdded) group.entriesRead = s.estimateDistance(id);
+        group.lastId = id;
+      }
+      emitEntry(r, node, i);
+      if (!noack) {
+        const nack = new Nack(now, 1, consumer);
+        if (!s.pelAdd(group, consumer!, id, nack)) {
+          const old = group.pel.get(id)!;
+          old.consumer?.pel.delete(id);
+          old.consumer = consumer;
+          old.deliveryTime = now;
+          old.deliveryCount = 1;
+          consumer!.pel.tryInsert(id, old);
+        }
+      }
+    } else emitEntry(r, node, i);
+    n++;
+    return !(count && n === count);
+  });
+  if (d) r.setArrayLen(d, n);
+  return n;
+}
+
+/** streamReplyWithRangeFromConsumerPEL: a consumer's history from its own PEL. */
+export function replyFromConsumerPel(c: Client, r: Reply, s: StreamValue, start: StreamID, end: StreamID | null, count: number, consumer: Consumer): number {
+  const d = r.deferred();
+  let n = 0;
+  const now = c.server.clock.now();
+  const items: [StreamID, Nack][] = [];
+  consumer.pel.forEachFrom(start, (id, nack) => {
+    if (count && items.length >= count) return false;
+    if (end && idCmp(id, end) > 0) return false;
+    items.push([id, nack]);
+    return true;
+  });
+  for (const [id, nack] of items) {
+    const f = s.find(id);
+    if (!f) {
+      r.array(2);
+      replyId(r, id);
+      r.nilArray();
+    } else {
+      emitEntry(r, f.node, f.index);
+      nack.deliveryTime = now;
+      nack.deliveryCount++;
+    }
+    n++;
+  }
+  r.setArrayLen(d, n);
+  return n;
+}
+
+export function nodeLimits(c: Client): { maxBytes: number; maxEntries: number } {
+  return { maxBytes: c.server.config.int('stream-node-max-bytes'), maxEntries: c.server.config.int('stream-node-max-entries') };
+}
+
+export function getOrCreateConsumer(c: Client, s: StreamValue, group: ConsumerGroup, name: string, key: BulkValue): Consumer {
+  let consumer = group.consumers.get(name);
+  if (!consumer) {
+    consumer = s.createConsumer(group, name, c.server.clock.now())!;
+    c.server.dirty();
+    c.server.keyspace.notify(c.dbIndex, 'xgroup-createconsumer', key, 't');
+  }
+  return consumer;
+}
+
