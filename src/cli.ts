@@ -9,7 +9,8 @@ import { OFF_ONLY_SETTINGS } from './config/unsupported';
 import { createEngine } from './engine';
 import type { EngineName } from './engine/types';
 import { Server, REDIS_VERSION, REDUST_VERSION } from './server/server';
-import { describeLoadError, loadRdbFile, persistenceOf, saveRdb } from './persistence/rdb';
+import { saveRdb } from './persistence/rdb';
+import { loadDataFromDisk } from './persistence/load';
 import { createLogger, RedisLogLevel } from './observability/logger';
 import { splitArgs } from './protocol/parser';
 
@@ -182,12 +183,11 @@ export async function main(argv: string[]): Promise<number> {
   logger.info(parsed.configFile ? `Configuration loaded from ${parsed.configFile}` : 'No config file specified, using the default config and command-line options');
   // Redis's "debug" level: every setting as CONFIG GET shows it.
   if (logger.isLevelEnabled('trace')) logger.trace({ config: Object.fromEntries(CONFIG_DEFS.map((d) => [d.name, d.name === 'requirepass' && config.str(d.name) ? '(set)' : config.text(d.name)])) }, 'Configuration');
-  persistenceOf(server).enabled = true;
   try {
-    loadRdbFile(server);
+    loadDataFromDisk(server);
   } catch (e) {
-    logger.fatal(describeLoadError(e));
-    logger.fatal('Terminating server after rdb file reading failure.');
+    logger.fatal((e as Error).message);
+    logger.fatal(config.bool('appendonly') ? 'Terminating server after AOF loading failure.' : 'Terminating server after rdb file reading failure.');
     return 1;
   }
   let port: number;
@@ -234,6 +234,9 @@ export async function main(argv: string[]): Promise<number> {
 export function describePersistence(config: Config): string {
   const file = `${config.str('dir')}/${config.str('dbfilename')}`;
   const points = config.str('save').trim();
+  if (config.bool('appendonly')) {
+    return `Persistence: AOF in ${config.str('dir')}/${config.str('appenddirname')} (appendfsync ${config.str('appendfsync')})` + (points ? `, and RDB file ${file} by the save points "${points}"` : '');
+  }
   if (points === '') return `Persistence: no save points and no AOF: data written after the last SAVE is lost when the server stops (RDB file ${file})`;
   return `Persistence: RDB file ${file}, saved on shutdown and by the save points "${points}"`;
 }

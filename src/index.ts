@@ -12,7 +12,7 @@ import { createEngine } from './engine';
 import type { EngineName } from './engine/types';
 import { Server, ServerClock } from './server/server';
 import { createLogger, RedisLogLevel } from './observability/logger';
-import { describeLoadError, loadRdbFile, persistenceOf } from './persistence/rdb';
+import { loadDataFromDisk } from './persistence/load';
 
 export interface RedustOptions {
   /** TCP port; 0 picks a free one (default 0). */
@@ -28,8 +28,9 @@ export interface RedustOptions {
   /** Log level; default 'warning' for embedded servers so test output stays quiet. */
   logLevel?: RedisLogLevel;
   /**
-   * RDB persistence as the redust CLI has it (default false): load `dir/dbfilename` at start and
-   * save on SHUTDOWN when save points are set. SAVE, DUMP and RESTORE work either way.
+   * Persistence as the redust CLI has it (default false): load `dir/dbfilename` at start (or the
+   * AOF with appendonly yes) and save on SHUTDOWN when save points are set. SAVE, DUMP and
+   * RESTORE work either way, and `config: { appendonly: 'yes' }` starts the AOF by itself.
    */
   persistence?: boolean;
   /** Any other redis.conf setting by name, e.g. { 'notify-keyspace-events': 'KEA' }. */
@@ -60,12 +61,11 @@ export class RedustServer {
     const config = new Config(overrides);
     const engine = createEngine(config.str('engine') as EngineName);
     const server = new Server(config, engine, { logger: createLogger({ level, file: config.str('logfile') }), clock: new ServerClock() });
-    if (opts.persistence) {
-      persistenceOf(server).enabled = true;
+    if (opts.persistence || config.bool('appendonly')) {
       try {
-        loadRdbFile(server);
+        loadDataFromDisk(server);
       } catch (e) {
-        throw new Error(`Failed loading the RDB file: ${describeLoadError(e)}`);
+        throw new Error(`Failed loading data at start: ${(e as Error).message}`);
       }
     }
     const port = await server.listen();

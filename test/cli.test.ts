@@ -202,7 +202,7 @@ t('logfile: the log goes to that file (appended), not to stdout; an unwritable p
 });
 
 t('a missing dir or a refused setting stops the binary with exit code 1', async () => {
-  for (const args of [['--dir', '/no/such/redust/dir'], ['--appendonly', 'yes'], ['--save', '60', '1000']]) {
+  for (const args of [['--dir', '/no/such/redust/dir'], ['--aof-timestamp-enabled', 'yes'], ['--save', '60', '1000']]) {
     try {
       await run(process.execPath, [BIN, '--port', '0', ...args]);
       assert.unreachable(args.join(' '));

@@ -20,8 +20,7 @@ const HAVE_REF = haveRedisServer();
 
 /** [setting, a value asking for a missing behaviour] */
 const REFUSED: [string, string][] = [
-  ['appendonly', 'yes'],
-  ['appendfsync', 'always'],
+  ['aof-timestamp-enabled', 'yes'],
   ['save', '3600 1 300 100'],
   ['unixsocket', '/tmp/redust.sock'],
   ['daemonize', 'yes'],
@@ -66,7 +65,7 @@ t('settings whose behaviour is missing are refused on the command line and in a 
     );
   }
   // The message says what is missing and what is accepted.
-  assert.throws(() => parseArgs(['--appendonly', 'yes'], {}), /AOF persistence is not implemented \(accepted: 'no'\)/);
+  assert.throws(() => parseArgs(['--aof-timestamp-enabled', 'yes'], {}), /timestamp annotations in the AOF is not implemented \(accepted: 'no'\)/);
 });
 
 t('defaults and off values load from a config file and the command line', () => {
@@ -91,10 +90,10 @@ t('RedustServer.start refuses them too; CONFIG GET save is empty (no save points
     }
   }
   try {
-    await RedustServer.start({ logLevel: 'nothing', config: { appendonly: true } });
-    assert.unreachable('appendonly: true');
+    await RedustServer.start({ logLevel: 'nothing', config: { 'aof-timestamp-enabled': true } });
+    assert.unreachable('aof-timestamp-enabled: true');
   } catch (e) {
-    assert.match((e as Error).message, /appendonly 'yes' is not supported/);
+    assert.match((e as Error).message, /aof-timestamp-enabled 'yes' is not supported/);
   }
   const srv = await RedustServer.start({ logLevel: 'nothing' });
   const c = await RawConnection.connect(srv.port);

@@ -49,11 +49,11 @@ export function timeoutArg(arg: Buffer, unit: TimeoutUnit): number {
 }
 
 /**
- * CLIENT_DENY_BLOCKING: inside EXEC or a script a blocking command acts as its non-blocking form
- * and answers as on timeout, even with timeout 0.
+ * CLIENT_DENY_BLOCKING: inside EXEC or a script (and for the AOF loader) a blocking command acts
+ * as its non-blocking form and answers as on timeout, even with timeout 0.
  */
 export function canBlock(c: Client): boolean {
-  return (c.flags & (ClientFlag.IN_EXEC | ClientFlag.SCRIPT | ClientFlag.MULTI)) === 0;
+  return (c.flags & (ClientFlag.IN_EXEC | ClientFlag.SCRIPT | ClientFlag.MULTI | ClientFlag.DENY_BLOCKING)) === 0;
 }
 
 /**

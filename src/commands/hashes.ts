@@ -12,6 +12,7 @@ import type { CommandRow } from './table';
 import { fail, INCR_NAN, NOT_FLOAT, NOT_INT, OVERFLOW, SYNTAX, VALUE_OUT_OF_RANGE, wrongArgs } from './errors';
 import { cursorArg, isWord, LONG_MAX_N, rangeIntArg, scanOptionsArg } from './args';
 import { lookupRead, lookupWrite, removeMembers, replyScan, written } from './keyspace';
+import { propagateAs } from '../server/propagate';
 import { addInt64, latin1, parseInt64Exact } from '../util/number';
 import { addLongDouble, formatLongDoubleHuman, isNanOrInf, isInfinite, parseLongDouble } from '../util/long-double';
 
@@ -160,6 +161,7 @@ function hincrbyfloat(c: Client, argv: Buffer[]): void {
   hashSet(c, h, argv[2], Buffer.from(text, 'latin1'));
   c.reply.bulk(text);
   written(c, key, 'hincrbyfloat', 'h', 1);
+  propagateAs(c, 'HSET', key, argv[2], text); // the exact result replays, not the arithmetic
 }
 
 // ---------------------------------------------------------------- HRANDFIELD

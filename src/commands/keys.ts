@@ -13,6 +13,7 @@ import type { StringHead } from './keyspace';
 import { encodingLimits } from '../config/config';
 import { INT64_MAX, latin1, parseInt64, parseInt64Exact } from '../util/number';
 import { replyHelp } from './help';
+import { propagateAs } from '../server/propagate';
 import { unlinkedValue } from '../server/lazyfree';
 
 const SAME_OBJECT = 'ERR source and destination objects are the same';
@@ -256,9 +257,12 @@ function expireGeneric(c: Client, argv: Buffer[], basetime: number, seconds: boo
   if (when <= c.server.clock.now()) {
     c.db.delete(key);
     written(c, key, 'del', 'g');
+    propagateAs(c, c.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key);
   } else {
     c.db.setExpire(key, when);
     written(c, key, 'expire', 'g');
+    // Replayed as an absolute time (PEXPIREAT with the same options, as Redis rewrites it).
+    if (c.cmd!.name !== 'pexpireat') propagateAs(c, 'PEXPIREAT', key, when, ...argv.slice(3));
   }
   c.reply.int(1);
 }

@@ -19,6 +19,8 @@ import { clampRange, intArg, isWord, LONG_MAX_N, positiveIntArg, rangeIntArg } f
 import { lookupRead, lookupWrite, written } from './keyspace';
 import { blockForKeys, canBlock, timeoutArg, TimeoutUnit } from './blocking';
 import { parseInt64Exact } from '../util/number';
+import { alsoPropagate, propagateAs, propagateEffect } from '../server/propagate';
+import type { Arg } from '../server/propagate';
 
 const HEAD = 0;
 const TAIL = 1;
@@ -71,11 +73,23 @@ function popRangeReply(c: Client, l: ListValue, count: number, where: Where): nu
 }
 
 /** listPopRangeAndReplyWithKey: [key, [elements...]]. */
-function popRangeWithKey(c: Client, l: ListValue, key: Buffer, where: Where, count: number): void {
+/** LMPOP/BLMPOP's pop; propagated as LPOP/RPOP key <popped>, as Redis 7.0 does. */
+function popRangeWithKey(c: Client, l: ListValue, key: Buffer, where: Where, count: number, served = false): void {
   c.reply.array(2);
   c.reply.bulk(key);
   const n = popRangeReply(c, l, count, where);
   elementsRemoved(c, key, where, l, n);
+  propagateEffect(c, served, where === HEAD ? 'LPOP' : 'RPOP', key, n);
+}
+
+/** BLPOP/BRPOP's pop of one element, propagated as LPOP/RPOP key. */
+function popOneWithKey(c: Client, l: ListValue, key: Buffer, where: Where, served: boolean): void {
+  const value = where === HEAD ? l.popHead()! : l.popTail()!;
+  c.reply.array(2);
+  c.reply.bulk(key);
+  c.reply.bulk(value);
+  elementsRemoved(c, key, where, l, 1);
+  propagateEffect(c, served, where === HEAD ? 'LPOP' : 'RPOP', key);
 }
 
 function popGeneric(c: Client, argv: Buffer[], where: Where): void {
@@ -284,13 +298,24 @@ function rpoplpush(c: Client, argv: Buffer[]): void {
   lmoveGeneric(c, argv[1], argv[2], TAIL, HEAD);
 }
 
+/** BLMOVE / BRPOPLPUSH as they replay: LMOVE / RPOPLPUSH (Redis 7.0 rewrites them so). */
+function moveArgv(c: Client, src: Buffer, dst: Buffer, from: Where, to: Where): Arg[] {
+  if (c.cmd!.name === 'brpoplpush') return ['RPOPLPUSH', src, dst];
+  return ['LMOVE', src, dst, from === HEAD ? 'LEFT' : 'RIGHT', to === HEAD ? 'LEFT' : 'RIGHT'];
+}
+
 function blmoveGeneric(c: Client, src: Buffer, dst: Buffer, from: Where, to: Where, timeoutArgv: Buffer): void {
   const timeout = timeoutArg(timeoutArgv, TimeoutUnit.SECONDS);
   const s = lookupWrite(c, src, 'list');
-  if (s) return lmoveGeneric(c, src, dst, from, to);
+  if (s) {
+    lmoveGeneric(c, src, dst, from, to);
+    propagateAs(c, ...moveArgv(c, src, dst, from, to));
+    return;
+  }
   if (!canBlock(c)) return c.reply.nil();
   const srcKey = Buffer.from(src);
   const dstKey = Buffer.from(dst);
+  const replayed = moveArgv(c, srcKey, dstKey, from, to);
   blockForKeys(c, [srcKey], timeout, () => {
     const v = c.db.get(srcKey, true);
     if (v === undefined || typeOfValue(v) !== 'list' || (v as ListValue).size === 0) return false;
@@ -301,6 +326,7 @@ function blmoveGeneric(c: Client, src: Buffer, dst: Buffer, from: Where, to: Whe
       return true;
     }
     doMove(c, srcKey, v as ListValue, dstKey, dv as ListValue | undefined, from, to);
+    alsoPropagate(c, ...replayed);
     return true;
   });
 }
@@ -324,15 +350,8 @@ function servePop(c: Client, keys: Buffer[], where: Where, count: number): boole
     if (v === undefined || typeOfValue(v) !== 'list') continue;
     const l = v as ListValue;
     if (l.size === 0) continue;
-    if (count !== -1) {
-      popRangeWithKey(c, l, key, where, count);
-    } else {
-      const value = where === HEAD ? l.popHead()! : l.popTail()!;
-      c.reply.array(2);
-      c.reply.bulk(key);
-      c.reply.bulk(value);
-      elementsRemoved(c, key, where, l, 1);
-    }
+    if (count !== -1) popRangeWithKey(c, l, key, where, count, true);
+    else popOneWithKey(c, l, key, where, true);
     return true;
   }
   return false;
@@ -345,12 +364,7 @@ function blockingPop(c: Client, keys: Buffer[], where: Where, timeoutArgv: Buffe
     const l = lookupWrite(c, key, 'list');
     if (!l || l.size === 0) continue;
     if (count !== -1) return popRangeWithKey(c, l, key, where, count);
-    const value = where === HEAD ? l.popHead()! : l.popTail()!;
-    c.reply.array(2);
-    c.reply.bulk(key);
-    c.reply.bulk(value);
-    elementsRemoved(c, key, where, l, 1);
-    return;
+    return popOneWithKey(c, l, key, where, false);
   }
   if (!canBlock(c)) return c.reply.nilArray();
   const own = keys.map((k) => Buffer.from(k));

@@ -117,8 +117,16 @@ export function debugPersistence(c: Client, sub: string, argv: Buffer[]): boolea
   return true;
 }
 
+/** BGREWRITEAOF: a rewrite from the point-in-time snapshot, without fork (persistence/aof.ts). */
+function bgrewriteaof(c: Client): void {
+  if (c.server.aof.rewriteInProgress) fail('ERR Background append only file rewriting already in progress');
+  c.server.aof.startRewrite();
+  c.reply.simple('Background append only file rewriting started');
+}
+
 export const commands: CommandRow[] = [
   { name: 'save', handler: save },
+  { name: 'bgrewriteaof', handler: bgrewriteaof },
   { name: 'dump', handler: dump },
   { name: 'restore', handler: restore },
 ];

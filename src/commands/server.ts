@@ -160,6 +160,7 @@ const SECTIONS: Record<string, Section> = {
   persistence(c) {
     const s = c.server;
     const p = persistenceOf(s);
+    const aof = s.aof;
     return [
       'loading:0',
       'async_loading:0',
@@ -179,18 +180,28 @@ const SECTIONS: Record<string, Section> = {
       'rdb_last_cow_size:0',
       `rdb_last_load_keys_expired:${p.keysExpiredAtLoad}`,
       `rdb_last_load_keys_loaded:${p.keysLoaded}`,
-      'aof_enabled:0',
-      'aof_rewrite_in_progress:0',
+      `aof_enabled:${aof.enabled ? 1 : 0}`,
+      `aof_rewrite_in_progress:${aof.rewriteInProgress ? 1 : 0}`,
       'aof_rewrite_scheduled:0',
-      'aof_last_rewrite_time_sec:-1',
-      'aof_current_rewrite_time_sec:-1',
-      'aof_last_bgrewrite_status:ok',
-      'aof_rewrites:0',
-      'aof_rewrites_consecutive_failures:0',
-      'aof_last_write_status:ok',
+      `aof_last_rewrite_time_sec:${aof.lastRewriteTimeSec}`,
+      `aof_current_rewrite_time_sec:${aof.rewriteSeconds()}`,
+      `aof_last_bgrewrite_status:${aof.lastRewriteOk ? 'ok' : 'err'}`,
+      `aof_rewrites:${aof.rewrites}`,
+      `aof_rewrites_consecutive_failures:${aof.lastRewriteOk ? 0 : 1}`,
+      `aof_last_write_status:${aof.lastWriteOk ? 'ok' : 'err'}`,
       'aof_last_cow_size:0',
       'module_fork_in_progress:0',
       'module_fork_last_cow_size:0',
+      ...(aof.enabled
+        ? [
+            `aof_current_size:${aof.currentSize}`,
+            `aof_base_size:${aof.baseSize}`,
+            'aof_pending_rewrite:0',
+            `aof_buffer_length:${aof.bufferLength}`,
+            'aof_pending_bio_fsync:0',
+            `aof_delayed_fsync:${aof.delayedFsync}`,
+          ]
+        : []),
     ];
   },
   stats(c) {
@@ -400,6 +411,10 @@ export function applyConfig(c: Client, name: string, v: unknown): void {
   s.config.set(name, v);
   if (name === 'notify-keyspace-events') s.keyspace.flags = parseNotifyFlags(v as string);
   else if (name === 'loglevel') setLogLevel(s.logger, v as RedisLogLevel);
+  else if (name === 'appendonly') {
+    if (v) s.aof.enableAtRuntime();
+    else s.aof.disable();
+  }
   else if (name === 'proto-max-bulk-len') {
     for (const cl of s.clients.values()) (cl.parser as unknown as { limits: { maxBulkLen: number } }).limits.maxBulkLen = v as number;
   }

@@ -14,6 +14,7 @@ import { fail, SYNTAX } from './errors';
 import { cursorArg, isWord, LONG_MAX_N, positiveIntArg, rangeIntArg, scanOptionsArg } from './args';
 import { checkType, lookupRead, lookupWrite, removeMembers, replyScan } from './keyspace';
 import { toBuffer } from '../util/bytes';
+import { alsoPropagate, preventPropagation, propagateAs } from '../server/propagate';
 
 function maxIntset(c: Client): number {
   return c.server.config.int('set-max-intset-entries');
@@ -122,9 +123,13 @@ function spopWithCount(c: Client, argv: Buffer[]): void {
     c.db.delete(key);
     server.keyspace.notify(c.dbIndex, 'del', key, 'g');
     server.signalModifiedKey(c.dbIndex, key);
+    propagateAs(c, server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key);
     return;
   }
   c.reply.set(count);
+  // Replayed as one SREM per popped member (the choice was random), as Redis 7.0 writes it.
+  preventPropagation(c);
+  const popped = (m: BulkValue) => alsoPropagate(c, 'SREM', key, m);
   const remaining = size - count;
   const all = s.toArray();
   if (remaining * 5 > count) {
@@ -136,6 +141,7 @@ function spopWithCount(c: Client, argv: Buffer[]): void {
       all[i] = m;
       c.reply.bulk(m);
       s.delete(toBuffer(m));
+      popped(m);
     }
   } else {
     // CASE 3: keep `remaining` random members, return the rest in iteration order.
@@ -154,6 +160,7 @@ function spopWithCount(c: Client, argv: Buffer[]): void {
     for (const m of out) {
       c.reply.bulk(m);
       s.delete(toBuffer(m));
+      popped(m);
     }
     // Redis stores a freshly built set: intset again when the remaining members allow it.
     s.reencode(maxIntset(c));
@@ -169,6 +176,7 @@ function spop(c: Client, argv: Buffer[]): void {
   if (!s) return c.reply.nil();
   const m = s.randomMember()!;
   s.delete(toBuffer(m));
+  propagateAs(c, 'SREM', key, m);
   const server = c.server;
   server.keyspace.notify(c.dbIndex, 'spop', key, 's');
   c.reply.bulk(m);

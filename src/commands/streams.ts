@@ -18,7 +18,9 @@ import { blockForKeys, canBlock, timeoutArg, TimeoutUnit } from './blocking';
 import { INVALID_ID, strictIdArg, rangeStart, rangeEnd, replyId, RWR, replyWithRange, nodeLimits, getOrCreateConsumer } from './stream-args';
 import type { StreamValue } from '../engine/types';
 import { latin1 } from '../util/number';
-import { Consumer, ConsumerGroup, idCmp, idIncr, idIsZero, MAX_ID, parseStreamId, StreamID, U64_MAX_NORM } from '../engine/containers/stream';
+import { propagateAs } from '../server/propagate';
+import type { Arg } from '../server/propagate';
+import { Consumer, ConsumerGroup, formatId, idCmp, idIncr, idIsZero, MAX_ID, parseStreamId, StreamID, U64_MAX_NORM } from '../engine/containers/stream';
 
 const LISTPACK_MAX_SIZE = 1 << 30;
 const XADD_ID_TOO_SMALL = 'ERR The ID specified in XADD is equal or smaller than the target stream top item';
@@ -36,11 +38,13 @@ interface AddTrimArgs {
   maxlen: number;
   minid: StreamID;
   idPos: number;
+  /** Where the MAXLEN/MINID threshold is in argv (its `~` is just before it when approx). */
+  thresholdIdx: number;
 }
 
 /** streamParseAddOrTrimArgsOrReply */
 function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): AddTrimArgs {
-  const a: AddTrimArgs = { id: null, seqGiven: true, noMkstream: false, strategy: 'none', approx: false, limit: 0, maxlen: 0, minid: { ms: 0, seq: 0 }, idPos: 0 };
+  const a: AddTrimArgs = { id: null, seqGiven: true, noMkstream: false, strategy: 'none', approx: false, limit: 0, maxlen: 0, minid: { ms: 0, seq: 0 }, idPos: 0, thresholdIdx: 0 };
   let i = 2;
   let limitGiven = false;
   for (; i < argv.length; i++) {
@@ -55,6 +59,7 @@ function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): AddTrimArgs {
         a.approx = true;
         i++;
       } else if (more >= 2 && next.length === 1 && next[0] === 61) i++;
+      a.thresholdIdx = i + 1;
       a.maxlen = intArg(argv[i + 1]);
       if (a.maxlen < 0) fail('ERR The MAXLEN argument must be >= 0.');
       i++;
@@ -67,6 +72,7 @@ function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): AddTrimArgs {
         a.approx = true;
         i++;
       } else if (more >= 2 && next.length === 1 && next[0] === 61) i++;
+      a.thresholdIdx = i + 1;
       a.minid = strictIdArg(argv[i + 1]);
       i++;
       a.strategy = 'minid';
@@ -93,6 +99,24 @@ function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): AddTrimArgs {
   } else if (a.approx) a.limit = 100 * c.server.config.int('stream-node-max-entries');
   else a.limit = 0;
   return a;
+}
+
+/**
+ * XADD/XTRIM as they replay (Redis 7.0): a generated ID written out, and an approximate trim made
+ * exact (`~` becomes `=` and the threshold the length or first ID it left), so that loading the
+ * AOF trims exactly as this run did.
+ */
+function replayedAddTrim(c: Client, argv: Buffer[], a: AddTrimArgs, s: StreamValue, id: StreamID | null): void {
+  if (!c.server.propagation.active) return;
+  const generated = id !== null && (!a.id || !a.seqGiven);
+  if (!generated && !a.approx) return;
+  const out: Arg[] = argv.slice();
+  if (generated) out[a.idPos] = formatId(id!);
+  if (a.approx) {
+    out[a.thresholdIdx - 1] = '=';
+    out[a.thresholdIdx] = a.strategy === 'maxlen' ? s.length : formatId(s.edgeId(true) ?? { ms: 0, seq: 0 });
+  }
+  propagateAs(c, ...out);
 }
 
 function doTrim(s: StreamValue, a: AddTrimArgs): number {
@@ -144,6 +168,7 @@ function xadd(c: Client, argv: Buffer[]): void {
   c.server.keyspace.notify(c.dbIndex, 'xadd', key, 't');
   c.server.dirty();
   if (a.strategy !== 'none' && doTrim(s, a)) c.server.keyspace.notify(c.dbIndex, 'xtrim', key, 't');
+  replayedAddTrim(c, argv, a, s, id);
   c.server.signalModifiedKey(c.dbIndex, key);
   c.server.blocking.signalKeyAsReady(c.dbIndex, key);
 }
@@ -160,6 +185,7 @@ function xtrim(c: Client, argv: Buffer[]): void {
     c.server.keyspace.notify(c.dbIndex, 'xtrim', argv[1], 't');
     c.server.signalModifiedKey(c.dbIndex, argv[1]);
     c.server.dirty(deleted);
+    replayedAddTrim(c, argv, a, s, null);
   }
   c.reply.int(deleted);
 }

@@ -11,6 +11,7 @@ import { intArg, isWord } from './args';
 import { inspectKey, lookupRead, lookupWrite, peekCopy, peekStringRead, tryWriteBulk, written } from './keyspace';
 import type { StringHead } from './keyspace';
 import { toBuffer } from '../util/bytes';
+import { propagateAs } from '../server/propagate';
 import { addInt64, INT64_MAX, latin1, parseInt64, parseInt64Exact } from '../util/number';
 import { addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble } from '../util/long-double';
 
@@ -115,6 +116,11 @@ function setGeneric(c: Client, flags: number, key: Buffer, value: Buffer, expire
     if (okReply) c.reply.ok();
     else c.reply.int(1);
   }
+  if (c.server.propagation.active) {
+    // As Redis 7.0: a relative or seconds expiry replays as an absolute PXAT, and GET is dropped.
+    if (expire && !(flags & SetFlag.PXAT)) propagateAs(c, 'SET', key, value, 'PXAT', at);
+    else if (flags & SetFlag.GET && !expire) propagateAs(c, ...c.argv.filter((a, j) => j < 3 || !isWord(a, 'get')));
+  }
 }
 
 /** Plain `SET key value` (also its table row's fast path, Dispatcher.fastCommand). */
@@ -161,11 +167,16 @@ function getex(c: Client, argv: Buffer[]): void {
   if (flags & (SetFlag.PXAT | SetFlag.EXAT) && at <= c.server.clock.now()) {
     c.db.delete(key);
     written(c, key, 'del', 'g');
+    propagateAs(c, 'DEL', key);
   } else if (expire) {
     c.db.setExpire(key, at);
     written(c, key, 'expire', 'g');
+    propagateAs(c, 'PEXPIREAT', key, at);
   } else if (flags & SetFlag.PERSIST) {
-    if (c.db.persist(key)) written(c, key, 'persist', 'g');
+    if (c.db.persist(key)) {
+      written(c, key, 'persist', 'g');
+      propagateAs(c, 'PERSIST', key);
+    }
   }
 }
 
@@ -179,6 +190,7 @@ function getdel(c: Client, argv: Buffer[]): void {
   c.reply.bulk(v);
   c.db.delete(key);
   written(c, key, 'del', 'g');
+  propagateAs(c, 'DEL', key);
 }
 
 function getset(c: Client, argv: Buffer[]): void {
@@ -356,6 +368,8 @@ function incrbyfloat(c: Client, argv: Buffer[]): void {
   c.db.set(key, text, true, StrEnc.Plain);
   written(c, key, 'incrbyfloat', '$');
   c.reply.bulk(text);
+  // Replayed as the exact result: long double arithmetic must not be redone elsewhere.
+  propagateAs(c, 'SET', key, text, 'KEEPTTL');
 }
 
 function lcs(c: Client, argv: Buffer[]): void {

@@ -17,6 +17,7 @@ import { cursorArg, floatArg, intArg, isWord, LONG_MAX_N, positiveIntArg, rangeI
 import { deleteDestination, lookupRead, lookupWrite, removeMembers, replyScan, storeValue } from './keyspace';
 import { blockForKeys, canBlock, timeoutArg, TimeoutUnit } from './blocking';
 import { toBuffer } from '../util/bytes';
+import { propagateEffect } from '../server/propagate';
 import { encodingLimits } from '../config/config';
 import { formatDouble, latin1, parseInt64, parseInt64Exact, strtodAll } from '../util/number';
 
@@ -464,7 +465,18 @@ const enum Where {
  * `emitKey`: the key name leads the reply. Returns false (nothing written) only when no key
  * holds a zset and `silentWhenEmpty` is set.
  */
-function genericZpop(c: Client, keys: Buffer[], where: Where, emitKey: boolean, count: number, nested: boolean, nilWhenEmpty: boolean): void {
+/** How a pop is propagated: as sent (ZPOPMIN/ZPOPMAX), rewritten in place, or after a wake-up. */
+const enum Replay {
+  AS_SENT,
+  REWRITE,
+  SERVED,
+}
+
+/**
+ * genericZpopCommand. BZPOPMIN/BZPOPMAX replay as ZPOPMIN/ZPOPMAX key, ZMPOP/BZMPOP (`nested`)
+ * as ZPOPMIN/ZPOPMAX key <popped>, as Redis 7.0 rewrites them.
+ */
+function genericZpop(c: Client, keys: Buffer[], where: Where, emitKey: boolean, count: number, nested: boolean, nilWhenEmpty: boolean, replay = Replay.AS_SENT): void {
   let key: Buffer | null = null;
   let z: ZSetValue | undefined;
   for (const k of keys) {
@@ -498,6 +510,7 @@ function genericZpop(c: Client, keys: Buffer[], where: Where, emitKey: boolean, 
   }
   const reverse = where === Where.MAX;
   let first = true;
+  const popped = rangelen;
   while (rangelen-- > 0) {
     let member: Buffer | null = null;
     let score = 0;
@@ -520,6 +533,11 @@ function genericZpop(c: Client, keys: Buffer[], where: Where, emitKey: boolean, 
   if (z.size === 0) {
     c.db.delete(key);
     notify(c, 'del', key, 'g');
+  }
+  if (replay !== Replay.AS_SENT && popped > 0) {
+    const name = where === Where.MAX ? 'ZPOPMAX' : 'ZPOPMIN';
+    if (nested) propagateEffect(c, replay === Replay.SERVED, name, key, popped);
+    else propagateEffect(c, replay === Replay.SERVED, name, key);
   }
 }
 
@@ -544,7 +562,7 @@ function blockingZpop(c: Client, keys: Buffer[], where: Where, timeoutArgv: Buff
   for (const k of keys) {
     const z = lookupWrite(c, k, 'zset');
     if (z === undefined || z.size === 0) continue;
-    genericZpop(c, [k], where, true, count, nested, nested);
+    genericZpop(c, [k], where, true, count, nested, nested, Replay.REWRITE);
     return;
   }
   if (!canBlock(c)) {
@@ -557,7 +575,7 @@ function blockingZpop(c: Client, keys: Buffer[], where: Where, timeoutArgv: Buff
       const k = waitKeys[i];
       const v = c.db.get(k);
       if (v === undefined || typeOfValue(v) !== 'zset' || (v as ZSetValue).size === 0) continue;
-      genericZpop(c, [k], where, true, count, nested, nested);
+      genericZpop(c, [k], where, true, count, nested, nested, Replay.SERVED);
       return true;
     }
     return false;
@@ -591,7 +609,7 @@ function zmpopGeneric(c: Client, argv: Buffer[], numkeysIdx: number, block: bool
   if (count === -1) count = 1;
   const keys = argv.slice(numkeysIdx + 1, numkeysIdx + 1 + numkeys);
   if (block) blockingZpop(c, keys, where, argv[1], count, true);
-  else genericZpop(c, keys, where, true, count, true, true);
+  else genericZpop(c, keys, where, true, count, true, true, Replay.REWRITE);
 }
 
 function zmpop(c: Client, argv: Buffer[]): void {

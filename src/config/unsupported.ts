@@ -5,9 +5,8 @@
  * behaviour, with a message that says so. Nothing is accepted and then silently ignored.
  *
  * Every other setting in config.ts is honoured. Some are accepted because at any value they change
- * nothing a client can observe in Redust: dbfilename/appendfilename (file names for persistence
- * that is refused here), no-appendfsync-on-rewrite (no AOF), the replica class of client-output-buffer-limit (no replicas), and the
- * lazyfree-lazy-* switches (values are freed on the main thread either way; replies are the same).
+ * nothing a client can observe in Redust: the replica class of client-output-buffer-limit (no
+ * replicas), and the lazyfree-lazy-* switches (values are freed on the main thread either way; replies are the same).
  */
 import fs from 'fs';
 
@@ -34,8 +33,8 @@ function outputLimitsOk(text: string): boolean {
 }
 
 const RULES: Record<string, Rule> = {
-  appendonly: { ok: isNo, why: 'AOF persistence', accepted: "'no'" },
-  appendfsync: { ok: (v) => v.toLowerCase() !== 'always', why: 'AOF persistence (fsync on every write)', accepted: "'everysec' or 'no'" },
+  'aof-timestamp-enabled': { ok: isNo, why: 'timestamp annotations in the AOF', accepted: "'no'" },
+  'aof-disable-auto-gc': { ok: isNo, why: 'keeping AOF history files', accepted: "'no'" },
   // Lifted when RDB persistence lands.
   save: { ok: isEmpty, why: 'RDB snapshots (save points)', accepted: "an empty value (save \"\")" },
   unixsocket: { ok: isEmpty, why: 'listening on a unix socket', accepted: 'an empty value' },
@@ -47,7 +46,7 @@ const RULES: Record<string, Rule> = {
 };
 
 /** Settings Redust accepts only at their default/off value (listed apart from the supported ones). */
-export const OFF_ONLY_SETTINGS: readonly string[] = ['appendonly', 'save', 'unixsocket', 'daemonize', 'tls-port', 'latency-monitor-threshold', 'list-compress-depth'];
+export const OFF_ONLY_SETTINGS: readonly string[] = ['aof-timestamp-enabled', 'aof-disable-auto-gc', 'save', 'unixsocket', 'daemonize', 'tls-port', 'latency-monitor-threshold', 'list-compress-depth'];
 
 /**
  * Throws Error(reason) when `name` (canonical) set to `text` asks for a behaviour Redust lacks, or

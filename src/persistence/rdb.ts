@@ -216,6 +216,8 @@ export function flushallSave(s: Server): void {
 export interface LoadResult {
   keysLoaded: number;
   keysExpired: number;
+  /** Where the RDB ended (after EOF and the checksum): an AOF's commands follow its preamble there. */
+  bytesRead: number;
 }
 
 /** The message Redis logs for a corrupt file. */
@@ -341,7 +343,7 @@ function loadRdbUnchecked(s: Server, buf: Buffer): LoadResult {
   const st = persistenceOf(s);
   st.keysLoaded = keysLoaded;
   st.keysExpiredAtLoad = keysExpired;
-  return { keysLoaded, keysExpired };
+  return { keysLoaded, keysExpired, bytesRead: r.pos };
 }
 
 /** Load dir/dbfilename when it exists. Returns null when there is no file. */

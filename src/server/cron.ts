@@ -29,6 +29,8 @@ export class Cron {
     const now = server.clock.now();
     if (server.activeExpireEnabled) this.activeExpireCycle(now);
     server.engine.backgroundWork(1);
+    server.aof.maybeAutoRewrite();
+    server.aof.beforeReplies(); // what active expiry propagated
     const timeout = server.config.int('timeout');
     if (timeout > 0) {
       for (const c of server.clients.values()) {

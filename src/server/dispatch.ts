@@ -142,6 +142,11 @@ export class Dispatcher {
       this.rejectCommand(c, OOM);
       return;
     }
+    // writeCommandsDeniedByDiskError: no writes (nor PING) while persistence cannot write.
+    if ((cmd.has(CmdFlag.WRITE) || cmd.name === 'ping') && !server.aof.lastWriteOk && server.aof.enabled) {
+      this.rejectCommand(c, server.aof.writeDeniedReason()!);
+      return;
+    }
     if (c.resp === 2 && (c.flags & ClientFlag.PUBSUB) !== 0 && c.subscriptionCount() > 0) {
       const n = cmd.parent ? cmd.parent.name : cmd.name;
       if (!PUBSUB_ALLOWED.has(n)) {

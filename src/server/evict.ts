@@ -60,7 +60,7 @@ export function evictToLimit(server: Server, limit: number): boolean {
     server.stats.evictedKeys++;
     server.keyspace.notify(db.index, 'evicted', key, 'e');
     server.signalModifiedKey(db.index, key);
-    server.propagateDeletion(db.index, key);
+    server.propagateDeletion(db.index, key, server.config.bool('lazyfree-lazy-eviction'));
   }
   return server.usedMemory() <= limit;
 }

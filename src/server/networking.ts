@@ -100,6 +100,8 @@ export class Networking {
   /** Write every pending client's replies: one socket write per client per turn. */
   flushPending(): void {
     this.flushScheduled = false;
+    // The AOF is written (and with appendfsync always, synced) before any reply it covers.
+    this.server.aof.beforeReplies();
     // Swap first: a client scheduled while flushing goes to the next turn's list.
     const list = this.pendingFlush;
     this.pendingFlush = [];
@@ -174,6 +176,7 @@ export class Networking {
 
   private flushClientSync(c: Client): void {
     if (c.writer.length === 0 || !c.socket || c.closed) return;
+    this.server.aof.beforeReplies();
     const out = c.writer.take();
     this.server.stats.netOutputBytes += out.length;
     let written = 0;

@@ -133,5 +133,14 @@ export function alsoPropagate(c: Client, ...argv: Arg[]): void {
   c.server.propagation.alsoPropagate(c.dbIndex, argv);
 }
 
+/**
+ * What a blocking command did, propagated as its non-blocking form: in place of the command when
+ * it was served at once, or after the command that woke it (`served`).
+ */
+export function propagateEffect(c: Client, served: boolean, ...argv: Arg[]): void {
+  if (served) alsoPropagate(c, ...argv);
+  else propagateAs(c, ...argv);
+}
+
 /** Marker for preventPropagation. */
 export const NO_PROPAGATION: Arg[] = [];

@@ -31,6 +31,7 @@ import { Networking } from './networking';
 import { WatchRegistry } from './watch';
 import { Cron } from './cron';
 import { Propagator } from './propagate';
+import { Aof } from '../persistence/aof';
 
 export { ServerClock } from './clock';
 
@@ -81,6 +82,8 @@ export class Server {
   readonly stats: ServerStats;
   readonly watches = new WatchRegistry();
   readonly propagation = new Propagator();
+  /** The append-only file (persistence/aof.ts); attached to propagation while appendonly is on. */
+  readonly aof: Aof;
   readonly dispatcher: Dispatcher;
   readonly net: Networking;
   readonly cron: Cron;
@@ -145,6 +148,7 @@ export class Server {
     this.dispatcher = new Dispatcher(this);
     this.net = new Networking(this);
     this.cron = new Cron(this);
+    this.aof = new Aof(this);
     this.pubsub = new PubSub(this);
     this.keyspace = new Keyspace(this);
     this.blocking = new Blocking(this);
@@ -189,6 +193,7 @@ export class Server {
     if (this.closing) return;
     this.closing = true;
     this.cron.stop();
+    this.aof.disable(); // flushed and synced before clients go
     for (const c of [...this.clients.values()]) this.net.freeClient(c);
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
     if (this.metricsServer) await new Promise<void>((r) => this.metricsServer!.close(() => r()));
@@ -223,22 +228,24 @@ export class Server {
 
   private onKeyExpired(db: Db, key: BulkValue): void {
     this.stats.expiredKeys++;
-    this.propagateDeletion(db.index, key);
+    this.propagateDeletion(db.index, key, this.config.bool('lazyfree-lazy-expire'));
     this.keyspace.notify(db.index, 'expired', key, 'x');
     this.signalModifiedKey(db.index, key);
   }
 
   /**
-   * propagateDeletion: a key removed by expiry or eviction is propagated as DEL. Inside a script
+   * propagateDeletion: a key removed by expiry or eviction is propagated as DEL (UNLINK with the
+   * lazyfree-lazy-expire / -eviction setting). Inside a script
    * it joins the script's effects (wrapped with them); otherwise it goes out at once, ahead of
    * the command that found it expired, as Redis 7.0 writes it.
    */
-  propagateDeletion(dbIndex: number, key: BulkValue): void {
+  propagateDeletion(dbIndex: number, key: BulkValue, lazy: boolean): void {
     const p = this.propagation;
     if (!p.active) return;
+    const argv = [lazy ? 'UNLINK' : 'DEL', key];
     const cur = this.dispatcher.currentClient;
-    if (cur !== null && (cur.flags & ClientFlag.SCRIPT) !== 0) p.alsoPropagate(dbIndex, ['DEL', key]);
-    else p.propagateNow(dbIndex, ['DEL', key]);
+    if (cur !== null && (cur.flags & ClientFlag.SCRIPT) !== 0) p.alsoPropagate(dbIndex, argv);
+    else p.propagateNow(dbIndex, argv);
   }
 
   /** Called by the scripting engine when the outermost script returns. */

@@ -75,7 +75,7 @@ export async function startReference(extra: string[] = []): Promise<ReferenceSer
     port,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => {
           fs.rmSync(dir, { recursive: true, force: true });
           resolve();

@@ -1,0 +1,645 @@
+/**
+ * The append-only file as Redis 7.0 keeps it (aof.c): a directory (`appenddirname`) holding a
+ * manifest, one base file and the incremental files written since, with the same names and
+ * formats Redis uses, so either server starts from the other's directory.
+ *
+ *   appendonlydir/appendonly.aof.manifest      file <name> seq <n> type b|i|h, one per line
+ *   appendonlydir/appendonly.aof.1.base.rdb    the dataset at the last rewrite (RDB preamble,
+ *                                              or .base.aof in commands with aof-use-rdb-preamble no)
+ *   appendonlydir/appendonly.aof.1.incr.aof    every write since, as propagated (server/propagate.ts)
+ *
+ * Durability: propagated commands collect in a buffer that is written to the current incr file
+ * before any reply of the event-loop turn goes out (Networking.flushPending calls
+ * `beforeReplies`). With `appendfsync always` the write is followed by fdatasync in the same
+ * step, so no client hears of a write the disk may lose; `everysec` syncs in the background once a
+ * second; `no` leaves it to the kernel.
+ *
+ * Rewrites (BGREWRITEAOF, and turning appendonly on with data) never fork and never stall: a new
+ * incr file is opened at once and takes the writes from then on, while the point-in-time snapshot
+ * (snapshot.ts) writes the new base in small steps; when the base is complete the manifest names
+ * the new base and the new incr file, and the old files are deleted. A crash at any point leaves a
+ * manifest whose files replay to every acknowledged write.
+ */
+import fs from 'fs';
+import path from 'path';
+import type { Server } from '../server/server';
+import type { PropagationTarget } from '../server/propagate';
+import { encode } from '../server/propagate';
+import { Client, ClientFlag } from '../server/client';
+import type { HashValue, KeyInfo, ListValue, RedisValue, SetValue, ZSetValue } from '../engine/types';
+import { typeOfValue } from '../engine/types';
+import { Snapshot } from './snapshot';
+import { loadRdbBuffer, writeRdb } from './rdb';
+import { scriptingOf } from '../scripting/engine';
+import { formatDouble } from '../util/number';
+
+export type ManifestType = 'b' | 'i' | 'h';
+export interface ManifestEntry {
+  name: string;
+  seq: number;
+  type: ManifestType;
+}
+
+/** aofLoadManifestFromFile: the manifest's entries, or an Error with Redis's texts. */
+export function parseManifest(text: string): ManifestEntry[] {
+  const out: ManifestEntry[] = [];
+  let bases = 0;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    const parts = line.trim().split(/\s+/);
+    const e: Partial<ManifestEntry> = {};
+    for (let i = 0; i + 1 < parts.length; i += 2) {
+      const k = parts[i];
+      const v = parts[i + 1];
+      if (k === 'file') e.name = v;
+      else if (k === 'seq') e.seq = Number(v);
+      else if (k === 'type') e.type = v as ManifestType;
+    }
+    if (!e.name || !Number.isInteger(e.seq) || (e.type !== 'b' && e.type !== 'i' && e.type !== 'h')) {
+      throw new Error(`Invalid AOF manifest file format: ${line}`);
+    }
+    if (e.type === 'b' && ++bases > 1) throw new Error('Found duplicate base file information');
+    out.push(e as ManifestEntry);
+  }
+  return out;
+}
+
+export function formatManifest(entries: ManifestEntry[]): string {
+  return entries.map((e) => `file ${e.name} seq ${e.seq} type ${e.type}\n`).join('');
+}
+
+/** Result of reading one command from AOF bytes. */
+type Parsed = { argv: Buffer[]; next: number } | 'truncated' | 'bad';
+
+/** One `*N $len ...` command at `pos` (the only form an AOF holds). */
+export function parseAofCommand(buf: Buffer, pos: number): Parsed {
+  const line = (p: number): { v: number; next: number } | 'truncated' | 'bad' => {
+    const nl = buf.indexOf(10, p);
+    if (nl === -1) return 'truncated';
+    if (nl === p || buf[nl - 1] !== 13) return 'bad';
+    const text = buf.latin1Slice(p + 1, nl - 1);
+    if (!/^\d+$/.test(text)) return 'bad';
+    return { v: Number(text), next: nl + 1 };
+  };
+  if (buf[pos] !== 42 /* '*' */) return 'bad';
+  const n = line(pos);
+  if (typeof n === 'string') return n;
+  if (n.v < 1) return 'bad';
+  let p = n.next;
+  const argv: Buffer[] = [];
+  for (let i = 0; i < n.v; i++) {
+    if (p >= buf.length) return 'truncated';
+    if (buf[p] !== 36 /* '$' */) return 'bad';
+    const l = line(p);
+    if (typeof l === 'string') return l;
+    if (l.next + l.v + 2 > buf.length) return 'truncated';
+    if (buf[l.next + l.v] !== 13 || buf[l.next + l.v + 1] !== 10) return 'bad';
+    argv.push(buf.subarray(l.next, l.next + l.v));
+    p = l.next + l.v + 2;
+  }
+  return { argv, next: p };
+}
+
+export class AofLoadError extends Error {}
+
+interface RewriteState {
+  snapshot: Snapshot;
+  fd: number;
+  tmp: string;
+  startedAt: number;
+  out: Buffer[];
+  outLen: number;
+  /** Bytes written since the last fsync (aof-rewrite-incremental-fsync syncs every 4 MB). */
+  unsynced: number;
+  baseSeq: number;
+  format: 'rdb' | 'aof';
+}
+
+const ITEMS_PER_CMD = 64; // AOF_REWRITE_ITEMS_PER_CMD
+
+export class Aof implements PropagationTarget {
+  /** on: appending; off: not attached. */
+  enabled = false;
+  private fd = -1;
+  private manifest: ManifestEntry[] = [];
+  private buf: Buffer[] = [];
+  private bufLen = 0;
+  /** Bytes written but not yet fsynced (everysec). */
+  private unsynced = false;
+  private fsyncInFlight = false;
+  private fsyncTimer: NodeJS.Timeout | null = null;
+  private rewriting: RewriteState | null = null;
+  private rewriteTimer: NodeJS.Immediate | null = null;
+  // INFO persistence figures
+  currentSize = 0;
+  baseSize = 0;
+  lastWriteOk = true;
+  lastWriteError = '';
+  lastRewriteOk = true;
+  lastRewriteTimeSec = -1;
+  rewrites = 0;
+  delayedFsync = 0;
+  /** The size when the last rewrite ended (auto-aof-rewrite-percentage grows from it). */
+  private rewriteBaseSize = 0;
+
+  constructor(private readonly server: Server) {}
+
+  private get dir(): string {
+    return path.join(this.server.config.str('dir'), this.server.config.str('appenddirname'));
+  }
+
+  private get prefix(): string {
+    return this.server.config.str('appendfilename');
+  }
+
+  /** Bytes propagated but not yet written (INFO aof_buffer_length). */
+  get bufferLength(): number {
+    return this.bufLen;
+  }
+
+  get rewriteInProgress(): boolean {
+    return this.rewriting !== null;
+  }
+
+  rewriteSeconds(): number {
+    return this.rewriting ? Math.floor((Date.now() - this.rewriting.startedAt) / 1000) : -1;
+  }
+
+  // ------------------------------------------------------------------ start and stop
+
+  /**
+   * At start with appendonly yes: load what the directory holds (or upgrade a Redis 6 single
+   * appendonly.aof), then append. With nothing on disk, create the base as Redis does.
+   */
+  startup(): void {
+    const manifestFile = path.join(this.dir, `${this.prefix}.manifest`);
+    const legacy = path.join(this.server.config.str('dir'), this.prefix);
+    if (fs.existsSync(manifestFile)) {
+      this.manifest = parseManifest(fs.readFileSync(manifestFile, 'latin1'));
+      this.load();
+    } else if (fs.existsSync(legacy)) {
+      // aofUpgradePrepare: the old file becomes the base of a new directory, under its own name.
+      fs.mkdirSync(this.dir, { recursive: true });
+      this.manifest = [{ name: this.prefix, seq: 1, type: 'b' }];
+      this.loadFile(legacy, true);
+      fs.renameSync(legacy, path.join(this.dir, this.prefix));
+      this.server.logger.info(`Successfully migrated an old-style AOF into the AOF directory ${this.dir}`);
+    } else {
+      fs.mkdirSync(this.dir, { recursive: true });
+      this.manifest = [];
+      this.writeBaseNow();
+    }
+    // aofOpenIfNeededOnServerStart: append to the last incr file, or start the first one.
+    const last = this.manifest.filter((e) => e.type === 'i').sort((a, b) => b.seq - a.seq)[0];
+    if (last) this.fd = fs.openSync(path.join(this.dir, last.name), 'a');
+    else this.openNewIncr();
+    this.attach();
+  }
+
+  /** CONFIG SET appendonly yes at runtime: a rewrite makes the base, then appending starts. */
+  enableAtRuntime(): void {
+    if (this.enabled) return;
+    fs.mkdirSync(this.dir, { recursive: true });
+    const manifestFile = path.join(this.dir, `${this.prefix}.manifest`);
+    this.manifest = fs.existsSync(manifestFile) ? parseManifest(fs.readFileSync(manifestFile, 'latin1')) : [];
+    this.attach();
+    this.startRewrite(); // opens the incr file the writes from now on go to
+  }
+
+  /** appendonly no, SHUTDOWN, close(): flush, sync and stop appending. */
+  disable(): void {
+    if (!this.enabled) return;
+    this.abortRewrite();
+    this.beforeReplies();
+    if (this.fd >= 0) {
+      try {
+        fs.fdatasyncSync(this.fd);
+      } catch {
+        /* the write path reported errors already */
+      }
+      fs.closeSync(this.fd);
+    }
+    this.fd = -1;
+    if (this.fsyncTimer) clearInterval(this.fsyncTimer);
+    this.fsyncTimer = null;
+    this.server.propagation.detach(this);
+    this.enabled = false;
+  }
+
+  private attach(): void {
+    this.enabled = true;
+    this.server.propagation.attach(this);
+    this.fsyncTimer = setInterval(() => this.everysec(), 1000);
+    this.fsyncTimer.unref();
+  }
+
+  // ------------------------------------------------------------------ appending
+
+  feed(bytes: Buffer): void {
+    this.buf.push(Buffer.from(bytes));
+    this.bufLen += bytes.length;
+  }
+
+  /**
+   * flushAppendOnlyFile, called before the turn's replies are written: write the buffer to the
+   * incr file, and with appendfsync always sync it before returning.
+   */
+  beforeReplies(): void {
+    if (this.bufLen === 0 || this.fd < 0) return;
+    const data = this.buf.length === 1 ? this.buf[0] : Buffer.concat(this.buf, this.bufLen);
+    try {
+      let off = 0;
+      while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off);
+      this.currentSize += data.length;
+      this.buf = [];
+      this.bufLen = 0;
+      if (this.server.config.str('appendfsync') === 'always' && !this.fsyncPaused()) fs.fdatasyncSync(this.fd);
+      else this.unsynced = true;
+      if (!this.lastWriteOk) this.server.logger.warn('AOF write error looks solved, Redis can write again.');
+      this.lastWriteOk = true;
+      this.lastWriteError = '';
+    } catch (e) {
+      const msg = strerror(e as NodeJS.ErrnoException);
+      if (this.server.config.str('appendfsync') === 'always') {
+        // Redis: acknowledging writes that may be lost is not an option.
+        this.server.logger.fatal(`Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting... (${msg})`);
+        process.exit(1);
+      }
+      if (this.lastWriteOk) this.server.logger.warn(`Error writing to the AOF file: ${msg}`);
+      this.lastWriteOk = false;
+      this.lastWriteError = msg;
+      // The buffer is kept: the next turn retries it (writes are refused with MISCONF meanwhile).
+    }
+  }
+
+  /** The everysec sync, in the background (libuv's pool), one at a time. */
+  private everysec(): void {
+    if (this.fd < 0 || !this.unsynced || this.server.config.str('appendfsync') === 'no' || this.fsyncPaused()) return;
+    if (this.fsyncInFlight) {
+      this.delayedFsync++;
+      return;
+    }
+    this.unsynced = false;
+    this.fsyncInFlight = true;
+    fs.fdatasync(this.fd, () => {
+      this.fsyncInFlight = false;
+    });
+  }
+
+  /** no-appendfsync-on-rewrite: no fsync while a rewrite writes its base. */
+  private fsyncPaused(): boolean {
+    return this.rewriting !== null && this.server.config.bool('no-appendfsync-on-rewrite');
+  }
+
+  /** MISCONF for write commands while the AOF cannot be written (Redis's writeCommandsDeniedByDiskError). */
+  writeDeniedReason(): string | null {
+    if (this.enabled && !this.lastWriteOk) return `MISCONF Errors writing to the AOF file: ${this.lastWriteError}`;
+    return null;
+  }
+
+  // ------------------------------------------------------------------ files and manifest
+
+  private fileName(seq: number, kind: 'base.rdb' | 'base.aof' | 'incr.aof'): string {
+    return `${this.prefix}.${seq}.${kind}`;
+  }
+
+  /** Persist the manifest atomically (temp file, fsync, rename, fsync the directory). */
+  private persistManifest(): void {
+    const file = path.join(this.dir, `${this.prefix}.manifest`);
+    const tmp = path.join(this.dir, `temp-${this.prefix}.manifest`);
+    const fd = fs.openSync(tmp, 'w');
+    fs.writeSync(fd, formatManifest(this.manifest));
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+    fsyncDir(this.dir);
+  }
+
+  /** Open a new incr file and make it the one appended to (the previous one is synced and kept). */
+  private openNewIncr(): void {
+    const seq = Math.max(0, ...this.manifest.filter((e) => e.type === 'i').map((e) => e.seq)) + 1;
+    const name = this.fileName(seq, 'incr.aof');
+    const fd = fs.openSync(path.join(this.dir, name), 'a');
+    this.beforeReplies(); // what is buffered belongs to the old file
+    if (this.fd >= 0) {
+      fs.fdatasyncSync(this.fd);
+      fs.closeSync(this.fd);
+    }
+    this.fd = fd;
+    this.manifest.push({ name, seq, type: 'i' });
+    this.persistManifest();
+  }
+
+  /** A base written synchronously: only when the dataset is empty (start-up with no files). */
+  private writeBaseNow(): void {
+    const format = this.server.config.bool('aof-use-rdb-preamble') ? 'rdb' : 'aof';
+    const seq = 1;
+    const name = this.fileName(seq, format === 'rdb' ? 'base.rdb' : 'base.aof');
+    const data = format === 'rdb' ? writeRdb(this.server) : Buffer.alloc(0);
+    const file = path.join(this.dir, name);
+    const fd = fs.openSync(file, 'w');
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    this.manifest = [{ name, seq, type: 'b' }];
+    this.baseSize = data.length;
+    this.currentSize = data.length;
+    this.rewriteBaseSize = data.length;
+    this.persistManifest();
+  }
+
+  // ------------------------------------------------------------------ loading
+
+  /** loadAppendOnlyFiles: the base, then every incr file in order. */
+  private load(): void {
+    const base = this.manifest.find((e) => e.type === 'b');
+    const incrs = this.manifest.filter((e) => e.type === 'i').sort((a, b) => a.seq - b.seq);
+    const files = [...(base ? [base] : []), ...incrs];
+    let total = 0;
+    files.forEach((e, i) => {
+      const file = path.join(this.dir, e.name);
+      if (!fs.existsSync(file)) throw new AofLoadError(`Can't open the append-only file ${e.name}: No such file or directory`);
+      const size = this.loadFile(file, i === files.length - 1);
+      if (e.type === 'b') this.baseSize = size;
+      total += size;
+    });
+    this.currentSize = total;
+    this.rewriteBaseSize = total;
+  }
+
+  /**
+   * loadSingleAppendOnlyFile: an RDB preamble (if the file starts with REDIS), then commands,
+   * replayed through the dispatcher by a client that nothing can reach. A truncated last file is
+   * cut at the last complete command when aof-load-truncated is yes. Returns the size kept.
+   */
+  private loadFile(file: string, last: boolean): number {
+    const buf = fs.readFileSync(file);
+    const name = path.basename(file);
+    if (buf.length === 0) return 0;
+    let pos = 0;
+    if (buf.length >= 5 && buf.latin1Slice(0, 5) === 'REDIS') {
+      const r = loadRdbBuffer(this.server, buf);
+      pos = r.bytesRead;
+      this.server.logger.info(`Reading RDB base file on AOF loading...`);
+    }
+    const c = new Client(this.server, null, this.server.dbs[0]);
+    c.authenticated = true;
+    c.flags |= ClientFlag.NO_TOUCH | ClientFlag.DENY_BLOCKING;
+    const table = this.server.table;
+    const dispatcher = this.server.dispatcher;
+    let multi: Buffer[][] | null = null;
+    let validBeforeMulti = pos;
+    const run = (argv: Buffer[]) => {
+      const cmd = table.lookup(argv);
+      if (!cmd) throw new AofLoadError(`Unknown command '${argv[0].latin1Slice(0, Math.min(128, argv[0].length))}' reading the append only file ${name}`);
+      c.cmd = cmd;
+      c.argv = argv;
+      dispatcher.call(c, cmd, argv);
+      c.writer.take();
+    };
+    while (pos < buf.length) {
+      const p = parseAofCommand(buf, pos);
+      if (p === 'bad') throw new AofLoadError(`Bad file format reading the append only file ${name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
+      if (p === 'truncated') return this.truncated(file, name, last, multi !== null ? validBeforeMulti : pos);
+      const n0 = p.argv[0].latin1Slice(0, p.argv[0].length).toLowerCase();
+      if (n0 === 'multi') {
+        validBeforeMulti = pos;
+        multi = [];
+      } else if (n0 === 'exec' && multi !== null) {
+        for (const argv of multi) run(argv);
+        multi = null;
+      } else if (multi !== null) multi.push(p.argv);
+      else run(p.argv);
+      pos = p.next;
+    }
+    if (multi !== null) {
+      this.server.logger.warn('Revert incomplete MULTI/EXEC transaction in AOF file');
+      return this.truncated(file, name, last, validBeforeMulti);
+    }
+    return buf.length;
+  }
+
+  private truncated(file: string, name: string, last: boolean, validUpTo: number): number {
+    if (!last || !this.server.config.bool('aof-load-truncated')) {
+      throw new AofLoadError(
+        `Unexpected end of file reading the append only file ${name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
+      );
+    }
+    this.server.logger.warn(`!!! Warning: short read while loading the AOF file ${name}!!!`);
+    this.server.logger.warn(`!!! Truncating the AOF ${name} at offset ${validUpTo} !!!`);
+    fs.truncateSync(file, validUpTo);
+    this.server.logger.warn(`AOF ${name} loaded anyway because aof-load-truncated is enabled`);
+    return validUpTo;
+  }
+
+  // ------------------------------------------------------------------ rewriting
+
+  /** BGREWRITEAOF. Returns false when one is already running. */
+  startRewrite(): boolean {
+    if (this.rewriting) return false;
+    if (!this.enabled) {
+      // Redis rewrites even with appendonly no (creating the directory); Redust does the same.
+      fs.mkdirSync(this.dir, { recursive: true });
+      const manifestFile = path.join(this.dir, `${this.prefix}.manifest`);
+      this.manifest = fs.existsSync(manifestFile) ? parseManifest(fs.readFileSync(manifestFile, 'latin1')) : [];
+    } else {
+      // New writes go to a fresh incr file from now on: the new base covers everything before it.
+      this.openNewIncr();
+    }
+    const format = this.server.config.bool('aof-use-rdb-preamble') ? 'rdb' : 'aof';
+    const baseSeq = Math.max(0, ...this.manifest.filter((e) => e.type === 'b').map((e) => e.seq)) + 1;
+    const tmp = path.join(this.dir, `temp-rewriteaof-bg-${process.pid}.aof`);
+    const fd = fs.openSync(tmp, 'w');
+    const startedAt = Date.now();
+    const state: RewriteState = { snapshot: null as unknown as Snapshot, fd, tmp, startedAt, out: [], outLen: 0, unsynced: 0, baseSeq, format };
+    this.rewriting = state;
+    if (format === 'rdb') {
+      // The RDB preamble is written in one step (the RDB writer is not yet fed by the snapshot).
+      const data = writeRdb(this.server);
+      fs.writeSync(fd, data);
+      this.finishRewrite();
+      return true;
+    }
+    this.emitFunctions(state);
+    let curDb = -1;
+    state.snapshot = new Snapshot(this.server.dbs, this.server.clock.now(), {
+      key: (dbIndex: number, key: Buffer, value: RedisValue, info: KeyInfo) => {
+        if (dbIndex !== curDb) {
+          this.rwOut(state, encode(['SELECT', dbIndex]));
+          curDb = dbIndex;
+        }
+        this.rewriteKey(state, key, value, info);
+      },
+    });
+    const step = () => {
+      this.rewriteTimer = null;
+      if (this.rewriting !== state) return;
+      try {
+        const done = state.snapshot.step(2);
+        this.rwFlush(state);
+        if (done) this.finishRewrite();
+        else this.rewriteTimer = setImmediate(step);
+      } catch (e) {
+        this.server.logger.warn(`Background AOF rewrite failed: ${(e as Error).message}`);
+        this.abortRewrite(false);
+      }
+    };
+    this.rewriteTimer = setImmediate(step);
+    return true;
+  }
+
+  private emitFunctions(state: RewriteState): void {
+    for (const lib of scriptingOf(this.server).libraries.values()) this.rwOut(state, encode(['FUNCTION', 'LOAD', lib.code]));
+  }
+
+  private rwOut(state: RewriteState, b: Buffer): void {
+    state.out.push(b);
+    state.outLen += b.length;
+    if (state.outLen > 1 << 20) this.rwFlush(state);
+  }
+
+  private rwFlush(state: RewriteState): void {
+    if (state.outLen === 0) return;
+    fs.writeSync(state.fd, Buffer.concat(state.out, state.outLen));
+    state.unsynced += state.outLen;
+    state.out = [];
+    state.outLen = 0;
+    if (state.unsynced >= 4 << 20 && this.server.config.bool('aof-rewrite-incremental-fsync')) {
+      fs.fdatasyncSync(state.fd);
+      state.unsynced = 0;
+    }
+  }
+
+  /** rewriteAppendOnlyFileRio's per-key commands (batches of 64 items, as Redis writes them). */
+  private rewriteKey(state: RewriteState, key: Buffer, v: RedisValue, info: KeyInfo): void {
+    const out = (argv: (Buffer | string | number)[]) => this.rwOut(state, encode(argv));
+    const batches = <T>(items: T[], cmd: string, flat: (x: T) => (Buffer | string | number)[]) => {
+      for (let i = 0; i < items.length; i += ITEMS_PER_CMD) {
+        const argv: (Buffer | string | number)[] = [cmd, key];
+        for (const x of items.slice(i, i + ITEMS_PER_CMD)) argv.push(...flat(x));
+        out(argv);
+      }
+    };
+    switch (typeOfValue(v)) {
+      case 'string':
+        out(['SET', key, v as Buffer | string]);
+        break;
+      case 'list': {
+        const l = v as ListValue;
+        const items: (Buffer | string)[] = [];
+        if (l.size > 0) l.range(0, l.size - 1, (x) => items.push(x));
+        batches(items, 'RPUSH', (x) => [x]);
+        break;
+      }
+      case 'set': {
+        const items: (Buffer | string)[] = [];
+        (v as SetValue).forEach((m) => items.push(m));
+        batches(items, 'SADD', (x) => [x]);
+        break;
+      }
+      case 'zset': {
+        const items: [Buffer | string, number][] = [];
+        (v as ZSetValue).forEach((m, s) => items.push([m, s]));
+        batches(items, 'ZADD', ([m, s]) => [formatDouble(s), m]);
+        break;
+      }
+      case 'hash': {
+        const items: [Buffer | string, Buffer | string][] = [];
+        (v as HashValue).forEach((f, x) => items.push([f, x]));
+        batches(items, 'HMSET', ([f, x]) => [f, x]);
+        break;
+      }
+      default:
+        throw new Error('streams are written to the AOF base only with aof-use-rdb-preamble yes');
+    }
+    if (info.expireAt !== -1) out(['PEXPIREAT', key, info.expireAt]);
+  }
+
+  /** The new base is complete: it replaces the old base and incr files in the manifest. */
+  private finishRewrite(): void {
+    const state = this.rewriting!;
+    this.rwFlush(state);
+    fs.fsyncSync(state.fd);
+    fs.closeSync(state.fd);
+    const name = this.fileName(state.baseSeq, state.format === 'rdb' ? 'base.rdb' : 'base.aof');
+    fs.renameSync(state.tmp, path.join(this.dir, name));
+    const size = fs.statSync(path.join(this.dir, name)).size;
+    // History: the old base and every incr file but the one being appended to now.
+    const current = this.enabled ? this.manifest.filter((e) => e.type === 'i').sort((a, b) => b.seq - a.seq)[0] : undefined;
+    const history = this.manifest.filter((e) => e !== current);
+    this.manifest = [{ name, seq: state.baseSeq, type: 'b' }, ...(current ? [current] : [])];
+    this.persistManifest();
+    for (const h of history) {
+      if (h.name === name) continue;
+      try {
+        fs.unlinkSync(path.join(this.dir, h.name));
+      } catch {
+        /* already gone */
+      }
+    }
+    fsyncDir(this.dir);
+    this.rewriting = null;
+    this.baseSize = size;
+    this.currentSize = size + (current ? fs.statSync(path.join(this.dir, current.name)).size : 0);
+    this.rewriteBaseSize = this.currentSize;
+    this.lastRewriteOk = true;
+    this.lastRewriteTimeSec = Math.floor((Date.now() - state.startedAt) / 1000);
+    this.rewrites++;
+    this.server.logger.info('Background AOF rewrite finished successfully');
+  }
+
+  /** Stop a rewrite in progress (appendonly no, shutdown, errors): its temp file is removed. */
+  abortRewrite(asRequested = true): void {
+    const state = this.rewriting;
+    if (!state) return;
+    state.snapshot?.abort();
+    if (this.rewriteTimer) clearImmediate(this.rewriteTimer);
+    this.rewriteTimer = null;
+    try {
+      fs.closeSync(state.fd);
+      fs.unlinkSync(state.tmp);
+    } catch {
+      /* nothing to clean */
+    }
+    this.rewriting = null;
+    if (!asRequested) this.lastRewriteOk = false;
+  }
+
+  /** auto-aof-rewrite-percentage / -min-size, checked by the cron. */
+  maybeAutoRewrite(): void {
+    if (!this.enabled || this.rewriting) return;
+    const pct = this.server.config.int('auto-aof-rewrite-percentage');
+    const min = this.server.config.int('auto-aof-rewrite-min-size');
+    if (pct <= 0 || this.currentSize < min) return;
+    const base = this.rewriteBaseSize > 0 ? this.rewriteBaseSize : 1;
+    if (((this.currentSize - base) * 100) / base >= pct) {
+      this.server.logger.info(`Starting automatic rewriting of AOF on ${Math.floor(((this.currentSize - base) * 100) / base)}% growth`);
+      this.startRewrite();
+    }
+  }
+}
+
+/** C's strerror text for the errors a write can meet (Redis puts it in MISCONF and its log). */
+function strerror(e: NodeJS.ErrnoException): string {
+  const texts: Record<string, string> = {
+    ENOSPC: 'No space left on device',
+    EACCES: 'Permission denied',
+    EROFS: 'Read-only file system',
+    EIO: 'Input/output error',
+    EBADF: 'Bad file descriptor',
+    EDQUOT: 'Disk quota exceeded',
+    EFBIG: 'File too large',
+  };
+  return texts[e.code ?? ''] ?? e.message;
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+  } catch {
+    /* some filesystems refuse to fsync a directory */
+  }
+}

@@ -1,0 +1,349 @@
+/**
+ * The append-only file, compared with real Redis 7.0 on both engines:
+ * - the propagated stream: the same commands sent to Redust and to Redis (both with appendonly
+ *   yes) leave the same commands in their incr files (absolute times compared within a margin);
+ * - interop: Redis starts from the appendonlydir Redust wrote (and redis-check-aof accepts it), and
+ *   Redust starts from the one Redis wrote, with equal DEBUG DIGEST;
+ * - rewrites (BGREWRITEAOF, with and without the RDB preamble) while clients write;
+ * - a truncated tail loads with aof-load-truncated yes and is refused with no;
+ * - appendfsync always: kill -9 under load loses no acknowledged write.
+ */
+import * as assert from 'uvu/assert';
+import { suite } from 'uvu';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { spawn, spawnSync, ChildProcess } from 'child_process';
+import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
+import type { ReferenceServer } from './helpers/servers';
+import { Arg, RawConnection, encodeCommand } from './helpers/raw';
+import { parseAofCommand, parseManifest } from '../src/persistence/aof';
+import type { RedustServer } from '../src/index';
+import type { EngineName } from '../src/engine/types';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The promise rejects with a message matching `re`. */
+async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match((e as Error).message, re);
+    return;
+  }
+  assert.unreachable(`expected a rejection matching ${re}`);
+}
+const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'redust-aof-'));
+
+/** Every command of the incr files of an appendonlydir, in manifest order, as text arrays. */
+function incrCommands(dir: string): string[][] {
+  const adir = path.join(dir, 'appendonlydir');
+  const manifest = parseManifest(fs.readFileSync(path.join(adir, 'appendonly.aof.manifest'), 'latin1'));
+  const out: string[][] = [];
+  for (const e of manifest.filter((x) => x.type === 'i').sort((a, b) => a.seq - b.seq)) {
+    const buf = fs.readFileSync(path.join(adir, e.name));
+    let pos = 0;
+    while (pos < buf.length) {
+      const p = parseAofCommand(buf, pos);
+      if (typeof p === 'string') throw new Error(`${e.name}: ${p} at ${pos}`);
+      out.push(p.argv.map((a) => a.latin1Slice()));
+      pos = p.next;
+    }
+  }
+  return out;
+}
+
+/** Absolute times and generated stream IDs differ between two servers: compare them by shape. */
+function normalize(cmds: string[][], now: number): string[] {
+  return cmds.map((argv) =>
+    argv
+      .map((a) => {
+        if (/^\d{13}$/.test(a) && Math.abs(Number(a) - now) < 10 * 86400_000) return `<t+${Math.round((Number(a) - now) / 60_000)}m>`;
+        if (/^\d{13}-\d+$/.test(a)) return '<id>';
+        return a;
+      })
+      .join(' '),
+  );
+}
+
+async function digest(port: number): Promise<string> {
+  const c = await RawConnection.connect(port);
+  const d = await c.send('DEBUG', 'DIGEST');
+  c.close();
+  return (d as { v: string }).v;
+}
+
+/** The workload: a command script, with a blocked client served by a later push. */
+async function workload(port: number): Promise<void> {
+  const c = await RawConnection.connect(port);
+  const w = await RawConnection.connect(port);
+  const cmds: Arg[][] = [
+    ['SET', 'a', '1'],
+    ['SET', 'b', '2', 'EX', '1000'],
+    ['SET', 'g', '3', 'GET'],
+    ['SETEX', 'c', '1000', 'v'],
+    ['PSETEX', 'd', '1000000', 'v'],
+    ['EXPIRE', 'a', '5000'],
+    ['PEXPIRE', 'g', '5000000', 'NX'],
+    ['EXPIREAT', 'missing', '1'],
+    ['SET', 'x', '1'],
+    ['EXPIRE', 'x', '-5'],
+    ['GETEX', 'b', 'PERSIST'],
+    ['GETEX', 'd', 'EX', '2000'],
+    ['GETEX', 'd'],
+    ['INCRBYFLOAT', 'f', '1.5'],
+    ['HINCRBYFLOAT', 'h', 'f', '2.5'],
+    ['HSET', 'h', 'x', 'y'],
+    ['RPUSH', 'l', 'x', 'y', 'z'],
+    ['BLPOP', 'l', '0'],
+    ['BRPOPLPUSH', 'l', 'l2', '0'],
+    ['BLMOVE', 'l', 'l2', 'LEFT', 'RIGHT', '0'],
+    ['LMPOP', '1', 'l2', 'LEFT', 'COUNT', '5'],
+    ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'],
+    ['BZPOPMIN', 'z', '0'],
+    ['ZMPOP', '1', 'z', 'MAX', 'COUNT', '5'],
+    ['SADD', 's', 'only'],
+    ['SPOP', 's'],
+    ['SADD', 's2', 'a', 'b'],
+    ['SPOP', 's2', '5'],
+    ['XADD', 'st', '*', 'f', 'v'],
+    ['XADD', 'st', 'MAXLEN', '~', '10', '*', 'f', 'v'],
+    ['XADD', 'st', '99999999999999-1', 'f', 'v'],
+    ['GETDEL', 'c'],
+    ['DEL', 'nothing'],
+    ['SELECT', '3'],
+    ['SET', 'in3', 'v'],
+    ['MULTI'],
+    ['SET', 'm1', '1'],
+    ['INCR', 'm1'],
+    ['EXEC'],
+    ['MULTI'],
+    ['SET', 'm2', '1'],
+    ['EXEC'],
+    ['EVAL', "redis.call('set','e1','1'); redis.call('set','e2','2')", '0'],
+    ['EVAL', "redis.call('set','e3','1')", '0'],
+    ['EVAL', "return redis.call('get','e3')", '0'],
+    ['SELECT', '0'],
+    ['GEOADD', 'geo', '13.361389', '38.115556', 'Palermo'],
+    ['SETRANGE', 'a', '3', 'xyz'],
+    ['APPEND', 'a', 'tail'],
+    ['FLUSHDB'],
+    ['SET', 'last', 'v'],
+  ];
+  for (const cmd of cmds) await c.send(...cmd);
+  // A blocked BLPOP served by a later RPUSH: the push, then the pop it caused.
+  w.write(encodeCommand(['BLPOP', 'wl', '0']));
+  await sleep(50);
+  await c.send('RPUSH', 'wl', 'a', 'b');
+  await w.next();
+  c.close();
+  w.close();
+}
+
+interface AofPair {
+  srv: RedustServer;
+  ref: ReferenceServer;
+  mine: string;
+  theirs: string;
+}
+
+async function startPair(engine: EngineName, extra: Record<string, string> = {}): Promise<AofPair> {
+  const mine = tmpDir();
+  const theirs = tmpDir();
+  const srv = await startRedust(engine, { config: { dir: mine, appendonly: 'yes', 'aof-use-rdb-preamble': 'no', ...extra } });
+  const args: string[] = [];
+  for (const [k, v] of Object.entries({ 'aof-use-rdb-preamble': 'no', ...extra })) args.push(`--${k}`, v);
+  const ref = await startReference(['--dir', theirs, '--appendonly', 'yes', ...args]);
+  return { srv, ref, mine, theirs };
+}
+
+async function stopPair(p: AofPair): Promise<void> {
+  await p.srv.close();
+  await p.ref.stop();
+  fs.rmSync(p.mine, { recursive: true, force: true });
+  fs.rmSync(p.theirs, { recursive: true, force: true });
+}
+
+/** Start real Redis on `dir`'s appendonlydir and return its digest. */
+async function redisDigestOf(dir: string): Promise<string> {
+  const ref = await startReference(['--dir', dir, '--appendonly', 'yes']);
+  try {
+    // Redis listens before it has loaded the files (and DEBUG is allowed while loading).
+    const c = await RawConnection.connect(ref.port);
+    for (let i = 0; i < 500; i++) {
+      const info = (await c.send('INFO', 'persistence')) as { v: Buffer };
+      if (/^loading:0/m.test(info.v.latin1Slice())) break;
+      await sleep(10);
+    }
+    c.close();
+    return await digest(ref.port);
+  } finally {
+    await ref.stop();
+  }
+}
+
+if (haveRedisServer()) {
+  for (const engine of enginesUnderTest()) {
+    const t = suite(`aof [${engine}]`);
+
+    t('the incr file holds the commands Redis 7.0 writes for the same workload', async () => {
+      const p = await startPair(engine);
+      try {
+        await workload(p.srv.port);
+        await workload(p.ref.port);
+        await sleep(50);
+        const now = Date.now();
+        assert.equal(normalize(incrCommands(p.mine), now), normalize(incrCommands(p.theirs), now));
+      } finally {
+        await stopPair(p);
+      }
+    });
+
+    t("real Redis starts from Redust's appendonlydir, redis-check-aof accepts it, and Redust starts from Redis's", async () => {
+      const p = await startPair(engine);
+      try {
+        const c = await RawConnection.connect(p.srv.port);
+        for (let i = 0; i < 200; i++) await c.send('RPUSH', `list:${i % 7}`, `v${i}`);
+        await c.send('ZADD', 'z', '1.5', 'a', '-2', '\x00bin');
+        await c.send('HSET', 'h', 'f', 'v');
+        await c.send('SET', 'ttl', 'v', 'PX', '100000000');
+        await workload(p.srv.port);
+        await workload(p.ref.port);
+        const mineDigest = await digest(p.srv.port);
+        const theirsDigest = await digest(p.ref.port);
+        c.close();
+        await p.srv.close();
+        const check = spawnSync('redis-check-aof', [path.join(p.mine, 'appendonlydir', 'appendonly.aof.manifest')], { encoding: 'latin1' });
+        assert.is(check.status, 0, check.stdout + check.stderr);
+        assert.is(await redisDigestOf(p.mine), mineDigest, 'Redis loaded what Redust wrote');
+        await p.ref.stop();
+        const back = await startRedust(engine, { config: { dir: p.theirs, appendonly: 'yes' } });
+        assert.is(await digest(back.port), theirsDigest, 'Redust loaded what Redis wrote');
+        await back.close();
+      } finally {
+        await stopPair(p);
+      }
+    });
+
+    for (const preamble of ['no', 'yes']) {
+      t(`BGREWRITEAOF (aof-use-rdb-preamble ${preamble}) while a client writes: the files replay to the same data, in Redis too`, async () => {
+        const dir = tmpDir();
+        const srv = await startRedust(engine, { config: { dir, appendonly: 'yes', 'aof-use-rdb-preamble': preamble } });
+        try {
+          const c = await RawConnection.connect(srv.port);
+          for (let i = 0; i < 3000; i++) await c.send('SET', `k${i}`, `v${i}`);
+          for (let i = 0; i < 50; i++) await c.send('SADD', 'set', String(i), `m${i}`);
+          await c.send('ZADD', 'z', '1', 'a', '2', 'b');
+          await c.send('HSET', 'h', 'a', '1', 'b', '2');
+          await c.send('EXPIRE', 'k1', '100000');
+          assert.equal((await c.send('BGREWRITEAOF')) as unknown, { t: 'simple', v: 'Background append only file rewriting started' });
+          // Writes during the rewrite: overwrites, deletes, new keys.
+          for (let i = 0; i < 500; i++) await c.send('SET', `k${i * 3}`, `new${i}`);
+          for (let i = 0; i < 100; i++) await c.send('DEL', `k${i * 7 + 1}`);
+          await c.send('RPUSH', 'after', 'x');
+          for (let i = 0; i < 200; i++) {
+            const info = await c.send('INFO', 'persistence');
+            if (/aof_rewrite_in_progress:0/.test((info as { v: Buffer }).v.latin1Slice())) break;
+            await sleep(10);
+          }
+          const files = fs.readdirSync(path.join(dir, 'appendonlydir')).sort();
+          assert.equal(files, [`appendonly.aof.2.base.${preamble === 'yes' ? 'rdb' : 'aof'}`, 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+          const before = await digest(srv.port);
+          c.close();
+          await srv.close();
+          const again = await startRedust(engine, { config: { dir, appendonly: 'yes' } });
+          assert.is(await digest(again.port), before, 'Redust replays its own files');
+          await again.close();
+          assert.is(await redisDigestOf(dir), before, 'Redis replays them too');
+        } finally {
+          await srv.close();
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
+
+    t('a truncated tail loads with aof-load-truncated yes (cut at the last whole command) and is refused with no', async () => {
+      const dir = tmpDir();
+      try {
+        const srv = await startRedust(engine, { config: { dir, appendonly: 'yes' } });
+        const c = await RawConnection.connect(srv.port);
+        await c.send('SET', 'kept', '1');
+        c.close();
+        await srv.close();
+        const incr = path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof');
+        const whole = fs.statSync(incr).size;
+        fs.appendFileSync(incr, '*3\r\n$3\r\nSET\r\n$4\r\nlost\r\n$1');
+        await rejects(startRedust(engine, { config: { dir, appendonly: 'yes', 'aof-load-truncated': 'no' } }), /Unexpected end of file reading the append only file appendonly\.aof\.1\.incr\.aof/);
+        const ok = await startRedust(engine, { config: { dir, appendonly: 'yes' } });
+        const c2 = await RawConnection.connect(ok.port);
+        assert.equal(await c2.send('GET', 'kept'), { t: 'bulk', v: Buffer.from('1') });
+        assert.equal(await c2.send('EXISTS', 'lost'), { t: 'int', v: 0n });
+        c2.close();
+        await ok.close();
+        assert.ok(fs.statSync(incr).size >= whole, 'the file was cut back to whole commands, then appended to');
+        fs.appendFileSync(incr, 'garbage\r\n');
+        await rejects(startRedust(engine, { config: { dir, appendonly: 'yes' } }), /Bad file format reading the append only file/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    t.run();
+  }
+
+  const k = suite('aof durability');
+  k('appendfsync always: kill -9 while clients write loses no acknowledged write', async () => {
+    const dir = tmpDir();
+    const acked = new Map<string, string>();
+    try {
+      for (let cycle = 0; cycle < 3; cycle++) {
+        const port = await freePort();
+        const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'redust.js'), '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--loglevel', 'warning'], { stdio: 'ignore' });
+        for (let i = 0; i < 100; i++) {
+          try {
+            (await RawConnection.connect(port)).close();
+            break;
+          } catch {
+            await sleep(20);
+          }
+        }
+        // Everything acknowledged in earlier cycles is there.
+        const check = await RawConnection.connect(port);
+        for (const [key, v] of acked) assert.equal(await check.send('GET', key), { t: 'bulk', v: Buffer.from(v) }, `cycle ${cycle}: ${key}`);
+        check.close();
+        let stop = false;
+        const writers = [0, 1, 2].map(async (w) => {
+          const c = await RawConnection.connect(port);
+          for (let i = 0; !stop; i++) {
+            const key = `c${cycle}:w${w}:${i}`;
+            try {
+              c.write(encodeCommand(['SET', key, `v${i}`]));
+              const r = await c.next(1000);
+              if (r.t === 'simple') acked.set(key, `v${i}`);
+            } catch {
+              break; // killed: no reply, so not acknowledged
+            }
+          }
+          c.close();
+        });
+        await sleep(150 + Math.floor(Math.random() * 150));
+        child.kill('SIGKILL');
+        stop = true;
+        await Promise.all(writers);
+        await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+      }
+      assert.ok(acked.size > 100, `writes were acknowledged (${acked.size})`);
+      // The last cycle's writes are checked by one more start.
+      const srv = await startRedust('js-map', { config: { dir, appendonly: 'yes' } });
+      const c = await RawConnection.connect(srv.port);
+      for (const [key, v] of acked) assert.equal(await c.send('GET', key), { t: 'bulk', v: Buffer.from(v) }, key);
+      c.close();
+      await srv.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  k.run();
+} else {
+  console.log('aof: redis-server not installed, differential and interop tests skipped');
+}
