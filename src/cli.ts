@@ -10,6 +10,7 @@ import type { EngineName } from './engine/types';
 import { Server, REDIS_VERSION, REDUST_VERSION } from './server/server';
 import { describeLoadError, loadRdbFile, persistenceOf, saveRdb } from './persistence/rdb';
 import { createLogger, RedisLogLevel } from './observability/logger';
+import { killBgsave } from './persistence/bgsave';
 import { splitArgs } from './protocol/parser';
 
 const USAGE = `Usage: redust [/path/to/redis.conf] [options] [-]
@@ -80,11 +81,13 @@ export function parseConfigFile(text: string, file: string): Record<string, stri
     if (!def) throw bad('Bad directive or wrong number of arguments');
     const value = args.slice(1).map((a) => a.latin1Slice()).join(' ');
     try {
-      if (name !== 'save' && name !== 'notify-keyspace-events' && name !== 'client-output-buffer-limit') parseConfigValue(def, value);
+      if (name !== 'notify-keyspace-events' && name !== 'client-output-buffer-limit') parseConfigValue(def, value);
     } catch (e) {
       throw bad((e as Error).message);
     }
-    out[def.name] = value;
+    // save lines add up (the first one replaces the default; `save ""` clears them).
+    if (def.name === 'save' && value !== '' && out.save) out.save += ' ' + value;
+    else out[def.name] = value;
   }
   return out;
 }
@@ -183,6 +186,7 @@ export async function main(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.warn(`Received ${signal} scheduling shutdown...`);
+      killBgsave(server);
       if (config.str('save').trim() !== '') {
         try {
           saveRdb(server);

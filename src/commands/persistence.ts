@@ -11,19 +11,37 @@ import { lookupRead, written } from './keyspace';
 import { describeLoadError, dumpPayload, loadPayload, loadRdbFile, saveRdb, verifyPayload } from '../persistence/rdb';
 import { datasetDigest, valueDigest } from '../persistence/digest';
 import { scriptingOf } from '../scripting/engine';
+import { bgsaveInProgress, scheduleBgsave, startBgsave } from '../persistence/bgsave';
+import { ClientFlag } from '../server/client';
 import type { Server } from '../server/server';
 
 export const BUSYKEY = 'BUSYKEY Target key name already exists.';
 export const BAD_PAYLOAD = 'ERR DUMP payload version or checksum are wrong';
 export const BAD_DATA = 'ERR Bad data format';
 
+export const BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
+
 function save(c: Client): void {
+  if (bgsaveInProgress(c.server)) fail(BGSAVE_IN_PROGRESS);
   try {
     saveRdb(c.server);
   } catch {
     fail('ERR');
   }
   c.reply.ok();
+}
+
+/** BGSAVE [SCHEDULE] (bgsaveCommand). Without other background jobs, SCHEDULE only matters in EXEC. */
+function bgsave(c: Client, argv: Buffer[]): void {
+  if (argv.length > 1 && !(argv.length === 2 && isWord(argv[1], 'schedule'))) fail(SYNTAX);
+  const s = c.server;
+  if (bgsaveInProgress(s)) fail(BGSAVE_IN_PROGRESS);
+  if (c.flags & ClientFlag.IN_EXEC) {
+    scheduleBgsave(s);
+    return c.reply.simple('Background saving scheduled');
+  }
+  startBgsave(s);
+  c.reply.simple('Background saving started');
 }
 
 function dump(c: Client, argv: Buffer[]): void {
@@ -119,6 +137,7 @@ export function debugPersistence(c: Client, sub: string, argv: Buffer[]): boolea
 
 export const commands: CommandRow[] = [
   { name: 'save', handler: save },
+  { name: 'bgsave', handler: bgsave },
   { name: 'dump', handler: dump },
   { name: 'restore', handler: restore },
 ];

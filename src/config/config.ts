@@ -71,6 +71,18 @@ export function mergeOutputBufferLimits(current: string, text: string): string {
   return ['normal', 'slave', 'pubsub'].map((c) => `${c} ${(classes.get(c) ?? [0, 0, 0]).join(' ')}`).join(' ');
 }
 
+/** The `save` setting (setConfigSaveOption): pairs of seconds >= 1 and changes >= 0, or "" (off). */
+export function validateSaveParam(text: string): string {
+  const parts = text.trim().split(/\s+/).filter(Boolean);
+  if (parts.length % 2 !== 0) throw new Error('Invalid save parameters');
+  for (let j = 0; j < parts.length; j++) {
+    if (!/^-?\d+$/.test(parts[j])) throw new Error('Invalid save parameters');
+    const v = Number(parts[j]);
+    if ((j % 2 === 0 && v < 1) || (j % 2 === 1 && v < 0)) throw new Error('Invalid save parameters');
+  }
+  return parts.map((p) => String(Number(p))).join(' ');
+}
+
 function boolParse(args: string[]): boolean {
   const v = args[0].toLowerCase();
   if (v === 'yes') return true;
@@ -91,7 +103,10 @@ const defs: ConfigDef[] = [
   { name: 'appendonly', type: 'bool', default: false, mutable: true },
   { name: 'appendfilename', type: 'string', default: 'appendonly.aof', mutable: false },
   { name: 'appendfsync', type: 'enum', default: 'everysec', mutable: true, enumValues: ['everysec', 'always', 'no'] },
-  { name: 'save', type: 'special', default: '3600 1 300 100 60 10000', mutable: true },
+  { name: 'save', type: 'special', default: '3600 1 300 100 60 10000', mutable: true, parse: (a) => validateSaveParam(a.join(' ')) },
+  { name: 'stop-writes-on-bgsave-error', type: 'bool', default: true, mutable: true },
+  { name: 'rdb-key-save-delay', type: 'int', default: 0, mutable: true, min: -2147483648, max: 2147483647 },
+  { name: 'rdb-del-sync-files', type: 'bool', default: false, mutable: true },
   { name: 'loglevel', type: 'enum', default: 'notice', mutable: true, enumValues: ['debug', 'verbose', 'notice', 'warning'] },
   { name: 'logfile', type: 'string', default: '', mutable: false },
   { name: 'maxmemory', type: 'memory', default: 0, mutable: true },

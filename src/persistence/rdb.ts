@@ -76,19 +76,8 @@ function keyBuf(k: BulkValue): Buffer {
  */
 export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | null = null): Buffer {
   const w = new RdbWriter(writeOptions(s), sink, sink ? 8 * 1024 * 1024 : 64 * 1024);
-  w.raw(Buffer.from(`REDIS${String(F.RDB_VERSION).padStart(4, '0')}`, 'latin1'));
-  auxField(w, 'redis-ver', s.redisVersion);
-  auxField(w, 'redis-bits', 64);
-  auxField(w, 'ctime', Math.floor(s.clock.now() / 1000));
-  auxField(w, 'used-mem', s.usedMemory());
-  auxField(w, 'aof-base', 0);
-  for (const lib of scriptingOf(s).libraries.values()) {
-    w.u8(F.RDB_OPCODE_FUNCTION2);
-    w.bytes(lib.code, 0, lib.code.length);
-  }
-  const policy = s.config.str('maxmemory-policy');
-  const lru = policy.includes('lru');
-  const lfu = policy.includes('lfu');
+  writeRdbHeader(s, w);
+  const { lru, lfu } = lruLfuRecords(s);
   const now = s.clock.now();
   for (const db of s.dbs) {
     const size = db.size();
@@ -114,6 +103,36 @@ export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | n
       w.maybeFlush();
     });
   }
+  return writeRdbTrailer(s, w, sink !== null);
+}
+
+/** The signature, AUX fields and function libraries (what comes before the first db). */
+export function writeRdbHeader(s: Server, w: RdbWriter): void {
+  w.raw(Buffer.from(`REDIS${String(F.RDB_VERSION).padStart(4, '0')}`, 'latin1'));
+  auxField(w, 'redis-ver', s.redisVersion);
+  auxField(w, 'redis-bits', 64);
+  auxField(w, 'ctime', Math.floor(s.clock.now() / 1000));
+  auxField(w, 'used-mem', s.usedMemory());
+  auxField(w, 'aof-base', 0);
+  for (const lib of scriptingOf(s).libraries.values()) {
+    w.u8(F.RDB_OPCODE_FUNCTION2);
+    w.bytes(lib.code, 0, lib.code.length);
+  }
+}
+
+/** Which per-key records the maxmemory-policy asks for (IDLE under LRU, FREQ under LFU). */
+export function lruLfuRecords(s: Server): { lru: boolean; lfu: boolean } {
+  const policy = s.config.str('maxmemory-policy');
+  return { lru: policy.includes('lru'), lfu: policy.includes('lfu') };
+}
+
+export function newFileWriter(s: Server, sink: (b: Buffer, len: number) => void): RdbWriter {
+  return new RdbWriter(writeOptions(s), sink, 8 * 1024 * 1024);
+}
+
+/** EOF and the CRC64 (zeros with rdbchecksum no); with a sink, flushes everything. */
+export function writeRdbTrailer(s: Server, w: RdbWriter, streamed: boolean): Buffer {
+  const sink = streamed;
   w.u8(F.RDB_OPCODE_EOF);
   w.ensure(8);
   if (s.config.bool('rdbchecksum')) {
@@ -126,7 +145,7 @@ export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | n
   } else w.buf.fill(0, w.pos, w.pos + 8);
   w.pos += 8;
   if (sink) {
-    sink(w.buf, w.pos);
+    w.flushRaw();
     return Buffer.alloc(0);
   }
   return w.buf.subarray(0, w.pos);

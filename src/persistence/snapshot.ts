@@ -37,8 +37,49 @@ interface DbWalk {
   cursor: number;
   finished: boolean;
   /** latin1 keys already handed over (or created after T). */
-  done: Set<string>;
+  done: DoneSet;
 }
+
+/**
+ * A set of latin1 strings split over many small Sets by a hash of the string: one Set of
+ * millions of entries stalls the event loop for tens of ms each time it grows (V8 rehashes it
+ * at once); shards of a few thousand entries grow in well under a millisecond.
+ */
+class DoneSet {
+  private readonly shards: Set<string>[] = [];
+  private readonly mask: number;
+  size = 0;
+
+  /** `expected`: about how many keys will be added (the db's size at T). */
+  constructor(expected: number) {
+    let n = 1;
+    while (n < MAX_SHARDS && n * 2048 < expected) n *= 2;
+    for (let i = 0; i < n; i++) this.shards.push(new Set<string>());
+    this.mask = n - 1;
+  }
+
+  private shard(k: string): Set<string> {
+    let h = k.length;
+    for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+    return this.shards[(h ^ (h >>> 15)) & this.mask];
+  }
+
+  has(k: string): boolean {
+    return this.shard(k).has(k);
+  }
+
+  add(k: string): void {
+    const sh = this.shard(k);
+    const before = sh.size;
+    sh.add(k);
+    this.size += sh.size - before;
+  }
+}
+
+const MAX_SHARDS = 4096;
+
+
+const EMPTY_DONE = new DoneSet(0);
 
 export class Snapshot implements SnapshotHook {
   private readonly walks: DbWalk[];
@@ -56,7 +97,10 @@ export class Snapshot implements SnapshotHook {
     readonly startedAt: number,
     private readonly sink: SnapshotSink,
   ) {
-    this.walks = dbs.map((db, index) => ({ db, index, cursor: 0, finished: db.size() === 0, done: new Set<string>() }));
+    this.walks = dbs.map((db, index) => {
+      const size = db.size();
+      return { db, index, cursor: 0, finished: size === 0, done: size === 0 ? EMPTY_DONE : new DoneSet(size) };
+    });
     for (const w of this.walks) {
       if (w.db.snapshotHook !== null) throw new Error('a snapshot is already running on this db');
       this.byDb.set(w.db, w);
@@ -143,7 +187,7 @@ export class Snapshot implements SnapshotHook {
 
   private endWalk(w: DbWalk): void {
     w.finished = true;
-    w.done = new Set();
+    w.done = EMPTY_DONE;
     if (w.db.snapshotHook === this) w.db.snapshotHook = null;
   }
 

@@ -113,6 +113,11 @@ export class Dispatcher {
       this.rejectCommand(c, OOM);
       return;
     }
+    const gateError = server.commandGate === null ? null : server.commandGate(c, cmd);
+    if (gateError !== null) {
+      this.rejectCommand(c, gateError);
+      return;
+    }
     if (c.resp === 2 && (c.flags & ClientFlag.PUBSUB) !== 0 && c.subscriptionCount() > 0) {
       const n = cmd.parent ? cmd.parent.name : cmd.name;
       if (!PUBSUB_ALLOWED.has(n)) {
@@ -152,7 +157,7 @@ export class Dispatcher {
    */
   fastCommand(c: Client, kind: number, key: Buffer, value: Buffer | null): boolean {
     const server = this.server;
-    if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || server.busyScript !== null || this.execDepth !== 0) return false;
+    if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || server.busyScript !== null || this.execDepth !== 0 || server.commandGate !== null) return false;
     if (kind !== FAST_GET && server.config.hot.maxmemory > 0) return false;
     const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
     c.cmd = cmd;

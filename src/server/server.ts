@@ -30,6 +30,8 @@ import { Dispatcher } from './dispatch';
 import { Networking } from './networking';
 import { WatchRegistry } from './watch';
 import { Cron } from './cron';
+import type { Command } from '../commands/table';
+import { killBgsave } from '../persistence/bgsave';
 
 export { ServerClock } from './clock';
 
@@ -100,6 +102,11 @@ export class Server {
   busyScript: { isEval: boolean } | null = null;
   /** SHUTDOWN NOSAVE arrived during a busy script: shut down once it has stopped. */
   shutdownAfterScript = false;
+  /**
+   * Set while some commands must be refused (loading, MISCONF; src/persistence/bgsave.ts): called
+   * by processCommand after the OOM check, returns the error text or null. Null when none applies.
+   */
+  commandGate: ((c: Client, cmd: Command) => string | null) | null = null;
 
   constructor(config: Config, engine: Engine, opts: { logger?: pino.Logger; clock?: ServerClock } = {}) {
     this.config = config;
@@ -184,6 +191,7 @@ export class Server {
     if (this.closing) return;
     this.closing = true;
     this.cron.stop();
+    killBgsave(this);
     for (const c of [...this.clients.values()]) this.net.freeClient(c);
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
     if (this.metricsServer) await new Promise<void>((r) => this.metricsServer!.close(() => r()));
