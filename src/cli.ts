@@ -8,9 +8,10 @@ import { Config, CONFIG_DEFS, findConfig, parseConfigValue, parseMemory } from '
 import { createEngine } from './engine';
 import type { EngineName } from './engine/types';
 import { Server, REDIS_VERSION, REDUST_VERSION } from './server/server';
-import { describeLoadError, loadRdbFile, persistenceOf, saveRdb } from './persistence/rdb';
+import { describeLoadError, persistenceOf, saveRdb } from './persistence/rdb';
+import { loadRdbFileInSlices } from './persistence/loading';
 import { createLogger, RedisLogLevel } from './observability/logger';
-import { killBgsave } from './persistence/bgsave';
+import { killBgsave, loadingOf } from './persistence/bgsave';
 import { splitArgs } from './protocol/parser';
 
 const USAGE = `Usage: redust [/path/to/redis.conf] [options] [-]
@@ -167,19 +168,24 @@ export async function main(argv: string[]): Promise<number> {
   server.configFile = parsed.configFile;
   logger.info({ version: REDUST_VERSION, redis_version: REDIS_VERSION, pid: process.pid }, 'Redust is starting');
   persistenceOf(server).enabled = true;
+  let port: number;
   try {
-    loadRdbFile(server);
-  } catch (e) {
-    logger.fatal(describeLoadError(e));
-    logger.fatal('Terminating server after rdb file reading failure.');
-    return 1;
-  }
-  try {
-    await server.listen();
+    port = await server.listen(false);
   } catch (e) {
     logger.fatal({ err: e }, `Failed listening on port ${config.int('port')} (tcp), aborting.`);
     return 1;
   }
+  // Listen first, then load in slices: other clients get -LOADING meanwhile.
+  logger.info({ port }, 'Listening; loading the dataset');
+  try {
+    await loadRdbFileInSlices(server);
+  } catch (e) {
+    logger.fatal(describeLoadError(e));
+    logger.fatal('Terminating server after rdb file reading failure.');
+    await server.close();
+    return 1;
+  }
+  logger.info({ port, engine: engine.name }, 'Ready to accept connections tcp');
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -187,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
       stopping = true;
       logger.warn(`Received ${signal} scheduling shutdown...`);
       killBgsave(server);
-      if (config.str('save').trim() !== '') {
+      if (config.str('save').trim() !== '' && loadingOf(server) === null) {
         try {
           saveRdb(server);
         } catch {

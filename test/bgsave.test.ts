@@ -17,6 +17,7 @@ import { R, RawConnection, text } from './helpers/raw';
 import { rng } from './helpers/rng';
 import type { RedustServer } from '../src/index';
 import { MISCONF } from '../src/persistence/bgsave';
+import { saveRdb } from '../src/persistence/rdb';
 
 const HAVE_REF = haveRedisServer();
 if (!HAVE_REF) console.log('bgsave: redis-server not installed, interop tests skipped');
@@ -226,14 +227,14 @@ for (const engine of enginesUnderTest()) {
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
 
-function runCli(args: string[]): Promise<{ child: ChildProcess; out: string }> {
+function runCli(args: string[], ready = 'Ready to accept connections'): Promise<{ child: ChildProcess; out: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`CLI did not start: ${out}`)), 15_000);
     const onData = (d: Buffer) => {
       out += d;
-      if (out.includes('Ready to accept connections')) {
+      if (out.includes(ready)) {
         clearTimeout(t);
         resolve({ child, out });
       }
@@ -273,6 +274,39 @@ function runCli(args: string[]): Promise<{ child: ChildProcess; out: string }> {
       c = await RawConnection.connect(port);
       assert.equal(await c.send('DBSIZE'), R.int(1000));
       assert.equal(await c.send('GET', 'key999'), R.bulk('v999'));
+      c.close();
+      cli.child.removeAllListeners('exit');
+      const gone = new Promise((r) => cli.child.once('exit', r));
+      cli.child.kill('SIGKILL');
+      await gone;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  t('the CLI listens first and loads in slices: LOADING replies and loading_* fields meanwhile', async () => {
+    const dir = tmpDir();
+    try {
+      // A file of 400k keys written by an embedded server filled through the engine directly.
+      const srv = await startRedust('js-map', { config: { dir } });
+      const db = srv.internal.dbs[0];
+      for (let i = 0; i < 400_000; i++) db.set(Buffer.from(`key:${i}`), Buffer.from(`value:${i}`));
+      saveRdb(srv.internal);
+      await srv.close();
+      const port = await freePort();
+      const cli = await runCli(['--port', String(port), '--dir', dir, '--save', '', '--engine', 'js-map'], 'Listening; loading the dataset');
+      const c = await RawConnection.connect(port);
+      assert.equal(await c.send('GET', 'key:1'), R.err('LOADING Redis is loading the dataset in memory'));
+      assert.equal(await c.send('PING'), R.err('LOADING Redis is loading the dataset in memory'));
+      const inf = text(await c.send('INFO', 'persistence'));
+      assert.match(inf, /^loading:1\r?$/m);
+      for (const f of ['loading_start_time', 'loading_total_bytes', 'loading_rdb_used_mem', 'loading_loaded_bytes', 'loading_loaded_perc', 'loading_eta_seconds']) {
+        assert.match(inf, new RegExp(`^${f}:\\d`, 'm'), f);
+      }
+      while ((await c.send('PING')).t === 'error') await sleep(20);
+      assert.equal(await c.send('DBSIZE'), R.int(400_000));
+      assert.equal(await c.send('GET', 'key:399999'), R.bulk('value:399999'));
+      assert.is(await info(c, 'loading'), '0');
       c.close();
       cli.child.removeAllListeners('exit');
       const gone = new Promise((r) => cli.child.once('exit', r));

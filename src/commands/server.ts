@@ -17,7 +17,7 @@ import type { Container, RedisValue } from '../engine/types';
 import { setLogLevel, RedisLogLevel } from '../observability/logger';
 import { scriptingOf } from '../scripting/engine';
 import { debugPersistence } from './persistence';
-import { killBgsave, persistenceInfo } from '../persistence/bgsave';
+import { killBgsave, loadingOf, persistenceInfo } from '../persistence/bgsave';
 import { flushallSave, persistenceOf, saveRdb } from '../persistence/rdb';
 
 // ------------------------------------------------------------------ INFO
@@ -611,6 +611,7 @@ function shutdown(c: Client, argv: Buffer[]): void {
     return;
   }
   killBgsave(c.server); // (prepareForShutdown kills a child saving an .rdb)
+  if (loadingOf(c.server) !== null) [save, nosave] = [false, true]; // (never save while loading)
   // Redis saves when asked, or by default when save points are set (Redust: with persistence on).
   if (save || (!nosave && persistenceOf(c.server).enabled && c.server.config.str('save').trim() !== '')) {
     try {

@@ -343,7 +343,7 @@ export function scheduleBgsave(s: Server): void {
 /** serverCron's part: a scheduled BGSAVE, then the save points. */
 export function persistenceCron(s: Server): void {
   const st = bgStates.get(s);
-  if (st?.current) return;
+  if (st?.current || loadingOf(s) !== null) return;
   const p = persistenceOf(s);
   const nowSec = Math.floor(Date.now() / 1000);
   const retryOk = p.lastSaveStatusOk || nowSec - (st?.lastTry ?? 0) > RETRY_DELAY;

@@ -157,8 +157,8 @@ export class Server {
     return this.config.str('requirepass') !== '';
   }
 
-  /** Start listening. Resolves with the bound port. */
-  async listen(): Promise<number> {
+  /** Start listening. Resolves with the bound port. `announce` false: the caller logs readiness. */
+  async listen(announce = true): Promise<number> {
     const port = this.config.int('port');
     const binds = this.config.str('bind').split(/\s+/).filter(Boolean);
     let boundPort = port;
@@ -182,7 +182,7 @@ export class Server {
       this.logger.info({ addr: metricsAddr }, 'Prometheus metrics endpoint at /metrics');
     }
     this.cron.start();
-    this.logger.info({ port: boundPort, engine: this.engine.name }, 'Ready to accept connections tcp');
+    if (announce) this.logger.info({ port: boundPort, engine: this.engine.name }, 'Ready to accept connections tcp');
     return boundPort;
   }
 
