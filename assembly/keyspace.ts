@@ -413,6 +413,23 @@ export function dbLookup(db: u32, klen: u32, now: f64, doTouch: i32): i32 {
   return reportValue(e);
 }
 
+/**
+ * Set the scratch key's access stamp (RDB IDLE/FREQ records, RESTORE IDLETIME/FREQ): idle >= 0
+ * puts the LRU clock `idle` seconds in the past; freq >= 0 sets the LFU counter and restarts its
+ * decay clock. Returns 1 when the key exists, 0 when not.
+ */
+export function dbSetAccess(db: u32, klen: u32, now: f64, idle: i32, freq: i32): i32 {
+  const kp = scratchPtr;
+  const e = dictFind(db, kp, klen, hashBytes(kp, klen));
+  if (e == 0) return 0;
+  const nowSec = <u32>(now / 1000);
+  let meta = load<u32>(e, K_META);
+  if (freq >= 0) meta = (<u32>(freq & 255) << 24) | (nowSec & LRU_MASK);
+  if (idle >= 0) meta = (meta & ~LRU_MASK) | ((nowSec - <u32>idle) & LRU_MASK);
+  store<u32>(e, meta, K_META);
+  return 1;
+}
+
 /** Metadata: ST_STRING/ST_HANDLE with RES f64 = expireAt (-1 none), RES lru (s), RES misc = freq. */
 export function dbInfo(db: u32, klen: u32, now: f64): i32 {
   const kp = scratchPtr;

@@ -225,6 +225,62 @@ for (const engine of enginesUnderTest()) {
   t.run();
 }
 
+/** RESTORE IDLETIME/FREQ and RDB IDLE/FREQ records, as OBJECT IDLETIME/FREQ then report them. */
+async function accessReport(c: RawConnection): Promise<string[]> {
+  const out: string[] = [];
+  const show = (n: unknown) => showNode(n as { t: string; v?: unknown });
+  const showNode = (n: { t: string; v?: unknown }) => (n.t === 'error' ? String(n.v).slice(0, 30) : String(n.v));
+  await c.send('SET', 's', 'hello');
+  const p = (await c.send('DUMP', 's')) as unknown as { v: Buffer };
+  for (const pol of ['noeviction', 'allkeys-lru', 'volatile-lru', 'allkeys-lfu', 'volatile-lfu']) {
+    await c.send('CONFIG', 'SET', 'maxmemory-policy', pol);
+    await c.send('RESTORE', 'k', 0, p.v, 'REPLACE', 'IDLETIME', 1000);
+    out.push(`${pol} IDLETIME 1000: idletime ${show(await c.send('OBJECT', 'IDLETIME', 'k'))}`);
+    await c.send('RESTORE', 'k', 0, p.v, 'REPLACE', 'FREQ', 77);
+    out.push(`${pol} FREQ 77: freq ${show(await c.send('OBJECT', 'FREQ', 'k'))}`);
+  }
+  await c.send('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+  await c.send('RESTORE', 'k', 0, p.v, 'REPLACE', 'IDLETIME', 5000);
+  await c.send('DEBUG', 'RELOAD');
+  out.push(`after reload (IDLE record): idletime ${show(await c.send('OBJECT', 'IDLETIME', 'k'))}`);
+  await c.send('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
+  await c.send('RESTORE', 'k', 0, p.v, 'REPLACE', 'FREQ', 99);
+  await c.send('DEBUG', 'RELOAD');
+  out.push(`after reload (FREQ record): freq ${show(await c.send('OBJECT', 'FREQ', 'k'))}`);
+  await c.send('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+  return out;
+}
+
+if (HAVE_REF) {
+  const t = suite('bgsave [idle/freq vs redis]');
+  t('RESTORE IDLETIME/FREQ and RDB IDLE/FREQ records give what Redis reports, both engines', async () => {
+    const refDir = tmpDir();
+    const ref = await startReference(['--dir', refDir]);
+    const rc = await RawConnection.connect(ref.port);
+    try {
+      const expected = await accessReport(rc);
+      assert.ok(expected.includes('allkeys-lru IDLETIME 1000: idletime 1000'), expected.join('\n'));
+      for (const engine of enginesUnderTest()) {
+        const dir = tmpDir();
+        const srv = await startRedust(engine, { config: { dir } });
+        const c = await RawConnection.connect(srv.port);
+        try {
+          assert.equal(await accessReport(c), expected, engine);
+        } finally {
+          c.close();
+          await srv.close();
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    } finally {
+      rc.close();
+      await ref.stop();
+      fs.rmSync(refDir, { recursive: true, force: true });
+    }
+  });
+  t.run();
+}
+
 const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
 
 function runCli(args: string[], ready = 'Ready to accept connections'): Promise<{ child: ChildProcess; out: string }> {

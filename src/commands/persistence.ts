@@ -8,7 +8,7 @@ import type { CommandRow } from './table';
 import { fail, SYNTAX } from './errors';
 import { intArg, isWord } from './args';
 import { lookupRead, written } from './keyspace';
-import { describeLoadError, dumpPayload, loadPayload, loadRdbFile, saveRdb, verifyPayload } from '../persistence/rdb';
+import { applyAccess, describeLoadError, dumpPayload, loadPayload, loadRdbFile, saveRdb, verifyPayload } from '../persistence/rdb';
 import { datasetDigest, valueDigest } from '../persistence/digest';
 import { scriptingOf } from '../scripting/engine';
 import { bgsaveInProgress, scheduleBgsave, startBgsave } from '../persistence/bgsave';
@@ -86,6 +86,7 @@ function restore(c: Client, argv: Buffer[]): void {
   }
   c.db.set(key, obj);
   if (ttl) c.db.setExpire(key, ttl);
+  if (idle >= 0 || freq >= 0) applyAccess(c.server, c.db, key, idle, freq);
   written(c, key, 'restore', 'g');
   c.reply.ok();
 }

@@ -188,6 +188,11 @@ export interface Db {
 
   /** Metadata of an existing key (after lazy expiry), or undefined. */
   info(key: Bytes): KeyInfo | undefined;
+  /**
+   * Set an existing key's access stamp: idleSecs >= 0 makes its LRU idle time that many seconds,
+   * freq >= 0 sets its LFU counter (-1: leave as is). Returns false when the key is missing.
+   */
+  setAccess(key: Bytes, idleSecs: number, freq: number): boolean;
   /** Absolute expire time of `key` in ms; -1 no TTL; -2 missing. */
   getExpire(key: Bytes): number;
   /** Set the absolute expire time of an existing key. Returns false if missing. */

@@ -253,6 +253,16 @@ export function loadRdbBuffer(s: Server, buf: Buffer): LoadResult {
   return load.result();
 }
 
+/**
+ * objectSetLRUOrLFU: under an LFU maxmemory-policy the FREQ value is applied, under any other
+ * policy the IDLE time (as Redis 7.0 does for RDB records and RESTORE IDLETIME/FREQ).
+ */
+export function applyAccess(s: Server, db: Db, key: Buffer, idleSecs: number, freq: number): void {
+  if (s.config.str('maxmemory-policy').includes('lfu')) {
+    if (freq >= 0) db.setAccess(key, -1, freq);
+  } else if (idleSecs >= 0) db.setAccess(key, idleSecs, -1);
+}
+
 /** RangeError from a bounds-checked read: the file ends early. */
 function asRdbError(e: unknown): unknown {
   return e instanceof RangeError ? new RdbError(`Unexpected end of data (${e.message})`, -1) : e;
@@ -268,6 +278,8 @@ export class RdbLoad {
   private readonly now: number;
   private db: Db;
   private expireAt = -1;
+  private idle = -1;
+  private freq = -1;
   keysLoaded = 0;
   keysExpired = 0;
   /** The used-mem AUX field (loading_rdb_used_mem). */
@@ -342,11 +354,12 @@ export class RdbLoad {
         continue;
       }
       if (type === F.RDB_OPCODE_FREQ) {
-        r.u8();
+        this.freq = r.u8();
         continue;
       }
       if (type === F.RDB_OPCODE_IDLE) {
-        r.lenU64();
+        const v = r.lenU64();
+        this.idle = typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
         continue;
       }
       if (type === F.RDB_OPCODE_EOF) break;
@@ -387,7 +400,7 @@ export class RdbLoad {
         value = r.object(type);
       } catch (e) {
         if (e instanceof EmptyKeyError) {
-          this.expireAt = -1;
+          this.expireAt = this.idle = this.freq = -1;
           continue; // Redis skips empty keys
         }
         throw e;
@@ -400,9 +413,10 @@ export class RdbLoad {
         db.set(key, value);
         if (db.size() !== before + 1) throw new RdbError(`RDB has duplicated key '${key.latin1Slice()}' in DB ${db.index}`, opAt);
         if (this.expireAt !== -1) db.setExpire(key, this.expireAt);
+        if (this.idle >= 0 || this.freq >= 0) applyAccess(s, db, key, this.idle, this.freq);
         this.keysLoaded++;
       }
-      this.expireAt = -1;
+      this.expireAt = this.idle = this.freq = -1;
     }
     if (this.ver >= 5) {
       if (r.pos + 8 > buf.length) throw new RdbError('Unexpected EOF reading RDB file', r.pos);

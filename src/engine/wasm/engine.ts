@@ -339,6 +339,12 @@ class WasmDb implements Db {
     return { value, expireAt, strEnc };
   }
 
+  setAccess(key: Bytes, idleSecs: number, freq: number): boolean {
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    return w.x.dbSetAccess(this.ptr, n, this.clock.now(), Math.min(idleSecs, 0x7fffffff), freq) === 1;
+  }
+
   info(key: Bytes): KeyInfo | undefined {
     const w = this.engine.w;
     const n = w.putBytes(key);

@@ -53,6 +53,7 @@ export interface WasmExports {
   dbLookup(db: number, klen: number, now: number, touch: number): number;
   dbPrefetch(db: number, len: number, max: number): number;
   dbInfo(db: number, klen: number, now: number): number;
+  dbSetAccess(db: number, klen: number, now: number, idle: number, freq: number): number;
   dbSetStr(db: number, klen: number, vlen: number, keepTtl: number, now: number): number;
   dbSetHandle(db: number, klen: number, handle: number, keepTtl: number, now: number): number;
   dbWriteAt(db: number, klen: number, offset: number, len: number, maxLen: number, now: number): number;
@@ -118,6 +119,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dbLookup: 4,
   dbPrefetch: 3,
   dbInfo: 3,
+  dbSetAccess: 5,
   dbSetStr: 5,
   dbSetHandle: 5,
   dbWriteAt: 6,
