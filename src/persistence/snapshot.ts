@@ -59,8 +59,11 @@ class DoneSet {
   }
 
   private shard(k: string): Set<string> {
-    let h = k.length;
-    for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+    // The last 8 characters and the length (keys usually differ by a trailing id): cheap, and a
+    // skewed spread only makes some shards bigger (slower to grow), never wrong.
+    const n = k.length;
+    let h = n;
+    for (let i = n > 8 ? n - 8 : 0; i < n; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
     return this.shards[(h ^ (h >>> 15)) & this.mask];
   }
 
@@ -68,11 +71,14 @@ class DoneSet {
     return this.shard(k).has(k);
   }
 
-  add(k: string): void {
+  /** Add `k`; false when it was there already (one hash lookup for both). */
+  add(k: string): boolean {
     const sh = this.shard(k);
     const before = sh.size;
     sh.add(k);
-    this.size += sh.size - before;
+    if (sh.size === before) return false;
+    this.size++;
+    return true;
   }
 }
 
@@ -90,6 +96,8 @@ export class Snapshot implements SnapshotHook {
   earlyCopies = 0;
   /** Keys handed to the sink. */
   emitted = 0;
+  /** Inside emit(): before() calls are about the key being handed over. */
+  private emitting = false;
 
   /** Start a snapshot of `dbs` (in their current numbering) at time `startedAt`. */
   constructor(
@@ -123,9 +131,8 @@ export class Snapshot implements SnapshotHook {
   before(db: Db, key: Buffer): void {
     const w = this.byDb.get(db);
     if (w === undefined || w.finished) return;
-    const k = key.latin1Slice(0, key.length);
-    if (w.done.has(k)) return;
-    w.done.add(k);
+    if (this.emitting) return; // (the key being handed over: already marked)
+    if (!w.done.add(key.latin1Slice(0, key.length))) return;
     if (this.emit(w, key)) this.earlyCopies++;
   }
 
@@ -167,8 +174,7 @@ export class Snapshot implements SnapshotHook {
     w.cursor = w.db.scan(w.cursor, count, (k) => found.push(k));
     for (const k of found) {
       const s = typeof k === 'string' ? k : k.latin1Slice(0, k.length);
-      if (w.done.has(s)) continue;
-      w.done.add(s);
+      if (!w.done.add(s)) continue;
       this.emit(w, toBuffer(k));
     }
     if (w.cursor === 0) this.endWalk(w);
@@ -176,13 +182,20 @@ export class Snapshot implements SnapshotHook {
 
   /** Hand one key to the sink if it exists. Returns true if it was handed. */
   private emit(w: DbWalk, key: Buffer): boolean {
-    const info = w.db.info(key); // (lazy expiry: a key whose TTL has passed is gone)
-    if (info === undefined) return false;
-    const value = w.db.get(key, true);
-    if (value === undefined) return false;
-    this.emitted++;
-    this.sink.key(w.index, key, value, info);
-    return true;
+    // The lookups below may call before() on this same key (a value handed out for writing, lazy
+    // expiry): it is marked done already, so that call returns at once.
+    this.emitting = true;
+    try {
+      const info = w.db.info(key); // (lazy expiry: a key whose TTL has passed is gone)
+      if (info === undefined) return false;
+      const value = w.db.get(key, true);
+      if (value === undefined) return false;
+      this.emitted++;
+      this.sink.key(w.index, key, value, info);
+      return true;
+    } finally {
+      this.emitting = false;
+    }
   }
 
   private endWalk(w: DbWalk): void {
