@@ -127,7 +127,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     if (values.length === 0 && def.type !== 'string' && def.type !== 'special') throw new CliError(`Option '--${name}' needs a value`);
     const value = values.join(' ');
     try {
-      if (def.type !== 'special') parseConfigValue(def, value);
+      if (def.type !== 'special' || def.parse) parseConfigValue(def, value);
     } catch (e) {
       throw new CliError(`Invalid value '${value}' for '--${name}': ${(e as Error).message}`);
     }

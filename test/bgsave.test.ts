@@ -16,7 +16,7 @@ import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReferenc
 import { R, RawConnection, text } from './helpers/raw';
 import { rng } from './helpers/rng';
 import type { RedustServer } from '../src/index';
-import { MISCONF } from '../src/persistence/bgsave';
+import { MISCONF, bgStateOf } from '../src/persistence/bgsave';
 import { saveRdb } from '../src/persistence/rdb';
 
 const HAVE_REF = haveRedisServer();
@@ -142,6 +142,9 @@ for (const engine of enginesUnderTest()) {
     assert.equal(await c.send('CONFIG', 'GET', 'save'), R.arr(R.bulk('save'), R.bulk('1 1')));
     assert.equal(await c.send('CONFIG', 'SET', 'save', '1'), R.err("ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters"));
     assert.equal(await c.send('CONFIG', 'SET', 'save', '0 1'), R.err("ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters"));
+    assert.equal(await c.send('CONFIG', 'SET', 'save', ' 100  2 '), R.ok);
+    assert.equal(await c.send('CONFIG', 'GET', 'save'), R.arr(R.bulk('save'), R.bulk('100 2')));
+    assert.equal(await c.send('CONFIG', 'SET', 'save', '1 1'), R.ok);
     await c.send('SET', 'a', '1');
     const end = Date.now() + 6000;
     while (!fs.existsSync(path.join(dir, 'dump.rdb')) && Date.now() < end) await sleep(50);
@@ -211,6 +214,7 @@ for (const engine of enginesUnderTest()) {
       assert.is.not(text(await c.send('DEBUG', 'DIGEST')), d0, 'the dataset changed meanwhile');
       assert.is(await info(c, 'rdb_last_bgsave_status'), 'ok');
       assert.ok(Number(await info(c, 'rdb_last_cow_size')) > 0);
+      assert.ok(bgStateOf(srv.internal).lastEarlyCopies > 100, 'keys written ahead of the walk were copied early (SELECTDB switches)');
       checkRdb(path.join(dir, 'dump.rdb'));
       const ref = await startReference(['--dir', dir, '--dbfilename', 'dump.rdb']);
       const rc = await RawConnection.connect(ref.port);

@@ -233,7 +233,7 @@ export class Config {
     for (const [k, v] of Object.entries(overrides)) {
       const def = findConfig(k);
       if (!def) throw new Error(`Bad directive or wrong number of arguments: ${k}`);
-      this.values.set(def.name, typeof v === 'string' && def.type !== 'string' && def.type !== 'special' ? parseConfigValue(def, v) : v);
+      this.values.set(def.name, typeof v === 'string' && ((def.type !== 'string' && def.type !== 'special') || def.parse) ? parseConfigValue(def, v) : v);
     }
     for (const k of Object.keys(this.hot) as (keyof HotSettings)[]) this.hot[k] = this.values.get(k) as number;
   }

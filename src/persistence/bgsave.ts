@@ -258,6 +258,8 @@ interface BgState {
   /** rdb_last_bgsave_time_sec */
   lastTimeSec: number;
   lastCowSize: number;
+  /** Keys the last BGSAVE serialized early (a command was about to change them). */
+  lastEarlyCopies: number;
   dirtyAtStart: number;
 }
 
@@ -266,7 +268,7 @@ const bgStates = new WeakMap<Server, BgState>();
 export function bgStateOf(s: Server): BgState {
   let st = bgStates.get(s);
   if (!st) {
-    st = { current: null, scheduled: false, lastTry: 0, lastTimeSec: -1, lastCowSize: 0, dirtyAtStart: 0 };
+    st = { current: null, scheduled: false, lastTry: 0, lastTimeSec: -1, lastCowSize: 0, lastEarlyCopies: 0, dirtyAtStart: 0 };
     bgStates.set(s, st);
   }
   return st;
@@ -303,6 +305,7 @@ export function startBgsave(s: Server): boolean {
     if (st.current === bg) st.current = null;
     st.lastTimeSec = Math.round((Date.now() - t0) / 1000);
     st.lastCowSize = bg.extraBytes();
+    st.lastEarlyCopies = bg.snapshot.earlyCopies;
     if (ok) {
       s.stats.dirty -= st.dirtyAtStart;
       s.stats.lastSave = Math.floor(Date.now() / 1000);

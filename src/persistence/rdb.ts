@@ -5,8 +5,9 @@
  *
  * Loading checks the file's CRC64 over the whole buffer before anything is stored, so a
  * corrupted file with a checksum fails without touching the dataset; files written with
- * `rdbchecksum no` are validated structurally while loading. Loading is synchronous: at start it
- * runs before the server listens (no LOADING replies yet, see docs/persistence.md).
+ * `rdbchecksum no` are validated structurally while loading. RdbLoad reads in resumable steps:
+ * the CLI loads in slices after it listens (loading.ts); DEBUG RELOAD and the embedding API load
+ * in one go.
  */
 import fs from 'fs';
 import path from 'path';
