@@ -208,6 +208,12 @@ export interface Db {
    * the iteration ends. Returns the next cursor; 0 when done. Expired keys are not visited.
    */
   scan(cursor: number, count: number, visit: (key: BulkValue) => void): number;
+  /**
+   * Optional one-pass walk for SAVE: every live key with its value, absolute expire time (-1
+   * none), last access (ms) and LFU counter, without a lookup per key. Read-only: the callback
+   * must not change the db. Engines without it are walked with forEachKey + get.
+   */
+  forEachEntry?(visit: (key: BulkValue, value: RedisValue, expireAt: number, lru: number, freq: number) => void): void;
   /** Visit every key (KEYS). Expired keys are skipped. */
   forEachKey(visit: (key: BulkValue) => void): void;
   /**

@@ -89,6 +89,15 @@ export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | n
     w.len(size);
     const withExpires = db.expiresSize() > 0;
     w.len(db.expiresSize());
+    if (db.forEachEntry) {
+      db.forEachEntry((k, v, expireAt, lastAccess, counter) => {
+        const idle = lru ? Math.max(0, Math.floor((now - lastAccess) / 1000)) : -1;
+        const freq = lfu ? Math.max(0, Math.min(255, counter | 0)) : -1;
+        w.keyValue(k, v, expireAt, idle, freq);
+        w.maybeFlush();
+      });
+      continue;
+    }
     db.forEachKey((k) => {
       const kb = keyBuf(k);
       const v = db.get(kb, true);

@@ -313,6 +313,15 @@ class JsMapDb implements Db {
     });
   }
 
+  forEachEntry(visit: (key: BulkValue, value: RedisValue, expireAt: number, lru: number, freq: number) => void): void {
+    const now = this.clock.now();
+    const t = this.table;
+    t.forEach((k, s) => {
+      const at = t.expireAt(s);
+      if (at === -1 || now <= at) visit(k, t.value(s), at, t.lru(s), t.freq(s));
+    });
+  }
+
   forEachKey(visit: (key: BulkValue) => void): void {
     const now = this.clock.now();
     const t = this.table;

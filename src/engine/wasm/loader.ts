@@ -64,6 +64,7 @@ export interface WasmExports {
   dbPersist(db: number, klen: number, now: number): number;
   dbRandom(db: number, now: number): number;
   dbScan(db: number, cursor: number, count: number, now: number, patLen: number, nocase: number): number;
+  dbScanEntries(db: number, cursor: number, count: number, now: number): number;
   dbExpireCycle(db: number, now: number, maxSamples: number): number;
   dbRehash(db: number, n: number): number;
   dbClear(db: number): void;
@@ -130,6 +131,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dbPersist: 3,
   dbRandom: 2,
   dbScan: 6,
+  dbScanEntries: 4,
   dbExpireCycle: 3,
   dbRehash: 2,
   dbClear: 1,
