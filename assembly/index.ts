@@ -15,8 +15,8 @@ export { arenaUsed, arenaFootprint, alloc, free, allocSize, arenaSetMaxPages } f
 export { hashBytes, dictRehash, dictSize, setSeeds, random32 } from './dict';
 export { scratchReserve, getScratch, outReset, outShrink, dataUsed } from './io';
 export {
-  dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetStr, dbSetHandle, dbWriteAt, dbRename, dbDelete,
-  dbSetExpire, dbPersist, dbRandom, dbScan, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
+  dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbRename, dbDelete,
+  dbSetExpire, dbPersist, dbRandom, dbScan, dbScanEntries, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
   keyspaceValEmbed,
 } from './keyspace';
 export {

@@ -413,6 +413,23 @@ export function dbLookup(db: u32, klen: u32, now: f64, doTouch: i32): i32 {
   return reportValue(e);
 }
 
+/**
+ * Set the scratch key's access stamp (RDB IDLE/FREQ records, RESTORE IDLETIME/FREQ): idle >= 0
+ * puts the LRU clock `idle` seconds in the past; freq >= 0 sets the LFU counter and restarts its
+ * decay clock. Returns 1 when the key exists, 0 when not.
+ */
+export function dbSetAccess(db: u32, klen: u32, now: f64, idle: i32, freq: i32): i32 {
+  const kp = scratchPtr;
+  const e = dictFind(db, kp, klen, hashBytes(kp, klen));
+  if (e == 0) return 0;
+  const nowSec = <u32>(now / 1000);
+  let meta = load<u32>(e, K_META);
+  if (freq >= 0) meta = (<u32>(freq & 255) << 24) | (nowSec & LRU_MASK);
+  if (idle >= 0) meta = (meta & ~LRU_MASK) | ((nowSec - <u32>idle) & LRU_MASK);
+  store<u32>(e, meta, K_META);
+  return 1;
+}
+
 /** Metadata: ST_STRING/ST_HANDLE with RES f64 = expireAt (-1 none), RES lru (s), RES misc = freq. */
 export function dbInfo(db: u32, klen: u32, now: f64): i32 {
   const kp = scratchPtr;
@@ -691,6 +708,49 @@ export function dbScan(db: u32, cursor: u32, count: u32, now: f64, patLen: u32, 
   const start = cursor;
   do {
     cursor = dictScanStep(db, cursor, emitKey);
+  } while (cursor != 0 && maxIter-- > 0 && scanVisited < count && !scanOom);
+  if (scanOom) {
+    store<u32>(RES, 1, R_MISC);
+    return start;
+  }
+  return cursor;
+}
+
+function emitEntry(e: u32): void {
+  scanVisited++;
+  if (isExpired(scanDb, e, scanNow)) return;
+  const klen = load<u32>(e, E_KEYLEN);
+  const vl = vlenOf(e);
+  const sbytes: u32 = vl == VLEN_HANDLE ? 0 : vl;
+  const w = outReserve(24 + klen + sbytes);
+  if (w == 0) { scanOom = true; return; }
+  const nowSec = <u32>(scanNow / 1000);
+  store<u32>(w, klen);
+  store<u32>(w, vl, 4);
+  store<i32>(w, vl == VLEN_HANDLE ? load<i32>(valPart(e)) : 0, 8);
+  store<u32>(w, (load<u32>(e, K_META) & ~LRU_MASK) | ((nowSec - idleSeconds(e, nowSec)) & LRU_MASK), 12);
+  store<f64>(w, expireAtOf(scanDb, e), 16);
+  memory.copy(w + 24, e + ENTRY_HDR, klen);
+  if (sbytes > 0) memory.copy(w + 24 + klen, strValPtr(e), sbytes);
+  outCommit(24 + klen + sbytes);
+}
+
+/**
+ * SAVE's one-pass walk: like dbScan without a pattern, but each live entry goes to the out buffer
+ * with its value and metadata: [u32 klen][u32 vlen or VLEN_HANDLE][i32 handle][u32 meta with the
+ * LRU clock in seconds mod 2^24 | freq << 24][f64 expireAt][key bytes][string value bytes].
+ */
+export function dbScanEntries(db: u32, cursor: u32, count: u32, now: f64): u32 {
+  outReset();
+  scanDb = db;
+  scanNow = now;
+  scanVisited = 0;
+  scanOom = false;
+  store<u32>(RES, 0, R_MISC);
+  let maxIter = count * 10;
+  const start = cursor;
+  do {
+    cursor = dictScanStep(db, cursor, emitEntry);
   } while (cursor != 0 && maxIter-- > 0 && scanVisited < count && !scanOom);
   if (scanOom) {
     store<u32>(RES, 1, R_MISC);

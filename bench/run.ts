@@ -7,6 +7,8 @@
  *   node dist/bench/run.js                 micro suites at 100k and 1M keys, command path, e2e with
  *                                          1M keys (~5 min on the 2-core machine)
  *   node dist/bench/run.js --small         micro suites at 100k keys only
+ *   node dist/bench/run.js persistence     only SAVE/BGSAVE/load against Redis (bench/persistence.ts),
+ *                                          writes docs/benchmarks-persistence.md
  *   options: --no-micro, --no-pipeline, --no-e2e, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
  *            default 200000; -P 16 runs use 4N), --e2e-keys K (default 1000000),
  *            --max-time S (benny seconds per case, default 1), --out FILE (default docs/benchmarks.md)
@@ -23,6 +25,7 @@ import type { MicroResult } from './micro';
 import { e2eTable, median, runE2E, E2EResult, ServerKind } from './e2e';
 import { familiesTables, runFamilies, FamiliesResult } from './families';
 import type { GrowthResult } from './growth';
+import { runPersistence } from './persistence';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -180,6 +183,13 @@ function targets(micro: MicroResult[], e2e: E2EResult | null): Target[] {
 }
 
 async function main(): Promise<void> {
+  if (has('persistence')) {
+    // `npm run bench -- persistence [--strings N] [--mixed N]`: only the persistence group (bench/persistence.ts).
+    const strings = Number(argOf('--strings', '1000000'));
+    const mixed = Number(argOf('--mixed', '100000'));
+    await runPersistence({ strings, mixed, out: path.resolve(ROOT, argOf('--out', 'docs/benchmarks-persistence.md')) });
+    return;
+  }
   const maxTime = Number(argOf('--max-time', '1'));
   const out = path.resolve(ROOT, argOf('--out', 'docs/benchmarks.md'));
   const log = (s: string) => console.log(s);

@@ -9,9 +9,10 @@ import { OFF_ONLY_SETTINGS } from './config/unsupported';
 import { createEngine } from './engine';
 import type { EngineName } from './engine/types';
 import { Server, REDIS_VERSION, REDUST_VERSION } from './server/server';
-import { saveRdb } from './persistence/rdb';
-import { loadDataFromDisk } from './persistence/load';
+import { describeLoadError, persistenceOf, saveRdb } from './persistence/rdb';
+import { loadRdbFileInSlices } from './persistence/loading';
 import { createLogger, RedisLogLevel } from './observability/logger';
+import { killBgsave, loadingOf } from './persistence/bgsave';
 import { splitArgs } from './protocol/parser';
 
 const USAGE = `Usage: redust [/path/to/redis.conf] [options] [-]
@@ -87,7 +88,9 @@ export function parseConfigFile(text: string, file: string): Record<string, stri
     } catch (e) {
       throw bad((e as Error).message);
     }
-    out[def.name] = value;
+    // save lines add up (the first one replaces the default; `save ""` clears them).
+    if (def.name === 'save' && value !== '' && out.save) out.save += ' ' + value;
+    else out[def.name] = value;
   }
   return out;
 }
@@ -183,16 +186,10 @@ export async function main(argv: string[]): Promise<number> {
   logger.info(parsed.configFile ? `Configuration loaded from ${parsed.configFile}` : 'No config file specified, using the default config and command-line options');
   // Redis's "debug" level: every setting as CONFIG GET shows it.
   if (logger.isLevelEnabled('trace')) logger.trace({ config: Object.fromEntries(CONFIG_DEFS.map((d) => [d.name, d.name === 'requirepass' && config.str(d.name) ? '(set)' : config.text(d.name)])) }, 'Configuration');
-  try {
-    loadDataFromDisk(server);
-  } catch (e) {
-    logger.fatal((e as Error).message);
-    logger.fatal(config.bool('appendonly') ? 'Terminating server after AOF loading failure.' : 'Terminating server after rdb file reading failure.');
-    return 1;
-  }
+  persistenceOf(server).enabled = true;
   let port: number;
   try {
-    port = await server.listen();
+    port = await server.listen(false);
   } catch (e) {
     logger.fatal({ err: e }, `Failed listening on port ${config.int('port')} (tcp), aborting.`);
     return 1;
@@ -201,13 +198,25 @@ export async function main(argv: string[]): Promise<number> {
   const addrs = (hosts.length ? hosts : ['127.0.0.1']).map((h) => (h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`));
   logger.info({ addresses: addrs }, `Listening on ${addrs.join(', ')}`);
   logger.info(describePersistence(config));
+  // Listen first, then load: other clients get -LOADING meanwhile (the RDB loads in slices).
+  try {
+    if (config.bool('appendonly')) server.aof.startup();
+    else await loadRdbFileInSlices(server);
+  } catch (e) {
+    logger.fatal(describeLoadError(e));
+    logger.fatal(config.bool('appendonly') ? 'Terminating server after AOF loading failure.' : 'Terminating server after rdb file reading failure.');
+    await server.close();
+    return 1;
+  }
+  logger.info({ port, engine: engine.name }, 'Ready to accept connections tcp');
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.warn(`Received ${signal} scheduling shutdown...`);
-      if (config.str('save').trim() !== '') {
+      killBgsave(server);
+      if (config.str('save').trim() !== '' && loadingOf(server) === null) {
         try {
           saveRdb(server);
         } catch {

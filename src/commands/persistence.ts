@@ -8,22 +8,45 @@ import type { CommandRow } from './table';
 import { fail, SYNTAX } from './errors';
 import { intArg, isWord } from './args';
 import { lookupRead, written } from './keyspace';
-import { describeLoadError, dumpPayload, loadPayload, loadRdbFile, saveRdb, verifyPayload } from '../persistence/rdb';
+import { applyAccess, describeLoadError, dumpPayload, loadPayload, loadRdbFile, saveRdb, verifyPayload } from '../persistence/rdb';
 import { datasetDigest, valueDigest } from '../persistence/digest';
 import { scriptingOf } from '../scripting/engine';
+import { bgsaveInProgress, scheduleBgsave, startBgsave } from '../persistence/bgsave';
+import { ClientFlag } from '../server/client';
 import type { Server } from '../server/server';
 
 export const BUSYKEY = 'BUSYKEY Target key name already exists.';
 export const BAD_PAYLOAD = 'ERR DUMP payload version or checksum are wrong';
 export const BAD_DATA = 'ERR Bad data format';
 
+export const BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
+
 function save(c: Client): void {
+  if (bgsaveInProgress(c.server)) fail(BGSAVE_IN_PROGRESS);
   try {
     saveRdb(c.server);
   } catch {
     fail('ERR');
   }
   c.reply.ok();
+}
+
+/** BGSAVE [SCHEDULE] (bgsaveCommand). Without other background jobs, SCHEDULE only matters in EXEC. */
+function bgsave(c: Client, argv: Buffer[]): void {
+  if (argv.length > 1 && !(argv.length === 2 && isWord(argv[1], 'schedule'))) fail(SYNTAX);
+  const s = c.server;
+  if (bgsaveInProgress(s)) fail(BGSAVE_IN_PROGRESS);
+  const schedule = argv.length === 2;
+  if (s.aof.rewriteInProgress || c.flags & ClientFlag.IN_EXEC) {
+    // hasActiveChildProcess() (an AOF rewrite) or inside EXEC: later, or refused without SCHEDULE.
+    if (!schedule && !(c.flags & ClientFlag.IN_EXEC)) {
+      fail("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+    }
+    scheduleBgsave(s);
+    return c.reply.simple('Background saving scheduled');
+  }
+  startBgsave(s);
+  c.reply.simple('Background saving started');
 }
 
 function dump(c: Client, argv: Buffer[]): void {
@@ -68,6 +91,7 @@ function restore(c: Client, argv: Buffer[]): void {
   }
   c.db.set(key, obj);
   if (ttl) c.db.setExpire(key, ttl);
+  if (idle >= 0 || freq >= 0) applyAccess(c.server, c.db, key, idle, freq);
   written(c, key, 'restore', 'g');
   c.reply.ok();
 }
@@ -119,14 +143,21 @@ export function debugPersistence(c: Client, sub: string, argv: Buffer[]): boolea
 
 /** BGREWRITEAOF: a rewrite from the point-in-time snapshot, without fork (persistence/aof.ts). */
 function bgrewriteaof(c: Client): void {
-  if (c.server.aof.rewriteInProgress) fail('ERR Background append only file rewriting already in progress');
-  c.server.aof.startRewrite();
+  const s = c.server;
+  if (s.aof.rewriteInProgress) fail('ERR Background append only file rewriting already in progress');
+  if (bgsaveInProgress(s) || c.flags & ClientFlag.IN_EXEC) {
+    // Redis runs one child at a time: the rewrite starts when the BGSAVE is done.
+    s.aof.rewriteScheduled = true;
+    return c.reply.simple('Background append only file rewriting scheduled');
+  }
+  s.aof.startRewrite();
   c.reply.simple('Background append only file rewriting started');
 }
 
 export const commands: CommandRow[] = [
   { name: 'save', handler: save },
   { name: 'bgrewriteaof', handler: bgrewriteaof },
+  { name: 'bgsave', handler: bgsave },
   { name: 'dump', handler: dump },
   { name: 'restore', handler: restore },
 ];

@@ -19,6 +19,7 @@ import type { Container, RedisValue } from '../engine/types';
 import { setLogLevel, RedisLogLevel } from '../observability/logger';
 import { scriptingOf } from '../scripting/engine';
 import { debugPersistence } from './persistence';
+import { killBgsave, loadingOf, persistenceInfo } from '../persistence/bgsave';
 import { flushallSave, persistenceOf, saveRdb } from '../persistence/rdb';
 
 // ------------------------------------------------------------------ INFO
@@ -158,51 +159,7 @@ const SECTIONS: Record<string, Section> = {
     ];
   },
   persistence(c) {
-    const s = c.server;
-    const p = persistenceOf(s);
-    const aof = s.aof;
-    return [
-      'loading:0',
-      'async_loading:0',
-      'current_cow_peak:0',
-      'current_cow_size:0',
-      'current_cow_size_age:0',
-      'current_fork_perc:0.00',
-      'current_save_keys_processed:0',
-      'current_save_keys_total:0',
-      `rdb_changes_since_last_save:${s.stats.dirty}`,
-      'rdb_bgsave_in_progress:0',
-      `rdb_last_save_time:${s.stats.lastSave}`,
-      `rdb_last_bgsave_status:${p.lastSaveStatusOk ? 'ok' : 'err'}`,
-      'rdb_last_bgsave_time_sec:-1',
-      'rdb_current_bgsave_time_sec:-1',
-      `rdb_saves:${p.saves}`,
-      'rdb_last_cow_size:0',
-      `rdb_last_load_keys_expired:${p.keysExpiredAtLoad}`,
-      `rdb_last_load_keys_loaded:${p.keysLoaded}`,
-      `aof_enabled:${aof.enabled ? 1 : 0}`,
-      `aof_rewrite_in_progress:${aof.rewriteInProgress ? 1 : 0}`,
-      'aof_rewrite_scheduled:0',
-      `aof_last_rewrite_time_sec:${aof.lastRewriteTimeSec}`,
-      `aof_current_rewrite_time_sec:${aof.rewriteSeconds()}`,
-      `aof_last_bgrewrite_status:${aof.lastRewriteOk ? 'ok' : 'err'}`,
-      `aof_rewrites:${aof.rewrites}`,
-      `aof_rewrites_consecutive_failures:${aof.lastRewriteOk ? 0 : 1}`,
-      `aof_last_write_status:${aof.lastWriteOk ? 'ok' : 'err'}`,
-      'aof_last_cow_size:0',
-      'module_fork_in_progress:0',
-      'module_fork_last_cow_size:0',
-      ...(aof.enabled
-        ? [
-            `aof_current_size:${aof.currentSize}`,
-            `aof_base_size:${aof.baseSize}`,
-            'aof_pending_rewrite:0',
-            `aof_buffer_length:${aof.bufferLength}`,
-            'aof_pending_bio_fsync:0',
-            `aof_delayed_fsync:${aof.delayedFsync}`,
-          ]
-        : []),
-    ];
+    return persistenceInfo(c.server);
   },
   stats(c) {
     const st = c.server.stats;
@@ -624,6 +581,7 @@ function flushdb(c: Client, argv: Buffer[]): void {
 
 function flushall(c: Client, argv: Buffer[]): void {
   const lazy = flushFlags(argv);
+  killBgsave(c.server); // (Redis kills the child saving: its file would be thrown away)
   for (const db of c.server.dbs) c.server.flushDb(db, lazy);
   flushallSave(c.server);
   c.reply.ok();
@@ -661,6 +619,8 @@ function shutdown(c: Client, argv: Buffer[]): void {
     scriptingOf(c.server).forceKill();
     return;
   }
+  killBgsave(c.server); // (prepareForShutdown kills a child saving an .rdb)
+  if (loadingOf(c.server) !== null) [save, nosave] = [false, true]; // (never save while loading)
   // Redis saves when asked, or by default when save points are set (Redust: with persistence on).
   if (save || (!nosave && persistenceOf(c.server).enabled && c.server.config.str('save').trim() !== '')) {
     try {

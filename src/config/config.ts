@@ -73,6 +73,18 @@ export function mergeOutputBufferLimits(current: string, text: string): string {
   return ['normal', 'slave', 'pubsub'].map((c) => `${c} ${(classes.get(c) ?? [0, 0, 0]).join(' ')}`).join(' ');
 }
 
+/** The `save` setting (setConfigSaveOption): pairs of seconds >= 1 and changes >= 0, or "" (off). */
+export function validateSaveParam(text: string): string {
+  const parts = text.trim().split(/\s+/).filter(Boolean);
+  if (parts.length % 2 !== 0) throw new Error('Invalid save parameters');
+  for (let j = 0; j < parts.length; j++) {
+    if (!/^-?\d+$/.test(parts[j])) throw new Error('Invalid save parameters');
+    const v = Number(parts[j]);
+    if ((j % 2 === 0 && v < 1) || (j % 2 === 1 && v < 0)) throw new Error('Invalid save parameters');
+  }
+  return parts.map((p) => String(Number(p))).join(' ');
+}
+
 function boolParse(args: string[]): boolean {
   const v = args[0].toLowerCase();
   if (v === 'yes') return true;
@@ -101,8 +113,10 @@ const defs: ConfigDef[] = [
   { name: 'aof-disable-auto-gc', type: 'bool', default: false, mutable: true },
   { name: 'auto-aof-rewrite-percentage', type: 'int', default: 100, mutable: true, min: 0, max: 2147483647 },
   { name: 'auto-aof-rewrite-min-size', type: 'memory', default: 64 * 1024 * 1024, mutable: true },
-  // No save points by default: RDB persistence does not exist yet (unsupported.ts refuses them).
-  { name: 'save', type: 'special', default: '', mutable: true },
+  { name: 'save', type: 'special', default: '3600 1 300 100 60 10000', mutable: true, parse: (a) => validateSaveParam(a.join(' ')) },
+  { name: 'stop-writes-on-bgsave-error', type: 'bool', default: true, mutable: true },
+  { name: 'rdb-key-save-delay', type: 'int', default: 0, mutable: true, min: -2147483648, max: 2147483647 },
+  { name: 'rdb-del-sync-files', type: 'bool', default: false, mutable: true },
   { name: 'loglevel', type: 'enum', default: 'notice', mutable: true, enumValues: ['debug', 'verbose', 'notice', 'warning'] },
   { name: 'logfile', type: 'string', default: '', mutable: false },
   { name: 'maxmemory', type: 'memory', default: 0, mutable: true },

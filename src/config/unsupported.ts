@@ -35,8 +35,6 @@ function outputLimitsOk(text: string): boolean {
 const RULES: Record<string, Rule> = {
   'aof-timestamp-enabled': { ok: isNo, why: 'timestamp annotations in the AOF', accepted: "'no'" },
   'aof-disable-auto-gc': { ok: isNo, why: 'keeping AOF history files', accepted: "'no'" },
-  // Lifted when RDB persistence lands.
-  save: { ok: isEmpty, why: 'RDB snapshots (save points)', accepted: "an empty value (save \"\")" },
   unixsocket: { ok: isEmpty, why: 'listening on a unix socket', accepted: 'an empty value' },
   daemonize: { ok: isNo, why: 'daemonizing (run it under a process manager instead)', accepted: "'no'" },
   'tls-port': { ok: isZero, why: 'TLS', accepted: '0' },
@@ -46,7 +44,7 @@ const RULES: Record<string, Rule> = {
 };
 
 /** Settings Redust accepts only at their default/off value (listed apart from the supported ones). */
-export const OFF_ONLY_SETTINGS: readonly string[] = ['aof-timestamp-enabled', 'aof-disable-auto-gc', 'save', 'unixsocket', 'daemonize', 'tls-port', 'latency-monitor-threshold', 'list-compress-depth'];
+export const OFF_ONLY_SETTINGS: readonly string[] = ['aof-timestamp-enabled', 'aof-disable-auto-gc', 'unixsocket', 'daemonize', 'tls-port', 'latency-monitor-threshold', 'list-compress-depth'];
 
 /**
  * Throws Error(reason) when `name` (canonical) set to `text` asks for a behaviour Redust lacks, or

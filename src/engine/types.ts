@@ -188,6 +188,11 @@ export interface Db {
 
   /** Metadata of an existing key (after lazy expiry), or undefined. */
   info(key: Bytes): KeyInfo | undefined;
+  /**
+   * Set an existing key's access stamp: idleSecs >= 0 makes its LRU idle time that many seconds,
+   * freq >= 0 sets its LFU counter (-1: leave as is). Returns false when the key is missing.
+   */
+  setAccess(key: Bytes, idleSecs: number, freq: number): boolean;
   /** Absolute expire time of `key` in ms; -1 no TTL; -2 missing. */
   getExpire(key: Bytes): number;
   /** Set the absolute expire time of an existing key. Returns false if missing. */
@@ -203,6 +208,12 @@ export interface Db {
    * the iteration ends. Returns the next cursor; 0 when done. Expired keys are not visited.
    */
   scan(cursor: number, count: number, visit: (key: BulkValue) => void): number;
+  /**
+   * Optional one-pass walk for SAVE: every live key with its value, absolute expire time (-1
+   * none), last access (ms) and LFU counter, without a lookup per key. Read-only: the callback
+   * must not change the db. Engines without it are walked with forEachKey + get.
+   */
+  forEachEntry?(visit: (key: BulkValue, value: RedisValue, expireAt: number, lru: number, freq: number) => void): void;
   /** Visit every key (KEYS). Expired keys are skipped. */
   forEachKey(visit: (key: BulkValue) => void): void;
   /**

@@ -30,6 +30,7 @@ import type { HashValue, KeyInfo, ListValue, RedisValue, SetValue, ZSetValue } f
 import { typeOfValue } from '../engine/types';
 import { Snapshot } from './snapshot';
 import { loadRdbBuffer, writeRdb } from './rdb';
+import { BgSave, bgsaveInProgress } from './bgsave';
 import { scriptingOf } from '../scripting/engine';
 import { formatDouble } from '../util/number';
 
@@ -112,6 +113,8 @@ interface RewriteState {
   outLen: number;
   /** Bytes written since the last fsync (aof-rewrite-incremental-fsync syncs every 4 MB). */
   unsynced: number;
+  /** The RDB-preamble writer (aof-use-rdb-preamble yes), which renames the base itself. */
+  bg?: BgSave;
   baseSeq: number;
   format: 'rdb' | 'aof';
 }
@@ -140,6 +143,8 @@ export class Aof implements PropagationTarget {
   lastRewriteTimeSec = -1;
   rewrites = 0;
   delayedFsync = 0;
+  /** BGREWRITEAOF arrived while a BGSAVE ran (aof_rewrite_scheduled): the cron starts it after. */
+  rewriteScheduled = false;
   /** The size when the last rewrite ended (auto-aof-rewrite-percentage grows from it). */
   private rewriteBaseSize = 0;
 
@@ -204,7 +209,11 @@ export class Aof implements PropagationTarget {
     const manifestFile = path.join(this.dir, `${this.prefix}.manifest`);
     this.manifest = fs.existsSync(manifestFile) ? parseManifest(fs.readFileSync(manifestFile, 'latin1')) : [];
     this.attach();
-    this.startRewrite(); // opens the incr file the writes from now on go to
+    if (bgsaveInProgress(this.server)) {
+      // The base waits for the BGSAVE (one snapshot at a time); writes go to a new incr meanwhile.
+      this.openNewIncr();
+      this.rewriteScheduled = true;
+    } else this.startRewrite(); // opens the incr file the writes from now on go to
   }
 
   /** appendonly no, SHUTDOWN, close(): flush, sync and stop appending. */
@@ -455,10 +464,17 @@ export class Aof implements PropagationTarget {
     const state: RewriteState = { snapshot: null as unknown as Snapshot, fd, tmp, startedAt, out: [], outLen: 0, unsynced: 0, baseSeq, format };
     this.rewriting = state;
     if (format === 'rdb') {
-      // The RDB preamble is written in one step (the RDB writer is not yet fed by the snapshot).
-      const data = writeRdb(this.server);
-      fs.writeSync(fd, data);
-      this.finishRewrite();
+      // The RDB preamble: the same snapshot-fed writer as BGSAVE, to the base file's names.
+      fs.closeSync(fd);
+      const base = path.join(this.dir, this.fileName(baseSeq, 'base.rdb'));
+      const bg = new BgSave(this.server, { dir: this.dir, tmp, file: base, aofBase: true });
+      state.snapshot = bg.snapshot;
+      state.bg = bg;
+      void bg.done.then((ok) => {
+        if (this.rewriting !== state) return;
+        if (ok) this.finishRewrite();
+        else this.abortRewrite(false);
+      });
       return true;
     }
     this.emitFunctions(state);
@@ -559,11 +575,13 @@ export class Aof implements PropagationTarget {
   /** The new base is complete: it replaces the old base and incr files in the manifest. */
   private finishRewrite(): void {
     const state = this.rewriting!;
-    this.rwFlush(state);
-    fs.fsyncSync(state.fd);
-    fs.closeSync(state.fd);
     const name = this.fileName(state.baseSeq, state.format === 'rdb' ? 'base.rdb' : 'base.aof');
-    fs.renameSync(state.tmp, path.join(this.dir, name));
+    if (!state.bg) {
+      this.rwFlush(state);
+      fs.fsyncSync(state.fd);
+      fs.closeSync(state.fd);
+      fs.renameSync(state.tmp, path.join(this.dir, name));
+    }
     const size = fs.statSync(path.join(this.dir, name)).size;
     // History: the old base and every incr file but the one being appended to now.
     const current = this.enabled ? this.manifest.filter((e) => e.type === 'i').sort((a, b) => b.seq - a.seq)[0] : undefined;
@@ -593,11 +611,13 @@ export class Aof implements PropagationTarget {
   abortRewrite(asRequested = true): void {
     const state = this.rewriting;
     if (!state) return;
-    state.snapshot?.abort();
+    this.rewriting = null;
+    if (state.bg) state.bg.abort();
+    else state.snapshot?.abort();
     if (this.rewriteTimer) clearImmediate(this.rewriteTimer);
     this.rewriteTimer = null;
     try {
-      fs.closeSync(state.fd);
+      if (!state.bg) fs.closeSync(state.fd);
       fs.unlinkSync(state.tmp);
     } catch {
       /* nothing to clean */
@@ -606,9 +626,15 @@ export class Aof implements PropagationTarget {
     if (!asRequested) this.lastRewriteOk = false;
   }
 
-  /** auto-aof-rewrite-percentage / -min-size, checked by the cron. */
+  /** A scheduled BGREWRITEAOF, then auto-aof-rewrite-percentage / -min-size, checked by the cron. */
   maybeAutoRewrite(): void {
-    if (!this.enabled || this.rewriting) return;
+    if (this.rewriting || bgsaveInProgress(this.server)) return;
+    if (this.rewriteScheduled) {
+      this.rewriteScheduled = false;
+      this.startRewrite();
+      return;
+    }
+    if (!this.enabled) return;
     const pct = this.server.config.int('auto-aof-rewrite-percentage');
     const min = this.server.config.int('auto-aof-rewrite-min-size');
     if (pct <= 0 || this.currentSize < min) return;

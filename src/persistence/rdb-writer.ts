@@ -69,6 +69,14 @@ export class RdbWriter {
     this.pos = 0;
   }
 
+  /** Hand the buffered bytes to the sink without folding them into the CRC (the CRC itself). */
+  flushRaw(): void {
+    if (!this.sink || this.pos === 0) return;
+    this.sink(this.buf, this.pos);
+    this.flushed += this.pos;
+    this.pos = 0;
+  }
+
   u8(b: number): void {
     this.ensure(1);
     this.buf[this.pos++] = b;

@@ -5,8 +5,9 @@
  *
  * Loading checks the file's CRC64 over the whole buffer before anything is stored, so a
  * corrupted file with a checksum fails without touching the dataset; files written with
- * `rdbchecksum no` are validated structurally while loading. Loading is synchronous: at start it
- * runs before the server listens (no LOADING replies yet, see docs/persistence.md).
+ * `rdbchecksum no` are validated structurally while loading. RdbLoad reads in resumable steps:
+ * the CLI loads in slices after it listens (loading.ts); DEBUG RELOAD and the embedding API load
+ * in one go.
  */
 import fs from 'fs';
 import path from 'path';
@@ -76,19 +77,8 @@ function keyBuf(k: BulkValue): Buffer {
  */
 export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | null = null): Buffer {
   const w = new RdbWriter(writeOptions(s), sink, sink ? 8 * 1024 * 1024 : 64 * 1024);
-  w.raw(Buffer.from(`REDIS${String(F.RDB_VERSION).padStart(4, '0')}`, 'latin1'));
-  auxField(w, 'redis-ver', s.redisVersion);
-  auxField(w, 'redis-bits', 64);
-  auxField(w, 'ctime', Math.floor(s.clock.now() / 1000));
-  auxField(w, 'used-mem', s.usedMemory());
-  auxField(w, 'aof-base', 0);
-  for (const lib of scriptingOf(s).libraries.values()) {
-    w.u8(F.RDB_OPCODE_FUNCTION2);
-    w.bytes(lib.code, 0, lib.code.length);
-  }
-  const policy = s.config.str('maxmemory-policy');
-  const lru = policy.includes('lru');
-  const lfu = policy.includes('lfu');
+  writeRdbHeader(s, w);
+  const { lru, lfu } = lruLfuRecords(s);
   const now = s.clock.now();
   for (const db of s.dbs) {
     const size = db.size();
@@ -99,6 +89,15 @@ export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | n
     w.len(size);
     const withExpires = db.expiresSize() > 0;
     w.len(db.expiresSize());
+    if (db.forEachEntry) {
+      db.forEachEntry((k, v, expireAt, lastAccess, counter) => {
+        const idle = lru ? Math.max(0, Math.floor((now - lastAccess) / 1000)) : -1;
+        const freq = lfu ? Math.max(0, Math.min(255, counter | 0)) : -1;
+        w.keyValue(k, v, expireAt, idle, freq);
+        w.maybeFlush();
+      });
+      continue;
+    }
     db.forEachKey((k) => {
       const kb = keyBuf(k);
       const v = db.get(kb, true);
@@ -114,6 +113,36 @@ export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | n
       w.maybeFlush();
     });
   }
+  return writeRdbTrailer(s, w, sink !== null);
+}
+
+/** The signature, AUX fields and function libraries (what comes before the first db). */
+export function writeRdbHeader(s: Server, w: RdbWriter, aofBase = false): void {
+  w.raw(Buffer.from(`REDIS${String(F.RDB_VERSION).padStart(4, '0')}`, 'latin1'));
+  auxField(w, 'redis-ver', s.redisVersion);
+  auxField(w, 'redis-bits', 64);
+  auxField(w, 'ctime', Math.floor(s.clock.now() / 1000));
+  auxField(w, 'used-mem', s.usedMemory());
+  auxField(w, 'aof-base', aofBase ? 1 : 0);
+  for (const lib of scriptingOf(s).libraries.values()) {
+    w.u8(F.RDB_OPCODE_FUNCTION2);
+    w.bytes(lib.code, 0, lib.code.length);
+  }
+}
+
+/** Which per-key records the maxmemory-policy asks for (IDLE under LRU, FREQ under LFU). */
+export function lruLfuRecords(s: Server): { lru: boolean; lfu: boolean } {
+  const policy = s.config.str('maxmemory-policy');
+  return { lru: policy.includes('lru'), lfu: policy.includes('lfu') };
+}
+
+export function newFileWriter(s: Server, sink: (b: Buffer, len: number) => void): RdbWriter {
+  return new RdbWriter(writeOptions(s), sink, 8 * 1024 * 1024);
+}
+
+/** EOF and the CRC64 (zeros with rdbchecksum no); with a sink, flushes everything. */
+export function writeRdbTrailer(s: Server, w: RdbWriter, streamed: boolean): Buffer {
+  const sink = streamed;
   w.u8(F.RDB_OPCODE_EOF);
   w.ensure(8);
   if (s.config.bool('rdbchecksum')) {
@@ -126,7 +155,7 @@ export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | n
   } else w.buf.fill(0, w.pos, w.pos + 8);
   w.pos += 8;
   if (sink) {
-    sink(w.buf, w.pos);
+    w.flushRaw();
     return Buffer.alloc(0);
   }
   return w.buf.subarray(0, w.pos);
@@ -138,7 +167,7 @@ function crc64Tail(st: { hi: number; lo: number }, buf: Buffer, len: number) {
 }
 
 /** Run `fn` with the server clock frozen (one time for every key lookup), unless already frozen. */
-function withFrozenClock<T>(s: Server, fn: () => T): T {
+export function withFrozenClock<T>(s: Server, fn: () => T): T {
   if (s.clock.isFrozen) return fn();
   s.clock.freezeAt(performance.now());
   try {
@@ -231,119 +260,186 @@ export function describeLoadError(e: unknown): string {
  * the offset on any problem.
  */
 export function loadRdbBuffer(s: Server, buf: Buffer): LoadResult {
-  try {
-    return loadRdbUnchecked(s, buf);
-  } catch (e) {
-    if (e instanceof RangeError) throw new RdbError(`Unexpected end of data (${e.message})`, -1);
-    throw e;
-  }
+  const load = new RdbLoad(s, buf);
+  load.step(Infinity);
+  return load.result();
 }
 
-function loadRdbUnchecked(s: Server, buf: Buffer): LoadResult {
-  if (buf.length < 9 || buf.latin1Slice(0, 5) !== 'REDIS') throw new RdbError('Wrong signature trying to load DB from file', 0);
-  const verText = buf.latin1Slice(5, 9);
-  const ver = /^\d{4}$/.test(verText) ? Number(verText) : -1;
-  if (ver < 1 || ver > F.RDB_VERSION) throw new RdbError(`Can't handle RDB format version ${ver < 0 ? verText : ver}`, 5);
-  // With a checksum, verify it before storing anything (a damaged file then changes nothing).
-  if (ver >= 5 && buf.length >= 17 && s.config.bool('rdbchecksum')) {
-    const tail = buf.length - 8;
-    const zero = buf.readUInt32LE(tail) === 0 && buf.readUInt32LE(tail + 4) === 0;
-    if (!zero && buf[tail - 1] === F.RDB_OPCODE_EOF) {
-      const c = crc64(buf, 0, tail);
-      if (!crc64EqualsLE(c, buf, tail)) {
-        throw new RdbError(`Wrong RDB checksum expected: (${buf.readBigUInt64LE(tail).toString(16)}) got: (${crc64Hex(c).replace(/^0+(?=.)/, '')}). RDB CRC error`, tail);
-      }
-    }
-  }
-  const r = new RdbReader(buf, readOptions(s), 9);
-  const now = s.clock.now();
-  let db: Db = s.dbs[0];
-  let expireAt = -1;
-  let keysLoaded = 0;
-  let keysExpired = 0;
-  const sc = scriptingOf(s);
-  for (;;) {
-    const opAt = r.pos;
-    const type = r.u8();
-    if (type === F.RDB_OPCODE_EXPIRETIME) {
-      r.need(4);
-      expireAt = buf.readInt32LE(r.pos) * 1000;
-      r.pos += 4;
-      continue;
-    }
-    if (type === F.RDB_OPCODE_EXPIRETIME_MS) {
-      expireAt = r.millis();
-      continue;
-    }
-    if (type === F.RDB_OPCODE_FREQ) {
-      r.u8();
-      continue;
-    }
-    if (type === F.RDB_OPCODE_IDLE) {
-      r.lenU64();
-      continue;
-    }
-    if (type === F.RDB_OPCODE_EOF) break;
-    if (type === F.RDB_OPCODE_SELECTDB) {
-      const id = r.len();
-      if (id >= s.dbs.length) {
-        throw new RdbError(`FATAL: Data file was created with a Redis server configured to handle more than ${s.dbs.length} databases. Exiting`, opAt);
-      }
-      db = s.dbs[id];
-      continue;
-    }
-    if (type === F.RDB_OPCODE_RESIZEDB) {
-      r.lenU64();
-      r.lenU64();
-      continue;
-    }
-    if (type === F.RDB_OPCODE_AUX) {
-      r.string();
-      r.string();
-      continue;
-    }
-    if (type === F.RDB_OPCODE_MODULE_AUX) {
-      const { v } = r.lenOrEnc();
-      throw new RdbError(`The RDB file contains AUX module data I can't load: no matching module '${F.moduleNameFromId(BigInt(v))}'`, opAt);
-    }
-    if (type === F.RDB_OPCODE_FUNCTION_PRE_GA) throw new RdbError('Pre-release function format not supported.', opAt);
-    if (type === F.RDB_OPCODE_FUNCTION2) {
-      const code = Buffer.from(r.string());
-      const res = sc.loadLibrary(code, true);
-      if ('error' in res) throw new RdbError(`Failed loading library: ${res.error}`, opAt);
-      continue;
-    }
-    if (!F.isObjectType(type)) throw new RdbError(`Unknown RDB encoding type ${type}`, opAt);
-    const key = r.string();
-    let value: RedisValue;
+/**
+ * objectSetLRUOrLFU: under an LFU maxmemory-policy the FREQ value is applied, under any other
+ * policy the IDLE time (as Redis 7.0 does for RDB records and RESTORE IDLETIME/FREQ).
+ */
+export function applyAccess(s: Server, db: Db, key: Buffer, idleSecs: number, freq: number): void {
+  if (s.config.str('maxmemory-policy').includes('lfu')) {
+    if (freq >= 0) db.setAccess(key, -1, freq);
+  } else if (idleSecs >= 0) db.setAccess(key, idleSecs, -1);
+}
+
+/** RangeError from a bounds-checked read: the file ends early. */
+function asRdbError(e: unknown): unknown {
+  return e instanceof RangeError ? new RdbError(`Unexpected end of data (${e.message})`, -1) : e;
+}
+
+/**
+ * One load of an RDB buffer, resumable: `step(budgetMs)` reads records for about that long (so
+ * the CLI can serve LOADING replies between slices). Throws RdbError naming the offset.
+ */
+export class RdbLoad {
+  private readonly r: RdbReader;
+  private readonly ver: number;
+  private readonly now: number;
+  private db: Db;
+  private expireAt = -1;
+  private idle = -1;
+  private freq = -1;
+  keysLoaded = 0;
+  keysExpired = 0;
+  /** The used-mem AUX field (loading_rdb_used_mem). */
+  rdbUsedMem = 0;
+  finished = false;
+
+  constructor(
+    private readonly s: Server,
+    readonly buf: Buffer,
+  ) {
     try {
-      value = r.object(type);
-    } catch (e) {
-      if (e instanceof EmptyKeyError) {
-        expireAt = -1;
-        continue; // Redis skips empty keys
+      if (buf.length < 9 || buf.latin1Slice(0, 5) !== 'REDIS') throw new RdbError('Wrong signature trying to load DB from file', 0);
+      const verText = buf.latin1Slice(5, 9);
+      const ver = /^\d{4}$/.test(verText) ? Number(verText) : -1;
+      if (ver < 1 || ver > F.RDB_VERSION) throw new RdbError(`Can't handle RDB format version ${ver < 0 ? verText : ver}`, 5);
+      this.ver = ver;
+      // With a checksum, verify it before storing anything (a damaged file then changes nothing).
+      if (ver >= 5 && buf.length >= 17 && s.config.bool('rdbchecksum')) {
+        const tail = buf.length - 8;
+        const zero = buf.readUInt32LE(tail) === 0 && buf.readUInt32LE(tail + 4) === 0;
+        if (!zero && buf[tail - 1] === F.RDB_OPCODE_EOF) {
+          const c = crc64(buf, 0, tail);
+          if (!crc64EqualsLE(c, buf, tail)) {
+            throw new RdbError(`Wrong RDB checksum expected: (${buf.readBigUInt64LE(tail).toString(16)}) got: (${crc64Hex(c).replace(/^0+(?=.)/, '')}). RDB CRC error`, tail);
+          }
+        }
       }
-      throw e;
+    } catch (e) {
+      throw asRdbError(e);
     }
-    if (expireAt !== -1 && expireAt < now) {
-      keysExpired++;
-    } else {
-      const before = db.size();
-      db.set(key, value);
-      if (db.size() !== before + 1) throw new RdbError(`RDB has duplicated key '${key.latin1Slice()}' in DB ${db.index}`, opAt);
-      if (expireAt !== -1) db.setExpire(key, expireAt);
-      keysLoaded++;
+    this.r = new RdbReader(buf, readOptions(s), 9);
+    this.now = s.clock.now();
+    this.db = s.dbs[0];
+  }
+
+  /** Bytes read so far. */
+  get pos(): number {
+    return this.r.pos;
+  }
+
+  /** Read records for about `budgetMs` (Infinity: to the end). Returns true when done. */
+  step(budgetMs: number): boolean {
+    try {
+      return this.stepUnchecked(budgetMs);
+    } catch (e) {
+      throw asRdbError(e);
     }
-    expireAt = -1;
   }
-  if (ver >= 5) {
-    if (r.pos + 8 > buf.length) throw new RdbError('Unexpected EOF reading RDB file', r.pos);
-    r.pos += 8;
+
+  result(): LoadResult {
+    return { keysLoaded: this.keysLoaded, keysExpired: this.keysExpired, bytesRead: this.r.pos };
   }
-  const st = persistenceOf(s);
-  st.keysLoaded = keysLoaded;
-  st.keysExpiredAtLoad = keysExpired;
-  return { keysLoaded, keysExpired, bytesRead: r.pos };
+
+  private stepUnchecked(budgetMs: number): boolean {
+    if (this.finished) return true;
+    const { r, buf, s } = this;
+    const sc = scriptingOf(s);
+    const start = budgetMs === Infinity ? 0 : performance.now();
+    let n = 0;
+    for (;;) {
+      if (budgetMs !== Infinity && (++n & 255) === 0 && performance.now() - start >= budgetMs) return false;
+      const opAt = r.pos;
+      const type = r.u8();
+      if (type === F.RDB_OPCODE_EXPIRETIME) {
+        r.need(4);
+        this.expireAt = buf.readInt32LE(r.pos) * 1000;
+        r.pos += 4;
+        continue;
+      }
+      if (type === F.RDB_OPCODE_EXPIRETIME_MS) {
+        this.expireAt = r.millis();
+        continue;
+      }
+      if (type === F.RDB_OPCODE_FREQ) {
+        this.freq = r.u8();
+        continue;
+      }
+      if (type === F.RDB_OPCODE_IDLE) {
+        const v = r.lenU64();
+        this.idle = typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
+        continue;
+      }
+      if (type === F.RDB_OPCODE_EOF) break;
+      if (type === F.RDB_OPCODE_SELECTDB) {
+        const id = r.len();
+        if (id >= s.dbs.length) {
+          throw new RdbError(`FATAL: Data file was created with a Redis server configured to handle more than ${s.dbs.length} databases. Exiting`, opAt);
+        }
+        this.db = s.dbs[id];
+        continue;
+      }
+      if (type === F.RDB_OPCODE_RESIZEDB) {
+        r.lenU64();
+        r.lenU64();
+        continue;
+      }
+      if (type === F.RDB_OPCODE_AUX) {
+        const k = r.string();
+        const v = r.string();
+        if (k.length === 8 && k.latin1Slice(0, 8) === 'used-mem') this.rdbUsedMem = Number(v.latin1Slice(0, v.length)) || 0;
+        continue;
+      }
+      if (type === F.RDB_OPCODE_MODULE_AUX) {
+        const { v } = r.lenOrEnc();
+        throw new RdbError(`The RDB file contains AUX module data I can't load: no matching module '${F.moduleNameFromId(BigInt(v))}'`, opAt);
+      }
+      if (type === F.RDB_OPCODE_FUNCTION_PRE_GA) throw new RdbError('Pre-release function format not supported.', opAt);
+      if (type === F.RDB_OPCODE_FUNCTION2) {
+        const code = Buffer.from(r.string());
+        const res = sc.loadLibrary(code, true);
+        if ('error' in res) throw new RdbError(`Failed loading library: ${res.error}`, opAt);
+        continue;
+      }
+      if (!F.isObjectType(type)) throw new RdbError(`Unknown RDB encoding type ${type}`, opAt);
+      const key = r.string();
+      let value: RedisValue;
+      try {
+        value = r.object(type);
+      } catch (e) {
+        if (e instanceof EmptyKeyError) {
+          this.expireAt = this.idle = this.freq = -1;
+          continue; // Redis skips empty keys
+        }
+        throw e;
+      }
+      const db = this.db;
+      if (this.expireAt !== -1 && this.expireAt < this.now) {
+        this.keysExpired++;
+      } else {
+        const before = db.size();
+        db.set(key, value);
+        if (db.size() !== before + 1) throw new RdbError(`RDB has duplicated key '${key.latin1Slice()}' in DB ${db.index}`, opAt);
+        if (this.expireAt !== -1) db.setExpire(key, this.expireAt);
+        if (this.idle >= 0 || this.freq >= 0) applyAccess(s, db, key, this.idle, this.freq);
+        this.keysLoaded++;
+      }
+      this.expireAt = this.idle = this.freq = -1;
+    }
+    if (this.ver >= 5) {
+      if (r.pos + 8 > buf.length) throw new RdbError('Unexpected EOF reading RDB file', r.pos);
+      r.pos += 8;
+    }
+    const st = persistenceOf(s);
+    st.keysLoaded = this.keysLoaded;
+    st.keysExpiredAtLoad = this.keysExpired;
+    this.finished = true;
+    return true;
+  }
 }
 
 /** Load dir/dbfilename when it exists. Returns null when there is no file. */

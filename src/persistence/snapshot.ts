@@ -37,8 +37,55 @@ interface DbWalk {
   cursor: number;
   finished: boolean;
   /** latin1 keys already handed over (or created after T). */
-  done: Set<string>;
+  done: DoneSet;
 }
+
+/**
+ * A set of latin1 strings split over many small Sets by a hash of the string: one Set of
+ * millions of entries stalls the event loop for tens of ms each time it grows (V8 rehashes it
+ * at once); shards of a few thousand entries grow in well under a millisecond.
+ */
+class DoneSet {
+  private readonly shards: Set<string>[] = [];
+  private readonly mask: number;
+  size = 0;
+
+  /** `expected`: about how many keys will be added (the db's size at T). */
+  constructor(expected: number) {
+    let n = 1;
+    while (n < MAX_SHARDS && n * 2048 < expected) n *= 2;
+    for (let i = 0; i < n; i++) this.shards.push(new Set<string>());
+    this.mask = n - 1;
+  }
+
+  private shard(k: string): Set<string> {
+    // The last 8 characters and the length (keys usually differ by a trailing id): cheap, and a
+    // skewed spread only makes some shards bigger (slower to grow), never wrong.
+    const n = k.length;
+    let h = n;
+    for (let i = n > 8 ? n - 8 : 0; i < n; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+    return this.shards[(h ^ (h >>> 15)) & this.mask];
+  }
+
+  has(k: string): boolean {
+    return this.shard(k).has(k);
+  }
+
+  /** Add `k`; false when it was there already (one hash lookup for both). */
+  add(k: string): boolean {
+    const sh = this.shard(k);
+    const before = sh.size;
+    sh.add(k);
+    if (sh.size === before) return false;
+    this.size++;
+    return true;
+  }
+}
+
+const MAX_SHARDS = 4096;
+
+
+const EMPTY_DONE = new DoneSet(0);
 
 export class Snapshot implements SnapshotHook {
   private readonly walks: DbWalk[];
@@ -49,6 +96,8 @@ export class Snapshot implements SnapshotHook {
   earlyCopies = 0;
   /** Keys handed to the sink. */
   emitted = 0;
+  /** Inside emit(): before() calls are about the key being handed over. */
+  private emitting = false;
 
   /** Start a snapshot of `dbs` (in their current numbering) at time `startedAt`. */
   constructor(
@@ -56,7 +105,10 @@ export class Snapshot implements SnapshotHook {
     readonly startedAt: number,
     private readonly sink: SnapshotSink,
   ) {
-    this.walks = dbs.map((db, index) => ({ db, index, cursor: 0, finished: db.size() === 0, done: new Set<string>() }));
+    this.walks = dbs.map((db, index) => {
+      const size = db.size();
+      return { db, index, cursor: 0, finished: size === 0, done: size === 0 ? EMPTY_DONE : new DoneSet(size) };
+    });
     for (const w of this.walks) {
       if (w.db.snapshotHook !== null) throw new Error('a snapshot is already running on this db');
       this.byDb.set(w.db, w);
@@ -79,9 +131,8 @@ export class Snapshot implements SnapshotHook {
   before(db: Db, key: Buffer): void {
     const w = this.byDb.get(db);
     if (w === undefined || w.finished) return;
-    const k = key.latin1Slice(0, key.length);
-    if (w.done.has(k)) return;
-    w.done.add(k);
+    if (this.emitting) return; // (the key being handed over: already marked)
+    if (!w.done.add(key.latin1Slice(0, key.length))) return;
     if (this.emit(w, key)) this.earlyCopies++;
   }
 
@@ -123,8 +174,7 @@ export class Snapshot implements SnapshotHook {
     w.cursor = w.db.scan(w.cursor, count, (k) => found.push(k));
     for (const k of found) {
       const s = typeof k === 'string' ? k : k.latin1Slice(0, k.length);
-      if (w.done.has(s)) continue;
-      w.done.add(s);
+      if (!w.done.add(s)) continue;
       this.emit(w, toBuffer(k));
     }
     if (w.cursor === 0) this.endWalk(w);
@@ -132,18 +182,25 @@ export class Snapshot implements SnapshotHook {
 
   /** Hand one key to the sink if it exists. Returns true if it was handed. */
   private emit(w: DbWalk, key: Buffer): boolean {
-    const info = w.db.info(key); // (lazy expiry: a key whose TTL has passed is gone)
-    if (info === undefined) return false;
-    const value = w.db.get(key, true);
-    if (value === undefined) return false;
-    this.emitted++;
-    this.sink.key(w.index, key, value, info);
-    return true;
+    // The lookups below may call before() on this same key (a value handed out for writing, lazy
+    // expiry): it is marked done already, so that call returns at once.
+    this.emitting = true;
+    try {
+      const info = w.db.info(key); // (lazy expiry: a key whose TTL has passed is gone)
+      if (info === undefined) return false;
+      const value = w.db.get(key, true);
+      if (value === undefined) return false;
+      this.emitted++;
+      this.sink.key(w.index, key, value, info);
+      return true;
+    } finally {
+      this.emitting = false;
+    }
   }
 
   private endWalk(w: DbWalk): void {
     w.finished = true;
-    w.done = new Set();
+    w.done = EMPTY_DONE;
     if (w.db.snapshotHook === this) w.db.snapshotHook = null;
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Server } from './server';
 import { ClientFlag } from './client';
+import { persistenceCron } from '../persistence/bgsave';
 
 export class Cron {
   private timer: NodeJS.Timeout | null = null;
@@ -29,6 +30,7 @@ export class Cron {
     const now = server.clock.now();
     if (server.activeExpireEnabled) this.activeExpireCycle(now);
     server.engine.backgroundWork(1);
+    persistenceCron(server);
     server.aof.maybeAutoRewrite();
     server.aof.beforeReplies(); // what active expiry propagated
     const timeout = server.config.int('timeout');

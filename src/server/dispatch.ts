@@ -142,7 +142,12 @@ export class Dispatcher {
       this.rejectCommand(c, OOM);
       return;
     }
-    // writeCommandsDeniedByDiskError: no writes (nor PING) while persistence cannot write.
+    const gateError = server.commandGate === null ? null : server.commandGate(c, cmd);
+    if (gateError !== null) {
+      this.rejectCommand(c, gateError);
+      return;
+    }
+    // writeCommandsDeniedByDiskError for the AOF: no writes (nor PING) while it cannot be written.
     if ((cmd.has(CmdFlag.WRITE) || cmd.name === 'ping') && !server.aof.lastWriteOk && server.aof.enabled) {
       this.rejectCommand(c, server.aof.writeDeniedReason()!);
       return;
@@ -179,7 +184,7 @@ export class Dispatcher {
    */
   fastCommand(c: Client, kind: number, key: Buffer, value: Buffer | null): boolean {
     const server = this.server;
-    if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || server.busyScript !== null || this.execDepth !== 0) return false;
+    if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || server.busyScript !== null || this.execDepth !== 0 || server.commandGate !== null) return false;
     if (kind !== FAST_GET && server.config.hot.maxmemory > 0) return false;
     const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
     c.cmd = cmd;

@@ -32,6 +32,8 @@ import { WatchRegistry } from './watch';
 import { Cron } from './cron';
 import { Propagator } from './propagate';
 import { Aof } from '../persistence/aof';
+import type { Command } from '../commands/table';
+import { killBgsave } from '../persistence/bgsave';
 
 export { ServerClock } from './clock';
 
@@ -107,6 +109,11 @@ export class Server {
   busyScript: { isEval: boolean } | null = null;
   /** SHUTDOWN NOSAVE arrived during a busy script: shut down once it has stopped. */
   shutdownAfterScript = false;
+  /**
+   * Set while some commands must be refused (loading, MISCONF; src/persistence/bgsave.ts): called
+   * by processCommand after the OOM check, returns the error text or null. Null when none applies.
+   */
+  commandGate: ((c: Client, cmd: Command) => string | null) | null = null;
 
   constructor(config: Config, engine: Engine, opts: { logger?: pino.Logger; clock?: ServerClock } = {}) {
     this.config = config;
@@ -159,8 +166,8 @@ export class Server {
     return this.config.str('requirepass') !== '';
   }
 
-  /** Start listening. Resolves with the bound port. */
-  async listen(): Promise<number> {
+  /** Start listening. Resolves with the bound port. `announce` false: the caller logs readiness. */
+  async listen(announce = true): Promise<number> {
     const port = this.config.int('port');
     const binds = this.config.str('bind').split(/\s+/).filter(Boolean);
     let boundPort = port;
@@ -184,7 +191,7 @@ export class Server {
       this.logger.info({ addr: metricsAddr }, 'Prometheus metrics endpoint at /metrics');
     }
     this.cron.start();
-    this.logger.info({ port: boundPort, engine: this.engine.name }, 'Ready to accept connections tcp');
+    if (announce) this.logger.info({ port: boundPort, engine: this.engine.name }, 'Ready to accept connections tcp');
     return boundPort;
   }
 
@@ -194,6 +201,7 @@ export class Server {
     this.closing = true;
     this.cron.stop();
     this.aof.disable(); // flushed and synced before clients go
+    killBgsave(this);
     for (const c of [...this.clients.values()]) this.net.freeClient(c);
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
     if (this.metricsServer) await new Promise<void>((r) => this.metricsServer!.close(() => r()));

@@ -243,6 +243,19 @@ class JsMapDb implements Db {
     return { expireAt: t.expireAt(s), lru: t.lru(s), freq: t.freq(s), strEnc: t.strEnc(s) };
   }
 
+  setAccess(key: Bytes, idleSecs: number, freq: number): boolean {
+    const s = this.lookup(key);
+    if (s === NONE) return false;
+    const t = this.table;
+    const now = this.clock.now();
+    if (freq >= 0) {
+      t.setFreq(s, freq & 255);
+      t.setLru(s, now);
+    }
+    if (idleSecs >= 0) t.setLru(s, now - idleSecs * 1000);
+    return true;
+  }
+
   getExpire(key: Bytes): number {
     const s = this.lookup(key);
     return s === NONE ? -2 : this.table.expireAt(s);
@@ -297,6 +310,15 @@ class JsMapDb implements Db {
   forEachKeyMatching(pattern: Bytes, nocase: boolean, visit: (key: BulkValue) => void): void {
     this.forEachKey((k) => {
       if (globMatch(pattern, k, nocase)) visit(k);
+    });
+  }
+
+  forEachEntry(visit: (key: BulkValue, value: RedisValue, expireAt: number, lru: number, freq: number) => void): void {
+    const now = this.clock.now();
+    const t = this.table;
+    t.forEach((k, s) => {
+      const at = t.expireAt(s);
+      if (at === -1 || now <= at) visit(k, t.value(s), at, t.lru(s), t.freq(s));
     });
   }
 

@@ -389,6 +389,10 @@ export class KeyTable {
     return this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 5) + B_FREQ];
   }
 
+  setFreq(s: number, f: number): void {
+    this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 5) + B_FREQ] = f;
+  }
+
   strEnc(s: number): StrEnc {
     return this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 5) + B_ENC];
   }

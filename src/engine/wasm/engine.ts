@@ -339,6 +339,12 @@ class WasmDb implements Db {
     return { value, expireAt, strEnc };
   }
 
+  setAccess(key: Bytes, idleSecs: number, freq: number): boolean {
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    return w.x.dbSetAccess(this.ptr, n, this.clock.now(), Math.min(idleSecs, 0x7fffffff), freq) === 1;
+  }
+
   info(key: Bytes): KeyInfo | undefined {
     const w = this.engine.w;
     const n = w.putBytes(key);
@@ -442,6 +448,55 @@ class WasmDb implements Db {
     const [next, keys] = this.scanRaw(cursor, count, pattern, nocase);
     for (const k of keys) visit(k);
     return next;
+  }
+
+  /** Db.forEachEntry (types.ts): SAVE's one-pass walk over dbScanEntries batches. */
+  forEachEntry(visit: (key: BulkValue, value: RedisValue, expireAt: number, lru: number, freq: number) => void): void {
+    const w = this.engine.w;
+    const now = this.clock.now();
+    const nowSec = Math.floor(now / 1000);
+    let cursor = 0;
+    const keys: string[] = [];
+    const vals: RedisValue[] = [];
+    const meta: number[] = [];
+    do {
+      cursor = w.x.dbScanEntries(this.ptr, cursor >>> 0, 1024, now) >>> 0;
+      if (w.resU32(R_MISC) === 1) throw new WasmOutOfMemoryError('SCAN output');
+      w.sync();
+      const u8 = w.u8;
+      const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+      const base = w.outPtr();
+      const end = base + w.outLen();
+      // Decode the whole batch first: visiting a container may call into WASM (and reuse the
+      // out buffer).
+      keys.length = vals.length = meta.length = 0;
+      // One native latin1Slice per batch, substrings per key and short value (as readKeys).
+      const all = end > base ? u8.latin1Slice(base, end) : '';
+      let off = base;
+      while (off < end) {
+        const klen = dv.getUint32(off, true);
+        const vl = dv.getUint32(off + 4, true);
+        const handle = dv.getInt32(off + 8, true);
+        const m = dv.getUint32(off + 12, true);
+        const exp = dv.getFloat64(off + 16, true);
+        const kAt = off + 24;
+        keys.push(all.substring(kAt - base, kAt - base + klen));
+        if (vl === 0x7fffffff) {
+          vals.push(this.handles[handle] as RedisValue);
+          off = kAt + klen;
+        } else {
+          const vAt = kAt + klen;
+          vals.push(vl <= STRING_OUT_MAX ? all.substring(vAt - base, vAt - base + vl) : w.copyOut(vAt, vl));
+          off = vAt + vl;
+        }
+        meta.push(m, exp);
+      }
+      for (let i = 0; i < keys.length; i++) {
+        const m = meta[2 * i];
+        const idle = (nowSec - (m & 0xffffff)) & 0xffffff; // (the 24-bit LRU clock, as idleSeconds)
+        visit(keys[i], vals[i], meta[2 * i + 1], (nowSec - idle) * 1000, m >>> 24);
+      }
+    } while (cursor !== 0);
   }
 
   forEachKey(visit: (key: BulkValue) => void): void {

@@ -53,6 +53,7 @@ export interface WasmExports {
   dbLookup(db: number, klen: number, now: number, touch: number): number;
   dbPrefetch(db: number, len: number, max: number): number;
   dbInfo(db: number, klen: number, now: number): number;
+  dbSetAccess(db: number, klen: number, now: number, idle: number, freq: number): number;
   dbSetStr(db: number, klen: number, vlen: number, keepTtl: number, now: number): number;
   dbSetHandle(db: number, klen: number, handle: number, keepTtl: number, now: number): number;
   dbWriteAt(db: number, klen: number, offset: number, len: number, maxLen: number, now: number): number;
@@ -63,6 +64,7 @@ export interface WasmExports {
   dbPersist(db: number, klen: number, now: number): number;
   dbRandom(db: number, now: number): number;
   dbScan(db: number, cursor: number, count: number, now: number, patLen: number, nocase: number): number;
+  dbScanEntries(db: number, cursor: number, count: number, now: number): number;
   dbExpireCycle(db: number, now: number, maxSamples: number): number;
   dbRehash(db: number, n: number): number;
   dbClear(db: number): void;
@@ -118,6 +120,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dbLookup: 4,
   dbPrefetch: 3,
   dbInfo: 3,
+  dbSetAccess: 5,
   dbSetStr: 5,
   dbSetHandle: 5,
   dbWriteAt: 6,
@@ -128,6 +131,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dbPersist: 3,
   dbRandom: 2,
   dbScan: 6,
+  dbScanEntries: 4,
   dbExpireCycle: 3,
   dbRehash: 2,
   dbClear: 1,
