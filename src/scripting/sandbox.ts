@@ -16,6 +16,7 @@ import {
 } from './lua-wasm';
 import { PRELUDE } from './prelude';
 import { LIBS } from './libs';
+import { fixMessage51, translate51 } from './lua51';
 import type { Reply } from '../protocol/reply';
 import {
   BigNumberReply,
@@ -202,6 +203,21 @@ function makeNatives(w: LuaWasm): Record<string, number> {
     (active ? active.rng : fallbackRng).x = BigInt.asUintN(48, ex.lua_tointegerx(L, 1, 0));
     return 0;
   });
+  // loadstring/load: the 5.1 front end; error handler and pcall: 5.1 wording of messages.
+  n.translate = w.cfunction((L) => {
+    const src = w.toLatin1(L, 1);
+    if (src === null) return 1;
+    const t = translate51(src);
+    if (t !== src) w.pushLatin1(L, t);
+    return 1;
+  });
+  n.fixmsg = w.cfunction((L) => {
+    const m = w.toLatin1(L, 1);
+    if (m === null) return 1;
+    const f = fixMessage51(m);
+    if (f !== m) w.pushLatin1(L, f);
+    return 1;
+  });
   n.readonly = w.cfunction((L) => raiseWhere(w, L, 'Attempt to modify a readonly table'));
   n.nonexistent = w.cfunction((L) => {
     const name = w.toUtf8(L, 2) ?? '?';
@@ -236,6 +252,15 @@ export function registerNative(w: LuaWasm, fn: (L: number) => number): number {
 
 export interface RunResult {
   ok: boolean;
+}
+
+/** An aggregate being converted: 0 array (j = next index), 1 map (j = 1: key done), 2 set. */
+interface ReplyFrame {
+  kind: 0 | 1 | 2;
+  d: ReturnType<Reply['deferred']>;
+  n: number;
+  j: number;
+  h: number;
 }
 
 export class Sandbox {
@@ -311,8 +336,10 @@ export class Sandbox {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
-    if (w.load(L, code, chunkname) !== 0) {
-      const msg = fixSyntaxMessage(w.toUtf8(L, -1) ?? 'unknown error');
+    const src = code.latin1Slice(0, code.length);
+    const t = translate51(src);
+    if (w.load(L, t === src ? code : Buffer.from(t, 'latin1'), chunkname) !== 0) {
+      const msg = fixMessage51(w.toUtf8(L, -1) ?? 'unknown error');
       ex.lua_settop(L, 0);
       return msg;
     }
@@ -477,13 +504,65 @@ export class Sandbox {
 
   // ------------------------------------------------------------ Lua -> RESP
 
-  /** luaReplyToRedisReply: convert and pop the value at the top of the stack. */
-  luaToReply(out: Reply): void {
+  /**
+   * luaReplyToRedisReply: convert and pop the value at the top of the stack. `h` is the height
+   * Redis's Lua 5.1 stack would have here (error handler + result = 2 at the top level, +1 per
+   * array level, +3 per map value, +4 per map key, +3 per set member): like Redis, a value that would
+   * need more than LUAI_MAXCSTACK (8000) slots ends the nesting with "reached lua stack limit".
+   */
+  luaToReply(out: Reply, h = 2): void {
+    // Iterative (an explicit stack of open aggregates): nesting is bounded by Redis's Lua stack
+    // limit (~8000 levels), deeper than the JS stack allows for recursion.
+    const frames: ReplyFrame[] = [];
+    const ex = this.w.ex;
+    const L = this.L;
+    this.enter(out, h, frames);
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1];
+      if (f.kind === 0) {
+        ex.lua_rawgeti(L, -1, BigInt(f.j++));
+        if (ex.lua_type(L, -1) === LUA_TNIL) {
+          ex.lua_settop(L, -3);
+          out.setArrayLen(f.d, f.n);
+          frames.pop();
+          continue;
+        }
+        f.n++;
+        this.enter(out, f.h + 1, frames);
+      } else if (f.kind === 1) {
+        if (f.j === 1) {
+          f.j = 0;
+          this.enter(out, f.h + 3, frames); // the value
+        } else if (ex.lua_next(L, -2)) {
+          ex.lua_pushvalue(L, -2);
+          f.n++;
+          f.j = 1;
+          this.enter(out, f.h + 4, frames); // the key
+        } else {
+          out.setMapLen(f.d, f.n);
+          ex.lua_settop(L, -3);
+          frames.pop();
+        }
+      } else if (ex.lua_next(L, -2)) {
+        ex.lua_settop(L, -2);
+        ex.lua_pushvalue(L, -1);
+        f.n++;
+        this.enter(out, f.h + 3, frames);
+      } else {
+        out.setSetLen(f.d, f.n);
+        ex.lua_settop(L, -3);
+        frames.pop();
+      }
+    }
+  }
+
+  /** Convert and pop a scalar at the top; for an aggregate, open a frame and leave it on the stack. */
+  private enter(out: Reply, h: number, frames: ReplyFrame[]): void {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
     const t = ex.lua_type(L, -1);
-    if (!ex.lua_checkstack(L, 4)) {
+    if (h + 4 > 8000 || !ex.lua_checkstack(L, 4)) {
       out.error('ERR reached lua stack limit');
       ex.lua_settop(L, -2);
       return;
@@ -542,50 +621,20 @@ export class Sandbox {
         }
         ex.lua_settop(L, -2);
         if (this.tableField('map') === LUA_TTABLE) {
-          const d = out.deferred();
-          let n = 0;
+          frames.push({ kind: 1, d: out.deferred(), n: 0, j: 0, h });
           ex.lua_pushnil(L);
-          while (ex.lua_next(L, -2)) {
-            ex.lua_pushvalue(L, -2);
-            this.luaToReply(out);
-            this.luaToReply(out);
-            n++;
-          }
-          out.setMapLen(d, n);
-          ex.lua_settop(L, -3);
           return;
         }
         ex.lua_settop(L, -2);
         if (this.tableField('set') === LUA_TTABLE) {
-          const d = out.deferred();
-          let n = 0;
+          frames.push({ kind: 2, d: out.deferred(), n: 0, j: 0, h });
           ex.lua_pushnil(L);
-          while (ex.lua_next(L, -2)) {
-            ex.lua_settop(L, -2);
-            ex.lua_pushvalue(L, -1);
-            this.luaToReply(out);
-            n++;
-          }
-          out.setSetLen(d, n);
-          ex.lua_settop(L, -3);
           return;
         }
         ex.lua_settop(L, -2);
         // Array: stop at the first nil.
-        const d = out.deferred();
-        let j = 1;
-        let n = 0;
-        for (;;) {
-          ex.lua_rawgeti(L, -1, BigInt(j++));
-          if (ex.lua_type(L, -1) === LUA_TNIL) {
-            ex.lua_settop(L, -2);
-            break;
-          }
-          this.luaToReply(out);
-          n++;
-        }
-        out.setArrayLen(d, n);
-        break;
+        frames.push({ kind: 0, d: out.deferred(), n: 0, j: 1, h });
+        return;
       }
       default:
         out.nil();
@@ -607,10 +656,8 @@ export class Sandbox {
     const ex = w.ex;
     if (typeof v === 'string') w.pushLatin1(L, v);
     else if (Buffer.isBuffer(v)) w.pushBuffer(L, v);
-    else if (typeof v === 'number') {
-      if (Number.isInteger(v)) ex.lua_pushinteger(L, BigInt(v));
-      else ex.lua_pushnumber(L, v);
-    } else if (typeof v === 'bigint') ex.lua_pushinteger(L, BigInt.asIntN(64, v));
+    else if (typeof v === 'number') ex.lua_pushnumber(L, v); // Lua 5.1: every number is a double
+    else if (typeof v === 'bigint') ex.lua_pushnumber(L, Number(BigInt.asIntN(64, v)));
     else if (typeof v === 'boolean') ex.lua_pushboolean(L, v ? 1 : 0);
     else if (v === NULL_BULK || v === NULL_ARRAY) ex.lua_pushboolean(L, 0);
     else if (v === NULL) ex.lua_pushnil(L);
@@ -667,10 +714,6 @@ export class Sandbox {
   }
 }
 
-/** Lua 5.4 says `near <eof>`; Redis's Lua 5.1 says `near '<eof>'`. */
-function fixSyntaxMessage(msg: string): string {
-  return msg.replace(/ near <eof>$/, " near '<eof>'");
-}
 
 function setUpvalue1(w: LuaWasm, L: number, fnIdx: number): void {
   // lua_setupvalue(L, funcindex, 1): pops the value into upvalue 1 (_ENV for a main chunk).
