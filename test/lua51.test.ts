@@ -5,10 +5,14 @@
  * 5.1 string escapes, runtime error wording, global protection, cjson/cmsgpack numbers and
  * options, and replies nested past Redis's Lua stack limit (never a JS stack overflow).
  */
+import { spawn } from 'child_process';
 import net from 'net';
+import path from 'path';
+import { RawConnection } from './helpers/raw';
+import { renderNode } from '../src/protocol/resp-reader';
 import * as assert from 'uvu/assert';
 import { differentialSuite, diffTest } from './helpers/suite';
-import { enginesUnderTest } from './helpers/servers';
+import { enginesUnderTest, freePort } from './helpers/servers';
 
 const CORPUS: string[] = [
   "return (10/2)..''",
@@ -241,6 +245,96 @@ for (const engine of enginesUnderTest()) {
       const [a, b] = await Promise.all([rawEval(srv.port, s), rawEval(ref.port, s)]);
       assert.ok(a.equals(b), `deep reply of: ${s} (${a.length} vs ${b.length} bytes; ends ${JSON.stringify(a.subarray(-40).toString())} vs ${JSON.stringify(b.subarray(-40).toString())})`);
     }
+  });
+
+  diffTest(t, 'FCALL names are case-insensitive; read-only scripts refuse PUBLISH; rejected calls counted', async ({ d }) => {
+    await d.all([
+      ['FUNCTION', 'FLUSH'],
+      ['CONFIG', 'RESETSTAT'],
+      ['FUNCTION', 'LOAD', "#!lua name=cs\nredis.register_function('MyFunc', function() return 1 end)\nredis.register_function{function_name='ro', callback=function() return redis.call('publish', 'ch', 'x') end, flags={'no-writes'}}"],
+      ['FCALL', 'myfunc', '0'],
+      ['FCALL', 'MYFUNC', '0'],
+      ['FUNCTION', 'LOAD', "#!lua name=cs2\nredis.register_function('myfunc', function() return 2 end)"],
+      ['FCALL_RO', 'ro', '0'],
+      ['FCALL', 'ro', '0'],
+      ['EVAL_RO', "return redis.call('publish', 'ch', 'x')", '0'],
+      ['EVAL', "#!lua flags=no-writes\nreturn redis.call('publish', 'ch', 'x')", '0'],
+      ['EVAL', "return redis.pcall('nosuchcmd')", '0'],
+      ['EVAL', "return redis.pcall('set', 'a')", '0'],
+      ['EVAL_RO', "return redis.pcall('set', 'a', 'b')", '0'],
+      ['EVAL', "return redis.pcall('multi')", '0'],
+    ]);
+    const stats = async (conn: typeof d.redust) => {
+      const info = (await conn.send('INFO', 'commandstats')) as { v: Buffer | string };
+      return String(info.v).split('\r\n').filter((l) => /^cmdstat_(set|publish|multi|nosuchcmd):/.test(l)).map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')).sort();
+    };
+    assert.equal(await stats(d.redust), await stats(d.reference));
+    await d.check(['FUNCTION', 'FLUSH']);
+  });
+
+  diffTest(t, 'scripts that declare flags without allow-oom/no-writes are refused under maxmemory', async ({ d }) => {
+    await d.all([
+      ['FUNCTION', 'FLUSH'],
+      ['FUNCTION', 'LOAD', "#!lua name=oom\nredis.register_function('w', function() return 1 end)\nredis.register_function{function_name='r', callback=function() return 2 end, flags={'no-writes'}}\nredis.register_function{function_name='a', callback=function() return 3 end, flags={'allow-oom'}}"],
+      ['SET', 'x', 'y'],
+      ['SCRIPT', 'LOAD', '#!lua\nreturn 4'],
+      ['CONFIG', 'RESETSTAT'],
+      ['CONFIG', 'SET', 'maxmemory', '1'],
+      ['EVAL', '#!lua\nreturn 1', '0'],
+      ['EVAL', '#!lua flags=no-writes\nreturn 1', '0'],
+      ['EVAL', '#!lua flags=allow-oom\nreturn 1', '0'],
+      ['EVAL', 'return 1', '0'],
+      ['EVALSHA', '${SHA}', '0'],
+      ['EVAL_RO', '#!lua\nreturn 1', '0'],
+      ['FCALL', 'w', '0'],
+      ['FCALL', 'r', '0'],
+      ['FCALL', 'a', '0'],
+      ['FCALL_RO', 'w', '0'],
+      ['CONFIG', 'SET', 'maxmemory', '0'],
+    ].map((a) => a.map((x) => (x === '${SHA}' ? 'f310ce338ecfad1d6e7af5f879fbb55dab148581' : x))));
+    const stats = async (conn: typeof d.redust) => {
+      const info = (await conn.send('INFO', 'commandstats')) as { v: Buffer | string };
+      return String(info.v).split('\r\n').filter((l) => /^cmdstat_(eval|evalsha|eval_ro|fcall|fcall_ro):/.test(l)).map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')).sort();
+    };
+    assert.equal(await stats(d.redust), await stats(d.reference));
+    await d.check(['FUNCTION', 'FLUSH']);
+  });
+
+  diffTest(t, 'FUNCTION STATS shows the running function; a busy EVAL answers BUSY', async ({ ref }) => {
+    // A busy script blocks its server's event loop: Redust runs as a separate process here.
+    const port0 = await freePort();
+    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'redust.js'), '--port', String(port0), '--engine', engine, '--loglevel', 'warning'], { stdio: 'ignore' });
+    for (let i = 0; i < 200; i++) {
+      try {
+        (await RawConnection.connect(port0)).close();
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    const seen: string[][] = [];
+    for (const port of [port0, ref.port]) {
+      const a = await RawConnection.connect(port);
+      const b = await RawConnection.connect(port);
+      const out: string[] = [];
+      await b.send('CONFIG', 'SET', 'busy-reply-threshold', '50');
+      await b.send('FUNCTION', 'LOAD', 'REPLACE', "#!lua name=busy\nredis.register_function{function_name='spin', callback=function() while true do end end, flags={'no-writes'}}");
+      const p = a.send('FCALL', 'SPIN', '0', 'k', 'v');
+      await new Promise((r) => setTimeout(r, 200));
+      out.push(renderNode(await b.send('FUNCTION', 'STATS')).replace(/"duration_ms", :\d+/, '"duration_ms", N'));
+      out.push(renderNode(await b.send('FUNCTION', 'KILL')), renderNode(await p));
+      const p2 = a.send('EVAL', 'while true do end', '0');
+      await new Promise((r) => setTimeout(r, 200));
+      out.push(renderNode(await b.send('FUNCTION', 'STATS')));
+      out.push(renderNode(await b.send('SCRIPT', 'KILL')), renderNode(await p2));
+      await b.send('FUNCTION', 'DELETE', 'busy');
+      await b.send('CONFIG', 'SET', 'busy-reply-threshold', '5000');
+      a.close();
+      b.close();
+      seen.push(out);
+    }
+    child.kill('SIGKILL');
+    assert.equal(seen[0], seen[1]);
   });
 
   t.run();
