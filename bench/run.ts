@@ -180,6 +180,12 @@ function targets(micro: MicroResult[], e2e: E2EResult | null): Target[] {
 }
 
 async function main(): Promise<void> {
+  if (has('scripting')) {
+    // `npm run bench -- scripting`: only the scripting group (bench/scripting.ts), printed.
+    const { runScriptingBench } = await import('./scripting');
+    for (const l of await runScriptingBench(Number(argOf('--rounds', '3')), Number(argOf('--n', '100000')))) console.log(l);
+    return;
+  }
   const maxTime = Number(argOf('--max-time', '1'));
   const out = path.resolve(ROOT, argOf('--out', 'docs/benchmarks.md'));
   const log = (s: string) => console.log(s);

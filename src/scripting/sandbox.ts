@@ -82,6 +82,12 @@ function raiseWhere(w: LuaWasm, L: number, msg: string): number {
   return w.ex.lua_error(L);
 }
 
+/** Small lua_Integer arguments (registry refs, array indexes) without a BigInt allocation each. */
+const BIG: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+function big(i: number): bigint {
+  return i >= 0 && i < 4096 ? BIG[i] : BigInt(i);
+}
+
 const argPtrs = new Int32Array(256);
 const argLens = new Int32Array(256);
 
@@ -332,19 +338,19 @@ export class Sandbox {
    * Compile `code` as a chunk whose _ENV is the sandbox. Returns a registry ref of the function,
    * or the Lua error message.
    */
-  compile(code: Buffer, chunkname: string): number | string {
+  compile(code: Buffer, chunkname: string, lua51 = true): number | string {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
     const src = code.latin1Slice(0, code.length);
-    const t = translate51(src);
+    const t = lua51 ? translate51(src) : src; // (lua51 false: bench/scripting.ts measures the front end)
     if (w.load(L, t === src ? code : Buffer.from(t, 'latin1'), chunkname) !== 0) {
       const msg = fixMessage51(w.toUtf8(L, -1) ?? 'unknown error');
       ex.lua_settop(L, 0);
       return msg;
     }
     // Set the chunk's first upvalue (_ENV) to the sandbox env.
-    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.envRef));
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.envRef));
     setUpvalue1(w, L, -2);
     return ex.luaL_ref(L, LUA_REGISTRYINDEX);
   }
@@ -358,7 +364,7 @@ export class Sandbox {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
-    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.rgRef));
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.rgRef));
     this.pushArray(items, from, to);
     w.pushLatin1(L, name);
     ex.lua_rotate(L, -2, 1);
@@ -373,7 +379,7 @@ export class Sandbox {
     ex.lua_createtable(L, to - from, 0);
     for (let i = from; i < to; i++) {
       w.pushBuffer(L, items[i]);
-      ex.lua_rawseti(L, -2, BigInt(i - from + 1));
+      ex.lua_rawseti(L, -2, big(i - from + 1));
     }
   }
 
@@ -420,8 +426,8 @@ export class Sandbox {
     } else this.deadline = 0;
     try {
       ex.lua_settop(L, 0);
-      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.errhRef));
-      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.errhRef));
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
       let nargs = 0;
       if (args) {
         this.pushArray(args.keys, argsBase, argsBase + args.numkeys);
@@ -453,8 +459,8 @@ export class Sandbox {
     }
     try {
       ex.lua_settop(L, 0);
-      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.errhRef));
-      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.errhRef));
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
       const err = ex.lua_pcallk(L, 0, 0, 1, 0, 0);
       ex.lua_sethook(L, 0, 0, 0);
       if (err === 0) return null;
@@ -520,7 +526,7 @@ export class Sandbox {
     while (frames.length > 0) {
       const f = frames[frames.length - 1];
       if (f.kind === 0) {
-        ex.lua_rawgeti(L, -1, BigInt(f.j++));
+        ex.lua_rawgeti(L, -1, big(f.j++));
         if (ex.lua_type(L, -1) === LUA_TNIL) {
           ex.lua_settop(L, -3);
           out.setArrayLen(f.d, f.n);
@@ -666,7 +672,7 @@ export class Sandbox {
       ex.lua_createtable(L, v.length, 0);
       for (let i = 0; i < v.length; i++) {
         this.pushReply(L, v[i]);
-        ex.lua_rawseti(L, -2, BigInt(i + 1));
+        ex.lua_rawseti(L, -2, big(i + 1));
       }
     } else if (v instanceof StatusReply) {
       ex.lua_createtable(L, 0, 1);
