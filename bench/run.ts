@@ -7,7 +7,8 @@
  *   node dist/bench/run.js                 micro suites at 100k and 1M keys, command path, e2e with
  *                                          1M keys (~5 min on the 2-core machine)
  *   node dist/bench/run.js --small         micro suites at 100k keys only
- *   options: --no-micro, --no-pipeline, --no-e2e, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
+ *   node dist/bench/run.js scripting       only the scripting group (bench/scripting.ts), printed
+ *   options: --no-micro, --no-pipeline, --no-e2e, --no-scripting, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
  *            default 200000; -P 16 runs use 4N), --e2e-keys K (default 1000000),
  *            --max-time S (benny seconds per case, default 1), --out FILE (default docs/benchmarks.md)
  *
@@ -232,6 +233,13 @@ async function main(): Promise<void> {
     }
   }
 
+  let scripting: string[] | null = null;
+  if (!has('--no-scripting')) {
+    log('\nscripting: Lua front end costs, EVALSHA and a redlock-style script against redis-server');
+    const { runScriptingBench } = await import('./scripting');
+    scripting = await runScriptingBench(3, Number(argOf('--families-n', '100000')));
+    for (const l of scripting) log(l);
+  }
   let families: FamiliesResult | null = null;
   if (!has('--no-families')) {
     log('\nfamilies: lists, hashes, sets, zsets, scripts, streams, pub/sub against redis-server');
@@ -302,6 +310,7 @@ async function main(): Promise<void> {
       '',
     );
   }
+  if (scripting) md.push(...scripting, '');
   if (growth.length) {
     md.push(
       '## Growth without stalls',
