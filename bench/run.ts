@@ -9,7 +9,8 @@
  *   node dist/bench/run.js --small         micro suites at 100k keys only
  *   node dist/bench/run.js persistence     only SAVE/BGSAVE/load against Redis (bench/persistence.ts),
  *                                          writes docs/benchmarks-persistence.md
- *   options: --no-micro, --no-pipeline, --no-e2e, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
+ *   node dist/bench/run.js scripting       only the scripting group (bench/scripting.ts), printed
+ *   options: --no-micro, --no-pipeline, --no-e2e, --no-scripting, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
  *            default 200000; -P 16 runs use 4N), --e2e-keys K (default 1000000),
  *            --max-time S (benny seconds per case, default 1), --out FILE (default docs/benchmarks.md)
  *
@@ -190,6 +191,12 @@ async function main(): Promise<void> {
     await runPersistence({ strings, mixed, out: path.resolve(ROOT, argOf('--out', 'docs/benchmarks-persistence.md')) });
     return;
   }
+  if (has('scripting')) {
+    // `npm run bench -- scripting`: only the scripting group (bench/scripting.ts), printed.
+    const { runScriptingBench } = await import('./scripting');
+    for (const l of await runScriptingBench(Number(argOf('--rounds', '3')), Number(argOf('--n', '100000')))) console.log(l);
+    return;
+  }
   const maxTime = Number(argOf('--max-time', '1'));
   const out = path.resolve(ROOT, argOf('--out', 'docs/benchmarks.md'));
   const log = (s: string) => console.log(s);
@@ -236,6 +243,13 @@ async function main(): Promise<void> {
     }
   }
 
+  let scripting: string[] | null = null;
+  if (!has('--no-scripting')) {
+    log('\nscripting: Lua front end costs, EVALSHA and a redlock-style script against redis-server');
+    const { runScriptingBench } = await import('./scripting');
+    scripting = await runScriptingBench(3, Number(argOf('--families-n', '100000')));
+    for (const l of scripting) log(l);
+  }
   let families: FamiliesResult | null = null;
   if (!has('--no-families')) {
     log('\nfamilies: lists, hashes, sets, zsets, scripts, streams, pub/sub against redis-server');
@@ -306,6 +320,7 @@ async function main(): Promise<void> {
       '',
     );
   }
+  if (scripting) md.push(...scripting, '');
   if (growth.length) {
     md.push(
       '## Growth without stalls',

@@ -4,7 +4,7 @@
  */
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
-import { fail, NOT_INT } from './errors';
+import { BUSY_EVAL, fail, NOT_INT } from './errors';
 import { isWord } from './args';
 import { parseInt64 } from '../util/number';
 import { replyHelp } from './help';
@@ -166,9 +166,21 @@ function functionRestore(c: Client, argv: Buffer[]): void {
 function functionStats(c: Client): void {
   const eng = scriptingOf(c.server);
   const r = c.reply;
+  const running = eng.current;
+  if (running?.isEval) fail(BUSY_EVAL); // functionStatsCommand: a busy EVAL answers BUSY
   r.map(2);
   r.bulk('running_script');
-  r.nil();
+  if (!running) r.nil();
+  else {
+    r.map(3);
+    r.bulk('name');
+    r.bulk(running.name);
+    r.bulk('command');
+    r.array(running.argv.length);
+    for (const a of running.argv) r.bulk(a);
+    r.bulk('duration_ms');
+    r.int(Math.floor(performance.now() - running.started));
+  }
   r.bulk('engines');
   r.map(1);
   r.bulk('LUA');

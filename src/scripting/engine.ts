@@ -45,10 +45,38 @@ export interface RunOptions {
 
 const engines = new WeakMap<Server, ScriptingEngine>();
 
+/** Redis 7.0's may_replicate commands that scripts can call (COMMAND INFO does not list the flag). */
+const MAY_REPLICATE = new Set(['publish', 'spublish', 'pfcount']);
+
 export function scriptingOf(server: Server): ScriptingEngine {
   let e = engines.get(server);
   if (!e) engines.set(server, (e = new ScriptingEngine(server)));
   return e;
+}
+
+/**
+ * evalGetCommandFlags / fcallGetCommandFlags: a script or function that declares flags (#!lua,
+ * FUNCTION) without allow-oom or no-writes makes its EVAL/FCALL a denyoom command, refused by
+ * processCommand under maxmemory before it runs. Called by the dispatcher only when maxmemory is set.
+ */
+export function scriptDeniesOom(server: Server, name: string, argv: Buffer[]): boolean {
+  let flags: { allowOom: boolean; noWrites: boolean } | null = null;
+  if (name === 'fcall' || name === 'fcall_ro') {
+    const fn = argv.length > 1 ? scriptingOf(server).functions.get(argv[1].latin1Slice(0, argv[1].length)) : undefined;
+    if (!fn) return false;
+    flags = { allowOom: fn.flags.includes('allow-oom'), noWrites: fn.flags.includes('no-writes') };
+  } else if (name === 'eval' || name === 'eval_ro') {
+    const body = argv[1];
+    if (!body || body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return false;
+    const parsed = parseEvalShebang(body);
+    if ('error' in parsed) return false;
+    flags = parsed.flags;
+  } else if (name === 'evalsha' || name === 'evalsha_ro') {
+    const entry = argv.length > 1 ? scriptingOf(server).scripts.get(argv[1].latin1Slice(0, argv[1].length).toLowerCase()) : undefined;
+    if (!entry || !entry.flags.shebang) return false;
+    flags = entry.flags;
+  } else return false;
+  return !flags.allowOom && !flags.noWrites;
 }
 
 export function sha1hex(b: Buffer): string {
@@ -75,8 +103,11 @@ export class ScriptingEngine {
   private evalBox: Sandbox | null = null;
   private fnBox: Sandbox | null = null;
   readonly scripts = new Map<string, ScriptEntry>();
+  /** The outermost script or function running now (FUNCTION STATS running_script). */
+  current: { name: string; argv: Buffer[]; started: number; isEval: boolean } | null = null;
   readonly libraries = new Map<string, LibraryInfo>();
-  readonly functions = new Map<string, FunctionInfo>();
+  /** Every library's functions by name: case-insensitive, as Redis's functions dict. */
+  readonly functions: Map<string, FunctionInfo> = new CaseInsensitiveMap<FunctionInfo>();
   readonly scriptClient: Client;
   private readonly vr = new ValueReply();
   /** Per-run state. */
@@ -193,6 +224,7 @@ export class ScriptingEngine {
     const hardLimit = server.config.int('script-hard-time-limit');
     const isEval = fargs === null;
     const started = performance.now();
+    if (this.depth === 1) this.current = { name: opts.name, argv: c.argv, started, isEval };
     box.onTimeout = () => {
       // Past busy-reply-threshold: like Redis, keep running and serve other clients, who get
       // BUSY until SCRIPT KILL / FUNCTION KILL / SHUTDOWN NOSAVE (see Server.processEventsWhileBusy).
@@ -211,6 +243,7 @@ export class ScriptingEngine {
       box.run(ref, c.reply, opts.name, fargs, limit, base);
     } finally {
       this.depth--;
+      if (this.depth === 0) this.current = null;
       if (this.depth === 0 && server.busyScript) server.scriptFinished();
       this.caller = prev.caller;
       this.opts = prev.opts;
@@ -225,10 +258,11 @@ export class ScriptingEngine {
     const server = this.server;
     const cmd = server.table.lookup(argv);
     if (!cmd) return new ErrorReply('ERR Unknown Redis command called from script');
+    // scriptCall's rejections count in the command's rejected_calls (incrCommandStatsOnError)
     if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
-      return new ErrorReply('ERR Wrong number of args calling Redis command from script');
+      return rejected(cmd, 'ERR Wrong number of args calling Redis command from script');
     }
-    if (cmd.has(CmdFlag.NOSCRIPT)) return new ErrorReply('ERR This Redis command is not allowed from script');
+    if (cmd.has(CmdFlag.NOSCRIPT)) return rejected(cmd, 'ERR This Redis command is not allowed from script');
     if (cmd.name === 'xread' || cmd.name === 'xreadgroup') {
       for (let i = 1; i < argv.length; i++) {
         const a = argv[i];
@@ -238,11 +272,14 @@ export class ScriptingEngine {
         if (a.length === 7 && a.latin1Slice(0, 7).toLowerCase() === 'streams') break;
       }
     }
+    // Read-only scripts refuse may-replicate commands (PUBLISH...) as writes (scriptVerifyWriteCommandAllow)
+    if (this.opts.readOnly && (cmd.has(CmdFlag.WRITE | CmdFlag.MAY_REPLICATE) || MAY_REPLICATE.has(cmd.name))) {
+      return rejected(cmd, 'ERR Write commands are not allowed from read-only scripts.');
+    }
     if (cmd.has(CmdFlag.WRITE)) {
-      if (this.opts.readOnly) return new ErrorReply('ERR Write commands are not allowed from read-only scripts.');
       const maxmem = server.config.int('maxmemory');
       if (maxmem > 0 && !this.opts.allowOom && !this.wrote && cmd.has(CmdFlag.DENYOOM) && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
-        return new ErrorReply(OOM);
+        return rejected(cmd, OOM);
       }
       this.wrote = true;
     }
@@ -541,6 +578,12 @@ export class ScriptingEngine {
   }
 }
 
+/** A redis.call rejected before running: an error reply, counted in the command's rejected_calls. */
+function rejected(cmd: { stats: { rejectedCalls: number } }, msg: string): ErrorReply {
+  cmd.stats.rejectedCalls++;
+  return new ErrorReply(msg);
+}
+
 function isValidName(s: string): boolean {
   return /^[A-Za-z0-9_]+$/.test(s);
 }
@@ -630,3 +673,19 @@ function parseDump(payload: Buffer): Buffer[] | null {
 }
 
 export type { Reply, LUA_TNUMBER };
+
+/** A Map whose string keys compare case-insensitively (Redis's dictSdsKeyCaseCompare). */
+class CaseInsensitiveMap<V> extends Map<string, V> {
+  override get(k: string): V | undefined {
+    return super.get(k.toLowerCase());
+  }
+  override set(k: string, v: V): this {
+    return super.set(k.toLowerCase(), v);
+  }
+  override has(k: string): boolean {
+    return super.has(k.toLowerCase());
+  }
+  override delete(k: string): boolean {
+    return super.delete(k.toLowerCase());
+  }
+}

@@ -65,9 +65,14 @@ for i = 0, 31 do local c = string_char(i) if not escapes[c] then escapes[c] = st
 escapes['\127'] = '\\u007f'
 local function esc(s) return '"' .. s:gsub('[%c"\\/\127]', escapes) .. '"' end
 
+local enc_invalid = 0 -- cjson's encode_invalid_numbers: 0 off, 1 on, 2 null
 local function encnum(v)
-  if v ~= v or v == 1/0 or v == -1/0 then error('Cannot serialise number: must not be NaN or Inf', 0) end
-  if math_type(v) == 'integer' then return string_format('%d', v) end
+  if v ~= v or v == 1/0 or v == -1/0 then
+    if enc_invalid == 0 then error('Cannot serialise number: must not be NaN or Inf', 0) end
+    if enc_invalid == 2 then return 'null' end
+    if v ~= v then return 'nan' end
+  end
+  -- Lua 5.1: every number is a double, formatted with %.14g (integers too)
   return string_format('%.' .. precision .. 'g', v)
 end
 
@@ -255,7 +260,7 @@ decode_value = function(s, i, depth)
     elseif lit == 'null' then return NULL, i + 4 end
     if lit and lit:match('^%-?%d') and not lit:match('^%-?0%d') and not lit:match('^%-?0[xX]') then
       local n = tonumber(lit)
-      if n then return n, i + #lit end
+      if n then return n + 0.0, i + #lit end
     end
     decode_error(s, i, 'value', token_name(s, i))
   end
@@ -287,7 +292,17 @@ cjson.encode_sparse_array = function(c, r, s)
   if s then sparse_safe = s end
   return sparse_convert, sparse_ratio, sparse_safe
 end
-cjson.encode_invalid_numbers = function() return false end
+local invalid_options = {off = 0, on = 1, null = 2}
+cjson.encode_invalid_numbers = function(...)
+  local v = ...
+  if v ~= nil then
+    if type(v) == 'boolean' then enc_invalid = v and 1 or 0
+    elseif invalid_options[v] then enc_invalid = invalid_options[v]
+    else error("bad argument #1 to 'encode_invalid_numbers' (invalid option '" .. tostring(v) .. "')", 2) end
+  end
+  if enc_invalid == 2 then return 'null' end
+  return enc_invalid == 1
+end
 cjson.decode_invalid_numbers = function() return true end
 cjson.new = function() return cjson end
 return cjson
@@ -414,11 +429,11 @@ unpack_value = function(s, pos)
   elseif c == 0xcc then need(s, pos, 1) return string_unpack('>I1', s, pos)
   elseif c == 0xcd then need(s, pos, 2) return string_unpack('>I2', s, pos)
   elseif c == 0xce then need(s, pos, 4) return string_unpack('>I4', s, pos)
-  elseif c == 0xcf then need(s, pos, 8) return string_unpack('>i8', s, pos)
+  elseif c == 0xcf then need(s, pos, 8) local v, p = string_unpack('>i8', s, pos) if v < 0 then v = v + 18446744073709551616.0 end return v + 0.0, p
   elseif c == 0xd0 then need(s, pos, 1) return string_unpack('>i1', s, pos)
   elseif c == 0xd1 then need(s, pos, 2) return string_unpack('>i2', s, pos)
   elseif c == 0xd2 then need(s, pos, 4) return string_unpack('>i4', s, pos)
-  elseif c == 0xd3 then need(s, pos, 8) return string_unpack('>i8', s, pos)
+  elseif c == 0xd3 then need(s, pos, 8) local v, p = string_unpack('>i8', s, pos) return v + 0.0, p
   elseif c == 0xd9 or c == 0xc4 then need(s, pos, 1) local n n, pos = string_unpack('>I1', s, pos) need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n
   elseif c == 0xda or c == 0xc5 then need(s, pos, 2) local n n, pos = string_unpack('>I2', s, pos) need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n
   elseif c == 0xdb or c == 0xc6 then need(s, pos, 4) local n n, pos = string_unpack('>I4', s, pos) need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n

@@ -113,6 +113,22 @@ export interface LuaExports {
 }
 
 let compiled: any = null;
+
+/**
+ * Lua 5.1 number formatting: 5.4's tostringbuff (lobject.c) formats a float with "%.14g" (as 5.1)
+ * and then appends ".0" when the text looks like an integer, found with
+ * `buff[strspn(buff, "-0123456789")] == '\0'`. Emptying that string constant in the data segment
+ * (one byte; the string is unique in glue.wasm) makes strspn return 0, so the ".0" is never added:
+ * tostring(10/2), `..`, table.concat and %s all give 5.1's "5". Zero cost at run time.
+ */
+export function patchNumberFormat(bin: Buffer): Buffer {
+  const needle = Buffer.from('-0123456789\0', 'latin1');
+  const at = bin.indexOf(needle);
+  if (at < 0 || bin.indexOf(needle, at + 1) >= 0) throw new Error('Lua wasm: number format constant not found exactly once');
+  const out = Buffer.from(bin);
+  out[at] = 0;
+  return out;
+}
 let shared: LuaWasm | null = null;
 
 /** Bytes of a one-function wasm module that re-exports an imported JS function with a C signature. */
@@ -151,7 +167,7 @@ export class LuaWasm {
   private constructor() {
     if (!compiled) {
       const path = require.resolve('wasmoon/dist/glue.wasm');
-      compiled = new WA.Module(fs.readFileSync(path));
+      compiled = new WA.Module(patchNumberFormat(fs.readFileSync(path)));
     }
     let ex: LuaExports | null = null;
     const self = this;

@@ -31,25 +31,18 @@ local function ro(t)
     __len = function() return #t end,
     __metatable = false,
   })
-  PROT[p] = true
+  PROT[p] = t -- the real table behind a read-only proxy (rawget reads it, as on Redis's tables)
   return p
 end
 
 local function copy(t) local c = {} for k, v in next, t do c[k] = v end return c end
 
--- Lua 5.1 number formatting: integral floats print without ".0" (%.14g).
-local function num2str(v)
-  if math_type(v) == 'float' then
-    if v ~= v then return (string_format('%.14g', v)) end
-    return (string_format('%.14g', v))
-  end
-  return nil
-end
 local real_tostring = tostring
 local function tostring51(v)
-  if type(v) == 'number' then local s = num2str(v) if s then return s end end
+  if type(v) == 'number' then return (string_format('%.14g', v)) end
   return real_tostring(v)
 end
+local fixmsg, translate = N.fixmsg, N.translate
 
 -- string.format with 5.1 semantics for %d/%i/%o/%u/%x/%X/%c (floats truncated) and %s of numbers.
 local function int51(v)
@@ -116,6 +109,24 @@ end
 
 -- ---------------------------------------------------------------- libraries
 local stringlib = copy(string)
+-- Lua 5.1's luaL_checkint truncates a float argument (5.4 refuses a non-integral one)
+local function I(v)
+  if math_type(v) == 'float' and v == v and v > -9.2233720368547758e18 and v < 9.2233720368547758e18 then
+    return v >= 0 and math_floor(v) or math_ceil(v)
+  end
+  return v
+end
+local string_sub, string_rep, string_byte, string_char = string.sub, string.rep, string.byte, string.char
+stringlib.sub = function(s, i, j) return string_sub(s, I(i), I(j)) end
+stringlib.rep = function(s, n) return string_rep(s, I(n)) end
+stringlib.byte = function(s, i, j) return string_byte(s, I(i), I(j)) end
+stringlib.char = function(...)
+  local n = select('#', ...)
+  if n == 1 then return string_char(I((...))) end
+  local t = {...}
+  for k = 1, n do t[k] = I(t[k]) end
+  return string_char(table_unpack(t, 1, n))
+end
 stringlib.gfind = string.gmatch
 stringlib.format = format51
 local tablelib = copy(table)
@@ -136,6 +147,8 @@ tablelib.unpack = nil
 tablelib.move = nil
 local mathlib = copy(math)
 mathlib.mod = math.fmod
+mathlib.floor = function(x) return math_floor(x) + 0.0 end
+mathlib.ceil = function(x) return math_ceil(x) + 0.0 end
 mathlib.pow = function(x, y) return x ^ y end
 mathlib.ldexp = function(m, e) return m * 2.0 ^ e end
 mathlib.frexp = function(x)
@@ -158,14 +171,29 @@ mathlib.ult = nil
 
 -- ---------------------------------------------------------------- globals
 local RG = {}
-local ENV_MT = {__index = RG, __newindex = N.readonly, __metatable = false}
+local ENV_MT = {__index = RG, __newindex = N.readonly}
+-- getmetatable(_G) is a (read-only) table on Redis too
+ENV_MT.__metatable = ro({__index = N.nonexistent})
 local ENV = setmetatable({}, ENV_MT)
 PROT[ENV] = true
 local real_load = load
 
+local function loaded(f, e)
+  if f then return f end
+  return f, fixmsg(e)
+end
 local function load51(chunk, name, mode, env)
   if type(chunk) == 'string' then
-    return real_load(chunk, name or chunk, 't', ENV)
+    return loaded(real_load(translate(chunk), name or chunk, 't', ENV))
+  end
+  if type(chunk) == 'function' then
+    local parts = {}
+    while true do
+      local p = chunk()
+      if p == nil or p == '' then break end
+      parts[#parts + 1] = p
+    end
+    return loaded(real_load(translate(table.concat(parts)), name or '=(load)', 't', ENV))
   end
   return real_load(chunk, name or '=(load)', 't', ENV)
 end
@@ -184,15 +212,30 @@ RG.gcinfo = function() return math_floor(collectgarbage('count')) end
 RG.getmetatable = getmetatable
 RG.ipairs = ipairs
 RG.load = load51
-RG.loadstring = function(s, name) return real_load(s, name or s, 't', ENV) end
+RG.loadstring = function(s, name)
+  if type(s) ~= 'string' then return real_load(s, name or s, 't', ENV) end
+  return loaded(real_load(translate(s), name or s, 't', ENV))
+end
 RG.next = next
 RG.pairs = pairs
 RG.rawequal = rawequal
-RG.rawget = rawget
+RG.rawget = function(t, k)
+  if t == ENV then t = ENV_MT.__index
+  else local real = PROT[t] if type(real) == 'table' then t = real end end
+  return rawget(t, k)
+end
 RG.rawset = N.rawset
 RG.select = select
-RG.setmetatable = setmetatable
-RG.tonumber = tonumber
+RG.setmetatable = function(t, mt)
+  if PROT[t] then error('Attempt to modify a readonly table', 0) end
+  return setmetatable(t, mt)
+end
+-- Lua 5.1 has only doubles: tonumber('10') is a float (prints with %.14g, never wraps)
+RG.tonumber = function(...)
+  local n = tonumber(...)
+  if math_type(n) == 'integer' then return n + 0.0 end
+  return n
+end
 RG.tostring = tostring51
 RG.type = type
 RG.unpack = table_unpack
@@ -209,6 +252,7 @@ local function pcall_result(ok, ...)
     local m = rawget(e, 'err')
     if type(m) == 'string' or type(m) == 'number' then return false, m end
   end
+  if type(e) == 'string' then e = fixmsg(e) end
   return false, e
 end
 RG.pcall = function(...) return pcall_result(pcall(...)) end
@@ -314,6 +358,7 @@ local function errh(err)
     lvl = lvl + 1
     i = dbg_getinfo(lvl, 'Sl')
   end
+  if type(err) == 'string' then err = fixmsg(err) end
   if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring51(err)} end
   if i then
     err.source = i.source

@@ -16,6 +16,7 @@ import {
 } from './lua-wasm';
 import { PRELUDE } from './prelude';
 import { LIBS } from './libs';
+import { fixMessage51, translate51 } from './lua51';
 import type { Reply } from '../protocol/reply';
 import {
   BigNumberReply,
@@ -79,6 +80,12 @@ function raiseWhere(w: LuaWasm, L: number, msg: string): number {
   w.pushUtf8(L, msg);
   w.ex.lua_concat(L, 2);
   return w.ex.lua_error(L);
+}
+
+/** Small lua_Integer arguments (registry refs, array indexes) without a BigInt allocation each. */
+const BIG: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+function big(i: number): bigint {
+  return i >= 0 && i < 4096 ? BIG[i] : BigInt(i);
 }
 
 const argPtrs = new Int32Array(256);
@@ -202,6 +209,21 @@ function makeNatives(w: LuaWasm): Record<string, number> {
     (active ? active.rng : fallbackRng).x = BigInt.asUintN(48, ex.lua_tointegerx(L, 1, 0));
     return 0;
   });
+  // loadstring/load: the 5.1 front end; error handler and pcall: 5.1 wording of messages.
+  n.translate = w.cfunction((L) => {
+    const src = w.toLatin1(L, 1);
+    if (src === null) return 1;
+    const t = translate51(src);
+    if (t !== src) w.pushLatin1(L, t);
+    return 1;
+  });
+  n.fixmsg = w.cfunction((L) => {
+    const m = w.toLatin1(L, 1);
+    if (m === null) return 1;
+    const f = fixMessage51(m);
+    if (f !== m) w.pushLatin1(L, f);
+    return 1;
+  });
   n.readonly = w.cfunction((L) => raiseWhere(w, L, 'Attempt to modify a readonly table'));
   n.nonexistent = w.cfunction((L) => {
     const name = w.toUtf8(L, 2) ?? '?';
@@ -236,6 +258,15 @@ export function registerNative(w: LuaWasm, fn: (L: number) => number): number {
 
 export interface RunResult {
   ok: boolean;
+}
+
+/** An aggregate being converted: 0 array (j = next index), 1 map (j = 1: key done), 2 set. */
+interface ReplyFrame {
+  kind: 0 | 1 | 2;
+  d: ReturnType<Reply['deferred']>;
+  n: number;
+  j: number;
+  h: number;
 }
 
 export class Sandbox {
@@ -307,17 +338,19 @@ export class Sandbox {
    * Compile `code` as a chunk whose _ENV is the sandbox. Returns a registry ref of the function,
    * or the Lua error message.
    */
-  compile(code: Buffer, chunkname: string): number | string {
+  compile(code: Buffer, chunkname: string, lua51 = true): number | string {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
-    if (w.load(L, code, chunkname) !== 0) {
-      const msg = fixSyntaxMessage(w.toUtf8(L, -1) ?? 'unknown error');
+    const src = code.latin1Slice(0, code.length);
+    const t = lua51 ? translate51(src) : src; // (lua51 false: bench/scripting.ts measures the front end)
+    if (w.load(L, t === src ? code : Buffer.from(t, 'latin1'), chunkname) !== 0) {
+      const msg = fixMessage51(w.toUtf8(L, -1) ?? 'unknown error');
       ex.lua_settop(L, 0);
       return msg;
     }
     // Set the chunk's first upvalue (_ENV) to the sandbox env.
-    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.envRef));
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.envRef));
     setUpvalue1(w, L, -2);
     return ex.luaL_ref(L, LUA_REGISTRYINDEX);
   }
@@ -331,7 +364,7 @@ export class Sandbox {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
-    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.rgRef));
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.rgRef));
     this.pushArray(items, from, to);
     w.pushLatin1(L, name);
     ex.lua_rotate(L, -2, 1);
@@ -346,7 +379,7 @@ export class Sandbox {
     ex.lua_createtable(L, to - from, 0);
     for (let i = from; i < to; i++) {
       w.pushBuffer(L, items[i]);
-      ex.lua_rawseti(L, -2, BigInt(i - from + 1));
+      ex.lua_rawseti(L, -2, big(i - from + 1));
     }
   }
 
@@ -393,8 +426,8 @@ export class Sandbox {
     } else this.deadline = 0;
     try {
       ex.lua_settop(L, 0);
-      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.errhRef));
-      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.errhRef));
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
       let nargs = 0;
       if (args) {
         this.pushArray(args.keys, argsBase, argsBase + args.numkeys);
@@ -426,8 +459,8 @@ export class Sandbox {
     }
     try {
       ex.lua_settop(L, 0);
-      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.errhRef));
-      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.errhRef));
+      ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
       const err = ex.lua_pcallk(L, 0, 0, 1, 0, 0);
       ex.lua_sethook(L, 0, 0, 0);
       if (err === 0) return null;
@@ -477,13 +510,65 @@ export class Sandbox {
 
   // ------------------------------------------------------------ Lua -> RESP
 
-  /** luaReplyToRedisReply: convert and pop the value at the top of the stack. */
-  luaToReply(out: Reply): void {
+  /**
+   * luaReplyToRedisReply: convert and pop the value at the top of the stack. `h` is the height
+   * Redis's Lua 5.1 stack would have here (error handler + result = 2 at the top level, +1 per
+   * array level, +3 per map value, +4 per map key, +3 per set member): like Redis, a value that would
+   * need more than LUAI_MAXCSTACK (8000) slots ends the nesting with "reached lua stack limit".
+   */
+  luaToReply(out: Reply, h = 2): void {
+    // Iterative (an explicit stack of open aggregates): nesting is bounded by Redis's Lua stack
+    // limit (~8000 levels), deeper than the JS stack allows for recursion.
+    const frames: ReplyFrame[] = [];
+    const ex = this.w.ex;
+    const L = this.L;
+    this.enter(out, h, frames);
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1];
+      if (f.kind === 0) {
+        ex.lua_rawgeti(L, -1, big(f.j++));
+        if (ex.lua_type(L, -1) === LUA_TNIL) {
+          ex.lua_settop(L, -3);
+          out.setArrayLen(f.d, f.n);
+          frames.pop();
+          continue;
+        }
+        f.n++;
+        this.enter(out, f.h + 1, frames);
+      } else if (f.kind === 1) {
+        if (f.j === 1) {
+          f.j = 0;
+          this.enter(out, f.h + 3, frames); // the value
+        } else if (ex.lua_next(L, -2)) {
+          ex.lua_pushvalue(L, -2);
+          f.n++;
+          f.j = 1;
+          this.enter(out, f.h + 4, frames); // the key
+        } else {
+          out.setMapLen(f.d, f.n);
+          ex.lua_settop(L, -3);
+          frames.pop();
+        }
+      } else if (ex.lua_next(L, -2)) {
+        ex.lua_settop(L, -2);
+        ex.lua_pushvalue(L, -1);
+        f.n++;
+        this.enter(out, f.h + 3, frames);
+      } else {
+        out.setSetLen(f.d, f.n);
+        ex.lua_settop(L, -3);
+        frames.pop();
+      }
+    }
+  }
+
+  /** Convert and pop a scalar at the top; for an aggregate, open a frame and leave it on the stack. */
+  private enter(out: Reply, h: number, frames: ReplyFrame[]): void {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
     const t = ex.lua_type(L, -1);
-    if (!ex.lua_checkstack(L, 4)) {
+    if (h + 4 > 8000 || !ex.lua_checkstack(L, 4)) {
       out.error('ERR reached lua stack limit');
       ex.lua_settop(L, -2);
       return;
@@ -542,50 +627,20 @@ export class Sandbox {
         }
         ex.lua_settop(L, -2);
         if (this.tableField('map') === LUA_TTABLE) {
-          const d = out.deferred();
-          let n = 0;
+          frames.push({ kind: 1, d: out.deferred(), n: 0, j: 0, h });
           ex.lua_pushnil(L);
-          while (ex.lua_next(L, -2)) {
-            ex.lua_pushvalue(L, -2);
-            this.luaToReply(out);
-            this.luaToReply(out);
-            n++;
-          }
-          out.setMapLen(d, n);
-          ex.lua_settop(L, -3);
           return;
         }
         ex.lua_settop(L, -2);
         if (this.tableField('set') === LUA_TTABLE) {
-          const d = out.deferred();
-          let n = 0;
+          frames.push({ kind: 2, d: out.deferred(), n: 0, j: 0, h });
           ex.lua_pushnil(L);
-          while (ex.lua_next(L, -2)) {
-            ex.lua_settop(L, -2);
-            ex.lua_pushvalue(L, -1);
-            this.luaToReply(out);
-            n++;
-          }
-          out.setSetLen(d, n);
-          ex.lua_settop(L, -3);
           return;
         }
         ex.lua_settop(L, -2);
         // Array: stop at the first nil.
-        const d = out.deferred();
-        let j = 1;
-        let n = 0;
-        for (;;) {
-          ex.lua_rawgeti(L, -1, BigInt(j++));
-          if (ex.lua_type(L, -1) === LUA_TNIL) {
-            ex.lua_settop(L, -2);
-            break;
-          }
-          this.luaToReply(out);
-          n++;
-        }
-        out.setArrayLen(d, n);
-        break;
+        frames.push({ kind: 0, d: out.deferred(), n: 0, j: 1, h });
+        return;
       }
       default:
         out.nil();
@@ -607,10 +662,8 @@ export class Sandbox {
     const ex = w.ex;
     if (typeof v === 'string') w.pushLatin1(L, v);
     else if (Buffer.isBuffer(v)) w.pushBuffer(L, v);
-    else if (typeof v === 'number') {
-      if (Number.isInteger(v)) ex.lua_pushinteger(L, BigInt(v));
-      else ex.lua_pushnumber(L, v);
-    } else if (typeof v === 'bigint') ex.lua_pushinteger(L, BigInt.asIntN(64, v));
+    else if (typeof v === 'number') ex.lua_pushnumber(L, v); // Lua 5.1: every number is a double
+    else if (typeof v === 'bigint') ex.lua_pushnumber(L, Number(BigInt.asIntN(64, v)));
     else if (typeof v === 'boolean') ex.lua_pushboolean(L, v ? 1 : 0);
     else if (v === NULL_BULK || v === NULL_ARRAY) ex.lua_pushboolean(L, 0);
     else if (v === NULL) ex.lua_pushnil(L);
@@ -619,7 +672,7 @@ export class Sandbox {
       ex.lua_createtable(L, v.length, 0);
       for (let i = 0; i < v.length; i++) {
         this.pushReply(L, v[i]);
-        ex.lua_rawseti(L, -2, BigInt(i + 1));
+        ex.lua_rawseti(L, -2, big(i + 1));
       }
     } else if (v instanceof StatusReply) {
       ex.lua_createtable(L, 0, 1);
@@ -667,10 +720,6 @@ export class Sandbox {
   }
 }
 
-/** Lua 5.4 says `near <eof>`; Redis's Lua 5.1 says `near '<eof>'`. */
-function fixSyntaxMessage(msg: string): string {
-  return msg.replace(/ near <eof>$/, " near '<eof>'");
-}
 
 function setUpvalue1(w: LuaWasm, L: number, fnIdx: number): void {
   // lua_setupvalue(L, funcindex, 1): pops the value into upvalue 1 (_ENV for a main chunk).

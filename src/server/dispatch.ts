@@ -20,6 +20,7 @@ import { FAST_GET } from '../protocol/parser';
 import { NO_PROPAGATION } from './propagate';
 import { latin1 } from '../util/number';
 import { evictToLimit } from './evict';
+import { scriptDeniesOom } from '../scripting/engine';
 
 /** Commands allowed in RESP2 while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
@@ -138,7 +139,7 @@ export class Dispatcher {
     }
     // (Flags first: maxmemory only matters for denyoom commands and inside MULTI.)
     let maxmem = 0;
-    if ((inMulti || cmd.has(CmdFlag.DENYOOM)) && (maxmem = server.config.hot.maxmemory) > 0 && (!inMulti || oomRejectsInMulti(c, cmd)) && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
+    if ((inMulti || cmd.has(CmdFlag.DENYOOM) || (cmd.has(CmdFlag.NOSCRIPT) && server.config.hot.maxmemory > 0 && scriptDeniesOom(server, cmd.name, argv))) && (maxmem = server.config.hot.maxmemory) > 0 && (!inMulti || oomRejectsInMulti(c, cmd)) && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
       this.rejectCommand(c, OOM);
       return;
     }

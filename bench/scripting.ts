@@ -1,0 +1,121 @@
+/**
+ * `npm run bench -- scripting`: the scripting group.
+ * - In process: what the Lua 5.1 front end costs — translating a chunk (per KB, at compile time
+ *   only) and running with every number a float (5.1's doubles) against 5.4's integer literals
+ *   (same script compiled with and without the front end).
+ * - End to end, Redust (js-map) and redis-server, interleaved rounds, median rps:
+ *   EVALSHA of `return redis.call('GET', KEYS[1])` at -P 1 and -P 16 (redis-benchmark -c 50), and a
+ *   redlock-style acquire/check/release script (SET NX PX, GET, DEL) at -P 1.
+ */
+import { execFile } from 'child_process';
+import * as net from 'net';
+import { median, ServerKind, startServer, stopServer } from './e2e';
+import { Sandbox, newRng } from '../src/scripting/sandbox';
+import { translate51 } from '../src/scripting/lua51';
+import { RespWriter } from '../src/protocol/reply';
+
+function rb(port: number, args: string[]): Promise<number> {
+  const all = ['-h', '127.0.0.1', '-p', String(port), '--csv', ...args];
+  return new Promise((resolve, reject) => {
+    execFile('redis-benchmark', all, { maxBuffer: 16 << 20 }, (err, stdout) => {
+      if (err) return reject(err);
+      const m = /^"[^"]+","([\d.]+)"/m.exec(stdout.trim().split('\n').pop() ?? '');
+      resolve(m ? Number(m[1]) : 0);
+    });
+  });
+}
+
+function send(port: number, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let out = '';
+    s.on('data', (d) => {
+      out += d.toString('latin1');
+      if (out.endsWith('\r\n')) {
+        s.destroy();
+        resolve(out);
+      }
+    });
+    s.on('error', reject);
+    s.write(`*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join(''));
+  });
+}
+
+const GET_SCRIPT = "return redis.call('GET', KEYS[1])";
+const REDLOCK_SCRIPT =
+  "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', 30000) then if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end end return 0";
+
+const LOOP_SCRIPT = 'local t = {} local s = 0 for i = 1, 300000 do t[i] = i * 2 s = s + t[i] % 7 end return s';
+
+function inProcess(): string[] {
+  const lines: string[] = [];
+  // Front end: translation cost (BullMQ-sized chunk, ~8 KB of typical code)
+  const chunk = (LOOP_SCRIPT + '\n' + REDLOCK_SCRIPT + '\n-- comment [[x]]\nlocal s = "a\\tb" .. 0x10 .. 2.5\n').repeat(30);
+  let t0 = performance.now();
+  let n = 0;
+  while (performance.now() - t0 < 500) {
+    translate51(chunk);
+    n++;
+  }
+  const perKb = ((performance.now() - t0) / n / (chunk.length / 1024)) * 1000;
+  lines.push(`- Front end: translating a chunk costs ${perKb.toFixed(1)} µs per KB (compile time only; scripts are cached by SHA1).`);
+  // Float literals (5.1's doubles) vs 5.4 integer literals on an arithmetic + table loop
+  const sb = new Sandbox(newRng());
+  const out = new RespWriter();
+  const time = (lua51: boolean) => {
+    const ref = sb.compile(Buffer.from(LOOP_SCRIPT), '@bench', lua51) as number;
+    const ts: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const s = performance.now();
+      sb.run(ref, out, 'bench', null, 0);
+      out.take();
+      ts.push(performance.now() - s);
+    }
+    return median(ts);
+  };
+  time(true);
+  const asInt = time(false);
+  const asFloat = time(true);
+  lines.push(`- Every number a float: \`${LOOP_SCRIPT}\` takes ${asFloat.toFixed(1)} ms with the front end (floats) vs ${asInt.toFixed(1)} ms as plain Lua 5.4 (integers): ${(asFloat / asInt).toFixed(2)}×.`);
+  // redis.call-free call overhead: string functions wrapped for 5.1's integer truncation
+  sb.close();
+  return lines;
+}
+
+export async function runScriptingBench(rounds = 3, n = 100000): Promise<string[]> {
+  const lines = ['## Scripting (`npm run bench -- scripting`)', ''];
+  lines.push(...inProcess());
+  const kinds: ServerKind[] = ['js-map', 'redis'];
+  const results: Record<string, Record<string, number[]>> = {};
+  const servers = [];
+  let port = 24000 + Math.floor(Math.random() * 20000);
+  for (const k of kinds) servers.push(await startServer(k, port++));
+  try {
+    const shas: Record<string, string[]> = {};
+    for (const s of servers) {
+      await send(s.port, ['SET', 'key:x', 'v']);
+      const a = (await send(s.port, ['SCRIPT', 'LOAD', GET_SCRIPT])).split('\r\n')[1];
+      const b = (await send(s.port, ['SCRIPT', 'LOAD', REDLOCK_SCRIPT])).split('\r\n')[1];
+      shas[s.kind] = [a, b];
+      results[s.kind] = { 'EVALSHA GET -P 1': [], 'EVALSHA GET -P 16': [], 'redlock script -P 1': [] };
+    }
+    for (let r = 0; r < rounds; r++) {
+      for (const s of servers) {
+        const [a, b] = shas[s.kind];
+        const res = results[s.kind];
+        res['EVALSHA GET -P 1'].push(await rb(s.port, ['-c', '50', '-n', String(n), 'evalsha', a, '1', 'key:x']));
+        res['EVALSHA GET -P 16'].push(await rb(s.port, ['-c', '50', '-P', '16', '-n', String(n * 4), 'evalsha', a, '1', 'key:x']));
+        res['redlock script -P 1'].push(await rb(s.port, ['-c', '50', '-n', String(n), '-r', '100000', 'evalsha', b, '1', 'lock:__rand_int__', 'token']));
+      }
+    }
+  } finally {
+    for (const s of servers) await stopServer(s);
+  }
+  lines.push('', `redis-benchmark -c 50, ${rounds} interleaved rounds, median rps (ratio to Redis):`, '', '| case | Redust (js-map) | Redis |', '|---|---|---|');
+  for (const c of Object.keys(results['redis'])) {
+    const a = median(results['js-map'][c]);
+    const b = median(results['redis'][c]);
+    lines.push(`| ${c} | ${Math.round(a)} (${(a / b).toFixed(2)}×) | ${Math.round(b)} |`);
+  }
+  return lines;
+}

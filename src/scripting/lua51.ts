@@ -1,0 +1,197 @@
+/**
+ * The Lua 5.1 front end: scripts are written for Redis's Lua 5.1 but run on wasmoon's Lua 5.4.
+ *
+ * `translate51` lexes a chunk with Lua 5.1's lexical rules (llex.c) and rewrites, token by token and
+ * without ever moving a token to another line (so line numbers in errors stay the user's):
+ * - integer literals become float literals (`10` -> `10.`, `0x10` -> `0x10p0`): with every number a
+ *   double, arithmetic is 5.1's (no integer wrap-around at 2^63, no integer division by zero error,
+ *   literals past 2^53 lose precision like 5.1's);
+ * - 5.4-only operators are split or replaced so that 5.4's parser rejects them exactly where 5.1's
+ *   does: `//` -> `/ /`, `<<` -> `< <`, `>>` -> `> >`, `::` -> `: :`; `&`, `|`, a lone `~` and the `<`
+ *   of a `local x <const>` attribute become control characters (unknown tokens in 5.4 too), shown
+ *   back as `'&'`, `'|'`, `'~'`, `'<'` by `fixMessage51`;
+ * - `goto` (a plain name in 5.1) is renamed to a name 5.4 accepts;
+ * - string escapes 5.1 does not know (`\x`, `\z`, `\u`, `\q`...) keep only the character, as 5.1 does.
+ * `fixMessage51` maps 5.4 compile and runtime error texts to 5.1's wording.
+ * Linear in the size of the chunk; only run when a script is compiled (cached by SHA1).
+ *
+ * Float formatting itself (5.1's "%.14g" without 5.4's ".0" suffix) is a one-byte patch of the wasm
+ * data segment: see lua-wasm.ts.
+ */
+
+export const GOTO_NAME = 'goto__lua51';
+
+const CH_AMP = '\x01';
+const CH_BAR = '\x02';
+const CH_TILDE = '\x03';
+const CH_LT = '\x04';
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isAlpha(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+function isAlnum(c: number): boolean {
+  return isDigit(c) || isAlpha(c) || c >= 128;
+}
+
+/** `[` `=`* `[` at i: the level (count of '='), or -1. */
+function longBracket(s: string, i: number): number {
+  if (s.charCodeAt(i) !== 91) return -1;
+  let j = i + 1;
+  while (s.charCodeAt(j) === 61) j++;
+  return s.charCodeAt(j) === 91 ? j - i - 1 : -1;
+}
+
+/**
+ * Translate a 5.1 chunk (latin1 string, one char per byte) to 5.4 source with 5.1 semantics.
+ * Lexical errors are left in place for 5.4's lexer to report (same texts in both versions).
+ */
+export function translate51(src: string): string {
+  const out: string[] = [];
+  const n = src.length;
+  let i = 0;
+  let last = 0; // start of the not-yet-copied part
+  // 'local' namelist state: 0 none, 1 after `local`, 2 after a name in the list, 3 after ','
+  let localState = 0;
+  const flush = (upto: number) => {
+    if (upto > last) out.push(src.slice(last, upto));
+    last = upto;
+  };
+  const replace = (from: number, to: number, text: string) => {
+    flush(from);
+    out.push(text);
+    last = to;
+  };
+  // Skip a first line starting with '#' (like luaL_loadfile; Redis strips #! lines itself).
+  while (i < n) {
+    const c = src.charCodeAt(i);
+    if (c === 10 || c === 13 || c === 32 || c === 9 || c === 11 || c === 12) {
+      i++;
+      continue;
+    }
+    const prevLocal = localState;
+    localState = 0;
+    if (c === 45 && src.charCodeAt(i + 1) === 45) {
+      // comment
+      const lvl = longBracket(src, i + 2);
+      if (lvl >= 0) {
+        const close = ']' + '='.repeat(lvl) + ']';
+        const e = src.indexOf(close, i + 4 + lvl);
+        i = e < 0 ? n : e + close.length;
+      } else {
+        while (i < n && src.charCodeAt(i) !== 10 && src.charCodeAt(i) !== 13) i++;
+      }
+      localState = prevLocal;
+      continue;
+    }
+    if (c === 91) {
+      const lvl = longBracket(src, i);
+      if (lvl >= 0) {
+        const close = ']' + '='.repeat(lvl) + ']';
+        const e = src.indexOf(close, i + 2 + lvl);
+        i = e < 0 ? n : e + close.length;
+        continue;
+      }
+      i++;
+      continue;
+    }
+    if (c === 34 || c === 39) {
+      i = string51(src, i, c, flush, out, (p) => (last = p));
+      continue;
+    }
+    if (isDigit(c) || (c === 46 && isDigit(src.charCodeAt(i + 1)))) {
+      // read_numeral of 5.1
+      const s = i;
+      while (isDigit(src.charCodeAt(i)) || src.charCodeAt(i) === 46) i++;
+      const e = src.charCodeAt(i);
+      if (e === 69 || e === 101) {
+        i++;
+        const sg = src.charCodeAt(i);
+        if (sg === 43 || sg === 45) i++;
+      }
+      while (i < n && isAlnum(src.charCodeAt(i))) i++;
+      const text = src.slice(s, i);
+      if (/^[0-9]+$/.test(text)) replace(s, i, text + '.');
+      else if (/^0[xX][0-9a-fA-F]+$/.test(text)) replace(s, i, text + 'p0');
+      continue;
+    }
+    if (isAlpha(c) || c >= 128) {
+      const s = i;
+      while (i < n && isAlnum(src.charCodeAt(i))) i++;
+      const word = src.slice(s, i);
+      if (word === 'goto') replace(s, i, GOTO_NAME);
+      if (word === 'local') localState = 1;
+      else if ((prevLocal === 1 || prevLocal === 3) && word !== 'function') localState = 2;
+      continue;
+    }
+    const c2 = src.charCodeAt(i + 1);
+    if (c === 47 && c2 === 47) replace(i, i + 2, '/ /'), (i += 2);
+    else if (c === 60 && c2 === 60) replace(i, i + 2, '< <'), (i += 2);
+    else if (c === 62 && c2 === 62) replace(i, i + 2, '> >'), (i += 2);
+    else if (c === 58 && c2 === 58) replace(i, i + 2, ': :'), (i += 2);
+    else if (c === 38) replace(i, i + 1, CH_AMP), i++;
+    else if (c === 124) replace(i, i + 1, CH_BAR), i++;
+    else if (c === 126 && c2 !== 61) replace(i, i + 1, CH_TILDE), i++;
+    else if (c === 60 && prevLocal === 2 && c2 !== 61) replace(i, i + 1, CH_LT), i++;
+    else if (c === 44 && prevLocal === 2) (localState = 3), i++;
+    else if ((c === 61 || c === 126 || c === 60 || c === 62) && c2 === 61) i += 2;
+    else if (c === 46 && c2 === 46) i += src.charCodeAt(i + 2) === 46 ? 3 : 2;
+    else i++;
+  }
+  if (out.length === 0) return src;
+  flush(n);
+  return out.join('');
+}
+
+/** Lex a 5.1 short string starting at i; rewrite escapes 5.1 treats as the plain character. */
+function string51(src: string, i: number, quote: number, flush: (upto: number) => void, out: string[], setLast: (p: number) => void): number {
+  const n = src.length;
+  i++;
+  while (i < n) {
+    const c = src.charCodeAt(i);
+    if (c === quote) return i + 1;
+    if (c === 10 || c === 13) return i; // unfinished string: 5.4 reports it the same way
+    if (c === 92) {
+      const e = src.charCodeAt(i + 1);
+      if (i + 1 >= n) return n;
+      // 5.1 knows a b f n r t v \ " ' newline and decimal escapes; any other char stands for itself
+      if ('abfnrtv\\"\'\n\r'.includes(src[i + 1]) || isDigit(e)) {
+        i += 2;
+        continue;
+      }
+      flush(i);
+      out.push(src[i + 1]);
+      setLast(i + 2);
+      i += 2;
+      continue;
+    }
+    i++;
+  }
+  return n;
+}
+
+const PLACEHOLDERS: [RegExp, string][] = [
+  [/'<\\1>'/g, "'&'"],
+  [/'<\\2>'/g, "'|'"],
+  [/'<\\3>'/g, "'~'"],
+  [/'<\\4>'/g, "'<'"],
+];
+
+/** Map a 5.4 compile or runtime error message to 5.1's wording. */
+export function fixMessage51(msg: string): string {
+  if (msg.includes("'<\\")) for (const [re, s] of PLACEHOLDERS) msg = msg.replace(re, s);
+  if (msg.includes(GOTO_NAME)) msg = msg.split(GOTO_NAME).join('goto');
+  // Literals we rewrote, when an error quotes them: 10. -> 10, 0x10p0 -> 0x10
+  msg = msg.replace(/near '([0-9]+)\.'/, "near '$1'").replace(/near '(0[xX][0-9a-fA-F]+)p0'/, "near '$1'");
+  if (msg.includes('<eof>')) msg = msg.replace(/(^|[^'])<eof>(?!')/g, "$1'<eof>'");
+  // 5.1's read_string reports the buffer before the backslash; 5.4's decimal escape check includes it
+  msg = msg.replace(/decimal escape too large near '(.*)'$/s, (_m, t: string) => `escape sequence too large near '${t.replace(/\\[0-9]{1,3}[^]?$/, '')}'`);
+  // 5.4's exprstat says "syntax error" where 5.1's assignment() expects '='
+  msg = msg.replace(/: syntax error near /, ": '=' expected near ");
+  // "attempt to index a nil value (local 't')" -> "attempt to index local 't' (a nil value)"
+  msg = msg.replace(/attempt to (.+?) an? (\w+) value \((local|global|field|upvalue|method) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)");
+  msg = msg.replace(/attempt to (.+?) (an? \w+ value) \(constant '[^']*'\)/, 'attempt to $1 $2');
+  return msg;
+}

@@ -1,0 +1,341 @@
+/**
+ * Lua 5.1 behaviour of scripts (issue 18): the same scripts sent to Redust and to Redis 7.0 (whose
+ * Lua is 5.1), replies compared byte for byte, both engines, RESP2 and RESP3. Covers number to
+ * string conversion, double-only arithmetic, 5.4-only syntax rejected with 5.1's compile errors,
+ * 5.1 string escapes, runtime error wording, global protection, cjson/cmsgpack numbers and
+ * options, and replies nested past Redis's Lua stack limit (never a JS stack overflow).
+ */
+import { spawn } from 'child_process';
+import net from 'net';
+import path from 'path';
+import { RawConnection } from './helpers/raw';
+import { renderNode } from '../src/protocol/resp-reader';
+import * as assert from 'uvu/assert';
+import { differentialSuite, diffTest } from './helpers/suite';
+import { enginesUnderTest, freePort } from './helpers/servers';
+
+const CORPUS: string[] = [
+  "return (10/2)..''",
+  "return tostring(3.0)",
+  "local t = cjson.decode('[0,-5000,1.5,0]') return table.concat(t, ' ')",
+  "return string.format('%s %d %s', 5.0, 3.7, 1e15)",
+  "return tostring(2^53+1)",
+  "return tostring(9007199254740993)",
+  "return tostring(9223372036854775807 + 1)",
+  "return tostring(123456789012345)",
+  "local x = 1 for i=1,64 do x = x*2 end return tostring(x)",
+  "return tostring(0xffffffffffffffff)",
+  "return 1 // 2",
+  "return 1 & 2",
+  "local x = 1 | 2 return x",
+  "local x = ~1 return x",
+  "return 1 << 2",
+  "return 1 >> 2",
+  "local x = 1 ~ 2 return x",
+  "goto done ::done:: return 1",
+  "for i=1,3 do goto continue end",
+  "local goto = 5 return goto",
+  "local x <const> = 5 return x",
+  "return \"\\x41\\z  b\\u{48}\"",
+  "return \"\\q\"",
+  "return 1 % 0",
+  "return tostring(1 % 0)",
+  "return tostring(-0.0)",
+  "return tostring(0/0)",
+  "return tostring(1/0)",
+  "return nil .. 'x'",
+  "return #nil",
+  "local t = nil return t.x",
+  "local t = {} return t.x.y",
+  "return 1 + {}",
+  "return ('x')()",
+  "return math.floor(3.5) .. ''",
+  "return string.rep('x', 2.5)",
+  "return string.sub('hello', 2.5)",
+  "return 1 < 'x'",
+  "return {} < {}",
+  "return tostring(1e100)",
+  "return 3 / 2 .. ''",
+  "return 7 % 3.5 .. ''",
+  "return tostring(2^63)",
+  "return tostring(-2^63)",
+  "return math.huge .. ''",
+  "return tonumber('0x10') .. ''",
+  "return tonumber('10') .. '|' .. tonumber(' 10 ') .. '|' .. tostring(tonumber('1e1'))",
+  "return string.format('%5.2f', 3)",
+  "return string.format('%d', '10')",
+  "return string.format('%x', -1)",
+  "return select(-1, 1, 2)",
+  "return unpack({1,2,3}, 2)",
+  "local a = {} a[1] = a return cmsgpack.pack(a)",
+  "cjson.encode_invalid_numbers(true) return cjson.encode(0/0)",
+  "return cjson.encode(0/0)",
+  "return cjson.encode(1/0)",
+  "setmetatable(_G, nil) return 1",
+  "local g = _G rawset(g, 'x', 1) return 1",
+  "redis.call = nil return 1",
+  "cjson.encode = nil return 1",
+  "cmsgpack.pack = nil return 1",
+  "bit.band = nil return 1",
+  "redis = nil return 1",
+  "return loadfile",
+  "return dofile",
+  "return print",
+  "local f = loadstring('return 1 // 2') return f",
+  "return loadstring('return 1 // 2')",
+  "return tostring(loadstring('x='))",
+  "return string.format('%s', 1/3)",
+  "return 1/3 .. ''",
+  "return 100000000000000 .. ''",
+  "return 1e14 .. ''",
+  "local x = nil; return x + 1",
+  "return undefinedfn()",
+  "local t = {} t.f()",
+  "local s = 'a' .. {}",
+  "local t = {} return t:nope()",
+  "return #5",
+  "return -{}",
+  "return pcall(function() local x = nil; return x.y end)",
+  "return select(2, pcall(function() local t = {} return t.a.b end))",
+  "return tostring(select(2, loadstring('x = = 1')))",
+  "return tostring(select(2, loadstring('return 1 & 2')))",
+  "setmetatable(string, {})",
+  "return getmetatable('').__index == string",
+  "local g = getmetatable(_G) return type(g)",
+  "_G.redis = 1",
+  "redis.call = function() end",
+  "cjson.encode = 1",
+  "string.upper = 1",
+  "math.random = 1",
+  "local r = rawget(_G, 'redis') return type(r)",
+  "return type(_G)",
+  "return string.format('%d', 2^31)",
+  "return string.format('%5.1f|%-5d|%05d', 3.14159, 42, 7)",
+  "return string.format('%i', 3.9)",
+  "return math.floor(-3.5) .. ' ' .. math.ceil(-3.5)",
+  "return math.max(1, 2.5) .. ' ' .. math.min(3, 1)",
+  "return 2^53 .. ''",
+  "return 10 % 3 .. ' ' .. -10 % 3 .. ' ' .. 10 % -3 .. ' ' .. 5.5 % 2",
+  "return (2^31) .. ' ' .. (2^63) .. ' ' .. -(2^63)",
+  "return cjson.encode({1,2,3,{a=1}})",
+  "return cjson.encode(cjson.decode('{\"a\":123456789012345678}'))",
+  "return cjson.decode('123456789012345678') .. ''",
+  "return cmsgpack.unpack(cmsgpack.pack(123456789012345678)) .. ''",
+  "return cmsgpack.pack(123456789012345678)",
+  "return cmsgpack.pack(-1, 1.5, 2^40)",
+  "return bit.band(2^40 + 3, 7)",
+  "return struct.pack('>d', 1.5)",
+  "return {struct.unpack('>i4', struct.pack('>i4', -5))}",
+  "return cjson.encode_invalid_numbers('null')",
+  "cjson.encode_invalid_numbers('null') return cjson.encode({0/0, 1/0})",
+  "cjson.encode_invalid_numbers(true) return cjson.encode({-1/0, 1/0})",
+  "local t = {} for i = 1, 10 do t[i] = i end return table.concat(t, ',')",
+  "local t = {} for i = 1, 3 do t[#t + 1] = i / 2 end return table.concat(t, ',')",
+  "return string.rep('ab', 3, ',')",
+  "return ('%d'):format(3.0)",
+  "return string.len('abc') * 1e13 .. ''",
+  "return tostring(1e15) .. tostring(-1e15) .. tostring(123456.789e3)",
+  "return tostring(0.1) .. ' ' .. tostring(1/3) .. ' ' .. tostring(100)",
+  "return loadstring('return 10/2')() .. ''",
+  "local f = loadstring('return ...') return f(1, 2)",
+  "return \"a\\0b\"",
+  "return \"\\65\\066\\0677\"",
+  "return '\\300'",
+  "return [[\nx]]",
+  "return [==[a]]b]==]",
+  "return 0x10 .. ' ' .. 0xA .. ' ' .. 1e2 .. ' ' .. .5",
+  "return 3 == 3.0",
+  "local t = {} t[1] = 'a' t[1.0] = 'b' return t[1]",
+  "return math.fmod(7, 3) .. ' ' .. math.fmod(-7, 3)",
+  "return math.abs(-3) .. math.sqrt(16) .. math.pow(2, 0.5)",
+  "return string.format('%.3f', 1/3)",
+  "return tonumber('abc')",
+  "return tonumber('  0x1F  ') .. tonumber('1e2') .. tonumber('7', 8) .. tonumber('z', 36)",
+  "return tonumber('1e500') .. ''",
+  "return 1e500 .. ' ' .. -1e500",
+  "local a, b = math.modf(3.7) return a .. ' ' .. b",
+  "return string.format('%g', 100000000000000)",
+  "return #KEYS .. #ARGV",
+  // errors raised inside library functions, called from a non-tail position
+  "local s = cjson.encode({-1/0}) return s",
+  "local a = {} a[1] = a local s = cjson.encode(a) return s",
+  "local x = cjson.encode_invalid_numbers('x') return x",
+  "local t = {} t[1] = t local s = cmsgpack.pack(t) return s",
+  // 5.4-only syntax inside loadstring
+  "local f, e = loadstring('return 1 // 2') return e",
+  "local f, e = loadstring('local x <close> = nil') return e",
+  "local f, e = loadstring('goto x') return e",
+  "return loadstring('local goto = 2 return goto * 3')()",
+  // the same inside functions
+  "local function f(a) return a // 2 end return f(3)",
+  "for i = 1, 2 do if i == 1 then goto continue end ::continue:: end",
+  "while true do break end return 1 ~= 2",
+  "local t = {1, 2} return t[1] | t[2]",
+  "local s = 'x' .. 1 .. 2.5 .. 10/2 return s",
+];
+
+/** The raw reply bytes of one EVAL (for replies too deep for the test's RESP parser). */
+async function rawEval(port: number, script: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const parts: Buffer[] = [];
+    sock.on('data', (d) => parts.push(d));
+    sock.on('error', reject);
+    const b = Buffer.from(script);
+    sock.write(`*3\r\n$4\r\nEVAL\r\n$${b.length}\r\n${script}\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n`);
+    const check = () => {
+      const all = Buffer.concat(parts);
+      if (all.length >= 7 && all.subarray(all.length - 7).toString() === '+PONG\r\n') {
+        sock.destroy();
+        resolve(all.subarray(0, all.length - 7));
+      } else setTimeout(check, 10);
+    };
+    check();
+  });
+}
+
+const DEEP = [
+  'local a = {} local b = {a} a[1] = b return a',
+  'local a = {} a.map = {x = a} return a',
+  'local a = {} a.set = {} a.set[a] = true return a',
+  'local t = {} local c = t for i = 1, 7990 do c[1] = {} c = c[1] end return t',
+  'local t = {} local c = t for i = 1, 8100 do c[1] = {i} c = c[1] end return t',
+];
+
+for (const engine of enginesUnderTest()) {
+  const t = differentialSuite('lua51', engine, { flushEach: false });
+
+  diffTest(t, 'scripts give Lua 5.1 results and errors (RESP2, RESP3)', async ({ d }) => {
+    for (const proto of ['2', '3']) {
+      await d.redust.send('HELLO', proto);
+      await d.reference.send('HELLO', proto);
+      await d.all([['SCRIPT', 'FLUSH'], ['FLUSHALL']]);
+      for (const s of CORPUS) await d.check(['EVAL', s, '0']);
+    }
+    await d.redust.send('HELLO', '2');
+    await d.reference.send('HELLO', '2');
+  });
+
+  diffTest(t, 'redis.call integer replies are Lua 5.1 numbers (doubles)', async ({ d }) => {
+    await d.all([
+      ['SET', 'n', '123456789012345'],
+      ['EVAL', "return redis.call('incr', 'n') .. ''", '0'],
+      ['EVAL', "return tostring(redis.call('incrby', 'n', '9007199254740993'))", '0'],
+      ['EVAL', "return redis.call('incrby', 'n', '1')", '0'],
+      ['EVAL', "return redis.call('incrby', 'n', '1') + 1", '0'],
+      ['EVAL', "return cjson.encode({redis.call('incr', 'n')})", '0'],
+      ['EVAL', "return tonumber(redis.call('get', 'n')) .. ''", '0'],
+      ['EVAL', "return math.floor(redis.call('get', 'n') / 3) .. ''", '0'],
+    ]);
+  });
+
+  diffTest(t, 'FUNCTION LOAD bodies go through the 5.1 front end', async ({ d }) => {
+    const lib = (body: string) => ['FUNCTION', 'LOAD', 'REPLACE', `#!lua name=l51\nredis.register_function('f', function(keys, args) ${body} end)`];
+    await d.check(lib('return 1 // 2'));
+    await d.check(lib('return 1 & 2'));
+    await d.check(lib("return (10/2) .. ''"));
+    await d.check(['FCALL', 'f', '0']);
+    await d.check(lib("local t = nil return t.x"));
+    await d.check(['FCALL', 'f', '0']);
+    await d.check(['FUNCTION', 'DELETE', 'l51']);
+  });
+
+  diffTest(t, 'replies nested past the Lua stack limit end like Redis (no JS stack overflow)', async ({ srv, ref }) => {
+    for (const s of DEEP) {
+      const [a, b] = await Promise.all([rawEval(srv.port, s), rawEval(ref.port, s)]);
+      assert.ok(a.equals(b), `deep reply of: ${s} (${a.length} vs ${b.length} bytes; ends ${JSON.stringify(a.subarray(-40).toString())} vs ${JSON.stringify(b.subarray(-40).toString())})`);
+    }
+  });
+
+  diffTest(t, 'FCALL names are case-insensitive; read-only scripts refuse PUBLISH; rejected calls counted', async ({ d }) => {
+    await d.all([
+      ['FUNCTION', 'FLUSH'],
+      ['CONFIG', 'RESETSTAT'],
+      ['FUNCTION', 'LOAD', "#!lua name=cs\nredis.register_function('MyFunc', function() return 1 end)\nredis.register_function{function_name='ro', callback=function() return redis.call('publish', 'ch', 'x') end, flags={'no-writes'}}"],
+      ['FCALL', 'myfunc', '0'],
+      ['FCALL', 'MYFUNC', '0'],
+      ['FUNCTION', 'LOAD', "#!lua name=cs2\nredis.register_function('myfunc', function() return 2 end)"],
+      ['FCALL_RO', 'ro', '0'],
+      ['FCALL', 'ro', '0'],
+      ['EVAL_RO', "return redis.call('publish', 'ch', 'x')", '0'],
+      ['EVAL', "#!lua flags=no-writes\nreturn redis.call('publish', 'ch', 'x')", '0'],
+      ['EVAL', "return redis.pcall('nosuchcmd')", '0'],
+      ['EVAL', "return redis.pcall('set', 'a')", '0'],
+      ['EVAL_RO', "return redis.pcall('set', 'a', 'b')", '0'],
+      ['EVAL', "return redis.pcall('multi')", '0'],
+    ]);
+    const stats = async (conn: typeof d.redust) => {
+      const info = (await conn.send('INFO', 'commandstats')) as { v: Buffer | string };
+      return String(info.v).split('\r\n').filter((l) => /^cmdstat_(set|publish|multi|nosuchcmd):/.test(l)).map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')).sort();
+    };
+    assert.equal(await stats(d.redust), await stats(d.reference));
+    await d.check(['FUNCTION', 'FLUSH']);
+  });
+
+  diffTest(t, 'scripts that declare flags without allow-oom/no-writes are refused under maxmemory', async ({ d }) => {
+    await d.all([
+      ['FUNCTION', 'FLUSH'],
+      ['FUNCTION', 'LOAD', "#!lua name=oom\nredis.register_function('w', function() return 1 end)\nredis.register_function{function_name='r', callback=function() return 2 end, flags={'no-writes'}}\nredis.register_function{function_name='a', callback=function() return 3 end, flags={'allow-oom'}}"],
+      ['SET', 'x', 'y'],
+      ['SCRIPT', 'LOAD', '#!lua\nreturn 4'],
+      ['CONFIG', 'RESETSTAT'],
+      ['CONFIG', 'SET', 'maxmemory', '1'],
+      ['EVAL', '#!lua\nreturn 1', '0'],
+      ['EVAL', '#!lua flags=no-writes\nreturn 1', '0'],
+      ['EVAL', '#!lua flags=allow-oom\nreturn 1', '0'],
+      ['EVAL', 'return 1', '0'],
+      ['EVALSHA', '${SHA}', '0'],
+      ['EVAL_RO', '#!lua\nreturn 1', '0'],
+      ['FCALL', 'w', '0'],
+      ['FCALL', 'r', '0'],
+      ['FCALL', 'a', '0'],
+      ['FCALL_RO', 'w', '0'],
+      ['CONFIG', 'SET', 'maxmemory', '0'],
+    ].map((a) => a.map((x) => (x === '${SHA}' ? 'f310ce338ecfad1d6e7af5f879fbb55dab148581' : x))));
+    const stats = async (conn: typeof d.redust) => {
+      const info = (await conn.send('INFO', 'commandstats')) as { v: Buffer | string };
+      return String(info.v).split('\r\n').filter((l) => /^cmdstat_(eval|evalsha|eval_ro|fcall|fcall_ro):/.test(l)).map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')).sort();
+    };
+    assert.equal(await stats(d.redust), await stats(d.reference));
+    await d.check(['FUNCTION', 'FLUSH']);
+  });
+
+  diffTest(t, 'FUNCTION STATS shows the running function; a busy EVAL answers BUSY', async ({ ref }) => {
+    // A busy script blocks its server's event loop: Redust runs as a separate process here.
+    const port0 = await freePort();
+    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'redust.js'), '--port', String(port0), '--engine', engine, '--loglevel', 'warning'], { stdio: 'ignore' });
+    for (let i = 0; i < 200; i++) {
+      try {
+        (await RawConnection.connect(port0)).close();
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    const seen: string[][] = [];
+    for (const port of [port0, ref.port]) {
+      const a = await RawConnection.connect(port);
+      const b = await RawConnection.connect(port);
+      const out: string[] = [];
+      await b.send('CONFIG', 'SET', 'busy-reply-threshold', '50');
+      await b.send('FUNCTION', 'LOAD', 'REPLACE', "#!lua name=busy\nredis.register_function{function_name='spin', callback=function() while true do end end, flags={'no-writes'}}");
+      const p = a.send('FCALL', 'SPIN', '0', 'k', 'v');
+      await new Promise((r) => setTimeout(r, 200));
+      out.push(renderNode(await b.send('FUNCTION', 'STATS')).replace(/"duration_ms", :\d+/, '"duration_ms", N'));
+      out.push(renderNode(await b.send('FUNCTION', 'KILL')), renderNode(await p));
+      const p2 = a.send('EVAL', 'while true do end', '0');
+      await new Promise((r) => setTimeout(r, 200));
+      out.push(renderNode(await b.send('FUNCTION', 'STATS')));
+      out.push(renderNode(await b.send('SCRIPT', 'KILL')), renderNode(await p2));
+      await b.send('FUNCTION', 'DELETE', 'busy');
+      await b.send('CONFIG', 'SET', 'busy-reply-threshold', '5000');
+      a.close();
+      b.close();
+      seen.push(out);
+    }
+    child.kill('SIGKILL');
+    assert.equal(seen[0], seen[1]);
+  });
+
+  t.run();
+}
