@@ -1,0 +1,120 @@
+/*
+ * native.ts -- what every collection kept in linear memory (hash.ts, set.ts) has in common: its
+ * 32-byte header, the keyspace handle that points at it, its reference count and the queue of
+ * collections waiting to be freed in bounded steps (lazy free).
+ *
+ * Header (NC_BYTES = 32), at a fixed address for the collection's whole life:
+ *   +0  info   u32   bits 0..3 kind (NK_HASH, NK_SET); NF_* flags above
+ *   +4  refs   u32   keyspace slots holding it (0 for a temporary or a removed value)
+ *   +8  qnext  u32   next collection in the free queue (while NF_QUEUED)
+ *   +12 count  u32   elements (fields, members)
+ *   +16 p      u32   the small form's packed block, or the big form's dict (its own DICT_BYTES block)
+ *   +20 cap    u32   small: bytes allocated for the block; big: entry bytes (for memory usage)
+ *   +24 aux    u32   hash small: bytes used in the block; set small: integer width (2, 4, 8);
+ *                    while being freed: the next bucket to free
+ *   +28 aux2   u32   reserved (0)
+ *
+ * Keyspace handle: the keyspace stores an i32 handle for every container value. Handles with bit
+ * NATIVE_BIT set designate a collection in linear memory: (handle & NATIVE_MASK) * 8 is the header
+ * address (headers are 8-aligned and below 4 GiB, so 29 bits hold it). Other handles index the JS
+ * side's array of JS containers.
+ *
+ * Lifetime: `refs` counts keyspace slots. When it drops to 0 (DEL, overwrite, expiry, FLUSHDB) the
+ * collection is queued (NF_QUEUED, threaded through qnext) and freed later, in bounded steps, by
+ * ncFreeStep (lazyfree.ts) -- unless it was stored again meanwhile (RENAME and MOVE remove then
+ * store), which the dequeue re-checks. A collection that was never stored is queued by the JS side
+ * when its wrapper is garbage-collected (a collection is never freed while refs > 0).
+ */
+
+export const NC_INFO: u32 = 0;
+export const NC_REFS: u32 = 4;
+export const NC_QNEXT: u32 = 8;
+export const NC_COUNT: u32 = 12;
+export const NC_P: u32 = 16;
+export const NC_CAP: u32 = 20;
+export const NC_AUX: u32 = 24;
+export const NC_AUX2: u32 = 28;
+export const NC_BYTES: u32 = 32;
+
+export const NK_MASK: u32 = 15;
+export const NK_HASH: u32 = 1;
+export const NK_SET: u32 = 2;
+/** In the free queue. */
+export const NF_QUEUED: u32 = 16;
+/** Big form (a dict); otherwise the packed small form. */
+export const NF_BIG: u32 = 32;
+/** Hash: Redis's encoding is listpack (may be set while the representation is big, see hash.ts). */
+export const NF_LPENC: u32 = 64;
+
+export const NATIVE_BIT: u32 = 0x40000000;
+export const NATIVE_MASK: u32 = 0x1fffffff;
+
+// @ts-ignore: decorator
+@inline export function ncInfo(c: u32): u32 { return load<u32>(c, NC_INFO); }
+// @ts-ignore: decorator
+@inline export function ncIsBig(c: u32): bool { return (load<u32>(c, NC_INFO) & NF_BIG) != 0; }
+// @ts-ignore: decorator
+@inline export function ncCount(c: u32): u32 { return load<u32>(c, NC_COUNT); }
+
+/** Head of the free queue (collections with refs 0 to free unless stored again). */
+let ncQueueHead: u32 = 0;
+
+/** Take the next queued collection (its NF_QUEUED cleared), 0 when the queue is empty. */
+export function ncDequeue(): u32 {
+  const c = ncQueueHead;
+  if (c == 0) return 0;
+  ncQueueHead = load<u32>(c, NC_QNEXT);
+  store<u32>(c, load<u32>(c, NC_INFO) & ~NF_QUEUED, NC_INFO);
+  return c;
+}
+
+/** True when nothing is queued. */
+export function ncQueueEmpty(): bool {
+  return ncQueueHead == 0;
+}
+
+/** A keyspace slot now holds c. */
+export function ncRef(c: u32): void {
+  store<u32>(c, load<u32>(c, NC_REFS) + 1, NC_REFS);
+}
+
+/** Queue c for freeing (no-op if already queued). */
+export function ncQueue(c: u32): void {
+  const info = load<u32>(c, NC_INFO);
+  if ((info & NF_QUEUED) != 0) return;
+  store<u32>(c, info | NF_QUEUED, NC_INFO);
+  store<u32>(c, ncQueueHead, NC_QNEXT);
+  ncQueueHead = c;
+}
+
+/** A keyspace slot stopped holding c: queue it when no slot holds it any more. */
+export function ncUnref(c: u32): void {
+  const r = load<u32>(c, NC_REFS);
+  if (r > 1) {
+    store<u32>(c, r - 1, NC_REFS);
+    return;
+  }
+  store<u32>(c, 0, NC_REFS);
+  ncQueue(c);
+}
+
+/** The keyspace dropped a value with this handle (keyspace.ts, FLUSHDB's incremental free). */
+export function ncDropHandle(h: i32): void {
+  if (h >= 0 && (<u32>h & NATIVE_BIT) != 0) ncUnref((<u32>h & NATIVE_MASK) << 3);
+}
+
+/** Handle of collection c for the keyspace. */
+export function ncHandle(c: u32): i32 {
+  return <i32>(NATIVE_BIT | (c >> 3));
+}
+
+/** A fresh header of the given kind (count 0, refs 0), 0 on OOM. */
+export function ncAllocHeader(kind: u32): u32 {
+  const c = alloc(NC_BYTES);
+  if (c == 0) return 0;
+  memory.fill(c, 0, NC_BYTES);
+  store<u32>(c, kind, NC_INFO);
+  return c;
+}
+
+import { alloc } from './arena';
