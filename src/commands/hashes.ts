@@ -238,7 +238,8 @@ function hscan(c: Client, argv: Buffer[]): void {
   }
   const opts = scanOptionsArg(argv, 3, false);
   const found: BulkValue[] = [];
-  const next = h.scan(cursor, Math.max(1, Math.floor(opts.count / 2)), (f, v) => {
+  // Redis 7.0 doubles COUNT for hashes (count *= 2: field and value) and stops at 2*COUNT items.
+  const next = h.scan(cursor, opts.count, (f, v) => {
     if (opts.pattern && !c.server.engine.globMatch(opts.pattern, f, false)) return;
     found.push(f, v);
   });

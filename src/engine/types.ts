@@ -288,6 +288,8 @@ export interface HashValue extends Container {
   setField(field: Bytes, value: Bytes, maxValue: number, maxEntries: number): boolean;
   /** hashTypeTryConversion: convert when any of args[from..to] is longer than maxValue. */
   convertIfLonger(maxValue: number, args: Bytes[], from?: number, to?: number): void;
+  /** Whole-content encoding check against the limits, for loaders (RDB, RESTORE). */
+  fitEncoding(limits: EncodingLimits): void;
 }
 
 /** A set of byte strings. */
@@ -307,6 +309,8 @@ export interface SetValue extends Container {
   reencode(maxIntset: number): void;
   /** Every member, in a new array. */
   toArray(): BulkValue[];
+  /** Whole-content encoding check against the limits, for loaders (RDB, RESTORE). */
+  fitEncoding(limits: EncodingLimits): void;
 }
 
 /** Score range bound: value and whether it is exclusive. */
