@@ -36,7 +36,7 @@ import {
 } from './dict';
 import { RES, outReserve, outCommit, outReset, getScratch } from './io';
 import {
-  NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_HASH, NF_BIG, NF_LPENC, ncAllocHeader, ncIsBig,
+  NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_HASH, NF_BIG, NF_LPENC, ncAllocHeader, ncIsBig, outBulk,
 } from './native';
 import { R_PTR, R_LEN, R_HANDLE, R_MISC } from '../src/engine/wasm/abi';
 
@@ -460,6 +460,52 @@ export function hOut(c: u32): u32 {
   const s1 = load<u32>(d, D_S1);
   for (let i: u32 = 0; i < s1 && !emitOom; i++) emitChainAll(load<u32>(t1 + (i << 2)));
   return emitted;
+}
+
+let respWhat: u32 = 3;
+
+function respEntry(e: u32): void {
+  const fl = load<u32>(e, E_KEYLEN);
+  if ((respWhat & 1) != 0 && !outBulk(e + HE_HDR, fl)) emitOom = true;
+  if ((respWhat & 2) != 0 && !outBulk(e + HE_HDR + fl, load<u32>(e, HE_VLEN))) emitOom = true;
+}
+
+/**
+ * HGETALL / HKEYS / HVALS reply body written from linear memory: every field (what & 1) and/or
+ * value (what & 2) as RESP bulk strings in the out buffer, in hOut's order. 0 on out-buffer OOM.
+ */
+export function hResp(c: u32, what: u32): i32 {
+  outReset();
+  emitOom = false;
+  respWhat = what;
+  if (!ncIsBig(c)) {
+    const b = load<u32>(c, NC_P);
+    const used = load<u32>(c, NC_AUX);
+    let off: u32 = 0;
+    while (off < used && !emitOom) {
+      const fl = getVar(b + off);
+      const fp = b + off + varBytes;
+      const vl = getVar(fp + fl);
+      const vp = fp + fl + varBytes;
+      if ((what & 1) != 0 && !outBulk(fp, fl)) return 0;
+      if ((what & 2) != 0 && !outBulk(vp, vl)) return 0;
+      off = vp - b + vl;
+    }
+    return 1;
+  }
+  const d = load<u32>(c, NC_P);
+  for (let t: u32 = 0; t < 2; t++) {
+    const tab = load<u32>(d + (t == 0 ? D_T0 : D_T1));
+    const size = load<u32>(d + (t == 0 ? D_S0 : D_S1));
+    for (let i: u32 = 0; i < size && !emitOom; i++) {
+      let e = load<u32>(tab + (i << 2));
+      while (e != 0) {
+        respEntry(e);
+        e = load<u32>(e, E_NEXT);
+      }
+    }
+  }
+  return emitOom ? 0 : 1;
 }
 
 /**

@@ -26,10 +26,10 @@ export {
 export { globMatch } from './glob';
 export { ncRef, ncUnref, ncQueue, ncFreeStep, ncPending } from './lazyfree';
 export {
-  hCreate, hLen, hIsListpack, hMemory, hGet, hConvert, hSet, hDelete, hOut, hScan, hRandom, hClone,
+  hCreate, hLen, hIsListpack, hMemory, hGet, hConvert, hSet, hDelete, hOut, hScan, hRandom, hClone, hResp,
 } from './hash';
 export {
-  sCreate, sIsIntset, sMemory, sConvert, sAdd, sHas, sDelete, sOut, sScan, sRandom, sClone, sReencode,
+  sCreate, sIsIntset, sMemory, sConvert, sAdd, sHas, sDelete, sOut, sScan, sRandom, sClone, sReencode, sResp,
 } from './set';
 
 /** Initialise the arena and the I/O regions. Returns the RES struct address, 0 on failure. */

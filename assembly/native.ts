@@ -118,3 +118,31 @@ export function ncAllocHeader(kind: u32): u32 {
 }
 
 import { alloc } from './arena';
+
+/**
+ * Append a RESP bulk string ("$<len>\r\n<bytes>\r\n") of [p, p+len) to the out buffer. False on
+ * out-buffer OOM. Used by the replies written from linear memory (HGETALL, SMEMBERS).
+ */
+export function outBulk(p: u32, len: u32): bool {
+  const w = outReserve(len + 16);
+  if (w == 0) return false;
+  store<u8>(w, 36); // '$'
+  let digits: u32 = 1;
+  let x = len;
+  while (x >= 10) { x /= 10; digits++; }
+  x = len;
+  for (let i = digits; i > 0; i--) {
+    store<u8>(w + i, <u8>(48 + x % 10));
+    x /= 10;
+  }
+  let o = w + 1 + digits;
+  store<u16>(o, 0x0a0d);
+  o += 2;
+  memory.copy(o, p, len);
+  o += len;
+  store<u16>(o, 0x0a0d);
+  outCommit(o + 2 - w);
+  return true;
+}
+
+import { outReserve, outCommit } from './io';

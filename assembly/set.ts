@@ -27,7 +27,7 @@ import {
   dictRandom, dictScanStep, dictFreeTables, dictTableBytes, hashBytes, randomBelow,
 } from './dict';
 import { RES, outReserve, outCommit, outReset, getScratch } from './io';
-import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_SET, NF_BIG, ncAllocHeader, ncIsBig } from './native';
+import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_SET, NF_BIG, ncAllocHeader, ncIsBig, outBulk } from './native';
 import { R_PTR, R_LEN, R_MISC } from '../src/engine/wasm/abi';
 
 const SE_HDR: u32 = 12;
@@ -403,6 +403,33 @@ export function sOut(c: u32): u32 {
     for (let i: u32 = 0; i < size && !emitOom; i++) emitChainAll(load<u32>(tab + (i << 2)));
   }
   return emitted;
+}
+
+/** SMEMBERS reply body from linear memory: every member as a RESP bulk string, sOut's order. 0 on OOM. */
+export function sResp(c: u32): i32 {
+  outReset();
+  if (!ncIsBig(c)) {
+    const count = load<u32>(c, NC_COUNT);
+    const b = load<u32>(c, NC_P);
+    const w = load<u32>(c, NC_AUX);
+    for (let i: u32 = 0; i < count; i++) {
+      if (!outBulk(<u32>NUMBUF, ll2string(<u32>NUMBUF, isGet(b, w, i)))) return 0;
+    }
+    return 1;
+  }
+  const d = load<u32>(c, NC_P);
+  for (let t: u32 = 0; t < 2; t++) {
+    const tab = load<u32>(d + (t == 0 ? D_T0 : D_T1));
+    const size = load<u32>(d + (t == 0 ? D_S0 : D_S1));
+    for (let i: u32 = 0; i < size; i++) {
+      let e = load<u32>(tab + (i << 2));
+      while (e != 0) {
+        if (!outBulk(e + SE_HDR, load<u32>(e, E_KEYLEN))) return 0;
+        e = load<u32>(e, E_NEXT);
+      }
+    }
+  }
+  return 1;
 }
 
 /**

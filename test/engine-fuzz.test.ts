@@ -14,7 +14,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WasmEngine } from '../src/engine/wasm/engine';
-import type { BulkValue, Db, Engine, HashValue, SetValue, StringPeek, ZSetValue } from '../src/engine/types';
+import type { BulkSink, BulkValue, Db, Engine, HashValue, SetValue, StringPeek, ZSetValue } from '../src/engine/types';
 import { jsContainers } from '../src/engine/containers';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE } from '../src/engine/types';
 import { rng } from './helpers/rng';
@@ -513,6 +513,9 @@ function runCollectionsFuzz(seed: number, steps: number, mutant?: Mutant): void 
         assert.equal(all, ja, ctxs + ' hgetall vs JsHash');
       } else assert.equal(new Map(all), m, ctxs + ' hgetall');
       assert.is(all.length, m.size, ctxs + ' hgetall count');
+      // HGETALL written from linear memory: the same elements, in forEach's order, as RESP.
+      assert.is(rawOf((o) => h.writeAll!(o, true, true)), all.map(([f, v]) => bulkOf(f) + bulkOf(v)).join(''), ctxs + ' writeAll');
+      assert.is(rawOf((o) => h.writeAll!(o, false, true)), all.map(([, v]) => bulkOf(v)).join(''), ctxs + ' writeAll values');
       const seen = new Map<string, string>();
       let c = 0;
       let calls = 0;
@@ -570,6 +573,7 @@ function runCollectionsFuzz(seed: number, steps: number, mutant?: Mutant): void 
       if (s.isIntset()) assert.equal(arr, js1.toArray().map((v) => str(v)!), ctxs + ' intset order vs JsSet');
       assert.equal(new Set(arr), ms, ctxs + ' smembers');
       assert.is(arr.length, ms.size, ctxs + ' smembers count');
+      assert.is(rawOf((o) => s.writeMembers!(o)), arr.map(bulkOf).join(''), ctxs + ' writeMembers');
       const seen = new Set<string>();
       let c = 0;
       const count = 1 + Math.floor(r() * 20);
@@ -689,6 +693,19 @@ test('planted bugs in hash and set views are caught', () => {
     assert.ok(caught, `planted bug not caught: ${name}`);
   }
 });
+
+const bulkOf = (x: string) => `$${x.length}\r\n${x}\r\n`;
+
+/** What a writer-to-sink call appends, as latin1 text. */
+function rawOf(write: (out: BulkSink) => void): string {
+  let raw = '';
+  write({
+    bulk() { throw new Error('unexpected bulk()'); },
+    bulkBytes() { throw new Error('unexpected bulkBytes()'); },
+    rawBytes(src: Uint8Array, start: number, len: number) { raw += Buffer.from(src.subarray(start, start + len)).latin1Slice(); },
+  });
+  return raw;
+}
 
 function bind(t: object, p: string | symbol): unknown {
   const v = (t as Record<string | symbol, unknown>)[p];

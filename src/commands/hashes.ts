@@ -115,6 +115,8 @@ function getallGeneric(c: Client, argv: Buffer[], what: number): void {
   if (!h) return both ? c.reply.map(0) : c.reply.array(0);
   if (both) c.reply.map(h.size);
   else c.reply.array(h.size);
+  // Written by the container itself where it can (wasm): no JS string per element.
+  if (h.writeAll && c.reply === c.writer) return h.writeAll(c.writer, (what & KEYS) !== 0, (what & VALUES) !== 0);
   h.forEach((f, v) => {
     if (what & KEYS) c.reply.bulk(f);
     if (what & VALUES) c.reply.bulk(v);

@@ -4,7 +4,7 @@
  * encodings and conversion points, insertion order while listpack, HSCAN whole for listpack and
  * dictScan-like (about COUNT fields per call) for hashtable. Lifetime: see native.ts.
  */
-import type { Bytes, BulkValue, EncodingLimits, HashValue } from '../types';
+import type { BulkSink, Bytes, BulkValue, EncodingLimits, HashValue } from '../types';
 import { WasmOutOfMemoryError } from './loader';
 import { NativeCollection, NativeHost } from './native';
 import { R_HANDLE, R_LEN, R_MISC, R_PTR } from './abi';
@@ -154,6 +154,13 @@ export class WasmHash extends NativeCollection implements HashValue {
     if (w.x.hRandom(this.ptr) === 0) return undefined;
     const f = this.str(w.resU32(R_PTR), w.resU32(R_LEN));
     return [f, this.str(w.resU32(R_HANDLE), w.resU32(R_MISC))];
+  }
+
+  writeAll(out: BulkSink, fields: boolean, values: boolean): void {
+    const w = this.host.w;
+    if (w.x.hResp(this.ptr, (fields ? 1 : 0) | (values ? 2 : 0)) === 0) throw new WasmOutOfMemoryError('HGETALL output');
+    w.sync();
+    out.rawBytes(w.u8, w.outPtr(), w.outLen());
   }
 
   entries(): [BulkValue, BulkValue][] {

@@ -118,6 +118,8 @@ export interface WasmExports {
   sRandom(c: number): number;
   sClone(c: number): number;
   sReencode(c: number, maxIntset: number): number;
+  hResp(c: number, what: number): number;
+  sResp(c: number): number;
 }
 
 /**
@@ -208,6 +210,8 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   sRandom: 1,
   sClone: 1,
   sReencode: 2,
+  hResp: 2,
+  sResp: 1,
 };
 
 /** Throws when the module's exports differ from what this build of the loader calls. */

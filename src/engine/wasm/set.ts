@@ -4,7 +4,7 @@
  * SSCAN whole for an intset; hashtable SSCAN returns about COUNT members per call, as dictScan.
  * Lifetime: see native.ts.
  */
-import type { Bytes, BulkValue, EncodingLimits, SetValue } from '../types';
+import type { BulkSink, Bytes, BulkValue, EncodingLimits, SetValue } from '../types';
 import { WasmOutOfMemoryError } from './loader';
 import { NativeCollection, NativeHost } from './native';
 import { R_LEN, R_MISC, R_PTR } from './abi';
@@ -108,6 +108,13 @@ export class WasmSet extends NativeCollection implements SetValue {
     const got = this.records([]);
     for (let i = 0; i < got.length; i++) visit(got[i]);
     return next;
+  }
+
+  writeMembers(out: BulkSink): void {
+    const w = this.host.w;
+    if (w.x.sResp(this.ptr) === 0) throw new WasmOutOfMemoryError('SMEMBERS output');
+    w.sync();
+    out.rawBytes(w.u8, w.outPtr(), w.outLen());
   }
 
   randomMember(): BulkValue | undefined {
