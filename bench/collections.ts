@@ -26,8 +26,12 @@ export interface CollectionsOptions {
 
 export interface CollectionsResult {
   options: Omit<CollectionsOptions, 'log'>;
-  /** server -> shape -> { rssPerKey, usedPerKey } */
-  memory: Record<string, Record<string, { rssPerKey: number; usedPerKey: number }>>;
+  /**
+   * server -> shape -> per key: RSS growth over the first K keys (includes the process's one-time
+   * growth: V8's young generation, buffers), RSS growth over the next K keys (the marginal cost),
+   * used_memory growth over the first K.
+   */
+  memory: Record<string, Record<string, { rssPerKey: number; rssMarginal: number; usedPerKey: number }>>;
   /** server -> test -> rps per round */
   rps: Record<string, Record<string, number[]>>;
 }
@@ -147,9 +151,12 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
         await sleep(1500);
         const rss1 = rssOf(s.proc.pid!);
         const used1 = await usedMemory(s.port);
-        const r = { rssPerKey: (rss1 - rss0) / opts.keys, usedPerKey: (used1 - used0) / opts.keys };
+        await pipeLoad(s.port, opts.keys, (i) => make(i + opts.keys));
+        await sleep(1500);
+        const rss2 = rssOf(s.proc.pid!);
+        const r = { rssPerKey: (rss1 - rss0) / opts.keys, rssMarginal: (rss2 - rss1) / opts.keys, usedPerKey: (used1 - used0) / opts.keys };
         (memory[kind] ??= {})[shape] = r;
-        log(`${kind} ${shape}: RSS/key ${r.rssPerKey.toFixed(0)} B, used_memory/key ${r.usedPerKey.toFixed(0)} B`);
+        log(`${kind} ${shape}: RSS/key ${r.rssPerKey.toFixed(0)} B (next ${opts.keys}: ${r.rssMarginal.toFixed(0)} B), used_memory/key ${r.usedPerKey.toFixed(0)} B`);
       } finally {
         await stopServer(s);
       }
@@ -180,22 +187,26 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
 export function collectionsTables(r: CollectionsResult): string[] {
   const kinds = r.options.servers.filter((k) => k !== 'redis');
   const out: string[] = [];
-  out.push(`| shape (${r.options.keys.toLocaleString('en-US')} keys) | Redis RSS/key | ${kinds.map((k) => `${k} RSS/key`).join(' | ')} | Redis used_memory/key | ${kinds.map((k) => `${k} used_memory/key`).join(' | ')} |`);
+  const K = r.options.keys.toLocaleString('en-US');
+  out.push(`| shape | Redis RSS/key | ${kinds.map((k) => `${k} RSS/key`).join(' | ')} | Redis used_memory/key | ${kinds.map((k) => `${k} used_memory/key`).join(' | ')} |`);
   out.push(`|---|---:|${kinds.map(() => '---:').join('|')}|---:|${kinds.map(() => '---:').join('|')}|`);
   const ratio = (x: number, base: number) => (base > 0 ? ` (${(x / base).toFixed(2)}×)` : '');
   for (const shape of Object.keys(SHAPES)) {
-    const red = r.memory.redis?.[shape];
-    const row = [shape, red ? `${red.rssPerKey.toFixed(0)} B` : '–'];
-    for (const k of kinds) {
-      const m = r.memory[k]?.[shape];
-      row.push(m ? `${m.rssPerKey.toFixed(0)} B${ratio(m.rssPerKey, red?.rssPerKey ?? 0)}` : '–');
+    for (const marginal of [false, true]) {
+      const rss = (m: { rssPerKey: number; rssMarginal: number }) => (marginal ? m.rssMarginal : m.rssPerKey);
+      const red = r.memory.redis?.[shape];
+      const row = [`${shape}: ${marginal ? `next ${K} keys` : `first ${K} keys`}`, red ? `${rss(red).toFixed(0)} B` : '–'];
+      for (const k of kinds) {
+        const m = r.memory[k]?.[shape];
+        row.push(m ? `${rss(m).toFixed(0)} B${ratio(rss(m), red ? rss(red) : 0)}` : '–');
+      }
+      row.push(red && !marginal ? `${red.usedPerKey.toFixed(0)} B` : '');
+      for (const k of kinds) {
+        const m = r.memory[k]?.[shape];
+        row.push(m && !marginal ? `${m.usedPerKey.toFixed(0)} B${ratio(m.usedPerKey, red?.usedPerKey ?? 0)}` : '');
+      }
+      out.push(`| ${row.join(' | ')} |`);
     }
-    row.push(red ? `${red.usedPerKey.toFixed(0)} B` : '–');
-    for (const k of kinds) {
-      const m = r.memory[k]?.[shape];
-      row.push(m ? `${m.usedPerKey.toFixed(0)} B` : '–');
-    }
-    out.push(`| ${row.join(' | ')} |`);
   }
   out.push('');
   out.push(`| test (median rps of ${r.options.rounds}) | Redis | ${kinds.join(' | ')} |`);
@@ -224,7 +235,9 @@ export function writeCollectionsSection(file: string, r: CollectionsResult, head
     ...header,
     '',
     'bench/collections.ts. Memory: a fresh server process per shape and engine, loaded with pipelined HSET/SADD ' +
-      '(8 fields `field:j` → `value:j`, 8 members `member:j`, or 8 integers), RSS growth and used_memory growth per key. ' +
+      '(8 fields `field:j` → `value:j`, 8 members `member:j`, or 8 integers), RSS growth and used_memory growth per key ' +
+      'over the first K keys, and RSS growth over the next K keys (the marginal cost per key: the first figure also holds ' +
+      'the process\'s one-time growth, e.g. V8\'s young generation, tens of MB, about 150 B per key at 200,000 keys). ' +
       'Throughput: redis-benchmark `-c 50 -r 100000`, the built-in HSET and SADD tests and HGETALL / SMEMBERS of a ' +
       '100-element hash / set, at -P 1 and -P 16; the three servers run at once, rounds interleaved, median rps, ratio to Redis.',
     '',
