@@ -641,8 +641,11 @@ export function hFreeSome(c: u32, budget: u32): u32 {
   const s0 = load<u32>(d, D_S0);
   const s1 = load<u32>(d, D_S1);
   let i = load<u32>(c, NC_AUX);
+  const i0 = i;
   let n: u32 = 0;
-  while (i < s0 + s1 && n < budget) {
+  // Bounded by entries freed and by buckets visited (a sparse table must not be walked at once).
+  const end = s0 + s1 - i > budget * 8 ? i + budget * 8 : s0 + s1;
+  while (i < end && n < budget) {
     const slot = i < s0 ? load<u32>(d, D_T0) + (i << 2) : load<u32>(d, D_T1) + ((i - s0) << 2);
     n += freeChain(load<u32>(slot));
     store<u32>(slot, 0);
@@ -651,11 +654,11 @@ export function hFreeSome(c: u32, budget: u32): u32 {
   store<u32>(c, i, NC_AUX);
   if (i < s0 + s1) {
     store<u32>(RES, 0, R_MISC);
-    return n;
+    return n + ((i - i0) >> 3);
   }
   dictFreeTables(d);
   free(d, DICT_BYTES);
   free(c, NC_BYTES);
   store<u32>(RES, 1, R_MISC);
-  return n;
+  return n + ((i - i0) >> 3);
 }
