@@ -1,7 +1,7 @@
 /*
  * hash.ts -- Redis hashes in linear memory (t_hash.c): a packed small form and a dict big form.
  *
- * Header: the common 32-byte collection header (native.ts), kind NK_HASH.
+ * Header: the common 24-byte collection header (native.ts), kind NK_HASH.
  *
  * Small form ("listpack"): NC_P is one block of NC_CAP bytes (an arena size class), of which the
  * first NC_AUX bytes hold the fields and values in insertion order, each as

@@ -7,7 +7,7 @@
  * keeps the bucket cursor). A queued collection stored again meanwhile (refs > 0) is only
  * unqueued. Complexity: O(budget) per call.
  */
-import { NC_INFO, NC_REFS, NK_MASK, NK_HASH, ncDequeue, ncQueueEmpty, ncQueue, ncRef, ncUnref } from './native';
+import { NC_INFO, NK_MASK, NK_HASH, ncDequeue, ncQueueEmpty, ncQueue, ncRef, ncUnref, ncRefs } from './native';
 import { hFreeSome } from './hash';
 import { sFreeSome } from './set';
 import { RES } from './io';
@@ -21,7 +21,7 @@ export function ncFreeStep(budget: u32): i32 {
     if (current == 0) {
       const c = ncDequeue();
       if (c == 0) break;
-      if (load<u32>(c, NC_REFS) != 0) continue;
+      if (ncRefs(c) != 0) continue;
       current = c;
     }
     const kind = load<u32>(current, NC_INFO) & NK_MASK;

@@ -1,18 +1,17 @@
 /*
  * native.ts -- what every collection kept in linear memory (hash.ts, set.ts) has in common: its
- * 32-byte header, the keyspace handle that points at it, its reference count and the queue of
+ * 24-byte header, the keyspace handle that points at it, its reference count and the queue of
  * collections waiting to be freed in bounded steps (lazy free).
  *
- * Header (NC_BYTES = 32), at a fixed address for the collection's whole life:
- *   +0  info   u32   bits 0..3 kind (NK_HASH, NK_SET); NF_* flags above
- *   +4  refs   u32   keyspace slots holding it (0 for a temporary or a removed value)
- *   +8  qnext  u32   next collection in the free queue (while NF_QUEUED)
- *   +12 count  u32   elements (fields, members)
- *   +16 p      u32   the small form's packed block, or the big form's dict (its own DICT_BYTES block)
- *   +20 cap    u32   small: bytes allocated for the block; big: entry bytes (for memory usage)
- *   +24 aux    u32   hash small: bytes used in the block; set small: integer width (2, 4, 8);
+ * Header (NC_BYTES = 24), at a fixed address for the collection's whole life:
+ *   +0  info   u32   bits 0..3 kind (NK_HASH, NK_SET); bits 4..7 NF_* flags; bits 8..31 refs,
+ *                    the keyspace slots holding it (0 for a temporary or a removed value)
+ *   +4  qnext  u32   next collection in the free queue (while NF_QUEUED)
+ *   +8  count  u32   elements (fields, members)
+ *   +12 p      u32   the small form's packed block, or the big form's dict (its own DICT_BYTES block)
+ *   +16 cap    u32   small: bytes allocated for the block; big: entry bytes (for memory usage)
+ *   +20 aux    u32   hash small: bytes used in the block; set small: integer width (2, 4, 8);
  *                    while being freed: the next bucket to free
- *   +28 aux2   u32   reserved (0)
  *
  * Keyspace handle: the keyspace stores an i32 handle for every container value. Handles with bit
  * NATIVE_BIT set designate a collection in linear memory: (handle & NATIVE_MASK) * 8 is the header
@@ -27,14 +26,14 @@
  */
 
 export const NC_INFO: u32 = 0;
-export const NC_REFS: u32 = 4;
-export const NC_QNEXT: u32 = 8;
-export const NC_COUNT: u32 = 12;
-export const NC_P: u32 = 16;
-export const NC_CAP: u32 = 20;
-export const NC_AUX: u32 = 24;
-export const NC_AUX2: u32 = 28;
-export const NC_BYTES: u32 = 32;
+export const NC_QNEXT: u32 = 4;
+export const NC_COUNT: u32 = 8;
+export const NC_P: u32 = 12;
+export const NC_CAP: u32 = 16;
+export const NC_AUX: u32 = 20;
+export const NC_BYTES: u32 = 24;
+/** One reference in the info word (refs live in bits 8..31). */
+const REF_ONE: u32 = 256;
 
 export const NK_MASK: u32 = 15;
 export const NK_HASH: u32 = 1;
@@ -73,9 +72,13 @@ export function ncQueueEmpty(): bool {
   return ncQueueHead == 0;
 }
 
+/** Keyspace slots holding c. */
+// @ts-ignore: decorator
+@inline export function ncRefs(c: u32): u32 { return load<u32>(c, NC_INFO) >> 8; }
+
 /** A keyspace slot now holds c. */
 export function ncRef(c: u32): void {
-  store<u32>(c, load<u32>(c, NC_REFS) + 1, NC_REFS);
+  store<u32>(c, load<u32>(c, NC_INFO) + REF_ONE, NC_INFO);
 }
 
 /** Queue c for freeing (no-op if already queued). */
@@ -89,12 +92,12 @@ export function ncQueue(c: u32): void {
 
 /** A keyspace slot stopped holding c: queue it when no slot holds it any more. */
 export function ncUnref(c: u32): void {
-  const r = load<u32>(c, NC_REFS);
-  if (r > 1) {
-    store<u32>(c, r - 1, NC_REFS);
+  const info = load<u32>(c, NC_INFO);
+  if ((info >> 8) > 1) {
+    store<u32>(c, info - REF_ONE, NC_INFO);
     return;
   }
-  store<u32>(c, 0, NC_REFS);
+  store<u32>(c, info & 0xff, NC_INFO);
   ncQueue(c);
 }
 

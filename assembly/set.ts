@@ -1,7 +1,7 @@
 /*
  * set.ts -- Redis sets in linear memory (t_set.c, Redis 7.0: intset or hashtable).
  *
- * Header: the common 32-byte collection header (native.ts), kind NK_SET.
+ * Header: the common 24-byte collection header (native.ts), kind NK_SET.
  *
  * Small form ("intset"): NC_P is one block of NC_CAP bytes (an arena size class) holding NC_COUNT
  * integers sorted ascending, each NC_AUX bytes wide (2, 4 or 8, little endian), like intset.c:

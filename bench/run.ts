@@ -312,6 +312,7 @@ async function main(): Promise<void> {
       'Big deletes: a 1M-element value is built with pipelined RPUSH/HSET/SADD/ZADD, then one connection sends `DEL` while ' +
         'another sends PING in a loop; the table shows the longest PING round trip (how long the server stopped answering) ' +
         'and the DEL round trip. Redust frees JS containers by dropping the reference (V8 collects them incrementally) and ' +
+        '(wasm engine) hashes and sets, like ' +
         'WASM sorted sets in bounded steps on the background tick.',
       '',
     );

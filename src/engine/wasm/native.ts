@@ -55,7 +55,7 @@ export abstract class NativeCollection {
   get size(): number {
     const w = this.host.w;
     w.sync();
-    return w.i32[(this.ptr + 12) >> 2] >>> 0;
+    return w.i32[(this.ptr + 8) >> 2] >>> 0;
   }
 
   /** The native part is already counted by the arena (used_memory): nothing to attach. */
