@@ -24,6 +24,13 @@ export {
   zsLexRange, zsScan, zsClone, zsFreeSome, zsHighWater,
 } from './skiplist';
 export { globMatch } from './glob';
+export { ncRef, ncUnref, ncQueue, ncFreeStep, ncPending } from './lazyfree';
+export {
+  hCreate, hLen, hIsListpack, hMemory, hGet, hConvert, hSet, hDelete, hOut, hScan, hRandom, hClone, hResp,
+} from './hash';
+export {
+  sCreate, sIsIntset, sMemory, sConvert, sAdd, sHas, sDelete, sOut, sScan, sRandom, sClone, sReencode, sResp,
+} from './set';
 
 /** Initialise the arena and the I/O regions. Returns the RES struct address, 0 on failure. */
 export function init(seedA: u32, seedB: u32): u32 {

@@ -47,6 +47,7 @@ import {
   dictUnlinkEntry, dictReplaceEntry, dictRandom, dictScanStep, dictDetach, dictRehash, hashBytes, random32,
 } from './dict';
 import { globMatch } from './glob';
+import { ncDropHandle } from './native';
 import { RES, scratchPtr, outReserve, outCommit, outReset } from './io';
 import {
   R_PTR, R_LEN, R_HANDLE, R_MISC, R_F64, R_LRU, ST_MISSING, ST_STRING, ST_HANDLE, ST_EXPIRED, ST_TOOBIG, ST_OOM, NO_PATTERN,
@@ -822,7 +823,7 @@ function queueTable(t: u32, size: u32): bool {
 
 /**
  * Remove every key in O(1) (plus freeing the TTL chunks): the tables are detached and their
- * entries freed later by gcStep. Container handles are not reported: the JS side drops this db's
+ * entries freed later by gcStep. JS container handles are not reported: the JS side drops this db's
  * whole handle array. Falls back to freeing synchronously if even a garbage record cannot be
  * allocated.
  */
@@ -840,7 +841,8 @@ export function dbClear(db: u32): void {
 function freeChainNoExp(e: u32): void {
   while (e != 0) {
     const next = load<u32>(e, E_NEXT);
-    dropValue(e);
+    // A collection in linear memory loses this slot (JS containers: the JS side sweeps its array).
+    ncDropHandle(dropValue(e));
     free(e, entrySize(e));
     e = next;
   }

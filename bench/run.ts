@@ -10,6 +10,7 @@
  *   node dist/bench/run.js persistence     only SAVE/BGSAVE/load against Redis (bench/persistence.ts),
  *                                          writes docs/benchmarks-persistence.md
  *   node dist/bench/run.js scripting       only the scripting group (bench/scripting.ts), printed
+ *   node dist/bench/run.js collections    only hashes/sets vs Redis (bench/collections.ts), its own section
  *   options: --no-micro, --no-pipeline, --no-e2e, --no-scripting, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
  *            default 200000; -P 16 runs use 4N), --e2e-keys K (default 1000000),
  *            --max-time S (benny seconds per case, default 1), --out FILE (default docs/benchmarks.md)
@@ -25,6 +26,7 @@ import * as path from 'path';
 import type { MicroResult } from './micro';
 import { e2eTable, median, runE2E, E2EResult, ServerKind } from './e2e';
 import { familiesTables, runFamilies, FamiliesResult } from './families';
+import { runCollections, writeCollectionsSection } from './collections';
 import type { GrowthResult } from './growth';
 import { runPersistence } from './persistence';
 
@@ -204,6 +206,24 @@ async function main(): Promise<void> {
   const header = machine();
   for (const l of header) log(l);
 
+  // `npm run bench -- collections`: only the hashes/sets group (bench/collections.ts), written to
+  // its own section of the output file.
+  if (has('collections')) {
+    const r = await runCollections({
+      rounds: Number(argOf('--rounds', '3')),
+      keys: Number(argOf('--coll-keys', '200000')),
+      n: Number(argOf('--coll-n', '100000')),
+      servers: ['js-map', 'wasm', 'redis'],
+      log,
+    });
+    writeCollectionsSection(out, r, header);
+    log(`\nwrote the collections section of ${path.relative(process.cwd(), out)}`);
+    return;
+  }
+  // A full run rewrites the file: keep the collections section measured separately.
+  const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+  const kept = /<!-- collections:begin[\s\S]*<!-- collections:end -->/.exec(previous);
+
   const micro: MicroResult[] = [];
   if (!has('--no-micro')) {
     const sizes = has('--small') ? [100_000] : [100_000, 1_000_000];
@@ -316,6 +336,7 @@ async function main(): Promise<void> {
       'Big deletes: a 1M-element value is built with pipelined RPUSH/HSET/SADD/ZADD, then one connection sends `DEL` while ' +
         'another sends PING in a loop; the table shows the longest PING round trip (how long the server stopped answering) ' +
         'and the DEL round trip. Redust frees JS containers by dropping the reference (V8 collects them incrementally) and ' +
+        '(wasm engine) hashes and sets, like ' +
         'WASM sorted sets in bounded steps on the background tick.',
       '',
     );
@@ -404,6 +425,7 @@ async function main(): Promise<void> {
     md.push('');
   }
   fs.mkdirSync(path.dirname(out), { recursive: true });
+  if (kept) md.push('', kept[0], '');
   fs.writeFileSync(out, md.join('\n'));
   log('\n' + md.join('\n'));
   log(`\nwrote ${path.relative(process.cwd(), out)}`);

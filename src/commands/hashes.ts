@@ -116,6 +116,8 @@ function getallGeneric(c: Client, argv: Buffer[], what: number): void {
   if (!h) return both ? c.reply.map(0) : c.reply.array(0);
   if (both) c.reply.map(h.size);
   else c.reply.array(h.size);
+  // Written by the container itself where it can (wasm): no JS string per element.
+  if (h.writeAll && c.reply === c.writer) return h.writeAll(c.writer, (what & KEYS) !== 0, (what & VALUES) !== 0);
   h.forEach((f, v) => {
     if (what & KEYS) c.reply.bulk(f);
     if (what & VALUES) c.reply.bulk(v);
@@ -240,7 +242,8 @@ function hscan(c: Client, argv: Buffer[]): void {
   }
   const opts = scanOptionsArg(argv, 3, false);
   const found: BulkValue[] = [];
-  const next = h.scan(cursor, Math.max(1, Math.floor(opts.count / 2)), (f, v) => {
+  // Redis 7.0 doubles COUNT for hashes (count *= 2: field and value) and stops at 2*COUNT items.
+  const next = h.scan(cursor, opts.count, (f, v) => {
     if (opts.pattern && !c.server.engine.globMatch(opts.pattern, f, false)) return;
     found.push(f, v);
   });

@@ -274,6 +274,11 @@ function sinterGeneric(c: Client, keys: Buffer[], dstkey: Buffer | null, cardOnl
   }
   const sets = (maybe as SetValue[]).slice().sort((a, b) => a.size - b.size);
   const first = sets[0];
+  if (sets.length === 1 && !dstkey && !cardOnly && first.writeMembers && c.reply === c.writer) {
+    // SMEMBERS: the engine writes the members' replies itself.
+    c.reply.set(first.size);
+    return first.writeMembers(c.writer);
+  }
   const out: BulkValue[] = [];
   let cardinality = 0;
   let stop = false;

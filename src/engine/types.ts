@@ -299,6 +299,13 @@ export interface HashValue extends Container {
   setField(field: Bytes, value: Bytes, maxValue: number, maxEntries: number): boolean;
   /** hashTypeTryConversion: convert when any of args[from..to] is longer than maxValue. */
   convertIfLonger(maxValue: number, args: Bytes[], from?: number, to?: number): void;
+  /** Whole-content encoding check against the limits, for loaders (RDB, RESTORE). */
+  fitEncoding(limits: EncodingLimits): void;
+  /**
+   * Optional fast path (wasm): write every field and/or value, in forEach's order, as RESP bulk
+   * strings straight into `out` (HGETALL/HKEYS/HVALS without a JS string per element).
+   */
+  writeAll?(out: BulkSink, fields: boolean, values: boolean): void;
 }
 
 /** A set of byte strings. */
@@ -318,6 +325,10 @@ export interface SetValue extends Container {
   reencode(maxIntset: number): void;
   /** Every member, in a new array. */
   toArray(): BulkValue[];
+  /** Whole-content encoding check against the limits, for loaders (RDB, RESTORE). */
+  fitEncoding(limits: EncodingLimits): void;
+  /** Optional fast path (wasm): every member, in forEach's order, as RESP bulk strings into `out` (SMEMBERS). */
+  writeMembers?(out: BulkSink): void;
 }
 
 /** Score range bound: value and whether it is exclusive. */

@@ -14,8 +14,6 @@
  */
 import type { Engine, EncodingLimits, HashValue, ListValue, RedisValue, SetValue, ZSetValue } from '../engine/types';
 import { ConsumerGroup, JsStream, Nack, StreamNode, u64, type StreamID, type U64 } from '../engine/containers/stream';
-import { JsSet } from '../engine/containers/set';
-import { JsHash } from '../engine/containers/hash';
 import { RdbError, corrupt } from './errors';
 import { lzfDecompress } from './lzf';
 import { LpReader } from './listpack';
@@ -304,19 +302,19 @@ export class RdbReader {
 
   private newSet(): SetValue {
     const s = this.opts.engine.newSet();
-    if (s instanceof JsSet) s.maxIntset = this.opts.limits.setMaxIntsetEntries;
+    s.maxIntset = this.opts.limits.setMaxIntsetEntries;
     return s;
   }
 
   private fitSet(s: SetValue, at: number): SetValue {
     if (s.size === 0) throw new EmptyKeyError('Empty set', at);
-    if (s instanceof JsSet) s.fitEncoding(this.opts.limits);
+    s.fitEncoding(this.opts.limits);
     return s;
   }
 
   private fitHash(h: HashValue, at: number): HashValue {
     if (h.size === 0) throw new EmptyKeyError('Empty hash', at);
-    if (h instanceof JsHash) h.fitEncoding(this.opts.limits);
+    h.fitEncoding(this.opts.limits);
     return h;
   }
 

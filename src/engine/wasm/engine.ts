@@ -1,12 +1,13 @@
 /**
- * The `wasm` engine: keyspaces and sorted sets in WebAssembly linear memory (assembly/), lists,
- * hashes and sets as the shared JS containers.
+ * The `wasm` engine: keyspaces, hashes, sets and sorted sets in WebAssembly linear memory
+ * (assembly/), lists and streams as the shared JS containers.
  *
  * Per Db: a keyspace in WASM (assembly/keyspace.ts) whose entries hold either the string bytes or
  * a handle: an index into this Db's `handles` array of container objects. Handles are recycled
  * through a free list. JS containers are attached to the Db's MemoryAccount (replaced on clear,
  * as in js-map); WASM sorted sets are counted by the arena and their native memory is managed
- * through `WasmZSet.refs` (see zset.ts).
+ * through `WasmZSet.refs` (see zset.ts). Hashes and sets are stored as native handles (no JS
+ * object per key; refs counted in linear memory, see native.ts).
  *
  * Background work (Engine.backgroundWork): incremental rehash of every Db, freeing of cleared
  * keyspace tables (gcStep), freeing of unreferenced sorted sets in bounded steps, and the sweep of
@@ -23,12 +24,15 @@
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
   SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
-  MemoryAccount, RedisValue, StringPeek, ZSetValue,
+  HashValue, MemoryAccount, RedisValue, SetValue, StringPeek, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
 import { NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_STRING, ST_TOOBIG } from './abi';
 import { WasmZSet, ZSetHost } from './zset';
+import { NativeCollection, NativeHost, NK_HASH, isNativeHandle, nativePtr } from './native';
+import { WasmHash } from './hash';
+import { WasmSet } from './set';
 import { copyAll } from '../../util/bytes';
 
 export { WasmOutOfMemoryError } from './loader';
@@ -44,6 +48,10 @@ const REHASH_BATCH = 100;
 const GC_BATCH = 1024;
 const ZSET_FREE_BATCH = 2048;
 const SWEEP_BATCH = 4096;
+/** Elements of unreferenced native hashes/sets freed per background step. */
+const NATIVE_FREE_BATCH = 4096;
+/** Slots of the native view cache (WasmEngine.view). */
+const VIEW_SLOTS = 256;
 
 function isString(v: RedisValue): v is BulkValue {
   return typeof v === 'string' || v instanceof Uint8Array;
@@ -94,6 +102,10 @@ class WasmDb implements Db {
   /** The slot `h` no longer holds its container (removed, overwritten or expired). */
   private dropHandle(h: number, keep?: Container): void {
     if (h < 0) return;
+    if (isNativeHandle(h)) {
+      this.engine.w.x.ncUnref(nativePtr(h));
+      return;
+    }
     const c = this.handles[h];
     this.handles[h] = undefined;
     this.freeHandles.push(h);
@@ -139,11 +151,16 @@ class WasmDb implements Db {
       // what js-map returns); long ones as a Buffer copy.
       return len <= STRING_OUT_MAX ? w.u8.latin1Slice(p, p + len) : w.copyOut(p, len);
     }
-    if (st === ST_HANDLE) return this.handles[w.resI32(R_HANDLE)] as RedisValue;
+    if (st === ST_HANDLE) return this.container(w.resI32(R_HANDLE));
     if (st === ST_EXPIRED) {
       this.reclaimExpired(key);
     }
     return undefined;
+  }
+
+  /** The container of a handle: a JS container, or a view of a native collection. */
+  private container(h: number): RedisValue {
+    return isNativeHandle(h) ? this.engine.view(nativePtr(h)) : this.handles[h] as RedisValue;
   }
 
   /** Db.writeBulk (types.ts): GET's reply written from linear memory into `out`. */
@@ -212,6 +229,7 @@ class WasmDb implements Db {
       if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
       return;
     }
+    if (value instanceof NativeCollection) return this.setNative(key, n, value, keepTtl, now);
     const c = value as Container;
     const h = this.newHandle(c);
     const st = w.x.dbSetHandle(this.ptr, n, h, keepTtl ? 1 : 0, now);
@@ -231,6 +249,20 @@ class WasmDb implements Db {
     if (prev !== c && !(c instanceof WasmZSet)) this.account.bytes += c.memoryUsage();
     c.attach(this.account);
     if (wasExpired) this.expired(key);
+    if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
+  }
+
+  /** set() of a hash or set in linear memory: the keyspace holds its native handle. */
+  private setNative(key: Bytes, n: number, c: NativeCollection, keepTtl: boolean | undefined, now: number): void {
+    const w = this.engine.w;
+    const st = w.x.dbSetHandle(this.ptr, n, c.handle(), keepTtl ? 1 : 0, now);
+    if (st < 0) throw new WasmOutOfMemoryError('SET');
+    const old = w.resI32(R_HANDLE);
+    const misc = w.resU32(R_MISC);
+    // Count the new slot first: re-storing a collection at its own key goes 1 -> 2 -> 1.
+    c.stored();
+    this.dropHandle(old);
+    if (misc === 2) this.expired(key);
     if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
   }
 
@@ -561,7 +593,7 @@ class WasmDb implements Db {
   }
 }
 
-export class WasmEngine implements Engine, ZSetHost {
+export class WasmEngine implements Engine, ZSetHost, NativeHost {
   readonly name = 'wasm' as const;
   readonly w: WasmInstance;
   private readonly dbs: WasmDb[] = [];
@@ -572,6 +604,7 @@ export class WasmEngine implements Engine, ZSetHost {
   /** Handle arrays dropped by clear(), swept for sorted sets. */
   private sweeps: { handles: (Container | undefined)[]; pos: number }[] = [];
   readonly zsetRegistry: FinalizationRegistry<number>;
+  readonly nativeRegistry: FinalizationRegistry<number>;
   /** Longest string a keyspace entry embeds (VAL_EMBED in assembly/keyspace.ts). */
   readonly valEmbed: number;
 
@@ -582,6 +615,10 @@ export class WasmEngine implements Engine, ZSetHost {
     this.zsetRegistry = new FinalizationRegistry<number>((ptr) => {
       this.freeing.push(ptr);
     });
+    // A never-stored hash or set was garbage-collected: queue it (freed by ncFreeStep).
+    this.nativeRegistry = new FinalizationRegistry<number>((ptr) => {
+      this.w.x.ncQueue(ptr);
+    });
   }
 
   createDb(index: number, clock: Clock, onExpired: ExpiredHook, onNewKey?: NewKeyHook): Db {
@@ -591,8 +628,32 @@ export class WasmEngine implements Engine, ZSetHost {
   }
 
   readonly newList = jsContainers.newList;
-  readonly newHash = jsContainers.newHash;
-  readonly newSet = jsContainers.newSet;
+
+  /**
+   * Views of native collections, direct-mapped by address: two lookups of the same key close
+   * together (SMOVE src == dst) get the same object, as with JS containers. Cleared before any
+   * native collection is freed (backgroundWork), so an entry never outlives its collection.
+   */
+  private readonly views: (NativeCollection | undefined)[] = new Array(VIEW_SLOTS).fill(undefined);
+
+  view(p: number): WasmHash | WasmSet {
+    const slot = (p >>> 3) & (VIEW_SLOTS - 1);
+    const v = this.views[slot];
+    if (v !== undefined && v.ptr === p) return v as WasmHash | WasmSet;
+    const w = this.w;
+    w.sync();
+    const nv = (w.i32[p >> 2] & 15) === NK_HASH ? new WasmHash(this, p, false) : new WasmSet(this, p, false);
+    this.views[slot] = nv;
+    return nv;
+  }
+
+  newHash(): HashValue {
+    return WasmHash.create(this);
+  }
+
+  newSet(): SetValue {
+    return WasmSet.create(this);
+  }
   readonly newStream = jsContainers.newStream;
 
   newZSet(): ZSetValue {
@@ -643,6 +704,7 @@ export class WasmEngine implements Engine, ZSetHost {
   private pending(): boolean {
     if (this.zsetQueue.length > 0 || this.freeing.length > 0 || this.sweeps.length > 0) return true;
     if (this.w.x.gcPending() === 1) return true;
+    if (this.w.x.ncPending() === 1) return true;
     return false;
   }
 
@@ -674,6 +736,10 @@ export class WasmEngine implements Engine, ZSetHost {
         this.zsetRegistry.unregister(z);
         this.freeing.push(z.ptr);
         z.ptr = 0;
+      }
+      if (x.ncPending() === 1) {
+        this.views.fill(undefined);
+        if (x.ncFreeStep(NATIVE_FREE_BATCH) === 1) more = true;
       }
       if (this.freeing.length > 0) {
         const p = this.freeing[this.freeing.length - 1];

@@ -90,6 +90,38 @@ export interface WasmExports {
   zsFreeSome(zs: number, maxNodes: number): number;
   zsHighWater(zs: number): number;
   globMatch(pp: number, plen: number, sp: number, slen: number, nocase: number): number;
+  // Collections in linear memory (assembly/native.ts, hash.ts, set.ts, lazyfree.ts).
+  ncRef(c: number): void;
+  ncUnref(c: number): void;
+  ncQueue(c: number): void;
+  ncFreeStep(budget: number): number;
+  ncPending(): number;
+  hCreate(): number;
+  hLen(c: number): number;
+  hIsListpack(c: number): number;
+  hMemory(c: number): number;
+  hGet(c: number, fl: number): number;
+  hConvert(c: number): number;
+  hSet(c: number, fl: number, vl: number, maxValue: number, maxEntries: number): number;
+  hDelete(c: number, fl: number): number;
+  hOut(c: number): number;
+  hScan(c: number, cursor: number, count: number): number;
+  hRandom(c: number): number;
+  hClone(c: number): number;
+  sCreate(): number;
+  sIsIntset(c: number): number;
+  sMemory(c: number): number;
+  sConvert(c: number): number;
+  sAdd(c: number, ml: number, maxIntset: number): number;
+  sHas(c: number, ml: number): number;
+  sDelete(c: number, ml: number): number;
+  sOut(c: number): number;
+  sScan(c: number, cursor: number, count: number): number;
+  sRandom(c: number): number;
+  sClone(c: number): number;
+  sReencode(c: number, maxIntset: number): number;
+  hResp(c: number, what: number): number;
+  sResp(c: number): number;
 }
 
 /**
@@ -153,6 +185,37 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   zsFreeSome: 2,
   zsHighWater: 1,
   globMatch: 5,
+  ncRef: 1,
+  ncUnref: 1,
+  ncQueue: 1,
+  ncFreeStep: 1,
+  ncPending: 0,
+  hCreate: 0,
+  hLen: 1,
+  hIsListpack: 1,
+  hMemory: 1,
+  hGet: 2,
+  hConvert: 1,
+  hSet: 5,
+  hDelete: 2,
+  hOut: 1,
+  hScan: 3,
+  hRandom: 1,
+  hClone: 1,
+  sCreate: 0,
+  sIsIntset: 1,
+  sMemory: 1,
+  sConvert: 1,
+  sAdd: 3,
+  sHas: 2,
+  sDelete: 2,
+  sOut: 1,
+  sScan: 3,
+  sRandom: 1,
+  sClone: 1,
+  sReencode: 2,
+  hResp: 2,
+  sResp: 1,
 };
 
 /** Throws when the module's exports differ from what this build of the loader calls. */

@@ -1,0 +1,151 @@
+/*
+ * native.ts -- what every collection kept in linear memory (hash.ts, set.ts) has in common: its
+ * 24-byte header, the keyspace handle that points at it, its reference count and the queue of
+ * collections waiting to be freed in bounded steps (lazy free).
+ *
+ * Header (NC_BYTES = 24), at a fixed address for the collection's whole life:
+ *   +0  info   u32   bits 0..3 kind (NK_HASH, NK_SET); bits 4..7 NF_* flags; bits 8..31 refs,
+ *                    the keyspace slots holding it (0 for a temporary or a removed value)
+ *   +4  qnext  u32   next collection in the free queue (while NF_QUEUED)
+ *   +8  count  u32   elements (fields, members)
+ *   +12 p      u32   the small form's packed block, or the big form's dict (its own DICT_BYTES block)
+ *   +16 cap    u32   small: bytes allocated for the block; big: entry bytes (for memory usage)
+ *   +20 aux    u32   hash small: bytes used in the block; set small: integer width (2, 4, 8);
+ *                    while being freed: the next bucket to free
+ *
+ * Keyspace handle: the keyspace stores an i32 handle for every container value. Handles with bit
+ * NATIVE_BIT set designate a collection in linear memory: (handle & NATIVE_MASK) * 8 is the header
+ * address (headers are 8-aligned and below 4 GiB, so 29 bits hold it). Other handles index the JS
+ * side's array of JS containers.
+ *
+ * Lifetime: `refs` counts keyspace slots. When it drops to 0 (DEL, overwrite, expiry, FLUSHDB) the
+ * collection is queued (NF_QUEUED, threaded through qnext) and freed later, in bounded steps, by
+ * ncFreeStep (lazyfree.ts) -- unless it was stored again meanwhile (RENAME and MOVE remove then
+ * store), which the dequeue re-checks. A collection that was never stored is queued by the JS side
+ * when its wrapper is garbage-collected (a collection is never freed while refs > 0).
+ */
+
+export const NC_INFO: u32 = 0;
+export const NC_QNEXT: u32 = 4;
+export const NC_COUNT: u32 = 8;
+export const NC_P: u32 = 12;
+export const NC_CAP: u32 = 16;
+export const NC_AUX: u32 = 20;
+export const NC_BYTES: u32 = 24;
+/** One reference in the info word (refs live in bits 8..31). */
+const REF_ONE: u32 = 256;
+
+export const NK_MASK: u32 = 15;
+export const NK_HASH: u32 = 1;
+export const NK_SET: u32 = 2;
+/** In the free queue. */
+export const NF_QUEUED: u32 = 16;
+/** Big form (a dict); otherwise the packed small form. */
+export const NF_BIG: u32 = 32;
+/** Hash: Redis's encoding is listpack (may be set while the representation is big, see hash.ts). */
+export const NF_LPENC: u32 = 64;
+
+export const NATIVE_BIT: u32 = 0x40000000;
+export const NATIVE_MASK: u32 = 0x1fffffff;
+
+// @ts-ignore: decorator
+@inline export function ncInfo(c: u32): u32 { return load<u32>(c, NC_INFO); }
+// @ts-ignore: decorator
+@inline export function ncIsBig(c: u32): bool { return (load<u32>(c, NC_INFO) & NF_BIG) != 0; }
+// @ts-ignore: decorator
+@inline export function ncCount(c: u32): u32 { return load<u32>(c, NC_COUNT); }
+
+/** Head of the free queue (collections with refs 0 to free unless stored again). */
+let ncQueueHead: u32 = 0;
+
+/** Take the next queued collection (its NF_QUEUED cleared), 0 when the queue is empty. */
+export function ncDequeue(): u32 {
+  const c = ncQueueHead;
+  if (c == 0) return 0;
+  ncQueueHead = load<u32>(c, NC_QNEXT);
+  store<u32>(c, load<u32>(c, NC_INFO) & ~NF_QUEUED, NC_INFO);
+  return c;
+}
+
+/** True when nothing is queued. */
+export function ncQueueEmpty(): bool {
+  return ncQueueHead == 0;
+}
+
+/** Keyspace slots holding c. */
+// @ts-ignore: decorator
+@inline export function ncRefs(c: u32): u32 { return load<u32>(c, NC_INFO) >> 8; }
+
+/** A keyspace slot now holds c. */
+export function ncRef(c: u32): void {
+  store<u32>(c, load<u32>(c, NC_INFO) + REF_ONE, NC_INFO);
+}
+
+/** Queue c for freeing (no-op if already queued). */
+export function ncQueue(c: u32): void {
+  const info = load<u32>(c, NC_INFO);
+  if ((info & NF_QUEUED) != 0) return;
+  store<u32>(c, info | NF_QUEUED, NC_INFO);
+  store<u32>(c, ncQueueHead, NC_QNEXT);
+  ncQueueHead = c;
+}
+
+/** A keyspace slot stopped holding c: queue it when no slot holds it any more. */
+export function ncUnref(c: u32): void {
+  const info = load<u32>(c, NC_INFO);
+  if ((info >> 8) > 1) {
+    store<u32>(c, info - REF_ONE, NC_INFO);
+    return;
+  }
+  store<u32>(c, info & 0xff, NC_INFO);
+  ncQueue(c);
+}
+
+/** The keyspace dropped a value with this handle (keyspace.ts, FLUSHDB's incremental free). */
+export function ncDropHandle(h: i32): void {
+  if (h >= 0 && (<u32>h & NATIVE_BIT) != 0) ncUnref((<u32>h & NATIVE_MASK) << 3);
+}
+
+/** Handle of collection c for the keyspace. */
+export function ncHandle(c: u32): i32 {
+  return <i32>(NATIVE_BIT | (c >> 3));
+}
+
+/** A fresh header of the given kind (count 0, refs 0), 0 on OOM. */
+export function ncAllocHeader(kind: u32): u32 {
+  const c = alloc(NC_BYTES);
+  if (c == 0) return 0;
+  memory.fill(c, 0, NC_BYTES);
+  store<u32>(c, kind, NC_INFO);
+  return c;
+}
+
+import { alloc } from './arena';
+
+/**
+ * Append a RESP bulk string ("$<len>\r\n<bytes>\r\n") of [p, p+len) to the out buffer. False on
+ * out-buffer OOM. Used by the replies written from linear memory (HGETALL, SMEMBERS).
+ */
+export function outBulk(p: u32, len: u32): bool {
+  const w = outReserve(len + 16);
+  if (w == 0) return false;
+  store<u8>(w, 36); // '$'
+  let digits: u32 = 1;
+  let x = len;
+  while (x >= 10) { x /= 10; digits++; }
+  x = len;
+  for (let i = digits; i > 0; i--) {
+    store<u8>(w + i, <u8>(48 + x % 10));
+    x /= 10;
+  }
+  let o = w + 1 + digits;
+  store<u16>(o, 0x0a0d);
+  o += 2;
+  memory.copy(o, p, len);
+  o += len;
+  store<u16>(o, 0x0a0d);
+  outCommit(o + 2 - w);
+  return true;
+}
+
+import { outReserve, outCommit } from './io';

@@ -1,0 +1,254 @@
+/**
+ * `npm run bench -- collections` (issue 14): hashes and sets on Redis, Redust wasm and Redust
+ * js-map, side by side in one run.
+ * - Memory: a fresh server per shape is loaded with K keys (default 200,000) of 8 small elements
+ *   each, pipelined: a hash of 8 fields (`field:j` -> `value:j`), a set of 8 members (`member:j`),
+ *   a set of 8 integers (intset). RSS per key = (RSS after loading − RSS of the fresh server) / K;
+ *   used_memory per key from INFO memory the same way.
+ * - Throughput: redis-benchmark -c 50 -r 100000, the built-in HSET and SADD tests, and HGETALL /
+ *   SMEMBERS of a 100-element hash / set, at -P 1 and -P 16; interleaved rounds, median rps.
+ * The section it writes in docs/benchmarks.md sits between the collections markers.
+ *
+ *   node dist/bench/run.js collections [--rounds 3] [--coll-keys 200000] [--coll-n 100000]
+ */
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import { median, rssOf, ServerKind, startServer, stopServer, Running } from './e2e';
+
+export interface CollectionsOptions {
+  rounds: number;
+  keys: number;
+  n: number;
+  servers: ServerKind[];
+  log: (s: string) => void;
+}
+
+export interface CollectionsResult {
+  options: Omit<CollectionsOptions, 'log'>;
+  /**
+   * server -> shape -> per key: RSS growth over the first K keys (includes the process's one-time
+   * growth: V8's young generation, buffers), RSS growth over the next K keys (the marginal cost),
+   * used_memory growth over the first K.
+   */
+  memory: Record<string, Record<string, { rssPerKey: number; rssMarginal: number; usedPerKey: number }>>;
+  /** server -> test -> rps per round */
+  rps: Record<string, Record<string, number[]>>;
+}
+
+const SHAPES: Record<string, (i: number) => string[]> = {
+  'hash, 8 fields': (i) => ['HSET', `hash:${i}`, ...Array.from({ length: 8 }, (_, j) => [`field:${j}`, `value:${j}`]).flat()],
+  'set, 8 members': (i) => ['SADD', `set:${i}`, ...Array.from({ length: 8 }, (_, j) => `member:${j}`)],
+  'set, 8 integers (intset)': (i) => ['SADD', `iset:${i}`, ...Array.from({ length: 8 }, (_, j) => String(i * 8 + j))],
+};
+
+function encode(args: string[]): string {
+  let s = `*${args.length}\r\n`;
+  for (const a of args) s += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+  return s;
+}
+
+/** Send commands pipelined in batches; waits for as many replies (counted by CRLF-ended lines of integer replies). */
+async function pipeLoad(port: number, count: number, make: (i: number) => string[]): Promise<void> {
+  const sock = net.connect({ port, host: '127.0.0.1', noDelay: true });
+  await new Promise<void>((r, j) => { sock.once('connect', () => r()); sock.once('error', j); });
+  let lines = 0;
+  let wake: (() => void) | null = null;
+  sock.on('data', (d: Buffer) => {
+    for (let i = 0; i < d.length; i++) if (d[i] === 10) lines++;
+    if (wake) { const w = wake; wake = null; w(); }
+  });
+  const BATCH = 5000;
+  for (let i = 0; i < count; i += BATCH) {
+    const end = Math.min(count, i + BATCH);
+    let s = '';
+    for (let k = i; k < end; k++) s += encode(make(k));
+    sock.write(s);
+    while (lines < end) await new Promise<void>((r) => (wake = r));
+  }
+  sock.destroy();
+}
+
+async function command(port: number, ...args: string[]): Promise<string> {
+  const sock = net.connect({ port, host: '127.0.0.1' });
+  await new Promise<void>((r, j) => { sock.once('connect', () => r()); sock.once('error', j); });
+  sock.write(encode(args));
+  let buf = '';
+  await new Promise<void>((r) => {
+    sock.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      if (buf.startsWith('$')) {
+        const nl = buf.indexOf('\r\n');
+        const len = Number(buf.slice(1, nl));
+        if (len < 0 || buf.length >= nl + 2 + len + 2) r();
+      } else if (buf.endsWith('\r\n')) r();
+    });
+  });
+  sock.destroy();
+  return buf;
+}
+
+async function usedMemory(port: number): Promise<number> {
+  const m = /used_memory:(\d+)/.exec(await command(port, 'INFO', 'memory'));
+  return m ? Number(m[1]) : NaN;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rb(port: number, args: string[]): Promise<Record<string, number>> {
+  const all = ['-h', '127.0.0.1', '-p', String(port), '--csv', ...args];
+  return new Promise((resolve, reject) => {
+    execFile('redis-benchmark', all, { maxBuffer: 16 << 20 }, (err, stdout) => {
+      if (err) return reject(err);
+      const out: Record<string, number> = {};
+      for (const line of stdout.split('\n')) {
+        const m = /^"([^"]+)","([\d.]+)"/.exec(line.trim());
+        if (m) out[m[1].split(' ')[0].toUpperCase()] = Number(m[2]);
+      }
+      resolve(out);
+    });
+  });
+}
+
+async function throughputRound(port: number, n: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const p of [1, 16]) {
+    const P = ['-c', '50', '-P', String(p), '-r', '100000'];
+    const np = p === 1 ? n : n * 4;
+    const t = await rb(port, [...P, '-n', String(np), '-t', 'hset,sadd']);
+    out[`HSET -P ${p}`] = t.HSET;
+    out[`SADD -P ${p}`] = t.SADD;
+    out[`HGETALL_100 -P ${p}`] = (await rb(port, [...P, '-n', String(np / 4), 'hgetall', 'bench:h100']))['HGETALL'];
+    out[`SMEMBERS_100 -P ${p}`] = (await rb(port, [...P, '-n', String(np / 4), 'smembers', 'bench:s100']))['SMEMBERS'];
+  }
+  return out;
+}
+
+export async function runCollections(opts: CollectionsOptions): Promise<CollectionsResult> {
+  const log = opts.log;
+  const memory: CollectionsResult['memory'] = {};
+  const rps: CollectionsResult['rps'] = {};
+  // Memory: a fresh server per shape and kind, kinds interleaved.
+  for (const [shape, make] of Object.entries(SHAPES)) {
+    for (const kind of opts.servers) {
+      const s = await startServer(kind, await freePort());
+      try {
+        await sleep(1000);
+        const rss0 = rssOf(s.proc.pid!);
+        const used0 = await usedMemory(s.port);
+        await pipeLoad(s.port, opts.keys, make);
+        await sleep(1500);
+        const rss1 = rssOf(s.proc.pid!);
+        const used1 = await usedMemory(s.port);
+        await pipeLoad(s.port, opts.keys, (i) => make(i + opts.keys));
+        await sleep(1500);
+        const rss2 = rssOf(s.proc.pid!);
+        const r = { rssPerKey: (rss1 - rss0) / opts.keys, rssMarginal: (rss2 - rss1) / opts.keys, usedPerKey: (used1 - used0) / opts.keys };
+        (memory[kind] ??= {})[shape] = r;
+        log(`${kind} ${shape}: RSS/key ${r.rssPerKey.toFixed(0)} B (next ${opts.keys}: ${r.rssMarginal.toFixed(0)} B), used_memory/key ${r.usedPerKey.toFixed(0)} B`);
+      } finally {
+        await stopServer(s);
+      }
+    }
+  }
+  // Throughput: the three servers at once, rounds interleaved.
+  const running: Running[] = [];
+  try {
+    for (const kind of opts.servers) running.push(await startServer(kind, await freePort()));
+    for (const s of running) {
+      await pipeLoad(s.port, 1, () => ['HSET', 'bench:h100', ...Array.from({ length: 100 }, (_, j) => [`field:${j}`, `value:${j}`]).flat()]);
+      await pipeLoad(s.port, 1, () => ['SADD', 'bench:s100', ...Array.from({ length: 100 }, (_, j) => `member:${j}`)]);
+    }
+    for (let r = 0; r < opts.rounds; r++) {
+      for (const s of running) {
+        const got = await throughputRound(s.port, opts.n);
+        for (const [t, v] of Object.entries(got)) ((rps[s.kind] ??= {})[t] ??= []).push(v);
+        log(`round ${r + 1} ${s.kind}: ${Object.entries(got).map(([t, v]) => `${t} ${Math.round(v / 1000)}k`).join(', ')}`);
+      }
+    }
+  } finally {
+    for (const s of running) await stopServer(s);
+  }
+  const { log: _log, ...options } = opts;
+  return { options, memory, rps };
+}
+
+export function collectionsTables(r: CollectionsResult): string[] {
+  const kinds = r.options.servers.filter((k) => k !== 'redis');
+  const out: string[] = [];
+  const K = r.options.keys.toLocaleString('en-US');
+  out.push(`| shape | Redis RSS/key | ${kinds.map((k) => `${k} RSS/key`).join(' | ')} | Redis used_memory/key | ${kinds.map((k) => `${k} used_memory/key`).join(' | ')} |`);
+  out.push(`|---|---:|${kinds.map(() => '---:').join('|')}|---:|${kinds.map(() => '---:').join('|')}|`);
+  const ratio = (x: number, base: number) => (base > 0 ? ` (${(x / base).toFixed(2)}×)` : '');
+  for (const shape of Object.keys(SHAPES)) {
+    for (const marginal of [false, true]) {
+      const rss = (m: { rssPerKey: number; rssMarginal: number }) => (marginal ? m.rssMarginal : m.rssPerKey);
+      const red = r.memory.redis?.[shape];
+      const row = [`${shape}: ${marginal ? `next ${K} keys` : `first ${K} keys`}`, red ? `${rss(red).toFixed(0)} B` : '–'];
+      for (const k of kinds) {
+        const m = r.memory[k]?.[shape];
+        row.push(m ? `${rss(m).toFixed(0)} B${ratio(rss(m), red ? rss(red) : 0)}` : '–');
+      }
+      row.push(red && !marginal ? `${red.usedPerKey.toFixed(0)} B` : '');
+      for (const k of kinds) {
+        const m = r.memory[k]?.[shape];
+        row.push(m && !marginal ? `${m.usedPerKey.toFixed(0)} B${ratio(m.usedPerKey, red?.usedPerKey ?? 0)}` : '');
+      }
+      out.push(`| ${row.join(' | ')} |`);
+    }
+  }
+  out.push('');
+  out.push(`| test (median rps of ${r.options.rounds}) | Redis | ${kinds.join(' | ')} |`);
+  out.push(`|---|---:|${kinds.map(() => '---:').join('|')}|`);
+  const tests = Object.keys(r.rps.redis ?? r.rps[kinds[0]] ?? {});
+  for (const t of tests) {
+    const base = median(r.rps.redis?.[t] ?? []);
+    const row = [t, Number.isNaN(base) ? '–' : `${Math.round(base / 1000)}k`];
+    for (const k of kinds) {
+      const v = median(r.rps[k]?.[t] ?? []);
+      row.push(Number.isNaN(v) ? '–' : `${Math.round(v / 1000)}k${ratio(v, base)}`);
+    }
+    out.push(`| ${row.join(' | ')} |`);
+  }
+  return out;
+}
+
+/** Replace (or append) the collections section of docs/benchmarks.md. */
+export function writeCollectionsSection(file: string, r: CollectionsResult, header: string[]): void {
+  const BEGIN = '<!-- collections:begin (npm run bench -- collections) -->';
+  const END = '<!-- collections:end -->';
+  const section = [
+    BEGIN,
+    '## Hashes and sets (issue 14): memory and throughput',
+    '',
+    ...header,
+    '',
+    'bench/collections.ts. Memory: a fresh server process per shape and engine, loaded with pipelined HSET/SADD ' +
+      '(8 fields `field:j` → `value:j`, 8 members `member:j`, or 8 integers), RSS growth and used_memory growth per key ' +
+      'over the first K keys, and RSS growth over the next K keys (the marginal cost per key: the first figure also holds ' +
+      'the process\'s one-time growth, e.g. V8\'s young generation, tens of MB, about 150 B per key at 200,000 keys). ' +
+      'Throughput: redis-benchmark `-c 50 -r 100000`, the built-in HSET and SADD tests and HGETALL / SMEMBERS of a ' +
+      '100-element hash / set, at -P 1 and -P 16; the three servers run at once, rounds interleaved, median rps, ratio to Redis.',
+    '',
+    ...collectionsTables(r),
+    '',
+    END,
+  ].join('\n');
+  let md = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const a = md.indexOf(BEGIN);
+  const b = md.indexOf(END);
+  if (a >= 0 && b > a) md = md.slice(0, a) + section + md.slice(b + END.length);
+  else md = md.trimEnd() + '\n\n' + section + '\n';
+  fs.writeFileSync(file, md);
+}
