@@ -38,6 +38,7 @@ export function resetClientState(c: Client): void {
   c.resp = 2;
   c.name = '';
   s.pubsub.unsubscribeAll(c);
+  if (c.flags & ClientFlag.MONITOR) s.monitors.remove(c);
   if (s.authRequiredByDefault()) c.authenticated = false;
   c.user = 'default';
 }
@@ -134,11 +135,13 @@ function hello(c: Client, argv: Buffer[]): void {
 
 // ------------------------------------------------------------------ CLIENT
 
+/** The flags= field, in getClientInfoString's order. */
 function clientFlags(c: Client): string {
   let f = '';
-  if (c.has(ClientFlag.BLOCKED)) f += 'b';
+  if (c.has(ClientFlag.MONITOR)) f += 'O';
   if (c.has(ClientFlag.PUBSUB)) f += 'P';
   if (c.has(ClientFlag.MULTI)) f += 'x';
+  if (c.has(ClientFlag.BLOCKED)) f += 'b';
   if (c.has(ClientFlag.DIRTY_CAS)) f += 'd';
   if (c.has(ClientFlag.CLOSE_AFTER_REPLY)) f += 'c';
   if (c.has(ClientFlag.CLOSE_ASAP)) f += 'A';

@@ -20,8 +20,9 @@ import { commands as persistence } from './persistence';
 import { commands as bitmaps } from './bitmaps';
 import { commands as hyperloglog } from './hyperloglog';
 import { commands as geo } from './geo';
+import { commands as monitor } from './monitor';
 
 export const ALL_COMMANDS: CommandRow[] = [
   ...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...pubsub, ...scripting, ...lists, ...hashes,
-  ...sets, ...zsets, ...sort, ...persistence, ...bitmaps, ...hyperloglog, ...geo,
+  ...sets, ...zsets, ...sort, ...persistence, ...bitmaps, ...hyperloglog, ...geo, ...monitor,
 ];

@@ -29,6 +29,8 @@ export const enum ClientFlag {
   NO_TOUCH = 1 << 12,
   /** Executing inside EXEC (blocking commands act as non-blocking). */
   IN_EXEC = 1 << 13,
+  /** MONITOR (server/monitor.ts). */
+  MONITOR = 1 << 14,
 }
 
 /** A queued MULTI command. */

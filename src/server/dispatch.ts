@@ -30,7 +30,7 @@ const REPLY_CONTROL = ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.
 /** Client states in which a command must go through processCommand (see fastCommand). */
 const FAST_PATH_BLOCKERS =
   ClientFlag.MULTI | ClientFlag.PUBSUB | ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT |
-  ClientFlag.CLOSE_AFTER_REPLY | ClientFlag.BLOCKED | ClientFlag.SCRIPT | ClientFlag.IN_EXEC;
+  ClientFlag.CLOSE_AFTER_REPLY | ClientFlag.BLOCKED | ClientFlag.SCRIPT | ClientFlag.IN_EXEC | ClientFlag.MONITOR;
 
 export class Dispatcher {
   /** Depth of nested command execution (EXEC, Lua): notifications and wakeups wait for the outermost. */
@@ -149,6 +149,11 @@ export class Dispatcher {
         return;
       }
     }
+    // A MONITOR client is a replica in Redis: it may not touch the keyspace.
+    if ((c.flags & ClientFlag.MONITOR) !== 0 && (cmd.flags & (CmdFlag.WRITE | CmdFlag.READONLY | CmdFlag.MAY_REPLICATE)) !== 0) {
+      this.rejectCommand(c, "ERR Replica can't interact with the keyspace");
+      return;
+    }
     if (server.busyScript && !cmd.has(CmdFlag.ALLOW_BUSY)) {
       this.rejectCommand(c, server.busyScript.isEval ? BUSY_EVAL : BUSY_FUNCTION);
       return;
@@ -230,6 +235,7 @@ export class Dispatcher {
     this.currentClient = c;
     if (outer) server.clock.freezeAt(start);
     this.execDepth++;
+    if (server.monitors.clients.size !== 0 && argv !== null) server.monitors.beforeCall(c, cmd, argv);
     try {
       if (argv !== null) cmd.handler(c, argv);
       else cmd.fast!(c, this.fastKey!, this.fastValue);
@@ -248,6 +254,7 @@ export class Dispatcher {
       this.currentClient = prevClient;
       if (outer) server.clock.unfreeze();
     }
+    if (server.monitors.clients.size !== 0) server.monitors.afterCall(c, cmd, argv ?? this.fastArgv(c));
     const propagation = server.propagation;
     if (propagation.active) {
       const rewritten = c.propagateArgv;

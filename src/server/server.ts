@@ -31,6 +31,7 @@ import { Networking } from './networking';
 import { WatchRegistry } from './watch';
 import { Cron } from './cron';
 import { Propagator } from './propagate';
+import { Monitors } from './monitor';
 
 export { ServerClock } from './clock';
 
@@ -81,6 +82,7 @@ export class Server {
   readonly stats: ServerStats;
   readonly watches = new WatchRegistry();
   readonly propagation = new Propagator();
+  readonly monitors = new Monitors(this);
   readonly dispatcher: Dispatcher;
   readonly net: Networking;
   readonly cron: Cron;
