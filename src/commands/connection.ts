@@ -156,7 +156,7 @@ export function clientInfoLine(c: Client): string {
   // argv-mem: the running command's arguments (Redis keeps them until the command ends), or those
   // of a command still being received.
   let argvMem = 0;
-  if (c.parser.isFeeding()) for (const a of c.argv) argvMem += a.length;
+  if (c.parser.isFeeding() || c.has(ClientFlag.BLOCKED)) for (const a of c.argv) argvMem += a.length;
   else argvMem = c.parser.partialArgvBytes();
   const omem = c.writer.length + (c.socket?.writableLength ?? 0);
   const cmd = c.lastCmd ? c.lastCmd.fullname : 'NULL';

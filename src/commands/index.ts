@@ -21,8 +21,9 @@ import { commands as bitmaps } from './bitmaps';
 import { commands as hyperloglog } from './hyperloglog';
 import { commands as geo } from './geo';
 import { commands as monitor } from './monitor';
+import { commands as clientAdmin } from './client-admin';
 
 export const ALL_COMMANDS: CommandRow[] = [
   ...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...pubsub, ...scripting, ...lists, ...hashes,
-  ...sets, ...zsets, ...sort, ...persistence, ...bitmaps, ...hyperloglog, ...geo, ...monitor,
+  ...sets, ...zsets, ...sort, ...persistence, ...bitmaps, ...hyperloglog, ...geo, ...monitor, ...clientAdmin,
 ];

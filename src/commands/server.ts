@@ -86,7 +86,7 @@ const SECTIONS: Record<string, Section> = {
       `maxclients:${s.config.int('maxclients')}`,
       'client_recent_max_input_buffer:0',
       'client_recent_max_output_buffer:0',
-      `blocked_clients:${s.blocking.blockedCount}`,
+      `blocked_clients:${s.blocking.blockedCount + s.pause.postponedCount}`,
       'tracking_clients:0',
       'clients_in_timeout_table:0',
     ];

@@ -27,7 +27,7 @@ export class Cron {
     const server = this.server;
     server.clock.resync();
     const now = server.clock.now();
-    if (server.activeExpireEnabled) this.activeExpireCycle(now);
+    if (server.activeExpireEnabled && !server.pause.isPaused()) this.activeExpireCycle(now);
     server.engine.backgroundWork(1);
     const timeout = server.config.int('timeout');
     if (timeout > 0) {

@@ -158,6 +158,7 @@ export class Dispatcher {
       this.rejectCommand(c, server.busyScript.isEval ? BUSY_EVAL : BUSY_FUNCTION);
       return;
     }
+    if (server.pause.type !== 0 && server.pause.postpones(c, cmd, argv)) return;
     if (inMulti && !MULTI_IMMEDIATE.has(cmd.name)) {
       c.multiQueue!.push({ cmd, argv: argv.map((a) => Buffer.from(a)) });
       c.reply.simple('QUEUED');
@@ -179,7 +180,7 @@ export class Dispatcher {
    */
   fastCommand(c: Client, kind: number, key: Buffer, value: Buffer | null): boolean {
     const server = this.server;
-    if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || server.busyScript !== null || this.execDepth !== 0) return false;
+    if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || server.busyScript !== null || this.execDepth !== 0 || server.pause.type !== 0) return false;
     if (kind !== FAST_GET && server.config.hot.maxmemory > 0) return false;
     const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
     c.cmd = cmd;

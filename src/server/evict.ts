@@ -30,6 +30,7 @@ function kindOf(policy: string): Kind {
 /** Evict until used memory is at most `limit`. Returns false when nothing (more) can be evicted. */
 export function evictToLimit(server: Server, limit: number): boolean {
   const policy = server.config.str('maxmemory-policy');
+  if (server.pause.isPaused()) return true; // isSafeToPerformEvictions: a fake EVICT_OK while paused
   if (policy === 'noeviction') return false;
   const volatile = policy.startsWith('volatile');
   const kind = kindOf(policy);

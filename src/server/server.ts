@@ -32,6 +32,7 @@ import { WatchRegistry } from './watch';
 import { Cron } from './cron';
 import { Propagator } from './propagate';
 import { Monitors } from './monitor';
+import { ClientPause } from './pause';
 
 export { ServerClock } from './clock';
 
@@ -83,6 +84,7 @@ export class Server {
   readonly watches = new WatchRegistry();
   readonly propagation = new Propagator();
   readonly monitors = new Monitors(this);
+  readonly pause = new ClientPause(this);
   readonly dispatcher: Dispatcher;
   readonly net: Networking;
   readonly cron: Cron;
