@@ -5,6 +5,7 @@
  */
 import type { Server } from './server';
 import { ClientFlag } from './client';
+import { clientsCronResizeReplyBuffers } from './client-info';
 
 export class Cron {
   private timer: NodeJS.Timeout | null = null;
@@ -29,6 +30,7 @@ export class Cron {
     const now = server.clock.now();
     if (server.activeExpireEnabled && !server.pause.isPaused()) this.activeExpireCycle(now);
     server.engine.backgroundWork(1);
+    clientsCronResizeReplyBuffers(server, now);
     const timeout = server.config.int('timeout');
     if (timeout > 0) {
       for (const c of server.clients.values()) {

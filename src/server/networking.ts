@@ -18,6 +18,7 @@ import { ClientInput } from './client-input';
 import { startReading } from './socket-reader';
 import { ProtocolError } from '../protocol/parser';
 import { admitConnection } from './protected-mode';
+import { noteReplyBytes } from './client-info';
 
 export class Networking {
   /** Clients with output to write this turn (each once: Client.flushQueued). */
@@ -116,6 +117,7 @@ export class Networking {
       const out = c.writer.take();
       this.server.stats.netOutputBytes += out.length;
       this.server.stats.writesProcessed++;
+      noteReplyBytes(c, out.length);
       c.socket.write(out);
     }
     if (c.has(ClientFlag.CLOSE_AFTER_REPLY)) {

@@ -33,6 +33,7 @@ import { Cron } from './cron';
 import { Propagator } from './propagate';
 import { Monitors } from './monitor';
 import { ClientPause } from './pause';
+import { Tracking } from './tracking';
 
 export { ServerClock } from './clock';
 
@@ -85,6 +86,7 @@ export class Server {
   readonly propagation = new Propagator();
   readonly monitors = new Monitors(this);
   readonly pause = new ClientPause(this);
+  readonly tracking = new Tracking(this);
   readonly dispatcher: Dispatcher;
   readonly net: Networking;
   readonly cron: Cron;
