@@ -40,6 +40,7 @@ export function resetClientState(c: Client): void {
   c.name = '';
   s.pubsub.unsubscribeAll(c);
   if (c.flags & ClientFlag.MONITOR) s.monitors.remove(c);
+  s.tracking.disable(c);
   if (s.authRequiredByDefault()) c.authenticated = false;
   c.user = 'default';
 }

@@ -116,6 +116,7 @@ const defs: ConfigDef[] = [
   { name: 'notify-keyspace-events', type: 'special', default: '', mutable: true },
   { name: 'slowlog-log-slower-than', type: 'int', default: 10000, mutable: true, min: -1 },
   { name: 'slowlog-max-len', type: 'int', default: 128, mutable: true, min: 0 },
+  { name: 'tracking-table-max-keys', type: 'int', default: 1000000, mutable: true, min: 0 },
   { name: 'latency-monitor-threshold', type: 'int', default: 0, mutable: true, min: 0 },
   { name: 'busy-reply-threshold', alias: 'lua-time-limit', type: 'int', default: 5000, mutable: true, min: 0 },
   { name: 'enable-debug-command', type: 'enum', default: 'no', mutable: false, enumValues: ['no', 'yes', 'local'] },

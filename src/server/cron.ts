@@ -31,6 +31,7 @@ export class Cron {
     if (server.activeExpireEnabled && !server.pause.isPaused()) this.activeExpireCycle(now);
     server.engine.backgroundWork(1);
     clientsCronResizeReplyBuffers(server, now);
+    if (server.tracking.trackingClients !== 0) server.tracking.limitUsedSlots();
     const timeout = server.config.int('timeout');
     if (timeout > 0) {
       for (const c of server.clients.values()) {

@@ -54,6 +54,8 @@ export class Dispatcher {
   private fastValue: Buffer | null = null;
   /** The client whose command is running (innermost), or null between commands. */
   currentClient: Client | null = null;
+  /** The client of the outermost running command (Redis's server.current_client), or null. */
+  outerClient: Client | null = null;
 
   constructor(private readonly server: Server) {
     this.getCommand = server.table.get('get')!;
@@ -234,7 +236,10 @@ export class Dispatcher {
     const dirtyBefore = stats.dirty;
     const prevClient = this.currentClient;
     this.currentClient = c;
-    if (outer) server.clock.freezeAt(start);
+    if (outer) {
+      server.clock.freezeAt(start);
+      this.outerClient = c;
+    }
     this.execDepth++;
     if (server.monitors.clients.size !== 0 && argv !== null) server.monitors.beforeCall(c, cmd, argv);
     try {
@@ -256,6 +261,7 @@ export class Dispatcher {
       if (outer) server.clock.unfreeze();
     }
     if (server.monitors.clients.size !== 0) server.monitors.afterCall(c, cmd, argv ?? this.fastArgv(c));
+    if (server.tracking.active) server.tracking.afterCall(c, cmd, argv ?? this.fastArgv(c));
     const propagation = server.propagation;
     if (propagation.active) {
       const rewritten = c.propagateArgv;
@@ -276,6 +282,10 @@ export class Dispatcher {
     stats.commandsProcessed++;
     if (!cmd.has(CmdFlag.SKIP_SLOWLOG) && server.slowlog.wants(usec)) server.slowlog.add(c, argv ?? this.fastArgv(c), usec);
     c.lastCmd = cmd;
+    if (outer) {
+      if (server.tracking.active) server.tracking.afterCommand(c);
+      this.outerClient = null;
+    }
   }
 
   /** Work deferred to the end of the outermost command: wake blocked clients. */

@@ -136,6 +136,7 @@ export class Networking {
     server.watches.unwatchAll(c);
     server.pubsub.unsubscribeAll(c);
     if (c.flags & ClientFlag.MONITOR) server.monitors.remove(c);
+    server.tracking.disable(c);
     if (c.socket && !c.socket.destroyed) {
       if (c.writer.length > 0) c.socket.end(c.writer.take());
       // Closing after a reply (QUIT, CLIENT KILL of itself) already called end(): destroying now

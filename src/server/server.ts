@@ -218,6 +218,7 @@ export class Server {
    */
   signalModifiedKey(dbIndex: number, key: BulkValue): void {
     this.watches.touchKey(dbIndex, key);
+    if (this.tracking.watching) this.tracking.invalidateKey(key);
     this.blocking.signalDeletedKeyAsReady(dbIndex, key);
   }
 
@@ -301,6 +302,7 @@ export class Server {
     this.watches.touchAllInDb(db.index, (k) => db.has(Buffer.from(k, 'latin1')));
     this.dirty(db.size());
     this.blocking.signalDeletedKeysInDb(db.index);
+    this.tracking.onFlush();
     // emptyDbAsync: the whole table goes to the lazy-free thread, which counts every key.
     if (lazy) this.stats.lazyfreedObjects += db.size();
     db.clear(lazy);
