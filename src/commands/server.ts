@@ -287,8 +287,8 @@ const SECTIONS: Record<string, Section> = {
   errorstats(c) {
     return [...c.server.stats.errorCodes].map(([code, n]) => `errorstat_${code}:count=${n}`);
   },
-  latencystats() {
-    return [];
+  latencystats(c) {
+    return c.server.latency.infoLines();
   },
   cluster() {
     return ['cluster_enabled:0'];

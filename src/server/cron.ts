@@ -80,6 +80,7 @@ export class Cron {
     }
     const stats = server.stats;
     stats.expireCycleCpuMs += performance.now() - start;
+    server.latency.addSampleIfNeeded('expire-cycle', Math.floor(performance.now() - start));
     if (sampledTotal > 0) stats.expiredStalePerc = (expiredTotal / sampledTotal) * 0.05 + stats.expiredStalePerc * 0.95;
     if (expiredTotal > 0 && server.dispatcher.execDepth === 0) server.dispatcher.afterCommand();
   }

@@ -279,6 +279,7 @@ export class Dispatcher {
     cmd.stats.calls++;
     cmd.stats.usec += usec;
     if (stats.totalErrorReplies !== errorsBefore) cmd.stats.failedCalls++;
+    server.latency.afterCall(cmd, usec, (c.flags & ClientFlag.BLOCKED) !== 0);
     stats.commandsProcessed++;
     if (!cmd.has(CmdFlag.SKIP_SLOWLOG) && server.slowlog.wants(usec)) server.slowlog.add(c, argv ?? this.fastArgv(c), usec);
     c.lastCmd = cmd;

@@ -34,6 +34,7 @@ import { Propagator } from './propagate';
 import { Monitors } from './monitor';
 import { ClientPause } from './pause';
 import { Tracking } from './tracking';
+import { LatencyMonitor } from '../observability/latency';
 
 export { ServerClock } from './clock';
 
@@ -87,6 +88,7 @@ export class Server {
   readonly monitors = new Monitors(this);
   readonly pause = new ClientPause(this);
   readonly tracking = new Tracking(this);
+  readonly latency = new LatencyMonitor(this);
   readonly dispatcher: Dispatcher;
   readonly net: Networking;
   readonly cron: Cron;
@@ -294,6 +296,7 @@ export class Server {
       cmd.stats.calls = cmd.stats.usec = cmd.stats.rejectedCalls = cmd.stats.failedCalls = 0;
     }
     this.slowlog.reset();
+    this.latency.resetHistograms();
     this.peakMemory = 0;
   }
 
