@@ -23,8 +23,9 @@ import { commands as geo } from './geo';
 import { commands as monitor } from './monitor';
 import { commands as clientAdmin } from './client-admin';
 import { commands as latency } from './latency';
+import { commands as wait } from './wait';
 
 export const ALL_COMMANDS: CommandRow[] = [
   ...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...pubsub, ...scripting, ...lists, ...hashes,
-  ...sets, ...zsets, ...sort, ...persistence, ...bitmaps, ...hyperloglog, ...geo, ...monitor, ...clientAdmin, ...latency,
+  ...sets, ...zsets, ...sort, ...persistence, ...bitmaps, ...hyperloglog, ...geo, ...monitor, ...clientAdmin, ...latency, ...wait,
 ];
