@@ -19,6 +19,7 @@ import type { Container, RedisValue } from '../engine/types';
 import { setLogLevel, RedisLogLevel } from '../observability/logger';
 import { scriptingOf } from '../scripting/engine';
 import { debugPersistence } from './persistence';
+import { debugOps } from './debug-ops';
 import { flushallSave, persistenceOf, saveRdb } from '../persistence/rdb';
 
 // ------------------------------------------------------------------ INFO
@@ -701,7 +702,8 @@ function debug(c: Client, argv: Buffer[]): void {
     c.reply.ok();
   } else if (sub === 'help') replyHelp(c, 'debug');
   else if (debugPersistence(c, sub, argv)) return;
-  else fail(`ERR Unknown subcommand or wrong number of arguments for '${latin1(argv[1])}'. Try DEBUG HELP.`);
+  else if (debugOps(c, sub, argv)) return;
+  else fail(`ERR unknown subcommand or wrong number of arguments for '${latin1(argv[1])}'. Try DEBUG HELP.`);
 }
 
 function slowlogGet(c: Client, argv: Buffer[]): void {
