@@ -8,6 +8,7 @@ import { fail, NOT_INT, OUT_OF_RANGE_DB, SYNTAX, wrongArgs, WRONGPASS } from './
 import { intArg, isWord } from './args';
 import { latin1, parseInt64 } from '../util/number';
 import { replyHelp } from './help';
+import { clientInfoLine } from '../server/client-info';
 
 function ping(c: Client, argv: Buffer[]): void {
   if (argv.length > 2) fail(wrongArgs('ping'));
@@ -38,6 +39,8 @@ export function resetClientState(c: Client): void {
   c.resp = 2;
   c.name = '';
   s.pubsub.unsubscribeAll(c);
+  if (c.flags & ClientFlag.MONITOR) s.monitors.remove(c);
+  s.tracking.disable(c);
   if (s.authRequiredByDefault()) c.authenticated = false;
   c.user = 'default';
 }
@@ -134,40 +137,6 @@ function hello(c: Client, argv: Buffer[]): void {
 
 // ------------------------------------------------------------------ CLIENT
 
-function clientFlags(c: Client): string {
-  let f = '';
-  if (c.has(ClientFlag.BLOCKED)) f += 'b';
-  if (c.has(ClientFlag.PUBSUB)) f += 'P';
-  if (c.has(ClientFlag.MULTI)) f += 'x';
-  if (c.has(ClientFlag.DIRTY_CAS)) f += 'd';
-  if (c.has(ClientFlag.CLOSE_AFTER_REPLY)) f += 'c';
-  if (c.has(ClientFlag.CLOSE_ASAP)) f += 'A';
-  if (c.has(ClientFlag.NO_EVICT)) f += 'e';
-  return f || 'N';
-}
-
-/** One CLIENT LIST / CLIENT INFO line (catClientInfoString). */
-export function clientInfoLine(c: Client): string {
-  const now = c.server.clock.now();
-  const qbuf = c.parser.queryBufBytes();
-  // argv-mem: the running command's arguments (Redis keeps them until the command ends), or those
-  // of a command still being received.
-  let argvMem = 0;
-  if (c.parser.isFeeding()) for (const a of c.argv) argvMem += a.length;
-  else argvMem = c.parser.partialArgvBytes();
-  const omem = c.writer.length + (c.socket?.writableLength ?? 0);
-  const cmd = c.lastCmd ? c.lastCmd.fullname : 'NULL';
-  return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} ` +
-    `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${clientFlags(c)} ` +
-    `db=${c.dbIndex} sub=${c.channels?.size ?? 0} psub=${c.patterns?.size ?? 0} ssub=${c.shardChannels?.size ?? 0} ` +
-    `multi=${c.multiQueue ? c.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} argv-mem=${argvMem} multi-mem=0 ` +
-    `rbs=16384 rbp=0 obl=${c.writer.length} oll=0 omem=${omem} tot-mem=${16384 + omem + qbuf} events=r cmd=${cmd} user=${c.user} ` +
-    `redir=-1 resp=${c.resp}` +
-    (c.libName || c.libVer ? ` lib-name=${c.libName} lib-ver=${c.libVer}` : '')
-  );
-}
-
 function clientId(c: Client): void {
   c.reply.int(c.id);
 }
@@ -227,14 +196,15 @@ function clientKill(c: Client, argv: Buffer[]): void {
     }
     fail('ERR No such client');
   }
-  if (argv.length % 2 !== 0) fail(SYNTAX);
   let id = 0;
   let type: string | null = null;
   let addr: string | null = null;
   let laddr: string | null = null;
   let user: string | null = null;
   let skipme = true;
+  // Options are checked in order: a missing value is a syntax error where it is reached.
   for (let i = 2; i < argv.length; i += 2) {
+    if (i + 1 >= argv.length) fail(SYNTAX);
     const v = latin1(argv[i + 1]);
     if (isWord(argv[i], 'id')) {
       id = parseInt64(v);

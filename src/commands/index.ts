@@ -21,8 +21,12 @@ import { commands as persistence } from './persistence';
 import { commands as bitmaps } from './bitmaps';
 import { commands as hyperloglog } from './hyperloglog';
 import { commands as geo } from './geo';
+import { commands as monitor } from './monitor';
+import { commands as clientAdmin } from './client-admin';
+import { commands as latency } from './latency';
+import { commands as wait } from './wait';
 
 export const ALL_COMMANDS: CommandRow[] = [
   ...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...streamGroups, ...pubsub, ...scripting, ...lists, ...hashes,
-  ...sets, ...zsets, ...sort, ...persistence, ...bitmaps, ...hyperloglog, ...geo,
+  ...sets, ...zsets, ...sort, ...persistence, ...bitmaps, ...hyperloglog, ...geo, ...monitor, ...clientAdmin, ...latency, ...wait,
 ];

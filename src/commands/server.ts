@@ -20,6 +20,7 @@ import { setLogLevel, RedisLogLevel } from '../observability/logger';
 import { scriptingOf } from '../scripting/engine';
 import { debugPersistence } from './persistence';
 import { killBgsave, loadingOf, persistenceInfo } from '../persistence/bgsave';
+import { debugOps } from './debug-ops';
 import { flushallSave, persistenceOf, saveRdb } from '../persistence/rdb';
 
 // ------------------------------------------------------------------ INFO
@@ -87,8 +88,8 @@ const SECTIONS: Record<string, Section> = {
       `maxclients:${s.config.int('maxclients')}`,
       'client_recent_max_input_buffer:0',
       'client_recent_max_output_buffer:0',
-      `blocked_clients:${s.blocking.blockedCount}`,
-      'tracking_clients:0',
+      `blocked_clients:${s.blocking.blockedCount + s.pause.postponedCount}`,
+      `tracking_clients:${s.tracking.trackingClients}`,
       'clients_in_timeout_table:0',
     ];
   },
@@ -204,9 +205,9 @@ const SECTIONS: Record<string, Section> = {
       'active_defrag_key_misses:0',
       'total_active_defrag_time:0',
       'current_active_defrag_time:0',
-      'tracking_total_keys:0',
-      'tracking_total_items:0',
-      'tracking_total_prefixes:0',
+      `tracking_total_keys:${c.server.tracking.totalKeys}`,
+      `tracking_total_items:${c.server.tracking.totalItemsCount}`,
+      `tracking_total_prefixes:${c.server.tracking.totalPrefixes}`,
       'unexpected_error_replies:0',
       `total_error_replies:${st.totalErrorReplies}`,
       'dump_payload_sanitizations:0',
@@ -255,8 +256,8 @@ const SECTIONS: Record<string, Section> = {
   errorstats(c) {
     return [...c.server.stats.errorCodes].map(([code, n]) => `errorstat_${code}:count=${n}`);
   },
-  latencystats() {
-    return [];
+  latencystats(c) {
+    return c.server.latency.infoLines();
   },
   cluster() {
     return ['cluster_enabled:0'];
@@ -676,7 +677,8 @@ function debug(c: Client, argv: Buffer[]): void {
     c.reply.ok();
   } else if (sub === 'help') replyHelp(c, 'debug');
   else if (debugPersistence(c, sub, argv)) return;
-  else fail(`ERR Unknown subcommand or wrong number of arguments for '${latin1(argv[1])}'. Try DEBUG HELP.`);
+  else if (debugOps(c, sub, argv)) return;
+  else fail(`ERR unknown subcommand or wrong number of arguments for '${latin1(argv[1])}'. Try DEBUG HELP.`);
 }
 
 function slowlogGet(c: Client, argv: Buffer[]): void {

@@ -138,6 +138,22 @@ const defs: ConfigDef[] = [
   { name: 'notify-keyspace-events', type: 'special', default: '', mutable: true },
   { name: 'slowlog-log-slower-than', type: 'int', default: 10000, mutable: true, min: -1 },
   { name: 'slowlog-max-len', type: 'int', default: 128, mutable: true, min: 0 },
+  { name: 'latency-tracking', type: 'bool', default: true, mutable: true },
+  {
+    name: 'latency-tracking-info-percentiles',
+    type: 'string',
+    default: '50 99 99.9',
+    mutable: true,
+    parse: ([text]: string[]) => {
+      const parts = text.split(/\s+/).filter(Boolean);
+      for (const p of parts) {
+        const v = Number(p);
+        if (!/^[0-9.eE+-]+$/.test(p) || Number.isNaN(v) || v < 0 || v > 100) throw new Error('latency-tracking-info-percentiles should be between 0.0 and 100.0');
+      }
+      return parts.map((p) => Number(p).toFixed(6).replace(/\.?0+$/, '')).join(' ');
+    },
+  },
+  { name: 'tracking-table-max-keys', type: 'int', default: 1000000, mutable: true, min: 0 },
   { name: 'latency-monitor-threshold', type: 'int', default: 0, mutable: true, min: 0 },
   { name: 'busy-reply-threshold', alias: 'lua-time-limit', type: 'int', default: 5000, mutable: true, min: 0 },
   { name: 'enable-debug-command', type: 'enum', default: 'no', mutable: false, enumValues: ['no', 'yes', 'local'] },

@@ -38,13 +38,12 @@ const RULES: Record<string, Rule> = {
   unixsocket: { ok: isEmpty, why: 'listening on a unix socket', accepted: 'an empty value' },
   daemonize: { ok: isNo, why: 'daemonizing (run it under a process manager instead)', accepted: "'no'" },
   'tls-port': { ok: isZero, why: 'TLS', accepted: '0' },
-  'latency-monitor-threshold': { ok: isZero, why: 'the latency monitor', accepted: '0' },
   'list-compress-depth': { ok: isZero, why: 'list compression', accepted: '0' },
   'client-output-buffer-limit': { ok: outputLimitsOk, why: 'output buffer limits for the normal client class', accepted: "'normal 0 0 0' for the normal class" },
 };
 
 /** Settings Redust accepts only at their default/off value (listed apart from the supported ones). */
-export const OFF_ONLY_SETTINGS: readonly string[] = ['aof-timestamp-enabled', 'aof-disable-auto-gc', 'unixsocket', 'daemonize', 'tls-port', 'latency-monitor-threshold', 'list-compress-depth'];
+export const OFF_ONLY_SETTINGS: readonly string[] = ['aof-timestamp-enabled', 'aof-disable-auto-gc', 'unixsocket', 'daemonize', 'tls-port', 'list-compress-depth'];
 
 /**
  * Throws Error(reason) when `name` (canonical) set to `text` asks for a behaviour Redust lacks, or

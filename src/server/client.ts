@@ -29,8 +29,10 @@ export const enum ClientFlag {
   NO_TOUCH = 1 << 12,
   /** Executing inside EXEC (blocking commands act as non-blocking). */
   IN_EXEC = 1 << 13,
+  /** MONITOR (server/monitor.ts). */
+  MONITOR = 1 << 14,
   /** CLIENT_DENY_BLOCKING: blocking commands act as their non-blocking form (the AOF loader). */
-  DENY_BLOCKING = 1 << 14,
+  DENY_BLOCKING = 1 << 15,
 }
 
 /** A queued MULTI command. */

@@ -6,6 +6,7 @@
 import type { Server } from './server';
 import { ClientFlag } from './client';
 import { persistenceCron } from '../persistence/bgsave';
+import { clientsCronResizeReplyBuffers } from './client-info';
 
 export class Cron {
   private timer: NodeJS.Timeout | null = null;
@@ -28,11 +29,13 @@ export class Cron {
     const server = this.server;
     server.clock.resync();
     const now = server.clock.now();
-    if (server.activeExpireEnabled) this.activeExpireCycle(now);
+    if (server.activeExpireEnabled && !server.pause.isPaused()) this.activeExpireCycle(now);
     server.engine.backgroundWork(1);
     persistenceCron(server);
     server.aof.maybeAutoRewrite();
     server.aof.beforeReplies(); // what active expiry propagated
+    clientsCronResizeReplyBuffers(server, now);
+    if (server.tracking.trackingClients !== 0) server.tracking.limitUsedSlots();
     const timeout = server.config.int('timeout');
     if (timeout > 0) {
       for (const c of server.clients.values()) {
@@ -81,6 +84,7 @@ export class Cron {
     }
     const stats = server.stats;
     stats.expireCycleCpuMs += performance.now() - start;
+    server.latency.addSampleIfNeeded('expire-cycle', Math.floor(performance.now() - start));
     if (sampledTotal > 0) stats.expiredStalePerc = (expiredTotal / sampledTotal) * 0.05 + stats.expiredStalePerc * 0.95;
     if (expiredTotal > 0 && server.dispatcher.execDepth === 0) server.dispatcher.afterCommand();
   }

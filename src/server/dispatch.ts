@@ -31,7 +31,7 @@ const REPLY_CONTROL = ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.
 /** Client states in which a command must go through processCommand (see fastCommand). */
 const FAST_PATH_BLOCKERS =
   ClientFlag.MULTI | ClientFlag.PUBSUB | ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT |
-  ClientFlag.CLOSE_AFTER_REPLY | ClientFlag.BLOCKED | ClientFlag.SCRIPT | ClientFlag.IN_EXEC;
+  ClientFlag.CLOSE_AFTER_REPLY | ClientFlag.BLOCKED | ClientFlag.SCRIPT | ClientFlag.IN_EXEC | ClientFlag.MONITOR;
 
 export class Dispatcher {
   /** Depth of nested command execution (EXEC, Lua): notifications and wakeups wait for the outermost. */
@@ -55,6 +55,8 @@ export class Dispatcher {
   private fastValue: Buffer | null = null;
   /** The client whose command is running (innermost), or null between commands. */
   currentClient: Client | null = null;
+  /** The client of the outermost running command (Redis's server.current_client), or null. */
+  outerClient: Client | null = null;
 
   constructor(private readonly server: Server) {
     this.getCommand = server.table.get('get')!;
@@ -160,10 +162,16 @@ export class Dispatcher {
         return;
       }
     }
+    // A MONITOR client is a replica in Redis: it may not touch the keyspace.
+    if ((c.flags & ClientFlag.MONITOR) !== 0 && (cmd.flags & (CmdFlag.WRITE | CmdFlag.READONLY | CmdFlag.MAY_REPLICATE)) !== 0) {
+      this.rejectCommand(c, "ERR Replica can't interact with the keyspace");
+      return;
+    }
     if (server.busyScript && !cmd.has(CmdFlag.ALLOW_BUSY)) {
       this.rejectCommand(c, server.busyScript.isEval ? BUSY_EVAL : BUSY_FUNCTION);
       return;
     }
+    if (server.pause.type !== 0 && server.pause.postpones(c, cmd, argv)) return;
     if (inMulti && !MULTI_IMMEDIATE.has(cmd.name)) {
       c.multiQueue!.push({ cmd, argv: argv.map((a) => Buffer.from(a)) });
       c.reply.simple('QUEUED');
@@ -185,7 +193,7 @@ export class Dispatcher {
    */
   fastCommand(c: Client, kind: number, key: Buffer, value: Buffer | null): boolean {
     const server = this.server;
-    if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || server.busyScript !== null || this.execDepth !== 0 || server.commandGate !== null) return false;
+    if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || server.busyScript !== null || this.execDepth !== 0 || server.commandGate !== null || server.pause.type !== 0) return false;
     if (kind !== FAST_GET && server.config.hot.maxmemory > 0) return false;
     const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
     c.cmd = cmd;
@@ -239,8 +247,12 @@ export class Dispatcher {
     const dirtyBefore = stats.dirty;
     const prevClient = this.currentClient;
     this.currentClient = c;
-    if (outer) server.clock.freezeAt(start);
+    if (outer) {
+      server.clock.freezeAt(start);
+      this.outerClient = c;
+    }
     this.execDepth++;
+    if (server.monitors.clients.size !== 0 && argv !== null) server.monitors.beforeCall(c, cmd, argv);
     try {
       if (argv !== null) cmd.handler(c, argv);
       else cmd.fast!(c, this.fastKey!, this.fastValue);
@@ -259,6 +271,8 @@ export class Dispatcher {
       this.currentClient = prevClient;
       if (outer) server.clock.unfreeze();
     }
+    if (server.monitors.clients.size !== 0) server.monitors.afterCall(c, cmd, argv ?? this.fastArgv(c));
+    if (server.tracking.active) server.tracking.afterCall(c, cmd, argv ?? this.fastArgv(c));
     const propagation = server.propagation;
     if (propagation.active) {
       const rewritten = c.propagateArgv;
@@ -276,9 +290,14 @@ export class Dispatcher {
     cmd.stats.calls++;
     cmd.stats.usec += usec;
     if (stats.totalErrorReplies !== errorsBefore) cmd.stats.failedCalls++;
+    server.latency.afterCall(cmd, usec, (c.flags & ClientFlag.BLOCKED) !== 0);
     stats.commandsProcessed++;
     if (!cmd.has(CmdFlag.SKIP_SLOWLOG) && server.slowlog.wants(usec)) server.slowlog.add(c, argv ?? this.fastArgv(c), usec);
     c.lastCmd = cmd;
+    if (outer) {
+      if (server.tracking.active) server.tracking.afterCommand(c);
+      this.outerClient = null;
+    }
   }
 
   /** Work deferred to the end of the outermost command: wake blocked clients. */

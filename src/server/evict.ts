@@ -3,15 +3,51 @@
  * chosen by maxmemory-policy until used memory is back under it. Each evicted key is counted,
  * announced (`evicted` keyspace event), invalidates WATCH and is propagated as DEL, as in Redis.
  *
- * The approximation is Redis's sampling one: each eviction looks at `maxmemory-samples` random
- * keys (per database; for volatile-* policies only keys with a TTL) and evicts the best candidate
- * among them: the least recently used (LRU clock), the least frequently used (LFU counter, then
- * LRU), or the one closest to expiring (TTL). Redis 3.0+ also keeps a 16-entry pool of good
- * candidates across evictions, which makes its choices a little closer to exact LRU; Redust does
- * not have the pool yet (docs/compatibility.md).
+ * The approximation is Redis's: for the LRU, LFU and TTL policies each eviction samples
+ * `maxmemory-samples` random keys per database (for volatile-* policies only keys with a TTL)
+ * into a 16-entry pool of candidates kept across evictions, sorted by "idle" score (time since
+ * last access, 255 - LFU counter then time since access, or the nearness of the expire time),
+ * and evicts the best entry
+ * that still exists (evictionPoolPopulate / performEvictions). The random policies take the first
+ * eligible random key.
+ *
+ * Invariants: the pool is sorted ascending by idle, empty slots at the end; an entry may be a
+ * ghost (the key was deleted since): it is dropped when reached.
  */
 import type { Db } from '../engine/types';
 import type { Server } from './server';
+
+const EVPOOL_SIZE = 16;
+
+interface PoolEntry {
+  idle: number;
+  key: Buffer;
+  db: number;
+}
+
+/** One pool per server (Redis's static EvictionPoolLRU). */
+const pools = new WeakMap<Server, (PoolEntry | null)[]>();
+
+/** evictionPoolPopulate: insert `candidate` keeping the EVPOOL_SIZE best (highest idle) entries. */
+function poolInsert(pool: (PoolEntry | null)[], e: PoolEntry): void {
+  let k = 0;
+  while (k < EVPOOL_SIZE && pool[k] !== null && pool[k]!.idle < e.idle) k++;
+  if (k === 0 && pool[EVPOOL_SIZE - 1] !== null) return; // worse than everything in a full pool
+  if (k < EVPOOL_SIZE && pool[k] === null) {
+    // empty slot
+  } else if (pool[EVPOOL_SIZE - 1] === null) {
+    pool.splice(k, 0, e);
+    pool.length = EVPOOL_SIZE;
+    return;
+  } else {
+    // No room on the right: drop the smallest (leftmost) and insert at k-1.
+    k--;
+    pool.splice(0, 1);
+    pool.splice(k, 0, e);
+    return;
+  }
+  pool[k] = e;
+}
 
 const enum Kind {
   RANDOM,
@@ -30,37 +66,82 @@ function kindOf(policy: string): Kind {
 /** Evict until used memory is at most `limit`. Returns false when nothing (more) can be evicted. */
 export function evictToLimit(server: Server, limit: number): boolean {
   const policy = server.config.str('maxmemory-policy');
+  if (server.pause.isPaused()) return true; // isSafeToPerformEvictions: a fake EVICT_OK while paused
   if (policy === 'noeviction') return false;
   const volatile = policy.startsWith('volatile');
   const kind = kindOf(policy);
   const samples = Math.max(1, server.config.int('maxmemory-samples'));
   let guard = 0;
   while (server.usedMemory() > limit && guard++ < 10000) {
-    let best: { db: Db; key: Buffer; score: number } | null = null;
+    if (kind !== Kind.RANDOM) {
+      const picked = poolPick(server, kind, volatile, samples);
+      if (picked === null) return false;
+      evictKey(server, picked.db, picked.key);
+      continue;
+    }
+    // Random policies: the first eligible random key (up to 16 tries per db).
+    let best: { db: Db; key: Buffer } | null = null;
     for (const db of server.dbs) {
       if (db.size() === 0 || (volatile && db.expiresSize() === 0)) continue;
-      // Random: the first eligible key; otherwise the best of `samples` (up to 16 tries each).
-      const want = kind === Kind.RANDOM ? 1 : samples;
+      for (let tries = 0; tries < 16; tries++) {
+        const key = db.randomKey();
+        if (!key) break;
+        const info = db.info(key);
+        if (info === undefined || (volatile && info.expireAt < 0)) continue;
+        best = { db, key };
+        break;
+      }
+      if (best !== null) break;
+    }
+    if (best === null) return false;
+    evictKey(server, best.db, best.key);
+  }
+  return server.usedMemory() <= limit;
+}
+
+function evictKey(server: Server, db: Db, key: Buffer): void {
+  db.delete(key);
+  server.stats.evictedKeys++;
+  server.keyspace.notify(db.index, 'evicted', key, 'e');
+  server.signalModifiedKey(db.index, key);
+  server.propagateDeletion(db.index, key, server.config.bool('lazyfree-lazy-eviction'));
+}
+
+/** performEvictions for the pool policies: populate from every db, then take the best live entry. */
+function poolPick(server: Server, kind: Kind, volatile: boolean, samples: number): { db: Db; key: Buffer } | null {
+  let pool = pools.get(server);
+  if (pool === undefined) pools.set(server, (pool = new Array<PoolEntry | null>(EVPOOL_SIZE).fill(null)));
+  const now = server.clock.now();
+  for (let round = 0; round < 1000; round++) {
+    let total = 0;
+    for (const db of server.dbs) {
+      const n = volatile ? db.expiresSize() : db.size();
+      if (n === 0) continue;
+      total += n;
       let found = 0;
-      for (let tries = 0; found < want && tries < want * 16; tries++) {
+      for (let tries = 0; found < samples && tries < samples * 16; tries++) {
         const key = db.randomKey();
         if (!key) break;
         const info = db.info(key);
         if (info === undefined || (volatile && info.expireAt < 0)) continue;
         found++;
-        // Lower is evicted first.
-        const score = kind === Kind.LRU ? info.lru : kind === Kind.LFU ? info.freq * 1e15 + info.lru : kind === Kind.TTL ? info.expireAt : 0;
-        if (best === null || score < best.score) best = { db, key, score };
+        // LFU: 255 - counter as Redis, with the idle time as tie-break (the engines do not maintain
+        // LFU counters yet, so equal counters are the rule: recency decides among them).
+        const idle = kind === Kind.LRU ? now - info.lru : kind === Kind.LFU ? (255 - info.freq) * 1e13 + (now - info.lru) : -info.expireAt;
+        poolInsert(pool, { idle, key, db: db.index });
       }
-      if (kind === Kind.RANDOM && best !== null) break;
     }
-    if (best === null) return false;
-    const { db, key } = best;
-    db.delete(key);
-    server.stats.evictedKeys++;
-    server.keyspace.notify(db.index, 'evicted', key, 'e');
-    server.signalModifiedKey(db.index, key);
-    server.propagateDeletion(db.index, key, server.config.bool('lazyfree-lazy-eviction'));
+    if (total === 0) return null;
+    for (let k = EVPOOL_SIZE - 1; k >= 0; k--) {
+      const e = pool[k];
+      if (e === null) continue;
+      pool.splice(k, 1);
+      pool.push(null);
+      const db = server.dbs[e.db];
+      const info = db.info(e.key);
+      if (info !== undefined && (!volatile || info.expireAt >= 0)) return { db, key: e.key };
+      // a ghost: try the next best
+    }
   }
-  return server.usedMemory() <= limit;
+  return null;
 }

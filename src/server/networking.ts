@@ -18,6 +18,7 @@ import { ClientInput } from './client-input';
 import { startReading } from './socket-reader';
 import { ProtocolError } from '../protocol/parser';
 import { admitConnection } from './protected-mode';
+import { noteReplyBytes } from './client-info';
 
 export class Networking {
   /** Clients with output to write this turn (each once: Client.flushQueued). */
@@ -118,6 +119,7 @@ export class Networking {
       const out = c.writer.take();
       this.server.stats.netOutputBytes += out.length;
       this.server.stats.writesProcessed++;
+      noteReplyBytes(c, out.length);
       c.socket.write(out);
     }
     if (c.has(ClientFlag.CLOSE_AFTER_REPLY)) {
@@ -135,6 +137,8 @@ export class Networking {
     server.blocking.unblockOnDisconnect(c);
     server.watches.unwatchAll(c);
     server.pubsub.unsubscribeAll(c);
+    if (c.flags & ClientFlag.MONITOR) server.monitors.remove(c);
+    server.tracking.disable(c);
     if (c.socket && !c.socket.destroyed) {
       if (c.writer.length > 0) c.socket.end(c.writer.take());
       // Closing after a reply (QUIT, CLIENT KILL of itself) already called end(): destroying now

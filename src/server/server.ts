@@ -34,6 +34,10 @@ import { Propagator } from './propagate';
 import { Aof } from '../persistence/aof';
 import type { Command } from '../commands/table';
 import { killBgsave } from '../persistence/bgsave';
+import { Monitors } from './monitor';
+import { ClientPause } from './pause';
+import { Tracking } from './tracking';
+import { LatencyMonitor } from '../observability/latency';
 
 export { ServerClock } from './clock';
 
@@ -86,6 +90,10 @@ export class Server {
   readonly propagation = new Propagator();
   /** The append-only file (persistence/aof.ts); attached to propagation while appendonly is on. */
   readonly aof: Aof;
+  readonly monitors = new Monitors(this);
+  readonly pause = new ClientPause(this);
+  readonly tracking = new Tracking(this);
+  readonly latency = new LatencyMonitor(this);
   readonly dispatcher: Dispatcher;
   readonly net: Networking;
   readonly cron: Cron;
@@ -225,6 +233,7 @@ export class Server {
    */
   signalModifiedKey(dbIndex: number, key: BulkValue): void {
     this.watches.touchKey(dbIndex, key);
+    if (this.tracking.watching) this.tracking.invalidateKey(key);
     this.blocking.signalDeletedKeyAsReady(dbIndex, key);
   }
 
@@ -302,6 +311,7 @@ export class Server {
       cmd.stats.calls = cmd.stats.usec = cmd.stats.rejectedCalls = cmd.stats.failedCalls = 0;
     }
     this.slowlog.reset();
+    this.latency.resetHistograms();
     this.peakMemory = 0;
   }
 
@@ -310,6 +320,7 @@ export class Server {
     this.watches.touchAllInDb(db.index, (k) => db.has(Buffer.from(k, 'latin1')));
     this.dirty(db.size());
     this.blocking.signalDeletedKeysInDb(db.index);
+    this.tracking.onFlush();
     // emptyDbAsync: the whole table goes to the lazy-free thread, which counts every key.
     if (lazy) this.stats.lazyfreedObjects += db.size();
     db.clear(lazy);
