@@ -38,16 +38,14 @@ const RULES: Record<string, Rule> = {
   appendfsync: { ok: (v) => v.toLowerCase() !== 'always', why: 'AOF persistence (fsync on every write)', accepted: "'everysec' or 'no'" },
   // Lifted when RDB persistence lands.
   save: { ok: isEmpty, why: 'RDB snapshots (save points)', accepted: "an empty value (save \"\")" },
-  unixsocket: { ok: isEmpty, why: 'listening on a unix socket', accepted: 'an empty value' },
   daemonize: { ok: isNo, why: 'daemonizing (run it under a process manager instead)', accepted: "'no'" },
-  'tls-port': { ok: isZero, why: 'TLS', accepted: '0' },
   'latency-monitor-threshold': { ok: isZero, why: 'the latency monitor', accepted: '0' },
   'list-compress-depth': { ok: isZero, why: 'list compression', accepted: '0' },
   'client-output-buffer-limit': { ok: outputLimitsOk, why: 'output buffer limits for the normal client class', accepted: "'normal 0 0 0' for the normal class" },
 };
 
 /** Settings Redust accepts only at their default/off value (listed apart from the supported ones). */
-export const OFF_ONLY_SETTINGS: readonly string[] = ['appendonly', 'save', 'unixsocket', 'daemonize', 'tls-port', 'latency-monitor-threshold', 'list-compress-depth'];
+export const OFF_ONLY_SETTINGS: readonly string[] = ['appendonly', 'save', 'daemonize', 'latency-monitor-threshold', 'list-compress-depth'];
 
 /**
  * Throws Error(reason) when `name` (canonical) set to `text` asks for a behaviour Redust lacks, or
@@ -75,7 +73,7 @@ export function checkSupported(name: string, text: string): void {
  */
 export function checkRuntimeSet(name: string, text: string, current: string): void {
   if (name === 'dir') throw new Error("can't set protected config");
-  if ((name === 'bind' || name === 'port') && text.trim().split(/\s+/).join(' ') !== current) {
+  if ((name === 'bind' || name === 'port' || name === 'tls-port') && text.trim().split(/\s+/).join(' ') !== current) {
     throw new Error(`changing ${name} at run time is not supported by Redust yet (restart with the new value)`);
   }
 }

@@ -47,7 +47,9 @@ function findSymbols(sock: net.Socket): OnreadSymbols | null {
 export function startReading(sock: net.Socket, onChunk: (chunk: Buffer) => void): void {
   const handle = (sock as unknown as { _handle?: { useUserBuffer?: (b: Uint8Array) => void } })._handle;
   const sym = handle && typeof handle.useUserBuffer === 'function' ? findSymbols(sock) : null;
-  if (sym === null || process.env.REDUST_STREAM_READS === '1') {
+  // TLS sockets (`encrypted`): the handle is a TLSWrap that decrypts into its own buffers, so
+  // they always take the 'data' path.
+  if (sym === null || (sock as { encrypted?: boolean }).encrypted === true || process.env.REDUST_STREAM_READS === '1') {
     sock.on('data', onChunk);
     sock.resume();
     return;
