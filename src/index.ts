@@ -34,6 +34,8 @@ export interface RedustOptions {
   persistence?: boolean;
   /** Any other redis.conf setting by name, e.g. { 'notify-keyspace-events': 'KEA' }. */
   config?: Record<string, string | number | boolean>;
+  /** rename-command as in redis.conf: { config: '' } removes CONFIG, { flushall: 'wipe' } renames it. */
+  renameCommands?: Record<string, string>;
   /** Listen for TLS too (the tls-* settings of redis.conf; files are PEM paths). */
   tls?: RedustTlsOptions;
 }
@@ -105,6 +107,7 @@ export class RedustServer {
     const config = new Config(overrides);
     const engine = createEngine(config.str('engine') as EngineName);
     const server = new Server(config, engine, { logger: createLogger({ level, file: config.str('logfile') }), clock: new ServerClock() });
+    for (const [from, to] of Object.entries(opts.renameCommands ?? {})) server.table.rename(from, to);
     if (opts.persistence) {
       persistenceOf(server).enabled = true;
       try {

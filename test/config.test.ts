@@ -26,7 +26,6 @@ const REFUSED: [string, string][] = [
   ['daemonize', 'yes'],
   ['latency-monitor-threshold', '100'],
   ['list-compress-depth', '1'],
-  ['client-output-buffer-limit', 'normal 1mb 512kb 10'],
 ];
 
 /** What a real redis.conf carries for those settings (defaults and "off" values). */

@@ -410,6 +410,7 @@ export function applyConfig(c: Client, name: string, v: unknown): void {
   s.config.set(name, v);
   if (name === 'notify-keyspace-events') s.keyspace.flags = parseNotifyFlags(v as string);
   else if (name === 'loglevel') setLogLevel(s.logger, v as RedisLogLevel);
+  else if (name === 'client-output-buffer-limit') s.net.outputLimits.refresh();
   else if (name === 'proto-max-bulk-len') {
     for (const cl of s.clients.values()) (cl.parser as unknown as { limits: { maxBulkLen: number } }).limits.maxBulkLen = v as number;
   }

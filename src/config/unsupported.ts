@@ -24,15 +24,6 @@ const isNo = (v: string) => v.toLowerCase() === 'no';
 const isZero = (v: string) => /^0+$/.test(v.trim());
 const isEmpty = (v: string) => v.trim() === '' || v.trim() === '""';
 
-/** client-output-buffer-limit: only the pubsub class is enforced; the normal class must stay unlimited. */
-function outputLimitsOk(text: string): boolean {
-  const parts = text.split(/\s+/).filter(Boolean);
-  for (let i = 0; i + 3 < parts.length; i += 4) {
-    if (parts[i].toLowerCase() === 'normal' && !(isZero(parts[i + 1].replace(/[a-z]+$/i, '')) && isZero(parts[i + 2].replace(/[a-z]+$/i, '')))) return false;
-  }
-  return true;
-}
-
 const RULES: Record<string, Rule> = {
   appendonly: { ok: isNo, why: 'AOF persistence', accepted: "'no'" },
   appendfsync: { ok: (v) => v.toLowerCase() !== 'always', why: 'AOF persistence (fsync on every write)', accepted: "'everysec' or 'no'" },
@@ -41,7 +32,6 @@ const RULES: Record<string, Rule> = {
   daemonize: { ok: isNo, why: 'daemonizing (run it under a process manager instead)', accepted: "'no'" },
   'latency-monitor-threshold': { ok: isZero, why: 'the latency monitor', accepted: '0' },
   'list-compress-depth': { ok: isZero, why: 'list compression', accepted: '0' },
-  'client-output-buffer-limit': { ok: outputLimitsOk, why: 'output buffer limits for the normal client class', accepted: "'normal 0 0 0' for the normal class" },
 };
 
 /** Settings Redust accepts only at their default/off value (listed apart from the supported ones). */
