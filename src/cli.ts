@@ -251,7 +251,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const hosts = config.str('bind').split(/\s+/).filter(Boolean).map((h) => h.replace(/^-/, ''));
   const addrs = (hosts.length ? hosts : ['127.0.0.1']).map((h) => (h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`));
-  logger.info({ addresses: addrs }, `Listening on ${addrs.join(', ')}`);
+  if (server.listeners.port) logger.info({ addresses: addrs }, `Listening on ${addrs.join(', ')}`);
+  if (server.listeners.tlsPort) logger.info(`Listening for TLS on port ${server.listeners.tlsPort}`);
+  if (config.str('unixsocket')) logger.info(`Listening on unix socket ${config.str('unixsocket')}`);
   logger.info(describePersistence(config));
   return await new Promise<number>((resolve) => {
     let stopping = false;

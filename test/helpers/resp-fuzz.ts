@@ -32,7 +32,7 @@ export const PROTOCOL_ERRORS = [
 /** True for an error line that is one of Redis's protocol errors (incl. "expected '$', got 'X'"). */
 export function isProtocolError(line: string): boolean {
   if (!line.startsWith('ERR Protocol error: ')) return false;
-  return PROTOCOL_ERRORS.includes(line) || /^ERR Protocol error: expected '\$', got '[\s\S]'$/.test(line);
+  return PROTOCOL_ERRORS.includes(line.slice(4)) || /^ERR Protocol error: expected '\$', got '[\s\S]'$/.test(line);
 }
 
 const int = (r: Rng, n: number) => Math.floor(r() * n);
@@ -50,9 +50,12 @@ export function tag(r: Rng): string {
 }
 
 /** A valid command (arguments) over keys of `t`. */
+/** Probability that a value is big (up to 40 KB, crossing the parser's big-argument path). */
+export const fuzzOptions = { bigValue: 0.1 };
+
 export function command(r: Rng, t: string): string[] {
   const k = `fz:${t}:${int(r, 3)}`;
-  const v = r() < 0.1 ? 'x'.repeat(int(r, 40000)) : word(r, 20);
+  const v = r() < fuzzOptions.bigValue ? 'x'.repeat(int(r, 40000)) : word(r, 20);
   switch (int(r, 11)) {
     case 0:
       return ['PING'];
