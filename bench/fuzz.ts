@@ -110,7 +110,7 @@ function playStream(port: number, bytes: Buffer, chunks: number[]): Promise<{ da
 export async function runFuzz(engine: string, totalFrames: number, seed: number, log: (s: string) => void): Promise<FuzzResult> {
   fuzzOptions.bigValue = 0.001;
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'redust.js'), '--port', String(port), '--engine', engine, '--loglevel', 'warning'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'redust.js'), '--port', String(port), '--engine', engine, '--dir', '/tmp', '--dbfilename', `redust-fuzz-${process.pid}.rdb`, '--loglevel', 'warning'], { stdio: ['ignore', 'ignore', 'inherit'] });
   let crashed = 0;
   child.on('exit', (code, sig) => {
     if (code !== 0 || sig !== 'SIGKILL') crashed++;

@@ -67,7 +67,7 @@ export async function runTlsBench(rounds: number, n: number, log: (s: string) =>
     const child =
       name === 'redis'
         ? spawn('redis-server', ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning', ...tlsArgs], { stdio: 'ignore' })
-        : spawn(process.execPath, [path.join(ROOT, 'bin', 'redust.js'), '--port', '0', '--tls-port', String(port), '--engine', name.split(' ')[1], '--loglevel', 'warning', ...tlsArgs], { stdio: 'ignore' });
+        : spawn(process.execPath, [path.join(ROOT, 'bin', 'redust.js'), '--port', '0', '--tls-port', String(port), '--engine', name.split(' ')[1], '--dir', dir, '--loglevel', 'warning', ...tlsArgs], { stdio: 'ignore' });
     servers.push({ name, port, child });
     await waitTls(certs, port);
   }

@@ -279,7 +279,7 @@ o('several bind addresses including IPv6 ::1; an optional (-) address that canno
 
 o('server RSS stays bounded while a client that never reads requests 1 GB of replies', async () => {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'redust.js'), '--port', String(port), '--loglevel', 'warning', '--client-output-buffer-limit', 'normal 8mb 4mb 10'], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'redust.js'), '--port', String(port), '--dir', os.tmpdir(), '--dbfilename', `redust-hygiene-${process.pid}.rdb`, '--loglevel', 'warning', '--client-output-buffer-limit', 'normal 8mb 4mb 10'], { stdio: 'ignore' });
   try {
     for (let i = 0; i < 100; i++) {
       if ((await exchange(port, 'PING\r\n', 300)).data === '+PONG\r\n') break;
