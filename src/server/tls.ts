@@ -2,10 +2,11 @@
  * TLS (Redis's tls.c): the tls-* settings turned into a Node `tls` secure context, and the TLS
  * listeners. A TLS connection, once its handshake is done, is handed to the same accept path as a
  * TCP one (Networking.accept): maxclients, protected mode, the parser and the reply writer do not
- * know the difference. TLS sockets are read through the stream 'data' path (socket-reader.ts
- * falls back to it: the handle is Node's TLSWrap, which decrypts into its own buffers), and they
- * have no raw fd for the busy-script reader (Client.fd is -1), so during a busy script they are
- * served after it, as Redis serves TLS clients with pending decrypted data late too.
+ * know the difference. TLS sockets are read through socket-reader.ts's `onread` path like TCP
+ * ones (Node's TLSWrap handle decrypts into the shared read buffer; REDUST_STREAM_READS=1 falls
+ * back to 'data' events). Their handle's fd is the raw TCP socket, whose bytes are encrypted, so
+ * the busy-script reader must not read it: Client.fd is -1 for them, and during a busy script
+ * they are served after it.
  *
  * Settings (Redis 7.0 meanings):
  *   tls-cert-file, tls-key-file, tls-key-file-pass   server certificate, key, key passphrase
