@@ -185,7 +185,43 @@ function targets(micro: MicroResult[], e2e: E2EResult | null): Target[] {
   return out;
 }
 
+/**
+ * Security groups (issue 15), run alone: `npm run bench -- fuzz [--frames N]` and
+ * `npm run bench -- tls [--rounds R] [--n N]`. Each prints its table and replaces its own section
+ * of docs/benchmarks.md (between <!-- fuzz --> / <!-- tls --> markers), leaving the rest as it is.
+ */
+async function securityGroup(group: 'fuzz' | 'tls'): Promise<void> {
+  const log = (s: string) => console.log(s);
+  const out = path.resolve(ROOT, argOf('--out', 'docs/benchmarks.md'));
+  let md: string[];
+  if (group === 'fuzz') {
+    const { runFuzz, fuzzTable } = await import('./fuzz');
+    const frames = Number(argOf('--frames', '10000000'));
+    const seed = Number(argOf('--seed', String(Date.now() % 1_000_000)));
+    const results = [];
+    for (const engine of ['js-map', 'wasm']) {
+      log(`fuzz: ${engine}, ${frames} frames`);
+      results.push(await runFuzz(engine, frames, seed, log));
+    }
+    md = [`### RESP fuzzing (\`npm run bench -- fuzz --frames ${frames}\`)`, '', ...machine().map((l) => `${l}  `), '', ...fuzzTable(results, seed)];
+  } else {
+    const { runTlsBench, tlsTable } = await import('./tls');
+    const rows = await runTlsBench(Number(argOf('--rounds', '3')), Number(argOf('--n', '100000')), log);
+    md = ['### redis-benchmark over TLS (`npm run bench -- tls`)', '', ...machine().map((l) => `${l}  `), '', 'Client certificates required (tls-auth-clients yes), same certificates for every server; 50 clients, medians of interleaved rounds.', '', ...tlsTable(rows)];
+  }
+  log('\n' + md.join('\n'));
+  const start = `<!-- ${group} -->`;
+  const end = `<!-- /${group} -->`;
+  const doc = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+  const section = `${start}\n${md.join('\n')}\n${end}`;
+  const i = doc.indexOf(start);
+  const j = doc.indexOf(end);
+  fs.writeFileSync(out, i >= 0 && j > i ? doc.slice(0, i) + section + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${section}\n`);
+  log(`\nupdated ${path.relative(process.cwd(), out)}`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'fuzz' || process.argv[2] === 'tls') return securityGroup(process.argv[2]);
   if (has('persistence')) {
     // `npm run bench -- persistence [--strings N] [--mixed N]`: only the persistence group (bench/persistence.ts).
     const strings = Number(argOf('--strings', '1000000'));
@@ -426,7 +462,9 @@ async function main(): Promise<void> {
   }
   fs.mkdirSync(path.dirname(out), { recursive: true });
   if (kept) md.push('', kept[0], '');
-  fs.writeFileSync(out, md.join('\n'));
+  // Keep the sections the security groups wrote (see securityGroup).
+  const keptSecurity = ['fuzz', 'tls'].map((g) => /<!-- (\w+) -->[\s\S]*?<!-- \/\1 -->/.exec(previous.slice(previous.indexOf(`<!-- ${g} -->`)))?.[0] ?? '').filter((x) => x && previous.includes(x));
+  fs.writeFileSync(out, [md.join('\n'), ...keptSecurity].join('\n\n') + '\n');
   log('\n' + md.join('\n'));
   log(`\nwrote ${path.relative(process.cwd(), out)}`);
 }

@@ -14,6 +14,7 @@ import { loadRdbFileInSlices } from './persistence/loading';
 import { createLogger, RedisLogLevel } from './observability/logger';
 import { killBgsave, loadingOf } from './persistence/bgsave';
 import { splitArgs } from './protocol/parser';
+import { ALL_COMMANDS } from './commands';
 
 const USAGE = `Usage: redust [/path/to/redis.conf] [options] [-]
        redust -v or --version
@@ -68,9 +69,31 @@ export function envSettings(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
-/** Parse redis.conf text into settings (last occurrence wins). */
-export function parseConfigFile(text: string, file: string): Record<string, string> {
+/**
+ * rename-command directives in order ([old, new]; new '' removes the command). They are not
+ * settings (CONFIG GET does not show them, as in Redis): the CLI applies them to the command table.
+ */
+export type Renames = [string, string][];
+
+/** Redis's check of one rename-command against the command names as renamed so far. */
+function checkRename(names: Set<string>, from: string, to: string): void {
+  if (!names.has(from.toLowerCase())) throw new Error('No such command in rename-command');
+  names.delete(from.toLowerCase());
+  if (to !== '') {
+    if (names.has(to.toLowerCase())) throw new Error('Target command name already exists');
+    names.add(to.toLowerCase());
+  }
+}
+
+function commandNames(): Set<string> {
+  return new Set(ALL_COMMANDS.filter((r) => !r.name.includes('|')).map((r) => r.name.toLowerCase()));
+}
+
+/** Parse redis.conf text into settings (last occurrence wins); rename-command lines go to `renames`. */
+export function parseConfigFile(text: string, file: string, renames: Renames = []): Record<string, string> {
   const out: Record<string, string> = {};
+  const names = commandNames();
+  for (const [a, b] of renames) checkRename(names, a, b);
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
@@ -80,6 +103,17 @@ export function parseConfigFile(text: string, file: string): Record<string, stri
       new CliError(`\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\nReading the configuration file, at line ${i + 1}\n>>> '${line}'\n${why}\n(file: ${file})`);
     if (!args || args.length < 2) throw bad('Bad directive or wrong number of arguments');
     const name = args[0].latin1Slice().toLowerCase();
+    if (name === 'rename-command') {
+      if (args.length !== 3) throw bad('Bad directive or wrong number of arguments');
+      const [from, to] = [args[1].latin1Slice(), args[2].latin1Slice()];
+      try {
+        checkRename(names, from, to);
+      } catch (e) {
+        throw bad((e as Error).message);
+      }
+      renames.push([from, to]);
+      continue;
+    }
     const def = findConfig(name);
     if (!def) throw bad('Bad directive or wrong number of arguments');
     const value = args.slice(1).map((a) => a.latin1Slice()).join(' ');
@@ -97,14 +131,16 @@ export function parseConfigFile(text: string, file: string): Record<string, stri
 
 export interface ParsedArgs {
   settings: Record<string, string>;
+  renames: Renames;
   configFile: string;
   action: 'run' | 'help' | 'version';
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
-  if (argv.includes('-h') || argv.includes('--help')) return { settings: {}, configFile: '', action: 'help' };
-  if (argv.includes('-v') || argv.includes('--version')) return { settings: {}, configFile: '', action: 'version' };
+  if (argv.includes('-h') || argv.includes('--help')) return { settings: {}, renames: [], configFile: '', action: 'help' };
+  if (argv.includes('-v') || argv.includes('--version')) return { settings: {}, renames: [], configFile: '', action: 'version' };
   const settings: Record<string, string> = { ...envSettings(env) };
+  const renames: Renames = [];
   let i = 0;
   let configFile = '';
   if (argv.length > 0 && !argv[0].startsWith('--')) {
@@ -115,13 +151,28 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     } catch (e) {
       throw new CliError(`Fatal error, can't open config file '${configFile}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    Object.assign(settings, parseConfigFile(text, configFile));
+    Object.assign(settings, parseConfigFile(text, configFile, renames));
     i = 1;
   }
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new CliError(`Invalid argument '${a}': options are written as --name value (see --help)`);
     const name = a.slice(2).toLowerCase();
+    if (name === 'rename-command') {
+      // `--rename-command FROM TO` (TO may be '' to remove it), as redis-server takes it.
+      const from = argv[i + 1];
+      const to = argv[i + 2];
+      if (from === undefined || to === undefined || from.startsWith('--')) throw new CliError("Option '--rename-command' needs two values: the command and its new name ('' removes it)");
+      const names = commandNames();
+      try {
+        for (const [x, y] of [...renames, [from, to] as [string, string]]) checkRename(names, x, y);
+      } catch (e) {
+        throw new CliError(`Invalid value '${from} ${to}' for '--rename-command': ${(e as Error).message}`);
+      }
+      renames.push([from, to]);
+      i += 2;
+      continue;
+    }
     const def = findConfig(name);
     if (!def) {
       const supported = CONFIG_DEFS.filter((d) => !OFF_ONLY_SETTINGS.includes(d.name)).map((d) => d.name);
@@ -141,7 +192,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
     settings[def.name] = value;
   }
-  return { settings, configFile, action: 'run' };
+  return { settings, renames, configFile, action: 'run' };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -182,6 +233,7 @@ export async function main(argv: string[]): Promise<number> {
   const engine = createEngine(config.str('engine') as EngineName);
   const server = new Server(config, engine, { logger });
   server.configFile = parsed.configFile;
+  for (const [from, to] of parsed.renames) server.table.rename(from, to);
   logger.info({ version: REDUST_VERSION, redis_version: REDIS_VERSION }, 'Redust is starting');
   logger.info(parsed.configFile ? `Configuration loaded from ${parsed.configFile}` : 'No config file specified, using the default config and command-line options');
   // Redis's "debug" level: every setting as CONFIG GET shows it.
@@ -189,14 +241,16 @@ export async function main(argv: string[]): Promise<number> {
   persistenceOf(server).enabled = true;
   let port: number;
   try {
-    port = await server.listen(false);
+    port = await server.listen({}, false);
   } catch (e) {
     logger.fatal({ err: e }, `Failed listening on port ${config.int('port')} (tcp), aborting.`);
     return 1;
   }
   const hosts = config.str('bind').split(/\s+/).filter(Boolean).map((h) => h.replace(/^-/, ''));
   const addrs = (hosts.length ? hosts : ['127.0.0.1']).map((h) => (h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`));
-  logger.info({ addresses: addrs }, `Listening on ${addrs.join(', ')}`);
+  if (server.listeners.port) logger.info({ addresses: addrs }, `Listening on ${addrs.join(', ')}`);
+  if (server.listeners.tlsPort) logger.info(`Listening for TLS on port ${server.listeners.tlsPort}`);
+  if (config.str('unixsocket')) logger.info(`Listening on unix socket ${config.str('unixsocket')}`);
   logger.info(describePersistence(config));
   // Listen first, then load: other clients get -LOADING meanwhile (the RDB loads in slices).
   try {

@@ -35,6 +35,33 @@ export interface RedustOptions {
   persistence?: boolean;
   /** Any other redis.conf setting by name, e.g. { 'notify-keyspace-events': 'KEA' }. */
   config?: Record<string, string | number | boolean>;
+  /** rename-command as in redis.conf: { config: '' } removes CONFIG, { flushall: 'wipe' } renames it. */
+  renameCommands?: Record<string, string>;
+  /** Listen for TLS too (the tls-* settings of redis.conf; files are PEM paths). */
+  tls?: RedustTlsOptions;
+}
+
+export interface RedustTlsOptions {
+  /** TLS port; 0 (default) picks a free one. */
+  port?: number;
+  /** Also listen for plain TCP on `port` (default true). */
+  tcp?: boolean;
+  /** tls-cert-file, tls-key-file, tls-key-file-pass. */
+  certFile: string;
+  keyFile: string;
+  keyFilePass?: string;
+  /** tls-ca-cert-file / tls-ca-cert-dir: CAs that verify client certificates. */
+  caCertFile?: string;
+  caCertDir?: string;
+  /** tls-auth-clients (default 'yes': a client certificate signed by the CA is required). */
+  authClients?: 'yes' | 'no' | 'optional';
+  /** tls-protocols, e.g. 'TLSv1.2 TLSv1.3'. */
+  protocols?: string;
+  /** tls-ciphers (TLS <= 1.2) and tls-ciphersuites (TLS 1.3). */
+  ciphers?: string;
+  ciphersuites?: string;
+  preferServerCiphers?: boolean;
+  sessionCaching?: boolean;
 }
 
 export class RedustServer {
@@ -42,6 +69,8 @@ export class RedustServer {
     private readonly server: Server,
     readonly port: number,
     readonly host: string,
+    /** The TLS port (0 without TLS). */
+    readonly tlsPort: number = 0,
   ) {}
 
   /** Start a server; resolves once it accepts connections. */
@@ -54,6 +83,24 @@ export class RedustServer {
     if (opts.engine) overrides.engine = opts.engine;
     if (opts.password !== undefined) overrides.requirepass = opts.password;
     if (opts.databases !== undefined) overrides.databases = opts.databases;
+    const t = opts.tls;
+    if (t) {
+      const tlsSettings: Record<string, string | number | boolean | undefined> = {
+        'tls-port': t.port,
+        'tls-cert-file': t.certFile,
+        'tls-key-file': t.keyFile,
+        'tls-key-file-pass': t.keyFilePass,
+        'tls-ca-cert-file': t.caCertFile,
+        'tls-ca-cert-dir': t.caCertDir,
+        'tls-auth-clients': t.authClients,
+        'tls-protocols': t.protocols,
+        'tls-ciphers': t.ciphers,
+        'tls-ciphersuites': t.ciphersuites,
+        'tls-prefer-server-ciphers': t.preferServerCiphers,
+        'tls-session-caching': t.sessionCaching,
+      };
+      for (const [k, v] of Object.entries(tlsSettings)) if (v !== undefined) overrides[k] = v;
+    }
     const level = opts.logLevel ?? 'warning';
     // 'nothing' (silence) is a logger level only: Redis 7.0's loglevel setting has no such value.
     overrides.loglevel = level === 'nothing' ? 'warning' : level;
@@ -61,6 +108,7 @@ export class RedustServer {
     const config = new Config(overrides);
     const engine = createEngine(config.str('engine') as EngineName);
     const server = new Server(config, engine, { logger: createLogger({ level, file: config.str('logfile') }), clock: new ServerClock() });
+    for (const [from, to] of Object.entries(opts.renameCommands ?? {})) server.table.rename(from, to);
     if (opts.persistence || config.bool('appendonly')) {
       try {
         loadDataFromDisk(server);
@@ -68,8 +116,15 @@ export class RedustServer {
         throw new Error(`Failed loading data at start: ${(e as Error).message}`);
       }
     }
-    const port = await server.listen();
-    return new RedustServer(server, port, config.str('bind').split(/\s+/)[0]);
+    await server.listen(t ? { tlsAnyPort: true, tcp: t.tcp ?? true } : {});
+    return new RedustServer(server, server.listeners.port, config.str('bind').split(/\s+/)[0], server.listeners.tlsPort);
+  }
+
+  /** rediss://host:tlsPort (with the password when one is set); '' without TLS. */
+  get tlsUrl(): string {
+    if (!this.tlsPort) return '';
+    const pass = this.server.config.str('requirepass');
+    return `rediss://${pass ? `:${encodeURIComponent(pass)}@` : ''}${this.host}:${this.tlsPort}`;
   }
 
   /** redis://host:port (with the password when one is set). */
@@ -118,3 +173,4 @@ export class RedustServer {
 }
 
 export type { EngineName } from './engine/types';
+

@@ -9,7 +9,7 @@ import type { CommandRow, Command } from './table';
 import { CmdFlag } from './table';
 import { BUSY_EVAL, BUSY_FUNCTION, fail, NOT_POSITIVE, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
 import { floatArg, intArg, isWord } from './args';
-import { CONFIG_DEFS, findConfig, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
+import { CONFIG_DEFS, findConfig, formatConfigValue, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
 import { checkRuntimeSet, checkSupported } from '../config/unsupported';
 import { formatNotifyFlags, parseNotifyFlags } from '../server/keyspace-events';
 import { latin1 } from '../util/number';
@@ -359,6 +359,16 @@ function configSet(c: Client, argv: Buffer[]): void {
       fail(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${(e as Error).message}`);
     }
   }
+  // TLS settings: the new context must build before anything is applied (Redis's tlsConfigure).
+  const tlsChanges = new Map(parsed.filter(([n]) => n.startsWith('tls-')).map(([n, v]) => [n, formatConfigValue(findConfig(n)!, v)]));
+  if (tlsChanges.size > 0) {
+    try {
+      c.server.listeners.reconfigureTls(tlsChanges);
+    } catch (e) {
+      c.server.logger.warn((e as Error).message);
+      fail(`ERR CONFIG SET failed (possibly related to argument '${[...tlsChanges.keys()][0]}') - Unable to update TLS configuration. Check server logs.`);
+    }
+  }
   for (const [name, v] of parsed) applyConfig(c, name, v);
   c.reply.ok();
 }
@@ -373,6 +383,7 @@ export function applyConfig(c: Client, name: string, v: unknown): void {
     if (v) s.aof.enableAtRuntime();
     else s.aof.disable();
   }
+  else if (name === 'client-output-buffer-limit') s.net.outputLimits.refresh();
   else if (name === 'proto-max-bulk-len') {
     for (const cl of s.clients.values()) (cl.parser as unknown as { limits: { maxBulkLen: number } }).limits.maxBulkLen = v as number;
   }

@@ -299,6 +299,33 @@ function subDocs(parentDocs: MetaNode | null, full: string): MetaNode | null {
 /** The registry of commands, built from every family's rows. */
 export class CommandTable {
   private readonly top = new Map<string, Command>();
+  /**
+   * The names clients send, once `rename-command` changed any (null before): lookup() and
+   * isContainer() read it; get() keeps the original names for internal callers.
+   */
+  private external: Map<string, Command> | null = null;
+
+  /**
+   * rename-command (config file only, as Redis): `newName` '' removes the command. Errors are
+   * Redis's config-file texts.
+   */
+  rename(oldName: string, newName: string): void {
+    const ext = (this.external ??= new Map(this.top));
+    const from = oldName.toLowerCase();
+    const cmd = ext.get(from);
+    if (!cmd) throw new Error('No such command in rename-command');
+    ext.delete(from);
+    if (newName !== '') {
+      const to = newName.toLowerCase();
+      if (ext.has(to)) throw new Error('Target command name already exists');
+      ext.set(to, cmd);
+    }
+  }
+
+  /** True once rename-command was applied (the parser's GET/SET fast path is then off). */
+  get renamed(): boolean {
+    return this.external !== null;
+  }
 
   register(rows: CommandRow[]): void {
     // Containers first so subcommands can attach to them regardless of row order.
@@ -329,7 +356,7 @@ export class CommandTable {
   lookup(argv: Buffer[]): Command | undefined {
     const a0 = argv[0];
     const name = a0.length < 32 ? a0.latin1Slice(0, a0.length).toLowerCase() : '';
-    const cmd = this.top.get(name);
+    const cmd = (this.external ?? this.top).get(name);
     if (!cmd || !cmd.subcommands || argv.length === 1) return cmd;
     const sub = argv[1].latin1Slice(0, argv[1].length).toLowerCase();
     return cmd.subcommands.get(sub);
@@ -337,7 +364,7 @@ export class CommandTable {
 
   /** True when argv[0] names a container command (for "unknown subcommand" errors). */
   isContainer(name: string): boolean {
-    return this.top.get(name)?.subcommands != null;
+    return (this.external ?? this.top).get(name)?.subcommands != null;
   }
 
   all(): IterableIterator<Command> {

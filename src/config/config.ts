@@ -96,6 +96,20 @@ const defs: ConfigDef[] = [
   { name: 'bind', type: 'string', default: '127.0.0.1', mutable: true },
   { name: 'port', type: 'int', default: 6379, mutable: true, min: 0, max: 65535 },
   { name: 'unixsocket', type: 'string', default: '', mutable: false },
+  {
+    name: 'unixsocketperm',
+    type: 'int',
+    default: 0,
+    mutable: false,
+    // Octal, as redis.conf writes it (700, 0770) and CONFIG GET prints it.
+    parse: (args) => {
+      if (!/^[0-7]+$/.test(args[0])) throw new Error("argument couldn't be parsed into an integer");
+      const n = parseInt(args[0], 8);
+      if (n > 0o777) throw new Error('argument must be between 0 and 511 inclusive');
+      return n;
+    },
+    format: (v) => (v as number).toString(8),
+  },
   { name: 'databases', type: 'int', default: 16, mutable: false, min: 1, max: 1 << 30 },
   { name: 'requirepass', type: 'string', default: '', mutable: true },
   { name: 'dir', type: 'string', default: '.', mutable: true, format: (v) => require('path').resolve(String(v)) },
@@ -178,6 +192,21 @@ const defs: ConfigDef[] = [
   { name: 'no-appendfsync-on-rewrite', type: 'bool', default: false, mutable: true },
   { name: 'daemonize', type: 'bool', default: false, mutable: false },
   { name: 'tls-port', type: 'int', default: 0, mutable: true, min: 0, max: 65535 },
+  // TLS (server/tls.ts). Files are read when the listener starts and on CONFIG SET.
+  { name: 'tls-cert-file', type: 'string', default: '', mutable: true },
+  { name: 'tls-key-file', type: 'string', default: '', mutable: true },
+  { name: 'tls-key-file-pass', type: 'string', default: '', mutable: true },
+  { name: 'tls-ca-cert-file', type: 'string', default: '', mutable: true },
+  { name: 'tls-ca-cert-dir', type: 'string', default: '', mutable: true },
+  { name: 'tls-dh-params-file', type: 'string', default: '', mutable: true },
+  { name: 'tls-auth-clients', type: 'enum', default: 'yes', mutable: true, enumValues: ['no', 'yes', 'optional'] },
+  { name: 'tls-protocols', type: 'string', default: '', mutable: true },
+  { name: 'tls-ciphers', type: 'string', default: '', mutable: true },
+  { name: 'tls-ciphersuites', type: 'string', default: '', mutable: true },
+  { name: 'tls-prefer-server-ciphers', type: 'bool', default: false, mutable: true },
+  { name: 'tls-session-caching', type: 'bool', default: true, mutable: true },
+  { name: 'tls-session-cache-size', type: 'int', default: 20480, mutable: true, min: 0, max: 2147483647 },
+  { name: 'tls-session-cache-timeout', type: 'int', default: 300, mutable: true, min: 0, max: 2147483647 },
   // Redust's own settings.
   { name: 'engine', type: 'enum', default: 'wasm', mutable: false, enumValues: ['js-map', 'wasm'], redust: true },
   { name: 'maxvalue-bytes', type: 'memory', default: 0, mutable: true, redust: true },

@@ -21,29 +21,16 @@ interface Rule {
 
 const isNo = (v: string) => v.toLowerCase() === 'no';
 const isZero = (v: string) => /^0+$/.test(v.trim());
-const isEmpty = (v: string) => v.trim() === '' || v.trim() === '""';
-
-/** client-output-buffer-limit: only the pubsub class is enforced; the normal class must stay unlimited. */
-function outputLimitsOk(text: string): boolean {
-  const parts = text.split(/\s+/).filter(Boolean);
-  for (let i = 0; i + 3 < parts.length; i += 4) {
-    if (parts[i].toLowerCase() === 'normal' && !(isZero(parts[i + 1].replace(/[a-z]+$/i, '')) && isZero(parts[i + 2].replace(/[a-z]+$/i, '')))) return false;
-  }
-  return true;
-}
 
 const RULES: Record<string, Rule> = {
   'aof-timestamp-enabled': { ok: isNo, why: 'timestamp annotations in the AOF', accepted: "'no'" },
   'aof-disable-auto-gc': { ok: isNo, why: 'keeping AOF history files', accepted: "'no'" },
-  unixsocket: { ok: isEmpty, why: 'listening on a unix socket', accepted: 'an empty value' },
   daemonize: { ok: isNo, why: 'daemonizing (run it under a process manager instead)', accepted: "'no'" },
-  'tls-port': { ok: isZero, why: 'TLS', accepted: '0' },
   'list-compress-depth': { ok: isZero, why: 'list compression', accepted: '0' },
-  'client-output-buffer-limit': { ok: outputLimitsOk, why: 'output buffer limits for the normal client class', accepted: "'normal 0 0 0' for the normal class" },
 };
 
 /** Settings Redust accepts only at their default/off value (listed apart from the supported ones). */
-export const OFF_ONLY_SETTINGS: readonly string[] = ['aof-timestamp-enabled', 'aof-disable-auto-gc', 'unixsocket', 'daemonize', 'tls-port', 'list-compress-depth'];
+export const OFF_ONLY_SETTINGS: readonly string[] = ['aof-timestamp-enabled', 'aof-disable-auto-gc', 'daemonize', 'list-compress-depth'];
 
 /**
  * Throws Error(reason) when `name` (canonical) set to `text` asks for a behaviour Redust lacks, or
@@ -71,7 +58,7 @@ export function checkSupported(name: string, text: string): void {
  */
 export function checkRuntimeSet(name: string, text: string, current: string): void {
   if (name === 'dir') throw new Error("can't set protected config");
-  if ((name === 'bind' || name === 'port') && text.trim().split(/\s+/).join(' ') !== current) {
+  if ((name === 'bind' || name === 'port' || name === 'tls-port') && text.trim().split(/\s+/).join(' ') !== current) {
     throw new Error(`changing ${name} at run time is not supported by Redust yet (restart with the new value)`);
   }
 }

@@ -57,7 +57,12 @@ export function parseStrictInt(buf: Buffer, start: number, end: number): number 
     if (c < 48 || c > 57) return NaN;
     v = v * 10 + (c - 48);
   }
-  if (v > 9223372036854775807) return NaN;
+  // 19 digits may pass the int64 range, and doubles cannot tell: compare the digits themselves.
+  if (end - (neg ? start + 1 : start) === 19) {
+    const limit = neg ? '9223372036854775808' : '9223372036854775807';
+    const digits = buf.latin1Slice(neg ? start + 1 : start, end);
+    if (digits > limit) return NaN;
+  } else if (v > 9223372036854775807) return NaN;
   return neg ? -v : v;
 }
 
@@ -69,8 +74,21 @@ export function parseStrictInt(buf: Buffer, start: number, end: number): number 
 function findCR(buf: Buffer, from: number): number {
   const end = buf.length;
   const stop = from + 24 < end ? from + 24 : end;
-  for (let i = from; i < stop; i++) if (buf[i] === CR) return i;
-  return stop === end ? -1 : buf.indexOf(CR, stop);
+  for (let i = from; i < stop; i++) {
+    const c = buf[i];
+    if (c === CR) return i;
+    // Redis finds the CR with strchr(), which stops at a NUL byte: a NUL before the CR means
+    // "no CR yet" (the client then waits, up to the 64 KB count-line limit).
+    if (c === 0) return -1;
+  }
+  return stop === end ? -1 : beforeNul(buf, stop, buf.indexOf(CR, stop));
+}
+
+/** `at` (an index of CR or LF found from `from`), or -1 when a NUL byte comes first (strchr semantics). */
+function beforeNul(buf: Buffer, from: number, at: number): number {
+  if (at === -1) return -1;
+  const z = buf.indexOf(0, from);
+  return z !== -1 && z < at ? -1 : at;
 }
 
 /**
@@ -360,7 +378,7 @@ export class RequestParser {
   private parseInline(): Buffer[] | null {
     const buf = this.buf!;
     const start = this.pos;
-    const nl = buf.indexOf(LF, start);
+    const nl = beforeNul(buf, start, buf.indexOf(LF, start));
     if (nl === -1) {
       if (buf.length - start > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big inline request');
       return null;
@@ -410,7 +428,9 @@ export class RequestParser {
         }
         if (cr + 1 >= buf.length) return null;
         if (buf[this.pos] !== 36 /* '$' */) {
-          throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos])}'`);
+          // addReplyErrorFormat turns CR and LF into spaces.
+          const got = buf[this.pos] === CR || buf[this.pos] === LF ? ' ' : String.fromCharCode(buf[this.pos]);
+          throw new ProtocolError(`Protocol error: expected '$', got '${got}'`);
         }
         const ll = parseStrictInt(buf, this.pos + 1, cr);
         if (Number.isNaN(ll) || ll < 0 || ll > this.limits.maxBulkLen) throw new ProtocolError('Protocol error: invalid bulk length');

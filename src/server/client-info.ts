@@ -106,6 +106,7 @@ export function clientFlags(c: Client): string {
   if (c.has(ClientFlag.DIRTY_CAS)) f += 'd';
   if (c.has(ClientFlag.CLOSE_AFTER_REPLY)) f += 'c';
   if (c.has(ClientFlag.CLOSE_ASAP)) f += 'A';
+  if (c.socket !== null && c.socket.remoteAddress === undefined && !c.socket.destroyed) f += 'U'; // unix socket
   if (c.has(ClientFlag.NO_EVICT)) f += 'e';
   return f || 'N';
 }

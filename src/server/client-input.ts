@@ -17,6 +17,8 @@ export class ClientInput implements RequestHandler {
 
   command(argv: Buffer[]): void {
     this.server.dispatcher.processCommand(this.c, argv);
+    const limits = this.server.net.outputLimits;
+    if (limits.active) limits.check(this.c);
   }
 
   proceed(): boolean {
@@ -30,6 +32,11 @@ export class ClientInput implements RequestHandler {
   }
 
   fast(kind: number, key: Buffer, value: Buffer | null): boolean {
-    return this.server.dispatcher.fastCommand(this.c, kind, key, value);
+    // The parser recognises GET/SET by their bytes: not once rename-command changed names.
+    if (this.server.table.renamed) return false;
+    if (!this.server.dispatcher.fastCommand(this.c, kind, key, value)) return false;
+    const limits = this.server.net.outputLimits;
+    if (limits.active) limits.check(this.c);
+    return true;
   }
 }

@@ -100,9 +100,12 @@ export class Client {
       maxBulkLen: server.config.int('proto-max-bulk-len'),
       authRequired: () => !this.authenticated,
     });
-    this.addr = socket ? `${socket.remoteAddress}:${socket.remotePort}` : '';
-    this.laddr = socket ? `${socket.localAddress}:${socket.localPort}` : '';
-    this.fd = socket ? ((socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1) : -1;
+    // A unix socket peer has no address: Redis shows the socket path with port 0.
+    const unix = socket !== null && socket.remoteAddress === undefined ? `${server.config.str('unixsocket')}:0` : '';
+    this.addr = socket ? unix || `${socket.remoteAddress}:${socket.remotePort}` : '';
+    this.laddr = socket ? unix || `${socket.localAddress}:${socket.localPort}` : '';
+    // TLS sockets have no fd to read plaintext from (the busy-script reader skips fd -1).
+    this.fd = socket && !(socket as { encrypted?: boolean }).encrypted ? ((socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1) : -1;
   }
 
   get resp(): 2 | 3 {

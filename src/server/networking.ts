@@ -19,14 +19,19 @@ import { startReading } from './socket-reader';
 import { ProtocolError } from '../protocol/parser';
 import { admitConnection } from './protected-mode';
 import { noteReplyBytes } from './client-info';
+import { OutputLimits } from './output-limits';
 
 export class Networking {
   /** Clients with output to write this turn (each once: Client.flushQueued). */
   private pendingFlush: Client[] = [];
   private flushScheduled = false;
   private readonly busyReadBuf = Buffer.allocUnsafe(64 * 1024);
+  /** client-output-buffer-limit, normal class (output-limits.ts). */
+  readonly outputLimits: OutputLimits;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    this.outputLimits = new OutputLimits(server);
+  }
 
   accept(sock: net.Socket): void {
     const server = this.server;
@@ -42,6 +47,8 @@ export class Networking {
     client.writer.onError = (msg) => server.countError(msg);
     if (server.clients.size >= server.config.int('maxclients')) {
       server.stats.rejectedConnections++;
+      // Resume: a socket accepted paused would never read the peer's FIN and never close.
+      sock.resume();
       sock.end('-ERR max number of clients reached\r\n');
       return;
     }
@@ -121,6 +128,7 @@ export class Networking {
       this.server.stats.writesProcessed++;
       noteReplyBytes(c, out.length);
       c.socket.write(out);
+      if (this.outputLimits.active && this.outputLimits.check(c)) return;
     }
     if (c.has(ClientFlag.CLOSE_AFTER_REPLY)) {
       c.closed = true;

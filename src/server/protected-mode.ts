@@ -25,7 +25,8 @@ export const PROTECTED_MODE_DENIED =
 
 /** True for a peer on the loopback interface in Redis's sense (exactly 127.0.0.1 or ::1). */
 export function isLoopbackPeer(addr: string | undefined): boolean {
-  return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
+  // undefined: a unix socket peer (local, as Redis's connIsLocal says).
+  return addr === undefined || addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
 }
 
 /**

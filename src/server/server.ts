@@ -11,7 +11,6 @@
  * MULTI, pubsub context...) -> call (handler, stats, slowlog) -> reply into the client's
  * RespWriter -> one socket write per client per event-loop turn (Networking.flushPending).
  */
-import net from 'net';
 import type pino from 'pino';
 import { Config } from '../config/config';
 import type { Db, Engine, BulkValue } from '../engine/types';
@@ -38,6 +37,7 @@ import { Monitors } from './monitor';
 import { ClientPause } from './pause';
 import { Tracking } from './tracking';
 import { LatencyMonitor } from '../observability/latency';
+import { Listeners, ListenOptions } from './listeners';
 
 export { ServerClock } from './clock';
 
@@ -98,7 +98,7 @@ export class Server {
   readonly net: Networking;
   readonly cron: Cron;
   readonly runId: string;
-  private listeners: net.Server[] = [];
+  readonly listeners = new Listeners(this);
   private metricsServer: http.Server | null = null;
   /** True once close() has begun: new connections are refused. */
   closing = false;
@@ -174,25 +174,15 @@ export class Server {
     return this.config.str('requirepass') !== '';
   }
 
-  /** Start listening. Resolves with the bound port. `announce` false: the caller logs readiness. */
-  async listen(announce = true): Promise<number> {
-    const port = this.config.int('port');
-    const binds = this.config.str('bind').split(/\s+/).filter(Boolean);
-    let boundPort = port;
-    for (const host of binds.length ? binds : ['127.0.0.1']) {
-      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (sock) => this.net.accept(sock));
-      srv.maxConnections = this.config.int('maxclients') + 32;
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen({ port: boundPort, host: host.replace(/^-/, ''), backlog: this.config.int('tcp-backlog') }, () => {
-          srv.off('error', reject);
-          resolve();
-        });
-      });
-      boundPort = (srv.address() as net.AddressInfo).port;
-      this.listeners.push(srv);
-    }
-    this.config.set('port', boundPort);
+  /**
+   * Start listening (TCP on each bind address, TLS, unix socket). Resolves with the TCP port (the
+   * TLS port when TLS only). `announce` false: the caller logs readiness (after loading).
+   */
+  async listen(opts: ListenOptions = {}, announce = true): Promise<number> {
+    await this.listeners.open(opts);
+    const boundPort = this.listeners.port || this.listeners.tlsPort;
+    if (this.listeners.port) this.config.set('port', this.listeners.port);
+    if (this.listeners.tlsPort) this.config.set('tls-port', this.listeners.tlsPort);
     const metricsAddr = this.config.str('metrics-addr');
     if (metricsAddr) {
       this.metricsServer = await startMetricsServer(this, metricsAddr);
@@ -211,9 +201,8 @@ export class Server {
     this.aof.disable(); // flushed and synced before clients go
     killBgsave(this);
     for (const c of [...this.clients.values()]) this.net.freeClient(c);
-    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    await this.listeners.close();
     if (this.metricsServer) await new Promise<void>((r) => this.metricsServer!.close(() => r()));
-    this.listeners = [];
     this.blocking.clear();
   }
 

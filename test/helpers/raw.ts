@@ -45,6 +45,11 @@ export class RawConnection {
     });
   }
 
+  /** Wrap an already connected socket (e.g. a tls.TLSSocket after its handshake). */
+  static over(socket: net.Socket): RawConnection {
+    return new RawConnection(socket);
+  }
+
   static connect(port: number, host = '127.0.0.1'): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
       const s = net.connect(port, host);
