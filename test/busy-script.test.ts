@@ -24,7 +24,7 @@ interface Target {
 
 async function startRedustProcess(engine: string): Promise<Target> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [BIN, '--port', String(port), '--engine', engine, '--busy-reply-threshold', '100', '--loglevel', 'warning'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(process.execPath, [BIN, '--port', String(port), '--engine', engine, '--busy-reply-threshold', '100', '--loglevel', 'warning', '--save', ''], { stdio: 'ignore' });
   let exited = false;
   child.on('exit', () => (exited = true));
   for (let i = 0; i < 200; i++) {

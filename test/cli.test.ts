@@ -142,11 +142,15 @@ async function logOf(args: string[]): Promise<{ lines: Record<string, unknown>[]
   return { raw, port, lines: raw.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)) };
 }
 
-t('start-up log: listening addresses and that data does not survive a restart; pid once per JSON line', async () => {
+t('start-up log: listening addresses and whether data survives a restart; pid once per JSON line', async () => {
   const { lines, raw, port } = await logOf([]);
   const msgs = lines.map((l) => l.msg);
   assert.ok(msgs.includes(`Listening on 127.0.0.1:${port}`), raw);
-  assert.ok(msgs.some((m) => /^Persistence: no save points and no AOF: .*lost when the server stops/.test(String(m))), raw);
+  assert.ok(msgs.some((m) => /^Persistence: RDB file .*dump\.rdb, saved on shutdown and by the save points "3600 1 300 100 60 10000"/.test(String(m))), raw);
+  const off = await logOf(['--save', '']);
+  assert.ok(off.lines.some((l) => /^Persistence: no save points and no AOF: .*lost when the server stops/.test(String(l.msg))), off.raw);
+  const aof = await logOf(['--appendonly', 'yes']);
+  assert.ok(aof.lines.some((l) => /^Persistence: AOF in .*appendonlydir \(appendfsync everysec\)/.test(String(l.msg))), aof.raw);
   for (const l of raw.split('\n').filter((x) => x.startsWith('{'))) assert.is(l.split('"pid"').length, 2, l);
   // notice: no per-connection lines.
   assert.not.ok(msgs.some((m) => /^Accepted /.test(String(m))));
@@ -171,7 +175,7 @@ t('logfile: the log goes to that file (appended), not to stdout; an unwritable p
   const file = path.join(dir, 'redust.log');
   fs.writeFileSync(file, 'previous line\n');
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, '--port', String(port), '--logfile', file, '--loglevel', 'verbose'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--port', String(port), '--logfile', file, '--loglevel', 'verbose', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   const deadline = Date.now() + 10_000;
@@ -202,7 +206,7 @@ t('logfile: the log goes to that file (appended), not to stdout; an unwritable p
 });
 
 t('a missing dir or a refused setting stops the binary with exit code 1', async () => {
-  for (const args of [['--dir', '/no/such/redust/dir'], ['--aof-timestamp-enabled', 'yes'], ['--save', '60', '1000']]) {
+  for (const args of [['--dir', '/no/such/redust/dir'], ['--aof-timestamp-enabled', 'yes'], ['--daemonize', 'yes']]) {
     try {
       await run(process.execPath, [BIN, '--port', '0', ...args]);
       assert.unreachable(args.join(' '));

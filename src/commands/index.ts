@@ -18,6 +18,7 @@ import { commands as sets } from './sets';
 import { commands as zsets } from './zsets';
 import { commands as sort } from './sort';
 import { commands as persistence } from './persistence';
+import { commands as debug } from './debug';
 import { commands as bitmaps } from './bitmaps';
 import { commands as hyperloglog } from './hyperloglog';
 import { commands as geo } from './geo';
@@ -28,5 +29,5 @@ import { commands as wait } from './wait';
 
 export const ALL_COMMANDS: CommandRow[] = [
   ...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...streamGroups, ...pubsub, ...scripting, ...lists, ...hashes,
-  ...sets, ...zsets, ...sort, ...persistence, ...bitmaps, ...hyperloglog, ...geo, ...monitor, ...clientAdmin, ...latency, ...wait,
+  ...sets, ...zsets, ...sort, ...persistence, ...debug, ...bitmaps, ...hyperloglog, ...geo, ...monitor, ...clientAdmin, ...latency, ...wait,
 ];

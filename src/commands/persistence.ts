@@ -1,19 +1,15 @@
 /**
- * Persistence commands: SAVE, DUMP, RESTORE, and the DEBUG subcommands that need the RDB code
- * (RELOAD, DIGEST, DIGEST-VALUE), called from DEBUG in server.ts. The file format and payloads
- * live in src/persistence/.
+ * Persistence commands: SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE's data, DUMP, RESTORE. The file
+ * formats and payloads live in src/persistence/ (DEBUG RELOAD and DIGEST are in debug.ts).
  */
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, SYNTAX } from './errors';
 import { intArg, isWord } from './args';
 import { lookupRead, written } from './keyspace';
-import { applyAccess, describeLoadError, dumpPayload, loadPayload, loadRdbFile, saveRdb, verifyPayload } from '../persistence/rdb';
-import { datasetDigest, valueDigest } from '../persistence/digest';
-import { scriptingOf } from '../scripting/engine';
+import { applyAccess, dumpPayload, loadPayload, saveRdb, verifyPayload } from '../persistence/rdb';
 import { bgsaveInProgress, scheduleBgsave, startBgsave } from '../persistence/bgsave';
 import { ClientFlag } from '../server/client';
-import type { Server } from '../server/server';
 
 export const BUSYKEY = 'BUSYKEY Target key name already exists.';
 export const BAD_PAYLOAD = 'ERR DUMP payload version or checksum are wrong';
@@ -97,50 +93,6 @@ function restore(c: Client, argv: Buffer[]): void {
 }
 
 /** DEBUG RELOAD: save, empty every db and the functions, load the file again. */
-function debugReload(c: Client, argv: Buffer[]): void {
-  let doSave = true;
-  for (let i = 2; i < argv.length; i++) {
-    if (isWord(argv[i], 'nosave')) doSave = false;
-    else if (isWord(argv[i], 'merge') || isWord(argv[i], 'noflush')) fail('ERR DEBUG RELOAD MERGE and NOFLUSH are not supported by Redust');
-    else fail('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
-  }
-  const s = c.server;
-  if (doSave) {
-    try {
-      saveRdb(s);
-    } catch {
-      fail('ERR');
-    }
-  }
-  reloadFromDisk(s);
-  c.reply.ok();
-}
-
-/** Empty the dataset and functions, then load dir/dbfilename. Replies an error on failure. */
-function reloadFromDisk(s: Server): void {
-  const dirty = s.stats.dirty;
-  for (const db of s.dbs) s.flushDb(db, false);
-  scriptingOf(s).flushFunctions();
-  try {
-    loadRdbFile(s);
-  } catch (e) {
-    s.logger.warn(describeLoadError(e));
-    fail('ERR Error trying to load the RDB dump, check server logs.');
-  }
-  s.stats.dirty = dirty;
-}
-
-/** DEBUG subcommands handled here; false when `sub` is not one of them. */
-export function debugPersistence(c: Client, sub: string, argv: Buffer[]): boolean {
-  if (sub === 'reload') debugReload(c, argv);
-  else if (sub === 'digest' && argv.length === 2) c.reply.simple(datasetDigest(c.server.dbs));
-  else if (sub === 'digest-value') {
-    c.reply.array(argv.length - 2);
-    for (let i = 2; i < argv.length; i++) c.reply.simple(valueDigest(c.db, argv[i]));
-  } else return false;
-  return true;
-}
-
 /** BGREWRITEAOF: a rewrite from the point-in-time snapshot, without fork (persistence/aof.ts). */
 function bgrewriteaof(c: Client): void {
   const s = c.server;

@@ -6,10 +6,8 @@
  * Progress (keys, MB/s, %) is logged about every second. The file is checked (CRC64) before
  * the first key is stored, as in loadRdbBuffer; an error stops the load and is thrown.
  */
-import fs from 'fs';
-import path from 'path';
 import type { Server } from '../server/server';
-import { type LoadResult, RdbLoad, withFrozenClock } from './rdb';
+import { type LoadResult, RdbLoad, readRdbFile, withFrozenClock } from './rdb';
 import { type LoadingInfo, setLoading } from './bgsave';
 
 const SLICE_MS = 5;
@@ -17,14 +15,8 @@ const LOG_EVERY_MS = 1000;
 
 /** Load dir/dbfilename in slices. Resolves null when there is no file; rejects with RdbError. */
 export async function loadRdbFileInSlices(s: Server): Promise<LoadResult | null> {
-  const file = path.join(s.config.str('dir'), s.config.str('dbfilename'));
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
+  const buf = readRdbFile(s);
+  if (buf === null) return null;
   const t0 = performance.now();
   const info: LoadingInfo = { startTime: Math.floor(Date.now() / 1000), totalBytes: buf.length, rdbUsedMem: 0, loadedBytes: 0, startedMs: t0 };
   setLoading(s, info);

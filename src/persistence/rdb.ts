@@ -442,16 +442,20 @@ export class RdbLoad {
   }
 }
 
-/** Load dir/dbfilename when it exists. Returns null when there is no file. */
-export function loadRdbFile(s: Server): LoadResult | null {
-  const file = path.join(s.config.str('dir'), s.config.str('dbfilename'));
-  let buf: Buffer;
+/** The bytes of dir/dbfilename, or null when there is no such file. */
+export function readRdbFile(s: Server): Buffer | null {
   try {
-    buf = fs.readFileSync(file);
+    return fs.readFileSync(path.join(s.config.str('dir'), s.config.str('dbfilename')));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
+}
+
+/** Load dir/dbfilename when it exists. Returns null when there is no file. */
+export function loadRdbFile(s: Server): LoadResult | null {
+  const buf = readRdbFile(s);
+  if (buf === null) return null;
   const t0 = Date.now();
   const res = withFrozenClock(s, () => loadRdbBuffer(s, buf));
   const secs = (Date.now() - t0) / 1000;

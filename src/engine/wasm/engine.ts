@@ -514,7 +514,7 @@ class WasmDb implements Db {
         const kAt = off + 24;
         keys.push(all.substring(kAt - base, kAt - base + klen));
         if (vl === 0x7fffffff) {
-          vals.push(this.handles[handle] as RedisValue);
+          vals.push(this.container(handle));
           off = kAt + klen;
         } else {
           const vAt = kAt + klen;
