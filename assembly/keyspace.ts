@@ -697,9 +697,18 @@ function emitKey(e: u32): void {
  * inside WASM: no copy per key); `count` still counts keys before filtering, as in Redis.
  */
 export function dbScan(db: u32, cursor: u32, count: u32, now: f64, patLen: u32, nocase: i32): u32 {
-  outReset();
   scanPatLen = patLen;
   scanNocase = nocase;
+  return scanInto(db, cursor, count, now, emitKey);
+}
+
+/**
+ * The walk dbScan and dbScanEntries share: dictScanStep from `cursor` until about `count` entries
+ * were visited (at most count * 10 steps), each written to the out buffer by `emit`. When the out
+ * buffer cannot grow, RES misc is 1 and the start cursor is returned (the caller retries).
+ */
+function scanInto(db: u32, cursor: u32, count: u32, now: f64, emit: (e: u32) => void): u32 {
+  outReset();
   scanDb = db;
   scanNow = now;
   scanVisited = 0;
@@ -708,7 +717,7 @@ export function dbScan(db: u32, cursor: u32, count: u32, now: f64, patLen: u32, 
   let maxIter = count * 10;
   const start = cursor;
   do {
-    cursor = dictScanStep(db, cursor, emitKey);
+    cursor = dictScanStep(db, cursor, emit);
   } while (cursor != 0 && maxIter-- > 0 && scanVisited < count && !scanOom);
   if (scanOom) {
     store<u32>(RES, 1, R_MISC);
@@ -742,22 +751,7 @@ function emitEntry(e: u32): void {
  * LRU clock in seconds mod 2^24 | freq << 24][f64 expireAt][key bytes][string value bytes].
  */
 export function dbScanEntries(db: u32, cursor: u32, count: u32, now: f64): u32 {
-  outReset();
-  scanDb = db;
-  scanNow = now;
-  scanVisited = 0;
-  scanOom = false;
-  store<u32>(RES, 0, R_MISC);
-  let maxIter = count * 10;
-  const start = cursor;
-  do {
-    cursor = dictScanStep(db, cursor, emitEntry);
-  } while (cursor != 0 && maxIter-- > 0 && scanVisited < count && !scanOom);
-  if (scanOom) {
-    store<u32>(RES, 1, R_MISC);
-    return start;
-  }
-  return cursor;
+  return scanInto(db, cursor, count, now, emitEntry);
 }
 
 /**

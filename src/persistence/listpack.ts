@@ -13,6 +13,7 @@
  * range). Both O(n).
  */
 import { corrupt } from './errors';
+import { strToInt64 } from '../util/number';
 
 /** string2ll on bytes: the int64 value, or null when the bytes are not its canonical form. */
 export function bytesToInt64(b: Uint8Array, start: number, len: number): number | bigint | null {
@@ -41,26 +42,6 @@ export function bytesToInt64(b: Uint8Array, start: number, len: number): number 
   if (neg) big = -big;
   if (big > 9223372036854775807n || big < -9223372036854775808n) return null;
   return big >= -9007199254740991n && big <= 9007199254740991n ? Number(big) : big;
-}
-
-/** string2ll on a latin1 JS string. */
-export function strToInt64(s: string): number | bigint | null {
-  const len = s.length;
-  if (len === 0 || len > 20) return null;
-  const c0 = s.charCodeAt(0);
-  if (len === 1) return c0 >= 48 && c0 <= 57 ? c0 - 48 : null;
-  let i = 0;
-  if (c0 === 45) i = 1;
-  const f = s.charCodeAt(i);
-  if (f < 49 || f > 57) return null;
-  for (let j = i + 1; j < len; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) return null;
-  }
-  if (len - i < 16) return Number(s);
-  const b = BigInt(s);
-  if (b > 9223372036854775807n || b < -9223372036854775808n) return null;
-  return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
 }
 
 /** Builds listpacks into one reusable buffer. */

@@ -16,7 +16,8 @@ import type { BulkValue, EncodingLimits, HashValue, ListValue, RedisValue, SetVa
 import { JsStream, type StreamNode, type U64 } from '../engine/containers/stream';
 import { crc64Update, type Crc64State } from './crc64';
 import { lzfCompress } from './lzf';
-import { bytesToInt64, LpWriter, strToInt64 } from './listpack';
+import { bytesToInt64, LpWriter } from './listpack';
+import { strToInt64 } from '../util/number';
 import { intsetEncode } from './intset';
 import * as F from './format';
 

@@ -180,3 +180,26 @@ export function formatG(d: number, p: number): string {
 export function isIntegral(d: number): boolean {
   return Number.isFinite(d) && Math.floor(d) === d;
 }
+
+/**
+ * Redis's string2ll on a latin1 JS string: the int64 it spells exactly (canonical form only: no
+ * sign on 0, no leading zeros or spaces), as a number when safe, else a bigint; null otherwise.
+ */
+export function strToInt64(s: string): number | bigint | null {
+  const len = s.length;
+  if (len === 0 || len > 20) return null;
+  const c0 = s.charCodeAt(0);
+  if (len === 1) return c0 >= 48 && c0 <= 57 ? c0 - 48 : null;
+  let i = 0;
+  if (c0 === 45) i = 1;
+  const f = s.charCodeAt(i);
+  if (f < 49 || f > 57) return null;
+  for (let j = i + 1; j < len; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) return null;
+  }
+  if (len - i < 16) return Number(s);
+  const b = BigInt(s);
+  if (b > 9223372036854775807n || b < -9223372036854775808n) return null;
+  return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
+}

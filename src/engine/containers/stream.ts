@@ -20,6 +20,7 @@
  * their consumer; each consumer has its own PEL holding the same NACK objects.
  */
 import type { Container, MemoryAccount } from '../types';
+import { strToInt64 } from '../../util/number';
 
 export type U64 = number | bigint;
 export interface StreamID {
@@ -114,30 +115,10 @@ function lpIntSize(v: U64 | number): number {
   return enc + backlenSize(enc);
 }
 
-/** lpStringToInt64 (string2ll rules): the integer, or null when the string is not one. */
-function lpStringInt(s: string): number | bigint | null {
-  const len = s.length;
-  if (len === 0 || len > 20) return null;
-  const c0 = s.charCodeAt(0);
-  if (len === 1) return c0 >= 48 && c0 <= 57 ? c0 - 48 : null;
-  let i = 0;
-  if (c0 === 45) i = 1;
-  const f = s.charCodeAt(i);
-  if (f < 49 || f > 57) return null;
-  for (let j = i + 1; j < len; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) return null;
-  }
-  if (len < 16) return Number(s);
-  const b = BigInt(s);
-  if (b > 9223372036854775807n || b < -9223372036854775808n) return null;
-  return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
-}
-
 /** Listpack bytes of a string element (integer-looking strings are stored as integers). */
 function lpStrSize(s: string): number {
   if (s.length <= 20) {
-    const n = lpStringInt(s);
+    const n = strToInt64(s);
     if (n !== null) return lpIntSize(typeof n === 'bigint' ? n : n);
   }
   const l = s.length;
@@ -840,7 +821,7 @@ export interface ParsedId {
 /** strtoull as Redis's string2ull falls back to it; null when invalid. */
 function string2ull(s: string): U64 | null {
   // Fast path: string2ll.
-  const ll = lpStringInt(s);
+  const ll = strToInt64(s);
   if (ll !== null) {
     if (ll < 0) return null;
     return ll;
