@@ -262,6 +262,8 @@ for (const engine of enginesUnderTest()) {
     const c = await RawConnection.connect(srv.port);
     const admin = await RawConnection.connect(srv.port);
     await c.send('HELLO', '3');
+    // Keys earlier tests left in the tracking table would share the evictions: start empty.
+    await admin.send('FLUSHALL');
     await admin.send('CONFIG', 'SET', 'tracking-table-max-keys', '3');
     await c.send('CLIENT', 'TRACKING', 'on');
     for (let i = 0; i < 10; i++) c.write(encode(['GET', `k${i}`]));
