@@ -9,10 +9,9 @@
  *
  *   node dist/bench/families.js [--rounds 3] [--n 100000] [--servers js-map,wasm,redis] [--no-big-del]
  */
-import { execFile } from 'child_process';
 import * as net from 'net';
 import { median, ServerKind, startServer, stopServer, Running } from './e2e';
-import { RespReader, RespNode } from '../src/protocol/resp-reader';
+import { argOf, BenchClient as Client, ratioTable, runRedisBenchmark as rb, serverLabel } from './lib';
 
 export interface FamiliesOptions {
   rounds: number;
@@ -31,63 +30,6 @@ export interface FamiliesResult {
 }
 
 const SCRIPT = "return redis.call('GET', KEYS[1])";
-
-/** A minimal pipelining RESP client for setup and probes. */
-class Client {
-  private readonly reader = new RespReader();
-  private readonly waiting: ((n: RespNode) => void)[] = [];
-  readonly sock: net.Socket;
-  constructor(port: number) {
-    this.sock = net.connect(port, '127.0.0.1');
-    this.sock.setNoDelay(true);
-    this.sock.on('data', (d) => {
-      for (const n of this.reader.feed(d)) this.waiting.shift()?.(n);
-    });
-  }
-  ready(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.sock.once('connect', () => resolve());
-      this.sock.once('error', reject);
-    });
-  }
-  /** Send several commands in one write; resolves with all replies. */
-  pipeline(cmds: (string | number)[][]): Promise<RespNode[]> {
-    const parts: string[] = [];
-    const replies: Promise<RespNode>[] = [];
-    for (const c of cmds) {
-      parts.push(`*${c.length}\r\n`);
-      for (const a of c) {
-        const s = String(a);
-        parts.push(`$${Buffer.byteLength(s)}\r\n${s}\r\n`);
-      }
-      replies.push(new Promise((r) => this.waiting.push(r)));
-    }
-    this.sock.write(parts.join(''));
-    return Promise.all(replies);
-  }
-  async cmd(...args: (string | number)[]): Promise<RespNode> {
-    return (await this.pipeline([args]))[0];
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
-/** redis-benchmark with either built-in tests (-t) or one custom command; rps per test. */
-function rb(port: number, args: string[]): Promise<Record<string, number>> {
-  const all = ['-h', '127.0.0.1', '-p', String(port), '--csv', ...args];
-  return new Promise((resolve, reject) => {
-    execFile('redis-benchmark', all, { maxBuffer: 16 << 20 }, (err, stdout) => {
-      if (err) return reject(err);
-      const out: Record<string, number> = {};
-      for (const line of stdout.split('\n')) {
-        const m = /^"([^"]+)","([\d.]+)"/.exec(line.trim());
-        if (m) out[m[1].split(' ')[0].toUpperCase()] = Number(m[2]);
-      }
-      resolve(out);
-    });
-  });
-}
 
 async function setup(port: number, sha: { v: string }): Promise<void> {
   const c = new Client(port);
@@ -214,22 +156,9 @@ const ORDER = ['LPUSH', 'LPOP', 'SADD', 'HSET', 'SPOP', 'ZADD', 'ZPOPMIN', 'ZRAN
 
 export function familiesTables(r: FamiliesResult): string[] {
   const kinds = Object.keys(r.rps);
-  const redis = r.rps['redis'];
-  const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
-  const lines = [
-    `| test (-c 50 -P 16) | ${kinds.map((k) => (k === 'redis' ? 'redis-server' : `Redust (${k})`)).join(' | ')} |`,
-    `|---|${kinds.map(() => '---:').join('|')}|`,
-  ];
-  for (const t of ORDER) {
-    const cells = kinds.map((k) => {
-      const v = median(r.rps[k][t] ?? []);
-      const ref = redis ? median(redis[t] ?? []) : NaN;
-      return k === 'redis' || !redis ? fmt(v) : `${fmt(v)} (${(v / ref).toFixed(2)}×)`;
-    });
-    lines.push(`| ${t} | ${cells.join(' | ')} |`);
-  }
+  const lines = ratioTable('test (-c 50 -P 16)', r.rps, ORDER);
   if (Object.keys(r.bigDelete).length) {
-    lines.push('', `| DEL of a 1M-element value: longest PING round trip / DEL time (ms) | ${kinds.map((k) => (k === 'redis' ? 'redis-server' : `Redust (${k})`)).join(' | ')} |`, `|---|${kinds.map(() => '---:').join('|')}|`);
+    lines.push('', `| DEL of a 1M-element value: longest PING round trip / DEL time (ms) | ${kinds.map(serverLabel).join(' | ')} |`, `|---|${kinds.map(() => '---:').join('|')}|`);
     for (const type of ['list', 'hash', 'set', 'zset']) {
       lines.push(`| ${type} | ${kinds.map((k) => {
         const b = r.bigDelete[k]?.[type];
@@ -238,11 +167,6 @@ export function familiesTables(r: FamiliesResult): string[] {
     }
   }
   return lines;
-}
-
-function argOf(name: string, def: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
 }
 
 if (require.main === module) {

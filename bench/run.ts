@@ -11,6 +11,7 @@
  *                                          writes docs/benchmarks-persistence.md
  *   node dist/bench/run.js scripting       only the scripting group (bench/scripting.ts), printed
  *   node dist/bench/run.js collections    only hashes/sets vs Redis (bench/collections.ts), its own section
+ *   node dist/bench/run.js types|fuzz|tls  bitmaps/HLL/geo, the RESP fuzzer, TLS: each its own section
  *   options: --no-micro, --no-pipeline, --no-e2e, --no-scripting, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
  *            default 200000; -P 16 runs use 4N), --e2e-keys K (default 1000000),
  *            --max-time S (benny seconds per case, default 1), --out FILE (default docs/benchmarks.md)
@@ -186,11 +187,15 @@ function targets(micro: MicroResult[], e2e: E2EResult | null): Target[] {
 }
 
 /**
- * Security groups (issue 15), run alone: `npm run bench -- fuzz [--frames N]` and
- * `npm run bench -- tls [--rounds R] [--n N]`. Each prints its table and replaces its own section
- * of docs/benchmarks.md (between <!-- fuzz --> / <!-- tls --> markers), leaving the rest as it is.
+ * Groups that own one section of docs/benchmarks.md, run alone: `npm run bench -- fuzz [--frames N]`,
+ * `npm run bench -- tls [--rounds R] [--n N]`, `npm run bench -- types [--rounds R] [--n N]`. Each
+ * prints its table and replaces its own section (between <!-- group --> / <!-- /group --> markers),
+ * leaving the rest of the file as it is.
  */
-async function securityGroup(group: 'fuzz' | 'tls'): Promise<void> {
+const SECTION_GROUPS = ['fuzz', 'tls', 'types'] as const;
+type SectionGroup = (typeof SECTION_GROUPS)[number];
+
+async function sectionGroup(group: SectionGroup): Promise<void> {
   const log = (s: string) => console.log(s);
   const out = path.resolve(ROOT, argOf('--out', 'docs/benchmarks.md'));
   let md: string[];
@@ -204,6 +209,10 @@ async function securityGroup(group: 'fuzz' | 'tls'): Promise<void> {
       results.push(await runFuzz(engine, frames, seed, log));
     }
     md = [`### RESP fuzzing (\`npm run bench -- fuzz --frames ${frames}\`)`, '', ...machine().map((l) => `${l}  `), '', ...fuzzTable(results, seed)];
+  } else if (group === 'types') {
+    const { runTypes, typesTable } = await import('./types');
+    const r = await runTypes({ rounds: Number(argOf('--rounds', '3')), n: Number(argOf('--n', '100000')), servers: ['js-map', 'wasm', 'redis'], log });
+    md = ['### Bitmaps, HyperLogLog and geo (`npm run bench -- types`)', '', ...machine().map((l) => `${l}  `), '', ...typesTable(r)];
   } else {
     const { runTlsBench, tlsTable } = await import('./tls');
     const rows = await runTlsBench(Number(argOf('--rounds', '3')), Number(argOf('--n', '100000')), log);
@@ -221,7 +230,8 @@ async function securityGroup(group: 'fuzz' | 'tls'): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === 'fuzz' || process.argv[2] === 'tls') return securityGroup(process.argv[2]);
+  const group = process.argv[2] as SectionGroup;
+  if (SECTION_GROUPS.includes(group)) return sectionGroup(group);
   if (has('persistence')) {
     // `npm run bench -- persistence [--strings N] [--mixed N]`: only the persistence group (bench/persistence.ts).
     const strings = Number(argOf('--strings', '1000000'));
@@ -462,9 +472,9 @@ async function main(): Promise<void> {
   }
   fs.mkdirSync(path.dirname(out), { recursive: true });
   if (kept) md.push('', kept[0], '');
-  // Keep the sections the security groups wrote (see securityGroup).
-  const keptSecurity = ['fuzz', 'tls'].map((g) => /<!-- (\w+) -->[\s\S]*?<!-- \/\1 -->/.exec(previous.slice(previous.indexOf(`<!-- ${g} -->`)))?.[0] ?? '').filter((x) => x && previous.includes(x));
-  fs.writeFileSync(out, [md.join('\n'), ...keptSecurity].join('\n\n') + '\n');
+  // Keep the sections the section groups wrote (see sectionGroup).
+  const keptSections = SECTION_GROUPS.map((g) => /<!-- (\w+) -->[\s\S]*?<!-- \/\1 -->/.exec(previous.slice(previous.indexOf(`<!-- ${g} -->`)))?.[0] ?? '').filter((x) => x && previous.includes(x));
+  fs.writeFileSync(out, [md.join('\n'), ...keptSections].join('\n\n') + '\n');
   log('\n' + md.join('\n'));
   log(`\nwrote ${path.relative(process.cwd(), out)}`);
 }

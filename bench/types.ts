@@ -1,0 +1,122 @@
+/**
+ * Bitmaps, BITFIELD, HyperLogLog and geo against real Redis, side by side (issue 16's list):
+ * SETBIT (bit 4095 of 100,000 random keys), GETBIT, BITCOUNT of a 1 MB value, BITOP AND of four 1 MB values, BITFIELD INCRBY, PFADD,
+ * PFCOUNT of three dense HLLs (a union), PFMERGE of three, GEOADD, and GEOSEARCH BYRADIUS 1 km
+ * over 100,000 points (about 40 in range).
+ *
+ * Cheap commands run at -c 50 -P 16; the ones that touch megabytes per call at -c 10 -P 1, so
+ * the figure is the command's own cost, not the pipeline's. Every server gets the same data;
+ * rounds are interleaved across servers; medians reported.
+ *
+ *   npm run bench -- types [--rounds 3] [--n 100000]
+ */
+import { ServerKind, startServer, stopServer, Running } from './e2e';
+import { BenchClient, ratioTable, runRedisBenchmark } from './lib';
+
+export interface TypesResult {
+  rounds: number;
+  n: number;
+  /** server -> test -> rps per round */
+  rps: Record<string, Record<string, number[]>>;
+}
+
+const MB = 1 << 20;
+const POINTS = 100_000;
+
+/** Deterministic pseudo-random numbers, so every server gets the same data. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function setup(port: number): Promise<void> {
+  const c = new BenchClient(port);
+  await c.ready();
+  await c.cmd('FLUSHALL');
+  const rand = rng(42);
+  for (let k = 1; k <= 4; k++) {
+    const v = Buffer.alloc(MB);
+    for (let i = 0; i < MB; i++) v[i] = (rand() * 256) | 0;
+    await c.cmd('SET', `bm:${k}`, v);
+  }
+  // Three dense HLLs of 100,000 elements each, overlapping by half.
+  for (let k = 1; k <= 3; k++) {
+    const cmds: (string | number)[][] = [];
+    for (let i = 0; i < 100_000; i += 1000) {
+      const cmd: (string | number)[] = ['PFADD', `hll:${k}`];
+      for (let j = i; j < i + 1000; j++) cmd.push(`e:${j + k * 50_000}`);
+      cmds.push(cmd);
+    }
+    await c.pipeline(cmds);
+  }
+  // Points spread over a 1° × 1° square around Berlin.
+  const cmds: (string | number)[][] = [];
+  for (let i = 0; i < POINTS; i += 1000) {
+    const cmd: (string | number)[] = ['GEOADD', 'geo:pts'];
+    for (let j = i; j < i + 1000; j++) cmd.push((13 + rand()).toFixed(6), (52 + rand()).toFixed(6), `p:${j}`);
+    cmds.push(cmd);
+  }
+  await c.pipeline(cmds);
+  c.close();
+}
+
+const TESTS = ['SETBIT', 'GETBIT', 'BITFIELD_INCRBY', 'PFADD', 'GEOADD', 'BITCOUNT_1MB', 'BITOP_AND_4x1MB', 'PFCOUNT_3', 'PFMERGE_3', 'GEOSEARCH_1KM'];
+
+async function round(port: number, n: number): Promise<Record<string, number>> {
+  const fast = ['-c', '50', '-P', '16', '-r', '100000', '-n', String(n)];
+  const heavy = (count: number) => ['-c', '10', '-P', '1', '-n', String(count)];
+  const one = async (args: string[]) => Object.values(await runRedisBenchmark(port, args))[0];
+  return {
+    SETBIT: await one([...fast, 'setbit', 'bm:__rand_int__', '4095', '1']),
+    GETBIT: await one([...fast, 'getbit', 'bm:1', '4095']),
+    BITFIELD_INCRBY: await one([...fast, 'bitfield', 'bf:__rand_int__', 'incrby', 'u8', '#3', '1']),
+    PFADD: await one([...fast, 'pfadd', 'hll:bench', 'e:__rand_int__']),
+    GEOADD: await one([...fast, 'geoadd', 'geo:bench', '13.__rand_int__', '52.5', 'm:__rand_int__']),
+    BITCOUNT_1MB: await one([...heavy(n / 20), 'bitcount', 'bm:1']),
+    BITOP_AND_4x1MB: await one([...heavy(n / 50), 'bitop', 'and', 'bm:dst', 'bm:1', 'bm:2', 'bm:3', 'bm:4']),
+    PFCOUNT_3: await one([...heavy(n / 20), 'pfcount', 'hll:1', 'hll:2', 'hll:3']),
+    PFMERGE_3: await one([...heavy(n / 20), 'pfmerge', 'hll:dst', 'hll:1', 'hll:2', 'hll:3']),
+    GEOSEARCH_1KM: await one([...heavy(n / 5), 'geosearch', 'geo:pts', 'fromlonlat', '13.5', '52.5', 'byradius', '1', 'km', 'asc']),
+  };
+}
+
+export async function runTypes(opts: { rounds: number; n: number; servers: ServerKind[]; log: (s: string) => void }): Promise<TypesResult> {
+  const result: TypesResult = { rounds: opts.rounds, n: opts.n, rps: {} };
+  const servers: Running[] = [];
+  const taken = new Set<number>();
+  try {
+    for (const kind of opts.servers) {
+      let port = 0;
+      while (!port || taken.has(port)) port = 20000 + Math.floor(Math.random() * 10000);
+      taken.add(port);
+      servers.push(await startServer(kind, port));
+      opts.log(`  types: loading ${kind}`);
+      await setup(port);
+    }
+    for (let r = 0; r < opts.rounds; r++) {
+      for (const s of servers) {
+        opts.log(`  types round ${r + 1}/${opts.rounds}: ${s.kind}`);
+        const rps = await round(s.port, opts.n);
+        const acc = (result.rps[s.kind] ??= {});
+        for (const [k, v] of Object.entries(rps)) (acc[k] ??= []).push(v);
+      }
+    }
+  } finally {
+    for (const s of servers) await stopServer(s);
+  }
+  return result;
+}
+
+export function typesTable(r: TypesResult): string[] {
+  return [
+    `N = ${r.n}; ${r.rounds} interleaved rounds, median rps, ratio to Redis in parentheses. The first five run at -c 50 -P 16 -r 100000, the rest at -c 10 -P 1.`,
+    '',
+    ...ratioTable('test', r.rps, TESTS),
+  ];
+}
