@@ -24,6 +24,7 @@ export {
   zsLexRange, zsScan, zsClone, zsFreeSome, zsHighWater,
 } from './skiplist';
 export { globMatch } from './glob';
+export { bitCount, bitOp } from './bitops';
 export { ncRef, ncUnref, ncQueue, ncFreeStep, ncPending } from './lazyfree';
 export {
   hCreate, hLen, hIsListpack, hMemory, hGet, hConvert, hSet, hDelete, hOut, hScan, hRandom, hClone, hResp,

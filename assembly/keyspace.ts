@@ -549,7 +549,7 @@ export function dbSetHandle(db: u32, klen: u32, handle: i32, keepTtl: i32, now: 
  * block with room for about twice its length (greedyCap), so repeated APPEND costs amortized
  * O(appended bytes) as in Redis. An embedded string is rewritten through putValue (at most
  * VAL_EMBED bytes to move; the scratch region must have room for the key plus VAL_EMBED bytes).
- * The TTL is kept. Returns 1 (RES ptr, RES len = the new length); ST_MISSING; ST_EXPIRED
+ * The TTL is kept. Returns 1 (RES ptr, RES len = the new length, RES misc = the old length); ST_MISSING; ST_EXPIRED
  * (reclaimed, RES handle); ST_HANDLE (not a string); ST_TOOBIG (the end of the write, as Redis's
  * checkStringLength counts it, would exceed maxLen); ST_OOM. Nothing changes unless 1 is returned.
  */
@@ -591,6 +591,7 @@ export function dbWriteAt(db: u32, klen: u32, offset: f64, len: u32, maxLen: f64
   if (off > vl) memory.fill(data + vl, 0, off - vl);
   store<u32>(RES, data + off, R_PTR);
   store<u32>(RES, n, R_LEN);
+  store<u32>(RES, vl, R_MISC);
   return 1;
 }
 

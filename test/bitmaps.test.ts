@@ -156,6 +156,31 @@ for (const engine of enginesUnderTest()) {
     );
   });
 
+  t('big values: BITOP word/SIMD/block paths, BITCOUNT, in-place SETBIT and BITFIELD', async ({ d }) => {
+    // Lengths around the 16-byte vector step and the 8 KiB block of assembly/bitops.ts, and the
+    // js-map engine's 4 KiB Buffer threshold; one target is also a source.
+    const r = rng(7);
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => (r() * 256) | 0));
+    const lens = [15, 16, 17, 4095, 4097, 8191, 8192, 8193, 100003];
+    const setup: Arg[][] = lens.map((n, i) => ['SET', `s${i}`, bytes(n)]);
+    await d!.all(setup);
+    const cmds: Arg[][] = [];
+    for (const op of ['AND', 'OR', 'XOR']) {
+      cmds.push(['BITOP', op, 'd', 's0', 's1', 's2'], ['GET', 'd']);
+      cmds.push(['BITOP', op, 'd', 's8', 's3', 's7', 'nokey'], ['GET', 'd'], ['BITCOUNT', 'd']);
+      cmds.push(['BITOP', op, 'd', 's5', 's6', 's7', 's8'], ['BITCOUNT', 'd'], ['BITCOUNT', 'd', 3, -5], ['BITCOUNT', 'd', 17, 70001, 'BIT']);
+    }
+    cmds.push(['BITOP', 'NOT', 'd', 's8'], ['GET', 'd'], ['BITOP', 'NOT', 'd', 'd'], ['GET', 'd']);
+    cmds.push(['BITOP', 'XOR', 's4', 's4', 's8'], ['GET', 's4'], ['BITOP', 'AND', 's8', 's8', 's7'], ['STRLEN', 's8'], ['BITCOUNT', 's8']);
+    for (let i = 0; i < lens.length; i++) cmds.push(['BITCOUNT', `s${i}`], ['BITCOUNT', `s${i}`, 1, -2], ['BITCOUNT', `s${i}`, 5, 40000, 'BIT']);
+    // In place: flip bits inside, at the end and past the end of big values.
+    for (const off of [0, 7, 65535, 800023, 800024, 1000000]) cmds.push(['SETBIT', 's8', off, 1], ['SETBIT', 's8', off, 0], ['GETBIT', 's8', off]);
+    cmds.push(['STRLEN', 's8'], ['BITCOUNT', 's8'], ['GET', 's8']);
+    cmds.push(['BITFIELD', 's7', 'INCRBY', 'u8', '#100', 300, 'GET', 'i16', 4000, 'SET', 'i64', 65530, -5, 'INCRBY', 'u63', 80000, 9]);
+    cmds.push(['BITFIELD', 's7', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', 90000, 7], ['STRLEN', 's7'], ['GET', 's7'], ['OBJECT', 'ENCODING', 's7']);
+    await d!.all(cmds);
+  });
+
   t('BITFIELD: types, # offsets, SET/GET/INCRBY, OVERFLOW, errors, BITFIELD_RO', async ({ d }) => {
     await d!.bothProtocols([['SET', 'n', '1234'], ['LPUSH', 'l', 'x']], [
       ['BITFIELD', 'f', 'SET', 'i8', 0, 100, 'GET', 'i8', 0, 'GET', 'u4', 0, 'GET', 'i4', 4],

@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { BulkValue, Db, Engine, HashValue, KeyInfo, ListValue, RedisValue, SetValue, ZSetValue } from '../src/engine/types';
-import { APPEND_MISSING, typeOfValue } from '../src/engine/types';
+import { APPEND_MISSING, BitOp, typeOfValue } from '../src/engine/types';
 import { createEngine } from '../src/engine';
 import { Snapshot } from '../src/persistence/snapshot';
 import { enginesUnderTest } from './helpers/servers';
@@ -102,9 +102,17 @@ function randomWrite(r: () => number, engine: Engine, dbs: Db[], keys: string[],
       db.delete(k2);
       db.renameKey(k, k2);
     }
-  } else if (x < 0.98) {
+  } else if (x < 0.96) {
     // SETRANGE inside or past the end of a string (APPEND_MISSING / WRONGTYPE change nothing).
     db.setRange(k, Math.floor(r() * 8), B('R'), 1 << 20);
+  } else if (x < 0.97) {
+    // SETBIT's in-place write through editString (a number result changed nothing).
+    const e = db.editString(k, 1 + Math.floor(r() * 8), 1 << 20);
+    if (typeof e !== 'number') e.bytes[e.start + Math.floor(r() * e.length)] ^= 0x40;
+  } else if (x < 0.98) {
+    const k2 = B(keys[Math.floor(r() * keys.length)]);
+    const t = db.get(k2);
+    if (t === undefined || typeOfValue(t) === 'string') db.bitop(BitOp.XOR, k2, [k, k2]);
   } else {
     // MOVE as the command does it: take from one db, store in another with the TTL.
     const other = dbs[Math.floor(r() * dbs.length)];

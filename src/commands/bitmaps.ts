@@ -3,18 +3,22 @@
  * BITFIELD_RO. Bit 0 is the most significant bit of the first byte.
  *
  * Reads go through Db.peekString: GETBIT, BITCOUNT, BITPOS and BITFIELD's GETs look at the
- * engine's own bytes (a copy only where the engine keeps JS strings). Writes go through
- * Db.setRange: SETBIT writes one byte in place, BITFIELD writes only the bytes its fields touch.
+ * engine's own bytes (a copy only where the engine keeps JS strings); BITCOUNT's and BITOP's
+ * loops run in the engine (Db.popcount, Db.bitop: AssemblyScript over linear memory on the wasm
+ * engine). Writes go through Db.editString (Redis's lookupStringForBitCommand): SETBIT and
+ * BITFIELD change the bytes they touch in place, never copying the value.
  */
-import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, StrEnc } from '../engine/types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, StrEnc } from '../engine/types';
+import type { StringEdit, StringPeek } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, STRING_TOO_LONG, SYNTAX, WRONGTYPE } from './errors';
 import { intArg, isWord } from './args';
-import { lookupReadBytes, lookupWriteBytes, written } from './keyspace';
-import type { ByteView } from './keyspace';
-import { parseInt64, parseInt64Exact } from '../util/number';
+import { lookupReadBytes, peekByte, peekStringRead, written } from './keyspace';
+import { POPCOUNT } from '../util/bitops';
+import { parseInt64, parseInt64Exact, smallUint } from '../util/number';
 
+const EMPTY = Buffer.alloc(0);
 const BIT_OFFSET_ERR = 'ERR bit offset is not an integer or out of range';
 const BIT_VALUE_ERR = 'ERR bit is not an integer or out of range';
 const BITFIELD_TYPE_ERR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
@@ -22,6 +26,13 @@ const BITFIELD_TYPE_ERR = 'ERR Invalid bitfield type. Use something like i16 u8.
 /** getBitOffsetFromArgument: with `bits` > 0, "#n" means n * bits. */
 function bitOffsetArg(c: Client, arg: Buffer, bits: number): number {
   const hash = bits > 0 && arg.length > 0 && arg[0] === 35; /* '#' */
+  if (!hash) {
+    const n = smallUint(arg);
+    if (n >= 0) {
+      if (Math.floor(n / 8) >= c.server.config.int('proto-max-bulk-len')) fail(BIT_OFFSET_ERR);
+      return n;
+    }
+  }
   const text = hash ? arg.subarray(1) : arg;
   const ex = parseInt64Exact(text);
   if (ex === null) fail(BIT_OFFSET_ERR);
@@ -33,40 +44,25 @@ function bitOffsetArg(c: Client, arg: Buffer, bits: number): number {
 }
 
 /**
- * Writes `patch` (byte index -> value) into the string at `key`, growing it zero-filled to
- * `newLen` bytes. The string becomes raw-encoded, its TTL kept. In place where the engine can.
+ * lookupStringForBitCommand: the string at `key` as a writable view, created or grown
+ * (zero-filled) to at least minLen bytes, raw-encoded, TTL kept. `grew` is true when the value
+ * was created or made longer (Redis's `dirty`).
  */
-function writeBytes(c: Client, key: Buffer, old: ByteView | null, patch: Map<number, number>, newLen: number): void {
+function editBits(c: Client, key: Buffer, minLen: number): { view: StringEdit; grew: boolean } {
   const db = c.db;
-  if (old === null) {
-    const b = Buffer.alloc(newLen);
-    for (const [i, v] of patch) b[i] = v;
-    db.set(key, b, false, StrEnc.Raw);
-    return;
+  const max = Math.max(c.server.config.int('proto-max-bulk-len'), minLen);
+  let r = db.editString(key, minLen, max);
+  let created = false;
+  if (r === APPEND_MISSING) {
+    // Created empty, then grown by the engine (zero-filled where the value lives: no JS buffer).
+    db.set(key, EMPTY, false, StrEnc.Raw);
+    r = db.editString(key, minLen, max);
+    created = true;
   }
-  {
-    const max = c.server.config.int('proto-max-bulk-len');
-    // Grow first (the last byte), so the string is resized once.
-    const one = Buffer.alloc(1);
-    const last = newLen - 1;
-    one[0] = patch.get(last) ?? (last < old.length ? old.bytes[old.start + last] : 0);
-    const r = db.setRange(key, last, one, Math.max(max, newLen));
-    if (r === APPEND_WRONGTYPE) fail(WRONGTYPE);
-    if (r === APPEND_TOO_BIG) fail(STRING_TOO_LONG);
-    if (r !== APPEND_MISSING) {
-      for (const [i, v] of patch) {
-        if (i === last) continue;
-        one[0] = v;
-        db.setRange(key, i, one, max);
-      }
-      return;
-    }
-  }
-  const len = Math.max(old.length, newLen);
-  const b = Buffer.alloc(len);
-  b.set(old.bytes.subarray(old.start, old.start + old.length), 0);
-  for (const [i, v] of patch) b[i] = v;
-  db.set(key, b, true, StrEnc.Raw);
+  if (r === APPEND_WRONGTYPE) fail(WRONGTYPE);
+  if (r === APPEND_TOO_BIG) fail(STRING_TOO_LONG);
+  const view = r as StringEdit;
+  return { view, grew: created || view.oldLength < view.length };
 }
 
 function setbit(c: Client, argv: Buffer[]): void {
@@ -76,46 +72,27 @@ function setbit(c: Client, argv: Buffer[]): void {
   if (on !== 0 && on !== 1) fail(BIT_VALUE_ERR);
   const byte = Math.floor(offset / 8);
   const shift = 7 - (offset & 7);
-  const old = lookupWriteBytes(c, key);
-  const oldLen = old === null ? 0 : old.length;
-  const byteval = byte < oldLen ? old!.bytes[old!.start + byte] : 0;
-  const bitval = (byteval >> shift) & 1;
-  const grows = byte >= oldLen;
-  const next = (byteval & ~(1 << shift)) | (on << shift);
   // Redis unshares the value (making it raw) even when nothing changes.
-  writeBytes(c, key, old, new Map([[byte, next]]), byte + 1);
-  if (grows || bitval !== on) written(c, key, 'setbit', '$');
+  const { view, grew } = editBits(c, key, byte + 1);
+  const at = view.start + byte;
+  const byteval = view.bytes[at];
+  const bitval = (byteval >> shift) & 1;
+  if (grew || bitval !== on) {
+    view.bytes[at] = (byteval & ~(1 << shift)) | (on << shift);
+    written(c, key, 'setbit', '$');
+  }
   c.reply.int(bitval);
 }
 
 function getbit(c: Client, argv: Buffer[]): void {
   const offset = bitOffsetArg(c, argv[2], 0);
-  const v = lookupReadBytes(c, argv[1]);
+  const p = peekStringRead(c, argv[1]);
   const byte = Math.floor(offset / 8);
-  if (v === null || byte >= v.length) {
+  if (p === null || byte >= p.length) {
     c.reply.int(0);
     return;
   }
-  c.reply.int((v.bytes[v.start + byte] >> (7 - (offset & 7))) & 1);
-}
-
-const POPCOUNT = new Uint8Array(256);
-for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1];
-
-/** Set bits in bytes[from, to). */
-export function popcount(bytes: Uint8Array, from: number, to: number): number {
-  let n = 0;
-  let i = from;
-  // Four bytes at a time through 32-bit words where aligned enough.
-  const end4 = to - 3;
-  for (; i < end4; i += 4) {
-    let w = (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0;
-    w = w - ((w >>> 1) & 0x55555555);
-    w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
-    n += (Math.imul((w + (w >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-  }
-  for (; i < to; i++) n += POPCOUNT[bytes[i]];
-  return n;
+  c.reply.int((peekByte(p, byte) >> (7 - (offset & 7))) & 1);
 }
 
 /**
@@ -144,7 +121,7 @@ function bitcount(c: Client, argv: Buffer[]): void {
   let end = 0;
   let isbit = false;
   // Redis 7.0 looks the key up before parsing the range: a missing key answers 0 whatever follows.
-  const v = lookupReadBytes(c, argv[1]);
+  const v = peekStringRead(c, argv[1]);
   if (v === null) {
     c.reply.int(0);
     return;
@@ -186,11 +163,11 @@ function bitcount(c: Client, argv: Buffer[]): void {
     c.reply.int(0);
     return;
   }
-  const b = v.bytes;
-  const s = v.start;
-  let count = popcount(b, s + start, s + end + 1);
-  if (firstMask !== 0) count -= POPCOUNT[b[s + start] & firstMask];
-  if (lastMask !== 0) count -= POPCOUNT[b[s + end] & lastMask];
+  // The masks' bytes are read before Db.popcount (the view is valid until the next engine call).
+  let count = 0;
+  if (firstMask !== 0) count -= POPCOUNT[peekByte(v, start) & firstMask];
+  if (lastMask !== 0) count -= POPCOUNT[peekByte(v, end) & lastMask];
+  count += c.db.popcount(v, start, end + 1);
   c.reply.int(count);
 }
 
@@ -288,55 +265,21 @@ function bitpos(c: Client, argv: Buffer[]): void {
 
 function bitop(c: Client, argv: Buffer[]): void {
   const opArg = argv[1];
-  let op: number;
-  if (isWord(opArg, 'and')) op = 0;
-  else if (isWord(opArg, 'or')) op = 1;
-  else if (isWord(opArg, 'xor')) op = 2;
-  else if (isWord(opArg, 'not')) op = 3;
+  let op: BitOp;
+  if (isWord(opArg, 'and')) op = BitOp.AND;
+  else if (isWord(opArg, 'or')) op = BitOp.OR;
+  else if (isWord(opArg, 'xor')) op = BitOp.XOR;
+  else if (isWord(opArg, 'not')) op = BitOp.NOT;
   else fail(SYNTAX);
-  if (op === 3 && argv.length !== 4) fail('ERR BITOP NOT must be called with a single source key.');
+  if (op === BitOp.NOT && argv.length !== 4) fail('ERR BITOP NOT must be called with a single source key.');
   const target = argv[2];
-  const n = argv.length - 3;
-  const src: (Uint8Array | null)[] = [];
-  let maxlen = 0;
-  for (let j = 0; j < n; j++) {
-    const v = lookupReadBytes(c, argv[j + 3]);
-    if (v === null) {
-      src.push(null);
-      continue;
-    }
-    // A copy: peeked views are only valid until the next engine call.
-    const b = Buffer.from(v.bytes.subarray(v.start, v.start + v.length));
-    src.push(b);
-    if (b.length > maxlen) maxlen = b.length;
-  }
-  if (maxlen === 0) {
+  // lookupKeyRead of each source first (types, keyspace hits), then the engine combines them.
+  for (let j = 3; j < argv.length; j++) peekStringRead(c, argv[j]);
+  const len = c.db.bitop(op, target, argv.slice(3));
+  if (len === 0) {
     if (c.db.delete(target)) written(c, target, 'del', 'g');
-    c.reply.int(0);
-    return;
-  }
-  const res = Buffer.alloc(maxlen);
-  const first = src[0];
-  if (first !== null) res.set(first, 0);
-  if (op === 3) {
-    for (let i = 0; i < maxlen; i++) res[i] = ~res[i];
-  } else {
-    for (let j = 1; j < n; j++) {
-      const b = src[j];
-      const len = b === null ? 0 : b.length;
-      if (op === 0) {
-        for (let i = 0; i < len; i++) res[i] &= b![i];
-        res.fill(0, len);
-      } else if (op === 1) {
-        for (let i = 0; i < len; i++) res[i] |= b![i];
-      } else {
-        for (let i = 0; i < len; i++) res[i] ^= b![i];
-      }
-    }
-  }
-  c.db.set(target, res, false, StrEnc.Raw);
-  written(c, target, 'set', '$');
-  c.reply.int(maxlen);
+  } else written(c, target, 'set', '$');
+  c.reply.int(len);
 }
 
 // ---- BITFIELD ---------------------------------------------------------------------------------
@@ -373,16 +316,17 @@ function bitfieldType(arg: Buffer): { signed: boolean; bits: number } {
   return { signed, bits };
 }
 
-/** Reads/writes bits of a string through a byte overlay, so only touched bytes are read or copied. */
-class BitOverlay {
-  readonly patch = new Map<number, number>();
-  constructor(private readonly base: ByteView | null) {}
+/**
+ * Reads and writes bits of a string directly: a peeked value for BITFIELD_RO / GET-only calls, a
+ * Db.editString view (already grown to the highest bit written) otherwise; bytes past the end
+ * read as zero.
+ */
+class BitView {
+  constructor(private readonly v: StringPeek | null) {}
 
   byte(i: number): number {
-    const p = this.patch.get(i);
-    if (p !== undefined) return p;
-    const b = this.base;
-    return b !== null && i < b.length ? b.bytes[b.start + i] : 0;
+    const v = this.v;
+    return v !== null && i < v.length ? peekByte(v, i) : 0;
   }
 
   getUnsigned(offset: number, bits: number): bigint {
@@ -398,12 +342,14 @@ class BitOverlay {
     return BigInt.asIntN(bits, this.getUnsigned(offset, bits));
   }
 
+  /** Only on an editString view, within its length. */
   setUnsigned(offset: number, bits: number, value: bigint): void {
+    const v = this.v as StringEdit;
     for (let j = 0; j < bits; j++, offset++) {
       const bit = Number((value >> BigInt(bits - 1 - j)) & 1n);
-      const i = Math.floor(offset / 8);
+      const i = v.start + Math.floor(offset / 8);
       const shift = 7 - (offset & 7);
-      this.patch.set(i, (this.byte(i) & ~(1 << shift)) | (bit << shift));
+      v.bytes[i] = (v.bytes[i] & ~(1 << shift)) | (bit << shift);
     }
   }
 }
@@ -459,21 +405,16 @@ function bitfieldGeneric(c: Client, argv: Buffer[], readonlyCmd: boolean): void 
     j += op === Op.GET ? 2 : 3;
   }
 
-  let base: ByteView | null;
+  let bits: BitView;
   let grows = false;
-  let newLen = 0;
   if (readonly) {
-    base = lookupReadBytes(c, key);
+    bits = new BitView(peekStringRead(c, key));
   } else {
     if (readonlyCmd) fail('ERR BITFIELD_RO only supports the GET subcommand');
-    base = lookupWriteBytes(c, key);
-    const oldLen = base === null ? 0 : base.length;
-    newLen = Math.floor(highestWrite / 8) + 1;
-    grows = newLen > oldLen;
-    if (!grows) newLen = oldLen;
+    const { view, grew } = editBits(c, key, Math.floor(highestWrite / 8) + 1);
+    grows = grew;
+    bits = new BitView(view);
   }
-  // All reads of the peeked base happen before any write (the overlay holds the writes).
-  const bits = new BitOverlay(base);
   const results: (bigint | null)[] = [];
   let changes = 0;
   for (const o of ops) {
@@ -504,7 +445,6 @@ function bitfieldGeneric(c: Client, argv: Buffer[], readonlyCmd: boolean): void 
     bits.setUnsigned(o.offset, o.bits, BigInt.asUintN(o.bits, newval));
     if (grows || oldval !== newval) changes++;
   }
-  if (!readonly) writeBytes(c, key, base, bits.patch, newLen);
   c.reply.array(results.length);
   for (const r of results) {
     if (r === null) c.reply.nil();

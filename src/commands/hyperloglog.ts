@@ -6,7 +6,8 @@
  * Like Redis's dbUnshareStringValue, every command that looks at an HLL for writing (PFADD,
  * PFCOUNT, PFMERGE's target, PFDEBUG) leaves it raw-encoded.
  */
-import { StrEnc } from '../engine/types';
+import { EMBSTR_MAX, StrEnc } from '../engine/types';
+import type { StringEdit } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, WRONGTYPE } from './errors';
@@ -42,7 +43,7 @@ function store(c: Client, key: Buffer, h: Hll): void {
 
 /** dbUnshareStringValue's visible effect when the value did not change: the encoding becomes raw. */
 function makeRaw(c: Client, key: Buffer, v: View): void {
-  if (v.length > 44) return; // already reported raw
+  if (v.length > EMBSTR_MAX) return; // already reported raw
   // Copied before the next engine call (a peeked view is only valid until then).
   const copy = Buffer.from(v.bytes.subarray(v.start, v.start + v.length));
   if (c.db.info(key)?.strEnc === StrEnc.Raw) return;
@@ -53,18 +54,37 @@ function sparseMax(c: Client): number {
   return c.server.config.int('hll-sparse-max-bytes');
 }
 
+/**
+ * A dense HLL stored at `key`, edited in place (Db.editString: no copy of its 12 KB), or null
+ * when the value is sparse (sparse values may grow or turn dense, so they are rebuilt and stored).
+ */
+function editDense(c: Client, key: Buffer, v: View): Hll | null {
+  if (v.bytes[v.start + 4] !== HLL_DENSE) return null;
+  const e = c.db.editString(key, 0, v.length) as StringEdit;
+  return new Hll(Buffer.from(e.bytes.buffer, e.bytes.byteOffset + e.start, e.length), e.length);
+}
+
 function pfadd(c: Client, argv: Buffer[]): void {
   const key = argv[1];
   const v = readView(c, key, true);
+  if (v !== null) checkHll(v);
+  const dense = v === null ? null : editDense(c, key, v);
+  if (dense !== null) {
+    let updated = 0;
+    for (let j = 2; j < argv.length; j++) updated += hllAdd(dense, argv[j], 0);
+    if (updated) {
+      dense.invalidateCache();
+      written(c, key, 'pfadd', '$', updated);
+    }
+    c.reply.int(updated ? 1 : 0);
+    return;
+  }
   let h: Hll;
   let updated = 0;
   if (v === null) {
     h = createHll();
     updated++;
-  } else {
-    checkHll(v);
-    h = copyHll(v);
-  }
+  } else h = copyHll(v);
   const max = sparseMax(c);
   for (let j = 2; j < argv.length; j++) {
     const r = hllAdd(h, argv[j], max);
@@ -112,9 +132,9 @@ function pfcount(c: Client, argv: Buffer[]): void {
   }
   const card = hllCount(b, v.start, v.length);
   if (card < 0) fail(INVALID_HLL);
-  const h = copyHll(v);
-  h.setCachedCard(card);
-  store(c, key, h);
+  // The cache is written into the stored value in place.
+  const e = c.db.editString(key, 0, v.length) as StringEdit;
+  new Hll(Buffer.from(e.bytes.buffer, e.bytes.byteOffset + e.start, e.length), e.length).setCachedCard(card);
   // A read-only command that updates the cached value: WATCH and the dirty counter see it, no event.
   c.server.signalModifiedKey(c.dbIndex, key);
   c.server.dirty(1);
@@ -133,7 +153,9 @@ function pfmerge(c: Client, argv: Buffer[]): void {
   }
   const key = argv[1];
   const v = readView(c, key, true);
-  const h = v === null ? createHll() : copyHll(v);
+  if (v !== null) checkHll(v);
+  const dense = v === null ? null : editDense(c, key, v);
+  const h = dense ?? (v === null ? createHll() : copyHll(v));
   if (useDense && !sparseToDense(h)) fail(INVALID_HLL);
   const sparseMaxBytes = sparseMax(c);
   for (let j = 0; j < HLL_REGISTERS; j++) {
@@ -144,7 +166,7 @@ function pfmerge(c: Client, argv: Buffer[]): void {
     } else if (h.encoding === HLL_SPARSE) sparseSet(h, j, m, sparseMaxBytes);
   }
   h.invalidateCache();
-  store(c, key, h);
+  if (dense === null) store(c, key, h);
   written(c, key, 'pfadd', '$');
   c.reply.ok();
 }

@@ -3,7 +3,7 @@
  * RENAMENX, COPY, MOVE, KEYS, SCAN, RANDOMKEY, EXPIRE family, TTL family, PERSIST, TOUCH, OBJECT.
  */
 import type { BulkValue, Container, RedisValue } from '../engine/types';
-import { StrEnc } from '../engine/types';
+import { EMBSTR_MAX, StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
@@ -320,7 +320,7 @@ function persist(c: Client, argv: Buffer[]): void {
 function stringEncoding(v: StringHead, enc: StrEnc | undefined): string {
   if (enc === StrEnc.Raw) return 'raw';
   if (enc !== StrEnc.Plain && v.length <= 20 && !Number.isNaN(parseInt64(v.head))) return 'int';
-  return v.length <= 44 ? 'embstr' : 'raw';
+  return v.length <= EMBSTR_MAX ? 'embstr' : 'raw';
 }
 
 function objectEncoding(c: Client, argv: Buffer[]): void {

@@ -7,7 +7,7 @@
  * neither, as Redis's lookupKeyWrite. Every write path goes through lookupWrite or storeValue, so
  * a hook that must see a key before it changes has one place to live.
  */
-import type { BulkValue, Container, HashValue, ListValue, RedisValue, SetValue, StreamValue, StringPeek, TypeName, ZSetValue } from '../engine/types';
+import type { BulkValue, Container, HashValue, ListValue, RedisValue, SetValue, StreamValue, StringEdit, StringPeek, TypeName, ZSetValue } from '../engine/types';
 import { PEEK_MISSING, PEEK_WRONGTYPE, typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
@@ -128,11 +128,7 @@ export function peekStringRead(c: Client, key: Buffer): StringPeek | null {
 }
 
 /** A string's bytes for commands that index into them (bitmaps, HyperLogLog): bytes[start, start + length). */
-export interface ByteView {
-  bytes: Uint8Array;
-  start: number;
-  length: number;
-}
+export type ByteView = Pick<StringEdit, 'bytes' | 'start' | 'length'>;
 
 /** A peeked string as bytes: the engine's own memory, or a latin1 copy of a stored JS string. */
 export function peekBytes(p: StringPeek): ByteView {
@@ -152,6 +148,12 @@ export function lookupWriteBytes(c: Client, key: Buffer): ByteView | null {
   const r = c.db.peekString(key);
   if (r === PEEK_WRONGTYPE) fail(WRONGTYPE);
   return r === PEEK_MISSING ? null : peekBytes(r as StringPeek);
+}
+
+/** Byte i of a peeked string. */
+export function peekByte(p: StringPeek, i: number): number {
+  const b = p.bytes;
+  return typeof b === 'string' ? b.charCodeAt(p.start + i) : b[p.start + i];
 }
 
 /** A copy of bytes [from, to) of a peeked string. */

@@ -98,6 +98,12 @@ export interface KeyInfo {
  * (Auto); INCRBYFLOAT creates a plain string object, embstr or raw by length, never int (Plain);
  * APPEND and SETRANGE modify an sds in place, always raw (Raw).
  */
+/**
+ * OBJ_ENCODING_EMBSTR_SIZE_LIMIT: a longer string is raw-encoded however it was written, so an
+ * engine need not remember StrEnc for it.
+ */
+export const EMBSTR_MAX = 44;
+
 export const enum StrEnc {
   Auto = 0,
   Plain = 1,
@@ -160,6 +166,23 @@ export interface Db {
    * exceeds maxLen (Redis's checkStringLength).
    */
   setRange(key: Bytes, offset: number, bytes: Bytes, maxLen: number): number;
+  /**
+   * A writable view of the string at `key` for commands that change a few bytes of a possibly
+   * large value (SETBIT, BITFIELD, SETRANGE, PFADD): the value is made at least `minLen` bytes
+   * long (a gap zero-filled) and raw-encoded, TTL kept, and the caller writes into
+   * bytes[start, start + length) before its next call into the engine. The value is never
+   * copied to JavaScript (wasm) or copied at most once (js-map). APPEND_MISSING, APPEND_WRONGTYPE,
+   * or APPEND_TOO_BIG when minLen exceeds maxLen (nothing changed).
+   */
+  editString(key: Bytes, minLen: number, maxLen: number): StringEdit | number;
+  /** Set bits in bytes [from, to) of the view peekString just returned (BITCOUNT). */
+  popcount(p: StringPeek, from: number, to: number): number;
+  /**
+   * BITOP: the strings at `sources` (a missing key reads as empty; the caller has checked the
+   * types) combined by `op` into a new raw string at `target`, replacing its value and TTL.
+   * Returns the result's length; 0 when every source is empty, and then nothing is stored.
+   */
+  bitop(op: BitOp, target: Bytes, sources: Bytes[]): number;
   /**
    * RENAME inside this Db: `src` (which must exist) moves with its value, TTL, access time and
    * encoding to `dst` (which must not exist; the new-key hook fires), without copying the value.
@@ -415,6 +438,24 @@ export interface StringPeek {
   bytes: Uint8Array | string;
   start: number;
   length: number;
+}
+/**
+ * Db.editString's view: bytes[start, start + length) is the stored value, writable; oldLength is
+ * its length before the call (0 for a value just created).
+ */
+export interface StringEdit {
+  bytes: Uint8Array;
+  start: number;
+  length: number;
+  oldLength: number;
+}
+
+/** BITOP's operations (the wasm engine's BITOP_* in engine/wasm/abi.ts have the same numbers). */
+export const enum BitOp {
+  AND = 0,
+  OR = 1,
+  XOR = 2,
+  NOT = 3,
 }
 export const PEEK_MISSING = -1;
 export const PEEK_WRONGTYPE = -2;

@@ -49,6 +49,23 @@ export function parseInt64(v: Buffer | string): number {
   return Number(s);
 }
 
+/**
+ * The fast path of string2ll for the common argument: a non-negative integer of 1 to 15 digits
+ * with no sign and no leading zero, read straight from the bytes (no string made). -1 for
+ * anything else, which the caller then hands to the general parser.
+ */
+export function smallUint(v: Buffer): number {
+  const len = v.length;
+  if (len === 0 || len > 15 || (v[0] === 48 && len > 1)) return -1;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const d = v[i] - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /** string2ll returning an exact value: number when safe, bigint past 2^53; null when invalid. */
 export function parseInt64Exact(v: Buffer | string): number | bigint | null {
   if (v.length > 20 || v.length === 0) return null;

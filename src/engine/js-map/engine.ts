@@ -17,14 +17,18 @@
  * Memory accounting is incremental: key and string bytes plus a per-key overhead estimate, and
  * attached containers report their own deltas into the same account.
  */
-import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
-import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, MemoryAccount, RedisValue, StringPeek, ZSetValue } from '../types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
+import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, MemoryAccount, RedisValue, StringEdit, StringPeek, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
 import { toBuffer } from '../../util/bytes';
+import { bitopInto, popcount, popcountString } from '../../util/bitops';
+
 import { jsContainers } from '../containers';
 import { JsZSet } from '../containers/zset';
+
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Estimated bytes per key beyond key and value bytes: its KeyTable row (48) and bucket heads (~8),
@@ -33,6 +37,12 @@ import { JsZSet } from '../containers/zset';
 const ENTRY_OVERHEAD = 88;
 /** Strings longer than this are kept as Buffers (V8's max string length is ~2^29). */
 const MAX_STRING_AS_JS = 256 * 1024 * 1024;
+/**
+ * A value given as bytes and longer than this is stored as a Buffer of its own rather than a
+ * latin1 JS string: bitmaps and HyperLogLogs are then read and edited in place (editString).
+ * APPEND keeps building JS strings (V8 ropes make repeated APPEND amortized O(appended bytes)).
+ */
+const BIG_AS_BUFFER = 4096;
 
 function keyString(key: Bytes): string {
   return key.latin1Slice(0, key.length);
@@ -51,7 +61,7 @@ function isContainer(v: RedisValue): v is Exclude<RedisValue, BulkValue> {
 /** Copy a string value out of a (possibly shared) input buffer. */
 export function storeString(v: BulkValue): BulkValue {
   if (typeof v === 'string') return v;
-  if (v.length > MAX_STRING_AS_JS) return Buffer.from(v);
+  if (v.length > BIG_AS_BUFFER) return Buffer.from(v);
   return v.latin1Slice(0, v.length);
 }
 
@@ -159,23 +169,78 @@ class JsMapDb implements Db {
     if (old === undefined) return APPEND_MISSING;
     if (isContainer(old)) return APPEND_WRONGTYPE;
     if (old.length + suffix.length > maxLen) return APPEND_TOO_BIG;
-    const next = typeof old === 'string' && old.length + suffix.length <= MAX_STRING_AS_JS ? old + suffix.latin1Slice(0, suffix.length) : Buffer.concat([toBuffer(old), suffix]);
+    // A value edited in place (a Buffer, see editString) goes back to a JS string: its APPENDs are ropes again.
+    const next =
+      old.length + suffix.length <= MAX_STRING_AS_JS
+        ? (typeof old === 'string' ? old : old.latin1Slice(0, old.length)) + suffix.latin1Slice(0, suffix.length)
+        : Buffer.concat([toBuffer(old), suffix]);
     this.set(key, next, true, StrEnc.Raw);
     return next.length;
   }
 
-  /** Db.setRange: rebuilds the string (js-map strings are immutable). */
+  /** Db.setRange: the bytes written into the value in place (see editString). */
   setRange(key: Bytes, offset: number, bytes: Bytes, maxLen: number): number {
-    const old = this.get(key);
-    if (old === undefined) return APPEND_MISSING;
+    const e = this.editString(key, offset + bytes.length, maxLen);
+    if (typeof e === 'number') return e;
+    e.bytes.set(bytes, e.start + offset);
+    return e.length;
+  }
+
+  /**
+   * Db.editString: the value becomes a Buffer of its own (copied once from the stored JS string,
+   * or regrown), and later edits write into it in place. Writing is safe because nothing else
+   * ever holds a stored Buffer: set() copies what it is given, replies copy what they send, and a
+   * BGSAVE snapshot serializes the old value in the hook below before it changes.
+   */
+  editString(key: Bytes, minLen: number, maxLen: number): StringEdit | number {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
+    const s = this.lookup(key);
+    if (s === NONE) return APPEND_MISSING;
+    const t = this.table;
+    const old = t.value(s);
     if (isContainer(old)) return APPEND_WRONGTYPE;
-    if (offset + bytes.length > maxLen) return APPEND_TOO_BIG;
-    const oldBuf = toBuffer(old);
-    const next = Buffer.alloc(Math.max(oldBuf.length, offset + bytes.length));
-    oldBuf.copy(next, 0);
-    bytes.copy(next, offset);
-    this.set(key, next, true, StrEnc.Raw);
-    return next.length;
+    if (minLen > maxLen) return APPEND_TOO_BIG;
+    let buf: Buffer;
+    if (typeof old !== 'string' && old.length >= minLen) buf = old;
+    else {
+      buf = Buffer.alloc(Math.max(old.length, minLen));
+      if (typeof old === 'string') buf.latin1Write(old, 0);
+      else old.copy(buf, 0);
+      this.account.bytes += buf.length - old.length;
+      t.setValue(s, buf);
+    }
+    t.setStrEnc(s, StrEnc.Raw);
+    t.setLru(s, this.clock.now());
+    const e = this.edit;
+    e.bytes = buf;
+    e.length = buf.length;
+    e.oldLength = old.length;
+    return e;
+  }
+  private readonly edit: StringEdit = { bytes: Buffer.alloc(0), start: 0, length: 0, oldLength: 0 };
+
+  /** Db.popcount: over the stored JS string's char codes, or the Buffer. */
+  popcount(p: StringPeek, from: number, to: number): number {
+    const b = p.bytes;
+    return typeof b === 'string' ? popcountString(b, p.start + from, p.start + to) : popcount(b, p.start + from, p.start + to);
+  }
+
+  /** Db.bitop: the sources' bytes (stored JS strings read once as latin1), combined in JavaScript. */
+  bitop(op: BitOp, target: Bytes, sources: Bytes[]): number {
+    const srcs: Uint8Array[] = [];
+    let maxlen = 0;
+    for (const key of sources) {
+      const s = this.lookup(key);
+      const v = s === NONE ? undefined : this.table.value(s);
+      const b = v === undefined || isContainer(v) ? EMPTY : toBuffer(v);
+      srcs.push(b);
+      if (b.length > maxlen) maxlen = b.length;
+    }
+    if (maxlen === 0) return 0;
+    const res = Buffer.alloc(maxlen);
+    bitopInto(op, res, srcs);
+    this.set(target, res, false, StrEnc.Raw);
+    return maxlen;
   }
 
   /** Db.renameKey: the value object moves to the new row with its TTL and encoding. */

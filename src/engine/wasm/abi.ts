@@ -32,3 +32,9 @@ export const ST_OOM: i32 = -1;
 
 /** dbScan's pattern length meaning "no MATCH pattern". */
 export const NO_PATTERN: u32 = 0xffffffff;
+
+// BITOP operations (assembly/bitops.ts bitOp; the engine interface's BitOp has the same numbers).
+export const BITOP_AND: i32 = 0;
+export const BITOP_OR: i32 = 1;
+export const BITOP_XOR: i32 = 2;
+export const BITOP_NOT: i32 = 3;

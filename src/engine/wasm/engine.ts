@@ -21,10 +21,10 @@
  * - lru has one-second resolution (Redis's LRU clock too); freq is Redis's logarithmic LFU counter
  *   (initial 5, lfu-log-factor 10, lfu-decay-time 1 minute).
  */
-import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EMBSTR_MAX, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
   SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
-  HashValue, MemoryAccount, RedisValue, SetValue, StringPeek, ZSetValue,
+  HashValue, MemoryAccount, RedisValue, SetValue, StringEdit, StringPeek, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
@@ -34,6 +34,8 @@ import { NativeCollection, NativeHost, NK_HASH, isNativeHandle, nativePtr } from
 import { WasmHash } from './hash';
 import { WasmSet } from './set';
 import { copyAll } from '../../util/bytes';
+
+const NO_BYTES = Buffer.alloc(0);
 
 export { WasmOutOfMemoryError } from './loader';
 export { WasmZSet } from './zset';
@@ -211,24 +213,7 @@ class WasmDb implements Db {
     const w = this.engine.w;
     const n = w.putBytes(key);
     const now = this.clock.now();
-    if (isString(value)) {
-      const vlen = value.length;
-      if (vlen > 0xffffffff) throw new WasmOutOfMemoryError('SET');
-      const st = w.x.dbSetStr(this.ptr, n, vlen, keepTtl ? 1 : 0, now);
-      if (st < 0) throw new WasmOutOfMemoryError('SET');
-      w.sync();
-      if (vlen > 0) {
-        const vp = w.resU32(R_PTR);
-        if (typeof value === 'string') w.u8.latin1Write(value, vp, vlen);
-        else copyAll(w.u8, vp, value);
-      }
-      const old = w.resI32(R_HANDLE);
-      const misc = w.resU32(R_MISC);
-      this.dropHandle(old);
-      if (misc === 2) this.expired(key);
-      if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
-      return;
-    }
+    if (isString(value)) return this.setString(key, n, value.length, keepTtl, now, value, 0);
     if (value instanceof NativeCollection) return this.setNative(key, n, value, keepTtl, now);
     const c = value as Container;
     const h = this.newHandle(c);
@@ -250,6 +235,78 @@ class WasmDb implements Db {
     c.attach(this.account);
     if (wasExpired) this.expired(key);
     if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
+  }
+
+  /**
+   * set() of a string of vlen bytes (the key already in scratch, klen bytes): from `value`, or,
+   * when value is null, copied inside linear memory from address `from` (BITOP's result).
+   */
+  private setString(key: Bytes, klen: number, vlen: number, keepTtl: boolean, now: number, value: BulkValue | null, from: number): void {
+    const w = this.engine.w;
+    if (vlen > 0xffffffff) throw new WasmOutOfMemoryError('SET');
+    const st = w.x.dbSetStr(this.ptr, klen, vlen, keepTtl ? 1 : 0, now);
+    if (st < 0) throw new WasmOutOfMemoryError('SET');
+    w.sync();
+    if (vlen > 0) {
+      const vp = w.resU32(R_PTR);
+      if (value === null) w.u8.copyWithin(vp, from, from + vlen);
+      else if (typeof value === 'string') w.u8.latin1Write(value, vp, vlen);
+      else copyAll(w.u8, vp, value);
+    }
+    const old = w.resI32(R_HANDLE);
+    const misc = w.resU32(R_MISC);
+    this.dropHandle(old);
+    if (misc === 2) this.expired(key);
+    if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
+  }
+
+  /** Db.popcount (types.ts): i64.popcnt over linear memory (assembly/bitops.ts). */
+  popcount(p: StringPeek, from: number, to: number): number {
+    return to > from ? this.engine.w.x.bitCount(p.start + from, to - from) >>> 0 : 0;
+  }
+
+  /**
+   * Db.bitop (types.ts): the sources are read where they are; the result is computed into a
+   * temporary block (the target may be a source, and storing it frees its old value) and then
+   * copied into the target's new value, all inside linear memory.
+   */
+  bitop(op: BitOp, target: Bytes, sources: Bytes[]): number {
+    const w = this.engine.w;
+    const now = this.clock.now();
+    const ptrs: number[] = [];
+    const lens: number[] = [];
+    let maxlen = 0;
+    for (const key of sources) {
+      const n = w.putBytes(key);
+      const st = w.x.dbLookup(this.ptr, n, now, 0);
+      const len = st === ST_STRING ? w.resU32(R_LEN) : 0;
+      if (st === ST_EXPIRED) this.reclaimExpired(key);
+      ptrs.push(st === ST_STRING ? w.resU32(R_PTR) : 0);
+      lens.push(len);
+      if (len > maxlen) maxlen = len;
+    }
+    if (maxlen === 0) return 0;
+    // Lookups free nothing but expired keys, whose lengths are 0: the pointers stay valid.
+    const size = maxlen + 8 * sources.length;
+    const tmp = w.x.alloc(size) >>> 0;
+    if (tmp === 0) throw new WasmOutOfMemoryError('BITOP');
+    try {
+      w.sync();
+      const srcs = tmp + maxlen;
+      const dv = new DataView(w.u8.buffer);
+      for (let j = 0; j < sources.length; j++) {
+        dv.setUint32(srcs + 8 * j, ptrs[j], true);
+        dv.setUint32(srcs + 8 * j + 4, lens[j], true);
+      }
+      w.x.bitOp(op, tmp, srcs, sources.length, maxlen);
+      if (this.snapshotHook !== null) this.snapshotHook.before(this, target);
+      if (maxlen <= EMBSTR_MAX) this.rawKeys.set(target.latin1Slice(0, target.length), StrEnc.Raw);
+      else if (this.rawKeys.size > 0) this.rawKeys.delete(target.latin1Slice(0, target.length));
+      this.setString(target, w.putBytes(target), maxlen, false, now, null, tmp);
+    } finally {
+      w.x.free(tmp, size);
+    }
+    return maxlen;
   }
 
   /** set() of a hash or set in linear memory: the keyspace holds its native handle. */
@@ -276,6 +333,23 @@ class WasmDb implements Db {
     return this.writeAt(key, offset, bytes, maxLen, 'SETRANGE');
   }
 
+  /**
+   * Db.editString (types.ts): dbWriteAt of zero bytes at offset minLen grows the value (zero
+   * fill) and points RES ptr at value + minLen, so the value starts minLen bytes before it.
+   */
+  editString(key: Bytes, minLen: number, maxLen: number): StringEdit | number {
+    const n = this.writeAt(key, minLen, NO_BYTES, maxLen, 'SETBIT');
+    if (n < 0) return n;
+    const w = this.engine.w;
+    const e = this.edit;
+    e.start = w.resU32(R_PTR) - minLen;
+    e.length = n;
+    e.oldLength = w.resU32(R_MISC);
+    e.bytes = w.u8;
+    return e;
+  }
+  private readonly edit: StringEdit = { bytes: new Uint8Array(0), start: 0, length: 0, oldLength: 0 };
+
   private writeAt(key: Bytes, offset: number, bytes: Bytes, maxLen: number, what: string): number {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const w = this.engine.w;
@@ -286,8 +360,11 @@ class WasmDb implements Db {
     if (st === 1) {
       const dst = w.resU32(R_PTR); // syncs the views
       copyAll(w.u8, dst, bytes);
-      this.rawKeys.set(key.latin1Slice(0, key.length), StrEnc.Raw);
-      return w.resU32(R_LEN);
+      const len = w.resU32(R_LEN);
+      // Past EMBSTR_MAX a string is raw whatever wrote it: no note (and no key string) needed.
+      if (len <= EMBSTR_MAX) this.rawKeys.set(key.latin1Slice(0, key.length), StrEnc.Raw);
+      else if (this.rawKeys.size > 0) this.rawKeys.delete(key.latin1Slice(0, key.length));
+      return len;
     }
     if (st === ST_HANDLE) return APPEND_WRONGTYPE;
     if (st === ST_TOOBIG) return APPEND_TOO_BIG;

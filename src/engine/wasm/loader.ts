@@ -90,6 +90,8 @@ export interface WasmExports {
   zsFreeSome(zs: number, maxNodes: number): number;
   zsHighWater(zs: number): number;
   globMatch(pp: number, plen: number, sp: number, slen: number, nocase: number): number;
+  bitCount(p: number, n: number): number;
+  bitOp(op: number, dst: number, srcs: number, nsrc: number, maxlen: number): void;
   // Collections in linear memory (assembly/native.ts, hash.ts, set.ts, lazyfree.ts).
   ncRef(c: number): void;
   ncUnref(c: number): void;
@@ -185,6 +187,8 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   zsFreeSome: 2,
   zsHighWater: 1,
   globMatch: 5,
+  bitCount: 2,
+  bitOp: 5,
   ncRef: 1,
   ncUnref: 1,
   ncQueue: 1,
