@@ -66,7 +66,7 @@ function geoadd(c: Client, argv: Buffer[]): void {
   for (let i = 1; i < longidx; i++) zargv.push(argv[i]);
   for (let i = 0; i < elements; i++) {
     const [lon, lat] = lonLatArgs(argv, longidx + i * 3);
-    zargv.push(Buffer.from(String(scoreOf(lon, lat))), argv[longidx + i * 3 + 2]);
+    zargv.push(Buffer.from(String(scoreOf(lon, lat)), 'latin1'), argv[longidx + i * 3 + 2]);
   }
   // geoaddCommand: the arguments become a ZADD, run (and propagated) as ZADD.
   c.server.table.get('zadd')!.handler(c, zargv);

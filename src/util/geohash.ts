@@ -138,19 +138,30 @@ export function decodeArea(lat: number, lon: number, step: number, out: GeoArea)
   out.lonMax = GEO_LONG_MIN + ((lon + 1) / div) * lonScale;
 }
 
-const scratchArea: GeoArea = { latMin: 0, latMax: 0, lonMin: 0, lonMax: 0 };
-
 /** decodeGeohash: the [longitude, latitude] a score stands for (the cell centre, clamped). */
 export function decodeScore(score: number, xy: number[]): void {
-  const [hi, lo] = scoreToU64(score);
+  let hi: number;
+  let lo: number;
+  if (score >= 0 && score < 9007199254740992) {
+    // Every GEOADD score: the halves without scoreToU64's array.
+    const t = Math.trunc(score);
+    hi = Math.floor(t / TWO32);
+    lo = t - hi * TWO32;
+  } else [hi, lo] = scoreToU64(score);
   const lat = (compact16(lo) | (compact16(hi) << 16)) >>> 0;
   const lon = (compact16(lo >>> 1) | (compact16(hi >>> 1) << 16)) >>> 0;
-  const a = scratchArea;
-  decodeArea(lat, lon, GEO_STEP_MAX, a);
-  let x = (a.lonMin + a.lonMax) / 2;
+  // decodeArea at GEO_STEP_MAX, then the cell centre, in the same operations (same rounding).
+  const div = 67108864; // 2^26
+  const latScale = GEO_LAT_MAX - GEO_LAT_MIN;
+  const lonScale = GEO_LONG_MAX - GEO_LONG_MIN;
+  const lonMin = GEO_LONG_MIN + ((lon * 1.0) / div) * lonScale;
+  const lonMax = GEO_LONG_MIN + ((lon + 1) / div) * lonScale;
+  const latMin = GEO_LAT_MIN + ((lat * 1.0) / div) * latScale;
+  const latMax = GEO_LAT_MIN + ((lat + 1) / div) * latScale;
+  let x = (lonMin + lonMax) / 2;
   if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;
   if (x < GEO_LONG_MIN) x = GEO_LONG_MIN;
-  let y = (a.latMin + a.latMax) / 2;
+  let y = (latMin + latMax) / 2;
   if (y > GEO_LAT_MAX) y = GEO_LAT_MAX;
   if (y < GEO_LAT_MIN) y = GEO_LAT_MIN;
   xy[0] = x;

@@ -96,12 +96,50 @@ export function addInt64(a: number | bigint, b: number | bigint): number | bigin
 const FLOAT_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)$/;
 const HEX_FLOAT_RE = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
 
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * parseDouble's fast path for the usual score or coordinate: [+-]digits[.digits] with at most 15
+ * digits in all, read from the bytes. The digits form an integer m < 2^53 and the scale 10^k
+ * (k <= 22) is exact, so m / 10^k is the one correctly rounded double strtod returns (Clinger's
+ * fast path). Undefined for anything else (exponents, more digits, inf, hex...).
+ */
+function simpleDecimal(v: Buffer): number | undefined {
+  const len = v.length;
+  let i = 0;
+  const neg = v[0] === 45;
+  if (neg || v[0] === 43) i = 1;
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < len; i++) {
+    const c = v[i];
+    if (c === 46) {
+      if (frac >= 0) return undefined;
+      frac = 0;
+      continue;
+    }
+    const d = c - 48;
+    if (d < 0 || d > 9) return undefined;
+    m = m * 10 + d;
+    digits++;
+    if (frac >= 0) frac++;
+  }
+  if (digits === 0 || digits > 15) return undefined;
+  const r = frac > 0 ? m / POW10[frac] : m;
+  return neg ? -r : r;
+}
+
 /**
  * strtod as Redis uses it (getDoubleFromObject / string2d). Returns NaN when invalid,
  * including NaN input, overflow to infinity and underflow.
  */
 export function parseDouble(v: Buffer | string): number {
   if (v.length === 0 || v.length > 5000) return NaN;
+  if (typeof v !== 'string' && v.length <= 24) {
+    const d = simpleDecimal(v);
+    if (d !== undefined) return d;
+  }
   const s = latin1(v);
   const c0 = s.charCodeAt(0);
   // strtod skips leading whitespace, but Redis rejects it explicitly.
