@@ -25,6 +25,7 @@ export {
 } from './skiplist';
 export { globMatch } from './glob';
 export { bitCount, bitOp } from './bitops';
+export { hllMergeDense, hllMergeSparse, hllHisto, hllDenseRaise } from './hyperloglog';
 export { ncRef, ncUnref, ncQueue, ncFreeStep, ncPending } from './lazyfree';
 export {
   hCreate, hLen, hIsListpack, hMemory, hGet, hConvert, hSet, hDelete, hOut, hScan, hRandom, hClone, hResp,

@@ -7,13 +7,13 @@
  * PFCOUNT, PFMERGE's target, PFDEBUG) leaves it raw-encoded.
  */
 import { EMBSTR_MAX, StrEnc } from '../engine/types';
-import type { StringEdit } from '../engine/types';
+import type { StringEdit, StringPeek } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, WRONGTYPE } from './errors';
-import { lookupReadBytes, lookupWriteBytes, written } from './keyspace';
+import { lookupReadBytes, lookupWriteBytes, peekByte, peekStringRead, written } from './keyspace';
 import type { ByteView } from './keyspace';
-import { createHll, denseGet, denseSetRaw, Hll, hllAdd, hllCount, hllCountRaw, hllMerge, HLL_DENSE, HLL_DENSE_SIZE, HLL_HDR_SIZE, HLL_REGISTERS, HLL_REGISTER_MAX, HLL_SPARSE, isValidHllBytes, sparseSet, sparseToDense } from '../util/hyperloglog';
+import { createHll, denseGet, denseSetRaw, estimate, Hll, hllAdd, hllCount, HLL_DENSE, HLL_DENSE_SIZE, HLL_HDR_SIZE, HLL_REGISTERS, HLL_REGISTER_MAX, HLL_SPARSE, sparseSet, sparseToDense } from '../util/hyperloglog';
 
 const INVALID_HLL = 'INVALIDOBJ Corrupted HLL object detected';
 const NOT_HLL = 'WRONGTYPE Key is not a valid HyperLogLog string value.';
@@ -25,8 +25,12 @@ function readView(c: Client, key: Buffer, forWrite: boolean): View | null {
   return forWrite ? lookupWriteBytes(c, key) : lookupReadBytes(c, key);
 }
 
-function checkHll(v: View): void {
-  if (!isValidHllBytes(v.bytes, v.start, v.length)) fail(NOT_HLL);
+/** isHLLObjectOrReply's checks (the caller checks the type): header, encoding, dense size. */
+function checkHll(v: StringPeek): void {
+  const len = v.length;
+  const enc = len >= HLL_HDR_SIZE ? peekByte(v, 4) : -1;
+  const ok = enc >= 0 && peekByte(v, 0) === 72 && peekByte(v, 1) === 89 && peekByte(v, 2) === 76 && peekByte(v, 3) === 76; // HYLL
+  if (!ok || enc > HLL_SPARSE || (enc === HLL_DENSE && len !== HLL_DENSE_SIZE)) fail(NOT_HLL);
 }
 
 /** A private, mutable copy of a stored HLL (with room for sparse growth). */
@@ -55,12 +59,17 @@ function sparseMax(c: Client): number {
 }
 
 /**
- * A dense HLL stored at `key`, edited in place (Db.editString: no copy of its 12 KB), or null
- * when the value is sparse (sparse values may grow or turn dense, so they are rebuilt and stored).
+ * The dense HLL stored at `key` as a writable view (Db.editString: its 12 KB are edited where
+ * they are, never copied), or null when the value is sparse (sparse values may grow or turn
+ * dense, so they are rebuilt and stored).
  */
-function editDense(c: Client, key: Buffer, v: View): Hll | null {
+function editDense(c: Client, key: Buffer, v: View): StringEdit | null {
   if (v.bytes[v.start + 4] !== HLL_DENSE) return null;
-  const e = c.db.editString(key, 0, v.length) as StringEdit;
+  return c.db.editString(key, 0, v.length) as StringEdit;
+}
+
+/** An Hll over an edited value's bytes (no copy). */
+function hllOf(e: StringEdit): Hll {
   return new Hll(Buffer.from(e.bytes.buffer, e.bytes.byteOffset + e.start, e.length), e.length);
 }
 
@@ -68,8 +77,9 @@ function pfadd(c: Client, argv: Buffer[]): void {
   const key = argv[1];
   const v = readView(c, key, true);
   if (v !== null) checkHll(v);
-  const dense = v === null ? null : editDense(c, key, v);
-  if (dense !== null) {
+  const e = v === null ? null : editDense(c, key, v);
+  if (e !== null) {
+    const dense = hllOf(e);
     let updated = 0;
     for (let j = 2; j < argv.length; j++) updated += hllAdd(dense, argv[j], 0);
     if (updated) {
@@ -105,14 +115,16 @@ function pfadd(c: Client, argv: Buffer[]): void {
 
 function pfcount(c: Client, argv: Buffer[]): void {
   if (argv.length > 2) {
-    const max = new Uint8Array(HLL_REGISTERS);
+    // The union's registers are merged where the values are (Engine.hllRegisters).
+    const regs = c.server.engine.hllRegisters();
+    regs.reset();
     for (let j = 1; j < argv.length; j++) {
-      const v = readView(c, argv[j], false);
+      const v = peekStringRead(c, argv[j]);
       if (v === null) continue;
       checkHll(v);
-      if (!hllMerge(max, v.bytes, v.start, v.length)) fail(INVALID_HLL);
+      if (!regs.merge(v)) fail(INVALID_HLL);
     }
-    c.reply.int(hllCountRaw(max));
+    c.reply.int(estimate(regs.histogram()));
     return;
   }
   const key = argv[1];
@@ -133,8 +145,7 @@ function pfcount(c: Client, argv: Buffer[]): void {
   const card = hllCount(b, v.start, v.length);
   if (card < 0) fail(INVALID_HLL);
   // The cache is written into the stored value in place.
-  const e = c.db.editString(key, 0, v.length) as StringEdit;
-  new Hll(Buffer.from(e.bytes.buffer, e.bytes.byteOffset + e.start, e.length), e.length).setCachedCard(card);
+  hllOf(c.db.editString(key, 0, v.length) as StringEdit).setCachedCard(card);
   // A read-only command that updates the cached value: WATCH and the dirty counter see it, no event.
   c.server.signalModifiedKey(c.dbIndex, key);
   c.server.dirty(1);
@@ -142,31 +153,39 @@ function pfcount(c: Client, argv: Buffer[]): void {
 }
 
 function pfmerge(c: Client, argv: Buffer[]): void {
-  const max = new Uint8Array(HLL_REGISTERS);
+  const regs = c.server.engine.hllRegisters();
+  regs.reset();
   let useDense = false;
   for (let j = 1; j < argv.length; j++) {
-    const v = readView(c, argv[j], false);
+    const v = peekStringRead(c, argv[j]);
     if (v === null) continue;
     checkHll(v);
-    if (v.bytes[v.start + 4] === HLL_DENSE) useDense = true;
-    if (!hllMerge(max, v.bytes, v.start, v.length)) fail(INVALID_HLL);
+    if (peekByte(v, 4) === HLL_DENSE) useDense = true;
+    if (!regs.merge(v)) fail(INVALID_HLL);
   }
   const key = argv[1];
   const v = readView(c, key, true);
   if (v !== null) checkHll(v);
-  const dense = v === null ? null : editDense(c, key, v);
-  const h = dense ?? (v === null ? createHll() : copyHll(v));
-  if (useDense && !sparseToDense(h)) fail(INVALID_HLL);
-  const sparseMaxBytes = sparseMax(c);
-  for (let j = 0; j < HLL_REGISTERS; j++) {
-    const m = max[j];
-    if (m === 0) continue;
-    if (h.encoding === HLL_DENSE) {
-      if (m > denseGet(h.buf, HLL_HDR_SIZE, j)) denseSetRaw(h.buf, HLL_HDR_SIZE, j, m);
-    } else if (h.encoding === HLL_SPARSE) sparseSet(h, j, m, sparseMaxBytes);
+  const e = v === null ? null : editDense(c, key, v);
+  if (e !== null) {
+    // A dense target is raised in place, register by register, where it is stored.
+    regs.raiseDense(e);
+    hllOf(e).invalidateCache();
+  } else {
+    const h = v === null ? createHll() : copyHll(v);
+    if (useDense && !sparseToDense(h)) fail(INVALID_HLL);
+    const sparseMaxBytes = sparseMax(c);
+    const max = regs.registers();
+    for (let j = 0; j < HLL_REGISTERS; j++) {
+      const m = max[j];
+      if (m === 0) continue;
+      if (h.encoding === HLL_DENSE) {
+        if (m > denseGet(h.buf, HLL_HDR_SIZE, j)) denseSetRaw(h.buf, HLL_HDR_SIZE, j, m);
+      } else if (h.encoding === HLL_SPARSE) sparseSet(h, j, m, sparseMaxBytes);
+    }
+    h.invalidateCache();
+    store(c, key, h);
   }
-  h.invalidateCache();
-  if (dense === null) store(c, key, h);
   written(c, key, 'pfadd', '$');
   c.reply.ok();
 }

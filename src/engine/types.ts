@@ -422,6 +422,8 @@ export interface Engine {
   newStream(): StreamValue;
   /** Redis glob match (stringmatchlen). */
   globMatch(pattern: Bytes, subject: BulkValue, nocase: boolean): boolean;
+  /** The register array PFCOUNT and PFMERGE merge HLL values into (one per engine, reused). */
+  hllRegisters(): HllRegisters;
   /** Bytes in use by stored data (used_memory's dataset part), maintained in O(1). */
   usedMemory(): number;
   /** Run background work (incremental rehash, lazy free) for about `budgetMs`. Returns true if more is pending. */
@@ -448,6 +450,25 @@ export interface StringEdit {
   start: number;
   length: number;
   oldLength: number;
+}
+
+/**
+ * PFCOUNT's and PFMERGE's register work over HLL values this engine returned (peekString and
+ * editString views, whose HYLL header the caller has checked): 16384 raw registers (one byte
+ * each, Redis's HLL_RAW) merged into, counted and written back. The wasm engine keeps them in
+ * linear memory and runs assembly/hyperloglog.ts where the values are.
+ */
+export interface HllRegisters {
+  /** Every register to 0. */
+  reset(): void;
+  /** register[i] = MAX(register[i], the value's register i); false when a sparse value is corrupt. */
+  merge(v: StringPeek): boolean;
+  /** How many registers hold each value 0..63 (the estimator's input). */
+  histogram(): Int32Array;
+  /** The registers, valid until the next call into the engine. */
+  registers(): Uint8Array;
+  /** Raise the registers of the dense value being edited to these (PFMERGE into a dense target). */
+  raiseDense(v: StringEdit): void;
 }
 
 /** BITOP's operations (the wasm engine's BITOP_* in engine/wasm/abi.ts have the same numbers). */

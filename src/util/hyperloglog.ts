@@ -15,6 +15,8 @@
  * Hashing is MurmurHash64A (seed 0xadc83b19) on two 32-bit halves: no BigInt in the hot path.
  */
 
+import type { HllRegisters, StringEdit, StringPeek } from '../engine/types';
+
 export const HLL_P = 14;
 export const HLL_Q = 64 - HLL_P;
 export const HLL_REGISTERS = 1 << HLL_P;
@@ -82,16 +84,6 @@ export function createHll(): Hll {
   b[16] = 0x40 | ((HLL_REGISTERS - 1) >> 8);
   b[17] = (HLL_REGISTERS - 1) & 0xff;
   return new Hll(b, b.length);
-}
-
-/** isHLLObjectOrReply's checks (the caller checks the type): header, encoding, dense size. */
-export function isValidHllBytes(b: Uint8Array, start: number, len: number): boolean {
-  if (len < HLL_HDR_SIZE) return false;
-  if (b[start] !== 72 || b[start + 1] !== 89 || b[start + 2] !== 76 || b[start + 3] !== 76) return false; // HYLL
-  const enc = b[start + 4];
-  if (enc > HLL_SPARSE) return false;
-  if (enc === HLL_DENSE && len !== HLL_DENSE_SIZE) return false;
-  return true;
 }
 
 // ---- MurmurHash64A on 32-bit halves -------------------------------------------------------------
@@ -389,9 +381,17 @@ export function hllAdd(h: Hll, ele: Uint8Array, sparseMaxBytes: number): number 
 /** hllMerge: max[i] = MAX(max[i], register i). False when a sparse value is corrupt. */
 export function hllMerge(max: Uint8Array, b: Uint8Array, start: number, len: number): boolean {
   if (b[start + 4] === HLL_DENSE) {
-    for (let i = 0; i < HLL_REGISTERS; i++) {
-      const v = denseGet(b, start + HLL_HDR_SIZE, i);
-      if (v > max[i]) max[i] = v;
+    // Every 3 bytes hold 4 whole registers (6 bits each, LSB first).
+    for (let j = 0, r = start + HLL_HDR_SIZE; j < HLL_REGISTERS; j += 4, r += 3) {
+      const w = b[r] | (b[r + 1] << 8) | (b[r + 2] << 16);
+      let v = w & 63;
+      if (v > max[j]) max[j] = v;
+      v = (w >> 6) & 63;
+      if (v > max[j + 1]) max[j + 1] = v;
+      v = (w >> 12) & 63;
+      if (v > max[j + 2]) max[j + 2] = v;
+      v = w >>> 18;
+      if (v > max[j + 3]) max[j + 3] = v;
     }
     return true;
   }
@@ -507,9 +507,41 @@ export function hllCount(b: Uint8Array, start: number, len: number): number {
   return estimate(histo);
 }
 
-/** hllCount of raw one-byte-per-register registers (PFCOUNT of several keys). */
-export function hllCountRaw(max: Uint8Array): number {
-  histo.fill(0);
-  for (let i = 0; i < HLL_REGISTERS; i++) histo[max[i]]++;
-  return estimate(histo);
+/** The histogram of raw one-byte-per-register registers. */
+export function rawHistogram(max: Uint8Array, out: Int32Array): Int32Array {
+  out.fill(0);
+  for (let i = 0; i < HLL_REGISTERS; i++) out[max[i]]++;
+  return out;
+}
+
+/** Engine.hllRegisters for the js-map engine: the loops above over JavaScript arrays. */
+export class JsHllRegisters implements HllRegisters {
+  private readonly max = new Uint8Array(HLL_REGISTERS);
+  private readonly histo = new Int32Array(64);
+
+  reset(): void {
+    this.max.fill(0);
+  }
+
+  merge(v: StringPeek): boolean {
+    const b = typeof v.bytes === 'string' ? Buffer.from(v.bytes.slice(v.start, v.start + v.length), 'latin1') : v.bytes;
+    return hllMerge(this.max, b, typeof v.bytes === 'string' ? 0 : v.start, v.length);
+  }
+
+  histogram(): Int32Array {
+    return rawHistogram(this.max, this.histo);
+  }
+
+  registers(): Uint8Array {
+    return this.max;
+  }
+
+  raiseDense(v: StringEdit): void {
+    const off = v.start + HLL_HDR_SIZE;
+    const max = this.max;
+    for (let j = 0; j < HLL_REGISTERS; j++) {
+      const m = max[j];
+      if (m !== 0 && m > denseGet(v.bytes, off, j)) denseSetRaw(v.bytes, off, j, m);
+    }
+  }
 }

@@ -18,12 +18,13 @@
  * attached containers report their own deltas into the same account.
  */
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
-import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, MemoryAccount, RedisValue, StringEdit, StringPeek, ZSetValue } from '../types';
+import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, StringPeek, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
 import { toBuffer } from '../../util/bytes';
 import { bitopInto, popcount, popcountString } from '../../util/bitops';
+import { JsHllRegisters } from '../../util/hyperloglog';
 
 import { jsContainers } from '../containers';
 import { JsZSet } from '../containers/zset';
@@ -436,6 +437,12 @@ export class JsMapEngine implements Engine {
     const db = new JsMapDb(index, clock, onExpired, onNewKey);
     this.dbs.push(db);
     return db;
+  }
+
+  private readonly hll = new JsHllRegisters();
+
+  hllRegisters(): HllRegisters {
+    return this.hll;
   }
 
   readonly newList = jsContainers.newList;

@@ -24,7 +24,7 @@
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EMBSTR_MAX, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
   SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
-  HashValue, MemoryAccount, RedisValue, SetValue, StringEdit, StringPeek, ZSetValue,
+  HashValue, HllRegisters, MemoryAccount, RedisValue, SetValue, StringEdit, StringPeek, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
@@ -33,6 +33,7 @@ import { WasmZSet, ZSetHost } from './zset';
 import { NativeCollection, NativeHost, NK_HASH, isNativeHandle, nativePtr } from './native';
 import { WasmHash } from './hash';
 import { WasmSet } from './set';
+import { WasmHllRegisters } from './hll';
 import { copyAll } from '../../util/bytes';
 
 const NO_BYTES = Buffer.alloc(0);
@@ -685,9 +686,12 @@ export class WasmEngine implements Engine, ZSetHost, NativeHost {
   /** Longest string a keyspace entry embeds (VAL_EMBED in assembly/keyspace.ts). */
   readonly valEmbed: number;
 
+  private readonly hll: WasmHllRegisters;
+
   constructor() {
     this.w = new WasmInstance();
     this.valEmbed = this.w.x.keyspaceValEmbed();
+    this.hll = new WasmHllRegisters(this.w);
     // A never-stored sorted set was garbage-collected: free its native memory in the background.
     this.zsetRegistry = new FinalizationRegistry<number>((ptr) => {
       this.freeing.push(ptr);
@@ -737,6 +741,10 @@ export class WasmEngine implements Engine, ZSetHost, NativeHost {
     const p = this.w.x.zsCreate() >>> 0;
     if (p === 0) throw new WasmOutOfMemoryError('zset create');
     return new WasmZSet(this, p);
+  }
+
+  hllRegisters(): HllRegisters {
+    return this.hll;
   }
 
   globMatch(pattern: Bytes, subject: BulkValue, nocase: boolean): boolean {

@@ -92,6 +92,10 @@ export interface WasmExports {
   globMatch(pp: number, plen: number, sp: number, slen: number, nocase: number): number;
   bitCount(p: number, n: number): number;
   bitOp(op: number, dst: number, srcs: number, nsrc: number, maxlen: number): void;
+  hllMergeDense(max: number, p: number): void;
+  hllMergeSparse(max: number, p: number, len: number): number;
+  hllHisto(max: number, histo: number): void;
+  hllDenseRaise(p: number, max: number): void;
   // Collections in linear memory (assembly/native.ts, hash.ts, set.ts, lazyfree.ts).
   ncRef(c: number): void;
   ncUnref(c: number): void;
@@ -189,6 +193,10 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   globMatch: 5,
   bitCount: 2,
   bitOp: 5,
+  hllMergeDense: 2,
+  hllMergeSparse: 3,
+  hllHisto: 2,
+  hllDenseRaise: 2,
   ncRef: 1,
   ncUnref: 1,
   ncQueue: 1,
