@@ -286,12 +286,23 @@ export interface HotSettings {
   'maxvalue-bytes': number;
   'slowlog-log-slower-than': number;
   'client-query-buffer-limit': number;
+  'busy-reply-threshold': number;
+  'script-hard-time-limit': number;
+  'proto-max-bulk-len': number;
 }
 
 /** The live settings of one server. */
 export class Config {
   private readonly values = new Map<string, unknown>();
-  readonly hot: HotSettings = { maxmemory: 0, 'maxvalue-bytes': 0, 'slowlog-log-slower-than': 0, 'client-query-buffer-limit': 0 };
+  readonly hot: HotSettings = {
+    maxmemory: 0,
+    'maxvalue-bytes': 0,
+    'slowlog-log-slower-than': 0,
+    'client-query-buffer-limit': 0,
+    'busy-reply-threshold': 0,
+    'script-hard-time-limit': 0,
+    'proto-max-bulk-len': 0,
+  };
 
   constructor(overrides: Record<string, unknown> = {}) {
     for (const d of defs) this.values.set(d.name, d.default);

@@ -209,7 +209,12 @@ export class ScriptingEngine {
   }
 
   private runIn(box: Sandbox, c: Client, ref: number, opts: RunOptions, fargs: { keys: Buffer[]; argv: Buffer[]; numkeys: number } | null, base = 0): void {
-    const prev = { caller: this.caller, opts: this.opts, wrote: this.wrote, box: this.activeBox };
+    // Saved in locals, not an object: this runs for every EVAL/FCALL.
+    const prevCaller = this.caller;
+    const prevOpts = this.opts;
+    const prevWrote = this.wrote;
+    const prevBox = this.activeBox;
+    const prevStarted = this.started;
     this.caller = c;
     this.opts = opts;
     this.wrote = false;
@@ -220,37 +225,47 @@ export class ScriptingEngine {
     sc.dbIndex = c.dbIndex;
     sc.user = c.user;
     const server = this.server;
-    const limit = server.config.int('busy-reply-threshold');
-    const hardLimit = server.config.int('script-hard-time-limit');
-    const isEval = fargs === null;
-    const started = performance.now();
-    if (this.depth === 1) this.current = { name: opts.name, argv: c.argv, started, isEval };
-    box.onTimeout = () => {
-      // Past busy-reply-threshold: like Redis, keep running and serve other clients, who get
-      // BUSY until SCRIPT KILL / FUNCTION KILL / SHUTDOWN NOSAVE (see Server.processEventsWhileBusy).
-      if (!server.busyScript) {
-        server.busyScript = { isEval };
-        server.logger.warn(`Slow script detected: still in execution after ${Math.round(performance.now() - started)} milliseconds. You can try killing the script using the ${isEval ? 'SCRIPT' : 'FUNCTION'} KILL command. Script name is: ${opts.name}.`);
-      }
-      if (hardLimit > 0 && performance.now() - started > hardLimit) {
-        server.logger.warn(`Script ${opts.name} exceeded script-hard-time-limit (${hardLimit} ms): killed${this.wrote ? ' (its writes were kept)' : ''}`);
-        return true;
-      }
-      server.net.processEventsWhileBusy(c);
-      return false;
-    };
+    const started = (this.started = performance.now());
+    if (this.depth === 1) this.current = { name: opts.name, argv: c.argv, started, isEval: fargs === null };
+    box.onTimeout = this.onBusy;
     try {
-      box.run(ref, c.reply, opts.name, fargs, limit, base);
+      box.run(ref, c.reply, opts.name, fargs, server.config.hot['busy-reply-threshold'], base);
     } finally {
       this.depth--;
       if (this.depth === 0) this.current = null;
       if (this.depth === 0 && server.busyScript) server.scriptFinished();
-      this.caller = prev.caller;
-      this.opts = prev.opts;
-      this.wrote = prev.wrote;
-      this.activeBox = prev.box;
+      this.caller = prevCaller;
+      this.opts = prevOpts;
+      this.wrote = prevWrote;
+      this.activeBox = prevBox;
+      this.started = prevStarted;
     }
   }
+
+  /** When the running script started (performance.now()). */
+  private started = 0;
+
+  /**
+   * The sandbox's timeout callback, past busy-reply-threshold: like Redis, keep running and serve
+   * other clients, who get BUSY until SCRIPT KILL / FUNCTION KILL / SHUTDOWN NOSAVE (see
+   * Server.processEventsWhileBusy). Returns true to kill the script (script-hard-time-limit).
+   */
+  private readonly onBusy = (): boolean => {
+    const server = this.server;
+    const name = this.opts!.name;
+    const isEval = this.current?.isEval ?? true;
+    if (!server.busyScript) {
+      server.busyScript = { isEval };
+      server.logger.warn(`Slow script detected: still in execution after ${Math.round(performance.now() - this.started)} milliseconds. You can try killing the script using the ${isEval ? 'SCRIPT' : 'FUNCTION'} KILL command. Script name is: ${name}.`);
+    }
+    const hardLimit = server.config.hot['script-hard-time-limit'];
+    if (hardLimit > 0 && performance.now() - this.started > hardLimit) {
+      server.logger.warn(`Script ${name} exceeded script-hard-time-limit (${hardLimit} ms): killed${this.wrote ? ' (its writes were kept)' : ''}`);
+      return true;
+    }
+    server.net.processEventsWhileBusy(this.caller!);
+    return false;
+  };
 
   // ------------------------------------------------------------ redis.call
 

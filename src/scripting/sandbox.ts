@@ -324,8 +324,16 @@ export class Sandbox {
     this.rgRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
     this.envRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
     this.hookFn = w.hookFunction((L2) => this.countHook(L2));
+    // The global names KEYS and ARGV as Lua strings, kept in the registry: setGlobalArray pushes
+    // them with one rawgeti instead of copying the name into wasm memory on every script call.
+    w.pushLatin1(L, 'KEYS');
+    this.keysNameRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    w.pushLatin1(L, 'ARGV');
+    this.argvNameRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
     ex.lua_settop(L, 0);
   }
+  private readonly keysNameRef: number;
+  private readonly argvNameRef: number;
 
   close(): void {
     if (this.closed) return;
@@ -359,15 +367,13 @@ export class Sandbox {
     this.w.ex.luaL_unref(this.L, LUA_REGISTRYINDEX, ref);
   }
 
-  /** Set a global in RG (KEYS / ARGV) to an array of strings. */
-  setGlobalArray(name: string, items: Buffer[], from: number, to: number): void {
-    const w = this.w;
-    const ex = w.ex;
+  /** Set the global KEYS or ARGV (in RG) to a new array of strings, as Redis does for every call. */
+  setGlobalArray(name: 'KEYS' | 'ARGV', items: Buffer[], from: number, to: number): void {
+    const ex = this.w.ex;
     const L = this.L;
     ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.rgRef));
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(name === 'KEYS' ? this.keysNameRef : this.argvNameRef));
     this.pushArray(items, from, to);
-    w.pushLatin1(L, name);
-    ex.lua_rotate(L, -2, 1);
     ex.lua_rawset(L, -3);
     ex.lua_settop(L, -2);
   }
@@ -392,6 +398,27 @@ export class Sandbox {
       if (!this.onTimeout || this.onTimeout()) this.requestKill();
     }
     if (this.killed) this.raiseKilled(L);
+  }
+
+  /**
+   * The deadline of the next run. The count hook, once installed, stays between runs (setting and
+   * clearing it cost two wasm calls per EVAL); with no deadline it only checks for a kill.
+   */
+  private armDeadline(timeLimitMs: number): void {
+    if (timeLimitMs > 0) {
+      this.deadline = performance.now() + timeLimitMs;
+      if (!this.hooked) {
+        this.w.ex.lua_sethook(this.L, this.hookFn, LUA_MASKCOUNT, 100000);
+        this.hooked = true;
+      }
+    } else this.deadline = 0;
+  }
+  private hooked = false;
+
+  /** Remove the hooks (after a kill, whose per-line hook must not outlive the script). */
+  private disarm(): void {
+    this.w.ex.lua_sethook(this.L, 0, 0, 0);
+    this.hooked = false;
   }
 
   /** SCRIPT KILL / FUNCTION KILL: the running script raises at its next hook call. */
@@ -420,10 +447,7 @@ export class Sandbox {
     active = this;
     this.killed = false;
     this.resp = 2;
-    if (timeLimitMs > 0) {
-      this.deadline = performance.now() + timeLimitMs;
-      ex.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, 100000);
-    } else this.deadline = 0;
+    this.armDeadline(timeLimitMs);
     try {
       ex.lua_settop(L, 0);
       ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.errhRef));
@@ -435,7 +459,7 @@ export class Sandbox {
         nargs = 2;
       }
       const err = ex.lua_pcallk(L, nargs, 1, 1, 0, 0);
-      if (timeLimitMs > 0 || this.killed) ex.lua_sethook(L, 0, 0, 0);
+      if (this.killed) this.disarm();
       if (err !== 0) this.replyError(out, funcname);
       else this.luaToReply(out);
     } finally {
@@ -453,16 +477,13 @@ export class Sandbox {
     const prevActive = active;
     active = this;
     this.killed = false;
-    if (timeLimitMs > 0) {
-      this.deadline = performance.now() + timeLimitMs;
-      ex.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, 100000);
-    }
+    this.armDeadline(timeLimitMs);
     try {
       ex.lua_settop(L, 0);
       ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.errhRef));
       ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
       const err = ex.lua_pcallk(L, 0, 0, 1, 0, 0);
-      ex.lua_sethook(L, 0, 0, 0);
+      if (this.killed) this.disarm();
       if (err === 0) return null;
       return { err: this.errorInfo().msg };
     } finally {
