@@ -271,7 +271,7 @@ export class ScriptingEngine {
 
   private call(argv: Buffer[]): ReplyValue {
     const server = this.server;
-    const cmd = server.table.lookup(argv);
+    const cmd = server.dispatcher.lookupCommand(argv);
     if (!cmd) return new ErrorReply('ERR Unknown Redis command called from script');
     // scriptCall's rejections count in the command's rejected_calls (incrCommandStatsOnError)
     if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {

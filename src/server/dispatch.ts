@@ -213,8 +213,8 @@ export class Dispatcher {
     return argv;
   }
 
-  /** lookupCommand through cmdCache (see there); falls back to the table. */
-  private lookupCommand(argv: Buffer[]): Command | undefined {
+  /** lookupCommand through cmdCache (see there); falls back to the table. Scripts' redis.call uses it too. */
+  lookupCommand(argv: Buffer[]): Command | undefined {
     const table = this.server.table;
     const a0 = argv[0];
     const len = a0.length;
