@@ -3,27 +3,17 @@
  * - In process: what the Lua 5.1 front end costs — translating a chunk (per KB, at compile time
  *   only) and running with every number a float (5.1's doubles) against 5.4's integer literals
  *   (same script compiled with and without the front end).
- * - End to end, Redust (js-map) and redis-server, interleaved rounds, median rps:
- *   EVALSHA of `return redis.call('GET', KEYS[1])` at -P 1 and -P 16 (redis-benchmark -c 50), and a
- *   redlock-style acquire/check/release script (SET NX PX, GET, DEL) at -P 1.
+ * - End to end, Redust (js-map, wasm) and redis-server, interleaved rounds, medians:
+ *   EVALSHA of `return redis.call('GET', KEYS[1])` at -P 1 and -P 16 (redis-benchmark -c 50), a
+ *   redlock-style acquire/check/release script (SET NX PX, GET, DEL) at -P 1, and BullMQ adding
+ *   and processing 20,000 jobs (concurrency 10).
  */
-import { execFile } from 'child_process';
 import * as net from 'net';
 import { median, ServerKind, startServer, stopServer } from './e2e';
 import { Sandbox, newRng } from '../src/scripting/sandbox';
 import { translate51 } from '../src/scripting/lua51';
 import { RespWriter } from '../src/protocol/reply';
-
-function rb(port: number, args: string[]): Promise<number> {
-  const all = ['-h', '127.0.0.1', '-p', String(port), '--csv', ...args];
-  return new Promise((resolve, reject) => {
-    execFile('redis-benchmark', all, { maxBuffer: 16 << 20 }, (err, stdout) => {
-      if (err) return reject(err);
-      const m = /^"[^"]+","([\d.]+)"/m.exec(stdout.trim().split('\n').pop() ?? '');
-      resolve(m ? Number(m[1]) : 0);
-    });
-  });
-}
+import { ratioTable, runRedisBenchmark } from './lib';
 
 function send(port: number, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -82,14 +72,53 @@ function inProcess(): string[] {
   return lines;
 }
 
+const JOBS = 20_000;
+
+/**
+ * BullMQ end to end: add JOBS jobs (addBulk in batches of 500), then one Worker with concurrency
+ * 10 and an empty processor takes them all; jobs/s for each phase. Nearly every Redis call BullMQ
+ * makes is one of its Lua scripts (addStandardJob, moveToActive, moveToFinished...).
+ */
+async function bullmqRound(port: number, round: number): Promise<{ add: number; process: number }> {
+  const { Queue, Worker } = await import('bullmq');
+  const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
+  const name = `bench-${round}-${Date.now()}`;
+  const queue = new Queue(name, { connection });
+  const worker = new Worker(name, async (): Promise<unknown> => null, { connection, concurrency: 10, autorun: false });
+  try {
+    await queue.waitUntilReady();
+    const t0 = performance.now();
+    for (let i = 0; i < JOBS; i += 500) {
+      await queue.addBulk(Array.from({ length: 500 }, (_, j) => ({ name: 'j', data: { i: i + j }, opts: { removeOnComplete: true } })));
+    }
+    const add = JOBS / ((performance.now() - t0) / 1000);
+    let done = 0;
+    const finished = new Promise<void>((resolve) => {
+      worker.on('completed', () => {
+        if (++done === JOBS) resolve();
+      });
+    });
+    const t1 = performance.now();
+    void worker.run();
+    await finished;
+    const processed = JOBS / ((performance.now() - t1) / 1000);
+    return { add, process: processed };
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+  }
+}
+
 export async function runScriptingBench(rounds = 3, n = 100000): Promise<string[]> {
   const lines = ['## Scripting (`npm run bench -- scripting`)', ''];
   lines.push(...inProcess());
-  const kinds: ServerKind[] = ['js-map', 'redis'];
+  const kinds: ServerKind[] = ['js-map', 'wasm', 'redis'];
   const results: Record<string, Record<string, number[]>> = {};
   const servers = [];
   let port = 24000 + Math.floor(Math.random() * 20000);
   for (const k of kinds) servers.push(await startServer(k, port++));
+  const CASES = ['EVALSHA GET -P 1', 'EVALSHA GET -P 16', 'redlock script -P 1', 'BullMQ add (jobs/s)', 'BullMQ process, concurrency 10 (jobs/s)'];
   try {
     const shas: Record<string, string[]> = {};
     for (const s of servers) {
@@ -97,25 +126,25 @@ export async function runScriptingBench(rounds = 3, n = 100000): Promise<string[
       const a = (await send(s.port, ['SCRIPT', 'LOAD', GET_SCRIPT])).split('\r\n')[1];
       const b = (await send(s.port, ['SCRIPT', 'LOAD', REDLOCK_SCRIPT])).split('\r\n')[1];
       shas[s.kind] = [a, b];
-      results[s.kind] = { 'EVALSHA GET -P 1': [], 'EVALSHA GET -P 16': [], 'redlock script -P 1': [] };
+      results[s.kind] = Object.fromEntries(CASES.map((c) => [c, []]));
     }
+    const one = async (port: number, args: string[]) => Object.values(await runRedisBenchmark(port, args))[0];
     for (let r = 0; r < rounds; r++) {
       for (const s of servers) {
         const [a, b] = shas[s.kind];
         const res = results[s.kind];
-        res['EVALSHA GET -P 1'].push(await rb(s.port, ['-c', '50', '-n', String(n), 'evalsha', a, '1', 'key:x']));
-        res['EVALSHA GET -P 16'].push(await rb(s.port, ['-c', '50', '-P', '16', '-n', String(n * 4), 'evalsha', a, '1', 'key:x']));
-        res['redlock script -P 1'].push(await rb(s.port, ['-c', '50', '-n', String(n), '-r', '100000', 'evalsha', b, '1', 'lock:__rand_int__', 'token']));
+        res['EVALSHA GET -P 1'].push(await one(s.port, ['-c', '50', '-n', String(n), 'evalsha', a, '1', 'key:x']));
+        res['EVALSHA GET -P 16'].push(await one(s.port, ['-c', '50', '-P', '16', '-n', String(n * 4), 'evalsha', a, '1', 'key:x']));
+        res['redlock script -P 1'].push(await one(s.port, ['-c', '50', '-n', String(n), '-r', '100000', 'evalsha', b, '1', 'lock:__rand_int__', 'token']));
+        const q = await bullmqRound(s.port, r);
+        res['BullMQ add (jobs/s)'].push(q.add);
+        res['BullMQ process, concurrency 10 (jobs/s)'].push(q.process);
       }
     }
   } finally {
     for (const s of servers) await stopServer(s);
   }
-  lines.push('', `redis-benchmark -c 50, ${rounds} interleaved rounds, median rps (ratio to Redis):`, '', '| case | Redust (js-map) | Redis |', '|---|---|---|');
-  for (const c of Object.keys(results['redis'])) {
-    const a = median(results['js-map'][c]);
-    const b = median(results['redis'][c]);
-    lines.push(`| ${c} | ${Math.round(a)} (${(a / b).toFixed(2)}×) | ${Math.round(b)} |`);
-  }
+  lines.push('', `redis-benchmark -c 50 (EVALSHA of \`${GET_SCRIPT}\`, a redlock acquire/check/release script) and BullMQ with ${JOBS} jobs; ${rounds} interleaved rounds, median (ratio to Redis):`, '');
+  lines.push(...ratioTable('case', results, CASES));
   return lines;
 }

@@ -211,6 +211,8 @@ export function formatDouble(d: number): string {
   if (d === -Infinity) return '-inf';
   if (Number.isNaN(d)) return 'nan';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  // An integer below 2^53 prints as its digits under %.17g (exponent < 17), as String() does.
+  if (Number.isSafeInteger(d)) return String(d);
   return formatG(d, 17);
 }
 
