@@ -499,30 +499,12 @@ export class ScriptingEngine {
     this.runIn(box, c, fn.ref, { readOnly: readOnlyCmd || noWrites, allowOom: fn.flags.includes('allow-oom'), name: fn.name }, { keys: argv, argv, numkeys }, 3);
   }
 
-  /** Redust's FUNCTION DUMP payload: magic, version, then each library's code (u32 length + bytes), CRC-less but checked. */
-  dumpFunctions(): Buffer {
-    const parts: Buffer[] = [Buffer.from('RDSTFN\x01', 'latin1')];
-    const count = Buffer.alloc(4);
-    count.writeUInt32LE(this.libraries.size);
-    parts.push(count);
-    for (const lib of this.libraries.values()) {
-      const len = Buffer.alloc(4);
-      len.writeUInt32LE(lib.code.length);
-      parts.push(len, lib.code);
-    }
-    const body = Buffer.concat(parts);
-    const sum = crypto.createHash('sha1').update(body).digest().subarray(0, 8);
-    return Buffer.concat([body, sum]);
-  }
-
   /**
    * FUNCTION RESTORE (functionRestoreCommand): the payload's libraries are first loaded on their
    * own (as into Redis's temporary functionsLibCtx), then FLUSH swaps them in, and APPEND/REPLACE
    * join them (libraryJoin: library name clashes first, then function name clashes; all or nothing).
    */
-  restoreFunctions(payload: Buffer, policy: 'flush' | 'append' | 'replace'): string | null {
-    const codes = parseDump(payload);
-    if (!codes) return 'ERR DUMP payload version or checksum are wrong';
+  restoreFunctions(codes: Buffer[], policy: 'flush' | 'append' | 'replace'): string | null {
     const incoming = new Map<string, LibraryInfo>();
     const incomingFns = new Set<string>();
     const dropAll = () => {
@@ -649,27 +631,6 @@ function parseLibraryShebang(code: Buffer): { name: string; end: number } | { er
   if (!isValidName(name)) return { error: BAD_LIBRARY_NAME };
   if (cstr(engine).toLowerCase() !== 'lua') return { error: `ERR Engine '${engine}' not found` };
   return { name, end: nl };
-}
-
-function parseDump(payload: Buffer): Buffer[] | null {
-  if (payload.length < 7 + 4 + 8) return null;
-  if (payload.latin1Slice(0, 7) !== 'RDSTFN\x01') return null;
-  const body = payload.subarray(0, payload.length - 8);
-  const sum = crypto.createHash('sha1').update(body).digest().subarray(0, 8);
-  if (!sum.equals(payload.subarray(payload.length - 8))) return null;
-  let off = 7;
-  const n = body.readUInt32LE(off);
-  off += 4;
-  const out: Buffer[] = [];
-  for (let i = 0; i < n; i++) {
-    if (off + 4 > body.length) return null;
-    const len = body.readUInt32LE(off);
-    off += 4;
-    if (off + len > body.length) return null;
-    out.push(Buffer.from(body.subarray(off, off + len)));
-    off += len;
-  }
-  return off === body.length ? out : null;
 }
 
 export type { Reply, LUA_TNUMBER };
