@@ -26,7 +26,8 @@ import type { Server } from '../server/server';
 import type { PropagationTarget } from '../server/propagate';
 import { encode } from '../server/propagate';
 import { Client, ClientFlag } from '../server/client';
-import type { HashValue, KeyInfo, ListValue, RedisValue, SetValue, ZSetValue } from '../engine/types';
+import type { HashValue, KeyInfo, ListValue, RedisValue, SetValue, StreamValue, ZSetValue } from '../engine/types';
+import { rewriteStream } from './aof-stream';
 import { typeOfValue } from '../engine/types';
 import { Snapshot } from './snapshot';
 import { loadRdbBuffer, writeRdb } from './rdb';
@@ -567,7 +568,7 @@ export class Aof implements PropagationTarget {
         break;
       }
       default:
-        throw new Error('streams are written to the AOF base only with aof-use-rdb-preamble yes');
+        rewriteStream(key, v as StreamValue, out);
     }
     if (info.expireAt !== -1) out(['PEXPIREAT', key, info.expireAt]);
   }
