@@ -14,6 +14,7 @@ import type { Server } from '../server/server';
 import { Client, ClientFlag } from '../server/client';
 import { CmdFlag } from '../commands/table';
 import { BUSY_EVAL, BUSY_FUNCTION, OOM } from '../commands/errors';
+import { MISCONF, writesDenied } from '../persistence/bgsave';
 import { evictToLimit } from '../server/evict';
 import type { Reply } from '../protocol/reply';
 import { ErrorReply, NULL, ReplyValue, ValueReply } from '../protocol/value-reply';
@@ -77,6 +78,29 @@ export function scriptDeniesOom(server: Server, name: string, argv: Buffer[]): b
     flags = entry.flags;
   } else return false;
   return !flags.allowOom && !flags.noWrites;
+}
+
+/**
+ * evalGetCommandFlags / fcallGetCommandFlags: true when a script with declared flags (a function,
+ * or an EVAL script with a shebang) may write, i.e. lacks no-writes (then it is a write command
+ * for MISCONF). Scripts without flags are not write commands before they run.
+ */
+export function scriptMayWrite(server: Server, name: string, argv: Buffer[]): boolean {
+  if (name === 'fcall' || name === 'fcall_ro') {
+    const fn = argv.length > 1 ? scriptingOf(server).functions.get(argv[1].latin1Slice(0, argv[1].length)) : undefined;
+    return fn !== undefined && !fn.flags.includes('no-writes');
+  }
+  if (name === 'eval' || name === 'eval_ro') {
+    const body = argv[1];
+    if (!body || body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return false;
+    const parsed = parseEvalShebang(body);
+    return !('error' in parsed) && !parsed.flags.noWrites;
+  }
+  if (name === 'evalsha' || name === 'evalsha_ro') {
+    const entry = argv.length > 1 ? scriptingOf(server).scripts.get(argv[1].latin1Slice(0, argv[1].length).toLowerCase()) : undefined;
+    return entry !== undefined && entry.flags.shebang && !entry.flags.noWrites;
+  }
+  return false;
 }
 
 export function sha1hex(b: Buffer): string {
@@ -277,6 +301,12 @@ export class ScriptingEngine {
       return rejected(cmd, 'ERR Write commands are not allowed from read-only scripts.');
     }
     if (cmd.has(CmdFlag.WRITE)) {
+      // scriptVerifyWriteCommandAllow: MISCONF (failed RDB save or AOF write), unless the script
+      // already wrote (it cannot be failed halfway then).
+      if (!this.wrote) {
+        const denied = writesDenied(server) ? MISCONF : server.aof.writeDeniedReason();
+        if (denied !== null) return rejected(cmd, denied);
+      }
       const maxmem = server.config.int('maxmemory');
       if (maxmem > 0 && !this.opts.allowOom && !this.wrote && cmd.has(CmdFlag.DENYOOM) && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
         return rejected(cmd, OOM);
