@@ -144,6 +144,13 @@ export class Aof implements PropagationTarget {
   lastRewriteTimeSec = -1;
   rewrites = 0;
   delayedFsync = 0;
+  // Prometheus figures (observability/metrics.ts)
+  /** Unix ms when the last rewrite completed (0: none yet), and how long it took. */
+  lastRewriteAtMs = 0;
+  lastRewriteDurationMs = -1;
+  rewriteFailures = 0;
+  /** Failed attempts to write the AOF buffer. */
+  writeFailures = 0;
   /** BGREWRITEAOF arrived while a BGSAVE ran (aof_rewrite_scheduled): the cron starts it after. */
   rewriteScheduled = false;
   /** The size when the last rewrite ended (auto-aof-rewrite-percentage grows from it). */
@@ -278,6 +285,7 @@ export class Aof implements PropagationTarget {
       }
       if (this.lastWriteOk) this.server.logger.warn(`Error writing to the AOF file: ${msg}`);
       this.lastWriteOk = false;
+      this.writeFailures++;
       this.lastWriteError = msg;
       // The buffer is kept: the next turn retries it (writes are refused with MISCONF meanwhile).
     }
@@ -604,6 +612,8 @@ export class Aof implements PropagationTarget {
     this.rewriteBaseSize = this.currentSize;
     this.lastRewriteOk = true;
     this.lastRewriteTimeSec = Math.floor((Date.now() - state.startedAt) / 1000);
+    this.lastRewriteAtMs = Date.now();
+    this.lastRewriteDurationMs = this.lastRewriteAtMs - state.startedAt;
     this.rewrites++;
     this.server.logger.info('Background AOF rewrite finished successfully');
   }
@@ -624,7 +634,10 @@ export class Aof implements PropagationTarget {
       /* nothing to clean */
     }
     this.rewriting = null;
-    if (!asRequested) this.lastRewriteOk = false;
+    if (!asRequested) {
+      this.lastRewriteOk = false;
+      this.rewriteFailures++;
+    }
   }
 
   /** A scheduled BGREWRITEAOF, then auto-aof-rewrite-percentage / -min-size, checked by the cron. */
