@@ -271,6 +271,55 @@ if (haveRedisServer()) {
       }
     });
 
+    t('MIGRATE inside MULTI is refused with an error (Redust cannot wait for the target there); NOKEY still answered', async () => {
+      const src = await startRedust(engine);
+      try {
+        const c = await RawConnection.connect(src.port);
+        await c.send('SET', 'k', 'v');
+        await c.send('MULTI');
+        await c.send('MIGRATE', '127.0.0.1', 1, 'k', 0, 100);
+        await c.send('MIGRATE', '127.0.0.1', 1, 'none', 0, 100);
+        const r = (await c.send('EXEC')) as { v: RespNode[] };
+        assert.match(show(r.v[0]), /^-ERR MIGRATE inside MULTI\/EXEC or a script is not supported by Redust/);
+        assert.is(show(r.v[1]), '+NOKEY');
+        assert.is(show(await c.send('GET', 'k')), 'v');
+        c.close();
+      } finally {
+        await src.close();
+      }
+    });
+
+    if (engine === enginesUnderTest()[0]) {
+      t('a cached connection unused for 10 s is closed (MIGRATE_SOCKET_CACHE_TTL)', async () => {
+        const src = await startRedust(engine);
+        const dst = await startRedust(engine);
+        try {
+          const c = await RawConnection.connect(src.port);
+          await c.send('SET', 'k', 'v');
+          assert.is(show(await c.send('MIGRATE', '127.0.0.1', dst.port, 'k', 0, 1000)), '+OK');
+          assert.match(text(await c.send('INFO', 'stats')), /migrate_cached_sockets:1\r\n/);
+          const t0 = Date.now();
+          let closed = false;
+          while (Date.now() - t0 < 15000) {
+            if (/migrate_cached_sockets:0\r\n/.test(text(await c.send('INFO', 'stats')))) {
+              closed = true;
+              break;
+            }
+            await sleep(250);
+          }
+          assert.ok(closed, 'closed within 15 s');
+          assert.ok(Date.now() - t0 >= 9000, 'kept for about 10 s');
+          const d = await RawConnection.connect(dst.port);
+          assert.is(text(await d.send('INFO', 'clients')).match(/connected_clients:(\d+)/)![1], '1', 'the target saw the connection close');
+          d.close();
+          c.close();
+        } finally {
+          await src.close();
+          await dst.close();
+        }
+      });
+    }
+
     t('RESTORE-ASKING is RESTORE', async () => {
       const src = await startRedust(engine);
       const ref = await startReference();
