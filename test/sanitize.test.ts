@@ -1,7 +1,8 @@
 /**
  * sanitize-dump-payload: the setting (values, CONFIG GET/SET as Redis), and crafted corrupt DUMP
  * payloads with a correct CRC64 (duplicate hash fields and zset members in listpacks, unsorted or
- * duplicate intsets, listpack headers and back-lengths that lie, odd hash listpacks) that Redis 7.0
+ * duplicate intsets, listpack headers and back-lengths that lie, odd hash listpacks, a stream PEL
+ * entry without a consumer) that Redis 7.0
  * rejects with "Bad data format" under `yes`: Redust rejects each with the same reply, under every
  * value (its decoders always validate deeply). A corrupt RDB file is refused at load by both.
  * Registered only when redis-server is installed.
@@ -116,9 +117,21 @@ if (haveRedisServer()) {
       try {
         const a = await RawConnection.connect(srv.port);
         const b = await RawConnection.connect(ref.port);
+        // A stream whose PEL entry has no consumer: Redis's DUMP with the consumer's PEL emptied.
+        await b.send('XADD', 'st', '1-1', 'f', 'v');
+        await b.send('XGROUP', 'CREATE', 'st', 'g', '0');
+        await b.send('XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 'st', '>');
+        const sd = (await b.send('DUMP', 'st')) as { v: Buffer };
+        await b.send('DEL', 'st');
+        const body = sd.v.subarray(0, sd.v.length - 10);
+        assert.is(body[body.length - 17], 1, 'the consumer PEL count precedes its one ID');
+        const orphan = Buffer.concat([body.subarray(0, body.length - 17), Buffer.from([0]), Buffer.alloc(10)]);
+        orphan.writeUInt16LE(10, orphan.length - 10);
+        writeCrc64LE(crc64(orphan, 0, orphan.length - 8), orphan, orphan.length - 8);
+        const cases: [string, Buffer][] = [...CORRUPT, ['stream PEL entry without a consumer', orphan]];
         for (const mode of ['yes', 'no', 'clients']) {
           await a.send('CONFIG', 'SET', 'sanitize-dump-payload', mode);
-          for (const [what, p] of CORRUPT) {
+          for (const [what, p] of cases) {
             const mine = renderNode(await a.send('RESTORE', 'k', 0, p));
             assert.is(mine, renderNode(await b.send('RESTORE', 'k', 0, p)), `${what} (${mode})`);
             assert.match(mine, /Bad data format/);
