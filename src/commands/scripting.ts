@@ -10,6 +10,7 @@ import { parseInt64 } from '../util/number';
 import { replyHelp } from './help';
 import { scriptingOf, sha1hex } from '../scripting/engine';
 import { globMatch } from '../util/glob';
+import { functionsPayload, readFunctionsPayload } from '../persistence/rdb';
 
 function numKeys(argv: Buffer[], notIntMsg = NOT_INT): number {
   const n = parseInt64(argv[2]);
@@ -146,7 +147,7 @@ function functionFlush(c: Client, argv: Buffer[]): void {
 }
 
 function functionDump(c: Client): void {
-  c.reply.bulk(scriptingOf(c.server).dumpFunctions());
+  c.reply.bulk(functionsPayload(c.server));
 }
 
 function functionRestore(c: Client, argv: Buffer[]): void {
@@ -158,7 +159,9 @@ function functionRestore(c: Client, argv: Buffer[]): void {
     else if (isWord(argv[3], 'replace')) policy = 'replace';
     else fail('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
   }
-  const err = scriptingOf(c.server).restoreFunctions(argv[2], policy);
+  const codes = readFunctionsPayload(c.server, argv[2]);
+  if (typeof codes === 'string') fail(codes);
+  const err = scriptingOf(c.server).restoreFunctions(codes, policy);
   if (err) fail(err);
   c.reply.ok();
 }

@@ -7,6 +7,7 @@ import type { Reply } from '../protocol/reply';
 import { fail } from './errors';
 import type { BulkValue, StreamValue } from '../engine/types';
 import { latin1 } from '../util/number';
+import { alsoPropagate } from '../server/propagate';
 import { Consumer, ConsumerGroup, formatId, idCmp, idDecr, idIncr, INVALID_ENTRIES_READ, Nack, parseStreamId, StreamID, StreamNode, U64_MAX_NORM } from '../engine/containers/stream';
 
 export const INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
@@ -81,9 +82,39 @@ export const enum RWR {
   HISTORY = 4,
 }
 
+// ------------------------------------------------------------------ propagation (t_stream.c)
+
+/** Key and group name as the client gave them (streamPropInfo), for propagating group reads. */
+export interface StreamPropInfo {
+  key: Buffer;
+  group: Buffer;
+}
+
+/**
+ * streamPropagateXCLAIM: the state of one PEL entry as an idempotent command,
+ * XCLAIM key group consumer 0 id TIME ms RETRYCOUNT n FORCE JUSTID LASTID group-last-id.
+ */
+export function propagateXclaim(c: Client, key: Buffer, groupName: Buffer, group: ConsumerGroup, id: Buffer | string, nack: Nack): void {
+  if (!c.server.propagation.active) return;
+  alsoPropagate(c, 'XCLAIM', key, groupName, Buffer.from(nack.consumer!.name, 'latin1'), '0', id, 'TIME', nack.deliveryTime, 'RETRYCOUNT', nack.deliveryCount, 'FORCE', 'JUSTID', 'LASTID', formatId(group.lastId));
+}
+
+/** streamPropagateGroupID: XGROUP SETID key group last-id ENTRIESREAD n. */
+export function propagateGroupId(c: Client, key: Buffer, groupName: Buffer, group: ConsumerGroup): void {
+  if (!c.server.propagation.active) return;
+  alsoPropagate(c, 'XGROUP', 'SETID', key, groupName, formatId(group.lastId), 'ENTRIESREAD', group.entriesRead);
+}
+
+/** streamPropagateConsumerCreation: XGROUP CREATECONSUMER (a consumer XREADGROUP NOACK created). */
+export function propagateConsumerCreation(c: Client, key: Buffer, groupName: Buffer, consumer: string): void {
+  if (!c.server.propagation.active) return;
+  alsoPropagate(c, 'XGROUP', 'CREATECONSUMER', key, groupName, Buffer.from(consumer, 'latin1'));
+}
+
 /**
  * streamReplyWithRange: emit entries in [start, end] (count 0 = all). With a group, deliver
- * through the consumer group (last ID, entries_read, PELs).
+ * through the consumer group (last ID, entries_read, PELs); with `spi`, propagate each delivery
+ * as XCLAIM and, under NOACK, a moved last ID as XGROUP SETID.
  */
 export function replyWithRange(
   c: Client,
@@ -96,12 +127,14 @@ export function replyWithRange(
   group: ConsumerGroup | null,
   consumer: Consumer | null,
   flags: number,
+  spi: StreamPropInfo | null = null,
 ): number {
   if (group && flags & RWR.HISTORY) return replyFromConsumerPel(c, r, s, start, end, count, consumer!);
   const d = flags & RWR.RAWENTRIES ? null : r.deferred();
   let n = 0;
   const noack = (flags & RWR.NOACK) !== 0;
   const now = c.server.clock.now();
+  let propagateLastId = false;
   s.range(start, end, rev, (node, i) => {
     if (group) {
       const id = node.idAt(i);
@@ -109,10 +142,12 @@ export function replyWithRange(
         if (group.entriesRead !== INVALID_ENTRIES_READ && !s.rangeHasTombstones(id, null)) group.entriesRead++;
         else if (s.entriesAdded) group.entriesRead = s.estimateDistance(id);
         group.lastId = id;
+        // Without NOACK the last ID travels in the XCLAIM's LASTID.
+        if (noack) propagateLastId = true;
       }
       emitEntry(r, node, i);
       if (!noack) {
-        const nack = new Nack(now, 1, consumer);
+        let nack = new Nack(now, 1, consumer);
         if (!s.pelAdd(group, consumer!, id, nack)) {
           const old = group.pel.get(id)!;
           old.consumer?.pel.delete(id);
@@ -120,13 +155,16 @@ export function replyWithRange(
           old.deliveryTime = now;
           old.deliveryCount = 1;
           consumer!.pel.tryInsert(id, old);
+          nack = old;
         }
+        if (spi) propagateXclaim(c, spi.key, spi.group, group, formatId(id), nack);
       }
     } else emitEntry(r, node, i);
     n++;
     return !(count && n === count);
   });
   if (d) r.setArrayLen(d, n);
+  if (spi && propagateLastId) propagateGroupId(c, spi.key, spi.group, group!);
   return n;
 }
 

@@ -9,10 +9,11 @@ import { fail, NO_SUCH_KEY, SYNTAX } from './errors';
 import { intArg, isWord } from './args';
 import { lookupRead, lookupWrite } from './keyspace';
 import { replyHelp } from './help';
-import { idArg, strictIdArg, rangeStart, rangeEnd, replyId, emitEntry, noGroupError, subcommandSyntax, RWR, replyWithRange, getOrCreateConsumer } from './stream-args';
+import { idArg, strictIdArg, rangeStart, rangeEnd, replyId, emitEntry, noGroupError, subcommandSyntax, RWR, replyWithRange, getOrCreateConsumer, propagateXclaim, propagateGroupId } from './stream-args';
+import { preventPropagation } from '../server/propagate';
 import type { StreamValue } from '../engine/types';
 import { latin1, parseInt64 } from '../util/number';
-import { Consumer, ConsumerGroup, idCmp, idIncr, INVALID_ENTRIES_READ, MAX_ID, IdMap, Nack, parseStreamId, StreamID } from '../engine/containers/stream';
+import { Consumer, ConsumerGroup, formatId, idCmp, idIncr, INVALID_ENTRIES_READ, MAX_ID, IdMap, Nack, parseStreamId, StreamID } from '../engine/containers/stream';
 
 // ------------------------------------------------------------------ XGROUP
 
@@ -224,6 +225,7 @@ function xclaim(c: Client, argv: Buffer[]): void {
     if (!p) break;
     ids.push(p.id);
   }
+  const firstId = 5;
   const now = c.server.clock.now();
   let deliverytime = -1;
   let retrycount = -1;
@@ -249,20 +251,29 @@ function xclaim(c: Client, argv: Buffer[]): void {
       lastId = strictIdArg(argv[j]);
     } else fail(`ERR Unrecognized XCLAIM option '${latin1(opt)}'`);
   }
-  if (idCmp(lastId, group.lastId) > 0) group.lastId = lastId;
+  let propagateLastId = false;
+  if (idCmp(lastId, group.lastId) > 0) {
+    group.lastId = lastId;
+    propagateLastId = true;
+  }
+  // Propagated as its effects: one XCLAIM per entry claimed or dropped, or XGROUP SETID.
+  preventPropagation(c);
   if (deliverytime !== -1) {
     if (deliverytime < 0 || deliverytime > now) deliverytime = now;
   } else deliverytime = now;
-  const consumer = getOrCreateConsumer(c, s, group, latin1(argv[3]), argv[1]);
-  consumer.seenTime = now;
+  // The consumer is looked up (or created) on the first entry claimed, as Redis 7.0 does.
+  let consumer: Consumer | null = null;
   const r = c.reply;
   const d = r.deferred();
   let n = 0;
-  for (const id of ids) {
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
     let nack = group.pel.get(id);
     const f = s.find(id);
     if (!f) {
       if (nack) {
+        propagateXclaim(c, argv[1], argv[2], group, argv[firstId + k], nack);
+        propagateLastId = false;
         s.pelRemove(group, id, nack);
         c.server.dirty();
       }
@@ -277,6 +288,10 @@ function xclaim(c: Client, argv: Buffer[]): void {
       if (nack.consumer && minidle) {
         if (now - nack.deliveryTime < minidle) continue;
       }
+      if (!consumer) {
+        consumer = getOrCreateConsumer(c, s, group, latin1(argv[3]), argv[1]);
+        consumer.seenTime = now;
+      }
       if (nack.consumer !== consumer && nack.consumer) nack.consumer.pel.delete(id);
       nack.deliveryTime = deliverytime;
       if (retrycount >= 0) nack.deliveryCount = retrycount;
@@ -288,8 +303,14 @@ function xclaim(c: Client, argv: Buffer[]): void {
       if (justid) replyId(r, id);
       else emitEntry(r, f.node, f.index);
       n++;
+      propagateXclaim(c, argv[1], argv[2], group, argv[firstId + k], nack);
+      propagateLastId = false;
       c.server.dirty();
     }
+  }
+  if (propagateLastId) {
+    propagateGroupId(c, argv[1], argv[2], group);
+    c.server.dirty();
   }
   r.setArrayLen(d, n);
 }
@@ -320,6 +341,7 @@ function xautoclaim(c: Client, argv: Buffer[]): void {
   const consumer = getOrCreateConsumer(c, s, group, latin1(argv[3]), argv[1]);
   const now = c.server.clock.now();
   consumer.seenTime = now;
+  preventPropagation(c); // propagated as one XCLAIM per entry claimed or dropped
   let attempts = count * attemptsFactor;
   const r = c.reply;
   r.array(3);
@@ -343,6 +365,7 @@ function xautoclaim(c: Client, argv: Buffer[]): void {
     const [id, nack] = next as [StreamID, Nack];
     cursor = idIncr(id) ?? MAX_ID;
     if (!s.exists(id)) {
+      propagateXclaim(c, argv[1], argv[2], group, formatId(id), nack);
       s.pelRemove(group, id, nack);
       c.server.dirty();
       deletedIds.push(id);
@@ -358,6 +381,7 @@ function xautoclaim(c: Client, argv: Buffer[]): void {
       nack.consumer = consumer;
     }
     claimed.push(id);
+    propagateXclaim(c, argv[1], argv[2], group, formatId(id), nack);
     count--;
     c.server.dirty();
     if (idCmp(id, MAX_ID) === 0) {

@@ -15,10 +15,10 @@ import { fail, NO_SUCH_KEY, SYNTAX, wrongArgs } from './errors';
 import { intArg, isWord } from './args';
 import { lookupRead, lookupWrite, peekTyped } from './keyspace';
 import { blockForKeys, canBlock, timeoutArg, TimeoutUnit } from './blocking';
-import { INVALID_ID, strictIdArg, rangeStart, rangeEnd, replyId, RWR, replyWithRange, nodeLimits, getOrCreateConsumer } from './stream-args';
+import { INVALID_ID, strictIdArg, rangeStart, rangeEnd, replyId, RWR, replyWithRange, nodeLimits, getOrCreateConsumer, propagateConsumerCreation } from './stream-args';
 import type { StreamValue } from '../engine/types';
 import { latin1 } from '../util/number';
-import { propagateAs } from '../server/propagate';
+import { preventPropagation, propagateAs } from '../server/propagate';
 import type { Arg } from '../server/propagate';
 import { Consumer, ConsumerGroup, formatId, idCmp, idIncr, idIsZero, MAX_ID, parseStreamId, StreamID, U64_MAX_NORM } from '../engine/containers/stream';
 
@@ -292,6 +292,8 @@ function xread(c: Client, argv: Buffer[]): void {
   }
   if (streamsArg === 0) fail(SYNTAX);
   if (xreadgroup && groupName === null) fail('ERR Missing GROUP option for XREADGROUP');
+  // XREADGROUP is never propagated as sent: its effects are (XCLAIM, XGROUP SETID/CREATECONSUMER).
+  if (xreadgroup) preventPropagation(c);
 
   const keys: Buffer[] = [];
   const ids: StreamID[] = [];
@@ -353,7 +355,9 @@ function xread(c: Client, argv: Buffer[]): void {
     }
     if (serve) {
       if (group) {
+        const had = group.consumers.has(cname!);
         consumer = getOrCreateConsumer(c, s, group, cname!, keys[i]);
+        if (!had && noack) propagateConsumerCreation(c, keys[i], groupName!, cname!);
         consumer.seenTime = c.server.clock.now();
       }
       arraylen++;
@@ -364,7 +368,7 @@ function xread(c: Client, argv: Buffer[]): void {
       let flags = 0;
       if (noack) flags |= RWR.NOACK;
       if (history) flags |= RWR.HISTORY;
-      const n = replyWithRange(c, r, s, start, MAX_ID, count, false, group, consumer, flags);
+      const n = replyWithRange(c, r, s, start, MAX_ID, count, false, group, consumer, flags, group ? { key: keys[i], group: groupName! } : null);
       if (group && n) c.server.dirty();
     }
   }
@@ -384,6 +388,7 @@ function xread(c: Client, argv: Buffer[]): void {
       count,
       noack,
       group: gname,
+      groupArg: groupName ? Buffer.from(groupName) : null,
       consumer: cname,
       timeout,
     });
@@ -398,6 +403,8 @@ interface BlockedRead {
   count: number;
   noack: boolean;
   group: string | null;
+  /** The group name as sent (for propagation). */
+  groupArg: Buffer | null;
   consumer: string | null;
   timeout: number;
 }
@@ -437,6 +444,7 @@ function blockOnStreams(c: Client, b: BlockedRead): void {
           consumer = s.createConsumer(group, b.consumer!, c.server.clock.now())!;
           c.server.dirty();
           c.server.keyspace.notify(c.dbIndex, 'xgroup-createconsumer', key, 't');
+          if (b.noack) propagateConsumerCreation(c, key, b.groupArg!, b.consumer!);
         }
         consumer.seenTime = c.server.clock.now();
       }
@@ -445,7 +453,7 @@ function blockOnStreams(c: Client, b: BlockedRead): void {
         r.array(2);
       } else r.map(1);
       r.bulk(key);
-      const n = replyWithRange(c, r, s, start, MAX_ID, b.count, false, group, consumer, b.noack ? RWR.NOACK : 0);
+      const n = replyWithRange(c, r, s, start, MAX_ID, b.count, false, group, consumer, b.noack ? RWR.NOACK : 0, group ? { key, group: b.groupArg! } : null);
       if (group && n) c.server.dirty();
       return true;
     }

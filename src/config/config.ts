@@ -131,6 +131,8 @@ const defs: ConfigDef[] = [
   { name: 'stop-writes-on-bgsave-error', type: 'bool', default: true, mutable: true },
   { name: 'rdb-key-save-delay', type: 'int', default: 0, mutable: true, min: -2147483648, max: 2147483647 },
   { name: 'rdb-del-sync-files', type: 'bool', default: false, mutable: true },
+  // Redust's decoders always validate deeply (what Redis does with `yes`): see docs/persistence.md.
+  { name: 'sanitize-dump-payload', type: 'enum', default: 'no', mutable: true, enumValues: ['no', 'yes', 'clients'] },
   { name: 'loglevel', type: 'enum', default: 'notice', mutable: true, enumValues: ['debug', 'verbose', 'notice', 'warning'] },
   { name: 'logfile', type: 'string', default: '', mutable: false },
   { name: 'maxmemory', type: 'memory', default: 0, mutable: true },

@@ -6,6 +6,7 @@ import os from 'os';
 import type { Client } from '../server/client';
 import { scriptingOf } from '../scripting/engine';
 import { persistenceInfo } from '../persistence/bgsave';
+import { migrateCachedSockets } from '../commands/migrate';
 
 function fmtBytes(n: number): string {
   if (n < 1024) return `${n}B`;
@@ -179,7 +180,7 @@ const SECTIONS: Record<string, Section> = {
       `pubsubshard_channels:${pubsub.shardChannels.size}`,
       'latest_fork_usec:0',
       'total_forks:0',
-      'migrate_cached_sockets:0',
+      `migrate_cached_sockets:${migrateCachedSockets(c.server)}`,
       'slave_expires_tracked_keys:0',
       'active_defrag_hits:0',
       'active_defrag_misses:0',

@@ -13,6 +13,7 @@ import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } fr
 import v8 from 'v8';
 import os from 'os';
 import type { Server } from '../server/server';
+import { persistenceOf } from '../persistence/rdb';
 
 /** Process-wide event-loop delay histogram and GC pause totals, started with the first endpoint. */
 let loopDelay: IntervalHistogram | null = null;
@@ -115,6 +116,21 @@ export function renderMetrics(s: Server): string {
   }
   one('redust_gc_pauses_total', 'counter', 'Garbage collections.', gc.count);
   one('redust_gc_pause_seconds_total', 'counter', 'Time spent in garbage collection.', gc.seconds);
+  // ---- Persistence (RDB saves: SAVE and BGSAVE; the AOF)
+  const ps = persistenceOf(s);
+  one('redust_rdb_last_save_timestamp', 'gauge', 'Unix time of the last successful RDB save (or load at start), as LASTSAVE.', s.stats.lastSave);
+  one('redust_rdb_last_save_duration_seconds', 'gauge', 'Duration of the last successful RDB save (-1: none yet).', ps.lastSaveDurationMs < 0 ? -1 : ps.lastSaveDurationMs / 1000);
+  one('redust_rdb_save_failures_total', 'counter', 'RDB saves (SAVE, BGSAVE) that failed.', ps.saveFailures);
+  one('redust_rdb_saves_total', 'counter', 'RDB saves started (INFO rdb_saves).', ps.saves);
+  one('redust_rdb_changes_since_last_save', 'gauge', 'Changes since the last successful save.', s.stats.dirty);
+  const aof = s.aof;
+  one('redust_aof_enabled', 'gauge', 'Whether the append-only file is on.', aof.enabled ? 1 : 0);
+  one('redust_aof_last_rewrite_timestamp', 'gauge', 'Unix time of the last completed AOF rewrite (0: none yet).', Math.floor(aof.lastRewriteAtMs / 1000));
+  one('redust_aof_last_rewrite_duration_seconds', 'gauge', 'Duration of the last completed AOF rewrite (-1: none yet).', aof.lastRewriteDurationMs < 0 ? -1 : aof.lastRewriteDurationMs / 1000);
+  one('redust_aof_rewrite_failures_total', 'counter', 'AOF rewrites that failed.', aof.rewriteFailures);
+  one('redust_aof_rewrites_total', 'counter', 'AOF rewrites completed.', aof.rewrites);
+  one('redust_aof_write_failures_total', 'counter', 'Failed attempts to write the AOF.', aof.writeFailures);
+  one('redust_aof_current_size_bytes', 'gauge', 'Size of the AOF (base and incr files).', aof.enabled ? aof.currentSize : 0);
   // ---- Older redust_* names of INFO figures (kept for existing scrapes)
   metric('redust_up', 'gauge', 'Whether the server is serving.', [['', 1]]);
   metric('redust_uptime_seconds', 'gauge', 'Seconds since start.', [['', Math.floor((s.clock.now() - st.startTime) / 1000)]]);

@@ -26,7 +26,8 @@ import type { Server } from '../server/server';
 import type { PropagationTarget } from '../server/propagate';
 import { encode } from '../server/propagate';
 import { Client, ClientFlag } from '../server/client';
-import type { HashValue, KeyInfo, ListValue, RedisValue, SetValue, ZSetValue } from '../engine/types';
+import type { HashValue, KeyInfo, ListValue, RedisValue, SetValue, StreamValue, ZSetValue } from '../engine/types';
+import { rewriteStream } from './aof-stream';
 import { typeOfValue } from '../engine/types';
 import { Snapshot } from './snapshot';
 import { loadRdbBuffer, writeRdb } from './rdb';
@@ -143,6 +144,13 @@ export class Aof implements PropagationTarget {
   lastRewriteTimeSec = -1;
   rewrites = 0;
   delayedFsync = 0;
+  // Prometheus figures (observability/metrics.ts)
+  /** Unix ms when the last rewrite completed (0: none yet), and how long it took. */
+  lastRewriteAtMs = 0;
+  lastRewriteDurationMs = -1;
+  rewriteFailures = 0;
+  /** Failed attempts to write the AOF buffer. */
+  writeFailures = 0;
   /** BGREWRITEAOF arrived while a BGSAVE ran (aof_rewrite_scheduled): the cron starts it after. */
   rewriteScheduled = false;
   /** The size when the last rewrite ended (auto-aof-rewrite-percentage grows from it). */
@@ -277,6 +285,7 @@ export class Aof implements PropagationTarget {
       }
       if (this.lastWriteOk) this.server.logger.warn(`Error writing to the AOF file: ${msg}`);
       this.lastWriteOk = false;
+      this.writeFailures++;
       this.lastWriteError = msg;
       // The buffer is kept: the next turn retries it (writes are refused with MISCONF meanwhile).
     }
@@ -567,7 +576,7 @@ export class Aof implements PropagationTarget {
         break;
       }
       default:
-        throw new Error('streams are written to the AOF base only with aof-use-rdb-preamble yes');
+        rewriteStream(key, v as StreamValue, out);
     }
     if (info.expireAt !== -1) out(['PEXPIREAT', key, info.expireAt]);
   }
@@ -603,6 +612,8 @@ export class Aof implements PropagationTarget {
     this.rewriteBaseSize = this.currentSize;
     this.lastRewriteOk = true;
     this.lastRewriteTimeSec = Math.floor((Date.now() - state.startedAt) / 1000);
+    this.lastRewriteAtMs = Date.now();
+    this.lastRewriteDurationMs = this.lastRewriteAtMs - state.startedAt;
     this.rewrites++;
     this.server.logger.info('Background AOF rewrite finished successfully');
   }
@@ -623,7 +634,10 @@ export class Aof implements PropagationTarget {
       /* nothing to clean */
     }
     this.rewriting = null;
-    if (!asRequested) this.lastRewriteOk = false;
+    if (!asRequested) {
+      this.lastRewriteOk = false;
+      this.rewriteFailures++;
+    }
   }
 
   /** A scheduled BGREWRITEAOF, then auto-aof-rewrite-percentage / -min-size, checked by the cron. */

@@ -30,6 +30,7 @@ import { Snapshot } from './snapshot';
 import { lruLfuRecords, newFileWriter, persistenceOf, writeRdbHeader, writeRdbTrailer } from './rdb';
 import type { RdbWriter } from './rdb-writer';
 import * as F from './format';
+import { scriptMayWrite } from '../scripting/engine';
 
 const STEP_MS = 3;
 const MAX_PENDING = 32 * 1024 * 1024;
@@ -390,10 +391,12 @@ export function updateGate(s: Server): void {
 }
 
 /** The part of processCommand that refuses commands while loading or after a failed save. */
-function gate(c: Client, cmd: Command): string | null {
+function gate(c: Client, cmd: Command, argv?: Buffer[]): string | null {
   const s = c.server;
   if (writesDenied(s)) {
-    const write = cmd.has(CmdFlag.WRITE) || cmd.name === 'ping' || (cmd.name === 'exec' && (c.multiQueue ?? []).some((q) => q.cmd.has(CmdFlag.WRITE)));
+    // Scripts with flags are write commands unless they declare no-writes (evalGetCommandFlags).
+    const isWrite = (cm: Command, av: Buffer[] | undefined) => cm.has(CmdFlag.WRITE) || (av !== undefined && cm.has(CmdFlag.NOSCRIPT) && scriptMayWrite(s, cm.name, av));
+    const write = isWrite(cmd, argv) || cmd.name === 'ping' || (cmd.name === 'exec' && (c.multiQueue ?? []).some((q) => isWrite(q.cmd, q.argv)));
     if (write) return MISCONF;
   }
   if (loadingOf(s) !== null) {

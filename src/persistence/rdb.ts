@@ -124,6 +124,11 @@ export function writeRdbHeader(s: Server, w: RdbWriter, aofBase = false): void {
   auxField(w, 'ctime', Math.floor(s.clock.now() / 1000));
   auxField(w, 'used-mem', s.usedMemory());
   auxField(w, 'aof-base', aofBase ? 1 : 0);
+  writeFunctions(s, w);
+}
+
+/** rdbSaveFunctions: one FUNCTION2 record (the library's code) per library. */
+function writeFunctions(s: Server, w: RdbWriter): void {
   for (const lib of scriptingOf(s).libraries.values()) {
     w.u8(F.RDB_OPCODE_FUNCTION2);
     w.bytes(lib.code, 0, lib.code.length);
@@ -499,4 +504,61 @@ export function loadPayload(s: Server, p: Buffer): RedisValue | null {
     if (e instanceof RdbError || e instanceof RangeError) return null;
     throw e;
   }
+}
+
+// ------------------------------------------------------------------ FUNCTION DUMP / RESTORE payloads
+
+/** functionDumpCommand: the FUNCTION2 records (as in an RDB file), RDB version (u16 LE), CRC64. */
+export function functionsPayload(s: Server): Buffer {
+  const w = new RdbWriter(writeOptions(s), null, 256);
+  writeFunctions(s, w);
+  w.ensure(10);
+  w.buf.writeUInt16LE(F.RDB_VERSION, w.pos);
+  w.pos += 2;
+  writeCrc64LE(crc64(w.buf, 0, w.pos), w.buf, w.pos);
+  w.pos += 8;
+  return Buffer.from(w.buf.subarray(0, w.pos));
+}
+
+/**
+ * functionRestoreCommand's reading of a payload: each library's code, or Redis's error text.
+ * Pre-GA records (name, engine, optional description, blob) are translated to the shebang form,
+ * as rdbFunctionLoad does.
+ */
+export function readFunctionsPayload(s: Server, p: Buffer): Buffer[] | string {
+  if (!verifyPayload(p)) return 'ERR DUMP payload version or checksum are wrong';
+  const r = new RdbReader(p, readOptions(s), 0, p.length);
+  const codes: Buffer[] = [];
+  const str = (err: string): Buffer => {
+    try {
+      return Buffer.from(r.string());
+    } catch (e) {
+      if (e instanceof RdbError || e instanceof RangeError) throw new RdbError(err, -1);
+      throw e;
+    }
+  };
+  try {
+    while (p.length - r.pos > 10) {
+      const type = r.u8();
+      if (type === F.RDB_OPCODE_FUNCTION_PRE_GA) {
+        const name = str('Failed loading library name');
+        const engine = str('Failed loading engine name');
+        let hasDesc: number;
+        try {
+          hasDesc = r.len();
+        } catch {
+          throw new RdbError('Failed loading library description indicator', -1);
+        }
+        if (hasDesc) str('Failed loading library description');
+        const blob = str('Failed loading library blob');
+        codes.push(Buffer.concat([Buffer.from('#!'), engine, Buffer.from(' name='), name, Buffer.from('\n'), blob]));
+      } else if (type === F.RDB_OPCODE_FUNCTION2) {
+        codes.push(str('Failed loading library payload'));
+      } else return 'ERR given type is not a function';
+    }
+  } catch (e) {
+    if (e instanceof RdbError) return `ERR ${e.message}`;
+    throw e;
+  }
+  return codes;
 }

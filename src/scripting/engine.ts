@@ -14,6 +14,7 @@ import type { Server } from '../server/server';
 import { Client, ClientFlag } from '../server/client';
 import { CmdFlag } from '../commands/table';
 import { BUSY_EVAL, BUSY_FUNCTION, OOM } from '../commands/errors';
+import { MISCONF, writesDenied } from '../persistence/bgsave';
 import { evictToLimit } from '../server/evict';
 import type { Reply } from '../protocol/reply';
 import { ErrorReply, NULL, ReplyValue, ValueReply } from '../protocol/value-reply';
@@ -77,6 +78,29 @@ export function scriptDeniesOom(server: Server, name: string, argv: Buffer[]): b
     flags = entry.flags;
   } else return false;
   return !flags.allowOom && !flags.noWrites;
+}
+
+/**
+ * evalGetCommandFlags / fcallGetCommandFlags: true when a script with declared flags (a function,
+ * or an EVAL script with a shebang) may write, i.e. lacks no-writes (then it is a write command
+ * for MISCONF). Scripts without flags are not write commands before they run.
+ */
+export function scriptMayWrite(server: Server, name: string, argv: Buffer[]): boolean {
+  if (name === 'fcall' || name === 'fcall_ro') {
+    const fn = argv.length > 1 ? scriptingOf(server).functions.get(argv[1].latin1Slice(0, argv[1].length)) : undefined;
+    return fn !== undefined && !fn.flags.includes('no-writes');
+  }
+  if (name === 'eval' || name === 'eval_ro') {
+    const body = argv[1];
+    if (!body || body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return false;
+    const parsed = parseEvalShebang(body);
+    return !('error' in parsed) && !parsed.flags.noWrites;
+  }
+  if (name === 'evalsha' || name === 'evalsha_ro') {
+    const entry = argv.length > 1 ? scriptingOf(server).scripts.get(argv[1].latin1Slice(0, argv[1].length).toLowerCase()) : undefined;
+    return entry !== undefined && entry.flags.shebang && !entry.flags.noWrites;
+  }
+  return false;
 }
 
 export function sha1hex(b: Buffer): string {
@@ -292,6 +316,12 @@ export class ScriptingEngine {
       return rejected(cmd, 'ERR Write commands are not allowed from read-only scripts.');
     }
     if (cmd.has(CmdFlag.WRITE)) {
+      // scriptVerifyWriteCommandAllow: MISCONF (failed RDB save or AOF write), unless the script
+      // already wrote (it cannot be failed halfway then).
+      if (!this.wrote) {
+        const denied = writesDenied(server) ? MISCONF : server.aof.writeDeniedReason();
+        if (denied !== null) return rejected(cmd, denied);
+      }
       const maxmem = server.config.int('maxmemory');
       if (maxmem > 0 && !this.opts.allowOom && !this.wrote && cmd.has(CmdFlag.DENYOOM) && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
         return rejected(cmd, OOM);
@@ -514,30 +544,12 @@ export class ScriptingEngine {
     this.runIn(box, c, fn.ref, { readOnly: readOnlyCmd || noWrites, allowOom: fn.flags.includes('allow-oom'), name: fn.name }, { keys: argv, argv, numkeys }, 3);
   }
 
-  /** Redust's FUNCTION DUMP payload: magic, version, then each library's code (u32 length + bytes), CRC-less but checked. */
-  dumpFunctions(): Buffer {
-    const parts: Buffer[] = [Buffer.from('RDSTFN\x01', 'latin1')];
-    const count = Buffer.alloc(4);
-    count.writeUInt32LE(this.libraries.size);
-    parts.push(count);
-    for (const lib of this.libraries.values()) {
-      const len = Buffer.alloc(4);
-      len.writeUInt32LE(lib.code.length);
-      parts.push(len, lib.code);
-    }
-    const body = Buffer.concat(parts);
-    const sum = crypto.createHash('sha1').update(body).digest().subarray(0, 8);
-    return Buffer.concat([body, sum]);
-  }
-
   /**
    * FUNCTION RESTORE (functionRestoreCommand): the payload's libraries are first loaded on their
    * own (as into Redis's temporary functionsLibCtx), then FLUSH swaps them in, and APPEND/REPLACE
    * join them (libraryJoin: library name clashes first, then function name clashes; all or nothing).
    */
-  restoreFunctions(payload: Buffer, policy: 'flush' | 'append' | 'replace'): string | null {
-    const codes = parseDump(payload);
-    if (!codes) return 'ERR DUMP payload version or checksum are wrong';
+  restoreFunctions(codes: Buffer[], policy: 'flush' | 'append' | 'replace'): string | null {
     const incoming = new Map<string, LibraryInfo>();
     const incomingFns = new Set<string>();
     const dropAll = () => {
@@ -664,27 +676,6 @@ function parseLibraryShebang(code: Buffer): { name: string; end: number } | { er
   if (!isValidName(name)) return { error: BAD_LIBRARY_NAME };
   if (cstr(engine).toLowerCase() !== 'lua') return { error: `ERR Engine '${engine}' not found` };
   return { name, end: nl };
-}
-
-function parseDump(payload: Buffer): Buffer[] | null {
-  if (payload.length < 7 + 4 + 8) return null;
-  if (payload.latin1Slice(0, 7) !== 'RDSTFN\x01') return null;
-  const body = payload.subarray(0, payload.length - 8);
-  const sum = crypto.createHash('sha1').update(body).digest().subarray(0, 8);
-  if (!sum.equals(payload.subarray(payload.length - 8))) return null;
-  let off = 7;
-  const n = body.readUInt32LE(off);
-  off += 4;
-  const out: Buffer[] = [];
-  for (let i = 0; i < n; i++) {
-    if (off + 4 > body.length) return null;
-    const len = body.readUInt32LE(off);
-    off += 4;
-    if (off + len > body.length) return null;
-    out.push(Buffer.from(body.subarray(off, off + len)));
-    off += len;
-  }
-  return off === body.length ? out : null;
 }
 
 export type { Reply, LUA_TNUMBER };

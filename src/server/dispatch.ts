@@ -20,7 +20,7 @@ import { FAST_GET } from '../protocol/parser';
 import { NO_PROPAGATION } from './propagate';
 import { latin1 } from '../util/number';
 import { evictToLimit } from './evict';
-import { scriptDeniesOom } from '../scripting/engine';
+import { scriptDeniesOom, scriptMayWrite } from '../scripting/engine';
 
 /** Commands allowed in RESP2 while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
@@ -145,13 +145,13 @@ export class Dispatcher {
       this.rejectCommand(c, OOM);
       return;
     }
-    const gateError = server.commandGate === null ? null : server.commandGate(c, cmd);
+    const gateError = server.commandGate === null ? null : server.commandGate(c, cmd, argv);
     if (gateError !== null) {
       this.rejectCommand(c, gateError);
       return;
     }
     // writeCommandsDeniedByDiskError for the AOF: no writes (nor PING) while it cannot be written.
-    if ((cmd.has(CmdFlag.WRITE) || cmd.name === 'ping') && !server.aof.lastWriteOk && server.aof.enabled) {
+    if (!server.aof.lastWriteOk && server.aof.enabled && (cmd.has(CmdFlag.WRITE) || cmd.name === 'ping' || (cmd.has(CmdFlag.NOSCRIPT) && scriptMayWrite(server, cmd.name, argv)))) {
       this.rejectCommand(c, server.aof.writeDeniedReason()!);
       return;
     }

@@ -121,7 +121,7 @@ export class Server {
    * Set while some commands must be refused (loading, MISCONF; src/persistence/bgsave.ts): called
    * by processCommand after the OOM check, returns the error text or null. Null when none applies.
    */
-  commandGate: ((c: Client, cmd: Command) => string | null) | null = null;
+  commandGate: ((c: Client, cmd: Command, argv?: Buffer[]) => string | null) | null = null;
 
   constructor(config: Config, engine: Engine, opts: { logger?: pino.Logger; clock?: ServerClock } = {}) {
     this.config = config;
