@@ -72,3 +72,32 @@ export function blockForKeys(c: Client, keys: readonly Buffer[], timeoutMs: numb
     wakeOnDelete,
   });
 }
+
+const NO_INPUT = Buffer.alloc(0);
+
+/**
+ * Hold a client while its command finishes later (MIGRATE waiting for the target, PFSELFTEST
+ * running in slices): flagged blocked, its pipelined input waits, the server keeps serving others.
+ * Redis runs these commands to the end before serving anyone; Redust keeps the event loop free.
+ * Only where canBlock(c) (not in MULTI or a script).
+ */
+export function holdClient(c: Client): void {
+  c.flags |= ClientFlag.BLOCKED;
+}
+
+/** End holdClient: `reply` writes the command's reply, then the client's pipelined input runs. */
+export function releaseClient(c: Client, reply: () => void): void {
+  c.flags &= ~ClientFlag.BLOCKED;
+  if (c.closed) return;
+  const s = c.server;
+  reply();
+  s.net.scheduleFlush(c);
+  if (c.parser.pendingBytes() > 0) {
+    setImmediate(() => {
+      if (!c.closed && !c.has(ClientFlag.BLOCKED)) {
+        s.net.processInput(c, NO_INPUT);
+        s.net.scheduleFlush(c);
+      }
+    });
+  }
+}

@@ -32,6 +32,7 @@ import type { CommandRow } from './table';
 import { fail, SYNTAX } from './errors';
 import { intArg, isWord } from './args';
 import { lookupRead, written } from './keyspace';
+import { holdClient, releaseClient } from './blocking';
 import { dumpPayload } from '../persistence/rdb';
 import { encode } from '../server/propagate';
 
@@ -321,7 +322,7 @@ function migrate(c: Client, argv: Buffer[]): void {
     password,
     items,
   };
-  blockClient(c);
+  holdClient(c);
   const dbIndex = c.dbIndex;
   void runJob(c.server, job).then(
     (res) => finish(c, dbIndex, job, res.acked, res.outcome),
@@ -331,13 +332,6 @@ function migrate(c: Client, argv: Buffer[]): void {
     },
   );
 }
-
-/** Hold the client (its further input waits), as CLIENT PAUSE postpones one. */
-function blockClient(c: Client): void {
-  c.flags |= ClientFlag.BLOCKED;
-}
-
-const EMPTY = Buffer.alloc(0);
 
 /** Apply the deletions, propagate them, reply, and let the client's pipelined input run. */
 function finish(c: Client, dbIndex: number, job: Job, acked: Item[], outcome: Outcome): void {
@@ -365,19 +359,10 @@ function finish(c: Client, dbIndex: number, job: Job, acked: Item[], outcome: Ou
       s.dispatcher.afterCommand();
     }
   }
-  c.flags &= ~ClientFlag.BLOCKED;
-  if (c.closed) return;
-  if (outcome.kind === 'ok') c.reply.ok();
-  else c.reply.error(outcome.text);
-  s.net.scheduleFlush(c);
-  if (c.parser.pendingBytes() > 0) {
-    setImmediate(() => {
-      if (!c.closed && !c.has(ClientFlag.BLOCKED)) {
-        s.net.processInput(c, EMPTY);
-        s.net.scheduleFlush(c);
-      }
-    });
-  }
+  releaseClient(c, () => {
+    if (outcome.kind === 'ok') c.reply.ok();
+    else c.reply.error(outcome.text);
+  });
 }
 
 /** One MIGRATE on the target's connection, in the connection's queue. */

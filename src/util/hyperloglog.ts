@@ -17,15 +17,26 @@
 
 import type { HllRegisters, StringEdit, StringPeek } from '../engine/types';
 
-export const HLL_P = 14;
-export const HLL_Q = 64 - HLL_P;
-export const HLL_REGISTERS = 1 << HLL_P;
-export const HLL_BITS = 6;
-export const HLL_REGISTER_MAX = (1 << HLL_BITS) - 1;
-export const HLL_HDR_SIZE = 16;
-export const HLL_DENSE_SIZE = HLL_HDR_SIZE + ((HLL_REGISTERS * HLL_BITS + 7) >> 3);
-export const HLL_DENSE = 0;
-export const HLL_SPARSE = 1;
+// Module-local constants: TypeScript compiles a module's own `export const` uses to `exports.X`
+// property loads, which cost more than the hash itself in the hot loops below.
+const P = 14;
+const Q = 64 - P;
+const REGISTERS = 1 << P;
+const BITS = 6;
+const REGISTER_MAX = (1 << BITS) - 1;
+const HDR_SIZE = 16;
+const DENSE_SIZE = HDR_SIZE + ((REGISTERS * BITS + 7) >> 3);
+const DENSE = 0;
+const SPARSE = 1;
+export const HLL_P = P;
+export const HLL_Q = Q;
+export const HLL_REGISTERS = REGISTERS;
+export const HLL_BITS = BITS;
+export const HLL_REGISTER_MAX = REGISTER_MAX;
+export const HLL_HDR_SIZE = HDR_SIZE;
+export const HLL_DENSE_SIZE = DENSE_SIZE;
+export const HLL_DENSE = DENSE;
+export const HLL_SPARSE = SPARSE;
 const HLL_SPARSE_VAL_MAX_VALUE = 32;
 const HLL_SPARSE_VAL_MAX_LEN = 4;
 const HLL_SPARSE_ZERO_MAX_LEN = 64;
@@ -78,59 +89,72 @@ export class Hll {
 
 /** createHLLObject: an empty sparse HLL (one XZERO:16384). */
 export function createHll(): Hll {
-  const b = Buffer.alloc(HLL_HDR_SIZE + 2);
+  const b = Buffer.alloc(HDR_SIZE + 2);
   b.write('HYLL', 0, 'latin1');
-  b[4] = HLL_SPARSE;
-  b[16] = 0x40 | ((HLL_REGISTERS - 1) >> 8);
-  b[17] = (HLL_REGISTERS - 1) & 0xff;
+  b[4] = SPARSE;
+  b[16] = 0x40 | ((REGISTERS - 1) >> 8);
+  b[17] = (REGISTERS - 1) & 0xff;
   return new Hll(b, b.length);
 }
 
 // ---- MurmurHash64A on 32-bit halves -------------------------------------------------------------
 
-const M_HI = 0xc6a4a793;
-const M_LO = 0x5bd1e995;
-let hHi = 0;
-let hLo = 0;
+/**
+ * mulM's result [lo, hi]: a typed array, because a module-level `let` holding a 32-bit value past
+ * 2^30 is a boxed heap number in V8, allocated anew on every store (5 per hash).
+ */
+const H = new Uint32Array(2);
 
-/** (hHi,hLo) = (aHi,aLo) * (M_HI,M_LO) mod 2^64. */
+// m = 0xc6a4a7935bd1e995: its 32-bit halves, and the low half's 16-bit limbs.
+const M_LO = 0x5bd1e995;
+const M_HI = 0xc6a4a793;
+const M_LO0 = M_LO & 0xffff;
+const M_LO1 = M_LO >>> 16;
+
+/**
+ * [H[0], H[1]] = (aHi,aLo) * m mod 2^64 (low, high): the low word is Math.imul's exact low 32
+ * bits; the high word is the high 32 bits of aLo * m_lo (16-bit limbs, every partial product
+ * below 2^32) plus the two cross products' low words.
+ */
 function mulM(aHi: number, aLo: number): void {
   const a0 = aLo & 0xffff;
   const a1 = aLo >>> 16;
-  const b0 = M_LO & 0xffff;
-  const b1 = M_LO >>> 16;
-  const mid = a0 * b1 + a1 * b0; // < 2^33
-  const lo = a0 * b0 + (mid % 65536) * 65536; // < 2^33
-  const carry = Math.floor(lo / 4294967296);
-  const hiFromLo = a1 * b1 + Math.floor(mid / 65536) + carry;
-  hLo = lo >>> 0;
-  hHi = (hiFromLo + Math.imul(aHi, M_LO) + Math.imul(aLo, M_HI)) >>> 0;
+  const w0 = a0 * M_LO0;
+  const t = a1 * M_LO0 + (w0 >>> 16);
+  const w1 = a0 * M_LO1 + (t & 0xffff);
+  const mulhi = a1 * M_LO1 + (t >>> 16) + (w1 >>> 16);
+  H[0] = Math.imul(aLo, M_LO);
+  H[1] = mulhi + Math.imul(aHi, M_LO) + Math.imul(aLo, M_HI);
 }
 
 /**
  * hllPatLen: hashes bytes[start, start + len) and returns the run length of the 0..01 pattern
  * (1..51); the register index is left in `patIndex`.
  */
-export let patIndex = 0;
+let patIndex = 0;
+/** The register index of the last patLen() call. */
+export function lastPatIndex(): number {
+  return patIndex;
+}
 export function patLen(bytes: Uint8Array, start: number, len: number): number {
   // h = seed ^ (len * m)
   mulM(0, len);
-  let hi = hHi;
-  let lo = (hLo ^ 0xadc83b19) >>> 0;
+  let hi = H[1];
+  let lo = (H[0] ^ 0xadc83b19) >>> 0;
   const end8 = start + (len - (len & 7));
   let i = start;
   for (; i < end8; i += 8) {
     const kLo = (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0;
     const kHi = (bytes[i + 4] | (bytes[i + 5] << 8) | (bytes[i + 6] << 16) | (bytes[i + 7] << 24)) >>> 0;
     mulM(kHi, kLo);
-    let k1Hi = hHi;
-    let k1Lo = (hLo ^ (hHi >>> 15)) >>> 0; // k ^= k >> 47
+    let k1Hi = H[1];
+    let k1Lo = (H[0] ^ (H[1] >>> 15)) >>> 0; // k ^= k >> 47
     mulM(k1Hi, k1Lo);
-    k1Hi = hHi;
-    k1Lo = hLo;
+    k1Hi = H[1];
+    k1Lo = H[0];
     mulM((hi ^ k1Hi) >>> 0, (lo ^ k1Lo) >>> 0);
-    hi = hHi;
-    lo = hLo;
+    hi = H[1];
+    lo = H[0];
   }
   const rest = len & 7;
   if (rest > 0) {
@@ -142,46 +166,46 @@ export function patLen(bytes: Uint8Array, start: number, len: number): number {
       else tLo |= v << (j * 8);
     }
     mulM((hi ^ tHi) >>> 0, (lo ^ tLo) >>> 0);
-    hi = hHi;
-    lo = hLo;
+    hi = H[1];
+    lo = H[0];
   }
   lo = (lo ^ (hi >>> 15)) >>> 0;
   mulM(hi, lo);
-  hi = hHi;
-  lo = (hLo ^ (hHi >>> 15)) >>> 0;
-  patIndex = lo & (HLL_REGISTERS - 1);
-  const rest18 = lo >>> HLL_P;
+  hi = H[1];
+  lo = (H[0] ^ (H[1] >>> 15)) >>> 0;
+  patIndex = lo & (REGISTERS - 1);
+  const rest18 = lo >>> P;
   if (rest18 !== 0) return 31 - Math.clz32(rest18 & -rest18) + 1;
   if (hi !== 0) return 18 + (31 - Math.clz32(hi & -hi)) + 1;
-  return HLL_Q + 1;
+  return Q + 1;
 }
 
 /** The raw 64-bit hash, for tests: [hi, lo]. */
 export function murmurHash64A(bytes: Uint8Array): [number, number] {
   patLen(bytes, 0, bytes.length);
-  return [hHi, (hLo ^ (hHi >>> 15)) >>> 0];
+  return [H[1], (H[0] ^ (H[1] >>> 15)) >>> 0];
 }
 
 // ---- Dense registers ------------------------------------------------------------------------------
 
 /** HLL_DENSE_GET_REGISTER on registers starting at b[off]. */
 export function denseGet(b: Uint8Array, off: number, regnum: number): number {
-  const bitpos = regnum * HLL_BITS;
+  const bitpos = regnum * BITS;
   const byte = off + (bitpos >>> 3);
   const fb = bitpos & 7;
   const b0 = b[byte];
   const b1 = fb > 2 ? b[byte + 1] : 0; // the register spills into the next byte only when fb > 2
-  return ((b0 >> fb) | (b1 << (8 - fb))) & HLL_REGISTER_MAX;
+  return ((b0 >> fb) | (b1 << (8 - fb))) & REGISTER_MAX;
 }
 
 /** HLL_DENSE_SET_REGISTER. */
 export function denseSetRaw(b: Uint8Array, off: number, regnum: number, val: number): void {
-  const bitpos = regnum * HLL_BITS;
+  const bitpos = regnum * BITS;
   const byte = off + (bitpos >>> 3);
   const fb = bitpos & 7;
   const fb8 = 8 - fb;
-  b[byte] = (b[byte] & ~(HLL_REGISTER_MAX << fb)) | ((val << fb) & 0xff);
-  if (fb > 2) b[byte + 1] = (b[byte + 1] & ~(HLL_REGISTER_MAX >> fb8)) | (val >> fb8);
+  b[byte] = (b[byte] & ~(REGISTER_MAX << fb)) | ((val << fb) & 0xff);
+  if (fb > 2) b[byte + 1] = (b[byte + 1] & ~(REGISTER_MAX >> fb8)) | (val >> fb8);
 }
 
 /** hllDenseSet: raise the register to `count` if lower; 1 when changed. */
@@ -197,14 +221,14 @@ export function denseSet(b: Uint8Array, off: number, index: number, count: numbe
 
 /** hllSparseToDense: false when the sparse value is corrupt (h unchanged). */
 export function sparseToDense(h: Hll): boolean {
-  if (h.encoding === HLL_DENSE) return true;
+  if (h.encoding === DENSE) return true;
   const src = h.buf;
   const end = h.len;
-  const dense = Buffer.alloc(HLL_DENSE_SIZE);
-  src.copy(dense, 0, 0, HLL_HDR_SIZE);
-  dense[4] = HLL_DENSE;
+  const dense = Buffer.alloc(DENSE_SIZE);
+  src.copy(dense, 0, 0, HDR_SIZE);
+  dense[4] = DENSE;
   let idx = 0;
-  let p = HLL_HDR_SIZE;
+  let p = HDR_SIZE;
   while (p < end) {
     const op = src[p];
     if ((op & 0xc0) === 0) {
@@ -216,14 +240,14 @@ export function sparseToDense(h: Hll): boolean {
     } else {
       let runlen = (op & 3) + 1;
       const regval = ((op >> 2) & 0x1f) + 1;
-      if (runlen + idx > HLL_REGISTERS) return false; // Redis 7.0.15: overflow is corruption
-      while (runlen--) denseSetRaw(dense, HLL_HDR_SIZE, idx++, regval);
+      if (runlen + idx > REGISTERS) return false; // Redis 7.0.15: overflow is corruption
+      while (runlen--) denseSetRaw(dense, HDR_SIZE, idx++, regval);
       p++;
     }
   }
-  if (idx !== HLL_REGISTERS) return false;
+  if (idx !== REGISTERS) return false;
   h.buf = dense;
-  h.len = HLL_DENSE_SIZE;
+  h.len = DENSE_SIZE;
   return true;
 }
 
@@ -253,7 +277,7 @@ export function sparseSet(h: Hll, index: number, count: number, sparseMaxBytes: 
   if (count > HLL_SPARSE_VAL_MAX_VALUE) return promote(h, index, count);
   h.reserve(4); // XZERO -> XZERO VAL XZERO grows by 3 (4 when the XZERO was cut short by the end)
   const b = h.buf;
-  const sparse = HLL_HDR_SIZE;
+  const sparse = HDR_SIZE;
   let end = h.len;
   let p = sparse;
   let first = 0;
@@ -361,17 +385,21 @@ function pushZeros(seq: number[], len: number): void {
 function promote(h: Hll, index: number, count: number): number {
   if (!sparseToDense(h)) return -1;
   // The register must change: a sparse value cannot hold this count at this position.
-  return denseSet(h.buf, HLL_HDR_SIZE, index, count);
+  return denseSet(h.buf, HDR_SIZE, index, count);
 }
 
 /** hllAdd: 1 changed, 0 not, -1 corrupt. */
 export function hllAdd(h: Hll, ele: Uint8Array, sparseMaxBytes: number): number {
   const count = patLen(ele, 0, ele.length);
-  const index = patIndex;
+  return hllSet(h, patIndex, count, sparseMaxBytes);
+}
+
+/** hllAdd's second half, for an element already hashed (patLen, lastPatIndex): 1 changed, 0 not, -1 corrupt. */
+export function hllSet(h: Hll, index: number, count: number, sparseMaxBytes: number): number {
   switch (h.encoding) {
-    case HLL_DENSE:
-      return denseSet(h.buf, HLL_HDR_SIZE, index, count);
-    case HLL_SPARSE:
+    case DENSE:
+      return denseSet(h.buf, HDR_SIZE, index, count);
+    case SPARSE:
       return sparseSet(h, index, count, sparseMaxBytes);
     default:
       return -1;
@@ -380,9 +408,9 @@ export function hllAdd(h: Hll, ele: Uint8Array, sparseMaxBytes: number): number 
 
 /** hllMerge: max[i] = MAX(max[i], register i). False when a sparse value is corrupt. */
 export function hllMerge(max: Uint8Array, b: Uint8Array, start: number, len: number): boolean {
-  if (b[start + 4] === HLL_DENSE) {
+  if (b[start + 4] === DENSE) {
     // Every 3 bytes hold 4 whole registers (6 bits each, LSB first).
-    for (let j = 0, r = start + HLL_HDR_SIZE; j < HLL_REGISTERS; j += 4, r += 3) {
+    for (let j = 0, r = start + HDR_SIZE; j < REGISTERS; j += 4, r += 3) {
       const w = b[r] | (b[r + 1] << 8) | (b[r + 2] << 16);
       let v = w & 63;
       if (v > max[j]) max[j] = v;
@@ -396,7 +424,7 @@ export function hllMerge(max: Uint8Array, b: Uint8Array, start: number, len: num
     return true;
   }
   const end = start + len;
-  let p = start + HLL_HDR_SIZE;
+  let p = start + HDR_SIZE;
   let i = 0;
   while (p < end) {
     const op = b[p];
@@ -409,7 +437,7 @@ export function hllMerge(max: Uint8Array, b: Uint8Array, start: number, len: num
     } else {
       let runlen = (op & 3) + 1;
       const regval = ((op >> 2) & 0x1f) + 1;
-      if (runlen + i > HLL_REGISTERS) return false; // Redis 7.0.15: overflow is corruption here
+      if (runlen + i > REGISTERS) return false; // Redis 7.0.15: overflow is corruption here
       while (runlen--) {
         if (regval > max[i]) max[i] = regval;
         i++;
@@ -417,7 +445,7 @@ export function hllMerge(max: Uint8Array, b: Uint8Array, start: number, len: num
       p++;
     }
   }
-  return i === HLL_REGISTERS;
+  return i === REGISTERS;
 }
 
 // ---- Estimation -------------------------------------------------------------------------------------
@@ -453,9 +481,9 @@ function hllTau(x: number): number {
 
 /** The estimator of hllCount (Ertl's improved estimator) over a register histogram. */
 export function estimate(reghisto: Int32Array): number {
-  const m = HLL_REGISTERS;
-  let z = m * hllTau((m - reghisto[HLL_Q + 1]) / m);
-  for (let j = HLL_Q; j >= 1; --j) {
+  const m = REGISTERS;
+  let z = m * hllTau((m - reghisto[Q + 1]) / m);
+  for (let j = Q; j >= 1; --j) {
     z += reghisto[j];
     z *= 0.5;
   }
@@ -468,9 +496,9 @@ const histo = new Int32Array(64);
 /** hllCount of a stored value; -1 when a sparse value is corrupt. */
 export function hllCount(b: Uint8Array, start: number, len: number): number {
   histo.fill(0);
-  if (b[start + 4] === HLL_DENSE) {
-    const off = start + HLL_HDR_SIZE;
-    for (let j = 0, r = off; j < HLL_REGISTERS; j += 4, r += 3) {
+  if (b[start + 4] === DENSE) {
+    const off = start + HDR_SIZE;
+    for (let j = 0, r = off; j < REGISTERS; j += 4, r += 3) {
       const r0 = b[r];
       const r1 = b[r + 1];
       const r2 = b[r + 2];
@@ -481,7 +509,7 @@ export function hllCount(b: Uint8Array, start: number, len: number): number {
     }
   } else {
     const end = start + len;
-    let p = start + HLL_HDR_SIZE;
+    let p = start + HDR_SIZE;
     let idx = 0;
     while (p < end) {
       const op = b[p];
@@ -502,7 +530,7 @@ export function hllCount(b: Uint8Array, start: number, len: number): number {
         p++;
       }
     }
-    if (idx !== HLL_REGISTERS) return -1;
+    if (idx !== REGISTERS) return -1;
   }
   return estimate(histo);
 }
@@ -510,13 +538,13 @@ export function hllCount(b: Uint8Array, start: number, len: number): number {
 /** The histogram of raw one-byte-per-register registers. */
 export function rawHistogram(max: Uint8Array, out: Int32Array): Int32Array {
   out.fill(0);
-  for (let i = 0; i < HLL_REGISTERS; i++) out[max[i]]++;
+  for (let i = 0; i < REGISTERS; i++) out[max[i]]++;
   return out;
 }
 
 /** Engine.hllRegisters for the js-map engine: the loops above over JavaScript arrays. */
 export class JsHllRegisters implements HllRegisters {
-  private readonly max = new Uint8Array(HLL_REGISTERS);
+  private readonly max = new Uint8Array(REGISTERS);
   private readonly histo = new Int32Array(64);
 
   reset(): void {
@@ -537,9 +565,9 @@ export class JsHllRegisters implements HllRegisters {
   }
 
   raiseDense(v: StringEdit): void {
-    const off = v.start + HLL_HDR_SIZE;
+    const off = v.start + HDR_SIZE;
     const max = this.max;
-    for (let j = 0; j < HLL_REGISTERS; j++) {
+    for (let j = 0; j < REGISTERS; j++) {
       const m = max[j];
       if (m !== 0 && m > denseGet(v.bytes, off, j)) denseSetRaw(v.bytes, off, j, m);
     }
