@@ -11,7 +11,8 @@
  *                                          writes docs/benchmarks-persistence.md
  *   node dist/bench/run.js scripting       only the scripting group (bench/scripting.ts), printed
  *   node dist/bench/run.js collections    only hashes/sets vs Redis (bench/collections.ts), its own section
- *   node dist/bench/run.js types|fuzz|tls  bitmaps/HLL/geo, the RESP fuzzer, TLS: each its own section
+ *   node dist/bench/run.js types|eviction|fuzz|tls  bitmaps/HLL/geo, eviction hit rates, the RESP fuzzer,
+ *                                          TLS: each its own section (SECTIONS below)
  *   options: --no-micro, --no-pipeline, --no-e2e, --no-scripting, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
  *            default 200000; -P 16 runs use 4N), --e2e-keys K (default 1000000),
  *            --max-time S (benny seconds per case, default 1), --out FILE (default docs/benchmarks.md)
@@ -187,19 +188,14 @@ function targets(micro: MicroResult[], e2e: E2EResult | null): Target[] {
 }
 
 /**
- * Groups that own one section of docs/benchmarks.md, run alone: `npm run bench -- fuzz [--frames N]`,
- * `npm run bench -- tls [--rounds R] [--n N]`, `npm run bench -- types [--rounds R] [--n N]`. Each
- * prints its table and replaces its own section (between <!-- group --> / <!-- /group --> markers),
- * leaving the rest of the file as it is.
+ * Groups that own one section of docs/benchmarks.md, run alone (`npm run bench -- <group>`): each
+ * returns its title and markdown; the section between <!-- group --> / <!-- /group --> markers is
+ * replaced, the rest of the file left as it is. A new group is one entry here.
  */
-const SECTION_GROUPS = ['fuzz', 'tls', 'types'] as const;
-type SectionGroup = (typeof SECTION_GROUPS)[number];
-
-async function sectionGroup(group: SectionGroup): Promise<void> {
-  const log = (s: string) => console.log(s);
-  const out = path.resolve(ROOT, argOf('--out', 'docs/benchmarks.md'));
-  let md: string[];
-  if (group === 'fuzz') {
+const log = (s: string) => console.log(s);
+const SECTIONS: Record<string, () => Promise<{ title: string; md: string[] }>> = {
+  // npm run bench -- fuzz [--frames N] [--seed S]
+  async fuzz() {
     const { runFuzz, fuzzTable } = await import('./fuzz');
     const frames = Number(argOf('--frames', '10000000'));
     const seed = Number(argOf('--seed', String(Date.now() % 1_000_000)));
@@ -208,16 +204,36 @@ async function sectionGroup(group: SectionGroup): Promise<void> {
       log(`fuzz: ${engine}, ${frames} frames`);
       results.push(await runFuzz(engine, frames, seed, log));
     }
-    md = [`### RESP fuzzing (\`npm run bench -- fuzz --frames ${frames}\`)`, '', ...machine().map((l) => `${l}  `), '', ...fuzzTable(results, seed)];
-  } else if (group === 'types') {
-    const { runTypes, typesTable } = await import('./types');
-    const r = await runTypes({ rounds: Number(argOf('--rounds', '3')), n: Number(argOf('--n', '100000')), servers: ['js-map', 'wasm', 'redis'], log });
-    md = ['### Bitmaps, HyperLogLog and geo (`npm run bench -- types`)', '', ...machine().map((l) => `${l}  `), '', ...typesTable(r)];
-  } else {
+    return { title: `RESP fuzzing (\`npm run bench -- fuzz --frames ${frames}\`)`, md: fuzzTable(results, seed) };
+  },
+  // npm run bench -- tls [--rounds R] [--n N]
+  async tls() {
     const { runTlsBench, tlsTable } = await import('./tls');
     const rows = await runTlsBench(Number(argOf('--rounds', '3')), Number(argOf('--n', '100000')), log);
-    md = ['### redis-benchmark over TLS (`npm run bench -- tls`)', '', ...machine().map((l) => `${l}  `), '', 'Client certificates required (tls-auth-clients yes), same certificates for every server; 50 clients, medians of interleaved rounds.', '', ...tlsTable(rows)];
-  }
+    return {
+      title: 'redis-benchmark over TLS (`npm run bench -- tls`)',
+      md: ['Client certificates required (tls-auth-clients yes), same certificates for every server; 50 clients, medians of interleaved rounds.', '', ...tlsTable(rows)],
+    };
+  },
+  // npm run bench -- types [--rounds R] [--n N]
+  async types() {
+    const { runTypes, typesTable } = await import('./types');
+    const r = await runTypes({ rounds: Number(argOf('--rounds', '3')), n: Number(argOf('--n', '100000')), servers: ['js-map', 'wasm', 'redis'], log });
+    return { title: 'Bitmaps, HyperLogLog and geo (`npm run bench -- types`)', md: typesTable(r) };
+  },
+  // npm run bench -- eviction [--ops N] [--maxmemory M] [--keys K]
+  async eviction() {
+    const { runEviction, evictionTable } = await import('./eviction');
+    const ops = Number(argOf('--ops', '400000'));
+    const rows = await runEviction({ ops, maxmemory: argOf('--maxmemory', '4mb'), keys: Number(argOf('--keys', '15000')), servers: ['js-map', 'wasm', 'redis'], log });
+    return { title: 'Eviction: hit rate of a Zipfian cache trace (`npm run bench -- eviction`)', md: evictionTable(rows, ops) };
+  },
+};
+
+async function sectionGroup(group: string): Promise<void> {
+  const out = path.resolve(ROOT, argOf('--out', 'docs/benchmarks.md'));
+  const r = await SECTIONS[group]();
+  const md = [`### ${r.title}`, '', ...machine().map((l) => `${l}  `), '', ...r.md];
   log('\n' + md.join('\n'));
   const start = `<!-- ${group} -->`;
   const end = `<!-- /${group} -->`;
@@ -230,8 +246,8 @@ async function sectionGroup(group: SectionGroup): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const group = process.argv[2] as SectionGroup;
-  if (SECTION_GROUPS.includes(group)) return sectionGroup(group);
+  const group = process.argv[2];
+  if (group in SECTIONS) return sectionGroup(group);
   if (has('persistence')) {
     // `npm run bench -- persistence [--strings N] [--mixed N]`: only the persistence group (bench/persistence.ts).
     const strings = Number(argOf('--strings', '1000000'));
@@ -247,7 +263,6 @@ async function main(): Promise<void> {
   }
   const maxTime = Number(argOf('--max-time', '1'));
   const out = path.resolve(ROOT, argOf('--out', 'docs/benchmarks.md'));
-  const log = (s: string) => console.log(s);
   const started = Date.now();
   const header = machine();
   for (const l of header) log(l);
@@ -473,7 +488,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   if (kept) md.push('', kept[0], '');
   // Keep the sections the section groups wrote (see sectionGroup).
-  const keptSections = SECTION_GROUPS.map((g) => /<!-- (\w+) -->[\s\S]*?<!-- \/\1 -->/.exec(previous.slice(previous.indexOf(`<!-- ${g} -->`)))?.[0] ?? '').filter((x) => x && previous.includes(x));
+  const keptSections = Object.keys(SECTIONS).map((g) => /<!-- (\w+) -->[\s\S]*?<!-- \/\1 -->/.exec(previous.slice(previous.indexOf(`<!-- ${g} -->`)))?.[0] ?? '').filter((x) => x && previous.includes(x));
   fs.writeFileSync(out, [md.join('\n'), ...keptSections].join('\n\n') + '\n');
   log('\n' + md.join('\n'));
   log(`\nwrote ${path.relative(process.cwd(), out)}`);
