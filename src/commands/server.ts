@@ -7,7 +7,7 @@ import os from 'os';
 import type { Client } from '../server/client';
 import type { CommandRow, Command } from './table';
 import { CmdFlag } from './table';
-import { BUSY_EVAL, BUSY_FUNCTION, fail, NOT_POSITIVE, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
+import { BUSY_EVAL, BUSY_FUNCTION, fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
 import { intArg, isWord } from './args';
 import { CONFIG_DEFS, findConfig, formatConfigValue, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
 import { checkRuntimeSet, checkSupported } from '../config/unsupported';
@@ -389,7 +389,7 @@ export function estimateValueBytes(v: RedisValue): number {
 function memoryUsage(c: Client, argv: Buffer[]): void {
   for (let i = 3; i < argv.length; i += 2) {
     if (isWord(argv[i], 'samples') && i + 1 < argv.length) {
-      if (intArg(argv[i + 1]) < 0) fail(NOT_POSITIVE);
+      if (intArg(argv[i + 1]) < 0) fail(SYNTAX);
     } else fail(SYNTAX);
   }
   const v = c.db.get(argv[2], true);
