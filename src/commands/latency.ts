@@ -132,6 +132,7 @@ function doctorReport(c: Client): string {
   let slowlogInspect = false;
   let largeObjects = false;
   let scheduler = false;
+  let adviseHz = false;
   for (const [name, ts] of events) {
     eventnum++;
     if (eventnum === 1) report += "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n";
@@ -152,6 +153,10 @@ function doctorReport(c: Client): string {
     if (name === 'fast-command') {
       scheduler = true;
       advices++;
+    }
+    if (name === 'expire-cycle') {
+      adviseHz = largeObjects = true;
+      advices += 2;
     }
     report += '\n';
   }
@@ -180,6 +185,9 @@ function doctorReport(c: Client): string {
         '  3) Check if you have a "noisy neighbour" problem.\n' +
         "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n" +
         '  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n';
+    }
+    if (adviseHz && server.config.int('hz') < 100) {
+      report += "- In order to make the Redis keys expiring process more incremental, try to set the 'hz' configuration parameter to 100 using 'CONFIG SET hz 100'.\n";
     }
     if (largeObjects) {
       report += '- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n';
