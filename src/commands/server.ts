@@ -11,6 +11,7 @@ import { BUSY_EVAL, BUSY_FUNCTION, fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } fr
 import { intArg, isWord } from './args';
 import { CONFIG_DEFS, findConfig, formatConfigValue, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
 import { checkRuntimeSet, checkSupported } from '../config/unsupported';
+import { rewriteConfigFile } from '../config/rewrite';
 import { formatNotifyFlags, parseNotifyFlags } from '../server/keyspace-events';
 import { latin1 } from '../util/number';
 import { infoString } from '../observability/info';
@@ -127,7 +128,16 @@ function configResetstat(c: Client): void {
 
 function configRewrite(c: Client): void {
   if (!c.server.configFile) fail('ERR The server is running without a config file');
-  fail('ERR Rewriting config file: not supported by Redust yet');
+  try {
+    rewriteConfigFile(c.server.configFile, { config: c.server.config, special: (name) => (name === 'notify-keyspace-events' ? configText(c, name) : undefined) });
+  } catch (e) {
+    const why: Record<string, string> = { ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory', EROFS: 'Read-only file system', ENOSPC: 'No space left on device' };
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    c.server.logger.warn(`CONFIG REWRITE failed: ${(e as Error).message}`);
+    fail(`ERR Rewriting config file: ${why[code] ?? (e as Error).message}`);
+  }
+  c.server.logger.info('CONFIG REWRITE executed with success.');
+  c.reply.ok();
 }
 
 function configHelp(c: Client): void {
