@@ -116,6 +116,7 @@ export function applyConfig(c: Client, name: string, v: unknown): void {
     else s.aof.disable();
   }
   else if (name === 'client-output-buffer-limit') s.net.outputLimits.refresh();
+  else if (name === 'lfu-log-factor' || name === 'lfu-decay-time') s.engine.setLfuParams(s.config.int('lfu-log-factor'), s.config.int('lfu-decay-time'));
   else if (name === 'proto-max-bulk-len') {
     for (const cl of s.clients.values()) (cl.parser as unknown as { limits: { maxBulkLen: number } }).limits.maxBulkLen = v as number;
   }

@@ -142,6 +142,8 @@ const defs: ConfigDef[] = [
     enumValues: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
   },
   { name: 'maxmemory-samples', type: 'int', default: 5, mutable: true, min: 1, max: 64 },
+  { name: 'lfu-log-factor', type: 'int', default: 10, mutable: true, min: 0, max: 2147483647 },
+  { name: 'lfu-decay-time', type: 'int', default: 1, mutable: true, min: 0, max: 2147483647 },
   { name: 'maxclients', type: 'int', default: 10000, mutable: true, min: 1, max: 4294967295 },
   { name: 'timeout', type: 'int', default: 0, mutable: true, min: 0 },
   { name: 'tcp-keepalive', type: 'int', default: 300, mutable: true, min: 0 },
