@@ -5,7 +5,8 @@
  */
 import * as assert from 'uvu/assert';
 import { differentialSuite, diffTest } from './helpers/suite';
-import { enginesUnderTest } from './helpers/servers';
+import { enginesUnderTest, startRedust } from './helpers/servers';
+import { RawConnection } from './helpers/raw';
 import { text } from './helpers/raw';
 import type { Arg } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
@@ -99,6 +100,19 @@ for (const engine of enginesUnderTest()) {
     assert.match(j, /^used_heap_size:\d+$/m);
     assert.match(j, /^space\.old_space:size=\d+,used=\d+/m);
     assert.is(renderNode(await c.send('DEBUG', 'STRINGMATCH-LEN')), '+Apparently Redis did not crash: test passed');
+  });
+
+  t('enable-debug-command: no (the default) refuses DEBUG with Redis 7.0\'s text; local allows loopback clients', async () => {
+    for (const [mode, expect] of [
+      ['no', '-ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.'],
+      ['local', '+OK'],
+    ]) {
+      const srv = await startRedust(engine, { config: { 'enable-debug-command': mode } });
+      const c = await RawConnection.connect(srv.port);
+      assert.is(renderNode(await c.send('DEBUG', 'CHANGE-REPL-ID')), expect);
+      c.close();
+      await srv.close();
+    }
   });
 
   t.run();
