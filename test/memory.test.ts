@@ -65,6 +65,25 @@ for (const engine of enginesUnderTest()) {
     await d.check(['MEMORY', 'MALLOC-STATS'], { typeOnly: true });
   });
 
+  t('MEMORY DOCTOR on a loaded instance: no issue, then the peak-memory issue after a big drop', async ({ c }) => {
+    const text = (n: RespNode) => (n.t === 'bulk' || n.t === 'verbatim' ? n.v.latin1Slice(0, n.v.length) : '');
+    await c.send('DEBUG', 'POPULATE', '120000', 'k', '40');
+    assert.is(text(await c.send('MEMORY', 'DOCTOR')), "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n");
+    await c.send('SELECT', '1');
+    await c.send('DEBUG', 'POPULATE', '400000', 'k', '40');
+    await c.send('INFO', 'memory'); // the peak is sampled (serverCron's job), as Redis between commands
+    await c.send('FLUSHDB');
+    await c.send('SELECT', '0');
+    // The wasm engine frees a flushed db in background steps: give them time.
+    let report = '';
+    for (let i = 0; i < 50 && !report.startsWith('Sam'); i++) {
+      report = text(await c.send('MEMORY', 'DOCTOR'));
+      if (!report.startsWith('Sam')) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(report.startsWith('Sam, I detected a few issues in this Redis instance memory implants:\n\n * Peak memory: In the past this instance used more than 150% the memory'), report);
+    assert.ok(report.endsWith("I'm here to keep you safe, Sam. I want to help you.\n"));
+  });
+
   diffTest(t, 'MEMORY USAGE ... SAMPLES: options and errors', async ({ d }) => {
     await d.all([
       ['SET', 'foo', 'bar'],

@@ -160,7 +160,10 @@ function memoryStats(c: Client): void {
 
 const MB = 1024 * 1024;
 
-/** getMemoryDoctorReport, with Redis's texts. */
+/**
+ * getMemoryDoctorReport, with Redis's texts, for the situations Redust's figures show: an almost
+ * empty instance, a past peak, big client output buffers, many cached scripts.
+ */
 export function memoryDoctorReport(s: Server): string {
   const mh = memoryOverhead(s);
   if (mh.totalAllocated < 5 * MB) {
@@ -172,27 +175,9 @@ export function memoryDoctorReport(s: Server): string {
       ' * Peak memory: In the past this instance used more than 150% the memory that is currently using. The allocator is normally not able to release memory after a peak, so you can expect to see a big fragmentation ratio, however this is actually harmless and is only due to the memory peak, and if the Redis instance Resident Set Size (RSS) is currently bigger than expected, the memory will be used as soon as you fill the Redis instance with more data. If the memory peak was only occasional and you want to try to reclaim memory, please try the MEMORY PURGE command, otherwise the only other option is to shutdown and restart the instance.\n\n',
     );
   }
-  if (mh.totalFrag > 1.4 && mh.totalFragBytes > 10 * MB) {
-    issues.push(
-      ` * High total RSS: This instance has a memory fragmentation and RSS overhead greater than 1.4 (this means that the Resident Set Size of the Redis process is much larger than the sum of the logical allocations Redis performed). This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. If the problem is a large peak memory, then there is no issue. Otherwise, make sure you are using the Jemalloc allocator and not the default libc malloc. Note: The currently used allocator is "${s.engine.name === 'wasm' ? 'redust-wasm-arena' : 'v8'}".\n\n`,
-    );
-  }
-  const allocFrag = Math.fround(mh.active / mh.allocated);
-  if (allocFrag > 1.1 && mh.active - mh.allocated > 10 * MB) {
-    issues.push(
-      " * High allocator fragmentation: This instance has an allocator external fragmentation greater than 1.1. This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. You can try enabling 'activedefrag' config option.\n\n",
-    );
-  }
-  if (Math.fround(mh.resident / mh.active) > 1.1 && mh.resident - mh.active > 10 * MB) {
-    issues.push(
-      ' * High allocator RSS overhead: This instance has an RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the allocator is much larger than the sum what the allocator actually holds). This problem is usually due to a large peak memory (check if there is a peak memory entry above in the report), you can try the MEMORY PURGE command to reclaim it.\n\n',
-    );
-  }
-  if (Math.fround(mh.rss / mh.resident) > 1.1 && mh.rss - mh.resident > 10 * MB) {
-    issues.push(
-      ' * High process RSS overhead: This instance has non-allocator RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the Redis process is much larger than the RSS the allocator holds). This problem may be due to Lua scripts or Modules.\n\n',
-    );
-  }
+  // Redis's three RSS/allocator checks (high total RSS, allocator fragmentation, allocator RSS
+  // overhead) are not run: in Node they would measure the runtime's own baseline (V8's heap
+  // reservations, code, the WASM memory's pages), not fragmentation the advice could fix.
   if (mh.numClients > 0 && mh.clientsNormal / mh.numClients > 1024 * 200) {
     issues.push(
       ' * Big client buffers: The clients output buffers in this instance are greater than 200K per client (on average). This may result from different causes, like Pub/Sub clients subscribed to channels bot not receiving data fast enough, so that data piles on the Redis instance output buffer, or clients sending commands with large replies or very large sequences of commands in the same pipeline. Please use the CLIENT LIST command in order to investigate the issue if it causes problems in your instance, or to understand better why certain clients are using a big amount of memory.\n\n',
