@@ -73,13 +73,14 @@ for (const engine of enginesUnderTest()) {
   diffTest(t, 'LATENCY GRAPH: the same sparkline as Redis for two recorded spikes (numbers masked), errors', async ({ c, d }) => {
     const graphOf = async (conn: RawConnection) => {
       await conn.send('LATENCY', 'RESET');
-      await conn.send('CONFIG', 'SET', 'latency-monitor-threshold', '10');
-      await conn.send('DEBUG', 'SLEEP', '0.02');
+      // Spikes well above the threshold, and a threshold no ordinary command reaches under load.
+      await conn.send('CONFIG', 'SET', 'latency-monitor-threshold', '50');
+      await conn.send('DEBUG', 'SLEEP', '0.06');
       return conn;
     };
     await Promise.all([graphOf(c), graphOf(d.reference)]);
     await new Promise((r) => setTimeout(r, 1100));
-    for (const conn of [c, d.reference]) await conn.send('DEBUG', 'SLEEP', '0.08');
+    for (const conn of [c, d.reference]) await conn.send('DEBUG', 'SLEEP', '0.2');
     const [a, b] = await Promise.all([c.send('LATENCY', 'GRAPH', 'command'), d.reference.send('LATENCY', 'GRAPH', 'command')]);
     assert.is(a.t, 'bulk');
     assert.is(mask(text(a)), mask(text(b)));
