@@ -80,7 +80,15 @@ export function keyspaceValEmbed(): u32 {
 const NO_EXPIRE: u32 = 0xffffffff;
 const LRU_MASK: u32 = 0xffffff;
 const LFU_INIT_VAL: u32 = 5;
-const LFU_LOG_FACTOR: f64 = 10;
+/** lfu-log-factor and lfu-decay-time (minutes), set by dbSetLfuParams. */
+let lfuLogFactor: f64 = 10;
+let lfuDecayTime: u32 = 1;
+
+/** CONFIG lfu-log-factor / lfu-decay-time. */
+export function dbSetLfuParams(logFactor: f64, decayTime: u32): void {
+  lfuLogFactor = logFactor;
+  lfuDecayTime = decayTime;
+}
 
 // @ts-ignore: decorator
 @inline function vlenOf(e: u32): u32 {
@@ -356,23 +364,24 @@ function freeEntry(db: u32, e: u32): i32 {
   return (nowSec - load<u32>(e, K_META)) & LRU_MASK;
 }
 
-/** A write's access stamp: LRU clock = now, LFU counter kept (as Redis's overwrite keeps it). */
-// @ts-ignore: decorator
-@inline function stampLru(e: u32, now: f64): void {
-  store<u32>(e, (load<u32>(e, K_META) & ~LRU_MASK) | (<u32>(now / 1000) & LRU_MASK), K_META);
-}
-
-/** LFU: decay by elapsed minutes (lfu-decay-time 1), then Redis's logarithmic increment. */
+/**
+ * An access: LFUDecrAndReturn (one step down per lfu-decay-time minutes elapsed since the last
+ * access, counted in whole minutes of the clock as Redis's LFUTimeElapsed), then LFULogIncr
+ * (+1 with probability 1 / ((counter - LFU_INIT_VAL) * lfu-log-factor + 1)), then the stamp.
+ */
 function touch(e: u32, now: f64): void {
   const nowSec = <u32>(now / 1000);
   let freq = load<u32>(e, K_META) >> 24;
-  const periods = idleSeconds(e, nowSec) / 60;
-  freq = periods > freq ? 0 : freq - periods;
+  if (lfuDecayTime != 0) {
+    const lastSec = nowSec - idleSeconds(e, nowSec);
+    const periods = (nowSec / 60 - lastSec / 60) / lfuDecayTime;
+    freq = periods > freq ? 0 : freq - periods;
+  }
   if (freq < 255) {
     const r = <f64>random32() / 4294967296.0;
     let base = <f64>freq - <f64>LFU_INIT_VAL;
     if (base < 0) base = 0;
-    if (r < 1.0 / (base * LFU_LOG_FACTOR + 1)) freq++;
+    if (r < 1.0 / (base * lfuLogFactor + 1)) freq++;
   }
   store<u32>(e, (freq << 24) | (nowSec & LRU_MASK), K_META);
 }
@@ -507,7 +516,10 @@ function putValue(db: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now
   const idx = expIdxOf(e);
   if (n != e) moveEntry(db, e, n, ENTRY_HDR + klen);
   store<u32>(n, vl | (slot ? F_EXPSLOT : 0), K_VINFO);
-  stampLru(n, now);
+  // Overwriting is a write access (Redis's lookupKeyWrite, then dbOverwrite keeps the counter);
+  // over an expired key the key is new again (LFU_INIT_VAL).
+  if (expired) store<u32>(n, (LFU_INIT_VAL << 24) | (<u32>(now / 1000) & LRU_MASK), K_META);
+  else touch(n, now);
   if (slot) {
     store<u32>(slotAddr(n), idx);
     if (n != e) relinkRecord(db, n);
@@ -580,7 +592,7 @@ export function dbWriteAt(db: u32, klen: u32, offset: f64, len: u32, maxLen: f64
       b = nb;
     }
     store<u32>(e, (load<u32>(e, K_VINFO) & F_EXPSLOT) | n, K_VINFO);
-    stampLru(e, now);
+    touch(e, now);
     data = b + 4;
   } else {
     memory.copy(kp + klen, valPart(e), vl);

@@ -15,6 +15,8 @@ import { createLogger, RedisLogLevel } from './observability/logger';
 import { killBgsave, loadingOf } from './persistence/bgsave';
 import { splitArgs } from './protocol/parser';
 import { ALL_COMMANDS } from './commands';
+import path from 'path';
+import { IncludeContext, IncludeError, includedFiles, mergeIncluded, readConfigText } from './config/include';
 
 const USAGE = `Usage: redust [/path/to/redis.conf] [options] [-]
        redust -v or --version
@@ -89,8 +91,12 @@ function commandNames(): Set<string> {
   return new Set(ALL_COMMANDS.filter((r) => !r.name.includes('|')).map((r) => r.name.toLowerCase()));
 }
 
-/** Parse redis.conf text into settings (last occurrence wins); rename-command lines go to `renames`. */
-export function parseConfigFile(text: string, file: string, renames: Renames = []): Record<string, string> {
+/**
+ * Parse redis.conf text into settings (last occurrence wins); rename-command lines go to `renames`;
+ * `include` lines are read in place (config/include.ts). `ctx.dir` is the directory a relative
+ * include resolves against: Redis chdirs when it reads a `dir` line, so one seen earlier counts.
+ */
+export function parseConfigFile(text: string, file: string, renames: Renames = [], ctx: IncludeContext = { dir: '', depth: 0 }): Record<string, string> {
   const out: Record<string, string> = {};
   const names = commandNames();
   for (const [a, b] of renames) checkRename(names, a, b);
@@ -114,6 +120,17 @@ export function parseConfigFile(text: string, file: string, renames: Renames = [
       renames.push([from, to]);
       continue;
     }
+    if (name === 'include') {
+      if (args.length !== 2) throw bad('Bad directive or wrong number of arguments');
+      try {
+        for (const f of includedFiles(args[1].latin1Slice(), ctx)) {
+          mergeIncluded(out, parseConfigFile(readConfigText(f), f, renames, { dir: ctx.dir, depth: ctx.depth + 1 }));
+        }
+      } catch (e) {
+        throw e instanceof IncludeError ? new CliError(e.message) : e;
+      }
+      continue;
+    }
     const def = findConfig(name);
     if (!def) throw bad('Bad directive or wrong number of arguments');
     const value = args.slice(1).map((a) => a.latin1Slice()).join(' ');
@@ -125,6 +142,7 @@ export function parseConfigFile(text: string, file: string, renames: Renames = [
     // save lines add up (the first one replaces the default; `save ""` clears them).
     if (def.name === 'save' && value !== '' && out.save) out.save += ' ' + value;
     else out[def.name] = value;
+    if (def.name === 'dir') ctx.dir = path.resolve(ctx.dir, value);
   }
   return out;
 }
@@ -147,9 +165,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     configFile = argv[0];
     let text: string;
     try {
-      text = fs.readFileSync(configFile, 'utf8');
+      text = readConfigText(configFile);
     } catch (e) {
-      throw new CliError(`Fatal error, can't open config file '${configFile}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new CliError((e as Error).message);
     }
     Object.assign(settings, parseConfigFile(text, configFile, renames));
     i = 1;

@@ -70,6 +70,32 @@ for (const engine of enginesUnderTest()) {
     assert.equal(a, b);
   });
 
+  diffTest(t, 'LATENCY GRAPH: the same sparkline as Redis for two recorded spikes (numbers masked), errors', async ({ c, d }) => {
+    const graphOf = async (conn: RawConnection) => {
+      await conn.send('LATENCY', 'RESET');
+      // Spikes well above the threshold, and a threshold no ordinary command reaches under load.
+      await conn.send('CONFIG', 'SET', 'latency-monitor-threshold', '50');
+      await conn.send('DEBUG', 'SLEEP', '0.06');
+      return conn;
+    };
+    await Promise.all([graphOf(c), graphOf(d.reference)]);
+    await new Promise((r) => setTimeout(r, 1100));
+    for (const conn of [c, d.reference]) await conn.send('DEBUG', 'SLEEP', '0.2');
+    const [a, b] = await Promise.all([c.send('LATENCY', 'GRAPH', 'command'), d.reference.send('LATENCY', 'GRAPH', 'command')]);
+    assert.is(a.t, 'bulk');
+    assert.is(mask(text(a)), mask(text(b)));
+    assert.ok(text(a).includes('\n' + '-'.repeat(80) + '\n'));
+    await d.all([['LATENCY', 'GRAPH', 'nosuch'], ['LATENCY', 'GRAPH', 'COMMAND'], ['LATENCY', 'GRAPH'], ['LATENCY', 'GRAPH', 'a', 'b']]);
+    for (const conn of [c, d.reference]) await conn.send('HELLO', '3');
+    const [a3, b3] = await Promise.all([c.send('LATENCY', 'GRAPH', 'command'), d.reference.send('LATENCY', 'GRAPH', 'command')]);
+    assert.is(a3.t, b3.t);
+    for (const conn of [c, d.reference]) {
+      await conn.send('HELLO', '2');
+      await conn.send('CONFIG', 'SET', 'latency-monitor-threshold', '0');
+      await conn.send('LATENCY', 'RESET');
+    }
+  });
+
   t('HDR histogram arithmetic: the values Redis reports for known durations', () => {
     const h = new Histogram();
     h.record(1000);

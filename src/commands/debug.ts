@@ -1,6 +1,7 @@
 /**
  * DEBUG (Redis's debug.c), behind enable-debug-command as in 7.0: SLEEP, SET-ACTIVE-EXPIRE,
- * RELOAD, DIGEST, DIGEST-VALUE and HELP here, the operator subcommands in debug-ops.ts.
+ * RELOAD, DIGEST, DIGEST-VALUE and HELP here, the operator subcommands in debug-ops.ts, the
+ * inspecting ones and server knobs in debug-inspect.ts.
  */
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
@@ -8,6 +9,7 @@ import { fail } from './errors';
 import { floatArg, intArg, isWord } from './args';
 import { replyHelp } from './help';
 import { debugOps } from './debug-ops';
+import { debugInspect } from './debug-inspect';
 import { describeLoadError, loadRdbFile, saveRdb } from '../persistence/rdb';
 import { datasetDigest, valueDigest } from '../persistence/digest';
 import { scriptingOf } from '../scripting/engine';
@@ -76,6 +78,7 @@ function debug(c: Client, argv: Buffer[]): void {
   } else if (sub === 'help') replyHelp(c, 'debug');
   else if (debugPersistence(c, sub, argv)) return;
   else if (debugOps(c, sub, argv)) return;
+  else if (debugInspect(c, sub, argv)) return;
   else fail(`ERR unknown subcommand or wrong number of arguments for '${latin1(argv[1])}'. Try DEBUG HELP.`);
 }
 

@@ -27,9 +27,11 @@ import { commands as clientAdmin } from './client-admin';
 import { commands as latency } from './latency';
 import { commands as wait } from './wait';
 import { commands as migrate } from './migrate';
+import { commands as memory } from './memory';
 
 export const ALL_COMMANDS: CommandRow[] = [
   ...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...streamGroups, ...pubsub, ...scripting, ...lists, ...hashes,
   ...sets, ...zsets, ...sort, ...persistence, ...debug, ...bitmaps, ...hyperloglog, ...geo, ...monitor, ...clientAdmin, ...latency, ...wait,
   ...migrate,
+  ...memory,
 ];

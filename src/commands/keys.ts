@@ -2,8 +2,9 @@
  * Generic key commands (Redis db.c / expire.c / object.c): DEL, UNLINK, EXISTS, TYPE, RENAME,
  * RENAMENX, COPY, MOVE, KEYS, SCAN, RANDOMKEY, EXPIRE family, TTL family, PERSIST, TOUCH, OBJECT.
  */
+import { lfuDecayed } from '../engine/lfu';
 import type { BulkValue, Container, RedisValue } from '../engine/types';
-import { EMBSTR_MAX, StrEnc } from '../engine/types';
+import { EMBSTR_MAX, PEEK_MISSING, StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
@@ -63,7 +64,8 @@ function type(c: Client, argv: Buffer[]): void {
 function renameGeneric(c: Client, argv: Buffer[], nx: boolean): void {
   const src = argv[1];
   const dst = argv[2];
-  if (!c.db.has(src)) fail(NO_SUCH_KEY);
+  // lookupKeyWrite: an access of the source (its LFU counter moves with it), without a copy.
+  if (c.db.peekString(src, false) === PEEK_MISSING) fail(NO_SUCH_KEY);
   if (src.equals(dst)) {
     if (nx) c.reply.int(0);
     else c.reply.ok();
@@ -357,7 +359,8 @@ function objectFreq(c: Client, argv: Buffer[]): void {
   if (!c.server.config.str('maxmemory-policy').endsWith('lfu')) {
     fail('ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
   }
-  c.reply.int(info.freq);
+  // LFUDecrAndReturn: the decayed counter, not stored (OBJECT does not touch).
+  c.reply.int(lfuDecayed(info.freq, info.lru, c.server.clock.now(), c.server.config.int('lfu-decay-time')));
 }
 
 function objectHelp(c: Client): void {

@@ -1,6 +1,6 @@
 /**
- * LATENCY (latency.c): LATEST, HISTORY, RESET, DOCTOR, HISTOGRAM, HELP. The samples and histograms
- * are kept by observability/latency.ts. LATENCY GRAPH is not implemented (absent from HELP).
+ * LATENCY (latency.c): LATEST, HISTORY, RESET, GRAPH, DOCTOR, HISTOGRAM, HELP. The samples and
+ * histograms are kept by observability/latency.ts; GRAPH draws with util/sparkline.ts.
  */
 import fs from 'fs';
 import type { Client } from '../server/client';
@@ -8,6 +8,11 @@ import type { CommandRow, Command } from './table';
 import { latin1 } from '../util/number';
 import { replyHelp } from './help';
 import type { Histogram, LatencyTimeSeries } from '../observability/latency';
+import { LATENCY_TS_LEN } from '../observability/latency';
+import { fail } from './errors';
+import { SparklineSequence, sparklineRender, SPARKLINE_FILL } from '../util/sparkline';
+
+const LATENCY_GRAPH_COLS = 80;
 
 /** Event names are case-sensitive, as Redis's latency_events dict. */
 function eventOf(c: Client, name: Buffer): LatencyTimeSeries | undefined {
@@ -49,6 +54,37 @@ function reset(c: Client, argv: Buffer[]): void {
   let resets = 0;
   for (let j = 2; j < argv.length; j++) if (events.delete(latin1(argv[j]))) resets++;
   c.reply.int(resets);
+}
+
+/** latencyCommandGenSparkeline: the samples oldest first, labelled with their age. */
+function genSparkline(event: string, ts: LatencyTimeSeries): string {
+  const seq = new SparklineSequence();
+  let min = 0;
+  let max = 0;
+  const now = Math.floor(Date.now() / 1000);
+  for (let j = 0; j < LATENCY_TS_LEN; j++) {
+    const s = ts.samples[(ts.idx + j) % LATENCY_TS_LEN];
+    if (s.time === 0) continue;
+    if (seq.samples.length === 0) min = max = s.latency;
+    else {
+      if (s.latency > max) max = s.latency;
+      if (s.latency < min) min = s.latency;
+    }
+    const elapsed = now - s.time;
+    const label =
+      elapsed < 60 ? `${elapsed}s` : elapsed < 3600 ? `${Math.trunc(elapsed / 60)}m` : elapsed < 86400 ? `${Math.trunc(elapsed / 3600)}h` : `${Math.trunc(elapsed / 86400)}d`;
+    seq.add(s.latency, label);
+  }
+  let graph = `${event} - high ${max} ms, low ${min} ms (all time high ${ts.max} ms)\n`;
+  graph += '-'.repeat(LATENCY_GRAPH_COLS) + '\n';
+  return graph + sparklineRender(seq, LATENCY_GRAPH_COLS, 4, SPARKLINE_FILL);
+}
+
+function graph(c: Client, argv: Buffer[]): void {
+  const name = latin1(argv[2]);
+  const ts = c.server.latency.events.get(name);
+  if (ts === undefined) fail(`ERR No samples available for event '${name}'`);
+  c.reply.verbatim(genSparkline(name, ts));
 }
 
 /** analyzeLatencyForEvent */
@@ -96,6 +132,7 @@ function doctorReport(c: Client): string {
   let slowlogInspect = false;
   let largeObjects = false;
   let scheduler = false;
+  let adviseHz = false;
   for (const [name, ts] of events) {
     eventnum++;
     if (eventnum === 1) report += "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n";
@@ -116,6 +153,10 @@ function doctorReport(c: Client): string {
     if (name === 'fast-command') {
       scheduler = true;
       advices++;
+    }
+    if (name === 'expire-cycle') {
+      adviseHz = largeObjects = true;
+      advices += 2;
     }
     report += '\n';
   }
@@ -144,6 +185,9 @@ function doctorReport(c: Client): string {
         '  3) Check if you have a "noisy neighbour" problem.\n' +
         "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n" +
         '  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n';
+    }
+    if (adviseHz && server.config.int('hz') < 100) {
+      report += "- In order to make the Redis keys expiring process more incremental, try to set the 'hz' configuration parameter to 100 using 'CONFIG SET hz 100'.\n";
     }
     if (largeObjects) {
       report += '- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n';
@@ -217,6 +261,7 @@ export const commands: CommandRow[] = [
   { name: 'latency|history', handler: history },
   { name: 'latency|reset', handler: reset },
   { name: 'latency|doctor', handler: doctor },
+  { name: 'latency|graph', handler: graph },
   { name: 'latency|histogram', handler: histogram },
   { name: 'latency|help', handler: help },
 ];

@@ -7,10 +7,11 @@ import os from 'os';
 import type { Client } from '../server/client';
 import type { CommandRow, Command } from './table';
 import { CmdFlag } from './table';
-import { BUSY_EVAL, BUSY_FUNCTION, fail, NOT_POSITIVE, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
+import { BUSY_EVAL, BUSY_FUNCTION, fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
 import { intArg, isWord } from './args';
 import { CONFIG_DEFS, findConfig, formatConfigValue, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
 import { checkRuntimeSet, checkSupported } from '../config/unsupported';
+import { rewriteConfigFile } from '../config/rewrite';
 import { formatNotifyFlags, parseNotifyFlags } from '../server/keyspace-events';
 import { latin1 } from '../util/number';
 import { infoString } from '../observability/info';
@@ -115,6 +116,7 @@ export function applyConfig(c: Client, name: string, v: unknown): void {
     else s.aof.disable();
   }
   else if (name === 'client-output-buffer-limit') s.net.outputLimits.refresh();
+  else if (name === 'lfu-log-factor' || name === 'lfu-decay-time') s.engine.setLfuParams(s.config.int('lfu-log-factor'), s.config.int('lfu-decay-time'));
   else if (name === 'proto-max-bulk-len') {
     for (const cl of s.clients.values()) (cl.parser as unknown as { limits: { maxBulkLen: number } }).limits.maxBulkLen = v as number;
   }
@@ -127,7 +129,16 @@ function configResetstat(c: Client): void {
 
 function configRewrite(c: Client): void {
   if (!c.server.configFile) fail('ERR The server is running without a config file');
-  fail('ERR Rewriting config file: not supported by Redust yet');
+  try {
+    rewriteConfigFile(c.server.configFile, { config: c.server.config, special: (name) => (name === 'notify-keyspace-events' ? configText(c, name) : undefined) });
+  } catch (e) {
+    const why: Record<string, string> = { ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory', EROFS: 'Read-only file system', ENOSPC: 'No space left on device' };
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    c.server.logger.warn(`CONFIG REWRITE failed: ${(e as Error).message}`);
+    fail(`ERR Rewriting config file: ${why[code] ?? (e as Error).message}`);
+  }
+  c.server.logger.info('CONFIG REWRITE executed with success.');
+  c.reply.ok();
 }
 
 function configHelp(c: Client): void {
@@ -389,7 +400,7 @@ export function estimateValueBytes(v: RedisValue): number {
 function memoryUsage(c: Client, argv: Buffer[]): void {
   for (let i = 3; i < argv.length; i += 2) {
     if (isWord(argv[i], 'samples') && i + 1 < argv.length) {
-      if (intArg(argv[i + 1]) < 0) fail(NOT_POSITIVE);
+      if (intArg(argv[i + 1]) < 0) fail(SYNTAX);
     } else fail(SYNTAX);
   }
   const v = c.db.get(argv[2], true);

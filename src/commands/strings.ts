@@ -8,7 +8,7 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, INCR_NAN, INVALID_EXPIRE, NOT_FLOAT, NOT_INT, OVERFLOW, STRING_TOO_LONG, SYNTAX, wrongArgs, WRONGTYPE } from './errors';
 import { intArg, isWord } from './args';
-import { inspectKey, lookupRead, lookupWrite, peekCopy, peekStringRead, tryWriteBulk, written } from './keyspace';
+import { checkType, inspectKey, lookupRead, lookupWrite, peekCopy, peekStringRead, tryWriteBulk, written } from './keyspace';
 import type { StringHead } from './keyspace';
 import { toBuffer } from '../util/bytes';
 import { propagateAs } from '../server/propagate';
@@ -318,7 +318,8 @@ const EMPTY = Buffer.alloc(0);
 
 /** incrDecrCommand: exact 64-bit arithmetic (bigint past 2^53). */
 function incrDecr(c: Client, key: Buffer, incr: number | bigint): void {
-  const old = lookupWrite(c, key, 'string');
+  // No access here: the set below is the key's one write access (LFU counts it once, as Redis).
+  const old = checkType(c.db.get(key, true), 'string') as BulkValue | undefined;
   let value: number | bigint = 0;
   if (old !== undefined) {
     const parsed = parseInt64Exact(old);
@@ -358,7 +359,8 @@ function decrby(c: Client, argv: Buffer[]): void {
 
 function incrbyfloat(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  const old = lookupWrite(c, key, 'string');
+  // No access here: the set below is the key's one write access (LFU counts it once, as Redis).
+  const old = checkType(c.db.get(key, true), 'string') as BulkValue | undefined;
   const value = old === undefined ? parseLongDouble('0') : parseLongDouble(latin1(old));
   const incr = parseLongDouble(latin1(argv[2]));
   if (value === null || incr === null) fail(NOT_FLOAT);

@@ -1,6 +1,5 @@
 /**
- * WAIT (replication.c's waitCommand) for a server without replicas, and MEMORY PURGE /
- * MALLOC-STATS as Redis answers them when not built with jemalloc (Redust's memory is V8's).
+ * WAIT (replication.c's waitCommand) for a server without replicas.
  *
  * WAIT: no replica ever acknowledges, so the answer is always 0: at once when numreplicas <= 0 or
  * the client cannot block (MULTI, scripts), otherwise after the timeout (0 = until CLIENT
@@ -29,16 +28,6 @@ function wait(c: Client, argv: Buffer[]): void {
   });
 }
 
-function memoryPurge(c: Client): void {
-  c.reply.ok();
-}
-
-function memoryMallocStats(c: Client): void {
-  c.reply.bulk('Stats not supported for the current allocator');
-}
-
 export const commands: CommandRow[] = [
   { name: 'wait', handler: wait },
-  { name: 'memory|purge', handler: memoryPurge },
-  { name: 'memory|malloc-stats', handler: memoryMallocStats },
 ];

@@ -144,11 +144,25 @@ const defs: ConfigDef[] = [
     enumValues: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
   },
   { name: 'maxmemory-samples', type: 'int', default: 5, mutable: true, min: 1, max: 64 },
+  { name: 'lfu-log-factor', type: 'int', default: 10, mutable: true, min: 0, max: 2147483647 },
+  { name: 'lfu-decay-time', type: 'int', default: 1, mutable: true, min: 0, max: 2147483647 },
   { name: 'maxclients', type: 'int', default: 10000, mutable: true, min: 1, max: 4294967295 },
   { name: 'timeout', type: 'int', default: 0, mutable: true, min: 0 },
   { name: 'tcp-keepalive', type: 'int', default: 300, mutable: true, min: 0 },
   { name: 'tcp-backlog', type: 'int', default: 511, mutable: false, min: 0 },
-  { name: 'hz', type: 'int', default: 10, mutable: true, min: 1, max: 500 },
+  {
+    name: 'hz',
+    type: 'int',
+    default: 10,
+    mutable: true,
+    // Any int is accepted and capped to 1..500, as Redis's updateHZ (a hint, not a limit).
+    parse: ([t]: string[]) => {
+      if (!/^-?\d+$/.test(t)) throw new Error("argument couldn't be parsed into an integer");
+      const n = Number(t);
+      if (n < 0 || n > 2147483647) throw new Error('argument must be between 0 and 2147483647 inclusive');
+      return Math.min(500, Math.max(1, n));
+    },
+  },
   { name: 'proto-max-bulk-len', type: 'memory', default: 512 * 1024 * 1024, mutable: true, min: 1024 * 1024 },
   { name: 'client-query-buffer-limit', type: 'memory', default: 1024 * 1024 * 1024, mutable: true, min: 1024 * 1024 },
   { name: 'notify-keyspace-events', type: 'special', default: '', mutable: true },

@@ -428,6 +428,8 @@ export interface Engine {
   usedMemory(): number;
   /** Run background work (incremental rehash, lazy free) for about `budgetMs`. Returns true if more is pending. */
   backgroundWork(budgetMs: number): boolean;
+  /** lfu-log-factor and lfu-decay-time (minutes) for the LFU counters of every db. */
+  setLfuParams(logFactor: number, decayTime: number): void;
 }
 
 export type EngineName = 'js-map' | 'wasm';

@@ -2,6 +2,7 @@
  * INFO's sections (Redis's genRedisInfoString): each section's fields in Redis 7.0's order, for
  * the INFO command (commands/server.ts) and anything else that reports them.
  */
+import { replIdOf } from '../server/debug-state';
 import os from 'os';
 import type { Client } from '../server/client';
 import { scriptingOf } from '../scripting/engine';
@@ -207,7 +208,7 @@ const SECTIONS: Record<string, Section> = {
       'role:master',
       'connected_slaves:0',
       'master_failover_state:no-failover',
-      `master_replid:${c.server.runId}`,
+      `master_replid:${replIdOf(c.server)}`,
       'master_replid2:0000000000000000000000000000000000000000',
       'master_repl_offset:0',
       'second_repl_offset:-1',

@@ -24,6 +24,8 @@ import * as F from './format';
 export interface WriteOptions {
   compression: boolean;
   limits: EncodingLimits;
+  /** quicklist's packed_threshold (DEBUG QUICKLIST-PACKED-THRESHOLD): larger elements are PLAIN nodes. */
+  packedThreshold?: number;
 }
 
 const FLUSH_AT = 4 * 1024 * 1024;
@@ -298,8 +300,17 @@ export class RdbWriter {
       lp.reset();
       count = 0;
     };
+    const plainAt = this.opts.packedThreshold ?? 1 << 30;
     l.range(0, l.size - 1, (e) => {
       const sz = e.length;
+      if (sz >= plainAt) {
+        // A large element is a node of its own, and no later element joins it (isLargeElement).
+        if (count > 0) close();
+        sub.len(F.QUICKLIST_NODE_CONTAINER_PLAIN);
+        sub.string(e);
+        nodes++;
+        return;
+      }
       if (count > 0) {
         const overhead = (sz < 254 ? 1 : 5) + (sz < 64 ? 1 : sz < 16384 ? 2 : 5);
         const newSz = lp.pos + 1 + sz + overhead;

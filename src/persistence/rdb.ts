@@ -9,6 +9,7 @@
  * the CLI loads in slices after it listens (loading.ts); DEBUG RELOAD and the embedding API load
  * in one go.
  */
+import { debugStateOf } from '../server/debug-state';
 import fs from 'fs';
 import path from 'path';
 import type { Server } from '../server/server';
@@ -44,7 +45,7 @@ export function persistenceOf(s: Server): PersistenceState {
 }
 
 function writeOptions(s: Server) {
-  return { compression: s.config.bool('rdbcompression'), limits: encodingLimits(s.config) };
+  return { compression: s.config.bool('rdbcompression'), limits: encodingLimits(s.config), packedThreshold: debugStateOf(s).packedThreshold };
 }
 
 function readOptions(s: Server) {

@@ -9,6 +9,7 @@
  * had been sent, and its caller gets Redis's "Script killed by user with SCRIPT KILL..." error.
  * See docs/compatibility.md ("Lua").
  */
+import { debugStateOf } from '../server/debug-state';
 import crypto from 'crypto';
 import type { Server } from '../server/server';
 import { Client, ClientFlag } from '../server/client';
@@ -301,7 +302,7 @@ export class ScriptingEngine {
     if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
       return rejected(cmd, 'ERR Wrong number of args calling Redis command from script');
     }
-    if (cmd.has(CmdFlag.NOSCRIPT)) return rejected(cmd, 'ERR This Redis command is not allowed from script');
+    if (cmd.has(CmdFlag.NOSCRIPT) && !debugStateOf(server).disableDenyScripts) return rejected(cmd, 'ERR This Redis command is not allowed from script');
     if (cmd.name === 'xread' || cmd.name === 'xreadgroup') {
       for (let i = 1; i < argv.length; i++) {
         const a = argv[i];

@@ -17,10 +17,10 @@
 import type { Client } from './client';
 import { ClientFlag } from './client';
 import type { Server } from './server';
+import { debugStateOf } from './debug-state';
 
 const PROTO_REPLY_CHUNK_BYTES = 16 * 1024;
 const PROTO_REPLY_MIN_BYTES = 1024;
-const PEAK_RESET_MS = 5000;
 /** zmalloc_size(client) + the query buffer's allocation on a 64-bit jemalloc build. */
 const CLIENT_STRUCT = 768;
 const QUERYBUF_ALLOC = 20480;
@@ -73,13 +73,15 @@ export function clientsCronResizeReplyBuffers(server: Server, now: number): void
 }
 
 function resize(c: Client, now: number): void {
+  const dbg = debugStateOf(c.server);
+  if (!dbg.replyBufferResizing) return;
   const s = stateOf(c);
   const shrinkTo = s.size / 2;
   const expandTo = s.size * 2;
   let next = 0;
   if (shrinkTo >= PROTO_REPLY_MIN_BYTES && s.peak < shrinkTo) next = Math.max(PROTO_REPLY_MIN_BYTES, s.peak + 1);
   else if (expandTo < PROTO_REPLY_CHUNK_BYTES * 2 && s.peak === s.size) next = Math.min(PROTO_REPLY_CHUNK_BYTES, expandTo);
-  if (now - s.peakResetAt >= PEAK_RESET_MS) {
+  if (dbg.replyBufferPeakResetMs >= 0 && now - s.peakResetAt >= dbg.replyBufferPeakResetMs) {
     s.peak = 0;
     s.peakResetAt = now;
   }

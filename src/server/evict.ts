@@ -14,6 +14,7 @@
  * Invariants: the pool is sorted ascending by idle, empty slots at the end; an entry may be a
  * ghost (the key was deleted since): it is dropped when reached.
  */
+import { lfuDecayed } from '../engine/lfu';
 import type { Db } from '../engine/types';
 import type { Server } from './server';
 
@@ -112,6 +113,7 @@ function poolPick(server: Server, kind: Kind, volatile: boolean, samples: number
   let pool = pools.get(server);
   if (pool === undefined) pools.set(server, (pool = new Array<PoolEntry | null>(EVPOOL_SIZE).fill(null)));
   const now = server.clock.now();
+  const decayTime = server.config.int('lfu-decay-time');
   for (let round = 0; round < 1000; round++) {
     let total = 0;
     for (const db of server.dbs) {
@@ -125,9 +127,8 @@ function poolPick(server: Server, kind: Kind, volatile: boolean, samples: number
         const info = db.info(key);
         if (info === undefined || (volatile && info.expireAt < 0)) continue;
         found++;
-        // LFU: 255 - counter as Redis, with the idle time as tie-break (the engines do not maintain
-        // LFU counters yet, so equal counters are the rule: recency decides among them).
-        const idle = kind === Kind.LRU ? now - info.lru : kind === Kind.LFU ? (255 - info.freq) * 1e13 + (now - info.lru) : -info.expireAt;
+        // LFU: 255 - the decayed counter as Redis (LFUDecrAndReturn), idle time breaking ties.
+        const idle = kind === Kind.LRU ? now - info.lru : kind === Kind.LFU ? (255 - lfuDecayed(info.freq, info.lru, now, decayTime)) * 1e13 + (now - info.lru) : -info.expireAt;
         poolInsert(pool, { idle, key, db: db.index });
       }
     }

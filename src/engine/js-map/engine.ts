@@ -17,6 +17,7 @@
  * Memory accounting is incremental: key and string bytes plus a per-key overhead estimate, and
  * attached containers report their own deltas into the same account.
  */
+import { lfuAccess, LfuParams } from '../lfu';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, StringPeek, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
@@ -82,6 +83,8 @@ class JsMapDb implements Db {
 
   /** Bytes held by this db; replaced (not walked) on FLUSHDB. */
   account: MemoryAccount = { bytes: 0 };
+  /** lfu-log-factor / lfu-decay-time: the engine's object, shared by its dbs. */
+  lfu: LfuParams = { logFactor: 10, decayTime: 1 };
 
   constructor(
     public index: number,
@@ -132,7 +135,12 @@ class JsMapDb implements Db {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const s = this.lookup(key);
     if (s === NONE) return undefined;
-    if (!noTouch) this.table.setLru(s, this.clock.now());
+    if (!noTouch) {
+      const t = this.table;
+      const now = this.clock.now();
+      t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
+      t.setLru(s, now);
+    }
     return this.table.value(s);
   }
 
@@ -166,7 +174,7 @@ class JsMapDb implements Db {
    * O(appended bytes) without an in-place buffer.
    */
   append(key: Bytes, suffix: Bytes, maxLen: number): number {
-    const old = this.get(key);
+    const old = this.get(key, true); // the write below is the access
     if (old === undefined) return APPEND_MISSING;
     if (isContainer(old)) return APPEND_WRONGTYPE;
     if (old.length + suffix.length > maxLen) return APPEND_TOO_BIG;
@@ -211,7 +219,10 @@ class JsMapDb implements Db {
       t.setValue(s, buf);
     }
     t.setStrEnc(s, StrEnc.Raw);
-    t.setLru(s, this.clock.now());
+    // The write is the access (lookupKeyWrite), counted once as set() counts an overwrite.
+    const now = this.clock.now();
+    t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
+    t.setLru(s, now);
     const e = this.edit;
     e.bytes = buf;
     e.length = buf.length;
@@ -246,9 +257,17 @@ class JsMapDb implements Db {
 
   /** Db.renameKey: the value object moves to the new row with its TTL and encoding. */
   renameKey(src: Bytes, dst: Bytes): void {
+    const t = this.table;
+    const from = this.lookup(src);
+    const lru = t.lru(from);
+    const freq = t.freq(from);
     const moved = this.take(src)!;
     this.set(dst, moved.value, false, moved.strEnc);
     if (moved.expireAt !== -1) this.setExpire(dst, moved.expireAt);
+    // The object moves with its access record, as Redis's rename keeps the robj.
+    const to = this.lookup(dst);
+    t.setLru(to, lru);
+    t.setFreq(to, freq);
   }
 
   set(key: Bytes, value: RedisValue, keepTtl = false, strEnc: StrEnc = StrEnc.Auto): void {
@@ -271,6 +290,8 @@ class JsMapDb implements Db {
         this.account.bytes += valueBytes(stored) - valueBytes(old);
         if (isContainer(old) && old !== stored) old.attach(null);
         t.setValue(s, stored);
+        // Overwriting is a write access (lookupKeyWrite; dbOverwrite keeps the counter).
+        t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
         t.setLru(s, now);
         if (at !== -1 && !keepTtl) t.setExpireAt(s, -1);
         if (isContainer(stored)) stored.attach(this.account);
@@ -435,6 +456,7 @@ export class JsMapEngine implements Engine {
 
   createDb(index: number, clock: Clock, onExpired: ExpiredHook, onNewKey?: NewKeyHook): Db {
     const db = new JsMapDb(index, clock, onExpired, onNewKey);
+    db.lfu = this.lfu;
     this.dbs.push(db);
     return db;
   }
@@ -443,6 +465,13 @@ export class JsMapEngine implements Engine {
 
   hllRegisters(): HllRegisters {
     return this.hll;
+  }
+
+  private readonly lfu: LfuParams = { logFactor: 10, decayTime: 1 };
+
+  setLfuParams(logFactor: number, decayTime: number): void {
+    this.lfu.logFactor = logFactor;
+    this.lfu.decayTime = decayTime;
   }
 
   readonly newList = jsContainers.newList;

@@ -161,7 +161,7 @@ export class KeyTable {
     return NONE;
   }
 
-  /** Add key `k` (hash `h`), which must be absent, with no TTL and freq 0. Returns its slot. */
+  /** Add key `k` (hash `h`), which must be absent, with no TTL and freq LFU_INIT_VAL (5). Returns its slot. */
   insert(k: string, h: number, value: RedisValue, lru: number, strEnc: StrEnc): number {
     const s = this.allocRow();
     const c = s >>> CHUNK_BITS;
@@ -173,7 +173,7 @@ export class KeyTable {
     rf[(o << 2) + F_EXPIRE] = -1;
     rf[(o << 2) + F_LRU] = lru;
     const rb = this.rowsB[c];
-    rb[(o << 5) + B_FREQ] = 0;
+    rb[(o << 5) + B_FREQ] = 5;
     rb[(o << 5) + B_ENC] = strEnc;
     const b = this.bucketOf(h);
     const ri = this.rowsI[c];

@@ -702,6 +702,10 @@ export class WasmEngine implements Engine, ZSetHost, NativeHost {
     });
   }
 
+  setLfuParams(logFactor: number, decayTime: number): void {
+    this.w.x.dbSetLfuParams(logFactor, decayTime);
+  }
+
   createDb(index: number, clock: Clock, onExpired: ExpiredHook, onNewKey?: NewKeyHook): Db {
     const db = new WasmDb(this, index, clock, onExpired, onNewKey);
     this.dbs.push(db);

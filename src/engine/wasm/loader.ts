@@ -59,6 +59,7 @@ export interface WasmExports {
   dbWriteAt(db: number, klen: number, offset: number, len: number, maxLen: number, now: number): number;
   dbRename(db: number, klen: number, nklen: number, now: number): number;
   keyspaceValEmbed(): number;
+  dbSetLfuParams(logFactor: number, decayTime: number): void;
   dbDelete(db: number, klen: number, now: number): number;
   dbSetExpire(db: number, klen: number, at: number, now: number): number;
   dbPersist(db: number, klen: number, now: number): number;
@@ -164,6 +165,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dbWriteAt: 6,
   dbRename: 4,
   keyspaceValEmbed: 0,
+  dbSetLfuParams: 2,
   dbDelete: 3,
   dbSetExpire: 4,
   dbPersist: 3,
