@@ -768,6 +768,39 @@ export function dbScanEntries(db: u32, cursor: u32, count: u32, now: f64): u32 {
 }
 
 /**
+ * SAVE's walk in bucket order: the entries of table 0's buckets [pos, ...), at least `count`
+ * entries per call, in dbScanEntries's record format. The scan cursor's reverse-binary order
+ * touches the bucket array at random (a cache and TLB miss per bucket on a big table); this one
+ * reads it front to back. Only for a dict that is not rehashing and does not change between
+ * calls (SAVE finishes any rehash first and runs to the end without yielding). Returns the next
+ * bucket, or 0xffffffff when done; on a full out buffer RES misc = 1 and `pos` is returned.
+ */
+export function dbWalkEntries(db: u32, pos: u32, count: u32, now: f64): u32 {
+  outReset();
+  scanDb = db;
+  scanNow = now;
+  scanVisited = 0;
+  scanOom = false;
+  store<u32>(RES, 0, R_MISC);
+  const t = load<u32>(db, D_T0);
+  const size = load<u32>(db, D_S0);
+  const start = pos;
+  while (pos < size && scanVisited < count) {
+    let e = load<u32>(t + (pos << 2));
+    while (e != 0) {
+      emitEntry(e);
+      e = load<u32>(e, E_NEXT);
+    }
+    if (scanOom) {
+      store<u32>(RES, 1, R_MISC);
+      return start;
+    }
+    pos++;
+  }
+  return pos >= size ? 0xffffffff : pos;
+}
+
+/**
  * Active expiry: look at up to maxSamples TTL records from a rotating cursor, delete the expired
  * ones. Deleted keys go to the out buffer as [u32 len][i32 handle][bytes]. Returns the number
  * expired; RES misc = records sampled.

@@ -560,17 +560,23 @@ class WasmDb implements Db {
     return next;
   }
 
-  /** Db.forEachEntry (types.ts): SAVE's one-pass walk over dbScanEntries batches. */
+  /**
+   * Db.forEachEntry (types.ts): SAVE's one-pass walk. The callback may not change the db, so the
+   * keyspace dict cannot change during the walk: any rehash in progress is finished first, then
+   * dbWalkEntries reads the buckets in order (much faster than the scan cursor's order).
+   */
   forEachEntry(visit: (key: BulkValue, value: RedisValue, expireAt: number, lru: number, freq: number) => void): void {
     const w = this.engine.w;
     const now = this.clock.now();
     const nowSec = Math.floor(now / 1000);
+    while (w.x.dbRehash(this.ptr, 1 << 16) === 1);
+    const DONE = 0xffffffff;
     let cursor = 0;
     const keys: string[] = [];
     const vals: RedisValue[] = [];
     const meta: number[] = [];
     do {
-      cursor = w.x.dbScanEntries(this.ptr, cursor >>> 0, 1024, now) >>> 0;
+      cursor = w.x.dbWalkEntries(this.ptr, cursor >>> 0, 1024, now) >>> 0;
       if (w.resU32(R_MISC) === 1) throw new WasmOutOfMemoryError('SCAN output');
       w.sync();
       const u8 = w.u8;
@@ -606,7 +612,7 @@ class WasmDb implements Db {
         const idle = (nowSec - (m & 0xffffff)) & 0xffffff; // (the 24-bit LRU clock, as idleSeconds)
         visit(keys[i], vals[i], meta[2 * i + 1], (nowSec - idle) * 1000, m >>> 24);
       }
-    } while (cursor !== 0);
+    } while (cursor !== DONE);
   }
 
   forEachKey(visit: (key: BulkValue) => void): void {

@@ -66,6 +66,7 @@ export interface WasmExports {
   dbRandom(db: number, now: number): number;
   dbScan(db: number, cursor: number, count: number, now: number, patLen: number, nocase: number): number;
   dbScanEntries(db: number, cursor: number, count: number, now: number): number;
+  dbWalkEntries(db: number, pos: number, count: number, now: number): number;
   dbExpireCycle(db: number, now: number, maxSamples: number): number;
   dbRehash(db: number, n: number): number;
   dbClear(db: number): void;
@@ -172,6 +173,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dbRandom: 2,
   dbScan: 6,
   dbScanEntries: 4,
+  dbWalkEntries: 4,
   dbExpireCycle: 3,
   dbRehash: 2,
   dbClear: 1,
