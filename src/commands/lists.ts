@@ -40,9 +40,12 @@ function pushGeneric(c: Client, argv: Buffer[], where: Where, xx: boolean): void
     l = newList(c);
     c.db.set(key, l);
   }
-  for (let j = 2; j < argv.length; j++) {
-    if (where === HEAD) l.pushHead(argv[j]);
-    else l.pushTail(argv[j]);
+  if (l.pushAll) l.pushAll(where === TAIL, argv, 2);
+  else {
+    for (let j = 2; j < argv.length; j++) {
+      if (where === HEAD) l.pushHead(argv[j]);
+      else l.pushTail(argv[j]);
+    }
   }
   c.reply.int(l.size);
   written(c, key, where === HEAD ? 'lpush' : 'rpush', 'l', argv.length - 2);
@@ -68,7 +71,8 @@ function elementsRemoved(c: Client, key: BulkValue, where: Where, l: ListValue, 
 function popRangeReply(c: Client, l: ListValue, count: number, where: Where): number {
   const n = Math.min(count, l.size);
   c.reply.array(n);
-  for (let i = 0; i < n; i++) c.reply.bulk(where === HEAD ? l.popHead()! : l.popTail()!);
+  if (l.popResp && c.reply === c.writer) l.popResp(c.writer, where === TAIL, n);
+  else for (let i = 0; i < n; i++) c.reply.bulk(where === HEAD ? l.popHead()! : l.popTail()!);
   return n;
 }
 
@@ -125,7 +129,8 @@ function lrange(c: Client, argv: Buffer[]): void {
   const r = clampRange(start, end, l.size);
   if (!r) return c.reply.array(0);
   c.reply.array(r[1] - r[0] + 1);
-  l.range(r[0], r[1], (v) => c.reply.bulk(v));
+  if (l.writeRange && c.reply === c.writer) l.writeRange(c.writer, r[0], r[1]);
+  else l.range(r[0], r[1], (v) => c.reply.bulk(v));
 }
 
 function lindex(c: Client, argv: Buffer[]): void {
