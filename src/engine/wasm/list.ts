@@ -156,7 +156,8 @@ export class WasmList extends NativeCollection implements ListValue {
   }
 
   trim(start: number, stop: number): void {
-    this.host.w.x.lTrim(this.ptr, Math.min(start, 0xffffffff), Math.min(stop, 0xffffffff));
+    if (start > stop) this.host.w.x.lTrim(this.ptr, 1, 0);
+    else this.host.w.x.lTrim(this.ptr, Math.min(start, 0xffffffff), Math.min(stop, 0xffffffff));
   }
 
   positions(v: Bytes, rank: number, count: number, maxlen: number): number[] {
