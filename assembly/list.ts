@@ -18,9 +18,10 @@
  *   - Every node holds >= 1 entry; count and the header's count are exact; head.prev = 0,
  *     tail.next = 0; cap (header) = sum of node caps, so lMemory is O(1) and exact.
  *   - Node size is bounded as quicklist's _quicklistNodeAllowInsert decides it for push and
- *     insert: list-max-listpack-size (`fill`) < 0 bounds the node's bytes by 4/8/16/32/64 KiB,
- *     fill >= 0 bounds the entry count by fill and the bytes by 8 KiB; one element larger than the
- *     bound gets a node of its own. LSET rewrites in place (only the node's size changes).
+ *     insert (Redis 7.0: node bytes + element length + 8 against the limit): list-max-listpack-size
+ *     (`fill`, lSetFill) < 0 bounds the node's bytes by 4/8/16/32/64 KiB, fill >= 0 bounds the entry
+ *     count by fill (0 counts as 1) and the bytes by 8 KiB; an element larger than the bound gets a
+ *     node of its own. LSET rewrites in place (only the node's size changes).
  *     Redis 7.0 reports OBJECT ENCODING "quicklist" for every list (listpack lists are 7.2), so
  *     node boundaries are not observable; the RDB writer re-splits nodes with the live config.
  *   - A node's block is reallocated to the next size class when it grows and halved when its
@@ -138,10 +139,14 @@ function back(e: u32): u32 {
 // @ts-ignore: decorator
 @inline function nUsed(n: u32): u32 { return load<u32>(n, N_END) - load<u32>(n, N_START); }
 
-function allowInsert(n: u32, sz: u32): bool {
-  const newSz = nUsed(n) + sz;
+/**
+ * _quicklistNodeAllowInsert for an element of `len` bytes, with Redis 7.0's estimate: listpack
+ * bytes (ours + its 7 bytes of header and end) + len + SIZE_ESTIMATE_OVERHEAD (8).
+ */
+function allowInsert(n: u32, len: u32): bool {
+  const newSz = nUsed(n) + 7 + len + 8;
   if (listFill < 0) return newSz <= (<u32>4096 << <u32>(-listFill - 1));
-  return newSz <= SAFETY_LIMIT && <i32>load<u32>(n, N_COUNT) < listFill;
+  return newSz <= SAFETY_LIMIT && <i32>load<u32>(n, N_COUNT) < (listFill == 0 ? 1 : listFill);
 }
 
 // @ts-ignore: decorator
@@ -307,13 +312,13 @@ function insertAt(c: u32, n: u32, off: u32, src: u32, len: u32): bool {
   }
   let target = n;
   let at = off;
-  if (!allowInsert(n, sz)) {
+  if (!allowInsert(n, len)) {
     const start = load<u32>(n, N_START);
     const end = load<u32>(n, N_END);
     if (off == start) {
       // Before the node: the previous node's tail, or a new node.
       const prev = load<u32>(n, N_PREV);
-      if (prev != 0 && allowInsert(prev, sz)) {
+      if (prev != 0 && allowInsert(prev, len)) {
         target = prev;
         at = load<u32>(prev, N_END);
       } else {
@@ -325,7 +330,7 @@ function insertAt(c: u32, n: u32, off: u32, src: u32, len: u32): bool {
       }
     } else if (off == end) {
       const next = load<u32>(n, N_NEXT);
-      if (next != 0 && allowInsert(next, sz)) {
+      if (next != 0 && allowInsert(next, len)) {
         target = next;
         at = load<u32>(next, N_START);
       } else {
