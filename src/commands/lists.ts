@@ -30,6 +30,12 @@ function newList(c: Client): ListValue {
   return c.server.engine.newList();
 }
 
+/** list-max-listpack-size in force for the node splits of a push or insert (as set-max-intset-entries for sets). */
+function withFill(c: Client, l: ListValue): ListValue {
+  l.fill = c.server.config.get<number>('list-max-listpack-size');
+  return l;
+}
+
 // ---------------------------------------------------------------- push / pop
 
 function pushGeneric(c: Client, argv: Buffer[], where: Where, xx: boolean): void {
@@ -40,6 +46,7 @@ function pushGeneric(c: Client, argv: Buffer[], where: Where, xx: boolean): void
     l = newList(c);
     c.db.set(key, l);
   }
+  withFill(c, l);
   if (l.pushAll) l.pushAll(where === TAIL, argv, 2);
   else {
     for (let j = 2; j < argv.length; j++) {
@@ -194,7 +201,7 @@ function linsert(c: Client, argv: Buffer[]): void {
   const key = argv[1];
   const l = lookupWrite(c, key, 'list');
   if (!l) return c.reply.int(0);
-  const n = l.insert(argv[3], argv[4], after);
+  const n = withFill(c, l).insert(argv[3], argv[4], after);
   if (n === -1) return c.reply.int(-1);
   written(c, key, 'linsert', 'l', 1);
   c.reply.int(n);
@@ -265,6 +272,7 @@ function lmoveHandlePush(c: Client, dstkey: Buffer, dst: ListValue | undefined, 
   }
   c.server.signalModifiedKey(c.dbIndex, dstkey);
   const b = typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
+  withFill(c, dst);
   if (where === HEAD) dst.pushHead(b);
   else dst.pushTail(b);
   c.server.keyspace.notify(c.dbIndex, where === HEAD ? 'lpush' : 'rpush', dstkey, 'l');

@@ -39,6 +39,19 @@ export class WasmList extends NativeCollection implements ListValue {
     return 'quicklist';
   }
 
+  /** list-max-listpack-size for the following pushes and inserts (one engine-wide setting, crossed when it changes). */
+  set fill(v: number) {
+    const host = this.host as NativeHost & { listFill?: number };
+    if (host.listFill !== v) {
+      host.listFill = v;
+      host.w.x.lSetFill(Math.max(-5, Math.min(v, 32768)));
+    }
+  }
+
+  get fill(): number {
+    return (this.host as NativeHost & { listFill?: number }).listFill ?? -2;
+  }
+
   /** Nodes of the quicklist (tests, lazy-free effort). */
   nodes(): number {
     return this.host.w.x.lNodes(this.ptr) >>> 0;
