@@ -18,10 +18,9 @@
  *   - Every node holds >= 1 entry; count and the header's count are exact; head.prev = 0,
  *     tail.next = 0; cap (header) = sum of node caps, so lMemory is O(1) and exact.
  *   - Node size is bounded as quicklist's _quicklistNodeAllowInsert decides it for push and
- *     insert (Redis 7.0: node bytes + element length + 8 against the limit): list-max-listpack-size
- *     (`fill`, lSetFill) < 0 bounds the node's bytes by 4/8/16/32/64 KiB, fill >= 0 bounds the entry
- *     count by fill (0 counts as 1) and the bytes by 8 KiB; an element larger than the bound gets a
- *     node of its own. LSET rewrites in place (only the node's size changes).
+ *     insert, on the node's own bytes: list-max-listpack-size (`fill`, lSetFill) < 0 bounds the
+ *     node's bytes by 4/8/16/32/64 KiB, fill >= 0 bounds the entry count by fill (0 counts as 1)
+ *     and the bytes by 8 KiB; an element larger than the bound gets a node of its own. LSET rewrites in place (only the node's size changes).
  *     Redis 7.0 reports OBJECT ENCODING "quicklist" for every list (listpack lists are 7.2), so
  *     node boundaries are not observable; the RDB writer re-splits nodes with the live config.
  *   - A node's block is reallocated to the next size class when it grows and halved when its
@@ -140,11 +139,12 @@ function back(e: u32): u32 {
 @inline function nUsed(n: u32): u32 { return load<u32>(n, N_END) - load<u32>(n, N_START); }
 
 /**
- * _quicklistNodeAllowInsert for an element of `len` bytes, with Redis 7.0's estimate: listpack
- * bytes (ours + its 7 bytes of header and end) + len + SIZE_ESTIMATE_OVERHEAD (8).
+ * _quicklistNodeAllowInsert for an element of `len` bytes, on this node's own bytes (header and
+ * entries, whose 2-byte overhead for short elements is a listpack entry's): a node at the size
+ * limit then fills its arena class exactly (8 KiB is a class) instead of spilling into the next.
  */
 function allowInsert(n: u32, len: u32): bool {
-  const newSz = nUsed(n) + 7 + len + 8;
+  const newSz = N_HDR + nUsed(n) + entrySize(len);
   if (listFill < 0) return newSz <= (<u32>4096 << <u32>(-listFill - 1));
   return newSz <= SAFETY_LIMIT && <i32>load<u32>(n, N_COUNT) < (listFill == 0 ? 1 : listFill);
 }

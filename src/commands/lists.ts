@@ -113,7 +113,8 @@ function popGeneric(c: Client, argv: Buffer[], where: Where): void {
   if (!l) return hasCount ? c.reply.nilArray() : c.reply.nil();
   if (hasCount && count === 0) return c.reply.array(0);
   if (!hasCount) {
-    c.reply.bulk(where === HEAD ? l.popHead()! : l.popTail()!);
+    if (l.popResp && c.reply === c.writer) l.popResp(c.writer, where === TAIL, 1);
+    else c.reply.bulk(where === HEAD ? l.popHead()! : l.popTail()!);
     elementsRemoved(c, key, where, l, 1);
   } else {
     const n = popRangeReply(c, l, count, where);
