@@ -427,7 +427,8 @@ export function lMemory(c: u32): f64 {
 
 /**
  * LPUSH (where 0) / RPUSH (where 1) of `n` elements given as records [u32 len][bytes] at the
- * scratch region, in order. Returns the new length, -1 on OOM (the elements before stay pushed).
+ * scratch region, in order. Returns the new length, -1 on OOM (nothing pushed: the elements this
+ * call had pushed are removed again).
  */
 export function lPush(c: u32, where: u32, n: u32): i32 {
   let p = getScratch();
@@ -443,7 +444,22 @@ export function lPush(c: u32, where: u32, n: u32): i32 {
       const t = load<u32>(c, NC_AUX);
       ok = insertAt(c, t, t != 0 ? load<u32>(t, N_END) : 0, src, len);
     }
-    if (!ok) return -1;
+    if (!ok) {
+      // All or nothing: take back the i elements this call pushed (removals cannot fail).
+      for (let j: u32 = 0; j < i; j++) {
+        if (where == 0) {
+          const h = load<u32>(c, NC_P);
+          const off = load<u32>(h, N_START);
+          delEntry(c, h, off, fwd(h + off));
+        } else {
+          const t = load<u32>(c, NC_AUX);
+          const end = load<u32>(t, N_END);
+          const sz = back(t + end);
+          delEntry(c, t, end - sz, sz);
+        }
+      }
+      return -1;
+    }
   }
   return <i32>load<u32>(c, NC_COUNT);
 }

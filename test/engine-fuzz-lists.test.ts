@@ -314,6 +314,36 @@ test('big lists: nodes bounded by list-max-listpack-size, memory exact, back to 
   assert.is(engine.usedMemory(), empty, 'memory back to the empty db');
 });
 
+test('OOM (linear memory cap) during a push of N elements changes nothing', () => {
+  const engine = new WasmEngine();
+  const db = engine.createDb(0, { now: () => 1000 }, () => undefined);
+  const l = engine.newList();
+  db.set(B('l'), l);
+  l.pushAll!(true, [B('a'), B('b'), B('c')], 0);
+  engine.w.reserveScratch(64 * 30004); // the scratch region is in place: the cap hits the nodes
+  engine.w.sync();
+  engine.w.x.arenaSetMaxPages(engine.w.u8.length / 65536);
+  const big = Array.from({ length: 64 }, (_, i) => Buffer.alloc(30000, 65 + (i % 26)));
+  let failed = false;
+  for (let round = 0; round < 200 && !failed; round++) {
+    const before = l.size;
+    try {
+      l.pushAll!(round % 2 === 0, big, 0);
+    } catch (e) {
+      failed = true;
+      assert.is((e as Error).name, 'EngineOutOfMemoryError');
+      assert.is(l.size, before, 'nothing pushed');
+      const first: string[] = [];
+      l.range(0, 2, (v) => first.push(str(v)!.slice(0, 1)));
+      assert.ok(first.length === 3, 'still readable');
+    }
+  }
+  assert.ok(failed, 'the cap was reached');
+  engine.w.x.arenaSetMaxPages(65536);
+  l.pushTail(B('after'));
+  assert.is(str(l.at(-1)), 'after');
+});
+
 test('deleting a 1M-element list frees it in bounded steps', () => {
   const engine = new WasmEngine();
   const db = engine.createDb(0, { now: () => 1000 }, () => undefined);
