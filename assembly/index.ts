@@ -33,6 +33,9 @@ export {
 export {
   sCreate, sIsIntset, sMemory, sConvert, sAdd, sHas, sDelete, sOut, sScan, sRandom, sClone, sReencode, sResp,
 } from './set';
+export {
+  lCreate, lMemory, lPush, lPop, lIndex, lSet, lRange, lInsert, lRemove, lTrim, lPos, lClone, lNodes, lSetFill,
+} from './list';
 
 /** Initialise the arena and the I/O regions. Returns the RES struct address, 0 on failure. */
 export function init(seedA: u32, seedB: u32): u32 {

@@ -30,6 +30,12 @@ function newList(c: Client): ListValue {
   return c.server.engine.newList();
 }
 
+/** list-max-listpack-size in force for the node splits of a push or insert (as set-max-intset-entries for sets). */
+function withFill(c: Client, l: ListValue): ListValue {
+  l.fill = c.server.config.get<number>('list-max-listpack-size');
+  return l;
+}
+
 // ---------------------------------------------------------------- push / pop
 
 function pushGeneric(c: Client, argv: Buffer[], where: Where, xx: boolean): void {
@@ -40,9 +46,13 @@ function pushGeneric(c: Client, argv: Buffer[], where: Where, xx: boolean): void
     l = newList(c);
     c.db.set(key, l);
   }
-  for (let j = 2; j < argv.length; j++) {
-    if (where === HEAD) l.pushHead(argv[j]);
-    else l.pushTail(argv[j]);
+  withFill(c, l);
+  if (l.pushAll) l.pushAll(where === TAIL, argv, 2);
+  else {
+    for (let j = 2; j < argv.length; j++) {
+      if (where === HEAD) l.pushHead(argv[j]);
+      else l.pushTail(argv[j]);
+    }
   }
   c.reply.int(l.size);
   written(c, key, where === HEAD ? 'lpush' : 'rpush', 'l', argv.length - 2);
@@ -68,7 +78,8 @@ function elementsRemoved(c: Client, key: BulkValue, where: Where, l: ListValue, 
 function popRangeReply(c: Client, l: ListValue, count: number, where: Where): number {
   const n = Math.min(count, l.size);
   c.reply.array(n);
-  for (let i = 0; i < n; i++) c.reply.bulk(where === HEAD ? l.popHead()! : l.popTail()!);
+  if (l.popResp && c.reply === c.writer) l.popResp(c.writer, where === TAIL, n);
+  else for (let i = 0; i < n; i++) c.reply.bulk(where === HEAD ? l.popHead()! : l.popTail()!);
   return n;
 }
 
@@ -102,7 +113,8 @@ function popGeneric(c: Client, argv: Buffer[], where: Where): void {
   if (!l) return hasCount ? c.reply.nilArray() : c.reply.nil();
   if (hasCount && count === 0) return c.reply.array(0);
   if (!hasCount) {
-    c.reply.bulk(where === HEAD ? l.popHead()! : l.popTail()!);
+    if (l.popResp && c.reply === c.writer) l.popResp(c.writer, where === TAIL, 1);
+    else c.reply.bulk(where === HEAD ? l.popHead()! : l.popTail()!);
     elementsRemoved(c, key, where, l, 1);
   } else {
     const n = popRangeReply(c, l, count, where);
@@ -125,7 +137,8 @@ function lrange(c: Client, argv: Buffer[]): void {
   const r = clampRange(start, end, l.size);
   if (!r) return c.reply.array(0);
   c.reply.array(r[1] - r[0] + 1);
-  l.range(r[0], r[1], (v) => c.reply.bulk(v));
+  if (l.writeRange && c.reply === c.writer) l.writeRange(c.writer, r[0], r[1]);
+  else l.range(r[0], r[1], (v) => c.reply.bulk(v));
 }
 
 function lindex(c: Client, argv: Buffer[]): void {
@@ -189,7 +202,7 @@ function linsert(c: Client, argv: Buffer[]): void {
   const key = argv[1];
   const l = lookupWrite(c, key, 'list');
   if (!l) return c.reply.int(0);
-  const n = l.insert(argv[3], argv[4], after);
+  const n = withFill(c, l).insert(argv[3], argv[4], after);
   if (n === -1) return c.reply.int(-1);
   written(c, key, 'linsert', 'l', 1);
   c.reply.int(n);
@@ -260,6 +273,7 @@ function lmoveHandlePush(c: Client, dstkey: Buffer, dst: ListValue | undefined, 
   }
   c.server.signalModifiedKey(c.dbIndex, dstkey);
   const b = typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
+  withFill(c, dst);
   if (where === HEAD) dst.pushHead(b);
   else dst.pushTail(b);
   c.server.keyspace.notify(c.dbIndex, where === HEAD ? 'lpush' : 'rpush', dstkey, 'l');

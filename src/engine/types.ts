@@ -296,6 +296,14 @@ export interface ListValue extends Container {
   trim(start: number, stop: number): void;
   /** Index of elements equal to v (LPOS), scanning with the given options. */
   positions(v: Bytes, rank: number, count: number, maxlen: number): number[];
+  /** list-max-listpack-size for the node splits of the pushes and inserts that follow (wasm). */
+  fill?: number;
+  /** Optional fast path (wasm): push args[from..] at the head or tail in one call; new length. */
+  pushAll?(tail: boolean, args: Bytes[], from: number): number;
+  /** Optional fast path (wasm): pop up to `count` from one end straight into `out` as RESP bulks. */
+  popResp?(out: BulkSink, tail: boolean, count: number): number;
+  /** Optional fast path (wasm): elements [start, stop] (valid) into `out` as RESP bulks (LRANGE). */
+  writeRange?(out: BulkSink, start: number, stop: number): void;
 }
 
 /** A hash: field -> value. */

@@ -234,7 +234,12 @@ export class RdbReader {
             ziplistForEach(blob, blob.byteOffset - blob.byteOffset, blob.length, (isInt, int, s, len) => l.pushTail(isInt ? intBytes(int) : blob.subarray(s, s + len)));
           } else {
             const r = new LpReader(blob, 0, blob.length);
-            while (r.next()) l.pushTail(r.bytes());
+            if (l.pushAll) {
+              // One engine call per node (the wasm list), not one per element.
+              const els: Buffer[] = [];
+              while (r.next()) els.push(r.bytes());
+              l.pushAll(true, els, 0);
+            } else while (r.next()) l.pushTail(r.bytes());
           }
         }
         return nonEmpty(l, at);

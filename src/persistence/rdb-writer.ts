@@ -312,9 +312,9 @@ export class RdbWriter {
         return;
       }
       if (count > 0) {
-        const overhead = (sz < 254 ? 1 : 5) + (sz < 64 ? 1 : sz < 16384 ? 2 : 5);
-        const newSz = lp.pos + 1 + sz + overhead;
-        const ok = fill < 0 ? newSz <= sizeLimit : newSz <= sizeLimit && count < fill;
+        // Redis 7.0 estimates the entry at its length + SIZE_ESTIMATE_OVERHEAD (8); fill 0 is 1.
+        const newSz = lp.pos + 1 + sz + 8;
+        const ok = fill < 0 ? newSz <= sizeLimit : newSz <= sizeLimit && count < Math.max(fill, 1);
         if (!ok) close();
       }
       lp.appendString(e);

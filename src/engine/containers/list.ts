@@ -40,6 +40,8 @@ export class JsList implements ListValue {
   private len = 0;
   private bytes = BASE_OVERHEAD;
   private account: MemoryAccount | null = null;
+  /** list-max-listpack-size (ListValue.fill): unused, a ring buffer has no nodes. */
+  fill = -2;
 
   get size(): number {
     return this.len;

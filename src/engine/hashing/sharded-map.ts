@@ -10,18 +10,22 @@
  *   (bucket `split` moves the keys with bit `level` set to a new bucket at the end), so growth costs
  *   O(TARGET) per split and nothing ever stalls. Deletes merge the last bucket back symmetrically.
  *
- * SCAN: the cursor is Redis's reverse-binary cursor over a logical table of 2^L buckets, where
- * L = level + (split > 0 ? 1 : 0). A logical index whose bucket has not been split yet is served
- * from its parent, filtered by hash, so each cursor step visits exactly the keys whose hash has
- * those low L bits: the same guarantee as dictScan across resizes (every key present for the
- * whole iteration is returned at least once; a shrink may return some twice).
+ * SCAN: the cursor is Redis's reverse-binary cursor over a virtual table of 2^(L + 6) buckets,
+ * where L = level + (split > 0 ? 1 : 0) and 64 = TARGET, so a virtual bucket holds about one key
+ * as in a Redis dict and a call returns about COUNT keys (see scan()). A logical index whose
+ * bucket has not been split yet is served from its parent, filtered by hash, so each cursor step
+ * visits exactly the keys whose hash has those low bits: the same guarantee as dictScan across
+ * resizes (every key present for the whole iteration is returned at least once; a shrink may
+ * return some twice).
  *
  * Complexity: get/set/delete O(1) + hashing the key; split/merge O(TARGET); scan step O(count).
  */
 
-import { LinearHashing } from './linear-hashing';
+import { LinearHashing, rev32 } from './linear-hashing';
 
 const TARGET = 64;
+/** SCAN's virtual buckets per bucket: 2^SUB_BITS = TARGET, so about one key each. */
+const SUB_BITS = 6;
 
 /** FNV-1a over the key's char codes (latin1 bytes); long keys hash their first and last 64 chars. */
 export function hashKey(s: string): number {
@@ -117,20 +121,55 @@ export class ShardedMap<V> {
   }
 
   /**
-   * One SCAN step from `cursor`: visits whole logical buckets until at least `count` entries were
-   * visited (or 10*count empty buckets were passed). Returns the next cursor, 0 when done.
-   * The visitor must not insert or delete (collect, then mutate).
+   * One SCAN step from `cursor`, with dictScan's granularity: the cursor runs over a virtual
+   * table of 2^(L + SUB_BITS) buckets (L as LinearHashing.scan's), virtual bucket i holding the
+   * keys with (hash & mask) === i, about one key each as in a Redis dict of this size. Redis's
+   * reverse-binary cursor and its guarantee (every key present for the whole iteration is
+   * returned at least once across resizes) hold since membership is a function of the hash. The
+   * reverse-binary order visits the 2^SUB_BITS virtual buckets of one physical bucket in a row:
+   * the bucket is hashed once and binned. Stops once `count` entries were visited (or 10*count
+   * empty virtual buckets were passed), so a call returns about COUNT, as Redis's HSCAN/SSCAN/ZSCAN.
+   * Returns the next cursor, 0 when done. The visitor must not insert or delete.
    */
   scan(cursor: number, count: number, visit: (key: string, v: V) => void): number {
-    return this.lh.scan(cursor, count, this.buckets.length, (phys, idx, mask, filter) => {
-      let n = 0;
-      for (const [k, val] of this.buckets[phys]) {
-        if (filter && (hashKey(k) & mask) !== idx) continue;
-        visit(k, val);
-        n++;
+    const lh = this.lh;
+    const L = lh.level + (lh.split > 0 ? 1 : 0);
+    const LS = Math.min(32, L + SUB_BITS);
+    const maskL = L === 0 ? 0 : 2 ** L - 1;
+    const mask = 2 ** LS - 1;
+    const half = 1 << lh.level;
+    const nBuckets = this.buckets.length;
+    let v = cursor >>> 0;
+    let visited = 0;
+    let emptyBudget = Math.max(count, 1) * 10;
+    let binnedLow = -1;
+    const bins: [string, V][][] = [];
+    do {
+      const idx = (v & mask) >>> 0;
+      const low = (idx & maskL) >>> 0;
+      if (low !== binnedLow) {
+        // An unsplit bucket (split <= phys < 2^level) serves two logical indices: filter by hash.
+        const phys = low < nBuckets ? low : low - half;
+        const filter = lh.split > 0 && phys >= lh.split && phys < half;
+        for (let i = 0; i < 1 << (LS - L); i++) bins[i] = [];
+        for (const e of this.buckets[phys]) {
+          const h = hashKey(e[0]);
+          if (filter && ((h & maskL) >>> 0) !== low) continue;
+          bins[Math.floor(h / 2 ** L) & ((1 << (LS - L)) - 1)].push(e);
+        }
+        binnedLow = low;
       }
-      return n;
-    });
+      const bin = bins[Math.floor(idx / 2 ** L)];
+      for (let i = 0; i < bin.length; i++) visit(bin[i][0], bin[i][1]);
+      visited += bin.length;
+      if (bin.length === 0) emptyBudget--;
+      // Reverse-binary increment (dictScan).
+      v = (v | ~mask) >>> 0;
+      v = rev32(v);
+      v = (v + 1) >>> 0;
+      v = rev32(v);
+    } while (v !== 0 && visited < count && emptyBudget > 0);
+    return v;
   }
 
   /** A random entry's key (bucket chosen uniformly, then a uniform position within it). */

@@ -1,12 +1,12 @@
 /**
- * The `wasm` engine: keyspaces, hashes, sets and sorted sets in WebAssembly linear memory
- * (assembly/), lists and streams as the shared JS containers.
+ * The `wasm` engine: keyspaces, lists, hashes, sets and sorted sets in WebAssembly linear memory
+ * (assembly/), streams as the shared JS container.
  *
  * Per Db: a keyspace in WASM (assembly/keyspace.ts) whose entries hold either the string bytes or
  * a handle: an index into this Db's `handles` array of container objects. Handles are recycled
  * through a free list. JS containers are attached to the Db's MemoryAccount (replaced on clear,
  * as in js-map); WASM sorted sets are counted by the arena and their native memory is managed
- * through `WasmZSet.refs` (see zset.ts). Hashes and sets are stored as native handles (no JS
+ * through `WasmZSet.refs` (see zset.ts). Lists, hashes and sets are stored as native handles (no JS
  * object per key; refs counted in linear memory, see native.ts).
  *
  * Background work (Engine.backgroundWork): incremental rehash of every Db, freeing of cleared
@@ -24,16 +24,17 @@
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EMBSTR_MAX, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
   SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
-  HashValue, HllRegisters, MemoryAccount, RedisValue, SetValue, StringEdit, StringPeek, ZSetValue,
+  HashValue, HllRegisters, ListValue, MemoryAccount, RedisValue, SetValue, StringEdit, StringPeek, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
 import { NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_STRING, ST_TOOBIG } from './abi';
 import { WasmZSet, ZSetHost } from './zset';
-import { NativeCollection, NativeHost, NK_HASH, isNativeHandle, nativePtr } from './native';
+import { NativeCollection, NativeHost, NK_HASH, NK_LIST, isNativeHandle, nativePtr } from './native';
 import { WasmHash } from './hash';
 import { WasmSet } from './set';
 import { WasmHllRegisters } from './hll';
+import { WasmList } from './list';
 import { copyAll } from '../../util/bytes';
 
 const NO_BYTES = Buffer.alloc(0);
@@ -718,7 +719,9 @@ export class WasmEngine implements Engine, ZSetHost, NativeHost {
     return db;
   }
 
-  readonly newList = jsContainers.newList;
+  newList(): ListValue {
+    return WasmList.create(this);
+  }
 
   /**
    * Views of native collections, direct-mapped by address: two lookups of the same key close
@@ -727,13 +730,14 @@ export class WasmEngine implements Engine, ZSetHost, NativeHost {
    */
   private readonly views: (NativeCollection | undefined)[] = new Array(VIEW_SLOTS).fill(undefined);
 
-  view(p: number): WasmHash | WasmSet {
+  view(p: number): WasmHash | WasmSet | WasmList {
     const slot = (p >>> 3) & (VIEW_SLOTS - 1);
     const v = this.views[slot];
-    if (v !== undefined && v.ptr === p) return v as WasmHash | WasmSet;
+    if (v !== undefined && v.ptr === p) return v as WasmHash | WasmSet | WasmList;
     const w = this.w;
     w.sync();
-    const nv = (w.i32[p >> 2] & 15) === NK_HASH ? new WasmHash(this, p, false) : new WasmSet(this, p, false);
+    const kind = w.i32[p >> 2] & 15;
+    const nv = kind === NK_HASH ? new WasmHash(this, p, false) : kind === NK_LIST ? new WasmList(this, p, false) : new WasmSet(this, p, false);
     this.views[slot] = nv;
     return nv;
   }

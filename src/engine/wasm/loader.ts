@@ -130,6 +130,21 @@ export interface WasmExports {
   sReencode(c: number, maxIntset: number): number;
   hResp(c: number, what: number): number;
   sResp(c: number): number;
+  // Lists (assembly/list.ts).
+  lCreate(): number;
+  lMemory(c: number): number;
+  lPush(c: number, where: number, n: number): number;
+  lPop(c: number, where: number, count: number, resp: number): number;
+  lIndex(c: number, index: number): number;
+  lSet(c: number, index: number, len: number): number;
+  lRange(c: number, start: number, stop: number, resp: number): number;
+  lInsert(c: number, plen: number, vlen: number, after: number): number;
+  lRemove(c: number, len: number, count: number): number;
+  lTrim(c: number, start: number, stop: number): void;
+  lPos(c: number, len: number, rank: number, count: number, maxlen: number): number;
+  lClone(c: number): number;
+  lNodes(c: number): number;
+  lSetFill(fill: number): void;
 }
 
 /**
@@ -232,6 +247,20 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   sReencode: 2,
   hResp: 2,
   sResp: 1,
+  lCreate: 0,
+  lMemory: 1,
+  lPush: 3,
+  lPop: 4,
+  lIndex: 2,
+  lSet: 3,
+  lRange: 4,
+  lInsert: 4,
+  lRemove: 3,
+  lTrim: 3,
+  lPos: 5,
+  lClone: 1,
+  lNodes: 1,
+  lSetFill: 1,
 };
 
 /** Throws when the module's exports differ from what this build of the loader calls. */

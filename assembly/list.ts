@@ -1,0 +1,804 @@
+/*
+ * list.ts -- Redis lists in linear memory (t_list.c / quicklist.c): a doubly linked list of
+ * packed nodes.
+ *
+ * Header: the common 24-byte collection header (native.ts), kind NK_LIST:
+ *   count = elements, p = head node, cap = sum of the nodes' block sizes, aux = tail node.
+ *
+ * Node (one arena block of N_CAP bytes, N_CAP = allocSize of what was asked, so free() gets it):
+ *   +0 prev u32, +4 next u32, +8 cap u32, +12 start u32, +16 end u32, +20 count u32, then data.
+ *   The entries live in [start, end) (offsets from the node), listpack-like, each
+ *     [len, LEB128 varint][bytes][len again, varint written backwards]
+ *   so a node is walked forwards and backwards (the backwards length plays listpack's backlen).
+ *   Free room may sit before `start` (head pushes and head pops are O(1) amortized, no memmove)
+ *   and after `end` (tail pushes). Integers are not packed: for the short elements lists hold,
+ *   the saving is a byte or two per element and every read would pay a conversion.
+ *
+ * Invariants
+ *   - Every node holds >= 1 entry; count and the header's count are exact; head.prev = 0,
+ *     tail.next = 0; cap (header) = sum of node caps, so lMemory is O(1) and exact.
+ *   - Node size is bounded as quicklist's _quicklistNodeAllowInsert decides it for push and
+ *     insert, on the node's own bytes: list-max-listpack-size (`fill`, lSetFill) < 0 bounds the
+ *     node's bytes by 4/8/16/32/64 KiB, fill >= 0 bounds the entry count by fill (0 counts as 1)
+ *     and the bytes by 8 KiB; an element larger than the bound gets a node of its own. LSET rewrites in place (only the node's size changes).
+ *     Redis 7.0 reports OBJECT ENCODING "quicklist" for every list (listpack lists are 7.2), so
+ *     node boundaries are not observable; the RDB writer re-splits nodes with the live config.
+ *   - A node's block is reallocated to the next size class when it grows and halved when its
+ *     data drops below a quarter of a block larger than 256 bytes.
+ *
+ * Calls take their bytes at the scratch region; results go to RES (R_PTR/R_LEN: an element) or
+ * to the out buffer (records [u32 len][bytes], or RESP bulk strings for replies).
+ *
+ * Complexity: push/pop O(1) amortized (plus the element copy); index, LSET, LINSERT O(n / node
+ * entries + node entries); LRANGE O(start / node entries + returned); LREM, LPOS O(n);
+ * LTRIM O(removed nodes + node entries); free O(nodes) in bounded steps (lazyfree.ts).
+ */
+import { alloc, free, allocSize } from './arena';
+import { bytesEq } from './dict';
+import { RES, outReserve, outCommit, outReset, getScratch } from './io';
+import { NC_BYTES, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_LIST, ncAllocHeader, outBulk } from './native';
+import { R_PTR, R_LEN, R_MISC } from '../src/engine/wasm/abi';
+
+const N_PREV: u32 = 0;
+const N_NEXT: u32 = 4;
+const N_CAP: u32 = 8;
+const N_START: u32 = 12;
+const N_END: u32 = 16;
+const N_COUNT: u32 = 20;
+const N_HDR: u32 = 24;
+const SAFETY_LIMIT: u32 = 8192;
+
+/** list-max-listpack-size in force (lSetFill). */
+let listFill: i32 = -2;
+
+export function lSetFill(fill: i32): void {
+  listFill = fill < -5 ? -5 : fill > 32768 ? 32768 : fill;
+}
+
+// -- entries --------------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function varLen(n: u32): u32 {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+// @ts-ignore: decorator
+@inline function entrySize(l: u32): u32 {
+  return l + 2 * varLen(l);
+}
+
+/** Write the entry for `len` bytes at p (forward length, bytes from src, backward length). */
+function putEntry(p: u32, src: u32, len: u32): void {
+  const k = varLen(len);
+  let n = len;
+  for (let i: u32 = 0; i < k; i++) {
+    store<u8>(p + i, <u8>((n & 0x7f) | (i + 1 < k ? 0x80 : 0)));
+    n >>= 7;
+  }
+  memory.copy(p + k, src, len);
+  // Backwards: the low group at the last byte, continuation bits on the bytes read before others.
+  const q = p + k + len;
+  n = len;
+  for (let i: u32 = 0; i < k; i++) {
+    store<u8>(q + k - 1 - i, <u8>((n & 0x7f) | (i + 1 < k ? 0x80 : 0)));
+    n >>= 7;
+  }
+}
+
+/** Set by fwd / back: element length and the address of its bytes. */
+let eLen: u32 = 0;
+let eData: u32 = 0;
+
+/** Read the entry starting at address p; returns its total size. */
+function fwd(p: u32): u32 {
+  let b = <u32>load<u8>(p);
+  if (b < 0x80) {
+    eLen = b;
+    eData = p + 1;
+    return b + 2;
+  }
+  let n: u32 = b & 0x7f;
+  let s: u32 = 7;
+  let k: u32 = 1;
+  do {
+    b = <u32>load<u8>(p + k);
+    n |= (b & 0x7f) << s;
+    s += 7;
+    k++;
+  } while (b >= 0x80);
+  eLen = n;
+  eData = p + k;
+  return n + 2 * k;
+}
+
+/** Read the entry ending at address e (exclusive); returns its total size. */
+function back(e: u32): u32 {
+  let b = <u32>load<u8>(e - 1);
+  if (b < 0x80) {
+    eLen = b;
+    eData = e - 1 - b;
+    return b + 2;
+  }
+  let n: u32 = b & 0x7f;
+  let s: u32 = 7;
+  let k: u32 = 1;
+  do {
+    b = <u32>load<u8>(e - 1 - k);
+    n |= (b & 0x7f) << s;
+    s += 7;
+    k++;
+  } while (b >= 0x80);
+  eLen = n;
+  eData = e - k - n;
+  return n + 2 * k;
+}
+
+// -- nodes ----------------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function nUsed(n: u32): u32 { return load<u32>(n, N_END) - load<u32>(n, N_START); }
+
+/**
+ * _quicklistNodeAllowInsert for an element of `len` bytes, on this node's own bytes (header and
+ * entries, whose 2-byte overhead for short elements is a listpack entry's): a node at the size
+ * limit then fills its arena class exactly (8 KiB is a class) instead of spilling into the next.
+ */
+function allowInsert(n: u32, len: u32): bool {
+  const newSz = N_HDR + nUsed(n) + entrySize(len);
+  if (listFill < 0) return newSz <= (<u32>4096 << <u32>(-listFill - 1));
+  return newSz <= SAFETY_LIMIT && <i32>load<u32>(n, N_COUNT) < (listFill == 0 ? 1 : listFill);
+}
+
+// @ts-ignore: decorator
+@inline function addCap(c: u32, d: i32): void {
+  store<u32>(c, <u32>(<i32>load<u32>(c, NC_CAP) + d), NC_CAP);
+}
+
+/** Link node m in place of node n (same neighbours). */
+function relink(c: u32, n: u32, m: u32): void {
+  const prev = load<u32>(n, N_PREV);
+  const next = load<u32>(n, N_NEXT);
+  store<u32>(m, prev, N_PREV);
+  store<u32>(m, next, N_NEXT);
+  if (prev != 0) store<u32>(prev, m, N_NEXT); else store<u32>(c, m, NC_P);
+  if (next != 0) store<u32>(next, m, N_PREV); else store<u32>(c, m, NC_AUX);
+}
+
+/** A new empty node with room for `bytes`, data region at its start (or at its end: atEnd). 0 on OOM. */
+function nodeNew(c: u32, bytes: u32, atEnd: bool): u32 {
+  const cap = allocSize(N_HDR + bytes);
+  const n = alloc(cap);
+  if (n == 0) return 0;
+  store<u32>(n, 0, N_PREV);
+  store<u32>(n, 0, N_NEXT);
+  store<u32>(n, cap, N_CAP);
+  const at = atEnd ? cap : N_HDR;
+  store<u32>(n, at, N_START);
+  store<u32>(n, at, N_END);
+  store<u32>(n, 0, N_COUNT);
+  addCap(c, <i32>cap);
+  return n;
+}
+
+/** Link n after `after` (0: as the new head). */
+function linkAfter(c: u32, after: u32, n: u32): void {
+  const next = after != 0 ? load<u32>(after, N_NEXT) : load<u32>(c, NC_P);
+  store<u32>(n, after, N_PREV);
+  store<u32>(n, next, N_NEXT);
+  if (after != 0) store<u32>(after, n, N_NEXT); else store<u32>(c, n, NC_P);
+  if (next != 0) store<u32>(next, n, N_PREV); else store<u32>(c, n, NC_AUX);
+}
+
+/** Unlink and free node n. */
+function nodeDrop(c: u32, n: u32): void {
+  const prev = load<u32>(n, N_PREV);
+  const next = load<u32>(n, N_NEXT);
+  if (prev != 0) store<u32>(prev, next, N_NEXT); else store<u32>(c, next, NC_P);
+  if (next != 0) store<u32>(next, prev, N_PREV); else store<u32>(c, prev, NC_AUX);
+  const cap = load<u32>(n, N_CAP);
+  addCap(c, -<i32>cap);
+  free(n, cap);
+}
+
+/** Where splice left the hole (offset in the node it returned). */
+let spliceAt: u32 = 0;
+
+/**
+ * Replace node bytes [off, off + del) by a hole of `ins` bytes (offsets from the node). Returns
+ * the node (moved when its block was reallocated; 0 on OOM, nothing changed) with the hole at
+ * spliceAt. Entry counts are the caller's.
+ */
+function splice(c: u32, n: u32, off: u32, del: u32, ins: u32): u32 {
+  const start = load<u32>(n, N_START);
+  const end = load<u32>(n, N_END);
+  const cap = load<u32>(n, N_CAP);
+  const nu = end - start - del + ins;
+  const left = off - start;
+  const right = end - off - del;
+  const fits = N_HDR + nu <= cap;
+  const ncap = allocSize(N_HDR + nu);
+  let m: u32 = 0;
+  if (!fits || (cap > 256 && ncap <= (cap >> 1))) {
+    m = alloc(ncap);
+    if (m == 0 && !fits) return 0; // (a failed shrink is only a lost economy: splice in place)
+  }
+  if (m == 0) {
+    if (ins <= del) {
+      // Shrinking in place: move the smaller side.
+      const d = del - ins;
+      if (left <= right) {
+        memory.copy(n + start + d, n + start, left);
+        store<u32>(n, start + d, N_START);
+        spliceAt = off + d;
+      } else {
+        memory.copy(n + off + ins, n + off + del, right);
+        store<u32>(n, end - d, N_END);
+        spliceAt = off;
+      }
+      return n;
+    }
+    const g = ins - del;
+    const roomL = start - N_HDR;
+    const roomR = cap - end;
+    if (roomL >= g && (roomR < g || left <= right)) {
+      memory.copy(n + start - g, n + start, left);
+      store<u32>(n, start - g, N_START);
+      spliceAt = off - g;
+      return n;
+    }
+    if (roomR >= g) {
+      memory.copy(n + off + ins, n + off + del, right);
+      store<u32>(n, end + g, N_END);
+      spliceAt = off;
+      return n;
+    }
+    // Room on neither side alone: recentre the data.
+    const ns = N_HDR + ((cap - N_HDR - nu) >> 1);
+    if (ns < start) {
+      memory.copy(n + ns, n + start, left);
+      memory.copy(n + ns + left + ins, n + off + del, right);
+    } else {
+      memory.copy(n + ns + left + ins, n + off + del, right);
+      memory.copy(n + ns, n + start, left);
+    }
+    store<u32>(n, ns, N_START);
+    store<u32>(n, ns + nu, N_END);
+    spliceAt = ns + left;
+    return n;
+  }
+  // A head operation leaves the slack in front, anything else behind.
+  const ns = off == start ? ncap - nu : N_HDR;
+  memory.copy(m + ns, n + start, left);
+  memory.copy(m + ns + left + ins, n + off + del, right);
+  store<u32>(m, ncap, N_CAP);
+  store<u32>(m, ns, N_START);
+  store<u32>(m, ns + nu, N_END);
+  store<u32>(m, load<u32>(n, N_COUNT), N_COUNT);
+  relink(c, n, m);
+  addCap(c, <i32>ncap - <i32>cap);
+  free(n, cap);
+  spliceAt = ns + left;
+  return m;
+}
+
+/** Delete the entry at node offset off (size sz); drops the node when it empties. */
+function delEntry(c: u32, n: u32, off: u32, sz: u32): void {
+  const cnt = load<u32>(n, N_COUNT) - 1;
+  store<u32>(c, load<u32>(c, NC_COUNT) - 1, NC_COUNT);
+  if (cnt == 0) {
+    nodeDrop(c, n);
+    return;
+  }
+  store<u32>(n, cnt, N_COUNT);
+  splice(c, n, off, sz, 0); // a pure removal never fails (it falls back to in place)
+}
+
+/**
+ * Add the element [src, src+len) as a new entry at offset off of node n (n may be 0 with
+ * off ignored, for an empty list). `where`: 0 the entry goes before node n's data at off,
+ * used to choose neighbours at the node's edges. Returns false on OOM (nothing changed).
+ */
+function insertAt(c: u32, n: u32, off: u32, src: u32, len: u32): bool {
+  const sz = entrySize(len);
+  if (n == 0) {
+    const m = nodeNew(c, sz, false);
+    if (m == 0) return false;
+    putEntry(m + N_HDR, src, len);
+    store<u32>(m, N_HDR + sz, N_END);
+    store<u32>(m, 1, N_COUNT);
+    linkAfter(c, 0, m);
+    store<u32>(c, load<u32>(c, NC_COUNT) + 1, NC_COUNT);
+    return true;
+  }
+  let target = n;
+  let at = off;
+  if (!allowInsert(n, len)) {
+    const start = load<u32>(n, N_START);
+    const end = load<u32>(n, N_END);
+    if (off == start) {
+      // Before the node: the previous node's tail, or a new node.
+      const prev = load<u32>(n, N_PREV);
+      if (prev != 0 && allowInsert(prev, len)) {
+        target = prev;
+        at = load<u32>(prev, N_END);
+      } else {
+        const m = nodeNew(c, sz, true);
+        if (m == 0) return false;
+        linkAfter(c, prev, m);
+        target = m;
+        at = load<u32>(m, N_START);
+      }
+    } else if (off == end) {
+      const next = load<u32>(n, N_NEXT);
+      if (next != 0 && allowInsert(next, len)) {
+        target = next;
+        at = load<u32>(next, N_START);
+      } else {
+        const m = nodeNew(c, sz, false);
+        if (m == 0) return false;
+        linkAfter(c, n, m);
+        target = m;
+        at = N_HDR;
+      }
+    } else {
+      // Split n at off: [off, end) moves to a new node after n; the element goes at n's end.
+      const tailBytes = end - off;
+      const m = nodeNew(c, tailBytes, false);
+      if (m == 0) return false;
+      memory.copy(m + N_HDR, n + off, tailBytes);
+      store<u32>(m, N_HDR + tailBytes, N_END);
+      let moved: u32 = 0;
+      let p = off;
+      while (p < end) { p += fwd(n + p); moved++; }
+      store<u32>(m, moved, N_COUNT);
+      store<u32>(n, load<u32>(n, N_COUNT) - moved, N_COUNT);
+      store<u32>(n, off, N_END);
+      linkAfter(c, n, m);
+      return insertAt(c, n, off, src, len);
+    }
+  }
+  const t = splice(c, target, at, 0, sz);
+  if (t == 0) return false;
+  putEntry(t + spliceAt, src, len);
+  store<u32>(t, load<u32>(t, N_COUNT) + 1, N_COUNT);
+  store<u32>(c, load<u32>(c, NC_COUNT) + 1, NC_COUNT);
+  return true;
+}
+
+/** Set by locate: node and entry offset of an index. */
+let locNode: u32 = 0;
+let locOff: u32 = 0;
+
+/** Find element `index` (0 <= index < count), from the nearer end. */
+function locate(c: u32, index: u32): void {
+  const count = load<u32>(c, NC_COUNT);
+  if (index < (count >> 1)) {
+    let n = load<u32>(c, NC_P);
+    let i = index;
+    while (i >= load<u32>(n, N_COUNT)) {
+      i -= load<u32>(n, N_COUNT);
+      n = load<u32>(n, N_NEXT);
+    }
+    let off = load<u32>(n, N_START);
+    while (i > 0) { off += fwd(n + off); i--; }
+    locNode = n;
+    locOff = off;
+    return;
+  }
+  let n = load<u32>(c, NC_AUX);
+  let i = count - 1 - index; // from the tail
+  while (i >= load<u32>(n, N_COUNT)) {
+    i -= load<u32>(n, N_COUNT);
+    n = load<u32>(n, N_PREV);
+  }
+  let e = load<u32>(n, N_END);
+  e -= back(n + e);
+  while (i > 0) { e -= back(n + e); i--; }
+  locNode = n;
+  locOff = e;
+}
+
+// -- output ---------------------------------------------------------------------------------
+
+let outOom: bool = false;
+
+function emit(p: u32, len: u32, resp: u32): void {
+  if (resp != 0) {
+    if (!outBulk(p, len)) outOom = true;
+    return;
+  }
+  const w = outReserve(4 + len);
+  if (w == 0) { outOom = true; return; }
+  store<u32>(w, len);
+  memory.copy(w + 4, p, len);
+  outCommit(4 + len);
+}
+
+// -- exports --------------------------------------------------------------------------------
+
+export function lCreate(): u32 {
+  return ncAllocHeader(NK_LIST);
+}
+
+/** Bytes held in linear memory (header and nodes). */
+export function lMemory(c: u32): f64 {
+  return <f64>allocSize(NC_BYTES) + <f64>load<u32>(c, NC_CAP);
+}
+
+/**
+ * LPUSH (where 0) / RPUSH (where 1) of `n` elements given as records [u32 len][bytes] at the
+ * scratch region, in order. Returns the new length, -1 on OOM (nothing pushed: the elements this
+ * call had pushed are removed again).
+ */
+export function lPush(c: u32, where: u32, n: u32): i32 {
+  let p = getScratch();
+  for (let i: u32 = 0; i < n; i++) {
+    const len = load<u32>(p);
+    const src = p + 4;
+    p = src + len;
+    let ok: bool;
+    if (where == 0) {
+      const h = load<u32>(c, NC_P);
+      ok = insertAt(c, h, h != 0 ? load<u32>(h, N_START) : 0, src, len);
+    } else {
+      const t = load<u32>(c, NC_AUX);
+      ok = insertAt(c, t, t != 0 ? load<u32>(t, N_END) : 0, src, len);
+    }
+    if (!ok) {
+      // All or nothing: take back the i elements this call pushed (removals cannot fail).
+      for (let j: u32 = 0; j < i; j++) {
+        if (where == 0) {
+          const h = load<u32>(c, NC_P);
+          const off = load<u32>(h, N_START);
+          delEntry(c, h, off, fwd(h + off));
+        } else {
+          const t = load<u32>(c, NC_AUX);
+          const end = load<u32>(t, N_END);
+          const sz = back(t + end);
+          delEntry(c, t, end - sz, sz);
+        }
+      }
+      return -1;
+    }
+  }
+  return <i32>load<u32>(c, NC_COUNT);
+}
+
+/**
+ * Pop up to `count` elements from the head (where 0) or tail (1) into the out buffer, as records
+ * (resp 0) or RESP bulk strings (resp 1). Returns the number popped; -1 on out-buffer OOM (the
+ * popped elements up to then are gone, as written).
+ */
+export function lPop(c: u32, where: u32, count: u32, resp: u32): i32 {
+  outReset();
+  outOom = false;
+  let k: u32 = 0;
+  while (k < count && load<u32>(c, NC_COUNT) > 0) {
+    if (where == 0) {
+      const n = load<u32>(c, NC_P);
+      const off = load<u32>(n, N_START);
+      const sz = fwd(n + off);
+      emit(eData, eLen, resp);
+      if (outOom) return -1;
+      delEntry(c, n, off, sz);
+    } else {
+      const n = load<u32>(c, NC_AUX);
+      const end = load<u32>(n, N_END);
+      const sz = back(n + end);
+      emit(eData, eLen, resp);
+      if (outOom) return -1;
+      delEntry(c, n, end - sz, sz);
+    }
+    k++;
+  }
+  return <i32>k;
+}
+
+/** LINDEX: element `index` (negative from the tail) in RES ptr/len; 0 when out of range. */
+export function lIndex(c: u32, index: f64): i32 {
+  const count = <f64>load<u32>(c, NC_COUNT);
+  if (index < 0) index += count;
+  if (index < 0 || index >= count) return 0;
+  locate(c, <u32>index);
+  fwd(locNode + locOff);
+  store<u32>(RES, eData, R_PTR);
+  store<u32>(RES, eLen, R_LEN);
+  return 1;
+}
+
+/** LSET of a valid index to scratch[0, len). 1 done, -1 OOM (unchanged). */
+export function lSet(c: u32, index: u32, len: u32): i32 {
+  locate(c, index);
+  const osz = fwd(locNode + locOff);
+  const nsz = entrySize(len);
+  const t = splice(c, locNode, locOff, osz, nsz);
+  if (t == 0) return -1;
+  putEntry(t + spliceAt, getScratch(), len);
+  return 1;
+}
+
+/**
+ * Elements [start, stop] (valid, inclusive) into the out buffer as records (resp 0) or RESP bulk
+ * strings (resp 1). Returns the number written, -1 on out-buffer OOM.
+ */
+export function lRange(c: u32, start: u32, stop: u32, resp: u32): i32 {
+  outReset();
+  outOom = false;
+  const count = load<u32>(c, NC_COUNT);
+  if (count == 0 || start > stop || start >= count) return 0;
+  if (stop >= count) stop = count - 1;
+  locate(c, start);
+  let n = locNode;
+  let off = locOff;
+  let k: u32 = 0;
+  const want = stop - start + 1;
+  while (k < want) {
+    if (off >= load<u32>(n, N_END)) {
+      n = load<u32>(n, N_NEXT);
+      off = load<u32>(n, N_START);
+    }
+    off += fwd(n + off);
+    emit(eData, eLen, resp);
+    if (outOom) return -1;
+    k++;
+  }
+  return <i32>k;
+}
+
+/**
+ * LINSERT: scratch holds pivot [0, plen) then the element [plen, plen + vlen). Inserts before
+ * (after = 0) or after the first element equal to the pivot. New length; -1 no pivot; -2 OOM.
+ */
+export function lInsert(c: u32, plen: u32, vlen: u32, after: u32): i32 {
+  const pv = getScratch();
+  let n = load<u32>(c, NC_P);
+  while (n != 0) {
+    let off = load<u32>(n, N_START);
+    const end = load<u32>(n, N_END);
+    while (off < end) {
+      const sz = fwd(n + off);
+      if (eLen == plen && bytesEq(eData, pv, plen)) {
+        if (!insertAt(c, n, after != 0 ? off + sz : off, pv + plen, vlen)) return -2;
+        return <i32>load<u32>(c, NC_COUNT);
+      }
+      off += sz;
+    }
+    n = load<u32>(n, N_NEXT);
+  }
+  return -1;
+}
+
+/**
+ * LREM of scratch[0, len): count > 0 removes the first `count` matches, < 0 the last -count,
+ * 0 all. Each node is compacted in one pass. Returns the number removed.
+ */
+export function lRemove(c: u32, len: u32, count: f64): f64 {
+  const v = getScratch();
+  let skip: f64 = 0; // matches to keep before removing
+  let quota: f64 = count == 0 ? Infinity : Math.abs(count);
+  if (count < 0) {
+    let total: f64 = 0;
+    let n = load<u32>(c, NC_P);
+    while (n != 0) {
+      let off = load<u32>(n, N_START);
+      const end = load<u32>(n, N_END);
+      while (off < end) {
+        off += fwd(n + off);
+        if (eLen == len && bytesEq(eData, v, len)) total++;
+      }
+      n = load<u32>(n, N_NEXT);
+    }
+    if (total > quota) skip = total - quota;
+  }
+  let removed: f64 = 0;
+  let n = load<u32>(c, NC_P);
+  while (n != 0 && quota > 0) {
+    const next = load<u32>(n, N_NEXT);
+    const start = load<u32>(n, N_START);
+    const end = load<u32>(n, N_END);
+    let r = start;
+    let w = start;
+    let gone: u32 = 0;
+    while (r < end) {
+      const sz = fwd(n + r);
+      let drop = false;
+      if (quota > 0 && eLen == len && bytesEq(eData, v, len)) {
+        if (skip > 0) skip--;
+        else { drop = true; quota--; }
+      }
+      if (drop) gone++;
+      else {
+        if (w != r) memory.copy(n + w, n + r, sz);
+        w += sz;
+      }
+      r += sz;
+    }
+    if (gone > 0) {
+      removed += <f64>gone;
+      store<u32>(c, load<u32>(c, NC_COUNT) - gone, NC_COUNT);
+      const cnt = load<u32>(n, N_COUNT) - gone;
+      if (cnt == 0) nodeDrop(c, n);
+      else {
+        store<u32>(n, cnt, N_COUNT);
+        // Close the gap at the end through splice (which also shrinks the block if it pays).
+        splice(c, n, w, end - w, 0);
+      }
+    }
+    n = next;
+  }
+  return removed;
+}
+
+/** LTRIM to [start, stop] (start > stop or start >= count empties the list, leaving the header). */
+export function lTrim(c: u32, start: u32, stop: u32): void {
+  let count = load<u32>(c, NC_COUNT);
+  let dropHead: u32;
+  let dropTail: u32;
+  if (start > stop || start >= count) {
+    dropHead = count;
+    dropTail = 0;
+  } else {
+    if (stop >= count) stop = count - 1;
+    dropHead = start;
+    dropTail = count - 1 - stop;
+  }
+  // Whole nodes first, then entries of the boundary node.
+  while (dropTail > 0) {
+    const n = load<u32>(c, NC_AUX);
+    const nc = load<u32>(n, N_COUNT);
+    if (nc <= dropTail) {
+      dropTail -= nc;
+      store<u32>(c, load<u32>(c, NC_COUNT) - nc, NC_COUNT);
+      nodeDrop(c, n);
+      continue;
+    }
+    let e = load<u32>(n, N_END);
+    for (let i: u32 = 0; i < dropTail; i++) e -= back(n + e);
+    store<u32>(n, nc - dropTail, N_COUNT);
+    store<u32>(c, load<u32>(c, NC_COUNT) - dropTail, NC_COUNT);
+    splice(c, n, e, load<u32>(n, N_END) - e, 0);
+    dropTail = 0;
+  }
+  while (dropHead > 0) {
+    const n = load<u32>(c, NC_P);
+    const nc = load<u32>(n, N_COUNT);
+    if (nc <= dropHead) {
+      dropHead -= nc;
+      store<u32>(c, load<u32>(c, NC_COUNT) - nc, NC_COUNT);
+      nodeDrop(c, n);
+      continue;
+    }
+    const s = load<u32>(n, N_START);
+    let off = s;
+    for (let i: u32 = 0; i < dropHead; i++) off += fwd(n + off);
+    store<u32>(n, nc - dropHead, N_COUNT);
+    store<u32>(c, load<u32>(c, NC_COUNT) - dropHead, NC_COUNT);
+    splice(c, n, s, off - s, 0);
+    dropHead = 0;
+  }
+}
+
+/**
+ * LPOS of scratch[0, len): rank > 0 scans from the head, < 0 from the tail (|rank| = the match
+ * to start from; -Infinity is LONG_MIN, which Redis negates with overflow: first match from the
+ * tail and COUNT never stops it); count 0 = all; maxlen 0 = no limit. Indexes (from the head) go
+ * to the out buffer as u32. Returns how many.
+ */
+export function lPos(c: u32, len: u32, rank: f64, count: f64, maxlen: f64): i32 {
+  outReset();
+  const v = getScratch();
+  const fromTail = rank < 0;
+  const longMin = rank == -Infinity;
+  const r: f64 = longMin ? 1 : Math.abs(rank);
+  const total = load<u32>(c, NC_COUNT);
+  let matches: f64 = 0;
+  let found: i32 = 0;
+  let k: u32 = 0;
+  let n = fromTail ? load<u32>(c, NC_AUX) : load<u32>(c, NC_P);
+  while (n != 0) {
+    if (fromTail) {
+      const s = load<u32>(n, N_START);
+      let e = load<u32>(n, N_END);
+      while (e > s) {
+        if (maxlen != 0 && <f64>k >= maxlen) return found;
+        e -= back(n + e);
+        if (eLen == len && bytesEq(eData, v, len)) {
+          matches++;
+          if (matches >= r) {
+            const w = outReserve(4);
+            if (w == 0) return -1;
+            store<u32>(w, total - 1 - k);
+            outCommit(4);
+            found++;
+            if (!longMin && count > 0 && matches - r + 1 >= count) return found;
+          }
+        }
+        k++;
+      }
+      n = load<u32>(n, N_PREV);
+    } else {
+      let off = load<u32>(n, N_START);
+      const end = load<u32>(n, N_END);
+      while (off < end) {
+        if (maxlen != 0 && <f64>k >= maxlen) return found;
+        off += fwd(n + off);
+        if (eLen == len && bytesEq(eData, v, len)) {
+          matches++;
+          if (matches >= r) {
+            const w = outReserve(4);
+            if (w == 0) return -1;
+            store<u32>(w, k);
+            outCommit(4);
+            found++;
+            if (!longMin && count > 0 && matches - r + 1 >= count) return found;
+          }
+        }
+        k++;
+      }
+      n = load<u32>(n, N_NEXT);
+    }
+  }
+  return found;
+}
+
+/** Deep copy (COPY, snapshots), node by node. 0 on OOM (nothing leaked). */
+export function lClone(c: u32): u32 {
+  const d = ncAllocHeader(NK_LIST);
+  if (d == 0) return 0;
+  let n = load<u32>(c, NC_P);
+  while (n != 0) {
+    const cap = load<u32>(n, N_CAP);
+    const m = alloc(cap);
+    if (m == 0) {
+      lFreeAll(d);
+      return 0;
+    }
+    memory.copy(m, n, cap);
+    addCap(d, <i32>cap);
+    linkAfter(d, load<u32>(d, NC_AUX), m);
+    n = load<u32>(n, N_NEXT);
+  }
+  store<u32>(d, load<u32>(c, NC_COUNT), NC_COUNT);
+  return d;
+}
+
+function lFreeAll(c: u32): void {
+  let n = load<u32>(c, NC_P);
+  while (n != 0) {
+    const next = load<u32>(n, N_NEXT);
+    free(n, load<u32>(n, N_CAP));
+    n = next;
+  }
+  free(c, NC_BYTES);
+}
+
+/**
+ * Free up to `budget` nodes of an unreferenced list (lazyfree.ts), from the head. Returns the
+ * nodes freed, with the header freed too when done (RES misc = 1 done).
+ */
+export function lFreeSome(c: u32, budget: u32): u32 {
+  let n = load<u32>(c, NC_P);
+  let k: u32 = 0;
+  while (n != 0 && k < budget) {
+    const next = load<u32>(n, N_NEXT);
+    free(n, load<u32>(n, N_CAP));
+    n = next;
+    k++;
+  }
+  store<u32>(c, n, NC_P);
+  if (n != 0) {
+    store<u32>(RES, 0, R_MISC);
+    return k;
+  }
+  free(c, NC_BYTES);
+  store<u32>(RES, 1, R_MISC);
+  return k + 1;
+}
+
+/** Nodes of the list (MEMORY USAGE / lazyfree effort, tests). */
+export function lNodes(c: u32): u32 {
+  let k: u32 = 0;
+  let n = load<u32>(c, NC_P);
+  while (n != 0) { k++; n = load<u32>(n, N_NEXT); }
+  return k;
+}
