@@ -720,13 +720,18 @@ export function dbScan(db: u32, cursor: u32, count: u32, now: f64, patLen: u32, 
  * were visited (at most count * 10 steps), each written to the out buffer by `emit`. When the out
  * buffer cannot grow, RES misc is 1 and the start cursor is returned (the caller retries).
  */
-function scanInto(db: u32, cursor: u32, count: u32, now: f64, emit: (e: u32) => void): u32 {
+/** Start a scan batch: empty out buffer, no entries visited, RES misc 0. */
+function scanBegin(db: u32, now: f64): void {
   outReset();
   scanDb = db;
   scanNow = now;
   scanVisited = 0;
   scanOom = false;
   store<u32>(RES, 0, R_MISC);
+}
+
+function scanInto(db: u32, cursor: u32, count: u32, now: f64, emit: (e: u32) => void): u32 {
+  scanBegin(db, now);
   let maxIter = count * 10;
   const start = cursor;
   do {
@@ -776,12 +781,7 @@ export function dbScanEntries(db: u32, cursor: u32, count: u32, now: f64): u32 {
  * bucket, or 0xffffffff when done; on a full out buffer RES misc = 1 and `pos` is returned.
  */
 export function dbWalkEntries(db: u32, pos: u32, count: u32, now: f64): u32 {
-  outReset();
-  scanDb = db;
-  scanNow = now;
-  scanVisited = 0;
-  scanOom = false;
-  store<u32>(RES, 0, R_MISC);
+  scanBegin(db, now);
   const t = load<u32>(db, D_T0);
   const size = load<u32>(db, D_S0);
   const start = pos;

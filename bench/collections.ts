@@ -13,10 +13,10 @@
  *
  *   node dist/bench/run.js collections [--rounds 3] [--coll-keys 200000] [--coll-n 100000]
  */
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import { median, rssOf, ServerKind, startServer, stopServer, Running } from './e2e';
+import { runRedisBenchmark as rb } from './lib';
 
 export interface CollectionsOptions {
   rounds: number;
@@ -117,21 +117,6 @@ function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function rb(port: number, args: string[]): Promise<Record<string, number>> {
-  const all = ['-h', '127.0.0.1', '-p', String(port), '--csv', ...args];
-  return new Promise((resolve, reject) => {
-    execFile('redis-benchmark', all, { maxBuffer: 16 << 20 }, (err, stdout) => {
-      if (err) return reject(err);
-      const out: Record<string, number> = {};
-      for (const line of stdout.split('\n')) {
-        const m = /^"([^"]+)","([\d.]+)"/.exec(line.trim());
-        if (m) out[m[1].split(' ')[0].toUpperCase()] = Number(m[2]);
-      }
-      resolve(out);
-    });
-  });
-}
 
 async function throughputRound(port: number, n: number): Promise<Record<string, number>> {
   const out: Record<string, number> = {};

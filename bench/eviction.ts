@@ -14,7 +14,7 @@
  *   npm run bench -- eviction [--ops 400000] [--maxmemory 4mb] [--keys 15000]
  */
 import { ServerKind, startServer, stopServer, Running } from './e2e';
-import { BenchClient, serverLabel } from './lib';
+import { BenchClient, rng, serverLabel } from './lib';
 import type { RespNode } from '../src/protocol/resp-reader';
 
 const KEYS = 100_000;
@@ -31,18 +31,6 @@ export interface EvictionRow {
   usedMemory: number;
   maxmemory: number;
   evicted: number;
-}
-
-/** Deterministic uniform numbers (the same trace for every server). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `ops` key ids drawn from Zipf(s) over KEYS ids (inverse CDF by binary search), ids shuffled. */

@@ -97,3 +97,15 @@ export function ratioTable(title: string, rps: Record<string, Record<string, num
   }
   return lines;
 }
+
+/** Deterministic uniform numbers in [0, 1) (Mulberry32), so every server gets the same data. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -11,7 +11,7 @@
  *   npm run bench -- types [--rounds 3] [--n 100000]
  */
 import { ServerKind, startServer, stopServer, Running } from './e2e';
-import { BenchClient, ratioTable, runRedisBenchmark } from './lib';
+import { BenchClient, ratioTable, rng, runRedisBenchmark } from './lib';
 
 export interface TypesResult {
   rounds: number;
@@ -22,18 +22,6 @@ export interface TypesResult {
 
 const MB = 1 << 20;
 const POINTS = 100_000;
-
-/** Deterministic pseudo-random numbers, so every server gets the same data. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function setup(port: number): Promise<void> {
   const c = new BenchClient(port);

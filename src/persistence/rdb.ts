@@ -476,6 +476,11 @@ export function loadRdbFile(s: Server): LoadResult | null {
 export function dumpPayload(s: Server, v: RedisValue): Buffer {
   const w = new RdbWriter(writeOptions(s), null, 256);
   w.value(v);
+  return payloadFooter(w);
+}
+
+/** A DUMP-style payload's footer after what `w` holds: RDB version (u16 LE), CRC64 (LE). */
+function payloadFooter(w: RdbWriter): Buffer {
   w.ensure(10);
   w.buf.writeUInt16LE(F.RDB_VERSION, w.pos);
   w.pos += 2;
@@ -513,12 +518,7 @@ export function loadPayload(s: Server, p: Buffer): RedisValue | null {
 export function functionsPayload(s: Server): Buffer {
   const w = new RdbWriter(writeOptions(s), null, 256);
   writeFunctions(s, w);
-  w.ensure(10);
-  w.buf.writeUInt16LE(F.RDB_VERSION, w.pos);
-  w.pos += 2;
-  writeCrc64LE(crc64(w.buf, 0, w.pos), w.buf, w.pos);
-  w.pos += 8;
-  return Buffer.from(w.buf.subarray(0, w.pos));
+  return payloadFooter(w);
 }
 
 /**
