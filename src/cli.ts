@@ -90,7 +90,7 @@ function commandNames(): Set<string> {
 }
 
 /** Parse redis.conf text into settings (last occurrence wins); rename-command lines go to `renames`. */
-export function parseConfigFile(text: string, file: string, renames: Renames = []): Record<string, string> {
+export function parseConfigFile(text: string, file: string, renames: Renames = [], users: string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
   const names = commandNames();
   for (const [a, b] of renames) checkRename(names, a, b);
@@ -103,6 +103,11 @@ export function parseConfigFile(text: string, file: string, renames: Renames = [
       new CliError(`\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\nReading the configuration file, at line ${i + 1}\n>>> '${line}'\n${why}\n(file: ${file})`);
     if (!args || args.length < 2) throw bad('Bad directive or wrong number of arguments');
     const name = args[0].latin1Slice().toLowerCase();
+    if (name === 'user') {
+      // ACL users (applied by Acl.loadAtStartup once the server exists).
+      users.push(args.slice(1).map((a) => a.latin1Slice()).join(' '));
+      continue;
+    }
     if (name === 'rename-command') {
       if (args.length !== 3) throw bad('Bad directive or wrong number of arguments');
       const [from, to] = [args[1].latin1Slice(), args[2].latin1Slice()];
@@ -132,6 +137,8 @@ export function parseConfigFile(text: string, file: string, renames: Renames = [
 export interface ParsedArgs {
   settings: Record<string, string>;
   renames: Renames;
+  /** `user` lines of the config file (without the keyword). */
+  users?: string[];
   configFile: string;
   action: 'run' | 'help' | 'version';
 }
@@ -141,6 +148,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   if (argv.includes('-v') || argv.includes('--version')) return { settings: {}, renames: [], configFile: '', action: 'version' };
   const settings: Record<string, string> = { ...envSettings(env) };
   const renames: Renames = [];
+  const users: string[] = [];
   let i = 0;
   let configFile = '';
   if (argv.length > 0 && !argv[0].startsWith('--')) {
@@ -151,7 +159,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     } catch (e) {
       throw new CliError(`Fatal error, can't open config file '${configFile}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    Object.assign(settings, parseConfigFile(text, configFile, renames));
+    Object.assign(settings, parseConfigFile(text, configFile, renames, users));
     i = 1;
   }
   for (; i < argv.length; i++) {
@@ -192,7 +200,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
     settings[def.name] = value;
   }
-  return { settings, renames, configFile, action: 'run' };
+  return { settings, renames, users, configFile, action: 'run' };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -234,6 +242,12 @@ export async function main(argv: string[]): Promise<number> {
   const server = new Server(config, engine, { logger });
   server.configFile = parsed.configFile;
   for (const [from, to] of parsed.renames) server.table.rename(from, to);
+  try {
+    server.acl.loadAtStartup(parsed.users ?? []);
+  } catch (e) {
+    logger.fatal((e as Error).message);
+    return 1;
+  }
   logger.info({ version: REDUST_VERSION, redis_version: REDIS_VERSION }, 'Redust is starting');
   logger.info(parsed.configFile ? `Configuration loaded from ${parsed.configFile}` : 'No config file specified, using the default config and command-line options');
   // Redis's "debug" level: every setting as CONFIG GET shows it.

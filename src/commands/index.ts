@@ -26,8 +26,10 @@ import { commands as monitor } from './monitor';
 import { commands as clientAdmin } from './client-admin';
 import { commands as latency } from './latency';
 import { commands as wait } from './wait';
+import { commands as acl } from './acl';
 
 export const ALL_COMMANDS: CommandRow[] = [
   ...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...streamGroups, ...pubsub, ...scripting, ...lists, ...hashes,
   ...sets, ...zsets, ...sort, ...persistence, ...debug, ...bitmaps, ...hyperloglog, ...geo, ...monitor, ...clientAdmin, ...latency, ...wait,
+  ...acl,
 ];
