@@ -17,7 +17,7 @@ import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
 import type { Command } from '../commands/table';
 import { clientInfoLine } from '../server/client-info';
-import { AclDenied, AclRuleError, mergeSelectorArgs, User } from './user';
+import { ACL_ERR, AclDenied, AclRuleError, mergeSelectorArgs, User } from './user';
 
 export interface AclLogEntry {
   count: number;
@@ -295,13 +295,19 @@ export class Acl {
         errors += `${where}:${linenum}: Unmatched parenthesis in selector definition.`;
         continue;
       }
-      for (const op of merged) {
+      // Unknown commands are all reported (with the rule); other errors only the first.
+      let syntaxError = false;
+      for (const raw of merged) {
+        const op = raw.replace(/^[\t\r\n]+|[\t\r\n]+$/g, '');
         try {
-          u.apply(op.replace(/^[\t\r\n]+|[\t\r\n]+$/g, ''));
+          u.apply(op);
         } catch (e) {
           if (!(e instanceof AclRuleError)) throw e;
-          errors += `${where}:${linenum}: ${e.reason}. `;
-          break;
+          if (e.reason === ACL_ERR.ENOENT) errors += `${where}:${linenum}: Error in applying operation '${op}': ${e.reason}. `;
+          else if (!syntaxError) {
+            errors += `${where}:${linenum}: ${e.reason}. `;
+            syntaxError = true;
+          }
         }
       }
     }

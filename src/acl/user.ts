@@ -18,12 +18,26 @@ import type { Command, CommandTable } from '../commands/table';
 import { CmdFlag } from '../commands/table';
 import { commandKeys } from '../commands/getkeys';
 import { globMatch } from '../util/glob';
+import meta from '../commands/redis-7.0-commands.json';
+
+/**
+ * A command of Redis 7.0 that Redust does not implement: rules naming it are accepted and change
+ * nothing (it answers "unknown command" anyway), so ACL files written by Redis load.
+ */
+function absentRedisCommand(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(meta.info, name);
+}
 
 /** ACL categories in Redis's order (ACL CAT). */
 export const CATEGORIES = [
   'keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog', 'geo', 'stream',
   'pubsub', 'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting',
 ];
+
+function absentRedisSubcommand(parent: string, sub: string): boolean {
+  const info = (meta.info as Record<string, unknown[]>)[parent];
+  return JSON.stringify(info?.[9] ?? '').includes(JSON.stringify(`${parent}|${sub}`));
+}
 
 export const enum AclDenied {
   OK = 0,
@@ -175,15 +189,24 @@ export class Selector {
       const bar = body.indexOf('|');
       if (bar < 0) {
         const cmd = this.table.get(body);
-        if (!cmd) throw new AclRuleError(ACL_ERR.ENOENT);
+        if (!cmd) {
+          if (absentRedisCommand(body)) return;
+          throw new AclRuleError(ACL_ERR.ENOENT);
+        }
         this.changePerm(cmd, allow);
       } else {
         const cmd = this.table.get(body.slice(0, bar));
-        if (!cmd) throw new AclRuleError(ACL_ERR.ENOENT);
+        if (!cmd) {
+          if (absentRedisCommand(body.slice(0, bar))) return;
+          throw new AclRuleError(ACL_ERR.ENOENT);
+        }
         const rest = body.slice(bar + 1);
         if (cmd.subcommands) {
           const sub = cmd.subcommands.get(rest.split('|')[0]);
-          if (!sub) throw new AclRuleError(ACL_ERR.ENOENT);
+          if (!sub) {
+            if (absentRedisSubcommand(cmd.name, rest.split('|')[0]) && !rest.includes('|')) return;
+            throw new AclRuleError(ACL_ERR.ENOENT);
+          }
           if (rest.includes('|')) throw new AclRuleError(ACL_ERR.ECHILD);
           this.changePerm(sub, allow);
         } else {
@@ -238,7 +261,7 @@ export class Selector {
   check(cmd: Command, argv: Buffer[], pos: number[]): AclDenied {
     if (!this.allowsCommand(cmd, argv)) return AclDenied.CMD;
     if (!this.allKeys && (cmd.keySpecs.length > 0 || cmd.firstKey > 0)) {
-      for (const k of commandKeys(cmd, argv)) {
+      for (const k of aclKeys(cmd, argv)) {
         if (!this.allowsKey(argv[k.index], k.flags)) {
           pos[0] = k.index;
           return AclDenied.KEY;
@@ -267,19 +290,37 @@ export class Selector {
     const fake = new Selector(this.table, false);
     fake.apply(this.future ? '+@all' : '-@all');
     const additive = !this.future;
-    for (const cat of CATEGORIES) {
-      let on = 0;
-      let off = 0;
-      for (const cmd of this.table.allWithSubcommands()) {
-        if (!cmd.categories.includes(cat)) continue;
-        if (this.allowed.has(cmd)) on++;
-        else off++;
+    // Greedy best fit: the category with more commands in common than different, fewest
+    // differences first (then most in common); `temp` loses each applied category.
+    const temp = this.clone();
+    const applied = new Set<string>();
+    for (;;) {
+      let best: string | null = null;
+      let minDiff = Infinity;
+      let maxSame = 0;
+      for (const cat of CATEGORIES) {
+        if (applied.has(cat)) continue;
+        let on = 0;
+        let off = 0;
+        for (const cmd of this.table.allWithSubcommands()) {
+          if (!cmd.categories.includes(cat)) continue;
+          if (temp.allowed.has(cmd)) on++;
+          else off++;
+        }
+        const diff = additive ? off : on;
+        const same = additive ? on : off;
+        if (same > diff && (diff < minDiff || (diff === minDiff && same > maxSame))) {
+          best = cat;
+          minDiff = diff;
+          maxSame = same;
+        }
       }
-      if ((additive && on > off) || (!additive && off > on)) {
-        const op = (additive ? '+@' : '-@') + cat;
-        fake.apply(op);
-        rules.push(op);
-      }
+      if (best === null) break;
+      const op = (additive ? '+@' : '-@') + best;
+      fake.apply(op);
+      temp.apply((additive ? '-@' : '+@') + best);
+      rules.push(op);
+      applied.add(best);
     }
     const single = (cmd: Command): void => {
       const userBit = this.allowed.has(cmd);
@@ -338,6 +379,44 @@ function permsOf(specFlags: string[]): number {
 }
 
 const NO_ARGS: Buffer[] = [];
+const SET_FLAGS_GET = ['RW', 'access', 'update'];
+const SET_FLAGS = ['OW', 'update'];
+const BITFIELD_RO = ['RO', 'access'];
+const BITFIELD_RW = ['RW', 'access', 'update'];
+
+function argIs(a: Buffer, w: string): boolean {
+  return a.length === w.length && a.latin1Slice(0, a.length).toLowerCase() === w;
+}
+
+/**
+ * getKeysFromCommandWithSpecs(GET_KEYSPEC_DEFAULT) as ACL uses it: key specs without the
+ * NOT_KEY ones (shard channels); SET and BITFIELD, whose specs have VARIABLE_FLAGS, through
+ * their getkeys functions (setGetKeys, bitfieldGetKeys).
+ */
+export function aclKeys(cmd: Command, argv: Buffer[]): { index: number; flags: string[] }[] {
+  if (cmd.parent === null && cmd.name === 'set') {
+    for (let i = 3; i < argv.length; i++) if (argIs(argv[i], 'get')) return [{ index: 1, flags: SET_FLAGS_GET }];
+    return [{ index: 1, flags: SET_FLAGS }];
+  }
+  if (cmd.parent === null && cmd.name === 'bitfield') {
+    let readonly = true;
+    for (let i = 2; i < argv.length; i++) {
+      const rem = argv.length - i - 1;
+      if (argIs(argv[i], 'get') && rem >= 2) i += 2;
+      else if ((argIs(argv[i], 'set') || argIs(argv[i], 'incrby')) && rem >= 3) {
+        readonly = false;
+        break;
+      } else if (argIs(argv[i], 'overflow') && rem >= 1) i += 1;
+      else {
+        readonly = false;
+        break;
+      }
+    }
+    return [{ index: 1, flags: readonly ? BITFIELD_RO : BITFIELD_RW }];
+  }
+  const keys = commandKeys(cmd, argv);
+  return keys.some((k) => k.flags.includes('not_key')) ? keys.filter((k) => !k.flags.includes('not_key')) : keys;
+}
 
 /** getChannelsFromCommand for the publish/subscribe commands: argument range and pattern flag. */
 function commandChannels(cmd: Command, argv: Buffer[]): { from: number; to: number; pattern: boolean } | null {
@@ -478,7 +557,7 @@ export class User {
 
   /** The dispatcher's GET/SET fast path: allowed with its one key (false: take the full check). */
   allowsFast(cmd: Command, key: Buffer): boolean {
-    const flags = cmd.keySpecs[0].flags;
+    const flags = cmd.name === 'set' ? SET_FLAGS : cmd.keySpecs[0].flags;
     for (const s of this.selectors) if (s.allowsCommand(cmd, NO_ARGS) && s.allowsKey(key, flags)) return true;
     return false;
   }

@@ -5,8 +5,8 @@
 import { randomBytes } from 'crypto';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
-import { fail, NOT_INT, NOT_POSITIVE, wrongArgs } from './errors';
-import { isWord, positiveIntArg } from './args';
+import { fail, NOT_INT, wrongArgs } from './errors';
+import { isWord } from './args';
 import { latin1, parseInt64 } from '../util/number';
 import { replyHelp } from './help';
 import { AclDenied, CATEGORIES } from '../acl/user';
@@ -102,7 +102,8 @@ function cat(c: Client, argv: Buffer[]): void {
 function genpass(c: Client, argv: Buffer[]): void {
   let bits = 256;
   if (argv.length > 2) {
-    bits = positiveIntArg(argv[2], 'ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096');
+    bits = parseInt64(argv[2]);
+    if (Number.isNaN(bits)) fail(NOT_INT);
     if (bits <= 0 || bits > 4096) fail('ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096');
   }
   const chars = Math.floor((bits + 3) / 4);
@@ -120,7 +121,7 @@ function log(c: Client, argv: Buffer[]): void {
     }
     count = parseInt64(argv[2]);
     if (Number.isNaN(count)) fail(NOT_INT);
-    if (count < 0) fail(NOT_POSITIVE);
+    if (count < 0) count = 0;
   }
   const entries = a.log.slice(0, count);
   const now = Date.now();
