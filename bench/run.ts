@@ -11,6 +11,7 @@
  *                                          writes docs/benchmarks-persistence.md
  *   node dist/bench/run.js scripting       only the scripting group (bench/scripting.ts), printed
  *   node dist/bench/run.js collections    only hashes/sets vs Redis (bench/collections.ts), its own section
+ *   node dist/bench/run.js acl            ACL cost: default user vs a restricted user (bench/acl.ts), its own section
  *   options: --no-micro, --no-pipeline, --no-e2e, --no-scripting, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
  *            default 200000; -P 16 runs use 4N), --e2e-keys K (default 1000000),
  *            --max-time S (benny seconds per case, default 1), --out FILE (default docs/benchmarks.md)
@@ -190,7 +191,7 @@ function targets(micro: MicroResult[], e2e: E2EResult | null): Target[] {
  * `npm run bench -- tls [--rounds R] [--n N]`. Each prints its table and replaces its own section
  * of docs/benchmarks.md (between <!-- fuzz --> / <!-- tls --> markers), leaving the rest as it is.
  */
-async function securityGroup(group: 'fuzz' | 'tls'): Promise<void> {
+async function securityGroup(group: 'fuzz' | 'tls' | 'acl'): Promise<void> {
   const log = (s: string) => console.log(s);
   const out = path.resolve(ROOT, argOf('--out', 'docs/benchmarks.md'));
   let md: string[];
@@ -204,6 +205,21 @@ async function securityGroup(group: 'fuzz' | 'tls'): Promise<void> {
       results.push(await runFuzz(engine, frames, seed, log));
     }
     md = [`### RESP fuzzing (\`npm run bench -- fuzz --frames ${frames}\`)`, '', ...machine().map((l) => `${l}  `), '', ...fuzzTable(results, seed)];
+  } else if (group === 'acl') {
+    const { runAclBench, aclTable, BENCH_USER, runAclCommandPath, aclPathTable } = await import('./acl');
+    const pathRows = ['js-map', 'wasm'].flatMap((e) => runAclCommandPath(e, 100000, Number(argOf('--seconds', '1')), Number(argOf('--path-rounds', '7'))));
+    log(aclPathTable(pathRows).join('\n'));
+    const rows = has('--no-e2e') ? [] : await runAclBench(Number(argOf('--rounds', '3')), Number(argOf('--n', '100000')), log);
+    md = [
+      '### ACL cost (`npm run bench -- acl`)',
+      '',
+      ...machine().map((l) => `${l}  `),
+      '',
+      `\`default\` is the unrestricted default user; \`bench\` is \`ACL SETUSER ${BENCH_USER.join(' ')}\` (key patterns, a read-only pattern, categories). Command path without the network (as bench/pipeline.ts, 16 pipelined commands per chunk, 100,000 keys, commands per CPU-second, medians of interleaved rounds):`,
+      '',
+      ...aclPathTable(pathRows),
+      ...(rows.length ? ['', 'redis-benchmark, 50 clients, medians of interleaved rounds (end to end, noisy on a shared machine):', '', ...aclTable(rows)] : []),
+    ];
   } else {
     const { runTlsBench, tlsTable } = await import('./tls');
     const rows = await runTlsBench(Number(argOf('--rounds', '3')), Number(argOf('--n', '100000')), log);
@@ -221,7 +237,7 @@ async function securityGroup(group: 'fuzz' | 'tls'): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === 'fuzz' || process.argv[2] === 'tls') return securityGroup(process.argv[2]);
+  if (process.argv[2] === 'fuzz' || process.argv[2] === 'tls' || process.argv[2] === 'acl') return securityGroup(process.argv[2]);
   if (has('persistence')) {
     // `npm run bench -- persistence [--strings N] [--mixed N]`: only the persistence group (bench/persistence.ts).
     const strings = Number(argOf('--strings', '1000000'));
@@ -463,7 +479,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   if (kept) md.push('', kept[0], '');
   // Keep the sections the security groups wrote (see securityGroup).
-  const keptSecurity = ['fuzz', 'tls'].map((g) => /<!-- (\w+) -->[\s\S]*?<!-- \/\1 -->/.exec(previous.slice(previous.indexOf(`<!-- ${g} -->`)))?.[0] ?? '').filter((x) => x && previous.includes(x));
+  const keptSecurity = ['fuzz', 'tls', 'acl'].map((g) => /<!-- (\w+) -->[\s\S]*?<!-- \/\1 -->/.exec(previous.slice(previous.indexOf(`<!-- ${g} -->`)))?.[0] ?? '').filter((x) => x && previous.includes(x));
   fs.writeFileSync(out, [md.join('\n'), ...keptSecurity].join('\n\n') + '\n');
   log('\n' + md.join('\n'));
   log(`\nwrote ${path.relative(process.cwd(), out)}`);

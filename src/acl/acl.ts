@@ -153,6 +153,8 @@ export class Acl {
 
   /** ACLUserCheckCmdWithUnrestrictedKeyAccess for SORT BY/GET (scripts run with the caller's user). */
   fullKeyAccess(c: Client, cmd: Command, argv: Buffer[]): boolean {
+    // Internal clients (the AOF loader) run as Redis's user-less fake clients: no restriction.
+    if (c.socket === null && !c.has(ClientFlag.SCRIPT)) return true;
     return this.userOf(c).fullKeyAccess(cmd, argv);
   }
 

@@ -72,6 +72,51 @@ export class AclRuleError extends Error {
 interface KeyPattern {
   pattern: Buffer;
   flags: number;
+  /** How it matches, decided once: glob, literal prefix + '*', exact literal, or '*'. */
+  kind: number;
+  lit: Buffer;
+}
+
+const GLOB = 0;
+const PREFIX = 1;
+const EXACT = 2;
+const ANY = 3;
+
+function compilePattern(pattern: Buffer, flags: number): KeyPattern {
+  let special = -1;
+  for (let i = 0; i < pattern.length; i++) {
+    const b = pattern[i];
+    if (b === 0x2a || b === 0x3f || b === 0x5b || b === 0x5c) {
+      special = i;
+      break;
+    }
+  }
+  let kind = GLOB;
+  let lit = pattern;
+  if (special < 0) kind = EXACT;
+  else if (special === pattern.length - 1 && pattern[special] === 0x2a) {
+    kind = special === 0 ? ANY : PREFIX;
+    lit = pattern.subarray(0, special);
+  }
+  return { pattern, flags, kind, lit };
+}
+
+function patternMatches(p: KeyPattern, key: Buffer): boolean {
+  switch (p.kind) {
+    case ANY:
+      return true;
+    case PREFIX: {
+      const lit = p.lit;
+      const n = lit.length;
+      if (key.length < n) return false;
+      for (let i = 0; i < n; i++) if (key[i] !== lit[i]) return false;
+      return true;
+    }
+    case EXACT:
+      return key.equals(p.lit);
+    default:
+      return globMatch(p.pattern, key);
+  }
 }
 
 export function sha256hex(s: Buffer | string): string {
@@ -103,13 +148,17 @@ export class Selector {
     s.future = this.future;
     s.allowed = new Set(this.allowed);
     if (this.firstArgs) s.firstArgs = new Map([...this.firstArgs].map(([k, v]) => [k, [...v]]));
-    s.keys = this.keys.map((k) => ({ pattern: k.pattern, flags: k.flags }));
+    s.keys = this.keys.map((k) => ({ ...k }));
     s.channels = [...this.channels];
     return s;
   }
 
+  private memoCmd: Command | null = null;
+  private memoOk = false;
+
   /** ACLChangeSelectorPerm: the command and its subcommands. */
   private changePerm(cmd: Command, allow: boolean): void {
+    this.memoCmd = null;
     if (allow) this.allowed.add(cmd);
     else this.allowed.delete(cmd);
     this.firstArgs?.delete(cmd);
@@ -127,6 +176,7 @@ export class Selector {
 
   /** ACLSetSelector: one rule. Throws AclRuleError. */
   apply(op: string): void {
+    this.memoCmd = null;
     const lower = op.toLowerCase();
     if (lower === 'allkeys' || op === '~*') {
       this.allKeys = true;
@@ -171,7 +221,7 @@ export class Selector {
       const bytes = Buffer.from(pat, 'latin1');
       const existing = this.keys.find((k) => k.pattern.equals(bytes));
       if (existing) existing.flags |= flags;
-      else this.keys.push({ pattern: bytes, flags });
+      else this.keys.push(compilePattern(bytes, flags));
     } else if (op[0] === '&') {
       if (this.allChannels) throw new AclRuleError(ACL_ERR.EISDIR);
       const pat = op.slice(1);
@@ -225,7 +275,13 @@ export class Selector {
 
   /** ACLSelectorCheckCmd's command part. */
   allowsCommand(cmd: Command, argv: Buffer[]): boolean {
-    if (this.allCommands || (cmd.flags & CmdFlag.NO_AUTH) !== 0 || this.allowed.has(cmd)) return true;
+    if (this.allCommands) return true;
+    // A pipeline mostly repeats one command: remember the last answer (reset by every change).
+    if (cmd !== this.memoCmd) {
+      this.memoCmd = cmd;
+      this.memoOk = (cmd.flags & CmdFlag.NO_AUTH) !== 0 || this.allowed.has(cmd);
+    }
+    if (this.memoOk) return true;
     const fa = this.firstArgs?.get(cmd);
     if (!fa || argv.length < 2) return false;
     const a = argv[1].latin1Slice(0, argv[1].length).toLowerCase();
@@ -234,11 +290,16 @@ export class Selector {
 
   /** ACLSelectorCheckKey: key-spec flags (ACCESS → read; INSERT/DELETE/UPDATE → write). */
   allowsKey(key: Buffer, specFlags: string[]): boolean {
+    return this.allowsKeyWith(key, permsOf(specFlags));
+  }
+
+  /** allowsKey with the permissions already derived from the key spec (READ 1, WRITE 2). */
+  allowsKeyWith(key: Buffer, need: number): boolean {
     if (this.allKeys) return true;
-    const need = permsOf(specFlags);
-    for (const p of this.keys) {
-      if ((p.flags & need) !== need) continue;
-      if (globMatch(p.pattern, key)) return true;
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const p = keys[i];
+      if ((p.flags & need) === need && patternMatches(p, key)) return true;
     }
     return false;
   }
@@ -261,7 +322,13 @@ export class Selector {
   check(cmd: Command, argv: Buffer[], pos: number[]): AclDenied {
     if (!this.allowsCommand(cmd, argv)) return AclDenied.CMD;
     if (!this.allKeys && (cmd.keySpecs.length > 0 || cmd.firstKey > 0)) {
-      for (const k of aclKeys(cmd, argv)) {
+      const simple = simpleKey(cmd);
+      if (simple !== null) {
+        if (simple.index < argv.length && !this.allowsKeyWith(argv[simple.index], simple.need)) {
+          pos[0] = simple.index;
+          return AclDenied.KEY;
+        }
+      } else for (const k of aclKeys(cmd, argv)) {
         if (!this.allowsKey(argv[k.index], k.flags)) {
           pos[0] = k.index;
           return AclDenied.KEY;
@@ -379,6 +446,31 @@ function permsOf(specFlags: string[]): number {
 }
 
 const NO_ARGS: Buffer[] = [];
+const simpleKeys = new WeakMap<Command, { index: number; need: number } | null>();
+
+/** A command with one key at a fixed position (one index spec, range 0): no key extraction needed. */
+let lastSimpleCmd: Command | null = null;
+let lastSimple: { index: number; need: number } | null = null;
+
+function simpleKey(cmd: Command): { index: number; need: number } | null {
+  if (cmd === lastSimpleCmd) return lastSimple;
+  lastSimpleCmd = cmd;
+  lastSimple = simpleKeyOf(cmd);
+  return lastSimple;
+}
+
+function simpleKeyOf(cmd: Command): { index: number; need: number } | null {
+  let s = simpleKeys.get(cmd);
+  if (s === undefined) {
+    s = null;
+    const spec = cmd.keySpecs.length === 1 ? cmd.keySpecs[0] : null;
+    if (spec && spec.begin.type === 'index' && spec.find.type === 'range' && spec.find.lastkey === 0 && !spec.flags.includes('variable_flags') && !spec.flags.includes('incomplete') && !spec.flags.includes('not_key')) {
+      s = { index: spec.begin.index, need: permsOf(spec.flags) };
+    }
+    simpleKeys.set(cmd, s);
+  }
+  return s;
+}
 const SET_FLAGS_GET = ['RW', 'access', 'update'];
 const SET_FLAGS = ['OW', 'update'];
 const BITFIELD_RO = ['RO', 'access'];
@@ -433,6 +525,8 @@ function commandChannels(cmd: Command, argv: Buffer[]): { from: number; to: numb
       return null;
   }
 }
+
+const LOCAL = [0];
 
 export class User {
   enabled = false;
@@ -541,7 +635,7 @@ export class User {
     if (this.unrestricted) return AclDenied.OK;
     let relevant = AclDenied.CMD;
     let lastIdx = 0;
-    const local = [0];
+    const local = LOCAL;
     for (const s of this.selectors) {
       local[0] = 0;
       const r = s.check(cmd, argv, local);
@@ -556,9 +650,11 @@ export class User {
   }
 
   /** The dispatcher's GET/SET fast path: allowed with its one key (false: take the full check). */
-  allowsFast(cmd: Command, key: Buffer): boolean {
-    const flags = cmd.name === 'set' ? SET_FLAGS : cmd.keySpecs[0].flags;
-    for (const s of this.selectors) if (s.allowsCommand(cmd, NO_ARGS) && s.allowsKey(key, flags)) return true;
+  allowsFast(cmd: Command, key: Buffer, isGet: boolean): boolean {
+    // GET's key spec is RO+ACCESS (read); a plain SET key value is OW+UPDATE (setGetKeys: write).
+    const need = isGet ? READ : WRITE;
+    const sels = this.selectors;
+    for (let i = 0; i < sels.length; i++) if (sels[i].allowsCommand(cmd, NO_ARGS) && sels[i].allowsKeyWith(key, need)) return true;
     return false;
   }
 

@@ -204,7 +204,7 @@ export class Dispatcher {
     if (kind !== FAST_GET && server.config.hot.maxmemory > 0) return false;
     const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
     const user = c.aclUser ?? server.acl.defaultUser;
-    if (!user.unrestricted && !user.allowsFast(cmd, key)) return false;
+    if (!user.unrestricted && !user.allowsFast(cmd, key, kind === FAST_GET)) return false;
     c.cmd = cmd;
     c.lastCmd = cmd;
     this.fastKey = key;
