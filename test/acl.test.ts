@@ -465,6 +465,16 @@ for (const engine of enginesUnderTest()) {
     await d.check(['ACL', 'LIST']);
   });
 
+  dt('ACL SETUSER arguments are redacted in SLOWLOG', async ({ d }) => {
+    await d.check(['CONFIG', 'SET', 'slowlog-log-slower-than', '0']);
+    await d.check(['SLOWLOG', 'RESET']);
+    await d.check(['ACL', 'SETUSER', 'zz', '>secret', 'on']);
+    const [a, b] = await Promise.all([d.redust.send('SLOWLOG', 'GET', '1'), d.reference.send('SLOWLOG', 'GET', '1')]);
+    assert.equal(items(items(items(a)[0])[3]).map(text), items(items(items(b)[0])[3]).map(text));
+    assert.equal(items(items(items(a)[0])[3]).map(text), ['ACL', 'SETUSER', '(redacted)', '(redacted)', '(redacted)']);
+    await d.check(['CONFIG', 'SET', 'slowlog-log-slower-than', '10000']);
+  });
+
   dt('acl-pubsub-default allchannels, acllog-max-len', async ({ d }) => {
     await d.all([
       ['CONFIG', 'GET', 'acllog-max-len'],

@@ -19,8 +19,14 @@ function acl(c: Client): Acl {
 const NO_ACLFILE =
   'ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.';
 
+const REDACTED = Buffer.from('(redacted)');
+
 function setuser(c: Client, argv: Buffer[]): void {
-  const err = acl(c).setUser(latin1(argv[2]), argv.slice(3).map(latin1));
+  const name = latin1(argv[2]);
+  const ops = argv.slice(3).map(latin1);
+  // redactClientCommandArgument: SLOWLOG and MONITOR see "(redacted)" for every argument.
+  for (let j = 2; j < argv.length; j++) argv[j] = REDACTED;
+  const err = acl(c).setUser(name, ops);
   if (err !== null) fail(err);
   c.reply.ok();
 }
