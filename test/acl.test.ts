@@ -60,6 +60,13 @@ function singleKeyCommands(k: string): Arg[][] {
     ['EVAL', "return redis.call('sort', KEYS[1], 'BY', 'zz*')", '1', k],
     ['SADD', k + 's', 'm'],
     ['SMEMBERS', k + 's'],
+    // SET and BITFIELD take their key flags from their arguments (read needed only with GET).
+    ['SET', k, 'v', 'GET'],
+    ['BITFIELD', k, 'GET', 'u8', '0'],
+    ['BITFIELD', k, 'SET', 'u8', '0', '1'],
+    ['BITFIELD_RO', k, 'GET', 'u8', '0'],
+    ['EVAL', "return redis.acl_check_cmd('set', KEYS[1], 'x')", '1', k],
+    ['EVAL', "return redis.acl_check_cmd('get', KEYS[1])", '1', k],
   ];
 }
 
