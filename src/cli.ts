@@ -30,6 +30,7 @@ Options are redis.conf settings written as --name value, for example:
   --bind ADDR          address(es) to listen on (default 127.0.0.1)
   --engine NAME        storage engine: wasm or js-map (default wasm)
   --requirepass PASS   password for the default user
+  --aclfile PATH       ACL users file (or \`user ...\` lines in the config file)
   --databases N        number of databases (default 16)
   --dir PATH           working directory for persistence files
   --loglevel LEVEL     debug, verbose, notice or warning (default notice)
