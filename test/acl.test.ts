@@ -426,6 +426,14 @@ for (const engine of enginesUnderTest()) {
     assert.ok(await closedSoon(lose[1]), 'redis disconnected the subscriber of b');
     assert.not.ok(keep[0].closed);
     assert.not.ok(keep[1].closed);
+    // From allchannels to a list: subscribers are checked too.
+    await d.check(['ACL', 'SETUSER', 'allch', 'on', '>pw', '+@all', 'allchannels']);
+    const wide = await conns('allch');
+    for (const c of wide) assert.is(text(await c.send('AUTH', 'allch', 'pw')), 'OK');
+    for (const c of wide) await c.send('PSUBSCRIBE', 'x*');
+    await d.check(['ACL', 'SETUSER', 'allch', 'resetchannels', '&x']);
+    assert.ok(await closedSoon(wide[0]), 'redust disconnected the pattern subscriber');
+    assert.ok(await closedSoon(wide[1]), 'redis disconnected the pattern subscriber');
     // CLIENT KILL USER
     await d.check(['CLIENT', 'KILL', 'USER', 'nosuch']);
     await d.check(['CLIENT', 'KILL', 'USER', 'subs']);
