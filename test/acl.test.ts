@@ -214,6 +214,8 @@ for (const engine of enginesUnderTest()) {
     await d.check(['ACL', 'SETUSER', 'u2', 'allchannels', '&x']);
     await d.check(['ACL', 'SETUSER', 'u2', 'resetpass', '!0000000000000000000000000000000000000000000000000000000000000000']);
     await d.check(['ACL', 'SETUSER', 'a b']);
+    await d.check(['ACL', 'SETUSER', 'emp', '', 'on', '()', '( )', '(+get ~x )', '(+get', '~x)']);
+    await d.check(['ACL', 'GETUSER', 'emp']);
     await d.check(['ACL', 'GETUSER', 'u1']); // the failed SETUSERs created nothing
     await d.check(['ACL', 'SETUSER', 'v1', '%RW~*', '%R~*', '+get|x', '%R']);
     await d.check(['ACL', 'SETUSER', 'v2', '%R~*', '%W~*', '~a', '%R~a', 'allchannels']);

@@ -573,6 +573,7 @@ export class User {
 
   /** ACLSetUser: one rule (a selector rule goes to the root selector). Throws AclRuleError. */
   apply(op: string): void {
+    if (op === '') return; // an empty rule changes nothing (ACLSetUser)
     const lower = op.toLowerCase();
     if (lower === 'on') this.enabled = true;
     else if (lower === 'off') this.enabled = false;
