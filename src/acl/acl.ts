@@ -31,11 +31,9 @@ export interface AclLogEntry {
 
 const REASONS = ['', 'command', 'key', 'auth', 'channel'];
 
-/** The NOPERM texts of processCommand (7.0). */
+/** The NOPERM texts of processCommand (7.0) for keys and channels (commands name the command). */
 export function nopermText(r: AclDenied): string {
   switch (r) {
-    case AclDenied.CMD:
-      return '';
     case AclDenied.KEY:
       return 'NOPERM this user has no permissions to access one of the keys used as arguments';
     case AclDenied.CHANNEL:
@@ -182,11 +180,6 @@ export class Acl {
       }
     }
     this.log.unshift(entry);
-    if (this.log.length > max) this.log.length = max;
-  }
-
-  trimLog(): void {
-    const max = this.server.config.int('acllog-max-len');
     if (this.log.length > max) this.log.length = max;
   }
 

@@ -700,9 +700,6 @@ export function mergeSelectorArgs(args: string[], bad: string[] = []): string[] 
     } else if (a.startsWith('(') && !a.endsWith(')')) {
       acc = a;
       bad[0] = a;
-    } else if (a === '(') {
-      acc = a;
-      bad[0] = a;
     } else out.push(a);
   }
   if (acc !== null) return null;
