@@ -167,6 +167,14 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     const a = argv[i];
     if (!a.startsWith('--')) throw new CliError(`Invalid argument '${a}': options are written as --name value (see --help)`);
     const name = a.slice(2).toLowerCase();
+    if (name === 'user') {
+      // `--user alice on >pw ~* +@all`: a config-file `user` line, as redis-server takes it.
+      const values: string[] = [];
+      while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) values.push(argv[++i]);
+      if (values.length === 0) throw new CliError("Option '--user' needs a user definition");
+      users.push(values.join(' '));
+      continue;
+    }
     if (name === 'rename-command') {
       // `--rename-command FROM TO` (TO may be '' to remove it), as redis-server takes it.
       const from = argv[i + 1];

@@ -544,6 +544,7 @@ cli('user lines: the server starts with them', async () => {
   fs.writeFileSync(conf, 'user alice on >pw ~a* +get\nuser default on nopass ~* &* +@all -flushall\n');
   const parsed = parseArgs([conf]);
   assert.equal(parsed.users, ['alice on >pw ~a* +get', 'default on nopass ~* &* +@all -flushall']);
+  assert.equal(parseArgs(['--user', 'bob', 'on', '>x', '--port', '0']).users, ['bob on >x']);
   const srv: RedustServer = await startRedust('js-map');
   const acl = (srv as unknown as { server: { acl: { loadAtStartup(u: string[]): void; listLines(): string[] } } }).server.acl;
   acl.loadAtStartup(parsed.users!);
