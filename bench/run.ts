@@ -11,8 +11,8 @@
  *                                          writes docs/benchmarks-persistence.md
  *   node dist/bench/run.js scripting       only the scripting group (bench/scripting.ts), printed
  *   node dist/bench/run.js collections    only hashes/sets vs Redis (bench/collections.ts), its own section
- *   node dist/bench/run.js types|eviction|fuzz|tls  bitmaps/HLL/geo, eviction hit rates, the RESP fuzzer,
- *                                          TLS: each its own section (SECTIONS below)
+ *   node dist/bench/run.js types|eviction|acl|fuzz|tls  bitmaps/HLL/geo, eviction hit rates, the cost of
+ *                                          ACL rules, the RESP fuzzer, TLS: each its own section (SECTIONS below)
  *   options: --no-micro, --no-pipeline, --no-e2e, --no-scripting, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
  *            default 200000; -P 16 runs use 4N), --e2e-keys K (default 1000000),
  *            --max-time S (benny seconds per case, default 1), --out FILE (default docs/benchmarks.md)
@@ -220,6 +220,22 @@ const SECTIONS: Record<string, () => Promise<{ title: string; md: string[] }>> =
     const { runTypes, typesTable } = await import('./types');
     const r = await runTypes({ rounds: Number(argOf('--rounds', '3')), n: Number(argOf('--n', '100000')), servers: ['js-map', 'wasm', 'redis'], log });
     return { title: 'Bitmaps, HyperLogLog and geo (`npm run bench -- types`)', md: typesTable(r) };
+  },
+  // npm run bench -- acl [--seconds S] [--path-rounds R] [--rounds R] [--n N] [--no-e2e]
+  async acl() {
+    const { runAclBench, aclTable, BENCH_USER, runAclCommandPath, aclPathTable } = await import('./acl');
+    const pathRows = ['js-map', 'wasm'].flatMap((e) => runAclCommandPath(e, 100000, Number(argOf('--seconds', '1')), Number(argOf('--path-rounds', '7'))));
+    log(aclPathTable(pathRows).join('\n'));
+    const rows = has('--no-e2e') ? [] : await runAclBench(Number(argOf('--rounds', '3')), Number(argOf('--n', '100000')), log);
+    return {
+      title: 'ACL cost (`npm run bench -- acl`)',
+      md: [
+        `\`default\` is the unrestricted default user; \`bench\` is \`ACL SETUSER ${BENCH_USER.join(' ')}\` (key patterns, a read-only pattern, categories). Command path without the network (as bench/pipeline.ts, 16 pipelined commands per chunk, 100,000 keys, commands per CPU-second, medians of interleaved rounds):`,
+        '',
+        ...aclPathTable(pathRows),
+        ...(rows.length ? ['', 'redis-benchmark, 50 clients, medians of interleaved rounds (end to end, noisy on a shared machine):', '', ...aclTable(rows)] : []),
+      ],
+    };
   },
   // npm run bench -- eviction [--ops N] [--maxmemory M] [--keys K]
   async eviction() {

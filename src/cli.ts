@@ -32,6 +32,7 @@ Options are redis.conf settings written as --name value, for example:
   --bind ADDR          address(es) to listen on (default 127.0.0.1)
   --engine NAME        storage engine: wasm or js-map (default wasm)
   --requirepass PASS   password for the default user
+  --aclfile PATH       ACL users file (or \`user ...\` lines in the config file)
   --databases N        number of databases (default 16)
   --dir PATH           working directory for persistence files
   --loglevel LEVEL     debug, verbose, notice or warning (default notice)
@@ -92,11 +93,12 @@ function commandNames(): Set<string> {
 }
 
 /**
- * Parse redis.conf text into settings (last occurrence wins); rename-command lines go to `renames`;
+ * Parse redis.conf text into settings (last occurrence wins); rename-command lines go to `renames`,
+ * `user` lines (ACL users) to `users`;
  * `include` lines are read in place (config/include.ts). `ctx.dir` is the directory a relative
  * include resolves against: Redis chdirs when it reads a `dir` line, so one seen earlier counts.
  */
-export function parseConfigFile(text: string, file: string, renames: Renames = [], ctx: IncludeContext = { dir: '', depth: 0 }): Record<string, string> {
+export function parseConfigFile(text: string, file: string, renames: Renames = [], users: string[] = [], ctx: IncludeContext = { dir: '', depth: 0 }): Record<string, string> {
   const out: Record<string, string> = {};
   const names = commandNames();
   for (const [a, b] of renames) checkRename(names, a, b);
@@ -109,6 +111,11 @@ export function parseConfigFile(text: string, file: string, renames: Renames = [
       new CliError(`\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\nReading the configuration file, at line ${i + 1}\n>>> '${line}'\n${why}\n(file: ${file})`);
     if (!args || args.length < 2) throw bad('Bad directive or wrong number of arguments');
     const name = args[0].latin1Slice().toLowerCase();
+    if (name === 'user') {
+      // ACL users (applied by Acl.loadAtStartup once the server exists).
+      users.push(args.slice(1).map((a) => a.latin1Slice()).join(' '));
+      continue;
+    }
     if (name === 'rename-command') {
       if (args.length !== 3) throw bad('Bad directive or wrong number of arguments');
       const [from, to] = [args[1].latin1Slice(), args[2].latin1Slice()];
@@ -124,7 +131,7 @@ export function parseConfigFile(text: string, file: string, renames: Renames = [
       if (args.length !== 2) throw bad('Bad directive or wrong number of arguments');
       try {
         for (const f of includedFiles(args[1].latin1Slice(), ctx)) {
-          mergeIncluded(out, parseConfigFile(readConfigText(f), f, renames, { dir: ctx.dir, depth: ctx.depth + 1 }));
+          mergeIncluded(out, parseConfigFile(readConfigText(f), f, renames, users, { dir: ctx.dir, depth: ctx.depth + 1 }));
         }
       } catch (e) {
         throw e instanceof IncludeError ? new CliError(e.message) : e;
@@ -150,6 +157,8 @@ export function parseConfigFile(text: string, file: string, renames: Renames = [
 export interface ParsedArgs {
   settings: Record<string, string>;
   renames: Renames;
+  /** `user` lines of the config file (without the keyword). */
+  users?: string[];
   configFile: string;
   action: 'run' | 'help' | 'version';
 }
@@ -159,6 +168,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   if (argv.includes('-v') || argv.includes('--version')) return { settings: {}, renames: [], configFile: '', action: 'version' };
   const settings: Record<string, string> = { ...envSettings(env) };
   const renames: Renames = [];
+  const users: string[] = [];
   let i = 0;
   let configFile = '';
   if (argv.length > 0 && !argv[0].startsWith('--')) {
@@ -169,13 +179,21 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     } catch (e) {
       throw new CliError((e as Error).message);
     }
-    Object.assign(settings, parseConfigFile(text, configFile, renames));
+    Object.assign(settings, parseConfigFile(text, configFile, renames, users));
     i = 1;
   }
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new CliError(`Invalid argument '${a}': options are written as --name value (see --help)`);
     const name = a.slice(2).toLowerCase();
+    if (name === 'user') {
+      // `--user alice on >pw ~* +@all`: a config-file `user` line, as redis-server takes it.
+      const values: string[] = [];
+      while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) values.push(argv[++i]);
+      if (values.length === 0) throw new CliError("Option '--user' needs a user definition");
+      users.push(values.join(' '));
+      continue;
+    }
     if (name === 'rename-command') {
       // `--rename-command FROM TO` (TO may be '' to remove it), as redis-server takes it.
       const from = argv[i + 1];
@@ -210,7 +228,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
     settings[def.name] = value;
   }
-  return { settings, renames, configFile, action: 'run' };
+  return { settings, renames, users, configFile, action: 'run' };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -252,6 +270,12 @@ export async function main(argv: string[]): Promise<number> {
   const server = new Server(config, engine, { logger });
   server.configFile = parsed.configFile;
   for (const [from, to] of parsed.renames) server.table.rename(from, to);
+  try {
+    server.acl.loadAtStartup(parsed.users ?? []);
+  } catch (e) {
+    logger.fatal((e as Error).message);
+    return 1;
+  }
   logger.info({ version: REDUST_VERSION, redis_version: REDIS_VERSION }, 'Redust is starting');
   logger.info(parsed.configFile ? `Configuration loaded from ${parsed.configFile}` : 'No config file specified, using the default config and command-line options');
   // Redis's "debug" level: every setting as CONFIG GET shows it.

@@ -109,6 +109,7 @@ export class RedustServer {
     const engine = createEngine(config.str('engine') as EngineName);
     const server = new Server(config, engine, { logger: createLogger({ level, file: config.str('logfile') }), clock: new ServerClock() });
     for (const [from, to] of Object.entries(opts.renameCommands ?? {})) server.table.rename(from, to);
+    server.acl.loadAtStartup([]);
     if (opts.persistence || config.bool('appendonly')) {
       try {
         loadDataFromDisk(server);

@@ -41,8 +41,9 @@ export function resetClientState(c: Client): void {
   s.pubsub.unsubscribeAll(c);
   if (c.flags & ClientFlag.MONITOR) s.monitors.remove(c);
   s.tracking.disable(c);
-  if (s.authRequiredByDefault()) c.authenticated = false;
+  c.authenticated = !s.authRequiredByDefault();
   c.user = 'default';
+  c.aclUser = null;
 }
 
 function reset(c: Client): void {
@@ -58,14 +59,9 @@ function select(c: Client, argv: Buffer[]): void {
   c.reply.ok();
 }
 
-/** ACLAuthenticateUser for the default user (requirepass); ACL users come with the ACL issue. */
+/** ACLAuthenticateUser (src/acl/acl.ts). */
 function authenticate(c: Client, user: Buffer, pass: Buffer): boolean {
-  const requirepass = c.server.config.str('requirepass');
-  if (latin1(user) !== 'default') return false;
-  if (requirepass !== '' && latin1(pass) !== requirepass) return false;
-  c.authenticated = true;
-  c.user = 'default';
-  return true;
+  return c.server.acl.authenticate(c, user, pass);
 }
 
 function auth(c: Client, argv: Buffer[]): void {
@@ -73,7 +69,7 @@ function auth(c: Client, argv: Buffer[]): void {
   let user: Buffer;
   let pass: Buffer;
   if (argv.length === 2) {
-    if (c.server.config.str('requirepass') === '') {
+    if (c.server.acl.defaultUser.nopass) {
       fail('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
     }
     user = DEFAULT_USER;
@@ -215,7 +211,7 @@ function clientKill(c: Client, argv: Buffer[]): void {
     } else if (isWord(argv[i], 'addr')) addr = v;
     else if (isWord(argv[i], 'laddr')) laddr = v;
     else if (isWord(argv[i], 'user')) {
-      if (v !== 'default') fail(`ERR No such user '${v}'`);
+      if (!server.acl.users.has(v)) fail(`ERR No such user '${v}'`);
       user = v;
     } else if (isWord(argv[i], 'skipme')) {
       if (v.toLowerCase() === 'yes') skipme = true;

@@ -28,10 +28,12 @@ import { commands as latency } from './latency';
 import { commands as wait } from './wait';
 import { commands as migrate } from './migrate';
 import { commands as memory } from './memory';
+import { commands as acl } from './acl';
 
 export const ALL_COMMANDS: CommandRow[] = [
   ...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...streamGroups, ...pubsub, ...scripting, ...lists, ...hashes,
   ...sets, ...zsets, ...sort, ...persistence, ...debug, ...bitmaps, ...hyperloglog, ...geo, ...monitor, ...clientAdmin, ...latency, ...wait,
   ...migrate,
   ...memory,
+  ...acl,
 ];

@@ -109,7 +109,8 @@ function configSet(c: Client, argv: Buffer[]): void {
 export function applyConfig(c: Client, name: string, v: unknown): void {
   const s = c.server;
   s.config.set(name, v);
-  if (name === 'notify-keyspace-events') s.keyspace.flags = parseNotifyFlags(v as string);
+  if (name === 'requirepass') s.acl.setRequirepass(v as string);
+  else if (name === 'notify-keyspace-events') s.keyspace.flags = parseNotifyFlags(v as string);
   else if (name === 'loglevel') setLogLevel(s.logger, v as RedisLogLevel);
   else if (name === 'appendonly') {
     if (v) s.aof.enableAtRuntime();

@@ -106,7 +106,9 @@ function sortGeneric(c: Client, argv: Buffer[], readonly: boolean): void {
     } else if (isWord(a, 'by') && left >= 1) {
       sortby = argv[++j];
       if (cIndexOf(sortby, 42) === -1) dontsort = true;
+      else if (!c.server.acl.fullKeyAccess(c, c.cmd!, argv)) fail('ERR BY option of SORT denied due to insufficient ACL permissions.');
     } else if (isWord(a, 'get') && left >= 1) {
+      if (!c.server.acl.fullKeyAccess(c, c.cmd!, argv)) fail('ERR GET option of SORT denied due to insufficient ACL permissions.');
       gets.push(argv[++j]);
     } else fail(SYNTAX);
   }

@@ -55,6 +55,12 @@ function exec(c: Client): void {
   try {
     for (const q of queue) {
       c.cmd = q.cmd;
+      // ACL rules may have changed since the command was queued (execCommand re-checks).
+      const denied = server.acl.checkQueued(c, q.cmd, q.argv);
+      if (denied !== null) {
+        c.reply.error(denied);
+        continue;
+      }
       server.dispatcher.call(c, q.cmd, q.argv);
     }
   } finally {

@@ -155,7 +155,11 @@ export class ScriptingEngine {
         if (this.activeBox) this.activeBox.resp = n;
       },
       log: (level, msg) => this.log(level, msg),
-      aclCheck: (argv) => (this.server.table.lookup(argv) ? true : null),
+      aclCheck: (argv) => {
+        const cmd = this.server.table.lookup(argv);
+        if (!cmd) return null;
+        return this.caller === null || this.server.acl.userOf(this.caller).check(cmd, argv, [0]) === 0;
+      },
     };
   }
 
@@ -249,6 +253,7 @@ export class ScriptingEngine {
     sc.db = c.db;
     sc.dbIndex = c.dbIndex;
     sc.user = c.user;
+    sc.aclUser = c.aclUser;
     const server = this.server;
     const started = (this.started = performance.now());
     if (this.depth === 1) this.current = { name: opts.name, argv: c.argv, started, isEval: fargs === null };
@@ -303,6 +308,8 @@ export class ScriptingEngine {
       return rejected(cmd, 'ERR Wrong number of args calling Redis command from script');
     }
     if (cmd.has(CmdFlag.NOSCRIPT) && !debugStateOf(server).disableDenyScripts) return rejected(cmd, 'ERR This Redis command is not allowed from script');
+    const aclDenied = this.caller === null ? null : server.acl.checkScript(this.caller, cmd, argv);
+    if (aclDenied !== null) return rejected(cmd, aclDenied);
     if (cmd.name === 'xread' || cmd.name === 'xreadgroup') {
       for (let i = 1; i < argv.length; i++) {
         const a = argv[i];

@@ -11,6 +11,7 @@ import { Reply, RespWriter } from '../protocol/reply';
 import type { Command } from '../commands/table';
 import type { Server } from './server';
 import type { Arg } from './propagate';
+import type { User } from '../acl/user';
 
 export const enum ClientFlag {
   MULTI = 1 << 0,
@@ -56,6 +57,8 @@ export class Client {
   libName = '';
   libVer = '';
   user = 'default';
+  /** The ACL user (src/acl/); null is the default user. `user` holds its name. */
+  aclUser: User | null = null;
   authenticated: boolean;
   flags = 0;
   lastInteraction: number;

@@ -139,6 +139,13 @@ export class Dispatcher {
       this.rejectCommand(c, 'ERR Command not allowed inside a transaction');
       return;
     }
+    if (!(c.aclUser ?? server.acl.defaultUser).unrestricted) {
+      const denied = server.acl.checkCommand(c, cmd, argv);
+      if (denied !== null) {
+        this.rejectCommand(c, denied);
+        return;
+      }
+    }
     // (Flags first: maxmemory only matters for denyoom commands and inside MULTI.)
     let maxmem = 0;
     if ((inMulti || cmd.has(CmdFlag.DENYOOM) || (cmd.has(CmdFlag.NOSCRIPT) && server.config.hot.maxmemory > 0 && scriptDeniesOom(server, cmd.name, argv))) && (maxmem = server.config.hot.maxmemory) > 0 && (!inMulti || oomRejectsInMulti(c, cmd)) && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
@@ -196,6 +203,8 @@ export class Dispatcher {
     if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || server.busyScript !== null || this.execDepth !== 0 || server.commandGate !== null || server.pause.type !== 0) return false;
     if (kind !== FAST_GET && server.config.hot.maxmemory > 0) return false;
     const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
+    const user = c.aclUser ?? server.acl.defaultUser;
+    if (!user.unrestricted && !user.allowsFast(cmd, key, kind === FAST_GET)) return false;
     c.cmd = cmd;
     c.lastCmd = cmd;
     this.fastKey = key;

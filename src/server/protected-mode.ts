@@ -35,7 +35,7 @@ export function isLoopbackPeer(addr: string | undefined): boolean {
  */
 export function admitConnection(server: Server, sock: net.Socket): boolean {
   const peer = `${sock.remoteAddress}:${sock.remotePort}`;
-  if (server.config.bool('protected-mode') && server.config.str('requirepass') === '' && !isLoopbackPeer(sock.remoteAddress)) {
+  if (server.config.bool('protected-mode') && server.acl.defaultUser.nopass && !isLoopbackPeer(sock.remoteAddress)) {
     server.stats.rejectedConnections++;
     server.logger.debug({ client: peer }, 'Connection refused by protected mode (no password set, client not on the loopback interface)');
     sock.resume();

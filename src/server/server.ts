@@ -38,6 +38,7 @@ import { ClientPause } from './pause';
 import { Tracking } from './tracking';
 import { LatencyMonitor } from '../observability/latency';
 import { Listeners, ListenOptions } from './listeners';
+import { Acl } from '../acl/acl';
 
 export { ServerClock } from './clock';
 
@@ -95,6 +96,8 @@ export class Server {
   readonly tracking = new Tracking(this);
   readonly latency = new LatencyMonitor(this);
   readonly dispatcher: Dispatcher;
+  /** Users, permissions, ACL LOG (src/acl/acl.ts). */
+  readonly acl: Acl;
   readonly net: Networking;
   readonly cron: Cron;
   readonly runId: string;
@@ -161,6 +164,7 @@ export class Server {
       this.dbs.push(engine.createDb(i, this.clock, (db, key) => this.onKeyExpired(db, key), (db, key) => this.onNewKey(db, key)));
     }
     this.table.register(ALL_COMMANDS);
+    this.acl = new Acl(this);
     this.dispatcher = new Dispatcher(this);
     this.net = new Networking(this);
     this.cron = new Cron(this);
@@ -172,7 +176,7 @@ export class Server {
   }
 
   authRequiredByDefault(): boolean {
-    return this.config.str('requirepass') !== '';
+    return this.acl.authRequiredByDefault();
   }
 
   /**
