@@ -367,7 +367,31 @@ export function hConvert(c: u32): i32 {
  */
 export function hSet(c: u32, fl: u32, vl: u32, maxValue: u32, maxEntries: u32): i32 {
   const fp = getScratch();
-  const vp = fp + fl;
+  return hSetAt(c, fp, fl, fp + fl, vl, maxValue, maxEntries);
+}
+
+/**
+ * HSET of n pairs in one call (HSET with many fields, RDB load): scratch holds 2n records
+ * [u32 len][bytes], field then value (the JS side's putRecords). Returns how many fields were new, or -1 on OOM (the pairs
+ * before the failing one stay set, as each would by itself).
+ */
+export function hSetMany(c: u32, n: u32, maxValue: u32, maxEntries: u32): i32 {
+  let p = getScratch();
+  let added: i32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const fl = load<u32>(p);
+    const fp = p + 4;
+    const vl = load<u32>(fp + fl);
+    const vp = fp + fl + 4;
+    const r = hSetAt(c, fp, fl, vp, vl, maxValue, maxEntries);
+    if (r < 0) return -1;
+    added += r;
+    p = vp + vl;
+  }
+  return added;
+}
+
+function hSetAt(c: u32, fp: u32, fl: u32, vp: u32, vl: u32, maxValue: u32, maxEntries: u32): i32 {
   const info = load<u32>(c, NC_INFO);
   if ((info & NF_LPENC) != 0 && (fl > maxValue || vl > maxValue)) {
     if (hConvert(c) == 0) return -1;

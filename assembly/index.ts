@@ -28,10 +28,10 @@ export { bitCount, bitOp } from './bitops';
 export { hllMergeDense, hllMergeSparse, hllHisto, hllDenseRaise } from './hyperloglog';
 export { ncRef, ncUnref, ncQueue, ncFreeStep, ncPending } from './lazyfree';
 export {
-  hCreate, hLen, hIsListpack, hMemory, hGet, hConvert, hSet, hDelete, hOut, hScan, hRandom, hClone, hResp,
+  hCreate, hLen, hIsListpack, hMemory, hGet, hConvert, hSet, hSetMany, hDelete, hOut, hScan, hRandom, hClone, hResp,
 } from './hash';
 export {
-  sCreate, sIsIntset, sMemory, sConvert, sAdd, sHas, sDelete, sOut, sScan, sRandom, sClone, sReencode, sResp,
+  sCreate, sIsIntset, sMemory, sConvert, sAdd, sAddMany, sHas, sDelete, sOut, sScan, sRandom, sClone, sReencode, sResp,
 } from './set';
 export {
   lCreate, lMemory, lPush, lPop, lIndex, lSet, lRange, lInsert, lRemove, lTrim, lPos, lClone, lNodes, lSetFill,

@@ -310,7 +310,27 @@ export function sConvert(c: u32): i32 {
 
 /** SADD of scratch[0, ml): 1 added, 0 present, -1 OOM (unchanged). */
 export function sAdd(c: u32, ml: u32, maxIntset: u32): i32 {
-  const mp = getScratch();
+  return sAddAt(c, getScratch(), ml, maxIntset);
+}
+
+/**
+ * SADD of n members in one call (SADD with many members, RDB load): scratch holds n records
+ * [u32 len][bytes] (the JS side's putRecords). Returns how many were added, or -1 on OOM (the ones before stay added).
+ */
+export function sAddMany(c: u32, n: u32, maxIntset: u32): i32 {
+  let p = getScratch();
+  let added: i32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const ml = load<u32>(p);
+    const r = sAddAt(c, p + 4, ml, maxIntset);
+    if (r < 0) return -1;
+    added += r;
+    p += 4 + ml;
+  }
+  return added;
+}
+
+function sAddAt(c: u32, mp: u32, ml: u32, maxIntset: u32): i32 {
   if (!ncIsBig(c)) {
     if (string2ll(mp, ml)) {
       const pos = isSearch(c, parsed);

@@ -52,7 +52,8 @@ function hsetGeneric(c: Client, argv: Buffer[], okReply: boolean): void {
   let created = 0;
   const mv = maxValue(c);
   const me = maxEntries(c);
-  for (let j = 2; j < argv.length; j += 2) if (hashSet(c, h, argv[j], argv[j + 1], mv, me)) created++;
+  if (h.setMany && argv.length > 4) created = h.setMany(argv, 2, argv.length, mv, me);
+  else for (let j = 2; j < argv.length; j += 2) if (hashSet(c, h, argv[j], argv[j + 1], mv, me)) created++;
   if (okReply) c.reply.ok();
   else c.reply.int(created);
   written(c, key, 'hset', 'h', (argv.length - 2) / 2);

@@ -38,7 +38,8 @@ function sadd(c: Client, argv: Buffer[]): void {
     c.db.set(key, s);
   } else withLimit(c, s);
   let added = 0;
-  for (let j = 2; j < argv.length; j++) if (s.add(argv[j])) added++;
+  if (s.addMany && argv.length > 3) added = s.addMany(argv, 2, argv.length);
+  else for (let j = 2; j < argv.length; j++) if (s.add(argv[j])) added++;
   if (added) {
     c.server.signalModifiedKey(c.dbIndex, key);
     c.server.keyspace.notify(c.dbIndex, 'sadd', key, 's');

@@ -328,6 +328,8 @@ export interface HashValue extends Container {
    * longer than maxValue or the hash grows past maxEntries fields. True when the field is new.
    */
   setField(field: Bytes, value: Bytes, maxValue: number, maxEntries: number): boolean;
+  /** Optional fast path (wasm): setField of each pair args[from, to) in one call; fields added. */
+  setMany?(args: readonly Bytes[], from: number, to: number, maxValue: number, maxEntries: number): number;
   /** hashTypeTryConversion: convert when any of args[from..to] is longer than maxValue. */
   convertIfLonger(maxValue: number, args: Bytes[], from?: number, to?: number): void;
   /** Whole-content encoding check against the limits, for loaders (RDB, RESTORE). */
@@ -360,6 +362,8 @@ export interface SetValue extends Container {
   fitEncoding(limits: EncodingLimits): void;
   /** Optional fast path (wasm): every member, in forEach's order, as RESP bulk strings into `out` (SMEMBERS). */
   writeMembers?(out: BulkSink): void;
+  /** Optional fast path (wasm): add() of each of args[from, to) in one call; how many were added. */
+  addMany?(args: readonly Bytes[], from: number, to: number): number;
 }
 
 /** Score range bound: value and whether it is exclusive. */

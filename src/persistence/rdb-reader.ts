@@ -190,7 +190,11 @@ export class RdbReader {
       case F.RDB_TYPE_SET: {
         const n = this.count();
         const s = this.newSet();
-        for (let i = 0; i < n; i++) if (!s.add(this.string())) corrupt('Duplicate set members detected', at);
+        const batch: Buffer[] = [];
+        for (let i = 0; i < n; i++) {
+          batch.push(this.string());
+          if ((batch.length === LOAD_BATCH || i === n - 1) && !addMembers(s, batch)) corrupt('Duplicate set members detected', at);
+        }
         return this.fitSet(s, at);
       }
       case F.RDB_TYPE_ZSET:
@@ -208,10 +212,13 @@ export class RdbReader {
       case F.RDB_TYPE_HASH: {
         const n = this.count(2);
         const h = this.opts.engine.newHash();
+        const batch: Buffer[] = [];
         for (let i = 0; i < n; i++) {
-          const f = this.string();
-          const v = this.string();
-          if (!h.set(f, v)) corrupt('Duplicate hash fields detected', at);
+          batch.push(this.string(), this.string());
+          if (batch.length === 2 * LOAD_BATCH || i === n - 1) {
+            if (!setPairs(h, batch, 0, batch.length)) corrupt('Duplicate hash fields detected', at);
+            batch.length = 0;
+          }
         }
         return this.fitHash(h, at);
       }
@@ -253,7 +260,7 @@ export class RdbReader {
       case F.RDB_TYPE_SET_INTSET: {
         const blob = this.string();
         const s = this.newSet();
-        for (const m of intsetDecode(blob, 0, blob.length)) s.add(Buffer.from(m, 'latin1'));
+        addMembers(s, intsetDecode(blob, 0, blob.length).map((m) => Buffer.from(m, 'latin1')));
         return this.fitSet(s, at);
       }
       case F.RDB_TYPE_HASH_ZIPMAP: {
@@ -279,7 +286,7 @@ export class RdbReader {
         if (items.length % 2 !== 0) corrupt('Listpack/ziplist with odd number of elements', at);
         if (type === F.RDB_TYPE_HASH_ZIPLIST || type === F.RDB_TYPE_HASH_LISTPACK) {
           const h = this.opts.engine.newHash();
-          for (let i = 0; i < items.length; i += 2) if (!h.set(items[i], items[i + 1])) corrupt('Hash listpack integrity check failed.', at);
+          if (!setPairs(h, items, 0, items.length)) corrupt('Hash listpack integrity check failed.', at);
           return this.fitHash(h, at);
         }
         const z = this.opts.engine.newZSet();
@@ -408,6 +415,26 @@ export class RdbReader {
     }
     return s;
   }
+}
+
+/** Elements per engine call when a loader fills a hash or set (HashValue.setMany, SetValue.addMany). */
+const LOAD_BATCH = 1024;
+
+/** h.set of each pair items[from, to), in one engine call where the engine has setMany; false on a repeated field. */
+function setPairs(h: HashValue, items: Buffer[], from: number, to: number): boolean {
+  if (h.setMany) return h.setMany(items, from, to, Infinity, Infinity) === (to - from) / 2;
+  for (let i = from; i < to; i += 2) if (!h.set(items[i], items[i + 1])) return false;
+  return true;
+}
+
+/** s.add of each member (then the batch is emptied), in one engine call where the engine has addMany; false on a repeated member. */
+function addMembers(s: SetValue, batch: Buffer[]): boolean {
+  const n = batch.length;
+  let added = 0;
+  if (s.addMany) added = s.addMany(batch, 0, n);
+  else for (const m of batch) if (s.add(m)) added++;
+  batch.length = 0;
+  return added === n;
 }
 
 function cmpId(a: StreamID, b: StreamID): number {

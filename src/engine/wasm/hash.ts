@@ -64,6 +64,15 @@ export class WasmHash extends NativeCollection implements HashValue {
     return this.put(field, value, Math.min(maxValue, NO_LIMIT), Math.min(maxEntries, NO_LIMIT));
   }
 
+  /** HashValue.setMany (types.ts): the pairs args[from, to) in one crossing; fields added. */
+  setMany(args: readonly Bytes[], from: number, to: number, maxValue: number, maxEntries: number): number {
+    const w = this.host.w;
+    const n = w.putRecords(args, from, to) / 2;
+    const r = w.x.hSetMany(this.ptr, n, Math.min(maxValue, NO_LIMIT), Math.min(maxEntries, NO_LIMIT));
+    if (r < 0) throw new WasmOutOfMemoryError('HSET');
+    return r;
+  }
+
   delete(field: Bytes): boolean {
     const w = this.host.w;
     return w.x.hDelete(this.ptr, w.putBytes(field)) === 1;

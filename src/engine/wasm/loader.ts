@@ -111,6 +111,7 @@ export interface WasmExports {
   hGet(c: number, fl: number): number;
   hConvert(c: number): number;
   hSet(c: number, fl: number, vl: number, maxValue: number, maxEntries: number): number;
+  hSetMany(c: number, n: number, maxValue: number, maxEntries: number): number;
   hDelete(c: number, fl: number): number;
   hOut(c: number): number;
   hScan(c: number, cursor: number, count: number): number;
@@ -121,6 +122,7 @@ export interface WasmExports {
   sMemory(c: number): number;
   sConvert(c: number): number;
   sAdd(c: number, ml: number, maxIntset: number): number;
+  sAddMany(c: number, n: number, maxIntset: number): number;
   sHas(c: number, ml: number): number;
   sDelete(c: number, ml: number): number;
   sOut(c: number): number;
@@ -228,6 +230,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   hGet: 2,
   hConvert: 1,
   hSet: 5,
+  hSetMany: 4,
   hDelete: 2,
   hOut: 1,
   hScan: 3,
@@ -238,6 +241,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   sMemory: 1,
   sConvert: 1,
   sAdd: 3,
+  sAddMany: 3,
   sHas: 2,
   sDelete: 2,
   sOut: 1,
@@ -387,6 +391,26 @@ export class WasmInstance {
   /** Make sure scratch holds n bytes before writing several pieces (growing loses the contents). */
   ensureScratch(n: number): void {
     if (n > this.scratchCap) this.reserveScratch(n);
+  }
+
+  /**
+   * args[from, to) into scratch as [u32 len][bytes] records, for the *Many calls (HSET/SADD of
+   * many elements and RDB loads in one crossing). Returns the record count.
+   */
+  putRecords(args: readonly Buffer[], from: number, to: number): number {
+    let total = 0;
+    for (let i = from; i < to; i++) total += 4 + args[i].length;
+    this.ensureScratch(total);
+    this.sync();
+    const u8 = this.u8;
+    let p = this.scratch;
+    for (let i = from; i < to; i++) {
+      const a = args[i];
+      u8.writeUInt32LE(a.length, p);
+      copyAll(u8, p + 4, a);
+      p += 4 + a.length;
+    }
+    return to - from;
   }
 
   /** Copy bytes to scratch at offset `at` (views synced on return). Returns the length. */

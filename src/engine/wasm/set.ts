@@ -50,6 +50,15 @@ export class WasmSet extends NativeCollection implements SetValue {
     return r === 1;
   }
 
+  /** SetValue.addMany (types.ts): members args[from, to) in one crossing; how many were added. */
+  addMany(args: readonly Bytes[], from: number, to: number): number {
+    const w = this.host.w;
+    const n = w.putRecords(args, from, to);
+    const r = w.x.sAddMany(this.ptr, n, Math.min(Math.max(this.maxIntset, 0), INTSET_HARD_MAX));
+    if (r < 0) throw new WasmOutOfMemoryError('SADD');
+    return r;
+  }
+
   delete(member: Bytes): boolean {
     const w = this.host.w;
     return w.x.sDelete(this.ptr, w.putBytes(member)) === 1;
