@@ -181,14 +181,15 @@ async function waitPing(port: number, proc: ChildProcess): Promise<void> {
   }
 }
 
-export async function startServer(kind: ServerKind, port: number): Promise<Running> {
+/** Start one server on `port`; `redustArgs` are extra command-line options for Redust only. */
+export async function startServer(kind: ServerKind, port: number, redustArgs: string[] = []): Promise<Running> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `redust-bench-${kind.replace(/[^a-z-]/g, '_')}-`));
   let proc: ChildProcess;
   if (kind === 'redis') {
     proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
   } else {
     const [engine, root] = kind.split('@');
-    proc = spawn(process.execPath, [path.join(root ?? ROOT, 'bin', 'redust.js'), '--port', String(port), '--engine', engine, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
+    proc = spawn(process.execPath, [path.join(root ?? ROOT, 'bin', 'redust.js'), '--port', String(port), '--engine', engine, '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...redustArgs], {
       stdio: 'ignore',
       cwd: dir,
     });

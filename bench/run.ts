@@ -11,8 +11,9 @@
  *                                          writes docs/benchmarks-persistence.md
  *   node dist/bench/run.js scripting       only the scripting group (bench/scripting.ts), printed
  *   node dist/bench/run.js collections    only hashes/sets vs Redis (bench/collections.ts), its own section
- *   node dist/bench/run.js types|eviction|acl|fuzz|tls  bitmaps/HLL/geo, eviction hit rates, the cost of
- *                                          ACL rules, the RESP fuzzer, TLS: each its own section (SECTIONS below)
+ *   node dist/bench/run.js types|eviction|operating|acl|fuzz|tls  bitmaps/HLL/geo, eviction hit rates,
+ *                                          tracking/MONITOR/metrics costs, ACL rules, the RESP fuzzer, TLS:
+ *                                          each its own section (SECTIONS below)
  *   options: --no-micro, --no-pipeline, --no-e2e, --no-scripting, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
  *            default 200000; -P 16 runs use 4N), --e2e-keys K (default 1000000),
  *            --max-time S (benny seconds per case, default 1), --out FILE (default docs/benchmarks.md)
@@ -236,6 +237,12 @@ const SECTIONS: Record<string, () => Promise<{ title: string; md: string[] }>> =
         ...(rows.length ? ['', 'redis-benchmark, 50 clients, medians of interleaved rounds (end to end, noisy on a shared machine):', '', ...aclTable(rows)] : []),
       ],
     };
+  },
+  // npm run bench -- operating [--rounds R] [--n N]
+  async operating() {
+    const { runOperating, operatingTables } = await import('./operating');
+    const r = await runOperating({ rounds: Number(argOf('--rounds', '3')), n: Number(argOf('--n', '200000')), servers: ['js-map', 'wasm', 'redis'], log });
+    return { title: 'Client-side caching, MONITOR and /metrics (`npm run bench -- operating`)', md: operatingTables(r) };
   },
   // npm run bench -- eviction [--ops N] [--maxmemory M] [--keys K]
   async eviction() {

@@ -381,8 +381,13 @@ export class KeyTable {
     return this.rowsF[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 2) + F_LRU];
   }
 
+  /**
+   * The access stamp, in whole seconds as Redis's LRU clock (LRU_CLOCK_RESOLUTION 1000 ms): idle
+   * times, eviction order and OBJECT IDLETIME then tie and round as they do in Redis (a
+   * millisecond stamp made allkeys-lru evict more precisely than Redis, i.e. differently).
+   */
   setLru(s: number, at: number): void {
-    this.rowsF[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 2) + F_LRU] = at;
+    this.rowsF[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 2) + F_LRU] = Math.floor(at / 1000) * 1000;
   }
 
   freq(s: number): number {
