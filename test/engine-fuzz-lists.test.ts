@@ -12,9 +12,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WasmEngine } from '../src/engine/wasm/engine';
-import type { BulkSink, BulkValue, ListValue } from '../src/engine/types';
+import type { BulkValue, ListValue } from '../src/engine/types';
 import { jsContainers } from '../src/engine/containers';
 import { rng } from './helpers/rng';
+import { bind, rawOf } from './helpers/sinks';
 
 const str = (v: unknown): string | undefined =>
   v === undefined ? undefined : typeof v === 'string' ? v : (v as Buffer).latin1Slice(0, (v as Buffer).length);
@@ -33,21 +34,6 @@ function randElem(r: () => number): string {
   return 'L'.repeat(8000 + Math.floor(r() * 12000)); // bigger than a node
 }
 
-/** What a writer-to-sink call appends, as latin1 text. */
-function rawOf(write: (out: BulkSink) => void): string {
-  let raw = '';
-  write({
-    bulk() { throw new Error('unexpected bulk()'); },
-    bulkBytes() { throw new Error('unexpected bulkBytes()'); },
-    rawBytes(src: Uint8Array, start: number, len: number) { raw += Buffer.from(src.subarray(start, start + len)).latin1Slice(); },
-  });
-  return raw;
-}
-
-function bind(t: object, p: string | symbol): unknown {
-  const v = (t as Record<string | symbol, unknown>)[p];
-  return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-}
 
 /** The model's LPOS (JsList.positions written plainly). */
 function modelPos(a: string[], v: string, rank: number, count: number, maxlen: number): number[] {

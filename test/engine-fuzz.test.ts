@@ -14,10 +14,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WasmEngine } from '../src/engine/wasm/engine';
-import type { BulkSink, BulkValue, Db, Engine, HashValue, SetValue, StringPeek, ZSetValue } from '../src/engine/types';
+import type { BulkValue, Db, Engine, HashValue, SetValue, StringPeek, ZSetValue } from '../src/engine/types';
 import { jsContainers } from '../src/engine/containers';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE } from '../src/engine/types';
 import { rng } from './helpers/rng';
+import { bind, rawOf } from './helpers/sinks';
 
 const str = (v: unknown): string | undefined =>
   v === undefined ? undefined : typeof v === 'string' ? v : (v as Buffer).latin1Slice(0, (v as Buffer).length);
@@ -730,20 +731,5 @@ test('planted bugs in hash and set views are caught', () => {
 
 const bulkOf = (x: string) => `$${x.length}\r\n${x}\r\n`;
 
-/** What a writer-to-sink call appends, as latin1 text. */
-function rawOf(write: (out: BulkSink) => void): string {
-  let raw = '';
-  write({
-    bulk() { throw new Error('unexpected bulk()'); },
-    bulkBytes() { throw new Error('unexpected bulkBytes()'); },
-    rawBytes(src: Uint8Array, start: number, len: number) { raw += Buffer.from(src.subarray(start, start + len)).latin1Slice(); },
-  });
-  return raw;
-}
-
-function bind(t: object, p: string | symbol): unknown {
-  const v = (t as Record<string | symbol, unknown>)[p];
-  return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-}
 
 test.run();
