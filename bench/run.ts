@@ -12,6 +12,7 @@
  *   node dist/bench/run.js scripting       only the scripting group (bench/scripting.ts), printed
  *   node dist/bench/run.js collections    only hashes/sets vs Redis (bench/collections.ts), its own section
  *   node dist/bench/run.js types|fuzz|tls  bitmaps/HLL/geo, the RESP fuzzer, TLS: each its own section
+ *   node dist/bench/run.js durability|aof  kill -9 cycles; AOF throughput, rewrite and start-up vs Redis (bench/durability.ts)
  *   options: --no-micro, --no-pipeline, --no-e2e, --no-scripting, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
  *            default 200000; -P 16 runs use 4N), --e2e-keys K (default 1000000),
  *            --max-time S (benny seconds per case, default 1), --out FILE (default docs/benchmarks.md)
@@ -192,7 +193,7 @@ function targets(micro: MicroResult[], e2e: E2EResult | null): Target[] {
  * prints its table and replaces its own section (between <!-- group --> / <!-- /group --> markers),
  * leaving the rest of the file as it is.
  */
-const SECTION_GROUPS = ['fuzz', 'tls', 'types'] as const;
+const SECTION_GROUPS = ['fuzz', 'tls', 'types', 'durability', 'aof'] as const;
 type SectionGroup = (typeof SECTION_GROUPS)[number];
 
 async function sectionGroup(group: SectionGroup): Promise<void> {
@@ -213,6 +214,10 @@ async function sectionGroup(group: SectionGroup): Promise<void> {
     const { runTypes, typesTable } = await import('./types');
     const r = await runTypes({ rounds: Number(argOf('--rounds', '3')), n: Number(argOf('--n', '100000')), servers: ['js-map', 'wasm', 'redis'], log });
     md = ['### Bitmaps, HyperLogLog and geo (`npm run bench -- types`)', '', ...machine().map((l) => `${l}  `), '', ...typesTable(r)];
+  } else if (group === 'durability' || group === 'aof') {
+    // bench/durability.ts: kill -9 cycles, and the AOF throughput/rewrite/start-up figures.
+    const { durabilitySection, aofSection } = await import('./durability');
+    md = await (group === 'durability' ? durabilitySection : aofSection)(argOf, machine(), log);
   } else {
     const { runTlsBench, tlsTable } = await import('./tls');
     const rows = await runTlsBench(Number(argOf('--rounds', '3')), Number(argOf('--n', '100000')), log);
