@@ -261,6 +261,10 @@ export async function runCycles(
       const straceOut = opts.strace && cycle < cycles ? path.join(dir, `strace-${cycle}.txt`) : undefined;
       const p = await startProc(server, dir, { appendfsync: fsync }, straceOut);
       stats.startMs.push(await waitPong(p));
+      // The pid to kill is the one the server reports (under strace, the tracee's).
+      const reported = Number((await info(p.port, 'server')).process_id);
+      if (reported !== p.pid) opts.log(`  (${server}: pid ${reported}, not ${p.pid} as /proc said)`);
+      p.pid = reported;
       await check(p, fresh);
       all.push(...fresh);
       if (cycle === cycles) {
@@ -292,9 +296,16 @@ export async function runCycles(
           })(),
         );
       }
-      await sleep(opts.minMs + Math.random() * (opts.maxMs - opts.minMs));
-      const killAt = nowMs();
-      await kill9(p);
+      // The kill comes from another process (sleep; date; kill -9), so it lands on time however
+      // busy this process's event loop is with the writers; `date` gives the kill moment.
+      const delay = (opts.minMs + Math.random() * (opts.maxMs - opts.minMs)) / 1000;
+      const killer = spawn('/bin/sh', ['-c', `sleep ${delay.toFixed(3)}; date +%s%N; kill -9 ${p.pid}`], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let killOut = '';
+      killer.stdout!.on('data', (d) => (killOut += d));
+      await new Promise((r) => killer.once('exit', r));
+      const exited = await Promise.race([kill9(p).then(() => true), sleep(15_000).then(() => false)]);
+      if (!exited) throw new Error(`${server}: pid ${p.pid} still running 15 s after kill -9 (killer said ${killOut.trim()})`);
+      const killAt = Number(killOut.trim()) / 1e6;
       stop = true;
       await Promise.all(runs);
       for (const r of fresh) r.killAt = killAt;
