@@ -413,6 +413,9 @@ export class Aof implements PropagationTarget {
    * cut at the last complete command when aof-load-truncated is yes. Returns the size kept.
    */
   private loadFile(file: string, last: boolean): number {
+    // Redis's fstat check: a size of 0 is an empty file (also a device such as /dev/full, which
+    // would otherwise be read forever).
+    if (fs.statSync(file).size === 0) return 0;
     const buf = fs.readFileSync(file);
     const name = path.basename(file);
     if (buf.length === 0) return 0;
