@@ -5,6 +5,7 @@
  *   rdb-key-save-delay, and INFO saying aof_rewrite_in_progress:1 just before the kill) while
  *   clients write under appendfsync always: the appendonlydir left behind loads, in Redust and in
  *   real Redis with the same DEBUG DIGEST, with every acknowledged write;
+ * - writes in db N after a rewrite land in db N after a restart (the new incr file SELECTs);
  * - appendfsync everysec: a kill -9 under load loses no acknowledged write older than 2 s (Redust
  *   writes before it replies, so in practice none: the page cache outlives the process).
  */
@@ -193,6 +194,44 @@ for (const engine of enginesUnderTest()) {
       assert.is(lost, 0, 'the page cache outlives the process: nothing acknowledged is lost to a kill -9');
       c.close();
       await srv.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  t('writes in another db after BGREWRITEAOF replay into that db (the new incr file starts with SELECT), in Redis too', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-aofcrash-'));
+    try {
+      const srv = await startRedust(engine, { config: { dir, appendonly: 'yes' } });
+      const c = await RawConnection.connect(srv.port);
+      await c.send('SELECT', '3');
+      await c.send('SET', 'before', '1');
+      assert.is(text(await c.send('BGREWRITEAOF')), 'Background append only file rewriting started');
+      for (let i = 0; i < 500 && !/aof_rewrite_in_progress:0/.test(text(await c.send('INFO', 'persistence'))); i++) await sleep(10);
+      await c.send('SET', 'after', '1');
+      const d = await digestOf(srv.port);
+      c.close();
+      await srv.close();
+      const again = await startRedust(engine, { config: { dir, appendonly: 'yes' } });
+      const c2 = await RawConnection.connect(again.port);
+      await c2.send('SELECT', '3');
+      assert.equal(items(await c2.send('KEYS', '*')).map(text).sort(), ['after', 'before']);
+      c2.close();
+      assert.is(await digestOf(again.port), d);
+      await again.close();
+      const ref = await startReference(['--dir', dir, '--appendonly', 'yes']);
+      try {
+        for (let i = 0; i < 500; i++) {
+          const rc = await RawConnection.connect(ref.port);
+          const r = await rc.send('PING');
+          rc.close();
+          if (text(r) === 'PONG') break;
+          await sleep(10);
+        }
+        assert.is(await digestOf(ref.port), d, 'Redis replays it to the same data');
+      } finally {
+        await ref.stop();
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
