@@ -11,8 +11,10 @@
  *                                          writes docs/benchmarks-persistence.md
  *   node dist/bench/run.js scripting       only the scripting group (bench/scripting.ts), printed
  *   node dist/bench/run.js collections    only hashes/sets vs Redis (bench/collections.ts), its own section
- *   node dist/bench/run.js types|eviction|operating|acl|fuzz|tls  bitmaps/HLL/geo, eviction hit rates,
- *                                          tracking/MONITOR/metrics costs, ACL rules, the RESP fuzzer, TLS:
+ *   node dist/bench/run.js types|eviction|operating|acl|durability|aof|fuzz|tls  bitmaps/HLL/geo, eviction hit
+ *                                          rates,
+ *                                          tracking/MONITOR/metrics costs, ACL rules, kill -9 cycles, AOF
+ *                                          throughput/rewrite/start-up, the RESP fuzzer, TLS:
  *                                          each its own section (SECTIONS below)
  *   options: --no-micro, --no-pipeline, --no-e2e, --no-scripting, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
  *            default 200000; -P 16 runs use 4N), --e2e-keys K (default 1000000),
@@ -244,6 +246,16 @@ const SECTIONS: Record<string, () => Promise<{ title: string; md: string[] }>> =
     const r = await runOperating({ rounds: Number(argOf('--rounds', '3')), n: Number(argOf('--n', '200000')), servers: ['js-map', 'wasm', 'redis'], log });
     return { title: 'Client-side caching, MONITOR and /metrics (`npm run bench -- operating`)', md: operatingTables(r) };
   },
+  // npm run bench -- durability [--cycles N] [--everysec-cycles N] [--redis-always-cycles N] [--writers N]
+  async durability() {
+    const { durabilitySection } = await import('./durability');
+    return titled(await durabilitySection(argOf, [], log));
+  },
+  // npm run bench -- aof [--rounds R] [--n N] [--keys K]
+  async aof() {
+    const { aofSection } = await import('./durability');
+    return titled(await aofSection(argOf, [], log));
+  },
   // npm run bench -- eviction [--ops N] [--maxmemory M] [--keys K]
   async eviction() {
     const { runEviction, evictionTable } = await import('./eviction');
@@ -252,6 +264,13 @@ const SECTIONS: Record<string, () => Promise<{ title: string; md: string[] }>> =
     return { title: 'Eviction: hit rate of a Zipfian cache trace (`npm run bench -- eviction`)', md: evictionTable(rows, ops) };
   },
 };
+
+/** A section written whole by its group ("### title" first): split into the title and the rest. */
+function titled(md: string[]): { title: string; md: string[] } {
+  const rest = md.slice(1);
+  while (rest.length > 0 && rest[0].trim() === '') rest.shift();
+  return { title: md[0].replace(/^#+ /, ''), md: rest };
+}
 
 async function sectionGroup(group: string): Promise<void> {
   const out = path.resolve(ROOT, argOf('--out', 'docs/benchmarks.md'));

@@ -265,34 +265,48 @@ export class Aof implements PropagationTarget {
   beforeReplies(): void {
     if (this.bufLen === 0 || this.fd < 0) return;
     const data = this.buf.length === 1 ? this.buf[0] : Buffer.concat(this.buf, this.bufLen);
+    const always = this.server.config.str('appendfsync') === 'always';
+    let off = 0;
     try {
-      let off = 0;
       while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off);
-      this.currentSize += data.length;
-      this.buf = [];
-      this.bufLen = 0;
-      if (this.server.config.str('appendfsync') === 'always' && !this.fsyncPaused()) fs.fdatasyncSync(this.fd);
-      else this.unsynced = true;
-      if (!this.lastWriteOk) this.server.logger.warn('AOF write error looks solved, Redis can write again.');
-      this.lastWriteOk = true;
-      this.lastWriteError = '';
     } catch (e) {
       const msg = strerror(e as NodeJS.ErrnoException);
-      if (this.server.config.str('appendfsync') === 'always') {
+      this.currentSize += off;
+      if (this.lastWriteOk || always) this.server.logger.warn(`Error writing to the AOF file: ${msg}`);
+      if (always) {
         // Redis: acknowledging writes that may be lost is not an option.
-        this.server.logger.fatal(`Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting... (${msg})`);
+        this.server.logger.fatal("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
         process.exit(1);
       }
-      if (this.lastWriteOk) this.server.logger.warn(`Error writing to the AOF file: ${msg}`);
       this.lastWriteOk = false;
       this.writeFailures++;
       this.lastWriteError = msg;
-      // The buffer is kept: the next turn retries it (writes are refused with MISCONF meanwhile).
+      // What was not written is kept (a partial write keeps only its rest, so nothing is written
+      // twice): the everysec timer and the next turn retry it; writes get MISCONF meanwhile.
+      this.buf = off > 0 ? [data.subarray(off)] : [data];
+      this.bufLen = data.length - off;
+      return;
     }
+    this.currentSize += data.length;
+    this.buf = [];
+    this.bufLen = 0;
+    if (always && !this.fsyncPaused()) {
+      try {
+        fs.fdatasyncSync(this.fd);
+      } catch (e) {
+        this.server.logger.fatal(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${strerror(e as NodeJS.ErrnoException)}. Exiting...`);
+        process.exit(1);
+      }
+    } else this.unsynced = true;
+    if (!this.lastWriteOk) this.server.logger.warn('AOF write error looks solved, Redis can write again.');
+    this.lastWriteOk = true;
+    this.lastWriteError = '';
   }
 
   /** The everysec sync, in the background (libuv's pool), one at a time. */
   private everysec(): void {
+    // serverCron's retry of a failed write (the buffer waits while writes are refused).
+    if (!this.lastWriteOk && this.bufLen > 0) this.beforeReplies();
     if (this.fd < 0 || !this.unsynced || this.server.config.str('appendfsync') === 'no' || this.fsyncPaused()) return;
     if (this.fsyncInFlight) {
       this.delayedFsync++;
@@ -339,12 +353,19 @@ export class Aof implements PropagationTarget {
     const seq = Math.max(0, ...this.manifest.filter((e) => e.type === 'i').map((e) => e.seq)) + 1;
     const name = this.fileName(seq, 'incr.aof');
     const fd = fs.openSync(path.join(this.dir, name), 'a');
-    this.beforeReplies(); // what is buffered belongs to the old file
+    // What is buffered belongs to the old file; after a write error it goes to the new one.
+    if (this.lastWriteOk) this.beforeReplies();
     if (this.fd >= 0) {
-      fs.fdatasyncSync(this.fd);
+      try {
+        fs.fdatasyncSync(this.fd);
+      } catch {
+        /* a file that cannot be synced (a write error reported already, or a device) */
+      }
       fs.closeSync(this.fd);
     }
     this.fd = fd;
+    // A new file replays from db 0: its first command must SELECT (Redis: aof_selected_db = -1).
+    this.server.propagation.reselect();
     this.manifest.push({ name, seq, type: 'i' });
     this.persistManifest();
   }
@@ -392,6 +413,9 @@ export class Aof implements PropagationTarget {
    * cut at the last complete command when aof-load-truncated is yes. Returns the size kept.
    */
   private loadFile(file: string, last: boolean): number {
+    // Redis's fstat check: a size of 0 is an empty file (also a device such as /dev/full, which
+    // would otherwise be read forever).
+    if (fs.statSync(file).size === 0) return 0;
     const buf = fs.readFileSync(file);
     const name = path.basename(file);
     if (buf.length === 0) return 0;

@@ -201,7 +201,7 @@ export class Dispatcher {
   fastCommand(c: Client, kind: number, key: Buffer, value: Buffer | null): boolean {
     const server = this.server;
     if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || server.busyScript !== null || this.execDepth !== 0 || server.commandGate !== null || server.pause.type !== 0) return false;
-    if (kind !== FAST_GET && server.config.hot.maxmemory > 0) return false;
+    if (kind !== FAST_GET && (server.config.hot.maxmemory > 0 || !server.aof.lastWriteOk)) return false;
     const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
     const user = c.aclUser ?? server.acl.defaultUser;
     if (!user.unrestricted && !user.allowsFast(cmd, key, kind === FAST_GET)) return false;

@@ -46,6 +46,11 @@ export class Propagator {
     this.lastDb = -1;
   }
 
+  /** The next command handed over starts with a SELECT (a new AOF incr file begins). */
+  reselect(): void {
+    this.lastDb = -1;
+  }
+
   detach(t: PropagationTarget): void {
     const i = this.targets.indexOf(t);
     if (i !== -1) this.targets.splice(i, 1);
