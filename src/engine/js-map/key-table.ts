@@ -171,7 +171,7 @@ export class KeyTable {
     ob[(o << 1) + 1] = value;
     const rf = this.rowsF[c];
     rf[(o << 2) + F_EXPIRE] = -1;
-    rf[(o << 2) + F_LRU] = lru;
+    rf[(o << 2) + F_LRU] = Math.floor(lru / 1000) * 1000; // whole seconds, as setLru
     const rb = this.rowsB[c];
     rb[(o << 5) + B_FREQ] = 5;
     rb[(o << 5) + B_ENC] = strEnc;
