@@ -118,10 +118,25 @@ t('CONFIG SET refuses missing behaviours, re-listening and the protected dir; ac
   assert.match(text(await c.send('CONFIG', 'SET', 'port', '1')), /changing port at run time is not supported by Redust yet/);
   assert.match(text(await c.send('CONFIG', 'SET', 'bind', '0.0.0.0')), /changing bind at run time is not supported by Redust yet/);
   assert.equal(await c.send('CONFIG', 'SET', 'dir', os.tmpdir()), R.err("ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config"));
+  assert.equal(await c.send('CONFIG', 'SET', 'dbfilename', 'x.rdb'), R.err("ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set protected config"));
+  assert.equal(await c.send('CONFIG', 'GET', 'enable-protected-configs'), R.arr(R.bulk('enable-protected-configs'), R.bulk('no')));
+  assert.equal(await c.send('CONFIG', 'SET', 'enable-protected-configs', 'yes'), R.err("ERR CONFIG SET failed (possibly related to argument 'enable-protected-configs') - can't set immutable config"));
   // Nothing was applied by the refused calls.
   assert.equal(await c.send('CONFIG', 'GET', 'appendonly'), R.arr(R.bulk('appendonly'), R.bulk('no')));
   c.close();
   await srv.close();
+});
+
+t('enable-protected-configs yes (and local, from a loopback client) lets CONFIG SET change dir and dbfilename', async () => {
+  for (const mode of ['yes', 'local']) {
+    const srv = await RedustServer.start({ logLevel: 'nothing', config: { 'enable-protected-configs': mode } });
+    const c = await RawConnection.connect(srv.port);
+    assert.equal(await c.send('CONFIG', 'SET', 'dbfilename', 'other.rdb'), R.ok, mode);
+    assert.equal(await c.send('CONFIG', 'SET', 'dir', os.tmpdir()), R.ok, mode);
+    assert.equal(await c.send('CONFIG', 'GET', 'dbfilename'), R.arr(R.bulk('dbfilename'), R.bulk('other.rdb')));
+    c.close();
+    await srv.close();
+  }
 });
 
 t('the unknown-option error does not list refused settings as supported', () => {

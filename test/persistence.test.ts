@@ -307,7 +307,8 @@ for (const engine of enginesUnderTest()) {
   const t = suite<{ srv: RedustServer; c: RawConnection; dir: string }>(`persistence [${engine}]`);
   t.before(async (ctx) => {
     ctx.dir = tmpDir();
-    ctx.srv = await startRedust(engine, { config: { dir: ctx.dir } });
+    // dbfilename is a protected config (CONFIG SET below): allowed as Redis does with this setting.
+    ctx.srv = await startRedust(engine, { config: { dir: ctx.dir, 'enable-protected-configs': 'yes' } });
     ctx.c = await RawConnection.connect(ctx.srv.port);
   });
   t.after(async (ctx) => {

@@ -11,6 +11,7 @@ import { BUSY_EVAL, BUSY_FUNCTION, fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } fr
 import { intArg, isWord } from './args';
 import { CONFIG_DEFS, findConfig, formatConfigValue, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
 import { checkRuntimeSet, checkSupported } from '../config/unsupported';
+import { isLoopbackPeer } from '../server/protected-mode';
 import { rewriteConfigFile } from '../config/rewrite';
 import { formatNotifyFlags, parseNotifyFlags } from '../server/keyspace-events';
 import { latin1 } from '../util/number';
@@ -25,6 +26,12 @@ import { flushallSave, persistenceOf, saveRdb } from '../persistence/rdb';
 
 // ------------------------------------------------------------------ INFO
 
+
+/** enable-protected-configs: yes, or local for a client on a loopback address or unix socket. */
+function protectedConfigsAllowed(c: Client): boolean {
+  const mode = c.server.config.str('enable-protected-configs');
+  return mode === 'yes' || (mode === 'local' && isLoopbackPeer(c.socket?.remoteAddress));
+}
 function info(c: Client, argv: Buffer[]): void {
   const requested = argv.slice(1).map((a) => latin1(a).toLowerCase());
   c.reply.verbatim(infoString(c, requested));
@@ -77,7 +84,7 @@ function configSet(c: Client, argv: Buffer[]): void {
     try {
       const def = findConfig(name)!;
       let v: unknown;
-      checkRuntimeSet(name, text, c.server.config.text(name));
+      checkRuntimeSet(name, text, c.server.config.text(name), protectedConfigsAllowed(c));
       if (name === 'client-output-buffer-limit') {
         v = mergeOutputBufferLimits(c.server.config.str(name), text);
         checkSupported(name, v as string);

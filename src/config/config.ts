@@ -190,6 +190,7 @@ const defs: ConfigDef[] = [
   { name: 'latency-monitor-threshold', type: 'int', default: 0, mutable: true, min: 0 },
   { name: 'busy-reply-threshold', alias: 'lua-time-limit', type: 'int', default: 5000, mutable: true, min: 0 },
   { name: 'enable-debug-command', type: 'enum', default: 'no', mutable: false, enumValues: ['no', 'yes', 'local'] },
+  { name: 'enable-protected-configs', type: 'enum', default: 'no', mutable: false, enumValues: ['no', 'yes', 'local'] },
   { name: 'protected-mode', type: 'bool', default: true, mutable: true },
   { name: 'lazyfree-lazy-eviction', type: 'bool', default: false, mutable: true },
   { name: 'lazyfree-lazy-expire', type: 'bool', default: false, mutable: true },
