@@ -49,6 +49,8 @@ function coordReply(c: Client, v: number): void {
 
 // ---- GEOADD -------------------------------------------------------------------------------------
 
+const ZADD_NAME = Buffer.from('zadd', 'latin1');
+
 function geoadd(c: Client, argv: Buffer[]): void {
   let xx = false;
   let nx = false;
@@ -62,7 +64,7 @@ function geoadd(c: Client, argv: Buffer[]): void {
   }
   if ((argv.length - longidx) % 3 !== 0 || (xx && nx)) fail(SYNTAX);
   const elements = (argv.length - longidx) / 3;
-  const zargv: Buffer[] = [Buffer.from('zadd')];
+  const zargv: Buffer[] = [ZADD_NAME];
   for (let i = 1; i < longidx; i++) zargv.push(argv[i]);
   for (let i = 0; i < elements; i++) {
     const [lon, lat] = lonLatArgs(argv, longidx + i * 3);
