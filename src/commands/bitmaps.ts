@@ -29,7 +29,7 @@ function bitOffsetArg(c: Client, arg: Buffer, bits: number): number {
   if (!hash) {
     const n = smallUint(arg);
     if (n >= 0) {
-      if (Math.floor(n / 8) >= c.server.config.int('proto-max-bulk-len')) fail(BIT_OFFSET_ERR);
+      if (Math.floor(n / 8) >= c.server.config.hot['proto-max-bulk-len']) fail(BIT_OFFSET_ERR);
       return n;
     }
   }
@@ -39,7 +39,7 @@ function bitOffsetArg(c: Client, arg: Buffer, bits: number): number {
   // C multiplies in int64 (wrapping); an offset past the limit is refused either way.
   let off = BigInt(ex);
   if (hash) off = BigInt.asIntN(64, off * BigInt(bits));
-  if (off < 0n || off >> 3n >= BigInt(c.server.config.int('proto-max-bulk-len'))) fail(BIT_OFFSET_ERR);
+  if (off < 0n || off >> 3n >= BigInt(c.server.config.hot['proto-max-bulk-len'])) fail(BIT_OFFSET_ERR);
   return Number(off);
 }
 
@@ -50,7 +50,7 @@ function bitOffsetArg(c: Client, arg: Buffer, bits: number): number {
  */
 function editBits(c: Client, key: Buffer, minLen: number): { view: StringEdit; grew: boolean } {
   const db = c.db;
-  const max = Math.max(c.server.config.int('proto-max-bulk-len'), minLen);
+  const max = Math.max(c.server.config.hot['proto-max-bulk-len'], minLen);
   let r = db.editString(key, minLen, max);
   let created = false;
   if (r === APPEND_MISSING) {

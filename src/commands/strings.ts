@@ -239,7 +239,7 @@ function msetnx(c: Client, argv: Buffer[]): void {
 }
 
 function checkStringLength(c: Client, size: number, append: number): void {
-  if (size + append > c.server.config.int('proto-max-bulk-len')) fail(STRING_TOO_LONG);
+  if (size + append > c.server.config.hot['proto-max-bulk-len']) fail(STRING_TOO_LONG);
 }
 
 /**
@@ -258,7 +258,7 @@ function writtenInPlace(c: Client, key: Buffer, r: number, event: string): boole
 function append(c: Client, argv: Buffer[]): void {
   const key = argv[1];
   // The engine appends in place: the old value is never copied out.
-  if (writtenInPlace(c, key, c.db.append(key, argv[2], c.server.config.int('proto-max-bulk-len')), 'append')) return;
+  if (writtenInPlace(c, key, c.db.append(key, argv[2], c.server.config.hot['proto-max-bulk-len']), 'append')) return;
   c.db.set(key, argv[2]);
   written(c, key, 'append', '$');
   c.reply.int(argv[2].length);
@@ -305,7 +305,7 @@ function setrange(c: Client, argv: Buffer[]): void {
     return;
   }
   // The engine writes in place: only the written range is touched.
-  if (writtenInPlace(c, key, c.db.setRange(key, offset, value, c.server.config.int('proto-max-bulk-len')), 'setrange')) return;
+  if (writtenInPlace(c, key, c.db.setRange(key, offset, value, c.server.config.hot['proto-max-bulk-len']), 'setrange')) return;
   checkStringLength(c, offset, value.length);
   const next = Buffer.alloc(offset + value.length);
   value.copy(next, offset);
@@ -400,7 +400,7 @@ function lcs(c: Client, argv: Buffer[]): void {
   const alen = a.length;
   const blen = b.length;
   const cells = (alen + 1) * (blen + 1);
-  if (cells * 4 > c.server.config.int('proto-max-bulk-len')) fail('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
+  if (cells * 4 > c.server.config.hot['proto-max-bulk-len']) fail('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
   const table = new Uint32Array(cells);
   const W = blen + 1;
   for (let i = 1; i <= alen; i++) {

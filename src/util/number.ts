@@ -44,6 +44,10 @@ export function latin1(v: Buffer | string): string {
 /** string2ll: returns the integer, or NaN when not a valid int64. Values past 2^53 are rounded. */
 export function parseInt64(v: Buffer | string): number {
   if (v.length > 20 || v.length === 0) return NaN;
+  if (typeof v !== 'string') {
+    const n = smallUint(v);
+    if (n >= 0) return n;
+  }
   const s = latin1(v);
   if (!validInt64Text(s)) return NaN;
   return Number(s);
