@@ -26,12 +26,12 @@ const BITFIELD_TYPE_ERR = 'ERR Invalid bitfield type. Use something like i16 u8.
 /** getBitOffsetFromArgument: with `bits` > 0, "#n" means n * bits. */
 function bitOffsetArg(c: Client, arg: Buffer, bits: number): number {
   const hash = bits > 0 && arg.length > 0 && arg[0] === 35; /* '#' */
-  if (!hash) {
-    const n = smallUint(arg);
-    if (n >= 0) {
-      if (Math.floor(n / 8) >= c.server.config.hot['proto-max-bulk-len']) fail(BIT_OFFSET_ERR);
-      return n;
-    }
+  // The usual offsets in numbers: n (up to 15 digits), or #n below 2^40 (times at most 64: exact).
+  const n = smallUint(hash ? arg.subarray(1) : arg);
+  if (n >= 0 && (!hash || n < 2 ** 40)) {
+    const off = hash ? n * bits : n;
+    if (Math.floor(off / 8) >= c.server.config.hot['proto-max-bulk-len']) fail(BIT_OFFSET_ERR);
+    return off;
   }
   const text = hash ? arg.subarray(1) : arg;
   const ex = parseInt64Exact(text);
@@ -330,6 +330,12 @@ class BitView {
   }
 
   getUnsigned(offset: number, bits: number): bigint {
+    if (bits <= 32) {
+      // Up to 32 bits in a number (exact), one BigInt at the end.
+      let n = 0;
+      for (let j = 0; j < bits; j++, offset++) n = n * 2 + ((this.byte(Math.floor(offset / 8)) >> (7 - (offset & 7))) & 1);
+      return BigInt(n);
+    }
     let v = 0n;
     for (let j = 0; j < bits; j++, offset++) {
       const bit = (this.byte(Math.floor(offset / 8)) >> (7 - (offset & 7))) & 1;
@@ -345,8 +351,9 @@ class BitView {
   /** Only on an editString view, within its length. */
   setUnsigned(offset: number, bits: number, value: bigint): void {
     const v = this.v as StringEdit;
+    const small = bits <= 32 ? Number(value) : 0; // value < 2^bits: exact, and >>> works below 2^32
     for (let j = 0; j < bits; j++, offset++) {
-      const bit = Number((value >> BigInt(bits - 1 - j)) & 1n);
+      const bit = bits <= 32 ? (small >>> (bits - 1 - j)) & 1 : Number((value >> BigInt(bits - 1 - j)) & 1n);
       const i = v.start + Math.floor(offset / 8);
       const shift = 7 - (offset & 7);
       v.bytes[i] = (v.bytes[i] & ~(1 << shift)) | (bit << shift);
