@@ -10,6 +10,7 @@
 import { NC_INFO, NK_MASK, NK_HASH, ncDequeue, ncQueueEmpty, ncQueue, ncRef, ncUnref, ncRefs } from './native';
 import { hFreeSome } from './hash';
 import { sFreeSome } from './set';
+import { znFreeSome, NK_ZSET } from './zsetpack';
 import { RES } from './io';
 import { R_MISC } from '../src/engine/wasm/abi';
 
@@ -25,7 +26,7 @@ export function ncFreeStep(budget: u32): i32 {
       current = c;
     }
     const kind = load<u32>(current, NC_INFO) & NK_MASK;
-    const n = kind == NK_HASH ? hFreeSome(current, budget) : sFreeSome(current, budget);
+    const n = kind == NK_HASH ? hFreeSome(current, budget) : kind == NK_ZSET ? znFreeSome(current, budget) : sFreeSome(current, budget);
     budget = n >= budget ? 0 : budget - n;
     if (load<u32>(RES, R_MISC) == 1) current = 0;
     if (budget > 0) budget--;

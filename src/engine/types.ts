@@ -428,6 +428,8 @@ export interface Engine {
   usedMemory(): number;
   /** Run background work (incremental rehash, lazy free) for about `budgetMs`. Returns true if more is pending. */
   backgroundWork(budgetMs: number): boolean;
+  /** Optional: the server's live settings, for structures that convert at CONFIG thresholds. */
+  useConfig?(config: { int(name: string): number }): void;
 }
 
 export type EngineName = 'js-map' | 'wasm';

@@ -126,6 +126,7 @@ export class Server {
   constructor(config: Config, engine: Engine, opts: { logger?: pino.Logger; clock?: ServerClock } = {}) {
     this.config = config;
     this.engine = engine;
+    engine.useConfig?.(config);
     this.clock = opts.clock ?? new ServerClock();
     this.logger = opts.logger ?? createLogger({ level: config.str('loglevel') as RedisLogLevel });
     this.runId = randomHex(40);

@@ -1,6 +1,6 @@
 /**
  * NativeCollection: the JS view of a collection kept in linear memory (assembly/native.ts):
- * WasmHash (hash.ts) and WasmSet (set.ts).
+ * WasmHash (hash.ts), WasmSet (set.ts) and WasmZSet (zset.ts).
  *
  * A view holds only the header address. The keyspace stores the collection itself (a handle with
  * NATIVE_BIT, see nativeHandle), not the view: WasmDb.get() makes a new short-lived view per
@@ -20,6 +20,7 @@ export const NATIVE_BIT = 0x40000000;
 const NATIVE_MASK = 0x1fffffff;
 export const NK_HASH = 1;
 export const NK_SET = 2;
+export const NK_ZSET = 3;
 
 /** What a view needs from its engine. */
 export interface NativeHost {
