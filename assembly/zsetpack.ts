@@ -154,19 +154,43 @@ function readEntry(p: u32, off: u32): void {
 /** Rank of the entry found by findMember. */
 let fRank: u32 = 0;
 
-/** Offset of the member's entry (readEntry state left on it), or NONE. */
+/**
+ * Offset of the member's entry (readEntry state left on it), or NONE. The scan skips the scores
+ * without decoding them and compares the first byte before calling bytesEq.
+ */
 function findMember(c: u32, mp: u32, ml: u32): u32 {
   const b = load<u32>(c, NC_P);
-  const used = load<u32>(c, NC_AUX);
-  let off: u32 = 0;
+  const end = b + load<u32>(c, NC_AUX);
+  const first = ml != 0 ? <u32>load<u8>(mp) : 0;
+  let q = b;
   let r: u32 = 0;
-  while (off < used) {
-    readEntry(b, off);
-    if (eMl == ml && bytesEq(eMp, mp, ml)) {
-      fRank = r;
-      return off;
+  while (q < end) {
+    const e = q;
+    // Skip the score: tag 1 + f64, or a varint.
+    if (load<u8>(q) == 1) q += 9;
+    else {
+      while (load<u8>(q) >= 0x80) q++;
+      q++;
     }
-    off = eEnd;
+    let l = <u32>load<u8>(q);
+    q++;
+    if (l >= 0x80) {
+      l &= 0x7f;
+      let s: u32 = 7;
+      let x: u32;
+      do {
+        x = <u32>load<u8>(q);
+        l |= (x & 0x7f) << s;
+        s += 7;
+        q++;
+      } while (x >= 0x80);
+    }
+    if (l == ml && (ml == 0 || <u32>load<u8>(q) == first) && bytesEq(q, mp, ml)) {
+      fRank = r;
+      readEntry(b, e - b);
+      return e - b;
+    }
+    q += l;
     r++;
   }
   return NONE;
