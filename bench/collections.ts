@@ -3,10 +3,11 @@
  * js-map, side by side in one run.
  * - Memory: a fresh server per shape is loaded with K keys (default 200,000) of 8 small elements
  *   each, pipelined: a hash of 8 fields (`field:j` -> `value:j`), a set of 8 members (`member:j`),
- *   a set of 8 integers (intset). RSS per key = (RSS after loading − RSS of the fresh server) / K;
+ *   a set of 8 integers (intset), a sorted set of 8 members (`j` -> `member:j`). RSS per key = (RSS after loading − RSS of the fresh server) / K;
  *   used_memory per key from INFO memory the same way.
  * - Throughput: redis-benchmark -c 50 -r 100000, the built-in HSET and SADD tests, and HGETALL /
- *   SMEMBERS of a 100-element hash / set, at -P 1 and -P 16; interleaved rounds, median rps.
+ *   SMEMBERS of a 100-element hash / set, the built-in ZADD and ZPOPMIN and ZRANGE 0 99 of a
+ *   100-member sorted set, at -P 1 and -P 16; interleaved rounds, median rps.
  * The section it writes in docs/benchmarks.md sits between the collections markers.
  *
  *   node dist/bench/run.js collections [--rounds 3] [--coll-keys 200000] [--coll-n 100000]
@@ -40,6 +41,7 @@ const SHAPES: Record<string, (i: number) => string[]> = {
   'hash, 8 fields': (i) => ['HSET', `hash:${i}`, ...Array.from({ length: 8 }, (_, j) => [`field:${j}`, `value:${j}`]).flat()],
   'set, 8 members': (i) => ['SADD', `set:${i}`, ...Array.from({ length: 8 }, (_, j) => `member:${j}`)],
   'set, 8 integers (intset)': (i) => ['SADD', `iset:${i}`, ...Array.from({ length: 8 }, (_, j) => String(i * 8 + j))],
+  'sorted set, 8 members': (i) => ['ZADD', `zset:${i}`, ...Array.from({ length: 8 }, (_, j) => [String(j), `member:${j}`]).flat()],
 };
 
 function encode(args: string[]): string {
@@ -131,6 +133,10 @@ async function throughputRound(port: number, n: number): Promise<Record<string, 
     out[`SADD -P ${p}`] = t.SADD;
     out[`HGETALL_100 -P ${p}`] = (await rb(port, [...P, '-n', String(np / 4), 'hgetall', 'bench:h100']))['HGETALL'];
     out[`SMEMBERS_100 -P ${p}`] = (await rb(port, [...P, '-n', String(np / 4), 'smembers', 'bench:s100']))['SMEMBERS'];
+    const z = await rb(port, [...P, '-n', String(np), '-t', 'zadd,zpopmin']);
+    out[`ZADD -P ${p}`] = z.ZADD;
+    out[`ZPOPMIN -P ${p}`] = z.ZPOPMIN;
+    out[`ZRANGE_100 -P ${p}`] = (await rb(port, [...P, '-n', String(np / 4), 'zrange', 'bench:z100', '0', '99']))['ZRANGE'];
   }
   return out;
 }
@@ -169,6 +175,7 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
     for (const s of running) {
       await pipeLoad(s.port, 1, () => ['HSET', 'bench:h100', ...Array.from({ length: 100 }, (_, j) => [`field:${j}`, `value:${j}`]).flat()]);
       await pipeLoad(s.port, 1, () => ['SADD', 'bench:s100', ...Array.from({ length: 100 }, (_, j) => `member:${j}`)]);
+      await pipeLoad(s.port, 1, () => ['ZADD', 'bench:z100', ...Array.from({ length: 100 }, (_, j) => [String(j), `member:${j}`]).flat()]);
     }
     for (let r = 0; r < opts.rounds; r++) {
       for (const s of running) {
@@ -234,12 +241,12 @@ export function writeCollectionsSection(file: string, r: CollectionsResult, head
     '',
     ...header,
     '',
-    'bench/collections.ts. Memory: a fresh server process per shape and engine, loaded with pipelined HSET/SADD ' +
-      '(8 fields `field:j` → `value:j`, 8 members `member:j`, or 8 integers), RSS growth and used_memory growth per key ' +
+    'bench/collections.ts. Memory: a fresh server process per shape and engine, loaded with pipelined HSET/SADD/ZADD ' +
+      '(8 fields `field:j` → `value:j`, 8 members `member:j`, 8 integers, or 8 members `member:j` with scores j), RSS growth and used_memory growth per key ' +
       'over the first K keys, and RSS growth over the next K keys (the marginal cost per key: the first figure also holds ' +
       'the process\'s one-time growth, e.g. V8\'s young generation, tens of MB, about 150 B per key at 200,000 keys). ' +
-      'Throughput: redis-benchmark `-c 50 -r 100000`, the built-in HSET and SADD tests and HGETALL / SMEMBERS of a ' +
-      '100-element hash / set, at -P 1 and -P 16; the three servers run at once, rounds interleaved, median rps, ratio to Redis.',
+      'Throughput: redis-benchmark `-c 50 -r 100000`, the built-in HSET, SADD, ZADD and ZPOPMIN tests, HGETALL / SMEMBERS of a ' +
+      '100-element hash / set and ZRANGE 0 99 of a 100-member sorted set, at -P 1 and -P 16; the three servers run at once, rounds interleaved, median rps, ratio to Redis.',
     '',
     ...collectionsTables(r),
     '',
