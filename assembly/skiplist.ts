@@ -254,7 +254,11 @@ export function zsScore(zs: u32, ml: u32): i32 {
  * RES f64 = previous score when it existed.
  */
 export function zsAdd(zs: u32, ml: u32, score: f64): i32 {
-  const mp = getScratch();
+  return zsAddAt(zs, getScratch(), ml, score);
+}
+
+/** zsAdd of the member at [mp, mp+ml) (zsetpack.ts's ZADD loop). */
+export function zsAddAt(zs: u32, mp: u32, ml: u32, score: f64): i32 {
   const h = hashBytes(mp, ml);
   const x = dictFind(zs, mp, ml, h);
   if (x != 0) {
@@ -925,4 +929,12 @@ export function zsForceBig(zs: u32): void {
 /** Free a whole skip list at once (a failed conversion). */
 export function zsDestroy(zs: u32): void {
   zsFreeAll(zs);
+}
+
+/** Score lookup of the member at [mp, mp+ml): 1 found (RES f64), 0 absent. */
+export function zsScoreAt(zs: u32, mp: u32, ml: u32): i32 {
+  const x = dictFind(zs, mp, ml, hashBytes(mp, ml));
+  if (x == 0) return 0;
+  store<f64>(RES, scoreOf(x), R_F64);
+  return 1;
 }

@@ -38,7 +38,7 @@ import { RES, outReset, outReserve, outCommit, getScratch } from './io';
 import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NF_BIG, ncAllocHeader, ncIsBig, outBulk } from './native';
 import {
   zsCreate, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange, zsLexRange,
-  zsScan, zsClone, zsFreeSome, zsInsertRaw, zsForceBig, zsDestroy,
+  zsScan, zsClone, zsFreeSome, zsInsertRaw, zsForceBig, zsDestroy, zsAddAt, zsScoreAt,
 } from './skiplist';
 import { R_F64, R_MISC } from '../src/engine/wasm/abi';
 
@@ -333,7 +333,10 @@ export function znScore(c: u32, ml: u32): i32 {
  * converts the small form first when it would exceed maxEntries / maxValue (see the header).
  */
 export function znAdd(c: u32, ml: u32, score: f64, maxEntries: u32, maxValue: u32): i32 {
-  const mp = getScratch();
+  return addAt(c, getScratch(), ml, score, maxEntries, maxValue);
+}
+
+function addAt(c: u32, mp: u32, ml: u32, score: f64, maxEntries: u32, maxValue: u32): i32 {
   if (!ncIsBig(c)) {
     const off = findMember(c, mp, ml);
     if (off != NONE) {
@@ -360,9 +363,51 @@ export function znAdd(c: u32, ml: u32, score: f64, maxEntries: u32, maxValue: u3
       return 0;
     }
   }
-  const st = zsAdd(load<u32>(c, NC_P), ml, score);
+  const st = zsAddAt(load<u32>(c, NC_P), mp, ml, score);
   if (st == 0) store<u32>(c, load<u32>(c, NC_COUNT) + 1, NC_COUNT);
   return st;
+}
+
+/** ZADD flags for znAddMany (INCR stays on the JS side: one member, and its NaN error). */
+const ZA_NX: u32 = 1;
+const ZA_XX: u32 = 2;
+const ZA_GT: u32 = 4;
+const ZA_LT: u32 = 8;
+
+/**
+ * ZADD's loop in one call: n records at scratch, each 8-aligned [f64 score][u32 len][bytes],
+ * applied in order with NX / XX / GT / LT as t_zset.c zsetAdd. Returns the members added,
+ * RES misc = the scores changed; -1 on OOM (the records before it applied, as one at a time).
+ */
+export function znAddMany(c: u32, n: u32, flags: u32, maxEntries: u32, maxValue: u32): i32 {
+  let p = getScratch();
+  let added: u32 = 0;
+  let updated: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const score = load<f64>(p);
+    const ml = load<u32>(p, 8);
+    const mp = p + 12;
+    p += align8(12 + ml);
+    let has: bool;
+    if (ncIsBig(c)) has = zsScoreAt(load<u32>(c, NC_P), mp, ml) == 1;
+    else {
+      has = findMember(c, mp, ml) != NONE;
+      if (has) store<f64>(RES, eScore, R_F64);
+    }
+    if (has) {
+      const cur = load<f64>(RES, R_F64);
+      if ((flags & ZA_NX) != 0) continue;
+      if (((flags & ZA_LT) != 0 && score >= cur) || ((flags & ZA_GT) != 0 && score <= cur)) continue;
+      if (score == cur) continue;
+      if (addAt(c, mp, ml, score, maxEntries, maxValue) < 0) return -1;
+      updated++;
+    } else if ((flags & ZA_XX) == 0) {
+      if (addAt(c, mp, ml, score, maxEntries, maxValue) < 0) return -1;
+      added++;
+    }
+  }
+  store<u32>(RES, updated, R_MISC);
+  return <i32>added;
 }
 
 /** Remove the member at scratch[0, ml): 1 removed (RES f64 = its score), 0 absent. */

@@ -84,11 +84,43 @@ function runZFuzz(seed: number, ops: number, mutate?: Mutant): void {
         z = db.get(B(k)) as ZSetValue;
       }
       if (mutate) z = mutate(z!);
+      if (r() < 0.3 && z!.addMany) {
+        // ZADD's one-call loop: a few members, random NX / XX / GT / LT (never NX with GT/LT).
+        const flags = [0, 1, 2, 4, 8, 2 | 4, 2 | 8][Math.floor(r() * 7)];
+        const argv: Buffer[] = [];
+        const scores: number[] = [];
+        let added = 0;
+        let updated = 0;
+        for (let j = 0, cnt = 1 + Math.floor(r() * 3); j < cnt; j++) {
+          const mm = j === 0 ? m : member();
+          const sc = score();
+          argv.push(B(String(sc)), B(mm));
+          scores.push(sc);
+          const cur = e.m.get(mm);
+          if (cur !== undefined) {
+            if (flags & 1 || (flags & 8 && sc >= cur) || (flags & 4 && sc <= cur) || sc === cur) continue;
+            e.m.set(mm, sc);
+            updated++;
+          } else if (!(flags & 2)) {
+            if (!e.big && (e.m.size + 1 > limits.entries || mm.length > limits.value)) e.big = true;
+            e.m.set(mm, sc);
+            added++;
+          }
+        }
+        assert.equal(z!.addMany(argv, 1, scores, flags), [added, updated], ctx(i, `addMany flags ${flags}`));
+        if (e.m.size === 0) {
+          // XX on a new key added nothing: drop it, as ZADD would never have created it.
+          assert.ok(db.delete(B(k)));
+          model.delete(k);
+          continue;
+        }
+      } else {
       const prev = e.m.get(m);
       if (prev === undefined && !e.big && (e.m.size + 1 > limits.entries || m.length > limits.value)) e.big = true;
       const got = z!.add(B(m), s);
       assert.ok(Object.is(got, prev), ctx(i, `zadd ${m} ${s}: ${got} vs ${prev}`));
       if (prev === undefined || prev !== s) e.m.set(m, s);
+      }
     } else if (!e || !z) {
       continue;
     } else {

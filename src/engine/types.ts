@@ -401,6 +401,12 @@ export interface ZSetValue extends Container {
    * is built per member. Scores are not written. Returns the number of members written.
    */
   writingTo?(out: BulkSink, run: () => void): number;
+  /**
+   * Optional fast path (wasm): ZADD's loop without INCR in one engine call, over the members
+   * argv[from], argv[from + 2]... with `scores`, flags 1 NX, 2 XX, 4 GT, 8 LT (as zsetAdd).
+   * Returns [added, updated].
+   */
+  addMany?(argv: Bytes[], from: number, scores: number[], flags: number): [number, number];
 }
 
 /**

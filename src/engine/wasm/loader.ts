@@ -107,6 +107,7 @@ export interface WasmExports {
   znLexRange(c: number, minLen: number, minEx: number, minInf: number, maxLen: number, maxEx: number, maxInf: number): number;
   znScan(c: number, cursor: number, count: number): number;
   znClone(c: number): number;
+  znAddMany(c: number, n: number, flags: number, maxEntries: number, maxValue: number): number;
   globMatch(pp: number, plen: number, sp: number, slen: number, nocase: number): number;
   bitCount(p: number, n: number): number;
   bitOp(op: number, dst: number, srcs: number, nsrc: number, maxlen: number): void;
@@ -222,6 +223,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   znLexRange: 7,
   znScan: 3,
   znClone: 1,
+  znAddMany: 5,
   globMatch: 5,
   bitCount: 2,
   bitOp: 5,

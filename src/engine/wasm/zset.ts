@@ -19,6 +19,9 @@ import { R_F64, R_MISC } from './abi';
 
 const BATCH = 4096;
 const NO_LIMIT = 0xffffffff;
+/** A score's 8 bytes, for addMany's records (the scratch address need not be 8-aligned). */
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
 
 /** What a WasmZSet needs from its engine. */
 export interface ZSetHost extends NativeHost {
@@ -77,6 +80,30 @@ export class WasmZSet extends NativeCollection implements ZSetValue {
     const st = w.x.znAdd(this.ptr, n, score, limit(this.zhost.zsetMaxEntries()), limit(this.zhost.zsetMaxValue()));
     if (st < 0) throw new WasmOutOfMemoryError('ZADD');
     return st === 0 ? undefined : w.resF64(R_F64);
+  }
+
+  /** ZSetValue.addMany: records [f64 score][u32 len][bytes] (8-aligned) at scratch, one call. */
+  addMany(argv: Bytes[], from: number, scores: number[], flags: number): [number, number] {
+    const w = this.host.w;
+    const n = scores.length;
+    let total = 0;
+    for (let j = 0; j < n; j++) total += (12 + argv[from + 2 * j].length + 7) & ~7;
+    w.ensureScratch(total);
+    w.sync();
+    const base = w.scratch;
+    let off = 0;
+    for (let j = 0; j < n; j++) {
+      const m = argv[from + 2 * j];
+      const at = base + off;
+      F64[0] = scores[j];
+      w.u8.set(F64_BYTES, at);
+      w.u8.writeUInt32LE(m.length, at + 8);
+      if (m.length > 0) w.putBytes(m, off + 12);
+      off += (12 + m.length + 7) & ~7;
+    }
+    const added = w.x.znAddMany(this.ptr, n, flags, limit(this.zhost.zsetMaxEntries()), limit(this.zhost.zsetMaxValue()));
+    if (added < 0) throw new WasmOutOfMemoryError('ZADD');
+    return [added, w.resU32(R_MISC)];
   }
 
   delete(member: Bytes): boolean {
