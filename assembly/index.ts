@@ -23,6 +23,10 @@ export {
   zsCreate, zsLength, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange,
   zsLexRange, zsScan, zsClone, zsFreeSome, zsHighWater,
 } from './skiplist';
+export {
+  znCreate, znIsListpack, znConvert, znMemory, znScore, znAdd, znDelete, znRank, znRangeOut, znRangeResp, znScoreRange,
+  znLexRange, znScan, znClone, znAddMany,
+} from './zsetpack';
 export { globMatch } from './glob';
 export { bitCount, bitOp } from './bitops';
 export { hllMergeDense, hllMergeSparse, hllHisto, hllDenseRaise } from './hyperloglog';

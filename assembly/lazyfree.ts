@@ -7,10 +7,11 @@
  * keeps the bucket cursor). A queued collection stored again meanwhile (refs > 0) is only
  * unqueued. Complexity: O(budget) per call.
  */
-import { NC_INFO, NK_MASK, NK_HASH, NK_LIST, ncDequeue, ncQueueEmpty, ncQueue, ncRef, ncUnref, ncRefs } from './native';
+import { NC_INFO, NK_MASK, NK_HASH, NK_LIST, NK_ZSET, ncDequeue, ncQueueEmpty, ncQueue, ncRef, ncUnref, ncRefs } from './native';
 import { hFreeSome } from './hash';
 import { sFreeSome } from './set';
 import { lFreeSome } from './list';
+import { znFreeSome } from './zsetpack';
 import { RES } from './io';
 import { R_MISC } from '../src/engine/wasm/abi';
 
@@ -26,7 +27,8 @@ export function ncFreeStep(budget: u32): i32 {
       current = c;
     }
     const kind = load<u32>(current, NC_INFO) & NK_MASK;
-    const n = kind == NK_HASH ? hFreeSome(current, budget) : kind == NK_LIST ? lFreeSome(current, budget) : sFreeSome(current, budget);
+    const n =
+      kind == NK_HASH ? hFreeSome(current, budget) : kind == NK_LIST ? lFreeSome(current, budget) : kind == NK_ZSET ? znFreeSome(current, budget) : sFreeSome(current, budget);
     budget = n >= budget ? 0 : budget - n;
     if (load<u32>(RES, R_MISC) == 1) current = 0;
     if (budget > 0) budget--;

@@ -4,7 +4,7 @@
  * collections waiting to be freed in bounded steps (lazy free).
  *
  * Header (NC_BYTES = 24), at a fixed address for the collection's whole life:
- *   +0  info   u32   bits 0..3 kind (NK_HASH, NK_SET, NK_LIST); bits 4..7 NF_* flags; bits 8..31 refs,
+ *   +0  info   u32   bits 0..3 kind (NK_HASH, NK_SET, NK_LIST, NK_ZSET); bits 4..7 NF_* flags; bits 8..31 refs,
  *                    the keyspace slots holding it (0 for a temporary or a removed value)
  *   +4  qnext  u32   next collection in the free queue (while NF_QUEUED)
  *   +8  count  u32   elements (fields, members)
@@ -39,6 +39,7 @@ export const NK_MASK: u32 = 15;
 export const NK_HASH: u32 = 1;
 export const NK_SET: u32 = 2;
 export const NK_LIST: u32 = 3;
+export const NK_ZSET: u32 = 4;
 /** In the free queue. */
 export const NF_QUEUED: u32 = 16;
 /** Big form (a dict); otherwise the packed small form. */

@@ -254,7 +254,11 @@ export function zsScore(zs: u32, ml: u32): i32 {
  * RES f64 = previous score when it existed.
  */
 export function zsAdd(zs: u32, ml: u32, score: f64): i32 {
-  const mp = getScratch();
+  return zsAddAt(zs, getScratch(), ml, score);
+}
+
+/** zsAdd of the member at [mp, mp+ml) (zsetpack.ts's ZADD loop). */
+export function zsAddAt(zs: u32, mp: u32, ml: u32, score: f64): i32 {
   const h = hashBytes(mp, ml);
   const x = dictFind(zs, mp, ml, h);
   if (x != 0) {
@@ -898,4 +902,39 @@ export function zsFreeSome(zs: u32, maxNodes: u32): i32 {
 
 function zsFreeAll(zs: u32): void {
   while (zsFreeSome(zs, 0xffffffff) != 0) {}
+}
+
+// ---------------------------------------------------------------------------------------------
+// For the packed small form (zsetpack.ts): conversion into a skip list.
+
+/** Insert a member known to be absent, from [mp, mp+ml) anywhere in memory. False on OOM. */
+export function zsInsertRaw(zs: u32, mp: u32, ml: u32, score: f64): bool {
+  const lvl = randomLevel();
+  const n = newNode(lvl, score, mp, ml);
+  if (n == 0) return false;
+  store<u32>(n, hashBytes(mp, ml), 4);
+  if (!dictAdd(zs, n)) { freeNode(n); return false; }
+  findUpdate(zs, score, n + NODE_HDR, ml);
+  linkNode(zs, n);
+  store<u32>(zs, load<u32>(zs, Z_NODEBYTES) + allocSize(nodeAllocSize(lvl, ml)), Z_NODEBYTES);
+  markHighWater(zs, ml);
+  return true;
+}
+
+/** The skip list is Redis's skiplist encoding whatever its size (ZSCAN walks the dict). */
+export function zsForceBig(zs: u32): void {
+  store<u32>(zs, 0xffffffff, Z_MAXCOUNT);
+}
+
+/** Free a whole skip list at once (a failed conversion). */
+export function zsDestroy(zs: u32): void {
+  zsFreeAll(zs);
+}
+
+/** Score lookup of the member at [mp, mp+ml): 1 found (RES f64), 0 absent. */
+export function zsScoreAt(zs: u32, mp: u32, ml: u32): i32 {
+  const x = dictFind(zs, mp, ml, hashBytes(mp, ml));
+  if (x == 0) return 0;
+  store<f64>(RES, scoreOf(x), R_F64);
+  return 1;
 }

@@ -3,12 +3,13 @@
  * Redust js-map, side by side in one run.
  * - Memory: a fresh server per shape is loaded with K keys (default 200,000) of 8 small elements
  *   each, pipelined: a hash of 8 fields (`field:j` -> `value:j`), a set of 8 members (`member:j`),
- *   a set of 8 integers (intset), a list of 8 elements (`element:j`); and 100 lists of 10,000
- *   elements (RPUSH of 1,000 at a time). RSS per key = (RSS after loading − RSS of the fresh server) / K;
- *   used_memory per key from INFO memory the same way.
+ *   a set of 8 integers (intset), a list of 8 elements (`element:j`), a sorted set of 8 members
+ *   (`j` -> `member:j`); and 100 lists of 10,000 elements (RPUSH of 1,000 at a time). RSS per key =
+ *   (RSS after loading − RSS of the fresh server) / K; used_memory per key from INFO memory the same way.
  * - Throughput: redis-benchmark -c 50 -r 100000, the built-in HSET and SADD tests, and HGETALL /
  *   SMEMBERS of a 100-element hash / set, the built-in LPUSH, RPUSH, LPOP, RPOP and LRANGE_100
- *   tests, at -P 1 and -P 16; interleaved rounds, median rps.
+ *   tests, the built-in ZADD and ZPOPMIN and ZRANGE 0 99 of a 100-member sorted set, at -P 1 and
+ *   -P 16; interleaved rounds, median rps.
  * The section it writes in docs/benchmarks.md sits between the collections markers.
  *
  *   node dist/bench/run.js collections [--rounds 3] [--coll-keys 200000] [--coll-n 100000]
@@ -43,6 +44,7 @@ const SHAPES: Record<string, (i: number) => string[]> = {
   'set, 8 members': (i) => ['SADD', `set:${i}`, ...Array.from({ length: 8 }, (_, j) => `member:${j}`)],
   'set, 8 integers (intset)': (i) => ['SADD', `iset:${i}`, ...Array.from({ length: 8 }, (_, j) => String(i * 8 + j))],
   'list, 8 elements': (i) => ['RPUSH', `list:${i}`, ...Array.from({ length: 8 }, (_, j) => `element:${j}`)],
+  'sorted set, 8 members': (i) => ['ZADD', `zset:${i}`, ...Array.from({ length: 8 }, (_, j) => [String(j), `member:${j}`]).flat()],
 };
 
 /** Big values: fewer keys (`keys`), each loaded by several commands of 1,000 elements. */
@@ -131,6 +133,10 @@ async function throughputRound(port: number, n: number): Promise<Record<string, 
     const l = await rb(port, [...P, '-n', String(np), '-t', 'lpush,rpush,lpop,rpop']);
     for (const t of ['LPUSH', 'RPUSH', 'LPOP', 'RPOP']) out[`${t} -P ${p}`] = l[t];
     out[`LRANGE_100 -P ${p}`] = (await rb(port, [...P, '-n', String(np / 4), '-t', 'lrange_100']))['LRANGE_100'];
+    const z = await rb(port, [...P, '-n', String(np), '-t', 'zadd,zpopmin']);
+    out[`ZADD -P ${p}`] = z.ZADD;
+    out[`ZPOPMIN -P ${p}`] = z.ZPOPMIN;
+    out[`ZRANGE_100 -P ${p}`] = (await rb(port, [...P, '-n', String(np / 4), 'zrange', 'bench:z100', '0', '99']))['ZRANGE'];
   }
   return out;
 }
@@ -192,6 +198,7 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
     for (const s of running) {
       await pipeLoad(s.port, 1, () => ['HSET', 'bench:h100', ...Array.from({ length: 100 }, (_, j) => [`field:${j}`, `value:${j}`]).flat()]);
       await pipeLoad(s.port, 1, () => ['SADD', 'bench:s100', ...Array.from({ length: 100 }, (_, j) => `member:${j}`)]);
+      await pipeLoad(s.port, 1, () => ['ZADD', 'bench:z100', ...Array.from({ length: 100 }, (_, j) => [String(j), `member:${j}`]).flat()]);
     }
     for (let r = 0; r < opts.rounds; r++) {
       for (const s of running) {
@@ -253,17 +260,17 @@ export function writeCollectionsSection(file: string, r: CollectionsResult, head
   const END = '<!-- collections:end -->';
   const section = [
     BEGIN,
-    '## Hashes, sets and lists (issue 14): memory and throughput',
+    '## Hashes, sets, lists and sorted sets (issue 14): memory and throughput',
     '',
     ...header,
     '',
-    'bench/collections.ts. Memory: a fresh server process per shape and engine, loaded with pipelined HSET/SADD ' +
-      '(8 fields `field:j` → `value:j`, 8 members `member:j`, 8 integers, or RPUSH of 8 elements `element:j`; and 100 lists of ' +
+    'bench/collections.ts. Memory: a fresh server process per shape and engine, loaded with pipelined HSET/SADD/RPUSH/ZADD ' +
+      '(8 fields `field:j` → `value:j`, 8 members `member:j`, 8 integers, 8 elements `element:j`, or 8 members `member:j` with scores j; and 100 lists of ' +
       '10,000 elements, per key), RSS growth and used_memory growth per key ' +
       'over the first K keys, and RSS growth over the next K keys (the marginal cost per key: the first figure also holds ' +
       'the process\'s one-time growth, e.g. V8\'s young generation, tens of MB, about 150 B per key at 200,000 keys). ' +
-      'Throughput: redis-benchmark `-c 50 -r 100000`, the built-in HSET and SADD tests and HGETALL / SMEMBERS of a ' +
-      '100-element hash / set, the built-in LPUSH, RPUSH, LPOP, RPOP and LRANGE_100 tests, at -P 1 and -P 16; the three servers run at once, rounds interleaved, median rps, ratio to Redis.',
+      'Throughput: redis-benchmark `-c 50 -r 100000`, the built-in HSET, SADD, ZADD and ZPOPMIN tests, HGETALL / SMEMBERS of a ' +
+      '100-element hash / set, ZRANGE 0 99 of a 100-member sorted set, the built-in LPUSH, RPUSH, LPOP, RPOP and LRANGE_100 tests, at -P 1 and -P 16; the three servers run at once, rounds interleaved, median rps, ratio to Redis.',
     '',
     ...collectionsTables(r),
     '',

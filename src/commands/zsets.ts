@@ -136,7 +136,10 @@ function zaddGeneric(c: Client, argv: Buffer[], incrCmd: boolean): void {
       c.db.set(key, z);
       c.server.blocking.signalKeyAsReady(c.dbIndex, key);
     }
-    for (let j = 0; j < elements; j++) {
+    // One engine call for the whole loop where the engine has it (-0 keeps addScore's rule).
+    if (z.addMany !== undefined && !incr && !scores.some((v) => Object.is(v, -0))) {
+      [added, updated] = z.addMany(argv, idx + 1, scores, (nx ? 1 : 0) | (xx ? 2 : 0) | (gt ? 4 : 0) | (lt ? 8 : 0));
+    } else for (let j = 0; j < elements; j++) {
       const ele = argv[idx + 1 + j * 2];
       let score = scores[j];
       const cur = z.score(ele);

@@ -413,6 +413,12 @@ export interface ZSetValue extends Container {
    * is built per member. Scores are not written. Returns the number of members written.
    */
   writingTo?(out: BulkSink, run: () => void): number;
+  /**
+   * Optional fast path (wasm): ZADD's loop without INCR in one engine call, over the members
+   * argv[from], argv[from + 2]... with `scores`, flags 1 NX, 2 XX, 4 GT, 8 LT (as zsetAdd).
+   * Returns [added, updated].
+   */
+  addMany?(argv: Bytes[], from: number, scores: number[], flags: number): [number, number];
 }
 
 /**
@@ -442,6 +448,8 @@ export interface Engine {
   backgroundWork(budgetMs: number): boolean;
   /** lfu-log-factor and lfu-decay-time (minutes) for the LFU counters of every db. */
   setLfuParams(logFactor: number, decayTime: number): void;
+  /** Optional: the server's live settings, for structures that convert at CONFIG thresholds. */
+  useConfig?(config: { int(name: string): number }): void;
 }
 
 export type EngineName = 'js-map' | 'wasm';

@@ -5,13 +5,11 @@
  * Per Db: a keyspace in WASM (assembly/keyspace.ts) whose entries hold either the string bytes or
  * a handle: an index into this Db's `handles` array of container objects. Handles are recycled
  * through a free list. JS containers are attached to the Db's MemoryAccount (replaced on clear,
- * as in js-map); WASM sorted sets are counted by the arena and their native memory is managed
- * through `WasmZSet.refs` (see zset.ts). Lists, hashes and sets are stored as native handles (no JS
- * object per key; refs counted in linear memory, see native.ts).
+ * as in js-map). Lists, hashes, sets and sorted sets are stored as native handles (no JS object
+ * per key; refs counted in linear memory, see native.ts).
  *
  * Background work (Engine.backgroundWork): incremental rehash of every Db, freeing of cleared
- * keyspace tables (gcStep), freeing of unreferenced sorted sets in bounded steps, and the sweep of
- * handle arrays dropped by clear() (to release the sorted sets they held).
+ * keyspace tables (gcStep) and of unreferenced native collections in bounded steps (ncFreeStep).
  *
  * Semantics notes (see types.ts):
  * - Lazy expiry on every lookup: expired when now > expireAt (Redis's keyIsExpired), the expired
@@ -30,7 +28,7 @@ import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
 import { NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_STRING, ST_TOOBIG } from './abi';
 import { WasmZSet, ZSetHost } from './zset';
-import { NativeCollection, NativeHost, NK_HASH, NK_LIST, isNativeHandle, nativePtr } from './native';
+import { NativeCollection, NativeHost, NK_HASH, NK_LIST, NK_ZSET, isNativeHandle, nativePtr } from './native';
 import { WasmHash } from './hash';
 import { WasmSet } from './set';
 import { WasmHllRegisters } from './hll';
@@ -50,9 +48,7 @@ const PREFETCH_BYTES = 4096;
 /** Buckets moved per Db per background step (Redis's databasesCron uses 100). */
 const REHASH_BATCH = 100;
 const GC_BATCH = 1024;
-const ZSET_FREE_BATCH = 2048;
-const SWEEP_BATCH = 4096;
-/** Elements of unreferenced native hashes/sets freed per background step. */
+/** Elements of unreferenced native collections freed per background step. */
 const NATIVE_FREE_BATCH = 4096;
 /** Slots of the native view cache (WasmEngine.view). */
 const VIEW_SLOTS = 256;
@@ -115,11 +111,10 @@ class WasmDb implements Db {
     this.freeHandles.push(h);
     if (c === undefined) return;
     if (c !== keep) {
-      // JS containers are counted in the db account while stored (WASM zsets live in the arena).
-      if (!(c instanceof WasmZSet)) this.account.bytes -= c.memoryUsage();
+      // JS containers are counted in the db account while stored.
+      this.account.bytes -= c.memoryUsage();
       c.attach(null);
     }
-    if (c instanceof WasmZSet) this.engine.unref(c);
   }
 
   /** A native call found `key` expired and unlinked it: drop its container handle, fire the hook. */
@@ -229,11 +224,8 @@ class WasmDb implements Db {
     const misc = w.resU32(R_MISC);
     const wasExpired = misc === 2;
     const prev = old >= 0 ? this.handles[old] : undefined;
-    // Count the new slot before dropping the old one: re-storing the same zset at its own key
-    // then goes 2 -> 1 instead of through 0 (which would queue it for freeing).
-    if (c instanceof WasmZSet) c.refs++;
     this.dropHandle(old, c);
-    if (prev !== c && !(c instanceof WasmZSet)) this.account.bytes += c.memoryUsage();
+    if (prev !== c) this.account.bytes += c.memoryUsage();
     c.attach(this.account);
     if (wasExpired) this.expired(key);
     if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
@@ -320,6 +312,7 @@ class WasmDb implements Db {
     const misc = w.resU32(R_MISC);
     // Count the new slot first: re-storing a collection at its own key goes 1 -> 2 -> 1.
     c.stored();
+    this.engine.rememberView(c);
     this.dropHandle(old);
     if (misc === 2) this.expired(key);
     if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
@@ -638,11 +631,9 @@ class WasmDb implements Db {
   clear(_lazy?: boolean): void {
     if (this.snapshotHook !== null) this.snapshotHook.beforeClear(this);
     this.rawKeys.clear();
-    // O(1) here: the tables are detached and freed by backgroundWork (gcStep); the handle array
-    // is swept there too, to release the sorted sets it held. Always lazy: types.ts forbids
-    // walking the keys on the event loop.
+    // O(1) here: the tables are detached and freed by backgroundWork (gcStep), which drops the
+    // native collections they hold. Always lazy: types.ts forbids walking the keys on the event loop.
     this.engine.w.x.dbClear(this.ptr);
-    this.engine.sweepLater(this.handles);
     this.handles = [];
     this.freeHandles = [];
     this.account = { bytes: 0 };
@@ -678,17 +669,12 @@ class WasmDb implements Db {
   }
 }
 
-export class WasmEngine implements Engine, ZSetHost, NativeHost {
+export class WasmEngine implements Engine, ZSetHost {
   readonly name = 'wasm' as const;
   readonly w: WasmInstance;
   private readonly dbs: WasmDb[] = [];
-  /** Sorted sets whose refs dropped to 0, to free unless re-stored meanwhile. */
-  private zsetQueue: WasmZSet[] = [];
-  /** Native sorted sets being freed in steps. */
-  private freeing: number[] = [];
-  /** Handle arrays dropped by clear(), swept for sorted sets. */
-  private sweeps: { handles: (Container | undefined)[]; pos: number }[] = [];
-  readonly zsetRegistry: FinalizationRegistry<number>;
+  /** The live config (useConfig), for the zset conversion limits; defaults without one. */
+  private config: { int(name: string): number } | null = null;
   readonly nativeRegistry: FinalizationRegistry<number>;
   /** Longest string a keyspace entry embeds (VAL_EMBED in assembly/keyspace.ts). */
   readonly valEmbed: number;
@@ -699,11 +685,7 @@ export class WasmEngine implements Engine, ZSetHost, NativeHost {
     this.w = new WasmInstance();
     this.valEmbed = this.w.x.keyspaceValEmbed();
     this.hll = new WasmHllRegisters(this.w);
-    // A never-stored sorted set was garbage-collected: free its native memory in the background.
-    this.zsetRegistry = new FinalizationRegistry<number>((ptr) => {
-      this.freeing.push(ptr);
-    });
-    // A never-stored hash or set was garbage-collected: queue it (freed by ncFreeStep).
+    // A never-stored hash, set or sorted set was garbage-collected: queue it (freed by ncFreeStep).
     this.nativeRegistry = new FinalizationRegistry<number>((ptr) => {
       this.w.x.ncQueue(ptr);
     });
@@ -730,16 +712,28 @@ export class WasmEngine implements Engine, ZSetHost, NativeHost {
    */
   private readonly views: (NativeCollection | undefined)[] = new Array(VIEW_SLOTS).fill(undefined);
 
-  view(p: number): WasmHash | WasmSet | WasmList {
+  view(p: number): WasmHash | WasmSet | WasmList | WasmZSet {
     const slot = (p >>> 3) & (VIEW_SLOTS - 1);
     const v = this.views[slot];
-    if (v !== undefined && v.ptr === p) return v as WasmHash | WasmSet | WasmList;
+    if (v !== undefined && v.ptr === p) return v as WasmHash | WasmSet | WasmList | WasmZSet;
     const w = this.w;
     w.sync();
     const kind = w.i32[p >> 2] & 15;
-    const nv = kind === NK_HASH ? new WasmHash(this, p, false) : kind === NK_LIST ? new WasmList(this, p, false) : new WasmSet(this, p, false);
+    const nv =
+      kind === NK_HASH
+        ? new WasmHash(this, p, false)
+        : kind === NK_LIST
+          ? new WasmList(this, p, false)
+          : kind === NK_ZSET
+            ? new WasmZSet(this, p, false)
+            : new WasmSet(this, p, false);
     this.views[slot] = nv;
     return nv;
+  }
+
+  /** A stored collection's view is what the next lookups of it return (same object). */
+  rememberView(c: NativeCollection): void {
+    this.views[(c.ptr >>> 3) & (VIEW_SLOTS - 1)] = c;
   }
 
   newHash(): HashValue {
@@ -752,9 +746,20 @@ export class WasmEngine implements Engine, ZSetHost, NativeHost {
   readonly newStream = jsContainers.newStream;
 
   newZSet(): ZSetValue {
-    const p = this.w.x.zsCreate() >>> 0;
-    if (p === 0) throw new WasmOutOfMemoryError('zset create');
-    return new WasmZSet(this, p);
+    return WasmZSet.create(this);
+  }
+
+  /** Engine.useConfig: the live settings some structures read (the zset conversion limits). */
+  useConfig(config: { int(name: string): number }): void {
+    this.config = config;
+  }
+
+  zsetMaxEntries(): number {
+    return this.config !== null ? this.config.int('zset-max-listpack-entries') : 128;
+  }
+
+  zsetMaxValue(): number {
+    return this.config !== null ? this.config.int('zset-max-listpack-value') : 64;
   }
 
   hllRegisters(): HllRegisters {
@@ -780,28 +785,7 @@ export class WasmEngine implements Engine, ZSetHost, NativeHost {
     return this.w.x.arenaFootprint();
   }
 
-  // -- lifetime of sorted sets -------------------------------------------------------------
-
-  /** A keyspace slot stopped holding z. */
-  unref(z: WasmZSet): void {
-    if (--z.refs <= 0) {
-      z.refs = 0;
-      this.queueZSetFree(z);
-    }
-  }
-
-  queueZSetFree(z: WasmZSet): void {
-    if (z.queued) return;
-    z.queued = true;
-    this.zsetQueue.push(z);
-  }
-
-  sweepLater(handles: (Container | undefined)[]): void {
-    if (handles.length > 0) this.sweeps.push({ handles, pos: 0 });
-  }
-
   private pending(): boolean {
-    if (this.zsetQueue.length > 0 || this.freeing.length > 0 || this.sweeps.length > 0) return true;
     if (this.w.x.gcPending() === 1) return true;
     if (this.w.x.ncPending() === 1) return true;
     return false;
@@ -815,35 +799,9 @@ export class WasmEngine implements Engine, ZSetHost, NativeHost {
       more = false;
       for (const db of this.dbs) if (db.rehashStep(REHASH_BATCH)) more = true;
       if (x.gcStep(GC_BATCH) === 1) more = true;
-      // Sweep handle arrays dropped by clear().
-      if (this.sweeps.length > 0) {
-        const s = this.sweeps[0];
-        const end = Math.min(s.handles.length, s.pos + SWEEP_BATCH);
-        for (let i = s.pos; i < end; i++) {
-          const c = s.handles[i];
-          if (c instanceof WasmZSet) this.unref(c);
-        }
-        s.pos = end;
-        if (end >= s.handles.length) this.sweeps.shift();
-        more = true;
-      }
-      // Start freeing queued sorted sets that are still unreferenced.
-      while (this.zsetQueue.length > 0) {
-        const z = this.zsetQueue.pop()!;
-        z.queued = false;
-        if (z.refs > 0 || z.ptr === 0) continue;
-        this.zsetRegistry.unregister(z);
-        this.freeing.push(z.ptr);
-        z.ptr = 0;
-      }
       if (x.ncPending() === 1) {
         this.views.fill(undefined);
         if (x.ncFreeStep(NATIVE_FREE_BATCH) === 1) more = true;
-      }
-      if (this.freeing.length > 0) {
-        const p = this.freeing[this.freeing.length - 1];
-        if (x.zsFreeSome(p, ZSET_FREE_BATCH) === 0) this.freeing.pop();
-        more = true;
       }
       if (!more) more = this.pending();
     } while (more && performance.now() < deadline);

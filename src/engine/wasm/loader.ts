@@ -91,6 +91,25 @@ export interface WasmExports {
   zsClone(zs: number): number;
   zsFreeSome(zs: number, maxNodes: number): number;
   zsHighWater(zs: number): number;
+  // Sorted sets as native collections (assembly/zsetpack.ts): packed small form, then skip list.
+  znCreate(): number;
+  znIsListpack(c: number): number;
+  znConvert(c: number): number;
+  znMemory(c: number): number;
+  znScore(c: number, ml: number): number;
+  znAdd(c: number, ml: number, score: number, maxEntries: number, maxValue: number): number;
+  znDelete(c: number, ml: number): number;
+  znRank(c: number, ml: number, reverse: number): number;
+  znRangeOut(c: number, start: number, count: number, reverse: number): number;
+  znRangeResp(c: number, start: number, count: number, reverse: number): number;
+  znScoreRange(
+    c: number, min: number, minEx: number, max: number, maxEx: number,
+    write: number, reverse: number, offset: number, count: number,
+  ): number;
+  znLexRange(c: number, minLen: number, minEx: number, minInf: number, maxLen: number, maxEx: number, maxInf: number): number;
+  znScan(c: number, cursor: number, count: number): number;
+  znClone(c: number): number;
+  znAddMany(c: number, n: number, flags: number, maxEntries: number, maxValue: number): number;
   globMatch(pp: number, plen: number, sp: number, slen: number, nocase: number): number;
   bitCount(p: number, n: number): number;
   bitOp(op: number, dst: number, srcs: number, nsrc: number, maxlen: number): void;
@@ -211,6 +230,21 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   zsClone: 1,
   zsFreeSome: 2,
   zsHighWater: 1,
+  znCreate: 0,
+  znIsListpack: 1,
+  znConvert: 1,
+  znMemory: 1,
+  znScore: 2,
+  znAdd: 5,
+  znDelete: 2,
+  znRank: 3,
+  znRangeOut: 4,
+  znRangeResp: 4,
+  znScoreRange: 9,
+  znLexRange: 7,
+  znScan: 3,
+  znClone: 1,
+  znAddMany: 5,
   globMatch: 5,
   bitCount: 2,
   bitOp: 5,

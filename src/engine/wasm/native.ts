@@ -1,6 +1,6 @@
 /**
  * NativeCollection: the JS view of a collection kept in linear memory (assembly/native.ts):
- * WasmHash (hash.ts), WasmSet (set.ts) and WasmList (list.ts).
+ * WasmHash (hash.ts), WasmSet (set.ts), WasmList (list.ts) and WasmZSet (zset.ts).
  *
  * A view holds only the header address. The keyspace stores the collection itself (a handle with
  * NATIVE_BIT, see nativeHandle), not the view: WasmDb.get() makes a new short-lived view per
@@ -21,6 +21,7 @@ const NATIVE_MASK = 0x1fffffff;
 export const NK_HASH = 1;
 export const NK_SET = 2;
 export const NK_LIST = 3;
+export const NK_ZSET = 4;
 
 /** What a view needs from its engine. */
 export interface NativeHost {

@@ -1,14 +1,10 @@
 /**
- * WasmZSet: a ZSetValue backed by the skip list + dict of assembly/skiplist.ts.
- *
- * Lifetime of the native memory. The JS object owns a pointer into linear memory; it is freed
- * (incrementally, by the engine's backgroundWork) when either
- *   - it was stored in a keyspace and is no longer stored anywhere (`refs`, counted by WasmDb on
- *     every store / removal, drops to 0; checked again when the free actually starts, so
- *     RENAME / MOVE in any order are safe), or
- *   - it was never stored (a temporary, e.g. ZUNION's result) and the JS object was
- *     garbage-collected (FinalizationRegistry).
- * A freed zset throws on use instead of reading reused memory.
+ * WasmZSet: a ZSetValue backed by assembly/zsetpack.ts, a native collection (native.ts): a packed
+ * small form (Redis's listpack encoding) converted one way, in place, to the skip list of
+ * assembly/skiplist.ts at zset-max-listpack-entries / -value, as Redis 7.0's zsetAdd does. The
+ * keyspace stores the native handle; a WasmZSet is a short-lived view (WasmEngine.view), so a
+ * stored sorted set costs no JS object, and a conversion keeps the header address (and handle).
+ * Lifetime: see native.ts.
  *
  * Ranges are output in batches: WASM writes up to BATCH records into the out buffer, JS decodes
  * the whole batch, then calls the visitor. The next batch restarts from a rank (score ranges: from
@@ -16,109 +12,104 @@
  * cannot make us follow a freed node. Inside writingTo() WASM writes RESP instead of records and
  * JS copies each batch into the reply with one call.
  */
-import type { BulkSink, BulkValue, Bytes, EncodingLimits, LexRange, MemoryAccount, ScoreRange, ZSetValue } from '../types';
-import { WasmInstance, WasmOutOfMemoryError } from './loader';
+import type { BulkSink, BulkValue, Bytes, EncodingLimits, LexRange, ScoreRange, ZSetValue } from '../types';
+import { WasmOutOfMemoryError } from './loader';
+import { NativeCollection, NativeHost } from './native';
 import { R_F64, R_MISC } from './abi';
 
 const BATCH = 4096;
+const NO_LIMIT = 0xffffffff;
+/** A score's 8 bytes, for addMany's records (the scratch address need not be 8-aligned). */
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
 
 /** What a WasmZSet needs from its engine. */
-export interface ZSetHost {
-  readonly w: WasmInstance;
-  /** Called when refs drops to 0: the engine frees it later if still unreferenced. */
-  queueZSetFree(z: WasmZSet): void;
-  /** Registry for never-stored temporaries. */
-  readonly zsetRegistry: FinalizationRegistry<number>;
+export interface ZSetHost extends NativeHost {
+  /** zset-max-listpack-entries and zset-max-listpack-value, read live. */
+  zsetMaxEntries(): number;
+  zsetMaxValue(): number;
 }
 
-export class WasmZSet implements ZSetValue {
+export class WasmZSet extends NativeCollection implements ZSetValue {
   readonly type = 'zset' as const;
-  /** Native pointer; 0 once freed. */
-  ptr: number;
-  /** Number of keyspace slots holding this zset (maintained by WasmDb). */
-  refs = 0;
-  /** True while sitting in the engine's free queue. */
-  queued = false;
-  private account: MemoryAccount | null = null;
 
-  constructor(private readonly host: ZSetHost, ptr: number) {
-    this.ptr = ptr;
-    host.zsetRegistry.register(this, ptr, this);
+  constructor(readonly zhost: ZSetHost, ptr: number, temp: boolean) {
+    super(zhost, ptr, temp);
+  }
+
+  static create(host: ZSetHost): WasmZSet {
+    const p = host.w.x.znCreate() >>> 0;
+    if (p === 0) throw new WasmOutOfMemoryError('zset create');
+    return new WasmZSet(host, p, true);
   }
 
   private p(): number {
-    if (this.ptr === 0) throw new Error('wasm engine: sorted set used after it was freed');
     return this.ptr;
-  }
-
-  get size(): number {
-    return this.host.w.x.zsLength(this.p()) >>> 0;
   }
 
   /** Bytes held in linear memory (already part of the engine's arena count). */
   memoryUsage(): number {
-    return this.host.w.x.zsMemory(this.p());
+    return this.host.w.x.znMemory(this.ptr);
   }
 
   clone(): WasmZSet {
-    const c = this.host.w.x.zsClone(this.p()) >>> 0;
+    const c = this.host.w.x.znClone(this.ptr) >>> 0;
     if (c === 0) throw new WasmOutOfMemoryError('zset clone');
-    const z = new WasmZSet(this.host, c);
-    z.forcedSkiplist = this.forcedSkiplist;
-    return z;
+    return new WasmZSet(this.zhost, c, true);
   }
 
-  /** Set by SORT (zsetConvert to skiplist); kept by clone, as zsetDup keeps the encoding. */
-  forcedSkiplist = false;
-
+  /** SORT converts a listpack zset to a skip list (zsetConvert), in place. */
   convertToSkiplist(): void {
-    this.forcedSkiplist = true;
+    if (this.host.w.x.znConvert(this.ptr) === 0) throw new WasmOutOfMemoryError('zset convert');
   }
 
-  /**
-   * OBJECT ENCODING: Redis converts a listpack zset to a skip list once it has more than
-   * zset-max-listpack-entries members or a member longer than zset-max-listpack-value, and never
-   * converts back; the high-water marks kept by the skip list answer that.
-   */
-  encoding(limits: EncodingLimits): string {
-    if (this.forcedSkiplist) return 'skiplist';
-    const w = this.host.w;
-    const maxCount = w.x.zsHighWater(this.p()) >>> 0;
-    const maxLen = w.resU32(R_MISC);
-    return maxCount > limits.zsetMaxListpackEntries || maxLen > limits.zsetMaxListpackValue ? 'skiplist' : 'listpack';
-  }
-
-  /**
-   * The keyspace's attach signal. Native memory is already counted by the arena, so nothing is
-   * added to the account; the lifetime is driven by `refs` (see the header comment).
-   */
-  attach(account: MemoryAccount | null): void {
-    this.account = account;
-  }
-
-  /** The account last given to attach (for tests / introspection). */
-  attachedAccount(): MemoryAccount | null {
-    return this.account;
+  /** OBJECT ENCODING: the representation itself (converted one way at Redis's points). */
+  encoding(_limits: EncodingLimits): string {
+    return this.host.w.x.znIsListpack(this.ptr) ? 'listpack' : 'skiplist';
   }
 
   score(member: Bytes): number | undefined {
     const w = this.host.w;
     const n = w.putBytes(member);
-    return w.x.zsScore(this.p(), n) ? w.resF64(R_F64) : undefined;
+    return w.x.znScore(this.p(), n) ? w.resF64(R_F64) : undefined;
   }
 
   add(member: Bytes, score: number): number | undefined {
     const w = this.host.w;
     const n = w.putBytes(member);
-    const st = w.x.zsAdd(this.p(), n, score);
+    const st = w.x.znAdd(this.ptr, n, score, limit(this.zhost.zsetMaxEntries()), limit(this.zhost.zsetMaxValue()));
     if (st < 0) throw new WasmOutOfMemoryError('ZADD');
     return st === 0 ? undefined : w.resF64(R_F64);
+  }
+
+  /** ZSetValue.addMany: records [f64 score][u32 len][bytes] (8-aligned) at scratch, one call. */
+  addMany(argv: Bytes[], from: number, scores: number[], flags: number): [number, number] {
+    const w = this.host.w;
+    const n = scores.length;
+    let total = 0;
+    for (let j = 0; j < n; j++) total += (12 + argv[from + 2 * j].length + 7) & ~7;
+    w.ensureScratch(total);
+    w.sync();
+    const base = w.scratch;
+    let off = 0;
+    for (let j = 0; j < n; j++) {
+      const m = argv[from + 2 * j];
+      const at = base + off;
+      F64[0] = scores[j];
+      w.u8.set(F64_BYTES, at);
+      w.u8.writeUInt32LE(m.length, at + 8);
+      if (m.length > 0) w.putBytes(m, off + 12);
+      off += (12 + m.length + 7) & ~7;
+    }
+    const added = w.x.znAddMany(this.ptr, n, flags, limit(this.zhost.zsetMaxEntries()), limit(this.zhost.zsetMaxValue()));
+    if (added < 0) throw new WasmOutOfMemoryError('ZADD');
+    return [added, w.resU32(R_MISC)];
   }
 
   delete(member: Bytes): boolean {
     const w = this.host.w;
     const n = w.putBytes(member);
-    return w.x.zsDelete(this.p(), n) === 1;
+    return w.x.znDelete(this.p(), n) === 1;
   }
 
   /** Set by writingTo() for the duration of one range call. */
@@ -139,7 +130,7 @@ export class WasmZSet implements ZSetValue {
   rank(member: Bytes, reverse: boolean): number {
     const w = this.host.w;
     const n = w.putBytes(member);
-    return w.x.zsRank(this.p(), n, reverse ? 1 : 0);
+    return w.x.znRank(this.p(), n, reverse ? 1 : 0);
   }
 
   /**
@@ -158,14 +149,14 @@ export class WasmZSet implements ZSetValue {
       const sink = this.sink;
       if (sink !== null) {
         // writingTo(): WASM encodes the batch as RESP bulk strings; one copy into the reply.
-        const got = w.x.zsRangeResp(this.p(), first, want, reverse ? 1 : 0) >>> 0;
+        const got = w.x.znRangeResp(this.p(), first, want, reverse ? 1 : 0) >>> 0;
         if (got < want) throw new WasmOutOfMemoryError('ZRANGE output');
         this.sinkBatch(sink, got);
         count -= got;
         first = reverse ? first - got : first + got;
         continue;
       }
-      const got = w.x.zsRangeOut(this.p(), first, want, reverse ? 1 : 0) >>> 0;
+      const got = w.x.znRangeOut(this.p(), first, want, reverse ? 1 : 0) >>> 0;
       // The list holds `avail` elements from `first`: fewer means the out buffer could not grow.
       if (got < want) throw new WasmOutOfMemoryError('ZRANGE output');
       this.visitBatch(got, members, scores, visit);
@@ -228,7 +219,7 @@ export class WasmZSet implements ZSetValue {
 
   private scoreCount(r: ScoreRange): number {
     const w = this.host.w;
-    return w.x.zsScoreRange(this.p(), r.min, r.minEx ? 1 : 0, r.max, r.maxEx ? 1 : 0, 0, 0, 0, 0) >>> 0;
+    return w.x.znScoreRange(this.p(), r.min, r.minEx ? 1 : 0, r.max, r.maxEx ? 1 : 0, 0, 0, 0, 0) >>> 0;
   }
 
   /**
@@ -248,7 +239,7 @@ export class WasmZSet implements ZSetValue {
     while (remaining > 0) {
       const want = remaining < BATCH ? remaining : BATCH;
       const sink = this.sink;
-      const got = w.x.zsScoreRange(this.p(), range.min, minEx, range.max, maxEx, sink !== null ? 2 : 1, rev, offset, want) | 0;
+      const got = w.x.znScoreRange(this.p(), range.min, minEx, range.max, maxEx, sink !== null ? 2 : 1, rev, offset, want) | 0;
       if (got < 0) throw new WasmOutOfMemoryError('ZRANGEBYSCORE output');
       if (got === 0) return;
       if (sink !== null) this.sinkBatch(sink, got);
@@ -271,7 +262,7 @@ export class WasmZSet implements ZSetValue {
     // A null bound without an inf flag means -inf for min and +inf for max (types.ts).
     const minInf = r.minInf !== 0 ? r.minInf : (r.min ? 0 : -1);
     const maxInf = r.maxInf !== 0 ? r.maxInf : (r.max ? 0 : 1);
-    return w.x.zsLexRange(this.p(), minLen, r.minEx ? 1 : 0, minInf, maxLen, r.maxEx ? 1 : 0, maxInf) >>> 0;
+    return w.x.znLexRange(this.p(), minLen, r.minEx ? 1 : 0, minInf, maxLen, r.maxEx ? 1 : 0, maxInf) >>> 0;
   }
 
   rangeByLex(range: LexRange, reverse: boolean, offset: number, limit: number, visit: (member: BulkValue, score: number) => void): void {
@@ -291,7 +282,7 @@ export class WasmZSet implements ZSetValue {
 
   scan(cursor: number, count: number, visit: (member: BulkValue, score: number) => void): number {
     const w = this.host.w;
-    const next = w.x.zsScan(this.p(), cursor >>> 0, count > 0 ? count : 10) >>> 0;
+    const next = w.x.znScan(this.p(), cursor >>> 0, count > 0 ? count : 10) >>> 0;
     if (w.resU32(R_MISC) === 1) throw new WasmOutOfMemoryError('ZSCAN output');
     const u8 = w.u8;
     const f64 = w.f64;
@@ -313,4 +304,9 @@ export class WasmZSet implements ZSetValue {
   forEach(visit: (member: BulkValue, score: number) => void): void {
     this.rangeByRank(0, this.size - 1, false, visit);
   }
+}
+
+/** A config limit as the u32 WASM takes (negative never happens: the config's min is 0). */
+function limit(n: number): number {
+  return n >= NO_LIMIT ? NO_LIMIT : n < 0 ? 0 : n;
 }
