@@ -35,14 +35,14 @@
 import { alloc, free, allocSize } from './arena';
 import { bytesEq, bytesCmp } from './dict';
 import { RES, outReset, outReserve, outCommit, getScratch } from './io';
-import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NF_BIG, ncAllocHeader, ncIsBig, outBulk } from './native';
+import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NF_BIG, NK_ZSET, ncAllocHeader, ncIsBig, outBulk } from './native';
 import {
   zsCreate, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange, zsLexRange,
   zsScan, zsClone, zsFreeSome, zsInsertRaw, zsForceBig, zsDestroy, zsAddAt, zsScoreAt,
 } from './skiplist';
 import { R_F64, R_MISC } from '../src/engine/wasm/abi';
 
-export { NK_ZSET } from './native';
+// NK_ZSET (this structure's kind in the native header) is defined with the others in native.ts.
 const NONE: u32 = 0xffffffff;
 
 // ---------------------------------------------------------------------------------------------
