@@ -290,10 +290,17 @@ export class RdbReader {
           return this.fitHash(h, at);
         }
         const z = this.opts.engine.newZSet();
+        const scores: number[] = [];
         for (let i = 0; i < items.length; i += 2) {
           const score = strtodAll(items[i + 1].latin1Slice(0, items[i + 1].length));
           if (score === null || Number.isNaN(score)) corrupt('Zset listpack integrity check failed.', at);
-          if (z.add(items[i], score) !== undefined) corrupt('Zset listpack integrity check failed.', at);
+          scores.push(score);
+        }
+        if (z.addMany) {
+          // One engine call; a repeated member is added once, so fewer were added than listed.
+          if (z.addMany(items, 0, scores, 0)[0] !== scores.length) corrupt('Zset listpack integrity check failed.', at);
+        } else {
+          for (let j = 0; j < scores.length; j++) if (z.add(items[2 * j], scores[j]) !== undefined) corrupt('Zset listpack integrity check failed.', at);
         }
         return nonEmpty(z, at);
       }
