@@ -36,7 +36,7 @@ import {
 } from './dict';
 import { RES, outReserve, outCommit, outReset, getScratch } from './io';
 import {
-  NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_HASH, NF_BIG, NF_LPENC, ncAllocHeader, ncIsBig, outBulk,
+  NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_HASH, NF_BIG, NF_LPENC, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall,
 } from './native';
 import { R_PTR, R_LEN, R_HANDLE, R_MISC } from '../src/engine/wasm/abi';
 
@@ -654,13 +654,7 @@ function copyEntry(x: u32, e: u32, sz: u32): u32 {
  * NC_AUX. Returns the entries freed, with the header freed too when done (RES misc = 1 done).
  */
 export function hFreeSome(c: u32, budget: u32): u32 {
-  if (!ncIsBig(c)) {
-    const cap = load<u32>(c, NC_CAP);
-    if (cap != 0) free(load<u32>(c, NC_P), cap);
-    free(c, NC_BYTES);
-    store<u32>(RES, 1, R_MISC);
-    return 1;
-  }
+  if (!ncIsBig(c)) return ncFreeSmall(c);
   const d = load<u32>(c, NC_P);
   const s0 = load<u32>(d, D_S0);
   const s1 = load<u32>(d, D_S1);

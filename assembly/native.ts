@@ -122,7 +122,21 @@ export function ncAllocHeader(kind: u32): u32 {
   return c;
 }
 
-import { alloc } from './arena';
+import { alloc, free } from './arena';
+import { RES } from './io';
+import { R_MISC } from '../src/engine/wasm/abi';
+
+/**
+ * The end of a *FreeSome (lazyfree.ts) for a value in its packed small form: the one block and the
+ * header freed at once. Returns 1 (one step of work) with RES misc = 1 (done).
+ */
+export function ncFreeSmall(c: u32): u32 {
+  const cap = load<u32>(c, NC_CAP);
+  if (cap != 0) free(load<u32>(c, NC_P), cap);
+  free(c, NC_BYTES);
+  store<u32>(RES, 1, R_MISC);
+  return 1;
+}
 
 /**
  * Append a RESP bulk string ("$<len>\r\n<bytes>\r\n") of [p, p+len) to the out buffer. False on

@@ -27,7 +27,7 @@ import {
   dictRandom, dictScanStep, dictFreeTables, dictTableBytes, hashBytes, randomBelow,
 } from './dict';
 import { RES, outReserve, outCommit, outReset, getScratch } from './io';
-import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_SET, NF_BIG, ncAllocHeader, ncIsBig, outBulk } from './native';
+import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_SET, NF_BIG, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall } from './native';
 import { R_PTR, R_LEN, R_MISC } from '../src/engine/wasm/abi';
 
 const SE_HDR: u32 = 12;
@@ -599,13 +599,7 @@ export function sReencode(c: u32, maxIntset: u32): i32 {
 
 /** Free up to `budget` members of an unreferenced set (see hFreeSome). RES misc = 1 when done. */
 export function sFreeSome(c: u32, budget: u32): u32 {
-  if (!ncIsBig(c)) {
-    const cap = load<u32>(c, NC_CAP);
-    if (cap != 0) free(load<u32>(c, NC_P), cap);
-    free(c, NC_BYTES);
-    store<u32>(RES, 1, R_MISC);
-    return 1;
-  }
+  if (!ncIsBig(c)) return ncFreeSmall(c);
   const d = load<u32>(c, NC_P);
   const s0 = load<u32>(d, D_S0);
   const s1 = load<u32>(d, D_S1);

@@ -35,7 +35,7 @@
 import { alloc, free, allocSize } from './arena';
 import { bytesEq, bytesCmp } from './dict';
 import { RES, outReset, outReserve, outCommit, getScratch } from './io';
-import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NF_BIG, NK_ZSET, ncAllocHeader, ncIsBig, outBulk } from './native';
+import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NF_BIG, NK_ZSET, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall } from './native';
 import {
   zsCreate, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange, zsLexRange,
   zsScan, zsClone, zsFreeSome, zsInsertRaw, zsForceBig, zsDestroy, zsAddAt, zsScoreAt,
@@ -671,13 +671,7 @@ export function znClone(c: u32): u32 {
  * work done; RES misc = 1 once everything, header included, is freed.
  */
 export function znFreeSome(c: u32, budget: u32): u32 {
-  if (!ncIsBig(c)) {
-    const cap = load<u32>(c, NC_CAP);
-    if (cap != 0) free(load<u32>(c, NC_P), cap);
-    free(c, NC_BYTES);
-    store<u32>(RES, 1, R_MISC);
-    return 1;
-  }
+  if (!ncIsBig(c)) return ncFreeSmall(c);
   if (budget == 0) budget = 1;
   if (zsFreeSome(load<u32>(c, NC_P), budget) != 0) {
     store<u32>(RES, 0, R_MISC);
