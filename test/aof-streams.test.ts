@@ -14,7 +14,7 @@ import os from 'os';
 import path from 'path';
 import { spawnSync } from 'child_process';
 import { enginesUnderTest, haveRedisServer, startRedust, startReference } from './helpers/servers';
-import { Arg, RawConnection, encodeCommand } from './helpers/raw';
+import { Arg, RawConnection, encodeCommand, waitLoaded } from './helpers/raw';
 import { renderNode, RespNode } from '../src/protocol/resp-reader';
 import { parseAofCommand, parseManifest } from '../src/persistence/aof';
 
@@ -136,13 +136,7 @@ async function digest(port: number): Promise<string> {
 async function withRedisOn<T>(dir: string, fn: (port: number) => Promise<T>): Promise<T> {
   const ref = await startReference(['--dir', dir, '--appendonly', 'yes']);
   try {
-    const c = await RawConnection.connect(ref.port);
-    for (let i = 0; i < 500; i++) {
-      const info = (await c.send('INFO', 'persistence')) as { v: Buffer };
-      if (/^loading:0/m.test(info.v.latin1Slice())) break;
-      await sleep(10);
-    }
-    c.close();
+    await waitLoaded(ref.port);
     return await fn(ref.port);
   } finally {
     await ref.stop();

@@ -16,7 +16,7 @@ import path from 'path';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
 import type { ReferenceServer } from './helpers/servers';
-import { Arg, RawConnection, encodeCommand } from './helpers/raw';
+import { Arg, RawConnection, encodeCommand, waitLoaded } from './helpers/raw';
 import { parseAofCommand, parseManifest } from '../src/persistence/aof';
 import type { RedustServer } from '../src/index';
 import type { EngineName } from '../src/engine/types';
@@ -169,13 +169,7 @@ async function redisDigestOf(dir: string): Promise<string> {
   const ref = await startReference(['--dir', dir, '--appendonly', 'yes']);
   try {
     // Redis listens before it has loaded the files (and DEBUG is allowed while loading).
-    const c = await RawConnection.connect(ref.port);
-    for (let i = 0; i < 500; i++) {
-      const info = (await c.send('INFO', 'persistence')) as { v: Buffer };
-      if (/^loading:0/m.test(info.v.latin1Slice())) break;
-      await sleep(10);
-    }
-    c.close();
+    await waitLoaded(ref.port);
     return await digest(ref.port);
   } finally {
     await ref.stop();

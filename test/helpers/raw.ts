@@ -157,3 +157,20 @@ export async function eventLog(port: number): Promise<{ conn: RawConnection; mes
     },
   };
 }
+
+/**
+ * Wait until the server at `port` has loaded its data (INFO persistence says loading:0): real
+ * Redis listens before it has read its AOF or RDB files. Up to about 5 s.
+ */
+export async function waitLoaded(port: number): Promise<void> {
+  const c = await RawConnection.connect(port);
+  try {
+    for (let i = 0; i < 500; i++) {
+      const info = (await c.send('INFO', 'persistence')) as { v: Buffer };
+      if (/^loading:0/m.test(info.v.latin1Slice())) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    c.close();
+  }
+}
