@@ -219,7 +219,19 @@ export function dictResize(d: u32, size: u32): bool {
  * Move up to n buckets from t0 to t1, visiting at most 10*n empty buckets.
  * Returns true when there is more to do.
  */
+/**
+ * The dict whose rehashing is paused (0: none): a snapshot walks its buckets in order and needs
+ * every entry to stay in its bucket until the walk ends (Redis pauses rehashing for its safe
+ * iterators the same way). Entries may still be added (to t1 once it exists) and removed.
+ */
+let rehashPaused: u32 = 0;
+
+export function dictPauseRehash(d: u32): void {
+  rehashPaused = d;
+}
+
 export function dictRehash(d: u32, n: u32): bool {
+  if (d == rehashPaused) return false;
   let ridx = load<i32>(d, D_RIDX);
   if (ridx < 0) return false;
   const t0 = load<u32>(d, D_T0);

@@ -16,7 +16,7 @@ export { hashBytes, dictRehash, dictSize, setSeeds, random32 } from './dict';
 export { scratchReserve, getScratch, outReset, outShrink, dataUsed } from './io';
 export {
   dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbRename, dbDelete,
-  dbSetExpire, dbPersist, dbRandom, dbScan, dbScanEntries, dbWalkEntries, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
+  dbSetExpire, dbPersist, dbRandom, dbScan, dbScanEntries, dbWalkEntries, dbWalkKeys, dbWalkPos, dbPauseRehash, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
   keyspaceValEmbed, dbSetLfuParams,
 } from './keyspace';
 export {

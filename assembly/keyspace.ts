@@ -43,8 +43,8 @@
 
 import { alloc, free, allocSize, arenaUsed } from './arena';
 import {
-  DICT_BYTES, D_T0, D_S0, D_KEYOFF, E_HASH, E_NEXT, E_KEYLEN, dictInit, dictSize, dictFind, dictAdd, dictUnlink,
-  dictUnlinkEntry, dictReplaceEntry, dictRandom, dictScanStep, dictDetach, dictRehash, hashBytes, random32,
+  DICT_BYTES, D_T0, D_S0, D_T1, D_S1, D_KEYOFF, E_HASH, E_NEXT, E_KEYLEN, dictInit, dictSize, dictFind, dictAdd, dictUnlink,
+  dictUnlinkEntry, dictReplaceEntry, dictRandom, dictScanStep, dictDetach, dictRehash, dictPauseRehash, hashBytes, random32, bytesEq,
 } from './dict';
 import { globMatch } from './glob';
 import { ncDropHandle } from './native';
@@ -773,22 +773,24 @@ export function dbScanEntries(db: u32, cursor: u32, count: u32, now: f64): u32 {
 }
 
 /**
- * SAVE's walk in bucket order: the entries of table 0's buckets [pos, ...), at least `count`
- * entries per call, in dbScanEntries's record format. The scan cursor's reverse-binary order
- * touches the bucket array at random (a cache and TLB miss per bucket on a big table); this one
- * reads it front to back. Only for a dict that is not rehashing and does not change between
- * calls (SAVE finishes any rehash first and runs to the end without yielding). Returns the next
- * bucket, or 0xffffffff when done; on a full out buffer RES misc = 1 and `pos` is returned.
+ * Bucket-order walks (SAVE's dbWalkEntries, a snapshot's dbWalkKeys): positions [0, s0) are table
+ * 0's buckets, then [s0, s0 + s1) table 1's (present while rehashing). The scan cursor's
+ * reverse-binary order touches the bucket array at random (a cache and TLB miss per bucket on a
+ * big table); these read it front to back. Valid only while no entry changes bucket: SAVE runs
+ * to the end without yielding, a snapshot pauses the dict's rehashing (dictPauseRehash).
+ * Each call covers buckets until at least `count` entries were visited; returns the next position,
+ * or 0xffffffff when done; on a full out buffer RES misc = 1 and `pos` is returned.
  */
-export function dbWalkEntries(db: u32, pos: u32, count: u32, now: f64): u32 {
+function walkBuckets(db: u32, pos: u32, count: u32, now: f64, emit: (e: u32) => void): u32 {
   scanBegin(db, now);
-  const t = load<u32>(db, D_T0);
-  const size = load<u32>(db, D_S0);
   const start = pos;
-  while (pos < size && scanVisited < count) {
-    let e = load<u32>(t + (pos << 2));
+  for (;;) {
+    const s0 = load<u32>(db, D_S0);
+    const s1 = load<u32>(db, D_S1);
+    if (pos >= s0 + s1 || scanVisited >= count) break;
+    let e = pos < s0 ? load<u32>(load<u32>(db, D_T0) + (pos << 2)) : load<u32>(load<u32>(db, D_T1) + ((pos - s0) << 2));
     while (e != 0) {
-      emitEntry(e);
+      emit(e);
       e = load<u32>(e, E_NEXT);
     }
     if (scanOom) {
@@ -797,7 +799,46 @@ export function dbWalkEntries(db: u32, pos: u32, count: u32, now: f64): u32 {
     }
     pos++;
   }
-  return pos >= size ? 0xffffffff : pos;
+  return pos >= load<u32>(db, D_S0) + load<u32>(db, D_S1) ? 0xffffffff : pos;
+}
+
+/** SAVE's walk: entries in dbScanEntries's record format, in bucket order (see walkBuckets). */
+export function dbWalkEntries(db: u32, pos: u32, count: u32, now: f64): u32 {
+  return walkBuckets(db, pos, count, now, emitEntry);
+}
+
+/** A snapshot's walk: keys as dbScan writes them ([u32 len][bytes]), in bucket order. */
+export function dbWalkKeys(db: u32, pos: u32, count: u32, now: f64): u32 {
+  scanPatLen = NO_PATTERN;
+  return walkBuckets(db, pos, count, now, emitKey);
+}
+
+/**
+ * Where the scratch key sits in walk order (see walkBuckets): its bucket in table 0, or s0 + its
+ * bucket in table 1; 0xffffffff when it is not in the db. No rehash step (a lookup would take
+ * one, and the snapshot asking has paused it anyway).
+ */
+export function dbWalkPos(db: u32, klen: u32): u32 {
+  const kp = scratchPtr;
+  const h = hashBytes(kp, klen);
+  const s0 = load<u32>(db, D_S0);
+  if (s0 == 0) return 0xffffffff;
+  const b0 = h & (s0 - 1);
+  for (let e = load<u32>(load<u32>(db, D_T0) + (b0 << 2)); e != 0; e = load<u32>(e, E_NEXT)) {
+    if (load<u32>(e, E_HASH) == h && load<u32>(e, E_KEYLEN) == klen && bytesEq(e + ENTRY_HDR, kp, klen)) return b0;
+  }
+  const s1 = load<u32>(db, D_S1);
+  if (s1 == 0) return 0xffffffff;
+  const b1 = h & (s1 - 1);
+  for (let e = load<u32>(load<u32>(db, D_T1) + (b1 << 2)); e != 0; e = load<u32>(e, E_NEXT)) {
+    if (load<u32>(e, E_HASH) == h && load<u32>(e, E_KEYLEN) == klen && bytesEq(e + ENTRY_HDR, kp, klen)) return s0 + b1;
+  }
+  return 0xffffffff;
+}
+
+/** Pause (1) or resume (0) the incremental rehashing of this db's keyspace dict (a snapshot's walk). */
+export function dbPauseRehash(db: u32, on: i32): void {
+  dictPauseRehash(on != 0 ? db : 0);
 }
 
 /**

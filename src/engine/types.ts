@@ -130,6 +130,12 @@ export interface Db {
    * setRange, renameKey for both keys), and `beforeClear(this)` before clear().
    */
   snapshotHook: SnapshotHook | null;
+  /**
+   * Optional (wasm): a snapshot's walk over the keys in bucket order with this Db's rehashing
+   * paused until end(), so every key present when it began is visited exactly once and the
+   * snapshot need remember only the keys written ahead of the walk (not every key it hands over).
+   */
+  snapshotWalk?(): SnapshotWalk;
   /** Number of keys, O(1). Expired-but-not-yet-reclaimed keys are counted, as in Redis. */
   size(): number;
   /** Number of keys with a TTL, O(1). */
@@ -249,6 +255,16 @@ export interface Db {
   clear(lazy?: boolean): void;
   /** Sample keys with a TTL and delete those expired. Deletes go through the expired hook. */
   activeExpireCycle(now: number, maxSamples: number): ExpireCycleStats;
+}
+
+/** Db.snapshotWalk's walk. */
+export interface SnapshotWalk {
+  /** Visit the keys of the next buckets (about `count` keys). True once every bucket was walked. */
+  step(count: number, visit: (key: BulkValue) => void): boolean;
+  /** True when `key` is in the Db and the walk has passed its bucket. */
+  passed(key: Bytes): boolean;
+  /** Resume rehashing (the walk is over or abandoned). */
+  end(): void;
 }
 
 /** What a running snapshot needs to hear from a Db before data changes (Db.snapshotHook). */

@@ -28,7 +28,11 @@ export interface WriteOptions {
   packedThreshold?: number;
 }
 
-const FLUSH_AT = 4 * 1024 * 1024;
+/**
+ * Bytes buffered before they go to the sink. Each flush folds them into the CRC64 on the main
+ * thread (about 1-2 ns a byte): 1 MB keeps that under a BGSAVE step's budget, 4 MB did not.
+ */
+const FLUSH_AT = 1024 * 1024;
 
 export class RdbWriter {
   buf: Buffer;

@@ -22,7 +22,7 @@
  * copy-on-write memory, reported as `earlyCopies` and `doneBytes`); a key written ahead of the walk
  * is serialized by the writing command, so that command pays for it once.
  */
-import type { Db, KeyInfo, RedisValue, SnapshotHook } from '../engine/types';
+import type { Db, KeyInfo, RedisValue, SnapshotHook, SnapshotWalk } from '../engine/types';
 import { toBuffer } from '../util/bytes';
 
 /** Where the snapshot hands keys. It must serialize at once: the value may change right after. */
@@ -36,8 +36,13 @@ interface DbWalk {
   index: number;
   cursor: number;
   finished: boolean;
-  /** latin1 keys already handed over (or created after T). */
+  /**
+   * latin1 keys already handed over (or created after T). With an engine walk (Db.snapshotWalk)
+   * only the keys written ahead of it: the walk itself visits each key once.
+   */
   done: DoneSet;
+  /** The engine's bucket-order walk, once this db's walk has begun (engines that have one). */
+  walk: SnapshotWalk | null;
 }
 
 /**
@@ -107,7 +112,9 @@ export class Snapshot implements SnapshotHook {
   ) {
     this.walks = dbs.map((db, index) => {
       const size = db.size();
-      return { db, index, cursor: 0, finished: size === 0, done: size === 0 ? EMPTY_DONE : new DoneSet(size) };
+      // With an engine walk the done set holds only the keys written ahead of it: start small.
+      const expected = db.snapshotWalk ? Math.min(size, 4096) : size;
+      return { db, index, cursor: 0, finished: size === 0, done: size === 0 ? EMPTY_DONE : new DoneSet(expected), walk: null };
     });
     for (const w of this.walks) {
       if (w.db.snapshotHook !== null) throw new Error('a snapshot is already running on this db');
@@ -132,6 +139,7 @@ export class Snapshot implements SnapshotHook {
     const w = this.byDb.get(db);
     if (w === undefined || w.finished) return;
     if (this.emitting) return; // (the key being handed over: already marked)
+    if (w.walk !== null && w.walk.passed(key)) return; // handed over by the walk already
     if (!w.done.add(key.latin1Slice(0, key.length))) return;
     if (this.emit(w, key)) this.earlyCopies++;
   }
@@ -170,6 +178,18 @@ export class Snapshot implements SnapshotHook {
   }
 
   private walkStep(w: DbWalk, count: number): void {
+    if (w.db.snapshotWalk) {
+      w.walk ??= w.db.snapshotWalk();
+      const found: (Buffer | string)[] = [];
+      const complete = w.walk.step(count, (k) => found.push(k));
+      for (const k of found) {
+        // A key in the done set was handed over (or created) ahead of the walk.
+        if (w.done.size > 0 && w.done.has(typeof k === 'string' ? k : k.latin1Slice(0, k.length))) continue;
+        this.emit(w, toBuffer(k));
+      }
+      if (complete) this.endWalk(w);
+      return;
+    }
     const found: (Buffer | string)[] = [];
     w.cursor = w.db.scan(w.cursor, count, (k) => found.push(k));
     for (const k of found) {
@@ -201,6 +221,8 @@ export class Snapshot implements SnapshotHook {
   private endWalk(w: DbWalk): void {
     w.finished = true;
     w.done = EMPTY_DONE;
+    w.walk?.end();
+    w.walk = null;
     if (w.db.snapshotHook === this) w.db.snapshotHook = null;
   }
 

@@ -22,7 +22,7 @@
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EMBSTR_MAX, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
   SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
-  HashValue, HllRegisters, ListValue, MemoryAccount, RedisValue, SetValue, StringEdit, StringPeek, ZSetValue,
+  HashValue, HllRegisters, ListValue, MemoryAccount, RedisValue, SetValue, SnapshotWalk, StringEdit, StringPeek, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
@@ -552,6 +552,33 @@ class WasmDb implements Db {
     const [next, keys] = this.scanRaw(cursor, count, pattern, nocase);
     for (const k of keys) visit(k);
     return next;
+  }
+
+  /** Db.snapshotWalk (types.ts): dbWalkKeys positions over the paused dict (assembly/keyspace.ts). */
+  snapshotWalk(): SnapshotWalk {
+    const w = this.engine.w;
+    const DONE = 0xffffffff;
+    w.x.dbPauseRehash(this.ptr, 1);
+    let pos = 0;
+    let done = false;
+    return {
+      step: (count, visit) => {
+        if (done) return true;
+        const next = w.x.dbWalkKeys(this.ptr, pos >>> 0, count, this.clock.now()) >>> 0;
+        if (w.resU32(R_MISC) === 1) throw new WasmOutOfMemoryError('SCAN output');
+        const keys = this.readKeys();
+        if (next === DONE) done = true;
+        else pos = next;
+        for (const k of keys) visit(k);
+        return done;
+      },
+      passed: (key) => {
+        if (done) return true;
+        const at = w.x.dbWalkPos(this.ptr, w.putBytes(key)) >>> 0;
+        return at !== DONE && at < pos;
+      },
+      end: () => w.x.dbPauseRehash(this.ptr, 0),
+    };
   }
 
   /**

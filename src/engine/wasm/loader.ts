@@ -67,6 +67,9 @@ export interface WasmExports {
   dbScan(db: number, cursor: number, count: number, now: number, patLen: number, nocase: number): number;
   dbScanEntries(db: number, cursor: number, count: number, now: number): number;
   dbWalkEntries(db: number, pos: number, count: number, now: number): number;
+  dbWalkKeys(db: number, pos: number, count: number, now: number): number;
+  dbWalkPos(db: number, klen: number): number;
+  dbPauseRehash(db: number, on: number): void;
   dbExpireCycle(db: number, now: number, maxSamples: number): number;
   dbRehash(db: number, n: number): number;
   dbClear(db: number): void;
@@ -210,6 +213,9 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dbScan: 6,
   dbScanEntries: 4,
   dbWalkEntries: 4,
+  dbWalkKeys: 4,
+  dbWalkPos: 2,
+  dbPauseRehash: 2,
   dbExpireCycle: 3,
   dbRehash: 2,
   dbClear: 1,
