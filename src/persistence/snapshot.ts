@@ -21,6 +21,10 @@
  * Cost: one Set entry per key of a db until that db's walk ends (the analogue of fork's
  * copy-on-write memory, reported as `earlyCopies` and `doneBytes`); a key written ahead of the walk
  * is serialized by the writing command, so that command pays for it once.
+ *
+ * Engines with Db.snapshotWalk (wasm) walk in bucket order with rehashing paused instead: the walk
+ * visits each key present at T exactly once and `passed(key)` says whether a key's bucket is
+ * behind it, so the done set holds only the keys handed over or created ahead of the walk.
  */
 import type { Db, KeyInfo, RedisValue, SnapshotHook, SnapshotWalk } from '../engine/types';
 import { toBuffer } from '../util/bytes';
