@@ -356,12 +356,11 @@ export class Aof implements PropagationTarget {
     // What is buffered belongs to the old file; after a write error it goes to the new one.
     if (this.lastWriteOk) this.beforeReplies();
     if (this.fd >= 0) {
-      try {
-        fs.fdatasyncSync(this.fd);
-      } catch {
-        /* a file that cannot be synced (a write error reported already, or a device) */
-      }
-      fs.closeSync(this.fd);
+      // Synced and closed off the main thread, as Redis's bio close job does: under everysec the
+      // old file may hold a second of writes (a 40 MB fdatasync stopped the server for 200 ms).
+      // An error is ignored as before (a write error was reported already, or the file is a device).
+      const old = this.fd;
+      fs.fdatasync(old, () => fs.close(old, () => undefined));
     }
     this.fd = fd;
     // A new file replays from db 0: its first command must SELECT (Redis: aof_selected_db = -1).
