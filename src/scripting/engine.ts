@@ -18,8 +18,9 @@ import { BUSY_EVAL, BUSY_FUNCTION, OOM } from '../commands/errors';
 import { MISCONF, writesDenied } from '../persistence/bgsave';
 import { evictToLimit } from '../server/evict';
 import type { Reply } from '../protocol/reply';
-import { ErrorReply, NULL, ReplyValue, ValueReply } from '../protocol/value-reply';
+import { ErrorReply, NULL, ValueReply } from '../protocol/value-reply';
 import { Sandbox, RunHooks, newRng } from './sandbox';
+import { LuaReply } from './lua-reply';
 import { splitArgs } from '../protocol/parser';
 import { LuaWasm, LUA_REGISTRYINDEX, LUA_TFUNCTION, LUA_TSTRING, LUA_TTABLE, LUA_TNUMBER } from './lua-wasm';
 
@@ -150,7 +151,7 @@ export class ScriptingEngine {
     this.scriptClient.flags |= ClientFlag.SCRIPT;
     this.scriptClient.reply = this.vr;
     this.hooks = {
-      call: (argv) => this.call(argv),
+      call: (argv, L) => this.call(argv, L),
       setResp: (n) => {
         if (this.activeBox) this.activeBox.resp = n;
       },
@@ -299,10 +300,10 @@ export class ScriptingEngine {
 
   // ------------------------------------------------------------ redis.call
 
-  private call(argv: Buffer[]): ReplyValue {
+  private call(argv: Buffer[], L: number): string | null {
     const server = this.server;
     const cmd = server.dispatcher.lookupCommand(argv);
-    if (!cmd) return new ErrorReply('ERR Unknown Redis command called from script');
+    if (!cmd) return 'ERR Unknown Redis command called from script';
     // scriptCall's rejections count in the command's rejected_calls (incrCommandStatsOnError)
     if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
       return rejected(cmd, 'ERR Wrong number of args calling Redis command from script');
@@ -314,7 +315,7 @@ export class ScriptingEngine {
       for (let i = 1; i < argv.length; i++) {
         const a = argv[i];
         if (a.length === 5 && a.latin1Slice(0, 5).toLowerCase() === 'block') {
-          return new ErrorReply(`ERR ${argv[0].latin1Slice(0, argv[0].length)} command is not allowed with BLOCK option from scripts`); // as typed, like Redis
+          return `ERR ${argv[0].latin1Slice(0, argv[0].length)} command is not allowed with BLOCK option from scripts`; // as typed, like Redis
         }
         if (a.length === 7 && a.latin1Slice(0, 7).toLowerCase() === 'streams') break;
       }
@@ -338,15 +339,39 @@ export class ScriptingEngine {
     }
     const sc = this.scriptClient;
     const resp = this.activeBox ? this.activeBox.resp : 2;
-    const vr = this.vr;
-    vr.reset(resp);
     sc.resp = resp;
     sc.argv = argv;
     sc.cmd = cmd;
-    server.dispatcher.call(sc, cmd, argv);
-    const r = vr.take();
-    return r === undefined ? NULL : r;
+    if (this.inCall) {
+      // A script run from redis.call (DEBUG set-disable-deny-scripts): the reply goes through a
+      // ValueReply, as the outer call's LuaReply is in use.
+      const vr = new ValueReply(resp);
+      const prev = sc.reply;
+      sc.reply = vr;
+      try {
+        server.dispatcher.call(sc, cmd, argv);
+      } finally {
+        sc.reply = prev;
+      }
+      const r = vr.take();
+      if (r instanceof ErrorReply) return r.text;
+      this.activeBox!.pushReply(L, r === undefined ? NULL : r);
+      return null;
+    }
+    // The reply is written straight onto the Lua stack (LuaReply).
+    const lr = (this.lr ??= new LuaReply(LuaWasm.get()));
+    lr.begin(L, 0, resp);
+    sc.reply = lr;
+    this.inCall = true;
+    try {
+      server.dispatcher.call(sc, cmd, argv);
+    } finally {
+      this.inCall = false;
+    }
+    return lr.finish();
   }
+  private inCall = false;
+  private lr: LuaReply | null = null;
 
   private log(level: number, msg: string): void {
     const lg = this.server.logger;
@@ -614,9 +639,9 @@ export class ScriptingEngine {
 }
 
 /** A redis.call rejected before running: an error reply, counted in the command's rejected_calls. */
-function rejected(cmd: { stats: { rejectedCalls: number } }, msg: string): ErrorReply {
+function rejected(cmd: { stats: { rejectedCalls: number } }, msg: string): string {
   cmd.stats.rejectedCalls++;
-  return new ErrorReply(msg);
+  return msg;
 }
 
 function isValidName(s: string): boolean {

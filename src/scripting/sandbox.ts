@@ -39,8 +39,11 @@ const BAD_ARG_TYPE = 'ERR Lua redis lib command arguments must be strings or int
 
 /** What the natives need from the running script (set by the engine for each run). */
 export interface RunHooks {
-  /** redis.call / redis.pcall: run argv, return the reply value. */
-  call(argv: Buffer[]): ReplyValue;
+  /**
+   * redis.call / redis.pcall: run argv on L's stack (empty); push the reply and return null, or
+   * return the text of an error reply (nothing pushed).
+   */
+  call(argv: Buffer[], L: number): string | null;
   setResp(n: 2 | 3): void;
   log(level: number, msg: string): void;
   aclCheck(argv: Buffer[]): boolean | null;
@@ -148,20 +151,20 @@ function makeNatives(w: LuaWasm): Record<string, number> {
       pushErrTable(w, L, BAD_ARG_TYPE);
       return raise ? ex.lua_error(L) : 1;
     }
-    let r: ReplyValue;
+    let err: string | null;
     try {
-      r = sb.hooks.call(argv);
+      err = sb.hooks.call(argv, L);
     } catch (e) {
-      r = new ErrorReply(`ERR ${(e as Error).message}`);
+      if (typeof e === 'number') throw e; // a Lua error (longjmp) raised while pushing the reply
+      ex.lua_settop(L, 0);
+      err = `ERR ${(e as Error).message}`;
     }
-    if (r instanceof ErrorReply) {
-      pushErrTable(w, L, r.text);
+    if (err !== null) {
+      pushErrTable(w, L, err);
       ex.lua_pushboolean(L, 1);
       w.setfield(L, -2, 'ignore_error_stats_update');
       return raise ? ex.lua_error(L) : 1;
     }
-    ex.luaL_checkstack(L, 4, 0);
-    sb.pushReply(L, r);
     return 1;
   };
   const n: Record<string, number> = {};
