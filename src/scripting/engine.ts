@@ -28,6 +28,9 @@ const BAD_LIBRARY_NAME = 'ERR Library names can only contain letters, numbers, o
 const BAD_LIBRARY_METADATA = 'ERR Invalid library metadata';
 
 export interface ScriptEntry {
+  sha: string;
+  /** RunOptions for EVAL / EVAL_RO (evalOptions). */
+  opts: (RunOptions | undefined)[];
   ref: number;
   body: Buffer;
   flags: ScriptFlags;
@@ -75,7 +78,7 @@ export function scriptDeniesOom(server: Server, name: string, argv: Buffer[]): b
     if ('error' in parsed) return false;
     flags = parsed.flags;
   } else if (name === 'evalsha' || name === 'evalsha_ro') {
-    const entry = argv.length > 1 ? scriptingOf(server).scripts.get(argv[1].latin1Slice(0, argv[1].length).toLowerCase()) : undefined;
+    const entry = argv.length > 1 ? scriptingOf(server).findScript(argv[1]) : undefined;
     if (!entry || !entry.flags.shebang) return false;
     flags = entry.flags;
   } else return false;
@@ -99,7 +102,7 @@ export function scriptMayWrite(server: Server, name: string, argv: Buffer[]): bo
     return !('error' in parsed) && !parsed.flags.noWrites;
   }
   if (name === 'evalsha' || name === 'evalsha_ro') {
-    const entry = argv.length > 1 ? scriptingOf(server).scripts.get(argv[1].latin1Slice(0, argv[1].length).toLowerCase()) : undefined;
+    const entry = argv.length > 1 ? scriptingOf(server).findScript(argv[1]) : undefined;
     return entry !== undefined && entry.flags.shebang && !entry.flags.noWrites;
   }
   return false;
@@ -217,14 +220,42 @@ export class ScriptingEngine {
     const box = this.evalSandbox();
     const ref = box.compile(code, '@user_script');
     if (typeof ref === 'string') return { error: `ERR Error compiling script (new function): ${ref}` };
-    const entry = { ref, body: Buffer.from(body), flags };
+    const entry: ScriptEntry = { sha, ref, body: Buffer.from(body), flags, opts: [] };
     this.scripts.set(sha, entry);
     return { sha, entry };
   }
 
+  /**
+   * EVALSHA's lookup by the sha as sent (any case). A direct-mapped cache of 64 slots keyed by the
+   * exact bytes saves making and hashing a 40-char string per call; entries leave `scripts` only
+   * on SCRIPT FLUSH, which empties it.
+   */
+  findScript(b: Buffer): ScriptEntry | undefined {
+    const len = b.length;
+    const slot = len === 40 ? (b[0] * 31 + b[1] * 7 + b[39]) & 63 : -1;
+    if (slot >= 0) {
+      const k = this.shaKeys[slot];
+      if (k !== undefined) {
+        let i = 0;
+        while (i < 40 && k[i] === b[i]) i++;
+        if (i === 40) return this.shaEntries[slot];
+      }
+    }
+    const entry = this.scripts.get(b.latin1Slice(0, len).toLowerCase());
+    if (entry !== undefined && slot >= 0) {
+      this.shaKeys[slot] = Buffer.from(b);
+      this.shaEntries[slot] = entry;
+    }
+    return entry;
+  }
+  private shaKeys: (Buffer | undefined)[] = new Array(64);
+  private shaEntries: (ScriptEntry | undefined)[] = new Array(64);
+
   /** SCRIPT FLUSH: drop the cache and the Lua state (scriptingReset). */
   flushScripts(): void {
     this.scripts.clear();
+    this.shaKeys = new Array(64);
+    this.shaEntries = new Array(64);
     if (this.evalBox) {
       this.evalBox.close();
       this.evalBox = null;
@@ -233,9 +264,8 @@ export class ScriptingEngine {
 
   evalScript(c: Client, entry: ScriptEntry, sha: string, argv: Buffer[], numkeys: number, readOnlyCmd: boolean): void {
     const box = this.evalSandbox();
-    box.setGlobalArray('KEYS', argv, 3, 3 + numkeys);
-    box.setGlobalArray('ARGV', argv, 3 + numkeys, argv.length);
-    this.runIn(box, c, entry.ref, { readOnly: readOnlyCmd || entry.flags.noWrites, allowOom: entry.flags.allowOom, name: sha }, null);
+    box.setKeysAndArgv(argv, 3, numkeys);
+    this.runIn(box, c, entry.ref, evalOptions(entry, sha, readOnlyCmd), null);
   }
 
   private runIn(box: Sandbox, c: Client, ref: number, opts: RunOptions, fargs: { keys: Buffer[]; argv: Buffer[]; numkeys: number } | null, base = 0): void {
@@ -260,7 +290,7 @@ export class ScriptingEngine {
     if (this.depth === 1) this.current = { name: opts.name, argv: c.argv, started, isEval: fargs === null };
     box.onTimeout = this.onBusy;
     try {
-      box.run(ref, c.reply, opts.name, fargs, server.config.hot['busy-reply-threshold'], base);
+      box.run(ref, c.reply, opts.name, fargs, server.config.hot['busy-reply-threshold'], base, started);
     } finally {
       this.depth--;
       if (this.depth === 0) this.current = null;
@@ -331,7 +361,7 @@ export class ScriptingEngine {
         const denied = writesDenied(server) ? MISCONF : server.aof.writeDeniedReason();
         if (denied !== null) return rejected(cmd, denied);
       }
-      const maxmem = server.config.int('maxmemory');
+      const maxmem = server.config.hot.maxmemory;
       if (maxmem > 0 && !this.opts.allowOom && !this.wrote && cmd.has(CmdFlag.DENYOOM) && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
         return rejected(cmd, OOM);
       }
@@ -636,6 +666,14 @@ export class ScriptingEngine {
     for (const lib of incoming.values()) this.linkLibrary(lib);
     return null;
   }
+}
+
+/** EVAL's RunOptions, made once per script and read-only flag (not per call). */
+function evalOptions(entry: ScriptEntry, sha: string, readOnlyCmd: boolean): RunOptions {
+  const slot = readOnlyCmd ? 1 : 0;
+  let o = entry.opts[slot];
+  if (o === undefined || o.name !== sha) o = entry.opts[slot] = { readOnly: readOnlyCmd || entry.flags.noWrites, allowOom: entry.flags.allowOom, name: sha };
+  return o;
 }
 
 /** A redis.call rejected before running: an error reply, counted in the command's rejected_calls. */

@@ -18,6 +18,7 @@ import { PRELUDE } from './prelude';
 import { LIBS } from './libs';
 import { fixMessage51, translate51 } from './lua51';
 import type { Reply } from '../protocol/reply';
+import type { BulkSink } from '../engine/types';
 import {
   BigNumberReply,
   DoubleReply,
@@ -370,13 +371,19 @@ export class Sandbox {
     this.w.ex.luaL_unref(this.L, LUA_REGISTRYINDEX, ref);
   }
 
-  /** Set the global KEYS or ARGV (in RG) to a new array of strings, as Redis does for every call. */
-  setGlobalArray(name: 'KEYS' | 'ARGV', items: Buffer[], from: number, to: number): void {
+  /**
+   * Set the globals KEYS = argv[from, from + numkeys) and ARGV = the rest (in RG) to new tables, as
+   * Redis does for every call (a script may modify them).
+   */
+  setKeysAndArgv(argv: Buffer[], from: number, numkeys: number): void {
     const ex = this.w.ex;
     const L = this.L;
     ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.rgRef));
-    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(name === 'KEYS' ? this.keysNameRef : this.argvNameRef));
-    this.pushArray(items, from, to);
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.keysNameRef));
+    this.pushArray(argv, from, from + numkeys);
+    ex.lua_rawset(L, -3);
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.argvNameRef));
+    this.pushArray(argv, from + numkeys, argv.length);
     ex.lua_rawset(L, -3);
     ex.lua_settop(L, -2);
   }
@@ -386,9 +393,9 @@ export class Sandbox {
     const ex = w.ex;
     const L = this.L;
     ex.lua_createtable(L, to - from, 0);
-    for (let i = from; i < to; i++) {
+    for (let i = from, j = 1; i < to; i++, j++) {
       w.pushBuffer(L, items[i]);
-      ex.lua_rawseti(L, -2, big(i - from + 1));
+      ex.lua_rawseti(L, -2, j < 4096 ? BIG[j] : BigInt(j));
     }
   }
 
@@ -407,9 +414,9 @@ export class Sandbox {
    * The deadline of the next run. The count hook, once installed, stays between runs (setting and
    * clearing it cost two wasm calls per EVAL); with no deadline it only checks for a kill.
    */
-  private armDeadline(timeLimitMs: number): void {
+  private armDeadline(timeLimitMs: number, now = -1): void {
     if (timeLimitMs > 0) {
-      this.deadline = performance.now() + timeLimitMs;
+      this.deadline = (now >= 0 ? now : performance.now()) + timeLimitMs;
       if (!this.hooked) {
         this.w.ex.lua_sethook(this.L, this.hookFn, LUA_MASKCOUNT, 100000);
         this.hooked = true;
@@ -442,7 +449,7 @@ export class Sandbox {
    * as arguments (function mode). On success writes the converted result into `out`; on error
    * writes the formatted error. `funcname` is what Redis prints after "script: ".
    */
-  run(ref: number, out: Reply, funcname: string, args: { keys: Buffer[]; argv: Buffer[]; numkeys: number } | null, timeLimitMs: number, argsBase = 0): void {
+  run(ref: number, out: Reply, funcname: string, args: { keys: Buffer[]; argv: Buffer[]; numkeys: number } | null, timeLimitMs: number, argsBase = 0, startedAt = -1): void {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
@@ -450,7 +457,7 @@ export class Sandbox {
     active = this;
     this.killed = false;
     this.resp = 2;
-    this.armDeadline(timeLimitMs);
+    this.armDeadline(timeLimitMs, startedAt);
     try {
       ex.lua_settop(L, 0);
       ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.errhRef));
@@ -599,7 +606,11 @@ export class Sandbox {
     }
     switch (t) {
       case LUA_TSTRING:
-        out.bulk(w.toBuffer(L, -1)!);
+        if ((out as Partial<BulkSink>).bulkBytes !== undefined) {
+          // Straight from wasm memory into the client's output buffer (RespWriter).
+          const p = ex.lua_tolstring(L, -1, w.lenPtr);
+          (out as unknown as BulkSink).bulkBytes(w.hb, p, w.u32[w.lenPtr >> 2]);
+        } else out.bulk(w.toBuffer(L, -1)!);
         break;
       case LUA_TBOOLEAN:
         if (this.resp === 2) {
