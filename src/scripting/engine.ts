@@ -9,6 +9,7 @@
  * had been sent, and its caller gets Redis's "Script killed by user with SCRIPT KILL..." error.
  * See docs/compatibility.md ("Lua").
  */
+import { performance } from 'perf_hooks';
 import { debugStateOf } from '../server/debug-state';
 import crypto from 'crypto';
 import type { Server } from '../server/server';

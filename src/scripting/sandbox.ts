@@ -2,6 +2,7 @@
  * One sandboxed lua_State (Redis's lctx.lua or the functions engine's state): the prelude, the
  * natives (redis.call & co. as lua_CFunctions), the script runner and the Lua <-> RESP conversions.
  */
+import { performance } from 'perf_hooks';
 import crypto from 'crypto';
 import {
   LuaWasm,
