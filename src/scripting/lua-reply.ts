@@ -18,7 +18,7 @@
  * already made.
  */
 import type { Deferred, Reply } from '../protocol/reply';
-import type { BulkValue } from '../engine/types';
+import type { BulkSink, BulkValue } from '../engine/types';
 import { formatDouble } from '../util/number';
 import type { LuaWasm } from './lua-wasm';
 import { LUA_TNIL } from './lua-wasm';
@@ -35,7 +35,7 @@ function big(i: number): bigint {
   return i < 4096 ? BIG[i] : BigInt(i);
 }
 
-export class LuaReply implements Reply {
+export class LuaReply implements Reply, BulkSink {
   resp: 2 | 3 = 2;
   private L = 0;
   private base = 0;
@@ -205,6 +205,37 @@ export class LuaReply implements Reply {
     if (typeof v === 'string') this.w.pushLatin1(this.L, v);
     else this.w.pushBuffer(this.L, v);
     this.added();
+  }
+
+  /** A bulk string from src[start, start + len) (Db.writeBulk: GET's value in the engine's memory). */
+  bulkBytes(src: Uint8Array, start: number, len: number): void {
+    this.w.pushBytes(this.L, src, start, len);
+    this.added();
+  }
+
+  /** Pre-encoded RESP bulk strings ($len CRLF bytes CRLF, or $-1), as engines write them in batches. */
+  rawBytes(src: Uint8Array, start: number, len: number): void {
+    const end = start + len;
+    let i = start;
+    while (i < end) {
+      if (src[i] !== 0x24) throw new Error('LuaReply.rawBytes: not a bulk string');
+      let j = i + 1;
+      let neg = false;
+      if (src[j] === 0x2d) {
+        neg = true;
+        j++;
+      }
+      let n = 0;
+      while (src[j] !== 13) n = n * 10 + (src[j++] - 48);
+      j += 2;
+      if (neg) {
+        this.nil();
+        i = j;
+      } else {
+        this.bulkBytes(src, j, n);
+        i = j + n + 2;
+      }
+    }
   }
 
   nil(): void {
