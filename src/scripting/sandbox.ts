@@ -17,7 +17,10 @@ import {
 } from './lua-wasm';
 import { PRELUDE } from './prelude';
 import { LIBS } from './libs';
-import { fixMessage51, translate51 } from './lua51';
+import { fixMessage51, translate51, TICK_EVERY, TICK_NAME } from './lua51';
+
+const TICK_BIG = BigInt(TICK_EVERY);
+let callsToTick = TICK_EVERY;
 import type { Reply } from '../protocol/reply';
 import type { BulkSink } from '../engine/types';
 import {
@@ -142,6 +145,11 @@ function makeNatives(w: LuaWasm): Record<string, number> {
   const callGeneric = (L: number, raise: boolean): number => {
     const sb = active;
     if (!sb || !sb.hooks) return errTableAndRaise(w, L, 'ERR redis.call/pcall can only be called inside a script invocation');
+    // A long straight-line script of redis.calls has no loop check: tick every TICK_EVERY calls.
+    if (--callsToTick < 0) {
+      callsToTick = TICK_EVERY;
+      sb.tick(L);
+    }
     const argc = ex.lua_gettop(L);
     if (argc === 0) {
       pushErrTable(w, L, NO_ARGS);
@@ -232,7 +240,17 @@ function makeNatives(w: LuaWasm): Record<string, number> {
   n.readonly = w.cfunction((L) => raiseWhere(w, L, 'Attempt to modify a readonly table'));
   n.nonexistent = w.cfunction((L) => {
     const name = w.toUtf8(L, 2) ?? '?';
+    if (name === TICK_NAME) {
+      ex.lua_pushcclosure(L, tick, 0);
+      return 1;
+    }
     return raiseWhere(w, L, `Script attempted to access nonexistent global variable '${name}'`);
+  });
+  // The time-limit check the front end puts in loop and function bodies (see lua51.ts).
+  const tick = w.cfunction((L) => {
+    active?.tick(L);
+    ex.lua_pushinteger(L, TICK_BIG);
+    return 1;
   });
   n.rawset = w.cfunction((L) => {
     const sb = active;
@@ -401,35 +419,29 @@ export class Sandbox {
   }
 
   /**
-   * Every 100k instructions. Past the deadline (busy-reply-threshold) `onTimeout` runs on every
-   * tick: it serves other clients (BUSY replies, SCRIPT KILL) and returns true to kill the script.
+   * The front end's time-limit check (lua51.ts: every TICK_EVERY loop iterations or function
+   * calls). Past the deadline (busy-reply-threshold) `onTimeout` runs on every tick: it serves other
+   * clients (BUSY replies, SCRIPT KILL) and returns true to kill the script.
    */
-  private countHook(L: number): void {
+  tick(L: number): void {
     if (!this.killed && this.deadline > 0 && performance.now() > this.deadline) {
       if (!this.onTimeout || this.onTimeout()) this.requestKill();
     }
     if (this.killed) this.raiseKilled(L);
   }
 
-  /**
-   * The deadline of the next run. The count hook, once installed, stays between runs (setting and
-   * clearing it cost two wasm calls per EVAL); with no deadline it only checks for a kill.
-   */
-  private armDeadline(timeLimitMs: number, now = -1): void {
-    if (timeLimitMs > 0) {
-      this.deadline = (now >= 0 ? now : performance.now()) + timeLimitMs;
-      if (!this.hooked) {
-        this.w.ex.lua_sethook(this.L, this.hookFn, LUA_MASKCOUNT, 100000);
-        this.hooked = true;
-      }
-    } else this.deadline = 0;
+  /** The per-line hook of a killed script: raises until the script ends (pcall cannot swallow it). */
+  private countHook(L: number): void {
+    if (this.killed) this.raiseKilled(L);
   }
-  private hooked = false;
 
+  /** The deadline of the next run (no hook: the front end's checks call tick()). */
+  private armDeadline(timeLimitMs: number, now = -1): void {
+    this.deadline = timeLimitMs > 0 ? (now >= 0 ? now : performance.now()) + timeLimitMs : 0;
+  }
   /** Remove the hooks (after a kill, whose per-line hook must not outlive the script). */
   private disarm(): void {
     this.w.ex.lua_sethook(this.L, 0, 0, 0);
-    this.hooked = false;
   }
 
   /** SCRIPT KILL / FUNCTION KILL: the running script raises at its next hook call. */
