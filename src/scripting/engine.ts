@@ -4,8 +4,8 @@
  * commands with (its `reply` is a ValueReply).
  *
  * Time limit: scripts run synchronously on the event loop, so no other client can be served (and
- * nobody can send SCRIPT KILL) while one runs. A count hook checks the elapsed time every 100k
- * instructions; past `busy-reply-threshold` ms (0 = never) the script is aborted as if SCRIPT KILL
+ * nobody can send SCRIPT KILL) while one runs. The front end's checks in loop and function bodies
+ * (lua51.ts, Sandbox.tick) check the elapsed time; past `busy-reply-threshold` ms (0 = never) the script is aborted as if SCRIPT KILL
  * had been sent, and its caller gets Redis's "Script killed by user with SCRIPT KILL..." error.
  * See docs/compatibility.md ("Lua").
  */

@@ -305,7 +305,7 @@ export class Sandbox {
   /** RESP version redis.call replies are converted with (redis.setresp). */
   resp: 2 | 3 = 2;
   private hookFn = 0;
-  /** Time limit state for the count hook. */
+  /** Time limit state for tick(). */
   private deadline = 0;
   private killed = false;
   onTimeout: (() => boolean) | null = null;
