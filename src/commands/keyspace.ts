@@ -14,6 +14,8 @@ import { ClientFlag } from '../server/client';
 import type { NotifyClass } from '../server/keyspace-events';
 import { fail, WRONGTYPE } from './errors';
 import { toBuffer } from '../util/bytes';
+import type { BulkSink } from '../engine/types';
+import type { Reply } from '../protocol/reply';
 
 /** lookupKeyRead(+checkType): the value or undefined, counting keyspace hits/misses; WRONGTYPE when `type` differs. */
 export function lookupRead(c: Client, key: Buffer): RedisValue | undefined;
@@ -201,10 +203,12 @@ export function countRead(c: Client, key: Buffer, hit: boolean): void {
  * (Lua, MULTI sinks), or a non-string value (the normal path then raises WRONGTYPE).
  */
 export function tryWriteBulk(c: Client, key: Buffer): boolean {
-  if (c.reply !== c.writer) return false;
-  const st = c.db.writeBulk(key, c.writer, (c.flags & ClientFlag.NO_TOUCH) !== 0);
+  // The socket writer, or a reply that also takes bytes (Lua's redis.call: LuaReply).
+  const out = c.reply === c.writer ? c.writer : (c.reply as Partial<BulkSink>).bulkBytes !== undefined ? (c.reply as Reply & BulkSink) : null;
+  if (out === null) return false;
+  const st = c.db.writeBulk(key, out, (c.flags & ClientFlag.NO_TOUCH) !== 0);
   if (st < 0) return false;
   countRead(c, key, st !== 0);
-  if (st === 0) c.writer.nil();
+  if (st === 0) out.nil();
   return true;
 }

@@ -6,13 +6,15 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { BUSY_EVAL, fail, NOT_INT } from './errors';
 import { isWord } from './args';
-import { parseInt64 } from '../util/number';
+import { parseInt64, smallUint } from '../util/number';
 import { replyHelp } from './help';
 import { scriptingOf, sha1hex } from '../scripting/engine';
 import { globMatch } from '../util/glob';
 import { functionsPayload, readFunctionsPayload } from '../persistence/rdb';
 
 function numKeys(argv: Buffer[], notIntMsg = NOT_INT): number {
+  const small = smallUint(argv[2]);
+  if (small >= 0 && small <= argv.length - 3) return small;
   const n = parseInt64(argv[2]);
   if (Number.isNaN(n)) fail(notIntMsg);
   if (n > argv.length - 3) fail("ERR Number of keys can't be greater than number of args");
@@ -24,10 +26,9 @@ function evalGeneric(c: Client, argv: Buffer[], isSha: boolean, ro: boolean): vo
   const numkeys = numKeys(argv);
   const eng = scriptingOf(c.server);
   if (isSha) {
-    const sha = argv[1].latin1Slice(0, argv[1].length).toLowerCase();
-    const entry = eng.scripts.get(sha);
+    const entry = eng.findScript(argv[1]);
     if (!entry) fail('NOSCRIPT No matching script. Please use EVAL.');
-    eng.evalScript(c, entry, sha, argv, numkeys, ro);
+    eng.evalScript(c, entry, entry.sha, argv, numkeys, ro);
     return;
   }
   const r = eng.loadScript(argv[1]);

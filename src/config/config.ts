@@ -309,6 +309,8 @@ export interface HotSettings {
   'busy-reply-threshold': number;
   'script-hard-time-limit': number;
   'proto-max-bulk-len': number;
+  'latency-monitor-threshold': number;
+  'latency-tracking': boolean;
 }
 
 /** The live settings of one server. */
@@ -322,6 +324,8 @@ export class Config {
     'busy-reply-threshold': 0,
     'script-hard-time-limit': 0,
     'proto-max-bulk-len': 0,
+    'latency-monitor-threshold': 0,
+    'latency-tracking': false,
   };
 
   constructor(overrides: Record<string, unknown> = {}) {
@@ -332,7 +336,7 @@ export class Config {
       if (typeof v !== 'string') checkSupported(def.name, formatConfigValue(def, v));
       this.values.set(def.name, typeof v === 'string' ? parseConfigValue(def, v) : v);
     }
-    for (const k of Object.keys(this.hot) as (keyof HotSettings)[]) this.hot[k] = this.values.get(k) as number;
+    for (const k of Object.keys(this.hot) as (keyof HotSettings)[]) this.hot[k] = this.values.get(k) as never;
   }
 
   get<T = unknown>(name: string): T {
@@ -360,7 +364,7 @@ export class Config {
     const def = findConfig(name);
     if (!def) throw new Error(`unknown config ${name}`);
     this.values.set(def.name, value);
-    if (def.name in this.hot) this.hot[def.name as keyof HotSettings] = value as number;
+    if (def.name in this.hot) this.hot[def.name as keyof HotSettings] = value as never;
   }
 
   /** Text as CONFIG GET shows it. */

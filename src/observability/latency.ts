@@ -152,7 +152,7 @@ export class LatencyMonitor {
   /** call()'s hook: the command's duration in µs. */
   afterCall(cmd: Command, usec: number, blocked: boolean): void {
     const server = this.server;
-    if (server.config.bool('latency-tracking')) {
+    if (server.config.hot['latency-tracking']) {
       let h = this.histograms.get(cmd);
       if (h === undefined) this.histograms.set(cmd, (h = new Histogram()));
       h.record(usec * 1000);
@@ -162,7 +162,7 @@ export class LatencyMonitor {
 
   /** latencyAddSampleIfNeeded */
   addSampleIfNeeded(event: string, ms: number): void {
-    const threshold = this.server.config.int('latency-monitor-threshold');
+    const threshold = this.server.config.hot['latency-monitor-threshold'];
     if (threshold === 0 || ms < threshold) return;
     let ts = this.events.get(event);
     if (ts === undefined) this.events.set(event, (ts = new LatencyTimeSeries()));

@@ -4,11 +4,12 @@
  * commands with (its `reply` is a ValueReply).
  *
  * Time limit: scripts run synchronously on the event loop, so no other client can be served (and
- * nobody can send SCRIPT KILL) while one runs. A count hook checks the elapsed time every 100k
- * instructions; past `busy-reply-threshold` ms (0 = never) the script is aborted as if SCRIPT KILL
+ * nobody can send SCRIPT KILL) while one runs. The front end's checks in loop and function bodies
+ * (lua51.ts, Sandbox.tick) check the elapsed time; past `busy-reply-threshold` ms (0 = never) the script is aborted as if SCRIPT KILL
  * had been sent, and its caller gets Redis's "Script killed by user with SCRIPT KILL..." error.
  * See docs/compatibility.md ("Lua").
  */
+import { performance } from 'perf_hooks';
 import { debugStateOf } from '../server/debug-state';
 import crypto from 'crypto';
 import type { Server } from '../server/server';
@@ -18,8 +19,9 @@ import { BUSY_EVAL, BUSY_FUNCTION, OOM } from '../commands/errors';
 import { MISCONF, writesDenied } from '../persistence/bgsave';
 import { evictToLimit } from '../server/evict';
 import type { Reply } from '../protocol/reply';
-import { ErrorReply, NULL, ReplyValue, ValueReply } from '../protocol/value-reply';
+import { ErrorReply, NULL, ValueReply } from '../protocol/value-reply';
 import { Sandbox, RunHooks, newRng } from './sandbox';
+import { LuaReply } from './lua-reply';
 import { splitArgs } from '../protocol/parser';
 import { LuaWasm, LUA_REGISTRYINDEX, LUA_TFUNCTION, LUA_TSTRING, LUA_TTABLE, LUA_TNUMBER } from './lua-wasm';
 
@@ -27,6 +29,9 @@ const BAD_LIBRARY_NAME = 'ERR Library names can only contain letters, numbers, o
 const BAD_LIBRARY_METADATA = 'ERR Invalid library metadata';
 
 export interface ScriptEntry {
+  sha: string;
+  /** RunOptions for EVAL / EVAL_RO (evalOptions). */
+  opts: (RunOptions | undefined)[];
   ref: number;
   body: Buffer;
   flags: ScriptFlags;
@@ -74,7 +79,7 @@ export function scriptDeniesOom(server: Server, name: string, argv: Buffer[]): b
     if ('error' in parsed) return false;
     flags = parsed.flags;
   } else if (name === 'evalsha' || name === 'evalsha_ro') {
-    const entry = argv.length > 1 ? scriptingOf(server).scripts.get(argv[1].latin1Slice(0, argv[1].length).toLowerCase()) : undefined;
+    const entry = argv.length > 1 ? scriptingOf(server).findScript(argv[1]) : undefined;
     if (!entry || !entry.flags.shebang) return false;
     flags = entry.flags;
   } else return false;
@@ -98,7 +103,7 @@ export function scriptMayWrite(server: Server, name: string, argv: Buffer[]): bo
     return !('error' in parsed) && !parsed.flags.noWrites;
   }
   if (name === 'evalsha' || name === 'evalsha_ro') {
-    const entry = argv.length > 1 ? scriptingOf(server).scripts.get(argv[1].latin1Slice(0, argv[1].length).toLowerCase()) : undefined;
+    const entry = argv.length > 1 ? scriptingOf(server).findScript(argv[1]) : undefined;
     return entry !== undefined && entry.flags.shebang && !entry.flags.noWrites;
   }
   return false;
@@ -150,7 +155,7 @@ export class ScriptingEngine {
     this.scriptClient.flags |= ClientFlag.SCRIPT;
     this.scriptClient.reply = this.vr;
     this.hooks = {
-      call: (argv) => this.call(argv),
+      call: (argv, L) => this.call(argv, L),
       setResp: (n) => {
         if (this.activeBox) this.activeBox.resp = n;
       },
@@ -216,14 +221,42 @@ export class ScriptingEngine {
     const box = this.evalSandbox();
     const ref = box.compile(code, '@user_script');
     if (typeof ref === 'string') return { error: `ERR Error compiling script (new function): ${ref}` };
-    const entry = { ref, body: Buffer.from(body), flags };
+    const entry: ScriptEntry = { sha, ref, body: Buffer.from(body), flags, opts: [] };
     this.scripts.set(sha, entry);
     return { sha, entry };
   }
 
+  /**
+   * EVALSHA's lookup by the sha as sent (any case). A direct-mapped cache of 64 slots keyed by the
+   * exact bytes saves making and hashing a 40-char string per call; entries leave `scripts` only
+   * on SCRIPT FLUSH, which empties it.
+   */
+  findScript(b: Buffer): ScriptEntry | undefined {
+    const len = b.length;
+    const slot = len === 40 ? (b[0] * 31 + b[1] * 7 + b[39]) & 63 : -1;
+    if (slot >= 0) {
+      const k = this.shaKeys[slot];
+      if (k !== undefined) {
+        let i = 0;
+        while (i < 40 && k[i] === b[i]) i++;
+        if (i === 40) return this.shaEntries[slot];
+      }
+    }
+    const entry = this.scripts.get(b.latin1Slice(0, len).toLowerCase());
+    if (entry !== undefined && slot >= 0) {
+      this.shaKeys[slot] = Buffer.from(b);
+      this.shaEntries[slot] = entry;
+    }
+    return entry;
+  }
+  private shaKeys: (Buffer | undefined)[] = new Array(64);
+  private shaEntries: (ScriptEntry | undefined)[] = new Array(64);
+
   /** SCRIPT FLUSH: drop the cache and the Lua state (scriptingReset). */
   flushScripts(): void {
     this.scripts.clear();
+    this.shaKeys = new Array(64);
+    this.shaEntries = new Array(64);
     if (this.evalBox) {
       this.evalBox.close();
       this.evalBox = null;
@@ -232,9 +265,8 @@ export class ScriptingEngine {
 
   evalScript(c: Client, entry: ScriptEntry, sha: string, argv: Buffer[], numkeys: number, readOnlyCmd: boolean): void {
     const box = this.evalSandbox();
-    box.setGlobalArray('KEYS', argv, 3, 3 + numkeys);
-    box.setGlobalArray('ARGV', argv, 3 + numkeys, argv.length);
-    this.runIn(box, c, entry.ref, { readOnly: readOnlyCmd || entry.flags.noWrites, allowOom: entry.flags.allowOom, name: sha }, null);
+    box.setKeysAndArgv(argv, 3, numkeys);
+    this.runIn(box, c, entry.ref, evalOptions(entry, sha, readOnlyCmd), null);
   }
 
   private runIn(box: Sandbox, c: Client, ref: number, opts: RunOptions, fargs: { keys: Buffer[]; argv: Buffer[]; numkeys: number } | null, base = 0): void {
@@ -259,7 +291,7 @@ export class ScriptingEngine {
     if (this.depth === 1) this.current = { name: opts.name, argv: c.argv, started, isEval: fargs === null };
     box.onTimeout = this.onBusy;
     try {
-      box.run(ref, c.reply, opts.name, fargs, server.config.hot['busy-reply-threshold'], base);
+      box.run(ref, c.reply, opts.name, fargs, server.config.hot['busy-reply-threshold'], base, started);
     } finally {
       this.depth--;
       if (this.depth === 0) this.current = null;
@@ -299,10 +331,10 @@ export class ScriptingEngine {
 
   // ------------------------------------------------------------ redis.call
 
-  private call(argv: Buffer[]): ReplyValue {
+  private call(argv: Buffer[], L: number): string | null {
     const server = this.server;
     const cmd = server.dispatcher.lookupCommand(argv);
-    if (!cmd) return new ErrorReply('ERR Unknown Redis command called from script');
+    if (!cmd) return 'ERR Unknown Redis command called from script';
     // scriptCall's rejections count in the command's rejected_calls (incrCommandStatsOnError)
     if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
       return rejected(cmd, 'ERR Wrong number of args calling Redis command from script');
@@ -314,7 +346,7 @@ export class ScriptingEngine {
       for (let i = 1; i < argv.length; i++) {
         const a = argv[i];
         if (a.length === 5 && a.latin1Slice(0, 5).toLowerCase() === 'block') {
-          return new ErrorReply(`ERR ${argv[0].latin1Slice(0, argv[0].length)} command is not allowed with BLOCK option from scripts`); // as typed, like Redis
+          return `ERR ${argv[0].latin1Slice(0, argv[0].length)} command is not allowed with BLOCK option from scripts`; // as typed, like Redis
         }
         if (a.length === 7 && a.latin1Slice(0, 7).toLowerCase() === 'streams') break;
       }
@@ -330,7 +362,7 @@ export class ScriptingEngine {
         const denied = writesDenied(server) ? MISCONF : server.aof.writeDeniedReason();
         if (denied !== null) return rejected(cmd, denied);
       }
-      const maxmem = server.config.int('maxmemory');
+      const maxmem = server.config.hot.maxmemory;
       if (maxmem > 0 && !this.opts.allowOom && !this.wrote && cmd.has(CmdFlag.DENYOOM) && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
         return rejected(cmd, OOM);
       }
@@ -338,15 +370,39 @@ export class ScriptingEngine {
     }
     const sc = this.scriptClient;
     const resp = this.activeBox ? this.activeBox.resp : 2;
-    const vr = this.vr;
-    vr.reset(resp);
     sc.resp = resp;
     sc.argv = argv;
     sc.cmd = cmd;
-    server.dispatcher.call(sc, cmd, argv);
-    const r = vr.take();
-    return r === undefined ? NULL : r;
+    if (this.inCall) {
+      // A script run from redis.call (DEBUG set-disable-deny-scripts): the reply goes through a
+      // ValueReply, as the outer call's LuaReply is in use.
+      const vr = new ValueReply(resp);
+      const prev = sc.reply;
+      sc.reply = vr;
+      try {
+        server.dispatcher.call(sc, cmd, argv);
+      } finally {
+        sc.reply = prev;
+      }
+      const r = vr.take();
+      if (r instanceof ErrorReply) return r.text;
+      this.activeBox!.pushReply(L, r === undefined ? NULL : r);
+      return null;
+    }
+    // The reply is written straight onto the Lua stack (LuaReply).
+    const lr = (this.lr ??= new LuaReply(LuaWasm.get()));
+    lr.begin(L, 0, resp);
+    sc.reply = lr;
+    this.inCall = true;
+    try {
+      server.dispatcher.call(sc, cmd, argv);
+    } finally {
+      this.inCall = false;
+    }
+    return lr.finish();
   }
+  private inCall = false;
+  private lr: LuaReply | null = null;
 
   private log(level: number, msg: string): void {
     const lg = this.server.logger;
@@ -613,10 +669,18 @@ export class ScriptingEngine {
   }
 }
 
+/** EVAL's RunOptions, made once per script and read-only flag (not per call). */
+function evalOptions(entry: ScriptEntry, sha: string, readOnlyCmd: boolean): RunOptions {
+  const slot = readOnlyCmd ? 1 : 0;
+  let o = entry.opts[slot];
+  if (o === undefined || o.name !== sha) o = entry.opts[slot] = { readOnly: readOnlyCmd || entry.flags.noWrites, allowOom: entry.flags.allowOom, name: sha };
+  return o;
+}
+
 /** A redis.call rejected before running: an error reply, counted in the command's rejected_calls. */
-function rejected(cmd: { stats: { rejectedCalls: number } }, msg: string): ErrorReply {
+function rejected(cmd: { stats: { rejectedCalls: number } }, msg: string): string {
   cmd.stats.rejectedCalls++;
-  return new ErrorReply(msg);
+  return msg;
 }
 
 function isValidName(s: string): boolean {

@@ -17,7 +17,7 @@
  * synchronously, so states never interleave).
  */
 import fs from 'fs';
-import { copyAll } from '../util/bytes';
+import { copyAll, copyRange } from '../util/bytes';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -318,6 +318,13 @@ export class LuaWasm {
     const n = b.length;
     const p = this.ensureScratch(n);
     copyAll(this.hb, p, b);
+    this.ex.lua_pushlstring(L, p, n);
+  }
+
+  /** Push src[start, start + n) (e.g. a value in the engine's linear memory). */
+  pushBytes(L: number, src: Uint8Array, start: number, n: number): void {
+    const p = this.ensureScratch(n);
+    copyRange(this.hb, p, src, start, n);
     this.ex.lua_pushlstring(L, p, n);
   }
 

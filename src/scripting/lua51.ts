@@ -21,6 +21,20 @@
 
 export const GOTO_NAME = 'goto__lua51';
 
+/**
+ * Time-limit checks (instead of a per-instruction count hook, which makes 5.4's interpreter take its
+ * slow path on every instruction: ~1.45x on pure Lua, ~15% of the server's CPU under BullMQ).
+ * After every `do` and `repeat` and after a function's parameter list, i.e. at the top of every loop
+ * body and function body, a countdown; every TICK_EVERY passes it reads the global TICK_NAME, which
+ * the sandbox's missing-global handler answers with a native that checks the deadline and SCRIPT
+ * KILL (Sandbox.tick) and returns the next countdown. Straight-line code gets no check: it is bounded
+ * by its length. Inserted on the same line as the keyword, so line numbers are unchanged.
+ */
+export const TICK_NAME = '__redust_tick';
+export const TICK_EVERY = 1000;
+const COUNTER = '__redust_c';
+const CHECK = ` ${COUNTER}=${COUNTER}-1 if ${COUNTER}<0 then ${COUNTER}=${TICK_NAME}() end `;
+
 const CH_AMP = '\x01';
 const CH_BAR = '\x02';
 const CH_TILDE = '\x03';
@@ -55,6 +69,14 @@ export function translate51(src: string): string {
   let last = 0; // start of the not-yet-copied part
   // 'local' namelist state: 0 none, 1 after `local`, 2 after a name in the list, 3 after ','
   let localState = 0;
+  // After `function`: the next ')' ends its parameter list (a check goes after it).
+  let fnParams = false;
+  let checks = 0;
+  const check = (at: number) => {
+    flush(at);
+    out.push(CHECK);
+    checks++;
+  };
   const flush = (upto: number) => {
     if (upto > last) out.push(src.slice(last, upto));
     last = upto;
@@ -122,6 +144,8 @@ export function translate51(src: string): string {
       while (i < n && isAlnum(src.charCodeAt(i))) i++;
       const word = src.slice(s, i);
       if (word === 'goto') replace(s, i, GOTO_NAME);
+      else if (word === 'do' || word === 'repeat') check(i);
+      else if (word === 'function') fnParams = true;
       if (word === 'local') localState = 1;
       else if ((prevLocal === 1 || prevLocal === 3) && word !== 'function') localState = 2;
       continue;
@@ -138,10 +162,15 @@ export function translate51(src: string): string {
     else if (c === 44 && prevLocal === 2) (localState = 3), i++;
     else if ((c === 61 || c === 126 || c === 60 || c === 62) && c2 === 61) i += 2;
     else if (c === 46 && c2 === 46) i += src.charCodeAt(i + 2) === 46 ? 3 : 2;
-    else i++;
+    else if (c === 41 && fnParams) {
+      i++;
+      fnParams = false;
+      check(i);
+    } else i++;
   }
   if (out.length === 0) return src;
   flush(n);
+  if (checks > 0) return `local ${COUNTER}=${TICK_EVERY}; ` + out.join('');
   return out.join('');
 }
 

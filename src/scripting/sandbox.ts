@@ -2,6 +2,7 @@
  * One sandboxed lua_State (Redis's lctx.lua or the functions engine's state): the prelude, the
  * natives (redis.call & co. as lua_CFunctions), the script runner and the Lua <-> RESP conversions.
  */
+import { performance } from 'perf_hooks';
 import crypto from 'crypto';
 import {
   LuaWasm,
@@ -16,8 +17,12 @@ import {
 } from './lua-wasm';
 import { PRELUDE } from './prelude';
 import { LIBS } from './libs';
-import { fixMessage51, translate51 } from './lua51';
+import { fixMessage51, translate51, TICK_EVERY, TICK_NAME } from './lua51';
+
+const TICK_BIG = BigInt(TICK_EVERY);
+let callsToTick = TICK_EVERY;
 import type { Reply } from '../protocol/reply';
+import type { BulkSink } from '../engine/types';
 import {
   BigNumberReply,
   DoubleReply,
@@ -39,8 +44,11 @@ const BAD_ARG_TYPE = 'ERR Lua redis lib command arguments must be strings or int
 
 /** What the natives need from the running script (set by the engine for each run). */
 export interface RunHooks {
-  /** redis.call / redis.pcall: run argv, return the reply value. */
-  call(argv: Buffer[]): ReplyValue;
+  /**
+   * redis.call / redis.pcall: run argv on L's stack (empty); push the reply and return null, or
+   * return the text of an error reply (nothing pushed).
+   */
+  call(argv: Buffer[], L: number): string | null;
   setResp(n: 2 | 3): void;
   log(level: number, msg: string): void;
   aclCheck(argv: Buffer[]): boolean | null;
@@ -137,6 +145,11 @@ function makeNatives(w: LuaWasm): Record<string, number> {
   const callGeneric = (L: number, raise: boolean): number => {
     const sb = active;
     if (!sb || !sb.hooks) return errTableAndRaise(w, L, 'ERR redis.call/pcall can only be called inside a script invocation');
+    // A long straight-line script of redis.calls has no loop check: tick every TICK_EVERY calls.
+    if (--callsToTick < 0) {
+      callsToTick = TICK_EVERY;
+      sb.tick(L);
+    }
     const argc = ex.lua_gettop(L);
     if (argc === 0) {
       pushErrTable(w, L, NO_ARGS);
@@ -148,20 +161,20 @@ function makeNatives(w: LuaWasm): Record<string, number> {
       pushErrTable(w, L, BAD_ARG_TYPE);
       return raise ? ex.lua_error(L) : 1;
     }
-    let r: ReplyValue;
+    let err: string | null;
     try {
-      r = sb.hooks.call(argv);
+      err = sb.hooks.call(argv, L);
     } catch (e) {
-      r = new ErrorReply(`ERR ${(e as Error).message}`);
+      if (typeof e === 'number') throw e; // a Lua error (longjmp) raised while pushing the reply
+      ex.lua_settop(L, 0);
+      err = `ERR ${(e as Error).message}`;
     }
-    if (r instanceof ErrorReply) {
-      pushErrTable(w, L, r.text);
+    if (err !== null) {
+      pushErrTable(w, L, err);
       ex.lua_pushboolean(L, 1);
       w.setfield(L, -2, 'ignore_error_stats_update');
       return raise ? ex.lua_error(L) : 1;
     }
-    ex.luaL_checkstack(L, 4, 0);
-    sb.pushReply(L, r);
     return 1;
   };
   const n: Record<string, number> = {};
@@ -227,7 +240,17 @@ function makeNatives(w: LuaWasm): Record<string, number> {
   n.readonly = w.cfunction((L) => raiseWhere(w, L, 'Attempt to modify a readonly table'));
   n.nonexistent = w.cfunction((L) => {
     const name = w.toUtf8(L, 2) ?? '?';
+    if (name === TICK_NAME) {
+      ex.lua_pushcclosure(L, tick, 0);
+      return 1;
+    }
     return raiseWhere(w, L, `Script attempted to access nonexistent global variable '${name}'`);
+  });
+  // The time-limit check the front end puts in loop and function bodies (see lua51.ts).
+  const tick = w.cfunction((L) => {
+    active?.tick(L);
+    ex.lua_pushinteger(L, TICK_BIG);
+    return 1;
   });
   n.rawset = w.cfunction((L) => {
     const sb = active;
@@ -282,7 +305,7 @@ export class Sandbox {
   /** RESP version redis.call replies are converted with (redis.setresp). */
   resp: 2 | 3 = 2;
   private hookFn = 0;
-  /** Time limit state for the count hook. */
+  /** Time limit state for tick(). */
   private deadline = 0;
   private killed = false;
   onTimeout: (() => boolean) | null = null;
@@ -367,13 +390,19 @@ export class Sandbox {
     this.w.ex.luaL_unref(this.L, LUA_REGISTRYINDEX, ref);
   }
 
-  /** Set the global KEYS or ARGV (in RG) to a new array of strings, as Redis does for every call. */
-  setGlobalArray(name: 'KEYS' | 'ARGV', items: Buffer[], from: number, to: number): void {
+  /**
+   * Set the globals KEYS = argv[from, from + numkeys) and ARGV = the rest (in RG) to new tables, as
+   * Redis does for every call (a script may modify them).
+   */
+  setKeysAndArgv(argv: Buffer[], from: number, numkeys: number): void {
     const ex = this.w.ex;
     const L = this.L;
     ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.rgRef));
-    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(name === 'KEYS' ? this.keysNameRef : this.argvNameRef));
-    this.pushArray(items, from, to);
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.keysNameRef));
+    this.pushArray(argv, from, from + numkeys);
+    ex.lua_rawset(L, -3);
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.argvNameRef));
+    this.pushArray(argv, from + numkeys, argv.length);
     ex.lua_rawset(L, -3);
     ex.lua_settop(L, -2);
   }
@@ -383,42 +412,36 @@ export class Sandbox {
     const ex = w.ex;
     const L = this.L;
     ex.lua_createtable(L, to - from, 0);
-    for (let i = from; i < to; i++) {
+    for (let i = from, j = 1; i < to; i++, j++) {
       w.pushBuffer(L, items[i]);
-      ex.lua_rawseti(L, -2, big(i - from + 1));
+      ex.lua_rawseti(L, -2, j < 4096 ? BIG[j] : BigInt(j));
     }
   }
 
   /**
-   * Every 100k instructions. Past the deadline (busy-reply-threshold) `onTimeout` runs on every
-   * tick: it serves other clients (BUSY replies, SCRIPT KILL) and returns true to kill the script.
+   * The front end's time-limit check (lua51.ts: every TICK_EVERY loop iterations or function
+   * calls). Past the deadline (busy-reply-threshold) `onTimeout` runs on every tick: it serves other
+   * clients (BUSY replies, SCRIPT KILL) and returns true to kill the script.
    */
-  private countHook(L: number): void {
+  tick(L: number): void {
     if (!this.killed && this.deadline > 0 && performance.now() > this.deadline) {
       if (!this.onTimeout || this.onTimeout()) this.requestKill();
     }
     if (this.killed) this.raiseKilled(L);
   }
 
-  /**
-   * The deadline of the next run. The count hook, once installed, stays between runs (setting and
-   * clearing it cost two wasm calls per EVAL); with no deadline it only checks for a kill.
-   */
-  private armDeadline(timeLimitMs: number): void {
-    if (timeLimitMs > 0) {
-      this.deadline = performance.now() + timeLimitMs;
-      if (!this.hooked) {
-        this.w.ex.lua_sethook(this.L, this.hookFn, LUA_MASKCOUNT, 100000);
-        this.hooked = true;
-      }
-    } else this.deadline = 0;
+  /** The per-line hook of a killed script: raises until the script ends (pcall cannot swallow it). */
+  private countHook(L: number): void {
+    if (this.killed) this.raiseKilled(L);
   }
-  private hooked = false;
 
+  /** The deadline of the next run (no hook: the front end's checks call tick()). */
+  private armDeadline(timeLimitMs: number, now = -1): void {
+    this.deadline = timeLimitMs > 0 ? (now >= 0 ? now : performance.now()) + timeLimitMs : 0;
+  }
   /** Remove the hooks (after a kill, whose per-line hook must not outlive the script). */
   private disarm(): void {
     this.w.ex.lua_sethook(this.L, 0, 0, 0);
-    this.hooked = false;
   }
 
   /** SCRIPT KILL / FUNCTION KILL: the running script raises at its next hook call. */
@@ -439,7 +462,7 @@ export class Sandbox {
    * as arguments (function mode). On success writes the converted result into `out`; on error
    * writes the formatted error. `funcname` is what Redis prints after "script: ".
    */
-  run(ref: number, out: Reply, funcname: string, args: { keys: Buffer[]; argv: Buffer[]; numkeys: number } | null, timeLimitMs: number, argsBase = 0): void {
+  run(ref: number, out: Reply, funcname: string, args: { keys: Buffer[]; argv: Buffer[]; numkeys: number } | null, timeLimitMs: number, argsBase = 0, startedAt = -1): void {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
@@ -447,7 +470,7 @@ export class Sandbox {
     active = this;
     this.killed = false;
     this.resp = 2;
-    this.armDeadline(timeLimitMs);
+    this.armDeadline(timeLimitMs, startedAt);
     try {
       ex.lua_settop(L, 0);
       ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.errhRef));
@@ -596,7 +619,11 @@ export class Sandbox {
     }
     switch (t) {
       case LUA_TSTRING:
-        out.bulk(w.toBuffer(L, -1)!);
+        if ((out as Partial<BulkSink>).bulkBytes !== undefined) {
+          // Straight from wasm memory into the client's output buffer (RespWriter).
+          const p = ex.lua_tolstring(L, -1, w.lenPtr);
+          (out as unknown as BulkSink).bulkBytes(w.hb, p, w.u32[w.lenPtr >> 2]);
+        } else out.bulk(w.toBuffer(L, -1)!);
         break;
       case LUA_TBOOLEAN:
         if (this.resp === 2) {

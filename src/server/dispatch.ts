@@ -9,6 +9,7 @@
  * - `execDepth` counts nested execution (EXEC, Lua, blocked-client wake-ups); work that Redis does
  *   "after the command" (serving blocked clients) waits for depth 0.
  */
+import { performance } from 'perf_hooks';
 import type { Client } from './client';
 import { ClientFlag } from './client';
 import type { Server } from './server';
