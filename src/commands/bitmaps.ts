@@ -116,6 +116,28 @@ function unitArg(arg: Buffer): boolean {
   fail(SYNTAX);
 }
 
+/**
+ * BITCOUNT's and BITPOS's range: negative indexes from the end of `totlen` (bytes, or bits with
+ * BIT), clamped; a BIT range becomes bytes plus the masks of the bits outside it in its first
+ * and last byte (0: none).
+ */
+function bitRange(start: number, end: number, totlen: number, isbit: boolean): { start: number; end: number; firstMask: number; lastMask: number } {
+  if (start < 0) start = totlen + start;
+  if (end < 0) end = totlen + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= totlen) end = totlen - 1;
+  let firstMask = 0;
+  let lastMask = 0;
+  if (isbit && start <= end) {
+    firstMask = ~((1 << (8 - (start & 7))) - 1) & 0xff;
+    lastMask = (1 << (7 - (end & 7))) - 1;
+    start = Math.floor(start / 8);
+    end = Math.floor(end / 8);
+  }
+  return { start, end, firstMask, lastMask };
+}
+
 function bitcount(c: Client, argv: Buffer[]): void {
   let start = 0;
   let end = 0;
@@ -146,18 +168,7 @@ function bitcount(c: Client, argv: Buffer[]): void {
       return;
     }
     if (argv.length === 5) isbit = unitArg(argv[4]);
-    const totlen = isbit ? strlen * 8 : strlen;
-    if (start < 0) start = totlen + start;
-    if (end < 0) end = totlen + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= totlen) end = totlen - 1;
-    if (isbit && start <= end) {
-      firstMask = ~((1 << (8 - (start & 7))) - 1) & 0xff;
-      lastMask = (1 << (7 - (end & 7))) - 1;
-      start = Math.floor(start / 8);
-      end = Math.floor(end / 8);
-    }
+    ({ start, end, firstMask, lastMask } = bitRange(start, end, isbit ? strlen * 8 : strlen, isbit));
   }
   if (start > end) {
     c.reply.int(0);
@@ -214,17 +225,7 @@ function bitpos(c: Client, argv: Buffer[]): void {
     let totlen = strlen;
     if (argc < 5) end = isbit ? totlen * 8 + 7 : totlen - 1;
     if (isbit) totlen *= 8;
-    if (start < 0) start = totlen + start;
-    if (end < 0) end = totlen + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= totlen) end = totlen - 1;
-    if (isbit && start <= end) {
-      firstMask = ~((1 << (8 - (start & 7))) - 1) & 0xff;
-      lastMask = (1 << (7 - (end & 7))) - 1;
-      start = Math.floor(start / 8);
-      end = Math.floor(end / 8);
-    }
+    ({ start, end, firstMask, lastMask } = bitRange(start, end, totlen, isbit));
   }
   if (start > end) {
     c.reply.int(-1);
