@@ -36,7 +36,7 @@ import {
 } from './dict';
 import { RES, outReserve, outCommit, outReset, getScratch } from './io';
 import {
-  NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_HASH, NF_BIG, NF_LPENC, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall,
+  NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_HASH, NF_BIG, NF_LPENC, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall, ncCopySmall, ncFreeDictSome,
 } from './native';
 import { R_PTR, R_LEN, R_HANDLE, R_MISC } from '../src/engine/wasm/abi';
 
@@ -601,17 +601,8 @@ export function hClone(c: u32): u32 {
   if (n == 0) return 0;
   store<u32>(n, load<u32>(c, NC_INFO) & (NK_HASH | NF_LPENC), NC_INFO);
   if (!ncIsBig(c)) {
-    const used = load<u32>(c, NC_AUX);
-    if (used != 0) {
-      const cap = allocSize(used);
-      const b = alloc(cap);
-      if (b == 0) { free(n, NC_BYTES); return 0; }
-      memory.copy(b, load<u32>(c, NC_P), used);
-      store<u32>(n, b, NC_P);
-      store<u32>(n, cap, NC_CAP);
-      store<u32>(n, used, NC_AUX);
-      store<u32>(n, load<u32>(c, NC_COUNT), NC_COUNT);
-    }
+    if (!ncCopySmall(c, n)) { free(n, NC_BYTES); return 0; }
+    store<u32>(n, load<u32>(c, NC_COUNT), NC_COUNT);
     return n;
   }
   const d = alloc(DICT_BYTES);
@@ -655,28 +646,5 @@ function copyEntry(x: u32, e: u32, sz: u32): u32 {
  */
 export function hFreeSome(c: u32, budget: u32): u32 {
   if (!ncIsBig(c)) return ncFreeSmall(c);
-  const d = load<u32>(c, NC_P);
-  const s0 = load<u32>(d, D_S0);
-  const s1 = load<u32>(d, D_S1);
-  let i = load<u32>(c, NC_AUX);
-  const i0 = i;
-  let n: u32 = 0;
-  // Bounded by entries freed and by buckets visited (a sparse table must not be walked at once).
-  const end = s0 + s1 - i > budget * 8 ? i + budget * 8 : s0 + s1;
-  while (i < end && n < budget) {
-    const slot = i < s0 ? load<u32>(d, D_T0) + (i << 2) : load<u32>(d, D_T1) + ((i - s0) << 2);
-    n += freeChain(load<u32>(slot));
-    store<u32>(slot, 0);
-    i++;
-  }
-  store<u32>(c, i, NC_AUX);
-  if (i < s0 + s1) {
-    store<u32>(RES, 0, R_MISC);
-    return n + ((i - i0) >> 3);
-  }
-  dictFreeTables(d);
-  free(d, DICT_BYTES);
-  free(c, NC_BYTES);
-  store<u32>(RES, 1, R_MISC);
-  return n + ((i - i0) >> 3);
+  return ncFreeDictSome(c, budget, freeChain);
 }

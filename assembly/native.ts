@@ -122,9 +122,60 @@ export function ncAllocHeader(kind: u32): u32 {
   return c;
 }
 
-import { alloc, free } from './arena';
+import { alloc, allocSize, free } from './arena';
 import { RES } from './io';
+import { DICT_BYTES, D_S0, D_S1, D_T0, D_T1, dictFreeTables } from './dict';
 import { R_MISC } from '../src/engine/wasm/abi';
+
+/**
+ * A packed small form copied into the new header `n` (COPY of a hash or sorted set): its NC_AUX
+ * used bytes in a block of their own size class (none when empty). False on OOM (n unchanged).
+ */
+export function ncCopySmall(c: u32, n: u32): bool {
+  const used = load<u32>(c, NC_AUX);
+  if (used == 0) return true;
+  const cap = allocSize(used);
+  const b = alloc(cap);
+  if (b == 0) return false;
+  memory.copy(b, load<u32>(c, NC_P), used);
+  store<u32>(n, b, NC_P);
+  store<u32>(n, cap, NC_CAP);
+  store<u32>(n, used, NC_AUX);
+  return true;
+}
+
+/**
+ * The big form's part of a *FreeSome (hash.ts, set.ts): free the entries of up to `budget`
+ * chains of the value's dict (and visit at most 8 buckets per budget unit, so a sparse table is
+ * not walked at once), the bucket cursor kept in NC_AUX; once every bucket is done, the tables,
+ * the dict and the header. `freeChain` frees one chain and returns its entry count. Returns the
+ * work done, with RES misc = 1 when everything is freed.
+ */
+export function ncFreeDictSome(c: u32, budget: u32, freeChain: (e: u32) => u32): u32 {
+  const d = load<u32>(c, NC_P);
+  const s0 = load<u32>(d, D_S0);
+  const s1 = load<u32>(d, D_S1);
+  let i = load<u32>(c, NC_AUX);
+  const i0 = i;
+  let n: u32 = 0;
+  const end = s0 + s1 - i > budget * 8 ? i + budget * 8 : s0 + s1;
+  while (i < end && n < budget) {
+    const slot = i < s0 ? load<u32>(d, D_T0) + (i << 2) : load<u32>(d, D_T1) + ((i - s0) << 2);
+    n += freeChain(load<u32>(slot));
+    store<u32>(slot, 0);
+    i++;
+  }
+  store<u32>(c, i, NC_AUX);
+  if (i < s0 + s1) {
+    store<u32>(RES, 0, R_MISC);
+    return n + ((i - i0) >> 3);
+  }
+  dictFreeTables(d);
+  free(d, DICT_BYTES);
+  free(c, NC_BYTES);
+  store<u32>(RES, 1, R_MISC);
+  return n + ((i - i0) >> 3);
+}
 
 /**
  * The end of a *FreeSome (lazyfree.ts) for a value in its packed small form: the one block and the

@@ -27,7 +27,7 @@ import {
   dictRandom, dictScanStep, dictFreeTables, dictTableBytes, hashBytes, randomBelow,
 } from './dict';
 import { RES, outReserve, outCommit, outReset, getScratch } from './io';
-import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_SET, NF_BIG, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall } from './native';
+import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_SET, NF_BIG, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall, ncFreeDictSome } from './native';
 import { R_PTR, R_LEN, R_MISC } from '../src/engine/wasm/abi';
 
 const SE_HDR: u32 = 12;
@@ -600,28 +600,5 @@ export function sReencode(c: u32, maxIntset: u32): i32 {
 /** Free up to `budget` members of an unreferenced set (see hFreeSome). RES misc = 1 when done. */
 export function sFreeSome(c: u32, budget: u32): u32 {
   if (!ncIsBig(c)) return ncFreeSmall(c);
-  const d = load<u32>(c, NC_P);
-  const s0 = load<u32>(d, D_S0);
-  const s1 = load<u32>(d, D_S1);
-  let i = load<u32>(c, NC_AUX);
-  const i0 = i;
-  let n: u32 = 0;
-  // Bounded by entries freed and by buckets visited (a sparse table must not be walked at once).
-  const end = s0 + s1 - i > budget * 8 ? i + budget * 8 : s0 + s1;
-  while (i < end && n < budget) {
-    const slot = i < s0 ? load<u32>(d, D_T0) + (i << 2) : load<u32>(d, D_T1) + ((i - s0) << 2);
-    n += freeChain(load<u32>(slot));
-    store<u32>(slot, 0);
-    i++;
-  }
-  store<u32>(c, i, NC_AUX);
-  if (i < s0 + s1) {
-    store<u32>(RES, 0, R_MISC);
-    return n + ((i - i0) >> 3);
-  }
-  dictFreeTables(d);
-  free(d, DICT_BYTES);
-  free(c, NC_BYTES);
-  store<u32>(RES, 1, R_MISC);
-  return n + ((i - i0) >> 3);
+  return ncFreeDictSome(c, budget, freeChain);
 }

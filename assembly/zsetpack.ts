@@ -35,7 +35,7 @@
 import { alloc, free, allocSize } from './arena';
 import { bytesEq, bytesCmp } from './dict';
 import { RES, outReset, outReserve, outCommit, getScratch } from './io';
-import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NF_BIG, NK_ZSET, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall } from './native';
+import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NF_BIG, NK_ZSET, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall, ncCopySmall } from './native';
 import {
   zsCreate, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange, zsLexRange,
   zsScan, zsClone, zsFreeSome, zsInsertRaw, zsForceBig, zsDestroy, zsAddAt, zsScoreAt,
@@ -650,17 +650,9 @@ export function znClone(c: u32): u32 {
     if (zs == 0) { free(n, NC_BYTES); return 0; }
     store<u32>(n, NK_ZSET | NF_BIG, NC_INFO);
     store<u32>(n, zs, NC_P);
-  } else {
-    const used = load<u32>(c, NC_AUX);
-    if (used != 0) {
-      const cap = allocSize(used);
-      const b = alloc(cap);
-      if (b == 0) { free(n, NC_BYTES); return 0; }
-      memory.copy(b, load<u32>(c, NC_P), used);
-      store<u32>(n, b, NC_P);
-      store<u32>(n, cap, NC_CAP);
-      store<u32>(n, used, NC_AUX);
-    }
+  } else if (!ncCopySmall(c, n)) {
+    free(n, NC_BYTES);
+    return 0;
   }
   store<u32>(n, load<u32>(c, NC_COUNT), NC_COUNT);
   return n;
