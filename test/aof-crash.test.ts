@@ -104,6 +104,23 @@ async function digestOf(port: number): Promise<string> {
   return d;
 }
 
+/** Real Redis started on `dir` (appendonly yes), once it answers: its DEBUG DIGEST. */
+async function redisDigestOn(dir: string): Promise<string> {
+  const ref = await startReference(['--dir', dir, '--appendonly', 'yes']);
+  try {
+    for (let i = 0; i < 500; i++) {
+      const rc = await RawConnection.connect(ref.port);
+      const r = await rc.send('PING');
+      rc.close();
+      if (text(r) === 'PONG') break;
+      await sleep(10);
+    }
+    return await digestOf(ref.port);
+  } finally {
+    await ref.stop();
+  }
+}
+
 for (const engine of enginesUnderTest()) {
   const t = suite(`aof crash [${engine}]`);
 
@@ -147,19 +164,7 @@ for (const engine of enginesUnderTest()) {
       const mine = await digestOf(srv.port);
       await srv.close();
       // Real Redis reads the same directory to the same data.
-      const ref = await startReference(['--dir', dir, '--appendonly', 'yes']);
-      try {
-        for (let i = 0; i < 500; i++) {
-          const rc = await RawConnection.connect(ref.port);
-          const r = await rc.send('PING');
-          rc.close();
-          if (text(r) === 'PONG') break;
-          await sleep(10);
-        }
-        assert.is(await digestOf(ref.port), mine, 'Redis loads it to the same digest');
-      } finally {
-        await ref.stop();
-      }
+      assert.is(await redisDigestOn(dir), mine, 'Redis loads it to the same digest');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -219,19 +224,7 @@ for (const engine of enginesUnderTest()) {
       c2.close();
       assert.is(await digestOf(again.port), d);
       await again.close();
-      const ref = await startReference(['--dir', dir, '--appendonly', 'yes']);
-      try {
-        for (let i = 0; i < 500; i++) {
-          const rc = await RawConnection.connect(ref.port);
-          const r = await rc.send('PING');
-          rc.close();
-          if (text(r) === 'PONG') break;
-          await sleep(10);
-        }
-        assert.is(await digestOf(ref.port), d, 'Redis replays it to the same data');
-      } finally {
-        await ref.stop();
-      }
+      assert.is(await redisDigestOn(dir), d, 'Redis replays it to the same data');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,9 +1,9 @@
 /**
  * Small pieces the engine fuzzers share: capturing what a writer-to-sink call (the wasm fast
- * paths that write RESP straight from linear memory) appends, and binding methods of proxied
- * containers (planted-bug mutants).
+ * paths that write RESP straight from linear memory) appends, binding methods of proxied
+ * containers (planted-bug mutants), and timing a big delete's steps.
  */
-import type { BulkSink } from '../../src/engine/types';
+import type { BulkSink, Db, Engine } from '../../src/engine/types';
 
 /** What a writer-to-sink call appends, as latin1 text. */
 export function rawOf(write: (out: BulkSink) => void): string {
@@ -26,4 +26,18 @@ export function rawOf(write: (out: BulkSink) => void): string {
 export function bind(t: object, p: string | symbol): unknown {
   const v = (t as Record<string | symbol, unknown>)[p];
   return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+}
+
+/** DEL of `key`, then the background work until nothing is pending: how long each step took (ms). */
+export function deleteStalls(engine: Engine, db: Db, key: Buffer): number[] {
+  let t = performance.now();
+  db.delete(key);
+  const stalls = [performance.now() - t];
+  for (;;) {
+    t = performance.now();
+    const more = engine.backgroundWork(1);
+    stalls.push(performance.now() - t);
+    if (!more) break;
+  }
+  return stalls;
 }
