@@ -173,18 +173,19 @@ if (haveRedisServer()) {
       ['redust', 'redust'],
     ] as [Kind, Kind][]) {
       t(`${from} -> ${to}: every reply and the target's data as Redis -> Redis gives`, async () => {
-        const dead = await freePort();
         const servers: Srv[] = [];
         try {
           const src = await start(from, engine);
           const dst = await start(to, engine);
           const auth = await start(to, engine, 'secret');
           servers.push(src, dst, auth);
-          const mine = await scenario(src.port, dst.port, auth.port, dead);
           const rsrc = await start('redis', engine);
           const rdst = await start('redis', engine);
           const rauth = await start('redis', engine, 'secret');
           servers.push(rsrc, rdst, rauth);
+          // Chosen once every server listens: a port picked earlier could be handed to one of them.
+          const dead = await freePort();
+          const mine = await scenario(src.port, dst.port, auth.port, dead);
           const theirs = await scenario(rsrc.port, rdst.port, rauth.port, dead);
           assert.equal(mine, theirs);
         } finally {
