@@ -12,7 +12,7 @@ import { setSeeds } from './dict';
 import { scratchReserve, outReserve, outReset, RES } from './io';
 
 export { arenaUsed, arenaFootprint, alloc, free, allocSize, arenaSetMaxPages } from './arena';
-export { hashBytes, dictRehash, dictSize, setSeeds, random32 } from './dict';
+export { hashBytes, dictRehash, dictSize, dictStats, setSeeds, random32 } from './dict';
 export { scratchReserve, getScratch, outReset, outShrink, dataUsed } from './io';
 export {
   dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbRename, dbDelete,
@@ -31,6 +31,7 @@ export { globMatch } from './glob';
 export { bitCount, bitOp } from './bitops';
 export { hllMergeDense, hllMergeSparse, hllHisto, hllDenseRaise } from './hyperloglog';
 export { ncRef, ncUnref, ncQueue, ncFreeStep, ncPending } from './lazyfree';
+export { ncBigDict } from './native';
 export {
   hCreate, hLen, hIsListpack, hMemory, hGet, hConvert, hSet, hSetMany, hDelete, hOut, hScan, hRandom, hClone, hResp,
 } from './hash';

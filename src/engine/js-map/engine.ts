@@ -19,7 +19,7 @@
  */
 import { lfuAccess, LfuParams } from '../lfu';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
-import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, StringPeek, ZSetValue } from '../types';
+import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, StringPeek, TableStats, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
@@ -106,6 +106,10 @@ class JsMapDb implements Db {
 
   expiresSize(): number {
     return this.table.ttlSize;
+  }
+
+  keyspaceStats(): TableStats {
+    return [this.table.stats()];
   }
 
   /** Slot of key after lazy expiry, or NONE. */

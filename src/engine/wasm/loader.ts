@@ -41,6 +41,8 @@ export interface WasmExports {
   hashBytes(ptr: number, len: number): number;
   dictRehash(d: number, n: number): number;
   dictSize(d: number): number;
+  dictStats(d: number, t: number, out: number): number;
+  ncBigDict(c: number): number;
   random32(): number;
   scratchReserve(n: number): number;
   getScratch(): number;
@@ -187,6 +189,8 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   hashBytes: 2,
   dictRehash: 2,
   dictSize: 1,
+  dictStats: 3,
+  ncBigDict: 1,
   random32: 0,
   scratchReserve: 1,
   getScratch: 0,
