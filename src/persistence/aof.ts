@@ -24,7 +24,7 @@ import fs from 'fs';
 import path from 'path';
 import type { Server } from '../server/server';
 import type { PropagationTarget } from '../server/propagate';
-import { encode } from '../server/propagate';
+import { ByteSink, encode } from '../server/propagate';
 import { Client, ClientFlag } from '../server/client';
 import type { HashValue, KeyInfo, ListValue, RedisValue, SetValue, StreamValue, ZSetValue } from '../engine/types';
 import { rewriteStream } from './aof-stream';
@@ -127,8 +127,8 @@ export class Aof implements PropagationTarget {
   enabled = false;
   private fd = -1;
   private manifest: ManifestEntry[] = [];
-  private buf: Buffer[] = [];
-  private bufLen = 0;
+  /** Propagated bytes not yet written (aof_buf): flushed before the turn's replies. */
+  private readonly pending = new ByteSink(16 * 1024);
   /** Bytes written but not yet fsynced (everysec). */
   private unsynced = false;
   private fsyncInFlight = false;
@@ -168,7 +168,7 @@ export class Aof implements PropagationTarget {
 
   /** Bytes propagated but not yet written (INFO aof_buffer_length). */
   get bufferLength(): number {
-    return this.bufLen;
+    return this.pending.len;
   }
 
   get rewriteInProgress(): boolean {
@@ -254,8 +254,7 @@ export class Aof implements PropagationTarget {
   // ------------------------------------------------------------------ appending
 
   feed(bytes: Buffer): void {
-    this.buf.push(Buffer.from(bytes));
-    this.bufLen += bytes.length;
+    this.pending.append(bytes);
   }
 
   /**
@@ -263,8 +262,9 @@ export class Aof implements PropagationTarget {
    * incr file, and with appendfsync always sync it before returning.
    */
   beforeReplies(): void {
-    if (this.bufLen === 0 || this.fd < 0) return;
-    const data = this.buf.length === 1 ? this.buf[0] : Buffer.concat(this.buf, this.bufLen);
+    const pending = this.pending;
+    if (pending.len === 0 || this.fd < 0) return;
+    const data = pending.buf.subarray(0, pending.len);
     const always = this.server.config.str('appendfsync') === 'always';
     let off = 0;
     try {
@@ -283,13 +283,13 @@ export class Aof implements PropagationTarget {
       this.lastWriteError = msg;
       // What was not written is kept (a partial write keeps only its rest, so nothing is written
       // twice): the everysec timer and the next turn retry it; writes get MISCONF meanwhile.
-      this.buf = off > 0 ? [data.subarray(off)] : [data];
-      this.bufLen = data.length - off;
+      pending.buf.copyWithin(0, off, pending.len);
+      pending.len -= off;
       return;
     }
     this.currentSize += data.length;
-    this.buf = [];
-    this.bufLen = 0;
+    pending.len = 0;
+    pending.release();
     if (always && !this.fsyncPaused()) {
       try {
         fs.fdatasyncSync(this.fd);
@@ -306,7 +306,7 @@ export class Aof implements PropagationTarget {
   /** The everysec sync, in the background (libuv's pool), one at a time. */
   private everysec(): void {
     // serverCron's retry of a failed write (the buffer waits while writes are refused).
-    if (!this.lastWriteOk && this.bufLen > 0) this.beforeReplies();
+    if (!this.lastWriteOk && this.pending.len > 0) this.beforeReplies();
     if (this.fd < 0 || !this.unsynced || this.server.config.str('appendfsync') === 'no' || this.fsyncPaused()) return;
     if (this.fsyncInFlight) {
       this.delayedFsync++;
