@@ -17,7 +17,7 @@ export { scratchReserve, getScratch, outReset, outShrink, dataUsed } from './io'
 export {
   dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbRename, dbDelete,
   dbSetExpire, dbPersist, dbRandom, dbScan, dbScanEntries, dbWalkEntries, dbWalkKeys, dbWalkPos, dbPauseRehash, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
-  keyspaceValEmbed, dbSetLfuParams,
+  keyspaceValEmbed, dbSetLfuParams, dbSetExpiryPaused,
 } from './keyspace';
 export {
   zsCreate, zsLength, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange,

@@ -493,6 +493,12 @@ export interface Engine {
   backgroundWork(budgetMs: number): boolean;
   /** lfu-log-factor and lfu-decay-time (minutes) for the LFU counters of every db. */
   setLfuParams(logFactor: number, decayTime: number): void;
+  /**
+   * While paused no key of any db counts as expired (lookups, scans, overwrites): Redis's
+   * keyIsExpired answers 0 while loading, so an AOF replays to the state it recorded (a key
+   * PERSISTed before its TTL passed keeps living when the server restarts after that time).
+   */
+  setExpiryPaused(paused: boolean): void;
   /** Optional: the server's live settings, for structures that convert at CONFIG thresholds. */
   useConfig?(config: { int(name: string): number }): void;
 }

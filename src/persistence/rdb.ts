@@ -265,8 +265,8 @@ export function describeLoadError(e: unknown): string {
  * rdbLoad from a buffer into the server's dbs (which should be empty). Throws RdbError naming
  * the offset on any problem.
  */
-export function loadRdbBuffer(s: Server, buf: Buffer): LoadResult {
-  const load = new RdbLoad(s, buf);
+export function loadRdbBuffer(s: Server, buf: Buffer, opts: RdbLoadOptions = {}): LoadResult {
+  const load = new RdbLoad(s, buf, opts);
   load.step(Infinity);
   return load.result();
 }
@@ -284,6 +284,14 @@ export function applyAccess(s: Server, db: Db, key: Buffer, idleSecs: number, fr
 /** RangeError from a bounds-checked read: the file ends early. */
 function asRdbError(e: unknown): unknown {
   return e instanceof RangeError ? new RdbError(`Unexpected end of data (${e.message})`, -1) : e;
+}
+
+export interface RdbLoadOptions {
+  /**
+   * Keep keys whose TTL already passed (RDBFLAGS_AOF_PREAMBLE): an AOF's RDB base is loaded as it
+   * is, since the incr commands after it replay against that exact keyspace.
+   */
+  keepExpired?: boolean;
 }
 
 /**
@@ -307,6 +315,7 @@ export class RdbLoad {
   constructor(
     private readonly s: Server,
     readonly buf: Buffer,
+    private readonly opts: RdbLoadOptions = {},
   ) {
     try {
       if (buf.length < 9 || buf.latin1Slice(0, 5) !== 'REDIS') throw new RdbError('Wrong signature trying to load DB from file', 0);
@@ -424,7 +433,7 @@ export class RdbLoad {
         throw e;
       }
       const db = this.db;
-      if (this.expireAt !== -1 && this.expireAt < this.now) {
+      if (this.expireAt !== -1 && this.expireAt < this.now && !this.opts.keepExpired) {
         this.keysExpired++;
       } else {
         const before = db.size();

@@ -723,6 +723,10 @@ export class WasmEngine implements Engine, ZSetHost {
     });
   }
 
+  setExpiryPaused(paused: boolean): void {
+    this.w.x.dbSetExpiryPaused(paused ? 1 : 0);
+  }
+
   setLfuParams(logFactor: number, decayTime: number): void {
     this.w.x.dbSetLfuParams(logFactor, decayTime);
   }

@@ -42,6 +42,7 @@ export interface WasmExports {
   dictRehash(d: number, n: number): number;
   dictSize(d: number): number;
   dictStats(d: number, t: number, out: number): number;
+  dbSetExpiryPaused(paused: number): void;
   ncBigDict(c: number): number;
   random32(): number;
   scratchReserve(n: number): number;
@@ -190,6 +191,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dictRehash: 2,
   dictSize: 1,
   dictStats: 3,
+  dbSetExpiryPaused: 1,
   ncBigDict: 1,
   random32: 0,
   scratchReserve: 1,
