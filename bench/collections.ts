@@ -48,11 +48,18 @@ const SHAPES: Record<string, (i: number) => string[]> = {
 };
 
 /** Big values: fewer keys (`keys`), each loaded by several commands of 1,000 elements. */
-const BIG_SHAPES: Record<string, { keys: number; commands: number; make: (key: number, part: number) => string[] }> = {
+const BIG_SHAPES: Record<string, { keys: number; commands: number; make: (key: number, part: number) => string[]; replyLines?: number }> = {
   'list, 10,000 elements': {
     keys: 100,
     commands: 10,
     make: (k, part) => ['RPUSH', `biglist:${k}`, ...Array.from({ length: 1000 }, (_, j) => `element:${part * 1000 + j}`)],
+  },
+  // One entry per XADD (explicit IDs, two fields as in a typical event stream); replies are bulk IDs.
+  'stream, 10,000 entries': {
+    keys: 20,
+    commands: 10000,
+    make: (k, part) => ['XADD', `stream:${k}`, `${1700000000000 + part}-0`, 'field', String(part), 'kind', 'click'],
+    replyLines: 2,
   },
 };
 
@@ -63,7 +70,7 @@ function encode(args: string[]): string {
 }
 
 /** Send commands pipelined in batches; waits for as many replies (counted by CRLF-ended lines of integer replies). */
-async function pipeLoad(port: number, count: number, make: (i: number) => string[]): Promise<void> {
+async function pipeLoad(port: number, count: number, make: (i: number) => string[], replyLines = 1): Promise<void> {
   const sock = net.connect({ port, host: '127.0.0.1', noDelay: true });
   await new Promise<void>((r, j) => { sock.once('connect', () => r()); sock.once('error', j); });
   let lines = 0;
@@ -78,7 +85,7 @@ async function pipeLoad(port: number, count: number, make: (i: number) => string
     let s = '';
     for (let k = i; k < end; k++) s += encode(make(k));
     sock.write(s);
-    while (lines < end) await new Promise<void>((r) => (wake = r));
+    while (lines < end * replyLines) await new Promise<void>((r) => (wake = r));
   }
   sock.destroy();
 }
@@ -175,7 +182,7 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
         await sleep(1000);
         const rss0 = rssOf(s.proc.pid!);
         const used0 = await usedMemory(s.port);
-        const load = (first: number) => pipeLoad(s.port, big.keys * big.commands, (i) => big.make(first + Math.floor(i / big.commands), i % big.commands));
+        const load = (first: number) => pipeLoad(s.port, big.keys * big.commands, (i) => big.make(first + Math.floor(i / big.commands), i % big.commands), big.replyLines);
         await load(0);
         await sleep(1500);
         const rss1 = rssOf(s.proc.pid!);

@@ -527,12 +527,12 @@ function decodeStreamNode(lp: Buffer, master: StreamID, at: number): StreamNode 
     if (prev ? cmpId(prev, id) >= 0 : cmpId(id, master) !== 0) corrupt('Stream listpack IDs out of order', at);
     prev = id;
     let nf: number;
-    node.off.push(node.fv.length);
+    const off = node.strings;
     if (fl & 2) {
       nf = nmaster;
       for (let j = 0; j < nf; j++) {
         next();
-        node.fv.push(r.str());
+        node.pushString(r.str());
       }
       if (int() !== nf + 3) corrupt('Stream listpack bad lp-count', at);
     } else {
@@ -540,14 +540,11 @@ function decodeStreamNode(lp: Buffer, master: StreamID, at: number): StreamNode 
       if (nf < 0 || nf > lp.length) corrupt('Stream listpack bad field count', at);
       for (let j = 0; j < 2 * nf; j++) {
         next();
-        node.fv.push(r.str());
+        node.pushString(r.str());
       }
       if (int() !== 2 * nf + 4) corrupt('Stream listpack bad lp-count', at);
     }
-    node.ms.push(id.ms);
-    node.seq.push(id.seq);
-    node.flags.push(fl);
-    node.nf.push(nf);
+    node.pushEntry(id.ms, id.seq, fl, off, nf, 0);
     if (fl & 1) dead++;
     else live++;
   }

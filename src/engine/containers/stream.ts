@@ -134,21 +134,45 @@ function deltaSize(a: U64, b: U64): number {
 }
 
 const LP_HDR_EOF = 7;
+/** StreamNode.text: shared empty buffer, then at least this many bytes. */
+const NO_TEXT = Buffer.alloc(0);
+const TEXT_MIN = 64;
+/** Entries a node keeps in plain arrays before its typed ones (see StreamNode). */
+const PACK_AT = 16;
 const FLAG_DELETED = 1;
 const FLAG_SAMEFIELDS = 2;
 
 // ------------------------------------------------------------------ nodes
 
 export class StreamNode {
-  ms: U64[] = [];
-  seq: U64[] = [];
-  flags: number[] = [];
-  /** Start of each entry's strings in `fv`. */
-  off: number[] = [];
+  /*
+   * Per entry: ID parts, flags, the index of its first string and its field count. A node's first
+   * PACK_AT entries go in plain arrays; past that, in typed arrays of `cap` slots of which `n` are
+   * used (a JS array slot is 8 bytes even for a small integer, and growth leaves up to half of it
+   * empty; but every ArrayBuffer also costs ~200 bytes of bookkeeping, which a stream of a few
+   * entries would feel). An ID part past 2^53 is a bigint, which a Float64Array cannot hold: the
+   * node then keeps its IDs in plain arrays (idsGeneric).
+   */
+  ms: Float64Array | U64[] = [];
+  seq: Float64Array | U64[] = [];
+  flags: Uint8Array | number[] = [];
+  /** Index of each entry's first string (see `text`). */
+  off: Uint32Array | number[] = [];
   /** Number of fields of each entry. */
-  nf: number[] = [];
-  /** Field/value strings: values only for same-fields entries, else field,value pairs. */
-  fv: string[] = [];
+  nf: Uint32Array | number[] = [];
+  private n = 0;
+  private packed = false;
+  private idsGeneric = false;
+  /**
+   * The entries' strings (values only for same-fields entries, else field,value pairs), as latin1
+   * bytes back to back in one buffer per node, string k ending at ends[k]. With a string object
+   * and a JS array slot per field and value, and the per-entry arrays above as JS arrays, a
+   * 2-field entry cost ~130 bytes (Redis's listpack: ~20). Reads slice a string out.
+   */
+  private text: Buffer = NO_TEXT;
+  private textLen = 0;
+  private ends: Uint32Array | number[] = [];
+  private nStrings = 0;
   masterFields: string[];
   live = 0;
   deleted = 0;
@@ -163,7 +187,131 @@ export class StreamNode {
   }
 
   get count(): number {
-    return this.ms.length;
+    return this.n;
+  }
+
+  /** Strings stored so far: the index the next entry's first string gets (its `off`). */
+  get strings(): number {
+    return this.nStrings;
+  }
+
+  /** Append one field or value (a latin1 string: one char per byte). */
+  pushString(s: string): void {
+    const need = this.textLen + s.length;
+    if (need > this.text.length) {
+      let cap = Math.max(TEXT_MIN, this.text.length * 2);
+      while (cap < need) cap *= 2;
+      const grown = Buffer.allocUnsafeSlow(cap);
+      this.text.copy(grown, 0, 0, this.textLen);
+      this.text = grown;
+    }
+    this.textLen += this.text.latin1Write(s, this.textLen);
+    const k = this.nStrings++;
+    if (k < PACK_AT * 2) (this.ends as number[]).push(this.textLen);
+    else {
+      if (k === this.ends.length || !(this.ends instanceof Uint32Array)) {
+        const grown = new Uint32Array(Math.max(PACK_AT * 4, k * 2));
+        grown.set(this.ends instanceof Uint32Array ? this.ends.subarray(0, k) : this.ends);
+        this.ends = grown;
+      }
+      this.ends[k] = this.textLen;
+    }
+  }
+
+  /**
+   * Append an entry whose strings were just pushed from index `off`. `capHint` (the node's entry
+   * limit, 0 for none) caps the growth so a full node has no unused slots.
+   */
+  pushEntry(ms: U64, seq: U64, flags: number, off: number, nf: number, capHint: number): void {
+    const n = this.n;
+    if (!this.idsGeneric && (typeof ms === 'bigint' || typeof seq === 'bigint')) this.makeGeneric();
+    if (!this.packed && n < PACK_AT) {
+      (this.ms as U64[]).push(ms);
+      (this.seq as U64[]).push(seq);
+      (this.flags as number[]).push(flags);
+      (this.off as number[]).push(off);
+      (this.nf as number[]).push(nf);
+      this.n = n + 1;
+      return;
+    }
+    if (!this.packed || n === this.flags.length) {
+      let cap = Math.max(PACK_AT * 2, n * 2);
+      if (capHint > n && capHint < cap) cap = capHint;
+      this.grow(n, cap);
+    }
+    if (this.idsGeneric) {
+      (this.ms as U64[]).push(ms);
+      (this.seq as U64[]).push(seq);
+    } else {
+      this.ms[n] = ms as number;
+      this.seq[n] = seq as number;
+    }
+    this.flags[n] = flags;
+    this.off[n] = off;
+    this.nf[n] = nf;
+    this.n = n + 1;
+  }
+
+  /** Move the first n entries' fields to typed arrays of cap slots: two allocations, split into views. */
+  private grow(n: number, cap: number): void {
+    const used = <T extends Float64Array | Uint32Array | Uint8Array>(a: T | number[]): ArrayLike<number> => (Array.isArray(a) ? a : a.subarray(0, n));
+    if (!this.idsGeneric) {
+      const ids = new ArrayBuffer(cap * 16);
+      const ms = new Float64Array(ids, 0, cap);
+      const seq = new Float64Array(ids, cap * 8, cap);
+      ms.set(used(this.ms as Float64Array | number[]));
+      seq.set(used(this.seq as Float64Array | number[]));
+      this.ms = ms;
+      this.seq = seq;
+    }
+    const meta = new ArrayBuffer(cap * 9);
+    const off = new Uint32Array(meta, 0, cap);
+    const nf = new Uint32Array(meta, cap * 4, cap);
+    const flags = new Uint8Array(meta, cap * 8, cap);
+    off.set(used(this.off));
+    nf.set(used(this.nf));
+    flags.set(used(this.flags));
+    this.off = off;
+    this.nf = nf;
+    this.flags = flags;
+    this.packed = true;
+  }
+
+  /** IDs in plain arrays from now on (an ID part past 2^53 arrived). */
+  private makeGeneric(): void {
+    if (this.ms instanceof Float64Array) {
+      this.ms = Array.from(this.ms.subarray(0, this.n));
+      this.seq = Array.from((this.seq as Float64Array).subarray(0, this.n));
+    }
+    this.idsGeneric = true;
+  }
+
+  private str(k: number): string {
+    return this.text.latin1Slice(k === 0 ? 0 : this.ends[k - 1], this.ends[k]);
+  }
+
+  /** A copy of this node (COPY of the stream). */
+  clone(): StreamNode {
+    const m = new StreamNode(this.masterFields);
+    m.ms = this.ms.slice();
+    m.seq = this.seq.slice();
+    m.flags = this.flags.slice();
+    m.off = this.off.slice();
+    m.nf = this.nf.slice();
+    m.n = this.n;
+    m.packed = this.packed;
+    m.idsGeneric = this.idsGeneric;
+    if (this.textLen > 0) {
+      m.text = Buffer.allocUnsafeSlow(this.textLen);
+      this.text.copy(m.text, 0, 0, this.textLen);
+    }
+    m.textLen = this.textLen;
+    m.ends = this.ends.slice();
+    m.nStrings = this.nStrings;
+    m.live = this.live;
+    m.deleted = this.deleted;
+    m.fixedBytes = this.fixedBytes;
+    return m;
   }
 
   lpBytes(): number {
@@ -179,17 +327,17 @@ export class StreamNode {
   }
 
   field(i: number, j: number): string {
-    return this.flags[i] & FLAG_SAMEFIELDS ? this.masterFields[j] : this.fv[this.off[i] + 2 * j];
+    return this.flags[i] & FLAG_SAMEFIELDS ? this.masterFields[j] : this.str(this.off[i] + 2 * j);
   }
 
   value(i: number, j: number): string {
-    return this.flags[i] & FLAG_SAMEFIELDS ? this.fv[this.off[i] + j] : this.fv[this.off[i] + 2 * j + 1];
+    return this.flags[i] & FLAG_SAMEFIELDS ? this.str(this.off[i] + j) : this.str(this.off[i] + 2 * j + 1);
   }
 
   /** Index of the first entry with ID >= id (may be count). */
   lowerBound(id: StreamID): number {
     let lo = 0;
-    let hi = this.ms.length;
+    let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (cmpParts(this.ms[mid], this.seq[mid], id) < 0) lo = mid + 1;
@@ -201,7 +349,7 @@ export class StreamNode {
   /** Index of the last entry with ID <= id (may be -1). */
   upperIndex(id: StreamID): number {
     let lo = 0;
-    let hi = this.ms.length;
+    let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (cmpParts(this.ms[mid], this.seq[mid], id) <= 0) lo = mid + 1;
@@ -421,19 +569,7 @@ export class JsStream implements Container {
 
   clone(): JsStream {
     const s = new JsStream();
-    for (const n of this.nodes) {
-      const m = new StreamNode(n.masterFields);
-      m.ms = n.ms.slice();
-      m.seq = n.seq.slice();
-      m.flags = n.flags.slice();
-      m.off = n.off.slice();
-      m.nf = n.nf.slice();
-      m.fv = n.fv.slice();
-      m.live = n.live;
-      m.deleted = n.deleted;
-      m.fixedBytes = n.fixedBytes;
-      s.nodes.push(m);
-    }
+    for (const n of this.nodes) s.nodes.push(n.clone());
     s.length = this.length;
     s.lastId = this.lastId;
     s.firstId = this.firstId;
@@ -499,31 +635,28 @@ export class JsStream implements Container {
       }
       if (same) flags = FLAG_SAMEFIELDS;
     }
-    const masterMs = node.ms.length ? node.ms[0] : id.ms;
-    const masterSeq = node.seq.length ? node.seq[0] : id.seq;
+    const masterMs = node.count ? node.ms[0] : id.ms;
+    const masterSeq = node.count ? node.seq[0] : id.seq;
     let b = lpIntSize(flags) + deltaSize(id.ms, masterMs) + deltaSize(id.seq, masterSeq);
     let lpCount = numfields + 3;
-    node.off.push(node.fv.length);
+    const off = node.strings;
     if (flags & FLAG_SAMEFIELDS) {
       for (let i = 0; i < numfields; i++) {
         const v = fv[2 * i + 1];
-        node.fv.push(v);
+        node.pushString(v);
         b += lpStrSize(v);
       }
     } else {
       b += lpIntSize(numfields);
       lpCount += numfields + 1;
       for (let i = 0; i < fv.length; i++) {
-        node.fv.push(fv[i]);
+        node.pushString(fv[i]);
         b += lpStrSize(fv[i]);
       }
     }
     b += lpIntSize(lpCount);
     node.fixedBytes += b;
-    node.ms.push(id.ms);
-    node.seq.push(id.seq);
-    node.flags.push(flags);
-    node.nf.push(numfields);
+    node.pushEntry(id.ms, id.seq, flags, off, numfields, limits.maxEntries);
     node.live++;
     this.adjustBytes(node.lpBytes() - before + (before === 0 ? 64 : 0));
     this.length++;
@@ -555,7 +688,7 @@ export class JsStream implements Container {
       let i = this.nodes[ni] ? this.nodes[ni].lowerBound(start) : 0;
       for (; ni < this.nodes.length; ni++, i = 0) {
         const n = this.nodes[ni];
-        for (; i < n.ms.length; i++) {
+        for (; i < n.count; i++) {
           if (n.flags[i] & FLAG_DELETED) continue;
           if (cmpParts(n.ms[i], n.seq[i], end) > 0) return;
           if (!visit(n, i)) return;
@@ -565,7 +698,7 @@ export class JsStream implements Container {
       let ni = this.seekNode(end);
       if (ni < 0) return;
       let i = this.nodes[ni].upperIndex(end);
-      for (; ni >= 0; ni--, i = ni >= 0 ? this.nodes[ni].ms.length - 1 : 0) {
+      for (; ni >= 0; ni--, i = ni >= 0 ? this.nodes[ni].count - 1 : 0) {
         const n = this.nodes[ni];
         for (; i >= 0; i--) {
           if (n.flags[i] & FLAG_DELETED) continue;
@@ -613,7 +746,7 @@ export class JsStream implements Container {
     if (ni < 0) return null;
     const n = this.nodes[ni];
     const i = n.lowerBound(id);
-    if (i >= n.ms.length || n.ms[i] !== id.ms || n.seq[i] !== id.seq || n.flags[i] & FLAG_DELETED) return null;
+    if (i >= n.count || n.ms[i] !== id.ms || n.seq[i] !== id.seq || n.flags[i] & FLAG_DELETED) return null;
     return { node: n, index: i, nodeIndex: ni };
   }
 
@@ -669,7 +802,7 @@ export class JsStream implements Container {
       let removeNode: boolean;
       if (strategy === 'maxlen') removeNode = this.length - entries >= maxlen;
       else {
-        const last = n.ms.length - 1;
+        const last = n.count - 1;
         removeNode = cmpParts(n.ms[last], n.seq[last], minid) < 0;
       }
       if (removeNode) {
@@ -682,7 +815,7 @@ export class JsStream implements Container {
       if (approx) break;
       const before = n.lpBytes();
       let fromNode = 0;
-      for (let i = 0; i < n.ms.length; i++) {
+      for (let i = 0; i < n.count; i++) {
         const stop = strategy === 'maxlen' ? this.length <= maxlen : cmpParts(n.ms[i], n.seq[i], minid) >= 0;
         if (stop) break;
         if (!(n.flags[i] & FLAG_DELETED)) {
