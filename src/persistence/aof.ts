@@ -493,7 +493,7 @@ export class Aof implements PropagationTarget {
         dispatcher.currentClient = dispatcher.outerClient = null;
         clock.unfreeze();
       }
-      c.writer.take();
+      c.writer.truncate(0); // replies are dropped
     };
     while (pos < buf.length) {
       const p = parseAofCommand(buf, pos);
