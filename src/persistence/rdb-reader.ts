@@ -359,7 +359,7 @@ export class RdbReader {
       const node = decodeStreamNode(lp, master, at);
       if (!node) corrupt('Empty listpack inside stream', at);
       s.nodes.push(node);
-      s.adjustBytes(node.lpBytes() + 64);
+      s.adjustBytes(node.memBytes());
     }
     let live = 0;
     for (const n of s.nodes) live += n.live;

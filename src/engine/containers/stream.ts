@@ -139,6 +139,10 @@ const NO_TEXT = Buffer.alloc(0);
 const TEXT_MIN = 64;
 /** Entries a node keeps in plain arrays before its typed ones (see StreamNode). */
 const PACK_AT = 16;
+/** memBytes' fixed part: the node object, its array and typed-array objects and buffers' bookkeeping. */
+const NODE_OVERHEAD = 640;
+/** A stream's own objects before any node (JsStream.bytes starts there). */
+const STREAM_OVERHEAD = 384;
 const FLAG_DELETED = 1;
 const FLAG_SAMEFIELDS = 2;
 
@@ -358,9 +362,17 @@ export class StreamNode {
     return lo - 1;
   }
 
-  /** Approximate JS heap bytes for memory accounting. */
-  heapBytes(): number {
-    return this.lpBytes() + 64;
+  /**
+   * Bytes this node holds, for used_memory and MEMORY USAGE (what maxmemory acts on): its arrays
+   * as allocated, its text buffer and a fixed NODE_OVERHEAD for the objects themselves. (lpBytes
+   * is the size Redis's listpack would have; it decides node splits, as in Redis.)
+   */
+  memBytes(): number {
+    let b = NODE_OVERHEAD + this.text.length;
+    if (!this.packed) b += this.n * 5 * 8;
+    else b += this.flags.length * (this.idsGeneric ? 9 : 25) + (this.idsGeneric ? this.n * 16 : 0);
+    b += this.ends instanceof Uint32Array ? this.ends.length * 4 : this.nStrings * 8;
+    return b;
   }
 }
 
@@ -540,7 +552,8 @@ export class JsStream implements Container {
   maxDeletedId: StreamID = { ms: 0, seq: 0 };
   entriesAdded = 0;
   groups: Map<string, ConsumerGroup> | null = null;
-  private bytes = 0;
+  /** The stream object, its ID objects and node list (STREAM_OVERHEAD), plus each node's memBytes and the groups'. */
+  private bytes = STREAM_OVERHEAD;
   private account: MemoryAccount | null = null;
 
   get size(): number {
@@ -548,7 +561,7 @@ export class JsStream implements Container {
   }
 
   memoryUsage(): number {
-    return this.bytes + 128;
+    return this.bytes;
   }
 
   encoding(): string {
@@ -617,7 +630,7 @@ export class JsStream implements Container {
       else if (limits.maxEntries && node.live + node.deleted >= limits.maxEntries) node = null;
     }
     let flags = 0;
-    const before = node ? node.lpBytes() : 0;
+    const before = node ? node.memBytes() : 0;
     if (!node) {
       const fields: string[] = new Array(numfields);
       for (let i = 0; i < numfields; i++) fields[i] = fv[2 * i];
@@ -658,7 +671,7 @@ export class JsStream implements Container {
     node.fixedBytes += b;
     node.pushEntry(id.ms, id.seq, flags, off, numfields, limits.maxEntries);
     node.live++;
-    this.adjustBytes(node.lpBytes() - before + (before === 0 ? 64 : 0));
+    this.adjustBytes(node.memBytes() - before);
     this.length++;
     this.entriesAdded++;
     this.lastId = id;
@@ -759,15 +772,14 @@ export class JsStream implements Container {
     const f = this.find(id);
     if (!f) return false;
     const n = f.node;
-    const before = n.lpBytes();
     if (n.live === 1) {
       this.nodes.splice(f.nodeIndex, 1);
-      this.adjustBytes(-before - 64);
+      this.adjustBytes(-n.memBytes());
     } else {
+      // A deleted entry keeps its bytes until its node goes (as in Redis's listpack).
       n.flags[f.index] |= FLAG_DELETED;
       n.live--;
       n.deleted++;
-      this.adjustBytes(n.lpBytes() - before);
     }
     this.length--;
     return true;
@@ -806,14 +818,13 @@ export class JsStream implements Container {
         removeNode = cmpParts(n.ms[last], n.seq[last], minid) < 0;
       }
       if (removeNode) {
-        this.adjustBytes(-n.lpBytes() - 64);
+        this.adjustBytes(-n.memBytes());
         this.nodes.shift();
         this.length -= entries;
         deleted += entries;
         continue;
       }
       if (approx) break;
-      const before = n.lpBytes();
       let fromNode = 0;
       for (let i = 0; i < n.count; i++) {
         const stop = strategy === 'maxlen' ? this.length <= maxlen : cmpParts(n.ms[i], n.seq[i], minid) >= 0;
@@ -827,7 +838,6 @@ export class JsStream implements Container {
       n.live -= fromNode;
       n.deleted += fromNode;
       deleted += fromNode;
-      this.adjustBytes(n.lpBytes() - before);
       break;
     }
     if (this.length === 0) this.firstId = { ms: 0, seq: 0 };
