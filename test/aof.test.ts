@@ -66,6 +66,15 @@ function normalize(cmds: string[][], now: number): string[] {
   );
 }
 
+/** Wait (up to 2 s) until INFO says no AOF rewrite is in progress. */
+async function rewriteDone(c: RawConnection): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const info = await c.send('INFO', 'persistence');
+    if (/aof_rewrite_in_progress:0/.test((info as { v: Buffer }).v.latin1Slice())) return;
+    await sleep(10);
+  }
+}
+
 async function digest(port: number): Promise<string> {
   const c = await RawConnection.connect(port);
   const d = await c.send('DEBUG', 'DIGEST');
@@ -235,11 +244,7 @@ if (haveRedisServer()) {
           for (let i = 0; i < 500; i++) await c.send('SET', `k${i * 3}`, `new${i}`);
           for (let i = 0; i < 100; i++) await c.send('DEL', `k${i * 7 + 1}`);
           await c.send('RPUSH', 'after', 'x');
-          for (let i = 0; i < 200; i++) {
-            const info = await c.send('INFO', 'persistence');
-            if (/aof_rewrite_in_progress:0/.test((info as { v: Buffer }).v.latin1Slice())) break;
-            await sleep(10);
-          }
+          await rewriteDone(c);
           const files = fs.readdirSync(path.join(dir, 'appendonlydir')).sort();
           assert.equal(files, [`appendonly.aof.2.base.${preamble === 'yes' ? 'rdb' : 'aof'}`, 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
           const before = await digest(srv.port);
@@ -292,11 +297,7 @@ if (haveRedisServer()) {
         // PERSISTed by the incr file.
         await c.send('SET', 'based', 'b', 'PX', '700');
         assert.equal((await c.send('BGREWRITEAOF')) as unknown, { t: 'simple', v: 'Background append only file rewriting started' });
-        for (let i = 0; i < 200; i++) {
-          const info = await c.send('INFO', 'persistence');
-          if (/aof_rewrite_in_progress:0/.test((info as { v: Buffer }).v.latin1Slice())) break;
-          await sleep(10);
-        }
+        await rewriteDone(c);
         await c.send('PERSIST', 'based');
         for (const cmd of [
           ['SET', 'k', 'v', 'PX', '700'],
