@@ -3,7 +3,7 @@
  * GEORADIUS, GEORADIUSBYMEMBER and their _RO forms. A geo set is a sorted set whose scores are
  * 52-bit geohashes (src/util/geohash.ts); GEOADD is ZADD with encoded scores, as in Redis.
  */
-import type { BulkValue, ZSetValue } from '../engine/types';
+import type { GeoHit, ZSetValue } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, SYNTAX } from './errors';
@@ -136,14 +136,6 @@ const enum Flag {
   SEARCHSTORE = 16,
 }
 
-interface GeoPoint {
-  member: BulkValue;
-  score: number;
-  lon: number;
-  lat: number;
-  dist: number;
-}
-
 /** longLatFromMember: false when the member is missing. */
 function memberPosition(z: ZSetValue, member: Buffer, shape: GeoShape): boolean {
   const score = z.score(member);
@@ -173,15 +165,22 @@ function boxArgs(argv: Buffer[], at: number, shape: GeoShape): void {
   shape.conversion = unitArg(argv[at + 2]);
 }
 
-/** Points of `z` in [min, max) scores that are inside the shape, appended to `out` (stops at limit). */
-function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, out: GeoPoint[], limit: number): void {
+/**
+ * Points of `z` in [min, max) scores that are inside the shape, appended to `out` (stops at
+ * limit): the engine's one-call scan (ZSetValue.geoScan) when it has one, else a score range.
+ */
+function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, out: GeoHit[], limit: number): void {
+  if (z.geoScan !== undefined) {
+    const radiusM = shape.circular ? shape.radius * shape.conversion : -1;
+    if (z.geoScan(min, max, shape.lon, shape.lat, radiusM, shape.width * shape.conversion, shape.height * shape.conversion, limit, out)) return;
+  }
   const xy = [0, 0];
   const range = { min, minEx: false, max, maxEx: true };
   if (!limit) {
     z.rangeByScore(range, false, 0, -1, (member, score) => {
       decodeScore(score, xy);
       const d = distanceIfInShape(shape, xy[0], xy[1]);
-      if (d >= 0) out.push({ member, score, lon: xy[0], lat: xy[1], dist: d });
+      if (d >= 0) out.push({ member, score, dist: d });
     });
     return;
   }
@@ -197,12 +196,56 @@ function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, 
       decodeScore(score, xy);
       const d = distanceIfInShape(shape, xy[0], xy[1]);
       if (d < 0) return;
-      out.push({ member, score, lon: xy[0], lat: xy[1], dist: d });
+      out.push({ member, score, dist: d });
       if (limit && out.length >= limit) full = true;
     });
     if (full || seen < CHUNK) return;
     offset += CHUNK;
   }
+}
+
+/**
+ * Stable sort by distance (ascending, or descending with ties kept in scan order): what glibc's
+ * qsort (a merge sort) gives for sort_gp_asc / sort_gp_desc. Insertion sort for small arrays,
+ * merge sort above; distances are never NaN. Faster than Array.prototype.sort with a comparator.
+ */
+function sortByDistance(a: GeoHit[], desc: boolean): void {
+  const n = a.length;
+  if (n <= 32) {
+    for (let i = 1; i < n; i++) {
+      const x = a[i];
+      const d = x.dist;
+      let j = i - 1;
+      while (j >= 0 && (desc ? a[j].dist < d : a[j].dist > d)) {
+        a[j + 1] = a[j];
+        j--;
+      }
+      a[j + 1] = x;
+    }
+    return;
+  }
+  let src = a;
+  let dst: GeoHit[] = new Array(n);
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        // Take from the right run only when strictly before (stability).
+        if (desc ? src[j].dist > src[i].dist : src[j].dist < src[i].dist) dst[k++] = src[j++];
+        else dst[k++] = src[i++];
+      }
+      while (i < mid) dst[k++] = src[i++];
+      while (j < hi) dst[k++] = src[j++];
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src !== a) for (let i = 0; i < n; i++) a[i] = src[i];
 }
 
 function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags: number): void {
@@ -292,9 +335,9 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
   if (storekey && (withdist || withhash || withcoords)) {
     fail(`ERR ${flags & Flag.SEARCHSTORE ? 'GEOSEARCHSTORE' : 'STORE option in GEORADIUS'} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`);
   }
-  const cmdName = argv[0].latin1Slice(0, argv[0].length);
-  if (flags & Flag.SEARCH && !(frommember || fromloc)) fail(`ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${cmdName}`);
-  if (flags & Flag.SEARCH && !(byradius || bybox)) fail(`ERR exactly one of BYRADIUS and BYBOX can be specified for ${cmdName}`);
+  const cmdName = () => argv[0].latin1Slice(0, argv[0].length);
+  if (flags & Flag.SEARCH && !(frommember || fromloc)) fail(`ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${cmdName()}`);
+  if (flags & Flag.SEARCH && !(byradius || bybox)) fail(`ERR exactly one of BYRADIUS and BYBOX can be specified for ${cmdName()}`);
   if (any && !count) fail('ERR the ANY argument requires COUNT argument');
 
   if (z === undefined) {
@@ -307,7 +350,7 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
   if (count !== 0 && sort === 0 && !any) sort = 1;
 
   const boxes = searchBoxes(shape);
-  const points: GeoPoint[] = [];
+  const points: GeoHit[] = [];
   const limit = any ? count : 0;
   let last = -1;
   for (let i = 0; i < boxes.length; i++) {
@@ -327,16 +370,18 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
   const resultLength = points.length;
   const returned = count === 0 || resultLength < count ? resultLength : count;
   if (sort !== 0) {
-    const asc = (a: GeoPoint, b: GeoPoint) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1);
-    const cmp = sort === 1 ? asc : (a: GeoPoint, b: GeoPoint) => -asc(a, b);
     // Full sort: stable, like glibc's qsort (a merge sort). Partial: Redis's own pqsort.
-    if (returned === resultLength) points.sort(cmp);
-    else pqsort(points, cmp, 0, returned - 1);
+    if (returned === resultLength) sortByDistance(points, sort === 2);
+    else {
+      const asc = (a: GeoHit, b: GeoHit) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1);
+      pqsort(points, sort === 1 ? asc : (a: GeoHit, b: GeoHit) => -asc(a, b), 0, returned - 1);
+    }
   }
 
   if (storekey === null) {
     const options = (withdist ? 1 : 0) + (withcoords ? 1 : 0) + (withhash ? 1 : 0);
     c.reply.array(returned);
+    const xy = [0, 0];
     for (let i = 0; i < returned; i++) {
       const gp = points[i];
       const dist = gp.dist / shape.conversion;
@@ -345,9 +390,10 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
       if (withdist) distanceReply(c, dist);
       if (withhash) c.reply.int(Math.trunc(gp.score));
       if (withcoords) {
+        decodeScore(gp.score, xy);
         c.reply.array(2);
-        coordReply(c, gp.lon);
-        coordReply(c, gp.lat);
+        coordReply(c, xy[0]);
+        coordReply(c, xy[1]);
       }
     }
     return;

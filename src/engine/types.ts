@@ -435,6 +435,21 @@ export interface ZSetValue extends Container {
    * Returns [added, updated].
    */
   addMany?(argv: Bytes[], from: number, scores: number[], flags: number): [number, number];
+  /**
+   * Optional fast path (wasm): GEOSEARCH's scan of one geohash box in one engine call. Appends to
+   * `out`, in score order, the members with a score in [min, max) whose point is inside the shape
+   * around (lon, lat) -- a circle of radiusM meters when radiusM >= 0, else a widthM x heightM box
+   * -- with their distance in meters, stopping once `out` holds `limit` (0: no limit). Returns
+   * false (and appends nothing) when this representation has no fast path.
+   */
+  geoScan?(min: number, max: number, lon: number, lat: number, radiusM: number, widthM: number, heightM: number, limit: number, out: GeoHit[]): boolean;
+}
+
+/** A GEOSEARCH candidate inside the search shape: member, score (its geohash), distance in meters. */
+export interface GeoHit {
+  member: BulkValue;
+  score: number;
+  dist: number;
 }
 
 /**

@@ -12,7 +12,7 @@
  * cannot make us follow a freed node. Inside writingTo() WASM writes RESP instead of records and
  * JS copies each batch into the reply with one call.
  */
-import type { BulkSink, BulkValue, Bytes, EncodingLimits, LexRange, ScoreRange, ZSetValue } from '../types';
+import type { BulkSink, BulkValue, Bytes, EncodingLimits, GeoHit, LexRange, ScoreRange, ZSetValue } from '../types';
 import { WasmOutOfMemoryError } from './loader';
 import { NativeCollection, NativeHost } from './native';
 import { R_F64, R_MISC } from './abi';
@@ -303,6 +303,27 @@ export class WasmZSet extends NativeCollection implements ZSetValue {
 
   forEach(visit: (member: BulkValue, score: number) => void): void {
     this.rangeByRank(0, this.size - 1, false, visit);
+  }
+
+  /** ZSetValue.geoScan: assembly/geo.ts filters the box; only the hits cross, as records. */
+  geoScan(min: number, max: number, lon: number, lat: number, radiusM: number, widthM: number, heightM: number, limit: number, out: GeoHit[]): boolean {
+    const w = this.host.w;
+    const got = w.x.znGeoScan(this.ptr, min, max, lon, lat, radiusM, widthM, heightM, limit > 0 ? limit - out.length : 0) | 0;
+    if (got === -2) return false;
+    if (got < 0) throw new WasmOutOfMemoryError('GEOSEARCH output');
+    if (got === 0) return true;
+    w.sync();
+    const u8 = w.u8;
+    const f64 = w.f64;
+    const i32 = w.i32;
+    let off = w.outPtr();
+    for (let i = 0; i < got; i++) {
+      // [f64 score][f64 distance][u32 len][bytes], 8-aligned
+      const len = i32[(off + 16) >> 2] >>> 0;
+      out.push({ member: u8.latin1Slice(off + 20, off + 20 + len), score: f64[off >> 3], dist: f64[(off + 8) >> 3] });
+      off += (20 + len + 7) & ~7;
+    }
+    return true;
   }
 }
 
