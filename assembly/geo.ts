@@ -54,10 +54,11 @@ export function geoDistance(lon1d: f64, lat1d: f64, lon2d: f64, lat2d: f64): f64
  * The members of sorted set c (a native collection) with a score in [min, max) whose point is
  * inside the shape around (lon, lat): a circle of radiusM meters when radiusM >= 0, else a
  * widthM x heightM box. Writes their records (see the header), stopping after `limit` (0: no
- * limit). Returns how many, -1 on out-buffer OOM, -2 when c is in its small (listpack) form.
+ * limit), after the out buffer's records when `append` (a search's later boxes), else from its
+ * start. Returns how many, -1 on out-buffer OOM, -2 when c is in its small (listpack) form.
  */
-export function znGeoScan(c: u32, min: f64, max: f64, lon: f64, lat: f64, radiusM: f64, widthM: f64, heightM: f64, limit: u32): i32 {
-  outReset();
+export function znGeoScan(c: u32, min: f64, max: f64, lon: f64, lat: f64, radiusM: f64, widthM: f64, heightM: f64, limit: u32, append: i32): i32 {
+  if (append == 0) outReset();
   if (!ncIsBig(c)) return -2;
   const zs = load<u32>(c, NC_P);
   const div: f64 = 67108864; // 2^26
@@ -72,6 +73,12 @@ export function znGeoScan(c: u32, min: f64, max: f64, lon: f64, lat: f64, radius
   // radians), so a member whose latitude alone puts it beyond the radius (with a margin far
   // above any rounding) is outside; the rest get the exact formula.
   const latReject = radiusM * 1.000001 + 0.001;
+  // Likewise for the longitude: with t = |lon difference| / 2 (radians, t <= pi),
+  // d >= 2R asin(sqrt(cos lat1 cos lat2) sin t) >= 2R sqrt(cos lat1 cos lat2) (t - t^3/6), and a
+  // member that passed the latitude test has |lat2| <= |lat1| + latReject / R, so cos lat2 is at
+  // least the cosine of that (when below pi/2; else no longitude test: lonK = 0).
+  const maxLat2 = Math.abs(lat1r) + latReject / EARTH_RADIUS_IN_METERS;
+  const lonK = maxLat2 < 1.5 ? 2.0 * EARTH_RADIUS_IN_METERS * Math.sqrt(cosLat1 * Math.cos(maxLat2) * 0.999999) : 0.0;
   let n: u32 = 0;
   let x = zsFirstGte(zs, min);
   while (x != 0) {
@@ -95,8 +102,9 @@ export function znGeoScan(c: u32, min: f64, max: f64, lon: f64, lat: f64, radius
     let d: f64 = -1;
     if (radiusM >= 0) {
       const lat2r = py * D_R;
-      if (Math.abs(lat2r - lat1r) * EARTH_RADIUS_IN_METERS <= latReject) {
-        const lon2r = px * D_R;
+      const lon2r = px * D_R;
+      const t = Math.abs(lon2r - lon1r) * 0.5;
+      if (Math.abs(lat2r - lat1r) * EARTH_RADIUS_IN_METERS <= latReject && lonK * t * (1.0 - t * t / 6.0) <= latReject) {
         const u = Math.sin((lat2r - lat1r) / 2);
         const v = Math.sin((lon2r - lon1r) / 2);
         const dc = 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(u * u + cosLat1 * Math.cos(lat2r) * v * v));

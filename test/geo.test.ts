@@ -280,6 +280,8 @@ for (const engine of enginesUnderTest()) {
         await d!.check(['GEORADIUSBYMEMBER', 'dense', `p${q}`, '1', 'km', 'DESC', 'STORE', 'dense']);
         await d!.check(['ZCARD', 'dense']);
         await d!.check(add);
+        await d!.check(['EVAL', "return redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2], 'BYRADIUS', 2, 'km', 'ASC', 'WITHDIST')", 1, 'dense', lon, lat]);
+        await d!.check(['GEORADIUS_RO', 'dense', lon, lat, '800', 'm', 'WITHCOORD', 'WITHHASH', 'DESC']);
       }
     }
   });

@@ -169,10 +169,10 @@ function boxArgs(argv: Buffer[], at: number, shape: GeoShape): void {
  * Points of `z` in [min, max) scores that are inside the shape, appended to `out` (stops at
  * limit): the engine's one-call scan (ZSetValue.geoScan) when it has one, else a score range.
  */
-function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, out: GeoHit[], limit: number): void {
+function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, out: GeoHit[], limit: number, first: boolean): void {
   if (z.geoScan !== undefined) {
     const radiusM = shape.circular ? shape.radius * shape.conversion : -1;
-    if (z.geoScan(min, max, shape.lon, shape.lat, radiusM, shape.width * shape.conversion, shape.height * shape.conversion, limit, out)) return;
+    if (z.geoScan(min, max, shape.lon, shape.lat, radiusM, shape.width * shape.conversion, shape.height * shape.conversion, limit, out, first)) return;
   }
   const xy = [0, 0];
   const range = { min, minEx: false, max, maxEx: true };
@@ -180,7 +180,7 @@ function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, 
     z.rangeByScore(range, false, 0, -1, (member, score) => {
       decodeScore(score, xy);
       const d = distanceIfInShape(shape, xy[0], xy[1]);
-      if (d >= 0) out.push({ member, score, dist: d });
+      if (d >= 0) out.push({ member, score, dist: d, at: 0, len: 0 });
     });
     return;
   }
@@ -196,7 +196,7 @@ function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, 
       decodeScore(score, xy);
       const d = distanceIfInShape(shape, xy[0], xy[1]);
       if (d < 0) return;
-      out.push({ member, score, dist: d });
+      out.push({ member, score, dist: d, at: 0, len: 0 });
       if (limit && out.length >= limit) full = true;
     });
     if (full || seen < CHUNK) return;
@@ -359,7 +359,7 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
     if (last >= 0 && b.lat === boxes[last].lat && b.lon === boxes[last].lon && b.step === boxes[last].step) continue;
     if (points.length && limit && points.length >= limit) break;
     const [min, max] = scoreRange(b);
-    pointsInRange(z, min, max, shape, points, limit);
+    pointsInRange(z, min, max, shape, points, limit, last < 0);
     last = i;
   }
 
@@ -378,15 +378,21 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
     }
   }
 
+  // Members the engine left in place (GeoHit.member null) are copied from its bytes directly.
+  const bytes = z.geoMembers !== undefined && points.length > 0 && points[0].member === null ? z.geoMembers(points) : null;
   if (storekey === null) {
     const options = (withdist ? 1 : 0) + (withcoords ? 1 : 0) + (withhash ? 1 : 0);
     c.reply.array(returned);
     const xy = [0, 0];
+    // The socket writer takes bytes; other sinks (Lua, MULTI) get copies.
+    const direct = c.reply === c.writer;
     for (let i = 0; i < returned; i++) {
       const gp = points[i];
       const dist = gp.dist / shape.conversion;
       if (options) c.reply.array(options + 1);
-      c.reply.bulk(gp.member);
+      if (gp.member !== null) c.reply.bulk(gp.member);
+      else if (direct) c.writer.bulkBytes(bytes!, gp.at, gp.len);
+      else c.reply.bulk(Buffer.from(bytes!.subarray(gp.at, gp.at + gp.len)));
       if (withdist) distanceReply(c, dist);
       if (withhash) c.reply.int(Math.trunc(gp.score));
       if (withcoords) {
@@ -400,10 +406,16 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
   }
 
   if (returned > 0) {
+    // Copies first: the engine's bytes are valid only until its next call.
+    const members: Buffer[] = new Array(returned);
+    for (let i = 0; i < returned; i++) {
+      const gp = points[i];
+      members[i] = gp.member !== null ? toBuffer(gp.member) : Buffer.from(bytes!.subarray(gp.at, gp.at + gp.len));
+    }
     const out = c.server.engine.newZSet();
     for (let i = 0; i < returned; i++) {
       const gp = points[i];
-      out.add(toBuffer(gp.member), storedist ? gp.dist / shape.conversion : gp.score);
+      out.add(members[i], storedist ? gp.dist / shape.conversion : gp.score);
     }
     c.db.set(storekey, out);
     c.server.blocking.signalKeyAsReady(c.dbIndex, storekey);
