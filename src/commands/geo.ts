@@ -12,7 +12,7 @@ import { lookupRead, written } from './keyspace';
 import { toBuffer } from '../util/bytes';
 import { propagateAs } from '../server/propagate';
 import { pqsort } from '../util/pqsort';
-import { decodeScore, distance, distanceIfInShape, formatFixed, formatHuman, GeoShape, geohashString, GEO_LAT_MAX, GEO_LAT_MIN, GEO_LONG_MAX, GEO_LONG_MIN, scoreOf, scoreRange, searchBoxes } from '../util/geohash';
+import { decodeScore, distance, formatFixed, formatHuman, GeoShape, geohashString, GEO_LAT_MAX, GEO_LAT_MIN, GEO_LONG_MAX, GEO_LONG_MIN, scoreOf, scoreRange, searchBoxes, ShapeFilter } from '../util/geohash';
 
 const UNIT_ERR = 'ERR unsupported unit provided. please use M, KM, FT, MI';
 
@@ -169,7 +169,7 @@ function boxArgs(argv: Buffer[], at: number, shape: GeoShape): void {
  * Points of `z` in [min, max) scores that are inside the shape, appended to `out` (stops at
  * limit): the engine's one-call scan (ZSetValue.geoScan) when it has one, else a score range.
  */
-function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, out: GeoHit[], limit: number, first: boolean): void {
+function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, filter: ShapeFilter, out: GeoHit[], limit: number, first: boolean): void {
   if (z.geoScan !== undefined) {
     const radiusM = shape.circular ? shape.radius * shape.conversion : -1;
     if (z.geoScan(min, max, shape.lon, shape.lat, radiusM, shape.width * shape.conversion, shape.height * shape.conversion, limit, out, first)) return;
@@ -179,7 +179,7 @@ function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, 
   if (!limit) {
     z.rangeByScore(range, false, 0, -1, (member, score) => {
       decodeScore(score, xy);
-      const d = distanceIfInShape(shape, xy[0], xy[1]);
+      const d = filter.test(xy[0], xy[1]);
       if (d >= 0) out.push({ member, score, dist: d, at: 0, len: 0 });
     });
     return;
@@ -194,7 +194,7 @@ function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, 
       seen++;
       if (full) return;
       decodeScore(score, xy);
-      const d = distanceIfInShape(shape, xy[0], xy[1]);
+      const d = filter.test(xy[0], xy[1]);
       if (d < 0) return;
       out.push({ member, score, dist: d, at: 0, len: 0 });
       if (limit && out.length >= limit) full = true;
@@ -352,6 +352,7 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
   const boxes = searchBoxes(shape);
   const points: GeoHit[] = [];
   const limit = any ? count : 0;
+  const filter = new ShapeFilter(shape);
   let last = -1;
   for (let i = 0; i < boxes.length; i++) {
     const b = boxes[i];
@@ -359,7 +360,7 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
     if (last >= 0 && b.lat === boxes[last].lat && b.lon === boxes[last].lon && b.step === boxes[last].step) continue;
     if (points.length && limit && points.length >= limit) break;
     const [min, max] = scoreRange(b);
-    pointsInRange(z, min, max, shape, points, limit, last < 0);
+    pointsInRange(z, min, max, shape, filter, points, limit, last < 0);
     last = i;
   }
 

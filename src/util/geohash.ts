@@ -332,6 +332,45 @@ export function distanceIfInShape(s: GeoShape, lon: number, lat: number): number
   return distance(s.lon, s.lat, lon, lat);
 }
 
+/**
+ * distanceIfInShape for one search's many members (assembly/geo.ts's filter, in JS): the centre's
+ * terms of the circle's distance computed once (the same values the formula computes each time),
+ * and sure rejects by latitude and longitude before the exact formula. A rejected member is one
+ * whose true distance exceeds the radius by far more than any rounding (see assembly/geo.ts), so
+ * exactly the same members pass, with the same distances.
+ */
+export class ShapeFilter {
+  private readonly radiusM: number;
+  private readonly lat1r: number;
+  private readonly lon1r: number;
+  private readonly cosLat1: number;
+  private readonly reject: number;
+  private readonly lonK: number;
+
+  constructor(private readonly s: GeoShape) {
+    this.radiusM = s.circular ? s.radius * s.conversion : -1;
+    this.lat1r = degRad(s.lat);
+    this.lon1r = degRad(s.lon);
+    this.cosLat1 = Math.cos(this.lat1r);
+    this.reject = this.radiusM * 1.000001 + 0.001;
+    const maxLat2 = Math.abs(this.lat1r) + this.reject / EARTH_RADIUS_IN_METERS;
+    this.lonK = maxLat2 < 1.5 ? 2.0 * EARTH_RADIUS_IN_METERS * Math.sqrt(this.cosLat1 * Math.cos(maxLat2) * 0.999999) : 0.0;
+  }
+
+  /** The distance from the centre when (lon, lat) is inside the shape, else -1. */
+  test(lon: number, lat: number): number {
+    if (this.radiusM < 0) return distanceIfInShape(this.s, lon, lat);
+    const lat2r = degRad(lat);
+    const lon2r = degRad(lon);
+    const t = Math.abs(lon2r - this.lon1r) * 0.5;
+    if (Math.abs(lat2r - this.lat1r) * EARTH_RADIUS_IN_METERS > this.reject || this.lonK * t * (1.0 - (t * t) / 6.0) > this.reject) return -1;
+    const u = Math.sin((lat2r - this.lat1r) / 2);
+    const v = Math.sin((lon2r - this.lon1r) / 2);
+    const d = 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(u * u + this.cosLat1 * Math.cos(lat2r) * v * v));
+    return d > this.radiusM ? -1 : d;
+  }
+}
+
 // ---- Number formatting ------------------------------------------------------------------------------
 
 const f64 = new Float64Array(1);
