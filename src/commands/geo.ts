@@ -51,6 +51,33 @@ function coordReply(c: Client, v: number): void {
 
 const ZADD_NAME = Buffer.from('zadd', 'latin1');
 
+/** The decimal digits of an integer in [0, 2^53) (a geohash score), as String(n) writes them. */
+function integerBytes(n: number): Buffer {
+  // Two halves below 2^31 (small-integer arithmetic): n = hi * 10^8 + lo.
+  const hi = n < 1e8 ? 0 : Math.floor(n / 1e8);
+  let lo = n - hi * 1e8;
+  let hiLen = 0;
+  for (let t = hi; t > 0; t = (t / 10) | 0) hiLen++;
+  let loLen = 8;
+  if (hi === 0) {
+    loLen = 1;
+    for (let t = lo; t >= 10; t = (t / 10) | 0) loLen++;
+  }
+  const b = Buffer.allocUnsafe(hiLen + loLen);
+  for (let i = hiLen + loLen - 1; i >= hiLen; i--) {
+    const q = (lo / 10) | 0;
+    b[i] = 48 + lo - q * 10;
+    lo = q;
+  }
+  let h = hi;
+  for (let i = hiLen - 1; i >= 0; i--) {
+    const q = (h / 10) | 0;
+    b[i] = 48 + h - q * 10;
+    h = q;
+  }
+  return b;
+}
+
 function geoadd(c: Client, argv: Buffer[]): void {
   let xx = false;
   let nx = false;
@@ -68,7 +95,7 @@ function geoadd(c: Client, argv: Buffer[]): void {
   for (let i = 1; i < longidx; i++) zargv.push(argv[i]);
   for (let i = 0; i < elements; i++) {
     const [lon, lat] = lonLatArgs(argv, longidx + i * 3);
-    zargv.push(Buffer.from(String(scoreOf(lon, lat)), 'latin1'), argv[longidx + i * 3 + 2]);
+    zargv.push(integerBytes(scoreOf(lon, lat)), argv[longidx + i * 3 + 2]);
   }
   // geoaddCommand: the arguments become a ZADD, run (and propagated) as ZADD.
   c.server.table.get('zadd')!.handler(c, zargv);

@@ -92,8 +92,10 @@ export function encode(lon: number, lat: number, step: number, out: GeoHash, lat
 }
 
 /** GEOADD's score: the step-26 hash aligned to 52 bits, as the double ZADD stores. */
+const SCORE_HASH: GeoHash = { lat: 0, lon: 0, step: 0 };
+
 export function scoreOf(lon: number, lat: number): number {
-  const h: GeoHash = { lat: 0, lon: 0, step: 0 };
+  const h = SCORE_HASH;
   encode(lon, lat, GEO_STEP_MAX, h);
   return bitsToDouble(h.lat, h.lon, 0);
 }
