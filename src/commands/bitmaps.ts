@@ -23,11 +23,24 @@ const BIT_OFFSET_ERR = 'ERR bit offset is not an integer or out of range';
 const BIT_VALUE_ERR = 'ERR bit is not an integer or out of range';
 const BITFIELD_TYPE_ERR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
 
+/** smallUint of arg[1..] (the digits after '#'), without a subarray. */
+function smallUintAfterHash(arg: Buffer): number {
+  const len = arg.length;
+  if (len < 2 || len > 16 || (arg[1] === 48 && len > 2)) return -1;
+  let n = 0;
+  for (let i = 1; i < len; i++) {
+    const d = arg[i] - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /** getBitOffsetFromArgument: with `bits` > 0, "#n" means n * bits. */
 function bitOffsetArg(c: Client, arg: Buffer, bits: number): number {
   const hash = bits > 0 && arg.length > 0 && arg[0] === 35; /* '#' */
   // The usual offsets in numbers: n (up to 15 digits), or #n below 2^40 (times at most 64: exact).
-  const n = smallUint(hash ? arg.subarray(1) : arg);
+  const n = hash ? smallUintAfterHash(arg) : smallUint(arg);
   if (n >= 0 && (!hash || n < 2 ** 40)) {
     const off = hash ? n * bits : n;
     if (Math.floor(off / 8) >= c.server.config.hot['proto-max-bulk-len']) fail(BIT_OFFSET_ERR);
@@ -309,6 +322,12 @@ interface FieldOp {
 function bitfieldType(arg: Buffer): { signed: boolean; bits: number } {
   const signed = arg.length > 0 && arg[0] === 105; /* 'i' */
   if (!signed && !(arg.length > 0 && arg[0] === 117)) fail(BITFIELD_TYPE_ERR); /* 'u' */
+  // The usual "u8", "i16": one or two digits, no leading zero.
+  if ((arg.length === 2 || arg.length === 3) && arg[1] >= 49 && arg[1] <= 57 && (arg.length === 2 || (arg[2] >= 48 && arg[2] <= 57))) {
+    const bits = arg.length === 2 ? arg[1] - 48 : (arg[1] - 48) * 10 + arg[2] - 48;
+    if (bits <= (signed ? 64 : 63)) return { signed, bits };
+    fail(BITFIELD_TYPE_ERR);
+  }
   let rest = arg.subarray(1);
   const nul = rest.indexOf(0);
   if (nul >= 0) rest = rest.subarray(0, nul); // C reads it with strlen
