@@ -386,7 +386,7 @@ class BitView {
 
   getSignedNum(offset: number, bits: number): number {
     const u = this.getUnsignedNum(offset, bits);
-    return u >= 2 ** (bits - 1) ? u - 2 ** bits : u;
+    return u >= POW2[bits - 1] ? u - POW2[bits] : u;
   }
 
   /** setUnsigned for bits <= 32 and 0 <= value < 2^bits, a byte at a time. */
@@ -398,7 +398,7 @@ class BitView {
     while (left > 0) {
       const avail = 8 - skip;
       const take = avail < left ? avail : left;
-      const chunk = Math.floor(value / 2 ** (left - take)) & ((1 << take) - 1);
+      const chunk = Math.floor(value / POW2[left - take]) & ((1 << take) - 1);
       const shift = avail - take;
       const mask = ((1 << take) - 1) << shift;
       v.bytes[i] = (v.bytes[i] & ~mask) | (chunk << shift);
@@ -438,8 +438,10 @@ function checkOverflow(value: bigint, incr: bigint, bits: number, signed: boolea
 
 /** checkOverflow for bits <= 32 and |value|, |incr| <= 2^52 (sums exact): the limit in ovLimit. */
 let ovLimit = 0;
+/** 2^0 .. 2^64 */
+const POW2: number[] = Array.from({ length: 65 }, (_, i) => 2 ** i);
 function checkOverflowNum(value: number, incr: number, bits: number, signed: boolean, ow: Ow): number {
-  const span = 2 ** bits;
+  const span = POW2[bits];
   const max = signed ? span / 2 - 1 : span - 1;
   const min = signed ? -span / 2 : 0;
   const sum = value + incr;
@@ -501,7 +503,7 @@ function runNumeric(ops: FieldOp[], nums: number[], bits: BitView, grows: boolea
       continue;
     }
     results.push(retval);
-    bits.setUnsignedNum(o.offset, o.bits, newval < 0 ? newval + 2 ** o.bits : newval);
+    bits.setUnsignedNum(o.offset, o.bits, newval < 0 ? newval + POW2[o.bits] : newval);
     if (grows || oldval !== newval) changes++;
   }
   return changes;
