@@ -233,38 +233,48 @@ function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, 
 
 /**
  * Stable sort by distance (ascending, or descending with ties kept in scan order): what glibc's
- * qsort (a merge sort) gives for sort_gp_asc / sort_gp_desc. Insertion sort for small arrays,
- * merge sort above; distances are never NaN. Faster than Array.prototype.sort with a comparator.
+ * qsort (a merge sort) gives for sort_gp_asc / sort_gp_desc. Sorts positions by keys in typed
+ * arrays (distance, negated for DESC: distances are never NaN), insertion sort for small runs,
+ * merge sort above, then reorders `a`. Faster than Array.prototype.sort with a comparator.
  */
+let sortKeys = new Float64Array(256);
+let sortIdx = new Int32Array(256);
+let sortTmp = new Int32Array(256);
 function sortByDistance(a: GeoHit[], desc: boolean): void {
   const n = a.length;
-  if (n <= 32) {
-    for (let i = 1; i < n; i++) {
-      const x = a[i];
-      const d = x.dist;
+  if (n < 2) return;
+  if (sortKeys.length < n) {
+    const cap = Math.max(n, sortKeys.length * 2);
+    sortKeys = new Float64Array(cap);
+    sortIdx = new Int32Array(cap);
+    sortTmp = new Int32Array(cap);
+  }
+  const keys = sortKeys;
+  for (let i = 0; i < n; i++) keys[i] = desc ? -a[i].dist : a[i].dist;
+  let src = sortIdx;
+  let dst = sortTmp;
+  // Insertion sort of runs of RUN, then bottom-up merges (take from the right only when strictly less).
+  const RUN = 16;
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(lo + RUN, n);
+    for (let i = lo; i < hi; i++) {
+      const k = keys[i];
       let j = i - 1;
-      while (j >= 0 && (desc ? a[j].dist < d : a[j].dist > d)) {
-        a[j + 1] = a[j];
+      while (j >= lo && keys[src[j]] > k) {
+        src[j + 1] = src[j];
         j--;
       }
-      a[j + 1] = x;
+      src[j + 1] = i;
     }
-    return;
   }
-  let src = a;
-  let dst: GeoHit[] = new Array(n);
-  for (let width = 1; width < n; width *= 2) {
+  for (let width = RUN; width < n; width *= 2) {
     for (let lo = 0; lo < n; lo += 2 * width) {
       const mid = Math.min(lo + width, n);
       const hi = Math.min(lo + 2 * width, n);
       let i = lo;
       let j = mid;
       let k = lo;
-      while (i < mid && j < hi) {
-        // Take from the right run only when strictly before (stability).
-        if (desc ? src[j].dist > src[i].dist : src[j].dist < src[i].dist) dst[k++] = src[j++];
-        else dst[k++] = src[i++];
-      }
+      while (i < mid && j < hi) dst[k++] = keys[src[j]] < keys[src[i]] ? src[j++] : src[i++];
       while (i < mid) dst[k++] = src[i++];
       while (j < hi) dst[k++] = src[j++];
     }
@@ -272,7 +282,8 @@ function sortByDistance(a: GeoHit[], desc: boolean): void {
     src = dst;
     dst = t;
   }
-  if (src !== a) for (let i = 0; i < n; i++) a[i] = src[i];
+  const copy = a.slice();
+  for (let i = 0; i < n; i++) a[i] = copy[src[i]];
 }
 
 function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags: number): void {

@@ -102,18 +102,17 @@ export function scoreOf(lon: number, lat: number): number {
 
 /** scoresOfGeoHashBox: [min, max) scores of every step-26 point inside the box. */
 export function scoreRange(h: GeoHash): [number, number] {
-  const shift = 52 - h.step * 2;
-  const min = bitsToDouble(h.lat, h.lon, shift);
-  // hash.bits + 1: add one to the interleaved integer (exact, through the halves).
+  const shift = 2 ** (52 - h.step * 2);
   interleave(h.lat, h.lon);
+  // hash.bits + 1: add one to the interleaved integer (exact, through the halves: an index at
+  // the range's very end can make the value exceed 2^53).
   let lo = outLo + 1;
   let hi = outHi;
   if (lo === TWO32) {
     lo = 0;
     hi += 1; // may reach 2^32: still exact in a double
   }
-  const max = (hi * TWO32 + lo) * 2 ** shift;
-  return [min, max];
+  return [(outHi * TWO32 + outLo) * shift, (hi * TWO32 + lo) * shift];
 }
 
 /** (uint64_t)score as C converts on x86-64, into [hi, lo] halves. */
