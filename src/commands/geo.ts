@@ -284,6 +284,12 @@ function sortByDistance(a: GeoHit[], desc: boolean): void {
   }
   const copy = a.slice();
   for (let i = 0; i < n; i++) a[i] = copy[src[i]];
+  if (sortKeys.length > 65536) {
+    // Do not keep a huge search's scratch arrays.
+    sortKeys = new Float64Array(256);
+    sortIdx = new Int32Array(256);
+    sortTmp = new Int32Array(256);
+  }
 }
 
 function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags: number): void {
