@@ -938,3 +938,23 @@ export function zsScoreAt(zs: u32, mp: u32, ml: u32): i32 {
   store<f64>(RES, scoreOf(x), R_F64);
   return 1;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Node walk for geo.ts (GEOSEARCH's box scans): the first node >= min, then level-0 successors.
+
+/** The first node with a score >= min (zslFirstInRange's inclusive min), 0 when none. O(log n). */
+export function zsFirstGte(zs: u32, min: f64): u32 {
+  rMin = min;
+  rMinEx = false;
+  descendGteMin(zs);
+  return fwd(load<u32>(UPDATE), 0);
+}
+
+// @ts-ignore: decorator
+@inline export function zsNodeNext(x: u32): u32 { return fwd(x, 0); }
+// @ts-ignore: decorator
+@inline export function zsNodeScore(x: u32): f64 { return scoreOf(x); }
+// @ts-ignore: decorator
+@inline export function zsNodeLen(x: u32): u32 { return lenOf(x); }
+// @ts-ignore: decorator
+@inline export function zsNodeMember(x: u32): u32 { return x + NODE_HDR; }

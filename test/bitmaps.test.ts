@@ -328,5 +328,26 @@ for (const engine of enginesUnderTest()) {
     await d!.all([['GET', 'a'], ['GET', 'b'], ['GET', 'c']]);
   });
 
+  t('random BITFIELD on fields up to 32 bits (the numeric path) equals Redis', async ({ d }) => {
+    const r = rng(32);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    const nums = ['0', '1', '-1', '2', '-2', '100', '-100', '2147483647', '-2147483648', '2147483648', '4294967295', '4294967296', '-4294967296',
+      '4503599627370496', '-4503599627370496', '4503599627370497', '9007199254740993', '-0', '01', '+1', '1x', '', '999999999999999', '-999999999999999'];
+    for (let i = 0; i < 1200; i++) {
+      const cmd: Arg[] = [i % 7 === 0 ? 'BITFIELD_RO' : 'BITFIELD', pick(['f', 'g'])];
+      for (let j = int(1, 5); j > 0; j--) {
+        const op = pick(['GET', 'SET', 'INCRBY', 'INCRBY', 'OVERFLOW']);
+        if (op === 'OVERFLOW') cmd.push(op, pick(['WRAP', 'SAT', 'FAIL']));
+        else {
+          cmd.push(op, `${pick(['u', 'i'])}${int(1, 32)}`, r() < 0.3 ? `#${int(0, 20)}` : int(0, 120));
+          if (op !== 'GET') cmd.push(r() < 0.5 ? pick(nums) : String(int(-70000, 70000)));
+        }
+      }
+      await d!.check(cmd);
+      if (i % 50 === 0) await d!.all([['GET', 'f'], ['GET', 'g']]);
+    }
+  });
+
   t.run();
 }

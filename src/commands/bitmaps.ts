@@ -23,11 +23,24 @@ const BIT_OFFSET_ERR = 'ERR bit offset is not an integer or out of range';
 const BIT_VALUE_ERR = 'ERR bit is not an integer or out of range';
 const BITFIELD_TYPE_ERR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
 
+/** smallUint of arg[1..] (the digits after '#'), without a subarray. */
+function smallUintAfterHash(arg: Buffer): number {
+  const len = arg.length;
+  if (len < 2 || len > 16 || (arg[1] === 48 && len > 2)) return -1;
+  let n = 0;
+  for (let i = 1; i < len; i++) {
+    const d = arg[i] - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /** getBitOffsetFromArgument: with `bits` > 0, "#n" means n * bits. */
 function bitOffsetArg(c: Client, arg: Buffer, bits: number): number {
   const hash = bits > 0 && arg.length > 0 && arg[0] === 35; /* '#' */
   // The usual offsets in numbers: n (up to 15 digits), or #n below 2^40 (times at most 64: exact).
-  const n = smallUint(hash ? arg.subarray(1) : arg);
+  const n = hash ? smallUintAfterHash(arg) : smallUint(arg);
   if (n >= 0 && (!hash || n < 2 ** 40)) {
     const off = hash ? n * bits : n;
     if (Math.floor(off / 8) >= c.server.config.hot['proto-max-bulk-len']) fail(BIT_OFFSET_ERR);
@@ -309,6 +322,12 @@ interface FieldOp {
 function bitfieldType(arg: Buffer): { signed: boolean; bits: number } {
   const signed = arg.length > 0 && arg[0] === 105; /* 'i' */
   if (!signed && !(arg.length > 0 && arg[0] === 117)) fail(BITFIELD_TYPE_ERR); /* 'u' */
+  // The usual "u8", "i16": one or two digits, no leading zero.
+  if ((arg.length === 2 || arg.length === 3) && arg[1] >= 49 && arg[1] <= 57 && (arg.length === 2 || (arg[2] >= 48 && arg[2] <= 57))) {
+    const bits = arg.length === 2 ? arg[1] - 48 : (arg[1] - 48) * 10 + arg[2] - 48;
+    if (bits <= (signed ? 64 : 63)) return { signed, bits };
+    fail(BITFIELD_TYPE_ERR);
+  }
   let rest = arg.subarray(1);
   const nul = rest.indexOf(0);
   if (nul >= 0) rest = rest.subarray(0, nul); // C reads it with strlen
@@ -349,6 +368,46 @@ class BitView {
     return BigInt.asIntN(bits, this.getUnsigned(offset, bits));
   }
 
+  /** getUnsigned for bits <= 32, as a number (exact), a byte at a time. */
+  getUnsignedNum(offset: number, bits: number): number {
+    let n = 0;
+    let i = Math.floor(offset / 8);
+    let skip = offset & 7;
+    while (bits > 0) {
+      const avail = 8 - skip;
+      const take = avail < bits ? avail : bits;
+      n = n * (1 << take) + ((this.byte(i) >> (avail - take)) & ((1 << take) - 1));
+      bits -= take;
+      i++;
+      skip = 0;
+    }
+    return n;
+  }
+
+  getSignedNum(offset: number, bits: number): number {
+    const u = this.getUnsignedNum(offset, bits);
+    return u >= POW2[bits - 1] ? u - POW2[bits] : u;
+  }
+
+  /** setUnsigned for bits <= 32 and 0 <= value < 2^bits, a byte at a time. */
+  setUnsignedNum(offset: number, bits: number, value: number): void {
+    const v = this.v as StringEdit;
+    let i = v.start + Math.floor(offset / 8);
+    let skip = offset & 7;
+    let left = bits; // bits of value still to write (its low `left` bits)
+    while (left > 0) {
+      const avail = 8 - skip;
+      const take = avail < left ? avail : left;
+      const chunk = Math.floor(value / POW2[left - take]) & ((1 << take) - 1);
+      const shift = avail - take;
+      const mask = ((1 << take) - 1) << shift;
+      v.bytes[i] = (v.bytes[i] & ~mask) | (chunk << shift);
+      left -= take;
+      i++;
+      skip = 0;
+    }
+  }
+
   /** Only on an editString view, within its length. */
   setUnsigned(offset: number, bits: number, value: bigint): void {
     const v = this.v as StringEdit;
@@ -377,9 +436,84 @@ function checkOverflow(value: bigint, incr: bigint, bits: number, signed: boolea
   return [0, sum];
 }
 
+/** checkOverflow for bits <= 32 and |value|, |incr| <= 2^52 (sums exact): the limit in ovLimit. */
+let ovLimit = 0;
+/** 2^0 .. 2^64 */
+const POW2: number[] = Array.from({ length: 65 }, (_, i) => 2 ** i);
+function checkOverflowNum(value: number, incr: number, bits: number, signed: boolean, ow: Ow): number {
+  const span = POW2[bits];
+  const max = signed ? span / 2 - 1 : span - 1;
+  const min = signed ? -span / 2 : 0;
+  const sum = value + incr;
+  if (sum >= min && sum <= max) {
+    ovLimit = sum;
+    return 0;
+  }
+  if (ow === Ow.WRAP) {
+    // BigInt.asUintN / asIntN of the exact sum.
+    let u = sum % span;
+    if (u < 0) u += span;
+    ovLimit = signed && u > max ? u - span : u;
+  } else ovLimit = sum > max ? max : min;
+  return sum > max ? 1 : -1;
+}
+
+/** A small integer argument without the text parse (none of string2ll's edge cases: those fall back). */
+function quickInt(arg: Buffer): number | bigint | null {
+  const len = arg.length;
+  const neg = len > 1 && arg[0] === 45;
+  let i = neg ? 1 : 0;
+  if (len > 15 || len === 0 || arg[i] < 49 || arg[i] > 57) return parseInt64Exact(arg);
+  let n = 0;
+  for (; i < len; i++) {
+    const d = arg[i] - 48;
+    if (d < 0 || d > 9) return null;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
+}
+
+/**
+ * BITFIELD's operations when every one is at most 32 bits wide with a value within 2^52 (the
+ * usual counters): numbers instead of BigInt, same results.
+ */
+function runNumeric(ops: FieldOp[], nums: number[], bits: BitView, grows: boolean, results: (number | bigint | null)[]): number {
+  let changes = 0;
+  for (let k = 0; k < ops.length; k++) {
+    const o = ops[k];
+    const oldval = o.signed ? bits.getSignedNum(o.offset, o.bits) : bits.getUnsignedNum(o.offset, o.bits);
+    if (o.op === Op.GET) {
+      results.push(oldval);
+      continue;
+    }
+    let newval: number;
+    let overflow: number;
+    let retval: number;
+    if (o.op === Op.INCRBY) {
+      overflow = checkOverflowNum(oldval, nums[k], o.bits, o.signed, o.ow);
+      newval = ovLimit;
+      retval = newval;
+    } else {
+      overflow = checkOverflowNum(nums[k], 0, o.bits, o.signed, o.ow);
+      newval = overflow ? ovLimit : nums[k];
+      retval = oldval;
+    }
+    if (overflow && o.ow === Ow.FAIL) {
+      results.push(null);
+      continue;
+    }
+    results.push(retval);
+    bits.setUnsignedNum(o.offset, o.bits, newval < 0 ? newval + POW2[o.bits] : newval);
+    if (grows || oldval !== newval) changes++;
+  }
+  return changes;
+}
+
 function bitfieldGeneric(c: Client, argv: Buffer[], readonlyCmd: boolean): void {
   const key = argv[1];
   const ops: FieldOp[] = [];
+  const nums: number[] = [];
+  let numeric = true;
   let ow = Ow.WRAP;
   let readonly = true;
   let highestWrite = 0;
@@ -401,15 +535,22 @@ function bitfieldGeneric(c: Client, argv: Buffer[], readonlyCmd: boolean): void 
     const { signed, bits } = bitfieldType(argv[j + 1]);
     const offset = bitOffsetArg(c, argv[j + 2], bits);
     let value = 0n;
+    let num = 0;
+    if (bits > 32) numeric = false;
     if (op !== Op.GET) {
       readonly = false;
       if (highestWrite < offset + bits - 1) highestWrite = offset + bits - 1;
-      const v = parseInt64Exact(argv[j + 3]);
+      const v = quickInt(argv[j + 3]);
       if (v === null) fail(NOT_INT);
       // C passes the value of an unsigned SET as uint64: -1 is 2^64-1 (overflowing every type).
-      value = op === Op.SET && !signed ? BigInt.asUintN(64, BigInt(v)) : BigInt(v);
+      if (typeof v === 'number' && Math.abs(v) <= 2 ** 52 && !(op === Op.SET && !signed && v < 0)) num = v;
+      else {
+        numeric = false;
+        value = op === Op.SET && !signed ? BigInt.asUintN(64, BigInt(v)) : BigInt(v);
+      }
     }
     ops.push({ op, offset, bits, signed, value, ow });
+    nums.push(num);
     j += op === Op.GET ? 2 : 3;
   }
 
@@ -423,9 +564,13 @@ function bitfieldGeneric(c: Client, argv: Buffer[], readonlyCmd: boolean): void 
     grows = grew;
     bits = new BitView(view);
   }
-  const results: (bigint | null)[] = [];
+  const results: (number | bigint | null)[] = [];
   let changes = 0;
-  for (const o of ops) {
+  if (numeric) changes = runNumeric(ops, nums, bits, grows, results);
+  else for (let k = 0; k < ops.length; k++) {
+    const o = ops[k];
+    // Values that stayed numbers on the parse (mixed with wide fields): as BigInt here.
+    if (o.op !== Op.GET && nums[k] !== 0) o.value = BigInt(nums[k]);
     if (o.op === Op.GET) {
       results.push(o.signed ? bits.getSigned(o.offset, o.bits) : bits.getUnsigned(o.offset, o.bits));
       continue;
@@ -456,6 +601,7 @@ function bitfieldGeneric(c: Client, argv: Buffer[], readonlyCmd: boolean): void 
   c.reply.array(results.length);
   for (const r of results) {
     if (r === null) c.reply.nil();
+    else if (typeof r === 'number') c.reply.int(r);
     else c.reply.int(r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r);
   }
   if (changes > 0) written(c, key, 'setbit', '$', changes);

@@ -3,7 +3,7 @@
  * GEORADIUS, GEORADIUSBYMEMBER and their _RO forms. A geo set is a sorted set whose scores are
  * 52-bit geohashes (src/util/geohash.ts); GEOADD is ZADD with encoded scores, as in Redis.
  */
-import type { BulkValue, ZSetValue } from '../engine/types';
+import type { GeoHit, ZSetValue } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, SYNTAX } from './errors';
@@ -12,7 +12,7 @@ import { lookupRead, written } from './keyspace';
 import { toBuffer } from '../util/bytes';
 import { propagateAs } from '../server/propagate';
 import { pqsort } from '../util/pqsort';
-import { decodeScore, distance, distanceIfInShape, formatFixed, formatHuman, GeoShape, geohashString, GEO_LAT_MAX, GEO_LAT_MIN, GEO_LONG_MAX, GEO_LONG_MIN, scoreOf, scoreRange, searchBoxes } from '../util/geohash';
+import { decodeScore, distance, formatFixed, formatHuman, GeoShape, geohashString, GEO_LAT_MAX, GEO_LAT_MIN, GEO_LONG_MAX, GEO_LONG_MIN, scoreOf, scoreRange, searchBoxes, ShapeFilter } from '../util/geohash';
 
 const UNIT_ERR = 'ERR unsupported unit provided. please use M, KM, FT, MI';
 
@@ -51,6 +51,33 @@ function coordReply(c: Client, v: number): void {
 
 const ZADD_NAME = Buffer.from('zadd', 'latin1');
 
+/** The decimal digits of an integer in [0, 2^53) (a geohash score), as String(n) writes them. */
+function integerBytes(n: number): Buffer {
+  // Two halves below 2^31 (small-integer arithmetic): n = hi * 10^8 + lo.
+  const hi = n < 1e8 ? 0 : Math.floor(n / 1e8);
+  let lo = n - hi * 1e8;
+  let hiLen = 0;
+  for (let t = hi; t > 0; t = (t / 10) | 0) hiLen++;
+  let loLen = 8;
+  if (hi === 0) {
+    loLen = 1;
+    for (let t = lo; t >= 10; t = (t / 10) | 0) loLen++;
+  }
+  const b = Buffer.allocUnsafe(hiLen + loLen);
+  for (let i = hiLen + loLen - 1; i >= hiLen; i--) {
+    const q = (lo / 10) | 0;
+    b[i] = 48 + lo - q * 10;
+    lo = q;
+  }
+  let h = hi;
+  for (let i = hiLen - 1; i >= 0; i--) {
+    const q = (h / 10) | 0;
+    b[i] = 48 + h - q * 10;
+    h = q;
+  }
+  return b;
+}
+
 function geoadd(c: Client, argv: Buffer[]): void {
   let xx = false;
   let nx = false;
@@ -68,7 +95,7 @@ function geoadd(c: Client, argv: Buffer[]): void {
   for (let i = 1; i < longidx; i++) zargv.push(argv[i]);
   for (let i = 0; i < elements; i++) {
     const [lon, lat] = lonLatArgs(argv, longidx + i * 3);
-    zargv.push(Buffer.from(String(scoreOf(lon, lat)), 'latin1'), argv[longidx + i * 3 + 2]);
+    zargv.push(integerBytes(scoreOf(lon, lat)), argv[longidx + i * 3 + 2]);
   }
   // geoaddCommand: the arguments become a ZADD, run (and propagated) as ZADD.
   c.server.table.get('zadd')!.handler(c, zargv);
@@ -136,14 +163,6 @@ const enum Flag {
   SEARCHSTORE = 16,
 }
 
-interface GeoPoint {
-  member: BulkValue;
-  score: number;
-  lon: number;
-  lat: number;
-  dist: number;
-}
-
 /** longLatFromMember: false when the member is missing. */
 function memberPosition(z: ZSetValue, member: Buffer, shape: GeoShape): boolean {
   const score = z.score(member);
@@ -173,15 +192,22 @@ function boxArgs(argv: Buffer[], at: number, shape: GeoShape): void {
   shape.conversion = unitArg(argv[at + 2]);
 }
 
-/** Points of `z` in [min, max) scores that are inside the shape, appended to `out` (stops at limit). */
-function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, out: GeoPoint[], limit: number): void {
+/**
+ * Points of `z` in [min, max) scores that are inside the shape, appended to `out` (stops at
+ * limit): the engine's one-call scan (ZSetValue.geoScan) when it has one, else a score range.
+ */
+function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, filter: ShapeFilter, out: GeoHit[], limit: number, first: boolean): void {
+  if (z.geoScan !== undefined) {
+    const radiusM = shape.circular ? shape.radius * shape.conversion : -1;
+    if (z.geoScan(min, max, shape.lon, shape.lat, radiusM, shape.width * shape.conversion, shape.height * shape.conversion, limit, out, first)) return;
+  }
   const xy = [0, 0];
   const range = { min, minEx: false, max, maxEx: true };
   if (!limit) {
     z.rangeByScore(range, false, 0, -1, (member, score) => {
       decodeScore(score, xy);
-      const d = distanceIfInShape(shape, xy[0], xy[1]);
-      if (d >= 0) out.push({ member, score, lon: xy[0], lat: xy[1], dist: d });
+      const d = filter.test(xy[0], xy[1]);
+      if (d >= 0) out.push({ member, score, dist: d, at: 0, len: 0 });
     });
     return;
   }
@@ -195,13 +221,74 @@ function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, 
       seen++;
       if (full) return;
       decodeScore(score, xy);
-      const d = distanceIfInShape(shape, xy[0], xy[1]);
+      const d = filter.test(xy[0], xy[1]);
       if (d < 0) return;
-      out.push({ member, score, lon: xy[0], lat: xy[1], dist: d });
+      out.push({ member, score, dist: d, at: 0, len: 0 });
       if (limit && out.length >= limit) full = true;
     });
     if (full || seen < CHUNK) return;
     offset += CHUNK;
+  }
+}
+
+/**
+ * Stable sort by distance (ascending, or descending with ties kept in scan order): what glibc's
+ * qsort (a merge sort) gives for sort_gp_asc / sort_gp_desc. Sorts positions by keys in typed
+ * arrays (distance, negated for DESC: distances are never NaN), insertion sort for small runs,
+ * merge sort above, then reorders `a`. Faster than Array.prototype.sort with a comparator.
+ */
+let sortKeys = new Float64Array(256);
+let sortIdx = new Int32Array(256);
+let sortTmp = new Int32Array(256);
+function sortByDistance(a: GeoHit[], desc: boolean): void {
+  const n = a.length;
+  if (n < 2) return;
+  if (sortKeys.length < n) {
+    const cap = Math.max(n, sortKeys.length * 2);
+    sortKeys = new Float64Array(cap);
+    sortIdx = new Int32Array(cap);
+    sortTmp = new Int32Array(cap);
+  }
+  const keys = sortKeys;
+  for (let i = 0; i < n; i++) keys[i] = desc ? -a[i].dist : a[i].dist;
+  let src = sortIdx;
+  let dst = sortTmp;
+  // Insertion sort of runs of RUN, then bottom-up merges (take from the right only when strictly less).
+  const RUN = 16;
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(lo + RUN, n);
+    for (let i = lo; i < hi; i++) {
+      const k = keys[i];
+      let j = i - 1;
+      while (j >= lo && keys[src[j]] > k) {
+        src[j + 1] = src[j];
+        j--;
+      }
+      src[j + 1] = i;
+    }
+  }
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) dst[k++] = keys[src[j]] < keys[src[i]] ? src[j++] : src[i++];
+      while (i < mid) dst[k++] = src[i++];
+      while (j < hi) dst[k++] = src[j++];
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  const copy = a.slice();
+  for (let i = 0; i < n; i++) a[i] = copy[src[i]];
+  if (sortKeys.length > 65536) {
+    // Do not keep a huge search's scratch arrays.
+    sortKeys = new Float64Array(256);
+    sortIdx = new Int32Array(256);
+    sortTmp = new Int32Array(256);
   }
 }
 
@@ -292,9 +379,9 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
   if (storekey && (withdist || withhash || withcoords)) {
     fail(`ERR ${flags & Flag.SEARCHSTORE ? 'GEOSEARCHSTORE' : 'STORE option in GEORADIUS'} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`);
   }
-  const cmdName = argv[0].latin1Slice(0, argv[0].length);
-  if (flags & Flag.SEARCH && !(frommember || fromloc)) fail(`ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${cmdName}`);
-  if (flags & Flag.SEARCH && !(byradius || bybox)) fail(`ERR exactly one of BYRADIUS and BYBOX can be specified for ${cmdName}`);
+  const cmdName = () => argv[0].latin1Slice(0, argv[0].length);
+  if (flags & Flag.SEARCH && !(frommember || fromloc)) fail(`ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${cmdName()}`);
+  if (flags & Flag.SEARCH && !(byradius || bybox)) fail(`ERR exactly one of BYRADIUS and BYBOX can be specified for ${cmdName()}`);
   if (any && !count) fail('ERR the ANY argument requires COUNT argument');
 
   if (z === undefined) {
@@ -307,8 +394,9 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
   if (count !== 0 && sort === 0 && !any) sort = 1;
 
   const boxes = searchBoxes(shape);
-  const points: GeoPoint[] = [];
+  const points: GeoHit[] = [];
   const limit = any ? count : 0;
+  const filter = new ShapeFilter(shape);
   let last = -1;
   for (let i = 0; i < boxes.length; i++) {
     const b = boxes[i];
@@ -316,7 +404,7 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
     if (last >= 0 && b.lat === boxes[last].lat && b.lon === boxes[last].lon && b.step === boxes[last].step) continue;
     if (points.length && limit && points.length >= limit) break;
     const [min, max] = scoreRange(b);
-    pointsInRange(z, min, max, shape, points, limit);
+    pointsInRange(z, min, max, shape, filter, points, limit, last < 0);
     last = i;
   }
 
@@ -327,37 +415,52 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
   const resultLength = points.length;
   const returned = count === 0 || resultLength < count ? resultLength : count;
   if (sort !== 0) {
-    const asc = (a: GeoPoint, b: GeoPoint) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1);
-    const cmp = sort === 1 ? asc : (a: GeoPoint, b: GeoPoint) => -asc(a, b);
     // Full sort: stable, like glibc's qsort (a merge sort). Partial: Redis's own pqsort.
-    if (returned === resultLength) points.sort(cmp);
-    else pqsort(points, cmp, 0, returned - 1);
+    if (returned === resultLength) sortByDistance(points, sort === 2);
+    else {
+      const asc = (a: GeoHit, b: GeoHit) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1);
+      pqsort(points, sort === 1 ? asc : (a: GeoHit, b: GeoHit) => -asc(a, b), 0, returned - 1);
+    }
   }
 
+  // Members the engine left in place (GeoHit.member null) are copied from its bytes directly.
+  const bytes = z.geoMembers !== undefined && points.length > 0 && points[0].member === null ? z.geoMembers(points) : null;
   if (storekey === null) {
     const options = (withdist ? 1 : 0) + (withcoords ? 1 : 0) + (withhash ? 1 : 0);
     c.reply.array(returned);
+    const xy = [0, 0];
+    // The socket writer takes bytes; other sinks (Lua, MULTI) get copies.
+    const direct = c.reply === c.writer;
     for (let i = 0; i < returned; i++) {
       const gp = points[i];
       const dist = gp.dist / shape.conversion;
       if (options) c.reply.array(options + 1);
-      c.reply.bulk(gp.member);
+      if (gp.member !== null) c.reply.bulk(gp.member);
+      else if (direct) c.writer.bulkBytes(bytes!, gp.at, gp.len);
+      else c.reply.bulk(Buffer.from(bytes!.subarray(gp.at, gp.at + gp.len)));
       if (withdist) distanceReply(c, dist);
       if (withhash) c.reply.int(Math.trunc(gp.score));
       if (withcoords) {
+        decodeScore(gp.score, xy);
         c.reply.array(2);
-        coordReply(c, gp.lon);
-        coordReply(c, gp.lat);
+        coordReply(c, xy[0]);
+        coordReply(c, xy[1]);
       }
     }
     return;
   }
 
   if (returned > 0) {
+    // Copies first: the engine's bytes are valid only until its next call.
+    const members: Buffer[] = new Array(returned);
+    for (let i = 0; i < returned; i++) {
+      const gp = points[i];
+      members[i] = gp.member !== null ? toBuffer(gp.member) : Buffer.from(bytes!.subarray(gp.at, gp.at + gp.len));
+    }
     const out = c.server.engine.newZSet();
     for (let i = 0; i < returned; i++) {
       const gp = points[i];
-      out.add(toBuffer(gp.member), storedist ? gp.dist / shape.conversion : gp.score);
+      out.add(members[i], storedist ? gp.dist / shape.conversion : gp.score);
     }
     c.db.set(storekey, out);
     c.server.blocking.signalKeyAsReady(c.dbIndex, storekey);

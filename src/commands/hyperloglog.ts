@@ -14,7 +14,7 @@ import { fail, WRONGTYPE } from './errors';
 import { lookupReadBytes, lookupWriteBytes, peekByte, peekStringRead, written } from './keyspace';
 import { canBlock, holdClient, releaseClient } from './blocking';
 import type { ByteView } from './keyspace';
-import { createHll, denseGet, denseSetRaw, estimate, Hll, hllAdd, hllCount, hllSet, lastPatIndex, patLen, HLL_DENSE, HLL_DENSE_SIZE, HLL_HDR_SIZE, HLL_REGISTERS, HLL_REGISTER_MAX, HLL_SPARSE, sparseSet, sparseToDense } from '../util/hyperloglog';
+import { createHll, denseGet, denseSet, denseSetRaw, estimate, Hll, hllAdd, hllCount, hllSet, lastPatIndex, patLen, HLL_DENSE, HLL_DENSE_SIZE, HLL_HDR_SIZE, HLL_REGISTERS, HLL_REGISTER_MAX, HLL_SPARSE, sparseSet, sparseToDense } from '../util/hyperloglog';
 
 const INVALID_HLL = 'INVALIDOBJ Corrupted HLL object detected';
 const NOT_HLL = 'WRONGTYPE Key is not a valid HyperLogLog string value.';
@@ -80,11 +80,16 @@ function pfadd(c: Client, argv: Buffer[]): void {
   if (v !== null) checkHll(v);
   const e = v === null ? null : editDense(c, key, v);
   if (e !== null) {
-    const dense = hllOf(e);
+    // Registers set where the value is (no wrapper): hllAdd's dense case.
+    const b = e.bytes;
     let updated = 0;
-    for (let j = 2; j < argv.length; j++) updated += hllAdd(dense, argv[j], 0);
+    for (let j = 2; j < argv.length; j++) {
+      const ele = argv[j];
+      const count = patLen(ele, 0, ele.length);
+      updated += denseSet(b, e.start + HLL_HDR_SIZE, lastPatIndex(), count);
+    }
     if (updated) {
-      dense.invalidateCache();
+      b[e.start + 15] |= 0x80; // invalidate the cached cardinality
       written(c, key, 'pfadd', '$', updated);
     }
     c.reply.int(updated ? 1 : 0);

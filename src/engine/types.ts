@@ -464,6 +464,30 @@ export interface ZSetValue extends Container {
    * Returns [added, updated].
    */
   addMany?(argv: Bytes[], from: number, scores: number[], flags: number): [number, number];
+  /**
+   * Optional fast path (wasm): GEOSEARCH's scan of one geohash box in one engine call. Appends to
+   * `out`, in score order, the members with a score in [min, max) whose point is inside the shape
+   * around (lon, lat) -- a circle of radiusM meters when radiusM >= 0, else a widthM x heightM box
+   * -- with their distance in meters, stopping once `out` holds `limit` (0: no limit). Returns
+   * false (and appends nothing) when this representation has no fast path. The hits' members are
+   * left in the engine (member null): after the last box, geoMembers(out) gives the bytes they
+   * point into, valid until the next call into the engine. `first` is true for a search's first box.
+   */
+  geoScan?(min: number, max: number, lon: number, lat: number, radiusM: number, widthM: number, heightM: number, limit: number, out: GeoHit[], first: boolean): boolean;
+  /** With geoScan: resolve the member-less hits of `hits` (sets at to absolute offsets); the bytes. */
+  geoMembers?(hits: GeoHit[]): Uint8Array;
+}
+
+/**
+ * A GEOSEARCH candidate inside the search shape: member, score (its geohash), distance in meters.
+ * member null: the member is the bytes [at, at + len) of ZSetValue.geoMembers' array.
+ */
+export interface GeoHit {
+  member: BulkValue | null;
+  score: number;
+  dist: number;
+  at: number;
+  len: number;
 }
 
 /**

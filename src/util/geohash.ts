@@ -92,26 +92,27 @@ export function encode(lon: number, lat: number, step: number, out: GeoHash, lat
 }
 
 /** GEOADD's score: the step-26 hash aligned to 52 bits, as the double ZADD stores. */
+const SCORE_HASH: GeoHash = { lat: 0, lon: 0, step: 0 };
+
 export function scoreOf(lon: number, lat: number): number {
-  const h: GeoHash = { lat: 0, lon: 0, step: 0 };
+  const h = SCORE_HASH;
   encode(lon, lat, GEO_STEP_MAX, h);
   return bitsToDouble(h.lat, h.lon, 0);
 }
 
 /** scoresOfGeoHashBox: [min, max) scores of every step-26 point inside the box. */
 export function scoreRange(h: GeoHash): [number, number] {
-  const shift = 52 - h.step * 2;
-  const min = bitsToDouble(h.lat, h.lon, shift);
-  // hash.bits + 1: add one to the interleaved integer (exact, through the halves).
+  const shift = 2 ** (52 - h.step * 2);
   interleave(h.lat, h.lon);
+  // hash.bits + 1: add one to the interleaved integer (exact, through the halves: an index at
+  // the range's very end can make the value exceed 2^53).
   let lo = outLo + 1;
   let hi = outHi;
   if (lo === TWO32) {
     lo = 0;
     hi += 1; // may reach 2^32: still exact in a double
   }
-  const max = (hi * TWO32 + lo) * 2 ** shift;
-  return [min, max];
+  return [(outHi * TWO32 + outLo) * shift, (hi * TWO32 + lo) * shift];
 }
 
 /** (uint64_t)score as C converts on x86-64, into [hi, lo] halves. */
@@ -330,6 +331,45 @@ export function distanceIfInShape(s: GeoShape, lon: number, lat: number): number
   const latDistance = distance(lon, lat, lon, s.lat);
   if (lonDistance > widthM / 2 || latDistance > heightM / 2) return -1;
   return distance(s.lon, s.lat, lon, lat);
+}
+
+/**
+ * distanceIfInShape for one search's many members (assembly/geo.ts's filter, in JS): the centre's
+ * terms of the circle's distance computed once (the same values the formula computes each time),
+ * and sure rejects by latitude and longitude before the exact formula. A rejected member is one
+ * whose true distance exceeds the radius by far more than any rounding (see assembly/geo.ts), so
+ * exactly the same members pass, with the same distances.
+ */
+export class ShapeFilter {
+  private readonly radiusM: number;
+  private readonly lat1r: number;
+  private readonly lon1r: number;
+  private readonly cosLat1: number;
+  private readonly reject: number;
+  private readonly lonK: number;
+
+  constructor(private readonly s: GeoShape) {
+    this.radiusM = s.circular ? s.radius * s.conversion : -1;
+    this.lat1r = degRad(s.lat);
+    this.lon1r = degRad(s.lon);
+    this.cosLat1 = Math.cos(this.lat1r);
+    this.reject = this.radiusM * 1.000001 + 0.001;
+    const maxLat2 = Math.abs(this.lat1r) + this.reject / EARTH_RADIUS_IN_METERS;
+    this.lonK = maxLat2 < 1.5 ? 2.0 * EARTH_RADIUS_IN_METERS * Math.sqrt(this.cosLat1 * Math.cos(maxLat2) * 0.999999) : 0.0;
+  }
+
+  /** The distance from the centre when (lon, lat) is inside the shape, else -1. */
+  test(lon: number, lat: number): number {
+    if (this.radiusM < 0) return distanceIfInShape(this.s, lon, lat);
+    const lat2r = degRad(lat);
+    const lon2r = degRad(lon);
+    const t = Math.abs(lon2r - this.lon1r) * 0.5;
+    if (Math.abs(lat2r - this.lat1r) * EARTH_RADIUS_IN_METERS > this.reject || this.lonK * t * (1.0 - (t * t) / 6.0) > this.reject) return -1;
+    const u = Math.sin((lat2r - this.lat1r) / 2);
+    const v = Math.sin((lon2r - this.lon1r) / 2);
+    const d = 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(u * u + this.cosLat1 * Math.cos(lat2r) * v * v));
+    return d > this.radiusM ? -1 : d;
+  }
 }
 
 // ---- Number formatting ------------------------------------------------------------------------------

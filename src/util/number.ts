@@ -129,7 +129,8 @@ function simpleDecimal(v: Buffer): number | undefined {
     digits++;
     if (frac >= 0) frac++;
   }
-  if (digits === 0 || digits > 15) return undefined;
+  // Up to 15 digits, or an integer below 2^53 (e.g. GEOADD's 16-digit scores): exact in m.
+  if (digits === 0 || (digits > 15 && (frac >= 0 || !(m < 9007199254740992)))) return undefined;
   const r = frac > 0 ? m / POW10[frac] : m;
   return neg ? -r : r;
 }

@@ -1,5 +1,6 @@
 /**
- * Redis's pqsort (pqsort.c: the NetBSD/Bentley-McIlroy qsort with partial ranges): sorts enough
+ * Redis 7.0's pqsort (pqsort.c: the NetBSD/Bentley-McIlroy qsort with partial ranges, without
+ * the NetBSD switch to insertion sort after a swap-free partition): sorts enough
  * of `a` that positions [lrange, rrange] hold what a full sort would put there. Ported step for
  * step because it is not stable: GEOSEARCH ... COUNT uses it, and the order of equal distances
  * must come out as in Redis. O(n log n) worst case like the original; deterministic.
@@ -30,7 +31,6 @@ function insertion<T>(a: T[], base: number, n: number, cmp: (x: T, y: T) => numb
 
 function sortRange<T>(a: T[], base: number, n: number, cmp: (x: T, y: T) => number, L: number, R: number): void {
   for (;;) {
-    let swapCnt = false;
     if (n < 7) {
       insertion(a, base, n, cmp);
       return;
@@ -56,7 +56,6 @@ function sortRange<T>(a: T[], base: number, n: number, cmp: (x: T, y: T) => numb
       let r: number;
       while (pb <= pc && (r = cmp(a[pb], a[base])) <= 0) {
         if (r === 0) {
-          swapCnt = true;
           swap(a, pa, pb);
           pa++;
         }
@@ -64,7 +63,6 @@ function sortRange<T>(a: T[], base: number, n: number, cmp: (x: T, y: T) => numb
       }
       while (pb <= pc && (r = cmp(a[pc], a[base])) >= 0) {
         if (r === 0) {
-          swapCnt = true;
           swap(a, pc, pd);
           pd--;
         }
@@ -72,13 +70,8 @@ function sortRange<T>(a: T[], base: number, n: number, cmp: (x: T, y: T) => numb
       }
       if (pb > pc) break;
       swap(a, pb, pc);
-      swapCnt = true;
       pb++;
       pc--;
-    }
-    if (!swapCnt) {
-      insertion(a, base, n, cmp);
-      return;
     }
     const pn = base + n;
     let r = Math.min(pa - base, pb - pa);

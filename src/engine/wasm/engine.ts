@@ -362,8 +362,11 @@ class WasmDb implements Db {
       copyAll(w.u8, dst, bytes);
       const len = w.resU32(R_LEN);
       // Past EMBSTR_MAX a string is raw whatever wrote it: no note (and no key string) needed.
+      // A note on a value that was already long is harmless (OBJECT ENCODING says raw either
+      // way, and writes only grow it): dropped when the value crosses EMBSTR_MAX, not on every
+      // write to a big value (SETBIT, PFADD).
       if (len <= EMBSTR_MAX) this.rawKeys.set(key.latin1Slice(0, key.length), StrEnc.Raw);
-      else if (this.rawKeys.size > 0) this.rawKeys.delete(key.latin1Slice(0, key.length));
+      else if (this.rawKeys.size > 0 && w.resU32(R_MISC) <= EMBSTR_MAX) this.rawKeys.delete(key.latin1Slice(0, key.length));
       return len;
     }
     if (st === ST_HANDLE) return APPEND_WRONGTYPE;

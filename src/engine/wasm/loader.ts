@@ -116,6 +116,8 @@ export interface WasmExports {
   znScan(c: number, cursor: number, count: number): number;
   znClone(c: number): number;
   znAddMany(c: number, n: number, flags: number, maxEntries: number, maxValue: number): number;
+  znGeoScan(c: number, min: number, max: number, lon: number, lat: number, radiusM: number, widthM: number, heightM: number, limit: number, append: number): number;
+  geoDistance(lon1: number, lat1: number, lon2: number, lat2: number): number;
   globMatch(pp: number, plen: number, sp: number, slen: number, nocase: number): number;
   bitCount(p: number, n: number): number;
   bitOp(op: number, dst: number, srcs: number, nsrc: number, maxlen: number): void;
@@ -257,6 +259,8 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   znScan: 3,
   znClone: 1,
   znAddMany: 5,
+  znGeoScan: 10,
+  geoDistance: 4,
   globMatch: 5,
   bitCount: 2,
   bitOp: 5,

@@ -12,7 +12,7 @@
  * cannot make us follow a freed node. Inside writingTo() WASM writes RESP instead of records and
  * JS copies each batch into the reply with one call.
  */
-import type { BulkSink, BulkValue, Bytes, EncodingLimits, LexRange, ScoreRange, ZSetValue } from '../types';
+import type { BulkSink, BulkValue, Bytes, EncodingLimits, GeoHit, LexRange, ScoreRange, ZSetValue } from '../types';
 import { WasmOutOfMemoryError } from './loader';
 import { NativeCollection, NativeHost } from './native';
 import { R_F64, R_MISC } from './abi';
@@ -303,6 +303,41 @@ export class WasmZSet extends NativeCollection implements ZSetValue {
 
   forEach(visit: (member: BulkValue, score: number) => void): void {
     this.rangeByRank(0, this.size - 1, false, visit);
+  }
+
+  /**
+   * ZSetValue.geoScan: assembly/geo.ts filters the box; only the hits cross, as records that the
+   * search's boxes append to the out buffer; hits keep their records' offsets (relative to the
+   * buffer, which may move while it grows), made absolute by geoMembers.
+   */
+  geoScan(min: number, max: number, lon: number, lat: number, radiusM: number, widthM: number, heightM: number, limit: number, out: GeoHit[], first: boolean): boolean {
+    const w = this.host.w;
+    const from = first ? 0 : w.outLen();
+    const got = w.x.znGeoScan(this.ptr, min, max, lon, lat, radiusM, widthM, heightM, limit > 0 ? limit - out.length : 0, first ? 0 : 1) | 0;
+    if (got === -2) return false;
+    if (got < 0) throw new WasmOutOfMemoryError('GEOSEARCH output');
+    if (got === 0) return true;
+    w.sync();
+    const f64 = w.f64;
+    const i32 = w.i32;
+    const base = w.outPtr();
+    let off = from;
+    for (let i = 0; i < got; i++) {
+      // [f64 score][f64 distance][u32 len][bytes], 8-aligned
+      const at = base + off;
+      const len = i32[(at + 16) >> 2] >>> 0;
+      out.push({ member: null, score: f64[at >> 3], dist: f64[(at + 8) >> 3], at: off + 20, len });
+      off += (20 + len + 7) & ~7;
+    }
+    return true;
+  }
+
+  geoMembers(hits: GeoHit[]): Uint8Array {
+    const w = this.host.w;
+    w.sync();
+    const base = w.outPtr();
+    for (let i = 0; i < hits.length; i++) hits[i].at += base;
+    return w.u8;
   }
 }
 
