@@ -15,7 +15,7 @@ export { arenaUsed, arenaFootprint, alloc, free, allocSize, arenaSetMaxPages } f
 export { hashBytes, dictRehash, dictSize, setSeeds, random32 } from './dict';
 export { scratchReserve, getScratch, outReset, outShrink, dataUsed } from './io';
 export {
-  dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbRename, dbDelete,
+  dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbIncrBy, dbRename, dbDelete,
   dbSetExpire, dbPersist, dbRandom, dbScan, dbScanEntries, dbWalkEntries, dbWalkKeys, dbWalkPos, dbPauseRehash, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
   keyspaceValEmbed, dbSetLfuParams,
 } from './keyspace';

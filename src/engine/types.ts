@@ -207,6 +207,15 @@ export interface Db {
    * a string was produced (see StrEnc).
    */
   set(key: Bytes, value: RedisValue, keepTtl?: boolean, strEnc?: StrEnc): void;
+  /**
+   * INCRBY's fast path, in one call: when the key holds a canonical integer (string2ll) and the
+   * sum with `by` (a safe integer) is a safe integer, store the sum's digits (TTL kept, default
+   * encoding, one write access, as set(key, digits, true)); when the key is missing, create it
+   * holding `by` (the new-key hook fires). Returns the new value, or NaN having changed nothing
+   * (but lazily expiring the key) when the caller must take the general path: wrong type, not
+   * an integer, a value past 2^53, an expired key.
+   */
+  incrBy(key: Bytes, by: number): number;
   /** Remove a key. Returns true when it existed. Large containers are freed incrementally. */
   delete(key: Bytes): boolean;
   /**

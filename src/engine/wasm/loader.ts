@@ -57,6 +57,7 @@ export interface WasmExports {
   dbSetStr(db: number, klen: number, vlen: number, keepTtl: number, now: number): number;
   dbSetHandle(db: number, klen: number, handle: number, keepTtl: number, now: number): number;
   dbWriteAt(db: number, klen: number, offset: number, len: number, maxLen: number, now: number): number;
+  dbIncrBy(db: number, klen: number, by: number, now: number): number;
   dbRename(db: number, klen: number, nklen: number, now: number): number;
   keyspaceValEmbed(): number;
   dbSetLfuParams(logFactor: number, decayTime: number): void;
@@ -203,6 +204,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dbSetStr: 5,
   dbSetHandle: 5,
   dbWriteAt: 6,
+  dbIncrBy: 4,
   dbRename: 4,
   keyspaceValEmbed: 0,
   dbSetLfuParams: 2,
