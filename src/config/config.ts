@@ -311,6 +311,7 @@ export interface HotSettings {
   'proto-max-bulk-len': number;
   'latency-monitor-threshold': number;
   'latency-tracking': boolean;
+  'list-max-listpack-size': number;
 }
 
 /** The live settings of one server. */
@@ -326,6 +327,7 @@ export class Config {
     'proto-max-bulk-len': 0,
     'latency-monitor-threshold': 0,
     'latency-tracking': false,
+    'list-max-listpack-size': -2,
   };
 
   constructor(overrides: Record<string, unknown> = {}) {
