@@ -17,7 +17,7 @@ import { toBuffer } from '../util/bytes';
 import { alsoPropagate, preventPropagation, propagateAs } from '../server/propagate';
 
 function maxIntset(c: Client): number {
-  return c.server.config.int('set-max-intset-entries');
+  return c.server.config.hot['set-max-intset-entries']; // a hot setting: no Map lookup per SADD
 }
 
 /** Make `add` convert at the live set-max-intset-entries. */

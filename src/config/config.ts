@@ -312,6 +312,9 @@ export interface HotSettings {
   'latency-monitor-threshold': number;
   'latency-tracking': boolean;
   'list-max-listpack-size': number;
+  'hash-max-listpack-entries': number;
+  'hash-max-listpack-value': number;
+  'set-max-intset-entries': number;
 }
 
 /** The live settings of one server. */
@@ -328,6 +331,9 @@ export class Config {
     'latency-monitor-threshold': 0,
     'latency-tracking': false,
     'list-max-listpack-size': -2,
+    'hash-max-listpack-entries': 0,
+    'hash-max-listpack-value': 0,
+    'set-max-intset-entries': 0,
   };
 
   constructor(overrides: Record<string, unknown> = {}) {
