@@ -25,7 +25,7 @@ export {
 } from './skiplist';
 export {
   znCreate, znIsListpack, znConvert, znMemory, znScore, znAdd, znDelete, znRank, znRangeOut, znRangeResp, znScoreRange,
-  znLexRange, znScan, znClone, znAddMany,
+  znLexRange, znScan, znClone, znAddMany, znPopOne,
 } from './zsetpack';
 export { globMatch } from './glob';
 export { bitCount, bitOp } from './bitops';

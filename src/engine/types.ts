@@ -444,6 +444,17 @@ export interface ZSetValue extends Container {
    * Returns [added, updated].
    */
   addMany?(argv: Bytes[], from: number, scores: number[], flags: number): [number, number];
+  /**
+   * Optional fast path (wasm): remove the lowest (reverse: highest) element and put it in `out`
+   * (a holder the caller reuses); false when empty. ZPOPMIN/ZPOPMAX's loop body in one call.
+   */
+  popOne?(reverse: boolean, out: PoppedElement): boolean;
+}
+
+/** ZSetValue.popOne's result holder. */
+export interface PoppedElement {
+  member: BulkValue;
+  score: number;
 }
 
 /**

@@ -167,15 +167,26 @@ export class RespWriter implements Reply, BulkSink {
     } else this.line(':', typeof n === 'number' ? intString(n) : n);
   }
 
+  /** A bulk string holding a safe integer's digits (`$<len>\r\n<digits>\r\n`), no string built. */
+  private intBulk(n: number): void {
+    let digits = n < 0 ? 2 : 1;
+    for (let t = n < 0 ? -n : n; t >= 10; t = Math.floor(t / 10)) digits++;
+    this.ensure(digits + 16);
+    const h = bulkHdrCache[digits];
+    copyAll(this.buf, this.pos, h);
+    this.pos += h.length;
+    this.intLine(-1, n);
+  }
+
   /**
-   * `<prefix><n>\r\n` for a safe integer, its digits written straight into the buffer (INCR's
+   * `<prefix><n>\r\n` for a safe integer (no prefix byte when prefix < 0), its digits written straight into the buffer (INCR's
    * and DBSIZE-like replies: no string built and encoded per reply).
    */
   private intLine(prefix: number, n: number): void {
     this.ensure(20);
     const buf = this.buf;
     let pos = this.pos;
-    buf[pos++] = prefix;
+    if (prefix >= 0) buf[pos++] = prefix;
     if (n < 0) {
       buf[pos++] = 45;
       n = -n;
@@ -267,6 +278,12 @@ export class RespWriter implements Reply, BulkSink {
   }
 
   double(d: number, text?: string): void {
+    // An integral score (the usual one) is its digits under %.17g: written as an integer is.
+    if (text === undefined && d !== 0 && Number.isSafeInteger(d)) {
+      if (this.resp === 3) this.intLine(44 /* ',' */, d);
+      else this.intBulk(d);
+      return;
+    }
     if (this.resp === 3) this.line(',', text ?? formatDouble(d));
     else this.bulk(text ?? formatDouble(d));
   }

@@ -114,6 +114,7 @@ export interface WasmExports {
   znScan(c: number, cursor: number, count: number): number;
   znClone(c: number): number;
   znAddMany(c: number, n: number, flags: number, maxEntries: number, maxValue: number): number;
+  znPopOne(c: number, reverse: number): number;
   globMatch(pp: number, plen: number, sp: number, slen: number, nocase: number): number;
   bitCount(p: number, n: number): number;
   bitOp(op: number, dst: number, srcs: number, nsrc: number, maxlen: number): void;
@@ -253,6 +254,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   znScan: 3,
   znClone: 1,
   znAddMany: 5,
+  znPopOne: 2,
   globMatch: 5,
   bitCount: 2,
   bitOp: 5,
@@ -428,6 +430,12 @@ export class WasmInstance {
   reserveScratch(n: number): void {
     if (n > 0xffffffff || this.x.scratchReserve(n) === 0) throw new WasmOutOfMemoryError('scratch reserve');
     this.readScratch();
+  }
+
+  /** Re-read the scratch region after a call that may have grown it from inside WASM. */
+  resyncScratch(): void {
+    this.sync();
+    if (this.i32[(this.res + R_SCRATCH) >> 2] >>> 0 !== this.scratch) this.readScratch();
   }
 
   /** Make sure scratch holds n bytes before writing several pieces (growing loses the contents). */
