@@ -52,6 +52,12 @@ function pre(s: string): Buffer {
 
 const OK = pre('+OK\r\n');
 
+/** RespWriter.bulk: strings up to this long are stored char by char (see there). */
+const SHORT_STRING = 12;
+
+/** RespWriter.take: largest buffer capacity carried over to the next batch (4x Redis's 16 KB client buffer). */
+const KEEP_CAPACITY = 64 * 1024;
+
 /** RespWriter.simple's encoded lines: statuses up to this long, at most this many kept. */
 const SIMPLE_CACHED_LEN = 24;
 const SIMPLE_CACHED_MAX = 64;
@@ -99,7 +105,11 @@ export class RespWriter implements Reply, BulkSink {
       return out;
     }
     const out = this.buf.subarray(0, n);
-    this.buf = Buffer.allocUnsafe(this.initialSize);
+    // The next buffer gets the capacity this batch grew to (up to KEEP_CAPACITY): a pipeline of
+    // big replies (HGETALL, LRANGE of 100 elements at -P 16) then fills one allocation instead of
+    // growing 16 -> 32 -> 64 KB with a copy at each step (measured: HGETALL of 100 fields +10%).
+    const cap = this.buf.length;
+    this.buf = Buffer.allocUnsafe(cap <= KEEP_CAPACITY ? cap : this.initialSize);
     return out;
   }
 
@@ -208,20 +218,25 @@ export class RespWriter implements Reply, BulkSink {
   bulk(v: BulkValue): void {
     const len = v.length;
     this.ensure(len + 16);
+    const buf = this.buf;
+    let pos = this.pos;
+    // Header and short values by plain stores: Buffer#copy and latin1Write are native calls of
+    // ~50 ns each, which dominated HGETALL/SMEMBERS of small elements on js-map (measured
+    // ~17 ns for a 7-byte string by the loop; the loop wins up to ~16 bytes).
     if (len < SMALL) {
       const h = bulkHdrCache[len];
-      h.copy(this.buf, this.pos);
-      this.pos += h.length;
+      for (let i = 0; i < h.length; i++) buf[pos++] = h[i];
     } else {
-      this.pos += this.buf.latin1Write('$' + len + CRLF, this.pos);
+      pos += buf.latin1Write('$' + len + CRLF, pos);
     }
-    if (typeof v === 'string') this.pos += this.buf.latin1Write(v, this.pos);
-    else {
-      v.copy(this.buf, this.pos);
-      this.pos += len;
-    }
-    this.buf[this.pos++] = 13;
-    this.buf[this.pos++] = 10;
+    if (typeof v === 'string') {
+      if (len <= SHORT_STRING) for (let i = 0; i < len; i++) buf[pos + i] = v.charCodeAt(i);
+      else buf.latin1Write(v, pos);
+    } else copyAll(buf, pos, v);
+    pos += len;
+    buf[pos++] = 13;
+    buf[pos++] = 10;
+    this.pos = pos;
   }
 
   /** Pre-encoded RESP copied from src[start, start + len) (an engine's batch of bulk strings). */
