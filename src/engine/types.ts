@@ -40,7 +40,11 @@ export type RedisValue = StringValue | ListValue | HashValue | SetValue | ZSetVa
 export type StringValue = BulkValue;
 
 export function typeOfValue(v: RedisValue): TypeName {
-  return typeof v === 'string' || v instanceof Uint8Array ? 'string' : (v as Container).type;
+  if (typeof v === 'string') return 'string';
+  // Containers by their own `type` field (byte strings have none): `instanceof Uint8Array`
+  // walked a container's whole prototype chain before failing, on every typed lookup.
+  const t = (v as Container).type;
+  return t !== undefined ? t : 'string';
 }
 
 /** Something whose size the keyspace can ask about (for lazy free and memory accounting). */
