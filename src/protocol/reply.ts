@@ -55,6 +55,9 @@ const OK = pre('+OK\r\n');
 /** RespWriter.bulk: strings up to this long are stored char by char (see there). */
 const SHORT_STRING = 12;
 
+/** RespWriter.take's placeholder: a writer without a buffer until its next write. */
+const NO_BUFFER = Buffer.alloc(0);
+
 /** RespWriter.take: largest buffer capacity carried over to the next batch (4x Redis's 16 KB client buffer). */
 const KEEP_CAPACITY = 64 * 1024;
 
@@ -83,6 +86,8 @@ export class RespWriter implements Reply, BulkSink {
   buf: Buffer;
   pos = 0;
   private deferredSeq = 0;
+  /** Capacity of the buffer the first write after a big take() allocates (see take). */
+  private nextCapacity = 0;
   /** Called for every error reply (error stats). */
   onError: ((msg: string) => void) | null = null;
 
@@ -108,8 +113,10 @@ export class RespWriter implements Reply, BulkSink {
     // The next buffer gets the capacity this batch grew to (up to KEEP_CAPACITY): a pipeline of
     // big replies (HGETALL, LRANGE of 100 elements at -P 16) then fills one allocation instead of
     // growing 16 -> 32 -> 64 KB with a copy at each step (measured: HGETALL of 100 fields +10%).
+    // It is allocated at the first write (ensure), so an idle client holds no buffer at all.
     const cap = this.buf.length;
-    this.buf = Buffer.allocUnsafe(cap <= KEEP_CAPACITY ? cap : this.initialSize);
+    this.nextCapacity = cap <= KEEP_CAPACITY ? cap : this.initialSize;
+    this.buf = NO_BUFFER;
     return out;
   }
 
@@ -121,6 +128,9 @@ export class RespWriter implements Reply, BulkSink {
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
+    if (size < this.nextCapacity) size = this.nextCapacity; // the first write after take()
+    else if (size === 0) size = this.initialSize > 0 ? this.initialSize : 256;
+    this.nextCapacity = 0;
     while (size < this.pos + n) size *= 2;
     const nb = Buffer.allocUnsafe(size);
     this.buf.copy(nb, 0, 0, this.pos);
