@@ -15,7 +15,7 @@ export { arenaUsed, arenaFootprint, alloc, free, allocSize, arenaSetMaxPages } f
 export { hashBytes, dictRehash, dictSize, dictStats, setSeeds, random32 } from './dict';
 export { scratchReserve, getScratch, outReset, outShrink, dataUsed } from './io';
 export {
-  dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbRename, dbDelete,
+  dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbIncrBy, dbRename, dbDelete,
   dbSetExpire, dbPersist, dbRandom, dbScan, dbScanEntries, dbWalkEntries, dbWalkKeys, dbWalkPos, dbPauseRehash, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
   keyspaceValEmbed, dbSetLfuParams, dbSetExpiryPaused,
 } from './keyspace';
@@ -25,7 +25,7 @@ export {
 } from './skiplist';
 export {
   znCreate, znIsListpack, znConvert, znMemory, znScore, znAdd, znDelete, znRank, znRangeOut, znRangeResp, znScoreRange,
-  znLexRange, znScan, znClone, znAddMany,
+  znLexRange, znScan, znClone, znAddMany, znPopOne,
 } from './zsetpack';
 export { globMatch } from './glob';
 export { znGeoScan, geoDistance } from './geo';

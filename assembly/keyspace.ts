@@ -614,6 +614,106 @@ export function dbWriteAt(db: u32, klen: u32, offset: f64, len: u32, maxLen: f64
   return 1;
 }
 
+/** Largest integer a JS number holds exactly (dbIncrBy hands its result back as an f64). */
+const SAFE_INT: i64 = 9007199254740991;
+
+/**
+ * The value of a string of len bytes at p if it is a canonical int64 as string2ll accepts it
+ * ('-' allowed, no '+', no leading zero, no spaces) and within +-SAFE_INT; else sets ok = false.
+ * (Values past 2^53 are rare and go to the JS path, which has the exact bigint arithmetic.)
+ */
+let parsedOk: bool = false;
+function parseSafeInt(p: u32, len: u32): i64 {
+  parsedOk = false;
+  if (len == 0 || len > 17) return 0;
+  let i: u32 = 0;
+  const neg = load<u8>(p) == 45;
+  if (neg) {
+    if (len == 1) return 0;
+    i = 1;
+  }
+  const first = <u32>load<u8>(p + i) - 48;
+  if (first > 9 || (first == 0 && len != 1)) return 0; // "-0" and leading zeros refused, "0" accepted
+  let v: i64 = 0;
+  for (; i < len; i++) {
+    const d = <u32>load<u8>(p + i) - 48;
+    if (d > 9) return 0;
+    v = v * 10 + <i64>d;
+  }
+  if (v > SAFE_INT) return 0;
+  parsedOk = true;
+  return neg ? -v : v;
+}
+
+/** Decimal digits (with the sign) of v. */
+function decimalLen(v: i64): u32 {
+  let u: u64 = v < 0 ? <u64>(-v) : <u64>v;
+  let n: u32 = v < 0 ? 2 : 1;
+  while (u >= 10) {
+    u /= 10;
+    n++;
+  }
+  return n;
+}
+
+/** Write v's n decimal characters (decimalLen) at p. */
+function writeDecimal(p: u32, v: i64, n: u32): void {
+  let u: u64 = v < 0 ? <u64>(-v) : <u64>v;
+  if (v < 0) store<u8>(p, 45);
+  let q = p + n;
+  do {
+    q--;
+    store<u8>(q, <u8>(48 + <u32>(u % 10)));
+    u /= 10;
+  } while (u != 0);
+}
+
+/**
+ * INCRBY in linear memory (Redis's incrDecrCommand): the scratch key's string, when it is a
+ * canonical integer, becomes its value plus `by` (an integer, |by| <= 2^53 - 1), its digits
+ * rewritten in place (another length: putValue), TTL kept, one write access; a missing key is
+ * created holding `by`. Avoids what the JS path pays per INCR: the value copied out as a JS
+ * string, parsed, formatted, copied into a Buffer and looked up again to be stored.
+ * Returns 1 (overwritten) or ST_MISSING (created), RES f64 = the new value, RES misc as
+ * putValue; ST_EXPIRED (reclaimed, RES handle; nothing else done); ST_HANDLE when the JS path
+ * must decide, nothing changed: not a string, not an integer, or a result past +-(2^53 - 1)
+ * (WRONGTYPE, "not an integer", overflow and big values keep their one exact implementation);
+ * ST_OOM.
+ */
+export function dbIncrBy(db: u32, klen: u32, by: f64, now: f64): i32 {
+  const kp = scratchPtr;
+  const h = hashBytes(kp, klen);
+  const e = dictFind(db, kp, klen, h);
+  let v: i64 = <i64>by;
+  if (e != 0) {
+    if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
+    const vl = vlenOf(e);
+    if (vl > VAL_EMBED) return ST_HANDLE; // a container, or too long to be an integer
+    const old = parseSafeInt(valPart(e), vl);
+    if (!parsedOk) return ST_HANDLE;
+    v += old;
+    if (v > SAFE_INT || v < -SAFE_INT) return ST_HANDLE;
+    const n = decimalLen(v);
+    if (n == vl) {
+      // Same length: the digits are rewritten where they are (Redis updates an int in place too).
+      touch(e, now);
+      store<i32>(RES, -1, R_HANDLE);
+      store<u32>(RES, 1, R_MISC);
+      writeDecimal(valPart(e), v, n);
+    } else {
+      if (putValue(db, klen, h, e, n, 1, now, 0) == 0) return ST_OOM;
+      writeDecimal(load<u32>(RES, R_PTR), v, n);
+    }
+    store<f64>(RES, <f64>v, R_F64);
+    return 1;
+  }
+  const n = decimalLen(v);
+  if (putValue(db, klen, h, 0, n, 0, now, 0) == 0) return ST_OOM;
+  writeDecimal(load<u32>(RES, R_PTR), v, n);
+  store<f64>(RES, <f64>v, R_F64);
+  return ST_MISSING;
+}
+
 /**
  * RENAME within one db, O(key length): the value (embedded bytes, out-of-line block or container
  * handle), its TTL and its LRU/LFU stamp move to a new entry under the new key, as Redis moves the

@@ -34,13 +34,13 @@
  */
 import { alloc, free, allocSize } from './arena';
 import { bytesEq, bytesCmp } from './dict';
-import { RES, outReset, outReserve, outCommit, getScratch } from './io';
+import { RES, outReset, outReserve, outCommit, getScratch, scratchReserve } from './io';
 import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NF_BIG, NK_ZSET, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall, ncCopySmall } from './native';
 import {
   zsCreate, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange, zsLexRange,
   zsScan, zsClone, zsFreeSome, zsInsertRaw, zsForceBig, zsDestroy, zsAddAt, zsScoreAt,
 } from './skiplist';
-import { R_F64, R_MISC } from '../src/engine/wasm/abi';
+import { R_F64, R_MISC, R_OUTPTR } from '../src/engine/wasm/abi';
 
 // NK_ZSET (this structure's kind in the native header) is defined with the others in native.ts.
 const NONE: u32 = 0xffffffff;
@@ -425,6 +425,25 @@ export function znDelete(c: u32, ml: u32): i32 {
   }
   if (r == 1) store<u32>(c, load<u32>(c, NC_COUNT) - 1, NC_COUNT);
   return r;
+}
+
+/**
+ * ZPOPMIN / ZPOPMAX of one element in one call: the lowest (reverse: highest) element is written
+ * to the out buffer as one znRangeOut record [f64 score][u32 len][bytes], then removed (its
+ * member copied to scratch for znDelete; scratch may grow, JS re-reads it). Returns 1; 0 when
+ * empty; -1 on OOM with nothing removed. Replaces three crossings per popped element (range
+ * out, then delete by member after JS copied the member into a Buffer).
+ */
+export function znPopOne(c: u32, reverse: i32): i32 {
+  const n = load<u32>(c, NC_COUNT);
+  if (n == 0) return 0;
+  if (znRangeOut(c, reverse != 0 ? n - 1 : 0, 1, reverse) != 1) return -1;
+  const rec = load<u32>(RES, R_OUTPTR);
+  const ml = load<u32>(rec, 8);
+  if (scratchReserve(ml) == 0) return -1;
+  memory.copy(getScratch(), rec + 12, ml);
+  znDelete(c, ml);
+  return 1;
 }
 
 /** 0-based rank (from the highest when reverse), -1 when absent. */

@@ -92,6 +92,27 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  diffTest(t, 'counters: the one-call INCR path (lengths changing, TTL kept, encodings, edges of 2^53)', async ({ d }) => {
+    await d.all([
+      ['SET', 'a', '9'], ['INCR', 'a'], ['GET', 'a'], ['DECR', 'a'], ['GET', 'a'],
+      ['SET', 'b', '-1'], ['INCR', 'b'], ['GET', 'b'], ['DECR', 'b'], ['DECR', 'b'], ['DECRBY', 'b', '-20'], ['GET', 'b'],
+      ['SET', 'c', '99', 'EX', '1000'], ['INCR', 'c'], ['TTL', 'c'], ['INCRBY', 'c', '-1'], ['TTL', 'c'], ['GET', 'c'],
+      ['APPEND', 'r', '12'], ['OBJECT', 'ENCODING', 'r'], ['INCR', 'r'], ['OBJECT', 'ENCODING', 'r'], ['GET', 'r'],
+      ['INCRBYFLOAT', 'fl', '3'], ['OBJECT', 'ENCODING', 'fl'], ['INCR', 'fl'], ['OBJECT', 'ENCODING', 'fl'],
+      ['SET', 'z', '0'], ['INCR', 'z'], ['SET', 'z', '-0'], ['INCR', 'z'], ['SET', 'z', '+1'], ['INCR', 'z'], ['SET', 'z', '1 '], ['INCR', 'z'],
+      ['SET', 'z', ''], ['INCR', 'z'], ['SET', 'z', '-'], ['INCR', 'z'], ['SET', 'z', '1a'], ['INCR', 'z'], ['GET', 'z'],
+      ['SET', 's', '9007199254740990'], ['INCR', 's'], ['INCR', 's'], ['INCR', 's'], ['GET', 's'], ['OBJECT', 'ENCODING', 's'],
+      ['SET', 's', '-9007199254740990'], ['DECR', 's'], ['DECR', 's'], ['DECR', 's'], ['GET', 's'],
+      ['SET', 's', '999999999999999'], ['INCR', 's'], ['INCR', 's'], ['SET', 's', '-999999999999999'], ['DECR', 's'],
+      ['INCRBY', 'm', '9007199254740991'], ['INCRBY', 'm', '1'], ['DECRBY', 'm2', '9007199254740991'], ['DECRBY', 'm2', '2'],
+      ['INCRBY', 'x', '-5'], ['INCRBY', 'x', '007'], ['INCRBY', 'x', '-0'], ['INCRBY', 'x', ''], ['GET', 'x'],
+      ['SET', 'long', 'x'.repeat(70)], ['INCR', 'long'], ['HSET', 'h', 'f', '1'], ['INCR', 'h'], ['DECRBY', 'h', '3'],
+      ['SET', 'e', '5', 'PX', '1'],
+    ]);
+    await new Promise((r) => setTimeout(r, 20));
+    await d.all([['INCR', 'e'], ['TTL', 'e'], ['GET', 'e'], ['DBSIZE']]);
+  });
+
   diffTest(t, 'APPEND, GETRANGE, SETRANGE, STRLEN, GETDEL, GETEX, GETSET, MSET family', async ({ d }) => {
     await d.all([
       ['APPEND', 'a', 'hello'],

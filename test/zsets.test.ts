@@ -273,6 +273,20 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  diffTest(t, 'ZPOPMIN/ZPOPMAX one element per engine call: both encodings, long members, integral and other scores', async ({ d }) => {
+    const big = 'm'.repeat(9000);
+    const many: string[] = [];
+    for (let i = 0; i < 200; i++) many.push(String(i % 7 === 0 ? -i : i * 1000), `e${i}`);
+    await d.bothProtocols([], [
+      ['ZADD', 'z', '1', 'a', '-2', 'b', '3.5', 'c', '0', 'd', '-0', 'e', '9007199254740993', 'f', '1e300', 'g', 'inf', 'h', '-inf', 'i'],
+      ['ZADD', 'z', '12345678901', big],
+      ['ZPOPMIN', 'z'], ['ZPOPMAX', 'z'], ['ZPOPMIN', 'z', '3'], ['ZPOPMAX', 'z', '2'], ['ZSCORE', 'z', 'a'], ['ZPOPMIN', 'z', '10'], ['EXISTS', 'z'],
+      ['ZADD', 'big', ...many], ['OBJECT', 'ENCODING', 'big'], ['ZADD', 'big', '5', big],
+      ['ZPOPMIN', 'big'], ['ZPOPMAX', 'big'], ['ZPOPMIN', 'big', '5'], ['ZPOPMAX', 'big', '5'], ['ZCARD', 'big'], ['ZRANGE', 'big', '0', '3', 'WITHSCORES'],
+      ['ZPOPMIN', 'big', '500'], ['EXISTS', 'big'], ['ZPOPMIN', 'nokey'], ['ZPOPMAX', 'nokey', '2'],
+    ]);
+  });
+
   diffTest(t, 'ZCOUNT/ZLEXCOUNT and range parsing edge cases', async ({ d }) => {
     await d.bothProtocols([], [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e'],

@@ -16,12 +16,13 @@ import { propagateAs } from '../server/propagate';
 import { addInt64, latin1, parseInt64Exact } from '../util/number';
 import { addLongDouble, formatLongDoubleHuman, isNanOrInf, isInfinite, parseLongDouble } from '../util/long-double';
 
+// Hot settings (config.ts): field loads, not Map lookups by name, on every HSET.
 function maxValue(c: Client): number {
-  return c.server.config.int('hash-max-listpack-value');
+  return c.server.config.hot['hash-max-listpack-value'];
 }
 
 function maxEntries(c: Client): number {
-  return c.server.config.int('hash-max-listpack-entries');
+  return c.server.config.hot['hash-max-listpack-entries'];
 }
 
 /** hashTypeLookupWriteOrCreate: the hash at key, created (and stored) when missing. */

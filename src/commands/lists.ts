@@ -32,7 +32,8 @@ function newList(c: Client): ListValue {
 
 /** list-max-listpack-size in force for the node splits of a push or insert (as set-max-intset-entries for sets). */
 function withFill(c: Client, l: ListValue): ListValue {
-  l.fill = c.server.config.get<number>('list-max-listpack-size');
+  // A hot setting: a field load, not a Map lookup by name, on every push.
+  l.fill = c.server.config.hot['list-max-listpack-size'];
   return l;
 }
 
@@ -47,14 +48,17 @@ function pushGeneric(c: Client, argv: Buffer[], where: Where, xx: boolean): void
     c.db.set(key, l);
   }
   withFill(c, l);
-  if (l.pushAll) l.pushAll(where === TAIL, argv, 2);
+  let len: number;
+  // pushAll returns the new length: no second crossing to ask the size.
+  if (l.pushAll) len = l.pushAll(where === TAIL, argv, 2);
   else {
     for (let j = 2; j < argv.length; j++) {
       if (where === HEAD) l.pushHead(argv[j]);
       else l.pushTail(argv[j]);
     }
+    len = l.size;
   }
-  c.reply.int(l.size);
+  c.reply.int(len);
   written(c, key, where === HEAD ? 'lpush' : 'rpush', 'l', argv.length - 2);
   c.server.blocking.signalKeyAsReady(c.dbIndex, key);
 }

@@ -7,7 +7,7 @@
  * Argument parsing follows t_zset.c step by step, because the ORDER of checks decides which error
  * a bad command gets (syntax before WRONGTYPE for ZADD; WRONGTYPE before option errors for ZUNION...).
  */
-import type { BulkValue, LexRange, ScoreRange, SetValue, ZSetValue } from '../engine/types';
+import type { BulkValue, LexRange, PoppedElement, ScoreRange, SetValue, ZSetValue } from '../engine/types';
 import { typeOfValue } from '../engine/types';
 import type { Client } from '../server/client';
 import { readyOrder } from '../server/blocking';
@@ -479,6 +479,9 @@ const enum Replay {
  * genericZpopCommand. BZPOPMIN/BZPOPMAX replay as ZPOPMIN/ZPOPMAX key, ZMPOP/BZMPOP (`nested`)
  * as ZPOPMIN/ZPOPMAX key <popped>, as Redis 7.0 rewrites them.
  */
+/** genericZpop's holder for ZSetValue.popOne (reused: no allocation per element). */
+const popped1: PoppedElement = { member: '', score: 0 };
+
 function genericZpop(c: Client, keys: Buffer[], where: Where, emitKey: boolean, count: number, nested: boolean, nilWhenEmpty: boolean, replay = Replay.AS_SENT): void {
   let key: Buffer | null = null;
   let z: ZSetValue | undefined;
@@ -515,14 +518,22 @@ function genericZpop(c: Client, keys: Buffer[], where: Where, emitKey: boolean, 
   let first = true;
   const popped = rangelen;
   while (rangelen-- > 0) {
-    let member: Buffer | null = null;
+    let m: BulkValue;
     let score = 0;
-    z.rangeByRank(0, 0, reverse, (m, s) => {
-      member = toBuffer(m);
-      score = s;
-    });
-    const m = member as unknown as Buffer;
-    z.delete(m);
+    if (z.popOne !== undefined) {
+      // One engine call per element (wasm): no member Buffer made to delete it by name.
+      z.popOne(reverse, popped1);
+      m = popped1.member;
+      score = popped1.score;
+    } else {
+      let member: Buffer | null = null;
+      z.rangeByRank(0, 0, reverse, (mm, s) => {
+        member = toBuffer(mm);
+        score = s;
+      });
+      m = member as unknown as Buffer;
+      z.delete(m as Buffer);
+    }
     c.server.dirty(1);
     if (first) {
       notify(c, where === Where.MAX ? 'zpopmax' : 'zpopmin', key, 'z');

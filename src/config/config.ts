@@ -311,6 +311,10 @@ export interface HotSettings {
   'proto-max-bulk-len': number;
   'latency-monitor-threshold': number;
   'latency-tracking': boolean;
+  'list-max-listpack-size': number;
+  'hash-max-listpack-entries': number;
+  'hash-max-listpack-value': number;
+  'set-max-intset-entries': number;
 }
 
 /** The live settings of one server. */
@@ -326,6 +330,10 @@ export class Config {
     'proto-max-bulk-len': 0,
     'latency-monitor-threshold': 0,
     'latency-tracking': false,
+    'list-max-listpack-size': -2,
+    'hash-max-listpack-entries': 0,
+    'hash-max-listpack-value': 0,
+    'set-max-intset-entries': 0,
   };
 
   constructor(overrides: Record<string, unknown> = {}) {

@@ -40,7 +40,11 @@ export type RedisValue = StringValue | ListValue | HashValue | SetValue | ZSetVa
 export type StringValue = BulkValue;
 
 export function typeOfValue(v: RedisValue): TypeName {
-  return typeof v === 'string' || v instanceof Uint8Array ? 'string' : (v as Container).type;
+  if (typeof v === 'string') return 'string';
+  // Containers by their own `type` field (byte strings have none): `instanceof Uint8Array`
+  // walked a container's whole prototype chain before failing, on every typed lookup.
+  const t = (v as Container).type;
+  return t !== undefined ? t : 'string';
 }
 
 /** Something whose size the keyspace can ask about (for lazy free and memory accounting). */
@@ -230,6 +234,15 @@ export interface Db {
    * a string was produced (see StrEnc).
    */
   set(key: Bytes, value: RedisValue, keepTtl?: boolean, strEnc?: StrEnc): void;
+  /**
+   * INCRBY's fast path, in one call: when the key holds a canonical integer (string2ll) and the
+   * sum with `by` (a safe integer) is a safe integer, store the sum's digits (TTL kept, default
+   * encoding, one write access, as set(key, digits, true)); when the key is missing, create it
+   * holding `by` (the new-key hook fires). Returns the new value, or NaN having changed nothing
+   * (but lazily expiring the key) when the caller must take the general path: wrong type, not
+   * an integer, a value past 2^53, an expired key.
+   */
+  incrBy(key: Bytes, by: number): number;
   /** Remove a key. Returns true when it existed. Large containers are freed incrementally. */
   delete(key: Bytes): boolean;
   /**
@@ -476,6 +489,11 @@ export interface ZSetValue extends Container {
   geoScan?(min: number, max: number, lon: number, lat: number, radiusM: number, widthM: number, heightM: number, limit: number, out: GeoHit[], first: boolean): boolean;
   /** With geoScan: resolve the member-less hits of `hits` (sets at to absolute offsets); the bytes. */
   geoMembers?(hits: GeoHit[]): Uint8Array;
+  /**
+   * Optional fast path (wasm): remove the lowest (reverse: highest) element and put it in `out`
+   * (a holder the caller reuses); false when empty. ZPOPMIN/ZPOPMAX's loop body in one call.
+   */
+  popOne?(reverse: boolean, out: PoppedElement): boolean;
 }
 
 /**
@@ -488,6 +506,12 @@ export interface GeoHit {
   dist: number;
   at: number;
   len: number;
+}
+
+/** ZSetValue.popOne's result holder. */
+export interface PoppedElement {
+  member: BulkValue;
+  score: number;
 }
 
 /**

@@ -146,6 +146,9 @@ export class Histogram {
 export class LatencyMonitor {
   readonly events = new Map<string, LatencyTimeSeries>();
   readonly histograms = new Map<Command, Histogram>();
+  /** afterCall's last command and its histogram (cleared with the histograms). */
+  private lastCmd: Command | null = null;
+  private lastHist: Histogram | undefined = undefined;
   /** latency-tracking, mirrored for the hot path (Config.set calls no hook: read per call). */
   constructor(private readonly server: Server) {}
 
@@ -153,8 +156,11 @@ export class LatencyMonitor {
   afterCall(cmd: Command, usec: number, blocked: boolean): void {
     const server = this.server;
     if (server.config.hot['latency-tracking']) {
-      let h = this.histograms.get(cmd);
+      // A pipeline repeats one command: its histogram is remembered (no Map lookup per call).
+      let h = this.lastCmd === cmd ? this.lastHist : this.histograms.get(cmd);
       if (h === undefined) this.histograms.set(cmd, (h = new Histogram()));
+      this.lastCmd = cmd;
+      this.lastHist = h;
       h.record(usec * 1000);
     }
     if (!blocked) this.addSampleIfNeeded((cmd.flags & CmdFlag.FAST) !== 0 ? 'fast-command' : 'command', Math.floor(usec / 1000));
@@ -172,6 +178,8 @@ export class LatencyMonitor {
   /** CONFIG RESETSTAT: the per-command histograms go. */
   resetHistograms(): void {
     this.histograms.clear();
+    this.lastCmd = null;
+    this.lastHist = undefined;
   }
 
   /** INFO latencystats lines, in INFO commandstats' command order. */

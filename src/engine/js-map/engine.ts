@@ -67,6 +67,27 @@ export function storeString(v: BulkValue): BulkValue {
   return v.latin1Slice(0, v.length);
 }
 
+/**
+ * A canonical integer (string2ll: optional '-', no '+', no leading zero) of at most 15 digits,
+ * so exact in a double; NaN for anything else (longer integers take the general INCR path).
+ */
+function smallInt(s: string): number {
+  const len = s.length;
+  if (len === 0 || len > 16) return NaN;
+  const neg = s.charCodeAt(0) === 45;
+  let i = neg ? 1 : 0;
+  if (len - i > 15 || len === i) return NaN;
+  const first = s.charCodeAt(i) - 48;
+  if (first < 0 || first > 9 || (first === 0 && len !== 1)) return NaN;
+  let n = 0;
+  for (; i < len; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
+}
+
 /** Scratch for prefetch(): key positions and hashes of the batch being hinted. */
 const PF_MAX = 32;
 const pfOffs = new Int32Array(PF_MAX);
@@ -314,6 +335,35 @@ class JsMapDb implements Db {
     this.account.bytes += k.length + ENTRY_OVERHEAD + valueBytes(stored);
     if (isContainer(stored)) stored.attach(this.account);
     if (this.onNewKey) this.onNewKey(this, key);
+  }
+
+  /**
+   * Db.incrBy (types.ts): the stored latin1 digits parsed and replaced in the row found once,
+   * where INCR used to look the key up twice and copy the value through a Buffer.
+   */
+  incrBy(key: Bytes, by: number): number {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
+    const t = this.table;
+    const s = t.findBytes(key, hashOfBytes(key));
+    if (s === NONE) {
+      this.set(key, String(by));
+      return by;
+    }
+    const now = this.clock.now();
+    const at = t.expireAt(s);
+    if (at !== -1 && now > at) return NaN; // the general path expires it
+    const old = t.value(s);
+    if (typeof old !== 'string') return NaN;
+    const v = smallInt(old) + by;
+    if (!Number.isSafeInteger(v)) return NaN;
+    const next = String(v);
+    this.account.bytes += next.length - old.length;
+    t.setValue(s, next);
+    t.setStrEnc(s, StrEnc.Auto);
+    // Overwriting is a write access, as in set().
+    t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
+    t.setLru(s, now);
+    return v;
   }
 
   delete(key: Bytes): boolean {

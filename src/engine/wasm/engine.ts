@@ -26,7 +26,7 @@ import type {
 } from '../types';
 import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
-import { NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_STRING, ST_TOOBIG } from './abi';
+import { NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_OOM, ST_STRING, ST_TOOBIG } from './abi';
 import { WasmZSet, ZSetHost } from './zset';
 import { NativeCollection, NativeHost, NK_HASH, NK_LIST, NK_ZSET, dictTableStats, isNativeHandle, nativePtr } from './native';
 import { WasmHash } from './hash';
@@ -257,6 +257,23 @@ class WasmDb implements Db {
     this.dropHandle(old);
     if (misc === 2) this.expired(key);
     if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
+  }
+
+  /** Db.incrBy (types.ts): one dbIncrBy call (assembly/keyspace.ts), no value copied out or in. */
+  incrBy(key: Bytes, by: number): number {
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const st = w.x.dbIncrBy(this.ptr, n, by, this.clock.now());
+    if (st === ST_STRING || st === ST_MISSING) {
+      // As set() of a default-encoded string: the key's OBJECT ENCODING note (if any) goes.
+      if (this.rawKeys.size > 0) this.rawKeys.delete(key.latin1Slice(0, key.length));
+      if (st === ST_MISSING && this.onNewKey) this.onNewKey(this, key);
+      return w.resF64(R_F64);
+    }
+    if (st === ST_EXPIRED) this.reclaimExpired(key);
+    else if (st === ST_OOM) throw new WasmOutOfMemoryError('INCRBY');
+    return NaN;
   }
 
   /** Db.popcount (types.ts): i64.popcnt over linear memory (assembly/bitops.ts). */

@@ -83,9 +83,12 @@ export class WasmHash extends NativeCollection implements HashValue {
   }
 
   convertIfLonger(maxValue: number, args: Bytes[], from = 0, to = args.length - 1): void {
-    if (!this.host.w.x.hIsListpack(this.ptr)) return;
+    // The lengths first: the usual HSET has no long argument and then needs no crossing.
     for (let i = from; i <= to; i++) {
-      if (args[i].length > maxValue) return this.toHashtable();
+      if (args[i].length > maxValue) {
+        if (this.host.w.x.hIsListpack(this.ptr)) this.toHashtable();
+        return;
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import type { BulkSink, Bytes, BulkValue, EncodingLimits, ListValue } from '../t
 import { WasmOutOfMemoryError } from './loader';
 import { NativeCollection, NativeHost } from './native';
 import { R_LEN, R_PTR } from './abi';
+import { copyAll } from '../../util/bytes';
 
 const HEAD = 0;
 const TAIL = 1;
@@ -67,10 +68,16 @@ export class WasmList extends NativeCollection implements ListValue {
     const u8 = w.u8;
     let at = w.scratch;
     for (let i = from; i < args.length; i++) {
+      // Plain stores and copyAll: writeUInt32LE's checks and set()'s native call cost more than
+      // the few bytes of a usual element.
       const a = args[i];
-      u8.writeUInt32LE(a.length, at);
-      u8.set(a, at + 4);
-      at += 4 + a.length;
+      const n = a.length;
+      u8[at] = n;
+      u8[at + 1] = n >>> 8;
+      u8[at + 2] = n >>> 16;
+      u8[at + 3] = n >>> 24;
+      copyAll(u8, at + 4, a);
+      at += 4 + n;
     }
     const r = w.x.lPush(this.ptr, tail ? TAIL : HEAD, args.length - from);
     if (r < 0) throw new WasmOutOfMemoryError(tail ? 'RPUSH' : 'LPUSH');

@@ -60,6 +60,7 @@ export interface WasmExports {
   dbSetStr(db: number, klen: number, vlen: number, keepTtl: number, now: number): number;
   dbSetHandle(db: number, klen: number, handle: number, keepTtl: number, now: number): number;
   dbWriteAt(db: number, klen: number, offset: number, len: number, maxLen: number, now: number): number;
+  dbIncrBy(db: number, klen: number, by: number, now: number): number;
   dbRename(db: number, klen: number, nklen: number, now: number): number;
   keyspaceValEmbed(): number;
   dbSetLfuParams(logFactor: number, decayTime: number): void;
@@ -118,6 +119,7 @@ export interface WasmExports {
   znAddMany(c: number, n: number, flags: number, maxEntries: number, maxValue: number): number;
   znGeoScan(c: number, min: number, max: number, lon: number, lat: number, radiusM: number, widthM: number, heightM: number, limit: number, append: number): number;
   geoDistance(lon1: number, lat1: number, lon2: number, lat2: number): number;
+  znPopOne(c: number, reverse: number): number;
   globMatch(pp: number, plen: number, sp: number, slen: number, nocase: number): number;
   bitCount(p: number, n: number): number;
   bitOp(op: number, dst: number, srcs: number, nsrc: number, maxlen: number): void;
@@ -211,6 +213,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dbSetStr: 5,
   dbSetHandle: 5,
   dbWriteAt: 6,
+  dbIncrBy: 4,
   dbRename: 4,
   keyspaceValEmbed: 0,
   dbSetLfuParams: 2,
@@ -261,6 +264,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   znAddMany: 5,
   znGeoScan: 10,
   geoDistance: 4,
+  znPopOne: 2,
   globMatch: 5,
   bitCount: 2,
   bitOp: 5,
@@ -436,6 +440,12 @@ export class WasmInstance {
   reserveScratch(n: number): void {
     if (n > 0xffffffff || this.x.scratchReserve(n) === 0) throw new WasmOutOfMemoryError('scratch reserve');
     this.readScratch();
+  }
+
+  /** Re-read the scratch region after a call that may have grown it from inside WASM. */
+  resyncScratch(): void {
+    this.sync();
+    if (this.i32[(this.res + R_SCRATCH) >> 2] >>> 0 !== this.scratch) this.readScratch();
   }
 
   /** Make sure scratch holds n bytes before writing several pieces (growing loses the contents). */

@@ -12,7 +12,7 @@
  * cannot make us follow a freed node. Inside writingTo() WASM writes RESP instead of records and
  * JS copies each batch into the reply with one call.
  */
-import type { BulkSink, BulkValue, Bytes, EncodingLimits, GeoHit, LexRange, ScoreRange, ZSetValue } from '../types';
+import type { BulkSink, BulkValue, Bytes, EncodingLimits, GeoHit, LexRange, PoppedElement, ScoreRange, ZSetValue } from '../types';
 import { WasmOutOfMemoryError } from './loader';
 import { NativeCollection, NativeHost } from './native';
 import { R_F64, R_MISC } from './abi';
@@ -110,6 +110,19 @@ export class WasmZSet extends NativeCollection implements ZSetValue {
     const w = this.host.w;
     const n = w.putBytes(member);
     return w.x.znDelete(this.p(), n) === 1;
+  }
+
+  /** ZSetValue.popOne: one znPopOne call (assembly/zsetpack.ts). */
+  popOne(reverse: boolean, out: PoppedElement): boolean {
+    const w = this.host.w;
+    const r = w.x.znPopOne(this.ptr, reverse ? 1 : 0);
+    if (r < 0) throw new WasmOutOfMemoryError('ZPOP');
+    w.resyncScratch();
+    if (r === 0) return false;
+    const rec = w.outPtr();
+    out.score = w.f64[rec >> 3];
+    out.member = this.str(rec + 12, w.i32[(rec + 8) >> 2] >>> 0);
+    return true;
   }
 
   /** Set by writingTo() for the duration of one range call. */
