@@ -466,6 +466,23 @@ export interface Engine {
   setLfuParams(logFactor: number, decayTime: number): void;
   /** Optional: the server's live settings, for structures that convert at CONFIG thresholds. */
   useConfig?(config: { int(name: string): number }): void;
+  /** Optional: the RDB loader's fast path over `buf` (wasm: assembly/rdbload.ts). */
+  rdbFastLoader?(buf: Buffer): RdbFastLoader;
+}
+
+/**
+ * Key records stored by the engine straight from an RDB file's bytes (persistence/rdb.ts RdbLoad):
+ * the common types and encodings; anything else is left to the JS reader.
+ */
+export interface RdbFastLoader {
+  /**
+   * Store the key records of buf from `pos` into db, at most maxKeys. Returns the bytes consumed;
+   * 0 when the record at pos is for the JS reader. `keys` is then the number of keys stored.
+   */
+  run(db: Db, pos: number, now: number, limits: EncodingLimits, maxKeys: number): number;
+  keys: number;
+  /** The load is over: release the engine memory it holds. */
+  done(): void;
 }
 
 export type EngineName = 'js-map' | 'wasm';

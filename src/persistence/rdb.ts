@@ -13,7 +13,7 @@ import { debugStateOf } from '../server/debug-state';
 import fs from 'fs';
 import path from 'path';
 import type { Server } from '../server/server';
-import type { BulkValue, Db, RedisValue } from '../engine/types';
+import type { BulkValue, Db, RdbFastLoader, RedisValue } from '../engine/types';
 import { encodingLimits } from '../config/config';
 import { scriptingOf } from '../scripting/engine';
 import { RdbWriter } from './rdb-writer';
@@ -286,6 +286,9 @@ function asRdbError(e: unknown): unknown {
   return e instanceof RangeError ? new RdbError(`Unexpected end of data (${e.message})`, -1) : e;
 }
 
+/** Keys per fast-path call in a sliced load (the slice's time is checked after each call). */
+const FAST_SLICE_KEYS = 1024;
+
 /**
  * One load of an RDB buffer, resumable: `step(budgetMs)` reads records for about that long (so
  * the CLI can serve LOADING replies between slices). Throws RdbError naming the offset.
@@ -303,6 +306,10 @@ export class RdbLoad {
   /** The used-mem AUX field (loading_rdb_used_mem). */
   rdbUsedMem = 0;
   finished = false;
+  /** The engine's fast path for common key records (Engine.rdbFastLoader), null without one. */
+  private fast: RdbFastLoader | null;
+  /** Where the fast path last declined: the JS reader takes that record. */
+  private jsAt = -1;
 
   constructor(
     private readonly s: Server,
@@ -331,6 +338,7 @@ export class RdbLoad {
     this.r = new RdbReader(buf, readOptions(s), 9);
     this.now = s.clock.now();
     this.db = s.dbs[0];
+    this.fast = s.engine.rdbFastLoader?.(buf) ?? null;
   }
 
   /** Bytes read so far. */
@@ -341,10 +349,18 @@ export class RdbLoad {
   /** Read records for about `budgetMs` (Infinity: to the end). Returns true when done. */
   step(budgetMs: number): boolean {
     try {
-      return this.stepUnchecked(budgetMs);
+      const done = this.stepUnchecked(budgetMs);
+      if (done) this.releaseFast();
+      return done;
     } catch (e) {
+      this.releaseFast();
       throw asRdbError(e);
     }
+  }
+
+  private releaseFast(): void {
+    this.fast?.done();
+    this.fast = null;
   }
 
   result(): LoadResult {
@@ -356,9 +372,22 @@ export class RdbLoad {
     const { r, buf, s } = this;
     const sc = scriptingOf(s);
     const start = budgetMs === Infinity ? 0 : performance.now();
+    const fast = this.fast;
+    const limits = fast !== null ? encodingLimits(s.config) : null;
     let n = 0;
     for (;;) {
       if (budgetMs !== Infinity && (++n & 255) === 0 && performance.now() - start >= budgetMs) return false;
+      if (fast !== null && r.pos !== this.jsAt && this.expireAt === -1 && this.idle === -1 && this.freq === -1) {
+        // Many key records in one engine call; what it declines is read below.
+        const used = fast.run(this.db, r.pos, this.now, limits!, budgetMs === Infinity ? 0x40000000 : FAST_SLICE_KEYS);
+        if (used > 0) {
+          r.pos += used;
+          this.keysLoaded += fast.keys;
+          if (budgetMs !== Infinity && performance.now() - start >= budgetMs) return false;
+          continue;
+        }
+        this.jsAt = r.pos;
+      }
       const opAt = r.pos;
       const type = r.u8();
       if (type === F.RDB_OPCODE_EXPIRETIME) {

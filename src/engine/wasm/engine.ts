@@ -22,7 +22,7 @@
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EMBSTR_MAX, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
   SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
-  HashValue, HllRegisters, ListValue, MemoryAccount, RedisValue, SetValue, SnapshotWalk, StringEdit, StringPeek, ZSetValue,
+  HashValue, HllRegisters, ListValue, MemoryAccount, RdbFastLoader, RedisValue, SetValue, SnapshotWalk, StringEdit, StringPeek, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
@@ -33,6 +33,7 @@ import { WasmHash } from './hash';
 import { WasmSet } from './set';
 import { WasmHllRegisters } from './hll';
 import { WasmList } from './list';
+import { WasmRdbLoader } from './rdbload';
 import { copyAll } from '../../util/bytes';
 
 const NO_BYTES = Buffer.alloc(0);
@@ -81,6 +82,11 @@ class WasmDb implements Db {
   /** Native pointer (for tests and the engine's background work). */
   get nativePtr(): number {
     return this.ptr;
+  }
+
+  /** The keyspace for the RDB fast path (rdbload.ts), or -1 while a snapshot or OBJECT ENCODING notes need set(). */
+  rdbFastPtr(): number {
+    return this.snapshotHook === null && this.rawKeys.size === 0 ? this.ptr : -1;
   }
 
   size(): number {
@@ -791,6 +797,11 @@ export class WasmEngine implements Engine, ZSetHost {
 
   hllRegisters(): HllRegisters {
     return this.hll;
+  }
+
+  /** Engine.rdbFastLoader (types.ts): see rdbload.ts. */
+  rdbFastLoader(buf: Buffer): RdbFastLoader {
+    return new WasmRdbLoader(this.w, buf, (db) => (this.dbs.includes(db as WasmDb) ? (db as WasmDb).rdbFastPtr() : -1));
   }
 
   globMatch(pattern: Bytes, subject: BulkValue, nocase: boolean): boolean {

@@ -114,6 +114,8 @@ export interface WasmExports {
   znClone(c: number): number;
   znAddMany(c: number, n: number, flags: number, maxEntries: number, maxValue: number): number;
   globMatch(pp: number, plen: number, sp: number, slen: number, nocase: number): number;
+  rdbLoadRun(db: number, start: number, end: number, now: number, hMaxE: number, hMaxV: number, zMaxE: number, zMaxV: number, sMaxI: number, maxKeys: number): number;
+  rdbLoadDone(): void;
   bitCount(p: number, n: number): number;
   bitOp(op: number, dst: number, srcs: number, nsrc: number, maxlen: number): void;
   hllMergeDense(max: number, p: number): void;
@@ -252,6 +254,8 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   znClone: 1,
   znAddMany: 5,
   globMatch: 5,
+  rdbLoadRun: 10,
+  rdbLoadDone: 0,
   bitCount: 2,
   bitOp: 5,
   hllMergeDense: 2,
