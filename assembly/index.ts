@@ -28,7 +28,7 @@ export {
   znLexRange, znScan, znClone, znAddMany,
 } from './zsetpack';
 export { globMatch } from './glob';
-export { rdbLoadRun, rdbLoadDone } from './rdbload';
+export { rdbLoadRun, rdbLoadDone, rdbLoadResize } from './rdbload';
 export { bitCount, bitOp } from './bitops';
 export { hllMergeDense, hllMergeSparse, hllHisto, hllDenseRaise } from './hyperloglog';
 export { ncRef, ncUnref, ncQueue, ncFreeStep, ncPending } from './lazyfree';

@@ -43,7 +43,7 @@
 
 import { alloc, free, allocSize, arenaUsed } from './arena';
 import {
-  DICT_BYTES, D_T0, D_S0, D_T1, D_S1, D_KEYOFF, E_HASH, E_NEXT, E_KEYLEN, dictInit, dictSize, dictFind, dictAdd, dictUnlink,
+  DICT_BYTES, D_RIDX, dictResize, D_T0, D_S0, D_T1, D_S1, D_KEYOFF, E_HASH, E_NEXT, E_KEYLEN, dictInit, dictSize, dictFind, dictAdd, dictUnlink,
   dictUnlinkEntry, dictReplaceEntry, dictRandom, dictScanStep, dictDetach, dictRehash, dictPauseRehash, hashBytes, random32, bytesEq,
 } from './dict';
 import { globMatch } from './glob';
@@ -1060,4 +1060,24 @@ export function dbPrefetch(db: u32, len: u32, max: u32): u32 {
     }
   }
   return acc;
+}
+
+/**
+ * The RDB fast path (rdbload.ts): store the scratch key, known absent (the caller's dictFind
+ * with hash h found nothing and the db has not changed since), without a second lookup. handle
+ * >= 0: a container; otherwise a string of vlen bytes, RES ptr = where its bytes go. 1, or
+ * ST_OOM with the db unchanged.
+ */
+export function dbAddAbsent(db: u32, klen: u32, h: u32, vlen: u32, handle: i32, now: f64): i32 {
+  if (handle < 0 && vlen >= VLEN_HANDLE) return ST_OOM;
+  const n = putValue(db, klen, h, 0, handle >= 0 ? VLEN_HANDLE : vlen, 0, now, 0);
+  if (n == 0) return ST_OOM;
+  if (handle >= 0) store<i32>(valPart(n), handle);
+  else store<u32>(RES, vlen, R_LEN);
+  return 1;
+}
+
+/** RESIZEDB at load (rdbLoad's dictExpand): size an empty db's table for `size` keys at once. */
+export function dbPresize(db: u32, size: u32): void {
+  if (dictSize(db) == 0 && load<i32>(db, D_RIDX) < 0 && size > 0) dictResize(db, size);
 }

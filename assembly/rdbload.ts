@@ -23,7 +23,7 @@ import { alloc, free } from './arena';
 import { dictFind, hashBytes } from './dict';
 import { RES, scratchPtr, scratchReserve } from './io';
 import { NC_COUNT, NATIVE_BIT, NATIVE_MASK, ncHandle, ncQueue, ncRef, ncUnref } from './native';
-import { dbSetStr, dbSetHandle, dbSetExpire, dbDelete } from './keyspace';
+import { dbAddAbsent, dbSetExpire, dbDelete, dbPresize } from './keyspace';
 import { hCreate, hSetAt } from './hash';
 import { sCreate, sAddAt } from './set';
 import { znCreate, addAt as znAddAt } from './zsetpack';
@@ -523,11 +523,13 @@ function loadKey(db: u32, t: u32, expireAt: f64, now: f64, hMaxE: u32, hMaxV: u3
   if (!readString(0)) return false;
   const kp = sP;
   const kl = sL;
-  if (dictFind(db, kp, kl, hashBytes(kp, kl)) != 0) return false; // duplicate (or a key to expire): JS decides
+  const h = hashBytes(kp, kl);
+  if (dictFind(db, kp, kl, h) != 0) return false; // duplicate (or a key to expire): JS decides
+  // From here to the store nothing changes the keyspace, so dbAddAbsent needs no second lookup.
   if (t == T_STRING) {
     if (!readString(1)) return false;
     if (!keyToScratch(kp, kl)) return false;
-    if (dbSetStr(db, kl, sL, 0, now) != 1) return false;
+    if (dbAddAbsent(db, kl, h, sL, -1, now) != 1) return false;
     memory.copy(load<u32>(RES, R_PTR), sP, sL);
   } else {
     let c: u32 = 0;
@@ -540,7 +542,7 @@ function loadKey(db: u32, t: u32, expireAt: f64, now: f64, hMaxE: u32, hMaxV: u3
       else c = setFromIntset(sP, sL, sMaxI);
     }
     if (c == 0) return false;
-    if (!keyToScratch(kp, kl) || dbSetHandle(db, kl, ncHandle(c), 0, now) != 1) {
+    if (!keyToScratch(kp, kl) || dbAddAbsent(db, kl, h, 0, ncHandle(c), now) != 1) {
       ncQueue(c);
       return false;
     }
@@ -598,6 +600,11 @@ export function rdbLoadRun(
   store<u32>(RES, keys, R_MISC);
   store<u32>(RES, reason, R_LEN);
   return pos - start;
+}
+
+/** RESIZEDB: size an empty db's keyspace table for `size` keys (no rehashing during the load). */
+export function rdbLoadResize(db: u32, size: u32): void {
+  dbPresize(db, size);
 }
 
 /** Release the LZF blocks (the load is over). */

@@ -481,6 +481,8 @@ export interface RdbFastLoader {
    */
   run(db: Db, pos: number, now: number, limits: EncodingLimits, maxKeys: number): number;
   keys: number;
+  /** RESIZEDB: db will hold about `size` keys (an empty keyspace is sized once, as rdbLoad's dictExpand). */
+  resize(db: Db, size: number): void;
   /** The load is over: release the engine memory it holds. */
   done(): void;
 }

@@ -419,8 +419,10 @@ export class RdbLoad {
         continue;
       }
       if (type === F.RDB_OPCODE_RESIZEDB) {
+        const size = r.lenU64();
         r.lenU64();
-        r.lenU64();
+        // Size the keyspace once, as rdbLoad's dictExpand (at most one key per 3 bytes left).
+        if (fast !== null && typeof size === 'number') fast.resize(this.db, Math.min(size, Math.floor((buf.length - r.pos) / 3)));
         continue;
       }
       if (type === F.RDB_OPCODE_AUX) {

@@ -116,6 +116,7 @@ export interface WasmExports {
   globMatch(pp: number, plen: number, sp: number, slen: number, nocase: number): number;
   rdbLoadRun(db: number, start: number, end: number, now: number, hMaxE: number, hMaxV: number, zMaxE: number, zMaxV: number, sMaxI: number, maxKeys: number): number;
   rdbLoadDone(): void;
+  rdbLoadResize(db: number, size: number): void;
   bitCount(p: number, n: number): number;
   bitOp(op: number, dst: number, srcs: number, nsrc: number, maxlen: number): void;
   hllMergeDense(max: number, p: number): void;
@@ -256,6 +257,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   globMatch: 5,
   rdbLoadRun: 10,
   rdbLoadDone: 0,
+  rdbLoadResize: 2,
   bitCount: 2,
   bitOp: 5,
   hllMergeDense: 2,

@@ -60,6 +60,11 @@ export class WasmRdbLoader implements RdbFastLoader {
     }
   }
 
+  resize(db: Db, size: number): void {
+    const d = this.dbPtr(db);
+    if (d >= 0 && size > 0) this.w.x.rdbLoadResize(d, Math.min(size, 0x40000000));
+  }
+
   private copy(pos: number, size: number): void {
     const n = Math.min(size, this.buf.length - pos);
     if (n > this.cap) {
