@@ -29,6 +29,7 @@ export {
 } from './zsetpack';
 export { globMatch } from './glob';
 export { rdbLoadRun, rdbLoadDone, rdbLoadResize } from './rdbload';
+export { crc64Scratch } from './crc64';
 export { bitCount, bitOp } from './bitops';
 export { hllMergeDense, hllMergeSparse, hllHisto, hllDenseRaise } from './hyperloglog';
 export { ncRef, ncUnref, ncQueue, ncFreeStep, ncPending } from './lazyfree';

@@ -117,6 +117,7 @@ export interface WasmExports {
   rdbLoadRun(db: number, start: number, end: number, now: number, hMaxE: number, hMaxV: number, zMaxE: number, zMaxV: number, sMaxI: number, maxKeys: number): number;
   rdbLoadDone(): void;
   rdbLoadResize(db: number, size: number): void;
+  crc64Scratch(lo: number, hi: number, len: number): void;
   bitCount(p: number, n: number): number;
   bitOp(op: number, dst: number, srcs: number, nsrc: number, maxlen: number): void;
   hllMergeDense(max: number, p: number): void;
@@ -258,6 +259,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   rdbLoadRun: 10,
   rdbLoadDone: 0,
   rdbLoadResize: 2,
+  crc64Scratch: 3,
   bitCount: 2,
   bitOp: 5,
   hllMergeDense: 2,
