@@ -30,6 +30,8 @@ export {
 export { globMatch } from './glob';
 export { rdbLoadRun, rdbLoadDone, rdbLoadResize } from './rdbload';
 export { crc64Scratch } from './crc64';
+export { rdbSaveSettings } from './rdbsave';
+export { dbWalkSave } from './keyspace';
 export { bitCount, bitOp } from './bitops';
 export { hllMergeDense, hllMergeSparse, hllHisto, hllDenseRaise } from './hyperloglog';
 export { ncRef, ncUnref, ncQueue, ncFreeStep, ncPending } from './lazyfree';

@@ -47,6 +47,7 @@ import {
   dictUnlinkEntry, dictReplaceEntry, dictRandom, dictScanStep, dictDetach, dictRehash, dictPauseRehash, hashBytes, random32, bytesEq,
 } from './dict';
 import { globMatch } from './glob';
+import { rdbSaveEntry } from './rdbsave';
 import { ncDropHandle } from './native';
 import { RES, scratchPtr, outReserve, outCommit, outReset } from './io';
 import {
@@ -1080,4 +1081,26 @@ export function dbAddAbsent(db: u32, klen: u32, h: u32, vlen: u32, handle: i32, 
 /** RESIZEDB at load (rdbLoad's dictExpand): size an empty db's table for `size` keys at once. */
 export function dbPresize(db: u32, size: u32): void {
   if (dictSize(db) == 0 && load<i32>(db, D_RIDX) < 0 && size > 0) dictResize(db, size);
+}
+
+function emitSave(e: u32): void {
+  scanVisited++;
+  if (isExpired(scanDb, e, scanNow)) return;
+  const klen = load<u32>(e, E_KEYLEN);
+  const vl = vlenOf(e);
+  const nowSec = <u32>(scanNow / 1000);
+  const str = vl != VLEN_HANDLE;
+  const ok = rdbSaveEntry(
+    e + ENTRY_HDR, klen, str ? strValPtr(e) : 0, str ? vl : 0, str ? -1 : load<i32>(valPart(e)),
+    expireAtOf(scanDb, e), nowSec - idleSeconds(e, nowSec), load<u32>(e, K_META) >> 24,
+  );
+  if (!ok) scanOom = true;
+}
+
+/**
+ * SAVE's and a snapshot's serializing walk (rdbsave.ts): each live entry of the next buckets as
+ * an RDB record (or DEFER for the JS writer) in the out buffer; positions as dbWalkEntries.
+ */
+export function dbWalkSave(db: u32, pos: u32, count: u32, now: f64): u32 {
+  return walkBuckets(db, pos, count, now, emitSave);
 }

@@ -243,6 +243,12 @@ export interface Db {
    * must not change the db. Engines without it are walked with forEachKey + get.
    */
   forEachEntry?(visit: (key: BulkValue, value: RedisValue, expireAt: number, lru: number, freq: number) => void): void;
+  /**
+   * Optional: SAVE's walk with the records serialized by the engine (wasm: assembly/rdbsave.ts),
+   * each exactly as persistence/rdb-writer.ts would write it; keys whose values it does not
+   * serialize go to sink.deferred. The callbacks may not change the db.
+   */
+  saveRecords?(settings: RdbSaveSettings, sink: RdbRecordSink): void;
   /** Visit every key (KEYS). Expired keys are skipped. */
   forEachKey(visit: (key: BulkValue) => void): void;
   /**
@@ -261,10 +267,33 @@ export interface Db {
 export interface SnapshotWalk {
   /** Visit the keys of the next buckets (about `count` keys). True once every bucket was walked. */
   step(count: number, visit: (key: BulkValue) => void): boolean;
+  /** Optional: step() with the records serialized by the engine (see Db.saveRecords). */
+  stepRecords?(count: number, settings: RdbSaveSettings, sink: RdbRecordSink): boolean;
   /** True when `key` is in the Db and the walk has passed its bucket. */
   passed(key: Bytes): boolean;
   /** Resume rehashing (the walk is over or abandoned). */
   end(): void;
+}
+
+/** How Db.saveRecords serializes (RdbWriter's options and the IDLE/FREQ records). */
+export interface RdbSaveSettings {
+  compression: boolean;
+  /** Write IDLE (an LRU maxmemory-policy), counted from refNow (ms). */
+  lru: boolean;
+  /** Write FREQ (an LFU policy). */
+  lfu: boolean;
+  refNow: number;
+  /** list-max-listpack-size and quicklist's packed threshold. */
+  listFill: number;
+  packedThreshold: number;
+}
+
+/** Where an engine's serializing walk hands each live key. */
+export interface RdbRecordSink {
+  /** The key's whole record is src[start, end); key() gives the key (call it before anything else). */
+  record(src: Uint8Array, start: number, end: number, key: () => string): void;
+  /** The engine left this key to the JS writer (called after the batch's records were handed out). */
+  deferred(key: string): void;
 }
 
 /** What a running snapshot needs to hear from a Db before data changes (Db.snapshotHook). */

@@ -27,7 +27,7 @@ import { CmdFlag } from '../commands/table';
 import type { Client } from '../server/client';
 import type { KeyInfo, RedisValue } from '../engine/types';
 import { Snapshot } from './snapshot';
-import { lruLfuRecords, newFileWriter, persistenceOf, writeRdbHeader, writeRdbTrailer } from './rdb';
+import { lruLfuRecords, newFileWriter, persistenceOf, saveSettings, writeRdbHeader, writeRdbTrailer } from './rdb';
 import type { RdbWriter } from './rdb-writer';
 import * as F from './format';
 import { scriptMayWrite } from '../scripting/engine';
@@ -153,14 +153,24 @@ export class BgSave {
     this.sizes = s.dbs.map((db) => [db.size(), db.expiresSize()]);
     this.resized = s.dbs.map(() => false);
     this.keysTotal = this.sizes.reduce((a, x) => a + x[0], 0);
-    this.snapshot = new Snapshot(s.dbs, this.startedAt, { key: (i, k, v, info) => this.key(i, k, v, info) });
+    this.snapshot = new Snapshot(s.dbs, this.startedAt, {
+      key: (i, k, v, info) => this.key(i, k, v, info),
+      record: (i, src, start, end) => this.record(i, src, start, end),
+      recordSettings: saveSettings(s, this.startedAt, this.lru, this.lfu),
+    });
     this.done = this.run();
   }
 
-  /** The snapshot's sink: serialize one key now (its value may change right after). */
-  private key(dbIndex: number, key: Buffer, value: RedisValue, info: KeyInfo): void {
+  /** The snapshot's sink for a record the engine serialized (always from the walk, never early). */
+  private record(dbIndex: number, src: Uint8Array, start: number, end: number): void {
+    this.selectDb(dbIndex);
+    this.w.raw(src, start, end);
+    this.w.maybeFlush();
+  }
+
+  /** SELECTDB (and the db's RESIZEDB the first time) when the output switches to dbIndex. */
+  private selectDb(dbIndex: number): void {
     const w = this.w;
-    const before = w.flushed + w.pos;
     if (dbIndex !== this.curDb) {
       w.u8(F.RDB_OPCODE_SELECTDB);
       w.len(dbIndex);
@@ -172,6 +182,13 @@ export class BgSave {
       }
       this.curDb = dbIndex;
     }
+  }
+
+  /** The snapshot's sink: serialize one key now (its value may change right after). */
+  private key(dbIndex: number, key: Buffer, value: RedisValue, info: KeyInfo): void {
+    const w = this.w;
+    const before = w.flushed + w.pos;
+    this.selectDb(dbIndex);
     const idle = this.lru ? Math.max(0, Math.floor((this.startedAt - info.lru) / 1000)) : -1;
     const freq = this.lfu ? Math.max(0, Math.min(255, info.freq | 0)) : -1;
     w.keyValue(key, value, info.expireAt, idle, freq);

@@ -13,7 +13,7 @@ import { debugStateOf } from '../server/debug-state';
 import fs from 'fs';
 import path from 'path';
 import type { Server } from '../server/server';
-import type { BulkValue, Db, RdbFastLoader, RedisValue } from '../engine/types';
+import type { BulkValue, Db, RdbFastLoader, RdbSaveSettings, RedisValue } from '../engine/types';
 import { encodingLimits } from '../config/config';
 import { scriptingOf } from '../scripting/engine';
 import { RdbWriter } from './rdb-writer';
@@ -90,6 +90,26 @@ export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | n
     w.len(size);
     const withExpires = db.expiresSize() > 0;
     w.len(db.expiresSize());
+    if (db.saveRecords) {
+      // The engine serializes (wasm); the keys it leaves (streams, big encodings) are written here.
+      db.saveRecords(saveSettings(s, now, lru, lfu), {
+        record: (src, start, end) => {
+          w.raw(src, start, end);
+          w.maybeFlush();
+        },
+        deferred: (key) => {
+          const kb = keyBuf(key);
+          const info = db.info(kb);
+          const v = db.get(kb, true);
+          if (info === undefined || v === undefined) return;
+          const idle = lru ? Math.max(0, Math.floor((now - info.lru) / 1000)) : -1;
+          const freq = lfu ? Math.max(0, Math.min(255, info.freq | 0)) : -1;
+          w.keyValue(key, v, info.expireAt, idle, freq);
+          w.maybeFlush();
+        },
+      });
+      continue;
+    }
     if (db.forEachEntry) {
       db.forEachEntry((k, v, expireAt, lastAccess, counter) => {
         const idle = lru ? Math.max(0, Math.floor((now - lastAccess) / 1000)) : -1;
@@ -115,6 +135,12 @@ export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | n
     });
   }
   return writeRdbTrailer(s, w, sink !== null);
+}
+
+/** What Db.saveRecords needs to serialize as RdbWriter does (IDLE counted from refNow). */
+export function saveSettings(s: Server, refNow: number, lru: boolean, lfu: boolean): RdbSaveSettings {
+  const o = writeOptions(s);
+  return { compression: o.compression, lru, lfu, refNow, listFill: o.limits.listMaxListpackSize, packedThreshold: o.packedThreshold ?? 1 << 30 };
 }
 
 /** The signature, AUX fields and function libraries (what comes before the first db). */

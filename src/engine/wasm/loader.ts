@@ -118,6 +118,8 @@ export interface WasmExports {
   rdbLoadDone(): void;
   rdbLoadResize(db: number, size: number): void;
   crc64Scratch(lo: number, hi: number, len: number): void;
+  rdbSaveSettings(comp: number, lru: number, lfu: number, refNow: number, fill: number, packedThreshold: number): void;
+  dbWalkSave(db: number, pos: number, count: number, now: number): number;
   bitCount(p: number, n: number): number;
   bitOp(op: number, dst: number, srcs: number, nsrc: number, maxlen: number): void;
   hllMergeDense(max: number, p: number): void;
@@ -260,6 +262,8 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   rdbLoadDone: 0,
   rdbLoadResize: 2,
   crc64Scratch: 3,
+  rdbSaveSettings: 6,
+  dbWalkSave: 4,
   bitCount: 2,
   bitOp: 5,
   hllMergeDense: 2,

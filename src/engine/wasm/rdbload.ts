@@ -7,8 +7,8 @@
  * which reports errors as before. A record running past the chunk is retried from a new chunk
  * starting at it (doubled up to rdbChunk.max, beyond which the JS reader takes it).
  */
-import type { Db, EncodingLimits, RdbFastLoader } from '../types';
-import type { WasmInstance } from './loader';
+import type { Db, EncodingLimits, RdbFastLoader, RdbRecordSink, RdbSaveSettings } from '../types';
+import { type WasmInstance, WasmOutOfMemoryError } from './loader';
 import { R_LEN, R_MISC } from './abi';
 
 /** Chunk sizes (tests make them small to cross chunk ends often). */
@@ -89,4 +89,45 @@ export class WasmRdbLoader implements RdbFastLoader {
     this.release();
     this.w.x.rdbLoadDone();
   }
+}
+
+// ------------------------------------------------------------------ saving (assembly/rdbsave.ts)
+
+/** dbWalkSave's "walk complete" position. */
+export const WALK_DONE = 0xffffffff;
+/** assembly/rdbsave.ts DEFER. */
+const DEFER = 0xffffffff;
+
+/**
+ * One dbWalkSave call from `pos` (about `count` keys): each record goes to sink.record as it is
+ * decoded; keys left to the JS writer go to sink.deferred after the batch (that may call into
+ * WASM, which reuses the out buffer). Returns the next position, or WALK_DONE.
+ */
+export function saveBatch(w: WasmInstance, db: number, pos: number, count: number, now: number, st: RdbSaveSettings, sink: RdbRecordSink): number {
+  const x = w.x;
+  x.rdbSaveSettings(st.compression ? 1 : 0, st.lru ? 1 : 0, st.lfu ? 1 : 0, st.refNow, st.listFill, Math.min(Math.max(st.packedThreshold, 0), 0xffffffff));
+  const next = x.dbWalkSave(db, pos >>> 0, count, now) >>> 0;
+  if (w.resU32(R_MISC) === 1) throw new WasmOutOfMemoryError('SAVE output');
+  w.sync();
+  const u8 = w.u8;
+  let off = w.outPtr();
+  const end = off + w.outLen();
+  let deferred: string[] | null = null;
+  const keyAt = { at: 0, len: 0 };
+  const key = (): string => u8.latin1Slice(keyAt.at, keyAt.at + keyAt.len);
+  while (off < end) {
+    const rl = u8.readUInt32LE(off);
+    const kl = u8.readUInt32LE(off + 4);
+    keyAt.at = off + 8;
+    keyAt.len = kl;
+    off += 8 + kl;
+    if (rl === DEFER) {
+      (deferred ??= []).push(key());
+      continue;
+    }
+    sink.record(u8, off, off + rl, key);
+    off += rl;
+  }
+  if (deferred !== null) for (const k of deferred) sink.deferred(k);
+  return next;
 }
