@@ -92,7 +92,12 @@ export class RdbWriter {
   raw(b: Uint8Array, start = 0, end = b.length): void {
     const n = end - start;
     this.ensure(n);
-    this.buf.set(n === b.length ? b : b.subarray(start, end), this.pos);
+    if (n <= 64) {
+      // Short records (the engine's serialized keys): no subarray object per copy.
+      const d = this.buf;
+      let p = this.pos;
+      for (let i = start; i < end; i++) d[p++] = b[i];
+    } else this.buf.set(n === b.length ? b : b.subarray(start, end), this.pos);
     this.pos += n;
   }
 
