@@ -33,7 +33,7 @@ import * as F from './format';
 import { scriptMayWrite } from '../scripting/engine';
 
 const STEP_MS = 3;
-const MAX_PENDING = 32 * 1024 * 1024;
+const MAX_PENDING = 8 * 1024 * 1024;
 /** CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save points wait this long (seconds). */
 const RETRY_DELAY = 5;
 
