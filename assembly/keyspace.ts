@@ -1102,5 +1102,45 @@ function emitSave(e: u32): void {
  * an RDB record (or DEFER for the JS writer) in the out buffer; positions as dbWalkEntries.
  */
 export function dbWalkSave(db: u32, pos: u32, count: u32, now: f64): u32 {
-  return walkBuckets(db, pos, count, now, emitSave);
+  scanBegin(db, now);
+  const start = pos;
+  // Entries are gathered WALK_BATCH at a time before any is serialized: the bucket loads and the
+  // first load of each entry do not depend on each other, so the CPU overlaps their cache misses
+  // (entries lie all over the arena) instead of meeting them one by one while serializing.
+  for (;;) {
+    const s0 = load<u32>(db, D_S0);
+    const s1 = load<u32>(db, D_S1);
+    if (pos >= s0 + s1 || scanVisited >= count) break;
+    let n: u32 = 0;
+    while (pos < s0 + s1 && n < WALK_BATCH - 16) {
+      const head = pos < s0 ? load<u32>(load<u32>(db, D_T0) + (pos << 2)) : load<u32>(load<u32>(db, D_T1) + ((pos - s0) << 2));
+      const mark = n;
+      let e = head;
+      while (e != 0 && n < WALK_BATCH) {
+        store<u32>(walkBatch + (n << 2), e);
+        n++;
+        e = load<u32>(e, E_NEXT);
+      }
+      if (e != 0) {
+        // The chain does not fit in the room left: this bucket goes in the next round, or, when it
+        // does not fit in a whole batch, is serialized directly now.
+        n = mark;
+        if (n == 0) {
+          for (let x = head; x != 0; x = load<u32>(x, E_NEXT)) emitSave(x);
+          pos++;
+        }
+        break;
+      }
+      pos++;
+    }
+    for (let i: u32 = 0; i < n; i++) emitSave(load<u32>(walkBatch + (i << 2)));
+    if (scanOom) {
+      store<u32>(RES, 1, R_MISC);
+      return start;
+    }
+  }
+  return pos >= load<u32>(db, D_S0) + load<u32>(db, D_S1) ? 0xffffffff : pos;
 }
+
+const WALK_BATCH: u32 = 64;
+const walkBatch: usize = memory.data(WALK_BATCH * 4, 4);
