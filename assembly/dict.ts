@@ -185,6 +185,45 @@ export function dictTableBytes(d: u32): u32 {
   return (load<u32>(d, D_S0) + load<u32>(d, D_S1)) << 2;
 }
 
+/** Chain-length classes of dictStats (DICT_STATS_VECTLEN in dict.c: the last one is "49 or more"). */
+export const STATS_VECTLEN: u32 = 50;
+
+/**
+ * dict.c's _dictGetStatsHt counts for table t (0, or 1 while rehashing), written at `out` as u32s:
+ * size, used, different slots, max chain length, total chain length, then STATS_VECTLEN counts of
+ * buckets by chain length. False (nothing written) when table t has no buckets. O(buckets + used).
+ */
+export function dictStats(d: u32, t: u32, out: u32): bool {
+  // Table 1's three fields sit 12 bytes after table 0's (D_T1 - D_T0).
+  const th = d + (t == 0 ? 0 : D_T1 - D_T0);
+  const tab = load<u32>(th, D_T0);
+  const size = load<u32>(th, D_S0);
+  if (tab == 0 || size == 0) return false;
+  memory.fill(out, 0, (5 + STATS_VECTLEN) << 2);
+  let slots: u32 = 0;
+  let maxChain: u32 = 0;
+  let total: u32 = 0;
+  for (let i: u32 = 0; i < size; i++) {
+    let e = load<u32>(tab + (i << 2));
+    let chain: u32 = 0;
+    while (e != 0) {
+      chain++;
+      e = load<u32>(e, E_NEXT);
+    }
+    if (chain != 0) slots++;
+    if (chain > maxChain) maxChain = chain;
+    total += chain;
+    const slot = out + ((5 + (chain < STATS_VECTLEN ? chain : STATS_VECTLEN - 1)) << 2);
+    store<u32>(slot, load<u32>(slot) + 1);
+  }
+  store<u32>(out, size);
+  store<u32>(out, load<u32>(th, D_U0), 4);
+  store<u32>(out, slots, 8);
+  store<u32>(out, maxChain, 12);
+  store<u32>(out, total, 16);
+  return true;
+}
+
 function nextPow2(n: u32): u32 {
   if (n <= INITIAL_SIZE) return INITIAL_SIZE;
   if (n > 0x40000000) return 0x40000000;

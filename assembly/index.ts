@@ -12,12 +12,12 @@ import { setSeeds } from './dict';
 import { scratchReserve, outReserve, outReset, RES } from './io';
 
 export { arenaUsed, arenaFootprint, alloc, free, allocSize, arenaSetMaxPages } from './arena';
-export { hashBytes, dictRehash, dictSize, setSeeds, random32 } from './dict';
+export { hashBytes, dictRehash, dictSize, dictStats, setSeeds, random32 } from './dict';
 export { scratchReserve, getScratch, outReset, outShrink, dataUsed } from './io';
 export {
   dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbRename, dbDelete,
   dbSetExpire, dbPersist, dbRandom, dbScan, dbScanEntries, dbWalkEntries, dbWalkKeys, dbWalkPos, dbPauseRehash, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
-  keyspaceValEmbed, dbSetLfuParams,
+  keyspaceValEmbed, dbSetLfuParams, dbSetExpiryPaused,
 } from './keyspace';
 export {
   zsCreate, zsLength, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange,
@@ -35,6 +35,7 @@ export { dbWalkSave } from './keyspace';
 export { bitCount, bitOp } from './bitops';
 export { hllMergeDense, hllMergeSparse, hllHisto, hllDenseRaise } from './hyperloglog';
 export { ncRef, ncUnref, ncQueue, ncFreeStep, ncPending } from './lazyfree';
+export { ncBigDict } from './native';
 export {
   hCreate, hLen, hIsListpack, hMemory, hGet, hConvert, hSet, hSetMany, hDelete, hOut, hScan, hRandom, hClone, hResp,
 } from './hash';

@@ -205,9 +205,16 @@ export function dbExpiresSize(db: u32): u32 {
   return idx == NO_EXPIRE ? -1 : load<f64>(recAddr(db, idx), 8);
 }
 
+/** dbSetExpiryPaused: while true no key is expired (Redis's keyIsExpired while loading). */
+let expiryPaused = false;
+
+export function dbSetExpiryPaused(paused: bool): void {
+  expiryPaused = paused;
+}
+
 // @ts-ignore: decorator
 @inline function isExpired(db: u32, e: u32, now: f64): bool {
-  if (!hasSlot(e)) return false;
+  if (!hasSlot(e) || expiryPaused) return false;
   const idx = load<u32>(slotAddr(e));
   return idx != NO_EXPIRE && now > load<f64>(recAddr(db, idx), 8);
 }

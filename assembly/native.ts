@@ -57,6 +57,12 @@ export const NATIVE_MASK: u32 = 0x1fffffff;
 // @ts-ignore: decorator
 @inline export function ncCount(c: u32): u32 { return load<u32>(c, NC_COUNT); }
 
+/** The dict of a collection in its big form (hash, set, or a sorted set's skip list, whose header starts with its dict); 0 for a packed form or a list. */
+export function ncBigDict(c: u32): u32 {
+  const kind = load<u32>(c, NC_INFO) & NK_MASK;
+  return kind != NK_LIST && ncIsBig(c) ? load<u32>(c, NC_P) : 0;
+}
+
 /** Head of the free queue (collections with refs 0 to free unless stored again). */
 let ncQueueHead: u32 = 0;
 

@@ -17,6 +17,11 @@ const HELP = (meta as unknown as { help: Record<string, string[]> }).help;
 export function helpLines(command: string, has: (sub: string) => boolean): string[] {
   const all = HELP[command];
   if (!all) return [`${command.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, 'HELP', '    Prints this help.'];
+  return filterHelp(all, has);
+}
+
+/** Help text `all` (a header line, then entries as helpLines describes) without the entries `has` rejects. */
+export function filterHelp(all: string[], has: (sub: string) => boolean): string[] {
   const out = [all[0]];
   let keep = true;
   for (const line of all.slice(1)) {

@@ -9,7 +9,7 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
 import { cursorArg, intArg, isWord, scanOptionsArg } from './args';
-import { inspectKey, lookupRead, replyScan, written } from './keyspace';
+import { alreadyExpired, inspectKey, lookupRead, replyScan, written } from './keyspace';
 import type { StringHead } from './keyspace';
 import { encodingLimits } from '../config/config';
 import { INT64_MAX, latin1, parseInt64, parseInt64Exact } from '../util/number';
@@ -256,7 +256,7 @@ function expireGeneric(c: Client, argv: Buffer[], basetime: number, seconds: boo
     if (flags & ExpireFlag.GT && (when <= current || current === -1)) return c.reply.int(0);
     if (flags & ExpireFlag.LT && current !== -1 && when >= current) return c.reply.int(0);
   }
-  if (when <= c.server.clock.now()) {
+  if (alreadyExpired(c, when)) {
     c.db.delete(key);
     written(c, key, 'del', 'g');
     propagateAs(c, c.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key);

@@ -212,3 +212,11 @@ export function tryWriteBulk(c: Client, key: Buffer): boolean {
   if (st === 0) out.nil();
   return true;
 }
+
+/**
+ * checkAlreadyExpired: a TTL at or before now deletes the key at once, except while loading: the
+ * AOF replays a TTL as it was written, and the key expires after the load if nothing removed it.
+ */
+export function alreadyExpired(c: Client, when: number): boolean {
+  return when <= c.server.clock.now() && !c.server.loading;
+}

@@ -6,7 +6,7 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, SYNTAX } from './errors';
 import { intArg, isWord } from './args';
-import { lookupRead, written } from './keyspace';
+import { alreadyExpired, lookupRead, written } from './keyspace';
 import { applyAccess, dumpPayload, loadPayload, saveRdb, verifyPayload } from '../persistence/rdb';
 import { bgsaveInProgress, scheduleBgsave, startBgsave } from '../persistence/bgsave';
 import { ClientFlag } from '../server/client';
@@ -80,7 +80,7 @@ function restore(c: Client, argv: Buffer[]): void {
   if (replace) deleted = c.db.delete(key);
   const now = c.server.clock.now();
   if (ttl && !absttl) ttl += now;
-  if (ttl && ttl <= now) {
+  if (ttl && alreadyExpired(c, ttl)) {
     // Already expired: the key is (still) deleted, as Redis does.
     if (deleted) written(c, key, 'del', 'g');
     return c.reply.ok();

@@ -120,6 +120,27 @@ export interface ExpireCycleStats {
  * One logical database (SELECT n). All lookups perform lazy expiry: an expired key behaves as
  * missing and is deleted (the `onExpired` hook of the engine fires for it).
  */
+/** One table of a chained hash table, counted as dict.c's _dictGetStatsHt does (DEBUG HTSTATS). */
+export interface HashTableStats {
+  /** Buckets. */
+  size: number;
+  /** Entries. */
+  used: number;
+  /** Non-empty buckets. */
+  slots: number;
+  maxChain: number;
+  totalChain: number;
+  /** chains[i]: buckets whose chain has i entries (the last index: that many or more). */
+  chains: number[];
+}
+
+/**
+ * What DEBUG HTSTATS reports for one table: its chained hash tables (the main one, then the
+ * rehashing target while a rehash runs), or, for a structure that is not a chained hash table,
+ * a sentence saying what it is instead (never made-up chain figures).
+ */
+export type TableStats = HashTableStats[] | string;
+
 export interface Db {
   /** Database number; SWAPDB exchanges Db objects and renumbers them. */
   index: number;
@@ -140,6 +161,8 @@ export interface Db {
   size(): number;
   /** Number of keys with a TTL, O(1). */
   expiresSize(): number;
+  /** DEBUG HTSTATS: the keyspace table's figures (O(buckets)). */
+  keyspaceStats(): TableStats;
 
   /** The value at `key`, or undefined. Updates the access time unless `noTouch`. */
   get(key: Bytes, noTouch?: boolean): RedisValue | undefined;
@@ -354,6 +377,8 @@ export interface ListValue extends Container {
 /** A hash: field -> value. */
 export interface HashValue extends Container {
   readonly type: 'hash';
+  /** DEBUG HTSTATS-KEY, asked only while the encoding is hashtable (skiplist for a sorted set): its table's figures. */
+  tableStats(): TableStats;
   get(field: Bytes): BulkValue | undefined;
   /** Returns true when the field is new. */
   set(field: Bytes, value: Bytes): boolean;
@@ -389,6 +414,8 @@ export interface HashValue extends Container {
 /** A set of byte strings. */
 export interface SetValue extends Container {
   readonly type: 'set';
+  /** DEBUG HTSTATS-KEY, asked only while the encoding is hashtable (skiplist for a sorted set): its table's figures. */
+  tableStats(): TableStats;
   add(member: Bytes): boolean;
   delete(member: Bytes): boolean;
   has(member: Bytes): boolean;
@@ -435,6 +462,8 @@ export interface LexRange {
  */
 export interface ZSetValue extends Container {
   readonly type: 'zset';
+  /** DEBUG HTSTATS-KEY, asked only while the encoding is hashtable (skiplist for a sorted set): its table's figures. */
+  tableStats(): TableStats;
   score(member: Bytes): number | undefined;
   /** Insert or update. Returns the previous score, or undefined when the member is new. */
   add(member: Bytes, score: number): number | undefined;
@@ -493,6 +522,12 @@ export interface Engine {
   backgroundWork(budgetMs: number): boolean;
   /** lfu-log-factor and lfu-decay-time (minutes) for the LFU counters of every db. */
   setLfuParams(logFactor: number, decayTime: number): void;
+  /**
+   * While paused no key of any db counts as expired (lookups, scans, overwrites): Redis's
+   * keyIsExpired answers 0 while loading, so an AOF replays to the state it recorded (a key
+   * PERSISTed before its TTL passed keeps living when the server restarts after that time).
+   */
+  setExpiryPaused(paused: boolean): void;
   /** Optional: the server's live settings, for structures that convert at CONFIG thresholds. */
   useConfig?(config: { int(name: string): number }): void;
   /** Optional: the RDB loader's fast path over `buf` (wasm: assembly/rdbload.ts). */

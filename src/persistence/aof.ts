@@ -24,7 +24,7 @@ import fs from 'fs';
 import path from 'path';
 import type { Server } from '../server/server';
 import type { PropagationTarget } from '../server/propagate';
-import { encode } from '../server/propagate';
+import { ByteSink, encode } from '../server/propagate';
 import { Client, ClientFlag } from '../server/client';
 import type { HashValue, KeyInfo, ListValue, RedisValue, SetValue, StreamValue, ZSetValue } from '../engine/types';
 import { rewriteStream } from './aof-stream';
@@ -34,6 +34,7 @@ import { loadRdbBuffer, writeRdb } from './rdb';
 import { BgSave, bgsaveInProgress } from './bgsave';
 import { scriptingOf } from '../scripting/engine';
 import { formatDouble } from '../util/number';
+import { ReplyError } from '../commands/errors';
 
 export type ManifestType = 'b' | 'i' | 'h';
 export interface ManifestEntry {
@@ -76,31 +77,56 @@ type Parsed = { argv: Buffer[]; next: number } | 'truncated' | 'bad';
 
 /** One `*N $len ...` command at `pos` (the only form an AOF holds). */
 export function parseAofCommand(buf: Buffer, pos: number): Parsed {
-  const line = (p: number): { v: number; next: number } | 'truncated' | 'bad' => {
-    const nl = buf.indexOf(10, p);
-    if (nl === -1) return 'truncated';
-    if (nl === p || buf[nl - 1] !== 13) return 'bad';
-    const text = buf.latin1Slice(p + 1, nl - 1);
-    if (!/^\d+$/.test(text)) return 'bad';
-    return { v: Number(text), next: nl + 1 };
-  };
   if (buf[pos] !== 42 /* '*' */) return 'bad';
-  const n = line(pos);
-  if (typeof n === 'string') return n;
-  if (n.v < 1) return 'bad';
-  let p = n.next;
+  const n = countLine(buf, pos);
+  if (n < 0) return n === TRUNCATED ? 'truncated' : 'bad';
+  if (lineValue < 1) return 'bad';
+  const argc = lineValue;
+  let p = n;
   const argv: Buffer[] = [];
-  for (let i = 0; i < n.v; i++) {
+  for (let i = 0; i < argc; i++) {
     if (p >= buf.length) return 'truncated';
     if (buf[p] !== 36 /* '$' */) return 'bad';
-    const l = line(p);
-    if (typeof l === 'string') return l;
-    if (l.next + l.v + 2 > buf.length) return 'truncated';
-    if (buf[l.next + l.v] !== 13 || buf[l.next + l.v + 1] !== 10) return 'bad';
-    argv.push(buf.subarray(l.next, l.next + l.v));
-    p = l.next + l.v + 2;
+    const next = countLine(buf, p);
+    if (next < 0) return next === TRUNCATED ? 'truncated' : 'bad';
+    const len = lineValue;
+    if (next + len + 2 > buf.length) return 'truncated';
+    if (buf[next + len] !== 13 || buf[next + len + 1] !== 10) return 'bad';
+    argv.push(buf.subarray(next, next + len));
+    p = next + len + 2;
   }
   return { argv, next: p };
+}
+
+const TRUNCATED = -1;
+const BAD = -2;
+/** The number countLine read (a field, so a line costs no allocation). */
+let lineValue = 0;
+
+/**
+ * A `*<digits>\r\n` or `$<digits>\r\n` line at p: sets lineValue and returns the index after it,
+ * or TRUNCATED (no newline yet) / BAD (not one or more digits then CRLF).
+ */
+function countLine(buf: Buffer, p: number): number {
+  let v = 0;
+  let i = p + 1;
+  const end = buf.length;
+  for (; i < end; i++) {
+    const ch = buf[i];
+    if (ch < 48 || ch > 57) break;
+    v = v * 10 + (ch - 48);
+  }
+  if (i >= end) return TRUNCATED;
+  if (i === p + 1 || buf[i] !== 13 || i + 1 >= end || buf[i + 1] !== 10) return buf.indexOf(10, i) === -1 ? TRUNCATED : BAD;
+  lineValue = v;
+  return i + 2;
+}
+
+/** True when `a` is `word` (lowercase ASCII) in any case. */
+function isName(a: Buffer, word: string): boolean {
+  if (a.length !== word.length) return false;
+  for (let i = 0; i < a.length; i++) if ((a[i] | 0x20) !== word.charCodeAt(i)) return false;
+  return true;
 }
 
 export class AofLoadError extends Error {}
@@ -127,8 +153,8 @@ export class Aof implements PropagationTarget {
   enabled = false;
   private fd = -1;
   private manifest: ManifestEntry[] = [];
-  private buf: Buffer[] = [];
-  private bufLen = 0;
+  /** Propagated bytes not yet written (aof_buf): flushed before the turn's replies. */
+  private readonly pending = new ByteSink(16 * 1024);
   /** Bytes written but not yet fsynced (everysec). */
   private unsynced = false;
   private fsyncInFlight = false;
@@ -168,7 +194,7 @@ export class Aof implements PropagationTarget {
 
   /** Bytes propagated but not yet written (INFO aof_buffer_length). */
   get bufferLength(): number {
-    return this.bufLen;
+    return this.pending.len;
   }
 
   get rewriteInProgress(): boolean {
@@ -190,12 +216,12 @@ export class Aof implements PropagationTarget {
     const legacy = path.join(this.server.config.str('dir'), this.prefix);
     if (fs.existsSync(manifestFile)) {
       this.manifest = parseManifest(fs.readFileSync(manifestFile, 'latin1'));
-      this.load();
+      this.whileLoading(() => this.load());
     } else if (fs.existsSync(legacy)) {
       // aofUpgradePrepare: the old file becomes the base of a new directory, under its own name.
       fs.mkdirSync(this.dir, { recursive: true });
       this.manifest = [{ name: this.prefix, seq: 1, type: 'b' }];
-      this.loadFile(legacy, true);
+      this.whileLoading(() => this.loadFile(legacy, true));
       fs.renameSync(legacy, path.join(this.dir, this.prefix));
       this.server.logger.info(`Successfully migrated an old-style AOF into the AOF directory ${this.dir}`);
     } else {
@@ -254,8 +280,7 @@ export class Aof implements PropagationTarget {
   // ------------------------------------------------------------------ appending
 
   feed(bytes: Buffer): void {
-    this.buf.push(Buffer.from(bytes));
-    this.bufLen += bytes.length;
+    this.pending.append(bytes);
   }
 
   /**
@@ -263,8 +288,9 @@ export class Aof implements PropagationTarget {
    * incr file, and with appendfsync always sync it before returning.
    */
   beforeReplies(): void {
-    if (this.bufLen === 0 || this.fd < 0) return;
-    const data = this.buf.length === 1 ? this.buf[0] : Buffer.concat(this.buf, this.bufLen);
+    const pending = this.pending;
+    if (pending.len === 0 || this.fd < 0) return;
+    const data = pending.buf.subarray(0, pending.len);
     const always = this.server.config.str('appendfsync') === 'always';
     let off = 0;
     try {
@@ -283,13 +309,13 @@ export class Aof implements PropagationTarget {
       this.lastWriteError = msg;
       // What was not written is kept (a partial write keeps only its rest, so nothing is written
       // twice): the everysec timer and the next turn retry it; writes get MISCONF meanwhile.
-      this.buf = off > 0 ? [data.subarray(off)] : [data];
-      this.bufLen = data.length - off;
+      pending.buf.copyWithin(0, off, pending.len);
+      pending.len -= off;
       return;
     }
     this.currentSize += data.length;
-    this.buf = [];
-    this.bufLen = 0;
+    pending.len = 0;
+    pending.release();
     if (always && !this.fsyncPaused()) {
       try {
         fs.fdatasyncSync(this.fd);
@@ -306,7 +332,7 @@ export class Aof implements PropagationTarget {
   /** The everysec sync, in the background (libuv's pool), one at a time. */
   private everysec(): void {
     // serverCron's retry of a failed write (the buffer waits while writes are refused).
-    if (!this.lastWriteOk && this.bufLen > 0) this.beforeReplies();
+    if (!this.lastWriteOk && this.pending.len > 0) this.beforeReplies();
     if (this.fd < 0 || !this.unsynced || this.server.config.str('appendfsync') === 'no' || this.fsyncPaused()) return;
     if (this.fsyncInFlight) {
       this.delayedFsync++;
@@ -389,6 +415,22 @@ export class Aof implements PropagationTarget {
 
   // ------------------------------------------------------------------ loading
 
+  /**
+   * Nothing expires while the files load (Redis's keyIsExpired while loading): they replay to the
+   * state they recorded, and the keys whose TTL passed meanwhile expire afterwards.
+   */
+  private whileLoading(load: () => void): void {
+    const s = this.server;
+    s.engine.setExpiryPaused(true);
+    s.loading = true;
+    try {
+      load();
+    } finally {
+      s.engine.setExpiryPaused(false);
+      s.loading = false;
+    }
+  }
+
   /** loadAppendOnlyFiles: the base, then every incr file in order. */
   private load(): void {
     const base = this.manifest.find((e) => e.type === 'b');
@@ -420,34 +462,48 @@ export class Aof implements PropagationTarget {
     if (buf.length === 0) return 0;
     let pos = 0;
     if (buf.length >= 5 && buf.latin1Slice(0, 5) === 'REDIS') {
-      const r = loadRdbBuffer(this.server, buf);
+      const r = loadRdbBuffer(this.server, buf, { keepExpired: true });
       pos = r.bytesRead;
       this.server.logger.info(`Reading RDB base file on AOF loading...`);
     }
     const c = new Client(this.server, null, this.server.dbs[0]);
     c.authenticated = true;
     c.flags |= ClientFlag.NO_TOUCH | ClientFlag.DENY_BLOCKING;
-    const table = this.server.table;
     const dispatcher = this.server.dispatcher;
+    const clock = this.server.clock;
     let multi: Buffer[][] | null = null;
     let validBeforeMulti = pos;
     const run = (argv: Buffer[]) => {
-      const cmd = table.lookup(argv);
+      const cmd = dispatcher.lookupCommand(argv);
       if (!cmd) throw new AofLoadError(`Unknown command '${argv[0].latin1Slice(0, Math.min(128, argv[0].length))}' reading the append only file ${name}`);
       c.cmd = cmd;
       c.argv = argv;
-      dispatcher.call(c, cmd, argv);
+      // loadSingleAppendOnlyFile runs cmd->proc on its fake client, not call(): the replayed
+      // commands count in no statistics, SLOWLOG or latency sample.
+      clock.freezeAt(performance.now());
+      dispatcher.execDepth++;
+      dispatcher.currentClient = dispatcher.outerClient = c;
+      try {
+        cmd.handler(c, argv);
+      } catch (e) {
+        // An error reply is dropped with the other replies, as Redis's fake client drops them.
+        if (!(e instanceof ReplyError)) this.server.logger.warn({ err: e, command: cmd.fullname }, 'command failed while loading the append only file');
+      } finally {
+        dispatcher.execDepth--;
+        dispatcher.currentClient = dispatcher.outerClient = null;
+        clock.unfreeze();
+      }
       c.writer.take();
     };
     while (pos < buf.length) {
       const p = parseAofCommand(buf, pos);
       if (p === 'bad') throw new AofLoadError(`Bad file format reading the append only file ${name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
       if (p === 'truncated') return this.truncated(file, name, last, multi !== null ? validBeforeMulti : pos);
-      const n0 = p.argv[0].latin1Slice(0, p.argv[0].length).toLowerCase();
-      if (n0 === 'multi') {
+      const a0 = p.argv[0];
+      if (isName(a0, 'multi')) {
         validBeforeMulti = pos;
         multi = [];
-      } else if (n0 === 'exec' && multi !== null) {
+      } else if (multi !== null && isName(a0, 'exec')) {
         for (const argv of multi) run(argv);
         multi = null;
       } else if (multi !== null) multi.push(p.argv);

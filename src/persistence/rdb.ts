@@ -291,8 +291,8 @@ export function describeLoadError(e: unknown): string {
  * rdbLoad from a buffer into the server's dbs (which should be empty). Throws RdbError naming
  * the offset on any problem.
  */
-export function loadRdbBuffer(s: Server, buf: Buffer): LoadResult {
-  const load = new RdbLoad(s, buf);
+export function loadRdbBuffer(s: Server, buf: Buffer, opts: RdbLoadOptions = {}): LoadResult {
+  const load = new RdbLoad(s, buf, opts);
   load.step(Infinity);
   return load.result();
 }
@@ -314,6 +314,14 @@ function asRdbError(e: unknown): unknown {
 
 /** Keys per fast-path call in a sliced load (the slice's time is checked after each call). */
 const FAST_SLICE_KEYS = 1024;
+
+export interface RdbLoadOptions {
+  /**
+   * Keep keys whose TTL already passed (RDBFLAGS_AOF_PREAMBLE): an AOF's RDB base is loaded as it
+   * is, since the incr commands after it replay against that exact keyspace.
+   */
+  keepExpired?: boolean;
+}
 
 /**
  * One load of an RDB buffer, resumable: `step(budgetMs)` reads records for about that long (so
@@ -340,6 +348,7 @@ export class RdbLoad {
   constructor(
     private readonly s: Server,
     readonly buf: Buffer,
+    private readonly opts: RdbLoadOptions = {},
   ) {
     try {
       if (buf.length < 9 || buf.latin1Slice(0, 5) !== 'REDIS') throw new RdbError('Wrong signature trying to load DB from file', 0);
@@ -481,7 +490,7 @@ export class RdbLoad {
         throw e;
       }
       const db = this.db;
-      if (this.expireAt !== -1 && this.expireAt < this.now) {
+      if (this.expireAt !== -1 && this.expireAt < this.now && !this.opts.keepExpired) {
         this.keysExpired++;
       } else {
         const before = db.size();

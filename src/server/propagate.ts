@@ -17,6 +17,7 @@
  * written, so an AOF with `appendfsync always` can sync before the client hears of the write.
  */
 import type { Client } from './client';
+import { copyAll } from '../util/bytes';
 
 /** What receives the propagated stream (the AOF; later the replication backlog). */
 export interface PropagationTarget {
@@ -76,49 +77,112 @@ export class Propagator {
     this.emit(list, list.length > 1);
   }
 
+  /**
+   * Encode the commands (SELECTs, and MULTI/EXEC when wrapped) into the reused `out` buffer and
+   * hand the bytes to every target, which copies what it keeps: no allocation per command.
+   */
   private emit(list: Pending[], wrap: boolean): void {
-    const parts: Buffer[] = [];
+    const out = this.out;
+    out.len = 0;
     let db = this.lastDb;
-    const select = (to: number) => {
-      if (to !== db) {
-        parts.push(encode(['SELECT', to]));
-        db = to;
-      }
-    };
     // The SELECT for a MULTI block goes before MULTI, as Redis writes it.
     if (wrap) {
-      select(list[0].db);
-      parts.push(MULTI);
+      if (list[0].db !== db) encodeInto(out, ['SELECT', (db = list[0].db)]);
+      encodeInto(out, MULTI);
     }
     for (const p of list) {
-      select(p.db);
-      parts.push(encode(p.argv));
+      if (p.db !== db) encodeInto(out, ['SELECT', (db = p.db)]);
+      encodeInto(out, p.argv);
     }
-    if (wrap) parts.push(EXEC);
+    if (wrap) encodeInto(out, EXEC);
     this.lastDb = db;
-    const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    const bytes = out.buf.subarray(0, out.len);
     for (const t of this.targets) t.feed(bytes);
+    out.release();
+  }
+
+  private readonly out = new ByteSink(4096);
+}
+
+const MULTI: Arg[] = ['MULTI'];
+const EXEC: Arg[] = ['EXEC'];
+/** Past this size, an emptied ByteSink drops its buffer for one of its initial size (after a burst). */
+const SINK_KEEP = 1 << 20;
+
+/** A growable byte buffer, reused between fills (the propagated stream, the AOF's pending writes). */
+export class ByteSink {
+  buf: Buffer;
+  len = 0;
+
+  constructor(private readonly initial: number) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  /** Room for n more bytes. */
+  reserve(n: number): void {
+    const need = this.len + n;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const nb = Buffer.allocUnsafe(cap);
+    this.buf.copy(nb, 0, 0, this.len);
+    this.buf = nb;
+  }
+
+  append(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    copyAll(this.buf, this.len, bytes);
+    this.len += bytes.length;
+  }
+
+  /** After the contents were consumed and len reset: give back a buffer a burst made big. */
+  release(): void {
+    if (this.len === 0 && this.buf.length > SINK_KEEP) this.buf = Buffer.allocUnsafe(this.initial);
   }
 }
 
-/** A command as a RESP array of bulk strings. */
+/** `*<n>\r\n` or `$<n>\r\n` at out.len (room reserved by the caller). */
+function header(out: ByteSink, mark: number, n: number): void {
+  const b = out.buf;
+  let p = out.len;
+  b[p++] = mark;
+  if (n < 10) b[p++] = 48 + n;
+  else if (n < 100) {
+    b[p++] = 48 + ((n / 10) | 0);
+    b[p++] = 48 + (n % 10);
+  } else p += b.latin1Write(String(n), p);
+  b[p++] = 13;
+  b[p++] = 10;
+  out.len = p;
+}
+
+/** Append a command as a RESP array of bulk strings. */
+export function encodeInto(out: ByteSink, argv: Arg[]): void {
+  out.reserve(16);
+  header(out, 42, argv.length);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const s = typeof a === 'number' ? String(a) : a;
+    out.reserve(s.length + 16);
+    header(out, 36, s.length);
+    if (typeof s === 'string') out.len += out.buf.latin1Write(s, out.len);
+    else {
+      copyAll(out.buf, out.len, s);
+      out.len += s.length;
+    }
+    out.buf[out.len++] = 13;
+    out.buf[out.len++] = 10;
+  }
+}
+
+/** A command as a RESP array of bulk strings (a new Buffer). */
 export function encode(argv: Arg[]): Buffer {
   let size = 16;
-  const bufs: Buffer[] = argv.map((a) => (typeof a === 'number' ? Buffer.from(String(a)) : typeof a === 'string' ? Buffer.from(a, 'latin1') : a));
-  for (const b of bufs) size += b.length + 16;
-  const out = Buffer.allocUnsafe(size);
-  let p = out.write(`*${bufs.length}\r\n`, 0, 'latin1');
-  for (const b of bufs) {
-    p += out.write(`$${b.length}\r\n`, p, 'latin1');
-    p += b.copy(out, p);
-    out[p++] = 13;
-    out[p++] = 10;
-  }
-  return out.subarray(0, p);
+  for (const a of argv) size += (typeof a === 'number' ? 24 : a.length) + 16;
+  const out = new ByteSink(size);
+  encodeInto(out, argv);
+  return out.buf.subarray(0, out.len);
 }
-
-const MULTI = encode(['MULTI']);
-const EXEC = encode(['EXEC']);
 
 /**
  * rewriteClientCommandVector: propagate this command as `argv` instead of what the client sent

@@ -105,6 +105,8 @@ export class Server {
   private metricsServer: http.Server | null = null;
   /** True once close() has begun: new connections are refused. */
   closing = false;
+  /** True while the AOF replays at start (Redis's server.loading for what commands consult: checkAlreadyExpired). */
+  loading = false;
   /** Set by SHUTDOWN / close(). */
   onShutdown: (() => void) | null = null;
   readonly redisVersion = REDIS_VERSION;

@@ -220,6 +220,21 @@ export function formatDouble(d: number): string {
   return formatG(d, 17);
 }
 
+/**
+ * C's printf("%.<digits>f") for a finite double. toFixed agrees except on exact ties (3.125 with 2
+ * digits), which it rounds away from zero where glibc rounds the exact binary value half to even.
+ */
+export function formatFixed(d: number, digits: number): string {
+  const s = d.toFixed(digits);
+  // Up to 100 digits: the exact decimal expansion of every double above 1e-40 or so.
+  const exact = Math.abs(d).toFixed(100);
+  const cut = exact.indexOf('.') + 1 + digits;
+  if (!/^50*$/.test(exact.slice(cut))) return s;
+  const down = exact.slice(0, digits === 0 ? cut - 1 : cut);
+  if ((down.charCodeAt(down.length - 1) - 48) % 2 !== 0) return s;
+  return d < 0 ? '-' + down : down;
+}
+
 /** printf("%.<p>g") for a finite non-zero double. */
 export function formatG(d: number, p: number): string {
   const expStr = d.toExponential(p - 1);

@@ -12,8 +12,8 @@
  *
  * Fields and values are stored as latin1 JS strings (values > 256 MB stay Buffers).
  */
-import type { Bytes, BulkValue, EncodingLimits, HashValue, MemoryAccount } from '../types';
-import { ShardedMap } from '../hashing/sharded-map';
+import type { Bytes, BulkValue, EncodingLimits, HashValue, MemoryAccount, TableStats } from '../types';
+import { SHARDED_MAP_STATS, ShardedMap } from '../hashing/sharded-map';
 import { storeElem } from './list';
 
 const ENTRY_OVERHEAD = 16;
@@ -36,6 +36,10 @@ export class JsHash implements HashValue {
 
   memoryUsage(): number {
     return this.bytes;
+  }
+
+  tableStats(): TableStats {
+    return SHARDED_MAP_STATS;
   }
 
   attach(a: MemoryAccount | null): void {

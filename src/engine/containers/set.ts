@@ -12,8 +12,8 @@
  *
  * Members are stored as latin1 JS strings (1 char = 1 byte).
  */
-import type { Bytes, BulkValue, EncodingLimits, MemoryAccount, SetValue } from '../types';
-import { ShardedMap } from '../hashing/sharded-map';
+import type { Bytes, BulkValue, EncodingLimits, MemoryAccount, SetValue, TableStats } from '../types';
+import { SHARDED_MAP_STATS, ShardedMap } from '../hashing/sharded-map';
 import { parseInt64 } from '../../util/number';
 
 const ENTRY_OVERHEAD = 16;
@@ -52,6 +52,10 @@ export class JsSet implements SetValue {
 
   memoryUsage(): number {
     return this.bytes;
+  }
+
+  tableStats(): TableStats {
+    return SHARDED_MAP_STATS;
   }
 
   attach(a: MemoryAccount | null): void {

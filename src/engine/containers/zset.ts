@@ -23,8 +23,8 @@
  * inserted, so `encoding(limits)` answers the same one-way way. Sets built from scratch (ZUNIONSTORE,
  * ZRANGESTORE...) therefore report what Redis's zsetConvertToListpackIfNeeded would give.
  */
-import type { BulkValue, Bytes, EncodingLimits, LexRange, MemoryAccount, ScoreRange, ZSetValue } from '../types';
-import { ShardedMap } from '../hashing/sharded-map';
+import type { BulkValue, Bytes, EncodingLimits, LexRange, MemoryAccount, ScoreRange, TableStats, ZSetValue } from '../types';
+import { SHARDED_MAP_STATS, ShardedMap } from '../hashing/sharded-map';
 
 const MAX_LEVEL = 32;
 /** Probability of one more level (ZSKIPLIST_P). */
@@ -129,6 +129,10 @@ export class JsZSet implements ZSetValue {
 
   memoryUsage(): number {
     return this.bytes;
+  }
+
+  tableStats(): TableStats {
+    return SHARDED_MAP_STATS;
   }
 
   attach(account: MemoryAccount | null): void {

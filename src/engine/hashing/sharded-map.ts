@@ -24,6 +24,9 @@
 import { LinearHashing, rev32 } from './linear-hashing';
 
 const TARGET = 64;
+
+/** DEBUG HTSTATS-KEY of a value kept in a ShardedMap: it has no chains to count. */
+export const SHARDED_MAP_STATS = 'No stats available: the value is a table of small JavaScript Maps (sharded-map.ts), whose buckets V8 does not expose';
 /** SCAN's virtual buckets per bucket: 2^SUB_BITS = TARGET, so about one key each. */
 const SUB_BITS = 6;
 

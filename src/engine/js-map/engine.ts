@@ -19,7 +19,7 @@
  */
 import { lfuAccess, LfuParams } from '../lfu';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
-import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, StringPeek, ZSetValue } from '../types';
+import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, StringPeek, TableStats, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
@@ -85,6 +85,13 @@ class JsMapDb implements Db {
   account: MemoryAccount = { bytes: 0 };
   /** lfu-log-factor / lfu-decay-time: the engine's object, shared by its dbs. */
   lfu: LfuParams = { logFactor: 10, decayTime: 1 };
+  /** Engine.setExpiryPaused: the engine's object, shared by its dbs. */
+  expiry = { paused: false };
+
+  /** Whether a key with expire time `at` (-1: none) is expired at `now`. */
+  private expired(at: number, now: number): boolean {
+    return at !== -1 && now > at && !this.expiry.paused;
+  }
 
   constructor(
     public index: number,
@@ -108,13 +115,17 @@ class JsMapDb implements Db {
     return this.table.ttlSize;
   }
 
+  keyspaceStats(): TableStats {
+    return [this.table.stats()];
+  }
+
   /** Slot of key after lazy expiry, or NONE. */
   private lookup(key: Bytes): number {
     const t = this.table;
     const s = t.findBytes(key, hashOfBytes(key));
     if (s === NONE) return NONE;
     const at = t.expireAt(s);
-    if (at !== -1 && this.clock.now() > at) {
+    if (this.expired(at, this.clock.now())) {
       const k = t.key(s);
       this.remove(k, s);
       this.onExpired(this, k);
@@ -279,7 +290,7 @@ class JsMapDb implements Db {
     const s = t.findBytes(key, h);
     if (s !== NONE) {
       const at = t.expireAt(s);
-      if (at !== -1 && now > at) {
+      if (this.expired(at, now)) {
         // Writing over an expired key: it expires first (event), then the key is created anew.
         const k = t.key(s);
         this.remove(k, s);
@@ -373,7 +384,7 @@ class JsMapDb implements Db {
       if (s === NONE) return null;
       const k = t.key(s);
       const at = t.expireAt(s);
-      if (at !== -1 && now > at) {
+      if (this.expired(at, now)) {
         if (tries < 99) {
           this.remove(k, s);
           this.onExpired(this, k);
@@ -390,7 +401,7 @@ class JsMapDb implements Db {
     const t = this.table;
     return t.scan(cursor, count, (k, s) => {
       const at = t.expireAt(s);
-      if (at === -1 || now <= at) visit(k);
+      if (!this.expired(at, now)) visit(k);
     });
   }
 
@@ -405,7 +416,7 @@ class JsMapDb implements Db {
     const t = this.table;
     t.forEach((k, s) => {
       const at = t.expireAt(s);
-      if (at === -1 || now <= at) visit(k, t.value(s), at, t.lru(s), t.freq(s));
+      if (!this.expired(at, now)) visit(k, t.value(s), at, t.lru(s), t.freq(s));
     });
   }
 
@@ -414,7 +425,7 @@ class JsMapDb implements Db {
     const t = this.table;
     t.forEach((k, s) => {
       const at = t.expireAt(s);
-      if (at === -1 || now <= at) visit(k);
+      if (!this.expired(at, now)) visit(k);
     });
   }
 
@@ -457,6 +468,7 @@ export class JsMapEngine implements Engine {
   createDb(index: number, clock: Clock, onExpired: ExpiredHook, onNewKey?: NewKeyHook): Db {
     const db = new JsMapDb(index, clock, onExpired, onNewKey);
     db.lfu = this.lfu;
+    db.expiry = this.expiry;
     this.dbs.push(db);
     return db;
   }
@@ -468,6 +480,11 @@ export class JsMapEngine implements Engine {
   }
 
   private readonly lfu: LfuParams = { logFactor: 10, decayTime: 1 };
+  private readonly expiry = { paused: false };
+
+  setExpiryPaused(paused: boolean): void {
+    this.expiry.paused = paused;
+  }
 
   setLfuParams(logFactor: number, decayTime: number): void {
     this.lfu.logFactor = logFactor;

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'crypto';
 import { StrEnc } from '../types';
-import type { Bytes, RedisValue } from '../types';
+import type { Bytes, HashTableStats, RedisValue } from '../types';
 import { LinearHashing } from '../hashing/linear-hashing';
 
 /** Rows, bucket heads and the TTL index are stored in chunks of 2^CHUNK_BITS (chunk = i >>> bits, offset = i & mask). */
@@ -14,6 +14,8 @@ const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
 /** Capacity of the first row chunk and first bucket chunk; they double up to CHUNK. */
 const FIRST_CAPACITY = 16;
+/** Chain-length classes of stats() (dict.c's DICT_STATS_VECTLEN). */
+const STATS_VECTLEN = 50;
 /** Slot number meaning "no row": ends bucket chains and the free list; lookups return it for a miss. */
 export const NONE = -1;
 
@@ -84,6 +86,23 @@ export class KeyTable {
 
   get size(): number {
     return this.count;
+  }
+
+  /** DEBUG HTSTATS: chain lengths over the nBuckets buckets, counted as dict.c's _dictGetStatsHt. O(buckets + keys). */
+  stats(): HashTableStats {
+    const chains: number[] = new Array(STATS_VECTLEN).fill(0);
+    let slots = 0;
+    let maxChain = 0;
+    let totalChain = 0;
+    for (let b = 0; b < this.nBuckets; b++) {
+      let n = 0;
+      for (let s = this.head(b); s !== NONE; s = this.next(s)) n++;
+      chains[n < STATS_VECTLEN ? n : STATS_VECTLEN - 1]++;
+      if (n > 0) slots++;
+      if (n > maxChain) maxChain = n;
+      totalChain += n;
+    }
+    return { size: this.nBuckets, used: this.count, slots, maxChain, totalChain, chains };
   }
 
   /** Number of keys with a TTL. */

@@ -22,13 +22,13 @@
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EMBSTR_MAX, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
   SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
-  HashValue, HllRegisters, ListValue, MemoryAccount, RdbFastLoader, RdbRecordSink, RdbSaveSettings, RedisValue, SetValue, SnapshotWalk, StringEdit, StringPeek, ZSetValue,
+  HashValue, HllRegisters, ListValue, MemoryAccount, RdbFastLoader, RdbRecordSink, RdbSaveSettings, RedisValue, SetValue, SnapshotWalk, StringEdit, StringPeek, TableStats, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
 import { NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_STRING, ST_TOOBIG } from './abi';
 import { WasmZSet, ZSetHost } from './zset';
-import { NativeCollection, NativeHost, NK_HASH, NK_LIST, NK_ZSET, isNativeHandle, nativePtr } from './native';
+import { NativeCollection, NativeHost, NK_HASH, NK_LIST, NK_ZSET, dictTableStats, isNativeHandle, nativePtr } from './native';
 import { WasmHash } from './hash';
 import { WasmSet } from './set';
 import { WasmHllRegisters } from './hll';
@@ -95,6 +95,11 @@ class WasmDb implements Db {
 
   expiresSize(): number {
     return this.engine.w.x.dbExpiresSize(this.ptr) >>> 0;
+  }
+
+  /** The keyspace is a dict.ts dict at the head of the db header (assembly/keyspace.ts). */
+  keyspaceStats(): TableStats {
+    return dictTableStats(this.engine.w, this.ptr);
   }
 
   // -- handles ------------------------------------------------------------------------------
@@ -738,6 +743,10 @@ export class WasmEngine implements Engine, ZSetHost {
     this.nativeRegistry = new FinalizationRegistry<number>((ptr) => {
       this.w.x.ncQueue(ptr);
     });
+  }
+
+  setExpiryPaused(paused: boolean): void {
+    this.w.x.dbSetExpiryPaused(paused ? 1 : 0);
   }
 
   setLfuParams(logFactor: number, decayTime: number): void {

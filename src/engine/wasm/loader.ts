@@ -41,6 +41,9 @@ export interface WasmExports {
   hashBytes(ptr: number, len: number): number;
   dictRehash(d: number, n: number): number;
   dictSize(d: number): number;
+  dictStats(d: number, t: number, out: number): number;
+  dbSetExpiryPaused(paused: number): void;
+  ncBigDict(c: number): number;
   random32(): number;
   scratchReserve(n: number): number;
   getScratch(): number;
@@ -193,6 +196,9 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   hashBytes: 2,
   dictRehash: 2,
   dictSize: 1,
+  dictStats: 3,
+  dbSetExpiryPaused: 1,
+  ncBigDict: 1,
   random32: 0,
   scratchReserve: 1,
   getScratch: 0,

@@ -14,6 +14,7 @@
  * during the command that obtained them, like every value the engine hands out.
  */
 import type { WasmInstance } from './loader';
+import type { HashTableStats, TableStats } from '../types';
 
 /** Handle bit marking a native collection (assembly/native.ts NATIVE_BIT). */
 export const NATIVE_BIT = 0x40000000;
@@ -60,6 +61,12 @@ export abstract class NativeCollection {
     return w.i32[(this.ptr + 8) >> 2] >>> 0;
   }
 
+  /** DEBUG HTSTATS-KEY: the big form's dict (assembly/native.ts ncBigDict). */
+  tableStats(): TableStats {
+    const d = this.host.w.x.ncBigDict(this.ptr) >>> 0;
+    return d === 0 ? 'No stats available: the value is in its packed form' : dictTableStats(this.host.w, d);
+  }
+
   /** The native part is already counted by the arena (used_memory): nothing to attach. */
   attach(): void {}
 
@@ -78,4 +85,24 @@ export function isNativeHandle(h: number): boolean {
 /** Header address of a native handle. */
 export function nativePtr(h: number): number {
   return (h & NATIVE_MASK) * 8;
+}
+
+/** assembly/dict.ts STATS_VECTLEN: chain-length classes of dictStats. */
+const STATS_VECTLEN = 50;
+
+/** The tables of the dict at `d` (table 0, and table 1 while rehashing), counted in linear memory (dictStats). */
+export function dictTableStats(w: WasmInstance, d: number): HashTableStats[] {
+  const words = 5 + STATS_VECTLEN;
+  const tables: HashTableStats[] = [];
+  for (let t = 0; t < 2; t++) {
+    w.ensureScratch(words * 4);
+    const out = w.scratch;
+    if (w.x.dictStats(d, t, out) === 0) break;
+    w.sync();
+    const at = (i: number): number => w.i32[(out >> 2) + i] >>> 0;
+    const chains: number[] = [];
+    for (let i = 0; i < STATS_VECTLEN; i++) chains.push(at(5 + i));
+    tables.push({ size: at(0), used: at(1), slots: at(2), maxChain: at(3), totalChain: at(4), chains });
+  }
+  return tables;
 }
