@@ -34,6 +34,9 @@ import { scriptMayWrite } from '../scripting/engine';
 
 const STEP_MS = 3;
 const MAX_PENDING = 8 * 1024 * 1024;
+/** The writer flushes about this much at a time (rdb-writer FLUSH_AT); chunks kept for reuse. */
+const CHUNK_BYTES = 1024 * 1024;
+const SPARE_CHUNKS = 12;
 /** CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save points wait this long (seconds). */
 const RETRY_DELAY = 5;
 
@@ -59,21 +62,33 @@ class FileOut {
 
   constructor(readonly fd: number) {}
 
-  write(chunk: Buffer): void {
-    const at = this.offset;
-    this.offset += chunk.length;
-    this.pending += chunk.length;
-    this.inFlight++;
-    this.writeAt(chunk, 0, at);
+  /** Chunk buffers whose writes have returned, reused by copy(): no new 1 MB Buffer per flush. */
+  private spare: Buffer[] = [];
+
+  /** Queue a copy of src[0, len) for writing. */
+  copy(src: Buffer, len: number): void {
+    let b = this.spare.pop();
+    if (b === undefined || b.length < len) b = Buffer.allocUnsafeSlow(Math.max(len, CHUNK_BYTES));
+    src.copy(b, 0, 0, len);
+    this.write(b, len);
   }
 
-  private writeAt(chunk: Buffer, from: number, at: number): void {
-    fs.write(this.fd, chunk, from, chunk.length - from, at, (err, n) => {
-      if (!err && n < chunk.length - from && n > 0) return this.writeAt(chunk, from + n, at + n);
+  write(chunk: Buffer, len = chunk.length): void {
+    const at = this.offset;
+    this.offset += len;
+    this.pending += len;
+    this.inFlight++;
+    this.writeAt(chunk, 0, at, len);
+  }
+
+  private writeAt(chunk: Buffer, from: number, at: number, len: number): void {
+    fs.write(this.fd, chunk, from, len - from, at, (err, n) => {
+      if (!err && n < len - from && n > 0) return this.writeAt(chunk, from + n, at + n, len);
       if (err && !this.error) this.error = err;
       else if (!err && n === 0 && !this.error) this.error = new Error('short write');
-      this.pending -= chunk.length;
+      this.pending -= len;
       this.inFlight--;
+      if (chunk.length <= 4 * CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(chunk);
       if (this.inFlight === 0) {
         if (this.closeWhenIdle) fs.close(this.fd, () => undefined);
         const ws = this.waiters;
@@ -148,7 +163,7 @@ export class BgSave {
     this.lru = rec.lru;
     this.lfu = rec.lfu;
     this.delayUs = s.config.int('rdb-key-save-delay');
-    this.w = newFileWriter(s, (b, len) => this.out.write(Buffer.from(b.subarray(0, len))));
+    this.w = newFileWriter(s, (b, len) => this.out.copy(b, len));
     writeRdbHeader(s, this.w, target.aofBase);
     this.sizes = s.dbs.map((db) => [db.size(), db.expiresSize()]);
     this.resized = s.dbs.map(() => false);
