@@ -32,10 +32,10 @@ import type { RdbWriter } from './rdb-writer';
 import * as F from './format';
 import { scriptMayWrite } from '../scripting/engine';
 
-const STEP_MS = 3;
+const STEP_MS = 2;
 const MAX_PENDING = 8 * 1024 * 1024;
 /** The writer flushes about this much at a time (rdb-writer FLUSH_AT); chunks kept for reuse. */
-const CHUNK_BYTES = 1024 * 1024;
+const CHUNK_BYTES = 256 * 1024;
 const SPARE_CHUNKS = 12;
 /** CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save points wait this long (seconds). */
 const RETRY_DELAY = 5;

@@ -30,9 +30,10 @@ export interface WriteOptions {
 
 /**
  * Bytes buffered before they go to the sink. Each flush folds them into the CRC64 on the main
- * thread (about 1-2 ns a byte): 1 MB keeps that under a BGSAVE step's budget, 4 MB did not.
+ * thread (in WASM, about 0.5-1.5 ms per MB on this machine): 256 KB keeps a BGSAVE step near its 2 ms
+ * budget (1 MB steps ran to 7 ms), 4 MB did not.
  */
-const FLUSH_AT = 1024 * 1024;
+const FLUSH_AT = 256 * 1024;
 
 export class RdbWriter {
   buf: Buffer;
