@@ -391,7 +391,7 @@ export function hSetMany(c: u32, n: u32, maxValue: u32, maxEntries: u32): i32 {
   return added;
 }
 
-function hSetAt(c: u32, fp: u32, fl: u32, vp: u32, vl: u32, maxValue: u32, maxEntries: u32): i32 {
+export function hSetAt(c: u32, fp: u32, fl: u32, vp: u32, vl: u32, maxValue: u32, maxEntries: u32): i32 {
   const info = load<u32>(c, NC_INFO);
   if ((info & NF_LPENC) != 0 && (fl > maxValue || vl > maxValue)) {
     if (hConvert(c) == 0) return -1;

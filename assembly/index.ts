@@ -29,6 +29,10 @@ export {
 } from './zsetpack';
 export { globMatch } from './glob';
 export { znGeoScan, geoDistance } from './geo';
+export { rdbLoadRun, rdbLoadDone, rdbLoadResize } from './rdbload';
+export { crc64Scratch } from './crc64';
+export { rdbSaveSettings } from './rdbsave';
+export { dbWalkSave } from './keyspace';
 export { bitCount, bitOp } from './bitops';
 export { hllMergeDense, hllMergeSparse, hllHisto, hllDenseRaise } from './hyperloglog';
 export { ncRef, ncUnref, ncQueue, ncFreeStep, ncPending } from './lazyfree';

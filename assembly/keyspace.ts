@@ -43,10 +43,11 @@
 
 import { alloc, free, allocSize, arenaUsed } from './arena';
 import {
-  DICT_BYTES, D_T0, D_S0, D_T1, D_S1, D_KEYOFF, E_HASH, E_NEXT, E_KEYLEN, dictInit, dictSize, dictFind, dictAdd, dictUnlink,
+  DICT_BYTES, D_RIDX, dictResize, D_T0, D_S0, D_T1, D_S1, D_KEYOFF, E_HASH, E_NEXT, E_KEYLEN, dictInit, dictSize, dictFind, dictAdd, dictUnlink,
   dictUnlinkEntry, dictReplaceEntry, dictRandom, dictScanStep, dictDetach, dictRehash, dictPauseRehash, hashBytes, random32, bytesEq,
 } from './dict';
 import { globMatch } from './glob';
+import { rdbSaveEntry } from './rdbsave';
 import { ncDropHandle } from './native';
 import { RES, scratchPtr, outReserve, outCommit, outReset } from './io';
 import {
@@ -1168,3 +1169,85 @@ export function dbPrefetch(db: u32, len: u32, max: u32): u32 {
   }
   return acc;
 }
+
+/**
+ * The RDB fast path (rdbload.ts): store the scratch key, known absent (the caller's dictFind
+ * with hash h found nothing and the db has not changed since), without a second lookup. handle
+ * >= 0: a container; otherwise a string of vlen bytes, RES ptr = where its bytes go. 1, or
+ * ST_OOM with the db unchanged.
+ */
+export function dbAddAbsent(db: u32, klen: u32, h: u32, vlen: u32, handle: i32, now: f64): i32 {
+  if (handle < 0 && vlen >= VLEN_HANDLE) return ST_OOM;
+  const n = putValue(db, klen, h, 0, handle >= 0 ? VLEN_HANDLE : vlen, 0, now, 0);
+  if (n == 0) return ST_OOM;
+  if (handle >= 0) store<i32>(valPart(n), handle);
+  else store<u32>(RES, vlen, R_LEN);
+  return 1;
+}
+
+/** RESIZEDB at load (rdbLoad's dictExpand): size an empty db's table for `size` keys at once. */
+export function dbPresize(db: u32, size: u32): void {
+  if (dictSize(db) == 0 && load<i32>(db, D_RIDX) < 0 && size > 0) dictResize(db, size);
+}
+
+function emitSave(e: u32): void {
+  scanVisited++;
+  if (isExpired(scanDb, e, scanNow)) return;
+  const klen = load<u32>(e, E_KEYLEN);
+  const vl = vlenOf(e);
+  const nowSec = <u32>(scanNow / 1000);
+  const str = vl != VLEN_HANDLE;
+  const ok = rdbSaveEntry(
+    e + ENTRY_HDR, klen, str ? strValPtr(e) : 0, str ? vl : 0, str ? -1 : load<i32>(valPart(e)),
+    expireAtOf(scanDb, e), nowSec - idleSeconds(e, nowSec), load<u32>(e, K_META) >> 24,
+  );
+  if (!ok) scanOom = true;
+}
+
+/**
+ * SAVE's and a snapshot's serializing walk (rdbsave.ts): each live entry of the next buckets as
+ * an RDB record (or DEFER for the JS writer) in the out buffer; positions as dbWalkEntries.
+ */
+export function dbWalkSave(db: u32, pos: u32, count: u32, now: f64): u32 {
+  scanBegin(db, now);
+  const start = pos;
+  // Entries are gathered WALK_BATCH at a time before any is serialized: the bucket loads and the
+  // first load of each entry do not depend on each other, so the CPU overlaps their cache misses
+  // (entries lie all over the arena) instead of meeting them one by one while serializing.
+  for (;;) {
+    const s0 = load<u32>(db, D_S0);
+    const s1 = load<u32>(db, D_S1);
+    if (pos >= s0 + s1 || scanVisited >= count) break;
+    let n: u32 = 0;
+    while (pos < s0 + s1 && n < WALK_BATCH - 16) {
+      const head = pos < s0 ? load<u32>(load<u32>(db, D_T0) + (pos << 2)) : load<u32>(load<u32>(db, D_T1) + ((pos - s0) << 2));
+      const mark = n;
+      let e = head;
+      while (e != 0 && n < WALK_BATCH) {
+        store<u32>(walkBatch + (n << 2), e);
+        n++;
+        e = load<u32>(e, E_NEXT);
+      }
+      if (e != 0) {
+        // The chain does not fit in the room left: this bucket goes in the next round, or, when it
+        // does not fit in a whole batch, is serialized directly now.
+        n = mark;
+        if (n == 0) {
+          for (let x = head; x != 0; x = load<u32>(x, E_NEXT)) emitSave(x);
+          pos++;
+        }
+        break;
+      }
+      pos++;
+    }
+    for (let i: u32 = 0; i < n; i++) emitSave(load<u32>(walkBatch + (i << 2)));
+    if (scanOom) {
+      store<u32>(RES, 1, R_MISC);
+      return start;
+    }
+  }
+  return pos >= load<u32>(db, D_S0) + load<u32>(db, D_S1) ? 0xffffffff : pos;
+}
+
+const WALK_BATCH: u32 = 64;
+const walkBatch: usize = memory.data(WALK_BATCH * 4, 4);

@@ -802,3 +802,9 @@ export function lNodes(c: u32): u32 {
   while (n != 0) { k++; n = load<u32>(n, N_NEXT); }
   return k;
 }
+
+/** RPUSH of [src, src + len) (RDB load, assembly/rdbload.ts): false on OOM (nothing pushed). */
+export function lPushTailAt(c: u32, src: u32, len: u32): bool {
+  const t = load<u32>(c, NC_AUX);
+  return insertAt(c, t, t != 0 ? load<u32>(t, N_END) : 0, src, len);
+}

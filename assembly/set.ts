@@ -330,7 +330,7 @@ export function sAddMany(c: u32, n: u32, maxIntset: u32): i32 {
   return added;
 }
 
-function sAddAt(c: u32, mp: u32, ml: u32, maxIntset: u32): i32 {
+export function sAddAt(c: u32, mp: u32, ml: u32, maxIntset: u32): i32 {
   if (!ncIsBig(c)) {
     if (string2ll(mp, ml)) {
       const pos = isSearch(c, parsed);

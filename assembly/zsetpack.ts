@@ -336,7 +336,7 @@ export function znAdd(c: u32, ml: u32, score: f64, maxEntries: u32, maxValue: u3
   return addAt(c, getScratch(), ml, score, maxEntries, maxValue);
 }
 
-function addAt(c: u32, mp: u32, ml: u32, score: f64, maxEntries: u32, maxValue: u32): i32 {
+export function addAt(c: u32, mp: u32, ml: u32, score: f64, maxEntries: u32, maxValue: u32): i32 {
   if (!ncIsBig(c)) {
     const off = findMember(c, mp, ml);
     if (off != NONE) {

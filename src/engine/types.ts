@@ -279,6 +279,12 @@ export interface Db {
    * must not change the db. Engines without it are walked with forEachKey + get.
    */
   forEachEntry?(visit: (key: BulkValue, value: RedisValue, expireAt: number, lru: number, freq: number) => void): void;
+  /**
+   * Optional: SAVE's walk with the records serialized by the engine (wasm: assembly/rdbsave.ts),
+   * each exactly as persistence/rdb-writer.ts would write it; keys whose values it does not
+   * serialize go to sink.deferred. The callbacks may not change the db.
+   */
+  saveRecords?(settings: RdbSaveSettings, sink: RdbRecordSink): void;
   /** Visit every key (KEYS). Expired keys are skipped. */
   forEachKey(visit: (key: BulkValue) => void): void;
   /**
@@ -297,10 +303,33 @@ export interface Db {
 export interface SnapshotWalk {
   /** Visit the keys of the next buckets (about `count` keys). True once every bucket was walked. */
   step(count: number, visit: (key: BulkValue) => void): boolean;
+  /** Optional: step() with the records serialized by the engine (see Db.saveRecords). */
+  stepRecords?(count: number, settings: RdbSaveSettings, sink: RdbRecordSink): boolean;
   /** True when `key` is in the Db and the walk has passed its bucket. */
   passed(key: Bytes): boolean;
   /** Resume rehashing (the walk is over or abandoned). */
   end(): void;
+}
+
+/** How Db.saveRecords serializes (RdbWriter's options and the IDLE/FREQ records). */
+export interface RdbSaveSettings {
+  compression: boolean;
+  /** Write IDLE (an LRU maxmemory-policy), counted from refNow (ms). */
+  lru: boolean;
+  /** Write FREQ (an LFU policy). */
+  lfu: boolean;
+  refNow: number;
+  /** list-max-listpack-size and quicklist's packed threshold. */
+  listFill: number;
+  packedThreshold: number;
+}
+
+/** Where an engine's serializing walk hands each live key. */
+export interface RdbRecordSink {
+  /** The key's whole record is src[start, end); key() gives the key (call it before anything else). */
+  record(src: Uint8Array, start: number, end: number, key: () => string): void;
+  /** The engine left this key to the JS writer (called after the batch's records were handed out). */
+  deferred(key: string): void;
 }
 
 /** What a running snapshot needs to hear from a Db before data changes (Db.snapshotHook). */
@@ -549,6 +578,25 @@ export interface Engine {
   setExpiryPaused(paused: boolean): void;
   /** Optional: the server's live settings, for structures that convert at CONFIG thresholds. */
   useConfig?(config: { int(name: string): number }): void;
+  /** Optional: the RDB loader's fast path over `buf` (wasm: assembly/rdbload.ts). */
+  rdbFastLoader?(buf: Buffer): RdbFastLoader;
+}
+
+/**
+ * Key records stored by the engine straight from an RDB file's bytes (persistence/rdb.ts RdbLoad):
+ * the common types and encodings; anything else is left to the JS reader.
+ */
+export interface RdbFastLoader {
+  /**
+   * Store the key records of buf from `pos` into db, at most maxKeys. Returns the bytes consumed;
+   * 0 when the record at pos is for the JS reader. `keys` is then the number of keys stored.
+   */
+  run(db: Db, pos: number, now: number, limits: EncodingLimits, maxKeys: number): number;
+  keys: number;
+  /** RESIZEDB: db will hold about `size` keys (an empty keyspace is sized once, as rdbLoad's dictExpand). */
+  resize(db: Db, size: number): void;
+  /** The load is over: release the engine memory it holds. */
+  done(): void;
 }
 
 export type EngineName = 'js-map' | 'wasm';

@@ -27,13 +27,16 @@ import { CmdFlag } from '../commands/table';
 import type { Client } from '../server/client';
 import type { KeyInfo, RedisValue } from '../engine/types';
 import { Snapshot } from './snapshot';
-import { lruLfuRecords, newFileWriter, persistenceOf, writeRdbHeader, writeRdbTrailer } from './rdb';
+import { lruLfuRecords, newFileWriter, persistenceOf, saveSettings, writeRdbHeader, writeRdbTrailer } from './rdb';
 import type { RdbWriter } from './rdb-writer';
 import * as F from './format';
 import { scriptMayWrite } from '../scripting/engine';
 
-const STEP_MS = 3;
-const MAX_PENDING = 32 * 1024 * 1024;
+const STEP_MS = 2;
+const MAX_PENDING = 8 * 1024 * 1024;
+/** The writer flushes about this much at a time (rdb-writer FLUSH_AT); chunks kept for reuse. */
+const CHUNK_BYTES = 256 * 1024;
+const SPARE_CHUNKS = 12;
 /** CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save points wait this long (seconds). */
 const RETRY_DELAY = 5;
 
@@ -59,21 +62,33 @@ class FileOut {
 
   constructor(readonly fd: number) {}
 
-  write(chunk: Buffer): void {
-    const at = this.offset;
-    this.offset += chunk.length;
-    this.pending += chunk.length;
-    this.inFlight++;
-    this.writeAt(chunk, 0, at);
+  /** Chunk buffers whose writes have returned, reused by copy(): no new 1 MB Buffer per flush. */
+  private spare: Buffer[] = [];
+
+  /** Queue a copy of src[0, len) for writing. */
+  copy(src: Buffer, len: number): void {
+    let b = this.spare.pop();
+    if (b === undefined || b.length < len) b = Buffer.allocUnsafeSlow(Math.max(len, CHUNK_BYTES));
+    src.copy(b, 0, 0, len);
+    this.write(b, len);
   }
 
-  private writeAt(chunk: Buffer, from: number, at: number): void {
-    fs.write(this.fd, chunk, from, chunk.length - from, at, (err, n) => {
-      if (!err && n < chunk.length - from && n > 0) return this.writeAt(chunk, from + n, at + n);
+  write(chunk: Buffer, len = chunk.length): void {
+    const at = this.offset;
+    this.offset += len;
+    this.pending += len;
+    this.inFlight++;
+    this.writeAt(chunk, 0, at, len);
+  }
+
+  private writeAt(chunk: Buffer, from: number, at: number, len: number): void {
+    fs.write(this.fd, chunk, from, len - from, at, (err, n) => {
+      if (!err && n < len - from && n > 0) return this.writeAt(chunk, from + n, at + n, len);
       if (err && !this.error) this.error = err;
       else if (!err && n === 0 && !this.error) this.error = new Error('short write');
-      this.pending -= chunk.length;
+      this.pending -= len;
       this.inFlight--;
+      if (chunk.length <= 4 * CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(chunk);
       if (this.inFlight === 0) {
         if (this.closeWhenIdle) fs.close(this.fd, () => undefined);
         const ws = this.waiters;
@@ -148,19 +163,29 @@ export class BgSave {
     this.lru = rec.lru;
     this.lfu = rec.lfu;
     this.delayUs = s.config.int('rdb-key-save-delay');
-    this.w = newFileWriter(s, (b, len) => this.out.write(Buffer.from(b.subarray(0, len))));
+    this.w = newFileWriter(s, (b, len) => this.out.copy(b, len));
     writeRdbHeader(s, this.w, target.aofBase);
     this.sizes = s.dbs.map((db) => [db.size(), db.expiresSize()]);
     this.resized = s.dbs.map(() => false);
     this.keysTotal = this.sizes.reduce((a, x) => a + x[0], 0);
-    this.snapshot = new Snapshot(s.dbs, this.startedAt, { key: (i, k, v, info) => this.key(i, k, v, info) });
+    this.snapshot = new Snapshot(s.dbs, this.startedAt, {
+      key: (i, k, v, info) => this.key(i, k, v, info),
+      record: (i, src, start, end) => this.record(i, src, start, end),
+      recordSettings: saveSettings(s, this.startedAt, this.lru, this.lfu),
+    });
     this.done = this.run();
   }
 
-  /** The snapshot's sink: serialize one key now (its value may change right after). */
-  private key(dbIndex: number, key: Buffer, value: RedisValue, info: KeyInfo): void {
+  /** The snapshot's sink for a record the engine serialized (always from the walk, never early). */
+  private record(dbIndex: number, src: Uint8Array, start: number, end: number): void {
+    this.selectDb(dbIndex);
+    this.w.raw(src, start, end);
+    this.w.maybeFlush();
+  }
+
+  /** SELECTDB (and the db's RESIZEDB the first time) when the output switches to dbIndex. */
+  private selectDb(dbIndex: number): void {
     const w = this.w;
-    const before = w.flushed + w.pos;
     if (dbIndex !== this.curDb) {
       w.u8(F.RDB_OPCODE_SELECTDB);
       w.len(dbIndex);
@@ -172,6 +197,13 @@ export class BgSave {
       }
       this.curDb = dbIndex;
     }
+  }
+
+  /** The snapshot's sink: serialize one key now (its value may change right after). */
+  private key(dbIndex: number, key: Buffer, value: RedisValue, info: KeyInfo): void {
+    const w = this.w;
+    const before = w.flushed + w.pos;
+    this.selectDb(dbIndex);
     const idle = this.lru ? Math.max(0, Math.floor((this.startedAt - info.lru) / 1000)) : -1;
     const freq = this.lfu ? Math.max(0, Math.min(255, info.freq | 0)) : -1;
     w.keyValue(key, value, info.expireAt, idle, freq);

@@ -13,7 +13,7 @@ import { debugStateOf } from '../server/debug-state';
 import fs from 'fs';
 import path from 'path';
 import type { Server } from '../server/server';
-import type { BulkValue, Db, RedisValue } from '../engine/types';
+import type { BulkValue, Db, RdbFastLoader, RdbSaveSettings, RedisValue } from '../engine/types';
 import { encodingLimits } from '../config/config';
 import { scriptingOf } from '../scripting/engine';
 import { RdbWriter } from './rdb-writer';
@@ -90,6 +90,26 @@ export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | n
     w.len(size);
     const withExpires = db.expiresSize() > 0;
     w.len(db.expiresSize());
+    if (db.saveRecords) {
+      // The engine serializes (wasm); the keys it leaves (streams, big encodings) are written here.
+      db.saveRecords(saveSettings(s, now, lru, lfu), {
+        record: (src, start, end) => {
+          w.raw(src, start, end);
+          w.maybeFlush();
+        },
+        deferred: (key) => {
+          const kb = keyBuf(key);
+          const info = db.info(kb);
+          const v = db.get(kb, true);
+          if (info === undefined || v === undefined) return;
+          const idle = lru ? Math.max(0, Math.floor((now - info.lru) / 1000)) : -1;
+          const freq = lfu ? Math.max(0, Math.min(255, info.freq | 0)) : -1;
+          w.keyValue(key, v, info.expireAt, idle, freq);
+          w.maybeFlush();
+        },
+      });
+      continue;
+    }
     if (db.forEachEntry) {
       db.forEachEntry((k, v, expireAt, lastAccess, counter) => {
         const idle = lru ? Math.max(0, Math.floor((now - lastAccess) / 1000)) : -1;
@@ -115,6 +135,12 @@ export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | n
     });
   }
   return writeRdbTrailer(s, w, sink !== null);
+}
+
+/** What Db.saveRecords needs to serialize as RdbWriter does (IDLE counted from refNow). */
+export function saveSettings(s: Server, refNow: number, lru: boolean, lfu: boolean): RdbSaveSettings {
+  const o = writeOptions(s);
+  return { compression: o.compression, lru, lfu, refNow, listFill: o.limits.listMaxListpackSize, packedThreshold: o.packedThreshold ?? 1 << 30 };
 }
 
 /** The signature, AUX fields and function libraries (what comes before the first db). */
@@ -286,6 +312,9 @@ function asRdbError(e: unknown): unknown {
   return e instanceof RangeError ? new RdbError(`Unexpected end of data (${e.message})`, -1) : e;
 }
 
+/** Keys per fast-path call in a sliced load (the slice's time is checked after each call). */
+const FAST_SLICE_KEYS = 1024;
+
 export interface RdbLoadOptions {
   /**
    * Keep keys whose TTL already passed (RDBFLAGS_AOF_PREAMBLE): an AOF's RDB base is loaded as it
@@ -311,6 +340,10 @@ export class RdbLoad {
   /** The used-mem AUX field (loading_rdb_used_mem). */
   rdbUsedMem = 0;
   finished = false;
+  /** The engine's fast path for common key records (Engine.rdbFastLoader), null without one. */
+  private fast: RdbFastLoader | null;
+  /** Where the fast path last declined: the JS reader takes that record. */
+  private jsAt = -1;
 
   constructor(
     private readonly s: Server,
@@ -340,6 +373,7 @@ export class RdbLoad {
     this.r = new RdbReader(buf, readOptions(s), 9);
     this.now = s.clock.now();
     this.db = s.dbs[0];
+    this.fast = s.engine.rdbFastLoader?.(buf) ?? null;
   }
 
   /** Bytes read so far. */
@@ -350,10 +384,18 @@ export class RdbLoad {
   /** Read records for about `budgetMs` (Infinity: to the end). Returns true when done. */
   step(budgetMs: number): boolean {
     try {
-      return this.stepUnchecked(budgetMs);
+      const done = this.stepUnchecked(budgetMs);
+      if (done) this.releaseFast();
+      return done;
     } catch (e) {
+      this.releaseFast();
       throw asRdbError(e);
     }
+  }
+
+  private releaseFast(): void {
+    this.fast?.done();
+    this.fast = null;
   }
 
   result(): LoadResult {
@@ -365,9 +407,22 @@ export class RdbLoad {
     const { r, buf, s } = this;
     const sc = scriptingOf(s);
     const start = budgetMs === Infinity ? 0 : performance.now();
+    const fast = this.fast;
+    const limits = fast !== null ? encodingLimits(s.config) : null;
     let n = 0;
     for (;;) {
       if (budgetMs !== Infinity && (++n & 255) === 0 && performance.now() - start >= budgetMs) return false;
+      if (fast !== null && r.pos !== this.jsAt && this.expireAt === -1 && this.idle === -1 && this.freq === -1) {
+        // Many key records in one engine call; what it declines is read below.
+        const used = fast.run(this.db, r.pos, this.now, limits!, budgetMs === Infinity ? 0x40000000 : FAST_SLICE_KEYS);
+        if (used > 0) {
+          r.pos += used;
+          this.keysLoaded += fast.keys;
+          if (budgetMs !== Infinity && performance.now() - start >= budgetMs) return false;
+          continue;
+        }
+        this.jsAt = r.pos;
+      }
       const opAt = r.pos;
       const type = r.u8();
       if (type === F.RDB_OPCODE_EXPIRETIME) {
@@ -399,8 +454,10 @@ export class RdbLoad {
         continue;
       }
       if (type === F.RDB_OPCODE_RESIZEDB) {
+        const size = r.lenU64();
         r.lenU64();
-        r.lenU64();
+        // Size the keyspace once, as rdbLoad's dictExpand (at most one key per 3 bytes left).
+        if (fast !== null && typeof size === 'number') fast.resize(this.db, Math.min(size, Math.floor((buf.length - r.pos) / 3)));
         continue;
       }
       if (type === F.RDB_OPCODE_AUX) {

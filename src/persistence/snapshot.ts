@@ -26,12 +26,18 @@
  * visits each key present at T exactly once and `passed(key)` says whether a key's bucket is
  * behind it, so the done set holds only the keys handed over or created ahead of the walk.
  */
-import type { Db, KeyInfo, RedisValue, SnapshotHook, SnapshotWalk } from '../engine/types';
+import type { Db, KeyInfo, RdbSaveSettings, RedisValue, SnapshotHook, SnapshotWalk } from '../engine/types';
 import { toBuffer } from '../util/bytes';
 
 /** Where the snapshot hands keys. It must serialize at once: the value may change right after. */
 export interface SnapshotSink {
   key(dbIndex: number, key: Buffer, value: RedisValue, info: KeyInfo): void;
+  /**
+   * Optional: a key's whole RDB record serialized by the engine (SnapshotWalk.stepRecords), with
+   * these settings; copy src[start, end) at once.
+   */
+  record?(dbIndex: number, src: Uint8Array, start: number, end: number): void;
+  recordSettings?: RdbSaveSettings;
 }
 
 interface DbWalk {
@@ -184,6 +190,24 @@ export class Snapshot implements SnapshotHook {
   private walkStep(w: DbWalk, count: number): void {
     if (w.db.snapshotWalk) {
       w.walk ??= w.db.snapshotWalk();
+      const settings = this.sink.recordSettings;
+      if (w.walk.stepRecords && this.sink.record && settings) {
+        // The engine serializes each key's record: no value or key object per key here.
+        const complete = w.walk.stepRecords(count, settings, {
+          record: (src, start, end, key) => {
+            // A key in the done set was handed over (or created) ahead of the walk.
+            if (w.done.size > 0 && w.done.has(key())) return;
+            this.emitted++;
+            this.sink.record!(w.index, src, start, end);
+          },
+          deferred: (key) => {
+            if (w.done.size > 0 && w.done.has(key)) return;
+            this.emit(w, Buffer.from(key, 'latin1'));
+          },
+        });
+        if (complete) this.endWalk(w);
+        return;
+      }
       const found: (Buffer | string)[] = [];
       const complete = w.walk.step(count, (k) => found.push(k));
       for (const k of found) {

@@ -22,7 +22,7 @@
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EMBSTR_MAX, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
   SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
-  HashValue, HllRegisters, ListValue, MemoryAccount, RedisValue, SetValue, SnapshotWalk, StringEdit, StringPeek, TableStats, ZSetValue,
+  HashValue, HllRegisters, ListValue, MemoryAccount, RdbFastLoader, RdbRecordSink, RdbSaveSettings, RedisValue, SetValue, SnapshotWalk, StringEdit, StringPeek, TableStats, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
@@ -33,6 +33,7 @@ import { WasmHash } from './hash';
 import { WasmSet } from './set';
 import { WasmHllRegisters } from './hll';
 import { WasmList } from './list';
+import { WasmRdbLoader, saveBatch, WALK_DONE } from './rdbload';
 import { copyAll } from '../../util/bytes';
 
 const NO_BYTES = Buffer.alloc(0);
@@ -81,6 +82,11 @@ class WasmDb implements Db {
   /** Native pointer (for tests and the engine's background work). */
   get nativePtr(): number {
     return this.ptr;
+  }
+
+  /** The keyspace for the RDB fast path (rdbload.ts), or -1 while a snapshot or OBJECT ENCODING notes need set(). */
+  rdbFastPtr(): number {
+    return this.snapshotHook === null && this.rawKeys.size === 0 ? this.ptr : -1;
   }
 
   size(): number {
@@ -597,6 +603,13 @@ class WasmDb implements Db {
         for (const k of keys) visit(k);
         return done;
       },
+      stepRecords: (count, settings, sink) => {
+        if (done) return true;
+        const next = saveBatch(w, this.ptr, pos, count, this.clock.now(), settings, sink);
+        if (next === DONE) done = true;
+        else pos = next;
+        return done;
+      },
       passed: (key) => {
         if (done) return true;
         const at = w.x.dbWalkPos(this.ptr, w.putBytes(key)) >>> 0;
@@ -659,6 +672,15 @@ class WasmDb implements Db {
         visit(keys[i], vals[i], meta[2 * i + 1], (nowSec - idle) * 1000, m >>> 24);
       }
     } while (cursor !== DONE);
+  }
+
+  /** Db.saveRecords (types.ts): dbWalkSave over the whole dict (rehash finished first, as forEachEntry). */
+  saveRecords(settings: RdbSaveSettings, sink: RdbRecordSink): void {
+    const w = this.engine.w;
+    while (w.x.dbRehash(this.ptr, 1 << 16) === 1);
+    let pos = 0;
+    do pos = saveBatch(w, this.ptr, pos, 1024, this.clock.now(), settings, sink);
+    while (pos !== WALK_DONE);
   }
 
   forEachKey(visit: (key: BulkValue) => void): void {
@@ -820,6 +842,11 @@ export class WasmEngine implements Engine, ZSetHost {
 
   hllRegisters(): HllRegisters {
     return this.hll;
+  }
+
+  /** Engine.rdbFastLoader (types.ts): see rdbload.ts. */
+  rdbFastLoader(buf: Buffer): RdbFastLoader {
+    return new WasmRdbLoader(this.w, buf, (db) => (this.dbs.includes(db as WasmDb) ? (db as WasmDb).rdbFastPtr() : -1));
   }
 
   globMatch(pattern: Bytes, subject: BulkValue, nocase: boolean): boolean {

@@ -121,6 +121,12 @@ export interface WasmExports {
   geoDistance(lon1: number, lat1: number, lon2: number, lat2: number): number;
   znPopOne(c: number, reverse: number): number;
   globMatch(pp: number, plen: number, sp: number, slen: number, nocase: number): number;
+  rdbLoadRun(db: number, start: number, end: number, now: number, hMaxE: number, hMaxV: number, zMaxE: number, zMaxV: number, sMaxI: number, maxKeys: number): number;
+  rdbLoadDone(): void;
+  rdbLoadResize(db: number, size: number): void;
+  crc64Scratch(lo: number, hi: number, len: number): void;
+  rdbSaveSettings(comp: number, lru: number, lfu: number, refNow: number, fill: number, packedThreshold: number): void;
+  dbWalkSave(db: number, pos: number, count: number, now: number): number;
   bitCount(p: number, n: number): number;
   bitOp(op: number, dst: number, srcs: number, nsrc: number, maxlen: number): void;
   hllMergeDense(max: number, p: number): void;
@@ -266,6 +272,12 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   geoDistance: 4,
   znPopOne: 2,
   globMatch: 5,
+  rdbLoadRun: 10,
+  rdbLoadDone: 0,
+  rdbLoadResize: 2,
+  crc64Scratch: 3,
+  rdbSaveSettings: 6,
+  dbWalkSave: 4,
   bitCount: 2,
   bitOp: 5,
   hllMergeDense: 2,

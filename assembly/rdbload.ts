@@ -1,0 +1,616 @@
+/*
+ * rdbload.ts -- the RDB loader's fast path: key records read straight from the file's bytes
+ * (copied into linear memory by src/engine/wasm/rdbload.ts) into one db, many keys per call.
+ *
+ * Handled records: an optional EXPIRETIME_MS opcode, then a key (raw, int-encoded or LZF) of type
+ * string, set (plain or intset), hash listpack, zset listpack (integer scores) or quicklist 2
+ * list (packed or plain nodes), with values in any string encoding (LZF blobs decompressed here).
+ * Each value is validated as deeply as the JS reader does (persistence/listpack.ts, intset.ts:
+ * listpack sizes, header counts, back-lengths, terminator; intset width, size and order;
+ * duplicate fields and members), then the packed small forms are built directly from the
+ * blob's elements (hash.ts, zsetpack.ts, set.ts, list.ts), with no JS object per element.
+ *
+ * Anything else stops the call at the start of its record, with nothing of that record stored:
+ * other opcodes and types, an expired or duplicate key, an empty or corrupt value, a value past
+ * the encoding limits, OOM, or a record running past the copied chunk. The JS loader then reads
+ * that record itself (and reports an error with Redis's message, or handles the rare case), so
+ * every error and edge case keeps one implementation. Returns the bytes consumed; RES misc = keys
+ * stored, RES len = why it stopped (STOP_*).
+ *
+ * Complexity: O(record bytes) per key, plus the containers' own insert costs.
+ */
+import { alloc, free } from './arena';
+import { dictFind, hashBytes } from './dict';
+import { RES, scratchPtr, scratchReserve } from './io';
+import { NC_COUNT, NATIVE_BIT, NATIVE_MASK, ncHandle, ncQueue, ncRef, ncUnref } from './native';
+import { dbAddAbsent, dbSetExpire, dbDelete, dbPresize } from './keyspace';
+import { hCreate, hSetAt } from './hash';
+import { sCreate, sAddAt } from './set';
+import { znCreate, addAt as znAddAt } from './zsetpack';
+import { lCreate, lPushTailAt } from './list';
+import { R_PTR, R_LEN, R_MISC, R_HANDLE } from '../src/engine/wasm/abi';
+
+const T_STRING: u32 = 0;
+const T_SET: u32 = 2;
+const T_SET_INTSET: u32 = 11;
+const T_HASH_LISTPACK: u32 = 16;
+const T_ZSET_LISTPACK: u32 = 17;
+const T_LIST_QUICKLIST_2: u32 = 18;
+const OP_EXPIRETIME_MS: u32 = 252;
+
+/** Stop reasons (RES len). */
+const STOP_OTHER: u32 = 0;
+const STOP_CHUNK: u32 = 1;
+const STOP_BUDGET: u32 = 2;
+
+const NO_LIMIT: u32 = 0xffffffff;
+
+// Reader state for the current call.
+let pos: u32 = 0;
+let lim: u32 = 0;
+/** A read ran past the chunk (the record may be whole in the file). */
+let short: bool = false;
+
+// The last string read: [sP, sP + sL).
+let sP: u32 = 0;
+let sL: u32 = 0;
+
+// Decimal texts of integers: one per string slot, two for listpack elements.
+const IB0: usize = memory.data(32);
+const IB1: usize = memory.data(32);
+const IBA: usize = memory.data(32);
+const IBB: usize = memory.data(32);
+
+// LZF output blocks, one per string slot (kept between calls, released by rdbLoadDone).
+let tmp0: u32 = 0;
+let tmp0Cap: u32 = 0;
+let tmp1: u32 = 0;
+let tmp1Cap: u32 = 0;
+
+// @ts-ignore: decorator
+@inline function need(n: u32): bool {
+  if (<u64>pos + <u64>n > <u64>lim) {
+    short = true;
+    return false;
+  }
+  return true;
+}
+
+/** i64 as decimal text at dst; returns its length. */
+function decimal(dst: usize, v: i64): u32 {
+  let u: u64 = v < 0 ? <u64>(0 - v) : <u64>v;
+  let tmp: usize = dst + 31;
+  let n: u32 = 0;
+  do {
+    store<u8>(tmp - n, <u8>(48 + <u32>(u % 10)));
+    u /= 10;
+    n++;
+  } while (u != 0);
+  if (v < 0) {
+    store<u8>(tmp - n, 45);
+    n++;
+  }
+  memory.copy(dst, tmp - n + 1, n);
+  return n;
+}
+
+/** Digits of an i64's decimal text. */
+function decimalLen(v: i64): u32 {
+  let u: u64 = v < 0 ? <u64>(0 - v) : <u64>v;
+  let n: u32 = v < 0 ? 2 : 1;
+  while (u >= 10) {
+    u /= 10;
+    n++;
+  }
+  return n;
+}
+
+// Lengths read by readLen.
+let lenEncoded: bool = false;
+let lenBad: bool = false;
+
+/** rdbLoadLen: sets lenEncoded for the special encodings, lenBad for values past u32. */
+function readLen(): u32 {
+  lenEncoded = false;
+  lenBad = false;
+  if (!need(1)) { lenBad = true; return 0; }
+  const b = <u32>load<u8>(pos);
+  const t = b >> 6;
+  if (t == 3) { pos++; lenEncoded = true; return b & 0x3f; }
+  if (t == 0) { pos++; return b & 0x3f; }
+  if (t == 1) {
+    if (!need(2)) { lenBad = true; return 0; }
+    const v = ((b & 0x3f) << 8) | <u32>load<u8>(pos + 1);
+    pos += 2;
+    return v;
+  }
+  if (b == 0x80) {
+    if (!need(5)) { lenBad = true; return 0; }
+    const v = bswap<u32>(load<u32>(pos + 1));
+    pos += 5;
+    return v;
+  }
+  if (b == 0x81) {
+    if (!need(9)) { lenBad = true; return 0; }
+    const v = bswap<u64>(load<u64>(pos + 1));
+    pos += 9;
+    if (v > 0x7fffffff) { lenBad = true; return 0; }
+    return <u32>v;
+  }
+  lenBad = true;
+  return 0;
+}
+
+/** A plain length (not encoded); false when bad. */
+function plainLen(): i64 {
+  const v = readLen();
+  if (lenBad || lenEncoded) return -1;
+  return <i64>v;
+}
+
+/** Make slot's LZF block at least n bytes; 0 on OOM. */
+function tmpFor(slot: u32, n: u32): u32 {
+  if (slot == 0) {
+    if (tmp0Cap < n) {
+      if (tmp0 != 0) free(tmp0, tmp0Cap);
+      tmp0Cap = n < 256 ? 256 : n;
+      tmp0 = alloc(tmp0Cap);
+      if (tmp0 == 0) tmp0Cap = 0;
+    }
+    return tmp0;
+  }
+  if (tmp1Cap < n) {
+    if (tmp1 != 0) free(tmp1, tmp1Cap);
+    tmp1Cap = n < 4096 ? 4096 : n;
+    tmp1 = alloc(tmp1Cap);
+    if (tmp1 == 0) tmp1Cap = 0;
+  }
+  return tmp1;
+}
+
+/** lzf_decompress of [ip, inEnd) into out (outLen bytes): bytes produced, -1 when invalid. */
+function lzf(ip: u32, inEnd: u32, out: u32, outLen: u32): i64 {
+  let op: u32 = 0;
+  if (ip >= inEnd) return -1;
+  do {
+    let ctrl = <u32>load<u8>(ip++);
+    if (ctrl < 32) {
+      ctrl++;
+      if (<u64>op + ctrl > <u64>outLen) return -1;
+      if (<u64>ip + ctrl > <u64>inEnd) return -1;
+      memory.copy(out + op, ip, ctrl);
+      op += ctrl;
+      ip += ctrl;
+    } else {
+      let len = ctrl >> 5;
+      let ref: i64 = <i64>op - <i64>((ctrl & 0x1f) << 8) - 1;
+      if (ip >= inEnd) return -1;
+      if (len == 7) {
+        len += <u32>load<u8>(ip++);
+        if (ip >= inEnd) return -1;
+      }
+      ref -= <i64>load<u8>(ip++);
+      if (<u64>op + len + 2 > <u64>outLen) return -1;
+      if (ref < 0) return -1;
+      len += 2;
+      let r = <u32>ref;
+      if (r + len <= op) {
+        memory.copy(out + op, out + r, len);
+        op += len;
+      } else {
+        for (let k: u32 = 0; k < len; k++) store<u8>(out + op++, load<u8>(out + r++));
+      }
+    }
+  } while (ip < inEnd);
+  return <i64>op;
+}
+
+/** rdbGenericLoadStringObject into [sP, sP + sL) (slot 0 or 1 for int and LZF texts). */
+function readString(slot: u32): bool {
+  const v = readLen();
+  if (lenBad) return false;
+  if (lenEncoded) {
+    const ib = slot == 0 ? IB0 : IB1;
+    if (v == 0) {
+      if (!need(1)) return false;
+      sP = <u32>ib;
+      sL = decimal(ib, <i64>load<i8>(pos));
+      pos += 1;
+      return true;
+    }
+    if (v == 1) {
+      if (!need(2)) return false;
+      sP = <u32>ib;
+      sL = decimal(ib, <i64>load<i16>(pos));
+      pos += 2;
+      return true;
+    }
+    if (v == 2) {
+      if (!need(4)) return false;
+      sP = <u32>ib;
+      sL = decimal(ib, <i64>load<i32>(pos));
+      pos += 4;
+      return true;
+    }
+    if (v != 3) return false;
+    const clen = plainLen();
+    if (clen < 0) return false;
+    const len = plainLen();
+    if (len < 0) return false;
+    if (!need(<u32>clen)) return false;
+    if (clen == 0 || len > clen * 300 + 64) return false;
+    const out = tmpFor(slot, <u32>len);
+    if (out == 0) return false;
+    if (lzf(pos, pos + <u32>clen, out, <u32>len) != len) return false;
+    pos += <u32>clen;
+    sP = out;
+    sL = <u32>len;
+    return true;
+  }
+  if (!need(v)) return false;
+  sP = pos;
+  sL = v;
+  pos += v;
+  return true;
+}
+
+// ------------------------------------------------------------------------------ listpacks
+
+let lpP: u32 = 0;
+let lpEnd: u32 = 0;
+let lpHdr: u32 = 0;
+let lpSeen: u32 = 0;
+let eInt: bool = false;
+let eVal: i64 = 0;
+let eP: u32 = 0;
+let eL: u32 = 0;
+
+/** Open the listpack at [p, p + len) (LpReader's checks). */
+function lpOpen(p: u32, len: u32): bool {
+  if (len < 7) return false;
+  if (load<u32>(p) != len) return false;
+  if (load<u8>(p + len - 1) != 0xff) return false;
+  lpHdr = <u32>load<u16>(p + 4);
+  lpSeen = 0;
+  lpP = p + 6;
+  lpEnd = p + len - 1;
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function lpFits(p: u32, n: u64): bool {
+  return <u64>p + n <= <u64>lpEnd;
+}
+
+/** LpReader.next: 1 an element, 0 the end (count checked), -1 corrupt. */
+function lpNext(): i32 {
+  const p = lpP;
+  if (p >= lpEnd) {
+    if (p != lpEnd) return -1;
+    if (lpHdr != 65535 && lpHdr != lpSeen) return -1;
+    return 0;
+  }
+  const e = <u32>load<u8>(p);
+  let n: u64;
+  eInt = true;
+  if (e < 0x80) {
+    eVal = <i64>e;
+    n = 1;
+  } else if ((e & 0xc0) == 0x80) {
+    eInt = false;
+    eL = e & 0x3f;
+    eP = p + 1;
+    n = 1 + <u64>eL;
+  } else if ((e & 0xe0) == 0xc0) {
+    if (!lpFits(p, 2)) return -1;
+    const u = ((e & 0x1f) << 8) | <u32>load<u8>(p + 1);
+    eVal = u >= 4096 ? <i64>u - 8192 : <i64>u;
+    n = 2;
+  } else if ((e & 0xf0) == 0xe0) {
+    if (!lpFits(p, 2)) return -1;
+    eInt = false;
+    eL = ((e & 0x0f) << 8) | <u32>load<u8>(p + 1);
+    eP = p + 2;
+    n = 2 + <u64>eL;
+  } else if (e == 0xf0) {
+    if (!lpFits(p, 5)) return -1;
+    eInt = false;
+    eL = load<u32>(p + 1);
+    eP = p + 5;
+    n = 5 + <u64>eL;
+  } else if (e == 0xf1) {
+    if (!lpFits(p, 3)) return -1;
+    eVal = <i64>load<i16>(p + 1);
+    n = 3;
+  } else if (e == 0xf2) {
+    if (!lpFits(p, 4)) return -1;
+    eVal = <i64>(((<i32>load<u8>(p + 1)) | (<i32>load<u8>(p + 2) << 8) | (<i32>load<u8>(p + 3) << 16)) << 8 >> 8);
+    n = 4;
+  } else if (e == 0xf3) {
+    if (!lpFits(p, 5)) return -1;
+    eVal = <i64>load<i32>(p + 1);
+    n = 5;
+  } else if (e == 0xf4) {
+    if (!lpFits(p, 9)) return -1;
+    eVal = load<i64>(p + 1);
+    n = 9;
+  } else return -1;
+  if (!lpFits(p, n)) return -1;
+  const bl: u64 = n <= 127 ? 1 : n < 16383 ? 2 : n < 2097151 ? 3 : n < 268435455 ? 4 : 5;
+  if (!lpFits(p, n + bl)) return -1;
+  let q = p + <u32>(n + bl) - 1;
+  let v: u64 = 0;
+  let shift: u64 = 0;
+  for (let k: u64 = 0; k < bl; k++, q--) {
+    v |= (<u64>load<u8>(q) & 127) << shift;
+    shift += 7;
+  }
+  if (v != n) return -1;
+  lpP = p + <u32>(n + bl);
+  lpSeen++;
+  return 1;
+}
+
+/** The current element's length as bytes (an integer's decimal text). */
+// @ts-ignore: decorator
+@inline function elemLen(): u32 {
+  return eInt ? decimalLen(eVal) : eL;
+}
+
+/** The current element's bytes: [sP, sP + sL) (integers as text in ib). */
+function elem(ib: usize): void {
+  if (eInt) {
+    sP = <u32>ib;
+    sL = decimal(ib, eVal);
+  } else {
+    sP = eP;
+    sL = eL;
+  }
+}
+
+/**
+ * Validate a listpack and count its elements: even-indexed ones at most maxEven bytes, odd ones
+ * at most maxOdd bytes and (oddInt) integers. Returns the count, or -1.
+ */
+function lpCheck(p: u32, len: u32, maxEven: u32, maxOdd: u32, oddInt: bool): i64 {
+  if (!lpOpen(p, len)) return -1;
+  let n: i64 = 0;
+  for (;;) {
+    const r = lpNext();
+    if (r < 0) return -1;
+    if (r == 0) break;
+    if ((n & 1) == 0) {
+      if (elemLen() > maxEven) return -1;
+    } else {
+      if (oddInt && !eInt) return -1;
+      if (elemLen() > maxOdd) return -1;
+    }
+    n++;
+  }
+  return n;
+}
+
+// ------------------------------------------------------------------------------ values
+
+/** A hash listpack blob at [p, p + len) as a listpack-encoded hash; 0 when not handled. */
+function hashFromListpack(p: u32, len: u32, maxEntries: u32, maxValue: u32): u32 {
+  const n = lpCheck(p, len, maxValue, maxValue, false);
+  if (n <= 0 || (n & 1) != 0 || <u64>(n >> 1) > <u64>maxEntries) return 0;
+  const c = hCreate();
+  if (c == 0) return 0;
+  lpOpen(p, len);
+  while (lpNext() == 1) {
+    elem(IBA);
+    const fp = sP;
+    const fl = sL;
+    lpNext();
+    elem(IBB);
+    if (hSetAt(c, fp, fl, sP, sL, NO_LIMIT, NO_LIMIT) != 1) {
+      ncQueue(c);
+      return 0;
+    }
+  }
+  return c;
+}
+
+/** A zset listpack blob (integer scores only) as a listpack sorted set; 0 when not handled. */
+function zsetFromListpack(p: u32, len: u32, maxEntries: u32, maxValue: u32): u32 {
+  const n = lpCheck(p, len, maxValue, NO_LIMIT, true);
+  if (n <= 0 || (n & 1) != 0 || <u64>(n >> 1) > <u64>maxEntries) return 0;
+  const c = znCreate();
+  if (c == 0) return 0;
+  lpOpen(p, len);
+  while (lpNext() == 1) {
+    elem(IBA);
+    const mp = sP;
+    const ml = sL;
+    lpNext();
+    if (znAddAt(c, mp, ml, <f64>eVal, maxEntries, maxValue) != 0) {
+      ncQueue(c);
+      return 0;
+    }
+  }
+  return c;
+}
+
+/** RDB_TYPE_SET: count, then members. 0 when not handled. */
+function setFromMembers(maxIntset: u32): u32 {
+  const n = plainLen();
+  if (n <= 0) return 0;
+  const c = sCreate();
+  if (c == 0) return 0;
+  for (let i: i64 = 0; i < n; i++) {
+    if (!readString(1) || sAddAt(c, sP, sL, maxIntset) != 1) {
+      ncQueue(c);
+      return 0;
+    }
+  }
+  return c;
+}
+
+/** RDB_TYPE_SET_INTSET: the blob at [p, p + len) (intsetDecode's checks). 0 when not handled. */
+function setFromIntset(p: u32, len: u32, maxIntset: u32): u32 {
+  if (len < 8) return 0;
+  const w = load<u32>(p);
+  if (w != 2 && w != 4 && w != 8) return 0;
+  const n = load<u32>(p + 4);
+  if (n == 0 || 8 + <u64>n * <u64>w != <u64>len) return 0;
+  let prev: i64 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const q = p + 8 + i * w;
+    const v: i64 = w == 2 ? <i64>load<i16>(q) : w == 4 ? <i64>load<i32>(q) : load<i64>(q);
+    if (i > 0 && !(prev < v)) return 0;
+    prev = v;
+  }
+  const c = sCreate();
+  if (c == 0) return 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const q = p + 8 + i * w;
+    const v: i64 = w == 2 ? <i64>load<i16>(q) : w == 4 ? <i64>load<i32>(q) : load<i64>(q);
+    if (sAddAt(c, <u32>IBA, decimal(IBA, v), maxIntset) != 1) {
+      ncQueue(c);
+      return 0;
+    }
+  }
+  return c;
+}
+
+/** RDB_TYPE_LIST_QUICKLIST_2: nodes of packed listpacks or plain elements. 0 when not handled. */
+function listFromQuicklist2(): u32 {
+  const nodes = plainLen();
+  if (nodes <= 0) return 0;
+  const c = lCreate();
+  if (c == 0) return 0;
+  for (let i: i64 = 0; i < nodes; i++) {
+    const container = plainLen();
+    let ok = container == 1 || container == 2;
+    if (ok) ok = readString(1);
+    if (ok && container == 1) {
+      ok = lPushTailAt(c, sP, sL);
+    } else if (ok) {
+      const bp = sP;
+      const bl = sL;
+      ok = lpCheck(bp, bl, NO_LIMIT, NO_LIMIT, false) >= 0;
+      if (ok) {
+        lpOpen(bp, bl);
+        while (ok && lpNext() == 1) {
+          elem(IBA);
+          ok = lPushTailAt(c, sP, sL);
+        }
+      }
+    }
+    if (!ok) {
+      ncQueue(c);
+      return 0;
+    }
+  }
+  if (load<u32>(c, NC_COUNT) == 0) {
+    ncQueue(c);
+    return 0;
+  }
+  return c;
+}
+
+/** The key at [kp, kp + kl) into the scratch region; false on OOM. */
+function keyToScratch(kp: u32, kl: u32): bool {
+  if (scratchReserve(kl) == 0) return false;
+  memory.copy(scratchPtr, kp, kl);
+  return true;
+}
+
+/** One key record (type byte read): stored, or false with nothing stored. */
+function loadKey(db: u32, t: u32, expireAt: f64, now: f64, hMaxE: u32, hMaxV: u32, zMaxE: u32, zMaxV: u32, sMaxI: u32): bool {
+  if (!readString(0)) return false;
+  const kp = sP;
+  const kl = sL;
+  const h = hashBytes(kp, kl);
+  if (dictFind(db, kp, kl, h) != 0) return false; // duplicate (or a key to expire): JS decides
+  // From here to the store nothing changes the keyspace, so dbAddAbsent needs no second lookup.
+  if (t == T_STRING) {
+    if (!readString(1)) return false;
+    if (!keyToScratch(kp, kl)) return false;
+    if (dbAddAbsent(db, kl, h, sL, -1, now) != 1) return false;
+    memory.copy(load<u32>(RES, R_PTR), sP, sL);
+  } else {
+    let c: u32 = 0;
+    if (t == T_SET) c = setFromMembers(sMaxI);
+    else if (t == T_LIST_QUICKLIST_2) c = listFromQuicklist2();
+    else {
+      if (!readString(1)) return false;
+      if (t == T_HASH_LISTPACK) c = hashFromListpack(sP, sL, hMaxE, hMaxV);
+      else if (t == T_ZSET_LISTPACK) c = zsetFromListpack(sP, sL, zMaxE, zMaxV);
+      else c = setFromIntset(sP, sL, sMaxI);
+    }
+    if (c == 0) return false;
+    if (!keyToScratch(kp, kl) || dbAddAbsent(db, kl, h, 0, ncHandle(c), now) != 1) {
+      ncQueue(c);
+      return false;
+    }
+    ncRef(c);
+  }
+  if (expireAt != -1 && dbSetExpire(db, kl, expireAt, now) != 1) {
+    // OOM: take the key back out (the JS reader then meets the same OOM and reports it).
+    if (dbDelete(db, kl, now) > 0) {
+      const h = load<i32>(RES, R_HANDLE);
+      if (h >= 0 && (<u32>h & NATIVE_BIT) != 0) ncUnref((<u32>h & NATIVE_MASK) << 3);
+    }
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Load key records from [start, end) into db, at most maxKeys. Returns the bytes consumed;
+ * RES misc = keys stored; RES len = STOP_OTHER (a record for the JS reader), STOP_CHUNK (the next
+ * record runs past end) or STOP_BUDGET (maxKeys stored).
+ */
+export function rdbLoadRun(
+  db: u32, start: u32, end: u32, now: f64, hMaxE: u32, hMaxV: u32, zMaxE: u32, zMaxV: u32, sMaxI: u32, maxKeys: u32,
+): u32 {
+  pos = start;
+  lim = end;
+  let keys: u32 = 0;
+  let reason = STOP_BUDGET;
+  while (keys < maxKeys) {
+    const rec = pos;
+    short = false;
+    if (pos >= lim) { reason = STOP_CHUNK; break; }
+    let t = <u32>load<u8>(pos);
+    let expireAt: f64 = -1;
+    if (t == OP_EXPIRETIME_MS) {
+      if (!need(10)) { reason = STOP_CHUNK; break; }
+      expireAt = <f64>load<i64>(pos + 1);
+      pos += 9;
+      t = <u32>load<u8>(pos);
+      if (expireAt < now) { pos = rec; reason = STOP_OTHER; break; } // expired at load: JS drops it
+    }
+    if (t != T_STRING && t != T_SET && t != T_SET_INTSET && t != T_HASH_LISTPACK && t != T_ZSET_LISTPACK && t != T_LIST_QUICKLIST_2) {
+      pos = rec;
+      reason = STOP_OTHER;
+      break;
+    }
+    pos++;
+    if (!loadKey(db, t, expireAt, now, hMaxE, hMaxV, zMaxE, zMaxV, sMaxI)) {
+      reason = short ? STOP_CHUNK : STOP_OTHER;
+      pos = rec;
+      break;
+    }
+    keys++;
+  }
+  store<u32>(RES, keys, R_MISC);
+  store<u32>(RES, reason, R_LEN);
+  return pos - start;
+}
+
+/** RESIZEDB: size an empty db's keyspace table for `size` keys (no rehashing during the load). */
+export function rdbLoadResize(db: u32, size: u32): void {
+  dbPresize(db, size);
+}
+
+/** Release the LZF blocks (the load is over). */
+export function rdbLoadDone(): void {
+  if (tmp0 != 0) free(tmp0, tmp0Cap);
+  if (tmp1 != 0) free(tmp1, tmp1Cap);
+  tmp0 = tmp1 = 0;
+  tmp0Cap = tmp1Cap = 0;
+}

@@ -1,0 +1,707 @@
+/*
+ * rdbsave.ts -- RDB records serialized in linear memory (SAVE's and BGSAVE's walks, see
+ * keyspace.ts dbWalkSave): for each entry the keyspace walk hands over, the whole record
+ * ([EXPIRETIME_MS] [IDLE | FREQ] type key value) exactly as src/persistence/rdb-writer.ts writes
+ * it: strings int-encoded (<= 11 bytes, an int32) or LZF-compressed (compression on, > 20 bytes,
+ * LZF saves at least 4 bytes) as rdbSaveRawString; listpack hashes, listpack sorted sets whose
+ * scores are all integers of the packed form's compact range, intsets, hashtable sets, and lists as
+ * QUICKLIST_2 of listpack nodes split as the JS writer splits them. Any other value (a JS
+ * container, a big hash or sorted set, a score that needs %.17g) is left to the JS writer.
+ *
+ * Output, per live entry, in the out buffer: [u32 record length, or DEFER][u32 key length][key]
+ * [record bytes]. The JS side copies the record into its writer, or serializes a DEFER entry
+ * itself. Complexity: O(record bytes) per key (LZF is linear).
+ */
+import { alloc, free } from './arena';
+import { outReserve, outCommit } from './io';
+import { NC_INFO, NC_COUNT, NC_P, NC_AUX, NK_MASK, NK_HASH, NK_SET, NK_LIST, NK_ZSET, NF_BIG, NF_LPENC, NATIVE_BIT, NATIVE_MASK } from './native';
+import { D_T0, D_S0, D_T1, D_S1, D_KEYOFF, E_NEXT, E_KEYLEN } from './dict';
+
+export const DEFER: u32 = 0xffffffff;
+
+// Settings of the current walk (rdbSaveBegin).
+let compression: bool = false;
+let writeIdle: bool = false;
+let writeFreq: bool = false;
+let refNow: f64 = 0;
+let listFill: i32 = -2;
+let plainAt: u32 = 1 << 30;
+
+export function rdbSaveSettings(comp: i32, lru: i32, lfu: i32, ref: f64, fill: i32, packedThreshold: u32): void {
+  compression = comp != 0;
+  writeIdle = lru != 0;
+  writeFreq = lfu != 0;
+  refNow = ref;
+  listFill = fill;
+  plainAt = packedThreshold;
+}
+
+// ------------------------------------------------------------------------------ buffers
+
+/** A growable block: the record being built (rec) and a listpack (lp), a list's nodes (sub), LZF output. */
+let rec: u32 = 0;
+let recCap: u32 = 0;
+let recLen: u32 = 0;
+let lp: u32 = 0;
+let lpCap: u32 = 0;
+let lpLen: u32 = 0;
+let lpCount: u32 = 0;
+let zo: u32 = 0;
+let zoCap: u32 = 0;
+let oom: bool = false;
+
+function grow(p: u32, cap: u32, need: u32): u32 {
+  let n: u32 = cap < 4096 ? 4096 : cap;
+  while (n < need) n <<= 1;
+  const q = alloc(n);
+  if (q == 0) return 0;
+  if (p != 0) {
+    memory.copy(q, p, cap);
+    free(p, cap);
+  }
+  return q;
+}
+
+// @ts-ignore: decorator
+@inline function recRoom(n: u32): bool {
+  if (recLen + n <= recCap) return true;
+  const need = recLen + n;
+  const q = grow(rec, recCap, need);
+  if (q == 0) { oom = true; return false; }
+  let c: u32 = recCap < 4096 ? 4096 : recCap;
+  while (c < need) c <<= 1;
+  rec = q;
+  recCap = c;
+  return true;
+}
+
+function lpRoom(n: u32): bool {
+  if (lpLen + n <= lpCap) return true;
+  const need = lpLen + n;
+  const q = grow(lp, lpCap, need);
+  if (q == 0) { oom = true; return false; }
+  let c: u32 = lpCap < 4096 ? 4096 : lpCap;
+  while (c < need) c <<= 1;
+  lp = q;
+  lpCap = c;
+  return true;
+}
+
+function recByte(b: u32): void {
+  if (!recRoom(1)) return;
+  store<u8>(rec + recLen, <u8>b);
+  recLen++;
+}
+
+function recBytes(p: u32, n: u32): void {
+  if (!recRoom(n)) return;
+  memory.copy(rec + recLen, p, n);
+  recLen += n;
+}
+
+/** rdbSaveLen */
+function recLenField(n: u64): void {
+  if (!recRoom(9)) return;
+  const p = rec + recLen;
+  if (n < 64) {
+    store<u8>(p, <u8>n);
+    recLen += 1;
+  } else if (n < 16384) {
+    store<u8>(p, <u8>(0x40 | <u32>(n >> 8)));
+    store<u8>(p + 1, <u8>(n & 0xff));
+    recLen += 2;
+  } else if (n <= 0xffffffff) {
+    store<u8>(p, 0x80);
+    store<u32>(p + 1, bswap<u32>(<u32>n));
+    recLen += 5;
+  } else {
+    store<u8>(p, 0x81);
+    store<u64>(p + 1, bswap<u64>(n));
+    recLen += 9;
+  }
+}
+
+// ------------------------------------------------------------------------------ integers
+
+let parsed: i64 = 0;
+
+/** string2ll (the JS bytesToInt64): true with `parsed` when [p, p + len) is an int64's canonical text. */
+function toInt64(p: u32, len: u32): bool {
+  if (len == 0 || len > 20) return false;
+  const c0 = <u32>load<u8>(p);
+  if (len == 1) {
+    if (c0 >= 48 && c0 <= 57) { parsed = <i64>(c0 - 48); return true; }
+    return false;
+  }
+  let i: u32 = 0;
+  let neg = false;
+  if (c0 == 45) { neg = true; i = 1; }
+  const f = <u32>load<u8>(p + i);
+  if (f < 49 || f > 57) return false;
+  let v: u64 = 0;
+  for (let j = i; j < len; j++) {
+    const c = <u32>load<u8>(p + j);
+    if (c < 48 || c > 57) return false;
+    const d = <u64>(c - 48);
+    if (v > (0xffffffffffffffff - d) / 10) return false; // u64 overflow
+    v = v * 10 + d;
+  }
+  if (neg) {
+    if (v > 0x8000000000000000) return false;
+    parsed = <i64>(0 - v);
+  } else {
+    if (v > 0x7fffffffffffffff) return false;
+    parsed = <i64>v;
+  }
+  return true;
+}
+
+// ------------------------------------------------------------------------------ LZF (lzf.ts's lzfCompress)
+
+const HLOG: u32 = 16;
+const HSIZE: u32 = 1 << HLOG;
+const MAX_LIT: u32 = 1 << 5;
+const MAX_OFF: u32 = 1 << 13;
+const MAX_REF: u32 = (1 << 8) + (1 << 3);
+let htab: u32 = 0;
+/** lzf.ts's moving base: a slot holds (position + b); values <= b are from earlier calls ("empty"). */
+let hbase: u32 = 0;
+
+// @ts-ignore: decorator
+@inline function hslot(hval: u32): u32 {
+  return htab + (((((hval ^ (hval << 5)) >> (3 * 8 - HLOG)) - hval * 5) & (HSIZE - 1)) << 2);
+}
+
+/** lzf.ts's lzfCompress of [inp, inp + inLen) into [out, out + outLen): bytes written, 0 when it does not fit. */
+function lzf(inp: u32, inLen: u32, out: u32, outLen: u32): u32 {
+  if (inLen == 0 || outLen == 0) return 0;
+  if (htab == 0) {
+    htab = alloc(HSIZE * 4);
+    if (htab == 0) return 0;
+    memory.fill(htab, 0, HSIZE * 4);
+    hbase = 0;
+  }
+  if (<u64>hbase + <u64>inLen + 2 > 0x7fff0000) {
+    memory.fill(htab, 0, HSIZE * 4);
+    hbase = 0;
+  }
+  const b = hbase + 1;
+  hbase += inLen + 2;
+  let ip: u32 = 0;
+  let op: u32 = 0;
+  const inEnd = inLen;
+  const outEnd = outLen;
+  let lit: u32 = 0;
+  op++; // start run
+  let hval: u32 = (<u32>load<u8>(inp) << 8) | <u32>load<u8>(inp + 1);
+  while (ip + 2 < inEnd) {
+    hval = (hval << 8) | <u32>load<u8>(inp + ip + 2);
+    const slot = hslot(hval);
+    const stored = load<u32>(slot);
+    store<u32>(slot, ip + b);
+    let matched = false;
+    if (stored > b) {
+      const ref = stored - b;
+      if (ref > 0 && ref < ip) {
+        const off = ip - ref - 1;
+        if (off < MAX_OFF && load<u8>(inp + ref + 2) == load<u8>(inp + ip + 2) && load<u8>(inp + ref) == load<u8>(inp + ip) && load<u8>(inp + ref + 1) == load<u8>(inp + ip + 1)) {
+          matched = true;
+          let len: u32 = 2;
+          let maxlen: u32 = inEnd - ip - len;
+          if (maxlen > MAX_REF) maxlen = MAX_REF;
+          if (op + 3 + 1 >= outEnd) if (op - (lit != 0 ? 0 : 1) + 3 + 1 >= outEnd) return 0;
+          store<u8>(out + op - lit - 1, <u8>(lit - 1)); // stop run
+          if (lit == 0) op--; // undo run if length is zero
+          do len++;
+          while (len < maxlen && load<u8>(inp + ref + len) == load<u8>(inp + ip + len));
+          len -= 2;
+          ip++;
+          if (len < 7) {
+            store<u8>(out + op++, <u8>((off >> 8) + (len << 5)));
+          } else {
+            store<u8>(out + op++, <u8>((off >> 8) + (7 << 5)));
+            store<u8>(out + op++, <u8>(len - 7));
+          }
+          store<u8>(out + op++, <u8>(off & 0xff));
+          lit = 0;
+          op++; // start run
+          ip += len + 1;
+          if (ip + 2 >= inEnd) break;
+          ip -= 2;
+          hval = (<u32>load<u8>(inp + ip) << 8) | <u32>load<u8>(inp + ip + 1);
+          hval = (hval << 8) | <u32>load<u8>(inp + ip + 2);
+          store<u32>(hslot(hval), ip + b);
+          ip++;
+          hval = (hval << 8) | <u32>load<u8>(inp + ip + 2);
+          store<u32>(hslot(hval), ip + b);
+          ip++;
+        }
+      }
+    }
+    if (!matched) {
+      if (op >= outEnd) return 0;
+      lit++;
+      store<u8>(out + op++, load<u8>(inp + ip++));
+      if (lit == MAX_LIT) {
+        store<u8>(out + op - lit - 1, <u8>(lit - 1));
+        lit = 0;
+        op++;
+      }
+    }
+  }
+  if (op + 3 > outEnd) return 0;
+  while (ip < inEnd) {
+    lit++;
+    store<u8>(out + op++, load<u8>(inp + ip++));
+    if (lit == MAX_LIT) {
+      store<u8>(out + op - lit - 1, <u8>(lit - 1));
+      lit = 0;
+      op++;
+    }
+  }
+  store<u8>(out + op - lit - 1, <u8>(lit - 1)); // end run
+  if (lit == 0) op--;
+  return op;
+}
+
+// ------------------------------------------------------------------------------ strings
+
+/** rdbSaveRawString of [p, p + len) into rec (ints tried only when `tryInt`, as the JS writer's string vs bytes). */
+function saveString(p: u32, len: u32, tryInt: bool): void {
+  if (tryInt && len <= 11 && toInt64(p, len) && parsed >= -2147483648 && parsed <= 2147483647) {
+    const n = parsed;
+    if (!recRoom(5)) return;
+    const q = rec + recLen;
+    if (n >= -128 && n <= 127) {
+      store<u8>(q, 0xc0);
+      store<i8>(q + 1, <i8>n);
+      recLen += 2;
+    } else if (n >= -32768 && n <= 32767) {
+      store<u8>(q, 0xc1);
+      store<i16>(q + 1, <i16>n);
+      recLen += 3;
+    } else {
+      store<u8>(q, 0xc2);
+      store<i32>(q + 1, <i32>n);
+      recLen += 5;
+    }
+    return;
+  }
+  if (compression && len > 20) {
+    const outLen = len - 4;
+    if (zoCap < outLen + 1) {
+      if (zo != 0) free(zo, zoCap);
+      zoCap = outLen + 1 < 4096 ? 4096 : outLen + 1;
+      zo = alloc(zoCap);
+      if (zo == 0) { zoCap = 0; oom = true; return; }
+    }
+    const clen = lzf(p, len, zo, outLen);
+    if (clen != 0) {
+      recByte(0xc3);
+      recLenField(clen);
+      recLenField(len);
+      recBytes(zo, clen);
+      return;
+    }
+  }
+  recLenField(len);
+  recBytes(p, len);
+}
+
+// ------------------------------------------------------------------------------ listpacks (LpWriter)
+
+function lpReset(): void {
+  lpLen = 6;
+  lpCount = 0;
+  lpRoom(6);
+}
+
+function lpBacklen(l: u32): void {
+  const p = lp + lpLen;
+  if (l <= 127) {
+    store<u8>(p, <u8>l);
+    lpLen += 1;
+  } else if (l < 16383) {
+    store<u8>(p, <u8>(l >> 7));
+    store<u8>(p + 1, <u8>((l & 127) | 128));
+    lpLen += 2;
+  } else if (l < 2097151) {
+    store<u8>(p, <u8>(l >> 14));
+    store<u8>(p + 1, <u8>(((l >> 7) & 127) | 128));
+    store<u8>(p + 2, <u8>((l & 127) | 128));
+    lpLen += 3;
+  } else if (l < 268435455) {
+    store<u8>(p, <u8>(l >> 21));
+    store<u8>(p + 1, <u8>(((l >> 14) & 127) | 128));
+    store<u8>(p + 2, <u8>(((l >> 7) & 127) | 128));
+    store<u8>(p + 3, <u8>((l & 127) | 128));
+    lpLen += 4;
+  } else {
+    store<u8>(p, <u8>(l >> 28));
+    store<u8>(p + 1, <u8>(((l >> 21) & 127) | 128));
+    store<u8>(p + 2, <u8>(((l >> 14) & 127) | 128));
+    store<u8>(p + 3, <u8>(((l >> 7) & 127) | 128));
+    store<u8>(p + 4, <u8>((l & 127) | 128));
+    lpLen += 5;
+  }
+}
+
+function lpInt(v: i64): void {
+  if (!lpRoom(16)) return;
+  const p = lp + lpLen;
+  let n: u32;
+  if (v >= 0 && v <= 127) {
+    store<u8>(p, <u8>v);
+    n = 1;
+  } else if (v >= -4096 && v <= 4095) {
+    const u = <u32>(v < 0 ? 8192 + v : v);
+    store<u8>(p, <u8>((u >> 8) | 0xc0));
+    store<u8>(p + 1, <u8>(u & 0xff));
+    n = 2;
+  } else if (v >= -32768 && v <= 32767) {
+    store<u8>(p, 0xf1);
+    store<i16>(p + 1, <i16>v);
+    n = 3;
+  } else if (v >= -8388608 && v <= 8388607) {
+    store<u8>(p, 0xf2);
+    const u = <u32>v;
+    store<u8>(p + 1, <u8>u);
+    store<u8>(p + 2, <u8>(u >> 8));
+    store<u8>(p + 3, <u8>(u >> 16));
+    n = 4;
+  } else if (v >= -2147483648 && v <= 2147483647) {
+    store<u8>(p, 0xf3);
+    store<i32>(p + 1, <i32>v);
+    n = 5;
+  } else {
+    store<u8>(p, 0xf4);
+    store<i64>(p + 1, v);
+    n = 9;
+  }
+  lpLen += n;
+  lpBacklen(n);
+  lpCount++;
+}
+
+/** LpWriter.appendString: an integer's text as an integer entry. */
+function lpStr(p: u32, len: u32): void {
+  if (len <= 20 && toInt64(p, len)) return lpInt(parsed);
+  if (!lpRoom(len + 16)) return;
+  let q = lp + lpLen;
+  let hdr: u32;
+  if (len < 64) {
+    store<u8>(q, <u8>(0x80 | len));
+    hdr = 1;
+  } else if (len < 4096) {
+    store<u8>(q, <u8>(0xe0 | (len >> 8)));
+    store<u8>(q + 1, <u8>(len & 0xff));
+    hdr = 2;
+  } else {
+    store<u8>(q, 0xf0);
+    store<u32>(q + 1, len);
+    hdr = 5;
+  }
+  memory.copy(q + hdr, p, len);
+  lpLen += hdr + len;
+  lpBacklen(hdr + len);
+  lpCount++;
+}
+
+/** Close the listpack: its bytes are [lp, lp + lpLen). */
+function lpFinish(): void {
+  if (!lpRoom(1)) return;
+  store<u8>(lp + lpLen, 0xff);
+  lpLen++;
+  store<u32>(lp, lpLen);
+  store<u16>(lp + 4, <u16>(lpCount < 65535 ? lpCount : 65535));
+}
+
+// ------------------------------------------------------------------------------ values
+
+// @ts-ignore: decorator
+@inline function getVar(p: u32): u64 {
+  // LEB128 (hash.ts / list.ts / zsetpack.ts forward lengths); sets varBytes.
+  let b = <u32>load<u8>(p);
+  if (b < 0x80) { varBytes = 1; return <u64>b; }
+  let n: u64 = <u64>(b & 0x7f);
+  let s: u64 = 7;
+  let k: u32 = 1;
+  do {
+    b = <u32>load<u8>(p + k);
+    n |= (<u64>(b & 0x7f)) << s;
+    s += 7;
+    k++;
+  } while (b >= 0x80);
+  varBytes = k;
+  return n;
+}
+let varBytes: u32 = 0;
+
+/** A listpack hash's small form as a listpack blob (insertion order). */
+function hashValue(c: u32): bool {
+  lpReset();
+  const b = load<u32>(c, NC_P);
+  const end = b + load<u32>(c, NC_AUX);
+  let p = b;
+  while (p < end) {
+    const fl = <u32>getVar(p);
+    p += varBytes;
+    const fp = p;
+    p += fl;
+    const vl = <u32>getVar(p);
+    p += varBytes;
+    lpStr(fp, fl);
+    lpStr(p, vl);
+    p += vl;
+  }
+  lpFinish();
+  if (oom) return false;
+  saveString(lp, lpLen, false);
+  return true;
+}
+
+/** A listpack sorted set whose scores are all compact integers; false otherwise (JS writes it). */
+function zsetValue(c: u32): bool {
+  const b = load<u32>(c, NC_P);
+  const end = b + load<u32>(c, NC_AUX);
+  // Pass 1: every score must be a compact integer (d2string of it is its integer text).
+  let p = b;
+  while (p < end) {
+    if (load<u8>(p) == 1) return false;
+    getVar(p);
+    p += varBytes;
+    const ml = <u32>getVar(p);
+    p += varBytes + ml;
+  }
+  lpReset();
+  p = b;
+  while (p < end) {
+    const zz = getVar(p);
+    p += varBytes;
+    const score = <i64>((zz >> 1) >> 1) ^ -<i64>((zz >> 1) & 1);
+    const ml = <u32>getVar(p);
+    p += varBytes;
+    lpStr(p, ml);
+    lpInt(score);
+    p += ml;
+  }
+  lpFinish();
+  if (oom) return false;
+  saveString(lp, lpLen, false);
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function isGet(b: u32, w: u32, i: u32): i64 {
+  if (w == 2) return <i64>load<i16>(b + (i << 1));
+  if (w == 4) return <i64>load<i32>(b + (i << 2));
+  return load<i64>(b + (i << 3));
+}
+
+/**
+ * An intset's blob as intset.ts's intsetEncode writes it: [u32 width][u32 count][members
+ * ascending, little-endian] with the smallest width that holds them (set.ts's small form may be
+ * wider after removals).
+ */
+function intsetValue(c: u32): void {
+  const w = load<u32>(c, NC_AUX);
+  const n = load<u32>(c, NC_COUNT);
+  const b = load<u32>(c, NC_P);
+  let need: u32 = 2;
+  for (let i: u32 = 0; i < n; i++) {
+    const v = isGet(b, w, i);
+    if (v < -2147483648 || v > 2147483647) { need = 8; break; }
+    if (v < -32768 || v > 32767) need = 4;
+  }
+  lpLen = 0;
+  if (!lpRoom(8 + n * need)) return;
+  store<u32>(lp, need);
+  store<u32>(lp, n, 4);
+  if (need == w) {
+    if (n > 0) memory.copy(lp + 8, b, n * w);
+  } else {
+    for (let i: u32 = 0; i < n; i++) {
+      const v = isGet(b, w, i);
+      const q = lp + 8 + i * need;
+      if (need == 2) store<i16>(q, <i16>v);
+      else if (need == 4) store<i32>(q, <i32>v);
+      else store<i64>(q, v);
+    }
+  }
+  lpLen = 8 + n * need;
+  saveString(lp, lpLen, false);
+}
+
+/** A hashtable set: count, then each member in sOut's order (the dict's tables, bucket by bucket). */
+function setBigValue(c: u32): void {
+  recLenField(load<u32>(c, NC_COUNT));
+  const d = load<u32>(c, NC_P);
+  const memberOff = load<u32>(d, D_KEYOFF);
+  for (let t: u32 = 0; t < 2; t++) {
+    const tab = load<u32>(d + (t == 0 ? D_T0 : D_T1));
+    const size = load<u32>(d + (t == 0 ? D_S0 : D_S1));
+    for (let i: u32 = 0; i < size; i++) {
+      let e = load<u32>(tab + (i << 2));
+      while (e != 0) {
+        saveString(e + memberOff, load<u32>(e, E_KEYLEN), true);
+        e = load<u32>(e, E_NEXT);
+      }
+    }
+  }
+}
+
+// List nodes (list.ts): [prev u32][next u32][cap][start][end][count] then entries
+// [LEB128 len][bytes][backward len] between start and end.
+const N_NEXT: u32 = 4;
+const N_START: u32 = 12;
+const N_END: u32 = 16;
+
+/** QUICKLIST_2 as RdbWriter.list: listpack nodes split by list-max-listpack-size; big elements PLAIN. */
+function listValue(c: u32): void {
+  const fill = listFill;
+  const f = fill < 0 ? (-fill < 5 ? -fill : 5) : 0;
+  const sizeLimit: u32 = fill < 0 ? (f == 1 ? 4096 : f == 2 ? 8192 : f == 3 ? 16384 : f == 4 ? 32768 : 65536) : 8192;
+  const maxCount: u32 = fill > 1 ? <u32>fill : 1;
+  // The node count comes first: nodes go to rec after a placeholder, counted, then moved.
+  const countAt = recLen;
+  recLenField(0xffffffff); // 5 bytes reserved
+  const nodesAt = recLen;
+  let nodes: u32 = 0;
+  let count: u32 = 0;
+  lpReset();
+  let n = load<u32>(c, NC_P);
+  while (n != 0) {
+    let p = n + load<u32>(n, N_START);
+    const end = n + load<u32>(n, N_END);
+    while (p < end) {
+      const len = <u32>getVar(p);
+      const k = varBytes;
+      const data = p + k;
+      p = data + len + k;
+      if (len >= plainAt) {
+        if (count > 0) {
+          lpFinish();
+          recLenField(2);
+          saveString(lp, lpLen, false);
+          nodes++;
+          lpReset();
+          count = 0;
+        }
+        recLenField(1);
+        saveString(data, len, true);
+        nodes++;
+        continue;
+      }
+      if (count > 0) {
+        const newSz: u32 = lpLen + 1 + len + 8;
+        const ok = fill < 0 ? newSz <= sizeLimit : newSz <= sizeLimit && count < maxCount;
+        if (!ok) {
+          lpFinish();
+          recLenField(2);
+          saveString(lp, lpLen, false);
+          nodes++;
+          lpReset();
+          count = 0;
+        }
+      }
+      lpStr(data, len);
+      count++;
+    }
+    n = load<u32>(n, N_NEXT);
+  }
+  if (count > 0) {
+    lpFinish();
+    recLenField(2);
+    saveString(lp, lpLen, false);
+    nodes++;
+  }
+  if (oom) return;
+  // Put the real node count where the placeholder is (it may take fewer bytes: move the nodes).
+  const nodesLen = recLen - nodesAt;
+  recLen = countAt;
+  recLenField(nodes);
+  const at = recLen;
+  if (at != nodesAt) memory.copy(rec + at, rec + nodesAt, nodesLen);
+  recLen = at + nodesLen;
+}
+
+const T_STRING: u32 = 0;
+const T_LIST_QUICKLIST_2: u32 = 18;
+const T_SET: u32 = 2;
+const T_SET_INTSET: u32 = 11;
+const T_HASH_LISTPACK: u32 = 16;
+const T_ZSET_LISTPACK: u32 = 17;
+
+/**
+ * One entry: the record into the out buffer as [u32 record length | DEFER][u32 key length][key]
+ * [record]. handle < 0 for a string at [vp, vp + vl). False on OOM.
+ */
+export function rdbSaveEntry(kp: u32, kl: u32, vp: u32, vl: u32, handle: i32, expireAt: f64, lruSec: u32, freq: u32): bool {
+  recLen = 0;
+  oom = false;
+  let ok = true;
+  if (expireAt != -1) {
+    recByte(0xfc);
+    if (recRoom(8)) {
+      store<i64>(rec + recLen, <i64>expireAt);
+      recLen += 8;
+    }
+  }
+  if (writeIdle) {
+    const idle = Math.floor((refNow - <f64>lruSec * 1000) / 1000);
+    recByte(0xf8);
+    recLenField(idle > 0 ? <u64>idle : 0);
+  }
+  if (writeFreq) {
+    recByte(0xf9);
+    recByte(freq > 255 ? 255 : freq);
+  }
+  if (handle < 0) {
+    recByte(T_STRING);
+    saveString(kp, kl, true);
+    saveString(vp, vl, true);
+  } else if ((<u32>handle & NATIVE_BIT) == 0) {
+    ok = false;
+  } else {
+    const c = (<u32>handle & NATIVE_MASK) << 3;
+    const info = load<u32>(c, NC_INFO);
+    const kind = info & NK_MASK;
+    const big = (info & NF_BIG) != 0;
+    const typeAt = recLen;
+    if (kind == NK_HASH) {
+      if ((info & NF_LPENC) == 0 || big) ok = false;
+      else {
+        recByte(T_HASH_LISTPACK);
+        saveString(kp, kl, true);
+        ok = hashValue(c);
+      }
+    } else if (kind == NK_ZSET) {
+      if (big) ok = false;
+      else {
+        recByte(T_ZSET_LISTPACK);
+        saveString(kp, kl, true);
+        ok = zsetValue(c);
+      }
+    } else if (kind == NK_SET) {
+      recByte(big ? T_SET : T_SET_INTSET);
+      saveString(kp, kl, true);
+      if (big) setBigValue(c);
+      else intsetValue(c);
+    } else if (kind == NK_LIST) {
+      recByte(T_LIST_QUICKLIST_2);
+      saveString(kp, kl, true);
+      listValue(c);
+    } else ok = false;
+    if (!ok) recLen = typeAt;
+  }
+  if (oom) return false;
+  const size = ok ? recLen : 0;
+  const w = outReserve(8 + kl + size);
+  if (w == 0) return false;
+  store<u32>(w, ok ? recLen : DEFER);
+  store<u32>(w, kl, 4);
+  memory.copy(w + 8, kp, kl);
+  if (ok) memory.copy(w + 8 + kl, rec, recLen);
+  outCommit(8 + kl + size);
+  return true;
+}

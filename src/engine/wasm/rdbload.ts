@@ -1,0 +1,133 @@
+/**
+ * WasmRdbLoader (Engine.rdbFastLoader, types.ts): the RDB file is copied into linear memory in
+ * chunks of rdbChunk.initial bytes, and assembly/rdbload.ts stores many key records per call straight from
+ * those bytes (the packed small forms are built from the file's listpacks and intsets, with no
+ * JS object per key or element). A record it does not take (other types, opcodes, expired or
+ * duplicate keys, values past the encoding limits, anything corrupt) is left to the JS reader,
+ * which reports errors as before. A record running past the chunk is retried from a new chunk
+ * starting at it (doubled up to rdbChunk.max, beyond which the JS reader takes it).
+ */
+import type { Db, EncodingLimits, RdbFastLoader, RdbRecordSink, RdbSaveSettings } from '../types';
+import { type WasmInstance, WasmOutOfMemoryError } from './loader';
+import { R_LEN, R_MISC } from './abi';
+
+/** Chunk sizes (tests make them small to cross chunk ends often). */
+export const rdbChunk = { initial: 4 << 20, max: 64 << 20 };
+/** assembly/rdbload.ts STOP_CHUNK. */
+const STOP_CHUNK = 1;
+const NO_LIMIT = 0xffffffff;
+const INTSET_HARD_MAX = 1 << 30;
+
+function limit(n: number): number {
+  return n >= NO_LIMIT ? NO_LIMIT : n < 0 ? 0 : n;
+}
+
+export class WasmRdbLoader implements RdbFastLoader {
+  keys = 0;
+  /** buf[from, to) is at ptr (cap bytes allocated). */
+  private ptr = 0;
+  private cap = 0;
+  private from = 0;
+  private to = 0;
+
+  constructor(
+    private readonly w: WasmInstance,
+    private readonly buf: Buffer,
+    /** The db's keyspace pointer, or -1 when the fast path must not be used (see WasmDb.rdbFastPtr). */
+    private readonly dbPtr: (db: Db) => number,
+  ) {}
+
+  run(db: Db, pos: number, now: number, limits: EncodingLimits, maxKeys: number): number {
+    this.keys = 0;
+    const d = this.dbPtr(db);
+    if (d < 0 || pos >= this.buf.length) return 0;
+    const x = this.w.x;
+    for (;;) {
+      if (pos < this.from || pos >= this.to) this.copy(pos, rdbChunk.initial);
+      const base = this.ptr - this.from;
+      const used = x.rdbLoadRun(
+        d, base + pos, base + this.to, now,
+        limit(limits.hashMaxListpackEntries), limit(limits.hashMaxListpackValue),
+        limit(limits.zsetMaxListpackEntries), limit(limits.zsetMaxListpackValue),
+        Math.min(Math.max(limits.setMaxIntsetEntries, 0), INTSET_HARD_MAX), maxKeys,
+      ) >>> 0;
+      this.keys = this.w.resU32(R_MISC);
+      if (used > 0 || this.w.resU32(R_LEN) !== STOP_CHUNK || this.to >= this.buf.length) return used;
+      // The record at pos runs past the chunk: a chunk starting at it, bigger if it already did.
+      const size = this.from === pos ? (this.to - this.from) * 2 : rdbChunk.initial;
+      if (size > rdbChunk.max) return 0;
+      this.copy(pos, size);
+    }
+  }
+
+  resize(db: Db, size: number): void {
+    const d = this.dbPtr(db);
+    if (d >= 0 && size > 0) this.w.x.rdbLoadResize(d, Math.min(size, 0x40000000));
+  }
+
+  private copy(pos: number, size: number): void {
+    const n = Math.min(size, this.buf.length - pos);
+    if (n > this.cap) {
+      this.release();
+      const p = this.w.x.alloc(n) >>> 0;
+      if (p === 0) throw new Error('wasm engine: out of memory for the RDB load buffer');
+      this.ptr = p;
+      this.cap = n;
+    }
+    this.w.sync();
+    this.w.u8.set(this.buf.subarray(pos, pos + n), this.ptr);
+    this.from = pos;
+    this.to = pos + n;
+  }
+
+  private release(): void {
+    if (this.ptr !== 0) this.w.x.free(this.ptr, this.cap);
+    this.ptr = this.cap = this.from = this.to = 0;
+  }
+
+  done(): void {
+    this.release();
+    this.w.x.rdbLoadDone();
+  }
+}
+
+// ------------------------------------------------------------------ saving (assembly/rdbsave.ts)
+
+/** dbWalkSave's "walk complete" position. */
+export const WALK_DONE = 0xffffffff;
+/** assembly/rdbsave.ts DEFER. */
+const DEFER = 0xffffffff;
+
+/**
+ * One dbWalkSave call from `pos` (about `count` keys): each record goes to sink.record as it is
+ * decoded; keys left to the JS writer go to sink.deferred after the batch (that may call into
+ * WASM, which reuses the out buffer). Returns the next position, or WALK_DONE.
+ */
+export function saveBatch(w: WasmInstance, db: number, pos: number, count: number, now: number, st: RdbSaveSettings, sink: RdbRecordSink): number {
+  const x = w.x;
+  x.rdbSaveSettings(st.compression ? 1 : 0, st.lru ? 1 : 0, st.lfu ? 1 : 0, st.refNow, st.listFill, Math.min(Math.max(st.packedThreshold, 0), 0xffffffff));
+  const next = x.dbWalkSave(db, pos >>> 0, count, now) >>> 0;
+  if (w.resU32(R_MISC) === 1) throw new WasmOutOfMemoryError('SAVE output');
+  w.sync();
+  const u8 = w.u8;
+  let off = w.outPtr();
+  const end = off + w.outLen();
+  let deferred: string[] | null = null;
+  const keyAt = { at: 0, len: 0 };
+  const key = (): string => u8.latin1Slice(keyAt.at, keyAt.at + keyAt.len);
+  while (off < end) {
+    const rl = u8.readUInt32LE(off);
+    const kl = u8.readUInt32LE(off + 4);
+    keyAt.at = off + 8;
+    keyAt.len = kl;
+    off += 8 + kl;
+    if (rl === DEFER) {
+      (deferred ??= []).push(key());
+      continue;
+    }
+    sink.record(u8, off, off + rl, key);
+    off += rl;
+  }
+  if (deferred !== null) for (const k of deferred) sink.deferred(k);
+  return next;
+}

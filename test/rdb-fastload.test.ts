@@ -1,0 +1,201 @@
+/**
+ * The RDB loader's engine fast path (Engine.rdbFastLoader; wasm: assembly/rdbload.ts) against the
+ * JS reader alone: the same files (every type and encoding the fast path takes or declines,
+ * int-encoded and LZF keys and values, TTLs, keys expired at load, plain list nodes, values past
+ * the encoding limits, several dbs) and thousands of mutated and truncated copies, loaded with
+ * and without the fast path, in one go and in slices, with small chunks (records crossing chunk
+ * ends) and large: the same error and offset, or the same keys, DEBUG DIGEST and encodings.
+ * Engines without a fast path compare the JS reader with itself.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { enginesUnderTest, startRedust } from './helpers/servers';
+import { Arg, RawConnection } from './helpers/raw';
+import { rng } from './helpers/rng';
+import type { RedustServer } from '../src/index';
+import type { Server } from '../src/server/server';
+import { RdbError } from '../src/persistence/errors';
+import { RdbLoad, writeRdb, withFrozenClock } from '../src/persistence/rdb';
+import { datasetDigest } from '../src/persistence/digest';
+import { encodingLimits } from '../src/config/config';
+import { rdbChunk } from '../src/engine/wasm/rdbload';
+
+function dataset(): Arg[][] {
+  const cmds: Arg[][] = [];
+  const far = Date.now() + 3600_000;
+  cmds.push(['DEBUG', 'QUICKLIST-PACKED-THRESHOLD', 100]);
+  cmds.push(['SET', 'str', 'hello'], ['SET', 'int', '12345'], ['SET', 'neg', '-70000'], ['SET', 'bigint', '9223372036854775807']);
+  cmds.push(['SET', 'lzf', 'abc'.repeat(300)], ['SET', 'bin', Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7919) & 255))]);
+  cmds.push(['SET', '12345', 'int key'], ['SET', '-7', 'neg key'], ['SET', 'k'.repeat(40), 'long key'], ['SET', 'emptyval', '']);
+  cmds.push(['SET', 'ttl', 'v'], ['PEXPIREAT', 'ttl', far], ['HSET', 'httl', 'a', '1'], ['PEXPIREAT', 'httl', far]);
+  for (let i = 0; i < 200; i++) cmds.push(['SET', `s:${i}`, i % 2 ? `value:${i}` : String(i * 1000003)]);
+  const ints = [5, 100, -100, 5000, -5000, 40000, -40000, 9000000, -9000000, 3000000000, '-9223372036854775808', '9223372036854775807'];
+  cmds.push(['RPUSH', 'list', 'a', ...ints, 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(90)]);
+  cmds.push(['RPUSH', 'plainlist', 'p', 'q'.repeat(200), 'r']);
+  const big: Arg[] = ['RPUSH', 'biglist'];
+  for (let i = 0; i < 1500; i++) big.push(i % 3 ? `elem-${i % 50}` : String(i * 1000));
+  cmds.push(big);
+  cmds.push(['HSET', 'hash', 'f', 'v', 'n', '1', 'neg', '-1', '7', 'seven', 'w', 'v'.repeat(64)]);
+  const h128: Arg[] = ['HSET', 'h128'];
+  for (let i = 0; i < 128; i++) h128.push(`f${i}`, i);
+  cmds.push(h128, ['HSET', 'longhash', 'f', 'z'.repeat(100)]);
+  const bh: Arg[] = ['HSET', 'bighash'];
+  for (let i = 0; i < 300; i++) bh.push(`f${i}`, `v${i}`);
+  cmds.push(bh);
+  cmds.push(['ZADD', 'zint', 1, 'a', 2, 'b', -3, 'c', 5000000000, 'd', 0, '77']);
+  cmds.push(['ZADD', 'zfrac', 1.5, 'a', 2, 'b', '-inf', 'c', 1e20, 'd']);
+  const z128: Arg[] = ['ZADD', 'z128'];
+  for (let i = 0; i < 128; i++) z128.push(i, `m${i}`);
+  cmds.push(z128, ['ZADD', 'longzset', 1, 'q'.repeat(80)]);
+  cmds.push(['SADD', 'is16', 1, 2, 3, -5], ['SADD', 'is32', 1, -70000, 80000], ['SADD', 'is64', 1, '5000000000', '-9223372036854775808']);
+  cmds.push(['SADD', 'set', 'a', 'b', 'c', Buffer.from([0, 255]), '12'], ['SADD', 'lzfset', 'abc'.repeat(30), 'x']);
+  const bigset: Arg[] = ['SADD', 'bigintset'];
+  for (let i = 0; i < 600; i++) bigset.push(i * 3);
+  cmds.push(bigset);
+  cmds.push(['XADD', 'stream', '1-1', 'a', '1'], ['XADD', 'stream', '2-1', 'b', '2']);
+  cmds.push(['SELECT', 1], ['SET', 'db1', 'x'], ['RPUSH', 'l1', 1, 2], ['HSET', 'h1', 'a', 'b'], ['SELECT', 2], ['SADD', 'db2', 1], ['SELECT', 0]);
+  cmds.push(['SET', 'soon', 'x'], ['PEXPIRE', 'soon', 40], ['RPUSH', 'soonlist', 'x'], ['PEXPIRE', 'soonlist', 40]);
+  return cmds;
+}
+
+/** What a load gave: the error and its offset, or the keys, digest and encodings. */
+function outcome(s: Server, buf: Buffer, sliced: boolean): string {
+  for (const db of s.dbs) db.clear(false);
+  try {
+    const load = new RdbLoad(s, buf);
+    withFrozenClock(s, () => {
+      if (sliced) while (!load.step(0.05));
+      else load.step(Infinity);
+    });
+    const limits = encodingLimits(s.config);
+    const enc: string[] = [];
+    for (const db of s.dbs) {
+      db.forEachKey((k) => {
+        const kb = typeof k === 'string' ? Buffer.from(k, 'latin1') : k;
+        const v = db.get(kb, true);
+        enc.push(`${db.index}:${kb.toString('latin1')}:${typeof v === 'string' || v instanceof Uint8Array ? 'str' : v?.encoding(limits)}`);
+      });
+    }
+    const r = load.result();
+    return `ok ${r.keysLoaded} ${r.keysExpired} ${datasetDigest(s.dbs)} ${enc.sort().join(',')}`;
+  } catch (e) {
+    if (!(e instanceof RdbError)) throw e;
+    return `error ${e.offset} ${e.message}`;
+  }
+}
+
+for (const engine of enginesUnderTest()) {
+  const t = suite<{ fast: RedustServer; js: RedustServer; c: RawConnection }>(`rdb fast load [${engine}]`);
+  t.before(async (ctx) => {
+    ctx.fast = await startRedust(engine);
+    ctx.js = await startRedust(engine);
+    (ctx.js.internal.engine as { rdbFastLoader?: unknown }).rdbFastLoader = undefined;
+    ctx.c = await RawConnection.connect(ctx.fast.port);
+  });
+  t.after(async (ctx) => {
+    rdbChunk.initial = 4 << 20;
+    rdbChunk.max = 64 << 20;
+    ctx.c.close();
+    await ctx.fast.close();
+    await ctx.js.close();
+  });
+
+  const same = (fast: Server, js: Server, buf: Buffer, sliced: boolean, what: string): string => {
+    const a = outcome(fast, buf, sliced);
+    const b = outcome(js, buf, sliced);
+    assert.is(a, b, what);
+    return a;
+  };
+
+  t('the same dataset, errors and encodings as the JS reader, on files and 2,000 mutations', async ({ fast, js, c }) => {
+    for (const cmd of dataset()) {
+      const r = await c.send(...cmd);
+      assert.ok(r.t !== 'error', `${cmd.join(' ')}: ${String((r as { v?: unknown }).v)}`);
+    }
+    for (const s of [fast.internal, js.internal]) s.config.set('rdbchecksum', false);
+    const file = writeRdb(fast.internal);
+    await new Promise((r) => setTimeout(r, 60)); // 'soon' and 'soonlist' are expired at load
+    const whole = same(fast.internal, js.internal, file, false, 'whole file');
+    assert.match(whole, /^ok /);
+    assert.ok(!whole.includes('0:soon:') && whole.includes('0:biglist:quicklist') && whole.includes('0:hash:listpack'), whole.slice(0, 200));
+    assert.ok(whole.includes('0:is64:intset') && whole.includes('0:zint:listpack') && whole.includes('2:db2:intset'), whole.slice(0, 200));
+    same(fast.internal, js.internal, file, true, 'sliced');
+    // Encoding limits below the file's: values the fast path declines, converted by the JS reader.
+    for (const [k, v] of [['hash-max-listpack-entries', '4'], ['zset-max-listpack-value', '1'], ['set-max-intset-entries', '2'], ['list-max-listpack-size', '3'], ['hash-max-listpack-value', '0']]) {
+      const old = fast.internal.config.str(k);
+      for (const s of [fast.internal, js.internal]) s.config.set(k, v);
+      same(fast.internal, js.internal, file, false, `${k} ${v}`);
+      for (const s of [fast.internal, js.internal]) s.config.set(k, old);
+    }
+    const r = rng(4242);
+    const mutate = (src: Buffer): Buffer => {
+      const b = Buffer.from(src);
+      const kind = Math.floor(r() * 4);
+      if (kind === 0) return b.subarray(0, Math.floor(r() * b.length));
+      const n = 1 + Math.floor(r() * 3);
+      for (let i = 0; i < n; i++) {
+        const at = Math.floor(r() * b.length);
+        if (kind === 1) b[at] ^= 1 << Math.floor(r() * 8);
+        else if (kind === 2) b[at] = Math.floor(r() * 256);
+        else b[at] = [0, 0x3f, 0x40, 0x80, 0x81, 0xc3, 0xf4, 0xff][Math.floor(r() * 8)];
+      }
+      return b;
+    };
+    let loaded = 0;
+    // Without a fast path the JS reader meets itself: a few are enough there.
+    const runs = fast.internal.engine.rdbFastLoader ? 2000 : 200;
+    for (let i = 0; i < runs; i++) {
+      // Small chunks for half of them: records cross chunk ends and chunks grow.
+      rdbChunk.initial = i % 2 ? 4 << 20 : 64 + Math.floor(r() * 2048);
+      rdbChunk.max = i % 2 ? 64 << 20 : 16384;
+      if (same(fast.internal, js.internal, mutate(file), i % 7 === 0, `mutation ${i}`).startsWith('ok')) loaded++;
+    }
+    assert.ok(loaded > runs / 100 && loaded < runs - runs / 100, `loaded ${loaded} of ${runs}`);
+  });
+
+  t('SAVE: records the engine serializes are byte for byte what the JS writer writes, under every policy and setting', async ({ fast, c }) => {
+    const s = fast.internal;
+    await c.send('FLUSHALL');
+    // Values the engine serializes (no stream, no big hash or zset: those go to the JS writer,
+    // after their batch, so the order would differ).
+    for (const cmd of dataset()) {
+      if (['XADD', 'PEXPIRE'].includes(String(cmd[0])) || ['bighash', 'h128', 'longhash', 'zfrac', 'z128', 'longzset'].includes(String(cmd[1]))) continue;
+      await c.send(...cmd);
+    }
+    await c.send('SADD', 'shrunk', 1, 2, 100000, 3);
+    await c.send('SREM', 'shrunk', 100000); // an intset wider than its members need
+    const bigList: Arg[] = ['RPUSH', 'biglist2'];
+    for (let i = 0; i < 3000; i++) bigList.push('x'.repeat(i % 97), String(i - 1500));
+    await c.send(...bigList);
+    const hashes = (await c.send('DBSIZE')) as { v: unknown };
+    assert.ok(Number(hashes.v) > 200);
+    // From db 0's SELECTDB + RESIZEDB (the AUX fields before it hold used-mem, which may differ).
+    const body = (b: Buffer) => b.subarray(b.indexOf(Buffer.from([0xfe, 0x00, 0xfb])), b.length - 8);
+    // One frozen clock for both files (IDLE records count seconds from it).
+    const bothWays = (what: string): void => withFrozenClock(s, () => bothWaysNow(what));
+    const bothWaysNow = (what: string): void => {
+      const a = writeRdb(s);
+      const dbs = s.dbs.map((db) => db.saveRecords);
+      for (const db of s.dbs) (db as { saveRecords?: unknown }).saveRecords = undefined;
+      let b: Buffer;
+      try {
+        b = writeRdb(s);
+      } finally {
+        s.dbs.forEach((db, i) => ((db as { saveRecords?: unknown }).saveRecords = dbs[i]));
+      }
+      assert.ok(body(a).equals(body(b)), what);
+    };
+    bothWays('defaults');
+    for (const [k, v] of [['rdbcompression', 'no'], ['maxmemory-policy', 'allkeys-lru'], ['maxmemory-policy', 'allkeys-lfu'], ['list-max-listpack-size', '5'], ['list-max-listpack-size', '-1'], ['list-max-listpack-size', '0']]) {
+      const old = s.config.str(k);
+      s.config.set(k, v);
+      bothWays(`${k} ${v}`);
+      s.config.set(k, old);
+    }
+    await c.send('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', 10);
+    bothWays('packed threshold 10');
+    await c.send('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', 0);
+  });
+
+  t.run();
+}
