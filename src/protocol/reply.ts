@@ -11,6 +11,7 @@
 import type { BulkSink, BulkValue } from '../engine/types';
 import { formatDouble } from '../util/number';
 import { copyAll, copyRange } from '../util/bytes';
+import { writeLatin1 } from '../util/latin1';
 
 export interface Reply {
   /** Protocol version in use (2 or 3). */
@@ -158,7 +159,7 @@ export class RespWriter implements Reply, BulkSink {
     } else {
       this.pos += this.buf.latin1Write('$' + len + CRLF, this.pos);
     }
-    if (typeof v === 'string') this.pos += this.buf.latin1Write(v, this.pos);
+    if (typeof v === 'string') this.pos += writeLatin1(this.buf, this.pos, v);
     else {
       v.copy(this.buf, this.pos);
       this.pos += len;
