@@ -829,6 +829,11 @@ export class User {
     const p = this.planOf(cmd);
     if (p.kind === P_ALLOW) return true;
     if (p.kind !== P_SLOW) return this.keyAllowed(key, need);
+    return this.allowsFastBySelectors(cmd, key, need);
+  }
+
+  /** allowsFast without a plan (several selectors, or a denial): each selector in turn. */
+  private allowsFastBySelectors(cmd: Command, key: Buffer, need: number): boolean {
     const sels = this.selectors;
     for (let i = 0; i < sels.length; i++) if (sels[i].allowsCommand(cmd, NO_ARGS) && sels[i].allowsKeyWith(key, need)) return true;
     return false;
