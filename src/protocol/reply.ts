@@ -11,6 +11,7 @@
 import type { BulkSink, BulkValue } from '../engine/types';
 import { formatDouble } from '../util/number';
 import { copyAll, copyRange } from '../util/bytes';
+import { writeLatin1 } from '../util/latin1';
 
 export interface Reply {
   /** Protocol version in use (2 or 3). */
@@ -51,9 +52,6 @@ function pre(s: string): Buffer {
 }
 
 const OK = pre('+OK\r\n');
-
-/** RespWriter.bulk: strings up to this long are stored char by char (see there). */
-const SHORT_STRING = 12;
 
 /** RespWriter.take's placeholder: a writer without a buffer until its next write. */
 const NO_BUFFER = Buffer.alloc(0);
@@ -239,10 +237,8 @@ export class RespWriter implements Reply, BulkSink {
     } else {
       pos += buf.latin1Write('$' + len + CRLF, pos);
     }
-    if (typeof v === 'string') {
-      if (len <= SHORT_STRING) for (let i = 0; i < len; i++) buf[pos + i] = v.charCodeAt(i);
-      else buf.latin1Write(v, pos);
-    } else copyAll(buf, pos, v);
+    if (typeof v === 'string') writeLatin1(buf, pos, v);
+    else copyAll(buf, pos, v);
     pos += len;
     buf[pos++] = 13;
     buf[pos++] = 10;

@@ -24,6 +24,7 @@ import { KeyTable, NONE, hashOfBytes } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
 import { toBuffer } from '../../util/bytes';
+import { latin1Of } from '../../util/latin1';
 import { bitopInto, popcount, popcountString } from '../../util/bitops';
 import { JsHllRegisters } from '../../util/hyperloglog';
 
@@ -47,7 +48,7 @@ const MAX_STRING_AS_JS = 256 * 1024 * 1024;
 const BIG_AS_BUFFER = 4096;
 
 function keyString(key: Bytes): string {
-  return key.latin1Slice(0, key.length);
+  return latin1Of(key);
 }
 
 function valueBytes(v: RedisValue): number {
@@ -64,7 +65,7 @@ function isContainer(v: RedisValue): v is Exclude<RedisValue, BulkValue> {
 export function storeString(v: BulkValue): BulkValue {
   if (typeof v === 'string') return v;
   if (v.length > BIG_AS_BUFFER) return Buffer.from(v);
-  return v.latin1Slice(0, v.length);
+  return latin1Of(v);
 }
 
 /**
