@@ -50,10 +50,15 @@ let zo: u32 = 0;
 let zoCap: u32 = 0;
 let oom: bool = false;
 
-function grow(p: u32, cap: u32, need: u32): u32 {
+/** The capacity grow() gives a buffer of `cap` bytes that must hold `need`. */
+function grownCap(cap: u32, need: u32): u32 {
   let n: u32 = cap < 4096 ? 4096 : cap;
   while (n < need) n <<= 1;
-  const q = alloc(n);
+  return n;
+}
+
+function grow(p: u32, cap: u32, need: u32): u32 {
+  const q = alloc(grownCap(cap, need));
   if (q == 0) return 0;
   if (p != 0) {
     memory.copy(q, p, cap);
@@ -68,10 +73,8 @@ function grow(p: u32, cap: u32, need: u32): u32 {
   const need = recLen + n;
   const q = grow(rec, recCap, need);
   if (q == 0) { oom = true; return false; }
-  let c: u32 = recCap < 4096 ? 4096 : recCap;
-  while (c < need) c <<= 1;
+  recCap = grownCap(recCap, need);
   rec = q;
-  recCap = c;
   return true;
 }
 
@@ -80,10 +83,8 @@ function lpRoom(n: u32): bool {
   const need = lpLen + n;
   const q = grow(lp, lpCap, need);
   if (q == 0) { oom = true; return false; }
-  let c: u32 = lpCap < 4096 ? 4096 : lpCap;
-  while (c < need) c <<= 1;
+  lpCap = grownCap(lpCap, need);
   lp = q;
-  lpCap = c;
   return true;
 }
 
