@@ -96,46 +96,64 @@ function big(i: number): bigint {
   return i >= 0 && i < 4096 ? BIG[i] : BigInt(i);
 }
 
-const argPtrs = new Int32Array(256);
-const argLens = new Int32Array(256);
+/** Longest KEYS / ARGV whose table is reused between calls (setKeysAndArgv). */
+const REUSE_MAX = 16;
 
-/** Read redis.call arguments 1..argc into Buffers (one slab, subarray views). Null when a bad type. */
+/**
+ * redis.call's command names: Buffers kept by the address of the Lua string. Lua interns short
+ * strings, so a script's `'GET'` has one address while it lives; the bytes are compared on a hit
+ * (a freed string's address may be reused). Nothing writes into argv Buffers, so the same Buffer
+ * can be argv[0] of many calls.
+ */
+const nameAddr = new Int32Array(64).fill(-1);
+const nameBuf: Buffer[] = new Array(64);
+
+function commandName(hb: Buffer, p: number, n: number): Buffer {
+  const slot = (p >>> 3) & 63;
+  if (nameAddr[slot] === p) {
+    const b = nameBuf[slot];
+    if (b.length === n) {
+      let i = 0;
+      while (i < n && b[i] === hb[p + i]) i++;
+      if (i === n) return b;
+    }
+  }
+  const b = Buffer.allocUnsafe(n);
+  copyRange(b, 0, hb, p, n);
+  if (n <= 32) {
+    nameAddr[slot] = p;
+    nameBuf[slot] = b;
+  }
+  return b;
+}
+
+/**
+ * Read redis.call arguments 1..argc into Buffers. Null when a bad type. One Buffer.allocUnsafe (from
+ * Node's pool) per argument: cheaper than a slab and a subarray view per argument.
+ */
 function readArgs(w: LuaWasm, L: number, argc: number): Buffer[] | null {
   const ex = w.ex;
-  let ptrs = argPtrs;
-  let lens = argLens;
-  if (argc > ptrs.length) {
-    ptrs = new Int32Array(argc);
-    lens = new Int32Array(argc);
-  }
-  let total = 0;
-  let numbers: (string | null)[] | null = null;
+  const argv: Buffer[] = new Array(argc);
   for (let i = 1; i <= argc; i++) {
     const t = ex.lua_type(L, i);
     if (t === LUA_TSTRING) {
       const p = ex.lua_tolstring(L, i, w.lenPtr);
-      ptrs[i - 1] = p;
-      lens[i - 1] = w.u32[w.lenPtr >> 2];
+      const n = w.u32[w.lenPtr >> 2];
+      const hb = w.hb;
+      if (i === 1) argv[0] = commandName(hb, p, n);
+      else {
+        const b = Buffer.allocUnsafe(n);
+        if (n <= 16) for (let j = 0; j < n; j++) b[j] = hb[p + j];
+        else hb.copy(b, 0, p, p + n);
+        argv[i - 1] = b;
+      }
     } else if (t === LUA_TNUMBER) {
       // Redis formats numbers with %.17g (lua_tolstring would lose precision).
       const s = ex.lua_isinteger(L, i) ? ex.lua_tointegerx(L, i, 0).toString() : formatDouble(ex.lua_tonumberx(L, i, 0));
-      numbers ??= [];
-      numbers[i - 1] = s;
-      ptrs[i - 1] = -1;
-      lens[i - 1] = s.length;
+      const b = Buffer.allocUnsafe(s.length);
+      b.latin1Write(s, 0);
+      argv[i - 1] = b;
     } else return null;
-    total += lens[i - 1];
-  }
-  const slab = Buffer.allocUnsafe(total);
-  const argv: Buffer[] = new Array(argc);
-  const hb = w.hb;
-  let off = 0;
-  for (let i = 0; i < argc; i++) {
-    const n = lens[i];
-    if (ptrs[i] === -1) slab.latin1Write(numbers![i]!, off);
-    else copyRange(slab, off, hb, ptrs[i], n);
-    argv[i] = slab.subarray(off, off + n);
-    off += n;
   }
   return argv;
 }
@@ -391,20 +409,88 @@ export class Sandbox {
   }
 
   /**
-   * Set the globals KEYS = argv[from, from + numkeys) and ARGV = the rest (in RG) to new tables, as
-   * Redis does for every call (a script may modify them).
+   * Set the globals KEYS = argv[from, from + numkeys) and ARGV = the rest (in RG), as Redis does
+   * for every call with new tables (a script may modify them).
+   *
+   * A new table costs a lua_createtable (~90 ns, most of it allocation and GC) per global per call,
+   * so the previous call's table is reused when no script can tell: a script cannot keep a
+   * reference to it past its call (globals and every table reachable from them are read-only, as in
+   * Redis 7.0), so only its contents matter. It is reused when it holds exactly the keys 1..n in
+   * order with n the new length, and has no metatable (checked with lua_next; any other key, a
+   * missing key or a metatable and a new table is made); the values 1..n are then overwritten. Not
+   * when a script runs inside a script (the outer one still sees its tables) or n > REUSE_MAX.
    */
   setKeysAndArgv(argv: Buffer[], from: number, numkeys: number): void {
     const ex = this.w.ex;
     const L = this.L;
     ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.rgRef));
     ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.keysNameRef));
-    this.pushArray(argv, from, from + numkeys);
+    this.pushReusedArray(0, argv, from, from + numkeys);
     ex.lua_rawset(L, -3);
     ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.argvNameRef));
-    this.pushArray(argv, from + numkeys, argv.length);
+    this.pushReusedArray(1, argv, from + numkeys, argv.length);
     ex.lua_rawset(L, -3);
     ex.lua_settop(L, -2);
+  }
+
+  /** Registry refs of the tables the last run got as KEYS (0) and ARGV (1), and their lengths (-1: none). */
+  private readonly arrRef = [0, 0];
+  private readonly arrLen = [-1, -1];
+  /** Nesting of run(): a script run from a script must not reuse the outer one's tables. */
+  private running = 0;
+
+  private pushReusedArray(slot: number, items: Buffer[], from: number, to: number): void {
+    const w = this.w;
+    const ex = w.ex;
+    const L = this.L;
+    const n = to - from;
+    if (this.running === 0 && n === this.arrLen[slot] && this.pristine(this.arrRef[slot], n)) {
+      // pristine() left the table on the stack.
+      for (let i = from, j = 1; i < to; i++, j++) {
+        w.pushBuffer(L, items[i]);
+        ex.lua_rawseti(L, -2, BIG[j]);
+      }
+      return;
+    }
+    this.pushArray(items, from, to);
+    if (this.running !== 0 || n > REUSE_MAX) {
+      this.arrLen[slot] = -1;
+      return;
+    }
+    ex.lua_pushvalue(L, -1);
+    if (this.arrRef[slot] === 0) this.arrRef[slot] = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    else ex.lua_rawseti(L, LUA_REGISTRYINDEX, big(this.arrRef[slot]));
+    this.arrLen[slot] = n;
+  }
+
+  /**
+   * Push the table at registry `ref` and say whether it holds exactly the keys 1..n (in traversal
+   * order) and no metatable; when not, nothing is left pushed.
+   */
+  private pristine(ref: number, n: number): boolean {
+    const ex = this.w.ex;
+    const L = this.L;
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
+    if (ex.lua_getmetatable(L, -1) !== 0) {
+      ex.lua_settop(L, -3);
+      return false;
+    }
+    ex.lua_pushnil(L);
+    let k = 0;
+    while (ex.lua_next(L, -2) !== 0) {
+      // stack: t, key, value
+      if (k === n || ex.lua_type(L, -2) !== LUA_TNUMBER || ex.lua_tonumberx(L, -2, 0) !== k + 1) {
+        ex.lua_settop(L, -4);
+        return false;
+      }
+      k++;
+      ex.lua_settop(L, -2);
+    }
+    if (k !== n) {
+      ex.lua_settop(L, -2);
+      return false;
+    }
+    return true;
   }
 
   pushArray(items: Buffer[], from: number, to: number): void {
@@ -471,6 +557,7 @@ export class Sandbox {
     this.killed = false;
     this.resp = 2;
     this.armDeadline(timeLimitMs, startedAt);
+    this.running++;
     try {
       ex.lua_settop(L, 0);
       ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.errhRef));
@@ -486,6 +573,7 @@ export class Sandbox {
       if (err !== 0) this.replyError(out, funcname);
       else this.luaToReply(out);
     } finally {
+      this.running--;
       ex.lua_settop(L, 0);
       active = prevActive;
       this.deadline = 0;
