@@ -648,10 +648,13 @@ export class Sandbox {
    * array level, +3 per map value, +4 per map key, +3 per set member): like Redis, a value that would
    * need more than LUAI_MAXCSTACK (8000) slots ends the nesting with "reached lua stack limit".
    */
+  private readonly frames: ReplyFrame[] = [];
   luaToReply(out: Reply, h = 2): void {
     // Iterative (an explicit stack of open aggregates): nesting is bounded by Redis's Lua stack
     // limit (~8000 levels), deeper than the JS stack allows for recursion.
-    const frames: ReplyFrame[] = [];
+    // One frame stack kept between calls (a conversion writes only to `out`: it cannot start another).
+    const frames = this.frames;
+    if (frames.length !== 0) frames.length = 0;
     const ex = this.w.ex;
     const L = this.L;
     this.enter(out, h, frames);
@@ -700,7 +703,8 @@ export class Sandbox {
     const ex = w.ex;
     const L = this.L;
     const t = ex.lua_type(L, -1);
-    if (h + 4 > 8000 || !ex.lua_checkstack(L, 4)) {
+    // (Only a table needs stack room: lua_checkstack for scalars too cost a wasm call per value.)
+    if (h + 4 > 8000 || (t === LUA_TTABLE && !ex.lua_checkstack(L, 4))) {
       out.error('ERR reached lua stack limit');
       ex.lua_settop(L, -2);
       return;
