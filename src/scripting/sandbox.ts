@@ -100,18 +100,20 @@ function big(i: number): bigint {
 const REUSE_MAX = 16;
 
 /**
- * redis.call's command names: Buffers kept by the address of the Lua string. Lua interns short
- * strings, so a script's `'GET'` has one address while it lives; the bytes are compared on a hit
- * (a freed string's address may be reused). Nothing writes into argv Buffers, so the same Buffer
- * can be argv[0] of many calls.
+ * redis.call's short arguments (command names, field names, constant keys...): Buffers kept by the
+ * address of the Lua string. Lua interns strings up to 40 bytes, so a script's `'GET'` or `'name'`
+ * has one address while it lives; the bytes are compared on a hit (a freed string's address may be
+ * reused for another). Nothing writes into argv Buffers (the engines copy what they store), so one
+ * Buffer can be an argument of many calls. Direct-mapped, ARG_SLOTS entries of at most 40 bytes.
  */
-const nameAddr = new Int32Array(64).fill(-1);
-const nameBuf: Buffer[] = new Array(64);
+const ARG_SLOTS = 256;
+const argAddr = new Int32Array(ARG_SLOTS).fill(-1);
+const argBuf: Buffer[] = new Array(ARG_SLOTS);
 
-function commandName(hb: Buffer, p: number, n: number): Buffer {
-  const slot = (p >>> 3) & 63;
-  if (nameAddr[slot] === p) {
-    const b = nameBuf[slot];
+function shortArg(hb: Buffer, p: number, n: number): Buffer {
+  const slot = (p >>> 3) & (ARG_SLOTS - 1);
+  if (argAddr[slot] === p) {
+    const b = argBuf[slot];
     if (b.length === n) {
       let i = 0;
       while (i < n && b[i] === hb[p + i]) i++;
@@ -119,17 +121,19 @@ function commandName(hb: Buffer, p: number, n: number): Buffer {
     }
   }
   const b = Buffer.allocUnsafe(n);
-  copyRange(b, 0, hb, p, n);
-  if (n <= 32) {
-    nameAddr[slot] = p;
-    nameBuf[slot] = b;
-  }
+  for (let i = 0; i < n; i++) b[i] = hb[p + i];
+  argAddr[slot] = p;
+  argBuf[slot] = b;
   return b;
 }
 
+/** Integral number arguments 0..1023 as text (shared like shortArg's Buffers). */
+const SMALL_INT_ARG: Buffer[] = Array.from({ length: 1024 }, (_, i) => Buffer.from(String(i)));
+
 /**
- * Read redis.call arguments 1..argc into Buffers. Null when a bad type. One Buffer.allocUnsafe (from
- * Node's pool) per argument: cheaper than a slab and a subarray view per argument.
+ * Read redis.call arguments 1..argc into Buffers. Null when a bad type. Strings up to 40 bytes
+ * through shortArg's cache; longer ones one Buffer.allocUnsafe each (from Node's pool: cheaper
+ * than a slab and a subarray view per argument).
  */
 function readArgs(w: LuaWasm, L: number, argc: number): Buffer[] | null {
   const ex = w.ex;
@@ -140,18 +144,26 @@ function readArgs(w: LuaWasm, L: number, argc: number): Buffer[] | null {
       const p = ex.lua_tolstring(L, i, w.lenPtr);
       const n = w.u32[w.lenPtr >> 2];
       const hb = w.hb;
-      if (i === 1) argv[0] = commandName(hb, p, n);
+      if (n <= 40) argv[i - 1] = shortArg(hb, p, n);
       else {
         const b = Buffer.allocUnsafe(n);
-        if (n <= 16) for (let j = 0; j < n; j++) b[j] = hb[p + j];
-        else hb.copy(b, 0, p, p + n);
+        hb.copy(b, 0, p, p + n);
         argv[i - 1] = b;
       }
     } else if (t === LUA_TNUMBER) {
+      if (ex.lua_isinteger(L, i)) {
+        argv[i - 1] = Buffer.from(ex.lua_tointegerx(L, i, 0).toString(), 'latin1');
+        continue;
+      }
+      const d = ex.lua_tonumberx(L, i, 0);
+      if (d >= 0 && d < 1024 && d === Math.floor(d) && !Object.is(d, -0)) {
+        argv[i - 1] = SMALL_INT_ARG[d];
+        continue;
+      }
       // Redis formats numbers with %.17g (lua_tolstring would lose precision).
-      const s = ex.lua_isinteger(L, i) ? ex.lua_tointegerx(L, i, 0).toString() : formatDouble(ex.lua_tonumberx(L, i, 0));
+      const s = formatDouble(d);
       const b = Buffer.allocUnsafe(s.length);
-      b.latin1Write(s, 0);
+      for (let j = 0; j < s.length; j++) b[j] = s.charCodeAt(j);
       argv[i - 1] = b;
     } else return null;
   }
