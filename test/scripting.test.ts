@@ -253,6 +253,43 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  // Redust reuses the previous call's KEYS/ARGV tables when they were left as made: every way a
+  // script can change them must give the next call fresh-looking tables.
+  const SHOW = "local n = 0 for k in pairs(KEYS) do n = n + 1 end local m = 0 for k in pairs(ARGV) do m = m + 1 end " +
+    "return {#KEYS, n, KEYS[1] or 'nil', KEYS[2] or 'nil', #ARGV, m, ARGV[1] or 'nil', ARGV[2] or 'nil', tostring(getmetatable(KEYS)), tostring(getmetatable(ARGV))}";
+  const MUTATORS = [
+    "KEYS[1] = 'z' ARGV[1] = 'y'",
+    "KEYS[1] = nil ARGV[1] = nil",
+    "KEYS[3] = 'x' ARGV[3] = 'w'",
+    "KEYS.foo = 1 ARGV.bar = 2",
+    "KEYS.foo = 1 KEYS.foo = nil",
+    "table.insert(KEYS, 'i') table.remove(ARGV)",
+    "setmetatable(KEYS, {__index = function() return 'meta' end}) setmetatable(ARGV, {})",
+    "KEYS[1] = {} ARGV[1] = 5",
+    "KEYS[1] = nil KEYS[2] = nil KEYS.q = 1 KEYS.q = nil",
+  ];
+  diffTest(t, 'KEYS and ARGV are fresh tables on every call', async ({ d }) => {
+    for (const m of MUTATORS) {
+      for (const [nk, args] of [['1', ['a', 'b']], ['2', ['a', 'b', 'c']], ['0', []], ['1', ['a']]] as [string, string[]][]) {
+        await d.check(['EVAL', SHOW, nk, ...args]);
+        await d.check(['EVAL', m + ' return 1', nk, ...args]);
+        await d.check(['EVAL', SHOW, nk, ...args]);
+        await d.check(['EVAL', SHOW, '1', 'other']);
+      }
+    }
+  });
+
+  t('KEYS and ARGV are fresh tables on every call (without the reference)', async ({ c }) => {
+    const fresh = (k: string[], a: string[]) => R.arr(R.int(k.length), R.int(k.length), R.bulk(k[0] ?? 'nil'), R.bulk(k[1] ?? 'nil'), R.int(a.length), R.int(a.length), R.bulk(a[0] ?? 'nil'), R.bulk(a[1] ?? 'nil'), R.bulk('nil'), R.bulk('nil'));
+    for (const m of MUTATORS) {
+      assert.equal(await c.send('EVAL', SHOW, '1', 'a', 'b'), fresh(['a'], ['b']));
+      await c.send('EVAL', m + ' return 1', '1', 'a', 'b');
+      assert.equal(await c.send('EVAL', SHOW, '1', 'a', 'b'), fresh(['a'], ['b']), m);
+      await c.send('EVAL', m + ' return 1', '2', 'a', 'b');
+      assert.equal(await c.send('EVAL', SHOW, '2', 'a', 'b'), fresh(['a', 'b'], []), m);
+    }
+  });
+
   t('binary-safe arguments and replies', async ({ c }) => {
     const bin = Buffer.from([0, 1, 0xff, 13, 10, 0x80]);
     assert.equal(await c.send('EVAL', 'return ARGV[1]', '0', bin), R.bulk(bin));

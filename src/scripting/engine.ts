@@ -135,6 +135,8 @@ export class ScriptingEngine {
   readonly scripts = new Map<string, ScriptEntry>();
   /** The outermost script or function running now (FUNCTION STATS running_script). */
   current: { name: string; argv: Buffer[]; started: number; isEval: boolean } | null = null;
+  /** What `current` points to (one object, refilled for each top-level run). */
+  private readonly currentRun: { name: string; argv: Buffer[]; started: number; isEval: boolean } = { name: '', argv: [], started: 0, isEval: true };
   readonly libraries = new Map<string, LibraryInfo>();
   /** Every library's functions by name: case-insensitive, as Redis's functions dict. */
   readonly functions: Map<string, FunctionInfo> = new CaseInsensitiveMap<FunctionInfo>();
@@ -287,14 +289,27 @@ export class ScriptingEngine {
     sc.user = c.user;
     sc.aclUser = c.aclUser;
     const server = this.server;
-    const started = (this.started = performance.now());
-    if (this.depth === 1) this.current = { name: opts.name, argv: c.argv, started, isEval: fargs === null };
+    // The command's start as the dispatcher took it (the previous command's end in a pipeline),
+    // saving a clock read; a fresh read when the dispatcher read one itself or inside EXEC.
+    const d = server.dispatcher;
+    const started = (this.started = d.execDepth === 1 && d.lastCallEnd >= 0 ? d.lastCallEnd : performance.now());
+    if (this.depth === 1) {
+      const cur = this.currentRun;
+      cur.name = opts.name;
+      cur.argv = c.argv;
+      cur.started = started;
+      cur.isEval = fargs === null;
+      this.current = cur;
+    }
     box.onTimeout = this.onBusy;
     try {
       box.run(ref, c.reply, opts.name, fargs, server.config.hot['busy-reply-threshold'], base, started);
     } finally {
       this.depth--;
-      if (this.depth === 0) this.current = null;
+      if (this.depth === 0) {
+        this.current = null;
+        this.currentRun.argv = NO_ARGV;
+      }
       if (this.depth === 0 && server.busyScript) server.scriptFinished();
       this.caller = prevCaller;
       this.opts = prevOpts;
@@ -670,6 +685,8 @@ export class ScriptingEngine {
 }
 
 /** EVAL's RunOptions, made once per script and read-only flag (not per call). */
+const NO_ARGV: Buffer[] = [];
+
 function evalOptions(entry: ScriptEntry, sha: string, readOnlyCmd: boolean): RunOptions {
   const slot = readOnlyCmd ? 1 : 0;
   let o = entry.opts[slot];

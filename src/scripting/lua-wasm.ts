@@ -332,7 +332,10 @@ export class LuaWasm {
   pushLatin1(L: number, s: string): void {
     const n = s.length;
     const p = this.ensureScratch(n);
-    this.hb.latin1Write(s, p, n);
+    const hb = this.hb;
+    // A loop beats latin1Write's native call for short strings (hash fields, list items...).
+    if (n <= 32) for (let i = 0; i < n; i++) hb[p + i] = s.charCodeAt(i);
+    else hb.latin1Write(s, p, n);
     this.ex.lua_pushlstring(L, p, n);
   }
 

@@ -96,46 +96,80 @@ function big(i: number): bigint {
   return i >= 0 && i < 4096 ? BIG[i] : BigInt(i);
 }
 
-const argPtrs = new Int32Array(256);
-const argLens = new Int32Array(256);
+/**
+ * Longest KEYS / ARGV whose table is reused between calls (setKeysAndArgv). The check costs ~4 wasm
+ * calls per element: measured faster than a new table up to 2 elements (0: 120 vs 230 ns, 1: 250 vs
+ * 370, 2: 370 vs 440), slower from 4 (650 vs 580).
+ */
+const REUSE_MAX = 2;
 
-/** Read redis.call arguments 1..argc into Buffers (one slab, subarray views). Null when a bad type. */
+/**
+ * redis.call's short arguments (command names, field names, constant keys...): Buffers kept by the
+ * address of the Lua string. Lua interns strings up to 40 bytes, so a script's `'GET'` or `'name'`
+ * has one address while it lives; the bytes are compared on a hit (a freed string's address may be
+ * reused for another). Nothing writes into argv Buffers (the engines copy what they store), so one
+ * Buffer can be an argument of many calls. Direct-mapped, ARG_SLOTS entries of at most 40 bytes.
+ */
+const ARG_SLOTS = 256;
+const argAddr = new Int32Array(ARG_SLOTS).fill(-1);
+const argBuf: Buffer[] = new Array(ARG_SLOTS);
+
+function shortArg(hb: Buffer, p: number, n: number): Buffer {
+  const slot = (p >>> 3) & (ARG_SLOTS - 1);
+  if (argAddr[slot] === p) {
+    const b = argBuf[slot];
+    if (b.length === n) {
+      let i = 0;
+      while (i < n && b[i] === hb[p + i]) i++;
+      if (i === n) return b;
+    }
+  }
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = hb[p + i];
+  argAddr[slot] = p;
+  argBuf[slot] = b;
+  return b;
+}
+
+/** Integral number arguments 0..1023 as text (shared like shortArg's Buffers). */
+const SMALL_INT_ARG: Buffer[] = Array.from({ length: 1024 }, (_, i) => Buffer.from(String(i)));
+
+/**
+ * Read redis.call arguments 1..argc into Buffers. Null when a bad type. Strings up to 40 bytes
+ * through shortArg's cache; longer ones one Buffer.allocUnsafe each (from Node's pool: cheaper
+ * than a slab and a subarray view per argument).
+ */
 function readArgs(w: LuaWasm, L: number, argc: number): Buffer[] | null {
   const ex = w.ex;
-  let ptrs = argPtrs;
-  let lens = argLens;
-  if (argc > ptrs.length) {
-    ptrs = new Int32Array(argc);
-    lens = new Int32Array(argc);
-  }
-  let total = 0;
-  let numbers: (string | null)[] | null = null;
+  const argv: Buffer[] = new Array(argc);
   for (let i = 1; i <= argc; i++) {
     const t = ex.lua_type(L, i);
     if (t === LUA_TSTRING) {
       const p = ex.lua_tolstring(L, i, w.lenPtr);
-      ptrs[i - 1] = p;
-      lens[i - 1] = w.u32[w.lenPtr >> 2];
+      const n = w.u32[w.lenPtr >> 2];
+      const hb = w.hb;
+      if (n <= 40) argv[i - 1] = shortArg(hb, p, n);
+      else {
+        const b = Buffer.allocUnsafe(n);
+        hb.copy(b, 0, p, p + n);
+        argv[i - 1] = b;
+      }
     } else if (t === LUA_TNUMBER) {
+      if (ex.lua_isinteger(L, i)) {
+        argv[i - 1] = Buffer.from(ex.lua_tointegerx(L, i, 0).toString(), 'latin1');
+        continue;
+      }
+      const d = ex.lua_tonumberx(L, i, 0);
+      if (d >= 0 && d < 1024 && d === Math.floor(d) && !Object.is(d, -0)) {
+        argv[i - 1] = SMALL_INT_ARG[d];
+        continue;
+      }
       // Redis formats numbers with %.17g (lua_tolstring would lose precision).
-      const s = ex.lua_isinteger(L, i) ? ex.lua_tointegerx(L, i, 0).toString() : formatDouble(ex.lua_tonumberx(L, i, 0));
-      numbers ??= [];
-      numbers[i - 1] = s;
-      ptrs[i - 1] = -1;
-      lens[i - 1] = s.length;
+      const s = formatDouble(d);
+      const b = Buffer.allocUnsafe(s.length);
+      for (let j = 0; j < s.length; j++) b[j] = s.charCodeAt(j);
+      argv[i - 1] = b;
     } else return null;
-    total += lens[i - 1];
-  }
-  const slab = Buffer.allocUnsafe(total);
-  const argv: Buffer[] = new Array(argc);
-  const hb = w.hb;
-  let off = 0;
-  for (let i = 0; i < argc; i++) {
-    const n = lens[i];
-    if (ptrs[i] === -1) slab.latin1Write(numbers![i]!, off);
-    else copyRange(slab, off, hb, ptrs[i], n);
-    argv[i] = slab.subarray(off, off + n);
-    off += n;
   }
   return argv;
 }
@@ -391,20 +425,88 @@ export class Sandbox {
   }
 
   /**
-   * Set the globals KEYS = argv[from, from + numkeys) and ARGV = the rest (in RG) to new tables, as
-   * Redis does for every call (a script may modify them).
+   * Set the globals KEYS = argv[from, from + numkeys) and ARGV = the rest (in RG), as Redis does
+   * for every call with new tables (a script may modify them).
+   *
+   * A new table costs a lua_createtable (~90 ns, most of it allocation and GC) per global per call,
+   * so the previous call's table is reused when no script can tell: a script cannot keep a
+   * reference to it past its call (globals and every table reachable from them are read-only, as in
+   * Redis 7.0), so only its contents matter. It is reused when it holds exactly the keys 1..n in
+   * order with n the new length, and has no metatable (checked with lua_next; any other key, a
+   * missing key or a metatable and a new table is made); the values 1..n are then overwritten. Not
+   * when a script runs inside a script (the outer one still sees its tables) or n > REUSE_MAX.
    */
   setKeysAndArgv(argv: Buffer[], from: number, numkeys: number): void {
     const ex = this.w.ex;
     const L = this.L;
     ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.rgRef));
     ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.keysNameRef));
-    this.pushArray(argv, from, from + numkeys);
+    this.pushReusedArray(0, argv, from, from + numkeys);
     ex.lua_rawset(L, -3);
     ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.argvNameRef));
-    this.pushArray(argv, from + numkeys, argv.length);
+    this.pushReusedArray(1, argv, from + numkeys, argv.length);
     ex.lua_rawset(L, -3);
     ex.lua_settop(L, -2);
+  }
+
+  /** Registry refs of the tables the last run got as KEYS (0) and ARGV (1), and their lengths (-1: none). */
+  private readonly arrRef = [0, 0];
+  private readonly arrLen = [-1, -1];
+  /** Nesting of run(): a script run from a script must not reuse the outer one's tables. */
+  private running = 0;
+
+  private pushReusedArray(slot: number, items: Buffer[], from: number, to: number): void {
+    const w = this.w;
+    const ex = w.ex;
+    const L = this.L;
+    const n = to - from;
+    if (this.running === 0 && n === this.arrLen[slot] && n <= REUSE_MAX && this.pristine(this.arrRef[slot], n)) {
+      // pristine() left the table on the stack.
+      for (let i = from, j = 1; i < to; i++, j++) {
+        w.pushBuffer(L, items[i]);
+        ex.lua_rawseti(L, -2, BIG[j]);
+      }
+      return;
+    }
+    this.pushArray(items, from, to);
+    if (this.running !== 0 || n > REUSE_MAX) {
+      this.arrLen[slot] = -1;
+      return;
+    }
+    ex.lua_pushvalue(L, -1);
+    if (this.arrRef[slot] === 0) this.arrRef[slot] = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    else ex.lua_rawseti(L, LUA_REGISTRYINDEX, big(this.arrRef[slot]));
+    this.arrLen[slot] = n;
+  }
+
+  /**
+   * Push the table at registry `ref` and say whether it holds exactly the keys 1..n (in traversal
+   * order) and no metatable; when not, nothing is left pushed.
+   */
+  private pristine(ref: number, n: number): boolean {
+    const ex = this.w.ex;
+    const L = this.L;
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
+    if (ex.lua_getmetatable(L, -1) !== 0) {
+      ex.lua_settop(L, -3);
+      return false;
+    }
+    ex.lua_pushnil(L);
+    let k = 0;
+    while (ex.lua_next(L, -2) !== 0) {
+      // stack: t, key, value
+      if (k === n || ex.lua_type(L, -2) !== LUA_TNUMBER || ex.lua_tonumberx(L, -2, 0) !== k + 1) {
+        ex.lua_settop(L, -4);
+        return false;
+      }
+      k++;
+      ex.lua_settop(L, -2);
+    }
+    if (k !== n) {
+      ex.lua_settop(L, -2);
+      return false;
+    }
+    return true;
   }
 
   pushArray(items: Buffer[], from: number, to: number): void {
@@ -471,6 +573,7 @@ export class Sandbox {
     this.killed = false;
     this.resp = 2;
     this.armDeadline(timeLimitMs, startedAt);
+    this.running++;
     try {
       ex.lua_settop(L, 0);
       ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.errhRef));
@@ -486,6 +589,7 @@ export class Sandbox {
       if (err !== 0) this.replyError(out, funcname);
       else this.luaToReply(out);
     } finally {
+      this.running--;
       ex.lua_settop(L, 0);
       active = prevActive;
       this.deadline = 0;
@@ -560,10 +664,13 @@ export class Sandbox {
    * array level, +3 per map value, +4 per map key, +3 per set member): like Redis, a value that would
    * need more than LUAI_MAXCSTACK (8000) slots ends the nesting with "reached lua stack limit".
    */
+  private readonly frames: ReplyFrame[] = [];
   luaToReply(out: Reply, h = 2): void {
     // Iterative (an explicit stack of open aggregates): nesting is bounded by Redis's Lua stack
     // limit (~8000 levels), deeper than the JS stack allows for recursion.
-    const frames: ReplyFrame[] = [];
+    // One frame stack kept between calls (a conversion writes only to `out`: it cannot start another).
+    const frames = this.frames;
+    if (frames.length !== 0) frames.length = 0;
     const ex = this.w.ex;
     const L = this.L;
     this.enter(out, h, frames);
@@ -612,7 +719,8 @@ export class Sandbox {
     const ex = w.ex;
     const L = this.L;
     const t = ex.lua_type(L, -1);
-    if (h + 4 > 8000 || !ex.lua_checkstack(L, 4)) {
+    // (Only a table needs stack room: lua_checkstack for scalars too cost a wasm call per value.)
+    if (h + 4 > 8000 || (t === LUA_TTABLE && !ex.lua_checkstack(L, 4))) {
       out.error('ERR reached lua stack limit');
       ex.lua_settop(L, -2);
       return;
@@ -698,10 +806,20 @@ export class Sandbox {
 
   /** rawget(table at idx, k) pushed; returns its type. */
   private tableField(k: string, idx = -1): number {
-    const w = this.w;
-    w.pushLatin1(this.L, k);
-    return w.ex.lua_rawget(this.L, idx - 1);
+    const ex = this.w.ex;
+    const L = this.L;
+    // The field names are Lua strings kept in the registry: pushing one is a rawgeti, where
+    // pushing the text would hash and intern it again (7 names per table of a script's reply).
+    let ref = this.fieldRefs.get(k);
+    if (ref === undefined) {
+      this.w.pushLatin1(L, k);
+      ref = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+      this.fieldRefs.set(k, ref);
+    }
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
+    return ex.lua_rawget(L, idx - 1);
   }
+  private readonly fieldRefs = new Map<string, number>();
 
   // ------------------------------------------------------------ RESP -> Lua
 
