@@ -83,7 +83,6 @@ export class Propagator {
    */
   private emit(list: Pending[], wrap: boolean): void {
     const out = this.out;
-    out.len = 0;
     let db = this.lastDb;
     // The SELECT for a MULTI block goes before MULTI, as Redis writes it.
     if (wrap) {
@@ -98,6 +97,7 @@ export class Propagator {
     this.lastDb = db;
     const bytes = out.buf.subarray(0, out.len);
     for (const t of this.targets) t.feed(bytes);
+    out.len = 0;
     out.release();
   }
 
