@@ -15,7 +15,7 @@
 import { alloc, free } from './arena';
 import { outReserve, outCommit } from './io';
 import { NC_INFO, NC_COUNT, NC_P, NC_AUX, NK_MASK, NK_HASH, NK_SET, NK_LIST, NK_ZSET, NF_BIG, NF_LPENC, NATIVE_BIT, NATIVE_MASK } from './native';
-import { D_T0, D_S0, D_T1, D_S1, D_KEYOFF, E_NEXT, E_KEYLEN } from './dict';
+import { sForEachBig } from './set';
 
 export const DEFER: u32 = 0xffffffff;
 
@@ -536,19 +536,12 @@ function intsetValue(c: u32): void {
 /** A hashtable set: count, then each member in sOut's order (the dict's tables, bucket by bucket). */
 function setBigValue(c: u32): void {
   recLenField(load<u32>(c, NC_COUNT));
-  const d = load<u32>(c, NC_P);
-  const memberOff = load<u32>(d, D_KEYOFF);
-  for (let t: u32 = 0; t < 2; t++) {
-    const tab = load<u32>(d + (t == 0 ? D_T0 : D_T1));
-    const size = load<u32>(d + (t == 0 ? D_S0 : D_S1));
-    for (let i: u32 = 0; i < size; i++) {
-      let e = load<u32>(tab + (i << 2));
-      while (e != 0) {
-        saveString(e + memberOff, load<u32>(e, E_KEYLEN), true);
-        e = load<u32>(e, E_NEXT);
-      }
-    }
-  }
+  sForEachBig(c, saveMember);
+}
+
+function saveMember(p: u32, len: u32): bool {
+  saveString(p, len, true);
+  return true;
 }
 
 // List nodes (list.ts): [prev u32][next u32][cap][start][end][count] then entries

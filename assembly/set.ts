@@ -437,6 +437,15 @@ export function sResp(c: u32): i32 {
     }
     return 1;
   }
+  return sForEachBig(c, outBulk) ? 1 : 0;
+}
+
+/**
+ * Every member of a set in its big form, in sOut's order (the dict's tables, bucket by bucket):
+ * fn(member ptr, len), stopping early when it returns false (then false). SMEMBERS and the RDB
+ * serializer (rdbsave.ts) both walk through here.
+ */
+export function sForEachBig(c: u32, fn: (p: u32, len: u32) => bool): bool {
   const d = load<u32>(c, NC_P);
   for (let t: u32 = 0; t < 2; t++) {
     const tab = load<u32>(d + (t == 0 ? D_T0 : D_T1));
@@ -444,12 +453,12 @@ export function sResp(c: u32): i32 {
     for (let i: u32 = 0; i < size; i++) {
       let e = load<u32>(tab + (i << 2));
       while (e != 0) {
-        if (!outBulk(e + SE_HDR, load<u32>(e, E_KEYLEN))) return 0;
+        if (!fn(e + SE_HDR, load<u32>(e, E_KEYLEN))) return false;
         e = load<u32>(e, E_NEXT);
       }
     }
   }
-  return 1;
+  return true;
 }
 
 /**
