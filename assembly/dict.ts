@@ -40,6 +40,7 @@
  */
 
 import { alloc, allocZeroed, free } from './arena';
+import { STATS_VECTLEN } from '../src/engine/wasm/abi';
 
 export const D_T0: u32 = 0;
 export const D_S0: u32 = 4;
@@ -185,8 +186,6 @@ export function dictTableBytes(d: u32): u32 {
   return (load<u32>(d, D_S0) + load<u32>(d, D_S1)) << 2;
 }
 
-/** Chain-length classes of dictStats (DICT_STATS_VECTLEN in dict.c: the last one is "49 or more"). */
-export const STATS_VECTLEN: u32 = 50;
 
 /**
  * dict.c's _dictGetStatsHt counts for table t (0, or 1 while rehashing), written at `out` as u32s:

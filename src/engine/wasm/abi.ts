@@ -38,3 +38,7 @@ export const BITOP_AND: i32 = 0;
 export const BITOP_OR: i32 = 1;
 export const BITOP_XOR: i32 = 2;
 export const BITOP_NOT: i32 = 3;
+
+// dictStats (assembly/dict.ts) writes 5 u32 figures then this many chain-length counts
+// (dict.c's DICT_STATS_VECTLEN: the last class is "that many or more").
+export const STATS_VECTLEN: u32 = 50;

@@ -14,6 +14,7 @@
  * during the command that obtained them, like every value the engine hands out.
  */
 import type { WasmInstance } from './loader';
+import { STATS_VECTLEN } from './abi';
 import type { HashTableStats, TableStats } from '../types';
 
 /** Handle bit marking a native collection (assembly/native.ts NATIVE_BIT). */
@@ -87,8 +88,6 @@ export function nativePtr(h: number): number {
   return (h & NATIVE_MASK) * 8;
 }
 
-/** assembly/dict.ts STATS_VECTLEN: chain-length classes of dictStats. */
-const STATS_VECTLEN = 50;
 
 /** The tables of the dict at `d` (table 0, and table 1 while rehashing), counted in linear memory (dictStats). */
 export function dictTableStats(w: WasmInstance, d: number): HashTableStats[] {
