@@ -6,7 +6,10 @@
  *   +4  hash    u32
  *   +8  keyLen  u32
  *   +12 vinfo   u32   bit 31 F_EXPSLOT: the entry ends with an expires slot;
- *                     bits 0..30: the string's length, or VLEN_HANDLE for a container
+ *                     bit 30 F_RAWENC: the string was edited in place (APPEND, SETRANGE, SETBIT,
+ *                     BITFIELD...) or stored as raw, so OBJECT ENCODING says "raw" even when it
+ *                     is short (Redis's dbUnshareStringValue); cleared by any new value;
+ *                     bits 0..29: the string's length (< 1 GiB), or VLEN_HANDLE for a container
  *   +16 meta    u32   bits 0..23: LRU clock, Unix seconds mod 2^24 (Redis's 24-bit clock);
  *                     bits 24..31: LFU counter (Redis's logarithmic counter)
  *   +20 key bytes
@@ -51,7 +54,7 @@ import { rdbSaveEntry } from './rdbsave';
 import { ncDropHandle } from './native';
 import { RES, scratchPtr, outReserve, outCommit, outReset } from './io';
 import {
-  R_PTR, R_LEN, R_HANDLE, R_MISC, R_F64, R_LRU, ST_MISSING, ST_STRING, ST_HANDLE, ST_EXPIRED, ST_TOOBIG, ST_OOM, NO_PATTERN,
+  R_PTR, R_LEN, R_HANDLE, R_MISC, R_F64, R_LRU, VLEN_HANDLE, ST_MISSING, ST_STRING, ST_HANDLE, ST_EXPIRED, ST_TOOBIG, ST_OOM, NO_PATTERN,
 } from '../src/engine/wasm/abi';
 
 // ---------------------------------------------------------------------------------------------
@@ -62,9 +65,10 @@ export const K_META: u32 = 16;
 export const ENTRY_HDR: u32 = 20;
 /** vinfo bit: the entry ends with a 4-byte expires slot. */
 const F_EXPSLOT: u32 = 0x80000000;
-const VLEN_MASK: u32 = 0x7fffffff;
-/** vinfo length of a container entry (its value part is an i32 handle). */
-const VLEN_HANDLE: u32 = 0x7fffffff;
+/** vinfo bit: the string's encoding is raw whatever its length (see the header). */
+const F_RAWENC: u32 = 0x40000000;
+/** vinfo length bits; VLEN_HANDLE (abi.ts: all of them) marks a container (an i32 handle). */
+const VLEN_MASK: u32 = VLEN_HANDLE;
 /**
  * Strings up to this many bytes are embedded in the entry after the key (like Redis's embstr):
  * no second allocation, no pointer, and a GET reads the value from the cache lines it already
@@ -448,7 +452,10 @@ export function dbSetAccess(db: u32, klen: u32, now: f64, idle: i32, freq: i32):
   return 1;
 }
 
-/** Metadata: ST_STRING/ST_HANDLE with RES f64 = expireAt (-1 none), RES lru (s), RES misc = freq. */
+/**
+ * Metadata: ST_STRING/ST_HANDLE with RES f64 = expireAt (-1 none), RES lru (s), RES misc = freq,
+ * RES len = 1 when the string is marked raw-encoded (F_RAWENC), else 0.
+ */
 export function dbInfo(db: u32, klen: u32, now: f64): i32 {
   const kp = scratchPtr;
   const e = dictFind(db, kp, klen, hashBytes(kp, klen));
@@ -458,6 +465,7 @@ export function dbInfo(db: u32, klen: u32, now: f64): i32 {
   store<f64>(RES, expireAtOf(db, e), R_F64);
   store<u32>(RES, nowSec - idleSeconds(e, nowSec), R_LRU);
   store<u32>(RES, load<u32>(e, K_META) >> 24, R_MISC);
+  store<u32>(RES, (load<u32>(e, K_VINFO) & F_RAWENC) != 0 ? 1 : 0, R_LEN);
   return vlenOf(e) == VLEN_HANDLE ? ST_HANDLE : ST_STRING;
 }
 
@@ -502,7 +510,7 @@ function putValue(db: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now
     return n;
   }
   const expired = isExpired(db, e, now);
-  const keep = keepTtl != 0 && !expired && expIdxOf(e) != NO_EXPIRE;
+  const keep = (keepTtl & 1) != 0 && !expired && expIdxOf(e) != NO_EXPIRE;
   // In place when the new shape has the same size class (keeping the slot if there is one);
   // otherwise a new block, with a slot only if the TTL is kept.
   const size = entrySize(e);
@@ -541,12 +549,15 @@ function putValue(db: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now
  * SET of a string value of vlen bytes. On success returns 1 and RES ptr = where the caller writes
  * the vlen value bytes (right away, before any other call). RES handle = replaced container handle
  * or -1; RES misc = 0 new key, 1 overwritten, 2 overwrote an expired key. ST_OOM on failure.
+ * keepTtl: bit 0 keeps the TTL; bit 1 marks the value raw-encoded (F_RAWENC).
  */
 export function dbSetStr(db: u32, klen: u32, vlen: u32, keepTtl: i32, now: f64): i32 {
-  if (vlen >= VLEN_HANDLE) return ST_OOM; // 2 GiB: more than linear memory can hold twice
+  if (vlen >= VLEN_HANDLE) return ST_OOM; // 1 GiB: twice Redis's 512 MB limit
   const kp = scratchPtr;
   const h = hashBytes(kp, klen);
-  if (putValue(db, klen, h, dictFind(db, kp, klen, h), vlen, keepTtl, now, 0) == 0) return ST_OOM;
+  const n = putValue(db, klen, h, dictFind(db, kp, klen, h), vlen, keepTtl, now, 0);
+  if (n == 0) return ST_OOM;
+  if ((keepTtl & 2) != 0) store<u32>(n, load<u32>(n, K_VINFO) | F_RAWENC, K_VINFO);
   store<u32>(RES, vlen, R_LEN);
   return 1;
 }
@@ -569,7 +580,8 @@ export function dbSetHandle(db: u32, klen: u32, handle: i32, keepTtl: i32, now: 
  * block with room for about twice its length (greedyCap), so repeated APPEND costs amortized
  * O(appended bytes) as in Redis. An embedded string is rewritten through putValue (at most
  * VAL_EMBED bytes to move; the scratch region must have room for the key plus VAL_EMBED bytes).
- * The TTL is kept. Returns 1 (RES ptr, RES len = the new length, RES misc = the old length); ST_MISSING; ST_EXPIRED
+ * The TTL is kept and the value becomes raw-encoded (F_RAWENC), as Redis unshares it.
+ * Returns 1 (RES ptr, RES len = the new length, RES misc = the old length); ST_MISSING; ST_EXPIRED
  * (reclaimed, RES handle); ST_HANDLE (not a string); ST_TOOBIG (the end of the write, as Redis's
  * checkStringLength counts it, would exceed maxLen); ST_OOM. Nothing changes unless 1 is returned.
  */
@@ -599,12 +611,14 @@ export function dbWriteAt(db: u32, klen: u32, offset: f64, len: u32, maxLen: f64
       store<u32>(vp, nb);
       b = nb;
     }
-    store<u32>(e, (load<u32>(e, K_VINFO) & F_EXPSLOT) | n, K_VINFO);
+    store<u32>(e, (load<u32>(e, K_VINFO) & F_EXPSLOT) | F_RAWENC | n, K_VINFO);
     touch(e, now);
     data = b + 4;
   } else {
     memory.copy(kp + klen, valPart(e), vl);
-    if (putValue(db, klen, h, e, n, 1, now, n > VAL_EMBED ? greedyCap(n) : 0) == 0) return ST_OOM;
+    const ne = putValue(db, klen, h, e, n, 1, now, n > VAL_EMBED ? greedyCap(n) : 0);
+    if (ne == 0) return ST_OOM;
+    store<u32>(ne, load<u32>(ne, K_VINFO) | F_RAWENC, K_VINFO);
     data = load<u32>(RES, R_PTR);
     memory.copy(data, kp + klen, vl);
   }
@@ -697,6 +711,8 @@ export function dbIncrBy(db: u32, klen: u32, by: f64, now: f64): i32 {
     const n = decimalLen(v);
     if (n == vl) {
       // Same length: the digits are rewritten where they are (Redis updates an int in place too).
+      // The result is a new integer value: int-encoded again (no F_RAWENC).
+      store<u32>(e, load<u32>(e, K_VINFO) & ~F_RAWENC, K_VINFO);
       touch(e, now);
       store<i32>(RES, -1, R_HANDLE);
       store<u32>(RES, 1, R_MISC);

@@ -264,6 +264,29 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  diffTest(t, 'raw encoding notes: set by in-place writes, kept by moves and TTLs, cleared by new values', async ({ d }) => {
+    // On wasm the "raw" note is a bit in the key's entry, the INCRBYFLOAT (embstr) note a JS map.
+    await d.all([
+      ['SETRANGE', 'a', '0', '5'], ['OBJECT', 'ENCODING', 'a'],
+      ['INCR', 'a'], ['OBJECT', 'ENCODING', 'a'],
+      ['SETRANGE', 'a', '0', '7'], ['INCRBY', 'a', '10'], ['OBJECT', 'ENCODING', 'a'], ['GET', 'a'],
+      ['SETBIT', 'b', '3', '1'], ['OBJECT', 'ENCODING', 'b'], ['EXPIRE', 'b', '100'], ['OBJECT', 'ENCODING', 'b'],
+      ['SETBIT', 'b', '4', '1'], ['TTL', 'b'], ['OBJECT', 'ENCODING', 'b'], ['PERSIST', 'b'], ['OBJECT', 'ENCODING', 'b'],
+      ['SET', 'b', '12'], ['OBJECT', 'ENCODING', 'b'],
+      ['INCRBYFLOAT', 'f', '1.5'], ['OBJECT', 'ENCODING', 'f'], ['INCRBYFLOAT', 'f', '0.5'], ['OBJECT', 'ENCODING', 'f'],
+      ['APPEND', 'f', '1'], ['OBJECT', 'ENCODING', 'f'], ['GET', 'f'],
+      ['BITFIELD', 'c', 'INCRBY', 'u8', '#1', '7'], ['OBJECT', 'ENCODING', 'c'],
+      ['RENAME', 'c', 'c2'], ['OBJECT', 'ENCODING', 'c2'],
+      ['COPY', 'c2', 'c3'], ['OBJECT', 'ENCODING', 'c3'],
+      ['MOVE', 'c3', '1'], ['SELECT', '1'], ['OBJECT', 'ENCODING', 'c3'], ['SELECT', '0'],
+      ['SET', 'c2', 'x', 'KEEPTTL'], ['OBJECT', 'ENCODING', 'c2'],
+      ['SETBIT', 'big', '400', '1'], ['OBJECT', 'ENCODING', 'big'], ['SETRANGE', 'big', '0', 'abc'], ['OBJECT', 'ENCODING', 'big'],
+      ['SET', 'bo1', 'ab'], ['SET', 'bo2', 'cd'], ['BITOP', 'OR', 'bo3', 'bo1', 'bo2'], ['OBJECT', 'ENCODING', 'bo3'],
+      ['GETEX', 'bo3', 'PX', '100000'], ['OBJECT', 'ENCODING', 'bo3'], ['GETDEL', 'bo3'], ['EXISTS', 'bo3'],
+      ['SETRANGE', 'bo3', '0', 'x'], ['OBJECT', 'ENCODING', 'bo3'], ['DEL', 'bo3'], ['SET', 'bo3', 'x'], ['OBJECT', 'ENCODING', 'bo3'],
+    ]);
+  });
+
   diffTest(t, 'LCS with LEN, IDX, MINMATCHLEN, WITHMATCHLEN', async ({ d }) => {
     await d.all([
       ['MSET', 'key1', 'ohmytext', 'key2', 'mynewtext'],

@@ -22,6 +22,12 @@ export const R_F64B: u32 = 48;
 /** Size of the RES struct in bytes. */
 export const RES_BYTES: u32 = 64;
 
+/**
+ * The vlen of a container in the keyspace's entries and in dbScanEntries/dbWalkSave records (a
+ * string's vlen is its length, always below this: strings are limited to < 1 GiB on this engine).
+ */
+export const VLEN_HANDLE: u32 = 0x3fffffff;
+
 // Status codes of the keyspace operations (dbLookup, dbSetStr, dbWriteAt, dbRename...).
 export const ST_MISSING: i32 = 0;
 export const ST_STRING: i32 = 1;

@@ -19,14 +19,14 @@
  * - lru has one-second resolution (Redis's LRU clock too); freq is Redis's logarithmic LFU counter
  *   (initial 5, lfu-log-factor 10, lfu-decay-time 1 minute).
  */
-import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EMBSTR_MAX, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
   SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
   HashValue, HllRegisters, ListValue, MemoryAccount, RdbFastLoader, RdbRecordSink, RdbSaveSettings, RedisValue, SetValue, SnapshotWalk, StringEdit, StringPeek, TableStats, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
-import { NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_OOM, ST_STRING, ST_TOOBIG } from './abi';
+import { NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_OOM, ST_STRING, ST_TOOBIG, VLEN_HANDLE } from './abi';
 import { WasmZSet, ZSetHost } from './zset';
 import { NativeCollection, NativeHost, NK_HASH, NK_LIST, NK_ZSET, dictTableStats, isNativeHandle, nativePtr } from './native';
 import { WasmHash } from './hash';
@@ -60,7 +60,11 @@ function isString(v: RedisValue): v is BulkValue {
 
 class WasmDb implements Db {
   snapshotHook: SnapshotHook | null = null;
-  /** See set(): keys whose string has a non-default StrEnc (OBJECT ENCODING). */
+  /**
+   * Keys whose string is StrEnc.Plain (INCRBYFLOAT's results: never int-encoded). StrEnc.Raw,
+   * the common note (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD write in place), is a bit in the
+   * key's entry instead (F_RAWENC in assembly/keyspace.ts): no JS string or map entry per write.
+   */
   private readonly rawKeys = new Map<string, StrEnc>();
   private ptr: number;
   private handles: (Container | undefined)[] = [];
@@ -214,14 +218,14 @@ class WasmDb implements Db {
 
   set(key: Bytes, value: RedisValue, keepTtl = false, strEnc: StrEnc = StrEnc.Auto): void {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
-    // Strings with a non-default encoding (APPEND, SETRANGE, INCRBYFLOAT) are rare, so they are
-    // noted in a JS map beside the WASM entry; a stale name left by expiry is reset by set().
-    if (strEnc !== StrEnc.Auto) this.rawKeys.set(key.latin1Slice(0, key.length), strEnc);
+    // A Plain note lives in rawKeys (a stale name left by expiry is reset here); Raw is the
+    // entry's F_RAWENC bit, which every new value clears unless set again.
+    if (strEnc === StrEnc.Plain) this.rawKeys.set(key.latin1Slice(0, key.length), strEnc);
     else if (this.rawKeys.size > 0) this.rawKeys.delete(key.latin1Slice(0, key.length));
     const w = this.engine.w;
     const n = w.putBytes(key);
     const now = this.clock.now();
-    if (isString(value)) return this.setString(key, n, value.length, keepTtl, now, value, 0);
+    if (isString(value)) return this.setString(key, n, value.length, keepTtl, now, value, 0, strEnc === StrEnc.Raw);
     if (value instanceof NativeCollection) return this.setNative(key, n, value, keepTtl, now);
     const c = value as Container;
     const h = this.newHandle(c);
@@ -244,12 +248,13 @@ class WasmDb implements Db {
 
   /**
    * set() of a string of vlen bytes (the key already in scratch, klen bytes): from `value`, or,
-   * when value is null, copied inside linear memory from address `from` (BITOP's result).
+   * when value is null, copied inside linear memory from address `from` (BITOP's result); `raw`
+   * marks it raw-encoded.
    */
-  private setString(key: Bytes, klen: number, vlen: number, keepTtl: boolean, now: number, value: BulkValue | null, from: number): void {
+  private setString(key: Bytes, klen: number, vlen: number, keepTtl: boolean, now: number, value: BulkValue | null, from: number, raw: boolean): void {
     const w = this.engine.w;
     if (vlen > 0xffffffff) throw new WasmOutOfMemoryError('SET');
-    const st = w.x.dbSetStr(this.ptr, klen, vlen, keepTtl ? 1 : 0, now);
+    const st = w.x.dbSetStr(this.ptr, klen, vlen, (keepTtl ? 1 : 0) | (raw ? 2 : 0), now);
     if (st < 0) throw new WasmOutOfMemoryError('SET');
     w.sync();
     if (vlen > 0) {
@@ -322,9 +327,8 @@ class WasmDb implements Db {
       }
       w.x.bitOp(op, tmp, srcs, sources.length, maxlen);
       if (this.snapshotHook !== null) this.snapshotHook.before(this, target);
-      if (maxlen <= EMBSTR_MAX) this.rawKeys.set(target.latin1Slice(0, target.length), StrEnc.Raw);
-      else if (this.rawKeys.size > 0) this.rawKeys.delete(target.latin1Slice(0, target.length));
-      this.setString(target, w.putBytes(target), maxlen, false, now, null, tmp);
+      if (this.rawKeys.size > 0) this.rawKeys.delete(target.latin1Slice(0, target.length));
+      this.setString(target, w.putBytes(target), maxlen, false, now, null, tmp, true);
     } finally {
       w.x.free(tmp, size);
     }
@@ -383,14 +387,9 @@ class WasmDb implements Db {
     if (st === 1) {
       const dst = w.resU32(R_PTR); // syncs the views
       copyAll(w.u8, dst, bytes);
-      const len = w.resU32(R_LEN);
-      // Past EMBSTR_MAX a string is raw whatever wrote it: no note (and no key string) needed.
-      // A note on a value that was already long is harmless (OBJECT ENCODING says raw either
-      // way, and writes only grow it): dropped when the value crosses EMBSTR_MAX, not on every
-      // write to a big value (SETBIT, PFADD).
-      if (len <= EMBSTR_MAX) this.rawKeys.set(key.latin1Slice(0, key.length), StrEnc.Raw);
-      else if (this.rawKeys.size > 0 && w.resU32(R_MISC) <= EMBSTR_MAX) this.rawKeys.delete(key.latin1Slice(0, key.length));
-      return len;
+      // dbWriteAt marked the entry raw-encoded (F_RAWENC); a Plain note, if any, is replaced.
+      if (this.rawKeys.size > 0) this.rawKeys.delete(key.latin1Slice(0, key.length));
+      return w.resU32(R_LEN);
     }
     if (st === ST_HANDLE) return APPEND_WRONGTYPE;
     if (st === ST_TOOBIG) return APPEND_TOO_BIG;
@@ -465,13 +464,20 @@ class WasmDb implements Db {
     }
     if (st === ST_MISSING) return undefined;
     const expireAt = w.resF64(R_F64);
+    const rawEnc = w.resU32(R_LEN) === 1;
     const value = this.get(key, true);
     if (value === undefined) return undefined;
     // The container keeps its refs until the caller stores it again (refs 1 -> 0 -> 1 within the
     // same command: the free queue re-checks refs before freeing, so nothing is freed).
-    const strEnc = this.rawKeys.size > 0 ? this.rawKeys.get(key.latin1Slice(0, key.length)) : undefined;
+    const strEnc = this.encodingNote(key, rawEnc);
     this.delete(key);
     return { value, expireAt, strEnc };
+  }
+
+  /** The key's StrEnc from dbInfo's raw flag (F_RAWENC) and the Plain notes. */
+  private encodingNote(key: Bytes, rawEnc: boolean): StrEnc | undefined {
+    if (rawEnc) return StrEnc.Raw;
+    return this.rawKeys.size > 0 ? this.rawKeys.get(key.latin1Slice(0, key.length)) : undefined;
   }
 
   setAccess(key: Bytes, idleSecs: number, freq: number): boolean {
@@ -485,7 +491,7 @@ class WasmDb implements Db {
     const n = w.putBytes(key);
     const st = w.x.dbInfo(this.ptr, n, this.clock.now());
     if (st === ST_STRING || st === ST_HANDLE) {
-      const strEnc = this.rawKeys.size > 0 ? this.rawKeys.get(key.latin1Slice(0, key.length)) : undefined;
+      const strEnc = this.encodingNote(key, w.resU32(R_LEN) === 1);
       return { expireAt: w.resF64(R_F64), lru: w.resU32(R_LRU) * 1000, freq: w.resU32(R_MISC), strEnc };
     }
     if (st === ST_EXPIRED) {
@@ -656,7 +662,7 @@ class WasmDb implements Db {
         const exp = dv.getFloat64(off + 16, true);
         const kAt = off + 24;
         keys.push(all.substring(kAt - base, kAt - base + klen));
-        if (vl === 0x7fffffff) {
+        if (vl === VLEN_HANDLE) {
           vals.push(this.container(handle));
           off = kAt + klen;
         } else {
