@@ -58,10 +58,11 @@ function bitOffsetArg(c: Client, arg: Buffer, bits: number): number {
 
 /**
  * lookupStringForBitCommand: the string at `key` as a writable view, created or grown
- * (zero-filled) to at least minLen bytes, raw-encoded, TTL kept. `grew` is true when the value
+ * (zero-filled) to at least minLen bytes, raw-encoded, TTL kept. Sets `editGrew` when the value
  * was created or made longer (Redis's `dirty`).
  */
-function editBits(c: Client, key: Buffer, minLen: number): { view: StringEdit; grew: boolean } {
+let editGrew = false;
+function editBits(c: Client, key: Buffer, minLen: number): StringEdit {
   const db = c.db;
   const max = Math.max(c.server.config.hot['proto-max-bulk-len'], minLen);
   let r = db.editString(key, minLen, max);
@@ -75,7 +76,8 @@ function editBits(c: Client, key: Buffer, minLen: number): { view: StringEdit; g
   if (r === APPEND_WRONGTYPE) fail(WRONGTYPE);
   if (r === APPEND_TOO_BIG) fail(STRING_TOO_LONG);
   const view = r as StringEdit;
-  return { view, grew: created || view.oldLength < view.length };
+  editGrew = created || view.oldLength < view.length;
+  return view;
 }
 
 function setbit(c: Client, argv: Buffer[]): void {
@@ -86,11 +88,11 @@ function setbit(c: Client, argv: Buffer[]): void {
   const byte = Math.floor(offset / 8);
   const shift = 7 - (offset & 7);
   // Redis unshares the value (making it raw) even when nothing changes.
-  const { view, grew } = editBits(c, key, byte + 1);
+  const view = editBits(c, key, byte + 1);
   const at = view.start + byte;
   const byteval = view.bytes[at];
   const bitval = (byteval >> shift) & 1;
-  if (grew || bitval !== on) {
+  if (editGrew || bitval !== on) {
     view.bytes[at] = (byteval & ~(1 << shift)) | (on << shift);
     written(c, key, 'setbit', '$');
   }
@@ -309,23 +311,29 @@ const enum Op {
   INCRBY = 2,
 }
 
-interface FieldOp {
-  op: Op;
-  offset: number;
-  bits: number;
-  signed: boolean;
-  value: bigint;
-  ow: Ow;
-}
+/**
+ * The fields of the BITFIELD call being run, parsed into parallel arrays that every call reuses
+ * (a handler runs to completion, so there is one call at a time): no object per field. fNum holds
+ * the SET/INCRBY value when it fits a number (see bitfieldGeneric), fBig otherwise.
+ */
+let nFields = 0;
+const fOp: Op[] = [];
+const fOffset: number[] = [];
+const fBits: number[] = [];
+const fSigned: boolean[] = [];
+const fOw: Ow[] = [];
+const fNum: number[] = [];
+const fBig: bigint[] = [];
 
 /** getBitfieldTypeFromArgument: i1..i64, u1..u63 (the prefix letter is case-sensitive). */
-function bitfieldType(arg: Buffer): { signed: boolean; bits: number } {
+/** The width of an "i16" / "u8" type argument, negated for a signed type. */
+function bitfieldType(arg: Buffer): number {
   const signed = arg.length > 0 && arg[0] === 105; /* 'i' */
   if (!signed && !(arg.length > 0 && arg[0] === 117)) fail(BITFIELD_TYPE_ERR); /* 'u' */
   // The usual "u8", "i16": one or two digits, no leading zero.
   if ((arg.length === 2 || arg.length === 3) && arg[1] >= 49 && arg[1] <= 57 && (arg.length === 2 || (arg[2] >= 48 && arg[2] <= 57))) {
     const bits = arg.length === 2 ? arg[1] - 48 : (arg[1] - 48) * 10 + arg[2] - 48;
-    if (bits <= (signed ? 64 : 63)) return { signed, bits };
+    if (bits <= (signed ? 64 : 63)) return signed ? -bits : bits;
     fail(BITFIELD_TYPE_ERR);
   }
   let rest = arg.subarray(1);
@@ -333,7 +341,7 @@ function bitfieldType(arg: Buffer): { signed: boolean; bits: number } {
   if (nul >= 0) rest = rest.subarray(0, nul); // C reads it with strlen
   const bits = parseInt64(rest);
   if (Number.isNaN(bits) || bits < 1 || (signed && bits > 64) || (!signed && bits > 63)) fail(BITFIELD_TYPE_ERR);
-  return { signed, bits };
+  return signed ? -bits : bits;
 }
 
 /**
@@ -342,7 +350,8 @@ function bitfieldType(arg: Buffer): { signed: boolean; bits: number } {
  * read as zero.
  */
 class BitView {
-  constructor(private readonly v: StringPeek | null) {}
+  /** The value read or written (one BitView serves every BITFIELD call: see bitfieldGeneric). */
+  v: StringPeek | null = null;
 
   byte(i: number): number {
     const v = this.v;
@@ -473,46 +482,95 @@ function quickInt(arg: Buffer): number | bigint | null {
   return neg ? -n : n;
 }
 
+const bitView = new BitView();
+
 /**
  * BITFIELD's operations when every one is at most 32 bits wide with a value within 2^52 (the
- * usual counters): numbers instead of BigInt, same results.
+ * usual counters): numbers instead of BigInt, same results, written straight to the reply.
  */
-function runNumeric(ops: FieldOp[], nums: number[], bits: BitView, grows: boolean, results: (number | bigint | null)[]): number {
+function runNumeric(c: Client, bits: BitView, grows: boolean): number {
   let changes = 0;
-  for (let k = 0; k < ops.length; k++) {
-    const o = ops[k];
-    const oldval = o.signed ? bits.getSignedNum(o.offset, o.bits) : bits.getUnsignedNum(o.offset, o.bits);
-    if (o.op === Op.GET) {
-      results.push(oldval);
+  for (let k = 0; k < nFields; k++) {
+    const width = fBits[k];
+    const signed = fSigned[k];
+    const offset = fOffset[k];
+    const oldval = signed ? bits.getSignedNum(offset, width) : bits.getUnsignedNum(offset, width);
+    const op = fOp[k];
+    if (op === Op.GET) {
+      c.reply.int(oldval);
       continue;
     }
     let newval: number;
     let overflow: number;
     let retval: number;
-    if (o.op === Op.INCRBY) {
-      overflow = checkOverflowNum(oldval, nums[k], o.bits, o.signed, o.ow);
+    if (op === Op.INCRBY) {
+      overflow = checkOverflowNum(oldval, fNum[k], width, signed, fOw[k]);
       newval = ovLimit;
       retval = newval;
     } else {
-      overflow = checkOverflowNum(nums[k], 0, o.bits, o.signed, o.ow);
-      newval = overflow ? ovLimit : nums[k];
+      overflow = checkOverflowNum(fNum[k], 0, width, signed, fOw[k]);
+      newval = overflow ? ovLimit : fNum[k];
       retval = oldval;
     }
-    if (overflow && o.ow === Ow.FAIL) {
-      results.push(null);
+    if (overflow && fOw[k] === Ow.FAIL) {
+      c.reply.nil();
       continue;
     }
-    results.push(retval);
-    bits.setUnsignedNum(o.offset, o.bits, newval < 0 ? newval + POW2[o.bits] : newval);
+    c.reply.int(retval);
+    bits.setUnsignedNum(offset, width, newval < 0 ? newval + POW2[width] : newval);
     if (grows || oldval !== newval) changes++;
   }
   return changes;
 }
 
+/** The BigInt form of runNumeric: any width up to 64 bits, any int64 value. */
+function runBig(c: Client, bits: BitView, grows: boolean): number {
+  let changes = 0;
+  for (let k = 0; k < nFields; k++) {
+    const width = fBits[k];
+    const signed = fSigned[k];
+    const offset = fOffset[k];
+    const op = fOp[k];
+    const ow = fOw[k];
+    if (op === Op.GET) {
+      replyBigInt(c, signed ? bits.getSigned(offset, width) : bits.getUnsigned(offset, width));
+      continue;
+    }
+    // Values that stayed numbers on the parse (mixed with wide fields): as BigInt here.
+    const value = fNum[k] !== 0 ? BigInt(fNum[k]) : fBig[k];
+    const oldval = signed ? bits.getSigned(offset, width) : bits.getUnsigned(offset, width);
+    let newval: bigint;
+    let overflow: number;
+    let retval: bigint;
+    if (op === Op.INCRBY) {
+      let limit: bigint;
+      [overflow, limit] = checkOverflow(oldval, value, width, signed, ow);
+      newval = limit;
+      retval = newval;
+    } else {
+      let limit: bigint;
+      [overflow, limit] = checkOverflow(value, 0n, width, signed, ow);
+      newval = overflow ? limit : value;
+      retval = oldval;
+    }
+    if (overflow && ow === Ow.FAIL) {
+      c.reply.nil();
+      continue;
+    }
+    replyBigInt(c, retval);
+    bits.setUnsigned(offset, width, BigInt.asUintN(width, newval));
+    if (grows || oldval !== newval) changes++;
+  }
+  return changes;
+}
+
+function replyBigInt(c: Client, r: bigint): void {
+  c.reply.int(r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r);
+}
+
 function bitfieldGeneric(c: Client, argv: Buffer[], readonlyCmd: boolean): void {
   const key = argv[1];
-  const ops: FieldOp[] = [];
-  const nums: number[] = [];
+  nFields = 0;
   let numeric = true;
   let ow = Ow.WRAP;
   let readonly = true;
@@ -532,9 +590,11 @@ function bitfieldGeneric(c: Client, argv: Buffer[], readonlyCmd: boolean): void 
       else fail('ERR Invalid OVERFLOW type specified');
       continue;
     } else fail(SYNTAX);
-    const { signed, bits } = bitfieldType(argv[j + 1]);
+    const type = bitfieldType(argv[j + 1]);
+    const signed = type < 0;
+    const bits = signed ? -type : type;
     const offset = bitOffsetArg(c, argv[j + 2], bits);
-    let value = 0n;
+    let big = 0n;
     let num = 0;
     if (bits > 32) numeric = false;
     if (op !== Op.GET) {
@@ -546,64 +606,33 @@ function bitfieldGeneric(c: Client, argv: Buffer[], readonlyCmd: boolean): void 
       if (typeof v === 'number' && Math.abs(v) <= 2 ** 52 && !(op === Op.SET && !signed && v < 0)) num = v;
       else {
         numeric = false;
-        value = op === Op.SET && !signed ? BigInt.asUintN(64, BigInt(v)) : BigInt(v);
+        big = op === Op.SET && !signed ? BigInt.asUintN(64, BigInt(v)) : BigInt(v);
       }
     }
-    ops.push({ op, offset, bits, signed, value, ow });
-    nums.push(num);
+    const k = nFields++;
+    fOp[k] = op;
+    fOffset[k] = offset;
+    fBits[k] = bits;
+    fSigned[k] = signed;
+    fOw[k] = ow;
+    fNum[k] = num;
+    fBig[k] = big;
     j += op === Op.GET ? 2 : 3;
   }
 
-  let bits: BitView;
+  const view = bitView;
   let grows = false;
   if (readonly) {
-    bits = new BitView(peekStringRead(c, key));
+    view.v = peekStringRead(c, key);
   } else {
     if (readonlyCmd) fail('ERR BITFIELD_RO only supports the GET subcommand');
-    const { view, grew } = editBits(c, key, Math.floor(highestWrite / 8) + 1);
-    grows = grew;
-    bits = new BitView(view);
+    view.v = editBits(c, key, Math.floor(highestWrite / 8) + 1);
+    grows = editGrew;
   }
-  const results: (number | bigint | null)[] = [];
-  let changes = 0;
-  if (numeric) changes = runNumeric(ops, nums, bits, grows, results);
-  else for (let k = 0; k < ops.length; k++) {
-    const o = ops[k];
-    // Values that stayed numbers on the parse (mixed with wide fields): as BigInt here.
-    if (o.op !== Op.GET && nums[k] !== 0) o.value = BigInt(nums[k]);
-    if (o.op === Op.GET) {
-      results.push(o.signed ? bits.getSigned(o.offset, o.bits) : bits.getUnsigned(o.offset, o.bits));
-      continue;
-    }
-    const oldval = o.signed ? bits.getSigned(o.offset, o.bits) : bits.getUnsigned(o.offset, o.bits);
-    let newval: bigint;
-    let overflow: number;
-    let retval: bigint;
-    if (o.op === Op.INCRBY) {
-      let limit: bigint;
-      [overflow, limit] = checkOverflow(oldval, o.value, o.bits, o.signed, o.ow);
-      newval = limit;
-      retval = newval;
-    } else {
-      let limit: bigint;
-      [overflow, limit] = checkOverflow(o.value, 0n, o.bits, o.signed, o.ow);
-      newval = overflow ? limit : o.value;
-      retval = oldval;
-    }
-    if (overflow && o.ow === Ow.FAIL) {
-      results.push(null);
-      continue;
-    }
-    results.push(retval);
-    bits.setUnsigned(o.offset, o.bits, BigInt.asUintN(o.bits, newval));
-    if (grows || oldval !== newval) changes++;
-  }
-  c.reply.array(results.length);
-  for (const r of results) {
-    if (r === null) c.reply.nil();
-    else if (typeof r === 'number') c.reply.int(r);
-    else c.reply.int(r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r);
-  }
+  // Nothing can fail from here on: the fields' results go straight to the reply.
+  c.reply.array(nFields);
+  const changes = numeric ? runNumeric(c, view, grows) : runBig(c, view, grows);
+  view.v = null;
   if (changes > 0) written(c, key, 'setbit', '$', changes);
 }
 
