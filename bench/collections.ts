@@ -17,7 +17,7 @@
 import * as fs from 'fs';
 import * as net from 'net';
 import { median, rssOf, ServerKind, startServer, stopServer, Running } from './e2e';
-import { runRedisBenchmark as rb } from './lib';
+import { benchWithCpu, cpuTable } from './lib';
 
 export interface CollectionsOptions {
   rounds: number;
@@ -37,6 +37,8 @@ export interface CollectionsResult {
   memory: Record<string, Record<string, { rssPerKey: number; rssMarginal: number; usedPerKey: number }>>;
   /** server -> test -> rps per round */
   rps: Record<string, Record<string, number[]>>;
+  /** server -> test -> server CPU µs per request, per round */
+  cpu: Record<string, Record<string, number[]>>;
 }
 
 const SHAPES: Record<string, (i: number) => string[]> = {
@@ -127,23 +129,28 @@ function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function throughputRound(port: number, n: number): Promise<Record<string, number>> {
+/** One round of the throughput tests: rps per test, and the server's CPU µs per request into `cpu`. */
+async function throughputRound(port: number, pid: number, n: number, cpu: Record<string, number[]>): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const p of [1, 16]) {
     const P = ['-c', '50', '-P', String(p), '-r', '100000'];
     const np = p === 1 ? n : n * 4;
-    const t = await rb(port, [...P, '-n', String(np), '-t', 'hset,sadd']);
-    out[`HSET -P ${p}`] = t.HSET;
-    out[`SADD -P ${p}`] = t.SADD;
-    out[`HGETALL_100 -P ${p}`] = (await rb(port, [...P, '-n', String(np / 4), 'hgetall', 'bench:h100']))['HGETALL'];
-    out[`SMEMBERS_100 -P ${p}`] = (await rb(port, [...P, '-n', String(np / 4), 'smembers', 'bench:s100']))['SMEMBERS'];
-    const l = await rb(port, [...P, '-n', String(np), '-t', 'lpush,rpush,lpop,rpop']);
-    for (const t of ['LPUSH', 'RPUSH', 'LPOP', 'RPOP']) out[`${t} -P ${p}`] = l[t];
-    out[`LRANGE_100 -P ${p}`] = (await rb(port, [...P, '-n', String(np / 4), '-t', 'lrange_100']))['LRANGE_100'];
-    const z = await rb(port, [...P, '-n', String(np), '-t', 'zadd,zpopmin']);
-    out[`ZADD -P ${p}`] = z.ZADD;
-    out[`ZPOPMIN -P ${p}`] = z.ZPOPMIN;
-    out[`ZRANGE_100 -P ${p}`] = (await rb(port, [...P, '-n', String(np / 4), 'zrange', 'bench:z100', '0', '99']))['ZRANGE'];
+    // One test per redis-benchmark run, so that the server's CPU time is that test's alone.
+    const one = async (name: string, requests: number, args: string[]) => {
+      const r = await benchWithCpu(port, pid, [...P, '-n', String(requests), ...args], requests);
+      out[`${name} -P ${p}`] = r.rps;
+      (cpu[`${name} -P ${p}`] ??= []).push(r.cpuUs);
+    };
+    await one('HSET', np, ['-t', 'hset']);
+    await one('SADD', np, ['-t', 'sadd']);
+    await one('HGETALL_100', np / 4, ['hgetall', 'bench:h100']);
+    await one('SMEMBERS_100', np / 4, ['smembers', 'bench:s100']);
+    // LPOP/RPOP pop what LPUSH/RPUSH pushed, as in one `-t lpush,rpush,lpop,rpop` run.
+    for (const t of ['LPUSH', 'RPUSH', 'LPOP', 'RPOP']) await one(t, np, ['-t', t.toLowerCase()]);
+    await one('LRANGE_100', np / 4, ['-t', 'lrange_100']);
+    await one('ZADD', np, ['-t', 'zadd']);
+    await one('ZPOPMIN', np, ['-t', 'zpopmin']);
+    await one('ZRANGE_100', np / 4, ['zrange', 'bench:z100', '0', '99']);
   }
   return out;
 }
@@ -152,6 +159,7 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
   const log = opts.log;
   const memory: CollectionsResult['memory'] = {};
   const rps: CollectionsResult['rps'] = {};
+  const cpu: CollectionsResult['cpu'] = {};
   // Memory: a fresh server per shape and kind, kinds interleaved.
   for (const [shape, make] of Object.entries(SHAPES)) {
     for (const kind of opts.servers) {
@@ -209,7 +217,7 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
     }
     for (let r = 0; r < opts.rounds; r++) {
       for (const s of running) {
-        const got = await throughputRound(s.port, opts.n);
+        const got = await throughputRound(s.port, s.proc.pid!, opts.n, ((cpu[s.kind] ??= {})));
         for (const [t, v] of Object.entries(got)) ((rps[s.kind] ??= {})[t] ??= []).push(v);
         log(`round ${r + 1} ${s.kind}: ${Object.entries(got).map(([t, v]) => `${t} ${Math.round(v / 1000)}k`).join(', ')}`);
       }
@@ -218,7 +226,7 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
     for (const s of running) await stopServer(s);
   }
   const { log: _log, ...options } = opts;
-  return { options, memory, rps };
+  return { options, memory, rps, cpu };
 }
 
 export function collectionsTables(r: CollectionsResult): string[] {
@@ -258,6 +266,8 @@ export function collectionsTables(r: CollectionsResult): string[] {
     }
     out.push(`| ${row.join(' | ')} |`);
   }
+  out.push('', 'Server CPU time per request in the same runs (user + system, all threads, from /proc); in parentheses Redis\'s divided by Redust\'s (above 1.00: less CPU than Redis):', '');
+  out.push(...cpuTable(`test (median of ${r.options.rounds})`, r.cpu, tests));
   return out;
 }
 

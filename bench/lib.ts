@@ -3,7 +3,8 @@
  * redis-benchmark runs with custom commands, command-line flags, and the side-by-side table
  * (each server's median with its ratio to redis-server).
  */
-import { execFile } from 'child_process';
+import { execFile, execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as net from 'net';
 import { median } from './e2e';
 import { RespReader, RespNode } from '../src/protocol/resp-reader';
@@ -66,6 +67,58 @@ export function runRedisBenchmark(port: number, args: string[]): Promise<Record<
       resolve(out);
     });
   });
+}
+
+/** Clock ticks per second of /proc's CPU times (getconf CLK_TCK; 100 on Linux). */
+let clockTicks = 0;
+
+/**
+ * CPU time of process `pid` (user + system, all its threads: V8's GC and libuv's pool count too),
+ * in microseconds, from /proc/<pid>/stat; NaN where /proc is missing.
+ */
+export function cpuMicros(pid: number): number {
+  try {
+    if (clockTicks === 0) clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the parenthesised command name (which may hold spaces): utime is the 14th field.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / clockTicks;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * One redis-benchmark test (a custom command or a single -t test, `requests` = its -n) with the
+ * server's CPU time per request in µs. Throughput on a shared machine moves with the load (other
+ * processes take the cores); CPU time per request is what the server itself spends, so the two
+ * together show whether a ratio comes from Redust or from the machine.
+ */
+export async function benchWithCpu(port: number, pid: number, args: string[], requests: number): Promise<{ rps: number; cpuUs: number }> {
+  const c0 = cpuMicros(pid);
+  const r = await runRedisBenchmark(port, args);
+  const c1 = cpuMicros(pid);
+  return { rps: Object.values(r)[0], cpuUs: (c1 - c0) / requests };
+}
+
+/**
+ * The CPU companion of ratioTable: per test and server, the median server CPU µs per request,
+ * and for Redust Redis's CPU per request divided by Redust's (above 1.00: less CPU than Redis).
+ */
+export function cpuTable(title: string, cpu: Record<string, Record<string, number[]>>, tests: string[]): string[] {
+  const kinds = Object.keys(cpu);
+  const redis = cpu['redis'];
+  const lines = [`| ${title} | ${kinds.map((k) => `${serverLabel(k)} CPU µs/req`).join(' | ')} |`, `|---|${kinds.map(() => '---:').join('|')}|`];
+  for (const t of tests) {
+    const cells = kinds.map((k) => {
+      const v = median(cpu[k][t] ?? []);
+      if (Number.isNaN(v)) return '–';
+      const ref = redis ? median(redis[t] ?? []) : NaN;
+      return k === 'redis' || Number.isNaN(ref) ? v.toFixed(2) : `${v.toFixed(2)} (${(ref / v).toFixed(2)}×)`;
+    });
+    lines.push(`| ${t} | ${cells.join(' | ')} |`);
+  }
+  return lines;
 }
 
 /** The value after a command-line flag, or the default. */

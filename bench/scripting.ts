@@ -13,7 +13,7 @@ import { median, ServerKind, startServer, stopServer } from './e2e';
 import { Sandbox, newRng } from '../src/scripting/sandbox';
 import { translate51 } from '../src/scripting/lua51';
 import { RespWriter } from '../src/protocol/reply';
-import { ratioTable, runRedisBenchmark } from './lib';
+import { benchWithCpu, cpuMicros, cpuTable, ratioTable } from './lib';
 
 function send(port: number, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -79,7 +79,7 @@ const JOBS = 20_000;
  * 10 and an empty processor takes them all; jobs/s for each phase. Nearly every Redis call BullMQ
  * makes is one of its Lua scripts (addStandardJob, moveToActive, moveToFinished...).
  */
-async function bullmqRound(port: number, round: number): Promise<{ add: number; process: number }> {
+async function bullmqRound(port: number, pid: number, round: number): Promise<{ add: number; process: number; addCpu: number; processCpu: number }> {
   const { Queue, Worker } = await import('bullmq');
   const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
   const name = `bench-${round}-${Date.now()}`;
@@ -87,11 +87,13 @@ async function bullmqRound(port: number, round: number): Promise<{ add: number; 
   const worker = new Worker(name, async (): Promise<unknown> => null, { connection, concurrency: 10, autorun: false });
   try {
     await queue.waitUntilReady();
+    const c0 = cpuMicros(pid);
     const t0 = performance.now();
     for (let i = 0; i < JOBS; i += 500) {
       await queue.addBulk(Array.from({ length: 500 }, (_, j) => ({ name: 'j', data: { i: i + j }, opts: { removeOnComplete: true } })));
     }
     const add = JOBS / ((performance.now() - t0) / 1000);
+    const c1 = cpuMicros(pid);
     let done = 0;
     const finished = new Promise<void>((resolve) => {
       worker.on('completed', () => {
@@ -102,7 +104,7 @@ async function bullmqRound(port: number, round: number): Promise<{ add: number; 
     void worker.run();
     await finished;
     const processed = JOBS / ((performance.now() - t1) / 1000);
-    return { add, process: processed };
+    return { add, process: processed, addCpu: (c1 - c0) / JOBS, processCpu: (cpuMicros(pid) - c1) / JOBS };
   } finally {
     await worker.close();
     await queue.obliterate({ force: true }).catch(() => undefined);
@@ -115,6 +117,7 @@ export async function runScriptingBench(rounds = 3, n = 100000): Promise<string[
   lines.push(...inProcess());
   const kinds: ServerKind[] = ['js-map', 'wasm', 'redis'];
   const results: Record<string, Record<string, number[]>> = {};
+  const cpu: Record<string, Record<string, number[]>> = {};
   const servers = [];
   let port = 24000 + Math.floor(Math.random() * 20000);
   for (const k of kinds) servers.push(await startServer(k, port++));
@@ -127,18 +130,25 @@ export async function runScriptingBench(rounds = 3, n = 100000): Promise<string[
       const b = (await send(s.port, ['SCRIPT', 'LOAD', REDLOCK_SCRIPT])).split('\r\n')[1];
       shas[s.kind] = [a, b];
       results[s.kind] = Object.fromEntries(CASES.map((c) => [c, []]));
+      cpu[s.kind] = Object.fromEntries(CASES.map((c) => [c, []]));
     }
-    const one = async (port: number, args: string[]) => Object.values(await runRedisBenchmark(port, args))[0];
     for (let r = 0; r < rounds; r++) {
       for (const s of servers) {
         const [a, b] = shas[s.kind];
         const res = results[s.kind];
-        res['EVALSHA GET -P 1'].push(await one(s.port, ['-c', '50', '-n', String(n), 'evalsha', a, '1', 'key:x']));
-        res['EVALSHA GET -P 16'].push(await one(s.port, ['-c', '50', '-P', '16', '-n', String(n * 4), 'evalsha', a, '1', 'key:x']));
-        res['redlock script -P 1'].push(await one(s.port, ['-c', '50', '-n', String(n), '-r', '100000', 'evalsha', b, '1', 'lock:__rand_int__', 'token']));
-        const q = await bullmqRound(s.port, r);
+        const one = async (test: string, args: string[]) => {
+          const got = await benchWithCpu(s.port, s.proc.pid!, args, Number(args[args.indexOf('-n') + 1]));
+          res[test].push(got.rps);
+          cpu[s.kind][test].push(got.cpuUs);
+        };
+        await one('EVALSHA GET -P 1', ['-c', '50', '-n', String(n), 'evalsha', a, '1', 'key:x']);
+        await one('EVALSHA GET -P 16', ['-c', '50', '-P', '16', '-n', String(n * 4), 'evalsha', a, '1', 'key:x']);
+        await one('redlock script -P 1', ['-c', '50', '-n', String(n), '-r', '100000', 'evalsha', b, '1', 'lock:__rand_int__', 'token']);
+        const q = await bullmqRound(s.port, s.proc.pid!, r);
         res['BullMQ add (jobs/s)'].push(q.add);
         res['BullMQ process, concurrency 10 (jobs/s)'].push(q.process);
+        cpu[s.kind]['BullMQ add (jobs/s)'].push(q.addCpu);
+        cpu[s.kind]['BullMQ process, concurrency 10 (jobs/s)'].push(q.processCpu);
       }
     }
   } finally {
@@ -146,5 +156,7 @@ export async function runScriptingBench(rounds = 3, n = 100000): Promise<string[
   }
   lines.push('', `redis-benchmark -c 50 (EVALSHA of \`${GET_SCRIPT}\`, a redlock acquire/check/release script) and BullMQ with ${JOBS} jobs; ${rounds} interleaved rounds, median (ratio to Redis):`, '');
   lines.push(...ratioTable('case', results, CASES));
+  lines.push('', 'Server CPU time per request (per job for BullMQ) in the same runs, from /proc (user + system, all threads); in parentheses Redis\'s divided by Redust\'s (above 1.00: less CPU than Redis):', '');
+  lines.push(...cpuTable('case', cpu, CASES));
   return lines;
 }

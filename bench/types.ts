@@ -11,13 +11,15 @@
  *   npm run bench -- types [--rounds 3] [--n 100000]
  */
 import { ServerKind, startServer, stopServer, Running } from './e2e';
-import { BenchClient, ratioTable, rng, runRedisBenchmark } from './lib';
+import { BenchClient, benchWithCpu, cpuTable, ratioTable, rng } from './lib';
 
 export interface TypesResult {
   rounds: number;
   n: number;
   /** server -> test -> rps per round */
   rps: Record<string, Record<string, number[]>>;
+  /** server -> test -> server CPU µs per request, per round */
+  cpu: Record<string, Record<string, number[]>>;
 }
 
 const MB = 1 << 20;
@@ -56,26 +58,30 @@ async function setup(port: number): Promise<void> {
 
 const TESTS = ['SETBIT', 'GETBIT', 'BITFIELD_INCRBY', 'PFADD', 'GEOADD', 'BITCOUNT_1MB', 'BITOP_AND_4x1MB', 'PFCOUNT_3', 'PFMERGE_3', 'GEOSEARCH_1KM'];
 
-async function round(port: number, n: number): Promise<Record<string, number>> {
+async function round(port: number, pid: number, n: number, cpu: Record<string, number[]>): Promise<Record<string, number>> {
   const fast = ['-c', '50', '-P', '16', '-r', '100000', '-n', String(n)];
   const heavy = (count: number) => ['-c', '10', '-P', '1', '-n', String(count)];
-  const one = async (args: string[]) => Object.values(await runRedisBenchmark(port, args))[0];
+  const one = async (test: string, args: string[]) => {
+    const r = await benchWithCpu(port, pid, args, Number(args[args.indexOf('-n') + 1]));
+    (cpu[test] ??= []).push(r.cpuUs);
+    return r.rps;
+  };
   return {
-    SETBIT: await one([...fast, 'setbit', 'bm:__rand_int__', '4095', '1']),
-    GETBIT: await one([...fast, 'getbit', 'bm:1', '4095']),
-    BITFIELD_INCRBY: await one([...fast, 'bitfield', 'bf:__rand_int__', 'incrby', 'u8', '#3', '1']),
-    PFADD: await one([...fast, 'pfadd', 'hll:bench', 'e:__rand_int__']),
-    GEOADD: await one([...fast, 'geoadd', 'geo:bench', '13.__rand_int__', '52.5', 'm:__rand_int__']),
-    BITCOUNT_1MB: await one([...heavy(n / 20), 'bitcount', 'bm:1']),
-    BITOP_AND_4x1MB: await one([...heavy(n / 50), 'bitop', 'and', 'bm:dst', 'bm:1', 'bm:2', 'bm:3', 'bm:4']),
-    PFCOUNT_3: await one([...heavy(n / 20), 'pfcount', 'hll:1', 'hll:2', 'hll:3']),
-    PFMERGE_3: await one([...heavy(n / 20), 'pfmerge', 'hll:dst', 'hll:1', 'hll:2', 'hll:3']),
-    GEOSEARCH_1KM: await one([...heavy(n / 5), 'geosearch', 'geo:pts', 'fromlonlat', '13.5', '52.5', 'byradius', '1', 'km', 'asc']),
+    SETBIT: await one('SETBIT', [...fast, 'setbit', 'bm:__rand_int__', '4095', '1']),
+    GETBIT: await one('GETBIT', [...fast, 'getbit', 'bm:1', '4095']),
+    BITFIELD_INCRBY: await one('BITFIELD_INCRBY', [...fast, 'bitfield', 'bf:__rand_int__', 'incrby', 'u8', '#3', '1']),
+    PFADD: await one('PFADD', [...fast, 'pfadd', 'hll:bench', 'e:__rand_int__']),
+    GEOADD: await one('GEOADD', [...fast, 'geoadd', 'geo:bench', '13.__rand_int__', '52.5', 'm:__rand_int__']),
+    BITCOUNT_1MB: await one('BITCOUNT_1MB', [...heavy(n / 20), 'bitcount', 'bm:1']),
+    BITOP_AND_4x1MB: await one('BITOP_AND_4x1MB', [...heavy(n / 50), 'bitop', 'and', 'bm:dst', 'bm:1', 'bm:2', 'bm:3', 'bm:4']),
+    PFCOUNT_3: await one('PFCOUNT_3', [...heavy(n / 20), 'pfcount', 'hll:1', 'hll:2', 'hll:3']),
+    PFMERGE_3: await one('PFMERGE_3', [...heavy(n / 20), 'pfmerge', 'hll:dst', 'hll:1', 'hll:2', 'hll:3']),
+    GEOSEARCH_1KM: await one('GEOSEARCH_1KM', [...heavy(n / 5), 'geosearch', 'geo:pts', 'fromlonlat', '13.5', '52.5', 'byradius', '1', 'km', 'asc']),
   };
 }
 
 export async function runTypes(opts: { rounds: number; n: number; servers: ServerKind[]; log: (s: string) => void }): Promise<TypesResult> {
-  const result: TypesResult = { rounds: opts.rounds, n: opts.n, rps: {} };
+  const result: TypesResult = { rounds: opts.rounds, n: opts.n, rps: {}, cpu: {} };
   const servers: Running[] = [];
   const taken = new Set<number>();
   try {
@@ -90,7 +96,7 @@ export async function runTypes(opts: { rounds: number; n: number; servers: Serve
     for (let r = 0; r < opts.rounds; r++) {
       for (const s of servers) {
         opts.log(`  types round ${r + 1}/${opts.rounds}: ${s.kind}`);
-        const rps = await round(s.port, opts.n);
+        const rps = await round(s.port, s.proc.pid!, opts.n, (result.cpu[s.kind] ??= {}));
         const acc = (result.rps[s.kind] ??= {});
         for (const [k, v] of Object.entries(rps)) (acc[k] ??= []).push(v);
       }
@@ -106,5 +112,9 @@ export function typesTable(r: TypesResult): string[] {
     `N = ${r.n}; ${r.rounds} interleaved rounds, median rps, ratio to Redis in parentheses. The first five run at -c 50 -P 16 -r 100000, the rest at -c 10 -P 1.`,
     '',
     ...ratioTable('test', r.rps, TESTS),
+    '',
+    'Server CPU time per request in the same runs (user + system, all threads, from /proc): what each server spends, whatever else the machine runs; in parentheses Redis\'s CPU per request divided by Redust\'s (above 1.00: less CPU than Redis).',
+    '',
+    ...cpuTable('test', r.cpu, TESTS),
   ];
 }
