@@ -10,7 +10,8 @@
  *   does: `//` -> `/ /`, `<<` -> `< <`, `>>` -> `> >`, `::` -> `: :`; `&`, `|`, a lone `~` and the `<`
  *   of a `local x <const>` attribute become control characters (unknown tokens in 5.4 too), shown
  *   back as `'&'`, `'|'`, `'~'`, `'<'` by `fixMessage51`;
- * - `goto` (a plain name in 5.1) is renamed to a name 5.4 accepts;
+ * - `goto` (a plain name in 5.1) is renamed to a name 5.4 accepts; as a field name (`t.goto`,
+ *   `{goto = 1}`) it becomes `["goto"]`, so it is the string key "goto" as in 5.1;
  * - string escapes 5.1 does not know (`\x`, `\z`, `\u`, `\q`...) keep only the character, as 5.1 does.
  * `fixMessage51` maps 5.4 compile and runtime error texts to 5.1's wording.
  * Linear in the size of the chunk; only run when a script is compiled (cached by SHA1).
@@ -72,6 +73,9 @@ export function translate51(src: string): string {
   // After `function`: the next ')' ends its parameter list (a check goes after it).
   let fnParams = false;
   let checks = 0;
+  // Open brackets ({ ( [) and blocks (function, do, if: 0, closed by `end`), innermost last: a
+  // `goto =` right inside `{` is a table field, anywhere else an assignment.
+  const brackets: number[] = [];
   const check = (at: number) => {
     flush(at);
     out.push(CHECK);
@@ -116,6 +120,7 @@ export function translate51(src: string): string {
         i = e < 0 ? n : e + close.length;
         continue;
       }
+      brackets.push(91);
       i++;
       continue;
     }
@@ -143,9 +148,15 @@ export function translate51(src: string): string {
       const s = i;
       while (i < n && isAlnum(src.charCodeAt(i))) i++;
       const word = src.slice(s, i);
-      if (word === 'goto') replace(s, i, GOTO_NAME);
-      else if (word === 'do' || word === 'repeat') check(i);
+      if (word === 'goto') {
+        const dot = fieldDot(src, s);
+        if (dot >= 0) replace(dot, i, '["goto"]');
+        else if (brackets[brackets.length - 1] === 123 && isTableKey(src, s, i)) replace(s, i, '["goto"]');
+        else replace(s, i, GOTO_NAME);
+      } else if (word === 'do' || word === 'repeat') check(i);
       else if (word === 'function') fnParams = true;
+      if (word === 'function' || word === 'do' || word === 'if') brackets.push(0);
+      else if (word === 'end') brackets.pop();
       if (word === 'local') localState = 1;
       else if ((prevLocal === 1 || prevLocal === 3) && word !== 'function') localState = 2;
       continue;
@@ -164,14 +175,41 @@ export function translate51(src: string): string {
     else if (c === 46 && c2 === 46) i += src.charCodeAt(i + 2) === 46 ? 3 : 2;
     else if (c === 41 && fnParams) {
       i++;
+      brackets.pop();
       fnParams = false;
       check(i);
-    } else i++;
+    } else {
+      if (c === 123 || c === 40) brackets.push(c);
+      else if (c === 125 || c === 41 || c === 93) brackets.pop();
+      i++;
+    }
   }
   if (out.length === 0) return src;
   flush(n);
   if (checks > 0) return `local ${COUNTER}=${TICK_EVERY}; ` + out.join('');
   return out.join('');
+}
+
+/**
+ * `goto` at s is a field name after `.` (`t.goto`, not `a .. goto`): the dot's index, or -1. Only
+ * spaces and tabs may separate them, so that the rewrite keeps every token on its line.
+ */
+function fieldDot(src: string, s: number): number {
+  let k = s - 1;
+  while (k >= 0 && (src.charCodeAt(k) === 32 || src.charCodeAt(k) === 9)) k--;
+  return k >= 0 && src.charCodeAt(k) === 46 && src.charCodeAt(k - 1) !== 46 ? k : -1;
+}
+
+/** Inside `{ }`: `goto` at [s, e) right after `{`, `,` or `;` and before `=` (not `==`) is a key. */
+function isTableKey(src: string, s: number, e: number): boolean {
+  const space = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+  let k = s - 1;
+  while (k >= 0 && space(src.charCodeAt(k))) k--;
+  const before = k >= 0 ? src.charCodeAt(k) : -1;
+  if (before !== 123 && before !== 44 && before !== 59) return false;
+  let j = e;
+  while (j < src.length && space(src.charCodeAt(j))) j++;
+  return src.charCodeAt(j) === 61 && src.charCodeAt(j + 1) !== 61;
 }
 
 /** Lex a 5.1 short string starting at i; rewrite escapes 5.1 treats as the plain character. */
