@@ -92,6 +92,32 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  diffTest(t, 'INCRBYFLOAT / HINCRBYFLOAT: exact binary fractions (the double fast path) and the rest, mixed', async ({ d }) => {
+    // Operands the fast path takes (1.5, 10.25, integers, up to 2^35) and ones it must leave to the
+    // exact long double path (0.1, 15+ fraction digits, leading zeros, '+', exponents, 2^35 and up).
+    const incrs = [
+      '1.5', '0.5', '-0.25', '3', '-7.125', '0.0625', '10.03125', '0.1', '-0.3', '100.7', '0.000030517578125', '0.0000152587890625',
+      '1.00000000000000000001', '00.5', '+1.5', '1e2', '5.', '.5', '-0', '34359738367.5', '34359738368', '-34359738367.75',
+      '17179869184.25', '99999999999', '0.333333333333333', '1234567.875', '-1234567.875', '2.50', '2.500000000000000',
+    ];
+    const rnd = ((s) => () => ((s = (s * 1103515245 + 12345) & 0x7fffffff), s / 0x80000000))(7);
+    const cmds: string[][] = [];
+    for (let i = 0; i < 160; i++) {
+      const by = incrs[Math.floor(rnd() * incrs.length)];
+      const k = `f${i % 6}`;
+      cmds.push(i % 2 === 0 ? ['INCRBYFLOAT', k, by] : ['HINCRBYFLOAT', 'hf', k, by]);
+      if (i % 40 === 39) cmds.push(['SET', k, incrs[i % incrs.length]], ['HSET', 'hf', k, incrs[(i * 7) % incrs.length]]);
+    }
+    // Only binary fractions: sums stay on the fast path, then cross 2^35 (exact path) and come back.
+    const dyadic = ['1.5', '-0.25', '0.0625', '17179869184.25', '-17179869184.125', '0.000030517578125', '-3', '8589934592.5'];
+    for (let i = 0; i < 120; i++) {
+      const by = dyadic[Math.floor(rnd() * dyadic.length)];
+      cmds.push(i % 2 === 0 ? ['INCRBYFLOAT', 'd', by] : ['HINCRBYFLOAT', 'hd', 'x', by]);
+    }
+    cmds.push(['MGET', 'f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'd'], ['HGETALL', 'hf'], ['HGETALL', 'hd']);
+    await d.all(cmds);
+  });
+
   diffTest(t, 'counters: the one-call INCR path (lengths changing, TTL kept, encodings, edges of 2^53)', async ({ d }) => {
     await d.all([
       ['SET', 'a', '9'], ['INCR', 'a'], ['GET', 'a'], ['DECR', 'a'], ['GET', 'a'],

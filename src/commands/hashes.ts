@@ -14,7 +14,8 @@ import { cursorArg, isWord, LONG_MAX_N, rangeIntArg, scanOptionsArg } from './ar
 import { lookupRead, lookupWrite, removeMembers, replyScan, written } from './keyspace';
 import { propagateAs } from '../server/propagate';
 import { addInt64, latin1, parseInt64Exact } from '../util/number';
-import { addLongDouble, formatLongDoubleHuman, isNanOrInf, isInfinite, parseLongDouble } from '../util/long-double';
+import { addLongDouble, exactDyadic, formatDyadic, formatLongDoubleHuman, isNanOrInf, isInfinite, parseLongDouble } from '../util/long-double';
+import type { LongDouble } from '../util/long-double';
 
 // Hot settings (config.ts): field loads, not Map lookups by name, on every HSET.
 function maxValue(c: Client): number {
@@ -147,21 +148,29 @@ function hincrby(c: Client, argv: Buffer[]): void {
 }
 
 function hincrbyfloat(c: Client, argv: Buffer[]): void {
-  const incr = argv[3].length < 5120 ? parseLongDouble(latin1(argv[3])) : null;
-  if (incr === null) fail(NOT_FLOAT);
-  if (isInfinite(incr)) fail('ERR value is NaN or Infinity');
+  const incrText = argv[3].length < 5120 ? latin1(argv[3]) : null;
+  // Values like 1.5 or 10.25 add exactly in doubles (long-double.ts); others take the exact path.
+  const incrFast = incrText === null ? NaN : exactDyadic(incrText);
+  let incr: LongDouble | null = null;
+  if (Number.isNaN(incrFast)) {
+    incr = incrText === null ? null : parseLongDouble(incrText);
+    if (incr === null) fail(NOT_FLOAT);
+    if (isInfinite(incr)) fail('ERR value is NaN or Infinity');
+  }
   const key = argv[1];
   const h = lookupWriteOrCreate(c, key);
   const cur = h.get(argv[2]);
-  let value = parseLongDouble('0')!;
-  if (cur !== undefined) {
-    const p = cur.length < 5120 ? parseLongDouble(latin1(cur)) : null;
-    if (p === null) fail('ERR hash value is not a float');
-    value = p;
+  const curText = cur === undefined ? '0' : cur.length < 5120 ? latin1(cur) : null;
+  const curFast = curText === null || Number.isNaN(incrFast) ? NaN : exactDyadic(curText);
+  let text: string;
+  if (!Number.isNaN(curFast)) text = formatDyadic(curFast + incrFast);
+  else {
+    const value = curText === null ? null : parseLongDouble(curText);
+    if (value === null) fail('ERR hash value is not a float');
+    const sum = addLongDouble(value, incr ?? parseLongDouble(incrText!)!);
+    if (isNanOrInf(sum)) fail(INCR_NAN);
+    text = formatLongDoubleHuman(sum);
   }
-  const sum = addLongDouble(value, incr);
-  if (isNanOrInf(sum)) fail(INCR_NAN);
-  const text = formatLongDoubleHuman(sum);
   hashSet(c, h, argv[2], Buffer.from(text, 'latin1'));
   c.reply.bulk(text);
   written(c, key, 'hincrbyfloat', 'h', 1);

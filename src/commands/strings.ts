@@ -13,7 +13,7 @@ import type { StringHead } from './keyspace';
 import { toBuffer } from '../util/bytes';
 import { propagateAs } from '../server/propagate';
 import { addInt64, INT64_MAX, latin1, parseInt64, parseInt64Exact, smallUint } from '../util/number';
-import { addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble } from '../util/long-double';
+import { addLongDouble, exactDyadic, formatDyadic, formatLongDoubleHuman, isNanOrInf, parseLongDouble } from '../util/long-double';
 
 const enum SetFlag {
   NX = 1,
@@ -374,12 +374,21 @@ function incrbyfloat(c: Client, argv: Buffer[]): void {
   const key = argv[1];
   // No access here: the set below is the key's one write access (LFU counts it once, as Redis).
   const old = checkType(c.db.get(key, true), 'string') as BulkValue | undefined;
-  const value = old === undefined ? parseLongDouble('0') : parseLongDouble(latin1(old));
-  const incr = parseLongDouble(latin1(argv[2]));
-  if (value === null || incr === null) fail(NOT_FLOAT);
-  const sum = addLongDouble(value, incr);
-  if (isNanOrInf(sum)) fail(INCR_NAN);
-  const text = formatLongDoubleHuman(sum);
+  const oldText = old === undefined ? '0' : latin1(old);
+  const incrText = latin1(argv[2]);
+  // Values like 1.5 or 10.25 add exactly in doubles (long-double.ts); others take the exact path.
+  const a = exactDyadic(oldText);
+  const b = Number.isNaN(a) ? NaN : exactDyadic(incrText);
+  let text: string;
+  if (!Number.isNaN(b)) text = formatDyadic(a + b);
+  else {
+    const value = parseLongDouble(oldText);
+    const incr = parseLongDouble(incrText);
+    if (value === null || incr === null) fail(NOT_FLOAT);
+    const sum = addLongDouble(value, incr);
+    if (isNanOrInf(sum)) fail(INCR_NAN);
+    text = formatLongDoubleHuman(sum);
+  }
   c.db.set(key, text, true, StrEnc.Plain);
   written(c, key, 'incrbyfloat', '$');
   c.reply.bulk(text);

@@ -4,7 +4,13 @@
  * 0.1 + 0.2 as "0.30000000000000004" where Redis prints "0.3", so this emulates the real thing.
  *
  * A value is exact: sign * m * 2^e with m < 2^64 (the 64-bit significand), rounded to nearest,
- * ties to even, after every operation. BigInt keeps every step exact; these commands are not hot.
+ * ties to even, after every operation. BigInt keeps every step exact.
+ *
+ * Fast path (exactDyadic / formatDyadic): when both operands are plain decimals that are exactly
+ * doubles with at most 17 fractional bits and magnitude below 2^35 (1.5, 10.25, 3, -7.125...),
+ * every long double step is exact (the 64-bit significand holds them and their sum), so is the
+ * double sum (multiples of 2^-17 below 2^36 need at most 53 bits), and %.17Lf prints the exact
+ * value, which toFixed(17) also does: the same text without BigInt.
  */
 
 export interface LongDouble {
@@ -18,7 +24,84 @@ const MANT_BITS = 64;
 const MAX_E = 16320;
 
 function bitLength(n: bigint): number {
-  return n === 0n ? 0 : n.toString(2).length;
+  if (n <= 0xffffffffn) return 32 - Math.clz32(Number(n));
+  // A quarter of the digits of toString(2); the first hex digit gives the top bits.
+  const s = n.toString(16);
+  return (s.length - 1) * 4 + (32 - Math.clz32(s.charCodeAt(0) <= 57 ? s.charCodeAt(0) - 48 : s.charCodeAt(0) - 87));
+}
+
+/** 10^k as a BigInt, cached (strtold's scaling and the 10^17 of printing). */
+const POW10: bigint[] = [];
+function pow10(k: number): bigint {
+  if (k > 400) return 10n ** BigInt(k);
+  let p = POW10[k];
+  if (p === undefined) POW10[k] = p = 10n ** BigInt(k);
+  return p;
+}
+
+/** 2^35: bound on a fast-path operand (the sum stays below 2^36). */
+const DYADIC_MAX = 34359738368;
+
+/** 5^0 .. 5^15, exact in doubles. */
+const POW5: number[] = Array.from({ length: 16 }, (_, i) => 5 ** i);
+
+/**
+ * `s` as a double when it is a plain decimal (-?digits[.digits], no leading zero, at most 15
+ * fractional digits) whose value is exactly a multiple of 2^-17 below 2^35 in magnitude; NaN
+ * otherwise (the caller takes the exact BigInt path, which also reports invalid input).
+ */
+export function exactDyadic(s: string): number {
+  const n = s.length;
+  if (n === 0 || n > 28) return NaN;
+  const neg = s.charCodeAt(0) === 45;
+  let i = neg ? 1 : 0;
+  if (i === n || (s.charCodeAt(i) === 48 && i + 1 < n && s.charCodeAt(i + 1) !== 46)) return NaN;
+  let int = 0;
+  let digits = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    int = int * 10 + d;
+    digits++;
+  }
+  if (digits === 0 || digits > 11) return NaN;
+  let frac = 0;
+  let f = 0;
+  if (i < n) {
+    if (s.charCodeAt(i) !== 46 || i + 1 === n || n - i - 1 > 15) return NaN;
+    for (i++; i < n; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return NaN;
+      frac = frac * 10 + d;
+      f++;
+    }
+  }
+  // frac / 10^f is a multiple of 2^-f (f <= 15 <= 17) exactly when 5^f divides frac.
+  const k = frac / POW5[f];
+  if (!Number.isInteger(k)) return NaN;
+  const v = int + k / 2 ** f; // exact: a multiple of 2^-f below 2^35
+  if (!(v < DYADIC_MAX) || (v === 0 && neg)) return NaN;
+  return neg ? -v : v;
+}
+
+/** %.17Lf of a fast-path sum (a multiple of 2^-17 below 2^36), trailing zeros and '.' removed. */
+export function formatDyadic(v: number): string {
+  const neg = v < 0;
+  const a = neg ? -v : v;
+  const int = Math.floor(a);
+  let f = a - int; // exact, a multiple of 2^-17
+  let s = (neg && a !== 0 ? '-' : '') + int;
+  if (f !== 0) {
+    s += '.';
+    // Each step is exact (multiples of 2^-17 below 10 need 21 bits), so are the digits.
+    while (f !== 0) {
+      f *= 10;
+      const d = Math.floor(f);
+      s += String.fromCharCode(48 + d);
+      f -= d;
+    }
+  }
+  return s;
 }
 
 /** Round num/den (positive) to a 64-bit significand: returns m, e with value ~ m * 2^e. */
@@ -64,8 +147,8 @@ export function parseLongDouble(s: string): LongDouble | null {
   if (!Number.isFinite(exp10) || Math.abs(exp10) > 100000) return digits === '0' ? { neg: m[1] === '-', m: 0n, e: 0 } : null;
   let num = BigInt(digits);
   let den = 1n;
-  if (exp10 >= 0) num *= 10n ** BigInt(exp10);
-  else den = 10n ** BigInt(-exp10);
+  if (exp10 >= 0) num *= pow10(exp10);
+  else den = pow10(-exp10);
   const r = roundRational(num, den);
   if (r.m !== 0n && r.e > MAX_E) return null; // ERANGE overflow
   if (r.m !== 0n && r.e < -16445) return null; // ERANGE underflow
@@ -106,7 +189,7 @@ export function formatLongDoubleHuman(v: LongDouble): string {
   if (v.m === -1n) return v.neg ? '-inf' : 'inf';
   // value * 10^17, rounded half-even to an integer.
   let scaled: bigint;
-  const p17 = 10n ** 17n;
+  const p17 = pow10(17);
   if (v.e >= 0) scaled = (v.m << BigInt(v.e)) * p17;
   else {
     const den = 1n << BigInt(-v.e);
