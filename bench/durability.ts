@@ -31,7 +31,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { RespReader, RespNode } from '../src/protocol/resp-reader';
 import { median } from './e2e';
-import { ratioTable, runRedisBenchmark, serverLabel } from './lib';
+import { benchWithCpu, cpuTable, ratioTable, runRedisBenchmark, serverLabel } from './lib';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'redust.js');
@@ -479,7 +479,9 @@ export async function aofSection(opt: (name: string, def: string) => string, hea
   const tables: string[] = [];
   for (const fsync of ['everysec', 'always']) {
     const rps: Record<string, Record<string, number[]>> = {};
+    const cpu: Record<string, Record<string, number[]>> = {};
     for (const k of kinds) rps[k] = {};
+    for (const k of kinds) cpu[k] = {};
     for (let round = 0; round < rounds; round++) {
       for (const k of kinds) {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), `redust-aofbench-${k}-`));
@@ -488,8 +490,12 @@ export async function aofSection(opt: (name: string, def: string) => string, hea
           await waitPong(p);
           for (const pipeline of [1, 16]) {
             const count = (pipeline === 1 ? n : 4 * n) / (fsync === 'always' ? 2 : 1);
-            const r = await runRedisBenchmark(p.port, ['-c', '50', '-n', String(count), '-r', '100000', '-P', String(pipeline), '-t', 'set,incr']);
-            for (const [t, v] of Object.entries(r)) (rps[k][`${t} -P ${pipeline}`] ??= []).push(v);
+            // One test per run, so that the server's CPU time is that test's alone.
+            for (const t of ['SET', 'INCR']) {
+              const r = await benchWithCpu(p.port, p.pid, ['-c', '50', '-n', String(count), '-r', '100000', '-P', String(pipeline), '-t', t.toLowerCase()], count);
+              (rps[k][`${t} -P ${pipeline}`] ??= []).push(r.rps);
+              (cpu[k][`${t} -P ${pipeline}`] ??= []).push(r.cpuUs);
+            }
           }
           log(`  aof ${fsync} round ${round + 1}/${rounds} ${k}: ${Object.entries(rps[k]).map(([t, v]) => `${t} ${Math.round(v[v.length - 1])}`).join(', ')}`);
         } finally {
@@ -499,6 +505,8 @@ export async function aofSection(opt: (name: string, def: string) => string, hea
       }
     }
     tables.push(...ratioTable(`appendfsync ${fsync}, requests/s`, rps, ['SET -P 1', 'INCR -P 1', 'SET -P 16', 'INCR -P 16']), '');
+    tables.push(`Server CPU time per request in the same runs (user + system, all threads, from /proc; fsync waits are not CPU); in parentheses Redis's divided by Redust's:`, '');
+    tables.push(...cpuTable(`appendfsync ${fsync}, CPU`, cpu, ['SET -P 1', 'INCR -P 1', 'SET -P 16', 'INCR -P 16']), '');
   }
   const large: AofLarge[] = [];
   for (const k of kinds) {
