@@ -9,6 +9,7 @@ import net from 'net';
 import path from 'path';
 import fs from 'fs';
 import { makeTestCerts, TestCerts } from '../test/helpers/certs';
+import { cpuMicros } from './lib';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -21,8 +22,15 @@ function freePort(): Promise<number> {
   });
 }
 
-function bench(certs: TestCerts, port: number, pipeline: number, n: number): Promise<Record<string, number>> {
-  const args = ['--tls', '--cacert', certs.caCert, '--cert', certs.clientCert, '--key', certs.clientKey, '-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(n), '-r', '100000', '-t', 'set,get', '-P', String(pipeline), '--csv'];
+/** One redis-benchmark test over TLS: rps, and the server's CPU µs per request (cpuMicros). */
+async function bench(certs: TestCerts, port: number, pid: number, test: string, pipeline: number, n: number): Promise<{ rps: number; cpuUs: number }> {
+  const c0 = cpuMicros(pid);
+  const r = await benchRun(certs, port, test, pipeline, n);
+  return { rps: r[test.toUpperCase()], cpuUs: (cpuMicros(pid) - c0) / n };
+}
+
+function benchRun(certs: TestCerts, port: number, test: string, pipeline: number, n: number): Promise<Record<string, number>> {
+  const args = ['--tls', '--cacert', certs.caCert, '--cert', certs.clientCert, '--key', certs.clientKey, '-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(n), '-r', '100000', '-t', test, '-P', String(pipeline), '--csv'];
   return new Promise((resolve, reject) => {
     execFile('redis-benchmark', args, { maxBuffer: 16 << 20 }, (err, stdout) => {
       if (err) return reject(err);
@@ -54,6 +62,9 @@ export interface TlsBenchRow {
   pipeline: number;
   SET: number;
   GET: number;
+  /** Server CPU µs per request */
+  SETcpu: number;
+  GETcpu: number;
 }
 
 export async function runTlsBench(rounds: number, n: number, log: (s: string) => void): Promise<TlsBenchRow[]> {
@@ -71,18 +82,22 @@ export async function runTlsBench(rounds: number, n: number, log: (s: string) =>
     servers.push({ name, port, child });
     await waitTls(certs, port);
   }
-  const acc = new Map<string, { SET: number[]; GET: number[] }>();
+  const acc = new Map<string, { SET: number[]; GET: number[]; SETcpu: number[]; GETcpu: number[] }>();
   try {
     for (let round = 0; round < rounds; round++) {
       for (const pipeline of [16, 1]) {
         for (const s of servers) {
-          const r = await bench(certs, s.port, pipeline, pipeline === 16 ? n * 4 : n);
+          const count = pipeline === 16 ? n * 4 : n;
+          const set = await bench(certs, s.port, s.child.pid!, 'set', pipeline, count);
+          const get = await bench(certs, s.port, s.child.pid!, 'get', pipeline, count);
           const key = `${s.name}|${pipeline}`;
-          const a = acc.get(key) ?? { SET: [], GET: [] };
-          a.SET.push(r.SET);
-          a.GET.push(r.GET);
+          const a = acc.get(key) ?? { SET: [], GET: [], SETcpu: [], GETcpu: [] };
+          a.SET.push(set.rps);
+          a.GET.push(get.rps);
+          a.SETcpu.push(set.cpuUs);
+          a.GETcpu.push(get.cpuUs);
           acc.set(key, a);
-          log(`  round ${round + 1} -P ${pipeline} ${s.name}: SET ${r.SET.toFixed(0)} GET ${r.GET.toFixed(0)}`);
+          log(`  round ${round + 1} -P ${pipeline} ${s.name}: SET ${set.rps.toFixed(0)} GET ${get.rps.toFixed(0)}`);
         }
       }
     }
@@ -93,16 +108,22 @@ export async function runTlsBench(rounds: number, n: number, log: (s: string) =>
   const rows: TlsBenchRow[] = [];
   for (const [key, a] of acc) {
     const [server, p] = key.split('|');
-    rows.push({ server, pipeline: Number(p), SET: median(a.SET), GET: median(a.GET) });
+    rows.push({ server, pipeline: Number(p), SET: median(a.SET), GET: median(a.GET), SETcpu: median(a.SETcpu), GETcpu: median(a.GETcpu) });
   }
   return rows;
 }
 
 export function tlsTable(rows: TlsBenchRow[]): string[] {
-  const md = ['| server | -P | SET rps | GET rps | SET vs Redis | GET vs Redis |', '|---|---:|---:|---:|---:|---:|'];
+  const md = [
+    '| server | -P | SET rps | GET rps | SET vs Redis | GET vs Redis | SET CPU µs/req | GET CPU µs/req | SET CPU, Redis ÷ this | GET CPU, Redis ÷ this |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
   for (const r of rows) {
     const ref = rows.find((x) => x.server === 'redis' && x.pipeline === r.pipeline)!;
-    md.push(`| ${r.server} | ${r.pipeline} | ${r.SET.toFixed(0)} | ${r.GET.toFixed(0)} | ${(r.SET / ref.SET).toFixed(2)}× | ${(r.GET / ref.GET).toFixed(2)}× |`);
+    md.push(
+      `| ${r.server} | ${r.pipeline} | ${r.SET.toFixed(0)} | ${r.GET.toFixed(0)} | ${(r.SET / ref.SET).toFixed(2)}× | ${(r.GET / ref.GET).toFixed(2)}× | ` +
+        `${r.SETcpu.toFixed(2)} | ${r.GETcpu.toFixed(2)} | ${(ref.SETcpu / r.SETcpu).toFixed(2)}× | ${(ref.GETcpu / r.GETcpu).toFixed(2)}× |`,
+    );
   }
   return md;
 }
