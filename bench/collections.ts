@@ -4,12 +4,13 @@
  * - Memory: a fresh server per shape is loaded with K keys (default 200,000) of 8 small elements
  *   each, pipelined: a hash of 8 fields (`field:j` -> `value:j`), a set of 8 members (`member:j`),
  *   a set of 8 integers (intset), a list of 8 elements (`element:j`), a sorted set of 8 members
- *   (`j` -> `member:j`); and 100 lists of 10,000 elements (RPUSH of 1,000 at a time). RSS per key =
+ *   (`j` -> `member:j`); and 100 lists, hashes, sets and sorted sets of 10,000 elements (1,000 per
+ *   command) and 20 streams of 10,000 entries. RSS per key =
  *   (RSS after loading − RSS of the fresh server) / K; used_memory per key from INFO memory the same way.
- * - Throughput: redis-benchmark -c 50 -r 100000, the built-in HSET and SADD tests, and HGETALL /
+ * - Throughput: redis-benchmark -c 50 -r 100000, the built-in HSET, SADD and SPOP tests, and HGETALL /
  *   SMEMBERS of a 100-element hash / set, the built-in LPUSH, RPUSH, LPOP, RPOP and LRANGE_100
  *   tests, the built-in ZADD and ZPOPMIN and ZRANGE 0 99 of a 100-member sorted set, at -P 1 and
- *   -P 16; interleaved rounds, median rps.
+ *   -P 16, one test per run; interleaved rounds, median rps, server CPU per request, p99 at -P 1.
  * The section it writes in docs/benchmarks.md sits between the collections markers.
  *
  *   node dist/bench/run.js collections [--rounds 3] [--coll-keys 200000] [--coll-n 100000]
@@ -39,6 +40,8 @@ export interface CollectionsResult {
   rps: Record<string, Record<string, number[]>>;
   /** server -> test -> server CPU µs per request, per round */
   cpu: Record<string, Record<string, number[]>>;
+  /** server -> test -> p99 latency (ms), per round */
+  p99: Record<string, Record<string, number[]>>;
 }
 
 const SHAPES: Record<string, (i: number) => string[]> = {
@@ -55,6 +58,21 @@ const BIG_SHAPES: Record<string, { keys: number; commands: number; make: (key: n
     keys: 100,
     commands: 10,
     make: (k, part) => ['RPUSH', `biglist:${k}`, ...Array.from({ length: 1000 }, (_, j) => `element:${part * 1000 + j}`)],
+  },
+  'hash, 10,000 fields': {
+    keys: 100,
+    commands: 10,
+    make: (k, part) => ['HSET', `bighash:${k}`, ...Array.from({ length: 1000 }, (_, j) => [`field:${part * 1000 + j}`, `value:${j}`]).flat()],
+  },
+  'set, 10,000 members': {
+    keys: 100,
+    commands: 10,
+    make: (k, part) => ['SADD', `bigset:${k}`, ...Array.from({ length: 1000 }, (_, j) => `member:${part * 1000 + j}`)],
+  },
+  'sorted set, 10,000 members': {
+    keys: 100,
+    commands: 10,
+    make: (k, part) => ['ZADD', `bigzset:${k}`, ...Array.from({ length: 1000 }, (_, j) => [String(part * 1000 + j), `member:${part * 1000 + j}`]).flat()],
   },
   // One entry per XADD (explicit IDs, two fields as in a typical event stream); replies are bulk IDs.
   'stream, 10,000 entries': {
@@ -130,7 +148,7 @@ function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One round of the throughput tests: rps per test, and the server's CPU µs per request into `cpu`. */
-async function throughputRound(port: number, pid: number, n: number, cpu: Record<string, number[]>): Promise<Record<string, number>> {
+async function throughputRound(port: number, pid: number, n: number, cpu: Record<string, number[]>, p99: Record<string, number[]>): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const p of [1, 16]) {
     const P = ['-c', '50', '-P', String(p), '-r', '100000'];
@@ -140,9 +158,11 @@ async function throughputRound(port: number, pid: number, n: number, cpu: Record
       const r = await benchWithCpu(port, pid, [...P, '-n', String(requests), ...args], requests);
       out[`${name} -P ${p}`] = r.rps;
       (cpu[`${name} -P ${p}`] ??= []).push(r.cpuUs);
+      (p99[`${name} -P ${p}`] ??= []).push(r.p99);
     };
     await one('HSET', np, ['-t', 'hset']);
     await one('SADD', np, ['-t', 'sadd']);
+    await one('SPOP', np, ['-t', 'spop']);
     await one('HGETALL_100', np / 4, ['hgetall', 'bench:h100']);
     await one('SMEMBERS_100', np / 4, ['smembers', 'bench:s100']);
     // LPOP/RPOP pop what LPUSH/RPUSH pushed, as in one `-t lpush,rpush,lpop,rpop` run.
@@ -160,6 +180,7 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
   const memory: CollectionsResult['memory'] = {};
   const rps: CollectionsResult['rps'] = {};
   const cpu: CollectionsResult['cpu'] = {};
+  const p99: CollectionsResult['p99'] = {};
   // Memory: a fresh server per shape and kind, kinds interleaved.
   for (const [shape, make] of Object.entries(SHAPES)) {
     for (const kind of opts.servers) {
@@ -217,7 +238,7 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
     }
     for (let r = 0; r < opts.rounds; r++) {
       for (const s of running) {
-        const got = await throughputRound(s.port, s.proc.pid!, opts.n, ((cpu[s.kind] ??= {})));
+        const got = await throughputRound(s.port, s.proc.pid!, opts.n, (cpu[s.kind] ??= {}), (p99[s.kind] ??= {}));
         for (const [t, v] of Object.entries(got)) ((rps[s.kind] ??= {})[t] ??= []).push(v);
         log(`round ${r + 1} ${s.kind}: ${Object.entries(got).map(([t, v]) => `${t} ${Math.round(v / 1000)}k`).join(', ')}`);
       }
@@ -226,7 +247,7 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
     for (const s of running) await stopServer(s);
   }
   const { log: _log, ...options } = opts;
-  return { options, memory, rps, cpu };
+  return { options, memory, rps, cpu, p99 };
 }
 
 export function collectionsTables(r: CollectionsResult): string[] {
@@ -268,6 +289,17 @@ export function collectionsTables(r: CollectionsResult): string[] {
   }
   out.push('', 'Server CPU time per request in the same runs (user + system, all threads, from /proc); in parentheses Redis\'s divided by Redust\'s (above 1.00: less CPU than Redis):', '');
   out.push(...cpuTable(`test (median of ${r.options.rounds})`, r.cpu, tests));
+  out.push('', 'p99 latency at -P 1 in the same runs (redis-benchmark\'s p99_latency_ms; issue 14 asks for at most 1.5× Redis); in parentheses Redust\'s divided by Redis\'s:', '');
+  out.push(`| test | Redis p99 | ${kinds.map((k) => `${k} p99`).join(' | ')} |`, `|---|---:|${kinds.map(() => '---:').join('|')}|`);
+  for (const t of tests.filter((x) => x.endsWith('-P 1'))) {
+    const base = median(r.p99.redis?.[t] ?? []);
+    const row = [t, Number.isNaN(base) ? '–' : `${base.toFixed(3)} ms`];
+    for (const k of kinds) {
+      const v = median(r.p99[k]?.[t] ?? []);
+      row.push(Number.isNaN(v) ? '–' : `${v.toFixed(3)} ms${Number.isNaN(base) ? '' : ` (${(v / base).toFixed(2)}×)`}`);
+    }
+    out.push(`| ${row.join(' | ')} |`);
+  }
   return out;
 }
 
@@ -282,12 +314,14 @@ export function writeCollectionsSection(file: string, r: CollectionsResult, head
     ...header,
     '',
     'bench/collections.ts. Memory: a fresh server process per shape and engine, loaded with pipelined HSET/SADD/RPUSH/ZADD ' +
-      '(8 fields `field:j` → `value:j`, 8 members `member:j`, 8 integers, 8 elements `element:j`, or 8 members `member:j` with scores j; and 100 lists of ' +
-      '10,000 elements, per key), RSS growth and used_memory growth per key ' +
+      '(8 fields `field:j` → `value:j`, 8 members `member:j`, 8 integers, 8 elements `element:j`, or 8 members `member:j` with scores j; and 100 lists, hashes, sets and sorted sets of ' +
+      '10,000 elements, 1,000 per command, and 20 streams of 10,000 entries, per key), RSS growth and used_memory growth per key ' +
       'over the first K keys, and RSS growth over the next K keys (the marginal cost per key: the first figure also holds ' +
       'the process\'s one-time growth, e.g. V8\'s young generation, tens of MB, about 150 B per key at 200,000 keys). ' +
-      'Throughput: redis-benchmark `-c 50 -r 100000`, the built-in HSET, SADD, ZADD and ZPOPMIN tests, HGETALL / SMEMBERS of a ' +
-      '100-element hash / set, ZRANGE 0 99 of a 100-member sorted set, the built-in LPUSH, RPUSH, LPOP, RPOP and LRANGE_100 tests, at -P 1 and -P 16; the three servers run at once, rounds interleaved, median rps, ratio to Redis.',
+      'Throughput: redis-benchmark `-c 50 -r 100000`, the built-in HSET, SADD, SPOP, ZADD and ZPOPMIN tests, HGETALL / SMEMBERS of a ' +
+      '100-element hash / set, ZRANGE 0 99 of a 100-member sorted set, the built-in LPUSH, RPUSH, LPOP, RPOP and LRANGE_100 tests, at -P 1 and -P 16, ' +
+      'one test per redis-benchmark run; the three servers run at once, rounds interleaved, median rps, ratio to Redis; then the servers\' CPU time per ' +
+      'request and the p99 latencies of the same runs.',
     '',
     ...collectionsTables(r),
     '',

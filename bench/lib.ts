@@ -54,15 +54,22 @@ export class BenchClient {
  * redis-benchmark with built-in tests (-t) or one custom command; rps per test, keyed by the
  * test's first word in upper case ("LPUSH", "BITCOUNT").
  */
-export function runRedisBenchmark(port: number, args: string[]): Promise<Record<string, number>> {
+export async function runRedisBenchmark(port: number, args: string[]): Promise<Record<string, number>> {
+  const full = await runRedisBenchmarkFull(port, args);
+  return Object.fromEntries(Object.entries(full).map(([t, r]) => [t, r.rps]));
+}
+
+/** runRedisBenchmark with each test's p99 latency (ms) from the CSV's p99_latency_ms column. */
+export function runRedisBenchmarkFull(port: number, args: string[]): Promise<Record<string, { rps: number; p99: number }>> {
   const all = ['-h', '127.0.0.1', '-p', String(port), '--csv', ...args];
   return new Promise((resolve, reject) => {
     execFile('redis-benchmark', all, { maxBuffer: 16 << 20 }, (err, stdout) => {
       if (err) return reject(err);
-      const out: Record<string, number> = {};
+      const out: Record<string, { rps: number; p99: number }> = {};
       for (const line of stdout.split('\n')) {
-        const m = /^"([^"]+)","([\d.]+)"/.exec(line.trim());
-        if (m) out[m[1].split(' ')[0].toUpperCase()] = Number(m[2]);
+        // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+        const m = /^"([^"]+)","([\d.]+)"(?:,"[\d.]+"){3},"[\d.]+","([\d.]+)"/.exec(line.trim()) ?? /^"([^"]+)","([\d.]+)"/.exec(line.trim());
+        if (m) out[m[1].split(' ')[0].toUpperCase()] = { rps: Number(m[2]), p99: m[3] === undefined ? NaN : Number(m[3]) };
       }
       resolve(out);
     });
@@ -94,11 +101,11 @@ export function cpuMicros(pid: number): number {
  * processes take the cores); CPU time per request is what the server itself spends, so the two
  * together show whether a ratio comes from Redust or from the machine.
  */
-export async function benchWithCpu(port: number, pid: number, args: string[], requests: number): Promise<{ rps: number; cpuUs: number }> {
+export async function benchWithCpu(port: number, pid: number, args: string[], requests: number): Promise<{ rps: number; cpuUs: number; p99: number }> {
   const c0 = cpuMicros(pid);
-  const r = await runRedisBenchmark(port, args);
+  const r = Object.values(await runRedisBenchmarkFull(port, args))[0];
   const c1 = cpuMicros(pid);
-  return { rps: Object.values(r)[0], cpuUs: (c1 - c0) / requests };
+  return { rps: r.rps, cpuUs: (c1 - c0) / requests, p99: r.p99 };
 }
 
 /**
