@@ -411,6 +411,31 @@ export function hSetAt(c: u32, fp: u32, fl: u32, vp: u32, vl: u32, maxValue: u32
   return r;
 }
 
+/**
+ * RDB load: fill an empty small-form hash with n/2 fields at once from `arr`, n records
+ * [u32 ptr][u32 len] alternating field, value (in order). The caller checked what hSetAt would:
+ * no duplicate fields, within the limits and under SMALL_MAX_COUNT / SMALL_MAX_BYTES. The block
+ * is the size class of the final bytes, as field-by-field appends leave it. False on OOM.
+ */
+export function hFillSmall(c: u32, arr: u32, n: u32): bool {
+  let total: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const l = load<u32>(arr + (i << 3), 4);
+    total += varLen(l) + l;
+  }
+  if (!lpReserve(c, total)) return false;
+  let w = load<u32>(c, NC_P);
+  for (let i: u32 = 0; i < n; i++) {
+    const l = load<u32>(arr + (i << 3), 4);
+    w += putVar(w, l);
+    memory.copy(w, load<u32>(arr + (i << 3)), l);
+    w += l;
+  }
+  store<u32>(c, total, NC_AUX);
+  store<u32>(c, n >> 1, NC_COUNT);
+  return true;
+}
+
 /** HDEL of scratch[0, fl): 1 removed, 0 absent. */
 export function hDelete(c: u32, fl: u32): i32 {
   const fp = getScratch();

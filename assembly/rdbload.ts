@@ -20,13 +20,13 @@
  * Complexity: O(record bytes) per key, plus the containers' own insert costs.
  */
 import { alloc, free } from './arena';
-import { dictFind, hashBytes } from './dict';
+import { dictFind, hashBytes, bytesEq, bytesCmp, D_T0, D_S0, D_RIDX, E_HASH } from './dict';
 import { RES, scratchPtr, scratchReserve } from './io';
 import { NC_COUNT, NATIVE_BIT, NATIVE_MASK, ncHandle, ncQueue, ncRef, ncUnref } from './native';
 import { dbAddAbsent, dbSetExpire, dbDelete, dbPresize } from './keyspace';
-import { hCreate, hSetAt } from './hash';
-import { sCreate, sAddAt } from './set';
-import { znCreate, addAt as znAddAt } from './zsetpack';
+import { hCreate, hSetAt, hFillSmall } from './hash';
+import { sCreate, sAddAt, sMakeBig, string2ll } from './set';
+import { znCreate, addAt as znAddAt, znFillSorted } from './zsetpack';
 import { lCreate, lPushTailAt } from './list';
 import { R_PTR, R_LEN, R_MISC, R_HANDLE } from '../src/engine/wasm/abi';
 
@@ -392,8 +392,86 @@ function lpCheck(p: u32, len: u32, maxEven: u32, maxOdd: u32, oddInt: bool): i64
 
 // ------------------------------------------------------------------------------ values
 
+// Elements of one listpack gathered for a one-pass build: records [u32 ptr][u32 len] at EL,
+// integers' decimal texts at EL_TXT (24 bytes each), member hashes at EL_HASH, scores at EL_SCORE.
+const EL_MAX: u32 = 256;
+const EL: usize = memory.data(EL_MAX * 8, 8);
+const EL_TXT: usize = memory.data(EL_MAX * 24, 8);
+const EL_HASH: usize = memory.data(EL_MAX * 4, 4);
+const EL_SCORE: usize = memory.data(EL_MAX * 8, 8);
+/** hash.ts SMALL_MAX_BYTES: a bigger filled hash takes the element-by-element path. */
+const HASH_SMALL_MAX_BYTES: u32 = 1 << 20;
+
+/** Any two of the `n` records at EL (every `step`-th from 0) equal? Hashes kept at EL_HASH. */
+function anyDuplicate(n: u32, step: u32): bool {
+  for (let i: u32 = 0; i < n; i++) {
+    const r = EL + ((i * step) << 3);
+    const p = load<u32>(r);
+    const l = load<u32>(r, 4);
+    const h = hashBytes(p, l);
+    store<u32>(EL_HASH + (i << 2), h);
+    for (let j: u32 = 0; j < i; j++) {
+      if (load<u32>(EL_HASH + (j << 2)) != h) continue;
+      const q = EL + ((j * step) << 3);
+      if (load<u32>(q, 4) == l && bytesEq(load<u32>(q), p, l)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Gather the listpack at [p, p + len) into EL (at most EL_MAX elements), every element at most
+ * maxLen bytes and the odd ones integers when oddInt (their values as scores at EL_SCORE).
+ * Returns the count, -1 when not handled (corrupt, past the limits), -2 when too many to gather.
+ */
+function lpGather(p: u32, len: u32, maxLen: u32, oddInt: bool): i32 {
+  if (!lpOpen(p, len)) return -1;
+  let n: u32 = 0;
+  for (;;) {
+    const r = lpNext();
+    if (r < 0) return -1;
+    if (r == 0) break;
+    if (n == EL_MAX) return -2;
+    const rec = EL + (n << 3);
+    if ((n & 1) != 0 && oddInt) {
+      if (!eInt) return -1;
+      store<f64>(EL_SCORE + ((n >> 1) << 3), <f64>eVal);
+    } else if (eInt) {
+      const t = EL_TXT + n * 24;
+      const l = decimal(t, eVal);
+      if (l > maxLen) return -1;
+      store<u32>(rec, <u32>t);
+      store<u32>(rec, l, 4);
+    } else {
+      if (eL > maxLen) return -1;
+      store<u32>(rec, eP);
+      store<u32>(rec, eL, 4);
+    }
+    n++;
+  }
+  return <i32>n;
+}
+
 /** A hash listpack blob at [p, p + len) as a listpack-encoded hash; 0 when not handled. */
 function hashFromListpack(p: u32, len: u32, maxEntries: u32, maxValue: u32): u32 {
+  const n = lpGather(p, len, maxValue, false);
+  if (n == -2) return hashFromListpackEach(p, len, maxEntries, maxValue);
+  if (n <= 0 || (n & 1) != 0 || <u32>(n >> 1) > maxEntries) return 0;
+  let total: u64 = 0;
+  for (let i: u32 = 0; i < <u32>n; i++) total += <u64>load<u32>(EL + (i << 3), 4) + 5;
+  if (total > <u64>HASH_SMALL_MAX_BYTES) return hashFromListpackEach(p, len, maxEntries, maxValue);
+  if (anyDuplicate(<u32>n >> 1, 2)) return 0; // the JS reader reports it
+  const c = hCreate();
+  if (c == 0) return 0;
+  if (!hFillSmall(c, EL, <u32>n)) {
+    ncQueue(c);
+    return 0;
+  }
+  return c;
+}
+
+/** hashFromListpack field by field (listpacks of more than EL_MAX elements or bytes). */
+function hashFromListpackEach(p: u32, len: u32, maxEntries: u32, maxValue: u32): u32 {
   const n = lpCheck(p, len, maxValue, maxValue, false);
   if (n <= 0 || (n & 1) != 0 || <u64>(n >> 1) > <u64>maxEntries) return 0;
   const c = hCreate();
@@ -413,8 +491,39 @@ function hashFromListpack(p: u32, len: u32, maxEntries: u32, maxValue: u32): u32
   return c;
 }
 
-/** A zset listpack blob (integer scores only) as a listpack sorted set; 0 when not handled. */
+/**
+ * A zset listpack blob (integer scores only) as a listpack sorted set; 0 when not handled. In
+ * one pass when the members are in order (as Redis writes them), else member by member.
+ */
 function zsetFromListpack(p: u32, len: u32, maxEntries: u32, maxValue: u32): u32 {
+  const n = lpGather(p, len, maxValue, true);
+  if (n == -2) return zsetFromListpackEach(p, len, maxEntries, maxValue);
+  if (n <= 0 || (n & 1) != 0 || <u32>(n >> 1) > maxEntries) return 0;
+  const m = <u32>n >> 1;
+  // Members compacted to EL[0, m): member i was at EL[2i].
+  for (let i: u32 = 1; i < m; i++) store<u64>(EL + (i << 3), load<u64>(EL + (i << 4)));
+  for (let i: u32 = 1; i < m; i++) {
+    const a = load<f64>(EL_SCORE + ((i - 1) << 3));
+    const b = load<f64>(EL_SCORE + (i << 3));
+    if (a > b) return zsetFromListpackEach(p, len, maxEntries, maxValue);
+    if (a == b) {
+      const x = EL + ((i - 1) << 3);
+      const y = EL + (i << 3);
+      if (bytesCmp(load<u32>(x), load<u32>(x, 4), load<u32>(y), load<u32>(y, 4)) >= 0) return zsetFromListpackEach(p, len, maxEntries, maxValue);
+    }
+  }
+  if (anyDuplicate(m, 1)) return 0; // the JS reader reports it
+  const c = znCreate();
+  if (c == 0) return 0;
+  if (!znFillSorted(c, EL, EL_SCORE, m)) {
+    ncQueue(c);
+    return 0;
+  }
+  return c;
+}
+
+/** zsetFromListpack member by member (sorted by the inserts). */
+function zsetFromListpackEach(p: u32, len: u32, maxEntries: u32, maxValue: u32): u32 {
   const n = lpCheck(p, len, maxValue, NO_LIMIT, true);
   if (n <= 0 || (n & 1) != 0 || <u64>(n >> 1) > <u64>maxEntries) return 0;
   const c = znCreate();
@@ -439,6 +548,17 @@ function setFromMembers(maxIntset: u32): u32 {
   if (n <= 0) return 0;
   const c = sCreate();
   if (c == 0) return 0;
+  // A set that will be a hashtable gets its table sized once (at most one member per byte left).
+  const at = pos;
+  if (!readString(1)) {
+    ncQueue(c);
+    return 0;
+  }
+  if ((n > <i64>maxIntset || !string2ll(sP, sL)) && !sMakeBig(c, n < <i64>(lim - pos + 1) ? <u32>n : lim - pos + 1)) {
+    ncQueue(c);
+    return 0;
+  }
+  pos = at;
   for (let i: i64 = 0; i < n; i++) {
     if (!readString(1) || sAddAt(c, sP, sL, maxIntset) != 1) {
       ncQueue(c);
@@ -559,6 +679,100 @@ function loadKey(db: u32, t: u32, expireAt: f64, now: f64, hMaxE: u32, hMaxV: u3
   return true;
 }
 
+// ------------------------------------------------------------------------------ prefetch
+
+/** Records looked ahead per prefetch (their bucket and first entry loaded together). */
+const PF_MAX: u32 = 32;
+const PF_BUF: usize = memory.data(PF_MAX * 4, 4);
+/** Records before this position were prefetched already. */
+let pfEnd: u32 = 0;
+let pfSink: u32 = 0;
+
+/** Skip a string (any encoding) without decoding it. */
+function skipString(): bool {
+  const v = readLen();
+  if (lenBad) return false;
+  if (lenEncoded) {
+    if (v == 0) return skipBytes(1);
+    if (v == 1) return skipBytes(2);
+    if (v == 2) return skipBytes(4);
+    if (v != 3) return false;
+    const clen = plainLen();
+    if (clen < 0 || plainLen() < 0) return false;
+    return skipBytes(<u32>clen);
+  }
+  return skipBytes(v);
+}
+
+// @ts-ignore: decorator
+@inline function skipBytes(n: u32): bool {
+  if (!need(n)) return false;
+  pos += n;
+  return true;
+}
+
+/** Skip a value of type t (one of the handled types). */
+function skipValue(t: u32): bool {
+  if (t == T_SET) {
+    const n = plainLen();
+    if (n < 0) return false;
+    for (let i: i64 = 0; i < n; i++) if (!skipString()) return false;
+    return true;
+  }
+  if (t == T_LIST_QUICKLIST_2) {
+    const n = plainLen();
+    if (n < 0) return false;
+    for (let i: i64 = 0; i < n; i++) if (plainLen() < 0 || !skipString()) return false;
+    return true;
+  }
+  return skipString();
+}
+
+/**
+ * The keyspace buckets (and their first entries) of the next PF_MAX records' keys, loaded in a
+ * row: those loads do not depend on each other, so the CPU overlaps their cache misses instead of
+ * meeting them one by one in each record's dictFind. Only a hint: reads nothing it keeps, and the
+ * reader's state is as before.
+ */
+function prefetch(db: u32, from: u32): void {
+  const s0 = load<u32>(db, D_S0);
+  if (s0 == 0 || load<i32>(db, D_RIDX) >= 0) { pfEnd = 0xffffffff; return; }
+  const t0 = load<u32>(db, D_T0);
+  const savePos = pos;
+  const saveShort = short;
+  pos = from;
+  let n: u32 = 0;
+  let at = pos;
+  while (n < PF_MAX && pos < lim) {
+    at = pos;
+    let t = <u32>load<u8>(pos);
+    if (t == OP_EXPIRETIME_MS) {
+      if (!need(10)) break;
+      pos += 9;
+      t = <u32>load<u8>(pos);
+    }
+    if (t != T_STRING && t != T_SET && t != T_SET_INTSET && t != T_HASH_LISTPACK && t != T_ZSET_LISTPACK && t != T_LIST_QUICKLIST_2) break;
+    pos++;
+    const kl = readLen();
+    if (lenBad || lenEncoded || !need(kl)) break;
+    store<u32>(PF_BUF + (n << 2), t0 + ((hashBytes(pos, kl) & (s0 - 1)) << 2));
+    n++;
+    pos += kl;
+    if (!skipValue(t)) break;
+  }
+  // Next time: after the last record looked at (or just after the one that stopped the look).
+  pfEnd = n == PF_MAX ? pos : at + 1;
+  for (let i: u32 = 0; i < n; i++) store<u32>(PF_BUF + (i << 2), load<u32>(load<u32>(PF_BUF + (i << 2))));
+  let acc: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const e = load<u32>(PF_BUF + (i << 2));
+    if (e != 0) acc += load<u32>(e, E_HASH);
+  }
+  pfSink += acc;
+  pos = savePos;
+  short = saveShort;
+}
+
 /**
  * Load key records from [start, end) into db, at most maxKeys. Returns the bytes consumed;
  * RES misc = keys stored; RES len = STOP_OTHER (a record for the JS reader), STOP_CHUNK (the next
@@ -571,8 +785,10 @@ export function rdbLoadRun(
   lim = end;
   let keys: u32 = 0;
   let reason = STOP_BUDGET;
+  pfEnd = 0;
   while (keys < maxKeys) {
     const rec = pos;
+    if (rec >= pfEnd) prefetch(db, rec);
     short = false;
     if (pos >= lim) { reason = STOP_CHUNK; break; }
     let t = <u32>load<u8>(pos);
