@@ -10,10 +10,12 @@
  *
  * Output, per live entry, in the out buffer: [u32 record length, or DEFER][u32 key length][key]
  * [record bytes]. The JS side copies the record into its writer, or serializes a DEFER entry
- * itself. Complexity: O(record bytes) per key (LZF is linear).
+ * itself. SAVE's walk asks for packed output instead (rdbSavePacked): the records alone, back
+ * to back, and the DEFER keys in a side block. Complexity: O(record bytes) per key (LZF is linear).
  */
 import { alloc, free } from './arena';
-import { outReserve, outCommit } from './io';
+import { RES, outReserve, outCommit } from './io';
+import { R_PTR } from '../src/engine/wasm/abi';
 import { NC_INFO, NC_COUNT, NC_P, NC_AUX, NK_MASK, NK_HASH, NK_SET, NK_LIST, NK_ZSET, NF_BIG, NF_LPENC, NATIVE_BIT, NATIVE_MASK } from './native';
 import { sForEachBig } from './set';
 
@@ -28,12 +30,49 @@ let listFill: i32 = -2;
 let plainAt: u32 = 1 << 30;
 
 export function rdbSaveSettings(comp: i32, lru: i32, lfu: i32, ref: f64, fill: i32, packedThreshold: u32): void {
+  packed = false;
   compression = comp != 0;
   writeIdle = lru != 0;
   writeFreq = lfu != 0;
   refNow = ref;
   listFill = fill;
   plainAt = packedThreshold;
+}
+
+/**
+ * Packed output (SAVE's walk, set per batch after rdbSaveSettings): the out buffer holds only the
+ * records, back to back, so the JS side copies a whole batch at once; the keys left to the JS
+ * writer go to a side block as [u32 key length][key] (rdbSaveDeferred).
+ */
+let packed: bool = false;
+let dk: u32 = 0;
+let dkCap: u32 = 0;
+let dkLen: u32 = 0;
+
+export function rdbSavePacked(): void {
+  packed = true;
+  dkLen = 0;
+}
+
+/** The side block of deferred keys of the last packed batch: RES R_PTR = where; returns its length. */
+export function rdbSaveDeferred(): u32 {
+  store<u32>(RES, dk, R_PTR);
+  return dkLen;
+}
+
+/** A deferred key into the side block; false on OOM. */
+function deferKey(kp: u32, kl: u32): bool {
+  const need = dkLen + 4 + kl;
+  if (need > dkCap) {
+    const q = grow(dk, dkCap, need);
+    if (q == 0) return false;
+    dkCap = grownCap(dkCap, need);
+    dk = q;
+  }
+  store<u32>(dk + dkLen, kl);
+  memory.copy(dk + dkLen + 4, kp, kl);
+  dkLen = need;
+  return true;
 }
 
 // ------------------------------------------------------------------------------ buffers
@@ -689,6 +728,14 @@ export function rdbSaveEntry(kp: u32, kl: u32, vp: u32, vl: u32, handle: i32, ex
     if (!ok) recLen = typeAt;
   }
   if (oom) return false;
+  if (packed) {
+    if (!ok) return deferKey(kp, kl);
+    const o = outReserve(recLen);
+    if (o == 0) return false;
+    memory.copy(o, rec, recLen);
+    outCommit(recLen);
+    return true;
+  }
   const size = ok ? recLen : 0;
   const w = outReserve(8 + kl + size);
   if (w == 0) return false;
