@@ -472,13 +472,6 @@ function emitEntry(e: u32): void {
   emitRecord(e + HE_HDR, fl, e + HE_HDR + fl, load<u32>(e, HE_VLEN));
 }
 
-function emitChainAll(e: u32): void {
-  while (e != 0) {
-    emitEntry(e);
-    e = load<u32>(e, E_NEXT);
-  }
-}
-
 /**
  * Every (field, value) as records in the out buffer (small form: in order). Returns the number
  * written; fewer than hLen means the out buffer could not grow (OOM).
@@ -501,14 +494,35 @@ export function hOut(c: u32): u32 {
     }
     return emitted;
   }
-  const d = load<u32>(c, NC_P);
-  const t0 = load<u32>(d, D_T0);
-  const s0 = load<u32>(d, D_S0);
-  for (let i: u32 = 0; i < s0 && !emitOom; i++) emitChainAll(load<u32>(t0 + (i << 2)));
-  const t1 = load<u32>(d, D_T1);
-  const s1 = load<u32>(d, D_S1);
-  for (let i: u32 = 0; i < s1 && !emitOom; i++) emitChainAll(load<u32>(t1 + (i << 2)));
+  hForEachBig(c, emitPair);
   return emitted;
+}
+
+function emitPair(fp: u32, fl: u32, vp: u32, vl: u32): bool {
+  emitRecord(fp, fl, vp, vl);
+  return !emitOom;
+}
+
+/**
+ * Every (field, value) of a big-form hash in dict order (table 0 then table 1, bucket by bucket,
+ * each chain from its head), until fn returns false: HGETALL's order (hOut) and the RDB writer's
+ * (rdbsave.ts), which must match. Returns false when fn stopped it.
+ */
+export function hForEachBig(c: u32, fn: (fp: u32, fl: u32, vp: u32, vl: u32) => bool): bool {
+  const d = load<u32>(c, NC_P);
+  for (let t: u32 = 0; t < 2; t++) {
+    const tab = load<u32>(d + (t == 0 ? D_T0 : D_T1));
+    const size = load<u32>(d + (t == 0 ? D_S0 : D_S1));
+    for (let i: u32 = 0; i < size; i++) {
+      let e = load<u32>(tab + (i << 2));
+      while (e != 0) {
+        const fl = load<u32>(e, E_KEYLEN);
+        if (!fn(e + HE_HDR, fl, e + HE_HDR + fl, load<u32>(e, HE_VLEN))) return false;
+        e = load<u32>(e, E_NEXT);
+      }
+    }
+  }
+  return true;
 }
 
 let respWhat: u32 = 3;

@@ -3,8 +3,12 @@
  * (copied into linear memory by src/engine/wasm/rdbload.ts) into one db, many keys per call.
  *
  * Handled records: an optional EXPIRETIME_MS opcode, then a key (raw, int-encoded or LZF) of type
- * string, set (plain or intset), hash listpack, zset listpack (integer scores) or quicklist 2
- * list (packed or plain nodes), with values in any string encoding (LZF blobs decompressed here).
+ * string, set (plain or intset), hash (listpack, or field/value pairs), zset (listpack with
+ * integer scores, or ZSET_2 pairs with binary scores) or quicklist 2 list (packed or plain
+ * nodes), with values in any string encoding (LZF blobs decompressed here). Listpack hashes and
+ * zsets in order (as Redis writes them) are built in one pass; a set that will be a hashtable
+ * gets its table sized once; the keyspace buckets of the next records are loaded together
+ * (prefetch) so their cache misses overlap.
  * Each value is validated as deeply as the JS reader does (persistence/listpack.ts, intset.ts:
  * listpack sizes, header counts, back-lengths, terminator; intset width, size and order;
  * duplicate fields and members), then the packed small forms are built directly from the
@@ -24,7 +28,7 @@ import { dictFind, hashBytes, bytesEq, bytesCmp, D_T0, D_S0, D_RIDX, E_HASH } fr
 import { RES, scratchPtr, scratchReserve } from './io';
 import { NC_COUNT, NATIVE_BIT, NATIVE_MASK, ncHandle, ncQueue, ncRef, ncUnref } from './native';
 import { dbAddAbsent, dbSetExpire, dbDelete, dbPresize } from './keyspace';
-import { hCreate, hSetAt, hFillSmall } from './hash';
+import { hCreate, hSetAt, hFillSmall, hConvert } from './hash';
 import { sCreate, sAddAt, sMakeBig, string2ll } from './set';
 import { znCreate, addAt as znAddAt, znFillSorted } from './zsetpack';
 import { lCreate, lPushTailAt } from './list';
@@ -32,11 +36,20 @@ import { R_PTR, R_LEN, R_MISC, R_HANDLE } from '../src/engine/wasm/abi';
 
 const T_STRING: u32 = 0;
 const T_SET: u32 = 2;
+const T_ZSET_2: u32 = 5;
+const T_HASH: u32 = 4;
 const T_SET_INTSET: u32 = 11;
 const T_HASH_LISTPACK: u32 = 16;
 const T_ZSET_LISTPACK: u32 = 17;
 const T_LIST_QUICKLIST_2: u32 = 18;
 const OP_EXPIRETIME_MS: u32 = 252;
+
+/** A value type this fast path reads. */
+// @ts-ignore: decorator
+@inline function handledType(t: u32): bool {
+  return t == T_STRING || t == T_SET || t == T_SET_INTSET || t == T_HASH_LISTPACK || t == T_ZSET_LISTPACK ||
+    t == T_LIST_QUICKLIST_2 || t == T_HASH || t == T_ZSET_2;
+}
 
 /** Stop reasons (RES len). */
 const STOP_OTHER: u32 = 0;
@@ -58,6 +71,7 @@ let sL: u32 = 0;
 // Decimal texts of integers: one per string slot, two for listpack elements.
 const IB0: usize = memory.data(32);
 const IB1: usize = memory.data(32);
+const IB2: usize = memory.data(32);
 const IBA: usize = memory.data(32);
 const IBB: usize = memory.data(32);
 
@@ -66,6 +80,8 @@ let tmp0: u32 = 0;
 let tmp0Cap: u32 = 0;
 let tmp1: u32 = 0;
 let tmp1Cap: u32 = 0;
+let tmp2: u32 = 0;
+let tmp2Cap: u32 = 0;
 
 // @ts-ignore: decorator
 @inline function need(n: u32): bool {
@@ -148,7 +164,7 @@ function plainLen(): i64 {
   return <i64>v;
 }
 
-/** Make slot's LZF block at least n bytes; 0 on OOM. */
+/** Make slot's (0, 1 or 2) LZF block at least n bytes; 0 on OOM. */
 function tmpFor(slot: u32, n: u32): u32 {
   if (slot == 0) {
     if (tmp0Cap < n) {
@@ -158,6 +174,15 @@ function tmpFor(slot: u32, n: u32): u32 {
       if (tmp0 == 0) tmp0Cap = 0;
     }
     return tmp0;
+  }
+  if (slot == 2) {
+    if (tmp2Cap < n) {
+      if (tmp2 != 0) free(tmp2, tmp2Cap);
+      tmp2Cap = n < 4096 ? 4096 : n;
+      tmp2 = alloc(tmp2Cap);
+      if (tmp2 == 0) tmp2Cap = 0;
+    }
+    return tmp2;
   }
   if (tmp1Cap < n) {
     if (tmp1 != 0) free(tmp1, tmp1Cap);
@@ -205,12 +230,12 @@ function lzf(ip: u32, inEnd: u32, out: u32, outLen: u32): i64 {
   return <i64>op;
 }
 
-/** rdbGenericLoadStringObject into [sP, sP + sL) (slot 0 or 1 for int and LZF texts). */
+/** rdbGenericLoadStringObject into [sP, sP + sL) (slot 0, 1 or 2 for int and LZF texts). */
 function readString(slot: u32): bool {
   const v = readLen();
   if (lenBad) return false;
   if (lenEncoded) {
-    const ib = slot == 0 ? IB0 : IB1;
+    const ib = slot == 0 ? IB0 : slot == 1 ? IB1 : IB2;
     if (v == 0) {
       if (!need(1)) return false;
       sP = <u32>ib;
@@ -568,6 +593,63 @@ function setFromMembers(maxIntset: u32): u32 {
   return c;
 }
 
+/**
+ * RDB_TYPE_HASH: count, then field, value pairs, as the JS reader builds it (rdb-reader.ts: the
+ * pairs set without limits, then fitEncoding: hashtable past hash-max-listpack-entries fields or
+ * with a field or value longer than hash-max-listpack-value). A hash that will be a hashtable
+ * is converted first, so its fields go straight to the dict. 0 when not handled.
+ */
+function hashFromPairs(maxEntries: u32, maxValue: u32): u32 {
+  const n = plainLen();
+  if (n <= 0) return 0;
+  const c = hCreate();
+  if (c == 0) return 0;
+  const big = n > <i64>maxEntries;
+  let long = false;
+  let ok = !big || hConvert(c) == 1;
+  for (let i: i64 = 0; ok && i < n; i++) {
+    ok = readString(2);
+    if (!ok) break;
+    const fp = sP;
+    const fl = sL;
+    ok = readString(1);
+    if (!ok) break;
+    if (fl > maxValue || sL > maxValue) long = true;
+    ok = hSetAt(c, fp, fl, sP, sL, NO_LIMIT, NO_LIMIT) == 1;
+  }
+  if (ok && !big && long) ok = hConvert(c) == 1;
+  if (!ok) {
+    ncQueue(c);
+    return 0;
+  }
+  return c;
+}
+
+/**
+ * RDB_TYPE_ZSET_2: count, then member and binary double pairs, added one by one with the zset
+ * limits as the JS reader's add does (listpack until a limit is crossed). A NaN score or a
+ * repeated member is the JS reader's error. 0 when not handled.
+ */
+function zsetFromPairs(maxEntries: u32, maxValue: u32): u32 {
+  const n = plainLen();
+  if (n <= 0) return 0;
+  const c = znCreate();
+  if (c == 0) return 0;
+  for (let i: i64 = 0; i < n; i++) {
+    let ok = readString(1) && need(8);
+    if (ok) {
+      const score = load<f64>(pos);
+      pos += 8;
+      ok = score == score && znAddAt(c, sP, sL, score, maxEntries, maxValue) == 0;
+    }
+    if (!ok) {
+      ncQueue(c);
+      return 0;
+    }
+  }
+  return c;
+}
+
 /** RDB_TYPE_SET_INTSET: the blob at [p, p + len) (intsetDecode's checks). 0 when not handled. */
 function setFromIntset(p: u32, len: u32, maxIntset: u32): u32 {
   if (len < 8) return 0;
@@ -655,6 +737,8 @@ function loadKey(db: u32, t: u32, expireAt: f64, now: f64, hMaxE: u32, hMaxV: u3
     let c: u32 = 0;
     if (t == T_SET) c = setFromMembers(sMaxI);
     else if (t == T_LIST_QUICKLIST_2) c = listFromQuicklist2();
+    else if (t == T_HASH) c = hashFromPairs(hMaxE, hMaxV);
+    else if (t == T_ZSET_2) c = zsetFromPairs(zMaxE, zMaxV);
     else {
       if (!readString(1)) return false;
       if (t == T_HASH_LISTPACK) c = hashFromListpack(sP, sL, hMaxE, hMaxV);
@@ -725,6 +809,18 @@ function skipValue(t: u32): bool {
     for (let i: i64 = 0; i < n; i++) if (plainLen() < 0 || !skipString()) return false;
     return true;
   }
+  if (t == T_HASH) {
+    const n = plainLen();
+    if (n < 0) return false;
+    for (let i: i64 = 0; i < n; i++) if (!skipString() || !skipString()) return false;
+    return true;
+  }
+  if (t == T_ZSET_2) {
+    const n = plainLen();
+    if (n < 0) return false;
+    for (let i: i64 = 0; i < n; i++) if (!skipString() || !skipBytes(8)) return false;
+    return true;
+  }
   return skipString();
 }
 
@@ -751,7 +847,7 @@ function prefetch(db: u32, from: u32): void {
       pos += 9;
       t = <u32>load<u8>(pos);
     }
-    if (t != T_STRING && t != T_SET && t != T_SET_INTSET && t != T_HASH_LISTPACK && t != T_ZSET_LISTPACK && t != T_LIST_QUICKLIST_2) break;
+    if (!handledType(t)) break;
     pos++;
     const kl = readLen();
     if (lenBad || lenEncoded || !need(kl)) break;
@@ -800,7 +896,7 @@ export function rdbLoadRun(
       t = <u32>load<u8>(pos);
       if (expireAt < now) { pos = rec; reason = STOP_OTHER; break; } // expired at load: JS drops it
     }
-    if (t != T_STRING && t != T_SET && t != T_SET_INTSET && t != T_HASH_LISTPACK && t != T_ZSET_LISTPACK && t != T_LIST_QUICKLIST_2) {
+    if (!handledType(t)) {
       pos = rec;
       reason = STOP_OTHER;
       break;
@@ -827,6 +923,7 @@ export function rdbLoadResize(db: u32, size: u32): void {
 export function rdbLoadDone(): void {
   if (tmp0 != 0) free(tmp0, tmp0Cap);
   if (tmp1 != 0) free(tmp1, tmp1Cap);
-  tmp0 = tmp1 = 0;
-  tmp0Cap = tmp1Cap = 0;
+  if (tmp2 != 0) free(tmp2, tmp2Cap);
+  tmp0 = tmp1 = tmp2 = 0;
+  tmp0Cap = tmp1Cap = tmp2Cap = 0;
 }

@@ -3,10 +3,12 @@
  * keyspace.ts dbWalkSave): for each entry the keyspace walk hands over, the whole record
  * ([EXPIRETIME_MS] [IDLE | FREQ] type key value) exactly as src/persistence/rdb-writer.ts writes
  * it: strings int-encoded (<= 11 bytes, an int32) or LZF-compressed (compression on, > 20 bytes,
- * LZF saves at least 4 bytes) as rdbSaveRawString; listpack hashes, listpack sorted sets whose
- * scores are all integers of the packed form's compact range, intsets, hashtable sets, and lists as
- * QUICKLIST_2 of listpack nodes split as the JS writer splits them. Any other value (a JS
- * container, a big hash or sorted set, a score that needs %.17g) is left to the JS writer.
+ * LZF saves at least 4 bytes) as rdbSaveRawString; listpack hashes, hashtable hashes (dict order,
+ * as hOut), listpack sorted sets whose scores are all integers of the packed form's compact range,
+ * skip-list sorted sets (ZSET_2, binary doubles, greatest first), intsets, hashtable sets, and
+ * lists as QUICKLIST_2 of listpack nodes split as the JS writer splits them. Any other value (a JS
+ * container, a listpack score that needs %.17g, a listpack-encoded hash held in the big
+ * representation) is left to the JS writer.
  *
  * Output, per live entry, in the out buffer: [u32 record length, or DEFER][u32 key length][key]
  * [record bytes]. The JS side copies the record into its writer, or serializes a DEFER entry
@@ -18,6 +20,8 @@ import { RES, outReserve, outCommit } from './io';
 import { R_PTR } from '../src/engine/wasm/abi';
 import { NC_INFO, NC_COUNT, NC_P, NC_AUX, NK_MASK, NK_HASH, NK_SET, NK_LIST, NK_ZSET, NF_BIG, NF_LPENC, NATIVE_BIT, NATIVE_MASK } from './native';
 import { sForEachBig } from './set';
+import { hForEachBig } from './hash';
+import { zsForEachReverse } from './skiplist';
 
 export const DEFER: u32 = 0xffffffff;
 
@@ -583,6 +587,33 @@ function saveMember(p: u32, len: u32): bool {
   return true;
 }
 
+/** A hashtable hash: count, then each field and value in hOut's order (hForEachBig). */
+function hashBigValue(c: u32): void {
+  recLenField(load<u32>(c, NC_COUNT));
+  hForEachBig(c, savePair);
+}
+
+function savePair(fp: u32, fl: u32, vp: u32, vl: u32): bool {
+  saveString(fp, fl, true);
+  saveString(vp, vl, true);
+  return true;
+}
+
+/** A skip-list sorted set as ZSET_2: count, then members greatest first with binary doubles. */
+function zsetBigValue(c: u32): void {
+  recLenField(load<u32>(c, NC_COUNT));
+  zsForEachReverse(load<u32>(c, NC_P), saveScored);
+}
+
+function saveScored(mp: u32, ml: u32, score: f64): bool {
+  saveString(mp, ml, true);
+  if (recRoom(8)) {
+    store<f64>(rec + recLen, score);
+    recLen += 8;
+  }
+  return true;
+}
+
 // List nodes (list.ts): [prev u32][next u32][cap][start][end][count] then entries
 // [LEB128 len][bytes][backward len] between start and end.
 const N_NEXT: u32 = 4;
@@ -664,6 +695,8 @@ const T_SET: u32 = 2;
 const T_SET_INTSET: u32 = 11;
 const T_HASH_LISTPACK: u32 = 16;
 const T_ZSET_LISTPACK: u32 = 17;
+const T_HASH: u32 = 4;
+const T_ZSET_2: u32 = 5;
 
 /**
  * One entry: the record into the out buffer as [u32 record length | DEFER][u32 key length][key]
@@ -702,15 +735,21 @@ export function rdbSaveEntry(kp: u32, kl: u32, vp: u32, vl: u32, handle: i32, ex
     const big = (info & NF_BIG) != 0;
     const typeAt = recLen;
     if (kind == NK_HASH) {
-      if ((info & NF_LPENC) == 0 || big) ok = false;
-      else {
+      if ((info & NF_LPENC) != 0 && !big) {
         recByte(T_HASH_LISTPACK);
         saveString(kp, kl, true);
         ok = hashValue(c);
-      }
+      } else if ((info & NF_LPENC) == 0 && big) {
+        recByte(T_HASH);
+        saveString(kp, kl, true);
+        hashBigValue(c);
+      } else ok = false; // listpack-encoded in the big representation: the JS writer
     } else if (kind == NK_ZSET) {
-      if (big) ok = false;
-      else {
+      if (big) {
+        recByte(T_ZSET_2);
+        saveString(kp, kl, true);
+        zsetBigValue(c);
+      } else {
         recByte(T_ZSET_LISTPACK);
         saveString(kp, kl, true);
         ok = zsetValue(c);
