@@ -32,6 +32,7 @@ export { znGeoScan, geoDistance } from './geo';
 export { rdbLoadRun, rdbLoadDone, rdbLoadResize } from './rdbload';
 export { crc64Scratch } from './crc64';
 export { rdbSaveSettings, rdbSavePacked, rdbSaveDeferred } from './rdbsave';
+export { scoreText, scoreParse } from './dtoa17';
 export { dbWalkSave } from './keyspace';
 export { bitCount, bitOp } from './bitops';
 export { hllMergeDense, hllMergeSparse, hllHisto, hllDenseRaise } from './hyperloglog';

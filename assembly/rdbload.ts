@@ -4,11 +4,11 @@
  *
  * Handled records: an optional EXPIRETIME_MS opcode, then a key (raw, int-encoded or LZF) of type
  * string, set (plain or intset), hash (listpack, or field/value pairs), zset (listpack with
- * integer scores, or ZSET_2 pairs with binary scores) or quicklist 2 list (packed or plain
- * nodes), with values in any string encoding (LZF blobs decompressed here). Listpack hashes and
- * zsets in order (as Redis writes them) are built in one pass; a set that will be a hashtable
- * gets its table sized once; the keyspace buckets of the next records are loaded together
- * (prefetch) so their cache misses overlap.
+ * integer scores or score texts dtoa17.ts reads, or ZSET_2 pairs with binary scores) or
+ * quicklist 2 list (packed or plain nodes), with values in any string encoding (LZF blobs
+ * decompressed here). Listpack hashes and zsets in order (as Redis writes them) are built in one
+ * pass; a set that will be a hashtable gets its table sized once; the keyspace buckets of the
+ * next records are loaded together (prefetch) so their cache misses overlap.
  * Each value is validated as deeply as the JS reader does (persistence/listpack.ts, intset.ts:
  * listpack sizes, header counts, back-lengths, terminator; intset width, size and order;
  * duplicate fields and members), then the packed small forms are built directly from the
@@ -32,6 +32,7 @@ import { hCreate, hSetAt, hFillSmall, hConvert } from './hash';
 import { sCreate, sAddAt, sMakeBig, string2ll } from './set';
 import { znCreate, addAt as znAddAt, znFillSorted } from './zsetpack';
 import { lCreate, lPushTailAt } from './list';
+import { parse17, parsedScore } from './dtoa17';
 import { R_PTR, R_LEN, R_MISC, R_HANDLE } from '../src/engine/wasm/abi';
 
 const T_STRING: u32 = 0;
@@ -446,7 +447,8 @@ function anyDuplicate(n: u32, step: u32): bool {
 
 /**
  * Gather the listpack at [p, p + len) into EL (at most EL_MAX elements), every element at most
- * maxLen bytes and the odd ones integers when oddInt (their values as scores at EL_SCORE).
+ * maxLen bytes and the odd ones scores when oddInt (integer entries, or texts dtoa17.ts reads;
+ * their values at EL_SCORE).
  * Returns the count, -1 when not handled (corrupt, past the limits), -2 when too many to gather.
  */
 function lpGather(p: u32, len: u32, maxLen: u32, oddInt: bool): i32 {
@@ -459,8 +461,10 @@ function lpGather(p: u32, len: u32, maxLen: u32, oddInt: bool): i32 {
     if (n == EL_MAX) return -2;
     const rec = EL + (n << 3);
     if ((n & 1) != 0 && oddInt) {
-      if (!eInt) return -1;
-      store<f64>(EL_SCORE + ((n >> 1) << 3), <f64>eVal);
+      // A score: an integer entry, or a text d2string writes (dtoa17.ts reads it exactly).
+      if (eInt) store<f64>(EL_SCORE + ((n >> 1) << 3), <f64>eVal);
+      else if (parse17(eP, eL)) store<f64>(EL_SCORE + ((n >> 1) << 3), parsedScore);
+      else return -1;
     } else if (eInt) {
       const t = EL_TXT + n * 24;
       const l = decimal(t, eVal);

@@ -4,11 +4,11 @@
  * ([EXPIRETIME_MS] [IDLE | FREQ] type key value) exactly as src/persistence/rdb-writer.ts writes
  * it: strings int-encoded (<= 11 bytes, an int32) or LZF-compressed (compression on, > 20 bytes,
  * LZF saves at least 4 bytes) as rdbSaveRawString; listpack hashes, hashtable hashes (dict order,
- * as hOut), listpack sorted sets whose scores are all integers of the packed form's compact range,
- * skip-list sorted sets (ZSET_2, binary doubles, greatest first), intsets, hashtable sets, and
+ * as hOut), listpack sorted sets (scores as d2string's text: integers, and "%.17g" where
+ * dtoa17.ts computes it exactly), skip-list sorted sets (ZSET_2, binary doubles, greatest first), intsets, hashtable sets, and
  * lists as QUICKLIST_2 of listpack nodes split as the JS writer splits them. Any other value (a JS
- * container, a listpack score that needs %.17g, a listpack-encoded hash held in the big
- * representation) is left to the JS writer.
+ * container, a listpack score outside dtoa17.ts's range, a listpack-encoded hash held in the
+ * big representation) is left to the JS writer.
  *
  * Output, per live entry, in the out buffer: [u32 record length, or DEFER][u32 key length][key]
  * [record bytes]. The JS side copies the record into its writer, or serializes a DEFER entry
@@ -22,6 +22,7 @@ import { NC_INFO, NC_COUNT, NC_P, NC_AUX, NK_MASK, NK_HASH, NK_SET, NK_LIST, NK_
 import { sForEachBig } from './set';
 import { hForEachBig } from './hash';
 import { zsForEachReverse } from './skiplist';
+import { fmt17 } from './dtoa17';
 
 export const DEFER: u32 = 0xffffffff;
 
@@ -504,22 +505,37 @@ function hashValue(c: u32): bool {
   return true;
 }
 
-/** A listpack sorted set whose scores are all compact integers; false otherwise (JS writes it). */
+const SCORE_TEXT: usize = memory.data(32);
+
+/**
+ * A listpack sorted set's blob: members and scores as LpWriter.appendString(d2string(score))
+ * writes them (an integer text as an integer entry). False (JS writes it) when a score's text
+ * is not one dtoa17.ts computes exactly (-0, inf, integers from 1e17, tiny or huge magnitudes).
+ */
 function zsetValue(c: u32): bool {
   const b = load<u32>(c, NC_P);
   const end = b + load<u32>(c, NC_AUX);
-  // Pass 1: every score must be a compact integer (d2string of it is its integer text).
+  lpReset();
   let p = b;
   while (p < end) {
-    if (load<u8>(p) == 1) return false;
-    getVar(p);
-    p += varBytes;
-    const ml = <u32>getVar(p);
-    p += varBytes + ml;
-  }
-  lpReset();
-  p = b;
-  while (p < end) {
+    if (load<u8>(p) == 1) {
+      const score = load<f64>(p + 1);
+      p += 9;
+      const ml = <u32>getVar(p);
+      p += varBytes;
+      lpStr(p, ml);
+      p += ml;
+      if (Math.floor(score) == score) {
+        // d2string prints an integer below 1e17 as its digits: an integer entry.
+        if (!(Math.abs(score) < 1e17) || (score == 0 && (reinterpret<u64>(score) >> 63) != 0)) return false;
+        lpInt(<i64>score);
+      } else {
+        const l = fmt17(score, SCORE_TEXT);
+        if (l < 0) return false;
+        lpStr(<u32>SCORE_TEXT, <u32>l);
+      }
+      continue;
+    }
     const zz = getVar(p);
     p += varBytes;
     const score = <i64>((zz >> 1) >> 1) ^ -<i64>((zz >> 1) & 1);
