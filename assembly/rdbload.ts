@@ -492,7 +492,7 @@ function hashFromListpack(p: u32, len: u32, maxEntries: u32, maxValue: u32): u32
   if (anyDuplicate(<u32>n >> 1, 2)) return 0; // the JS reader reports it
   const c = hCreate();
   if (c == 0) return 0;
-  if (!hFillSmall(c, EL, <u32>n)) {
+  if (!hFillSmall(c, <u32>EL, <u32>n)) {
     ncQueue(c);
     return 0;
   }
@@ -544,7 +544,7 @@ function zsetFromListpack(p: u32, len: u32, maxEntries: u32, maxValue: u32): u32
   if (anyDuplicate(m, 1)) return 0; // the JS reader reports it
   const c = znCreate();
   if (c == 0) return 0;
-  if (!znFillSorted(c, EL, EL_SCORE, m)) {
+  if (!znFillSorted(c, <u32>EL, <u32>EL_SCORE, m)) {
     ncQueue(c);
     return 0;
   }
