@@ -411,6 +411,31 @@ export function hSetAt(c: u32, fp: u32, fl: u32, vp: u32, vl: u32, maxValue: u32
   return r;
 }
 
+/**
+ * RDB load: fill an empty small-form hash with n/2 fields at once from `arr`, n records
+ * [u32 ptr][u32 len] alternating field, value (in order). The caller checked what hSetAt would:
+ * no duplicate fields, within the limits and under SMALL_MAX_COUNT / SMALL_MAX_BYTES. The block
+ * is the size class of the final bytes, as field-by-field appends leave it. False on OOM.
+ */
+export function hFillSmall(c: u32, arr: u32, n: u32): bool {
+  let total: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const l = load<u32>(arr + (i << 3), 4);
+    total += varLen(l) + l;
+  }
+  if (!lpReserve(c, total)) return false;
+  let w = load<u32>(c, NC_P);
+  for (let i: u32 = 0; i < n; i++) {
+    const l = load<u32>(arr + (i << 3), 4);
+    w += putVar(w, l);
+    memory.copy(w, load<u32>(arr + (i << 3)), l);
+    w += l;
+  }
+  store<u32>(c, total, NC_AUX);
+  store<u32>(c, n >> 1, NC_COUNT);
+  return true;
+}
+
 /** HDEL of scratch[0, fl): 1 removed, 0 absent. */
 export function hDelete(c: u32, fl: u32): i32 {
   const fp = getScratch();
@@ -447,13 +472,6 @@ function emitEntry(e: u32): void {
   emitRecord(e + HE_HDR, fl, e + HE_HDR + fl, load<u32>(e, HE_VLEN));
 }
 
-function emitChainAll(e: u32): void {
-  while (e != 0) {
-    emitEntry(e);
-    e = load<u32>(e, E_NEXT);
-  }
-}
-
 /**
  * Every (field, value) as records in the out buffer (small form: in order). Returns the number
  * written; fewer than hLen means the out buffer could not grow (OOM).
@@ -476,14 +494,35 @@ export function hOut(c: u32): u32 {
     }
     return emitted;
   }
-  const d = load<u32>(c, NC_P);
-  const t0 = load<u32>(d, D_T0);
-  const s0 = load<u32>(d, D_S0);
-  for (let i: u32 = 0; i < s0 && !emitOom; i++) emitChainAll(load<u32>(t0 + (i << 2)));
-  const t1 = load<u32>(d, D_T1);
-  const s1 = load<u32>(d, D_S1);
-  for (let i: u32 = 0; i < s1 && !emitOom; i++) emitChainAll(load<u32>(t1 + (i << 2)));
+  hForEachBig(c, emitPair);
   return emitted;
+}
+
+function emitPair(fp: u32, fl: u32, vp: u32, vl: u32): bool {
+  emitRecord(fp, fl, vp, vl);
+  return !emitOom;
+}
+
+/**
+ * Every (field, value) of a big-form hash in dict order (table 0 then table 1, bucket by bucket,
+ * each chain from its head), until fn returns false: HGETALL's order (hOut) and the RDB writer's
+ * (rdbsave.ts), which must match. Returns false when fn stopped it.
+ */
+export function hForEachBig(c: u32, fn: (fp: u32, fl: u32, vp: u32, vl: u32) => bool): bool {
+  const d = load<u32>(c, NC_P);
+  for (let t: u32 = 0; t < 2; t++) {
+    const tab = load<u32>(d + (t == 0 ? D_T0 : D_T1));
+    const size = load<u32>(d + (t == 0 ? D_S0 : D_S1));
+    for (let i: u32 = 0; i < size; i++) {
+      let e = load<u32>(tab + (i << 2));
+      while (e != 0) {
+        const fl = load<u32>(e, E_KEYLEN);
+        if (!fn(e + HE_HDR, fl, e + HE_HDR + fl, load<u32>(e, HE_VLEN))) return false;
+        e = load<u32>(e, E_NEXT);
+      }
+    }
+  }
+  return true;
 }
 
 let respWhat: u32 = 3;

@@ -3,19 +3,26 @@
  * keyspace.ts dbWalkSave): for each entry the keyspace walk hands over, the whole record
  * ([EXPIRETIME_MS] [IDLE | FREQ] type key value) exactly as src/persistence/rdb-writer.ts writes
  * it: strings int-encoded (<= 11 bytes, an int32) or LZF-compressed (compression on, > 20 bytes,
- * LZF saves at least 4 bytes) as rdbSaveRawString; listpack hashes, listpack sorted sets whose
- * scores are all integers of the packed form's compact range, intsets, hashtable sets, and lists as
- * QUICKLIST_2 of listpack nodes split as the JS writer splits them. Any other value (a JS
- * container, a big hash or sorted set, a score that needs %.17g) is left to the JS writer.
+ * LZF saves at least 4 bytes) as rdbSaveRawString; listpack hashes, hashtable hashes (dict order,
+ * as hOut), listpack sorted sets (scores as d2string's text: integers, and "%.17g" where
+ * dtoa17.ts computes it exactly), skip-list sorted sets (ZSET_2, binary doubles, greatest first), intsets, hashtable sets, and
+ * lists as QUICKLIST_2 of listpack nodes split as the JS writer splits them. Any other value (a JS
+ * container, a listpack score outside dtoa17.ts's range, a listpack-encoded hash held in the
+ * big representation) is left to the JS writer.
  *
  * Output, per live entry, in the out buffer: [u32 record length, or DEFER][u32 key length][key]
  * [record bytes]. The JS side copies the record into its writer, or serializes a DEFER entry
- * itself. Complexity: O(record bytes) per key (LZF is linear).
+ * itself. SAVE's walk asks for packed output instead (rdbSavePacked): the records alone, back
+ * to back, and the DEFER keys in a side block. Complexity: O(record bytes) per key (LZF is linear).
  */
 import { alloc, free } from './arena';
-import { outReserve, outCommit } from './io';
+import { RES, outReserve, outCommit } from './io';
+import { R_PTR } from '../src/engine/wasm/abi';
 import { NC_INFO, NC_COUNT, NC_P, NC_AUX, NK_MASK, NK_HASH, NK_SET, NK_LIST, NK_ZSET, NF_BIG, NF_LPENC, NATIVE_BIT, NATIVE_MASK } from './native';
 import { sForEachBig } from './set';
+import { hForEachBig } from './hash';
+import { zsForEachReverse } from './skiplist';
+import { fmt17 } from './dtoa17';
 
 export const DEFER: u32 = 0xffffffff;
 
@@ -28,12 +35,49 @@ let listFill: i32 = -2;
 let plainAt: u32 = 1 << 30;
 
 export function rdbSaveSettings(comp: i32, lru: i32, lfu: i32, ref: f64, fill: i32, packedThreshold: u32): void {
+  packed = false;
   compression = comp != 0;
   writeIdle = lru != 0;
   writeFreq = lfu != 0;
   refNow = ref;
   listFill = fill;
   plainAt = packedThreshold;
+}
+
+/**
+ * Packed output (SAVE's walk, set per batch after rdbSaveSettings): the out buffer holds only the
+ * records, back to back, so the JS side copies a whole batch at once; the keys left to the JS
+ * writer go to a side block as [u32 key length][key] (rdbSaveDeferred).
+ */
+let packed: bool = false;
+let dk: u32 = 0;
+let dkCap: u32 = 0;
+let dkLen: u32 = 0;
+
+export function rdbSavePacked(): void {
+  packed = true;
+  dkLen = 0;
+}
+
+/** The side block of deferred keys of the last packed batch: RES R_PTR = where; returns its length. */
+export function rdbSaveDeferred(): u32 {
+  store<u32>(RES, dk, R_PTR);
+  return dkLen;
+}
+
+/** A deferred key into the side block; false on OOM. */
+function deferKey(kp: u32, kl: u32): bool {
+  const need = dkLen + 4 + kl;
+  if (need > dkCap) {
+    const q = grow(dk, dkCap, need);
+    if (q == 0) return false;
+    dkCap = grownCap(dkCap, need);
+    dk = q;
+  }
+  store<u32>(dk + dkLen, kl);
+  memory.copy(dk + dkLen + 4, kp, kl);
+  dkLen = need;
+  return true;
 }
 
 // ------------------------------------------------------------------------------ buffers
@@ -461,22 +505,37 @@ function hashValue(c: u32): bool {
   return true;
 }
 
-/** A listpack sorted set whose scores are all compact integers; false otherwise (JS writes it). */
+const SCORE_TEXT: usize = memory.data(32);
+
+/**
+ * A listpack sorted set's blob: members and scores as LpWriter.appendString(d2string(score))
+ * writes them (an integer text as an integer entry). False (JS writes it) when a score's text
+ * is not one dtoa17.ts computes exactly (-0, inf, integers from 1e17, tiny or huge magnitudes).
+ */
 function zsetValue(c: u32): bool {
   const b = load<u32>(c, NC_P);
   const end = b + load<u32>(c, NC_AUX);
-  // Pass 1: every score must be a compact integer (d2string of it is its integer text).
+  lpReset();
   let p = b;
   while (p < end) {
-    if (load<u8>(p) == 1) return false;
-    getVar(p);
-    p += varBytes;
-    const ml = <u32>getVar(p);
-    p += varBytes + ml;
-  }
-  lpReset();
-  p = b;
-  while (p < end) {
+    if (load<u8>(p) == 1) {
+      const score = load<f64>(p + 1);
+      p += 9;
+      const ml = <u32>getVar(p);
+      p += varBytes;
+      lpStr(p, ml);
+      p += ml;
+      if (Math.floor(score) == score) {
+        // d2string prints an integer below 1e17 as its digits: an integer entry.
+        if (!(Math.abs(score) < 1e17) || (score == 0 && (reinterpret<u64>(score) >> 63) != 0)) return false;
+        lpInt(<i64>score);
+      } else {
+        const l = fmt17(score, SCORE_TEXT);
+        if (l < 0) return false;
+        lpStr(<u32>SCORE_TEXT, <u32>l);
+      }
+      continue;
+    }
     const zz = getVar(p);
     p += varBytes;
     const score = <i64>((zz >> 1) >> 1) ^ -<i64>((zz >> 1) & 1);
@@ -541,6 +600,33 @@ function setBigValue(c: u32): void {
 
 function saveMember(p: u32, len: u32): bool {
   saveString(p, len, true);
+  return true;
+}
+
+/** A hashtable hash: count, then each field and value in hOut's order (hForEachBig). */
+function hashBigValue(c: u32): void {
+  recLenField(load<u32>(c, NC_COUNT));
+  hForEachBig(c, savePair);
+}
+
+function savePair(fp: u32, fl: u32, vp: u32, vl: u32): bool {
+  saveString(fp, fl, true);
+  saveString(vp, vl, true);
+  return true;
+}
+
+/** A skip-list sorted set as ZSET_2: count, then members greatest first with binary doubles. */
+function zsetBigValue(c: u32): void {
+  recLenField(load<u32>(c, NC_COUNT));
+  zsForEachReverse(load<u32>(c, NC_P), saveScored);
+}
+
+function saveScored(mp: u32, ml: u32, score: f64): bool {
+  saveString(mp, ml, true);
+  if (recRoom(8)) {
+    store<f64>(rec + recLen, score);
+    recLen += 8;
+  }
   return true;
 }
 
@@ -625,6 +711,8 @@ const T_SET: u32 = 2;
 const T_SET_INTSET: u32 = 11;
 const T_HASH_LISTPACK: u32 = 16;
 const T_ZSET_LISTPACK: u32 = 17;
+const T_HASH: u32 = 4;
+const T_ZSET_2: u32 = 5;
 
 /**
  * One entry: the record into the out buffer as [u32 record length | DEFER][u32 key length][key]
@@ -663,15 +751,21 @@ export function rdbSaveEntry(kp: u32, kl: u32, vp: u32, vl: u32, handle: i32, ex
     const big = (info & NF_BIG) != 0;
     const typeAt = recLen;
     if (kind == NK_HASH) {
-      if ((info & NF_LPENC) == 0 || big) ok = false;
-      else {
+      if ((info & NF_LPENC) != 0 && !big) {
         recByte(T_HASH_LISTPACK);
         saveString(kp, kl, true);
         ok = hashValue(c);
-      }
+      } else if ((info & NF_LPENC) == 0 && big) {
+        recByte(T_HASH);
+        saveString(kp, kl, true);
+        hashBigValue(c);
+      } else ok = false; // listpack-encoded in the big representation: the JS writer
     } else if (kind == NK_ZSET) {
-      if (big) ok = false;
-      else {
+      if (big) {
+        recByte(T_ZSET_2);
+        saveString(kp, kl, true);
+        zsetBigValue(c);
+      } else {
         recByte(T_ZSET_LISTPACK);
         saveString(kp, kl, true);
         ok = zsetValue(c);
@@ -689,6 +783,14 @@ export function rdbSaveEntry(kp: u32, kl: u32, vp: u32, vl: u32, handle: i32, ex
     if (!ok) recLen = typeAt;
   }
   if (oom) return false;
+  if (packed) {
+    if (!ok) return deferKey(kp, kl);
+    const o = outReserve(recLen);
+    if (o == 0) return false;
+    memory.copy(o, rec, recLen);
+    outCommit(recLen);
+    return true;
+  }
   const size = ok ? recLen : 0;
   const w = outReserve(8 + kl + size);
   if (w == 0) return false;

@@ -23,7 +23,7 @@
  */
 import { alloc, free, allocSize } from './arena';
 import {
-  DICT_BYTES, E_NEXT, E_HASH, E_KEYLEN, D_T0, D_S0, D_T1, D_S1, dictInit, dictFind, dictAdd, dictUnlink,
+  DICT_BYTES, E_NEXT, E_HASH, E_KEYLEN, D_T0, D_S0, D_T1, D_S1, dictInit, dictFind, dictAdd, dictUnlink, dictResize,
   dictRandom, dictScanStep, dictFreeTables, dictTableBytes, hashBytes, randomBelow,
 } from './dict';
 import { RES, outReserve, outCommit, outReset, getScratch } from './io';
@@ -39,7 +39,7 @@ const INTSET_HARD_MAX: u32 = 1 << 30;
 let parsed: i64 = 0;
 
 /** string2ll: true when [p, p+len) is the canonical text of an int64 (value in `parsed`). */
-function string2ll(p: u32, len: u32): bool {
+export function string2ll(p: u32, len: u32): bool {
   if (len == 0 || len > 20) return false;
   let i: u32 = 0;
   let neg = false;
@@ -306,6 +306,17 @@ export function sMemory(c: u32): f64 {
 /** Convert to hashtable (one way). 0 on OOM. */
 export function sConvert(c: u32): i32 {
   return toBig(c) ? 1 : 0;
+}
+
+/**
+ * RDB load of a set that will be a hashtable (more members than the intset limit, or a first
+ * member that is not an integer): an empty set converted now with its table sized for n members,
+ * as rdbLoadObject's dictExpand, so the adds do not grow and rehash it. False on OOM.
+ */
+export function sMakeBig(c: u32, n: u32): bool {
+  if (!toBig(c)) return false;
+  dictResize(load<u32>(c, NC_P), n);
+  return true;
 }
 
 /** SADD of scratch[0, ml): 1 added, 0 present, -1 OOM (unchanged). */

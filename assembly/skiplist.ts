@@ -921,6 +921,17 @@ export function zsInsertRaw(zs: u32, mp: u32, ml: u32, score: f64): bool {
   return true;
 }
 
+
+/**
+ * Every member from the greatest to the smallest (the RDB writer's ZSET_2 order), until fn
+ * returns false: fn(member ptr, member len, score). Returns false when fn stopped it. O(n).
+ */
+export function zsForEachReverse(zs: u32, fn: (mp: u32, ml: u32, score: f64) => bool): bool {
+  for (let x = load<u32>(zs, Z_TAIL); x != 0; x = load<u32>(x, N_BACK)) {
+    if (!fn(x + NODE_HDR, load<u32>(x, N_LEN), load<f64>(x, N_SCORE))) return false;
+  }
+  return true;
+}
 /** The skip list is Redis's skiplist encoding whatever its size (ZSCAN walks the dict). */
 export function zsForceBig(zs: u32): void {
   store<u32>(zs, 0xffffffff, Z_MAXCOUNT);

@@ -368,6 +368,32 @@ export function addAt(c: u32, mp: u32, ml: u32, score: f64, maxEntries: u32, max
   return st;
 }
 
+/**
+ * RDB load: fill an empty small-form sorted set at once with m members from `arr` (records
+ * [u32 ptr][u32 len]) and their scores (f64s at `scores`). The caller checked that they are in
+ * (score, member) order without ties or duplicate members, and within the limits. The block is the
+ * size class of the final bytes, as member-by-member inserts leave it. False on OOM.
+ */
+export function znFillSorted(c: u32, arr: u32, scores: u32, m: u32): bool {
+  let total: u32 = 0;
+  for (let i: u32 = 0; i < m; i++) {
+    const l = load<u32>(arr + (i << 3), 4);
+    total += scoreLen(load<f64>(scores + (i << 3))) + varLen(l) + l;
+  }
+  if (!reserve(c, total)) return false;
+  let w = load<u32>(c, NC_P);
+  for (let i: u32 = 0; i < m; i++) {
+    const l = load<u32>(arr + (i << 3), 4);
+    w += putScore(w, load<f64>(scores + (i << 3)));
+    w += putVar(w, l);
+    memory.copy(w, load<u32>(arr + (i << 3)), l);
+    w += l;
+  }
+  store<u32>(c, total, NC_AUX);
+  store<u32>(c, m, NC_COUNT);
+  return true;
+}
+
 /** ZADD flags for znAddMany (INCR stays on the JS side: one member, and its NaN error). */
 const ZA_NX: u32 = 1;
 const ZA_XX: u32 = 2;

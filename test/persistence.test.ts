@@ -51,6 +51,7 @@ function dataset(): Arg[][] {
   for (let i = 0; i < 600; i++) bh.push(`f${i}`, `v${i}`);
   cmds.push(bh, ['HSET', 'longhash', 'f', 'z'.repeat(100)]);
   cmds.push(['ZADD', 'zset', 1.5, 'a', 2, 'b', -0.1, 'c', 1e20, 'd', '-inf', 'e', 'inf', 'f', 3, '77']);
+  cmds.push(['ZADD', 'zfrac', 0.1, 'a', -2.5, 'b', 1 / 3, 'c', '4503599627370495.5', 'd', 0.001, 'e', '281474976710656', 'f']); // score texts the wasm writer writes
   const bz: Arg[] = ['ZADD', 'bigzset'];
   for (let i = 0; i < 200; i++) bz.push(i / 3, `m${i}`);
   cmds.push(bz, ['ZADD', 'longzset', 1, 'q'.repeat(80)]);
@@ -66,7 +67,7 @@ function dataset(): Arg[][] {
   return cmds;
 }
 
-const KEYS = ['str', 'int', 'neg', 'bigint', 'long', 'rand', '', 'emptyval', 'ttl', 'list', 'biglist', 'intset', 'set', 'bigintset', 'hash', 'bighash', 'longhash', 'zset', 'bigzset', 'longzset', 'stream', 'bigstream', 'emptystream'];
+const KEYS = ['str', 'int', 'neg', 'bigint', 'long', 'rand', '', 'emptyval', 'ttl', 'list', 'biglist', 'intset', 'set', 'bigintset', 'hash', 'bighash', 'longhash', 'zset', 'zfrac', 'bigzset', 'longzset', 'stream', 'bigstream', 'emptystream'];
 
 async function load(c: RawConnection, cmds: Arg[][]): Promise<void> {
   for (const cmd of cmds) {

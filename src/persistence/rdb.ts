@@ -97,6 +97,10 @@ export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | n
           w.raw(src, start, end);
           w.maybeFlush();
         },
+        records: (src, start, end) => {
+          w.raw(src, start, end);
+          w.maybeFlush();
+        },
         deferred: (key) => {
           const kb = keyBuf(key);
           const info = db.info(kb);

@@ -127,6 +127,11 @@ export interface WasmExports {
   crc64Scratch(lo: number, hi: number, len: number): void;
   rdbSaveSettings(comp: number, lru: number, lfu: number, refNow: number, fill: number, packedThreshold: number): void;
   dbWalkSave(db: number, pos: number, count: number, now: number): number;
+  rdbSavePacked(): void;
+  rdbSaveDeferred(): number;
+  /** For tests (assembly/dtoa17.ts): d2string of a non-integer score at the scratch region, and back. */
+  scoreText(v: number): number;
+  scoreParse(len: number): number;
   bitCount(p: number, n: number): number;
   bitOp(op: number, dst: number, srcs: number, nsrc: number, maxlen: number): void;
   hllMergeDense(max: number, p: number): void;
@@ -278,6 +283,10 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   crc64Scratch: 3,
   rdbSaveSettings: 6,
   dbWalkSave: 4,
+  rdbSavePacked: 0,
+  rdbSaveDeferred: 0,
+  scoreText: 1,
+  scoreParse: 1,
   bitCount: 2,
   bitOp: 5,
   hllMergeDense: 2,

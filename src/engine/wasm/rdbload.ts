@@ -9,7 +9,7 @@
  */
 import type { Db, EncodingLimits, RdbFastLoader, RdbRecordSink, RdbSaveSettings } from '../types';
 import { type WasmInstance, WasmOutOfMemoryError } from './loader';
-import { R_LEN, R_MISC } from './abi';
+import { R_LEN, R_MISC, R_PTR } from './abi';
 
 /** Chunk sizes (tests make them small to cross chunk ends often). */
 export const rdbChunk = { initial: 4 << 20, max: 64 << 20 };
@@ -100,18 +100,34 @@ const DEFER = 0xffffffff;
 
 /**
  * One dbWalkSave call from `pos` (about `count` keys): each record goes to sink.record as it is
- * decoded; keys left to the JS writer go to sink.deferred after the batch (that may call into
+ * decoded (or the whole batch to sink.records when the sink has it: packed output); keys left to the JS writer go to sink.deferred after the batch (that may call into
  * WASM, which reuses the out buffer). Returns the next position, or WALK_DONE.
  */
 export function saveBatch(w: WasmInstance, db: number, pos: number, count: number, now: number, st: RdbSaveSettings, sink: RdbRecordSink): number {
   const x = w.x;
   x.rdbSaveSettings(st.compression ? 1 : 0, st.lru ? 1 : 0, st.lfu ? 1 : 0, st.refNow, st.listFill, Math.min(Math.max(st.packedThreshold, 0), 0xffffffff));
+  if (sink.records) x.rdbSavePacked();
   const next = x.dbWalkSave(db, pos >>> 0, count, now) >>> 0;
   if (w.resU32(R_MISC) === 1) throw new WasmOutOfMemoryError('SAVE output');
   w.sync();
   const u8 = w.u8;
   let off = w.outPtr();
   const end = off + w.outLen();
+  if (sink.records) {
+    // Packed: the batch's records back to back, then the keys left to the JS writer.
+    if (end > off) sink.records(u8, off, end);
+    const dl = x.rdbSaveDeferred() >>> 0;
+    if (dl > 0) {
+      const keys: string[] = [];
+      for (let p = w.resU32(R_PTR), e = p + dl; p < e; ) {
+        const kl = u8.readUInt32LE(p);
+        keys.push(u8.latin1Slice(p + 4, p + 4 + kl));
+        p += 4 + kl;
+      }
+      for (const k of keys) sink.deferred(k);
+    }
+    return next;
+  }
   let deferred: string[] | null = null;
   const keyAt = { at: 0, len: 0 };
   const key = (): string => u8.latin1Slice(keyAt.at, keyAt.at + keyAt.len);
