@@ -342,8 +342,8 @@ test('deleting a 1M-element list frees it in bounded steps', () => {
   assert.is(l.size, 1_000_000);
   assert.ok(engine.usedMemory() - empty > 1_000_000 * 8, 'used_memory counts the elements');
   const stalls = deleteStalls(engine, db, B('big'));
-  // Nodes hold ~600 elements each: freeing is O(nodes), so a few steps suffice. A GC pause or the
-  // shared machine's load can land inside a step: judge the third worst when there are several.
+  // Nodes hold ~600 elements each: freeing is O(nodes), so a few steps suffice. Steps are judged on
+  // CPU time (deleteStalls); a GC pause can still land inside one: judge the third worst.
   const sorted = stalls.sort((a, b) => b - a);
   const judged = sorted[Math.min(2, sorted.length - 1)];
   assert.ok(judged <= 15, `longest stalls ${sorted.slice(0, 3).map((s) => s.toFixed(1)).join(' / ')} ms`);

@@ -689,8 +689,8 @@ test('deleting a 1M-field hash frees it in bounded steps (longest stall <= 15 ms
   const stalls = deleteStalls(engine, db, B('big'));
   const worst = Math.max(...stalls);
   assert.ok(stalls.length > 50, `freed over many ticks (${stalls.length})`);
-  // A GC pause or the shared machine's load can land inside a tick (measured alone, the worst step
-  // is ~1.6 ms): judge the third worst.
+  // Steps are judged on CPU time (deleteStalls), so the machine's load does not count; a GC pause
+  // can still land inside a tick (measured alone, the worst step is ~1.6 ms): judge the third worst.
   const sorted = stalls.sort((a, b) => b - a);
   assert.ok(sorted[2] <= 15, `longest stalls ${worst.toFixed(1)} / ${sorted[1].toFixed(1)} / ${sorted[2].toFixed(1)} ms`);
   db.clear(true);

@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { WasmEngine, WasmOutOfMemoryError, WasmZSet } from '../src/engine/wasm/engine';
 import type { BulkValue, Db } from '../src/engine/types';
+import { StrEnc } from '../src/engine/types';
 import { rng } from './helpers/rng';
 import { checkExports, wasmModule } from '../src/engine/wasm/loader';
 import { deleteStalls } from './helpers/sinks';
@@ -282,15 +283,30 @@ test('dict: randomKey', () => {
   assert.is(db.randomKey()!.toString(), 'r7');
 });
 
-test('keyspace: the encoding notes of written-in-place keys go away with the keys', () => {
+test('keyspace: raw notes live in the entry; the embstr notes (INCRBYFLOAT) go away with the keys', () => {
   const { clock, db } = setup();
   const notes = () => (db as unknown as { rawKeys: Map<string, unknown> }).rawKeys.size;
+  // Written in place: raw, noted in the entry (F_RAWENC), nothing in the JS map.
+  for (let i = 0; i < 50; i++) {
+    db.set(B('r' + i), 'x');
+    assert.is(db.append(B('r' + i), B('yz'), 1 << 20), 3);
+    assert.is(db.info(B('r' + i))?.strEnc, StrEnc.Raw);
+  }
+  assert.is(notes(), 0, 'raw notes are entry bits');
+  db.set(B('r0'), 'x');
+  assert.is(db.info(B('r0'))?.strEnc, undefined, 'a new value clears the raw bit');
+  for (let i = 0; i < 50; i++) db.delete(B('r' + i));
+  // Plain (INCRBYFLOAT's results) stay in the map, which must not outlive the keys.
   for (let i = 0; i < 300; i++) {
-    db.set(B('a' + i), 'x');
-    assert.is(db.append(B('a' + i), B('yz'), 1 << 20), 3);
+    db.set(B('a' + i), '1.5', false, StrEnc.Plain);
     if (i % 3 === 1) db.setExpire(B('a' + i), clock.t + 10);
     if (i % 3 === 2) db.setExpire(B('a' + i), clock.t + 20);
   }
+  assert.is(notes(), 300);
+  assert.is(db.append(B('a0'), B('5'), 1 << 20), 4);
+  assert.is(db.info(B('a0'))?.strEnc, StrEnc.Raw, 'written in place: raw, the embstr note dropped');
+  assert.is(notes(), 299);
+  db.set(B('a0'), '1.5', false, StrEnc.Plain);
   assert.is(notes(), 300);
   for (let i = 0; i < 300; i += 3) db.delete(B('a' + i));
   assert.is(notes(), 200, 'DEL');
