@@ -3,11 +3,11 @@
  * the functions engine (function_lua.c / functions.c), and the script client redis.call runs
  * commands with (its `reply` is a ValueReply).
  *
- * Time limit: scripts run synchronously on the event loop, so no other client can be served (and
- * nobody can send SCRIPT KILL) while one runs. The front end's checks in loop and function bodies
- * (lua51.ts, Sandbox.tick) check the elapsed time; past `busy-reply-threshold` ms (0 = never) the script is aborted as if SCRIPT KILL
- * had been sent, and its caller gets Redis's "Script killed by user with SCRIPT KILL..." error.
- * See docs/compatibility.md ("Lua").
+ * Time limit: the front end's checks in loop and function bodies (lua51.ts, Sandbox.tick) check the
+ * elapsed time; past `busy-reply-threshold` ms (0 = never) the script yields to the event loop
+ * (suspendRun / resumeStep: other clients, new ones included, get BUSY and may SCRIPT KILL) or,
+ * where it cannot yield, serves the connected clients synchronously (onBusy). See
+ * docs/scripting.md ("Busy scripts") and docs/compatibility.md ("Time limit").
  */
 import { performance } from 'perf_hooks';
 import { debugStateOf } from '../server/debug-state';
