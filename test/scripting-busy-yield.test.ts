@@ -260,5 +260,31 @@ for (const engine of enginesUnderTest()) {
       if (HAVE_REF) assert.equal(mine, await transcript('redis', name));
     });
   }
+  t('the suspended EVAL is accounted once, with its whole duration (commandstats, SLOWLOG)', async () => {
+    const p = await start(engine);
+    try {
+      const a = await RawConnection.connect(p.port);
+      await a.send('CONFIG', 'RESETSTAT');
+      a.write(encodeCommand(['EVAL', SPIN, '0']));
+      await sleep(400);
+      const n = await RawConnection.connect(p.port);
+      assert.equal(renderNode(await n.send('SCRIPT', 'KILL')), '+OK');
+      await a.next(5000);
+      const info = renderNode(await a.send('INFO', 'commandstats'));
+      assert.match(info, /cmdstat_eval:calls=1,usec=\d+,usec_per_call=[\d.]+,rejected_calls=0,failed_calls=1/);
+      const usec = Number(/cmdstat_eval:calls=1,usec=(\d+)/.exec(info)![1]);
+      assert.ok(usec >= 350000, info);
+      assert.match(info, /cmdstat_script\|kill:calls=1/);
+      const slow = renderNode(await a.send('SLOWLOG', 'GET', '1'));
+      assert.match(slow, /"EVAL", "local i = 0/);
+      const dur = Number(/^\[\[:\d+, :\d+, :(\d+)/.exec(slow)![1]);
+      assert.ok(dur >= 350000 && dur <= usec, slow);
+      a.close();
+      n.close();
+    } finally {
+      await p.stop();
+    }
+  });
+
   t.run();
 }
