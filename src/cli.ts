@@ -308,9 +308,22 @@ export async function main(argv: string[]): Promise<number> {
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
-      if (stopping) return;
+      // sigShutdownHandler: a SIGINT while a shutdown is pending exits at once, with an error code.
+      if (stopping && signal === 'SIGINT') {
+        logger.warn('You insist... exiting now.');
+        process.exit(1);
+      }
+      if (stopping) {
+        logger.warn(`Received ${signal} scheduling shutdown...`);
+        return;
+      }
       stopping = true;
       logger.warn(`Received ${signal} scheduling shutdown...`);
+      // During a busy script the shutdown waits for its end (Redis: serverCron's shutdown_asap).
+      if (server.busyScript !== null) server.afterScript.push(() => shutdownNow());
+      else shutdownNow();
+    };
+    const shutdownNow = () => {
       killBgsave(server);
       if (config.str('save').trim() !== '' && loadingOf(server) === null) {
         try {

@@ -325,6 +325,11 @@ function pfselftest(c: Client): void {
   holdClient(c);
   const slice = (): void => {
     if (c.closed) return;
+    // Not under a busy script (it yields to the event loop): it must not see half of it.
+    if (c.server.busyScript !== null) {
+      c.server.afterScript.push(slice);
+      return;
+    }
     const r = steps.next();
     if (r.done) releaseClient(c, () => answer(r.value));
     else setImmediate(slice);

@@ -336,6 +336,11 @@ function migrate(c: Client, argv: Buffer[]): void {
 /** Apply the deletions, propagate them, reply, and let the client's pipelined input run. */
 function finish(c: Client, dbIndex: number, job: Job, acked: Item[], outcome: Outcome): void {
   const s = c.server;
+  // Not under a busy script (it yields to the event loop): its keys must not change meanwhile.
+  if (s.busyScript !== null) {
+    s.afterScript.push(() => finish(c, dbIndex, job, acked, outcome));
+    return;
+  }
   if (!job.copy && acked.length > 0 && !s.closing) {
     const db = s.dbs[dbIndex];
     const deleted: Buffer[] = [];

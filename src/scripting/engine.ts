@@ -3,11 +3,11 @@
  * the functions engine (function_lua.c / functions.c), and the script client redis.call runs
  * commands with (its `reply` is a ValueReply).
  *
- * Time limit: scripts run synchronously on the event loop, so no other client can be served (and
- * nobody can send SCRIPT KILL) while one runs. The front end's checks in loop and function bodies
- * (lua51.ts, Sandbox.tick) check the elapsed time; past `busy-reply-threshold` ms (0 = never) the script is aborted as if SCRIPT KILL
- * had been sent, and its caller gets Redis's "Script killed by user with SCRIPT KILL..." error.
- * See docs/compatibility.md ("Lua").
+ * Time limit: the front end's checks in loop and function bodies (lua51.ts, Sandbox.tick) check the
+ * elapsed time; past `busy-reply-threshold` ms (0 = never) the script yields to the event loop
+ * (suspendRun / resumeStep: other clients, new ones included, get BUSY and may SCRIPT KILL) or,
+ * where it cannot yield, serves the connected clients synchronously (onBusy). See
+ * docs/scripting.md ("Busy scripts") and docs/compatibility.md ("Time limit").
  */
 import { performance } from 'perf_hooks';
 import { debugStateOf } from '../server/debug-state';
@@ -20,7 +20,7 @@ import { MISCONF, writesDenied } from '../persistence/bgsave';
 import { evictToLimit } from '../server/evict';
 import type { Reply } from '../protocol/reply';
 import { ErrorReply, NULL, ValueReply } from '../protocol/value-reply';
-import { Sandbox, RunHooks, newRng } from './sandbox';
+import { Sandbox, RunHooks, newRng, BUSY_CONTINUE, BUSY_KILL, BUSY_YIELD } from './sandbox';
 import { LuaReply } from './lua-reply';
 import { splitArgs } from '../protocol/parser';
 import { LuaWasm, LUA_REGISTRYINDEX, LUA_TFUNCTION, LUA_TSTRING, LUA_TTABLE, LUA_TNUMBER } from './lua-wasm';
@@ -302,22 +302,94 @@ export class ScriptingEngine {
       this.current = cur;
     }
     box.onTimeout = this.onBusy;
+    let ended = true;
     try {
-      box.run(ref, c.reply, opts.name, fargs, server.config.hot['busy-reply-threshold'], base, started);
+      // (Only a top-level script of a connected client, outside EXEC, may yield: see mayYield.)
+      ended = box.run(ref, c.reply, opts.name, fargs, server.config.hot['busy-reply-threshold'], base, started, this.depth === 1 && d.execDepth === 1 && mayYield(server, c));
     } finally {
-      this.depth--;
-      if (this.depth === 0) {
-        this.current = null;
-        this.currentRun.argv = NO_ARGV;
-      }
-      if (this.depth === 0 && server.busyScript) server.scriptFinished();
-      this.caller = prevCaller;
-      this.opts = prevOpts;
-      this.wrote = prevWrote;
-      this.activeBox = prevBox;
-      this.started = prevStarted;
+      if (ended) this.endRun(prevCaller, prevOpts, prevWrote, prevBox, prevStarted);
+      else this.suspendRun(c, box, { prevCaller, prevOpts, prevWrote, prevBox, prevStarted });
     }
   }
+
+  /** runIn's epilogue, once the script has ended (at once, or after it was suspended). */
+  private endRun(prevCaller: Client | null, prevOpts: RunOptions, prevWrote: boolean, prevBox: Sandbox | null, prevStarted: number): void {
+    this.depth--;
+    if (this.depth === 0) {
+      this.current = null;
+      this.currentRun.argv = NO_ARGV;
+    }
+    if (this.depth === 0 && this.server.busyScript) this.server.scriptFinished();
+    this.caller = prevCaller;
+    this.opts = prevOpts;
+    this.wrote = prevWrote;
+    this.activeBox = prevBox;
+    this.started = prevStarted;
+  }
+
+  // ------------------------------------------------------------ busy scripts that yield
+
+  /**
+   * A top-level script yielded past busy-reply-threshold (Sandbox.tick). Its run state stays in
+   * place (caller, opts, wrote, activeBox, current: SCRIPT KILL and FUNCTION STATS see it); its
+   * client is held like a blocked client (its pipelined input waits); the dispatcher leaves the
+   * EVAL/FCALL unfinished (stats, SLOWLOG, propagation: continueSuspended); what the script
+   * propagated so far is held back, so that its effects are still handed over together, wrapped
+   * in MULTI/EXEC. The event loop runs meanwhile: new connections are accepted, other clients get
+   * BUSY (dispatcher), signals are handled; the serverCron jobs that could change the dataset
+   * stand still while `server.busyScript` is set. The script is resumed on the next turn.
+   */
+  private suspendRun(c: Client, box: Sandbox, prev: SuspendedRun['prev']): void {
+    const server = this.server;
+    this.suspended = { c, box, prev };
+    c.flags |= ClientFlag.BLOCKED;
+    server.propagation.hold = true;
+    server.dispatcher.suspendCall();
+    setImmediate(this.resumeStep);
+  }
+  private suspended: SuspendedRun | null = null;
+  /** Earliest time of the next yield (performance.now()): a script runs at least YIELD_EVERY_MS per turn. */
+  private nextYieldAt = 0;
+
+  private readonly resumeStep = (): void => {
+    const s = this.suspended;
+    if (s === null) return;
+    const server = this.server;
+    // Never leave a script behind a server that stopped serving (close(), SHUTDOWN).
+    if (server.closing) s.box.requestKill();
+    this.nextYieldAt = performance.now() + YIELD_EVERY_MS;
+    const ended = server.dispatcher.continueSuspended(() => {
+      let done = true;
+      try {
+        done = s.box.resume();
+      } finally {
+        if (done) {
+          this.suspended = null;
+          s.c.flags &= ~ClientFlag.BLOCKED;
+          server.propagation.hold = false;
+          const p = s.prev;
+          this.endRun(p.prevCaller, p.prevOpts, p.prevWrote, p.prevBox, p.prevStarted);
+        }
+      }
+      return done;
+    });
+    if (!ended) {
+      setImmediate(this.resumeStep);
+      return;
+    }
+    // The reply is written: send it, then run what the client pipelined meanwhile.
+    const c = s.c;
+    if (c.closed) return;
+    server.net.scheduleFlush(c);
+    if (c.parser.pendingBytes() > 0) {
+      setImmediate(() => {
+        if (!c.closed && !c.has(ClientFlag.BLOCKED)) {
+          server.net.processInput(c, NO_INPUT);
+          server.net.scheduleFlush(c);
+        }
+      });
+    }
+  };
 
   /** When the running script started (performance.now()). */
   private started = 0;
@@ -325,9 +397,10 @@ export class ScriptingEngine {
   /**
    * The sandbox's timeout callback, past busy-reply-threshold: like Redis, keep running and serve
    * other clients, who get BUSY until SCRIPT KILL / FUNCTION KILL / SHUTDOWN NOSAVE (see
-   * Server.processEventsWhileBusy). Returns true to kill the script (script-hard-time-limit).
+   * Server.processEventsWhileBusy), or when the script can yield, let the event loop do it
+   * (BUSY_YIELD, at most every YIELD_EVERY_MS). BUSY_KILL past script-hard-time-limit.
    */
-  private readonly onBusy = (): boolean => {
+  private readonly onBusy = (canYield: boolean): number => {
     const server = this.server;
     const name = this.opts!.name;
     const isEval = this.current?.isEval ?? true;
@@ -338,10 +411,11 @@ export class ScriptingEngine {
     const hardLimit = server.config.hot['script-hard-time-limit'];
     if (hardLimit > 0 && performance.now() - this.started > hardLimit) {
       server.logger.warn(`Script ${name} exceeded script-hard-time-limit (${hardLimit} ms): killed${this.wrote ? ' (its writes were kept)' : ''}`);
-      return true;
+      return BUSY_KILL;
     }
+    if (canYield) return performance.now() >= this.nextYieldAt ? BUSY_YIELD : BUSY_CONTINUE;
     server.net.processEventsWhileBusy(this.caller!);
-    return false;
+    return BUSY_CONTINUE;
   };
 
   // ------------------------------------------------------------ redis.call
@@ -686,6 +760,29 @@ export class ScriptingEngine {
 
 /** EVAL's RunOptions, made once per script and read-only flag (not per call). */
 const NO_ARGV: Buffer[] = [];
+const NO_INPUT = Buffer.alloc(0);
+
+/** A busy script suspended at a yield, and runIn's saved state to restore when it ends. */
+interface SuspendedRun {
+  c: Client;
+  box: Sandbox;
+  prev: { prevCaller: Client | null; prevOpts: RunOptions; prevWrote: boolean; prevBox: Sandbox | null; prevStarted: number };
+}
+
+/** A yielding busy script runs at least this long between two turns of the event loop. */
+const YIELD_EVERY_MS = 2;
+
+/**
+ * Client states in which a script may not yield (it then serves other clients synchronously, as
+ * processEventsWhileBusy): inside MULTI/EXEC, under CLIENT REPLY OFF/SKIP (the reply must be
+ * dropped in the same command), a client about to close, a MONITOR or script client.
+ */
+const NO_YIELD = ClientFlag.MULTI | ClientFlag.IN_EXEC | ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT | ClientFlag.CLOSE_AFTER_REPLY | ClientFlag.SCRIPT | ClientFlag.MONITOR | ClientFlag.DENY_BLOCKING;
+
+/** Whether a top-level script of `c` may yield to the event loop (see NO_YIELD): a connected client, not while loading. */
+function mayYield(server: Server, c: Client): boolean {
+  return c.socket !== null && (c.flags & NO_YIELD) === 0 && !c.closed && !server.loading && !server.closing;
+}
 
 function evalOptions(entry: ScriptEntry, sha: string, readOnlyCmd: boolean): RunOptions {
   const slot = readOnlyCmd ? 1 : 0;

@@ -39,6 +39,7 @@ export const LUA_TFUNCTION = 6;
 export const LUA_TUSERDATA = 7;
 export const LUA_TTHREAD = 8;
 export const LUA_OK = 0;
+export const LUA_YIELD = 1;
 export const LUA_MASKCOUNT = 1 << 3;
 export const LUA_MASKLINE = 1 << 2;
 
@@ -110,6 +111,12 @@ export interface LuaExports {
   luaL_where(L: number, lvl: number): void;
   luaL_checkstack(L: number, n: number, msg: number): void;
   luaL_traceback(L: number, L1: number, msg: number, level: number): void;
+  lua_newthread(L: number): number;
+  lua_resume(L: number, from: number, nargs: number, nres: number): number;
+  lua_yieldk(L: number, nresults: number, ctx: number, k: number): number;
+  lua_isyieldable(L: number): number;
+  lua_resetthread(L: number): number;
+  lua_xmove(from: number, to: number, n: number): void;
 }
 
 let compiled: any = null;

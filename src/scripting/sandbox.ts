@@ -14,6 +14,8 @@ import {
   LUA_TNUMBER,
   LUA_TSTRING,
   LUA_TTABLE,
+  LUA_OK,
+  LUA_YIELD,
 } from './lua-wasm';
 import { PRELUDE } from './prelude';
 import { LIBS } from './libs';
@@ -55,6 +57,11 @@ export interface RunHooks {
 }
 
 export class ScriptKilled extends Error {}
+
+/** What the engine's busy callback (Sandbox.onTimeout) tells tick() to do. */
+export const BUSY_CONTINUE = 0;
+export const BUSY_KILL = 1;
+export const BUSY_YIELD = 2;
 
 /** Natives are created once per wasm instance; they find the active sandbox through this. */
 let active: Sandbox | null = null;
@@ -182,7 +189,7 @@ function makeNatives(w: LuaWasm): Record<string, number> {
     // A long straight-line script of redis.calls has no loop check: tick every TICK_EVERY calls.
     if (--callsToTick < 0) {
       callsToTick = TICK_EVERY;
-      sb.tick(L);
+      sb.tick(L, false); // (no yield here: resuming would not run the call)
     }
     const argc = ex.lua_gettop(L);
     if (argc === 0) {
@@ -281,8 +288,10 @@ function makeNatives(w: LuaWasm): Record<string, number> {
     return raiseWhere(w, L, `Script attempted to access nonexistent global variable '${name}'`);
   });
   // The time-limit check the front end puts in loop and function bodies (see lua51.ts).
+  // Past busy-reply-threshold it may yield the script's coroutine back to JS (Sandbox.tick): the
+  // resume passes the next countdown (Sandbox.resume), which this call then returns.
   const tick = w.cfunction((L) => {
-    active?.tick(L);
+    if (active !== null && active.tick(L)) return ex.lua_yieldk(L, 0, 0, 0);
     ex.lua_pushinteger(L, TICK_BIG);
     return 1;
   });
@@ -342,7 +351,25 @@ export class Sandbox {
   /** Time limit state for tick(). */
   private deadline = 0;
   private killed = false;
-  onTimeout: (() => boolean) | null = null;
+  /**
+   * Called by tick() past the deadline: BUSY_CONTINUE, BUSY_KILL, or BUSY_YIELD (only when
+   * `canYield`: the run then returns false and is continued by resume()).
+   */
+  onTimeout: ((canYield: boolean) => number) | null = null;
+  /**
+   * The coroutine top-level runs happen on (see run()), kept in the registry and reused: a run
+   * that returns leaves it ready for the next one.
+   */
+  private readonly co: number;
+  /** The coroutine (registry ref), CO_ERRH's handler, and lua_resume's result count slot. */
+  private readonly coRef: number;
+  private coErrhRef = 0;
+  private readonly nresPtr: number;
+  /** State of the top-level run on `co` (kept while it is suspended). */
+  private yieldOk = false;
+  private runOut: Reply | null = null;
+  private runName = '';
+  private prevActive: Sandbox | null = null;
   private closed = false;
 
   constructor(
@@ -354,6 +381,15 @@ export class Sandbox {
     natives ??= makeNatives(w);
     const L = (this.L = ex.luaL_newstate());
     ex.luaL_openlibs(L);
+    // CO_ERRH's factory, given debug.getinfo before the prelude runs.
+    if (w.load(L, Buffer.from(CO_ERRH), '=redust') !== 0) throw new Error('Lua coroutine error handler: ' + w.toLatin1(L, -1));
+    ex.lua_getglobal(L, w.cstr('debug'));
+    w.getfield(L, -1, 'getinfo');
+    ex.lua_rotate(L, -2, 1);
+    ex.lua_settop(L, -2);
+    this.co = ex.lua_newthread(L);
+    this.coRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    this.nresPtr = w.ex.malloc(4);
     // Prelude(natives, libs)
     if (w.load(L, Buffer.from(PRELUDE), '=redust') !== 0) throw new Error('Lua prelude: ' + w.toLatin1(L, -1));
     ex.lua_createtable(L, 0, 16);
@@ -380,6 +416,10 @@ export class Sandbox {
     this.errhRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
     this.rgRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
     this.envRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    // stack: CO_ERRH factory, getinfo
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.errhRef));
+    if (ex.lua_pcallk(L, 2, 1, 0, 0, 0) !== 0) throw new Error('Lua coroutine error handler: ' + w.toLatin1(L, -1));
+    this.coErrhRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
     this.hookFn = w.hookFunction((L2) => this.countHook(L2));
     // The global names KEYS and ARGV as Lua strings, kept in the registry: setGlobalArray pushes
     // them with one rawgeti instead of copying the name into wasm memory on every script call.
@@ -509,10 +549,9 @@ export class Sandbox {
     return true;
   }
 
-  pushArray(items: Buffer[], from: number, to: number): void {
+  pushArray(items: Buffer[], from: number, to: number, L = this.L): void {
     const w = this.w;
     const ex = w.ex;
-    const L = this.L;
     ex.lua_createtable(L, to - from, 0);
     for (let i = from, j = 1; i < to; i++, j++) {
       w.pushBuffer(L, items[i]);
@@ -525,11 +564,17 @@ export class Sandbox {
    * calls). Past the deadline (busy-reply-threshold) `onTimeout` runs on every tick: it serves other
    * clients (BUSY replies, SCRIPT KILL) and returns true to kill the script.
    */
-  tick(L: number): void {
+  tick(L: number, mayYield = true): boolean {
     if (!this.killed && this.deadline > 0 && performance.now() > this.deadline) {
-      if (!this.onTimeout || this.onTimeout()) this.requestKill();
+      // A yield must land in run()/resume(): only on our coroutine (not one the script made), and
+      // not across a C call that cannot be continued (table.sort's comparator...).
+      const canYield = mayYield && this.yieldOk && L === this.co && this.w.ex.lua_isyieldable(L) !== 0;
+      const r = this.onTimeout ? this.onTimeout(canYield) : BUSY_KILL;
+      if (r === BUSY_YIELD) return true;
+      if (r === BUSY_KILL) this.requestKill();
     }
     if (this.killed) this.raiseKilled(L);
+    return false;
   }
 
   /** The per-line hook of a killed script: raises until the script ends (pcall cannot swallow it). */
@@ -544,6 +589,7 @@ export class Sandbox {
   /** Remove the hooks (after a kill, whose per-line hook must not outlive the script). */
   private disarm(): void {
     this.w.ex.lua_sethook(this.L, 0, 0, 0);
+    this.w.ex.lua_sethook(this.co, 0, 0, 0);
   }
 
   /** SCRIPT KILL / FUNCTION KILL: the running script raises at its next hook call. */
@@ -551,7 +597,9 @@ export class Sandbox {
     if (this.killed) return;
     this.killed = true;
     // Fire on every line from now on so a pcall in the script cannot swallow the kill.
+    // (Hooks are per thread: the main state's for nested runs, the coroutine's for the top level.)
     this.w.ex.lua_sethook(this.L, this.hookFn, LUA_MASKLINE | LUA_MASKCOUNT, 1);
+    this.w.ex.lua_sethook(this.co, this.hookFn, LUA_MASKLINE | LUA_MASKCOUNT, 1);
   }
 
   private raiseKilled(L: number): void {
@@ -562,9 +610,11 @@ export class Sandbox {
   /**
    * Run the function at registry `ref` with the error handler, optionally passing KEYS/ARGV tables
    * as arguments (function mode). On success writes the converted result into `out`; on error
-   * writes the formatted error. `funcname` is what Redis prints after "script: ".
+   * writes the formatted error. `funcname` is what Redis prints after "script: ". Returns true
+   * once the run ended; false when a top-level run with `mayYield` yielded past the deadline
+   * (tick(): BUSY_YIELD), to be continued with resume().
    */
-  run(ref: number, out: Reply, funcname: string, args: { keys: Buffer[]; argv: Buffer[]; numkeys: number } | null, timeLimitMs: number, argsBase = 0, startedAt = -1): void {
+  run(ref: number, out: Reply, funcname: string, args: { keys: Buffer[]; argv: Buffer[]; numkeys: number } | null, timeLimitMs: number, argsBase = 0, startedAt = -1, mayYield = false): boolean {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
@@ -573,7 +623,25 @@ export class Sandbox {
     this.killed = false;
     this.resp = 2;
     this.armDeadline(timeLimitMs, startedAt);
-    this.running++;
+    if (this.running++ === 0) {
+      // Top level: resumed on the coroutine, so that a busy script can yield (tick) and be resumed
+      // later. No message handler on the hot path: an error leaves the dead coroutine's stack in
+      // place, and CO_ERRH reads the position from it (see continueRun).
+      const co = this.co;
+      this.yieldOk = mayYield;
+      this.runOut = out;
+      this.runName = funcname;
+      this.prevActive = prevActive;
+      ex.lua_rawgeti(co, LUA_REGISTRYINDEX, big(ref));
+      let nargs = 0;
+      if (args) {
+        this.pushArray(args.keys, argsBase, argsBase + args.numkeys, co);
+        this.pushArray(args.argv, argsBase + args.numkeys, args.argv.length, co);
+        nargs = 2;
+      }
+      return this.continueRun(nargs);
+    }
+    // A script run from a script (the coroutine is busy): a plain protected call.
     try {
       ex.lua_settop(L, 0);
       ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.errhRef));
@@ -594,6 +662,77 @@ export class Sandbox {
       active = prevActive;
       this.deadline = 0;
     }
+    return true;
+  }
+
+  /** Continue a top-level run that yielded: false when it yielded again, true once it ended (reply written). */
+  resume(): boolean {
+    this.prevActive = active;
+    active = this;
+    this.w.ex.lua_pushinteger(this.co, TICK_BIG); // what the yielding tick() call returns
+    return this.continueRun(1);
+  }
+
+  /** Whether a top-level run is suspended (yielded, not ended). */
+  get suspended(): boolean {
+    return this.runOut !== null && this.running > 0;
+  }
+
+  private continueRun(nargs: number): boolean {
+    const w = this.w;
+    const ex = w.ex;
+    const co = this.co;
+    const L = this.L;
+    let st: number;
+    try {
+      st = ex.lua_resume(co, L, nargs, this.nresPtr);
+    } catch (e) {
+      ex.lua_resetthread(co);
+      ex.lua_settop(co, 0);
+      this.endRun();
+      throw e;
+    }
+    if (st === LUA_YIELD) {
+      active = this.prevActive;
+      return false;
+    }
+    const out = this.runOut!;
+    try {
+      if (this.killed) this.disarm();
+      if (st === LUA_OK) {
+        // The script's results are the coroutine's stack: its first (or nil). (L is empty.)
+        if (w.u32[this.nresPtr >> 2] !== 1) ex.lua_settop(co, 1);
+        ex.lua_xmove(co, L, 1);
+        this.luaToReply(out);
+      } else {
+        // CO_ERRH(co, error) on the main state, then the dead coroutine is reset for reuse.
+        ex.lua_settop(L, 0);
+        ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.coErrhRef));
+        ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.coRef));
+        ex.lua_xmove(co, L, 1);
+        if (ex.lua_pcallk(L, 2, 1, 0, 0, 0) !== 0) {
+          ex.lua_settop(L, 0);
+          w.pushLatin1(L, 'error in error handling');
+        }
+        ex.lua_resetthread(co);
+        ex.lua_settop(co, 0); // (5.4.4's reset leaves an error object)
+        this.replyError(out, this.runName);
+      }
+    } finally {
+      this.endRun();
+    }
+    return true;
+  }
+
+  /** The end of a top-level run (the coroutine is empty: it returned, or was reset). */
+  private endRun(): void {
+    this.running--;
+    this.w.ex.lua_settop(this.L, 0);
+    active = this.prevActive;
+    this.prevActive = null;
+    this.deadline = 0;
+    this.yieldOk = false;
+    this.runOut = null;
   }
 
   /** Call a function ref with no error formatting (FUNCTION LOAD body). Returns error text or null. */
@@ -886,6 +1025,31 @@ export class Sandbox {
   }
 }
 
+
+/**
+ * The error handler of top-level runs (on the coroutine): returns function(co, err) doing what the
+ * prelude's errh does as a message handler at the point of the error, on the dead coroutine's
+ * stack, which lua_resume leaves in place. errh converts the error (its own frame search finds
+ * nothing from here: this chunk is '=redust', below it is the C caller); the position is the first
+ * frame of the coroutine that is not C, the prelude or a library.
+ */
+const CO_ERRH = `
+local getinfo, errh = ...
+return function(co, err)
+  err = errh(err)
+  local lvl = 0
+  local i = getinfo(co, lvl, 'Sl')
+  while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
+    lvl = lvl + 1
+    i = getinfo(co, lvl, 'Sl')
+  end
+  if i and type(err) == 'table' then
+    err.source = i.source
+    err.line = i.currentline
+  end
+  return err
+end
+`;
 
 function setUpvalue1(w: LuaWasm, L: number, fnIdx: number): void {
   // lua_setupvalue(L, funcindex, 1): pops the value into upvalue 1 (_ENV for a main chunk).

@@ -27,6 +27,9 @@ export class Cron {
   /** serverCron: active expiry, background engine work, client timeouts, ops sampling. */
   run(): void {
     const server = this.server;
+    // A busy script is suspended (scripting/engine.ts): Redis runs no serverCron then (only
+    // whileBlockedCron, which changes no data); nothing may touch the dataset under the script.
+    if (server.busyScript !== null) return;
     server.clock.resync();
     const now = server.clock.now();
     if (server.activeExpireEnabled && !server.pause.isPaused()) this.activeExpireCycle(now);

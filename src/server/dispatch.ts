@@ -58,6 +58,12 @@ export class Dispatcher {
   currentClient: Client | null = null;
   /** The client of the outermost running command (Redis's server.current_client), or null. */
   outerClient: Client | null = null;
+  /**
+   * A top-level command left unfinished by its handler (a busy script that yielded to the event
+   * loop: scripting/engine.ts suspendRun), finished by continueSuspended. Null almost always.
+   */
+  private suspendedCall: { c: Client; cmd: Command; argv: Buffer[]; start: number; errorsBefore: number; dirtyBefore: number } | null = null;
+  private suspendRequested = false;
 
   constructor(private readonly server: Server) {
     this.getCommand = server.table.get('get')!;
@@ -281,6 +287,65 @@ export class Dispatcher {
       this.currentClient = prevClient;
       if (outer) server.clock.unfreeze();
     }
+    if (this.suspendRequested) {
+      // (Only a top-level command with an argv is ever suspended: see suspendCall.)
+      this.suspendRequested = false;
+      this.suspendedCall = { c, cmd, argv: argv!, start, errorsBefore, dirtyBefore };
+      this.outerClient = null;
+      this.lastCallEnd = -1;
+      return;
+    }
+    this.endCall(c, cmd, argv, outer, start, errorsBefore, dirtyBefore);
+  }
+
+  /**
+   * The running handler suspends its command (called from it at execDepth 1): call() returns
+   * without its epilogue, the client stays held (BLOCKED) and the command is finished by
+   * continueSuspended. Meanwhile every other command is answered BUSY (server.busyScript).
+   */
+  suspendCall(): void {
+    this.suspendRequested = true;
+  }
+
+  /**
+   * Run `step` inside the suspended command, as its handler ran (same client, frozen time, depth
+   * 1). When it returns true the command is over: call()'s epilogue (stats, SLOWLOG, propagation
+   * of its effects) and the wake-ups of blocked clients follow. Returns what `step` returned.
+   */
+  continueSuspended(step: () => boolean): boolean {
+    const s = this.suspendedCall!;
+    const server = this.server;
+    const c = s.c;
+    this.currentClient = c;
+    this.outerClient = c;
+    server.clock.freezeAt(s.start);
+    this.execDepth++;
+    let done = true;
+    try {
+      done = step();
+    } catch (e) {
+      server.logger.error({ err: e, command: s.cmd.fullname }, 'command handler crashed');
+      c.reply.error(`ERR internal error in '${s.cmd.fullname}': ${(e as Error).message}`);
+    } finally {
+      this.execDepth--;
+      this.currentClient = null;
+      server.clock.unfreeze();
+    }
+    if (!done) {
+      this.outerClient = null;
+      return false;
+    }
+    this.suspendedCall = null;
+    this.endCall(c, s.cmd, s.argv, true, s.start, s.errorsBefore, s.dirtyBefore);
+    this.lastCallEnd = -1;
+    this.afterCommand();
+    return true;
+  }
+
+  /** call()'s epilogue: MONITOR, tracking, propagation, stats, SLOWLOG. */
+  private endCall(c: Client, cmd: Command, argv: Buffer[] | null, outer: boolean, start: number, errorsBefore: number, dirtyBefore: number): void {
+    const server = this.server;
+    const stats = server.stats;
     if (server.monitors.clients.size !== 0) server.monitors.afterCall(c, cmd, argv ?? this.fastArgv(c));
     if (server.tracking.active) server.tracking.afterCall(c, cmd, argv ?? this.fastArgv(c));
     const propagation = server.propagation;
@@ -312,6 +377,8 @@ export class Dispatcher {
 
   /** Work deferred to the end of the outermost command: wake blocked clients. */
   afterCommand(): void {
+    // (Not while a command is suspended: nobody may see the effects of half a script.)
+    if (this.suspendedCall !== null) return;
     const blocking = this.server.blocking;
     if (blocking.hasReadyKeys()) {
       blocking.handleReadyKeys();

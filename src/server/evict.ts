@@ -67,7 +67,8 @@ function kindOf(policy: string): Kind {
 /** Evict until used memory is at most `limit`. Returns false when nothing (more) can be evicted. */
 export function evictToLimit(server: Server, limit: number): boolean {
   const policy = server.config.str('maxmemory-policy');
-  if (server.pause.isPaused()) return true; // isSafeToPerformEvictions: a fake EVICT_OK while paused
+  // isSafeToPerformEvictions: a fake EVICT_OK while paused or while a script is busy
+  if (server.pause.isPaused() || server.busyScript !== null) return true;
   if (policy === 'noeviction') return false;
   const volatile = policy.startsWith('volatile');
   const kind = kindOf(policy);

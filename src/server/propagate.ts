@@ -40,6 +40,8 @@ export class Propagator {
   private lastDb = -1;
   /** True while at least one target is attached: only then is anything collected. */
   active = false;
+  /** While true, flushPending keeps the pending commands (a busy script suspended mid-run: scripting/engine.ts). */
+  hold = false;
 
   attach(t: PropagationTarget): void {
     this.targets.push(t);
@@ -71,7 +73,7 @@ export class Propagator {
 
   /** propagatePendingCommands: hand over what the command queued, wrapped when it is several. */
   flushPending(): void {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || this.hold) return;
     const list = this.pending;
     this.pending = [];
     this.emit(list, list.length > 1);

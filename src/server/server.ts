@@ -123,6 +123,12 @@ export class Server {
   /** SHUTDOWN NOSAVE arrived during a busy script: shut down once it has stopped. */
   shutdownAfterScript = false;
   /**
+   * Work that must not run under a busy script that yielded to the event loop (a signal's
+   * shutdown, MIGRATE's deletions...): run on the turn after it ends (after its reply and
+   * propagation).
+   */
+  readonly afterScript: (() => void)[] = [];
+  /**
    * Set while some commands must be refused (loading, MISCONF; src/persistence/bgsave.ts): called
    * by processCommand after the OOM check, returns the error text or null. Null when none applies.
    */
@@ -265,6 +271,12 @@ export class Server {
   /** Called by the scripting engine when the outermost script returns. */
   scriptFinished(): void {
     this.busyScript = null;
+    if (this.afterScript.length > 0) {
+      const jobs = this.afterScript.splice(0);
+      setImmediate(() => {
+        for (const job of jobs) job();
+      });
+    }
     if (this.shutdownAfterScript) {
       this.shutdownAfterScript = false;
       this.shutdown();
