@@ -5,7 +5,7 @@
 import * as assert from 'uvu/assert';
 import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
-import { R } from './helpers/raw';
+import { items, R, text } from './helpers/raw';
 
 
 const E = (script: string, ...rest: string[]) => ['EVAL', script, '0', ...rest];
@@ -288,6 +288,23 @@ for (const engine of enginesUnderTest()) {
       await c.send('EVAL', m + ' return 1', '2', 'a', 'b');
       assert.equal(await c.send('EVAL', SHOW, '2', 'a', 'b'), fresh(['a', 'b'], []), m);
     }
+  });
+
+  t('TIME inside a script is the real time (a loop waiting on it ends), while keys keep the start time', async ({ c }) => {
+    // Redis's TIME calls gettimeofday; only key expiry uses the script's frozen start time.
+    const wait = `local t0 = redis.call('TIME')
+      local n = 0
+      while true do
+        n = n + 1
+        local t = redis.call('TIME')
+        local us = (t[1] - t0[1]) * 1000000 + (t[2] - t0[2])
+        if us >= 30000 then return {1, n} end
+        if us < 0 then return {-1, n} end
+      end`;
+    assert.equal(items(await c.send('EVAL', wait, '0'))[0], R.int(1));
+    const [s, us] = items(await c.send('TIME')).map((x) => Number(text(x)));
+    assert.ok(Math.abs(s * 1000 + us / 1000 - Date.now()) < 2000, 'TIME is the wall clock');
+    assert.ok(us >= 0 && us < 1e6);
   });
 
   t('binary-safe arguments and replies', async ({ c }) => {

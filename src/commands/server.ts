@@ -318,11 +318,10 @@ function dbsize(c: Client): void {
 }
 
 function time(c: Client): void {
-  const now = c.server.clock.now();
-  const us = process.hrtime.bigint() / 1000n % 1000n;
+  const us = c.server.clock.nowMicros();
   c.reply.array(2);
-  c.reply.bulk(String(Math.floor(now / 1000)));
-  c.reply.bulk(String((now % 1000) * 1000 + Number(us)));
+  c.reply.bulk(String(Math.floor(us / 1e6)));
+  c.reply.bulk(String(us % 1e6));
 }
 
 function flushFlags(argv: Buffer[]): boolean {

@@ -23,6 +23,13 @@ export class ServerClock implements Clock {
   now(): number {
     return this.frozen >= 0 ? this.frozen : Math.floor(performance.now() + this.wallOffset) + this.offset;
   }
+  /**
+   * Wall-clock microseconds, never frozen: TIME reads it (Redis's timeCommand calls gettimeofday,
+   * so a script looping on TIME sees time pass while its keys keep the script's start time).
+   */
+  nowMicros(): number {
+    return Math.floor((performance.now() + this.wallOffset + this.offset) * 1000);
+  }
   advance(ms: number): void {
     this.offset += ms;
     if (this.frozen >= 0) this.frozen += ms;
