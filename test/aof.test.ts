@@ -16,7 +16,7 @@ import path from 'path';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
 import type { ReferenceServer } from './helpers/servers';
-import { Arg, RawConnection, encodeCommand, waitLoaded } from './helpers/raw';
+import { Arg, RawConnection, encodeCommand, waitAccepting, waitLoaded } from './helpers/raw';
 import { parseAofCommand, parseManifest } from '../src/persistence/aof';
 import type { RedustServer } from '../src/index';
 import type { EngineName } from '../src/engine/types';
@@ -357,14 +357,7 @@ if (haveRedisServer()) {
       for (let cycle = 0; cycle < 3; cycle++) {
         const port = await freePort();
         const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'redust.js'), '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--loglevel', 'warning'], { stdio: 'ignore' });
-        for (let i = 0; i < 100; i++) {
-          try {
-            (await RawConnection.connect(port)).close();
-            break;
-          } catch {
-            await sleep(20);
-          }
-        }
+        await waitAccepting(port, 100, 20);
         // Everything acknowledged in earlier cycles is there.
         const check = await RawConnection.connect(port);
         for (const [key, v] of acked) assert.equal(await check.send('GET', key), { t: 'bulk', v: Buffer.from(v) }, `cycle ${cycle}: ${key}`);

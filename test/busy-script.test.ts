@@ -10,7 +10,7 @@ import path from 'path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { enginesUnderTest, freePort, haveRedisServer, startReference } from './helpers/servers';
-import { encodeCommand, RawConnection, Arg } from './helpers/raw';
+import { encodeCommand, RawConnection, Arg, waitAccepting } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
@@ -27,14 +27,7 @@ async function startRedustProcess(engine: string): Promise<Target> {
   const child: ChildProcess = spawn(process.execPath, [BIN, '--port', String(port), '--engine', engine, '--busy-reply-threshold', '100', '--loglevel', 'warning', '--save', ''], { stdio: 'ignore' });
   let exited = false;
   child.on('exit', () => (exited = true));
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await RawConnection.connect(port)).close();
-      break;
-    } catch {
-      await sleep(25);
-    }
-  }
+  await waitAccepting(port);
   return {
     port,
     exited: () => exited,

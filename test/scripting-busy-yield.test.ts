@@ -14,7 +14,7 @@ import path from 'path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { enginesUnderTest, freePort, haveRedisServer } from './helpers/servers';
-import { encodeCommand, RawConnection, Arg } from './helpers/raw';
+import { encodeCommand, RawConnection, Arg, waitAccepting } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
@@ -42,14 +42,7 @@ async function start(kind: string, extra: string[] = []): Promise<Proc> {
       : spawn(process.execPath, [BIN, ...common, '--engine', kind, '--loglevel', 'warning'], { stdio: 'ignore' });
   let done = false;
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => ((done = true), resolve(code))));
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await RawConnection.connect(port)).close();
-      break;
-    } catch {
-      await sleep(25);
-    }
-  }
+  await waitAccepting(port);
   return {
     port,
     dir,

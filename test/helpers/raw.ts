@@ -124,6 +124,22 @@ export function items(n: RespNode): RespNode[] {
   throw new Error(`not an aggregate reply: ${n.t}`);
 }
 
+/**
+ * Wait until something accepts connections on `port` (a server spawned as a process): up to
+ * `tries` attempts `everyMs` apart. Returns false if it never did.
+ */
+export async function waitAccepting(port: number, tries = 200, everyMs = 25): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    try {
+      (await RawConnection.connect(port)).close();
+      return true;
+    } catch {
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  }
+  return false;
+}
+
 /** Shorthands for building expected nodes. */
 export const R = {
   ok: { t: 'simple', v: 'OK' } as RespNode,
