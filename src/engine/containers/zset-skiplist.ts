@@ -32,10 +32,10 @@ export const MAX_LEVEL = 32;
 /** Probability of one more level (ZSKIPLIST_P). */
 const P = 0.25;
 /** Estimated bytes per node beyond the member bytes and its levels (node object, string header, dict slot). */
-const NODE_OVERHEAD = 112;
+const NODE_OVERHEAD = 150;
 /** Bytes per level above 0 (link + span), and the array's own header when a node has one. */
 const LEVEL_BYTES = 16;
-const UP_ARRAY_BYTES = 32;
+const UP_ARRAY_BYTES = 48;
 /** The list object, header node and an empty ShardedMap. */
 export const SKIPLIST_BASE_BYTES = 400;
 
