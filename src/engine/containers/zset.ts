@@ -1,21 +1,28 @@
 /**
- * JsZSet: the JavaScript sorted set (Redis t_zset.c "skiplist" encoding): a skip list ordered by
- * (score, member bytes) with span counts for O(log n) rank queries, plus a member -> node hash
- * (ShardedMap: no Map size cap and a Redis-style SCAN cursor).
+ * JsZSet: the JavaScript sorted set, in two forms (as Redis t_zset.c's listpack and skiplist):
  *
- * Invariants (as in t_zset.c):
- * - Nodes are ordered by score, then by member compared as unsigned bytes (memcmp, then length).
- *   Members are latin1 JS strings (one char per byte), so JS string comparison IS that order.
- *   Scores are never NaN. Members are unique (the hash is checked before inserting).
- * - header.forward[i].span[i] counts the level-0 steps from a node to its level-i successor; the
- *   span of the last node on a level counts the steps to the end of the list (so the sum of spans
- *   along any search path to a node is its 1-based rank).
- * - `level` is the highest level in use (>= 1); header levels above it are null with span 0.
- * - Level-0 `backward` pointers make the list doubly linked (reverse ranges); `tail` is the last node.
- * - `dict` maps every member to its node; dict.size === length.
+ * - small: two flat parallel arrays sorted by (score, member bytes): `members` (latin1 strings)
+ *   and `scores` (numbers). Member lookup is a linear scan (at most SMALL_MAX_ENTRIES members),
+ *   positions by binary search on (score, member); no skip list, no hash. Lex ranges and counts
+ *   walk linearly from the ends as Redis's zzlFirstInLexRange/zzlLastInLexRange do, so their
+ *   answers match a listpack even when scores differ. ZSCAN gets everything with cursor 0.
+ * - big: a ZSkipList (zset-skiplist.ts): skip list with spans plus a member -> node hash.
  *
- * Complexity: add / delete / score update / rank / element-by-rank / first-in-range: O(log n)
- * expected; range visits O(log n + k); count by score or lex O(log n); scan step O(count).
+ * A set starts small and moves, one way, to the big form when an insert would make it longer than
+ * SMALL_MAX_ENTRIES or adds a member longer than SMALL_MAX_VALUE bytes. These are the defaults of
+ * zset-max-listpack-entries / -value: the representation is fixed, the OBJECT ENCODING answer is
+ * not (below), so with default limits the two agree.
+ *
+ * Invariants:
+ * - Exactly one form: (members, scores) non-null with equal capacities (array lengths) holding
+ *   `n` entries, slots past n holding '' (no stale member kept alive), or `sl` non-null.
+ * - small: strictly ascending by (score, member) (member compared as unsigned bytes, which JS
+ *   string order is on latin1 strings), no NaN, length <= SMALL_MAX_ENTRIES, every member
+ *   <= SMALL_MAX_VALUE bytes. big: see zset-skiplist.ts.
+ * - bytes === the sum memoryUsage() describes; an attached account received every change.
+ *
+ * Complexity: small: lookup O(n) (n <= 128), insert/delete O(n) moves, ranges O(log n + k);
+ * big: as the skip list (O(log n) expected).
  *
  * OBJECT ENCODING: Redis 7.0 starts small zsets as listpacks and converts them to skiplists, never
  * back, once an insert makes them longer than zset-max-listpack-entries or adds a member longer
@@ -23,87 +30,48 @@
  * inserted, so `encoding(limits)` answers the same one-way way. Sets built from scratch (ZUNIONSTORE,
  * ZRANGESTORE...) therefore report what Redis's zsetConvertToListpackIfNeeded would give.
  */
-import type { BulkValue, Bytes, EncodingLimits, LexRange, MemoryAccount, ScoreRange, TableStats, ZSetValue } from '../types';
-import { SHARDED_MAP_STATS, ShardedMap } from '../hashing/sharded-map';
+import type { BulkValue, Bytes, EncodingLimits, LexRange, MemoryAccount, PoppedElement, ScoreRange, TableStats, ZSetValue } from '../types';
+import { SHARDED_MAP_STATS } from '../hashing/sharded-map';
+import {
+  gteMin,
+  lexGteMin,
+  lexLteMax,
+  lexRangeEmpty,
+  lteMax,
+  scoreRangeEmpty,
+  SKIPLIST_BASE_BYTES,
+  toLexS,
+  ZNode,
+  ZSkipList,
+  type LexRangeS,
+} from './zset-skiplist';
 
-const MAX_LEVEL = 32;
-/** Probability of one more level (ZSKIPLIST_P). */
-const P = 0.25;
-/** Estimated bytes per node beyond the member bytes (node object, arrays, dict slot). */
-const NODE_OVERHEAD = 88;
-const LEVEL_BYTES = 16;
-const BASE_BYTES = 120;
+/** The small form holds at most this many members (zset-max-listpack-entries' default)... */
+export const SMALL_MAX_ENTRIES = 128;
+/** ...of at most this many bytes (zset-max-listpack-value's default). */
+export const SMALL_MAX_VALUE = 64;
 
-class ZNode {
-  backward: ZNode | null = null;
-  readonly forward: (ZNode | null)[];
-  readonly span: number[];
-  constructor(
-    public member: string,
-    public score: number,
-    level: number,
-  ) {
-    this.forward = new Array(level).fill(null);
-    this.span = new Array(level).fill(0);
-  }
-}
+/** The JsZSet object itself. */
+const OBJECT_BYTES = 104;
+/** Small form: the two arrays' headers. */
+const SMALL_ARRAYS_BYTES = 96;
+/** Small form per member beyond its bytes: string header, array slot, score slot. */
+const SMALL_ENTRY_BYTES = 36;
 
-function randomLevel(): number {
-  let level = 1;
-  while (level < MAX_LEVEL && Math.random() < P) level++;
-  return level;
-}
-
-function nodeBytes(n: ZNode): number {
-  return NODE_OVERHEAD + n.member.length + n.forward.length * LEVEL_BYTES;
-}
-
-/** (score, member) of a node is before (score, member). */
-function before(n: ZNode, score: number, member: string): boolean {
-  return n.score < score || (n.score === score && n.member < member);
-}
-
-function gteMin(v: number, r: ScoreRange): boolean {
-  return r.minEx ? v > r.min : v >= r.min;
-}
-function lteMax(v: number, r: ScoreRange): boolean {
-  return r.maxEx ? v < r.max : v <= r.max;
+/** Shared capacity-0 arrays of a new set (never written: any insert first grows). */
+const EMPTY_MEMBERS: string[] = [];
+const EMPTY_SCORES: number[] = [];
+/** Padding appended when a small form grows: packed arrays of '' and of doubles. */
+const MEMBER_PAD: string[][] = [];
+const SCORE_PAD: number[][] = [];
+for (let k = 0; k <= SMALL_MAX_ENTRIES; k++) {
+  MEMBER_PAD.push(Array.from({ length: k }, () => ''));
+  SCORE_PAD.push(Array.from({ length: k }, () => 0.5));
 }
 
-/** Lex bound as Redis's sdscmplex sees it: -inf / +inf sentinels or a member. */
-function lexCmpBound(member: string, bound: string | null, inf: -1 | 0 | 1): number {
-  if (inf === -1) return 1;
-  if (inf === 1) return -1;
-  const b = bound as string;
-  return member < b ? -1 : member > b ? 1 : 0;
-}
-function lexGteMin(m: string, r: LexRangeS): boolean {
-  const c = lexCmpBound(m, r.min, r.minInf);
-  return r.minEx ? c > 0 : c >= 0;
-}
-function lexLteMax(m: string, r: LexRangeS): boolean {
-  const c = lexCmpBound(m, r.max, r.maxInf);
-  return r.maxEx ? c < 0 : c <= 0;
-}
-
-interface LexRangeS {
-  min: string | null;
-  minEx: boolean;
-  minInf: -1 | 0 | 1;
-  max: string | null;
-  maxEx: boolean;
-  maxInf: -1 | 0 | 1;
-}
-
-function toLexS(r: LexRange): LexRangeS {
-  return {
-    min: r.min === null ? null : r.min.latin1Slice(0, r.min.length),
-    minEx: r.minEx,
-    minInf: r.minInf,
-    max: r.max === null ? null : r.max.latin1Slice(0, r.max.length),
-    maxEx: r.maxEx,
-    maxInf: r.maxInf,
-  };
+/** Capacity after `cap` (about +25%, at most SMALL_MAX_ENTRIES). */
+function nextCap(cap: number): number {
+  return Math.min(SMALL_MAX_ENTRIES, cap + (cap >> 2) + 1);
 }
 
 function key(b: Bytes): string {
@@ -112,19 +80,26 @@ function key(b: Bytes): string {
 
 export class JsZSet implements ZSetValue {
   readonly type = 'zset' as const;
-  private readonly header = new ZNode('', 0, MAX_LEVEL);
-  private tail: ZNode | null = null;
-  private level = 1;
-  private length = 0;
-  private dict = new ShardedMap<ZNode>();
-  private bytes = BASE_BYTES;
+  /**
+   * Small form (null when big): members and their scores, sorted by (score, member), in slots
+   * [0, n). The arrays are exactly their capacity long (slots from n on hold '' and 0), grown and
+   * shrunk by copying, so a small set carries little slack (a pushed-to JS array keeps >= 16 slots).
+   */
+  private members: string[] | null = EMPTY_MEMBERS;
+  private scores: number[] | null = EMPTY_SCORES;
+  private n = 0;
+  /** Big form (null when small). */
+  private sl: ZSkipList | null = null;
+  private bytes = OBJECT_BYTES + SMALL_ARRAYS_BYTES;
   private account: MemoryAccount | null = null;
   /** Largest size and longest member ever inserted (one-way listpack -> skiplist conversion). */
   private maxSize = 0;
   private maxMemberLen = 0;
+  /** Set by SORT (zsetConvert to skiplist); kept by clone, as zsetDup keeps the encoding. */
+  private forcedSkiplist = false;
 
   get size(): number {
-    return this.length;
+    return this.members !== null ? this.n : (this.sl as ZSkipList).length;
   }
 
   memoryUsage(): number {
@@ -149,17 +124,30 @@ export class JsZSet implements ZSetValue {
     return this.maxSize > limits.zsetMaxListpackEntries || this.maxMemberLen > limits.zsetMaxListpackValue ? 'skiplist' : 'listpack';
   }
 
-  /** Set by SORT (zsetConvert to skiplist); kept by clone, as zsetDup keeps the encoding. */
-  private forcedSkiplist = false;
-
   convertToSkiplist(): void {
     this.forcedSkiplist = true;
   }
 
+  /** True while the set is in its small (flat arrays) form; for tests. */
+  isSmall(): boolean {
+    return this.members !== null;
+  }
+
   clone(): JsZSet {
     const z = new JsZSet();
-    // Insert from the greatest to the smallest: every insert stops at the header (O(1)), as zsetDup.
-    for (let n = this.tail; n !== null; n = n.backward) z.insertNew(n.member, n.score);
+    if (this.members !== null) {
+      z.members = this.n === 0 ? EMPTY_MEMBERS : this.members.slice(0, this.n);
+      z.scores = this.n === 0 ? EMPTY_SCORES : (this.scores as number[]).slice(0, this.n);
+      z.n = this.n;
+      z.bytes = this.bytes;
+    } else {
+      const sl = this.sl as ZSkipList;
+      z.toBig();
+      const zl = z.sl as ZSkipList;
+      // Insert from the greatest to the smallest: every insert stops at the header (O(1)), as zsetDup.
+      for (let n = sl.tail; n !== null; n = n.backward) zl.insertNew(n.member, n.score);
+      z.bytes = OBJECT_BYTES + SKIPLIST_BASE_BYTES + zl.bytes;
+    }
     z.maxSize = this.maxSize;
     z.forcedSkiplist = this.forcedSkiplist;
     z.maxMemberLen = this.maxMemberLen;
@@ -167,62 +155,142 @@ export class JsZSet implements ZSetValue {
   }
 
   score(member: Bytes): number | undefined {
-    return this.dict.get(key(member))?.score;
+    const m = key(member);
+    if (this.members !== null) {
+      const i = this.smallFind(m);
+      return i < 0 ? undefined : (this.scores as number[])[i];
+    }
+    return (this.sl as ZSkipList).get(m)?.score;
   }
 
   add(member: Bytes, score: number): number | undefined {
     if (Number.isNaN(score)) throw new Error('zset: NaN score');
     const m = key(member);
-    const node = this.dict.get(m);
+    const ms = this.members;
+    if (ms !== null) {
+      const i = this.smallFind(m);
+      if (i < 0) {
+        this.insertNew(m, score);
+        return undefined;
+      }
+      const ss = this.scores as number[];
+      const old = ss[i];
+      if (old !== score) this.smallMove(i, score);
+      else if (!Object.is(old, score)) ss[i] = score; // -0 <-> 0: same position
+      return old;
+    }
+    const sl = this.sl as ZSkipList;
+    const node = sl.get(m);
     if (node === undefined) {
       this.insertNew(m, score);
       return undefined;
     }
     const old = node.score;
-    if (old !== score) this.updateScore(node, score);
-    else if (!Object.is(old, score)) node.score = score; // -0 <-> 0: same position
+    if (old !== score) sl.updateScore(node, score);
+    else if (!Object.is(old, score)) node.score = score;
     return old;
   }
 
   delete(member: Bytes): boolean {
     const m = key(member);
-    const node = this.dict.get(m);
+    if (this.members !== null) {
+      const i = this.smallFind(m);
+      if (i < 0) return false;
+      this.smallRemove(i);
+      return true;
+    }
+    const sl = this.sl as ZSkipList;
+    const node = sl.get(m);
     if (node === undefined) return false;
-    this.dict.delete(m);
-    this.unlink(node);
-    this.grow(-nodeBytes(node));
+    const before = sl.bytes;
+    sl.delete(node);
+    this.grow(sl.bytes - before);
+    return true;
+  }
+
+  popOne(reverse: boolean, out: PoppedElement): boolean {
+    const ms = this.members;
+    if (ms !== null) {
+      if (this.n === 0) return false;
+      const i = reverse ? this.n - 1 : 0;
+      out.member = ms[i];
+      out.score = (this.scores as number[])[i];
+      this.smallRemove(i);
+      return true;
+    }
+    const sl = this.sl as ZSkipList;
+    const node = reverse ? sl.tail : sl.first;
+    if (node === null) return false;
+    out.member = node.member;
+    out.score = node.score;
+    const before = sl.bytes;
+    sl.delete(node);
+    this.grow(sl.bytes - before);
     return true;
   }
 
   rank(member: Bytes, reverse: boolean): number {
     const m = key(member);
-    const node = this.dict.get(m);
+    if (this.members !== null) {
+      const i = this.smallFind(m);
+      if (i < 0) return -1;
+      return reverse ? this.n - 1 - i : i;
+    }
+    const sl = this.sl as ZSkipList;
+    const node = sl.get(m);
     if (node === undefined) return -1;
-    const r = this.rankOf(node.score, m);
-    return reverse ? this.length - r : r - 1;
+    const r = sl.rankOf(node.score, m);
+    return reverse ? sl.length - r : r - 1;
   }
 
   rangeByRank(start: number, stop: number, reverse: boolean, visit: (member: BulkValue, score: number) => void): void {
+    const len = this.size;
     if (start < 0) start = 0;
-    if (stop >= this.length) stop = this.length - 1;
+    if (stop >= len) stop = len - 1;
     if (start > stop) return;
-    let n = reverse ? this.byRank(this.length - start) : this.byRank(start + 1);
+    const ms = this.members;
+    if (ms !== null) {
+      const ss = this.scores as number[];
+      for (let i = start; i <= stop; i++) {
+        const j = reverse ? len - 1 - i : i;
+        visit(ms[j], ss[j]);
+      }
+      return;
+    }
+    const sl = this.sl as ZSkipList;
+    let n = reverse ? sl.byRank(len - start) : sl.byRank(start + 1);
     for (let i = start; i <= stop && n !== null; i++) {
-      const next: ZNode | null = reverse ? n.backward : n.forward[0];
+      const next: ZNode | null = reverse ? n.backward : n.next;
       visit(n.member, n.score);
       n = next;
     }
   }
 
   rangeByScore(range: ScoreRange, reverse: boolean, offset: number, limit: number, visit: (member: BulkValue, score: number) => void): void {
-    let n = reverse ? this.lastInRange(range) : this.firstInRange(range);
+    const ms = this.members;
+    if (ms !== null) {
+      const ss = this.scores as number[];
+      let i = reverse ? this.smallLastInRange(range) : this.smallFirstInRange(range);
+      if (i < 0) return;
+      i = reverse ? i - offset : i + offset;
+      while (i >= 0 && i < this.n && limit !== 0) {
+        const s = ss[i];
+        if (reverse ? !gteMin(s, range) : !lteMax(s, range)) break;
+        visit(ms[i], s);
+        i = reverse ? i - 1 : i + 1;
+        if (limit > 0) limit--;
+      }
+      return;
+    }
+    const sl = this.sl as ZSkipList;
+    let n = reverse ? sl.lastInRange(range) : sl.firstInRange(range);
     while (n !== null && offset > 0) {
-      n = reverse ? n.backward : n.forward[0];
+      n = reverse ? n.backward : n.next;
       offset--;
     }
     while (n !== null && limit !== 0) {
       if (reverse ? !gteMin(n.score, range) : !lteMax(n.score, range)) break;
-      const next: ZNode | null = reverse ? n.backward : n.forward[0];
+      const next: ZNode | null = reverse ? n.backward : n.next;
       visit(n.member, n.score);
       n = next;
       if (limit > 0) limit--;
@@ -231,14 +299,30 @@ export class JsZSet implements ZSetValue {
 
   rangeByLex(range: LexRange, reverse: boolean, offset: number, limit: number, visit: (member: BulkValue, score: number) => void): void {
     const r = toLexS(range);
-    let n = reverse ? this.lastInLex(r) : this.firstInLex(r);
+    const ms = this.members;
+    if (ms !== null) {
+      const ss = this.scores as number[];
+      let i = reverse ? this.smallLastInLex(r) : this.smallFirstInLex(r);
+      if (i < 0) return;
+      i = reverse ? i - offset : i + offset;
+      while (i >= 0 && i < this.n && limit !== 0) {
+        const m = ms[i];
+        if (reverse ? !lexGteMin(m, r) : !lexLteMax(m, r)) break;
+        visit(m, ss[i]);
+        i = reverse ? i - 1 : i + 1;
+        if (limit > 0) limit--;
+      }
+      return;
+    }
+    const sl = this.sl as ZSkipList;
+    let n = reverse ? sl.lastInLex(r) : sl.firstInLex(r);
     while (n !== null && offset > 0) {
-      n = reverse ? n.backward : n.forward[0];
+      n = reverse ? n.backward : n.next;
       offset--;
     }
     while (n !== null && limit !== 0) {
       if (reverse ? !lexGteMin(n.member, r) : !lexLteMax(n.member, r)) break;
-      const next: ZNode | null = reverse ? n.backward : n.forward[0];
+      const next: ZNode | null = reverse ? n.backward : n.next;
       visit(n.member, n.score);
       n = next;
       if (limit > 0) limit--;
@@ -246,291 +330,283 @@ export class JsZSet implements ZSetValue {
   }
 
   countByScore(range: ScoreRange): number {
-    const first = this.firstInRange(range);
+    if (this.members !== null) {
+      const ss = this.scores as number[];
+      const first = this.smallFirstInRange(range);
+      if (first < 0) return 0;
+      let i = first;
+      while (i < this.n && lteMax(ss[i], range)) i++;
+      return i - first;
+    }
+    const sl = this.sl as ZSkipList;
+    const first = sl.firstInRange(range);
     if (first === null) return 0;
-    const last = this.lastInRange(range) as ZNode;
-    return this.rankOf(last.score, last.member) - this.rankOf(first.score, first.member) + 1;
+    const last = sl.lastInRange(range) as ZNode;
+    return sl.rankOf(last.score, last.member) - sl.rankOf(first.score, first.member) + 1;
   }
 
   countByLex(range: LexRange): number {
     const r = toLexS(range);
-    const first = this.firstInLex(r);
+    if (this.members !== null) {
+      const ms = this.members;
+      const first = this.smallFirstInLex(r);
+      if (first < 0) return 0;
+      let i = first;
+      while (i < this.n && lexLteMax(ms[i], r)) i++;
+      return i - first;
+    }
+    const sl = this.sl as ZSkipList;
+    const first = sl.firstInLex(r);
     if (first === null) return 0;
-    const last = this.lastInLex(r) as ZNode;
-    return this.rankOf(last.score, last.member) - this.rankOf(first.score, first.member) + 1;
+    const last = sl.lastInLex(r) as ZNode;
+    return sl.rankOf(last.score, last.member) - sl.rankOf(first.score, first.member) + 1;
   }
 
   scan(cursor: number, count: number, visit: (member: BulkValue, score: number) => void): number {
-    return this.dict.scan(cursor, count, (m, n) => visit(m, n.score));
+    if (this.members !== null) {
+      // As Redis scans a listpack: everything in one call, cursor 0.
+      this.forEach(visit);
+      return 0;
+    }
+    return (this.sl as ZSkipList).dict.scan(cursor, count, (m, n) => visit(m, n.score));
   }
 
   forEach(visit: (member: BulkValue, score: number) => void): void {
-    for (let n = this.header.forward[0]; n !== null; ) {
-      const next: ZNode | null = n.forward[0];
+    const ms = this.members;
+    if (ms !== null) {
+      const ss = this.scores as number[];
+      for (let i = 0; i < this.n; i++) visit(ms[i], ss[i]);
+      return;
+    }
+    for (let n = (this.sl as ZSkipList).first; n !== null; ) {
+      const next: ZNode | null = n.next;
       visit(n.member, n.score);
       n = next;
     }
   }
 
-  // ---- skip list internals (zslInsert, zslDeleteNode, zslUpdateScore, zslGetRank...) ----
+  // ---- both forms ----
 
   private insertNew(m: string, score: number): void {
-    const node = this.insert(score, m);
-    this.dict.set(m, node);
-    if (this.length > this.maxSize) this.maxSize = this.length;
+    const ms = this.members;
+    if (ms !== null) {
+      if (this.n < SMALL_MAX_ENTRIES && m.length <= SMALL_MAX_VALUE) {
+        this.smallInsert(m, score);
+        this.grow(SMALL_ENTRY_BYTES + m.length);
+      } else {
+        this.toBig();
+        this.bigInsert(m, score);
+      }
+    } else this.bigInsert(m, score);
+    const len = this.size;
+    if (len > this.maxSize) this.maxSize = len;
     if (m.length > this.maxMemberLen) this.maxMemberLen = m.length;
-    this.grow(nodeBytes(node));
   }
 
-  private insert(score: number, m: string): ZNode {
-    const update: ZNode[] = new Array(MAX_LEVEL);
-    const rank: number[] = new Array(MAX_LEVEL);
-    let x = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      rank[i] = i === this.level - 1 ? 0 : rank[i + 1];
-      let f = x.forward[i];
-      while (f !== null && before(f, score, m)) {
-        rank[i] += x.span[i];
-        x = f;
-        f = x.forward[i];
-      }
-      update[i] = x;
-    }
-    const level = randomLevel();
-    if (level > this.level) {
-      for (let i = this.level; i < level; i++) {
-        rank[i] = 0;
-        update[i] = this.header;
-        this.header.span[i] = this.length;
-      }
-      this.level = level;
-    }
-    const n = new ZNode(m, score, level);
-    for (let i = 0; i < level; i++) {
-      n.forward[i] = update[i].forward[i];
-      update[i].forward[i] = n;
-      n.span[i] = update[i].span[i] - (rank[0] - rank[i]);
-      update[i].span[i] = rank[0] - rank[i] + 1;
-    }
-    for (let i = level; i < this.level; i++) update[i].span[i]++;
-    n.backward = update[0] === this.header ? null : update[0];
-    const f0 = n.forward[0];
-    if (f0 !== null) f0.backward = n;
-    else this.tail = n;
-    this.length++;
-    return n;
+  private bigInsert(m: string, score: number): void {
+    const sl = this.sl as ZSkipList;
+    const before = sl.bytes;
+    sl.insertNew(m, score);
+    this.grow(sl.bytes - before);
   }
 
-  /** Update vector (predecessors on every level) of an existing node. */
-  private predecessors(score: number, m: string): ZNode[] {
-    const update: ZNode[] = new Array(this.level);
-    let x = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.forward[i];
-      while (f !== null && before(f, score, m)) {
-        x = f;
-        f = x.forward[i];
-      }
-      update[i] = x;
+  /** Small -> big (zsetConvert): every member moves into a skip list, never back. */
+  private toBig(): void {
+    const sl = new ZSkipList();
+    const ms = this.members;
+    if (ms !== null) {
+      const ss = this.scores as number[];
+      // From the greatest to the smallest: each insert stops at the header.
+      for (let i = this.n - 1; i >= 0; i--) sl.insertNew(ms[i], ss[i]);
     }
-    return update;
+    this.members = null;
+    this.scores = null;
+    this.n = 0;
+    this.sl = sl;
+    this.grow(OBJECT_BYTES + SKIPLIST_BASE_BYTES + sl.bytes - this.bytes);
   }
 
-  private deleteNode(x: ZNode, update: ZNode[]): void {
-    for (let i = 0; i < this.level; i++) {
-      if (update[i].forward[i] === x) {
-        update[i].span[i] += x.span[i] - 1;
-        update[i].forward[i] = x.forward[i];
-      } else update[i].span[i] -= 1;
+  // ---- small form internals ----
+
+  /** Index where (score, m) goes: the first entry not before it. */
+  private smallPos(score: number, m: string): number {
+    const ms = this.members as string[];
+    const ss = this.scores as number[];
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = ss[mid];
+      if (s < score || (s === score && ms[mid] < m)) lo = mid + 1;
+      else hi = mid;
     }
-    const f0 = x.forward[0];
-    if (f0 !== null) f0.backward = x.backward;
-    else this.tail = x.backward;
-    while (this.level > 1 && this.header.forward[this.level - 1] === null) {
-      this.header.span[this.level - 1] = 0;
-      this.level--;
+    return lo;
+  }
+
+  /** Index of member m in the small form, or -1 (linear: at most SMALL_MAX_ENTRIES). */
+  private smallFind(m: string): number {
+    const ms = this.members as string[];
+    const n = this.n;
+    for (let i = 0; i < n; i++) if (ms[i] === m) return i;
+    return -1;
+  }
+
+  private smallInsert(m: string, score: number): void {
+    const at = this.smallPos(score, m);
+    let ms = this.members as string[];
+    let ss = this.scores as number[];
+    const n = this.n;
+    if (n === ms.length) {
+      // Full: copy into arrays of the next capacity (concat allocates them exactly that long).
+      const pad = nextCap(n) - n;
+      ms = this.members = ms.concat(MEMBER_PAD[pad]);
+      ss = this.scores = ss.concat(SCORE_PAD[pad]);
     }
-    this.length--;
-  }
-
-  private unlink(node: ZNode): void {
-    this.deleteNode(node, this.predecessors(node.score, node.member));
-  }
-
-  private updateScore(node: ZNode, score: number): void {
-    const prev = node.backward;
-    const next = node.forward[0];
-    // Same position after the update: change the score in place (zslUpdateScore).
-    if ((prev === null || prev.score < score) && (next === null || next.score > score)) {
-      node.score = score;
-      return;
+    for (let i = n; i > at; i--) {
+      ms[i] = ms[i - 1];
+      ss[i] = ss[i - 1];
     }
-    this.unlink(node);
-    const bytes = nodeBytes(node);
-    const fresh = this.insert(score, node.member);
-    this.dict.set(node.member, fresh);
-    this.grow(nodeBytes(fresh) - bytes);
+    ms[at] = m;
+    ss[at] = score;
+    this.n = n + 1;
   }
 
-  /** 1-based rank of an existing (score, member), 0 when absent (zslGetRank). */
-  private rankOf(score: number, m: string): number {
-    let rank = 0;
-    let x = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.forward[i];
-      while (f !== null && (f.score < score || (f.score === score && f.member <= m))) {
-        rank += x.span[i];
-        x = f;
-        f = x.forward[i];
-      }
-      if (x !== this.header && x.member === m) return rank;
+  private smallRemove(i: number): void {
+    const ms = this.members as string[];
+    const ss = this.scores as number[];
+    const m = ms[i];
+    const n = this.n - 1;
+    for (let j = i; j < n; j++) {
+      ms[j] = ms[j + 1];
+      ss[j] = ss[j + 1];
     }
-    return 0;
-  }
-
-  /** Node at 1-based rank, or null (zslGetElementByRank). */
-  private byRank(rank: number): ZNode | null {
-    if (rank < 1 || rank > this.length) return null;
-    if (rank === 1) return this.header.forward[0];
-    if (rank === this.length) return this.tail;
-    let traversed = 0;
-    let x = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.forward[i];
-      while (f !== null && traversed + x.span[i] <= rank) {
-        traversed += x.span[i];
-        x = f;
-        f = x.forward[i];
-      }
-      if (traversed === rank) return x;
+    ms[n] = ''; // no reference to a removed member
+    this.n = n;
+    this.grow(-(SMALL_ENTRY_BYTES + m.length));
+    // Shrink once half empty (copies of exact length).
+    if (n <= ms.length >> 1 && ms.length > 4) {
+      const cap = n === 0 ? 0 : nextCap(n);
+      this.members = cap === 0 ? EMPTY_MEMBERS : ms.slice(0, cap);
+      this.scores = cap === 0 ? EMPTY_SCORES : ss.slice(0, cap);
     }
-    return null;
   }
 
-  private isInRange(r: ScoreRange): boolean {
-    if (r.min > r.max || (r.min === r.max && (r.minEx || r.maxEx))) return false;
-    const t = this.tail;
-    if (t === null || !gteMin(t.score, r)) return false;
-    const h = this.header.forward[0];
-    if (h === null || !lteMax(h.score, r)) return false;
-    return true;
-  }
-
-  private firstInRange(r: ScoreRange): ZNode | null {
-    if (!this.isInRange(r)) return null;
-    let x = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.forward[i];
-      while (f !== null && !gteMin(f.score, r)) {
-        x = f;
-        f = x.forward[i];
-      }
+  /** New score for the member at i (its place may change; nothing is allocated). */
+  private smallMove(i: number, score: number): void {
+    const ms = this.members as string[];
+    const ss = this.scores as number[];
+    const m = ms[i];
+    const n = this.n;
+    let j = i;
+    // Slide toward the end while the next entry is before (score, m), or toward the start while
+    // (score, m) is before the previous one.
+    while (j + 1 < n && (ss[j + 1] < score || (ss[j + 1] === score && ms[j + 1] < m))) {
+      ms[j] = ms[j + 1];
+      ss[j] = ss[j + 1];
+      j++;
     }
-    const n = x.forward[0];
-    return n !== null && lteMax(n.score, r) ? n : null;
-  }
-
-  private lastInRange(r: ScoreRange): ZNode | null {
-    if (!this.isInRange(r)) return null;
-    let x = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.forward[i];
-      while (f !== null && lteMax(f.score, r)) {
-        x = f;
-        f = x.forward[i];
-      }
+    while (j > 0 && (score < ss[j - 1] || (score === ss[j - 1] && m < ms[j - 1]))) {
+      ms[j] = ms[j - 1];
+      ss[j] = ss[j - 1];
+      j--;
     }
-    return x !== this.header && gteMin(x.score, r) ? x : null;
+    ms[j] = m;
+    ss[j] = score;
   }
 
-  private isInLex(r: LexRangeS): boolean {
-    // sdscmplex(min, max) with the -inf / +inf sentinels.
-    let cmp: number;
-    if (r.minInf !== 0 || r.maxInf !== 0) {
-      const a = r.minInf === 0 ? 0 : r.minInf;
-      const b = r.maxInf === 0 ? 0 : r.maxInf;
-      if (a === b) cmp = 0;
-      else if (a === -1 || b === 1) cmp = -1;
-      else cmp = 1;
-    } else cmp = (r.min as string) < (r.max as string) ? -1 : (r.min as string) > (r.max as string) ? 1 : 0;
-    if (cmp > 0 || (cmp === 0 && (r.minEx || r.maxEx))) return false;
-    const t = this.tail;
-    if (t === null || !lexGteMin(t.member, r)) return false;
-    const h = this.header.forward[0];
-    if (h === null || !lexLteMax(h.member, r)) return false;
-    return true;
-  }
-
-  private firstInLex(r: LexRangeS): ZNode | null {
-    if (!this.isInLex(r)) return null;
-    let x = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.forward[i];
-      while (f !== null && !lexGteMin(f.member, r)) {
-        x = f;
-        f = x.forward[i];
-      }
+  /** Index of the first entry in the score range, or -1 (zzlFirstInRange). */
+  private smallFirstInRange(r: ScoreRange): number {
+    const ss = this.scores as number[];
+    const n = this.n;
+    if (n === 0 || scoreRangeEmpty(r)) return -1;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (gteMin(ss[mid], r)) hi = mid;
+      else lo = mid + 1;
     }
-    const n = x.forward[0];
-    return n !== null && lexLteMax(n.member, r) ? n : null;
+    return lo < n && lteMax(ss[lo], r) ? lo : -1;
   }
 
-  private lastInLex(r: LexRangeS): ZNode | null {
-    if (!this.isInLex(r)) return null;
-    let x = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.forward[i];
-      while (f !== null && lexLteMax(f.member, r)) {
-        x = f;
-        f = x.forward[i];
-      }
+  /** Index of the last entry in the score range, or -1 (zzlLastInRange). */
+  private smallLastInRange(r: ScoreRange): number {
+    const ss = this.scores as number[];
+    const n = this.n;
+    if (n === 0 || scoreRangeEmpty(r)) return -1;
+    // First index past the range's top, minus one.
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (lteMax(ss[mid], r)) lo = mid + 1;
+      else hi = mid;
     }
-    return x !== this.header && lexGteMin(x.member, r) ? x : null;
+    const i = lo - 1;
+    return i >= 0 && gteMin(ss[i], r) ? i : -1;
+  }
+
+  /** zzlIsInLexRange: the range is not empty and overlaps [first member, last member]. */
+  private smallInLex(r: LexRangeS): boolean {
+    const ms = this.members as string[];
+    if (this.n === 0 || lexRangeEmpty(r)) return false;
+    return lexGteMin(ms[this.n - 1], r) && lexLteMax(ms[0], r);
+  }
+
+  /** zzlFirstInLexRange: walk from the start to the first member >= min; -1 unless it is <= max. */
+  private smallFirstInLex(r: LexRangeS): number {
+    if (!this.smallInLex(r)) return -1;
+    const ms = this.members as string[];
+    for (let i = 0; i < this.n; i++) {
+      if (lexGteMin(ms[i], r)) return lexLteMax(ms[i], r) ? i : -1;
+    }
+    return -1;
+  }
+
+  /** zzlLastInLexRange: walk from the end to the last member <= max; -1 unless it is >= min. */
+  private smallLastInLex(r: LexRangeS): number {
+    if (!this.smallInLex(r)) return -1;
+    const ms = this.members as string[];
+    for (let i = this.n - 1; i >= 0; i--) {
+      if (lexLteMax(ms[i], r)) return lexGteMin(ms[i], r) ? i : -1;
+    }
+    return -1;
   }
 
   /**
-   * Test hook: checks every invariant (order, spans, backward links, tail, level, dict) and
-   * throws on the first violation. O(n * levels).
+   * Test hook: checks every invariant (order, spans, backward links, tail, level, dict, small
+   * form bounds, byte count) and throws on the first violation. O(n * levels).
    */
   checkInvariants(): void {
     const fail = (msg: string): never => {
       throw new Error('JsZSet invariant: ' + msg);
     };
-    // Level-0 walk: order, backward links, ranks.
-    const rankOfNode = new Map<ZNode, number>();
-    let prev: ZNode | null = null;
-    let count = 0;
-    for (let n = this.header.forward[0]; n !== null; n = n.forward[0]) {
-      count++;
-      rankOfNode.set(n, count);
-      if (n.backward !== prev) fail(`backward link at rank ${count}`);
-      if (prev !== null && !before(prev, n.score, n.member)) fail(`order at rank ${count}`);
-      if (Number.isNaN(n.score)) fail('NaN score');
-      if (this.dict.get(n.member) !== n) fail(`dict entry of ${JSON.stringify(n.member)}`);
-      if (n.forward.length > this.level) fail('node level above list level');
-      prev = n;
-    }
-    if (count !== this.length) fail(`length ${this.length} vs ${count} nodes`);
-    if (this.dict.size !== this.length) fail(`dict size ${this.dict.size} vs length ${this.length}`);
-    if (this.tail !== prev) fail('tail');
-    if (this.level > 1 && this.header.forward[this.level - 1] === null) fail('level too high');
-    for (let i = this.level; i < MAX_LEVEL; i++) if (this.header.forward[i] !== null) fail(`header level ${i} above list level`);
-    // Spans on every level.
-    for (let i = 0; i < this.level; i++) {
-      let x: ZNode = this.header;
-      let r = 0;
-      for (;;) {
-        const f = x.forward[i];
-        const target = f === null ? this.length : (rankOfNode.get(f) as number);
-        if (f !== null && f.forward.length <= i) fail(`node linked on level ${i} it does not have`);
-        if (f === null) {
-          if (x !== this.header && x.span[i] !== target - r) fail(`last span on level ${i}`);
-          break;
-        }
-        if (x.span[i] !== target - r) fail(`span on level ${i} at rank ${r}: ${x.span[i]} vs ${target - r}`);
-        r = target;
-        x = f;
+    const ms = this.members;
+    const ss = this.scores;
+    if ((ms === null) !== (ss === null) || (ms === null) === (this.sl === null)) fail('not exactly one form');
+    if (ms !== null && ss !== null) {
+      if (ms.length !== ss.length) fail(`members capacity ${ms.length} vs scores ${ss.length}`);
+      if (this.n > ms.length) fail(`${this.n} members in a capacity of ${ms.length}`);
+      if (this.n > SMALL_MAX_ENTRIES || ms.length > SMALL_MAX_ENTRIES) fail(`small form with ${this.n} members, capacity ${ms.length}`);
+      for (let i = this.n; i < ms.length; i++) if (ms[i] !== '') fail(`slot ${i} past the end holds a member`);
+      if (this.n === 0 && ms.length === 0 && (ms !== EMPTY_MEMBERS || ss !== EMPTY_SCORES)) fail('capacity-0 arrays not the shared ones');
+      if (EMPTY_MEMBERS.length !== 0 || EMPTY_SCORES.length !== 0) fail('shared empty arrays written');
+      let bytes = OBJECT_BYTES + SMALL_ARRAYS_BYTES;
+      for (let i = 0; i < this.n; i++) {
+        const m = ms[i];
+        const s = ss[i];
+        if (typeof m !== 'string') fail(`member ${i} is not a string`);
+        if (typeof s !== 'number' || Number.isNaN(s)) fail(`score ${i}`);
+        if (m.length > SMALL_MAX_VALUE) fail(`small form member of ${m.length} bytes`);
+        if (i > 0 && !(ss[i - 1] < s || (ss[i - 1] === s && ms[i - 1] < m))) fail(`order at rank ${i}`);
+        bytes += SMALL_ENTRY_BYTES + m.length;
       }
+      if (bytes !== this.bytes) fail(`bytes ${this.bytes} vs ${bytes}`);
+    } else {
+      const sl = this.sl as ZSkipList;
+      sl.checkInvariants(fail);
+      if (this.bytes !== OBJECT_BYTES + SKIPLIST_BASE_BYTES + sl.bytes) fail(`bytes ${this.bytes} vs skip list`);
     }
+    if (this.size > this.maxSize) fail('size above its high-water mark');
   }
 }
