@@ -602,9 +602,11 @@ export function znScoreRange(c: u32, min: f64, minEx: i32, max: f64, maxEx: i32,
 /**
  * zsLexRange's contract: bounds at scratch (min [0, minLen), max [minLen, minLen + maxLen)), inf
  * -1 "-", 1 "+", 0 the bytes. Returns the count, RES misc = first rank. Small form as Redis's
- * listpack: the first member >= min from the head, then the members <= max that follow it.
+ * listpack: the first member >= min from the head, then the members <= max that follow it; with
+ * `reverse`, the walk ZREVRANGEBYLEX takes (zzlLastInLexRange): the last member <= max from the
+ * tail, then the members >= min before it. The two differ only when the scores are not all equal.
  */
-export function znLexRange(c: u32, minLen: u32, minEx: i32, minInf: i32, maxLen: u32, maxEx: i32, maxInf: i32): u32 {
+export function znLexRange(c: u32, minLen: u32, minEx: i32, minInf: i32, maxLen: u32, maxEx: i32, maxInf: i32, reverse: i32): u32 {
   if (ncIsBig(c)) return zsLexRange(load<u32>(c, NC_P), minLen, minEx, minInf, maxLen, maxEx, maxInf);
   const sp = getScratch();
   store<u32>(RES, 0, R_MISC);
@@ -630,6 +632,25 @@ export function znLexRange(c: u32, minLen: u32, minEx: i32, minInf: i32, maxLen:
   let r: u32 = 0;
   let lo: u32 = NONE;
   let n: u32 = 0;
+  if (reverse != 0) {
+    // One forward pass: hi = the last member <= max; lo = just after the last member < min before it.
+    let hi: u32 = NONE;
+    let lastNotGte: i32 = -1;
+    while (off < used) {
+      readEntry(b, off);
+      const gte = lexGte();
+      if (lexLte()) {
+        hi = r;
+        lo = gte ? <u32>(lastNotGte + 1) : NONE;
+      }
+      if (!gte) lastNotGte = <i32>r;
+      off = eEnd;
+      r++;
+    }
+    if (hi == NONE || lo == NONE) return 0;
+    store<u32>(RES, lo, R_MISC);
+    return hi - lo + 1;
+  }
   while (off < used) {
     readEntry(b, off);
     if (lo == NONE && lexGte()) {

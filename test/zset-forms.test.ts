@@ -347,8 +347,8 @@ for (const engine of enginesUnderTest()) {
     }
   });
 
-  // js-map only: the wasm engine's small form answers these like a skip list (not this branch's code).
-  if (engine === 'js-map') diffTest(t, 'lex ranges over differing scores walk the listpack as Redis does', async ({ d }) => {
+  // Both engines' small forms walk as Redis's listpack does (forward from the head, reverse from the tail).
+  diffTest(t, 'lex ranges over differing scores walk the listpack as Redis does', async ({ d }) => {
     await d.all([
       ['ZADD', 'z', '1', 'b', '2', 'a', '3', 'd', '4', 'c', '5', 'e'],
       ['ZRANGEBYLEX', 'z', '[a', '[c'],
@@ -358,6 +358,11 @@ for (const engine of enginesUnderTest()) {
       ['ZLEXCOUNT', 'z', '[a', '[c'],
       ['ZLEXCOUNT', 'z', '-', '[b'],
       ['ZRANGE', 'z', '[b', '[d', 'BYLEX', 'LIMIT', '1', '2'],
+      ['ZRANGE', 'z', '[d', '[b', 'BYLEX', 'REV', 'LIMIT', '0', '1'],
+      ['ZRANGESTORE', 'dst', 'z', '[d', '[a', 'BYLEX', 'REV'],
+      ['ZRANGE', 'dst', '0', '-1', 'WITHSCORES'],
+      ['ZREVRANGEBYLEX', 'z', '[e', '-'],
+      ['ZREVRANGEBYLEX', 'z', '(e', '(b'],
       ['ZREMRANGEBYLEX', 'z', '[b', '[c'],
       ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
     ]);

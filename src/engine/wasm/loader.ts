@@ -113,7 +113,7 @@ export interface WasmExports {
     c: number, min: number, minEx: number, max: number, maxEx: number,
     write: number, reverse: number, offset: number, count: number,
   ): number;
-  znLexRange(c: number, minLen: number, minEx: number, minInf: number, maxLen: number, maxEx: number, maxInf: number): number;
+  znLexRange(c: number, minLen: number, minEx: number, minInf: number, maxLen: number, maxEx: number, maxInf: number, reverse: number): number;
   znScan(c: number, cursor: number, count: number): number;
   znClone(c: number): number;
   znAddMany(c: number, n: number, flags: number, maxEntries: number, maxValue: number): number;
@@ -269,7 +269,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   znRangeOut: 4,
   znRangeResp: 4,
   znScoreRange: 9,
-  znLexRange: 7,
+  znLexRange: 8,
   znScan: 3,
   znClone: 1,
   znAddMany: 5,

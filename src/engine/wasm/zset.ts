@@ -263,7 +263,7 @@ export class WasmZSet extends NativeCollection implements ZSetValue {
     }
   }
 
-  private lexCount(r: LexRange): number {
+  private lexCount(r: LexRange, reverse = false): number {
     const w = this.host.w;
     const min = r.minInf === 0 && r.min ? r.min : null;
     const max = r.maxInf === 0 && r.max ? r.max : null;
@@ -275,11 +275,11 @@ export class WasmZSet extends NativeCollection implements ZSetValue {
     // A null bound without an inf flag means -inf for min and +inf for max (types.ts).
     const minInf = r.minInf !== 0 ? r.minInf : (r.min ? 0 : -1);
     const maxInf = r.maxInf !== 0 ? r.maxInf : (r.max ? 0 : 1);
-    return w.x.znLexRange(this.p(), minLen, r.minEx ? 1 : 0, minInf, maxLen, r.maxEx ? 1 : 0, maxInf) >>> 0;
+    return w.x.znLexRange(this.p(), minLen, r.minEx ? 1 : 0, minInf, maxLen, r.maxEx ? 1 : 0, maxInf, reverse ? 1 : 0) >>> 0;
   }
 
   rangeByLex(range: LexRange, reverse: boolean, offset: number, limit: number, visit: (member: BulkValue, score: number) => void): void {
-    const cnt = this.lexCount(range);
+    const cnt = this.lexCount(range, reverse);
     if (cnt === 0) return;
     const first = this.host.w.resU32(R_MISC);
     this.emitWindow(first, cnt, reverse, offset, limit, visit);
