@@ -531,6 +531,26 @@ function emitChain(e: u32, fn: (e: u32) => void): void {
 }
 
 /**
+ * Every entry of d in dict order (table 0, then table 1 while rehashing; bucket by bucket, each
+ * chain from its head) until fn returns false; returns false when fn stopped it. The order of
+ * HGETALL / SMEMBERS and of the RDB writer, which must match; fn must not modify the dict.
+ */
+export function dictForEach(d: u32, fn: (e: u32) => bool): bool {
+  for (let t: u32 = 0; t < 2; t++) {
+    const tab = load<u32>(d + (t == 0 ? D_T0 : D_T1));
+    const size = load<u32>(d + (t == 0 ? D_S0 : D_S1));
+    for (let i: u32 = 0; i < size; i++) {
+      let e = load<u32>(tab + (i << 2));
+      while (e != 0) {
+        if (!fn(e)) return false;
+        e = load<u32>(e, E_NEXT);
+      }
+    }
+  }
+  return true;
+}
+
+/**
  * One step of Redis's dictScan: emits the entries of the bucket(s) the cursor designates and
  * returns the next cursor (0 = iteration complete).
  *

@@ -32,7 +32,7 @@
 import { alloc, free, allocSize } from './arena';
 import {
   DICT_BYTES, E_NEXT, E_HASH, E_KEYLEN, D_T0, D_S0, D_T1, D_S1, dictInit, dictFind, dictAdd, dictUnlink, dictReplaceEntry,
-  dictRandom, dictScanStep, dictFreeTables, dictTableBytes, hashBytes, bytesEq, randomBelow,
+  dictRandom, dictScanStep, dictForEach, dictFreeTables, dictTableBytes, hashBytes, bytesEq, randomBelow,
 } from './dict';
 import { RES, outReserve, outCommit, outReset, getScratch } from './io';
 import {
@@ -509,20 +509,19 @@ function emitPair(fp: u32, fl: u32, vp: u32, vl: u32): bool {
  * (rdbsave.ts), which must match. Returns false when fn stopped it.
  */
 export function hForEachBig(c: u32, fn: (fp: u32, fl: u32, vp: u32, vl: u32) => bool): bool {
-  const d = load<u32>(c, NC_P);
-  for (let t: u32 = 0; t < 2; t++) {
-    const tab = load<u32>(d + (t == 0 ? D_T0 : D_T1));
-    const size = load<u32>(d + (t == 0 ? D_S0 : D_S1));
-    for (let i: u32 = 0; i < size; i++) {
-      let e = load<u32>(tab + (i << 2));
-      while (e != 0) {
-        const fl = load<u32>(e, E_KEYLEN);
-        if (!fn(e + HE_HDR, fl, e + HE_HDR + fl, load<u32>(e, HE_VLEN))) return false;
-        e = load<u32>(e, E_NEXT);
-      }
-    }
-  }
-  return true;
+  // AssemblyScript closures cannot capture fn: the entry callback finds it in a module global.
+  hEachFn = fn;
+  return dictForEach(load<u32>(c, NC_P), hEachEntry);
+}
+
+function noPair(fp: u32, fl: u32, vp: u32, vl: u32): bool {
+  return false;
+}
+let hEachFn: (fp: u32, fl: u32, vp: u32, vl: u32) => bool = noPair;
+
+function hEachEntry(e: u32): bool {
+  const fl = load<u32>(e, E_KEYLEN);
+  return hEachFn(e + HE_HDR, fl, e + HE_HDR + fl, load<u32>(e, HE_VLEN));
 }
 
 let respWhat: u32 = 3;

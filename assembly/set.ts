@@ -24,7 +24,7 @@
 import { alloc, free, allocSize } from './arena';
 import {
   DICT_BYTES, E_NEXT, E_HASH, E_KEYLEN, D_T0, D_S0, D_T1, D_S1, dictInit, dictFind, dictAdd, dictUnlink, dictResize,
-  dictRandom, dictScanStep, dictFreeTables, dictTableBytes, hashBytes, randomBelow,
+  dictRandom, dictScanStep, dictForEach, dictFreeTables, dictTableBytes, hashBytes, randomBelow,
 } from './dict';
 import { RES, outReserve, outCommit, outReset, getScratch } from './io';
 import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_SET, NF_BIG, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall, ncFreeDictSome } from './native';
@@ -457,19 +457,18 @@ export function sResp(c: u32): i32 {
  * serializer (rdbsave.ts) both walk through here.
  */
 export function sForEachBig(c: u32, fn: (p: u32, len: u32) => bool): bool {
-  const d = load<u32>(c, NC_P);
-  for (let t: u32 = 0; t < 2; t++) {
-    const tab = load<u32>(d + (t == 0 ? D_T0 : D_T1));
-    const size = load<u32>(d + (t == 0 ? D_S0 : D_S1));
-    for (let i: u32 = 0; i < size; i++) {
-      let e = load<u32>(tab + (i << 2));
-      while (e != 0) {
-        if (!fn(e + SE_HDR, load<u32>(e, E_KEYLEN))) return false;
-        e = load<u32>(e, E_NEXT);
-      }
-    }
-  }
-  return true;
+  // AssemblyScript closures cannot capture fn: the entry callback finds it in a module global.
+  sEachFn = fn;
+  return dictForEach(load<u32>(c, NC_P), sEachEntry);
+}
+
+function noMember(p: u32, len: u32): bool {
+  return false;
+}
+let sEachFn: (p: u32, len: u32) => bool = noMember;
+
+function sEachEntry(e: u32): bool {
+  return sEachFn(e + SE_HDR, load<u32>(e, E_KEYLEN));
 }
 
 /**
