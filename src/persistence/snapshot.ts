@@ -98,6 +98,9 @@ class DoneSet {
 }
 
 const MAX_SHARDS = 4096;
+/** Bounds of the keys per walk step (step() adapts it to stay well inside its time budget). */
+const MIN_BATCH = 8;
+const MAX_BATCH = 512;
 
 
 const EMPTY_DONE = new DoneSet(0);
@@ -113,6 +116,8 @@ export class Snapshot implements SnapshotHook {
   emitted = 0;
   /** Inside emit(): before() calls are about the key being handed over. */
   private emitting = false;
+  /** Keys (SCAN count) per walk step, adapted to their cost by step(). */
+  private batch = MIN_BATCH;
 
   /** Start a snapshot of `dbs` (in their current numbering) at time `startedAt`. */
   constructor(
@@ -161,11 +166,14 @@ export class Snapshot implements SnapshotHook {
   }
 
   /**
-   * Walk on for about `budgetMs` milliseconds (at least one SCAN step). Returns true when the
-   * snapshot is complete.
+   * Walk on for about `budgetMs` milliseconds (at least one walk step). Returns true when the
+   * snapshot is complete. Bounded by elapsed time, not by a key count: a walk step's keys adapt to
+   * what they cost, so one step overshoots the budget by at most about a quarter of it (a single
+   * huge value, serialized in one go, is the exception).
    */
   step(budgetMs: number): boolean {
     const start = performance.now();
+    let t = start;
     while (this.active) {
       const w = this.walks[this.next];
       if (w === undefined) {
@@ -176,8 +184,15 @@ export class Snapshot implements SnapshotHook {
         this.next++;
         continue;
       }
-      this.walkStep(w, 100);
-      if (performance.now() - start >= budgetMs) break;
+      this.walkStep(w, this.batch);
+      const now = performance.now();
+      // Keys per walk step follow their cost, so that one walk step stays near a quarter of the
+      // budget: few while the code is cold or the values are big, more for small strings.
+      const took = now - t;
+      if (took > budgetMs / 4) this.batch = Math.max(MIN_BATCH, this.batch >> 1);
+      else if (took < budgetMs / 16) this.batch = Math.min(MAX_BATCH, this.batch << 1);
+      t = now;
+      if (now - start >= budgetMs) break;
     }
     return !this.active;
   }
