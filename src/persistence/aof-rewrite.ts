@@ -24,6 +24,8 @@ import { FileOut } from './bgsave';
 import { Snapshot } from './snapshot';
 import { scriptingOf } from '../scripting/engine';
 import { formatDouble } from '../util/number';
+import { saveSettings } from './rdb';
+import * as F from './format';
 
 const STEP_MS = 2;
 const CHUNK_BYTES = 256 * 1024;
@@ -54,7 +56,14 @@ export class AofCommandBase {
     this.out = new FileOut(fs.openSync(tmp, 'w'));
     this.incrementalFsync = s.config.bool('aof-rewrite-incremental-fsync');
     for (const lib of scriptingOf(s).libraries.values()) this.cmd(['FUNCTION', 'LOAD', lib.code]);
-    this.snapshot = new Snapshot(s.dbs, s.clock.now(), { key: (i, k, v, info) => this.key(i, k, v, info) });
+    const now = s.clock.now();
+    this.snapshot = new Snapshot(s.dbs, now, {
+      key: (i, k, v, info) => this.key(i, k, v, info),
+      // Engines that serialize records (wasm): strings are copied from their record, the rest
+      // declined (handed to key()). Plain records: no compression, no IDLE/FREQ.
+      record: (i, src, start, end) => this.record(i, src, start, end),
+      recordSettings: { ...saveSettings(s, now, false, false), compression: false },
+    });
     this.done = this.run();
   }
 
@@ -115,6 +124,46 @@ export class AofCommandBase {
         rewriteStream(key, v as StreamValue, (argv) => this.cmd(argv));
     }
     if (info.expireAt !== -1) this.cmd3('PEXPIREAT', key, info.expireAt);
+  }
+
+  /**
+   * A string key's SET (and PEXPIREAT) straight from its RDB record ([EXPIRETIME_MS ms] type key
+   * value; the strings raw or int-encoded, as compression is off): no key, value or info object.
+   * Any other type is declined (false).
+   */
+  private record(dbIndex: number, src: Uint8Array, start: number, end: number): boolean {
+    let p = start;
+    let expireAt = -1;
+    if (src[p] === F.RDB_OPCODE_EXPIRETIME_MS) {
+      expireAt = readU32LE(src, p + 1) + readU32LE(src, p + 5) * 4294967296;
+      p += 9;
+    }
+    if (src[p] !== F.RDB_TYPE_STRING) return false;
+    p++;
+    const k = rdbString(src, p);
+    if (k < 0) return false;
+    const kAt = strAt;
+    const kLen = strLen;
+    const kInt = strInt;
+    const v = rdbString(src, k);
+    if (v !== end) return false;
+    if (dbIndex !== this.curDb) {
+      this.cmd(['SELECT', dbIndex]);
+      this.curDb = dbIndex;
+    }
+    const sink = this.sink;
+    sink.reserve(32);
+    writeBytes(sink, '*3\r\n$3\r\nSET\r\n');
+    bulk(sink, src, kAt, kLen, kInt);
+    bulk(sink, src, strAt, strLen, strInt);
+    if (expireAt !== -1) {
+      sink.reserve(32);
+      writeBytes(sink, '*3\r\n$9\r\nPEXPIREAT\r\n');
+      bulk(sink, src, kAt, kLen, kInt);
+      bulk(sink, null, 0, 0, String(expireAt));
+    }
+    if (sink.len >= CHUNK_BYTES) this.flush();
+    return true;
   }
 
   private cmd3(name: string, a: Arg, b: Arg): void {
@@ -200,4 +249,82 @@ export class AofCommandBase {
     }
     this.out.closeLater();
   }
+}
+
+// ------------------------------------------------------------------ RDB string records
+
+/** What rdbString read: the bytes at [strAt, strAt + strLen), or an int-encoded value as text. */
+let strAt = 0;
+let strLen = 0;
+let strInt: string | null = null;
+
+function readU32LE(b: Uint8Array, p: number): number {
+  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 16777216;
+}
+
+/**
+ * An RDB string at p (length-prefixed raw bytes, or INT8/16/32): sets strAt/strLen/strInt and
+ * returns the offset after it, or -1 for an encoding this reader does not take (LZF).
+ */
+function rdbString(b: Uint8Array, p: number): number {
+  const first = b[p];
+  const kind = first >> 6;
+  strInt = null;
+  let len: number;
+  if (kind === 0) {
+    len = first & 0x3f;
+    p += 1;
+  } else if (kind === 1) {
+    len = ((first & 0x3f) << 8) | b[p + 1];
+    p += 2;
+  } else if (first === 0x80) {
+    len = b[p + 1] * 16777216 + ((b[p + 2] << 16) | (b[p + 3] << 8) | b[p + 4]);
+    p += 5;
+  } else if (kind === 3) {
+    const enc = first & 0x3f;
+    let n: number;
+    if (enc === 0) {
+      n = (b[p + 1] << 24) >> 24;
+      p += 2;
+    } else if (enc === 1) {
+      n = ((b[p + 1] | (b[p + 2] << 8)) << 16) >> 16;
+      p += 3;
+    } else if (enc === 2) {
+      n = b[p + 1] | (b[p + 2] << 8) | (b[p + 3] << 16) | (b[p + 4] << 24);
+      p += 5;
+    } else return -1;
+    strInt = String(n);
+    strAt = strLen = 0;
+    return p;
+  } else return -1; // (64-bit lengths: not from a record of a live key this size)
+  strAt = p;
+  strLen = len;
+  return p + len;
+}
+
+/** ASCII text (room reserved). */
+function writeBytes(sink: ByteSink, text: string): void {
+  sink.len += sink.buf.latin1Write(text, sink.len);
+}
+
+/** `$<len>\r\n<bytes>\r\n` from src[at, at + len), or of `text` when given. */
+function bulk(sink: ByteSink, src: Uint8Array | null, at: number, len: number, text: string | null): void {
+  if (text !== null) {
+    sink.reserve(text.length + 16);
+    writeBytes(sink, `$${text.length}\r\n${text}\r\n`);
+    return;
+  }
+  sink.reserve(len + 16);
+  const buf = sink.buf;
+  let o = sink.len;
+  buf[o++] = 36; // '$'
+  o += buf.latin1Write(String(len), o);
+  buf[o++] = 13;
+  buf[o++] = 10;
+  if (len < 64) for (let i = 0; i < len; i++) buf[o + i] = src![at + i];
+  else buf.set(src!.subarray(at, at + len), o);
+  o += len;
+  buf[o++] = 13;
+  buf[o++] = 10;
+  sink.len = o;
 }

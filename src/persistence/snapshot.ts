@@ -34,9 +34,10 @@ export interface SnapshotSink {
   key(dbIndex: number, key: Buffer, value: RedisValue, info: KeyInfo): void;
   /**
    * Optional: a key's whole RDB record serialized by the engine (SnapshotWalk.stepRecords), with
-   * these settings; copy src[start, end) at once.
+   * these settings; copy src[start, end) at once. Returning false declines it: the key is then
+   * handed to key() instead, after the engine's batch.
    */
-  record?(dbIndex: number, src: Uint8Array, start: number, end: number): void;
+  record?(dbIndex: number, src: Uint8Array, start: number, end: number): boolean | void;
   recordSettings?: RdbSaveSettings;
 }
 
@@ -116,6 +117,8 @@ export class Snapshot implements SnapshotHook {
   emitted = 0;
   /** Inside emit(): before() calls are about the key being handed over. */
   private emitting = false;
+  /** Keys whose record the sink declined in the current walk step. */
+  private readonly declined: string[] = [];
   /** Keys (SCAN count) per walk step, adapted to their cost by step(). */
   private batch = MIN_BATCH;
 
@@ -208,18 +211,24 @@ export class Snapshot implements SnapshotHook {
       const settings = this.sink.recordSettings;
       if (w.walk.stepRecords && this.sink.record && settings) {
         // The engine serializes each key's record: no value or key object per key here.
+        const declined = this.declined;
+        declined.length = 0;
         const complete = w.walk.stepRecords(count, settings, {
           record: (src, start, end, key) => {
             // A key in the done set was handed over (or created) ahead of the walk.
             if (w.done.size > 0 && w.done.has(key())) return;
-            this.emitted++;
-            this.sink.record!(w.index, src, start, end);
+            if (this.sink.record!(w.index, src, start, end) === false) declined.push(key());
+            else this.emitted++;
           },
           deferred: (key) => {
             if (w.done.size > 0 && w.done.has(key)) return;
             this.emit(w, Buffer.from(key, 'latin1'));
           },
         });
+        // After the batch (the engine's output buffer is read until then); in the same turn, so
+        // these keys still hold their value at T.
+        for (let i = 0; i < declined.length; i++) this.emit(w, Buffer.from(declined[i], 'latin1'));
+        declined.length = 0;
         if (complete) this.endWalk(w);
         return;
       }
