@@ -684,7 +684,8 @@ export class Aof implements PropagationTarget {
     this.lastRewriteAtMs = Date.now();
     this.lastRewriteDurationMs = this.lastRewriteAtMs - state.startedAt;
     this.rewrites++;
-    this.server.logger.info('Background AOF rewrite finished successfully');
+    const w = state.writer;
+    this.server.logger.info(w ? { longest_step_ms: +w.longestStepMs.toFixed(2), steps: w.steps } : {}, 'Background AOF rewrite finished successfully');
   }
 
   /** Stop a rewrite in progress (appendonly no, shutdown, errors): its temp file is removed. */
