@@ -22,7 +22,7 @@
  * copy-on-write memory, reported as `earlyCopies` and `doneBytes`); a key written ahead of the walk
  * is serialized by the writing command, so that command pays for it once.
  *
- * Engines with Db.snapshotWalk (wasm) walk in bucket order with rehashing paused instead: the walk
+ * Engines with Db.snapshotWalk (wasm, js-map) walk in bucket order with rehashing paused instead: the walk
  * visits each key present at T exactly once and `passed(key)` says whether a key's bucket is
  * behind it, so the done set holds only the keys handed over or created ahead of the walk.
  */
@@ -102,6 +102,8 @@ const MAX_SHARDS = 4096;
 /** Bounds of the keys per walk step (step() adapts it to stay well inside its time budget). */
 const MIN_BATCH = 8;
 const MAX_BATCH = 512;
+/** Keys per step(0). */
+const FIXED_BATCH = 100;
 
 
 const EMPTY_DONE = new DoneSet(0);
@@ -169,9 +171,9 @@ export class Snapshot implements SnapshotHook {
   }
 
   /**
-   * Walk on for about `budgetMs` milliseconds (at least one walk step). Returns true when the
-   * snapshot is complete. Bounded by elapsed time, not by a key count: a walk step's keys adapt to
-   * what they cost, so one step overshoots the budget by at most about a quarter of it (a single
+   * Walk on for about `budgetMs` milliseconds (at least one walk step; 0: one step of 100 keys).
+   * Returns true when the snapshot is complete. Bounded by elapsed time, not by a key count: a
+   * walk step's keys adapt to what they cost, so one step overshoots the budget by at most about a quarter of it (a single
    * huge value, serialized in one go, is the exception).
    */
   step(budgetMs: number): boolean {
@@ -186,6 +188,11 @@ export class Snapshot implements SnapshotHook {
       if (w.finished) {
         this.next++;
         continue;
+      }
+      if (budgetMs <= 0) {
+        // One walk step of a fixed size (rdb-key-save-delay paces by keys, not by time).
+        this.walkStep(w, FIXED_BATCH);
+        break;
       }
       this.walkStep(w, this.batch);
       const now = performance.now();
