@@ -261,6 +261,37 @@ if (haveRedisServer()) {
       });
     }
 
+    t('BGREWRITEAOF in command format: strings in every record form (int-encoded keys and values, raw, long, TTLs, other dbs) replay to the same data, in Redis too', async () => {
+      const dir = tmpDir();
+      const srv = await startRedust(engine, { config: { dir, appendonly: 'yes', 'aof-use-rdb-preamble': 'no' } });
+      try {
+        const c = await RawConnection.connect(srv.port);
+        const values = ['0', '-1', '127', '-128', '32767', '-32769', '2147483647', '-2147483648', '2147483648', '99999999999', '007', '1.5', '', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(20000)];
+        for (const [i, v] of values.entries()) {
+          await c.send('SET', String(i * 1000 - 3), v); // int-like keys
+          await c.send('SET', `k:${i}`, v);
+          await c.send('SET', `t:${i}`, v, 'PX', String(3_600_000 + i));
+        }
+        await c.send('SELECT', '3');
+        await c.send('SET', '42', '-42');
+        await c.send('RPUSH', 'l', '1', 'two');
+        await c.send('SELECT', '0');
+        assert.equal((await c.send('BGREWRITEAOF')) as unknown, { t: 'simple', v: 'Background append only file rewriting started' });
+        await c.send('SET', 'k:0', 'after');
+        await rewriteDone(c);
+        const before = await digest(srv.port);
+        c.close();
+        await srv.close();
+        const again = await startRedust(engine, { config: { dir, appendonly: 'yes' } });
+        assert.is(await digest(again.port), before, 'Redust replays its own files');
+        await again.close();
+        assert.is(await redisDigestOf(dir), before, 'Redis replays them too');
+      } finally {
+        await srv.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     t('a truncated tail loads with aof-load-truncated yes (cut at the last whole command) and is refused with no', async () => {
       const dir = tmpDir();
       try {

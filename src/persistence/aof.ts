@@ -24,16 +24,11 @@ import fs from 'fs';
 import path from 'path';
 import type { Server } from '../server/server';
 import type { PropagationTarget } from '../server/propagate';
-import { ByteSink, encode } from '../server/propagate';
+import { ByteSink } from '../server/propagate';
 import { Client, ClientFlag } from '../server/client';
-import type { HashValue, KeyInfo, ListValue, RedisValue, SetValue, StreamValue, ZSetValue } from '../engine/types';
-import { rewriteStream } from './aof-stream';
-import { typeOfValue } from '../engine/types';
-import { Snapshot } from './snapshot';
+import { AofCommandBase } from './aof-rewrite';
 import { loadRdbBuffer, writeRdb } from './rdb';
 import { BgSave, bgsaveInProgress } from './bgsave';
-import { scriptingOf } from '../scripting/engine';
-import { formatDouble } from '../util/number';
 import { ReplyError } from '../commands/errors';
 
 export type ManifestType = 'b' | 'i' | 'h';
@@ -132,21 +127,17 @@ function isName(a: Buffer, word: string): boolean {
 export class AofLoadError extends Error {}
 
 interface RewriteState {
-  snapshot: Snapshot;
-  fd: number;
-  tmp: string;
+  /**
+   * The base's writer: RDB preamble (BgSave) or commands (AofCommandBase); renames the base itself.
+   * null while the new incr file is being opened.
+   */
+  writer: BgSave | AofCommandBase | null;
   startedAt: number;
-  out: Buffer[];
-  outLen: number;
-  /** Bytes written since the last fsync (aof-rewrite-incremental-fsync syncs every 4 MB). */
-  unsynced: number;
-  /** The RDB-preamble writer (aof-use-rdb-preamble yes), which renames the base itself. */
-  bg?: BgSave;
   baseSeq: number;
   format: 'rdb' | 'aof';
+  /** The base is complete and the manifest naming it is being persisted: no longer abortable. */
+  finishing: boolean;
 }
-
-const ITEMS_PER_CMD = 64; // AOF_REWRITE_ITEMS_PER_CMD
 
 export class Aof implements PropagationTarget {
   /** on: appending; off: not attached. */
@@ -160,7 +151,6 @@ export class Aof implements PropagationTarget {
   private fsyncInFlight = false;
   private fsyncTimer: NodeJS.Timeout | null = null;
   private rewriting: RewriteState | null = null;
-  private rewriteTimer: NodeJS.Immediate | null = null;
   // INFO persistence figures
   currentSize = 0;
   baseSize = 0;
@@ -179,6 +169,10 @@ export class Aof implements PropagationTarget {
   writeFailures = 0;
   /** BGREWRITEAOF arrived while a BGSAVE ran (aof_rewrite_scheduled): the cron starts it after. */
   rewriteScheduled = false;
+  /** The manifest writes in the thread pool, chained (persistManifestAsync). */
+  private manifestWrites: Promise<void> = Promise.resolve();
+  /** Counts the synchronous manifest writes. */
+  private manifestGen = 0;
   /** The size when the last rewrite ended (auto-aof-rewrite-percentage grows from it). */
   private rewriteBaseSize = 0;
 
@@ -364,6 +358,7 @@ export class Aof implements PropagationTarget {
 
   /** Persist the manifest atomically (temp file, fsync, rename, fsync the directory). */
   private persistManifest(): void {
+    this.manifestGen++;
     const file = path.join(this.dir, `${this.prefix}.manifest`);
     const tmp = path.join(this.dir, `temp-${this.prefix}.manifest`);
     const fd = fs.openSync(tmp, 'w');
@@ -374,11 +369,72 @@ export class Aof implements PropagationTarget {
     fsyncDir(this.dir);
   }
 
+  /**
+   * persistManifest in the thread pool (temp file, fsync, rename, fsync of the directory: 7 to 35 ms
+   * on the main thread while the disk is busy). One at a time, in call order.
+   */
+  private persistManifestAsync(entries: ManifestEntry[]): Promise<void> {
+    const dir = this.dir;
+    const file = path.join(dir, `${this.prefix}.manifest`);
+    const tmp = path.join(dir, `temp-${this.prefix}.manifest`);
+    const text = formatManifest(entries);
+    const run = async (): Promise<void> => {
+      const fh = await fs.promises.open(tmp, 'w');
+      try {
+        await fh.writeFile(text, 'latin1');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fs.promises.rename(tmp, file);
+      await fsyncDirAsync(dir);
+    };
+    const gen = this.manifestGen;
+    const p = this.manifestWrites.then(run).then(() => {
+      // A synchronous persist (appendonly turned off and on meanwhile) wrote a newer manifest
+      // that this one may have replaced: write that one again.
+      if (this.manifestGen !== gen) this.persistManifest();
+    });
+    this.manifestWrites = p.catch(() => undefined);
+    return p;
+  }
+
   /** Open a new incr file and make it the one appended to (the previous one is synced and kept). */
   private openNewIncr(): void {
     const seq = Math.max(0, ...this.manifest.filter((e) => e.type === 'i').map((e) => e.seq)) + 1;
     const name = this.fileName(seq, 'incr.aof');
     const fd = fs.openSync(path.join(this.dir, name), 'a');
+    this.switchIncr(fd, [...this.manifest, { name, seq, type: 'i' }]);
+    this.persistManifest();
+  }
+
+  /**
+   * openNewIncr for a rewrite, with the file's creation and the manifest's persistence in the
+   * thread pool. Writes keep going to the current incr file until the new manifest is durable
+   * (that file is in both manifests); then, in one turn, the new file takes over. Resolves false
+   * when appending stopped meanwhile.
+   */
+  private async openNewIncrAsync(): Promise<boolean> {
+    const seq = Math.max(0, ...this.manifest.filter((e) => e.type === 'i').map((e) => e.seq)) + 1;
+    const name = this.fileName(seq, 'incr.aof');
+    const fd = await new Promise<number>((res, rej) => fs.open(path.join(this.dir, name), 'a', (e, n) => (e ? rej(e) : res(n))));
+    const entries = [...this.manifest, { name, seq, type: 'i' as const }];
+    try {
+      await this.persistManifestAsync(entries);
+    } catch (e) {
+      fs.close(fd, () => undefined);
+      throw e;
+    }
+    if (!this.enabled || this.fd < 0) {
+      fs.close(fd, () => undefined);
+      return false;
+    }
+    this.switchIncr(fd, entries);
+    return true;
+  }
+
+  /** Append to `fd` from now on; `entries` is the manifest that names it. */
+  private switchIncr(fd: number, entries: ManifestEntry[]): void {
     // What is buffered belongs to the old file; after a write error it goes to the new one.
     if (this.lastWriteOk) this.beforeReplies();
     if (this.fd >= 0) {
@@ -391,8 +447,7 @@ export class Aof implements PropagationTarget {
     this.fd = fd;
     // A new file replays from db 0: its first command must SELECT (Redis: aof_selected_db = -1).
     this.server.propagation.reselect();
-    this.manifest.push({ name, seq, type: 'i' });
-    this.persistManifest();
+    this.manifest = entries;
   }
 
   /** A base written synchronously: only when the dataset is empty (start-up with no files). */
@@ -532,189 +587,113 @@ export class Aof implements PropagationTarget {
 
   // ------------------------------------------------------------------ rewriting
 
-  /** BGREWRITEAOF. Returns false when one is already running. */
+  /**
+   * BGREWRITEAOF. Returns false when one is already running. With appendonly yes, the new incr
+   * file is opened first (in the thread pool, openNewIncrAsync); the snapshot starts in the turn
+   * that switches to it, so the new base and the new incr file meet at one point.
+   */
   startRewrite(): boolean {
     if (this.rewriting) return false;
+    const state: RewriteState = { writer: null, startedAt: Date.now(), baseSeq: 0, format: 'aof', finishing: false };
+    this.rewriting = state;
     if (!this.enabled) {
       // Redis rewrites even with appendonly no (creating the directory); Redust does the same.
       fs.mkdirSync(this.dir, { recursive: true });
       const manifestFile = path.join(this.dir, `${this.prefix}.manifest`);
       this.manifest = fs.existsSync(manifestFile) ? parseManifest(fs.readFileSync(manifestFile, 'latin1')) : [];
-    } else {
-      // New writes go to a fresh incr file from now on: the new base covers everything before it.
-      this.openNewIncr();
-    }
-    const format = this.server.config.bool('aof-use-rdb-preamble') ? 'rdb' : 'aof';
-    const baseSeq = Math.max(0, ...this.manifest.filter((e) => e.type === 'b').map((e) => e.seq)) + 1;
-    const tmp = path.join(this.dir, `temp-rewriteaof-bg-${process.pid}.aof`);
-    const fd = fs.openSync(tmp, 'w');
-    const startedAt = Date.now();
-    const state: RewriteState = { snapshot: null as unknown as Snapshot, fd, tmp, startedAt, out: [], outLen: 0, unsynced: 0, baseSeq, format };
-    this.rewriting = state;
-    if (format === 'rdb') {
-      // The RDB preamble: the same snapshot-fed writer as BGSAVE, to the base file's names.
-      fs.closeSync(fd);
-      const base = path.join(this.dir, this.fileName(baseSeq, 'base.rdb'));
-      const bg = new BgSave(this.server, { dir: this.dir, tmp, file: base, aofBase: true });
-      state.snapshot = bg.snapshot;
-      state.bg = bg;
-      void bg.done.then((ok) => {
-        if (this.rewriting !== state) return;
-        if (ok) this.finishRewrite();
-        else this.abortRewrite(false);
-      });
+      this.startBaseWriter(state);
       return true;
     }
-    this.emitFunctions(state);
-    let curDb = -1;
-    state.snapshot = new Snapshot(this.server.dbs, this.server.clock.now(), {
-      key: (dbIndex: number, key: Buffer, value: RedisValue, info: KeyInfo) => {
-        if (dbIndex !== curDb) {
-          this.rwOut(state, encode(['SELECT', dbIndex]));
-          curDb = dbIndex;
-        }
-        this.rewriteKey(state, key, value, info);
+    if (this.fd < 0) {
+      // appendonly just turned on (enableAtRuntime): the first incr file, now, before any write
+      // is acknowledged.
+      this.openNewIncr();
+      this.startBaseWriter(state);
+      return true;
+    }
+    // New writes go to a fresh incr file from then on: the new base covers everything before it.
+    this.openNewIncrAsync().then(
+      (ok) => {
+        if (this.rewriting !== state) return;
+        if (ok) this.startBaseWriter(state);
+        else this.abortRewrite();
       },
-    });
-    const step = () => {
-      this.rewriteTimer = null;
-      if (this.rewriting !== state) return;
-      try {
-        const done = state.snapshot.step(2);
-        this.rwFlush(state);
-        if (done) this.finishRewrite();
-        else this.rewriteTimer = setImmediate(step);
-      } catch (e) {
-        this.server.logger.warn(`Background AOF rewrite failed: ${(e as Error).message}`);
+      (e: Error) => {
+        if (this.rewriting !== state) return;
+        this.server.logger.warn(`Background AOF rewrite failed: ${e.message}`);
         this.abortRewrite(false);
-      }
-    };
-    this.rewriteTimer = setImmediate(step);
+      },
+    );
     return true;
   }
 
-  private emitFunctions(state: RewriteState): void {
-    for (const lib of scriptingOf(this.server).libraries.values()) this.rwOut(state, encode(['FUNCTION', 'LOAD', lib.code]));
-  }
-
-  private rwOut(state: RewriteState, b: Buffer): void {
-    state.out.push(b);
-    state.outLen += b.length;
-    if (state.outLen > 1 << 20) this.rwFlush(state);
-  }
-
-  private rwFlush(state: RewriteState): void {
-    if (state.outLen === 0) return;
-    fs.writeSync(state.fd, Buffer.concat(state.out, state.outLen));
-    state.unsynced += state.outLen;
-    state.out = [];
-    state.outLen = 0;
-    if (state.unsynced >= 4 << 20 && this.server.config.bool('aof-rewrite-incremental-fsync')) {
-      // In the thread pool, not on the main thread (a 4 MB sync stalled the server; the final
-      // fsync before the rename still makes the whole file durable).
-      fs.fdatasync(state.fd, () => undefined);
-      state.unsynced = 0;
+  /** The snapshot and the base's writer, now. */
+  private startBaseWriter(state: RewriteState): void {
+    const format = this.server.config.bool('aof-use-rdb-preamble') ? 'rdb' : 'aof';
+    const baseSeq = Math.max(0, ...this.manifest.filter((e) => e.type === 'b').map((e) => e.seq)) + 1;
+    const tmp = path.join(this.dir, `temp-rewriteaof-bg-${process.pid}.aof`);
+    const base = path.join(this.dir, this.fileName(baseSeq, format === 'rdb' ? 'base.rdb' : 'base.aof'));
+    state.format = format;
+    state.baseSeq = baseSeq;
+    try {
+      // Both writers step between events, write in the thread pool and rename the base themselves:
+      // the RDB preamble is BGSAVE's writer; the command format is aof-rewrite.ts.
+      state.writer = format === 'rdb' ? new BgSave(this.server, { dir: this.dir, tmp, file: base, aofBase: true }) : new AofCommandBase(this.server, tmp, base);
+    } catch (e) {
+      this.server.logger.warn(`Background AOF rewrite failed: ${(e as Error).message}`);
+      this.abortRewrite(false);
+      return;
     }
+    void state.writer.done.then((ok) => {
+      if (this.rewriting !== state) return;
+      if (ok) void this.finishRewrite(state);
+      else this.abortRewrite(false);
+    });
   }
 
-  /** rewriteAppendOnlyFileRio's per-key commands (batches of 64 items, as Redis writes them). */
-  private rewriteKey(state: RewriteState, key: Buffer, v: RedisValue, info: KeyInfo): void {
-    const out = (argv: (Buffer | string | number)[]) => this.rwOut(state, encode(argv));
-    const batches = <T>(items: T[], cmd: string, flat: (x: T) => (Buffer | string | number)[]) => {
-      for (let i = 0; i < items.length; i += ITEMS_PER_CMD) {
-        const argv: (Buffer | string | number)[] = [cmd, key];
-        for (const x of items.slice(i, i + ITEMS_PER_CMD)) argv.push(...flat(x));
-        out(argv);
-      }
-    };
-    switch (typeOfValue(v)) {
-      case 'string':
-        out(['SET', key, v as Buffer | string]);
-        break;
-      case 'list': {
-        const l = v as ListValue;
-        const items: (Buffer | string)[] = [];
-        if (l.size > 0) l.range(0, l.size - 1, (x) => items.push(x));
-        batches(items, 'RPUSH', (x) => [x]);
-        break;
-      }
-      case 'set': {
-        const items: (Buffer | string)[] = [];
-        (v as SetValue).forEach((m) => items.push(m));
-        batches(items, 'SADD', (x) => [x]);
-        break;
-      }
-      case 'zset': {
-        const items: [Buffer | string, number][] = [];
-        (v as ZSetValue).forEach((m, s) => items.push([m, s]));
-        batches(items, 'ZADD', ([m, s]) => [formatDouble(s), m]);
-        break;
-      }
-      case 'hash': {
-        const items: [Buffer | string, Buffer | string][] = [];
-        (v as HashValue).forEach((f, x) => items.push([f, x]));
-        batches(items, 'HMSET', ([f, x]) => [f, x]);
-        break;
-      }
-      default:
-        rewriteStream(key, v as StreamValue, out);
-    }
-    if (info.expireAt !== -1) out(['PEXPIREAT', key, info.expireAt]);
-  }
-
-  /** The new base is complete: it replaces the old base and incr files in the manifest. */
-  private finishRewrite(): void {
-    const state = this.rewriting!;
+  /**
+   * The new base is complete: it replaces the old base and incr files in the manifest (persisted
+   * in the thread pool), then the history files are deleted; the rewrite ends when that is done.
+   */
+  private async finishRewrite(state: RewriteState): Promise<void> {
+    state.finishing = true;
     const name = this.fileName(state.baseSeq, state.format === 'rdb' ? 'base.rdb' : 'base.aof');
-    if (!state.bg) {
-      this.rwFlush(state);
-      fs.fsyncSync(state.fd);
-      fs.closeSync(state.fd);
-      fs.renameSync(state.tmp, path.join(this.dir, name));
-    }
-    const size = fs.statSync(path.join(this.dir, name)).size;
     // History: the old base and every incr file but the one being appended to now.
     const current = this.enabled ? this.manifest.filter((e) => e.type === 'i').sort((a, b) => b.seq - a.seq)[0] : undefined;
-    const history = this.manifest.filter((e) => e !== current);
-    this.manifest = [{ name, seq: state.baseSeq, type: 'b' }, ...(current ? [current] : [])];
-    this.persistManifest();
-    for (const h of history) {
-      if (h.name === name) continue;
-      try {
-        fs.unlinkSync(path.join(this.dir, h.name));
-      } catch {
-        /* already gone */
-      }
+    const history = this.manifest.filter((e) => e !== current && e.name !== name);
+    const entries: ManifestEntry[] = [{ name, seq: state.baseSeq, type: 'b' }, ...(current ? [current] : [])];
+    try {
+      await this.persistManifestAsync(entries);
+    } catch (e) {
+      this.server.logger.warn(`Background AOF rewrite failed: ${(e as Error).message}`);
+      state.finishing = false;
+      this.abortRewrite(false);
+      return;
     }
-    fsyncDir(this.dir);
+    this.manifest = entries;
+    // Deleted in the thread pool too (unlinking a big file frees its extents).
+    await Promise.all(history.map((h) => fs.promises.unlink(path.join(this.dir, h.name)).catch(() => undefined)));
+    void fsyncDirAsync(this.dir);
+    const size = fs.statSync(path.join(this.dir, name)).size;
     this.rewriting = null;
     this.baseSize = size;
-    this.currentSize = size + (current ? fs.statSync(path.join(this.dir, current.name)).size : 0);
+    this.currentSize = size + (current && this.enabled ? fs.statSync(path.join(this.dir, current.name)).size : 0);
     this.rewriteBaseSize = this.currentSize;
     this.lastRewriteOk = true;
     this.lastRewriteTimeSec = Math.floor((Date.now() - state.startedAt) / 1000);
     this.lastRewriteAtMs = Date.now();
     this.lastRewriteDurationMs = this.lastRewriteAtMs - state.startedAt;
     this.rewrites++;
-    this.server.logger.info('Background AOF rewrite finished successfully');
+    const w = state.writer;
+    this.server.logger.info(w ? { longest_step_ms: +w.longestStepMs.toFixed(2), steps: w.steps } : {}, 'Background AOF rewrite finished successfully');
   }
 
   /** Stop a rewrite in progress (appendonly no, shutdown, errors): its temp file is removed. */
   abortRewrite(asRequested = true): void {
     const state = this.rewriting;
-    if (!state) return;
+    if (!state || state.finishing) return; // (a finishing rewrite is complete: its manifest is on its way)
     this.rewriting = null;
-    if (state.bg) state.bg.abort();
-    else state.snapshot?.abort();
-    if (this.rewriteTimer) clearImmediate(this.rewriteTimer);
-    this.rewriteTimer = null;
-    try {
-      if (!state.bg) fs.closeSync(state.fd);
-      fs.unlinkSync(state.tmp);
-    } catch {
-      /* nothing to clean */
-    }
-    this.rewriting = null;
+    state.writer?.abort(); // (detaches the snapshot, unlinks the temp file)
     if (!asRequested) {
       this.lastRewriteOk = false;
       this.rewriteFailures++;
@@ -753,6 +732,19 @@ function strerror(e: NodeJS.ErrnoException): string {
     EFBIG: 'File too large',
   };
   return texts[e.code ?? ''] ?? e.message;
+}
+
+async function fsyncDirAsync(dir: string): Promise<void> {
+  try {
+    const fh = await fs.promises.open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    /* some filesystems refuse to fsync a directory */
+  }
 }
 
 function fsyncDir(dir: string): void {

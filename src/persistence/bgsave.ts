@@ -51,8 +51,8 @@ export function parseSavePoints(text: string): [number, number][] {
   return out;
 }
 
-/** Positional async writes of chunks into one file, in order of offsets. */
-class FileOut {
+/** Positional async writes of chunks into one file, in order of offsets (also the AOF rewrite's). */
+export class FileOut {
   private offset = 0;
   private inFlight = 0;
   pending = 0;
@@ -104,10 +104,20 @@ class FileOut {
     return new Promise((r) => this.waiters.push(r));
   }
 
-  /** Close the descriptor once the writes in flight have returned. */
+  private closed = false;
+
+  /** Close the descriptor once the writes in flight have returned (once: a closed number may be reused). */
   closeLater(): void {
+    if (this.closed) return;
+    this.closed = true;
     if (this.inFlight === 0) fs.close(this.fd, () => undefined);
     else this.closeWhenIdle = true;
+  }
+
+  /** Close now (no write in flight: after drain()), in the thread pool. */
+  close(): Promise<void> {
+    this.closed = true;
+    return new Promise<void>((res, rej) => fs.close(this.fd, (e) => (e ? rej(e) : res())));
   }
 }
 
@@ -219,6 +229,8 @@ export class BgSave {
   private async run(): Promise<boolean> {
     const s = this.s;
     try {
+      // The first step runs in a turn of its own, not inside the command that started the save.
+      await new Promise((r) => setImmediate(r));
       for (;;) {
         if (this.aborted) return false;
         if (this.out.error) throw this.out.error;
@@ -256,7 +268,7 @@ export class BgSave {
       if (this.out.error) throw this.out.error;
       await new Promise<void>((res, rej) => fs.fsync(this.out.fd, (e) => (e ? rej(e) : res())));
       if (this.aborted) return false;
-      await new Promise<void>((res, rej) => fs.close(this.out.fd, (e) => (e ? rej(e) : res())));
+      await this.out.close();
       await fs.promises.rename(this.tmp, this.file);
       try {
         const dh = await fs.promises.open(this.dir, 'r');

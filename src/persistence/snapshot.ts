@@ -22,7 +22,7 @@
  * copy-on-write memory, reported as `earlyCopies` and `doneBytes`); a key written ahead of the walk
  * is serialized by the writing command, so that command pays for it once.
  *
- * Engines with Db.snapshotWalk (wasm) walk in bucket order with rehashing paused instead: the walk
+ * Engines with Db.snapshotWalk (wasm, js-map) walk in bucket order with rehashing paused instead: the walk
  * visits each key present at T exactly once and `passed(key)` says whether a key's bucket is
  * behind it, so the done set holds only the keys handed over or created ahead of the walk.
  */
@@ -34,9 +34,10 @@ export interface SnapshotSink {
   key(dbIndex: number, key: Buffer, value: RedisValue, info: KeyInfo): void;
   /**
    * Optional: a key's whole RDB record serialized by the engine (SnapshotWalk.stepRecords), with
-   * these settings; copy src[start, end) at once.
+   * these settings; copy src[start, end) at once. Returning false declines it: the key is then
+   * handed to key() instead, after the engine's batch.
    */
-  record?(dbIndex: number, src: Uint8Array, start: number, end: number): void;
+  record?(dbIndex: number, src: Uint8Array, start: number, end: number): boolean | void;
   recordSettings?: RdbSaveSettings;
 }
 
@@ -98,6 +99,11 @@ class DoneSet {
 }
 
 const MAX_SHARDS = 4096;
+/** Bounds of the keys per walk step (step() adapts it to stay well inside its time budget). */
+const MIN_BATCH = 8;
+const MAX_BATCH = 512;
+/** Keys per step(0). */
+const FIXED_BATCH = 100;
 
 
 const EMPTY_DONE = new DoneSet(0);
@@ -113,6 +119,10 @@ export class Snapshot implements SnapshotHook {
   emitted = 0;
   /** Inside emit(): before() calls are about the key being handed over. */
   private emitting = false;
+  /** Keys whose record the sink declined in the current walk step. */
+  private readonly declined: string[] = [];
+  /** Keys (SCAN count) per walk step, adapted to their cost by step(). */
+  private batch = MIN_BATCH;
 
   /** Start a snapshot of `dbs` (in their current numbering) at time `startedAt`. */
   constructor(
@@ -161,11 +171,14 @@ export class Snapshot implements SnapshotHook {
   }
 
   /**
-   * Walk on for about `budgetMs` milliseconds (at least one SCAN step). Returns true when the
-   * snapshot is complete.
+   * Walk on for about `budgetMs` milliseconds (at least one walk step; 0: one step of 100 keys).
+   * Returns true when the snapshot is complete. Bounded by elapsed time, not by a key count: a
+   * walk step's keys adapt to what they cost, so one step overshoots the budget by at most about a quarter of it (a single
+   * huge value, serialized in one go, is the exception).
    */
   step(budgetMs: number): boolean {
     const start = performance.now();
+    let t = start;
     while (this.active) {
       const w = this.walks[this.next];
       if (w === undefined) {
@@ -176,8 +189,20 @@ export class Snapshot implements SnapshotHook {
         this.next++;
         continue;
       }
-      this.walkStep(w, 100);
-      if (performance.now() - start >= budgetMs) break;
+      if (budgetMs <= 0) {
+        // One walk step of a fixed size (rdb-key-save-delay paces by keys, not by time).
+        this.walkStep(w, FIXED_BATCH);
+        break;
+      }
+      this.walkStep(w, this.batch);
+      const now = performance.now();
+      // Keys per walk step follow their cost, so that one walk step stays near a quarter of the
+      // budget: few while the code is cold or the values are big, more for small strings.
+      const took = now - t;
+      if (took > budgetMs / 4) this.batch = Math.max(MIN_BATCH, this.batch >> 1);
+      else if (took < budgetMs / 16) this.batch = Math.min(MAX_BATCH, this.batch << 1);
+      t = now;
+      if (now - start >= budgetMs) break;
     }
     return !this.active;
   }
@@ -193,18 +218,24 @@ export class Snapshot implements SnapshotHook {
       const settings = this.sink.recordSettings;
       if (w.walk.stepRecords && this.sink.record && settings) {
         // The engine serializes each key's record: no value or key object per key here.
+        const declined = this.declined;
+        declined.length = 0;
         const complete = w.walk.stepRecords(count, settings, {
           record: (src, start, end, key) => {
             // A key in the done set was handed over (or created) ahead of the walk.
             if (w.done.size > 0 && w.done.has(key())) return;
-            this.emitted++;
-            this.sink.record!(w.index, src, start, end);
+            if (this.sink.record!(w.index, src, start, end) === false) declined.push(key());
+            else this.emitted++;
           },
           deferred: (key) => {
             if (w.done.size > 0 && w.done.has(key)) return;
             this.emit(w, Buffer.from(key, 'latin1'));
           },
         });
+        // After the batch (the engine's output buffer is read until then); in the same turn, so
+        // these keys still hold their value at T.
+        for (let i = 0; i < declined.length; i++) this.emit(w, Buffer.from(declined[i], 'latin1'));
+        declined.length = 0;
         if (complete) this.endWalk(w);
         return;
       }

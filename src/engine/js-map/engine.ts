@@ -19,7 +19,7 @@
  */
 import { lfuAccess, LfuParams } from '../lfu';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
-import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, StringPeek, TableStats, ZSetValue } from '../types';
+import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
@@ -445,6 +445,37 @@ class JsMapDb implements Db {
       return Buffer.from(k, 'latin1');
     }
     return null;
+  }
+
+  /**
+   * Db.snapshotWalk (types.ts): the KeyTable's physical buckets in order, with splits and merges
+   * paused until end(), so every key present at the start is visited once and `passed` is a
+   * bucket comparison (the snapshot's done set then holds only keys written ahead of the walk).
+   */
+  snapshotWalk(): SnapshotWalk {
+    const t = this.table;
+    t.setWalkPaused(true);
+    let pos = 0;
+    let done = false;
+    return {
+      step: (count, visit) => {
+        if (done) return true;
+        const now = this.clock.now();
+        const next = t.walkBuckets(pos, count, (k, s) => {
+          if (!this.expired(t.expireAt(s), now)) visit(k);
+        });
+        if (next < 0) done = true;
+        else pos = next;
+        return done;
+      },
+      passed: (key) => {
+        if (done) return true;
+        // (no lazy expiry here: the caller is about to change the Db)
+        const s = t.findBytes(key, hashOfBytes(key));
+        return s !== NONE && t.bucketOfSlot(s) < pos;
+      },
+      end: () => t.setWalkPaused(false),
+    };
   }
 
   scan(cursor: number, count: number, visit: (key: BulkValue) => void): number {

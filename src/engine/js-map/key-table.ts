@@ -199,7 +199,11 @@ export class KeyTable {
     ri[(o << 3) + I_HASH] = h;
     ri[(o << 3) + I_NEXT] = this.head(b);
     this.setHead(b, s);
-    if (++this.count * 2 > this.nBuckets) this.splitOne();
+    if (++this.count * 2 > this.nBuckets && !this.walkPaused) {
+      this.splitOne();
+      // (a second split per insert catches up the splits a snapshot walk held back)
+      if (this.count * 2 > this.nBuckets) this.splitOne();
+    }
     return s;
   }
 
@@ -225,7 +229,7 @@ export class KeyTable {
     ob[((s & CHUNK_MASK) << 1) + 1] = undefined;
     this.setNext(s, this.free);
     this.free = s;
-    if (this.nBuckets > 1 && this.count * 8 < this.nBuckets) this.mergeOne();
+    if (this.nBuckets > 1 && this.count * 8 < this.nBuckets && !this.walkPaused) this.mergeOne();
   }
 
   /** Forget every row and bucket (the arrays are left to the GC). */
@@ -275,6 +279,40 @@ export class KeyTable {
     this.rowsF.push(new Float64Array(buf));
     this.rowsI.push(new Int32Array(buf));
     this.rowsB.push(new Uint8Array(buf));
+  }
+
+  /**
+   * A snapshot walk is running (Db.snapshotWalk): buckets are neither split nor merged, so the
+   * physical bucket of every key stays put and the walk's order is fixed. Chains grow meanwhile
+   * (inserts catch up two splits at a time afterwards).
+   */
+  private walkPaused = false;
+
+  setWalkPaused(on: boolean): void {
+    this.walkPaused = on;
+  }
+
+  /**
+   * The snapshot walk's step (walkPaused): the rows of physical buckets from `pos` on, until at
+   * least `count` rows were visited (or 10 * count buckets passed). Returns the next bucket, or
+   * -1 when every bucket was walked. The visitor must not insert or delete.
+   */
+  walkBuckets(pos: number, count: number, visit: (key: string, s: number) => void): number {
+    let n = 0;
+    let b = pos;
+    const stop = pos + 10 * count;
+    for (; b < this.nBuckets && n < count && b < stop; b++) {
+      for (let s = this.head(b); s !== NONE; s = this.next(s)) {
+        visit(this.key(s), s);
+        n++;
+      }
+    }
+    return b >= this.nBuckets ? -1 : b;
+  }
+
+  /** The physical bucket of the row at slot `s`. */
+  bucketOfSlot(s: number): number {
+    return this.bucketOf(this.hash(s));
   }
 
   private splitOne(): void {
