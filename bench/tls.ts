@@ -9,7 +9,7 @@ import net from 'net';
 import path from 'path';
 import fs from 'fs';
 import { makeTestCerts, TestCerts } from '../test/helpers/certs';
-import { cpuMicros } from './lib';
+import { benchWithCpu } from './lib';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -22,26 +22,10 @@ function freePort(): Promise<number> {
   });
 }
 
-/** One redis-benchmark test over TLS: rps, and the server's CPU µs per request (cpuMicros). */
-async function bench(certs: TestCerts, port: number, pid: number, test: string, pipeline: number, n: number): Promise<{ rps: number; cpuUs: number }> {
-  const c0 = cpuMicros(pid);
-  const r = await benchRun(certs, port, test, pipeline, n);
-  return { rps: r[test.toUpperCase()], cpuUs: (cpuMicros(pid) - c0) / n };
-}
-
-function benchRun(certs: TestCerts, port: number, test: string, pipeline: number, n: number): Promise<Record<string, number>> {
-  const args = ['--tls', '--cacert', certs.caCert, '--cert', certs.clientCert, '--key', certs.clientKey, '-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(n), '-r', '100000', '-t', test, '-P', String(pipeline), '--csv'];
-  return new Promise((resolve, reject) => {
-    execFile('redis-benchmark', args, { maxBuffer: 16 << 20 }, (err, stdout) => {
-      if (err) return reject(err);
-      const out: Record<string, number> = {};
-      for (const line of stdout.split('\n')) {
-        const m = /^"(\w+)","([\d.]+)"/.exec(line);
-        if (m) out[m[1]] = Number(m[2]);
-      }
-      resolve(out);
-    });
-  });
+/** One redis-benchmark test over TLS: rps, and the server's CPU µs per request (benchWithCpu). */
+function bench(certs: TestCerts, port: number, pid: number, test: string, pipeline: number, n: number): Promise<{ rps: number; cpuUs: number }> {
+  const tls = ['--tls', '--cacert', certs.caCert, '--cert', certs.clientCert, '--key', certs.clientKey];
+  return benchWithCpu(port, pid, [...tls, '-c', '50', '-n', String(n), '-r', '100000', '-t', test, '-P', String(pipeline)], n);
 }
 
 async function waitTls(certs: TestCerts, port: number): Promise<void> {
