@@ -20,7 +20,7 @@ import type { HashValue, KeyInfo, ListValue, RedisValue, SetValue, StreamValue, 
 import { typeOfValue } from '../engine/types';
 import { type Arg, ByteSink, encodeInto } from '../server/propagate';
 import { rewriteStream } from './aof-stream';
-import { FileOut } from './bgsave';
+import { discardSave, FileOut } from './bgsave';
 import { Snapshot } from './snapshot';
 import { scriptingOf } from '../scripting/engine';
 import { formatDouble } from '../util/number';
@@ -241,13 +241,7 @@ export class AofCommandBase {
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.snapshot.abort();
-    try {
-      fs.unlinkSync(this.tmp);
-    } catch {
-      /* already gone */
-    }
-    this.out.closeLater();
+    discardSave(this.snapshot, this.tmp, this.out);
   }
 }
 

@@ -52,6 +52,17 @@ export function parseSavePoints(text: string): [number, number][] {
 }
 
 /** Positional async writes of chunks into one file, in order of offsets (also the AOF rewrite's). */
+/** A background save or rewrite given up: detach its snapshot, delete its temp file, close the file once idle. */
+export function discardSave(snapshot: Snapshot, tmp: string, out: FileOut): void {
+  snapshot.abort();
+  try {
+    fs.unlinkSync(tmp);
+  } catch {
+    /* already gone */
+  }
+  out.closeLater();
+}
+
 export class FileOut {
   private offset = 0;
   private inFlight = 0;
@@ -295,13 +306,7 @@ export class BgSave {
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.snapshot.abort();
-    try {
-      fs.unlinkSync(this.tmp);
-    } catch {
-      /* already gone */
-    }
-    this.out.closeLater();
+    discardSave(this.snapshot, this.tmp, this.out);
   }
 }
 
