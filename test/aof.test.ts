@@ -185,6 +185,19 @@ async function redisDigestOf(dir: string): Promise<string> {
   }
 }
 
+/**
+ * Stop `srv` (its AOF in `dir`), then check that a new Redust and real Redis both load that
+ * directory to the digest `srv` had.
+ */
+async function assertReplays(engine: EngineName, srv: RedustServer, dir: string): Promise<void> {
+  const before = await digest(srv.port);
+  await srv.close();
+  const again = await startRedust(engine, { config: { dir, appendonly: 'yes' } });
+  assert.is(await digest(again.port), before, 'Redust replays its own files');
+  await again.close();
+  assert.is(await redisDigestOf(dir), before, 'Redis replays them too');
+}
+
 if (haveRedisServer()) {
   for (const engine of enginesUnderTest()) {
     const t = suite(`aof [${engine}]`);
@@ -247,13 +260,8 @@ if (haveRedisServer()) {
           await rewriteDone(c);
           const files = fs.readdirSync(path.join(dir, 'appendonlydir')).sort();
           assert.equal(files, [`appendonly.aof.2.base.${preamble === 'yes' ? 'rdb' : 'aof'}`, 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
-          const before = await digest(srv.port);
           c.close();
-          await srv.close();
-          const again = await startRedust(engine, { config: { dir, appendonly: 'yes' } });
-          assert.is(await digest(again.port), before, 'Redust replays its own files');
-          await again.close();
-          assert.is(await redisDigestOf(dir), before, 'Redis replays them too');
+          await assertReplays(engine, srv, dir);
         } finally {
           await srv.close();
           fs.rmSync(dir, { recursive: true, force: true });
@@ -279,13 +287,8 @@ if (haveRedisServer()) {
         assert.equal((await c.send('BGREWRITEAOF')) as unknown, { t: 'simple', v: 'Background append only file rewriting started' });
         await c.send('SET', 'k:0', 'after');
         await rewriteDone(c);
-        const before = await digest(srv.port);
         c.close();
-        await srv.close();
-        const again = await startRedust(engine, { config: { dir, appendonly: 'yes' } });
-        assert.is(await digest(again.port), before, 'Redust replays its own files');
-        await again.close();
-        assert.is(await redisDigestOf(dir), before, 'Redis replays them too');
+        await assertReplays(engine, srv, dir);
       } finally {
         await srv.close();
         fs.rmSync(dir, { recursive: true, force: true });
