@@ -139,7 +139,10 @@ class WasmDb implements Db {
     this.expired(key);
   }
 
-  /** A key is gone: drop its OBJECT ENCODING note (rawKeys) so the map cannot grow without bound. */
+  /**
+   * Drop the key's Plain note (rawKeys), if any: the key is gone (so the map cannot grow without
+   * bound) or its value was replaced or written in place.
+   */
   private forgetEncoding(key: Bytes | string): void {
     if (this.rawKeys.size > 0) this.rawKeys.delete(typeof key === 'string' ? key : key.latin1Slice(0, key.length));
   }
@@ -221,7 +224,7 @@ class WasmDb implements Db {
     // A Plain note lives in rawKeys (a stale name left by expiry is reset here); Raw is the
     // entry's F_RAWENC bit, which every new value clears unless set again.
     if (strEnc === StrEnc.Plain) this.rawKeys.set(key.latin1Slice(0, key.length), strEnc);
-    else if (this.rawKeys.size > 0) this.rawKeys.delete(key.latin1Slice(0, key.length));
+    else this.forgetEncoding(key);
     const w = this.engine.w;
     const n = w.putBytes(key);
     const now = this.clock.now();
@@ -278,7 +281,7 @@ class WasmDb implements Db {
     const st = w.x.dbIncrBy(this.ptr, n, by, this.clock.now());
     if (st === ST_STRING || st === ST_MISSING) {
       // As set() of a default-encoded string: the key's OBJECT ENCODING note (if any) goes.
-      if (this.rawKeys.size > 0) this.rawKeys.delete(key.latin1Slice(0, key.length));
+      this.forgetEncoding(key);
       if (st === ST_MISSING && this.onNewKey) this.onNewKey(this, key);
       return w.resF64(R_F64);
     }
@@ -327,7 +330,7 @@ class WasmDb implements Db {
       }
       w.x.bitOp(op, tmp, srcs, sources.length, maxlen);
       if (this.snapshotHook !== null) this.snapshotHook.before(this, target);
-      if (this.rawKeys.size > 0) this.rawKeys.delete(target.latin1Slice(0, target.length));
+      this.forgetEncoding(target);
       this.setString(target, w.putBytes(target), maxlen, false, now, null, tmp, true);
     } finally {
       w.x.free(tmp, size);
@@ -388,7 +391,7 @@ class WasmDb implements Db {
       const dst = w.resU32(R_PTR); // syncs the views
       copyAll(w.u8, dst, bytes);
       // dbWriteAt marked the entry raw-encoded (F_RAWENC); a Plain note, if any, is replaced.
-      if (this.rawKeys.size > 0) this.rawKeys.delete(key.latin1Slice(0, key.length));
+      this.forgetEncoding(key);
       return w.resU32(R_LEN);
     }
     if (st === ST_HANDLE) return APPEND_WRONGTYPE;
