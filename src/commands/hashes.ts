@@ -14,7 +14,7 @@ import { cursorArg, isWord, LONG_MAX_N, rangeIntArg, scanOptionsArg } from './ar
 import { lookupRead, lookupWrite, removeMembers, replyScan, written } from './keyspace';
 import { propagateAs } from '../server/propagate';
 import { addInt64, latin1, parseInt64Exact } from '../util/number';
-import { addLongDouble, exactDyadic, formatDyadic, formatLongDoubleHuman, isNanOrInf, isInfinite, parseLongDouble } from '../util/long-double';
+import { addExactly, addLongDouble, exactDyadic, formatLongDoubleHuman, isNanOrInf, isInfinite, parseLongDouble } from '../util/long-double';
 import type { LongDouble } from '../util/long-double';
 
 // Hot settings (config.ts): field loads, not Map lookups by name, on every HSET.
@@ -149,10 +149,9 @@ function hincrby(c: Client, argv: Buffer[]): void {
 
 function hincrbyfloat(c: Client, argv: Buffer[]): void {
   const incrText = argv[3].length < 5120 ? latin1(argv[3]) : null;
-  // Values like 1.5 or 10.25 add exactly in doubles (long-double.ts); others take the exact path.
-  const incrFast = incrText === null ? NaN : exactDyadic(incrText);
+  // An increment the double fast path takes (addExactly) is valid and finite; others are checked here.
   let incr: LongDouble | null = null;
-  if (Number.isNaN(incrFast)) {
+  if (incrText === null || Number.isNaN(exactDyadic(incrText))) {
     incr = incrText === null ? null : parseLongDouble(incrText);
     if (incr === null) fail(NOT_FLOAT);
     if (isInfinite(incr)) fail('ERR value is NaN or Infinity');
@@ -161,10 +160,9 @@ function hincrbyfloat(c: Client, argv: Buffer[]): void {
   const h = lookupWriteOrCreate(c, key);
   const cur = h.get(argv[2]);
   const curText = cur === undefined ? '0' : cur.length < 5120 ? latin1(cur) : null;
-  const curFast = curText === null || Number.isNaN(incrFast) ? NaN : exactDyadic(curText);
-  let text: string;
-  if (!Number.isNaN(curFast)) text = formatDyadic(curFast + incrFast);
-  else {
+  // Values like 1.5 or 10.25 add exactly in doubles (long-double.ts); others take the exact path.
+  let text = curText === null || incr !== null ? null : addExactly(curText, incrText!);
+  if (text === null) {
     const value = curText === null ? null : parseLongDouble(curText);
     if (value === null) fail('ERR hash value is not a float');
     const sum = addLongDouble(value, incr ?? parseLongDouble(incrText!)!);

@@ -13,7 +13,7 @@ import type { StringHead } from './keyspace';
 import { toBuffer } from '../util/bytes';
 import { propagateAs } from '../server/propagate';
 import { addInt64, INT64_MAX, latin1, parseInt64, parseInt64Exact, smallUint } from '../util/number';
-import { addLongDouble, exactDyadic, formatDyadic, formatLongDoubleHuman, isNanOrInf, parseLongDouble } from '../util/long-double';
+import { addExactly, addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble } from '../util/long-double';
 
 const enum SetFlag {
   NX = 1,
@@ -377,11 +377,8 @@ function incrbyfloat(c: Client, argv: Buffer[]): void {
   const oldText = old === undefined ? '0' : latin1(old);
   const incrText = latin1(argv[2]);
   // Values like 1.5 or 10.25 add exactly in doubles (long-double.ts); others take the exact path.
-  const a = exactDyadic(oldText);
-  const b = Number.isNaN(a) ? NaN : exactDyadic(incrText);
-  let text: string;
-  if (!Number.isNaN(b)) text = formatDyadic(a + b);
-  else {
+  let text = addExactly(oldText, incrText);
+  if (text === null) {
     const value = parseLongDouble(oldText);
     const incr = parseLongDouble(incrText);
     if (value === null || incr === null) fail(NOT_FLOAT);

@@ -84,8 +84,19 @@ export function exactDyadic(s: string): number {
   return neg ? -v : v;
 }
 
+/**
+ * The text INCRBYFLOAT / HINCRBYFLOAT give for a + b when both are exactDyadic operands (see the
+ * header), or null: then the exact path decides (and reports invalid input).
+ */
+export function addExactly(a: string, b: string): string | null {
+  const x = exactDyadic(a);
+  if (Number.isNaN(x)) return null;
+  const y = exactDyadic(b);
+  return Number.isNaN(y) ? null : formatDyadic(x + y);
+}
+
 /** %.17Lf of a fast-path sum (a multiple of 2^-17 below 2^36), trailing zeros and '.' removed. */
-export function formatDyadic(v: number): string {
+function formatDyadic(v: number): string {
   const neg = v < 0;
   const a = neg ? -v : v;
   const int = Math.floor(a);
