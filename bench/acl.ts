@@ -102,17 +102,25 @@ export async function runAclBench(rounds: number, n: number, log: (s: string) =>
 export interface AclPathRow {
   engine: string;
   cmd: string;
+  /** Default user's commands per CPU-second (median of its slices). */
   base: number;
+  /** base × the median ratio. */
   restricted: number;
+  /** Quartiles of the per-pair ratios (restricted ÷ default). */
+  low: number;
+  high: number;
 }
 
 /**
  * The same comparison on the server's command path without the network (as bench/pipeline.ts:
- * parser -> processCommand -> call -> reply, 16 pipelined commands per chunk, commands per CPU
- * second), which isolates the check from syscalls and the load of a shared machine. Two clients,
- * the default user and the restricted one, alternate rounds.
+ * parser -> processCommand -> call -> reply, 16 pipelined commands per chunk), which isolates the
+ * check from syscalls and the load of a shared machine. Two clients, the default user and the
+ * restricted one, run the same commands in short alternating slices (`sliceChunks` chunks each,
+ * a few milliseconds; which client goes first alternates too). Each pair of slices gives a ratio
+ * of their CPU time, so drift (JIT, GC, other processes) cancels within the pair; the reported
+ * ratio is the median over `pairs` pairs, with the middle half of the ratios as its spread.
  */
-export function runAclCommandPath(engine: string, keys: number, seconds: number, rounds: number): AclPathRow[] {
+export function runAclCommandPath(engine: string, keys: number, pairs: number, sliceChunks = 256): AclPathRow[] {
   const server = new Server(new Config({ save: '' }), createEngine(engine as EngineName), { logger: createLogger({ level: 'warning' }) });
   if (server.acl.setUser('bench', BENCH_USER.slice(1)) !== null) throw new Error('ACL SETUSER failed');
   const base = new Client(server, null, server.dbs[0]);
@@ -136,36 +144,48 @@ export function runAclCommandPath(engine: string, keys: number, seconds: number,
     }
     return out;
   };
+  let at = 0;
+  /** CPU microseconds for one slice of `client`. */
+  const slice = (client: Client, cs: Buffer[]): number => {
+    const c0 = process.cpuUsage();
+    for (let b = 0; b < sliceChunks; b++) {
+      server.net.processInput(client, cs[at++ & 4095]);
+      client.writer.take();
+    }
+    server.engine.backgroundWork(0);
+    const cpu = process.cpuUsage(c0);
+    return cpu.user + cpu.system;
+  };
   const rows: AclPathRow[] = [];
   for (const cmd of ['SET', 'GET', 'INCR']) {
     const cs = chunks(cmd);
-    const rates: Record<string, number[]> = { base: [], restricted: [] };
-    for (let r = 0; r < rounds; r++) {
-      for (const [name, client] of [['base', base], ['restricted', restricted]] as const) {
-        let n = 0;
-        let i = 0;
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        while (performance.now() - t0 < seconds * 1000) {
-          for (let b = 0; b < 256; b++) {
-            server.net.processInput(client, cs[i++ & 4095]);
-            client.writer.take();
-          }
-          n += 256 * 16;
-          server.engine.backgroundWork(0);
-        }
-        const cpu = process.cpuUsage(c0);
-        rates[name].push((n * 1e6) / (cpu.user + cpu.system));
+    for (let w = 0; w < 20; w++) slice(w & 1 ? base : restricted, cs); // warm both paths up
+    const ratios: number[] = [];
+    const baseRates: number[] = [];
+    for (let r = 0; r < pairs; r++) {
+      let tb: number, tr: number;
+      if (r & 1) {
+        tr = slice(restricted, cs);
+        tb = slice(base, cs);
+      } else {
+        tb = slice(base, cs);
+        tr = slice(restricted, cs);
       }
+      if (tb <= 0 || tr <= 0) continue;
+      ratios.push(tb / tr); // restricted rate / default rate
+      baseRates.push((sliceChunks * 16 * 1e6) / tb);
     }
-    rows.push({ engine, cmd, base: median(rates.base), restricted: median(rates.restricted) });
+    const sorted = [...ratios].sort((a, b) => a - b);
+    const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * f))];
+    const b = median(baseRates);
+    rows.push({ engine, cmd, base: b, restricted: b * q(0.5), low: q(0.25), high: q(0.75) });
   }
   return rows;
 }
 
 export function aclPathTable(rows: AclPathRow[]): string[] {
-  const md = ['| engine | command | default user (cmds/CPU-s) | restricted user | ratio |', '|---|---|---:|---:|---:|'];
-  for (const r of rows) md.push(`| ${r.engine} | ${r.cmd} | ${r.base.toFixed(0)} | ${r.restricted.toFixed(0)} | ${(r.restricted / r.base).toFixed(3)}× |`);
+  const md = ['| engine | command | default user (cmds/CPU-s) | restricted user | ratio (median of pairs) | middle half of the pairs |', '|---|---|---:|---:|---:|---:|'];
+  for (const r of rows) md.push(`| ${r.engine} | ${r.cmd} | ${r.base.toFixed(0)} | ${r.restricted.toFixed(0)} | ${(r.restricted / r.base).toFixed(3)}× | ${r.low.toFixed(3)}–${r.high.toFixed(3)}× |`);
   return md;
 }
 

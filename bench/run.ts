@@ -224,16 +224,16 @@ const SECTIONS: Record<string, () => Promise<{ title: string; md: string[] }>> =
     const r = await runTypes({ rounds: Number(argOf('--rounds', '3')), n: Number(argOf('--n', '100000')), servers: ['js-map', 'wasm', 'redis'], log });
     return { title: 'Bitmaps, HyperLogLog and geo (`npm run bench -- types`)', md: typesTable(r) };
   },
-  // npm run bench -- acl [--seconds S] [--path-rounds R] [--rounds R] [--n N] [--no-e2e]
+  // npm run bench -- acl [--pairs P] [--rounds R] [--n N] [--no-e2e]
   async acl() {
     const { runAclBench, aclTable, BENCH_USER, runAclCommandPath, aclPathTable } = await import('./acl');
-    const pathRows = ['js-map', 'wasm'].flatMap((e) => runAclCommandPath(e, 100000, Number(argOf('--seconds', '1')), Number(argOf('--path-rounds', '7'))));
+    const pathRows = ['js-map', 'wasm'].flatMap((e) => runAclCommandPath(e, 100000, Number(argOf('--pairs', '400'))));
     log(aclPathTable(pathRows).join('\n'));
     const rows = has('--no-e2e') ? [] : await runAclBench(Number(argOf('--rounds', '3')), Number(argOf('--n', '100000')), log);
     return {
       title: 'ACL cost (`npm run bench -- acl`)',
       md: [
-        `\`default\` is the unrestricted default user; \`bench\` is \`ACL SETUSER ${BENCH_USER.join(' ')}\` (key patterns, a read-only pattern, categories). Command path without the network (as bench/pipeline.ts, 16 pipelined commands per chunk, 100,000 keys, commands per CPU-second, medians of interleaved rounds):`,
+        `\`default\` is the unrestricted default user; \`bench\` is \`ACL SETUSER ${BENCH_USER.join(' ')}\` (key patterns, a read-only pattern, categories). Command path without the network (as bench/pipeline.ts, 16 pipelined commands per chunk, 100,000 keys, commands per CPU-second; the two users alternate in slices of 4,096 commands, and the ratio is the median over 400 pairs of slices):`,
         '',
         ...aclPathTable(pathRows),
         ...(rows.length ? ['', 'redis-benchmark, 50 clients, medians of interleaved rounds (end to end, noisy on a shared machine):', '', ...aclTable(rows)] : []),

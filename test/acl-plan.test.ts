@@ -20,8 +20,10 @@ const RULES = [
   ['on', '%R~*', '%W~w:*', '+@all'],
   ['on', '~k[ab]*', '~\\*lit', '+@string', '+@list', '+@hash', '+@keyspace'],
   ['on', '~', '~x', '+@all', '&ch*'],
+  // Literals past compileKeyList's inline limit, and bytes above 127.
+  ['on', '~' + 'L'.repeat(70) + '*', '~' + 'E'.repeat(65), '~é*', '+@all'],
 ];
-const WORDS = ['key:1', 'key:', 'ke', 'other:1', 'counter:9', 'w1', 'r1', 'rr', 'exact', 'exactx', 'a', 'ab', 'kb1', '*lit', 'x', '', 'get', 'GeT', 'ex', '10', '2', '1', 'ch1', 'ch*', '0'];
+const WORDS = ['key:1', 'key:', 'ke', 'other:1', 'counter:9', 'w1', 'r1', 'rr', 'exact', 'exactx', 'a', 'ab', 'kb1', '*lit', 'x', '', 'get', 'GeT', 'ex', '10', '2', '1', 'ch1', 'ch*', '0', 'L'.repeat(70) + 'x', 'L'.repeat(69), 'E'.repeat(65), 'E'.repeat(64), 'éa', 'é'];
 
 t('fast check agrees with the full check', () => {
   const server = new Server(new Config({ save: '' }), createEngine('js-map'), { logger: createLogger({ level: 'warning' }) });
@@ -31,6 +33,7 @@ t('fast check agrees with the full check', () => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return (seed >>> 8) % n;
   };
+  let allowedQuickly = 0;
   for (const [i, rules] of RULES.entries()) {
     assert.is(server.acl.setUser('u' + i, rules), null);
     const u = server.acl.users.get('u' + i)!;
@@ -41,12 +44,18 @@ t('fast check agrees with the full check', () => {
         while (argv.length < argc) argv.push(Buffer.from(WORDS[rnd(WORDS.length)]));
         const full = u.root.check(cmd, argv, [0]);
         assert.is(u.check(cmd, argv, [0]) === 0, full === 0, `${rules.join(' ')}: ${argv.join(' ')}`);
+        // (allows false means "take the full check", not a denial.)
+        if (u.allows(cmd, argv)) {
+          assert.is(full, 0, `allows: ${rules.join(' ')}: ${argv.join(' ')}`);
+          allowedQuickly++;
+        }
         if (!cmd.parent && ((cmd.name === 'get' && argv.length === 2) || (cmd.name === 'set' && argv.length === 3))) {
           assert.is(u.allowsFast(cmd, argv[1], cmd.name === 'get'), full === 0, `fast path ${argv.join(' ')}`);
         }
       }
     }
   }
+  assert.ok(allowedQuickly > 10000, `the quick check allowed only ${allowedQuickly} commands`);
 });
 
 t('a rule change drops the plans', () => {

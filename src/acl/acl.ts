@@ -106,8 +106,8 @@ export class Acl {
    */
   checkCommand(c: Client, cmd: Command, argv: Buffer[]): string | null {
     const u = (c.aclUser as User | null) ?? this.defaultUser;
-    if (u.unrestricted) return null;
-    const r = u.check(cmd, argv, this.pos);
+    if (u.allows(cmd, argv)) return null;
+    const r = u.checkSelectors(cmd, argv, this.pos);
     if (r === AclDenied.OK) return null;
     this.logDenial(c, r, c.has(ClientFlag.MULTI) ? 'multi' : 'toplevel', cmd, argv, this.pos[0], u);
     return r === AclDenied.CMD ? `NOPERM this user has no permissions to run the '${cmd.fullname}' command` : nopermText(r);
