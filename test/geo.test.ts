@@ -36,6 +36,8 @@ for (const engine of enginesUnderTest()) {
       ['GEOADD', 'Sicily', '1', '2'],
       ['GEOADD', 'Sicily', 'ch', 'nx', 'xx'],
       ['GEOADD', 'Sicily', 'NX', 'CH'],
+      ['GEOADD', 'nokey', 'CH', 'CH', 'CH'],
+      ['EXISTS', 'nokey'],
       ['GEOADD', 'Sicily', 'GT', '1', '2', 'a'],
       ['GEOADD', 'Sicily', 'x', '2', 'a'],
       ['GEOADD', 'Sicily', '1', 'nan', 'a'],

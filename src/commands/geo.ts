@@ -11,6 +11,7 @@ import { floatArg, intArg, isWord } from './args';
 import { lookupRead, written } from './keyspace';
 import { toBuffer } from '../util/bytes';
 import { propagateAs } from '../server/propagate';
+import { zsetAddAll, ZADD_CH, ZADD_NX, ZADD_XX } from './zset-add';
 import { pqsort } from '../util/pqsort';
 import { decodeScore, distance, formatFixed, formatHuman, GeoShape, geohashString, GEO_LAT_MAX, GEO_LAT_MIN, GEO_LONG_MAX, GEO_LONG_MIN, scoreOf, scoreRange, searchBoxes, ShapeFilter } from '../util/geohash';
 
@@ -81,25 +82,36 @@ function integerBytes(n: number): Buffer {
 function geoadd(c: Client, argv: Buffer[]): void {
   let xx = false;
   let nx = false;
+  let ch = false;
   let longidx = 2;
   while (longidx < argv.length) {
     const opt = argv[longidx];
     if (isWord(opt, 'nx')) nx = true;
     else if (isWord(opt, 'xx')) xx = true;
-    else if (!isWord(opt, 'ch')) break;
+    else if (isWord(opt, 'ch')) ch = true;
+    else break;
     longidx++;
   }
   if ((argv.length - longidx) % 3 !== 0 || (xx && nx)) fail(SYNTAX);
   const elements = (argv.length - longidx) / 3;
-  const zargv: Buffer[] = [ZADD_NAME];
-  for (let i = 1; i < longidx; i++) zargv.push(argv[i]);
+  if (elements === 0) fail(SYNTAX); // (what the ZADD it becomes answers: zaddGenericCommand)
+  const flags = (nx ? ZADD_NX : 0) | (xx ? ZADD_XX : 0) | (ch ? ZADD_CH : 0);
+  // Members at even positions, as zsetAddAll reads them (ZADD's member-after-score stride).
+  const members: Buffer[] = new Array(elements * 2);
+  const scores: number[] = new Array(elements);
   for (let i = 0; i < elements; i++) {
     const [lon, lat] = lonLatArgs(argv, longidx + i * 3);
-    zargv.push(integerBytes(scoreOf(lon, lat)), argv[longidx + i * 3 + 2]);
+    scores[i] = scoreOf(lon, lat);
+    members[i * 2] = members[i * 2 + 1] = argv[longidx + i * 3 + 2];
   }
   // geoaddCommand: the arguments become a ZADD, run (and propagated) as ZADD.
-  c.server.table.get('zadd')!.handler(c, zargv);
-  propagateAs(c, ...zargv);
+  zsetAddAll(c, argv[1], members, 0, scores, flags);
+  if (c.server.propagation.active) {
+    const zargv: Buffer[] = [ZADD_NAME];
+    for (let i = 1; i < longidx; i++) zargv.push(argv[i]);
+    for (let i = 0; i < elements; i++) zargv.push(integerBytes(scores[i]), members[i * 2]);
+    propagateAs(c, ...zargv);
+  }
 }
 
 // ---- GEOPOS / GEOHASH / GEODIST -------------------------------------------------------------------

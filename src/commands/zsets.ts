@@ -19,9 +19,9 @@ import { blockForKeys, canBlock, timeoutArg, TimeoutUnit } from './blocking';
 import { toBuffer } from '../util/bytes';
 import { propagateEffect } from '../server/propagate';
 import { encodingLimits } from '../config/config';
+import { addScore, zsetAddAll, ZADD_CH, ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_XX } from './zset-add';
 import { formatDouble, latin1, parseInt64, parseInt64Exact, strtodAll } from '../util/number';
 
-const NAN_ERR = 'ERR resulting score is not a number (NaN)';
 const RANGE_NOT_FLOAT = 'ERR min or max is not a float';
 const LEX_NOT_VALID = 'ERR min or max not valid string range item';
 
@@ -73,19 +73,6 @@ function notify(c: Client, event: string, key: BulkValue, cls: 'z' | 'g'): void 
   c.server.keyspace.notify(c.dbIndex, event, key, cls);
 }
 
-/**
- * Add to a zset like zsetAdd: a listpack stores scores as text, and "-0" is read back as the
- * integer 0, so -0 survives only in skiplist-encoded sets.
- */
-function addScore(c: Client, z: ZSetValue, member: Buffer, score: number): void {
-  z.add(member, score);
-  if (score === 0 && Object.is(score, -0) && z.encoding(encodingLimits(c.server.config)) === 'listpack') {
-    // Re-insert rather than update: an engine may treat 0 and -0 as the same score.
-    z.delete(member);
-    z.add(member, 0);
-  }
-}
-
 /** Member + score pair in a reply: RESP3 nests it in a 2-array when `nested`. */
 function replyPair(c: Client, member: BulkValue, score: number, withscores: boolean, nested: boolean): void {
   if (nested) c.reply.array(2);
@@ -123,63 +110,11 @@ function zaddGeneric(c: Client, argv: Buffer[], incrCmd: boolean): void {
   if (incr && elements > 1) fail('ERR INCR option supports a single increment-element pair');
   const scores: number[] = new Array(elements);
   for (let j = 0; j < elements; j++) scores[j] = floatArg(argv[idx + j * 2]);
-
-  let z = lookupWrite(c, key, 'zset');
-  let added = 0,
-    updated = 0,
-    processed = 0;
-  let newscore = 0;
-  let error: string | null = null;
-  if (z !== undefined || !xx) {
-    if (z === undefined) {
-      z = c.server.engine.newZSet();
-      c.db.set(key, z);
-      c.server.blocking.signalKeyAsReady(c.dbIndex, key);
-    }
-    // One engine call for the whole loop where the engine has it (-0 keeps addScore's rule).
-    if (z.addMany !== undefined && !incr && !scores.some((v) => Object.is(v, -0))) {
-      [added, updated] = z.addMany(argv, idx + 1, scores, (nx ? 1 : 0) | (xx ? 2 : 0) | (gt ? 4 : 0) | (lt ? 8 : 0));
-    } else for (let j = 0; j < elements; j++) {
-      const ele = argv[idx + 1 + j * 2];
-      let score = scores[j];
-      const cur = z.score(ele);
-      if (cur !== undefined) {
-        if (nx) continue;
-        if (incr) {
-          score += cur;
-          if (Number.isNaN(score)) {
-            error = NAN_ERR;
-            break;
-          }
-        }
-        if ((lt && score >= cur) || (gt && score <= cur)) continue;
-        processed++;
-        newscore = score;
-        if (score !== cur) {
-          addScore(c, z, ele, score);
-          updated++;
-        }
-      } else if (!xx) {
-        addScore(c, z, ele, score);
-        added++;
-        processed++;
-        newscore = score;
-      }
-    }
-    c.server.dirty(added + updated);
-  }
-  if (added || updated) {
-    signalModified(c, key);
-    notify(c, incr ? 'zincr' : 'zadd', key, 'z');
-  }
-  if (error) fail(error);
-  if (incr) {
-    if (processed) c.reply.double(newscore);
-    else c.reply.nil();
-  } else c.reply.int(ch ? added + updated : added);
+  const flags = (nx ? ZADD_NX : 0) | (xx ? ZADD_XX : 0) | (gt ? ZADD_GT : 0) | (lt ? ZADD_LT : 0) | (incr ? ZADD_INCR : 0) | (ch ? ZADD_CH : 0);
+  zsetAddAll(c, key, argv, idx + 1, scores, flags);
 }
 
-/** ZADD (also GEOADD's back end, with the scores it encodes). */
+/** ZADD (GEOADD shares its back end, zsetAddAll). */
 function zadd(c: Client, argv: Buffer[]): void {
   zaddGeneric(c, argv, false);
 }
