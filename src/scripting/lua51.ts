@@ -12,7 +12,13 @@
  *   back as `'&'`, `'|'`, `'~'`, `'<'` by `fixMessage51`;
  * - `goto` (a plain name in 5.1) is renamed to a name 5.4 accepts; as a field name (`t.goto`,
  *   `{goto = 1}`) it becomes `["goto"]`, so it is the string key "goto" as in 5.1;
- * - string escapes 5.1 does not know (`\x`, `\z`, `\u`, `\q`...) keep only the character, as 5.1 does.
+ * - string escapes 5.1 does not know (`\x`, `\z`, `\u`, `\q`...) keep only the character, as 5.1 does;
+ * - with `oneResult` (an EVAL script, of whose results Redis reads one), a `return e` of the main
+ *   chunk, outside any function, becomes `return (e)`. In 5.4 `return f(x)` is a tail call that
+ *   removes the script's frame, so an error raised in `f` (a library function written in Lua, or a
+ *   5.1 wrapper of the prelude) could not name the script's line as 5.1 does; `(e)` is the same first
+ *   value without the tail call. Not with several expressions (`return a, b`), nor in loadstring
+ *   chunks, whose extra results may be used.
  * `fixMessage51` maps 5.4 compile and runtime error texts to 5.1's wording.
  * Linear in the size of the chunk; only run when a script is compiled (cached by SHA1).
  *
@@ -63,7 +69,7 @@ function longBracket(s: string, i: number): number {
  * Translate a 5.1 chunk (latin1 string, one char per byte) to 5.4 source with 5.1 semantics.
  * Lexical errors are left in place for 5.4's lexer to report (same texts in both versions).
  */
-export function translate51(src: string): string {
+export function translate51(src: string, oneResult = false): string {
   const out: string[] = [];
   const n = src.length;
   let i = 0;
@@ -76,6 +82,29 @@ export function translate51(src: string): string {
   // Open brackets ({ ( [) and blocks (function, do, if: 0, closed by `end`), innermost last: a
   // `goto =` right inside `{` is a table field, anywhere else an assignment.
   const brackets: number[] = [];
+  // Open function bodies (oneResult: a `return` is the main chunk's only outside all of them).
+  let functions = 0;
+  const fnDepths: number[] = [];
+  // oneResult: the main chunk's `return` being read: where its expression starts, at which
+  // bracket depth; -1 when none (or it has several expressions).
+  let retAt = -1;
+  let retDepth = 0;
+  // The slot of `out` (pushed empty after `return`) that becomes '(' when the return is wrapped.
+  let retSlot = -1;
+  // End of the last token read (not of a comment or spaces), and whether one is being read.
+  let tokEnd = 0;
+  let inTok = false;
+  // The ')' goes right after the explist's last token, on its line: 5.4 gives the instructions
+  // that finish a parenthesized expression the line of the ')'.
+  const endReturn = () => {
+    // (an empty explist: nothing to wrap)
+    if (retAt >= 0 && tokEnd > retAt) {
+      out[retSlot] = '(';
+      flush(tokEnd);
+      out.push(')');
+    }
+    retAt = -1;
+  };
   const check = (at: number) => {
     flush(at);
     out.push(CHECK);
@@ -92,6 +121,10 @@ export function translate51(src: string): string {
   };
   // Skip a first line starting with '#' (like luaL_loadfile; Redis strips #! lines itself).
   while (i < n) {
+    if (inTok) {
+      tokEnd = i;
+      inTok = false;
+    }
     const c = src.charCodeAt(i);
     if (c === 10 || c === 13 || c === 32 || c === 9 || c === 11 || c === 12) {
       i++;
@@ -112,6 +145,7 @@ export function translate51(src: string): string {
       localState = prevLocal;
       continue;
     }
+    inTok = true;
     if (c === 91) {
       const lvl = longBracket(src, i);
       if (lvl >= 0) {
@@ -155,8 +189,25 @@ export function translate51(src: string): string {
         else replace(s, i, GOTO_NAME);
       } else if (word === 'do' || word === 'repeat') check(i);
       else if (word === 'function') fnParams = true;
+      if (retAt >= 0 && brackets.length === retDepth && (word === 'end' || word === 'else' || word === 'elseif' || word === 'until')) endReturn();
+      if (oneResult && word === 'return' && functions === 0) {
+        retAt = i;
+        retDepth = brackets.length;
+        flush(i);
+        retSlot = out.push('') - 1;
+      }
+      if (word === 'function') {
+        functions++;
+        fnDepths.push(brackets.length);
+      }
       if (word === 'function' || word === 'do' || word === 'if') brackets.push(0);
-      else if (word === 'end') brackets.pop();
+      else if (word === 'end') {
+        brackets.pop();
+        if (fnDepths.length > 0 && fnDepths[fnDepths.length - 1] === brackets.length) {
+          fnDepths.pop();
+          functions--;
+        }
+      }
       if (word === 'local') localState = 1;
       else if ((prevLocal === 1 || prevLocal === 3) && word !== 'function') localState = 2;
       continue;
@@ -171,6 +222,12 @@ export function translate51(src: string): string {
     else if (c === 126 && c2 !== 61) replace(i, i + 1, CH_TILDE), i++;
     else if (c === 60 && prevLocal === 2 && c2 !== 61) replace(i, i + 1, CH_LT), i++;
     else if (c === 44 && prevLocal === 2) (localState = 3), i++;
+    else if ((c === 44 || c === 59) && retAt >= 0 && brackets.length === retDepth) {
+      // `return a, b`: left alone; `return e;`: the explist ends here
+      if (c === 44) retAt = -1;
+      else endReturn();
+      i++;
+    }
     else if ((c === 61 || c === 126 || c === 60 || c === 62) && c2 === 61) i += 2;
     else if (c === 46 && c2 === 46) i += src.charCodeAt(i + 2) === 46 ? 3 : 2;
     else if (c === 41 && fnParams) {
@@ -184,6 +241,8 @@ export function translate51(src: string): string {
       i++;
     }
   }
+  if (inTok) tokEnd = n;
+  if (retAt >= 0) endReturn();
   if (out.length === 0) return src;
   flush(n);
   if (checks > 0) return `local ${COUNTER}=${TICK_EVERY}; ` + out.join('');
@@ -260,5 +319,7 @@ export function fixMessage51(msg: string): string {
   // "attempt to index a nil value (local 't')" -> "attempt to index local 't' (a nil value)"
   msg = msg.replace(/attempt to (.+?) an? (\w+) value \((local|global|field|upvalue|method) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)");
   msg = msg.replace(/attempt to (.+?) (an? \w+ value) \(constant '[^']*'\)/, 'attempt to $1 $2');
+  // str_char: 5.1's luaL_argcheck text
+  msg = msg.replace(/bad argument #(\d+) to 'char' \(value out of range\)/, "bad argument #$1 to 'char' (invalid value)");
   return msg;
 }

@@ -55,10 +55,12 @@ local function int51(v)
   end
   return v
 end
-local function format51(fmt, ...)
-  local n = select('#', ...)
-  if n == 0 or type(fmt) ~= 'string' then return string_format(fmt, ...) end
-  local args = {...}
+local format = string_format -- (the name 5.4 puts in its argument errors, as 5.1 does)
+local function format51(...)
+  local fmt = ...
+  local n = select('#', ...) - 1
+  if n <= 0 or type(fmt) ~= 'string' then return format(...) end
+  local args = {select(2, ...)}
   local i = 0
   for flags, conv in fmt:gmatch('%%([-+ #0]*%d*%.?%d*)([%a%%])') do
     if conv ~= '%' then
@@ -71,7 +73,7 @@ local function format51(fmt, ...)
       end
     end
   end
-  return string_format(fmt, table_unpack(args, 1, n))
+  return format(fmt, table_unpack(args, 1, n))
 end
 
 -- Redis's math.random: its own lrand48 so every platform gives the same sequence.
@@ -116,20 +118,90 @@ local function I(v)
   end
   return v
 end
-local string_sub, string_rep, string_byte, string_char = string.sub, string.rep, string.byte, string.char
-stringlib.sub = function(s, i, j) return string_sub(s, I(i), I(j)) end
-stringlib.rep = function(s, n) return string_rep(s, I(n)) end
-stringlib.byte = function(s, i, j) return string_byte(s, I(i), I(j)) end
-stringlib.char = function(...)
-  local n = select('#', ...)
-  if n == 1 then return string_char(I((...))) end
-  local t = {...}
-  for k = 1, n do t[k] = I(t[k]) end
-  return string_char(table_unpack(t, 1, n))
+-- Each wrapper passes its arguments on as they came (same count, so a missing one is still
+-- "no value" in an error) unless one of its integer arguments is a non-integral float (every
+-- number is a float here, see lua51.ts; the test is spelled out, a Lua call costs as much), and calls the C function through an upvalue named
+-- as 5.1 names it: 5.4's luaL_argerror takes the name from the call ("bad argument #1 to 'sub'"),
+-- and errh moves the position from this chunk to the script's line. (Each C call costs ~0.1 us
+-- in this VM: one math.type per checked argument is the price.)
+do
+  local sub, rep, byte, char = string.sub, string.rep, string.byte, string.char
+  stringlib.sub = function(...)
+    local s, i, j = ...
+    if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return sub(s, I(i), I(j)) end
+    return sub(...)
+  end
+  stringlib.rep = function(...)
+    local s, n = ...
+    -- (5.4's third argument, a separator, is not 5.1's: dropped)
+    if (math_type(n) == 'float' and n % 1 ~= 0) or select('#', ...) > 2 then return rep(s, I(n)) end
+    return rep(...)
+  end
+  stringlib.byte = function(...)
+    local s, i, j = ...
+    if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return byte(s, I(i), I(j)) end
+    return byte(...)
+  end
+  stringlib.char = function(...)
+    local n = select('#', ...)
+    if n == 1 and not (math_type((...)) == 'float' and (...) % 1 ~= 0) then return char(...) end
+    local t = {...}
+    for k = 1, n do t[k] = I(t[k]) end
+    return char(table_unpack(t, 1, n))
+  end
+end
+do
+  -- init arguments: 5.1's luaL_optint truncates them too
+  local find, match = string.find, string.match
+  stringlib.find = function(...)
+    local s, p, init, plain = ...
+    if (math_type(init) == 'float' and init % 1 ~= 0) then return find(s, p, I(init), plain) end
+    return find(...)
+  end
+  stringlib.match = function(...)
+    local s, p, init = ...
+    if (math_type(init) == 'float' and init % 1 ~= 0) then return match(s, p, I(init)) end
+    return match(...)
+  end
 end
 stringlib.gfind = string.gmatch
 stringlib.format = format51
 local tablelib = copy(table)
+do
+  local concat, insert, remove = table.concat, table.insert, table.remove
+  tablelib.concat = function(...)
+    local t, sep, i, j = ...
+    if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return concat(t, sep, I(i), I(j)) end
+    return concat(...)
+  end
+  -- 5.1's tinsert and tremove accept any position: outside 1..#t+1 (1..#t for remove) insert
+  -- shifts from #t+1 (or from pos, when beyond) and remove returns nothing, where 5.4's raise
+  -- "position out of bounds". Within bounds, and for the 2-argument append, 5.4's C is 5.1's.
+  tablelib.insert = function(...)
+    local t, pos, v = ...
+    if math_type(pos) == 'float' and type(t) == 'table' and select('#', ...) == 3 then
+      pos = I(pos)
+      local e = #t + 1
+      if pos < 1 or pos > e then
+        if pos > e then e = pos end
+        for i = e, pos + 1, -1 do t[i] = t[i - 1] end
+        t[pos] = v
+        return
+      end
+      return insert(t, pos, v)
+    end
+    return insert(...)
+  end
+  tablelib.remove = function(...)
+    local t, pos = ...
+    if math_type(pos) == 'float' and type(t) == 'table' then
+      pos = I(pos)
+      if pos < 1 or pos > #t then return end
+      return remove(t, pos)
+    end
+    return remove(...)
+  end
+end
 tablelib.getn = function(t) return #t end
 tablelib.setn = function() error("'setn' is obsolete", 2) end
 tablelib.maxn = function(t)
@@ -225,7 +297,21 @@ RG.rawget = function(t, k)
   return rawget(t, k)
 end
 RG.rawset = N.rawset
-RG.select = select
+do
+  local select, unpack = select, table_unpack
+  RG.select = function(...)
+    local n = ...
+    if (math_type(n) == 'float' and n % 1 ~= 0) then return select(I(n), select(2, ...)) end
+    return select(...)
+  end
+  RG.unpack = function(...)
+    local t, i, j = ...
+    -- (5.1's luaL_checktype; 5.4's unpack takes any value with a length)
+    if type(t) ~= 'table' then error(string_format("bad argument #1 to 'unpack' (table expected, got %s)", select('#', ...) == 0 and 'no value' or type(t)), 2) end
+    if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return unpack(t, I(i), I(j)) end
+    return unpack(...)
+  end
+end
 RG.setmetatable = function(t, mt)
   if PROT[t] then error('Attempt to modify a readonly table', 0) end
   return setmetatable(t, mt)
@@ -238,7 +324,6 @@ RG.tonumber = function(...)
 end
 RG.tostring = tostring51
 RG.type = type
-RG.unpack = table_unpack
 RG.xpcall = xpcall
 RG.coroutine = ro(copy(coroutine))
 RG.string = ro(stringlib)
@@ -351,6 +436,13 @@ local function load_globals(register)
 end
 
 -- __redis__err__handler: attach the position of the user's frame (skipping C and prelude frames).
+local string_gsub = string.gsub
+-- A C function called by a wrapper of this chunk (stringlib.sub...) puts this chunk's position in
+-- its message, where 5.1, which calls it straight from the script, puts the script's.
+local function userpos(err, i)
+  if i then return (string_gsub(err, '^redust:%d+: ', i.short_src .. ':' .. i.currentline .. ': ', 1)) end
+  return (string_gsub(err, '^redust:%d+: ', '', 1))
+end
 local function errh(err)
   local lvl = 2
   local i = dbg_getinfo(lvl, 'Sl')
@@ -358,7 +450,7 @@ local function errh(err)
     lvl = lvl + 1
     i = dbg_getinfo(lvl, 'Sl')
   end
-  if type(err) == 'string' then err = fixmsg(err) end
+  if type(err) == 'string' then err = fixmsg(userpos(err, i)) end
   if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring51(err)} end
   if i then
     err.source = i.source

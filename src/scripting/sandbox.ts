@@ -448,10 +448,19 @@ export class Sandbox {
     const ex = w.ex;
     const L = this.L;
     const src = code.latin1Slice(0, code.length);
-    const t = lua51 ? translate51(src) : src; // (lua51 false: bench/scripting.ts measures the front end)
+    // (lua51 false: bench/scripting.ts measures the front end.) An EVAL script's one result: see translate51.
+    const oneResult = lua51 && chunkname === '@user_script';
+    const t = lua51 ? translate51(src, oneResult) : src;
     if (w.load(L, t === src ? code : Buffer.from(t, 'latin1'), chunkname) !== 0) {
-      const msg = fixMessage51(w.toUtf8(L, -1) ?? 'unknown error');
+      let msg = fixMessage51(w.toUtf8(L, -1) ?? 'unknown error');
       ex.lua_settop(L, 0);
+      if (oneResult) {
+        // A syntax error inside a wrapped return would be reported near the ')' we added: the
+        // message comes from the chunk as the script wrote it.
+        const plain = translate51(src);
+        if (w.load(L, plain === src ? code : Buffer.from(plain, 'latin1'), chunkname) !== 0) msg = fixMessage51(w.toUtf8(L, -1) ?? 'unknown error');
+        ex.lua_settop(L, 0);
+      }
       return msg;
     }
     // Set the chunk's first upvalue (_ENV) to the sandbox env.
@@ -1035,14 +1044,17 @@ export class Sandbox {
  */
 const CO_ERRH = `
 local getinfo, errh = ...
+local gsub = string.gsub
 return function(co, err)
-  err = errh(err)
   local lvl = 0
   local i = getinfo(co, lvl, 'Sl')
   while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
     lvl = lvl + 1
     i = getinfo(co, lvl, 'Sl')
   end
+  -- (as the prelude's userpos: a prelude wrapper's position becomes the script's)
+  if i and type(err) == 'string' then err = gsub(err, '^redust:%d+: ', i.short_src .. ':' .. i.currentline .. ': ', 1) end
+  err = errh(err)
   if i and type(err) == 'table' then
     err.source = i.source
     err.line = i.currentline
