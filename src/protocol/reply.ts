@@ -118,6 +118,19 @@ export class RespWriter implements Reply, BulkSink {
     return out;
   }
 
+  /**
+   * Everything written so far was sent from `buf` itself (a direct write, see networking.ts
+   * writeOut): start over in the same buffer, unless it grew past KEEP_CAPACITY (then, as after a
+   * big take(), the next write allocates a buffer of the initial size).
+   */
+  sent(): void {
+    this.pos = 0;
+    if (this.buf.length > KEEP_CAPACITY) {
+      this.buf = NO_BUFFER;
+      this.nextCapacity = this.initialSize;
+    }
+  }
+
   /** Drop output written after `mark` (used to discard a partial reply). */
   truncate(mark: number): void {
     this.pos = mark;
