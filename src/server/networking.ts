@@ -216,7 +216,9 @@ function writeOut(c: Client): void {
   const w = c.writer;
   const n = w.length;
   let written = 0;
-  if (c.fd >= 0 && socket.writableLength === 0) {
+  // (Not once the socket is destroyed: its fd is closed then, and the number may already belong
+  // to a connection accepted since.)
+  if (c.fd >= 0 && socket.writableLength === 0 && !socket.destroyed && (socket as unknown as { _handle: unknown })._handle !== null) {
     try {
       written = fs.writeSync(c.fd, w.buf, 0, n);
     } catch {
