@@ -9,6 +9,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import net from 'net';
 import Redis from 'ioredis';
 import { enginesUnderTest, haveRedisServer, startRedust, startReference, ReferenceServer } from './helpers/servers';
 import { Arg, RawConnection, encodeCommand } from './helpers/raw';
@@ -17,6 +18,13 @@ import type { RedustServer } from '../src/index';
 
 const HAVE_REF = haveRedisServer();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(cond: () => boolean, ms = 10000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(5);
+  }
+}
 
 /**
  * One blocked-client scenario: `blocked` sends `block`, then (in a later write) `later`; after a
@@ -180,6 +188,28 @@ for (const engine of enginesUnderTest()) {
       });
     }
   }
+
+  t('replies bigger than the socket buffer stay whole and in order (direct writes, then the stream)', async ({ srv }) => {
+    // An 8 MB reply does not fit the kernel's socket buffer while the client is not reading: the
+    // direct write takes part of it, the stream the rest, and later replies queue behind it.
+    const big = Buffer.alloc(8 << 20, 'x');
+    const sock = net.connect(srv.port, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    const chunks: Buffer[] = [];
+    sock.on('data', (d) => chunks.push(d));
+    sock.write(encodeCommand(['SET', 'big', big]));
+    await waitFor(() => Buffer.concat(chunks).toString() === '+OK\r\n');
+    chunks.length = 0;
+    sock.pause();
+    sock.write(Buffer.concat([encodeCommand(['GET', 'big']), encodeCommand(['PING']), encodeCommand(['GET', 'big']), encodeCommand(['ECHO', 'tail'])]));
+    await sleep(300);
+    sock.resume();
+    const bulk = Buffer.concat([Buffer.from(`$${big.length}\r\n`), big, Buffer.from('\r\n')]);
+    const want = Buffer.concat([bulk, Buffer.from('+PONG\r\n'), bulk, Buffer.from('$4\r\ntail\r\n')]);
+    await waitFor(() => chunks.reduce((n, c) => n + c.length, 0) >= want.length);
+    sock.destroy();
+    assert.ok(Buffer.concat(chunks).equals(want), 'replies differ from what was sent, in order');
+  });
 
   t('stress: replies never misrouted or extra with kills, blocking pops and pipelines (Redust)', async ({ srv }) => {
     const r = await stress(srv.port, 2500);
