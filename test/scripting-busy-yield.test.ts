@@ -100,6 +100,25 @@ const scenarios: Record<string, Scenario> = {
     n.close();
   },
 
+  async "a blocked client's timeout that passes during a busy script is answered after it"(p, log) {
+    const rec = recorder(log);
+    const b = await RawConnection.connect(p.port);
+    b.write(encodeCommand(['BLPOP', 'q', '0.3']));
+    await sleep(50);
+    const a = await RawConnection.connect(p.port);
+    a.write(encodeCommand(['EVAL', SPIN, '0']));
+    await sleep(800);
+    log.push(`b answered during the script: ${await b.hasReplyWithin(200)}`);
+    const n = await RawConnection.connect(p.port);
+    await rec('n', n, 'SCRIPT', 'KILL');
+    log.push(`a< ${renderNode(await a.next(5000))}`);
+    log.push(`b< ${renderNode(await b.next(5000))}`);
+    await rec('b', b, 'PING');
+    a.close();
+    b.close();
+    n.close();
+  },
+
   async 'FUNCTION KILL from a new connection ends a busy function'(p, log) {
     const rec = recorder(log);
     const a = await RawConnection.connect(p.port);
@@ -234,6 +253,7 @@ const EXPECT: Record<string, RegExp[]> = {
     /^a< -ERR Script killed by user with SCRIPT KILL\.\.\./,
     /^a> GET k => "v"$/,
   ],
+  "a blocked client's timeout that passes during a busy script is answered after it": [/^b answered during the script: false$/, /^b< \(nil\)|^b< \*-1/],
   'FUNCTION KILL from a new connection ends a busy function': [/^n> FUNCTION KILL => \+OK$/, /^a> PING => \+PONG$/],
   'a busy script that wrote is UNKILLABLE; SHUTDOWN NOSAVE from a new connection stops the server': [/^n> SCRIPT KILL => -UNKILLABLE/, /^exit: 0$/],
   'the caller disconnects: a new connection can still kill the script': [/^n> SCRIPT KILL => \+OK$/, /^n> PING => \+PONG$/],

@@ -179,6 +179,13 @@ export class Blocking {
   private timeout(c: Client): void {
     const entry = this.specs.get(c);
     if (!entry) return;
+    // A busy script yielded to the event loop: Redis handles blocked clients' timeouts in
+    // beforeSleep, which it skips while processing events during a script, so the timeout
+    // is answered once the script is over (unless the client was served or left meanwhile).
+    if (this.server.busyScript !== null) {
+      this.server.afterScript.push(() => this.timeout(c));
+      return;
+    }
     entry.spec.onTimeout();
     this.unblock(c, true);
   }
