@@ -19,7 +19,7 @@
  */
 import { lfuAccess, LfuParams } from '../lfu';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
-import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
+import type { RdbFastLoader, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
@@ -30,6 +30,8 @@ import { JsHllRegisters } from '../../util/hyperloglog';
 
 import { jsContainers } from '../containers';
 import { JsZSet } from '../containers/zset';
+import { PackedValue } from '../containers/packed';
+import { JsMapRdbLoader, type FastLoadTarget } from './rdb-fast';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -97,7 +99,7 @@ const pfHashes = new Int32Array(PF_MAX);
 const pfSlots = new Int32Array(PF_MAX);
 let pfSink = 0;
 
-class JsMapDb implements Db {
+class JsMapDb implements Db, FastLoadTarget {
   snapshotHook: SnapshotHook | null = null;
   private table = new KeyTable();
   /** Position in the table's TTL index where the next active expire cycle samples. */
@@ -174,7 +176,34 @@ class JsMapDb implements Db {
       t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
       t.setLru(s, now);
     }
-    return this.table.value(s);
+    const v = this.table.value(s);
+    return v instanceof PackedValue ? this.unpack(s, v) : v;
+  }
+
+  /** A value loaded packed (containers/packed.ts) becomes its container on first use. */
+  private unpack(s: number, p: PackedValue): RedisValue {
+    const v = p.unpack();
+    const c = v as Container;
+    this.table.setValue(s, v);
+    this.account.bytes += c.memoryUsage() - p.memoryUsage();
+    c.attach(this.account);
+    return v;
+  }
+
+  /** FastLoadTarget (rdb-fast.ts): RESIZEDB. */
+  presize(n: number): void {
+    this.table.presize(n);
+  }
+
+  /** FastLoadTarget (rdb-fast.ts): a key record from an RDB file; false when the key exists. */
+  loadInsert(k: string, kb: Uint8Array, off: number, len: number, value: RedisValue, now: number): boolean {
+    const t = this.table;
+    const h = hashOfBytes(kb, off, len);
+    if (t.findRange(kb, off, len, h) !== NONE) return false;
+    t.insert(k, h, value, now, StrEnc.Auto);
+    this.account.bytes += k.length + ENTRY_OVERHEAD + valueBytes(value);
+    if (isContainer(value)) value.attach(this.account);
+    return true;
   }
 
   has(key: Bytes): boolean {
@@ -380,7 +409,8 @@ class JsMapDb implements Db {
     const s = this.lookup(key);
     if (s === NONE) return undefined;
     const t = this.table;
-    const out = { value: t.value(s), expireAt: t.expireAt(s), strEnc: t.strEnc(s) };
+    const v = t.value(s);
+    const out = { value: v instanceof PackedValue ? this.unpack(s, v) : v, expireAt: t.expireAt(s), strEnc: t.strEnc(s) };
     this.remove(t.key(s), s);
     return out;
   }
@@ -580,6 +610,11 @@ export class JsMapEngine implements Engine {
 
   newZSet(): ZSetValue {
     return new JsZSet();
+  }
+
+  /** Engine.rdbFastLoader (types.ts): see rdb-fast.ts. */
+  rdbFastLoader(buf: Buffer): RdbFastLoader {
+    return new JsMapRdbLoader(buf, (db) => (this.dbs.includes(db as JsMapDb) ? (db as JsMapDb) : null), this);
   }
 
   globMatch(pattern: Bytes, subject: BulkValue, nocase: boolean): boolean {

@@ -180,6 +180,41 @@ export class KeyTable {
     return NONE;
   }
 
+  /**
+   * Size an empty table for about `n` keys (the RDB loader's RESIZEDB, as rdbLoad's dictExpand):
+   * 2^k buckets, the fewest that hold n keys at the load of 1/2 that insert() keeps, so loading
+   * splits no bucket. Ignored when the table has keys or is already that large.
+   */
+  presize(n: number): void {
+    if (this.count !== 0 || this.walkPaused) return;
+    let level = 0;
+    while (level < 30 && 1 << level < 2 * n) level++;
+    const nb = 1 << level;
+    if (nb <= this.nBuckets) return;
+    const heads: Int32Array[] = [];
+    for (let b = 0; b < nb; b += CHUNK) heads.push(new Int32Array(Math.min(CHUNK, nb - b)).fill(NONE));
+    this.heads = heads;
+    this.nBuckets = nb;
+    this.lh.level = level;
+    this.lh.split = 0;
+  }
+
+  /** findBytes on b[off, off + len) (the RDB loader's keys, read in the file's buffer). */
+  findRange(b: Uint8Array, off: number, len: number, h: number): number {
+    let s = this.head(this.bucketOf(h));
+    while (s !== NONE) {
+      const c = s >>> CHUNK_BITS;
+      const o = s & CHUNK_MASK;
+      const ri = this.rowsI[c];
+      if (ri[(o << 3) + I_HASH] === h) {
+        const k = this.objs[c][o << 1] as string;
+        if (k.length === len && sameBytesAt(k, b, off, len)) return s;
+      }
+      s = ri[(o << 3) + I_NEXT];
+    }
+    return NONE;
+  }
+
   /** Add key `k` (hash `h`), which must be absent, with no TTL and freq LFU_INIT_VAL (5). Returns its slot. */
   insert(k: string, h: number, value: RedisValue, lru: number, strEnc: StrEnc): number {
     const s = this.allocRow();
@@ -556,5 +591,11 @@ export function hashOfBytes(b: Uint8Array, off = 0, len = b.length): number {
 /** True when the latin1 string `k` has the bytes b[0, len) (k.length === len checked by the caller). */
 export function sameBytes(k: string, b: Uint8Array, len: number): boolean {
   for (let i = 0; i < len; i++) if (k.charCodeAt(i) !== b[i]) return false;
+  return true;
+}
+
+/** True when the latin1 string `k` has the bytes b[off, off + len) (k.length === len checked by the caller). */
+function sameBytesAt(k: string, b: Uint8Array, off: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (k.charCodeAt(i) !== b[off + i]) return false;
   return true;
 }
