@@ -180,6 +180,20 @@ export class RdbWriter {
     this.bytes(v, 0, len);
   }
 
+  /** rdbSaveRawString on a latin1 string without the integer attempt (a blob kept as a string). */
+  private blobString(v: string): void {
+    const len = v.length;
+    if (this.opts.compression && len > 20) {
+      if (this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, this.scratch.length * 2));
+      this.scratch.latin1Write(v, 0, len);
+      if (this.lzf(this.scratch, 0, len)) return;
+    }
+    this.len(len);
+    this.ensure(len);
+    this.buf.latin1Write(v, this.pos, len);
+    this.pos += len;
+  }
+
   /** rdbSaveRawString on buf[start, end) without the integer attempt (blobs). */
   bytes(b: Uint8Array, start: number, end: number): void {
     const len = end - start;
@@ -311,9 +325,11 @@ export class RdbWriter {
         case F.RDB_TYPE_HASH_LISTPACK:
         case F.RDB_TYPE_ZSET_LISTPACK:
         case F.RDB_TYPE_SET_INTSET:
-          return this.bytes(blob, 0, blob.length);
+          return this.blobString(blob);
         case F.RDB_TYPE_SET:
-          return this.raw(blob, 0, blob.length);
+          this.ensure(blob.length);
+          this.pos += this.buf.latin1Write(blob, this.pos, blob.length);
+          return;
         case F.RDB_TYPE_LIST_QUICKLIST_2: {
           const fill = this.opts.limits.listMaxListpackSize;
           const sizeLimit = fill < 0 ? [4096, 8192, 16384, 32768, 65536][Math.min(-fill, 5) - 1] : 8192;
@@ -321,7 +337,7 @@ export class RdbWriter {
           if (p.maxLen < plainAt && blob.length + 1 + p.maxLen + 8 <= sizeLimit && (fill < 0 || p.size <= Math.max(fill, 1))) {
             this.len(1);
             this.len(F.QUICKLIST_NODE_CONTAINER_PACKED);
-            return this.bytes(blob, 0, blob.length);
+            return this.blobString(blob);
           }
         }
       }

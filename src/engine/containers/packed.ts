@@ -12,7 +12,7 @@
  *   least one not an integer; `blob` is the record's payload (count, then the RDB strings).
  *
  * Invariants: listpack blobs hold no string entry that is a canonical integer and no repeated
- * field or member; `blob` is owned (a copy, never a view of the file). Nothing but the js-map Db
+ * field or member; `blob` is a string of the bytes (one heap object, no Buffer per key). Nothing but the js-map Db
  * (which unpacks on every read that hands the value out) and the RDB writer (which copies the
  * blob back when the saved encoding is the same, see rdb-writer.ts) ever sees one.
  *
@@ -32,18 +32,24 @@ export interface PackedMakers {
   newZSet(): ZSetValue;
 }
 
+/** What every packed value of one load shares: the load's limits and the engine's constructors. */
+export interface PackedContext {
+  limits: EncodingLimits;
+  makers: PackedMakers;
+}
+
 export class PackedValue {
   constructor(
     /** The RDB object type the blob was read as (and is written back as). */
     readonly rdbType: number,
-    readonly blob: Buffer,
+    /** The record's listpack or intset (the SET payload), one char per byte. */
+    readonly blob: string,
     /** Elements (hash: fields; zset: members). */
     readonly size: number,
     /** The longest member or element (zsets: JsZSet's maxMemberLen; lists: for the node split). */
     readonly maxLen: number,
     private readonly bytes: number,
-    private readonly limits: EncodingLimits,
-    private readonly makers: PackedMakers,
+    private readonly ctx: PackedContext,
   ) {}
 
   memoryUsage(): number {
@@ -56,21 +62,22 @@ export class PackedValue {
 
   /** The container the JS reader would have built from the same record. */
   unpack(): RedisValue {
-    const b = this.blob;
+    const b = Buffer.from(this.blob, 'latin1');
+    const { limits, makers } = this.ctx;
     switch (this.rdbType) {
       case F.RDB_TYPE_HASH_LISTPACK: {
-        const h = this.makers.newHash();
+        const h = makers.newHash();
         const r = new LpReader(b, 0, b.length);
         while (r.next()) {
           const f = r.bytes();
           r.next();
           h.set(f, r.bytes());
         }
-        h.fitEncoding(this.limits);
+        h.fitEncoding(limits);
         return h;
       }
       case F.RDB_TYPE_ZSET_LISTPACK: {
-        const z = this.makers.newZSet();
+        const z = makers.newZSet();
         const r = new LpReader(b, 0, b.length);
         while (r.next()) {
           const m = r.bytes();
@@ -80,22 +87,22 @@ export class PackedValue {
         return z;
       }
       case F.RDB_TYPE_LIST_QUICKLIST_2: {
-        const l = this.makers.newList();
+        const l = makers.newList();
         const r = new LpReader(b, 0, b.length);
         while (r.next()) l.pushTail(r.bytes());
         return l;
       }
       case F.RDB_TYPE_SET_INTSET: {
-        const s = this.makers.newSet();
-        s.maxIntset = this.limits.setMaxIntsetEntries;
+        const s = makers.newSet();
+        s.maxIntset = limits.setMaxIntsetEntries;
         for (const m of intsetDecode(b, 0, b.length)) s.add(Buffer.from(m, 'latin1'));
-        s.fitEncoding(this.limits);
+        s.fitEncoding(limits);
         return s;
       }
       default: {
         // RDB_TYPE_SET: count, then raw (1-byte length) or int-encoded strings.
-        const s = this.makers.newSet();
-        s.maxIntset = this.limits.setMaxIntsetEntries;
+        const s = makers.newSet();
+        s.maxIntset = limits.setMaxIntsetEntries;
         let p = b[0] < 0x40 ? 1 : 2;
         for (let i = 0; i < this.size; i++) {
           const e = b[p];
@@ -115,7 +122,7 @@ export class PackedValue {
           }
           s.add(Buffer.from(m, 'latin1'));
         }
-        s.fitEncoding(this.limits);
+        s.fitEncoding(limits);
         return s;
       }
     }

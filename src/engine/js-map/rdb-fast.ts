@@ -20,7 +20,7 @@ import { lzfDecompress } from '../../persistence/lzf';
 import { strtodAll } from '../../util/number';
 import { RdbError } from '../../persistence/errors';
 import * as F from '../../persistence/format';
-import { PackedValue, type PackedMakers } from '../containers/packed';
+import { PackedValue, type PackedContext, type PackedMakers } from '../containers/packed';
 
 /** What the loader needs from a js-map Db. */
 export interface FastLoadTarget {
@@ -107,6 +107,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
   private readonly eInt: number[] = [];
   private readonly eScore = new Float64Array(MAX_PACKED_ELEMENTS + 1);
   private limits: EncodingLimits | null = null;
+  private ctx: PackedContext | null = null;
 
   constructor(
     private readonly buf: Buffer,
@@ -130,7 +131,10 @@ export class JsMapRdbLoader implements RdbFastLoader {
     const t = this.target(db);
     if (t === null) return 0;
     // One limits object per load (packed values keep it for their unpacking).
-    if (this.limits === null || !sameLimits(this.limits, limits)) this.limits = { ...limits };
+    if (this.limits === null || !sameLimits(this.limits, limits)) {
+      this.limits = { ...limits };
+      this.ctx = { limits: this.limits, makers: this.makers };
+    }
     const buf = this.buf;
     this.end = buf.length;
     let at = pos;
@@ -249,19 +253,13 @@ export class JsMapRdbLoader implements RdbFastLoader {
     return latin1At(this.sBuf, this.sOff, n);
   }
 
-  /** The blob of a listpack/intset record (decoded into an owned copy). */
-  private blob(): Buffer {
-    this.string();
-    if (this.sBuf === this.buf) return Buffer.from(this.buf.subarray(this.sOff, this.sOff + this.sLen));
-    return Buffer.from(this.sBuf.subarray(this.sOff, this.sOff + this.sLen));
-  }
-
   private collection(type: number): PackedValue {
     const L = this.limits!;
     switch (type) {
       case F.RDB_TYPE_HASH_LISTPACK: {
-        const blob = this.blob();
-        const n = this.listpack(blob, false);
+        this.string();
+        const b = this.sBuf;
+        const n = this.listpack(b, this.sOff, this.sOff + this.sLen, false);
         if (n === 0 || n % 2 !== 0) throw DECLINE;
         const fields = n / 2;
         if (fields > L.hashMaxListpackEntries) throw DECLINE;
@@ -271,12 +269,13 @@ export class JsMapRdbLoader implements RdbFastLoader {
           bytes += this.eLen[i];
         }
         bytes += 16 * fields;
-        this.noRepeats(blob, n, 2);
-        return new PackedValue(type, blob, fields, 0, bytes, L, this.makers);
+        this.noRepeats(b, n, 2);
+        return new PackedValue(type, this.blob(), fields, 0, bytes, this.ctx!);
       }
       case F.RDB_TYPE_ZSET_LISTPACK: {
-        const blob = this.blob();
-        const n = this.listpack(blob, true);
+        this.string();
+        const b = this.sBuf;
+        const n = this.listpack(b, this.sOff, this.sOff + this.sLen, true);
         if (n === 0 || n % 2 !== 0) throw DECLINE;
         const members = n / 2;
         let maxLen = 0;
@@ -289,15 +288,15 @@ export class JsMapRdbLoader implements RdbFastLoader {
           if (i > 0) {
             const s0 = this.eScore[i - 1];
             const s1 = this.eScore[i];
-            if (!(s0 < s1 || (s0 === s1 && this.memberLess(blob, 2 * i - 2, 2 * i)))) throw DECLINE;
+            if (!(s0 < s1 || (s0 === s1 && this.memberLess(b, 2 * i - 2, 2 * i)))) throw DECLINE;
           }
         }
-        return new PackedValue(type, blob, members, maxLen, bytes, L, this.makers);
+        return new PackedValue(type, this.blob(), members, maxLen, bytes, this.ctx!);
       }
       case F.RDB_TYPE_LIST_QUICKLIST_2: {
         if (this.len() !== 1 || this.len() !== F.QUICKLIST_NODE_CONTAINER_PACKED) throw DECLINE;
-        const blob = this.blob();
-        const n = this.listpack(blob, false);
+        this.string();
+        const n = this.listpack(this.sBuf, this.sOff, this.sOff + this.sLen, false);
         if (n === 0) throw DECLINE;
         let bytes = 48 + 8 * n;
         let maxLen = 0;
@@ -305,28 +304,35 @@ export class JsMapRdbLoader implements RdbFastLoader {
           bytes += this.eLen[i];
           if (this.eLen[i] > maxLen) maxLen = this.eLen[i];
         }
-        return new PackedValue(type, blob, n, maxLen, bytes, L, this.makers);
+        return new PackedValue(type, this.blob(), n, maxLen, bytes, this.ctx!);
       }
       case F.RDB_TYPE_SET_INTSET: {
-        const blob = this.blob();
-        if (blob.length < 8) throw DECLINE;
-        const width = blob.readUInt32LE(0);
-        const n = blob.readUInt32LE(4);
-        if ((width !== 2 && width !== 4) || n === 0 || 8 + n * width !== blob.length) throw DECLINE;
+        this.string();
+        const b = this.sBuf;
+        const o = this.sOff;
+        if (this.sLen < 8) throw DECLINE;
+        const width = b.readUInt32LE(o);
+        const n = b.readUInt32LE(o + 4);
+        if ((width !== 2 && width !== 4) || n === 0 || 8 + n * width !== this.sLen) throw DECLINE;
         if (n > Math.min(L.setMaxIntsetEntries, INTSET_HARD_MAX)) throw DECLINE;
         let bytes = 48 + 8 * n;
         let prev = -Infinity;
-        for (let i = 0, p = 8; i < n; i++, p += width) {
-          const v = width === 2 ? blob.readInt16LE(p) : blob.readInt32LE(p);
+        for (let i = 0, p = o + 8; i < n; i++, p += width) {
+          const v = width === 2 ? b.readInt16LE(p) : b.readInt32LE(p);
           if (!(prev < v)) throw DECLINE;
           prev = v;
           bytes += intTextLen(v);
         }
-        return new PackedValue(type, blob, n, 0, bytes, L, this.makers);
+        return new PackedValue(type, this.blob(), n, 0, bytes, this.ctx!);
       }
       default:
         return this.smallSet();
     }
+  }
+
+  /** The current string (a listpack or intset just checked) as the latin1 string PackedValue keeps. */
+  private blob(): string {
+    return this.sBuf.latin1Slice(this.sOff, this.sOff + this.sLen);
   }
 
   /**
@@ -391,8 +397,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
         if (!Number.isNaN(a) ? a === c : this.eLen[i] === this.eLen[j] && sameRange(b, this.eOff[i], this.eOff[j], this.eLen[i])) throw DECLINE;
       }
     }
-    const blob = Buffer.from(b.subarray(start, this.pos));
-    return new PackedValue(F.RDB_TYPE_SET, blob, n, 0, bytes, this.limits!, this.makers);
+    return new PackedValue(F.RDB_TYPE_SET, b.latin1Slice(start, this.pos), n, 0, bytes, this.ctx!);
   }
 
   /**
@@ -401,8 +406,8 @@ export class JsMapRdbLoader implements RdbFastLoader {
    * Declines string entries that are canonical integers, integers past 2^53 and more than
    * 2 * MAX_PACKED_ELEMENTS elements. Returns the count.
    */
-  private listpack(blob: Buffer, scores: boolean): number {
-    const r = new LpReader(blob, 0, blob.length);
+  private listpack(blob: Buffer, start: number, end: number, scores: boolean): number {
+    const r = new LpReader(blob, start, end);
     let n = 0;
     while (r.next()) {
       if (n === 2 * MAX_PACKED_ELEMENTS) throw DECLINE;
