@@ -19,6 +19,7 @@ import { crc64Update, type Crc64State } from './crc64';
 import { lzfCompress } from './lzf';
 import { bytesToInt64, LpWriter } from './listpack';
 import { strToInt64 } from '../util/number';
+import { writeLatin1 } from '../util/latin1';
 import { intsetEncode } from './intset';
 import * as F from './format';
 
@@ -173,8 +174,7 @@ export class RdbWriter {
       }
       this.len(len);
       this.ensure(len);
-      this.buf.latin1Write(v, this.pos, len);
-      this.pos += len;
+      this.pos += writeLatin1(this.buf, this.pos, v);
       return;
     }
     this.bytes(v, 0, len);
@@ -293,7 +293,9 @@ export class RdbWriter {
         lp.reset();
         z.rangeByRank(0, z.size - 1, false, (m, score) => {
           lp.appendString(m);
-          lp.appendString(F.d2string(score));
+          // d2string's integers are canonical integer text, which appendString stores as an integer.
+          if (score > -4503599627370495 && score < 4503599627370496 && Number.isInteger(score) && !Object.is(score, -0)) lp.appendInt(score);
+          else lp.appendString(F.d2string(score));
         });
         const n = lp.finish();
         return this.bytes(lp.buf, 0, n);
