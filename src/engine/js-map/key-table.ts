@@ -186,7 +186,7 @@ export class KeyTable {
    * splits no bucket. Ignored when the table has keys or is already that large.
    */
   presize(n: number): void {
-    if (this.count !== 0 || this.walkPaused) return;
+    if (this.count !== 0) return;
     let level = 0;
     while (level < 30 && 1 << level < 2 * n) level++;
     const nb = 1 << level;
@@ -234,11 +234,7 @@ export class KeyTable {
     ri[(o << 3) + I_HASH] = h;
     ri[(o << 3) + I_NEXT] = this.head(b);
     this.setHead(b, s);
-    if (++this.count * 2 > this.nBuckets && !this.walkPaused) {
-      this.splitOne();
-      // (a second split per insert catches up the splits a snapshot walk held back)
-      if (this.count * 2 > this.nBuckets) this.splitOne();
-    }
+    if (++this.count * 2 > this.nBuckets) this.splitOne();
     return s;
   }
 
@@ -264,7 +260,7 @@ export class KeyTable {
     ob[((s & CHUNK_MASK) << 1) + 1] = undefined;
     this.setNext(s, this.free);
     this.free = s;
-    if (this.nBuckets > 1 && this.count * 8 < this.nBuckets && !this.walkPaused) this.mergeOne();
+    if (this.nBuckets > 1 && this.count * 8 < this.nBuckets) this.mergeOne();
   }
 
   /** Forget every row and bucket (the arrays are left to the GC). */
@@ -316,38 +312,33 @@ export class KeyTable {
     this.rowsB.push(new Uint8Array(buf));
   }
 
-  /**
-   * A snapshot walk is running (Db.snapshotWalk): buckets are neither split nor merged, so the
-   * physical bucket of every key stays put and the walk's order is fixed. Chains grow meanwhile
-   * (inserts catch up two splits at a time afterwards).
-   */
-  private walkPaused = false;
-
-  setWalkPaused(on: boolean): void {
-    this.walkPaused = on;
+  /** One past the highest slot ever used (slots below it are in use or free). */
+  get slotEnd(): number {
+    return this.top;
   }
 
   /**
-   * The snapshot walk's step (walkPaused): the rows of physical buckets from `pos` on, until at
-   * least `count` rows were visited (or 10 * count buckets passed). Returns the next bucket, or
-   * -1 when every bucket was walked. The visitor must not insert or delete.
+   * The snapshot walk's step (Db.snapshotWalk): the rows in use at slots [pos, end), in slot
+   * order, until `count` were visited. Returns the next slot (>= end: done). Rows never move, so
+   * a key's slot says whether the walk has passed it. The visitor must not insert or delete.
    */
-  walkBuckets(pos: number, count: number, visit: (key: string, s: number) => void): number {
+  walkSlots(pos: number, end: number, count: number, visit: (key: string, s: number) => void): number {
+    if (end > this.top) end = this.top;
     let n = 0;
-    let b = pos;
-    const stop = pos + 10 * count;
-    for (; b < this.nBuckets && n < count && b < stop; b++) {
-      for (let s = this.head(b); s !== NONE; s = this.next(s)) {
-        visit(this.key(s), s);
-        n++;
+    let s = pos;
+    while (s < end && n < count) {
+      const c = s >>> CHUNK_BITS;
+      const ob = this.objs[c];
+      const stop = Math.min(end, (c + 1) << CHUNK_BITS);
+      for (; s < stop && n < count; s++) {
+        const k = ob[(s & CHUNK_MASK) << 1];
+        if (k !== undefined) {
+          visit(k as string, s);
+          n++;
+        }
       }
     }
-    return b >= this.nBuckets ? -1 : b;
-  }
-
-  /** The physical bucket of the row at slot `s`. */
-  bucketOfSlot(s: number): number {
-    return this.bucketOf(this.hash(s));
+    return s;
   }
 
   private splitOne(): void {
