@@ -217,15 +217,17 @@ class JsMapDb implements Db, FastLoadTarget {
     this.table.presize(n);
   }
 
-  /** FastLoadTarget (rdb-fast.ts): a key record from an RDB file; false when the key exists. */
-  loadInsert(k: string, kb: Uint8Array, off: number, len: number, value: RedisValue, now: number): boolean {
-    const t = this.table;
-    const h = hashOfBytes(kb, off, len);
-    if (t.findRange(kb, off, len, h) !== NONE) return false;
-    t.insert(k, h, value, now, StrEnc.Auto);
-    this.account.bytes += k.length + ENTRY_OVERHEAD + valueBytes(value);
-    if (isContainer(value)) value.attach(this.account);
-    return true;
+  /** FastLoadTarget (rdb-fast.ts): a batch of key records; stops at a key that exists. */
+  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], n: number, now: number): number {
+    const stored = this.table.insertMany(keys, hashes, values, n, now);
+    let bytes = 0;
+    for (let i = 0; i < stored; i++) {
+      const v = values[i];
+      bytes += keys[i].length + ENTRY_OVERHEAD + valueBytes(v);
+      if (isContainer(v)) v.attach(this.account);
+    }
+    this.account.bytes += bytes;
+    return stored;
   }
 
   has(key: Bytes): boolean {

@@ -199,21 +199,38 @@ export class KeyTable {
     this.lh.split = 0;
   }
 
-  /** findBytes on b[off, off + len) (the RDB loader's keys, read in the file's buffer). */
-  findRange(b: Uint8Array, off: number, len: number, h: number): number {
-    let s = this.head(this.bucketOf(h));
-    while (s !== NONE) {
-      const c = s >>> CHUNK_BITS;
-      const o = s & CHUNK_MASK;
-      const ri = this.rowsI[c];
-      if (ri[(o << 3) + I_HASH] === h) {
-        const k = this.objs[c][o << 1] as string;
-        if (k.length === len && sameBytesAt(k, b, off, len)) return s;
-      }
-      s = ri[(o << 3) + I_NEXT];
+  /**
+   * The RDB loader's insert: keys[0, n) (with their hashes), stopping before the first one that
+   * is already in the table (or repeated in the batch); returns how many were inserted. First
+   * reads every bucket head and chain head, loads that do not depend on each other, so their
+   * cache misses overlap instead of coming one per key.
+   */
+  insertMany(keys: string[], hashes: Int32Array, values: unknown[], n: number, lru: number): number {
+    const sl = this.batchSlots.length >= n ? this.batchSlots : (this.batchSlots = new Int32Array(n));
+    for (let i = 0; i < n; i++) sl[i] = this.head(this.bucketOf(hashes[i]));
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      const s = sl[i];
+      if (s !== NONE) acc ^= this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 3) + I_HASH];
     }
-    return NONE;
+    this.batchSink ^= acc;
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
+      const h = hashes[i];
+      for (let s = this.head(this.bucketOf(h)); s !== NONE; ) {
+        const c = s >>> CHUNK_BITS;
+        const o = s & CHUNK_MASK;
+        const ri = this.rowsI[c];
+        if (ri[(o << 3) + I_HASH] === h && this.objs[c][o << 1] === k) return i;
+        s = ri[(o << 3) + I_NEXT];
+      }
+      this.insert(k, h, values[i] as RedisValue, lru, StrEnc.Auto);
+    }
+    return n;
   }
+  private batchSlots = new Int32Array(64);
+  /** (keeps insertMany's hint loads from being dropped as dead code) */
+  private batchSink = 0;
 
   /** Add key `k` (hash `h`), which must be absent, with no TTL and freq LFU_INIT_VAL (5). Returns its slot. */
   insert(k: string, h: number, value: RedisValue, lru: number, strEnc: StrEnc): number {
@@ -585,8 +602,3 @@ export function sameBytes(k: string, b: Uint8Array, len: number): boolean {
   return true;
 }
 
-/** True when the latin1 string `k` has the bytes b[off, off + len) (k.length === len checked by the caller). */
-function sameBytesAt(k: string, b: Uint8Array, off: number, len: number): boolean {
-  for (let i = 0; i < len; i++) if (k.charCodeAt(i) !== b[off + i]) return false;
-  return true;
-}

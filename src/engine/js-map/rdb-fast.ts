@@ -21,11 +21,12 @@ import { strtodAll } from '../../util/number';
 import { RdbError } from '../../persistence/errors';
 import * as F from '../../persistence/format';
 import { PackedValue, type PackedContext, type PackedMakers } from '../containers/packed';
+import { hashOfBytes } from './key-table';
 
 /** What the loader needs from a js-map Db. */
 export interface FastLoadTarget {
-  /** Insert a new key (its bytes hashed by the caller's table hash); false when it exists. */
-  loadInsert(key: string, keyBytes: Uint8Array, off: number, len: number, value: RedisValue, now: number): boolean;
+  /** Insert keys[0, n) (hashes: hashOfBytes of their bytes) until one exists already; returns how many were inserted. */
+  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], n: number, now: number): number;
   /** RESIZEDB: size an empty keyspace for about `n` keys. */
   presize(n: number): void;
 }
@@ -35,6 +36,9 @@ const MAX_PACKED_ELEMENTS = 64;
 /** Values above this length are stored as Buffers by the Db (engine.ts BIG_AS_BUFFER). */
 const BIG_AS_BUFFER = 4096;
 const INTSET_HARD_MAX = 1 << 30;
+
+/** Records parsed before one KeyTable call. */
+const BATCH = 64;
 
 /** Thrown (and caught in run) when a record is for the JS reader. */
 const DECLINE = new Error('decline');
@@ -107,6 +111,11 @@ export class JsMapRdbLoader implements RdbFastLoader {
   private readonly eInt: number[] = [];
   private readonly eScore = new Float64Array(MAX_PACKED_ELEMENTS + 1);
   private limits: EncodingLimits | null = null;
+  /** The batch being parsed: keys, their table hashes, values, where each record ends. */
+  private readonly bKeys: string[] = new Array(BATCH).fill('');
+  private readonly bVals: RedisValue[] = new Array(BATCH).fill('');
+  private readonly bHash = new Int32Array(BATCH);
+  private readonly bEnd = new Float64Array(BATCH);
   private ctx: PackedContext | null = null;
 
   constructor(
@@ -137,26 +146,48 @@ export class JsMapRdbLoader implements RdbFastLoader {
     }
     const buf = this.buf;
     this.end = buf.length;
+    const bKeys = this.bKeys;
+    const bVals = this.bVals;
+    const bHash = this.bHash;
+    const bEnd = this.bEnd;
     let at = pos;
-    while (this.keys < maxKeys && at < this.end) {
-      const type = buf[at];
-      if (type !== F.RDB_TYPE_STRING && type !== F.RDB_TYPE_SET && type !== F.RDB_TYPE_SET_INTSET && type !== F.RDB_TYPE_HASH_LISTPACK && type !== F.RDB_TYPE_ZSET_LISTPACK && type !== F.RDB_TYPE_LIST_QUICKLIST_2) break;
-      this.pos = at + 1;
-      try {
-        // The key: its bytes in the file (raw), or its text (int-encoded, LZF).
-        this.string();
-        const kBuf = this.sBuf;
-        const kOff = this.sOff;
-        const kLen = this.sLen;
-        const key = latin1At(kBuf, kOff, kLen);
-        const value = type === F.RDB_TYPE_STRING ? this.stringValue() : (this.collection(type) as unknown as RedisValue);
-        if (!t.loadInsert(key, kBuf === buf ? buf : Buffer.from(key, 'latin1'), kBuf === buf ? kOff : 0, kLen, value, now)) break;
-      } catch (e) {
-        if (e === DECLINE || e instanceof RangeError || e instanceof RdbError) break;
-        throw e;
+    let stop = false;
+    while (!stop && this.keys < maxKeys && at < this.end) {
+      // A batch of records parsed, then stored in one table call (which overlaps their cache misses).
+      let n = 0;
+      let p = at;
+      while (n < BATCH && this.keys + n < maxKeys && p < this.end) {
+        const type = buf[p];
+        if (type !== F.RDB_TYPE_STRING && type !== F.RDB_TYPE_SET && type !== F.RDB_TYPE_SET_INTSET && type !== F.RDB_TYPE_HASH_LISTPACK && type !== F.RDB_TYPE_ZSET_LISTPACK && type !== F.RDB_TYPE_LIST_QUICKLIST_2) {
+          stop = true;
+          break;
+        }
+        this.pos = p + 1;
+        try {
+          // The key: its bytes in the file (raw), or its text (int-encoded, LZF).
+          this.string();
+          bKeys[n] = latin1At(this.sBuf, this.sOff, this.sLen);
+          bHash[n] = hashOfBytes(this.sBuf, this.sOff, this.sLen);
+          bVals[n] = type === F.RDB_TYPE_STRING ? this.stringValue() : (this.collection(type) as unknown as RedisValue);
+        } catch (e) {
+          if (e === DECLINE || e instanceof RangeError || e instanceof RdbError) {
+            stop = true;
+            break;
+          }
+          throw e;
+        }
+        p = bEnd[n] = this.pos;
+        n++;
       }
-      at = this.pos;
-      this.keys++;
+      if (n === 0) break;
+      const stored = t.loadInsertMany(bKeys, bHash, bVals, n, now);
+      if (stored > 0) at = bEnd[stored - 1];
+      this.keys += stored;
+      if (stored < n) stop = true; // a key already there: the JS reader reports it
+      for (let i = 0; i < n; i++) {
+        bKeys[i] = '';
+        bVals[i] = '';
+      }
     }
     return at - pos;
   }
