@@ -515,6 +515,9 @@ class JsMapDb implements Db, FastLoadTarget {
     let pos = 0;
     let done = false;
     let w: RdbWriter | null = null;
+    // The record's key for sink.record (one function, not a closure per record).
+    let cur = '';
+    const curKey = (): string => cur;
     return {
       step: (count, visit) => {
         if (done) return true;
@@ -539,7 +542,8 @@ class JsMapDb implements Db, FastLoadTarget {
           const freq = settings.lfu ? Math.max(0, Math.min(255, t.freq(s) | 0)) : -1;
           const from = rw.pos;
           rw.keyValue(k, v, at, idle, freq);
-          sink.record(rw.buf, from, rw.pos, () => k);
+          cur = k;
+          sink.record(rw.buf, from, rw.pos, curKey);
         });
         if (pos >= end) done = true;
         return done;
