@@ -15,7 +15,7 @@
  * reports errors as before. Everything is bounds-checked; a stop is never an error here.
  */
 import type { EncodingLimits, RdbFastLoader, RedisValue } from '../types';
-import { bytesToInt64, LpReader } from '../../persistence/listpack';
+import { bytesToInt64 } from '../../persistence/listpack';
 import { lzfDecompress } from '../../persistence/lzf';
 import { strtodAll } from '../../util/number';
 import { RdbError } from '../../persistence/errors';
@@ -108,7 +108,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
   /** Element positions of the collection being checked (start, length, int flag). */
   private readonly eOff = new Int32Array(2 * MAX_PACKED_ELEMENTS + 2);
   private readonly eLen = new Int32Array(2 * MAX_PACKED_ELEMENTS + 2);
-  private readonly eInt: number[] = [];
+  private readonly eInt = new Float64Array(2 * MAX_PACKED_ELEMENTS + 2);
   private readonly eScore = new Float64Array(MAX_PACKED_ELEMENTS + 1);
   private limits: EncodingLimits | null = null;
   /** The batch being parsed: keys, their table hashes, values, where each record ends. */
@@ -434,33 +434,67 @@ export class JsMapRdbLoader implements RdbFastLoader {
   /**
    * Walk a listpack: every element's position, text length and integer value (NaN for strings)
    * into eOff/eLen/eInt; with `scores`, every second element parsed as a score into eScore.
-   * Declines string entries that are canonical integers, integers past 2^53 and more than
-   * 2 * MAX_PACKED_ELEMENTS elements. Returns the count.
+   * Checked as LpReader checks (sizes, terminator, count, back-lengths) but stricter, inline:
+   * only the encodings of small elements (7/13/16/24/32-bit integers, strings under 64 bytes
+   * with one-byte back-lengths); anything else, string entries that are canonical integers and
+   * more than 2 * MAX_PACKED_ELEMENTS elements are declined. Returns the count.
    */
-  private listpack(blob: Buffer, start: number, end: number, scores: boolean): number {
-    const r = new LpReader(blob, start, end);
+  private listpack(b: Buffer, start: number, end: number, scores: boolean): number {
+    const size = end - start;
+    if (size < 7 || (b[start] | (b[start + 1] << 8) | (b[start + 2] << 16) | (b[start + 3] << 24)) >>> 0 !== size || b[end - 1] !== 0xff) throw DECLINE;
+    const header = b[start + 4] | (b[start + 5] << 8);
+    const last = end - 1;
+    const eOff = this.eOff;
+    const eLen = this.eLen;
+    const eInt = this.eInt;
+    let p = start + 6;
     let n = 0;
-    while (r.next()) {
+    while (p < last) {
       if (n === 2 * MAX_PACKED_ELEMENTS) throw DECLINE;
-      if (r.isInt) {
-        if (typeof r.int !== 'number') throw DECLINE;
-        this.eOff[n] = 0;
-        this.eLen[n] = intTextLen(r.int);
-        this.eInt[n] = r.int;
+      const e = b[p];
+      let len: number;
+      let v = NaN;
+      if (e < 0x80) {
+        v = e;
+        len = 1;
+      } else if ((e & 0xc0) === 0x80) {
+        len = 1 + (e & 0x3f);
+      } else if ((e & 0xe0) === 0xc0) {
+        const u = ((e & 0x1f) << 8) | b[p + 1];
+        v = u >= 4096 ? u - 8192 : u;
+        len = 2;
+      } else if (e === 0xf1) {
+        v = ((b[p + 1] | (b[p + 2] << 8)) << 16) >> 16;
+        len = 3;
+      } else if (e === 0xf2) {
+        v = ((b[p + 1] | (b[p + 2] << 8) | (b[p + 3] << 16)) << 8) >> 8;
+        len = 4;
+      } else if (e === 0xf3) {
+        v = b[p + 1] | (b[p + 2] << 8) | (b[p + 3] << 16) | (b[p + 4] << 24);
+        len = 5;
+      } else throw DECLINE;
+      // The entry and its one-byte back-length, inside the entries.
+      if (p + len + 1 > last || b[p + len] !== len) throw DECLINE;
+      if (v === v) {
+        eOff[n] = 0;
+        eLen[n] = intTextLen(v);
       } else {
-        if (r.sLen <= 20 && bytesToInt64(blob, r.sStart, r.sLen) !== null) throw DECLINE;
-        this.eOff[n] = r.sStart;
-        this.eLen[n] = r.sLen;
-        this.eInt[n] = NaN;
+        const sl = len - 1;
+        if (bytesToInt64(b, p + 1, sl) !== null) throw DECLINE;
+        eOff[n] = p + 1;
+        eLen[n] = sl;
       }
+      eInt[n] = v;
       if (scores && (n & 1) === 1) {
-        const s = r.isInt ? (r.int as number) : strtodAll(blob.latin1Slice(r.sStart, r.sStart + r.sLen));
-        if (s === null || Number.isNaN(s)) throw DECLINE;
-        this.eScore[n >> 1] = s;
+        const sc = v === v ? v : strtodAll(b.latin1Slice(p + 1, p + len));
+        if (sc === null || Number.isNaN(sc)) throw DECLINE;
+        this.eScore[n >> 1] = sc;
       }
+      p += len + 1;
       n++;
     }
-    if (scores) this.noRepeats(blob, n, 2);
+    if (p !== last || (header !== 65535 && header !== n)) throw DECLINE;
+    if (scores) this.noRepeats(b, n, 2);
     return n;
   }
 
