@@ -41,6 +41,7 @@ function dataset(): Arg[][] {
   cmds.push(['SADD', 'setbigints', '12345678901234', 'z']);
   cmds.push(['HSET', 'hlz', 'field', 'abc'.repeat(30)]);
   cmds.push(['ZADD', 'zlongmember', 1, 'q'.repeat(70)]);
+  for (const k of ['key:3', 'list:4', 'hash:5', 'set:6', 'iset:7', 'zset:8']) cmds.push(['PEXPIREAT', k, Date.now() + 3600_000 + k.length]);
   return cmds;
 }
 

@@ -218,8 +218,8 @@ class JsMapDb implements Db, FastLoadTarget {
   }
 
   /** FastLoadTarget (rdb-fast.ts): a batch of key records; stops at a key that exists. */
-  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], n: number, now: number): number {
-    const stored = this.table.insertMany(keys, hashes, values, n, now);
+  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], expires: Float64Array, n: number, now: number): number {
+    const stored = this.table.insertMany(keys, hashes, values, expires, n, now);
     let bytes = 0;
     for (let i = 0; i < stored; i++) {
       const v = values[i];

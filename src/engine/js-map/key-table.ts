@@ -200,12 +200,12 @@ export class KeyTable {
   }
 
   /**
-   * The RDB loader's insert: keys[0, n) (with their hashes), stopping before the first one that
+   * The RDB loader's insert: keys[0, n) (with their hashes and expire times), stopping before the first one that
    * is already in the table (or repeated in the batch); returns how many were inserted. First
    * reads every bucket head and chain head, loads that do not depend on each other, so their
    * cache misses overlap instead of coming one per key.
    */
-  insertMany(keys: string[], hashes: Int32Array, values: unknown[], n: number, lru: number): number {
+  insertMany(keys: string[], hashes: Int32Array, values: unknown[], expires: Float64Array, n: number, lru: number): number {
     const sl = this.batchSlots.length >= n ? this.batchSlots : (this.batchSlots = new Int32Array(n));
     for (let i = 0; i < n; i++) sl[i] = this.head(this.bucketOf(hashes[i]));
     let acc = 0;
@@ -224,7 +224,8 @@ export class KeyTable {
         if (ri[(o << 3) + I_HASH] === h && this.objs[c][o << 1] === k) return i;
         s = ri[(o << 3) + I_NEXT];
       }
-      this.insert(k, h, values[i] as RedisValue, lru, StrEnc.Auto);
+      const s = this.insert(k, h, values[i] as RedisValue, lru, StrEnc.Auto);
+      if (expires[i] !== -1) this.setExpireAt(s, expires[i]);
     }
     return n;
   }

@@ -10,7 +10,8 @@
  *   file's bytes (containers/packed.ts) until first used. Loading then costs one copy of the
  *   blob per key instead of a container and a string per element.
  *
- * Anything else (other types, opcodes, duplicate keys, values past the encoding limits, any
+ * A record may have a TTL (EXPIRETIME_MS) still in the future. Anything else (other types,
+ * opcodes, expired or duplicate keys, values past the encoding limits, any
  * record that does not check out) stops the run before that record: the JS reader takes it and
  * reports errors as before. Everything is bounds-checked; a stop is never an error here.
  */
@@ -25,8 +26,11 @@ import { hashOfBytes } from './key-table';
 
 /** What the loader needs from a js-map Db. */
 export interface FastLoadTarget {
-  /** Insert keys[0, n) (hashes: hashOfBytes of their bytes) until one exists already; returns how many were inserted. */
-  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], n: number, now: number): number;
+  /**
+   * Insert keys[0, n) (hashes: hashOfBytes of their bytes; expires: absolute ms, -1 none) until
+   * one exists already; returns how many were inserted.
+   */
+  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], expires: Float64Array, n: number, now: number): number;
   /** RESIZEDB: size an empty keyspace for about `n` keys. */
   presize(n: number): void;
 }
@@ -116,6 +120,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
   private readonly bVals: RedisValue[] = new Array(BATCH).fill('');
   private readonly bHash = new Int32Array(BATCH);
   private readonly bEnd = new Float64Array(BATCH);
+  private readonly bExp = new Float64Array(BATCH);
   private ctx: PackedContext | null = null;
 
   constructor(
@@ -150,6 +155,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
     const bVals = this.bVals;
     const bHash = this.bHash;
     const bEnd = this.bEnd;
+    const bExp = this.bExp;
     let at = pos;
     let stop = false;
     while (!stop && this.keys < maxKeys && at < this.end) {
@@ -157,12 +163,27 @@ export class JsMapRdbLoader implements RdbFastLoader {
       let n = 0;
       let p = at;
       while (n < BATCH && this.keys + n < maxKeys && p < this.end) {
-        const type = buf[p];
+        let q = p;
+        let expireAt = -1;
+        if (buf[q] === F.RDB_OPCODE_EXPIRETIME_MS) {
+          // A TTL still in the future (an expired key is the JS reader's: it counts or keeps it).
+          if (q + 10 > this.end) {
+            stop = true;
+            break;
+          }
+          expireAt = buf.readUInt32LE(q + 1) + buf.readInt32LE(q + 5) * 4294967296;
+          if (expireAt < now) {
+            stop = true;
+            break;
+          }
+          q += 9;
+        }
+        const type = buf[q];
         if (type !== F.RDB_TYPE_STRING && type !== F.RDB_TYPE_SET && type !== F.RDB_TYPE_SET_INTSET && type !== F.RDB_TYPE_HASH_LISTPACK && type !== F.RDB_TYPE_ZSET_LISTPACK && type !== F.RDB_TYPE_LIST_QUICKLIST_2) {
           stop = true;
           break;
         }
-        this.pos = p + 1;
+        this.pos = q + 1;
         try {
           // The key: its bytes in the file (raw), or its text (int-encoded, LZF).
           this.string();
@@ -176,11 +197,12 @@ export class JsMapRdbLoader implements RdbFastLoader {
           }
           throw e;
         }
+        bExp[n] = expireAt;
         p = bEnd[n] = this.pos;
         n++;
       }
       if (n === 0) break;
-      const stored = t.loadInsertMany(bKeys, bHash, bVals, n, now);
+      const stored = t.loadInsertMany(bKeys, bHash, bVals, bExp, n, now);
       if (stored > 0) at = bEnd[stored - 1];
       this.keys += stored;
       if (stored < n) stop = true; // a key already there: the JS reader reports it
