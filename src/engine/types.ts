@@ -157,7 +157,8 @@ export interface Db {
   snapshotHook: SnapshotHook | null;
   /**
    * Optional (both engines have it: wasm's dict, js-map's KeyTable): a snapshot's walk over the
-   * keys in bucket order with this Db's rehashing (splits, merges) paused until end(), so every key present when it began is visited exactly once and the
+   * keys in an order that stays fixed until end() (wasm: buckets, rehashing paused; js-map: rows
+   * in slot order, rows never move), so every key present when it began is visited exactly once and the
    * snapshot need remember only the keys written ahead of the walk (not every key it hands over).
    */
   snapshotWalk?(): SnapshotWalk;

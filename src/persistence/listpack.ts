@@ -14,6 +14,7 @@
  */
 import { corrupt } from './errors';
 import { strToInt64 } from '../util/number';
+import { writeLatin1 } from '../util/latin1';
 
 /** string2ll on bytes: the int64 value, or null when the bytes are not its canonical form. */
 export function bytesToInt64(b: Uint8Array, start: number, len: number): number | bigint | null {
@@ -153,7 +154,7 @@ export class LpWriter {
       hdr = 5;
     }
     p += hdr;
-    if (typeof v === 'string') b.latin1Write(v, p, len);
+    if (typeof v === 'string') writeLatin1(b, p, v);
     else v.copy(b, p);
     this.pos = p + len;
     this.backlen(hdr + len);

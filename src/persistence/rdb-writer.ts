@@ -14,10 +14,12 @@
  */
 import type { BulkValue, EncodingLimits, HashValue, ListValue, RedisValue, SetValue, ZSetValue } from '../engine/types';
 import { JsStream, type StreamNode, type U64 } from '../engine/containers/stream';
+import { PackedValue } from '../engine/containers/packed';
 import { crc64Update, type Crc64State } from './crc64';
 import { lzfCompress } from './lzf';
 import { bytesToInt64, LpWriter } from './listpack';
 import { strToInt64 } from '../util/number';
+import { writeLatin1 } from '../util/latin1';
 import { intsetEncode } from './intset';
 import * as F from './format';
 
@@ -172,11 +174,24 @@ export class RdbWriter {
       }
       this.len(len);
       this.ensure(len);
-      this.buf.latin1Write(v, this.pos, len);
-      this.pos += len;
+      this.pos += writeLatin1(this.buf, this.pos, v);
       return;
     }
     this.bytes(v, 0, len);
+  }
+
+  /** rdbSaveRawString on a latin1 string without the integer attempt (a blob kept as a string). */
+  private blobString(v: string): void {
+    const len = v.length;
+    if (this.opts.compression && len > 20) {
+      if (this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, this.scratch.length * 2));
+      this.scratch.latin1Write(v, 0, len);
+      if (this.lzf(this.scratch, 0, len)) return;
+    }
+    this.len(len);
+    this.ensure(len);
+    this.buf.latin1Write(v, this.pos, len);
+    this.pos += len;
   }
 
   /** rdbSaveRawString on buf[start, end) without the integer attempt (blobs). */
@@ -204,6 +219,11 @@ export class RdbWriter {
   typeOf(v: RedisValue): number {
     if (typeof v === 'string' || v instanceof Uint8Array) return F.RDB_TYPE_STRING;
     const l = this.opts.limits;
+    if ((v as unknown) instanceof PackedValue) {
+      const p = v as unknown as PackedValue;
+      if (p.rdbType !== F.RDB_TYPE_ZSET_LISTPACK) return p.rdbType;
+      return p.size > l.zsetMaxListpackEntries || p.maxLen > l.zsetMaxListpackValue ? F.RDB_TYPE_ZSET_2 : F.RDB_TYPE_ZSET_LISTPACK;
+    }
     switch (v.type) {
       case 'list':
         return F.RDB_TYPE_LIST_QUICKLIST_2;
@@ -227,6 +247,7 @@ export class RdbWriter {
 
   /** rdbSaveObject for a value whose type byte `t` was already written. */
   payload(v: RedisValue, t: number): void {
+    if ((v as unknown) instanceof PackedValue) return this.packed(v as unknown as PackedValue, t);
     switch (t) {
       case F.RDB_TYPE_STRING:
         return this.string(v as BulkValue);
@@ -272,7 +293,9 @@ export class RdbWriter {
         lp.reset();
         z.rangeByRank(0, z.size - 1, false, (m, score) => {
           lp.appendString(m);
-          lp.appendString(F.d2string(score));
+          // d2string's integers are canonical integer text, which appendString stores as an integer.
+          if (score > -4503599627370495 && score < 4503599627370496 && Number.isInteger(score) && !Object.is(score, -0)) lp.appendInt(score);
+          else lp.appendString(F.d2string(score));
         });
         const n = lp.finish();
         return this.bytes(lp.buf, 0, n);
@@ -290,6 +313,38 @@ export class RdbWriter {
       case F.RDB_TYPE_STREAM_LISTPACKS_2:
         return this.stream(v as JsStream);
     }
+  }
+
+  /**
+   * A collection still in its loaded form (containers/packed.ts): its blob again when it is saved
+   * in the encoding it was read in and the writer would produce the same bytes from its elements
+   * (a list: one node under the current fill), else as the container it stands for.
+   */
+  private packed(p: PackedValue, t: number): void {
+    const blob = p.blob;
+    if (t === p.rdbType) {
+      switch (t) {
+        case F.RDB_TYPE_HASH_LISTPACK:
+        case F.RDB_TYPE_ZSET_LISTPACK:
+        case F.RDB_TYPE_SET_INTSET:
+          return this.blobString(blob);
+        case F.RDB_TYPE_SET:
+          this.ensure(blob.length);
+          this.pos += this.buf.latin1Write(blob, this.pos, blob.length);
+          return;
+        case F.RDB_TYPE_LIST_QUICKLIST_2: {
+          const fill = this.opts.limits.listMaxListpackSize;
+          const sizeLimit = fill < 0 ? [4096, 8192, 16384, 32768, 65536][Math.min(-fill, 5) - 1] : 8192;
+          const plainAt = this.opts.packedThreshold ?? 1 << 30;
+          if (p.maxLen < plainAt && blob.length + 1 + p.maxLen + 8 <= sizeLimit && (fill < 0 || p.size <= Math.max(fill, 1))) {
+            this.len(1);
+            this.len(F.QUICKLIST_NODE_CONTAINER_PACKED);
+            return this.blobString(blob);
+          }
+        }
+      }
+    }
+    this.payload(p.unpack(), t);
   }
 
   /** QUICKLIST_2: nodes of listpacks, split as quicklist's _quicklistNodeAllowInsert would. */

@@ -22,9 +22,10 @@
  * copy-on-write memory, reported as `earlyCopies` and `doneBytes`); a key written ahead of the walk
  * is serialized by the writing command, so that command pays for it once.
  *
- * Engines with Db.snapshotWalk (wasm, js-map) walk in bucket order with rehashing paused instead: the walk
- * visits each key present at T exactly once and `passed(key)` says whether a key's bucket is
- * behind it, so the done set holds only the keys handed over or created ahead of the walk.
+ * Engines with Db.snapshotWalk walk in a fixed order instead (wasm: bucket order with rehashing
+ * paused; js-map: KeyTable rows in slot order): the walk visits each key present at T exactly
+ * once and `passed(key)` says whether a key is behind it, so the done set holds only the keys
+ * handed over or created ahead of the walk.
  */
 import type { Db, KeyInfo, RdbSaveSettings, RedisValue, SnapshotHook, SnapshotWalk } from '../engine/types';
 import { toBuffer } from '../util/bytes';

@@ -162,7 +162,8 @@ export class JsHash implements HashValue {
   }
 
   forEach(visit: (field: BulkValue, value: BulkValue) => void): void {
-    if (this.small) for (const [k, v] of this.small) visit(k, v);
+    // (Map#forEach: no [key, value] array per entry, as for-of over entries makes)
+    if (this.small) this.small.forEach((v, k) => visit(k, v));
     else this.big!.forEach((v, k) => visit(k, v));
   }
 

@@ -19,7 +19,7 @@
  */
 import { lfuAccess, LfuParams } from '../lfu';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
-import type { SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
+import type { EncodingLimits, RdbFastLoader, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
@@ -30,6 +30,9 @@ import { JsHllRegisters } from '../../util/hyperloglog';
 
 import { jsContainers } from '../containers';
 import { JsZSet } from '../containers/zset';
+import { PackedValue } from '../containers/packed';
+import { JsMapRdbLoader, type FastLoadTarget } from './rdb-fast';
+import { RdbWriter } from '../../persistence/rdb-writer';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -119,6 +122,25 @@ function smallInt(s: string): number {
   return neg ? -n : n;
 }
 
+/** The settings' RdbWriter for stepRecords, with the live encoding limits (useConfig). */
+function recordWriter(st: RdbSaveSettings, config: EngineConfig): RdbWriter {
+  const c = config.live;
+  const limits: EncodingLimits = {
+    listMaxListpackSize: st.listFill,
+    hashMaxListpackEntries: c ? c.int('hash-max-listpack-entries') : 128,
+    hashMaxListpackValue: c ? c.int('hash-max-listpack-value') : 64,
+    setMaxIntsetEntries: c ? c.int('set-max-intset-entries') : 512,
+    zsetMaxListpackEntries: c ? c.int('zset-max-listpack-entries') : 128,
+    zsetMaxListpackValue: c ? c.int('zset-max-listpack-value') : 64,
+  };
+  return new RdbWriter({ compression: st.compression, limits, packedThreshold: st.packedThreshold }, null, 64 * 1024);
+}
+
+/** Engine.useConfig's settings, shared by the engine's dbs (null: defaults). */
+interface EngineConfig {
+  live: { int(name: string): number } | null;
+}
+
 /** Scratch for prefetch(): key positions and hashes of the batch being hinted. */
 const PF_MAX = 32;
 const pfOffs = new Int32Array(PF_MAX);
@@ -127,7 +149,7 @@ const pfHashes = new Int32Array(PF_MAX);
 const pfSlots = new Int32Array(PF_MAX);
 let pfSink = 0;
 
-class JsMapDb implements Db {
+class JsMapDb implements Db, FastLoadTarget {
   snapshotHook: SnapshotHook | null = null;
   private table = new KeyTable();
   /** Position in the table's TTL index where the next active expire cycle samples. */
@@ -139,6 +161,8 @@ class JsMapDb implements Db {
   lfu: LfuParams = { logFactor: 10, decayTime: 1 };
   /** Engine.setExpiryPaused: the engine's object, shared by its dbs. */
   expiry = { paused: false };
+  /** Engine.useConfig: the engine's object, shared by its dbs. */
+  config: EngineConfig = { live: null };
 
   /** Whether a key with expire time `at` (-1: none) is expired at `now`. */
   private expired(at: number, now: number): boolean {
@@ -204,7 +228,36 @@ class JsMapDb implements Db {
       t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
       t.setLru(s, now);
     }
-    return this.table.value(s);
+    const v = this.table.value(s);
+    return v instanceof PackedValue ? this.unpack(s, v) : v;
+  }
+
+  /** A value loaded packed (containers/packed.ts) becomes its container on first use. */
+  private unpack(s: number, p: PackedValue): RedisValue {
+    const v = p.unpack();
+    const c = v as Container;
+    this.table.setValue(s, v);
+    this.account.bytes += c.memoryUsage() - p.memoryUsage();
+    c.attach(this.account);
+    return v;
+  }
+
+  /** FastLoadTarget (rdb-fast.ts): RESIZEDB. */
+  presize(n: number): void {
+    this.table.presize(n);
+  }
+
+  /** FastLoadTarget (rdb-fast.ts): a batch of key records; stops at a key that exists. */
+  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], expires: Float64Array, n: number, now: number): number {
+    const stored = this.table.insertMany(keys, hashes, values, expires, n, now);
+    let bytes = 0;
+    for (let i = 0; i < stored; i++) {
+      const v = values[i];
+      bytes += keys[i].length + ENTRY_OVERHEAD + valueBytes(v);
+      if (isContainer(v)) v.attach(this.account);
+    }
+    this.account.bytes += bytes;
+    return stored;
   }
 
   has(key: Bytes): boolean {
@@ -410,7 +463,8 @@ class JsMapDb implements Db {
     const s = this.lookup(key);
     if (s === NONE) return undefined;
     const t = this.table;
-    const out = { value: t.value(s), expireAt: t.expireAt(s), strEnc: t.strEnc(s) };
+    const v = t.value(s);
+    const out = { value: v instanceof PackedValue ? this.unpack(s, v) : v, expireAt: t.expireAt(s), strEnc: t.strEnc(s) };
     this.remove(t.key(s), s);
     return out;
   }
@@ -478,33 +532,61 @@ class JsMapDb implements Db {
   }
 
   /**
-   * Db.snapshotWalk (types.ts): the KeyTable's physical buckets in order, with splits and merges
-   * paused until end(), so every key present at the start is visited once and `passed` is a
-   * bucket comparison (the snapshot's done set then holds only keys written ahead of the walk).
+   * Db.snapshotWalk (types.ts): the KeyTable's rows in slot order, up to the last slot in use at
+   * the start. Rows never move and a key created later is written ahead of the walk (so it is in
+   * the snapshot's done set), so every key present at the start is visited once and `passed` is
+   * a slot comparison. Slot order reads the rows sequentially (bucket order jumped between rows),
+   * and nothing needs pausing. stepRecords writes every record itself, with RdbWriter as SAVE
+   * does (a value still packed as loaded is not unpacked in the keyspace), in SAVE's order.
    */
   snapshotWalk(): SnapshotWalk {
     const t = this.table;
-    t.setWalkPaused(true);
+    const end = t.slotEnd;
     let pos = 0;
     let done = false;
+    let w: RdbWriter | null = null;
+    // The record's key for sink.record (one function, not a closure per record).
+    let cur = '';
+    const curKey = (): string => cur;
     return {
       step: (count, visit) => {
         if (done) return true;
         const now = this.clock.now();
-        const next = t.walkBuckets(pos, count, (k, s) => {
+        pos = t.walkSlots(pos, end, count, (k, s) => {
           if (!this.expired(t.expireAt(s), now)) visit(k);
         });
-        if (next < 0) done = true;
-        else pos = next;
+        if (pos >= end) done = true;
+        return done;
+      },
+      stepRecords: (count, settings, sink) => {
+        if (done) return true;
+        const now = this.clock.now();
+        w ??= recordWriter(settings, this.config);
+        w.pos = 0;
+        const rw = w;
+        pos = t.walkSlots(pos, end, count, (k, s) => {
+          const at = t.expireAt(s);
+          if (this.expired(at, now)) return;
+          const v = t.value(s);
+          const idle = settings.lru ? Math.max(0, Math.floor((settings.refNow - t.lru(s)) / 1000)) : -1;
+          const freq = settings.lfu ? Math.max(0, Math.min(255, t.freq(s) | 0)) : -1;
+          const from = rw.pos;
+          rw.keyValue(k, v, at, idle, freq);
+          cur = k;
+          sink.record(rw.buf, from, rw.pos, curKey);
+        });
+        if (pos >= end) done = true;
         return done;
       },
       passed: (key) => {
         if (done) return true;
         // (no lazy expiry here: the caller is about to change the Db)
         const s = t.findBytes(key, hashOfBytes(key));
-        return s !== NONE && t.bucketOfSlot(s) < pos;
+        return s !== NONE && s < pos;
       },
-      end: () => t.setWalkPaused(false),
+      end: () => {
+        done = true;
+      },
     };
   }
 
@@ -581,6 +663,7 @@ export class JsMapEngine implements Engine {
     const db = new JsMapDb(index, clock, onExpired, onNewKey);
     db.lfu = this.lfu;
     db.expiry = this.expiry;
+    db.config = this.config;
     this.dbs.push(db);
     return db;
   }
@@ -593,6 +676,13 @@ export class JsMapEngine implements Engine {
 
   private readonly lfu: LfuParams = { logFactor: 10, decayTime: 1 };
   private readonly expiry = { paused: false };
+
+  private readonly config: EngineConfig = { live: null };
+
+  /** Engine.useConfig: the encoding limits a snapshot walk's records are written with. */
+  useConfig(config: { int(name: string): number }): void {
+    this.config.live = config;
+  }
 
   setExpiryPaused(paused: boolean): void {
     this.expiry.paused = paused;
@@ -610,6 +700,11 @@ export class JsMapEngine implements Engine {
 
   newZSet(): ZSetValue {
     return new JsZSet();
+  }
+
+  /** Engine.rdbFastLoader (types.ts): see rdb-fast.ts. */
+  rdbFastLoader(buf: Buffer): RdbFastLoader {
+    return new JsMapRdbLoader(buf, (db) => (this.dbs.includes(db as JsMapDb) ? (db as JsMapDb) : null), this);
   }
 
   globMatch(pattern: Bytes, subject: BulkValue, nocase: boolean): boolean {

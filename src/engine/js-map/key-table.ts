@@ -180,6 +180,59 @@ export class KeyTable {
     return NONE;
   }
 
+  /**
+   * Size an empty table for about `n` keys (the RDB loader's RESIZEDB, as rdbLoad's dictExpand):
+   * 2^k buckets, the fewest that hold n keys at the load of 1/2 that insert() keeps, so loading
+   * splits no bucket. Ignored when the table has keys or is already that large.
+   */
+  presize(n: number): void {
+    if (this.count !== 0) return;
+    let level = 0;
+    while (level < 30 && 1 << level < 2 * n) level++;
+    const nb = 1 << level;
+    if (nb <= this.nBuckets) return;
+    const heads: Int32Array[] = [];
+    for (let b = 0; b < nb; b += CHUNK) heads.push(new Int32Array(Math.min(CHUNK, nb - b)).fill(NONE));
+    this.heads = heads;
+    this.nBuckets = nb;
+    this.lh.level = level;
+    this.lh.split = 0;
+  }
+
+  /**
+   * The RDB loader's insert: keys[0, n) (with their hashes and expire times), stopping before the first one that
+   * is already in the table (or repeated in the batch); returns how many were inserted. First
+   * reads every bucket head and chain head, loads that do not depend on each other, so their
+   * cache misses overlap instead of coming one per key.
+   */
+  insertMany(keys: string[], hashes: Int32Array, values: unknown[], expires: Float64Array, n: number, lru: number): number {
+    const sl = this.batchSlots.length >= n ? this.batchSlots : (this.batchSlots = new Int32Array(n));
+    for (let i = 0; i < n; i++) sl[i] = this.head(this.bucketOf(hashes[i]));
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      const s = sl[i];
+      if (s !== NONE) acc ^= this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 3) + I_HASH];
+    }
+    this.batchSink ^= acc;
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
+      const h = hashes[i];
+      for (let s = this.head(this.bucketOf(h)); s !== NONE; ) {
+        const c = s >>> CHUNK_BITS;
+        const o = s & CHUNK_MASK;
+        const ri = this.rowsI[c];
+        if (ri[(o << 3) + I_HASH] === h && this.objs[c][o << 1] === k) return i;
+        s = ri[(o << 3) + I_NEXT];
+      }
+      const s = this.insert(k, h, values[i] as RedisValue, lru, StrEnc.Auto);
+      if (expires[i] !== -1) this.setExpireAt(s, expires[i]);
+    }
+    return n;
+  }
+  private batchSlots = new Int32Array(64);
+  /** (keeps insertMany's hint loads from being dropped as dead code) */
+  private batchSink = 0;
+
   /** Add key `k` (hash `h`), which must be absent, with no TTL and freq LFU_INIT_VAL (5). Returns its slot. */
   insert(k: string, h: number, value: RedisValue, lru: number, strEnc: StrEnc): number {
     const s = this.allocRow();
@@ -199,11 +252,7 @@ export class KeyTable {
     ri[(o << 3) + I_HASH] = h;
     ri[(o << 3) + I_NEXT] = this.head(b);
     this.setHead(b, s);
-    if (++this.count * 2 > this.nBuckets && !this.walkPaused) {
-      this.splitOne();
-      // (a second split per insert catches up the splits a snapshot walk held back)
-      if (this.count * 2 > this.nBuckets) this.splitOne();
-    }
+    if (++this.count * 2 > this.nBuckets) this.splitOne();
     return s;
   }
 
@@ -229,7 +278,7 @@ export class KeyTable {
     ob[((s & CHUNK_MASK) << 1) + 1] = undefined;
     this.setNext(s, this.free);
     this.free = s;
-    if (this.nBuckets > 1 && this.count * 8 < this.nBuckets && !this.walkPaused) this.mergeOne();
+    if (this.nBuckets > 1 && this.count * 8 < this.nBuckets) this.mergeOne();
   }
 
   /** Forget every row and bucket (the arrays are left to the GC). */
@@ -281,38 +330,33 @@ export class KeyTable {
     this.rowsB.push(new Uint8Array(buf));
   }
 
-  /**
-   * A snapshot walk is running (Db.snapshotWalk): buckets are neither split nor merged, so the
-   * physical bucket of every key stays put and the walk's order is fixed. Chains grow meanwhile
-   * (inserts catch up two splits at a time afterwards).
-   */
-  private walkPaused = false;
-
-  setWalkPaused(on: boolean): void {
-    this.walkPaused = on;
+  /** One past the highest slot ever used (slots below it are in use or free). */
+  get slotEnd(): number {
+    return this.top;
   }
 
   /**
-   * The snapshot walk's step (walkPaused): the rows of physical buckets from `pos` on, until at
-   * least `count` rows were visited (or 10 * count buckets passed). Returns the next bucket, or
-   * -1 when every bucket was walked. The visitor must not insert or delete.
+   * The snapshot walk's step (Db.snapshotWalk): the rows in use at slots [pos, end), in slot
+   * order, until `count` were visited. Returns the next slot (>= end: done). Rows never move, so
+   * a key's slot says whether the walk has passed it. The visitor must not insert or delete.
    */
-  walkBuckets(pos: number, count: number, visit: (key: string, s: number) => void): number {
+  walkSlots(pos: number, end: number, count: number, visit: (key: string, s: number) => void): number {
+    if (end > this.top) end = this.top;
     let n = 0;
-    let b = pos;
-    const stop = pos + 10 * count;
-    for (; b < this.nBuckets && n < count && b < stop; b++) {
-      for (let s = this.head(b); s !== NONE; s = this.next(s)) {
-        visit(this.key(s), s);
-        n++;
+    let s = pos;
+    while (s < end && n < count) {
+      const c = s >>> CHUNK_BITS;
+      const ob = this.objs[c];
+      const stop = Math.min(end, (c + 1) << CHUNK_BITS);
+      for (; s < stop && n < count; s++) {
+        const k = ob[(s & CHUNK_MASK) << 1];
+        if (k !== undefined) {
+          visit(k as string, s);
+          n++;
+        }
       }
     }
-    return b >= this.nBuckets ? -1 : b;
-  }
-
-  /** The physical bucket of the row at slot `s`. */
-  bucketOfSlot(s: number): number {
-    return this.bucketOf(this.hash(s));
+    return s;
   }
 
   private splitOne(): void {
@@ -558,3 +602,4 @@ export function sameBytes(k: string, b: Uint8Array, len: number): boolean {
   for (let i = 0; i < len; i++) if (k.charCodeAt(i) !== b[i]) return false;
   return true;
 }
+

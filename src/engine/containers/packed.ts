@@ -1,0 +1,130 @@
+/**
+ * PackedValue: a js-map collection loaded from an RDB file and kept as the file's bytes until it
+ * is first used (as Redis keeps a listpack as it was read). The js-map RDB fast loader
+ * (js-map/rdb-fast.ts) makes one only for records it validated completely, so unpacking cannot
+ * fail and gives exactly the container the JS reader (persistence/rdb-reader.ts) would have built:
+ *
+ * - HASH_LISTPACK: a hash that stays "listpack" under the load's limits; fields in file order.
+ * - ZSET_LISTPACK: members strictly ascending by (score, member), no NaN, no integer past 2^53.
+ * - LIST_QUICKLIST_2: exactly one packed node.
+ * - SET_INTSET: at most set-max-intset-entries members (ascending, checked by the loader).
+ * - SET (hashtable): at most 64 members (one ShardedMap bucket, so iteration is file order), at
+ *   least one not an integer; `blob` is the record's payload (count, then the RDB strings).
+ *
+ * Invariants: listpack blobs hold no string entry that is a canonical integer and no repeated
+ * field or member; `blob` is a string of the bytes (one heap object, no Buffer per key). Nothing but the js-map Db
+ * (which unpacks on every read that hands the value out) and the RDB writer (which copies the
+ * blob back when the saved encoding is the same, see rdb-writer.ts) ever sees one.
+ *
+ * memoryUsage() is the unpacked container's figure where it is simple to know (lists, hashes,
+ * sets) and an estimate for zsets; the Db adjusts its account by the difference when it unpacks.
+ */
+import type { BulkValue, EncodingLimits, HashValue, ListValue, MemoryAccount, RedisValue, SetValue, ZSetValue } from '../types';
+import { LpReader } from '../../persistence/listpack';
+import { intsetDecode } from '../../persistence/intset';
+import { strtodAll } from '../../util/number';
+import * as F from '../../persistence/format';
+
+export interface PackedMakers {
+  newList(): ListValue;
+  newHash(): HashValue;
+  newSet(): SetValue;
+  newZSet(): ZSetValue;
+}
+
+/** What every packed value of one load shares: the load's limits and the engine's constructors. */
+export interface PackedContext {
+  limits: EncodingLimits;
+  makers: PackedMakers;
+}
+
+export class PackedValue {
+  constructor(
+    /** The RDB object type the blob was read as (and is written back as). */
+    readonly rdbType: number,
+    /** The record's listpack or intset (the SET payload), one char per byte. */
+    readonly blob: string,
+    /** Elements (hash: fields; zset: members). */
+    readonly size: number,
+    /** The longest member or element (zsets: JsZSet's maxMemberLen; lists: for the node split). */
+    readonly maxLen: number,
+    private readonly bytes: number,
+    private readonly ctx: PackedContext,
+  ) {}
+
+  memoryUsage(): number {
+    return this.bytes;
+  }
+
+  attach(_a: MemoryAccount | null): void {
+    /* the Db accounts for packed values; the container it becomes is attached then */
+  }
+
+  /** The container the JS reader would have built from the same record. */
+  unpack(): RedisValue {
+    const b = Buffer.from(this.blob, 'latin1');
+    const { limits, makers } = this.ctx;
+    switch (this.rdbType) {
+      case F.RDB_TYPE_HASH_LISTPACK: {
+        const h = makers.newHash();
+        const r = new LpReader(b, 0, b.length);
+        while (r.next()) {
+          const f = r.bytes();
+          r.next();
+          h.set(f, r.bytes());
+        }
+        h.fitEncoding(limits);
+        return h;
+      }
+      case F.RDB_TYPE_ZSET_LISTPACK: {
+        const z = makers.newZSet();
+        const r = new LpReader(b, 0, b.length);
+        while (r.next()) {
+          const m = r.bytes();
+          r.next();
+          z.add(m, r.isInt ? (r.int as number) : strtodAll(r.str())!);
+        }
+        return z;
+      }
+      case F.RDB_TYPE_LIST_QUICKLIST_2: {
+        const l = makers.newList();
+        const r = new LpReader(b, 0, b.length);
+        while (r.next()) l.pushTail(r.bytes());
+        return l;
+      }
+      case F.RDB_TYPE_SET_INTSET: {
+        const s = makers.newSet();
+        s.maxIntset = limits.setMaxIntsetEntries;
+        for (const m of intsetDecode(b, 0, b.length)) s.add(Buffer.from(m, 'latin1'));
+        s.fitEncoding(limits);
+        return s;
+      }
+      default: {
+        // RDB_TYPE_SET: count, then raw (1-byte length) or int-encoded strings.
+        const s = makers.newSet();
+        s.maxIntset = limits.setMaxIntsetEntries;
+        let p = b[0] < 0x40 ? 1 : 2;
+        for (let i = 0; i < this.size; i++) {
+          const e = b[p];
+          let m: BulkValue;
+          if (e < 0x40) {
+            m = b.latin1Slice(p + 1, p + 1 + e);
+            p += 1 + e;
+          } else if (e === 0xc0) {
+            m = String(b.readInt8(p + 1));
+            p += 2;
+          } else if (e === 0xc1) {
+            m = String(b.readInt16LE(p + 1));
+            p += 3;
+          } else {
+            m = String(b.readInt32LE(p + 1));
+            p += 5;
+          }
+          s.add(Buffer.from(m, 'latin1'));
+        }
+        s.fitEncoding(limits);
+        return s;
+      }
+    }
+  }
+}

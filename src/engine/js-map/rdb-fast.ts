@@ -1,0 +1,551 @@
+/**
+ * JsMapRdbLoader (Engine.rdbFastLoader, types.ts): the js-map engine's fast path for the RDB
+ * loader (persistence/rdb.ts RdbLoad). It stores many key records per call straight from the
+ * file's bytes into the KeyTable:
+ *
+ * - strings: the key and value latin1 strings built once from the bytes (no Buffer view per
+ *   string, no second copy through Db.set); int-encoded and LZF strings too.
+ * - small collections in the encodings Redis 7.0 writes (hash and zset listpacks, one-node
+ *   quicklists, intsets, small hashtable sets): validated completely here, then kept as the
+ *   file's bytes (containers/packed.ts) until first used. Loading then costs one copy of the
+ *   blob per key instead of a container and a string per element.
+ *
+ * A record may have a TTL (EXPIRETIME_MS) still in the future. Anything else (other types,
+ * opcodes, expired or duplicate keys, values past the encoding limits, any
+ * record that does not check out) stops the run before that record: the JS reader takes it and
+ * reports errors as before. Everything is bounds-checked; a stop is never an error here.
+ */
+import type { EncodingLimits, RdbFastLoader, RedisValue } from '../types';
+import { bytesToInt64 } from '../../persistence/listpack';
+import { lzfDecompress } from '../../persistence/lzf';
+import { strtodAll } from '../../util/number';
+import { RdbError } from '../../persistence/errors';
+import * as F from '../../persistence/format';
+import { PackedValue, type PackedContext, type PackedMakers } from '../containers/packed';
+import { hashOfBytes } from './key-table';
+
+/** What the loader needs from a js-map Db. */
+export interface FastLoadTarget {
+  /**
+   * Insert keys[0, n) (hashes: hashOfBytes of their bytes; expires: absolute ms, -1 none) until
+   * one exists already; returns how many were inserted.
+   */
+  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], expires: Float64Array, n: number, now: number): number;
+  /** RESIZEDB: size an empty keyspace for about `n` keys. */
+  presize(n: number): void;
+}
+
+/** Collections of up to this many elements are checked for repeats pairwise (else the JS reader). */
+const MAX_PACKED_ELEMENTS = 64;
+/** Values above this length are stored as Buffers by the Db (engine.ts BIG_AS_BUFFER). */
+const BIG_AS_BUFFER = 4096;
+const INTSET_HARD_MAX = 1 << 30;
+
+/** Records parsed before one KeyTable call. */
+const BATCH = 64;
+
+/** Thrown (and caught in run) when a record is for the JS reader. */
+const DECLINE = new Error('decline');
+
+const fcc = String.fromCharCode;
+
+/** b[o, o + n) as a latin1 string; short ones in JIT code (latin1Slice is a native call). */
+function latin1At(b: Buffer, o: number, n: number): string {
+  switch (n) {
+    case 0:
+      return '';
+    case 1:
+      return fcc(b[o]);
+    case 2:
+      return fcc(b[o], b[o + 1]);
+    case 3:
+      return fcc(b[o], b[o + 1], b[o + 2]);
+    case 4:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3]);
+    case 5:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4]);
+    case 6:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5]);
+    case 7:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6]);
+    case 8:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7]);
+    case 9:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8]);
+    case 10:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8], b[o + 9]);
+    case 11:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8], b[o + 9], b[o + 10]);
+    case 12:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8], b[o + 9], b[o + 10], b[o + 11]);
+    default:
+      return b.latin1Slice(o, o + n);
+  }
+}
+
+/** Decimal digits of an integer's text (with the sign). */
+function intTextLen(v: number): number {
+  let n = v < 0 ? 2 : 1;
+  let a = Math.abs(v);
+  while (a >= 10) {
+    a = Math.floor(a / 10);
+    n++;
+  }
+  return n;
+}
+
+/** Same bytes at b[a, a + n) and b[c, c + n). */
+function sameRange(b: Buffer, a: number, c: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (b[a + i] !== b[c + i]) return false;
+  return true;
+}
+
+export class JsMapRdbLoader implements RdbFastLoader {
+  keys = 0;
+  private pos = 0;
+  private end = 0;
+  /** The current string (str()): bytes at buf[sOff, sOff + sLen) of sBuf, or an integer's text. */
+  private sBuf: Buffer;
+  private sOff = 0;
+  private sLen = 0;
+  private lzfOut = Buffer.allocUnsafe(1024);
+  /** Element positions of the collection being checked (start, length, int flag). */
+  private readonly eOff = new Int32Array(2 * MAX_PACKED_ELEMENTS + 2);
+  private readonly eLen = new Int32Array(2 * MAX_PACKED_ELEMENTS + 2);
+  private readonly eInt = new Float64Array(2 * MAX_PACKED_ELEMENTS + 2);
+  private readonly eScore = new Float64Array(MAX_PACKED_ELEMENTS + 1);
+  private limits: EncodingLimits | null = null;
+  /** The batch being parsed: keys, their table hashes, values, where each record ends. */
+  private readonly bKeys: string[] = new Array(BATCH).fill('');
+  private readonly bVals: RedisValue[] = new Array(BATCH).fill('');
+  private readonly bHash = new Int32Array(BATCH);
+  private readonly bEnd = new Float64Array(BATCH);
+  private readonly bExp = new Float64Array(BATCH);
+  private ctx: PackedContext | null = null;
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly target: (db: unknown) => FastLoadTarget | null,
+    private readonly makers: PackedMakers,
+  ) {
+    this.sBuf = buf;
+  }
+
+  resize(db: unknown, size: number): void {
+    const t = this.target(db);
+    if (t !== null && size > 0) t.presize(Math.min(size, 1 << 29));
+  }
+
+  done(): void {
+    this.lzfOut = Buffer.alloc(0);
+  }
+
+  run(db: unknown, pos: number, now: number, limits: EncodingLimits, maxKeys: number): number {
+    this.keys = 0;
+    const t = this.target(db);
+    if (t === null) return 0;
+    // One limits object per load (packed values keep it for their unpacking).
+    if (this.limits === null || !sameLimits(this.limits, limits)) {
+      this.limits = { ...limits };
+      this.ctx = { limits: this.limits, makers: this.makers };
+    }
+    const buf = this.buf;
+    this.end = buf.length;
+    const bKeys = this.bKeys;
+    const bVals = this.bVals;
+    const bHash = this.bHash;
+    const bEnd = this.bEnd;
+    const bExp = this.bExp;
+    let at = pos;
+    let stop = false;
+    while (!stop && this.keys < maxKeys && at < this.end) {
+      // A batch of records parsed, then stored in one table call (which overlaps their cache misses).
+      let n = 0;
+      let p = at;
+      while (n < BATCH && this.keys + n < maxKeys && p < this.end) {
+        let q = p;
+        let expireAt = -1;
+        if (buf[q] === F.RDB_OPCODE_EXPIRETIME_MS) {
+          // A TTL still in the future (an expired key is the JS reader's: it counts or keeps it).
+          if (q + 10 > this.end) {
+            stop = true;
+            break;
+          }
+          expireAt = buf.readUInt32LE(q + 1) + buf.readInt32LE(q + 5) * 4294967296;
+          if (expireAt < now) {
+            stop = true;
+            break;
+          }
+          q += 9;
+        }
+        const type = buf[q];
+        if (type !== F.RDB_TYPE_STRING && type !== F.RDB_TYPE_SET && type !== F.RDB_TYPE_SET_INTSET && type !== F.RDB_TYPE_HASH_LISTPACK && type !== F.RDB_TYPE_ZSET_LISTPACK && type !== F.RDB_TYPE_LIST_QUICKLIST_2) {
+          stop = true;
+          break;
+        }
+        this.pos = q + 1;
+        try {
+          // The key: its bytes in the file (raw), or its text (int-encoded, LZF).
+          this.string();
+          bKeys[n] = latin1At(this.sBuf, this.sOff, this.sLen);
+          bHash[n] = hashOfBytes(this.sBuf, this.sOff, this.sLen);
+          bVals[n] = type === F.RDB_TYPE_STRING ? this.stringValue() : (this.collection(type) as unknown as RedisValue);
+        } catch (e) {
+          if (e === DECLINE || e instanceof RangeError || e instanceof RdbError) {
+            stop = true;
+            break;
+          }
+          throw e;
+        }
+        bExp[n] = expireAt;
+        p = bEnd[n] = this.pos;
+        n++;
+      }
+      if (n === 0) break;
+      const stored = t.loadInsertMany(bKeys, bHash, bVals, bExp, n, now);
+      if (stored > 0) at = bEnd[stored - 1];
+      this.keys += stored;
+      if (stored < n) stop = true; // a key already there: the JS reader reports it
+      for (let i = 0; i < n; i++) {
+        bKeys[i] = '';
+        bVals[i] = '';
+      }
+    }
+    return at - pos;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.end) throw DECLINE;
+  }
+
+  /** rdbLoadLen of a plain length. */
+  private len(): number {
+    this.need(1);
+    const b = this.buf;
+    const c = b[this.pos];
+    const type = c >> 6;
+    if (type === 0) {
+      this.pos++;
+      return c & 0x3f;
+    }
+    if (type === 1) {
+      this.need(2);
+      this.pos += 2;
+      return ((c & 0x3f) << 8) | b[this.pos - 1];
+    }
+    if (c === 0x80) {
+      this.need(5);
+      const v = b.readUInt32BE(this.pos + 1);
+      this.pos += 5;
+      return v;
+    }
+    throw DECLINE;
+  }
+
+  /** An RDB string into (sBuf, sOff, sLen): a view of the file, or decoded bytes. */
+  private string(): void {
+    this.need(1);
+    const b = this.buf;
+    const c = b[this.pos];
+    if (c >> 6 !== 3) {
+      const n = this.len();
+      this.need(n);
+      this.sBuf = b;
+      this.sOff = this.pos;
+      this.sLen = n;
+      this.pos += n;
+      return;
+    }
+    this.pos++;
+    let text: string;
+    switch (c & 0x3f) {
+      case F.RDB_ENC_INT8:
+        this.need(1);
+        text = String(b.readInt8(this.pos));
+        this.pos += 1;
+        break;
+      case F.RDB_ENC_INT16:
+        this.need(2);
+        text = String(b.readInt16LE(this.pos));
+        this.pos += 2;
+        break;
+      case F.RDB_ENC_INT32:
+        this.need(4);
+        text = String(b.readInt32LE(this.pos));
+        this.pos += 4;
+        break;
+      case F.RDB_ENC_LZF: {
+        const clen = this.len();
+        const len = this.len();
+        this.need(clen);
+        if (clen === 0 || len > clen * 300 + 64) throw DECLINE;
+        if (this.lzfOut.length < len) this.lzfOut = Buffer.allocUnsafe(Math.max(len, this.lzfOut.length * 2));
+        if (lzfDecompress(b, this.pos, this.pos + clen, this.lzfOut, len) !== len) throw DECLINE;
+        this.pos += clen;
+        this.sBuf = this.lzfOut;
+        this.sOff = 0;
+        this.sLen = len;
+        return;
+      }
+      default:
+        throw DECLINE;
+    }
+    const n = text.length;
+    if (this.lzfOut.length < n) this.lzfOut = Buffer.allocUnsafe(1024);
+    this.lzfOut.latin1Write(text, 0, n);
+    this.sBuf = this.lzfOut;
+    this.sOff = 0;
+    this.sLen = n;
+  }
+
+  /** A string value as the Db stores it (storeString). */
+  private stringValue(): RedisValue {
+    this.string();
+    const n = this.sLen;
+    if (n > BIG_AS_BUFFER) return Buffer.from(this.sBuf.subarray(this.sOff, this.sOff + n));
+    return latin1At(this.sBuf, this.sOff, n);
+  }
+
+  private collection(type: number): PackedValue {
+    const L = this.limits!;
+    switch (type) {
+      case F.RDB_TYPE_HASH_LISTPACK: {
+        this.string();
+        const b = this.sBuf;
+        const n = this.listpack(b, this.sOff, this.sOff + this.sLen, false);
+        if (n === 0 || n % 2 !== 0) throw DECLINE;
+        const fields = n / 2;
+        if (fields > L.hashMaxListpackEntries) throw DECLINE;
+        let bytes = 48;
+        for (let i = 0; i < n; i++) {
+          if (this.eLen[i] > L.hashMaxListpackValue) throw DECLINE;
+          bytes += this.eLen[i];
+        }
+        bytes += 16 * fields;
+        this.noRepeats(b, n, 2);
+        return new PackedValue(type, this.blob(), fields, 0, bytes, this.ctx!);
+      }
+      case F.RDB_TYPE_ZSET_LISTPACK: {
+        this.string();
+        const b = this.sBuf;
+        const n = this.listpack(b, this.sOff, this.sOff + this.sLen, true);
+        if (n === 0 || n % 2 !== 0) throw DECLINE;
+        const members = n / 2;
+        let maxLen = 0;
+        let bytes = 104 + 96;
+        for (let i = 0; i < members; i++) {
+          const ml = this.eLen[2 * i];
+          if (ml > maxLen) maxLen = ml;
+          bytes += ml + 36;
+          // Ascending by (score, member bytes), as JsZSet keeps them.
+          if (i > 0) {
+            const s0 = this.eScore[i - 1];
+            const s1 = this.eScore[i];
+            if (!(s0 < s1 || (s0 === s1 && this.memberLess(b, 2 * i - 2, 2 * i)))) throw DECLINE;
+          }
+        }
+        return new PackedValue(type, this.blob(), members, maxLen, bytes, this.ctx!);
+      }
+      case F.RDB_TYPE_LIST_QUICKLIST_2: {
+        if (this.len() !== 1 || this.len() !== F.QUICKLIST_NODE_CONTAINER_PACKED) throw DECLINE;
+        this.string();
+        const n = this.listpack(this.sBuf, this.sOff, this.sOff + this.sLen, false);
+        if (n === 0) throw DECLINE;
+        let bytes = 48 + 8 * n;
+        let maxLen = 0;
+        for (let i = 0; i < n; i++) {
+          bytes += this.eLen[i];
+          if (this.eLen[i] > maxLen) maxLen = this.eLen[i];
+        }
+        return new PackedValue(type, this.blob(), n, maxLen, bytes, this.ctx!);
+      }
+      case F.RDB_TYPE_SET_INTSET: {
+        this.string();
+        const b = this.sBuf;
+        const o = this.sOff;
+        if (this.sLen < 8) throw DECLINE;
+        const width = b.readUInt32LE(o);
+        const n = b.readUInt32LE(o + 4);
+        if ((width !== 2 && width !== 4) || n === 0 || 8 + n * width !== this.sLen) throw DECLINE;
+        if (n > Math.min(L.setMaxIntsetEntries, INTSET_HARD_MAX)) throw DECLINE;
+        let bytes = 48 + 8 * n;
+        let prev = -Infinity;
+        for (let i = 0, p = o + 8; i < n; i++, p += width) {
+          const v = width === 2 ? b.readInt16LE(p) : b.readInt32LE(p);
+          if (!(prev < v)) throw DECLINE;
+          prev = v;
+          bytes += intTextLen(v);
+        }
+        return new PackedValue(type, this.blob(), n, 0, bytes, this.ctx!);
+      }
+      default:
+        return this.smallSet();
+    }
+  }
+
+  /** The current string (a listpack or intset just checked) as the latin1 string PackedValue keeps. */
+  private blob(): string {
+    return this.sBuf.latin1Slice(this.sOff, this.sOff + this.sLen);
+  }
+
+  /**
+   * RDB_TYPE_SET of at most MAX_PACKED_ELEMENTS members, each a raw string of at most 20 bytes
+   * (so no LZF either way) that is not an int32 Redis would int-encode, or a minimal int-encoded
+   * integer; at least one member not an integer (the set is a hashtable); no repeats.
+   */
+  private smallSet(): PackedValue {
+    const b = this.buf;
+    const start = this.pos;
+    this.need(1);
+    if (b[start] >= 0x40) throw DECLINE; // (a count this small has a 1-byte length)
+    const n = this.len();
+    if (n === 0 || n > MAX_PACKED_ELEMENTS) throw DECLINE;
+    let nonInt = false;
+    let bytes = 48;
+    for (let i = 0; i < n; i++) {
+      this.need(1);
+      const c = b[this.pos];
+      if (c < 0x40) {
+        const len = c;
+        if (len > 20) throw DECLINE;
+        this.need(1 + len);
+        const o = this.pos + 1;
+        const v = bytesToInt64(b, o, len);
+        if (v === null) nonInt = true;
+        else if (typeof v === 'number' && v >= -2147483648 && v <= 2147483647) throw DECLINE;
+        this.eOff[i] = o;
+        this.eLen[i] = len;
+        this.eInt[i] = NaN;
+        bytes += len + 16;
+        this.pos = o + len;
+      } else {
+        let v: number;
+        if (c === 0xc0) {
+          this.need(2);
+          v = b.readInt8(this.pos + 1);
+          this.pos += 2;
+        } else if (c === 0xc1) {
+          this.need(3);
+          v = b.readInt16LE(this.pos + 1);
+          if (v >= -128 && v <= 127) throw DECLINE;
+          this.pos += 3;
+        } else if (c === 0xc2) {
+          this.need(5);
+          v = b.readInt32LE(this.pos + 1);
+          if (v >= -32768 && v <= 32767) throw DECLINE;
+          this.pos += 5;
+        } else throw DECLINE;
+        this.eOff[i] = 0;
+        this.eLen[i] = 0;
+        this.eInt[i] = v;
+        bytes += intTextLen(v) + 16;
+      }
+    }
+    if (!nonInt) throw DECLINE;
+    for (let i = 1; i < n; i++) {
+      for (let j = 0; j < i; j++) {
+        const a = this.eInt[i];
+        const c = this.eInt[j];
+        if (Number.isNaN(a) !== Number.isNaN(c)) continue;
+        if (!Number.isNaN(a) ? a === c : this.eLen[i] === this.eLen[j] && sameRange(b, this.eOff[i], this.eOff[j], this.eLen[i])) throw DECLINE;
+      }
+    }
+    return new PackedValue(F.RDB_TYPE_SET, b.latin1Slice(start, this.pos), n, 0, bytes, this.ctx!);
+  }
+
+  /**
+   * Walk a listpack: every element's position, text length and integer value (NaN for strings)
+   * into eOff/eLen/eInt; with `scores`, every second element parsed as a score into eScore.
+   * Checked as LpReader checks (sizes, terminator, count, back-lengths) but stricter, inline:
+   * only the encodings of small elements (7/13/16/24/32-bit integers, strings under 64 bytes
+   * with one-byte back-lengths); anything else, string entries that are canonical integers and
+   * more than 2 * MAX_PACKED_ELEMENTS elements are declined. Returns the count.
+   */
+  private listpack(b: Buffer, start: number, end: number, scores: boolean): number {
+    const size = end - start;
+    if (size < 7 || (b[start] | (b[start + 1] << 8) | (b[start + 2] << 16) | (b[start + 3] << 24)) >>> 0 !== size || b[end - 1] !== 0xff) throw DECLINE;
+    const header = b[start + 4] | (b[start + 5] << 8);
+    const last = end - 1;
+    const eOff = this.eOff;
+    const eLen = this.eLen;
+    const eInt = this.eInt;
+    let p = start + 6;
+    let n = 0;
+    while (p < last) {
+      if (n === 2 * MAX_PACKED_ELEMENTS) throw DECLINE;
+      const e = b[p];
+      let len: number;
+      let v = NaN;
+      if (e < 0x80) {
+        v = e;
+        len = 1;
+      } else if ((e & 0xc0) === 0x80) {
+        len = 1 + (e & 0x3f);
+      } else if ((e & 0xe0) === 0xc0) {
+        const u = ((e & 0x1f) << 8) | b[p + 1];
+        v = u >= 4096 ? u - 8192 : u;
+        len = 2;
+      } else if (e === 0xf1) {
+        v = ((b[p + 1] | (b[p + 2] << 8)) << 16) >> 16;
+        len = 3;
+      } else if (e === 0xf2) {
+        v = ((b[p + 1] | (b[p + 2] << 8) | (b[p + 3] << 16)) << 8) >> 8;
+        len = 4;
+      } else if (e === 0xf3) {
+        v = b[p + 1] | (b[p + 2] << 8) | (b[p + 3] << 16) | (b[p + 4] << 24);
+        len = 5;
+      } else throw DECLINE;
+      // The entry and its one-byte back-length, inside the entries.
+      if (p + len + 1 > last || b[p + len] !== len) throw DECLINE;
+      if (v === v) {
+        eOff[n] = 0;
+        eLen[n] = intTextLen(v);
+      } else {
+        const sl = len - 1;
+        if (bytesToInt64(b, p + 1, sl) !== null) throw DECLINE;
+        eOff[n] = p + 1;
+        eLen[n] = sl;
+      }
+      eInt[n] = v;
+      if (scores && (n & 1) === 1) {
+        const sc = v === v ? v : strtodAll(b.latin1Slice(p + 1, p + len));
+        if (sc === null || Number.isNaN(sc)) throw DECLINE;
+        this.eScore[n >> 1] = sc;
+      }
+      p += len + 1;
+      n++;
+    }
+    if (p !== last || (header !== 65535 && header !== n)) throw DECLINE;
+    if (scores) this.noRepeats(b, n, 2);
+    return n;
+  }
+
+  /** No two of the elements 0, step, 2*step... (fields or members) are equal. */
+  private noRepeats(blob: Buffer, n: number, step: number): void {
+    for (let i = step; i < n; i += step) {
+      for (let j = 0; j < i; j += step) {
+        const a = this.eInt[i];
+        const c = this.eInt[j];
+        const ai = !Number.isNaN(a);
+        if (ai !== !Number.isNaN(c)) continue;
+        if (ai ? a === c : this.eLen[i] === this.eLen[j] && sameRange(blob, this.eOff[i], this.eOff[j], this.eLen[i])) throw DECLINE;
+      }
+    }
+  }
+
+  /** Member i sorts before member j (as JS compares latin1 strings: unsigned bytes). */
+  private memberLess(blob: Buffer, i: number, j: number): boolean {
+    const a = this.text(blob, i);
+    const c = this.text(blob, j);
+    return a < c;
+  }
+
+  private text(blob: Buffer, i: number): string {
+    return Number.isNaN(this.eInt[i]) ? latin1At(blob, this.eOff[i], this.eLen[i]) : String(this.eInt[i]);
+  }
+}
+
+function sameLimits(a: EncodingLimits, b: EncodingLimits): boolean {
+  for (const k of Object.keys(b) as (keyof EncodingLimits)[]) if (a[k] !== b[k]) return false;
+  return true;
+}
