@@ -144,8 +144,12 @@ export class Aof implements PropagationTarget {
   enabled = false;
   private fd = -1;
   private manifest: ManifestEntry[] = [];
-  /** Propagated bytes not yet written (aof_buf): flushed before the turn's replies. */
-  private readonly pending = new ByteSink(16 * 1024);
+  /**
+   * Propagated bytes not yet written (aof_buf): flushed before the turn's replies. The propagator
+   * encodes into it directly while the AOF is its only target (PropagationTarget.sink).
+   */
+  readonly sink = new ByteSink(16 * 1024);
+  private readonly pending = this.sink;
   /** Bytes written but not yet fsynced (everysec). */
   private unsynced = false;
   private fsyncInFlight = false;
