@@ -356,7 +356,7 @@ export class Dispatcher {
       // EXEC and scripts propagate only the commands they ran (each through this call()).
       if (stats.dirty !== dirtyBefore && rewritten !== NO_PROPAGATION && !cmd.has(CmdFlag.PROPAGATES_EFFECTS)) {
         if (!outer) propagation.alsoPropagate(c.dbIndex, rewritten ?? argv ?? this.fastArgv(c));
-        else if (rewritten === null && argv === null && this.fastValue !== null) propagation.propagateOuter3(c.dbIndex, c.parser.fastName(), this.fastKey!, this.fastValue);
+        else if (rewritten === null && argv === null && this.fastValue !== null) propagation.propagateFastSet(c.dbIndex, c.parser, this.fastKey!, this.fastValue);
         else propagation.propagateOuter(c.dbIndex, rewritten ?? argv ?? this.fastArgv(c));
       } else if (outer) propagation.flushPending();
     }

@@ -94,22 +94,36 @@ export class Propagator {
     if (out === this.out) this.handOver();
   }
 
-  /** propagateOuter of a fast-path SET (dispatch.ts fastCommand): the three arguments, no array. */
-  propagateOuter3(db: number, a0: Buffer, a1: Buffer, a2: Buffer): void {
+  /**
+   * propagateOuter of a fast-path SET (dispatch.ts fastCommand): its 3-byte name as the client
+   * sent it (copied from the parser), key and value; no array, no view.
+   */
+  propagateFastSet(db: number, parser: FastName, key: Buffer, value: Buffer): void {
     if (this.pending.length !== 0 || this.hold || db !== this.lastDb) {
-      this.propagateOuter(db, [a0, a1, a2]);
+      const n = Buffer.allocUnsafe(3);
+      parser.copyFastName(n, 0);
+      this.propagateOuter(db, [n, key, value]);
       return;
     }
     const out = this.direct ?? this.out;
-    out.reserve(a0.length + a1.length + a2.length + 64);
+    out.reserve(key.length + value.length + 64);
     const b = out.buf;
-    b[out.len++] = 42; // *3\r\n
-    b[out.len++] = 51;
-    b[out.len++] = 13;
-    b[out.len++] = 10;
-    bulkInto(out, a0);
-    bulkInto(out, a1);
-    bulkInto(out, a2);
+    let p = out.len;
+    // *3\r\n$3\r\n
+    b[p] = 42;
+    b[p + 1] = 51;
+    b[p + 2] = 13;
+    b[p + 3] = 10;
+    b[p + 4] = 36;
+    b[p + 5] = 51;
+    b[p + 6] = 13;
+    b[p + 7] = 10;
+    parser.copyFastName(b, p + 8);
+    b[p + 11] = 13;
+    b[p + 12] = 10;
+    out.len = p + 13;
+    bulkInto(out, key);
+    bulkInto(out, value);
     if (out === this.out) this.handOver();
   }
 
@@ -154,6 +168,11 @@ export class Propagator {
   private readonly out = new ByteSink(4096);
   /** The only target's own buffer (PropagationTarget.sink), encoded into directly; else null. */
   private direct: ByteSink | null = null;
+}
+
+/** Where a fast-path command's name is (protocol/parser.ts RequestParser). */
+interface FastName {
+  copyFastName(dst: Uint8Array, at: number): void;
 }
 
 const MULTI: Arg[] = ['MULTI'];
