@@ -327,6 +327,11 @@ export class Aof implements PropagationTarget {
     this.lastWriteError = '';
   }
 
+  /** appendfsync always has commands to write and sync (Networking.flushTurn groups them). */
+  wantsGroupCommit(): boolean {
+    return this.pending.len > 0 && this.fd >= 0 && this.server.config.str('appendfsync') === 'always' && !this.fsyncPaused();
+  }
+
   /** The everysec sync, in the background (libuv's pool), one at a time. */
   private everysec(): void {
     // serverCron's retry of a failed write (the buffer waits while writes are refused).
