@@ -267,6 +267,15 @@ export class RequestParser {
     this.compact();
   }
 
+  /** Copy the command name's 3 bytes to dst[at] while RequestHandler.fast runs (propagation: no view). */
+  copyFastName(dst: Uint8Array, at: number): void {
+    const b = this.buf!;
+    const p = this.pos + 8;
+    dst[at] = b[p];
+    dst[at + 1] = b[p + 1];
+    dst[at + 2] = b[p + 2];
+  }
+
   /** The command name's view while RequestHandler.fast runs (for SLOWLOG). */
   fastName(): Buffer {
     return new ArgView(this.bufAB!, this.bufBase + this.pos + 8, 3) as Buffer;

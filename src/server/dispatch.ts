@@ -355,9 +355,10 @@ export class Dispatcher {
       // A changed dirty counter means the command wrote: propagate it, as sent or as rewritten.
       // EXEC and scripts propagate only the commands they ran (each through this call()).
       if (stats.dirty !== dirtyBefore && rewritten !== NO_PROPAGATION && !cmd.has(CmdFlag.PROPAGATES_EFFECTS)) {
-        propagation.alsoPropagate(c.dbIndex, rewritten ?? argv ?? this.fastArgv(c));
-      }
-      if (outer) propagation.flushPending();
+        if (!outer) propagation.alsoPropagate(c.dbIndex, rewritten ?? argv ?? this.fastArgv(c));
+        else if (rewritten === null && argv === null && this.fastValue !== null) propagation.propagateFastSet(c.dbIndex, c.parser, this.fastKey!, this.fastValue);
+        else propagation.propagateOuter(c.dbIndex, rewritten ?? argv ?? this.fastArgv(c));
+      } else if (outer) propagation.flushPending();
     }
     const end = performance.now();
     if (outer) this.lastCallEnd = end;

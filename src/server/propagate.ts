@@ -23,6 +23,11 @@ import { copyAll } from '../util/bytes';
 export interface PropagationTarget {
   /** RESP-encoded commands, SELECTs included, in the order they must be replayed. */
   feed(bytes: Buffer): void;
+  /**
+   * The target's own buffer, when it keeps the stream in one: while it is the only target,
+   * commands are encoded straight into it and feed is not called (no copy).
+   */
+  readonly sink?: ByteSink;
 }
 
 /** A propagated argument: bytes, a latin1 string (1 char = 1 byte) or an integer. */
@@ -47,6 +52,7 @@ export class Propagator {
     this.targets.push(t);
     this.active = true;
     this.lastDb = -1;
+    this.direct = this.targets.length === 1 ? (t.sink ?? null) : null;
   }
 
   /** The next command handed over starts with a SELECT (a new AOF incr file begins). */
@@ -58,6 +64,7 @@ export class Propagator {
     const i = this.targets.indexOf(t);
     if (i !== -1) this.targets.splice(i, 1);
     this.active = this.targets.length > 0;
+    this.direct = this.targets.length === 1 ? (this.targets[0].sink ?? null) : null;
   }
 
   /** alsoPropagate: queue a command for the end of the current (outermost) command. */
@@ -69,6 +76,55 @@ export class Propagator {
   propagateNow(db: number, argv: Arg[]): void {
     if (!this.active) return;
     this.emit([{ db, argv }], false);
+  }
+
+  /**
+   * The outermost command's own effect, at its end (call()): alsoPropagate then flushPending,
+   * encoded at once when nothing else is pending (the common case: no record, no array).
+   */
+  propagateOuter(db: number, argv: Arg[]): void {
+    if (this.pending.length !== 0 || this.hold) {
+      this.pending.push({ db, argv });
+      this.flushPending();
+      return;
+    }
+    const out = this.direct ?? this.out;
+    if (db !== this.lastDb) encodeInto(out, ['SELECT', (this.lastDb = db)]);
+    encodeInto(out, argv);
+    if (out === this.out) this.handOver();
+  }
+
+  /**
+   * propagateOuter of a fast-path SET (dispatch.ts fastCommand): its 3-byte name as the client
+   * sent it (copied from the parser), key and value; no array, no view.
+   */
+  propagateFastSet(db: number, parser: FastName, key: Buffer, value: Buffer): void {
+    if (this.pending.length !== 0 || this.hold || db !== this.lastDb) {
+      const n = Buffer.allocUnsafe(3);
+      parser.copyFastName(n, 0);
+      this.propagateOuter(db, [n, key, value]);
+      return;
+    }
+    const out = this.direct ?? this.out;
+    out.reserve(key.length + value.length + 64);
+    const b = out.buf;
+    let p = out.len;
+    // *3\r\n$3\r\n
+    b[p] = 42;
+    b[p + 1] = 51;
+    b[p + 2] = 13;
+    b[p + 3] = 10;
+    b[p + 4] = 36;
+    b[p + 5] = 51;
+    b[p + 6] = 13;
+    b[p + 7] = 10;
+    parser.copyFastName(b, p + 8);
+    b[p + 11] = 13;
+    b[p + 12] = 10;
+    out.len = p + 13;
+    bulkInto(out, key);
+    bulkInto(out, value);
+    if (out === this.out) this.handOver();
   }
 
   /** propagatePendingCommands: hand over what the command queued, wrapped when it is several. */
@@ -84,7 +140,7 @@ export class Propagator {
    * hand the bytes to every target, which copies what it keeps: no allocation per command.
    */
   private emit(list: Pending[], wrap: boolean): void {
-    const out = this.out;
+    const out = this.direct ?? this.out;
     let db = this.lastDb;
     // The SELECT for a MULTI block goes before MULTI, as Redis writes it.
     if (wrap) {
@@ -97,6 +153,12 @@ export class Propagator {
     }
     if (wrap) encodeInto(out, EXEC);
     this.lastDb = db;
+    if (out === this.out) this.handOver();
+  }
+
+  /** Give what `out` holds to every target (each copies what it keeps). */
+  private handOver(): void {
+    const out = this.out;
     const bytes = out.buf.subarray(0, out.len);
     for (const t of this.targets) t.feed(bytes);
     out.len = 0;
@@ -104,6 +166,13 @@ export class Propagator {
   }
 
   private readonly out = new ByteSink(4096);
+  /** The only target's own buffer (PropagationTarget.sink), encoded into directly; else null. */
+  private direct: ByteSink | null = null;
+}
+
+/** Where a fast-path command's name is (protocol/parser.ts RequestParser). */
+interface FastName {
+  copyFastName(dst: Uint8Array, at: number): void;
 }
 
 const MULTI: Arg[] = ['MULTI'];
@@ -156,6 +225,15 @@ function header(out: ByteSink, mark: number, n: number): void {
   b[p++] = 13;
   b[p++] = 10;
   out.len = p;
+}
+
+/** `$<n>\r\n<bytes>\r\n` (room reserved by the caller). */
+function bulkInto(out: ByteSink, a: Buffer): void {
+  header(out, 36, a.length);
+  copyAll(out.buf, out.len, a);
+  out.len += a.length;
+  out.buf[out.len++] = 13;
+  out.buf[out.len++] = 10;
 }
 
 /** Append a command as a RESP array of bulk strings. */
