@@ -27,6 +27,7 @@ import { CmdFlag } from '../commands/table';
 import type { Client } from '../server/client';
 import type { KeyInfo, RedisValue } from '../engine/types';
 import { Snapshot } from './snapshot';
+import { crc64Warm } from './crc64';
 import { lruLfuRecords, newFileWriter, persistenceOf, saveSettings, writeRdbHeader, writeRdbTrailer } from './rdb';
 import type { RdbWriter } from './rdb-writer';
 import * as F from './format';
@@ -184,6 +185,7 @@ export class BgSave {
     this.lru = rec.lru;
     this.lfu = rec.lfu;
     this.delayUs = s.config.int('rdb-key-save-delay');
+    crc64Warm(); // (in this turn, not in the first step's budget)
     this.w = newFileWriter(s, (b, len) => this.out.copy(b, len));
     writeRdbHeader(s, this.w, target.aofBase);
     this.sizes = s.dbs.map((db) => [db.size(), db.expiresSize()]);
