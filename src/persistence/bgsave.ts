@@ -194,6 +194,7 @@ export class BgSave {
     this.snapshot = new Snapshot(s.dbs, this.startedAt, {
       key: (i, k, v, info) => this.key(i, k, v, info),
       record: (i, src, start, end) => this.record(i, src, start, end),
+      records: (i, src, start, end) => this.records(i, src, start, end),
       recordSettings: saveSettings(s, this.startedAt, this.lru, this.lfu),
     });
     this.done = this.run();
@@ -201,6 +202,13 @@ export class BgSave {
 
   /** The snapshot's sink for a record the engine serialized (always from the walk, never early). */
   private record(dbIndex: number, src: Uint8Array, start: number, end: number): void {
+    this.selectDb(dbIndex);
+    this.w.record(src, start, end);
+    this.w.maybeFlush();
+  }
+
+  /** The same for a whole batch of records (one copy). */
+  private records(dbIndex: number, src: Uint8Array, start: number, end: number): void {
     this.selectDb(dbIndex);
     this.w.raw(src, start, end);
     this.w.maybeFlush();

@@ -34,8 +34,8 @@ export interface WriteOptions {
  * budget (1 MB steps ran to 7 ms), 4 MB did not.
  */
 const FLUSH_AT = 256 * 1024;
-/** raw() copies up to this many bytes in a loop (no view object); longer ones with one native copy. */
-const RAW_LOOP_MAX = 1024;
+/** record() copies up to this many bytes in a loop (no view object); longer ones as raw() does. */
+const RECORD_LOOP_MAX = 1024;
 
 export class RdbWriter {
   buf: Buffer;
@@ -95,15 +95,28 @@ export class RdbWriter {
   raw(b: Uint8Array, start = 0, end = b.length): void {
     const n = end - start;
     this.ensure(n);
-    if (n <= RAW_LOOP_MAX) {
-      // Records up to a KB (the engine's serialized keys, small collections): copied byte by byte.
-      // subarray() or Buffer#copy would make a view object per record: 40 MB of garbage per
-      // BGSAVE of 1M mixed keys, whose scavenges and full GCs then stall the event loop.
+    if (n <= 64) {
+      // Short records (the engine's serialized keys): no subarray object per copy.
       const d = this.buf;
       let p = this.pos;
       for (let i = start; i < end; i++) d[p++] = b[i];
     } else this.buf.set(n === b.length ? b : b.subarray(start, end), this.pos);
     this.pos += n;
+  }
+
+  /**
+   * raw() for one record a snapshot's walk hands over (bgsave.ts), up to RECORD_LOOP_MAX bytes
+   * copied byte by byte: subarray() or Buffer#copy make a view object per call, 40 MB of garbage
+   * per BGSAVE of 1M mixed keys when every record came this way (whole batches go to raw()).
+   */
+  record(b: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (n > RECORD_LOOP_MAX) return this.raw(b, start, end);
+    this.ensure(n);
+    const d = this.buf;
+    let p = this.pos;
+    for (let i = start; i < end; i++) d[p++] = b[i];
+    this.pos = p;
   }
 
   /** rdbSaveLen */
