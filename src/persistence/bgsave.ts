@@ -64,6 +64,14 @@ export function discardSave(snapshot: Snapshot, tmp: string, out: FileOut): void
   out.closeLater();
 }
 
+/**
+ * Chunk buffers whose writes have returned, reused by FileOut.copy(): no new Buffer per flush,
+ * and kept from one save to the next (at most SPARE_CHUNKS, 3 MB), so that a save does not begin
+ * with megabytes of new off-heap memory (that makes V8 start a full GC, which then lands in the
+ * save). A chunk belongs to one write at a time: taken by copy(), put back when its write returned.
+ */
+const spareChunks: Buffer[] = [];
+
 export class FileOut {
   private offset = 0;
   private inFlight = 0;
@@ -74,12 +82,10 @@ export class FileOut {
 
   constructor(readonly fd: number) {}
 
-  /** Chunk buffers whose writes have returned, reused by copy(): no new 1 MB Buffer per flush. */
-  private spare: Buffer[] = [];
 
   /** Queue a copy of src[0, len) for writing. */
   copy(src: Buffer, len: number): void {
-    let b = this.spare.pop();
+    let b = spareChunks.pop();
     if (b === undefined || b.length < len) b = Buffer.allocUnsafeSlow(Math.max(len, CHUNK_BYTES));
     src.copy(b, 0, 0, len);
     this.write(b, len);
@@ -100,7 +106,7 @@ export class FileOut {
       else if (!err && n === 0 && !this.error) this.error = new Error('short write');
       this.pending -= len;
       this.inFlight--;
-      if (chunk.length <= 4 * CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(chunk);
+      if (chunk.length <= 4 * CHUNK_BYTES && spareChunks.length < SPARE_CHUNKS) spareChunks.push(chunk);
       if (this.inFlight === 0) {
         if (this.closeWhenIdle) fs.close(this.fd, () => undefined);
         const ws = this.waiters;
