@@ -31,7 +31,7 @@ export { globMatch } from './glob';
 export { znGeoScan, geoDistance } from './geo';
 export { rdbLoadRun, rdbLoadDone, rdbLoadResize } from './rdbload';
 export { crc64Scratch } from './crc64';
-export { rdbSaveSettings, rdbSavePacked, rdbSaveDeferred } from './rdbsave';
+export { rdbSaveSettings, rdbSavePacked, rdbSaveDeferred, rdbSavePackedCount } from './rdbsave';
 export { scoreText, scoreParse } from './dtoa17';
 export { dbWalkSave } from './keyspace';
 export { bitCount, bitOp } from './bitops';

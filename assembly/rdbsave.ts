@@ -53,10 +53,18 @@ let packed: bool = false;
 let dk: u32 = 0;
 let dkCap: u32 = 0;
 let dkLen: u32 = 0;
+/** Records written to the out buffer by the current packed batch. */
+let packedCount: u32 = 0;
 
 export function rdbSavePacked(): void {
   packed = true;
   dkLen = 0;
+  packedCount = 0;
+}
+
+/** How many records the last packed batch wrote (its keys handed over, deferred ones apart). */
+export function rdbSavePackedCount(): u32 {
+  return packedCount;
 }
 
 /** The side block of deferred keys of the last packed batch: RES R_PTR = where; returns its length. */
@@ -789,6 +797,7 @@ export function rdbSaveEntry(kp: u32, kl: u32, vp: u32, vl: u32, handle: i32, ex
     if (o == 0) return false;
     memory.copy(o, rec, recLen);
     outCommit(recLen);
+    packedCount++;
     return true;
   }
   const size = ok ? recLen : 0;

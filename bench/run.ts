@@ -9,6 +9,7 @@
  *   node dist/bench/run.js --small         micro suites at 100k keys only
  *   node dist/bench/run.js persistence     only SAVE/BGSAVE/load against Redis (bench/persistence.ts),
  *                                          writes docs/benchmarks-persistence.md
+ *                                          (--strings N, --mixed N, --mixed-big N: 0 skips a case)
  *   node dist/bench/run.js scripting       only the scripting group (bench/scripting.ts), printed
  *   node dist/bench/run.js collections    only hashes/sets vs Redis (bench/collections.ts), its own section
  *   node dist/bench/run.js types|eviction|operating|acl|durability|aof|fuzz|tls  bitmaps/HLL/geo, eviction hit
@@ -291,10 +292,13 @@ async function main(): Promise<void> {
   const group = process.argv[2];
   if (group in SECTIONS) return sectionGroup(group);
   if (has('persistence')) {
-    // `npm run bench -- persistence [--strings N] [--mixed N]`: only the persistence group (bench/persistence.ts).
+    // `npm run bench -- persistence [--strings N] [--mixed N] [--mixed-big N] [--mixed-big-engines wasm,js-map]`:
+    // only the persistence group (bench/persistence.ts); 0 skips a case.
     const strings = Number(argOf('--strings', '1000000'));
     const mixed = Number(argOf('--mixed', '100000'));
-    await runPersistence({ strings, mixed, out: path.resolve(ROOT, argOf('--out', 'docs/benchmarks-persistence.md')) });
+    const mixedBig = Number(argOf('--mixed-big', '1000000'));
+    const bigEngines = argOf('--mixed-big-engines', 'wasm,js-map').split(',').filter(Boolean) as ('wasm' | 'js-map')[];
+    await runPersistence({ strings, mixed, mixedBig, bigEngines, out: path.resolve(ROOT, argOf('--out', 'docs/benchmarks-persistence.md')) });
     return;
   }
   if (has('scripting')) {

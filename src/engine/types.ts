@@ -330,10 +330,11 @@ export interface RdbRecordSink {
   /** The key's whole record is src[start, end); key() gives the key (call it before anything else). */
   record(src: Uint8Array, start: number, end: number, key: () => string): void;
   /**
-   * Optional (SAVE): whole records back to back, src[start, end), without their keys; when the
-   * sink has it, the engine hands a batch over in one call instead of record by record.
+   * Optional (SAVE, and a snapshot's walk while no key was handed over ahead of it): `count`
+   * whole records back to back, src[start, end), without their keys; when the sink has it, the
+   * engine hands a batch over in one call instead of record by record.
    */
-  records?(src: Uint8Array, start: number, end: number): void;
+  records?(src: Uint8Array, start: number, end: number, count: number): void;
   /** The engine left this key to the JS writer (called after the batch's records were handed out). */
   deferred(key: string): void;
 }

@@ -27,6 +27,7 @@ import { CmdFlag } from '../commands/table';
 import type { Client } from '../server/client';
 import type { KeyInfo, RedisValue } from '../engine/types';
 import { Snapshot } from './snapshot';
+import { crc64Warm } from './crc64';
 import { lruLfuRecords, newFileWriter, persistenceOf, saveSettings, writeRdbHeader, writeRdbTrailer } from './rdb';
 import type { RdbWriter } from './rdb-writer';
 import * as F from './format';
@@ -63,6 +64,14 @@ export function discardSave(snapshot: Snapshot, tmp: string, out: FileOut): void
   out.closeLater();
 }
 
+/**
+ * Chunk buffers whose writes have returned, reused by FileOut.copy(): no new Buffer per flush,
+ * and kept from one save to the next (at most SPARE_CHUNKS, 3 MB), so that a save does not begin
+ * with megabytes of new off-heap memory (that makes V8 start a full GC, which then lands in the
+ * save). A chunk belongs to one write at a time: taken by copy(), put back when its write returned.
+ */
+const spareChunks: Buffer[] = [];
+
 export class FileOut {
   private offset = 0;
   private inFlight = 0;
@@ -73,12 +82,10 @@ export class FileOut {
 
   constructor(readonly fd: number) {}
 
-  /** Chunk buffers whose writes have returned, reused by copy(): no new 1 MB Buffer per flush. */
-  private spare: Buffer[] = [];
 
   /** Queue a copy of src[0, len) for writing. */
   copy(src: Buffer, len: number): void {
-    let b = this.spare.pop();
+    let b = spareChunks.pop();
     if (b === undefined || b.length < len) b = Buffer.allocUnsafeSlow(Math.max(len, CHUNK_BYTES));
     src.copy(b, 0, 0, len);
     this.write(b, len);
@@ -99,7 +106,7 @@ export class FileOut {
       else if (!err && n === 0 && !this.error) this.error = new Error('short write');
       this.pending -= len;
       this.inFlight--;
-      if (chunk.length <= 4 * CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(chunk);
+      if (chunk.length <= 4 * CHUNK_BYTES && spareChunks.length < SPARE_CHUNKS) spareChunks.push(chunk);
       if (this.inFlight === 0) {
         if (this.closeWhenIdle) fs.close(this.fd, () => undefined);
         const ws = this.waiters;
@@ -184,6 +191,7 @@ export class BgSave {
     this.lru = rec.lru;
     this.lfu = rec.lfu;
     this.delayUs = s.config.int('rdb-key-save-delay');
+    crc64Warm(); // (in this turn, not in the first step's budget)
     this.w = newFileWriter(s, (b, len) => this.out.copy(b, len));
     writeRdbHeader(s, this.w, target.aofBase);
     this.sizes = s.dbs.map((db) => [db.size(), db.expiresSize()]);
@@ -192,6 +200,7 @@ export class BgSave {
     this.snapshot = new Snapshot(s.dbs, this.startedAt, {
       key: (i, k, v, info) => this.key(i, k, v, info),
       record: (i, src, start, end) => this.record(i, src, start, end),
+      records: (i, src, start, end) => this.records(i, src, start, end),
       recordSettings: saveSettings(s, this.startedAt, this.lru, this.lfu),
     });
     this.done = this.run();
@@ -199,6 +208,13 @@ export class BgSave {
 
   /** The snapshot's sink for a record the engine serialized (always from the walk, never early). */
   private record(dbIndex: number, src: Uint8Array, start: number, end: number): void {
+    this.selectDb(dbIndex);
+    this.w.record(src, start, end);
+    this.w.maybeFlush();
+  }
+
+  /** The same for a whole batch of records (one copy). */
+  private records(dbIndex: number, src: Uint8Array, start: number, end: number): void {
     this.selectDb(dbIndex);
     this.w.raw(src, start, end);
     this.w.maybeFlush();

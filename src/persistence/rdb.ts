@@ -77,7 +77,7 @@ function keyBuf(k: BulkValue): Buffer {
  * returned Buffer holds only the tail; without, the returned Buffer is the whole file.
  */
 export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | null = null): Buffer {
-  const w = new RdbWriter(writeOptions(s), sink, sink ? 8 * 1024 * 1024 : 64 * 1024);
+  const w = new RdbWriter(writeOptions(s), sink, sink ? STREAMED_WRITER_BYTES : 64 * 1024);
   writeRdbHeader(s, w);
   const { lru, lfu } = lruLfuRecords(s);
   const now = s.clock.now();
@@ -172,8 +172,15 @@ export function lruLfuRecords(s: Server): { lru: boolean; lfu: boolean } {
   return { lru: policy.includes('lru'), lfu: policy.includes('lfu') };
 }
 
+/**
+ * A streaming writer's first buffer: twice what it holds before a flush (rdb-writer FLUSH_AT),
+ * grown only for a record bigger than that. Not megabytes: a big off-heap allocation at the start
+ * of every BGSAVE made V8 start a full mark-compact, whose pause then landed inside the save.
+ */
+const STREAMED_WRITER_BYTES = 512 * 1024;
+
 export function newFileWriter(s: Server, sink: (b: Buffer, len: number) => void): RdbWriter {
-  return new RdbWriter(writeOptions(s), sink, 8 * 1024 * 1024);
+  return new RdbWriter(writeOptions(s), sink, STREAMED_WRITER_BYTES);
 }
 
 /** EOF and the CRC64 (zeros with rdbchecksum no); with a sink, flushes everything. */

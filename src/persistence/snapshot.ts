@@ -27,7 +27,7 @@
  * once and `passed(key)` says whether a key is behind it, so the done set holds only the keys
  * handed over or created ahead of the walk.
  */
-import type { Db, KeyInfo, RdbSaveSettings, RedisValue, SnapshotHook, SnapshotWalk } from '../engine/types';
+import type { Db, KeyInfo, RdbRecordSink, RdbSaveSettings, RedisValue, SnapshotHook, SnapshotWalk } from '../engine/types';
 import { toBuffer } from '../util/bytes';
 
 /** Where the snapshot hands keys. It must serialize at once: the value may change right after. */
@@ -39,6 +39,12 @@ export interface SnapshotSink {
    * handed to key() instead, after the engine's batch.
    */
   record?(dbIndex: number, src: Uint8Array, start: number, end: number): boolean | void;
+  /**
+   * Optional, with record(): a batch of whole records back to back, src[start, end), copied at
+   * once (never declined). Used while no key of the db was handed over ahead of the walk, so no
+   * record has to be filtered out by key: one copy and no callback per key.
+   */
+  records?(dbIndex: number, src: Uint8Array, start: number, end: number): void;
   recordSettings?: RdbSaveSettings;
 }
 
@@ -124,6 +130,32 @@ export class Snapshot implements SnapshotHook {
   private readonly declined: string[] = [];
   /** Keys (SCAN count) per walk step, adapted to their cost by step(). */
   private batch = MIN_BATCH;
+  /** The db of the engine walk step in progress (read by the two sinks below). */
+  private cur: DbWalk | null = null;
+  /** The engine's sink, record by record (made once: no closures per walk step). */
+  private readonly recordSink: RdbRecordSink = {
+    record: (src, start, end, key) => {
+      const w = this.cur!;
+      // A key in the done set was handed over (or created) ahead of the walk.
+      if (w.done.size > 0 && w.done.has(key())) return;
+      if (this.sink.record!(w.index, src, start, end) === false) this.declined.push(key());
+      else this.emitted++;
+    },
+    deferred: (key) => {
+      const w = this.cur!;
+      if (w.done.size > 0 && w.done.has(key)) return;
+      this.emit(w, Buffer.from(key, 'latin1'));
+    },
+  };
+  /** The engine's sink, whole batches (the done set is empty: nothing to filter out). */
+  private readonly batchSink: RdbRecordSink = {
+    record: this.recordSink.record,
+    records: (src, start, end, count) => {
+      this.sink.records!(this.cur!.index, src, start, end);
+      this.emitted += count;
+    },
+    deferred: this.recordSink.deferred,
+  };
 
   /** Start a snapshot of `dbs` (in their current numbering) at time `startedAt`. */
   constructor(
@@ -221,18 +253,10 @@ export class Snapshot implements SnapshotHook {
         // The engine serializes each key's record: no value or key object per key here.
         const declined = this.declined;
         declined.length = 0;
-        const complete = w.walk.stepRecords(count, settings, {
-          record: (src, start, end, key) => {
-            // A key in the done set was handed over (or created) ahead of the walk.
-            if (w.done.size > 0 && w.done.has(key())) return;
-            if (this.sink.record!(w.index, src, start, end) === false) declined.push(key());
-            else this.emitted++;
-          },
-          deferred: (key) => {
-            if (w.done.size > 0 && w.done.has(key)) return;
-            this.emit(w, Buffer.from(key, 'latin1'));
-          },
-        });
+        this.cur = w;
+        const whole = w.done.size === 0 && this.sink.records !== undefined;
+        const complete = w.walk.stepRecords(count, settings, whole ? this.batchSink : this.recordSink);
+        this.cur = null;
         // After the batch (the engine's output buffer is read until then); in the same turn, so
         // these keys still hold their value at T.
         for (let i = 0; i < declined.length; i++) this.emit(w, Buffer.from(declined[i], 'latin1'));

@@ -129,6 +129,7 @@ export interface WasmExports {
   dbWalkSave(db: number, pos: number, count: number, now: number): number;
   rdbSavePacked(): void;
   rdbSaveDeferred(): number;
+  rdbSavePackedCount(): number;
   /** For tests (assembly/dtoa17.ts): d2string of a non-integer score at the scratch region, and back. */
   scoreText(v: number): number;
   scoreParse(len: number): number;
@@ -285,6 +286,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dbWalkSave: 4,
   rdbSavePacked: 0,
   rdbSaveDeferred: 0,
+  rdbSavePackedCount: 0,
   scoreText: 1,
   scoreParse: 1,
   bitCount: 2,

@@ -115,7 +115,7 @@ export function saveBatch(w: WasmInstance, db: number, pos: number, count: numbe
   const end = off + w.outLen();
   if (sink.records) {
     // Packed: the batch's records back to back, then the keys left to the JS writer.
-    if (end > off) sink.records(u8, off, end);
+    if (end > off) sink.records(u8, off, end, x.rdbSavePackedCount() >>> 0);
     const dl = x.rdbSaveDeferred() >>> 0;
     if (dl > 0) {
       const keys: string[] = [];
