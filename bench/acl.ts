@@ -6,7 +6,6 @@
  * pattern and categories; rounds interleaved, medians reported.
  */
 import { spawn, execFile, ChildProcess } from 'child_process';
-import net from 'net';
 import path from 'path';
 import fs from 'fs';
 import { Config } from '../src/config/config';
@@ -15,20 +14,13 @@ import type { EngineName } from '../src/engine/types';
 import { Server } from '../src/server/server';
 import { Client } from '../src/server/client';
 import { createLogger } from '../src/observability/logger';
+import { freePort } from './lib';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /** The restricted user: redis-benchmark's keys are key:__rand_int__. */
 export const BENCH_USER = ['bench', 'on', '>benchpw', '~key:*', '%R~other:*', '~counter:*', '+@read', '+@write', '-@dangerous', '+ping', '+config|get', '&news'];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function cli(port: number, args: string[]): Promise<string> {
   return new Promise((resolve) => execFile('redis-cli', ['-p', String(port), ...args], (e, out) => resolve(e ? '' : out.trim())));

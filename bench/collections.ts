@@ -18,7 +18,7 @@
 import * as fs from 'fs';
 import * as net from 'net';
 import { median, rssOf, ServerKind, startServer, stopServer, Running } from './e2e';
-import { benchWithCpu, cpuTable } from './lib';
+import { benchWithCpu, cpuTable, freePort } from './lib';
 
 export interface CollectionsOptions {
   rounds: number;
@@ -134,16 +134,6 @@ async function usedMemory(port: number): Promise<number> {
   return m ? Number(m[1]) : NaN;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

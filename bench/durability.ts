@@ -31,7 +31,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { RespReader, RespNode } from '../src/protocol/resp-reader';
 import { median } from './e2e';
-import { benchWithCpu, cpuTable, ratioTable, runRedisBenchmark, serverLabel } from './lib';
+import { benchWithCpu, cpuTable, ratioTable, runRedisBenchmark, serverLabel, freePort } from './lib';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'redust.js');
@@ -82,14 +82,6 @@ class Client {
 
 const text = (n: RespNode): string => (n.t === 'bulk' ? n.v.toString() : n.t === 'simple' || n.t === 'error' ? n.v : n.t === 'int' ? String(n.v) : '');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p === 6379 ? 0 : p));
-    });
-  });
-}
 
 // ------------------------------------------------------------------ servers
 

@@ -15,6 +15,7 @@ import fs from 'fs';
 import net from 'net';
 import path from 'path';
 import { rng, tag, stream, splits, isProtocolError, fuzzOptions } from '../test/helpers/resp-fuzz';
+import { freePort } from './lib';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -38,14 +39,6 @@ export interface FuzzResult {
   usedAfterMB: number;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function rssMB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;

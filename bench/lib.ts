@@ -51,6 +51,22 @@ export class BenchClient {
 }
 
 /**
+ * A free TCP port on 127.0.0.1, chosen by the kernel (listen on 0), never 6379. Every bench
+ * starts its servers on one: a random port can be in use (the scripting group once picked one
+ * inside the ephemeral range that a client socket held, and its server exited).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => (p === 6379 ? freePort().then(resolve, reject) : resolve(p)));
+    });
+  });
+}
+
+/**
  * redis-benchmark with built-in tests (-t) or one custom command; rps per test, keyed by the
  * test's first word in upper case ("LPUSH", "BITCOUNT").
  */

@@ -13,7 +13,7 @@ import { median, ServerKind, startServer, stopServer } from './e2e';
 import { Sandbox, newRng } from '../src/scripting/sandbox';
 import { translate51 } from '../src/scripting/lua51';
 import { RespWriter } from '../src/protocol/reply';
-import { benchWithCpu, cpuMicros, cpuTable, ratioTable } from './lib';
+import { benchWithCpu, cpuMicros, cpuTable, ratioTable, freePort } from './lib';
 
 function send(port: number, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -119,8 +119,7 @@ export async function runScriptingBench(rounds = 3, n = 100000): Promise<string[
   const results: Record<string, Record<string, number[]>> = {};
   const cpu: Record<string, Record<string, number[]>> = {};
   const servers = [];
-  let port = 24000 + Math.floor(Math.random() * 20000);
-  for (const k of kinds) servers.push(await startServer(k, port++));
+  for (const k of kinds) servers.push(await startServer(k, await freePort()));
   const CASES = ['EVALSHA GET -P 1', 'EVALSHA GET -P 16', 'redlock script -P 1', 'BullMQ add (jobs/s)', 'BullMQ process, concurrency 10 (jobs/s)'];
   try {
     const shas: Record<string, string[]> = {};

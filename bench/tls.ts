@@ -5,22 +5,13 @@
  * and at -P 1, 50 clients; rounds interleaved across servers, medians reported.
  */
 import { spawn, execFile, ChildProcess } from 'child_process';
-import net from 'net';
 import path from 'path';
 import fs from 'fs';
 import { makeTestCerts, TestCerts } from '../test/helpers/certs';
-import { benchWithCpu } from './lib';
+import { benchWithCpu, freePort } from './lib';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** One redis-benchmark test over TLS: rps, and the server's CPU µs per request (benchWithCpu). */
 function bench(certs: TestCerts, port: number, pid: number, test: string, pipeline: number, n: number): Promise<{ rps: number; cpuUs: number }> {
