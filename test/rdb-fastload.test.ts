@@ -9,7 +9,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, startRedust } from './helpers/servers';
+import { enginesUnderTest, startLoaderPair } from './helpers/servers';
 import { Arg, RawConnection } from './helpers/raw';
 import { rng } from './helpers/rng';
 import type { RedustServer } from '../src/index';
@@ -124,9 +124,7 @@ function outcome(s: Server, buf: Buffer, sliced: boolean): string {
 for (const engine of enginesUnderTest()) {
   const t = suite<{ fast: RedustServer; js: RedustServer; c: RawConnection }>(`rdb fast load [${engine}]`);
   t.before(async (ctx) => {
-    ctx.fast = await startRedust(engine);
-    ctx.js = await startRedust(engine);
-    (ctx.js.internal.engine as { rdbFastLoader?: unknown }).rdbFastLoader = undefined;
+    ({ fast: ctx.fast, js: ctx.js } = await startLoaderPair(engine));
     ctx.c = await RawConnection.connect(ctx.fast.port);
   });
   t.after(async (ctx) => {

@@ -183,21 +183,14 @@ export class RdbWriter {
         return;
       }
     }
-    if (typeof v === 'string') {
-      if (this.opts.compression && len > 20) {
-        if (this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, this.scratch.length * 2));
-        this.scratch.latin1Write(v, 0, len);
-        if (this.lzf(this.scratch, 0, len)) return;
-      }
-      this.len(len);
-      this.ensure(len);
-      this.pos += writeLatin1(this.buf, this.pos, v);
-      return;
-    }
-    this.bytes(v, 0, len);
+    if (typeof v === 'string') this.blobString(v);
+    else this.bytes(v, 0, len);
   }
 
-  /** rdbSaveRawString on a latin1 string without the integer attempt (a blob kept as a string). */
+  /**
+   * rdbSaveRawString on a latin1 string without the integer attempt (string()'s tail, and a
+   * blob kept as a string): LZF when it pays, else the length and the bytes.
+   */
   private blobString(v: string): void {
     const len = v.length;
     if (this.opts.compression && len > 20) {
@@ -207,8 +200,7 @@ export class RdbWriter {
     }
     this.len(len);
     this.ensure(len);
-    this.buf.latin1Write(v, this.pos, len);
-    this.pos += len;
+    this.pos += writeLatin1(this.buf, this.pos, v);
   }
 
   /** rdbSaveRawString on buf[start, end) without the integer attempt (blobs). */

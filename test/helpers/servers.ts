@@ -34,6 +34,17 @@ export async function startRedust(engine: EngineName, opts: RedustOptions = {}):
   return RedustServer.start({ port: 0, engine, logLevel: 'nothing', ...opts, config: { 'enable-debug-command': 'yes', ...(opts.config ?? {}) } });
 }
 
+/**
+ * Two servers of `engine` for comparing RDB loaders: `fast` loads through the engine's fast
+ * loader (Engine.rdbFastLoader), `js` through the JavaScript reader only (its fast loader removed).
+ */
+export async function startLoaderPair(engine: EngineName): Promise<{ fast: RedustServer; js: RedustServer }> {
+  const fast = await startRedust(engine);
+  const js = await startRedust(engine);
+  (js.internal.engine as { rdbFastLoader?: unknown }).rdbFastLoader = undefined;
+  return { fast, js };
+}
+
 export function haveRedisServer(): boolean {
   if (process.env.REDUST_NO_REFERENCE) return false;
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
