@@ -120,10 +120,11 @@ local function I(v)
 end
 -- Each wrapper passes its arguments on as they came (same count, so a missing one is still
 -- "no value" in an error) unless one of its integer arguments is a non-integral float (every
--- number is a float here, see lua51.ts; the test is spelled out, a Lua call costs as much), and calls the C function through an upvalue named
--- as 5.1 names it: 5.4's luaL_argerror takes the name from the call ("bad argument #1 to 'sub'"),
--- and errh moves the position from this chunk to the script's line. (Each C call costs ~0.1 us
--- in this VM: one math.type per checked argument is the price.)
+-- number is a float here, see lua51.ts), and calls the C function through an upvalue named as
+-- 5.1 names it: 5.4's luaL_argerror takes the name from the call ("bad argument #1 to 'sub'"),
+-- and errh moves the position from this chunk to the script's line. The non-integral test is
+-- spelled out in each wrapper rather than called: a call costs as much as the test, and each C
+-- call (math.type, one per checked argument) ~0.1 us in this VM.
 do
   local sub, rep, byte, char = string.sub, string.rep, string.byte, string.char
   stringlib.sub = function(...)
@@ -443,12 +444,17 @@ local function userpos(err, i)
   if i then return (string_gsub(err, '^redust:%d+: ', i.short_src .. ':' .. i.currentline .. ': ', 1)) end
   return (string_gsub(err, '^redust:%d+: ', '', 1))
 end
-local function errh(err)
-  local lvl = 2
-  local i = dbg_getinfo(lvl, 'Sl')
-  while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
-    lvl = lvl + 1
+-- frame: the user's frame when the caller found it already (sandbox.ts CO_ERRH, on a dead
+-- coroutine's stack); as a message handler errh finds it itself.
+local function errh(err, frame)
+  local i = frame
+  if not i then
+    local lvl = 2
     i = dbg_getinfo(lvl, 'Sl')
+    while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
+      lvl = lvl + 1
+      i = dbg_getinfo(lvl, 'Sl')
+    end
   end
   if type(err) == 'string' then err = fixmsg(userpos(err, i)) end
   if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring51(err)} end

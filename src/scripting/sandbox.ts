@@ -1038,13 +1038,13 @@ export class Sandbox {
 /**
  * The error handler of top-level runs (on the coroutine): returns function(co, err) doing what the
  * prelude's errh does as a message handler at the point of the error, on the dead coroutine's
- * stack, which lua_resume leaves in place. errh converts the error (its own frame search finds
- * nothing from here: this chunk is '=redust', below it is the C caller); the position is the first
- * frame of the coroutine that is not C, the prelude or a library.
+ * stack, which lua_resume leaves in place: it finds the first frame of the coroutine that is not
+ * C, the prelude or a library, and hands it to errh, which converts the error and attaches that
+ * position (errh's own frame search would find nothing from here: this chunk is '=redust', below
+ * it is the C caller).
  */
 const CO_ERRH = `
 local getinfo, errh = ...
-local gsub = string.gsub
 return function(co, err)
   local lvl = 0
   local i = getinfo(co, lvl, 'Sl')
@@ -1052,14 +1052,7 @@ return function(co, err)
     lvl = lvl + 1
     i = getinfo(co, lvl, 'Sl')
   end
-  -- (as the prelude's userpos: a prelude wrapper's position becomes the script's)
-  if i and type(err) == 'string' then err = gsub(err, '^redust:%d+: ', i.short_src .. ':' .. i.currentline .. ': ', 1) end
-  err = errh(err)
-  if i and type(err) == 'table' then
-    err.source = i.source
-    err.line = i.currentline
-  end
-  return err
+  return errh(err, i)
 end
 `;
 
