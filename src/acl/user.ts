@@ -130,6 +130,9 @@ function patternMatches(p: KeyPattern, key: Buffer): boolean {
 /** Literals up to this length are compared inline by compileKeyList. */
 const INLINE_LITERAL_MAX = 64;
 
+/** A permission no key pattern gives. */
+const NO_KEYS = (_key: Buffer): boolean => false;
+
 /**
  * A list of key patterns compiled to one function (User.keyAllowed). Prefix (`abc*`) and exact
  * literals become inline comparisons of the key's bytes against constants, which V8 turns into a
@@ -138,8 +141,6 @@ const INLINE_LITERAL_MAX = 64;
  * numbers (lengths, byte values, indices into `ps`), never pattern text; glob patterns and long
  * literals call patternMatches.
  */
-const NO_KEYS = (_key: Buffer): boolean => false;
-
 function compileKeyList(list: KeyPattern[]): (key: Buffer) => boolean {
   const body = ['const n = key.length;'];
   for (let j = 0; j < list.length; j++) {
@@ -813,9 +814,8 @@ export class User {
 
   /**
    * processCommand's check: true when allowed, false to take the full check (checkSelectors).
-   * The common case (the pipeline's command again,
-   * with one key) is spelled out first so that it stays small enough to inline; anything else
-   * goes on to fastAllows.
+   * The common case (the pipeline's command again, with one key) repeats fastAllows's P_KEY1
+   * case first so that this stays small enough to inline; anything else goes on to fastAllows.
    */
   allows(cmd: Command, argv: Buffer[]): boolean {
     if (cmd === this.planCmd) {
