@@ -93,13 +93,14 @@ export function hashBytes(p: u32, len: u32): u32 {
     i += 8;
   }
   if (i < len) {
-    let t: u64 = 0;
-    let s: u64 = 0;
-    while (i < len) {
-      t |= (<u64>load<u8>(p + i)) << s;
-      s += 8;
-      i++;
-    }
+    // The last 1-7 bytes in one word, read with loads that stay inside [p, p + len): past 8
+    // bytes the word ending at the end (it overlaps bytes already mixed); 4-7 bytes the first and
+    // last u32 (overlapping); 1-3 bytes the first, middle and last byte. Each covers every byte
+    // of the tail, so for a given length different tails give different words.
+    let t: u64;
+    if (len >= 8) t = load<u64>(p + len - 8);
+    else if (len >= 4) t = <u64>load<u32>(p) | (<u64>load<u32>(p + len - 4) << 32);
+    else t = <u64>load<u8>(p) | (<u64>load<u8>(p + (len >> 1)) << 8) | (<u64>load<u8>(p + len - 1) << 16);
     h = (h ^ mix64(t ^ hashSeed ^ 0xa0761d6478bd642f)) * 0x9fb21c651e98df25;
   }
   h = mix64(h);

@@ -729,7 +729,12 @@ function loadKey(db: u32, t: u32, expireAt: f64, now: f64, hMaxE: u32, hMaxV: u3
   if (!readString(0)) return false;
   const kp = sP;
   const kl = sL;
-  const h = hashBytes(kp, kl);
+  // The prefetch hashed this key already when it is the next one it looked at, at this address.
+  let h: u32;
+  if (pfNext < pfCount && load<u32>(PF_KEY + (pfNext << 2)) == kp) {
+    h = load<u32>(PF_HASH + (pfNext << 2));
+    pfNext++;
+  } else h = hashBytes(kp, kl);
   if (dictFind(db, kp, kl, h) != 0) return false; // duplicate (or a key to expire): JS decides
   // From here to the store nothing changes the keyspace, so dbAddAbsent needs no second lookup.
   if (t == T_STRING) {
@@ -772,6 +777,12 @@ function loadKey(db: u32, t: u32, expireAt: f64, now: f64, hMaxE: u32, hMaxV: u3
 /** Records looked ahead per prefetch (their bucket and first entry loaded together). */
 const PF_MAX: u32 = 32;
 const PF_BUF: usize = memory.data(PF_MAX * 4, 4);
+/** The prefetched records' key addresses and hashes, for loadKey (PF_KEY[i], PF_HASH[i], i < pfCount). */
+const PF_KEY: usize = memory.data(PF_MAX * 4, 4);
+const PF_HASH: usize = memory.data(PF_MAX * 4, 4);
+let pfCount: u32 = 0;
+/** The next prefetched record loadKey expects. */
+let pfNext: u32 = 0;
 /** Records before this position were prefetched already. */
 let pfEnd: u32 = 0;
 let pfSink: u32 = 0;
@@ -836,6 +847,7 @@ function skipValue(t: u32): bool {
  */
 function prefetch(db: u32, from: u32): void {
   const s0 = load<u32>(db, D_S0);
+  pfCount = pfNext = 0;
   if (s0 == 0 || load<i32>(db, D_RIDX) >= 0) { pfEnd = 0xffffffff; return; }
   const t0 = load<u32>(db, D_T0);
   const savePos = pos;
@@ -855,13 +867,17 @@ function prefetch(db: u32, from: u32): void {
     pos++;
     const kl = readLen();
     if (lenBad || lenEncoded || !need(kl)) break;
-    store<u32>(PF_BUF + (n << 2), t0 + ((hashBytes(pos, kl) & (s0 - 1)) << 2));
+    const h = hashBytes(pos, kl);
+    store<u32>(PF_KEY + (n << 2), pos);
+    store<u32>(PF_HASH + (n << 2), h);
+    store<u32>(PF_BUF + (n << 2), t0 + ((h & (s0 - 1)) << 2));
     n++;
     pos += kl;
     if (!skipValue(t)) break;
   }
   // Next time: after the last record looked at (or just after the one that stopped the look).
   pfEnd = n == PF_MAX ? pos : at + 1;
+  pfCount = n;
   for (let i: u32 = 0; i < n; i++) store<u32>(PF_BUF + (i << 2), load<u32>(load<u32>(PF_BUF + (i << 2))));
   let acc: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
@@ -886,6 +902,7 @@ export function rdbLoadRun(
   let keys: u32 = 0;
   let reason = STOP_BUDGET;
   pfEnd = 0;
+  pfCount = pfNext = 0;
   while (keys < maxKeys) {
     const rec = pos;
     if (rec >= pfEnd) prefetch(db, rec);
