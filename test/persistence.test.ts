@@ -18,7 +18,7 @@ import { rng } from './helpers/rng';
 import type { RedustServer } from '../src/index';
 import { RdbError } from '../src/persistence/errors';
 import { loadRdbBuffer, loadPayload, writeRdb } from '../src/persistence/rdb';
-import { crc64, writeCrc64LE } from '../src/persistence/crc64';
+import { crc64, crc64Hex, crc64Update, writeCrc64LE } from '../src/persistence/crc64';
 import { lzfCompress } from '../src/persistence/lzf';
 import { datasetDigest, objectDigest } from '../src/persistence/digest';
 
@@ -263,6 +263,29 @@ function runCli(args: string[]): Promise<{ child: ChildProcess | null; out: stri
       resolve({ child: null, out, code });
     });
   });
+}
+
+{
+  // CRC-64: Redis's check value, and long inputs (WASM, folded in lanes joined by x^(8n) mod P)
+  // against the same bytes fed in pieces too short for WASM (the table-driven JS loop), with
+  // lengths around the lane threshold and lane ends, from zero and non-zero states.
+  const t = suite('crc64');
+  t('check value and long inputs agree with the byte-table loop', () => {
+    assert.is(crc64Hex(crc64(Buffer.from('123456789'))), 'e9c6d914c4b8d9ca');
+    const r = rng(64);
+    for (const n of [511, 512, 65535, 65536, 65537, 65543, 65544, 65567, 262151, (1 << 20) + 5, 3_000_001]) {
+      const b = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) b[i] = (r() * 256) | 0;
+      for (const from of [0, 13]) {
+        const whole = crc64(b, 0, from);
+        crc64Update(whole, b, from, n);
+        const pieces = crc64(b, 0, from);
+        for (let i = from; i < n; i += 500) crc64Update(pieces, b, i, Math.min(n, i + 500));
+        assert.equal(whole, pieces, `length ${n} from ${from}`);
+      }
+    }
+  });
+  t.run();
 }
 
 {
