@@ -23,6 +23,10 @@ export class ServerClock implements Clock {
   now(): number {
     return this.frozen >= 0 ? this.frozen : Math.floor(performance.now() + this.wallOffset) + this.offset;
   }
+  /** now() for a performance.now() reading the caller already made (not frozen). */
+  fromPerf(perfNow: number): number {
+    return Math.floor(perfNow + this.wallOffset) + this.offset;
+  }
   /**
    * Wall-clock microseconds, never frozen: TIME reads it (Redis's timeCommand calls gettimeofday,
    * so a script looping on TIME sees time pass while its keys keep the script's start time).

@@ -11,6 +11,7 @@
  *   any pending flush of it does nothing.
  */
 import fs from 'fs';
+import { performance } from 'perf_hooks';
 import net from 'net';
 import type { Server } from './server';
 import { Client, ClientFlag } from './client';
@@ -67,15 +68,21 @@ export class Networking {
     const server = this.server;
     server.stats.netInputBytes += chunk.length;
     server.stats.readsProcessed++;
-    client.lastInteraction = server.clock.now();
-    this.processInput(client, chunk);
+    // One clock read serves the idle timer and starts the first command's duration (a command
+    // then costs one read, the one that ends it: see Dispatcher.lastCallEnd).
+    const t = performance.now();
+    client.lastInteraction = server.clock.fromPerf(t);
+    this.processInput(client, chunk, t);
     this.scheduleFlush(client);
   }
 
-  /** Parse and run what the client sent (or resume buffered input after unblocking). */
-  processInput(client: Client, chunk: Buffer): void {
+  /**
+   * Parse and run what the client sent (or resume buffered input after unblocking). `readAt`:
+   * performance.now() when the bytes were read, or -1 (the first command reads the clock).
+   */
+  processInput(client: Client, chunk: Buffer, readAt = -1): void {
     const server = this.server;
-    server.dispatcher.lastCallEnd = -1;
+    server.dispatcher.lastCallEnd = readAt;
     try {
       client.parser.feed(chunk, (client.input ??= new ClientInput(server, client)));
     } catch (e) {
