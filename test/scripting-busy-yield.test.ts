@@ -5,8 +5,10 @@
  * SIGTERM/SIGINT shuts the server down once the script has ended, a second SIGINT exits at once
  * with code 1. Redust runs as a child process (bin/redust.js); every scenario also runs against
  * real Redis (redis-server) when installed, and the transcripts and exit codes must be identical.
- * Also: a script's effects reach the AOF once, wrapped in MULTI/EXEC, though it yielded; inside
- * MULTI/EXEC (no yield possible) existing clients are still served BUSY.
+ * Also: a script's effects reach the AOF once, wrapped in MULTI/EXEC, though it yielded; a script
+ * inside EXEC yields too (EXEC runs the rest of its queue after it), and a script that cannot
+ * yield (inside MULTI/EXEC before this existed, now e.g. under CLIENT REPLY OFF) still serves
+ * existing clients BUSY.
  */
 import { spawn, ChildProcess } from 'child_process';
 import fs from 'fs';
@@ -209,6 +211,51 @@ const scenarios: Record<string, Scenario> = {
     b.close();
   },
 
+  async 'inside EXEC: a new connection gets BUSY, its SCRIPT KILL ends the script, EXEC runs the rest of its queue'(p, log) {
+    const rec = recorder(log);
+    const a = await RawConnection.connect(p.port);
+    await rec('a', a, 'MULTI');
+    await rec('a', a, 'SET', 'x', '1');
+    await rec('a', a, 'EVAL', SPIN, '0');
+    await rec('a', a, 'INCR', 'x');
+    // (The caller pipelines a GET: it runs after EXEC's reply.)
+    a.write(Buffer.concat([encodeCommand(['EXEC']), encodeCommand(['GET', 'x'])]));
+    await sleep(400);
+    const n = await RawConnection.connect(p.port);
+    await rec('n', n, 'GET', 'x');
+    await rec('n', n, 'PING');
+    await rec('n', n, 'SCRIPT', 'KILL');
+    log.push(`a< ${renderNode(await a.next(5000))}`);
+    log.push(`a< ${renderNode(await a.next(5000))}`);
+    await rec('n', n, 'GET', 'x');
+    a.close();
+    n.close();
+  },
+
+  async 'inside EXEC, a script that yielded and wrote: the transaction reaches the AOF once, in one MULTI/EXEC'(p, log) {
+    const rec = recorder(log);
+    const a = await RawConnection.connect(p.port);
+    const script = "redis.call('set', 'ya', '1') for i = 1, 100000000 do end redis.call('set', 'yb', '2') return redis.call('get', 'ya')";
+    await rec('a', a, 'MULTI');
+    await rec('a', a, 'SET', 'q', '0');
+    await rec('a', a, 'EVAL', script, '0');
+    await rec('a', a, 'SET', 'q', '1');
+    a.write(encodeCommand(['EXEC']));
+    await sleep(200);
+    const n = await RawConnection.connect(p.port);
+    await rec('n', n, 'GET', 'ya');
+    await rec('n', n, 'SCRIPT', 'KILL');
+    log.push(`a< ${renderNode(await a.next(30000))}`);
+    await rec('n', n, 'MGET', 'q', 'ya', 'yb');
+    await sleep(200);
+    const dir = path.join(p.dir, 'appendonlydir');
+    const incr = fs.readdirSync(dir).find((f) => f.endsWith('.incr.aof'))!;
+    const aof = fs.readFileSync(path.join(dir, incr), 'latin1').replace(/\r\n/g, ' ');
+    log.push(`aof: ${/MULTI .*set \$1 q \$1 0 .*set \$2 ya \$1 1 .*set \$2 yb \$1 2 .*set \$1 q \$1 1 .*EXEC/i.test(aof)}, MULTI blocks: ${aof.match(/MULTI/gi)?.length ?? 0}`);
+    a.close();
+    n.close();
+  },
+
   async 'a script that yielded: others never see half of it; its effects reach the AOF once, in MULTI/EXEC'(p, log) {
     const rec = recorder(log);
     const a = await RawConnection.connect(p.port);
@@ -231,6 +278,7 @@ const scenarios: Record<string, Scenario> = {
 };
 
 const EXTRA: Record<string, string[]> = {
+  'inside EXEC, a script that yielded and wrote: the transaction reaches the AOF once, in one MULTI/EXEC': ['--appendonly', 'yes'],
   'a script that yielded: others never see half of it; its effects reach the AOF once, in MULTI/EXEC': ['--appendonly', 'yes'],
 };
 
@@ -261,6 +309,18 @@ const EXPECT: Record<string, RegExp[]> = {
   'SIGTERM during a busy script: the shutdown waits for the script, then happens': [/^after SIGTERM: running$/, /^n> GET k => -BUSY/, /^after SCRIPT KILL: 0$/],
   'inside MULTI/EXEC (no yield) existing clients still get BUSY and SCRIPT KILL works': [/^b> GET k => -BUSY/, /^b> SCRIPT KILL => \+OK$/],
   'a script that yielded: others never see half of it; its effects reach the AOF once, in MULTI/EXEC': [/^n> GET ya => -BUSY/, /^a< "1"$/, /^aof: true$/],
+  'inside EXEC: a new connection gets BUSY, its SCRIPT KILL ends the script, EXEC runs the rest of its queue': [
+    /^n> GET x => -BUSY/,
+    /^n> SCRIPT KILL => \+OK$/,
+    /^a< \[\+OK, -ERR Script killed by user with SCRIPT KILL\.\.\..*, :2\]$/,
+    /^a< "2"$/,
+  ],
+  'inside EXEC, a script that yielded and wrote: the transaction reaches the AOF once, in one MULTI/EXEC': [
+    /^n> GET ya => -BUSY/,
+    /^n> SCRIPT KILL => -UNKILLABLE/,
+    /^a< \[\+OK, "1", \+OK\]$/,
+    /^aof: true, MULTI blocks: 1$/,
+  ],
 };
 
 for (const engine of enginesUnderTest()) {

@@ -5,7 +5,7 @@
  */
 import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
-import type { CommandRow } from './table';
+import type { Command, CommandRow } from './table';
 import { fail } from './errors';
 
 function multi(c: Client): void {
@@ -52,8 +52,22 @@ function exec(c: Client): void {
   c.flags &= ~ClientFlag.MULTI;
   c.flags |= ClientFlag.IN_EXEC;
   c.reply.array(queue.length);
+  runQueue(c, queue, 0);
+}
+
+/**
+ * EXEC's loop from queue[from]; then the transaction is over. A script of the queue that runs
+ * past busy-reply-threshold may yield to the event loop (scripting/engine.ts suspendRun): EXEC
+ * then stops with the rest of its queue deferred (Dispatcher.deferRest), run once the script
+ * ends; the client stays IN_EXEC meanwhile. (Not after a shutdown began: the rest is dropped.)
+ */
+function runQueue(c: Client, queue: { cmd: Command; argv: Buffer[] }[], from: number): void {
+  const server = c.server;
+  const d = server.dispatcher;
+  let deferred = false;
   try {
-    for (const q of queue) {
+    for (let i = from; i < queue.length; i++) {
+      const q = queue[i];
       c.cmd = q.cmd;
       // ACL rules may have changed since the command was queued (execCommand re-checks).
       const denied = server.acl.checkQueued(c, q.cmd, q.argv);
@@ -61,11 +75,18 @@ function exec(c: Client): void {
         c.reply.error(denied);
         continue;
       }
-      server.dispatcher.call(c, q.cmd, q.argv);
+      d.call(c, q.cmd, q.argv);
+      if (d.suspending) {
+        d.deferRest(() => runQueue(c, queue, server.closing ? queue.length : i + 1));
+        deferred = true;
+        return;
+      }
     }
   } finally {
-    c.flags &= ~ClientFlag.IN_EXEC;
-    discardTransaction(c);
+    if (!deferred) {
+      c.flags &= ~ClientFlag.IN_EXEC;
+      discardTransaction(c);
+    }
   }
 }
 

@@ -304,8 +304,9 @@ export class ScriptingEngine {
     box.onTimeout = this.onBusy;
     let ended = true;
     try {
-      // (Only a top-level script of a connected client, outside EXEC, may yield: see mayYield.)
-      ended = box.run(ref, c.reply, opts.name, fargs, server.config.hot['busy-reply-threshold'], base, started, this.depth === 1 && d.execDepth === 1 && mayYield(server, c));
+      // (Only a script of a connected client run by a top-level command, or by a top-level EXEC,
+      // may yield: see mayYield and Dispatcher.maySuspend.)
+      ended = box.run(ref, c.reply, opts.name, fargs, server.config.hot['busy-reply-threshold'], base, started, this.depth === 1 && d.maySuspend(c) && mayYield(server, c));
     } finally {
       if (ended) this.endRun(prevCaller, prevOpts, prevWrote, prevBox, prevStarted);
       else this.suspendRun(c, box, { prevCaller, prevOpts, prevWrote, prevBox, prevStarted });
@@ -374,7 +375,9 @@ export class ScriptingEngine {
       return done;
     });
     if (!ended) {
-      setImmediate(this.resumeStep);
+      // Still this script; or it ended and a later script of the same EXEC yielded, whose
+      // suspendRun scheduled its own step.
+      if (this.suspended === s) setImmediate(this.resumeStep);
       return;
     }
     // The reply is written: send it, then run what the client pipelined meanwhile.
@@ -774,10 +777,10 @@ const YIELD_EVERY_MS = 2;
 
 /**
  * Client states in which a script may not yield (it then serves other clients synchronously, as
- * processEventsWhileBusy): inside MULTI/EXEC, under CLIENT REPLY OFF/SKIP (the reply must be
+ * processEventsWhileBusy): while queuing in MULTI (EXEC's own scripts may: Dispatcher.maySuspend), under CLIENT REPLY OFF/SKIP (the reply must be
  * dropped in the same command), a client about to close, a MONITOR or script client.
  */
-const NO_YIELD = ClientFlag.MULTI | ClientFlag.IN_EXEC | ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT | ClientFlag.CLOSE_AFTER_REPLY | ClientFlag.SCRIPT | ClientFlag.MONITOR | ClientFlag.DENY_BLOCKING;
+const NO_YIELD = ClientFlag.MULTI | ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT | ClientFlag.CLOSE_AFTER_REPLY | ClientFlag.SCRIPT | ClientFlag.MONITOR | ClientFlag.DENY_BLOCKING;
 
 /** Whether a top-level script of `c` may yield to the event loop (see NO_YIELD): a connected client, not while loading. */
 function mayYield(server: Server, c: Client): boolean {

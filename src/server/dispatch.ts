@@ -61,9 +61,14 @@ export class Dispatcher {
   /**
    * A top-level command left unfinished by its handler (a busy script that yielded to the event
    * loop: scripting/engine.ts suspendRun), finished by continueSuspended. Null almost always.
+   * When the script runs inside EXEC, this is the EXEC (its `rest`: the queued commands after
+   * the script, see deferRest) and `suspendedInner` the EVAL/FCALL.
    */
-  private suspendedCall: { c: Client; cmd: Command; argv: Buffer[]; start: number; errorsBefore: number; dirtyBefore: number } | null = null;
+  private suspendedCall: SuspendedFrame | null = null;
+  private suspendedInner: SuspendedFrame | null = null;
   private suspendRequested = false;
+  /** deferRest's continuation, until the EXEC's own call() takes it into its frame. */
+  private pendingRest: (() => void) | null = null;
 
   constructor(private readonly server: Server) {
     this.getCommand = server.table.get('get')!;
@@ -288,9 +293,17 @@ export class Dispatcher {
       if (outer) server.clock.unfreeze();
     }
     if (this.suspendRequested) {
-      // (Only a top-level command with an argv is ever suspended: see suspendCall.)
+      // (Only a command with an argv is ever suspended: see suspendCall.)
+      const frame: SuspendedFrame = { c, cmd, argv: argv!, start, errorsBefore, dirtyBefore, rest: null };
+      if (!outer) {
+        // A script inside EXEC: the flag stays up for EXEC, which defers its rest (deferRest).
+        this.suspendedInner = frame;
+        return;
+      }
       this.suspendRequested = false;
-      this.suspendedCall = { c, cmd, argv: argv!, start, errorsBefore, dirtyBefore };
+      frame.rest = this.pendingRest;
+      this.pendingRest = null;
+      this.suspendedCall = frame;
       this.outerClient = null;
       this.lastCallEnd = -1;
       return;
@@ -299,31 +312,78 @@ export class Dispatcher {
   }
 
   /**
-   * The running handler suspends its command (called from it at execDepth 1): call() returns
-   * without its epilogue, the client stays held (BLOCKED) and the command is finished by
-   * continueSuspended. Meanwhile every other command is answered BUSY (server.busyScript).
+   * The running handler suspends its command (called from it at execDepth 1, or at 2 inside
+   * EXEC: see maySuspend): call() returns without its epilogue, the client stays held (BLOCKED)
+   * and the command is finished by continueSuspended. Meanwhile every other command is answered
+   * BUSY (server.busyScript).
    */
   suspendCall(): void {
     this.suspendRequested = true;
   }
 
+  /** Whether a command running now at execDepth `depth` may suspend: top level, or directly inside a top-level EXEC. */
+  maySuspend(c: Client): boolean {
+    if (this.execDepth === 1) return true;
+    // (IN_EXEC is set only by EXEC, which runs at depth 1: its queued commands run at 2.)
+    return this.execDepth === 2 && this.outerClient === c && (c.flags & ClientFlag.IN_EXEC) !== 0;
+  }
+
+  /** The command EXEC just ran was suspended: it must stop and leave the rest of its queue to `rest`. */
+  get suspending(): boolean {
+    return this.suspendRequested;
+  }
+
+  /** EXEC's continuation after a suspended command (see runQueue in commands/transactions.ts). */
+  deferRest(rest: () => void): void {
+    this.pendingRest = rest;
+  }
+
   /**
    * Run `step` inside the suspended command, as its handler ran (same client, frozen time, depth
-   * 1). When it returns true the command is over: call()'s epilogue (stats, SLOWLOG, propagation
-   * of its effects) and the wake-ups of blocked clients follow. Returns what `step` returned.
+   * 1, or 2 for a script inside EXEC). When it returns true the command is over: call()'s
+   * epilogue (stats, SLOWLOG, propagation of its effects) and the wake-ups of blocked clients
+   * follow; for a script inside EXEC, its epilogue, then the rest of EXEC's queue, which may
+   * suspend again at another script (then this returns false). Returns whether the top-level
+   * command is over.
    */
   continueSuspended(step: () => boolean): boolean {
     const s = this.suspendedCall!;
+    const inner = this.suspendedInner;
     const server = this.server;
     const c = s.c;
+    const running = inner ?? s;
     this.currentClient = c;
     this.outerClient = c;
     server.clock.freezeAt(s.start);
     this.execDepth++;
     let done = true;
     try {
-      done = step();
+      if (inner !== null) this.execDepth++;
+      try {
+        done = step();
+      } catch (e) {
+        server.logger.error({ err: e, command: running.cmd.fullname }, 'command handler crashed');
+        c.reply.error(`ERR internal error in '${running.cmd.fullname}': ${(e as Error).message}`);
+        done = true;
+      } finally {
+        if (inner !== null) this.execDepth--;
+      }
+      if (done && inner !== null) {
+        this.suspendedInner = null;
+        this.endCall(c, inner.cmd, inner.argv, false, inner.start, inner.errorsBefore, inner.dirtyBefore);
+        const rest = s.rest!;
+        s.rest = null;
+        rest();
+        if (this.suspendRequested) {
+          // Another script of the queue yielded: the EXEC stays suspended, at its new rest.
+          this.suspendRequested = false;
+          s.rest = this.pendingRest;
+          this.pendingRest = null;
+          done = false;
+        }
+      }
     } catch (e) {
+      // (The rest of EXEC's queue: its commands' own errors are replies; this is a bug around them.)
       server.logger.error({ err: e, command: s.cmd.fullname }, 'command handler crashed');
       c.reply.error(`ERR internal error in '${s.cmd.fullname}': ${(e as Error).message}`);
     } finally {
@@ -387,6 +447,18 @@ export class Dispatcher {
       this.lastCallEnd = -1; // do not bill the wakeups to the next command
     }
   }
+}
+
+/** A command left unfinished by a suspension (see Dispatcher.suspendedCall). */
+interface SuspendedFrame {
+  c: Client;
+  cmd: Command;
+  argv: Buffer[];
+  start: number;
+  errorsBefore: number;
+  dirtyBefore: number;
+  /** EXEC only: runs the queued commands after the suspended one. */
+  rest: (() => void) | null;
 }
 
 /**
