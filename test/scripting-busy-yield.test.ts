@@ -6,9 +6,8 @@
  * with code 1. Redust runs as a child process (bin/redust.js); every scenario also runs against
  * real Redis (redis-server) when installed, and the transcripts and exit codes must be identical.
  * Also: a script's effects reach the AOF once, wrapped in MULTI/EXEC, though it yielded; a script
- * inside EXEC yields too (EXEC runs the rest of its queue after it), and a script that cannot
- * yield (inside MULTI/EXEC before this existed, now e.g. under CLIENT REPLY OFF) still serves
- * existing clients BUSY.
+ * inside EXEC yields too (EXEC runs the rest of its queue after it), and under CLIENT REPLY
+ * OFF/SKIP (its reply dropped when it ends).
  */
 import { spawn, ChildProcess } from 'child_process';
 import fs from 'fs';
@@ -232,6 +231,25 @@ const scenarios: Record<string, Scenario> = {
     n.close();
   },
 
+  async "under CLIENT REPLY OFF and SKIP the yielded script's reply is dropped when it ends"(p, log) {
+    const rec = recorder(log);
+    const a = await RawConnection.connect(p.port);
+    a.write(Buffer.concat([encodeCommand(['CLIENT', 'REPLY', 'OFF']), encodeCommand(['EVAL', SPIN, '0']), encodeCommand(['CLIENT', 'REPLY', 'ON'])]));
+    await sleep(400);
+    const n = await RawConnection.connect(p.port);
+    await rec('n', n, 'GET', 'k');
+    await rec('n', n, 'SCRIPT', 'KILL');
+    log.push(`a< ${renderNode(await a.next(5000))}`);
+    a.write(Buffer.concat([encodeCommand(['CLIENT', 'REPLY', 'SKIP']), encodeCommand(['EVAL', SPIN, '0']), encodeCommand(['PING'])]));
+    await sleep(400);
+    await rec('n', n, 'GET', 'k');
+    await rec('n', n, 'SCRIPT', 'KILL');
+    log.push(`a< ${renderNode(await a.next(5000))}`);
+    log.push(`a more: ${await a.hasReplyWithin(200)}`);
+    a.close();
+    n.close();
+  },
+
   async 'inside EXEC, a script that yielded and wrote: the transaction reaches the AOF once, in one MULTI/EXEC'(p, log) {
     const rec = recorder(log);
     const a = await RawConnection.connect(p.port);
@@ -309,6 +327,7 @@ const EXPECT: Record<string, RegExp[]> = {
   'SIGTERM during a busy script: the shutdown waits for the script, then happens': [/^after SIGTERM: running$/, /^n> GET k => -BUSY/, /^after SCRIPT KILL: 0$/],
   'inside MULTI/EXEC (no yield) existing clients still get BUSY and SCRIPT KILL works': [/^b> GET k => -BUSY/, /^b> SCRIPT KILL => \+OK$/],
   'a script that yielded: others never see half of it; its effects reach the AOF once, in MULTI/EXEC': [/^n> GET ya => -BUSY/, /^a< "1"$/, /^aof: true$/],
+  "under CLIENT REPLY OFF and SKIP the yielded script's reply is dropped when it ends": [/^n> GET k => -BUSY/, /^n> SCRIPT KILL => \+OK$/, /^a< \+OK$/, /^a< \+PONG$/, /^a more: false$/],
   'inside EXEC: a new connection gets BUSY, its SCRIPT KILL ends the script, EXEC runs the rest of its queue': [
     /^n> GET x => -BUSY/,
     /^n> SCRIPT KILL => \+OK$/,

@@ -777,10 +777,11 @@ const YIELD_EVERY_MS = 2;
 
 /**
  * Client states in which a script may not yield (it then serves other clients synchronously, as
- * processEventsWhileBusy): while queuing in MULTI (EXEC's own scripts may: Dispatcher.maySuspend), under CLIENT REPLY OFF/SKIP (the reply must be
- * dropped in the same command), a client about to close, a MONITOR or script client.
+ * processEventsWhileBusy): a client about to close, a MONITOR or script client, the AOF loader
+ * (DENY_BLOCKING). (EXEC's scripts may yield: Dispatcher.maySuspend; under CLIENT REPLY OFF/SKIP
+ * the reply is dropped when the script ends: Dispatcher.processCommand.)
  */
-const NO_YIELD = ClientFlag.MULTI | ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT | ClientFlag.CLOSE_AFTER_REPLY | ClientFlag.SCRIPT | ClientFlag.MONITOR | ClientFlag.DENY_BLOCKING;
+const NO_YIELD = ClientFlag.MULTI | ClientFlag.CLOSE_AFTER_REPLY | ClientFlag.SCRIPT | ClientFlag.MONITOR | ClientFlag.DENY_BLOCKING;
 
 /** Whether a top-level script of `c` may yield to the event loop (see NO_YIELD): a connected client, not while loading. */
 function mayYield(server: Server, c: Client): boolean {

@@ -105,7 +105,10 @@ export class Dispatcher {
     }
     c.replyMark = c.writer.length;
     this.processOne(c, argv);
-    this.replyControl(c);
+    // A suspended command (a busy script) writes its reply later: the drop waits for it.
+    const s = this.suspendedCall;
+    if (s !== null && s.c === c) s.replyControl = true;
+    else this.replyControl(c);
   }
 
   /** After a command under CLIENT REPLY: drop what it wrote, and resetClient's flag shuffle. */
@@ -294,7 +297,7 @@ export class Dispatcher {
     }
     if (this.suspendRequested) {
       // (Only a command with an argv is ever suspended: see suspendCall.)
-      const frame: SuspendedFrame = { c, cmd, argv: argv!, start, errorsBefore, dirtyBefore, rest: null };
+      const frame: SuspendedFrame = { c, cmd, argv: argv!, start, errorsBefore, dirtyBefore, rest: null, replyControl: false };
       if (!outer) {
         // A script inside EXEC: the flag stays up for EXEC, which defers its rest (deferRest).
         this.suspendedInner = frame;
@@ -397,6 +400,7 @@ export class Dispatcher {
     }
     this.suspendedCall = null;
     this.endCall(c, s.cmd, s.argv, true, s.start, s.errorsBefore, s.dirtyBefore);
+    if (s.replyControl) this.replyControl(c);
     this.lastCallEnd = -1;
     this.afterCommand();
     return true;
@@ -459,6 +463,8 @@ interface SuspendedFrame {
   dirtyBefore: number;
   /** EXEC only: runs the queued commands after the suspended one. */
   rest: (() => void) | null;
+  /** The command ran under CLIENT REPLY OFF/SKIP: processCommand's replyControl waits for its end. */
+  replyControl: boolean;
 }
 
 /**
