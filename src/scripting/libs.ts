@@ -3,7 +3,8 @@
  * bit (LuaBitOp 1.0), cjson (lua-cjson 2.1 as Redis configures it), cmsgpack (lua-cmsgpack 0.4),
  * struct (Roberto Ierusalimschy's struct library). Behaviour follows the C libraries: 32-bit
  * signed results for bit, %.14g numbers and "\/" escaping in cjson, smallest encodings in
- * cmsgpack, struct formats translated to string.pack. Differences are listed in
+ * cmsgpack, struct formats translated to string.pack. The decoders are JS natives passed to
+ * their chunks (json-decode.ts, msgpack-decode.ts). Differences are listed in
  * docs/compatibility.md.
  */
 export const LIBS: Record<string, string> = {
@@ -53,7 +54,7 @@ return bit
 `,
 
   cjson: String.raw`
-local NULL = ...
+local NULL, decode_native = ...
 local type, pairs, next, tostring, tonumber, error, string_format, string_byte, string_char, string_sub, concat, math_type, floor =
       type, pairs, next, tostring, tonumber, error, string.format, string.byte, string.char, string.sub, table.concat, math.type, math.floor
 local cjson = {null = NULL, _NAME = 'cjson', _VERSION = '2.1.0'}
@@ -142,129 +143,7 @@ cjson.encode = function(...)
 end
 
 -- ---------------------------------------------------------------- decode
-local function decode_error(s, pos, what, found)
-  error(string_format('Expected %s but found %s at character %d', what, found, pos), 0)
-end
-
-local function skip(s, i)
-  local _, e = s:find('^[ \n\r\t]*', i)
-  return e + 1
-end
-
-local decode_value
-local function token_name(s, i)
-  local c = s:sub(i, i)
-  if c == '' then return 'T_END' end
-  if c == '{' then return 'T_OBJ_BEGIN' elseif c == '}' then return 'T_OBJ_END'
-  elseif c == '[' then return 'T_ARR_BEGIN' elseif c == ']' then return 'T_ARR_END'
-  elseif c == ',' then return 'T_COMMA' elseif c == ':' then return 'T_COLON'
-  elseif c == '"' then return 'T_STRING' end
-  return 'invalid token'
-end
-
-local function utf8_char(cp)
-  if cp < 0x80 then return string_char(cp)
-  elseif cp < 0x800 then return string_char(0xC0 | (cp >> 6), 0x80 | (cp & 0x3F))
-  elseif cp < 0x10000 then return string_char(0xE0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3F), 0x80 | (cp & 0x3F))
-  else return string_char(0xF0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3F), 0x80 | ((cp >> 6) & 0x3F), 0x80 | (cp & 0x3F)) end
-end
-
-local unesc = {['"'] = '"', ['\\'] = '\\', ['/'] = '/', b = '\b', f = '\f', n = '\n', r = '\r', t = '\t'}
-local function decode_string(s, i)
-  local parts = {}
-  local j = i + 1
-  while true do
-    local a, b = s:find('[\\"]', j)
-    if not a then decode_error(s, i, 'value', 'invalid token') end
-    -- control characters are not allowed inside strings
-    local chunk = s:sub(j, a - 1)
-    if chunk:find('%c') then decode_error(s, i, 'value', 'invalid token') end
-    parts[#parts + 1] = chunk
-    if s:sub(a, a) == '"' then return concat(parts), a + 1 end
-    local c = s:sub(a + 1, a + 1)
-    if c == 'u' then
-      local hex = s:sub(a + 2, a + 5)
-      local cp = #hex == 4 and hex:match('^%x%x%x%x$') and tonumber(hex, 16)
-      if not cp then decode_error(s, i, 'value', 'invalid token') end
-      local nexti = a + 6
-      if cp >= 0xD800 and cp <= 0xDBFF then
-        local lo = s:match('^\\u(%x%x%x%x)', nexti)
-        lo = lo and tonumber(lo, 16)
-        if not lo or lo < 0xDC00 or lo > 0xDFFF then decode_error(s, i, 'value', 'invalid token') end
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
-        nexti = nexti + 6
-      elseif cp >= 0xDC00 and cp <= 0xDFFF then
-        decode_error(s, i, 'value', 'invalid token')
-      end
-      parts[#parts + 1] = utf8_char(cp)
-      j = nexti
-    else
-      local r = unesc[c]
-      if not r then decode_error(s, i, 'value', 'invalid token') end
-      parts[#parts + 1] = r
-      j = a + 2
-    end
-  end
-end
-
-decode_value = function(s, i, depth)
-  i = skip(s, i)
-  local c = s:sub(i, i)
-  if c == '{' then
-    depth = depth + 1
-    if depth > decode_max_depth then error('Found too many nested data structures (' .. depth .. ') at character ' .. i, 0) end
-    local t = {}
-    i = skip(s, i + 1)
-    if s:sub(i, i) == '}' then return t, i + 1 end
-    while true do
-      if s:sub(i, i) ~= '"' then decode_error(s, i, 'object key string', token_name(s, i)) end
-      local k
-      k, i = decode_string(s, i)
-      i = skip(s, i)
-      if s:sub(i, i) ~= ':' then decode_error(s, i, 'colon', token_name(s, i)) end
-      local v
-      v, i = decode_value(s, i + 1, depth)
-      t[k] = v
-      i = skip(s, i)
-      local d = s:sub(i, i)
-      if d == '}' then return t, i + 1 end
-      if d ~= ',' then decode_error(s, i, 'comma or object end', token_name(s, i)) end
-      i = skip(s, i + 1)
-    end
-  elseif c == '[' then
-    depth = depth + 1
-    if depth > decode_max_depth then error('Found too many nested data structures (' .. depth .. ') at character ' .. i, 0) end
-    local t = {}
-    i = skip(s, i + 1)
-    if s:sub(i, i) == ']' then return t, i + 1 end
-    local n = 0
-    while true do
-      local v
-      v, i = decode_value(s, i, depth)
-      n = n + 1
-      t[n] = v
-      i = skip(s, i)
-      local d = s:sub(i, i)
-      if d == ']' then return t, i + 1 end
-      if d ~= ',' then decode_error(s, i, 'comma or array end', token_name(s, i)) end
-      i = i + 1
-    end
-  elseif c == '"' then
-    return decode_string(s, i)
-  elseif c == '' then
-    decode_error(s, i, 'value', 'T_END')
-  else
-    local lit = s:match('^[%w%.%+%-]+', i)
-    if lit == 'true' then return true, i + 4
-    elseif lit == 'false' then return false, i + 5
-    elseif lit == 'null' then return NULL, i + 4 end
-    if lit and lit:match('^%-?%d') and not lit:match('^%-?0%d') and not lit:match('^%-?0[xX]') then
-      local n = tonumber(lit)
-      if n then return n + 0.0, i + #lit end
-    end
-    decode_error(s, i, 'value', token_name(s, i))
-  end
-end
+-- The parser is native: src/scripting/json-decode.ts (the chunk's second argument).
 
 cjson.decode = function(...)
   if select('#', ...) ~= 1 then error("bad argument #1 to 'decode' (expected 1 argument)", 2) end
@@ -272,12 +151,7 @@ cjson.decode = function(...)
   if type(s) ~= 'string' then
     if type(s) == 'number' then s = tostring(s) else error("bad argument #1 to 'decode' (string expected, got " .. type(s) .. ")", 2) end
   end
-  local ok, v = pcall(function()
-    local v, i = decode_value(s, 1, 0)
-    i = skip(s, i)
-    if i <= #s then decode_error(s, i, 'the end', token_name(s, i)) end
-    return v
-  end)
+  local ok, v = pcall(decode_native, s, decode_max_depth)
   if not ok then error(v, 2) end
   return v
 end
@@ -309,6 +183,7 @@ return cjson
 `,
 
   cmsgpack: String.raw`
+local unpack_native = ...
 local type, next, error, select, string_pack, string_unpack, string_char, concat, math_type, floor =
       type, next, error, select, string.pack, string.unpack, string.char, table.concat, math.type, math.floor
 local MAX_NESTING = 16
@@ -391,86 +266,22 @@ cmsgpack.pack = function(...)
   return concat(buf)
 end
 
-local function need(s, pos, n)
-  if pos + n - 1 > #s then error('Missing bytes in input.', 0) end
-end
-
-local unpack_value
-local function unpack_n(s, pos, n, is_map)
-  local t = {}
-  for i = 1, n do
-    local k, v
-    if is_map then
-      k, pos = unpack_value(s, pos)
-      v, pos = unpack_value(s, pos)
-      if k ~= nil then t[k] = v end
-    else
-      v, pos = unpack_value(s, pos)
-      t[i] = v
-    end
-  end
-  return t, pos
-end
-
-unpack_value = function(s, pos)
-  need(s, pos, 1)
-  local c = s:byte(pos)
-  pos = pos + 1
-  if c <= 0x7f then return c, pos
-  elseif c >= 0xe0 then return c - 256, pos
-  elseif c >= 0xa0 and c <= 0xbf then local n = c & 0x1f need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n
-  elseif c >= 0x90 and c <= 0x9f then return unpack_n(s, pos, c & 0xf, false)
-  elseif c >= 0x80 and c <= 0x8f then return unpack_n(s, pos, c & 0xf, true)
-  elseif c == 0xc0 then return nil, pos
-  elseif c == 0xc2 then return false, pos
-  elseif c == 0xc3 then return true, pos
-  elseif c == 0xca then need(s, pos, 4) return string_unpack('>f', s, pos)
-  elseif c == 0xcb then need(s, pos, 8) return string_unpack('>d', s, pos)
-  elseif c == 0xcc then need(s, pos, 1) return string_unpack('>I1', s, pos)
-  elseif c == 0xcd then need(s, pos, 2) return string_unpack('>I2', s, pos)
-  elseif c == 0xce then need(s, pos, 4) return string_unpack('>I4', s, pos)
-  elseif c == 0xcf then need(s, pos, 8) local v, p = string_unpack('>i8', s, pos) if v < 0 then v = v + 18446744073709551616.0 end return v + 0.0, p
-  elseif c == 0xd0 then need(s, pos, 1) return string_unpack('>i1', s, pos)
-  elseif c == 0xd1 then need(s, pos, 2) return string_unpack('>i2', s, pos)
-  elseif c == 0xd2 then need(s, pos, 4) return string_unpack('>i4', s, pos)
-  elseif c == 0xd3 then need(s, pos, 8) local v, p = string_unpack('>i8', s, pos) return v + 0.0, p
-  elseif c == 0xd9 or c == 0xc4 then need(s, pos, 1) local n n, pos = string_unpack('>I1', s, pos) need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n
-  elseif c == 0xda or c == 0xc5 then need(s, pos, 2) local n n, pos = string_unpack('>I2', s, pos) need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n
-  elseif c == 0xdb or c == 0xc6 then need(s, pos, 4) local n n, pos = string_unpack('>I4', s, pos) need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n
-  elseif c == 0xdc then need(s, pos, 2) local n n, pos = string_unpack('>I2', s, pos) return unpack_n(s, pos, n, false)
-  elseif c == 0xdd then need(s, pos, 4) local n n, pos = string_unpack('>I4', s, pos) return unpack_n(s, pos, n, false)
-  elseif c == 0xde then need(s, pos, 2) local n n, pos = string_unpack('>I2', s, pos) return unpack_n(s, pos, n, true)
-  elseif c == 0xdf then need(s, pos, 4) local n n, pos = string_unpack('>I4', s, pos) return unpack_n(s, pos, n, true)
-  end
-  error('Bad data format in input.', 0)
-end
-
-local function unpack_full(s, limit, offset)
-  if type(s) ~= 'string' then error("bad argument #1 to 'unpack' (string expected, got " .. type(s) .. ")", 3) end
-  local out, n = {}, 0
-  local pos = (offset or 0) + 1
-  while pos <= #s and (limit <= 0 or n < limit) do
-    local v
-    v, pos = unpack_value(s, pos)
-    n = n + 1
-    out[n] = v
-  end
-  return out, n, pos
+-- The decoder is native: src/scripting/msgpack-decode.ts (the chunk's argument), as
+-- mp_unpack_full(s, limit, offset).
+local function unpack_full(fname, s, limit, offset)
+  if type(s) == 'number' then s = tostring(s)
+  elseif type(s) ~= 'string' then error("bad argument #1 to '" .. fname .. "' (string expected, got " .. type(s) .. ")", 3) end
+  return unpack_native(s, limit, offset)
 end
 
 cmsgpack.unpack = function(s)
-  local out, n = unpack_full(s, 0, 0)
-  return table.unpack(out, 1, n)
+  return unpack_full('unpack', s, 0, 0)
 end
 cmsgpack.unpack_one = function(s, offset)
-  local out, n, pos = unpack_full(s, 1, offset)
-  local nxt = pos > #s and -1 or pos - 1
-  return nxt, table.unpack(out, 1, n)
+  return unpack_full('unpack_one', s, 1, offset or 0)
 end
 cmsgpack.unpack_limit = function(s, limit, offset)
-  local out, n, pos = unpack_full(s, limit or 0, offset)
-  local nxt = pos > #s and -1 or pos - 1
-  return nxt, table.unpack(out, 1, n)
+  return unpack_full('unpack_limit', s, limit or 0, offset or 0)
 end
 return cmsgpack
 `,

@@ -1,0 +1,79 @@
+/**
+ * cjson.decode and cmsgpack.unpack (native decoders: src/scripting/json-decode.ts,
+ * msgpack-decode.ts) against Redis 7.0's lua-cjson and lua-cmsgpack: the same scripts on both
+ * servers, replies compared byte for byte, both engines. Values (numbers as strtod reads them,
+ * strings and escapes, nesting), every error text and position, lua-cjson's tokenizer quirks
+ * (decode_invalid_numbers on, a NUL byte as the end, control characters allowed in strings),
+ * cmsgpack's offsets and limits, uint 64 wrapping, Lua 5.1's C stack limit on deep nesting.
+ */
+import { differentialSuite, diffTest } from './helpers/suite';
+import { enginesUnderTest } from './helpers/servers';
+
+/** JSON texts: each decoded under pcall, the result encoded back (or the error returned). */
+const JSON_TEXTS: string[] = [
+  '', ' ', '{', '[1,2', '{"a" 1}', '{"a":1,}', '[01]', '[0x1]', '[0x]', '[-0x10]', '"abc', '"a\\x"', '[1e]', '[1e+]',
+  '  [1] x', '"\\u12"', '"\\ud800"', '"\\udc00"', '"\\ud83dx"', '"\\ud83d\\ude00"', '"\\u0041\\u00e9\\u4e2d"', '"\\u0000"',
+  '[-]', 'nul', 'nulll', 'truex', 'fals', '[tru]', '{1:2}', '[1,,2]', '[1,]', '[inf]', '[-inf]', '[nan]', '[NaN]', '[Infinity]',
+  '[+1]', '[1.]', '[.5]', '[-.5]', '[-0.0]', '[-0]', '[1.5.3]', '[1E400]', '[1e-400]', '[0.1e-2]', '[1e5,2E-3,-0.5e+2]',
+  '"tab\tx"', '"nl\nx"', '"\\/\\b\\f\\n\\r\\t"', '[1 2]', '{"a":1 "b":2}', '{"a":1}}', '[[[[[[[[[[1]]]]]]]]]]', '123', '-12.5e3',
+  '{"":1}', '{"a":{"b":{"c":[]}}}', '[true,false,null]', '[ 1 , 2 ]', '[9007199254740993]', '[123456789012345678901234567890]',
+  '{"a":1,"a":2}', '[1]\u0000trailing', 'a\u0000', '\u0000a', '["x\u0000y"]',
+];
+
+/** msgpack inputs as byte lists, each unpacked under pcall (all results). */
+const MSGPACK: number[][] = [
+  [], [1], [1, 2, 0xa1, 0x41], [0xc0], [0xc2, 0xc3], [0xcc, 200], [0xcd, 1, 2], [0xce, 0xff, 0xff, 0xff, 0xff],
+  [0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], [0xcf, 0, 0x20, 0, 0, 0, 0, 0, 1], [0xd0, 0x80], [0xd1, 0x80, 0],
+  [0xd2, 0x80, 0, 0, 0], [0xd3, 0x80, 0, 0, 0, 0, 0, 0, 1], [0xe0], [0xff], [0xca, 0x3f, 0xc0, 0, 0], [0xcb, 0x40, 9, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18],
+  [0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 1], [0xd9, 2, 0x61, 0x62], [0xda, 0, 1, 0x61], [0xdb, 0, 0, 0, 1, 0x61], [0xc4, 1, 0x41],
+  [0xc7, 1, 1, 0], [0xd4, 1, 1], [0xc1], [0x92, 1], [0x93, 0xc0, 2, 3], [0x90], [0x80], [0x81, 0xa1, 0x61, 0x91, 5],
+  [0x81, 0xc0, 1], [0x81, 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 1, 1], [0x81, 1, 0xc0], [0x82, 0xa1, 0x61, 1, 0xa1, 0x61, 0xc0],
+  [0xdc, 0, 2, 1, 2], [0xdd, 0, 0, 0, 1, 7], [0xde, 0, 1, 1, 2], [0xdf, 0, 0, 0, 1, 1, 2], [0xdc, 0], [0xa3, 0x61],
+];
+
+const dump = "local function dump(v) if type(v) == 'table' then local ok, s = pcall(cjson.encode, v) return ok and s or 'table' end return type(v) .. ':' .. tostring(v) end ";
+
+for (const engine of enginesUnderTest()) {
+  const t = differentialSuite('lua-decoders', engine, { flushEach: false });
+
+  diffTest(t, 'cjson.decode: values and lua-cjson error texts', async ({ d }) => {
+    const script = `${dump} local ok, v = pcall(cjson.decode, ARGV[1]) if not ok then return 'error: ' .. v end return dump(v)`;
+    for (const text of JSON_TEXTS) await d.check(['EVAL', script, '0', Buffer.from(text, 'latin1')]);
+    await d.all([
+      ['EVAL', 'return cjson.decode()', '0'],
+      ['EVAL', 'return cjson.decode(123)', '0'],
+      ['EVAL', "return cjson.decode('[1')", '0'],
+      ['EVAL', "return cjson.decode({})", '0'],
+      ['EVAL', "local t = cjson.decode('[1,null]') return {t[1], t[2] == cjson.null and 'null' or 'other', #t}", '0'],
+      ['EVAL', "local s = string.rep('[', 1001) .. string.rep(']', 1001) return {pcall(cjson.decode, s)}", '0'],
+      ['EVAL', "local s = string.rep('[', 1000) .. string.rep(']', 1000) return {(pcall(cjson.decode, s))}", '0'],
+      ['EVAL', "local s = string.rep('{\"a\":', 1001) .. '1' .. string.rep('}', 1001) return {pcall(cjson.decode, s)}", '0'],
+    ]);
+  });
+
+  diffTest(t, 'cmsgpack.unpack / unpack_one / unpack_limit: values, offsets, errors', async ({ d }) => {
+    const script = `${dump} local r = {pcall(cmsgpack.unpack, ARGV[1])} if not r[1] then return 'error: ' .. r[2] end local out = {} for i = 2, #r do out[#out + 1] = dump(r[i]) end return out`;
+    for (const bytes of MSGPACK) await d.check(['EVAL', script, '0', Buffer.from(bytes)]);
+    await d.all([
+      ['EVAL', 'return {pcall(cmsgpack.unpack, 5)}', '0'],
+      ['EVAL', 'return {pcall(cmsgpack.unpack_one, string.char(1,2,3), 5)}', '0'],
+      ['EVAL', 'return {pcall(cmsgpack.unpack_one, string.char(1,2,3), -1)}', '0'],
+      ['EVAL', 'return {pcall(cmsgpack.unpack_one, string.char(1,2,3), 1)}', '0'],
+      ['EVAL', 'return {pcall(cmsgpack.unpack_one, string.char(1,2,3), 2)}', '0'],
+      ['EVAL', 'return {pcall(cmsgpack.unpack_one, string.char(1,2,3), 3)}', '0'],
+      ['EVAL', 'return {pcall(cmsgpack.unpack_limit, string.char(1,2,3), 0, 0)}', '0'],
+      ['EVAL', 'return {pcall(cmsgpack.unpack_limit, string.char(1,2,3), 2)}', '0'],
+      ['EVAL', 'return {pcall(cmsgpack.unpack_limit, string.char(1,2,3), 5, 1)}', '0'],
+      ['EVAL', 'return {pcall(cmsgpack.unpack_limit, string.char(0x92, 1, 2, 0x81, 0xa1, 0x41, 3, 7), 2)}', '0'],
+      ['EVAL', "local m = cmsgpack.pack({1, 2.5, 'x', {a = {true, false}}, -7, 2^40}) local t = cmsgpack.unpack(m) return cjson.encode(t)", '0'],
+      // Lua 5.1's C stack limit, counted as lua_cmsgpack uses the stack.
+      ['EVAL', 'local s = string.rep(string.char(0x91), 3999) .. string.char(1) return {pcall(cmsgpack.unpack, s)} ~= nil', '0'],
+      ['EVAL', 'local s = string.rep(string.char(0x91), 4000) .. string.char(1) return {pcall(cmsgpack.unpack, s)}', '0'],
+      ['EVAL', 'local s = string.rep(string.char(0x81, 1), 5000) .. string.char(1) return {pcall(cmsgpack.unpack, s)}', '0'],
+      ['EVAL', 'local s = string.rep(string.char(1), 8005) return {pcall(cmsgpack.unpack, s)}', '0'],
+      ['EVAL', 'local s = string.rep(string.char(1), 7999) return {(pcall(cmsgpack.unpack, s))}', '0'],
+    ]);
+  });
+
+  t.run();
+}
