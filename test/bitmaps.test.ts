@@ -156,6 +156,34 @@ for (const engine of enginesUnderTest()) {
     );
   });
 
+  t('BITOP word paths: 1..7 equal-length sources, mixed lengths, target reused in place, TTL', async ({ d }) => {
+    // js-map combines 64-bit words in passes of up to four arrays and writes into the target's own
+    // Buffer when it has the result's length: every grouping, unaligned ends, and the target kept.
+    const r = rng(11);
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => (r() * 256) | 0));
+    const setup: Arg[][] = [];
+    for (let i = 0; i < 7; i++) setup.push(['SET', `e${i}`, bytes(5003)]);
+    for (const [i, n] of [4100, 4103, 4111, 5000, 5005, 9001].entries()) setup.push(['SET', `m${i}`, bytes(n)]);
+    await d!.all(setup);
+    const cmds: Arg[][] = [];
+    for (const op of ['AND', 'OR', 'XOR']) {
+      for (let n = 1; n <= 7; n++) {
+        const srcs = Array.from({ length: n }, (_, i) => `e${i}`);
+        cmds.push(['BITOP', op, 't', ...srcs], ['BITCOUNT', 't'], ['GET', 't']);
+      }
+      cmds.push(['BITOP', op, 't', 'm0', 'm1', 'm2', 'm3', 'm4', 'm5'], ['GET', 't']);
+      cmds.push(['BITOP', op, 't', 'm5', 'm1', 'nokey', 'm4'], ['GET', 't']);
+      cmds.push(['BITOP', op, 't', 'm2', 'm0'], ['GET', 't'], ['BITOP', op, 't', 't', 'm3'], ['GET', 't']);
+    }
+    cmds.push(['BITOP', 'NOT', 't', 'm2'], ['GET', 't'], ['BITOP', 'NOT', 't', 't'], ['GET', 't']);
+    // The target same length as the result, with a TTL: overwritten in place, TTL gone.
+    cmds.push(['BITOP', 'OR', 't', 'e1'], ['EXPIRE', 't', 1000], ['BITOP', 'AND', 't', 'e2', 'e3'], ['TTL', 't'], ['GET', 't']);
+    cmds.push(['SET', 'h', 'x'], ['EXPIRE', 'h', 1000], ['BITOP', 'XOR', 'h', 'e4', 'e5'], ['TTL', 'h'], ['GET', 'h'], ['OBJECT', 'ENCODING', 'h']);
+    // BITCOUNT around 32-bit words and the eight-word groups.
+    for (const [s, e] of [[0, 31], [1, 32], [3, 64], [4, 67], [5, 4099], [0, -1], [7, -9]]) cmds.push(['BITCOUNT', 'm1', s, e], ['BITCOUNT', 'm1', s * 8 + 3, e * 8 + 5, 'BIT']);
+    await d!.all(cmds);
+  });
+
   t('big values: BITOP word/SIMD/block paths, BITCOUNT, in-place SETBIT and BITFIELD', async ({ d }) => {
     // Lengths around the 16-byte vector step and the 8 KiB block of assembly/bitops.ts, and the
     // js-map engine's 4 KiB Buffer threshold; one target is also a source.

@@ -353,7 +353,12 @@ class JsMapDb implements Db, FastLoadTarget {
     return typeof b === 'string' ? popcountString(b, p.start + from, p.start + to) : popcount(b, p.start + from, p.start + to);
   }
 
-  /** Db.bitop: the sources' bytes (stored JS strings read once as latin1), combined in JavaScript. */
+  /**
+   * Db.bitop: the sources' bytes (stored JS strings read once as latin1), combined word by word
+   * (util/bitops.ts) into a Buffer that is stored as it is (never copied): the target's own Buffer
+   * when it has the result's length and is not a source (written in place, as editString does),
+   * else a new one. Results up to BIG_AS_BUFFER bytes are stored as strings, as set() stores them.
+   */
   bitop(op: BitOp, target: Bytes, sources: Bytes[]): number {
     const srcs: Uint8Array[] = [];
     let maxlen = 0;
@@ -365,9 +370,21 @@ class JsMapDb implements Db, FastLoadTarget {
       if (b.length > maxlen) maxlen = b.length;
     }
     if (maxlen === 0) return 0;
-    const res = Buffer.alloc(maxlen);
+    if (maxlen <= BIG_AS_BUFFER) {
+      const res = Buffer.alloc(maxlen);
+      bitopInto(op, res, srcs);
+      this.set(target, res, false, StrEnc.Raw);
+      return maxlen;
+    }
+    const t = this.lookup(target);
+    const old = t === NONE ? undefined : this.table.value(t);
+    let res: Buffer;
+    if (old !== undefined && old instanceof Uint8Array && old.length === maxlen && (old.byteOffset & 7) === 0 && !srcs.includes(old)) {
+      if (this.snapshotHook !== null) this.snapshotHook.before(this, target);
+      res = old as Buffer;
+    } else res = Buffer.allocUnsafe(maxlen);
     bitopInto(op, res, srcs);
-    this.set(target, res, false, StrEnc.Raw);
+    this.setStored(target, res, false, StrEnc.Raw);
     return maxlen;
   }
 
@@ -387,9 +404,13 @@ class JsMapDb implements Db, FastLoadTarget {
   }
 
   set(key: Bytes, value: RedisValue, keepTtl = false, strEnc: StrEnc = StrEnc.Auto): void {
+    this.setStored(key, isContainer(value) ? value : storeString(value), keepTtl, strEnc);
+  }
+
+  /** set() of a value already in its stored form (storeString's result, or a container). */
+  private setStored(key: Bytes, stored: RedisValue, keepTtl: boolean, strEnc: StrEnc): void {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const h = hashOfBytes(key);
-    const stored = isContainer(value) ? value : storeString(value);
     const now = this.clock.now();
     const t = this.table;
     const s = t.findBytes(key, h);
