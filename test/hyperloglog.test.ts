@@ -90,6 +90,23 @@ for (const engine of enginesUnderTest()) {
       ['PFCOUNT', 'a', 'b'],
       ['PFCOUNT', 'a', 'b', 'c', 'nokey'],
       ['PFCOUNT', 'c', 'c'],
+      // Dense first (js-map unpacks the first dense value instead of merging it), sparse first,
+      // a missing key first, and PFMERGE into a dense target from an empty union or dense sources.
+      ['PFCOUNT', 'b', 'a'],
+      ['PFCOUNT', 'c', 'a', 'b'],
+      ['PFCOUNT', 'nokey', 'b', 'c'],
+      ['PFCOUNT', 'b', 'b', 'b'],
+      ['PFMERGE', 'u', 'b', 'a', 'c'],
+      ['GET', 'u'],
+      ['PFMERGE', 'a', 'nokey'],
+      ['GET', 'a'],
+      ['PFMERGE', 'a', 'b'],
+      ['GET', 'a'],
+      ['PFCOUNT', 'a'],
+      ['PFMERGE', 'c', 'b'],
+      ['GET', 'c'],
+      ['PFMERGE', 'v'],
+      ['PFCOUNT', 'v', 'nokey'],
     ]);
   });
 
