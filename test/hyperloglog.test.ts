@@ -142,6 +142,51 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  t('PFADD on values of the dense length (12304 bytes): dense, sparse, not an HLL, TTL, encoding', async ({ d }) => {
+    // PFADD finds a value of exactly the dense size in one lookup and edits it in place; anything
+    // else of that length must still be checked and handled as Redis does.
+    const dense = Buffer.alloc(12304);
+    Buffer.from(header(0)).copy(dense);
+    for (let i = 16; i < dense.length; i++) dense[i] = (i * 37) & 0xff;
+    // A valid sparse value of the same length: 12286 one-register VALs (1, 2, 1...) and an XZERO.
+    const ops: number[] = [];
+    for (let i = 0; i < 12286; i++) ops.push(0x80 | ((i & 1) << 2));
+    const rest = 16384 - 12286 - 1;
+    ops.push(0x40 | (rest >> 8), rest & 0xff);
+    const sparse = Buffer.from([...header(1), ...ops]);
+    const junk = Buffer.alloc(12304, 120);
+    const notHll = Buffer.from(dense);
+    notHll[0] = 90;
+    await d!.all([
+      ['SET', 'dn', dense],
+      ['EXPIRE', 'dn', 1000],
+      ['PFADD', 'dn', 'a', 'b', 'c'],
+      ['TTL', 'dn'],
+      ['PFADD', 'dn', 'a'],
+      ['GET', 'dn'],
+      ['PFCOUNT', 'dn'],
+      ['OBJECT', 'ENCODING', 'dn'],
+      ['SET', 'sp', sparse],
+      ['PFCOUNT', 'sp'],
+      ['PFADD', 'sp', 'x', 'y'],
+      ['GET', 'sp'],
+      ['STRLEN', 'sp'],
+      ['SET', 'junk', junk],
+      ['PFADD', 'junk', 'x'],
+      ['GET', 'junk'],
+      ['SET', 'nh', notHll],
+      ['PFADD', 'nh', 'x'],
+      ['SET', 'short', 'HYLL'],
+      ['PFADD', 'short', 'x'],
+      ['OBJECT', 'ENCODING', 'short'],
+      ['CONFIG', 'SET', 'hll-sparse-max-bytes', '20000'],
+      ['SET', 'sp2', sparse],
+      ['PFADD', 'sp2', 'x', 'y', 'z'],
+      ['GET', 'sp2'],
+      ['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000'],
+    ]);
+  });
+
   t('WRONGTYPE and invalid HLL strings', async ({ d }) => {
     const dense = Buffer.from([...header(0), ...new Array(12288).fill(0)]);
     await d!.bothProtocols(

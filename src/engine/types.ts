@@ -209,6 +209,13 @@ export interface Db {
    * or APPEND_TOO_BIG when minLen exceeds maxLen (nothing changed).
    */
   editString(key: Bytes, minLen: number, maxLen: number): StringEdit | number;
+  /**
+   * editString(key, len, len) in one lookup for a value of exactly `len` bytes (len above
+   * EMBSTR_MAX, so the value already reports raw: PFADD's dense HyperLogLog). A string of another
+   * length is left as it is and EDIT_OTHER_LENGTH returned (the caller then peeks it); else
+   * APPEND_MISSING or APPEND_WRONGTYPE as editString.
+   */
+  editExact(key: Bytes, len: number): StringEdit | number;
   /** Set bits in bytes [from, to) of the view peekString just returned (BITCOUNT). */
   popcount(p: StringPeek, from: number, to: number): number;
   /**
@@ -661,3 +668,5 @@ export const PEEK_WRONGTYPE = -2;
 export const APPEND_MISSING = -1;
 export const APPEND_WRONGTYPE = -2;
 export const APPEND_TOO_BIG = -3;
+/** Db.editExact: the string has another length (nothing changed). */
+export const EDIT_OTHER_LENGTH = -4;

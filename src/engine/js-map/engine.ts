@@ -18,7 +18,7 @@
  * attached containers report their own deltas into the same account.
  */
 import { lfuAccess, LfuParams } from '../lfu';
-import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type { EncodingLimits, RdbFastLoader, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
 import { firstKeys } from './request-keys';
@@ -325,6 +325,22 @@ class JsMapDb implements Db, FastLoadTarget {
     const old = t.value(s);
     if (isContainer(old)) return APPEND_WRONGTYPE;
     if (minLen > maxLen) return APPEND_TOO_BIG;
+    return this.editRow(s, old, minLen);
+  }
+
+  /** Db.editExact: editString's work on the row found once, when the length matches. */
+  editExact(key: Bytes, len: number): StringEdit | number {
+    const s = this.lookup(key);
+    if (s === NONE) return APPEND_MISSING;
+    const old = this.table.value(s);
+    if (isContainer(old)) return APPEND_WRONGTYPE;
+    if (old.length !== len) return EDIT_OTHER_LENGTH;
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
+    return this.editRow(s, old, len);
+  }
+
+  private editRow(s: number, old: BulkValue, minLen: number): StringEdit {
+    const t = this.table;
     let buf: Buffer;
     if (typeof old !== 'string' && old.length >= minLen) buf = old;
     else {
