@@ -181,6 +181,16 @@ for (const engine of enginesUnderTest()) {
     cmds.push(['SET', 'h', 'x'], ['EXPIRE', 'h', 1000], ['BITOP', 'XOR', 'h', 'e4', 'e5'], ['TTL', 'h'], ['GET', 'h'], ['OBJECT', 'ENCODING', 'h']);
     // BITCOUNT around 32-bit words and the eight-word groups.
     for (const [s, e] of [[0, 31], [1, 32], [3, 64], [4, 67], [5, 4099], [0, -1], [7, -9]]) cmds.push(['BITCOUNT', 'm1', s, e], ['BITCOUNT', 'm1', s * 8 + 3, e * 8 + 5, 'BIT']);
+    // BITPOS skips runs of 0x00 / 0xff a 32-bit word at a time: the first differing byte anywhere in a word.
+    for (const at of [0, 1, 3, 4, 63, 64, 65, 4098, 4099, 4100, 4101, 4999]) {
+      const z = Buffer.alloc(5000);
+      z[at] = 0x10;
+      const f = Buffer.alloc(5000, 0xff);
+      f[at] = 0xfe;
+      cmds.push(['SET', 'z', z], ['BITPOS', 'z', 1], ['BITPOS', 'z', 1, 3], ['BITPOS', 'z', 1, 2, -1, 'BYTE'], ['BITPOS', 'z', 1, 17, 39990, 'BIT']);
+      cmds.push(['SET', 'f', f], ['BITPOS', 'f', 0], ['BITPOS', 'f', 0, 5], ['BITPOS', 'f', 0, 1, 4200], ['BITPOS', 'f', 0, 9, 39999, 'BIT']);
+    }
+    cmds.push(['SET', 'z', Buffer.alloc(5000)], ['BITPOS', 'z', 1], ['BITPOS', 'z', 0], ['SET', 'f', Buffer.alloc(5000, 0xff)], ['BITPOS', 'f', 0], ['BITPOS', 'f', 0, 0, -1], ['BITPOS', 'f', 1]);
     await d!.all(cmds);
   });
 

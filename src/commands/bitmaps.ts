@@ -201,6 +201,16 @@ function bitcount(c: Client, argv: Buffer[]): void {
 function bitposIn(bytes: Uint8Array, from: number, count: number, bit: number): number {
   const skip = bit ? 0 : 0xff;
   let i = 0;
+  while (i < count && ((bytes.byteOffset + from + i) & 3) !== 0 && bytes[from + i] === skip) i++;
+  if (i < count && bytes[from + i] === skip && count - i >= 64) {
+    // Whole 32-bit words of skip bytes at a time, then the bytes of the word that differs.
+    const at = bytes.byteOffset + from + i;
+    const words = new Int32Array(bytes.buffer, at, (count - i) >>> 2);
+    const w = bit ? 0 : -1;
+    let k = 0;
+    while (k < words.length && words[k] === w) k++;
+    i += k * 4;
+  }
   while (i < count && bytes[from + i] === skip) i++;
   if (i === count) return bit ? -1 : count * 8;
   const byte = bytes[from + i];
