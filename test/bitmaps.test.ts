@@ -58,6 +58,25 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  t('SETBIT / BITFIELD creating a key: one access (OBJECT FREQ), encoding, events-visible state', async ({ d }) => {
+    await d!.all([
+      ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'],
+      ['SETBIT', 'n1', 4095, 1],
+      ['OBJECT', 'FREQ', 'n1'],
+      ['OBJECT', 'ENCODING', 'n1'],
+      ['STRLEN', 'n1'],
+      ['BITFIELD', 'n2', 'INCRBY', 'u8', '#3', 1],
+      ['OBJECT', 'FREQ', 'n2'],
+      ['GET', 'n2'],
+      ['SETBIT', 'n3', 0, 0],
+      ['GET', 'n3'],
+      ['OBJECT', 'ENCODING', 'n3'],
+      ['BITFIELD', 'n4', 'GET', 'u8', 0],
+      ['EXISTS', 'n4'],
+      ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+    ]);
+  });
+
   t('SETBIT keeps the TTL', async ({ d }) => {
     await d!.all([
       ['SET', 'k', 'x', 'EX', 1000],

@@ -206,9 +206,11 @@ export interface Db {
    * long (a gap zero-filled) and raw-encoded, TTL kept, and the caller writes into
    * bytes[start, start + length) before its next call into the engine. The value is never
    * copied to JavaScript (wasm) or copied at most once (js-map). APPEND_MISSING, APPEND_WRONGTYPE,
-   * or APPEND_TOO_BIG when minLen exceeds maxLen (nothing changed).
+   * or APPEND_TOO_BIG when minLen exceeds maxLen (nothing changed). With `create`, a missing key
+   * is created in the same call as minLen zero bytes, raw-encoded, no TTL (the new-key hook
+   * fires; its access is the creation's, as dbAdd's), and its view returned (oldLength 0).
    */
-  editString(key: Bytes, minLen: number, maxLen: number): StringEdit | number;
+  editString(key: Bytes, minLen: number, maxLen: number, create?: boolean): StringEdit | number;
   /**
    * editString(key, len, len) in one lookup for a value of exactly `len` bytes (len above
    * EMBSTR_MAX, so the value already reports raw: PFADD's dense HyperLogLog). A string of another

@@ -317,10 +317,21 @@ class JsMapDb implements Db, FastLoadTarget {
    * ever holds a stored Buffer: set() copies what it is given, replies copy what they send, and a
    * BGSAVE snapshot serializes the old value in the hook below before it changes.
    */
-  editString(key: Bytes, minLen: number, maxLen: number): StringEdit | number {
+  editString(key: Bytes, minLen: number, maxLen: number, create?: boolean): StringEdit | number {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const s = this.lookup(key);
-    if (s === NONE) return APPEND_MISSING;
+    if (s === NONE) {
+      if (create !== true) return APPEND_MISSING;
+      if (minLen > maxLen) return APPEND_TOO_BIG;
+      // A Buffer of its own from the start (what editString turns a stored string into).
+      const buf = Buffer.alloc(minLen);
+      this.setStored(key, buf, false, StrEnc.Raw);
+      const e = this.edit;
+      e.bytes = buf;
+      e.length = minLen;
+      e.oldLength = 0;
+      return e;
+    }
     const t = this.table;
     const old = t.value(s);
     if (isContainer(old)) return APPEND_WRONGTYPE;
