@@ -200,6 +200,15 @@ for (const engine of enginesUnderTest()) {
     cmds.push(['SET', 'h', 'x'], ['EXPIRE', 'h', 1000], ['BITOP', 'XOR', 'h', 'e4', 'e5'], ['TTL', 'h'], ['GET', 'h'], ['OBJECT', 'ENCODING', 'h']);
     // BITCOUNT around 32-bit words and the eight-word groups.
     for (const [s, e] of [[0, 31], [1, 32], [3, 64], [4, 67], [5, 4099], [0, -1], [7, -9]]) cmds.push(['BITCOUNT', 'm1', s, e], ['BITCOUNT', 'm1', s * 8 + 3, e * 8 + 5, 'BIT']);
+    // js-map's wasm kernel (16 KB and more): chunks of 64 KB, or 1 MB / (sources + 1) with many sources.
+    const big: Arg[][] = [];
+    for (let i = 0; i < 20; i++) big.push(['SET', `g${i}`, bytes(i === 7 ? 70001 : i === 3 ? 16384 : 140003)]);
+    await d!.all(big);
+    for (const op of ['AND', 'OR', 'XOR']) {
+      cmds.push(['BITOP', op, 't', ...Array.from({ length: 20 }, (_, i) => `g${i}`)], ['BITCOUNT', 't'], ['GET', 't']);
+      cmds.push(['BITOP', op, 't', 'g7', 'g3', 'nokey', 'e0'], ['GET', 't'], ['BITOP', op, 't', 'g0', 'g1'], ['BITCOUNT', 't', 70000, -1]);
+    }
+    cmds.push(['BITOP', 'NOT', 't', 'g7'], ['GET', 't'], ['BITCOUNT', 'g0', 65535, 131073], ['BITCOUNT', 'g0', 3, 139990, 'BIT'], ['BITCOUNT', 'g3']);
     // BITPOS skips runs of 0x00 / 0xff a 32-bit word at a time: the first differing byte anywhere in a word.
     for (const at of [0, 1, 3, 4, 63, 64, 65, 4098, 4099, 4100, 4101, 4999]) {
       const z = Buffer.alloc(5000);
