@@ -58,6 +58,25 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  t('SETBIT / BITFIELD creating a key: one access (OBJECT FREQ), encoding, events-visible state', async ({ d }) => {
+    await d!.all([
+      ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'],
+      ['SETBIT', 'n1', 4095, 1],
+      ['OBJECT', 'FREQ', 'n1'],
+      ['OBJECT', 'ENCODING', 'n1'],
+      ['STRLEN', 'n1'],
+      ['BITFIELD', 'n2', 'INCRBY', 'u8', '#3', 1],
+      ['OBJECT', 'FREQ', 'n2'],
+      ['GET', 'n2'],
+      ['SETBIT', 'n3', 0, 0],
+      ['GET', 'n3'],
+      ['OBJECT', 'ENCODING', 'n3'],
+      ['BITFIELD', 'n4', 'GET', 'u8', 0],
+      ['EXISTS', 'n4'],
+      ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+    ]);
+  });
+
   t('SETBIT keeps the TTL', async ({ d }) => {
     await d!.all([
       ['SET', 'k', 'x', 'EX', 1000],
@@ -154,6 +173,53 @@ for (const engine of enginesUnderTest()) {
         ['BITOP', 'NOT', 'd', 'nokey'],
       ],
     );
+  });
+
+  t('BITOP word paths: 1..7 equal-length sources, mixed lengths, target reused in place, TTL', async ({ d }) => {
+    // js-map combines 64-bit words in passes of up to four arrays and writes into the target's own
+    // Buffer when it has the result's length: every grouping, unaligned ends, and the target kept.
+    const r = rng(11);
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => (r() * 256) | 0));
+    const setup: Arg[][] = [];
+    for (let i = 0; i < 7; i++) setup.push(['SET', `e${i}`, bytes(5003)]);
+    for (const [i, n] of [4100, 4103, 4111, 5000, 5005, 9001].entries()) setup.push(['SET', `m${i}`, bytes(n)]);
+    await d!.all(setup);
+    const cmds: Arg[][] = [];
+    for (const op of ['AND', 'OR', 'XOR']) {
+      for (let n = 1; n <= 7; n++) {
+        const srcs = Array.from({ length: n }, (_, i) => `e${i}`);
+        cmds.push(['BITOP', op, 't', ...srcs], ['BITCOUNT', 't'], ['GET', 't']);
+      }
+      cmds.push(['BITOP', op, 't', 'm0', 'm1', 'm2', 'm3', 'm4', 'm5'], ['GET', 't']);
+      cmds.push(['BITOP', op, 't', 'm5', 'm1', 'nokey', 'm4'], ['GET', 't']);
+      cmds.push(['BITOP', op, 't', 'm2', 'm0'], ['GET', 't'], ['BITOP', op, 't', 't', 'm3'], ['GET', 't']);
+    }
+    cmds.push(['BITOP', 'NOT', 't', 'm2'], ['GET', 't'], ['BITOP', 'NOT', 't', 't'], ['GET', 't']);
+    // The target same length as the result, with a TTL: overwritten in place, TTL gone.
+    cmds.push(['BITOP', 'OR', 't', 'e1'], ['EXPIRE', 't', 1000], ['BITOP', 'AND', 't', 'e2', 'e3'], ['TTL', 't'], ['GET', 't']);
+    cmds.push(['SET', 'h', 'x'], ['EXPIRE', 'h', 1000], ['BITOP', 'XOR', 'h', 'e4', 'e5'], ['TTL', 'h'], ['GET', 'h'], ['OBJECT', 'ENCODING', 'h']);
+    // BITCOUNT around 32-bit words and the eight-word groups.
+    for (const [s, e] of [[0, 31], [1, 32], [3, 64], [4, 67], [5, 4099], [0, -1], [7, -9]]) cmds.push(['BITCOUNT', 'm1', s, e], ['BITCOUNT', 'm1', s * 8 + 3, e * 8 + 5, 'BIT']);
+    // js-map's wasm kernel (16 KB and more): chunks of 64 KB, or 1 MB / (sources + 1) with many sources.
+    const big: Arg[][] = [];
+    for (let i = 0; i < 20; i++) big.push(['SET', `g${i}`, bytes(i === 7 ? 70001 : i === 3 ? 16384 : 140003)]);
+    await d!.all(big);
+    for (const op of ['AND', 'OR', 'XOR']) {
+      cmds.push(['BITOP', op, 't', ...Array.from({ length: 20 }, (_, i) => `g${i}`)], ['BITCOUNT', 't'], ['GET', 't']);
+      cmds.push(['BITOP', op, 't', 'g7', 'g3', 'nokey', 'e0'], ['GET', 't'], ['BITOP', op, 't', 'g0', 'g1'], ['BITCOUNT', 't', 70000, -1]);
+    }
+    cmds.push(['BITOP', 'NOT', 't', 'g7'], ['GET', 't'], ['BITCOUNT', 'g0', 65535, 131073], ['BITCOUNT', 'g0', 3, 139990, 'BIT'], ['BITCOUNT', 'g3']);
+    // BITPOS skips runs of 0x00 / 0xff a 32-bit word at a time: the first differing byte anywhere in a word.
+    for (const at of [0, 1, 3, 4, 63, 64, 65, 4098, 4099, 4100, 4101, 4999]) {
+      const z = Buffer.alloc(5000);
+      z[at] = 0x10;
+      const f = Buffer.alloc(5000, 0xff);
+      f[at] = 0xfe;
+      cmds.push(['SET', 'z', z], ['BITPOS', 'z', 1], ['BITPOS', 'z', 1, 3], ['BITPOS', 'z', 1, 2, -1, 'BYTE'], ['BITPOS', 'z', 1, 17, 39990, 'BIT']);
+      cmds.push(['SET', 'f', f], ['BITPOS', 'f', 0], ['BITPOS', 'f', 0, 5], ['BITPOS', 'f', 0, 1, 4200], ['BITPOS', 'f', 0, 9, 39999, 'BIT']);
+    }
+    cmds.push(['SET', 'z', Buffer.alloc(5000)], ['BITPOS', 'z', 1], ['BITPOS', 'z', 0], ['SET', 'f', Buffer.alloc(5000, 0xff)], ['BITPOS', 'f', 0], ['BITPOS', 'f', 0, 0, -1], ['BITPOS', 'f', 1]);
+    await d!.all(cmds);
   });
 
   t('big values: BITOP word/SIMD/block paths, BITCOUNT, in-place SETBIT and BITFIELD', async ({ d }) => {

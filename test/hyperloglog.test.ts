@@ -90,6 +90,23 @@ for (const engine of enginesUnderTest()) {
       ['PFCOUNT', 'a', 'b'],
       ['PFCOUNT', 'a', 'b', 'c', 'nokey'],
       ['PFCOUNT', 'c', 'c'],
+      // Dense first (js-map unpacks the first dense value instead of merging it), sparse first,
+      // a missing key first, and PFMERGE into a dense target from an empty union or dense sources.
+      ['PFCOUNT', 'b', 'a'],
+      ['PFCOUNT', 'c', 'a', 'b'],
+      ['PFCOUNT', 'nokey', 'b', 'c'],
+      ['PFCOUNT', 'b', 'b', 'b'],
+      ['PFMERGE', 'u', 'b', 'a', 'c'],
+      ['GET', 'u'],
+      ['PFMERGE', 'a', 'nokey'],
+      ['GET', 'a'],
+      ['PFMERGE', 'a', 'b'],
+      ['GET', 'a'],
+      ['PFCOUNT', 'a'],
+      ['PFMERGE', 'c', 'b'],
+      ['GET', 'c'],
+      ['PFMERGE', 'v'],
+      ['PFCOUNT', 'v', 'nokey'],
     ]);
   });
 
@@ -122,6 +139,51 @@ for (const engine of enginesUnderTest()) {
       ['TTL', 'ttl'],
       ['PFCOUNT', 'ttl'],
       ['TTL', 'ttl'],
+    ]);
+  });
+
+  t('PFADD on values of the dense length (12304 bytes): dense, sparse, not an HLL, TTL, encoding', async ({ d }) => {
+    // PFADD finds a value of exactly the dense size in one lookup and edits it in place; anything
+    // else of that length must still be checked and handled as Redis does.
+    const dense = Buffer.alloc(12304);
+    Buffer.from(header(0)).copy(dense);
+    for (let i = 16; i < dense.length; i++) dense[i] = (i * 37) & 0xff;
+    // A valid sparse value of the same length: 12286 one-register VALs (1, 2, 1...) and an XZERO.
+    const ops: number[] = [];
+    for (let i = 0; i < 12286; i++) ops.push(0x80 | ((i & 1) << 2));
+    const rest = 16384 - 12286 - 1;
+    ops.push(0x40 | (rest >> 8), rest & 0xff);
+    const sparse = Buffer.from([...header(1), ...ops]);
+    const junk = Buffer.alloc(12304, 120);
+    const notHll = Buffer.from(dense);
+    notHll[0] = 90;
+    await d!.all([
+      ['SET', 'dn', dense],
+      ['EXPIRE', 'dn', 1000],
+      ['PFADD', 'dn', 'a', 'b', 'c'],
+      ['TTL', 'dn'],
+      ['PFADD', 'dn', 'a'],
+      ['GET', 'dn'],
+      ['PFCOUNT', 'dn'],
+      ['OBJECT', 'ENCODING', 'dn'],
+      ['SET', 'sp', sparse],
+      ['PFCOUNT', 'sp'],
+      ['PFADD', 'sp', 'x', 'y'],
+      ['GET', 'sp'],
+      ['STRLEN', 'sp'],
+      ['SET', 'junk', junk],
+      ['PFADD', 'junk', 'x'],
+      ['GET', 'junk'],
+      ['SET', 'nh', notHll],
+      ['PFADD', 'nh', 'x'],
+      ['SET', 'short', 'HYLL'],
+      ['PFADD', 'short', 'x'],
+      ['OBJECT', 'ENCODING', 'short'],
+      ['CONFIG', 'SET', 'hll-sparse-max-bytes', '20000'],
+      ['SET', 'sp2', sparse],
+      ['PFADD', 'sp2', 'x', 'y', 'z'],
+      ['GET', 'sp2'],
+      ['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000'],
     ]);
   });
 

@@ -8,7 +8,7 @@
  * engine). Writes go through Db.editString (Redis's lookupStringForBitCommand): SETBIT and
  * BITFIELD change the bytes they touch in place, never copying the value.
  */
-import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, StrEnc } from '../engine/types';
+import { APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp } from '../engine/types';
 import type { StringEdit, StringPeek } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
@@ -18,7 +18,6 @@ import { lookupReadBytes, peekByte, peekStringRead, written } from './keyspace';
 import { POPCOUNT } from '../util/bitops';
 import { parseInt64, parseInt64Exact, smallUint } from '../util/number';
 
-const EMPTY = Buffer.alloc(0);
 const BIT_OFFSET_ERR = 'ERR bit offset is not an integer or out of range';
 const BIT_VALUE_ERR = 'ERR bit is not an integer or out of range';
 const BITFIELD_TYPE_ERR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
@@ -62,33 +61,27 @@ function bitOffsetArg(c: Client, arg: Buffer, bits: number): number {
  * was created or made longer (Redis's `dirty`).
  */
 let editGrew = false;
-function editBits(c: Client, key: Buffer, minLen: number): StringEdit {
-  const db = c.db;
-  const max = Math.max(c.server.config.hot['proto-max-bulk-len'], minLen);
-  let r = db.editString(key, minLen, max);
-  let created = false;
-  if (r === APPEND_MISSING) {
-    // Created empty, then grown by the engine (zero-filled where the value lives: no JS buffer).
-    db.set(key, EMPTY, false, StrEnc.Raw);
-    r = db.editString(key, minLen, max);
-    created = true;
-  }
+function editBits(c: Client, key: Buffer, minLen: number, maxLen: number): StringEdit {
+  // Created empty and grown in the same engine call when missing (zero-filled where it lives).
+  const r = c.db.editString(key, minLen, maxLen > minLen ? maxLen : minLen, true);
   if (r === APPEND_WRONGTYPE) fail(WRONGTYPE);
   if (r === APPEND_TOO_BIG) fail(STRING_TOO_LONG);
   const view = r as StringEdit;
-  editGrew = created || view.oldLength < view.length;
+  editGrew = view.oldLength < view.length;
   return view;
 }
 
 function setbit(c: Client, argv: Buffer[]): void {
   const key = argv[1];
   const offset = bitOffsetArg(c, argv[2], 0);
-  const on = intArg(argv[3], BIT_VALUE_ERR);
+  const bitArg = argv[3];
+  // "0" and "1" without the integer parse.
+  const on = bitArg.length === 1 && (bitArg[0] === 48 || bitArg[0] === 49) ? bitArg[0] - 48 : intArg(bitArg, BIT_VALUE_ERR);
   if (on !== 0 && on !== 1) fail(BIT_VALUE_ERR);
   const byte = Math.floor(offset / 8);
   const shift = 7 - (offset & 7);
   // Redis unshares the value (making it raw) even when nothing changes.
-  const view = editBits(c, key, byte + 1);
+  const view = editBits(c, key, byte + 1, c.server.config.hot['proto-max-bulk-len']);
   const at = view.start + byte;
   const byteval = view.bytes[at];
   const bitval = (byteval >> shift) & 1;
@@ -201,6 +194,16 @@ function bitcount(c: Client, argv: Buffer[]): void {
 function bitposIn(bytes: Uint8Array, from: number, count: number, bit: number): number {
   const skip = bit ? 0 : 0xff;
   let i = 0;
+  while (i < count && ((bytes.byteOffset + from + i) & 3) !== 0 && bytes[from + i] === skip) i++;
+  if (i < count && bytes[from + i] === skip && count - i >= 64) {
+    // Whole 32-bit words of skip bytes at a time, then the bytes of the word that differs.
+    const at = bytes.byteOffset + from + i;
+    const words = new Int32Array(bytes.buffer, at, (count - i) >>> 2);
+    const w = bit ? 0 : -1;
+    let k = 0;
+    while (k < words.length && words[k] === w) k++;
+    i += k * 4;
+  }
   while (i < count && bytes[from + i] === skip) i++;
   if (i === count) return bit ? -1 : count * 8;
   const byte = bytes[from + i];
@@ -626,7 +629,7 @@ function bitfieldGeneric(c: Client, argv: Buffer[], readonlyCmd: boolean): void 
     view.v = peekStringRead(c, key);
   } else {
     if (readonlyCmd) fail('ERR BITFIELD_RO only supports the GET subcommand');
-    view.v = editBits(c, key, Math.floor(highestWrite / 8) + 1);
+    view.v = editBits(c, key, Math.floor(highestWrite / 8) + 1, c.server.config.hot['proto-max-bulk-len']);
     grows = editGrew;
   }
   // Nothing can fail from here on: the fields' results go straight to the reply.

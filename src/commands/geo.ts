@@ -213,12 +213,10 @@ function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, 
     const radiusM = shape.circular ? shape.radius * shape.conversion : -1;
     if (z.geoScan(min, max, shape.lon, shape.lat, radiusM, shape.width * shape.conversion, shape.height * shape.conversion, limit, out, first)) return;
   }
-  const xy = [0, 0];
   const range = { min, minEx: false, max, maxEx: true };
   if (!limit) {
     z.rangeByScore(range, false, 0, -1, (member, score) => {
-      decodeScore(score, xy);
-      const d = filter.test(xy[0], xy[1]);
+      const d = filter.testScore(score);
       if (d >= 0) out.push({ member, score, dist: d, at: 0, len: 0 });
     });
     return;
@@ -232,8 +230,7 @@ function pointsInRange(z: ZSetValue, min: number, max: number, shape: GeoShape, 
     z.rangeByScore(range, false, offset, CHUNK, (member, score) => {
       seen++;
       if (full) return;
-      decodeScore(score, xy);
-      const d = filter.test(xy[0], xy[1]);
+      const d = filter.testScore(score);
       if (d < 0) return;
       out.push({ member, score, dist: d, at: 0, len: 0 });
       if (limit && out.length >= limit) full = true;

@@ -6,7 +6,7 @@
  * Like Redis's dbUnshareStringValue, every command that looks at an HLL for writing (PFADD,
  * PFCOUNT, PFMERGE's target, PFDEBUG) leaves it raw-encoded.
  */
-import { EMBSTR_MAX, StrEnc } from '../engine/types';
+import { APPEND_MISSING, APPEND_WRONGTYPE, EMBSTR_MAX, StrEnc } from '../engine/types';
 import type { StringEdit, StringPeek } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
@@ -76,20 +76,25 @@ function hllOf(e: StringEdit): Hll {
 
 function pfadd(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  const v = readView(c, key, true);
+  // A dense HLL (the one length it can have) is edited where it is, found in one lookup.
+  const r = c.db.editExact(key, HLL_DENSE_SIZE);
+  let v: View | null;
+  if (typeof r !== 'number') v = r;
+  else if (r === APPEND_WRONGTYPE) fail(WRONGTYPE);
+  else v = r === APPEND_MISSING ? null : readView(c, key, true);
   if (v !== null) checkHll(v);
-  const e = v === null ? null : editDense(c, key, v);
-  if (e !== null) {
+  if (v !== null && v.bytes[v.start + 4] === HLL_DENSE) {
     // Registers set where the value is (no wrapper): hllAdd's dense case.
-    const b = e.bytes;
+    const b = v.bytes;
+    const off = v.start + HLL_HDR_SIZE;
     let updated = 0;
     for (let j = 2; j < argv.length; j++) {
       const ele = argv[j];
       const count = patLen(ele, 0, ele.length);
-      updated += denseSet(b, e.start + HLL_HDR_SIZE, lastPatIndex(), count);
+      updated += denseSet(b, off, lastPatIndex(), count);
     }
     if (updated) {
-      b[e.start + 15] |= 0x80; // invalidate the cached cardinality
+      b[v.start + 15] |= 0x80; // invalidate the cached cardinality
       written(c, key, 'pfadd', '$', updated);
     }
     c.reply.int(updated ? 1 : 0);

@@ -206,9 +206,18 @@ export interface Db {
    * long (a gap zero-filled) and raw-encoded, TTL kept, and the caller writes into
    * bytes[start, start + length) before its next call into the engine. The value is never
    * copied to JavaScript (wasm) or copied at most once (js-map). APPEND_MISSING, APPEND_WRONGTYPE,
-   * or APPEND_TOO_BIG when minLen exceeds maxLen (nothing changed).
+   * or APPEND_TOO_BIG when minLen exceeds maxLen (nothing changed). With `create`, a missing key
+   * is created in the same call as minLen zero bytes, raw-encoded, no TTL (the new-key hook
+   * fires; its access is the creation's, as dbAdd's), and its view returned (oldLength 0).
    */
-  editString(key: Bytes, minLen: number, maxLen: number): StringEdit | number;
+  editString(key: Bytes, minLen: number, maxLen: number, create?: boolean): StringEdit | number;
+  /**
+   * editString(key, len, len) in one lookup for a value of exactly `len` bytes (len above
+   * EMBSTR_MAX, so the value already reports raw: PFADD's dense HyperLogLog). A string of another
+   * length is left as it is and EDIT_OTHER_LENGTH returned (the caller then peeks it); else
+   * APPEND_MISSING or APPEND_WRONGTYPE as editString.
+   */
+  editExact(key: Bytes, len: number): StringEdit | number;
   /** Set bits in bytes [from, to) of the view peekString just returned (BITCOUNT). */
   popcount(p: StringPeek, from: number, to: number): number;
   /**
@@ -661,3 +670,5 @@ export const PEEK_WRONGTYPE = -2;
 export const APPEND_MISSING = -1;
 export const APPEND_WRONGTYPE = -2;
 export const APPEND_TOO_BIG = -3;
+/** Db.editExact: the string has another length (nothing changed). */
+export const EDIT_OTHER_LENGTH = -4;

@@ -18,7 +18,7 @@
  * attached containers report their own deltas into the same account.
  */
 import { lfuAccess, LfuParams } from '../lfu';
-import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type { EncodingLimits, RdbFastLoader, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes } from './key-table';
 import { firstKeys } from './request-keys';
@@ -317,14 +317,41 @@ class JsMapDb implements Db, FastLoadTarget {
    * ever holds a stored Buffer: set() copies what it is given, replies copy what they send, and a
    * BGSAVE snapshot serializes the old value in the hook below before it changes.
    */
-  editString(key: Bytes, minLen: number, maxLen: number): StringEdit | number {
+  editString(key: Bytes, minLen: number, maxLen: number, create?: boolean): StringEdit | number {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const s = this.lookup(key);
-    if (s === NONE) return APPEND_MISSING;
+    if (s === NONE) {
+      if (create !== true) return APPEND_MISSING;
+      if (minLen > maxLen) return APPEND_TOO_BIG;
+      // A Buffer of its own from the start (what editString turns a stored string into).
+      const buf = Buffer.alloc(minLen);
+      this.setStored(key, buf, false, StrEnc.Raw);
+      const e = this.edit;
+      e.bytes = buf;
+      e.length = minLen;
+      e.oldLength = 0;
+      return e;
+    }
     const t = this.table;
     const old = t.value(s);
     if (isContainer(old)) return APPEND_WRONGTYPE;
     if (minLen > maxLen) return APPEND_TOO_BIG;
+    return this.editRow(s, old, minLen);
+  }
+
+  /** Db.editExact: editString's work on the row found once, when the length matches. */
+  editExact(key: Bytes, len: number): StringEdit | number {
+    const s = this.lookup(key);
+    if (s === NONE) return APPEND_MISSING;
+    const old = this.table.value(s);
+    if (isContainer(old)) return APPEND_WRONGTYPE;
+    if (old.length !== len) return EDIT_OTHER_LENGTH;
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
+    return this.editRow(s, old, len);
+  }
+
+  private editRow(s: number, old: BulkValue, minLen: number): StringEdit {
+    const t = this.table;
     let buf: Buffer;
     if (typeof old !== 'string' && old.length >= minLen) buf = old;
     else {
@@ -353,7 +380,12 @@ class JsMapDb implements Db, FastLoadTarget {
     return typeof b === 'string' ? popcountString(b, p.start + from, p.start + to) : popcount(b, p.start + from, p.start + to);
   }
 
-  /** Db.bitop: the sources' bytes (stored JS strings read once as latin1), combined in JavaScript. */
+  /**
+   * Db.bitop: the sources' bytes (stored JS strings read once as latin1), combined word by word
+   * (util/bitops.ts) into a Buffer that is stored as it is (never copied): the target's own Buffer
+   * when it has the result's length and is not a source (written in place, as editString does),
+   * else a new one. Results up to BIG_AS_BUFFER bytes are stored as strings, as set() stores them.
+   */
   bitop(op: BitOp, target: Bytes, sources: Bytes[]): number {
     const srcs: Uint8Array[] = [];
     let maxlen = 0;
@@ -365,9 +397,21 @@ class JsMapDb implements Db, FastLoadTarget {
       if (b.length > maxlen) maxlen = b.length;
     }
     if (maxlen === 0) return 0;
-    const res = Buffer.alloc(maxlen);
+    if (maxlen <= BIG_AS_BUFFER) {
+      const res = Buffer.alloc(maxlen);
+      bitopInto(op, res, srcs);
+      this.set(target, res, false, StrEnc.Raw);
+      return maxlen;
+    }
+    const t = this.lookup(target);
+    const old = t === NONE ? undefined : this.table.value(t);
+    let res: Buffer;
+    if (old !== undefined && old instanceof Uint8Array && old.length === maxlen && (old.byteOffset & 7) === 0 && !srcs.includes(old)) {
+      if (this.snapshotHook !== null) this.snapshotHook.before(this, target);
+      res = old as Buffer;
+    } else res = Buffer.allocUnsafe(maxlen);
     bitopInto(op, res, srcs);
-    this.set(target, res, false, StrEnc.Raw);
+    this.setStored(target, res, false, StrEnc.Raw);
     return maxlen;
   }
 
@@ -387,9 +431,13 @@ class JsMapDb implements Db, FastLoadTarget {
   }
 
   set(key: Bytes, value: RedisValue, keepTtl = false, strEnc: StrEnc = StrEnc.Auto): void {
+    this.setStored(key, isContainer(value) ? value : storeString(value), keepTtl, strEnc);
+  }
+
+  /** set() of a value already in its stored form (storeString's result, or a container). */
+  private setStored(key: Bytes, stored: RedisValue, keepTtl: boolean, strEnc: StrEnc): void {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const h = hashOfBytes(key);
-    const stored = isContainer(value) ? value : storeString(value);
     const now = this.clock.now();
     const t = this.table;
     const s = t.findBytes(key, h);

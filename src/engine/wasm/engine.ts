@@ -19,7 +19,7 @@
  * - lru has one-second resolution (Redis's LRU clock too); freq is Redis's logarithmic LFU counter
  *   (initial 5, lfu-log-factor 10, lfu-decay-time 1 minute).
  */
-import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, EMBSTR_MAX, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
   SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
   HashValue, HllRegisters, ListValue, MemoryAccount, RdbFastLoader, RdbRecordSink, RdbSaveSettings, RedisValue, SetValue, SnapshotWalk, StringEdit, StringPeek, TableStats, ZSetValue,
@@ -367,9 +367,9 @@ class WasmDb implements Db {
    * Db.editString (types.ts): dbWriteAt of zero bytes at offset minLen grows the value (zero
    * fill) and points RES ptr at value + minLen, so the value starts minLen bytes before it.
    */
-  editString(key: Bytes, minLen: number, maxLen: number): StringEdit | number {
+  editString(key: Bytes, minLen: number, maxLen: number, create?: boolean): StringEdit | number {
     const n = this.writeAt(key, minLen, NO_BYTES, maxLen, 'SETBIT');
-    if (n < 0) return n;
+    if (n < 0) return n === APPEND_MISSING && create === true ? this.createZeroed(key, minLen, maxLen) : n;
     const w = this.engine.w;
     const e = this.edit;
     e.start = w.resU32(R_PTR) - minLen;
@@ -379,6 +379,61 @@ class WasmDb implements Db {
     return e;
   }
   private readonly edit: StringEdit = { bytes: new Uint8Array(0), start: 0, length: 0, oldLength: 0 };
+
+  /** editString's create: one dbSetStr of len zero bytes, raw-encoded (set()'s work, zero-filled). */
+  private createZeroed(key: Bytes, len: number, maxLen: number): StringEdit | number {
+    if (len > maxLen) return APPEND_TOO_BIG;
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
+    this.forgetEncoding(key);
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const st = w.x.dbSetStr(this.ptr, n, len, 2, this.clock.now());
+    if (st < 0) throw new WasmOutOfMemoryError('SETBIT');
+    const vp = w.resU32(R_PTR); // syncs the views
+    w.u8.fill(0, vp, vp + len);
+    const old = w.resI32(R_HANDLE);
+    const misc = w.resU32(R_MISC);
+    this.dropHandle(old);
+    if (misc === 2) this.expired(key);
+    if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
+    // The hooks above call into the engine: the value stays where it is, the views may not.
+    w.sync();
+    const e = this.edit;
+    e.start = vp;
+    e.length = len;
+    e.oldLength = 0;
+    e.bytes = w.u8;
+    return e;
+  }
+
+  /**
+   * Db.editExact (types.ts): one dbLookup (touching, as dbWriteAt does). A value longer than
+   * VAL_EMBED lives out of line and is written where it is; dbWriteAt would only have set its
+   * F_RAWENC bit, which a string above EMBSTR_MAX bytes reports anyway. Shorter ones go through
+   * editString.
+   */
+  editExact(key: Bytes, len: number): StringEdit | number {
+    // (A snapshot hears of the key first, as editString tells it, even when nothing changes.)
+    if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const st = w.x.dbLookup(this.ptr, n, this.clock.now(), 1);
+    if (st === ST_STRING) {
+      const ptr = w.resU32(R_PTR); // syncs the views
+      if (w.resU32(R_LEN) !== len) return EDIT_OTHER_LENGTH;
+      if (len <= this.engine.valEmbed || len <= EMBSTR_MAX) return this.editString(key, len, len);
+      this.forgetEncoding(key);
+      const e = this.edit;
+      e.start = ptr;
+      e.length = len;
+      e.oldLength = len;
+      e.bytes = w.u8;
+      return e;
+    }
+    if (st === ST_HANDLE) return APPEND_WRONGTYPE;
+    if (st === ST_EXPIRED) this.reclaimExpired(key);
+    return APPEND_MISSING;
+  }
 
   private writeAt(key: Bytes, offset: number, bytes: Bytes, maxLen: number, what: string): number {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
