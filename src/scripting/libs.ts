@@ -26,19 +26,19 @@ local function tobit(x)
   return x
 end
 local bit = {}
-bit.tobit = function(x) return tobit(x) end
-bit.bnot = function(x) return tobit(~tobit(x)) end
-bit.band = function(x, ...) local r = tobit(x) for i = 1, select('#', ...) do r = r & tobit((select(i, ...))) end return tobit(r) end
-bit.bor = function(x, ...) local r = tobit(x) for i = 1, select('#', ...) do r = r | tobit((select(i, ...))) end return tobit(r) end
-bit.bxor = function(x, ...) local r = tobit(x) for i = 1, select('#', ...) do r = r ~ tobit((select(i, ...))) end return tobit(r) end
-bit.lshift = function(x, n) return tobit((tobit(x) & 0xFFFFFFFF) << (tobit(n) & 31)) end
-bit.rshift = function(x, n) return tobit((tobit(x) & 0xFFFFFFFF) >> (tobit(n) & 31)) end
-bit.arshift = function(x, n) return tobit(tobit(x) >> (tobit(n) & 31) | (tobit(x) < 0 and ~(0xFFFFFFFF >> (tobit(n) & 31)) or 0)) end
-bit.rol = function(x, n) x = tobit(x) & 0xFFFFFFFF n = tobit(n) & 31 return tobit((x << n) | (x >> (32 - n))) end
-bit.ror = function(x, n) x = tobit(x) & 0xFFFFFFFF n = tobit(n) & 31 return tobit((x >> n) | (x << (32 - n))) end
+bit.tobit = function(x) return 0.0 + tobit(x) end
+bit.bnot = function(x) return 0.0 + tobit(~tobit(x)) end
+bit.band = function(x, ...) local r = tobit(x) for i = 1, select('#', ...) do r = r & tobit((select(i, ...))) end return 0.0 + tobit(r) end
+bit.bor = function(x, ...) local r = tobit(x) for i = 1, select('#', ...) do r = r | tobit((select(i, ...))) end return 0.0 + tobit(r) end
+bit.bxor = function(x, ...) local r = tobit(x) for i = 1, select('#', ...) do r = r ~ tobit((select(i, ...))) end return 0.0 + tobit(r) end
+bit.lshift = function(x, n) return 0.0 + tobit((tobit(x) & 0xFFFFFFFF) << (tobit(n) & 31)) end
+bit.rshift = function(x, n) return 0.0 + tobit((tobit(x) & 0xFFFFFFFF) >> (tobit(n) & 31)) end
+bit.arshift = function(x, n) return 0.0 + tobit(tobit(x) >> (tobit(n) & 31) | (tobit(x) < 0 and ~(0xFFFFFFFF >> (tobit(n) & 31)) or 0)) end
+bit.rol = function(x, n) x = tobit(x) & 0xFFFFFFFF n = tobit(n) & 31 return 0.0 + tobit((x << n) | (x >> (32 - n))) end
+bit.ror = function(x, n) x = tobit(x) & 0xFFFFFFFF n = tobit(n) & 31 return 0.0 + tobit((x >> n) | (x << (32 - n))) end
 bit.bswap = function(x)
   x = tobit(x) & 0xFFFFFFFF
-  return tobit(((x & 0xFF) << 24) | ((x & 0xFF00) << 8) | ((x >> 8) & 0xFF00) | (x >> 24))
+  return 0.0 + tobit(((x & 0xFF) << 24) | ((x & 0xFF00) << 8) | ((x >> 8) & 0xFF00) | (x >> 24))
 end
 bit.tohex = function(x, n)
   x = tobit(x) & 0xFFFFFFFF
@@ -412,27 +412,29 @@ local function unpack_n(s, pos, n, is_map)
   return t, pos
 end
 
+-- (every number a double, as Lua 5.1's)
+local function num(v, p) return v + 0.0, p end
 unpack_value = function(s, pos)
   need(s, pos, 1)
   local c = s:byte(pos)
   pos = pos + 1
-  if c <= 0x7f then return c, pos
-  elseif c >= 0xe0 then return c - 256, pos
+  if c <= 0x7f then return c + 0.0, pos
+  elseif c >= 0xe0 then return c - 256.0, pos
   elseif c >= 0xa0 and c <= 0xbf then local n = c & 0x1f need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n
   elseif c >= 0x90 and c <= 0x9f then return unpack_n(s, pos, c & 0xf, false)
   elseif c >= 0x80 and c <= 0x8f then return unpack_n(s, pos, c & 0xf, true)
   elseif c == 0xc0 then return nil, pos
   elseif c == 0xc2 then return false, pos
   elseif c == 0xc3 then return true, pos
-  elseif c == 0xca then need(s, pos, 4) return string_unpack('>f', s, pos)
-  elseif c == 0xcb then need(s, pos, 8) return string_unpack('>d', s, pos)
-  elseif c == 0xcc then need(s, pos, 1) return string_unpack('>I1', s, pos)
-  elseif c == 0xcd then need(s, pos, 2) return string_unpack('>I2', s, pos)
-  elseif c == 0xce then need(s, pos, 4) return string_unpack('>I4', s, pos)
+  elseif c == 0xca then need(s, pos, 4) return num(string_unpack('>f', s, pos))
+  elseif c == 0xcb then need(s, pos, 8) return num(string_unpack('>d', s, pos))
+  elseif c == 0xcc then need(s, pos, 1) return num(string_unpack('>I1', s, pos))
+  elseif c == 0xcd then need(s, pos, 2) return num(string_unpack('>I2', s, pos))
+  elseif c == 0xce then need(s, pos, 4) return num(string_unpack('>I4', s, pos))
   elseif c == 0xcf then need(s, pos, 8) local v, p = string_unpack('>i8', s, pos) if v < 0 then v = v + 18446744073709551616.0 end return v + 0.0, p
-  elseif c == 0xd0 then need(s, pos, 1) return string_unpack('>i1', s, pos)
-  elseif c == 0xd1 then need(s, pos, 2) return string_unpack('>i2', s, pos)
-  elseif c == 0xd2 then need(s, pos, 4) return string_unpack('>i4', s, pos)
+  elseif c == 0xd0 then need(s, pos, 1) return num(string_unpack('>i1', s, pos))
+  elseif c == 0xd1 then need(s, pos, 2) return num(string_unpack('>i2', s, pos))
+  elseif c == 0xd2 then need(s, pos, 4) return num(string_unpack('>i4', s, pos))
   elseif c == 0xd3 then need(s, pos, 8) local v, p = string_unpack('>i8', s, pos) return v + 0.0, p
   elseif c == 0xd9 or c == 0xc4 then need(s, pos, 1) local n n, pos = string_unpack('>I1', s, pos) need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n
   elseif c == 0xda or c == 0xc5 then need(s, pos, 2) local n n, pos = string_unpack('>I2', s, pos) need(s, pos, n) return s:sub(pos, pos + n - 1), pos + n
@@ -464,12 +466,12 @@ cmsgpack.unpack = function(s)
 end
 cmsgpack.unpack_one = function(s, offset)
   local out, n, pos = unpack_full(s, 1, offset)
-  local nxt = pos > #s and -1 or pos - 1
+  local nxt = pos > #s and -1.0 or pos - 1.0
   return nxt, table.unpack(out, 1, n)
 end
 cmsgpack.unpack_limit = function(s, limit, offset)
   local out, n, pos = unpack_full(s, limit or 0, offset)
-  local nxt = pos > #s and -1 or pos - 1
+  local nxt = pos > #s and -1.0 or pos - 1.0
   return nxt, table.unpack(out, 1, n)
 end
 return cmsgpack
@@ -580,7 +582,7 @@ struct.unpack = function(fmt, data, pos)
       if pos + size - 1 > #data then error("bad argument #2 to 'unpack' (data string too short)", 2) end
       local v
       v, pos = string_unpack(f, data, pos)
-      res[#res + 1] = v
+      res[#res + 1] = v + 0.0
       last = v
     elseif op == 'zstr' then
       local e = data:find('\0', pos, true)
@@ -599,7 +601,7 @@ struct.unpack = function(fmt, data, pos)
       pos = pos + size
     end
   end
-  res[#res + 1] = pos
+  res[#res + 1] = pos + 0.0
   return table.unpack(res)
 end
 
@@ -613,7 +615,7 @@ struct.size = function(fmt)
     elseif op == 'chars' then n = n + f
     elseif op == 'zstr' then error("options 's' has no fixed size", 2) end
   end
-  return n
+  return n + 0.0
 end
 return struct
 `,

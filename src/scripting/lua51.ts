@@ -10,6 +10,8 @@
  *   does: `//` -> `/ /`, `<<` -> `< <`, `>>` -> `> >`, `::` -> `: :`; `&`, `|`, a lone `~` and the `<`
  *   of a `local x <const>` attribute become control characters (unknown tokens in 5.4 too), shown
  *   back as `'&'`, `'|'`, `'~'`, `'<'` by `fixMessage51`;
+ * - `#e` becomes `(0.0+#e)`, a double as 5.1's length, except where an integer acts the same (before
+ *   a comparison, `..`, `]`, or `+ 1`-like arithmetic with a literal; see lenSameAsFloat);
  * - `goto` (a plain name in 5.1) is renamed to a name 5.4 accepts; as a field name (`t.goto`,
  *   `{goto = 1}`) it becomes `["goto"]`, so it is the string key "goto" as in 5.1;
  * - string escapes 5.1 does not know (`\x`, `\z`, `\u`, `\q`...) keep only the character, as 5.1 does;
@@ -94,6 +96,9 @@ export function translate51(src: string, oneResult = false): string {
   // End of the last token read (not of a comment or spaces), and whether one is being read.
   let tokEnd = 0;
   let inTok = false;
+  // Start of the token being read and of the one before it (-1: none).
+  let tokStart = -1;
+  let prevTokStart = -1;
   // The ')' goes right after the explist's last token, on its line: 5.4 gives the instructions
   // that finish a parenthesized expression the line of the ')'.
   const endReturn = () => {
@@ -118,6 +123,73 @@ export function translate51(src: string, oneResult = false): string {
     flush(from);
     out.push(text);
     last = to;
+  };
+  // `#e` -> `(0.0+#e)`: 5.4's length operator gives an integer, 5.1's a double. One entry per open
+  // `#`, innermost last: the out slot holding `(0.0+` (emptied when the operand is not rewritten),
+  // the bracket depth of the `#` and where its operand stands (LEN_*).
+  // `alone`: no arithmetic operator before the `#` (`a * #t + 1` is `(a * #t) + 1`).
+  const lens: { slot: number; depth: number; phase: number; alone: boolean }[] = [];
+  // Before the token at i (first char c): close the `#` operands this token does not continue.
+  const lenToken = (c: number) => {
+    while (lens.length > 0) {
+      const p = lens[lens.length - 1];
+      if (brackets.length > p.depth) return; // inside the operand's brackets
+      if (brackets.length < p.depth) {
+        // the operand's enclosing bracket closed (cannot happen in a well-formed chunk): leave it
+        out[p.slot] = '';
+        lens.pop();
+        continue;
+      }
+      const k = lenKind(src, i, c);
+      if (p.phase === LEN_INSIDE) p.phase = LEN_SUFFIX; // back from the operand's own brackets
+      if (p.phase === LEN_START) {
+        if (k === K_NAME) p.phase = LEN_SUFFIX;
+        else if (k === K_OPEN_PAREN) p.phase = LEN_INSIDE;
+        else if (k === K_STRING || k === K_DOTS) p.phase = LEN_FINAL;
+        else if (k === K_OPEN_BRACE) p.phase = LEN_INSIDE_FINAL;
+        else {
+          // `#-x`, `##t`, `#not x`, `#5`, `#function`: not rewritten (errors but with a metamethod)
+          out[p.slot] = '';
+          lens.pop();
+          continue;
+        }
+        return;
+      }
+      if (p.phase === LEN_INSIDE_FINAL) p.phase = LEN_FINAL;
+      else if (p.phase === LEN_DOT) {
+        p.phase = k === K_NAME ? LEN_SUFFIX : LEN_FINAL;
+        if (k === K_NAME) return;
+      } else if (p.phase === LEN_METHOD) {
+        p.phase = k === K_NAME ? LEN_ARGS : LEN_FINAL;
+        if (k === K_NAME) return;
+      } else if (p.phase === LEN_ARGS) {
+        if (k === K_OPEN_PAREN || k === K_OPEN_BRACE) return void (p.phase = LEN_INSIDE);
+        if (k === K_STRING) return void (p.phase = LEN_SUFFIX);
+        p.phase = LEN_FINAL;
+      } else if (p.phase === LEN_SUFFIX) {
+        if (k === K_DOT) return void (p.phase = LEN_DOT);
+        if (k === K_COLON) return void (p.phase = LEN_METHOD);
+        if (k === K_OPEN_PAREN || k === K_OPEN_BRACE || k === K_OPEN_SQUARE) return void (p.phase = LEN_INSIDE);
+        if (k === K_STRING) return;
+        if (k === K_POW) {
+          // `#t^2` is `#(t^2)`: not rewritten (the length of a number is an error anyway)
+          out[p.slot] = '';
+          lens.pop();
+          continue;
+        }
+        p.phase = LEN_FINAL;
+      }
+      // LEN_FINAL: the operand ended with the previous token. Where an integer gives the same
+      // result as a double, the `#` is left alone (no cost): before a comparison, `..` (lengths
+      // print alike below 1e14), `]` (a key: 1 and 1.0 are the same key) and an arithmetic
+      // operator whose right operand starts with a number literal (a float: `#t + 1`).
+      if (p.alone && lenSameAsFloat(src, i, c)) out[p.slot] = '';
+      else {
+        if (tokEnd >= last) flush(tokEnd);
+        out.push(')');
+      }
+      lens.pop();
+    }
   };
   // Skip a first line starting with '#' (like luaL_loadfile; Redis strips #! lines itself).
   while (i < n) {
@@ -146,6 +218,17 @@ export function translate51(src: string, oneResult = false): string {
       continue;
     }
     inTok = true;
+    prevTokStart = tokStart;
+    tokStart = i;
+    if (lens.length > 0) lenToken(c);
+    if (c === 35 && lenAllowed(src, prevTokStart)) {
+      flush(i);
+      const pc = src.charCodeAt(prevTokStart);
+      const alone = pc !== 43 && pc !== 45 && pc !== 42 && pc !== 47 && pc !== 37 && pc !== 94;
+      lens.push({ slot: out.push('(0.0+') - 1, depth: brackets.length, phase: LEN_START, alone });
+      i++;
+      continue;
+    }
     if (c === 91) {
       const lvl = longBracket(src, i);
       if (lvl >= 0) {
@@ -242,11 +325,119 @@ export function translate51(src: string, oneResult = false): string {
     }
   }
   if (inTok) tokEnd = n;
+  if (lens.length > 0) lenToken(-1);
   if (retAt >= 0) endReturn();
   if (out.length === 0) return src;
   flush(n);
   if (checks > 0) return `local ${COUNTER}=${TICK_EVERY}; ` + out.join('');
   return out.join('');
+}
+
+// Where the operand of a `#` being rewritten stands (see translate51's `lens`).
+const LEN_START = 0; // right after `#`
+const LEN_SUFFIX = 1; // after a name or a suffix: `.x`, `[k]`, `(args)`, `:m(args)` may follow
+const LEN_INSIDE = 2; // inside the operand's ( [ {: back at the `#`'s depth it is LEN_SUFFIX
+const LEN_INSIDE_FINAL = 3; // inside `#{...}`: nothing may follow
+const LEN_DOT = 4; // after `.`
+const LEN_METHOD = 5; // after `:`
+const LEN_ARGS = 6; // after `:name`
+const LEN_FINAL = 7; // complete: closed before the next token
+
+// Token kinds lenToken tells apart.
+const K_OTHER = 0;
+const K_NAME = 1;
+const K_STRING = 2;
+const K_OPEN_PAREN = 3;
+const K_OPEN_BRACE = 4;
+const K_OPEN_SQUARE = 5;
+const K_DOT = 6;
+const K_COLON = 7;
+const K_POW = 8;
+const K_DOTS = 9;
+const KEYWORDS = new Set(['and', 'break', 'do', 'else', 'elseif', 'end', 'false', 'for', 'function', 'if', 'in', 'local', 'nil', 'not', 'or', 'repeat', 'return', 'then', 'true', 'until', 'while']);
+
+const EXPR_KEYWORDS = new Set(['return', 'if', 'elseif', 'while', 'until', 'and', 'or', 'not', 'in']);
+
+/**
+ * A `#` after the token starting at p begins an expression (elsewhere it is a syntax error that
+ * must stay "unexpected symbol near '#'", so it is not rewritten).
+ */
+function lenAllowed(src: string, p: number): boolean {
+  if (p < 0) return false;
+  const c = src.charCodeAt(p);
+  if (isAlpha(c) || c >= 128) {
+    let e = p;
+    while (e < src.length && isAlnum(src.charCodeAt(e))) e++;
+    return EXPR_KEYWORDS.has(src.slice(p, e));
+  }
+  switch (c) {
+    case 43: // + - * / % ^ # , ( { = < > ~ (as ~=)
+    case 45:
+    case 42:
+    case 47:
+    case 37:
+    case 94:
+    case 35:
+    case 44:
+    case 40:
+    case 123:
+    case 61:
+    case 60:
+    case 62:
+    case 126:
+      return true;
+    case 91:
+      return longBracket(src, p) < 0;
+    case 46:
+      return src.charCodeAt(p + 1) === 46 && src.charCodeAt(p + 2) !== 46;
+  }
+  return false;
+}
+
+/** The token at i (first char c) makes an integer operand before it act as a double would. */
+function lenSameAsFloat(src: string, i: number, c: number): boolean {
+  const c2 = src.charCodeAt(i + 1);
+  if (c === 93) return true; // ]
+  if (c === 61 || c === 126) return c2 === 61; // == ~=
+  if (c === 60 || c === 62) return c2 !== c; // < <= > >= (not the << >> that 5.1 refuses)
+  if (c === 46) return c2 === 46 && src.charCodeAt(i + 2) !== 46; // ..
+  if (c === 43 || c === 45 || c === 42 || c === 37 || (c === 47 && c2 !== 47)) {
+    let j = i + 1;
+    while (src.charCodeAt(j) === 32 || src.charCodeAt(j) === 9) j++;
+    const d = src.charCodeAt(j);
+    return isDigit(d) || (d === 46 && isDigit(src.charCodeAt(j + 1)));
+  }
+  return false;
+}
+
+/** The kind of the token starting at i (first char c; -1 at the end of the chunk). */
+function lenKind(src: string, i: number, c: number): number {
+  if (c < 0) return K_OTHER;
+  if (isAlpha(c) || c >= 128) {
+    let e = i;
+    while (e < src.length && isAlnum(src.charCodeAt(e))) e++;
+    return KEYWORDS.has(src.slice(i, e)) ? K_OTHER : K_NAME;
+  }
+  const c2 = src.charCodeAt(i + 1);
+  switch (c) {
+    case 34:
+    case 39:
+      return K_STRING;
+    case 91:
+      return longBracket(src, i) >= 0 ? K_STRING : K_OPEN_SQUARE;
+    case 40:
+      return K_OPEN_PAREN;
+    case 123:
+      return K_OPEN_BRACE;
+    case 46:
+      if (c2 === 46) return src.charCodeAt(i + 2) === 46 ? K_DOTS : K_OTHER;
+      return isDigit(c2) ? K_OTHER : K_DOT;
+    case 58:
+      return c2 === 58 ? K_OTHER : K_COLON;
+    case 94:
+      return K_POW;
+  }
+  return K_OTHER;
 }
 
 /**
