@@ -13,7 +13,8 @@
  * - `#e` becomes `(0.0+#e)`, a double as 5.1's length, except where an integer acts the same (before
  *   a comparison, `..`, `]`, or `+ 1`-like arithmetic with a literal; see lenSameAsFloat);
  * - `goto` (a plain name in 5.1) is renamed to a name 5.4 accepts; as a field name (`t.goto`,
- *   `{goto = 1}`) it becomes `["goto"]`, so it is the string key "goto" as in 5.1;
+ *   `{goto = 1}`) it becomes `["goto"]`, so it is the string key "goto" as in 5.1; a method call
+ *   `P:goto(args)` becomes GOTO_CALL`(P, args)` and `function a:goto(x)` `a["goto"] = function(self, x)`;
  * - string escapes 5.1 does not know (`\x`, `\z`, `\u`, `\q`...) keep only the character, as 5.1 does;
  * - with `oneResult` (an EVAL script, of whose results Redis reads one), a `return e` of the main
  *   chunk, outside any function, becomes `return (e)`. In 5.4 `return f(x)` is a tail call that
@@ -29,6 +30,14 @@
  */
 
 export const GOTO_NAME = 'goto__lua51';
+/** The local that holds a `goto` method in GOTO_CALL (shown as "method 'goto'" in errors). */
+const GOTO_METHOD = 'goto_method__lua51';
+const GOTO_CALL = `(function(o, ...) local ${GOTO_METHOD} = o["goto"] return ${GOTO_METHOD}(o, ...) end)`;
+/** A `{` whose `}` closes a GOTO_CALL call (`t:goto{...}`). */
+const BRACE_GOTO = 1123;
+function isBrace(b: number | undefined): boolean {
+  return b === 123 || b === BRACE_GOTO;
+}
 
 /**
  * Time-limit checks (instead of a per-instruction count hook, which makes 5.4's interpreter take its
@@ -191,6 +200,18 @@ export function translate51(src: string, oneResult = false): string {
       lens.pop();
     }
   };
+  // A method named goto (`t:goto(x)`, 5.4 refuses the keyword there) becomes a call of GOTO_CALL:
+  // `(function(o, ...) ... end)(t, x)`. chain[depth]: the out slot (pushed empty) where the
+  // primary expression being read at that bracket depth starts; tracked only in chunks that
+  // have a `:goto`. fnName: a `function a.b:c` statement being read (its `function` keyword is
+  // in out[slot]); with a goto in the name it becomes `a.b["goto"] = function(self, ...)`.
+  const gotoMethods = /:\s*goto(?![A-Za-z0-9_])/.test(src);
+  const hasGoto = gotoMethods || src.includes('goto');
+  const chain: number[] = [];
+  let fnName: { slot: number; hasGoto: boolean; self: boolean } | null = null;
+  // After a string or `{...}` argument of a goto method call: a ')' closes GOTO_CALL's call.
+  let closeAfterString = false;
+  let gotoBrace = false;
   // Skip a first line starting with '#' (like luaL_loadfile; Redis strips #! lines itself).
   while (i < n) {
     if (inTok) {
@@ -221,6 +242,10 @@ export function translate51(src: string, oneResult = false): string {
     prevTokStart = tokStart;
     tokStart = i;
     if (lens.length > 0) lenToken(c);
+    if (gotoMethods && primaryStart(src, i, c, prevTokStart)) {
+      flush(i);
+      chain[brackets.length] = out.push('') - 1;
+    }
     if (c === 35 && lenAllowed(src, prevTokStart)) {
       flush(i);
       const pc = src.charCodeAt(prevTokStart);
@@ -235,6 +260,11 @@ export function translate51(src: string, oneResult = false): string {
         const close = ']' + '='.repeat(lvl) + ']';
         const e = src.indexOf(close, i + 2 + lvl);
         i = e < 0 ? n : e + close.length;
+        if (closeAfterString) {
+          closeAfterString = false;
+          flush(i);
+          out.push(')');
+        }
         continue;
       }
       brackets.push(91);
@@ -243,6 +273,11 @@ export function translate51(src: string, oneResult = false): string {
     }
     if (c === 34 || c === 39) {
       i = string51(src, i, c, flush, out, (p) => (last = p));
+      if (closeAfterString) {
+        closeAfterString = false;
+        flush(i);
+        out.push(')');
+      }
       continue;
     }
     if (isDigit(c) || (c === 46 && isDigit(src.charCodeAt(i + 1)))) {
@@ -267,11 +302,48 @@ export function translate51(src: string, oneResult = false): string {
       const word = src.slice(s, i);
       if (word === 'goto') {
         const dot = fieldDot(src, s);
-        if (dot >= 0) replace(dot, i, '["goto"]');
-        else if (brackets[brackets.length - 1] === 123 && isTableKey(src, s, i)) replace(s, i, '["goto"]');
+        const colon = dot < 0 ? methodColon(src, s) : -1;
+        if (fnName && (dot >= 0 || colon >= 0)) {
+          // `function a.goto(` / `function a:goto(`: `a["goto"] = function(` (self added at the `(`)
+          fnName.hasGoto = true;
+          out[fnName.slot] = '';
+          replace(dot >= 0 ? dot : colon, i, '["goto"]');
+          if (colon >= 0) fnName.self = true;
+        } else if (colon >= 0 && chain[brackets.length] !== undefined) {
+          let j = i;
+          while (src.charCodeAt(j) === 32 || src.charCodeAt(j) === 9) j++;
+          const a = src.charCodeAt(j);
+          const slot = chain[brackets.length];
+          if (a === 40) {
+            out[slot] = GOTO_CALL + '(' + out[slot];
+            let k = j + 1;
+            while (k < n && /\s/.test(src[k])) k++;
+            replace(colon, j + 1, src.charCodeAt(k) === 41 ? '' : ', ');
+            brackets.push(40);
+            i = j + 1;
+          } else if (a === 34 || a === 39 || a === 123 || (a === 91 && longBracket(src, j) >= 0)) {
+            out[slot] = GOTO_CALL + '(' + out[slot];
+            replace(colon, i, ', ');
+            if (a === 123) gotoBrace = true;
+            else closeAfterString = true;
+          } else replace(s, i, GOTO_NAME);
+        } else if (dot >= 0) replace(dot, i, '["goto"]');
+        else if (isBrace(brackets[brackets.length - 1]) && isTableKey(src, s, i)) replace(s, i, '["goto"]');
         else replace(s, i, GOTO_NAME);
       } else if (word === 'do' || word === 'repeat') check(i);
-      else if (word === 'function') fnParams = true;
+      else if (word === 'function') {
+        fnParams = true;
+        if (hasGoto) {
+          // a `function name` statement: its keyword in a slot of its own
+          let j = i;
+          while (j < n && /\s/.test(src[j])) j++;
+          if (isAlpha(src.charCodeAt(j)) || src.charCodeAt(j) >= 128) {
+            flush(s);
+            fnName = { slot: out.push('function') - 1, hasGoto: false, self: false };
+            last = i;
+          }
+        }
+      }
       if (retAt >= 0 && brackets.length === retDepth && (word === 'end' || word === 'else' || word === 'elseif' || word === 'until')) endReturn();
       if (oneResult && word === 'return' && functions === 0) {
         retAt = i;
@@ -313,14 +385,36 @@ export function translate51(src: string, oneResult = false): string {
     }
     else if ((c === 61 || c === 126 || c === 60 || c === 62) && c2 === 61) i += 2;
     else if (c === 46 && c2 === 46) i += src.charCodeAt(i + 2) === 46 ? 3 : 2;
-    else if (c === 41 && fnParams) {
+    else if (c === 58 && fnName !== null && fnName.hasGoto) {
+      // `function a.goto:m(`: `a["goto"].m = function(self`
+      replace(i, i + 1, '.');
+      fnName.self = true;
+      i++;
+    } else if (c === 40 && fnName !== null) {
+      if (fnName.hasGoto) {
+        let k = i + 1;
+        while (k < n && /\s/.test(src[k])) k++;
+        replace(i, i + 1, ' = function(' + (fnName.self ? (src.charCodeAt(k) === 41 ? 'self' : 'self, ') : ''));
+      }
+      fnName = null;
+      brackets.push(40);
+      i++;
+    } else if (c === 41 && fnParams) {
       i++;
       brackets.pop();
       fnParams = false;
       check(i);
     } else {
-      if (c === 123 || c === 40) brackets.push(c);
-      else if (c === 125 || c === 41 || c === 93) brackets.pop();
+      if (c === 40) brackets.push(c);
+      else if (c === 123) {
+        brackets.push(gotoBrace ? BRACE_GOTO : 123);
+        gotoBrace = false;
+      } else if (c === 125 || c === 41 || c === 93) {
+        if (brackets.pop() === BRACE_GOTO) {
+          flush(i + 1);
+          out.push(')');
+        }
+      }
       i++;
     }
   }
@@ -450,6 +544,37 @@ function fieldDot(src: string, s: number): number {
   return k >= 0 && src.charCodeAt(k) === 46 && src.charCodeAt(k - 1) !== 46 ? k : -1;
 }
 
+/** `goto` at s is a method name after `:` (not `::`), spaces or tabs between: the colon's index, or -1. */
+function methodColon(src: string, s: number): number {
+  let k = s - 1;
+  while (k >= 0 && (src.charCodeAt(k) === 32 || src.charCodeAt(k) === 9)) k--;
+  return k >= 0 && src.charCodeAt(k) === 58 && src.charCodeAt(k - 1) !== 58 ? k : -1;
+}
+
+/**
+ * The token at i (first char c) starts a primary expression (a name, or a `(` that is not a call's
+ * arguments), given the start p of the token before it.
+ */
+function primaryStart(src: string, i: number, c: number, p: number): boolean {
+  const pc = p < 0 ? -1 : src.charCodeAt(p);
+  if (isAlpha(c) || c >= 128) {
+    let e = i;
+    while (e < src.length && isAlnum(src.charCodeAt(e))) e++;
+    if (KEYWORDS.has(src.slice(i, e))) return false;
+    return !((pc === 46 && src.charCodeAt(p + 1) !== 46) || (pc === 58 && src.charCodeAt(p + 1) !== 58));
+  }
+  if (c !== 40) return false;
+  if (pc < 0) return true;
+  if (isAlpha(pc) || pc >= 128) {
+    let e = p;
+    while (e < src.length && isAlnum(src.charCodeAt(e))) e++;
+    return KEYWORDS.has(src.slice(p, e)) && src.slice(p, e) !== 'function';
+  }
+  if (pc === 41 || pc === 93 || pc === 125 || pc === 34 || pc === 39) return false;
+  if (pc === 91 && longBracket(src, p) >= 0) return false;
+  return true;
+}
+
 /** Inside `{ }`: `goto` at [s, e) right after `{`, `,` or `;` and before `=` (not `==`) is a key. */
 function isTableKey(src: string, s: number, e: number): boolean {
   const space = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
@@ -499,6 +624,7 @@ const PLACEHOLDERS: [RegExp, string][] = [
 /** Map a 5.4 compile or runtime error message to 5.1's wording. */
 export function fixMessage51(msg: string): string {
   if (msg.includes("'<\\")) for (const [re, s] of PLACEHOLDERS) msg = msg.replace(re, s);
+  if (msg.includes(GOTO_METHOD)) msg = msg.split(`local '${GOTO_METHOD}'`).join("method 'goto'");
   if (msg.includes(GOTO_NAME)) msg = msg.split(GOTO_NAME).join('goto');
   // Literals we rewrote, when an error quotes them: 10. -> 10, 0x10p0 -> 0x10
   msg = msg.replace(/near '([0-9]+)\.'/, "near '$1'").replace(/near '(0[xX][0-9a-fA-F]+)p0'/, "near '$1'");
