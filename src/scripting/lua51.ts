@@ -22,6 +22,8 @@
  *   5.1 wrapper of the prelude) could not name the script's line as 5.1 does; `(e)` is the same first
  *   value without the tail call. Not with several expressions (`return a, b`), nor in loadstring
  *   chunks, whose extra results may be used.
+ * - elsewhere (inside functions, in loadstring chunks), `return lib.f(args)` of a Lua library function
+ *   becomes `return (lib.f(args))` or `return select(1, lib.f(args))` (see TAIL_ONE);
  * `fixMessage51` maps 5.4 compile and runtime error texts to 5.1's wording.
  * Linear in the size of the chunk; only run when a script is compiled (cached by SHA1).
  *
@@ -212,6 +214,34 @@ export function translate51(src: string, oneResult = false): string {
   // After a string or `{...}` argument of a goto method call: a ')' closes GOTO_CALL's call.
   let closeAfterString = false;
   let gotoBrace = false;
+  // A `return lib.f(args)` being read (TAIL_ONE): the out slot after `return`, the bracket depth of
+  // the `return`, whether the call's `)` closed. Wrapped at the end of the explist when nothing but
+  // the call is in it.
+  let tail: { slot: number; depth: number; multi: boolean; entered: boolean } | null = null;
+  const shadowCache = new Map<string, boolean>();
+  const tailToken = (c: number) => {
+    const t = tail!;
+    if (brackets.length > t.depth) {
+      t.entered = true; // inside the call's arguments
+      return;
+    }
+    if (brackets.length < t.depth) return void (tail = null);
+    if (!t.entered) return; // the name, `.`, and the `(` itself
+    // the first token after the call's `)`: the explist must end here
+    let end = c === 59 || c < 0;
+    if (!end && isAlpha(c)) {
+      let e = i;
+      while (e < n && isAlnum(src.charCodeAt(e))) e++;
+      const w = src.slice(i, e);
+      end = w === 'end' || w === 'else' || w === 'elseif' || w === 'until';
+    }
+    if (end) {
+      out[t.slot] = t.multi ? ' select(1,' : '(';
+      if (tokEnd >= last) flush(tokEnd);
+      out.push(')');
+    }
+    tail = null;
+  };
   // Skip a first line starting with '#' (like luaL_loadfile; Redis strips #! lines itself).
   while (i < n) {
     if (inTok) {
@@ -242,6 +272,7 @@ export function translate51(src: string, oneResult = false): string {
     prevTokStart = tokStart;
     tokStart = i;
     if (lens.length > 0) lenToken(c);
+    if (tail !== null) tailToken(c);
     if (gotoMethods && primaryStart(src, i, c, prevTokStart)) {
       flush(i);
       chain[brackets.length] = out.push('') - 1;
@@ -350,6 +381,20 @@ export function translate51(src: string, oneResult = false): string {
         retDepth = brackets.length;
         flush(i);
         retSlot = out.push('') - 1;
+      } else if (word === 'return' && tail === null) {
+        // `return lib.f(args)`: see TAIL_ONE
+        TAIL_CALL.lastIndex = i;
+        const m = TAIL_CALL.exec(src);
+        if (m) {
+          const method = m[2] === ':';
+          const name = m[2] ? m[1] + '.' + m[3] : m[1];
+          const multi = method || TAIL_MULTI.has(name);
+          if (method ? TAIL_METHODS.has(m[3]) && KEYWORDS.has(m[1]) === false && unshadowed(src, 'select', false, shadowCache)
+            : (multi || TAIL_ONE.has(name)) && unshadowed(src, m[1], m[2] !== undefined, shadowCache) && (!multi || unshadowed(src, 'select', false, shadowCache))) {
+            flush(i);
+            tail = { slot: out.push('') - 1, depth: brackets.length, multi, entered: false };
+          }
+        }
       }
       if (word === 'function') {
         functions++;
@@ -420,6 +465,7 @@ export function translate51(src: string, oneResult = false): string {
   }
   if (inTok) tokEnd = n;
   if (lens.length > 0) lenToken(-1);
+  if (tail !== null) tailToken(-1);
   if (retAt >= 0) endReturn();
   if (out.length === 0) return src;
   flush(n);
@@ -535,6 +581,57 @@ function lenKind(src: string, i: number, c: number): number {
 }
 
 /**
+ * Tail calls of library functions. 5.1 runs a tail call of a C function as an ordinary call, so an
+ * error it raises names the line of the `return` in the script's function. Redust's cjson, cmsgpack,
+ * struct, bit and the 5.1 wrappers of the prelude are Lua functions, and 5.4's tail call would drop
+ * the function's frame (the error would name the line of its caller). So `return lib.f(args)` is
+ * written `return (lib.f(args))` for the functions that return exactly one value, and
+ * `return select(1, lib.f(args))` for those that return several (the call is then an argument,
+ * made in the function's frame; all its results are kept). Only when the whole explist is the call,
+ * and when the chunk never uses the library's name otherwise (a local could shadow it: every
+ * occurrence of `cjson` must be `cjson.`, of `tostring` a call `tostring(`).
+ */
+const TAIL_CALL = /[ \t\r\n]*([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]*([.:])[ \t]*([A-Za-z_][A-Za-z0-9_]*))?[ \t]*\(/y;
+/** Methods of strings that are Lua wrappers (`return s:sub(1, 2)`): the object may be a table whose
+ * method returns several values, so always `select(1, ...)`. */
+const TAIL_METHODS = new Set(['sub', 'rep', 'byte', 'char', 'find', 'match', 'gmatch', 'gsub', 'len', 'format']);
+const TAIL_ONE = new Set([
+  'string.sub', 'string.rep', 'string.char', 'string.len', 'string.format', 'string.gmatch', 'string.gfind',
+  'table.concat', 'table.getn', 'table.maxn', 'table.setn',
+  'math.floor', 'math.ceil', 'math.pow', 'math.ldexp', 'math.log10', 'math.cosh', 'math.sinh', 'math.tanh', 'math.atan2', 'math.random',
+  'error', 'gcinfo', 'rawget', 'setmetatable', 'tonumber', 'tostring',
+  'redis.error_reply', 'redis.status_reply',
+  'cjson.encode', 'cjson.decode', 'cmsgpack.pack', 'struct.pack', 'struct.size',
+  ...['tobit', 'bnot', 'band', 'bor', 'bxor', 'lshift', 'rshift', 'arshift', 'rol', 'ror', 'bswap', 'tohex'].map((f) => 'bit.' + f),
+]);
+const TAIL_MULTI = new Set([
+  'string.byte', 'string.find', 'string.match', 'string.gsub', 'select', 'unpack', 'next', 'pairs', 'ipairs',
+  'loadstring', 'load', 'math.frexp', 'cmsgpack.unpack', 'cmsgpack.unpack_one', 'cmsgpack.unpack_limit', 'struct.unpack',
+]);
+
+/**
+ * The global `name` is never shadowed: each of its occurrences as a word in the chunk is followed
+ * by `.` (dotted: a library table) or by `(` and not after `function` (a function called).
+ */
+function unshadowed(src: string, name: string, dotted: boolean, cache: Map<string, boolean>): boolean {
+  const key = (dotted ? '.' : '(') + name;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  let ok = true;
+  for (let p = src.indexOf(name); p >= 0 && ok; p = src.indexOf(name, p + name.length)) {
+    if (p > 0 && isAlnum(src.charCodeAt(p - 1))) continue;
+    const e = p + name.length;
+    if (isAlnum(src.charCodeAt(e))) continue;
+    let j = e;
+    while (j < src.length && /\s/.test(src[j])) j++;
+    if (dotted) ok = src.charCodeAt(j) === 46 && src.charCodeAt(j + 1) !== 46;
+    else ok = src.charCodeAt(j) === 40 && !/function\s*$/.test(src.slice(Math.max(0, p - 20), p));
+  }
+  cache.set(key, ok);
+  return ok;
+}
+
+/**
  * `goto` at s is a field name after `.` (`t.goto`, not `a .. goto`): the dot's index, or -1. Only
  * spaces and tabs may separate them, so that the rewrite keeps every token on its line.
  */
@@ -636,6 +733,8 @@ export function fixMessage51(msg: string): string {
   // "attempt to index a nil value (local 't')" -> "attempt to index local 't' (a nil value)"
   msg = msg.replace(/attempt to (.+?) an? (\w+) value \((local|global|field|upvalue|method) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)");
   msg = msg.replace(/attempt to (.+?) (an? \w+ value) \(constant '[^']*'\)/, 'attempt to $1 $2');
+  // 5.1's xpcall checks only that a handler is there
+  msg = msg.replace("bad argument #2 to 'xpcall' (function expected, got no value)", "bad argument #2 to 'xpcall' (value expected)");
   // str_char: 5.1's luaL_argcheck text
   msg = msg.replace(/bad argument #(\d+) to 'char' \(value out of range\)/, "bad argument #$1 to 'char' (invalid value)");
   return msg;

@@ -433,6 +433,8 @@ RG.tonumber = function(...)
   end
   return n
 end
+-- (a fixed-argument function: a vararg one, to tell tostring() from tostring(nil) as 5.1's
+-- "bad argument #1 to 'tostring' (value expected)", cost ~40 ns per call)
 RG.tostring = tostring51
 RG.type = type
 RG.xpcall = xpcall
@@ -451,7 +453,6 @@ local function pcall_result(ok, ...)
   if type(e) == 'string' then e = fixmsg(e) end
   return false, e
 end
-RG.pcall = function(...) return pcall_result(pcall(...)) end
 
 -- Redis's Lua libraries (Lua implementations, see libs.ts).
 for name, lib in next, LIBS do RG[name] = ro(lib) end
@@ -572,17 +573,43 @@ local function userpos(err, i)
 end
 -- frame: the user's frame when the caller found it already (sandbox.ts CO_ERRH, on a dead
 -- coroutine's stack); as a message handler errh finds it itself.
-local function errh(err, frame)
-  local i = frame
-  if not i then
-    local lvl = 2
-    i = dbg_getinfo(lvl, 'Sl')
-    while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
-      lvl = lvl + 1
-      i = dbg_getinfo(lvl, 'Sl')
+-- callee: the frame the user's frame called (a wrapper of this chunk, when the error comes from
+-- one): called as a method (s:sub()), its argument errors do not count self, as 5.4's and 5.1's
+-- luaL_argerror do for a C function called as a method (the wrapper calls it through an upvalue).
+-- The user's frame from level lvl up (skipping C, prelude and library frames), and the first Lua
+-- frame skipped (the wrapper that called the C function which raised the error, if any).
+local function userframe(lvl)
+  local i = dbg_getinfo(lvl, 'Sln')
+  local callee
+  while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
+    lvl = lvl + 1
+    if callee == nil and i.what ~= 'C' then callee = i end
+    i = dbg_getinfo(lvl, 'Sln')
+  end
+  return i, callee
+end
+local function selfarg(n, name, extra)
+  n = tonumber(n) - 1
+  if n == 0 then return "calling '" .. name .. "' on bad self (" .. extra .. ")" end
+  return "bad argument #" .. n .. " to '" .. name .. "' (" .. extra .. ")"
+end
+local function userpos_method(err, i, callee)
+  -- (a wrapper called from C: 5.1's C function, called from C, has no position either)
+  err = userpos(err, not (callee and callee.source == '=redust' and callee.namewhat == '') and i or nil)
+  if callee and callee.source == '=redust' then
+    if callee.namewhat == 'method' then
+      err = string_gsub(err, "bad argument #(%d+) to '([%w_]+)' %((.*)%)$", selfarg, 1)
+    elseif callee.namewhat == '' then
+      -- called from C (pcall(string.rep)): 5.1's C function has no name there
+      err = string_gsub(err, "bad argument #(%d+) to '[%w_]+'", "bad argument #%1 to '?'", 1)
     end
   end
-  if type(err) == 'string' then err = fixmsg(userpos(err, i)) end
+  return err
+end
+local function errh(err, frame, callee)
+  local i = frame
+  if not i then i, callee = userframe(3) end
+  if type(err) == 'string' then err = fixmsg(userpos_method(err, i, callee)) end
   if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring51(err)} end
   if i then
     err.source = i.source
@@ -590,6 +617,16 @@ local function errh(err, frame)
   end
   return err
 end
+
+-- An error a C function raises when a wrapper of this chunk called it names this chunk's line
+-- ("redust:136: bad argument..."): pcall's message handler gives it the script's line instead,
+-- as errh does for uncaught errors (the stack is still there).
+local string_find = string.find
+local function pcall_msgh(e)
+  if type(e) == 'string' and string_find(e, '^redust:%d+: ') then return userpos_method(e, userframe(3)) end
+  return e
+end
+RG.pcall = function(f, ...) return pcall_result(xpcall(f, pcall_msgh, ...)) end
 
 setmetatable(RG, {__index = N.nonexistent, __newindex = N.readonly, __metatable = false})
 PROT[RG] = true

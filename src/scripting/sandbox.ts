@@ -1047,12 +1047,14 @@ const CO_ERRH = `
 local getinfo, errh = ...
 return function(co, err)
   local lvl = 0
-  local i = getinfo(co, lvl, 'Sl')
+  local i = getinfo(co, lvl, 'Sln')
+  local callee
   while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
     lvl = lvl + 1
-    i = getinfo(co, lvl, 'Sl')
+    if callee == nil and i.what ~= 'C' then callee = i end
+    i = getinfo(co, lvl, 'Sln')
   end
-  return errh(err, i)
+  return errh(err, i, callee)
 end
 `;
 
