@@ -53,6 +53,14 @@ function isBrace(b: number | undefined): boolean {
 export const TICK_NAME = '__redust_tick';
 export const TICK_EVERY = 1000;
 const COUNTER = '__redust_c';
+/**
+ * The names the front end writes (COUNTER, TICK_NAME, GOTO_NAME, GOTO_METHOD) start with
+ * `__redust` or contain `__lua51`; a script's own variable with such a name gets USER_PREFIX in
+ * front (so `return __redust_c` is the script's missing global, as on Redis), shown without it in
+ * error messages. Injective: every renamed name starts with USER_PREFIX, none of the front end's does.
+ */
+const INTERNAL = /^__redust|__lua51/;
+const USER_PREFIX = '__redust_u';
 const CHECK = ` ${COUNTER}=${COUNTER}-1 if ${COUNTER}<0 then ${COUNTER}=${TICK_NAME}() end `;
 
 const CH_AMP = '\x01';
@@ -82,7 +90,7 @@ function longBracket(s: string, i: number): number {
  * Translate a 5.1 chunk (latin1 string, one char per byte) to 5.4 source with 5.1 semantics.
  * Lexical errors are left in place for 5.4's lexer to report (same texts in both versions).
  */
-export function translate51(src: string, oneResult = false): string {
+export function translate51(src: string, oneResult = false, counterUpvalue = false): string {
   const out: string[] = [];
   const n = src.length;
   let i = 0;
@@ -208,6 +216,8 @@ export function translate51(src: string, oneResult = false): string {
   // have a `:goto`. fnName: a `function a.b:c` statement being read (its `function` keyword is
   // in out[slot]); with a goto in the name it becomes `a.b["goto"] = function(self, ...)`.
   const gotoMethods = /:\s*goto(?![A-Za-z0-9_])/.test(src);
+  // The script's own names that could be the front end's (see INTERNAL).
+  const internal = src.includes('__redust') || src.includes('__lua51');
   const hasGoto = gotoMethods || src.includes('goto');
   const chain: number[] = [];
   let fnName: { slot: number; hasGoto: boolean; self: boolean } | null = null;
@@ -361,6 +371,8 @@ export function translate51(src: string, oneResult = false): string {
         } else if (dot >= 0) replace(dot, i, '["goto"]');
         else if (isBrace(brackets[brackets.length - 1]) && isTableKey(src, s, i)) replace(s, i, '["goto"]');
         else replace(s, i, GOTO_NAME);
+      } else if (internal && INTERNAL.test(word) && fieldDot(src, s) < 0 && methodColon(src, s) < 0 && !(isBrace(brackets[brackets.length - 1]) && isTableKey(src, s, i))) {
+        replace(s, i, USER_PREFIX + word);
       } else if (word === 'do' || word === 'repeat') check(i);
       else if (word === 'function') {
         fnParams = true;
@@ -469,7 +481,13 @@ export function translate51(src: string, oneResult = false): string {
   if (retAt >= 0) endReturn();
   if (out.length === 0) return src;
   flush(n);
-  if (checks > 0) return `local ${COUNTER}=${TICK_EVERY}; ` + out.join('');
+  if (checks > 0) {
+    // counterUpvalue: the chunk is at Lua's limit of 200 locals (the caller saw the plain form fail),
+    // so the counter is made an upvalue: the script runs as a function inside the chunk (one more
+    // closure per run). The ')' goes on a line of its own (the last line may end in a comment).
+    if (counterUpvalue) return `local ${COUNTER}=${TICK_EVERY}; return (function(...) ` + out.join('') + '\n end)(...)';
+    return `local ${COUNTER}=${TICK_EVERY}; ` + out.join('');
+  }
   return out.join('');
 }
 
@@ -722,7 +740,11 @@ const PLACEHOLDERS: [RegExp, string][] = [
 export function fixMessage51(msg: string): string {
   if (msg.includes("'<\\")) for (const [re, s] of PLACEHOLDERS) msg = msg.replace(re, s);
   if (msg.includes(GOTO_METHOD)) msg = msg.split(`local '${GOTO_METHOD}'`).join("method 'goto'");
-  if (msg.includes(GOTO_NAME)) msg = msg.split(GOTO_NAME).join('goto');
+  if (msg.includes(GOTO_NAME) || msg.includes(USER_PREFIX)) {
+    msg = msg.replace(/[A-Za-z_][A-Za-z0-9_]*/g, (w) => (w.startsWith(USER_PREFIX) ? w.slice(USER_PREFIX.length) : w === GOTO_NAME ? 'goto' : w));
+  }
+  // 5.1's errorlimit: "main function has more than 200 local variables" (no "near")
+  msg = msg.replace(/too many (.+?) \(limit is (\d+)\) in (main function|function at line \d+) near .*$/s, '$3 has more than $2 $1');
   // Literals we rewrote, when an error quotes them: 10. -> 10, 0x10p0 -> 0x10
   msg = msg.replace(/near '([0-9]+)\.'/, "near '$1'").replace(/near '(0[xX][0-9a-fA-F]+)p0'/, "near '$1'");
   if (msg.includes('<eof>')) msg = msg.replace(/(^|[^'])<eof>(?!')/g, "$1'<eof>'");
