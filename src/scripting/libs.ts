@@ -10,10 +10,10 @@
 export const LIBS: Record<string, string> = {
   bit: String.raw`
 local floor, type, tonumber, error, select, string_format = math.floor, type, tonumber, error, select, string.format
-local function tobit(x)
+local function tobit(x, argn, fname)
   if type(x) ~= 'number' then
     local n = tonumber(x)
-    if not n then error("bad argument #1 to 'tobit' (number expected, got " .. (x == nil and 'no value' or type(x)) .. ")", 3) end
+    if not n then error("bad argument #" .. (argn or 1) .. " to '" .. (fname or 'tobit') .. "' (number expected, got " .. (x == nil and 'no value' or type(x)) .. ")", 3) end
     x = n
   end
   if math.type(x) == 'float' then
@@ -27,23 +27,23 @@ local function tobit(x)
   return x
 end
 local bit = {}
-bit.tobit = function(x) return tobit(x) end
-bit.bnot = function(x) return tobit(~tobit(x)) end
-bit.band = function(x, ...) local r = tobit(x) for i = 1, select('#', ...) do r = r & tobit((select(i, ...))) end return tobit(r) end
-bit.bor = function(x, ...) local r = tobit(x) for i = 1, select('#', ...) do r = r | tobit((select(i, ...))) end return tobit(r) end
-bit.bxor = function(x, ...) local r = tobit(x) for i = 1, select('#', ...) do r = r ~ tobit((select(i, ...))) end return tobit(r) end
-bit.lshift = function(x, n) return tobit((tobit(x) & 0xFFFFFFFF) << (tobit(n) & 31)) end
-bit.rshift = function(x, n) return tobit((tobit(x) & 0xFFFFFFFF) >> (tobit(n) & 31)) end
-bit.arshift = function(x, n) return tobit(tobit(x) >> (tobit(n) & 31) | (tobit(x) < 0 and ~(0xFFFFFFFF >> (tobit(n) & 31)) or 0)) end
-bit.rol = function(x, n) x = tobit(x) & 0xFFFFFFFF n = tobit(n) & 31 return tobit((x << n) | (x >> (32 - n))) end
-bit.ror = function(x, n) x = tobit(x) & 0xFFFFFFFF n = tobit(n) & 31 return tobit((x >> n) | (x << (32 - n))) end
+bit.tobit = function(x) return 0.0 + tobit(x, 1, 'tobit') end
+bit.bnot = function(x) return 0.0 + tobit(~tobit(x, 1, 'bnot')) end
+bit.band = function(x, ...) local r = tobit(x, 1, 'band') for i = 1, select('#', ...) do r = r & tobit((select(i, ...)), i + 1, 'band') end return 0.0 + tobit(r) end
+bit.bor = function(x, ...) local r = tobit(x, 1, 'bor') for i = 1, select('#', ...) do r = r | tobit((select(i, ...)), i + 1, 'bor') end return 0.0 + tobit(r) end
+bit.bxor = function(x, ...) local r = tobit(x, 1, 'bxor') for i = 1, select('#', ...) do r = r ~ tobit((select(i, ...)), i + 1, 'bxor') end return 0.0 + tobit(r) end
+bit.lshift = function(x, n) return 0.0 + tobit((tobit(x, 1, 'lshift') & 0xFFFFFFFF) << (tobit(n, 2, 'lshift') & 31)) end
+bit.rshift = function(x, n) return 0.0 + tobit((tobit(x, 1, 'rshift') & 0xFFFFFFFF) >> (tobit(n, 2, 'rshift') & 31)) end
+bit.arshift = function(x, n) return 0.0 + tobit(tobit(x, 1, 'arshift') >> (tobit(n, 2, 'arshift') & 31) | (tobit(x, 1, 'arshift') < 0 and ~(0xFFFFFFFF >> (tobit(n, 2, 'arshift') & 31)) or 0)) end
+bit.rol = function(x, n) x = tobit(x, 1, 'rol') & 0xFFFFFFFF n = tobit(n, 2, 'rol') & 31 return 0.0 + tobit((x << n) | (x >> (32 - n))) end
+bit.ror = function(x, n) x = tobit(x, 1, 'ror') & 0xFFFFFFFF n = tobit(n, 2, 'ror') & 31 return 0.0 + tobit((x >> n) | (x << (32 - n))) end
 bit.bswap = function(x)
-  x = tobit(x) & 0xFFFFFFFF
-  return tobit(((x & 0xFF) << 24) | ((x & 0xFF00) << 8) | ((x >> 8) & 0xFF00) | (x >> 24))
+  x = tobit(x, 1, 'bswap') & 0xFFFFFFFF
+  return 0.0 + tobit(((x & 0xFF) << 24) | ((x & 0xFF00) << 8) | ((x >> 8) & 0xFF00) | (x >> 24))
 end
 bit.tohex = function(x, n)
-  x = tobit(x) & 0xFFFFFFFF
-  n = n == nil and 8 or tobit(n)
+  x = tobit(x, 1, 'tohex') & 0xFFFFFFFF
+  n = n == nil and 8 or tobit(n, 2, 'tohex')
   local upper = false
   if n < 0 then n = -n upper = true end
   if n > 8 then n = 8 end
@@ -391,7 +391,7 @@ struct.unpack = function(fmt, data, pos)
       if pos + size - 1 > #data then error("bad argument #2 to 'unpack' (data string too short)", 2) end
       local v
       v, pos = string_unpack(f, data, pos)
-      res[#res + 1] = v
+      res[#res + 1] = v + 0.0
       last = v
     elseif op == 'zstr' then
       local e = data:find('\0', pos, true)
@@ -410,7 +410,7 @@ struct.unpack = function(fmt, data, pos)
       pos = pos + size
     end
   end
-  res[#res + 1] = pos
+  res[#res + 1] = pos + 0.0
   return table.unpack(res)
 end
 
@@ -424,7 +424,7 @@ struct.size = function(fmt)
     elseif op == 'chars' then n = n + f
     elseif op == 'zstr' then error("options 's' has no fixed size", 2) end
   end
-  return n
+  return n + 0.0
 end
 return struct
 `,

@@ -10,8 +10,11 @@
  *   does: `//` -> `/ /`, `<<` -> `< <`, `>>` -> `> >`, `::` -> `: :`; `&`, `|`, a lone `~` and the `<`
  *   of a `local x <const>` attribute become control characters (unknown tokens in 5.4 too), shown
  *   back as `'&'`, `'|'`, `'~'`, `'<'` by `fixMessage51`;
+ * - `#e` becomes `(0.0+#e)`, a double as 5.1's length, except where an integer acts the same (before
+ *   a comparison, `..`, `]`, or `+ 1`-like arithmetic with a literal; see lenSameAsFloat);
  * - `goto` (a plain name in 5.1) is renamed to a name 5.4 accepts; as a field name (`t.goto`,
- *   `{goto = 1}`) it becomes `["goto"]`, so it is the string key "goto" as in 5.1;
+ *   `{goto = 1}`) it becomes `["goto"]`, so it is the string key "goto" as in 5.1; a method call
+ *   `P:goto(args)` becomes GOTO_CALL`(P, args)` and `function a:goto(x)` `a["goto"] = function(self, x)`;
  * - string escapes 5.1 does not know (`\x`, `\z`, `\u`, `\q`...) keep only the character, as 5.1 does;
  * - with `oneResult` (an EVAL script, of whose results Redis reads one), a `return e` of the main
  *   chunk, outside any function, becomes `return (e)`. In 5.4 `return f(x)` is a tail call that
@@ -19,6 +22,8 @@
  *   5.1 wrapper of the prelude) could not name the script's line as 5.1 does; `(e)` is the same first
  *   value without the tail call. Not with several expressions (`return a, b`), nor in loadstring
  *   chunks, whose extra results may be used.
+ * - elsewhere (inside functions, in loadstring chunks), `return lib.f(args)` of a Lua library function
+ *   becomes `return (lib.f(args))` or `return select(1, lib.f(args))` (see TAIL_ONE);
  * `fixMessage51` maps 5.4 compile and runtime error texts to 5.1's wording.
  * Linear in the size of the chunk; only run when a script is compiled (cached by SHA1).
  *
@@ -27,6 +32,14 @@
  */
 
 export const GOTO_NAME = 'goto__lua51';
+/** The local that holds a `goto` method in GOTO_CALL (shown as "method 'goto'" in errors). */
+const GOTO_METHOD = 'goto_method__lua51';
+const GOTO_CALL = `(function(o, ...) local ${GOTO_METHOD} = o["goto"] return ${GOTO_METHOD}(o, ...) end)`;
+/** A `{` whose `}` closes a GOTO_CALL call (`t:goto{...}`). */
+const BRACE_GOTO = 1123;
+function isBrace(b: number | undefined): boolean {
+  return b === 123 || b === BRACE_GOTO;
+}
 
 /**
  * Time-limit checks (instead of a per-instruction count hook, which makes 5.4's interpreter take its
@@ -40,6 +53,14 @@ export const GOTO_NAME = 'goto__lua51';
 export const TICK_NAME = '__redust_tick';
 export const TICK_EVERY = 1000;
 const COUNTER = '__redust_c';
+/**
+ * The names the front end writes (COUNTER, TICK_NAME, GOTO_NAME, GOTO_METHOD) start with
+ * `__redust` or contain `__lua51`; a script's own variable with such a name gets USER_PREFIX in
+ * front (so `return __redust_c` is the script's missing global, as on Redis), shown without it in
+ * error messages. Injective: every renamed name starts with USER_PREFIX, none of the front end's does.
+ */
+const INTERNAL = /^__redust|__lua51/;
+const USER_PREFIX = '__redust_u';
 const CHECK = ` ${COUNTER}=${COUNTER}-1 if ${COUNTER}<0 then ${COUNTER}=${TICK_NAME}() end `;
 
 const CH_AMP = '\x01';
@@ -69,7 +90,7 @@ function longBracket(s: string, i: number): number {
  * Translate a 5.1 chunk (latin1 string, one char per byte) to 5.4 source with 5.1 semantics.
  * Lexical errors are left in place for 5.4's lexer to report (same texts in both versions).
  */
-export function translate51(src: string, oneResult = false): string {
+export function translate51(src: string, oneResult = false, counterUpvalue = false): string {
   const out: string[] = [];
   const n = src.length;
   let i = 0;
@@ -94,6 +115,9 @@ export function translate51(src: string, oneResult = false): string {
   // End of the last token read (not of a comment or spaces), and whether one is being read.
   let tokEnd = 0;
   let inTok = false;
+  // Start of the token being read and of the one before it (-1: none).
+  let tokStart = -1;
+  let prevTokStart = -1;
   // The ')' goes right after the explist's last token, on its line: 5.4 gives the instructions
   // that finish a parenthesized expression the line of the ')'.
   const endReturn = () => {
@@ -118,6 +142,115 @@ export function translate51(src: string, oneResult = false): string {
     flush(from);
     out.push(text);
     last = to;
+  };
+  // `#e` -> `(0.0+#e)`: 5.4's length operator gives an integer, 5.1's a double. One entry per open
+  // `#`, innermost last: the out slot holding `(0.0+` (emptied when the operand is not rewritten),
+  // the bracket depth of the `#` and where its operand stands (LEN_*).
+  // `alone`: no arithmetic operator before the `#` (`a * #t + 1` is `(a * #t) + 1`).
+  const lens: { slot: number; depth: number; phase: number; alone: boolean }[] = [];
+  // Before the token at i (first char c): close the `#` operands this token does not continue.
+  const lenToken = (c: number) => {
+    while (lens.length > 0) {
+      const p = lens[lens.length - 1];
+      if (brackets.length > p.depth) return; // inside the operand's brackets
+      if (brackets.length < p.depth) {
+        // the operand's enclosing bracket closed (cannot happen in a well-formed chunk): leave it
+        out[p.slot] = '';
+        lens.pop();
+        continue;
+      }
+      const k = lenKind(src, i, c);
+      if (p.phase === LEN_INSIDE) p.phase = LEN_SUFFIX; // back from the operand's own brackets
+      if (p.phase === LEN_START) {
+        if (k === K_NAME) p.phase = LEN_SUFFIX;
+        else if (k === K_OPEN_PAREN) p.phase = LEN_INSIDE;
+        else if (k === K_STRING || k === K_DOTS) p.phase = LEN_FINAL;
+        else if (k === K_OPEN_BRACE) p.phase = LEN_INSIDE_FINAL;
+        else {
+          // `#-x`, `##t`, `#not x`, `#5`, `#function`: not rewritten (errors but with a metamethod)
+          out[p.slot] = '';
+          lens.pop();
+          continue;
+        }
+        return;
+      }
+      if (p.phase === LEN_INSIDE_FINAL) p.phase = LEN_FINAL;
+      else if (p.phase === LEN_DOT) {
+        p.phase = k === K_NAME ? LEN_SUFFIX : LEN_FINAL;
+        if (k === K_NAME) return;
+      } else if (p.phase === LEN_METHOD) {
+        p.phase = k === K_NAME ? LEN_ARGS : LEN_FINAL;
+        if (k === K_NAME) return;
+      } else if (p.phase === LEN_ARGS) {
+        if (k === K_OPEN_PAREN || k === K_OPEN_BRACE) return void (p.phase = LEN_INSIDE);
+        if (k === K_STRING) return void (p.phase = LEN_SUFFIX);
+        p.phase = LEN_FINAL;
+      } else if (p.phase === LEN_SUFFIX) {
+        if (k === K_DOT) return void (p.phase = LEN_DOT);
+        if (k === K_COLON) return void (p.phase = LEN_METHOD);
+        if (k === K_OPEN_PAREN || k === K_OPEN_BRACE || k === K_OPEN_SQUARE) return void (p.phase = LEN_INSIDE);
+        if (k === K_STRING) return;
+        if (k === K_POW) {
+          // `#t^2` is `#(t^2)`: not rewritten (the length of a number is an error anyway)
+          out[p.slot] = '';
+          lens.pop();
+          continue;
+        }
+        p.phase = LEN_FINAL;
+      }
+      // LEN_FINAL: the operand ended with the previous token. Where an integer gives the same
+      // result as a double, the `#` is left alone (no cost): before a comparison, `..` (lengths
+      // print alike below 1e14), `]` (a key: 1 and 1.0 are the same key) and an arithmetic
+      // operator whose right operand starts with a number literal (a float: `#t + 1`).
+      if (p.alone && lenSameAsFloat(src, i, c)) out[p.slot] = '';
+      else {
+        if (tokEnd >= last) flush(tokEnd);
+        out.push(')');
+      }
+      lens.pop();
+    }
+  };
+  // A method named goto (`t:goto(x)`, 5.4 refuses the keyword there) becomes a call of GOTO_CALL:
+  // `(function(o, ...) ... end)(t, x)`. chain[depth]: the out slot (pushed empty) where the
+  // primary expression being read at that bracket depth starts; tracked only in chunks that
+  // have a `:goto`. fnName: a `function a.b:c` statement being read (its `function` keyword is
+  // in out[slot]); with a goto in the name it becomes `a.b["goto"] = function(self, ...)`.
+  const gotoMethods = /:\s*goto(?![A-Za-z0-9_])/.test(src);
+  // The script's own names that could be the front end's (see INTERNAL).
+  const internal = src.includes('__redust') || src.includes('__lua51');
+  const hasGoto = gotoMethods || src.includes('goto');
+  const chain: number[] = [];
+  let fnName: { slot: number; hasGoto: boolean; self: boolean } | null = null;
+  // After a string or `{...}` argument of a goto method call: a ')' closes GOTO_CALL's call.
+  let closeAfterString = false;
+  let gotoBrace = false;
+  // A `return lib.f(args)` being read (TAIL_ONE): the out slot after `return`, the bracket depth of
+  // the `return`, whether the call's `)` closed. Wrapped at the end of the explist when nothing but
+  // the call is in it.
+  let tail: { slot: number; depth: number; multi: boolean; entered: boolean } | null = null;
+  const shadowCache = new Map<string, boolean>();
+  const tailToken = (c: number) => {
+    const t = tail!;
+    if (brackets.length > t.depth) {
+      t.entered = true; // inside the call's arguments
+      return;
+    }
+    if (brackets.length < t.depth) return void (tail = null);
+    if (!t.entered) return; // the name, `.`, and the `(` itself
+    // the first token after the call's `)`: the explist must end here
+    let end = c === 59 || c < 0;
+    if (!end && isAlpha(c)) {
+      let e = i;
+      while (e < n && isAlnum(src.charCodeAt(e))) e++;
+      const w = src.slice(i, e);
+      end = w === 'end' || w === 'else' || w === 'elseif' || w === 'until';
+    }
+    if (end) {
+      out[t.slot] = t.multi ? ' select(1,' : '(';
+      if (tokEnd >= last) flush(tokEnd);
+      out.push(')');
+    }
+    tail = null;
   };
   // Skip a first line starting with '#' (like luaL_loadfile; Redis strips #! lines itself).
   while (i < n) {
@@ -146,12 +279,33 @@ export function translate51(src: string, oneResult = false): string {
       continue;
     }
     inTok = true;
+    prevTokStart = tokStart;
+    tokStart = i;
+    if (lens.length > 0) lenToken(c);
+    if (tail !== null) tailToken(c);
+    if (gotoMethods && primaryStart(src, i, c, prevTokStart)) {
+      flush(i);
+      chain[brackets.length] = out.push('') - 1;
+    }
+    if (c === 35 && lenAllowed(src, prevTokStart)) {
+      flush(i);
+      const pc = src.charCodeAt(prevTokStart);
+      const alone = pc !== 43 && pc !== 45 && pc !== 42 && pc !== 47 && pc !== 37 && pc !== 94;
+      lens.push({ slot: out.push('(0.0+') - 1, depth: brackets.length, phase: LEN_START, alone });
+      i++;
+      continue;
+    }
     if (c === 91) {
       const lvl = longBracket(src, i);
       if (lvl >= 0) {
         const close = ']' + '='.repeat(lvl) + ']';
         const e = src.indexOf(close, i + 2 + lvl);
         i = e < 0 ? n : e + close.length;
+        if (closeAfterString) {
+          closeAfterString = false;
+          flush(i);
+          out.push(')');
+        }
         continue;
       }
       brackets.push(91);
@@ -160,6 +314,11 @@ export function translate51(src: string, oneResult = false): string {
     }
     if (c === 34 || c === 39) {
       i = string51(src, i, c, flush, out, (p) => (last = p));
+      if (closeAfterString) {
+        closeAfterString = false;
+        flush(i);
+        out.push(')');
+      }
       continue;
     }
     if (isDigit(c) || (c === 46 && isDigit(src.charCodeAt(i + 1)))) {
@@ -184,17 +343,70 @@ export function translate51(src: string, oneResult = false): string {
       const word = src.slice(s, i);
       if (word === 'goto') {
         const dot = fieldDot(src, s);
-        if (dot >= 0) replace(dot, i, '["goto"]');
-        else if (brackets[brackets.length - 1] === 123 && isTableKey(src, s, i)) replace(s, i, '["goto"]');
+        const colon = dot < 0 ? methodColon(src, s) : -1;
+        if (fnName && (dot >= 0 || colon >= 0)) {
+          // `function a.goto(` / `function a:goto(`: `a["goto"] = function(` (self added at the `(`)
+          fnName.hasGoto = true;
+          out[fnName.slot] = '';
+          replace(dot >= 0 ? dot : colon, i, '["goto"]');
+          if (colon >= 0) fnName.self = true;
+        } else if (colon >= 0 && chain[brackets.length] !== undefined) {
+          let j = i;
+          while (src.charCodeAt(j) === 32 || src.charCodeAt(j) === 9) j++;
+          const a = src.charCodeAt(j);
+          const slot = chain[brackets.length];
+          if (a === 40) {
+            out[slot] = GOTO_CALL + '(' + out[slot];
+            let k = j + 1;
+            while (k < n && /\s/.test(src[k])) k++;
+            replace(colon, j + 1, src.charCodeAt(k) === 41 ? '' : ', ');
+            brackets.push(40);
+            i = j + 1;
+          } else if (a === 34 || a === 39 || a === 123 || (a === 91 && longBracket(src, j) >= 0)) {
+            out[slot] = GOTO_CALL + '(' + out[slot];
+            replace(colon, i, ', ');
+            if (a === 123) gotoBrace = true;
+            else closeAfterString = true;
+          } else replace(s, i, GOTO_NAME);
+        } else if (dot >= 0) replace(dot, i, '["goto"]');
+        else if (isBrace(brackets[brackets.length - 1]) && isTableKey(src, s, i)) replace(s, i, '["goto"]');
         else replace(s, i, GOTO_NAME);
+      } else if (internal && INTERNAL.test(word) && fieldDot(src, s) < 0 && methodColon(src, s) < 0 && !(isBrace(brackets[brackets.length - 1]) && isTableKey(src, s, i))) {
+        replace(s, i, USER_PREFIX + word);
       } else if (word === 'do' || word === 'repeat') check(i);
-      else if (word === 'function') fnParams = true;
+      else if (word === 'function') {
+        fnParams = true;
+        if (hasGoto) {
+          // a `function name` statement: its keyword in a slot of its own
+          let j = i;
+          while (j < n && /\s/.test(src[j])) j++;
+          if (isAlpha(src.charCodeAt(j)) || src.charCodeAt(j) >= 128) {
+            flush(s);
+            fnName = { slot: out.push('function') - 1, hasGoto: false, self: false };
+            last = i;
+          }
+        }
+      }
       if (retAt >= 0 && brackets.length === retDepth && (word === 'end' || word === 'else' || word === 'elseif' || word === 'until')) endReturn();
       if (oneResult && word === 'return' && functions === 0) {
         retAt = i;
         retDepth = brackets.length;
         flush(i);
         retSlot = out.push('') - 1;
+      } else if (word === 'return' && tail === null) {
+        // `return lib.f(args)`: see TAIL_ONE
+        TAIL_CALL.lastIndex = i;
+        const m = TAIL_CALL.exec(src);
+        if (m) {
+          const method = m[2] === ':';
+          const name = m[2] ? m[1] + '.' + m[3] : m[1];
+          const multi = method || TAIL_MULTI.has(name);
+          if (method ? TAIL_METHODS.has(m[3]) && KEYWORDS.has(m[1]) === false && unshadowed(src, 'select', false, shadowCache)
+            : (multi || TAIL_ONE.has(name)) && unshadowed(src, m[1], m[2] !== undefined, shadowCache) && (!multi || unshadowed(src, 'select', false, shadowCache))) {
+            flush(i);
+            tail = { slot: out.push('') - 1, depth: brackets.length, multi, entered: false };
+          }
+        }
       }
       if (word === 'function') {
         functions++;
@@ -230,23 +442,211 @@ export function translate51(src: string, oneResult = false): string {
     }
     else if ((c === 61 || c === 126 || c === 60 || c === 62) && c2 === 61) i += 2;
     else if (c === 46 && c2 === 46) i += src.charCodeAt(i + 2) === 46 ? 3 : 2;
-    else if (c === 41 && fnParams) {
+    else if (c === 58 && fnName !== null && fnName.hasGoto) {
+      // `function a.goto:m(`: `a["goto"].m = function(self`
+      replace(i, i + 1, '.');
+      fnName.self = true;
+      i++;
+    } else if (c === 40 && fnName !== null) {
+      if (fnName.hasGoto) {
+        let k = i + 1;
+        while (k < n && /\s/.test(src[k])) k++;
+        replace(i, i + 1, ' = function(' + (fnName.self ? (src.charCodeAt(k) === 41 ? 'self' : 'self, ') : ''));
+      }
+      fnName = null;
+      brackets.push(40);
+      i++;
+    } else if (c === 41 && fnParams) {
       i++;
       brackets.pop();
       fnParams = false;
       check(i);
     } else {
-      if (c === 123 || c === 40) brackets.push(c);
-      else if (c === 125 || c === 41 || c === 93) brackets.pop();
+      if (c === 40) brackets.push(c);
+      else if (c === 123) {
+        brackets.push(gotoBrace ? BRACE_GOTO : 123);
+        gotoBrace = false;
+      } else if (c === 125 || c === 41 || c === 93) {
+        if (brackets.pop() === BRACE_GOTO) {
+          flush(i + 1);
+          out.push(')');
+        }
+      }
       i++;
     }
   }
   if (inTok) tokEnd = n;
+  if (lens.length > 0) lenToken(-1);
+  if (tail !== null) tailToken(-1);
   if (retAt >= 0) endReturn();
   if (out.length === 0) return src;
   flush(n);
-  if (checks > 0) return `local ${COUNTER}=${TICK_EVERY}; ` + out.join('');
+  if (checks > 0) {
+    // counterUpvalue: the chunk is at Lua's limit of 200 locals (the caller saw the plain form fail),
+    // so the counter is made an upvalue: the script runs as a function inside the chunk (one more
+    // closure per run). The ')' goes on a line of its own (the last line may end in a comment).
+    if (counterUpvalue) return `local ${COUNTER}=${TICK_EVERY}; return (function(...) ` + out.join('') + '\n end)(...)';
+    return `local ${COUNTER}=${TICK_EVERY}; ` + out.join('');
+  }
   return out.join('');
+}
+
+// Where the operand of a `#` being rewritten stands (see translate51's `lens`).
+const LEN_START = 0; // right after `#`
+const LEN_SUFFIX = 1; // after a name or a suffix: `.x`, `[k]`, `(args)`, `:m(args)` may follow
+const LEN_INSIDE = 2; // inside the operand's ( [ {: back at the `#`'s depth it is LEN_SUFFIX
+const LEN_INSIDE_FINAL = 3; // inside `#{...}`: nothing may follow
+const LEN_DOT = 4; // after `.`
+const LEN_METHOD = 5; // after `:`
+const LEN_ARGS = 6; // after `:name`
+const LEN_FINAL = 7; // complete: closed before the next token
+
+// Token kinds lenToken tells apart.
+const K_OTHER = 0;
+const K_NAME = 1;
+const K_STRING = 2;
+const K_OPEN_PAREN = 3;
+const K_OPEN_BRACE = 4;
+const K_OPEN_SQUARE = 5;
+const K_DOT = 6;
+const K_COLON = 7;
+const K_POW = 8;
+const K_DOTS = 9;
+const KEYWORDS = new Set(['and', 'break', 'do', 'else', 'elseif', 'end', 'false', 'for', 'function', 'if', 'in', 'local', 'nil', 'not', 'or', 'repeat', 'return', 'then', 'true', 'until', 'while']);
+
+const EXPR_KEYWORDS = new Set(['return', 'if', 'elseif', 'while', 'until', 'and', 'or', 'not', 'in']);
+
+/**
+ * A `#` after the token starting at p begins an expression (elsewhere it is a syntax error that
+ * must stay "unexpected symbol near '#'", so it is not rewritten).
+ */
+function lenAllowed(src: string, p: number): boolean {
+  if (p < 0) return false;
+  const c = src.charCodeAt(p);
+  if (isAlpha(c) || c >= 128) {
+    let e = p;
+    while (e < src.length && isAlnum(src.charCodeAt(e))) e++;
+    return EXPR_KEYWORDS.has(src.slice(p, e));
+  }
+  switch (c) {
+    case 43: // + - * / % ^ # , ( { = < > ~ (as ~=)
+    case 45:
+    case 42:
+    case 47:
+    case 37:
+    case 94:
+    case 35:
+    case 44:
+    case 40:
+    case 123:
+    case 61:
+    case 60:
+    case 62:
+    case 126:
+      return true;
+    case 91:
+      return longBracket(src, p) < 0;
+    case 46:
+      return src.charCodeAt(p + 1) === 46 && src.charCodeAt(p + 2) !== 46;
+  }
+  return false;
+}
+
+/** The token at i (first char c) makes an integer operand before it act as a double would. */
+function lenSameAsFloat(src: string, i: number, c: number): boolean {
+  const c2 = src.charCodeAt(i + 1);
+  if (c === 93) return true; // ]
+  if (c === 61 || c === 126) return c2 === 61; // == ~=
+  if (c === 60 || c === 62) return c2 !== c; // < <= > >= (not the << >> that 5.1 refuses)
+  if (c === 46) return c2 === 46 && src.charCodeAt(i + 2) !== 46; // ..
+  if (c === 43 || c === 45 || c === 42 || c === 37 || (c === 47 && c2 !== 47)) {
+    let j = i + 1;
+    while (src.charCodeAt(j) === 32 || src.charCodeAt(j) === 9) j++;
+    const d = src.charCodeAt(j);
+    return isDigit(d) || (d === 46 && isDigit(src.charCodeAt(j + 1)));
+  }
+  return false;
+}
+
+/** The kind of the token starting at i (first char c; -1 at the end of the chunk). */
+function lenKind(src: string, i: number, c: number): number {
+  if (c < 0) return K_OTHER;
+  if (isAlpha(c) || c >= 128) {
+    let e = i;
+    while (e < src.length && isAlnum(src.charCodeAt(e))) e++;
+    return KEYWORDS.has(src.slice(i, e)) ? K_OTHER : K_NAME;
+  }
+  const c2 = src.charCodeAt(i + 1);
+  switch (c) {
+    case 34:
+    case 39:
+      return K_STRING;
+    case 91:
+      return longBracket(src, i) >= 0 ? K_STRING : K_OPEN_SQUARE;
+    case 40:
+      return K_OPEN_PAREN;
+    case 123:
+      return K_OPEN_BRACE;
+    case 46:
+      if (c2 === 46) return src.charCodeAt(i + 2) === 46 ? K_DOTS : K_OTHER;
+      return isDigit(c2) ? K_OTHER : K_DOT;
+    case 58:
+      return c2 === 58 ? K_OTHER : K_COLON;
+    case 94:
+      return K_POW;
+  }
+  return K_OTHER;
+}
+
+/**
+ * Tail calls of library functions. 5.1 runs a tail call of a C function as an ordinary call, so an
+ * error it raises names the line of the `return` in the script's function. Redust's cjson, cmsgpack,
+ * struct, bit and the 5.1 wrappers of the prelude are Lua functions, and 5.4's tail call would drop
+ * the function's frame (the error would name the line of its caller). So `return lib.f(args)` is
+ * written `return (lib.f(args))` for the functions that return exactly one value, and
+ * `return select(1, lib.f(args))` for those that return several (the call is then an argument,
+ * made in the function's frame; all its results are kept). Only when the whole explist is the call,
+ * and when the chunk never uses the library's name otherwise (a local could shadow it: every
+ * occurrence of `cjson` must be `cjson.`, of `tostring` a call `tostring(`).
+ */
+const TAIL_CALL = /[ \t\r\n]*([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]*([.:])[ \t]*([A-Za-z_][A-Za-z0-9_]*))?[ \t]*\(/y;
+/** Methods of strings that are Lua wrappers (`return s:sub(1, 2)`): the object may be a table whose
+ * method returns several values, so always `select(1, ...)`. */
+const TAIL_METHODS = new Set(['sub', 'rep', 'byte', 'char', 'find', 'match', 'gmatch', 'gsub', 'len', 'format']);
+const TAIL_ONE = new Set([
+  'string.sub', 'string.rep', 'string.char', 'string.len', 'string.format', 'string.gmatch', 'string.gfind',
+  'table.concat', 'table.getn', 'table.maxn', 'table.setn',
+  'math.floor', 'math.ceil', 'math.pow', 'math.ldexp', 'math.log10', 'math.cosh', 'math.sinh', 'math.tanh', 'math.atan2', 'math.random',
+  'error', 'gcinfo', 'rawget', 'setmetatable', 'tonumber', 'tostring',
+  'redis.error_reply', 'redis.status_reply',
+  'cjson.encode', 'cjson.decode', 'cmsgpack.pack', 'struct.pack', 'struct.size',
+  ...['tobit', 'bnot', 'band', 'bor', 'bxor', 'lshift', 'rshift', 'arshift', 'rol', 'ror', 'bswap', 'tohex'].map((f) => 'bit.' + f),
+]);
+const TAIL_MULTI = new Set([
+  'string.byte', 'string.find', 'string.match', 'string.gsub', 'select', 'unpack', 'next', 'pairs', 'ipairs',
+  'loadstring', 'load', 'math.frexp', 'cmsgpack.unpack', 'cmsgpack.unpack_one', 'cmsgpack.unpack_limit', 'struct.unpack',
+]);
+
+/**
+ * The global `name` is never shadowed: each of its occurrences as a word in the chunk is followed
+ * by `.` (dotted: a library table) or by `(` and not after `function` (a function called).
+ */
+function unshadowed(src: string, name: string, dotted: boolean, cache: Map<string, boolean>): boolean {
+  const key = (dotted ? '.' : '(') + name;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  let ok = true;
+  for (let p = src.indexOf(name); p >= 0 && ok; p = src.indexOf(name, p + name.length)) {
+    if (p > 0 && isAlnum(src.charCodeAt(p - 1))) continue;
+    const e = p + name.length;
+    if (isAlnum(src.charCodeAt(e))) continue;
+    let j = e;
+    while (j < src.length && /\s/.test(src[j])) j++;
+    if (dotted) ok = src.charCodeAt(j) === 46 && src.charCodeAt(j + 1) !== 46;
+    else ok = src.charCodeAt(j) === 40 && !/function\s*$/.test(src.slice(Math.max(0, p - 20), p));
+  }
+  cache.set(key, ok);
+  return ok;
 }
 
 /**
@@ -257,6 +657,37 @@ function fieldDot(src: string, s: number): number {
   let k = s - 1;
   while (k >= 0 && (src.charCodeAt(k) === 32 || src.charCodeAt(k) === 9)) k--;
   return k >= 0 && src.charCodeAt(k) === 46 && src.charCodeAt(k - 1) !== 46 ? k : -1;
+}
+
+/** `goto` at s is a method name after `:` (not `::`), spaces or tabs between: the colon's index, or -1. */
+function methodColon(src: string, s: number): number {
+  let k = s - 1;
+  while (k >= 0 && (src.charCodeAt(k) === 32 || src.charCodeAt(k) === 9)) k--;
+  return k >= 0 && src.charCodeAt(k) === 58 && src.charCodeAt(k - 1) !== 58 ? k : -1;
+}
+
+/**
+ * The token at i (first char c) starts a primary expression (a name, or a `(` that is not a call's
+ * arguments), given the start p of the token before it.
+ */
+function primaryStart(src: string, i: number, c: number, p: number): boolean {
+  const pc = p < 0 ? -1 : src.charCodeAt(p);
+  if (isAlpha(c) || c >= 128) {
+    let e = i;
+    while (e < src.length && isAlnum(src.charCodeAt(e))) e++;
+    if (KEYWORDS.has(src.slice(i, e))) return false;
+    return !((pc === 46 && src.charCodeAt(p + 1) !== 46) || (pc === 58 && src.charCodeAt(p + 1) !== 58));
+  }
+  if (c !== 40) return false;
+  if (pc < 0) return true;
+  if (isAlpha(pc) || pc >= 128) {
+    let e = p;
+    while (e < src.length && isAlnum(src.charCodeAt(e))) e++;
+    return KEYWORDS.has(src.slice(p, e)) && src.slice(p, e) !== 'function';
+  }
+  if (pc === 41 || pc === 93 || pc === 125 || pc === 34 || pc === 39) return false;
+  if (pc === 91 && longBracket(src, p) >= 0) return false;
+  return true;
 }
 
 /** Inside `{ }`: `goto` at [s, e) right after `{`, `,` or `;` and before `=` (not `==`) is a key. */
@@ -308,7 +739,12 @@ const PLACEHOLDERS: [RegExp, string][] = [
 /** Map a 5.4 compile or runtime error message to 5.1's wording. */
 export function fixMessage51(msg: string): string {
   if (msg.includes("'<\\")) for (const [re, s] of PLACEHOLDERS) msg = msg.replace(re, s);
-  if (msg.includes(GOTO_NAME)) msg = msg.split(GOTO_NAME).join('goto');
+  if (msg.includes(GOTO_METHOD)) msg = msg.split(`local '${GOTO_METHOD}'`).join("method 'goto'");
+  if (msg.includes(GOTO_NAME) || msg.includes(USER_PREFIX)) {
+    msg = msg.replace(/[A-Za-z_][A-Za-z0-9_]*/g, (w) => (w.startsWith(USER_PREFIX) ? w.slice(USER_PREFIX.length) : w === GOTO_NAME ? 'goto' : w));
+  }
+  // 5.1's errorlimit: "main function has more than 200 local variables" (no "near")
+  msg = msg.replace(/too many (.+?) \(limit is (\d+)\) in (main function|function at line \d+) near .*$/s, '$3 has more than $2 $1');
   // Literals we rewrote, when an error quotes them: 10. -> 10, 0x10p0 -> 0x10
   msg = msg.replace(/near '([0-9]+)\.'/, "near '$1'").replace(/near '(0[xX][0-9a-fA-F]+)p0'/, "near '$1'");
   if (msg.includes('<eof>')) msg = msg.replace(/(^|[^'])<eof>(?!')/g, "$1'<eof>'");
@@ -319,6 +755,8 @@ export function fixMessage51(msg: string): string {
   // "attempt to index a nil value (local 't')" -> "attempt to index local 't' (a nil value)"
   msg = msg.replace(/attempt to (.+?) an? (\w+) value \((local|global|field|upvalue|method) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)");
   msg = msg.replace(/attempt to (.+?) (an? \w+ value) \(constant '[^']*'\)/, 'attempt to $1 $2');
+  // 5.1's xpcall checks only that a handler is there
+  msg = msg.replace("bad argument #2 to 'xpcall' (function expected, got no value)", "bad argument #2 to 'xpcall' (value expected)");
   // str_char: 5.1's luaL_argcheck text
   msg = msg.replace(/bad argument #(\d+) to 'char' \(value out of range\)/, "bad argument #$1 to 'char' (invalid value)");
   return msg;

@@ -37,6 +37,7 @@ end
 
 local function copy(t) local c = {} for k, v in next, t do c[k] = v end return c end
 
+local strtod_special
 local real_tostring = tostring
 local function tostring51(v)
   if type(v) == 'number' then return (string_format('%.14g', v)) end
@@ -94,13 +95,13 @@ local function random(...)
   if n == 1 then
     local u = checkint((...), 1, 'random')
     if u < 1 then error("bad argument #1 to 'random' (interval is empty)", 2) end
-    return math_floor(r * u) + 1
+    return math_floor(r * u) + 1.0
   elseif n == 2 then
     local l, u = ...
     l = checkint(l, 1, 'random')
     u = checkint(u, 2, 'random')
     if l > u then error("bad argument #2 to 'random' (interval is empty)", 2) end
-    return math_floor(r * (u - l + 1)) + l
+    return math_floor(r * (u - l + 1)) + l + 0.0
   end
   error('wrong number of arguments', 2)
 end
@@ -117,6 +118,19 @@ local function I(v)
     return v >= 0 and math_floor(v) or math_ceil(v)
   end
   return v
+end
+-- Lua 5.1 has only doubles: the integers 5.4's C functions return (lengths, positions, counts,
+-- bytes) are handed to the script as floats. F: every integer among the values, in place.
+local function F(...)
+  local n = select('#', ...)
+  if n == 1 then
+    local a = ...
+    if math_type(a) == 'integer' then return a + 0.0 end
+    return a
+  end
+  local t = {...}
+  for k = 1, n do if math_type(t[k]) == 'integer' then t[k] = t[k] + 0.0 end end
+  return table_unpack(t, 1, n)
 end
 -- Each wrapper passes its arguments on as they came (same count, so a missing one is still
 -- "no value" in an error) unless one of its integer arguments is a non-integral float (every
@@ -140,9 +154,16 @@ do
   end
   stringlib.byte = function(...)
     local s, i, j = ...
-    if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return byte(s, I(i), I(j)) end
-    return byte(...)
+    if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return F(byte(s, I(i), I(j))) end
+    if j == nil then
+      local b = byte(...)
+      if b then return b + 0.0 end
+      return
+    end
+    return F(byte(...))
   end
+  local len = string.len
+  stringlib.len = function(...) return len(...) + 0.0 end
   stringlib.char = function(...)
     local n = select('#', ...)
     if n == 1 and not (math_type((...)) == 'float' and (...) % 1 ~= 0) then return char(...) end
@@ -153,19 +174,48 @@ do
 end
 do
   -- init arguments: 5.1's luaL_optint truncates them too
-  local find, match = string.find, string.match
+  -- positions are integers; so are the captures of a pattern's '()'
+  local find, match, gmatch, gsub = string.find, string.match, string.gmatch, string.gsub
+  local function found(a, b, ...)
+    if a == nil then return a end
+    if ... == nil then return a + 0.0, b + 0.0 end
+    return a + 0.0, b + 0.0, F(...)
+  end
   stringlib.find = function(...)
     local s, p, init, plain = ...
-    if (math_type(init) == 'float' and init % 1 ~= 0) then return find(s, p, I(init), plain) end
-    return find(...)
+    if (math_type(init) == 'float' and init % 1 ~= 0) then return found(find(s, p, I(init), plain)) end
+    return found(find(...))
+  end
+  local function matched(a, ...)
+    if ... == nil then
+      if math_type(a) == 'integer' then return a + 0.0 end
+      return a
+    end
+    return F(a, ...)
   end
   stringlib.match = function(...)
     local s, p, init = ...
-    if (math_type(init) == 'float' and init % 1 ~= 0) then return match(s, p, I(init)) end
-    return match(...)
+    if (math_type(init) == 'float' and init % 1 ~= 0) then return matched(match(s, p, I(init))) end
+    return matched(match(...))
+  end
+  local function poscap(p) return type(p) == 'string' and find(p, '()', 1, true) end
+  stringlib.gmatch = function(...)
+    local s, p = ...
+    local it = gmatch(...)
+    if poscap(p) then return function() return F(it()) end end
+    return it
+  end
+  stringlib.gfind = stringlib.gmatch
+  local function replaced(r, n) return r, n + 0.0 end
+  stringlib.gsub = function(...)
+    local s, p, repl, n = ...
+    if type(repl) == 'function' and poscap(p) then
+      local f = repl
+      return replaced(gsub(s, p, function(...) return f(F(...)) end, n))
+    end
+    return replaced(gsub(...))
   end
 end
-stringlib.gfind = string.gmatch
 stringlib.format = format51
 local tablelib = copy(table)
 do
@@ -203,12 +253,12 @@ do
     return remove(...)
   end
 end
-tablelib.getn = function(t) return #t end
+tablelib.getn = function(t) return #t + 0.0 end
 tablelib.setn = function() error("'setn' is obsolete", 2) end
 tablelib.maxn = function(t)
   local m = 0
   for k in next, t do if type(k) == 'number' and k > m then m = k end end
-  return m
+  return m + 0.0
 end
 tablelib.foreach = function(t, f)
   for k, v in next, t do local r = f(k, v) if r ~= nil then return r end end
@@ -241,8 +291,28 @@ mathlib.randomseed = randomseed
 mathlib.tointeger = nil
 mathlib.type = nil
 mathlib.ult = nil
+mathlib.maxinteger = nil
+mathlib.mininteger = nil
 
 -- ---------------------------------------------------------------- globals
+-- What 5.1's strtod also reads and 5.4's tonumber does not: inf, infinity, nan (any case, signed,
+-- spaces around). nil for anything else.
+local string_lower, string_match = string.lower, string.match
+function strtod_special(v)
+  local sign, w = string_match(string_lower(v), '^%s*([-+]?)(%a+)%s*$')
+  if w == 'inf' or w == 'infinity' then return sign == '-' and -1/0 or 1/0 end
+  if w == 'nan' then
+    local nan = -(0/0)
+    if sign == '-' then return -nan end
+    return nan
+  end
+end
+-- A number, or a string as 5.1's arithmetic reads it, as a double; else nil.
+local function num51(v)
+  local n = tonumber(v)
+  if n then return n + 0.0 end
+  if type(v) == 'string' then return strtod_special(v) end
+end
 local RG = {}
 local ENV_MT = {__index = RG, __newindex = N.readonly}
 -- getmetatable(_G) is a (read-only) table on Redis too
@@ -283,14 +353,49 @@ RG.error = function(m, l)
 end
 RG.gcinfo = function() return math_floor(collectgarbage('count')) end
 RG.getmetatable = getmetatable
-RG.ipairs = ipairs
+-- 5.1's ipairs/pairs/next: arguments checked as 5.1 does (table expected), no __pairs (except
+-- the read-only proxies', which list the protected table), next's keys are doubles. The loops of
+-- pairs and ipairs run 5.4's C iterators (a Lua iterator converting each key cost ~125 ns per
+-- step): their keys stay 5.4 integers (see docs/compatibility.md).
+do
+  local ipairs_iter = ipairs({})
+  local function inext51(t, i)
+    i = i + 1.0
+    local v = rawget(t, i)
+    if v ~= nil then return i, v end
+  end
+  RG.ipairs = function(...)
+    local t = ...
+    if type(t) ~= 'table' then error(string_format("bad argument #1 to 'ipairs' (table expected, got %s)", select('#', ...) == 0 and 'no value' or type(t)), 2) end
+    -- 5.1 reads raw: with a metatable, 5.4's lua_geti would go through __index
+    if getmetatable(t) ~= nil then return inext51, t, 0.0 end
+    return ipairs_iter, t, 0
+  end
+  -- A key given back to 5.4's next must be the integer it stored (a float 1.0 is an "invalid
+  -- key to 'next'" for the array part).
+  local function key54(k)
+    if math_type(k) == 'float' and k % 1 == 0 and k >= -9.2233720368547758e18 and k < 9.2233720368547758e18 then return k | 0 end
+    return k
+  end
+  local function next51(t, k)
+    local k2, v = next(t, key54(k))
+    if math_type(k2) == 'integer' then return k2 + 0.0, v end
+    return k2, v
+  end
+  RG.next = next51
+  RG.pairs = function(...)
+    local t = ...
+    if type(t) ~= 'table' then error(string_format("bad argument #1 to 'pairs' (table expected, got %s)", select('#', ...) == 0 and 'no value' or type(t)), 2) end
+    local real = PROT[t] -- (a table, or true for tables protected in place)
+    if real and real ~= true then t = real end
+    return next, t, nil
+  end
+end
 RG.load = load51
 RG.loadstring = function(s, name)
   if type(s) ~= 'string' then return real_load(s, name or s, 't', ENV) end
   return loaded(real_load(translate(s), name or s, 't', ENV))
 end
-RG.next = next
-RG.pairs = pairs
 RG.rawequal = rawequal
 RG.rawget = function(t, k)
   if t == ENV then t = ENV_MT.__index
@@ -302,6 +407,7 @@ do
   local select, unpack = select, table_unpack
   RG.select = function(...)
     local n = ...
+    if n == '#' then return select('#', ...) - 1.0 end
     if (math_type(n) == 'float' and n % 1 ~= 0) then return select(I(n), select(2, ...)) end
     return select(...)
   end
@@ -321,8 +427,14 @@ end
 RG.tonumber = function(...)
   local n = tonumber(...)
   if math_type(n) == 'integer' then return n + 0.0 end
+  if n == nil then
+    local v, base = ...
+    if (base == nil or base == 10) and type(v) == 'string' then return strtod_special(v) end
+  end
   return n
 end
+-- (a fixed-argument function: a vararg one, to tell tostring() from tostring(nil) as 5.1's
+-- "bad argument #1 to 'tostring' (value expected)", cost ~40 ns per call)
 RG.tostring = tostring51
 RG.type = type
 RG.xpcall = xpcall
@@ -341,7 +453,6 @@ local function pcall_result(ok, ...)
   if type(e) == 'string' then e = fixmsg(e) end
   return false, e
 end
-RG.pcall = function(...) return pcall_result(pcall(...)) end
 
 -- Redis's Lua libraries (Lua implementations, see libs.ts).
 for name, lib in next, LIBS do RG[name] = ro(lib) end
@@ -349,6 +460,22 @@ for name, lib in next, LIBS do RG[name] = ro(lib) end
 -- The string metatable stays reachable through getmetatable(''): protect it too.
 local smt = getmetatable('')
 smt.__index = RG.string
+-- Arithmetic on strings (5.4 does it in the string library's metamethods, with 5.4's integers
+-- and texts): 5.1's doubles, and 5.1's "attempt to perform arithmetic on a X value" naming the
+-- first operand that is not a number (5.1 also names the variable when there is one: not known here).
+do
+  local function aerr(a, b)
+    if num51(a) == nil then b = a end
+    error('attempt to perform arithmetic on a ' .. type(b) .. ' value', 3)
+  end
+  smt.__add = function(a, b) local x, y = num51(a), num51(b) if x and y then return x + y end aerr(a, b) end
+  smt.__sub = function(a, b) local x, y = num51(a), num51(b) if x and y then return x - y end aerr(a, b) end
+  smt.__mul = function(a, b) local x, y = num51(a), num51(b) if x and y then return x * y end aerr(a, b) end
+  smt.__div = function(a, b) local x, y = num51(a), num51(b) if x and y then return x / y end aerr(a, b) end
+  smt.__mod = function(a, b) local x, y = num51(a), num51(b) if x and y then return x % y end aerr(a, b) end
+  smt.__pow = function(a, b) local x, y = num51(a), num51(b) if x and y then return x ^ y end aerr(a, b) end
+  smt.__unm = function(a) local x = num51(a) if x then return -x end aerr(a, a) end
+end
 smt.__metatable = ro(copy(smt))
 
 
@@ -446,17 +573,43 @@ local function userpos(err, i)
 end
 -- frame: the user's frame when the caller found it already (sandbox.ts CO_ERRH, on a dead
 -- coroutine's stack); as a message handler errh finds it itself.
-local function errh(err, frame)
-  local i = frame
-  if not i then
-    local lvl = 2
-    i = dbg_getinfo(lvl, 'Sl')
-    while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
-      lvl = lvl + 1
-      i = dbg_getinfo(lvl, 'Sl')
+-- callee: the frame the user's frame called (a wrapper of this chunk, when the error comes from
+-- one): called as a method (s:sub()), its argument errors do not count self, as 5.4's and 5.1's
+-- luaL_argerror do for a C function called as a method (the wrapper calls it through an upvalue).
+-- The user's frame from level lvl up (skipping C, prelude and library frames), and the first Lua
+-- frame skipped (the wrapper that called the C function which raised the error, if any).
+local function userframe(lvl)
+  local i = dbg_getinfo(lvl, 'Sln')
+  local callee
+  while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
+    lvl = lvl + 1
+    if callee == nil and i.what ~= 'C' then callee = i end
+    i = dbg_getinfo(lvl, 'Sln')
+  end
+  return i, callee
+end
+local function selfarg(n, name, extra)
+  n = tonumber(n) - 1
+  if n == 0 then return "calling '" .. name .. "' on bad self (" .. extra .. ")" end
+  return "bad argument #" .. n .. " to '" .. name .. "' (" .. extra .. ")"
+end
+local function userpos_method(err, i, callee)
+  -- (a wrapper called from C: 5.1's C function, called from C, has no position either)
+  err = userpos(err, not (callee and callee.source == '=redust' and callee.namewhat == '') and i or nil)
+  if callee and callee.source == '=redust' then
+    if callee.namewhat == 'method' then
+      err = string_gsub(err, "bad argument #(%d+) to '([%w_]+)' %((.*)%)$", selfarg, 1)
+    elseif callee.namewhat == '' then
+      -- called from C (pcall(string.rep)): 5.1's C function has no name there
+      err = string_gsub(err, "bad argument #(%d+) to '[%w_]+'", "bad argument #%1 to '?'", 1)
     end
   end
-  if type(err) == 'string' then err = fixmsg(userpos(err, i)) end
+  return err
+end
+local function errh(err, frame, callee)
+  local i = frame
+  if not i then i, callee = userframe(3) end
+  if type(err) == 'string' then err = fixmsg(userpos_method(err, i, callee)) end
   if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring51(err)} end
   if i then
     err.source = i.source
@@ -464,6 +617,16 @@ local function errh(err, frame)
   end
   return err
 end
+
+-- An error a C function raises when a wrapper of this chunk called it names this chunk's line
+-- ("redust:136: bad argument..."): pcall's message handler gives it the script's line instead,
+-- as errh does for uncaught errors (the stack is still there).
+local string_find = string.find
+local function pcall_msgh(e)
+  if type(e) == 'string' and string_find(e, '^redust:%d+: ') then return userpos_method(e, userframe(3)) end
+  return e
+end
+RG.pcall = function(f, ...) return pcall_result(xpcall(f, pcall_msgh, ...)) end
 
 setmetatable(RG, {__index = N.nonexistent, __newindex = N.readonly, __metatable = false})
 PROT[RG] = true

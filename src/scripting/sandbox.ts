@@ -469,6 +469,11 @@ export class Sandbox {
     if (w.load(L, t === src ? code : Buffer.from(t, 'latin1'), chunkname) !== 0) {
       let msg = fixMessage51(w.toUtf8(L, -1) ?? 'unknown error');
       ex.lua_settop(L, 0);
+      // At Lua's 200-local limit the front end's counter local is one too many: as an upvalue.
+      if (lua51 && msg.includes('main function has more than 200 local variables')) {
+        if (w.load(L, Buffer.from(translate51(src, oneResult, true), 'latin1'), chunkname) === 0) return this.chunkRef();
+        ex.lua_settop(L, 0);
+      }
       if (oneResult) {
         // A syntax error inside a wrapped return would be reported near the ')' we added: the
         // message comes from the chunk as the script wrote it.
@@ -478,10 +483,15 @@ export class Sandbox {
       }
       return msg;
     }
-    // Set the chunk's first upvalue (_ENV) to the sandbox env.
-    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.envRef));
-    setUpvalue1(w, L, -2);
-    return ex.luaL_ref(L, LUA_REGISTRYINDEX);
+    return this.chunkRef();
+  }
+
+  /** The loaded chunk on top of the stack: its first upvalue (_ENV) set to the sandbox env, referenced. */
+  private chunkRef(): number {
+    const ex = this.w.ex;
+    ex.lua_rawgeti(this.L, LUA_REGISTRYINDEX, big(this.envRef));
+    setUpvalue1(this.w, this.L, -2);
+    return ex.luaL_ref(this.L, LUA_REGISTRYINDEX);
   }
 
   unref(ref: number): void {
@@ -1062,12 +1072,14 @@ const CO_ERRH = `
 local getinfo, errh = ...
 return function(co, err)
   local lvl = 0
-  local i = getinfo(co, lvl, 'Sl')
+  local i = getinfo(co, lvl, 'Sln')
+  local callee
   while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
     lvl = lvl + 1
-    i = getinfo(co, lvl, 'Sl')
+    if callee == nil and i.what ~= 'C' then callee = i end
+    i = getinfo(co, lvl, 'Sln')
   end
-  return errh(err, i)
+  return errh(err, i, callee)
 end
 `;
 
