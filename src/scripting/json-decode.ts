@@ -12,6 +12,7 @@
  * Complexity: O(n) in the text; one Lua table per object or array.
  */
 import type { LuaWasm } from './lua-wasm';
+import { strtodAll } from '../util/number';
 
 /** The lua_CFunction: (text, max depth) -> value, or a Lua error with lua-cjson's message. */
 export function cjsonDecodeNative(w: LuaWasm): (L: number) => number {
@@ -214,7 +215,8 @@ class JsonToLua {
       return;
     }
     this.type = T_NUMBER;
-    this.num = strtodValue(this.s.latin1Slice(this.ptr, end));
+    // (strtodEnd delimited a text strtod reads whole.)
+    this.num = strtodAll(this.s.latin1Slice(this.ptr, end)) ?? NaN;
     this.ptr = end;
   }
 
@@ -407,7 +409,7 @@ function lower(c: number): number {
  * with an optional point, at least one digit, an optional exponent). An exponent marker without
  * digits after it is not read, as glibc.
  */
-export function strtodEnd(s: Uint8Array, p: number, len = s.length): number {
+function strtodEnd(s: Uint8Array, p: number, len = s.length): number {
   const at = (i: number) => (i < len ? s[i] : 0);
   const start = p;
   if (at(p) === 43 || at(p) === 45) p++;
@@ -461,28 +463,4 @@ export function strtodEnd(s: Uint8Array, p: number, len = s.length): number {
     }
   }
   return q;
-}
-
-/** The value of a complete strtod text (what strtodEnd delimited). */
-export function strtodValue(t: string): number {
-  let sign = 1;
-  let k = 0;
-  if (t[0] === '+' || t[0] === '-') {
-    if (t[0] === '-') sign = -1;
-    k = 1;
-  }
-  const body = t.slice(k).toLowerCase();
-  if (body.startsWith('inf')) return sign * Infinity;
-  if (body.startsWith('nan')) return NaN;
-  if (body.startsWith('0x')) {
-    const m = /^0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/.exec(body)!;
-    const int = m[1] ?? '';
-    const frac = m[2] ?? '';
-    let v = 0;
-    for (const c of int + frac) v = v * 16 + parseInt(c, 16);
-    const exp = (m[3] === undefined ? 0 : Number(m[3])) - 4 * frac.length;
-    return sign * v * Math.pow(2, exp);
-  }
-  // A decimal text: JS's parser rounds correctly, as glibc's strtod.
-  return sign * Number(body.endsWith('.') ? body.slice(0, -1) : body.startsWith('.') ? '0' + body : body);
 }
