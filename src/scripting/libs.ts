@@ -3,9 +3,9 @@
  * bit (LuaBitOp 1.0), cjson (lua-cjson 2.1 as Redis configures it), cmsgpack (lua-cmsgpack 0.4),
  * struct (Roberto Ierusalimschy's struct library). Behaviour follows the C libraries: 32-bit
  * signed results for bit, %.14g numbers and "\/" escaping in cjson, smallest encodings in
- * cmsgpack, struct formats translated to string.pack. The decoders are JS natives passed to
- * their chunks (json-decode.ts, msgpack-decode.ts). Differences are listed in
- * docs/compatibility.md.
+ * cmsgpack, struct formats translated to string.pack. cjson's encoder and decoder and cmsgpack's
+ * decoder are JS natives passed to their chunks (json-encode.ts, json-decode.ts,
+ * msgpack-decode.ts). Differences are listed in docs/compatibility.md.
  */
 export const LIBS: Record<string, string> = {
   bit: String.raw`
@@ -54,92 +54,20 @@ return bit
 `,
 
   cjson: String.raw`
-local NULL, decode_native = ...
-local type, pairs, next, tostring, tonumber, error, string_format, string_byte, string_char, string_sub, concat, math_type, floor =
-      type, pairs, next, tostring, tonumber, error, string.format, string.byte, string.char, string.sub, table.concat, math.type, math.floor
+local NULL, decode_native, encode_native = ...
+local type, tostring, error, select = type, tostring, error, select
 local cjson = {null = NULL, _NAME = 'cjson', _VERSION = '2.1.0'}
 local max_depth, decode_max_depth, precision = 1000, 1000, 14
 local sparse_convert, sparse_ratio, sparse_safe = false, 2, 10
-
-local escapes = {['"'] = '\\"', ['\\'] = '\\\\', ['/'] = '\\/', ['\b'] = '\\b', ['\f'] = '\\f', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t'}
-for i = 0, 31 do local c = string_char(i) if not escapes[c] then escapes[c] = string_format('\\u%04x', i) end end
-escapes['\127'] = '\\u007f'
-local function esc(s) return '"' .. s:gsub('[%c"\\/\127]', escapes) .. '"' end
-
 local enc_invalid = 0 -- cjson's encode_invalid_numbers: 0 off, 1 on, 2 null
-local function encnum(v)
-  if v ~= v or v == 1/0 or v == -1/0 then
-    if enc_invalid == 0 then error('Cannot serialise number: must not be NaN or Inf', 0) end
-    if enc_invalid == 2 then return 'null' end
-    if v ~= v then return 'nan' end
-  end
-  -- Lua 5.1: every number is a double, formatted with %.14g (integers too)
-  return string_format('%.' .. precision .. 'g', v)
-end
 
-local encode
-local function encode_table(t, depth, buf)
-  depth = depth + 1
-  if depth > max_depth then error('Cannot serialise, excessive nesting (' .. depth .. ')', 0) end
-  -- Array detection (lua_array_length)
-  local max, items = 0, 0
-  local is_array = true
-  for k in next, t do
-    if math_type(k) == 'integer' and k >= 1 then
-      if k > max then max = k end
-      items = items + 1
-    elseif type(k) == 'number' and k >= 1 and floor(k) == k then
-      if k > max then max = k end
-      items = items + 1
-    else
-      is_array = false
-      break
-    end
-  end
-  if is_array and max > 0 and sparse_ratio > 0 and max > items * sparse_ratio and max > sparse_safe then
-    if not sparse_convert then error('Cannot serialise table: excessively sparse array', 0) end
-    is_array = false
-  end
-  if is_array and max > 0 then
-    buf[#buf + 1] = '['
-    for i = 1, max do
-      if i > 1 then buf[#buf + 1] = ',' end
-      encode(t[i], depth, buf)
-    end
-    buf[#buf + 1] = ']'
-  else
-    buf[#buf + 1] = '{'
-    local first = true
-    for k, v in next, t do
-      if not first then buf[#buf + 1] = ',' end
-      first = false
-      local kt = type(k)
-      if kt == 'string' then buf[#buf + 1] = esc(k)
-      elseif kt == 'number' then buf[#buf + 1] = '"' .. encnum(k) .. '"'
-      else error('Cannot serialise table: table key must be a number or string', 0) end
-      buf[#buf + 1] = ':'
-      encode(v, depth, buf)
-    end
-    buf[#buf + 1] = '}'
-  end
-end
-
-encode = function(v, depth, buf)
-  local t = type(v)
-  if t == 'string' then buf[#buf + 1] = esc(v)
-  elseif t == 'number' then buf[#buf + 1] = encnum(v)
-  elseif t == 'boolean' then buf[#buf + 1] = v and 'true' or 'false'
-  elseif t == 'nil' or v == NULL then buf[#buf + 1] = 'null'
-  elseif t == 'table' then encode_table(v, depth, buf)
-  else error('Cannot serialise ' .. t .. ': type not supported', 0) end
-end
-
+-- The encoder is native: src/scripting/json-encode.ts (the chunk's third argument), given the
+-- settings above with each call.
 cjson.encode = function(...)
   if select('#', ...) ~= 1 then error("bad argument #1 to 'encode' (expected 1 argument)", 2) end
-  local buf = {}
-  local ok, e = pcall(encode, (...), 0, buf)
+  local ok, e = pcall(encode_native, (...), max_depth, precision, sparse_convert, sparse_ratio, sparse_safe, enc_invalid)
   if not ok then error(e, 2) end
-  return concat(buf)
+  return e
 end
 
 -- ---------------------------------------------------------------- decode

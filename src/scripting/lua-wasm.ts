@@ -74,6 +74,7 @@ export interface LuaExports {
   lua_tonumberx(L: number, i: number, isnum: number): number;
   lua_tointegerx(L: number, i: number, isnum: number): bigint;
   lua_toboolean(L: number, i: number): number;
+  lua_touserdata(L: number, i: number): number;
   lua_tolstring(L: number, i: number, lenPtr: number): number;
   lua_rawlen(L: number, i: number): number;
   lua_topointer(L: number, i: number): number;

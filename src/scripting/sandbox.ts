@@ -21,6 +21,7 @@ import { PRELUDE } from './prelude';
 import { LIBS } from './libs';
 import { fixMessage51, translate51, TICK_EVERY, TICK_NAME } from './lua51';
 import { cjsonDecodeNative } from './json-decode';
+import { cjsonEncodeNative } from './json-encode';
 import { cmsgpackUnpackNative } from './msgpack-decode';
 
 const TICK_BIG = BigInt(TICK_EVERY);
@@ -68,8 +69,9 @@ export const BUSY_YIELD = 2;
 /** Natives are created once per wasm instance; they find the active sandbox through this. */
 let active: Sandbox | null = null;
 let natives: Record<string, number> | null = null;
-/** cjson.decode's and cmsgpack's native decoders (json-decode.ts, msgpack-decode.ts), registered once per wasm instance as the natives. */
+/** cjson's and cmsgpack's natives (json-decode.ts, json-encode.ts, msgpack-decode.ts), registered once per wasm instance as the natives. */
 let cjsonDecode: number | null = null;
+let cjsonEncode: number | null = null;
 let cmsgpackUnpack: number | null = null;
 /** Redis's lrand48 state: one per server (Redis: per process), shared by its Lua states. */
 export interface Rng {
@@ -410,13 +412,14 @@ export class Sandbox {
     ex.lua_createtable(L, 0, 4);
     for (const [name, src] of Object.entries(LIBS)) {
       if (w.load(L, Buffer.from(src), '=lib') !== 0) throw new Error(`Lua lib ${name}: ` + w.toLatin1(L, -1));
-      // cjson's chunk takes cjson.null (the light userdata NULL) and its native parser;
-      // cmsgpack's its native decoder.
+      // cjson's chunk takes cjson.null (the light userdata NULL) and its native parser and
+      // encoder; cmsgpack's its native decoder.
       let nargs = 0;
       if (name === 'cjson') {
         ex.lua_pushlightuserdata(L, 0);
         ex.lua_pushcclosure(L, (cjsonDecode ??= registerNative(w, cjsonDecodeNative(w))), 0);
-        nargs = 2;
+        ex.lua_pushcclosure(L, (cjsonEncode ??= registerNative(w, cjsonEncodeNative(w))), 0);
+        nargs = 3;
       } else if (name === 'cmsgpack') {
         ex.lua_pushcclosure(L, (cmsgpackUnpack ??= registerNative(w, cmsgpackUnpackNative(w))), 0);
         nargs = 1;

@@ -1,7 +1,7 @@
 /**
- * cjson.decode and cmsgpack.unpack (native decoders: src/scripting/json-decode.ts,
- * msgpack-decode.ts) against Redis 7.0's lua-cjson and lua-cmsgpack: the same scripts on both
- * servers, replies compared byte for byte, both engines. Values (numbers as strtod reads them,
+ * cjson.decode, cjson.encode and cmsgpack.unpack (JS natives: src/scripting/json-decode.ts,
+ * json-encode.ts, msgpack-decode.ts) against Redis 7.0's lua-cjson and lua-cmsgpack: the same
+ * scripts on both servers, replies compared byte for byte, both engines. Values (numbers as strtod reads them,
  * strings and escapes, nesting), every error text and position, lua-cjson's tokenizer quirks
  * (decode_invalid_numbers on, a NUL byte as the end, control characters allowed in strings),
  * cmsgpack's offsets and limits, uint 64 wrapping, Lua 5.1's C stack limit on deep nesting.
@@ -31,10 +31,55 @@ const MSGPACK: number[][] = [
   [0xdc, 0, 2, 1, 2], [0xdd, 0, 0, 0, 1, 7], [0xde, 0, 1, 1, 2], [0xdf, 0, 0, 0, 1, 1, 2], [0xdc, 0], [0xa3, 0x61],
 ];
 
+/** cjson.encode scripts (settings changed are restored in the same script). */
+const ENCODE: string[] = [
+  'return cjson.encode({1,2,3})',
+  'return cjson.encode({})',
+  "return cjson.encode('a\"b\\\\c/d\\1\\31\\127\\200x')",
+  'return cjson.encode(1.5)',
+  'return cjson.encode(-0.0)',
+  'return cjson.encode(1e15)',
+  'return cjson.encode(123456789012345678)',
+  'return cjson.encode(0.1)',
+  'return cjson.encode(1/3)',
+  'return cjson.encode(true)',
+  'return cjson.encode(nil)',
+  'return cjson.encode(cjson.null)',
+  'return {pcall(cjson.encode, 1/0)}',
+  'return {pcall(cjson.encode, 0/0)}',
+  'return {pcall(cjson.encode, {1/0})}',
+  'return {pcall(cjson.encode, function() end)}',
+  'return {pcall(cjson.encode, {[true]=1})}',
+  'return {pcall(cjson.encode, {[{}]=1})}',
+  'return {pcall(cjson.encode, {a=function() end})}',
+  'return {pcall(cjson.encode, {[1]=1,[100]=2})}',
+  'return cjson.encode({[1]=1,[3]=2})',
+  'return cjson.encode({[1.5]=1})',
+  'return cjson.encode({[0]=1})',
+  'return cjson.encode({[-1]=1})',
+  'return cjson.encode({a={b={c={}}}})',
+  'return cjson.encode({{},{{}}})',
+  'return cjson.encode({nil, 2})',
+  'return cjson.encode({[2]=2})',
+  "return cjson.encode(string.rep('x', 100))",
+  'local t = {} local c = t for i = 1, 999 do c[1] = {} c = c[1] end return #cjson.encode(t)',
+  'local t = {} local c = t for i = 1, 1000 do c[1] = {} c = c[1] end return {pcall(cjson.encode, t)}',
+  'local t = {} t[1] = t return {pcall(cjson.encode, t)}',
+  'cjson.encode_invalid_numbers(true) local r = cjson.encode({1/0, -1/0, 0/0}) cjson.encode_invalid_numbers(false) return r',
+  "cjson.encode_invalid_numbers('null') local r = cjson.encode({1/0, 0/0}) cjson.encode_invalid_numbers(false) return r",
+  'cjson.encode_number_precision(3) local r = cjson.encode({math.pi, 12345}) cjson.encode_number_precision(14) return r',
+  'cjson.encode_sparse_array(true) local r = cjson.encode({[1]=1,[100]=2}) cjson.encode_sparse_array(false) return r',
+  'cjson.encode_sparse_array(false, 0) local r = cjson.encode({[1]=1,[100]=2}) cjson.encode_sparse_array(false, 2) return r',
+  'cjson.encode_max_depth(2) local r = {pcall(cjson.encode, {{{1}}})} cjson.encode_max_depth(1000) return r',
+  'return cjson.encode(cjson.decode(\'{"a":[1,2,{"b":null}],"c":"x"}\').a)',
+  'return cjson.encode({5e-324, 1.7976931348623157e308, 2^53, -2^63})',
+  "return cjson.encode({['\\0k']=1})",
+];
+
 const dump = "local function dump(v) if type(v) == 'table' then local ok, s = pcall(cjson.encode, v) return ok and s or 'table' end return type(v) .. ':' .. tostring(v) end ";
 
 for (const engine of enginesUnderTest()) {
-  const t = differentialSuite('lua-decoders', engine, { flushEach: false });
+  const t = differentialSuite('lua-natives', engine, { flushEach: false });
 
   diffTest(t, 'cjson.decode: values and lua-cjson error texts', async ({ d }) => {
     const script = `${dump} local ok, v = pcall(cjson.decode, ARGV[1]) if not ok then return 'error: ' .. v end return dump(v)`;
@@ -49,6 +94,10 @@ for (const engine of enginesUnderTest()) {
       ['EVAL', "local s = string.rep('[', 1000) .. string.rep(']', 1000) return {(pcall(cjson.decode, s))}", '0'],
       ['EVAL', "local s = string.rep('{\"a\":', 1001) .. '1' .. string.rep('}', 1001) return {pcall(cjson.decode, s)}", '0'],
     ]);
+  });
+
+  diffTest(t, 'cjson.encode: text, numbers, arrays and objects, settings, errors', async ({ d }) => {
+    for (const s of ENCODE) await d.check(['EVAL', s, '0']);
   });
 
   diffTest(t, 'cmsgpack.unpack / unpack_one / unpack_limit: values, offsets, errors', async ({ d }) => {
