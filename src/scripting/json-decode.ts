@@ -86,8 +86,9 @@ class JsonToLua {
   private strLen = 0;
   private L = 0;
   private maxDepth = 0;
-  /** The text, copied out of the Lua heap (pushing values may move it), in a reused buffer of which len bytes are used. */
-  private s: Buffer = Buffer.allocUnsafe(256);
+  /** The text, copied out of the Lua heap (pushing values may move it) into a reused buffer. */
+  private readonly input = { buf: Buffer.allocUnsafe(256), len: 0 };
+  private s: Buffer = this.input.buf;
   private len = 0;
   /** Decoded strings (never longer than the text: json_decode's strbuf sizing). */
   private tmp: Buffer = Buffer.allocUnsafe(256);
@@ -96,16 +97,10 @@ class JsonToLua {
 
   /** Take the text argument of L's call; false when it is not a string. */
   load(L: number, maxDepth: number): boolean {
-    const w = this.w;
-    const ptr = w.ex.lua_tolstring(L, 1, w.lenPtr);
-    if (ptr === 0) return false;
-    const n = w.u32[w.lenPtr >> 2];
-    if (n > this.s.length) {
-      this.s = Buffer.allocUnsafe(Math.max(n, this.s.length * 2));
-      this.tmp = Buffer.allocUnsafe(this.s.length);
-    }
-    w.hb.copy(this.s, 0, ptr, ptr + n);
-    this.len = n;
+    if (!this.w.copyString(L, 1, this.input)) return false;
+    this.s = this.input.buf;
+    this.len = this.input.len;
+    if (this.tmp.length < this.s.length) this.tmp = Buffer.allocUnsafe(this.s.length);
     this.L = L;
     this.maxDepth = maxDepth;
     this.ptr = 0;
@@ -436,15 +431,7 @@ function strtodEnd(s: Uint8Array, p: number, len = s.length): number {
       while (isHex(at(q))) (q++, digits++);
     }
     if (digits === 0) return p + 1; // "0x" without digits: the "0"
-    if (lower(at(q)) === 112) {
-      let e = q + 1;
-      if (at(e) === 43 || at(e) === 45) e++;
-      if (isDigit(at(e))) {
-        while (isDigit(at(e))) e++;
-        q = e;
-      }
-    }
-    return q;
+    return exponentEnd(at, q, 112);
   }
   let q = p;
   let digits = 0;
@@ -454,13 +441,15 @@ function strtodEnd(s: Uint8Array, p: number, len = s.length): number {
     while (isDigit(at(q))) (q++, digits++);
   }
   if (digits === 0) return start;
-  if (lower(at(q)) === 101) {
-    let e = q + 1;
-    if (at(e) === 43 || at(e) === 45) e++;
-    if (isDigit(at(e))) {
-      while (isDigit(at(e))) e++;
-      q = e;
-    }
-  }
-  return q;
+  return exponentEnd(at, q, 101);
+}
+
+/** After a mantissa ending at q: past an exponent (marker 'e' or 'p', any case) with digits, else q. */
+function exponentEnd(at: (i: number) => number, q: number, marker: number): number {
+  if (lower(at(q)) !== marker) return q;
+  let e = q + 1;
+  if (at(e) === 43 || at(e) === 45) e++;
+  if (!isDigit(at(e))) return q;
+  while (isDigit(at(e))) e++;
+  return e;
 }

@@ -367,6 +367,21 @@ export class LuaWasm {
     return out;
   }
 
+  /**
+   * Copy the string (or number, converted in place) at idx into `into.buf` (grown to at least
+   * twice its size when too small), its length into `into.len`: the natives' reused input
+   * buffers. False when the value is not a string/number.
+   */
+  copyString(L: number, idx: number, into: { buf: Buffer; len: number }): boolean {
+    const p = this.ex.lua_tolstring(L, idx, this.lenPtr);
+    if (p === 0) return false;
+    const n = this.u32[this.lenPtr >> 2];
+    if (n > into.buf.length) into.buf = Buffer.allocUnsafe(Math.max(n, into.buf.length * 2));
+    this.hb.copy(into.buf, 0, p, p + n);
+    into.len = n;
+    return true;
+  }
+
   /** latin1 text of the string at idx; null when not a string/number. */
   toLatin1(L: number, idx: number): string | null {
     const p = this.ex.lua_tolstring(L, idx, this.lenPtr);

@@ -55,7 +55,8 @@ class MsgpackToLua {
   private top = 1;
   private L = 0;
   /** The input, copied out of the Lua heap (pushing values may move it) into a reused buffer. */
-  private s: Buffer = Buffer.allocUnsafe(256);
+  private readonly input = { buf: Buffer.allocUnsafe(256), len: 0 };
+  private s: Buffer = this.input.buf;
   private len = 0;
   private dv = new DataView(this.s.buffer, this.s.byteOffset, this.s.length);
 
@@ -63,16 +64,12 @@ class MsgpackToLua {
 
   /** Take the string argument of L's call; false when it is not a string. */
   load(L: number): boolean {
-    const w = this.w;
-    const ptr = w.ex.lua_tolstring(L, 1, w.lenPtr);
-    if (ptr === 0) return false;
-    const n = w.u32[w.lenPtr >> 2];
-    if (n > this.s.length) {
-      this.s = Buffer.allocUnsafe(Math.max(n, this.s.length * 2));
+    if (!this.w.copyString(L, 1, this.input)) return false;
+    if (this.input.buf !== this.s) {
+      this.s = this.input.buf;
       this.dv = new DataView(this.s.buffer, this.s.byteOffset, this.s.length);
     }
-    w.hb.copy(this.s, 0, ptr, ptr + n);
-    this.len = n;
+    this.len = this.input.len;
     this.L = L;
     this.top = 1;
     return true;
