@@ -320,7 +320,7 @@ export async function main(argv: string[]): Promise<number> {
       stopping = true;
       logger.warn(`Received ${signal} scheduling shutdown...`);
       // During a busy script the shutdown waits for its end (Redis: serverCron's shutdown_asap).
-      if (server.busyScript !== null) server.afterScript.push(() => shutdownNow());
+      if (server.busyScript !== null) server.signalShutdown = shutdownNow;
       else shutdownNow();
     };
     const shutdownNow = () => {

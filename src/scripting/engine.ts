@@ -358,6 +358,9 @@ export class ScriptingEngine {
     const server = this.server;
     // Never leave a script behind a server that stopped serving (close(), SHUTDOWN).
     if (server.closing) s.box.requestKill();
+    // What other clients were answered meanwhile goes out first, as processEventsWhileBlocked
+    // writes it (a shutdown waiting for this script may happen as soon as it ends).
+    server.net.flushPending();
     this.nextYieldAt = performance.now() + YIELD_EVERY_MS;
     const ended = server.dispatcher.continueSuspended(() => {
       let done = true;

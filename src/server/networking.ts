@@ -170,7 +170,12 @@ export class Networking {
     }
   }
 
-  freeClient(c: Client): void {
+  /**
+   * Free a client; its pending output is written first unless `flush` is false (a shutdown:
+   * Redis exits without writing what the last commands replied, e.g. a script killed while a
+   * signal's shutdown waited for it).
+   */
+  freeClient(c: Client, flush = true): void {
     const server = this.server;
     if (!server.clients.has(c.id)) return;
     server.clients.delete(c.id);
@@ -181,7 +186,7 @@ export class Networking {
     if (c.flags & ClientFlag.MONITOR) server.monitors.remove(c);
     server.tracking.disable(c);
     if (c.socket && !c.socket.destroyed) {
-      if (c.writer.length > 0) c.socket.end(c.writer.take());
+      if (c.writer.length > 0 && flush) c.socket.end(c.writer.take());
       // Closing after a reply (QUIT, CLIENT KILL of itself) already called end(): destroying now
       // would drop a reply still queued in Node's stream.
       else if (!c.socket.writableEnded) c.socket.destroy();

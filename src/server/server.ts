@@ -123,8 +123,14 @@ export class Server {
   /** SHUTDOWN NOSAVE arrived during a busy script: shut down once it has stopped. */
   shutdownAfterScript = false;
   /**
-   * Work that must not run under a busy script that yielded to the event loop (a signal's
-   * shutdown, MIGRATE's deletions...): run on the turn after it ends (after its reply and
+   * A signal's shutdown (the CLI's) waiting for a busy script: run as soon as the script ends,
+   * before its caller's reply is written, which Redis does not send either (serverCron's
+   * shutdown_asap exits before the next write).
+   */
+  signalShutdown: (() => void) | null = null;
+  /**
+   * Work that must not run under a busy script that yielded to the event loop (MIGRATE's
+   * deletions, blocked clients' timeouts...): run on the turn after it ends (after its reply and
    * propagation).
    */
   readonly afterScript: (() => void)[] = [];
@@ -214,7 +220,7 @@ export class Server {
     this.cron.stop();
     this.aof.disable(); // flushed and synced before clients go
     killBgsave(this);
-    for (const c of [...this.clients.values()]) this.net.freeClient(c);
+    for (const c of [...this.clients.values()]) this.net.freeClient(c, false);
     await this.listeners.close();
     if (this.metricsServer) await new Promise<void>((r) => this.metricsServer!.close(() => r()));
     this.blocking.clear();
@@ -280,6 +286,10 @@ export class Server {
     if (this.shutdownAfterScript) {
       this.shutdownAfterScript = false;
       this.shutdown();
+    } else if (this.signalShutdown !== null) {
+      const shutdown = this.signalShutdown;
+      this.signalShutdown = null;
+      shutdown();
     }
   }
 
