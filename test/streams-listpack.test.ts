@@ -1,0 +1,175 @@
+/**
+ * Stream nodes stored as Redis's own listpack bytes (src/engine/containers/stream.ts StreamNode):
+ * what that layout makes risky, compared with real Redis 7.0 byte for byte — DUMP payloads (the
+ * RDB encoding of the node listpacks, so every element encoding, back-length, header count and
+ * master counter must be Redis's), DEBUG DIGEST-VALUE, XRANGE/XREVRANGE and XINFO STREAM FULL —
+ * across node limits small and large, integer-looking and binary values, deltas past 2^31, IDs
+ * past 2^53, XDEL/XTRIM tombstones, master counters changing size (127/128 entries), payloads
+ * moved both ways between Redis and Redust (RESTORE adopts a Redis listpack), DEBUG RELOAD, and
+ * COPY (a node clone) while both copies keep changing.
+ */
+import * as assert from 'uvu/assert';
+import { differentialSuite, diffTest } from './helpers/suite';
+import { enginesUnderTest } from './helpers/servers';
+import type { Differential } from './helpers/diff';
+import type { Arg } from './helpers/raw';
+
+const BIN = Buffer.from([0, 1, 0x7f, 0x80, 0xfe, 0xff, 0x0d, 0x0a]);
+const VALUES: Arg[] = [
+  '-0', '007', '9223372036854775808', '9223372036854775807', '-9223372036854775808', '-9223372036854775809', ' 1', '1 ', '+1', '',
+  '0', '127', '128', '-1', '4095', '4096', '-4096', '-4097', '32767', '32768', '8388607', '8388608', '-2147483648', '2147483648', '12345678901234567890',
+  BIN, 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(4095), 'w'.repeat(4096), '1.5', '1e3', '0x10',
+];
+
+/** A deterministic script of XADDs (same and different fields) with tricky values and IDs. */
+function script(key: string, big: boolean): Arg[][] {
+  const out: Arg[][] = [];
+  let ms = 1;
+  let i = 0;
+  for (const v of VALUES) {
+    out.push(['XADD', key, `${ms}-${i}`, 'field', v, 'kind', 'click']);
+    out.push(['XADD', key, `${ms}-${i + 1}`, 'field', String(i), 'kind', v]);
+    out.push(['XADD', key, `${ms + 1}-0`, v === '' ? 'e' : v, 'x', '1', '2']);
+    out.push(['XADD', key, `${ms + 1}-1`, 'field', 'a']);
+    ms += 2;
+    i += 2;
+  }
+  // ms and seq deltas past 2^31 and past 2^53 (U64), a seq that goes down within a node.
+  out.push(['XADD', key, `${ms + 3000000000}-5`, 'field', '1', 'kind', 'click']);
+  out.push(['XADD', key, `${ms + 3000000001}-0`, 'field', '2', 'kind', 'click']);
+  out.push(['XADD', key, `${ms + 3000000001}-4294967296`, 'field', '3', 'kind', 'click']);
+  out.push(['XADD', key, '9007199254740993-0', 'field', '4', 'kind', 'click']);
+  out.push(['XADD', key, '9007199254740993-18446744073709551615', 'field', '5', 'kind', 'click']);
+  out.push(['XADD', key, '18446744073709551614-1', 'field', '6', 'kind', 'click']);
+  if (big) out.push(['XADD', key, '18446744073709551614-2', 'field', 'v'.repeat(70000)]);
+  out.push(['XADD', key, '18446744073709551615-0', 'field', '7', 'kind', 'click']);
+  return out;
+}
+
+/** Payloads whose node listpacks are identical but whose LZF compression differs from Redis's (lzf.ts). */
+let lzfDiffers = 0;
+
+/** DUMP payloads of key on both servers, byte for byte (the first difference shown in hex). */
+async function sameDump(d: Differential, key: string): Promise<void> {
+  const [a, b] = (await Promise.all([d.redust.send('DUMP', key), d.reference.send('DUMP', key)])) as unknown as { v: Buffer }[];
+  if (Buffer.compare(a.v, b.v) === 0) return;
+  // Same listpacks, only compressed differently? Redis re-dumps Redust's payload after RESTORE.
+  await d.reference.send('RESTORE', '__redust_dump', '0', a.v, 'REPLACE');
+  const again = (await d.reference.send('DUMP', '__redust_dump')) as unknown as { v: Buffer };
+  await d.reference.send('DEL', '__redust_dump');
+  if (Buffer.compare(again.v, b.v) === 0) {
+    lzfDiffers++;
+    return;
+  }
+  let i = 0;
+  while (a.v[i] === b.v[i]) i++;
+  const at = (x: Buffer): string => x.subarray(Math.max(0, i - 16), i + 16).toString('hex');
+  assert.unreachable(`DUMP ${key}: ${a.v.length} vs ${b.v.length} bytes, first difference at ${i}: ${at(a.v)} vs ${at(b.v)}`);
+}
+
+/** Every view of the stream compared with Redis, DUMP payloads byte for byte. */
+async function same(d: Differential, key: string): Promise<void> {
+  await d.check(['XLEN', key]);
+  await d.check(['XRANGE', key, '-', '+']);
+  await d.check(['XREVRANGE', key, '+', '-', 'COUNT', '7']);
+  await d.check(['XRANGE', key, '2', '40', 'COUNT', '5']);
+  await d.check(['XINFO', 'STREAM', key, 'FULL']);
+  await d.check(['DEBUG', 'DIGEST-VALUE', key]);
+  await sameDump(d, key);
+}
+
+const LIMITS: [string, string][] = [
+  ['100', '4096'],
+  ['3', '0'],
+  ['0', '64'],
+  ['1', '0'],
+  ['200', '0'],
+  ['0', '200000'],
+];
+
+for (const engine of enginesUnderTest()) {
+  const t = differentialSuite('streams-listpack', engine);
+
+  for (const [entries, bytes] of LIMITS) {
+    diffTest(t, `node limits ${entries} entries / ${bytes} bytes: tricky values, deltas, tombstones, DUMP bytes equal Redis's`, async ({ d }) => {
+      for (const conn of [d.redust, d.reference]) await conn.send('CONFIG', 'SET', 'stream-node-max-entries', entries, 'stream-node-max-bytes', bytes);
+      const big = bytes === '200000' || bytes === '0';
+      for (const cmd of script('s', big)) await d.check(cmd);
+      await same(d, 's');
+      // Tombstones: XDEL (first entry of a node, middle, the master's, an unknown ID), XTRIM.
+      await d.check(['XDEL', 's', '1-0', '3-3', '4-0', '99-99']);
+      await d.check(['XDEL', 's', '9007199254740993-0']);
+      await same(d, 's');
+      await d.check(['XTRIM', 's', 'MINID', '6']);
+      await d.check(['XTRIM', 's', 'MAXLEN', '~', '100']);
+      await d.check(['XTRIM', 's', 'MAXLEN', '=', '120', 'LIMIT', '0']);
+      await same(d, 's');
+      // Redis's payload restored into Redust (the listpacks adopted) and Redust's into Redis.
+      const ref = (await d.reference.send('DUMP', 's')) as unknown as { v: Buffer };
+      const own = (await d.redust.send('DUMP', 's')) as unknown as { v: Buffer };
+      await d.redust.send('RESTORE', 'fromref', '0', ref.v);
+      await d.reference.send('RESTORE', 'fromref', '0', ref.v);
+      await d.reference.send('RESTORE', 'fromown', '0', own.v);
+      await d.redust.send('RESTORE', 'fromown', '0', own.v);
+      await same(d, 'fromref');
+      await same(d, 'fromown');
+      // The adopted nodes keep taking writes: appends to the tail, XDEL in place.
+      await d.check(['XADD', 'fromref', '*', 'field', '8', 'kind', 'click'], { typeOnly: true });
+      await d.check(['XDEL', 'fromref', '7-0', '2-1', '18446744073709551615-0']);
+      await d.check(['XRANGE', 'fromref', '-', '+', 'COUNT', '20']);
+      await d.check(['XINFO', 'STREAM', 'fromref']);
+    });
+  }
+
+  diffTest(t, 'master counters changing size in place (127/128, 4095/4096 entries) keep the bytes Redis has', async ({ d }) => {
+    for (const conn of [d.redust, d.reference]) await conn.send('CONFIG', 'SET', 'stream-node-max-entries', '5000', 'stream-node-max-bytes', '0');
+    for (let i = 1; i <= 4100; i++) {
+      const cmd = ['XADD', 'c', `${i}-0`, 'f', String(i)];
+      await Promise.all([d.redust.send(...cmd), d.reference.send(...cmd)]);
+    }
+    await sameDump(d, 'c');
+    await d.check(['XTRIM', 'c', 'MAXLEN', '4095']);
+    await sameDump(d, 'c');
+    for (let i = 10; i < 4000; i++) {
+      const cmd = ['XDEL', 'c', `${i}-0`];
+      await Promise.all([d.redust.send(...cmd), d.reference.send(...cmd)]);
+      if (i === 137 || i === 3976) await sameDump(d, 'c');
+    }
+    await same(d, 'c');
+    await d.check(['XADD', 'c', '5000-0', 'f', 'g']);
+    await same(d, 'c');
+  });
+
+  diffTest(t, 'DEBUG RELOAD keeps every node byte for byte', async ({ d }) => {
+    for (const conn of [d.redust, d.reference]) await conn.send('CONFIG', 'SET', 'stream-node-max-entries', '7', 'stream-node-max-bytes', '0');
+    for (const cmd of script('r', true)) await d.check(cmd);
+    await d.check(['XDEL', 'r', '5-0', '6-0', '7-2']);
+    await d.check(['XGROUP', 'CREATE', 'r', 'g', '0']);
+    const before = (await d.redust.send('DUMP', 'r')) as unknown as { v: Buffer };
+    await d.redust.send('DEBUG', 'RELOAD');
+    const after = (await d.redust.send('DUMP', 'r')) as unknown as { v: Buffer };
+    assert.ok(Buffer.compare(before.v, after.v) === 0, 'DUMP after DEBUG RELOAD');
+    await d.check(['XRANGE', 'r', '-', '+']);
+    await d.check(['XADD', 'r', '18446744073709551615-1', 'field', 'after']);
+    await d.check(['XRANGE', 'r', '+', '+']);
+    await d.check(['XREVRANGE', 'r', '+', '-', 'COUNT', '3']);
+  });
+
+  diffTest(t, 'COPY clones nodes: both copies keep changing independently', async ({ d }) => {
+    for (const conn of [d.redust, d.reference]) await conn.send('CONFIG', 'SET', 'stream-node-max-entries', '10', 'stream-node-max-bytes', '4096');
+    for (let i = 1; i <= 25; i++) await d.check(['XADD', 'a', `${i}-0`, 'f', String(i), 'g', 'x'.repeat(i)]);
+    await d.check(['COPY', 'a', 'b']);
+    for (let i = 26; i <= 40; i++) {
+      await d.check(['XADD', 'a', `${i}-0`, 'f', String(i)]);
+      await d.check(['XADD', 'b', `${i}-1`, 'h', String(-i)]);
+    }
+    await d.check(['XDEL', 'a', '3-0', '22-0', '30-0']);
+    await d.check(['XDEL', 'b', '21-0', '25-0', '40-1']);
+    await d.check(['XTRIM', 'b', 'MAXLEN', '=', '20']);
+    await same(d, 'a');
+    await same(d, 'b');
+    await d.check(['MEMORY', 'USAGE', 'a'], { typeOnly: true });
+  });
+
+  t.run();
+}
