@@ -10,7 +10,12 @@
  */
 import * as assert from 'uvu/assert';
 import { differentialSuite, diffTest } from './helpers/suite';
-import { enginesUnderTest } from './helpers/servers';
+import { enginesUnderTest, haveRedisServer, startReference } from './helpers/servers';
+import { suite } from 'uvu';
+import { startRedust } from './helpers/servers';
+import { RawConnection } from './helpers/raw';
+import { renderNode } from '../src/protocol/resp-reader';
+import { crc64, writeCrc64LE } from '../src/persistence/crc64';
 import type { Differential } from './helpers/diff';
 import type { Arg } from './helpers/raw';
 
@@ -172,4 +177,53 @@ for (const engine of enginesUnderTest()) {
   });
 
   t.run();
+
+  // Corrupt node listpacks in a RESTORE payload: refused with Redis's reply (Redis under
+  // sanitize-dump-payload yes), nothing stored, the server alive; the intact payload is adopted.
+  if (haveRedisServer()) {
+    const u = suite(`streams-listpack corrupt nodes [${engine}]`);
+    u('corrupt stream listpacks are refused as Redis refuses them', async () => {
+      const srv = await startRedust(engine);
+      const ref = await startReference(['--sanitize-dump-payload', 'yes', '--rdbcompression', 'no']);
+      try {
+        const a = await RawConnection.connect(srv.port);
+        const b = await RawConnection.connect(ref.port);
+        for (const [id, x, y] of [['1-1', 'a', 'b'], ['1-2', 'c', 'd'], ['2-1', 'e', 'f']]) await b.send('XADD', 'st', id, 'f', x, 'g', y);
+        const good = ((await b.send('DUMP', 'st')) as unknown as { v: Buffer }).v;
+        // type, 1 node, the 16-byte key, then the listpack as a string with a 1-byte length.
+        assert.is(good[0], 19);
+        assert.is(good[2], 16);
+        const lp = 20;
+        assert.is(good.readUInt32LE(lp), good[19], 'listpack length');
+        assert.is(good.subarray(lp + 6, lp + 34).toString('hex'), '03010001020181660281670200010201000100018161028162020501', 'master entry and entry 0');
+        const cases: [string, number, number][] = [
+          ['lp-count off by one', lp + 32, 0x06],
+          ['master terminator not zero', lp + 18, 0x01],
+          ['back-length of a value', lp + 28, 0x03],
+          ['count larger than the entries', lp + 6, 0x04],
+          ['master field count too large', lp + 10, 0x03],
+          ['listpack total bytes', lp, good[19] + 1],
+          ['a value length past the end', lp + 26, 0xbf],
+          ['the terminator', lp + good[19] - 1, 0xfe],
+        ];
+        for (const [what, at, v] of cases) {
+          const p = Buffer.from(good);
+          p[at] = v;
+          writeCrc64LE(crc64(p, 0, p.length - 8), p, p.length - 8);
+          const mine = renderNode(await a.send('RESTORE', 'k', 0, p));
+          assert.is(mine, renderNode(await b.send('RESTORE', 'k', 0, p)), what);
+          assert.match(mine, /Bad data format/);
+          assert.is(renderNode(await a.send('EXISTS', 'k')), ':0');
+        }
+        assert.is(renderNode(await a.send('RESTORE', 'k', 0, good)), '+OK');
+        assert.is(renderNode(await a.send('XRANGE', 'k', '-', '+')), renderNode(await b.send('XRANGE', 'st', '-', '+')));
+        a.close();
+        b.close();
+      } finally {
+        await srv.close();
+        await ref.stop();
+      }
+    });
+    u.run();
+  }
 }
