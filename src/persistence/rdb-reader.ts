@@ -483,7 +483,7 @@ function addU64(a: U64, d: number | bigint): U64 {
 /**
  * One stream listpack into a StreamNode (null when empty), validated as Redis's
  * streamValidateListpackIntegrity does (plus ID order and counters). The node adopts a copy of
- * the bytes as they are; only a listpack whose flags, deltas or counts are not in the integer
+ * the bytes as they are (a copy: its own buffer, with the entry index after it); only a listpack whose flags, deltas or counts are not in the integer
  * forms Redis writes (one another writer could produce) is rebuilt entry by entry.
  */
 function decodeStreamNode(lp: Buffer, master: StreamID, at: number): StreamNode | null {
@@ -539,9 +539,7 @@ function decodeStreamNode(lp: Buffer, master: StreamID, at: number): StreamNode 
   }
   if (live !== count || dead !== deleted) corrupt('Stream listpack counters do not match its entries', at);
   if (live === 0) corrupt('Empty listpack inside stream', at);
-  const own = Buffer.allocUnsafeSlow(lp.length);
-  lp.copy(own, 0, 0, lp.length);
-  return StreamNode.adopt(own, master.ms, master.seq) ?? rebuildStreamNode(lp, master, masterFields);
+  return StreamNode.adopt(lp, master.ms, master.seq) ?? rebuildStreamNode(lp, master, masterFields);
 }
 
 /** A validated stream listpack in another writer's integer forms, re-encoded entry by entry. */
