@@ -59,13 +59,10 @@ export function replyId(r: Reply, id: StreamID): void {
 
 export function emitEntry(r: Reply, n: StreamNode, i: number): void {
   r.array(2);
-  r.bulk(`${n.ms[i]}-${n.seq[i]}`);
-  const nf = n.nf[i];
-  r.array(nf * 2);
-  for (let j = 0; j < nf; j++) {
-    r.bulk(n.field(i, j));
-    r.bulk(n.value(i, j));
-  }
+  r.bulk(n.idString(i));
+  const fv = n.pairs(i);
+  r.array(fv.length);
+  for (let j = 0; j < fv.length; j++) r.bulk(fv[j]);
 }
 
 export function noGroupError(key: Buffer, group: Buffer): string {

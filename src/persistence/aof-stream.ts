@@ -15,8 +15,7 @@ export function rewriteStream(key: Buffer, s: JsStream, out: (argv: Arg[]) => vo
   if (s.length) {
     s.range(MIN_ID, MAX_ID, false, (node, i) => {
       const argv: Arg[] = ['XADD', key, formatId(node.idAt(i))];
-      const nf = node.nf[i];
-      for (let j = 0; j < nf; j++) argv.push(node.field(i, j), node.value(i, j));
+      for (const s of node.pairs(i)) argv.push(s);
       out(argv);
       return true;
     });

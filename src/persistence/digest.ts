@@ -74,11 +74,9 @@ export function objectDigest(d: Buffer, v: RedisValue, hasExpire: boolean): void
         for (const n of s.nodes) {
           for (let i = 0; i < n.count; i++) {
             if (n.isDeleted(i)) continue;
-            mixDigest(d, `${n.ms[i]}.${n.seq[i]}`);
-            for (let j = 0; j < n.nf[i]; j++) {
-              mixDigest(d, n.field(i, j));
-              mixDigest(d, n.value(i, j));
-            }
+            const id = n.idAt(i);
+            mixDigest(d, `${id.ms}.${id.seq}`);
+            for (const s of n.pairs(i)) mixDigest(d, s);
           }
         }
         break;

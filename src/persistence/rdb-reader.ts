@@ -480,12 +480,12 @@ function addU64(a: U64, d: number | bigint): U64 {
   return u64(BigInt.asUintN(64, BigInt(a) + BigInt(d)));
 }
 
-function lpIntBytes(v: number): number {
-  const enc = v >= 0 && v <= 127 ? 1 : v >= -4096 && v <= 4095 ? 2 : v >= -32768 && v <= 32767 ? 3 : v >= -8388608 && v <= 8388607 ? 4 : v >= -2147483648 && v <= 2147483647 ? 5 : 9;
-  return enc + 1;
-}
-
-/** One stream listpack (see rdb-writer's streamListpack) into a StreamNode; null when empty. */
+/**
+ * One stream listpack into a StreamNode (null when empty), validated as Redis's
+ * streamValidateListpackIntegrity does (plus ID order and counters). The node adopts a copy of
+ * the bytes as they are (a copy: its own buffer, with the entry index after it); only a listpack whose flags, deltas or counts are not in the integer
+ * forms Redis writes (one another writer could produce) is rebuilt entry by entry.
+ */
 function decodeStreamNode(lp: Buffer, master: StreamID, at: number): StreamNode | null {
   const r = new LpReader(lp, 0, lp.length);
   const next = (): void => {
@@ -512,7 +512,6 @@ function decodeStreamNode(lp: Buffer, master: StreamID, at: number): StreamNode 
     masterFields.push(r.str());
   }
   if (int() !== 0) corrupt('Stream listpack bad master terminator', at);
-  const node = new StreamNode(masterFields);
   let live = 0;
   let dead = 0;
   let prev: StreamID | null = null;
@@ -526,32 +525,53 @@ function decodeStreamNode(lp: Buffer, master: StreamID, at: number): StreamNode 
     const id = { ms: addU64(master.ms, dms), seq: addU64(master.seq, dseq) };
     if (prev ? cmpId(prev, id) >= 0 : cmpId(id, master) !== 0) corrupt('Stream listpack IDs out of order', at);
     prev = id;
-    let nf: number;
-    const off = node.strings;
     if (fl & 2) {
-      nf = nmaster;
-      for (let j = 0; j < nf; j++) {
-        next();
-        node.pushString(r.str());
-      }
-      if (int() !== nf + 3) corrupt('Stream listpack bad lp-count', at);
+      for (let j = 0; j < nmaster; j++) next();
+      if (int() !== nmaster + 3) corrupt('Stream listpack bad lp-count', at);
     } else {
-      nf = int();
+      const nf = int();
       if (nf < 0 || nf > lp.length) corrupt('Stream listpack bad field count', at);
-      for (let j = 0; j < 2 * nf; j++) {
-        next();
-        node.pushString(r.str());
-      }
+      for (let j = 0; j < 2 * nf; j++) next();
       if (int() !== 2 * nf + 4) corrupt('Stream listpack bad lp-count', at);
     }
-    node.pushEntry(id.ms, id.seq, fl, off, nf, 0);
     if (fl & 1) dead++;
     else live++;
   }
   if (live !== count || dead !== deleted) corrupt('Stream listpack counters do not match its entries', at);
   if (live === 0) corrupt('Empty listpack inside stream', at);
-  node.live = live;
-  node.deleted = dead;
-  node.fixedBytes = lp.length - lpIntBytes(live) - lpIntBytes(dead);
+  return StreamNode.adopt(lp, master.ms, master.seq) ?? rebuildStreamNode(lp, master, masterFields);
+}
+
+/** A validated stream listpack in another writer's integer forms, re-encoded entry by entry. */
+function rebuildStreamNode(lp: Buffer, master: StreamID, masterFields: string[]): StreamNode {
+  const r = new LpReader(lp, 0, lp.length);
+  for (let i = 0; i < masterFields.length + 4; i++) r.next();
+  const node = new StreamNode(masterFields);
+  while (r.next()) {
+    const fl = r.intValue() as number;
+    r.next();
+    const ms = addU64(master.ms, r.intValue());
+    r.next();
+    const seq = addU64(master.seq, r.intValue());
+    let fv: string[];
+    if (fl & 2) {
+      fv = [];
+      for (const f of masterFields) {
+        r.next();
+        fv.push(f, r.str());
+      }
+    } else {
+      r.next();
+      const nf = r.intValue() as number;
+      fv = new Array(2 * nf);
+      for (let j = 0; j < 2 * nf; j++) {
+        r.next();
+        fv[j] = r.str();
+      }
+    }
+    r.next();
+    node.push(ms, seq, fv, fl, 0, 0);
+  }
+  node.seal();
   return node;
 }

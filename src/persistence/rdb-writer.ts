@@ -412,8 +412,8 @@ export class RdbWriter {
     this.len(nodes.length);
     for (const node of nodes) {
       this.scratch16(node);
-      const n = this.streamListpack(node);
-      this.bytes(this.lp.buf, 0, n);
+      // The node is Redis's stream listpack already (counters current): written as it is.
+      this.bytes(node.buf, 0, node.lpBytes());
     }
     this.len(s.length);
     this.len(s.lastId.ms);
@@ -450,43 +450,9 @@ export class RdbWriter {
   /** The node key: its master ID as 16 big-endian bytes, written as an RDB string. */
   private scratch16(node: StreamNode): void {
     const k = Buffer.allocUnsafe(16);
-    k.writeBigUInt64BE(BigInt(node.ms[0]), 0);
-    k.writeBigUInt64BE(BigInt(node.seq[0]), 8);
+    k.writeBigUInt64BE(BigInt(node.masterMs), 0);
+    k.writeBigUInt64BE(BigInt(node.masterSeq), 8);
     this.bytes(k, 0, 16);
-  }
-
-  /** A stream node as Redis's listpack: master entry, then each entry with deltas and lp-count. */
-  private streamListpack(node: StreamNode): number {
-    const lp = this.lp;
-    lp.reset();
-    lp.appendInt(node.live);
-    lp.appendInt(node.deleted);
-    const mf = node.masterFields;
-    lp.appendInt(mf.length);
-    for (const f of mf) lp.appendString(f);
-    lp.appendInt(0);
-    const mms = node.ms[0];
-    const mseq = node.seq[0];
-    for (let i = 0; i < node.count; i++) {
-      const flags = node.flags[i];
-      const nf = node.nf[i];
-      lp.appendInt(flags);
-      lp.appendInt(delta(node.ms[i], mms));
-      lp.appendInt(delta(node.seq[i], mseq));
-      const same = (flags & 2) !== 0;
-      if (same) {
-        for (let j = 0; j < nf; j++) lp.appendString(node.value(i, j));
-        lp.appendInt(nf + 3);
-      } else {
-        lp.appendInt(nf);
-        for (let j = 0; j < nf; j++) {
-          lp.appendString(node.field(i, j));
-          lp.appendString(node.value(i, j));
-        }
-        lp.appendInt(2 * nf + 4);
-      }
-    }
-    return lp.finish();
   }
 
   /** rdbSaveKeyValuePair: [EXPIRETIME_MS] [IDLE|FREQ] type key value. */
@@ -508,13 +474,4 @@ export class RdbWriter {
     this.string(key);
     this.payload(v, t);
   }
-}
-
-function delta(a: U64, b: U64): number | bigint {
-  if (typeof a === 'number' && typeof b === 'number') {
-    const d = a - b;
-    if (Number.isSafeInteger(d)) return d;
-  }
-  const d = BigInt.asIntN(64, BigInt(a) - BigInt(b));
-  return d >= -9007199254740991n && d <= 9007199254740991n ? Number(d) : d;
 }

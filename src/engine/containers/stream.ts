@@ -1,18 +1,19 @@
 /**
  * The stream value (Redis t_stream.c / stream.h): entries in ID order plus consumer groups.
  *
- * Layout, mirroring Redis's radix tree of listpacks at a similar cost:
- * - `chunks` is an ordered array of nodes. A node holds up to `stream-node-max-entries` entries
- *   (live or deleted), its first entry's ID acting as the "master ID", the master field names,
- *   and per entry: absolute ID (ms, seq), flags (deleted / same-fields-as-master), and the
- *   field/value strings (latin1, only the values when the fields equal the master fields).
- * - Node boundaries follow Redis exactly: each node tracks the byte size its listpack would have
- *   (entry encodings and back-lengths computed as listpack.c does), and a new node starts when
+ * Layout, Redis's radix tree of listpacks:
+ * - `nodes` is an ordered array of StreamNodes (the rax, keyed by master ID). Each node is one
+ *   byte buffer holding exactly Redis's stream listpack (master entry, then per entry flags,
+ *   ID deltas, fields/values or values only, lp-count; see StreamNode), plus a 2-4 byte offset
+ *   per entry. RDB writes those bytes as they are and loads adopt them after validation.
+ * - Node boundaries follow Redis exactly: a new node starts when
  *   `lpBytes + new element bytes >= stream-node-max-bytes` or the node holds max-entries. So
  *   XINFO radix-tree-keys and approximate (`~`) trimming, which only drops whole nodes, match.
- * - XADD appends to the tail node: amortized O(1). Range reads binary-search the node whose
- *   master ID is <= start, then the entry inside it: O(log n + k). XDEL marks entries deleted
- *   and drops a node when its last live entry goes (as streamIteratorRemoveEntry).
+ * - XADD appends to the tail node: amortized O(1) (the buffer doubles up to the node byte limit
+ *   and is cut to size when the next node starts). Range reads binary-search the node whose
+ *   master ID is <= start, then the entry inside it: O(log n + k). XDEL sets the deleted flag
+ *   in place and updates the master count/deleted fields, and drops a node when its last live
+ *   entry goes (as streamIteratorRemoveEntry).
  * - IDs are two unsigned 64-bit integers. They are held as `U64` = number when <= 2^53-1 and
  *   bigint above (always normalised, so === compares values and < > work across both kinds).
  *
@@ -21,6 +22,7 @@
  */
 import type { Container, MemoryAccount } from '../types';
 import { strToInt64 } from '../../util/number';
+import { writeLatin1 } from '../../util/latin1';
 
 export type U64 = number | bigint;
 export interface StreamID {
@@ -91,7 +93,7 @@ export function idDecr(id: StreamID): StreamID | null {
   return { ms: id.ms, seq: decU64(id.seq) };
 }
 
-// ------------------------------------------------------------------ listpack size model
+// ------------------------------------------------------------------ listpack elements
 
 /** lpEncodeBacklen size for an encoded entry of `l` bytes. */
 function backlenSize(l: number): number {
@@ -103,44 +105,223 @@ function backlenSize(l: number): number {
 }
 
 /** Total listpack bytes (encoding + back-length) of an integer element. */
-function lpIntSize(v: U64 | number): number {
-  let enc: number;
-  if (typeof v === 'bigint') enc = 9;
-  else if (v >= 0 && v <= 127) enc = 1;
-  else if (v >= -4096 && v <= 4095) enc = 2;
-  else if (v >= -32768 && v <= 32767) enc = 3;
-  else if (v >= -8388608 && v <= 8388607) enc = 4;
-  else if (v >= -2147483648 && v <= 2147483647) enc = 5;
-  else enc = 9;
-  return enc + backlenSize(enc);
+function lpIntSize(v: number | bigint): number {
+  if (typeof v === 'bigint') return 10;
+  if (v >= 0 && v <= 127) return 2;
+  if (v >= -4096 && v <= 4095) return 3;
+  if (v >= -32768 && v <= 32767) return 4;
+  if (v >= -8388608 && v <= 8388607) return 5;
+  if (v >= -2147483648 && v <= 2147483647) return 6;
+  return 10;
 }
 
-/** Listpack bytes of a string element (integer-looking strings are stored as integers). */
-function lpStrSize(s: string): number {
-  if (s.length <= 20) {
-    const n = strToInt64(s);
-    if (n !== null) return lpIntSize(typeof n === 'bigint' ? n : n);
+/** lpEncodeBacklen: write the back-length of an `l`-byte element at p; returns the next position. */
+function putBacklen(b: Buffer, p: number, l: number): number {
+  if (l <= 127) b[p++] = l;
+  else if (l < 16383) {
+    b[p++] = l >>> 7;
+    b[p++] = (l & 127) | 128;
+  } else if (l < 2097151) {
+    b[p++] = l >>> 14;
+    b[p++] = ((l >>> 7) & 127) | 128;
+    b[p++] = (l & 127) | 128;
+  } else if (l < 268435455) {
+    b[p++] = l >>> 21;
+    b[p++] = ((l >>> 14) & 127) | 128;
+    b[p++] = ((l >>> 7) & 127) | 128;
+    b[p++] = (l & 127) | 128;
+  } else {
+    b[p++] = Math.floor(l / 268435456);
+    b[p++] = ((l >>> 21) & 127) | 128;
+    b[p++] = ((l >>> 14) & 127) | 128;
+    b[p++] = ((l >>> 7) & 127) | 128;
+    b[p++] = (l & 127) | 128;
   }
-  const l = s.length;
-  const enc = l < 64 ? 1 + l : l < 4096 ? 2 + l : 5 + l;
-  return enc + backlenSize(enc);
+  return p;
 }
 
-/** A delta (id part minus master part) as the int64 Redis stores. */
-function deltaSize(a: U64, b: U64): number {
-  if (typeof a === 'number' && typeof b === 'number') return lpIntSize(a - b);
+/** An integer element in its smallest encoding (lpEncodeIntegerGetType), at p; returns the next position. */
+function putInt(b: Buffer, p: number, v: number | bigint): number {
+  if (typeof v === 'number') {
+    if (v >= 0 && v <= 127) {
+      b[p] = v;
+      b[p + 1] = 1;
+      return p + 2;
+    }
+    if (v >= -4096 && v <= 4095) {
+      const u = v < 0 ? 8192 + v : v;
+      b[p] = (u >> 8) | 0xc0;
+      b[p + 1] = u & 0xff;
+      b[p + 2] = 2;
+      return p + 3;
+    }
+    if (v >= -32768 && v <= 32767) {
+      b[p] = 0xf1;
+      b[p + 1] = v & 0xff;
+      b[p + 2] = (v >> 8) & 0xff;
+      b[p + 3] = 3;
+      return p + 4;
+    }
+    if (v >= -8388608 && v <= 8388607) {
+      b[p] = 0xf2;
+      b[p + 1] = v & 0xff;
+      b[p + 2] = (v >> 8) & 0xff;
+      b[p + 3] = (v >> 16) & 0xff;
+      b[p + 4] = 4;
+      return p + 5;
+    }
+    if (v >= -2147483648 && v <= 2147483647) {
+      b[p] = 0xf3;
+      b.writeInt32LE(v, p + 1);
+      b[p + 5] = 5;
+      return p + 6;
+    }
+    v = BigInt(v);
+  }
+  b[p] = 0xf4;
+  b.writeBigInt64LE(v, p + 1);
+  b[p + 9] = 9;
+  return p + 10;
+}
+
+/** A string element (an integer when it parses as one, as lpAppend does), at p; returns the next position. */
+function putStr(b: Buffer, p: number, s: string): number {
+  const len = s.length;
+  if (len <= 20) {
+    const n = strToInt64(s);
+    if (n !== null) return putInt(b, p, n);
+  }
+  let hdr: number;
+  if (len < 64) {
+    b[p] = 0x80 | len;
+    hdr = 1;
+  } else if (len < 4096) {
+    b[p] = 0xe0 | (len >> 8);
+    b[p + 1] = len & 0xff;
+    hdr = 2;
+  } else {
+    b[p] = 0xf0;
+    b.writeUInt32LE(len, p + 1);
+    hdr = 5;
+  }
+  writeLatin1(b, p + hdr, s);
+  return putBacklen(b, p + hdr + len, hdr + len);
+}
+
+/** Most bytes putStr may write for s. */
+function strBound(s: string): number {
+  return s.length + 10;
+}
+
+/*
+ * readEl's result (one element at a time, no allocation): an integer in rInt when rLen < 0, else
+ * a string at buf[rStart, rStart + rLen).
+ */
+let rInt: number | bigint = 0;
+let rStart = 0;
+let rLen = -1;
+
+/** Decode the element at p (well-formed: built here or validated on load); returns the next position. */
+function readEl(b: Buffer, p: number): number {
+  const e = b[p];
+  let n: number;
+  if (e < 0x80) {
+    rInt = e;
+    rLen = -1;
+    return p + 2;
+  }
+  if ((e & 0xc0) === 0x80) {
+    rLen = e & 0x3f;
+    rStart = p + 1;
+    n = 1 + rLen;
+  } else if ((e & 0xe0) === 0xc0) {
+    const u = ((e & 0x1f) << 8) | b[p + 1];
+    rInt = u >= 4096 ? u - 8192 : u;
+    rLen = -1;
+    return p + 3;
+  } else if ((e & 0xf0) === 0xe0) {
+    rLen = ((e & 0x0f) << 8) | b[p + 1];
+    rStart = p + 2;
+    n = 2 + rLen;
+  } else if (e === 0xf0) {
+    rLen = b.readUInt32LE(p + 1);
+    rStart = p + 5;
+    n = 5 + rLen;
+  } else {
+    rLen = -1;
+    if (e === 0xf1) {
+      rInt = b.readInt16LE(p + 1);
+      return p + 4;
+    }
+    if (e === 0xf2) {
+      rInt = b.readIntLE(p + 1, 3);
+      return p + 5;
+    }
+    if (e === 0xf3) {
+      rInt = b.readInt32LE(p + 1);
+      return p + 6;
+    }
+    const v = b.readBigInt64LE(p + 1);
+    rInt = v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
+    return p + 10;
+  }
+  return p + n + backlenSize(n);
+}
+
+/** The position after the element at p. */
+function skipEl(b: Buffer, p: number): number {
+  const e = b[p];
+  let n: number;
+  if (e < 0x80) return p + 2;
+  if ((e & 0xc0) === 0x80) n = 1 + (e & 0x3f);
+  else if ((e & 0xe0) === 0xc0) return p + 3;
+  else if ((e & 0xf0) === 0xe0) n = 2 + (((e & 0x0f) << 8) | b[p + 1]);
+  else if (e === 0xf0) n = 5 + b.readUInt32LE(p + 1);
+  else return p + (e === 0xf1 ? 4 : e === 0xf2 ? 5 : e === 0xf3 ? 6 : 10);
+  return p + n + backlenSize(n);
+}
+
+const fcc = String.fromCharCode;
+
+/** The element readEl decoded, as a latin1 string. */
+function elStr(b: Buffer): string {
+  if (rLen < 0) return String(rInt);
+  const n = rLen;
+  if (n > 12) return b.latin1Slice(rStart, rStart + n);
+  let s = '';
+  for (let i = rStart, e = rStart + n; i < e; i++) s += fcc(b[i]);
+  return s;
+}
+
+/** id part minus master part, as the int64 Redis stores. */
+function deltaOf(a: U64, b: U64): number | bigint {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
   const d = BigInt.asIntN(64, BigInt(a) - BigInt(b));
-  return lpIntSize(d >= -9007199254740991n && d <= 9007199254740991n ? Number(d) : d);
+  return d >= -9007199254740991n && d <= 9007199254740991n ? Number(d) : d;
 }
 
-const LP_HDR_EOF = 7;
-/** StreamNode.text: shared empty buffer, then at least this many bytes. */
-const NO_TEXT = Buffer.alloc(0);
-const TEXT_MIN = 64;
-/** Entries a node keeps in plain arrays before its typed ones (see StreamNode). */
-const PACK_AT = 16;
-/** memBytes' fixed part: the node object, its array and typed-array objects and buffers' bookkeeping. */
-const NODE_OVERHEAD = 640;
+/** master part plus a stored delta (mod 2^64, as Redis's uint64 arithmetic). */
+function addDelta(m: U64, d: number | bigint): U64 {
+  if (typeof m === 'number' && typeof d === 'number') {
+    const r = m + d;
+    if (r >= 0 && r <= SAFE) return r;
+  }
+  return u64(BigInt.asUintN(64, BigInt(m) + BigInt(d)));
+}
+
+/** loadId's result. */
+let curMs: U64 = 0;
+let curSeq: U64 = 0;
+
+const LP_HDR = 6;
+/**
+ * memBytes' fixed part per node, measured on Node 20 (40 streams x 100 nodes, and 400 clones of a
+ * 100-node stream): the StreamNode, its Buffer and ArrayBuffer objects take 320-380 heap bytes
+ * (process.memoryUsage().heapUsed per node), plus ~100 for the backing store's bookkeeping and
+ * malloc headers (RSS of exactly-sized clones grew 2770-2900 bytes per node for 2086-byte buffers,
+ * the rest being V8 heap pages committed ahead of use).
+ */
+const NODE_OVERHEAD = 480;
 /** A stream's own objects before any node (JsStream.bytes starts there). */
 const STREAM_OVERHEAD = 384;
 const FLAG_DELETED = 1;
@@ -148,194 +329,390 @@ const FLAG_SAMEFIELDS = 2;
 
 // ------------------------------------------------------------------ nodes
 
+/**
+ * One stream node: Redis's stream listpack, byte for byte (t_stream.c):
+ *   count, deleted, master-field-count, master fields..., 0,
+ *   then per entry: flags, ms-delta, seq-delta, [field-count, field, value... | value...], lp-count
+ * (values only when the entry has the SAMEFIELDS flag), each element encoded as listpack.c does.
+ * `buf[0, len)` is always a valid listpack (header total bytes and element count kept current);
+ * buf.length is its capacity: the open (tail) node grows by doubling up to stream-node-max-bytes,
+ * and is shrunk to its exact size when sealed (the next node starts). The only other storage is
+ * an index at the END of the same buffer, growing down: entry i's flags element is at base + the
+ * little-endian offset held at buf.length - w*(i+1) (w = 2 bytes per entry while offsets fit,
+ * else 4), for O(1) access to entry i and binary search by ID. One allocation per node.
+ * The master ID (the node's rax key) is masterMs/masterSeq: entry 0's ID (deleted entries stay
+ * in the listpack, so entry 0 is always the master).
+ */
 export class StreamNode {
-  /*
-   * Per entry: ID parts, flags, the index of its first string and its field count. A node's first
-   * PACK_AT entries go in plain arrays; past that, in typed arrays of `cap` slots of which `n` are
-   * used (a JS array slot is 8 bytes even for a small integer, and growth leaves up to half of it
-   * empty; but every ArrayBuffer also costs ~200 bytes of bookkeeping, which a stream of a few
-   * entries would feel). An ID part past 2^53 is a bigint, which a Float64Array cannot hold: the
-   * node then keeps its IDs in plain arrays (idsGeneric).
-   */
-  ms: Float64Array | U64[] = [];
-  seq: Float64Array | U64[] = [];
-  flags: Uint8Array | number[] = [];
-  /** Index of each entry's first string (see `text`). */
-  off: Uint32Array | number[] = [];
-  /** Number of fields of each entry. */
-  nf: Uint32Array | number[] = [];
+  /** The listpack is buf[0, len). */
+  buf: Buffer;
+  len = 0;
+  /** Offset of entry 0's flags element (it moves when a master counter changes size). */
+  private base = 0;
+  /** Bytes per index slot (2 or 4). */
+  private w = 2;
   private n = 0;
-  private packed = false;
-  private idsGeneric = false;
-  /**
-   * The entries' strings (values only for same-fields entries, else field,value pairs), as latin1
-   * bytes back to back in one buffer per node, string k ending at ends[k]. With a string object
-   * and a JS array slot per field and value, and the per-entry arrays above as JS arrays, a
-   * 2-field entry cost ~130 bytes (Redis's listpack: ~20). Reads slice a string out.
-   */
-  private text: Buffer = NO_TEXT;
-  private textLen = 0;
-  private ends: Uint32Array | number[] = [];
-  private nStrings = 0;
-  masterFields: string[];
-  live = 0;
-  deleted = 0;
-  /** Listpack bytes except the live/deleted counters. */
-  fixedBytes: number;
+  masterMs: U64 = 0;
+  masterSeq: U64 = 0;
+  private nLive = 0;
+  private nDeleted = 0;
+  private nMaster = 0;
+  /** The master fields as strings while the node takes appends (null when sealed or loaded). */
+  private mf: string[] | null = null;
 
-  constructor(masterFields: string[]) {
-    this.masterFields = masterFields;
-    let b = LP_HDR_EOF + lpIntSize(masterFields.length) + 2; // num-fields ... 0 terminator
-    for (const f of masterFields) b += lpStrSize(f);
-    this.fixedBytes = b;
+  /** An empty node whose entries will have `masterFields` (the first appended entry's fields). */
+  constructor(masterFields: string[] | null) {
+    if (masterFields === null) {
+      this.buf = Buffer.allocUnsafeSlow(0);
+      return;
+    }
+    let need = LP_HDR + 2 + 2 + 10 + 2 + 1;
+    for (const f of masterFields) need += strBound(f);
+    const b = (this.buf = Buffer.allocUnsafeSlow(Math.max(64, need)));
+    let p = putInt(b, LP_HDR, 0);
+    p = putInt(b, p, 0);
+    p = putInt(b, p, masterFields.length);
+    for (const f of masterFields) p = putStr(b, p, f);
+    p = putInt(b, p, 0);
+    b[p] = 0xff;
+    this.len = p + 1;
+    this.base = p;
+    this.nMaster = masterFields.length;
+    this.mf = masterFields;
+    b.writeUInt32LE(this.len, 0);
+    b.writeUInt16LE(Math.min(65535, masterFields.length + 4), 4);
+  }
+
+  /**
+   * A node over `lp` (its own bytes, already validated as a stream listpack: see rdb-reader), or
+   * null when an element is not in the form this class edits in place (flags in one byte; deltas,
+   * field counts and lp-counts as integers): the caller then rebuilds it entry by entry.
+   */
+  static adopt(lp: Buffer, masterMs: U64, masterSeq: U64): StreamNode | null {
+    const node = new StreamNode(null);
+    node.masterMs = masterMs;
+    node.masterSeq = masterSeq;
+    let p = readEl(lp, LP_HDR);
+    node.nLive = rInt as number;
+    p = readEl(lp, p);
+    node.nDeleted = rInt as number;
+    p = readEl(lp, p);
+    node.nMaster = rInt as number;
+    for (let j = 0; j < node.nMaster; j++) p = skipEl(lp, p);
+    p = skipEl(lp, p);
+    node.base = p;
+    const total = node.nLive + node.nDeleted;
+    const w = (node.w = lp.length > 65535 ? 4 : 2);
+    const buf = (node.buf = Buffer.allocUnsafeSlow(lp.length + w * total));
+    lp.copy(buf, 0, 0, lp.length);
+    node.len = lp.length;
+    const isInt = (q: number): boolean => (lp[q] & 0xc0) !== 0x80 && (lp[q] & 0xf0) !== 0xe0 && lp[q] !== 0xf0;
+    const end = lp.length - 1;
+    for (let i = 0; i < total; i++) {
+      if (p >= end || lp[p] > 3) return null;
+      node.setOff(i, p - node.base);
+      const same = lp[p] & FLAG_SAMEFIELDS;
+      p += 2;
+      if (!isInt(p)) return null;
+      p = skipEl(lp, p);
+      if (!isInt(p)) return null;
+      p = skipEl(lp, p);
+      let k = node.nMaster;
+      if (!same) {
+        if (!isInt(p)) return null;
+        p = readEl(lp, p);
+        k = 2 * (rInt as number);
+      }
+      for (let j = 0; j < k; j++) p = skipEl(lp, p);
+      if (!isInt(p)) return null;
+      p = skipEl(lp, p);
+    }
+    if (p !== end) return null;
+    node.n = total;
+    return node;
+  }
+
+  /** Entry i's offset from base (the index slot at the buffer's end). */
+  private off(i: number): number {
+    const b = this.buf;
+    const q = b.length - this.w * (i + 1);
+    return this.w === 2 ? b[q] | (b[q + 1] << 8) : b[q] | (b[q + 1] << 8) | (b[q + 2] << 16) | (b[q + 3] << 24);
+  }
+
+  private setOff(i: number, v: number): void {
+    const b = this.buf;
+    const q = b.length - this.w * (i + 1);
+    b[q] = v;
+    b[q + 1] = v >>> 8;
+    if (this.w === 4) {
+      b[q + 2] = v >>> 16;
+      b[q + 3] = v >>> 24;
+    }
   }
 
   get count(): number {
     return this.n;
   }
 
-  /** Strings stored so far: the index the next entry's first string gets (its `off`). */
-  get strings(): number {
-    return this.nStrings;
+  get live(): number {
+    return this.nLive;
   }
 
-  /** Append one field or value (a latin1 string: one char per byte). */
-  pushString(s: string): void {
-    const need = this.textLen + s.length;
-    if (need > this.text.length) {
-      let cap = Math.max(TEXT_MIN, this.text.length * 2);
-      while (cap < need) cap *= 2;
-      const grown = Buffer.allocUnsafeSlow(cap);
-      this.text.copy(grown, 0, 0, this.textLen);
-      this.text = grown;
-    }
-    this.textLen += this.text.latin1Write(s, this.textLen);
-    const k = this.nStrings++;
-    if (k < PACK_AT * 2) (this.ends as number[]).push(this.textLen);
-    else {
-      if (k === this.ends.length || !(this.ends instanceof Uint32Array)) {
-        const grown = new Uint32Array(Math.max(PACK_AT * 4, k * 2));
-        grown.set(this.ends instanceof Uint32Array ? this.ends.subarray(0, k) : this.ends);
-        this.ends = grown;
-      }
-      this.ends[k] = this.textLen;
-    }
+  get deleted(): number {
+    return this.nDeleted;
+  }
+
+  /** The listpack's bytes (RDB writes them as they are). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.len);
   }
 
   /**
-   * Append an entry whose strings were just pushed from index `off`. `capHint` (the node's entry
-   * limit, 0 for none) caps the growth so a full node has no unused slots.
+   * Room for `extra` more listpack bytes and `slots` more index slots of width `w`: the buffer
+   * doubles, capped at `maxBytes` (0: none) plus the index for `capHint` entries, unless more is
+   * needed. The listpack stays at the front and the index at the end.
    */
-  pushEntry(ms: U64, seq: U64, flags: number, off: number, nf: number, capHint: number): void {
+  private reserve(extra: number, slots: number, w: number, maxBytes: number, capHint: number): void {
     const n = this.n;
-    if (!this.idsGeneric && (typeof ms === 'bigint' || typeof seq === 'bigint')) this.makeGeneric();
-    if (!this.packed && n < PACK_AT) {
-      (this.ms as U64[]).push(ms);
-      (this.seq as U64[]).push(seq);
-      (this.flags as number[]).push(flags);
-      (this.off as number[]).push(off);
-      (this.nf as number[]).push(nf);
-      this.n = n + 1;
-      return;
+    const old = this.buf;
+    const need = this.len + extra + w * (n + slots);
+    if (need <= old.length && w === this.w) return;
+    let cap = old.length * 2;
+    if (maxBytes) {
+      const most = maxBytes + w * Math.max(n + slots, capHint);
+      if (cap > most) cap = most;
     }
-    if (!this.packed || n === this.flags.length) {
-      let cap = Math.max(PACK_AT * 2, n * 2);
-      if (capHint > n && capHint < cap) cap = capHint;
-      this.grow(n, cap);
+    if (cap < need) cap = need;
+    this.resize(cap, w);
+  }
+
+  /** Move to a buffer of `cap` bytes with index slots of width w. */
+  private resize(cap: number, w: number): void {
+    const old = this.buf;
+    const nb = Buffer.allocUnsafeSlow(cap);
+    old.copy(nb, 0, 0, this.len);
+    const n = this.n;
+    if (w === this.w) old.copy(nb, cap - w * n, old.length - w * n, old.length);
+    else {
+      const offs: number[] = new Array(n);
+      for (let i = 0; i < n; i++) offs[i] = this.off(i);
+      this.buf = nb;
+      this.w = w;
+      for (let i = 0; i < n; i++) this.setOff(i, offs[i]);
     }
-    if (this.idsGeneric) {
-      (this.ms as U64[]).push(ms);
-      (this.seq as U64[]).push(seq);
+    this.buf = nb;
+    this.w = w;
+  }
+
+  /** Shrink to the exact size: the node takes no more appends (its successor started). */
+  seal(): void {
+    const size = this.len + this.w * this.n;
+    if (this.buf.length !== size) this.resize(size, this.w);
+    this.mf = null;
+  }
+
+  /** lpReplaceInteger of master counter `which` (0: count, 1: deleted), moving what follows when its size changes. */
+  private setCounter(which: number, v: number): void {
+    let p = LP_HDR;
+    if (which) p = skipEl(this.buf, p);
+    const end = skipEl(this.buf, p);
+    const d = lpIntSize(v) - (end - p);
+    if (d !== 0) {
+      if (d > 0) this.reserve(d, 0, this.w, 0, 0);
+      this.buf.copyWithin(end + d, end, this.len);
+      this.len += d;
+      this.base += d;
+      this.buf.writeUInt32LE(this.len, 0);
+    }
+    putInt(this.buf, p, v);
+  }
+
+  /** The master fields (decoded once for an adopted node that takes appends). */
+  masterFields(): string[] {
+    if (this.mf) return this.mf;
+    const b = this.buf;
+    const out: string[] = new Array(this.nMaster);
+    let p = skipEl(b, skipEl(b, skipEl(b, LP_HDR)));
+    for (let j = 0; j < this.nMaster; j++) {
+      p = readEl(b, p);
+      out[j] = elStr(b);
+    }
+    return out;
+  }
+
+  /** True when fv's fields (fv = field,value,...) are the master fields, in order. */
+  sameFields(fv: string[]): boolean {
+    const nf = fv.length >>> 1;
+    if (nf !== this.nMaster) return false;
+    const mf = (this.mf ??= this.masterFields());
+    for (let i = 0; i < nf; i++) if (mf[i] !== fv[2 * i]) return false;
+    return true;
+  }
+
+  /**
+   * streamAppendItem's listpack part: entry `fv` (field,value,... latin1 strings) with ID ms-seq and
+   * `flags` (SAMEFIELDS: write values only; DELETED: a tombstone, for loaders). `maxBytes` caps
+   * the doubling, `capHint` (stream-node-max-entries, 0: none) the index growth.
+   */
+  push(ms: U64, seq: U64, fv: string[], flags: number, maxBytes: number, capHint: number): void {
+    const same = (flags & FLAG_SAMEFIELDS) !== 0;
+    const nf = fv.length >>> 1;
+    let bound = 80;
+    for (let i = same ? 1 : 0; i < fv.length; i += same ? 2 : 1) bound += strBound(fv[i]);
+    const n = this.n;
+    // The new entry's offset is below len + bound; past 64 KB the index takes 4 bytes a slot.
+    const w = this.w === 2 && this.len + bound > 65535 ? 4 : this.w;
+    this.reserve(bound, 1, w, maxBytes, capHint);
+    if (n === 0) {
+      this.masterMs = ms;
+      this.masterSeq = seq;
+    }
+    const b = this.buf;
+    let p = this.len - 1;
+    this.setOff(n, p - this.base);
+    b[p] = flags;
+    b[p + 1] = 1;
+    p = putInt(b, p + 2, deltaOf(ms, this.masterMs));
+    p = putInt(b, p, deltaOf(seq, this.masterSeq));
+    let els: number;
+    if (same) {
+      for (let i = 1; i < fv.length; i += 2) p = putStr(b, p, fv[i]);
+      p = putInt(b, p, nf + 3);
+      els = nf + 4;
     } else {
-      this.ms[n] = ms as number;
-      this.seq[n] = seq as number;
+      p = putInt(b, p, nf);
+      for (let i = 0; i < fv.length; i++) p = putStr(b, p, fv[i]);
+      p = putInt(b, p, 2 * nf + 4);
+      els = 2 * nf + 5;
     }
-    this.flags[n] = flags;
-    this.off[n] = off;
-    this.nf[n] = nf;
+    b[p] = 0xff;
+    this.len = p + 1;
+    b.writeUInt32LE(this.len, 0);
+    const ne = b.readUInt16LE(4);
+    if (ne !== 65535) b.writeUInt16LE(Math.min(65535, ne + els), 4);
     this.n = n + 1;
+    if (flags & FLAG_DELETED) this.setCounter(1, ++this.nDeleted);
+    else this.setCounter(0, ++this.nLive);
   }
 
-  /** Move the first n entries' fields to typed arrays of cap slots: two allocations, split into views. */
-  private grow(n: number, cap: number): void {
-    const used = <T extends Float64Array | Uint32Array | Uint8Array>(a: T | number[]): ArrayLike<number> => (Array.isArray(a) ? a : a.subarray(0, n));
-    if (!this.idsGeneric) {
-      const ids = new ArrayBuffer(cap * 16);
-      const ms = new Float64Array(ids, 0, cap);
-      const seq = new Float64Array(ids, cap * 8, cap);
-      ms.set(used(this.ms as Float64Array | number[]));
-      seq.set(used(this.seq as Float64Array | number[]));
-      this.ms = ms;
-      this.seq = seq;
-    }
-    const meta = new ArrayBuffer(cap * 9);
-    const off = new Uint32Array(meta, 0, cap);
-    const nf = new Uint32Array(meta, cap * 4, cap);
-    const flags = new Uint8Array(meta, cap * 8, cap);
-    off.set(used(this.off));
-    nf.set(used(this.nf));
-    flags.set(used(this.flags));
-    this.off = off;
-    this.nf = nf;
-    this.flags = flags;
-    this.packed = true;
+  /** Mark entry i deleted in its flags (in place); setCounts must follow. */
+  flagDeleted(i: number): void {
+    this.buf[this.base + this.off(i)] |= FLAG_DELETED;
   }
 
-  /** IDs in plain arrays from now on (an ID part past 2^53 arrived). */
-  private makeGeneric(): void {
-    if (this.ms instanceof Float64Array) {
-      this.ms = Array.from(this.ms.subarray(0, this.n));
-      this.seq = Array.from((this.seq as Float64Array).subarray(0, this.n));
-    }
-    this.idsGeneric = true;
+  /** The master entry's count and deleted fields. */
+  setCounts(live: number, deleted: number): void {
+    if (live !== this.nLive) this.setCounter(0, (this.nLive = live));
+    if (deleted !== this.nDeleted) this.setCounter(1, (this.nDeleted = deleted));
   }
 
-  private str(k: number): string {
-    return this.text.latin1Slice(k === 0 ? 0 : this.ends[k - 1], this.ends[k]);
+  /** streamIteratorRemoveEntry on a node that keeps other live entries. */
+  markDeleted(i: number): void {
+    this.flagDeleted(i);
+    this.setCounts(this.nLive - 1, this.nDeleted + 1);
   }
 
-  /** A copy of this node (COPY of the stream). */
+  /** A copy of this node (COPY of the stream), at its exact size. */
   clone(): StreamNode {
-    const m = new StreamNode(this.masterFields);
-    m.ms = this.ms.slice();
-    m.seq = this.seq.slice();
-    m.flags = this.flags.slice();
-    m.off = this.off.slice();
-    m.nf = this.nf.slice();
+    const m = new StreamNode(null);
+    const size = this.len + this.w * this.n;
+    m.buf = Buffer.allocUnsafeSlow(size);
+    this.buf.copy(m.buf, 0, 0, this.len);
+    this.buf.copy(m.buf, this.len, this.buf.length - this.w * this.n, this.buf.length);
+    m.len = this.len;
+    m.w = this.w;
+    m.base = this.base;
     m.n = this.n;
-    m.packed = this.packed;
-    m.idsGeneric = this.idsGeneric;
-    if (this.textLen > 0) {
-      m.text = Buffer.allocUnsafeSlow(this.textLen);
-      this.text.copy(m.text, 0, 0, this.textLen);
-    }
-    m.textLen = this.textLen;
-    m.ends = this.ends.slice();
-    m.nStrings = this.nStrings;
-    m.live = this.live;
-    m.deleted = this.deleted;
-    m.fixedBytes = this.fixedBytes;
+    m.masterMs = this.masterMs;
+    m.masterSeq = this.masterSeq;
+    m.nLive = this.nLive;
+    m.nDeleted = this.nDeleted;
+    m.nMaster = this.nMaster;
     return m;
   }
 
   lpBytes(): number {
-    return this.fixedBytes + lpIntSize(this.live) + lpIntSize(this.deleted);
+    return this.len;
+  }
+
+  /** Decode entry i's ID into curMs/curSeq; returns the position after its seq-delta. */
+  private loadId(i: number): number {
+    const b = this.buf;
+    let p = readEl(b, this.base + this.off(i) + 2);
+    const dms = rInt;
+    p = readEl(b, p);
+    curMs = dms === 0 ? this.masterMs : addDelta(this.masterMs, dms);
+    curSeq = rInt === 0 ? this.masterSeq : addDelta(this.masterSeq, rInt);
+    return p;
   }
 
   idAt(i: number): StreamID {
-    return { ms: this.ms[i], seq: this.seq[i] };
+    this.loadId(i);
+    return { ms: curMs, seq: curSeq };
+  }
+
+  /** The ID of entry i as "ms-seq". */
+  idString(i: number): string {
+    this.loadId(i);
+    return `${curMs}-${curSeq}`;
+  }
+
+  /** Entry i's ID compared with id. */
+  cmpAt(i: number, id: StreamID): number {
+    this.loadId(i);
+    return cmpParts(curMs, curSeq, id);
   }
 
   isDeleted(i: number): boolean {
-    return (this.flags[i] & FLAG_DELETED) !== 0;
+    return (this.buf[this.base + this.off(i)] & FLAG_DELETED) !== 0;
+  }
+
+  fieldCount(i: number): number {
+    const b = this.buf;
+    const p = this.base + this.off(i);
+    if (b[p] & FLAG_SAMEFIELDS) return this.nMaster;
+    readEl(b, skipEl(b, skipEl(b, p + 2)));
+    return rInt as number;
+  }
+
+  /** Entry i's fields and values: [field0, value0, field1, value1, ...]. */
+  pairs(i: number): string[] {
+    const b = this.buf;
+    let p = this.base + this.off(i);
+    const same = b[p] & FLAG_SAMEFIELDS;
+    p = skipEl(b, skipEl(b, p + 2));
+    if (same) {
+      const nf = this.nMaster;
+      const out: string[] = new Array(2 * nf);
+      const mf = this.mf;
+      let q = mf ? 0 : skipEl(b, skipEl(b, skipEl(b, LP_HDR)));
+      for (let j = 0; j < nf; j++) {
+        if (mf) out[2 * j] = mf[j];
+        else {
+          q = readEl(b, q);
+          out[2 * j] = elStr(b);
+        }
+        p = readEl(b, p);
+        out[2 * j + 1] = elStr(b);
+      }
+      return out;
+    }
+    p = readEl(b, p);
+    const k = 2 * (rInt as number);
+    const out: string[] = new Array(k);
+    for (let j = 0; j < k; j++) {
+      p = readEl(b, p);
+      out[j] = elStr(b);
+    }
+    return out;
   }
 
   field(i: number, j: number): string {
-    return this.flags[i] & FLAG_SAMEFIELDS ? this.masterFields[j] : this.str(this.off[i] + 2 * j);
+    return this.pairs(i)[2 * j];
   }
 
   value(i: number, j: number): string {
-    return this.flags[i] & FLAG_SAMEFIELDS ? this.str(this.off[i] + j) : this.str(this.off[i] + 2 * j + 1);
+    return this.pairs(i)[2 * j + 1];
   }
 
   /** Index of the first entry with ID >= id (may be count). */
@@ -344,7 +721,7 @@ export class StreamNode {
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cmpParts(this.ms[mid], this.seq[mid], id) < 0) lo = mid + 1;
+      if (this.cmpAt(mid, id) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -356,23 +733,18 @@ export class StreamNode {
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cmpParts(this.ms[mid], this.seq[mid], id) <= 0) lo = mid + 1;
+      if (this.cmpAt(mid, id) <= 0) lo = mid + 1;
       else hi = mid;
     }
     return lo - 1;
   }
 
   /**
-   * Bytes this node holds, for used_memory and MEMORY USAGE (what maxmemory acts on): its arrays
-   * as allocated, its text buffer and a fixed NODE_OVERHEAD for the objects themselves. (lpBytes
-   * is the size Redis's listpack would have; it decides node splits, as in Redis.)
+   * Bytes this node holds, for used_memory and MEMORY USAGE (what maxmemory acts on): the
+   * buffer (listpack and index) as allocated plus NODE_OVERHEAD for the objects around them.
    */
   memBytes(): number {
-    let b = NODE_OVERHEAD + this.text.length;
-    if (!this.packed) b += this.n * 5 * 8;
-    else b += this.flags.length * (this.idsGeneric ? 9 : 25) + (this.idsGeneric ? this.n * 16 : 0);
-    b += this.ends instanceof Uint32Array ? this.ends.length * 4 : this.nStrings * 8;
-    return b;
+    return NODE_OVERHEAD + this.buf.length;
   }
 }
 
@@ -619,59 +991,35 @@ export class JsStream implements Container {
    * latin1 strings. Returns nothing: the caller updates nothing else.
    */
   append(id: StreamID, fv: string[], limits: NodeLimits): void {
-    const numfields = fv.length / 2;
     let totelelen = 0;
     for (const s of fv) totelelen += s.length;
-    let node: StreamNode | null = this.nodes.length ? this.nodes[this.nodes.length - 1] : null;
+    let maxBytes = limits.maxBytes;
+    if (maxBytes === 0 || maxBytes > LISTPACK_MAX_SIZE) maxBytes = LISTPACK_MAX_SIZE;
+    const nodes = this.nodes;
+    let node: StreamNode | null = nodes.length ? nodes[nodes.length - 1] : null;
+    let delta = 0;
     if (node) {
-      let maxBytes = limits.maxBytes;
-      if (maxBytes === 0 || maxBytes > LISTPACK_MAX_SIZE) maxBytes = LISTPACK_MAX_SIZE;
-      if (node.lpBytes() + totelelen >= maxBytes) node = null;
-      else if (limits.maxEntries && node.live + node.deleted >= limits.maxEntries) node = null;
+      if (node.lpBytes() + totelelen >= maxBytes || (limits.maxEntries && node.live + node.deleted >= limits.maxEntries)) {
+        delta -= node.memBytes();
+        node.seal();
+        delta += node.memBytes();
+        node = null;
+      }
     }
     let flags = 0;
-    const before = node ? node.memBytes() : 0;
     if (!node) {
+      const numfields = fv.length >>> 1;
       const fields: string[] = new Array(numfields);
       for (let i = 0; i < numfields; i++) fields[i] = fv[2 * i];
       node = new StreamNode(fields);
-      this.nodes.push(node);
+      nodes.push(node);
       flags = FLAG_SAMEFIELDS;
-    } else if (numfields === node.masterFields.length) {
-      let same = true;
-      const mf = node.masterFields;
-      for (let i = 0; i < numfields; i++) {
-        if (mf[i] !== fv[2 * i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) flags = FLAG_SAMEFIELDS;
-    }
-    const masterMs = node.count ? node.ms[0] : id.ms;
-    const masterSeq = node.count ? node.seq[0] : id.seq;
-    let b = lpIntSize(flags) + deltaSize(id.ms, masterMs) + deltaSize(id.seq, masterSeq);
-    let lpCount = numfields + 3;
-    const off = node.strings;
-    if (flags & FLAG_SAMEFIELDS) {
-      for (let i = 0; i < numfields; i++) {
-        const v = fv[2 * i + 1];
-        node.pushString(v);
-        b += lpStrSize(v);
-      }
     } else {
-      b += lpIntSize(numfields);
-      lpCount += numfields + 1;
-      for (let i = 0; i < fv.length; i++) {
-        node.pushString(fv[i]);
-        b += lpStrSize(fv[i]);
-      }
+      delta -= node.memBytes();
+      if (node.sameFields(fv)) flags = FLAG_SAMEFIELDS;
     }
-    b += lpIntSize(lpCount);
-    node.fixedBytes += b;
-    node.pushEntry(id.ms, id.seq, flags, off, numfields, limits.maxEntries);
-    node.live++;
-    this.adjustBytes(node.memBytes() - before);
+    node.push(id.ms, id.seq, fv, flags, maxBytes, limits.maxEntries);
+    this.adjustBytes(delta + node.memBytes());
     this.length++;
     this.entriesAdded++;
     this.lastId = id;
@@ -685,7 +1033,7 @@ export class JsStream implements Container {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const n = this.nodes[mid];
-      if (cmpParts(n.ms[0], n.seq[0], id) <= 0) lo = mid + 1;
+      if (cmpParts(n.masterMs, n.masterSeq, id) <= 0) lo = mid + 1;
       else hi = mid;
     }
     return lo - 1;
@@ -702,8 +1050,8 @@ export class JsStream implements Container {
       for (; ni < this.nodes.length; ni++, i = 0) {
         const n = this.nodes[ni];
         for (; i < n.count; i++) {
-          if (n.flags[i] & FLAG_DELETED) continue;
-          if (cmpParts(n.ms[i], n.seq[i], end) > 0) return;
+          if (n.isDeleted(i)) continue;
+          if (n.cmpAt(i, end) > 0) return;
           if (!visit(n, i)) return;
         }
       }
@@ -714,8 +1062,8 @@ export class JsStream implements Container {
       for (; ni >= 0; ni--, i = ni >= 0 ? this.nodes[ni].count - 1 : 0) {
         const n = this.nodes[ni];
         for (; i >= 0; i--) {
-          if (n.flags[i] & FLAG_DELETED) continue;
-          if (cmpParts(n.ms[i], n.seq[i], start) < 0) return;
+          if (n.isDeleted(i)) continue;
+          if (n.cmpAt(i, start) < 0) return;
           if (!visit(n, i)) return;
         }
       }
@@ -730,8 +1078,8 @@ export class JsStream implements Container {
     if (this.nodes.length === 0) return 1;
     const keys = this.nodes.map((n) => {
       const b = Buffer.alloc(16);
-      b.writeBigUInt64BE(BigInt(n.ms[0]), 0);
-      b.writeBigUInt64BE(BigInt(n.seq[0]), 8);
+      b.writeBigUInt64BE(BigInt(n.masterMs), 0);
+      b.writeBigUInt64BE(BigInt(n.masterSeq), 8);
       return b;
     });
     const count = (lo: number, hi: number, d: number): number => {
@@ -759,7 +1107,7 @@ export class JsStream implements Container {
     if (ni < 0) return null;
     const n = this.nodes[ni];
     const i = n.lowerBound(id);
-    if (i >= n.count || n.ms[i] !== id.ms || n.seq[i] !== id.seq || n.flags[i] & FLAG_DELETED) return null;
+    if (i >= n.count || n.isDeleted(i) || n.cmpAt(i, id) !== 0) return null;
     return { node: n, index: i, nodeIndex: ni };
   }
 
@@ -777,9 +1125,9 @@ export class JsStream implements Container {
       this.adjustBytes(-n.memBytes());
     } else {
       // A deleted entry keeps its bytes until its node goes (as in Redis's listpack).
-      n.flags[f.index] |= FLAG_DELETED;
-      n.live--;
-      n.deleted++;
+      const before = n.memBytes();
+      n.markDeleted(f.index);
+      this.adjustBytes(n.memBytes() - before);
     }
     this.length--;
     return true;
@@ -814,8 +1162,7 @@ export class JsStream implements Container {
       let removeNode: boolean;
       if (strategy === 'maxlen') removeNode = this.length - entries >= maxlen;
       else {
-        const last = n.count - 1;
-        removeNode = cmpParts(n.ms[last], n.seq[last], minid) < 0;
+        removeNode = n.cmpAt(n.count - 1, minid) < 0;
       }
       if (removeNode) {
         this.adjustBytes(-n.memBytes());
@@ -827,16 +1174,17 @@ export class JsStream implements Container {
       if (approx) break;
       let fromNode = 0;
       for (let i = 0; i < n.count; i++) {
-        const stop = strategy === 'maxlen' ? this.length <= maxlen : cmpParts(n.ms[i], n.seq[i], minid) >= 0;
+        const stop = strategy === 'maxlen' ? this.length <= maxlen : n.cmpAt(i, minid) >= 0;
         if (stop) break;
-        if (!(n.flags[i] & FLAG_DELETED)) {
-          n.flags[i] |= FLAG_DELETED;
+        if (!n.isDeleted(i)) {
+          n.flagDeleted(i);
           fromNode++;
           this.length--;
         }
       }
-      n.live -= fromNode;
-      n.deleted += fromNode;
+      const before = n.memBytes();
+      n.setCounts(n.live - fromNode, n.deleted + fromNode);
+      this.adjustBytes(n.memBytes() - before);
       deleted += fromNode;
       break;
     }
