@@ -54,8 +54,23 @@ export function lzfCompress(input: Uint8Array, inStart: number, inEnd: number, o
       if (op + 3 + 1 >= outEnd) if (op - (lit ? 0 : 1) + 3 + 1 >= outEnd) return 0;
       out[op - lit - 1] = lit - 1; // stop run
       if (!lit) op--; // undo run if length is zero
-      do len++;
-      while (len < maxlen && input[ref + len] === input[ip + len]);
+      // lzf_c.c first compares 16 bytes unrolled when maxlen > 16, without the maxlen bound, so
+      // near the end of the input a match may reach one or two bytes past maxlen; the same here,
+      // so that the output is byte for byte Redis's.
+      let mismatch = false;
+      if (maxlen > 16) {
+        for (let k = 0; k < 16; k++) {
+          len++;
+          if (input[ref + len] !== input[ip + len]) {
+            mismatch = true;
+            break;
+          }
+        }
+      }
+      if (!mismatch) {
+        do len++;
+        while (len < maxlen && input[ref + len] === input[ip + len]);
+      }
       len -= 2; // len is now #octets - 1
       ip++;
       if (len < 7) out[op++] = (off >> 8) + (len << 5);
