@@ -394,6 +394,13 @@ export class RdbWriter {
       lp.appendString(e);
       count++;
     });
+    if (count > 0 && nodes === 0) {
+      // One node (most lists): written straight here, without the sub-writer's copy.
+      const n = lp.finish();
+      this.len(1);
+      this.len(F.QUICKLIST_NODE_CONTAINER_PACKED);
+      return this.bytes(lp.buf, 0, n);
+    }
     if (count > 0) close();
     this.len(nodes);
     this.raw(sub.buf, 0, sub.pos);
