@@ -38,6 +38,10 @@ export interface WriteOptions {
 const FLUSH_AT = 256 * 1024;
 /** record() copies up to this many bytes in a loop (no view object); longer ones as raw() does. */
 const RECORD_LOOP_MAX = 1024;
+/** Quicklist node byte limits for list-max-listpack-size -1..-5 (quicklist.c's optimization_level). */
+const NODE_SIZE_LIMITS = [4096, 8192, 16384, 32768, 65536];
+/** raw() copies up to this many bytes in a loop (subarray() makes a view object per copy). */
+const RAW_LOOP_MAX = 256;
 
 export class RdbWriter {
   buf: Buffer;
@@ -97,8 +101,8 @@ export class RdbWriter {
   raw(b: Uint8Array, start = 0, end = b.length): void {
     const n = end - start;
     this.ensure(n);
-    if (n <= 64) {
-      // Short records (the engine's serialized keys): no subarray object per copy.
+    if (n <= RAW_LOOP_MAX) {
+      // Short ones (the engine's serialized keys, LZF output of small values): no subarray object per copy.
       const d = this.buf;
       let p = this.pos;
       for (let i = start; i < end; i++) d[p++] = b[i];
@@ -254,9 +258,17 @@ export class RdbWriter {
     this.payload(v, t);
   }
 
-  // The element visitors of payload() and list(), made once per writer (no closure per key:
-  // a BGSAVE of 1M collections otherwise makes a few million, each a scavenge's worth of garbage).
+  // The element visitors of payload() and list(), made once per writer: no closure per key, and
+  // no arrow function in payload() using `this` (that alone allocated a context per call).
   private readonly visitString = (m: BulkValue): void => this.string(m);
+  private readonly visitStringPair = (f: BulkValue, val: BulkValue): void => {
+    this.string(f);
+    this.string(val);
+  };
+  private readonly visitMemberScore = (m: BulkValue, score: number): void => {
+    this.string(m);
+    this.binaryDouble(score);
+  };
   private readonly visitLpPair = (f: BulkValue, val: BulkValue): void => {
     this.lp.appendString(f);
     this.lp.appendString(val);
@@ -309,10 +321,7 @@ export class RdbWriter {
       case F.RDB_TYPE_HASH: {
         const h = v as HashValue;
         this.len(h.size);
-        h.forEach((f, val) => {
-          this.string(f);
-          this.string(val);
-        });
+        h.forEach(this.visitStringPair);
         return;
       }
       case F.RDB_TYPE_ZSET_LISTPACK: {
@@ -327,10 +336,7 @@ export class RdbWriter {
         const z = v as ZSetValue;
         this.len(z.size);
         // Greatest to smallest, so loading inserts at the head (as Redis writes it).
-        z.rangeByRank(0, z.size - 1, true, (m, score) => {
-          this.string(m);
-          this.binaryDouble(score);
-        });
+        z.rangeByRank(0, z.size - 1, true, this.visitMemberScore);
         return;
       }
       case F.RDB_TYPE_STREAM_LISTPACKS_2:
@@ -357,7 +363,7 @@ export class RdbWriter {
           return;
         case F.RDB_TYPE_LIST_QUICKLIST_2: {
           const fill = this.opts.limits.listMaxListpackSize;
-          const sizeLimit = fill < 0 ? [4096, 8192, 16384, 32768, 65536][Math.min(-fill, 5) - 1] : 8192;
+          const sizeLimit = fill < 0 ? NODE_SIZE_LIMITS[Math.min(-fill, 5) - 1] : 8192;
           const plainAt = this.opts.packedThreshold ?? 1 << 30;
           if (p.maxLen < plainAt && blob.length + 1 + p.maxLen + 8 <= sizeLimit && (fill < 0 || p.size <= Math.max(fill, 1))) {
             this.len(1);
@@ -374,7 +380,7 @@ export class RdbWriter {
   private list(l: ListValue): void {
     const fill = this.opts.limits.listMaxListpackSize;
     this.lFill = fill;
-    this.lSizeLimit = fill < 0 ? [4096, 8192, 16384, 32768, 65536][Math.min(-fill, 5) - 1] : 8192;
+    this.lSizeLimit = fill < 0 ? NODE_SIZE_LIMITS[Math.min(-fill, 5) - 1] : 8192;
     this.lPlainAt = this.opts.packedThreshold ?? 1 << 30;
     const sub = (this.sub ??= new RdbWriter(this.opts, null, 1024));
     sub.pos = 0;
