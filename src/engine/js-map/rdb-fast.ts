@@ -481,7 +481,8 @@ export class JsMapRdbLoader implements RdbFastLoader {
 
   /**
    * Walk a listpack: every element's position, text length, integer value (NaN for strings)
-   * and fingerprint into eOff/eLen/eInt/eFp; with `scores`, every second element parsed as a score into eScore.
+   * and fingerprint into eOff/eLen/eInt/eFp; with `scores`, every second element parsed as a
+   * score into eScore.
    * Checked as LpReader checks (sizes, terminator, count, back-lengths) but stricter, inline:
    * only the encodings of small elements (7/13/16/24/32-bit integers, strings under 64 bytes
    * with one-byte back-lengths); anything else, string entries that are canonical integers and
