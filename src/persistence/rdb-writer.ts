@@ -38,6 +38,10 @@ export interface WriteOptions {
 const FLUSH_AT = 256 * 1024;
 /** record() copies up to this many bytes in a loop (no view object); longer ones as raw() does. */
 const RECORD_LOOP_MAX = 1024;
+/** Quicklist node byte limits for list-max-listpack-size -1..-5 (quicklist.c's optimization_level). */
+const NODE_SIZE_LIMITS = [4096, 8192, 16384, 32768, 65536];
+/** raw() copies up to this many bytes in a loop (subarray() makes a view object per copy). */
+const RAW_LOOP_MAX = 256;
 
 export class RdbWriter {
   buf: Buffer;
@@ -97,8 +101,8 @@ export class RdbWriter {
   raw(b: Uint8Array, start = 0, end = b.length): void {
     const n = end - start;
     this.ensure(n);
-    if (n <= 64) {
-      // Short records (the engine's serialized keys): no subarray object per copy.
+    if (n <= RAW_LOOP_MAX) {
+      // Short ones (the engine's serialized keys, LZF output of small values): no subarray object per copy.
       const d = this.buf;
       let p = this.pos;
       for (let i = start; i < end; i++) d[p++] = b[i];
@@ -254,6 +258,36 @@ export class RdbWriter {
     this.payload(v, t);
   }
 
+  // The element visitors of payload() and list(), made once per writer: no closure per key, and
+  // no arrow function in payload() using `this` (that alone allocated a context per call).
+  private readonly visitString = (m: BulkValue): void => this.string(m);
+  private readonly visitStringPair = (f: BulkValue, val: BulkValue): void => {
+    this.string(f);
+    this.string(val);
+  };
+  private readonly visitMemberScore = (m: BulkValue, score: number): void => {
+    this.string(m);
+    this.binaryDouble(score);
+  };
+  private readonly visitLpPair = (f: BulkValue, val: BulkValue): void => {
+    this.lp.appendString(f);
+    this.lp.appendString(val);
+  };
+  private readonly visitLpScore = (m: BulkValue, score: number): void => {
+    const lp = this.lp;
+    lp.appendString(m);
+    // d2string's integers are canonical integer text, which appendString stores as an integer.
+    if (score > -4503599627370495 && score < 4503599627370496 && Number.isInteger(score) && !Object.is(score, -0)) lp.appendInt(score);
+    else lp.appendString(F.d2string(score));
+  };
+  private readonly visitListElem = (e: BulkValue): void => this.listElem(e);
+  /** list()'s state between elements. */
+  private lNodes = 0;
+  private lCount = 0;
+  private lFill = 0;
+  private lSizeLimit = 0;
+  private lPlainAt = 0;
+
   /** rdbSaveObject for a value whose type byte `t` was already written. */
   payload(v: RedisValue, t: number): void {
     if ((v as unknown) instanceof PackedValue) return this.packed(v as unknown as PackedValue, t);
@@ -274,38 +308,27 @@ export class RdbWriter {
       case F.RDB_TYPE_SET: {
         const s = v as SetValue;
         this.len(s.size);
-        s.forEach((m) => this.string(m));
+        s.forEach(this.visitString);
         return;
       }
       case F.RDB_TYPE_HASH_LISTPACK: {
         const lp = this.lp;
         lp.reset();
-        (v as HashValue).forEach((f, val) => {
-          lp.appendString(f);
-          lp.appendString(val);
-        });
+        (v as HashValue).forEach(this.visitLpPair);
         const n = lp.finish();
         return this.bytes(lp.buf, 0, n);
       }
       case F.RDB_TYPE_HASH: {
         const h = v as HashValue;
         this.len(h.size);
-        h.forEach((f, val) => {
-          this.string(f);
-          this.string(val);
-        });
+        h.forEach(this.visitStringPair);
         return;
       }
       case F.RDB_TYPE_ZSET_LISTPACK: {
         const z = v as ZSetValue;
         const lp = this.lp;
         lp.reset();
-        z.rangeByRank(0, z.size - 1, false, (m, score) => {
-          lp.appendString(m);
-          // d2string's integers are canonical integer text, which appendString stores as an integer.
-          if (score > -4503599627370495 && score < 4503599627370496 && Number.isInteger(score) && !Object.is(score, -0)) lp.appendInt(score);
-          else lp.appendString(F.d2string(score));
-        });
+        z.rangeByRank(0, z.size - 1, false, this.visitLpScore);
         const n = lp.finish();
         return this.bytes(lp.buf, 0, n);
       }
@@ -313,10 +336,7 @@ export class RdbWriter {
         const z = v as ZSetValue;
         this.len(z.size);
         // Greatest to smallest, so loading inserts at the head (as Redis writes it).
-        z.rangeByRank(0, z.size - 1, true, (m, score) => {
-          this.string(m);
-          this.binaryDouble(score);
-        });
+        z.rangeByRank(0, z.size - 1, true, this.visitMemberScore);
         return;
       }
       case F.RDB_TYPE_STREAM_LISTPACKS_2:
@@ -343,7 +363,7 @@ export class RdbWriter {
           return;
         case F.RDB_TYPE_LIST_QUICKLIST_2: {
           const fill = this.opts.limits.listMaxListpackSize;
-          const sizeLimit = fill < 0 ? [4096, 8192, 16384, 32768, 65536][Math.min(-fill, 5) - 1] : 8192;
+          const sizeLimit = fill < 0 ? NODE_SIZE_LIMITS[Math.min(-fill, 5) - 1] : 8192;
           const plainAt = this.opts.packedThreshold ?? 1 << 30;
           if (p.maxLen < plainAt && blob.length + 1 + p.maxLen + 8 <= sizeLimit && (fill < 0 || p.size <= Math.max(fill, 1))) {
             this.len(1);
@@ -359,44 +379,61 @@ export class RdbWriter {
   /** QUICKLIST_2: nodes of listpacks, split as quicklist's _quicklistNodeAllowInsert would. */
   private list(l: ListValue): void {
     const fill = this.opts.limits.listMaxListpackSize;
-    const sizeLimit = fill < 0 ? [4096, 8192, 16384, 32768, 65536][Math.min(-fill, 5) - 1] : 8192;
+    this.lFill = fill;
+    this.lSizeLimit = fill < 0 ? NODE_SIZE_LIMITS[Math.min(-fill, 5) - 1] : 8192;
+    this.lPlainAt = this.opts.packedThreshold ?? 1 << 30;
     const sub = (this.sub ??= new RdbWriter(this.opts, null, 1024));
     sub.pos = 0;
     const lp = this.lp;
     lp.reset();
-    let nodes = 0;
-    let count = 0;
-    const close = (): void => {
+    this.lNodes = 0;
+    this.lCount = 0;
+    l.range(0, l.size - 1, this.visitListElem);
+    if (this.lCount > 0 && this.lNodes === 0) {
+      // One node (most lists): written straight here, without the sub-writer's copy.
       const n = lp.finish();
-      sub.len(F.QUICKLIST_NODE_CONTAINER_PACKED);
-      sub.bytes(lp.buf, 0, n);
-      nodes++;
-      lp.reset();
-      count = 0;
-    };
-    const plainAt = this.opts.packedThreshold ?? 1 << 30;
-    l.range(0, l.size - 1, (e) => {
-      const sz = e.length;
-      if (sz >= plainAt) {
-        // A large element is a node of its own, and no later element joins it (isLargeElement).
-        if (count > 0) close();
-        sub.len(F.QUICKLIST_NODE_CONTAINER_PLAIN);
-        sub.string(e);
-        nodes++;
-        return;
-      }
-      if (count > 0) {
-        // Redis 7.0 estimates the entry at its length + SIZE_ESTIMATE_OVERHEAD (8); fill 0 is 1.
-        const newSz = lp.pos + 1 + sz + 8;
-        const ok = fill < 0 ? newSz <= sizeLimit : newSz <= sizeLimit && count < Math.max(fill, 1);
-        if (!ok) close();
-      }
-      lp.appendString(e);
-      count++;
-    });
-    if (count > 0) close();
-    this.len(nodes);
+      this.len(1);
+      this.len(F.QUICKLIST_NODE_CONTAINER_PACKED);
+      return this.bytes(lp.buf, 0, n);
+    }
+    if (this.lCount > 0) this.closeNode();
+    this.len(this.lNodes);
     this.raw(sub.buf, 0, sub.pos);
+  }
+
+  /** list(): one element. */
+  private listElem(e: BulkValue): void {
+    const sub = this.sub!;
+    const sz = e.length;
+    if (sz >= this.lPlainAt) {
+      // A large element is a node of its own, and no later element joins it (isLargeElement).
+      if (this.lCount > 0) this.closeNode();
+      sub.len(F.QUICKLIST_NODE_CONTAINER_PLAIN);
+      sub.string(e);
+      this.lNodes++;
+      return;
+    }
+    if (this.lCount > 0) {
+      // Redis 7.0 estimates the entry at its length + SIZE_ESTIMATE_OVERHEAD (8); fill 0 is 1.
+      const fill = this.lFill;
+      const newSz = this.lp.pos + 1 + sz + 8;
+      const ok = fill < 0 ? newSz <= this.lSizeLimit : newSz <= this.lSizeLimit && this.lCount < Math.max(fill, 1);
+      if (!ok) this.closeNode();
+    }
+    this.lp.appendString(e);
+    this.lCount++;
+  }
+
+  /** list(): the listpack so far becomes a node in the sub-writer. */
+  private closeNode(): void {
+    const lp = this.lp;
+    const sub = this.sub!;
+    const n = lp.finish();
+    sub.len(F.QUICKLIST_NODE_CONTAINER_PACKED);
+    sub.bytes(lp.buf, 0, n);
+    this.lNodes++;
+    lp.reset();
+    this.lCount = 0;
   }
 
   private streamId(ms: U64, seq: U64): void {

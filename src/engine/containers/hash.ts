@@ -21,6 +21,11 @@ const BASE_OVERHEAD = 48;
 /** A "listpack" Map this large moves to a ShardedMap anyway (representation only). */
 const MAX_SMALL_MAP = 1 << 16;
 
+/** forEach's Map callback: `this` is the visitor (no closure per forEach call, e.g. per key saved). */
+function visitFieldValue(this: (field: BulkValue, value: BulkValue) => void, v: BulkValue, k: string): void {
+  this(k, v);
+}
+
 export class JsHash implements HashValue {
   readonly type = 'hash' as const;
   private small: Map<string, BulkValue> | null = new Map();
@@ -163,8 +168,8 @@ export class JsHash implements HashValue {
 
   forEach(visit: (field: BulkValue, value: BulkValue) => void): void {
     // (Map#forEach: no [key, value] array per entry, as for-of over entries makes)
-    if (this.small) this.small.forEach((v, k) => visit(k, v));
-    else this.big!.forEach((v, k) => visit(k, v));
+    if (this.small) this.small.forEach(visitFieldValue, visit);
+    else this.big!.forEach(visitFieldValue, visit);
   }
 
   scan(cursor: number, count: number, visit: (field: BulkValue, value: BulkValue) => void): number {

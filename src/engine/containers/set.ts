@@ -26,6 +26,11 @@ export function isIntMember(s: string): boolean {
   return s.length <= 20 && !Number.isNaN(parseInt64(s));
 }
 
+/** forEach's map callback: `this` is the visitor (no closure per forEach call, e.g. per key saved). */
+function visitMember(this: (member: BulkValue) => void, _v: true, k: string): void {
+  this(k);
+}
+
 function compareInts(a: string, b: string): number {
   const x = Number(a);
   const y = Number(b);
@@ -183,7 +188,7 @@ export class JsSet implements SetValue {
 
   forEach(visit: (member: BulkValue) => void): void {
     if (this.ints) for (const m of this.sortedInts()) visit(m);
-    else this.ht!.forEach((_v, k) => visit(k));
+    else this.ht!.forEach(visitMember, visit);
   }
 
   /** Members as an array, in iteration order. */

@@ -115,10 +115,10 @@ export class ShardedMap<V> {
   }
 
   /** Visit every entry. The callback must not insert or delete. */
-  forEach(visit: (v: V, key: string) => void): void {
+  forEach<T>(visit: (this: T, v: V, key: string) => void, thisArg?: T): void {
     // (Map#forEach: no [key, value] array per entry, as for-of over entries makes)
     const bs = this.buckets;
-    for (let i = 0; i < bs.length; i++) bs[i].forEach(visit);
+    for (let i = 0; i < bs.length; i++) bs[i].forEach(visit, thisArg);
   }
 
   *entries(): Generator<[string, V]> {

@@ -248,14 +248,10 @@ class JsMapDb implements Db, FastLoadTarget {
   }
 
   /** FastLoadTarget (rdb-fast.ts): a batch of key records; stops at a key that exists. */
-  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], expires: Float64Array, n: number, now: number): number {
+  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], sizes: Float64Array, expires: Float64Array, n: number, now: number): number {
     const stored = this.table.insertMany(keys, hashes, values, expires, n, now);
-    let bytes = 0;
-    for (let i = 0; i < stored; i++) {
-      const v = values[i];
-      bytes += keys[i].length + ENTRY_OVERHEAD + valueBytes(v);
-      if (isContainer(v)) v.attach(this.account);
-    }
+    let bytes = stored * ENTRY_OVERHEAD;
+    for (let i = 0; i < stored; i++) bytes += keys[i].length + sizes[i];
     this.account.bytes += bytes;
     return stored;
   }

@@ -81,6 +81,8 @@ export class KeyTable {
   private rowsB: Uint8Array[] = [];
   private free = NONE;
   private top = 0;
+  /** Rows of the first row chunk when it is made (presize sets it; reset() restores it). */
+  private firstCap = FIRST_CAPACITY;
   private ttl: Int32Array[] = [];
   private ttlCount = 0;
 
@@ -189,6 +191,8 @@ export class KeyTable {
     if (this.count !== 0) return;
     let level = 0;
     while (level < 30 && 1 << level < 2 * n) level++;
+    // The first row chunk at its final size up to CHUNK rows (no doubling while loading).
+    if (this.top === 0) this.firstCap = Math.max(FIRST_CAPACITY, Math.min(CHUNK, n));
     const nb = 1 << level;
     if (nb <= this.nBuckets) return;
     const heads: Int32Array[] = [];
@@ -293,6 +297,7 @@ export class KeyTable {
     this.rowsB = [];
     this.free = NONE;
     this.top = 0;
+    this.firstCap = FIRST_CAPACITY;
     this.ttl = [];
     this.ttlCount = 0;
   }
@@ -306,12 +311,12 @@ export class KeyTable {
     s = this.top++;
     const c = s >>> CHUNK_BITS;
     if (c === this.objs.length) {
-      const cap = c === 0 ? FIRST_CAPACITY : CHUNK;
+      const cap = c === 0 ? this.firstCap : CHUNK;
       this.objs.push(new Array<unknown>(cap * 2).fill(undefined));
       this.addRows(new ArrayBuffer(cap * ROW_BYTES));
     } else if ((s & CHUNK_MASK) * ROW_BYTES === this.rowsB[c].length) {
       // Only chunk 0 is ever partial: double it (at most CHUNK rows copied).
-      const cap = (s & CHUNK_MASK) * 2;
+      const cap = Math.min(CHUNK, (s & CHUNK_MASK) * 2);
       const ob = this.objs[c];
       for (let i = ob.length; i < cap * 2; i++) ob.push(undefined);
       const old = this.rowsB.pop()!;

@@ -17,7 +17,6 @@
  */
 import type { EncodingLimits, RdbFastLoader, RedisValue } from '../types';
 import { bytesToInt64 } from '../../persistence/listpack';
-import { lzfDecompress } from '../../persistence/lzf';
 import { strtodAll } from '../../util/number';
 import { RdbError } from '../../persistence/errors';
 import * as F from '../../persistence/format';
@@ -27,16 +26,19 @@ import { hashOfBytes } from './key-table';
 /** What the loader needs from a js-map Db. */
 export interface FastLoadTarget {
   /**
-   * Insert keys[0, n) (hashes: hashOfBytes of their bytes; expires: absolute ms, -1 none) until
-   * one exists already; returns how many were inserted.
+   * Insert keys[0, n) (hashes: hashOfBytes of their bytes; expires: absolute ms, -1 none;
+   * sizes: each value's memoryUsage, values are strings, Buffers or PackedValues, which attach
+   * to no account) until one exists already; returns how many were inserted.
    */
-  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], expires: Float64Array, n: number, now: number): number;
+  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], sizes: Float64Array, expires: Float64Array, n: number, now: number): number;
   /** RESIZEDB: size an empty keyspace for about `n` keys. */
   presize(n: number): void;
 }
 
-/** Collections of up to this many elements are checked for repeats pairwise (else the JS reader). */
+/** Collections of up to this many elements are checked here (else the JS reader). */
 const MAX_PACKED_ELEMENTS = 64;
+/** Slots of the repeat check's table (at most MAX_PACKED_ELEMENTS entries: a load of 1/4). */
+const DUP_SLOTS = 4 * MAX_PACKED_ELEMENTS;
 /** Values above this length are stored as Buffers by the Db (engine.ts BIG_AS_BUFFER). */
 const BIG_AS_BUFFER = 4096;
 const INTSET_HARD_MAX = 1 << 30;
@@ -47,40 +49,9 @@ const BATCH = 64;
 /** Thrown (and caught in run) when a record is for the JS reader. */
 const DECLINE = new Error('decline');
 
-const fcc = String.fromCharCode;
-
-/** b[o, o + n) as a latin1 string; short ones in JIT code (latin1Slice is a native call). */
+/** b[o, o + n) as a latin1 string. */
 function latin1At(b: Buffer, o: number, n: number): string {
-  switch (n) {
-    case 0:
-      return '';
-    case 1:
-      return fcc(b[o]);
-    case 2:
-      return fcc(b[o], b[o + 1]);
-    case 3:
-      return fcc(b[o], b[o + 1], b[o + 2]);
-    case 4:
-      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3]);
-    case 5:
-      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4]);
-    case 6:
-      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5]);
-    case 7:
-      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6]);
-    case 8:
-      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7]);
-    case 9:
-      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8]);
-    case 10:
-      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8], b[o + 9]);
-    case 11:
-      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8], b[o + 9], b[o + 10]);
-    case 12:
-      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8], b[o + 9], b[o + 10], b[o + 11]);
-    default:
-      return b.latin1Slice(o, o + n);
-  }
+  return n === 0 ? '' : b.latin1Slice(o, o + n);
 }
 
 /** Decimal digits of an integer's text (with the sign). */
@@ -92,6 +63,50 @@ function intTextLen(v: number): number {
     n++;
   }
   return n;
+}
+
+/**
+ * lzfDecompress (persistence/lzf.ts) for the short strings of key records: back references
+ * copied byte by byte (copyWithin is a native call, slower than a loop for a few bytes). Same
+ * checks: -1 when the data is invalid or would overflow outLen.
+ */
+function lzfSmall(input: Uint8Array, ip: number, inEnd: number, out: Uint8Array, outLen: number): number {
+  let op = 0;
+  if (ip >= inEnd) return -1;
+  do {
+    let ctrl = input[ip++];
+    if (ctrl < 32) {
+      ctrl++;
+      if (op + ctrl > outLen || ip + ctrl > inEnd) return -1;
+      for (let k = 0; k < ctrl; k++) out[op++] = input[ip++];
+    } else {
+      let len = ctrl >> 5;
+      let ref = op - ((ctrl & 0x1f) << 8) - 1;
+      if (ip >= inEnd) return -1;
+      if (len === 7) {
+        len += input[ip++];
+        if (ip >= inEnd) return -1;
+      }
+      ref -= input[ip++];
+      if (op + len + 2 > outLen || ref < 0) return -1;
+      len += 2;
+      for (let k = 0; k < len; k++) out[op++] = out[ref++];
+    }
+  } while (ip < inEnd);
+  return op;
+}
+
+/**
+ * A string element's fingerprint: its length and three of its bytes (first, middle, last), so
+ * no loop over the bytes; equal strings have equal fingerprints, and most distinct ones differ.
+ */
+function strFp(b: Buffer, o: number, n: number): number {
+  return n === 0 ? 0x51ed27 : Math.imul(n, 0x9e3779b1) ^ (b[o] | (b[o + (n >> 1)] << 8) | (b[o + n - 1] << 16));
+}
+
+/** An integer element's fingerprint (the element is an int32 here). */
+function intFp(v: number): number {
+  return Math.imul(v | 0, 0x85ebca6b) ^ 0x3c6ef372;
 }
 
 /** Same bytes at b[a, a + n) and b[c, c + n). */
@@ -114,6 +129,12 @@ export class JsMapRdbLoader implements RdbFastLoader {
   private readonly eLen = new Int32Array(2 * MAX_PACKED_ELEMENTS + 2);
   private readonly eInt = new Float64Array(2 * MAX_PACKED_ELEMENTS + 2);
   private readonly eScore = new Float64Array(MAX_PACKED_ELEMENTS + 1);
+  /** Each element's fingerprint (fingerprint()): equal elements have equal ones. */
+  private readonly eFp = new Int32Array(2 * MAX_PACKED_ELEMENTS + 2);
+  /** noRepeats' open-addressing table: element index by fingerprint, live where dupStamp === stamp. */
+  private readonly dupIdx = new Int32Array(DUP_SLOTS);
+  private readonly dupStamp = new Int32Array(DUP_SLOTS);
+  private stamp = 0;
   private limits: EncodingLimits | null = null;
   /** The batch being parsed: keys, their table hashes, values, where each record ends. */
   private readonly bKeys: string[] = new Array(BATCH).fill('');
@@ -121,6 +142,9 @@ export class JsMapRdbLoader implements RdbFastLoader {
   private readonly bHash = new Int32Array(BATCH);
   private readonly bEnd = new Float64Array(BATCH);
   private readonly bExp = new Float64Array(BATCH);
+  private readonly bSize = new Float64Array(BATCH);
+  /** The memoryUsage of the value just parsed (stringValue, collection). */
+  private vSize = 0;
   private ctx: PackedContext | null = null;
 
   constructor(
@@ -198,11 +222,12 @@ export class JsMapRdbLoader implements RdbFastLoader {
           throw e;
         }
         bExp[n] = expireAt;
+        this.bSize[n] = this.vSize;
         p = bEnd[n] = this.pos;
         n++;
       }
       if (n === 0) break;
-      const stored = t.loadInsertMany(bKeys, bHash, bVals, bExp, n, now);
+      const stored = t.loadInsertMany(bKeys, bHash, bVals, this.bSize, bExp, n, now);
       if (stored > 0) at = bEnd[stored - 1];
       this.keys += stored;
       if (stored < n) stop = true; // a key already there: the JS reader reports it
@@ -280,7 +305,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
         this.need(clen);
         if (clen === 0 || len > clen * 300 + 64) throw DECLINE;
         if (this.lzfOut.length < len) this.lzfOut = Buffer.allocUnsafe(Math.max(len, this.lzfOut.length * 2));
-        if (lzfDecompress(b, this.pos, this.pos + clen, this.lzfOut, len) !== len) throw DECLINE;
+        if (lzfSmall(b, this.pos, this.pos + clen, this.lzfOut, len) !== len) throw DECLINE;
         this.pos += clen;
         this.sBuf = this.lzfOut;
         this.sOff = 0;
@@ -302,6 +327,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
   private stringValue(): RedisValue {
     this.string();
     const n = this.sLen;
+    this.vSize = n;
     if (n > BIG_AS_BUFFER) return Buffer.from(this.sBuf.subarray(this.sOff, this.sOff + n));
     return latin1At(this.sBuf, this.sOff, n);
   }
@@ -323,7 +349,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
         }
         bytes += 16 * fields;
         this.noRepeats(b, n, 2);
-        return new PackedValue(type, this.blob(), fields, 0, bytes, this.ctx!);
+        return this.packed(type, this.blob(), fields, 0, bytes);
       }
       case F.RDB_TYPE_ZSET_LISTPACK: {
         this.string();
@@ -344,7 +370,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
             if (!(s0 < s1 || (s0 === s1 && this.memberLess(b, 2 * i - 2, 2 * i)))) throw DECLINE;
           }
         }
-        return new PackedValue(type, this.blob(), members, maxLen, bytes, this.ctx!);
+        return this.packed(type, this.blob(), members, maxLen, bytes);
       }
       case F.RDB_TYPE_LIST_QUICKLIST_2: {
         if (this.len() !== 1 || this.len() !== F.QUICKLIST_NODE_CONTAINER_PACKED) throw DECLINE;
@@ -357,7 +383,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
           bytes += this.eLen[i];
           if (this.eLen[i] > maxLen) maxLen = this.eLen[i];
         }
-        return new PackedValue(type, this.blob(), n, maxLen, bytes, this.ctx!);
+        return this.packed(type, this.blob(), n, maxLen, bytes);
       }
       case F.RDB_TYPE_SET_INTSET: {
         this.string();
@@ -376,11 +402,16 @@ export class JsMapRdbLoader implements RdbFastLoader {
           prev = v;
           bytes += intTextLen(v);
         }
-        return new PackedValue(type, this.blob(), n, 0, bytes, this.ctx!);
+        return this.packed(type, this.blob(), n, 0, bytes);
       }
       default:
         return this.smallSet();
     }
+  }
+
+  private packed(type: number, blob: string, size: number, maxLen: number, bytes: number): PackedValue {
+    this.vSize = bytes;
+    return new PackedValue(type, blob, size, maxLen, bytes, this.ctx!);
   }
 
   /** The current string (a listpack or intset just checked) as the latin1 string PackedValue keeps. */
@@ -416,6 +447,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
         this.eOff[i] = o;
         this.eLen[i] = len;
         this.eInt[i] = NaN;
+        this.eFp[i] = strFp(b, o, len);
         bytes += len + 16;
         this.pos = o + len;
       } else {
@@ -438,24 +470,19 @@ export class JsMapRdbLoader implements RdbFastLoader {
         this.eOff[i] = 0;
         this.eLen[i] = 0;
         this.eInt[i] = v;
+        this.eFp[i] = intFp(v);
         bytes += intTextLen(v) + 16;
       }
     }
     if (!nonInt) throw DECLINE;
-    for (let i = 1; i < n; i++) {
-      for (let j = 0; j < i; j++) {
-        const a = this.eInt[i];
-        const c = this.eInt[j];
-        if (Number.isNaN(a) !== Number.isNaN(c)) continue;
-        if (!Number.isNaN(a) ? a === c : this.eLen[i] === this.eLen[j] && sameRange(b, this.eOff[i], this.eOff[j], this.eLen[i])) throw DECLINE;
-      }
-    }
-    return new PackedValue(F.RDB_TYPE_SET, b.latin1Slice(start, this.pos), n, 0, bytes, this.ctx!);
+    this.noRepeats(b, n, 1);
+    return this.packed(F.RDB_TYPE_SET, b.latin1Slice(start, this.pos), n, 0, bytes);
   }
 
   /**
-   * Walk a listpack: every element's position, text length and integer value (NaN for strings)
-   * into eOff/eLen/eInt; with `scores`, every second element parsed as a score into eScore.
+   * Walk a listpack: every element's position, text length, integer value (NaN for strings)
+   * and fingerprint into eOff/eLen/eInt/eFp; with `scores`, every second element parsed as a
+   * score into eScore.
    * Checked as LpReader checks (sizes, terminator, count, back-lengths) but stricter, inline:
    * only the encodings of small elements (7/13/16/24/32-bit integers, strings under 64 bytes
    * with one-byte back-lengths); anything else, string entries that are canonical integers and
@@ -469,6 +496,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
     const eOff = this.eOff;
     const eLen = this.eLen;
     const eInt = this.eInt;
+    const eFp = this.eFp;
     let p = start + 6;
     let n = 0;
     while (p < last) {
@@ -500,11 +528,15 @@ export class JsMapRdbLoader implements RdbFastLoader {
       if (v === v) {
         eOff[n] = 0;
         eLen[n] = intTextLen(v);
+        eFp[n] = intFp(v);
       } else {
         const sl = len - 1;
-        if (bytesToInt64(b, p + 1, sl) !== null) throw DECLINE;
+        // (only a '-' or a digit can start an integer's text)
+        const c0 = b[p + 1];
+        if ((c0 === 45 || (c0 >= 48 && c0 <= 57)) && bytesToInt64(b, p + 1, sl) !== null) throw DECLINE;
         eOff[n] = p + 1;
         eLen[n] = sl;
+        eFp[n] = strFp(b, p + 1, sl);
       }
       eInt[n] = v;
       if (scores && (n & 1) === 1) {
@@ -520,16 +552,38 @@ export class JsMapRdbLoader implements RdbFastLoader {
     return n;
   }
 
-  /** No two of the elements 0, step, 2*step... (fields or members) are equal. */
+  /**
+   * No two of the elements 0, step, 2*step... (fields or members) are equal: each goes into a
+   * small open-addressing table by fingerprint; only a fingerprint already there is compared
+   * (both integers: by value; both strings: by bytes; an integer and a string never are equal,
+   * as string elements that are integers were declined). O(n) expected.
+   */
   private noRepeats(blob: Buffer, n: number, step: number): void {
-    for (let i = step; i < n; i += step) {
-      for (let j = 0; j < i; j += step) {
-        const a = this.eInt[i];
-        const c = this.eInt[j];
-        const ai = !Number.isNaN(a);
-        if (ai !== !Number.isNaN(c)) continue;
-        if (ai ? a === c : this.eLen[i] === this.eLen[j] && sameRange(blob, this.eOff[i], this.eOff[j], this.eLen[i])) throw DECLINE;
+    let stamp = ++this.stamp;
+    if (stamp === 0x7fffffff) {
+      this.dupStamp.fill(0);
+      stamp = this.stamp = 1;
+    }
+    const fp = this.eFp;
+    const eInt = this.eInt;
+    const eLen = this.eLen;
+    const eOff = this.eOff;
+    const idx = this.dupIdx;
+    const st = this.dupStamp;
+    for (let i = 0; i < n; i += step) {
+      const f = fp[i];
+      let h = (f ^ (f >>> 11)) & (DUP_SLOTS - 1);
+      while (st[h] === stamp) {
+        const j = idx[h];
+        if (fp[j] === f) {
+          const a = eInt[i];
+          const c = eInt[j];
+          if (a === a ? a === c : c !== c && eLen[i] === eLen[j] && sameRange(blob, eOff[i], eOff[j], eLen[i])) throw DECLINE;
+        }
+        h = (h + 1) & (DUP_SLOTS - 1);
       }
+      st[h] = stamp;
+      idx[h] = i;
     }
   }
 
