@@ -265,8 +265,22 @@ function lzf(inp: u32, inLen: u32, out: u32, outLen: u32): u32 {
           if (op + 3 + 1 >= outEnd) if (op - (lit != 0 ? 0 : 1) + 3 + 1 >= outEnd) return 0;
           store<u8>(out + op - lit - 1, <u8>(lit - 1)); // stop run
           if (lit == 0) op--; // undo run if length is zero
-          do len++;
-          while (len < maxlen && load<u8>(inp + ref + len) == load<u8>(inp + ip + len));
+          // As lzf_c.c (and lzf.ts): 16 bytes compared unrolled, without the maxlen bound, when
+          // maxlen > 16, so a match may reach one or two bytes past maxlen near the end.
+          let mismatch = false;
+          if (maxlen > 16) {
+            for (let k = 0; k < 16; k++) {
+              len++;
+              if (load<u8>(inp + ref + len) != load<u8>(inp + ip + len)) {
+                mismatch = true;
+                break;
+              }
+            }
+          }
+          if (!mismatch) {
+            do len++;
+            while (len < maxlen && load<u8>(inp + ref + len) == load<u8>(inp + ip + len));
+          }
           len -= 2;
           ip++;
           if (len < 7) {
