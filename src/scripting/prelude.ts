@@ -595,8 +595,10 @@ local function selfarg(n, name, extra)
 end
 local function userpos_method(err, i, callee)
   -- (a wrapper called from C: 5.1's C function, called from C, has no position either)
-  err = userpos(err, not (callee and callee.source == '=redust' and callee.namewhat == '') and i or nil)
-  if callee and callee.source == '=redust' then
+  -- (The prelude's wrappers, and the libraries' Lua functions: '=lib'.)
+  local wrapper = callee and (callee.source == '=redust' or callee.source == '=lib')
+  err = userpos(err, not (wrapper and callee.namewhat == '') and i or nil)
+  if wrapper then
     if callee.namewhat == 'method' then
       err = string_gsub(err, "bad argument #(%d+) to '([%w_]+)' %((.*)%)$", selfarg, 1)
     elseif callee.namewhat == '' then
