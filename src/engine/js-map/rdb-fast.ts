@@ -49,9 +49,43 @@ const BATCH = 64;
 /** Thrown (and caught in run) when a record is for the JS reader. */
 const DECLINE = new Error('decline');
 
-/** b[o, o + n) as a latin1 string. */
+const fcc = String.fromCharCode;
+
+/**
+ * b[o, o + n) as a latin1 string: up to 12 bytes by String.fromCharCode in JIT code (latin1Slice
+ * is a native call, ~100 ns: 1M keys of "key:N" = "value:N" loaded ~25% slower with it alone).
+ */
 function latin1At(b: Buffer, o: number, n: number): string {
-  return n === 0 ? '' : b.latin1Slice(o, o + n);
+  switch (n) {
+    case 0:
+      return '';
+    case 1:
+      return fcc(b[o]);
+    case 2:
+      return fcc(b[o], b[o + 1]);
+    case 3:
+      return fcc(b[o], b[o + 1], b[o + 2]);
+    case 4:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3]);
+    case 5:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4]);
+    case 6:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5]);
+    case 7:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6]);
+    case 8:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7]);
+    case 9:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8]);
+    case 10:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8], b[o + 9]);
+    case 11:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8], b[o + 9], b[o + 10]);
+    case 12:
+      return fcc(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8], b[o + 9], b[o + 10], b[o + 11]);
+    default:
+      return b.latin1Slice(o, o + n);
+  }
 }
 
 /** Decimal digits of an integer's text (with the sign). */
