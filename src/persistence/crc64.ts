@@ -71,8 +71,10 @@ for (let i = 0; i < 256; i++) {
  * so that the first flush of a background save does not pay for it inside a step.
  */
 export function crc64Warm(): void {
-  if (crcInstance() !== null) crc64Update({ hi: 0, lo: 0 }, new Uint8Array(WASM_MIN));
+  // (Long enough for assembly/crc64.ts's four-lane loop too: LANE_MIN_INPUT.)
+  if (crcInstance() !== null) crc64Update({ hi: 0, lo: 0 }, new Uint8Array(WARM_BYTES));
 }
+const WARM_BYTES = 64 << 10;
 
 /** A running CRC-64 value as two uint32 halves. */
 export interface Crc64State {
