@@ -66,29 +66,7 @@ export class LpWriter {
   }
 
   private backlen(l: number): void {
-    const b = this.buf;
-    let p = this.pos;
-    if (l <= 127) b[p++] = l;
-    else if (l < 16383) {
-      b[p++] = l >>> 7;
-      b[p++] = (l & 127) | 128;
-    } else if (l < 2097151) {
-      b[p++] = l >>> 14;
-      b[p++] = ((l >>> 7) & 127) | 128;
-      b[p++] = (l & 127) | 128;
-    } else if (l < 268435455) {
-      b[p++] = l >>> 21;
-      b[p++] = ((l >>> 14) & 127) | 128;
-      b[p++] = ((l >>> 7) & 127) | 128;
-      b[p++] = (l & 127) | 128;
-    } else {
-      b[p++] = Math.floor(l / 268435456);
-      b[p++] = ((l >>> 21) & 127) | 128;
-      b[p++] = ((l >>> 14) & 127) | 128;
-      b[p++] = ((l >>> 7) & 127) | 128;
-      b[p++] = (l & 127) | 128;
-    }
-    this.pos = p;
+    this.pos = putBacklen(this.buf, this.pos, l);
   }
 
   appendInt(v: number | bigint): void {
@@ -290,4 +268,29 @@ export class LpReader {
     if (v === null) corrupt('listpack element is not an integer');
     return v;
   }
+}
+
+/** lpEncodeBacklen: write the back-length of an `l`-byte element at b[p]; returns the next position. */
+export function putBacklen(b: Uint8Array, p: number, l: number): number {
+  if (l <= 127) b[p++] = l;
+  else if (l < 16383) {
+    b[p++] = l >>> 7;
+    b[p++] = (l & 127) | 128;
+  } else if (l < 2097151) {
+    b[p++] = l >>> 14;
+    b[p++] = ((l >>> 7) & 127) | 128;
+    b[p++] = (l & 127) | 128;
+  } else if (l < 268435455) {
+    b[p++] = l >>> 21;
+    b[p++] = ((l >>> 14) & 127) | 128;
+    b[p++] = ((l >>> 7) & 127) | 128;
+    b[p++] = (l & 127) | 128;
+  } else {
+    b[p++] = Math.floor(l / 268435456);
+    b[p++] = ((l >>> 21) & 127) | 128;
+    b[p++] = ((l >>> 14) & 127) | 128;
+    b[p++] = ((l >>> 7) & 127) | 128;
+    b[p++] = (l & 127) | 128;
+  }
+  return p;
 }

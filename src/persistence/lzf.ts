@@ -144,7 +144,9 @@ export function lzfDecompress(input: Uint8Array, inStart: number, inEnd: number,
       if (op + len + 2 > outLen) return -1;
       if (ref < 0) return -1;
       len += 2;
-      if (ref + len <= op) out.copyWithin(op, ref, ref + len), (op += len);
+      // copyWithin is a native call: a loop is faster for the few bytes most references copy
+      // (and required when the reference overlaps what it writes).
+      if (len > 32 && ref + len <= op) out.copyWithin(op, ref, ref + len), (op += len);
       else for (let k = 0; k < len; k++) out[op++] = out[ref++];
     }
   } while (ip < inEnd);

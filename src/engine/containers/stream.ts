@@ -23,6 +23,7 @@
 import type { Container, MemoryAccount } from '../types';
 import { strToInt64 } from '../../util/number';
 import { writeLatin1 } from '../../util/latin1';
+import { putBacklen } from '../../persistence/listpack';
 
 export type U64 = number | bigint;
 export interface StreamID {
@@ -115,30 +116,6 @@ function lpIntSize(v: number | bigint): number {
   return 10;
 }
 
-/** lpEncodeBacklen: write the back-length of an `l`-byte element at p; returns the next position. */
-function putBacklen(b: Buffer, p: number, l: number): number {
-  if (l <= 127) b[p++] = l;
-  else if (l < 16383) {
-    b[p++] = l >>> 7;
-    b[p++] = (l & 127) | 128;
-  } else if (l < 2097151) {
-    b[p++] = l >>> 14;
-    b[p++] = ((l >>> 7) & 127) | 128;
-    b[p++] = (l & 127) | 128;
-  } else if (l < 268435455) {
-    b[p++] = l >>> 21;
-    b[p++] = ((l >>> 14) & 127) | 128;
-    b[p++] = ((l >>> 7) & 127) | 128;
-    b[p++] = (l & 127) | 128;
-  } else {
-    b[p++] = Math.floor(l / 268435456);
-    b[p++] = ((l >>> 21) & 127) | 128;
-    b[p++] = ((l >>> 14) & 127) | 128;
-    b[p++] = ((l >>> 7) & 127) | 128;
-    b[p++] = (l & 127) | 128;
-  }
-  return p;
-}
 
 /** An integer element in its smallest encoding (lpEncodeIntegerGetType), at p; returns the next position. */
 function putInt(b: Buffer, p: number, v: number | bigint): number {

@@ -19,6 +19,7 @@ import type { EncodingLimits, RdbFastLoader, RedisValue } from '../types';
 import { bytesToInt64 } from '../../persistence/listpack';
 import { strtodAll } from '../../util/number';
 import { RdbError } from '../../persistence/errors';
+import { lzfDecompress } from '../../persistence/lzf';
 import * as F from '../../persistence/format';
 import { PackedValue, type PackedContext, type PackedMakers } from '../containers/packed';
 import { hashOfBytes } from './key-table';
@@ -97,37 +98,6 @@ function intTextLen(v: number): number {
     n++;
   }
   return n;
-}
-
-/**
- * lzfDecompress (persistence/lzf.ts) for the short strings of key records: back references
- * copied byte by byte (copyWithin is a native call, slower than a loop for a few bytes). Same
- * checks: -1 when the data is invalid or would overflow outLen.
- */
-function lzfSmall(input: Uint8Array, ip: number, inEnd: number, out: Uint8Array, outLen: number): number {
-  let op = 0;
-  if (ip >= inEnd) return -1;
-  do {
-    let ctrl = input[ip++];
-    if (ctrl < 32) {
-      ctrl++;
-      if (op + ctrl > outLen || ip + ctrl > inEnd) return -1;
-      for (let k = 0; k < ctrl; k++) out[op++] = input[ip++];
-    } else {
-      let len = ctrl >> 5;
-      let ref = op - ((ctrl & 0x1f) << 8) - 1;
-      if (ip >= inEnd) return -1;
-      if (len === 7) {
-        len += input[ip++];
-        if (ip >= inEnd) return -1;
-      }
-      ref -= input[ip++];
-      if (op + len + 2 > outLen || ref < 0) return -1;
-      len += 2;
-      for (let k = 0; k < len; k++) out[op++] = out[ref++];
-    }
-  } while (ip < inEnd);
-  return op;
 }
 
 /**
@@ -339,7 +309,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
         this.need(clen);
         if (clen === 0 || len > clen * 300 + 64) throw DECLINE;
         if (this.lzfOut.length < len) this.lzfOut = Buffer.allocUnsafe(Math.max(len, this.lzfOut.length * 2));
-        if (lzfSmall(b, this.pos, this.pos + clen, this.lzfOut, len) !== len) throw DECLINE;
+        if (lzfDecompress(b, this.pos, this.pos + clen, this.lzfOut, len) !== len) throw DECLINE;
         this.pos += clen;
         this.sBuf = this.lzfOut;
         this.sOff = 0;
