@@ -324,7 +324,7 @@ export class Dispatcher {
     this.suspendRequested = true;
   }
 
-  /** Whether a command running now at execDepth `depth` may suspend: top level, or directly inside a top-level EXEC. */
+  /** Whether the command running now for `c` may suspend: a top-level one, or one run directly by a top-level EXEC. */
   maySuspend(c: Client): boolean {
     if (this.execDepth === 1) return true;
     // (IN_EXEC is set only by EXEC, which runs at depth 1: its queued commands run at 2.)
