@@ -65,77 +65,16 @@ export class LpWriter {
     this.buf = nb;
   }
 
-  private backlen(l: number): void {
-    this.pos = putBacklen(this.buf, this.pos, l);
-  }
-
   appendInt(v: number | bigint): void {
     this.ensure(16);
-    const b = this.buf;
-    const p = this.pos;
-    let n: number;
-    if (typeof v === 'bigint') {
-      b[p] = 0xf4;
-      b.writeBigInt64LE(v, p + 1);
-      n = 9;
-    } else if (v >= 0 && v <= 127) {
-      b[p] = v;
-      n = 1;
-    } else if (v >= -4096 && v <= 4095) {
-      const u = v < 0 ? (1 << 13) + v : v;
-      b[p] = (u >> 8) | 0xc0;
-      b[p + 1] = u & 0xff;
-      n = 2;
-    } else if (v >= -32768 && v <= 32767) {
-      b[p] = 0xf1;
-      b.writeInt16LE(v, p + 1);
-      n = 3;
-    } else if (v >= -8388608 && v <= 8388607) {
-      b[p] = 0xf2;
-      b.writeIntLE(v, p + 1, 3);
-      n = 4;
-    } else if (v >= -2147483648 && v <= 2147483647) {
-      b[p] = 0xf3;
-      b.writeInt32LE(v, p + 1);
-      n = 5;
-    } else {
-      b[p] = 0xf4;
-      b.writeBigInt64LE(BigInt(v), p + 1);
-      n = 9;
-    }
-    this.pos = p + n;
-    this.backlen(n);
+    this.pos = putLpInt(this.buf, this.pos, v);
     this.count++;
   }
 
   /** Append a string element (stored as an integer when it is one), as lpAppend. */
   appendString(v: Buffer | string): void {
-    const len = v.length;
-    if (len <= 20) {
-      const n = typeof v === 'string' ? strToInt64(v) : bytesToInt64(v, 0, len);
-      if (n !== null) return this.appendInt(n);
-    }
-    this.ensure(len + 16);
-    const b = this.buf;
-    let p = this.pos;
-    let hdr: number;
-    if (len < 64) {
-      b[p] = 0x80 | len;
-      hdr = 1;
-    } else if (len < 4096) {
-      b[p] = 0xe0 | (len >> 8);
-      b[p + 1] = len & 0xff;
-      hdr = 2;
-    } else {
-      b[p] = 0xf0;
-      b.writeUInt32LE(len, p + 1);
-      hdr = 5;
-    }
-    p += hdr;
-    if (typeof v === 'string') writeLatin1(b, p, v);
-    else v.copy(b, p);
-    this.pos = p + len;
-    this.backlen(hdr + len);
+    this.ensure(v.length + 16);
+    this.pos = putLpString(this.buf, this.pos, v);
     this.count++;
   }
 
@@ -293,4 +232,70 @@ export function putBacklen(b: Uint8Array, p: number, l: number): number {
     b[p++] = (l & 127) | 128;
   }
   return p;
+}
+
+/**
+ * An integer element in its smallest encoding (lpEncodeIntegerGetType) with its back-length, at
+ * b[p] (room for 10 bytes); returns the next position.
+ */
+export function putLpInt(b: Buffer, p: number, v: number | bigint): number {
+  let n: number;
+  if (typeof v === 'bigint') {
+    b[p] = 0xf4;
+    b.writeBigInt64LE(v, p + 1);
+    n = 9;
+  } else if (v >= 0 && v <= 127) {
+    b[p] = v;
+    n = 1;
+  } else if (v >= -4096 && v <= 4095) {
+    const u = v < 0 ? (1 << 13) + v : v;
+    b[p] = (u >> 8) | 0xc0;
+    b[p + 1] = u & 0xff;
+    n = 2;
+  } else if (v >= -32768 && v <= 32767) {
+    b[p] = 0xf1;
+    b.writeInt16LE(v, p + 1);
+    n = 3;
+  } else if (v >= -8388608 && v <= 8388607) {
+    b[p] = 0xf2;
+    b.writeIntLE(v, p + 1, 3);
+    n = 4;
+  } else if (v >= -2147483648 && v <= 2147483647) {
+    b[p] = 0xf3;
+    b.writeInt32LE(v, p + 1);
+    n = 5;
+  } else {
+    b[p] = 0xf4;
+    b.writeBigInt64LE(BigInt(v), p + 1);
+    n = 9;
+  }
+  return putBacklen(b, p + n, n);
+}
+
+/**
+ * A string element (an integer when it parses as one, as lpAppend does) with its back-length, at
+ * b[p] (room for its length + 10 bytes); returns the next position.
+ */
+export function putLpString(b: Buffer, p: number, v: Buffer | string): number {
+  const len = v.length;
+  if (len <= 20) {
+    const n = typeof v === 'string' ? strToInt64(v) : bytesToInt64(v, 0, len);
+    if (n !== null) return putLpInt(b, p, n);
+  }
+  let hdr: number;
+  if (len < 64) {
+    b[p] = 0x80 | len;
+    hdr = 1;
+  } else if (len < 4096) {
+    b[p] = 0xe0 | (len >> 8);
+    b[p + 1] = len & 0xff;
+    hdr = 2;
+  } else {
+    b[p] = 0xf0;
+    b.writeUInt32LE(len, p + 1);
+    hdr = 5;
+  }
+  if (typeof v === 'string') writeLatin1(b, p + hdr, v);
+  else v.copy(b, p + hdr);
+  return putBacklen(b, p + hdr + len, hdr + len);
 }

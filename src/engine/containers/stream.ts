@@ -22,8 +22,7 @@
  */
 import type { Container, MemoryAccount } from '../types';
 import { strToInt64 } from '../../util/number';
-import { writeLatin1 } from '../../util/latin1';
-import { putBacklen } from '../../persistence/listpack';
+import { putLpInt, putLpString } from '../../persistence/listpack';
 
 export type U64 = number | bigint;
 export interface StreamID {
@@ -117,75 +116,7 @@ function lpIntSize(v: number | bigint): number {
 }
 
 
-/** An integer element in its smallest encoding (lpEncodeIntegerGetType), at p; returns the next position. */
-function putInt(b: Buffer, p: number, v: number | bigint): number {
-  if (typeof v === 'number') {
-    if (v >= 0 && v <= 127) {
-      b[p] = v;
-      b[p + 1] = 1;
-      return p + 2;
-    }
-    if (v >= -4096 && v <= 4095) {
-      const u = v < 0 ? 8192 + v : v;
-      b[p] = (u >> 8) | 0xc0;
-      b[p + 1] = u & 0xff;
-      b[p + 2] = 2;
-      return p + 3;
-    }
-    if (v >= -32768 && v <= 32767) {
-      b[p] = 0xf1;
-      b[p + 1] = v & 0xff;
-      b[p + 2] = (v >> 8) & 0xff;
-      b[p + 3] = 3;
-      return p + 4;
-    }
-    if (v >= -8388608 && v <= 8388607) {
-      b[p] = 0xf2;
-      b[p + 1] = v & 0xff;
-      b[p + 2] = (v >> 8) & 0xff;
-      b[p + 3] = (v >> 16) & 0xff;
-      b[p + 4] = 4;
-      return p + 5;
-    }
-    if (v >= -2147483648 && v <= 2147483647) {
-      b[p] = 0xf3;
-      b.writeInt32LE(v, p + 1);
-      b[p + 5] = 5;
-      return p + 6;
-    }
-    v = BigInt(v);
-  }
-  b[p] = 0xf4;
-  b.writeBigInt64LE(v, p + 1);
-  b[p + 9] = 9;
-  return p + 10;
-}
-
-/** A string element (an integer when it parses as one, as lpAppend does), at p; returns the next position. */
-function putStr(b: Buffer, p: number, s: string): number {
-  const len = s.length;
-  if (len <= 20) {
-    const n = strToInt64(s);
-    if (n !== null) return putInt(b, p, n);
-  }
-  let hdr: number;
-  if (len < 64) {
-    b[p] = 0x80 | len;
-    hdr = 1;
-  } else if (len < 4096) {
-    b[p] = 0xe0 | (len >> 8);
-    b[p + 1] = len & 0xff;
-    hdr = 2;
-  } else {
-    b[p] = 0xf0;
-    b.writeUInt32LE(len, p + 1);
-    hdr = 5;
-  }
-  writeLatin1(b, p + hdr, s);
-  return putBacklen(b, p + hdr + len, hdr + len);
-}
-
-/** Most bytes putStr may write for s. */
+/** Most bytes putLpString may write for s. */
 function strBound(s: string): number {
   return s.length + 10;
 }
@@ -346,11 +277,11 @@ export class StreamNode {
     let need = LP_HDR + 2 + 2 + 10 + 2 + 1;
     for (const f of masterFields) need += strBound(f);
     const b = (this.buf = Buffer.allocUnsafeSlow(Math.max(64, need)));
-    let p = putInt(b, LP_HDR, 0);
-    p = putInt(b, p, 0);
-    p = putInt(b, p, masterFields.length);
-    for (const f of masterFields) p = putStr(b, p, f);
-    p = putInt(b, p, 0);
+    let p = putLpInt(b, LP_HDR, 0);
+    p = putLpInt(b, p, 0);
+    p = putLpInt(b, p, masterFields.length);
+    for (const f of masterFields) p = putLpString(b, p, f);
+    p = putLpInt(b, p, 0);
     b[p] = 0xff;
     this.len = p + 1;
     this.base = p;
@@ -501,7 +432,7 @@ export class StreamNode {
       this.base += d;
       this.buf.writeUInt32LE(this.len, 0);
     }
-    putInt(this.buf, p, v);
+    putLpInt(this.buf, p, v);
   }
 
   /** The master fields (decoded once for an adopted node that takes appends). */
@@ -549,17 +480,17 @@ export class StreamNode {
     this.setOff(n, p - this.base);
     b[p] = flags;
     b[p + 1] = 1;
-    p = putInt(b, p + 2, deltaOf(ms, this.masterMs));
-    p = putInt(b, p, deltaOf(seq, this.masterSeq));
+    p = putLpInt(b, p + 2, deltaOf(ms, this.masterMs));
+    p = putLpInt(b, p, deltaOf(seq, this.masterSeq));
     let els: number;
     if (same) {
-      for (let i = 1; i < fv.length; i += 2) p = putStr(b, p, fv[i]);
-      p = putInt(b, p, nf + 3);
+      for (let i = 1; i < fv.length; i += 2) p = putLpString(b, p, fv[i]);
+      p = putLpInt(b, p, nf + 3);
       els = nf + 4;
     } else {
-      p = putInt(b, p, nf);
-      for (let i = 0; i < fv.length; i++) p = putStr(b, p, fv[i]);
-      p = putInt(b, p, 2 * nf + 4);
+      p = putLpInt(b, p, nf);
+      for (let i = 0; i < fv.length; i++) p = putLpString(b, p, fv[i]);
+      p = putLpInt(b, p, 2 * nf + 4);
       els = 2 * nf + 5;
     }
     b[p] = 0xff;
