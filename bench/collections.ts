@@ -6,7 +6,9 @@
  *   a set of 8 integers (intset), a list of 8 elements (`element:j`), a sorted set of 8 members
  *   (`j` -> `member:j`); and 100 lists, hashes, sets and sorted sets of 10,000 elements (1,000 per
  *   command) and 20 streams of 10,000 entries. RSS per key =
- *   (RSS after loading − RSS of the fresh server) / K; used_memory per key from INFO memory the same way.
+ *   (RSS after loading − RSS of the fresh server) / K, read once the servers have rested 7 s (past
+ *   Redust's idle trim of V8's young generation, src/server/heap-trim.ts); used_memory per key from
+ *   INFO memory the same way.
  * - Throughput: redis-benchmark -c 50 -r 100000, the built-in HSET, SADD and SPOP tests, and HGETALL /
  *   SMEMBERS of a 100-element hash / set, the built-in LPUSH, RPUSH, LPOP, RPOP, LRANGE 0 99 of a 600-element list (LRANGE_100)
  *   tests, the built-in ZADD and ZPOPMIN and ZRANGE 0 99 of a 100-member sorted set, at -P 1 and
@@ -136,6 +138,8 @@ async function usedMemory(port: number): Promise<number> {
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long the servers rest after a load before RSS is read: past the idle trim's ~5 s (heap-trim.ts). */
+const REST_MS = 7000;
 
 /** One round of the throughput tests: rps per test, and the server's CPU µs per request into `cpu`. */
 async function throughputRound(port: number, pid: number, n: number, cpu: Record<string, number[]>, p99: Record<string, number[]>): Promise<Record<string, number>> {
@@ -173,51 +177,38 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
   const rps: CollectionsResult['rps'] = {};
   const cpu: CollectionsResult['cpu'] = {};
   const p99: CollectionsResult['p99'] = {};
-  // Memory: a fresh server per shape and kind, kinds interleaved.
-  for (const [shape, make] of Object.entries(SHAPES)) {
-    for (const kind of opts.servers) {
-      const s = await startServer(kind, await freePort());
-      try {
-        await sleep(1000);
-        const rss0 = rssOf(s.proc.pid!);
-        const used0 = await usedMemory(s.port);
-        await pipeLoad(s.port, opts.keys, make);
-        await sleep(1500);
-        const rss1 = rssOf(s.proc.pid!);
-        const used1 = await usedMemory(s.port);
-        await pipeLoad(s.port, opts.keys, (i) => make(i + opts.keys));
-        await sleep(1500);
-        const rss2 = rssOf(s.proc.pid!);
-        const r = { rssPerKey: (rss1 - rss0) / opts.keys, rssMarginal: (rss2 - rss1) / opts.keys, usedPerKey: (used1 - used0) / opts.keys };
-        (memory[kind] ??= {})[shape] = r;
-        log(`${kind} ${shape}: RSS/key ${r.rssPerKey.toFixed(0)} B (next ${opts.keys}: ${r.rssMarginal.toFixed(0)} B), used_memory/key ${r.usedPerKey.toFixed(0)} B`);
-      } finally {
-        await stopServer(s);
-      }
+  // Memory: a fresh server per shape and kind. The servers of one shape run side by side: each is
+  // loaded in turn, then all rest together (REST_MS) before RSS is read, so the figure is what a
+  // server holds at rest, after Redust's idle trim has given back V8's young generation
+  // (src/server/heap-trim.ts), not what it held during the load.
+  const measure = async (shape: string, keys: number, load: (port: number, first: number) => Promise<void>) => {
+    const servers: Running[] = [];
+    try {
+      for (const kind of opts.servers) servers.push(await startServer(kind, await freePort()));
+      await sleep(1000);
+      const rss0 = servers.map((s) => rssOf(s.proc.pid!));
+      const used0 = await Promise.all(servers.map((s) => usedMemory(s.port)));
+      for (const s of servers) await load(s.port, 0);
+      await sleep(REST_MS);
+      const rss1 = servers.map((s) => rssOf(s.proc.pid!));
+      const used1 = await Promise.all(servers.map((s) => usedMemory(s.port)));
+      for (const s of servers) await load(s.port, keys);
+      await sleep(REST_MS);
+      const rss2 = servers.map((s) => rssOf(s.proc.pid!));
+      servers.forEach((s, i) => {
+        const r = { rssPerKey: (rss1[i] - rss0[i]) / keys, rssMarginal: (rss2[i] - rss1[i]) / keys, usedPerKey: (used1[i] - used0[i]) / keys };
+        (memory[s.kind] ??= {})[shape] = r;
+        log(`${s.kind} ${shape}: RSS/key ${r.rssPerKey.toFixed(0)} B (next ${keys}: ${r.rssMarginal.toFixed(0)} B), used_memory/key ${r.usedPerKey.toFixed(0)} B`);
+      });
+    } finally {
+      for (const s of servers) await stopServer(s);
     }
+  };
+  for (const [shape, make] of Object.entries(SHAPES)) {
+    await measure(shape, opts.keys, (port, first) => pipeLoad(port, opts.keys, (i) => make(i + first)));
   }
   for (const [shape, big] of Object.entries(BIG_SHAPES)) {
-    for (const kind of opts.servers) {
-      const s = await startServer(kind, await freePort());
-      try {
-        await sleep(1000);
-        const rss0 = rssOf(s.proc.pid!);
-        const used0 = await usedMemory(s.port);
-        const load = (first: number) => pipeLoad(s.port, big.keys * big.commands, (i) => big.make(first + Math.floor(i / big.commands), i % big.commands), big.replyLines);
-        await load(0);
-        await sleep(1500);
-        const rss1 = rssOf(s.proc.pid!);
-        const used1 = await usedMemory(s.port);
-        await load(big.keys);
-        await sleep(1500);
-        const rss2 = rssOf(s.proc.pid!);
-        const r = { rssPerKey: (rss1 - rss0) / big.keys, rssMarginal: (rss2 - rss1) / big.keys, usedPerKey: (used1 - used0) / big.keys };
-        (memory[kind] ??= {})[shape] = r;
-        log(`${kind} ${shape}: RSS/key ${r.rssPerKey.toFixed(0)} B (next ${big.keys}: ${r.rssMarginal.toFixed(0)} B), used_memory/key ${r.usedPerKey.toFixed(0)} B`);
-      } finally {
-        await stopServer(s);
-      }
-    }
+    await measure(shape, big.keys, (port, first) => pipeLoad(port, big.keys * big.commands, (i) => big.make(first + Math.floor(i / big.commands), i % big.commands), big.replyLines));
   }
   // Throughput: the three servers at once, rounds interleaved.
   const running: Running[] = [];
@@ -309,8 +300,9 @@ export function writeCollectionsSection(file: string, r: CollectionsResult, head
     'bench/collections.ts. Memory: a fresh server process per shape and engine, loaded with pipelined HSET/SADD/RPUSH/ZADD ' +
       '(8 fields `field:j` → `value:j`, 8 members `member:j`, 8 integers, 8 elements `element:j`, or 8 members `member:j` with scores j; and 100 lists, hashes, sets and sorted sets of ' +
       '10,000 elements, 1,000 per command, and 20 streams of 10,000 entries, per key), RSS growth and used_memory growth per key ' +
-      'over the first K keys, and RSS growth over the next K keys (the marginal cost per key: the first figure also holds ' +
-      'the process\'s one-time growth, e.g. V8\'s young generation, tens of MB, about 150 B per key at 200,000 keys). ' +
+      'over the first K keys, and RSS growth over the next K keys (the marginal cost per key). RSS is read at rest: the servers of a shape ' +
+      'run side by side and rest 7 s after each load, past the ~5 s after which Redust\'s standalone server gives back V8\'s young generation ' +
+      '(src/server/heap-trim.ts); during and just after a load Redust holds up to ~32 MB more, about 150 B per key at 200,000 keys. ' +
       'Throughput: redis-benchmark `-c 50 -r 100000`, the built-in HSET, SADD, SPOP, ZADD and ZPOPMIN tests, HGETALL / SMEMBERS of a ' +
       '100-element hash / set, ZRANGE 0 99 of a 100-member sorted set, the built-in LPUSH, RPUSH, LPOP and RPOP tests, LRANGE 0 99 of a 600-element list (redis-benchmark\'s LRANGE_100), at -P 1 and -P 16, ' +
       'one test per redis-benchmark run; the three servers run at once, rounds interleaved, median rps, ratio to Redis; then the servers\' CPU time per ' +

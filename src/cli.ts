@@ -17,6 +17,7 @@ import { splitArgs } from './protocol/parser';
 import { ALL_COMMANDS } from './commands';
 import path from 'path';
 import { IncludeContext, IncludeError, includedFiles, mergeIncluded, readConfigText } from './config/include';
+import { HeapTrim } from './server/heap-trim';
 
 const USAGE = `Usage: redust [/path/to/redis.conf] [options] [-]
        redust -v or --version
@@ -269,6 +270,7 @@ export async function main(argv: string[]): Promise<number> {
   const engine = createEngine(config.str('engine') as EngineName);
   const server = new Server(config, engine, { logger });
   server.configFile = parsed.configFile;
+  server.heapTrim = new HeapTrim();
   for (const [from, to] of parsed.renames) server.table.rename(from, to);
   try {
     server.acl.loadAtStartup(parsed.users ?? []);

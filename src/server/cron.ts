@@ -1,6 +1,7 @@
 /**
  * serverCron and its jobs (Redis's server.c): active expiry, the engine's background work
- * (incremental rehash, lazy free), idle-client timeouts and the instantaneous ops/s samples.
+ * (incremental rehash, lazy free), idle-client timeouts, the instantaneous ops/s samples and,
+ * in the standalone server, the idle young-generation trim (heap-trim.ts).
  * Every job is bounded in time so the event loop stays free.
  */
 import type { Server } from './server';
@@ -60,6 +61,7 @@ export class Cron {
       push(s.outputKbpsSamples, (s.netOutputBytes - last.output) / 1024 / (dt / 1000));
       s.lastOpsSample = { time: now, count: s.commandsProcessed, input: s.netInputBytes, output: s.netOutputBytes };
     }
+    if (server.heapTrim) server.heapTrim.tick(now, s.commandsProcessed, s.netInputBytes);
   }
 
   /**

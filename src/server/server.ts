@@ -29,6 +29,7 @@ import { Dispatcher } from './dispatch';
 import { Networking } from './networking';
 import { WatchRegistry } from './watch';
 import { Cron } from './cron';
+import type { HeapTrim } from './heap-trim';
 import { Propagator } from './propagate';
 import { Aof } from '../persistence/aof';
 import type { Command } from '../commands/table';
@@ -100,6 +101,8 @@ export class Server {
   readonly acl: Acl;
   readonly net: Networking;
   readonly cron: Cron;
+  /** The standalone server's idle young-generation trim (heap-trim.ts); null when embedded. */
+  heapTrim: HeapTrim | null = null;
   readonly runId: string;
   readonly listeners = new Listeners(this);
   private metricsServer: http.Server | null = null;

@@ -1,0 +1,105 @@
+/**
+ * Idle young-generation trim (the standalone server only; see docs/architecture.md, server rooms).
+ *
+ * V8 grows its young generation (new space) from 1 MB up to 16 MB per semi-space, about 32 MB of
+ * RSS, once enough objects have survived scavenges, which any sustained load causes. It shrinks
+ * it back only at a garbage collection that sees a low allocation rate (under ~1 KB/ms over its
+ * last 5 seconds). An idle server allocates nothing, so no collection comes and the 32 MB stay
+ * resident for as long as the server is quiet: about 150 B per key after loading 200,000 small
+ * hashes, the difference between the wasm engine's RSS and Redis's.
+ *
+ * Invariants: the trim runs only from serverCron, only once the server has been quiet (fewer than
+ * QUIET_COMMANDS commands and QUIET_BYTES input bytes per second) for IDLE_MS after a busy
+ * period, and then once a second until V8 has shrunk the new space or MAX_TRIES passed; a busy
+ * period re-arms it. Each attempt is one scavenge (minor GC): its cost is the live part of the
+ * young generation, 0.4-6 ms measured, never a full collection.
+ *
+ * The collector is V8's `gc` function, exposed by `--expose-gc`. Setting that flag at run time is
+ * safe (it only makes new contexts carry `gc`; jest's leak detector does the same), unlike the GC
+ * tuning flags, which must be given before V8 starts (docs/persistence.md). An embedding process
+ * keeps its own heap policy: RedustServer.start() does not enable this.
+ */
+import * as v8 from 'v8';
+import * as vm from 'vm';
+
+const IDLE_MS = 1000;
+const RETRY_MS = 1000;
+const MAX_TRIES = 10;
+const QUIET_COMMANDS = 200;
+const QUIET_BYTES = 256 * 1024;
+
+export type GcFunction = (options?: { type?: 'major' | 'minor' }) => void;
+
+function exposeGc(): GcFunction | null {
+  const existing = (globalThis as { gc?: GcFunction }).gc;
+  if (typeof existing === 'function') return existing;
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as unknown;
+    return typeof gc === 'function' ? (gc as GcFunction) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function newSpaceSize(): number {
+  for (const s of v8.getHeapSpaceStatistics()) if (s.space_name === 'new_space') return s.space_size;
+  return 0;
+}
+
+export class HeapTrim {
+  private readonly gc: GcFunction | null;
+  /** The new space's size when the server started: what a trim brings it back to. */
+  private readonly baseline: number;
+  private readonly spaceSize: () => number;
+  private lastCommands = 0;
+  private lastBytes = 0;
+  private lastSample = 0;
+  /** When the server last looked busy; 0 = not armed (nothing to trim). */
+  private busyAt = 0;
+  private lastTry = 0;
+  private tries = 0;
+  /** Scavenges run and new-space bytes given back (INFO-style counters for tests and docs). */
+  runs = 0;
+  trimmedBytes = 0;
+
+  /** `probe` replaces V8 in the state-machine tests (test/heap-trim.test.ts). */
+  constructor(probe?: { gc: GcFunction | null; newSpaceSize: () => number }) {
+    this.gc = probe ? probe.gc : exposeGc();
+    this.spaceSize = probe ? probe.newSpaceSize : newSpaceSize;
+    this.baseline = this.spaceSize();
+  }
+
+  get available(): boolean {
+    return this.gc !== null;
+  }
+
+  /** Called from serverCron with the server's totals; `now` in ms. */
+  tick(now: number, commands: number, inputBytes: number): void {
+    if (this.gc === null) return;
+    const dt = now - this.lastSample;
+    if (dt < 100) return;
+    const perSec = 1000 / dt;
+    const busy = (commands - this.lastCommands) * perSec >= QUIET_COMMANDS || (inputBytes - this.lastBytes) * perSec >= QUIET_BYTES;
+    this.lastCommands = commands;
+    this.lastBytes = inputBytes;
+    this.lastSample = now;
+    if (busy) {
+      this.busyAt = now;
+      this.tries = 0;
+      return;
+    }
+    if (this.busyAt === 0 || now - this.busyAt < IDLE_MS || now - this.lastTry < RETRY_MS) return;
+    const before = this.spaceSize();
+    if (before <= this.baseline) {
+      this.busyAt = 0;
+      return;
+    }
+    this.lastTry = now;
+    this.gc({ type: 'minor' });
+    this.runs++;
+    const after = this.spaceSize();
+    if (after < before) this.trimmedBytes += before - after;
+    if (after <= this.baseline || ++this.tries >= MAX_TRIES) this.busyAt = 0;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The standalone server's idle young-generation trim (src/server/heap-trim.ts): its state machine
+ * against a scripted V8 (when it runs, how often, when it stops), and once against the real V8 of
+ * this process: after a burst of allocation and a quiet spell, V8's new space is back at its size
+ * at start. The real-V8 case takes ~6 s (V8 judges the allocation rate over its last 5 seconds).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { HeapTrim, newSpaceSize } from '../src/server/heap-trim';
+
+const MB = 1 << 20;
+
+test('heap trim: scavenges only once quiet after a busy spell, until the new space is back', () => {
+  let size = 1 * MB;
+  const calls: string[] = [];
+  const trim = new HeapTrim({ gc: (o) => { calls.push(o?.type ?? 'major'); size = Math.max(MB, size / 2); }, newSpaceSize: () => size });
+  let t = 0;
+  let commands = 0;
+  const step = (perTick: number, ms: number) => {
+    for (let end = t + ms; t < end; ) {
+      t += 100;
+      commands += perTick;
+      trim.tick(t, commands, commands * 30);
+    }
+  };
+  step(0, 5000); // quiet from the start: nothing to give back
+  assert.equal(calls, []);
+  size = 32 * MB;
+  step(1000, 3000); // busy: 10,000 commands/s
+  assert.equal(calls, []);
+  step(0, 900); // quiet, but not yet for IDLE_MS
+  assert.equal(calls, []);
+  step(0, 300);
+  assert.equal(calls, ['minor']); // never a full collection
+  step(0, 700);
+  assert.equal(calls.length, 1); // at most one a second
+  step(0, 10_000);
+  assert.equal(calls.length, 5); // 32 -> 16 -> 8 -> 4 -> 2 -> 1 MB, then it stops
+  assert.is(size, MB);
+  assert.is(trim.trimmedBytes, 31 * MB);
+  // A trickle of commands (a health check) counts as quiet; a new burst re-arms it.
+  size = 16 * MB;
+  step(1000, 2000);
+  step(1, 5000);
+  assert.equal(calls.length, 5 + 4);
+});
+
+test('heap trim: gives up after ten tries when V8 keeps the space', () => {
+  const calls: string[] = [];
+  const trim = new HeapTrim({ gc: (o) => calls.push(o?.type ?? 'major'), newSpaceSize: () => 16 * MB });
+  // The baseline is what the space measured at construction: 16 MB here, so nothing to do.
+  for (let t = 100, n = 0; t < 20_000; t += 100) trim.tick(t, (n += t < 3000 ? 1000 : 0), 0);
+  assert.equal(calls, []);
+  let size = MB;
+  const stubborn = new HeapTrim({ gc: (o) => calls.push(o?.type ?? 'major'), newSpaceSize: () => size });
+  size = 16 * MB;
+  for (let t = 100, n = 0; t < 30_000; t += 100) stubborn.tick(t, (n += t < 3000 ? 1000 : 0), 0);
+  assert.is(calls.length, 10);
+});
+
+test('heap trim: real V8 gives the young generation back once the process is quiet', async () => {
+  const trim = new HeapTrim();
+  assert.ok(trim.available, 'V8 gc function available');
+  const start = newSpaceSize();
+  // Grow the young generation: objects that survive scavenges, for up to 3 s of allocation.
+  let keep: unknown[] = [];
+  let commands = 0;
+  const t0 = performance.now();
+  while (newSpaceSize() <= start && performance.now() - t0 < 3000) {
+    for (let i = 0; i < 20_000; i++) keep.push({ i, s: 'x'.repeat(i & 63) });
+    if (keep.length > 400_000) keep = [];
+    commands += 10_000;
+    trim.tick(performance.now(), commands, 0);
+    await new Promise((r) => setImmediate(r));
+  }
+  keep = [];
+  const grown = newSpaceSize();
+  assert.ok(grown > start, `new space grew (${start} -> ${grown})`);
+  const quietFrom = performance.now();
+  while (newSpaceSize() > start && performance.now() - quietFrom < 12_000) {
+    await new Promise((r) => setTimeout(r, 100));
+    trim.tick(performance.now(), commands, 0);
+  }
+  assert.ok(trim.runs >= 1, 'trim ran');
+  assert.ok(newSpaceSize() <= start, `new space back to ${start} (now ${newSpaceSize()}) after ${trim.runs} scavenges`);
+});
+
+test.run();
