@@ -44,6 +44,14 @@ local function tostring51(v)
   return real_tostring(v)
 end
 local fixmsg, translate = N.fixmsg, N.translate
+-- luaL_argerror for the prelude's wrappers: lvl is the level error() would be given to blame
+-- the wrapper's caller (2 from the wrapper itself). Called from C (pcall(ipairs)), 5.1's C
+-- function has no name there and no position: "bad argument #1 to '?' (...)".
+local function argerror(lvl, n, fname, extra)
+  local caller = dbg_getinfo(lvl + 1, 'S')
+  if caller and caller.what == 'C' then fname = '?' end
+  error(string_format("bad argument #%d to '%s' (%s)", n, fname, extra), lvl + 1)
+end
 
 -- string.format with 5.1 semantics for %d/%i/%o/%u/%x/%X/%c (floats truncated) and %s of numbers.
 local function int51(v)
@@ -83,7 +91,7 @@ local lrand48, srand48 = N.lrand48, N.srand48
 local function checkint(v, argn, fname)
   local n = tonumber(v)
   if not n then
-    error(string_format("bad argument #%d to '%s' (number expected, got %s)", argn, fname, v == nil and 'no value' or type(v)), 3)
+    argerror(3, argn, fname, 'number expected, got ' .. (v == nil and 'no value' or type(v)))
   end
   if math_type(n) == 'float' then n = n >= 0 and math_floor(n) or math_ceil(n) end
   return n
@@ -94,13 +102,13 @@ local function random(...)
   if n == 0 then return r end
   if n == 1 then
     local u = checkint((...), 1, 'random')
-    if u < 1 then error("bad argument #1 to 'random' (interval is empty)", 2) end
+    if u < 1 then argerror(2, 1, 'random', 'interval is empty') end
     return math_floor(r * u) + 1.0
   elseif n == 2 then
     local l, u = ...
     l = checkint(l, 1, 'random')
     u = checkint(u, 2, 'random')
-    if l > u then error("bad argument #2 to 'random' (interval is empty)", 2) end
+    if l > u then argerror(2, 2, 'random', 'interval is empty') end
     return math_floor(r * (u - l + 1)) + l + 0.0
   end
   error('wrong number of arguments', 2)
@@ -366,7 +374,7 @@ do
   end
   RG.ipairs = function(...)
     local t = ...
-    if type(t) ~= 'table' then error(string_format("bad argument #1 to 'ipairs' (table expected, got %s)", select('#', ...) == 0 and 'no value' or type(t)), 2) end
+    if type(t) ~= 'table' then argerror(2, 1, 'ipairs', 'table expected, got ' .. (select('#', ...) == 0 and 'no value' or type(t))) end
     -- 5.1 reads raw: with a metatable, 5.4's lua_geti would go through __index
     if getmetatable(t) ~= nil then return inext51, t, 0.0 end
     return ipairs_iter, t, 0
@@ -385,7 +393,7 @@ do
   RG.next = next51
   RG.pairs = function(...)
     local t = ...
-    if type(t) ~= 'table' then error(string_format("bad argument #1 to 'pairs' (table expected, got %s)", select('#', ...) == 0 and 'no value' or type(t)), 2) end
+    if type(t) ~= 'table' then argerror(2, 1, 'pairs', 'table expected, got ' .. (select('#', ...) == 0 and 'no value' or type(t))) end
     local real = PROT[t] -- (a table, or true for tables protected in place)
     if real and real ~= true then t = real end
     return next, t, nil
@@ -414,7 +422,7 @@ do
   RG.unpack = function(...)
     local t, i, j = ...
     -- (5.1's luaL_checktype; 5.4's unpack takes any value with a length)
-    if type(t) ~= 'table' then error(string_format("bad argument #1 to 'unpack' (table expected, got %s)", select('#', ...) == 0 and 'no value' or type(t)), 2) end
+    if type(t) ~= 'table' then argerror(2, 1, 'unpack', 'table expected, got ' .. (select('#', ...) == 0 and 'no value' or type(t))) end
     if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return unpack(t, I(i), I(j)) end
     return unpack(...)
   end
@@ -433,9 +441,11 @@ RG.tonumber = function(...)
   end
   return n
 end
--- (a fixed-argument function: a vararg one, to tell tostring() from tostring(nil) as 5.1's
--- "bad argument #1 to 'tostring' (value expected)", cost ~40 ns per call)
-RG.tostring = tostring51
+-- (a vararg function, to tell tostring() from tostring(nil) as 5.1's luaL_checkany: ~40 ns per call)
+RG.tostring = function(...)
+  if select('#', ...) == 0 then argerror(2, 1, 'tostring', 'value expected') end
+  return tostring51((...))
+end
 RG.type = type
 RG.xpcall = xpcall
 RG.coroutine = ro(copy(coroutine))
@@ -628,7 +638,11 @@ local function pcall_msgh(e)
   if type(e) == 'string' and string_find(e, '^redust:%d+: ') then return userpos_method(e, userframe(3)) end
   return e
 end
-RG.pcall = function(f, ...) return pcall_result(xpcall(f, pcall_msgh, ...)) end
+-- pcall() with nothing to call: Redis's 5.1 answers false, "attempt to call a boolean value".
+RG.pcall = function(...)
+  if select('#', ...) == 0 then return false, 'attempt to call a boolean value' end
+  return pcall_result(xpcall(..., pcall_msgh, select(2, ...)))
+end
 
 setmetatable(RG, {__index = N.nonexistent, __newindex = N.readonly, __metatable = false})
 PROT[RG] = true
