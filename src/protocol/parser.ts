@@ -141,7 +141,14 @@ export class RequestParser {
   private multibulkLen = 0;
   /** Declared length of the bulk being read; -1 when its length line is not read yet. */
   private bulkLen = -1;
+  /**
+   * The command being read: its arguments so far in argv[0 .. argc). argv is scratch reused from
+   * command to command (a fresh array per command grew its backing store to 17 slots on the first
+   * push: ~150 bytes of garbage per command); the command gets an exact-size copy (takeArgv) and
+   * the scratch slots are cleared so they pin no read buffer.
+   */
   private argv: Buffer[] = [];
+  private argc = 0;
   /** Preallocated target for a big bulk argument, filled as chunks arrive. */
   private bigArg: Buffer | null = null;
   private bigArgFilled = 0;
@@ -173,7 +180,7 @@ export class RequestParser {
   /** CLIENT LIST argv-mem outside a command: the arguments of a partly received command. */
   partialArgvBytes(): number {
     let n = 0;
-    for (const a of this.argv) n += a.length;
+    for (let i = 0; i < this.argc; i++) n += this.argv[i].length;
     return n;
   }
 
@@ -190,6 +197,7 @@ export class RequestParser {
     this.multibulkLen = 0;
     this.bulkLen = -1;
     this.argv = [];
+    this.argc = 0;
     this.bigArg = null;
     this.bigArgFilled = 0;
     this.held = null;
@@ -219,8 +227,7 @@ export class RequestParser {
       if (this.bigArg) return;
       // Big argument complete: it may have finished a command.
       if (this.multibulkLen === 0) {
-        const argv = this.argv;
-        this.argv = [];
+        const argv = this.takeArgv();
         h.command(argv);
         if (!h.proceed()) {
           this.append(chunk);
@@ -361,7 +368,7 @@ export class RequestParser {
     if (this.pos >= this.buf.length) {
       this.buf = null;
       this.pos = 0;
-    } else if (this.pos > 0 && this.argv.length === 0) {
+    } else if (this.pos > 0 && this.argc === 0) {
       // Copy the tail so the (possibly large) original chunk can be collected.
       this.setBuf(Buffer.from(this.buf.subarray(this.pos)));
     }
@@ -376,7 +383,7 @@ export class RequestParser {
     if (payloadLeft > 0) chunk.copy(target, this.bigArgFilled, 0, Math.min(take, payloadLeft));
     this.bigArgFilled += take;
     if (this.bigArgFilled < this.bulkLen + 2) return chunk.subarray(chunk.length);
-    this.argv.push(target);
+    this.pushArg(target);
     this.bigArg = null;
     this.bigArgFilled = 0;
     this.bulkLen = -1;
@@ -415,7 +422,7 @@ export class RequestParser {
       this.pos = cr + 2;
       if (ll <= 0) return EMPTY;
       this.multibulkLen = ll;
-      this.argv = [];
+      this.argc = 0;
     }
     while (this.multibulkLen > 0) {
       if (this.bulkLen === -1) {
@@ -423,7 +430,7 @@ export class RequestParser {
         // below, which has Redis's errors and limits.
         const ll = this.smallBulk(buf, this.pos);
         if (ll >= 0) {
-          this.argv.push(new ArgView(this.bufAB!, this.bufBase + this.scanAt, ll) as Buffer);
+          this.pushArg(new ArgView(this.bufAB!, this.bufBase + this.scanAt, ll) as Buffer);
           this.pos = this.scanAt + ll + 2;
           this.multibulkLen--;
           continue;
@@ -458,18 +465,35 @@ export class RequestParser {
         }
       }
       if (buf.length - this.pos < this.bulkLen + 2) return null;
-      this.argv.push(new ArgView(this.bufAB!, this.bufBase + this.pos, this.bulkLen) as Buffer);
+      this.pushArg(new ArgView(this.bufAB!, this.bufBase + this.pos, this.bulkLen) as Buffer);
       this.pos += this.bulkLen + 2;
       this.bulkLen = -1;
       this.multibulkLen--;
     }
-    const argv = this.argv;
-    this.argv = [];
+    return this.takeArgv();
+  }
+
+  private pushArg(a: Buffer): void {
+    if (this.argc < this.argv.length) this.argv[this.argc++] = a;
+    else this.argc = this.argv.push(a);
+  }
+
+  /** The complete command's arguments as an array of its own; the scratch is left empty. */
+  private takeArgv(): Buffer[] {
+    const n = this.argc;
+    const scratch = this.argv;
+    const argv = scratch.slice(0, n);
+    // (a scratch grown by a command of thousands of arguments is not kept for the client's life)
+    if (n > 1024) this.argv = [];
+    else for (let i = 0; i < n; i++) scratch[i] = EMPTY_ARG;
+    this.argc = 0;
     return argv;
   }
 }
 
 const EMPTY: Buffer[] = [];
+/** What a cleared scratch slot holds (a Buffer, so the scratch keeps one elements kind). */
+const EMPTY_ARG = Buffer.alloc(0);
 
 function isHexDigit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
