@@ -482,7 +482,14 @@ export class RequestParser {
   private takeArgv(): Buffer[] {
     const n = this.argc;
     const scratch = this.argv;
-    const argv = scratch.slice(0, n);
+    // Literals for the usual sizes: an inline allocation, where slice() is a builtin call.
+    const argv =
+      n === 3 ? [scratch[0], scratch[1], scratch[2]]
+      : n === 2 ? [scratch[0], scratch[1]]
+      : n === 4 ? [scratch[0], scratch[1], scratch[2], scratch[3]]
+      : n === 1 ? [scratch[0]]
+      : n === 5 ? [scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]]
+      : scratch.slice(0, n);
     // (a scratch grown by a command of thousands of arguments is not kept for the client's life)
     if (n > 1024) this.argv = [];
     else for (let i = 0; i < n; i++) scratch[i] = EMPTY_ARG;
