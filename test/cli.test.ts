@@ -206,7 +206,7 @@ t('logfile: the log goes to that file (appended), not to stdout; an unwritable p
 });
 
 t('a missing dir or a refused setting stops the binary with exit code 1', async () => {
-  for (const args of [['--dir', '/no/such/redust/dir'], ['--aof-timestamp-enabled', 'yes'], ['--daemonize', 'yes']]) {
+  for (const args of [['--dir', '/no/such/redust/dir'], ['--list-compress-depth', '1'], ['--daemonize', 'yes']]) {
     try {
       await run(process.execPath, [BIN, '--port', '0', ...args]);
       assert.unreachable(args.join(' '));

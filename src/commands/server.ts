@@ -123,6 +123,8 @@ export function applyConfig(c: Client, name: string, v: unknown): void {
     if (v) s.aof.enableAtRuntime();
     else s.aof.disable();
   }
+  else if (name === 'aof-timestamp-enabled') s.aof.timestamps = v as boolean;
+  else if (name === 'aof-disable-auto-gc') s.aof.deleteHistory();
   else if (name === 'client-output-buffer-limit') s.net.outputLimits.refresh();
   else if (name === 'lfu-log-factor' || name === 'lfu-decay-time') s.engine.setLfuParams(s.config.int('lfu-log-factor'), s.config.int('lfu-decay-time'));
   else if (name === 'proto-max-bulk-len') {

@@ -23,14 +23,12 @@ const isNo = (v: string) => v.toLowerCase() === 'no';
 const isZero = (v: string) => /^0+$/.test(v.trim());
 
 const RULES: Record<string, Rule> = {
-  'aof-timestamp-enabled': { ok: isNo, why: 'timestamp annotations in the AOF', accepted: "'no'" },
-  'aof-disable-auto-gc': { ok: isNo, why: 'keeping AOF history files', accepted: "'no'" },
   daemonize: { ok: isNo, why: 'daemonizing (run it under a process manager instead)', accepted: "'no'" },
   'list-compress-depth': { ok: isZero, why: 'list compression', accepted: '0' },
 };
 
 /** Settings Redust accepts only at their default/off value (listed apart from the supported ones). */
-export const OFF_ONLY_SETTINGS: readonly string[] = ['aof-timestamp-enabled', 'aof-disable-auto-gc', 'daemonize', 'list-compress-depth'];
+export const OFF_ONLY_SETTINGS: readonly string[] = ['daemonize', 'list-compress-depth'];
 
 /**
  * Throws Error(reason) when `name` (canonical) set to `text` asks for a behaviour Redust lacks, or

@@ -55,6 +55,13 @@ export class AofCommandBase {
   ) {
     this.out = new FileOut(fs.openSync(tmp, 'w'));
     this.incrementalFsync = s.config.bool('aof-rewrite-incremental-fsync');
+    // rewriteAppendOnlyFileRio starts with the time of the rewrite (in Redis's child, so the
+    // parent's last annotated second is not moved: the incr file annotates on its own).
+    if (s.aof.timestamps) {
+      const line = F.timestampAnnotation(Math.floor(s.clock.now() / 1000));
+      this.sink.reserve(line.length);
+      this.sink.len += this.sink.buf.latin1Write(line, this.sink.len);
+    }
     for (const lib of scriptingOf(s).libraries.values()) this.cmd(['FUNCTION', 'LOAD', lib.code]);
     const now = s.clock.now();
     this.snapshot = new Snapshot(s.dbs, now, {

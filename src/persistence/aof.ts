@@ -37,6 +37,7 @@ import { AofCommandBase } from './aof-rewrite';
 import { loadRdbBuffer, writeRdb } from './rdb';
 import { BgSave, bgsaveInProgress } from './bgsave';
 import { ReplyError } from '../commands/errors';
+import * as F from './format';
 
 export type ManifestType = 'b' | 'i' | 'h';
 export interface ManifestEntry {
@@ -98,6 +99,18 @@ export function parseAofCommand(buf: Buffer, pos: number): Parsed {
     p = next + len + 2;
   }
   return { argv, next: p };
+}
+
+/**
+ * An annotation line at pos (it starts with '#'): the index after it. Redis reads the AOF with
+ * fgets into a 1024-byte buffer and skips a read that starts with '#': a line longer than 1023
+ * bytes is skipped only up to there, and what follows is read as the next line (a format error
+ * unless it is a command or another annotation); at the end of the file a line needs no newline.
+ */
+function skipAnnotation(buf: Buffer, pos: number): number {
+  const nl = buf.indexOf(10, pos);
+  const end = nl === -1 ? buf.length : nl + 1;
+  return Math.min(end, pos + 1023);
 }
 
 const TRUNCATED = -1;
@@ -187,7 +200,9 @@ export class Aof implements PropagationTarget {
   /** The size when the last rewrite ended (auto-aof-rewrite-percentage grows from it). */
   private rewriteBaseSize = 0;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    this.timestamps = server.config.bool('aof-timestamp-enabled');
+  }
 
   private get dir(): string {
     return path.join(this.server.config.str('dir'), this.server.config.str('appenddirname'));
@@ -288,6 +303,27 @@ export class Aof implements PropagationTarget {
     this.pending.append(bytes);
   }
 
+  /** aof-timestamp-enabled (kept in step by CONFIG SET: config apply). */
+  timestamps = false;
+  /** The second of the last `#TS:` line written (Redis's aof_cur_timestamp). */
+  private lastTimestamp = 0;
+
+  /**
+   * genAofTimestampAnnotationIfNeeded: with aof-timestamp-enabled, a `#TS:<unix seconds>` line
+   * before the first command of each new second (the command's own time, the frozen clock).
+   * Loading skips such lines; redis-check-aof --truncate-to-timestamp cuts the file at one.
+   */
+  annotate(): void {
+    if (!this.timestamps) return;
+    const now = Math.floor(this.server.clock.now() / 1000);
+    if (now <= this.lastTimestamp) return;
+    this.lastTimestamp = now;
+    const line = F.timestampAnnotation(now);
+    const sink = this.pending;
+    sink.reserve(line.length);
+    sink.len += sink.buf.latin1Write(line, sink.len);
+  }
+
   /**
    * flushAppendOnlyFile, called before the turn's replies are written: write the buffer to the
    * incr file, and with appendfsync always sync it before returning.
@@ -383,6 +419,23 @@ export class Aof implements PropagationTarget {
     fs.closeSync(fd);
     fs.renameSync(tmp, file);
     fsyncDir(this.dir);
+  }
+
+  /**
+   * aofDelHistoryFiles, when aof-disable-auto-gc is turned off: the history files (type h) are
+   * dropped from the manifest, then deleted, in the thread pool. Not while a rewrite finishes
+   * (it lists and deletes the history itself).
+   */
+  deleteHistory(): void {
+    if (this.server.config.bool('aof-disable-auto-gc') || this.rewriting?.finishing) return;
+    const history = this.manifest.filter((e) => e.type === 'h');
+    if (history.length === 0) return;
+    const entries = this.manifest.filter((e) => e.type !== 'h');
+    this.manifest = entries;
+    const dir = this.dir;
+    this.persistManifestAsync(entries)
+      .then(() => Promise.all(history.map((h) => fs.promises.unlink(path.join(dir, h.name)).catch(() => undefined))))
+      .catch((e) => this.server.logger.warn(`Can't persist the AOF manifest: ${(e as Error).message}`));
   }
 
   /**
@@ -544,6 +597,9 @@ export class Aof implements PropagationTarget {
     const clock = this.server.clock;
     let multi: Buffer[][] | null = null;
     let validBeforeMulti = pos;
+    // After the last complete command (loadSingleAppendOnlyFile's valid_up_to): an annotation
+    // does not move it, so a truncated tail is cut before the annotations that precede it.
+    let valid = pos;
     const run = (argv: Buffer[]) => {
       const cmd = dispatcher.lookupCommand(argv);
       if (!cmd) throw new AofLoadError(`Unknown command '${argv[0].latin1Slice(0, Math.min(128, argv[0].length))}' reading the append only file ${name}`);
@@ -567,19 +623,23 @@ export class Aof implements PropagationTarget {
       c.writer.truncate(0); // replies are dropped
     };
     while (pos < buf.length) {
+      if (buf[pos] === 35 /* '#' */) {
+        pos = skipAnnotation(buf, pos);
+        continue;
+      }
       const p = parseAofCommand(buf, pos);
       if (p === 'bad') throw new AofLoadError(`Bad file format reading the append only file ${name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
-      if (p === 'truncated') return this.truncated(file, name, last, multi !== null ? validBeforeMulti : pos);
+      if (p === 'truncated') return this.truncated(file, name, last, multi !== null ? validBeforeMulti : valid);
       const a0 = p.argv[0];
       if (isName(a0, 'multi')) {
-        validBeforeMulti = pos;
+        validBeforeMulti = valid;
         multi = [];
       } else if (multi !== null && isName(a0, 'exec')) {
         for (const argv of multi) run(argv);
         multi = null;
       } else if (multi !== null) multi.push(p.argv);
       else run(p.argv);
-      pos = p.next;
+      pos = valid = p.next;
     }
     if (multi !== null) {
       this.server.logger.warn('Revert incomplete MULTI/EXEC transaction in AOF file');
@@ -677,7 +737,16 @@ export class Aof implements PropagationTarget {
     // History: the old base and every incr file but the one being appended to now.
     const current = this.enabled ? this.manifest.filter((e) => e.type === 'i').sort((a, b) => b.seq - a.seq)[0] : undefined;
     const history = this.manifest.filter((e) => e !== current && e.name !== name);
-    const entries: ManifestEntry[] = [{ name, seq: state.baseSeq, type: 'b' }, ...(current ? [current] : [])];
+    // With aof-disable-auto-gc the history stays, listed as Redis lists it (type h, the newest
+    // first: the rewritten incr files, newest first, then the old base, then older history).
+    const kept = this.server.config.bool('aof-disable-auto-gc')
+      ? [
+          ...history.filter((e) => e.type === 'i').sort((a, b) => b.seq - a.seq),
+          ...history.filter((e) => e.type === 'b'),
+          ...history.filter((e) => e.type === 'h'),
+        ].map((e) => ({ ...e, type: 'h' as const }))
+      : [];
+    const entries: ManifestEntry[] = [{ name, seq: state.baseSeq, type: 'b' }, ...kept, ...(current ? [current] : [])];
     try {
       await this.persistManifestAsync(entries);
     } catch (e) {
@@ -688,7 +757,7 @@ export class Aof implements PropagationTarget {
     }
     this.manifest = entries;
     // Deleted in the thread pool too (unlinking a big file frees its extents).
-    await Promise.all(history.map((h) => fs.promises.unlink(path.join(this.dir, h.name)).catch(() => undefined)));
+    if (kept.length === 0) await Promise.all(history.map((h) => fs.promises.unlink(path.join(this.dir, h.name)).catch(() => undefined)));
     void fsyncDirAsync(this.dir);
     const size = fs.statSync(path.join(this.dir, name)).size;
     this.rewriting = null;

@@ -1,6 +1,7 @@
 /**
  * RDB constants shared by the writer and the reader (Redis 7.0 rdb.h), plus Redis's number
- * formatting used inside encodings (d2string for listpack zset scores).
+ * formatting used inside encodings (d2string for listpack zset scores), and the AOF's timestamp
+ * annotation line.
  */
 import { formatG } from '../util/number';
 
@@ -79,4 +80,9 @@ export function moduleNameFromId(id: bigint): string {
     v >>= 6n;
   }
   return s;
+}
+
+/** An AOF annotation line, `#TS:<unix seconds>\r\n` (aof-timestamp-enabled). */
+export function timestampAnnotation(unixSeconds: number): string {
+  return `#TS:${unixSeconds}\r\n`;
 }

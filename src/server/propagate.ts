@@ -28,6 +28,12 @@ export interface PropagationTarget {
    * commands are encoded straight into it and feed is not called (no copy).
    */
   readonly sink?: ByteSink;
+  /**
+   * Called before each batch of commands is encoded (the AOF's `#TS:` line when
+   * aof-timestamp-enabled, feedAppendOnlyFile's genAofTimestampAnnotationIfNeeded): what it writes
+   * to its own stream goes before the batch.
+   */
+  annotate?(): void;
 }
 
 /** A propagated argument: bytes, a latin1 string (1 char = 1 byte) or an integer. */
@@ -50,6 +56,7 @@ export class Propagator {
 
   attach(t: PropagationTarget): void {
     this.targets.push(t);
+    this.annotating = this.targets.filter((x) => x.annotate !== undefined);
     this.active = true;
     this.lastDb = -1;
     this.direct = this.targets.length === 1 ? (t.sink ?? null) : null;
@@ -64,6 +71,7 @@ export class Propagator {
     const i = this.targets.indexOf(t);
     if (i !== -1) this.targets.splice(i, 1);
     this.active = this.targets.length > 0;
+    this.annotating = this.targets.filter((x) => x.annotate !== undefined);
     this.direct = this.targets.length === 1 ? (this.targets[0].sink ?? null) : null;
   }
 
@@ -88,6 +96,7 @@ export class Propagator {
       this.flushPending();
       return;
     }
+    if (this.annotating.length !== 0) this.annotate();
     const out = this.direct ?? this.out;
     if (db !== this.lastDb) encodeInto(out, ['SELECT', (this.lastDb = db)]);
     encodeInto(out, argv);
@@ -105,6 +114,7 @@ export class Propagator {
       this.propagateOuter(db, [n, key, value]);
       return;
     }
+    if (this.annotating.length !== 0) this.annotate();
     const out = this.direct ?? this.out;
     out.reserve(key.length + value.length + 64);
     const b = out.buf;
@@ -140,6 +150,7 @@ export class Propagator {
    * hand the bytes to every target, which copies what it keeps: no allocation per command.
    */
   private emit(list: Pending[], wrap: boolean): void {
+    if (this.annotating.length !== 0) this.annotate();
     const out = this.direct ?? this.out;
     let db = this.lastDb;
     // The SELECT for a MULTI block goes before MULTI, as Redis writes it.
@@ -156,6 +167,10 @@ export class Propagator {
     if (out === this.out) this.handOver();
   }
 
+  private annotate(): void {
+    for (const t of this.annotating) t.annotate!();
+  }
+
   /** Give what `out` holds to every target (each copies what it keeps). */
   private handOver(): void {
     const out = this.out;
@@ -166,6 +181,8 @@ export class Propagator {
   }
 
   private readonly out = new ByteSink(4096);
+  /** The targets with an annotate hook. */
+  private annotating: PropagationTarget[] = [];
   /** The only target's own buffer (PropagationTarget.sink), encoded into directly; else null. */
   private direct: ByteSink | null = null;
 }
