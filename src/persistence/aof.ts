@@ -384,11 +384,34 @@ export class Aof implements PropagationTarget {
       this.delayedFsync++;
       return;
     }
-    this.unsynced = false;
     this.fsyncInFlight = true;
-    fs.fdatasync(this.fd, () => {
+    this.unsynced = false;
+    const fd = this.fd;
+    fs.fdatasync(fd, (e) => {
       this.fsyncInFlight = false;
+      // bio's BIO_AOF_FSYNC: EBADF/EINVAL are not failures (the fd was closed meanwhile, or is a
+      // device that cannot sync); any other error denies writes until an fsync succeeds.
+      if (e && e.code !== 'EBADF' && e.code !== 'EINVAL') {
+        const msg = strerror(e);
+        if (this.fsyncError === '') this.server.logger.warn(`Fail to fsync the AOF file: ${msg}`);
+        this.fsyncError = msg;
+        if (fd === this.fd) this.unsynced = true; // retried next second (Redis retries only with new writes)
+      } else if (fd === this.fd || e === null) {
+        if (this.fsyncError !== '') this.server.logger.warn('AOF fsync error looks solved, Redis can write again.');
+        this.fsyncError = '';
+      }
     });
+  }
+
+  /**
+   * The last background fsync's error, '' when it succeeded (aof_bio_fsync_status): while set,
+   * writes get MISCONF and INFO shows aof_last_write_status:err, as in Redis 7.0.
+   */
+  fsyncError = '';
+
+  /** aof_last_write_status: the last write and the last background fsync both succeeded. */
+  get writeStatusOk(): boolean {
+    return this.lastWriteOk && this.fsyncError === '';
   }
 
   /** no-appendfsync-on-rewrite: no fsync while a rewrite writes its base. */
@@ -399,6 +422,7 @@ export class Aof implements PropagationTarget {
   /** MISCONF for write commands while the AOF cannot be written (Redis's writeCommandsDeniedByDiskError). */
   writeDeniedReason(): string | null {
     if (this.enabled && !this.lastWriteOk) return `MISCONF Errors writing to the AOF file: ${this.lastWriteError}`;
+    if (this.enabled && this.fsyncError !== '') return `MISCONF Errors writing to the AOF file: ${this.fsyncError}`;
     return null;
   }
 

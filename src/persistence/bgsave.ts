@@ -528,7 +528,7 @@ export function persistenceInfo(s: Server): string[] {
     `aof_last_bgrewrite_status:${aof.lastRewriteOk ? 'ok' : 'err'}`,
     `aof_rewrites:${aof.rewrites}`,
     `aof_rewrites_consecutive_failures:${aof.lastRewriteOk ? 0 : 1}`,
-    `aof_last_write_status:${aof.lastWriteOk ? 'ok' : 'err'}`,
+    `aof_last_write_status:${aof.writeStatusOk ? 'ok' : 'err'}`,
     'aof_last_cow_size:0',
     'module_fork_in_progress:0',
     'module_fork_last_cow_size:0',

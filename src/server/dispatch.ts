@@ -173,7 +173,7 @@ export class Dispatcher {
       return;
     }
     // writeCommandsDeniedByDiskError for the AOF: no writes (nor PING) while it cannot be written.
-    if (!server.aof.lastWriteOk && server.aof.enabled && (cmd.has(CmdFlag.WRITE) || cmd.name === 'ping' || (cmd.has(CmdFlag.NOSCRIPT) && scriptMayWrite(server, cmd.name, argv)))) {
+    if (!server.aof.writeStatusOk && server.aof.enabled && (cmd.has(CmdFlag.WRITE) || cmd.name === 'ping' || (cmd.has(CmdFlag.NOSCRIPT) && scriptMayWrite(server, cmd.name, argv)))) {
       this.rejectCommand(c, server.aof.writeDeniedReason()!);
       return;
     }
@@ -216,7 +216,7 @@ export class Dispatcher {
   fastCommand(c: Client, kind: number, key: Buffer, value: Buffer | null): boolean {
     const server = this.server;
     if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || server.busyScript !== null || this.execDepth !== 0 || server.commandGate !== null || server.pause.type !== 0) return false;
-    if (kind !== FAST_GET && (server.config.hot.maxmemory > 0 || !server.aof.lastWriteOk)) return false;
+    if (kind !== FAST_GET && (server.config.hot.maxmemory > 0 || !server.aof.writeStatusOk)) return false;
     const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
     const user = c.aclUser ?? server.acl.defaultUser;
     if (!user.unrestricted && !user.allowsFast(cmd, key, kind === FAST_GET)) return false;
