@@ -99,6 +99,11 @@ if (haveRedisServer()) {
         const a = await RawConnection.connect(srv.port);
         const b = await RawConnection.connect(ref.port);
         const both = [a, b];
+        // The first base, written at start for the empty dataset, holds only a timestamp
+        // (Redis writes its files just after it starts listening: wait for its manifest).
+        for (let i = 0; i < 200 && !fs.existsSync(path.join(theirs, 'appendonlydir', 'appendonly.aof.manifest')); i++) await sleep(10);
+        assert.equal(layout(mine), layout(theirs));
+        assert.match(Object.values(layout(mine).files).join('|'), /^#TS:<s>\|$/);
         await nextSecond();
         await send(both, 'SET', 'a', '1');
         await send(both, 'SET', 'b', '2');
@@ -142,6 +147,9 @@ if (haveRedisServer()) {
         assert.is(await digest(mineOnTheirs.port), theirsDigest, "Redust loaded Redis's annotated files");
         await mineOnTheirs.close();
       } finally {
+        // (after a failure: nothing left running; close and stop are idempotent)
+        await srv.close().catch(() => undefined);
+        await ref.stop().catch(() => undefined);
         fs.rmSync(mine, { recursive: true, force: true });
         fs.rmSync(theirs, { recursive: true, force: true });
       }

@@ -548,7 +548,8 @@ export class Aof implements PropagationTarget {
     const format = this.server.config.bool('aof-use-rdb-preamble') ? 'rdb' : 'aof';
     const seq = 1;
     const name = this.fileName(seq, format === 'rdb' ? 'base.rdb' : 'base.aof');
-    const data = format === 'rdb' ? writeRdb(this.server) : Buffer.alloc(0);
+    // (a command-format base of the empty dataset: only rewriteAppendOnlyFileRio's timestamp)
+    const data = format === 'rdb' ? writeRdb(this.server) : Buffer.from(this.timestamps ? F.timestampAnnotation(Math.floor(Date.now() / 1000)) : '', 'latin1');
     const file = path.join(this.dir, name);
     const fd = fs.openSync(file, 'w');
     fs.writeSync(fd, data);
