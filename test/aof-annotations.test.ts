@@ -14,6 +14,7 @@ import os from 'os';
 import path from 'path';
 import { spawnSync } from 'child_process';
 import { enginesUnderTest, haveRedisServer, startRedust, startReference } from './helpers/servers';
+import { startAofPair, stopAofPair } from './helpers/aof-pair';
 import { R, RawConnection, waitLoaded } from './helpers/raw';
 import { parseAofCommand } from '../src/persistence/aof';
 
@@ -90,11 +91,8 @@ if (haveRedisServer()) {
     const t = suite(`aof annotations [${engine}]`);
 
     t('#TS annotations: the same files as Redis, loaded both ways, checked and cut to a timestamp by redis-check-aof', async () => {
-      const mine = tmpDir();
-      const theirs = tmpDir();
-      const cfg = { 'aof-timestamp-enabled': 'yes', 'aof-use-rdb-preamble': 'no' };
-      const srv = await startRedust(engine, { config: { dir: mine, appendonly: 'yes', ...cfg } });
-      const ref = await startReference(['--dir', theirs, '--appendonly', 'yes', ...Object.entries(cfg).flat().map((x, i) => (i % 2 ? x : `--${x}`))]);
+      const p = await startAofPair(engine, { 'aof-timestamp-enabled': 'yes', 'aof-use-rdb-preamble': 'no' });
+      const { srv, ref, mine, theirs } = p;
       try {
         const a = await RawConnection.connect(srv.port);
         const b = await RawConnection.connect(ref.port);
@@ -147,11 +145,7 @@ if (haveRedisServer()) {
         assert.is(await digest(mineOnTheirs.port), theirsDigest, "Redust loaded Redis's annotated files");
         await mineOnTheirs.close();
       } finally {
-        // (after a failure: nothing left running; close and stop are idempotent)
-        await srv.close().catch(() => undefined);
-        await ref.stop().catch(() => undefined);
-        fs.rmSync(mine, { recursive: true, force: true });
-        fs.rmSync(theirs, { recursive: true, force: true });
+        await stopAofPair(p);
       }
     });
 
@@ -186,10 +180,8 @@ if (haveRedisServer()) {
     });
 
     t('aof-disable-auto-gc: rewrites keep their history as Redis lists it; turning it off deletes it', async () => {
-      const mine = tmpDir();
-      const theirs = tmpDir();
-      const srv = await startRedust(engine, { config: { dir: mine, appendonly: 'yes', 'aof-disable-auto-gc': 'yes' } });
-      const ref = await startReference(['--dir', theirs, '--appendonly', 'yes', '--aof-disable-auto-gc', 'yes']);
+      const p = await startAofPair(engine, { 'aof-disable-auto-gc': 'yes' });
+      const { srv, ref, mine, theirs } = p;
       try {
         const a = await RawConnection.connect(srv.port);
         const b = await RawConnection.connect(ref.port);
@@ -213,10 +205,7 @@ if (haveRedisServer()) {
         a.close();
         b.close();
       } finally {
-        await srv.close();
-        await ref.stop();
-        fs.rmSync(mine, { recursive: true, force: true });
-        fs.rmSync(theirs, { recursive: true, force: true });
+        await stopAofPair(p);
       }
     });
 

@@ -15,7 +15,7 @@ import os from 'os';
 import path from 'path';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
-import type { ReferenceServer } from './helpers/servers';
+import { AofPair, startAofPair, stopAofPair } from './helpers/aof-pair';
 import { Arg, RawConnection, encodeCommand, waitAccepting, waitLoaded } from './helpers/raw';
 import { parseAofCommand, parseManifest } from '../src/persistence/aof';
 import type { RedustServer } from '../src/index';
@@ -149,29 +149,9 @@ async function workload(port: number): Promise<void> {
   w.close();
 }
 
-interface AofPair {
-  srv: RedustServer;
-  ref: ReferenceServer;
-  mine: string;
-  theirs: string;
-}
-
-async function startPair(engine: EngineName, extra: Record<string, string> = {}): Promise<AofPair> {
-  const mine = tmpDir();
-  const theirs = tmpDir();
-  const srv = await startRedust(engine, { config: { dir: mine, appendonly: 'yes', 'aof-use-rdb-preamble': 'no', ...extra } });
-  const args: string[] = [];
-  for (const [k, v] of Object.entries({ 'aof-use-rdb-preamble': 'no', ...extra })) args.push(`--${k}`, v);
-  const ref = await startReference(['--dir', theirs, '--appendonly', 'yes', ...args]);
-  return { srv, ref, mine, theirs };
-}
-
-async function stopPair(p: AofPair): Promise<void> {
-  await p.srv.close();
-  await p.ref.stop();
-  fs.rmSync(p.mine, { recursive: true, force: true });
-  fs.rmSync(p.theirs, { recursive: true, force: true });
-}
+/** The pair of aof.test.ts: command-format bases unless told otherwise. */
+const startPair = (engine: EngineName, extra: Record<string, string> = {}): Promise<AofPair> => startAofPair(engine, { 'aof-use-rdb-preamble': 'no', ...extra });
+const stopPair = stopAofPair;
 
 /** Start real Redis on `dir`'s appendonlydir and return its digest. */
 async function redisDigestOf(dir: string): Promise<string> {

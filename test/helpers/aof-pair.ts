@@ -1,0 +1,37 @@
+/**
+ * A Redust server and a real Redis 7.0 side by side, each with appendonly yes in its own fresh
+ * directory and the same AOF settings: the AOF tests compare what the two write.
+ */
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { startRedust, startReference } from './servers';
+import type { ReferenceServer } from './servers';
+import type { RedustServer } from '../../src/index';
+import type { EngineName } from '../../src/engine/types';
+
+export interface AofPair {
+  srv: RedustServer;
+  ref: ReferenceServer;
+  /** Redust's dir and Redis's dir (each holds appendonlydir). */
+  mine: string;
+  theirs: string;
+}
+
+export async function startAofPair(engine: EngineName, settings: Record<string, string> = {}): Promise<AofPair> {
+  const mine = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-aof-'));
+  const theirs = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-aof-'));
+  const srv = await startRedust(engine, { config: { dir: mine, appendonly: 'yes', ...settings } });
+  const args: string[] = [];
+  for (const [k, v] of Object.entries(settings)) args.push(`--${k}`, v);
+  const ref = await startReference(['--dir', theirs, '--appendonly', 'yes', ...args]);
+  return { srv, ref, mine, theirs };
+}
+
+/** Stop both (safe to call again after a failure) and remove their directories. */
+export async function stopAofPair(p: AofPair): Promise<void> {
+  await p.srv.close().catch(() => undefined);
+  await p.ref.stop().catch(() => undefined);
+  fs.rmSync(p.mine, { recursive: true, force: true });
+  fs.rmSync(p.theirs, { recursive: true, force: true });
+}
