@@ -3,7 +3,7 @@
  * bit (LuaBitOp 1.0), cjson (lua-cjson 2.1 as Redis configures it), cmsgpack (lua-cmsgpack 0.4),
  * struct (Roberto Ierusalimschy's struct library). Behaviour follows the C libraries: 32-bit
  * signed results for bit, %.14g numbers and "\/" escaping in cjson, smallest encodings in
- * cmsgpack, struct formats translated to string.pack. cjson's encoder and decoder and cmsgpack's
+ * cmsgpack, struct as lua_struct.c computes it on x86-64. cjson's encoder and decoder and cmsgpack's
  * decoder are JS natives passed to their chunks (json-encode.ts, json-decode.ts,
  * msgpack-decode.ts). Differences are listed in docs/compatibility.md.
  */
@@ -215,145 +215,287 @@ return cmsgpack
 `,
 
   struct: String.raw`
-local type, error, tonumber, math_type, floor, ceil, string_pack, string_unpack, string_packsize =
-      type, error, tonumber, math.type, math.floor, math.ceil, string.pack, string.unpack, string.packsize
+-- A port of Redis 7.0's deps/lua/src/lua_struct.c (struct.c 1.4 with Redis's getnum overflow
+-- check), as compiled for x86-64: char 1, short 2, int 4, long 8, size_t 8, float 4, double 8
+-- bytes, native little-endian, MAXALIGN 8, MAXINTSIZE 32. Integers travel in a 64-bit value
+-- (wider fields get zero bytes, as its Uinttype does); a double that does not fit converts as x86
+-- does it (0x8000000000000000). Errors as the C library raises them: luaL_argerror names the
+-- function, or '?' when called from C (pcall(struct.pack, ...)); luaL_error adds the caller's
+-- position.
+local type, error, tonumber, select, pcall, setmetatable, getmetatable = type, error, tonumber, select, pcall, setmetatable, getmetatable
+local byte, char, sub, find, format, concat = string.byte, string.char, string.sub, string.find, string.format, table.concat
+local string_pack, string_unpack, math_type, mininteger = string.pack, string.unpack, math.type, math.mininteger
+local dbg_getinfo = debug.getinfo
 local struct = {}
 
--- Translate a struct format into string.pack items: returns a list of {op, pack_fmt}.
-local function translate(fmt)
-  local items = {}
-  local endian = '<'
-  local i = 1
-  local n = #fmt
-  while i <= n do
-    local c = fmt:sub(i, i)
-    i = i + 1
-    local num = fmt:match('^%d+', i)
-    if num then i = i + #num num = tonumber(num) end
-    if c == '<' or c == '>' or c == '=' then endian = (c == '=') and '<' or c
-    elseif c == '!' then items[#items + 1] = {'opt', '!' .. (num or 8)}
-    elseif c == ' ' then
-    elseif c == 'x' then items[#items + 1] = {'pad', 'x'}
-    elseif c == 'b' or c == 'B' or c == 'h' or c == 'H' then items[#items + 1] = {'int', endian .. c}
-    elseif c == 'l' then items[#items + 1] = {'int', endian .. 'i8'}
-    elseif c == 'L' or c == 'T' then items[#items + 1] = {'int', endian .. 'I8'}
-    elseif c == 'i' then items[#items + 1] = {'int', endian .. 'i' .. (num or 4)}
-    elseif c == 'I' then items[#items + 1] = {'int', endian .. 'I' .. (num or 4)}
-    elseif c == 'f' or c == 'd' then items[#items + 1] = {'float', endian .. c}
-    elseif c == 's' then items[#items + 1] = {'zstr', 'z'}
-    elseif c == 'c' then items[#items + 1] = {'chars', num or 1}
-    else error("invalid format option '" .. c .. "'", 3) end
+local ERR = {}
+local function luaerror(msg) error(setmetatable({msg = msg}, ERR), 0) end
+local function argerror(n, msg) error(setmetatable({msg = msg, arg = n}, ERR), 0) end
+-- The public function's caller is level 3 from here (rethrow <- public function <- caller).
+local function rethrow(name, e)
+  if getmetatable(e) ~= ERR then error(e, 0) end
+  if e.arg then
+    local caller = dbg_getinfo(3, 'S')
+    if caller and caller.what == 'C' then name = '?' end
+    error(format("bad argument #%d to '%s' (%s)", e.arg, name, e.msg), 3)
   end
-  return items
+  error(e.msg, 3)
 end
 
-local function toint(v, argn)
-  local n = tonumber(v)
-  if not n then error("bad argument #" .. argn .. " to 'pack' (number expected, got " .. type(v) .. ")", 3) end
-  if math_type(n) == 'float' then
-    n = n >= 0 and floor(n) or ceil(n)
-    n = math.tointeger(n) or 0
-  end
-  return n
+local function tostr51(v) return type(v) == 'number' and format('%.14g', v) or v end
+local function typename(args, n, i) return i > n and 'no value' or type(args[i]) end
+-- luaL_checklstring: a string, or a number converted with %.14g
+local function checkstring(args, n, i)
+  local v = args[i]
+  local t = type(v)
+  if t == 'string' then return v end
+  if t == 'number' then return tostr51(v) end
+  argerror(i, 'string expected, got ' .. typename(args, n, i))
+end
+-- luaL_checknumber: a number, or a string that reads as one
+local function checknumber(args, n, i)
+  local v = args[i]
+  if type(v) == 'number' then return v + 0.0 end
+  local d = type(v) == 'string' and tonumber(v) or nil
+  if d == nil then argerror(i, 'number expected, got ' .. typename(args, n, i)) end
+  return d + 0.0
 end
 
-struct.pack = function(fmt, ...)
-  if type(fmt) ~= 'string' then error("bad argument #1 to 'pack' (string expected, got " .. type(fmt) .. ")", 2) end
-  local items = translate(fmt)
-  local args = {...}
+local function isdigit(c) return c ~= nil and c >= 48 and c <= 57 end
+-- getnum: the digits at fmt[p], or df; returns the number and the position after it.
+local function getnum(fmt, p, df)
+  local c = byte(fmt, p)
+  if not isdigit(c) then return df, p end
+  local a = 0
+  repeat
+    local d = c - 48
+    if a > 214748364 or a * 10 > 2147483647 - d then luaerror('integral size overflow') end
+    a = a * 10 + d
+    p = p + 1
+    c = byte(fmt, p)
+  until not isdigit(c)
+  return a, p
+end
+
+local SIZES = {[66] = 1, [98] = 1, [72] = 2, [104] = 2, [76] = 8, [108] = 8, [84] = 8, [102] = 4, [100] = 8, [120] = 1}
+-- optsize: the option's size (0 for the rest), and the position after its digits.
+local function optsize(opt, fmt, p)
+  local sz = SIZES[opt]
+  if sz then return sz, p end
+  if opt == 99 then return getnum(fmt, p, 1) end -- c
+  if opt == 105 or opt == 73 then -- i I
+    sz, p = getnum(fmt, p, 4)
+    if sz > 32 then luaerror(format('integral size %d is larger than limit of %d', sz, 32)) end
+    return sz, p
+  end
+  return 0, p
+end
+
+local function gettoalign(len, align, opt, size)
+  if size == 0 or opt == 99 then return 0 end
+  if size > align then size = align end
+  return (size - (len & (size - 1))) & (size - 1)
+end
+
+-- controloptions: endianness and alignment; returns little, align and the position after.
+local function controloptions(opt, fmt, p, little, align)
+  if opt == 32 then return little, align, p end
+  if opt == 62 then return false, align, p end
+  if opt == 60 then return true, align, p end
+  if opt == 33 then
+    local a
+    a, p = getnum(fmt, p, 8)
+    if not (a > 0 and (a & (a - 1)) == 0) then luaerror(format('alignment %d is not a power of 2', a)) end
+    return little, a, p
+  end
+  argerror(1, format("invalid format option '%s'", char(opt)))
+end
+
+-- A double to the 64-bit value C's casts give on x86-64: (unsigned long)(long)n below 0, else
+-- (unsigned long)n (cvttsd2si, its "integer indefinite" 0x8000000000000000 when out of range).
+local function tovalue(n)
+  if n < 0 then
+    if n < -9223372036854775808.0 then return mininteger end
+    return math.tointeger(n - n % -1) or mininteger -- (toward zero)
+  end
+  if n < 9223372036854775808.0 then return math.tointeger(n - n % 1) end
+  if n < 18446744073709551616.0 then return math.tointeger(n - 9223372036854775808.0) ~ mininteger end
+  if n == n then return 0 end
+  return mininteger
+end
+
+local ZEROS = string.rep('\0', 32)
+local function putinteger(out, n, little, size)
+  local value = tovalue(n)
+  -- the value's 8 bytes (two's complement), then as many of them as the field holds, zeros above
+  if little then
+    local b = string_pack('<i8', value)
+    out[#out + 1] = size <= 8 and sub(b, 1, size) or b .. sub(ZEROS, 1, size - 8)
+  else
+    local b = string_pack('>i8', value)
+    out[#out + 1] = size <= 8 and sub(b, 9 - size) or sub(ZEROS, 1, size - 8) .. b
+  end
+end
+
+local function pack_impl(n, args)
+  local fmt = checkstring(args, n, 1)
+  local little, align = true, 1
+  local arg = 2
+  local total = 0
   local out = {}
-  local a = 1
-  local opt = ''
-  for _, it in ipairs(items) do
-    local op, f = it[1], it[2]
-    if op == 'opt' then opt = f
-    elseif op == 'pad' then out[#out + 1] = '\0'
-    elseif op == 'int' then
-      local v = toint(args[a], a + 1)
-      local size = string_packsize(f:sub(2):gsub('^[bB]$', '%0'))
-      -- struct truncates to the field size instead of failing on overflow
-      if size < 8 then
-        local bits = size * 8
-        v = v & ((1 << bits) - 1)
-        if f:find('[bhi]') and v >= (1 << (bits - 1)) then v = v - (1 << bits) end
+  local p = 1
+  local len = #fmt
+  while p <= len do
+    local opt = byte(fmt, p)
+    p = p + 1
+    local size
+    size, p = optsize(opt, fmt, p)
+    local toalign = gettoalign(total, align, opt, size)
+    total = total + toalign
+    if toalign > 0 then out[#out + 1] = string.rep('\0', toalign) end
+    if opt == 98 or opt == 66 or opt == 104 or opt == 72 or opt == 108 or opt == 76 or opt == 84 or opt == 105 or opt == 73 then
+      putinteger(out, checknumber(args, n, arg), little, size)
+      arg = arg + 1
+    elseif opt == 120 then out[#out + 1] = '\0'
+    elseif opt == 102 then
+      out[#out + 1] = string_pack(little and '<f' or '>f', checknumber(args, n, arg))
+      arg = arg + 1
+    elseif opt == 100 then
+      out[#out + 1] = string_pack(little and '<d' or '>d', checknumber(args, n, arg))
+      arg = arg + 1
+    elseif opt == 99 or opt == 115 then
+      local str = checkstring(args, n, arg)
+      arg = arg + 1
+      local l = #str
+      if size == 0 then size = l end
+      -- (luaL_argcheck names the argument after the string: arg was incremented)
+      if l < size then argerror(arg, 'string too short') end
+      out[#out + 1] = sub(str, 1, size)
+      if opt == 115 then
+        out[#out + 1] = '\0'
+        size = size + 1
       end
-      out[#out + 1] = string_pack(f, v)
-      a = a + 1
-    elseif op == 'float' then
-      local v = tonumber(args[a])
-      if not v then error("bad argument #" .. (a + 1) .. " to 'pack' (number expected, got " .. type(args[a]) .. ")", 2) end
-      out[#out + 1] = string_pack(f, v)
-      a = a + 1
-    elseif op == 'zstr' then
-      local s = args[a]
-      if type(s) ~= 'string' then s = tostring(s) end
-      out[#out + 1] = s .. '\0'
-      a = a + 1
-    elseif op == 'chars' then
-      local s = args[a]
-      if type(s) == 'number' then s = tostring(s) end
-      if type(s) ~= 'string' then error("bad argument #" .. (a + 1) .. " to 'pack' (string expected, got " .. type(s) .. ")", 2) end
-      local size = f
-      if size == 0 then size = #s end
-      if #s < size then error("bad argument #" .. (a + 1) .. " to 'pack' (string too short)", 2) end
-      out[#out + 1] = s:sub(1, size)
-      a = a + 1
-    end
+    else little, align, p = controloptions(opt, fmt, p, little, align) end
+    total = total + size
   end
-  return table.concat(out)
+  return concat(out)
 end
 
-struct.unpack = function(fmt, data, pos)
-  if type(fmt) ~= 'string' then error("bad argument #1 to 'unpack' (string expected, got " .. type(fmt) .. ")", 2) end
-  if type(data) ~= 'string' then error("bad argument #2 to 'unpack' (string expected, got " .. type(data) .. ")", 2) end
-  pos = pos and toint(pos, 3) or 1
-  local items = translate(fmt)
+-- getinteger: the 64-bit value of size bytes at data[pos] (wider fields keep their low 64 bits;
+-- the sign mask's shift count is taken mod 64, as x86's shl does), as a double.
+local UFMT_LE, UFMT_BE = {}, {}
+for i = 1, 8 do UFMT_LE[i] = '<I' .. i UFMT_BE[i] = '>I' .. i end
+local function getinteger(data, pos, little, signed, size)
+  local l = 0
+  if size >= 1 and size <= 8 then
+    l = string_unpack(little and UFMT_LE[size] or UFMT_BE[size], data, pos)
+  elseif little then
+    for i = size - 1, 0, -1 do l = (l << 8) | byte(data, pos + i) end
+  else
+    for i = 0, size - 1 do l = (l << 8) | byte(data, pos + i) end
+  end
+  if not signed then
+    return ((l >> 32) & 0xffffffff) * 4294967296.0 + (l & 0xffffffff)
+  end
+  local mask = -1 << ((size * 8 - 1) & 63)
+  if l & mask ~= 0 then l = l | mask end
+  return l + 0.0
+end
+
+local function unpack_impl(n, args)
+  local fmt = checkstring(args, n, 1)
+  local data = checkstring(args, n, 2)
+  local ld = #data
+  local pos = 1
+  if n >= 3 and args[3] ~= nil then
+    local v = args[3]
+    local d = type(v) == 'number' and v or (type(v) == 'string' and tonumber(v)) or nil
+    if d == nil then argerror(3, 'number expected, got ' .. type(v)) end
+    pos = math.tointeger(d >= 0 and d - d % 1 or d - d % -1) or 0
+  end
+  -- (size_t pos: a negative offset wraps to a huge one, which passes this check)
+  if pos == 0 then argerror(3, 'offset must be 1 or greater') end
+  pos = pos - 1
+  local little, align = true, 1
   local res = {}
-  local last
-  for _, it in ipairs(items) do
-    local op, f = it[1], it[2]
-    if op == 'opt' then
-    elseif op == 'pad' then pos = pos + 1
-    elseif op == 'int' or op == 'float' then
-      local size = string_packsize(f)
-      if pos + size - 1 > #data then error("bad argument #2 to 'unpack' (data string too short)", 2) end
-      local v
-      v, pos = string_unpack(f, data, pos)
-      res[#res + 1] = v + 0.0
-      last = v
-    elseif op == 'zstr' then
-      local e = data:find('\0', pos, true)
-      if not e then error("bad argument #2 to 'unpack' (unfinished string in data)", 2) end
-      res[#res + 1] = data:sub(pos, e - 1)
-      pos = e + 1
-    elseif op == 'chars' then
-      local size = f
+  local nres = 0
+  local p = 1
+  local len = #fmt
+  while p <= len do
+    local opt = byte(fmt, p)
+    p = p + 1
+    local size
+    size, p = optsize(opt, fmt, p)
+    pos = pos + gettoalign(pos, align, opt, size)
+    if not (size <= ld and math.ult(pos, ld - size + 1)) then argerror(2, 'data string too short') end
+    if n + nres + 2 > 8000 then luaerror('stack overflow (too many results)') end
+    if opt == 98 or opt == 66 or opt == 104 or opt == 72 or opt == 108 or opt == 76 or opt == 84 or opt == 105 or opt == 73 then
+      nres = nres + 1
+      res[nres] = getinteger(data, pos + 1, little, opt >= 97, size)
+    elseif opt == 120 then
+    elseif opt == 102 then
+      nres = nres + 1
+      res[nres] = string_unpack(little and '<f' or '>f', data, pos + 1) + 0.0
+    elseif opt == 100 then
+      nres = nres + 1
+      res[nres] = string_unpack(little and '<d' or '>d', data, pos + 1) + 0.0
+    elseif opt == 99 then
       if size == 0 then
-        if type(last) ~= 'number' then error("bad argument #1 to 'unpack' (format 'c0' needs a previous size)", 2) end
-        size = last
-        res[#res] = nil
+        local last = res[nres]
+        local d = nres > 0 and (type(last) == 'number' and last or (type(last) == 'string' and tonumber(last))) or nil
+        if not d then luaerror("format 'c0' needs a previous size") end
+        -- (size_t: a negative or fractional count truncates, a negative one wraps)
+        size = math.tointeger(d >= 0 and d - d % 1 or d - d % -1) or -1
+        res[nres] = nil
+        nres = nres - 1
+        if not (math.ult(size, ld + 1) and math.ult(pos, ld - size + 1)) then argerror(2, 'data string too short') end
       end
-      if pos + size - 1 > #data then error("bad argument #2 to 'unpack' (data string too short)", 2) end
-      res[#res + 1] = data:sub(pos, pos + size - 1)
-      pos = pos + size
-    end
+      nres = nres + 1
+      res[nres] = sub(data, pos + 1, pos + size)
+    elseif opt == 115 then
+      local e = find(data, '\0', pos + 1, true)
+      if not e then luaerror('unfinished string in data') end
+      size = e - pos
+      nres = nres + 1
+      res[nres] = sub(data, pos + 1, e - 1)
+    else little, align, p = controloptions(opt, fmt, p, little, align) end
+    pos = pos + size
   end
-  res[#res + 1] = pos + 0.0
-  return table.unpack(res)
+  nres = nres + 1
+  res[nres] = pos + 1.0
+  return table.unpack(res, 1, nres)
 end
 
-struct.size = function(fmt)
-  local items = translate(fmt)
-  local n = 0
-  for _, it in ipairs(items) do
-    local op, f = it[1], it[2]
-    if op == 'pad' then n = n + 1
-    elseif op == 'int' or op == 'float' then n = n + string_packsize(f)
-    elseif op == 'chars' then n = n + f
-    elseif op == 'zstr' then error("options 's' has no fixed size", 2) end
+local function size_impl(n, args)
+  local fmt = checkstring(args, n, 1)
+  local little, align = true, 1
+  local pos = 0
+  local p = 1
+  local len = #fmt
+  while p <= len do
+    local opt = byte(fmt, p)
+    p = p + 1
+    local size
+    size, p = optsize(opt, fmt, p)
+    pos = pos + gettoalign(pos, align, opt, size)
+    if opt == 115 then argerror(1, "option 's' has no fixed size")
+    elseif opt == 99 and size == 0 then argerror(1, "option 'c0' has no fixed size") end
+    -- (isalnum: letters and digits are never control options; an unknown letter counts 0)
+    if not ((opt >= 48 and opt <= 57) or (opt >= 65 and opt <= 90) or (opt >= 97 and opt <= 122)) then
+      little, align, p = controloptions(opt, fmt, p, little, align)
+    end
+    pos = pos + size
   end
-  return n + 0.0
+  return pos + 0.0
 end
+
+local function results(name, ok, ...)
+  if ok then return ... end
+  rethrow(name, (...))
+end
+struct.pack = function(...) return results('pack', pcall(pack_impl, select('#', ...), {...})) end
+struct.unpack = function(...) return results('unpack', pcall(unpack_impl, select('#', ...), {...})) end
+struct.size = function(...) return results('size', pcall(size_impl, select('#', ...), {...})) end
 return struct
 `,
 };
