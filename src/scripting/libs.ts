@@ -152,8 +152,9 @@ pack_value = function(v, buf, level)
     local i = math_type(v) == 'integer' and v or (v == floor(v) and v >= -9.2233720368547758e18 and v < 9.2233720368547758e18 and math.tointeger(v))
     if i then pack_int(i, buf)
     else
+      -- (mp_encode_double: a float when (double)(float)d == d, so never for NaN)
       local f = string_pack('>f', v)
-      if string_unpack('>f', f) == v or v ~= v then buf[#buf + 1] = '\xca' .. f
+      if string_unpack('>f', f) == v then buf[#buf + 1] = '\xca' .. f
       else buf[#buf + 1] = '\xcb' .. string_pack('>d', v) end
     end
   elseif t == 'string' then
@@ -186,30 +187,68 @@ pack_value = function(v, buf, level)
   end
 end
 
+-- luaL_argerror of the C library: the function's name, '?' when called from C (pcall); level 3
+-- from here is the caller of the library function.
+local dbg_getinfo, string_format, tonumber, tostring = debug.getinfo, string.format, tonumber, tostring
+local function argerror(fname, n, msg)
+  local caller = dbg_getinfo(3, 'S')
+  if caller and caller.what == 'C' then fname = '?' end
+  error(string_format("bad argument #%d to '%s' (%s)", n, fname, msg), 3)
+end
+-- luaL_checkinteger / luaL_optinteger (lua_Integer, 64 bits: a number or a numeric string,
+-- truncated; out of range, x86's 0x8000000000000000); nil and an error text when not one.
+local function intarg(v, present)
+  local d = type(v) == 'number' and v or (type(v) == 'string' and tonumber(v)) or nil
+  if d == nil then return nil, 'number expected, got ' .. (present and type(v) or 'no value') end
+  return math.tointeger(d >= 0 and d - d % 1 or d - d % -1) or math.mininteger
+end
+-- luaL_checklstring: a string, or a number as 5.1 prints it
+local function strarg(v, present)
+  if type(v) == 'string' then return v end
+  if type(v) == 'number' then return string_format('%.14g', v) end
+  return nil, 'string expected, got ' .. (present and type(v) or 'no value')
+end
+
 cmsgpack.pack = function(...)
   local n = select('#', ...)
-  if n == 0 then error('MessagePack pack needs input.', 2) end
+  if n == 0 then argerror('pack', 0, 'MessagePack pack needs input.') end
   local buf = {}
   for i = 1, n do pack_value((select(i, ...)), buf, 0) end
   return concat(buf)
 end
 
 -- The decoder is native: src/scripting/msgpack-decode.ts (the chunk's argument), as
--- mp_unpack_full(s, limit, offset).
-local function unpack_full(fname, s, limit, offset)
-  if type(s) == 'number' then s = tostring(s)
-  elseif type(s) ~= 'string' then error("bad argument #1 to '" .. fname .. "' (string expected, got " .. type(s) .. ")", 3) end
+-- mp_unpack_full(s, limit, offset). Arguments are checked in the C library's order.
+cmsgpack.unpack = function(...)
+  local s, e = strarg((...), select('#', ...) >= 1)
+  if not s then argerror('unpack', 1, e) end
+  return unpack_native(s, 0, 0)
+end
+cmsgpack.unpack_one = function(...)
+  local n = select('#', ...)
+  local v, o = ...
+  local offset, e = 0, nil
+  if n >= 2 and o ~= nil then
+    offset, e = intarg(o, true)
+    if not offset then argerror('unpack_one', 2, e) end
+  end
+  local s, e2 = strarg(v, n >= 1)
+  if not s then argerror('unpack_one', 1, e2) end
+  return unpack_native(s, 1, offset)
+end
+cmsgpack.unpack_limit = function(...)
+  local n = select('#', ...)
+  local v, l, o = ...
+  local limit, e = intarg(l, n >= 2)
+  if not limit then argerror('unpack_limit', 2, e) end
+  local offset = 0
+  if n >= 3 and o ~= nil then
+    offset, e = intarg(o, true)
+    if not offset then argerror('unpack_limit', 3, e) end
+  end
+  local s, e2 = strarg(v, n >= 1)
+  if not s then argerror('unpack_limit', 1, e2) end
   return unpack_native(s, limit, offset)
-end
-
-cmsgpack.unpack = function(s)
-  return unpack_full('unpack', s, 0, 0)
-end
-cmsgpack.unpack_one = function(s, offset)
-  return unpack_full('unpack_one', s, 1, offset or 0)
-end
-cmsgpack.unpack_limit = function(s, limit, offset)
-  return unpack_full('unpack_limit', s, limit or 0, offset or 0)
 end
 return cmsgpack
 `,

@@ -79,8 +79,9 @@ class MsgpackToLua {
   unpackFull(limit: number, offset: number): number | string {
     const len = this.len;
     const decodeAll = limit === 0 && offset === 0;
-    if (offset < 0 || limit < 0) return `Invalid request to unpack with offset of ${offset} and limit of ${len}.`;
-    if (offset > len) return `Start offset ${offset} greater than input length ${len}.`;
+    // (the C code formats its 64-bit values with %d: their low 32 bits, signed)
+    if (offset < 0 || limit < 0) return `Invalid request to unpack with offset of ${offset | 0} and limit of ${len}.`;
+    if (offset > len) return `Start offset ${offset | 0} greater than input length ${len}.`;
     if (decodeAll) limit = 0x7fffffff;
     this.p = offset;
     let cnt = 0;
