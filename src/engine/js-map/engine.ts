@@ -50,10 +50,6 @@ const MAX_STRING_AS_JS = 256 * 1024 * 1024;
  */
 const BIG_AS_BUFFER = 4096;
 
-function keyString(key: Bytes): string {
-  return latin1Of(key);
-}
-
 function valueBytes(v: RedisValue): number {
   if (typeof v === 'string') return v.length;
   if (v instanceof Uint8Array) return v.length;
@@ -203,18 +199,18 @@ class JsMapDb implements Db, FastLoadTarget {
     const at = t.expireAt(s);
     if (this.expired(at, this.clock.now())) {
       const k = t.key(s);
-      this.remove(k, s);
+      this.remove(s);
       this.onExpired(this, k);
       return NONE;
     }
     return s;
   }
 
-  private remove(k: string, s: number): void {
+  private remove(s: number): void {
     const t = this.table;
     const v = t.value(s);
+    this.account.bytes -= t.keyLength(s) + ENTRY_OVERHEAD + valueBytes(v);
     t.remove(s);
-    this.account.bytes -= k.length + ENTRY_OVERHEAD + valueBytes(v);
     if (isContainer(v)) v.attach(null);
   }
 
@@ -248,10 +244,10 @@ class JsMapDb implements Db, FastLoadTarget {
   }
 
   /** FastLoadTarget (rdb-fast.ts): a batch of key records; stops at a key that exists. */
-  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], sizes: Float64Array, expires: Float64Array, n: number, now: number): number {
-    const stored = this.table.insertMany(keys, hashes, values, expires, n, now);
+  loadInsertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: RedisValue[], sizes: Float64Array, expires: Float64Array, n: number, now: number): number {
+    const stored = this.table.insertMany(kb, offs, lens, hashes, values, expires, n, now);
     let bytes = stored * ENTRY_OVERHEAD;
-    for (let i = 0; i < stored; i++) bytes += keys[i].length + sizes[i];
+    for (let i = 0; i < stored; i++) bytes += lens[i] + sizes[i];
     this.account.bytes += bytes;
     return stored;
   }
@@ -442,7 +438,7 @@ class JsMapDb implements Db, FastLoadTarget {
       if (this.expired(at, now)) {
         // Writing over an expired key: it expires first (event), then the key is created anew.
         const k = t.key(s);
-        this.remove(k, s);
+        this.remove(s);
         this.onExpired(this, k);
       } else {
         const old = t.value(s);
@@ -458,9 +454,8 @@ class JsMapDb implements Db, FastLoadTarget {
         return;
       }
     }
-    const k = keyString(key);
-    t.insert(k, h, stored, now, strEnc);
-    this.account.bytes += k.length + ENTRY_OVERHEAD + valueBytes(stored);
+    t.insert(key, 0, key.length, h, stored, now, strEnc);
+    this.account.bytes += key.length + ENTRY_OVERHEAD + valueBytes(stored);
     if (isContainer(stored)) stored.attach(this.account);
     if (this.onNewKey) this.onNewKey(this, key);
   }
@@ -498,7 +493,7 @@ class JsMapDb implements Db, FastLoadTarget {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const s = this.lookup(key);
     if (s === NONE) return false;
-    this.remove(this.table.key(s), s);
+    this.remove(s);
     return true;
   }
 
@@ -509,7 +504,7 @@ class JsMapDb implements Db, FastLoadTarget {
     const t = this.table;
     const v = t.value(s);
     const out = { value: v instanceof PackedValue ? this.unpack(s, v) : v, expireAt: t.expireAt(s), strEnc: t.strEnc(s) };
-    this.remove(t.key(s), s);
+    this.remove(s);
     return out;
   }
 
@@ -565,7 +560,7 @@ class JsMapDb implements Db, FastLoadTarget {
       const at = t.expireAt(s);
       if (this.expired(at, now)) {
         if (tries < 99) {
-          this.remove(k, s);
+          this.remove(s);
           this.onExpired(this, k);
           continue;
         }
@@ -692,7 +687,7 @@ class JsMapDb implements Db, FastLoadTarget {
       const at = this.table.expireAt(s);
       if (at === -1 || !(now > at)) continue;
       const k = this.table.key(s);
-      this.remove(k, s);
+      this.remove(s);
       this.onExpired(this, k);
     }
     return { sampled, expired };
