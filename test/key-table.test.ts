@@ -2,12 +2,14 @@
  * KeyTable (the js-map engine's keyspace, src/engine/js-map/key-table.ts) against a Map: keys of
  * every length around the inline limit (INLINE_MAX bytes kept in the row, longer ones as strings),
  * binary bytes (\0, 0x80-0xff), the empty key, rows freed and reused by keys of the other kind,
- * lookups by a slice of a bigger buffer (findAt, as the RDB loader's batches), and full walks
- * (forEach, walkSlots, SCAN) while the table grows and shrinks.
+ * lookups by a slice of a bigger buffer (findAt, as the RDB loader's batches), string values
+ * kept inline in the row when they fit after the key (setValue, setValueBytes, setValueInt) or in
+ * vals, Buffers never inline, and full walks (forEach, walkSlots, SCAN) while the table grows and
+ * shrinks.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { INLINE_MAX, KeyTable, NONE, hashOfBytes } from '../src/engine/js-map/key-table';
+import { INLINE_MAX, KeyTable, NONE, hashOfBytes, valueRoom } from '../src/engine/js-map/key-table';
 import { StrEnc } from '../src/engine/types';
 import { rng } from './helpers/rng';
 
@@ -23,6 +25,13 @@ function randKey(r: () => number, i: number): string {
   }
   // Unique (the suffix keeps lengths around the limit too).
   return len === 0 && i === 0 ? '' : k + ':' + i;
+}
+
+function randValue(r: () => number): string {
+  const len = Math.floor(r() * (INLINE_MAX + 10));
+  let v = '';
+  for (let j = 0; j < len; j++) v += String.fromCharCode(Math.floor(r() * 256));
+  return v;
 }
 
 function insert(t: KeyTable, k: string, v: string): number {
@@ -74,10 +83,37 @@ test('random inserts, removes and reuse of freed rows agree with a Map; walks se
       }
       const grow = step % 5000 < 3000;
       if (s === NONE && (grow || r() < 0.3)) {
-        const v = 'v' + step;
+        const v = randValue(r);
         const at = insert(t, k, v);
+        assert.is(t.inlineLength(at) >= 0, v.length <= valueRoom(k.length));
         if (r() < 0.2) t.setExpireAt(at, 1000 + step);
         model.set(k, v);
+      } else if (s !== NONE && r() < 0.3) {
+        // Overwrite: a string, bytes, an integer, or a Buffer (never inline).
+        const x = r();
+        if (x < 0.3) {
+          const v = randValue(r);
+          t.setValue(s, v);
+          model.set(k, v);
+        } else if (x < 0.6) {
+          const v = randValue(r);
+          const b = Buffer.concat([B('..'), B(v)]);
+          if (t.setValueBytes(s, b, 2, v.length)) model.set(k, v);
+          else assert.ok(v.length > valueRoom(k.length));
+        } else if (x < 0.9) {
+          const n = Math.floor((r() - 0.5) * 2 ** (1 + Math.floor(r() * 53)));
+          if (t.setValueInt(s, n)) model.set(k, String(n));
+          else assert.ok(String(n).length > valueRoom(k.length));
+        } else {
+          const b = B('buf');
+          t.setValue(s, b);
+          assert.is(t.value(s), b);
+          assert.is(t.inlineLength(s), -1);
+          t.setValue(s, 'buf');
+          model.set(k, 'buf');
+        }
+        assert.is(t.value(s), model.get(k));
+        if (t.inlineLength(s) >= 0) assert.is(B(model.get(k)!).equals(Buffer.from(t.rowBytes(s).subarray(t.inlineStart(s), t.inlineStart(s) + t.inlineLength(s)))), true);
       } else if (s !== NONE && (!grow || r() < 0.3)) {
         t.remove(s);
         model.delete(k);

@@ -20,7 +20,7 @@
 import { lfuAccess, LfuParams } from '../lfu';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type { EncodingLimits, RdbFastLoader, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
-import { KeyTable, NONE, hashOfBytes } from './key-table';
+import { KeyTable, NONE, hashOfBytes, valueRoom } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
 import { toBuffer } from '../../util/bytes';
@@ -118,6 +118,23 @@ function smallInt(s: string): number {
   return neg ? -n : n;
 }
 
+/** smallInt of the latin1 bytes b[at, at + len). */
+function smallIntAt(b: Uint8Array, at: number, len: number): number {
+  if (len === 0 || len > 16) return NaN;
+  const neg = b[at] === 45;
+  let i = neg ? 1 : 0;
+  if (len - i > 15 || len === i) return NaN;
+  const first = b[at + i] - 48;
+  if (first < 0 || first > 9 || (first === 0 && len !== 1)) return NaN;
+  let n = 0;
+  for (; i < len; i++) {
+    const d = b[at + i] - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
+}
+
 /** The settings' RdbWriter for stepRecords, with the live encoding limits (useConfig). */
 function recordWriter(st: RdbSaveSettings, config: EngineConfig): RdbWriter {
   const c = config.live;
@@ -208,22 +225,29 @@ class JsMapDb implements Db, FastLoadTarget {
 
   private remove(s: number): void {
     const t = this.table;
-    const v = t.value(s);
-    this.account.bytes -= t.keyLength(s) + ENTRY_OVERHEAD + valueBytes(v);
+    const il = t.inlineLength(s);
+    const v = il >= 0 ? null : t.value(s);
+    this.account.bytes -= t.keyLength(s) + ENTRY_OVERHEAD + (v === null ? il : valueBytes(v));
     t.remove(s);
-    if (isContainer(v)) v.attach(null);
+    if (v !== null && isContainer(v)) v.attach(null);
   }
 
-  get(key: Bytes, noTouch?: boolean): RedisValue | undefined {
+  /** Slot of key after lazy expiry (or NONE), its access counted unless noTouch (a read: lookupKeyRead). */
+  private access(key: Bytes, noTouch?: boolean): number {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const s = this.lookup(key);
-    if (s === NONE) return undefined;
-    if (!noTouch) {
+    if (s !== NONE && !noTouch) {
       const t = this.table;
       const now = this.clock.now();
       t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
       t.setLru(s, now);
     }
+    return s;
+  }
+
+  get(key: Bytes, noTouch?: boolean): RedisValue | undefined {
+    const s = this.access(key, noTouch);
+    if (s === NONE) return undefined;
     const v = this.table.value(s);
     return v instanceof PackedValue ? this.unpack(s, v) : v;
   }
@@ -256,10 +280,21 @@ class JsMapDb implements Db, FastLoadTarget {
     return this.lookup(key) !== NONE;
   }
 
-  /** Db.writeBulk: values already are JS strings, which the sink writes without a copy. */
+  /**
+   * Db.writeBulk: an inline value's bytes straight from its row; other values already are JS
+   * strings, which the sink writes without a copy.
+   */
   writeBulk(key: Bytes, out: BulkSink, noTouch?: boolean): number {
-    const v = this.get(key, noTouch);
-    if (v === undefined) return 0;
+    const s = this.access(key, noTouch);
+    if (s === NONE) return 0;
+    const t = this.table;
+    const il = t.inlineLength(s);
+    if (il >= 0) {
+      out.bulkBytes(t.rowBytes(s), t.inlineStart(s), il);
+      return 1;
+    }
+    let v = t.value(s);
+    if (v instanceof PackedValue) v = this.unpack(s, v);
     if (isContainer(v)) return -1;
     out.bulk(v);
     return 1;
@@ -423,11 +458,16 @@ class JsMapDb implements Db, FastLoadTarget {
   }
 
   set(key: Bytes, value: RedisValue, keepTtl = false, strEnc: StrEnc = StrEnc.Auto): void {
-    this.setStored(key, isContainer(value) ? value : storeString(value), keepTtl, strEnc);
+    // Bytes that fit in the row are copied there (setStored's `inline`), with no string built.
+    if (value instanceof Uint8Array && value.length <= valueRoom(key.length)) this.setStored(key, value, keepTtl, strEnc, true);
+    else this.setStored(key, isContainer(value) ? value : storeString(value), keepTtl, strEnc);
   }
 
-  /** set() of a value already in its stored form (storeString's result, or a container). */
-  private setStored(key: Bytes, stored: RedisValue, keepTtl: boolean, strEnc: StrEnc): void {
+  /**
+   * set() of a value already in its stored form (storeString's result, or a container), or with
+   * `inline`, bytes that fit in the row (valueRoom), copied there.
+   */
+  private setStored(key: Bytes, stored: RedisValue, keepTtl: boolean, strEnc: StrEnc, inline = false): void {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const h = hashOfBytes(key);
     const now = this.clock.now();
@@ -441,11 +481,13 @@ class JsMapDb implements Db, FastLoadTarget {
         this.remove(s);
         this.onExpired(this, k);
       } else {
-        const old = t.value(s);
+        const il = t.inlineLength(s);
+        const old = il >= 0 ? null : t.value(s);
         t.setStrEnc(s, strEnc);
-        this.account.bytes += valueBytes(stored) - valueBytes(old);
-        if (isContainer(old) && old !== stored) old.attach(null);
-        t.setValue(s, stored);
+        this.account.bytes += valueBytes(stored) - (old === null ? il : valueBytes(old));
+        if (old !== null && isContainer(old) && old !== stored) old.attach(null);
+        if (inline) t.setValueBytes(s, stored as Uint8Array, 0, (stored as Uint8Array).length);
+        else t.setValue(s, stored);
         // Overwriting is a write access (lookupKeyWrite; dbOverwrite keeps the counter).
         t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
         t.setLru(s, now);
@@ -454,7 +496,8 @@ class JsMapDb implements Db, FastLoadTarget {
         return;
       }
     }
-    t.insert(key, 0, key.length, h, stored, now, strEnc);
+    const ns = t.insert(key, 0, key.length, h, inline ? '' : stored, now, strEnc);
+    if (inline) t.setValueBytes(ns, stored as Uint8Array, 0, (stored as Uint8Array).length);
     this.account.bytes += key.length + ENTRY_OVERHEAD + valueBytes(stored);
     if (isContainer(stored)) stored.attach(this.account);
     if (this.onNewKey) this.onNewKey(this, key);
@@ -475,13 +518,24 @@ class JsMapDb implements Db, FastLoadTarget {
     const now = this.clock.now();
     const at = t.expireAt(s);
     if (at !== -1 && now > at) return NaN; // the general path expires it
-    const old = t.value(s);
-    if (typeof old !== 'string') return NaN;
-    const v = smallInt(old) + by;
-    if (!Number.isSafeInteger(v)) return NaN;
-    const next = String(v);
-    this.account.bytes += next.length - old.length;
-    t.setValue(s, next);
+    const il = t.inlineLength(s);
+    let v: number;
+    if (il >= 0) {
+      // Digits in the row: parsed and rewritten there, no string built.
+      v = smallIntAt(t.rowBytes(s), t.inlineStart(s), il) + by;
+      if (!Number.isSafeInteger(v)) return NaN;
+      if (!t.setValueInt(s, v)) t.setValue(s, String(v));
+      const nl = t.inlineLength(s);
+      this.account.bytes += (nl >= 0 ? nl : String(v).length) - il;
+    } else {
+      const old = t.value(s);
+      if (typeof old !== 'string') return NaN;
+      v = smallInt(old) + by;
+      if (!Number.isSafeInteger(v)) return NaN;
+      const next = String(v);
+      this.account.bytes += next.length - old.length;
+      t.setValue(s, next);
+    }
     t.setStrEnc(s, StrEnc.Auto);
     // Overwriting is a write access, as in set().
     t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));

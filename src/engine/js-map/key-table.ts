@@ -35,17 +35,26 @@ const I_HASH = 4;
 const I_NEXT = 5;
 const I_TTLPOS = 6;
 /**
- * Byte fields: LFU counter, StrEnc, and the key's length when its bytes are inline (0..INLINE_MAX)
- * or KLEN_LONG (the key is a string in longKeys). Byte 31 is padding; bytes B_KEY.. hold an
- * inline key, so comparing a key of up to INLINE_MAX bytes reads only the row.
+ * Byte fields: LFU counter, StrEnc, the key's length when its bytes are inline (0..INLINE_MAX)
+ * or KLEN_LONG (the key is a string in longKeys), and the value's length when its bytes are
+ * inline or VLEN_PTR (the value is in vals). Bytes B_KEY.. hold the inline key, then the inline
+ * value, so comparing a key of up to INLINE_MAX bytes, and reading a small string value, reads
+ * only the row.
  */
 const B_FREQ = 28;
 const B_ENC = 29;
 const B_KLEN = 30;
+const B_VLEN = 31;
 const B_KEY = 32;
 /** Keys of up to this many bytes are stored in their row (the rest of the 64 bytes). */
 export const INLINE_MAX = ROW_BYTES - B_KEY;
 const KLEN_LONG = 255;
+const VLEN_PTR = 255;
+
+/** Bytes left in a row for an inline string value when the key is `klen` bytes long. */
+export function valueRoom(klen: number): number {
+  return klen <= INLINE_MAX ? INLINE_MAX - klen : INLINE_MAX;
+}
 
 /**
  * KeyTable: the keyspace of one Db. A hash table with separate chaining, grown and shrunk by
@@ -53,16 +62,20 @@ const KLEN_LONG = 255;
  *
  * Rows: slot s is at chunk c = s >>> CHUNK_BITS, offset o = s & CHUNK_MASK, in
  * - a 64-byte record in rowsF/rowsI/rowsB[c] (Float64/Int32/Uint8 views of one buffer):
- *   expireAt, lru, hash, next, ttlPos, freq, strEnc, key length and, for a key of up to
- *   INLINE_MAX bytes (the common case), the key's bytes (see the F_/I_/B_ constants);
- * - vals[c][o]: the value, the only per-row pointer (what the GC traces);
+ *   expireAt, lru, hash, next, ttlPos, freq, strEnc, key and value lengths and, for a key of up
+ *   to INLINE_MAX bytes (the common case), the key's bytes, followed by the value's bytes when
+ *   the value is a string that fits in the rest (valueRoom) (see the F_/I_/B_ constants);
+ * - vals[c][o]: the value (null when it is inline), the only per-row pointer (what the GC traces);
  * - longKeys[c][o]: the key as a latin1 string when it is longer than INLINE_MAX (the array is
  *   made for a chunk when its first long key arrives).
  * So a lookup reads the bucket head and the chain's records only: hash, chain link and key bytes
  * are in one record (no key string to chase, a cache miss of its own per lookup in the previous
- * 32-byte-row layout), and a hit then reads its value. Key strings are built on demand (key()).
+ * 32-byte-row layout), and a hit on a small string value reads it there too (no value pointer
+ * and value string to chase either). Key strings, and inline values' strings, are built on demand
+ * (key(), value()); a value written as a JS string or bytes (setValue, setValueBytes, strings
+ * are immutable) may be kept inline, a Buffer value never is (it may be edited in place).
  * Bytes per key: 64 (row) + 8 (value pointer) + ~8 (bucket heads), + 4 with a TTL; a long key
- * adds its pointer and string. No object per key besides the value.
+ * adds its pointer and string. No object per key besides a value that is not inline.
  * Every row chunk but the last holds CHUNK rows; only chunk 0 starts at FIRST_CAPACITY and
  * doubles, so growing copies one chunk at most (bucket and TTL chunks likewise).
  * A free row has value undefined and is on the LIFO free list threaded through `next`; rows at or
@@ -170,7 +183,7 @@ export class KeyTable {
     }
     for (let i = 0; i < n; i++) {
       const s = slots[i];
-      if (s === NONE) continue;
+      if (s === NONE || this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_VLEN] !== VLEN_PTR) continue;
       const v = this.vals[s >>> CHUNK_BITS][s & CHUNK_MASK];
       if (typeof v === 'string') acc ^= v.length;
     }
@@ -264,13 +277,12 @@ export class KeyTable {
 
   /**
    * Add the key b[off, off + len) (hash `h`), which must be absent, with no TTL and freq
-   * LFU_INIT_VAL (5). Returns its slot.
+   * LFU_INIT_VAL (5), and the value as setValue stores it. Returns its slot.
    */
   insert(b: Uint8Array, off: number, len: number, h: number, value: RedisValue, lru: number, strEnc: StrEnc): number {
     const s = this.allocRow();
     const c = s >>> CHUNK_BITS;
     const o = s & CHUNK_MASK;
-    this.vals[c][o] = value;
     const rf = this.rowsF[c];
     rf[(o << 3) + F_EXPIRE] = -1;
     rf[(o << 3) + F_LRU] = Math.floor(lru / 1000) * 1000; // whole seconds, as setLru
@@ -287,6 +299,7 @@ export class KeyTable {
       const lk = this.longKeys[c] ?? (this.longKeys[c] = new Array<string>(this.vals[c].length).fill(''));
       lk[o] = latin1Slice(b, off, len);
     }
+    this.setValue(s, value);
     const bk = this.bucketOf(h);
     const ri = this.rowsI[c];
     ri[(o << 4) + I_HASH] = h;
@@ -471,12 +484,98 @@ export class KeyTable {
     return kl === KLEN_LONG ? this.longKeys[c]![o].length : kl;
   }
 
+  /** The value; an inline one as a new latin1 string. */
   value(s: number): RedisValue {
-    return this.vals[s >>> CHUNK_BITS][s & CHUNK_MASK] as RedisValue;
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    const v = this.vals[c][o];
+    if (v !== null) return v as RedisValue;
+    const rb = this.rowsB[c];
+    const r = o << 6;
+    return latin1Slice(rb, this.valueStart(rb, r), rb[r + B_VLEN]);
   }
 
+  /** Byte index in rowsB[c] of the inline value of the row at byte index r. */
+  private valueStart(rb: Uint8Array, r: number): number {
+    const kl = rb[r + B_KLEN];
+    return r + B_KEY + (kl === KLEN_LONG ? 0 : kl);
+  }
+
+  /** The inline value's length, or -1 when the value is in vals (value()). */
+  inlineLength(s: number): number {
+    const vl = this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_VLEN];
+    return vl === VLEN_PTR ? -1 : vl;
+  }
+
+  /** The bytes holding row s (its inline value is at inlineStart(s), inlineLength(s) bytes). */
+  rowBytes(s: number): Uint8Array {
+    return this.rowsB[s >>> CHUNK_BITS];
+  }
+
+  inlineStart(s: number): number {
+    return this.valueStart(this.rowsB[s >>> CHUNK_BITS], (s & CHUNK_MASK) << 6);
+  }
+
+  /** Store the value: a JS string that fits (valueRoom) inline, anything else in vals. */
   setValue(s: number, v: RedisValue): void {
-    this.vals[s >>> CHUNK_BITS][s & CHUNK_MASK] = v;
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    const rb = this.rowsB[c];
+    const r = o << 6;
+    if (typeof v === 'string') {
+      const kl = rb[r + B_KLEN];
+      const len = v.length;
+      if (len <= (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) {
+        const a = r + B_KEY + (kl === KLEN_LONG ? 0 : kl);
+        for (let i = 0; i < len; i++) rb[a + i] = v.charCodeAt(i);
+        rb[r + B_VLEN] = len;
+        this.vals[c][o] = null;
+        return;
+      }
+    }
+    rb[r + B_VLEN] = VLEN_PTR;
+    this.vals[c][o] = v;
+  }
+
+  /** Store the string value b[off, off + len) inline; false (nothing stored) when it does not fit. */
+  setValueBytes(s: number, b: Uint8Array, off: number, len: number): boolean {
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    const rb = this.rowsB[c];
+    const r = o << 6;
+    const kl = rb[r + B_KLEN];
+    if (len > (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) return false;
+    const a = r + B_KEY + (kl === KLEN_LONG ? 0 : kl) - off;
+    for (let i = off, end = off + len; i < end; i++) rb[a + i] = b[i];
+    rb[r + B_VLEN] = len;
+    this.vals[c][o] = null;
+    return true;
+  }
+
+  /**
+   * Store the integer v (a safe integer) as its decimal text inline, without building the
+   * string (INCR); false (nothing stored) when it does not fit.
+   */
+  setValueInt(s: number, v: number): boolean {
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    const rb = this.rowsB[c];
+    const r = o << 6;
+    const kl = rb[r + B_KLEN];
+    let n = v < 0 ? 2 : 1;
+    for (let a = v < 0 ? -v : v; a >= 10; a = Math.floor(a / 10)) n++;
+    if (n > (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) return false;
+    const a = r + B_KEY + (kl === KLEN_LONG ? 0 : kl);
+    let x = v < 0 ? -v : v;
+    for (let i = a + n - 1; i >= a; i--) {
+      const q = Math.floor(x / 10);
+      rb[i] = 48 + (x - q * 10);
+      x = q;
+    }
+    if (v < 0) rb[a] = 45;
+    rb[r + B_VLEN] = n;
+    this.vals[c][o] = null;
+    return true;
   }
 
   expireAt(s: number): number {
