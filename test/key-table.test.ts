@@ -129,7 +129,7 @@ test('random inserts, removes and reuse of freed rows agree with a Map; walks se
     for (const n of seen.values()) assert.is(n, 1);
     const walked = new Set<string>();
     let pos = 0;
-    while (pos < t.slotEnd) pos = t.walkSlots(pos, t.slotEnd, 1 + Math.floor(r() * 100), (k) => walked.add(k));
+    while (pos < t.slotEnd) pos = t.walkSlots(pos, t.slotEnd, 1 + Math.floor(r() * 100), (s) => walked.add(t.key(s)));
     assert.is(walked.size, model.size);
     const scanned = new Set<string>();
     let c = 0;

@@ -2,24 +2,26 @@
  * The js-map engine: the JavaScript reference engine.
  *
  * Each Db keeps its keys in a KeyTable (key-table.ts): a chained hash table grown by linear hashing whose
- * rows (key, value, expire time, access metadata) live in parallel chunked arrays, so one lookup
- * answers value and TTL together and a key costs only two heap objects, its key string and its
- * value string. The table also indexes the keys that have a TTL, for active expiry.
+ * 64-byte rows (expire time, access metadata, the key's bytes and a small string value's bytes)
+ * live in chunked typed arrays, so one lookup answers value and TTL together from one cache line
+ * and a key with a small string value costs no heap object at all (a longer key is a latin1
+ * string, a longer value a JS string, Buffer or container). The table also indexes the keys that
+ * have a TTL, for active expiry.
  * Lookups hash and compare the key's bytes in place, so GET and overwriting SET build no key string.
  * Why not a ShardedMap of Entry objects (the previous design): every per-key object is something
  * V8's GC must trace and a lookup must chase through a cache miss, a Map hashes the key string a
  * second time after the shard hash, and each lookup first built a key string. Measured at 1M
  * random keys (bench/pipeline.ts): GET 2.0x, SET 1.55x; RSS ~105 instead of ~240 bytes per key;
  * growing to 10M keys with the event loop turning, the longest GC pause fell from ~2.4 s to ~40 ms.
- * String values are stored as latin1 strings (compact one-byte V8 strings; measured 138 vs 215
- * bytes/key for Buffers), or as Buffers past V8's string length limit.
+ * String values that do not fit in the row are stored as latin1 strings (compact one-byte V8
+ * strings; measured 138 vs 215 bytes/key for Buffers), or as Buffers when big or edited in place.
  *
  * Memory accounting is incremental: key and string bytes plus a per-key overhead estimate, and
  * attached containers report their own deltas into the same account.
  */
 import { lfuAccess, LfuParams } from '../lfu';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
-import type { EncodingLimits, RdbFastLoader, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
+import type { EncodingLimits, RdbFastLoader, RdbRecordSink, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes, valueRoom } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
@@ -37,8 +39,9 @@ import { RdbWriter } from '../../persistence/rdb-writer';
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Estimated bytes per key beyond key and value bytes: its KeyTable row (48) and bucket heads (~8),
- * and the headers of its key and value strings (16 each).
+ * Estimated bytes per key beyond key and value bytes (kept from the previous layout, so maxmemory
+ * settings keep their meaning): its KeyTable row (64, holding a short key and small value), value
+ * pointer (8) and bucket heads (~8); a long key or value adds a string header (16).
  */
 const ENTRY_OVERHEAD = 88;
 /** Strings longer than this are kept as Buffers (V8's max string length is ~2^29). */
@@ -638,15 +641,15 @@ class JsMapDb implements Db, FastLoadTarget {
     let pos = 0;
     let done = false;
     let w: RdbWriter | null = null;
-    // The record's key for sink.record (one function, not a closure per record).
-    let cur = '';
-    const curKey = (): string => cur;
+    // The record's key for sink.record (one function, not a closure per record), built if asked for.
+    let cur = 0;
+    const curKey = (): string => t.key(cur);
     return {
       step: (count, visit) => {
         if (done) return true;
         const now = this.clock.now();
-        pos = t.walkSlots(pos, end, count, (k, s) => {
-          if (!this.expired(t.expireAt(s), now)) visit(k);
+        pos = t.walkSlots(pos, end, count, (s) => {
+          if (!this.expired(t.expireAt(s), now)) visit(t.key(s));
         });
         if (pos >= end) done = true;
         return done;
@@ -657,15 +660,12 @@ class JsMapDb implements Db, FastLoadTarget {
         w ??= recordWriter(settings, this.config);
         w.pos = 0;
         const rw = w;
-        pos = t.walkSlots(pos, end, count, (k, s) => {
+        pos = t.walkSlots(pos, end, count, (s) => {
           const at = t.expireAt(s);
           if (this.expired(at, now)) return;
-          const v = t.value(s);
-          const idle = settings.lru ? Math.max(0, Math.floor((settings.refNow - t.lru(s)) / 1000)) : -1;
-          const freq = settings.lfu ? Math.max(0, Math.min(255, t.freq(s) | 0)) : -1;
           const from = rw.pos;
-          rw.keyValue(k, v, at, idle, freq);
-          cur = k;
+          this.writeRecord(rw, s, at, settings);
+          cur = s;
           sink.record(rw.buf, from, rw.pos, curKey);
         });
         if (pos >= end) done = true;
@@ -681,6 +681,49 @@ class JsMapDb implements Db, FastLoadTarget {
         done = true;
       },
     };
+  }
+
+  /** The RDB record of the row at slot `s` (expire time `at`); key and value in the row are written from its bytes, no strings built. */
+  private writeRecord(rw: RdbWriter, s: number, at: number, settings: RdbSaveSettings): void {
+    const t = this.table;
+    const idle = settings.lru ? Math.max(0, Math.floor((settings.refNow - t.lru(s)) / 1000)) : -1;
+    const freq = settings.lfu ? Math.max(0, Math.min(255, t.freq(s) | 0)) : -1;
+    const il = t.inlineLength(s);
+    const ks = il >= 0 ? t.inlineKeyStart(s) : -1;
+    if (ks >= 0) rw.keyValueBytes(t.rowBytes(s), ks, t.keyLength(s), t.inlineStart(s), il, at, idle, freq);
+    else rw.keyValue(t.key(s), t.value(s), at, idle, freq);
+  }
+
+  /**
+   * Db.saveRecords (types.ts): SAVE's walk, the rows in slot order with their records written
+   * here (writeRecord) and handed over a batch at a time, as the snapshot walk's stepRecords.
+   */
+  saveRecords(settings: RdbSaveSettings, sink: RdbRecordSink): void {
+    const t = this.table;
+    const now = this.clock.now();
+    const rw = recordWriter(settings, this.config);
+    const end = t.slotEnd;
+    let cur = 0;
+    const curKey = (): string => t.key(cur);
+    let pos = 0;
+    let n = 0;
+    const visit = (s: number): void => {
+      const at = t.expireAt(s);
+      if (this.expired(at, now)) return;
+      const from = rw.pos;
+      this.writeRecord(rw, s, at, settings);
+      if (sink.records !== undefined) n++;
+      else {
+        cur = s;
+        sink.record(rw.buf, from, rw.pos, curKey);
+      }
+    };
+    while (pos < end) {
+      rw.pos = 0;
+      n = 0;
+      pos = t.walkSlots(pos, end, 1024, visit);
+      if (n > 0) sink.records!(rw.buf, 0, rw.pos, n);
+    }
   }
 
   scan(cursor: number, count: number, visit: (key: BulkValue) => void): number {

@@ -400,7 +400,7 @@ export class KeyTable {
    * order, until `count` were visited. Returns the next slot (>= end: done). Rows never move, so
    * a key's slot says whether the walk has passed it. The visitor must not insert or delete.
    */
-  walkSlots(pos: number, end: number, count: number, visit: (key: string, s: number) => void): number {
+  walkSlots(pos: number, end: number, count: number, visit: (s: number) => void): number {
     if (end > this.top) end = this.top;
     let n = 0;
     let s = pos;
@@ -410,7 +410,7 @@ export class KeyTable {
       const stop = Math.min(end, (c + 1) << CHUNK_BITS);
       for (; s < stop && n < count; s++) {
         if (vs[s & CHUNK_MASK] !== undefined) {
-          visit(this.key(s), s);
+          visit(s);
           n++;
         }
       }
@@ -474,6 +474,12 @@ export class KeyTable {
     const r = o << 6;
     const kl = rb[r + B_KLEN];
     return kl === KLEN_LONG ? this.longKeys[c]![o] : latin1Slice(rb, r + B_KEY, kl);
+  }
+
+  /** Byte index in rowBytes(s) of the key when it is inline, else -1. */
+  inlineKeyStart(s: number): number {
+    const r = (s & CHUNK_MASK) << 6;
+    return this.rowsB[s >>> CHUNK_BITS][r + B_KLEN] === KLEN_LONG ? -1 : r + B_KEY;
   }
 
   /** The key's length in bytes. */

@@ -3,8 +3,9 @@
  * loader (persistence/rdb.ts RdbLoad). It stores many key records per call straight from the
  * file's bytes into the KeyTable:
  *
- * - strings: the key and value latin1 strings built once from the bytes (no Buffer view per
- *   string, no second copy through Db.set); int-encoded and LZF strings too.
+ * - strings: the key's bytes handed to the KeyTable (which keeps short keys in its rows, so no
+ *   key string), the value latin1 string built once from the bytes (no Buffer view per string,
+ *   no second copy through Db.set); int-encoded and LZF strings too.
  * - small collections in the encodings Redis 7.0 writes (hash and zset listpacks, one-node
  *   quicklists, intsets, small hashtable sets): validated completely here, then kept as the
  *   file's bytes (containers/packed.ts) until first used. Loading then costs one copy of the
