@@ -568,17 +568,29 @@ export class KeyTable {
     const rb = this.rowsB[c];
     const r = o << 6;
     const kl = rb[r + B_KLEN];
-    let n = v < 0 ? 2 : 1;
-    for (let a = v < 0 ? -v : v; a >= 10; a = Math.floor(a / 10)) n++;
-    if (n > (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) return false;
-    const a = r + B_KEY + (kl === KLEN_LONG ? 0 : kl);
+    // The digits right to left into `digits` (int32 arithmetic while it fits), then copied.
+    const d = digits;
+    let p = d.length;
     let x = v < 0 ? -v : v;
-    for (let i = a + n - 1; i >= a; i--) {
-      const q = Math.floor(x / 10);
-      rb[i] = 48 + (x - q * 10);
-      x = q;
+    if (x <= 0x7fffffff) {
+      let y = x | 0;
+      do {
+        const q = (y / 10) | 0;
+        d[--p] = 48 + y - q * 10;
+        y = q;
+      } while (y !== 0);
+    } else {
+      do {
+        const q = Math.floor(x / 10);
+        d[--p] = 48 + x - q * 10;
+        x = q;
+      } while (x !== 0);
     }
-    if (v < 0) rb[a] = 45;
+    if (v < 0) d[--p] = 45;
+    const n = d.length - p;
+    if (n > (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) return false;
+    const a = r + B_KEY + (kl === KLEN_LONG ? 0 : kl) - p;
+    for (let i = p; i < d.length; i++) rb[a + i] = d[i];
     rb[r + B_VLEN] = n;
     this.vals[c][o] = null;
     return true;
@@ -766,6 +778,9 @@ export function sameBytes(k: string, b: Uint8Array, len: number, off = 0): boole
   for (let i = 0; i < len; i++) if (k.charCodeAt(i) !== b[off + i]) return false;
   return true;
 }
+
+/** setValueInt's scratch: a safe integer's text is at most 17 bytes. */
+const digits = new Uint8Array(20);
 
 const fcc = String.fromCharCode;
 /** Scratch argument lists for latin1Slice, one per length up to INLINE_MAX. */
