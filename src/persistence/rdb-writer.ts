@@ -492,8 +492,55 @@ export class RdbWriter {
     this.bytes(k, 0, 16);
   }
 
+  /**
+   * keyValue of a string record given as bytes, key b[ks, ks + kl) and value b[vs, vs + vl)
+   * (the js-map KeyTable's rows hold both), with no string built for either.
+   */
+  keyValueBytes(b: Uint8Array, ks: number, kl: number, vs: number, vl: number, expireAt: number, idleSecs: number, freq: number): void {
+    this.recordHead(expireAt, idleSecs, freq);
+    this.u8(F.RDB_TYPE_STRING);
+    this.stringAt(b, ks, kl);
+    this.stringAt(b, vs, vl);
+  }
+
+  /** string() of the bytes b[start, start + len). */
+  private stringAt(b: Uint8Array, start: number, len: number): void {
+    if (len <= 11) {
+      const n = bytesToInt64(b, start, len);
+      if (n !== null && typeof n === 'number' && n >= -2147483648 && n <= 2147483647) {
+        this.ensure(5);
+        const o = this.buf;
+        const p = this.pos;
+        if (n >= -128 && n <= 127) {
+          o[p] = 0xc0 | F.RDB_ENC_INT8;
+          o.writeInt8(n, p + 1);
+          this.pos = p + 2;
+        } else if (n >= -32768 && n <= 32767) {
+          o[p] = 0xc0 | F.RDB_ENC_INT16;
+          o.writeInt16LE(n, p + 1);
+          this.pos = p + 3;
+        } else {
+          o[p] = 0xc0 | F.RDB_ENC_INT32;
+          o.writeInt32LE(n, p + 1);
+          this.pos = p + 5;
+        }
+        return;
+      }
+    }
+    this.bytes(b, start, start + len);
+  }
+
   /** rdbSaveKeyValuePair: [EXPIRETIME_MS] [IDLE|FREQ] type key value. */
   keyValue(key: BulkValue, v: RedisValue, expireAt: number, idleSecs: number, freq: number): void {
+    this.recordHead(expireAt, idleSecs, freq);
+    const t = this.typeOf(v);
+    this.u8(t);
+    this.string(key);
+    this.payload(v, t);
+  }
+
+  /** A record's [EXPIRETIME_MS] [IDLE|FREQ] opcodes. */
+  private recordHead(expireAt: number, idleSecs: number, freq: number): void {
     if (expireAt !== -1) {
       this.u8(F.RDB_OPCODE_EXPIRETIME_MS);
       this.millis(expireAt);
@@ -506,9 +553,5 @@ export class RdbWriter {
       this.u8(F.RDB_OPCODE_FREQ);
       this.u8(freq);
     }
-    const t = this.typeOf(v);
-    this.u8(t);
-    this.string(key);
-    this.payload(v, t);
   }
 }

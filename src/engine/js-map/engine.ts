@@ -2,25 +2,27 @@
  * The js-map engine: the JavaScript reference engine.
  *
  * Each Db keeps its keys in a KeyTable (key-table.ts): a chained hash table grown by linear hashing whose
- * rows (key, value, expire time, access metadata) live in parallel chunked arrays, so one lookup
- * answers value and TTL together and a key costs only two heap objects, its key string and its
- * value string. The table also indexes the keys that have a TTL, for active expiry.
+ * 64-byte rows (expire time, access metadata, the key's bytes and a small string value's bytes)
+ * live in chunked typed arrays, so one lookup answers value and TTL together from one cache line
+ * and a key with a small string value costs no heap object at all (a longer key is a latin1
+ * string, a longer value a JS string, Buffer or container). The table also indexes the keys that
+ * have a TTL, for active expiry.
  * Lookups hash and compare the key's bytes in place, so GET and overwriting SET build no key string.
  * Why not a ShardedMap of Entry objects (the previous design): every per-key object is something
  * V8's GC must trace and a lookup must chase through a cache miss, a Map hashes the key string a
  * second time after the shard hash, and each lookup first built a key string. Measured at 1M
  * random keys (bench/pipeline.ts): GET 2.0x, SET 1.55x; RSS ~105 instead of ~240 bytes per key;
  * growing to 10M keys with the event loop turning, the longest GC pause fell from ~2.4 s to ~40 ms.
- * String values are stored as latin1 strings (compact one-byte V8 strings; measured 138 vs 215
- * bytes/key for Buffers), or as Buffers past V8's string length limit.
+ * String values that do not fit in the row are stored as latin1 strings (compact one-byte V8
+ * strings; measured 138 vs 215 bytes/key for Buffers), or as Buffers when big or edited in place.
  *
  * Memory accounting is incremental: key and string bytes plus a per-key overhead estimate, and
  * attached containers report their own deltas into the same account.
  */
 import { lfuAccess, LfuParams } from '../lfu';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
-import type { EncodingLimits, RdbFastLoader, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
-import { KeyTable, NONE, hashOfBytes } from './key-table';
+import type { EncodingLimits, RdbFastLoader, RdbRecordSink, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
+import { KeyTable, NONE, hashOfBytes, valueRoom } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
 import { toBuffer } from '../../util/bytes';
@@ -37,8 +39,9 @@ import { RdbWriter } from '../../persistence/rdb-writer';
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Estimated bytes per key beyond key and value bytes: its KeyTable row (48) and bucket heads (~8),
- * and the headers of its key and value strings (16 each).
+ * Estimated bytes per key beyond key and value bytes (kept from the previous layout, so maxmemory
+ * settings keep their meaning): its KeyTable row (64, holding a short key and small value), value
+ * pointer (8) and bucket heads (~8); a long key or value adds a string header (16).
  */
 const ENTRY_OVERHEAD = 88;
 /** Strings longer than this are kept as Buffers (V8's max string length is ~2^29). */
@@ -49,10 +52,6 @@ const MAX_STRING_AS_JS = 256 * 1024 * 1024;
  * APPEND keeps building JS strings (V8 ropes make repeated APPEND amortized O(appended bytes)).
  */
 const BIG_AS_BUFFER = 4096;
-
-function keyString(key: Bytes): string {
-  return latin1Of(key);
-}
 
 function valueBytes(v: RedisValue): number {
   if (typeof v === 'string') return v.length;
@@ -116,6 +115,23 @@ function smallInt(s: string): number {
   let n = 0;
   for (; i < len; i++) {
     const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
+}
+
+/** smallInt of the latin1 bytes b[at, at + len). */
+function smallIntAt(b: Uint8Array, at: number, len: number): number {
+  if (len === 0 || len > 16) return NaN;
+  const neg = b[at] === 45;
+  let i = neg ? 1 : 0;
+  if (len - i > 15 || len === i) return NaN;
+  const first = b[at + i] - 48;
+  if (first < 0 || first > 9 || (first === 0 && len !== 1)) return NaN;
+  let n = 0;
+  for (; i < len; i++) {
+    const d = b[at + i] - 48;
     if (d < 0 || d > 9) return NaN;
     n = n * 10 + d;
   }
@@ -203,31 +219,38 @@ class JsMapDb implements Db, FastLoadTarget {
     const at = t.expireAt(s);
     if (this.expired(at, this.clock.now())) {
       const k = t.key(s);
-      this.remove(k, s);
+      this.remove(s);
       this.onExpired(this, k);
       return NONE;
     }
     return s;
   }
 
-  private remove(k: string, s: number): void {
+  private remove(s: number): void {
     const t = this.table;
-    const v = t.value(s);
+    const il = t.inlineLength(s);
+    const v = il >= 0 ? null : t.value(s);
+    this.account.bytes -= t.keyLength(s) + ENTRY_OVERHEAD + (v === null ? il : valueBytes(v));
     t.remove(s);
-    this.account.bytes -= k.length + ENTRY_OVERHEAD + valueBytes(v);
-    if (isContainer(v)) v.attach(null);
+    if (v !== null && isContainer(v)) v.attach(null);
   }
 
-  get(key: Bytes, noTouch?: boolean): RedisValue | undefined {
+  /** Slot of key after lazy expiry (or NONE), its access counted unless noTouch (a read: lookupKeyRead). */
+  private access(key: Bytes, noTouch?: boolean): number {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const s = this.lookup(key);
-    if (s === NONE) return undefined;
-    if (!noTouch) {
+    if (s !== NONE && !noTouch) {
       const t = this.table;
       const now = this.clock.now();
       t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
       t.setLru(s, now);
     }
+    return s;
+  }
+
+  get(key: Bytes, noTouch?: boolean): RedisValue | undefined {
+    const s = this.access(key, noTouch);
+    if (s === NONE) return undefined;
     const v = this.table.value(s);
     return v instanceof PackedValue ? this.unpack(s, v) : v;
   }
@@ -248,10 +271,10 @@ class JsMapDb implements Db, FastLoadTarget {
   }
 
   /** FastLoadTarget (rdb-fast.ts): a batch of key records; stops at a key that exists. */
-  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], sizes: Float64Array, expires: Float64Array, n: number, now: number): number {
-    const stored = this.table.insertMany(keys, hashes, values, expires, n, now);
+  loadInsertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: RedisValue[], sizes: Float64Array, expires: Float64Array, n: number, now: number): number {
+    const stored = this.table.insertMany(kb, offs, lens, hashes, values, expires, n, now);
     let bytes = stored * ENTRY_OVERHEAD;
-    for (let i = 0; i < stored; i++) bytes += keys[i].length + sizes[i];
+    for (let i = 0; i < stored; i++) bytes += lens[i] + sizes[i];
     this.account.bytes += bytes;
     return stored;
   }
@@ -260,10 +283,21 @@ class JsMapDb implements Db, FastLoadTarget {
     return this.lookup(key) !== NONE;
   }
 
-  /** Db.writeBulk: values already are JS strings, which the sink writes without a copy. */
+  /**
+   * Db.writeBulk: an inline value's bytes straight from its row; other values already are JS
+   * strings, which the sink writes without a copy.
+   */
   writeBulk(key: Bytes, out: BulkSink, noTouch?: boolean): number {
-    const v = this.get(key, noTouch);
-    if (v === undefined) return 0;
+    const s = this.access(key, noTouch);
+    if (s === NONE) return 0;
+    const t = this.table;
+    const il = t.inlineLength(s);
+    if (il >= 0) {
+      out.bulkBytes(t.rowBytes(s), t.inlineStart(s), il);
+      return 1;
+    }
+    let v = t.value(s);
+    if (v instanceof PackedValue) v = this.unpack(s, v);
     if (isContainer(v)) return -1;
     out.bulk(v);
     return 1;
@@ -427,11 +461,16 @@ class JsMapDb implements Db, FastLoadTarget {
   }
 
   set(key: Bytes, value: RedisValue, keepTtl = false, strEnc: StrEnc = StrEnc.Auto): void {
-    this.setStored(key, isContainer(value) ? value : storeString(value), keepTtl, strEnc);
+    // Bytes that fit in the row are copied there (setStored's `inline`), with no string built.
+    if (value instanceof Uint8Array && value.length <= valueRoom(key.length)) this.setStored(key, value, keepTtl, strEnc, true);
+    else this.setStored(key, isContainer(value) ? value : storeString(value), keepTtl, strEnc);
   }
 
-  /** set() of a value already in its stored form (storeString's result, or a container). */
-  private setStored(key: Bytes, stored: RedisValue, keepTtl: boolean, strEnc: StrEnc): void {
+  /**
+   * set() of a value already in its stored form (storeString's result, or a container), or with
+   * `inline`, bytes that fit in the row (valueRoom), copied there.
+   */
+  private setStored(key: Bytes, stored: RedisValue, keepTtl: boolean, strEnc: StrEnc, inline = false): void {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const h = hashOfBytes(key);
     const now = this.clock.now();
@@ -442,14 +481,16 @@ class JsMapDb implements Db, FastLoadTarget {
       if (this.expired(at, now)) {
         // Writing over an expired key: it expires first (event), then the key is created anew.
         const k = t.key(s);
-        this.remove(k, s);
+        this.remove(s);
         this.onExpired(this, k);
       } else {
-        const old = t.value(s);
+        const il = t.inlineLength(s);
+        const old = il >= 0 ? null : t.value(s);
         t.setStrEnc(s, strEnc);
-        this.account.bytes += valueBytes(stored) - valueBytes(old);
-        if (isContainer(old) && old !== stored) old.attach(null);
-        t.setValue(s, stored);
+        this.account.bytes += valueBytes(stored) - (old === null ? il : valueBytes(old));
+        if (old !== null && isContainer(old) && old !== stored) old.attach(null);
+        if (inline) t.setValueBytes(s, stored as Uint8Array, 0, (stored as Uint8Array).length);
+        else t.setValue(s, stored);
         // Overwriting is a write access (lookupKeyWrite; dbOverwrite keeps the counter).
         t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
         t.setLru(s, now);
@@ -458,9 +499,9 @@ class JsMapDb implements Db, FastLoadTarget {
         return;
       }
     }
-    const k = keyString(key);
-    t.insert(k, h, stored, now, strEnc);
-    this.account.bytes += k.length + ENTRY_OVERHEAD + valueBytes(stored);
+    const ns = t.insert(key, 0, key.length, h, inline ? '' : stored, now, strEnc);
+    if (inline) t.setValueBytes(ns, stored as Uint8Array, 0, (stored as Uint8Array).length);
+    this.account.bytes += key.length + ENTRY_OVERHEAD + valueBytes(stored);
     if (isContainer(stored)) stored.attach(this.account);
     if (this.onNewKey) this.onNewKey(this, key);
   }
@@ -480,13 +521,24 @@ class JsMapDb implements Db, FastLoadTarget {
     const now = this.clock.now();
     const at = t.expireAt(s);
     if (at !== -1 && now > at) return NaN; // the general path expires it
-    const old = t.value(s);
-    if (typeof old !== 'string') return NaN;
-    const v = smallInt(old) + by;
-    if (!Number.isSafeInteger(v)) return NaN;
-    const next = String(v);
-    this.account.bytes += next.length - old.length;
-    t.setValue(s, next);
+    const il = t.inlineLength(s);
+    let v: number;
+    if (il >= 0) {
+      // Digits in the row: parsed and rewritten there, no string built.
+      v = smallIntAt(t.rowBytes(s), t.inlineStart(s), il) + by;
+      if (!Number.isSafeInteger(v)) return NaN;
+      if (!t.setValueInt(s, v)) t.setValue(s, String(v));
+      const nl = t.inlineLength(s);
+      this.account.bytes += (nl >= 0 ? nl : String(v).length) - il;
+    } else {
+      const old = t.value(s);
+      if (typeof old !== 'string') return NaN;
+      v = smallInt(old) + by;
+      if (!Number.isSafeInteger(v)) return NaN;
+      const next = String(v);
+      this.account.bytes += next.length - old.length;
+      t.setValue(s, next);
+    }
     t.setStrEnc(s, StrEnc.Auto);
     // Overwriting is a write access, as in set().
     t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
@@ -498,7 +550,7 @@ class JsMapDb implements Db, FastLoadTarget {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const s = this.lookup(key);
     if (s === NONE) return false;
-    this.remove(this.table.key(s), s);
+    this.remove(s);
     return true;
   }
 
@@ -509,7 +561,7 @@ class JsMapDb implements Db, FastLoadTarget {
     const t = this.table;
     const v = t.value(s);
     const out = { value: v instanceof PackedValue ? this.unpack(s, v) : v, expireAt: t.expireAt(s), strEnc: t.strEnc(s) };
-    this.remove(t.key(s), s);
+    this.remove(s);
     return out;
   }
 
@@ -565,7 +617,7 @@ class JsMapDb implements Db, FastLoadTarget {
       const at = t.expireAt(s);
       if (this.expired(at, now)) {
         if (tries < 99) {
-          this.remove(k, s);
+          this.remove(s);
           this.onExpired(this, k);
           continue;
         }
@@ -589,15 +641,15 @@ class JsMapDb implements Db, FastLoadTarget {
     let pos = 0;
     let done = false;
     let w: RdbWriter | null = null;
-    // The record's key for sink.record (one function, not a closure per record).
-    let cur = '';
-    const curKey = (): string => cur;
+    // The record's key for sink.record (one function, not a closure per record), built if asked for.
+    let cur = 0;
+    const curKey = (): string => t.key(cur);
     return {
       step: (count, visit) => {
         if (done) return true;
         const now = this.clock.now();
-        pos = t.walkSlots(pos, end, count, (k, s) => {
-          if (!this.expired(t.expireAt(s), now)) visit(k);
+        pos = t.walkSlots(pos, end, count, (s) => {
+          if (!this.expired(t.expireAt(s), now)) visit(t.key(s));
         });
         if (pos >= end) done = true;
         return done;
@@ -608,15 +660,12 @@ class JsMapDb implements Db, FastLoadTarget {
         w ??= recordWriter(settings, this.config);
         w.pos = 0;
         const rw = w;
-        pos = t.walkSlots(pos, end, count, (k, s) => {
+        pos = t.walkSlots(pos, end, count, (s) => {
           const at = t.expireAt(s);
           if (this.expired(at, now)) return;
-          const v = t.value(s);
-          const idle = settings.lru ? Math.max(0, Math.floor((settings.refNow - t.lru(s)) / 1000)) : -1;
-          const freq = settings.lfu ? Math.max(0, Math.min(255, t.freq(s) | 0)) : -1;
           const from = rw.pos;
-          rw.keyValue(k, v, at, idle, freq);
-          cur = k;
+          this.writeRecord(rw, s, at, settings);
+          cur = s;
           sink.record(rw.buf, from, rw.pos, curKey);
         });
         if (pos >= end) done = true;
@@ -632,6 +681,49 @@ class JsMapDb implements Db, FastLoadTarget {
         done = true;
       },
     };
+  }
+
+  /** The RDB record of the row at slot `s` (expire time `at`); key and value in the row are written from its bytes, no strings built. */
+  private writeRecord(rw: RdbWriter, s: number, at: number, settings: RdbSaveSettings): void {
+    const t = this.table;
+    const idle = settings.lru ? Math.max(0, Math.floor((settings.refNow - t.lru(s)) / 1000)) : -1;
+    const freq = settings.lfu ? Math.max(0, Math.min(255, t.freq(s) | 0)) : -1;
+    const il = t.inlineLength(s);
+    const ks = il >= 0 ? t.inlineKeyStart(s) : -1;
+    if (ks >= 0) rw.keyValueBytes(t.rowBytes(s), ks, t.keyLength(s), t.inlineStart(s), il, at, idle, freq);
+    else rw.keyValue(t.key(s), t.value(s), at, idle, freq);
+  }
+
+  /**
+   * Db.saveRecords (types.ts): SAVE's walk, the rows in slot order with their records written
+   * here (writeRecord) and handed over a batch at a time, as the snapshot walk's stepRecords.
+   */
+  saveRecords(settings: RdbSaveSettings, sink: RdbRecordSink): void {
+    const t = this.table;
+    const now = this.clock.now();
+    const rw = recordWriter(settings, this.config);
+    const end = t.slotEnd;
+    let cur = 0;
+    const curKey = (): string => t.key(cur);
+    let pos = 0;
+    let n = 0;
+    const visit = (s: number): void => {
+      const at = t.expireAt(s);
+      if (this.expired(at, now)) return;
+      const from = rw.pos;
+      this.writeRecord(rw, s, at, settings);
+      if (sink.records !== undefined) n++;
+      else {
+        cur = s;
+        sink.record(rw.buf, from, rw.pos, curKey);
+      }
+    };
+    while (pos < end) {
+      rw.pos = 0;
+      n = 0;
+      pos = t.walkSlots(pos, end, 1024, visit);
+      if (n > 0) sink.records!(rw.buf, 0, rw.pos, n);
+    }
   }
 
   scan(cursor: number, count: number, visit: (key: BulkValue) => void): number {
@@ -692,7 +784,7 @@ class JsMapDb implements Db, FastLoadTarget {
       const at = this.table.expireAt(s);
       if (at === -1 || !(now > at)) continue;
       const k = this.table.key(s);
-      this.remove(k, s);
+      this.remove(s);
       this.onExpired(this, k);
     }
     return { sampled, expired };

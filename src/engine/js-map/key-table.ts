@@ -19,8 +19,11 @@ const STATS_VECTLEN = 50;
 /** Slot number meaning "no row": ends bucket chains and the free list; lookups return it for a miss. */
 export const NONE = -1;
 
-/** Row layout (ROW_BYTES per row; index = row offset * per-row count + field). */
-const ROW_BYTES = 32;
+/**
+ * Row layout (ROW_BYTES per row, one cache line; index = row offset * per-row count + field, i.e.
+ * Float64 index (o << 3) + F_*, Int32 index (o << 4) + I_*, byte index (o << 6) + B_*).
+ */
+const ROW_BYTES = 64;
 /** Float64 fields: absolute expire time in ms (-1 = no TTL) and last access time in ms. */
 const F_EXPIRE = 0;
 const F_LRU = 1;
@@ -31,23 +34,51 @@ const F_LRU = 1;
 const I_HASH = 4;
 const I_NEXT = 5;
 const I_TTLPOS = 6;
-/** Byte fields: LFU counter and StrEnc. Bytes 30..31 are padding, so a row never straddles a cache line. */
+/**
+ * Byte fields: LFU counter, StrEnc, the key's length when its bytes are inline (0..INLINE_MAX)
+ * or KLEN_LONG (the key is a string in longKeys), and the value's length when its bytes are
+ * inline or VLEN_PTR (the value is in vals). Bytes B_KEY.. hold the inline key, then the inline
+ * value, so comparing a key of up to INLINE_MAX bytes, and reading a small string value, reads
+ * only the row.
+ */
 const B_FREQ = 28;
 const B_ENC = 29;
+const B_KLEN = 30;
+const B_VLEN = 31;
+const B_KEY = 32;
+/** Keys of up to this many bytes are stored in their row (the rest of the 64 bytes). */
+export const INLINE_MAX = ROW_BYTES - B_KEY;
+const KLEN_LONG = 255;
+const VLEN_PTR = 255;
+
+/** Bytes left in a row for an inline string value when the key is `klen` bytes long. */
+export function valueRoom(klen: number): number {
+  return klen <= INLINE_MAX ? INLINE_MAX - klen : INLINE_MAX;
+}
 
 /**
  * KeyTable: the keyspace of one Db. A hash table with separate chaining, grown and shrunk by
  * linear hashing, over rows named by slot number.
  *
  * Rows: slot s is at chunk c = s >>> CHUNK_BITS, offset o = s & CHUNK_MASK, in
- * - objs[c]: [key, value] at 2o, 2o+1, the only per-row pointers (what the GC traces);
- * - a 32-byte record in rowsF/rowsI/rowsB[c] (Float64/Int32/Uint8 views of one buffer): expireAt,
- *   lru, hash, next, ttlPos, freq, strEnc (see the F_/I_/B_ constants). One record holds all a
- *   lookup reads besides key and value, so a hit costs: bucket head, record, objs pair, key string.
- * 48 bytes per row, ~8 per key of bucket heads, 4 per key with a TTL; no object per key.
+ * - a 64-byte record in rowsF/rowsI/rowsB[c] (Float64/Int32/Uint8 views of one buffer):
+ *   expireAt, lru, hash, next, ttlPos, freq, strEnc, key and value lengths and, for a key of up
+ *   to INLINE_MAX bytes (the common case), the key's bytes, followed by the value's bytes when
+ *   the value is a string that fits in the rest (valueRoom) (see the F_/I_/B_ constants);
+ * - vals[c][o]: the value (null when it is inline), the only per-row pointer (what the GC traces);
+ * - longKeys[c][o]: the key as a latin1 string when it is longer than INLINE_MAX (the array is
+ *   made for a chunk when its first long key arrives).
+ * So a lookup reads the bucket head and the chain's records only: hash, chain link and key bytes
+ * are in one record (no key string to chase, a cache miss of its own per lookup in the previous
+ * 32-byte-row layout), and a hit on a small string value reads it there too (no value pointer
+ * and value string to chase either). Key strings, and inline values' strings, are built on demand
+ * (key(), value()); a value written as a JS string or bytes (setValue, setValueBytes, strings
+ * are immutable) may be kept inline, a Buffer value never is (it may be edited in place).
+ * Bytes per key: 64 (row) + 8 (value pointer) + ~8 (bucket heads), + 4 with a TTL; a long key
+ * adds its pointer and string. No object per key besides a value that is not inline.
  * Every row chunk but the last holds CHUNK rows; only chunk 0 starts at FIRST_CAPACITY and
  * doubles, so growing copies one chunk at most (bucket and TTL chunks likewise).
- * A free row has key undefined and is on the LIFO free list threaded through `next`; rows at or
+ * A free row has value undefined and is on the LIFO free list threaded through `next`; rows at or
  * past `top` were never used. The table drops all its arrays when its last key is removed.
  *
  * Buckets (Litwin's linear hashing, linear-hashing.ts, as ShardedMap): nBuckets === 2^level + split,
@@ -68,14 +99,15 @@ const B_ENC = 29;
  * splits and merges (a merge may return some twice), as dictScan.
  *
  * Complexity: find/insert/remove O(1) expected + hashing the key; split/merge O(chain); scan step
- * O(count); forEach O(rows).
+ * O(count); forEach O(rows); key() O(key length).
  */
 export class KeyTable {
   private heads: Int32Array[] = [new Int32Array(FIRST_CAPACITY).fill(NONE)];
   private nBuckets = 1;
   private readonly lh = new LinearHashing();
   private count = 0;
-  private objs: unknown[][] = [];
+  private vals: unknown[][] = [];
+  private longKeys: (string[] | null)[] = [];
   private rowsF: Float64Array[] = [];
   private rowsI: Int32Array[] = [];
   private rowsB: Uint8Array[] = [];
@@ -125,59 +157,71 @@ export class KeyTable {
   }
 
   private next(s: number): number {
-    return this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 3) + I_NEXT];
+    return this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 4) + I_NEXT];
   }
 
   private setNext(s: number, n: number): void {
-    this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 3) + I_NEXT] = n;
+    this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 4) + I_NEXT] = n;
   }
 
   private hash(s: number): number {
-    return this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 3) + I_HASH];
+    return this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 4) + I_HASH];
   }
 
   /**
    * Prefetch hint (Db.prefetch): load what lookups of these hashes will touch, in passes that do
-   * not depend on each other across keys (bucket heads, then each chain head's row and key/value
-   * pointers, then the key and value strings), so the CPU overlaps their cache misses. Reads only;
-   * returns a checksum so the loads are not dropped as dead code.
+   * not depend on each other across keys (bucket heads, then each chain head's record, which
+   * holds its key, then the value pointers and value strings), so the CPU overlaps their cache
+   * misses. Reads only; returns a checksum so the loads are not dropped as dead code.
    */
   touch(hashes: Int32Array, slots: Int32Array, n: number): number {
     let acc = 0;
     for (let i = 0; i < n; i++) slots[i] = this.head(this.bucketOf(hashes[i]));
     for (let i = 0; i < n; i++) {
       const s = slots[i];
-      if (s !== NONE) acc ^= this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 3) + I_HASH];
+      if (s !== NONE) acc ^= this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 4) + I_HASH];
     }
     for (let i = 0; i < n; i++) {
       const s = slots[i];
-      if (s === NONE) continue;
-      const pair = this.objs[s >>> CHUNK_BITS];
-      const o = (s & CHUNK_MASK) << 1;
-      const k = pair[o] as string;
-      const v = pair[o + 1];
-      acc ^= k.length;
+      if (s === NONE || this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_VLEN] !== VLEN_PTR) continue;
+      const v = this.vals[s >>> CHUNK_BITS][s & CHUNK_MASK];
       if (typeof v === 'string') acc ^= v.length;
     }
     return acc;
   }
 
+  /** Whether the key of the row at chunk c, offset o has the bytes b[off, off + len). */
+  private sameKey(c: number, o: number, b: Uint8Array, off: number, len: number): boolean {
+    const rb = this.rowsB[c];
+    const r = o << 6;
+    const kl = rb[r + B_KLEN];
+    if (kl !== KLEN_LONG) {
+      if (kl !== len) return false;
+      const a = r + B_KEY - off;
+      for (let i = off, end = off + len; i < end; i++) if (rb[a + i] !== b[i]) return false;
+      return true;
+    }
+    const k = this.longKeys[c]![o];
+    return k.length === len && sameBytes(k, b, len, off);
+  }
+
   /**
-   * Slot of the key whose bytes are `b` (hash hashOfBytes(b)), or NONE. Compares the stored key
-   * string with the bytes in place, so a lookup builds no key string.
+   * Slot of the key whose bytes are `b` (hash hashOfBytes(b)), or NONE. Compares the key bytes
+   * in the row (or the long key's string) with the bytes in place, so a lookup builds no string.
    */
   findBytes(b: Uint8Array, h: number): number {
-    const len = b.length;
+    return this.findAt(b, 0, b.length, h);
+  }
+
+  /** findBytes of the key b[off, off + len). */
+  findAt(b: Uint8Array, off: number, len: number, h: number): number {
     let s = this.head(this.bucketOf(h));
     while (s !== NONE) {
       const c = s >>> CHUNK_BITS;
       const o = s & CHUNK_MASK;
       const ri = this.rowsI[c];
-      if (ri[(o << 3) + I_HASH] === h) {
-        const k = this.objs[c][o << 1] as string;
-        if (k.length === len && sameBytes(k, b, len)) return s;
-      }
-      s = ri[(o << 3) + I_NEXT];
+      if (ri[(o << 4) + I_HASH] === h && this.sameKey(c, o, b, off, len)) return s;
+      s = ri[(o << 4) + I_NEXT];
     }
     return NONE;
   }
@@ -204,31 +248,25 @@ export class KeyTable {
   }
 
   /**
-   * The RDB loader's insert: keys[0, n) (with their hashes and expire times), stopping before the first one that
-   * is already in the table (or repeated in the batch); returns how many were inserted. First
-   * reads every bucket head and chain head, loads that do not depend on each other, so their
-   * cache misses overlap instead of coming one per key.
+   * The RDB loader's insert: keys[0, n), key i being kb[offs[i], offs[i] + lens[i]) (with their
+   * hashes and expire times), stopping before the first one that is already in the table (or
+   * repeated in the batch); returns how many were inserted. First reads every bucket head and
+   * chain head, loads that do not depend on each other, so their cache misses overlap instead of
+   * coming one per key.
    */
-  insertMany(keys: string[], hashes: Int32Array, values: unknown[], expires: Float64Array, n: number, lru: number): number {
+  insertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: unknown[], expires: Float64Array, n: number, lru: number): number {
     const sl = this.batchSlots.length >= n ? this.batchSlots : (this.batchSlots = new Int32Array(n));
     for (let i = 0; i < n; i++) sl[i] = this.head(this.bucketOf(hashes[i]));
     let acc = 0;
     for (let i = 0; i < n; i++) {
       const s = sl[i];
-      if (s !== NONE) acc ^= this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 3) + I_HASH];
+      if (s !== NONE) acc ^= this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 4) + I_HASH];
     }
     this.batchSink ^= acc;
     for (let i = 0; i < n; i++) {
-      const k = keys[i];
       const h = hashes[i];
-      for (let s = this.head(this.bucketOf(h)); s !== NONE; ) {
-        const c = s >>> CHUNK_BITS;
-        const o = s & CHUNK_MASK;
-        const ri = this.rowsI[c];
-        if (ri[(o << 3) + I_HASH] === h && this.objs[c][o << 1] === k) return i;
-        s = ri[(o << 3) + I_NEXT];
-      }
-      const s = this.insert(k, h, values[i] as RedisValue, lru, StrEnc.Auto);
+      if (this.findAt(kb, offs[i], lens[i], h) !== NONE) return i;
+      const s = this.insert(kb, offs[i], lens[i], h, values[i] as RedisValue, lru, StrEnc.Auto);
       if (expires[i] !== -1) this.setExpireAt(s, expires[i]);
     }
     return n;
@@ -237,25 +275,36 @@ export class KeyTable {
   /** (keeps insertMany's hint loads from being dropped as dead code) */
   private batchSink = 0;
 
-  /** Add key `k` (hash `h`), which must be absent, with no TTL and freq LFU_INIT_VAL (5). Returns its slot. */
-  insert(k: string, h: number, value: RedisValue, lru: number, strEnc: StrEnc): number {
+  /**
+   * Add the key b[off, off + len) (hash `h`), which must be absent, with no TTL and freq
+   * LFU_INIT_VAL (5), and the value as setValue stores it. Returns its slot.
+   */
+  insert(b: Uint8Array, off: number, len: number, h: number, value: RedisValue, lru: number, strEnc: StrEnc): number {
     const s = this.allocRow();
     const c = s >>> CHUNK_BITS;
     const o = s & CHUNK_MASK;
-    const ob = this.objs[c];
-    ob[o << 1] = k;
-    ob[(o << 1) + 1] = value;
     const rf = this.rowsF[c];
-    rf[(o << 2) + F_EXPIRE] = -1;
-    rf[(o << 2) + F_LRU] = Math.floor(lru / 1000) * 1000; // whole seconds, as setLru
+    rf[(o << 3) + F_EXPIRE] = -1;
+    rf[(o << 3) + F_LRU] = Math.floor(lru / 1000) * 1000; // whole seconds, as setLru
     const rb = this.rowsB[c];
-    rb[(o << 5) + B_FREQ] = 5;
-    rb[(o << 5) + B_ENC] = strEnc;
-    const b = this.bucketOf(h);
+    const r = o << 6;
+    rb[r + B_FREQ] = 5;
+    rb[r + B_ENC] = strEnc;
+    if (len <= INLINE_MAX) {
+      rb[r + B_KLEN] = len;
+      const a = r + B_KEY - off;
+      for (let i = off, end = off + len; i < end; i++) rb[a + i] = b[i];
+    } else {
+      rb[r + B_KLEN] = KLEN_LONG;
+      const lk = this.longKeys[c] ?? (this.longKeys[c] = new Array<string>(this.vals[c].length).fill(''));
+      lk[o] = latin1Slice(b, off, len);
+    }
+    this.setValue(s, value);
+    const bk = this.bucketOf(h);
     const ri = this.rowsI[c];
-    ri[(o << 3) + I_HASH] = h;
-    ri[(o << 3) + I_NEXT] = this.head(b);
-    this.setHead(b, s);
+    ri[(o << 4) + I_HASH] = h;
+    ri[(o << 4) + I_NEXT] = this.head(bk);
+    this.setHead(bk, s);
     if (++this.count * 2 > this.nBuckets) this.splitOne();
     return s;
   }
@@ -277,9 +326,11 @@ export class KeyTable {
       this.reset();
       return;
     }
-    const ob = this.objs[s >>> CHUNK_BITS];
-    ob[(s & CHUNK_MASK) << 1] = undefined;
-    ob[((s & CHUNK_MASK) << 1) + 1] = undefined;
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    this.vals[c][o] = undefined;
+    const lk = this.longKeys[c];
+    if (lk !== null) lk[o] = '';
     this.setNext(s, this.free);
     this.free = s;
     if (this.nBuckets > 1 && this.count * 8 < this.nBuckets) this.mergeOne();
@@ -291,7 +342,8 @@ export class KeyTable {
     this.nBuckets = 1;
     this.lh.reset();
     this.count = 0;
-    this.objs = [];
+    this.vals = [];
+    this.longKeys = [];
     this.rowsF = [];
     this.rowsI = [];
     this.rowsB = [];
@@ -310,15 +362,18 @@ export class KeyTable {
     }
     s = this.top++;
     const c = s >>> CHUNK_BITS;
-    if (c === this.objs.length) {
+    if (c === this.vals.length) {
       const cap = c === 0 ? this.firstCap : CHUNK;
-      this.objs.push(new Array<unknown>(cap * 2).fill(undefined));
+      this.vals.push(new Array<unknown>(cap).fill(undefined));
+      this.longKeys.push(null);
       this.addRows(new ArrayBuffer(cap * ROW_BYTES));
     } else if ((s & CHUNK_MASK) * ROW_BYTES === this.rowsB[c].length) {
       // Only chunk 0 is ever partial: double it (at most CHUNK rows copied).
       const cap = Math.min(CHUNK, (s & CHUNK_MASK) * 2);
-      const ob = this.objs[c];
-      for (let i = ob.length; i < cap * 2; i++) ob.push(undefined);
+      const vs = this.vals[c];
+      for (let i = vs.length; i < cap; i++) vs.push(undefined);
+      const lk = this.longKeys[c];
+      if (lk !== null) for (let i = lk.length; i < cap; i++) lk.push('');
       const old = this.rowsB.pop()!;
       this.rowsF.pop();
       this.rowsI.pop();
@@ -345,18 +400,17 @@ export class KeyTable {
    * order, until `count` were visited. Returns the next slot (>= end: done). Rows never move, so
    * a key's slot says whether the walk has passed it. The visitor must not insert or delete.
    */
-  walkSlots(pos: number, end: number, count: number, visit: (key: string, s: number) => void): number {
+  walkSlots(pos: number, end: number, count: number, visit: (s: number) => void): number {
     if (end > this.top) end = this.top;
     let n = 0;
     let s = pos;
     while (s < end && n < count) {
       const c = s >>> CHUNK_BITS;
-      const ob = this.objs[c];
+      const vs = this.vals[c];
       const stop = Math.min(end, (c + 1) << CHUNK_BITS);
       for (; s < stop && n < count; s++) {
-        const k = ob[(s & CHUNK_MASK) << 1];
-        if (k !== undefined) {
-          visit(k as string, s);
+        if (vs[s & CHUNK_MASK] !== undefined) {
+          visit(s);
           n++;
         }
       }
@@ -412,26 +466,144 @@ export class KeyTable {
     if (last > 0 && (last & CHUNK_MASK) === 0) this.heads.pop();
   }
 
+  /** The key of the row at slot `s` as a latin1 string (built from the row's bytes when inline). */
   key(s: number): string {
-    return this.objs[s >>> CHUNK_BITS][(s & CHUNK_MASK) << 1] as string;
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    const rb = this.rowsB[c];
+    const r = o << 6;
+    const kl = rb[r + B_KLEN];
+    return kl === KLEN_LONG ? this.longKeys[c]![o] : latin1Slice(rb, r + B_KEY, kl);
   }
 
+  /** Byte index in rowBytes(s) of the key when it is inline, else -1. */
+  inlineKeyStart(s: number): number {
+    const r = (s & CHUNK_MASK) << 6;
+    return this.rowsB[s >>> CHUNK_BITS][r + B_KLEN] === KLEN_LONG ? -1 : r + B_KEY;
+  }
+
+  /** The key's length in bytes. */
+  keyLength(s: number): number {
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    const kl = this.rowsB[c][(o << 6) + B_KLEN];
+    return kl === KLEN_LONG ? this.longKeys[c]![o].length : kl;
+  }
+
+  /** The value; an inline one as a new latin1 string. */
   value(s: number): RedisValue {
-    return this.objs[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 1) + 1] as RedisValue;
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    const v = this.vals[c][o];
+    if (v !== null) return v as RedisValue;
+    const rb = this.rowsB[c];
+    const r = o << 6;
+    return latin1Slice(rb, this.valueStart(rb, r), rb[r + B_VLEN]);
   }
 
+  /** Byte index in rowsB[c] of the inline value of the row at byte index r. */
+  private valueStart(rb: Uint8Array, r: number): number {
+    const kl = rb[r + B_KLEN];
+    return r + B_KEY + (kl === KLEN_LONG ? 0 : kl);
+  }
+
+  /** The inline value's length, or -1 when the value is in vals (value()). */
+  inlineLength(s: number): number {
+    const vl = this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_VLEN];
+    return vl === VLEN_PTR ? -1 : vl;
+  }
+
+  /** The bytes holding row s (its inline value is at inlineStart(s), inlineLength(s) bytes). */
+  rowBytes(s: number): Uint8Array {
+    return this.rowsB[s >>> CHUNK_BITS];
+  }
+
+  inlineStart(s: number): number {
+    return this.valueStart(this.rowsB[s >>> CHUNK_BITS], (s & CHUNK_MASK) << 6);
+  }
+
+  /** Store the value: a JS string that fits (valueRoom) inline, anything else in vals. */
   setValue(s: number, v: RedisValue): void {
-    this.objs[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 1) + 1] = v;
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    const rb = this.rowsB[c];
+    const r = o << 6;
+    if (typeof v === 'string') {
+      const kl = rb[r + B_KLEN];
+      const len = v.length;
+      if (len <= (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) {
+        const a = r + B_KEY + (kl === KLEN_LONG ? 0 : kl);
+        for (let i = 0; i < len; i++) rb[a + i] = v.charCodeAt(i);
+        rb[r + B_VLEN] = len;
+        this.vals[c][o] = null;
+        return;
+      }
+    }
+    rb[r + B_VLEN] = VLEN_PTR;
+    this.vals[c][o] = v;
+  }
+
+  /** Store the string value b[off, off + len) inline; false (nothing stored) when it does not fit. */
+  setValueBytes(s: number, b: Uint8Array, off: number, len: number): boolean {
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    const rb = this.rowsB[c];
+    const r = o << 6;
+    const kl = rb[r + B_KLEN];
+    if (len > (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) return false;
+    const a = r + B_KEY + (kl === KLEN_LONG ? 0 : kl) - off;
+    for (let i = off, end = off + len; i < end; i++) rb[a + i] = b[i];
+    rb[r + B_VLEN] = len;
+    this.vals[c][o] = null;
+    return true;
+  }
+
+  /**
+   * Store the integer v (a safe integer) as its decimal text inline, without building the
+   * string (INCR); false (nothing stored) when it does not fit.
+   */
+  setValueInt(s: number, v: number): boolean {
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    const rb = this.rowsB[c];
+    const r = o << 6;
+    const kl = rb[r + B_KLEN];
+    // The digits right to left into `digits` (int32 arithmetic while it fits), then copied.
+    const d = digits;
+    let p = d.length;
+    let x = v < 0 ? -v : v;
+    if (x <= 0x7fffffff) {
+      let y = x | 0;
+      do {
+        const q = (y / 10) | 0;
+        d[--p] = 48 + y - q * 10;
+        y = q;
+      } while (y !== 0);
+    } else {
+      do {
+        const q = Math.floor(x / 10);
+        d[--p] = 48 + x - q * 10;
+        x = q;
+      } while (x !== 0);
+    }
+    if (v < 0) d[--p] = 45;
+    const n = d.length - p;
+    if (n > (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) return false;
+    const a = r + B_KEY + (kl === KLEN_LONG ? 0 : kl) - p;
+    for (let i = p; i < d.length; i++) rb[a + i] = d[i];
+    rb[r + B_VLEN] = n;
+    this.vals[c][o] = null;
+    return true;
   }
 
   expireAt(s: number): number {
-    return this.rowsF[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 2) + F_EXPIRE];
+    return this.rowsF[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 3) + F_EXPIRE];
   }
 
   /** Set or (at = -1) clear the key's expire time, keeping the TTL index in step. */
   setExpireAt(s: number, at: number): void {
     const rf = this.rowsF[s >>> CHUNK_BITS];
-    const i = ((s & CHUNK_MASK) << 2) + F_EXPIRE;
+    const i = ((s & CHUNK_MASK) << 3) + F_EXPIRE;
     const old = rf[i];
     rf[i] = at;
     if (old === -1 && at !== -1) this.ttlAdd(s);
@@ -450,16 +622,16 @@ export class KeyTable {
       this.ttl[c] = grown;
     }
     this.ttl[c][p & CHUNK_MASK] = s;
-    this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 3) + I_TTLPOS] = p;
+    this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 4) + I_TTLPOS] = p;
   }
 
   private ttlRemove(s: number): void {
-    const p = this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 3) + I_TTLPOS];
+    const p = this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 4) + I_TTLPOS];
     const last = --this.ttlCount;
     if (p !== last) {
       const moved = this.ttl[last >>> CHUNK_BITS][last & CHUNK_MASK];
       this.ttl[p >>> CHUNK_BITS][p & CHUNK_MASK] = moved;
-      this.rowsI[moved >>> CHUNK_BITS][((moved & CHUNK_MASK) << 3) + I_TTLPOS] = p;
+      this.rowsI[moved >>> CHUNK_BITS][((moved & CHUNK_MASK) << 4) + I_TTLPOS] = p;
     }
     // Drop a TTL chunk that became empty (chunk 0 stays).
     if (last > 0 && (last & CHUNK_MASK) === 0) this.ttl.pop();
@@ -480,11 +652,11 @@ export class KeyTable {
 
   /** True when slot `s` holds a key (slots of removed keys may be reused or dropped). */
   inUse(s: number): boolean {
-    return s < this.top && this.objs[s >>> CHUNK_BITS][(s & CHUNK_MASK) << 1] !== undefined;
+    return s < this.top && this.vals[s >>> CHUNK_BITS][s & CHUNK_MASK] !== undefined;
   }
 
   lru(s: number): number {
-    return this.rowsF[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 2) + F_LRU];
+    return this.rowsF[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 3) + F_LRU];
   }
 
   /**
@@ -493,33 +665,32 @@ export class KeyTable {
    * millisecond stamp made allkeys-lru evict more precisely than Redis, i.e. differently).
    */
   setLru(s: number, at: number): void {
-    this.rowsF[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 2) + F_LRU] = Math.floor(at / 1000) * 1000;
+    this.rowsF[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 3) + F_LRU] = Math.floor(at / 1000) * 1000;
   }
 
   freq(s: number): number {
-    return this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 5) + B_FREQ];
+    return this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_FREQ];
   }
 
   setFreq(s: number, f: number): void {
-    this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 5) + B_FREQ] = f;
+    this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_FREQ] = f;
   }
 
   strEnc(s: number): StrEnc {
-    return this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 5) + B_ENC];
+    return this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_ENC];
   }
 
   setStrEnc(s: number, e: StrEnc): void {
-    this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 5) + B_ENC] = e;
+    this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_ENC] = e;
   }
 
   /** Visit every row in slot order. The callback must not insert or delete. */
   forEach(visit: (key: string, s: number) => void): void {
-    for (let c = 0; c < this.objs.length; c++) {
-      const ob = this.objs[c];
-      const n = Math.min(this.top - c * CHUNK, ob.length >> 1);
+    for (let c = 0; c < this.vals.length; c++) {
+      const vs = this.vals[c];
+      const n = Math.min(this.top - c * CHUNK, vs.length);
       for (let o = 0; o < n; o++) {
-        const k = ob[o << 1];
-        if (k !== undefined) visit(k as string, (c << CHUNK_BITS) | o);
+        if (vs[o] !== undefined) visit(this.key((c << CHUNK_BITS) | o), (c << CHUNK_BITS) | o);
       }
     }
   }
@@ -547,7 +718,7 @@ export class KeyTable {
     if (this.count === 0) return NONE;
     for (let tries = 0; tries < 32; tries++) {
       const s = (Math.random() * this.top) | 0;
-      if (this.objs[s >>> CHUNK_BITS][(s & CHUNK_MASK) << 1] !== undefined) return s;
+      if (this.vals[s >>> CHUNK_BITS][s & CHUNK_MASK] !== undefined) return s;
     }
     // Mostly free rows (after many deletes): a random non-empty bucket (at least
     // count/nBuckets >= 1/8 of them), then a uniform position in its chain, as dictGetRandomKey.
@@ -602,9 +773,29 @@ export function hashOfBytes(b: Uint8Array, off = 0, len = b.length): number {
   return h;
 }
 
-/** True when the latin1 string `k` has the bytes b[0, len) (k.length === len checked by the caller). */
-export function sameBytes(k: string, b: Uint8Array, len: number): boolean {
-  for (let i = 0; i < len; i++) if (k.charCodeAt(i) !== b[i]) return false;
+/** True when the latin1 string `k` has the bytes b[off, off + len) (k.length === len checked by the caller). */
+export function sameBytes(k: string, b: Uint8Array, len: number, off = 0): boolean {
+  for (let i = 0; i < len; i++) if (k.charCodeAt(i) !== b[off + i]) return false;
   return true;
+}
+
+/** setValueInt's scratch: a safe integer's text is at most 17 bytes. */
+const digits = new Uint8Array(20);
+
+const fcc = String.fromCharCode;
+/** Scratch argument lists for latin1Slice, one per length up to INLINE_MAX. */
+const charArgs: number[][] = Array.from({ length: INLINE_MAX + 1 }, (_, n) => new Array<number>(n).fill(0));
+
+/**
+ * b[off, off + len) as a latin1 string: up to INLINE_MAX bytes by String.fromCharCode in JIT code
+ * (Buffer#latin1Slice is a native call, see util/latin1.ts), longer through a Buffer view.
+ */
+export function latin1Slice(b: Uint8Array, off: number, len: number): string {
+  if (len <= INLINE_MAX) {
+    const a = charArgs[len];
+    for (let i = 0; i < len; i++) a[i] = b[off + i];
+    return fcc.apply(null, a);
+  }
+  return Buffer.from(b.buffer, b.byteOffset + off, len).latin1Slice(0, len);
 }
 

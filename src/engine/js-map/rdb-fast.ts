@@ -3,8 +3,9 @@
  * loader (persistence/rdb.ts RdbLoad). It stores many key records per call straight from the
  * file's bytes into the KeyTable:
  *
- * - strings: the key and value latin1 strings built once from the bytes (no Buffer view per
- *   string, no second copy through Db.set); int-encoded and LZF strings too.
+ * - strings: the key's bytes handed to the KeyTable (which keeps short keys in its rows, so no
+ *   key string), the value latin1 string built once from the bytes (no Buffer view per string,
+ *   no second copy through Db.set); int-encoded and LZF strings too.
  * - small collections in the encodings Redis 7.0 writes (hash and zset listpacks, one-node
  *   quicklists, intsets, small hashtable sets): validated completely here, then kept as the
  *   file's bytes (containers/packed.ts) until first used. Loading then costs one copy of the
@@ -27,11 +28,12 @@ import { hashOfBytes } from './key-table';
 /** What the loader needs from a js-map Db. */
 export interface FastLoadTarget {
   /**
-   * Insert keys[0, n) (hashes: hashOfBytes of their bytes; expires: absolute ms, -1 none;
-   * sizes: each value's memoryUsage, values are strings, Buffers or PackedValues, which attach
-   * to no account) until one exists already; returns how many were inserted.
+   * Insert keys[0, n) (key i: the bytes kb[offs[i], offs[i] + lens[i]); hashes: hashOfBytes of
+   * them; expires: absolute ms, -1 none; sizes: each value's memoryUsage, values are strings,
+   * Buffers or PackedValues, which attach to no account) until one exists already; returns how
+   * many were inserted.
    */
-  loadInsertMany(keys: string[], hashes: Int32Array, values: RedisValue[], sizes: Float64Array, expires: Float64Array, n: number, now: number): number;
+  loadInsertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: RedisValue[], sizes: Float64Array, expires: Float64Array, n: number, now: number): number;
   /** RESIZEDB: size an empty keyspace for about `n` keys. */
   presize(n: number): void;
 }
@@ -140,8 +142,14 @@ export class JsMapRdbLoader implements RdbFastLoader {
   private readonly dupStamp = new Int32Array(DUP_SLOTS);
   private stamp = 0;
   private limits: EncodingLimits | null = null;
-  /** The batch being parsed: keys, their table hashes, values, where each record ends. */
-  private readonly bKeys: string[] = new Array(BATCH).fill('');
+  /**
+   * The batch being parsed: keys (their bytes copied to bKeyBytes at bKeyOff, bKeyLen: the table
+   * keeps short keys' bytes in its rows, so no key string is built), their table hashes, values,
+   * where each record ends.
+   */
+  private bKeyBytes = Buffer.alloc(BATCH * 32);
+  private readonly bKeyOff = new Int32Array(BATCH);
+  private readonly bKeyLen = new Int32Array(BATCH);
   private readonly bVals: RedisValue[] = new Array(BATCH).fill('');
   private readonly bHash = new Int32Array(BATCH);
   private readonly bEnd = new Float64Array(BATCH);
@@ -179,7 +187,8 @@ export class JsMapRdbLoader implements RdbFastLoader {
     }
     const buf = this.buf;
     this.end = buf.length;
-    const bKeys = this.bKeys;
+    const bKeyOff = this.bKeyOff;
+    const bKeyLen = this.bKeyLen;
     const bVals = this.bVals;
     const bHash = this.bHash;
     const bEnd = this.bEnd;
@@ -190,6 +199,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
       // A batch of records parsed, then stored in one table call (which overlaps their cache misses).
       let n = 0;
       let p = at;
+      let kpos = 0;
       while (n < BATCH && this.keys + n < maxKeys && p < this.end) {
         let q = p;
         let expireAt = -1;
@@ -215,7 +225,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
         try {
           // The key: its bytes in the file (raw), or its text (int-encoded, LZF).
           this.string();
-          bKeys[n] = latin1At(this.sBuf, this.sOff, this.sLen);
+          kpos = this.keepKey(n, kpos);
           bHash[n] = hashOfBytes(this.sBuf, this.sOff, this.sLen);
           bVals[n] = type === F.RDB_TYPE_STRING ? this.stringValue() : (this.collection(type) as unknown as RedisValue);
         } catch (e) {
@@ -231,16 +241,31 @@ export class JsMapRdbLoader implements RdbFastLoader {
         n++;
       }
       if (n === 0) break;
-      const stored = t.loadInsertMany(bKeys, bHash, bVals, this.bSize, bExp, n, now);
+      const stored = t.loadInsertMany(this.bKeyBytes, bKeyOff, bKeyLen, bHash, bVals, this.bSize, bExp, n, now);
       if (stored > 0) at = bEnd[stored - 1];
       this.keys += stored;
       if (stored < n) stop = true; // a key already there: the JS reader reports it
-      for (let i = 0; i < n; i++) {
-        bKeys[i] = '';
-        bVals[i] = '';
-      }
+      for (let i = 0; i < n; i++) bVals[i] = '';
     }
     return at - pos;
+  }
+
+  /** Copy the current string (the batch's key i) to bKeyBytes at `kpos`; returns the next position. */
+  private keepKey(i: number, kpos: number): number {
+    const len = this.sLen;
+    if (kpos + len > this.bKeyBytes.length) {
+      const grown = Buffer.alloc(Math.max(2 * this.bKeyBytes.length, kpos + len));
+      this.bKeyBytes.copy(grown, 0, 0, kpos);
+      this.bKeyBytes = grown;
+    }
+    const kb = this.bKeyBytes;
+    const src = this.sBuf;
+    const off = this.sOff;
+    if (len <= 32) for (let j = 0; j < len; j++) kb[kpos + j] = src[off + j];
+    else src.copy(kb, kpos, off, off + len);
+    this.bKeyOff[i] = kpos;
+    this.bKeyLen[i] = len;
+    return kpos + len;
   }
 
   private need(n: number): void {
