@@ -216,10 +216,14 @@ function memoryMallocStats(c: Client): void {
   c.reply.bulk(lines.join('\n') + '\n');
 }
 
-/** MEMORY PURGE: a full V8 collection when the process exposes one (--expose-gc), as jemalloc's purge. */
+/**
+ * MEMORY PURGE: a full V8 collection, as jemalloc's purge: the standalone server's (heap-trim.ts),
+ * or an embedding process's own when it runs with --expose-gc.
+ */
 function memoryPurge(c: Client): void {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc === 'function') gc();
+  if (c.server.heapTrim !== null) c.server.heapTrim.purge();
+  else if (typeof gc === 'function') gc();
   c.reply.ok();
 }
 

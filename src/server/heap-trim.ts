@@ -74,6 +74,11 @@ export class HeapTrim {
     return this.gc !== null;
   }
 
+  /** MEMORY PURGE: a full collection now (the user asked; jemalloc's purge in Redis). */
+  purge(): void {
+    if (this.gc !== null) this.gc();
+  }
+
   /** Called from serverCron with the server's totals; `now` in ms. */
   tick(now: number, commands: number, inputBytes: number): void {
     if (this.gc === null) return;
