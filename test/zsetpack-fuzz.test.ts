@@ -38,7 +38,17 @@ function runZFuzz(seed: number, ops: number, mutate?: Mutant): void {
   const { WasmEngine } = require('../src/engine/wasm/engine') as typeof import('../src/engine/wasm/engine');
   const engine = new WasmEngine();
   const limits = { entries: 8, value: 12 };
-  engine.useConfig({ int: (n: string) => (n === 'zset-max-listpack-entries' ? limits.entries : limits.value) });
+  engine.useConfig({
+    int: (n: string) => (n === 'zset-max-listpack-entries' ? limits.entries : limits.value),
+    hot: {
+      get 'zset-max-listpack-entries'() {
+        return limits.entries;
+      },
+      get 'zset-max-listpack-value'() {
+        return limits.value;
+      },
+    },
+  });
   const db = engine.createDb(0, { now: () => 1_000_000 }, () => {});
   db.set(B('warm'), B('x')); // the keyspace's own tables exist before the baseline
   db.delete(B('warm'));

@@ -315,6 +315,8 @@ export interface HotSettings {
   'hash-max-listpack-entries': number;
   'hash-max-listpack-value': number;
   'set-max-intset-entries': number;
+  'zset-max-listpack-entries': number;
+  'zset-max-listpack-value': number;
 }
 
 /** The live settings of one server. */
@@ -334,6 +336,8 @@ export class Config {
     'hash-max-listpack-entries': 0,
     'hash-max-listpack-value': 0,
     'set-max-intset-entries': 0,
+    'zset-max-listpack-entries': 0,
+    'zset-max-listpack-value': 0,
   };
 
   constructor(overrides: Record<string, unknown> = {}) {

@@ -593,7 +593,7 @@ export interface Engine {
    */
   setExpiryPaused(paused: boolean): void;
   /** Optional: the server's live settings, for structures that convert at CONFIG thresholds. */
-  useConfig?(config: { int(name: string): number }): void;
+  useConfig?(config: EngineSettings): void;
   /** Optional: the RDB loader's fast path over `buf` (wasm: assembly/rdbload.ts). */
   rdbFastLoader?(buf: Buffer): RdbFastLoader;
 }
@@ -672,3 +672,12 @@ export const APPEND_WRONGTYPE = -2;
 export const APPEND_TOO_BIG = -3;
 /** Db.editExact: the string has another length (nothing changed). */
 export const EDIT_OTHER_LENGTH = -4;
+
+/**
+ * What an engine reads of the live settings (Config satisfies it): any setting by name, and the
+ * ones read on every write as plain fields (Config.hot).
+ */
+export interface EngineSettings {
+  int(name: string): number;
+  readonly hot: { readonly 'zset-max-listpack-entries': number; readonly 'zset-max-listpack-value': number };
+}

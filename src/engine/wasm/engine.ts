@@ -21,6 +21,7 @@
  */
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, EMBSTR_MAX, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
+  EngineSettings,
   SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
   HashValue, HllRegisters, ListValue, MemoryAccount, RdbFastLoader, RdbRecordSink, RdbSaveSettings, RedisValue, SetValue, SnapshotWalk, StringEdit, StringPeek, TableStats, ZSetValue,
 } from '../types';
@@ -812,7 +813,7 @@ export class WasmEngine implements Engine, ZSetHost {
   readonly w: WasmInstance;
   private readonly dbs: WasmDb[] = [];
   /** The live config (useConfig), for the zset conversion limits; defaults without one. */
-  private config: { int(name: string): number } | null = null;
+  private config: EngineSettings | null = null;
   readonly nativeRegistry: FinalizationRegistry<number>;
   /** Longest string a keyspace entry embeds (VAL_EMBED in assembly/keyspace.ts). */
   readonly valEmbed: number;
@@ -892,16 +893,16 @@ export class WasmEngine implements Engine, ZSetHost {
   }
 
   /** Engine.useConfig: the live settings some structures read (the zset conversion limits). */
-  useConfig(config: { int(name: string): number }): void {
+  useConfig(config: EngineSettings): void {
     this.config = config;
   }
 
   zsetMaxEntries(): number {
-    return this.config !== null ? this.config.int('zset-max-listpack-entries') : 128;
+    return this.config !== null ? this.config.hot['zset-max-listpack-entries'] : 128;
   }
 
   zsetMaxValue(): number {
-    return this.config !== null ? this.config.int('zset-max-listpack-value') : 64;
+    return this.config !== null ? this.config.hot['zset-max-listpack-value'] : 64;
   }
 
   hllRegisters(): HllRegisters {
