@@ -3,7 +3,7 @@
  * entry offsets in a bounded cache rather than in each node. A seeded random mix of XADD (same and
  * different fields, big values), XDEL, exact and approximate trims, and COPY runs on a JsStream and
  * on a plain array model, with small and default node limits, more nodes than the index cache has
- * slots, and master counters crossing 127/128 (which grows a node in a segment). After every step:
+ * slots (1024), and master counters crossing 127/128 (which grows a node in a segment). After every step:
  * the entries and IDs match the model (forward, reverse, seeks), every node's listpack header is
  * its length, the segments hold exactly their nodes without overlap, and memoryUsage() equals the
  * storage recomputed from scratch (used_memory counts what is held, holes included).
@@ -74,7 +74,7 @@ for (const [maxBytes, maxEntries] of [
         next++;
       }
     };
-    add(3000);
+    add(maxEntries === 5 ? 7000 : 3000);
     check(s, model, 'loaded');
     for (let step = 0; step < 300; step++) {
       const r = rand();

@@ -2,18 +2,25 @@
  * The stream value (Redis t_stream.c / stream.h): entries in ID order plus consumer groups.
  *
  * Layout, Redis's radix tree of listpacks:
- * - `nodes` is an ordered array of StreamNodes (the rax, keyed by master ID). Each node is one
- *   byte buffer holding exactly Redis's stream listpack (master entry, then per entry flags,
- *   ID deltas, fields/values or values only, lp-count; see StreamNode), plus a 2-4 byte offset
- *   per entry. RDB writes those bytes as they are and loads adopt them after validation.
+ * - `nodes` is an ordered array of StreamNodes (the rax, keyed by master ID). Each node's bytes
+ *   are exactly Redis's stream listpack (master entry, then per entry flags, ID deltas,
+ *   fields/values or values only, lp-count; see StreamNode) and nothing else. RDB writes those
+ *   bytes as they are and loads adopt them after validation.
+ * - Memory (per node, beside its listpack: one small object): the open (tail) node has a buffer
+ *   of its own; sealed nodes are packed back to back into per-stream Segments of <= SEG_MAX
+ *   bytes, so ~8 nodes share one allocation (a Buffer per node cost ~350 bytes of JS objects
+ *   and backing-store bookkeeping, a sixth of a default 1.9 KB node). Entry offsets live in a
+ *   bounded cache shared by all streams, not in the nodes (see "entry index cache").
  * - Node boundaries follow Redis exactly: a new node starts when
  *   `lpBytes + new element bytes >= stream-node-max-bytes` or the node holds max-entries. So
  *   XINFO radix-tree-keys and approximate (`~`) trimming, which only drops whole nodes, match.
- * - XADD appends to the tail node: amortized O(1) (the buffer doubles up to the node byte limit
- *   and is cut to size when the next node starts). Range reads binary-search the node whose
- *   master ID is <= start, then the entry inside it: O(log n + k). XDEL sets the deleted flag
- *   in place and updates the master count/deleted fields, and drops a node when its last live
- *   entry goes (as streamIteratorRemoveEntry).
+ * - XADD appends to the tail node: amortized O(1) (the buffer doubles up to the node byte limit;
+ *   when the next node starts it is copied into the tail segment, which is reallocated one node
+ *   longer: <= SEG_MAX bytes copied per node sealed). Range reads binary-search the node whose
+ *   master ID is <= start, then the entry inside it (binary search over cached offsets, else a
+ *   walk from the node's start as Redis's iterator does): O(log n + node entries + k). XDEL sets
+ *   the deleted flag in place and updates the master count/deleted fields, and drops a node when
+ *   its last live entry goes (as streamIteratorRemoveEntry).
  * - IDs are two unsigned 64-bit integers. They are held as `U64` = number when <= 2^53-1 and
  *   bigint above (always normalised, so === compares values and < > work across both kinds).
  *
@@ -223,11 +230,12 @@ let curSeq: U64 = 0;
 
 const LP_HDR = 6;
 /*
- * memBytes' fixed parts, measured on Node 20 (process.memoryUsage().heapUsed and RSS over
- * thousands of nodes, see the commit that introduced segments): NODE_OVERHEAD is a StreamNode
- * object (its fields, the master ms and id as heap numbers); BUF_OVERHEAD a Buffer of its own
- * (the Uint8Array and ArrayBuffer objects, the backing store's bookkeeping, malloc headers), which
- * only the open node and a segment have.
+ * memBytes' fixed parts, measured on Node 20: NODE_OVERHEAD is a StreamNode object (13 fields,
+ * the master ms and the id as heap numbers); BUF_OVERHEAD a Buffer of its own (the Uint8Array and
+ * ArrayBuffer objects, the backing store's bookkeeping, malloc headers), which only the open node
+ * and the segments have. For 20 x 100 streams of 10,000 entries (100 nodes, 13 segments each):
+ * process.memoryUsage() grew by 184-185 KB of arrayBuffers (exactly the segments and open
+ * buffers) and 21-27 KB of heap per stream, against 208.4 KB counted.
  */
 const NODE_OVERHEAD = 176;
 const BUF_OVERHEAD = 352;
@@ -247,15 +255,45 @@ const FLAG_SAMEFIELDS = 2;
  * entry, so a master counter changing size or the node moving keeps them valid). Nodes do not
  * keep one (2-4 bytes per entry, a tenth of a stream's memory): a direct-mapped cache holds the
  * indexes of recently read nodes (slot = node id mod IX_SLOTS; ids are never reused, so a slot
- * never answers for another node and holds no reference keeping a node alive). A miss builds the
- * index in one walk over the node's entries (the walk Redis's iterator makes on every seek); an
- * append to a cached node extends its index. Bounded: IX_SLOTS arrays of the largest node's count.
+ * never answers for another node and holds no reference keeping a node alive). The index of a
+ * slot is a prefix (ixLen entries known, the next entry at ixNext) extended by walking entries only
+ * as far as they are asked for: a seek that misses walks the node from its start up to the entry
+ * it finds (the walk Redis's iterator makes on every seek), and a cached node's appends extend it
+ * at once. Storage: one flat Uint16Array of IX_STRIDE offsets
+ * per slot (256 KB, its pages touched only as slots fill), and for a node with more entries or
+ * offsets past 65535 (node limits above the defaults) an Int32Array of its own in ixBig.
  */
-const IX_SLOTS = 256;
+const IX_SLOTS = 1024;
+const IX_STRIDE = 128;
 const ixId = new Float64Array(IX_SLOTS).fill(-1);
-const EMPTY_IX = new Int32Array(0);
+const ixLen = new Int32Array(IX_SLOTS);
+const ixNext = new Int32Array(IX_SLOTS);
+const ixFlat = new Uint16Array(IX_SLOTS * IX_STRIDE);
+const ixBig: (Int32Array | null)[] = new Array<Int32Array | null>(IX_SLOTS).fill(null);
+
+/** Record entry k's offset o in slot s (k = ixLen[s]), moving the slot to an Int32Array when needed. */
+function ixPush(s: number, k: number, o: number, next: number): void {
+  let big = ixBig[s];
+  if (big === null) {
+    if (k < IX_STRIDE && o <= 65535) {
+      ixFlat[s * IX_STRIDE + k] = o;
+      ixLen[s] = k + 1;
+      ixNext[s] = next;
+      return;
+    }
+    big = ixBig[s] = new Int32Array(2 * IX_STRIDE);
+    for (let j = 0; j < k; j++) big[j] = ixFlat[s * IX_STRIDE + j];
+  }
+  if (big.length <= k) {
+    const g = new Int32Array(2 * big.length);
+    g.set(big);
+    big = ixBig[s] = g;
+  }
+  big[k] = o;
+  ixLen[s] = k + 1;
+  ixNext[s] = next;
+}
 const EMPTY_BUF = Buffer.alloc(0);
-const ixOffs: Int32Array[] = new Array<Int32Array>(IX_SLOTS).fill(EMPTY_IX);
 /** Node ids (a double from the start, so the field's representation never changes). */
 let nextNodeId = 2 ** 32;
 
@@ -376,32 +414,83 @@ export class StreamNode {
   /** Entry i's offset from the first entry (through the index cache). */
   private off(i: number): number {
     const s = this.id & (IX_SLOTS - 1);
-    return (ixId[s] === this.id ? ixOffs[s] : this.buildIx(s))[i];
+    if (ixId[s] !== this.id) this.claimIx(s);
+    if (i >= ixLen[s]) this.extendIx(s, i);
+    const big = ixBig[s];
+    return big === null ? ixFlat[s * IX_STRIDE + i] : big[i];
   }
 
-  /** Fill cache slot s with this node's entry offsets: one walk over its entries. */
-  private buildIx(s: number): Int32Array {
-    const n = this.n;
-    let a = ixOffs[s];
-    if (a.length < n || a.length > 4 * Math.max(n, 128)) a = ixOffs[s] = new Int32Array(Math.max(n, 128));
+  /** Take cache slot s (nothing known yet); a slot's Int32Array stays while it fits the node. */
+  private claimIx(s: number): void {
+    ixId[s] = this.id;
+    ixLen[s] = 0;
+    ixNext[s] = 0;
+    const big = ixBig[s];
+    if (big !== null && (this.n <= IX_STRIDE || big.length > 4 * this.n)) ixBig[s] = null;
+  }
+
+  /** Walk entries from the first unknown one until entry i's offset is known (and a few more: reads go on forward). */
+  private extendIx(s: number, i: number): void {
+    i = Math.min(this.n - 1, i + 7);
     const b = this.buf;
     const base = this.at + this.base;
     const nm = this.nMaster;
-    let p = base;
-    for (let i = 0; i < n; i++) {
-      a[i] = p - base;
+    let k = ixLen[s];
+    let p = base + ixNext[s];
+    for (; k <= i; k++) {
+      const o = p - base;
       const same = b[p] & FLAG_SAMEFIELDS;
       p = skipEl(b, skipEl(b, p + 2));
-      let k = nm;
+      let f = nm;
       if (!same) {
         p = readEl(b, p);
-        k = 2 * (rInt as number);
+        f = 2 * (rInt as number);
       }
-      for (let j = 0; j < k; j++) p = skipEl(b, p);
+      for (let j = 0; j < f; j++) p = skipEl(b, p);
       p = skipEl(b, p);
+      ixPush(s, k, o, p - base);
     }
-    ixId[s] = this.id;
-    return a;
+  }
+
+  /**
+   * Walk the entries past the known offsets (recording them) to the first whose ID is >= id
+   * (`strict` 0) or > id (1); returns its index (count when none).
+   */
+  private scan(id: StreamID, strict: number): number {
+    const s = this.id & (IX_SLOTS - 1);
+    if (ixId[s] !== this.id) this.claimIx(s);
+    const b = this.buf;
+    const base = this.at + this.base;
+    const nm = this.nMaster;
+    const n = this.n;
+    const mMs = this.masterMs;
+    const mSeq = this.masterSeq;
+    let k = ixLen[s];
+    let p = base + ixNext[s];
+    for (; k < n; k++) {
+      const o = p - base;
+      const same = b[p] & FLAG_SAMEFIELDS;
+      p = readEl(b, p + 2);
+      const ms = rInt === 0 ? mMs : addDelta(mMs, rInt);
+      p = readEl(b, p);
+      const seq = rInt === 0 ? mSeq : addDelta(mSeq, rInt);
+      let f = nm;
+      if (!same) {
+        p = readEl(b, p);
+        f = 2 * (rInt as number);
+      }
+      for (let j = 0; j < f; j++) p = skipEl(b, p);
+      p = skipEl(b, p);
+      ixPush(s, k, o, p - base);
+      if (cmpParts(ms, seq, id) >= strict) return k;
+    }
+    return n;
+  }
+
+  /** How many entries' offsets are known (0 when the node is not in the cache). */
+  private known(): number {
+    const s = this.id & (IX_SLOTS - 1);
+    return ixId[s] === this.id ? ixLen[s] : 0;
   }
 
   get count(): number {
@@ -522,16 +611,7 @@ export class StreamNode {
     }
     const b = this.buf;
     let p = this.len - 1;
-    const s = this.id & (IX_SLOTS - 1);
-    if (ixId[s] === this.id) {
-      let a = ixOffs[s];
-      if (a.length <= n) {
-        a = new Int32Array(Math.max(128, 2 * a.length));
-        a.set(ixOffs[s]);
-        ixOffs[s] = a;
-      }
-      a[n] = p - this.base;
-    }
+    const start = p;
     b[p] = flags;
     b[p + 1] = 1;
     p = putLpInt(b, p + 2, deltaOf(ms, this.masterMs));
@@ -549,6 +629,9 @@ export class StreamNode {
     }
     b[p] = 0xff;
     this.len = p + 1;
+    // A cached index that reached the end takes the new entry (a shorter one is extended when read).
+    const s = this.id & (IX_SLOTS - 1);
+    if (ixId[s] === this.id && ixLen[s] === n) ixPush(s, n, start - this.base, p - this.base);
     b.writeUInt32LE(this.len, 0);
     const ne = b.readUInt16LE(4);
     if (ne !== 65535) b.writeUInt16LE(Math.min(65535, ne + els), 4);
@@ -678,6 +761,12 @@ export class StreamNode {
   lowerBound(id: StreamID): number {
     let lo = 0;
     let hi = this.n;
+    const known = this.known();
+    if (known < hi) {
+      // Past the known offsets: a linear walk (extending them) up to the entry, as Redis seeks.
+      if (known === 0 || this.cmpAt(known - 1, id) < 0) return this.scan(id, 0);
+      hi = known;
+    }
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.cmpAt(mid, id) < 0) lo = mid + 1;
@@ -690,6 +779,11 @@ export class StreamNode {
   upperIndex(id: StreamID): number {
     let lo = 0;
     let hi = this.n;
+    const known = this.known();
+    if (known < hi) {
+      if (known === 0 || this.cmpAt(known - 1, id) <= 0) return this.scan(id, 1) - 1;
+      hi = known;
+    }
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.cmpAt(mid, id) <= 0) lo = mid + 1;
