@@ -110,7 +110,7 @@ for (const [maxBytes, maxEntries] of [
 test('a node in a segment whose deleted counter passes 127 leaves it (and stays Redis-shaped)', () => {
   const s = new JsStream();
   const limits = { maxBytes: 0, maxEntries: 300 };
-  for (let i = 1; i <= 900; i++) s.append({ ms: i, seq: 0 }, ['f', String(i)], limits);
+  for (let i = 1; i <= 3000; i++) s.append({ ms: i, seq: 0 }, ['f', String(i)], limits);
   const first = s.nodes[0];
   assert.ok(first.seg, 'sealed node packed');
   for (let i = 1; i <= 200; i++) s.deleteEntry({ ms: i, seq: 0 });

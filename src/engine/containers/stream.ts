@@ -243,7 +243,8 @@ const BUF_OVERHEAD = 352;
 const STREAM_OVERHEAD = 384;
 /** A Segment object and its node list, plus its buffer's BUF_OVERHEAD. */
 const SEG_OVERHEAD = BUF_OVERHEAD + 96;
-/** Sealed nodes are packed into segments of at most this many bytes (a bigger node is alone in one). */
+/** Sealed nodes are packed by SEG_NODES, or fewer when they reach SEG_MAX bytes (a lone node that big keeps its own buffer). */
+const SEG_NODES = 8;
 const SEG_MAX = 16384;
 const FLAG_DELETED = 1;
 const FLAG_SAMEFIELDS = 2;
@@ -341,15 +342,15 @@ export class StreamNode {
   /** Its entry index cache key. */
   private readonly id = nextNodeId++;
 
-  /** An empty node whose entries will have `masterFields` (the first appended entry's fields). */
-  constructor(masterFields: string[] | null) {
+  /** An empty node whose entries will have `masterFields` (the first appended entry's fields), in `buf` when it is big enough. */
+  constructor(masterFields: string[] | null, buf: Buffer | null = null) {
     if (masterFields === null) {
       this.buf = EMPTY_BUF;
       return;
     }
     let need = LP_HDR + 2 + 2 + 10 + 2 + 1;
     for (const f of masterFields) need += strBound(f);
-    const b = (this.buf = Buffer.allocUnsafeSlow(Math.max(64, need)));
+    const b = (this.buf = buf !== null && buf.length >= need ? buf : Buffer.allocUnsafeSlow(Math.max(64, need)));
     let p = putLpInt(b, LP_HDR, 0);
     p = putLpInt(b, p, 0);
     p = putLpInt(b, p, masterFields.length);
@@ -980,8 +981,8 @@ export class JsStream implements Container {
   /** The stream object, its ID objects and node list (STREAM_OVERHEAD), each node's memBytes, its segments' and the groups'. */
   private bytes = STREAM_OVERHEAD;
   private account: MemoryAccount | null = null;
-  /** The segment sealed nodes are packed into next (null: start a new one). */
-  private tailSeg: Segment | null = null;
+  /** Sealed nodes in buffers of their own, to be packed into the next segment (see seal). */
+  private readonly pending: StreamNode[] = [];
 
   get size(): number {
     return this.length;
@@ -1051,42 +1052,65 @@ export class JsStream implements Container {
     return b;
   }
 
-  /** Append a loaded node (RDB, RESTORE, COPY) after the others: the previous last one is packed. */
+  /** Append a loaded node (RDB, RESTORE, COPY) after the others: the previous last one is sealed. */
   loadNode(node: StreamNode): void {
-    if (this.nodes.length) this.pack(this.nodes[this.nodes.length - 1]);
+    if (this.nodes.length) this.seal(this.nodes[this.nodes.length - 1], 0);
     this.nodes.push(node);
     this.adjustBytes(node.memBytes());
   }
 
   /**
-   * Seal `node` (its successor starts): its listpack is copied to the end of the tail segment (whose
-   * buffer is replaced by one exactly that much longer: one copy of at most SEG_MAX bytes per
-   * node sealed), or into a new segment when that would pass SEG_MAX. Its own buffer is released.
+   * Seal `node` (its successor starts): its listpack moves to an exact-size buffer and waits in
+   * `pending` until SEG_NODES sealed nodes or SEG_MAX bytes wait, which are then packed into one
+   * new Segment (one allocation, one copy of each node). Returns the node's former buffer when it
+   * may serve the successor (its capacity at most `reuseCap`), so a long stream's open node takes
+   * no new allocation and the only garbage per node is its exact copy.
    */
-  private pack(node: StreamNode): void {
-    if (node.seg) return;
-    const size = node.len;
-    const before = node.memBytes();
-    let seg = this.tailSeg;
-    let at = 0;
-    if (seg && seg.buf.length + size <= SEG_MAX) {
-      const old = seg.buf;
-      at = old.length;
-      const nb = Buffer.allocUnsafeSlow(at + size);
-      old.copy(nb, 0, 0, at);
-      node.buf.copy(nb, at, node.at, node.at + size);
-      seg.buf = nb;
-      for (const m of seg.nodes) m.buf = nb;
-      this.adjustBytes(size);
-    } else {
-      const nb = Buffer.allocUnsafeSlow(size);
-      node.buf.copy(nb, 0, node.at, node.at + size);
-      seg = this.tailSeg = new Segment(nb, []);
-      this.adjustBytes(SEG_OVERHEAD + size);
+  private seal(node: StreamNode, reuseCap: number): Buffer | null {
+    if (node.seg || this.pending.includes(node)) return null;
+    const old = node.buf;
+    let reuse: Buffer | null = null;
+    if (old.length !== node.len) {
+      const before = node.memBytes();
+      node.ownBuffer(0);
+      this.adjustBytes(node.memBytes() - before);
+      if (old.length <= reuseCap) reuse = old;
     }
-    seg.nodes.push(node);
-    node.placeIn(seg, at);
-    this.adjustBytes(node.memBytes() - before);
+    node.mf = null;
+    const pending = this.pending;
+    pending.push(node);
+    let bytes = 0;
+    for (const m of pending) bytes += m.len;
+    if (pending.length >= SEG_NODES || bytes >= SEG_MAX) {
+      // A lone node of SEG_MAX bytes or more stays in its own buffer (a segment would cost more).
+      if (pending.length > 1) this.packPending(bytes);
+      pending.length = 0;
+    }
+    return reuse;
+  }
+
+  /** Pack the pending nodes (`bytes` in all) into a new segment. */
+  private packPending(bytes: number): void {
+    const seg = new Segment(Buffer.allocUnsafeSlow(bytes), this.pending.slice());
+    let delta = SEG_OVERHEAD + bytes;
+    let at = 0;
+    for (const m of seg.nodes) {
+      delta -= m.memBytes();
+      m.buf.copy(seg.buf, at, m.at, m.at + m.len);
+      m.placeIn(seg, at);
+      delta += m.memBytes();
+      at += m.len;
+    }
+    this.adjustBytes(delta);
+  }
+
+  /** A node takes appends or grows: it leaves `pending` or its segment. */
+  private reopen(node: StreamNode, extra: number): void {
+    if (node.seg) this.unpack(node, extra);
+    else {
+      const i = this.pending.indexOf(node);
+      if (i >= 0) this.pending.splice(i, 1);
+    }
   }
 
   /** Move a node out of its segment into a buffer of its own (before it grows). */
@@ -1106,7 +1130,6 @@ export class JsStream implements Container {
     else nodes.splice(nodes.indexOf(node), 1);
     if (nodes.length === 0) {
       this.adjustBytes(-(SEG_OVERHEAD + seg.buf.length));
-      if (this.tailSeg === seg) this.tailSeg = null;
       return;
     }
     let live = 0;
@@ -1127,6 +1150,7 @@ export class JsStream implements Container {
   private dropNode(node: StreamNode): void {
     this.adjustBytes(-node.memBytes());
     if (node.seg) this.leaveSeg(node.seg, node);
+    else this.reopen(node, 0);
   }
 
   /**
@@ -1141,9 +1165,10 @@ export class JsStream implements Container {
     const nodes = this.nodes;
     let node: StreamNode | null = nodes.length ? nodes[nodes.length - 1] : null;
     let delta = 0;
+    let reuse: Buffer | null = null;
     if (node) {
       if (node.lpBytes() + totelelen >= maxBytes || (limits.maxEntries && node.live + node.deleted >= limits.maxEntries)) {
-        this.pack(node);
+        reuse = this.seal(node, Math.max(2 * node.len, Math.min(maxBytes, 65536) + 1024));
         node = null;
       }
     }
@@ -1152,12 +1177,12 @@ export class JsStream implements Container {
       const numfields = fv.length >>> 1;
       const fields: string[] = new Array(numfields);
       for (let i = 0; i < numfields; i++) fields[i] = fv[2 * i];
-      node = new StreamNode(fields);
+      node = new StreamNode(fields, reuse);
       nodes.push(node);
       flags = FLAG_SAMEFIELDS;
     } else {
       // A sealed node takes appends again when its successors were deleted (as in Redis).
-      this.unpack(node, totelelen + 64);
+      this.reopen(node, totelelen + 64);
       delta -= node.memBytes();
       if (node.sameFields(fv)) flags = FLAG_SAMEFIELDS;
     }
