@@ -358,8 +358,7 @@ export class RdbReader {
       const lp = this.string();
       const node = decodeStreamNode(lp, master, at);
       if (!node) corrupt('Empty listpack inside stream', at);
-      s.nodes.push(node);
-      s.adjustBytes(node.memBytes());
+      s.loadNode(node);
     }
     let live = 0;
     for (const n of s.nodes) live += n.live;
@@ -570,7 +569,7 @@ function rebuildStreamNode(lp: Buffer, master: StreamID, masterFields: string[])
       }
     }
     r.next();
-    node.push(ms, seq, fv, fl, 0, 0);
+    node.push(ms, seq, fv, fl, 0);
   }
   node.seal();
   return node;

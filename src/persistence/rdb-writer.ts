@@ -450,7 +450,7 @@ export class RdbWriter {
     for (const node of nodes) {
       this.scratch16(node);
       // The node is Redis's stream listpack already (counters current): written as it is.
-      this.bytes(node.buf, 0, node.lpBytes());
+      this.bytes(node.buf, node.at, node.at + node.lpBytes());
     }
     this.len(s.length);
     this.len(s.lastId.ms);

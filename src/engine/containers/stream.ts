@@ -2,18 +2,25 @@
  * The stream value (Redis t_stream.c / stream.h): entries in ID order plus consumer groups.
  *
  * Layout, Redis's radix tree of listpacks:
- * - `nodes` is an ordered array of StreamNodes (the rax, keyed by master ID). Each node is one
- *   byte buffer holding exactly Redis's stream listpack (master entry, then per entry flags,
- *   ID deltas, fields/values or values only, lp-count; see StreamNode), plus a 2-4 byte offset
- *   per entry. RDB writes those bytes as they are and loads adopt them after validation.
+ * - `nodes` is an ordered array of StreamNodes (the rax, keyed by master ID). Each node's bytes
+ *   are exactly Redis's stream listpack (master entry, then per entry flags, ID deltas,
+ *   fields/values or values only, lp-count; see StreamNode) and nothing else. RDB writes those
+ *   bytes as they are and loads adopt them after validation.
+ * - Memory (per node, beside its listpack: one small object): the open (tail) node has a buffer
+ *   of its own; sealed nodes are packed back to back into per-stream Segments of <= SEG_MAX
+ *   bytes, so ~8 nodes share one allocation (a Buffer per node cost ~350 bytes of JS objects
+ *   and backing-store bookkeeping, a sixth of a default 1.9 KB node). Entry offsets live in a
+ *   bounded cache shared by all streams, not in the nodes (see "entry index cache").
  * - Node boundaries follow Redis exactly: a new node starts when
  *   `lpBytes + new element bytes >= stream-node-max-bytes` or the node holds max-entries. So
  *   XINFO radix-tree-keys and approximate (`~`) trimming, which only drops whole nodes, match.
- * - XADD appends to the tail node: amortized O(1) (the buffer doubles up to the node byte limit
- *   and is cut to size when the next node starts). Range reads binary-search the node whose
- *   master ID is <= start, then the entry inside it: O(log n + k). XDEL sets the deleted flag
- *   in place and updates the master count/deleted fields, and drops a node when its last live
- *   entry goes (as streamIteratorRemoveEntry).
+ * - XADD appends to the tail node: amortized O(1) (the buffer doubles up to the node byte limit;
+ *   when the next node starts it is copied into the tail segment, which is reallocated one node
+ *   longer: <= SEG_MAX bytes copied per node sealed). Range reads binary-search the node whose
+ *   master ID is <= start, then the entry inside it (binary search over cached offsets, else a
+ *   walk from the node's start as Redis's iterator does): O(log n + node entries + k). XDEL sets
+ *   the deleted flag in place and updates the master count/deleted fields, and drops a node when
+ *   its last live entry goes (as streamIteratorRemoveEntry).
  * - IDs are two unsigned 64-bit integers. They are held as `U64` = number when <= 2^53-1 and
  *   bigint above (always normalised, so === compares values and < > work across both kinds).
  *
@@ -222,18 +229,82 @@ let curMs: U64 = 0;
 let curSeq: U64 = 0;
 
 const LP_HDR = 6;
-/**
- * memBytes' fixed part per node, measured on Node 20 (40 streams x 100 nodes, and 400 clones of a
- * 100-node stream): the StreamNode, its Buffer and ArrayBuffer objects take 320-380 heap bytes
- * (process.memoryUsage().heapUsed per node), plus ~100 for the backing store's bookkeeping and
- * malloc headers (RSS of exactly-sized clones grew 2770-2900 bytes per node for 2086-byte buffers,
- * the rest being V8 heap pages committed ahead of use).
+/*
+ * memBytes' fixed parts, measured on Node 20: NODE_OVERHEAD is a StreamNode object (13 fields,
+ * the master ms and the id as heap numbers); BUF_OVERHEAD a Buffer of its own (the Uint8Array and
+ * ArrayBuffer objects, the backing store's bookkeeping, malloc headers), which only the open node
+ * and the segments have. For 20 x 100 streams of 10,000 entries (100 nodes, 13 segments each):
+ * process.memoryUsage() grew by 184-185 KB of arrayBuffers (exactly the segments and open
+ * buffers) and 21-27 KB of heap per stream, against 208.4 KB counted.
  */
-const NODE_OVERHEAD = 480;
+const NODE_OVERHEAD = 176;
+const BUF_OVERHEAD = 352;
 /** A stream's own objects before any node (JsStream.bytes starts there). */
 const STREAM_OVERHEAD = 384;
+/** A Segment object and its node list, plus its buffer's BUF_OVERHEAD. */
+const SEG_OVERHEAD = BUF_OVERHEAD + 96;
+/** Sealed nodes are packed by SEG_NODES, or fewer when they reach SEG_MAX bytes (a lone node that big keeps its own buffer). */
+const SEG_NODES = 8;
+const SEG_MAX = 16384;
 const FLAG_DELETED = 1;
 const FLAG_SAMEFIELDS = 2;
+
+// ------------------------------------------------------------------ entry index cache
+
+/*
+ * Entry i of a node is found through an index of entry offsets (relative to the node's first
+ * entry, so a master counter changing size or the node moving keeps them valid). Nodes do not
+ * keep one (2-4 bytes per entry, a tenth of a stream's memory): a direct-mapped cache holds the
+ * indexes of recently read nodes (slot = node id mod IX_SLOTS; ids are never reused, so a slot
+ * never answers for another node and holds no reference keeping a node alive). The index of a
+ * slot is a prefix (ixLen entries known, the next entry at ixNext) extended by walking entries only
+ * as far as they are asked for: a seek that misses walks the node from its start up to the entry
+ * it finds (the walk Redis's iterator makes on every seek), and a cached node's appends extend it
+ * at once. Storage: one flat Uint16Array of IX_STRIDE offsets
+ * per slot (256 KB, its pages touched only as slots fill), and for a node with more entries or
+ * offsets past 65535 (node limits above the defaults) an Int32Array of its own in ixBig.
+ */
+const IX_SLOTS = 1024;
+const IX_STRIDE = 128;
+const ixId = new Float64Array(IX_SLOTS).fill(-1);
+const ixLen = new Int32Array(IX_SLOTS);
+const ixNext = new Int32Array(IX_SLOTS);
+const ixFlat = new Uint16Array(IX_SLOTS * IX_STRIDE);
+const ixBig: (Int32Array | null)[] = new Array<Int32Array | null>(IX_SLOTS).fill(null);
+
+/** Record entry k's offset o in slot s (k = ixLen[s]), moving the slot to an Int32Array when needed. */
+function ixPush(s: number, k: number, o: number, next: number): void {
+  let big = ixBig[s];
+  if (big === null) {
+    if (k < IX_STRIDE && o <= 65535) {
+      ixFlat[s * IX_STRIDE + k] = o;
+      ixLen[s] = k + 1;
+      ixNext[s] = next;
+      return;
+    }
+    big = ixBig[s] = new Int32Array(2 * IX_STRIDE);
+    for (let j = 0; j < k; j++) big[j] = ixFlat[s * IX_STRIDE + j];
+  }
+  if (big.length <= k) {
+    const g = new Int32Array(2 * big.length);
+    g.set(big);
+    big = ixBig[s] = g;
+  }
+  big[k] = o;
+  ixLen[s] = k + 1;
+  ixNext[s] = next;
+}
+const EMPTY_BUF = Buffer.alloc(0);
+/** Node ids (a double from the start, so the field's representation never changes). */
+let nextNodeId = 2 ** 32;
+
+/** A run of sealed nodes packed back to back in one buffer (JsStream.pack); `buf` is exactly their span. */
+export class Segment {
+  constructor(
+    public buf: Buffer,
+    readonly nodes: StreamNode[],
+  ) {}
+}
 
 // ------------------------------------------------------------------ nodes
 
@@ -242,23 +313,22 @@ const FLAG_SAMEFIELDS = 2;
  *   count, deleted, master-field-count, master fields..., 0,
  *   then per entry: flags, ms-delta, seq-delta, [field-count, field, value... | value...], lp-count
  * (values only when the entry has the SAMEFIELDS flag), each element encoded as listpack.c does.
- * `buf[0, len)` is always a valid listpack (header total bytes and element count kept current);
- * buf.length is its capacity: the open (tail) node grows by doubling up to stream-node-max-bytes,
- * and is shrunk to its exact size when sealed (the next node starts). The only other storage is
- * an index at the END of the same buffer, growing down: entry i's flags element is at base + the
- * little-endian offset held at buf.length - w*(i+1) (w = 2 bytes per entry while offsets fit,
- * else 4), for O(1) access to entry i and binary search by ID. One allocation per node.
+ * `buf[at, at + len)` is always a valid listpack (header total bytes and element count kept
+ * current). The open (tail) node has a buffer of its own (`at` 0) that grows by doubling up to
+ * stream-node-max-bytes; once sealed (its successor started) the stream packs it into a Segment
+ * shared with its neighbours (`seg`, `buf` being the segment's), with no per-node allocation.
+ * A node in a segment only changes in place (deleted flags, counters shrinking): anything that
+ * would grow it first moves it to a buffer of its own (JsStream.unpack).
  * The master ID (the node's rax key) is masterMs/masterSeq: entry 0's ID (deleted entries stay
  * in the listpack, so entry 0 is always the master).
  */
 export class StreamNode {
-  /** The listpack is buf[0, len). */
+  /** The listpack is buf[at, at + len). */
   buf: Buffer;
+  at = 0;
   len = 0;
-  /** Offset of entry 0's flags element (it moves when a master counter changes size). */
+  /** Offset from `at` of entry 0's flags element (it moves when a master counter changes size). */
   private base = 0;
-  /** Bytes per index slot (2 or 4). */
-  private w = 2;
   private n = 0;
   masterMs: U64 = 0;
   masterSeq: U64 = 0;
@@ -266,17 +336,21 @@ export class StreamNode {
   private nDeleted = 0;
   private nMaster = 0;
   /** The master fields as strings while the node takes appends (null when sealed or loaded). */
-  private mf: string[] | null = null;
+  mf: string[] | null = null;
+  /** The segment holding it (null: its own buffer). */
+  seg: Segment | null = null;
+  /** Its entry index cache key. */
+  private readonly id = nextNodeId++;
 
-  /** An empty node whose entries will have `masterFields` (the first appended entry's fields). */
-  constructor(masterFields: string[] | null) {
+  /** An empty node whose entries will have `masterFields` (the first appended entry's fields), in `buf` when it is big enough. */
+  constructor(masterFields: string[] | null, buf: Buffer | null = null) {
     if (masterFields === null) {
-      this.buf = Buffer.allocUnsafeSlow(0);
+      this.buf = EMPTY_BUF;
       return;
     }
     let need = LP_HDR + 2 + 2 + 10 + 2 + 1;
     for (const f of masterFields) need += strBound(f);
-    const b = (this.buf = Buffer.allocUnsafeSlow(Math.max(64, need)));
+    const b = (this.buf = buf !== null && buf.length >= need ? buf : Buffer.allocUnsafeSlow(Math.max(64, need)));
     let p = putLpInt(b, LP_HDR, 0);
     p = putLpInt(b, p, 0);
     p = putLpInt(b, p, masterFields.length);
@@ -292,8 +366,8 @@ export class StreamNode {
   }
 
   /**
-   * A node over `lp` (its own bytes, already validated as a stream listpack: see rdb-reader), or
-   * null when an element is not in the form this class edits in place (flags in one byte; deltas,
+   * A node over a copy of `lp` (already validated as a stream listpack: see rdb-reader), or null
+   * when an element is not in the form this class edits in place (flags in one byte; deltas,
    * field counts and lp-counts as integers): the caller then rebuilds it entry by entry.
    */
   static adopt(lp: Buffer, masterMs: U64, masterSeq: U64): StreamNode | null {
@@ -310,15 +384,10 @@ export class StreamNode {
     p = skipEl(lp, p);
     node.base = p;
     const total = node.nLive + node.nDeleted;
-    const w = (node.w = lp.length > 65535 ? 4 : 2);
-    const buf = (node.buf = Buffer.allocUnsafeSlow(lp.length + w * total));
-    lp.copy(buf, 0, 0, lp.length);
-    node.len = lp.length;
     const isInt = (q: number): boolean => (lp[q] & 0xc0) !== 0x80 && (lp[q] & 0xf0) !== 0xe0 && lp[q] !== 0xf0;
     const end = lp.length - 1;
     for (let i = 0; i < total; i++) {
       if (p >= end || lp[p] > 3) return null;
-      node.setOff(i, p - node.base);
       const same = lp[p] & FLAG_SAMEFIELDS;
       p += 2;
       if (!isInt(p)) return null;
@@ -336,26 +405,93 @@ export class StreamNode {
       p = skipEl(lp, p);
     }
     if (p !== end) return null;
+    const buf = (node.buf = Buffer.allocUnsafeSlow(lp.length));
+    lp.copy(buf, 0, 0, lp.length);
+    node.len = lp.length;
     node.n = total;
     return node;
   }
 
-  /** Entry i's offset from base (the index slot at the buffer's end). */
+  /** Entry i's offset from the first entry (through the index cache). */
   private off(i: number): number {
-    const b = this.buf;
-    const q = b.length - this.w * (i + 1);
-    return this.w === 2 ? b[q] | (b[q + 1] << 8) : b[q] | (b[q + 1] << 8) | (b[q + 2] << 16) | (b[q + 3] << 24);
+    const s = this.id & (IX_SLOTS - 1);
+    if (ixId[s] !== this.id) this.claimIx(s);
+    if (i >= ixLen[s]) this.extendIx(s, i);
+    const big = ixBig[s];
+    return big === null ? ixFlat[s * IX_STRIDE + i] : big[i];
   }
 
-  private setOff(i: number, v: number): void {
+  /** Take cache slot s (nothing known yet); a slot's Int32Array stays while it fits the node. */
+  private claimIx(s: number): void {
+    ixId[s] = this.id;
+    ixLen[s] = 0;
+    ixNext[s] = 0;
+    const big = ixBig[s];
+    if (big !== null && (this.n <= IX_STRIDE || big.length > 4 * this.n)) ixBig[s] = null;
+  }
+
+  /** Walk entries from the first unknown one until entry i's offset is known (and a few more: reads go on forward). */
+  private extendIx(s: number, i: number): void {
+    i = Math.min(this.n - 1, i + 7);
     const b = this.buf;
-    const q = b.length - this.w * (i + 1);
-    b[q] = v;
-    b[q + 1] = v >>> 8;
-    if (this.w === 4) {
-      b[q + 2] = v >>> 16;
-      b[q + 3] = v >>> 24;
+    const base = this.at + this.base;
+    const nm = this.nMaster;
+    let k = ixLen[s];
+    let p = base + ixNext[s];
+    for (; k <= i; k++) {
+      const o = p - base;
+      const same = b[p] & FLAG_SAMEFIELDS;
+      p = skipEl(b, skipEl(b, p + 2));
+      let f = nm;
+      if (!same) {
+        p = readEl(b, p);
+        f = 2 * (rInt as number);
+      }
+      for (let j = 0; j < f; j++) p = skipEl(b, p);
+      p = skipEl(b, p);
+      ixPush(s, k, o, p - base);
     }
+  }
+
+  /**
+   * Walk the entries past the known offsets (recording them) to the first whose ID is >= id
+   * (`strict` 0) or > id (1); returns its index (count when none).
+   */
+  private scan(id: StreamID, strict: number): number {
+    const s = this.id & (IX_SLOTS - 1);
+    if (ixId[s] !== this.id) this.claimIx(s);
+    const b = this.buf;
+    const base = this.at + this.base;
+    const nm = this.nMaster;
+    const n = this.n;
+    const mMs = this.masterMs;
+    const mSeq = this.masterSeq;
+    let k = ixLen[s];
+    let p = base + ixNext[s];
+    for (; k < n; k++) {
+      const o = p - base;
+      const same = b[p] & FLAG_SAMEFIELDS;
+      p = readEl(b, p + 2);
+      const ms = rInt === 0 ? mMs : addDelta(mMs, rInt);
+      p = readEl(b, p);
+      const seq = rInt === 0 ? mSeq : addDelta(mSeq, rInt);
+      let f = nm;
+      if (!same) {
+        p = readEl(b, p);
+        f = 2 * (rInt as number);
+      }
+      for (let j = 0; j < f; j++) p = skipEl(b, p);
+      p = skipEl(b, p);
+      ixPush(s, k, o, p - base);
+      if (cmpParts(ms, seq, id) >= strict) return k;
+    }
+    return n;
+  }
+
+  /** How many entries' offsets are known (0 when the node is not in the cache). */
+  private known(): number {
+    const s = this.id & (IX_SLOTS - 1);
+    return ixId[s] === this.id ? ixLen[s] : 0;
   }
 
   get count(): number {
@@ -372,65 +508,66 @@ export class StreamNode {
 
   /** The listpack's bytes (RDB writes them as they are). */
   bytes(): Buffer {
-    return this.buf.subarray(0, this.len);
+    return this.buf.subarray(this.at, this.at + this.len);
   }
 
   /**
-   * Room for `extra` more listpack bytes and `slots` more index slots of width `w`: the buffer
-   * doubles, capped at `maxBytes` (0: none) plus the index for `capHint` entries, unless more is
-   * needed. The listpack stays at the front and the index at the end.
+   * Room for `extra` more listpack bytes in the node's own buffer: it doubles, capped at
+   * `maxBytes` (0: none) unless more is needed.
    */
-  private reserve(extra: number, slots: number, w: number, maxBytes: number, capHint: number): void {
-    const n = this.n;
+  private reserve(extra: number, maxBytes: number): void {
+    if (this.seg) throw new Error('stream node: a node in a segment cannot grow');
     const old = this.buf;
-    const need = this.len + extra + w * (n + slots);
-    if (need <= old.length && w === this.w) return;
+    const need = this.len + extra;
+    if (need <= old.length) return;
     let cap = old.length * 2;
-    if (maxBytes) {
-      const most = maxBytes + w * Math.max(n + slots, capHint);
-      if (cap > most) cap = most;
-    }
+    if (maxBytes && cap > maxBytes) cap = maxBytes;
     if (cap < need) cap = need;
-    this.resize(cap, w);
-  }
-
-  /** Move to a buffer of `cap` bytes with index slots of width w. */
-  private resize(cap: number, w: number): void {
-    const old = this.buf;
     const nb = Buffer.allocUnsafeSlow(cap);
     old.copy(nb, 0, 0, this.len);
-    const n = this.n;
-    if (w === this.w) old.copy(nb, cap - w * n, old.length - w * n, old.length);
-    else {
-      const offs: number[] = new Array(n);
-      for (let i = 0; i < n; i++) offs[i] = this.off(i);
-      this.buf = nb;
-      this.w = w;
-      for (let i = 0; i < n; i++) this.setOff(i, offs[i]);
-    }
     this.buf = nb;
-    this.w = w;
   }
 
-  /** Shrink to the exact size: the node takes no more appends (its successor started). */
+  /** Cut its own buffer to the listpack's exact size (a rebuilt node, before the stream packs it). */
   seal(): void {
-    const size = this.len + this.w * this.n;
-    if (this.buf.length !== size) this.resize(size, this.w);
+    if (this.seg || this.buf.length === this.len) return;
+    this.ownBuffer(0);
+  }
+
+  /** Move into `seg` (whose buffer holds a copy of the listpack at `at`); the node is sealed. */
+  placeIn(seg: Segment, at: number): void {
+    this.seg = seg;
+    this.buf = seg.buf;
+    this.at = at;
     this.mf = null;
+  }
+
+  /** Leave the segment for a buffer of its own with `extra` spare bytes (the caller updates the segment). */
+  ownBuffer(extra: number): void {
+    const nb = Buffer.allocUnsafeSlow(this.len + extra);
+    this.buf.copy(nb, 0, this.at, this.at + this.len);
+    this.buf = nb;
+    this.at = 0;
+    this.seg = null;
+  }
+
+  /** True when setting the master counters to live/deleted makes the listpack longer. */
+  countersGrow(live: number, deleted: number): boolean {
+    return lpIntSize(live) > lpIntSize(this.nLive) || lpIntSize(deleted) > lpIntSize(this.nDeleted);
   }
 
   /** lpReplaceInteger of master counter `which` (0: count, 1: deleted), moving what follows when its size changes. */
   private setCounter(which: number, v: number): void {
-    let p = LP_HDR;
+    let p = this.at + LP_HDR;
     if (which) p = skipEl(this.buf, p);
     const end = skipEl(this.buf, p);
     const d = lpIntSize(v) - (end - p);
     if (d !== 0) {
-      if (d > 0) this.reserve(d, 0, this.w, 0, 0);
-      this.buf.copyWithin(end + d, end, this.len);
+      if (d > 0) this.reserve(d, 0);
+      this.buf.copyWithin(end + d, end, this.at + this.len);
       this.len += d;
       this.base += d;
-      this.buf.writeUInt32LE(this.len, 0);
+      this.buf.writeUInt32LE(this.len, this.at);
     }
     putLpInt(this.buf, p, v);
   }
@@ -440,7 +577,7 @@ export class StreamNode {
     if (this.mf) return this.mf;
     const b = this.buf;
     const out: string[] = new Array(this.nMaster);
-    let p = skipEl(b, skipEl(b, skipEl(b, LP_HDR)));
+    let p = skipEl(b, skipEl(b, skipEl(b, this.at + LP_HDR)));
     for (let j = 0; j < this.nMaster; j++) {
       p = readEl(b, p);
       out[j] = elStr(b);
@@ -460,24 +597,22 @@ export class StreamNode {
   /**
    * streamAppendItem's listpack part: entry `fv` (field,value,... latin1 strings) with ID ms-seq and
    * `flags` (SAMEFIELDS: write values only; DELETED: a tombstone, for loaders). `maxBytes` caps
-   * the doubling, `capHint` (stream-node-max-entries, 0: none) the index growth.
+   * the doubling. The node must have its own buffer.
    */
-  push(ms: U64, seq: U64, fv: string[], flags: number, maxBytes: number, capHint: number): void {
+  push(ms: U64, seq: U64, fv: string[], flags: number, maxBytes: number): void {
     const same = (flags & FLAG_SAMEFIELDS) !== 0;
     const nf = fv.length >>> 1;
     let bound = 80;
     for (let i = same ? 1 : 0; i < fv.length; i += same ? 2 : 1) bound += strBound(fv[i]);
     const n = this.n;
-    // The new entry's offset is below len + bound; past 64 KB the index takes 4 bytes a slot.
-    const w = this.w === 2 && this.len + bound > 65535 ? 4 : this.w;
-    this.reserve(bound, 1, w, maxBytes, capHint);
+    this.reserve(bound, maxBytes);
     if (n === 0) {
       this.masterMs = ms;
       this.masterSeq = seq;
     }
     const b = this.buf;
     let p = this.len - 1;
-    this.setOff(n, p - this.base);
+    const start = p;
     b[p] = flags;
     b[p + 1] = 1;
     p = putLpInt(b, p + 2, deltaOf(ms, this.masterMs));
@@ -495,6 +630,9 @@ export class StreamNode {
     }
     b[p] = 0xff;
     this.len = p + 1;
+    // A cached index that reached the end takes the new entry (a shorter one is extended when read).
+    const s = this.id & (IX_SLOTS - 1);
+    if (ixId[s] === this.id && ixLen[s] === n) ixPush(s, n, start - this.base, p - this.base);
     b.writeUInt32LE(this.len, 0);
     const ne = b.readUInt16LE(4);
     if (ne !== 65535) b.writeUInt16LE(Math.min(65535, ne + els), 4);
@@ -505,10 +643,10 @@ export class StreamNode {
 
   /** Mark entry i deleted in its flags (in place); setCounts must follow. */
   flagDeleted(i: number): void {
-    this.buf[this.base + this.off(i)] |= FLAG_DELETED;
+    this.buf[this.at + this.base + this.off(i)] |= FLAG_DELETED;
   }
 
-  /** The master entry's count and deleted fields. */
+  /** The master entry's count and deleted fields (JsStream unpacks a node in a segment first when they grow). */
   setCounts(live: number, deleted: number): void {
     if (live !== this.nLive) this.setCounter(0, (this.nLive = live));
     if (deleted !== this.nDeleted) this.setCounter(1, (this.nDeleted = deleted));
@@ -520,15 +658,12 @@ export class StreamNode {
     this.setCounts(this.nLive - 1, this.nDeleted + 1);
   }
 
-  /** A copy of this node (COPY of the stream), at its exact size. */
+  /** A copy of this node (COPY of the stream) in a buffer of its own, at its exact size. */
   clone(): StreamNode {
     const m = new StreamNode(null);
-    const size = this.len + this.w * this.n;
-    m.buf = Buffer.allocUnsafeSlow(size);
-    this.buf.copy(m.buf, 0, 0, this.len);
-    this.buf.copy(m.buf, this.len, this.buf.length - this.w * this.n, this.buf.length);
+    m.buf = Buffer.allocUnsafeSlow(this.len);
+    this.buf.copy(m.buf, 0, this.at, this.at + this.len);
     m.len = this.len;
-    m.w = this.w;
     m.base = this.base;
     m.n = this.n;
     m.masterMs = this.masterMs;
@@ -546,7 +681,7 @@ export class StreamNode {
   /** Decode entry i's ID into curMs/curSeq; returns the position after its seq-delta. */
   private loadId(i: number): number {
     const b = this.buf;
-    let p = readEl(b, this.base + this.off(i) + 2);
+    let p = readEl(b, this.at + this.base + this.off(i) + 2);
     const dms = rInt;
     p = readEl(b, p);
     curMs = dms === 0 ? this.masterMs : addDelta(this.masterMs, dms);
@@ -572,12 +707,12 @@ export class StreamNode {
   }
 
   isDeleted(i: number): boolean {
-    return (this.buf[this.base + this.off(i)] & FLAG_DELETED) !== 0;
+    return (this.buf[this.at + this.base + this.off(i)] & FLAG_DELETED) !== 0;
   }
 
   fieldCount(i: number): number {
     const b = this.buf;
-    const p = this.base + this.off(i);
+    const p = this.at + this.base + this.off(i);
     if (b[p] & FLAG_SAMEFIELDS) return this.nMaster;
     readEl(b, skipEl(b, skipEl(b, p + 2)));
     return rInt as number;
@@ -586,14 +721,14 @@ export class StreamNode {
   /** Entry i's fields and values: [field0, value0, field1, value1, ...]. */
   pairs(i: number): string[] {
     const b = this.buf;
-    let p = this.base + this.off(i);
+    let p = this.at + this.base + this.off(i);
     const same = b[p] & FLAG_SAMEFIELDS;
     p = skipEl(b, skipEl(b, p + 2));
     if (same) {
       const nf = this.nMaster;
       const out: string[] = new Array(2 * nf);
       const mf = this.mf;
-      let q = mf ? 0 : skipEl(b, skipEl(b, skipEl(b, LP_HDR)));
+      let q = mf ? 0 : skipEl(b, skipEl(b, skipEl(b, this.at + LP_HDR)));
       for (let j = 0; j < nf; j++) {
         if (mf) out[2 * j] = mf[j];
         else {
@@ -627,6 +762,12 @@ export class StreamNode {
   lowerBound(id: StreamID): number {
     let lo = 0;
     let hi = this.n;
+    const known = this.known();
+    if (known < hi) {
+      // Past the known offsets: a linear walk (extending them) up to the entry, as Redis seeks.
+      if (known === 0 || this.cmpAt(known - 1, id) < 0) return this.scan(id, 0);
+      hi = known;
+    }
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.cmpAt(mid, id) < 0) lo = mid + 1;
@@ -639,6 +780,11 @@ export class StreamNode {
   upperIndex(id: StreamID): number {
     let lo = 0;
     let hi = this.n;
+    const known = this.known();
+    if (known < hi) {
+      if (known === 0 || this.cmpAt(known - 1, id) <= 0) return this.scan(id, 1) - 1;
+      hi = known;
+    }
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.cmpAt(mid, id) <= 0) lo = mid + 1;
@@ -648,11 +794,11 @@ export class StreamNode {
   }
 
   /**
-   * Bytes this node holds, for used_memory and MEMORY USAGE (what maxmemory acts on): the
-   * buffer (listpack and index) as allocated plus NODE_OVERHEAD for the objects around them.
+   * Bytes this node holds, for used_memory and MEMORY USAGE (what maxmemory acts on): its object,
+   * plus its own buffer as allocated (a node in a segment: the segment is counted once by the stream).
    */
   memBytes(): number {
-    return NODE_OVERHEAD + this.buf.length;
+    return this.seg ? NODE_OVERHEAD : NODE_OVERHEAD + BUF_OVERHEAD + this.buf.length;
   }
 }
 
@@ -832,9 +978,11 @@ export class JsStream implements Container {
   maxDeletedId: StreamID = { ms: 0, seq: 0 };
   entriesAdded = 0;
   groups: Map<string, ConsumerGroup> | null = null;
-  /** The stream object, its ID objects and node list (STREAM_OVERHEAD), plus each node's memBytes and the groups'. */
+  /** The stream object, its ID objects and node list (STREAM_OVERHEAD), each node's memBytes, its segments' and the groups'. */
   private bytes = STREAM_OVERHEAD;
   private account: MemoryAccount | null = null;
+  /** Sealed nodes in buffers of their own, to be packed into the next segment (see seal). */
+  private readonly pending: StreamNode[] = [];
 
   get size(): number {
     return this.length;
@@ -862,7 +1010,7 @@ export class JsStream implements Container {
 
   clone(): JsStream {
     const s = new JsStream();
-    for (const n of this.nodes) s.nodes.push(n.clone());
+    for (const n of this.nodes) s.loadNode(n.clone());
     s.length = this.length;
     s.lastId = this.lastId;
     s.firstId = this.firstId;
@@ -890,8 +1038,119 @@ export class JsStream implements Container {
         s.groups.set(name, ng);
       }
     }
-    s.bytes = this.bytes;
+    s.bytes += this.bytes - this.storageBytes();
     return s;
+  }
+
+  /** STREAM_OVERHEAD plus what the nodes and segments take (bytes less the groups'). */
+  storageBytes(): number {
+    let b = STREAM_OVERHEAD;
+    for (const n of this.nodes) {
+      b += n.memBytes();
+      if (n.seg && n.seg.nodes[0] === n) b += SEG_OVERHEAD + n.seg.buf.length;
+    }
+    return b;
+  }
+
+  /** Append a loaded node (RDB, RESTORE, COPY) after the others: the previous last one is sealed. */
+  loadNode(node: StreamNode): void {
+    if (this.nodes.length) this.seal(this.nodes[this.nodes.length - 1], 0);
+    this.nodes.push(node);
+    this.adjustBytes(node.memBytes());
+  }
+
+  /**
+   * Seal `node` (its successor starts): its listpack moves to an exact-size buffer and waits in
+   * `pending` until SEG_NODES sealed nodes or SEG_MAX bytes wait, which are then packed into one
+   * new Segment (one allocation, one copy of each node). Returns the node's former buffer when it
+   * may serve the successor (its capacity at most `reuseCap`), so a long stream's open node takes
+   * no new allocation and the only garbage per node is its exact copy.
+   */
+  private seal(node: StreamNode, reuseCap: number): Buffer | null {
+    if (node.seg || this.pending.includes(node)) return null;
+    const old = node.buf;
+    let reuse: Buffer | null = null;
+    if (old.length !== node.len) {
+      const before = node.memBytes();
+      node.ownBuffer(0);
+      this.adjustBytes(node.memBytes() - before);
+      if (old.length <= reuseCap) reuse = old;
+    }
+    node.mf = null;
+    const pending = this.pending;
+    pending.push(node);
+    let bytes = 0;
+    for (const m of pending) bytes += m.len;
+    if (pending.length >= SEG_NODES || bytes >= SEG_MAX) {
+      // A lone node of SEG_MAX bytes or more stays in its own buffer (a segment would cost more).
+      if (pending.length > 1) this.packPending(bytes);
+      pending.length = 0;
+    }
+    return reuse;
+  }
+
+  /** Pack the pending nodes (`bytes` in all) into a new segment. */
+  private packPending(bytes: number): void {
+    const seg = new Segment(Buffer.allocUnsafeSlow(bytes), this.pending.slice());
+    let delta = SEG_OVERHEAD + bytes;
+    let at = 0;
+    for (const m of seg.nodes) {
+      delta -= m.memBytes();
+      m.buf.copy(seg.buf, at, m.at, m.at + m.len);
+      m.placeIn(seg, at);
+      delta += m.memBytes();
+      at += m.len;
+    }
+    this.adjustBytes(delta);
+  }
+
+  /** A node takes appends or grows: it leaves `pending` or its segment. */
+  private reopen(node: StreamNode, extra: number): void {
+    if (node.seg) this.unpack(node, extra);
+    else {
+      const i = this.pending.indexOf(node);
+      if (i >= 0) this.pending.splice(i, 1);
+    }
+  }
+
+  /** Move a node out of its segment into a buffer of its own (before it grows). */
+  private unpack(node: StreamNode, extra: number): void {
+    const seg = node.seg;
+    if (!seg) return;
+    const before = node.memBytes();
+    node.ownBuffer(extra);
+    this.adjustBytes(node.memBytes() - before);
+    this.leaveSeg(seg, node);
+  }
+
+  /** `node` no longer lives in `seg`: free the segment when empty, rewrite it exactly when half of it is holes. */
+  private leaveSeg(seg: Segment, node: StreamNode): void {
+    const nodes = seg.nodes;
+    if (nodes[0] === node) nodes.shift();
+    else nodes.splice(nodes.indexOf(node), 1);
+    if (nodes.length === 0) {
+      this.adjustBytes(-(SEG_OVERHEAD + seg.buf.length));
+      return;
+    }
+    let live = 0;
+    for (const m of nodes) live += m.len;
+    if (live * 2 > seg.buf.length) return;
+    const old = seg.buf;
+    seg.buf = Buffer.allocUnsafeSlow(live);
+    let at = 0;
+    for (const m of nodes) {
+      old.copy(seg.buf, at, m.at, m.at + m.len);
+      m.placeIn(seg, at);
+      at += m.len;
+    }
+    this.adjustBytes(live - old.length);
+  }
+
+  /** A node leaves the stream. */
+  private dropNode(node: StreamNode): void {
+    this.adjustBytes(-node.memBytes());
+    if (node.seg) this.leaveSeg(node.seg, node);
+    else this.reopen(node, 0);
   }
 
   /**
@@ -906,11 +1165,10 @@ export class JsStream implements Container {
     const nodes = this.nodes;
     let node: StreamNode | null = nodes.length ? nodes[nodes.length - 1] : null;
     let delta = 0;
+    let reuse: Buffer | null = null;
     if (node) {
       if (node.lpBytes() + totelelen >= maxBytes || (limits.maxEntries && node.live + node.deleted >= limits.maxEntries)) {
-        delta -= node.memBytes();
-        node.seal();
-        delta += node.memBytes();
+        reuse = this.seal(node, Math.max(2 * node.len, Math.min(maxBytes, 65536) + 1024));
         node = null;
       }
     }
@@ -919,14 +1177,16 @@ export class JsStream implements Container {
       const numfields = fv.length >>> 1;
       const fields: string[] = new Array(numfields);
       for (let i = 0; i < numfields; i++) fields[i] = fv[2 * i];
-      node = new StreamNode(fields);
+      node = new StreamNode(fields, reuse);
       nodes.push(node);
       flags = FLAG_SAMEFIELDS;
     } else {
+      // A sealed node takes appends again when its successors were deleted (as in Redis).
+      this.reopen(node, totelelen + 64);
       delta -= node.memBytes();
       if (node.sameFields(fv)) flags = FLAG_SAMEFIELDS;
     }
-    node.push(id.ms, id.seq, fv, flags, maxBytes, limits.maxEntries);
+    node.push(id.ms, id.seq, fv, flags, maxBytes);
     this.adjustBytes(delta + node.memBytes());
     this.length++;
     this.entriesAdded++;
@@ -1030,9 +1290,10 @@ export class JsStream implements Container {
     const n = f.node;
     if (n.live === 1) {
       this.nodes.splice(f.nodeIndex, 1);
-      this.adjustBytes(-n.memBytes());
+      this.dropNode(n);
     } else {
       // A deleted entry keeps its bytes until its node goes (as in Redis's listpack).
+      if (n.countersGrow(n.live - 1, n.deleted + 1)) this.unpack(n, 8);
       const before = n.memBytes();
       n.markDeleted(f.index);
       this.adjustBytes(n.memBytes() - before);
@@ -1073,8 +1334,8 @@ export class JsStream implements Container {
         removeNode = n.cmpAt(n.count - 1, minid) < 0;
       }
       if (removeNode) {
-        this.adjustBytes(-n.memBytes());
         this.nodes.shift();
+        this.dropNode(n);
         this.length -= entries;
         deleted += entries;
         continue;
@@ -1090,6 +1351,7 @@ export class JsStream implements Container {
           this.length--;
         }
       }
+      if (n.countersGrow(n.live - fromNode, n.deleted + fromNode)) this.unpack(n, 8);
       const before = n.memBytes();
       n.setCounts(n.live - fromNode, n.deleted + fromNode);
       this.adjustBytes(n.memBytes() - before);
