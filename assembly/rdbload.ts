@@ -195,7 +195,7 @@ function tmpFor(slot: u32, n: u32): u32 {
 }
 
 /** lzf_decompress of [ip, inEnd) into out (outLen bytes): bytes produced, -1 when invalid. */
-function lzf(ip: u32, inEnd: u32, out: u32, outLen: u32): i64 {
+export function lzf(ip: u32, inEnd: u32, out: u32, outLen: u32): i64 {
   let op: u32 = 0;
   if (ip >= inEnd) return -1;
   do {

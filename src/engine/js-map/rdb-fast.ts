@@ -56,7 +56,7 @@ const fcc = String.fromCharCode;
  * b[o, o + n) as a latin1 string: up to 12 bytes by String.fromCharCode in JIT code (latin1Slice
  * is a native call, ~100 ns: 1M keys of "key:N" = "value:N" loaded ~25% slower with it alone).
  */
-function latin1At(b: Buffer, o: number, n: number): string {
+export function latin1At(b: Buffer, o: number, n: number): string {
   switch (n) {
     case 0:
       return '';
@@ -603,7 +603,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
   }
 }
 
-function sameLimits(a: EncodingLimits, b: EncodingLimits): boolean {
+export function sameLimits(a: EncodingLimits, b: EncodingLimits): boolean {
   for (const k of Object.keys(b) as (keyof EncodingLimits)[]) if (a[k] !== b[k]) return false;
   return true;
 }
