@@ -55,6 +55,20 @@ const E_OFF: usize = memory.data(MAX_EL * 4, 4);
 const E_LEN: usize = memory.data(MAX_EL * 4, 4);
 const E_INT: usize = memory.data(MAX_EL, 1);
 const E_VAL: usize = memory.data(MAX_EL * 8, 8);
+/** Each element's fingerprint (fp()): equal elements have equal ones. */
+const E_FP: usize = memory.data(MAX_EL * 4, 4);
+
+/** A string element's fingerprint: its length and its first, middle and last bytes (rdb-fast.ts strFp). */
+// @ts-ignore: decorator
+@inline function strFp(p: u32, n: u32): u32 {
+  return n == 0 ? 0x51ed27 : (n * 0x9e3779b1) ^ (<u32>load<u8>(p) | (<u32>load<u8>(p + (n >> 1)) << 8) | (<u32>load<u8>(p + n - 1) << 16));
+}
+
+/** An integer element's fingerprint. */
+// @ts-ignore: decorator
+@inline function intFp(v: i64): u32 {
+  return (<u32>v * 0x85ebca6b) ^ <u32>(v >> 32) ^ 0x3c6ef372;
+}
 
 let pos: u32 = 0;
 let lim: u32 = 0;
@@ -301,6 +315,7 @@ function lpWalk(start: u32, size: u32, scores: bool): i32 {
       store<u32>(E_OFF + (n << 2), 0);
       store<u32>(E_LEN + (n << 2), intTextLen(v));
       store<i64>(E_VAL + (n << 3), v);
+      store<u32>(E_FP + (n << 2), intFp(v));
     } else {
       const sl = l - 1;
       const c0 = sl > 0 ? <u32>load<u8>(p + 1) : 0;
@@ -308,6 +323,7 @@ function lpWalk(start: u32, size: u32, scores: bool): i32 {
       if (scores && (n & 1) == 1) return -1;
       store<u32>(E_OFF + (n << 2), p + 1);
       store<u32>(E_LEN + (n << 2), sl);
+      store<u32>(E_FP + (n << 2), strFp(p + 1, sl));
     }
     store<u8>(E_INT + n, isInt ? 1 : 0);
     p += l + 1;
@@ -318,16 +334,24 @@ function lpWalk(start: u32, size: u32, scores: bool): i32 {
   return <i32>n;
 }
 
-/** rdb-fast.ts noRepeats: any two of elements 0, step, 2*step... equal (ints by value, strings by bytes)? */
+/**
+ * rdb-fast.ts noRepeats: any two of elements 0, step, 2*step... equal (ints by value, strings by
+ * bytes; an int and a string never are: string entries that are integers were refused)? Pairs
+ * are compared by fingerprint first, so only equal fingerprints compare values or bytes.
+ */
 function repeats(n: u32, step: u32): bool {
   for (let i: u32 = step; i < n; i += step) {
-    const ii = load<u8>(E_INT + i);
-    const li = load<u32>(E_LEN + (i << 2));
+    const f = load<u32>(E_FP + (i << 2));
     for (let j: u32 = 0; j < i; j += step) {
+      if (load<u32>(E_FP + (j << 2)) != f) continue;
+      const ii = load<u8>(E_INT + i);
       if (load<u8>(E_INT + j) != ii) continue;
       if (ii != 0) {
         if (load<i64>(E_VAL + (i << 3)) == load<i64>(E_VAL + (j << 3))) return true;
-      } else if (load<u32>(E_LEN + (j << 2)) == li && memory.compare(load<u32>(E_OFF + (i << 2)), load<u32>(E_OFF + (j << 2)), li) == 0) return true;
+      } else {
+        const li = load<u32>(E_LEN + (i << 2));
+        if (load<u32>(E_LEN + (j << 2)) == li && memory.compare(load<u32>(E_OFF + (i << 2)), load<u32>(E_OFF + (j << 2)), li) == 0) return true;
+      }
     }
   }
   return false;
@@ -443,6 +467,7 @@ function smallSet(): bool {
       store<u32>(E_OFF + (i << 2), o);
       store<u32>(E_LEN + (i << 2), l);
       store<u8>(E_INT + i, 0);
+      store<u32>(E_FP + (i << 2), strFp(o, l));
       bytes += <f64>l + 16;
       pos = o + l;
     } else {
@@ -466,6 +491,7 @@ function smallSet(): bool {
       store<u32>(E_LEN + (i << 2), 0);
       store<u8>(E_INT + i, 1);
       store<i64>(E_VAL + (i << 3), v);
+      store<u32>(E_FP + (i << 2), intFp(v));
       bytes += <f64>intTextLen(v) + 16;
     }
   }
