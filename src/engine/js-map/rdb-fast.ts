@@ -14,7 +14,6 @@
  * opcodes, expired or duplicate keys, values past the encoding limits, any
  * record that does not check out) stops the run before that record: the JS reader takes it and
  * reports errors as before. Everything is bounds-checked; a stop is never an error here.
-
  *
  * With build/redust.wasm, rdb-scan.ts runs first (these checks in WASM, for a subset of these
  * records) and hands this loader the records it stops at.
