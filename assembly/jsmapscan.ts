@@ -589,12 +589,17 @@ export function jmScanExp(): u32 {
   return <u32>EXP;
 }
 
-/** Make the decoded buffer hold at least n bytes (after a STOP_DEC: decWant). 0 on OOM. */
-export function jmScanDecGrow(n: u32): u32 {
+/**
+ * Make the decoded buffer hold at least n bytes (after a STOP_DEC: what the record asked for).
+ * 0 when that is more than max bytes, or on OOM (the record is then rdb-fast.ts's).
+ */
+export function jmScanDecGrow(n: u32, max: u32): u32 {
   if (n < decWant) n = decWant;
   if (n <= decCap) return 1;
+  if (n > max) return 0;
   let cap = decCap < 4096 ? <u32>4096 : decCap;
   while (cap < n) cap *= 2;
+  if (cap > max) cap = max;
   const p = alloc(cap);
   if (p == 0) return 0;
   if (dec != 0) free(dec, decCap);

@@ -29,7 +29,7 @@ interface ScanExports {
   jmScan(start: number, end: number, now: number, hMaxE: number, hMaxV: number, sMaxI: number, seed: number, maxRecs: number): number;
   jmScanDesc(): number;
   jmScanExp(): number;
-  jmScanDecGrow(n: number): number;
+  jmScanDecGrow(n: number, max: number): number;
   jmScanDone(): void;
   alloc(n: number): number;
   free(p: number, n: number): void;
@@ -44,6 +44,11 @@ export const rdbScan = { useWasm: true };
  * starting at it, doubled up to rdbChunk.max.
  */
 const CHUNK_MAX_INITIAL = 1 << 20;
+/**
+ * The largest chunk and decoded-bytes buffer: a record needing more is rdb-fast.ts's (its memory
+ * is the JS heap's, released after the load; the helper instance's memory never shrinks).
+ */
+const SCAN_MAX_BYTES = 8 << 20;
 /** jsmapscan.ts JM_BATCH, DESC_WORDS, STOP_*. */
 const BATCH = 64;
 const DESC_WORDS = 10;
@@ -85,7 +90,7 @@ export class JsMapScanLoader implements RdbFastLoader {
     this.desc = this.x.jmScanDesc() >>> 0;
     this.exp = this.x.jmScanExp() >>> 0;
     this.js = new JsMapRdbLoader(buf, target, makers);
-    if (this.x.jmScanDecGrow(4096) === 0) throw new Error('js-map RDB scan: out of memory');
+    if (this.x.jmScanDecGrow(4096, SCAN_MAX_BYTES) === 0) throw new Error('js-map RDB scan: out of memory');
   }
 
   resize(db: unknown, size: number): void {
@@ -120,7 +125,6 @@ export class JsMapScanLoader implements RdbFastLoader {
         if (stored < n) break; // a key already there: the JS reader reports it
         continue;
       }
-      if (n < 0) break; // a record past the largest chunk: the JS reader's
       // The record at `at` is rdb-fast.ts's (or, when that declines too, the JS reader's).
       const used = this.js.run(db, at, now, limits, Math.min(JS_RUN, maxKeys - this.keys));
       if (used === 0) break;
@@ -132,7 +136,7 @@ export class JsMapScanLoader implements RdbFastLoader {
 
   /**
    * jmScan from `pos` (chunks copied as needed) into the batch arrays: the number of records
-   * described, 0 when the record at pos is not the scan's, -1 when it runs past the largest chunk.
+   * described, 0 when the record at pos is not the scan's (or runs past the largest chunk).
    */
   private scan(pos: number, now: number, maxRecs: number): number {
     const x = this.x;
@@ -145,12 +149,12 @@ export class JsMapScanLoader implements RdbFastLoader {
       const why = this.w.resU32(R_LEN);
       if (why === STOP_DEC) {
         // The decoded bytes of this record need a bigger buffer (it asked for that much).
-        if (x.jmScanDecGrow(0) === 0) return 0;
+        if (x.jmScanDecGrow(0, SCAN_MAX_BYTES) === 0) return 0;
         continue;
       }
       if (why !== STOP_CHUNK || this.to >= this.buf.length) return 0;
       const size = this.from === pos ? (this.to - this.from) * 2 : Math.min(rdbChunk.initial, CHUNK_MAX_INITIAL);
-      if (size > rdbChunk.max) return -1;
+      if (size > Math.min(rdbChunk.max, SCAN_MAX_BYTES)) return 0;
       this.copy(pos, size);
     }
   }
