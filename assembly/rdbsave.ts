@@ -16,7 +16,7 @@
  * to back, and the DEFER keys in a side block. Complexity: O(record bytes) per key (LZF is linear).
  */
 import { alloc, free } from './arena';
-import { RES, outReserve, outCommit, scratchPtr } from './io';
+import { RES, outReserve, outCommit } from './io';
 import { R_PTR } from '../src/engine/wasm/abi';
 import { NC_INFO, NC_COUNT, NC_P, NC_AUX, NK_MASK, NK_HASH, NK_SET, NK_LIST, NK_ZSET, NF_BIG, NF_LPENC, NATIVE_BIT, NATIVE_MASK } from './native';
 import { sForEachBig } from './set';
@@ -223,15 +223,6 @@ let hbase: u32 = 0;
 // @ts-ignore: decorator
 @inline function hslot(hval: u32): u32 {
   return htab + (((((hval ^ (hval << 5)) >> (3 * 8 - HLOG)) - hval * 5) & (HSIZE - 1)) << 2);
-}
-
-/**
- * lzf() on the scratch region (for the JS writer's strings, persistence/lzf.ts lzfCompressVia):
- * [scratch, scratch + inLen) into [scratch + inLen, scratch + inLen + outLen). Bytes written, 0
- * when it does not fit.
- */
-export function lzfScratch(inLen: u32, outLen: u32): u32 {
-  return lzf(scratchPtr, inLen, scratchPtr + inLen, outLen);
 }
 
 /** lzf.ts's lzfCompress of [inp, inp + inLen) into [out, out + outLen): bytes written, 0 when it does not fit. */

@@ -16,7 +16,7 @@ import type { BulkValue, EncodingLimits, HashValue, ListValue, RedisValue, SetVa
 import { JsStream, type StreamNode, type U64 } from '../engine/containers/stream';
 import { PackedValue } from '../engine/containers/packed';
 import { crc64Update, type Crc64State } from './crc64';
-import { lzfCompressFast } from './lzf-wasm';
+import { lzfCompress } from './lzf';
 import { bytesToInt64, LpWriter } from './listpack';
 import { strToInt64 } from '../util/number';
 import { writeLatin1 } from '../util/latin1';
@@ -219,7 +219,7 @@ export class RdbWriter {
     const len = end - start;
     const outLen = len - 4;
     if (this.lzfOut.length < outLen + 1) this.lzfOut = Buffer.allocUnsafe(Math.max(outLen + 1, this.lzfOut.length * 2));
-    const clen = lzfCompressFast(b, start, end, this.lzfOut, 0, outLen);
+    const clen = lzfCompress(b, start, end, this.lzfOut, 0, outLen);
     if (clen === 0) return false;
     this.u8(0xc0 | F.RDB_ENC_LZF);
     this.len(clen);
