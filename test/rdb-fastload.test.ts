@@ -19,6 +19,7 @@ import { RdbLoad, writeRdb, withFrozenClock } from '../src/persistence/rdb';
 import { datasetDigest } from '../src/persistence/digest';
 import { encodingLimits } from '../src/config/config';
 import { rdbChunk } from '../src/engine/wasm/rdbload';
+import { rdbScan } from '../src/engine/js-map/rdb-scan';
 import { LpWriter } from '../src/persistence/listpack';
 import { d2string } from '../src/persistence/format';
 
@@ -183,7 +184,16 @@ for (const engine of enginesUnderTest()) {
       // Small chunks for half of them: records cross chunk ends and chunks grow.
       rdbChunk.initial = i % 2 ? 4 << 20 : 64 + Math.floor(r() * 2048);
       rdbChunk.max = i % 2 ? 64 << 20 : 16384;
+      // js-map: every fifth without the WASM scan (rdb-fast.ts alone, as without build/redust.wasm).
+      rdbScan.useWasm = i % 5 !== 4;
       if (same(fast.internal, js.internal, mutate(file), i % 7 === 0, `mutation ${i}`).startsWith('ok')) loaded++;
+    }
+    rdbScan.useWasm = true;
+    for (const sliced of [false, true]) {
+      rdbScan.useWasm = false;
+      const a = outcome(fast.internal, file, sliced);
+      rdbScan.useWasm = true;
+      assert.is(a, outcome(fast.internal, file, sliced), 'with and without the js-map scan');
     }
     assert.ok(loaded > runs / 100 && loaded < runs - runs / 100, `loaded ${loaded} of ${runs}`);
   });

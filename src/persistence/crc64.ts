@@ -17,8 +17,11 @@ const WASM_MIN = 512;
 const WASM_CHUNK = 1 << 20;
 let wasm: WasmInstance | null | undefined;
 
-/** The CRC's WASM instance, null when the module is not built. */
-function crcInstance(): WasmInstance | null {
+/**
+ * The CRC's WASM instance, null when the module is not built. Also the js-map engine's helper
+ * instance (its RDB scan, js-map/rdb-scan.ts), which uses memory it allocates, not the scratch.
+ */
+export function crcInstance(): WasmInstance | null {
   if (wasm === undefined) {
     try {
       wasm = new WasmInstance();

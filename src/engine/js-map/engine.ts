@@ -34,6 +34,8 @@ import { jsContainers } from '../containers';
 import { JsZSet } from '../containers/zset';
 import { PackedValue } from '../containers/packed';
 import { JsMapRdbLoader, type FastLoadTarget } from './rdb-fast';
+import { JsMapScanLoader, rdbScan } from './rdb-scan';
+import { crcInstance } from '../../persistence/crc64';
 import { RdbWriter } from '../../persistence/rdb-writer';
 
 const EMPTY = Buffer.alloc(0);
@@ -840,7 +842,10 @@ export class JsMapEngine implements Engine {
 
   /** Engine.rdbFastLoader (types.ts): see rdb-fast.ts. */
   rdbFastLoader(buf: Buffer): RdbFastLoader {
-    return new JsMapRdbLoader(buf, (db) => (this.dbs.includes(db as JsMapDb) ? (db as JsMapDb) : null), this);
+    const target = (db: unknown) => (this.dbs.includes(db as JsMapDb) ? (db as JsMapDb) : null);
+    // The byte work in WASM when the module is built (rdb-scan.ts), else all in JS.
+    const w = rdbScan.useWasm ? crcInstance() : null;
+    return w !== null ? new JsMapScanLoader(w, buf, target, this) : new JsMapRdbLoader(buf, target, this);
   }
 
   globMatch(pattern: Bytes, subject: BulkValue, nocase: boolean): boolean {

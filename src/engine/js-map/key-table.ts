@@ -739,6 +739,11 @@ export class KeyTable {
  */
 const HASH_SEED = randomBytes(4).readInt32LE(0);
 
+/** HASH_SEED, for hashes computed elsewhere (the RDB scan in WASM, rdb-scan.ts). */
+export function tableHashSeed(): number {
+  return HASH_SEED;
+}
+
 /**
  * The table's hash of a key: MurmurHash3 (x86, 32-bit, seeded with HASH_SEED) over all its bytes, as an int32
  * (the form stored in rows). All bytes count, so keys differing anywhere spread over buckets;

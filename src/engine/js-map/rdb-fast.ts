@@ -15,6 +15,9 @@
  * opcodes, expired or duplicate keys, values past the encoding limits, any
  * record that does not check out) stops the run before that record: the JS reader takes it and
  * reports errors as before. Everything is bounds-checked; a stop is never an error here.
+ *
+ * With build/redust.wasm, rdb-scan.ts runs first (these checks in WASM, for a subset of these
+ * records) and hands this loader the records it stops at.
  */
 import type { EncodingLimits, RdbFastLoader, RedisValue } from '../types';
 import { bytesToInt64 } from '../../persistence/listpack';
@@ -58,7 +61,7 @@ const fcc = String.fromCharCode;
  * b[o, o + n) as a latin1 string: up to 12 bytes by String.fromCharCode in JIT code (latin1Slice
  * is a native call, ~100 ns: 1M keys of "key:N" = "value:N" loaded ~25% slower with it alone).
  */
-function latin1At(b: Buffer, o: number, n: number): string {
+export function latin1At(b: Buffer, o: number, n: number): string {
   switch (n) {
     case 0:
       return '';
@@ -628,7 +631,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
   }
 }
 
-function sameLimits(a: EncodingLimits, b: EncodingLimits): boolean {
+export function sameLimits(a: EncodingLimits, b: EncodingLimits): boolean {
   for (const k of Object.keys(b) as (keyof EncodingLimits)[]) if (a[k] !== b[k]) return false;
   return true;
 }

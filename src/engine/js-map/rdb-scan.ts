@@ -1,0 +1,212 @@
+/**
+ * JsMapScanLoader (Engine.rdbFastLoader of the js-map engine when build/redust.wasm is there):
+ * rdb-fast.ts's fast path with its byte work done in WASM (assembly/jsmapscan.ts), in the small
+ * helper instance the CRC64 uses. The file is copied into linear memory in chunks; jmScan walks
+ * and validates a batch of key records there and describes each (key bytes and hash, value bytes
+ * or blob, counts, memory figure, TTL); this file makes the strings and PackedValues from those
+ * bytes and stores the batch with one loadInsertMany, exactly as rdb-fast.ts would have.
+ *
+ * Why: at start the JS checks of rdb-fast.ts ran in the interpreter and baseline code for the
+ * first thousands of keys (~20 us a key for the first thousand) until TurboFan caught up; WASM
+ * code is compiled before the first record, so the warm-up left here is the small JS below.
+ *
+ * jmScan takes a subset of what rdb-fast.ts takes. A record it stops at (a string score, equal
+ * scores, other types and opcodes, expired keys, anything that does not check out) goes to
+ * rdb-fast.ts for a few records, and what that declines to the JS reader, so every decision
+ * keeps one implementation and the loaded values are the same whichever path read them.
+ */
+import type { EncodingLimits, RdbFastLoader, RedisValue } from '../types';
+import type { WasmInstance } from '../wasm/loader';
+import { R_LEN } from '../wasm/abi';
+import { rdbChunk } from '../wasm/rdbload';
+import * as F from '../../persistence/format';
+import { PackedValue, type PackedContext, type PackedMakers } from '../containers/packed';
+import { JsMapRdbLoader, latin1At, sameLimits, type FastLoadTarget } from './rdb-fast';
+import { tableHashSeed } from './key-table';
+
+/** The jsmapscan.ts exports (cast here: the engine's WasmExports does not list them). */
+interface ScanExports {
+  jmScan(start: number, end: number, now: number, hMaxE: number, hMaxV: number, sMaxI: number, seed: number, maxRecs: number): number;
+  jmScanDesc(): number;
+  jmScanExp(): number;
+  jmScanDecGrow(n: number, max: number): number;
+  jmScanDone(): void;
+  alloc(n: number): number;
+  free(p: number, n: number): void;
+}
+
+/** Tests turn the WASM scan off to check the all-JS fast path (rdb-fast.ts) too. */
+export const rdbScan = { useWasm: true };
+
+/**
+ * The first chunk: at most 1 MB (the helper instance keeps its memory), less when the wasm
+ * engine's rdbChunk is set smaller (tests); a record past the chunk is retried from a chunk
+ * starting at it, doubled up to rdbChunk.max.
+ */
+const CHUNK_MAX_INITIAL = 1 << 20;
+/**
+ * The largest chunk and decoded-bytes buffer: a record needing more is rdb-fast.ts's (its memory
+ * is the JS heap's, released after the load; the helper instance's memory never shrinks).
+ */
+const SCAN_MAX_BYTES = 8 << 20;
+/** jsmapscan.ts JM_BATCH, DESC_WORDS, STOP_*. */
+const BATCH = 64;
+const DESC_WORDS = 10;
+const STOP_CHUNK = 1;
+const STOP_DEC = 3;
+/** Records rdb-fast.ts reads when the scan stops at one (then the scan again). */
+const JS_RUN = 1;
+/** Values above this length are stored as Buffers by the Db (engine.ts BIG_AS_BUFFER). */
+const BIG_AS_BUFFER = 4096;
+
+export class JsMapScanLoader implements RdbFastLoader {
+  keys = 0;
+  private readonly x: ScanExports;
+  /** buf[from, to) is at ptr (cap bytes allocated). */
+  private ptr = 0;
+  private cap = 0;
+  private from = 0;
+  private to = 0;
+  private readonly desc: number;
+  private readonly exp: number;
+  private limits: EncodingLimits | null = null;
+  private ctx: PackedContext | null = null;
+  private readonly js: JsMapRdbLoader;
+  private readonly seed = tableHashSeed();
+  private readonly bKeys: string[] = new Array(BATCH).fill('');
+  private readonly bVals: RedisValue[] = new Array(BATCH).fill('');
+  private readonly bHash = new Int32Array(BATCH);
+  private readonly bEnd = new Float64Array(BATCH);
+  private readonly bExp = new Float64Array(BATCH);
+  private readonly bSize = new Float64Array(BATCH);
+
+  constructor(
+    private readonly w: WasmInstance,
+    private readonly buf: Buffer,
+    private readonly target: (db: unknown) => FastLoadTarget | null,
+    private readonly makers: PackedMakers,
+  ) {
+    this.x = w.x as unknown as ScanExports;
+    this.desc = this.x.jmScanDesc() >>> 0;
+    this.exp = this.x.jmScanExp() >>> 0;
+    this.js = new JsMapRdbLoader(buf, target, makers);
+    if (this.x.jmScanDecGrow(4096, SCAN_MAX_BYTES) === 0) throw new Error('js-map RDB scan: out of memory');
+  }
+
+  resize(db: unknown, size: number): void {
+    this.js.resize(db, size);
+  }
+
+  done(): void {
+    this.js.done();
+    this.release();
+    this.x.jmScanDone();
+  }
+
+  run(db: unknown, pos: number, now: number, limits: EncodingLimits, maxKeys: number): number {
+    this.keys = 0;
+    const t = this.target(db);
+    if (t === null || pos >= this.buf.length) return 0;
+    if (this.limits === null || !sameLimits(this.limits, limits)) {
+      this.limits = { ...limits };
+      this.ctx = { limits: this.limits, makers: this.makers };
+    }
+    let at = pos;
+    while (this.keys < maxKeys && at < this.buf.length) {
+      const n = this.scan(at, now, maxKeys - this.keys);
+      if (n > 0) {
+        const stored = t.loadInsertMany(this.bKeys, this.bHash, this.bVals, this.bSize, this.bExp, n, now);
+        if (stored > 0) at = this.bEnd[stored - 1];
+        this.keys += stored;
+        for (let i = 0; i < n; i++) {
+          this.bKeys[i] = '';
+          this.bVals[i] = '';
+        }
+        if (stored < n) break; // a key already there: the JS reader reports it
+        continue;
+      }
+      // The record at `at` is rdb-fast.ts's (or, when that declines too, the JS reader's).
+      const used = this.js.run(db, at, now, limits, Math.min(JS_RUN, maxKeys - this.keys));
+      if (used === 0) break;
+      at += used;
+      this.keys += this.js.keys;
+    }
+    return at - pos;
+  }
+
+  /**
+   * jmScan from `pos` (chunks copied as needed) into the batch arrays: the number of records
+   * described, 0 when the record at pos is not the scan's (or runs past the largest chunk).
+   */
+  private scan(pos: number, now: number, maxRecs: number): number {
+    const x = this.x;
+    const L = this.limits!;
+    for (;;) {
+      if (pos < this.from || pos >= this.to) this.copy(pos, Math.min(rdbChunk.initial, CHUNK_MAX_INITIAL));
+      const base = this.ptr - this.from;
+      const n = x.jmScan(base + pos, base + this.to, now, L.hashMaxListpackEntries, L.hashMaxListpackValue, L.setMaxIntsetEntries, this.seed, Math.min(maxRecs, BATCH)) >>> 0;
+      if (n > 0) return this.describe(n, base);
+      const why = this.w.resU32(R_LEN);
+      if (why === STOP_DEC) {
+        // The decoded bytes of this record need a bigger buffer (it asked for that much).
+        if (x.jmScanDecGrow(0, SCAN_MAX_BYTES) === 0) return 0;
+        continue;
+      }
+      if (why !== STOP_CHUNK || this.to >= this.buf.length) return 0;
+      const size = this.from === pos ? (this.to - this.from) * 2 : Math.min(rdbChunk.initial, CHUNK_MAX_INITIAL);
+      if (size > Math.min(rdbChunk.max, SCAN_MAX_BYTES)) return 0;
+      this.copy(pos, size);
+    }
+  }
+
+  /** The n described records as keys, hashes, values, sizes, TTLs and ends in the file. */
+  private describe(n: number, base: number): number {
+    const w = this.w;
+    w.sync();
+    const u8 = w.u8;
+    const i32 = w.i32;
+    const f64 = w.f64;
+    const ctx = this.ctx!;
+    let d = this.desc >> 2;
+    const e = this.exp >> 3;
+    for (let i = 0; i < n; i++, d += DESC_WORDS) {
+      const type = i32[d];
+      const kp = i32[d + 1] >>> 0;
+      this.bKeys[i] = latin1At(u8, kp, i32[d + 2]);
+      this.bHash[i] = i32[d + 3];
+      const vp = i32[d + 4] >>> 0;
+      const vl = i32[d + 5];
+      if (type === F.RDB_TYPE_STRING) {
+        this.bVals[i] = vl > BIG_AS_BUFFER ? Buffer.from(u8.subarray(vp, vp + vl)) : latin1At(u8, vp, vl);
+        this.bSize[i] = vl;
+      } else {
+        const bytes = i32[d + 8] >>> 0;
+        this.bVals[i] = new PackedValue(type, u8.latin1Slice(vp, vp + vl), i32[d + 6], i32[d + 7], bytes, ctx) as unknown as RedisValue;
+        this.bSize[i] = bytes;
+      }
+      this.bExp[i] = f64[e + i];
+      this.bEnd[i] = (i32[d + 9] >>> 0) - base;
+    }
+    return n;
+  }
+
+  private copy(pos: number, size: number): void {
+    const n = Math.min(size, this.buf.length - pos);
+    if (n > this.cap) {
+      this.release();
+      const p = this.x.alloc(n) >>> 0;
+      if (p === 0) throw new Error('js-map RDB scan: out of memory for the load buffer');
+      this.ptr = p;
+      this.cap = n;
+    }
+    this.w.sync();
+    this.w.u8.set(this.buf.subarray(pos, pos + n), this.ptr);
+    this.from = pos;
+    this.to = pos + n;
+  }
+
+  private release(): void {
+    if (this.ptr !== 0) this.x.free(this.ptr, this.cap);
+    this.ptr = this.cap = this.from = this.to = 0;
+  }
+}
