@@ -3,8 +3,9 @@
  * rdb-fast.ts's fast path with its byte work done in WASM (assembly/jsmapscan.ts), in the small
  * helper instance the CRC64 uses. The file is copied into linear memory in chunks; jmScan walks
  * and validates a batch of key records there and describes each (key bytes and hash, value bytes
- * or blob, counts, memory figure, TTL); this file makes the strings and PackedValues from those
- * bytes and stores the batch with one loadInsertMany, exactly as rdb-fast.ts would have.
+ * or blob, counts, memory figure, TTL); this file makes the value strings and PackedValues from
+ * those bytes and stores the batch with one loadInsertMany (the keys as bytes in the scan's memory,
+ * which the key table copies), exactly as rdb-fast.ts would have.
  *
  * Why: at start the JS checks of rdb-fast.ts ran in the interpreter and baseline code for the
  * first thousands of keys (~20 us a key for the first thousand) until TurboFan caught up; WASM
@@ -58,6 +59,7 @@ const STOP_DEC = 3;
 const JS_RUN = 1;
 /** Values above this length are stored as Buffers by the Db (engine.ts BIG_AS_BUFFER). */
 const BIG_AS_BUFFER = 4096;
+const EMPTY_BYTES = new Uint8Array(0);
 
 export class JsMapScanLoader implements RdbFastLoader {
   keys = 0;
@@ -73,7 +75,10 @@ export class JsMapScanLoader implements RdbFastLoader {
   private ctx: PackedContext | null = null;
   private readonly js: JsMapRdbLoader;
   private readonly seed = tableHashSeed();
-  private readonly bKeys: string[] = new Array(BATCH).fill('');
+  /** The described keys: bytes at bKeyOff/bKeyLen of bKeyBytes (the scan instance's memory). */
+  private bKeyBytes: Uint8Array = new Uint8Array(0);
+  private readonly bKeyOff = new Int32Array(BATCH);
+  private readonly bKeyLen = new Int32Array(BATCH);
   private readonly bVals: RedisValue[] = new Array(BATCH).fill('');
   private readonly bHash = new Int32Array(BATCH);
   private readonly bEnd = new Float64Array(BATCH);
@@ -115,13 +120,12 @@ export class JsMapScanLoader implements RdbFastLoader {
     while (this.keys < maxKeys && at < this.buf.length) {
       const n = this.scan(at, now, maxKeys - this.keys);
       if (n > 0) {
-        const stored = t.loadInsertMany(this.bKeys, this.bHash, this.bVals, this.bSize, this.bExp, n, now);
+        // (the keys are copied out of the scan's memory by the insert, before anything runs there)
+        const stored = t.loadInsertMany(this.bKeyBytes, this.bKeyOff, this.bKeyLen, this.bHash, this.bVals, this.bSize, this.bExp, n, now);
         if (stored > 0) at = this.bEnd[stored - 1];
         this.keys += stored;
-        for (let i = 0; i < n; i++) {
-          this.bKeys[i] = '';
-          this.bVals[i] = '';
-        }
+        for (let i = 0; i < n; i++) this.bVals[i] = '';
+        this.bKeyBytes = EMPTY_BYTES;
         if (stored < n) break; // a key already there: the JS reader reports it
         continue;
       }
@@ -167,12 +171,14 @@ export class JsMapScanLoader implements RdbFastLoader {
     const i32 = w.i32;
     const f64 = w.f64;
     const ctx = this.ctx!;
+    this.bKeyBytes = u8;
     let d = this.desc >> 2;
     const e = this.exp >> 3;
     for (let i = 0; i < n; i++, d += DESC_WORDS) {
       const type = i32[d];
       const kp = i32[d + 1] >>> 0;
-      this.bKeys[i] = latin1At(u8, kp, i32[d + 2]);
+      this.bKeyOff[i] = kp;
+      this.bKeyLen[i] = i32[d + 2];
       this.bHash[i] = i32[d + 3];
       const vp = i32[d + 4] >>> 0;
       const vl = i32[d + 5];
