@@ -6,7 +6,7 @@
  *   a set of 8 integers (intset), a list of 8 elements (`element:j`), a sorted set of 8 members
  *   (`j` -> `member:j`); and 100 lists, hashes, sets and sorted sets of 10,000 elements (1,000 per
  *   command) and 20 streams of 10,000 entries. RSS per key =
- *   (RSS after loading − RSS of the fresh server) / K, read once the servers have rested 7 s (past
+ *   (RSS after loading − RSS of the fresh server) / K, read once the servers have rested 13 s (past
  *   Redust's idle trim of V8's young generation, src/server/heap-trim.ts); used_memory per key from
  *   INFO memory the same way.
  * - Throughput: redis-benchmark -c 50 -r 100000, the built-in HSET, SADD and SPOP tests, and HGETALL /
@@ -138,8 +138,8 @@ async function usedMemory(port: number): Promise<number> {
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** How long the servers rest after a load before RSS is read: past the idle trim's ~5 s (heap-trim.ts). */
-const REST_MS = 7000;
+/** How long the servers rest after a load before RSS is read: past the idle trim's 10 s of quiet (heap-trim.ts). */
+const REST_MS = 13_000;
 
 /** One round of the throughput tests: rps per test, and the server's CPU µs per request into `cpu`. */
 async function throughputRound(port: number, pid: number, n: number, cpu: Record<string, number[]>, p99: Record<string, number[]>): Promise<Record<string, number>> {
@@ -301,7 +301,7 @@ export function writeCollectionsSection(file: string, r: CollectionsResult, head
       '(8 fields `field:j` → `value:j`, 8 members `member:j`, 8 integers, 8 elements `element:j`, or 8 members `member:j` with scores j; and 100 lists, hashes, sets and sorted sets of ' +
       '10,000 elements, 1,000 per command, and 20 streams of 10,000 entries, per key), RSS growth and used_memory growth per key ' +
       'over the first K keys, and RSS growth over the next K keys (the marginal cost per key). RSS is read at rest: the servers of a shape ' +
-      'run side by side and rest 7 s after each load, past the ~5 s after which Redust\'s standalone server gives back V8\'s young generation ' +
+      'run side by side and rest 13 s after each load, past the 10 s of quiet after which Redust\'s standalone server gives back V8\'s young generation ' +
       '(src/server/heap-trim.ts); during and just after a load Redust holds up to ~32 MB more, about 150 B per key at 200,000 keys. ' +
       'Throughput: redis-benchmark `-c 50 -r 100000`, the built-in HSET, SADD, SPOP, ZADD and ZPOPMIN tests, HGETALL / SMEMBERS of a ' +
       '100-element hash / set, ZRANGE 0 99 of a 100-member sorted set, the built-in LPUSH, RPUSH, LPOP and RPOP tests, LRANGE 0 99 of a 600-element list (redis-benchmark\'s LRANGE_100), at -P 1 and -P 16, ' +

@@ -13,7 +13,7 @@ const MB = 1 << 20;
 test('heap trim: scavenges only once quiet after a busy spell, until the new space is back', () => {
   let size = 1 * MB;
   const calls: string[] = [];
-  const trim = new HeapTrim({ gc: (o) => { calls.push(o?.type ?? 'major'); size = Math.max(MB, size / 2); }, newSpaceSize: () => size });
+  const trim = new HeapTrim({ gc: (o) => { calls.push(o?.type ?? 'major'); size = Math.max(MB, size / 2); }, newSpaceSize: () => size }, 1000);
   let t = 0;
   let commands = 0;
   const step = (perTick: number, ms: number) => {
@@ -28,7 +28,7 @@ test('heap trim: scavenges only once quiet after a busy spell, until the new spa
   size = 32 * MB;
   step(1000, 3000); // busy: 10,000 commands/s
   assert.equal(calls, []);
-  step(0, 900); // quiet, but not yet for IDLE_MS
+  step(0, 900); // quiet, but not yet for the idle time (1 s here, 10 s in the server)
   assert.equal(calls, []);
   step(0, 300);
   assert.equal(calls, ['minor']); // never a full collection
@@ -47,19 +47,19 @@ test('heap trim: scavenges only once quiet after a busy spell, until the new spa
 
 test('heap trim: gives up after ten tries when V8 keeps the space', () => {
   const calls: string[] = [];
-  const trim = new HeapTrim({ gc: (o) => calls.push(o?.type ?? 'major'), newSpaceSize: () => 16 * MB });
+  const trim = new HeapTrim({ gc: (o) => calls.push(o?.type ?? 'major'), newSpaceSize: () => 16 * MB }, 1000);
   // The baseline is what the space measured at construction: 16 MB here, so nothing to do.
   for (let t = 100, n = 0; t < 20_000; t += 100) trim.tick(t, (n += t < 3000 ? 1000 : 0), 0);
   assert.equal(calls, []);
   let size = MB;
-  const stubborn = new HeapTrim({ gc: (o) => calls.push(o?.type ?? 'major'), newSpaceSize: () => size });
+  const stubborn = new HeapTrim({ gc: (o) => calls.push(o?.type ?? 'major'), newSpaceSize: () => size }, 1000);
   size = 16 * MB;
   for (let t = 100, n = 0; t < 30_000; t += 100) stubborn.tick(t, (n += t < 3000 ? 1000 : 0), 0);
   assert.is(calls.length, 10);
 });
 
 test('heap trim: real V8 gives the young generation back once the process is quiet', async () => {
-  const trim = new HeapTrim();
+  const trim = new HeapTrim(undefined, 1000);
   assert.ok(trim.available, 'V8 gc function available');
   const start = newSpaceSize();
   // Grow the young generation: objects that survive scavenges, for up to 3 s of allocation.

@@ -9,7 +9,7 @@
  * hashes, the difference between the wasm engine's RSS and Redis's.
  *
  * Invariants: the trim runs only from serverCron, only once the server has been quiet (fewer than
- * QUIET_COMMANDS commands and QUIET_BYTES input bytes per second) for IDLE_MS after a busy
+ * QUIET_COMMANDS commands and QUIET_BYTES input bytes per second) for IDLE_MS (10 s) after a busy
  * period, and then once a second until V8 has shrunk the new space or MAX_TRIES passed; a busy
  * period re-arms it. Each attempt is one scavenge (minor GC): its cost is the live part of the
  * young generation, 0.4-6 ms measured, never a full collection.
@@ -22,7 +22,12 @@
 import * as v8 from 'v8';
 import * as vm from 'vm';
 
-const IDLE_MS = 1000;
+/**
+ * Quiet this long before the first try. A trimmed young generation starts small again, so the
+ * next burst pays more scavenges until it has regrown (the p99 of its first second or so, as on
+ * a fresh server); ten seconds keeps that off servers that are only paused between bursts.
+ */
+const IDLE_MS = 10_000;
 const RETRY_MS = 1000;
 const MAX_TRIES = 10;
 const QUIET_COMMANDS = 200;
@@ -64,7 +69,11 @@ export class HeapTrim {
   trimmedBytes = 0;
 
   /** `probe` replaces V8 in the state-machine tests (test/heap-trim.test.ts). */
-  constructor(probe?: { gc: GcFunction | null; newSpaceSize: () => number }) {
+  constructor(
+    probe?: { gc: GcFunction | null; newSpaceSize: () => number },
+    /** Quiet time before the first try (tests shorten it). */
+    private readonly idleMs = IDLE_MS,
+  ) {
     this.gc = probe ? probe.gc : exposeGc();
     this.spaceSize = probe ? probe.newSpaceSize : newSpaceSize;
     this.baseline = this.spaceSize();
@@ -94,7 +103,7 @@ export class HeapTrim {
       this.tries = 0;
       return;
     }
-    if (this.busyAt === 0 || now - this.busyAt < IDLE_MS || now - this.lastTry < RETRY_MS) return;
+    if (this.busyAt === 0 || now - this.busyAt < this.idleMs || now - this.lastTry < RETRY_MS) return;
     const before = this.spaceSize();
     if (before <= this.baseline) {
       this.busyAt = 0;
