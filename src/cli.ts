@@ -270,7 +270,7 @@ export async function main(argv: string[]): Promise<number> {
   const engine = createEngine(config.str('engine') as EngineName);
   const server = new Server(config, engine, { logger });
   server.configFile = parsed.configFile;
-  server.heapTrim = new HeapTrim();
+  server.heapTrim = new HeapTrim(undefined, undefined, config.str('engine') === 'wasm');
   for (const [from, to] of parsed.renames) server.table.rename(from, to);
   try {
     server.acl.loadAtStartup(parsed.users ?? []);

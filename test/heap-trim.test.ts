@@ -31,7 +31,7 @@ test('heap trim: scavenges only once quiet after a busy spell, until the new spa
   step(0, 900); // quiet, but not yet for the idle time (1 s here, 10 s in the server)
   assert.equal(calls, []);
   step(0, 300);
-  assert.equal(calls, ['minor']); // never a full collection
+  assert.equal(calls, ['minor']); // a scavenge (a full collection only with a small heap: heapUsed)
   step(0, 700);
   assert.equal(calls.length, 1); // at most one a second
   step(0, 10_000);
@@ -56,6 +56,44 @@ test('heap trim: gives up after ten tries when V8 keeps the space', () => {
   size = 16 * MB;
   for (let t = 100, n = 0; t < 30_000; t += 100) stubborn.tick(t, (n += t < 3000 ? 1000 : 0), 0);
   assert.is(calls.length, 10);
+});
+
+test('heap trim: one full collection after the young generation is back, while the heap grew and stays small', () => {
+  let size = MB;
+  let heap = 0;
+  let live = 0;
+  const calls: string[] = [];
+  const gc = (o?: { type?: string }) => {
+    calls.push(o?.type ?? 'major');
+    if (o?.type === 'minor') size = MB;
+    else heap = live;
+  };
+  const trim = new HeapTrim({ gc, newSpaceSize: () => size, heapUsed: () => heap }, 1000);
+  let t = 0;
+  let n = 0;
+  const spell = (heapAfter: number, liveAfter: number) => {
+    size = 16 * MB;
+    for (let end = t + 2000; t < end; ) trim.tick((t += 100), (n += 1000), 0);
+    heap = heapAfter;
+    live = liveAfter;
+    for (let end = t + 3000; t < end; ) trim.tick((t += 100), n, 0);
+  };
+  spell(40 * MB, 20 * MB);
+  assert.equal(calls, ['minor', 'major']);
+  spell(24 * MB, 20 * MB); // grew by less than 8 MB since the last full collection
+  assert.equal(calls, ['minor', 'major', 'minor']);
+  spell(100 * MB, 80 * MB); // the last one left 20 MB alive: this one runs, and leaves 80 MB
+  assert.equal(calls, ['minor', 'major', 'minor', 'minor', 'major']);
+  spell(200 * MB, 80 * MB); // more than 64 MB alive after the last one: no more
+  assert.equal(calls, ['minor', 'major', 'minor', 'minor', 'major', 'minor']);
+  assert.is(trim.majorRuns, 2);
+  // Without fullCollections (js-map): scavenges only.
+  const js: string[] = [];
+  const jsTrim = new HeapTrim({ gc: (o) => { js.push(o?.type ?? 'major'); size = MB; }, newSpaceSize: () => size, heapUsed: () => 40 * MB }, 1000, false);
+  size = 16 * MB;
+  for (let end = t + 2000; t < end; ) jsTrim.tick((t += 100), (n += 1000), 0);
+  for (let end = t + 3000; t < end; ) jsTrim.tick((t += 100), n, 0);
+  assert.equal(js, ['minor']);
 });
 
 test('heap trim: real V8 gives the young generation back once the process is quiet', async () => {

@@ -12,7 +12,9 @@
  * QUIET_COMMANDS commands and QUIET_BYTES input bytes per second) for IDLE_MS (10 s) after a busy
  * period, and then once a second until V8 has shrunk the new space or MAX_TRIES passed; a busy
  * period re-arms it. Each attempt is one scavenge (minor GC): its cost is the live part of the
- * young generation, 0.4-6 ms measured, never a full collection.
+ * young generation, 0.4-6 ms measured. Then, on the wasm engine (its data is in linear memory,
+ * the JS heap stays small), one full collection gives back the old generation's pages the spell's
+ * promoted garbage took (maybeMajor).
  *
  * The collector is V8's `gc` function, exposed by `--expose-gc`. Setting that flag at run time is
  * safe (it only makes new contexts carry `gc`; jest's leak detector does the same), unlike the GC
@@ -32,6 +34,8 @@ const RETRY_MS = 1000;
 const MAX_TRIES = 10;
 const QUIET_COMMANDS = 200;
 const QUIET_BYTES = 256 * 1024;
+const MAJOR_MAX_HEAP = 64 * 1024 * 1024;
+const MAJOR_MIN_GROWTH = 8 * 1024 * 1024;
 
 export type GcFunction = (options?: { type?: 'major' | 'minor' }) => void;
 
@@ -66,16 +70,27 @@ export class HeapTrim {
   private tries = 0;
   /** Scavenges run and new-space bytes given back (INFO-style counters for tests and docs). */
   runs = 0;
+  /** Full collections run (maybeMajor). */
+  majorRuns = 0;
+  /** Heap in use after the last full collection. */
+  private heapAfterMajor = 0;
+  private readonly heapUsed: () => number;
   trimmedBytes = 0;
 
   /** `probe` replaces V8 in the state-machine tests (test/heap-trim.test.ts). */
   constructor(
-    probe?: { gc: GcFunction | null; newSpaceSize: () => number },
+    probe?: { gc: GcFunction | null; newSpaceSize: () => number; heapUsed?: () => number },
     /** Quiet time before the first try (tests shorten it). */
     private readonly idleMs = IDLE_MS,
+    /**
+     * Whether a full collection may follow: for the wasm engine, whose data is in linear memory
+     * (the JS heap stays small); never for js-map, whose dataset is the heap.
+     */
+    private readonly fullCollections = true,
   ) {
     this.gc = probe ? probe.gc : exposeGc();
     this.spaceSize = probe ? probe.newSpaceSize : newSpaceSize;
+    this.heapUsed = probe ? (probe.heapUsed ?? (() => 0)) : () => v8.getHeapStatistics().used_heap_size;
     this.baseline = this.spaceSize();
   }
 
@@ -107,6 +122,7 @@ export class HeapTrim {
     const before = this.spaceSize();
     if (before <= this.baseline) {
       this.busyAt = 0;
+      this.maybeMajor();
       return;
     }
     this.lastTry = now;
@@ -114,6 +130,26 @@ export class HeapTrim {
     this.runs++;
     const after = this.spaceSize();
     if (after < before) this.trimmedBytes += before - after;
-    if (after <= this.baseline || ++this.tries >= MAX_TRIES) this.busyAt = 0;
+    if (after <= this.baseline || ++this.tries >= MAX_TRIES) {
+      this.busyAt = 0;
+      this.maybeMajor();
+    }
+  }
+
+  /**
+   * Once the young generation is back: one full collection, which gives back the old
+   * generation's pages that the busy spell's promoted garbage filled (~60 B per key after loading
+   * 200,000 small hashes on the wasm engine), when the heap has grown by MAJOR_MIN_GROWTH since the
+   * last one and that one left at most MAJOR_MAX_HEAP alive (so it stays short: ~5-15 ms). Only
+   * with fullCollections (the wasm engine): a js-map dataset is the heap, collected on V8's own
+   * schedule.
+   */
+  private maybeMajor(): void {
+    // (heapUsed counts garbage not yet collected: the bound is on what the last one left alive)
+    if (!this.fullCollections || this.heapAfterMajor > MAJOR_MAX_HEAP) return;
+    if (this.heapUsed() - this.heapAfterMajor < MAJOR_MIN_GROWTH) return;
+    this.gc!();
+    this.majorRuns++;
+    this.heapAfterMajor = this.heapUsed();
   }
 }
