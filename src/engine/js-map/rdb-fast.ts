@@ -52,6 +52,31 @@ const INTSET_HARD_MAX = 1 << 30;
 /** Records parsed before one KeyTable call. */
 const BATCH = 64;
 
+/**
+ * A batch of key records for FastLoadTarget.loadInsertMany, as the js-map loaders build it
+ * (this file's and rdb-scan.ts's): the keys as bytes in keyBytes at keyOff/keyLen (the table keeps
+ * short keys' bytes in its rows, so no key string is built), their table hashes, values, memory
+ * figures, TTLs and where each record ends in the file.
+ */
+export class LoadBatch {
+  readonly keyOff = new Int32Array(BATCH);
+  readonly keyLen = new Int32Array(BATCH);
+  readonly vals: RedisValue[] = new Array(BATCH).fill('');
+  readonly hash = new Int32Array(BATCH);
+  readonly end = new Float64Array(BATCH);
+  readonly exp = new Float64Array(BATCH);
+  readonly size = new Float64Array(BATCH);
+
+  constructor(public keyBytes: Uint8Array) {}
+
+  /** Store records 0..n-1; returns how many were (fewer: a key was already there). */
+  store(t: FastLoadTarget, n: number, now: number): number {
+    const stored = t.loadInsertMany(this.keyBytes, this.keyOff, this.keyLen, this.hash, this.vals, this.size, this.exp, n, now);
+    for (let i = 0; i < n; i++) this.vals[i] = '';
+    return stored;
+  }
+}
+
 /** Thrown (and caught in run) when a record is for the JS reader. */
 const DECLINE = new Error('decline');
 
@@ -145,19 +170,9 @@ export class JsMapRdbLoader implements RdbFastLoader {
   private readonly dupStamp = new Int32Array(DUP_SLOTS);
   private stamp = 0;
   private limits: EncodingLimits | null = null;
-  /**
-   * The batch being parsed: keys (their bytes copied to bKeyBytes at bKeyOff, bKeyLen: the table
-   * keeps short keys' bytes in its rows, so no key string is built), their table hashes, values,
-   * where each record ends.
-   */
-  private bKeyBytes = Buffer.alloc(BATCH * 32);
-  private readonly bKeyOff = new Int32Array(BATCH);
-  private readonly bKeyLen = new Int32Array(BATCH);
-  private readonly bVals: RedisValue[] = new Array(BATCH).fill('');
-  private readonly bHash = new Int32Array(BATCH);
-  private readonly bEnd = new Float64Array(BATCH);
-  private readonly bExp = new Float64Array(BATCH);
-  private readonly bSize = new Float64Array(BATCH);
+  /** The batch being parsed (its keys' bytes copied to keyBuf, which the batch points at). */
+  private keyBuf = Buffer.alloc(BATCH * 32);
+  private readonly batch = new LoadBatch(this.keyBuf);
   /** The memoryUsage of the value just parsed (stringValue, collection). */
   private vSize = 0;
   private ctx: PackedContext | null = null;
@@ -190,12 +205,11 @@ export class JsMapRdbLoader implements RdbFastLoader {
     }
     const buf = this.buf;
     this.end = buf.length;
-    const bKeyOff = this.bKeyOff;
-    const bKeyLen = this.bKeyLen;
-    const bVals = this.bVals;
-    const bHash = this.bHash;
-    const bEnd = this.bEnd;
-    const bExp = this.bExp;
+    const batch = this.batch;
+    const bVals = batch.vals;
+    const bHash = batch.hash;
+    const bEnd = batch.end;
+    const bExp = batch.exp;
     let at = pos;
     let stop = false;
     while (!stop && this.keys < maxKeys && at < this.end) {
@@ -239,35 +253,34 @@ export class JsMapRdbLoader implements RdbFastLoader {
           throw e;
         }
         bExp[n] = expireAt;
-        this.bSize[n] = this.vSize;
+        batch.size[n] = this.vSize;
         p = bEnd[n] = this.pos;
         n++;
       }
       if (n === 0) break;
-      const stored = t.loadInsertMany(this.bKeyBytes, bKeyOff, bKeyLen, bHash, bVals, this.bSize, bExp, n, now);
+      const stored = batch.store(t, n, now);
       if (stored > 0) at = bEnd[stored - 1];
       this.keys += stored;
       if (stored < n) stop = true; // a key already there: the JS reader reports it
-      for (let i = 0; i < n; i++) bVals[i] = '';
     }
     return at - pos;
   }
 
-  /** Copy the current string (the batch's key i) to bKeyBytes at `kpos`; returns the next position. */
+  /** Copy the current string (the batch's key i) to keyBuf at `kpos`; returns the next position. */
   private keepKey(i: number, kpos: number): number {
     const len = this.sLen;
-    if (kpos + len > this.bKeyBytes.length) {
-      const grown = Buffer.alloc(Math.max(2 * this.bKeyBytes.length, kpos + len));
-      this.bKeyBytes.copy(grown, 0, 0, kpos);
-      this.bKeyBytes = grown;
+    if (kpos + len > this.keyBuf.length) {
+      const grown = Buffer.alloc(Math.max(2 * this.keyBuf.length, kpos + len));
+      this.keyBuf.copy(grown, 0, 0, kpos);
+      this.keyBuf = this.batch.keyBytes = grown;
     }
-    const kb = this.bKeyBytes;
+    const kb = this.keyBuf;
     const src = this.sBuf;
     const off = this.sOff;
     if (len <= 32) for (let j = 0; j < len; j++) kb[kpos + j] = src[off + j];
     else src.copy(kb, kpos, off, off + len);
-    this.bKeyOff[i] = kpos;
-    this.bKeyLen[i] = len;
+    this.batch.keyOff[i] = kpos;
+    this.batch.keyLen[i] = len;
     return kpos + len;
   }
 

@@ -22,7 +22,7 @@ import { R_LEN } from '../wasm/abi';
 import { rdbChunk } from '../wasm/rdbload';
 import * as F from '../../persistence/format';
 import { PackedValue, type PackedContext, type PackedMakers } from '../containers/packed';
-import { JsMapRdbLoader, latin1At, sameLimits, type FastLoadTarget } from './rdb-fast';
+import { JsMapRdbLoader, LoadBatch, latin1At, sameLimits, type FastLoadTarget } from './rdb-fast';
 import { tableHashSeed } from './key-table';
 
 /** The jsmapscan.ts exports (cast here: the engine's WasmExports does not list them). */
@@ -75,15 +75,8 @@ export class JsMapScanLoader implements RdbFastLoader {
   private ctx: PackedContext | null = null;
   private readonly js: JsMapRdbLoader;
   private readonly seed = tableHashSeed();
-  /** The described keys: bytes at bKeyOff/bKeyLen of bKeyBytes (the scan instance's memory). */
-  private bKeyBytes: Uint8Array = new Uint8Array(0);
-  private readonly bKeyOff = new Int32Array(BATCH);
-  private readonly bKeyLen = new Int32Array(BATCH);
-  private readonly bVals: RedisValue[] = new Array(BATCH).fill('');
-  private readonly bHash = new Int32Array(BATCH);
-  private readonly bEnd = new Float64Array(BATCH);
-  private readonly bExp = new Float64Array(BATCH);
-  private readonly bSize = new Float64Array(BATCH);
+  /** The described records; their keys are bytes in the scan instance's memory. */
+  private readonly batch = new LoadBatch(EMPTY_BYTES);
 
   constructor(
     private readonly w: WasmInstance,
@@ -121,11 +114,10 @@ export class JsMapScanLoader implements RdbFastLoader {
       const n = this.scan(at, now, maxKeys - this.keys);
       if (n > 0) {
         // (the keys are copied out of the scan's memory by the insert, before anything runs there)
-        const stored = t.loadInsertMany(this.bKeyBytes, this.bKeyOff, this.bKeyLen, this.bHash, this.bVals, this.bSize, this.bExp, n, now);
-        if (stored > 0) at = this.bEnd[stored - 1];
+        const stored = this.batch.store(t, n, now);
+        if (stored > 0) at = this.batch.end[stored - 1];
         this.keys += stored;
-        for (let i = 0; i < n; i++) this.bVals[i] = '';
-        this.bKeyBytes = EMPTY_BYTES;
+        this.batch.keyBytes = EMPTY_BYTES;
         if (stored < n) break; // a key already there: the JS reader reports it
         continue;
       }
@@ -171,27 +163,28 @@ export class JsMapScanLoader implements RdbFastLoader {
     const i32 = w.i32;
     const f64 = w.f64;
     const ctx = this.ctx!;
-    this.bKeyBytes = u8;
+    const batch = this.batch;
+    batch.keyBytes = u8;
     let d = this.desc >> 2;
     const e = this.exp >> 3;
     for (let i = 0; i < n; i++, d += DESC_WORDS) {
       const type = i32[d];
       const kp = i32[d + 1] >>> 0;
-      this.bKeyOff[i] = kp;
-      this.bKeyLen[i] = i32[d + 2];
-      this.bHash[i] = i32[d + 3];
+      batch.keyOff[i] = kp;
+      batch.keyLen[i] = i32[d + 2];
+      batch.hash[i] = i32[d + 3];
       const vp = i32[d + 4] >>> 0;
       const vl = i32[d + 5];
       if (type === F.RDB_TYPE_STRING) {
-        this.bVals[i] = vl > BIG_AS_BUFFER ? Buffer.from(u8.subarray(vp, vp + vl)) : latin1At(u8, vp, vl);
-        this.bSize[i] = vl;
+        batch.vals[i] = vl > BIG_AS_BUFFER ? Buffer.from(u8.subarray(vp, vp + vl)) : latin1At(u8, vp, vl);
+        batch.size[i] = vl;
       } else {
         const bytes = i32[d + 8] >>> 0;
-        this.bVals[i] = new PackedValue(type, u8.latin1Slice(vp, vp + vl), i32[d + 6], i32[d + 7], bytes, ctx) as unknown as RedisValue;
-        this.bSize[i] = bytes;
+        batch.vals[i] = new PackedValue(type, u8.latin1Slice(vp, vp + vl), i32[d + 6], i32[d + 7], bytes, ctx) as unknown as RedisValue;
+        batch.size[i] = bytes;
       }
-      this.bExp[i] = f64[e + i];
-      this.bEnd[i] = (i32[d + 9] >>> 0) - base;
+      batch.exp[i] = f64[e + i];
+      batch.end[i] = (i32[d + 9] >>> 0) - base;
     }
     return n;
   }
