@@ -87,11 +87,13 @@ export class HeapTrim {
      * (the JS heap stays small); never for js-map, whose dataset is the heap.
      */
     private readonly fullCollections = true,
+    /** The new-space size a trim brings it back to (default: its size now, at server start). */
+    baseline?: number,
   ) {
     this.gc = probe ? probe.gc : exposeGc();
     this.spaceSize = probe ? probe.newSpaceSize : newSpaceSize;
     this.heapUsed = probe ? (probe.heapUsed ?? (() => 0)) : () => v8.getHeapStatistics().used_heap_size;
-    this.baseline = this.spaceSize();
+    this.baseline = baseline ?? this.spaceSize();
   }
 
   get available(): boolean {
