@@ -7,6 +7,7 @@ import { randomBytes } from 'crypto';
 import { StrEnc } from '../types';
 import type { Bytes, HashTableStats, RedisValue } from '../types';
 import { LinearHashing } from '../hashing/linear-hashing';
+import { writeDigitsBefore } from '../../util/number';
 
 /** Rows, bucket heads and the TTL index are stored in chunks of 2^CHUNK_BITS (chunk = i >>> bits, offset = i & mask). */
 const CHUNK_BITS = 16;
@@ -568,24 +569,9 @@ export class KeyTable {
     const rb = this.rowsB[c];
     const r = o << 6;
     const kl = rb[r + B_KLEN];
-    // The digits right to left into `digits` (int32 arithmetic while it fits), then copied.
+    // The digits right to left into `digits`, then copied.
     const d = digits;
-    let p = d.length;
-    let x = v < 0 ? -v : v;
-    if (x <= 0x7fffffff) {
-      let y = x | 0;
-      do {
-        const q = (y / 10) | 0;
-        d[--p] = 48 + y - q * 10;
-        y = q;
-      } while (y !== 0);
-    } else {
-      do {
-        const q = Math.floor(x / 10);
-        d[--p] = 48 + x - q * 10;
-        x = q;
-      } while (x !== 0);
-    }
+    let p = writeDigitsBefore(d, d.length, v < 0 ? -v : v);
     if (v < 0) d[--p] = 45;
     const n = d.length - p;
     if (n > (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) return false;

@@ -19,7 +19,7 @@
 import type { EncodingLimits, RdbFastLoader, RedisValue } from '../types';
 import type { WasmInstance } from '../wasm/loader';
 import { R_LEN } from '../wasm/abi';
-import { rdbChunk } from '../wasm/rdbload';
+import { FileWindow, rdbChunk } from '../wasm/rdbload';
 import * as F from '../../persistence/format';
 import { PackedValue, type PackedContext, type PackedMakers } from '../containers/packed';
 import { JsMapRdbLoader, LoadBatch, latin1At, sameLimits, type FastLoadTarget } from './rdb-fast';
@@ -64,11 +64,7 @@ const EMPTY_BYTES = new Uint8Array(0);
 export class JsMapScanLoader implements RdbFastLoader {
   keys = 0;
   private readonly x: ScanExports;
-  /** buf[from, to) is at ptr (cap bytes allocated). */
-  private ptr = 0;
-  private cap = 0;
-  private from = 0;
-  private to = 0;
+  private readonly win: FileWindow;
   private readonly desc: number;
   private readonly exp: number;
   private limits: EncodingLimits | null = null;
@@ -85,6 +81,7 @@ export class JsMapScanLoader implements RdbFastLoader {
     private readonly makers: PackedMakers,
   ) {
     this.x = w.x as unknown as ScanExports;
+    this.win = new FileWindow(w, buf, 'js-map RDB scan');
     this.desc = this.x.jmScanDesc() >>> 0;
     this.exp = this.x.jmScanExp() >>> 0;
     this.js = new JsMapRdbLoader(buf, target, makers);
@@ -97,7 +94,7 @@ export class JsMapScanLoader implements RdbFastLoader {
 
   done(): void {
     this.js.done();
-    this.release();
+    this.win.release();
     this.x.jmScanDone();
   }
 
@@ -137,10 +134,11 @@ export class JsMapScanLoader implements RdbFastLoader {
   private scan(pos: number, now: number, maxRecs: number): number {
     const x = this.x;
     const L = this.limits!;
+    const win = this.win;
     for (;;) {
-      if (pos < this.from || pos >= this.to) this.copy(pos, Math.min(rdbChunk.initial, CHUNK_MAX_INITIAL));
-      const base = this.ptr - this.from;
-      const n = x.jmScan(base + pos, base + this.to, now, L.hashMaxListpackEntries, L.hashMaxListpackValue, L.setMaxIntsetEntries, this.seed, Math.min(maxRecs, BATCH)) >>> 0;
+      if (pos < win.from || pos >= win.to) win.copy(pos, Math.min(rdbChunk.initial, CHUNK_MAX_INITIAL));
+      const base = win.ptr - win.from;
+      const n = x.jmScan(base + pos, base + win.to, now, L.hashMaxListpackEntries, L.hashMaxListpackValue, L.setMaxIntsetEntries, this.seed, Math.min(maxRecs, BATCH)) >>> 0;
       if (n > 0) return this.describe(n, base);
       const why = this.w.resU32(R_LEN);
       if (why === STOP_DEC) {
@@ -148,10 +146,10 @@ export class JsMapScanLoader implements RdbFastLoader {
         if (x.jmScanDecGrow(0, SCAN_MAX_BYTES) === 0) return 0;
         continue;
       }
-      if (why !== STOP_CHUNK || this.to >= this.buf.length) return 0;
-      const size = this.from === pos ? (this.to - this.from) * 2 : Math.min(rdbChunk.initial, CHUNK_MAX_INITIAL);
+      if (why !== STOP_CHUNK || win.to >= this.buf.length) return 0;
+      const size = win.from === pos ? (win.to - win.from) * 2 : Math.min(rdbChunk.initial, CHUNK_MAX_INITIAL);
       if (size > Math.min(rdbChunk.max, SCAN_MAX_BYTES)) return 0;
-      this.copy(pos, size);
+      win.copy(pos, size);
     }
   }
 
@@ -187,25 +185,5 @@ export class JsMapScanLoader implements RdbFastLoader {
       batch.end[i] = (i32[d + 9] >>> 0) - base;
     }
     return n;
-  }
-
-  private copy(pos: number, size: number): void {
-    const n = Math.min(size, this.buf.length - pos);
-    if (n > this.cap) {
-      this.release();
-      const p = this.x.alloc(n) >>> 0;
-      if (p === 0) throw new Error('js-map RDB scan: out of memory for the load buffer');
-      this.ptr = p;
-      this.cap = n;
-    }
-    this.w.sync();
-    this.w.u8.set(this.buf.subarray(pos, pos + n), this.ptr);
-    this.from = pos;
-    this.to = pos + n;
-  }
-
-  private release(): void {
-    if (this.ptr !== 0) this.x.free(this.ptr, this.cap);
-    this.ptr = this.cap = this.from = this.to = 0;
   }
 }

@@ -22,55 +22,31 @@ function limit(n: number): number {
   return n >= NO_LIMIT ? NO_LIMIT : n < 0 ? 0 : n;
 }
 
-export class WasmRdbLoader implements RdbFastLoader {
-  keys = 0;
-  /** buf[from, to) is at ptr (cap bytes allocated). */
-  private ptr = 0;
-  private cap = 0;
-  private from = 0;
-  private to = 0;
+/**
+ * A window buf[from, to) of a file copied into a WASM instance's linear memory at ptr (cap bytes
+ * allocated, reused while big enough): the chunks the RDB loaders read (this file's, and the
+ * js-map engine's scan, src/engine/js-map/rdb-scan.ts).
+ */
+export class FileWindow {
+  ptr = 0;
+  cap = 0;
+  from = 0;
+  to = 0;
 
   constructor(
     private readonly w: WasmInstance,
     private readonly buf: Buffer,
-    /** The db's keyspace pointer, or -1 when the fast path must not be used (see WasmDb.rdbFastPtr). */
-    private readonly dbPtr: (db: Db) => number,
+    /** Who runs out of memory, for the error. */
+    private readonly owner: string,
   ) {}
 
-  run(db: Db, pos: number, now: number, limits: EncodingLimits, maxKeys: number): number {
-    this.keys = 0;
-    const d = this.dbPtr(db);
-    if (d < 0 || pos >= this.buf.length) return 0;
-    const x = this.w.x;
-    for (;;) {
-      if (pos < this.from || pos >= this.to) this.copy(pos, rdbChunk.initial);
-      const base = this.ptr - this.from;
-      const used = x.rdbLoadRun(
-        d, base + pos, base + this.to, now,
-        limit(limits.hashMaxListpackEntries), limit(limits.hashMaxListpackValue),
-        limit(limits.zsetMaxListpackEntries), limit(limits.zsetMaxListpackValue),
-        Math.min(Math.max(limits.setMaxIntsetEntries, 0), INTSET_HARD_MAX), maxKeys,
-      ) >>> 0;
-      this.keys = this.w.resU32(R_MISC);
-      if (used > 0 || this.w.resU32(R_LEN) !== STOP_CHUNK || this.to >= this.buf.length) return used;
-      // The record at pos runs past the chunk: a chunk starting at it, bigger if it already did.
-      const size = this.from === pos ? (this.to - this.from) * 2 : rdbChunk.initial;
-      if (size > rdbChunk.max) return 0;
-      this.copy(pos, size);
-    }
-  }
-
-  resize(db: Db, size: number): void {
-    const d = this.dbPtr(db);
-    if (d >= 0 && size > 0) this.w.x.rdbLoadResize(d, Math.min(size, 0x40000000));
-  }
-
-  private copy(pos: number, size: number): void {
+  /** Copy buf[pos, pos + size) (up to the file's end) into the window. */
+  copy(pos: number, size: number): void {
     const n = Math.min(size, this.buf.length - pos);
     if (n > this.cap) {
       this.release();
       const p = this.w.x.alloc(n) >>> 0;
-      if (p === 0) throw new Error('wasm engine: out of memory for the RDB load buffer');
+      if (p === 0) throw new Error(`${this.owner}: out of memory for the RDB load buffer`);
       this.ptr = p;
       this.cap = n;
     }
@@ -80,13 +56,56 @@ export class WasmRdbLoader implements RdbFastLoader {
     this.to = pos + n;
   }
 
-  private release(): void {
+  release(): void {
     if (this.ptr !== 0) this.w.x.free(this.ptr, this.cap);
     this.ptr = this.cap = this.from = this.to = 0;
   }
+}
+
+export class WasmRdbLoader implements RdbFastLoader {
+  keys = 0;
+  private readonly win: FileWindow;
+
+  constructor(
+    private readonly w: WasmInstance,
+    private readonly buf: Buffer,
+    /** The db's keyspace pointer, or -1 when the fast path must not be used (see WasmDb.rdbFastPtr). */
+    private readonly dbPtr: (db: Db) => number,
+  ) {
+    this.win = new FileWindow(w, buf, 'wasm engine');
+  }
+
+  run(db: Db, pos: number, now: number, limits: EncodingLimits, maxKeys: number): number {
+    this.keys = 0;
+    const d = this.dbPtr(db);
+    if (d < 0 || pos >= this.buf.length) return 0;
+    const x = this.w.x;
+    const win = this.win;
+    for (;;) {
+      if (pos < win.from || pos >= win.to) win.copy(pos, rdbChunk.initial);
+      const base = win.ptr - win.from;
+      const used = x.rdbLoadRun(
+        d, base + pos, base + win.to, now,
+        limit(limits.hashMaxListpackEntries), limit(limits.hashMaxListpackValue),
+        limit(limits.zsetMaxListpackEntries), limit(limits.zsetMaxListpackValue),
+        Math.min(Math.max(limits.setMaxIntsetEntries, 0), INTSET_HARD_MAX), maxKeys,
+      ) >>> 0;
+      this.keys = this.w.resU32(R_MISC);
+      if (used > 0 || this.w.resU32(R_LEN) !== STOP_CHUNK || win.to >= this.buf.length) return used;
+      // The record at pos runs past the chunk: a chunk starting at it, bigger if it already did.
+      const size = win.from === pos ? (win.to - win.from) * 2 : rdbChunk.initial;
+      if (size > rdbChunk.max) return 0;
+      win.copy(pos, size);
+    }
+  }
+
+  resize(db: Db, size: number): void {
+    const d = this.dbPtr(db);
+    if (d >= 0 && size > 0) this.w.x.rdbLoadResize(d, Math.min(size, 0x40000000));
+  }
 
   done(): void {
-    this.release();
+    this.win.release();
     this.w.x.rdbLoadDone();
   }
 }
