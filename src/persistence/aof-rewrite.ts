@@ -57,11 +57,7 @@ export class AofCommandBase {
     this.incrementalFsync = s.config.bool('aof-rewrite-incremental-fsync');
     // rewriteAppendOnlyFileRio starts with the time of the rewrite (in Redis's child, so the
     // parent's last annotated second is not moved: the incr file annotates on its own).
-    if (s.aof.timestamps) {
-      const line = F.timestampAnnotation(Math.floor(s.clock.now() / 1000));
-      this.sink.reserve(line.length);
-      this.sink.len += this.sink.buf.latin1Write(line, this.sink.len);
-    }
+    if (s.aof.timestamps) this.sink.appendLatin1(F.timestampAnnotation(Math.floor(s.clock.now() / 1000)));
     for (const lib of scriptingOf(s).libraries.values()) this.cmd(['FUNCTION', 'LOAD', lib.code]);
     const now = s.clock.now();
     this.snapshot = new Snapshot(s.dbs, now, {
@@ -159,13 +155,11 @@ export class AofCommandBase {
       this.curDb = dbIndex;
     }
     const sink = this.sink;
-    sink.reserve(32);
-    writeBytes(sink, '*3\r\n$3\r\nSET\r\n');
+    sink.appendLatin1('*3\r\n$3\r\nSET\r\n');
     bulk(sink, src, kAt, kLen, kInt);
     bulk(sink, src, strAt, strLen, strInt);
     if (expireAt !== -1) {
-      sink.reserve(32);
-      writeBytes(sink, '*3\r\n$9\r\nPEXPIREAT\r\n');
+      sink.appendLatin1('*3\r\n$9\r\nPEXPIREAT\r\n');
       bulk(sink, src, kAt, kLen, kInt);
       bulk(sink, null, 0, 0, String(expireAt));
     }
@@ -303,16 +297,10 @@ function rdbString(b: Uint8Array, p: number): number {
   return p + len;
 }
 
-/** ASCII text (room reserved). */
-function writeBytes(sink: ByteSink, text: string): void {
-  sink.len += sink.buf.latin1Write(text, sink.len);
-}
-
 /** `$<len>\r\n<bytes>\r\n` from src[at, at + len), or of `text` when given. */
 function bulk(sink: ByteSink, src: Uint8Array | null, at: number, len: number, text: string | null): void {
   if (text !== null) {
-    sink.reserve(text.length + 16);
-    writeBytes(sink, `$${text.length}\r\n${text}\r\n`);
+    sink.appendLatin1(`$${text.length}\r\n${text}\r\n`);
     return;
   }
   sink.reserve(len + 16);

@@ -318,10 +318,7 @@ export class Aof implements PropagationTarget {
     const now = Math.floor(this.server.clock.now() / 1000);
     if (now <= this.lastTimestamp) return;
     this.lastTimestamp = now;
-    const line = F.timestampAnnotation(now);
-    const sink = this.pending;
-    sink.reserve(line.length);
-    sink.len += sink.buf.latin1Write(line, sink.len);
+    this.pending.appendLatin1(F.timestampAnnotation(now));
   }
 
   /**

@@ -223,6 +223,12 @@ export class ByteSink {
     this.len += bytes.length;
   }
 
+  /** A latin1 string's bytes (1 char = 1 byte). */
+  appendLatin1(text: string): void {
+    this.reserve(text.length);
+    this.len += this.buf.latin1Write(text, this.len);
+  }
+
   /** After the contents were consumed and len reset: give back a buffer a burst made big. */
   release(): void {
     if (this.len === 0 && this.buf.length > SINK_KEEP) this.buf = Buffer.allocUnsafe(this.initial);
