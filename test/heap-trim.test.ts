@@ -15,12 +15,11 @@ test('heap trim: scavenges only once quiet after a busy spell, until the new spa
   const calls: string[] = [];
   const trim = new HeapTrim({ gc: (o) => { calls.push(o?.type ?? 'major'); size = Math.max(MB, size / 2); }, newSpaceSize: () => size }, 1000);
   let t = 0;
-  let commands = 0;
+  // (cron ticks every 100 ms; perTick commands a tick is perTick * 10 per second, 30 bytes each)
   const step = (perTick: number, ms: number) => {
     for (let end = t + ms; t < end; ) {
       t += 100;
-      commands += perTick;
-      trim.tick(t, commands, commands * 30);
+      trim.tick(t, perTick * 10, perTick * 300);
     }
   };
   step(0, 5000); // quiet from the start: nothing to give back
@@ -49,12 +48,12 @@ test('heap trim: gives up after ten tries when V8 keeps the space', () => {
   const calls: string[] = [];
   const trim = new HeapTrim({ gc: (o) => calls.push(o?.type ?? 'major'), newSpaceSize: () => 16 * MB }, 1000);
   // The baseline is what the space measured at construction: 16 MB here, so nothing to do.
-  for (let t = 100, n = 0; t < 20_000; t += 100) trim.tick(t, (n += t < 3000 ? 1000 : 0), 0);
+  for (let t = 100; t < 20_000; t += 100) trim.tick(t, t < 3000 ? 10_000 : 0, 0);
   assert.equal(calls, []);
   let size = MB;
   const stubborn = new HeapTrim({ gc: (o) => calls.push(o?.type ?? 'major'), newSpaceSize: () => size }, 1000);
   size = 16 * MB;
-  for (let t = 100, n = 0; t < 30_000; t += 100) stubborn.tick(t, (n += t < 3000 ? 1000 : 0), 0);
+  for (let t = 100; t < 30_000; t += 100) stubborn.tick(t, t < 3000 ? 10_000 : 0, 0);
   assert.is(calls.length, 10);
 });
 
@@ -70,13 +69,12 @@ test('heap trim: one full collection after the young generation is back, while t
   };
   const trim = new HeapTrim({ gc, newSpaceSize: () => size, heapUsed: () => heap }, 1000);
   let t = 0;
-  let n = 0;
   const spell = (heapAfter: number, liveAfter: number) => {
     size = 16 * MB;
-    for (let end = t + 2000; t < end; ) trim.tick((t += 100), (n += 1000), 0);
+    for (let end = t + 2000; t < end; ) trim.tick((t += 100), 10_000, 0);
     heap = heapAfter;
     live = liveAfter;
-    for (let end = t + 3000; t < end; ) trim.tick((t += 100), n, 0);
+    for (let end = t + 3000; t < end; ) trim.tick((t += 100), 0, 0);
   };
   spell(40 * MB, 20 * MB);
   assert.equal(calls, ['minor', 'major']);
@@ -91,8 +89,8 @@ test('heap trim: one full collection after the young generation is back, while t
   const js: string[] = [];
   const jsTrim = new HeapTrim({ gc: (o) => { js.push(o?.type ?? 'major'); size = MB; }, newSpaceSize: () => size, heapUsed: () => 40 * MB }, 1000, false);
   size = 16 * MB;
-  for (let end = t + 2000; t < end; ) jsTrim.tick((t += 100), (n += 1000), 0);
-  for (let end = t + 3000; t < end; ) jsTrim.tick((t += 100), n, 0);
+  for (let end = t + 2000; t < end; ) jsTrim.tick((t += 100), 10_000, 0);
+  for (let end = t + 3000; t < end; ) jsTrim.tick((t += 100), 0, 0);
   assert.equal(js, ['minor']);
 });
 
@@ -102,13 +100,11 @@ test('heap trim: real V8 gives the young generation back once the process is qui
   const trim = new HeapTrim(undefined, 1000, true, MB);
   assert.ok(trim.available, 'V8 gc function available');
   let keep: unknown[] = [];
-  let commands = 0;
   const t0 = performance.now();
   while ((newSpaceSize() <= 2 * MB || performance.now() - t0 < 300) && performance.now() - t0 < 3000) {
     for (let i = 0; i < 20_000; i++) keep.push({ i, s: 'x'.repeat(i & 63) });
     if (keep.length > 400_000) keep = [];
-    commands += 10_000;
-    trim.tick(performance.now(), commands, 0);
+    trim.tick(performance.now(), 100_000, 0); // busy
     await new Promise((r) => setImmediate(r));
   }
   keep = [];
@@ -117,7 +113,7 @@ test('heap trim: real V8 gives the young generation back once the process is qui
   const quietFrom = performance.now();
   while (newSpaceSize() > 2 * MB && performance.now() - quietFrom < 12_000) {
     await new Promise((r) => setTimeout(r, 100));
-    trim.tick(performance.now(), commands, 0);
+    trim.tick(performance.now(), 0, 0); // quiet
   }
   assert.ok(trim.runs >= 1, 'trim ran');
   assert.ok(newSpaceSize() <= 2 * MB, `new space back to at most 2 MB (now ${newSpaceSize()}) after ${trim.runs} scavenges`);

@@ -61,7 +61,7 @@ export class Cron {
       push(s.outputKbpsSamples, (s.netOutputBytes - last.output) / 1024 / (dt / 1000));
       s.lastOpsSample = { time: now, count: s.commandsProcessed, input: s.netInputBytes, output: s.netOutputBytes };
     }
-    if (server.heapTrim) server.heapTrim.tick(now, s.commandsProcessed, s.netInputBytes);
+    if (server.heapTrim) server.heapTrim.tick(now, s.opsSamples[s.opsSamples.length - 1] ?? 0, (s.inputKbpsSamples[s.inputKbpsSamples.length - 1] ?? 0) * 1024);
   }
 
   /**

@@ -61,21 +61,18 @@ export class HeapTrim {
   /** The new space's size when the server started: what a trim brings it back to. */
   private readonly baseline: number;
   private readonly spaceSize: () => number;
-  private lastCommands = 0;
-  private lastBytes = 0;
-  private lastSample = 0;
   /** When the server last looked busy; 0 = not armed (nothing to trim). */
   private busyAt = 0;
   private lastTry = 0;
   private tries = 0;
   /** Scavenges run and new-space bytes given back (INFO-style counters for tests and docs). */
   runs = 0;
+  trimmedBytes = 0;
   /** Full collections run (maybeMajor). */
   majorRuns = 0;
   /** Heap in use after the last full collection. */
   private heapAfterMajor = 0;
   private readonly heapUsed: () => number;
-  trimmedBytes = 0;
 
   /** `probe` replaces V8 in the state-machine tests (test/heap-trim.test.ts). */
   constructor(
@@ -105,17 +102,13 @@ export class HeapTrim {
     if (this.gc !== null) this.gc();
   }
 
-  /** Called from serverCron with the server's totals; `now` in ms. */
-  tick(now: number, commands: number, inputBytes: number): void {
+  /**
+   * Called from serverCron with its latest instantaneous rates (the samples INFO's
+   * instantaneous_ops_per_sec and instantaneous_input_kbps average); `now` in ms.
+   */
+  tick(now: number, opsPerSec: number, inputBytesPerSec: number): void {
     if (this.gc === null) return;
-    const dt = now - this.lastSample;
-    if (dt < 100) return;
-    const perSec = 1000 / dt;
-    const busy = (commands - this.lastCommands) * perSec >= QUIET_COMMANDS || (inputBytes - this.lastBytes) * perSec >= QUIET_BYTES;
-    this.lastCommands = commands;
-    this.lastBytes = inputBytes;
-    this.lastSample = now;
-    if (busy) {
+    if (opsPerSec >= QUIET_COMMANDS || inputBytesPerSec >= QUIET_BYTES) {
       this.busyAt = now;
       this.tries = 0;
       return;
