@@ -14,7 +14,7 @@ import os from 'os';
 import path from 'path';
 import { spawnSync } from 'child_process';
 import { enginesUnderTest, haveRedisServer, startRedust, startReference } from './helpers/servers';
-import { startAofPair, stopAofPair } from './helpers/aof-pair';
+import { digest, startAofPair, stopAofPair } from './helpers/aof-pair';
 import { R, RawConnection, waitLoaded } from './helpers/raw';
 import { parseAofCommand } from '../src/persistence/aof';
 
@@ -39,13 +39,6 @@ async function rewriteDone(conns: RawConnection[]): Promise<void> {
     }
   }
   await sleep(100); // (the history deletion after the manifest is written)
-}
-
-async function digest(port: number): Promise<string> {
-  const c = await RawConnection.connect(port);
-  const d = (await c.send('DEBUG', 'DIGEST')) as { v: string };
-  c.close();
-  return d.v;
 }
 
 /** A command-format base: its first line (masked) and its commands as `db: argv`, sorted. */

@@ -20,6 +20,7 @@ import { RespReader, RespNode } from '../src/protocol/resp-reader';
 import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
 import { RawConnection, encodeCommand, items, text } from './helpers/raw';
 import type { EngineName } from '../src/engine/types';
+import { digest } from './helpers/aof-pair';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
@@ -97,13 +98,6 @@ async function persisted(c: RawConnection, tag: string): Promise<number> {
   return Math.max(n > 0 ? 2 * n - 1 : 0, s);
 }
 
-async function digestOf(port: number): Promise<string> {
-  const c = await RawConnection.connect(port);
-  const d = text(await c.send('DEBUG', 'DIGEST'));
-  c.close();
-  return d;
-}
-
 /** Real Redis started on `dir` (appendonly yes), once it answers: its DEBUG DIGEST. */
 async function redisDigestOn(dir: string): Promise<string> {
   const ref = await startReference(['--dir', dir, '--appendonly', 'yes']);
@@ -115,7 +109,7 @@ async function redisDigestOn(dir: string): Promise<string> {
       if (text(r) === 'PONG') break;
       await sleep(10);
     }
-    return await digestOf(ref.port);
+    return await digest(ref.port);
   } finally {
     await ref.stop();
   }
@@ -161,7 +155,7 @@ for (const engine of enginesUnderTest()) {
       }
       for (const { tag, acked } of tags) assert.ok((await persisted(c, tag)) >= acked, `writer ${tag}: ${acked} acknowledged`);
       c.close();
-      const mine = await digestOf(srv.port);
+      const mine = await digest(srv.port);
       await srv.close();
       // Real Redis reads the same directory to the same data.
       assert.is(await redisDigestOn(dir), mine, 'Redis loads it to the same digest');
@@ -214,7 +208,7 @@ for (const engine of enginesUnderTest()) {
       assert.is(text(await c.send('BGREWRITEAOF')), 'Background append only file rewriting started');
       for (let i = 0; i < 500 && !/aof_rewrite_in_progress:0/.test(text(await c.send('INFO', 'persistence'))); i++) await sleep(10);
       await c.send('SET', 'after', '1');
-      const d = await digestOf(srv.port);
+      const d = await digest(srv.port);
       c.close();
       await srv.close();
       const again = await startRedust(engine, { config: { dir, appendonly: 'yes' } });
@@ -222,7 +216,7 @@ for (const engine of enginesUnderTest()) {
       await c2.send('SELECT', '3');
       assert.equal(items(await c2.send('KEYS', '*')).map(text).sort(), ['after', 'before']);
       c2.close();
-      assert.is(await digestOf(again.port), d);
+      assert.is(await digest(again.port), d);
       await again.close();
       assert.is(await redisDigestOn(dir), d, 'Redis replays it to the same data');
     } finally {

@@ -17,6 +17,7 @@ import { enginesUnderTest, haveRedisServer, startRedust, startReference } from '
 import { Arg, RawConnection, encodeCommand, waitLoaded } from './helpers/raw';
 import { renderNode, RespNode } from '../src/protocol/resp-reader';
 import { parseAofCommand, parseManifest } from '../src/persistence/aof';
+import { digest } from './helpers/aof-pair';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'redust-aofs-'));
@@ -123,13 +124,6 @@ async function groupState(port: number): Promise<string[]> {
   }
   c.close();
   return out;
-}
-
-async function digest(port: number): Promise<string> {
-  const c = await RawConnection.connect(port);
-  const d = await c.send('DEBUG', 'DIGEST');
-  c.close();
-  return (d as { v: string }).v;
 }
 
 /** Start real Redis on `dir` (appendonly yes), run fn, stop. */

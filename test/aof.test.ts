@@ -15,7 +15,7 @@ import os from 'os';
 import path from 'path';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
-import { AofPair, startAofPair, stopAofPair } from './helpers/aof-pair';
+import { AofPair, digest, startAofPair, stopAofPair } from './helpers/aof-pair';
 import { Arg, RawConnection, encodeCommand, waitAccepting, waitLoaded } from './helpers/raw';
 import { parseAofCommand, parseManifest } from '../src/persistence/aof';
 import type { RedustServer } from '../src/index';
@@ -73,13 +73,6 @@ async function rewriteDone(c: RawConnection): Promise<void> {
     if (/aof_rewrite_in_progress:0/.test((info as { v: Buffer }).v.latin1Slice())) return;
     await sleep(10);
   }
-}
-
-async function digest(port: number): Promise<string> {
-  const c = await RawConnection.connect(port);
-  const d = await c.send('DEBUG', 'DIGEST');
-  c.close();
-  return (d as { v: string }).v;
 }
 
 /** The workload: a command script, with a blocked client served by a later push. */

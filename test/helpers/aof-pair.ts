@@ -6,6 +6,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { startRedust, startReference } from './servers';
+import { RawConnection, text } from './raw';
 import type { ReferenceServer } from './servers';
 import type { RedustServer } from '../../src/index';
 import type { EngineName } from '../../src/engine/types';
@@ -34,4 +35,12 @@ export async function stopAofPair(p: AofPair): Promise<void> {
   await p.ref.stop().catch(() => undefined);
   fs.rmSync(p.mine, { recursive: true, force: true });
   fs.rmSync(p.theirs, { recursive: true, force: true });
+}
+
+/** DEBUG DIGEST of the server on `port`, over a connection of its own. */
+export async function digest(port: number): Promise<string> {
+  const c = await RawConnection.connect(port);
+  const d = text(await c.send('DEBUG', 'DIGEST'));
+  c.close();
+  return d;
 }
