@@ -56,10 +56,8 @@ export class Propagator {
 
   attach(t: PropagationTarget): void {
     this.targets.push(t);
-    this.annotating = this.targets.filter((x) => x.annotate !== undefined);
-    this.active = true;
     this.lastDb = -1;
-    this.direct = this.targets.length === 1 ? (t.sink ?? null) : null;
+    this.targetsChanged();
   }
 
   /** The next command handed over starts with a SELECT (a new AOF incr file begins). */
@@ -70,9 +68,15 @@ export class Propagator {
   detach(t: PropagationTarget): void {
     const i = this.targets.indexOf(t);
     if (i !== -1) this.targets.splice(i, 1);
-    this.active = this.targets.length > 0;
-    this.annotating = this.targets.filter((x) => x.annotate !== undefined);
-    this.direct = this.targets.length === 1 ? (this.targets[0].sink ?? null) : null;
+    this.targetsChanged();
+  }
+
+  /** What the hot paths read of the target list, derived again after it changed. */
+  private targetsChanged(): void {
+    const ts = this.targets;
+    this.active = ts.length > 0;
+    this.annotating = ts.filter((x) => x.annotate !== undefined);
+    this.direct = ts.length === 1 ? (ts[0].sink ?? null) : null;
   }
 
   /** alsoPropagate: queue a command for the end of the current (outermost) command. */
