@@ -530,6 +530,24 @@ function hashValue(c: u32): bool {
 const SCORE_TEXT: usize = memory.data(32);
 
 /**
+ * A score as the listpack entry LpWriter.appendString(d2string(score)) writes (an integer text as
+ * an integer entry); false when its text is not one dtoa17.ts computes exactly (-0, inf, integers
+ * from 1e17, tiny or huge magnitudes).
+ */
+function lpScore(score: f64): bool {
+  if (Math.floor(score) == score) {
+    // d2string prints an integer below 1e17 as its digits: an integer entry.
+    if (!(Math.abs(score) < 1e17) || (score == 0 && (reinterpret<u64>(score) >> 63) != 0)) return false;
+    lpInt(<i64>score);
+    return true;
+  }
+  const l = fmt17(score, SCORE_TEXT);
+  if (l < 0) return false;
+  lpStr(<u32>SCORE_TEXT, <u32>l);
+  return true;
+}
+
+/**
  * A listpack sorted set's blob: members and scores as LpWriter.appendString(d2string(score))
  * writes them (an integer text as an integer entry). False (JS writes it) when a score's text
  * is not one dtoa17.ts computes exactly (-0, inf, integers from 1e17, tiny or huge magnitudes).
@@ -547,15 +565,7 @@ function zsetValue(c: u32): bool {
       p += varBytes;
       lpStr(p, ml);
       p += ml;
-      if (Math.floor(score) == score) {
-        // d2string prints an integer below 1e17 as its digits: an integer entry.
-        if (!(Math.abs(score) < 1e17) || (score == 0 && (reinterpret<u64>(score) >> 63) != 0)) return false;
-        lpInt(<i64>score);
-      } else {
-        const l = fmt17(score, SCORE_TEXT);
-        if (l < 0) return false;
-        lpStr(<u32>SCORE_TEXT, <u32>l);
-      }
+      if (!lpScore(score)) return false;
       continue;
     }
     const zz = getVar(p);
@@ -652,25 +662,80 @@ function saveScored(mp: u32, ml: u32, score: f64): bool {
   return true;
 }
 
-// List nodes (list.ts): [prev u32][next u32][cap][start][end][count] then entries
-// [LEB128 len][bytes][backward len] between start and end.
-const N_NEXT: u32 = 4;
-const N_START: u32 = 12;
-const N_END: u32 = 16;
+// QUICKLIST_2 as RdbWriter.list: listpack nodes split by list-max-listpack-size; big elements
+// PLAIN. listBegin, then listElem per element, then listEnd (the state of the list being written).
+let lFill: i32 = 0;
+let lSizeLimit: u32 = 0;
+let lMaxCount: u32 = 0;
+let lCountAt: u32 = 0;
+let lNodesAt: u32 = 0;
+let lNodes: u32 = 0;
+let lCount: u32 = 0;
 
-/** QUICKLIST_2 as RdbWriter.list: listpack nodes split by list-max-listpack-size; big elements PLAIN. */
-function listValue(c: u32): void {
+function listBegin(): void {
   const fill = listFill;
   const f = fill < 0 ? (-fill < 5 ? -fill : 5) : 0;
-  const sizeLimit: u32 = fill < 0 ? (f == 1 ? 4096 : f == 2 ? 8192 : f == 3 ? 16384 : f == 4 ? 32768 : 65536) : 8192;
-  const maxCount: u32 = fill > 1 ? <u32>fill : 1;
+  lFill = fill;
+  lSizeLimit = fill < 0 ? (f == 1 ? 4096 : f == 2 ? 8192 : f == 3 ? 16384 : f == 4 ? 32768 : 65536) : 8192;
+  lMaxCount = fill > 1 ? <u32>fill : 1;
   // The node count comes first: nodes go to rec after a placeholder, counted, then moved.
-  const countAt = recLen;
+  lCountAt = recLen;
   recLenField(0xffffffff); // 5 bytes reserved
-  const nodesAt = recLen;
-  let nodes: u32 = 0;
-  let count: u32 = 0;
+  lNodesAt = recLen;
+  lNodes = 0;
+  lCount = 0;
   lpReset();
+}
+
+/** The listpack so far becomes a PACKED node. */
+function listCloseNode(): void {
+  lpFinish();
+  recLenField(2);
+  saveString(lp, lpLen, false);
+  lNodes++;
+  lpReset();
+  lCount = 0;
+}
+
+function listElem(data: u32, len: u32): void {
+  if (len >= plainAt) {
+    // A large element is a node of its own, and no later element joins it (isLargeElement).
+    if (lCount > 0) listCloseNode();
+    recLenField(1);
+    saveString(data, len, true);
+    lNodes++;
+    return;
+  }
+  if (lCount > 0) {
+    // Redis 7.0 estimates the entry at its length + SIZE_ESTIMATE_OVERHEAD (8); fill 0 is 1.
+    const newSz: u32 = lpLen + 1 + len + 8;
+    const ok = lFill < 0 ? newSz <= lSizeLimit : newSz <= lSizeLimit && lCount < lMaxCount;
+    if (!ok) listCloseNode();
+  }
+  lpStr(data, len);
+  lCount++;
+}
+
+function listEnd(): void {
+  if (lCount > 0) {
+    lpFinish();
+    recLenField(2);
+    saveString(lp, lpLen, false);
+    lNodes++;
+  }
+  if (oom) return;
+  // Put the real node count where the placeholder is (it may take fewer bytes: move the nodes).
+  const nodesLen = recLen - lNodesAt;
+  recLen = lCountAt;
+  recLenField(lNodes);
+  const at = recLen;
+  if (at != lNodesAt) memory.copy(rec + at, rec + lNodesAt, nodesLen);
+  recLen = at + nodesLen;
+}
+
+/** A native list (list.ts nodes: [prev u32][next u32][cap][start][end][count] then entries [LEB128 len][bytes][backward len]). */
+function listValue(c: u32): void {
+  listBegin();
   let n = load<u32>(c, NC_P);
   while (n != 0) {
     let p = n + load<u32>(n, N_START);
@@ -680,52 +745,16 @@ function listValue(c: u32): void {
       const k = varBytes;
       const data = p + k;
       p = data + len + k;
-      if (len >= plainAt) {
-        if (count > 0) {
-          lpFinish();
-          recLenField(2);
-          saveString(lp, lpLen, false);
-          nodes++;
-          lpReset();
-          count = 0;
-        }
-        recLenField(1);
-        saveString(data, len, true);
-        nodes++;
-        continue;
-      }
-      if (count > 0) {
-        const newSz: u32 = lpLen + 1 + len + 8;
-        const ok = fill < 0 ? newSz <= sizeLimit : newSz <= sizeLimit && count < maxCount;
-        if (!ok) {
-          lpFinish();
-          recLenField(2);
-          saveString(lp, lpLen, false);
-          nodes++;
-          lpReset();
-          count = 0;
-        }
-      }
-      lpStr(data, len);
-      count++;
+      listElem(data, len);
     }
     n = load<u32>(n, N_NEXT);
   }
-  if (count > 0) {
-    lpFinish();
-    recLenField(2);
-    saveString(lp, lpLen, false);
-    nodes++;
-  }
-  if (oom) return;
-  // Put the real node count where the placeholder is (it may take fewer bytes: move the nodes).
-  const nodesLen = recLen - nodesAt;
-  recLen = countAt;
-  recLenField(nodes);
-  const at = recLen;
-  if (at != nodesAt) memory.copy(rec + at, rec + nodesAt, nodesLen);
-  recLen = at + nodesLen;
+  listEnd();
 }
+
+const N_NEXT: u32 = 4;
+const N_START: u32 = 12;
+const N_END: u32 = 16;
 
 const T_STRING: u32 = 0;
 const T_LIST_QUICKLIST_2: u32 = 18;
@@ -823,4 +852,117 @@ export function rdbSaveEntry(kp: u32, kl: u32, vp: u32, vl: u32, handle: i32, ex
   if (ok) memory.copy(w + 8 + kl, rec, recLen);
   outCommit(8 + kl + size);
   return true;
+}
+
+// ------------------------------------------------------------------------------ staged records (js-map)
+
+/*
+ * The js-map engine keeps collections in JS containers. Its writer (src/engine/js-map/rdb-save.ts)
+ * copies a record's key and elements into a stage in linear memory, each as [u32 length][bytes]
+ * (a sorted-set member followed by its f64 score), and rdbSaveStaged writes the record from there
+ * as the functions above write a native one, i.e. as rdb-writer.ts would: the listpacks, LZF and
+ * integer encodings run as compiled code from the first key instead of JS still warming up.
+ */
+export const STAGED_HASH_LISTPACK: u32 = 1;
+export const STAGED_HASH: u32 = 2;
+export const STAGED_SET: u32 = 3;
+export const STAGED_ZSET_LISTPACK: u32 = 4;
+export const STAGED_ZSET_2: u32 = 5;
+export const STAGED_LIST: u32 = 6;
+
+/**
+ * The record ([EXPIRETIME_MS] [IDLE] [FREQ] type key value) of the staged key and `count`
+ * elements (pairs for hashes) at `st`: its length, with RES R_PTR = where it is (valid until the
+ * next call); 0 when it is left to the JS writer (a score dtoa17.ts does not print, OOM).
+ * idleSecs / freq < 0: no IDLE / FREQ opcode.
+ */
+export function rdbSaveStaged(st: u32, kind: u32, count: u32, expireAt: f64, idleSecs: i32, freq: i32): u32 {
+  recLen = 0;
+  oom = false;
+  if (expireAt != -1) {
+    recByte(0xfc);
+    if (recRoom(8)) {
+      store<i64>(rec + recLen, <i64>expireAt);
+      recLen += 8;
+    }
+  }
+  if (idleSecs >= 0) {
+    recByte(0xf8);
+    recLenField(<u64>idleSecs);
+  }
+  if (freq >= 0) {
+    recByte(0xf9);
+    recByte(<u32>freq);
+  }
+  recByte(kind == STAGED_HASH_LISTPACK ? T_HASH_LISTPACK : kind == STAGED_HASH ? T_HASH : kind == STAGED_SET ? T_SET : kind == STAGED_ZSET_LISTPACK ? T_ZSET_LISTPACK : kind == STAGED_ZSET_2 ? T_ZSET_2 : T_LIST_QUICKLIST_2);
+  let p = st;
+  const kl = load<u32>(p);
+  saveString(p + 4, kl, true);
+  p += 4 + kl;
+  if (kind == STAGED_HASH_LISTPACK) {
+    lpReset();
+    for (let i: u32 = 0; i < count; i++) {
+      const fl = load<u32>(p);
+      lpStr(p + 4, fl);
+      p += 4 + fl;
+      const vl = load<u32>(p);
+      lpStr(p + 4, vl);
+      p += 4 + vl;
+    }
+    lpFinish();
+    if (oom) return 0;
+    saveString(lp, lpLen, false);
+  } else if (kind == STAGED_HASH) {
+    recLenField(count);
+    for (let i: u32 = 0; i < count; i++) {
+      const fl = load<u32>(p);
+      saveString(p + 4, fl, true);
+      p += 4 + fl;
+      const vl = load<u32>(p);
+      saveString(p + 4, vl, true);
+      p += 4 + vl;
+    }
+  } else if (kind == STAGED_SET) {
+    recLenField(count);
+    for (let i: u32 = 0; i < count; i++) {
+      const ml = load<u32>(p);
+      saveString(p + 4, ml, true);
+      p += 4 + ml;
+    }
+  } else if (kind == STAGED_ZSET_LISTPACK) {
+    lpReset();
+    for (let i: u32 = 0; i < count; i++) {
+      const ml = load<u32>(p);
+      lpStr(p + 4, ml);
+      p += 4 + ml;
+      if (!lpScore(load<f64>(p))) return 0;
+      p += 8;
+    }
+    lpFinish();
+    if (oom) return 0;
+    saveString(lp, lpLen, false);
+  } else if (kind == STAGED_ZSET_2) {
+    recLenField(count);
+    for (let i: u32 = 0; i < count; i++) {
+      const ml = load<u32>(p);
+      saveString(p + 4, ml, true);
+      p += 4 + ml;
+      if (recRoom(8)) {
+        store<f64>(rec + recLen, load<f64>(p));
+        recLen += 8;
+      }
+      p += 8;
+    }
+  } else {
+    listBegin();
+    for (let i: u32 = 0; i < count; i++) {
+      const el = load<u32>(p);
+      listElem(p + 4, el);
+      p += 4 + el;
+    }
+    listEnd();
+  }
+  if (oom) return 0;
+  store<u32>(RES, rec, R_PTR);
+  return recLen;
 }

@@ -9,13 +9,14 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, startLoaderPair } from './helpers/servers';
+import { enginesUnderTest, startLoaderPair, startRedust } from './helpers/servers';
 import { Arg, RawConnection } from './helpers/raw';
 import type { RedustServer } from '../src/index';
 import type { Server } from '../src/server/server';
 import { RdbLoad, writeRdb, withFrozenClock } from '../src/persistence/rdb';
 import { datasetDigest } from '../src/persistence/digest';
 import { BgSave } from '../src/persistence/bgsave';
+import { stagedSave } from '../src/engine/js-map/rdb-save';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -134,6 +135,67 @@ for (const engine of enginesUnderTest()) {
     const a = writeRdb(s);
     datasetDigest(s.dbs);
     assert.ok(body(writeRdb(s)).equals(body(a)), 'packed threshold 10');
+  });
+
+  t.run();
+}
+
+/**
+ * js-map: collections serialized in WASM from a stage (src/engine/js-map/rdb-save.ts) give the
+ * bytes RdbWriter gives, under every setting that changes an encoding, with IDLE/FREQ records, TTLs,
+ * long and binary keys, and for the values the stage declines (big collections, odd scores).
+ */
+if (enginesUnderTest().includes('js-map')) {
+  const t = suite<{ srv: RedustServer; c: RawConnection }>('rdb staged save [js-map]');
+  t.before(async (ctx) => {
+    ctx.srv = await startRedust('js-map');
+    ctx.c = await RawConnection.connect(ctx.srv.port);
+  });
+  t.after(async (ctx) => {
+    ctx.c.close();
+    await ctx.srv.close();
+  });
+
+  t('staged records equal RdbWriter records', async ({ srv, c }) => {
+    const cmds = dataset();
+    cmds.push(['HSET', 'k'.repeat(40), 'f', 'v'], ['RPUSH', Buffer.from([0, 0xff, 0x80, 13, 10]), Buffer.from([0xfe, 0]), 'x']);
+    cmds.push(['SADD', 'bigset', ...Array.from({ length: 5000 }, (_, i) => `m${i}`)]);
+    cmds.push(['ZADD', 'bigz', ...Array.from({ length: 300 }, (_, i) => [i * 1.5, `z${i}`]).flat()]);
+    cmds.push(['ZADD', 'zodd', 1e300, 'huge', 1e-300, 'tiny', '-inf', 'ninf', 0.1, 'tenth']);
+    cmds.push(['HSET', 'hbig', ...Array.from({ length: 200 }, (_, i) => [`f${i}`, i % 2 ? String(i) : 'v'.repeat(i)]).flat()]);
+    for (const cmd of cmds) {
+      const r = await c.send(...cmd);
+      assert.ok(r.t !== 'error', `${cmd.slice(0, 2).join(' ')}: ${String((r as { v?: unknown }).v)}`);
+    }
+    const s = srv.internal;
+    s.config.set('rdbchecksum', false);
+    const save = (staged: boolean): Buffer => {
+      stagedSave.useWasm = staged;
+      try {
+        return body(writeRdb(s));
+      } finally {
+        stagedSave.useWasm = true;
+      }
+    };
+    const settings: [string, string][] = [
+      ['rdbcompression', 'no'],
+      ['list-max-listpack-size', '5'],
+      ['list-max-listpack-size', '-5'],
+      ['list-max-listpack-size', '1'],
+      ['zset-max-listpack-entries', '4'],
+      ['hash-max-listpack-entries', '4'],
+      ['maxmemory-policy', 'allkeys-lru'],
+      ['maxmemory-policy', 'allkeys-lfu'],
+    ];
+    assert.ok(save(true).equals(save(false)), 'defaults');
+    for (const [k, v] of settings) {
+      const old = s.config.str(k);
+      s.config.set(k, v);
+      assert.ok(save(true).equals(save(false)), `${k} ${v}`);
+      s.config.set(k, old);
+    }
+    await c.send('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', 10);
+    assert.ok(save(true).equals(save(false)), 'packed threshold 10');
   });
 
   t.run();

@@ -35,6 +35,7 @@ import { JsZSet } from '../containers/zset';
 import { PackedValue } from '../containers/packed';
 import { JsMapRdbLoader, type FastLoadTarget } from './rdb-fast';
 import { JsMapScanLoader, rdbScan } from './rdb-scan';
+import { StagedRecords, stagedRecords } from './rdb-save';
 import { crcInstance } from '../../persistence/crc64';
 import { RdbWriter } from '../../persistence/rdb-writer';
 
@@ -662,11 +663,13 @@ class JsMapDb implements Db, FastLoadTarget {
         w ??= recordWriter(settings, this.config);
         w.pos = 0;
         const rw = w;
+        const staged = stagedRecords(crcInstance);
+        staged?.begin(settings);
         pos = t.walkSlots(pos, end, count, (s) => {
           const at = t.expireAt(s);
           if (this.expired(at, now)) return;
           const from = rw.pos;
-          this.writeRecord(rw, s, at, settings);
+          this.writeRecord(rw, s, at, settings, staged);
           cur = s;
           sink.record(rw.buf, from, rw.pos, curKey);
         });
@@ -686,14 +689,19 @@ class JsMapDb implements Db, FastLoadTarget {
   }
 
   /** The RDB record of the row at slot `s` (expire time `at`); key and value in the row are written from its bytes, no strings built. */
-  private writeRecord(rw: RdbWriter, s: number, at: number, settings: RdbSaveSettings): void {
+  private writeRecord(rw: RdbWriter, s: number, at: number, settings: RdbSaveSettings, staged: StagedRecords | null): void {
     const t = this.table;
     const idle = settings.lru ? Math.max(0, Math.floor((settings.refNow - t.lru(s)) / 1000)) : -1;
     const freq = settings.lfu ? Math.max(0, Math.min(255, t.freq(s) | 0)) : -1;
     const il = t.inlineLength(s);
     const ks = il >= 0 ? t.inlineKeyStart(s) : -1;
-    if (ks >= 0) rw.keyValueBytes(t.rowBytes(s), ks, t.keyLength(s), t.inlineStart(s), il, at, idle, freq);
-    else rw.keyValue(t.key(s), t.value(s), at, idle, freq);
+    if (ks >= 0) {
+      rw.keyValueBytes(t.rowBytes(s), ks, t.keyLength(s), t.inlineStart(s), il, at, idle, freq);
+      return;
+    }
+    const v = t.value(s);
+    // A collection is serialized in WASM (rdb-save.ts) unless it declines.
+    if (staged === null || !staged.write(rw, t, s, v, at, idle, freq)) rw.keyValue(t.key(s), v, at, idle, freq);
   }
 
   /**
@@ -704,6 +712,7 @@ class JsMapDb implements Db, FastLoadTarget {
     const t = this.table;
     const now = this.clock.now();
     const rw = recordWriter(settings, this.config);
+    const staged = stagedRecords(crcInstance);
     const end = t.slotEnd;
     let cur = 0;
     const curKey = (): string => t.key(cur);
@@ -713,7 +722,7 @@ class JsMapDb implements Db, FastLoadTarget {
       const at = t.expireAt(s);
       if (this.expired(at, now)) return;
       const from = rw.pos;
-      this.writeRecord(rw, s, at, settings);
+      this.writeRecord(rw, s, at, settings, staged);
       if (sink.records !== undefined) n++;
       else {
         cur = s;
@@ -723,6 +732,7 @@ class JsMapDb implements Db, FastLoadTarget {
     while (pos < end) {
       rw.pos = 0;
       n = 0;
+      staged?.begin(settings);
       pos = t.walkSlots(pos, end, 1024, visit);
       if (n > 0) sink.records!(rw.buf, 0, rw.pos, n);
     }
