@@ -15,6 +15,12 @@ import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest, freePort } from './helpers/servers';
 
 const CORPUS: string[] = [
+  // 5.1 ignores __len on tables; the field stays an ordinary one
+  "return #setmetatable({}, {__len = function() return 5 end})",
+  "local t = setmetatable({1, 2, 3}, {__len = function() return 5 end}) return {#t, type(getmetatable(t).__len), rawlen == nil}",
+  "local mt = {} local t = setmetatable({7}, mt) mt.__len = function() return 9 end return #t",
+  "return {#string, #redis, #cjson, #KEYS, #ARGV}",
+  "local s = '__len' return {s, #s, ('__len'):len()}",
   "return (10/2)..''",
   "return tostring(3.0)",
   "local t = cjson.decode('[0,-5000,1.5,0]') return table.concat(t, ' ')",

@@ -28,7 +28,6 @@ local function ro(t)
   local p = setmetatable({}, {
     __index = t, __newindex = N.readonly,
     __pairs = function() return next, t, nil end,
-    __len = function() return #t end,
     __metatable = false,
   })
   PROT[p] = t -- the real table behind a read-only proxy (rawget reads it, as on Redis's tables)

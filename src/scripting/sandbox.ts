@@ -387,6 +387,14 @@ export class Sandbox {
     const ex = w.ex;
     natives ??= makeNatives(w);
     const L = (this.L = ex.luaL_newstate());
+    // Lua 5.1's `#` takes a table's length and ignores a __len metamethod (lvm.c OP_LEN); 5.4
+    // calls it. Tables are the only values a script can give a metatable, so the event is
+    // switched off: ltm.c finds it under the state's interned "__len" string, compared by address,
+    // and that string is renamed in place ("\x01_len"), so the "__len" a script writes is another
+    // string and an ordinary field, as in 5.1 (getmetatable(t).__len still reads it back).
+    w.pushLatin1(L, '__len');
+    w.hb[ex.lua_tolstring(L, -1, w.lenPtr)] = 1;
+    ex.lua_settop(L, -2);
     ex.luaL_openlibs(L);
     // CO_ERRH's factory, given debug.getinfo before the prelude runs.
     if (w.load(L, Buffer.from(CO_ERRH), '=redust') !== 0) throw new Error('Lua coroutine error handler: ' + w.toLatin1(L, -1));
