@@ -14,7 +14,31 @@ import * as assert from 'uvu/assert';
 import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest, freePort } from './helpers/servers';
 
+/** `local a1, ..., aN = 1, ..., N` (Lua's 200-local limit). */
+const locals = (n: number) => `local ${Array.from({ length: n }, (_, i) => `a${i + 1}`).join(', ')} = ${Array.from({ length: n }, (_, i) => i + 1).join(', ')}`;
+
 const CORPUS: string[] = [
+  // loadstring/load of a chunk at the 200-local limit with a loop (the front end's countdown as an upvalue), and past it
+  `local f = assert(loadstring('${locals(200)} for i = 1, 2 do end return a200 + a1')) return f()`,
+  `local s = '${locals(200)} local function g() return a7 end return g()' local f = assert(load(function() local r = s s = nil return r end)) return f()`,
+  "return {pcall(load, 'return 1')}",
+  "return {pcall(load)}",
+  "local n = 0 return {load(function() n = n + 1 if n == 1 then return 'return ' end if n == 2 then return 42 end return nil end)()}",
+  "return {load(function() return {} end)}",
+  "local n = 0 return {pcall(load(function() n = n + 1 if n == 1 then return 'error(\\'x\\')' end end, '=mychunk'))}",
+  `return {loadstring('${locals(201)} for i = 1, 2 do end return 1')}`,
+  `local f = loadstring('${locals(199)} while false do end return a199') return f()`,
+  // the chunk names of loadstring chunks in compile and runtime errors (5.1's lengths)
+  "return {loadstring('return 1 +')}",
+  "return {loadstring('return 1 + -- 0123456789012345678901234567890')}",
+  "return {loadstring('return 1 + -- 01234567890123456789012345678901')}",
+  "return {loadstring('return 1 + -- 0123456789012345678901234567890123456789012345678901234567890123456789')}",
+  "return {loadstring('return 1 +\\n-- 0123456789012345678901234567890123456789')}",
+  "return {pcall(loadstring('local x = nil return x.y -- 01234567890123456789012345678901'))}",
+  "return {pcall(loadstring('local x = nil return x.y -- 012345678901234567890123456789012'))}",
+  "return {pcall(loadstring('local x = nil return x.y -- 0123456789012345678901234567890123'))}",
+  "return {pcall(loadstring('local x = nil return x.y -- 0123456789012345678901234567890123456789012345'))}",
+  "return {pcall(loadstring('local x = nil return x.y'))}",
   // 5.1 ignores __len on tables; the field stays an ordinary one
   "return #setmetatable({}, {__len = function() return 5 end})",
   "local t = setmetatable({1, 2, 3}, {__len = function() return 5 end}) return {#t, type(getmetatable(t).__len), rawlen == nil}",

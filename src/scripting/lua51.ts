@@ -757,6 +757,10 @@ export function fixMessage51(msg: string): string {
   msg = msg.replace(/attempt to (.+?) (an? \w+ value) \(constant '[^']*'\)/, 'attempt to $1 $2');
   // 5.1's xpcall checks only that a handler is there
   msg = msg.replace("bad argument #2 to 'xpcall' (function expected, got no value)", "bad argument #2 to 'xpcall' (value expected)");
+  // A chunk named by its source (loadstring): 5.4's luaO_chunkid keeps up to 44 characters whole,
+  // or 45 and "..."; 5.1's (LUA_IDSIZE 60, at run time) 43. (load_translated in prelude.ts names
+  // compile errors as 5.1's lexer does, before this runs.)
+  if (msg.includes('[string "')) msg = msg.replace(/\[string "([^\n]{44})"\]|\[string "([^\n]{45})\.\.\."\]/g, (_m, whole: string | undefined, cut: string | undefined) => `[string "${(whole ?? cut)!.slice(0, 43)}..."]`);
   // str_char: 5.1's luaL_argcheck text
   msg = msg.replace(/bad argument #(\d+) to 'char' \(value out of range\)/, "bad argument #$1 to 'char' (invalid value)");
   return msg;

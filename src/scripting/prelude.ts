@@ -332,20 +332,59 @@ local function loaded(f, e)
   if f then return f end
   return f, fixmsg(e)
 end
-local function load51(chunk, name, mode, env)
-  if type(chunk) == 'string' then
-    return loaded(real_load(translate(chunk), name or chunk, 't', ENV))
+-- A 5.1 chunk through the front end. At Lua's 200-local limit the front end's countdown local is
+-- one too many: the chunk is compiled again with it as an upvalue (as Sandbox.compile does).
+local string_find0, string_sub0 = string.find, string.sub
+-- luaO_chunkid of a source string: 5.4's (LUA_IDSIZE 60: at most 44 characters whole, else 45 and
+-- "...", cut at the first \n) and 5.1's for the lexer's messages (MAXSRC 80: at most 63 characters,
+-- cut at the first \n or \r).
+local function chunkid54(src)
+  local nl = string_find0(src, '\n', 1, true)
+  if #src < 45 and not nl then return '[string "' .. src .. '"]' end
+  local l = nl and nl - 1 or #src
+  if l > 45 then l = 45 end
+  return '[string "' .. string_sub0(src, 1, l) .. '..."]'
+end
+local function chunkid51_lexer(src)
+  local nl = string_find0(src, '[\n\r]')
+  local l = nl and nl - 1 or #src
+  if l > 63 then l = 63 end
+  if l < #src then return '[string "' .. string_sub0(src, 1, l) .. '..."]' end
+  return '[string "' .. src .. '"]'
+end
+local CHUNK_MARK = '\1chunk\1'
+local function load_translated(src, name)
+  local f, e = real_load(translate(src), name, 't', ENV)
+  if f then return f end
+  if type(e) == 'string' and string_find0(e, 'main function has more than 200 local variables', 1, true) then
+    local f2 = real_load(translate(src, true), name, 't', ENV)
+    if f2 then return f2 end
   end
-  if type(chunk) == 'function' then
-    local parts = {}
-    while true do
-      local p = chunk()
-      if p == nil or p == '' then break end
-      parts[#parts + 1] = p
+  -- A compile error names the chunk as 5.1's lexer does (longer than 5.4's and runtime errors' names).
+  if type(e) == 'string' and name == src then
+    local c = chunkid54(src)
+    if string_sub0(e, 1, #c) == c then
+      e = fixmsg(CHUNK_MARK .. string_sub0(e, #c + 1))
+      return nil, chunkid51_lexer(src) .. string_sub0(e, #CHUNK_MARK + 1)
     end
-    return loaded(real_load(translate(table.concat(parts)), name or '=(load)', 't', ENV))
   end
-  return real_load(chunk, name or '=(load)', 't', ENV)
+  return loaded(f, e)
+end
+-- 5.1's load takes a reader function only (luaB_load: luaL_checktype(L, 1, LUA_TFUNCTION)).
+local function load51(...)
+  local chunk, name = ...
+  if type(chunk) ~= 'function' then
+    argerror(2, 1, 'load', 'function expected, got ' .. (select('#', ...) == 0 and 'no value' or type(chunk)))
+  end
+  local parts = {}
+  while true do
+    local p = chunk()
+    if p == nil or p == '' then break end
+    -- (generic_reader's luaL_error, caught by lua_load: load returns it)
+    if type(p) ~= 'string' and type(p) ~= 'number' then return nil, 'reader function must return a string' end
+    parts[#parts + 1] = p
+  end
+  return load_translated(table.concat(parts), name or '=(load)')
 end
 
 RG._G = ENV
@@ -401,7 +440,7 @@ end
 RG.load = load51
 RG.loadstring = function(s, name)
   if type(s) ~= 'string' then return real_load(s, name or s, 't', ENV) end
-  return loaded(real_load(translate(s), name or s, 't', ENV))
+  return load_translated(s, name or s)
 end
 RG.rawequal = rawequal
 RG.rawget = function(t, k)

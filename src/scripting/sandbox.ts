@@ -272,9 +272,12 @@ function makeNatives(w: LuaWasm): Record<string, number> {
   });
   // loadstring/load: the 5.1 front end; error handler and pcall: 5.1 wording of messages.
   n.translate = w.cfunction((L) => {
+    // (a true second argument: the countdown as an upvalue, for a chunk at the 200-local limit)
+    const upvalue = ex.lua_toboolean(L, 2) !== 0;
+    ex.lua_settop(L, 1);
     const src = w.toLatin1(L, 1);
     if (src === null) return 1;
-    const t = translate51(src);
+    const t = translate51(src, false, upvalue);
     if (t !== src) w.pushLatin1(L, t);
     return 1;
   });
