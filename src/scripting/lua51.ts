@@ -616,15 +616,15 @@ const TAIL_METHODS = new Set(['sub', 'rep', 'byte', 'char', 'find', 'match', 'gm
 const TAIL_ONE = new Set([
   'string.sub', 'string.rep', 'string.char', 'string.len', 'string.format', 'string.gmatch', 'string.gfind',
   'table.concat', 'table.getn', 'table.maxn', 'table.setn',
-  'math.floor', 'math.ceil', 'math.pow', 'math.ldexp', 'math.log10', 'math.cosh', 'math.sinh', 'math.tanh', 'math.atan2', 'math.random',
-  'error', 'gcinfo', 'rawget', 'setmetatable', 'tonumber', 'tostring',
+  'math.floor', 'math.ceil', 'math.max', 'math.min', 'math.log', 'math.pow', 'math.ldexp', 'math.log10', 'math.cosh', 'math.sinh', 'math.tanh', 'math.atan2', 'math.random',
+  'error', 'gcinfo', 'collectgarbage', 'rawget', 'setmetatable', 'tonumber', 'tostring',
   'redis.error_reply', 'redis.status_reply',
   'cjson.encode', 'cjson.decode', 'cmsgpack.pack', 'struct.pack', 'struct.size',
   ...['tobit', 'bnot', 'band', 'bor', 'bxor', 'lshift', 'rshift', 'arshift', 'rol', 'ror', 'bswap', 'tohex'].map((f) => 'bit.' + f),
 ]);
 const TAIL_MULTI = new Set([
   'string.byte', 'string.find', 'string.match', 'string.gsub', 'select', 'unpack', 'next', 'pairs', 'ipairs',
-  'loadstring', 'load', 'math.frexp', 'cmsgpack.unpack', 'cmsgpack.unpack_one', 'cmsgpack.unpack_limit', 'struct.unpack',
+  'loadstring', 'load', 'assert', 'table.foreach', 'table.foreachi', 'math.frexp', 'cmsgpack.unpack', 'cmsgpack.unpack_one', 'cmsgpack.unpack_limit', 'struct.unpack',
 ]);
 
 /**
@@ -762,6 +762,13 @@ export function fixMessage51(msg: string): string {
   // compile errors as 5.1's lexer does, before this runs.)
   if (msg.includes('[string "')) msg = msg.replace(/\[string "([^\n]{44})"\]|\[string "([^\n]{45})\.\.\."\]/g, (_m, whole: string | undefined, cut: string | undefined) => `[string "${(whole ?? cut)!.slice(0, 43)}..."]`);
   // str_char: 5.1's luaL_argcheck text
-  msg = msg.replace(/bad argument #(\d+) to 'char' \(value out of range\)/, "bad argument #$1 to 'char' (invalid value)");
+  msg = msg.replace(/bad argument #(\d+) to '(char|\?)' \(value out of range\)/, "bad argument #$1 to '$2' (invalid value)");
+  // 5.1's capture index errors (pattern and replacement string) give no index
+  msg = msg.replace(/invalid capture index %\d+(?: in [a-z ]+)?/, 'invalid capture index');
+  // luaB_setmetatable's luaL_argcheck; math.max/min's luaL_checknumber; OP_FORPREP's texts
+  msg = msg.replace(/\((nil or table|string\/function\/table) expected, got [\w ]+\)/, '($1 expected)');
+  msg = msg.replace("malformed pattern (missing arguments to '%b')", 'unbalanced pattern');
+  msg = msg.replace(/bad argument #1 to '((?:math\.)?(?:max|min))' \(value expected\)/, "bad argument #1 to '$1' (number expected, got no value)");
+  msg = msg.replace(/bad 'for' (initial value|limit|step) \(number expected, got [\w ]+\)/, "'for' $1 must be a number");
   return msg;
 }

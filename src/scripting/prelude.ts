@@ -16,7 +16,7 @@
  * load-time `redis` table.
  */
 export const PRELUDE = String.raw`
-local N, LIBS = ...
+local N, LIBS, TOP = ... -- TOP: the coroutine top-level runs happen on (sandbox.ts)
 local G = _G
 local type, tostring, tonumber, select, error, next, rawget, rawequal, setmetatable, getmetatable, pcall =
       type, tostring, tonumber, select, error, next, rawget, rawequal, setmetatable, getmetatable, pcall
@@ -38,8 +38,18 @@ local function copy(t) local c = {} for k, v in next, t do c[k] = v end return c
 
 local strtod_special
 local real_tostring = tostring
+local dbg_getmetatable, rawget0 = debug.getmetatable, rawget
 local function tostring51(v)
-  if type(v) == 'number' then return (string_format('%.14g', v)) end
+  local t = type(v)
+  if t == 'number' then return (string_format('%.14g', v)) end
+  if t == 'table' or t == 'userdata' then
+    -- 5.1's luaL_callmeta: __tostring's result whatever its type
+    local mt = dbg_getmetatable(v)
+    if mt then
+      local f = rawget0(mt, '__tostring')
+      if f ~= nil then return (f(v)) end
+    end
+  end
   return real_tostring(v)
 end
 local fixmsg, translate = N.fixmsg, N.translate
@@ -48,40 +58,147 @@ local fixmsg, translate = N.fixmsg, N.translate
 -- function has no name there and no position: "bad argument #1 to '?' (...)".
 local function argerror(lvl, n, fname, extra)
   local caller = dbg_getinfo(lvl + 1, 'S')
-  if caller and caller.what == 'C' then fname = '?' end
+  if caller and caller.what == 'C' then fname = '?'
+  elseif dbg_getinfo(lvl, 'n').namewhat == 'method' then
+    -- called as a method (s:format()): self is not counted
+    n = n - 1
+    if n == 0 then error(string_format("calling '%s' on bad self (%s)", fname, extra), lvl + 1) end
+  end
   error(string_format("bad argument #%d to '%s' (%s)", n, fname, extra), lvl + 1)
 end
 
--- string.format with 5.1 semantics for %d/%i/%o/%u/%x/%X/%c (floats truncated) and %s of numbers.
-local function int51(v)
-  if type(v) == 'string' then v = tonumber(v) or v end
-  if math_type(v) == 'float' then
-    if v ~= v or v == 1/0 or v == -1/0 then return v end
-    local t = v >= 0 and math_floor(v) or math_ceil(v)
-    local i = math.tointeger(t)
-    return i or t
-  end
-  return v
+-- string.format as 5.1's str_format (lstrlib.c 5.1) on x86-64 with glibc: the format is walked
+-- here, 5.1's scanformat checks and messages, each item produced by 5.4's string.format with the
+-- flags 5.4 refuses and glibc ignores left out ('#' of %d, '+'/' ' of %x, '0' and precision of
+-- %c/%s), the C conversions of 5.1 done first ((long long) for %d/%i, (unsigned long long) for
+-- %o/%x/%X/%u, (int) for %c, as x86-64 gives them), %u written here, and what C's sprintf would
+-- cut at a '\0' (5.1 takes strlen of the item) cut. No table is made.
+local string_find_f, string_sub_f, string_match_f, string_gsub_f, string_byte_f, string_rep_f, string_char_f =
+      string.find, string.sub, string.match, string.gsub, string.byte, string.rep, string.char
+local INT64_MIN = math.mininteger
+-- luaL_error from format: the position of format's caller (none when that is C: pcall(string.format))
+local function fmterror(msg)
+  local caller = dbg_getinfo(3, 'S')
+  if caller and caller.what ~= 'C' then error(msg, 3) end
+  error(msg, 0)
 end
-local format = string_format -- (the name 5.4 puts in its argument errors, as 5.1 does)
-local function format51(...)
-  local fmt = ...
-  local n = select('#', ...) - 1
-  if n <= 0 or type(fmt) ~= 'string' then return format(...) end
-  local args = {select(2, ...)}
-  local i = 0
-  for flags, conv in fmt:gmatch('%%([-+ #0]*%d*%.?%d*)([%a%%])') do
-    if conv ~= '%' then
-      i = i + 1
-      local a = args[i]
-      if conv == 'd' or conv == 'i' or conv == 'o' or conv == 'u' or conv == 'x' or conv == 'X' or conv == 'c' then
-        args[i] = int51(a)
-      elseif conv == 's' and type(a) == 'number' then
-        args[i] = tostring51(a)
-      end
+-- luaL_checknumber(arg n)
+local function fmtnum(v, n)
+  local x = tonumber(v)
+  if x then return x + 0.0 end
+  if type(v) == 'string' then
+    x = strtod_special(v)
+    if x then return x end
+  end
+  argerror(3, n, 'format', 'number expected, got ' .. type(v))
+end
+-- (long long)x and (unsigned long long)x on x86-64 (cvttsd2si: NaN and out of range give
+-- INT64_MIN; the unsigned one subtracts 2^63 first at and past 2^63), as the int64 of the same bits
+local function lld(x)
+  if x ~= x or x >= 0x1p63 or x < -0x1p63 then return INT64_MIN end
+  if x >= 0 then return math_floor(x) end
+  return math_ceil(x)
+end
+local function llu(x)
+  if x >= 0x1p63 then
+    x = x - 0x1p63
+    if x >= 0x1p63 then return 0 end
+    return math_floor(x) ~ INT64_MIN
+  end
+  return lld(x)
+end
+-- %u of the int64 v (its unsigned value), with C's precision, width and '-'/'0' flags
+local function fmtu(v, flags, width, dot, prec)
+  local d
+  if v >= 0 then d = string_format('%d', v)
+  else
+    local q = (v >> 1) // 5
+    d = string_format('%d%d', q, v - q * 10)
+  end
+  if dot ~= '' then
+    local p = tonumber(prec) or 0
+    if v == 0 and p == 0 then d = '' elseif #d < p then d = string_rep_f('0', p - #d) .. d end
+  end
+  if width ~= '' then
+    local w = tonumber(width)
+    if #d < w then
+      if string_find_f(flags, '-', 1, true) then d = d .. string_rep_f(' ', w - #d)
+      elseif dot == '' and string_find_f(flags, '0', 1, true) then d = string_rep_f('0', w - #d) .. d
+      else d = string_rep_f(' ', w - #d) .. d end
     end
   end
-  return format(fmt, table_unpack(args, 1, n))
+  return d
+end
+-- 5.1's addquoted
+local QUOTED = {['"'] = '\\"', ['\\'] = '\\\\', ['\n'] = '\\\n', ['\r'] = '\\r', ['\0'] = '\\000'}
+local function cut0(s)
+  local z = string_find_f(s, '\0', 1, true)
+  if z then return string_sub_f(s, 1, z - 1) end
+  return s
+end
+local function format51(...)
+  local fmt = ...
+  if type(fmt) ~= 'string' then
+    if type(fmt) == 'number' then fmt = tostring51(fmt)
+    else argerror(2, 1, 'format', 'string expected, got ' .. (select('#', ...) == 0 and 'no value' or type(fmt))) end
+  end
+  local p = string_find_f(fmt, '%', 1, true)
+  if not p then return fmt end
+  local top = select('#', ...)
+  local out, arg, pos = '', 1, 1
+  while p do
+    if string_byte_f(fmt, p + 1) == 37 then -- '%%'
+      out = out .. string_sub_f(fmt, pos, p)
+      pos = p + 2
+    else
+      arg = arg + 1
+      if arg > top then argerror(2, arg, 'format', 'no value') end
+      local flags, width, dot, prec, q = string_match_f(fmt, '^([-+ #0]*)(%d*)(%.?)(%d*)()', p + 1)
+      if #flags >= 6 then fmterror('invalid format (repeated flags)') end
+      if #width > 2 or #prec > 2 then fmterror('invalid format (width or precision too long)') end
+      local c = string_byte_f(fmt, q)
+      local v = select(arg, ...)
+      local item
+      if c == 100 or c == 105 then -- d i
+        if flags ~= '' and string_find_f(flags, '#', 1, true) then flags = string_gsub_f(flags, '#', '') end
+        item = string_format('%' .. flags .. width .. dot .. prec .. 'd', lld(fmtnum(v, arg)))
+      elseif c == 115 then -- s
+        if type(v) == 'number' then v = tostring51(v)
+        elseif type(v) ~= 'string' then argerror(2, arg, 'format', 'string expected, got ' .. type(v)) end
+        if dot == '' and #v >= 100 then item = v
+        else
+          item = cut0(v)
+          if flags ~= '' or width ~= '' or dot ~= '' then
+            item = string_format((string_find_f(flags, '-', 1, true) and '%-' or '%') .. width .. dot .. prec .. 's', item)
+          end
+        end
+      elseif c == 102 or c == 103 or c == 101 or c == 71 or c == 69 then -- f g e G E
+        item = string_format('%' .. flags .. width .. dot .. prec .. string_char_f(c), fmtnum(v, arg))
+      elseif c == 120 or c == 88 or c == 111 then -- x X o
+        if flags ~= '' then flags = string_gsub_f(flags, '[+ ]', '') end
+        item = string_format('%' .. flags .. width .. dot .. prec .. string_char_f(c), llu(fmtnum(v, arg)))
+      elseif c == 117 then -- u
+        item = fmtu(llu(fmtnum(v, arg)), flags, width, dot, prec)
+      elseif c == 99 then -- c
+        local x = fmtnum(v, arg)
+        local b = 0
+        if x == x and x < 0x1p31 and x > -0x1p31 - 1 then b = lld(x) & 255 end
+        item = string_format((string_find_f(flags, '-', 1, true) and '%-' or '%') .. width .. 'c', b)
+        if b == 0 then item = cut0(item) end
+      elseif c == 113 then -- q
+        if type(v) == 'number' then v = tostring51(v)
+        elseif type(v) ~= 'string' then argerror(2, arg, 'format', 'string expected, got ' .. type(v)) end
+        item = '"' .. string_gsub_f(v, '["\\\n\r%z]', QUOTED) .. '"'
+      else
+        fmterror("invalid option '%" .. ((c == nil or c == 0) and '' or string_char_f(c)) .. "' to 'format'")
+      end
+      out = out .. string_sub_f(fmt, pos, p - 1) .. item
+      pos = q + 1
+    end
+    p = string_find_f(fmt, '%', pos, true)
+  end
+  if pos <= #fmt then return out .. string_sub_f(fmt, pos) end
+  return out
 end
 
 -- Redis's math.random: its own lrand48 so every platform gives the same sequence.
@@ -188,8 +305,10 @@ do
     if ... == nil then return a + 0.0, b + 0.0 end
     return a + 0.0, b + 0.0, F(...)
   end
+  -- 5.1's str_find_aux clamps an init past the end to the end (5.4 fails)
   stringlib.find = function(...)
     local s, p, init, plain = ...
+    if init ~= nil and type(init) == 'number' and type(s) == 'string' and init > #s + 1 then return found(find(s, p, #s + 1, plain)) end
     if (math_type(init) == 'float' and init % 1 ~= 0) then return found(find(s, p, I(init), plain)) end
     return found(find(...))
   end
@@ -202,20 +321,34 @@ do
   end
   stringlib.match = function(...)
     local s, p, init = ...
+    if init ~= nil and type(init) == 'number' and type(s) == 'string' and init > #s + 1 then return matched(match(s, p, #s + 1)) end
     if (math_type(init) == 'float' and init % 1 ~= 0) then return matched(match(s, p, I(init))) end
     return matched(match(...))
   end
   local function poscap(p) return type(p) == 'string' and find(p, '()', 1, true) end
   stringlib.gmatch = function(...)
     local s, p = ...
-    local it = gmatch(...)
+    -- (5.1's gmatch has no init argument)
+    local it
+    if select('#', ...) > 2 then it = gmatch(s, p) else it = gmatch(...) end
     if poscap(p) then return function() return F(it()) end end
     return it
   end
   stringlib.gfind = stringlib.gmatch
   local function replaced(r, n) return r, n + 0.0 end
+  -- 5.1's add_s: in a replacement string '%' before a non-digit stands for that character (a
+  -- '%' at the end for '\0'), where 5.4 refuses it: rewritten for 5.4 ('%x' -> 'x', '%%' kept).
+  local REPL51 = {[''] = '\0', ['%'] = '%%'}
+  for b = 0, 255 do
+    local c = string.char(b)
+    if REPL51[c] == nil and not (b >= 48 and b <= 57) then REPL51[c] = c end
+  end
   stringlib.gsub = function(...)
     local s, p, repl, n = ...
+    if type(repl) == 'string' and find(repl, '%', 1, true) then
+      repl = gsub(repl, '%%(.?)', REPL51)
+      return replaced(gsub(s, p, repl, n))
+    end
     if type(repl) == 'function' and poscap(p) then
       local f = repl
       return replaced(gsub(s, p, function(...) return f(F(...)) end, n))
@@ -260,25 +393,46 @@ do
     return remove(...)
   end
 end
-tablelib.getn = function(t) return #t + 0.0 end
+-- (5.1's luaL_checktype of their arguments)
+local function checktable(t, n, fname)
+  if type(t) ~= 'table' then argerror(3, n, fname, 'table expected, got ' .. (t == nil and 'nil' or type(t))) end
+end
+tablelib.getn = function(t)
+  if type(t) ~= 'table' then checktable(t, 1, 'getn') end
+  return #t + 0.0
+end
 tablelib.setn = function() error("'setn' is obsolete", 2) end
 tablelib.maxn = function(t)
+  if type(t) ~= 'table' then checktable(t, 1, 'maxn') end
   local m = 0
   for k in next, t do if type(k) == 'number' and k > m then m = k end end
   return m + 0.0
 end
 tablelib.foreach = function(t, f)
+  checktable(t, 1, 'foreach')
+  if type(f) ~= 'function' then argerror(2, 2, 'foreach', 'function expected, got ' .. type(f)) end
   for k, v in next, t do local r = f(k, v) if r ~= nil then return r end end
 end
 tablelib.foreachi = function(t, f)
+  checktable(t, 1, 'foreachi')
+  if type(f) ~= 'function' then argerror(2, 2, 'foreachi', 'function expected, got ' .. type(f)) end
   for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end
 end
 tablelib.unpack = nil
 tablelib.move = nil
 local mathlib = copy(math)
 mathlib.mod = math.fmod
-mathlib.floor = function(x) return math_floor(x) + 0.0 end
-mathlib.ceil = function(x) return math_ceil(x) + 0.0 end
+-- (C's floor/ceil keep the sign of a zero result: math.ceil(-0.5) is -0)
+mathlib.floor = function(x)
+  local r = math_floor(x) + 0.0
+  if r == 0 then return x * 0.0 end
+  return r
+end
+mathlib.ceil = function(x)
+  local r = math_ceil(x) + 0.0
+  if r == 0 then return x * 0.0 end
+  return r
+end
 mathlib.pow = function(x, y) return x ^ y end
 mathlib.ldexp = function(m, e) return m * 2.0 ^ e end
 mathlib.frexp = function(x)
@@ -289,6 +443,59 @@ mathlib.frexp = function(x)
   return m, e
 end
 mathlib.log10 = function(x) return math.log(x, 10) end
+do
+  -- 5.1's math.max/min: every argument through luaL_checknumber (5.4 compares the values as
+  -- they are: strings stay strings, "attempt to compare string with number"), the result a number
+  local function checknum(v, i, n, fname)
+    local x = tonumber(v)
+    if x then return x + 0.0 end
+    if type(v) == 'string' then
+      x = strtod_special(v)
+      if x then return x end
+    end
+    argerror(3, i, fname, 'number expected, got ' .. (i > n and 'no value' or type(v)))
+  end
+  mathlib.max = function(...)
+    local n = select('#', ...)
+    local m, b = ...
+    if type(m) ~= 'number' then m = checknum(m, 1, n, 'max') end
+    if n == 2 then
+      if type(b) ~= 'number' then b = checknum(b, 2, n, 'max') end
+      if b > m then return b end
+      return m
+    end
+    for i = 2, n do
+      local d = select(i, ...)
+      if type(d) ~= 'number' then d = checknum(d, i, n, 'max') end
+      if d > m then m = d end
+    end
+    return m
+  end
+  mathlib.min = function(...)
+    local n = select('#', ...)
+    local m, b = ...
+    if type(m) ~= 'number' then m = checknum(m, 1, n, 'min') end
+    if n == 2 then
+      if type(b) ~= 'number' then b = checknum(b, 2, n, 'min') end
+      if b < m then return b end
+      return m
+    end
+    for i = 2, n do
+      local d = select(i, ...)
+      if type(d) ~= 'number' then d = checknum(d, i, n, 'min') end
+      if d < m then m = d end
+    end
+    return m
+  end
+end
+do
+  local log = math.log
+  -- 5.1's math.log has no base argument
+  mathlib.log = function(...)
+    if select('#', ...) > 1 then return log((...)) end
+    return log(...)
+  end
+end
 mathlib.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
 mathlib.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
 mathlib.tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
@@ -389,13 +596,49 @@ end
 
 RG._G = ENV
 RG._VERSION = 'Lua 5.1'
-RG.assert = assert
-RG.collectgarbage = collectgarbage
+-- 5.1's luaB_assert: the message through luaL_optstring, raised by luaL_error (the caller's position)
+RG.assert = function(...)
+  local v, m = ...
+  if v then return ... end
+  if select('#', ...) == 0 then argerror(2, 1, 'assert', 'value expected') end
+  if m == nil then m = 'assertion failed!'
+  elseif type(m) == 'number' then m = tostring51(m)
+  elseif type(m) ~= 'string' then argerror(2, 2, 'assert', 'string expected, got ' .. type(m)) end
+  local caller = dbg_getinfo(2, 'S')
+  if caller and caller.what ~= 'C' then error(m, 2) end
+  error(m, 0)
+end
+do
+  -- 5.1's options only (no 'incremental', 'generational', 'isrunning')
+  local collectgarbage = collectgarbage
+  RG.collectgarbage = function(...)
+    local o = ...
+    if o == 'incremental' or o == 'generational' or o == 'isrunning' then
+      argerror(2, 1, 'collectgarbage', "invalid option '" .. o .. "'")
+    end
+    return collectgarbage(...)
+  end
+end
+-- Levels count the frames 5.1 would have: the prelude's Lua wrappers (pcall's) are not frames of
+-- their own; a level that lands on a C function or past the stack adds no position.
 RG.error = function(m, l)
   if type(m) == 'number' then m = tostring51(m) end
   l = l or 1
-  if l > 0 then l = l + 1 end
-  return error(m, l)
+  if l == 1 then return error(m, 2) end
+  if l <= 0 then return error(m, 0) end
+  local lvl, k = 2, 0
+  while true do
+    local i = dbg_getinfo(lvl, 'S')
+    if not i then return error(m, 0) end
+    if i.source ~= '=redust' then
+      k = k + 1
+      if k == l then
+        if i.what == 'C' then return error(m, 0) end
+        return error(m, lvl)
+      end
+    end
+    lvl = lvl + 1
+  end
 end
 RG.gcinfo = function() return math_floor(collectgarbage('count')) end
 RG.getmetatable = getmetatable
@@ -470,11 +713,24 @@ RG.setmetatable = function(t, mt)
   return setmetatable(t, mt)
 end
 -- Lua 5.1 has only doubles: tonumber('10') is a float (prints with %.14g, never wraps)
+-- (base 10 is the standard conversion in 5.1; with another base a number argument is read as its
+-- string; '-0' is -0 as 5.1's strtod reads it)
 RG.tonumber = function(...)
-  local n = tonumber(...)
-  if math_type(n) == 'integer' then return n + 0.0 end
+  local v, base = ...
+  local n
+  if base == nil then n = tonumber(...)
+  elseif base == 10 then n = tonumber(v)
+  else
+    if type(v) == 'number' then v = tostring51(v) end
+    n = tonumber(v, base)
+    -- (5.1's strtoul: a negative number is read as its unsigned long)
+    if n and n < 0 then return n + 0x1p64 end
+  end
+  if math_type(n) == 'integer' then
+    if n == 0 and type(v) == 'string' and (base == nil or base == 10) and string_find0(v, '-', 1, true) then return -0.0 end
+    return n + 0.0
+  end
   if n == nil then
-    local v, base = ...
     if (base == nil or base == 10) and type(v) == 'string' then return strtod_special(v) end
   end
   return n
@@ -486,7 +742,25 @@ RG.tostring = function(...)
 end
 RG.type = type
 RG.xpcall = xpcall
-RG.coroutine = ro(copy(coroutine))
+do
+  -- The script's main body runs on Redust's own coroutine (TOP): 5.1's main thread, which is not
+  -- a coroutine (running() is nil) and cannot yield.
+  local colib = copy(coroutine)
+  local running, yield = coroutine.running, coroutine.yield
+  colib.running = function()
+    local co, main = running()
+    if main or co == TOP then return nil end
+    return co
+  end
+  colib.yield = function(...)
+    local co, main = running()
+    if main or co == TOP then error('attempt to yield across metamethod/C-call boundary', 0) end
+    return yield(...)
+  end
+  colib.isyieldable = nil
+  colib.close = nil
+  RG.coroutine = ro(colib)
+end
 RG.string = ro(stringlib)
 RG.table = ro(tablelib)
 RG.math = ro(mathlib)
@@ -676,9 +950,33 @@ local function pcall_msgh(e)
   if type(e) == 'string' and string_find(e, '^redust:%d+: ') then return userpos_method(e, userframe(3)) end
   return e
 end
+-- A C function of 5.4's libraries called from C (here: by xpcall) is named in its argument errors
+-- by where it is loaded ('math.max', 'collectgarbage'); 5.1 has no name for it: '?'. The pattern
+-- of that name, for each such function (only rewritten when it is the function pcall called).
+local NAME54 = {}
+for lname, lib in next, G.package.loaded do
+  if type(lib) == 'table' then
+    for k, f in next, lib do
+      if type(f) == 'function' and type(k) == 'string' then
+        local name = lname == '_G' and k or lname .. '.' .. k
+        NAME54[f] = "^bad argument #(%d+) to '" .. string_gsub(name, '%.', '%%.') .. "'"
+      end
+    end
+  end
+end
+local function pcall_named(pat, ok, ...)
+  if ok then return ok, ... end
+  local e = ...
+  if type(e) == 'string' then
+    return false, (string_gsub(fixmsg(e), pat, "bad argument #%1 to '?'", 1))
+  end
+  return pcall_result(ok, ...)
+end
 -- pcall() with nothing to call: Redis's 5.1 answers false, "attempt to call a boolean value".
 RG.pcall = function(...)
   if select('#', ...) == 0 then return false, 'attempt to call a boolean value' end
+  local pat = NAME54[(...)]
+  if pat then return pcall_named(pat, xpcall(..., pcall_msgh, select(2, ...))) end
   return pcall_result(xpcall(..., pcall_msgh, select(2, ...)))
 end
 

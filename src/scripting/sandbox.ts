@@ -438,7 +438,8 @@ export class Sandbox {
       if (ex.lua_pcallk(L, nargs, 1, 0, 0, 0) !== 0) throw new Error(`Lua lib ${name}: ` + w.toLatin1(L, -1));
       w.setfield(L, -2, name);
     }
-    if (ex.lua_pcallk(L, 2, 6, 0, 0, 0) !== 0) throw new Error('Lua prelude: ' + w.toLatin1(L, -1));
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.coRef)); // (the prelude's TOP)
+    if (ex.lua_pcallk(L, 3, 6, 0, 0, 0) !== 0) throw new Error('Lua prelude: ' + w.toLatin1(L, -1));
     this.protRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
     this.loadGlobalsRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
     this.envMtRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
