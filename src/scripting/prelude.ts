@@ -77,20 +77,21 @@ local string_find_f, string_sub_f, string_match_f, string_gsub_f, string_byte_f,
       string.find, string.sub, string.match, string.gsub, string.byte, string.rep, string.char
 local INT64_MIN = math.mininteger
 -- luaL_error from format: the position of format's caller (none when that is C: pcall(string.format))
-local function fmterror(msg)
-  local caller = dbg_getinfo(3, 'S')
-  if caller and caller.what ~= 'C' then error(msg, 3) end
+-- (d: the frames between the walker and string.format's caller, beyond the one of format51)
+local function fmterror(msg, d)
+  local caller = dbg_getinfo(3 + d, 'S')
+  if caller and caller.what ~= 'C' then error(msg, 3 + d) end
   error(msg, 0)
 end
 -- luaL_checknumber(arg n)
-local function fmtnum(v, n)
+local function fmtnum(v, n, d)
   local x = tonumber(v)
   if x then return x + 0.0 end
   if type(v) == 'string' then
     x = strtod_special(v)
     if x then return x end
   end
-  argerror(3, n, 'format', 'number expected, got ' .. type(v))
+  argerror(3 + d, n, 'format', 'number expected, got ' .. type(v))
 end
 -- (long long)x and (unsigned long long)x on x86-64 (cvttsd2si: NaN and out of range give
 -- INT64_MIN; the unsigned one subtracts 2^63 first at and past 2^63), as the int64 of the same bits
@@ -136,11 +137,11 @@ local function cut0(s)
   if z then return string_sub_f(s, 1, z - 1) end
   return s
 end
-local function format51(...)
+local function format51_walk(d, ...)
   local fmt = ...
   if type(fmt) ~= 'string' then
     if type(fmt) == 'number' then fmt = tostring51(fmt)
-    else argerror(2, 1, 'format', 'string expected, got ' .. (select('#', ...) == 0 and 'no value' or type(fmt))) end
+    else argerror(2 + d, 1, 'format', 'string expected, got ' .. (select('#', ...) == 0 and 'no value' or type(fmt))) end
   end
   local p = string_find_f(fmt, '%', 1, true)
   if not p then return fmt end
@@ -152,19 +153,19 @@ local function format51(...)
       pos = p + 2
     else
       arg = arg + 1
-      if arg > top then argerror(2, arg, 'format', 'no value') end
+      if arg > top then argerror(2 + d, arg, 'format', 'no value') end
       local flags, width, dot, prec, q = string_match_f(fmt, '^([-+ #0]*)(%d*)(%.?)(%d*)()', p + 1)
-      if #flags >= 6 then fmterror('invalid format (repeated flags)') end
-      if #width > 2 or #prec > 2 then fmterror('invalid format (width or precision too long)') end
+      if #flags >= 6 then fmterror('invalid format (repeated flags)', d) end
+      if #width > 2 or #prec > 2 then fmterror('invalid format (width or precision too long)', d) end
       local c = string_byte_f(fmt, q)
       local v = select(arg, ...)
       local item
       if c == 100 or c == 105 then -- d i
         if flags ~= '' and string_find_f(flags, '#', 1, true) then flags = string_gsub_f(flags, '#', '') end
-        item = string_format('%' .. flags .. width .. dot .. prec .. 'd', lld(fmtnum(v, arg)))
+        item = string_format('%' .. flags .. width .. dot .. prec .. 'd', lld(fmtnum(v, arg, d)))
       elseif c == 115 then -- s
         if type(v) == 'number' then v = tostring51(v)
-        elseif type(v) ~= 'string' then argerror(2, arg, 'format', 'string expected, got ' .. type(v)) end
+        elseif type(v) ~= 'string' then argerror(2 + d, arg, 'format', 'string expected, got ' .. type(v)) end
         if dot == '' and #v >= 100 then item = v
         else
           item = cut0(v)
@@ -173,24 +174,24 @@ local function format51(...)
           end
         end
       elseif c == 102 or c == 103 or c == 101 or c == 71 or c == 69 then -- f g e G E
-        item = string_format('%' .. flags .. width .. dot .. prec .. string_char_f(c), fmtnum(v, arg))
+        item = string_format('%' .. flags .. width .. dot .. prec .. string_char_f(c), fmtnum(v, arg, d))
       elseif c == 120 or c == 88 or c == 111 then -- x X o
         if flags ~= '' then flags = string_gsub_f(flags, '[+ ]', '') end
-        item = string_format('%' .. flags .. width .. dot .. prec .. string_char_f(c), llu(fmtnum(v, arg)))
+        item = string_format('%' .. flags .. width .. dot .. prec .. string_char_f(c), llu(fmtnum(v, arg, d)))
       elseif c == 117 then -- u
-        item = fmtu(llu(fmtnum(v, arg)), flags, width, dot, prec)
+        item = fmtu(llu(fmtnum(v, arg, d)), flags, width, dot, prec)
       elseif c == 99 then -- c
-        local x = fmtnum(v, arg)
+        local x = fmtnum(v, arg, d)
         local b = 0
         if x == x and x < 0x1p31 and x > -0x1p31 - 1 then b = lld(x) & 255 end
         item = string_format((string_find_f(flags, '-', 1, true) and '%-' or '%') .. width .. 'c', b)
         if b == 0 then item = cut0(item) end
       elseif c == 113 then -- q
         if type(v) == 'number' then v = tostring51(v)
-        elseif type(v) ~= 'string' then argerror(2, arg, 'format', 'string expected, got ' .. type(v)) end
+        elseif type(v) ~= 'string' then argerror(2 + d, arg, 'format', 'string expected, got ' .. type(v)) end
         item = '"' .. string_gsub_f(v, '["\\\n\r%z]', QUOTED) .. '"'
       else
-        fmterror("invalid option '%" .. ((c == nil or c == 0) and '' or string_char_f(c)) .. "' to 'format'")
+        fmterror("invalid option '%" .. ((c == nil or c == 0) and '' or string_char_f(c)) .. "' to 'format'", d)
       end
       out = out .. string_sub_f(fmt, pos, p - 1) .. item
       pos = q + 1
@@ -199,6 +200,126 @@ local function format51(...)
   end
   if pos <= #fmt then return out .. string_sub_f(fmt, pos) end
   return out
+end
+
+-- The hot path: each valid format string is compiled once (FMT_CACHE, bounded) into its literal
+-- parts and items, {n, lit0, kind1, form1, lit1, ...}: kind is the conversion (100 d/i, 120
+-- x/X/o, 102 e/E/f/g/G, 117 u, 99 c, 113 q, 115 plain %s, 116 %s with width or flags, 118 %s with
+-- a precision), form the 5.4 format of the item (for %u: {flags, width, dot, prec}). A call then
+-- costs no pattern match. Invalid formats, missing arguments and arguments of the wrong type go
+-- to format51_walk, which raises 5.1's errors in 5.1's order.
+local FMT_CACHE, FMT_COUNT = {}, 0
+local function fmt_compile(fmt)
+  local plan, n, pos, lit = {0}, 0, 1, ''
+  local p = string_find_f(fmt, '%', 1, true)
+  while p do
+    if string_byte_f(fmt, p + 1) == 37 then
+      lit = lit .. string_sub_f(fmt, pos, p)
+      pos = p + 2
+    else
+      local flags, width, dot, prec, q = string_match_f(fmt, '^([-+ #0]*)(%d*)(%.?)(%d*)()', p + 1)
+      if #flags >= 6 or #width > 2 or #prec > 2 then return false end
+      local c = string_byte_f(fmt, q)
+      local kind, form
+      if c == 100 or c == 105 then
+        if string_find_f(flags, '#', 1, true) then flags = string_gsub_f(flags, '#', '') end
+        kind, form = 100, '%' .. flags .. width .. dot .. prec .. 'd'
+      elseif c == 115 then
+        if dot ~= '' then kind = 118 elseif flags ~= '' or width ~= '' then kind = 116 else kind = 115 end
+        form = (string_find_f(flags, '-', 1, true) and '%-' or '%') .. width .. dot .. prec .. 's'
+      elseif c == 102 or c == 103 or c == 101 or c == 71 or c == 69 then
+        kind, form = 102, '%' .. flags .. width .. dot .. prec .. string_char_f(c)
+      elseif c == 120 or c == 88 or c == 111 then
+        kind, form = 120, '%' .. string_gsub_f(flags, '[+ ]', '') .. width .. dot .. prec .. string_char_f(c)
+      elseif c == 117 then
+        kind, form = 117, {flags, width, dot, prec}
+      elseif c == 99 then
+        kind, form = 99, (string_find_f(flags, '-', 1, true) and '%-' or '%') .. width .. 'c'
+      elseif c == 113 then
+        kind, form = 113, ''
+      else
+        return false
+      end
+      plan[3 * n + 2] = lit .. string_sub_f(fmt, pos, p - 1)
+      n = n + 1
+      plan[3 * n], plan[3 * n + 1] = kind, form
+      lit, pos = '', q + 1
+    end
+    p = string_find_f(fmt, '%', pos, true)
+  end
+  plan[3 * n + 2] = lit .. string_sub_f(fmt, pos)
+  plan[1] = n
+  return plan
+end
+-- One item, or nil when the argument needs format51_walk (not a number, nor a string it reads).
+local function fmt_item(kind, form, v)
+  local tv = type(v)
+  if kind == 115 or kind == 116 or kind == 118 then
+    if tv == 'number' then
+      -- (.. prints a float with %.14g, an integer under 10^14 with the same digits)
+      if v > -1e14 and v < 1e14 then v = v .. '' else v = string_format('%.14g', v) end
+    elseif tv ~= 'string' then return nil end
+    if kind ~= 118 and #v >= 100 then return v end
+    v = cut0(v)
+    if kind == 115 then return v end
+    return string_format(form, v)
+  elseif kind == 113 then
+    if tv == 'number' then v = tostring51(v) elseif tv ~= 'string' then return nil end
+    return '"' .. string_gsub_f(v, '["\\\n\r%z]', QUOTED) .. '"'
+  end
+  if tv ~= 'number' then
+    if tv ~= 'string' then return nil end
+    local x = tonumber(v) or strtod_special(v)
+    if x == nil then return nil end
+    v = x + 0.0
+  end
+  if kind == 100 then
+    -- (long long)v, truncated with arithmetic (5.4's %d takes a float of integral value)
+    if v ~= v or v >= 0x1p63 or v < -0x1p63 then v = INT64_MIN
+    elseif v >= 0 then v = v - v % 1
+    else v = -(-v - (-v) % 1) end
+    return string_format(form, v)
+  elseif kind == 102 then
+    return string_format(form, v)
+  elseif kind == 120 then
+    return string_format(form, llu(v))
+  elseif kind == 117 then
+    return fmtu(llu(v), form[1], form[2], form[3], form[4])
+  end
+  -- c
+  local b = 0
+  if v == v and v < 0x1p31 and v > -0x1p31 - 1 then b = lld(v) & 255 end
+  if b == 0 then return cut0(string_format(form, 0)) end
+  return string_format(form, b)
+end
+local function format51(...)
+  local fmt = ...
+  local plan = FMT_CACHE[fmt]
+  if plan == nil and type(fmt) == 'string' then
+    plan = fmt_compile(fmt)
+    if FMT_COUNT >= 512 then FMT_CACHE, FMT_COUNT = {}, 0 end
+    FMT_CACHE[fmt], FMT_COUNT = plan, FMT_COUNT + 1
+  end
+  if plan then
+    local n = plan[1]
+    if n == 0 then return plan[2] end
+    if n == 1 then
+      local _, a = ...
+      if a ~= nil then
+        local r = fmt_item(plan[3], plan[4], a)
+        if r then return plan[2] .. r .. plan[5] end
+      end
+    elseif select('#', ...) > n then
+      local out = plan[2]
+      for k = 1, n do
+        local r = fmt_item(plan[3 * k], plan[3 * k + 1], (select(k + 1, ...)))
+        if r == nil then out = nil break end
+        out = out .. r .. plan[3 * k + 2]
+      end
+      if out then return out end
+    end
+  end
+  return (format51_walk(1, ...))
 end
 
 -- Redis's math.random: its own lrand48 so every platform gives the same sequence.
@@ -305,12 +426,18 @@ do
     if ... == nil then return a + 0.0, b + 0.0 end
     return a + 0.0, b + 0.0, F(...)
   end
-  -- 5.1's str_find_aux clamps an init past the end to the end (5.4 fails)
+  -- 5.1's str_find_aux clamps an init past the end to the end, where 5.4 fails: looked at only
+  -- when 5.4 found nothing
+  local function past(s, init) return math_type(init) ~= nil and type(s) == 'string' and init > #s + 1 end
+  local function found_past(s, p, init, plain, a, ...)
+    if a == nil and past(s, init) then return found(find(s, p, #s + 1, plain)) end
+    return found(a, ...)
+  end
   stringlib.find = function(...)
     local s, p, init, plain = ...
-    if init ~= nil and type(init) == 'number' and type(s) == 'string' and init > #s + 1 then return found(find(s, p, #s + 1, plain)) end
-    if (math_type(init) == 'float' and init % 1 ~= 0) then return found(find(s, p, I(init), plain)) end
-    return found(find(...))
+    if init == nil then return found(find(...)) end
+    if (math_type(init) == 'float' and init % 1 ~= 0) then init = I(init) end
+    return found_past(s, p, init, plain, find(s, p, init, plain))
   end
   local function matched(a, ...)
     if ... == nil then
@@ -319,11 +446,15 @@ do
     end
     return F(a, ...)
   end
+  local function matched_past(s, p, init, a, ...)
+    if a == nil and past(s, init) then return matched(match(s, p, #s + 1)) end
+    return matched(a, ...)
+  end
   stringlib.match = function(...)
     local s, p, init = ...
-    if init ~= nil and type(init) == 'number' and type(s) == 'string' and init > #s + 1 then return matched(match(s, p, #s + 1)) end
-    if (math_type(init) == 'float' and init % 1 ~= 0) then return matched(match(s, p, I(init))) end
-    return matched(match(...))
+    if init == nil then return matched(match(...)) end
+    if (math_type(init) == 'float' and init % 1 ~= 0) then init = I(init) end
+    return matched_past(s, p, init, match(s, p, init))
   end
   local function poscap(p) return type(p) == 'string' and find(p, '()', 1, true) end
   stringlib.gmatch = function(...)
