@@ -554,13 +554,15 @@ tablelib.move = nil
 local mathlib = copy(math)
 mathlib.mod = math.fmod
 -- (C's floor/ceil keep the sign of a zero result: math.ceil(-0.5) is -0)
-mathlib.floor = function(x)
-  local r = math_floor(x) + 0.0
+mathlib.floor = function(...)
+  local x = ...
+  local r = math_floor(...) + 0.0
   if r == 0 then return x * 0.0 end
   return r
 end
-mathlib.ceil = function(x)
-  local r = math_ceil(x) + 0.0
+mathlib.ceil = function(...)
+  local x = ...
+  local r = math_ceil(...) + 0.0
   if r == 0 then return x * 0.0 end
   return r
 end
@@ -756,6 +758,14 @@ RG.error = function(m, l)
   if type(m) == 'number' then m = tostring51(m) end
   l = l or 1
   if l == 1 then return error(m, 2) end
+  -- (luaL_optint)
+  if math_type(l) ~= 'float' then
+    local x = tonumber(l)
+    if x == nil then argerror(2, 2, 'error', 'number expected, got ' .. type(l)) end
+    l = x
+  end
+  l = I(l)
+  if l == 1 then return error(m, 2) end
   if l <= 0 then return error(m, 0) end
   local lvl, k = 2, 0
   while true do
@@ -872,7 +882,6 @@ RG.tostring = function(...)
   return tostring51((...))
 end
 RG.type = type
-RG.xpcall = xpcall
 do
   -- The script's main body runs on Redust's own coroutine (TOP): 5.1's main thread, which is not
   -- a coroutine (running() is nil) and cannot yield.
@@ -883,10 +892,38 @@ do
     if main or co == TOP then return nil end
     return co
   end
+  -- 5.1 cannot yield across a C function (pcall, a library function calling back), a metamethod
+  -- or a 'for' iterator: each is a C call boundary there
+  local function boundary()
+    local lvl = 3
+    while true do
+      local i = dbg_getinfo(lvl, 'Sn')
+      if i == nil then return false end
+      if i.what == 'C' or i.namewhat == 'metamethod' or i.namewhat == 'for iterator' then return true end
+      lvl = lvl + 1
+    end
+  end
   colib.yield = function(...)
     local co, main = running()
-    if main or co == TOP then error('attempt to yield across metamethod/C-call boundary', 0) end
+    if main or co == TOP or boundary() then error('attempt to yield across metamethod/C-call boundary', 0) end
     return yield(...)
+  end
+  local create, wrap, resume, status = coroutine.create, coroutine.wrap, coroutine.resume, coroutine.status
+  local function luafunction(f, fname)
+    if type(f) ~= 'function' then argerror(3, 1, fname, 'Lua function expected') end
+    -- (the prelude's wrappers and the libraries are C functions in 5.1)
+    local i = dbg_getinfo(f, 'S')
+    if i.what == 'C' or i.source == '=redust' or i.source == '=lib' then argerror(3, 1, fname, 'Lua function expected') end
+  end
+  colib.create = function(f) luafunction(f, 'create') return create(f) end
+  colib.wrap = function(f) luafunction(f, 'wrap') return wrap(f) end
+  colib.resume = function(co, ...)
+    if type(co) ~= 'thread' then argerror(2, 1, 'resume', 'coroutine expected') end
+    return resume(co, ...)
+  end
+  colib.status = function(co)
+    if type(co) ~= 'thread' then argerror(2, 1, 'status', 'coroutine expected') end
+    return status(co)
   end
   colib.isyieldable = nil
   colib.close = nil
@@ -1109,6 +1146,17 @@ RG.pcall = function(...)
   local pat = NAME54[(...)]
   if pat then return pcall_named(pat, xpcall(..., pcall_msgh, select(2, ...))) end
   return pcall_result(xpcall(..., pcall_msgh, select(2, ...)))
+end
+
+-- 5.1's xpcall: f called without arguments; the handler (not checked: a non-function fails as
+-- "error in error handling") sees 5.1's message
+RG.xpcall = function(...)
+  local f, h = ...
+  if select('#', ...) < 2 then argerror(2, 2, 'xpcall', 'value expected') end
+  return xpcall(f, function(e)
+    if type(e) == 'string' then e = fixmsg(userpos_method(e, userframe(3))) end
+    return h(e)
+  end)
 end
 
 setmetatable(RG, {__index = N.nonexistent, __newindex = N.readonly, __metatable = false})
