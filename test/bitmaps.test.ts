@@ -415,5 +415,46 @@ for (const engine of enginesUnderTest()) {
     }
   });
 
+  t('small values edited where they are stored: keys and values around the 32-byte row, many new keys', async ({ d }) => {
+    // js-map keeps a key and a string value of up to 32 bytes together in its row and edits
+    // them there (SETBIT, BITFIELD, SETRANGE), moving the value out once it grows past the row;
+    // new values up to 1 KB share slabs. Each step is compared with Redis.
+    for (const klen of [1, 8, 20, 27, 31, 32, 33]) {
+      const k = 'k'.repeat(klen);
+      const room = Math.max(32 - klen, 0);
+      for (const cmd of [
+        ['SETBIT', k, 0, 1],
+        ['GET', k],
+        ['OBJECT', 'ENCODING', k],
+        ['SETBIT', k, Math.max(room * 8 - 1, 0), 1],
+        ['STRLEN', k],
+        ['BITFIELD', k, 'INCRBY', 'u8', '#1', 200, 'GET', 'u16', 0],
+        ['SETRANGE', k, Math.max(room - 2, 0), 'xy'],
+        ['GET', k],
+        ['SETBIT', k, room * 8 + 3, 1],
+        ['GET', k],
+        ['OBJECT', 'ENCODING', k],
+        ['BITFIELD', k, 'SET', 'i16', 80, -5, 'INCRBY', 'u4', 3, 9],
+        ['APPEND', k, 'z'],
+        ['GET', k],
+        ['BITCOUNT', k],
+        ['BITFIELD', `${k}:f`, 'INCRBY', 'u8', '#3', 1],
+        ['BITFIELD', `${k}:f`, 'INCRBY', 'u8', '#3', 1],
+        ['GET', `${k}:f`],
+        ['SETRANGE', `${k}:r`, 5, 'abc'],
+        ['GET', `${k}:r`],
+      ] as Arg[][]) await d!.check(cmd);
+    }
+    // Many new bitmaps next to each other: each keeps its own bytes.
+    for (let i = 0; i < 300; i++) await d!.check(['SETBIT', `bm:${i}`, (i * 37) % 4096, 1]);
+    for (let i = 0; i < 300; i += 7) await d!.check(['BITFIELD', `bm:${i}`, 'INCRBY', 'u8', '#0', i]);
+    const keys: Arg[] = [];
+    for (let i = 0; i < 300; i++) keys.push(`bm:${i}`);
+    await d!.check(['MGET', ...keys]);
+    await d!.check(['DEL', 'bm:5', 'bm:6']);
+    await d!.check(['SETBIT', 'bm:7', 9000, 1]);
+    await d!.check(['MGET', ...keys]);
+  });
+
   t.run();
 }

@@ -67,6 +67,31 @@ test('keys of every length and byte round-trip through rows and long-key strings
   }
 });
 
+test('growInline: an inline value grows in its row, zero-filled, up to valueRoom, never shrinks', () => {
+  const t = new KeyTable();
+  for (const klen of [0, 1, 12, INLINE_MAX - 1, INLINE_MAX, INLINE_MAX + 5]) {
+    const k = 'g'.repeat(klen);
+    const s = insert(t, k, 'ab');
+    const room = valueRoom(klen);
+    if (room < 2) {
+      assert.is(t.inlineLength(s), -1, `key of ${klen}: no room for the value`);
+      continue;
+    }
+    const rb = t.rowBytes(s);
+    assert.is(t.growInline(s, 1), true); // never shrinks
+    assert.is(t.inlineLength(s), 2);
+    assert.is(t.growInline(s, room), true);
+    assert.is(t.inlineLength(s), room);
+    const at = t.inlineStart(s);
+    assert.equal([...rb.subarray(at, at + room)], [97, 98, ...new Array(room - 2).fill(0)]);
+    rb[at + room - 1] = 7; // written in place, seen by value()
+    assert.is(t.value(s), 'ab' + '\0'.repeat(room - 3) + '\x07');
+    assert.is(t.growInline(s, room + 1), false);
+    assert.is(t.inlineLength(s), room);
+    assert.is(t.key(s), k);
+  }
+});
+
 test('random inserts, removes and reuse of freed rows agree with a Map; walks see every key once', () => {
   const r = rng(11);
   for (let round = 0; round < 4; round++) {

@@ -191,6 +191,48 @@ export class JsZSet implements ZSetValue {
     return old;
   }
 
+  /**
+   * ZSetValue.addMany: zsetAdd's loop (ZADD and GEOADD without INCR; flags 1 NX, 2 XX, 4 GT,
+   * 8 LT) with one member string and one lookup per member, where score() then add() made two
+   * of each. Scores are never NaN or -0 here (the caller keeps those on its own loop).
+   */
+  addMany(argv: Bytes[], from: number, scores: number[], flags: number): [number, number] {
+    const nx = (flags & 1) !== 0;
+    const xx = (flags & 2) !== 0;
+    const gt = (flags & 4) !== 0;
+    const lt = (flags & 8) !== 0;
+    let added = 0;
+    let updated = 0;
+    for (let j = 0; j < scores.length; j++) {
+      const score = scores[j];
+      if (Number.isNaN(score)) throw new Error('zset: NaN score');
+      const m = key(argv[from + 2 * j]);
+      let cur: number;
+      let i = -1;
+      let node: ZNode | undefined;
+      if (this.members !== null) {
+        i = this.smallFind(m);
+        if (i >= 0) cur = (this.scores as number[])[i];
+        else cur = NaN;
+      } else {
+        node = (this.sl as ZSkipList).get(m);
+        cur = node === undefined ? NaN : node.score;
+      }
+      if (cur !== cur) {
+        if (!xx) {
+          this.insertNew(m, score);
+          added++;
+        }
+        continue;
+      }
+      if (nx || score === cur || (lt && score >= cur) || (gt && score <= cur)) continue;
+      if (node !== undefined) (this.sl as ZSkipList).updateScore(node, score);
+      else this.smallMove(i, score);
+      updated++;
+    }
+    return [added, updated];
+  }
+
   delete(member: Bytes): boolean {
     const m = key(member);
     if (this.members !== null) {

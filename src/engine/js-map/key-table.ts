@@ -74,7 +74,8 @@ export function valueRoom(klen: number): number {
  * 32-byte-row layout), and a hit on a small string value reads it there too (no value pointer
  * and value string to chase either). Key strings, and inline values' strings, are built on demand
  * (key(), value()); a value written as a JS string or bytes (setValue, setValueBytes, strings
- * are immutable) may be kept inline, a Buffer value never is (it may be edited in place).
+ * are immutable) may be kept inline, a Buffer value never is (it may be edited in place); an
+ * inline value is edited in place in its row (growInline, then the caller writes rowBytes).
  * Bytes per key: 64 (row) + 8 (value pointer) + ~8 (bucket heads), + 4 with a TTL; a long key
  * adds its pointer and string. No object per key besides a value that is not inline.
  * Every row chunk but the last holds CHUNK rows; only chunk 0 starts at FIRST_CAPACITY and
@@ -187,6 +188,7 @@ export class KeyTable {
       if (s === NONE || this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_VLEN] !== VLEN_PTR) continue;
       const v = this.vals[s >>> CHUNK_BITS][s & CHUNK_MASK];
       if (typeof v === 'string') acc ^= v.length;
+      else if (v instanceof Uint8Array && v.length !== 0) acc ^= v[0] ^ v[v.length - 1];
     }
     return acc;
   }
@@ -556,6 +558,24 @@ export class KeyTable {
     for (let i = off, end = off + len; i < end; i++) rb[a + i] = b[i];
     rb[r + B_VLEN] = len;
     this.vals[c][o] = null;
+    return true;
+  }
+
+  /**
+   * Make the inline value of row s (inlineLength(s) >= 0) `len` bytes long, the added bytes zero
+   * (SETBIT, BITFIELD, SETRANGE edit a small value where it is: Db.editString's row view); false,
+   * nothing changed, when `len` does not fit in the row. Never shortens.
+   */
+  growInline(s: number, len: number): boolean {
+    const rb = this.rowsB[s >>> CHUNK_BITS];
+    const r = (s & CHUNK_MASK) << 6;
+    const kl = rb[r + B_KLEN];
+    if (len > (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) return false;
+    const vl = rb[r + B_VLEN];
+    if (len > vl) {
+      rb.fill(0, this.valueStart(rb, r) + vl, this.valueStart(rb, r) + len);
+      rb[r + B_VLEN] = len;
+    }
     return true;
   }
 
