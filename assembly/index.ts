@@ -46,7 +46,7 @@ export {
   sCreate, sIsIntset, sMemory, sConvert, sAdd, sAddMany, sHas, sDelete, sOut, sScan, sRandom, sClone, sReencode, sResp,
 } from './set';
 export {
-  lCreate, lMemory, lPush, lPop, lIndex, lSet, lRange, lInsert, lRemove, lTrim, lPos, lClone, lNodes, lSetFill,
+  lCreate, lMemory, lPush, lPop, dbListPush, dbListPop, lIndex, lSet, lRange, lInsert, lRemove, lTrim, lPos, lClone, lNodes, lSetFill,
 } from './list';
 
 /** Initialise the arena and the I/O regions. Returns the RES struct address, 0 on failure. */

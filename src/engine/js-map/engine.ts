@@ -20,8 +20,8 @@
  * attached containers report their own deltas into the same account.
  */
 import { lfuAccess, LfuParams } from '../lfu';
-import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
-import type { EncodingLimits, EngineSettings, RdbFastLoader, RdbRecordSink, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc, typeOfValue } from '../types';
+import type { EncodingLimits, EngineSettings, RdbFastLoader, RdbRecordSink, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, ListValue, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes, valueRoom } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
@@ -506,6 +506,31 @@ class JsMapDb implements Db, FastLoadTarget {
     this.account.bytes += key.length + ENTRY_OVERHEAD + valueBytes(stored);
     if (isContainer(stored)) stored.attach(this.account);
     if (this.onNewKey) this.onNewKey(this, key);
+  }
+
+  /** Db.listPush (types.ts): the lookup and the pushes the handler would make. */
+  listPush(key: Bytes, tail: boolean, args: Bytes[], from: number, _fill: number): number {
+    if (this.snapshotHook !== null) return -1;
+    const l = this.get(key);
+    if (l === undefined || typeOfValue(l) !== 'list') return -1;
+    const list = l as ListValue;
+    for (let j = from; j < args.length; j++) {
+      if (tail) list.pushTail(args[j]);
+      else list.pushHead(args[j]);
+    }
+    return list.size;
+  }
+
+  /** Db.listPopOne (types.ts): the lookup and the pop the handler would make. */
+  listPopOne(key: Bytes, tail: boolean, out: BulkSink): number {
+    if (this.snapshotHook !== null) return -1;
+    const l = this.get(key);
+    if (l === undefined || typeOfValue(l) !== 'list') return -1;
+    const list = l as ListValue;
+    const v = tail ? list.popTail() : list.popHead();
+    if (v === undefined) return -1;
+    out.bulk(v);
+    return list.size;
   }
 
   /**

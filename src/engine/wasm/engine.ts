@@ -33,7 +33,7 @@ import { NativeCollection, NativeHost, NK_HASH, NK_LIST, NK_ZSET, dictTableStats
 import { WasmHash } from './hash';
 import { WasmSet } from './set';
 import { WasmHllRegisters } from './hll';
-import { WasmList } from './list';
+import { WasmList, setListFill } from './list';
 import { WasmRdbLoader, saveBatch, WALK_DONE } from './rdbload';
 import { copyAll } from '../../util/bytes';
 
@@ -289,6 +289,52 @@ class WasmDb implements Db {
     if (st === ST_EXPIRED) this.reclaimExpired(key);
     else if (st === ST_OOM) throw new WasmOutOfMemoryError('INCRBY');
     return NaN;
+  }
+
+  /**
+   * Db.listPush (types.ts): the key and the elements written to scratch together, one
+   * dbListPush call (assembly/list.ts) looks the list up and pushes; no view, no second crossing.
+   */
+  listPush(key: Bytes, tail: boolean, args: Bytes[], from: number, fill: number): number {
+    if (this.snapshotHook !== null) return -1;
+    const engine = this.engine;
+    setListFill(engine, fill);
+    const w = engine.w;
+    const klen = key.length;
+    let total = klen;
+    for (let i = from; i < args.length; i++) total += 4 + args[i].length;
+    w.ensureScratch(total);
+    w.sync();
+    const u8 = w.u8;
+    copyAll(u8, w.scratch, key);
+    let at = w.scratch + klen;
+    for (let i = from; i < args.length; i++) {
+      const a = args[i];
+      const n = a.length;
+      u8[at] = n;
+      u8[at + 1] = n >>> 8;
+      u8[at + 2] = n >>> 16;
+      u8[at + 3] = n >>> 24;
+      copyAll(u8, at + 4, a);
+      at += 4 + n;
+    }
+    const r = w.x.dbListPush(this.ptr, klen, this.clock.now(), tail ? 1 : 0, args.length - from);
+    if (r === -2) return -1;
+    if (r < 0) throw new WasmOutOfMemoryError(tail ? 'RPUSH' : 'LPUSH');
+    return r >>> 0;
+  }
+
+  /** Db.listPopOne (types.ts): one dbListPop call; the RESP bulk copied from the out buffer. */
+  listPopOne(key: Bytes, tail: boolean, out: BulkSink): number {
+    if (this.snapshotHook !== null) return -1;
+    const w = this.engine.w;
+    const n = w.putBytes(key);
+    const r = w.x.dbListPop(this.ptr, n, this.clock.now(), tail ? 1 : 0);
+    if (r === -2) return -1;
+    if (r < 0) throw new WasmOutOfMemoryError('list pop output');
+    w.sync();
+    out.rawBytes(w.u8, w.outPtr(), w.outLen());
+    return r >>> 0;
   }
 
   /** Db.popcount (types.ts): i64.popcnt over linear memory (assembly/bitops.ts). */
