@@ -266,6 +266,18 @@ export interface Db {
    * deletes the key at 0). -1 as listPush (nothing written).
    */
   listPopOne(key: Bytes, tail: boolean, out: BulkSink): number;
+  /**
+   * SADD's fast path, one lookup: when `key` holds a set, add args[from..] (converting at
+   * set-max-intset-entries `maxIntset`) and return how many were added. -1 as listPush.
+   */
+  setAdd(key: Bytes, args: Bytes[], from: number, maxIntset: number): number;
+  /**
+   * HSET's fast path, one lookup: when `key` holds a hash and no argument is longer than
+   * `maxValue`, set the field/value pairs args[from..] (hashTypeSet with hash-max-listpack-value
+   * and -entries) and return how many fields were new. -1 as listPush (also when an argument is
+   * longer: the general path converts before setting, as hashTypeTryConversion).
+   */
+  hashSet(key: Bytes, args: Bytes[], from: number, maxValue: number, maxEntries: number): number;
   /** Remove a key. Returns true when it existed. Large containers are freed incrementally. */
   delete(key: Bytes): boolean;
   /**

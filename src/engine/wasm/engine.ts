@@ -30,8 +30,8 @@ import { WasmInstance, WasmOutOfMemoryError } from './loader';
 import { NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_OOM, ST_STRING, ST_TOOBIG, VLEN_HANDLE } from './abi';
 import { WasmZSet, ZSetHost } from './zset';
 import { NativeCollection, NativeHost, NK_HASH, NK_LIST, NK_ZSET, dictTableStats, isNativeHandle, nativePtr } from './native';
-import { WasmHash } from './hash';
-import { WasmSet } from './set';
+import { WasmHash, NO_LIMIT } from './hash';
+import { WasmSet, INTSET_HARD_MAX } from './set';
 import { WasmHllRegisters } from './hll';
 import { WasmList, setListFill } from './list';
 import { WasmRdbLoader, saveBatch, WALK_DONE } from './rdbload';
@@ -299,16 +299,51 @@ class WasmDb implements Db {
     if (this.snapshotHook !== null) return -1;
     const engine = this.engine;
     setListFill(engine, fill);
-    const w = engine.w;
+    const klen = this.putKeyRecords(key, args, from, args.length);
+    const r = engine.w.x.dbListPush(this.ptr, klen, this.clock.now(), tail ? 1 : 0, args.length - from);
+    if (r === -2) return -1;
+    if (r < 0) throw new WasmOutOfMemoryError(tail ? 'RPUSH' : 'LPUSH');
+    return r >>> 0;
+  }
+
+  /** Db.setAdd (types.ts): dbSetAdd (assembly/set.ts) looks the set up and adds, one crossing. */
+  setAdd(key: Bytes, args: Bytes[], from: number, maxIntset: number): number {
+    if (this.snapshotHook !== null) return -1;
+    const klen = this.putKeyRecords(key, args, from, args.length);
+    const r = this.engine.w.x.dbSetAdd(this.ptr, klen, this.clock.now(), args.length - from, Math.min(Math.max(maxIntset, 0), INTSET_HARD_MAX));
+    if (r === -2) return -1;
+    if (r < 0) throw new WasmOutOfMemoryError('SADD');
+    return r;
+  }
+
+  /** Db.hashSet (types.ts): dbHashSet (assembly/hash.ts) looks the hash up and sets, one crossing. */
+  hashSet(key: Bytes, args: Bytes[], from: number, maxValue: number, maxEntries: number): number {
+    if (this.snapshotHook !== null) return -1;
+    // hashTypeTryConversion converts before any pair is set: that case takes the general path.
+    for (let i = from; i < args.length; i++) if (args[i].length > maxValue) return -1;
+    const klen = this.putKeyRecords(key, args, from, args.length);
+    const r = this.engine.w.x.dbHashSet(this.ptr, klen, this.clock.now(), (args.length - from) / 2, Math.min(maxValue, NO_LIMIT), Math.min(maxEntries, NO_LIMIT));
+    if (r === -2) return -1;
+    if (r < 0) throw new WasmOutOfMemoryError('HSET');
+    return r;
+  }
+
+  /**
+   * The key, then args[from, to) as [u32 len][bytes] records, into scratch (the fused calls'
+   * input). Returns the key's length. Plain stores and copyAll: writeUInt32LE's checks and set()'s
+   * native call cost more than the few bytes of a usual element.
+   */
+  private putKeyRecords(key: Bytes, args: Bytes[], from: number, to: number): number {
+    const w = this.engine.w;
     const klen = key.length;
     let total = klen;
-    for (let i = from; i < args.length; i++) total += 4 + args[i].length;
+    for (let i = from; i < to; i++) total += 4 + args[i].length;
     w.ensureScratch(total);
     w.sync();
     const u8 = w.u8;
     copyAll(u8, w.scratch, key);
     let at = w.scratch + klen;
-    for (let i = from; i < args.length; i++) {
+    for (let i = from; i < to; i++) {
       const a = args[i];
       const n = a.length;
       u8[at] = n;
@@ -318,10 +353,7 @@ class WasmDb implements Db {
       copyAll(u8, at + 4, a);
       at += 4 + n;
     }
-    const r = w.x.dbListPush(this.ptr, klen, this.clock.now(), tail ? 1 : 0, args.length - from);
-    if (r === -2) return -1;
-    if (r < 0) throw new WasmOutOfMemoryError(tail ? 'RPUSH' : 'LPUSH');
-    return r >>> 0;
+    return klen;
   }
 
   /** Db.listPopOne (types.ts): one dbListPop call; the RESP bulk copied from the out buffer. */
