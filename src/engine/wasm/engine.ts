@@ -46,6 +46,8 @@ export { WasmZSet } from './zset';
 const STRING_OUT_MAX = 4096;
 /** Bytes of a pipelined batch handed to dbPrefetch (fits the initial scratch region). */
 const PREFETCH_BYTES = 4096;
+/** Keys below which a Db skips the prefetch (see prefetch). */
+const PREFETCH_MIN_KEYS = 65536;
 
 /** Buckets moved per Db per background step (Redis's databasesCron uses 100). */
 const REHASH_BATCH = 100;
@@ -199,9 +201,18 @@ class WasmDb implements Db {
     return 0;
   }
 
-  /** Db.prefetch: copy (a bounded part of) the batch into scratch and let dbPrefetch touch it. */
+  /** Keys below which prefetch() does nothing (tests set 0 to exercise dbPrefetch on small dbs). */
+  prefetchMinKeys = PREFETCH_MIN_KEYS;
+
+  /**
+   * Db.prefetch: copy (a bounded part of) the batch into scratch and let dbPrefetch touch it.
+   * Not for a keyspace small enough to stay in the caches (below PREFETCH_MIN_KEYS), where there
+   * are no misses to overlap: the copy and the parse then only cost (~5% of an LPUSH or SADD on
+   * one key; GET of random keys measured no better with it up to 40,000 keys, 1.2x at 100,000).
+   */
   prefetch(input: Buffer, start: number, maxCommands: number): void {
     const w = this.engine.w;
+    if (w.x.dbSize(this.ptr) >>> 0 < this.prefetchMinKeys) return;
     const len = Math.min(input.length - start, PREFETCH_BYTES);
     if (len <= 0 || len > w.scratchCap) return;
     w.sync();
