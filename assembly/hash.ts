@@ -35,6 +35,7 @@ import {
   dictRandom, dictScanStep, dictForEach, dictFreeTables, dictTableBytes, hashBytes, bytesEq, randomBelow,
 } from './dict';
 import { RES, outReserve, outCommit, outReset, getScratch } from './io';
+import { dbFindNative } from './keyspace';
 import {
   NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_HASH, NF_BIG, NF_LPENC, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall, ncCopySmall, ncFreeDictSome,
 } from './native';
@@ -376,7 +377,23 @@ export function hSet(c: u32, fl: u32, vl: u32, maxValue: u32, maxEntries: u32): 
  * before the failing one stay set, as each would by itself).
  */
 export function hSetMany(c: u32, n: u32, maxValue: u32, maxEntries: u32): i32 {
-  let p = getScratch();
+  return setRecords(c, getScratch(), n, maxValue, maxEntries);
+}
+
+/**
+ * HSET in one crossing with the key's lookup: the key (klen bytes) at the scratch region, then
+ * 2n records as hSetMany takes them (the caller has checked that no argument is longer than
+ * maxValue: hashTypeTryConversion would convert before any pair is set). Returns how many fields
+ * were new, -1 on OOM (as hSetMany), or -2 with nothing changed when the key does not hold a
+ * hash in linear memory (keyspace.ts dbFindNative: the caller takes the general path).
+ */
+export function dbHashSet(db: u32, klen: u32, now: f64, n: u32, maxValue: u32, maxEntries: u32): i32 {
+  const c = dbFindNative(db, klen, now, NK_HASH);
+  if (c == 0) return -2;
+  return setRecords(c, getScratch() + klen, n, maxValue, maxEntries);
+}
+
+function setRecords(c: u32, p: u32, n: u32, maxValue: u32, maxEntries: u32): i32 {
   let added: i32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const fl = load<u32>(p);

@@ -40,13 +40,13 @@ export { hllMergeDense, hllMergeSparse, hllHisto, hllDenseRaise } from './hyperl
 export { ncRef, ncUnref, ncQueue, ncFreeStep, ncPending } from './lazyfree';
 export { ncBigDict } from './native';
 export {
-  hCreate, hLen, hIsListpack, hMemory, hGet, hConvert, hSet, hSetMany, hDelete, hOut, hScan, hRandom, hClone, hResp,
+  hCreate, hLen, hIsListpack, hMemory, hGet, hConvert, hSet, hSetMany, dbHashSet, hDelete, hOut, hScan, hRandom, hClone, hResp,
 } from './hash';
 export {
-  sCreate, sIsIntset, sMemory, sConvert, sAdd, sAddMany, sHas, sDelete, sOut, sScan, sRandom, sClone, sReencode, sResp,
+  sCreate, sIsIntset, sMemory, sConvert, sAdd, sAddMany, dbSetAdd, sHas, sDelete, sOut, sScan, sRandom, sClone, sReencode, sResp,
 } from './set';
 export {
-  lCreate, lMemory, lPush, lPop, lIndex, lSet, lRange, lInsert, lRemove, lTrim, lPos, lClone, lNodes, lSetFill,
+  lCreate, lMemory, lPush, lPop, dbListPush, dbListPop, lIndex, lSet, lRange, lInsert, lRemove, lTrim, lPos, lClone, lNodes, lSetFill,
 } from './list';
 
 /** Initialise the arena and the I/O regions. Returns the RES struct address, 0 on failure. */

@@ -51,7 +51,7 @@ import {
 } from './dict';
 import { globMatch } from './glob';
 import { rdbSaveEntry } from './rdbsave';
-import { ncDropHandle } from './native';
+import { ncDropHandle, NATIVE_BIT, NATIVE_MASK, NC_INFO, NK_MASK } from './native';
 import { RES, scratchPtr, outReserve, outCommit, outReset } from './io';
 import {
   R_PTR, R_LEN, R_HANDLE, R_MISC, R_F64, R_LRU, VLEN_HANDLE, ST_MISSING, ST_STRING, ST_HANDLE, ST_EXPIRED, ST_TOOBIG, ST_OOM, NO_PATTERN,
@@ -433,6 +433,24 @@ export function dbLookup(db: u32, klen: u32, now: f64, doTouch: i32): i32 {
   if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
   if (doTouch != 0) touch(e, now);
   return reportValue(e);
+}
+
+/**
+ * A write lookup of the scratch key (klen bytes) for the fused collection commands (list.ts
+ * dbListPush/dbListPop): the header of the native collection of kind `kind` it holds, touched as
+ * dbLookup touches; 0 with nothing changed when the caller must take the general path (missing,
+ * expired -- dbLookup reclaims it --, a string, a JS container, another kind).
+ */
+export function dbFindNative(db: u32, klen: u32, now: f64, kind: u32): u32 {
+  const kp = scratchPtr;
+  const e = dictFind(db, kp, klen, hashBytes(kp, klen));
+  if (e == 0 || vlenOf(e) != VLEN_HANDLE || isExpired(db, e, now)) return 0;
+  const h = load<i32>(valPart(e));
+  if (h < 0 || (<u32>h & NATIVE_BIT) == 0) return 0;
+  const c = (<u32>h & NATIVE_MASK) << 3;
+  if ((load<u32>(c, NC_INFO) & NK_MASK) != kind) return 0;
+  touch(e, now);
+  return c;
 }
 
 /**

@@ -35,6 +35,7 @@
  */
 import { alloc, free, allocSize } from './arena';
 import { bytesEq } from './dict';
+import { dbFindNative } from './keyspace';
 import { RES, outReserve, outCommit, outReset, getScratch } from './io';
 import { NC_BYTES, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_LIST, ncAllocHeader, outBulk } from './native';
 import { R_PTR, R_LEN, R_MISC } from '../src/engine/wasm/abi';
@@ -431,7 +432,35 @@ export function lMemory(c: u32): f64 {
  * call had pushed are removed again).
  */
 export function lPush(c: u32, where: u32, n: u32): i32 {
-  let p = getScratch();
+  return pushRecords(c, where, getScratch(), n);
+}
+
+/**
+ * LPUSH/RPUSH in one crossing with the key's lookup: the key (klen bytes) at the scratch region,
+ * then `n` records as lPush takes them. Returns the new length, -1 on OOM (as lPush), or -2 with
+ * nothing changed when the key does not hold a list in linear memory (keyspace.ts dbFindNative:
+ * the caller takes the general path).
+ */
+export function dbListPush(db: u32, klen: u32, now: f64, where: u32, n: u32): i32 {
+  const c = dbFindNative(db, klen, now, NK_LIST);
+  if (c == 0) return -2;
+  return pushRecords(c, where, getScratch() + klen, n);
+}
+
+/**
+ * LPOP/RPOP of one element in one crossing with the key's lookup (key at the scratch region): the
+ * element goes to the out buffer as a RESP bulk string. Returns the elements left (the caller
+ * deletes the key at 0), -1 on out-buffer OOM (as lPop), or -2 with nothing changed when the key
+ * does not hold a non-empty list in linear memory.
+ */
+export function dbListPop(db: u32, klen: u32, now: f64, where: u32): i32 {
+  const c = dbFindNative(db, klen, now, NK_LIST);
+  if (c == 0 || load<u32>(c, NC_COUNT) == 0) return -2;
+  if (lPop(c, where, 1, 1) < 0) return -1;
+  return <i32>load<u32>(c, NC_COUNT);
+}
+
+function pushRecords(c: u32, where: u32, p: u32, n: u32): i32 {
   for (let i: u32 = 0; i < n; i++) {
     const len = load<u32>(p);
     const src = p + 4;

@@ -27,6 +27,7 @@ import {
   dictRandom, dictScanStep, dictForEach, dictFreeTables, dictTableBytes, hashBytes, randomBelow,
 } from './dict';
 import { RES, outReserve, outCommit, outReset, getScratch } from './io';
+import { dbFindNative } from './keyspace';
 import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_SET, NF_BIG, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall, ncFreeDictSome } from './native';
 import { R_PTR, R_LEN, R_MISC } from '../src/engine/wasm/abi';
 
@@ -329,7 +330,22 @@ export function sAdd(c: u32, ml: u32, maxIntset: u32): i32 {
  * [u32 len][bytes] (the JS side's putRecords). Returns how many were added, or -1 on OOM (the ones before stay added).
  */
 export function sAddMany(c: u32, n: u32, maxIntset: u32): i32 {
-  let p = getScratch();
+  return addRecords(c, getScratch(), n, maxIntset);
+}
+
+/**
+ * SADD in one crossing with the key's lookup: the key (klen bytes) at the scratch region, then n
+ * records as sAddMany takes them. Returns how many were added, -1 on OOM (as sAddMany), or -2 with
+ * nothing changed when the key does not hold a set in linear memory (keyspace.ts dbFindNative:
+ * the caller takes the general path).
+ */
+export function dbSetAdd(db: u32, klen: u32, now: f64, n: u32, maxIntset: u32): i32 {
+  const c = dbFindNative(db, klen, now, NK_SET);
+  if (c == 0) return -2;
+  return addRecords(c, getScratch() + klen, n, maxIntset);
+}
+
+function addRecords(c: u32, p: u32, n: u32, maxIntset: u32): i32 {
   let added: i32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const ml = load<u32>(p);

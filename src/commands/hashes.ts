@@ -49,13 +49,17 @@ function hashSet(c: Client, h: HashValue, field: Buffer, value: Buffer, mv = max
 function hsetGeneric(c: Client, argv: Buffer[], okReply: boolean): void {
   if (argv.length % 2 === 1) fail(wrongArgs(c.cmd!.fullname));
   const key = argv[1];
-  const h = lookupWriteOrCreate(c, key);
-  tryConversion(c, h, argv, 2, argv.length - 1);
-  let created = 0;
   const mv = maxValue(c);
   const me = maxEntries(c);
-  if (h.setMany && argv.length > 4) created = h.setMany(argv, 2, argv.length, mv, me);
-  else for (let j = 2; j < argv.length; j += 2) if (hashSet(c, h, argv[j], argv[j + 1], mv, me)) created++;
+  // An existing hash: the lookup and the sets in one engine call.
+  let created = c.db.hashSet(key, argv, 2, mv, me);
+  if (created < 0) {
+    const h = lookupWriteOrCreate(c, key);
+    tryConversion(c, h, argv, 2, argv.length - 1);
+    created = 0;
+    if (h.setMany && argv.length > 4) created = h.setMany(argv, 2, argv.length, mv, me);
+    else for (let j = 2; j < argv.length; j += 2) if (hashSet(c, h, argv[j], argv[j + 1], mv, me)) created++;
+  }
   if (okReply) c.reply.ok();
   else c.reply.int(created);
   written(c, key, 'hset', 'h', (argv.length - 2) / 2);

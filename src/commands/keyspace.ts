@@ -5,7 +5,10 @@
  *
  * Reads (lookupRead) count keyspace hits/misses and publish `keymiss`; writes (lookupWrite) do
  * neither, as Redis's lookupKeyWrite. Every write path goes through lookupWrite or storeValue, so
- * a hook that must see a key before it changes has one place to live.
+ * a hook that must see a key before it changes has one place to live -- except the Db's one-call
+ * writes on an existing value (Db.listPush, listPopOne, setAdd, hashSet: LPUSH/RPUSH, LPOP/RPOP,
+ * SADD, HSET), which look the key up inside the engine; such a hook must also make them return -1
+ * (the general path), as a running snapshot does.
  */
 import type { BulkValue, Container, HashValue, ListValue, RedisValue, SetValue, StreamValue, StringEdit, StringPeek, TypeName, ZSetValue } from '../engine/types';
 import { PEEK_MISSING, PEEK_WRONGTYPE, typeOfValue } from '../engine/types';

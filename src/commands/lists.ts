@@ -41,6 +41,9 @@ function withFill(c: Client, l: ListValue): ListValue {
 
 function pushGeneric(c: Client, argv: Buffer[], where: Where, xx: boolean): void {
   const key = argv[1];
+  // An existing list: the lookup and the pushes in one engine call.
+  const pushed = c.db.listPush(key, where === TAIL, argv, 2, c.server.config.hot['list-max-listpack-size']);
+  if (pushed >= 0) return pushed_(c, key, where, argv.length - 2, pushed);
   let l = lookupWrite(c, key, 'list');
   if (!l) {
     if (xx) return c.reply.int(0);
@@ -58,17 +61,27 @@ function pushGeneric(c: Client, argv: Buffer[], where: Where, xx: boolean): void
     }
     len = l.size;
   }
+  pushed_(c, key, where, argv.length - 2, len);
+}
+
+/** After a push of n elements: the reply (the new length), the write's bookkeeping, the wake-up. */
+function pushed_(c: Client, key: Buffer, where: Where, n: number, len: number): void {
   c.reply.int(len);
-  written(c, key, where === HEAD ? 'lpush' : 'rpush', 'l', argv.length - 2);
+  written(c, key, where === HEAD ? 'lpush' : 'rpush', 'l', n);
   c.server.blocking.signalKeyAsReady(c.dbIndex, key);
 }
 
 /** listElementsRemoved: pop event, delete when empty. Returns true when the key was deleted. */
 function elementsRemoved(c: Client, key: BulkValue, where: Where, l: ListValue, count: number): boolean {
+  return removedLeaving(c, key, where, l.size, count);
+}
+
+/** elementsRemoved for a list left with `left` elements. */
+function removedLeaving(c: Client, key: BulkValue, where: Where, left: number, count: number): boolean {
   const server = c.server;
   server.keyspace.notify(c.dbIndex, where === HEAD ? 'lpop' : 'rpop', key, 'l');
   let deleted = false;
-  if (l.size === 0) {
+  if (left === 0) {
     c.db.delete(typeof key === 'string' ? Buffer.from(key, 'latin1') : key);
     server.keyspace.notify(c.dbIndex, 'del', key, 'g');
     deleted = true;
@@ -113,6 +126,14 @@ function popGeneric(c: Client, argv: Buffer[], where: Where): void {
   if (argv.length > 3) fail(wrongArgs(c.cmd!.fullname));
   if (hasCount) count = positiveIntArg(argv[2]);
   const key = argv[1];
+  if (!hasCount && c.reply === c.writer) {
+    // An existing list: the lookup and the pop in one engine call, written straight to the reply.
+    const left = c.db.listPopOne(key, where === TAIL, c.writer);
+    if (left >= 0) {
+      removedLeaving(c, key, where, left, 1);
+      return;
+    }
+  }
   const l = lookupWrite(c, key, 'list');
   if (!l) return hasCount ? c.reply.nilArray() : c.reply.nil();
   if (hasCount && count === 0) return c.reply.array(0);

@@ -32,14 +32,18 @@ function newSet(c: Client): SetValue {
 
 function sadd(c: Client, argv: Buffer[]): void {
   const key = argv[1];
-  let s = lookupWrite(c, key, 'set');
-  if (!s) {
-    s = newSet(c);
-    c.db.set(key, s);
-  } else withLimit(c, s);
-  let added = 0;
-  if (s.addMany && argv.length > 3) added = s.addMany(argv, 2, argv.length);
-  else for (let j = 2; j < argv.length; j++) if (s.add(argv[j])) added++;
+  // An existing set: the lookup and the adds in one engine call.
+  let added = c.db.setAdd(key, argv, 2, maxIntset(c));
+  if (added < 0) {
+    let s = lookupWrite(c, key, 'set');
+    if (!s) {
+      s = newSet(c);
+      c.db.set(key, s);
+    } else withLimit(c, s);
+    added = 0;
+    if (s.addMany && argv.length > 3) added = s.addMany(argv, 2, argv.length);
+    else for (let j = 2; j < argv.length; j++) if (s.add(argv[j])) added++;
+  }
   if (added) {
     c.server.signalModifiedKey(c.dbIndex, key);
     c.server.keyspace.notify(c.dbIndex, 'sadd', key, 's');

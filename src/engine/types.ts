@@ -253,6 +253,31 @@ export interface Db {
    * an integer, a value past 2^53, an expired key.
    */
   incrBy(key: Bytes, by: number): number;
+  /**
+   * LPUSH/RPUSH's fast path, one lookup: when `key` holds a list, push args[from..] at the head
+   * or the tail (list-max-listpack-size `fill`), with the access of a write lookup, and return
+   * the new length. -1, having changed nothing, when the caller must take the general path (the
+   * key is missing, expired, of another type, or a snapshot is being taken).
+   */
+  listPush(key: Bytes, tail: boolean, args: Bytes[], from: number, fill: number): number;
+  /**
+   * LPOP/RPOP's fast path for one element, one lookup: when `key` holds a list, pop its head or
+   * tail, append it to `out` as a RESP bulk string and return the elements left (the caller
+   * deletes the key at 0). -1 as listPush (nothing written).
+   */
+  listPopOne(key: Bytes, tail: boolean, out: BulkSink): number;
+  /**
+   * SADD's fast path, one lookup: when `key` holds a set, add args[from..] (converting at
+   * set-max-intset-entries `maxIntset`) and return how many were added. -1 as listPush.
+   */
+  setAdd(key: Bytes, args: Bytes[], from: number, maxIntset: number): number;
+  /**
+   * HSET's fast path, one lookup: when `key` holds a hash and no argument is longer than
+   * `maxValue`, set the field/value pairs args[from..] (hashTypeSet with hash-max-listpack-value
+   * and -entries) and return how many fields were new. -1 as listPush (also when an argument is
+   * longer: the general path converts before setting, as hashTypeTryConversion).
+   */
+  hashSet(key: Bytes, args: Bytes[], from: number, maxValue: number, maxEntries: number): number;
   /** Remove a key. Returns true when it existed. Large containers are freed incrementally. */
   delete(key: Bytes): boolean;
   /**

@@ -262,7 +262,9 @@ export class RespWriter implements Reply, BulkSink {
   /** Pre-encoded RESP copied from src[start, start + len) (an engine's batch of bulk strings). */
   rawBytes(src: Uint8Array, start: number, len: number): void {
     this.ensure(len);
-    this.buf.set(src.subarray(start, start + len), this.pos);
+    // (copyRange: plain stores for a short reply -- a single popped element -- where subarray
+    // and set() are two native calls.)
+    copyRange(this.buf, this.pos, src, start, len);
     this.pos += len;
   }
 

@@ -20,8 +20,8 @@
  * attached containers report their own deltas into the same account.
  */
 import { lfuAccess, LfuParams } from '../lfu';
-import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
-import type { EncodingLimits, EngineSettings, RdbFastLoader, RdbRecordSink, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HllRegisters, MemoryAccount, RedisValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
+import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc, typeOfValue } from '../types';
+import type { EncodingLimits, EngineSettings, RdbFastLoader, RdbRecordSink, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HashValue, HllRegisters, ListValue, MemoryAccount, RedisValue, SetValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
 import { KeyTable, NONE, hashOfBytes, valueRoom } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
@@ -573,6 +573,55 @@ class JsMapDb implements Db, FastLoadTarget {
     this.account.bytes += key.length + ENTRY_OVERHEAD + valueBytes(stored);
     if (isContainer(stored)) stored.attach(this.account);
     if (this.onNewKey) this.onNewKey(this, key);
+  }
+
+  /** Db.listPush (types.ts): the lookup and the pushes the handler would make. */
+  listPush(key: Bytes, tail: boolean, args: Bytes[], from: number, _fill: number): number {
+    if (this.snapshotHook !== null) return -1;
+    const l = this.get(key);
+    if (l === undefined || typeOfValue(l) !== 'list') return -1;
+    const list = l as ListValue;
+    for (let j = from; j < args.length; j++) {
+      if (tail) list.pushTail(args[j]);
+      else list.pushHead(args[j]);
+    }
+    return list.size;
+  }
+
+  /** Db.listPopOne (types.ts): the lookup and the pop the handler would make. */
+  listPopOne(key: Bytes, tail: boolean, out: BulkSink): number {
+    if (this.snapshotHook !== null) return -1;
+    const l = this.get(key);
+    if (l === undefined || typeOfValue(l) !== 'list') return -1;
+    const list = l as ListValue;
+    const v = tail ? list.popTail() : list.popHead();
+    if (v === undefined) return -1;
+    out.bulk(v);
+    return list.size;
+  }
+
+  /** Db.setAdd (types.ts): the lookup and the adds the handler would make. */
+  setAdd(key: Bytes, args: Bytes[], from: number, maxIntset: number): number {
+    if (this.snapshotHook !== null) return -1;
+    const v = this.get(key);
+    if (v === undefined || typeOfValue(v) !== 'set') return -1;
+    const s = v as SetValue;
+    s.maxIntset = maxIntset;
+    let added = 0;
+    for (let j = from; j < args.length; j++) if (s.add(args[j])) added++;
+    return added;
+  }
+
+  /** Db.hashSet (types.ts): the lookup and the sets the handler would make. */
+  hashSet(key: Bytes, args: Bytes[], from: number, maxValue: number, maxEntries: number): number {
+    if (this.snapshotHook !== null) return -1;
+    for (let i = from; i < args.length; i++) if (args[i].length > maxValue) return -1;
+    const v = this.get(key);
+    if (v === undefined || typeOfValue(v) !== 'hash') return -1;
+    const h = v as HashValue;
+    let created = 0;
+    for (let j = from; j < args.length; j += 2) if (h.setField(args[j], args[j + 1], maxValue, maxEntries)) created++;
+    return created;
   }
 
   /**

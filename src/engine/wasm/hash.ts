@@ -9,7 +9,7 @@ import { WasmOutOfMemoryError } from './loader';
 import { NativeCollection, NativeHost } from './native';
 import { R_HANDLE, R_LEN, R_MISC, R_PTR } from './abi';
 
-const NO_LIMIT = 0xffffffff;
+export const NO_LIMIT = 0xffffffff;
 
 export class WasmHash extends NativeCollection implements HashValue {
   readonly type = 'hash' as const;

@@ -42,11 +42,7 @@ export class WasmList extends NativeCollection implements ListValue {
 
   /** list-max-listpack-size for the following pushes and inserts (one engine-wide setting, crossed when it changes). */
   set fill(v: number) {
-    const host = this.host as NativeHost & { listFill?: number };
-    if (host.listFill !== v) {
-      host.listFill = v;
-      host.w.x.lSetFill(Math.max(-5, Math.min(v, 32768)));
-    }
+    setListFill(this.host, v);
   }
 
   get fill(): number {
@@ -189,6 +185,15 @@ export class WasmList extends NativeCollection implements ListValue {
     const base = w.outPtr();
     for (let i = 0; i < n; i++) out[i] = w.u8.readUInt32LE(base + 4 * i);
     return out;
+  }
+}
+
+/** list-max-listpack-size for the following pushes and inserts (one engine-wide setting, crossed when it changes). */
+export function setListFill(host: NativeHost, v: number): void {
+  const h = host as NativeHost & { listFill?: number };
+  if (h.listFill !== v) {
+    h.listFill = v;
+    h.w.x.lSetFill(Math.max(-5, Math.min(v, 32768)));
   }
 }
 

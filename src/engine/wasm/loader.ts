@@ -179,6 +179,10 @@ export interface WasmExports {
   lMemory(c: number): number;
   lPush(c: number, where: number, n: number): number;
   lPop(c: number, where: number, count: number, resp: number): number;
+  dbListPush(db: number, klen: number, now: number, where: number, n: number): number;
+  dbSetAdd(db: number, klen: number, now: number, n: number, maxIntset: number): number;
+  dbHashSet(db: number, klen: number, now: number, n: number, maxValue: number, maxEntries: number): number;
+  dbListPop(db: number, klen: number, now: number, where: number): number;
   lIndex(c: number, index: number): number;
   lSet(c: number, index: number, len: number): number;
   lRange(c: number, start: number, stop: number, resp: number): number;
@@ -334,6 +338,10 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   lMemory: 1,
   lPush: 3,
   lPop: 4,
+  dbListPush: 5,
+  dbSetAdd: 5,
+  dbHashSet: 6,
+  dbListPop: 4,
   lIndex: 2,
   lSet: 3,
   lRange: 4,

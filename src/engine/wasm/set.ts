@@ -9,7 +9,7 @@ import { WasmOutOfMemoryError } from './loader';
 import { NativeCollection, NativeHost } from './native';
 import { R_LEN, R_MISC, R_PTR } from './abi';
 
-const INTSET_HARD_MAX = 1 << 30;
+export const INTSET_HARD_MAX = 1 << 30;
 
 export class WasmSet extends NativeCollection implements SetValue {
   readonly type = 'set' as const;
