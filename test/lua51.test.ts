@@ -18,6 +18,14 @@ import { enginesUnderTest, freePort } from './helpers/servers';
 const locals = (n: number) => `local ${Array.from({ length: n }, (_, i) => `a${i + 1}`).join(', ')} = ${Array.from({ length: n }, (_, i) => i + 1).join(', ')}`;
 
 const CORPUS: string[] = [
+  // the libraries' argument errors name '?' when called straight from pcall, as 5.1's luaL_argerror
+  "return {pcall(bit.band, 'x')}",
+  "return {pcall(cjson.decode)}",
+  "return {pcall(cjson.encode)}",
+  "return {pcall(cjson.decode, {})}",
+  "return {pcall(cjson.encode_invalid_numbers, 'bad')}",
+  "local ok, e = pcall(function() return bit.band('x') end) return e",
+  "local ok, e = pcall(function() return cjson.decode() end) return e",
   // loadstring/load of a chunk at the 200-local limit with a loop (the front end's countdown as an upvalue), and past it
   `local f = assert(loadstring('${locals(200)} for i = 1, 2 do end return a200 + a1')) return f()`,
   `local s = '${locals(200)} local function g() return a7 end return g()' local f = assert(load(function() local r = s s = nil return r end)) return f()`,

@@ -7,13 +7,37 @@
  * decoder are JS natives passed to their chunks (json-encode.ts, json-decode.ts,
  * msgpack-decode.ts). Differences are listed in docs/compatibility.md.
  */
+/**
+ * 5.1's luaL_argerror, shared by the prelude (prelude.ts) and the library chunks below (each gets
+ * its own copy of this source): `argerror(lvl, n, fname, extra)` raises what `error(msg, lvl)`
+ * would raise from its caller, lvl being the level that blames the library function's caller
+ * (2 from the library function itself). Called from C (pcall(f, ...)), 5.1's function has no
+ * name there and no position: "bad argument #1 to '?' (...)"; called as a method (s:f()), self
+ * is not counted.
+ */
+export const LUA_ARGERROR = String.raw`
+local argerror
+do
+  local getinfo, format = debug.getinfo, string.format
+  argerror = function(lvl, n, fname, extra)
+    local caller = getinfo(lvl + 1, 'S')
+    if caller and caller.what == 'C' then fname = '?'
+    elseif getinfo(lvl, 'n').namewhat == 'method' then
+      n = n - 1
+      if n == 0 then error(format("calling '%s' on bad self (%s)", fname, extra), lvl + 1) end
+    end
+    error(format("bad argument #%d to '%s' (%s)", n, fname, extra), lvl + 1)
+  end
+end
+`;
+
 export const LIBS: Record<string, string> = {
-  bit: String.raw`
+  bit: String.raw`${LUA_ARGERROR}
 local floor, type, tonumber, error, select, string_format = math.floor, type, tonumber, error, select, string.format
 local function tobit(x, argn, fname)
   if type(x) ~= 'number' then
     local n = tonumber(x)
-    if not n then error("bad argument #" .. (argn or 1) .. " to '" .. (fname or 'tobit') .. "' (number expected, got " .. (x == nil and 'no value' or type(x)) .. ")", 3) end
+    if not n then argerror(3, argn or 1, fname or 'tobit', 'number expected, got ' .. (x == nil and 'no value' or type(x))) end
     x = n
   end
   if math.type(x) == 'float' then
@@ -53,7 +77,7 @@ end
 return bit
 `,
 
-  cjson: String.raw`
+  cjson: String.raw`${LUA_ARGERROR}
 local NULL, decode_native, encode_native = ...
 local type, tostring, error, select = type, tostring, error, select
 local cjson = {null = NULL, _NAME = 'cjson', _VERSION = '2.1.0'}
@@ -64,7 +88,7 @@ local enc_invalid = 0 -- cjson's encode_invalid_numbers: 0 off, 1 on, 2 null
 -- The encoder is native: src/scripting/json-encode.ts (the chunk's third argument), given the
 -- settings above with each call.
 cjson.encode = function(...)
-  if select('#', ...) ~= 1 then error("bad argument #1 to 'encode' (expected 1 argument)", 2) end
+  if select('#', ...) ~= 1 then argerror(2, 1, 'encode', 'expected 1 argument') end
   local ok, e = pcall(encode_native, (...), max_depth, precision, sparse_convert, sparse_ratio, sparse_safe, enc_invalid)
   if not ok then error(e, 2) end
   return e
@@ -74,10 +98,10 @@ end
 -- The parser is native: src/scripting/json-decode.ts (the chunk's second argument).
 
 cjson.decode = function(...)
-  if select('#', ...) ~= 1 then error("bad argument #1 to 'decode' (expected 1 argument)", 2) end
+  if select('#', ...) ~= 1 then argerror(2, 1, 'decode', 'expected 1 argument') end
   local s = ...
   if type(s) ~= 'string' then
-    if type(s) == 'number' then s = tostring(s) else error("bad argument #1 to 'decode' (string expected, got " .. type(s) .. ")", 2) end
+    if type(s) == 'number' then s = tostring(s) else argerror(2, 1, 'decode', 'string expected, got ' .. type(s)) end
   end
   local ok, v = pcall(decode_native, s, decode_max_depth)
   if not ok then error(v, 2) end
@@ -100,7 +124,7 @@ cjson.encode_invalid_numbers = function(...)
   if v ~= nil then
     if type(v) == 'boolean' then enc_invalid = v and 1 or 0
     elseif invalid_options[v] then enc_invalid = invalid_options[v]
-    else error("bad argument #1 to 'encode_invalid_numbers' (invalid option '" .. tostring(v) .. "')", 2) end
+    else argerror(2, 1, 'encode_invalid_numbers', "invalid option '" .. tostring(v) .. "'") end
   end
   if enc_invalid == 2 then return 'null' end
   return enc_invalid == 1
@@ -110,7 +134,7 @@ cjson.new = function() return cjson end
 return cjson
 `,
 
-  cmsgpack: String.raw`
+  cmsgpack: String.raw`${LUA_ARGERROR}
 local unpack_native = ...
 local type, next, error, select, string_pack, string_unpack, string_char, concat, math_type, floor =
       type, next, error, select, string.pack, string.unpack, string.char, table.concat, math.type, math.floor
@@ -187,14 +211,9 @@ pack_value = function(v, buf, level)
   end
 end
 
--- luaL_argerror of the C library: the function's name, '?' when called from C (pcall); level 3
--- from here is the caller of the library function.
 local dbg_getinfo, string_format, tonumber, tostring = debug.getinfo, string.format, tonumber, tostring
-local function argerror(fname, n, msg)
-  local caller = dbg_getinfo(3, 'S')
-  if caller and caller.what == 'C' then fname = '?' end
-  error(string_format("bad argument #%d to '%s' (%s)", n, fname, msg), 3)
-end
+-- luaL_argerror called from the public function: the caller of that function is blamed.
+local function libargerror(fname, n, msg) argerror(3, n, fname, msg) end
 -- luaL_checkinteger / luaL_optinteger (lua_Integer, 64 bits: a number or a numeric string,
 -- truncated; out of range, x86's 0x8000000000000000); nil and an error text when not one.
 local function intarg(v, present)
@@ -211,7 +230,7 @@ end
 
 cmsgpack.pack = function(...)
   local n = select('#', ...)
-  if n == 0 then argerror('pack', 0, 'MessagePack pack needs input.') end
+  if n == 0 then libargerror('pack', 0, 'MessagePack pack needs input.') end
   local buf = {}
   for i = 1, n do pack_value((select(i, ...)), buf, 0) end
   return concat(buf)
@@ -221,7 +240,7 @@ end
 -- mp_unpack_full(s, limit, offset). Arguments are checked in the C library's order.
 cmsgpack.unpack = function(...)
   local s, e = strarg((...), select('#', ...) >= 1)
-  if not s then argerror('unpack', 1, e) end
+  if not s then libargerror('unpack', 1, e) end
   return unpack_native(s, 0, 0)
 end
 cmsgpack.unpack_one = function(...)
@@ -230,30 +249,31 @@ cmsgpack.unpack_one = function(...)
   local offset, e = 0, nil
   if n >= 2 and o ~= nil then
     offset, e = intarg(o, true)
-    if not offset then argerror('unpack_one', 2, e) end
+    if not offset then libargerror('unpack_one', 2, e) end
   end
   local s, e2 = strarg(v, n >= 1)
-  if not s then argerror('unpack_one', 1, e2) end
+  if not s then libargerror('unpack_one', 1, e2) end
   return unpack_native(s, 1, offset)
 end
 cmsgpack.unpack_limit = function(...)
   local n = select('#', ...)
   local v, l, o = ...
   local limit, e = intarg(l, n >= 2)
-  if not limit then argerror('unpack_limit', 2, e) end
+  if not limit then libargerror('unpack_limit', 2, e) end
   local offset = 0
   if n >= 3 and o ~= nil then
     offset, e = intarg(o, true)
-    if not offset then argerror('unpack_limit', 3, e) end
+    if not offset then libargerror('unpack_limit', 3, e) end
   end
   local s, e2 = strarg(v, n >= 1)
-  if not s then argerror('unpack_limit', 1, e2) end
+  if not s then libargerror('unpack_limit', 1, e2) end
   return unpack_native(s, limit, offset)
 end
 return cmsgpack
 `,
 
-  struct: String.raw`
+  struct: String.raw`${LUA_ARGERROR}
+local luaL_argerror = argerror
 -- A port of Redis 7.0's deps/lua/src/lua_struct.c (struct.c 1.4 with Redis's getnum overflow
 -- check), as compiled for x86-64: char 1, short 2, int 4, long 8, size_t 8, float 4, double 8
 -- bytes, native little-endian, MAXALIGN 8, MAXINTSIZE 32. Integers travel in a 64-bit value
@@ -273,11 +293,7 @@ local function argerror(n, msg) error(setmetatable({msg = msg, arg = n}, ERR), 0
 -- The public function's caller is level 3 from here (rethrow <- public function <- caller).
 local function rethrow(name, e)
   if getmetatable(e) ~= ERR then error(e, 0) end
-  if e.arg then
-    local caller = dbg_getinfo(3, 'S')
-    if caller and caller.what == 'C' then name = '?' end
-    error(format("bad argument #%d to '%s' (%s)", e.arg, name, e.msg), 3)
-  end
+  if e.arg then luaL_argerror(3, e.arg, name, e.msg) end
   error(e.msg, 3)
 end
 

@@ -15,6 +15,8 @@
  * engine swaps between the load-time and run-time globals), and a function to build the FUNCTION
  * load-time `redis` table.
  */
+import { LUA_ARGERROR } from './libs';
+
 export const PRELUDE = String.raw`
 local N, LIBS, TOP = ... -- TOP: the coroutine top-level runs happen on (sandbox.ts)
 local G = _G
@@ -53,20 +55,8 @@ local function tostring51(v)
   return real_tostring(v)
 end
 local fixmsg, translate = N.fixmsg, N.translate
--- luaL_argerror for the prelude's wrappers: lvl is the level error() would be given to blame
--- the wrapper's caller (2 from the wrapper itself). Called from C (pcall(ipairs)), 5.1's C
--- function has no name there and no position: "bad argument #1 to '?' (...)".
-local function argerror(lvl, n, fname, extra)
-  local caller = dbg_getinfo(lvl + 1, 'S')
-  if caller and caller.what == 'C' then fname = '?'
-  elseif dbg_getinfo(lvl, 'n').namewhat == 'method' then
-    -- called as a method (s:format()): self is not counted
-    n = n - 1
-    if n == 0 then error(string_format("calling '%s' on bad self (%s)", fname, extra), lvl + 1) end
-  end
-  error(string_format("bad argument #%d to '%s' (%s)", n, fname, extra), lvl + 1)
-end
-
+-- argerror(lvl, n, fname, extra): 5.1's luaL_argerror (libs.ts LUA_ARGERROR).
+${LUA_ARGERROR}
 -- string.format as 5.1's str_format (lstrlib.c 5.1) on x86-64 with glibc: the format is walked
 -- here, 5.1's scanformat checks and messages, each item produced by 5.4's string.format with the
 -- flags 5.4 refuses and glibc ignores left out ('#' of %d, '+'/' ' of %x, '0' and precision of
