@@ -14,7 +14,7 @@ import os from 'os';
 import path from 'path';
 import { enginesUnderTest, haveRedisServer, startRedust, startReference } from './helpers/servers';
 import { digest } from './helpers/aof-pair';
-import { Arg, RawConnection, encodeCommand, text } from './helpers/raw';
+import { Arg, RawConnection, encodeCommand, text, waitLoaded } from './helpers/raw';
 import type { RespNode } from '../src/protocol/resp-reader';
 import { countSets, PRESIZE_MIN } from '../src/persistence/aof-presize';
 
@@ -107,6 +107,7 @@ for (const engine of enginesUnderTest()) {
         const ref = await startReference(['--dir', theirs, '--appendonly', 'yes']);
         const again = await startRedust(engine, { config: { dir: mine, appendonly: 'yes' } });
         try {
+          await waitLoaded(ref.port); // (Redis answers DEBUG DIGEST while it loads)
           assert.is(await digest(again.port), await digest(ref.port));
         } finally {
           await again.close();
