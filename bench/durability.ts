@@ -22,6 +22,11 @@
  *     BGREWRITEAOF of --keys keys (RDB preamble, then aof-use-rdb-preamble no): wall time and the
  *     longest PING round trip during it; start-up from those appendonlydirs (spawn to first PONG,
  *     and the same for an empty directory).
+ *     To investigate one case: [--servers wasm,js-map] [--large-only yes] [--preamble yes|no]
+ *     [--repeat R] (R rewrites per dataset, medians in the table) and --out /tmp/x.md (bench/run.ts)
+ *     to leave docs/benchmarks.md alone. Each rewrite's log line also gives the server main
+ *     thread's time on a CPU and time waiting for one (Linux schedstat): on a shared machine a
+ *     long PING is mostly the second.
  */
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -377,20 +382,51 @@ async function info(port: number, section: string): Promise<Record<string, strin
   return out;
 }
 
+/**
+ * The main thread's [time on a CPU, time runnable but waiting for one] so far, in ms (Linux
+ * /proc schedstat; null elsewhere): tells a long PING that the server spent working from one it
+ * spent waiting for a CPU the machine's other processes held.
+ */
+function schedstat(pid: number): [number, number] | null {
+  try {
+    const [run, wait] = fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'latin1').split(' ').map(Number);
+    return [run / 1e6, wait / 1e6];
+  } catch {
+    return null;
+  }
+}
+
+interface TimedRewrite {
+  secs: number;
+  maxPing: number;
+  /** PINGs over 10 ms, of how many. */
+  slow: number;
+  pings: number;
+  /** The server's main thread during the rewrite: ms on a CPU and ms waiting for one (-1: unknown). */
+  mainCpuMs: number;
+  mainWaitMs: number;
+}
+
 /** BGREWRITEAOF: wall time to aof_rewrite_in_progress:0, the longest PING round trip meanwhile. */
-async function timedRewrite(port: number): Promise<{ secs: number; maxPing: number }> {
+async function timedRewrite(port: number, pid: number): Promise<TimedRewrite> {
   const probe = await Client.connect(port);
   const c = await Client.connect(port);
+  const s0 = schedstat(pid);
   const t0 = nowMs();
   const r = await c.send('BGREWRITEAOF');
   if (r.t === 'error') throw new Error(r.v);
   let maxPing = 0;
+  let slow = 0;
+  let pings = 0;
   let done = false;
   const pinger = (async () => {
     while (!done) {
       const s = nowMs();
       await probe.send('PING');
-      maxPing = Math.max(maxPing, nowMs() - s);
+      const rtt = nowMs() - s;
+      maxPing = Math.max(maxPing, rtt);
+      pings++;
+      if (rtt > 10) slow++;
       await sleep(5);
     }
   })();
@@ -400,11 +436,13 @@ async function timedRewrite(port: number): Promise<{ secs: number; maxPing: numb
     await sleep(5);
   }
   const secs = (nowMs() - t0) / 1000;
+  const s1 = schedstat(pid);
   done = true;
   await pinger;
   probe.close();
   c.close();
-  return { secs, maxPing };
+  const [mainCpuMs, mainWaitMs] = s0 && s1 ? [s1[0] - s0[0], s1[1] - s0[1]] : [-1, -1];
+  return { secs, maxPing, slow, pings, mainCpuMs, mainWaitMs };
 }
 
 interface AofLarge {
@@ -422,7 +460,7 @@ interface AofLarge {
 
 const dirSize = (d: string) => fs.readdirSync(d).reduce((n, f) => n + fs.statSync(path.join(d, f)).size, 0) / 1048576;
 
-async function largeAof(server: Kind, keys: number, log: (s: string) => void): Promise<AofLarge> {
+async function largeAof(server: Kind, keys: number, log: (s: string) => void, repeat = 1, preambles = ['yes', 'no']): Promise<AofLarge> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `redust-aofbench-${server}-`));
   const res: AofLarge = { server, rewriteRdb: 0, pingRdb: 0, rewriteAof: 0, pingAof: 0, startEmpty: 0, startRdb: 0, startAof: 0, mbRdb: 0, mbAof: 0 };
   try {
@@ -434,7 +472,7 @@ async function largeAof(server: Kind, keys: number, log: (s: string) => void): P
     const empty = await startProc(server, dir('empty'), {});
     res.startEmpty = await waitPong(empty);
     await kill9(empty);
-    for (const preamble of ['yes', 'no']) {
+    for (const preamble of preambles) {
       const d = dir(preamble === 'yes' ? 'rdb' : 'aof');
       const p = await startProc(server, d, { 'aof-use-rdb-preamble': preamble });
       await waitPong(p);
@@ -442,8 +480,17 @@ async function largeAof(server: Kind, keys: number, log: (s: string) => void): P
       const pop = await c.send('DEBUG', 'POPULATE', keys, 'key', 16);
       if (pop.t === 'error') throw new Error(`${server}: DEBUG POPULATE: ${pop.v}`);
       c.close();
-      const r = await timedRewrite(p.port);
-      log(`  ${server}: BGREWRITEAOF of ${keys} keys (preamble ${preamble}) ${r.secs.toFixed(2)} s, longest PING ${r.maxPing.toFixed(1)} ms`);
+      // --repeat: more rewrites of the same dataset (the table takes the medians); the first
+      // one runs cold code, as on a server that never rewrote.
+      const runs: TimedRewrite[] = [];
+      for (let i = 0; i < repeat; i++) {
+        const t = await timedRewrite(p.port, p.pid);
+        runs.push(t);
+        const sched = t.mainCpuMs >= 0 ? `; main thread ${t.mainCpuMs.toFixed(0)} ms on a CPU, ${t.mainWaitMs.toFixed(0)} ms waiting for one` : '';
+        log(`  ${server}: BGREWRITEAOF of ${keys} keys (preamble ${preamble}) ${t.secs.toFixed(2)} s, longest PING ${t.maxPing.toFixed(1)} ms (${t.slow}/${t.pings} over 10 ms)${sched}`);
+        if (i + 1 < repeat) await sleep(300);
+      }
+      const r = { secs: median(runs.map((x) => x.secs)), maxPing: median(runs.map((x) => x.maxPing)) };
       const shut = await Client.connect(p.port);
       await shut.send('SHUTDOWN', 'NOSAVE').catch(() => undefined);
       await new Promise((r2) => (p.child.exitCode !== null ? r2(null) : p.child.once('exit', r2)));
@@ -467,9 +514,15 @@ export async function aofSection(opt: (name: string, def: string) => string, hea
   const rounds = Number(opt('--rounds', '3'));
   const n = Number(opt('--n', '100000'));
   const keys = Number(opt('--keys', '1000000'));
-  const kinds: Kind[] = ['redis', 'wasm', 'js-map'];
+  // --servers redis,wasm,js-map; --large-only yes skips redis-benchmark (rewrite and start-up only);
+  // --repeat R rewrites per dataset; --preamble yes|no|both. Shorter runs for investigating.
+  const kinds = opt('--servers', 'redis,wasm,js-map').split(',').filter(Boolean) as Kind[];
+  const repeat = Math.max(1, Number(opt('--repeat', '1')));
+  const pre = opt('--preamble', 'both');
+  const preambles = pre === 'both' ? ['yes', 'no'] : [pre];
+  const largeOnly = opt('--large-only', 'no') !== 'no';
   const tables: string[] = [];
-  for (const fsync of ['everysec', 'always']) {
+  for (const fsync of largeOnly ? [] : ['everysec', 'always']) {
     const rps: Record<string, Record<string, number[]>> = {};
     const cpu: Record<string, Record<string, number[]>> = {};
     for (const k of kinds) rps[k] = {};
@@ -503,7 +556,7 @@ export async function aofSection(opt: (name: string, def: string) => string, hea
   const large: AofLarge[] = [];
   for (const k of kinds) {
     log(`aof: ${keys} keys on ${k}`);
-    large.push(await largeAof(k, keys, log));
+    large.push(await largeAof(k, keys, log, repeat, preambles));
   }
   const redis = large.find((l) => l.server === 'redis');
   const cell = (v: number, ref: number | undefined, f: (x: number) => string) => (ref === undefined || ref === v ? f(v) : `${f(v)} (${(v / ref).toFixed(2)}×)`);
@@ -519,7 +572,7 @@ export async function aofSection(opt: (name: string, def: string) => string, hea
     `redis-benchmark -c 50 -r 100000 -t set,incr with appendonly yes (auto-aof-rewrite off, save ""), -n ${n} at -P 1 and ${4 * n} at -P 16 (half under always); ${rounds} rounds interleaved across servers, medians, ratio to Redis. The AOF is on the same disk for all servers. The machine is shared (2 cores, other engineers' builds and tests running): read the ratios to about ±30%.`,
     '',
     ...tables,
-    `${keys.toLocaleString('en-US')} keys (DEBUG POPULATE, 16-byte values). Rewrite: BGREWRITEAOF to aof_rewrite_in_progress:0, with a PING every 5 ms on another connection (Redis forks: its stall is the fork). Start-up: spawn to the first PONG (the AOF is loaded by then), after SHUTDOWN NOSAVE.`,
+    `${keys.toLocaleString('en-US')} keys (DEBUG POPULATE, 16-byte values). Rewrite: BGREWRITEAOF to aof_rewrite_in_progress:0, with a PING every 5 ms on another connection (Redis forks: its stall is the fork)${repeat > 1 ? `; medians of ${repeat} rewrites of the same dataset` : ''}. Start-up: spawn to the first PONG (the AOF is loaded by then), after SHUTDOWN NOSAVE.`,
     '',
     `| ${keys.toLocaleString('en-US')} keys | ${large.map((l) => serverLabel(l.server)).join(' | ')} |`,
     `|---|${large.map(() => '---:').join('|')}|`,

@@ -34,6 +34,8 @@ import type { PropagationTarget } from '../server/propagate';
 import { ByteSink } from '../server/propagate';
 import { Client, ClientFlag } from '../server/client';
 import { AofCommandBase } from './aof-rewrite';
+import { presizeForBase } from './aof-presize';
+import { LOOKAHEAD_COMMANDS } from '../protocol/parser';
 import { loadRdbBuffer, writeRdb } from './rdb';
 import { BgSave, bgsaveInProgress } from './bgsave';
 import { ReplyError } from '../commands/errors';
@@ -586,7 +588,7 @@ export class Aof implements PropagationTarget {
     files.forEach((e, i) => {
       const file = path.join(this.dir, e.name);
       if (!fs.existsSync(file)) throw new AofLoadError(`Can't open the append-only file ${e.name}: No such file or directory`);
-      const size = this.loadFile(file, i === files.length - 1);
+      const size = this.loadFile(file, i === files.length - 1, e.type === 'b');
       if (e.type === 'b') this.baseSize = size;
       total += size;
     });
@@ -599,7 +601,7 @@ export class Aof implements PropagationTarget {
    * replayed through the dispatcher by a client that nothing can reach. A truncated last file is
    * cut at the last complete command when aof-load-truncated is yes. Returns the size kept.
    */
-  private loadFile(file: string, last: boolean): number {
+  private loadFile(file: string, last: boolean, base = false): number {
     // Redis's fstat check: a size of 0 is an empty file (also a device such as /dev/full, which
     // would otherwise be read forever).
     if (fs.statSync(file).size === 0) return 0;
@@ -612,6 +614,8 @@ export class Aof implements PropagationTarget {
       pos = r.bytesRead;
       this.server.logger.info(`Reading RDB base file on AOF loading...`);
     }
+    // A command-format base: the keyspace sized for its SETs first (aof-presize.ts).
+    if (base && pos < buf.length) presizeForBase(this.server, buf, pos);
     const c = new Client(this.server, null, this.server.dbs[0]);
     c.authenticated = true;
     c.flags |= ClientFlag.NO_TOUCH | ClientFlag.DENY_BLOCKING;
@@ -644,7 +648,14 @@ export class Aof implements PropagationTarget {
       }
       c.writer.truncate(0); // replies are dropped
     };
+    let hinted = 0;
     while (pos < buf.length) {
+      // The engine's prefetch hint over the next commands, as for a pipelined batch (their
+      // first keys' memory is loaded together instead of one cache miss per command).
+      if (--hinted <= 0) {
+        hinted = LOOKAHEAD_COMMANDS;
+        c.db.prefetch(buf, pos, LOOKAHEAD_COMMANDS);
+      }
       if (buf[pos] === 35 /* '#' */) {
         pos = skipAnnotation(buf, pos);
         continue;
