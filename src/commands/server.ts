@@ -8,7 +8,7 @@ import type { Client } from '../server/client';
 import type { CommandRow, Command } from './table';
 import { CmdFlag } from './table';
 import { BUSY_EVAL, BUSY_FUNCTION, fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
-import { intArg, isWord } from './args';
+import { intArg, isWord, rangeIntArg } from './args';
 import { CONFIG_DEFS, findConfig, formatConfigValue, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
 import { checkRuntimeSet, checkSupported } from '../config/unsupported';
 import { isLoopbackPeer } from '../server/protected-mode';
@@ -351,8 +351,8 @@ function flushall(c: Client, argv: Buffer[]): void {
 }
 
 function swapdb(c: Client, argv: Buffer[]): void {
-  const a = intArg(argv[1], 'ERR invalid first DB index');
-  const b = intArg(argv[2], 'ERR invalid second DB index');
+  const a = rangeIntArg(argv[1], -2147483648n, 2147483647n, 'invalid first DB index');
+  const b = rangeIntArg(argv[2], -2147483648n, 2147483647n, 'invalid second DB index');
   const n = c.server.dbs.length;
   if (a < 0 || a >= n || b < 0 || b >= n) fail(OUT_OF_RANGE_DB);
   c.server.swapDbs(a, b);
