@@ -82,5 +82,19 @@ for (const engine of enginesUnderTest()) {
     await d.bothProtocols([], [['MEMORY', 'MALLOC-STATS']], { typeOnly: true });
   });
 
+  diffTest(t, 'MULTI queues LATENCY RESET and SLOWLOG RESET (subcommands named like RESET)', async ({ d }) => {
+    await d.bothProtocols(FIXTURE, [
+      ['MULTI'],
+      ['LATENCY', 'RESET'],
+      ['SLOWLOG', 'RESET'],
+      ['latency', 'reset', 'command'],
+      ['GET', 's'],
+      ['EXEC'],
+      ['MULTI'],
+      ['SLOWLOG', 'RESET'],
+      ['DISCARD'],
+    ]);
+  });
+
   t.run();
 }
