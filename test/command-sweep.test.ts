@@ -3,8 +3,10 @@
  * arguments, one too few / too many, wrong types, bad numbers, unknown options): the replies
  * that differed, compared byte for byte (RESP2 and RESP3). Skipped without redis-server.
  */
+import * as assert from 'uvu/assert';
 import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
+import { R } from './helpers/raw';
 import type { Arg } from './helpers/raw';
 
 const FIXTURE: Arg[][] = [
@@ -94,6 +96,24 @@ for (const engine of enginesUnderTest()) {
       ['SLOWLOG', 'RESET'],
       ['DISCARD'],
     ]);
+  });
+
+  // Redis 7.0 streams such a reply without bound (it never finishes); Redust builds a reply in one
+  // Buffer, so a count whose reply cannot fit is refused instead of taking the server down.
+  t('SRANDMEMBER / HRANDFIELD / ZRANDMEMBER: a negative count too large for any reply is refused', async ({ c }) => {
+    for (const cmd of FIXTURE) await c.send(...cmd);
+    const oor = R.err('ERR value is out of range');
+    for (const n of ['-4294967297', '-9223372036854775807']) {
+      assert.equal(await c.send('SRANDMEMBER', 'st', n), oor);
+      assert.equal(await c.send('HRANDFIELD', 'h', n), oor);
+      assert.equal(await c.send('HRANDFIELD', 'h', n, 'WITHVALUES'), oor);
+      assert.equal(await c.send('ZRANDMEMBER', 'z', n), oor);
+      assert.equal(await c.send('ZRANDMEMBER', 'z', n, 'WITHSCORES'), oor);
+      assert.equal(await c.send('SRANDMEMBER', 'nokey', n), R.arr());
+    }
+    assert.equal(await c.send('SRANDMEMBER', 'st', '-9223372036854775808'), R.err('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807'));
+    assert.equal(await c.send('SRANDMEMBER', 'st', '-3').then((r) => (r.t === 'array' ? r.v.length : -1)), 3);
+    assert.equal(await c.send('PING'), R.simple('PONG'));
   });
 
   t.run();
