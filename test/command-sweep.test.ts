@@ -98,6 +98,24 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  diffTest(t, 'INCRBYFLOAT / HINCRBYFLOAT: strtold hex floats and denormals (string2ld)', async ({ d }) => {
+    const incrs = ['0x10', '-0x10', '+0x1', '0x1p3', '0x1.8p1', '0X.8P-1', '0x', '0x.', '0xg', '0x1p', '0x1p99999', '0x1p-99999', '0x1p16383', '0x1p16384',
+      '0x1p-16382', '0x1p-16400', '0x1p-16445', '0x1p-16446', '0x1.000001p-16446', '0x1p-16447', '0x0p99999999999', '0xffffffffffffffffffff', '0x1.fffffffffffffffffp0',
+      '1e-4940', '-1e-4940', '3e-4951', '1.8e-4951', '1.9e-4951', '1e-4960', '1e-5000'];
+    const cmds: Arg[][] = [];
+    for (const v of incrs) cmds.push(['INCRBYFLOAT', 'f', v], ['HINCRBYFLOAT', 'h', 'f', v], ['INCRBYFLOAT', 'n', v], ['HINCRBYFLOAT', 'h', 'g', v]);
+    cmds.push(['SET', 'sx', '0x10'], ['INCRBYFLOAT', 'sx', '1'], ['SET', 'sy', '0x1p4'], ['INCRBYFLOAT', 'sy', '0.5'], ['HSET', 'h', 'hx', '0x1.8p1'], ['HINCRBYFLOAT', 'h', 'hx', '0x1p-2']);
+    cmds.push(['BLPOP', 'nokey', '0x0.1'], ['BLPOP', 'nokey', '0xg'], ['BLPOP', 'nokey', '-0x1']);
+    await d.bothProtocols([...FIXTURE, ['HSET', 'h', 'g', '2']], cmds);
+  });
+
+  diffTest(t, 'SCAN family cursors end at a NUL byte (strtoul on the C string)', async ({ d }) => {
+    const cursors = ['0\x00', '1\x00', '0\x00abc', '\x00', '18446744073709551615\x00x', '18446744073709551616\x00'];
+    const cmds: Arg[][] = [];
+    for (const cur of cursors) cmds.push(['SSCAN', 'si', cur], ['HSCAN', 'h', cur], ['ZSCAN', 'z', cur], ['SCAN', cur, 'MATCH', 'nomatch*']);
+    await d.bothProtocols([...FIXTURE, ['SADD', 'si', '1', '2', '3']], cmds); // (an intset: the same order in both)
+  });
+
   // Redis 7.0 streams such a reply without bound (it never finishes); Redust builds a reply in one
   // Buffer, so a count whose reply cannot fit is refused instead of taking the server down.
   t('SRANDMEMBER / HRANDFIELD / ZRANDMEMBER: a negative count too large for any reply is refused', async ({ c }) => {

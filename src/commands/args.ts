@@ -87,7 +87,8 @@ export function clampRange(start: number, end: number, len: number): [number, nu
  * past 2^64-1, no leading space). Redust's cursors use the low 32 bits.
  */
 export function cursorArg(arg: Buffer): number {
-  const s = latin1(arg);
+  const nul = arg.indexOf(0);
+  const s = latin1(nul < 0 ? arg : arg.subarray(0, nul)); // strtoul reads the C string
   const m = /^([+-]?)(\d*)$/.exec(s);
   if (!m || (m[1] !== '' && m[2] === '')) fail(INVALID_CURSOR);
   const n = m[2] === '' ? 0n : BigInt(m[2]);
