@@ -116,6 +116,10 @@ for (const engine of enginesUnderTest()) {
     await d.bothProtocols([...FIXTURE, ['SADD', 'si', '1', '2', '3']], cmds); // (an intset: the same order in both)
   });
 
+  diffTest(t, 'ROLE: a master without replicas', async ({ d }) => {
+    await d.bothProtocols([], [['ROLE'], ['ROLE', 'extra'], ['role'], ['MULTI'], ['ROLE'], ['EXEC']]);
+  });
+
   // Redis 7.0 streams such a reply without bound (it never finishes); Redust builds a reply in one
   // Buffer, so a count whose reply cannot fit is refused instead of taking the server down.
   t('SRANDMEMBER / HRANDFIELD / ZRANDMEMBER: a negative count too large for any reply is refused', async ({ c }) => {

@@ -1,6 +1,6 @@
 /**
  * Server commands: INFO, CONFIG, COMMAND, DBSIZE, TIME, FLUSHDB/FLUSHALL, SWAPDB, SHUTDOWN,
- * MEMORY, DEBUG, SLOWLOG, LASTSAVE.
+ * MEMORY, DEBUG, SLOWLOG, LASTSAVE, ROLE.
  */
 import { commandKeys } from './getkeys';
 import os from 'os';
@@ -359,6 +359,14 @@ function swapdb(c: Client, argv: Buffer[]): void {
   c.reply.ok();
 }
 
+/** ROLE (roleCommand): a master without replicas, as INFO replication says (offset 0, no backlog). */
+function role(c: Client): void {
+  c.reply.array(3);
+  c.reply.bulk('master');
+  c.reply.int(0);
+  c.reply.array(0);
+}
+
 function lastsave(c: Client): void {
   c.reply.int(c.server.stats.lastSave);
 }
@@ -490,6 +498,7 @@ export const commands: CommandRow[] = [
   { name: 'flushall', handler: flushall },
   { name: 'swapdb', handler: swapdb },
   { name: 'lastsave', handler: lastsave },
+  { name: 'role', handler: role },
   { name: 'shutdown', handler: shutdown },
   { name: 'memory', handler: container },
   { name: 'memory|usage', handler: memoryUsage },
