@@ -91,7 +91,13 @@ function whoami(c: Client): void {
   c.reply.bulk(acl(c).userOf(c).name);
 }
 
+/** aclCommand's last branch (addReplySubcommandSyntaxError) for CAT, GENPASS and LOG with more than one argument. */
+function atMostOneArg(argv: Buffer[]): void {
+  if (argv.length > 3) fail(`ERR unknown subcommand or wrong number of arguments for '${latin1(argv[1]).slice(0, 128)}'. Try ACL HELP.`);
+}
+
 function cat(c: Client, argv: Buffer[]): void {
+  atMostOneArg(argv);
   if (argv.length === 2) {
     c.reply.array(CATEGORIES.length);
     for (const x of CATEGORIES) c.reply.bulk(x);
@@ -106,6 +112,7 @@ function cat(c: Client, argv: Buffer[]): void {
 }
 
 function genpass(c: Client, argv: Buffer[]): void {
+  atMostOneArg(argv);
   let bits = 256;
   if (argv.length > 2) {
     bits = parseInt64(argv[2]);
@@ -117,6 +124,7 @@ function genpass(c: Client, argv: Buffer[]): void {
 }
 
 function log(c: Client, argv: Buffer[]): void {
+  atMostOneArg(argv);
   const a = acl(c);
   let count = 10;
   if (argv.length > 2) {

@@ -3,11 +3,19 @@
  * (object.c's get*FromObjectOrReply), each once, with Redis's error texts. Nothing here touches
  * the keyspace (see keyspace.ts) or blocks (see blocking.ts).
  */
+import { constants as bufferConstants } from 'buffer';
 import type { BulkValue } from '../engine/types';
 import { fail, INVALID_CURSOR, NOT_FLOAT, NOT_INT, NOT_POSITIVE, SYNTAX } from './errors';
 import { latin1, parseDouble, parseInt64, parseInt64Exact } from '../util/number';
 
 export const LONG_MAX_N = 9223372036854775807n;
+
+/**
+ * The most elements a reply with repetition (SRANDMEMBER, HRANDFIELD, ZRANDMEMBER with a negative
+ * count) can hold: each takes at least 6 bytes and a reply is built in one Buffer, so a larger one
+ * can only fail (Redis would stream it, growing its output buffer without bound).
+ */
+export const MAX_REPLY_ELEMENTS = Math.floor(bufferConstants.MAX_LENGTH / 6);
 export const LONG_MIN_N = -9223372036854775808n;
 
 /** True when `arg` equals `word` case-insensitively. `word` must be lowercase ASCII. */
@@ -79,7 +87,8 @@ export function clampRange(start: number, end: number, len: number): [number, nu
  * past 2^64-1, no leading space). Redust's cursors use the low 32 bits.
  */
 export function cursorArg(arg: Buffer): number {
-  const s = latin1(arg);
+  const nul = arg.indexOf(0);
+  const s = latin1(nul < 0 ? arg : arg.subarray(0, nul)); // strtoul reads the C string
   const m = /^([+-]?)(\d*)$/.exec(s);
   if (!m || (m[1] !== '' && m[2] === '')) fail(INVALID_CURSOR);
   const n = m[2] === '' ? 0n : BigInt(m[2]);

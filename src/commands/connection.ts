@@ -5,7 +5,7 @@ import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, OUT_OF_RANGE_DB, SYNTAX, wrongArgs, WRONGPASS } from './errors';
-import { intArg, isWord } from './args';
+import { intArg, isWord, rangeIntArg } from './args';
 import { latin1, parseInt64 } from '../util/number';
 import { replyHelp } from './help';
 import { clientInfoLine } from '../server/client-info';
@@ -52,8 +52,7 @@ function reset(c: Client): void {
 }
 
 function select(c: Client, argv: Buffer[]): void {
-  const id = intArg(argv[1]);
-  if (id < -2147483648 || id > 2147483647) fail(NOT_INT);
+  const id = rangeIntArg(argv[1], -2147483648n, 2147483647n);
   if (id < 0 || id >= c.server.dbs.length) fail(OUT_OF_RANGE_DB);
   c.selectDb(id);
   c.reply.ok();
@@ -271,6 +270,7 @@ function clientNoEvict(c: Client, argv: Buffer[]): void {
 }
 
 function clientUnblock(c: Client, argv: Buffer[]): void {
+  if (argv.length > 4) fail(`ERR unknown subcommand or wrong number of arguments for '${latin1(argv[1]).slice(0, 128)}'. Try CLIENT HELP.`);
   const id = parseInt64(argv[2]);
   if (Number.isNaN(id)) fail(NOT_INT);
   let withError = false;

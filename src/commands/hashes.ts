@@ -10,7 +10,7 @@ import type { BulkValue, HashValue } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, INCR_NAN, NOT_FLOAT, NOT_INT, OVERFLOW, SYNTAX, VALUE_OUT_OF_RANGE, wrongArgs } from './errors';
-import { cursorArg, isWord, LONG_MAX_N, rangeIntArg, scanOptionsArg } from './args';
+import { cursorArg, isWord, LONG_MAX_N, MAX_REPLY_ELEMENTS, rangeIntArg, scanOptionsArg } from './args';
 import { lookupRead, lookupWrite, removeMembers, replyScan, written } from './keyspace';
 import { propagateAs } from '../server/propagate';
 import { addInt64, latin1, parseInt64Exact } from '../util/number';
@@ -197,6 +197,7 @@ function hrandfieldWithCount(c: Client, key: Buffer, l: number, withvalues: bool
   const entries = size <= 4096 || !uniq ? h.entries() : null;
   // CASE 1: negative count (or 1): independent samples, with repetition.
   if (!uniq || count === 1) {
+    if (count * (withvalues ? 2 : 1) > MAX_REPLY_ELEMENTS) fail(VALUE_OUT_OF_RANGE);
     c.reply.array(withvalues && c.resp === 2 ? count * 2 : count);
     while (count-- > 0) {
       if (entries === null) {

@@ -7,8 +7,8 @@ import type { BulkValue, Container, RedisValue } from '../engine/types';
 import { EMBSTR_MAX, PEEK_MISSING, StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
-import { fail, NOT_INT, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
-import { cursorArg, intArg, isWord, scanOptionsArg } from './args';
+import { fail, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
+import { cursorArg, intArg, isWord, rangeIntArg, scanOptionsArg } from './args';
 import { alreadyExpired, inspectKey, lookupRead, replyScan, written } from './keyspace';
 import type { StringHead } from './keyspace';
 import { encodingLimits } from '../config/config';
@@ -99,8 +99,7 @@ function renamenx(c: Client, argv: Buffer[]): void {
 }
 
 function dbIndexArg(c: Client, arg: Buffer): number {
-  const id = intArg(arg);
-  if (id < -2147483648 || id > 2147483647) fail(NOT_INT);
+  const id = rangeIntArg(arg, -2147483648n, 2147483647n);
   if (id < 0 || id >= c.server.dbs.length) fail(OUT_OF_RANGE_DB);
   return id;
 }

@@ -213,7 +213,7 @@ function memoryMallocStats(c: Client): void {
   lines.push('Process:');
   for (const [k, v] of Object.entries(mu)) lines.push(`  ${k}: ${v}`);
   lines.push('___ End V8 heap statistics ___');
-  c.reply.bulk(lines.join('\n') + '\n');
+  c.reply.verbatim(lines.join('\n') + '\n'); // addReplyVerbatim(..., "txt"), as Redis
 }
 
 /**

@@ -23,6 +23,8 @@ function numKeys(argv: Buffer[], notIntMsg = NOT_INT): number {
 }
 
 function evalGeneric(c: Client, argv: Buffer[], isSha: boolean, ro: boolean): void {
+  // evalShaCommand: a SHA that is not 40 characters long cannot match, before numkeys is parsed.
+  if (isSha && argv[1].length !== 40) fail('NOSCRIPT No matching script. Please use EVAL.');
   const numkeys = numKeys(argv);
   const eng = scriptingOf(c.server);
   if (isSha) {

@@ -1,6 +1,6 @@
 /**
  * Server commands: INFO, CONFIG, COMMAND, DBSIZE, TIME, FLUSHDB/FLUSHALL, SWAPDB, SHUTDOWN,
- * MEMORY, DEBUG, SLOWLOG, LASTSAVE.
+ * MEMORY, DEBUG, SLOWLOG, LASTSAVE, ROLE.
  */
 import { commandKeys } from './getkeys';
 import os from 'os';
@@ -8,7 +8,7 @@ import type { Client } from '../server/client';
 import type { CommandRow, Command } from './table';
 import { CmdFlag } from './table';
 import { BUSY_EVAL, BUSY_FUNCTION, fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
-import { intArg, isWord } from './args';
+import { intArg, isWord, rangeIntArg } from './args';
 import { CONFIG_DEFS, findConfig, formatConfigValue, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
 import { checkRuntimeSet, checkSupported } from '../config/unsupported';
 import { isLoopbackPeer } from '../server/protected-mode';
@@ -351,12 +351,20 @@ function flushall(c: Client, argv: Buffer[]): void {
 }
 
 function swapdb(c: Client, argv: Buffer[]): void {
-  const a = intArg(argv[1], 'ERR invalid first DB index');
-  const b = intArg(argv[2], 'ERR invalid second DB index');
+  const a = rangeIntArg(argv[1], -2147483648n, 2147483647n, 'invalid first DB index');
+  const b = rangeIntArg(argv[2], -2147483648n, 2147483647n, 'invalid second DB index');
   const n = c.server.dbs.length;
   if (a < 0 || a >= n || b < 0 || b >= n) fail(OUT_OF_RANGE_DB);
   c.server.swapDbs(a, b);
   c.reply.ok();
+}
+
+/** ROLE (roleCommand): a master without replicas, as INFO replication says (offset 0, no backlog). */
+function role(c: Client): void {
+  c.reply.array(3);
+  c.reply.bulk('master');
+  c.reply.int(0);
+  c.reply.array(0);
 }
 
 function lastsave(c: Client): void {
@@ -490,6 +498,7 @@ export const commands: CommandRow[] = [
   { name: 'flushall', handler: flushall },
   { name: 'swapdb', handler: swapdb },
   { name: 'lastsave', handler: lastsave },
+  { name: 'role', handler: role },
   { name: 'shutdown', handler: shutdown },
   { name: 'memory', handler: container },
   { name: 'memory|usage', handler: memoryUsage },

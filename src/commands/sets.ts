@@ -10,8 +10,8 @@
 import type { BulkValue, SetValue } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
-import { fail, SYNTAX } from './errors';
-import { cursorArg, isWord, LONG_MAX_N, positiveIntArg, rangeIntArg, scanOptionsArg } from './args';
+import { fail, SYNTAX, VALUE_OUT_OF_RANGE } from './errors';
+import { cursorArg, isWord, LONG_MAX_N, MAX_REPLY_ELEMENTS, positiveIntArg, rangeIntArg, scanOptionsArg } from './args';
 import { checkType, lookupRead, lookupWrite, removeMembers, replyScan } from './keyspace';
 import { toBuffer } from '../util/bytes';
 import { alsoPropagate, preventPropagation, propagateAs } from '../server/propagate';
@@ -202,6 +202,7 @@ function srandmemberWithCount(c: Client, argv: Buffer[]): void {
   if (count === 0) return c.reply.array(0);
   const size = s.size;
   if (!uniq || count === 1) {
+    if (count > MAX_REPLY_ELEMENTS) fail(VALUE_OUT_OF_RANGE);
     c.reply.array(count);
     const sampleArray = s.isIntset() || size <= 4096 ? s.toArray() : null;
     while (count-- > 0) c.reply.bulk(sampleArray ? sampleArray[randomIndex(size)] : s.randomMember()!);

@@ -276,7 +276,7 @@ function xread(c: Client, argv: Buffer[]): void {
       streamsArg = i + 1;
       streamsCount = argv.length - streamsArg;
       if (streamsCount % 2 !== 0) {
-        fail(`ERR Unbalanced '${name}' list of streams: for each stream key an ID or '${xreadgroup ? '>' : '$'}' must be specified.`);
+        fail("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
       }
       streamsCount /= 2;
       break;

@@ -13,7 +13,7 @@ import type { Client } from '../server/client';
 import { readyOrder } from '../server/blocking';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, SYNTAX, VALUE_OUT_OF_RANGE, WRONGTYPE } from './errors';
-import { cursorArg, floatArg, intArg, isWord, LONG_MAX_N, positiveIntArg, rangeIntArg, scanOptionsArg } from './args';
+import { cursorArg, floatArg, intArg, isWord, LONG_MAX_N, MAX_REPLY_ELEMENTS, positiveIntArg, rangeIntArg, scanOptionsArg } from './args';
 import { deleteDestination, lookupRead, lookupWrite, removeMembers, replyScan, storeValue } from './keyspace';
 import { blockForKeys, canBlock, timeoutArg, TimeoutUnit } from './blocking';
 import { toBuffer } from '../util/bytes';
@@ -614,6 +614,7 @@ function zrandmemberWithCount(c: Client, key: Buffer, l: number, withscores: boo
   }
   const nested = withscores && c.resp === 3;
   if (!uniq || count === 1) {
+    if (count * (withscores ? 2 : 1) > MAX_REPLY_ELEMENTS) fail(VALUE_OUT_OF_RANGE);
     c.reply.array(withscores && c.resp === 2 ? count * 2 : count);
     for (let i = 0; i < count; i++) {
       const [m, s] = randomPick(z);

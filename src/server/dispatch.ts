@@ -194,7 +194,7 @@ export class Dispatcher {
       return;
     }
     if (server.pause.type !== 0 && server.pause.postpones(c, cmd, argv)) return;
-    if (inMulti && !MULTI_IMMEDIATE.has(cmd.name)) {
+    if (inMulti && !MULTI_IMMEDIATE.has(cmd.fullname)) {
       c.multiQueue!.push({ cmd, argv: argv.map((a) => Buffer.from(a)) });
       c.reply.simple('QUEUED');
       return;

@@ -94,8 +94,14 @@ export class Networking {
         // A bug outside any handler must cost one connection, never the server: drop the client
         // (its input state is unknown) and keep serving everyone else.
         server.logger.error({ err: e, client: client.addr }, 'unexpected error while processing client input: closing the connection');
-        client.writer.error('ERR internal error while processing the request; closing the connection');
-        client.flags |= ClientFlag.CLOSE_AFTER_REPLY;
+        try {
+          client.writer.error('ERR internal error while processing the request; closing the connection');
+          client.flags |= ClientFlag.CLOSE_AFTER_REPLY;
+        } catch {
+          // Even the error does not fit (a reply grew past the largest Buffer): drop the client now.
+          this.freeClient(client);
+          return;
+        }
       }
     }
     if (client.parser.pendingBytes() > server.config.hot['client-query-buffer-limit']) {

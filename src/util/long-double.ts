@@ -151,6 +151,8 @@ export function parseLongDouble(s: string): LongDouble | null {
   if (c0 === 32 || (c0 >= 9 && c0 <= 13)) return null;
   const lower = s.toLowerCase();
   if (/^[+-]?(inf|infinity)$/.test(lower)) return { neg: lower[0] === '-', m: -1n, e: 0 };
+  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/.exec(s);
+  if (hex) return parseHexLongDouble(hex);
   const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
   if (!m || (m[2].length === 0 && (m[3] ?? '').length === 0)) return null;
   const digits = (m[2] + (m[3] ?? '')).replace(/^0+/, '') || '0';
@@ -162,9 +164,31 @@ export function parseLongDouble(s: string): LongDouble | null {
   else den = pow10(-exp10);
   const r = roundRational(num, den);
   if (r.m !== 0n && r.e > MAX_E) return null; // ERANGE overflow
-  if (r.m !== 0n && r.e < -16445) return null; // ERANGE underflow
+  if (r.m !== 0n && underflowsToZero(r)) return null; // ERANGE underflow to 0
   exp10 = 0;
   return { neg: m[1] === '-', m: r.m, e: r.e };
+}
+
+/**
+ * string2ld refuses an ERANGE underflow only when strtold returned 0: a denormal (down to
+ * 2^-16445) is accepted. m * 2^e (m in [2^63, 2^64)) rounds to 0 below 2^-16446 and at it (tie to even).
+ */
+function underflowsToZero(r: { m: bigint; e: number }): boolean {
+  return r.e < -16509 || (r.e === -16509 && r.m === 1n << 63n);
+}
+
+/** strtold's hexadecimal form (0x1.8p3): hex digits, an optional fraction, a binary exponent. */
+function parseHexLongDouble(h: RegExpExecArray): LongDouble | null {
+  const frac = h[3] ?? '';
+  if (h[2].length === 0 && frac.length === 0) return null; // "0x" alone: strtold stops after the 0
+  const neg = h[1] === '-';
+  const num = BigInt('0x' + ((h[2] + frac).replace(/^0+/, '') || '0'));
+  if (num === 0n) return { neg, m: 0n, e: 0 };
+  const exp2 = (h[4] ? Number(h[4]) : 0) - 4 * frac.length;
+  if (!Number.isFinite(exp2) || Math.abs(exp2) > 100000) return null; // ERANGE either way
+  const r = exp2 >= 0 ? roundRational(num << BigInt(exp2), 1n) : roundRational(num, 1n << BigInt(-exp2));
+  if (r.e > MAX_E || underflowsToZero(r)) return null; // ERANGE overflow / underflow, as the decimal form
+  return { neg, m: r.m, e: r.e };
 }
 
 export function isInfinite(v: LongDouble): boolean {
