@@ -747,6 +747,8 @@ export function fixMessage51(msg: string): string {
   msg = msg.replace(/too many (.+?) \(limit is (\d+)\) in (main function|function at line \d+) near .*$/s, '$3 has more than $2 $1');
   // Literals we rewrote, when an error quotes them: 10. -> 10, 0x10p0 -> 0x10
   msg = msg.replace(/near '([0-9]+)\.'/, "near '$1'").replace(/near '(0[xX][0-9a-fA-F]+)p0'/, "near '$1'");
+  // 5.1's read_long_string does not say where the string started
+  if (msg.includes('(starting at line ')) msg = msg.replace(/unfinished long (string|comment) \(starting at line \d+\)/, 'unfinished long $1');
   if (msg.includes('<eof>')) msg = msg.replace(/(^|[^'])<eof>(?!')/g, "$1'<eof>'");
   // 5.1's read_string reports the buffer before the backslash; 5.4's decimal escape check includes it
   msg = msg.replace(/decimal escape too large near '(.*)'$/s, (_m, t: string) => `escape sequence too large near '${t.replace(/\\[0-9]{1,3}[^]?$/, '')}'`);

@@ -17,6 +17,77 @@
  */
 import { LUA_ARGERROR } from './libs';
 
+/**
+ * 5.1's table.sort with a comparator (ltablib.c auxsort), written with plain indexing; auxsortRaw
+ * gives the same with rawget/rawset (5.1 reads and writes the array raw).
+ */
+const AUXSORT51 = String.raw`
+  local function AUXSORT(t, f, l, u)
+    local stack, top = nil, 0
+    while true do
+      while l < u do
+        local al, au = t[l], t[u]
+        if f(au, al) then t[l] = au t[u] = al end
+        if u - l == 1 then break end
+        local i = (l + u) // 2
+        local ai, a2 = t[i], t[l]
+        if f(ai, a2) then t[i] = a2 t[l] = ai
+        else
+          a2 = t[u]
+          if f(a2, ai) then t[i] = a2 t[u] = ai end
+        end
+        if u - l == 2 then break end
+        local P = t[i]
+        t[i] = t[u - 1]
+        t[u - 1] = P
+        local j = u - 1
+        i = l
+        while true do
+          i = i + 1
+          local x = t[i]
+          while f(x, P) do
+            if i > u then return false end
+            i = i + 1
+            x = t[i]
+          end
+          j = j - 1
+          local y = t[j]
+          while f(P, y) do
+            if j < l then return false end
+            j = j - 1
+            y = t[j]
+          end
+          if j < i then break end
+          t[i] = y
+          t[j] = x
+        end
+        local a = t[u - 1]
+        t[u - 1] = t[i]
+        t[i] = a
+        -- the smaller half first (5.1 recurses into it), then the larger
+        if stack == nil then stack = {} end
+        if i - l < u - i then
+          stack[top + 1], stack[top + 2] = i + 1, u
+          u = i - 1
+        else
+          stack[top + 1], stack[top + 2] = l, i - 1
+          l = i + 1
+        end
+        top = top + 2
+      end
+      if top == 0 then return true end
+      l, u = stack[top - 1], stack[top]
+      top = top - 2
+    end
+  end
+`;
+function auxsortRaw(src: string): string {
+  return src
+    .replace(/t\[([^\]]+)\] = t\[([^\]]+)\]/g, 'rawset(t, $1, rawget(t, $2))')
+    .replace(/t\[([^\]]+)\] = (\w+)/g, 'rawset(t, $1, $2)')
+    .replace(/t\[([^\]]+)\]/g, 'rawget(t, $1)');
+}
+
 export const PRELUDE = String.raw`
 local N, LIBS, TOP = ... -- TOP: the coroutine top-level runs happen on (sandbox.ts)
 local G = _G
@@ -320,8 +391,9 @@ local function checkint(v, argn, fname)
   if not n then
     argerror(3, argn, fname, 'number expected, got ' .. (v == nil and 'no value' or type(v)))
   end
-  if math_type(n) == 'float' then n = n >= 0 and math_floor(n) or math_ceil(n) end
-  return n
+  -- luaL_checkint: (int)(lua_Integer)x, cvttsd2si then the low 32 bits (NaN, inf, 2^40 are 0)
+  if math_type(n) == 'float' then n = lld(n) end
+  return ((n + 0x80000000) & 0xFFFFFFFF) - 0x80000000
 end
 local function random(...)
   local n = select('#', ...)
@@ -466,6 +538,7 @@ do
   end
   stringlib.gsub = function(...)
     local s, p, repl, n = ...
+    if math_type(n) == 'float' and n % 1 ~= 0 then return stringlib.gsub(s, p, repl, n == n and I(n) or 0) end
     if type(repl) == 'string' and find(repl, '%', 1, true) then
       repl = gsub(repl, '%%(.?)', REPL51)
       return replaced(gsub(s, p, repl, n))
@@ -538,6 +611,28 @@ tablelib.foreachi = function(t, f)
   checktable(t, 1, 'foreachi')
   if type(f) ~= 'function' then argerror(2, 2, 'foreachi', 'function expected, got ' .. type(f)) end
   for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end
+end
+do
+  -- 5.1's sort (ltablib.c auxsort) when a comparator is given: 5.4's picks another pivot in
+  -- partitions over 100 elements (ties come out in another order) and checks an invalid order
+  -- function differently (5.1 may read past the end and hand nil to the comparator). Without a
+  -- comparator, 5.4's C sort: '<' on numbers and strings orders alike whatever the algorithm.
+  local sort, rawget, rawset = table.sort, rawget, rawset
+  -- (one function, the recursion on the smaller half kept on an explicit stack, so that "invalid
+  -- order function" is raised by the frame the script called, as luaL_error names it)
+${AUXSORT51.replace(/AUXSORT/, 'auxsort')}
+${auxsortRaw(AUXSORT51.replace(/AUXSORT/, 'auxsort_raw'))}
+  tablelib.sort = function(...)
+    local t, f = ...
+    if f == nil then return sort(...) end
+    if type(t) ~= 'table' then argerror(2, 1, 'sort', 'table expected, got ' .. (select('#', ...) == 0 and 'no value' or type(t))) end
+    if type(f) ~= 'function' then argerror(2, 2, 'sort', 'function expected, got ' .. type(f)) end
+    -- (rawget/rawset as 5.1's lua_rawgeti/rawseti when the table has a metatable; plain indexing,
+    -- the same without one, is ~3x faster: faster than 5.4's C sort calling the comparator)
+    local ok
+    if getmetatable(t) == nil then ok = auxsort(t, f, 1, #t) else ok = auxsort_raw(t, f, 1, #t) end
+    if not ok then error('invalid order function for sorting') end
+  end
 end
 tablelib.unpack = nil
 tablelib.move = nil
@@ -648,7 +743,12 @@ end
 local function num51(v)
   local n = tonumber(v)
   if n then return n + 0.0 end
-  if type(v) == 'string' then return strtod_special(v) end
+  if type(v) == 'string' then
+    -- (luaO_str2d reads a C string: '5\0x' is 5)
+    local z = string.find(v, '\0', 1, true)
+    if z then return num51(string.sub(v, 1, z - 1)) end
+    return strtod_special(v)
+  end
 end
 local RG = {}
 local ENV_MT = {__index = RG, __newindex = N.readonly}
@@ -861,8 +961,11 @@ RG.tonumber = function(...)
     if n == 0 and type(v) == 'string' and (base == nil or base == 10) and string_find0(v, '-', 1, true) then return -0.0 end
     return n + 0.0
   end
-  if n == nil then
-    if (base == nil or base == 10) and type(v) == 'string' then return strtod_special(v) end
+  if n == nil and type(v) == 'string' then
+    -- (5.1 reads the string as a C string: '5\0x' is 5)
+    local z = string_find0(v, '\0', 1, true)
+    if z then return RG.tonumber(string_sub0(v, 1, z - 1), base) end
+    if base == nil or base == 10 then return strtod_special(v) end
   end
   return n
 end
@@ -890,6 +993,8 @@ do
       local i = dbg_getinfo(lvl, 'Sn')
       if i == nil then return false end
       if i.what == 'C' or i.namewhat == 'metamethod' or i.namewhat == 'for iterator' then return true end
+      -- (a library function written in Lua calling back, as table.sort's comparator: C in 5.1)
+      if i.source == '=redust' or i.source == '=lib' then return true end
       lvl = lvl + 1
     end
   end
@@ -1011,8 +1116,9 @@ redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 
 redis.setresp = function(...)
   if select('#', ...) ~= 1 then error(errtable('ERR redis.setresp() requires one argument.')) end
   local v = tonumber((...)) or 0
+  v = v >= 0 and math_floor(v) or math_ceil(v) -- (int)lua_tonumber: 2.5 is 2
   if v ~= 2 and v ~= 3 then error(errtable('ERR RESP version must be 2 or 3.')) end
-  N.setresp(math_floor(v))
+  N.setresp(v)
 end
 redis.set_repl = function(...)
   if select('#', ...) ~= 1 then error(errtable('ERR redis.set_repl() requires two arguments.')) end

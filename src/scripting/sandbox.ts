@@ -149,6 +149,17 @@ function shortArg(hb: Buffer, p: number, n: number): Buffer {
 const SMALL_INT_ARG: Buffer[] = Array.from({ length: 1024 }, (_, i) => Buffer.from(String(i)));
 
 /**
+ * %.17g of a NaN as glibc prints it: "-nan" when its sign bit is set (0/0 on x86). JS numbers do not
+ * keep a NaN's sign, so the text comes from Lua's own formatting of a copy of the value.
+ */
+function nanText(w: LuaWasm, L: number, idx: number): string {
+  w.ex.lua_pushvalue(L, idx);
+  const s = w.toLatin1(L, -1)!;
+  w.ex.lua_settop(L, -2);
+  return s;
+}
+
+/**
  * Read redis.call arguments 1..argc into Buffers. Null when a bad type. Strings up to 40 bytes
  * through shortArg's cache; longer ones one Buffer.allocUnsafe each (from Node's pool: cheaper
  * than a slab and a subarray view per argument).
@@ -179,7 +190,7 @@ function readArgs(w: LuaWasm, L: number, argc: number): Buffer[] | null {
         continue;
       }
       // Redis formats numbers with %.17g (lua_tolstring would lose precision).
-      const s = formatDouble(d);
+      const s = d === d ? formatDouble(d) : nanText(w, L, i);
       const b = Buffer.allocUnsafe(s.length);
       for (let j = 0; j < s.length; j++) b[j] = s.charCodeAt(j);
       argv[i - 1] = b;
@@ -946,7 +957,9 @@ export class Sandbox {
         }
         ex.lua_settop(L, -2);
         if (this.tableField('double') === LUA_TNUMBER) {
-          out.double(ex.lua_tonumberx(L, -1, 0));
+          const d = ex.lua_tonumberx(L, -1, 0);
+          if (d === d) out.double(d);
+          else out.double(d, nanText(w, L, -1));
           ex.lua_settop(L, -3);
           return;
         }
