@@ -419,10 +419,41 @@ end
 
 -- ---------------------------------------------------------------- libraries
 local stringlib = copy(string)
+stringlib.pack, stringlib.packsize, stringlib.unpack = nil, nil, nil
+do
+  -- (the prelude's wrappers and the libraries are C functions in 5.1: not dumped)
+  local dump = string.dump
+  stringlib.dump = function(...)
+    local f = ...
+    if type(f) == 'function' then
+      local src = dbg_getinfo(f, 'S').source
+      if src == '=redust' or src == '=lib' then error('unable to dump given function') end
+    end
+    return dump(...)
+  end
+end
 -- Lua 5.1's luaL_checkint truncates a float argument (5.4 refuses a non-integral one)
+-- (string.sub/byte/find/match: luaL_checkinteger, a ptrdiff_t: (lua_Integer)v, NaN is INT64_MIN;
+-- then kept within +-2^31, where positions beyond any string's length act alike: 5.4's size_t is
+-- 32 bits in wasm32, so 2^32 + 2 would be position 2)
+local function I64(v)
+  if math_type(v) == 'float' then
+    v = lld(v)
+    if v >= 0x80000000 then return 0x7FFFFFFF end
+    if v < -0x80000000 then return -0x80000000 end
+  end
+  return v
+end
+-- a position argument 5.4 cannot take as it is (not integral, or past 32 bits)
+local function odd(i) return math_type(i) == 'float' and (i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31) end
+-- (the others: luaL_checkint, an int)
 local function I(v)
-  if math_type(v) == 'float' and v == v and v > -9.2233720368547758e18 and v < 9.2233720368547758e18 then
-    return v >= 0 and math_floor(v) or math_ceil(v)
+  if math_type(v) == 'float' then
+    if v == v and v > -2147483649 and v < 2147483648 then return v >= 0 and math_floor(v) or math_ceil(v) end
+    -- (int)(lua_Integer)v on x86-64: NaN, infinities and out-of-range give INT64_MIN, whose low
+    -- 32 bits are 0; others keep their low 32 bits
+    local n = lld(v)
+    return ((n + 0x80000000) & 0xFFFFFFFF) - 0x80000000
   end
   return v
 end
@@ -450,7 +481,7 @@ do
   local sub, rep, byte, char = string.sub, string.rep, string.byte, string.char
   stringlib.sub = function(...)
     local s, i, j = ...
-    if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return sub(s, I(i), I(j)) end
+    if odd(i) or odd(j) then return sub(s, I64(i), I64(j)) end
     return sub(...)
   end
   stringlib.rep = function(...)
@@ -461,7 +492,7 @@ do
   end
   stringlib.byte = function(...)
     local s, i, j = ...
-    if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return F(byte(s, I(i), I(j))) end
+    if odd(i) or odd(j) then return F(byte(s, I64(i), I64(j))) end
     if j == nil then
       local b = byte(...)
       if b then return b + 0.0 end
@@ -498,7 +529,7 @@ do
   stringlib.find = function(...)
     local s, p, init, plain = ...
     if init == nil then return found(find(...)) end
-    if (math_type(init) == 'float' and init % 1 ~= 0) then init = I(init) end
+    if odd(init) then init = I64(init) end
     return found_past(s, p, init, plain, find(s, p, init, plain))
   end
   local function matched(a, ...)
@@ -515,7 +546,7 @@ do
   stringlib.match = function(...)
     local s, p, init = ...
     if init == nil then return matched(match(...)) end
-    if (math_type(init) == 'float' and init % 1 ~= 0) then init = I(init) end
+    if odd(init) then init = I64(init) end
     return matched_past(s, p, init, match(s, p, init))
   end
   local function poscap(p) return type(p) == 'string' and find(p, '()', 1, true) end
@@ -636,6 +667,7 @@ ${auxsortRaw(AUXSORT51.replace(/AUXSORT/, 'auxsort_raw'))}
 end
 tablelib.unpack = nil
 tablelib.move = nil
+tablelib.pack = nil
 local mathlib = copy(math)
 mathlib.mod = math.fmod
 -- (C's floor/ceil keep the sign of a zero result: math.ceil(-0.5) is -0)
@@ -801,6 +833,22 @@ local function load_translated(src, name)
   return loaded(f, e)
 end
 -- 5.1's load takes a reader function only (luaB_load: luaL_checktype(L, 1, LUA_TFUNCTION)).
+-- An error raised by load's reader is caught by 5.1's lua_load (load returns nil and it), after the
+-- message handler in force ran on it: Redis's (an {err=...} table) unless a pcall is running.
+local load_errh, load_strmsg -- (errh and its string conversion, defined below)
+local function in_pcall()
+  local lvl = 3
+  while true do
+    local i = dbg_getinfo(lvl, 'f')
+    if i == nil then return false end
+    if i.func == RG.pcall or i.func == RG.xpcall then return true end
+    lvl = lvl + 1
+  end
+end
+local function load_msgh(e)
+  if in_pcall() then return load_strmsg(e) end
+  return load_errh(e)
+end
 local function load51(...)
   local chunk, name = ...
   if type(chunk) ~= 'function' then
@@ -808,7 +856,8 @@ local function load51(...)
   end
   local parts = {}
   while true do
-    local p = chunk()
+    local ok, p = xpcall(chunk, load_msgh)
+    if not ok then return nil, p end
     if p == nil or p == '' then break end
     -- (generic_reader's luaL_error, caught by lua_load: load returns it)
     if type(p) ~= 'string' and type(p) ~= 'number' then return nil, 'reader function must return a string' end
@@ -898,6 +947,11 @@ do
     return k
   end
   local function next51(t, k)
+    -- (a read-only proxy, _G included, iterates the table behind it as on Redis)
+    local real = PROT[t]
+    if real then
+      if real ~= true then t = real elseif t == ENV then t = ENV_MT.__index end
+    end
     local k2, v = next(t, key54(k))
     if math_type(k2) == 'integer' then return k2 + 0.0, v end
     return k2, v
@@ -907,13 +961,30 @@ do
     local t = ...
     if type(t) ~= 'table' then argerror(2, 1, 'pairs', 'table expected, got ' .. (select('#', ...) == 0 and 'no value' or type(t))) end
     local real = PROT[t] -- (a table, or true for tables protected in place)
-    if real and real ~= true then t = real end
+    if real and real ~= true then t = real
+    elseif t == ENV then t = ENV_MT.__index end -- (the globals behind the script's _ENV proxy)
     return next, t, nil
   end
 end
 RG.load = load51
-RG.loadstring = function(s, name)
-  if type(s) ~= 'string' then return real_load(s, name or s, 't', ENV) end
+-- Redis's message handler is a global too (scripting.c's __redis__err__handler, as written there)
+RG.__redis__err__handler = function(err)
+  local i = dbg_getinfo(2, 'nSl')
+  if i and i.what == 'C' then i = dbg_getinfo(3, 'nSl') end
+  if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring51(err)} end
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline + 0.0
+  end
+  return err
+end
+RG.loadstring = function(...)
+  local s, name = ...
+  -- (5.1's luaL_checklstring and luaL_optstring)
+  if type(s) == 'number' then s = tostring51(s)
+  elseif type(s) ~= 'string' then argerror(2, 1, 'loadstring', 'string expected, got ' .. (select('#', ...) == 0 and 'no value' or type(s))) end
+  if type(name) == 'number' then name = tostring51(name)
+  elseif name ~= nil and type(name) ~= 'string' then argerror(2, 2, 'loadstring', 'string expected, got ' .. type(name)) end
   return load_translated(s, name or s)
 end
 RG.rawequal = rawequal
@@ -1194,6 +1265,10 @@ local function userpos_method(err, i, callee)
   end
   return err
 end
+load_strmsg = function(e)
+  if type(e) == 'string' then e = fixmsg(userpos_method(e, userframe(4))) end
+  return e
+end
 local function errh(err, frame, callee)
   local i = frame
   if not i then i, callee = userframe(3) end
@@ -1205,6 +1280,7 @@ local function errh(err, frame, callee)
   end
   return err
 end
+load_errh = errh
 
 -- An error a C function raises when a wrapper of this chunk called it names this chunk's line
 -- ("redust:136: bad argument..."): pcall's message handler gives it the script's line instead,
