@@ -1081,6 +1081,24 @@ const CORPUS: string[] = [
   "return {pcall(select, 2^32 + 1.5, 'a', 'b')}",
   "return {pcall(string.sub, 'hello', 0/0, 1/0)}",
   "return {pcall(string.find, 'hello', 'l', 0/0)}",
+  // probe batch 3 (luaprobe): glibc NaN signs of asin/acos/log10, log10 argument errors, RESP3 verbatim formats (3 bytes, space padded)
+  "return {tostring(math.asin(2)), tostring(math.acos(-2)), tostring(math.log10(-1))}",
+  "return {tostring(math.asin(0/0)), tostring(math.acos(-(0/0))), tostring(math.log10(0/0))}",
+  "return {tostring(math.asin('2')), math.asin(1), math.acos(0), math.log10(100)}",
+  "return {pcall(math.asin)}",
+  "return {pcall(math.acos, 'x')}",
+  "return {pcall(math.log10, {})}",
+  "return {tostring(math.log(-1)), tostring(math.sqrt(-1)), tostring(math.log(0))}",
+  "return {pcall(math.log10)}",
+  "return math.log10('1000')",
+  "return math.log10(1e300)",
+  "return {pcall(function() return math.log10({}) end)}",
+  "return {pcall(function() return math.log10() end)}",
+  "return {verbatim_string={format='toolong', string='x'}}",
+  "return {verbatim_string={format='t', string='x'}}",
+  "return {verbatim_string={format='', string='xy'}}",
+  "return {verbatim_string={format='a\\0b', string='x'}}",
+  "return {1, {verbatim_string={format='toolong', string='x'}}, 2}",
 ];
 
 /** The raw reply bytes of one EVAL (for replies too deep for the test's RESP parser). */

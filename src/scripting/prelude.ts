@@ -692,7 +692,31 @@ mathlib.frexp = function(x)
   if math.abs(m) >= 1 then m = m / 2; e = e + 1 elseif math.abs(m) < 0.5 then m = m * 2; e = e - 1 end
   return m, e
 end
-mathlib.log10 = function(x) return math.log(x, 10) end
+do
+  -- glibc's asin, acos and log10 answer a positive NaN out of their domain (musl's a negative one:
+  -- tostring gives "nan" on Redis, "-nan" here); a NaN argument comes back as it is
+  local pos_nan = -(0/0)
+  local function domain(f)
+    return function(...)
+      local r = f(...)
+      if r ~= r then
+        local x = tonumber((...))
+        if x == x then return pos_nan end
+      end
+      return r
+    end
+  end
+  mathlib.asin, mathlib.acos = domain(math.asin), domain(math.acos)
+  local log = math.log
+  mathlib.log10 = function(...)
+    local v = ...
+    local x = tonumber(v)
+    if not x then argerror(2, 1, 'log10', 'number expected, got ' .. (select('#', ...) == 0 and 'no value' or type(v))) end
+    local r = log(x, 10)
+    if r ~= r and x == x then return pos_nan end
+    return r
+  end
+end
 do
   -- 5.1's math.max/min: every argument through luaL_checknumber (5.4 compares the values as
   -- they are: strings stay strings, "attempt to compare string with number"), the result a number

@@ -974,7 +974,9 @@ export class Sandbox {
           if (this.tableField('format') === LUA_TSTRING) {
             const format = w.toLatin1(L, -1)!;
             if (this.tableField('string', -2) === LUA_TSTRING) {
-              out.verbatim(w.toLatin1(L, -1)!, format);
+              // (addReplyVerbatim: 3 bytes of the C string, spaces after its end)
+              const z = format.indexOf('\0');
+              out.verbatim(w.toLatin1(L, -1)!, ((z < 0 ? format : format.slice(0, z)) + '   ').slice(0, 3));
               ex.lua_settop(L, -5);
               return;
             }
