@@ -1099,6 +1099,21 @@ const CORPUS: string[] = [
   "return {verbatim_string={format='', string='xy'}}",
   "return {verbatim_string={format='a\\0b', string='x'}}",
   "return {1, {verbatim_string={format='toolong', string='x'}}, 2}",
+  // probe batch 4 (luaprobe): a string operand and the other operand's arithmetic metamethod, setmetatable argument checks
+  "local mt = {__add = function(a, b) return 42 end} return '1' + setmetatable({}, mt)",
+  "local mt = {__add = function(a, b) return type(a) .. type(b) end} return 'x' + setmetatable({}, mt)",
+  "local mt = {__sub = function(a, b) return type(a) .. type(b) end} return setmetatable({}, mt) - 'x'",
+  "local mt = {__mul = function(a, b) return 'm' end} return {pcall(function() return 'a' * setmetatable({}, {}) end)}",
+  "local mt = {__pow = function(a, b) return 'p' end} return '2' ^ setmetatable({}, mt)",
+  "local mt = {__mod = function(a, b) return 'mod' end} return 'z' % setmetatable({}, mt)",
+  "local mt = {__div = function(a, b) error('dv') end} return {pcall(function() return '1' / setmetatable({}, mt) end)}",
+  "return {pcall(setmetatable, {})}",
+  "return {pcall(setmetatable)}",
+  "return {pcall(setmetatable, {}, nil)}",
+  "return {pcall(function() return setmetatable({}) end)}",
+  "return {pcall(setmetatable, 1)}",
+  "return {pcall(function() return setmetatable() end)}",
+  "local t = setmetatable({}, nil) return type(t)",
 ];
 
 /** The raw reply bytes of one EVAL (for replies too deep for the test's RESP parser). */

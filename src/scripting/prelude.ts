@@ -1034,8 +1034,13 @@ do
     return unpack(...)
   end
 end
-RG.setmetatable = function(t, mt)
+RG.setmetatable = function(...)
+  local t, mt = ...
   if PROT[t] then error('Attempt to modify a readonly table', 0) end
+  -- (5.1's luaL_argcheck on lua_type(L, 2): none is not nil)
+  local n = select('#', ...)
+  if n == 0 then argerror(2, 1, 'setmetatable', 'table expected, got no value') end
+  if n == 1 and type(t) == 'table' then argerror(2, 2, 'setmetatable', 'nil or table expected') end
   return setmetatable(t, mt)
 end
 -- Lua 5.1 has only doubles: tonumber('10') is a float (prints with %.14g, never wraps)
@@ -1148,12 +1153,23 @@ do
     if num51(a) == nil then b = a end
     error('attempt to perform arithmetic on a ' .. type(b) .. ' value', 3)
   end
-  smt.__add = function(a, b) local x, y = num51(a), num51(b) if x and y then return x + y end aerr(a, b) end
-  smt.__sub = function(a, b) local x, y = num51(a), num51(b) if x and y then return x - y end aerr(a, b) end
-  smt.__mul = function(a, b) local x, y = num51(a), num51(b) if x and y then return x * y end aerr(a, b) end
-  smt.__div = function(a, b) local x, y = num51(a), num51(b) if x and y then return x / y end aerr(a, b) end
-  smt.__mod = function(a, b) local x, y = num51(a), num51(b) if x and y then return x % y end aerr(a, b) end
-  smt.__pow = function(a, b) local x, y = num51(a), num51(b) if x and y then return x ^ y end aerr(a, b) end
+  -- (when one operand is not a number, 5.1's call_binTM tries the first operand's metamethod,
+  -- then the second's: a string has none in 5.1, so '1' + t calls t's __add)
+  local function tm(a, b, ev)
+    local mt = type(a) ~= 'string' and dbg_getmetatable(a)
+    local h = mt and rawget0(mt, ev)
+    if not h then
+      mt = type(b) ~= 'string' and dbg_getmetatable(b)
+      h = mt and rawget0(mt, ev)
+    end
+    return h
+  end
+  smt.__add = function(a, b) local x, y = num51(a), num51(b) if x and y then return x + y end local h = tm(a, b, '__add') if h then return h(a, b) end aerr(a, b) end
+  smt.__sub = function(a, b) local x, y = num51(a), num51(b) if x and y then return x - y end local h = tm(a, b, '__sub') if h then return h(a, b) end aerr(a, b) end
+  smt.__mul = function(a, b) local x, y = num51(a), num51(b) if x and y then return x * y end local h = tm(a, b, '__mul') if h then return h(a, b) end aerr(a, b) end
+  smt.__div = function(a, b) local x, y = num51(a), num51(b) if x and y then return x / y end local h = tm(a, b, '__div') if h then return h(a, b) end aerr(a, b) end
+  smt.__mod = function(a, b) local x, y = num51(a), num51(b) if x and y then return x % y end local h = tm(a, b, '__mod') if h then return h(a, b) end aerr(a, b) end
+  smt.__pow = function(a, b) local x, y = num51(a), num51(b) if x and y then return x ^ y end local h = tm(a, b, '__pow') if h then return h(a, b) end aerr(a, b) end
   smt.__unm = function(a) local x = num51(a) if x then return -x end aerr(a, a) end
 end
 smt.__metatable = ro(copy(smt))
