@@ -67,6 +67,7 @@ const CH_AMP = '\x01';
 const CH_BAR = '\x02';
 const CH_TILDE = '\x03';
 const CH_LT = '\x04';
+const CH_SEMI = '\x05'; // a ';' where 5.1 has no statement before it
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -333,8 +334,16 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
       }
       while (i < n && isAlnum(src.charCodeAt(i))) i++;
       const text = src.slice(s, i);
-      if (/^[0-9]+$/.test(text)) replace(s, i, text + '.');
-      else if (/^0[xX][0-9a-fA-F]+$/.test(text)) replace(s, i, text + 'p0');
+      // (5.1's token ends here, where 5.4 might read on: '0xA.8' is 0xA then '.8', a space keeps
+      // them apart)
+      const sep = src.charCodeAt(i) === 46 ? ' ' : '';
+      if (/^[0-9]+$/.test(text)) replace(s, i, text + '.' + sep);
+      else if (/^0[xX][0-9a-fA-F]+$/.test(text)) replace(s, i, text + 'p0' + sep);
+      else if (!NUMERAL51.test(text)) {
+        // Malformed for 5.1's luaO_str2d: 5.4 stops reading it earlier ('0x1zz' -> '0x1z'), so it
+        // gets a numeral 5.4 reads whole and rejects, carrying the text (fixMessage51 decodes it).
+        replace(s, i, MALFORMED + Buffer.from(text, 'latin1').toString('hex') + ' ');
+      } else if (sep) replace(s, i, text + sep);
       continue;
     }
     if (isAlpha(c) || c >= 128) {
@@ -429,6 +438,7 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
     else if (c === 60 && c2 === 60) replace(i, i + 2, '< <'), (i += 2);
     else if (c === 62 && c2 === 62) replace(i, i + 2, '> >'), (i += 2);
     else if (c === 58 && c2 === 58) replace(i, i + 2, ': :'), (i += 2);
+    else if (c === 59 && emptyStatement(src, prevTokStart)) replace(i, i + 1, CH_SEMI), i++;
     else if (c === 38) replace(i, i + 1, CH_AMP), i++;
     else if (c === 124) replace(i, i + 1, CH_BAR), i++;
     else if (c === 126 && c2 !== 61) replace(i, i + 1, CH_TILDE), i++;
@@ -729,11 +739,32 @@ function string51(src: string, i: number, quote: number, flush: (upto: number) =
   return n;
 }
 
+/** What 5.1's luaO_str2d takes whole from a 5.1 numeral token: glibc strtod (decimal, hex float) or strtoul. */
+const NUMERAL51 = /^(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|0[xX][0-9a-fA-F]+(?:[pP][0-9]+)?)$/;
+const MALFORMED = '0.0.';
+
+/**
+ * 5.1's chunk is `{ stat [';'] }`: a ';' with no statement before it (at the start of the chunk or
+ * of a block, after another ';') is "unexpected symbol near ';'" where 5.4 takes an empty statement.
+ * (The start of a function body, after its parameters' ')', is not told apart from a call.)
+ */
+function emptyStatement(src: string, prev: number): boolean {
+  if (prev < 0) return true;
+  const p = src.charCodeAt(prev);
+  if (p === 59) return true;
+  if (!isAlpha(p)) return false;
+  let e = prev;
+  while (e < src.length && isAlnum(src.charCodeAt(e))) e++;
+  const w = src.slice(prev, e);
+  return w === 'do' || w === 'then' || w === 'else' || w === 'repeat';
+}
+
 const PLACEHOLDERS: [RegExp, string][] = [
   [/'<\\1>'/g, "'&'"],
   [/'<\\2>'/g, "'|'"],
   [/'<\\3>'/g, "'~'"],
   [/'<\\4>'/g, "'<'"],
+  [/'<\\5>'/g, "';'"],
 ];
 
 /** Map a 5.4 compile or runtime error message to 5.1's wording. */
@@ -745,6 +776,7 @@ export function fixMessage51(msg: string): string {
   }
   // 5.1's errorlimit: "main function has more than 200 local variables" (no "near")
   msg = msg.replace(/too many (.+?) \(limit is (\d+)\) in (main function|function at line \d+) near .*$/s, '$3 has more than $2 $1');
+  if (msg.includes("malformed number near '0.0.")) msg = msg.replace(/malformed number near '0\.0\.([0-9a-f]*)'/, (_m, h: string) => `malformed number near '${Buffer.from(h, 'hex').toString('latin1')}'`);
   // Literals we rewrote, when an error quotes them: 10. -> 10, 0x10p0 -> 0x10
   msg = msg.replace(/near '([0-9]+)\.'/, "near '$1'").replace(/near '(0[xX][0-9a-fA-F]+)p0'/, "near '$1'");
   // 5.1's read_long_string does not say where the string started

@@ -492,6 +492,16 @@ do
   end
   stringlib.byte = function(...)
     local s, i, j = ...
+    if j ~= nil and type(s) == 'string' and #s > 7996 then
+      -- (5.1's luaL_checkstack: at most 8000 slots, the arguments included)
+      local l = #s
+      local a, b = I64(tonumber(i) or 1), I64(tonumber(j) or 0)
+      if a < 0 then a = a + l + 1 end
+      if b < 0 then b = b + l + 1 end
+      if a < 1 then a = 1 end
+      if b > l then b = l end
+      if b - a + 1 + select('#', ...) > 8000 then error('stack overflow (string slice too long)') end
+    end
     if odd(i) or odd(j) then return F(byte(s, I64(i), I64(j))) end
     if j == nil then
       local b = byte(...)
@@ -1030,6 +1040,9 @@ do
     local t, i, j = ...
     -- (5.1's luaL_checktype; 5.4's unpack takes any value with a length)
     if type(t) ~= 'table' then argerror(2, 1, 'unpack', 'table expected, got ' .. (select('#', ...) == 0 and 'no value' or type(t))) end
+    -- (5.1's lua_checkstack: at most LUAI_MAXCSTACK (8000) slots, the arguments included)
+    local a, b = tonumber(i) or 1, tonumber(j) or #t
+    if b - a >= 7996 and I(b) - I(a) + 1 + select('#', ...) > 8000 then error('too many results to unpack') end
     if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return unpack(t, I(i), I(j)) end
     return unpack(...)
   end
