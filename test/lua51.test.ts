@@ -1168,6 +1168,24 @@ const CORPUS: string[] = [
   "return {pcall(string.byte, string.rep('x', 9000), 1, -1)}",
   "return select('#', string.byte(string.rep('x', 7997), 1, -1))",
   "return select('#', string.byte(string.rep('x', 7998), 1, -1))",
+  // probe batch 7 (luaprobe): 5.1's LUA_COMPAT_VARARG arg table
+  "local function f(...) return arg end return {pcall(f, 1, 2)}",
+  "local function f(...) return arg.n end return f(1, nil, 3)",
+  "local function f(...) return arg.n end return f()",
+  "local function f(a, ...) return {a, arg.n, arg[1]} end return f(1, 2, 3)",
+  "local function f(...) local x = ... return arg end return {pcall(f, 1)}",
+  "local function f(...) return select('#', ...), arg end return {f(1, 2)}",
+  "local f = function(...) return #arg end return f(5, 6, 7)",
+  "local t = {} function t.m(...) return arg.n end return t.m(1, 2)",
+  "local t = {} function t:m(...) return arg.n end return t:m(1, 2)",
+  "local function f(...) local function g() return arg end return g() end return {pcall(f, 1)}",
+  "local function f(...) local function g(...) return ... end return arg.n, g(4) end return {f(1, 2)}",
+  "local function f(x) return arg end return {pcall(f, 1)}",
+  "return {pcall(function() return arg end)}",
+  "local arg = 5 local function f(...) return arg end return f(1)",
+  "local function f(...) local arg = 'mine' return arg end return f(1)",
+  "local function f(...) return {...} end return f(1, 2)",
+  "local function f(...) arg = 1 end return {pcall(f)}",
 ];
 
 /** The raw reply bytes of one EVAL (for replies too deep for the test's RESP parser). */

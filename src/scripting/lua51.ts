@@ -107,6 +107,11 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
   // Open function bodies (oneResult: a `return` is the main chunk's only outside all of them).
   let functions = 0;
   const fnDepths: number[] = [];
+  // 5.1's LUA_COMPAT_VARARG: a vararg function has a local `arg`, {n = select('#', ...), ...} when
+  // its body does not use `...` (nil when it does). Only in chunks that name `arg`: per function
+  // (parallel to fnDepths), the out slot after its parameters and whether `...` was seen.
+  const compatArg = /\barg\b/.test(src) && unshadowed(src, 'select', false, new Map());
+  const fnVarargs: ({ slot: number; dots: boolean } | null)[] = [];
   // oneResult: the main chunk's `return` being read: where its expression starts, at which
   // bracket depth; -1 when none (or it has several expressions).
   let retAt = -1;
@@ -420,6 +425,7 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
       if (word === 'function') {
         functions++;
         fnDepths.push(brackets.length);
+        if (compatArg) fnVarargs.push(null);
       }
       if (word === 'function' || word === 'do' || word === 'if') brackets.push(0);
       else if (word === 'end') {
@@ -427,6 +433,8 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
         if (fnDepths.length > 0 && fnDepths[fnDepths.length - 1] === brackets.length) {
           fnDepths.pop();
           functions--;
+          const va = compatArg ? fnVarargs.pop() : null;
+          if (va) out[va.slot] = va.dots ? ' local arg ' : " local arg = {n = select('#', ...), ...} ";
         }
       }
       if (word === 'local') localState = 1;
@@ -451,7 +459,15 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
       i++;
     }
     else if ((c === 61 || c === 126 || c === 60 || c === 62) && c2 === 61) i += 2;
-    else if (c === 46 && c2 === 46) i += src.charCodeAt(i + 2) === 46 ? 3 : 2;
+    else if (c === 46 && c2 === 46) {
+      if (src.charCodeAt(i + 2) === 46) {
+        if (compatArg && !fnParams && fnVarargs.length > 0) {
+          const va = fnVarargs[fnVarargs.length - 1];
+          if (va) va.dots = true;
+        }
+        i += 3;
+      } else i += 2;
+    }
     else if (c === 58 && fnName !== null && fnName.hasGoto) {
       // `function a.goto:m(`: `a["goto"].m = function(self`
       replace(i, i + 1, '.');
@@ -471,6 +487,9 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
       brackets.pop();
       fnParams = false;
       check(i);
+      if (compatArg && fnVarargs.length > 0 && src.startsWith('...', prevTokStart)) {
+        fnVarargs[fnVarargs.length - 1] = { slot: out.push('') - 1, dots: false };
+      }
     } else {
       if (c === 40) brackets.push(c);
       else if (c === 123) {
