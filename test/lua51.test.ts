@@ -1186,6 +1186,24 @@ const CORPUS: string[] = [
   "local function f(...) local arg = 'mine' return arg end return f(1)",
   "local function f(...) return {...} end return f(1, 2)",
   "local function f(...) arg = 1 end return {pcall(f)}",
+  // probe batch 8 (luaprobe): an err starting with '-' keeps it ("--ERR")
+  "error({err='-ERR custom2'})",
+  "error({err='-'})",
+  "error({err='--x y'})",
+  "error({err='ERR plain'})",
+  "return {err='-x'}",
+  "return {err='-ERR y z'}",
+  "error(redis.error_reply('-boom'))",
+  "local ok, e = pcall(error, {err='-q'}) return e",
+  "return {1, {err='-x'}}",
+  // probe batch 9 (luaprobe): no-script commands Redust does not implement
+  "return redis.pcall('PSYNC', '?', -1)",
+  "return redis.pcall('REPLICAOF', 'NO', 'ONE')",
+  "return redis.pcall('REPLICAOF', 'NO')",
+  "return redis.pcall('SLAVEOF', 'NO', 'ONE')",
+  "return redis.pcall('SYNC')",
+  "return redis.pcall('NOSUCHCMD')",
+  "return redis.pcall('psync')",
 ];
 
 /** The raw reply bytes of one EVAL (for replies too deep for the test's RESP parser). */

@@ -850,7 +850,8 @@ export class Sandbox {
       return;
     }
     const info = this.errorInfo();
-    let msg = info.msg.startsWith('-') ? info.msg.slice(1) : info.msg;
+    // (luaCallFunction writes "-" + err: an err of its own starting with '-' keeps it, "--ERR x")
+    let msg = info.msg;
     if (info.line !== null && info.source !== null) msg += ` script: ${funcname}, on ${info.source}:${info.line}.`;
     out.error(msg);
   }
@@ -946,7 +947,7 @@ export class Sandbox {
         if (this.tableField('err') === LUA_TSTRING) {
           ex.lua_settop(L, -2);
           const info = this.errorInfo();
-          out.error(info.msg.startsWith('-') ? info.msg.slice(1) : info.msg);
+          out.error(info.msg); // (as Redis: "-" + err, so an err starting with '-' shows "--")
           break;
         }
         ex.lua_settop(L, -2);
