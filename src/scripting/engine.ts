@@ -23,6 +23,7 @@ import { ErrorReply, NULL, ValueReply } from '../protocol/value-reply';
 import { Sandbox, RunHooks, newRng, BUSY_CONTINUE, BUSY_KILL, BUSY_YIELD } from './sandbox';
 import { LuaReply } from './lua-reply';
 import { splitArgs } from '../protocol/parser';
+import meta from '../commands/redis-7.0-commands.json';
 import { LuaWasm, LUA_REGISTRYINDEX, LUA_TFUNCTION, LUA_TSTRING, LUA_TTABLE, LUA_TNUMBER } from './lua-wasm';
 
 const BAD_LIBRARY_NAME = 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
@@ -429,7 +430,7 @@ export class ScriptingEngine {
   private call(argv: Buffer[], L: number): string | null {
     const server = this.server;
     const cmd = server.dispatcher.lookupCommand(argv);
-    if (!cmd) return 'ERR Unknown Redis command called from script';
+    if (!cmd) return unimplementedInScript(argv);
     // scriptCall's rejections count in the command's rejected_calls (incrCommandStatsOnError)
     if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
       return rejected(cmd, 'ERR Wrong number of args calling Redis command from script');
@@ -887,4 +888,17 @@ class CaseInsensitiveMap<V> extends Map<string, V> {
   override delete(k: string): boolean {
     return super.delete(k.toLowerCase());
   }
+}
+
+/**
+ * redis.call of a command Redust does not implement: Redis 7.0 knows it, so a no-script one (PSYNC,
+ * REPLICAOF, SYNC...) is refused as Redis refuses it (arity first); anything else is unknown.
+ */
+function unimplementedInScript(argv: Buffer[]): string {
+  const info = (meta.info as Record<string, unknown[]>)[argv[0].toString('latin1').toLowerCase()];
+  const flags = info ? JSON.stringify(info[2]) : '';
+  if (!flags.includes('"noscript"')) return 'ERR Unknown Redis command called from script';
+  const arity = info[1] as number;
+  if ((arity > 0 && arity !== argv.length) || argv.length < -arity) return 'ERR Wrong number of args calling Redis command from script';
+  return 'ERR This Redis command is not allowed from script';
 }

@@ -139,7 +139,8 @@ local unpack_native = ...
 local type, next, error, select, string_pack, string_unpack, string_char, concat, math_type, floor =
       type, next, error, select, string.pack, string.unpack, string.char, table.concat, math.type, math.floor
 local MAX_NESTING = 16
-local cmsgpack = {_NAME = 'cmsgpack', _VERSION = 'lua-cmsgpack 0.4.0'}
+local cmsgpack = {_NAME = 'cmsgpack', _VERSION = 'lua-cmsgpack 0.4.0',
+  _COPYRIGHT = 'Copyright (C) 2012, Salvatore Sanfilippo', _DESCRIPTION = 'MessagePack C implementation for Lua'}
 
 local pack_value
 local function is_array(t)

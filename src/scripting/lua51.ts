@@ -67,6 +67,7 @@ const CH_AMP = '\x01';
 const CH_BAR = '\x02';
 const CH_TILDE = '\x03';
 const CH_LT = '\x04';
+const CH_SEMI = '\x05'; // a ';' where 5.1 has no statement before it
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -106,6 +107,11 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
   // Open function bodies (oneResult: a `return` is the main chunk's only outside all of them).
   let functions = 0;
   const fnDepths: number[] = [];
+  // 5.1's LUA_COMPAT_VARARG: a vararg function has a local `arg`, {n = select('#', ...), ...} when
+  // its body does not use `...` (nil when it does). Only in chunks that name `arg`: per function
+  // (parallel to fnDepths), the out slot after its parameters and whether `...` was seen.
+  const compatArg = /\barg\b/.test(src) && unshadowed(src, 'select', false, new Map());
+  const fnVarargs: ({ slot: number; dots: boolean } | null)[] = [];
   // oneResult: the main chunk's `return` being read: where its expression starts, at which
   // bracket depth; -1 when none (or it has several expressions).
   let retAt = -1;
@@ -333,8 +339,16 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
       }
       while (i < n && isAlnum(src.charCodeAt(i))) i++;
       const text = src.slice(s, i);
-      if (/^[0-9]+$/.test(text)) replace(s, i, text + '.');
-      else if (/^0[xX][0-9a-fA-F]+$/.test(text)) replace(s, i, text + 'p0');
+      // (5.1's token ends here, where 5.4 might read on: '0xA.8' is 0xA then '.8', a space keeps
+      // them apart)
+      const sep = src.charCodeAt(i) === 46 ? ' ' : '';
+      if (/^[0-9]+$/.test(text)) replace(s, i, text + '.' + sep);
+      else if (/^0[xX][0-9a-fA-F]+$/.test(text)) replace(s, i, text + 'p0' + sep);
+      else if (!NUMERAL51.test(text)) {
+        // Malformed for 5.1's luaO_str2d: 5.4 stops reading it earlier ('0x1zz' -> '0x1z'), so it
+        // gets a numeral 5.4 reads whole and rejects, carrying the text (fixMessage51 decodes it).
+        replace(s, i, MALFORMED + Buffer.from(text, 'latin1').toString('hex') + ' ');
+      } else if (sep) replace(s, i, text + sep);
       continue;
     }
     if (isAlpha(c) || c >= 128) {
@@ -411,6 +425,7 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
       if (word === 'function') {
         functions++;
         fnDepths.push(brackets.length);
+        if (compatArg) fnVarargs.push(null);
       }
       if (word === 'function' || word === 'do' || word === 'if') brackets.push(0);
       else if (word === 'end') {
@@ -418,6 +433,8 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
         if (fnDepths.length > 0 && fnDepths[fnDepths.length - 1] === brackets.length) {
           fnDepths.pop();
           functions--;
+          const va = compatArg ? fnVarargs.pop() : null;
+          if (va) out[va.slot] = va.dots ? ' local arg ' : " local arg = {n = select('#', ...), ...} ";
         }
       }
       if (word === 'local') localState = 1;
@@ -429,6 +446,7 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
     else if (c === 60 && c2 === 60) replace(i, i + 2, '< <'), (i += 2);
     else if (c === 62 && c2 === 62) replace(i, i + 2, '> >'), (i += 2);
     else if (c === 58 && c2 === 58) replace(i, i + 2, ': :'), (i += 2);
+    else if (c === 59 && emptyStatement(src, prevTokStart)) replace(i, i + 1, CH_SEMI), i++;
     else if (c === 38) replace(i, i + 1, CH_AMP), i++;
     else if (c === 124) replace(i, i + 1, CH_BAR), i++;
     else if (c === 126 && c2 !== 61) replace(i, i + 1, CH_TILDE), i++;
@@ -441,7 +459,15 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
       i++;
     }
     else if ((c === 61 || c === 126 || c === 60 || c === 62) && c2 === 61) i += 2;
-    else if (c === 46 && c2 === 46) i += src.charCodeAt(i + 2) === 46 ? 3 : 2;
+    else if (c === 46 && c2 === 46) {
+      if (src.charCodeAt(i + 2) === 46) {
+        if (compatArg && !fnParams && fnVarargs.length > 0) {
+          const va = fnVarargs[fnVarargs.length - 1];
+          if (va) va.dots = true;
+        }
+        i += 3;
+      } else i += 2;
+    }
     else if (c === 58 && fnName !== null && fnName.hasGoto) {
       // `function a.goto:m(`: `a["goto"].m = function(self`
       replace(i, i + 1, '.');
@@ -461,6 +487,9 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
       brackets.pop();
       fnParams = false;
       check(i);
+      if (compatArg && fnVarargs.length > 0 && src.startsWith('...', prevTokStart)) {
+        fnVarargs[fnVarargs.length - 1] = { slot: out.push('') - 1, dots: false };
+      }
     } else {
       if (c === 40) brackets.push(c);
       else if (c === 123) {
@@ -729,11 +758,32 @@ function string51(src: string, i: number, quote: number, flush: (upto: number) =
   return n;
 }
 
+/** What 5.1's luaO_str2d takes whole from a 5.1 numeral token: glibc strtod (decimal, hex float) or strtoul. */
+const NUMERAL51 = /^(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|0[xX][0-9a-fA-F]+(?:[pP][0-9]+)?)$/;
+const MALFORMED = '0.0.';
+
+/**
+ * 5.1's chunk is `{ stat [';'] }`: a ';' with no statement before it (at the start of the chunk or
+ * of a block, after another ';') is "unexpected symbol near ';'" where 5.4 takes an empty statement.
+ * (The start of a function body, after its parameters' ')', is not told apart from a call.)
+ */
+function emptyStatement(src: string, prev: number): boolean {
+  if (prev < 0) return true;
+  const p = src.charCodeAt(prev);
+  if (p === 59) return true;
+  if (!isAlpha(p)) return false;
+  let e = prev;
+  while (e < src.length && isAlnum(src.charCodeAt(e))) e++;
+  const w = src.slice(prev, e);
+  return w === 'do' || w === 'then' || w === 'else' || w === 'repeat';
+}
+
 const PLACEHOLDERS: [RegExp, string][] = [
   [/'<\\1>'/g, "'&'"],
   [/'<\\2>'/g, "'|'"],
   [/'<\\3>'/g, "'~'"],
   [/'<\\4>'/g, "'<'"],
+  [/'<\\5>'/g, "';'"],
 ];
 
 /** Map a 5.4 compile or runtime error message to 5.1's wording. */
@@ -745,8 +795,11 @@ export function fixMessage51(msg: string): string {
   }
   // 5.1's errorlimit: "main function has more than 200 local variables" (no "near")
   msg = msg.replace(/too many (.+?) \(limit is (\d+)\) in (main function|function at line \d+) near .*$/s, '$3 has more than $2 $1');
+  if (msg.includes("malformed number near '0.0.")) msg = msg.replace(/malformed number near '0\.0\.([0-9a-f]*)'/, (_m, h: string) => `malformed number near '${Buffer.from(h, 'hex').toString('latin1')}'`);
   // Literals we rewrote, when an error quotes them: 10. -> 10, 0x10p0 -> 0x10
   msg = msg.replace(/near '([0-9]+)\.'/, "near '$1'").replace(/near '(0[xX][0-9a-fA-F]+)p0'/, "near '$1'");
+  // 5.1's read_long_string does not say where the string started
+  if (msg.includes('(starting at line ')) msg = msg.replace(/unfinished long (string|comment) \(starting at line \d+\)/, 'unfinished long $1');
   if (msg.includes('<eof>')) msg = msg.replace(/(^|[^'])<eof>(?!')/g, "$1'<eof>'");
   // 5.1's read_string reports the buffer before the backslash; 5.4's decimal escape check includes it
   msg = msg.replace(/decimal escape too large near '(.*)'$/s, (_m, t: string) => `escape sequence too large near '${t.replace(/\\[0-9]{1,3}[^]?$/, '')}'`);

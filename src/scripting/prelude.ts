@@ -17,6 +17,77 @@
  */
 import { LUA_ARGERROR } from './libs';
 
+/**
+ * 5.1's table.sort with a comparator (ltablib.c auxsort), written with plain indexing; auxsortRaw
+ * gives the same with rawget/rawset (5.1 reads and writes the array raw).
+ */
+const AUXSORT51 = String.raw`
+  local function AUXSORT(t, f, l, u)
+    local stack, top = nil, 0
+    while true do
+      while l < u do
+        local al, au = t[l], t[u]
+        if f(au, al) then t[l] = au t[u] = al end
+        if u - l == 1 then break end
+        local i = (l + u) // 2
+        local ai, a2 = t[i], t[l]
+        if f(ai, a2) then t[i] = a2 t[l] = ai
+        else
+          a2 = t[u]
+          if f(a2, ai) then t[i] = a2 t[u] = ai end
+        end
+        if u - l == 2 then break end
+        local P = t[i]
+        t[i] = t[u - 1]
+        t[u - 1] = P
+        local j = u - 1
+        i = l
+        while true do
+          i = i + 1
+          local x = t[i]
+          while f(x, P) do
+            if i > u then return false end
+            i = i + 1
+            x = t[i]
+          end
+          j = j - 1
+          local y = t[j]
+          while f(P, y) do
+            if j < l then return false end
+            j = j - 1
+            y = t[j]
+          end
+          if j < i then break end
+          t[i] = y
+          t[j] = x
+        end
+        local a = t[u - 1]
+        t[u - 1] = t[i]
+        t[i] = a
+        -- the smaller half first (5.1 recurses into it), then the larger
+        if stack == nil then stack = {} end
+        if i - l < u - i then
+          stack[top + 1], stack[top + 2] = i + 1, u
+          u = i - 1
+        else
+          stack[top + 1], stack[top + 2] = l, i - 1
+          l = i + 1
+        end
+        top = top + 2
+      end
+      if top == 0 then return true end
+      l, u = stack[top - 1], stack[top]
+      top = top - 2
+    end
+  end
+`;
+function auxsortRaw(src: string): string {
+  return src
+    .replace(/t\[([^\]]+)\] = t\[([^\]]+)\]/g, 'rawset(t, $1, rawget(t, $2))')
+    .replace(/t\[([^\]]+)\] = (\w+)/g, 'rawset(t, $1, $2)')
+    .replace(/t\[([^\]]+)\]/g, 'rawget(t, $1)');
+}
+
 export const PRELUDE = String.raw`
 local N, LIBS, TOP = ... -- TOP: the coroutine top-level runs happen on (sandbox.ts)
 local G = _G
@@ -320,8 +391,9 @@ local function checkint(v, argn, fname)
   if not n then
     argerror(3, argn, fname, 'number expected, got ' .. (v == nil and 'no value' or type(v)))
   end
-  if math_type(n) == 'float' then n = n >= 0 and math_floor(n) or math_ceil(n) end
-  return n
+  -- luaL_checkint: (int)(lua_Integer)x, cvttsd2si then the low 32 bits (NaN, inf, 2^40 are 0)
+  if math_type(n) == 'float' then n = lld(n) end
+  return ((n + 0x80000000) & 0xFFFFFFFF) - 0x80000000
 end
 local function random(...)
   local n = select('#', ...)
@@ -347,10 +419,41 @@ end
 
 -- ---------------------------------------------------------------- libraries
 local stringlib = copy(string)
+stringlib.pack, stringlib.packsize, stringlib.unpack = nil, nil, nil
+do
+  -- (the prelude's wrappers and the libraries are C functions in 5.1: not dumped)
+  local dump = string.dump
+  stringlib.dump = function(...)
+    local f = ...
+    if type(f) == 'function' then
+      local src = dbg_getinfo(f, 'S').source
+      if src == '=redust' or src == '=lib' then error('unable to dump given function') end
+    end
+    return dump(...)
+  end
+end
 -- Lua 5.1's luaL_checkint truncates a float argument (5.4 refuses a non-integral one)
+-- (string.sub/byte/find/match: luaL_checkinteger, a ptrdiff_t: (lua_Integer)v, NaN is INT64_MIN;
+-- then kept within +-2^31, where positions beyond any string's length act alike: 5.4's size_t is
+-- 32 bits in wasm32, so 2^32 + 2 would be position 2)
+local function I64(v)
+  if math_type(v) == 'float' then
+    v = lld(v)
+    if v >= 0x80000000 then return 0x7FFFFFFF end
+    if v < -0x80000000 then return -0x80000000 end
+  end
+  return v
+end
+-- a position argument 5.4 cannot take as it is (not integral, or past 32 bits)
+local function odd(i) return math_type(i) == 'float' and (i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31) end
+-- (the others: luaL_checkint, an int)
 local function I(v)
-  if math_type(v) == 'float' and v == v and v > -9.2233720368547758e18 and v < 9.2233720368547758e18 then
-    return v >= 0 and math_floor(v) or math_ceil(v)
+  if math_type(v) == 'float' then
+    if v == v and v > -2147483649 and v < 2147483648 then return v >= 0 and math_floor(v) or math_ceil(v) end
+    -- (int)(lua_Integer)v on x86-64: NaN, infinities and out-of-range give INT64_MIN, whose low
+    -- 32 bits are 0; others keep their low 32 bits
+    local n = lld(v)
+    return ((n + 0x80000000) & 0xFFFFFFFF) - 0x80000000
   end
   return v
 end
@@ -378,7 +481,7 @@ do
   local sub, rep, byte, char = string.sub, string.rep, string.byte, string.char
   stringlib.sub = function(...)
     local s, i, j = ...
-    if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return sub(s, I(i), I(j)) end
+    if odd(i) or odd(j) then return sub(s, I64(i), I64(j)) end
     return sub(...)
   end
   stringlib.rep = function(...)
@@ -389,7 +492,17 @@ do
   end
   stringlib.byte = function(...)
     local s, i, j = ...
-    if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return F(byte(s, I(i), I(j))) end
+    if j ~= nil and type(s) == 'string' and #s > 7996 then
+      -- (5.1's luaL_checkstack: at most 8000 slots, the arguments included)
+      local l = #s
+      local a, b = I64(tonumber(i) or 1), I64(tonumber(j) or 0)
+      if a < 0 then a = a + l + 1 end
+      if b < 0 then b = b + l + 1 end
+      if a < 1 then a = 1 end
+      if b > l then b = l end
+      if b - a + 1 + select('#', ...) > 8000 then error('stack overflow (string slice too long)') end
+    end
+    if odd(i) or odd(j) then return F(byte(s, I64(i), I64(j))) end
     if j == nil then
       local b = byte(...)
       if b then return b + 0.0 end
@@ -426,7 +539,7 @@ do
   stringlib.find = function(...)
     local s, p, init, plain = ...
     if init == nil then return found(find(...)) end
-    if (math_type(init) == 'float' and init % 1 ~= 0) then init = I(init) end
+    if odd(init) then init = I64(init) end
     return found_past(s, p, init, plain, find(s, p, init, plain))
   end
   local function matched(a, ...)
@@ -443,7 +556,7 @@ do
   stringlib.match = function(...)
     local s, p, init = ...
     if init == nil then return matched(match(...)) end
-    if (math_type(init) == 'float' and init % 1 ~= 0) then init = I(init) end
+    if odd(init) then init = I64(init) end
     return matched_past(s, p, init, match(s, p, init))
   end
   local function poscap(p) return type(p) == 'string' and find(p, '()', 1, true) end
@@ -466,6 +579,7 @@ do
   end
   stringlib.gsub = function(...)
     local s, p, repl, n = ...
+    if math_type(n) == 'float' and n % 1 ~= 0 then return stringlib.gsub(s, p, repl, n == n and I(n) or 0) end
     if type(repl) == 'string' and find(repl, '%', 1, true) then
       repl = gsub(repl, '%%(.?)', REPL51)
       return replaced(gsub(s, p, repl, n))
@@ -539,8 +653,31 @@ tablelib.foreachi = function(t, f)
   if type(f) ~= 'function' then argerror(2, 2, 'foreachi', 'function expected, got ' .. type(f)) end
   for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end
 end
+do
+  -- 5.1's sort (ltablib.c auxsort) when a comparator is given: 5.4's picks another pivot in
+  -- partitions over 100 elements (ties come out in another order) and checks an invalid order
+  -- function differently (5.1 may read past the end and hand nil to the comparator). Without a
+  -- comparator, 5.4's C sort: '<' on numbers and strings orders alike whatever the algorithm.
+  local sort, rawget, rawset = table.sort, rawget, rawset
+  -- (one function, the recursion on the smaller half kept on an explicit stack, so that "invalid
+  -- order function" is raised by the frame the script called, as luaL_error names it)
+${AUXSORT51.replace(/AUXSORT/, 'auxsort')}
+${auxsortRaw(AUXSORT51.replace(/AUXSORT/, 'auxsort_raw'))}
+  tablelib.sort = function(...)
+    local t, f = ...
+    if f == nil then return sort(...) end
+    if type(t) ~= 'table' then argerror(2, 1, 'sort', 'table expected, got ' .. (select('#', ...) == 0 and 'no value' or type(t))) end
+    if type(f) ~= 'function' then argerror(2, 2, 'sort', 'function expected, got ' .. type(f)) end
+    -- (rawget/rawset as 5.1's lua_rawgeti/rawseti when the table has a metatable; plain indexing,
+    -- the same without one, is ~3x faster: faster than 5.4's C sort calling the comparator)
+    local ok
+    if getmetatable(t) == nil then ok = auxsort(t, f, 1, #t) else ok = auxsort_raw(t, f, 1, #t) end
+    if not ok then error('invalid order function for sorting') end
+  end
+end
 tablelib.unpack = nil
 tablelib.move = nil
+tablelib.pack = nil
 local mathlib = copy(math)
 mathlib.mod = math.fmod
 -- (C's floor/ceil keep the sign of a zero result: math.ceil(-0.5) is -0)
@@ -565,7 +702,31 @@ mathlib.frexp = function(x)
   if math.abs(m) >= 1 then m = m / 2; e = e + 1 elseif math.abs(m) < 0.5 then m = m * 2; e = e - 1 end
   return m, e
 end
-mathlib.log10 = function(x) return math.log(x, 10) end
+do
+  -- glibc's asin, acos and log10 answer a positive NaN out of their domain (musl's a negative one:
+  -- tostring gives "nan" on Redis, "-nan" here); a NaN argument comes back as it is
+  local pos_nan = -(0/0)
+  local function domain(f)
+    return function(...)
+      local r = f(...)
+      if r ~= r then
+        local x = tonumber((...))
+        if x == x then return pos_nan end
+      end
+      return r
+    end
+  end
+  mathlib.asin, mathlib.acos = domain(math.asin), domain(math.acos)
+  local log = math.log
+  mathlib.log10 = function(...)
+    local v = ...
+    local x = tonumber(v)
+    if not x then argerror(2, 1, 'log10', 'number expected, got ' .. (select('#', ...) == 0 and 'no value' or type(v))) end
+    local r = log(x, 10)
+    if r ~= r and x == x then return pos_nan end
+    return r
+  end
+end
 do
   -- 5.1's math.max/min: every argument through luaL_checknumber (5.4 compares the values as
   -- they are: strings stay strings, "attempt to compare string with number"), the result a number
@@ -648,7 +809,12 @@ end
 local function num51(v)
   local n = tonumber(v)
   if n then return n + 0.0 end
-  if type(v) == 'string' then return strtod_special(v) end
+  if type(v) == 'string' then
+    -- (luaO_str2d reads a C string: '5\0x' is 5)
+    local z = string.find(v, '\0', 1, true)
+    if z then return num51(string.sub(v, 1, z - 1)) end
+    return strtod_special(v)
+  end
 end
 local RG = {}
 local ENV_MT = {__index = RG, __newindex = N.readonly}
@@ -701,6 +867,22 @@ local function load_translated(src, name)
   return loaded(f, e)
 end
 -- 5.1's load takes a reader function only (luaB_load: luaL_checktype(L, 1, LUA_TFUNCTION)).
+-- An error raised by load's reader is caught by 5.1's lua_load (load returns nil and it), after the
+-- message handler in force ran on it: Redis's (an {err=...} table) unless a pcall is running.
+local load_errh, load_strmsg -- (errh and its string conversion, defined below)
+local function in_pcall()
+  local lvl = 3
+  while true do
+    local i = dbg_getinfo(lvl, 'f')
+    if i == nil then return false end
+    if i.func == RG.pcall or i.func == RG.xpcall then return true end
+    lvl = lvl + 1
+  end
+end
+local function load_msgh(e)
+  if in_pcall() then return load_strmsg(e) end
+  return load_errh(e)
+end
 local function load51(...)
   local chunk, name = ...
   if type(chunk) ~= 'function' then
@@ -708,7 +890,8 @@ local function load51(...)
   end
   local parts = {}
   while true do
-    local p = chunk()
+    local ok, p = xpcall(chunk, load_msgh)
+    if not ok then return nil, p end
     if p == nil or p == '' then break end
     -- (generic_reader's luaL_error, caught by lua_load: load returns it)
     if type(p) ~= 'string' and type(p) ~= 'number' then return nil, 'reader function must return a string' end
@@ -798,6 +981,11 @@ do
     return k
   end
   local function next51(t, k)
+    -- (a read-only proxy, _G included, iterates the table behind it as on Redis)
+    local real = PROT[t]
+    if real then
+      if real ~= true then t = real elseif t == ENV then t = ENV_MT.__index end
+    end
     local k2, v = next(t, key54(k))
     if math_type(k2) == 'integer' then return k2 + 0.0, v end
     return k2, v
@@ -807,13 +995,30 @@ do
     local t = ...
     if type(t) ~= 'table' then argerror(2, 1, 'pairs', 'table expected, got ' .. (select('#', ...) == 0 and 'no value' or type(t))) end
     local real = PROT[t] -- (a table, or true for tables protected in place)
-    if real and real ~= true then t = real end
+    if real and real ~= true then t = real
+    elseif t == ENV then t = ENV_MT.__index end -- (the globals behind the script's _ENV proxy)
     return next, t, nil
   end
 end
 RG.load = load51
-RG.loadstring = function(s, name)
-  if type(s) ~= 'string' then return real_load(s, name or s, 't', ENV) end
+-- Redis's message handler is a global too (scripting.c's __redis__err__handler, as written there)
+RG.__redis__err__handler = function(err)
+  local i = dbg_getinfo(2, 'nSl')
+  if i and i.what == 'C' then i = dbg_getinfo(3, 'nSl') end
+  if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring51(err)} end
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline + 0.0
+  end
+  return err
+end
+RG.loadstring = function(...)
+  local s, name = ...
+  -- (5.1's luaL_checklstring and luaL_optstring)
+  if type(s) == 'number' then s = tostring51(s)
+  elseif type(s) ~= 'string' then argerror(2, 1, 'loadstring', 'string expected, got ' .. (select('#', ...) == 0 and 'no value' or type(s))) end
+  if type(name) == 'number' then name = tostring51(name)
+  elseif name ~= nil and type(name) ~= 'string' then argerror(2, 2, 'loadstring', 'string expected, got ' .. type(name)) end
   return load_translated(s, name or s)
 end
 RG.rawequal = rawequal
@@ -835,12 +1040,20 @@ do
     local t, i, j = ...
     -- (5.1's luaL_checktype; 5.4's unpack takes any value with a length)
     if type(t) ~= 'table' then argerror(2, 1, 'unpack', 'table expected, got ' .. (select('#', ...) == 0 and 'no value' or type(t))) end
+    -- (5.1's lua_checkstack: at most LUAI_MAXCSTACK (8000) slots, the arguments included)
+    local a, b = tonumber(i) or 1, tonumber(j) or #t
+    if b - a >= 7996 and I(b) - I(a) + 1 + select('#', ...) > 8000 then error('too many results to unpack') end
     if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return unpack(t, I(i), I(j)) end
     return unpack(...)
   end
 end
-RG.setmetatable = function(t, mt)
+RG.setmetatable = function(...)
+  local t, mt = ...
   if PROT[t] then error('Attempt to modify a readonly table', 0) end
+  -- (5.1's luaL_argcheck on lua_type(L, 2): none is not nil)
+  local n = select('#', ...)
+  if n == 0 then argerror(2, 1, 'setmetatable', 'table expected, got no value') end
+  if n == 1 and type(t) == 'table' then argerror(2, 2, 'setmetatable', 'nil or table expected') end
   return setmetatable(t, mt)
 end
 -- Lua 5.1 has only doubles: tonumber('10') is a float (prints with %.14g, never wraps)
@@ -861,8 +1074,11 @@ RG.tonumber = function(...)
     if n == 0 and type(v) == 'string' and (base == nil or base == 10) and string_find0(v, '-', 1, true) then return -0.0 end
     return n + 0.0
   end
-  if n == nil then
-    if (base == nil or base == 10) and type(v) == 'string' then return strtod_special(v) end
+  if n == nil and type(v) == 'string' then
+    -- (5.1 reads the string as a C string: '5\0x' is 5)
+    local z = string_find0(v, '\0', 1, true)
+    if z then return RG.tonumber(string_sub0(v, 1, z - 1), base) end
+    if base == nil or base == 10 then return strtod_special(v) end
   end
   return n
 end
@@ -890,6 +1106,8 @@ do
       local i = dbg_getinfo(lvl, 'Sn')
       if i == nil then return false end
       if i.what == 'C' or i.namewhat == 'metamethod' or i.namewhat == 'for iterator' then return true end
+      -- (a library function written in Lua calling back, as table.sort's comparator: C in 5.1)
+      if i.source == '=redust' or i.source == '=lib' then return true end
       lvl = lvl + 1
     end
   end
@@ -948,12 +1166,23 @@ do
     if num51(a) == nil then b = a end
     error('attempt to perform arithmetic on a ' .. type(b) .. ' value', 3)
   end
-  smt.__add = function(a, b) local x, y = num51(a), num51(b) if x and y then return x + y end aerr(a, b) end
-  smt.__sub = function(a, b) local x, y = num51(a), num51(b) if x and y then return x - y end aerr(a, b) end
-  smt.__mul = function(a, b) local x, y = num51(a), num51(b) if x and y then return x * y end aerr(a, b) end
-  smt.__div = function(a, b) local x, y = num51(a), num51(b) if x and y then return x / y end aerr(a, b) end
-  smt.__mod = function(a, b) local x, y = num51(a), num51(b) if x and y then return x % y end aerr(a, b) end
-  smt.__pow = function(a, b) local x, y = num51(a), num51(b) if x and y then return x ^ y end aerr(a, b) end
+  -- (when one operand is not a number, 5.1's call_binTM tries the first operand's metamethod,
+  -- then the second's: a string has none in 5.1, so '1' + t calls t's __add)
+  local function tm(a, b, ev)
+    local mt = type(a) ~= 'string' and dbg_getmetatable(a)
+    local h = mt and rawget0(mt, ev)
+    if not h then
+      mt = type(b) ~= 'string' and dbg_getmetatable(b)
+      h = mt and rawget0(mt, ev)
+    end
+    return h
+  end
+  smt.__add = function(a, b) local x, y = num51(a), num51(b) if x and y then return x + y end local h = tm(a, b, '__add') if h then return h(a, b) end aerr(a, b) end
+  smt.__sub = function(a, b) local x, y = num51(a), num51(b) if x and y then return x - y end local h = tm(a, b, '__sub') if h then return h(a, b) end aerr(a, b) end
+  smt.__mul = function(a, b) local x, y = num51(a), num51(b) if x and y then return x * y end local h = tm(a, b, '__mul') if h then return h(a, b) end aerr(a, b) end
+  smt.__div = function(a, b) local x, y = num51(a), num51(b) if x and y then return x / y end local h = tm(a, b, '__div') if h then return h(a, b) end aerr(a, b) end
+  smt.__mod = function(a, b) local x, y = num51(a), num51(b) if x and y then return x % y end local h = tm(a, b, '__mod') if h then return h(a, b) end aerr(a, b) end
+  smt.__pow = function(a, b) local x, y = num51(a), num51(b) if x and y then return x ^ y end local h = tm(a, b, '__pow') if h then return h(a, b) end aerr(a, b) end
   smt.__unm = function(a) local x = num51(a) if x then return -x end aerr(a, a) end
 end
 smt.__metatable = ro(copy(smt))
@@ -1011,8 +1240,9 @@ redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 
 redis.setresp = function(...)
   if select('#', ...) ~= 1 then error(errtable('ERR redis.setresp() requires one argument.')) end
   local v = tonumber((...)) or 0
+  v = v >= 0 and math_floor(v) or math_ceil(v) -- (int)lua_tonumber: 2.5 is 2
   if v ~= 2 and v ~= 3 then error(errtable('ERR RESP version must be 2 or 3.')) end
-  N.setresp(math_floor(v))
+  N.setresp(v)
 end
 redis.set_repl = function(...)
   if select('#', ...) ~= 1 then error(errtable('ERR redis.set_repl() requires two arguments.')) end
@@ -1088,6 +1318,10 @@ local function userpos_method(err, i, callee)
   end
   return err
 end
+load_strmsg = function(e)
+  if type(e) == 'string' then e = fixmsg(userpos_method(e, userframe(4))) end
+  return e
+end
 local function errh(err, frame, callee)
   local i = frame
   if not i then i, callee = userframe(3) end
@@ -1099,6 +1333,7 @@ local function errh(err, frame, callee)
   end
   return err
 end
+load_errh = errh
 
 -- An error a C function raises when a wrapper of this chunk called it names this chunk's line
 -- ("redust:136: bad argument..."): pcall's message handler gives it the script's line instead,

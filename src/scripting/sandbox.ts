@@ -149,6 +149,17 @@ function shortArg(hb: Buffer, p: number, n: number): Buffer {
 const SMALL_INT_ARG: Buffer[] = Array.from({ length: 1024 }, (_, i) => Buffer.from(String(i)));
 
 /**
+ * %.17g of a NaN as glibc prints it: "-nan" when its sign bit is set (0/0 on x86). JS numbers do not
+ * keep a NaN's sign, so the text comes from Lua's own formatting of a copy of the value.
+ */
+function nanText(w: LuaWasm, L: number, idx: number): string {
+  w.ex.lua_pushvalue(L, idx);
+  const s = w.toLatin1(L, -1)!;
+  w.ex.lua_settop(L, -2);
+  return s;
+}
+
+/**
  * Read redis.call arguments 1..argc into Buffers. Null when a bad type. Strings up to 40 bytes
  * through shortArg's cache; longer ones one Buffer.allocUnsafe each (from Node's pool: cheaper
  * than a slab and a subarray view per argument).
@@ -179,7 +190,7 @@ function readArgs(w: LuaWasm, L: number, argc: number): Buffer[] | null {
         continue;
       }
       // Redis formats numbers with %.17g (lua_tolstring would lose precision).
-      const s = formatDouble(d);
+      const s = d === d ? formatDouble(d) : nanText(w, L, i);
       const b = Buffer.allocUnsafe(s.length);
       for (let j = 0; j < s.length; j++) b[j] = s.charCodeAt(j);
       argv[i - 1] = b;
@@ -839,7 +850,8 @@ export class Sandbox {
       return;
     }
     const info = this.errorInfo();
-    let msg = info.msg.startsWith('-') ? info.msg.slice(1) : info.msg;
+    // (luaCallFunction writes "-" + err: an err of its own starting with '-' keeps it, "--ERR x")
+    let msg = info.msg;
     if (info.line !== null && info.source !== null) msg += ` script: ${funcname}, on ${info.source}:${info.line}.`;
     out.error(msg);
   }
@@ -935,7 +947,7 @@ export class Sandbox {
         if (this.tableField('err') === LUA_TSTRING) {
           ex.lua_settop(L, -2);
           const info = this.errorInfo();
-          out.error(info.msg.startsWith('-') ? info.msg.slice(1) : info.msg);
+          out.error(info.msg); // (as Redis: "-" + err, so an err starting with '-' shows "--")
           break;
         }
         ex.lua_settop(L, -2);
@@ -946,7 +958,9 @@ export class Sandbox {
         }
         ex.lua_settop(L, -2);
         if (this.tableField('double') === LUA_TNUMBER) {
-          out.double(ex.lua_tonumberx(L, -1, 0));
+          const d = ex.lua_tonumberx(L, -1, 0);
+          if (d === d) out.double(d);
+          else out.double(d, nanText(w, L, -1));
           ex.lua_settop(L, -3);
           return;
         }
@@ -961,7 +975,9 @@ export class Sandbox {
           if (this.tableField('format') === LUA_TSTRING) {
             const format = w.toLatin1(L, -1)!;
             if (this.tableField('string', -2) === LUA_TSTRING) {
-              out.verbatim(w.toLatin1(L, -1)!, format);
+              // (addReplyVerbatim: 3 bytes of the C string, spaces after its end)
+              const z = format.indexOf('\0');
+              out.verbatim(w.toLatin1(L, -1)!, ((z < 0 ? format : format.slice(0, z)) + '   ').slice(0, 3));
               ex.lua_settop(L, -5);
               return;
             }
