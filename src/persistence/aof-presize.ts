@@ -16,26 +16,10 @@
  * Complexity: O(commands) reading a few bytes per argument (no allocation per command).
  */
 import type { Server } from '../server/server';
+import { BAD, countLine, line } from './aof-lines';
 
 /** Below this many keys growing as usual costs little: no sizing. */
 export const PRESIZE_MIN = 4096;
-
-/** A `*<n>` or `$<n>` line at p: its number (or -1 when not one), the index after it in `after`. */
-let after = 0;
-function header(buf: Buffer, p: number, mark: number): number {
-  if (buf[p] !== mark) return -1;
-  let v = 0;
-  let i = p + 1;
-  const end = buf.length;
-  for (; i < end; i++) {
-    const ch = buf[i];
-    if (ch < 48 || ch > 57) break;
-    v = v * 10 + (ch - 48);
-  }
-  if (i === p + 1 || i + 1 >= end || buf[i] !== 13 || buf[i + 1] !== 10) return -1;
-  after = i + 2;
-  return v;
-}
 
 /** Whether buf[at, at + len) is `word` (lowercase ASCII) in any case. */
 function isWord(buf: Buffer, at: number, len: number, word: string): boolean {
@@ -58,19 +42,20 @@ export function countSets(buf: Buffer, pos: number): Map<number, number> {
       p = nl + 1;
       continue;
     }
-    const argc = header(buf, p, 42 /* '*' */);
-    if (argc < 1) break;
-    p = after;
+    const afterArgc = buf[p] === 42 /* '*' */ ? countLine(buf, p) : BAD;
+    if (afterArgc < 0 || line.value < 1) break;
+    const argc = line.value;
+    p = afterArgc;
     let kind = 0; // 1: SET, 2: SELECT
     let selected = -1;
     let ok = true;
     for (let i = 0; i < argc; i++) {
-      const len = header(buf, p, 36 /* '$' */);
-      if (len < 0 || after + len + 2 > end) {
+      const at = buf[p] === 36 /* '$' */ ? countLine(buf, p) : BAD;
+      const len = line.value;
+      if (at < 0 || at + len + 2 > end) {
         ok = false;
         break;
       }
-      const at = after;
       if (i === 0) kind = isWord(buf, at, len, 'set') ? 1 : isWord(buf, at, len, 'select') ? 2 : 0;
       else if (i === 1 && kind === 2) selected = len > 0 && len < 10 ? Number(buf.latin1Slice(at, at + len)) : -1;
       p = at + len + 2;

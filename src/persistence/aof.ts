@@ -39,6 +39,7 @@ import { LOOKAHEAD_COMMANDS } from '../protocol/parser';
 import { loadRdbBuffer, writeRdb } from './rdb';
 import { BgSave, bgsaveInProgress } from './bgsave';
 import { ReplyError } from '../commands/errors';
+import { BAD, TRUNCATED, countLine, line } from './aof-lines';
 import * as F from './format';
 
 export type ManifestType = 'b' | 'i' | 'h';
@@ -85,8 +86,8 @@ export function parseAofCommand(buf: Buffer, pos: number): Parsed {
   if (buf[pos] !== 42 /* '*' */) return 'bad';
   const n = countLine(buf, pos);
   if (n < 0) return n === TRUNCATED ? 'truncated' : 'bad';
-  if (lineValue < 1) return 'bad';
-  const argc = lineValue;
+  if (line.value < 1) return 'bad';
+  const argc = line.value;
   let p = n;
   const argv: Buffer[] = [];
   for (let i = 0; i < argc; i++) {
@@ -94,7 +95,7 @@ export function parseAofCommand(buf: Buffer, pos: number): Parsed {
     if (buf[p] !== 36 /* '$' */) return 'bad';
     const next = countLine(buf, p);
     if (next < 0) return next === TRUNCATED ? 'truncated' : 'bad';
-    const len = lineValue;
+    const len = line.value;
     if (next + len + 2 > buf.length) return 'truncated';
     if (buf[next + len] !== 13 || buf[next + len + 1] !== 10) return 'bad';
     argv.push(buf.subarray(next, next + len));
@@ -113,30 +114,6 @@ function skipAnnotation(buf: Buffer, pos: number): number {
   const nl = buf.indexOf(10, pos);
   const end = nl === -1 ? buf.length : nl + 1;
   return Math.min(end, pos + 1023);
-}
-
-const TRUNCATED = -1;
-const BAD = -2;
-/** The number countLine read (a field, so a line costs no allocation). */
-let lineValue = 0;
-
-/**
- * A `*<digits>\r\n` or `$<digits>\r\n` line at p: sets lineValue and returns the index after it,
- * or TRUNCATED (no newline yet) / BAD (not one or more digits then CRLF).
- */
-function countLine(buf: Buffer, p: number): number {
-  let v = 0;
-  let i = p + 1;
-  const end = buf.length;
-  for (; i < end; i++) {
-    const ch = buf[i];
-    if (ch < 48 || ch > 57) break;
-    v = v * 10 + (ch - 48);
-  }
-  if (i >= end) return TRUNCATED;
-  if (i === p + 1 || buf[i] !== 13 || i + 1 >= end || buf[i + 1] !== 10) return buf.indexOf(10, i) === -1 ? TRUNCATED : BAD;
-  lineValue = v;
-  return i + 2;
 }
 
 /** True when `a` is `word` (lowercase ASCII) in any case. */

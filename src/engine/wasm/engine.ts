@@ -339,32 +339,10 @@ class WasmDb implements Db {
     return r;
   }
 
-  /**
-   * The key, then args[from, to) as [u32 len][bytes] records, into scratch (the fused calls'
-   * input). Returns the key's length. Plain stores and copyAll: writeUInt32LE's checks and set()'s
-   * native call cost more than the few bytes of a usual element.
-   */
+  /** The key, then args[from, to) as records, into scratch (the one-call writes' input). Returns the key's length. */
   private putKeyRecords(key: Bytes, args: Bytes[], from: number, to: number): number {
-    const w = this.engine.w;
-    const klen = key.length;
-    let total = klen;
-    for (let i = from; i < to; i++) total += 4 + args[i].length;
-    w.ensureScratch(total);
-    w.sync();
-    const u8 = w.u8;
-    copyAll(u8, w.scratch, key);
-    let at = w.scratch + klen;
-    for (let i = from; i < to; i++) {
-      const a = args[i];
-      const n = a.length;
-      u8[at] = n;
-      u8[at + 1] = n >>> 8;
-      u8[at + 2] = n >>> 16;
-      u8[at + 3] = n >>> 24;
-      copyAll(u8, at + 4, a);
-      at += 4 + n;
-    }
-    return klen;
+    this.engine.w.putRecords(args, from, to, key);
+    return key.length;
   }
 
   /** Db.listPopOne (types.ts): one dbListPop call; the RESP bulk copied from the out buffer. */

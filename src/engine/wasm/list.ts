@@ -57,24 +57,7 @@ export class WasmList extends NativeCollection implements ListValue {
   /** Push args[from..] at one end with one crossing; returns the new length. */
   pushAll(tail: boolean, args: Bytes[], from = 0): number {
     const w = this.host.w;
-    let total = 0;
-    for (let i = from; i < args.length; i++) total += 4 + args[i].length;
-    w.ensureScratch(total);
-    w.sync();
-    const u8 = w.u8;
-    let at = w.scratch;
-    for (let i = from; i < args.length; i++) {
-      // Plain stores and copyAll: writeUInt32LE's checks and set()'s native call cost more than
-      // the few bytes of a usual element.
-      const a = args[i];
-      const n = a.length;
-      u8[at] = n;
-      u8[at + 1] = n >>> 8;
-      u8[at + 2] = n >>> 16;
-      u8[at + 3] = n >>> 24;
-      copyAll(u8, at + 4, a);
-      at += 4 + n;
-    }
+    w.putRecords(args, from, args.length);
     const r = w.x.lPush(this.ptr, tail ? TAIL : HEAD, args.length - from);
     if (r < 0) throw new WasmOutOfMemoryError(tail ? 'RPUSH' : 'LPUSH');
     return r >>> 0;

@@ -487,21 +487,31 @@ export class WasmInstance {
   }
 
   /**
-   * args[from, to) into scratch as [u32 len][bytes] records, for the *Many calls (HSET/SADD of
-   * many elements and RDB loads in one crossing). Returns the record count.
+   * args[from, to) into scratch as [u32 len][bytes] records, after `key`'s bytes when one is given,
+   * for the calls that take many elements in one crossing (LPUSH/SADD/HSET, the one-call writes
+   * on a key, RDB loads). Returns the record count. Plain stores and copyAll: writeUInt32LE's
+   * checks and set()'s native call cost more than the few bytes of a usual element.
    */
-  putRecords(args: readonly Buffer[], from: number, to: number): number {
-    let total = 0;
+  putRecords(args: readonly Uint8Array[], from: number, to: number, key: Uint8Array | null = null): number {
+    let total = key === null ? 0 : key.length;
     for (let i = from; i < to; i++) total += 4 + args[i].length;
     this.ensureScratch(total);
     this.sync();
     const u8 = this.u8;
     let p = this.scratch;
+    if (key !== null) {
+      copyAll(u8, p, key);
+      p += key.length;
+    }
     for (let i = from; i < to; i++) {
       const a = args[i];
-      u8.writeUInt32LE(a.length, p);
+      const n = a.length;
+      u8[p] = n;
+      u8[p + 1] = n >>> 8;
+      u8[p + 2] = n >>> 16;
+      u8[p + 3] = n >>> 24;
       copyAll(u8, p + 4, a);
-      p += 4 + a.length;
+      p += 4 + n;
     }
     return to - from;
   }
