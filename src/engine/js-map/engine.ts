@@ -409,12 +409,7 @@ class JsMapDb implements Db, FastLoadTarget {
     if (inline) t.growInline(s, minLen);
     this.account.bytes += key.length + ENTRY_OVERHEAD + minLen;
     if (this.onNewKey) this.onNewKey(this, key);
-    const e = this.edit;
-    e.bytes = inline ? t.rowBytes(s) : buf;
-    e.start = inline ? t.inlineStart(s) : 0;
-    e.length = minLen;
-    e.oldLength = 0;
-    return e;
+    return inline ? this.editView(t.rowBytes(s), t.inlineStart(s), minLen, 0) : this.editView(buf, 0, minLen, 0);
   }
 
   /** editString's view of an inline value of `oldLength` bytes, already grown in its row. */
@@ -422,17 +417,8 @@ class JsMapDb implements Db, FastLoadTarget {
     const t = this.table;
     const len = t.inlineLength(s);
     this.account.bytes += len - oldLength;
-    t.setStrEnc(s, StrEnc.Raw);
-    // The write is the access (lookupKeyWrite), counted once as set() counts an overwrite.
-    const now = this.clock.now();
-    t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
-    t.setLru(s, now);
-    const e = this.edit;
-    e.bytes = t.rowBytes(s);
-    e.start = t.inlineStart(s);
-    e.length = len;
-    e.oldLength = oldLength;
-    return e;
+    this.writeAccess(s);
+    return this.editView(t.rowBytes(s), t.inlineStart(s), len, oldLength);
   }
 
   /** Db.editExact: editString's work on the row found once, when the length matches. */
@@ -459,16 +445,26 @@ class JsMapDb implements Db, FastLoadTarget {
       this.account.bytes += buf.length - old.length;
       t.setValue(s, buf);
     }
+    this.writeAccess(s);
+    return this.editView(buf, 0, buf.length, old.length);
+  }
+
+  /** An edited row: its value is raw bytes now, and the write is the access (lookupKeyWrite), counted once as set() counts an overwrite. */
+  private writeAccess(s: number): void {
+    const t = this.table;
     t.setStrEnc(s, StrEnc.Raw);
-    // The write is the access (lookupKeyWrite), counted once as set() counts an overwrite.
     const now = this.clock.now();
     t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
     t.setLru(s, now);
+  }
+
+  /** The StringEdit (one object, reused) of `length` bytes at bytes[start..], `oldLength` of them there before. */
+  private editView(bytes: Uint8Array, start: number, length: number, oldLength: number): StringEdit {
     const e = this.edit;
-    e.bytes = buf;
-    e.start = 0;
-    e.length = buf.length;
-    e.oldLength = old.length;
+    e.bytes = bytes;
+    e.start = start;
+    e.length = length;
+    e.oldLength = oldLength;
     return e;
   }
   private readonly edit: StringEdit = { bytes: Buffer.alloc(0), start: 0, length: 0, oldLength: 0 };
