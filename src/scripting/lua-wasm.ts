@@ -137,6 +137,57 @@ export function patchNumberFormat(bin: Buffer): Buffer {
   out[at] = 0;
   return out;
 }
+/**
+ * Lua 5.1's string hash: lua_newstate stores luai_makeseed's value (time and addresses hashed) as
+ * the state's seed, and 5.4's luaS_hash starts from `seed ^ len`; 5.1's starts from `len`. With
+ * the seed 0 a string hashes as in 5.1 (for strings under 32 bytes, where 5.1 hashes every byte),
+ * so tables place string keys in 5.1's nodes and pairs/next, cjson and cmsgpack list them in 5.1's
+ * order. The patch replaces `local.get 1` (the computed seed) with `i32.const 0` in lua_newstate's
+ * `i32.store offset=192` of it (g->seed), a sequence found exactly once in glue.wasm.
+ */
+export function patchHashSeed(bin: Buffer): Buffer {
+  const needle = Buffer.from([0x20, 0x02, 0x20, 0x01, 0x36, 0x02, 0xc0, 0x01]);
+  const at = bin.indexOf(needle);
+  if (at < 0 || bin.indexOf(needle, at + 1) >= 0) throw new Error('Lua wasm: seed store not found exactly once');
+  const out = Buffer.from(bin);
+  out[at + 2] = 0x41; // i32.const
+  out[at + 3] = 0x00; // 0
+  return out;
+}
+
+/**
+ * Lua 5.1's rehash order: luaH_resize moves the old hash part's keys into the new one from the
+ * last node to the first (5.1's resize), where 5.4's reinsert goes from the first to the last.
+ * Keys whose main positions collide take their nodes in insertion order, so the direction decides
+ * the layout, and with it pairs/next order, of every table that grew. luaH_resize's reinsert loop
+ * (`for (j = 0; j < size; j++)` over 24-byte nodes) is turned around in place, byte for byte the
+ * same length: its header `size = max(1, 1 << lsizenode); j = 0` becomes
+ * `j = (1 << lsizenode) - 1` (padded with nops) and its latch `j++; while (j != size)` becomes
+ * `j--; while (j != -1)`; the body, which reads node j, is unchanged. Both sequences occur once.
+ */
+export function patchRehashOrder(bin: Buffer): Buffer {
+  const edits: [string, string][] = [
+    // i32.const 1; i32.const 1; local.get 10; i32.shl; local.tee 2; local.get 2; i32.const 1; i32.le_s; select; local.set 4;
+    // i32.const 0; local.set 5; loop; block; local.get 8; local.get 5; i32.const 24; i32.mul; i32.add; local.tee 2
+    ['4101410120' + '0a7422022002' + '41014c1b2104' + '41002105' + '03400240' + '2008200541186c6a2202',
+      // i32.const 1; local.get 10; i32.shl; i32.const 1; i32.sub; local.set 5; nop x 11; (loop unchanged)
+      '4101200a7441016b2105' + '01'.repeat(11) + '03400240' + '2008200541186c6a2202'],
+    // (end of the body's last store) local.get 5; i32.const 1; i32.add; local.tee 5; local.get 4; i32.ne; br_if 0 (end, end, if)
+    ['3a00080b' + '200541016a22052004470d00' + '0b0b0440',
+      // local.get 5; i32.const 1; i32.sub; local.tee 5; i32.const -1; i32.ne; br_if 0
+      '3a00080b' + '200541016b2205417f470d00' + '0b0b0440'],
+  ];
+  let out = Buffer.from(bin);
+  for (const [from, to] of edits) {
+    const a = Buffer.from(from, 'hex');
+    const b = Buffer.from(to, 'hex');
+    const at = out.indexOf(a);
+    if (a.length !== b.length || at < 0 || out.indexOf(a, at + 1) >= 0) throw new Error('Lua wasm: rehash loop not found exactly once');
+    b.copy(out, at);
+  }
+  return out;
+}
+
 let shared: LuaWasm | null = null;
 
 /** Bytes of a one-function wasm module that re-exports an imported JS function with a C signature. */
@@ -175,7 +226,7 @@ export class LuaWasm {
   private constructor() {
     if (!compiled) {
       const path = require.resolve('wasmoon/dist/glue.wasm');
-      compiled = new WA.Module(patchNumberFormat(fs.readFileSync(path)));
+      compiled = new WA.Module(patchRehashOrder(patchHashSeed(patchNumberFormat(fs.readFileSync(path)))));
     }
     let ex: LuaExports | null = null;
     const self = this;
