@@ -302,10 +302,16 @@ function delEntry(c: u32, n: u32, off: u32, sz: u32): void {
 function insertAt(c: u32, n: u32, off: u32, src: u32, len: u32): bool {
   const sz = entrySize(len);
   if (n == 0) {
-    const m = nodeNew(c, sz, false);
+    // The room lReserve asked for, when this push starts a reserved run (at the end for head pushes).
+    const room = firstNodeBytes > sz ? firstNodeBytes : sz;
+    const atEnd = firstNodeBytes > sz && firstNodeAtEnd;
+    firstNodeBytes = 0;
+    const m = nodeNew(c, room, atEnd);
     if (m == 0) return false;
-    putEntry(m + N_HDR, src, len);
-    store<u32>(m, N_HDR + sz, N_END);
+    const at = atEnd ? load<u32>(m, N_CAP) - sz : N_HDR;
+    putEntry(m + at, src, len);
+    store<u32>(m, at, N_START);
+    store<u32>(m, at + sz, N_END);
     store<u32>(m, 1, N_COUNT);
     linkAfter(c, 0, m);
     store<u32>(c, load<u32>(c, NC_COUNT) + 1, NC_COUNT);
@@ -461,6 +467,22 @@ export function dbListPop(db: u32, klen: u32, now: f64, where: u32): i32 {
 }
 
 function pushRecords(c: u32, where: u32, p: u32, n: u32): i32 {
+  if (n > 1) {
+    let bytes: u32 = 0;
+    let q = p;
+    for (let i: u32 = 0; i < n; i++) {
+      const len = load<u32>(q);
+      bytes += entrySize(len);
+      q += 4 + len;
+    }
+    if (!lReserve(c, where, bytes)) return -1;
+  }
+  const r = pushRecordsEach(c, where, p, n);
+  firstNodeBytes = 0;
+  return r;
+}
+
+function pushRecordsEach(c: u32, where: u32, p: u32, n: u32): i32 {
   for (let i: u32 = 0; i < n; i++) {
     const len = load<u32>(p);
     const src = p + 4;
@@ -833,6 +855,50 @@ export function lNodes(c: u32): u32 {
 }
 
 /** RPUSH of [src, src + len) (RDB load, assembly/rdbload.ts): false on OOM (nothing pushed). */
+/** lReserve on an empty list: the size and side of the first node insertAt makes (0: none asked). */
+let firstNodeBytes: u32 = 0;
+let firstNodeAtEnd: bool = false;
+
+/** The bytes an element of `len` bytes takes in a node (for lReserve). */
+export function lEntrySize(len: u32): u32 {
+  return entrySize(len);
+}
+
+/**
+ * Room for `bytes` more entry bytes at the head (where 0) or tail (1) node, so the pushes that
+ * follow (a multi-element LPUSH/RPUSH, a node of a dump being loaded) do not reallocate the node
+ * at every size class on the way (a 10-element RPUSH into a new list went through ~8 blocks).
+ * The node's block grows once, or a first node is made (left empty, the caller pushes into it
+ * next), up to the node size limit: past it the pushes split nodes as usual. false on OOM, with
+ * nothing changed.
+ */
+export function lReserve(c: u32, where: u32, bytes: u32): bool {
+  const limit = listFill < 0 ? <u32>4096 << <u32>(-listFill - 1) : SAFETY_LIMIT;
+  const n = where == 0 ? load<u32>(c, NC_P) : load<u32>(c, NC_AUX);
+  if (n == 0) {
+    // (No empty node is linked: the first push makes the node this big, see insertAt.)
+    firstNodeBytes = N_HDR + bytes <= limit ? bytes : limit - N_HDR;
+    firstNodeAtEnd = where == 0;
+    return true;
+  }
+  const used = nUsed(n);
+  if (N_HDR + used + bytes > limit) return true;
+  const start = load<u32>(n, N_START);
+  const end = load<u32>(n, N_END);
+  if (where == 0 ? start - N_HDR >= bytes : load<u32>(n, N_CAP) - end >= bytes) return true;
+  // A hole of `bytes` at that edge, then given back as free room on that side.
+  const m = splice(c, n, where == 0 ? start : end, 0, bytes);
+  if (m == 0) return false;
+  if (where == 0) store<u32>(m, spliceAt + bytes, N_START);
+  else store<u32>(m, spliceAt, N_END);
+  return true;
+}
+
+/** End of the pushes an lReserve was for (drops a first-node size no push used). */
+export function lReserveDone(): void {
+  firstNodeBytes = 0;
+}
+
 export function lPushTailAt(c: u32, src: u32, len: u32): bool {
   const t = load<u32>(c, NC_AUX);
   return insertAt(c, t, t != 0 ? load<u32>(t, N_END) : 0, src, len);

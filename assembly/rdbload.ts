@@ -31,7 +31,7 @@ import { dbAddAbsent, dbSetExpire, dbDelete, dbPresize } from './keyspace';
 import { hCreate, hSetAt, hFillSmall, hConvert } from './hash';
 import { sCreate, sAddAt, sMakeBig, string2ll } from './set';
 import { znCreate, addAt as znAddAt, znFillSorted } from './zsetpack';
-import { lCreate, lPushTailAt } from './list';
+import { lCreate, lPushTailAt, lReserve, lReserveDone, lEntrySize } from './list';
 import { parse17, parsedScore } from './dtoa17';
 import { R_PTR, R_LEN, R_MISC, R_HANDLE } from '../src/engine/wasm/abi';
 
@@ -195,6 +195,29 @@ function tmpFor(slot: u32, n: u32): u32 {
 }
 
 /** lzf_decompress of [ip, inEnd) into out (outLen bytes): bytes produced, -1 when invalid. */
+/**
+ * memory.copy of [src, src + n) to dst (the ranges do not overlap) for LZF's runs: a literal run
+ * is 1-32 bytes and most back-references are short, and memory.copy is a call into the engine
+ * that costs more than the copy for so few bytes; 8 bytes at a time, then the tail.
+ */
+// @ts-ignore: decorator
+@inline function copyShort(dst: u32, src: u32, n: u32): void {
+  if (n > 64) {
+    memory.copy(dst, src, n);
+    return;
+  }
+  while (n >= 8) {
+    store<u64>(dst, load<u64>(src));
+    dst += 8;
+    src += 8;
+    n -= 8;
+  }
+  while (n > 0) {
+    store<u8>(dst++, load<u8>(src++));
+    n--;
+  }
+}
+
 export function lzf(ip: u32, inEnd: u32, out: u32, outLen: u32): i64 {
   let op: u32 = 0;
   if (ip >= inEnd) return -1;
@@ -204,7 +227,7 @@ export function lzf(ip: u32, inEnd: u32, out: u32, outLen: u32): i64 {
       ctrl++;
       if (<u64>op + ctrl > <u64>outLen) return -1;
       if (<u64>ip + ctrl > <u64>inEnd) return -1;
-      memory.copy(out + op, ip, ctrl);
+      copyShort(out + op, ip, ctrl);
       op += ctrl;
       ip += ctrl;
     } else {
@@ -221,7 +244,7 @@ export function lzf(ip: u32, inEnd: u32, out: u32, outLen: u32): i64 {
       len += 2;
       let r = <u32>ref;
       if (r + len <= op) {
-        memory.copy(out + op, out + r, len);
+        copyShort(out + op, out + r, len);
         op += len;
       } else {
         for (let k: u32 = 0; k < len; k++) store<u8>(out + op++, load<u8>(out + r++));
@@ -401,20 +424,27 @@ function elem(ib: usize): void {
 function lpCheck(p: u32, len: u32, maxEven: u32, maxOdd: u32, oddInt: bool): i64 {
   if (!lpOpen(p, len)) return -1;
   let n: i64 = 0;
+  let bytes: u32 = 0;
   for (;;) {
     const r = lpNext();
     if (r < 0) return -1;
     if (r == 0) break;
+    const l = elemLen();
     if ((n & 1) == 0) {
-      if (elemLen() > maxEven) return -1;
+      if (l > maxEven) return -1;
     } else {
       if (oddInt && !eInt) return -1;
-      if (elemLen() > maxOdd) return -1;
+      if (l > maxOdd) return -1;
     }
+    bytes += lEntrySize(l);
     n++;
   }
+  lpBytes = bytes;
   return n;
 }
+
+/** Set by lpCheck: what the listpack's elements take as list node entries (list.ts lEntrySize). */
+let lpBytes: u32 = 0;
 
 // ------------------------------------------------------------------------------ values
 
@@ -706,6 +736,7 @@ function listFromQuicklist2(): u32 {
       const bp = sP;
       const bl = sL;
       ok = lpCheck(bp, bl, NO_LIMIT, NO_LIMIT, false) >= 0;
+      if (ok && lpBytes > 0) ok = lReserve(c, 1, lpBytes);
       if (ok) {
         lpOpen(bp, bl);
         while (ok && lpNext() == 1) {
@@ -713,6 +744,7 @@ function listFromQuicklist2(): u32 {
           ok = lPushTailAt(c, sP, sL);
         }
       }
+      lReserveDone();
     }
     if (!ok) {
       ncQueue(c);
