@@ -9,10 +9,11 @@ import { OFF_ONLY_SETTINGS } from './config/unsupported';
 import { createEngine } from './engine';
 import type { EngineName } from './engine/types';
 import { Server, REDIS_VERSION, REDUST_VERSION } from './server/server';
-import { describeLoadError, persistenceOf, saveRdb } from './persistence/rdb';
+import { describeLoadError, persistenceOf } from './persistence/rdb';
 import { loadRdbFileInSlices } from './persistence/loading';
 import { createLogger, RedisLogLevel } from './observability/logger';
-import { killBgsave, loadingOf } from './persistence/bgsave';
+import { saveForShutdown, shutdownFlagsOf } from './persistence/shutdown';
+import { checkTransparentHugePages, setProcTitle } from './server/process-settings';
 import { splitArgs } from './protocol/parser';
 import { ALL_COMMANDS } from './commands';
 import path from 'path';
@@ -296,6 +297,13 @@ export async function main(argv: string[]): Promise<number> {
   if (server.listeners.tlsPort) logger.info(`Listening for TLS on port ${server.listeners.tlsPort}`);
   if (config.str('unixsocket')) logger.info(`Listening on unix socket ${config.str('unixsocket')}`);
   logger.info(describePersistence(config));
+  setProcTitle(server);
+  checkTransparentHugePages(server);
+  // crash-log-enabled: the uncaught exception that ends the process is written to the log too
+  // (Node.js still prints it on stderr and exits with code 1, as it always does).
+  process.on('uncaughtExceptionMonitor', (err) => {
+    if (config.bool('crash-log-enabled')) logger.fatal({ err }, 'Redust crashed by an uncaught exception: this is a bug, please report it with this log');
+  });
   // Listen first, then load: other clients get -LOADING meanwhile (the RDB loads in slices).
   try {
     if (config.bool('appendonly')) server.aof.startup();
@@ -320,21 +328,20 @@ export async function main(argv: string[]): Promise<number> {
         return;
       }
       stopping = true;
+      lastSignal = signal;
       logger.warn(`Received ${signal} scheduling shutdown...`);
       // During a busy script the shutdown waits for its end (Redis: serverCron's shutdown_asap).
       if (server.busyScript !== null) server.signalShutdown = shutdownNow;
       else shutdownNow();
     };
+    let lastSignal = 'SIGTERM';
     const shutdownNow = () => {
-      killBgsave(server);
-      if (config.str('save').trim() !== '' && loadingOf(server) === null) {
-        try {
-          saveRdb(server);
-        } catch {
-          logger.warn("Error trying to save the DB, can't exit.");
-          stopping = false;
-          return;
-        }
+      // shutdown-on-sigint / shutdown-on-sigterm: the SHUTDOWN flags a signal stands for.
+      const flags = shutdownFlagsOf(config.str(lastSignal === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm'));
+      if (!saveForShutdown(server, flags)) {
+        logger.warn('Errors trying to shut down the server. Check the logs for more information.');
+        stopping = false;
+        return;
       }
       void server.close().then(() => {
         logger.warn('Redust is now ready to exit, bye bye...');

@@ -77,7 +77,8 @@ export class RedustServer {
   static async start(opts: RedustOptions = {}): Promise<RedustServer> {
     // A runaway script in an embedded server would block the test process that owns it (its own
     // clients cannot send SCRIPT KILL through a blocked event loop): stop scripts after 60 s.
-    const overrides: Record<string, unknown> = { 'script-hard-time-limit': '60000', ...(opts.config ?? {}) };
+    // (An embedded server does not rename the process that owns it.)
+    const overrides: Record<string, unknown> = { 'script-hard-time-limit': '60000', 'set-proc-title': 'no', ...(opts.config ?? {}) };
     overrides.port = opts.port ?? 0;
     overrides.bind = opts.host ?? '127.0.0.1';
     if (opts.engine) overrides.engine = opts.engine;

@@ -3,6 +3,8 @@
  * MEMORY, DEBUG, SLOWLOG, LASTSAVE, ROLE.
  */
 import { commandKeys } from './getkeys';
+import { saveForShutdown, type ShutdownFlags } from '../persistence/shutdown';
+import { applyOomScoreAdj, setProcTitle } from '../server/process-settings';
 import os from 'os';
 import type { Client } from '../server/client';
 import type { CommandRow, Command } from './table';
@@ -21,8 +23,8 @@ import { globMatch } from '../util/glob';
 import type { Container, RedisValue } from '../engine/types';
 import { setLogLevel, RedisLogLevel } from '../observability/logger';
 import { scriptingOf } from '../scripting/engine';
-import { killBgsave, loadingOf } from '../persistence/bgsave';
-import { flushallSave, persistenceOf, saveRdb } from '../persistence/rdb';
+import { killBgsave } from '../persistence/bgsave';
+import { flushallSave } from '../persistence/rdb';
 
 // ------------------------------------------------------------------ INFO
 
@@ -49,6 +51,7 @@ function configGet(c: Client, argv: Buffer[]): void {
       continue;
     }
     for (const d of CONFIG_DEFS) {
+      if (d.hidden) continue; // (a hidden config answers its exact name only, as in Redis)
       for (const name of d.alias ? [d.name, d.alias] : [d.name]) {
         if (globMatch(pat, name, true)) seen.set(name, configText(c, d.name));
       }
@@ -127,6 +130,8 @@ export function applyConfig(c: Client, name: string, v: unknown): void {
   else if (name === 'aof-disable-auto-gc') s.aof.deleteHistory();
   else if (name === 'client-output-buffer-limit') s.net.outputLimits.refresh();
   else if (name === 'lfu-log-factor' || name === 'lfu-decay-time') s.engine.setLfuParams(s.config.int('lfu-log-factor'), s.config.int('lfu-decay-time'));
+  else if (name === 'oom-score-adj' || name === 'oom-score-adj-values') applyOomScoreAdj(s);
+  else if (name === 'proc-title-template') setProcTitle(s);
   else if (name === 'proto-max-bulk-len') {
     for (const cl of s.clients.values()) (cl.parser as unknown as { limits: { maxBulkLen: number } }).limits.maxBulkLen = v as number;
   }
@@ -372,15 +377,17 @@ function lastsave(c: Client): void {
 }
 
 function shutdown(c: Client, argv: Buffer[]): void {
-  let save = false;
-  let nosave = false;
+  const flags: ShutdownFlags = { save: false, nosave: false, now: false, force: false };
   for (let i = 1; i < argv.length; i++) {
     if (!['nosave', 'save', 'now', 'force', 'abort'].some((w) => isWord(argv[i], w))) fail(SYNTAX);
     if (isWord(argv[i], 'abort')) fail('ERR No shutdown in progress.');
-    if (isWord(argv[i], 'save')) save = true;
-    if (isWord(argv[i], 'nosave')) nosave = true;
+    if (isWord(argv[i], 'save')) flags.save = true;
+    if (isWord(argv[i], 'nosave')) flags.nosave = true;
+    if (isWord(argv[i], 'now')) flags.now = true;
+    if (isWord(argv[i], 'force')) flags.force = true;
   }
-  if (save && nosave) fail(SYNTAX);
+  const nosave = flags.nosave;
+  if (flags.save && nosave) fail(SYNTAX);
   const busy = c.server.busyScript;
   if (busy) {
     // While a script is busy only SHUTDOWN NOSAVE is allowed; it stops the script first.
@@ -390,17 +397,7 @@ function shutdown(c: Client, argv: Buffer[]): void {
     scriptingOf(c.server).forceKill();
     return;
   }
-  killBgsave(c.server); // (prepareForShutdown kills a child saving an .rdb)
-  if (loadingOf(c.server) !== null) [save, nosave] = [false, true]; // (never save while loading)
-  // Redis saves when asked, or by default when save points are set (Redust: with persistence on).
-  if (save || (!nosave && persistenceOf(c.server).enabled && c.server.config.str('save').trim() !== '')) {
-    try {
-      saveRdb(c.server);
-    } catch {
-      c.server.logger.warn('Error trying to save the DB, can\'t exit.');
-      fail('ERR Errors trying to SHUTDOWN. Check logs.');
-    }
-  }
+  if (!saveForShutdown(c.server, flags)) fail('ERR Errors trying to SHUTDOWN. Check logs.');
   c.server.logger.warn('User requested shutdown...');
   // The reply is never sent: like Redis, the connection just closes.
   c.server.shutdown();

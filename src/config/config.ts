@@ -6,6 +6,7 @@
  */
 import type { EncodingLimits } from '../engine/types';
 import { checkSupported } from './unsupported';
+import { INACTIVE_DEFS } from './inactive';
 
 export type ConfigType = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'special';
 
@@ -24,6 +25,8 @@ export interface ConfigDef {
   format?: (v: unknown) => string;
   /** Redust-only setting (not in redis.conf). */
   redust?: boolean;
+  /** Redis's HIDDEN_CONFIG (debugging settings): CONFIG GET lists it for its exact name only. */
+  hidden?: boolean;
 }
 
 const MEM_UNITS: Record<string, number> = {
@@ -132,7 +135,7 @@ const defs: ConfigDef[] = [
   { name: 'auto-aof-rewrite-min-size', type: 'memory', default: 64 * 1024 * 1024, mutable: true },
   { name: 'save', type: 'special', default: '3600 1 300 100 60 10000', mutable: true, parse: (a) => validateSaveParam(a.join(' ')) },
   { name: 'stop-writes-on-bgsave-error', type: 'bool', default: true, mutable: true },
-  { name: 'rdb-key-save-delay', type: 'int', default: 0, mutable: true, min: -2147483648, max: 2147483647 },
+  { name: 'rdb-key-save-delay', type: 'int', default: 0, mutable: true, min: -2147483648, max: 2147483647, hidden: true },
   { name: 'rdb-del-sync-files', type: 'bool', default: false, mutable: true },
   // Redust's decoders always validate deeply (what Redis does with `yes`): see docs/persistence.md.
   { name: 'sanitize-dump-payload', type: 'enum', default: 'no', mutable: true, enumValues: ['no', 'yes', 'clients'] },
@@ -227,6 +230,27 @@ const defs: ConfigDef[] = [
   { name: 'tls-session-caching', type: 'bool', default: true, mutable: true },
   { name: 'tls-session-cache-size', type: 'int', default: 20480, mutable: true, min: 0, max: 2147483647 },
   { name: 'tls-session-cache-timeout', type: 'int', default: 300, mutable: true, min: 0, max: 2147483647 },
+  // Process and server housekeeping (src/server/process-settings.ts, cron.ts, evict.ts).
+  { name: 'pidfile', type: 'string', default: '', mutable: false },
+  { name: 'set-proc-title', type: 'bool', default: true, mutable: false },
+  { name: 'proc-title-template', type: 'string', default: '{title} {listen-addr} {server-mode}', mutable: true, parse: ([t]: string[]) => validateProcTitleTemplate(t) },
+  { name: 'oom-score-adj', type: 'enum', default: 'no', mutable: true, enumValues: ['no', 'yes', 'relative', 'absolute'] },
+  { name: 'oom-score-adj-values', type: 'special', default: '0 200 800', mutable: true, parse: ([t]: string[]) => validateOomScoreAdjValues(t) },
+  // THP cannot be turned off for the process from Node.js (no prctl): the CLI warns when the kernel applies it to every process.
+  { name: 'disable-thp', type: 'bool', default: true, mutable: false },
+  // Redis built without jemalloc accepts it and does nothing; so does Redust (no jemalloc).
+  { name: 'jemalloc-bg-thread', type: 'bool', default: true, mutable: true },
+  { name: 'ignore-warnings', type: 'string', default: '', mutable: true },
+  { name: 'crash-log-enabled', type: 'bool', default: true, mutable: true },
+  { name: 'crash-memcheck-enabled', type: 'bool', default: true, mutable: true },
+  { name: 'dynamic-hz', type: 'bool', default: true, mutable: true },
+  { name: 'activerehashing', type: 'bool', default: true, mutable: true },
+  { name: 'rdb-save-incremental-fsync', type: 'bool', default: true, mutable: true },
+  { name: 'shutdown-on-sigint', type: 'special', default: 'default', mutable: true, parse: ([t]: string[]) => parseShutdownFlags(t) },
+  { name: 'shutdown-on-sigterm', type: 'special', default: 'default', mutable: true, parse: ([t]: string[]) => parseShutdownFlags(t) },
+  { name: 'maxmemory-eviction-tenacity', type: 'int', default: 10, mutable: true, min: 0, max: 100 },
+  { name: 'bind-source-addr', type: 'string', default: '', mutable: true },
+  ...INACTIVE_DEFS,
   // Redust's own settings.
   { name: 'engine', type: 'enum', default: 'wasm', mutable: false, enumValues: ['js-map', 'wasm'], redust: true },
   { name: 'maxvalue-bytes', type: 'memory', default: 0, mutable: true, redust: true },
@@ -235,6 +259,41 @@ const defs: ConfigDef[] = [
   { name: 'script-hard-time-limit', type: 'int', default: 0, mutable: true, min: 0, redust: true },
   { name: 'metrics-addr', type: 'string', default: '', mutable: false, redust: true },
 ];
+
+/**
+ * validateProcTitleTemplate: the template must expand (known {variables} only, braces balanced)
+ * to a non-empty title.
+ */
+export function validateProcTitleTemplate(t: string): string {
+  const bad = () => new Error('template format is invalid or contains unknown variables');
+  const expanded = t.replace(/\{([^{}]*)\}/g, (_, v: string) => {
+    if (!PROC_TITLE_VARS.has(v)) throw bad();
+    return 'x';
+  });
+  if (/[{}]/.test(expanded) || expanded.trim() === '') throw bad();
+  return t;
+}
+export const PROC_TITLE_VARS = new Set(['title', 'listen-addr', 'server-mode', 'port', 'tls-port', 'unixsocket', 'config-file']);
+
+/** oom-score-adj-values: three integers in -2000..2000 (master, replica, background child). */
+export function validateOomScoreAdjValues(t: string): string {
+  const parts = t.trim().split(/\s+/).filter(Boolean);
+  if (parts.length !== 3) throw new Error('wrong number of arguments');
+  for (const p of parts) {
+    if (!/^-?\d+$/.test(p) || Number(p) < -2000 || Number(p) > 2000) throw new Error('Invalid oom-score-adj-values, elements must be between -2000 and 2000.');
+  }
+  return parts.join(' ');
+}
+
+/** shutdown-on-sigint/sigterm: 'default', or any of save, nosave, now, force (save and nosave not together). */
+export function parseShutdownFlags(t: string): string {
+  const words = t.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  const allowed = ['default', 'save', 'nosave', 'now', 'force'];
+  if (words.length === 0 || words.some((w) => !allowed.includes(w))) throw new Error(`argument(s) must be one of the following: ${allowed.join(', ')}`);
+  if (words.includes('save') && words.includes('nosave')) throw new Error("shutdown options SAVE and NOSAVE can't be used simultaneously");
+  // (default is no flag: 'default now' is 'now')
+  return allowed.filter((w) => w !== 'default' && words.includes(w)).join(' ') || 'default';
+}
 
 export const CONFIG_DEFS: readonly ConfigDef[] = defs;
 const byName = new Map<string, ConfigDef>();

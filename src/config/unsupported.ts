@@ -9,15 +9,9 @@
  * replicas), and the lazyfree-lazy-* switches (values are freed on the main thread either way; replies are the same).
  */
 import fs from 'fs';
+import { INACTIVE_RULES, type OffRule } from './inactive';
 
-interface Rule {
-  /** True when `text` (the value as written) asks for nothing Redust lacks. */
-  ok(text: string): boolean;
-  /** What is missing, e.g. "AOF persistence". */
-  why: string;
-  /** Accepted values, for the message. */
-  accepted: string;
-}
+type Rule = OffRule;
 
 const isNo = (v: string) => v.toLowerCase() === 'no';
 const isZero = (v: string) => /^0+$/.test(v.trim());
@@ -25,10 +19,11 @@ const isZero = (v: string) => /^0+$/.test(v.trim());
 const RULES: Record<string, Rule> = {
   daemonize: { ok: isNo, why: 'daemonizing (run it under a process manager instead)', accepted: "'no'" },
   'list-compress-depth': { ok: isZero, why: 'list compression', accepted: '0' },
+  ...INACTIVE_RULES,
 };
 
 /** Settings Redust accepts only at their default/off value (listed apart from the supported ones). */
-export const OFF_ONLY_SETTINGS: readonly string[] = ['daemonize', 'list-compress-depth'];
+export const OFF_ONLY_SETTINGS: readonly string[] = ['daemonize', 'list-compress-depth', ...Object.keys(INACTIVE_RULES)];
 
 /**
  * Throws Error(reason) when `name` (canonical) set to `text` asks for a behaviour Redust lacks, or

@@ -607,8 +607,12 @@ export interface Engine {
   hllRegisters(): HllRegisters;
   /** Bytes in use by stored data (used_memory's dataset part), maintained in O(1). */
   usedMemory(): number;
-  /** Run background work (incremental rehash, lazy free) for about `budgetMs`. Returns true if more is pending. */
-  backgroundWork(budgetMs: number): boolean;
+  /**
+   * Run background work (incremental rehash, lazy free) for about `budgetMs`. Returns true if more
+   * is pending. `activeRehash` false (activerehashing no): no rehash steps here; a rehash then
+   * advances only with the operations on the table, as in Redis.
+   */
+  backgroundWork(budgetMs: number, activeRehash?: boolean): boolean;
   /** lfu-log-factor and lfu-decay-time (minutes) for the LFU counters of every db. */
   setLfuParams(logFactor: number, decayTime: number): void;
   /**

@@ -54,7 +54,7 @@ const SECTIONS: Record<string, Section> = {
       `server_time_usec:${now * 1000}`,
       `uptime_in_seconds:${up}`,
       `uptime_in_days:${Math.floor(up / 86400)}`,
-      `hz:${s.config.int('hz')}`,
+      `hz:${s.cron.hz}`,
       `configured_hz:${s.config.int('hz')}`,
       `lru_clock:${Math.floor(now / 1000) & 0xffffff}`,
       `executable:${process.argv[1] ?? ''}`,

@@ -24,13 +24,12 @@ import { discardSave, FileOut } from './bgsave';
 import { Snapshot } from './snapshot';
 import { scriptingOf } from '../scripting/engine';
 import { formatDouble, writeDigitsBefore } from '../util/number';
-import { saveSettings } from './rdb';
+import { AUTOSYNC_BYTES, saveSettings } from './rdb';
 import * as F from './format';
 
 const STEP_MS = 2;
 const CHUNK_BYTES = 256 * 1024;
 const MAX_PENDING = 8 * 1024 * 1024;
-const FSYNC_EVERY = 4 * 1024 * 1024; // REDIS_AUTOSYNC_BYTES
 const ITEMS_PER_CMD = 64; // AOF_REWRITE_ITEMS_PER_CMD
 
 export class AofCommandBase {
@@ -83,7 +82,7 @@ export class AofCommandBase {
     this.unsynced += sink.len;
     sink.len = 0;
     sink.release();
-    if (this.incrementalFsync && this.unsynced >= FSYNC_EVERY) {
+    if (this.incrementalFsync && this.unsynced >= AUTOSYNC_BYTES) {
       // In the thread pool: syncs what the writes queued so far have put in the file. The final
       // fsync before the rename makes the whole file durable.
       this.unsynced = 0;

@@ -28,7 +28,7 @@ import type { Client } from '../server/client';
 import type { KeyInfo, RedisValue } from '../engine/types';
 import { Snapshot } from './snapshot';
 import { crc64Warm } from './crc64';
-import { lruLfuRecords, newFileWriter, persistenceOf, saveSettings, writeRdbHeader, writeRdbTrailer } from './rdb';
+import { AUTOSYNC_BYTES, lruLfuRecords, newFileWriter, persistenceOf, saveSettings, writeRdbHeader, writeRdbTrailer } from './rdb';
 import type { RdbWriter } from './rdb-writer';
 import * as F from './format';
 import { scriptMayWrite } from '../scripting/engine';
@@ -80,7 +80,18 @@ export class FileOut {
   private waiters: (() => void)[] = [];
   private closeWhenIdle = false;
 
-  constructor(readonly fd: number) {}
+  /** Bytes queued since the last incremental fdatasync (see autoSyncBytes). */
+  private unsynced = 0;
+
+  /**
+   * `autoSyncBytes` > 0: rdb-save-incremental-fsync (or aof-rewrite-incremental-fsync for an
+   * AOF base), Redis's rioSetAutoSync: an fdatasync in the thread pool after every that many
+   * bytes queued, so the kernel never holds a huge dirty file at the final fsync.
+   */
+  constructor(
+    readonly fd: number,
+    private readonly autoSyncBytes = 0,
+  ) {}
 
 
   /** Queue a copy of src[0, len) for writing. */
@@ -97,6 +108,10 @@ export class FileOut {
     this.pending += len;
     this.inFlight++;
     this.writeAt(chunk, 0, at, len);
+    if (this.autoSyncBytes > 0 && (this.unsynced += len) >= this.autoSyncBytes) {
+      this.unsynced = 0;
+      fs.fdatasync(this.fd, () => undefined);
+    }
   }
 
   private writeAt(chunk: Buffer, from: number, at: number, len: number): void {
@@ -185,7 +200,7 @@ export class BgSave {
     this.file = target.file;
     this.tmp = target.tmp;
     const fd = fs.openSync(this.tmp, 'w'); // (throws: the caller reports the failure)
-    this.out = new FileOut(fd);
+    this.out = new FileOut(fd, s.config.bool(target.aofBase ? 'aof-rewrite-incremental-fsync' : 'rdb-save-incremental-fsync') ? AUTOSYNC_BYTES : 0);
     this.startedAt = s.clock.now();
     const rec = lruLfuRecords(s);
     this.lru = rec.lru;

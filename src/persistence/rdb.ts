@@ -22,6 +22,9 @@ import { RdbError } from './errors';
 import { crc64, crc64EqualsLE, crc64Hex, crc64Update, writeCrc64LE } from './crc64';
 import * as F from './format';
 
+/** REDIS_AUTOSYNC_BYTES: the step of rdb-save-incremental-fsync and aof-rewrite-incremental-fsync. */
+export const AUTOSYNC_BYTES = 4 * 1024 * 1024;
+
 export interface PersistenceState {
   /** Load at start and save on SHUTDOWN when save points are set. */
   enabled: boolean;
@@ -231,10 +234,17 @@ export function saveRdb(s: Server): void {
   try {
     fd = fs.openSync(tmp, 'w');
     const out = fd;
+    // rdb-save-incremental-fsync: fdatasync every AUTOSYNC_BYTES written (rioSetAutoSync).
+    const autoSync = s.config.bool('rdb-save-incremental-fsync') ? AUTOSYNC_BYTES : 0;
+    let unsynced = 0;
     withFrozenClock(s, () =>
       writeRdb(s, (b, len) => {
         let off = 0;
         while (off < len) off += fs.writeSync(out, b, off, len - off);
+        if (autoSync > 0 && (unsynced += len) >= autoSync) {
+          unsynced = 0;
+          fs.fdatasyncSync(out);
+        }
       }),
     );
     fs.fsyncSync(fd);

@@ -9,20 +9,61 @@ import { ClientFlag } from './client';
 import { persistenceCron } from '../persistence/bgsave';
 import { clientsCronResizeReplyBuffers } from './client-info';
 
+/** MAX_CLIENTS_PER_CLOCK_TICK and CONFIG_MAX_HZ (server.h). */
+const MAX_CLIENTS_PER_CLOCK_TICK = 200;
+const MAX_HZ = 500;
+
 export class Cron {
   private timer: NodeJS.Timeout | null = null;
+  /**
+   * server.hz: the frequency serverCron runs at (INFO's hz), from the hz setting; with dynamic-hz
+   * doubled while the clients outnumber 200 per tick, up to 500 (re-read at every run, so CONFIG
+   * SET hz / dynamic-hz apply from the next tick).
+   */
+  hz = 10;
 
   constructor(private readonly server: Server) {}
 
   start(): void {
-    const hz = this.server.config.int('hz');
-    this.timer = setInterval(() => this.run(), Math.max(1, Math.floor(1000 / hz)));
-    this.timer.unref();
+    this.updateHz();
+    this.schedule();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(this.tick, Math.max(1, Math.floor(1000 / this.hz)));
+    this.timer.unref();
+  }
+
+  private readonly tick = (): void => {
+    this.timer = null;
+    try {
+      this.run();
+    } finally {
+      this.updateHz();
+      if (!this.server.closing) this.schedule();
+    }
+  };
+
+  /** serverCron's hz adaptation (dynamic-hz). */
+  updateHz(): void {
+    const config = this.server.config;
+    let hz = config.int('hz');
+    if (config.bool('dynamic-hz')) {
+      const clients = this.server.clients.size;
+      while (clients / hz > MAX_CLIENTS_PER_CLOCK_TICK) {
+        hz *= 2;
+        if (hz > MAX_HZ) {
+          hz = MAX_HZ;
+          break;
+        }
+      }
+    }
+    this.hz = hz;
   }
 
   /** serverCron: active expiry, background engine work, client timeouts, ops sampling. */
@@ -34,7 +75,7 @@ export class Cron {
     server.clock.resync();
     const now = server.clock.now();
     if (server.activeExpireEnabled && !server.pause.isPaused()) this.activeExpireCycle(now);
-    server.engine.backgroundWork(1);
+    server.engine.backgroundWork(1, server.config.bool('activerehashing'));
     persistenceCron(server);
     server.aof.maybeAutoRewrite();
     server.aof.beforeReplies(); // what active expiry propagated
@@ -72,7 +113,7 @@ export class Cron {
     const server = this.server;
     const effort = server.config.int('active-expire-effort');
     const perLoop = 20 + 5 * (effort - 1);
-    const budgetMs = (1000 / server.config.int('hz')) * 0.25;
+    const budgetMs = (1000 / this.hz) * 0.25;
     const start = performance.now();
     let sampledTotal = 0;
     let expiredTotal = 0;

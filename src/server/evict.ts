@@ -64,7 +64,45 @@ function kindOf(policy: string): Kind {
   return Kind.RANDOM;
 }
 
-/** Evict until used memory is at most `limit`. Returns false when nothing (more) can be evicted. */
+/**
+ * evictionTimeLimitUs: how long one eviction call may run, from maxmemory-eviction-tenacity:
+ * 0-10 a linear 0-500 µs, then 15% more per step (~2 min at 99), 100 unlimited.
+ */
+export function evictionTimeLimitMs(tenacity: number): number {
+  if (tenacity <= 10) return (50 * tenacity) / 1000;
+  if (tenacity < 100) return (500 * Math.pow(1.15, tenacity - 10)) / 1000;
+  return Infinity;
+}
+
+/** Servers with an eviction continuing between commands (Redis's evictionTimeProc). */
+const continuing = new WeakSet<Server>();
+
+/**
+ * evictionTimeProc: the eviction that ran out of time goes on at the next turn of the event
+ * loop, until memory is under maxmemory again (or nothing can be evicted).
+ */
+function continueLater(server: Server): void {
+  if (continuing.has(server)) return;
+  continuing.add(server);
+  const step = () => {
+    const limit = server.config.hot.maxmemory;
+    if (server.closing || limit <= 0 || server.usedMemory() <= limit || server.busyScript !== null) {
+      continuing.delete(server);
+      return;
+    }
+    continuing.delete(server);
+    evictToLimit(server, limit); // (schedules itself again when it runs out of time)
+    server.propagation.flushPending();
+  };
+  setImmediate(step);
+}
+
+/**
+ * performEvictions: evict until used memory is at most `limit`. Returns false when nothing (more)
+ * can be evicted (EVICT_FAIL: the command gets OOM). When the call runs past its time limit
+ * (maxmemory-eviction-tenacity) it returns true and the eviction goes on between commands
+ * (EVICT_RUNNING: the command runs, as in Redis).
+ */
 export function evictToLimit(server: Server, limit: number): boolean {
   const policy = server.config.str('maxmemory-policy');
   // isSafeToPerformEvictions: a fake EVICT_OK while paused or while a script is busy
@@ -73,8 +111,15 @@ export function evictToLimit(server: Server, limit: number): boolean {
   const volatile = policy.startsWith('volatile');
   const kind = kindOf(policy);
   const samples = Math.max(1, server.config.int('maxmemory-samples'));
-  let guard = 0;
-  while (server.usedMemory() > limit && guard++ < 10000) {
+  const timeLimit = evictionTimeLimitMs(server.config.int('maxmemory-eviction-tenacity'));
+  const start = performance.now();
+  let keysFreed = 0;
+  while (server.usedMemory() > limit && keysFreed < 10000) {
+    // (Redis checks the clock every 16 keys)
+    if ((++keysFreed & 15) === 0 && performance.now() - start > timeLimit) {
+      continueLater(server);
+      return true;
+    }
     if (kind !== Kind.RANDOM) {
       const picked = poolPick(server, kind, volatile, samples);
       if (picked === null) return false;

@@ -12,6 +12,7 @@
  * RespWriter -> one socket write per client per event-loop turn (Networking.flushPending).
  */
 import type pino from 'pino';
+import { applyOomScoreAdj, createPidFile, removePidFile } from './process-settings';
 import { Config } from '../config/config';
 import type { Db, Engine, BulkValue } from '../engine/types';
 import { Client, ClientFlag } from './client';
@@ -212,6 +213,8 @@ export class Server {
       this.logger.info({ addr: metricsAddr }, 'Prometheus metrics endpoint at /metrics');
     }
     this.cron.start();
+    createPidFile(this);
+    applyOomScoreAdj(this);
     if (announce) this.logger.info({ port: boundPort, engine: this.engine.name }, 'Ready to accept connections tcp');
     return boundPort;
   }
@@ -227,6 +230,7 @@ export class Server {
     await this.listeners.close();
     if (this.metricsServer) await new Promise<void>((r) => this.metricsServer!.close(() => r()));
     this.blocking.clear();
+    removePidFile(this);
   }
 
   /** Count an error reply (INFO errorstats). Called by every client's writer. */

@@ -1006,13 +1006,13 @@ export class WasmEngine implements Engine, ZSetHost {
     return false;
   }
 
-  backgroundWork(budgetMs: number): boolean {
+  backgroundWork(budgetMs: number, activeRehash = true): boolean {
     const x = this.w.x;
     const deadline = performance.now() + Math.max(0, budgetMs);
     let more = true;
     do {
       more = false;
-      for (const db of this.dbs) if (db.rehashStep(REHASH_BATCH)) more = true;
+      if (activeRehash) for (const db of this.dbs) if (db.rehashStep(REHASH_BATCH)) more = true;
       if (x.gcStep(GC_BATCH) === 1) more = true;
       if (x.ncPending() === 1) {
         this.views.fill(undefined);

@@ -1,0 +1,239 @@
+/**
+ * Every Redis 7.0 setting is in the schema (CONFIG GET * lists what Redis lists, with Redis's
+ * defaults), the stock redis.conf of Debian's redis-server loads unchanged, and the settings that
+ * act on the process or the server are honoured: pidfile, the process title, oom-score-adj,
+ * dynamic-hz, shutdown-on-sigterm, SHUTDOWN FORCE, maxmemory-eviction-tenacity,
+ * bind-source-addr, activerehashing. Switches of missing features are refused.
+ */
+import { spawn, ChildProcess } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
+import { RawConnection, text, items } from './helpers/raw';
+import { evictionTimeLimitMs } from '../src/server/evict';
+import { WasmEngine } from '../src/engine/wasm/engine';
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
+const STOCK_CONF = '/etc/redis/redis.conf';
+
+interface Cli {
+  child: ChildProcess;
+  port: number;
+  dir: string;
+  out: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startCli(args: string[], dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-cfgc-'))): Promise<Cli> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, ...args, '--port', String(port), '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 10_000);
+    const check = () => {
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(() => reject(new Error(`exited early: ${out}`)));
+  });
+  return { child, port, dir, out: () => out, exited };
+}
+
+async function configMap(port: number): Promise<Map<string, string>> {
+  const c = await RawConnection.connect(port);
+  const r = items(await c.send('CONFIG', 'GET', '*')).map(text);
+  c.close();
+  const m = new Map<string, string>();
+  for (let i = 0; i < r.length; i += 2) m.set(r[i], r[i + 1]);
+  return m;
+}
+
+const t = suite('config completeness');
+
+if (haveRedisServer()) {
+  t('CONFIG GET * lists every setting Redis 7.0 lists, with the same defaults', async () => {
+    const ref = await startReference(['--pidfile', '']);
+    const red = await startRedust('wasm', { persistence: true });
+    try {
+      const a = await configMap(ref.port);
+      const b = await configMap(red.port);
+      // Set differently by the test servers themselves, or Redust's documented default bind.
+      const skip = new Set(['bind', 'port', 'dir', 'logfile', 'daemonize', 'loglevel', 'save', 'appendonly', 'enable-debug-command', 'set-proc-title']);
+      const missing = [...a.keys()].filter((k) => !b.has(k));
+      assert.equal(missing, [], 'settings Redis lists and Redust does not');
+      const differ = [...a.entries()].filter(([k, v]) => !skip.has(k) && b.get(k) !== v).map(([k, v]) => `${k}: redis '${v}' redust '${b.get(k)}'`);
+      assert.equal(differ, []);
+    } finally {
+      await ref.stop();
+      await red.close();
+    }
+  });
+}
+
+if (fs.existsSync(STOCK_CONF) && fs.existsSync('/proc/self/oom_score_adj')) {
+  t("Debian's stock redis.conf loads; pidfile, process title and oom-score-adj are honoured", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-cfgc-'));
+    const pidfile = path.join(dir, 'redis.pid');
+    const conf = path.join(dir, 'redis.conf');
+    // Only what would touch the machine's own files or daemonize is changed.
+    const stock = fs.readFileSync(STOCK_CONF, 'utf8')
+      .replace(/^pidfile .*$/m, `pidfile ${pidfile}`)
+      .replace(/^logfile .*$/m, 'logfile ""')
+      .replace(/^daemonize .*$/m, 'daemonize no')
+      .replace(/^supervised .*$/m, '# supervised (not implemented: Redust refuses it)');
+    fs.writeFileSync(conf, stock + '\noom-score-adj absolute\noom-score-adj-values "17 200 800"\n');
+    const cli = await startCli([conf], dir);
+    try {
+      assert.is(fs.readFileSync(pidfile, 'utf8'), `${cli.child.pid}\n`);
+      const cmdline = fs.readFileSync(`/proc/${cli.child.pid}/cmdline`, 'utf8');
+      assert.ok(cmdline.startsWith(`redust 127.0.0.1:${cli.port}`), cmdline);
+      assert.is(fs.readFileSync(`/proc/${cli.child.pid}/oom_score_adj`, 'utf8').trim(), '17');
+      const c = await RawConnection.connect(cli.port);
+      assert.is(text(await c.send('PING')), 'PONG');
+      // oom-score-adj no puts back the value the process started with.
+      assert.is(text(await c.send('CONFIG', 'SET', 'oom-score-adj', 'no')), 'OK');
+      assert.is(fs.readFileSync(`/proc/${cli.child.pid}/oom_score_adj`, 'utf8').trim(), fs.readFileSync('/proc/self/oom_score_adj', 'utf8').trim());
+      assert.is(text(await c.send('CONFIG', 'SET', 'proc-title-template', 'cache {port}')), 'OK');
+      assert.ok(fs.readFileSync(`/proc/${cli.child.pid}/cmdline`, 'utf8').startsWith(`cache ${cli.port}`));
+      assert.is(text(await c.send('CONFIG', 'SET', 'proc-title-template', '{nope}')), "ERR CONFIG SET failed (possibly related to argument 'proc-title-template') - template format is invalid or contains unknown variables");
+      c.close();
+      cli.child.kill('SIGTERM');
+      assert.is(await cli.exited, 0);
+      assert.not.ok(fs.existsSync(pidfile), 'the pid file is removed at shutdown');
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
+  });
+}
+
+t('switches of features Redust does not have are refused; their tunables are accepted', async () => {
+  const s = await startRedust('wasm');
+  const c = await RawConnection.connect(s.port);
+  try {
+    const set = async (k: string, v: string) => text(await c.send('CONFIG', 'SET', k, v));
+    assert.match(await set('min-replicas-to-write', '1'), /not supported by Redust yet: replication/);
+    assert.match(await set('activedefrag', 'yes'), /not supported by Redust yet: active defragmentation/);
+    assert.match(await set('maxmemory-clients', '10%'), /not supported by Redust yet: client eviction/);
+    assert.match(await set('maxmemory-clients', '101%'), /percentage argument must be less or equal to 100/);
+    assert.is(await set('cluster-enabled', 'yes'), "ERR CONFIG SET failed (possibly related to argument 'cluster-enabled') - can't set immutable config");
+    assert.is(await set('io-threads', '4'), "ERR CONFIG SET failed (possibly related to argument 'io-threads') - can't set immutable config");
+    for (const [k, v] of [['repl-backlog-size', '64mb'], ['replica-priority', '50'], ['slave-read-only', 'no'], ['cluster-node-timeout', '5000'], ['active-defrag-cycle-max', '50'], ['maxmemory-clients', '0%'], ['shutdown-on-sigint', 'default now']]) {
+      assert.is(await set(k, v), 'OK', k);
+    }
+    assert.equal(items(await c.send('CONFIG', 'GET', 'replica-read-only')).map(text), ['replica-read-only', 'no']);
+    assert.equal(items(await c.send('CONFIG', 'GET', 'maxmemory-clients')).map(text), ['maxmemory-clients', '0']);
+    assert.equal(items(await c.send('CONFIG', 'GET', 'shutdown-on-sigint')).map(text), ['shutdown-on-sigint', 'now']);
+    assert.is(await set('shutdown-on-sigint', 'save nosave'), "ERR CONFIG SET failed (possibly related to argument 'shutdown-on-sigint') - shutdown options SAVE and NOSAVE can't be used simultaneously");
+  } finally {
+    c.close();
+    await s.close();
+  }
+  for (const line of ['replicaof 127.0.0.1 6380', 'cluster-enabled yes', 'io-threads 4', 'supervised systemd', 'syslog-enabled yes']) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-cfgc-'));
+    fs.writeFileSync(path.join(dir, 'r.conf'), line + '\n');
+    const child = spawn(process.execPath, [BIN, path.join(dir, 'r.conf'), '--port', String(await freePort())], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stderr!.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((r) => child.on('exit', (x) => r(x)));
+    assert.is(code, 1, line);
+    assert.match(out, /is not supported by Redust yet/, line);
+  }
+});
+
+for (const engine of enginesUnderTest()) {
+  t(`[${engine}] INFO hz follows hz and dynamic-hz (doubled while clients outnumber 200 per tick)`, async () => {
+    const s = await startRedust(engine);
+    const c = await RawConnection.connect(s.port);
+    const conns: RawConnection[] = [];
+    const hz = async () => /\r\nhz:(\d+)/.exec(text(await c.send('INFO', 'server')))![1];
+    try {
+      assert.is(text(await c.send('CONFIG', 'SET', 'hz', '1')), 'OK');
+      await new Promise((r) => setTimeout(r, 1100)); // one tick at the old rate
+      assert.is(await hz(), '1');
+      for (let i = 0; i < 250; i++) conns.push(await RawConnection.connect(s.port));
+      await new Promise((r) => setTimeout(r, 1100));
+      assert.is(await hz(), '2', '251 clients at hz 1: 2 ticks a second');
+      assert.is(text(await c.send('CONFIG', 'SET', 'dynamic-hz', 'no')), 'OK');
+      await new Promise((r) => setTimeout(r, 600));
+      assert.is(await hz(), '1');
+    } finally {
+      for (const x of conns) x.close();
+      c.close();
+      await s.close();
+    }
+  });
+
+  t(`[${engine}] maxmemory-eviction-tenacity: a short eviction goes on between commands`, async () => {
+    assert.is(evictionTimeLimitMs(10), 0.5);
+    assert.is(evictionTimeLimitMs(0), 0);
+    assert.is(evictionTimeLimitMs(100), Infinity);
+    const s = await startRedust(engine);
+    const c = await RawConnection.connect(s.port);
+    try {
+      for (let i = 0; i < 20; i++) {
+        const args = ['MSET'];
+        for (let j = 0; j < 500; j++) args.push(`k${i}:${j}`, 'x'.repeat(100));
+        await c.send(...args);
+      }
+      const used = () => c.send('INFO', 'memory').then((r) => Number(/used_memory:(\d+)/.exec(text(r))![1]));
+      const before = await used();
+      await c.send('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random');
+      await c.send('CONFIG', 'SET', 'maxmemory-eviction-tenacity', '0');
+      const limit = Math.floor(before * 0.6);
+      await c.send('CONFIG', 'SET', 'maxmemory', String(limit));
+      // The write is not refused: eviction ran out of its (zero) time and goes on afterwards.
+      assert.is(text(await c.send('SET', 'new', 'v')), 'OK');
+      for (let i = 0; i < 100 && (await used()) > limit; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok((await used()) <= limit, 'back under maxmemory');
+      const stats = text(await c.send('INFO', 'stats'));
+      assert.ok(Number(/evicted_keys:(\d+)/.exec(stats)![1]) > 16);
+    } finally {
+      c.close();
+      await s.close();
+    }
+  });
+}
+
+t('shutdown-on-sigterm nosave skips the save; SHUTDOWN FORCE exits although the save fails', async () => {
+  const cli = await startCli(['--save', '3600 1', '--shutdown-on-sigterm', 'nosave']);
+  const c = await RawConnection.connect(cli.port);
+  await c.send('SET', 'k', 'v');
+  c.close();
+  cli.child.kill('SIGTERM');
+  assert.is(await cli.exited, 0);
+  assert.not.ok(fs.existsSync(path.join(cli.dir, 'dump.rdb')), 'no save with nosave');
+
+  const cli2 = await startCli(['--save', '3600 1']);
+  const c2 = await RawConnection.connect(cli2.port);
+  await c2.send('SET', 'k', 'v');
+  fs.rmSync(cli2.dir, { recursive: true, force: true }); // the save cannot create its file now
+  assert.is(text(await c2.send('SHUTDOWN')), 'ERR Errors trying to SHUTDOWN. Check logs.');
+  assert.match(cli2.out(), /Error trying to save the DB, can't exit/);
+  await c2.send('SHUTDOWN', 'FORCE').catch(() => undefined);
+  assert.is(await cli2.exited, 0);
+  assert.match(cli2.out(), /Error trying to save the DB\. Exit anyway\./);
+});
+
+t('activerehashing no: the idle work leaves a rehash to the operations (wasm)', () => {
+  const engine = new WasmEngine();
+  const db = engine.createDb(0, { now: () => 1000 }, () => undefined) as unknown as { rehashStep(n: number): boolean; set(k: Buffer, v: string): void };
+  let i = 0;
+  // Grow until a rehash is in progress.
+  while (!db.rehashStep(0) && i < 1_000_000) db.set(Buffer.from(`key:${i++}`), 'v');
+  assert.ok(db.rehashStep(0), 'a rehash started');
+  engine.backgroundWork(20, false);
+  assert.ok(db.rehashStep(0), 'still rehashing after idle work without active rehash');
+  engine.backgroundWork(50, true);
+  assert.not.ok(db.rehashStep(0), 'the idle work finished it');
+});
+
+t.run();
