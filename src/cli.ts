@@ -4,7 +4,7 @@
  * command-line options.
  */
 import fs from 'fs';
-import { Config, CONFIG_DEFS, findConfig, parseConfigValue, parseMemory } from './config/config';
+import { Config, CONFIG_DEFS, findConfig, parseConfigValue, parseMemory, takesSeveralArgs } from './config/config';
 import { OFF_ONLY_SETTINGS } from './config/unsupported';
 import { createEngine } from './engine';
 import type { EngineName } from './engine/types';
@@ -142,7 +142,10 @@ export function parseConfigFile(text: string, file: string, renames: Renames = [
     }
     const def = findConfig(name);
     if (!def) throw bad('Bad directive or wrong number of arguments');
-    const value = args.slice(1).map((a) => a.latin1Slice()).join(' ');
+    if (args.length > 2 && !takesSeveralArgs(def)) throw bad('wrong number of arguments');
+    let value = args.slice(1).map((a) => a.latin1Slice()).join(' ');
+    // client-output-buffer-limit lines add up, one class each (the last line of a class wins).
+    if (def.name === 'client-output-buffer-limit' && out[def.name] !== undefined) value = `${out[def.name]} ${value}`;
     try {
       parseConfigValue(def, value);
     } catch (e) {
@@ -222,6 +225,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     const values: string[] = [];
     while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) values.push(argv[++i]);
     if (values.length === 0 && def.type !== 'string' && def.type !== 'special') throw new CliError(`Option '--${name}' needs a value`);
+    if (values.length > 1 && !takesSeveralArgs(def)) throw new CliError(`Invalid value '${values.join(' ')}' for '--${name}': wrong number of arguments`);
     const value = values.join(' ');
     try {
       parseConfigValue(def, value);

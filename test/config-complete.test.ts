@@ -15,6 +15,8 @@ import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReferenc
 import { RawConnection, text, items } from './helpers/raw';
 import { evictionTimeLimitMs } from '../src/server/evict';
 import { WasmEngine } from '../src/engine/wasm/engine';
+import { parseConfigFile } from '../src/cli';
+import { Config } from '../src/config/config';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
 const STOCK_CONF = '/etc/redis/redis.conf';
@@ -147,6 +149,27 @@ t('switches of features Redust does not have are refused; their tunables are acc
     assert.is(code, 1, line);
     assert.match(out, /is not supported by Redust yet/, line);
   }
+});
+
+t('config lines: one argument unless the setting takes several; client-output-buffer-limit lines add up', () => {
+  assert.throws(() => parseConfigFile('masteruser configuration as such:\n', 'r.conf'), /wrong number of arguments/);
+  assert.throws(() => parseConfigFile('client-output-buffer-limit <class> <hard limit> <soft limit> <soft seconds>\n', 'r.conf'), /Wrong number of arguments in buffer limit configuration/);
+  const out = parseConfigFile('bind 127.0.0.1 ::1\nclient-output-buffer-limit normal 0 0 0\nclient-output-buffer-limit replica 256mb 64mb 60\nclient-output-buffer-limit pubsub 16mb 4mb 30\n', 'r.conf');
+  const config = new Config(out);
+  assert.is(config.text('bind'), '127.0.0.1 ::1');
+  assert.is(config.text('client-output-buffer-limit'), 'normal 0 0 0 slave 268435456 67108864 60 pubsub 16777216 4194304 30');
+});
+
+t('tls-replication yes needs the TLS files, as in Redis', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-cfgc-'));
+  fs.writeFileSync(path.join(dir, 'r.conf'), 'tls-replication yes\n');
+  const child = spawn(process.execPath, [BIN, path.join(dir, 'r.conf'), '--port', String(await freePort()), '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const code = await new Promise<number | null>((r) => child.on('exit', (x) => r(x)));
+  assert.is(code, 1);
+  assert.match(out, /No tls-cert-file configured!/);
 });
 
 for (const engine of enginesUnderTest()) {

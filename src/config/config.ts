@@ -27,6 +27,11 @@ export interface ConfigDef {
   redust?: boolean;
   /** Redis's HIDDEN_CONFIG (debugging settings): CONFIG GET lists it for its exact name only. */
   hidden?: boolean;
+  /**
+   * Redis's MULTI_ARG_CONFIG: a config-file line may give several arguments (joined by spaces).
+   * Every 'special' setting is; any other takes exactly one ("wrong number of arguments").
+   */
+  multiArg?: boolean;
 }
 
 const MEM_UNITS: Record<string, number> = {
@@ -47,6 +52,13 @@ export function parseMemory(s: string): number {
   const unit = MEM_UNITS[m[2].toLowerCase()];
   if (unit === undefined) return NaN;
   return Number(m[1]) * unit;
+}
+
+const DEFAULT_OUTPUT_BUFFER_LIMITS = 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60';
+
+/** True when a config-file line may give `def` several arguments (MULTI_ARG_CONFIG). */
+export function takesSeveralArgs(def: ConfigDef): boolean {
+  return def.type === 'special' || def.multiArg === true;
 }
 
 /**
@@ -96,7 +108,7 @@ function boolParse(args: string[]): boolean {
 }
 
 const defs: ConfigDef[] = [
-  { name: 'bind', type: 'string', default: '127.0.0.1', mutable: true },
+  { name: 'bind', type: 'string', default: '127.0.0.1', mutable: true, multiArg: true },
   { name: 'port', type: 'int', default: 6379, mutable: true, min: 0, max: 65535 },
   { name: 'unixsocket', type: 'string', default: '', mutable: false },
   {
@@ -177,6 +189,7 @@ const defs: ConfigDef[] = [
   { name: 'latency-tracking', type: 'bool', default: true, mutable: true },
   {
     name: 'latency-tracking-info-percentiles',
+    multiArg: true,
     type: 'string',
     default: '50 99 99.9',
     mutable: true,
@@ -211,7 +224,15 @@ const defs: ConfigDef[] = [
   { name: 'stream-node-max-bytes', type: 'memory', default: 4096, mutable: true },
   { name: 'stream-node-max-entries', type: 'int', default: 100, mutable: true, min: 0 },
   { name: 'hll-sparse-max-bytes', type: 'memory', default: 3000, mutable: true, min: 0 },
-  { name: 'client-output-buffer-limit', type: 'special', default: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', mutable: true },
+  {
+    name: 'client-output-buffer-limit',
+    type: 'special',
+    default: DEFAULT_OUTPUT_BUFFER_LIMITS,
+    mutable: true,
+    // Groups given at start (config file lines, whose groups add up, or the command line) update
+    // the default's classes; CONFIG SET merges into the current value (commands/server.ts).
+    parse: ([t]: string[]) => mergeOutputBufferLimits(DEFAULT_OUTPUT_BUFFER_LIMITS, t),
+  },
   { name: 'no-appendfsync-on-rewrite', type: 'bool', default: false, mutable: true },
   { name: 'daemonize', type: 'bool', default: false, mutable: false },
   { name: 'tls-port', type: 'int', default: 0, mutable: true, min: 0, max: 65535 },

@@ -78,6 +78,9 @@ export class Listeners {
     const wantTcp = opts.tcp ?? !(port === 0 && wantTls);
     const unixPath = config.str('unixsocket');
     if (!wantTcp && !wantTls && !unixPath) throw new Error('Configured to not listen anywhere, exiting.');
+    // Redis configures TLS when tls-replication or tls-cluster asks for it even with no tls-port:
+    // the same files must be there and valid (the context is for outgoing links Redust never makes).
+    if (!wantTls && (config.bool('tls-replication') || config.bool('tls-cluster'))) tlsServerSettings(configGetter(config));
     try {
       if (wantTcp) {
         const r = await this.bindAll(() => net.createServer({ noDelay: true, pauseOnConnect: true }, (sock) => server.net.accept(sock)), port, 'TCP');
