@@ -289,6 +289,33 @@ export function patchNewKeyNil(bin: Buffer): Buffer {
   return out;
 }
 
+/**
+ * Lua 5.1's `%` on numbers: `a - floor(a/b)*b` (luai_nummod). 5.4 computes `m = fmod(a, b)` and adds
+ * b when m and b have opposite signs, so results differ for a negative exact multiple (5.1: 0,
+ * 5.4: -0: `tostring(-6 % 3)`), an infinite divisor (5.1: nan, 5.4: a or b) and inexact operands
+ * (`1 % 0.1`: 5.1 0, 5.4 0.1). Each inlined luai_nummod (`call fmod`, then the sign fix-up that
+ * adds b) is replaced by `a - floor(a/b)*b` (f64.div, f64.floor, f64.mul, f64.sub) padded with
+ * nops: in luaO_rawarith (constant folding and lua_arith, so also string operands) where a and b
+ * are in locals 7 and 5 and the result goes to local 6, both blocks of the fix-up included; and
+ * twice in luaV_execute (OP_MOD, OP_MODK, identical code) where a and b are on the stack and the
+ * result goes to local 20 with the float tag 19 in local 2: the replacement sets both and branches
+ * over the `m += b` that follows the inner block. math.fmod (its own call of fmod) is unchanged.
+ */
+export function patchMod51(bin: Buffer): Buffer {
+  const out = Buffer.from(bin);
+  const zero = '440000000000000000';
+  // luaO_rawarith: block; block; local.get 7; local.get 5; call fmod; local.tee 6; (m > 0 ? b < 0 : m < 0 && ...) end; m += b; end
+  replaceExact(out,
+    `0240 0240 2007 2005 10cf04 2206 ${zero} 64 0440 2005 ${zero} 63 0d01 0c02 0b 2005 ${zero} 64 45 0d01 2006 ${zero} 63 45 0d01 0b 2006 2005 a0 2106 0b`,
+    '2007 2007 2005 a3 9c 2005 a2 a1 2106', 1, 'luaO_rawarith mod');
+  // luaV_execute OP_MOD/OP_MODK: (a, b on the stack) local.tee 21; call fmod; local.tee 20; fix-up ... up to the inner block's end
+  replaceExact(out,
+    `2215 10cf04 2214 ${zero} 64 0440 4113 2102 2015 ${zero} 63 0d01 0c02 0b 4113 2102 2015 ${zero} 64 45 0d01 2014 ${zero} 63 45 0d01`,
+    // local.set 21 (b); local.tee 20 (a); a; b; f64.div; f64.floor; b; f64.mul; f64.sub; local.set 20; $2 = 19; br 1 (past m += b)
+    '2115 2214 2014 2015 a3 9c 2015 a2 a1 2114 4113 2102 0c01', 2, 'luaV_execute OP_MOD');
+  return out;
+}
+
 let shared: LuaWasm | null = null;
 
 /** Bytes of a one-function wasm module that re-exports an imported JS function with a C signature. */
@@ -327,7 +354,7 @@ export class LuaWasm {
   private constructor() {
     if (!compiled) {
       const path = require.resolve('wasmoon/dist/glue.wasm');
-      compiled = new WA.Module(patchNewKeyNil(patchLength51(patchNumberHash(patchRehashOrder(patchHashSeed(patchNumberFormat(fs.readFileSync(path))))))));
+      compiled = new WA.Module(patchMod51(patchNewKeyNil(patchLength51(patchNumberHash(patchRehashOrder(patchHashSeed(patchNumberFormat(fs.readFileSync(path)))))))));
     }
     let ex: LuaExports | null = null;
     const self = this;
