@@ -316,6 +316,33 @@ export function patchMod51(bin: Buffer): Buffer {
   return out;
 }
 
+/**
+ * Lua 5.1's float `for` loop start. 5.1's OP_FORPREP stores `idx = init - step` and jumps to
+ * OP_FORLOOP, which adds step and runs the body while `0 < step ? idx <= limit : limit <= idx`: a
+ * step of 0 is allowed (no pass when the start is below the limit, forever otherwise), a NaN start,
+ * limit or step runs no pass, and the first value is `(init - step) + step` (not always init:
+ * `for i = 0.1, 1, 0.7` starts at 0.09999999999999998, and -0 starts at 0). 5.4's forprep raises
+ * "'for' step is zero", skips the loop only when `0 < step ? limit < init : init < limit` (so a NaN
+ * runs one pass) and starts at init. Redust's loops are float loops (the front end makes every
+ * number a double), so the float branch of forprep (init, limit, step in locals 22, 20, 21) is
+ * rewritten in its 49 bytes: `local 22 = (init - step) + step`, no zero test, then 5.1's test on
+ * it: `step > 0 ? (limit >= init ? run : skip) : (limit <= init ? run : skip)`, padded with nops
+ * (the same branch targets: `br_if 1` to run, `br 21` / `br_if 20` to the skip). 5.4's
+ * OP_FORLOOP for floats is already 5.1's. The integer branch (start and step both 5.4 integers,
+ * e.g. keys from pairs) keeps 5.4's code: without its zero test it would divide by zero.
+ */
+export function patchForPrep51(bin: Buffer): Buffer {
+  const out = Buffer.from(bin);
+  const zero = '440000000000000000';
+  replaceExact(out,
+    // step == 0 -> error; block; if step > 0 { if !(limit < init) br 1 (run); br 21 (skip) } if limit > init br 20 (skip); end
+    `2015 ${zero} 61 0d11 0240 2015 ${zero} 64 0440 2014 2016 63 45 0d01 0c15 0b 2014 2016 64 0d14 0b`,
+    // init = (init - step) + step; block; if step > 0 { if limit >= init br 1; br 21 } if !(limit <= init) br 20; end
+    `2016 2015 a1 2015 a0 2116 0240 2015 ${zero} 64 0440 2014 2016 66 0d01 0c15 0b 2014 2016 65 45 0d14 0b`,
+    1, 'float forprep');
+  return out;
+}
+
 let shared: LuaWasm | null = null;
 
 /** Bytes of a one-function wasm module that re-exports an imported JS function with a C signature. */
@@ -354,7 +381,7 @@ export class LuaWasm {
   private constructor() {
     if (!compiled) {
       const path = require.resolve('wasmoon/dist/glue.wasm');
-      compiled = new WA.Module(patchMod51(patchNewKeyNil(patchLength51(patchNumberHash(patchRehashOrder(patchHashSeed(patchNumberFormat(fs.readFileSync(path)))))))));
+      compiled = new WA.Module(patchForPrep51(patchMod51(patchNewKeyNil(patchLength51(patchNumberHash(patchRehashOrder(patchHashSeed(patchNumberFormat(fs.readFileSync(path))))))))));
     }
     let ex: LuaExports | null = null;
     const self = this;
