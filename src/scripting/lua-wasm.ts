@@ -343,6 +343,11 @@ export function patchForPrep51(bin: Buffer): Buffer {
   return out;
 }
 
+/** The byte patches applied to glue.wasm when it is compiled, in order. */
+const VM_PATCHES: ((bin: Buffer) => Buffer)[] = [
+  patchNumberFormat, patchHashSeed, patchRehashOrder, patchNumberHash, patchLength51, patchNewKeyNil, patchMod51, patchForPrep51,
+];
+
 let shared: LuaWasm | null = null;
 
 /** Bytes of a one-function wasm module that re-exports an imported JS function with a C signature. */
@@ -381,7 +386,7 @@ export class LuaWasm {
   private constructor() {
     if (!compiled) {
       const path = require.resolve('wasmoon/dist/glue.wasm');
-      compiled = new WA.Module(patchForPrep51(patchMod51(patchNewKeyNil(patchLength51(patchNumberHash(patchRehashOrder(patchHashSeed(patchNumberFormat(fs.readFileSync(path))))))))));
+      compiled = new WA.Module(VM_PATCHES.reduce<Buffer>((bin, patch) => patch(bin), fs.readFileSync(path)));
     }
     let ex: LuaExports | null = null;
     const self = this;
