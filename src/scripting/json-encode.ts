@@ -5,7 +5,7 @@
  * Redis: strings escaped with char2escape, numbers with "%.<precision>g" and the
  * encode_invalid_numbers modes, lua_array_length's array test and the sparse-array settings, the
  * depth limit, "Cannot serialise <type>: <reason>" for keys and values it cannot encode. Object
- * keys come in lua_next's order (5.1's for string keys: lua-wasm.ts patchHashSeed/patchRehashOrder).
+ * keys come in lua_next's order (5.1's: lua-wasm.ts patchHashSeed/patchRehashOrder/patchNumberHash).
  * The settings live in the Lua library (libs.ts), which passes them with each call.
  * Why native: the Lua encoder built the text from many small strings, ~10x Redis's time.
  * Complexity: O(size of the value).

@@ -188,6 +188,166 @@ export function patchRehashOrder(bin: Buffer): Buffer {
   return out;
 }
 
+/** Replaces `from` (hex) by `to` (hex, padded with nops to the same length) where `from` occurs exactly `count` times. */
+function replaceExact(bin: Buffer, from: string, to: string, count: number, what: string): void {
+  const a = Buffer.from(from.replace(/\s+/g, ''), 'hex');
+  const b = Buffer.from(to.replace(/\s+/g, ''), 'hex');
+  if (b.length > a.length) throw new Error(`Lua wasm: ${what}: replacement longer than the original`);
+  const padded = Buffer.concat([b, Buffer.alloc(a.length - b.length, 0x01)]);
+  const sites: number[] = [];
+  for (let at = bin.indexOf(a); at >= 0; at = bin.indexOf(a, at + 1)) sites.push(at);
+  if (sites.length !== count) throw new Error(`Lua wasm: ${what} found ${sites.length} times, expected ${count}`);
+  for (const at of sites) padded.copy(bin, at);
+}
+
+/**
+ * Lua 5.1's hash of a number key: 5.1's hashnum adds the two 32-bit words of the double (0 for
+ * ±0) and takes that unsigned sum modulo `(sizenode - 1) | 1`. 5.4 hashes an integer key i as
+ * `i % ((sizenode - 1) | 1)` (signed 32-bit when 0 <= i <= INT_MAX, unsigned 64-bit otherwise) and a
+ * float with l_hashfloat (frexp), so number keys in the hash part (`t[i*7]`, `t[-1]`, `t[1.5]`)
+ * took other nodes and pairs/next listed them in another order. Every place that computes the main
+ * position of a number is rewritten to 5.1's: with `k` the key's bits as a double (an integer key is
+ * converted with f64.convert_i64_s then i64.reinterpret_f64; a float key's 8 bytes are loaded as
+ * an i64), `(i32)(k + (k >> 32)) rem_u ((sizenode-1)|1)`, the low word of that i64 sum being the
+ * 32-bit sum of both words (0 for the integer 0; -0 is never a key, 5.4 stores it as integer 0).
+ * The sites (each sequence, with its local indices, occurs exactly the listed number of times):
+ * hashint inlined in luaH_get (twice), luaH_setint-like $500, mainposition, luaH_getint; the float
+ * case of mainposition (frexp call and the `u <= INT_MAX ? u : ~u` fold); and in luaH_getn's
+ * hash_search / `limit + 1` probe and luaH_resize's move of array items into the hash part, where
+ * the compiler specialized hashint for a key known to fit in 32 or 62 bits or for the constant
+ * LUA_MAXINTEGER (5.1 hash of 2^63: 0x43e00000). Each replacement is shorter and padded with nops.
+ */
+export function patchNumberHash(bin: Buffer): Buffer {
+  const out = Buffer.from(bin);
+  const mask = (t: string) => `417f 20${t} 2d0007 74 417f 73 4101 72`; // (sizenode - 1) | 1 of the table in local t
+  const hash = (k: string) => `20${k} b9 bd 20${k} b9 bd 4220 88 7c a7`; // lo + hi of (double) local k (i64)
+  // hashint: (key on the stack) i64.const INT_MAX; i64.le_u; if; key; wrap; mask; rem_s; br 1; end; key; mask; extend_u; i64.rem_u; wrap
+  const hashint = (k: string, t: string) => `42ffffffff07 58 0440 20${k} a7 ${mask(t)} 6f 0c01 0b 20${k} ${mask(t)} ad 82 a7`;
+  const fromKeyOnStack = (k: string, t: string) => `b9 bd 20${k} b9 bd 4220 88 7c a7 ${mask(t)} 70`;
+  replaceExact(out, hashint('05', '00'), fromKeyOnStack('05', '00'), 2, 'luaH_get hashint');
+  replaceExact(out, hashint('02', '01'), fromKeyOnStack('02', '01'), 1, 'luaH_setint hashint');
+  replaceExact(out, hashint('08', '00'), fromKeyOnStack('08', '00'), 1, 'mainposition hashint');
+  replaceExact(out, hashint('01', '00'), fromKeyOnStack('01', '00'), 1, 'luaH_getint hashint');
+  // luaH_getn's hash_search: j * 2 (local 7; tested as j <= INT_MAX / 2 on local 8), (i + j) / 2 (local 8; tested on local 11)
+  replaceExact(out, `2008 42ffffffff03 58 0440 2007 a7 ${mask('00')} 6f 0c01 0b 2007 ${mask('00')} ad 82 a7`,
+    `${hash('07')} ${mask('00')} 70`, 1, 'hash_search j * 2');
+  replaceExact(out, `200b 42ffffffff0f 58 0440 2008 a7 ${mask('00')} 6f 0c01 0b 2008 ${mask('00')} ad 82 a7`,
+    `${hash('08')} ${mask('00')} 70`, 1, 'hash_search (i + j) / 2');
+  // hash_search: luaH_getint(t, LUA_MAXINTEGER): (double) 2^63 = 0x43e0000000000000, lo + hi = 0x43e00000
+  replaceExact(out, `42ffffffffffffffff ff00 ${mask('00')} ad 82 a7`, `41 8080809f04 ${mask('00')} 70`, 1, 'hash_search LUA_MAXINTEGER');
+  // luaH_getn: limit + 1 (u32 in local 2, zero-extended in local 8), mask in local 3: key >= 0 ? rem_s : rem_u
+  replaceExact(out, '2002 4100 4e 0440 2002 2003 6f 0c01 0b 2002 2003 70', `${hash('08')} 2003 70`, 1, 'luaH_getn limit + 1');
+  // luaH_resize: array item i + 1 (local 14) moved to the hash part, mask in local 3; local 7 keeps its value (i32 of the key)
+  replaceExact(out, '200e a7 2207 4100 4e 0440 2007 2003 6f 0c01 0b 2007 2003 70', `200e a7 2207 1a ${hash('0e')} 2003 70`, 1, 'luaH_resize array item');
+  // mainposition, float key (TValue in local 1): frexp(n, &e) * 2^31 ..., `u <= INT_MAX ? u : ~u` into local 3, then `local 3 rem_s mask`
+  replaceExact(out,
+    '0240 2001 2b0300 2005 410c 6a 10dd04 44000000000000e041 a2 2207 44000000000000e0c3 66 45 0d00 2007 44000000000000e043 63 45 0d00' +
+    ' 2005 28020c 027e 2007 99 44000000000000e043 63 0440 2007 b0 0c01 0b 428080808080808080807f 0b a7 6a 2201 411f 75 2001 73 2103 0b' +
+    ` 2003 ${mask('00')} 6f`,
+    `2001 290300 2001 290300 4220 88 7c a7 ${mask('00')} 70`, 1, 'mainposition l_hashfloat');
+  return out;
+}
+
+/**
+ * Lua 5.1's `#t` (luaH_getn): 5.1 binary-searches the array part when its last slot is empty, and
+ * otherwise probes the hash part at j + 1, 2(j + 1), 4(j + 1)... (unbound_search) then
+ * binary-searches. 5.4.6's luaH_getn returns `limit - 1` at once when slot limit-1 is set, keeps the
+ * border found as a hint in `alimit` (flag bit 7 of `flags`: the array is then larger than
+ * `alimit`) and probes the hash part at 2j, 4j... from j = limit, so tables with holes gave other
+ * borders (`local t = {10, 20, 30, nil, 50} t[7] = 70 return #t` is 3 on Redis, 7 in 5.4). Three
+ * edits in luaH_getn: the test of slot limit-1 (`i32.load8_u` of its tag `& 15`) masks with 0, so
+ * the binary search always runs; the hint store after that search (`t->alimit = border;
+ * t->flags |= 128`) becomes nops, so `alimit` stays the real array size (only luaH_getn sets that
+ * flag, so the other hint paths are never taken); hash_search starts from `limit + 1` instead of
+ * `max(limit, 1)`, which makes its doubling loop 5.1's. (5.1's fallback to a linear search past
+ * 2^31 is not reproduced: a table would need a present key at each doubling up to 2^31.)
+ */
+export function patchLength51(bin: Buffer): Buffer {
+  const out = Buffer.from(bin);
+  // local.get 4; local.get 1; i32.const 4; i32.shl; i32.add; i32.const 24; i32.sub; i32.load8_u; i32.const 15 -> 0; i32.and; if; block
+  replaceExact(out, '2004 2001 4104 74 6a 4118 6b 2d0000 410f 71 0440 0240', '2004 2001 4104 74 6a 4118 6b 2d0000 4100 71 0440 0240', 1, 'luaH_getn limit - 1 test');
+  // local.get 0; local.get 3; i32.store offset=8 (alimit); local.get 0; local.get 4; i32.const 128; i32.or; i32.store8 offset=6 (flags)
+  replaceExact(out, '2000 2003 360208 2000 2004 418001 72 3a0006', '', 1, 'luaH_getn hint store');
+  // i32.const 1; local.get 4; local.get 4; i32.const 1; i32.le_u; select; i64.extend_i32_u; local.set 7 -> local.get 4; i32.const 1; i32.add; ...
+  replaceExact(out, '4101 2004 2004 4101 4d 1b ad 2107', '2004 4101 6a ad 2107', 1, 'hash_search start');
+  return out;
+}
+
+/**
+ * Lua 5.1 gives a key a node even when the value stored is nil: `t[k] = nil` for an absent k goes
+ * through luaH_set, which calls newkey, so the key takes a node (then empty), moves colliding keys and
+ * may trigger a rehash, which changes where later keys land and so the pairs/next order. 5.4.6's
+ * luaH_newkey returns early for a nil value ("do not insert nil values"). The patch removes that test
+ * (`local.get 3; i32.load8_u offset=8; i32.const 15; i32.and; i32.eqz; br_if 3` after the float-key
+ * normalization, before the call to mainposition: the sequence with that call occurs once) with
+ * nops; a node holding a key and an empty value is also what a deletion leaves in 5.4, so lookups,
+ * next and the GC treat it as absent.
+ */
+export function patchNewKeyNil(bin: Buffer): Buffer {
+  const out = Buffer.from(bin);
+  replaceExact(out, '0b 2003 2d0008 410f 71 45 0d03 2001 2002 109104', '0b 01010101010101010101 01 2001 2002 109104', 1, 'luaH_newkey nil value test');
+  return out;
+}
+
+/**
+ * Lua 5.1's `%` on numbers: `a - floor(a/b)*b` (luai_nummod). 5.4 computes `m = fmod(a, b)` and adds
+ * b when m and b have opposite signs, so results differ for a negative exact multiple (5.1: 0,
+ * 5.4: -0: `tostring(-6 % 3)`), an infinite divisor (5.1: nan, 5.4: a or b) and inexact operands
+ * (`1 % 0.1`: 5.1 0, 5.4 0.1). Each inlined luai_nummod (`call fmod`, then the sign fix-up that
+ * adds b) is replaced by `a - floor(a/b)*b` (f64.div, f64.floor, f64.mul, f64.sub) padded with
+ * nops: in luaO_rawarith (constant folding and lua_arith, so also string operands) where a and b
+ * are in locals 7 and 5 and the result goes to local 6, both blocks of the fix-up included; and
+ * twice in luaV_execute (OP_MOD, OP_MODK, identical code) where a and b are on the stack and the
+ * result goes to local 20 with the float tag 19 in local 2: the replacement sets both and branches
+ * over the `m += b` that follows the inner block. math.fmod (its own call of fmod) is unchanged.
+ */
+export function patchMod51(bin: Buffer): Buffer {
+  const out = Buffer.from(bin);
+  const zero = '440000000000000000';
+  // luaO_rawarith: block; block; local.get 7; local.get 5; call fmod; local.tee 6; (m > 0 ? b < 0 : m < 0 && ...) end; m += b; end
+  replaceExact(out,
+    `0240 0240 2007 2005 10cf04 2206 ${zero} 64 0440 2005 ${zero} 63 0d01 0c02 0b 2005 ${zero} 64 45 0d01 2006 ${zero} 63 45 0d01 0b 2006 2005 a0 2106 0b`,
+    '2007 2007 2005 a3 9c 2005 a2 a1 2106', 1, 'luaO_rawarith mod');
+  // luaV_execute OP_MOD/OP_MODK: (a, b on the stack) local.tee 21; call fmod; local.tee 20; fix-up ... up to the inner block's end
+  replaceExact(out,
+    `2215 10cf04 2214 ${zero} 64 0440 4113 2102 2015 ${zero} 63 0d01 0c02 0b 4113 2102 2015 ${zero} 64 45 0d01 2014 ${zero} 63 45 0d01`,
+    // local.set 21 (b); local.tee 20 (a); a; b; f64.div; f64.floor; b; f64.mul; f64.sub; local.set 20; $2 = 19; br 1 (past m += b)
+    '2115 2214 2014 2015 a3 9c 2015 a2 a1 2114 4113 2102 0c01', 2, 'luaV_execute OP_MOD');
+  return out;
+}
+
+/**
+ * Lua 5.1's float `for` loop start. 5.1's OP_FORPREP stores `idx = init - step` and jumps to
+ * OP_FORLOOP, which adds step and runs the body while `0 < step ? idx <= limit : limit <= idx`: a
+ * step of 0 is allowed (no pass when the start is below the limit, forever otherwise), a NaN start,
+ * limit or step runs no pass, and the first value is `(init - step) + step` (not always init:
+ * `for i = 0.1, 1, 0.7` starts at 0.09999999999999998, and -0 starts at 0). 5.4's forprep raises
+ * "'for' step is zero", skips the loop only when `0 < step ? limit < init : init < limit` (so a NaN
+ * runs one pass) and starts at init. Redust's loops are float loops (the front end makes every
+ * number a double), so the float branch of forprep (init, limit, step in locals 22, 20, 21) is
+ * rewritten in its 49 bytes: `local 22 = (init - step) + step`, no zero test, then 5.1's test on
+ * it: `step > 0 ? (limit >= init ? run : skip) : (limit <= init ? run : skip)`, padded with nops
+ * (the same branch targets: `br_if 1` to run, `br 21` / `br_if 20` to the skip). 5.4's
+ * OP_FORLOOP for floats is already 5.1's. The integer branch (start and step both 5.4 integers,
+ * e.g. keys from pairs) keeps 5.4's code: without its zero test it would divide by zero.
+ */
+export function patchForPrep51(bin: Buffer): Buffer {
+  const out = Buffer.from(bin);
+  const zero = '440000000000000000';
+  replaceExact(out,
+    // step == 0 -> error; block; if step > 0 { if !(limit < init) br 1 (run); br 21 (skip) } if limit > init br 20 (skip); end
+    `2015 ${zero} 61 0d11 0240 2015 ${zero} 64 0440 2014 2016 63 45 0d01 0c15 0b 2014 2016 64 0d14 0b`,
+    // init = (init - step) + step; block; if step > 0 { if limit >= init br 1; br 21 } if !(limit <= init) br 20; end
+    `2016 2015 a1 2015 a0 2116 0240 2015 ${zero} 64 0440 2014 2016 66 0d01 0c15 0b 2014 2016 65 45 0d14 0b`,
+    1, 'float forprep');
+  return out;
+}
+
+/** The byte patches applied to glue.wasm when it is compiled, in order. */
+const VM_PATCHES: ((bin: Buffer) => Buffer)[] = [
+  patchNumberFormat, patchHashSeed, patchRehashOrder, patchNumberHash, patchLength51, patchNewKeyNil, patchMod51, patchForPrep51,
+];
+
 let shared: LuaWasm | null = null;
 
 /** Bytes of a one-function wasm module that re-exports an imported JS function with a C signature. */
@@ -226,7 +386,7 @@ export class LuaWasm {
   private constructor() {
     if (!compiled) {
       const path = require.resolve('wasmoon/dist/glue.wasm');
-      compiled = new WA.Module(patchRehashOrder(patchHashSeed(patchNumberFormat(fs.readFileSync(path)))));
+      compiled = new WA.Module(VM_PATCHES.reduce<Buffer>((bin, patch) => patch(bin), fs.readFileSync(path)));
     }
     let ex: LuaExports | null = null;
     const self = this;

@@ -625,6 +625,9 @@ do
       if pos < 1 or pos > #t then return end
       return remove(t, pos)
     end
+    -- 5.1 removes nothing from an empty array (5.4 reads t[0] and stores nil there, which gives
+    -- key 0 a node: Lua VM patch patchNewKeyNil)
+    if pos == nil and type(t) == 'table' and #t == 0 then return end
     return remove(...)
   end
 end
