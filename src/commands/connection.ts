@@ -4,6 +4,7 @@
 import type { Client } from '../server/client';
 import { ClientFlag } from '../server/client';
 import type { CommandRow } from './table';
+import { container } from './table';
 import { fail, NOT_INT, OUT_OF_RANGE_DB, SYNTAX, wrongArgs, WRONGPASS } from './errors';
 import { intArg, isWord, rangeIntArg } from './args';
 import { latin1, parseInt64 } from '../util/number';
@@ -288,9 +289,6 @@ function clientHelp(c: Client): void {
   replyHelp(c, 'client');
 }
 
-function container(): void {
-  /* dispatched to subcommands */
-}
 
 export const commands: CommandRow[] = [
   { name: 'ping', handler: ping },

@@ -29,6 +29,9 @@ import { commands as wait } from './wait';
 import { commands as migrate } from './migrate';
 import { commands as memory } from './memory';
 import { commands as acl } from './acl';
+import { commands as replication } from './replication';
+import { commands as cluster } from './cluster';
+import { commands as moduleCommands } from './module';
 
 export const ALL_COMMANDS: CommandRow[] = [
   ...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...streamGroups, ...pubsub, ...scripting, ...lists, ...hashes,
@@ -36,4 +39,7 @@ export const ALL_COMMANDS: CommandRow[] = [
   ...migrate,
   ...memory,
   ...acl,
+  ...replication,
+  ...cluster,
+  ...moduleCommands,
 ];

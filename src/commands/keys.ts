@@ -7,6 +7,7 @@ import type { BulkValue, Container, RedisValue } from '../engine/types';
 import { EMBSTR_MAX, PEEK_MISSING, StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
 import type { CommandRow } from './table';
+import { container } from './table';
 import { fail, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
 import { cursorArg, intArg, isWord, rangeIntArg, scanOptionsArg } from './args';
 import { alreadyExpired, inspectKey, lookupRead, replyScan, written } from './keyspace';
@@ -366,9 +367,6 @@ function objectHelp(c: Client): void {
   replyHelp(c, 'object');
 }
 
-function container(): void {
-  /* container commands are dispatched to their subcommands */
-}
 
 export const commands: CommandRow[] = [
   { name: 'del', handler: del },

@@ -5,6 +5,7 @@
 import fs from 'fs';
 import type { Client } from '../server/client';
 import type { CommandRow, Command } from './table';
+import { container } from './table';
 import { latin1 } from '../util/number';
 import { replyHelp } from './help';
 import type { Histogram, LatencyTimeSeries } from '../observability/latency';
@@ -251,9 +252,6 @@ function help(c: Client): void {
   replyHelp(c, 'latency');
 }
 
-function container(): void {
-  /* dispatched to subcommands */
-}
 
 export const commands: CommandRow[] = [
   { name: 'latency', handler: container },

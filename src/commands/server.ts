@@ -8,6 +8,7 @@ import { applyOomScoreAdj, setProcTitle } from '../server/process-settings';
 import os from 'os';
 import type { Client } from '../server/client';
 import type { CommandRow, Command } from './table';
+import { container } from './table';
 import { CmdFlag } from './table';
 import { BUSY_EVAL, BUSY_FUNCTION, fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
 import { intArg, isWord, rangeIntArg } from './args';
@@ -469,9 +470,6 @@ function slowlogHelp(c: Client): void {
   replyHelp(c, 'slowlog');
 }
 
-function container(): void {
-  /* dispatched to subcommands */
-}
 
 export const commands: CommandRow[] = [
   { name: 'info', handler: info },

@@ -13,6 +13,11 @@ import meta from './redis-7.0-commands.json';
 import { parseInt64 } from '../util/number';
 
 export type Handler = (c: Client, argv: Buffer[]) => void;
+
+/** The handler of a container command's own row (CONFIG, CLIENT...): the dispatcher runs its subcommands. */
+export function container(): void {
+  /* dispatched to subcommands */
+}
 /**
  * The dispatcher's shortcut for a command the parser recognised from its bytes (plain `GET key`,
  * `SET key value`): the same handler code without an argv array. `value` is null for GET.
