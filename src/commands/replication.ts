@@ -5,13 +5,23 @@
  * as Redis and is then refused: Redust has no replication yet, and saying OK would claim it
  * follows a master. FAILOVER parses as Redis and answers, as Redis without replicas, "FAILOVER
  * requires connected replicas.". REPLCONF takes the handshake options a replica sends (OK, or
- * nothing for ACK/GETACK, as Redis answers a client that is not a replica); SYNC and PSYNC, which
- * would make the connection a replica, are refused. WAIT is in wait.ts.
+ * nothing for ACK/GETACK, as Redis answers a client that is not a replica).
+ *
+ * SYNC after `REPLCONF rdb-only 1` (what `redis-cli --rdb <file>` sends to take a backup) is
+ * served as Redis serves it: a background snapshot of the dataset (bgsave.ts
+ * startReplicaSnapshot, waiting for a running BGSAVE to end first), sent as `$<length>\r\n` and
+ * the RDB bytes, then the connection is closed. A SYNC or PSYNC that would make the connection a
+ * replica fed with the command stream is refused, and so is a functions-only RDB
+ * (rdb-filter-only). WAIT is in wait.ts.
  */
+import fs from 'fs';
+import path from 'path';
 import type { Client } from '../server/client';
+import { ClientFlag } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, SYNTAX } from './errors';
 import { intArg, isWord, optName, rangeIntArg } from './args';
+import { startReplicaSnapshot } from '../persistence/bgsave';
 
 const NO_REPLICATION = 'replication is not implemented';
 
@@ -59,8 +69,14 @@ function replconf(c: Client, argv: Buffer[]): void {
       case 'capa':
         break;
       case 'rdb-only':
-        rangeIntArg(argv[j + 1], 0n, 1n);
+        replicaReq(c).rdbOnly = rangeIntArg(argv[j + 1], 0n, 1n) === 1;
         break;
+      case 'rdb-filter-only': {
+        const filters = argv[j + 1].latin1Slice().split(/\s+/).filter(Boolean);
+        for (const f of filters) if (f.toLowerCase() !== 'functions') fail(`ERR Unsupported rdb-filter-only option: ${f}`);
+        replicaReq(c).filtered = true;
+        break;
+      }
       case 'ack':
       case 'getack':
         // Only a replica (ACK) or a master's link (GETACK) gets an answer: never one here.
@@ -72,8 +88,70 @@ function replconf(c: Client, argv: Buffer[]): void {
   c.reply.ok();
 }
 
-function sync(_c: Client, argv: Buffer[]): void {
-  fail(`ERR ${argv[0].latin1Slice().toUpperCase()} is not supported by Redust yet: ${NO_REPLICATION} (this server cannot feed a replica)`);
+/** What a connection asked for with REPLCONF (Redis's slave_req). */
+interface ReplicaRequest {
+  rdbOnly: boolean;
+  /** rdb-filter-only: an RDB without the data (functions only). */
+  filtered: boolean;
+}
+const requests = new WeakMap<Client, ReplicaRequest>();
+
+function replicaReq(c: Client): ReplicaRequest {
+  let r = requests.get(c);
+  if (r === undefined) requests.set(c, (r = { rdbOnly: false, filtered: false }));
+  return r;
+}
+
+/** How often a SYNC waiting for a running BGSAVE looks again. */
+const WAIT_BGSAVE_MS = 50;
+
+function sync(c: Client, argv: Buffer[]): void {
+  const name = argv[0].latin1Slice().toUpperCase();
+  const req = requests.get(c);
+  if (!req || !req.rdbOnly || name !== 'SYNC') fail(`ERR ${name} is not supported by Redust yet: ${NO_REPLICATION} (this server cannot feed a replica; REPLCONF rdb-only 1 then SYNC gets an RDB snapshot)`);
+  if (req.filtered) fail(`ERR ${name} with rdb-filter-only is not supported by Redust yet: a functions-only RDB is not implemented`);
+  const s = c.server;
+  const addr = c.socket ? `${c.socket.remoteAddress}:${c.socket.remotePort}` : '?';
+  s.logger.info(`Replica ${addr} asks for synchronization (RDB only)`);
+  const file = path.join(s.config.str('dir'), `temp-sync-${process.pid}-${c.id}.rdb`);
+  // The connection now only waits for its RDB (Redis: it is a replica from here).
+  s.blocking.block(c, { keys: [], timeoutMs: 0, tryServe: () => false, onTimeout: () => undefined });
+  const start = (): void => {
+    if (c.closed || s.closing) return;
+    let done: Promise<boolean> | null;
+    try {
+      done = startReplicaSnapshot(s, file);
+    } catch (e) {
+      s.logger.warn(`Can't start the snapshot for the replica: ${(e as Error).message}`);
+      s.net.freeClient(c);
+      return;
+    }
+    if (done === null) {
+      setTimeout(start, WAIT_BGSAVE_MS); // a BGSAVE runs: the next snapshot is this replica's
+      return;
+    }
+    void done.then(async (ok) => {
+      let data: Buffer | null = null;
+      try {
+        if (ok && !c.closed) data = await fs.promises.readFile(file);
+      } catch (e) {
+        s.logger.warn(`Can't read the snapshot for the replica: ${(e as Error).message}`);
+      }
+      fs.promises.rm(file, { force: true }).catch(() => undefined);
+      if (c.closed) return;
+      s.blocking.unblock(c, false);
+      if (data === null) {
+        s.net.freeClient(c); // (Redis drops the replica when its RDB could not be made)
+        return;
+      }
+      c.writer.rawString(`$${data.length}\r\n`);
+      c.writer.raw(data);
+      c.flags |= ClientFlag.CLOSE_AFTER_REPLY;
+      s.net.scheduleFlush(c);
+      s.logger.info(`Synchronization with replica ${addr} succeeded (RDB only, ${data.length} bytes)`);
+    });
+  };
+  start();
 }
 
 export const commands: CommandRow[] = [

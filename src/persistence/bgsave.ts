@@ -417,6 +417,24 @@ export function startBgsave(s: Server): boolean {
   return true;
 }
 
+/**
+ * The RDB for a replica's SYNC (`redis-cli --rdb`): a background save to `file` that is not a save
+ * of the dataset (as Redis's diskless transfer: LASTSAVE, the dirty counter and the save counters
+ * do not move), holding the background-save slot while it runs (BGSAVE answers "already in
+ * progress", FLUSHALL and SHUTDOWN abort it). Resolves true when `file` is complete; null when a
+ * background save already runs (the caller waits for its end, as a replica waits for the next).
+ */
+export function startReplicaSnapshot(s: Server, file: string): Promise<boolean> | null {
+  const st = bgStateOf(s);
+  if (st.current) return null;
+  const bg = new BgSave(s, { dir: path.dirname(file), tmp: file, file, aofBase: false });
+  st.current = bg;
+  return bg.done.then((ok) => {
+    if (st.current === bg) st.current = null;
+    return ok;
+  });
+}
+
 /** Saves that ended in an I/O error (as opposed to being killed). */
 const bgFailed = new WeakSet<BgSave>();
 
