@@ -289,3 +289,28 @@ export function free(p: u32, size: u32): void {
   store<u32>(p, load<u32>(headAddr));
   store<u32>(headAddr, p);
 }
+
+/**
+ * memory.copy of a few bytes ([src, src + n) and [dst, dst + n) do not overlap) without its call
+ * into the runtime (~15 ns, as much as the rest of writing a 16-byte skip-list member, or an LZF
+ * run): 8 bytes at a time, then the tail. Reads and writes stay in range.
+ */
+// @ts-ignore: decorator
+@inline export function copyBytes(dst: u32, src: u32, n: u32): void {
+  if (n > 64) {
+    memory.copy(dst, src, n);
+    return;
+  }
+  while (n >= 8) {
+    store<u64>(dst, load<u64>(src));
+    dst += 8;
+    src += 8;
+    n -= 8;
+  }
+  while (n != 0) {
+    store<u8>(dst, load<u8>(src));
+    dst++;
+    src++;
+    n--;
+  }
+}

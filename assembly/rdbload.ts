@@ -23,7 +23,7 @@
  *
  * Complexity: O(record bytes) per key, plus the containers' own insert costs.
  */
-import { alloc, free } from './arena';
+import { alloc, copyBytes, free } from './arena';
 import { dictFind, hashBytes, bytesEq, bytesCmp, D_T0, D_S0, D_RIDX, E_HASH } from './dict';
 import { RES, scratchPtr, scratchReserve } from './io';
 import { NC_COUNT, NATIVE_BIT, NATIVE_MASK, ncHandle, ncQueue, ncRef, ncUnref } from './native';
@@ -195,28 +195,6 @@ function tmpFor(slot: u32, n: u32): u32 {
 }
 
 /** lzf_decompress of [ip, inEnd) into out (outLen bytes): bytes produced, -1 when invalid. */
-/**
- * memory.copy of [src, src + n) to dst (the ranges do not overlap) for LZF's runs: a literal run
- * is 1-32 bytes and most back-references are short, and memory.copy is a call into the engine
- * that costs more than the copy for so few bytes; 8 bytes at a time, then the tail.
- */
-// @ts-ignore: decorator
-@inline function copyShort(dst: u32, src: u32, n: u32): void {
-  if (n > 64) {
-    memory.copy(dst, src, n);
-    return;
-  }
-  while (n >= 8) {
-    store<u64>(dst, load<u64>(src));
-    dst += 8;
-    src += 8;
-    n -= 8;
-  }
-  while (n > 0) {
-    store<u8>(dst++, load<u8>(src++));
-    n--;
-  }
-}
 
 export function lzf(ip: u32, inEnd: u32, out: u32, outLen: u32): i64 {
   let op: u32 = 0;
@@ -227,7 +205,7 @@ export function lzf(ip: u32, inEnd: u32, out: u32, outLen: u32): i64 {
       ctrl++;
       if (<u64>op + ctrl > <u64>outLen) return -1;
       if (<u64>ip + ctrl > <u64>inEnd) return -1;
-      copyShort(out + op, ip, ctrl);
+      copyBytes(out + op, ip, ctrl);
       op += ctrl;
       ip += ctrl;
     } else {
@@ -244,7 +222,7 @@ export function lzf(ip: u32, inEnd: u32, out: u32, outLen: u32): i64 {
       len += 2;
       let r = <u32>ref;
       if (r + len <= op) {
-        copyShort(out + op, out + r, len);
+        copyBytes(out + op, out + r, len);
         op += len;
       } else {
         for (let k: u32 = 0; k < len; k++) store<u8>(out + op++, load<u8>(out + r++));

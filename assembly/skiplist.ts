@@ -36,7 +36,7 @@
  * expected; score lookup O(1); range output O(log n + m); free O(n) but done in bounded steps.
  */
 
-import { alloc, free, allocSize } from './arena';
+import { alloc, free, allocSize, copyBytes } from './arena';
 import {
   DICT_BYTES, E_NEXT, dictInit, dictFind, dictAdd, dictUnlinkEntry, dictScanStep,
   dictFreeTables, dictTableBytes, hashBytes, bytesCmp, random32,
@@ -516,29 +516,6 @@ function walk(want: u32, checkMax: bool): u32 {
 // @ts-ignore: decorator
 @inline function align8(n: u32): u32 { return (n + 7) & ~7; }
 
-/**
- * memory.copy for short members without its call into the runtime (~15 ns, as much as the rest of
- * writing a 16-byte member): 8 bytes at a time, then the tail. Reads and writes stay in range.
- */
-// @ts-ignore: decorator
-@inline function copyBytes(dst: u32, src: u32, n: u32): void {
-  if (n > 64) {
-    memory.copy(dst, src, n);
-    return;
-  }
-  while (n >= 8) {
-    store<u64>(dst, load<u64>(src));
-    dst += 8;
-    src += 8;
-    n -= 8;
-  }
-  while (n != 0) {
-    store<u8>(dst, load<u8>(src));
-    dst++;
-    src++;
-    n--;
-  }
-}
 
 /**
  * Append SLOTS[0 .. n) (from n-1 down to 0 when reverse) to the out buffer.

@@ -10,33 +10,13 @@ import path from 'path';
 import { promisify } from 'util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { freePort } from './helpers/servers';
+import { freePort, startCli } from './helpers/servers';
 import { RawConnection, R } from './helpers/raw';
 import { parseArgs, envSettings, CliError } from '../src/cli';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
 const run = promisify(execFile);
 
-async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; out: () => string }> {
-  // Each server in its own dir: the CLI loads dir/dump.rdb at start and saves it on SIGTERM.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-cli-'));
-  const child = spawn(process.execPath, [BIN, ...args, '--dir', dir], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 10_000);
-    const check = () => {
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(t);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', check);
-    child.on('exit', () => reject(new Error(`exited early: ${out}`)));
-  });
-  return { child, out: () => out };
-}
 
 function httpGet(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -89,7 +69,7 @@ t('settings: env < config file < command line', () => {
 t('starts from env and flags, serves, exports metrics, stops on SIGTERM', async () => {
   const port = await freePort();
   const mport = await freePort();
-  const { child } = await startCli(['--engine', 'js-map', '--requirepass', 'pw'], { REDUST_ADDR: `127.0.0.1:${port}`, REDUST_METRICS_ADDR: `127.0.0.1:${mport}` });
+  const { child } = await startCli(['--engine', 'js-map', '--requirepass', 'pw'], { env: { REDUST_ADDR: `127.0.0.1:${port}`, REDUST_METRICS_ADDR: `127.0.0.1:${mport}` } });
   const c = await RawConnection.connect(port);
   assert.equal(await c.send('GET', 'x'), R.err('NOAUTH Authentication required.'));
   assert.equal(await c.send('AUTH', 'pw'), R.ok);

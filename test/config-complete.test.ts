@@ -11,7 +11,7 @@ import os from 'os';
 import path from 'path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
+import { enginesUnderTest, freePort, haveRedisServer, startCli, startRedust, startReference, type CliServer } from './helpers/servers';
 import { RawConnection, text, items } from './helpers/raw';
 import { evictionTimeLimitMs } from '../src/server/evict';
 import { WasmEngine } from '../src/engine/wasm/engine';
@@ -21,33 +21,13 @@ import { Config } from '../src/config/config';
 const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
 const STOCK_CONF = '/etc/redis/redis.conf';
 
-interface Cli {
-  child: ChildProcess;
+interface Cli extends CliServer {
   port: number;
-  dir: string;
-  out: () => string;
-  exited: Promise<number | null>;
 }
 
-async function startCli(args: string[], dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-cfgc-'))): Promise<Cli> {
+async function startCliOnPort(args: string[], dir?: string): Promise<Cli> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, ...args, '--port', String(port), '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 10_000);
-    const check = () => {
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(t);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', check);
-    void exited.then(() => reject(new Error(`exited early: ${out}`)));
-  });
-  return { child, port, dir, out: () => out, exited };
+  return { ...(await startCli([...args, '--port', String(port)], { dir })), port };
 }
 
 async function configMap(port: number): Promise<Map<string, string>> {
@@ -93,7 +73,7 @@ if (fs.existsSync(STOCK_CONF) && fs.existsSync('/proc/self/oom_score_adj')) {
       .replace(/^daemonize .*$/m, 'daemonize no')
       .replace(/^supervised .*$/m, '# supervised (not implemented: Redust refuses it)');
     fs.writeFileSync(conf, stock + '\noom-score-adj absolute\noom-score-adj-values "17 200 800"\n');
-    const cli = await startCli([conf], dir);
+    const cli = await startCliOnPort([conf], dir);
     try {
       assert.is(fs.readFileSync(pidfile, 'utf8'), `${cli.child.pid}\n`);
       const cmdline = fs.readFileSync(`/proc/${cli.child.pid}/cmdline`, 'utf8');
@@ -227,7 +207,7 @@ for (const engine of enginesUnderTest()) {
 }
 
 t('shutdown-on-sigterm nosave skips the save; SHUTDOWN FORCE exits although the save fails', async () => {
-  const cli = await startCli(['--save', '3600 1', '--shutdown-on-sigterm', 'nosave']);
+  const cli = await startCliOnPort(['--save', '3600 1', '--shutdown-on-sigterm', 'nosave']);
   const c = await RawConnection.connect(cli.port);
   await c.send('SET', 'k', 'v');
   c.close();
@@ -235,7 +215,7 @@ t('shutdown-on-sigterm nosave skips the save; SHUTDOWN FORCE exits although the 
   assert.is(await cli.exited, 0);
   assert.not.ok(fs.existsSync(path.join(cli.dir, 'dump.rdb')), 'no save with nosave');
 
-  const cli2 = await startCli(['--save', '3600 1']);
+  const cli2 = await startCliOnPort(['--save', '3600 1']);
   const c2 = await RawConnection.connect(cli2.port);
   await c2.send('SET', 'k', 'v');
   fs.rmSync(cli2.dir, { recursive: true, force: true }); // the save cannot create its file now

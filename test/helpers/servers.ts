@@ -6,6 +6,7 @@
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import fs from 'fs';
 import net from 'net';
+import os from 'os';
 import path from 'path';
 import { RedustServer, RedustOptions } from '../../src/index';
 import type { EngineName } from '../../src/engine/types';
@@ -94,4 +95,37 @@ export async function startReference(extra: string[] = []): Promise<ReferenceSer
         child.kill('SIGKILL');
       }),
   };
+}
+
+/** A standalone `redust` process (bin/redust.js) started by startCli. */
+export interface CliServer {
+  child: ChildProcess;
+  /** Its --dir (a fresh temp dir unless given): the CLI loads dir/dump.rdb at start and saves there. */
+  dir: string;
+  /** stdout and stderr so far. */
+  out: () => string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Start bin/redust.js with `args` (and --dir); resolves once it logs "Ready to accept connections". */
+export async function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; dir?: string } = {}): Promise<CliServer> {
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'redust-cli-'));
+  const bin = path.join(__dirname, '..', '..', '..', 'bin', 'redust.js');
+  const child = spawn(process.execPath, [bin, ...args, '--dir', dir], { env: { ...process.env, ...(opts.env ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 10_000);
+    child.stdout!.on('data', () => {
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    void exited.then(() => reject(new Error(`exited early: ${out}`)));
+  });
+  return { child, dir, out: () => out, exited };
 }
