@@ -12,6 +12,8 @@
  * Complexity: O(bytes) per feed.
  */
 
+import type { NameCache } from './name-cache';
+
 const CR = 13;
 const LF = 10;
 /** PROTO_INLINE_MAX_SIZE: longest inline request / count line without a newline. */
@@ -103,8 +105,12 @@ Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
 
 /** What the parser calls back into (one object per connection; see RequestParser.feed). */
 export interface RequestHandler {
-  /** A complete command (argv never empty). Argument views are valid until the call returns. */
-  command(argv: Buffer[]): void;
+  /**
+   * A complete command (argv never empty). Argument views are valid until the call returns.
+   * `resolved`: the name cache's value for argv[0] when the parser found the name there (argv[0]
+   * is then the entry's Buffer, same bytes), else null.
+   */
+  command(argv: Buffer[], resolved: unknown): void;
   /**
    * Consulted before parsing a read and after every command: false stops parsing (a command closed
    * or blocked the client); the input stays buffered until a later feed finds it true.
@@ -161,6 +167,12 @@ export class RequestParser {
   private held: Buffer[] | null = null;
   /** True while feed() runs the commands of a read (see queryBufBytes). */
   private feeding = false;
+  /**
+   * Command names already resolved (see name-cache.ts), consulted for a multibulk's first
+   * argument; null: none. `resolved` is the hit's value for the command being read.
+   */
+  names: NameCache<unknown> | null = null;
+  private resolved: unknown = null;
 
   constructor(private readonly limits: ParserLimits) {}
 
@@ -201,6 +213,7 @@ export class RequestParser {
     this.bigArg = null;
     this.bigArgFilled = 0;
     this.held = null;
+    this.resolved = null;
   }
 
   /**
@@ -228,7 +241,9 @@ export class RequestParser {
       // Big argument complete: it may have finished a command.
       if (this.multibulkLen === 0) {
         const argv = this.takeArgv();
-        h.command(argv);
+        const resolved = this.resolved;
+        this.resolved = null;
+        h.command(argv, resolved);
         if (!h.proceed()) {
           this.append(chunk);
           return;
@@ -267,7 +282,9 @@ export class RequestParser {
         break;
       }
       if (argv.length > 0) {
-        h.command(argv);
+        const resolved = this.resolved;
+        this.resolved = null;
+        h.command(argv, resolved);
         if (!h.proceed()) break;
       }
     }
@@ -423,6 +440,7 @@ export class RequestParser {
       if (ll <= 0) return EMPTY;
       this.multibulkLen = ll;
       this.argc = 0;
+      this.resolved = null;
     }
     while (this.multibulkLen > 0) {
       if (this.bulkLen === -1) {
@@ -430,7 +448,12 @@ export class RequestParser {
         // below, which has Redis's errors and limits.
         const ll = this.smallBulk(buf, this.pos);
         if (ll >= 0) {
-          this.pushArg(new ArgView(this.bufAB!, this.bufBase + this.scanAt, ll) as Buffer);
+          // The command name: the cached Buffer of the same bytes when the name is known.
+          const e = this.argc === 0 && this.names !== null ? this.names.get(buf, this.scanAt, ll) : undefined;
+          if (e !== undefined) {
+            this.pushArg(e.name);
+            this.resolved = e.value;
+          } else this.pushArg(new ArgView(this.bufAB!, this.bufBase + this.scanAt, ll) as Buffer);
           this.pos = this.scanAt + ll + 2;
           this.multibulkLen--;
           continue;
