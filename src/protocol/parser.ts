@@ -148,12 +148,15 @@ export class RequestParser {
   /** Declared length of the bulk being read; -1 when its length line is not read yet. */
   private bulkLen = -1;
   /**
-   * The command being read: its arguments so far in argv[0 .. argc). argv is scratch reused from
-   * command to command (a fresh array per command grew its backing store to 17 slots on the first
-   * push: ~150 bytes of garbage per command); the command gets an exact-size copy (takeArgv) and
-   * the scratch slots are cleared so they pin no read buffer.
+   * The command being read: its arguments so far in argv[0 .. argc). For up to 5 arguments argv
+   * is the command's own exact-size array, allocated when the count line is read and handed over
+   * as it is; for more it is `scratch`, reused from command to command (a fresh array per command
+   * grew its backing store to 17 slots on the first push: ~150 bytes of garbage per command),
+   * and the command gets an exact-size copy (takeArgv), the scratch slots being cleared so they
+   * pin no read buffer.
    */
   private argv: Buffer[] = [];
+  private scratch: Buffer[] = this.argv;
   private argc = 0;
   /** Preallocated target for a big bulk argument, filled as chunks arrive. */
   private bigArg: Buffer | null = null;
@@ -208,7 +211,7 @@ export class RequestParser {
     this.pos = 0;
     this.multibulkLen = 0;
     this.bulkLen = -1;
-    this.argv = [];
+    this.argv = this.scratch = [];
     this.argc = 0;
     this.bigArg = null;
     this.bigArgFilled = 0;
@@ -441,6 +444,15 @@ export class RequestParser {
       this.multibulkLen = ll;
       this.argc = 0;
       this.resolved = null;
+      // Literals: an inline allocation of a packed array (see takeArgv).
+      const E = EMPTY_ARG;
+      this.argv =
+        ll === 3 ? [E, E, E]
+        : ll === 2 ? [E, E]
+        : ll === 4 ? [E, E, E, E]
+        : ll === 1 ? [E]
+        : ll === 5 ? [E, E, E, E, E]
+        : this.scratch;
     }
     while (this.multibulkLen > 0) {
       if (this.bulkLen === -1) {
@@ -504,19 +516,18 @@ export class RequestParser {
   /** The complete command's arguments as an array of its own; the scratch is left empty. */
   private takeArgv(): Buffer[] {
     const n = this.argc;
-    const scratch = this.argv;
-    // Literals for the usual sizes: an inline allocation, where slice() is a builtin call.
-    const argv =
-      n === 3 ? [scratch[0], scratch[1], scratch[2]]
-      : n === 2 ? [scratch[0], scratch[1]]
-      : n === 4 ? [scratch[0], scratch[1], scratch[2], scratch[3]]
-      : n === 1 ? [scratch[0]]
-      : n === 5 ? [scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]]
-      : scratch.slice(0, n);
-    // (a scratch grown by a command of thousands of arguments is not kept for the client's life)
-    if (n > 1024) this.argv = [];
-    else for (let i = 0; i < n; i++) scratch[i] = EMPTY_ARG;
+    const scratch = this.scratch;
     this.argc = 0;
+    if (this.argv !== scratch) {
+      // The command's own array (up to 5 arguments), full.
+      const argv = this.argv;
+      this.argv = scratch;
+      return argv;
+    }
+    const argv = scratch.slice(0, n);
+    // (a scratch grown by a command of thousands of arguments is not kept for the client's life)
+    if (n > 1024) this.argv = this.scratch = [];
+    else for (let i = 0; i < n; i++) scratch[i] = EMPTY_ARG;
     return argv;
   }
 }
