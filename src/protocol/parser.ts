@@ -427,32 +427,53 @@ export class RequestParser {
     return args;
   }
 
+  /**
+   * Read a multibulk's count line at pos (general form): false when it is not complete yet;
+   * otherwise starts the multibulk (multibulkLen stays 0 for a count <= 0). Throws on a bad one.
+   */
+  private countLine(buf: Buffer): boolean {
+    const cr = findCR(buf, this.pos);
+    if (cr === -1) {
+      if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big mbulk count string');
+      return false;
+    }
+    if (cr + 1 >= buf.length) return false; // need the \n too
+    const ll = parseStrictInt(buf, this.pos + 1, cr);
+    if (Number.isNaN(ll) || ll > INT_MAX) throw new ProtocolError('Protocol error: invalid multibulk length');
+    if (ll > 10 && this.limits.authRequired()) throw new ProtocolError('Protocol error: unauthenticated multibulk length');
+    this.pos = cr + 2;
+    if (ll > 0) this.startMultibulk(ll);
+    return true;
+  }
+
+  /** A multibulk of `ll` (> 0) arguments starts. */
+  private startMultibulk(ll: number): void {
+    this.multibulkLen = ll;
+    this.argc = 0;
+    this.resolved = null;
+    // Literals: an inline allocation of a packed array (see takeArgv).
+    const E = EMPTY_ARG;
+    this.argv =
+      ll === 3 ? [E, E, E]
+      : ll === 2 ? [E, E]
+      : ll === 4 ? [E, E, E, E]
+      : ll === 1 ? [E]
+      : ll === 5 ? [E, E, E, E, E]
+      : this.scratch;
+  }
+
   private parseMultibulk(): Buffer[] | null {
     const buf = this.buf!;
     if (this.multibulkLen === 0) {
-      const cr = findCR(buf, this.pos);
-      if (cr === -1) {
-        if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big mbulk count string');
-        return null;
-      }
-      if (cr + 1 >= buf.length) return null; // need the \n too
-      const ll = parseStrictInt(buf, this.pos + 1, cr);
-      if (Number.isNaN(ll) || ll > INT_MAX) throw new ProtocolError('Protocol error: invalid multibulk length');
-      if (ll > 10 && this.limits.authRequired()) throw new ProtocolError('Protocol error: unauthenticated multibulk length');
-      this.pos = cr + 2;
-      if (ll <= 0) return EMPTY;
-      this.multibulkLen = ll;
-      this.argc = 0;
-      this.resolved = null;
-      // Literals: an inline allocation of a packed array (see takeArgv).
-      const E = EMPTY_ARG;
-      this.argv =
-        ll === 3 ? [E, E, E]
-        : ll === 2 ? [E, E]
-        : ll === 4 ? [E, E, E, E]
-        : ll === 1 ? [E]
-        : ll === 5 ? [E, E, E, E, E]
-        : this.scratch;
+      // The usual count line, "*<1-9>\r\n" complete: read its digit directly (what findCR and
+      // parseStrictInt below conclude for it; the LF is not checked, as there).
+      const p = this.pos;
+      const d = buf[p + 1] - 48;
+      if (d >= 1 && d <= 9 && p + 3 < buf.length && buf[p + 2] === CR) {
+        this.pos = p + 4;
+        this.startMultibulk(d);
+      } else if (!this.countLine(buf)) return null;
+      else if (this.multibulkLen === 0) return EMPTY;
     }
     while (this.multibulkLen > 0) {
       if (this.bulkLen === -1) {
