@@ -32,17 +32,30 @@ function slotOf(b: Uint8Array, off: number, len: number): number {
   return (h ^ (h >>> 8)) & 255;
 }
 
+/** n equals b[off, off + len). */
+function sameBytes(n: Buffer, b: Uint8Array, off: number, len: number): boolean {
+  if (n.length !== len) return false;
+  for (let i = 0; i < len; i++) if (n[i] !== b[off + i]) return false;
+  return true;
+}
+
 export class NameCache<T> {
   private readonly slots: (NameEntry<T> | undefined)[] = new Array(256).fill(undefined);
 
+  /**
+   * The last entry found: a pipeline usually repeats one command, whose name is then compared
+   * with it directly, without hashing.
+   */
+  private last: NameEntry<T> | undefined = undefined;
+
   /** The entry for the bytes b[off, off + len), or undefined. */
   get(b: Uint8Array, off: number, len: number): NameEntry<T> | undefined {
+    const l = this.last;
+    if (l !== undefined && sameBytes(l.name, b, off, len)) return l;
     if (len > MAX_NAME_LEN) return undefined;
     const e = this.slots[slotOf(b, off, len)];
-    if (e === undefined) return undefined;
-    const n = e.name;
-    if (n.length !== len) return undefined;
-    for (let i = 0; i < len; i++) if (n[i] !== b[off + i]) return undefined;
+    if (e === undefined || !sameBytes(e.name, b, off, len)) return undefined;
+    this.last = e;
     return e;
   }
 
@@ -55,5 +68,6 @@ export class NameCache<T> {
 
   clear(): void {
     this.slots.fill(undefined);
+    this.last = undefined;
   }
 }
