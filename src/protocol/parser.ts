@@ -462,6 +462,44 @@ export class RequestParser {
       : this.scratch;
   }
 
+  /**
+   * A command of n (1-5) arguments, its count line read (pos is after it), parsed in one pass
+   * when every argument is a complete small bulk (smallBulk): its array and the position stay
+   * local, so nothing is stored into the parser but the new position and the resolved name.
+   * Otherwise the arguments read so far become the started multibulk's state and null is
+   * returned: parseMultibulk's loop goes on from there.
+   */
+  private wholeCommand(buf: Buffer, n: number): Buffer[] | null {
+    const E = EMPTY_ARG;
+    const argv: Buffer[] = n === 3 ? [E, E, E] : n === 2 ? [E, E] : n === 4 ? [E, E, E, E] : n === 1 ? [E] : [E, E, E, E, E];
+    let pos = this.pos;
+    let resolved: unknown = null;
+    let i = 0;
+    for (; i < n; i++) {
+      const ll = this.smallBulk(buf, pos);
+      if (ll < 0) break;
+      const at = this.scanAt;
+      pos = at + ll + 2;
+      if (i === 0 && this.names !== null) {
+        // The command name: the cached Buffer of the same bytes when the name is known.
+        const e = this.names.get(buf, at, ll);
+        if (e !== undefined) {
+          argv[0] = e.name;
+          resolved = e.value;
+          continue;
+        }
+      }
+      argv[i] = new ArgView(this.bufAB!, this.bufBase + at, ll) as Buffer;
+    }
+    this.pos = pos;
+    this.resolved = resolved;
+    if (i === n) return argv;
+    this.multibulkLen = n - i;
+    this.argc = i;
+    this.argv = argv;
+    return null;
+  }
+
   private parseMultibulk(): Buffer[] | null {
     const buf = this.buf!;
     if (this.multibulkLen === 0) {
@@ -471,7 +509,11 @@ export class RequestParser {
       const d = buf[p + 1] - 48;
       if (d >= 1 && d <= 9 && p + 3 < buf.length && buf[p + 2] === CR) {
         this.pos = p + 4;
-        this.startMultibulk(d);
+        if (d > 5) this.startMultibulk(d);
+        else {
+          const argv = this.wholeCommand(buf, d);
+          if (argv !== null) return argv;
+        }
       } else if (!this.countLine(buf)) return null;
       else if (this.multibulkLen === 0) return EMPTY;
     }
