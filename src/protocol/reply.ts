@@ -202,7 +202,18 @@ export class RespWriter implements Reply, BulkSink {
 
   int(n: number | bigint): void {
     if (typeof n === 'number' && Number.isSafeInteger(n)) {
-      if (n >= 0 && n < SMALL) this.raw(intCache[n]);
+      if (n >= 0 && n < 10) {
+        // ":0\r\n", ":1\r\n"...: the most frequent integer replies (EXISTS, SADD, HSET, GETBIT...),
+        // four stores.
+        this.ensure(4);
+        const buf = this.buf;
+        const pos = this.pos;
+        buf[pos] = 58;
+        buf[pos + 1] = 48 + n;
+        buf[pos + 2] = 13;
+        buf[pos + 3] = 10;
+        this.pos = pos + 4;
+      } else if (n >= 0 && n < SMALL) this.raw(intCache[n]);
       else this.intLine(58 /* ':' */, n);
     } else this.line(':', typeof n === 'number' ? intString(n) : n);
   }
