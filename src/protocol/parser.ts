@@ -12,6 +12,8 @@
  * Complexity: O(bytes) per feed.
  */
 
+import type { NameCache } from './name-cache';
+
 const CR = 13;
 const LF = 10;
 /** PROTO_INLINE_MAX_SIZE: longest inline request / count line without a newline. */
@@ -103,8 +105,12 @@ Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
 
 /** What the parser calls back into (one object per connection; see RequestParser.feed). */
 export interface RequestHandler {
-  /** A complete command (argv never empty). Argument views are valid until the call returns. */
-  command(argv: Buffer[]): void;
+  /**
+   * A complete command (argv never empty). Argument views are valid until the call returns.
+   * `resolved`: the name cache's value for argv[0] when the parser found the name there (argv[0]
+   * is then the entry's Buffer, same bytes), else null.
+   */
+  command(argv: Buffer[], resolved: unknown): void;
   /**
    * Consulted before parsing a read and after every command: false stops parsing (a command closed
    * or blocked the client); the input stays buffered until a later feed finds it true.
@@ -142,12 +148,15 @@ export class RequestParser {
   /** Declared length of the bulk being read; -1 when its length line is not read yet. */
   private bulkLen = -1;
   /**
-   * The command being read: its arguments so far in argv[0 .. argc). argv is scratch reused from
-   * command to command (a fresh array per command grew its backing store to 17 slots on the first
-   * push: ~150 bytes of garbage per command); the command gets an exact-size copy (takeArgv) and
-   * the scratch slots are cleared so they pin no read buffer.
+   * The command being read: its arguments so far in argv[0 .. argc). For up to 5 arguments argv
+   * is the command's own exact-size array, allocated when the count line is read and handed over
+   * as it is; for more it is `scratch`, reused from command to command (a fresh array per command
+   * grew its backing store to 17 slots on the first push: ~150 bytes of garbage per command),
+   * and the command gets an exact-size copy (takeArgv), the scratch slots being cleared so they
+   * pin no read buffer.
    */
   private argv: Buffer[] = [];
+  private scratch: Buffer[] = this.argv;
   private argc = 0;
   /** Preallocated target for a big bulk argument, filled as chunks arrive. */
   private bigArg: Buffer | null = null;
@@ -161,6 +170,12 @@ export class RequestParser {
   private held: Buffer[] | null = null;
   /** True while feed() runs the commands of a read (see queryBufBytes). */
   private feeding = false;
+  /**
+   * Command names already resolved (see name-cache.ts), consulted for a multibulk's first
+   * argument; null: none. `resolved` is the hit's value for the command being read.
+   */
+  names: NameCache<unknown> | null = null;
+  private resolved: unknown = null;
 
   constructor(private readonly limits: ParserLimits) {}
 
@@ -196,11 +211,12 @@ export class RequestParser {
     this.pos = 0;
     this.multibulkLen = 0;
     this.bulkLen = -1;
-    this.argv = [];
+    this.argv = this.scratch = [];
     this.argc = 0;
     this.bigArg = null;
     this.bigArgFilled = 0;
     this.held = null;
+    this.resolved = null;
   }
 
   /**
@@ -228,7 +244,9 @@ export class RequestParser {
       // Big argument complete: it may have finished a command.
       if (this.multibulkLen === 0) {
         const argv = this.takeArgv();
-        h.command(argv);
+        const resolved = this.resolved;
+        this.resolved = null;
+        h.command(argv, resolved);
         if (!h.proceed()) {
           this.append(chunk);
           return;
@@ -267,7 +285,9 @@ export class RequestParser {
         break;
       }
       if (argv.length > 0) {
-        h.command(argv);
+        const resolved = this.resolved;
+        this.resolved = null;
+        h.command(argv, resolved);
         if (!h.proceed()) break;
       }
     }
@@ -407,22 +427,95 @@ export class RequestParser {
     return args;
   }
 
+  /**
+   * Read a multibulk's count line at pos (general form): false when it is not complete yet;
+   * otherwise starts the multibulk (multibulkLen stays 0 for a count <= 0). Throws on a bad one.
+   */
+  private countLine(buf: Buffer): boolean {
+    const cr = findCR(buf, this.pos);
+    if (cr === -1) {
+      if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big mbulk count string');
+      return false;
+    }
+    if (cr + 1 >= buf.length) return false; // need the \n too
+    const ll = parseStrictInt(buf, this.pos + 1, cr);
+    if (Number.isNaN(ll) || ll > INT_MAX) throw new ProtocolError('Protocol error: invalid multibulk length');
+    if (ll > 10 && this.limits.authRequired()) throw new ProtocolError('Protocol error: unauthenticated multibulk length');
+    this.pos = cr + 2;
+    if (ll > 0) this.startMultibulk(ll);
+    return true;
+  }
+
+  /** A multibulk of `ll` (> 0) arguments starts. */
+  private startMultibulk(ll: number): void {
+    this.multibulkLen = ll;
+    this.argc = 0;
+    this.resolved = null;
+    // Literals: an inline allocation of a packed array (see takeArgv).
+    const E = EMPTY_ARG;
+    this.argv =
+      ll === 3 ? [E, E, E]
+      : ll === 2 ? [E, E]
+      : ll === 4 ? [E, E, E, E]
+      : ll === 1 ? [E]
+      : ll === 5 ? [E, E, E, E, E]
+      : this.scratch;
+  }
+
+  /**
+   * A command of n (1-5) arguments, its count line read (pos is after it), parsed in one pass
+   * when every argument is a complete small bulk (smallBulk): its array and the position stay
+   * local, so nothing is stored into the parser but the new position and the resolved name.
+   * Otherwise the arguments read so far become the started multibulk's state and null is
+   * returned: parseMultibulk's loop goes on from there.
+   */
+  private wholeCommand(buf: Buffer, n: number): Buffer[] | null {
+    const E = EMPTY_ARG;
+    const argv: Buffer[] = n === 3 ? [E, E, E] : n === 2 ? [E, E] : n === 4 ? [E, E, E, E] : n === 1 ? [E] : [E, E, E, E, E];
+    let pos = this.pos;
+    let resolved: unknown = null;
+    let i = 0;
+    for (; i < n; i++) {
+      const ll = this.smallBulk(buf, pos);
+      if (ll < 0) break;
+      const at = this.scanAt;
+      pos = at + ll + 2;
+      if (i === 0 && this.names !== null) {
+        // The command name: the cached Buffer of the same bytes when the name is known.
+        const e = this.names.get(buf, at, ll);
+        if (e !== undefined) {
+          argv[0] = e.name;
+          resolved = e.value;
+          continue;
+        }
+      }
+      argv[i] = new ArgView(this.bufAB!, this.bufBase + at, ll) as Buffer;
+    }
+    this.pos = pos;
+    this.resolved = resolved;
+    if (i === n) return argv;
+    this.multibulkLen = n - i;
+    this.argc = i;
+    this.argv = argv;
+    return null;
+  }
+
   private parseMultibulk(): Buffer[] | null {
     const buf = this.buf!;
     if (this.multibulkLen === 0) {
-      const cr = findCR(buf, this.pos);
-      if (cr === -1) {
-        if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big mbulk count string');
-        return null;
-      }
-      if (cr + 1 >= buf.length) return null; // need the \n too
-      const ll = parseStrictInt(buf, this.pos + 1, cr);
-      if (Number.isNaN(ll) || ll > INT_MAX) throw new ProtocolError('Protocol error: invalid multibulk length');
-      if (ll > 10 && this.limits.authRequired()) throw new ProtocolError('Protocol error: unauthenticated multibulk length');
-      this.pos = cr + 2;
-      if (ll <= 0) return EMPTY;
-      this.multibulkLen = ll;
-      this.argc = 0;
+      // The usual count line, "*<1-9>\r\n" complete: read its digit directly (what findCR and
+      // parseStrictInt below conclude for it; the LF is not checked, as there).
+      const p = this.pos;
+      const d = buf[p + 1] - 48;
+      if (d >= 1 && d <= 9 && p + 3 < buf.length && buf[p + 2] === CR) {
+        this.pos = p + 4;
+        if (d > 5) this.startMultibulk(d);
+        else {
+          const argv = this.wholeCommand(buf, d);
+          if (argv !== null) return argv;
+        }
+      } else if (!this.countLine(buf)) return null;
+      else if (this.multibulkLen === 0) return EMPTY;
     }
     while (this.multibulkLen > 0) {
       if (this.bulkLen === -1) {
@@ -430,7 +523,12 @@ export class RequestParser {
         // below, which has Redis's errors and limits.
         const ll = this.smallBulk(buf, this.pos);
         if (ll >= 0) {
-          this.pushArg(new ArgView(this.bufAB!, this.bufBase + this.scanAt, ll) as Buffer);
+          // The command name: the cached Buffer of the same bytes when the name is known.
+          const e = this.argc === 0 && this.names !== null ? this.names.get(buf, this.scanAt, ll) : undefined;
+          if (e !== undefined) {
+            this.pushArg(e.name);
+            this.resolved = e.value;
+          } else this.pushArg(new ArgView(this.bufAB!, this.bufBase + this.scanAt, ll) as Buffer);
           this.pos = this.scanAt + ll + 2;
           this.multibulkLen--;
           continue;
@@ -481,19 +579,18 @@ export class RequestParser {
   /** The complete command's arguments as an array of its own; the scratch is left empty. */
   private takeArgv(): Buffer[] {
     const n = this.argc;
-    const scratch = this.argv;
-    // Literals for the usual sizes: an inline allocation, where slice() is a builtin call.
-    const argv =
-      n === 3 ? [scratch[0], scratch[1], scratch[2]]
-      : n === 2 ? [scratch[0], scratch[1]]
-      : n === 4 ? [scratch[0], scratch[1], scratch[2], scratch[3]]
-      : n === 1 ? [scratch[0]]
-      : n === 5 ? [scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]]
-      : scratch.slice(0, n);
-    // (a scratch grown by a command of thousands of arguments is not kept for the client's life)
-    if (n > 1024) this.argv = [];
-    else for (let i = 0; i < n; i++) scratch[i] = EMPTY_ARG;
+    const scratch = this.scratch;
     this.argc = 0;
+    if (this.argv !== scratch) {
+      // The command's own array (up to 5 arguments), full.
+      const argv = this.argv;
+      this.argv = scratch;
+      return argv;
+    }
+    const argv = scratch.slice(0, n);
+    // (a scratch grown by a command of thousands of arguments is not kept for the client's life)
+    if (n > 1024) this.argv = this.scratch = [];
+    else for (let i = 0; i < n; i++) scratch[i] = EMPTY_ARG;
     return argv;
   }
 }

@@ -8,15 +8,18 @@ import { LOOKAHEAD_COMMANDS } from '../protocol/parser';
 import { ClientFlag } from './client';
 import type { Client } from './client';
 import type { Server } from './server';
+import type { Command } from '../commands/table';
 
 export class ClientInput implements RequestHandler {
   constructor(
     private readonly server: Server,
     private readonly c: Client,
-  ) {}
+  ) {
+    c.parser.names = server.dispatcher.names;
+  }
 
-  command(argv: Buffer[]): void {
-    this.server.dispatcher.processCommand(this.c, argv);
+  command(argv: Buffer[], resolved: unknown): void {
+    this.server.dispatcher.processCommand(this.c, argv, resolved as Command | null);
     const limits = this.server.net.outputLimits;
     if (limits.active) limits.check(this.c);
   }

@@ -18,6 +18,7 @@ import { BUSY_EVAL, BUSY_FUNCTION, OOM, ReplyError, wrongArgs } from '../command
 import { discardTransaction } from '../commands/transactions';
 import { EngineOutOfMemoryError } from '../engine/types';
 import { FAST_GET } from '../protocol/parser';
+import { NameCache } from '../protocol/name-cache';
 import { NO_PROPAGATION } from './propagate';
 import { latin1 } from '../util/number';
 import { evictToLimit } from './evict';
@@ -45,9 +46,10 @@ export class Dispatcher {
   lastCallEnd = -1;
   /**
    * Command lookup cache by the raw name bytes as sent (any case), for commands without
-   * subcommands: saves building and lowercasing a name string per command.
+   * subcommands: saves building and lowercasing a name string per command. The request parser
+   * consults it too (RequestParser.names), and hands the command it resolved to processCommand.
    */
-  private readonly cmdCache: ({ name: Buffer; cmd: Command } | undefined)[] = new Array(256).fill(undefined);
+  readonly names = new NameCache<Command>();
   /** GET and SET, whose table rows declare the fast path (fastCommand). */
   private readonly getCommand: Command;
   private readonly setCommand: Command;
@@ -96,15 +98,15 @@ export class Dispatcher {
    * shuffle. Under CLIENT REPLY OFF/SKIP whatever the command wrote, a rejection or QUEUED
    * included, is dropped except push data (Client.beginPush), as Redis's prepareClientToWrite.
    */
-  processCommand(c: Client, argv: Buffer[]): void {
+  processCommand(c: Client, argv: Buffer[], resolved: Command | null = null): void {
     if ((c.flags & REPLY_CONTROL) === 0) {
-      this.processOne(c, argv);
+      this.processOne(c, argv, resolved);
       // CLIENT REPLY OFF/SKIP wrote nothing: only the flag shuffle is left.
       if ((c.flags & REPLY_CONTROL) !== 0) this.replyControl(c);
       return;
     }
     c.replyMark = c.writer.length;
-    this.processOne(c, argv);
+    this.processOne(c, argv, resolved);
     // A suspended command (a busy script) writes its reply later: the drop waits for it.
     const s = this.suspendedCall;
     if (s !== null && s.c === c) s.replyControl = true;
@@ -119,13 +121,14 @@ export class Dispatcher {
     if (c.flags & ClientFlag.REPLY_SKIP_NEXT) c.flags = (c.flags | ClientFlag.REPLY_SKIP) & ~ClientFlag.REPLY_SKIP_NEXT;
   }
 
-  private processOne(c: Client, argv: Buffer[]): void {
+  /** `resolved`: argv[0]'s command when the parser found it in the name cache (see names). */
+  private processOne(c: Client, argv: Buffer[], resolved: Command | null): void {
     const server = this.server;
     c.argv = argv;
     // The duration chain (lastCallEnd) only continues into a command that goes straight to call().
     const prevCallEnd = this.lastCallEnd;
     this.lastCallEnd = -1;
-    const cmd = this.lookupCommand(argv);
+    const cmd = resolved ?? this.lookupCommand(argv);
     if (!cmd) {
       c.cmd = null;
       const name = latin1(argv[0]);
@@ -237,24 +240,13 @@ export class Dispatcher {
     return argv;
   }
 
-  /** lookupCommand through cmdCache (see there); falls back to the table. Scripts' redis.call uses it too. */
+  /** lookupCommand through the name cache (see there); falls back to the table. Scripts' redis.call uses it too. */
   lookupCommand(argv: Buffer[]): Command | undefined {
-    const table = this.server.table;
     const a0 = argv[0];
-    const len = a0.length;
-    if (len > 16) return table.lookup(argv);
-    let h = len;
-    for (let i = 0; i < len; i++) h = (Math.imul(h, 31) + a0[i]) | 0;
-    const slot = (h ^ (h >>> 8)) & 255;
-    const e = this.cmdCache[slot];
-    if (e !== undefined && e.name.length === len) {
-      const n = e.name;
-      let i = 0;
-      while (i < len && n[i] === a0[i]) i++;
-      if (i === len) return e.cmd;
-    }
-    const cmd = table.lookup(argv);
-    if (cmd !== undefined && cmd.subcommands === null && cmd.parent === null) this.cmdCache[slot] = { name: Buffer.from(a0), cmd };
+    const e = this.names.get(a0, 0, a0.length);
+    if (e !== undefined) return e.value;
+    const cmd = this.server.table.lookup(argv);
+    if (cmd !== undefined && cmd.subcommands === null && cmd.parent === null) this.names.put(a0, cmd);
     return cmd;
   }
 
