@@ -15,9 +15,8 @@ import os from 'os';
 import path from 'path';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
-import { AofPair, digest, startAofPair, stopAofPair } from './helpers/aof-pair';
+import { AofPair, digest, incrCommands, startAofPair, stopAofPair } from './helpers/aof-pair';
 import { Arg, RawConnection, encodeCommand, waitAccepting, waitLoaded } from './helpers/raw';
-import { parseAofCommand, parseManifest } from '../src/persistence/aof';
 import type { RedustServer } from '../src/index';
 import type { EngineName } from '../src/engine/types';
 
@@ -35,23 +34,6 @@ async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
 }
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'redust-aof-'));
 
-/** Every command of the incr files of an appendonlydir, in manifest order, as text arrays. */
-function incrCommands(dir: string): string[][] {
-  const adir = path.join(dir, 'appendonlydir');
-  const manifest = parseManifest(fs.readFileSync(path.join(adir, 'appendonly.aof.manifest'), 'latin1'));
-  const out: string[][] = [];
-  for (const e of manifest.filter((x) => x.type === 'i').sort((a, b) => a.seq - b.seq)) {
-    const buf = fs.readFileSync(path.join(adir, e.name));
-    let pos = 0;
-    while (pos < buf.length) {
-      const p = parseAofCommand(buf, pos);
-      if (typeof p === 'string') throw new Error(`${e.name}: ${p} at ${pos}`);
-      out.push(p.argv.map((a) => a.latin1Slice()));
-      pos = p.next;
-    }
-  }
-  return out;
-}
 
 /** Absolute times and generated stream IDs differ between two servers: compare them by shape. */
 function normalize(cmds: string[][], now: number): string[] {

@@ -6,13 +6,10 @@
  * MONITOR, SLOWLOG GET, the AOF and command errors, compared with real Redis 7.0.
  */
 import * as assert from 'uvu/assert';
-import fs from 'fs';
-import path from 'path';
 import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
 import { RawConnection, encodeCommand, text } from './helpers/raw';
-import { startAofPair, stopAofPair } from './helpers/aof-pair';
-import { parseAofCommand, parseManifest } from '../src/persistence/aof';
+import { incrCommands, startAofPair, stopAofPair } from './helpers/aof-pair';
 import { renderNode } from '../src/protocol/resp-reader';
 import type { RespNode } from '../src/protocol/resp-reader';
 
@@ -90,23 +87,6 @@ function slowlogArgs(n: RespNode): string[] {
   return entries.map((e) => renderNode((e as { v: RespNode[] }).v[3]));
 }
 
-/** Every command of the incr files of an appendonlydir, as text. */
-function incrCommands(dir: string): string[] {
-  const adir = path.join(dir, 'appendonlydir');
-  const manifest = parseManifest(fs.readFileSync(path.join(adir, 'appendonly.aof.manifest'), 'latin1'));
-  const out: string[] = [];
-  for (const e of manifest.filter((x) => x.type === 'i').sort((a, b) => a.seq - b.seq)) {
-    const buf = fs.readFileSync(path.join(adir, e.name));
-    let pos = 0;
-    while (pos < buf.length) {
-      const p = parseAofCommand(buf, pos);
-      if (typeof p === 'string') throw new Error(`${e.name}: ${p} at ${pos}`);
-      out.push(p.argv.map((a) => a.latin1Slice()).join(' '));
-      pos = p.next;
-    }
-  }
-  return out;
-}
 
 for (const engine of enginesUnderTest()) {
   const t = differentialSuite('command-names', engine);
@@ -152,11 +132,11 @@ for (const engine of enginesUnderTest()) {
       assert.equal(await run(pair.srv.port), await run(pair.ref.port));
       const wait = async (dir: string) => {
         for (let i = 0; i < 200; i++) {
-          const cmds = incrCommands(dir);
+          const cmds = incrCommands(dir).map((a) => a.join(' '));
           if (cmds.length > 0 && cmds[cmds.length - 1] === 'SET done 1') return cmds;
           await sleep(10);
         }
-        return incrCommands(dir);
+        return incrCommands(dir).map((a) => a.join(' '));
       };
       const mine = await wait(pair.mine);
       const theirs = await wait(pair.theirs);

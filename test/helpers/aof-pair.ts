@@ -10,6 +10,7 @@ import { RawConnection, text } from './raw';
 import type { ReferenceServer } from './servers';
 import type { RedustServer } from '../../src/index';
 import type { EngineName } from '../../src/engine/types';
+import { parseAofCommand, parseManifest } from '../../src/persistence/aof';
 
 export interface AofPair {
   srv: RedustServer;
@@ -43,4 +44,22 @@ export async function digest(port: number): Promise<string> {
   const d = text(await c.send('DEBUG', 'DIGEST'));
   c.close();
   return d;
+}
+
+/** Every command of the incr files of an appendonlydir (`dir`/appendonlydir), in manifest order, as text arrays. */
+export function incrCommands(dir: string): string[][] {
+  const adir = path.join(dir, 'appendonlydir');
+  const manifest = parseManifest(fs.readFileSync(path.join(adir, 'appendonly.aof.manifest'), 'latin1'));
+  const out: string[][] = [];
+  for (const e of manifest.filter((x) => x.type === 'i').sort((a, b) => a.seq - b.seq)) {
+    const buf = fs.readFileSync(path.join(adir, e.name));
+    let pos = 0;
+    while (pos < buf.length) {
+      const p = parseAofCommand(buf, pos);
+      if (typeof p === 'string') throw new Error(`${e.name}: ${p} at ${pos}`);
+      out.push(p.argv.map((a) => a.latin1Slice()));
+      pos = p.next;
+    }
+  }
+  return out;
 }
