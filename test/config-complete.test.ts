@@ -3,7 +3,7 @@
  * defaults), the stock redis.conf of Debian's redis-server loads unchanged, and the settings that
  * act on the process or the server are honoured: pidfile, the process title, oom-score-adj,
  * dynamic-hz, shutdown-on-sigterm, SHUTDOWN FORCE, maxmemory-eviction-tenacity,
- * bind-source-addr, activerehashing. Switches of missing features are refused.
+ * activerehashing. Switches of missing features are refused.
  */
 import { spawn, ChildProcess } from 'child_process';
 import fs from 'fs';

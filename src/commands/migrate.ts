@@ -193,9 +193,7 @@ async function getSocket(s: Server, host: string, port: string, timeout: number)
     if (!(portNum > 0 && portNum < 65536)) return resolve('refused');
     let sk: net.Socket;
     try {
-      // bind-source-addr: the local address of outgoing connections, as connConnect's source address.
-      const local = s.config.str('bind-source-addr');
-      sk = net.connect(local ? { host, port: portNum, localAddress: local } : { host, port: portNum });
+      sk = net.connect({ host, port: portNum });
     } catch {
       return resolve('refused');
     }

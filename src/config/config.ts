@@ -270,7 +270,6 @@ const defs: ConfigDef[] = [
   { name: 'shutdown-on-sigint', type: 'special', default: 'default', mutable: true, parse: ([t]: string[]) => parseShutdownFlags(t) },
   { name: 'shutdown-on-sigterm', type: 'special', default: 'default', mutable: true, parse: ([t]: string[]) => parseShutdownFlags(t) },
   { name: 'maxmemory-eviction-tenacity', type: 'int', default: 10, mutable: true, min: 0, max: 100 },
-  { name: 'bind-source-addr', type: 'string', default: '', mutable: true },
   ...INACTIVE_DEFS,
   // Redust's own settings.
   { name: 'engine', type: 'enum', default: 'wasm', mutable: false, enumValues: ['js-map', 'wasm'], redust: true },

@@ -39,6 +39,8 @@ export const INACTIVE_DEFS: ConfigDef[] = [
   // Replication (Redust is always a master without replicas).
   { name: 'replicaof', alias: 'slaveof', type: 'special', default: '', mutable: false },
   str('masterauth', ''),
+  // (The source address of replication and cluster-bus connections; MIGRATE does not bind it in Redis 7.0.)
+  str('bind-source-addr', ''),
   str('masteruser', ''),
   mem('repl-backlog-size', 1024 * 1024),
   int('repl-backlog-ttl', 3600, 0, LLONG_MAX),
