@@ -478,7 +478,7 @@ function pushRecords(c: u32, where: u32, p: u32, n: u32): i32 {
     if (!lReserve(c, where, bytes)) return -1;
   }
   const r = pushRecordsEach(c, where, p, n);
-  firstNodeBytes = 0;
+  lReserveDone();
   return r;
 }
 
@@ -854,7 +854,6 @@ export function lNodes(c: u32): u32 {
   return k;
 }
 
-/** RPUSH of [src, src + len) (RDB load, assembly/rdbload.ts): false on OOM (nothing pushed). */
 /** lReserve on an empty list: the size and side of the first node insertAt makes (0: none asked). */
 let firstNodeBytes: u32 = 0;
 let firstNodeAtEnd: bool = false;
@@ -868,9 +867,9 @@ export function lEntrySize(len: u32): u32 {
  * Room for `bytes` more entry bytes at the head (where 0) or tail (1) node, so the pushes that
  * follow (a multi-element LPUSH/RPUSH, a node of a dump being loaded) do not reallocate the node
  * at every size class on the way (a 10-element RPUSH into a new list went through ~8 blocks).
- * The node's block grows once, or a first node is made (left empty, the caller pushes into it
- * next), up to the node size limit: past it the pushes split nodes as usual. false on OOM, with
- * nothing changed.
+ * The node's block grows once, or, for an empty list, the first push makes its node that big
+ * (insertAt), up to the node size limit: past it the pushes split nodes as usual. The caller ends
+ * the run with lReserveDone. false on OOM, with nothing changed.
  */
 export function lReserve(c: u32, where: u32, bytes: u32): bool {
   const limit = listFill < 0 ? <u32>4096 << <u32>(-listFill - 1) : SAFETY_LIMIT;
@@ -899,6 +898,7 @@ export function lReserveDone(): void {
   firstNodeBytes = 0;
 }
 
+/** RPUSH of [src, src + len) (RDB load, assembly/rdbload.ts): false on OOM (nothing pushed). */
 export function lPushTailAt(c: u32, src: u32, len: u32): bool {
   const t = load<u32>(c, NC_AUX);
   return insertAt(c, t, t != 0 ? load<u32>(t, N_END) : 0, src, len);

@@ -43,8 +43,6 @@ export class AofCommandBase {
   private readonly sink = new ByteSink(CHUNK_BYTES + 64 * 1024);
   private readonly argv: Arg[] = [];
   private curDb = -1;
-  private unsynced = 0;
-  private readonly incrementalFsync: boolean;
 
   /** Write the base to `tmp` (created now; throws if it cannot be), renamed to `file` when complete. */
   constructor(
@@ -52,8 +50,9 @@ export class AofCommandBase {
     readonly tmp: string,
     private readonly file: string,
   ) {
-    this.out = new FileOut(fs.openSync(tmp, 'w'));
-    this.incrementalFsync = s.config.bool('aof-rewrite-incremental-fsync');
+    // aof-rewrite-incremental-fsync: FileOut fdatasyncs every AUTOSYNC_BYTES in the thread pool
+    // (the final fsync before the rename makes the whole file durable).
+    this.out = new FileOut(fs.openSync(tmp, 'w'), s.config.bool('aof-rewrite-incremental-fsync') ? AUTOSYNC_BYTES : 0);
     // rewriteAppendOnlyFileRio starts with the time of the rewrite (in Redis's child, so the
     // parent's last annotated second is not moved: the incr file annotates on its own).
     if (s.aof.timestamps) this.sink.appendLatin1(F.timestampAnnotation(Math.floor(s.clock.now() / 1000)));
@@ -79,15 +78,8 @@ export class AofCommandBase {
     const sink = this.sink;
     if (sink.len === 0) return;
     this.out.copy(sink.buf, sink.len);
-    this.unsynced += sink.len;
     sink.len = 0;
     sink.release();
-    if (this.incrementalFsync && this.unsynced >= AUTOSYNC_BYTES) {
-      // In the thread pool: syncs what the writes queued so far have put in the file. The final
-      // fsync before the rename makes the whole file durable.
-      this.unsynced = 0;
-      fs.fdatasync(this.out.fd, () => undefined);
-    }
   }
 
   /** The snapshot's sink: this key's commands, now (its value may change right after). */

@@ -85,12 +85,9 @@ function continueLater(server: Server): void {
   if (continuing.has(server)) return;
   continuing.add(server);
   const step = () => {
-    const limit = server.config.hot.maxmemory;
-    if (server.closing || limit <= 0 || server.usedMemory() <= limit || server.busyScript !== null) {
-      continuing.delete(server);
-      return;
-    }
     continuing.delete(server);
+    const limit = server.config.hot.maxmemory;
+    if (server.closing || limit <= 0 || server.usedMemory() <= limit || server.busyScript !== null) return;
     evictToLimit(server, limit); // (schedules itself again when it runs out of time)
     server.propagation.flushPending();
   };
