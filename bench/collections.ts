@@ -6,9 +6,10 @@
  *   a set of 8 integers (intset), a list of 8 elements (`element:j`), a sorted set of 8 members
  *   (`j` -> `member:j`); and 100 lists, hashes, sets and sorted sets of 10,000 elements (1,000 per
  *   command) and 20 streams of 10,000 entries. RSS per key =
- *   (RSS after loading − RSS of the fresh server) / K, read once the servers have rested 13 s (past
- *   Redust's idle trim of V8's young generation, src/server/heap-trim.ts); used_memory per key from
- *   INFO memory the same way.
+ *   (RSS after loading − RSS of the fresh server) / K, each RSS (the fresh server's too) read once the
+ *   servers have rested 13 s (past Redust's idle trim of V8's young generation,
+ *   src/server/heap-trim.ts) and then run MEMORY PURGE; used_memory per key from INFO memory the
+ *   same way.
  * - Throughput: redis-benchmark -c 50 -r 100000, the built-in HSET, SADD and SPOP tests, and HGETALL /
  *   SMEMBERS of a 100-element hash / set, the built-in LPUSH, RPUSH, LPOP, RPOP, LRANGE 0 99 of a 600-element list (LRANGE_100)
  *   tests, the built-in ZADD and ZPOPMIN and ZRANGE 0 99 of a 100-member sorted set, at -P 1 and
@@ -141,6 +142,34 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How long the servers rest after a load before RSS is read: past the idle trim's 10 s of quiet (heap-trim.ts). */
 const REST_MS = 13_000;
 
+/**
+ * Before every RSS reading (the fresh server's too): rest past the idle trim, then MEMORY PURGE on
+ * every server (Redis: jemalloc's purge of dirty pages; Redust: a full V8 collection), so that no
+ * reading depends on when an allocator happens to give pages back.
+ */
+async function rest(servers: Running[]): Promise<void> {
+  await sleep(REST_MS);
+  // V8 gives its young generation back only at a scavenge that sees ~5 s of low allocation, so the
+  // idle trim's first tries can fail: wait (up to REST_MAX_EXTRA_MS more) until every Redust server
+  // holds no more than NEW_SPACE_AT_REST of it, as MEMORY MALLOC-STATS reports.
+  for (let waited = 0; waited < REST_MAX_EXTRA_MS; waited += 1000) {
+    const sizes = await Promise.all(servers.filter((s) => s.kind !== 'redis').map((s) => newSpaceResident(s.port)));
+    if (sizes.every((b) => b <= NEW_SPACE_AT_REST)) break;
+    await sleep(1000);
+  }
+  for (const s of servers) await command(s.port, 'MEMORY', 'PURGE');
+  await sleep(1000);
+}
+
+const REST_MAX_EXTRA_MS = 15_000;
+const NEW_SPACE_AT_REST = 2 * 1024 * 1024;
+
+/** Resident bytes of V8's new space in a Redust server (the `physical` column of MEMORY MALLOC-STATS). */
+async function newSpaceResident(port: number): Promise<number> {
+  const line = (await command(port, 'MEMORY', 'MALLOC-STATS')).split('\n').find((l) => l.trim().startsWith('new_space '));
+  return line ? Number(line.trim().split(/\s+/)[4]) : 0;
+}
+
 /** One round of the throughput tests: rps per test, and the server's CPU µs per request into `cpu`. */
 async function throughputRound(port: number, pid: number, n: number, cpu: Record<string, number[]>, p99: Record<string, number[]>): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -185,15 +214,15 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
     const servers: Running[] = [];
     try {
       for (const kind of opts.servers) servers.push(await startServer(kind, await freePort()));
-      await sleep(1000);
+      await rest(servers);
       const rss0 = servers.map((s) => rssOf(s.proc.pid!));
       const used0 = await Promise.all(servers.map((s) => usedMemory(s.port)));
       for (const s of servers) await load(s.port, 0);
-      await sleep(REST_MS);
+      await rest(servers);
       const rss1 = servers.map((s) => rssOf(s.proc.pid!));
       const used1 = await Promise.all(servers.map((s) => usedMemory(s.port)));
       for (const s of servers) await load(s.port, keys);
-      await sleep(REST_MS);
+      await rest(servers);
       const rss2 = servers.map((s) => rssOf(s.proc.pid!));
       servers.forEach((s, i) => {
         const r = { rssPerKey: (rss1[i] - rss0[i]) / keys, rssMarginal: (rss2[i] - rss1[i]) / keys, usedPerKey: (used1[i] - used0[i]) / keys };
@@ -301,8 +330,8 @@ export function writeCollectionsSection(file: string, r: CollectionsResult, head
       '(8 fields `field:j` → `value:j`, 8 members `member:j`, 8 integers, 8 elements `element:j`, or 8 members `member:j` with scores j; and 100 lists, hashes, sets and sorted sets of ' +
       '10,000 elements, 1,000 per command, and 20 streams of 10,000 entries, per key), RSS growth and used_memory growth per key ' +
       'over the first K keys, and RSS growth over the next K keys (the marginal cost per key). RSS is read at rest: the servers of a shape ' +
-      'run side by side and rest 13 s after each load, past the 10 s of quiet after which Redust\'s standalone server gives back V8\'s young generation ' +
-      '(src/server/heap-trim.ts); during and just after a load Redust holds up to ~32 MB more, about 150 B per key at 200,000 keys. ' +
+      'run side by side and rest 13 s before each reading (the fresh server\'s too), past the 10 s of quiet after which Redust\'s standalone server gives back V8\'s young generation ' +
+      '(src/server/heap-trim.ts), then each gets MEMORY PURGE (Redis: jemalloc\'s purge; Redust: a full V8 collection) a second before the reading; during and just after a load Redust holds up to ~32 MB more, about 150 B per key at 200,000 keys. ' +
       'Throughput: redis-benchmark `-c 50 -r 100000`, the built-in HSET, SADD, SPOP, ZADD and ZPOPMIN tests, HGETALL / SMEMBERS of a ' +
       '100-element hash / set, ZRANGE 0 99 of a 100-member sorted set, the built-in LPUSH, RPUSH, LPOP and RPOP tests, LRANGE 0 99 of a 600-element list (redis-benchmark\'s LRANGE_100), at -P 1 and -P 16, ' +
       'one test per redis-benchmark run; the three servers run at once, rounds interleaved, median rps, ratio to Redis; then the servers\' CPU time per ' +

@@ -44,6 +44,20 @@ test('heap trim: scavenges only once quiet after a busy spell, until the new spa
   assert.equal(calls.length, 5 + 4);
 });
 
+test('heap trim: start-up counts as a busy spell', () => {
+  // A fresh server whose start-up grew the young generation gives it back once quiet, with no
+  // burst of commands first (the bench reads a fresh server's RSS as its baseline).
+  let size = MB;
+  const calls: string[] = [];
+  const trim = new HeapTrim({ gc: (o) => { calls.push(o?.type ?? 'major'); size = MB; }, newSpaceSize: () => size }, 1000);
+  size = 8 * MB; // grown by start-up after the trim was made
+  for (let t = 100; t <= 900; t += 100) trim.tick(5000 + t, 0, 0);
+  assert.equal(calls, []);
+  for (let t = 1000; t <= 5000; t += 100) trim.tick(5000 + t, 0, 0);
+  assert.equal(calls, ['minor']);
+  assert.is(trim.trimmedBytes, 7 * MB);
+});
+
 test('heap trim: gives up after ten tries when V8 keeps the space', () => {
   const calls: string[] = [];
   const trim = new HeapTrim({ gc: (o) => calls.push(o?.type ?? 'major'), newSpaceSize: () => 16 * MB }, 1000);

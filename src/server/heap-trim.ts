@@ -10,8 +10,8 @@
  *
  * Invariants: the trim runs only from serverCron, only once the server has been quiet (fewer than
  * QUIET_COMMANDS commands and QUIET_BYTES input bytes per second) for IDLE_MS (10 s) after a busy
- * period, and then once a second until V8 has shrunk the new space or MAX_TRIES passed; a busy
- * period re-arms it. Each attempt is one scavenge (minor GC): its cost is the live part of the
+ * period (start-up counts as one), and then once a second until V8 has shrunk the new space or
+ * MAX_TRIES passed; a busy period re-arms it. Each attempt is one scavenge (minor GC): its cost is the live part of the
  * young generation, 0.4-6 ms measured. Then, on the wasm engine (its data is in linear memory,
  * the JS heap stays small), one full collection gives back the old generation's pages the spell's
  * promoted garbage took (maybeMajor).
@@ -61,8 +61,12 @@ export class HeapTrim {
   /** The new space's size when the server started: what a trim brings it back to. */
   private readonly baseline: number;
   private readonly spaceSize: () => number;
-  /** When the server last looked busy; 0 = not armed (nothing to trim). */
-  private busyAt = 0;
+  /**
+   * When the server last looked busy; 0 = not armed (nothing to trim). -1 = armed by the start
+   * itself: the first tick stamps it, since start-up (modules, the command table, a dataset
+   * loaded from disk) grows the young generation as a burst of commands would.
+   */
+  private busyAt = -1;
   private lastTry = 0;
   private tries = 0;
   /** Scavenges run and new-space bytes given back (INFO-style counters for tests and docs). */
@@ -108,7 +112,7 @@ export class HeapTrim {
    */
   tick(now: number, opsPerSec: number, inputBytesPerSec: number): void {
     if (this.gc === null) return;
-    if (opsPerSec >= QUIET_COMMANDS || inputBytesPerSec >= QUIET_BYTES) {
+    if (this.busyAt === -1 || opsPerSec >= QUIET_COMMANDS || inputBytesPerSec >= QUIET_BYTES) {
       this.busyAt = now;
       this.tries = 0;
       return;
