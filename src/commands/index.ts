@@ -32,6 +32,7 @@ import { commands as acl } from './acl';
 import { commands as replication } from './replication';
 import { commands as cluster } from './cluster';
 import { commands as moduleCommands } from './module';
+import { commands as lolwut } from './lolwut';
 
 export const ALL_COMMANDS: CommandRow[] = [
   ...connection, ...keys, ...server, ...strings, ...transactions, ...streams, ...streamGroups, ...pubsub, ...scripting, ...lists, ...hashes,
@@ -42,4 +43,5 @@ export const ALL_COMMANDS: CommandRow[] = [
   ...replication,
   ...cluster,
   ...moduleCommands,
+  ...lolwut,
 ];
