@@ -147,7 +147,7 @@ const REST_MS = 13_000;
  * every server (Redis: jemalloc's purge of dirty pages; Redust: a full V8 collection), so that no
  * reading depends on when an allocator happens to give pages back.
  */
-async function rest(servers: Running[]): Promise<void> {
+export async function rest(servers: Running[]): Promise<void> {
   await sleep(REST_MS);
   // V8 gives its young generation back only at a scavenge that sees ~5 s of low allocation, so the
   // idle trim's first tries can fail: wait (up to REST_MAX_EXTRA_MS more) until every Redust server

@@ -12,8 +12,8 @@
  *                                          (--strings N, --mixed N, --mixed-big N: 0 skips a case)
  *   node dist/bench/run.js scripting       only the scripting group (bench/scripting.ts), printed
  *   node dist/bench/run.js collections    only hashes/sets vs Redis (bench/collections.ts), its own section
- *   node dist/bench/run.js types|eviction|operating|acl|durability|aof|fuzz|tls  bitmaps/HLL/geo, eviction hit
- *                                          rates,
+ *   node dist/bench/run.js types|eviction|maxmemory|operating|acl|durability|aof|fuzz|tls  bitmaps/HLL/geo, eviction hit
+ *                                          rates, RSS under maxmemory,
  *                                          tracking/MONITOR/metrics costs, ACL rules, kill -9 cycles, AOF
  *                                          throughput/rewrite/start-up, the RESP fuzzer, TLS:
  *                                          each its own section (SECTIONS below)
@@ -263,6 +263,14 @@ const SECTIONS: Record<string, () => Promise<{ title: string; md: string[] }>> =
     const ops = Number(argOf('--ops', '400000'));
     const rows = await runEviction({ ops, maxmemory: argOf('--maxmemory', '4mb'), keys: Number(argOf('--keys', '15000')), servers: ['js-map', 'wasm', 'redis'], log });
     return { title: 'Eviction: hit rate of a Zipfian cache trace (`npm run bench -- eviction`)', md: evictionTable(rows, ops) };
+  },
+  // npm run bench -- maxmemory [--maxmemory 100mb] [--writes 1500000]
+  async maxmemory() {
+    const { runMaxmemory, maxmemoryTable } = await import('./maxmemory');
+    const maxmemory = argOf('--maxmemory', '100mb');
+    const writes = Number(argOf('--writes', '1500000'));
+    const rows = await runMaxmemory({ maxmemory, writes, servers: ['js-map', 'wasm', 'redis'], log });
+    return { title: 'RSS under maxmemory with a mixed write load (`npm run bench -- maxmemory`)', md: maxmemoryTable(rows, maxmemory, writes) };
   },
 };
 

@@ -1,6 +1,6 @@
 /**
- * The JavaScript containers both engines use for lists, hashes, sets and streams (the wasm engine
- * keeps only the keyspace and sorted sets in WebAssembly).
+ * The JavaScript containers: the js-map engine's lists, hashes and sets, and both engines' streams
+ * (the wasm engine keeps its keyspace, lists, hashes, sets and sorted sets in WebAssembly).
  */
 import type { HashValue, ListValue, SetValue, StreamValue } from '../types';
 import { JsList } from './list';

@@ -13,8 +13,14 @@
  */
 import type { Bytes, BulkValue, EncodingLimits, ListValue, MemoryAccount } from '../types';
 
-const ELEM_OVERHEAD = 8;
-const BASE_OVERHEAD = 48;
+/**
+ * Memory estimate (used_memory, maxmemory): per element beyond its bytes, a latin1 string's header
+ * and its ring-buffer slot with the buffer's doubling slack; per list, the objects. Calibrated
+ * against V8's heap after a full collection (100,000 lists of 8 elements and 5,000 of 200:
+ * within 10%).
+ */
+const ELEM_OVERHEAD = 36;
+const BASE_OVERHEAD = 90;
 const MAX_AS_STRING = 256 * 1024 * 1024;
 const MIN_CAP = 8;
 
