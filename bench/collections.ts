@@ -28,6 +28,10 @@ export interface CollectionsOptions {
   keys: number;
   n: number;
   servers: ServerKind[];
+  /** Only the memory shapes whose name matches (a quick partial run; none: every shape). */
+  shapes?: RegExp;
+  /** false: skip the throughput rounds. */
+  throughput?: boolean;
   log: (s: string) => void;
 }
 
@@ -234,13 +238,19 @@ export async function runCollections(opts: CollectionsOptions): Promise<Collecti
     }
   };
   for (const [shape, make] of Object.entries(SHAPES)) {
+    if (opts.shapes && !opts.shapes.test(shape)) continue;
     await measure(shape, opts.keys, (port, first) => pipeLoad(port, opts.keys, (i) => make(i + first)));
   }
   for (const [shape, big] of Object.entries(BIG_SHAPES)) {
+    if (opts.shapes && !opts.shapes.test(shape)) continue;
     await measure(shape, big.keys, (port, first) => pipeLoad(port, big.keys * big.commands, (i) => big.make(first + Math.floor(i / big.commands), i % big.commands), big.replyLines));
   }
   // Throughput: the three servers at once, rounds interleaved.
   const running: Running[] = [];
+  if (opts.throughput === false) {
+    const { log: _l, ...options } = opts;
+    return { options, memory, rps, cpu, p99 };
+  }
   try {
     for (const kind of opts.servers) running.push(await startServer(kind, await freePort()));
     for (const s of running) {

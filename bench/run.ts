@@ -12,6 +12,8 @@
  *                                          (--strings N, --mixed N, --mixed-big N: 0 skips a case)
  *   node dist/bench/run.js scripting       only the scripting group (bench/scripting.ts), printed
  *   node dist/bench/run.js collections    only hashes/sets vs Redis (bench/collections.ts), its own section
+ *                                          (--shapes REGEX: only those memory shapes, --no-throughput:
+ *                                          no redis-benchmark rounds; either one prints, writes nothing)
  *   node dist/bench/run.js types|eviction|maxmemory|operating|acl|durability|aof|fuzz|tls  bitmaps/HLL/geo, eviction hit
  *                                          rates, RSS under maxmemory,
  *                                          tracking/MONITOR/metrics costs, ACL rules, kill -9 cycles, AOF
@@ -329,8 +331,12 @@ async function main(): Promise<void> {
       keys: Number(argOf('--coll-keys', '200000')),
       n: Number(argOf('--coll-n', '100000')),
       servers: ['js-map', 'wasm', 'redis'],
+      shapes: has('--shapes') ? new RegExp(argOf('--shapes', '')) : undefined,
+      throughput: !has('--no-throughput'),
       log,
     });
+    // A partial run (--shapes, --no-throughput) is printed, not written over the full section.
+    if (has('--shapes') || has('--no-throughput')) return;
     writeCollectionsSection(out, r, header);
     log(`\nwrote the collections section of ${path.relative(process.cwd(), out)}`);
     return;
