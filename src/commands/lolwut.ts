@@ -194,14 +194,15 @@ function skyline(canvas: Canvas): void {
 }
 
 /** lolwut6's renderCanvas: one terminal cell per pixel, foreground and background in its gray. */
-const GRAYS = ['0;30;40m', '0;90;100m', '0;37;47m', '0;97;107m'];
+const CELLS = ['0;30;40m', '0;90;100m', '0;37;47m', '0;97;107m'].map((gray) => `\x1b[${gray} \x1b[0m`);
 function renderGrays(canvas: Canvas): string {
-  let text = '';
+  const rows: string[] = [];
+  const row: string[] = new Array<string>(canvas.width);
   for (let y = 0; y < canvas.height; y++) {
-    for (let x = 0; x < canvas.width; x++) text += `\x1b[${GRAYS[canvas.get(x, y)]} \x1b[0m`;
-    if (y !== canvas.height - 1) text += '\n';
+    for (let x = 0; x < canvas.width; x++) row[x] = CELLS[canvas.get(x, y)];
+    rows.push(row.join(''));
   }
-  return text;
+  return rows.join('\n');
 }
 
 /** The version-specific arguments: getLongFromObjectOrReply each, then clamped. */
