@@ -4,26 +4,39 @@
  * node hash (ShardedMap: no Map size cap and a Redis-style SCAN cursor). JsZSet (zset.ts) moves a
  * set here once it outgrows its flat small form.
  *
- * Node layout (few objects per node): level 0 is inline (`next`, `backward`; a level-0 span is
- * always 1, so it is not stored); levels 1.. live in ONE array `up` interleaving forward links and
- * spans: up[2i-2] = forward on level i, up[2i-1] = span on level i. A level-1 node (3 in 4) has
- * no array at all (up === null). The header's `up` grows with the list level, never shrinks.
+ * Layout: each node is a ZNode object (member, score, and the level-0 `next` / `backward` links
+ * zset.ts walks) AND a block in the list's own typed-array pool, which is what searches read. A
+ * block is addressed by b, an even word (4-byte) offset, with its links BEFORE b (as the wasm
+ * engine's nodes, assembly/skiplist.ts) so that the fields are at fixed offsets whatever the level
+ * and a node's low levels share a cache line with its score:
+ *   b-2-2i forward block on level i (NIL at the end), b-1-2i its span (levels >= 1; level-0 spans
+ *   are 1, that slot is unused), for 0 <= i < level;
+ *   b+0..1 score (float64); b+2..5 the member's first 16 bytes as 4 big-endian uint32 (zero
+ *   padded); b+6 member length; b+7 node id (nodes[id] is the node; the next free block of the
+ *   same level while free); b+8 level; b+9 unused.
+ * A search step reads one block (score and member prefix beside the links) where a node object, its
+ * boxed score, its member string and its links array were four memory reads: members of up to 16
+ * bytes compare without their string (equal zero-padded prefixes: the shorter is first, as memcmp
+ * then length does), longer ones with equal prefixes compare their strings. The header is the first
+ * block of the pool (MAX_LEVEL levels, no node). Freed blocks go on a free list per level; the pool
+ * doubles when full and never shrinks.
  *
  * Invariants (as in t_zset.c):
  * - Nodes are ordered by score, then by member compared as unsigned bytes (memcmp, then length).
  *   Members are latin1 JS strings (one char per byte), so JS string comparison IS that order.
  *   Scores are never NaN. Members are unique (the hash is checked before inserting).
+ * - A node's block holds its score (equal as a number: JsZSet may turn the object's 0 into -0, the
+ *   same place), its member's prefix words and length, its id and its level; level-0 block links
+ *   and the objects' next / backward describe the same order.
  * - The span on level i >= 1 counts the level-0 steps from a node to its level-i successor; the
  *   span of the last node on a level counts the steps to the end of the list (so the sum of spans
  *   along any search path to a node is its 1-based rank).
- * - `level` is the highest level in use (>= 1); header levels above it are null with span 0.
+ * - `level` is the highest level in use (>= 1); header levels above it are NIL with span 0.
  * - `backward` pointers make level 0 doubly linked (reverse ranges); `tail` is the last node.
- * - `dict` maps every member to its node; dict.size === length.
- * - UPD (the module-level update vector reused by every insert/delete) holds no node between
- *   calls, so a dropped list is not kept reachable through it.
+ * - `dict` maps every member to its node; dict.size === length === the live entries of `nodes`.
  *
  * Complexity: insert / delete / score update / rank / element-by-rank / first-in-range: O(log n)
- * expected; range visits O(log n + k); scan step O(count).
+ * expected; range visits O(log n + k); scan step O(count); a pool doubling O(n), amortized O(1).
  */
 import type { LexRange, ScoreRange } from '../types';
 import { ShardedMap } from '../hashing/sharded-map';
@@ -31,11 +44,8 @@ import { ShardedMap } from '../hashing/sharded-map';
 export const MAX_LEVEL = 32;
 /** Probability of one more level (ZSKIPLIST_P). */
 const P = 0.25;
-/** Estimated bytes per node beyond the member bytes and its levels (node object, string header, dict slot). */
-const NODE_OVERHEAD = 150;
-/** Bytes per level above 0 (link + span), and the array's own header when a node has one. */
-const LEVEL_BYTES = 16;
-const UP_ARRAY_BYTES = 48;
+/** Estimated bytes per node beyond the member bytes and its block (node object, string header, dict slot). */
+const NODE_OVERHEAD = 120;
 /** The list object, header node and an empty ShardedMap. */
 export const SKIPLIST_BASE_BYTES = 400;
 
@@ -45,45 +55,67 @@ export class ZNode {
   backward: ZNode | null;
   /** Level-0 successor. */
   next: ZNode | null;
-  /** Levels 1..: [forward1, span1, forward2, span2, ...]; null for a level-1 node. */
-  up: (ZNode | null | number)[] | null;
-  constructor(member: string, score: number, level: number) {
+  /** This node's block in its list's pool (see the header comment). */
+  blk: number;
+  constructor(member: string, score: number, blk: number) {
     this.member = member;
     this.score = score;
     this.backward = null;
     this.next = null;
-    if (level > 1) {
-      const up: (ZNode | null | number)[] = new Array(2 * (level - 1));
-      for (let i = 0; i < up.length; i += 2) {
-        up[i] = null;
-        up[i + 1] = 0;
-      }
-      this.up = up;
-    } else this.up = null;
+    this.blk = blk;
   }
 }
 
-function nodeLevel(n: ZNode): number {
-  return n.up === null ? 1 : (n.up.length >> 1) + 1;
+/** Block fields (word offsets from a block's start), the end-of-level link and the header block. */
+const B_P = 2;
+const B_LEN = 6;
+const B_ID = 7;
+const B_LEVEL = 8;
+/** Level i's forward link is at b + B_LINKS - 2i, its span right after it (links before the block's fields). */
+const B_LINKS = -2;
+const NIL = -1;
+/** The header block (MAX_LEVEL levels, at the start of the pool). */
+const HEADER = 2 * MAX_LEVEL;
+
+/** Words of a block of `level` levels (even). */
+function blockWords(level: number): number {
+  return 10 + 2 * level;
 }
 
-function nodeBytes(n: ZNode): number {
-  return NODE_OVERHEAD + n.member.length + (n.up === null ? 0 : UP_ARRAY_BYTES + n.up.length * (LEVEL_BYTES >> 1));
-}
-
-/** Forward link of x on level i (x has that level). */
-function fwd(x: ZNode, i: number): ZNode | null {
-  return i === 0 ? x.next : ((x.up as (ZNode | null | number)[])[2 * i - 2] as ZNode | null);
-}
-/** Span of x on level i >= 1. */
-function spanOf(x: ZNode, i: number): number {
-  return (x.up as (ZNode | null | number)[])[2 * i - 1] as number;
+function nodeBytes(member: string, level: number): number {
+  return NODE_OVERHEAD + member.length + 4 * blockWords(level);
 }
 
 function randomLevel(): number {
   let level = 1;
   while (level < MAX_LEVEL && Math.random() < P) level++;
   return level;
+}
+
+/** Word k (0..3) of a member's zero-padded 16-byte prefix, big-endian. */
+function prefixWord(m: string, k: number): number {
+  const n = m.length;
+  let w = 0;
+  for (let j = 4 * k; j < 4 * k + 4; j++) w = w * 256 + (j < n ? m.charCodeAt(j) : 0);
+  return w;
+}
+
+/** The (score, member) searched for (setKey), compared with blocks by ZSkipList.cmp. */
+let KS = 0;
+let KSTR = '';
+let KLEN = 0;
+let KP0 = 0;
+let KP1 = 0;
+let KP2 = 0;
+let KP3 = 0;
+function setKey(score: number, m: string): void {
+  KS = score;
+  KSTR = m;
+  KLEN = m.length;
+  KP0 = prefixWord(m, 0);
+  KP1 = prefixWord(m, 1);
+  KP2 = prefixWord(m, 2);
+  KP3 = prefixWord(m, 3);
 }
 
 /** (score, member) of a node is before (score, member). */
@@ -153,12 +185,23 @@ export function lexRangeEmpty(r: LexRangeS): boolean {
   return cmp > 0 || (cmp === 0 && (r.minEx || r.maxEx));
 }
 
-/** Update vector and ranks reused by every insert and delete; UPD is cleared after each use. */
-const UPD: (ZNode | null)[] = new Array<ZNode | null>(MAX_LEVEL).fill(null);
-const RANK: number[] = new Array<number>(MAX_LEVEL).fill(0);
+
+/** Update vector (blocks) and ranks reused by every insert and delete. */
+const UPD = new Int32Array(MAX_LEVEL);
+const RANK = new Float64Array(MAX_LEVEL);
 
 export class ZSkipList {
-  private readonly header = new ZNode('', 0, 1);
+  /** The pool: one buffer, three views. */
+  private f64: Float64Array;
+  private u32: Uint32Array;
+  private i32: Int32Array;
+  /** Words in use from the start of the pool (free blocks included). */
+  private top: number;
+  /** Head of each level's free-block list (NIL: none). */
+  private readonly free = new Int32Array(MAX_LEVEL + 1).fill(NIL);
+  /** Node objects by id; freed ids are reused. */
+  private readonly nodes: (ZNode | null)[] = [];
+  private readonly freeIds: number[] = [];
   tail: ZNode | null = null;
   private level = 1;
   length = 0;
@@ -167,30 +210,115 @@ export class ZSkipList {
   bytes = 0;
 
   constructor() {
-    this.header.up = [];
+    const buf = new ArrayBuffer(4 * 4096);
+    this.f64 = new Float64Array(buf);
+    this.u32 = new Uint32Array(buf);
+    this.i32 = new Int32Array(buf);
+    const h = this.i32;
+    h[HEADER + B_LEVEL] = MAX_LEVEL;
+    h[HEADER + B_ID] = NIL;
+    for (let i = 0; i < MAX_LEVEL; i++) {
+      h[HEADER + B_LINKS - 2 * i] = NIL;
+      h[HEADER + B_LINKS - 2 * i + 1] = 0;
+    }
+    this.top = blockWords(MAX_LEVEL);
   }
 
   get first(): ZNode | null {
-    return this.header.next;
+    const f = this.i32[HEADER + B_LINKS];
+    return f === NIL ? null : this.nodeAt(f);
+  }
+
+  private nodeAt(b: number): ZNode {
+    return this.nodes[this.i32[b + B_ID]] as ZNode;
   }
 
   get(m: string): ZNode | undefined {
     return this.dict.get(m);
   }
 
+  /** Block b's (score, member) against the key set by setKey: < 0 before, 0 same, > 0 after. */
+  private cmp(b: number): number {
+    const s = this.f64[b >> 1];
+    if (s !== KS) return s < KS ? -1 : 1;
+    const u = this.u32;
+    let w = u[b + B_P];
+    if (w !== KP0) return w < KP0 ? -1 : 1;
+    w = u[b + B_P + 1];
+    if (w !== KP1) return w < KP1 ? -1 : 1;
+    w = u[b + B_P + 2];
+    if (w !== KP2) return w < KP2 ? -1 : 1;
+    w = u[b + B_P + 3];
+    if (w !== KP3) return w < KP3 ? -1 : 1;
+    const len = this.i32[b + B_LEN];
+    if (len <= 16 || KLEN <= 16) return len - KLEN;
+    const m = this.nodeAt(b).member;
+    return m < KSTR ? -1 : m > KSTR ? 1 : 0;
+  }
+
+  /** A block of `level` levels, its links NIL and spans 0 (from the free list or the pool's end). */
+  private allocBlock(level: number): number {
+    let b = this.free[level];
+    if (b !== NIL) this.free[level] = this.i32[b + B_ID];
+    else {
+      const words = blockWords(level);
+      if (this.top + words > this.i32.length) this.growPool(this.top + words);
+      b = this.top + 2 * level;
+      this.top += words;
+    }
+    const i32 = this.i32;
+    i32[b + B_LEVEL] = level;
+    for (let i = 0; i < level; i++) {
+      i32[b + B_LINKS - 2 * i] = NIL;
+      i32[b + B_LINKS - 2 * i + 1] = 0;
+    }
+    return b;
+  }
+
+  private growPool(words: number): void {
+    let cap = this.i32.length * 2;
+    while (cap < words) cap *= 2;
+    const buf = new ArrayBuffer(4 * cap);
+    new Int32Array(buf).set(this.i32.subarray(0, this.top));
+    this.f64 = new Float64Array(buf);
+    this.u32 = new Uint32Array(buf);
+    this.i32 = new Int32Array(buf);
+  }
+
   /** Insert a member known to be absent. */
   insertNew(m: string, score: number): ZNode {
-    const n = new ZNode(m, score, randomLevel());
+    const level = randomLevel();
+    const b = this.allocBlock(level);
+    const id = this.freeIds.length > 0 ? (this.freeIds.pop() as number) : this.nodes.length;
+    const n = new ZNode(m, score, b);
+    if (id === this.nodes.length) this.nodes.push(n);
+    else this.nodes[id] = n;
+    const u = this.u32;
+    this.f64[b >> 1] = score;
+    u[b + B_P] = prefixWord(m, 0);
+    u[b + B_P + 1] = prefixWord(m, 1);
+    u[b + B_P + 2] = prefixWord(m, 2);
+    u[b + B_P + 3] = prefixWord(m, 3);
+    this.i32[b + B_LEN] = m.length;
+    this.i32[b + B_ID] = id;
     this.insertNode(n);
     this.dict.set(m, n);
-    this.bytes += nodeBytes(n);
+    this.bytes += nodeBytes(m, level);
     return n;
   }
 
   delete(n: ZNode): void {
     this.dict.delete(n.member);
     this.unlink(n);
-    this.bytes -= nodeBytes(n);
+    const b = n.blk;
+    const i32 = this.i32;
+    const level = i32[b + B_LEVEL];
+    const id = i32[b + B_ID];
+    this.nodes[id] = null;
+    this.freeIds.push(id);
+    i32[b + B_ID] = this.free[level];
+    this.free[level] = b;
+    this.bytes -= nodeBytes(n.member, level);
   }
 
   /** Change the score of a node (zslUpdateScore): in place when its position holds, else moved. */
@@ -199,108 +327,101 @@ export class ZSkipList {
     const next = n.next;
     if ((prev === null || prev.score < score) && (next === null || next.score > score)) {
       n.score = score;
+      this.f64[n.blk >> 1] = score;
       return;
     }
-    // The same node object is unlinked and relinked at its new place (its level is kept): no
-    // allocation and no dict update.
+    // The same node (object and block, its level kept) is unlinked and relinked at its new place.
     this.unlink(n);
     n.score = score;
+    this.f64[n.blk >> 1] = score;
     this.insertNode(n);
   }
 
-  /** Link node n (its level given by its `up` array) at its place (zslInsert). */
+  /** Link node n (its block filled in) at its place (zslInsert). */
   private insertNode(n: ZNode): void {
-    const score = n.score;
-    const m = n.member;
-    const header = this.header;
-    let x = header;
+    const b = n.blk;
+    const i32 = this.i32;
+    setKey(n.score, n.member);
+    let x = HEADER;
     let rank = 0;
     for (let i = this.level - 1; i >= 1; i--) {
-      let u = x.up as (ZNode | null | number)[];
-      let f = u[2 * i - 2] as ZNode | null;
-      while (f !== null && (f.score < score || (f.score === score && f.member < m))) {
-        rank += u[2 * i - 1] as number;
+      const at = B_LINKS - 2 * i;
+      let f = i32[x + at];
+      while (f !== NIL && this.cmp(f) < 0) {
+        rank += i32[x + at + 1];
         x = f;
-        u = x.up as (ZNode | null | number)[];
-        f = u[2 * i - 2] as ZNode | null;
+        f = i32[x + at];
       }
       RANK[i] = rank;
       UPD[i] = x;
     }
-    let f = x.next;
-    while (f !== null && (f.score < score || (f.score === score && f.member < m))) {
+    let f = i32[x + B_LINKS];
+    while (f !== NIL && this.cmp(f) < 0) {
       rank++;
       x = f;
-      f = x.next;
+      f = i32[x + B_LINKS];
     }
-    const level = nodeLevel(n);
+    const level = i32[b + B_LEVEL];
     if (level > this.level) {
-      const hu = header.up as (ZNode | null | number)[];
-      while (hu.length < 2 * (level - 1)) hu.push(null, 0);
       for (let i = this.level; i < level; i++) {
         RANK[i] = 0;
-        UPD[i] = header;
-        hu[2 * i - 1] = this.length;
+        UPD[i] = HEADER;
+        i32[HEADER + B_LINKS - 2 * i + 1] = this.length;
       }
       this.level = level;
     }
-    // Level 0.
-    n.next = x.next;
-    x.next = n;
-    n.backward = x === header ? null : x;
-    if (n.next !== null) n.next.backward = n;
+    // Level 0: blocks and objects.
+    i32[b + B_LINKS] = f;
+    i32[x + B_LINKS] = b;
+    const prev = x === HEADER ? null : this.nodeAt(x);
+    const next = f === NIL ? null : this.nodeAt(f);
+    n.backward = prev;
+    n.next = next;
+    if (next !== null) next.backward = n;
     else this.tail = n;
+    if (prev !== null) prev.next = n;
     // Levels 1..level-1.
-    const nu = n.up;
-    if (nu !== null) {
-      for (let i = 1; i < level; i++) {
-        const u = (UPD[i] as ZNode).up as (ZNode | null | number)[];
-        nu[2 * i - 2] = u[2 * i - 2];
-        u[2 * i - 2] = n;
-        nu[2 * i - 1] = (u[2 * i - 1] as number) - (rank - RANK[i]);
-        u[2 * i - 1] = rank - RANK[i] + 1;
-      }
+    for (let i = 1; i < level; i++) {
+      const at = B_LINKS - 2 * i;
+      const u = UPD[i];
+      i32[b + at] = i32[u + at];
+      i32[u + at] = b;
+      i32[b + at + 1] = i32[u + at + 1] - (rank - RANK[i]);
+      i32[u + at + 1] = rank - RANK[i] + 1;
     }
-    for (let i = level; i < this.level; i++) {
-      const u = (UPD[i] as ZNode).up as (ZNode | null | number)[];
-      u[2 * i - 1] = (u[2 * i - 1] as number) + 1;
-    }
-    for (let i = 1; i < this.level; i++) UPD[i] = null;
+    for (let i = level; i < this.level; i++) i32[UPD[i] + B_LINKS - 2 * i + 1]++;
     this.length++;
   }
 
-  /** Unlink node x (zslDeleteNode after the search for its predecessors). */
-  private unlink(x: ZNode): void {
-    const score = x.score;
-    const m = x.member;
-    const header = this.header;
-    let p = header;
+  /** Unlink node n (zslDeleteNode after the search for its predecessors); its block is kept. */
+  private unlink(n: ZNode): void {
+    const b = n.blk;
+    const i32 = this.i32;
+    setKey(n.score, n.member);
+    let p = HEADER;
     for (let i = this.level - 1; i >= 1; i--) {
-      let u = p.up as (ZNode | null | number)[];
-      let f = u[2 * i - 2] as ZNode | null;
-      while (f !== null && (f.score < score || (f.score === score && f.member < m))) {
+      const at = B_LINKS - 2 * i;
+      let f = i32[p + at];
+      while (f !== NIL && f !== b && this.cmp(f) < 0) {
         p = f;
-        u = p.up as (ZNode | null | number)[];
-        f = u[2 * i - 2] as ZNode | null;
+        f = i32[p + at];
       }
-      if (f === x) {
-        const xu = x.up as (ZNode | null | number)[];
-        u[2 * i - 1] = (u[2 * i - 1] as number) + (xu[2 * i - 1] as number) - 1;
-        u[2 * i - 2] = xu[2 * i - 2];
-      } else u[2 * i - 1] = (u[2 * i - 1] as number) - 1;
+      if (f === b) {
+        i32[p + at + 1] += i32[b + at + 1] - 1;
+        i32[p + at] = i32[b + at];
+      } else i32[p + at + 1]--;
     }
     // Level 0: the predecessor is the backward link.
-    const prev = x.backward;
-    const next = x.next;
-    if (prev === null) header.next = next;
-    else prev.next = next;
+    const prev = n.backward;
+    const next = n.next;
+    i32[(prev === null ? HEADER : prev.blk) + B_LINKS] = i32[b + B_LINKS];
+    if (prev !== null) prev.next = next;
     if (next !== null) next.backward = prev;
     else this.tail = prev;
-    x.next = null;
-    x.backward = null;
-    const hu = header.up as (ZNode | null | number)[];
-    while (this.level > 1 && hu[2 * (this.level - 1) - 2] === null) {
-      hu[2 * (this.level - 1) - 1] = 0;
+    n.next = null;
+    n.backward = null;
+    while (this.level > 1 && i32[HEADER + B_LINKS - 2 * (this.level - 1)] === NIL) {
+      i32[HEADER + B_LINKS - 2 * (this.level - 1) + 1] = 0;
       this.level--;
     }
     this.length--;
@@ -308,166 +429,194 @@ export class ZSkipList {
 
   /** 1-based rank of an existing (score, member), 0 when absent (zslGetRank). */
   rankOf(score: number, m: string): number {
+    const i32 = this.i32;
+    setKey(score, m);
     let rank = 0;
-    let x = this.header;
+    let x = HEADER;
     for (let i = this.level - 1; i >= 1; i--) {
-      let u = x.up as (ZNode | null | number)[];
-      let f = u[2 * i - 2] as ZNode | null;
-      while (f !== null && (f.score < score || (f.score === score && f.member <= m))) {
-        rank += u[2 * i - 1] as number;
+      const at = B_LINKS - 2 * i;
+      let f = i32[x + at];
+      while (f !== NIL && this.cmp(f) <= 0) {
+        rank += i32[x + at + 1];
         x = f;
-        u = x.up as (ZNode | null | number)[];
-        f = u[2 * i - 2] as ZNode | null;
+        f = i32[x + at];
       }
-      if (x !== this.header && x.member === m) return rank;
+      if (x !== HEADER && this.nodeAt(x).member === m) return rank;
     }
-    let f = x.next;
-    while (f !== null && (f.score < score || (f.score === score && f.member <= m))) {
+    let f = i32[x + B_LINKS];
+    while (f !== NIL && this.cmp(f) <= 0) {
       rank++;
       x = f;
-      f = x.next;
+      f = i32[x + B_LINKS];
     }
-    return x !== this.header && x.member === m ? rank : 0;
+    return x !== HEADER && this.nodeAt(x).member === m ? rank : 0;
   }
 
   /** Node at 1-based rank, or null (zslGetElementByRank). */
   byRank(rank: number): ZNode | null {
     if (rank < 1 || rank > this.length) return null;
-    if (rank === 1) return this.header.next;
+    if (rank === 1) return this.first;
     if (rank === this.length) return this.tail;
+    const i32 = this.i32;
     let traversed = 0;
-    let x = this.header;
+    let x = HEADER;
     for (let i = this.level - 1; i >= 1; i--) {
-      let f = fwd(x, i);
-      while (f !== null && traversed + spanOf(x, i) <= rank) {
-        traversed += spanOf(x, i);
+      const at = B_LINKS - 2 * i;
+      let f = i32[x + at];
+      while (f !== NIL && traversed + i32[x + at + 1] <= rank) {
+        traversed += i32[x + at + 1];
         x = f;
-        f = fwd(x, i);
+        f = i32[x + at];
       }
-      if (traversed === rank) return x;
+      if (traversed === rank) return this.nodeAt(x);
     }
-    while (traversed < rank && x.next !== null) {
-      x = x.next;
+    while (traversed < rank && i32[x + B_LINKS] !== NIL) {
+      x = i32[x + B_LINKS];
       traversed++;
     }
-    return traversed === rank ? x : null;
+    return traversed === rank && x !== HEADER ? this.nodeAt(x) : null;
   }
 
   private isInRange(r: ScoreRange): boolean {
     if (scoreRangeEmpty(r)) return false;
     const t = this.tail;
     if (t === null || !gteMin(t.score, r)) return false;
-    const h = this.header.next;
+    const h = this.first;
     if (h === null || !lteMax(h.score, r)) return false;
     return true;
   }
 
   firstInRange(r: ScoreRange): ZNode | null {
     if (!this.isInRange(r)) return null;
-    let x = this.header;
+    const i32 = this.i32;
+    const f64 = this.f64;
+    let x = HEADER;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = fwd(x, i);
-      while (f !== null && !gteMin(f.score, r)) {
+      const at = B_LINKS - 2 * i;
+      let f = i32[x + at];
+      while (f !== NIL && !gteMin(f64[f >> 1], r)) {
         x = f;
-        f = fwd(x, i);
+        f = i32[x + at];
       }
     }
-    const n = x.next;
-    return n !== null && lteMax(n.score, r) ? n : null;
+    const b = i32[x + B_LINKS];
+    return b !== NIL && lteMax(f64[b >> 1], r) ? this.nodeAt(b) : null;
   }
 
   lastInRange(r: ScoreRange): ZNode | null {
     if (!this.isInRange(r)) return null;
-    let x = this.header;
+    const i32 = this.i32;
+    const f64 = this.f64;
+    let x = HEADER;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = fwd(x, i);
-      while (f !== null && lteMax(f.score, r)) {
+      const at = B_LINKS - 2 * i;
+      let f = i32[x + at];
+      while (f !== NIL && lteMax(f64[f >> 1], r)) {
         x = f;
-        f = fwd(x, i);
+        f = i32[x + at];
       }
     }
-    return x !== this.header && gteMin(x.score, r) ? x : null;
+    return x !== HEADER && gteMin(f64[x >> 1], r) ? this.nodeAt(x) : null;
   }
 
   private isInLex(r: LexRangeS): boolean {
     if (lexRangeEmpty(r)) return false;
     const t = this.tail;
     if (t === null || !lexGteMin(t.member, r)) return false;
-    const h = this.header.next;
+    const h = this.first;
     if (h === null || !lexLteMax(h.member, r)) return false;
     return true;
   }
 
   firstInLex(r: LexRangeS): ZNode | null {
     if (!this.isInLex(r)) return null;
-    let x = this.header;
+    const i32 = this.i32;
+    let x = HEADER;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = fwd(x, i);
-      while (f !== null && !lexGteMin(f.member, r)) {
+      const at = B_LINKS - 2 * i;
+      let f = i32[x + at];
+      while (f !== NIL && !lexGteMin(this.nodeAt(f).member, r)) {
         x = f;
-        f = fwd(x, i);
+        f = i32[x + at];
       }
     }
-    const n = x.next;
-    return n !== null && lexLteMax(n.member, r) ? n : null;
+    const b = i32[x + B_LINKS];
+    if (b === NIL) return null;
+    const n = this.nodeAt(b);
+    return lexLteMax(n.member, r) ? n : null;
   }
 
   lastInLex(r: LexRangeS): ZNode | null {
     if (!this.isInLex(r)) return null;
-    let x = this.header;
+    const i32 = this.i32;
+    let x = HEADER;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = fwd(x, i);
-      while (f !== null && lexLteMax(f.member, r)) {
+      const at = B_LINKS - 2 * i;
+      let f = i32[x + at];
+      while (f !== NIL && lexLteMax(this.nodeAt(f).member, r)) {
         x = f;
-        f = fwd(x, i);
+        f = i32[x + at];
       }
     }
-    return x !== this.header && lexGteMin(x.member, r) ? x : null;
+    if (x === HEADER) return null;
+    const n = this.nodeAt(x);
+    return lexGteMin(n.member, r) ? n : null;
   }
 
   /** Throws on the first violated invariant (see the header comment). O(n * levels). */
   checkInvariants(fail: (msg: string) => never): void {
-    const rankOfNode = new Map<ZNode, number>();
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const rankOfBlock = new Map<number, number>();
     let prev: ZNode | null = null;
+    let prevB = HEADER;
     let count = 0;
     let bytes = 0;
-    for (let n = this.header.next; n !== null; n = n.next) {
+    for (let n = this.first; n !== null; n = n.next) {
       count++;
-      rankOfNode.set(n, count);
+      const b = n.blk;
+      rankOfBlock.set(b, count);
+      if (i32[prevB + B_LINKS] !== b) fail(`level-0 block link at rank ${count}`);
       if (n.backward !== prev) fail(`backward link at rank ${count}`);
       if (prev !== null && !before(prev, n.score, n.member)) fail(`order at rank ${count}`);
       if (Number.isNaN(n.score)) fail('NaN score');
+      if (f64[b >> 1] !== n.score) fail(`block score at rank ${count}`);
+      for (let k = 0; k < 4; k++) if (u32[b + B_P + k] !== prefixWord(n.member, k)) fail(`block prefix at rank ${count}`);
+      if (i32[b + B_LEN] !== n.member.length) fail(`block length at rank ${count}`);
+      if (this.nodes[i32[b + B_ID]] !== n) fail(`block id at rank ${count}`);
       if (this.dict.get(n.member) !== n) fail(`dict entry of ${JSON.stringify(n.member)}`);
-      if (nodeLevel(n) > this.level) fail('node level above list level');
-      if (n.up !== null && (n.up.length === 0 || n.up.length % 2 !== 0)) fail('node up array length');
-      bytes += nodeBytes(n);
+      const level = i32[b + B_LEVEL];
+      if (level < 1 || level > this.level) fail('node level out of range');
+      bytes += nodeBytes(n.member, level);
       prev = n;
+      prevB = b;
     }
+    if (i32[prevB + B_LINKS] !== NIL) fail('level-0 block link past the tail');
     if (count !== this.length) fail(`length ${this.length} vs ${count} nodes`);
     if (this.dict.size !== this.length) fail(`dict size ${this.dict.size} vs length ${this.length}`);
+    if (this.nodes.length - this.freeIds.length !== this.length) fail('live node ids vs length');
     if (this.tail !== prev) fail('tail');
     if (bytes !== this.bytes) fail(`bytes ${this.bytes} vs ${bytes}`);
-    const hu = this.header.up as (ZNode | null | number)[];
-    if (hu.length < 2 * (this.level - 1)) fail('header shorter than the list level');
-    if (this.level > 1 && hu[2 * (this.level - 1) - 2] === null) fail('level too high');
-    for (let i = this.level; 2 * i - 2 < hu.length; i++) {
-      if (hu[2 * i - 2] !== null || hu[2 * i - 1] !== 0) fail(`header level ${i} above list level`);
+    if (this.level > 1 && i32[HEADER + B_LINKS - 2 * (this.level - 1)] === NIL) fail('level too high');
+    for (let i = this.level; i < MAX_LEVEL; i++) {
+      if (i32[HEADER + B_LINKS - 2 * i] !== NIL || i32[HEADER + B_LINKS - 2 * i + 1] !== 0) fail(`header level ${i} above list level`);
     }
-    for (const u of UPD) if (u !== null) fail('update vector keeps a node');
     // Spans on every level >= 1 (level-0 spans are 1 by construction).
     for (let i = 1; i < this.level; i++) {
-      let x: ZNode = this.header;
+      const at = B_LINKS - 2 * i;
+      let x = HEADER;
       let r = 0;
       for (;;) {
-        const f = fwd(x, i);
-        const target = f === null ? this.length : (rankOfNode.get(f) as number);
-        if (f !== null && target === undefined) fail(`level ${i} links a node not on level 0`);
-        if (f !== null && nodeLevel(f) <= i) fail(`node linked on level ${i} it does not have`);
-        if (f === null) {
-          if (x !== this.header && spanOf(x, i) !== target - r) fail(`last span on level ${i}`);
+        const f = i32[x + at];
+        const target = f === NIL ? this.length : (rankOfBlock.get(f) as number);
+        if (f !== NIL && target === undefined) fail(`level ${i} links a node not on level 0`);
+        if (f !== NIL && i32[f + B_LEVEL] <= i) fail(`node linked on level ${i} it does not have`);
+        if (f === NIL) {
+          if (x !== HEADER && i32[x + at + 1] !== target - r) fail(`last span on level ${i}`);
           break;
         }
-        if (spanOf(x, i) !== target - r) fail(`span on level ${i} at rank ${r}: ${spanOf(x, i)} vs ${target - r}`);
+        if (i32[x + at + 1] !== target - r) fail(`span on level ${i} at rank ${r}: ${i32[x + at + 1]} vs ${target - r}`);
         r = target;
         x = f;
       }
