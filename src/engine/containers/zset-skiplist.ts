@@ -11,8 +11,8 @@
  * and a node's low levels share a cache line with its score:
  *   b-2-2i forward block on level i (NIL at the end), b-1-2i its span (levels >= 1; level-0 spans
  *   are 1, that slot is unused), for 0 <= i < level;
- *   b+0..1 score (float64); b+2..5 the member's first 16 bytes as 4 big-endian uint32 (zero
- *   padded); b+6 member length; b+7 node id (nodes[id] is the node; the next free block of the
+ *   b+0..1 score (float64); b+2..5 the member's first 16 bytes as 4 big-endian words (zero
+ *   padded, top bit flipped so int32 order is byte order); b+6 member length; b+7 node id (nodes[id] is the node; the next free block of the
  *   same level while free); b+8 level; b+9 unused.
  * A search step reads one block (score and member prefix beside the links) where a node object, its
  * boxed score, its member string and its links array were four memory reads: members of up to 16
@@ -92,30 +92,30 @@ function randomLevel(): number {
   return level;
 }
 
-/** Word k (0..3) of a member's zero-padded 16-byte prefix, big-endian. */
+/**
+ * Word k (0..3) of a member's zero-padded 16-byte prefix, big-endian, with its top bit flipped so
+ * that int32 order is the bytes' unsigned order.
+ */
 function prefixWord(m: string, k: number): number {
   const n = m.length;
   let w = 0;
-  for (let j = 4 * k; j < 4 * k + 4; j++) w = w * 256 + (j < n ? m.charCodeAt(j) : 0);
-  return w;
+  for (let j = 4 * k; j < 4 * k + 4; j++) w = (w << 8) | (j < n ? m.charCodeAt(j) : 0);
+  return w ^ 0x80000000;
 }
 
-/** The (score, member) searched for (setKey), compared with blocks by ZSkipList.cmp. */
-let KS = 0;
+/** The (score, member) searched for (setKey), compared with blocks by ZSkipList.cmp: typed arrays, so reading them costs no boxed number. */
+const KEY_SCORE = new Float64Array(1);
+/** Prefix words 0..3 (flipped as in blocks), then the length. */
+const KEY = new Int32Array(5);
 let KSTR = '';
-let KLEN = 0;
-let KP0 = 0;
-let KP1 = 0;
-let KP2 = 0;
-let KP3 = 0;
 function setKey(score: number, m: string): void {
-  KS = score;
+  KEY_SCORE[0] = score;
   KSTR = m;
-  KLEN = m.length;
-  KP0 = prefixWord(m, 0);
-  KP1 = prefixWord(m, 1);
-  KP2 = prefixWord(m, 2);
-  KP3 = prefixWord(m, 3);
+  KEY[0] = prefixWord(m, 0);
+  KEY[1] = prefixWord(m, 1);
+  KEY[2] = prefixWord(m, 2);
+  KEY[3] = prefixWord(m, 3);
+  KEY[4] = m.length;
 }
 
 /** (score, member) of a node is before (score, member). */
@@ -191,9 +191,8 @@ const UPD = new Int32Array(MAX_LEVEL);
 const RANK = new Float64Array(MAX_LEVEL);
 
 export class ZSkipList {
-  /** The pool: one buffer, three views. */
+  /** The pool: one buffer, two views. */
   private f64: Float64Array;
-  private u32: Uint32Array;
   private i32: Int32Array;
   /** Words in use from the start of the pool (free blocks included). */
   private top: number;
@@ -212,7 +211,6 @@ export class ZSkipList {
   constructor() {
     const buf = new ArrayBuffer(4 * 4096);
     this.f64 = new Float64Array(buf);
-    this.u32 = new Uint32Array(buf);
     this.i32 = new Int32Array(buf);
     const h = this.i32;
     h[HEADER + B_LEVEL] = MAX_LEVEL;
@@ -240,18 +238,21 @@ export class ZSkipList {
   /** Block b's (score, member) against the key set by setKey: < 0 before, 0 same, > 0 after. */
   private cmp(b: number): number {
     const s = this.f64[b >> 1];
-    if (s !== KS) return s < KS ? -1 : 1;
-    const u = this.u32;
-    let w = u[b + B_P];
-    if (w !== KP0) return w < KP0 ? -1 : 1;
-    w = u[b + B_P + 1];
-    if (w !== KP1) return w < KP1 ? -1 : 1;
-    w = u[b + B_P + 2];
-    if (w !== KP2) return w < KP2 ? -1 : 1;
-    w = u[b + B_P + 3];
-    if (w !== KP3) return w < KP3 ? -1 : 1;
-    const len = this.i32[b + B_LEN];
-    if (len <= 16 || KLEN <= 16) return len - KLEN;
+    const ks = KEY_SCORE[0];
+    if (s !== ks) return s < ks ? -1 : 1;
+    const i32 = this.i32;
+    // Differences of int32s, exact as numbers.
+    let d = i32[b + B_P] - KEY[0];
+    if (d !== 0) return d;
+    d = i32[b + B_P + 1] - KEY[1];
+    if (d !== 0) return d;
+    d = i32[b + B_P + 2] - KEY[2];
+    if (d !== 0) return d;
+    d = i32[b + B_P + 3] - KEY[3];
+    if (d !== 0) return d;
+    const len = i32[b + B_LEN];
+    const klen = KEY[4];
+    if (len <= 16 || klen <= 16) return len - klen;
     const m = this.nodeAt(b).member;
     return m < KSTR ? -1 : m > KSTR ? 1 : 0;
   }
@@ -281,7 +282,6 @@ export class ZSkipList {
     const buf = new ArrayBuffer(4 * cap);
     new Int32Array(buf).set(this.i32.subarray(0, this.top));
     this.f64 = new Float64Array(buf);
-    this.u32 = new Uint32Array(buf);
     this.i32 = new Int32Array(buf);
   }
 
@@ -293,12 +293,12 @@ export class ZSkipList {
     const n = new ZNode(m, score, b);
     if (id === this.nodes.length) this.nodes.push(n);
     else this.nodes[id] = n;
-    const u = this.u32;
+    const i32 = this.i32;
     this.f64[b >> 1] = score;
-    u[b + B_P] = prefixWord(m, 0);
-    u[b + B_P + 1] = prefixWord(m, 1);
-    u[b + B_P + 2] = prefixWord(m, 2);
-    u[b + B_P + 3] = prefixWord(m, 3);
+    i32[b + B_P] = prefixWord(m, 0);
+    i32[b + B_P + 1] = prefixWord(m, 1);
+    i32[b + B_P + 2] = prefixWord(m, 2);
+    i32[b + B_P + 3] = prefixWord(m, 3);
     this.i32[b + B_LEN] = m.length;
     this.i32[b + B_ID] = id;
     this.insertNode(n);
@@ -433,23 +433,28 @@ export class ZSkipList {
     setKey(score, m);
     let rank = 0;
     let x = HEADER;
+    // Returns on stepping onto the block equal to the key (Redis checks x's member after each level).
     for (let i = this.level - 1; i >= 1; i--) {
       const at = B_LINKS - 2 * i;
       let f = i32[x + at];
-      while (f !== NIL && this.cmp(f) <= 0) {
+      while (f !== NIL) {
+        const c = this.cmp(f);
+        if (c > 0) break;
         rank += i32[x + at + 1];
+        if (c === 0) return rank;
         x = f;
         f = i32[x + at];
       }
-      if (x !== HEADER && this.nodeAt(x).member === m) return rank;
     }
     let f = i32[x + B_LINKS];
-    while (f !== NIL && this.cmp(f) <= 0) {
+    while (f !== NIL) {
+      const c = this.cmp(f);
+      if (c > 0) break;
       rank++;
-      x = f;
-      f = i32[x + B_LINKS];
+      if (c === 0) return rank;
+      f = i32[f + B_LINKS];
     }
-    return x !== HEADER && this.nodeAt(x).member === m ? rank : 0;
+    return 0;
   }
 
   /** Node at 1-based rank, or null (zslGetElementByRank). */
@@ -566,7 +571,6 @@ export class ZSkipList {
   /** Throws on the first violated invariant (see the header comment). O(n * levels). */
   checkInvariants(fail: (msg: string) => never): void {
     const i32 = this.i32;
-    const u32 = this.u32;
     const f64 = this.f64;
     const rankOfBlock = new Map<number, number>();
     let prev: ZNode | null = null;
@@ -582,7 +586,7 @@ export class ZSkipList {
       if (prev !== null && !before(prev, n.score, n.member)) fail(`order at rank ${count}`);
       if (Number.isNaN(n.score)) fail('NaN score');
       if (f64[b >> 1] !== n.score) fail(`block score at rank ${count}`);
-      for (let k = 0; k < 4; k++) if (u32[b + B_P + k] !== prefixWord(n.member, k)) fail(`block prefix at rank ${count}`);
+      for (let k = 0; k < 4; k++) if (i32[b + B_P + k] !== prefixWord(n.member, k)) fail(`block prefix at rank ${count}`);
       if (i32[b + B_LEN] !== n.member.length) fail(`block length at rank ${count}`);
       if (this.nodes[i32[b + B_ID]] !== n) fail(`block id at rank ${count}`);
       if (this.dict.get(n.member) !== n) fail(`dict entry of ${JSON.stringify(n.member)}`);
