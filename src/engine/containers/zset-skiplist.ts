@@ -1,8 +1,8 @@
 /**
  * ZSkipList: the big form of the JavaScript sorted set (Redis t_zset.c "skiplist" encoding): a skip
  * list ordered by (score, member bytes) with span counts for O(log n) rank queries, plus a member ->
- * node hash (ShardedMap: no Map size cap and a Redis-style SCAN cursor). JsZSet (zset.ts) moves a
- * set here once it outgrows its flat small form.
+ * node index (linear hashing, Redis-style SCAN cursor). JsZSet (zset.ts) moves a set here once it
+ * outgrows its flat small form.
  *
  * Layout: each node is a ZNode object (member, score, and the level-0 `next` / `backward` links
  * zset.ts walks) AND a block in the list's own typed-array pool, which is what searches read. A
@@ -12,14 +12,20 @@
  *   b-2-2i forward block on level i (NIL at the end), b-1-2i its span (levels >= 1; level-0 spans
  *   are 1, that slot is unused), for 0 <= i < level;
  *   b+0..1 score (float64); b+2..5 the member's first 16 bytes as 4 big-endian words (zero
- *   padded, top bit flipped so int32 order is byte order); b+6 member length; b+7 node id (nodes[id] is the node; the next free block of the
- *   same level while free); b+8 level; b+9 unused.
+ *   padded, top bit flipped so int32 order is byte order); b+6 member length; b+7 node id
+ *   (nodes[id] is the node; the next free block of the same level while free); b+8 level; b+9
+ *   the next block in the member index's bucket; b+10 the member's hash (hashKey); b+11 unused.
  * A search step reads one block (score and member prefix beside the links) where a node object, its
  * boxed score, its member string and its links array were four memory reads: members of up to 16
  * bytes compare without their string (equal zero-padded prefixes: the shorter is first, as memcmp
  * then length does), longer ones with equal prefixes compare their strings. The header is the first
  * block of the pool (MAX_LEVEL levels, no node). Freed blocks go on a free list per level; the pool
  * doubles when full and never shrinks.
+ * The member index chains blocks in buckets by the member's hash, grown and shrunk one bucket at a
+ * time by linear hashing (linear-hashing.ts: one member per bucket on average, as a Redis dict), so
+ * SCAN has dictScan's cursor and guarantee. findBytes looks a member up from its bytes (hash, length,
+ * prefix words; the string only past 16 bytes): ZADD, GEOADD and ZSCORE build no string and touch no
+ * node object for a member that is there.
  *
  * Invariants (as in t_zset.c):
  * - Nodes are ordered by score, then by member compared as unsigned bytes (memcmp, then length).
@@ -33,13 +39,16 @@
  *   along any search path to a node is its 1-based rank).
  * - `level` is the highest level in use (>= 1); header levels above it are NIL with span 0.
  * - `backward` pointers make level 0 doubly linked (reverse ranges); `tail` is the last node.
- * - `dict` maps every member to its node; dict.size === length === the live entries of `nodes`.
+ * - Every node's block is in exactly one index bucket, lh.bucket(its hash); the buckets hold
+ *   `length` blocks; nBuckets === 2^lh.level + lh.split; length === the live entries of `nodes`.
  *
  * Complexity: insert / delete / score update / rank / element-by-rank / first-in-range: O(log n)
- * expected; range visits O(log n + k); scan step O(count); a pool doubling O(n), amortized O(1).
+ * expected; member lookup O(1); range visits O(log n + k); scan step O(count); a pool or bucket-head
+ * array doubling O(n) (a copy, no rehash), amortized O(1).
  */
 import type { LexRange, ScoreRange } from '../types';
-import { ShardedMap } from '../hashing/sharded-map';
+import { hashKey } from '../hashing/sharded-map';
+import { LinearHashing } from '../hashing/linear-hashing';
 
 export const MAX_LEVEL = 32;
 /** Probability of one more level (ZSKIPLIST_P). */
@@ -71,6 +80,9 @@ const B_P = 2;
 const B_LEN = 6;
 const B_ID = 7;
 const B_LEVEL = 8;
+/** The next block in the member index's bucket (NIL: last), and the member's hash (hashKey, as int32). */
+const B_CHAIN = 9;
+const B_HASH = 10;
 /** Level i's forward link is at b + B_LINKS - 2i, its span right after it (links before the block's fields). */
 const B_LINKS = -2;
 const NIL = -1;
@@ -79,7 +91,7 @@ const HEADER = 2 * MAX_LEVEL;
 
 /** Words of a block of `level` levels (even). */
 function blockWords(level: number): number {
-  return 10 + 2 * level;
+  return 12 + 2 * level;
 }
 
 function nodeBytes(member: string, level: number): number {
@@ -101,6 +113,35 @@ function prefixWord(m: string, k: number): number {
   let w = 0;
   for (let j = 4 * k; j < 4 * k + 4; j++) w = (w << 8) | (j < n ? m.charCodeAt(j) : 0);
   return w ^ 0x80000000;
+}
+
+/** hashKey (sharded-map.ts) of the latin1 string of bytes[off, off + n), computed on the bytes. */
+function hashBytes(b: Uint8Array, off: number, n: number): number {
+  let h = 0x811c9dc5;
+  if (n <= 128) {
+    for (let i = off; i < off + n; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  } else {
+    for (let i = off; i < off + 64; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    for (let i = off + n - 64; i < off + n; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    h = Math.imul(h ^ n, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+/** prefixWord of the bytes[off, off + n) member. */
+function prefixWordBytes(b: Uint8Array, off: number, n: number, k: number): number {
+  let w = 0;
+  for (let j = 4 * k; j < 4 * k + 4; j++) w = (w << 8) | (j < n ? b[off + j] : 0);
+  return w ^ 0x80000000;
+}
+
+/** Bytes 16.. of member m equal b[off + 16, off + n) (m.length === n). */
+function sameTail(m: string, b: Uint8Array, off: number, n: number): boolean {
+  for (let j = 16; j < n; j++) if (m.charCodeAt(j) !== b[off + j]) return false;
+  return true;
 }
 
 /** The (score, member) searched for (setKey), compared with blocks by ZSkipList.cmp: typed arrays, so reading them costs no boxed number. */
@@ -204,7 +245,14 @@ export class ZSkipList {
   tail: ZNode | null = null;
   private level = 1;
   length = 0;
-  readonly dict = new ShardedMap<ZNode>();
+  /**
+   * The member index: buckets of blocks chained through B_CHAIN, by linear hashing on the member's
+   * hash (one bucket split per insert past one member per bucket on average, one merge per delete
+   * below a quarter: never a whole rehash); heads[i] is bucket i's first block.
+   */
+  private heads = new Int32Array(16).fill(NIL);
+  private readonly lh = new LinearHashing();
+  private nBuckets = 1;
   /** Bytes of the nodes (not SKIPLIST_BASE_BYTES). */
   bytes = 0;
 
@@ -232,7 +280,136 @@ export class ZSkipList {
   }
 
   get(m: string): ZNode | undefined {
-    return this.dict.get(m);
+    const h = hashKey(m) | 0;
+    const n = m.length;
+    const i32 = this.i32;
+    for (let b = this.heads[this.lh.bucket(h)]; b !== NIL; b = i32[b + B_CHAIN]) {
+      if (i32[b + B_HASH] === h && i32[b + B_LEN] === n) {
+        const node = this.nodeAt(b);
+        if (node.member === m) return node;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The block of the member whose bytes are b[off, off + n), or NIL: found from the bytes (hash,
+   * length and 16-byte prefix in the block; the string only beyond 16 bytes), so a lookup builds no
+   * string and reads no node object.
+   */
+  findBytes(b: Uint8Array, off: number, n: number): number {
+    const h = hashBytes(b, off, n) | 0;
+    const i32 = this.i32;
+    let blk = this.heads[this.lh.bucket(h)];
+    if (blk === NIL) return NIL;
+    const w0 = prefixWordBytes(b, off, n, 0);
+    const w1 = prefixWordBytes(b, off, n, 1);
+    const w2 = prefixWordBytes(b, off, n, 2);
+    const w3 = prefixWordBytes(b, off, n, 3);
+    for (; blk !== NIL; blk = i32[blk + B_CHAIN]) {
+      if (i32[blk + B_HASH] !== h || i32[blk + B_LEN] !== n) continue;
+      if (i32[blk + B_P] !== w0 || i32[blk + B_P + 1] !== w1 || i32[blk + B_P + 2] !== w2 || i32[blk + B_P + 3] !== w3) continue;
+      if (n <= 16 || sameTail(this.nodeAt(blk).member, b, off, n)) return blk;
+    }
+    return NIL;
+  }
+
+  /** The score of a block findBytes returned (equal to its node's, -0 included). */
+  scoreAt(blk: number): number {
+    return this.f64[blk >> 1];
+  }
+
+  /** The node of a block findBytes returned. */
+  nodeOf(blk: number): ZNode {
+    return this.nodeAt(blk);
+  }
+
+  /** A score equal to the node's (0 <-> -0): same place, stored as given. */
+  setSameScore(n: ZNode, score: number): void {
+    n.score = score;
+    this.f64[n.blk >> 1] = score;
+  }
+
+  private indexInsert(b: number): void {
+    const i = this.lh.bucket(this.i32[b + B_HASH]);
+    this.i32[b + B_CHAIN] = this.heads[i];
+    this.heads[i] = b;
+    if (this.length > this.nBuckets) this.splitBucket();
+  }
+
+  private indexRemove(b: number): void {
+    const i32 = this.i32;
+    const i = this.lh.bucket(i32[b + B_HASH]);
+    let p = this.heads[i];
+    if (p === b) this.heads[i] = i32[b + B_CHAIN];
+    else {
+      while (i32[p + B_CHAIN] !== b) p = i32[p + B_CHAIN];
+      i32[p + B_CHAIN] = i32[b + B_CHAIN];
+    }
+    if (this.nBuckets > 1 && this.length < this.nBuckets / 4) this.mergeBucket();
+  }
+
+  /** LinearHashing's split of bucket `split`: its blocks with the split bit set move to a new last bucket. */
+  private splitBucket(): void {
+    const i32 = this.i32;
+    const bit = this.lh.splitBit;
+    const src = this.lh.split;
+    const dst = this.nBuckets;
+    if (dst >= this.heads.length) {
+      const heads = new Int32Array(this.heads.length * 2).fill(NIL);
+      heads.set(this.heads);
+      this.heads = heads;
+    }
+    let stay = NIL;
+    let move = NIL;
+    for (let b = this.heads[src]; b !== NIL; ) {
+      const next = i32[b + B_CHAIN];
+      if (i32[b + B_HASH] & bit) {
+        i32[b + B_CHAIN] = move;
+        move = b;
+      } else {
+        i32[b + B_CHAIN] = stay;
+        stay = b;
+      }
+      b = next;
+    }
+    this.heads[src] = stay;
+    this.heads[dst] = move;
+    this.nBuckets++;
+    this.lh.didSplit();
+  }
+
+  /** LinearHashing's merge: the last bucket's blocks go back to the bucket it was split from. */
+  private mergeBucket(): void {
+    const i32 = this.i32;
+    const into = this.lh.willMerge();
+    const last = --this.nBuckets;
+    for (let b = this.heads[last]; b !== NIL; ) {
+      const next = i32[b + B_CHAIN];
+      i32[b + B_CHAIN] = this.heads[into];
+      this.heads[into] = b;
+      b = next;
+    }
+    this.heads[last] = NIL;
+  }
+
+  /**
+   * One SCAN step (LinearHashing.scan over the buckets: about one member each, as a Redis dict):
+   * Redis's reverse-binary cursor and its guarantee. Returns the next cursor, 0 when done. The
+   * visitor must not insert or delete.
+   */
+  scan(cursor: number, count: number, visit: (member: string, n: ZNode) => void): number {
+    const i32 = this.i32;
+    return this.lh.scan(cursor, count, this.nBuckets, (phys, idx, mask, filter) => {
+      let k = 0;
+      for (let b = this.heads[phys]; b !== NIL; b = i32[b + B_CHAIN]) {
+        if (filter && (i32[b + B_HASH] & mask) >>> 0 !== idx) continue;
+        const n = this.nodeAt(b);
+        visit(n.member, n);
+        k++;
+      }
+      return k;
+    });
   }
 
   /** Block b's (score, member) against the key set by setKey: < 0 before, 0 same, > 0 after. */
@@ -299,17 +476,18 @@ export class ZSkipList {
     i32[b + B_P + 1] = prefixWord(m, 1);
     i32[b + B_P + 2] = prefixWord(m, 2);
     i32[b + B_P + 3] = prefixWord(m, 3);
-    this.i32[b + B_LEN] = m.length;
-    this.i32[b + B_ID] = id;
+    i32[b + B_LEN] = m.length;
+    i32[b + B_ID] = id;
+    i32[b + B_HASH] = hashKey(m) | 0;
     this.insertNode(n);
-    this.dict.set(m, n);
+    this.indexInsert(b);
     this.bytes += nodeBytes(m, level);
     return n;
   }
 
   delete(n: ZNode): void {
-    this.dict.delete(n.member);
     this.unlink(n);
+    this.indexRemove(n.blk);
     const b = n.blk;
     const i32 = this.i32;
     const level = i32[b + B_LEVEL];
@@ -585,11 +763,13 @@ export class ZSkipList {
       if (n.backward !== prev) fail(`backward link at rank ${count}`);
       if (prev !== null && !before(prev, n.score, n.member)) fail(`order at rank ${count}`);
       if (Number.isNaN(n.score)) fail('NaN score');
-      if (f64[b >> 1] !== n.score) fail(`block score at rank ${count}`);
+      if (!Object.is(f64[b >> 1], n.score)) fail(`block score at rank ${count}`);
       for (let k = 0; k < 4; k++) if (i32[b + B_P + k] !== prefixWord(n.member, k)) fail(`block prefix at rank ${count}`);
       if (i32[b + B_LEN] !== n.member.length) fail(`block length at rank ${count}`);
       if (this.nodes[i32[b + B_ID]] !== n) fail(`block id at rank ${count}`);
-      if (this.dict.get(n.member) !== n) fail(`dict entry of ${JSON.stringify(n.member)}`);
+      if (i32[b + B_HASH] !== (hashKey(n.member) | 0)) fail(`block hash at rank ${count}`);
+      if (this.get(n.member) !== n) fail(`index entry of ${JSON.stringify(n.member)}`);
+      if (this.findBytes(Buffer.from(n.member, 'latin1'), 0, n.member.length) !== b) fail(`findBytes of ${JSON.stringify(n.member)}`);
       const level = i32[b + B_LEVEL];
       if (level < 1 || level > this.level) fail('node level out of range');
       bytes += nodeBytes(n.member, level);
@@ -598,7 +778,16 @@ export class ZSkipList {
     }
     if (i32[prevB + B_LINKS] !== NIL) fail('level-0 block link past the tail');
     if (count !== this.length) fail(`length ${this.length} vs ${count} nodes`);
-    if (this.dict.size !== this.length) fail(`dict size ${this.dict.size} vs length ${this.length}`);
+    let indexed = 0;
+    if (this.nBuckets !== (1 << this.lh.level) + this.lh.split) fail('bucket count');
+    for (let i = 0; i < this.heads.length; i++) {
+      for (let b = this.heads[i]; b !== NIL; b = i32[b + B_CHAIN]) {
+        if (i >= this.nBuckets || this.lh.bucket(i32[b + B_HASH]) !== i) fail(`block in bucket ${i}`);
+        if (!rankOfBlock.has(b)) fail(`index bucket ${i} holds a block not in the list`);
+        indexed++;
+      }
+    }
+    if (indexed !== this.length) fail(`index holds ${indexed} blocks vs length ${this.length}`);
     if (this.nodes.length - this.freeIds.length !== this.length) fail('live node ids vs length');
     if (this.tail !== prev) fail('tail');
     if (bytes !== this.bytes) fail(`bytes ${this.bytes} vs ${bytes}`);

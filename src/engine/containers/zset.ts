@@ -155,12 +155,13 @@ export class JsZSet implements ZSetValue {
   }
 
   score(member: Bytes): number | undefined {
-    const m = key(member);
     if (this.members !== null) {
-      const i = this.smallFind(m);
+      const i = this.smallFind(key(member));
       return i < 0 ? undefined : (this.scores as number[])[i];
     }
-    return (this.sl as ZSkipList).get(m)?.score;
+    const sl = this.sl as ZSkipList;
+    const blk = sl.findBytes(member, 0, member.length);
+    return blk < 0 ? undefined : sl.scoreAt(blk);
   }
 
   add(member: Bytes, score: number): number | undefined {
@@ -187,7 +188,7 @@ export class JsZSet implements ZSetValue {
     }
     const old = node.score;
     if (old !== score) sl.updateScore(node, score);
-    else if (!Object.is(old, score)) node.score = score;
+    else if (!Object.is(old, score)) sl.setSameScore(node, score);
     return old;
   }
 
@@ -206,27 +207,30 @@ export class JsZSet implements ZSetValue {
     for (let j = 0; j < scores.length; j++) {
       const score = scores[j];
       if (Number.isNaN(score)) throw new Error('zset: NaN score');
-      const m = key(argv[from + 2 * j]);
+      const arg = argv[from + 2 * j];
+      let m: string | null = null;
       let cur: number;
       let i = -1;
-      let node: ZNode | undefined;
+      let blk = -1;
       if (this.members !== null) {
+        m = key(arg);
         i = this.smallFind(m);
         if (i >= 0) cur = (this.scores as number[])[i];
         else cur = NaN;
       } else {
-        node = (this.sl as ZSkipList).get(m);
-        cur = node === undefined ? NaN : node.score;
+        // Found from the bytes: no member string unless it is new.
+        blk = (this.sl as ZSkipList).findBytes(arg, 0, arg.length);
+        cur = blk < 0 ? NaN : (this.sl as ZSkipList).scoreAt(blk);
       }
       if (cur !== cur) {
         if (!xx) {
-          this.insertNew(m, score);
+          this.insertNew(m ?? key(arg), score);
           added++;
         }
         continue;
       }
       if (nx || score === cur || (lt && score >= cur) || (gt && score <= cur)) continue;
-      if (node !== undefined) (this.sl as ZSkipList).updateScore(node, score);
+      if (blk >= 0) (this.sl as ZSkipList).updateScore((this.sl as ZSkipList).nodeOf(blk), score);
       else this.smallMove(i, score);
       updated++;
     }
@@ -410,7 +414,7 @@ export class JsZSet implements ZSetValue {
       this.forEach(visit);
       return 0;
     }
-    return (this.sl as ZSkipList).dict.scan(cursor, count, (m, n) => visit(m, n.score));
+    return (this.sl as ZSkipList).scan(cursor, count, (m, n) => visit(m, n.score));
   }
 
   forEach(visit: (member: BulkValue, score: number) => void): void {
