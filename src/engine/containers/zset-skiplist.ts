@@ -46,7 +46,7 @@
  * expected; member lookup O(1); range visits O(log n + k); scan step O(count); a pool or bucket-head
  * array doubling O(n) (a copy, no rehash), amortized O(1).
  */
-import type { LexRange, ScoreRange } from '../types';
+import type { HashTableStats, LexRange, ScoreRange } from '../types';
 import { hashKey } from '../hashing/sharded-map';
 import { LinearHashing } from '../hashing/linear-hashing';
 
@@ -391,6 +391,22 @@ export class ZSkipList {
       b = next;
     }
     this.heads[last] = NIL;
+  }
+
+  /** DEBUG HTSTATS-KEY: the member index's chains, counted as dict.c's _dictGetStatsHt. O(buckets + members). */
+  stats(): HashTableStats {
+    const VECTLEN = 50;
+    const chains: number[] = new Array(VECTLEN).fill(0);
+    let slots = 0;
+    let maxChain = 0;
+    for (let i = 0; i < this.nBuckets; i++) {
+      let n = 0;
+      for (let b = this.heads[i]; b !== NIL; b = this.i32[b + B_CHAIN]) n++;
+      chains[n < VECTLEN ? n : VECTLEN - 1]++;
+      if (n > 0) slots++;
+      if (n > maxChain) maxChain = n;
+    }
+    return { size: this.nBuckets, used: this.length, slots, maxChain, totalChain: this.length, chains };
   }
 
   /**

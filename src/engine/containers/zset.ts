@@ -107,7 +107,7 @@ export class JsZSet implements ZSetValue {
   }
 
   tableStats(): TableStats {
-    return SHARDED_MAP_STATS;
+    return this.sl === null ? SHARDED_MAP_STATS : [this.sl.stats()];
   }
 
   attach(account: MemoryAccount | null): void {
