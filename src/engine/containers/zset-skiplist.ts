@@ -4,19 +4,21 @@
  * node index (linear hashing, Redis-style SCAN cursor). JsZSet (zset.ts) moves a set here once it
  * outgrows its flat small form.
  *
- * Layout: each node is a ZNode object (member, score, and the level-0 `next` / `backward` links
- * zset.ts walks) AND a block in the list's own typed-array pool, which is what searches read. A
- * block is addressed by b, an even word (4-byte) offset, with its links BEFORE b (as the wasm
- * engine's nodes, assembly/skiplist.ts) so that the fields are at fixed offsets whatever the level
- * and a node's low levels share a cache line with its score:
- *   b-2-2i forward block on level i (NIL at the end), b-1-2i its span (levels >= 1; level-0 spans
+ * Layout: a node is a block of the list's own typed-array pool, named by its offset (a number,
+ * NIL = -1 for none): no JS object per node, only its member string (in `members`, by node id).
+ * The offset b is an even word (4-byte) index; the links are BEFORE b (as the wasm engine's nodes,
+ * assembly/skiplist.ts) so that the fields are at fixed offsets whatever the level and a node's low
+ * levels share a cache line with its score:
+ *   b-2-2i forward node on level i (NIL at the end), b-1-2i its span (levels >= 1; level-0 spans
  *   are 1, that slot is unused), for 0 <= i < level;
- *   b+0..1 score (float64); b+2..5 the member's first 16 bytes as 4 big-endian words (zero
- *   padded, top bit flipped so int32 order is byte order); b+6 member length; b+7 node id
- *   (nodes[id] is the node; the next free block of the same level while free); b+8 level; b+9
- *   the next block in the member index's bucket; b+10 the member's hash (hashKey); b+11 unused.
+ *   b+0..1 score (float64, exactly as given: -0 kept); b+2..5 the member's first 16 bytes as 4
+ *   big-endian words (zero padded, top bit flipped so int32 order is byte order); b+6 member
+ *   length; b+7 node id (members[id] is the member; the next free block of the same level while
+ *   free); b+8 level; b+9 the next node in the member index's bucket; b+10 the member's hash
+ *   (hashKey); b+11 the level-0 predecessor (NIL for the first node).
  * A search step reads one block (score and member prefix beside the links) where a node object, its
- * boxed score, its member string and its links array were four memory reads: members of up to 16
+ * boxed score, its member string and its links array were four memory reads (and the collector has
+ * one object per member to trace instead of four): members of up to 16
  * bytes compare without their string (equal zero-padded prefixes: the shorter is first, as memcmp
  * then length does), longer ones with equal prefixes compare their strings. The header is the first
  * block of the pool (MAX_LEVEL levels, no node). Freed blocks go on a free list per level; the pool
@@ -24,23 +26,22 @@
  * The member index chains blocks in buckets by the member's hash, grown and shrunk one bucket at a
  * time by linear hashing (linear-hashing.ts: one member per bucket on average, as a Redis dict), so
  * SCAN has dictScan's cursor and guarantee. findBytes looks a member up from its bytes (hash, length,
- * prefix words; the string only past 16 bytes): ZADD, GEOADD and ZSCORE build no string and touch no
- * node object for a member that is there.
+ * prefix words; the string only past 16 bytes): ZADD, GEOADD and ZSCORE build no string for a member
+ * that is there.
  *
  * Invariants (as in t_zset.c):
  * - Nodes are ordered by score, then by member compared as unsigned bytes (memcmp, then length).
  *   Members are latin1 JS strings (one char per byte), so JS string comparison IS that order.
  *   Scores are never NaN. Members are unique (the hash is checked before inserting).
- * - A node's block holds its score (equal as a number: JsZSet may turn the object's 0 into -0, the
- *   same place), its member's prefix words and length, its id and its level; level-0 block links
- *   and the objects' next / backward describe the same order.
+ * - A node's block holds its member's prefix words, length and hash; level-0 forward and backward
+ *   links describe the same order; freed ids hold ''.
  * - The span on level i >= 1 counts the level-0 steps from a node to its level-i successor; the
  *   span of the last node on a level counts the steps to the end of the list (so the sum of spans
  *   along any search path to a node is its 1-based rank).
  * - `level` is the highest level in use (>= 1); header levels above it are NIL with span 0.
- * - `backward` pointers make level 0 doubly linked (reverse ranges); `tail` is the last node.
+ * - Backward links make level 0 doubly linked (reverse ranges); `tail` is the last node.
  * - Every node's block is in exactly one index bucket, lh.bucket(its hash); the buckets hold
- *   `length` blocks; nBuckets === 2^lh.level + lh.split; length === the live entries of `nodes`.
+ *   `length` blocks; nBuckets === 2^lh.level + lh.split; length === the live entries of `members`.
  *
  * Complexity: insert / delete / score update / rank / element-by-rank / first-in-range: O(log n)
  * expected; member lookup O(1); range visits O(log n + k); scan step O(count); a pool or bucket-head
@@ -53,27 +54,10 @@ import { LinearHashing } from '../hashing/linear-hashing';
 export const MAX_LEVEL = 32;
 /** Probability of one more level (ZSKIPLIST_P). */
 const P = 0.25;
-/** Estimated bytes per node beyond the member bytes and its block (node object, string header, dict slot). */
-const NODE_OVERHEAD = 120;
-/** The list object, header node and an empty ShardedMap. */
-export const SKIPLIST_BASE_BYTES = 400;
-
-export class ZNode {
-  member: string;
-  score: number;
-  backward: ZNode | null;
-  /** Level-0 successor. */
-  next: ZNode | null;
-  /** This node's block in its list's pool (see the header comment). */
-  blk: number;
-  constructor(member: string, score: number, blk: number) {
-    this.member = member;
-    this.score = score;
-    this.backward = null;
-    this.next = null;
-    this.blk = blk;
-  }
-}
+/** Estimated bytes per node beyond the member bytes and its block (member string header, its slot, index head). */
+const NODE_OVERHEAD = 48;
+/** The list object, its arrays and its first pool (16 KB). */
+export const SKIPLIST_BASE_BYTES = 16800;
 
 /** Block fields (word offsets from a block's start), the end-of-level link and the header block. */
 const B_P = 2;
@@ -83,9 +67,12 @@ const B_LEVEL = 8;
 /** The next block in the member index's bucket (NIL: last), and the member's hash (hashKey, as int32). */
 const B_CHAIN = 9;
 const B_HASH = 10;
+/** The level-0 predecessor (NIL for the first node). */
+const B_BACK = 11;
+/** No node. */
+export const NIL = -1;
 /** Level i's forward link is at b + B_LINKS - 2i, its span right after it (links before the block's fields). */
 const B_LINKS = -2;
-const NIL = -1;
 /** The header block (MAX_LEVEL levels, at the start of the pool). */
 const HEADER = 2 * MAX_LEVEL;
 
@@ -160,8 +147,8 @@ function setKey(score: number, m: string): void {
 }
 
 /** (score, member) of a node is before (score, member). */
-export function before(n: ZNode, score: number, member: string): boolean {
-  return n.score < score || (n.score === score && n.member < member);
+export function before(s1: number, m1: string, score: number, member: string): boolean {
+  return s1 < score || (s1 === score && m1 < member);
 }
 
 export function gteMin(v: number, r: ScoreRange): boolean {
@@ -239,10 +226,11 @@ export class ZSkipList {
   private top: number;
   /** Head of each level's free-block list (NIL: none). */
   private readonly free = new Int32Array(MAX_LEVEL + 1).fill(NIL);
-  /** Node objects by id; freed ids are reused. */
-  private readonly nodes: (ZNode | null)[] = [];
+  /** Members by node id ('' in a freed slot); freed ids are reused. */
+  private readonly members: string[] = [];
   private readonly freeIds: number[] = [];
-  tail: ZNode | null = null;
+  /** The last node (NIL when empty). */
+  tail = NIL;
   private level = 1;
   length = 0;
   /**
@@ -270,32 +258,46 @@ export class ZSkipList {
     this.top = blockWords(MAX_LEVEL);
   }
 
-  get first(): ZNode | null {
-    const f = this.i32[HEADER + B_LINKS];
-    return f === NIL ? null : this.nodeAt(f);
+  // ---- nodes (blocks) ----
+
+  /** The first node, NIL when empty. */
+  get first(): number {
+    return this.i32[HEADER + B_LINKS];
   }
 
-  private nodeAt(b: number): ZNode {
-    return this.nodes[this.i32[b + B_ID]] as ZNode;
+  /** The node after n (level 0), NIL at the end. */
+  next(n: number): number {
+    return this.i32[n + B_LINKS];
   }
 
-  get(m: string): ZNode | undefined {
+  /** The node before n, NIL at the start. */
+  prev(n: number): number {
+    return this.i32[n + B_BACK];
+  }
+
+  member(n: number): string {
+    return this.members[this.i32[n + B_ID]];
+  }
+
+  score(n: number): number {
+    return this.f64[n >> 1];
+  }
+
+  /** The node of member m, or NIL. */
+  get(m: string): number {
     const h = hashKey(m) | 0;
     const n = m.length;
     const i32 = this.i32;
     for (let b = this.heads[this.lh.bucket(h)]; b !== NIL; b = i32[b + B_CHAIN]) {
-      if (i32[b + B_HASH] === h && i32[b + B_LEN] === n) {
-        const node = this.nodeAt(b);
-        if (node.member === m) return node;
-      }
+      if (i32[b + B_HASH] === h && i32[b + B_LEN] === n && this.members[i32[b + B_ID]] === m) return b;
     }
-    return undefined;
+    return NIL;
   }
 
   /**
-   * The block of the member whose bytes are b[off, off + n), or NIL: found from the bytes (hash,
+   * The node of the member whose bytes are b[off, off + n), or NIL: found from the bytes (hash,
    * length and 16-byte prefix in the block; the string only beyond 16 bytes), so a lookup builds no
-   * string and reads no node object.
+   * string.
    */
   findBytes(b: Uint8Array, off: number, n: number): number {
     const h = hashBytes(b, off, n) | 0;
@@ -309,26 +311,39 @@ export class ZSkipList {
     for (; blk !== NIL; blk = i32[blk + B_CHAIN]) {
       if (i32[blk + B_HASH] !== h || i32[blk + B_LEN] !== n) continue;
       if (i32[blk + B_P] !== w0 || i32[blk + B_P + 1] !== w1 || i32[blk + B_P + 2] !== w2 || i32[blk + B_P + 3] !== w3) continue;
-      if (n <= 16 || sameTail(this.nodeAt(blk).member, b, off, n)) return blk;
+      if (n <= 16 || sameTail(this.members[i32[blk + B_ID]], b, off, n)) return blk;
     }
     return NIL;
   }
 
-  /** The score of a block findBytes returned (equal to its node's, -0 included). */
-  scoreAt(blk: number): number {
-    return this.f64[blk >> 1];
-  }
-
-  /** The node of a block findBytes returned. */
-  nodeOf(blk: number): ZNode {
-    return this.nodeAt(blk);
-  }
-
   /** A score equal to the node's (0 <-> -0): same place, stored as given. */
-  setSameScore(n: ZNode, score: number): void {
-    n.score = score;
-    this.f64[n.blk >> 1] = score;
+  setSameScore(n: number, score: number): void {
+    this.f64[n >> 1] = score;
   }
+
+  /** Block b's (score, member) against the key set by setKey: < 0 before, 0 same, > 0 after. */
+  private cmp(b: number): number {
+    const s = this.f64[b >> 1];
+    const ks = KEY_SCORE[0];
+    if (s !== ks) return s < ks ? -1 : 1;
+    const i32 = this.i32;
+    // Differences of int32s, exact as numbers.
+    let d = i32[b + B_P] - KEY[0];
+    if (d !== 0) return d;
+    d = i32[b + B_P + 1] - KEY[1];
+    if (d !== 0) return d;
+    d = i32[b + B_P + 2] - KEY[2];
+    if (d !== 0) return d;
+    d = i32[b + B_P + 3] - KEY[3];
+    if (d !== 0) return d;
+    const len = i32[b + B_LEN];
+    const klen = KEY[4];
+    if (len <= 16 || klen <= 16) return len - klen;
+    const m = this.members[i32[b + B_ID]];
+    return m < KSTR ? -1 : m > KSTR ? 1 : 0;
+  }
+
+  // ---- the member index ----
 
   private indexInsert(b: number): void {
     const i = this.lh.bucket(this.i32[b + B_HASH]);
@@ -414,41 +429,20 @@ export class ZSkipList {
    * Redis's reverse-binary cursor and its guarantee. Returns the next cursor, 0 when done. The
    * visitor must not insert or delete.
    */
-  scan(cursor: number, count: number, visit: (member: string, n: ZNode) => void): number {
+  scan(cursor: number, count: number, visit: (member: string, score: number) => void): number {
     const i32 = this.i32;
     return this.lh.scan(cursor, count, this.nBuckets, (phys, idx, mask, filter) => {
       let k = 0;
       for (let b = this.heads[phys]; b !== NIL; b = i32[b + B_CHAIN]) {
         if (filter && (i32[b + B_HASH] & mask) >>> 0 !== idx) continue;
-        const n = this.nodeAt(b);
-        visit(n.member, n);
+        visit(this.members[i32[b + B_ID]], this.f64[b >> 1]);
         k++;
       }
       return k;
     });
   }
 
-  /** Block b's (score, member) against the key set by setKey: < 0 before, 0 same, > 0 after. */
-  private cmp(b: number): number {
-    const s = this.f64[b >> 1];
-    const ks = KEY_SCORE[0];
-    if (s !== ks) return s < ks ? -1 : 1;
-    const i32 = this.i32;
-    // Differences of int32s, exact as numbers.
-    let d = i32[b + B_P] - KEY[0];
-    if (d !== 0) return d;
-    d = i32[b + B_P + 1] - KEY[1];
-    if (d !== 0) return d;
-    d = i32[b + B_P + 2] - KEY[2];
-    if (d !== 0) return d;
-    d = i32[b + B_P + 3] - KEY[3];
-    if (d !== 0) return d;
-    const len = i32[b + B_LEN];
-    const klen = KEY[4];
-    if (len <= 16 || klen <= 16) return len - klen;
-    const m = this.nodeAt(b).member;
-    return m < KSTR ? -1 : m > KSTR ? 1 : 0;
-  }
+  // ---- the pool ----
 
   /** A block of `level` levels, its links NIL and spans 0 (from the free list or the pool's end). */
   private allocBlock(level: number): number {
@@ -478,14 +472,15 @@ export class ZSkipList {
     this.i32 = new Int32Array(buf);
   }
 
-  /** Insert a member known to be absent. */
-  insertNew(m: string, score: number): ZNode {
+  // ---- the list ----
+
+  /** Insert a member known to be absent; returns its node. */
+  insertNew(m: string, score: number): number {
     const level = randomLevel();
     const b = this.allocBlock(level);
-    const id = this.freeIds.length > 0 ? (this.freeIds.pop() as number) : this.nodes.length;
-    const n = new ZNode(m, score, b);
-    if (id === this.nodes.length) this.nodes.push(n);
-    else this.nodes[id] = n;
+    const id = this.freeIds.length > 0 ? (this.freeIds.pop() as number) : this.members.length;
+    if (id === this.members.length) this.members.push(m);
+    else this.members[id] = m;
     const i32 = this.i32;
     this.f64[b >> 1] = score;
     i32[b + B_P] = prefixWord(m, 0);
@@ -495,47 +490,46 @@ export class ZSkipList {
     i32[b + B_LEN] = m.length;
     i32[b + B_ID] = id;
     i32[b + B_HASH] = hashKey(m) | 0;
-    this.insertNode(n);
+    this.insertNode(b);
     this.indexInsert(b);
     this.bytes += nodeBytes(m, level);
-    return n;
+    return b;
   }
 
-  delete(n: ZNode): void {
+  /** Remove node n; n is invalid afterwards. */
+  delete(n: number): void {
     this.unlink(n);
-    this.indexRemove(n.blk);
-    const b = n.blk;
+    this.indexRemove(n);
     const i32 = this.i32;
-    const level = i32[b + B_LEVEL];
-    const id = i32[b + B_ID];
-    this.nodes[id] = null;
+    const level = i32[n + B_LEVEL];
+    const id = i32[n + B_ID];
+    this.bytes -= nodeBytes(this.members[id], level);
+    this.members[id] = '';
     this.freeIds.push(id);
-    i32[b + B_ID] = this.free[level];
-    this.free[level] = b;
-    this.bytes -= nodeBytes(n.member, level);
+    i32[n + B_ID] = this.free[level];
+    this.free[level] = n;
   }
 
   /** Change the score of a node (zslUpdateScore): in place when its position holds, else moved. */
-  updateScore(n: ZNode, score: number): void {
-    const prev = n.backward;
-    const next = n.next;
-    if ((prev === null || prev.score < score) && (next === null || next.score > score)) {
-      n.score = score;
-      this.f64[n.blk >> 1] = score;
+  updateScore(n: number, score: number): void {
+    const i32 = this.i32;
+    const f64 = this.f64;
+    const prev = i32[n + B_BACK];
+    const next = i32[n + B_LINKS];
+    if ((prev === NIL || f64[prev >> 1] < score) && (next === NIL || f64[next >> 1] > score)) {
+      f64[n >> 1] = score;
       return;
     }
-    // The same node (object and block, its level kept) is unlinked and relinked at its new place.
+    // The same block (its level kept) is unlinked and relinked at its new place.
     this.unlink(n);
-    n.score = score;
-    this.f64[n.blk >> 1] = score;
+    f64[n >> 1] = score;
     this.insertNode(n);
   }
 
-  /** Link node n (its block filled in) at its place (zslInsert). */
-  private insertNode(n: ZNode): void {
-    const b = n.blk;
+  /** Link block b (filled in) at its place (zslInsert). */
+  private insertNode(b: number): void {
     const i32 = this.i32;
-    setKey(n.score, n.member);
+    setKey(this.f64[b >> 1], this.members[i32[b + B_ID]]);
     let x = HEADER;
     let rank = 0;
     for (let i = this.level - 1; i >= 1; i--) {
@@ -564,16 +558,12 @@ export class ZSkipList {
       }
       this.level = level;
     }
-    // Level 0: blocks and objects.
+    // Level 0, both ways.
     i32[b + B_LINKS] = f;
     i32[x + B_LINKS] = b;
-    const prev = x === HEADER ? null : this.nodeAt(x);
-    const next = f === NIL ? null : this.nodeAt(f);
-    n.backward = prev;
-    n.next = next;
-    if (next !== null) next.backward = n;
-    else this.tail = n;
-    if (prev !== null) prev.next = n;
+    i32[b + B_BACK] = x === HEADER ? NIL : x;
+    if (f !== NIL) i32[f + B_BACK] = b;
+    else this.tail = b;
     // Levels 1..level-1.
     for (let i = 1; i < level; i++) {
       const at = B_LINKS - 2 * i;
@@ -587,11 +577,10 @@ export class ZSkipList {
     this.length++;
   }
 
-  /** Unlink node n (zslDeleteNode after the search for its predecessors); its block is kept. */
-  private unlink(n: ZNode): void {
-    const b = n.blk;
+  /** Unlink block b (zslDeleteNode after the search for its predecessors); the block is kept. */
+  private unlink(b: number): void {
     const i32 = this.i32;
-    setKey(n.score, n.member);
+    setKey(this.f64[b >> 1], this.members[i32[b + B_ID]]);
     let p = HEADER;
     for (let i = this.level - 1; i >= 1; i--) {
       const at = B_LINKS - 2 * i;
@@ -606,14 +595,11 @@ export class ZSkipList {
       } else i32[p + at + 1]--;
     }
     // Level 0: the predecessor is the backward link.
-    const prev = n.backward;
-    const next = n.next;
-    i32[(prev === null ? HEADER : prev.blk) + B_LINKS] = i32[b + B_LINKS];
-    if (prev !== null) prev.next = next;
-    if (next !== null) next.backward = prev;
+    const prev = i32[b + B_BACK];
+    const next = i32[b + B_LINKS];
+    i32[(prev === NIL ? HEADER : prev) + B_LINKS] = next;
+    if (next !== NIL) i32[next + B_BACK] = prev;
     else this.tail = prev;
-    n.next = null;
-    n.backward = null;
     while (this.level > 1 && i32[HEADER + B_LINKS - 2 * (this.level - 1)] === NIL) {
       i32[HEADER + B_LINKS - 2 * (this.level - 1) + 1] = 0;
       this.level--;
@@ -651,9 +637,9 @@ export class ZSkipList {
     return 0;
   }
 
-  /** Node at 1-based rank, or null (zslGetElementByRank). */
-  byRank(rank: number): ZNode | null {
-    if (rank < 1 || rank > this.length) return null;
+  /** Node at 1-based rank, or NIL (zslGetElementByRank). */
+  byRank(rank: number): number {
+    if (rank < 1 || rank > this.length) return NIL;
     if (rank === 1) return this.first;
     if (rank === this.length) return this.tail;
     const i32 = this.i32;
@@ -667,26 +653,26 @@ export class ZSkipList {
         x = f;
         f = i32[x + at];
       }
-      if (traversed === rank) return this.nodeAt(x);
+      if (traversed === rank) return x;
     }
     while (traversed < rank && i32[x + B_LINKS] !== NIL) {
       x = i32[x + B_LINKS];
       traversed++;
     }
-    return traversed === rank && x !== HEADER ? this.nodeAt(x) : null;
+    return traversed === rank && x !== HEADER ? x : NIL;
   }
 
   private isInRange(r: ScoreRange): boolean {
     if (scoreRangeEmpty(r)) return false;
     const t = this.tail;
-    if (t === null || !gteMin(t.score, r)) return false;
+    if (t === NIL || !gteMin(this.f64[t >> 1], r)) return false;
     const h = this.first;
-    if (h === null || !lteMax(h.score, r)) return false;
+    if (h === NIL || !lteMax(this.f64[h >> 1], r)) return false;
     return true;
   }
 
-  firstInRange(r: ScoreRange): ZNode | null {
-    if (!this.isInRange(r)) return null;
+  firstInRange(r: ScoreRange): number {
+    if (!this.isInRange(r)) return NIL;
     const i32 = this.i32;
     const f64 = this.f64;
     let x = HEADER;
@@ -699,11 +685,11 @@ export class ZSkipList {
       }
     }
     const b = i32[x + B_LINKS];
-    return b !== NIL && lteMax(f64[b >> 1], r) ? this.nodeAt(b) : null;
+    return b !== NIL && lteMax(f64[b >> 1], r) ? b : NIL;
   }
 
-  lastInRange(r: ScoreRange): ZNode | null {
-    if (!this.isInRange(r)) return null;
+  lastInRange(r: ScoreRange): number {
+    if (!this.isInRange(r)) return NIL;
     const i32 = this.i32;
     const f64 = this.f64;
     let x = HEADER;
@@ -715,51 +701,47 @@ export class ZSkipList {
         f = i32[x + at];
       }
     }
-    return x !== HEADER && gteMin(f64[x >> 1], r) ? this.nodeAt(x) : null;
+    return x !== HEADER && gteMin(f64[x >> 1], r) ? x : NIL;
   }
 
   private isInLex(r: LexRangeS): boolean {
     if (lexRangeEmpty(r)) return false;
     const t = this.tail;
-    if (t === null || !lexGteMin(t.member, r)) return false;
+    if (t === NIL || !lexGteMin(this.member(t), r)) return false;
     const h = this.first;
-    if (h === null || !lexLteMax(h.member, r)) return false;
+    if (h === NIL || !lexLteMax(this.member(h), r)) return false;
     return true;
   }
 
-  firstInLex(r: LexRangeS): ZNode | null {
-    if (!this.isInLex(r)) return null;
+  firstInLex(r: LexRangeS): number {
+    if (!this.isInLex(r)) return NIL;
     const i32 = this.i32;
     let x = HEADER;
     for (let i = this.level - 1; i >= 0; i--) {
       const at = B_LINKS - 2 * i;
       let f = i32[x + at];
-      while (f !== NIL && !lexGteMin(this.nodeAt(f).member, r)) {
+      while (f !== NIL && !lexGteMin(this.member(f), r)) {
         x = f;
         f = i32[x + at];
       }
     }
     const b = i32[x + B_LINKS];
-    if (b === NIL) return null;
-    const n = this.nodeAt(b);
-    return lexLteMax(n.member, r) ? n : null;
+    return b !== NIL && lexLteMax(this.member(b), r) ? b : NIL;
   }
 
-  lastInLex(r: LexRangeS): ZNode | null {
-    if (!this.isInLex(r)) return null;
+  lastInLex(r: LexRangeS): number {
+    if (!this.isInLex(r)) return NIL;
     const i32 = this.i32;
     let x = HEADER;
     for (let i = this.level - 1; i >= 0; i--) {
       const at = B_LINKS - 2 * i;
       let f = i32[x + at];
-      while (f !== NIL && lexLteMax(this.nodeAt(f).member, r)) {
+      while (f !== NIL && lexLteMax(this.member(f), r)) {
         x = f;
         f = i32[x + at];
       }
     }
-    if (x === HEADER) return null;
-    const n = this.nodeAt(x);
-    return lexGteMin(n.member, r) ? n : null;
+    return x !== HEADER && lexGteMin(this.member(x), r) ? x : NIL;
   }
 
   /** Throws on the first violated invariant (see the header comment). O(n * levels). */
@@ -767,33 +749,32 @@ export class ZSkipList {
     const i32 = this.i32;
     const f64 = this.f64;
     const rankOfBlock = new Map<number, number>();
-    let prev: ZNode | null = null;
-    let prevB = HEADER;
+    let prev = NIL;
     let count = 0;
     let bytes = 0;
-    for (let n = this.first; n !== null; n = n.next) {
+    for (let n = this.first; n !== NIL; n = i32[n + B_LINKS]) {
       count++;
-      const b = n.blk;
-      rankOfBlock.set(b, count);
-      if (i32[prevB + B_LINKS] !== b) fail(`level-0 block link at rank ${count}`);
-      if (n.backward !== prev) fail(`backward link at rank ${count}`);
-      if (prev !== null && !before(prev, n.score, n.member)) fail(`order at rank ${count}`);
-      if (Number.isNaN(n.score)) fail('NaN score');
-      if (!Object.is(f64[b >> 1], n.score)) fail(`block score at rank ${count}`);
-      for (let k = 0; k < 4; k++) if (i32[b + B_P + k] !== prefixWord(n.member, k)) fail(`block prefix at rank ${count}`);
-      if (i32[b + B_LEN] !== n.member.length) fail(`block length at rank ${count}`);
-      if (this.nodes[i32[b + B_ID]] !== n) fail(`block id at rank ${count}`);
-      if (i32[b + B_HASH] !== (hashKey(n.member) | 0)) fail(`block hash at rank ${count}`);
-      if (this.get(n.member) !== n) fail(`index entry of ${JSON.stringify(n.member)}`);
-      if (this.findBytes(Buffer.from(n.member, 'latin1'), 0, n.member.length) !== b) fail(`findBytes of ${JSON.stringify(n.member)}`);
-      const level = i32[b + B_LEVEL];
+      rankOfBlock.set(n, count);
+      const m = this.member(n);
+      const score = f64[n >> 1];
+      if (i32[n + B_BACK] !== prev) fail(`backward link at rank ${count}`);
+      if (prev !== NIL && !before(f64[prev >> 1], this.member(prev), score, m)) fail(`order at rank ${count}`);
+      if (Number.isNaN(score)) fail('NaN score');
+      for (let k = 0; k < 4; k++) if (i32[n + B_P + k] !== prefixWord(m, k)) fail(`block prefix at rank ${count}`);
+      if (i32[n + B_LEN] !== m.length) fail(`block length at rank ${count}`);
+      if (i32[n + B_HASH] !== (hashKey(m) | 0)) fail(`block hash at rank ${count}`);
+      if (this.get(m) !== n) fail(`index entry of ${JSON.stringify(m)}`);
+      if (this.findBytes(Buffer.from(m, 'latin1'), 0, m.length) !== n) fail(`findBytes of ${JSON.stringify(m)}`);
+      const level = i32[n + B_LEVEL];
       if (level < 1 || level > this.level) fail('node level out of range');
-      bytes += nodeBytes(n.member, level);
+      bytes += nodeBytes(m, level);
       prev = n;
-      prevB = b;
     }
-    if (i32[prevB + B_LINKS] !== NIL) fail('level-0 block link past the tail');
     if (count !== this.length) fail(`length ${this.length} vs ${count} nodes`);
+    if (this.members.length - this.freeIds.length !== this.length) fail('live node ids vs length');
+    for (const id of this.freeIds) if (this.members[id] !== '') fail('a freed id keeps its member');
+    if (this.tail !== prev) fail('tail');
+    if (bytes !== this.bytes) fail(`bytes ${this.bytes} vs ${bytes}`);
     let indexed = 0;
     if (this.nBuckets !== (1 << this.lh.level) + this.lh.split) fail('bucket count');
     for (let i = 0; i < this.heads.length; i++) {
@@ -804,9 +785,6 @@ export class ZSkipList {
       }
     }
     if (indexed !== this.length) fail(`index holds ${indexed} blocks vs length ${this.length}`);
-    if (this.nodes.length - this.freeIds.length !== this.length) fail('live node ids vs length');
-    if (this.tail !== prev) fail('tail');
-    if (bytes !== this.bytes) fail(`bytes ${this.bytes} vs ${bytes}`);
     if (this.level > 1 && i32[HEADER + B_LINKS - 2 * (this.level - 1)] === NIL) fail('level too high');
     for (let i = this.level; i < MAX_LEVEL; i++) {
       if (i32[HEADER + B_LINKS - 2 * i] !== NIL || i32[HEADER + B_LINKS - 2 * i + 1] !== 0) fail(`header level ${i} above list level`);
