@@ -22,7 +22,8 @@
  * bytes compare without their string (equal zero-padded prefixes: the shorter is first, as memcmp
  * then length does), longer ones with equal prefixes compare their strings. The header is the first
  * block of the pool (MAX_LEVEL levels, no node). Freed blocks go on a free list per level; the pool
- * doubles when full and never shrinks.
+ * doubles when full and never shrinks (memoryUsage counts it whole: a set emptied down to a few
+ * members keeps its largest pool until it is deleted).
  * The member index chains blocks in buckets by the member's hash, grown and shrunk one bucket at a
  * time by linear hashing (linear-hashing.ts: one member per bucket on average, as a Redis dict), so
  * SCAN has dictScan's cursor and guarantee. findBytes looks a member up from its bytes (hash, length,
@@ -54,10 +55,13 @@ import { LinearHashing } from '../hashing/linear-hashing';
 export const MAX_LEVEL = 32;
 /** Probability of one more level (ZSKIPLIST_P). */
 const P = 0.25;
-/** Estimated bytes per node beyond the member bytes and its block (member string header, its slot, index head). */
-const NODE_OVERHEAD = 48;
-/** The list object, its arrays and its first pool (16 KB). */
-export const SKIPLIST_BASE_BYTES = 16800;
+/** Estimated bytes per member beyond its bytes (string header, its `members` slot); its block is counted in the pool's size. */
+const NODE_OVERHEAD = 40;
+/** Words of a new list's pool and slots of its first bucket-head array (in SKIPLIST_BASE_BYTES). */
+const POOL_WORDS = 4096;
+const HEADS = 16;
+/** The list object, its arrays, its first pool (POOL_WORDS) and bucket heads. */
+export const SKIPLIST_BASE_BYTES = 400 + 4 * 4096 + 4 * 16;
 
 /** Block fields (word offsets from a block's start), the end-of-level link and the header block. */
 const B_P = 2;
@@ -81,8 +85,8 @@ function blockWords(level: number): number {
   return 12 + 2 * level;
 }
 
-function nodeBytes(member: string, level: number): number {
-  return NODE_OVERHEAD + member.length + 4 * blockWords(level);
+function nodeBytes(member: string): number {
+  return NODE_OVERHEAD + member.length;
 }
 
 function randomLevel(): number {
@@ -238,14 +242,17 @@ export class ZSkipList {
    * hash (one bucket split per insert past one member per bucket on average, one merge per delete
    * below a quarter: never a whole rehash); heads[i] is bucket i's first block.
    */
-  private heads = new Int32Array(16).fill(NIL);
+  private heads = new Int32Array(HEADS).fill(NIL);
   private readonly lh = new LinearHashing();
   private nBuckets = 1;
-  /** Bytes of the nodes (not SKIPLIST_BASE_BYTES). */
+  /**
+   * Bytes beyond SKIPLIST_BASE_BYTES: the members (nodeBytes) plus the pool and bucket heads past
+   * their first size (the pool keeps its size when members go, and is counted so).
+   */
   bytes = 0;
 
   constructor() {
-    const buf = new ArrayBuffer(4 * 4096);
+    const buf = new ArrayBuffer(4 * POOL_WORDS);
     this.f64 = new Float64Array(buf);
     this.i32 = new Int32Array(buf);
     const h = this.i32;
@@ -373,6 +380,7 @@ export class ZSkipList {
     if (dst >= this.heads.length) {
       const heads = new Int32Array(this.heads.length * 2).fill(NIL);
       heads.set(this.heads);
+      this.bytes += 4 * this.heads.length;
       this.heads = heads;
     }
     let stay = NIL;
@@ -468,6 +476,7 @@ export class ZSkipList {
     while (cap < words) cap *= 2;
     const buf = new ArrayBuffer(4 * cap);
     new Int32Array(buf).set(this.i32.subarray(0, this.top));
+    this.bytes += 4 * (cap - this.i32.length);
     this.f64 = new Float64Array(buf);
     this.i32 = new Int32Array(buf);
   }
@@ -492,7 +501,7 @@ export class ZSkipList {
     i32[b + B_HASH] = hashKey(m) | 0;
     this.insertNode(b);
     this.indexInsert(b);
-    this.bytes += nodeBytes(m, level);
+    this.bytes += nodeBytes(m);
     return b;
   }
 
@@ -503,7 +512,7 @@ export class ZSkipList {
     const i32 = this.i32;
     const level = i32[n + B_LEVEL];
     const id = i32[n + B_ID];
-    this.bytes -= nodeBytes(this.members[id], level);
+    this.bytes -= nodeBytes(this.members[id]);
     this.members[id] = '';
     this.freeIds.push(id);
     i32[n + B_ID] = this.free[level];
@@ -767,13 +776,14 @@ export class ZSkipList {
       if (this.findBytes(Buffer.from(m, 'latin1'), 0, m.length) !== n) fail(`findBytes of ${JSON.stringify(m)}`);
       const level = i32[n + B_LEVEL];
       if (level < 1 || level > this.level) fail('node level out of range');
-      bytes += nodeBytes(m, level);
+      bytes += nodeBytes(m);
       prev = n;
     }
     if (count !== this.length) fail(`length ${this.length} vs ${count} nodes`);
     if (this.members.length - this.freeIds.length !== this.length) fail('live node ids vs length');
     for (const id of this.freeIds) if (this.members[id] !== '') fail('a freed id keeps its member');
     if (this.tail !== prev) fail('tail');
+    bytes += 4 * (i32.length - POOL_WORDS) + 4 * (this.heads.length - HEADS);
     if (bytes !== this.bytes) fail(`bytes ${this.bytes} vs ${bytes}`);
     let indexed = 0;
     if (this.nBuckets !== (1 << this.lh.level) + this.lh.split) fail('bucket count');
