@@ -153,6 +153,35 @@ unit('big form: random ops against the model from 129 members on', () => {
   randomRun(11, ['a', 'b', 'c', '\x00', '\xff', '\x80'], 4, 6000, null);
 });
 
+unit('big form: members around the skip list blocks\' 16-byte prefix (ties, zero bytes, 14 to 20 bytes)', () => {
+  let seed = 23;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return (seed >>> 8) % n; // the high bits: an LCG's low bits cycle
+  };
+  for (const prefix of ['\x00'.repeat(15), 'member:00000\x00\xff', 'p'.repeat(16)]) {
+    const z = new JsZSet();
+    const model = new Map<string, number>();
+    for (let step = 0; step < 3000; step++) {
+      let m = prefix;
+      for (let len = rnd(6); len > 0; len--) m += ['a', '\x00', '\xff', 'b'][rnd(4)];
+      if (rnd(4) === 0) {
+        assert.is(z.delete(b(m)), model.delete(m));
+      } else {
+        const score = rnd(3) - 1;
+        z.add(b(m), score);
+        model.set(m, score);
+      }
+      if (step % 100 !== 99) continue;
+      z.checkInvariants();
+      const arr = [...model.entries()].sort(cmpPair);
+      assert.equal(all(z), arr);
+      arr.forEach(([mm], i) => assert.is(z.rank(b(mm), false), i));
+    }
+    assert.not.ok(z.isSmall());
+  }
+});
+
 unit('conversion at the 129th member and at a 65-byte member; updates never convert; never back', () => {
   const z = new JsZSet();
   const account = { bytes: z.memoryUsage() };

@@ -41,7 +41,7 @@ import {
   scoreRangeEmpty,
   SKIPLIST_BASE_BYTES,
   toLexS,
-  ZNode,
+  NIL,
   ZSkipList,
   type LexRangeS,
 } from './zset-skiplist';
@@ -107,7 +107,7 @@ export class JsZSet implements ZSetValue {
   }
 
   tableStats(): TableStats {
-    return SHARDED_MAP_STATS;
+    return this.sl === null ? SHARDED_MAP_STATS : [this.sl.stats()];
   }
 
   attach(account: MemoryAccount | null): void {
@@ -145,7 +145,7 @@ export class JsZSet implements ZSetValue {
       z.toBig();
       const zl = z.sl as ZSkipList;
       // Insert from the greatest to the smallest: every insert stops at the header (O(1)), as zsetDup.
-      for (let n = sl.tail; n !== null; n = n.backward) zl.insertNew(n.member, n.score);
+      for (let n = sl.tail; n !== NIL; n = sl.prev(n)) zl.insertNew(sl.member(n), sl.score(n));
       z.bytes = OBJECT_BYTES + SKIPLIST_BASE_BYTES + zl.bytes;
     }
     z.maxSize = this.maxSize;
@@ -155,12 +155,13 @@ export class JsZSet implements ZSetValue {
   }
 
   score(member: Bytes): number | undefined {
-    const m = key(member);
     if (this.members !== null) {
-      const i = this.smallFind(m);
+      const i = this.smallFind(key(member));
       return i < 0 ? undefined : (this.scores as number[])[i];
     }
-    return (this.sl as ZSkipList).get(m)?.score;
+    const sl = this.sl as ZSkipList;
+    const blk = sl.findBytes(member, 0, member.length);
+    return blk === NIL ? undefined : sl.score(blk);
   }
 
   add(member: Bytes, score: number): number | undefined {
@@ -181,13 +182,13 @@ export class JsZSet implements ZSetValue {
     }
     const sl = this.sl as ZSkipList;
     const node = sl.get(m);
-    if (node === undefined) {
+    if (node === NIL) {
       this.insertNew(m, score);
       return undefined;
     }
-    const old = node.score;
+    const old = sl.score(node);
     if (old !== score) sl.updateScore(node, score);
-    else if (!Object.is(old, score)) node.score = score;
+    else if (!Object.is(old, score)) sl.setSameScore(node, score);
     return old;
   }
 
@@ -206,27 +207,30 @@ export class JsZSet implements ZSetValue {
     for (let j = 0; j < scores.length; j++) {
       const score = scores[j];
       if (Number.isNaN(score)) throw new Error('zset: NaN score');
-      const m = key(argv[from + 2 * j]);
+      const arg = argv[from + 2 * j];
+      let m: string | null = null;
       let cur: number;
       let i = -1;
-      let node: ZNode | undefined;
+      let blk = -1;
       if (this.members !== null) {
+        m = key(arg);
         i = this.smallFind(m);
         if (i >= 0) cur = (this.scores as number[])[i];
         else cur = NaN;
       } else {
-        node = (this.sl as ZSkipList).get(m);
-        cur = node === undefined ? NaN : node.score;
+        // Found from the bytes: no member string unless it is new.
+        blk = (this.sl as ZSkipList).findBytes(arg, 0, arg.length);
+        cur = blk === NIL ? NaN : (this.sl as ZSkipList).score(blk);
       }
       if (cur !== cur) {
         if (!xx) {
-          this.insertNew(m, score);
+          this.insertNew(m ?? key(arg), score);
           added++;
         }
         continue;
       }
       if (nx || score === cur || (lt && score >= cur) || (gt && score <= cur)) continue;
-      if (node !== undefined) (this.sl as ZSkipList).updateScore(node, score);
+      if (blk !== NIL) (this.sl as ZSkipList).updateScore(blk, score);
       else this.smallMove(i, score);
       updated++;
     }
@@ -243,7 +247,7 @@ export class JsZSet implements ZSetValue {
     }
     const sl = this.sl as ZSkipList;
     const node = sl.get(m);
-    if (node === undefined) return false;
+    if (node === NIL) return false;
     const before = sl.bytes;
     sl.delete(node);
     this.grow(sl.bytes - before);
@@ -262,9 +266,9 @@ export class JsZSet implements ZSetValue {
     }
     const sl = this.sl as ZSkipList;
     const node = reverse ? sl.tail : sl.first;
-    if (node === null) return false;
-    out.member = node.member;
-    out.score = node.score;
+    if (node === NIL) return false;
+    out.member = sl.member(node);
+    out.score = sl.score(node);
     const before = sl.bytes;
     sl.delete(node);
     this.grow(sl.bytes - before);
@@ -280,8 +284,8 @@ export class JsZSet implements ZSetValue {
     }
     const sl = this.sl as ZSkipList;
     const node = sl.get(m);
-    if (node === undefined) return -1;
-    const r = sl.rankOf(node.score, m);
+    if (node === NIL) return -1;
+    const r = sl.rankOf(sl.score(node), m);
     return reverse ? sl.length - r : r - 1;
   }
 
@@ -301,9 +305,9 @@ export class JsZSet implements ZSetValue {
     }
     const sl = this.sl as ZSkipList;
     let n = reverse ? sl.byRank(len - start) : sl.byRank(start + 1);
-    for (let i = start; i <= stop && n !== null; i++) {
-      const next: ZNode | null = reverse ? n.backward : n.next;
-      visit(n.member, n.score);
+    for (let i = start; i <= stop && n !== NIL; i++) {
+      const next = reverse ? sl.prev(n) : sl.next(n);
+      visit(sl.member(n), sl.score(n));
       n = next;
     }
   }
@@ -326,14 +330,15 @@ export class JsZSet implements ZSetValue {
     }
     const sl = this.sl as ZSkipList;
     let n = reverse ? sl.lastInRange(range) : sl.firstInRange(range);
-    while (n !== null && offset > 0) {
-      n = reverse ? n.backward : n.next;
+    while (n !== NIL && offset > 0) {
+      n = reverse ? sl.prev(n) : sl.next(n);
       offset--;
     }
-    while (n !== null && limit !== 0) {
-      if (reverse ? !gteMin(n.score, range) : !lteMax(n.score, range)) break;
-      const next: ZNode | null = reverse ? n.backward : n.next;
-      visit(n.member, n.score);
+    while (n !== NIL && limit !== 0) {
+      const s = sl.score(n);
+      if (reverse ? !gteMin(s, range) : !lteMax(s, range)) break;
+      const next = reverse ? sl.prev(n) : sl.next(n);
+      visit(sl.member(n), s);
       n = next;
       if (limit > 0) limit--;
     }
@@ -358,14 +363,15 @@ export class JsZSet implements ZSetValue {
     }
     const sl = this.sl as ZSkipList;
     let n = reverse ? sl.lastInLex(r) : sl.firstInLex(r);
-    while (n !== null && offset > 0) {
-      n = reverse ? n.backward : n.next;
+    while (n !== NIL && offset > 0) {
+      n = reverse ? sl.prev(n) : sl.next(n);
       offset--;
     }
-    while (n !== null && limit !== 0) {
-      if (reverse ? !lexGteMin(n.member, r) : !lexLteMax(n.member, r)) break;
-      const next: ZNode | null = reverse ? n.backward : n.next;
-      visit(n.member, n.score);
+    while (n !== NIL && limit !== 0) {
+      const m = sl.member(n);
+      if (reverse ? !lexGteMin(m, r) : !lexLteMax(m, r)) break;
+      const next = reverse ? sl.prev(n) : sl.next(n);
+      visit(m, sl.score(n));
       n = next;
       if (limit > 0) limit--;
     }
@@ -382,9 +388,9 @@ export class JsZSet implements ZSetValue {
     }
     const sl = this.sl as ZSkipList;
     const first = sl.firstInRange(range);
-    if (first === null) return 0;
-    const last = sl.lastInRange(range) as ZNode;
-    return sl.rankOf(last.score, last.member) - sl.rankOf(first.score, first.member) + 1;
+    if (first === NIL) return 0;
+    const last = sl.lastInRange(range);
+    return sl.rankOf(sl.score(last), sl.member(last)) - sl.rankOf(sl.score(first), sl.member(first)) + 1;
   }
 
   countByLex(range: LexRange): number {
@@ -399,9 +405,9 @@ export class JsZSet implements ZSetValue {
     }
     const sl = this.sl as ZSkipList;
     const first = sl.firstInLex(r);
-    if (first === null) return 0;
-    const last = sl.lastInLex(r) as ZNode;
-    return sl.rankOf(last.score, last.member) - sl.rankOf(first.score, first.member) + 1;
+    if (first === NIL) return 0;
+    const last = sl.lastInLex(r);
+    return sl.rankOf(sl.score(last), sl.member(last)) - sl.rankOf(sl.score(first), sl.member(first)) + 1;
   }
 
   scan(cursor: number, count: number, visit: (member: BulkValue, score: number) => void): number {
@@ -410,7 +416,7 @@ export class JsZSet implements ZSetValue {
       this.forEach(visit);
       return 0;
     }
-    return (this.sl as ZSkipList).dict.scan(cursor, count, (m, n) => visit(m, n.score));
+    return (this.sl as ZSkipList).scan(cursor, count, visit);
   }
 
   forEach(visit: (member: BulkValue, score: number) => void): void {
@@ -420,9 +426,10 @@ export class JsZSet implements ZSetValue {
       for (let i = 0; i < this.n; i++) visit(ms[i], ss[i]);
       return;
     }
-    for (let n = (this.sl as ZSkipList).first; n !== null; ) {
-      const next: ZNode | null = n.next;
-      visit(n.member, n.score);
+    const sl = this.sl as ZSkipList;
+    for (let n = sl.first; n !== NIL; ) {
+      const next = sl.next(n);
+      visit(sl.member(n), sl.score(n));
       n = next;
     }
   }
