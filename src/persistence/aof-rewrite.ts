@@ -194,6 +194,7 @@ export class AofCommandBase {
     try {
       // The first step runs in a turn of its own, not inside the command that started the save.
       await new Promise((r) => setImmediate(r));
+      if (this.s.heapTrim !== null && this.s.heapTrim.scavengeBeforeSnapshot()) await new Promise((r) => setImmediate(r));
       for (;;) {
         if (this.aborted) return false;
         if (this.out.error) throw this.out.error;

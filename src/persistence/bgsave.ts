@@ -273,6 +273,9 @@ export class BgSave {
     try {
       // The first step runs in a turn of its own, not inside the command that started the save.
       await new Promise((r) => setImmediate(r));
+      // The young generation's survivors of the writes before the save are scavenged in a turn
+      // of their own (HeapTrim.scavengeBeforeSnapshot), not inside the first steps.
+      if (s.heapTrim !== null && s.heapTrim.scavengeBeforeSnapshot()) await new Promise((r) => setImmediate(r));
       for (;;) {
         if (this.aborted) return false;
         if (this.out.error) throw this.out.error;
