@@ -24,7 +24,8 @@
  *     Redis 7.0 reports OBJECT ENCODING "quicklist" for every list (listpack lists are 7.2), so
  *     node boundaries are not observable; the RDB writer re-splits nodes with the live config.
  *   - A node's block is reallocated to the next size class when it grows and halved when its
- *     data drops below a quarter of a block larger than 256 bytes.
+ *     data drops below a quarter of a block larger than 256 bytes (checked by splice; a push into
+ *     free room at a node's edge writes in place and keeps the block).
  *
  * Calls take their bytes at the scratch region; results go to RES (R_PTR/R_LEN: an element) or
  * to the out buffer (records [u32 len][bytes], or RESP bulk strings for replies).
