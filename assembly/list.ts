@@ -24,7 +24,8 @@
  *     Redis 7.0 reports OBJECT ENCODING "quicklist" for every list (listpack lists are 7.2), so
  *     node boundaries are not observable; the RDB writer re-splits nodes with the live config.
  *   - A node's block is reallocated to the next size class when it grows and halved when its
- *     data drops below a quarter of a block larger than 256 bytes.
+ *     data drops below a quarter of a block larger than 256 bytes (checked by splice; a push into
+ *     free room at a node's edge writes in place and keeps the block).
  *
  * Calls take their bytes at the scratch region; results go to RES (R_PTR/R_LEN: an element) or
  * to the out buffer (records [u32 len][bytes], or RESP bulk strings for replies).
@@ -319,7 +320,27 @@ function insertAt(c: u32, n: u32, off: u32, src: u32, len: u32): bool {
   }
   let target = n;
   let at = off;
-  if (!allowInsert(n, len)) {
+  const allowed = allowInsert(n, len);
+  if (allowed) {
+    // A push into free room at the node's edge (the usual LPUSH/RPUSH): no splice, no move.
+    const start = load<u32>(n, N_START);
+    const end = load<u32>(n, N_END);
+    let e: u32 = 0;
+    if (off == start && start - N_HDR >= sz) {
+      e = start - sz;
+      store<u32>(n, e, N_START);
+    } else if (off == end && load<u32>(n, N_CAP) - end >= sz) {
+      e = end;
+      store<u32>(n, end + sz, N_END);
+    }
+    if (e != 0) {
+      putEntry(n + e, src, len);
+      store<u32>(n, load<u32>(n, N_COUNT) + 1, N_COUNT);
+      store<u32>(c, load<u32>(c, NC_COUNT) + 1, NC_COUNT);
+      return true;
+    }
+  }
+  if (!allowed) {
     const start = load<u32>(n, N_START);
     const end = load<u32>(n, N_END);
     if (off == start) {
