@@ -26,6 +26,7 @@ export const TV_SIZE = 16;
 export const TV_TT = 8;
 export const VSHRSTR = 0x44;
 export const VLNGSTR = 0x54;
+export const VNUMFLT = 0x13;
 const L_TOP = 12;
 const L_CI = 20;
 const TS_SHRLEN = 7;
@@ -134,7 +135,7 @@ function probe(w: LuaWasm, L: number): boolean {
     const p = strAt(w, slot, tag);
     if (ex.lua_tolstring(L, i, w.lenPtr) !== p || w.u32[w.lenPtr >> 2] !== len || strLen.n !== len) return false;
   }
-  if (tagAt(w, base + 2 * TV_SIZE) !== 0x13 || w.f64[(base + 2 * TV_SIZE) >> 3] !== 1.5) return false;
+  if (tagAt(w, base + 2 * TV_SIZE) !== VNUMFLT || w.f64[(base + 2 * TV_SIZE) >> 3] !== 1.5) return false;
   if (tagAt(w, base + 3 * TV_SIZE) !== 0x03) return false;
   if ((tagAt(w, base + 4 * TV_SIZE) & 15) !== 1) return false;
   ex.lua_settop(L, 0);

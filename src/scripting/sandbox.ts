@@ -23,7 +23,7 @@ import { fixMessage51, translate51, TICK_EVERY, TICK_NAME } from './lua51';
 import { cjsonDecodeNative } from './json-decode';
 import { cjsonEncodeNative } from './json-encode';
 import { cmsgpackUnpackNative } from './msgpack-decode';
-import { argBase, checkLayout, countTo, memOk, plainArray, strAt, strLen, tagAt, topSlot, TV_SIZE, TV_TT, VLNGSTR, VSHRSTR } from './lua-mem';
+import { argBase, checkLayout, countTo, memOk, plainArray, strAt, strLen, topSlot, TV_SIZE, TV_TT, VLNGSTR, VNUMFLT, VSHRSTR } from './lua-mem';
 
 const TICK_BIG = BigInt(TICK_EVERY);
 let callsToTick = TICK_EVERY;
@@ -188,6 +188,10 @@ function readArgs(w: LuaWasm, L: number, argc: number, base: number): Buffer[] |
         }
         continue;
       }
+      if (tag === VNUMFLT) {
+        argv[i - 1] = numberArg(w, L, i, w.f64[slot >> 3]);
+        continue;
+      }
       t = tag & 15;
     } else t = ex.lua_type(L, i);
     if (t === LUA_TSTRING) {
@@ -205,19 +209,20 @@ function readArgs(w: LuaWasm, L: number, argc: number, base: number): Buffer[] |
         argv[i - 1] = Buffer.from(ex.lua_tointegerx(L, i, 0).toString(), 'latin1');
         continue;
       }
-      const d = ex.lua_tonumberx(L, i, 0);
-      if (d >= 0 && d < 1024 && d === Math.floor(d) && !Object.is(d, -0)) {
-        argv[i - 1] = SMALL_INT_ARG[d];
-        continue;
-      }
-      // Redis formats numbers with %.17g (lua_tolstring would lose precision).
-      const s = d === d ? formatDouble(d) : nanText(w, L, i);
-      const b = Buffer.allocUnsafe(s.length);
-      for (let j = 0; j < s.length; j++) b[j] = s.charCodeAt(j);
-      argv[i - 1] = b;
+      argv[i - 1] = numberArg(w, L, i, ex.lua_tonumberx(L, i, 0));
     } else return null;
   }
   return argv;
+}
+
+/** A float argument (stack index i, value d) as Redis formats it: %.17g. */
+function numberArg(w: LuaWasm, L: number, i: number, d: number): Buffer {
+  if (d >= 0 && d < 1024 && d === Math.floor(d) && !Object.is(d, -0)) return SMALL_INT_ARG[d];
+  // Redis formats numbers with %.17g (lua_tolstring would lose precision).
+  const s = d === d ? formatDouble(d) : nanText(w, L, i);
+  const b = Buffer.allocUnsafe(s.length);
+  for (let j = 0; j < s.length; j++) b[j] = s.charCodeAt(j);
+  return b;
 }
 
 function makeNatives(w: LuaWasm): Record<string, number> {
@@ -950,7 +955,10 @@ export class Sandbox {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
-    const t = ex.lua_type(L, -1);
+    // The value's tag from memory (lua-mem.ts) saves a lua_type, and for a string a lua_tolstring.
+    const slot = memOk ? topSlot(w, L) : 0;
+    const tag = memOk ? w.hb[slot + TV_TT] : -1;
+    const t = memOk ? tag & 15 : ex.lua_type(L, -1);
     // (Only a table needs stack room: lua_checkstack for scalars too cost a wasm call per value.)
     if (h + 4 > 8000 || (t === LUA_TTABLE && !ex.lua_checkstack(L, 4))) {
       out.error('ERR reached lua stack limit');
@@ -961,8 +969,13 @@ export class Sandbox {
       case LUA_TSTRING:
         if ((out as Partial<BulkSink>).bulkBytes !== undefined) {
           // Straight from wasm memory into the client's output buffer (RespWriter).
-          const p = ex.lua_tolstring(L, -1, w.lenPtr);
-          (out as unknown as BulkSink).bulkBytes(w.hb, p, w.u32[w.lenPtr >> 2]);
+          if (tag === VSHRSTR || tag === VLNGSTR) {
+            const p = strAt(w, slot, tag);
+            (out as unknown as BulkSink).bulkBytes(w.hb, p, strLen.n);
+          } else {
+            const p = ex.lua_tolstring(L, -1, w.lenPtr);
+            (out as unknown as BulkSink).bulkBytes(w.hb, p, w.u32[w.lenPtr >> 2]);
+          }
         } else out.bulk(w.toBuffer(L, -1)!);
         break;
       case LUA_TBOOLEAN:
