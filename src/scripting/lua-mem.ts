@@ -96,6 +96,23 @@ export function plainArray(w: LuaWasm, t: number, n: number): number {
   return 1;
 }
 
+/** Address of the array part of the table at `t` (its slot i + 1 at + i * TV_SIZE). */
+export function arrayPart(w: LuaWasm, t: number): number {
+  return w.u32[(t + T_ARRAY) >> 2];
+}
+
+/** Whether the slot holds a string with exactly the bytes of `b`. */
+export function sameString(w: LuaWasm, slot: number, b: Buffer): boolean {
+  const hb = w.hb;
+  const tag = hb[slot + TV_TT];
+  if (tag !== VSHRSTR && tag !== VLNGSTR) return false;
+  const p = strAt(w, slot, tag);
+  const n = b.length;
+  if (strLen.n !== n) return false;
+  for (let i = 0; i < n; i++) if (hb[p + i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Compare the memory reads above with the C API on values made for the purpose; sets memOk.
  * Runs once (the first Sandbox), on an empty stack of L, which it leaves empty.
@@ -153,6 +170,8 @@ function probe(w: LuaWasm, L: number): boolean {
   w.pushLatin1(L, 'b');
   ex.lua_rawseti(L, -2, 2n);
   if (plainArray(w, t, 2) !== 1 || plainArray(w, t, 1) !== 0) return false;
+  const arr = arrayPart(w, t);
+  if (!sameString(w, arr, Buffer.from('a')) || !sameString(w, arr + TV_SIZE, Buffer.from('b')) || sameString(w, arr, Buffer.from('b')) || sameString(w, arr, Buffer.from('ab'))) return false;
   w.pushLatin1(L, 'c');
   ex.lua_rawseti(L, -2, 5n); // into the hash part
   if (plainArray(w, t, 2) !== -1) return false;

@@ -23,7 +23,7 @@ import { fixMessage51, translate51, TICK_EVERY, TICK_NAME } from './lua51';
 import { cjsonDecodeNative } from './json-decode';
 import { cjsonEncodeNative } from './json-encode';
 import { cmsgpackUnpackNative } from './msgpack-decode';
-import { argBase, checkLayout, countTo, memOk, plainArray, strAt, strLen, topSlot, TV_SIZE, TV_TT, VLNGSTR, VNUMFLT, VSHRSTR } from './lua-mem';
+import { argBase, arrayPart, checkLayout, countTo, memOk, plainArray, sameString, strAt, strLen, topSlot, TV_SIZE, TV_TT, VLNGSTR, VNUMFLT, VSHRSTR } from './lua-mem';
 
 const TICK_BIG = BigInt(TICK_EVERY);
 let callsToTick = TICK_EVERY;
@@ -587,17 +587,27 @@ export class Sandbox {
     const n = to - from;
     if (this.running === 0 && n === this.arrLen[slot]) {
       let plain = memOk ? plainArray(w, this.arrPtr[slot], n) : -1;
+      // (1..n are the array part's first slots only when plainArray said so)
+      const arr = plain === 1 ? arrayPart(w, this.arrPtr[slot]) : 0;
       if (plain === -1) {
         plain = this.pristine(this.arrRef[slot], n) ? 1 : 0;
         if (plain === 1) ex.lua_settop(L, -2);
       }
       if (plain === 1) {
-        ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.arrRef[slot]));
+        // Values already equal to the new ones (the same keys as the last call: a string has no
+        // identity in Lua) are left in place (read from memory: the array part cannot move here,
+        // rawseti into it never resizes the table).
+        let pushed = false;
         for (let i = from, j = 1; i < to; i++, j++) {
+          if (arr !== 0 && sameString(w, arr + (j - 1) * TV_SIZE, items[i])) continue;
+          if (!pushed) {
+            ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.arrRef[slot]));
+            pushed = true;
+          }
           w.pushBuffer(L, items[i]);
           ex.lua_rawseti(L, -2, BIG[j]);
         }
-        ex.lua_settop(L, -2);
+        if (pushed) ex.lua_settop(L, -2);
         return;
       }
     }
