@@ -35,6 +35,8 @@ for (const engine of enginesUnderTest()) {
       "redis.call('RPUSH', KEYS[1], -0.0) return redis.call('LRANGE', KEYS[1], '0', '-1')",
       "redis.call('RPUSH', KEYS[1], 0/0) return redis.call('LRANGE', KEYS[1], '0', '-1')",
       "for k in pairs({5, 6}) do redis.call('RPUSH', KEYS[1], k) end return redis.call('LRANGE', KEYS[1], '0', '-1')",
+      // numbers' texts kept by value (numberArg): equal low bits, repeated values, infinities
+      "for i = 1, 3 do redis.call('RPUSH', KEYS[1], 30000, 30256, 0.5, 1/0, -(1/0), 256.5, 512.5, -30000, 30000, 1733424000000, 1733424000000.5) end return redis.call('LRANGE', KEYS[1], '0', '-1')",
       "return redis.call('ECHO', ARGV[1] .. ARGV[1])",
       "return redis.pcall('ECHO', true)",
       "return redis.pcall('ECHO', nil)",

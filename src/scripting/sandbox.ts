@@ -215,13 +215,29 @@ function readArgs(w: LuaWasm, L: number, argc: number, base: number): Buffer[] |
   return argv;
 }
 
+/**
+ * Other numbers' texts, kept by value (direct-mapped on the low 32 bits of the integer part): a
+ * script passes the same TTLs, limits and timestamps on every call (`'PX', 30000`). Shared like
+ * SMALL_INT_ARG's Buffers. Never 0 or -0 (equal as numbers, different texts) nor NaN (its text
+ * depends on its sign bit).
+ */
+const NUM_SLOTS = 256;
+const numVal = new Float64Array(NUM_SLOTS);
+const numBuf: Buffer[] = new Array(NUM_SLOTS);
+
 /** A float argument (stack index i, value d) as Redis formats it: %.17g. */
 function numberArg(w: LuaWasm, L: number, i: number, d: number): Buffer {
   if (d >= 0 && d < 1024 && d === Math.floor(d) && !Object.is(d, -0)) return SMALL_INT_ARG[d];
+  const slot = (d | 0) & (NUM_SLOTS - 1);
+  if (numVal[slot] === d && d !== 0) return numBuf[slot];
   // Redis formats numbers with %.17g (lua_tolstring would lose precision).
   const s = d === d ? formatDouble(d) : nanText(w, L, i);
   const b = Buffer.allocUnsafe(s.length);
   for (let j = 0; j < s.length; j++) b[j] = s.charCodeAt(j);
+  if (d === d && d !== 0) {
+    numVal[slot] = d;
+    numBuf[slot] = b;
+  }
   return b;
 }
 
