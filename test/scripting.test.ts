@@ -267,7 +267,14 @@ for (const engine of enginesUnderTest()) {
     "setmetatable(KEYS, {__index = function() return 'meta' end}) setmetatable(ARGV, {})",
     "KEYS[1] = {} ARGV[1] = 5",
     "KEYS[1] = nil KEYS[2] = nil KEYS.q = 1 KEYS.q = nil",
+    "KEYS[#KEYS] = nil ARGV[#ARGV + 1] = 'q'",
+    "KEYS[4] = nil ARGV[2] = nil",
+    "for i = 1, 40 do KEYS[i] = i end",
   ];
+  // Longer tables (reused up to 64 elements: setKeysAndArgv), every element shown.
+  const SHOW_ALL = "local n = 0 for k in pairs(KEYS) do n = n + 1 end local m = 0 for k in pairs(ARGV) do m = m + 1 end " +
+    "local r = {#KEYS, n, #ARGV, m} for i = 1, 12 do r[#r + 1] = type(KEYS[i]) == 'string' and KEYS[i] or type(KEYS[i]) " +
+    "r[#r + 1] = type(ARGV[i]) == 'string' and ARGV[i] or type(ARGV[i]) end return r";
   diffTest(t, 'KEYS and ARGV are fresh tables on every call', async ({ d }) => {
     for (const m of MUTATORS) {
       for (const [nk, args] of [['1', ['a', 'b']], ['2', ['a', 'b', 'c']], ['0', []], ['1', ['a']]] as [string, string[]][]) {
@@ -275,6 +282,12 @@ for (const engine of enginesUnderTest()) {
         await d.check(['EVAL', m + ' return 1', nk, ...args]);
         await d.check(['EVAL', SHOW, nk, ...args]);
         await d.check(['EVAL', SHOW, '1', 'other']);
+      }
+      for (const [nk, args] of [['5', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']], ['5', ['a', 'b', 'c', 'd', 'e', 'f']], ['3', ['a', 'b', 'c', 'd', 'e', 'f']]] as [string, string[]][]) {
+        await d.check(['EVAL', SHOW_ALL, nk, ...args]);
+        await d.check(['EVAL', m + ' return 1', nk, ...args]);
+        await d.check(['EVAL', SHOW_ALL, nk, ...args]);
+        await d.check(['EVAL', SHOW_ALL, '1', 'other']);
       }
     }
   });

@@ -240,7 +240,10 @@ end
 -- The decoder is native: src/scripting/msgpack-decode.ts (the chunk's argument), as
 -- mp_unpack_full(s, limit, offset). Arguments are checked in the C library's order.
 cmsgpack.unpack = function(...)
-  local s, e = strarg((...), select('#', ...) >= 1)
+  local s = ...
+  if type(s) == 'string' then return unpack_native(s, 0, 0) end
+  local e
+  s, e = strarg((...), select('#', ...) >= 1)
   if not s then libargerror('unpack', 1, e) end
   return unpack_native(s, 0, 0)
 end

@@ -23,6 +23,7 @@ import { fixMessage51, translate51, TICK_EVERY, TICK_NAME } from './lua51';
 import { cjsonDecodeNative } from './json-decode';
 import { cjsonEncodeNative } from './json-encode';
 import { cmsgpackUnpackNative } from './msgpack-decode';
+import { argBase, arrayPart, checkLayout, countTo, memOk, plainArray, sameString, strAt, strLen, topSlot, TV_SIZE, TV_TT, VLNGSTR, VNUMFLT, VSHRSTR } from './lua-mem';
 
 const TICK_BIG = BigInt(TICK_EVERY);
 let callsToTick = TICK_EVERY;
@@ -111,11 +112,13 @@ function big(i: number): bigint {
 }
 
 /**
- * Longest KEYS / ARGV whose table is reused between calls (setKeysAndArgv). The check costs ~4 wasm
- * calls per element: measured faster than a new table up to 2 elements (0: 120 vs 230 ns, 1: 250 vs
- * 370, 2: 370 vs 440), slower from 4 (650 vs 580).
+ * Longest KEYS / ARGV whose table is reused between calls (setKeysAndArgv). With the C API the
+ * check costs ~4 wasm calls per element: measured faster than a new table up to 2 elements (0: 120
+ * vs 230 ns, 1: 250 vs 370, 2: 370 vs 440), slower from 4 (650 vs 580). Read from memory
+ * (lua-mem.ts) it costs no wasm call, so tables up to REUSE_MAX_MEM are reused.
  */
-const REUSE_MAX = 2;
+const REUSE_MAX_API = 2;
+const REUSE_MAX_MEM = 64;
 
 /**
  * redis.call's short arguments (command names, field names, constant keys...): Buffers kept by the
@@ -164,11 +167,33 @@ function nanText(w: LuaWasm, L: number, idx: number): string {
  * through shortArg's cache; longer ones one Buffer.allocUnsafe each (from Node's pool: cheaper
  * than a slab and a subarray view per argument).
  */
-function readArgs(w: LuaWasm, L: number, argc: number): Buffer[] | null {
+function readArgs(w: LuaWasm, L: number, argc: number, base: number): Buffer[] | null {
   const ex = w.ex;
   const argv: Buffer[] = new Array(argc);
   for (let i = 1; i <= argc; i++) {
-    const t = ex.lua_type(L, i);
+    let t: number;
+    if (base >= 0) {
+      // The slot read from memory (lua-mem.ts): a string's bytes without lua_type/lua_tolstring.
+      const slot = base + (i - 1) * TV_SIZE;
+      const tag = w.hb[slot + TV_TT];
+      if (tag === VSHRSTR || tag === VLNGSTR) {
+        const p = strAt(w, slot, tag);
+        const n = strLen.n;
+        const hb = w.hb;
+        if (n <= 40) argv[i - 1] = shortArg(hb, p, n);
+        else {
+          const b = Buffer.allocUnsafe(n);
+          hb.copy(b, 0, p, p + n);
+          argv[i - 1] = b;
+        }
+        continue;
+      }
+      if (tag === VNUMFLT) {
+        argv[i - 1] = numberArg(w, L, i, w.f64[slot >> 3]);
+        continue;
+      }
+      t = tag & 15;
+    } else t = ex.lua_type(L, i);
     if (t === LUA_TSTRING) {
       const p = ex.lua_tolstring(L, i, w.lenPtr);
       const n = w.u32[w.lenPtr >> 2];
@@ -184,19 +209,36 @@ function readArgs(w: LuaWasm, L: number, argc: number): Buffer[] | null {
         argv[i - 1] = Buffer.from(ex.lua_tointegerx(L, i, 0).toString(), 'latin1');
         continue;
       }
-      const d = ex.lua_tonumberx(L, i, 0);
-      if (d >= 0 && d < 1024 && d === Math.floor(d) && !Object.is(d, -0)) {
-        argv[i - 1] = SMALL_INT_ARG[d];
-        continue;
-      }
-      // Redis formats numbers with %.17g (lua_tolstring would lose precision).
-      const s = d === d ? formatDouble(d) : nanText(w, L, i);
-      const b = Buffer.allocUnsafe(s.length);
-      for (let j = 0; j < s.length; j++) b[j] = s.charCodeAt(j);
-      argv[i - 1] = b;
+      argv[i - 1] = numberArg(w, L, i, ex.lua_tonumberx(L, i, 0));
     } else return null;
   }
   return argv;
+}
+
+/**
+ * Other numbers' texts, kept by value (direct-mapped on the low 32 bits of the integer part): a
+ * script passes the same TTLs, limits and timestamps on every call (`'PX', 30000`). Shared like
+ * SMALL_INT_ARG's Buffers. Never 0 or -0 (equal as numbers, different texts) nor NaN (its text
+ * depends on its sign bit).
+ */
+const NUM_SLOTS = 256;
+const numVal = new Float64Array(NUM_SLOTS);
+const numBuf: Buffer[] = new Array(NUM_SLOTS);
+
+/** A float argument (stack index i, value d) as Redis formats it: %.17g. */
+function numberArg(w: LuaWasm, L: number, i: number, d: number): Buffer {
+  if (d >= 0 && d < 1024 && d === Math.floor(d) && !Object.is(d, -0)) return SMALL_INT_ARG[d];
+  const slot = (d | 0) & (NUM_SLOTS - 1);
+  if (numVal[slot] === d && d !== 0) return numBuf[slot];
+  // Redis formats numbers with %.17g (lua_tolstring would lose precision).
+  const s = d === d ? formatDouble(d) : nanText(w, L, i);
+  const b = Buffer.allocUnsafe(s.length);
+  for (let j = 0; j < s.length; j++) b[j] = s.charCodeAt(j);
+  if (d === d && d !== 0) {
+    numVal[slot] = d;
+    numBuf[slot] = b;
+  }
+  return b;
 }
 
 function makeNatives(w: LuaWasm): Record<string, number> {
@@ -209,12 +251,13 @@ function makeNatives(w: LuaWasm): Record<string, number> {
       callsToTick = TICK_EVERY;
       sb.tick(L, false); // (no yield here: resuming would not run the call)
     }
-    const argc = ex.lua_gettop(L);
+    const base = memOk ? argBase(w, L) : -1;
+    const argc = base >= 0 ? countTo(w, L, base) : ex.lua_gettop(L);
     if (argc === 0) {
       pushErrTable(w, L, NO_ARGS);
       return raise ? ex.lua_error(L) : 1;
     }
-    const argv = readArgs(w, L, argc);
+    const argv = readArgs(w, L, argc, base);
     ex.lua_settop(L, 0);
     if (!argv) {
       pushErrTable(w, L, BAD_ARG_TYPE);
@@ -263,7 +306,7 @@ function makeNatives(w: LuaWasm): Record<string, number> {
     if (!sb || !sb.hooks) return errTableAndRaise(w, L, 'ERR redis.acl_check_cmd can only be called inside a script invocation');
     const argc = ex.lua_gettop(L);
     if (argc === 0) return errTableAndRaise(w, L, NO_ARGS);
-    const argv = readArgs(w, L, argc);
+    const argv = readArgs(w, L, argc, -1);
     if (!argv) return errTableAndRaise(w, L, BAD_ARG_TYPE);
     const ok = sb.hooks.aclCheck(argv);
     if (ok === null) return errTableAndRaise(w, L, 'ERR Invalid command passed to redis.acl_check_cmd()');
@@ -469,6 +512,7 @@ export class Sandbox {
     w.pushLatin1(L, 'ARGV');
     this.argvNameRef = ex.luaL_ref(L, LUA_REGISTRYINDEX);
     ex.lua_settop(L, 0);
+    checkLayout(w, L);
   }
   private readonly keysNameRef: number;
   private readonly argvNameRef: number;
@@ -535,48 +579,67 @@ export class Sandbox {
    * order with n the new length, and has no metatable (checked with lua_next; any other key, a
    * missing key or a metatable and a new table is made); the values 1..n are then overwritten. Not
    * when a script runs inside a script (the outer one still sees its tables) or n > REUSE_MAX.
+   * The check reads the table in wasm memory (lua-mem.ts plainArray: no metatable, no hash part,
+   * array slots 1..n set and the rest empty), with lua_next only when a hash part exists. A reused
+   * table is already the global (it was set when made, and nothing else sets KEYS/ARGV but a
+   * nested run, which makes the next call make new tables), so only its values are written.
    */
   setKeysAndArgv(argv: Buffer[], from: number, numkeys: number): void {
-    const ex = this.w.ex;
-    const L = this.L;
-    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.rgRef));
-    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.keysNameRef));
-    this.pushReusedArray(0, argv, from, from + numkeys);
-    ex.lua_rawset(L, -3);
-    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.argvNameRef));
-    this.pushReusedArray(1, argv, from + numkeys, argv.length);
-    ex.lua_rawset(L, -3);
-    ex.lua_settop(L, -2);
+    this.setGlobalArray(0, this.keysNameRef, argv, from, from + numkeys);
+    this.setGlobalArray(1, this.argvNameRef, argv, from + numkeys, argv.length);
   }
 
-  /** Registry refs of the tables the last run got as KEYS (0) and ARGV (1), and their lengths (-1: none). */
+  /** Registry refs of the tables the last run got as KEYS (0) and ARGV (1), their addresses and lengths (-1: none). */
   private readonly arrRef = [0, 0];
+  private readonly arrPtr = [0, 0];
   private readonly arrLen = [-1, -1];
   /** Nesting of run(): a script run from a script must not reuse the outer one's tables. */
   private running = 0;
 
-  private pushReusedArray(slot: number, items: Buffer[], from: number, to: number): void {
+  private setGlobalArray(slot: number, nameRef: number, items: Buffer[], from: number, to: number): void {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
     const n = to - from;
-    if (this.running === 0 && n === this.arrLen[slot] && n <= REUSE_MAX && this.pristine(this.arrRef[slot], n)) {
-      // pristine() left the table on the stack.
-      for (let i = from, j = 1; i < to; i++, j++) {
-        w.pushBuffer(L, items[i]);
-        ex.lua_rawseti(L, -2, BIG[j]);
+    if (this.running === 0 && n === this.arrLen[slot]) {
+      let plain = memOk ? plainArray(w, this.arrPtr[slot], n) : -1;
+      // (1..n are the array part's first slots only when plainArray said so)
+      const arr = plain === 1 ? arrayPart(w, this.arrPtr[slot]) : 0;
+      if (plain === -1) {
+        plain = this.pristine(this.arrRef[slot], n) ? 1 : 0;
+        if (plain === 1) ex.lua_settop(L, -2);
       }
-      return;
+      if (plain === 1) {
+        // Values already equal to the new ones (the same keys as the last call: a string has no
+        // identity in Lua) are left in place (read from memory: the array part cannot move here,
+        // rawseti into it never resizes the table).
+        let pushed = false;
+        for (let i = from, j = 1; i < to; i++, j++) {
+          if (arr !== 0 && sameString(w, arr + (j - 1) * TV_SIZE, items[i])) continue;
+          if (!pushed) {
+            ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.arrRef[slot]));
+            pushed = true;
+          }
+          w.pushBuffer(L, items[i]);
+          ex.lua_rawseti(L, -2, BIG[j]);
+        }
+        if (pushed) ex.lua_settop(L, -2);
+        return;
+      }
     }
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.rgRef));
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(nameRef));
     this.pushArray(items, from, to);
-    if (this.running !== 0 || n > REUSE_MAX) {
-      this.arrLen[slot] = -1;
-      return;
+    if (this.running !== 0 || n > (memOk ? REUSE_MAX_MEM : REUSE_MAX_API)) this.arrLen[slot] = -1;
+    else {
+      ex.lua_pushvalue(L, -1);
+      if (this.arrRef[slot] === 0) this.arrRef[slot] = ex.luaL_ref(L, LUA_REGISTRYINDEX);
+      else ex.lua_rawseti(L, LUA_REGISTRYINDEX, big(this.arrRef[slot]));
+      this.arrPtr[slot] = ex.lua_topointer(L, -1);
+      this.arrLen[slot] = n;
     }
-    ex.lua_pushvalue(L, -1);
-    if (this.arrRef[slot] === 0) this.arrRef[slot] = ex.luaL_ref(L, LUA_REGISTRYINDEX);
-    else ex.lua_rawseti(L, LUA_REGISTRYINDEX, big(this.arrRef[slot]));
-    this.arrLen[slot] = n;
+    ex.lua_rawset(L, -3);
+    ex.lua_settop(L, -2);
   }
 
   /**
@@ -918,7 +981,10 @@ export class Sandbox {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
-    const t = ex.lua_type(L, -1);
+    // The value's tag from memory (lua-mem.ts) saves a lua_type, and for a string a lua_tolstring.
+    const slot = memOk ? topSlot(w, L) : 0;
+    const tag = memOk ? w.hb[slot + TV_TT] : -1;
+    const t = memOk ? tag & 15 : ex.lua_type(L, -1);
     // (Only a table needs stack room: lua_checkstack for scalars too cost a wasm call per value.)
     if (h + 4 > 8000 || (t === LUA_TTABLE && !ex.lua_checkstack(L, 4))) {
       out.error('ERR reached lua stack limit');
@@ -929,8 +995,13 @@ export class Sandbox {
       case LUA_TSTRING:
         if ((out as Partial<BulkSink>).bulkBytes !== undefined) {
           // Straight from wasm memory into the client's output buffer (RespWriter).
-          const p = ex.lua_tolstring(L, -1, w.lenPtr);
-          (out as unknown as BulkSink).bulkBytes(w.hb, p, w.u32[w.lenPtr >> 2]);
+          if (tag === VSHRSTR || tag === VLNGSTR) {
+            const p = strAt(w, slot, tag);
+            (out as unknown as BulkSink).bulkBytes(w.hb, p, strLen.n);
+          } else {
+            const p = ex.lua_tolstring(L, -1, w.lenPtr);
+            (out as unknown as BulkSink).bulkBytes(w.hb, p, w.u32[w.lenPtr >> 2]);
+          }
         } else out.bulk(w.toBuffer(L, -1)!);
         break;
       case LUA_TBOOLEAN:
