@@ -167,6 +167,13 @@ function nanText(w: LuaWasm, L: number, idx: number): string {
  * through shortArg's cache; longer ones one Buffer.allocUnsafe each (from Node's pool: cheaper
  * than a slab and a subarray view per argument).
  */
+function bytesArg(hb: Buffer, p: number, n: number): Buffer {
+  if (n <= 40) return shortArg(hb, p, n);
+  const b = Buffer.allocUnsafe(n);
+  hb.copy(b, 0, p, p + n);
+  return b;
+}
+
 function readArgs(w: LuaWasm, L: number, argc: number, base: number): Buffer[] | null {
   const ex = w.ex;
   const argv: Buffer[] = new Array(argc);
@@ -178,14 +185,7 @@ function readArgs(w: LuaWasm, L: number, argc: number, base: number): Buffer[] |
       const tag = w.hb[slot + TV_TT];
       if (tag === VSHRSTR || tag === VLNGSTR) {
         const p = strAt(w, slot, tag);
-        const n = strLen.n;
-        const hb = w.hb;
-        if (n <= 40) argv[i - 1] = shortArg(hb, p, n);
-        else {
-          const b = Buffer.allocUnsafe(n);
-          hb.copy(b, 0, p, p + n);
-          argv[i - 1] = b;
-        }
+        argv[i - 1] = bytesArg(w.hb, p, strLen.n);
         continue;
       }
       if (tag === VNUMFLT) {
@@ -196,14 +196,7 @@ function readArgs(w: LuaWasm, L: number, argc: number, base: number): Buffer[] |
     } else t = ex.lua_type(L, i);
     if (t === LUA_TSTRING) {
       const p = ex.lua_tolstring(L, i, w.lenPtr);
-      const n = w.u32[w.lenPtr >> 2];
-      const hb = w.hb;
-      if (n <= 40) argv[i - 1] = shortArg(hb, p, n);
-      else {
-        const b = Buffer.allocUnsafe(n);
-        hb.copy(b, 0, p, p + n);
-        argv[i - 1] = b;
-      }
+      argv[i - 1] = bytesArg(w.hb, p, w.u32[w.lenPtr >> 2]);
     } else if (t === LUA_TNUMBER) {
       if (ex.lua_isinteger(L, i)) {
         argv[i - 1] = Buffer.from(ex.lua_tointegerx(L, i, 0).toString(), 'latin1');
