@@ -190,3 +190,38 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A full `npm run bench` regenerates the top-level (`## `) sections it writes; everything else in
+ * docs/benchmarks.md (the sections of the groups, hand-written notes between them) stays. The old
+ * file is cut into blocks at each `## ` heading and each `<!-- ` marker line; a block whose heading
+ * the new output has is replaced in place, new headings go after the last replaced one, and the
+ * text before the first heading is the new output's.
+ */
+export function spliceGenerated(previous: string, generated: string): string {
+  const cut = (text: string, at: (line: string) => boolean): string[][] => {
+    const blocks: string[][] = [[]];
+    for (const line of text.split('\n')) {
+      if (at(line)) blocks.push([]);
+      blocks[blocks.length - 1].push(line);
+    }
+    return blocks;
+  };
+  const fresh = cut(generated.replace(/\n+$/, ''), (l) => l.startsWith('## '));
+  const byHeading = new Map(fresh.slice(1).map((b) => [b[0], b]));
+  const old = cut(previous, (l) => l.startsWith('## ') || l.startsWith('<!-- '));
+  const out: string[][] = [fresh[0]];
+  const used = new Set<string>();
+  let lastReplaced = 0;
+  for (const b of old.slice(1)) {
+    const nb = byHeading.get(b[0]);
+    if (nb) {
+      used.add(b[0]);
+      out.push([...nb, '']);
+      lastReplaced = out.length;
+    } else out.push(b);
+  }
+  const missing = fresh.slice(1).filter((b) => !used.has(b[0])).map((b) => [...b, '']);
+  out.splice(lastReplaced === 0 ? 1 : lastReplaced, 0, ...missing);
+  return out.map((b) => b.join('\n')).join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n*$/, '\n');
+}

@@ -37,6 +37,7 @@ import { familiesTables, runFamilies, FamiliesResult } from './families';
 import { runCollections, writeCollectionsSection } from './collections';
 import type { GrowthResult } from './growth';
 import { runPersistence } from './persistence';
+import { spliceGenerated } from './lib';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -343,7 +344,6 @@ async function main(): Promise<void> {
   }
   // A full run rewrites the file: keep the collections section measured separately.
   const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
-  const kept = /<!-- collections:begin[\s\S]*<!-- collections:end -->/.exec(previous);
 
   const micro: MicroResult[] = [];
   if (!has('--no-micro')) {
@@ -546,10 +546,9 @@ async function main(): Promise<void> {
     md.push('');
   }
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  if (kept) md.push('', kept[0], '');
-  // Keep the sections the section groups wrote (see sectionGroup).
-  const keptSections = Object.keys(SECTIONS).map((g) => /<!-- (\w+) -->[\s\S]*?<!-- \/\1 -->/.exec(previous.slice(previous.indexOf(`<!-- ${g} -->`)))?.[0] ?? '').filter((x) => x && previous.includes(x));
-  fs.writeFileSync(out, [md.join('\n'), ...keptSections].join('\n\n') + '\n');
+  // Only the sections written above are replaced: the collections and group sections and the
+  // hand-written notes between them stay where they are (spliceGenerated).
+  fs.writeFileSync(out, spliceGenerated(previous, md.join('\n')));
   log('\n' + md.join('\n'));
   log(`\nwrote ${path.relative(process.cwd(), out)}`);
 }
