@@ -396,7 +396,7 @@ async function main(): Promise<void> {
     log('\nfamilies: lists, hashes, sets, zsets, scripts, streams, pub/sub against redis-server');
     families = await runFamilies({
       rounds: Number(argOf('--rounds', '3')),
-      n: Number(argOf('--families-n', '100000')),
+      n: Number(argOf('--families-n', '400000')),
       servers: ['js-map', 'wasm', 'redis'],
       bigDelete: !has('--no-big-del'),
       log,
