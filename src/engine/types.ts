@@ -613,6 +613,14 @@ export interface Engine {
    * advances only with the operations on the table, as in Redis.
    */
   backgroundWork(budgetMs: number, activeRehash?: boolean): boolean;
+  /**
+   * One bounded step of freeing what is already deleted but whose memory the engine frees later
+   * (the wasm engine's containers, freed in steps between commands). True if there was something
+   * to free. Eviction calls it before it evicts another key: used memory counts those bytes until
+   * they are freed, and evicting more instead would empty the keyspace while the frees lag (Redis
+   * likewise waits for its lazyfree thread rather than evict more).
+   */
+  reclaimStep(): boolean;
   /** lfu-log-factor and lfu-decay-time (minutes) for the LFU counters of every db. */
   setLfuParams(logFactor: number, decayTime: number): void;
   /**

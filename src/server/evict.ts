@@ -111,12 +111,16 @@ export function evictToLimit(server: Server, limit: number): boolean {
   const timeLimit = evictionTimeLimitMs(server.config.int('maxmemory-eviction-tenacity'));
   const start = performance.now();
   let keysFreed = 0;
+  let steps = 0;
   while (server.usedMemory() > limit && keysFreed < 10000) {
     // (Redis checks the clock every 16 keys)
-    if ((++keysFreed & 15) === 0 && performance.now() - start > timeLimit) {
+    if ((++steps & 15) === 0 && performance.now() - start > timeLimit) {
       continueLater(server);
       return true;
     }
+    // The memory of values already deleted comes back first (Engine.reclaimStep).
+    if (server.engine.reclaimStep()) continue;
+    keysFreed++;
     if (kind !== Kind.RANDOM) {
       const picked = poolPick(server, kind, volatile, samples);
       if (picked === null) return false;

@@ -982,4 +982,9 @@ export class JsMapEngine implements Engine {
   backgroundWork(): boolean {
     return false;
   }
+
+  /** JS containers stop counting when deleted (V8 frees them): nothing is ever pending. */
+  reclaimStep(): boolean {
+    return false;
+  }
 }

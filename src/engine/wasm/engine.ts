@@ -1009,6 +1009,17 @@ export class WasmEngine implements Engine, ZSetHost {
     return false;
   }
 
+  reclaimStep(): boolean {
+    if (!this.pending()) return false;
+    const x = this.w.x;
+    x.gcStep(GC_BATCH);
+    if (x.ncPending() === 1) {
+      this.views.fill(undefined);
+      x.ncFreeStep(NATIVE_FREE_BATCH);
+    }
+    return true;
+  }
+
   backgroundWork(budgetMs: number, activeRehash = true): boolean {
     const x = this.w.x;
     const deadline = performance.now() + Math.max(0, budgetMs);
