@@ -104,7 +104,14 @@ export function evictToLimit(server: Server, limit: number): boolean {
   const policy = server.config.str('maxmemory-policy');
   // isSafeToPerformEvictions: a fake EVICT_OK while paused or while a script is busy
   if (server.pause.isPaused() || server.busyScript !== null) return true;
-  if (policy === 'noeviction') return false;
+  if (policy === 'noeviction') {
+    // Nothing may be evicted, but what is already deleted still comes back (Engine.reclaimStep).
+    const until = performance.now() + evictionTimeLimitMs(server.config.int('maxmemory-eviction-tenacity'));
+    while (server.usedMemory() > limit && server.engine.reclaimStep() && performance.now() < until) {
+      /* one step of deferred frees */
+    }
+    return server.usedMemory() <= limit;
+  }
   const volatile = policy.startsWith('volatile');
   const kind = kindOf(policy);
   const samples = Math.max(1, server.config.int('maxmemory-samples'));
