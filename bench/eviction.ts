@@ -14,8 +14,7 @@
  *   npm run bench -- eviction [--ops 400000] [--maxmemory 4mb] [--keys 15000]
  */
 import { ServerKind, startServer, stopServer, Running } from './e2e';
-import { BenchClient, rng, serverLabel } from './lib';
-import type { RespNode } from '../src/protocol/resp-reader';
+import { BenchClient, infoField, replyText, rng, serverLabel } from './lib';
 
 const KEYS = 100_000;
 const VALUE = Buffer.alloc(100, 'v');
@@ -66,14 +65,6 @@ function zipfTrace(ops: number, s: number): Uint32Array {
   return out;
 }
 
-function field(info: string, name: string): number {
-  const m = new RegExp(`^${name}:(\\d+)`, 'm').exec(info);
-  return m ? Number(m[1]) : NaN;
-}
-
-function text(n: RespNode): string {
-  return n.t === 'bulk' || n.t === 'simple' || n.t === 'verbatim' ? n.v.toString() : '';
-}
 
 /** Replay the trace; hits counted after the first quarter (warm-up). */
 async function replay(port: number, trace: Uint32Array): Promise<number> {
@@ -105,7 +96,7 @@ async function replay(port: number, trace: Uint32Array): Promise<number> {
 
 /** used_memory per key of this server: 20,000 keys like the trace's, measured, then flushed. */
 async function perKeyCost(c: BenchClient): Promise<{ base: number; perKey: number }> {
-  const used = async () => field(text(await c.cmd('INFO', 'memory')), 'used_memory');
+  const used = async () => infoField(replyText(await c.cmd('INFO', 'memory')), 'used_memory');
   const base = await used();
   const N = 20_000;
   for (let i = 0; i < N; i += 1000) {
@@ -144,16 +135,16 @@ export async function runEviction(opts: { ops: number; maxmemory: string; keys: 
           await c.cmd('CONFIG', 'SET', 'maxmemory-policy', policy);
           opts.log(`  eviction (${mode}): ${policy} on ${kind}`);
           const hitRate = await replay(port, trace);
-          const info = text(await c.cmd('INFO'));
+          const info = replyText(await c.cmd('INFO'));
           rows.push({
             server: kind,
             policy,
             mode,
             hitRate,
             keys: Number(/^db0:keys=(\d+)/m.exec(info)?.[1] ?? 0),
-            usedMemory: field(info, 'used_memory'),
-            maxmemory: field(info, 'maxmemory'),
-            evicted: field(info, 'evicted_keys'),
+            usedMemory: infoField(info, 'used_memory'),
+            maxmemory: infoField(info, 'maxmemory'),
+            evicted: infoField(info, 'evicted_keys'),
           });
           c.close();
         } finally {

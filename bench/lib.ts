@@ -225,3 +225,14 @@ export function spliceGenerated(previous: string, generated: string): string {
   out.splice(lastReplaced === 0 ? 1 : lastReplaced, 0, ...missing);
   return out.map((b) => b.join('\n')).join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n*$/, '\n');
 }
+
+/** A numeric field of an INFO reply (`name:123` on its own line); NaN when absent. */
+export function infoField(info: string, name: string): number {
+  const m = new RegExp(`^${name}:(\\d+)`, 'm').exec(info);
+  return m ? Number(m[1]) : NaN;
+}
+
+/** The text of a bulk, simple or verbatim reply ('' for any other). */
+export function replyText(n: RespNode): string {
+  return n.t === 'bulk' || n.t === 'simple' || n.t === 'verbatim' ? n.v.toString() : '';
+}

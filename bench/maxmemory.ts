@@ -13,7 +13,7 @@
  */
 import * as fs from 'fs';
 import { ServerKind, startServer, stopServer, Running, rssOf } from './e2e';
-import { BenchClient, freePort, serverLabel } from './lib';
+import { BenchClient, freePort, infoField, replyText, serverLabel } from './lib';
 import { rest } from './collections';
 import type { RespNode } from '../src/protocol/resp-reader';
 
@@ -37,14 +37,6 @@ function hwmOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-function field(info: string, name: string): number {
-  const m = new RegExp(`^${name}:(\\d+)`, 'm').exec(info);
-  return m ? Number(m[1]) : NaN;
-}
-
-function text(n: RespNode): string {
-  return n.t === 'bulk' || n.t === 'verbatim' ? n.v.toString() : '';
-}
 
 /** The i-th write of the load. */
 function write(i: number): (string | Buffer)[] {
@@ -90,7 +82,7 @@ export async function runMaxmemory(opts: { maxmemory: string; writes: number; se
       const peak = hwmOf(s.proc.pid!);
       await rest([s]);
       const restRss = rssOf(s.proc.pid!);
-      const info = text(await c.cmd('INFO'));
+      const info = replyText(await c.cmd('INFO'));
       c.close();
       const row: MaxmemoryRow = {
         server: kind,
@@ -98,9 +90,9 @@ export async function runMaxmemory(opts: { maxmemory: string; writes: number; se
         peakGrowth: peak - rssEmpty,
         endGrowth: endRss - rssEmpty,
         restGrowth: restRss - rssEmpty,
-        usedMemory: field(info, 'used_memory'),
+        usedMemory: infoField(info, 'used_memory'),
         keys: Number(/^db0:keys=(\d+)/m.exec(info)?.[1] ?? 0),
-        evicted: field(info, 'evicted_keys'),
+        evicted: infoField(info, 'evicted_keys'),
         seconds,
       };
       opts.log(`  ${kind}: peak +${(row.peakGrowth / 2 ** 20).toFixed(1)} MB, end +${(row.endGrowth / 2 ** 20).toFixed(1)} MB, rest +${(row.restGrowth / 2 ** 20).toFixed(1)} MB`);

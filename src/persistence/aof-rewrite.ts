@@ -20,7 +20,7 @@ import type { HashValue, KeyInfo, ListValue, RedisValue, SetValue, StreamValue, 
 import { typeOfValue } from '../engine/types';
 import { type Arg, ByteSink, encodeInto } from '../server/propagate';
 import { rewriteStream } from './aof-stream';
-import { discardSave, FileOut } from './bgsave';
+import { beforeFirstStep, discardSave, FileOut } from './bgsave';
 import { Snapshot } from './snapshot';
 import { scriptingOf } from '../scripting/engine';
 import { formatDouble, writeDigitsBefore } from '../util/number';
@@ -192,9 +192,7 @@ export class AofCommandBase {
 
   private async run(): Promise<boolean> {
     try {
-      // The first step runs in a turn of its own, not inside the command that started the save.
-      await new Promise((r) => setImmediate(r));
-      if (this.s.heapTrim !== null && this.s.heapTrim.scavengeBeforeSnapshot()) await new Promise((r) => setImmediate(r));
+      await beforeFirstStep(this.s);
       for (;;) {
         if (this.aborted) return false;
         if (this.out.error) throw this.out.error;

@@ -54,6 +54,17 @@ export function parseSavePoints(text: string): [number, number][] {
 
 /** Positional async writes of chunks into one file, in order of offsets (also the AOF rewrite's). */
 /** A background save or rewrite given up: detach its snapshot, delete its temp file, close the file once idle. */
+/**
+ * A snapshot's (BGSAVE, BGREWRITEAOF) wait before its first step: that step runs in a turn of its
+ * own, not inside the command that started the save, and the young generation's survivors of the
+ * writes before it are scavenged in a turn of their own too (HeapTrim.scavengeBeforeSnapshot), not
+ * inside the first steps.
+ */
+export async function beforeFirstStep(s: Server): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  if (s.heapTrim !== null && s.heapTrim.scavengeBeforeSnapshot()) await new Promise((r) => setImmediate(r));
+}
+
 export function discardSave(snapshot: Snapshot, tmp: string, out: FileOut): void {
   snapshot.abort();
   try {
@@ -271,11 +282,7 @@ export class BgSave {
   private async run(): Promise<boolean> {
     const s = this.s;
     try {
-      // The first step runs in a turn of its own, not inside the command that started the save.
-      await new Promise((r) => setImmediate(r));
-      // The young generation's survivors of the writes before the save are scavenged in a turn
-      // of their own (HeapTrim.scavengeBeforeSnapshot), not inside the first steps.
-      if (s.heapTrim !== null && s.heapTrim.scavengeBeforeSnapshot()) await new Promise((r) => setImmediate(r));
+      await beforeFirstStep(s);
       for (;;) {
         if (this.aborted) return false;
         if (this.out.error) throw this.out.error;

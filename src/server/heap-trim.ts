@@ -53,14 +53,16 @@ function exposeGc(): GcFunction | null {
   }
 }
 
+function newSpace(): v8.HeapSpaceInfo | undefined {
+  return v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+}
+
 function newSpaceUsed(): number {
-  for (const s of v8.getHeapSpaceStatistics()) if (s.space_name === 'new_space') return s.space_used_size;
-  return 0;
+  return newSpace()?.space_used_size ?? 0;
 }
 
 export function newSpaceSize(): number {
-  for (const s of v8.getHeapSpaceStatistics()) if (s.space_name === 'new_space') return s.space_size;
-  return 0;
+  return newSpace()?.space_size ?? 0;
 }
 
 export class HeapTrim {

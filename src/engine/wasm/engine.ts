@@ -1009,14 +1009,20 @@ export class WasmEngine implements Engine, ZSetHost {
     return false;
   }
 
-  reclaimStep(): boolean {
-    if (!this.pending()) return false;
+  /** One batch of deferred frees (old tables, then deleted containers); true while more remain. */
+  private freeStep(): boolean {
     const x = this.w.x;
-    x.gcStep(GC_BATCH);
+    let more = x.gcStep(GC_BATCH) === 1;
     if (x.ncPending() === 1) {
       this.views.fill(undefined);
-      x.ncFreeStep(NATIVE_FREE_BATCH);
+      if (x.ncFreeStep(NATIVE_FREE_BATCH) === 1) more = true;
     }
+    return more;
+  }
+
+  reclaimStep(): boolean {
+    if (!this.pending()) return false;
+    this.freeStep();
     return true;
   }
 
@@ -1027,11 +1033,7 @@ export class WasmEngine implements Engine, ZSetHost {
     do {
       more = false;
       if (activeRehash) for (const db of this.dbs) if (db.rehashStep(REHASH_BATCH)) more = true;
-      if (x.gcStep(GC_BATCH) === 1) more = true;
-      if (x.ncPending() === 1) {
-        this.views.fill(undefined);
-        if (x.ncFreeStep(NATIVE_FREE_BATCH) === 1) more = true;
-      }
+      if (this.freeStep()) more = true;
       if (!more) more = this.pending();
     } while (more && performance.now() < deadline);
     x.outShrink(); // a huge SCAN COUNT may have grown the out buffer: give it back
