@@ -298,8 +298,8 @@ class JsMapDb implements Db, FastLoadTarget {
   }
 
   /** FastLoadTarget (rdb-fast.ts): a batch of key records; stops at a key that exists. */
-  loadInsertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: RedisValue[], sizes: Float64Array, expires: Float64Array, n: number, now: number): number {
-    const stored = this.table.insertMany(kb, offs, lens, hashes, values, expires, n, now);
+  loadInsertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: (RedisValue | null)[], valOffs: Int32Array, valLens: Int32Array, sizes: Float64Array, expires: Float64Array, n: number, now: number): number {
+    const stored = this.table.insertMany(kb, offs, lens, hashes, values, valOffs, valLens, expires, n, now);
     let bytes = stored * ENTRY_OVERHEAD;
     for (let i = 0; i < stored; i++) bytes += lens[i] + sizes[i];
     this.account.bytes += bytes;
