@@ -195,7 +195,8 @@ export function replyFromConsumerPel(c: Client, r: Reply, s: StreamValue, start:
 }
 
 export function nodeLimits(c: Client): { maxBytes: number; maxEntries: number } {
-  return { maxBytes: c.server.config.int('stream-node-max-bytes'), maxEntries: c.server.config.int('stream-node-max-entries') };
+  const hot = c.server.config.hot;
+  return { maxBytes: hot['stream-node-max-bytes'], maxEntries: hot['stream-node-max-entries'] };
 }
 
 export function getOrCreateConsumer(c: Client, s: StreamValue, group: ConsumerGroup, name: string, key: BulkValue): Consumer {

@@ -396,6 +396,8 @@ export interface HotSettings {
   'set-max-intset-entries': number;
   'zset-max-listpack-entries': number;
   'zset-max-listpack-value': number;
+  'stream-node-max-bytes': number;
+  'stream-node-max-entries': number;
 }
 
 /** The live settings of one server. */
@@ -417,6 +419,8 @@ export class Config {
     'set-max-intset-entries': 0,
     'zset-max-listpack-entries': 0,
     'zset-max-listpack-value': 0,
+    'stream-node-max-bytes': 0,
+    'stream-node-max-entries': 0,
   };
 
   constructor(overrides: Record<string, unknown> = {}) {

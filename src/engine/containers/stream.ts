@@ -135,8 +135,21 @@ function lpIntSize(v: number | bigint): number {
 
 
 /** Most bytes putLpString may write for s. */
-function strBound(s: string): number {
+function strBound(s: Buffer | string): number {
   return s.length + 10;
+}
+
+function latin1Of(b: Buffer | string): string {
+  return typeof b === 'string' ? b : b.latin1Slice(0, b.length);
+}
+
+/** Whether latin1 string `s` holds exactly the bytes of `b`. */
+function latin1Equals(s: string, b: Buffer | string): boolean {
+  if (typeof b === 'string') return s === b;
+  const n = b.length;
+  if (s.length !== n) return false;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) !== b[i]) return false;
+  return true;
 }
 
 /*
@@ -597,11 +610,11 @@ export class StreamNode {
   }
 
   /** True when fv's fields (fv = field,value,...) are the master fields, in order. */
-  sameFields(fv: string[]): boolean {
+  sameFields(fv: readonly (Buffer | string)[]): boolean {
     const nf = fv.length >>> 1;
     if (nf !== this.nMaster) return false;
     const mf = (this.mf ??= this.masterFields());
-    for (let i = 0; i < nf; i++) if (mf[i] !== fv[2 * i]) return false;
+    for (let i = 0; i < nf; i++) if (!latin1Equals(mf[i], fv[2 * i])) return false;
     return true;
   }
 
@@ -610,7 +623,7 @@ export class StreamNode {
    * `flags` (SAMEFIELDS: write values only; DELETED: a tombstone, for loaders). `maxBytes` caps
    * the doubling. The node must have its own buffer.
    */
-  push(ms: U64, seq: U64, fv: string[], flags: number, maxBytes: number): void {
+  push(ms: U64, seq: U64, fv: readonly (Buffer | string)[], flags: number, maxBytes: number): void {
     const same = (flags & FLAG_SAMEFIELDS) !== 0;
     const nf = fv.length >>> 1;
     let bound = 80;
@@ -1165,10 +1178,11 @@ export class JsStream implements Container {
   }
 
   /**
-   * streamAppendItem with an already validated ID (> lastId). `fv` holds field,value pairs as
-   * latin1 strings. Returns nothing: the caller updates nothing else.
+   * streamAppendItem with an already validated ID (> lastId). `fv` holds field,value pairs (XADD's
+   * arguments, or latin1 strings: their bytes are copied, nothing keeps them). Returns nothing: the caller
+   * updates nothing else.
    */
-  append(id: StreamID, fv: string[], limits: NodeLimits): void {
+  append(id: StreamID, fv: readonly (Buffer | string)[], limits: NodeLimits): void {
     let totelelen = 0;
     for (const s of fv) totelelen += s.length;
     let maxBytes = limits.maxBytes;
@@ -1187,7 +1201,7 @@ export class JsStream implements Container {
     if (!node) {
       const numfields = fv.length >>> 1;
       const fields: string[] = new Array(numfields);
-      for (let i = 0; i < numfields; i++) fields[i] = fv[2 * i];
+      for (let i = 0; i < numfields; i++) fields[i] = latin1Of(fv[2 * i]);
       node = new StreamNode(fields, reuse);
       nodes.push(node);
       flags = FLAG_SAMEFIELDS;
