@@ -1246,6 +1246,7 @@ const CORPUS: string[] = [
   "return {set={b=true,a=true,c=true,d=true,e=true}}",
   // HGETALL / HKEYS / HVALS replies as Lua values (the wasm engine writes them as bytes into LuaReply), RESP2 and RESP3
   "redis.call('DEL','h') redis.call('HSET','h','a','1','b','','c','x\\0y','d',string.rep('v', 60)) local r = {redis.call('HGETALL','h'), redis.call('HKEYS','h'), redis.call('HVALS','h'), redis.call('HGETALL','nokey')} redis.call('DEL','h') return r",
+  "redis.call('DEL','h') redis.call('HSET','h','a','1','b','','c','x\\0y') local r = {redis.call('HGET','h','a'), redis.call('HGET','h','b'), redis.call('HGET','h','zz'), redis.call('HGET','nokey','a'), redis.call('HMGET','h','c','zz','a','b'), redis.call('HMGET','nokey','a','b')} redis.call('DEL','h') return r",
   "redis.call('DEL','h') redis.call('HSET','h','a','1','b','2') redis.setresp(3) local m = redis.call('HGETALL','h') local k = redis.call('HKEYS','h') redis.call('DEL','h') return {m.map.a, m.map.b, k[1], k[2]}",
   "redis.setresp(3) local r = redis.call('HGETALL','nokey') return {map={zz=1,yy=2,xx=3}}",  // number keys hashed as 5.1 (lua-wasm.ts patchNumberHash), #t as 5.1 (patchLength51), nil stores give the key a node (patchNewKeyNil)
   "local t = {} for i=1,30 do t[i*7]=i end local r={} for k,v in pairs(t) do r[#r+1]=k end return r",

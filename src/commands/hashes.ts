@@ -77,6 +77,12 @@ function hsetnx(c: Client, argv: Buffer[]): void {
 
 function hget(c: Client, argv: Buffer[]): void {
   const h = lookupRead(c, argv[1], 'hash');
+  // (the value written by the container where it can (wasm): no JS string, see getallGeneric)
+  const out = h?.writeGet ? bulkSinkOf(c) : null;
+  if (out !== null) {
+    if (!h!.writeGet!(argv[2], out)) c.reply.nil();
+    return;
+  }
   const v = h?.get(argv[2]);
   if (v === undefined) c.reply.nil();
   else c.reply.bulk(v);
@@ -85,7 +91,12 @@ function hget(c: Client, argv: Buffer[]): void {
 function hmget(c: Client, argv: Buffer[]): void {
   const h = lookupRead(c, argv[1], 'hash');
   c.reply.array(argv.length - 2);
+  const out = h?.writeGet ? bulkSinkOf(c) : null;
   for (let j = 2; j < argv.length; j++) {
+    if (out !== null) {
+      if (!h!.writeGet!(argv[j], out)) c.reply.nil();
+      continue;
+    }
     const v = h?.get(argv[j]);
     if (v === undefined) c.reply.nil();
     else c.reply.bulk(v);
