@@ -32,7 +32,7 @@ export { znGeoScan, geoDistance } from './geo';
 export { rdbLoadRun, rdbLoadDone, rdbLoadResize } from './rdbload';
 export { jmScan, jmScanDesc, jmScanExp, jmScanDecGrow, jmScanDone } from './jsmapscan';
 export { crc64Scratch } from './crc64';
-export { rdbSaveSettings, rdbSavePacked, rdbSaveDeferred, rdbSavePackedCount, rdbSaveStaged } from './rdbsave';
+export { rdbSaveSettings, rdbSavePacked, rdbSaveDeferred, rdbSavePackedCount, rdbSaveStagedBatch } from './rdbsave';
 export { scoreText, scoreParse } from './dtoa17';
 export { dbWalkSave } from './keyspace';
 export { bitCount, bitOp } from './bitops';

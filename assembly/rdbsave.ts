@@ -858,10 +858,15 @@ export function rdbSaveEntry(kp: u32, kl: u32, vp: u32, vl: u32, handle: i32, ex
 
 /*
  * The js-map engine keeps collections in JS containers. Its writer (src/engine/js-map/rdb-save.ts)
- * copies a record's key and elements into a stage in linear memory, each as [u32 length][bytes]
- * (a sorted-set member followed by its f64 score), and rdbSaveStaged writes the record from there
- * as the functions above write a native one, i.e. as rdb-writer.ts would: the listpacks, LZF and
- * integer encodings run as compiled code from the first key instead of JS still warming up.
+ * copies a batch of records into a stage in linear memory, and rdbSaveStagedBatch writes them
+ * back to back from there as the functions above write a native one, i.e. as rdb-writer.ts would:
+ * the listpacks, LZF and integer encodings run as compiled code from the first key instead of JS
+ * still warming up, and one call (and one copy out) serves a whole batch instead of one a key.
+ *
+ * A staged record: [u32 kind][u32 count][f64 expireAt (-1: none)][i32 idleSecs][i32 freq]
+ * (< 0: no IDLE / FREQ opcode), the key as [u32 length][bytes], then per kind: a string's value
+ * as [u32 length][bytes]; `count` elements (pairs for hashes) each [u32 length][bytes], a
+ * sorted-set member followed by its f64 score.
  */
 export const STAGED_HASH_LISTPACK: u32 = 1;
 export const STAGED_HASH: u32 = 2;
@@ -869,16 +874,41 @@ export const STAGED_SET: u32 = 3;
 export const STAGED_ZSET_LISTPACK: u32 = 4;
 export const STAGED_ZSET_2: u32 = 5;
 export const STAGED_LIST: u32 = 6;
+export const STAGED_STRING: u32 = 7;
+/** Bytes of a staged record's head (kind, count, expireAt, idleSecs, freq). */
+const STAGED_HEAD: u32 = 24;
 
 /**
- * The record ([EXPIRETIME_MS] [IDLE] [FREQ] type key value) of the staged key and `count`
- * elements (pairs for hashes) at `st`: its length, with RES R_PTR = where it is (valid until the
- * next call); 0 when it is left to the JS writer (a score dtoa17.ts does not print, OOM).
- * idleSecs / freq < 0: no IDLE / FREQ opcode.
+ * Records [st, ...) of the stage, at most n, written back to back in rec: returns how many
+ * were written; RES R_PTR = where rec is (valid until the next call), ends[i] (u32) = where
+ * record i ends in it. Fewer than n: the next record is left to the JS writer (a listpack score
+ * dtoa17.ts does not print, OOM); it wrote nothing of it.
  */
-export function rdbSaveStaged(st: u32, kind: u32, count: u32, expireAt: f64, idleSecs: i32, freq: i32): u32 {
+export function rdbSaveStagedBatch(st: u32, n: u32, ends: u32): u32 {
   recLen = 0;
-  oom = false;
+  let p = st;
+  let i: u32 = 0;
+  for (; i < n; i++) {
+    const start = recLen;
+    oom = false;
+    p = stagedRecord(p);
+    if (p == 0 || oom) {
+      recLen = start;
+      break;
+    }
+    store<u32>(ends + (i << 2), recLen);
+  }
+  store<u32>(RES, rec, R_PTR);
+  return i;
+}
+
+/** The staged record at p appended to rec; returns where the next one starts, 0 when it is left to JS. */
+function stagedRecord(st: u32): u32 {
+  const kind = load<u32>(st);
+  const count = load<u32>(st, 4);
+  const expireAt = load<f64>(st, 8);
+  const idleSecs = load<i32>(st, 16);
+  const freq = load<i32>(st, 20);
   if (expireAt != -1) {
     recByte(0xfc);
     if (recRoom(8)) {
@@ -894,12 +924,16 @@ export function rdbSaveStaged(st: u32, kind: u32, count: u32, expireAt: f64, idl
     recByte(0xf9);
     recByte(<u32>freq);
   }
-  recByte(kind == STAGED_HASH_LISTPACK ? T_HASH_LISTPACK : kind == STAGED_HASH ? T_HASH : kind == STAGED_SET ? T_SET : kind == STAGED_ZSET_LISTPACK ? T_ZSET_LISTPACK : kind == STAGED_ZSET_2 ? T_ZSET_2 : T_LIST_QUICKLIST_2);
-  let p = st;
+  recByte(kind == STAGED_STRING ? T_STRING : kind == STAGED_HASH_LISTPACK ? T_HASH_LISTPACK : kind == STAGED_HASH ? T_HASH : kind == STAGED_SET ? T_SET : kind == STAGED_ZSET_LISTPACK ? T_ZSET_LISTPACK : kind == STAGED_ZSET_2 ? T_ZSET_2 : T_LIST_QUICKLIST_2);
+  let p = st + STAGED_HEAD;
   const kl = load<u32>(p);
   saveString(p + 4, kl, true);
   p += 4 + kl;
-  if (kind == STAGED_HASH_LISTPACK) {
+  if (kind == STAGED_STRING) {
+    const vl = load<u32>(p);
+    saveString(p + 4, vl, true);
+    p += 4 + vl;
+  } else if (kind == STAGED_HASH_LISTPACK) {
     lpReset();
     for (let i: u32 = 0; i < count; i++) {
       const fl = load<u32>(p);
@@ -962,7 +996,5 @@ export function rdbSaveStaged(st: u32, kind: u32, count: u32, expireAt: f64, idl
     }
     listEnd();
   }
-  if (oom) return 0;
-  store<u32>(RES, rec, R_PTR);
-  return recLen;
+  return oom ? 0 : p;
 }

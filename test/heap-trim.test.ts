@@ -133,4 +133,32 @@ test('heap trim: real V8 gives the young generation back once the process is qui
   assert.ok(newSpaceSize() <= 2 * MB, `new space back to at most 2 MB (now ${newSpaceSize()}) after ${trim.runs} scavenges`);
 });
 
+test('heap trim: capYoung holds the real young generation at its size under a load that grows it otherwise', async () => {
+  const trim = new HeapTrim(undefined, 1000, true, MB);
+  // Start small: a scavenge under the cap brings a grown space back (V8 shrinks it at low rates).
+  const load = async (ms: number) => {
+    let keep: unknown[] = [];
+    const t0 = performance.now();
+    while (performance.now() - t0 < ms) {
+      for (let i = 0; i < 20_000; i++) keep.push({ i, s: 'x'.repeat(i & 63) });
+      if (keep.length > 400_000) keep = [];
+      await new Promise((r) => setImmediate(r));
+    }
+    keep = [];
+  };
+  trim.capYoung(true);
+  const quietFrom = performance.now();
+  while (newSpaceSize() > 2 * MB && performance.now() - quietFrom < 12_000) {
+    await new Promise((r) => setTimeout(r, 100));
+    trim.tick(performance.now(), 0, 0);
+  }
+  const capped = newSpaceSize();
+  assert.ok(capped <= 2 * MB, `new space small before the load (${capped})`);
+  await load(600);
+  assert.ok(newSpaceSize() <= capped, `capped: new space stayed at ${capped} (now ${newSpaceSize()})`);
+  trim.capYoung(false);
+  await load(600);
+  assert.ok(newSpaceSize() > capped, `uncapped: the same load grows it (${capped} -> ${newSpaceSize()})`);
+});
+
 test.run();

@@ -163,6 +163,12 @@ if (enginesUnderTest().includes('js-map')) {
     cmds.push(['ZADD', 'bigz', ...Array.from({ length: 300 }, (_, i) => [i * 1.5, `z${i}`]).flat()]);
     cmds.push(['ZADD', 'zodd', 1e300, 'huge', 1e-300, 'tiny', '-inf', 'ninf', 0.1, 'tenth']);
     cmds.push(['HSET', 'hbig', ...Array.from({ length: 200 }, (_, i) => [`f${i}`, i % 2 ? String(i) : 'v'.repeat(i)]).flat()]);
+    // More records than a batch holds (256) and more bytes than the first stage (64 KB): the
+    // stage fills and is flushed mid-walk, between strings and collections.
+    for (let i = 0; i < 600; i++) {
+      if (i % 3 === 0) cmds.push(['SET', `many:${i}`, i % 2 ? String(i * 7919) : `value-${i}`]);
+      else cmds.push(['HSET', `many:${i}`, ...Array.from({ length: 20 }, (_, j) => [`field${j}`, `value-${i}-${j}-`.padEnd(40, 'x')]).flat()]);
+    }
     for (const cmd of cmds) {
       const r = await c.send(...cmd);
       assert.ok(r.t !== 'error', `${cmd.slice(0, 2).join(' ')}: ${String((r as { v?: unknown }).v)}`);

@@ -102,7 +102,10 @@ export class Cron {
       push(s.outputKbpsSamples, (s.netOutputBytes - last.output) / 1024 / (dt / 1000));
       s.lastOpsSample = { time: now, count: s.commandsProcessed, input: s.netInputBytes, output: s.netOutputBytes };
     }
-    if (server.heapTrim) server.heapTrim.tick(now, s.opsSamples[s.opsSamples.length - 1] ?? 0, (s.inputKbpsSamples[s.inputKbpsSamples.length - 1] ?? 0) * 1024);
+    if (server.heapTrim) {
+      server.heapTrim.capYoung(server.config.int('maxmemory') > 0);
+      server.heapTrim.tick(now, s.opsSamples[s.opsSamples.length - 1] ?? 0, (s.inputKbpsSamples[s.inputKbpsSamples.length - 1] ?? 0) * 1024);
+    }
   }
 
   /**

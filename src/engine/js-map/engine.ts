@@ -35,7 +35,7 @@ import { JsZSet } from '../containers/zset';
 import { PackedValue } from '../containers/packed';
 import { JsMapRdbLoader, type FastLoadTarget } from './rdb-fast';
 import { JsMapScanLoader, rdbScan } from './rdb-scan';
-import { StagedRecords, stagedRecords } from './rdb-save';
+import { FULL, STAGED, stagedRecords } from './rdb-save';
 import { crcInstance } from '../../persistence/crc64';
 import { RdbWriter } from '../../persistence/rdb-writer';
 
@@ -298,8 +298,8 @@ class JsMapDb implements Db, FastLoadTarget {
   }
 
   /** FastLoadTarget (rdb-fast.ts): a batch of key records; stops at a key that exists. */
-  loadInsertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: RedisValue[], sizes: Float64Array, expires: Float64Array, n: number, now: number): number {
-    const stored = this.table.insertMany(kb, offs, lens, hashes, values, expires, n, now);
+  loadInsertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: (RedisValue | null)[], valOffs: Int32Array, valLens: Int32Array, sizes: Float64Array, expires: Float64Array, n: number, now: number): number {
+    const stored = this.table.insertMany(kb, offs, lens, hashes, values, valOffs, valLens, expires, n, now);
     let bytes = stored * ENTRY_OVERHEAD;
     for (let i = 0; i < stored; i++) bytes += lens[i] + sizes[i];
     this.account.bytes += bytes;
@@ -770,20 +770,20 @@ class JsMapDb implements Db, FastLoadTarget {
       },
       stepRecords: (count, settings, sink) => {
         if (done) return true;
-        const now = this.clock.now();
         w ??= recordWriter(settings, this.config);
         w.pos = 0;
         const rw = w;
-        const staged = stagedRecords(crcInstance);
-        staged?.begin(settings);
-        pos = t.walkSlots(pos, end, count, (s) => {
-          const at = t.expireAt(s);
-          if (this.expired(at, now)) return;
-          const from = rw.pos;
-          this.writeRecord(rw, s, at, settings, staged);
-          cur = s;
-          sink.record(rw.buf, from, rw.pos, curKey);
+        // A batch sink takes the step's records in one piece; else one call per record, with its key.
+        const bulk = sink.records !== undefined;
+        let n = 0;
+        pos = this.writeSlots(rw, pos, end, count, settings, (from, to, s) => {
+          if (bulk) n++;
+          else {
+            cur = s;
+            sink.record(rw.buf, from, to, curKey);
+          }
         });
+        if (bulk && n > 0) sink.records!(rw.buf, 0, rw.pos, n);
         if (pos >= end) done = true;
         return done;
       },
@@ -799,52 +799,84 @@ class JsMapDb implements Db, FastLoadTarget {
     };
   }
 
-  /** The RDB record of the row at slot `s` (expire time `at`); key and value in the row are written from its bytes, no strings built. */
-  private writeRecord(rw: RdbWriter, s: number, at: number, settings: RdbSaveSettings, staged: StagedRecords | null): void {
+  /**
+   * The records of the live rows at slots [pos, end) into rw, in slot order, until `count` rows
+   * were visited; `each(from, to, s)` is told where each record is in rw.buf once it is there.
+   * Returns the next slot. Inline strings and collections are staged and serialized in WASM a
+   * batch at a time (rdb-save.ts); what that declines is written by RdbWriter in its place.
+   */
+  private writeSlots(rw: RdbWriter, pos: number, end: number, count: number, settings: RdbSaveSettings, each: (from: number, to: number, s: number) => void): number {
+    const t = this.table;
+    const now = this.clock.now();
+    const staged = stagedRecords(crcInstance);
+    const fallback = (s: number, at: number): void => {
+      const from = rw.pos;
+      this.writeRecord(rw, s, at, settings);
+      each(from, rw.pos, s);
+    };
+    if (staged === null) {
+      return t.walkSlots(pos, end, count, (s) => {
+        const at = t.expireAt(s);
+        if (!this.expired(at, now)) fallback(s, at);
+      });
+    }
+    staged.begin(settings);
+    const lru = settings.lru;
+    const lfu = settings.lfu;
+    const next = t.walkSlots(pos, end, count, (s) => {
+      const at = t.expireAt(s);
+      if (this.expired(at, now)) return;
+      const idle = lru ? Math.max(0, Math.floor((settings.refNow - t.lru(s)) / 1000)) : -1;
+      const freq = lfu ? Math.max(0, Math.min(255, t.freq(s) | 0)) : -1;
+      let r = staged.add(rw, t, s, at, idle, freq);
+      if (r === FULL) {
+        staged.flush(rw, each, fallback);
+        r = staged.add(rw, t, s, at, idle, freq);
+      }
+      if (r === STAGED) return;
+      // Declined: written here, after the records staged before it.
+      if (staged.pending > 0) staged.flush(rw, each, fallback);
+      fallback(s, at);
+    });
+    if (staged.pending > 0) staged.flush(rw, each, fallback);
+    return next;
+  }
+
+  /** The RDB record of the row at slot `s` (expire time `at`) by RdbWriter; a key and value in the row are written from its bytes, no strings built. */
+  private writeRecord(rw: RdbWriter, s: number, at: number, settings: RdbSaveSettings): void {
     const t = this.table;
     const idle = settings.lru ? Math.max(0, Math.floor((settings.refNow - t.lru(s)) / 1000)) : -1;
     const freq = settings.lfu ? Math.max(0, Math.min(255, t.freq(s) | 0)) : -1;
     const il = t.inlineLength(s);
     const ks = il >= 0 ? t.inlineKeyStart(s) : -1;
-    if (ks >= 0) {
-      rw.keyValueBytes(t.rowBytes(s), ks, t.keyLength(s), t.inlineStart(s), il, at, idle, freq);
-      return;
-    }
-    const v = t.value(s);
-    // A collection is serialized in WASM (rdb-save.ts) unless it declines.
-    if (staged === null || !staged.write(rw, t, s, v, at, idle, freq)) rw.keyValue(t.key(s), v, at, idle, freq);
+    if (ks >= 0) rw.keyValueBytes(t.rowBytes(s), ks, t.keyLength(s), t.inlineStart(s), il, at, idle, freq);
+    else rw.keyValue(t.key(s), t.value(s), at, idle, freq);
   }
 
   /**
    * Db.saveRecords (types.ts): SAVE's walk, the rows in slot order with their records written
-   * here (writeRecord) and handed over a batch at a time, as the snapshot walk's stepRecords.
+   * here (writeSlots) and handed over a batch at a time, as the snapshot walk's stepRecords.
    */
   saveRecords(settings: RdbSaveSettings, sink: RdbRecordSink): void {
     const t = this.table;
-    const now = this.clock.now();
     const rw = recordWriter(settings, this.config);
-    const staged = stagedRecords(crcInstance);
     const end = t.slotEnd;
+    const bulk = sink.records !== undefined;
     let cur = 0;
     const curKey = (): string => t.key(cur);
-    let pos = 0;
     let n = 0;
-    const visit = (s: number): void => {
-      const at = t.expireAt(s);
-      if (this.expired(at, now)) return;
-      const from = rw.pos;
-      this.writeRecord(rw, s, at, settings, staged);
-      if (sink.records !== undefined) n++;
+    const each = (from: number, to: number, s: number): void => {
+      if (bulk) n++;
       else {
         cur = s;
-        sink.record(rw.buf, from, rw.pos, curKey);
+        sink.record(rw.buf, from, to, curKey);
       }
     };
+    let pos = 0;
     while (pos < end) {
       rw.pos = 0;
       n = 0;
-      staged?.begin(settings);
-      pos = t.walkSlots(pos, end, 1024, visit);
+      pos = this.writeSlots(rw, pos, end, 1024, settings, each);
       if (n > 0) sink.records!(rw.buf, 0, rw.pos, n);
     }
   }

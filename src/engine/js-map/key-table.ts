@@ -252,12 +252,12 @@ export class KeyTable {
 
   /**
    * The RDB loader's insert: keys[0, n), key i being kb[offs[i], offs[i] + lens[i]) (with their
-   * hashes and expire times), stopping before the first one that is already in the table (or
+   * hashes and expire times; a null value is the string kb[valOffs[i], valOffs[i] + valLens[i])), stopping before the first one that is already in the table (or
    * repeated in the batch); returns how many were inserted. First reads every bucket head and
    * chain head, loads that do not depend on each other, so their cache misses overlap instead of
    * coming one per key.
    */
-  insertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: unknown[], expires: Float64Array, n: number, lru: number): number {
+  insertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: unknown[], valOffs: Int32Array, valLens: Int32Array, expires: Float64Array, n: number, lru: number): number {
     const sl = this.batchSlots.length >= n ? this.batchSlots : (this.batchSlots = new Int32Array(n));
     for (let i = 0; i < n; i++) sl[i] = this.head(this.bucketOf(hashes[i]));
     let acc = 0;
@@ -269,7 +269,10 @@ export class KeyTable {
     for (let i = 0; i < n; i++) {
       const h = hashes[i];
       if (this.findAt(kb, offs[i], lens[i], h) !== NONE) return i;
-      const s = this.insert(kb, offs[i], lens[i], h, values[i] as RedisValue, lru, StrEnc.Auto);
+      const v = values[i];
+      const s = this.insert(kb, offs[i], lens[i], h, v === null ? '' : (v as RedisValue), lru, StrEnc.Auto);
+      // (null: a string value given as its bytes; a string only when it does not fit in the row)
+      if (v === null && !this.setValueBytes(s, kb, valOffs[i], valLens[i])) this.setValue(s, latin1Slice(kb, valOffs[i], valLens[i]));
       if (expires[i] !== -1) this.setExpireAt(s, expires[i]);
     }
     return n;

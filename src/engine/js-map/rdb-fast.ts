@@ -33,10 +33,11 @@ export interface FastLoadTarget {
   /**
    * Insert keys[0, n) (key i: the bytes kb[offs[i], offs[i] + lens[i]); hashes: hashOfBytes of
    * them; expires: absolute ms, -1 none; sizes: each value's memoryUsage, values are strings,
-   * Buffers or PackedValues, which attach to no account) until one exists already; returns how
-   * many were inserted.
+   * Buffers or PackedValues, which attach to no account, or null for the string of the bytes
+   * kb[valOffs[i], valOffs[i] + valLens[i]), not built unless it is too long to be kept in the
+   * key's row) until one exists already; returns how many were inserted.
    */
-  loadInsertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: RedisValue[], sizes: Float64Array, expires: Float64Array, n: number, now: number): number;
+  loadInsertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: (RedisValue | null)[], valOffs: Int32Array, valLens: Int32Array, sizes: Float64Array, expires: Float64Array, n: number, now: number): number;
   /** RESIZEDB: size an empty keyspace for about `n` keys. */
   presize(n: number): void;
 }
@@ -56,12 +57,16 @@ const BATCH = 64;
  * A batch of key records for FastLoadTarget.loadInsertMany, as the js-map loaders build it
  * (this file's and rdb-scan.ts's): the keys as bytes in keyBytes at keyOff/keyLen (the table keeps
  * short keys' bytes in its rows, so no key string is built), their table hashes, values, memory
- * figures, TTLs and where each record ends in the file.
+ * figures, TTLs and where each record ends in the file. A null value is a string value given as
+ * bytes in keyBytes at valOff/valLen (rdb-scan.ts: the table copies short ones into the row, so
+ * no value string is built either).
  */
 export class LoadBatch {
   readonly keyOff = new Int32Array(BATCH);
   readonly keyLen = new Int32Array(BATCH);
-  readonly vals: RedisValue[] = new Array(BATCH).fill('');
+  readonly vals: (RedisValue | null)[] = new Array(BATCH).fill('');
+  readonly valOff = new Int32Array(BATCH);
+  readonly valLen = new Int32Array(BATCH);
   readonly hash = new Int32Array(BATCH);
   readonly end = new Float64Array(BATCH);
   readonly exp = new Float64Array(BATCH);
@@ -71,7 +76,7 @@ export class LoadBatch {
 
   /** Store records 0..n-1; returns how many were (fewer: a key was already there). */
   store(t: FastLoadTarget, n: number, now: number): number {
-    const stored = t.loadInsertMany(this.keyBytes, this.keyOff, this.keyLen, this.hash, this.vals, this.size, this.exp, n, now);
+    const stored = t.loadInsertMany(this.keyBytes, this.keyOff, this.keyLen, this.hash, this.vals, this.valOff, this.valLen, this.size, this.exp, n, now);
     for (let i = 0; i < n; i++) this.vals[i] = '';
     return stored;
   }

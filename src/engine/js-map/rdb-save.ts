@@ -1,21 +1,26 @@
 /**
- * StagedRecords: the js-map engine's RDB records of collections serialized in WASM
- * (assembly/rdbsave.ts rdbSaveStaged), in the helper instance the CRC64 and the RDB scan use.
+ * StagedRecords: the js-map engine's RDB records serialized in WASM (assembly/rdbsave.ts
+ * rdbSaveStagedBatch), in the helper instance the CRC64 and the RDB scan use, a batch at a time.
  *
- * A hash, set, sorted set or list is copied into a stage in linear memory, key first, each string
- * as [u32 length][latin1 bytes] (a sorted-set member then its f64 score), and rdbSaveStaged
- * writes the whole record ([EXPIRETIME_MS] [IDLE] [FREQ] type key value) from there, byte for
- * byte what RdbWriter.keyValue writes: the same listpacks, node splits, integer encodings and
- * LZF. The JS left per element is one copy loop.
+ * add() copies a record into a stage in linear memory: a head (kind, element count, TTL, IDLE,
+ * FREQ), the key, then a string's value or a collection's elements, each string as
+ * [u32 length][latin1 bytes] (a sorted-set member then its f64 score). flush() has WASM write the
+ * staged records back to back, byte for byte what RdbWriter.keyValue / keyValueBytes write (the
+ * same listpacks, node splits, integer encodings and LZF), and copies them into the RdbWriter in
+ * one piece, telling the caller where each record is. The JS left per element is one copy loop.
  *
  * Why: the first SAVE of a js-map server ran RdbWriter's listpack and LZF code in the interpreter
  * and baseline tiers while TurboFan caught up (100k mixed keys: ~210 ms of CPU for the first save
- * against ~100 ms for the next ones), where the WASM code is compiled before the first record.
+ * against ~100 ms for the next ones), where the WASM code is compiled before the first record;
+ * and batching leaves one WASM call and one copy per batch instead of one per key (a byte loop
+ * per record was most of the first save's JS: it ran before TurboFan compiled it).
  *
- * Declined (the caller writes the record with RdbWriter): strings, streams, values still packed as
+ * Declined (add() returns DECLINED; the caller flushes, then writes the record with RdbWriter):
+ * strings not held inline in their row (long keys or values), streams, values still packed as
  * loaded (containers/packed.ts: RdbWriter re-emits their blob), intsets, collections of more than
- * MAX_ELEMENTS elements or of more than MAX_STAGE bytes, a listpack score dtoa17.ts does not print
- * exactly, and any WASM allocation failure.
+ * MAX_ELEMENTS elements or of more than MAX_STAGE bytes. A record WASM leaves (a listpack score
+ * dtoa17.ts does not print exactly, a WASM allocation failure) is handed to flush()'s `fallback`,
+ * in its place in the order.
  */
 import type { BulkValue, HashValue, ListValue, RdbSaveSettings, RedisValue, SetValue, ZSetValue } from '../types';
 import type { WasmInstance } from '../wasm/loader';
@@ -23,7 +28,7 @@ import { R_PTR } from '../wasm/abi';
 import { PackedValue } from '../containers/packed';
 import type { RdbWriter } from '../../persistence/rdb-writer';
 import * as F from '../../persistence/format';
-import { writeLatin1 } from '../../util/latin1';
+import { SHORT_LATIN1, writeLatin1 } from '../../util/latin1';
 import type { KeyTable } from './key-table';
 
 /** rdbsave.ts STAGED_* kinds. */
@@ -33,12 +38,24 @@ const SET = 3;
 const ZSET_LISTPACK = 4;
 const ZSET_2 = 5;
 const LIST = 6;
+const STRING = 7;
+/** rdbsave.ts STAGED_HEAD: kind, count, expireAt, idleSecs, freq. */
+const HEAD = 24;
+
+/** add()'s results. */
+export const STAGED = 1;
+/** The caller writes this record itself (after flush(), to keep the order). */
+export const DECLINED = 0;
+/** The stage is full: flush(), then add() the record again. */
+export const FULL = -1;
 
 /** Larger collections go to RdbWriter (few keys, their warm-up amortized; the stage stays small). */
 const MAX_ELEMENTS = 4096;
 /** The stage's largest size (the helper instance's memory never shrinks). */
 const MAX_STAGE = 4 << 20;
 const FIRST_STAGE = 64 << 10;
+/** Records per batch (one WASM call and one copy each). */
+const MAX_BATCH = 256;
 
 export class StagedRecords {
   private stage = 0;
@@ -47,8 +64,15 @@ export class StagedRecords {
   private p = 0;
   private end = 0;
   private u8: Buffer;
-  /** The element being staged did not fit in MAX_STAGE (or the stage could not grow). */
+  /** The record being staged did not fit (in MAX_STAGE, or in the stage beside earlier records). */
   private over = false;
+  /** Records staged: their slots, TTLs (for the fallback) and offsets in the stage. */
+  private n = 0;
+  private readonly slots = new Int32Array(MAX_BATCH);
+  private readonly ats = new Float64Array(MAX_BATCH);
+  private readonly starts = new Int32Array(MAX_BATCH);
+  /** rdbSaveStagedBatch's record ends (u32 in linear memory). */
+  private ends = 0;
 
   constructor(private readonly w: WasmInstance) {
     this.u8 = w.u8;
@@ -59,58 +83,81 @@ export class StagedRecords {
     this.w.x.rdbSaveSettings(st.compression ? 1 : 0, 0, 0, 0, st.listFill, st.packedThreshold);
   }
 
+  /** Records staged and not flushed yet. */
+  get pending(): number {
+    return this.n;
+  }
+
   /**
-   * The record of the row at slot s (value v) into rw; false when declined (rw untouched). The key
-   * comes from the row's bytes (or its long-key string).
+   * Stage the record of the row at slot s (value v, TTL at, IDLE idle, FREQ freq; < 0: none):
+   * STAGED, DECLINED or FULL. The key (and a string's value) come from the row's bytes.
    */
-  write(rw: RdbWriter, t: KeyTable, s: number, v: RedisValue, at: number, idle: number, freq: number): boolean {
-    if (typeof v === 'string' || v instanceof Uint8Array || (v as unknown) instanceof PackedValue) return false;
-    let kind: number;
-    switch (rw.typeOf(v)) {
-      case F.RDB_TYPE_HASH_LISTPACK:
-        kind = HASH_LISTPACK;
-        break;
-      case F.RDB_TYPE_HASH:
-        kind = HASH;
-        break;
-      case F.RDB_TYPE_SET:
-        kind = SET;
-        break;
-      case F.RDB_TYPE_ZSET_LISTPACK:
-        kind = ZSET_LISTPACK;
-        break;
-      case F.RDB_TYPE_ZSET_2:
-        kind = ZSET_2;
-        break;
-      case F.RDB_TYPE_LIST_QUICKLIST_2:
-        kind = LIST;
-        break;
-      default:
-        return false;
-    }
-    const count = (v as { size: number }).size;
-    if (count > MAX_ELEMENTS) return false;
-    if (this.stage === 0 && !this.grow(FIRST_STAGE)) return false;
-    this.over = false;
-    this.p = this.stage;
-    // The key.
+  add(rw: RdbWriter, t: KeyTable, s: number, at: number, idle: number, freq: number): number {
+    if (this.n === MAX_BATCH) return FULL;
+    if (this.stage === 0 && !this.grow(FIRST_STAGE)) return DECLINED;
+    const il = t.inlineLength(s);
     const ks = t.inlineKeyStart(s);
+    let kind: number;
+    let count = 0;
+    let v: RedisValue | null = null;
+    if (il >= 0) {
+      if (ks < 0) return DECLINED;
+      kind = STRING;
+    } else {
+      v = t.value(s);
+      if (typeof v === 'string' || v instanceof Uint8Array || (v as unknown) instanceof PackedValue) return DECLINED;
+      switch (rw.typeOf(v)) {
+        case F.RDB_TYPE_HASH_LISTPACK:
+          kind = HASH_LISTPACK;
+          break;
+        case F.RDB_TYPE_HASH:
+          kind = HASH;
+          break;
+        case F.RDB_TYPE_SET:
+          kind = SET;
+          break;
+        case F.RDB_TYPE_ZSET_LISTPACK:
+          kind = ZSET_LISTPACK;
+          break;
+        case F.RDB_TYPE_ZSET_2:
+          kind = ZSET_2;
+          break;
+        case F.RDB_TYPE_LIST_QUICKLIST_2:
+          kind = LIST;
+          break;
+        default:
+          return DECLINED;
+      }
+      count = (v as { size: number }).size;
+      if (count > MAX_ELEMENTS) return DECLINED;
+    }
+    this.over = false;
+    // (an offset: the stage moves when it grows for this record)
+    const from = this.p - this.stage;
+    // The head, the key and a string's value (from the row's bytes).
+    const kl = ks >= 0 ? t.keyLength(s) : 0;
+    if (!this.room(HEAD + 4 + kl + (kind === STRING ? 4 + il : 0))) return this.undo(from);
+    const u8 = this.u8;
+    let p = this.p;
+    u32At(u8, p, kind);
+    u32At(u8, p + 4, count);
+    u8.writeDoubleLE(at, p + 8);
+    u32At(u8, p + 16, idle);
+    u32At(u8, p + 20, freq);
+    p += HEAD;
     if (ks >= 0) {
-      const kl = t.keyLength(s);
-      if (!this.room(kl)) return false;
-      const u8 = this.u8;
       const rb = t.rowBytes(s);
-      let p = this.p;
-      u8[p] = kl;
-      u8[p + 1] = 0;
-      u8[p + 2] = 0;
-      u8[p + 3] = 0;
-      p += 4;
-      for (let i = 0; i < kl; i++) u8[p + i] = rb[ks + i];
-      this.p = p + kl;
-    } else this.put(t.key(s));
+      p = putBytes(u8, p, rb, ks, kl);
+      if (kind === STRING) p = putBytes(u8, p, rb, t.inlineStart(s), il);
+      this.p = p;
+    } else {
+      this.p = p;
+      this.put(t.key(s));
+    }
     // The elements.
     switch (kind) {
+      case STRING:
+        break;
       case HASH_LISTPACK:
       case HASH:
         (v as HashValue).forEach(this.putPair);
@@ -126,23 +173,64 @@ export class StagedRecords {
       default:
         (v as ListValue).range(0, count - 1, this.putOne);
     }
-    if (this.over) return false;
-    const w = this.w;
-    const n = w.x.rdbSaveStaged(this.stage, kind, count, at, idle, freq) >>> 0;
-    if (n === 0) return false;
-    w.sync();
-    this.u8 = w.u8;
-    const from = w.i32[(w.res + R_PTR) >> 2] >>> 0;
-    rw.record(w.u8, from, from + n);
-    return true;
+    if (this.over) return this.undo(from);
+    const i = this.n++;
+    this.slots[i] = s;
+    this.ats[i] = at;
+    this.starts[i] = from;
+    return STAGED;
   }
 
-  /** Make room for a string of n bytes (its length word and 8 more for a score). */
+  /**
+   * Write the staged records into rw, in order: WASM's output in one copy, then `each(from, to,
+   * slot)` for every record (null: not needed); a record WASM leaves goes to `fallback(slot, at)`,
+   * which writes it into rw itself (and reports it).
+   */
+  flush(rw: RdbWriter, each: ((from: number, to: number, s: number) => void) | null, fallback: (s: number, at: number) => void): void {
+    const n = this.n;
+    const w = this.w;
+    let i = 0;
+    while (i < n) {
+      const k = w.x.rdbSaveStagedBatch(this.stage + this.starts[i], n - i, this.ends) >>> 0;
+      w.sync();
+      if (k > 0) {
+        const i32 = w.i32;
+        const from = i32[(w.res + R_PTR) >> 2] >>> 0;
+        const e = this.ends >> 2;
+        const base = rw.pos;
+        rw.raw(w.u8, from, from + (i32[e + k - 1] >>> 0));
+        if (each !== null) {
+          let prev = 0;
+          for (let j = 0; j < k; j++) {
+            const end = i32[e + j] >>> 0;
+            each(base + prev, base + end, this.slots[i + j]);
+            prev = end;
+          }
+        }
+        i += k;
+      }
+      if (i < n) {
+        fallback(this.slots[i], this.ats[i]);
+        i++;
+      }
+    }
+    this.n = 0;
+    this.p = this.stage;
+    this.u8 = w.u8;
+  }
+
+  /** Drop the record being staged (from offset `from`): FULL with records before it, else DECLINED. */
+  private undo(from: number): number {
+    this.p = this.stage + from;
+    return this.n > 0 ? FULL : DECLINED;
+  }
+
+  /** Make room for n more bytes and 8 more (a score), growing the stage only while it holds one record. */
   private room(n: number): boolean {
-    if (this.p + n + 12 <= this.end) return true;
+    if (this.p + n + 8 <= this.end) return true;
     if (this.over) return false;
-    const need = this.p - this.stage + n + 12;
-    if (need > MAX_STAGE || !this.grow(need)) {
+    const need = this.p - this.stage + n + 8;
+    if (this.n > 0 || need > MAX_STAGE || !this.grow(need)) {
       this.over = true;
       return false;
     }
@@ -154,6 +242,10 @@ export class StagedRecords {
     let cap = Math.max(this.cap * 2, FIRST_STAGE);
     while (cap < need) cap *= 2;
     const w = this.w;
+    if (this.ends === 0) {
+      this.ends = w.x.alloc(4 * MAX_BATCH) >>> 0;
+      if (this.ends === 0) return false;
+    }
     const q = w.x.alloc(cap) >>> 0;
     if (q === 0) return false;
     w.sync();
@@ -170,16 +262,18 @@ export class StagedRecords {
 
   private put(e: BulkValue): void {
     const n = e.length;
-    if (!this.room(n)) return;
-    const u8 = this.u8;
     let p = this.p;
-    u8[p] = n;
-    u8[p + 1] = n >>> 8;
-    u8[p + 2] = n >>> 16;
-    u8[p + 3] = n >>> 24;
+    // (room()'s test inline: this runs once per element, much of it before TurboFan has compiled it)
+    if (p + n + 12 > this.end) {
+      if (!this.room(n + 4)) return;
+      p = this.p;
+    }
+    const u8 = this.u8;
+    u32At(u8, p, n);
     p += 4;
-    if (typeof e === 'string') writeLatin1(u8, p, e);
-    else u8.set(e, p);
+    if (typeof e !== 'string') u8.set(e, p);
+    else if (n > SHORT_LATIN1) writeLatin1(u8, p, e);
+    else for (let i = 0; i < n; i++) u8[p + i] = e.charCodeAt(i);
     this.p = p + n;
   }
 
@@ -197,6 +291,22 @@ export class StagedRecords {
     this.u8.writeDoubleLE(score, p);
     this.p = p + 8;
   };
+}
+
+/** v's low 32 bits, little-endian, at u8[p] (an i32 as its two's complement). */
+function u32At(u8: Buffer, p: number, v: number): void {
+  u8[p] = v;
+  u8[p + 1] = v >>> 8;
+  u8[p + 2] = v >>> 16;
+  u8[p + 3] = v >>> 24;
+}
+
+/** [u32 length][src[from, from + n)] at u8[p]; returns the position after it. */
+function putBytes(u8: Buffer, p: number, src: Uint8Array, from: number, n: number): number {
+  u32At(u8, p, n);
+  p += 4;
+  for (let i = 0; i < n; i++) u8[p + i] = src[from + i];
+  return p + n;
 }
 
 /** Tests turn the WASM records off to check RdbWriter's own path too. */

@@ -3,9 +3,9 @@
  * rdb-fast.ts's fast path with its byte work done in WASM (assembly/jsmapscan.ts), in the small
  * helper instance the CRC64 uses. The file is copied into linear memory in chunks; jmScan walks
  * and validates a batch of key records there and describes each (key bytes and hash, value bytes
- * or blob, counts, memory figure, TTL); this file makes the value strings and PackedValues from
- * those bytes and stores the batch with one loadInsertMany (the keys as bytes in the scan's memory,
- * which the key table copies), exactly as rdb-fast.ts would have.
+ * or blob, counts, memory figure, TTL); this file makes the PackedValues (and long strings) from
+ * those bytes and stores the batch with one loadInsertMany (the keys and short string values as
+ * bytes in the scan's memory, which the key table copies), exactly as rdb-fast.ts would have.
  *
  * Why: at start the JS checks of rdb-fast.ts ran in the interpreter and baseline code for the
  * first thousands of keys (~20 us a key for the first thousand) until TurboFan caught up; WASM
@@ -22,7 +22,7 @@ import { R_LEN } from '../wasm/abi';
 import { FileWindow, rdbChunk } from '../wasm/rdbload';
 import * as F from '../../persistence/format';
 import { PackedValue, type PackedContext, type PackedMakers } from '../containers/packed';
-import { JsMapRdbLoader, LoadBatch, latin1At, sameLimits, type FastLoadTarget } from './rdb-fast';
+import { JsMapRdbLoader, LoadBatch, sameLimits, type FastLoadTarget } from './rdb-fast';
 import { tableHashSeed } from './key-table';
 
 /** The jsmapscan.ts exports (cast here: the engine's WasmExports does not list them). */
@@ -174,7 +174,14 @@ export class JsMapScanLoader implements RdbFastLoader {
       const vp = i32[d + 4] >>> 0;
       const vl = i32[d + 5];
       if (type === F.RDB_TYPE_STRING) {
-        batch.vals[i] = vl > BIG_AS_BUFFER ? Buffer.from(u8.subarray(vp, vp + vl)) : latin1At(u8, vp, vl);
+        // A string as its bytes (next to the keys, in the scan's memory): the table keeps short
+        // ones in the key's row, so most string values are never made JS strings here.
+        if (vl > BIG_AS_BUFFER) batch.vals[i] = Buffer.from(u8.subarray(vp, vp + vl));
+        else {
+          batch.vals[i] = null;
+          batch.valOff[i] = vp;
+          batch.valLen[i] = vl;
+        }
         batch.size[i] = vl;
       } else {
         const bytes = i32[d + 8] >>> 0;

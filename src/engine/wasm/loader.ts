@@ -130,7 +130,7 @@ export interface WasmExports {
   rdbSavePacked(): void;
   rdbSaveDeferred(): number;
   rdbSavePackedCount(): number;
-  rdbSaveStaged(st: number, kind: number, count: number, expireAt: number, idleSecs: number, freq: number): number;
+  rdbSaveStagedBatch(st: number, n: number, ends: number): number;
   /** For tests (assembly/dtoa17.ts): d2string of a non-integer score at the scratch region, and back. */
   scoreText(v: number): number;
   scoreParse(len: number): number;
@@ -292,7 +292,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   rdbSavePacked: 0,
   rdbSaveDeferred: 0,
   rdbSavePackedCount: 0,
-  rdbSaveStaged: 6,
+  rdbSaveStagedBatch: 3,
   scoreText: 1,
   scoreParse: 1,
   bitCount: 2,
