@@ -155,13 +155,10 @@ function xadd(c: Client, argv: Buffer[]): void {
     else id = idIncr(last) ?? { ms: 0, seq: 0 };
   }
   if (idCmp(id, last) <= 0) fail(XADD_ID_TOO_SMALL);
-  const fv: string[] = new Array(nargs);
+  // (the arguments as they came: the node writes their bytes; no JS string per field and value)
+  const fv = argv.slice(fieldPos);
   let tot = 0;
-  for (let i = 0; i < nargs; i++) {
-    const b = argv[fieldPos + i];
-    tot += b.length;
-    fv[i] = b.latin1Slice(0, b.length);
-  }
+  for (let i = 0; i < nargs; i++) tot += fv[i].length;
   if (tot > LISTPACK_MAX_SIZE) fail('ERR Elements are too large to be stored');
   s.append(id, fv, nodeLimits(c));
   replyId(c.reply, id);

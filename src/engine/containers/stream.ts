@@ -135,8 +135,22 @@ function lpIntSize(v: number | bigint): number {
 
 
 /** Most bytes putLpString may write for s. */
-function strBound(s: string): number {
+function strBound(s: string | Buffer): number {
   return s.length + 10;
+}
+
+/** A field as the latin1 string the node keeps for its master fields. */
+function latin1Of(v: string | Buffer): string {
+  return typeof v === 'string' ? v : v.latin1Slice(0, v.length);
+}
+
+/** Whether a master field (latin1 string) has the bytes of v (XADD passes its arguments as bytes). */
+function sameText(m: string, v: string | Buffer): boolean {
+  if (typeof v === 'string') return m === v;
+  const n = v.length;
+  if (m.length !== n) return false;
+  for (let i = 0; i < n; i++) if (m.charCodeAt(i) !== v[i]) return false;
+  return true;
 }
 
 /*
@@ -597,20 +611,20 @@ export class StreamNode {
   }
 
   /** True when fv's fields (fv = field,value,...) are the master fields, in order. */
-  sameFields(fv: string[]): boolean {
+  sameFields(fv: readonly (string | Buffer)[]): boolean {
     const nf = fv.length >>> 1;
     if (nf !== this.nMaster) return false;
     const mf = (this.mf ??= this.masterFields());
-    for (let i = 0; i < nf; i++) if (mf[i] !== fv[2 * i]) return false;
+    for (let i = 0; i < nf; i++) if (!sameText(mf[i], fv[2 * i])) return false;
     return true;
   }
 
   /**
-   * streamAppendItem's listpack part: entry `fv` (field,value,... latin1 strings) with ID ms-seq and
+   * streamAppendItem's listpack part: entry `fv` (field,value,... latin1 strings or bytes) with ID ms-seq and
    * `flags` (SAMEFIELDS: write values only; DELETED: a tombstone, for loaders). `maxBytes` caps
    * the doubling. The node must have its own buffer.
    */
-  push(ms: U64, seq: U64, fv: string[], flags: number, maxBytes: number): void {
+  push(ms: U64, seq: U64, fv: readonly (string | Buffer)[], flags: number, maxBytes: number): void {
     const same = (flags & FLAG_SAMEFIELDS) !== 0;
     const nf = fv.length >>> 1;
     let bound = 80;
@@ -1168,7 +1182,7 @@ export class JsStream implements Container {
    * streamAppendItem with an already validated ID (> lastId). `fv` holds field,value pairs as
    * latin1 strings. Returns nothing: the caller updates nothing else.
    */
-  append(id: StreamID, fv: string[], limits: NodeLimits): void {
+  append(id: StreamID, fv: readonly (string | Buffer)[], limits: NodeLimits): void {
     let totelelen = 0;
     for (const s of fv) totelelen += s.length;
     let maxBytes = limits.maxBytes;
@@ -1187,7 +1201,7 @@ export class JsStream implements Container {
     if (!node) {
       const numfields = fv.length >>> 1;
       const fields: string[] = new Array(numfields);
-      for (let i = 0; i < numfields; i++) fields[i] = fv[2 * i];
+      for (let i = 0; i < numfields; i++) fields[i] = latin1Of(fv[2 * i]);
       node = new StreamNode(fields, reuse);
       nodes.push(node);
       flags = FLAG_SAMEFIELDS;
