@@ -111,6 +111,13 @@ const CORPUS: string[] = [
   "return {unpack(setmetatable({}, {__index = function(_, k) return k end}))}",
   "return {string.sub('hello', 2), string.sub('hello', -3, -2), string.sub('hello', 2.7, 4.2), string.sub('hello', 1, 2^31), string.sub('hello', '2', '3')}",
   "return {cmsgpack.unpack(cmsgpack.pack('a', 1, {2})), cmsgpack.unpack(123)}",
+  // string.sub's small-integer fast path (-1024..1024) and its edges; tonumber of nothing; string arithmetic's tonumber fast path
+  "local s = string.rep('abcdefghij', 120) local r = {} for _, p in ipairs({{1, 2}, {-1024, -1020}, {1020, 1024}, {1025, 1030}, {-1025, -1023}, {0, 3}, {-0.0, 2}, {2^31, 1}, {3.5, 6}, {'2', '4'}}) do r[#r + 1] = string.sub(s, p[1], p[2]) end r[#r + 1] = string.sub(s, 1199) r[#r + 1] = string.sub(s, 1024, nil) r[#r + 1] = tostring(pcall(string.sub, s, {})) r[#r + 1] = tostring(pcall(string.sub, s, 0/0)) r[#r + 1] = select(2, pcall(string.sub, s, 1, true)) return r",
+  "return {tostring(tonumber(nil)), tostring(tonumber(false)), tostring(tonumber(nil, 10)), select('#', tonumber(nil)), select('#', tonumber(false)), tostring(tonumber(true)), tostring(tonumber({}))}",
+  "local r = {} for _, e in ipairs({{'10', 1}, {'0x10', '2'}, {'1e2', 3}, {' 5 ', 1}, {'5\\0x', 1}, {'inf', 1}, {'-0', 1}, {'nan', 1}, {2, '3'}, {'7', -0.0}, {'-0x0', '3'}, {'0e-5', -2}, {'-0e1', '1'}, {' -0 ', '0'}, {'2^53', 1}}) do local function a() return e[1] end local function b() return e[2] end local ok1, v1 = pcall(function() return a() + b() end) local ok2, v2 = pcall(function() return a() - b() end) local ok3, v3 = pcall(function() return a() * b() end) local ok4, v4 = pcall(function() return a() / b() end) local ok5, v5 = pcall(function() return a() % b() end) local ok6, v6 = pcall(function() return a() ^ b() end) local ok7, v7 = pcall(function() return -a() end) r[#r + 1] = table.concat({tostring(v1), tostring(v2), tostring(v3), tostring(v4), tostring(v5), tostring(v6), tostring(v7)}, ' ') end return r",
+  "return {pcall(function() return '10' + {} end)}",
+  "return {pcall(function() return tostring('abc') * 2 end)}",
+  "return {'9007199254740993' + 0, '9007199254740993' * 1 .. '', ('3' + '4') .. '', -'2' .. ''}",
   // 5.1 truncates float integer arguments; the wrappers keep 5.1's names, positions and "no value"
   "return ('x'):rep(2):sub(1, 1.5) .. table.concat({1,2}, ',', 1.5)",
   "return select(1.5, 'a', 'b')",
@@ -1237,6 +1244,10 @@ const CORPUS: string[] = [
   "return cjson.encode({nested={deeper={k1=1,k2=2,k3=3},other={z=1,y=2}},list={1,2,3},flag=false})",
   "return {map={b=1,a=2,c=3,d=4,e=5}}",
   "return {set={b=true,a=true,c=true,d=true,e=true}}",
+  // HGETALL / HKEYS / HVALS replies as Lua values (the wasm engine writes them as bytes into LuaReply), RESP2 and RESP3
+  "redis.call('DEL','h') redis.call('HSET','h','a','1','b','','c','x\\0y','d',string.rep('v', 60)) local r = {redis.call('HGETALL','h'), redis.call('HKEYS','h'), redis.call('HVALS','h'), redis.call('HGETALL','nokey')} redis.call('DEL','h') return r",
+  "redis.call('DEL','h') redis.call('HSET','h','a','1','b','','c','x\\0y') local r = {redis.call('HGET','h','a'), redis.call('HGET','h','b'), redis.call('HGET','h','zz'), redis.call('HGET','nokey','a'), redis.call('HMGET','h','c','zz','a','b'), redis.call('HMGET','nokey','a','b')} redis.call('DEL','h') return r",
+  "redis.call('DEL','h') redis.call('HSET','h','a','1','b','2') redis.setresp(3) local m = redis.call('HGETALL','h') local k = redis.call('HKEYS','h') redis.call('DEL','h') return {m.map.a, m.map.b, k[1], k[2]}",
   "redis.setresp(3) local r = redis.call('HGETALL','nokey') return {map={zz=1,yy=2,xx=3}}",  // number keys hashed as 5.1 (lua-wasm.ts patchNumberHash), #t as 5.1 (patchLength51), nil stores give the key a node (patchNewKeyNil)
   "local t = {} for i=1,30 do t[i*7]=i end local r={} for k,v in pairs(t) do r[#r+1]=k end return r",
   "local t = {} t[1.5]=1 t[2.5]=2 t[-3.25]=3 t[100.125]=4 t[0.1]=5 local r={} for k,v in pairs(t) do r[#r+1]=tostring(k) end return r",

@@ -11,7 +11,7 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, INCR_NAN, NOT_FLOAT, NOT_INT, OVERFLOW, SYNTAX, VALUE_OUT_OF_RANGE, wrongArgs } from './errors';
 import { cursorArg, isWord, LONG_MAX_N, MAX_REPLY_ELEMENTS, rangeIntArg, scanOptionsArg } from './args';
-import { lookupRead, lookupWrite, removeMembers, replyScan, written } from './keyspace';
+import { bulkSinkOf, lookupRead, lookupWrite, removeMembers, replyScan, written } from './keyspace';
 import { propagateAs } from '../server/propagate';
 import { addInt64, latin1, parseInt64Exact } from '../util/number';
 import { addExactly, addLongDouble, exactDyadic, formatLongDoubleHuman, isNanOrInf, isInfinite, parseLongDouble } from '../util/long-double';
@@ -77,6 +77,12 @@ function hsetnx(c: Client, argv: Buffer[]): void {
 
 function hget(c: Client, argv: Buffer[]): void {
   const h = lookupRead(c, argv[1], 'hash');
+  // (the value written by the container where it can (wasm): no JS string, see getallGeneric)
+  const out = h?.writeGet ? bulkSinkOf(c) : null;
+  if (out !== null) {
+    if (!h!.writeGet!(argv[2], out)) c.reply.nil();
+    return;
+  }
   const v = h?.get(argv[2]);
   if (v === undefined) c.reply.nil();
   else c.reply.bulk(v);
@@ -85,7 +91,12 @@ function hget(c: Client, argv: Buffer[]): void {
 function hmget(c: Client, argv: Buffer[]): void {
   const h = lookupRead(c, argv[1], 'hash');
   c.reply.array(argv.length - 2);
+  const out = h?.writeGet ? bulkSinkOf(c) : null;
   for (let j = 2; j < argv.length; j++) {
+    if (out !== null) {
+      if (!h!.writeGet!(argv[j], out)) c.reply.nil();
+      continue;
+    }
     const v = h?.get(argv[j]);
     if (v === undefined) c.reply.nil();
     else c.reply.bulk(v);
@@ -123,8 +134,10 @@ function getallGeneric(c: Client, argv: Buffer[], what: number): void {
   if (!h) return both ? c.reply.map(0) : c.reply.array(0);
   if (both) c.reply.map(h.size);
   else c.reply.array(h.size);
-  // Written by the container itself where it can (wasm): no JS string per element.
-  if (h.writeAll && c.reply === c.writer) return h.writeAll(c.writer, (what & KEYS) !== 0, (what & VALUES) !== 0);
+  // Written by the container itself where it can (wasm): no JS string per element (also into
+  // Lua's redis.call reply: LuaReply takes the bulk strings as bytes).
+  const out = h.writeAll ? bulkSinkOf(c) : null;
+  if (out !== null) return h.writeAll!(out, (what & KEYS) !== 0, (what & VALUES) !== 0);
   h.forEach((f, v) => {
     if (what & KEYS) c.reply.bulk(f);
     if (what & VALUES) c.reply.bulk(v);

@@ -201,13 +201,21 @@ export function countRead(c: Client, key: Buffer, hit: boolean): void {
 }
 
 /**
+ * Where an engine may write reply bytes itself (BulkSink): the socket writer, or a reply that also
+ * takes bytes (Lua's redis.call: LuaReply); null for the other sinks (MULTI, ValueReply).
+ */
+export function bulkSinkOf(c: Client): (Reply & BulkSink) | null {
+  if (c.reply === c.writer) return c.writer;
+  return (c.reply as Partial<BulkSink>).bulkBytes !== undefined ? (c.reply as Reply & BulkSink) : null;
+}
+
+/**
  * GET's reply written by the engine straight into the client's output buffer (Db.writeBulk).
  * Returns false when the caller must take the normal path: replies not going to the socket writer
  * (Lua, MULTI sinks), or a non-string value (the normal path then raises WRONGTYPE).
  */
 export function tryWriteBulk(c: Client, key: Buffer): boolean {
-  // The socket writer, or a reply that also takes bytes (Lua's redis.call: LuaReply).
-  const out = c.reply === c.writer ? c.writer : (c.reply as Partial<BulkSink>).bulkBytes !== undefined ? (c.reply as Reply & BulkSink) : null;
+  const out = bulkSinkOf(c);
   if (out === null) return false;
   const st = c.db.writeBulk(key, out, (c.flags & ClientFlag.NO_TOUCH) !== 0);
   if (st < 0) return false;

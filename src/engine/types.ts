@@ -463,6 +463,11 @@ export interface HashValue extends Container {
    * strings straight into `out` (HGETALL/HKEYS/HVALS without a JS string per element).
    */
   writeAll?(out: BulkSink, fields: boolean, values: boolean): void;
+  /**
+   * Optional fast path (wasm): a field's value written as a bulk string straight into `out`
+   * (HGET/HMGET without a JS string); false when the field is absent (nothing written).
+   */
+  writeGet?(field: Bytes, out: BulkSink): boolean;
 }
 
 /** A set of byte strings. */

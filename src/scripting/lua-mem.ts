@@ -102,14 +102,28 @@ export function arrayPart(w: LuaWasm, t: number): number {
 }
 
 /** Whether the slot holds a string with exactly the bytes of `b`. */
-export function sameString(w: LuaWasm, slot: number, b: Buffer): boolean {
-  const hb = w.hb;
-  const tag = hb[slot + TV_TT];
+export function sameString(w: LuaWasm, slot: number, b: Uint8Array): boolean {
+  const tag = w.hb[slot + TV_TT];
   if (tag !== VSHRSTR && tag !== VLNGSTR) return false;
   const p = strAt(w, slot, tag);
-  const n = b.length;
-  if (strLen.n !== n) return false;
-  for (let i = 0; i < n; i++) if (hb[p + i] !== b[i]) return false;
+  return strLen.n === b.length && bytesEqual(w, p, b, b.length);
+}
+
+/**
+ * Whether the n bytes at p in wasm memory are b[0, n). A string's bytes (p from strAt) start 16
+ * bytes into its object, which Lua's allocator aligns to 8: they are read 4 at a time (little
+ * endian, as wasm is), about twice as fast as byte by byte; any other p is read by bytes.
+ */
+export function bytesEqual(w: LuaWasm, p: number, b: Uint8Array, n: number): boolean {
+  const hb = w.hb;
+  let i = 0;
+  if ((p & 3) === 0) {
+    const i32 = w.i32;
+    for (let q = p >> 2; i + 4 <= n; i += 4, q++) {
+      if (i32[q] !== (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24))) return false;
+    }
+  }
+  for (; i < n; i++) if (hb[p + i] !== b[i]) return false;
   return true;
 }
 

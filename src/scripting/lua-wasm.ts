@@ -371,6 +371,7 @@ export class LuaWasm {
   /** Byte view of wasm memory (re-created when memory grows). */
   hb!: Buffer;
   u32!: Uint32Array;
+  i32!: Int32Array;
   f64!: Float64Array;
   /** Scratch: a malloc'd area for strings pushed into Lua, and a size_t for lua_tolstring. */
   private scratch = 0;
@@ -490,6 +491,7 @@ export class LuaWasm {
     const buf = this.ex.memory.buffer;
     this.hb = Buffer.from(buf);
     this.u32 = new Uint32Array(buf);
+    this.i32 = new Int32Array(buf);
     this.f64 = new Float64Array(buf);
   }
 

@@ -14,7 +14,7 @@
  * for an 8-field map (Redis: ~1 µs), and BullMQ unpacks its options in every add and move.
  * Complexity: O(n) in the input.
  */
-import { LUA_TNIL, LUA_TNUMBER, type LuaWasm } from './lua-wasm';
+import type { LuaWasm } from './lua-wasm';
 
 /** Lua 5.1's LUAI_MAXCSTACK: lua_checkstack fails past it. */
 const MAX_C_STACK = 8000;
@@ -28,7 +28,7 @@ export function cmsgpackUnpackNative(w: LuaWasm): (L: number) => number {
     const limit = Math.trunc(ex.lua_tonumberx(L, 2, 0));
     const offset = Math.trunc(ex.lua_tonumberx(L, 3, 0));
     if (!d.load(L)) return 0; // (the Lua side checked the argument)
-    ex.lua_settop(L, 0);
+    ex.lua_settop(L, 1); // (the input stays at 1: its bytes are read in place, see load)
     const r = d.unpackFull(limit, offset);
     if (typeof r === 'string') {
       ex.lua_settop(L, 0);
@@ -45,34 +45,64 @@ class MpError {
 const EOF = new MpError('Missing bytes in input.');
 const BADFMT = new MpError('Bad data format in input.');
 
+/** Pushes asked of lua_checkstack at once (MsgpackToLua.checkStack). */
+const CHECK_BATCH = 64;
+/** What a decoded value is, for a map key's checks (lua_settable's "table index is nil / NaN"). */
+const KEY_OK = 0;
+const KEY_NIL = 1;
+const KEY_NAN = 2;
+
 const INDEX: bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
 const ARRAY = 0;
 const HASH = 1;
 
 class MsgpackToLua {
+  /** Offset of the next byte in the input. */
   private p = 0;
   /** Slots this C function would have on Lua 5.1's stack (its argument counts). */
   private top = 1;
+  /**
+   * Pushes left before lua_checkstack must be called again (see checkStack): the real stack has
+   * at least this many free slots.
+   */
+  private room = 0;
   private L = 0;
-  /** The input, copied out of the Lua heap (pushing values may move it) into a reused buffer. */
-  private readonly input = { buf: Buffer.allocUnsafe(256), len: 0 };
-  private s: Buffer = this.input.buf;
+  /**
+   * The input is read where it is, in the Lua heap: the string stays at stack index 1 for the
+   * whole call (anchored: the GC cannot free it, and Lua never moves an object), so only the
+   * views change when a push grows the wasm memory (refreshed by view()). base: its address.
+   */
+  private base = 0;
   private len = 0;
-  private dv = new DataView(this.s.buffer, this.s.byteOffset, this.s.length);
+  private s: Buffer;
+  private dv: DataView;
 
-  constructor(private readonly w: LuaWasm) {}
+  constructor(private readonly w: LuaWasm) {
+    this.s = w.hb;
+    this.dv = new DataView(w.hb.buffer);
+  }
 
   /** Take the string argument of L's call; false when it is not a string. */
   load(L: number): boolean {
-    if (!this.w.copyString(L, 1, this.input)) return false;
-    if (this.input.buf !== this.s) {
-      this.s = this.input.buf;
-      this.dv = new DataView(this.s.buffer, this.s.byteOffset, this.s.length);
-    }
-    this.len = this.input.len;
+    const w = this.w;
+    const p = w.ex.lua_tolstring(L, 1, w.lenPtr);
+    if (p === 0) return false;
+    this.base = p;
+    this.len = w.u32[w.lenPtr >> 2];
     this.L = L;
     this.top = 1;
+    this.room = 0;
     return true;
+  }
+
+  /** The wasm memory's current views (a push may have grown it). */
+  private view(): Buffer {
+    const hb = this.w.hb;
+    if (hb !== this.s) {
+      this.s = hb;
+      this.dv = new DataView(hb.buffer);
+    }
+    return hb;
   }
 
   /** mp_unpack_full: the number of results, or an error text. */
@@ -95,7 +125,7 @@ class MsgpackToLua {
     if (!this.w.ex.lua_checkstack(this.L, 1) || this.top + 1 > MAX_C_STACK) return 'stack overflow (in function mp_unpack_full)';
     const ex = this.w.ex;
     ex.lua_pushnumber(this.L, this.p === len ? -1 : this.p);
-    ex.lua_rotate(this.L, 1, 1); // (lua_insert at the first result)
+    ex.lua_rotate(this.L, 2, 1); // (lua_insert at the first result, above the input)
     return cnt + 1;
   }
 
@@ -105,7 +135,13 @@ class MsgpackToLua {
 
   /** luaL_checkstack(L, 1, msg) as Lua 5.1 counts, on the real stack too. */
   private checkStack(msg: string): void {
-    if (this.top + 1 > MAX_C_STACK || !this.w.ex.lua_checkstack(this.L, 2)) throw new MpError(`stack overflow (${msg})`);
+    if (this.top + 1 > MAX_C_STACK) throw new MpError(`stack overflow (${msg})`);
+    // The real stack: room for CHECK_BATCH pushes asked at once, not 2 on every item (5.4's
+    // lua_checkstack fails only past LUAI_MAXSTACK, 1,000,000 slots: MAX_C_STACK fails first).
+    if (this.room < 2) {
+      if (!this.w.ex.lua_checkstack(this.L, CHECK_BATCH)) throw new MpError(`stack overflow (${msg})`);
+      this.room = CHECK_BATCH;
+    }
   }
 
   /**
@@ -138,6 +174,7 @@ class MsgpackToLua {
         if (n >= 0) {
           // (The value is the container of frame f itself, just opened empty or completed.)
           n = -1;
+          this.last = KEY_OK;
           sp--;
           continue;
         }
@@ -149,23 +186,28 @@ class MsgpackToLua {
         } else {
           if (this.idx[f] === 0) {
             this.idx[f] = 1; // the key is done: now its value
+            this.key[f] = this.last;
             break;
           }
           this.idx[f] = 0;
-          const kt = ex.lua_type(L, -2);
-          if (kt === LUA_TNIL) throw new MpError('table index is nil');
-          if (kt === LUA_TNUMBER && Number.isNaN(ex.lua_tonumberx(L, -2, 0))) throw new MpError('table index is NaN');
+          if (this.key[f] === KEY_NIL) throw new MpError('table index is nil');
+          if (this.key[f] === KEY_NAN) throw new MpError('table index is NaN');
           ex.lua_rawset(L, -3);
           this.top -= 2;
         }
         if (--this.left[f] > 0) break;
         // Frame f is complete: its table is the value to store into f's parent.
+        this.last = KEY_OK;
         sp--;
       }
     }
   }
 
   private kind = new Uint8Array(16);
+  /** Of a hash frame whose key is decoded: what the key is (KEY_OK, KEY_NIL, KEY_NAN). */
+  private key = new Uint8Array(16);
+  /** What the value completed last is (as `key`), set by item() and by a completed table. */
+  private last = KEY_OK;
   private left = new Float64Array(16);
   private idx = new Float64Array(16);
   /** What item() opened (ARRAY or HASH) when it returned a count. */
@@ -175,6 +217,9 @@ class MsgpackToLua {
     const n = this.kind.length * 2;
     const k = new Uint8Array(n);
     k.set(this.kind);
+    const ky = new Uint8Array(n);
+    ky.set(this.key);
+    this.key = ky;
     const l = new Float64Array(n);
     l.set(this.left);
     const i = new Float64Array(n);
@@ -191,9 +236,10 @@ class MsgpackToLua {
   private item(): number {
     this.need(1);
     this.checkStack('too many return values at once; use unpack_one or unpack_limit instead.');
-    const { s, dv, w, L } = this;
+    const s = this.view();
+    const { dv, w, L } = this;
     const ex = w.ex;
-    const p = this.p;
+    const p = this.base + this.p;
     const c = s[p];
     switch (c) {
       case 0xcc: this.need(2); return this.num(s[p + 1], 2);
@@ -207,10 +253,12 @@ class MsgpackToLua {
       case 0xd3: this.need(9); return this.num(Number(dv.getBigInt64(p + 1)), 9);
       case 0xc0:
         ex.lua_pushnil(L);
+        this.last = KEY_NIL;
         return this.pushed(1);
       case 0xc3:
       case 0xc2:
         ex.lua_pushboolean(L, c === 0xc3 ? 1 : 0);
+        this.last = KEY_OK;
         return this.pushed(1);
       case 0xca: this.need(5); return this.num(dv.getFloat32(p + 1), 5);
       case 0xcb: this.need(9); return this.num(dv.getFloat64(p + 1), 9);
@@ -238,18 +286,22 @@ class MsgpackToLua {
 
   private pushed(consumed: number): number {
     this.top++;
+    this.room--;
     this.p += consumed;
     return -1;
   }
 
   private num(v: number, consumed: number): number {
     this.w.ex.lua_pushnumber(this.L, v);
+    this.last = v === v ? KEY_OK : KEY_NAN;
     return this.pushed(consumed);
   }
 
+  /** A string: pushed from the input's bytes where they are (lua_pushlstring copies them). */
   private str(hdr: number, n: number): number {
     this.need(hdr + n);
-    this.w.pushBytes(this.L, this.s, this.p + hdr, n);
+    this.w.ex.lua_pushlstring(this.L, this.base + this.p + hdr, n);
+    this.last = KEY_OK;
     return this.pushed(hdr + n);
   }
 
@@ -257,6 +309,7 @@ class MsgpackToLua {
   private open(kind: number, n: number): number {
     this.w.ex.lua_createtable(this.L, 0, 0);
     this.top++;
+    this.room--;
     if (kind === ARRAY) this.checkStack('in function mp_decode_to_lua_array');
     this.opened = kind;
     return n;

@@ -477,10 +477,16 @@ end
 -- and errh moves the position from this chunk to the script's line. The non-integral test is
 -- spelled out in each wrapper rather than called: a call costs as much as the test, and each C
 -- call (math.type, one per checked argument) ~0.1 us in this VM.
+-- The integral numbers -1024..1024 as keys (a float key reads the same slot as its integer): one
+-- table read tells such a number from any other value without a C call (math_type), for the
+-- wrappers' common case, positions and counts that need no conversion.
+local SMALLINT = {}
+for k = -1024, 1024 do SMALLINT[k] = true end
 do
   local sub, rep, byte, char = string.sub, string.rep, string.byte, string.char
   stringlib.sub = function(...)
     local s, i, j = ...
+    if SMALLINT[i] and (j == nil or SMALLINT[j]) then return sub(...) end
     -- (odd(i) or odd(j), written out: two Lua calls fewer on every string.sub)
     if (math_type(i) == 'float' and (i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31))
       or (math_type(j) == 'float' and (j % 1 ~= 0 or j >= 0x1p31 or j < -0x1p31)) then return sub(s, I64(i), I64(j)) end
@@ -813,7 +819,14 @@ end
 -- A number, or a string as 5.1's arithmetic reads it, as a double; else nil.
 local function num51(v)
   local n = tonumber(v)
-  if n then return n + 0.0 end
+  if n and n ~= 0 then return n + 0.0 end
+  if n then
+    -- (a zero keeps its sign, which x + 0.0 would drop: -0.0 as it is, and '-0' or '-0x0', which
+    -- 5.4 reads as the integer 0, as 5.1's strtod reads it)
+    if math_type(n) == 'float' then return n end
+    if type(v) == 'string' and string.find(v, '-', 1, true) then return -0.0 end
+    return 0.0
+  end
   if type(v) == 'string' then
     -- (luaO_str2d reads a C string: '5\0x' is 5)
     local z = string.find(v, '\0', 1, true)
@@ -1081,6 +1094,8 @@ RG.tonumber = function(...)
     -- (5.1's strtoul: a negative number is read as its unsigned long)
     if n and n < 0 then return n + 0x1p64 end
   end
+  -- (a nil, false or absent argument: nothing more to check)
+  if n == nil and (v == nil or v == false) then return nil end
   if math_type(n) == 'integer' then
     if n == 0 and type(v) == 'string' and (base == nil or base == 10) and string_find0(v, '-', 1, true) then return -0.0 end
     return n + 0.0
@@ -1188,13 +1203,15 @@ do
     end
     return h
   end
-  smt.__add = function(a, b) local x, y = num51(a), num51(b) if x and y then return x + y end local h = tm(a, b, '__add') if h then return h(a, b) end aerr(a, b) end
-  smt.__sub = function(a, b) local x, y = num51(a), num51(b) if x and y then return x - y end local h = tm(a, b, '__sub') if h then return h(a, b) end aerr(a, b) end
-  smt.__mul = function(a, b) local x, y = num51(a), num51(b) if x and y then return x * y end local h = tm(a, b, '__mul') if h then return h(a, b) end aerr(a, b) end
-  smt.__div = function(a, b) local x, y = num51(a), num51(b) if x and y then return x / y end local h = tm(a, b, '__div') if h then return h(a, b) end aerr(a, b) end
-  smt.__mod = function(a, b) local x, y = num51(a), num51(b) if x and y then return x % y end local h = tm(a, b, '__mod') if h then return h(a, b) end aerr(a, b) end
-  smt.__pow = function(a, b) local x, y = num51(a), num51(b) if x and y then return x ^ y end local h = tm(a, b, '__pow') if h then return h(a, b) end aerr(a, b) end
-  smt.__unm = function(a) local x = num51(a) if x then return -x end aerr(a, a) end
+  -- (first the common case: both operands read by tonumber, neither a zero (num51 keeps a zero's
+  -- sign); num51 is the same reading with 5.1's extras, two Lua calls more)
+  smt.__add = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) + (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x + y end local h = tm(a, b, '__add') if h then return h(a, b) end aerr(a, b) end
+  smt.__sub = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) - (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x - y end local h = tm(a, b, '__sub') if h then return h(a, b) end aerr(a, b) end
+  smt.__mul = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) * (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x * y end local h = tm(a, b, '__mul') if h then return h(a, b) end aerr(a, b) end
+  smt.__div = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) / (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x / y end local h = tm(a, b, '__div') if h then return h(a, b) end aerr(a, b) end
+  smt.__mod = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) % (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x % y end local h = tm(a, b, '__mod') if h then return h(a, b) end aerr(a, b) end
+  smt.__pow = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) ^ (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x ^ y end local h = tm(a, b, '__pow') if h then return h(a, b) end aerr(a, b) end
+  smt.__unm = function(a) local x = tonumber(a) if x and x ~= 0 then return -(x + 0.0) end x = num51(a) if x then return -x end aerr(a, a) end
 end
 smt.__metatable = ro(copy(smt))
 

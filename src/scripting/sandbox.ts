@@ -23,7 +23,7 @@ import { fixMessage51, translate51, TICK_EVERY, TICK_NAME } from './lua51';
 import { cjsonDecodeNative } from './json-decode';
 import { cjsonEncodeNative } from './json-encode';
 import { cmsgpackUnpackNative } from './msgpack-decode';
-import { argBase, arrayPart, checkLayout, countTo, memOk, plainArray, sameString, strAt, strLen, topSlot, TV_SIZE, TV_TT, VLNGSTR, VNUMFLT, VSHRSTR } from './lua-mem';
+import { argBase, arrayPart, bytesEqual, checkLayout, countTo, memOk, plainArray, sameString, strAt, strLen, topSlot, TV_SIZE, TV_TT, VLNGSTR, VNUMFLT, VSHRSTR } from './lua-mem';
 
 const TICK_BIG = BigInt(TICK_EVERY);
 let callsToTick = TICK_EVERY;
@@ -131,16 +131,13 @@ const ARG_SLOTS = 256;
 const argAddr = new Int32Array(ARG_SLOTS).fill(-1);
 const argBuf: Buffer[] = new Array(ARG_SLOTS);
 
-function shortArg(hb: Buffer, p: number, n: number): Buffer {
+function shortArg(w: LuaWasm, p: number, n: number): Buffer {
   const slot = (p >>> 3) & (ARG_SLOTS - 1);
   if (argAddr[slot] === p) {
     const b = argBuf[slot];
-    if (b.length === n) {
-      let i = 0;
-      while (i < n && b[i] === hb[p + i]) i++;
-      if (i === n) return b;
-    }
+    if (b.length === n && bytesEqual(w, p, b, n)) return b;
   }
+  const hb = w.hb;
   const b = Buffer.allocUnsafe(n);
   for (let i = 0; i < n; i++) b[i] = hb[p + i];
   argAddr[slot] = p;
@@ -167,10 +164,10 @@ function nanText(w: LuaWasm, L: number, idx: number): string {
  * through shortArg's cache; longer ones one Buffer.allocUnsafe each (from Node's pool: cheaper
  * than a slab and a subarray view per argument).
  */
-function bytesArg(hb: Buffer, p: number, n: number): Buffer {
-  if (n <= 40) return shortArg(hb, p, n);
+function bytesArg(w: LuaWasm, p: number, n: number): Buffer {
+  if (n <= 40) return shortArg(w, p, n);
   const b = Buffer.allocUnsafe(n);
-  hb.copy(b, 0, p, p + n);
+  w.hb.copy(b, 0, p, p + n);
   return b;
 }
 
@@ -185,7 +182,7 @@ function readArgs(w: LuaWasm, L: number, argc: number, base: number): Buffer[] |
       const tag = w.hb[slot + TV_TT];
       if (tag === VSHRSTR || tag === VLNGSTR) {
         const p = strAt(w, slot, tag);
-        argv[i - 1] = bytesArg(w.hb, p, strLen.n);
+        argv[i - 1] = bytesArg(w, p, strLen.n);
         continue;
       }
       if (tag === VNUMFLT) {
@@ -196,7 +193,7 @@ function readArgs(w: LuaWasm, L: number, argc: number, base: number): Buffer[] |
     } else t = ex.lua_type(L, i);
     if (t === LUA_TSTRING) {
       const p = ex.lua_tolstring(L, i, w.lenPtr);
-      argv[i - 1] = bytesArg(w.hb, p, w.u32[w.lenPtr >> 2]);
+      argv[i - 1] = bytesArg(w, p, w.u32[w.lenPtr >> 2]);
     } else if (t === LUA_TNUMBER) {
       if (ex.lua_isinteger(L, i)) {
         argv[i - 1] = Buffer.from(ex.lua_tointegerx(L, i, 0).toString(), 'latin1');

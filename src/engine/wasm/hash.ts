@@ -41,6 +41,15 @@ export class WasmHash extends NativeCollection implements HashValue {
     return this.str(w.resU32(R_PTR), w.resU32(R_LEN));
   }
 
+  writeGet(field: Bytes, out: BulkSink): boolean {
+    const w = this.host.w;
+    const n = w.putBytes(field);
+    if (w.x.hGet(this.ptr, n) === 0) return false;
+    w.sync();
+    out.bulkBytes(w.u8, w.resU32(R_PTR), w.resU32(R_LEN));
+    return true;
+  }
+
   has(field: Bytes): boolean {
     const w = this.host.w;
     return w.x.hGet(this.ptr, w.putBytes(field)) === 1;
