@@ -619,7 +619,7 @@ export class StreamNode {
   }
 
   /**
-   * streamAppendItem's listpack part: entry `fv` (field,value,... latin1 strings) with ID ms-seq and
+   * streamAppendItem's listpack part: entry `fv` (field,value,... latin1 strings or bytes) with ID ms-seq and
    * `flags` (SAMEFIELDS: write values only; DELETED: a tombstone, for loaders). `maxBytes` caps
    * the doubling. The node must have its own buffer.
    */
