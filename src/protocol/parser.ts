@@ -100,7 +100,7 @@ function beforeNul(buf: Buffer, from: number, at: number): number {
  * argument of every command. The class has Buffer.prototype as its prototype, so the views are
  * Buffers in every respect (Buffer.isBuffer, methods, instanceof), as Node's own FastBuffer is.
  */
-const ArgView = class Buffer extends Uint8Array {};
+export const ArgView = class Buffer extends Uint8Array {};
 Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
 
 /** What the parser calls back into (one object per connection; see RequestParser.feed). */
