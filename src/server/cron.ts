@@ -103,7 +103,7 @@ export class Cron {
       s.lastOpsSample = { time: now, count: s.commandsProcessed, input: s.netInputBytes, output: s.netOutputBytes };
     }
     if (server.heapTrim) {
-      server.heapTrim.capYoung(server.config.int('maxmemory') > 0);
+      server.heapTrim.capYoung(server.config.hot.maxmemory > 0);
       server.heapTrim.tick(now, s.opsSamples[s.opsSamples.length - 1] ?? 0, (s.inputKbpsSamples[s.inputKbpsSamples.length - 1] ?? 0) * 1024);
     }
   }
