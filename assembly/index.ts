@@ -30,7 +30,7 @@ export {
 export { globMatch } from './glob';
 export { znGeoScan, geoDistance } from './geo';
 export { rdbLoadRun, rdbLoadDone, rdbLoadResize } from './rdbload';
-export { jmScan, jmScanDesc, jmScanExp, jmScanDecGrow, jmScanDone } from './jsmapscan';
+export { jmScan, jmScanDesc, jmScanExp, jmScanDecGrow, jmScanGather, jmScanDone } from './jsmapscan';
 export { crc64Scratch } from './crc64';
 export { rdbSaveSettings, rdbSavePacked, rdbSaveDeferred, rdbSavePackedCount, rdbSaveStagedBatch } from './rdbsave';
 export { scoreText, scoreParse } from './dtoa17';

@@ -17,6 +17,8 @@
  * Output per record at DESC (DESC_WORDS i32): type, key ptr, key len, key hash, value ptr,
  * value len, size, maxLen, bytes, record end; its TTL at EXP (f64, -1 none). Decoded bytes (int
  * texts, LZF) go to a buffer of this file, valid until the next call. RES len = why it stopped.
+ * jmScanGather then copies the described collections' blobs back to back into a buffer of its
+ * own, so JS copies them out of linear memory in one piece per batch.
  *
  * Complexity: O(record bytes) per record; repeats checked pairwise (at most 64 elements).
  */
@@ -81,6 +83,9 @@ let sL: u32 = 0;
 
 let dec: u32 = 0;
 let decCap: u32 = 0;
+/** jmScanGather's buffer. */
+let gat: u32 = 0;
+let gatCap: u32 = 0;
 let decUsed: u32 = 0;
 /** Bytes the record that did not fit asked for. */
 let decWant: u32 = 0;
@@ -608,8 +613,44 @@ export function jmScanDecGrow(n: u32, max: u32): u32 {
   return 1;
 }
 
-/** Release the decoded buffer (the load is over). */
+/**
+ * Copy the blobs (value bytes) of the collections among the n records jmScan just described
+ * back to back into the gather buffer (grown as needed), and make each one's descriptor value
+ * pointer its offset there. Returns the buffer's address, RES len = the bytes copied; 0 when it
+ * cannot grow (descriptors unchanged: JS copies each blob where it is). Strings are left alone.
+ */
+export function jmScanGather(n: u32): u32 {
+  let total: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const d = DESC + i * DESC_WORDS * 4;
+    if (load<u32>(d) != T_STRING) total += load<u32>(d, 20);
+  }
+  store<u32>(RES, total, R_LEN);
+  if (total > gatCap) {
+    let cap = gatCap < 16384 ? <u32>16384 : gatCap;
+    while (cap < total) cap *= 2;
+    const p = alloc(cap);
+    if (p == 0) return 0;
+    if (gat != 0) free(gat, gatCap);
+    gat = p;
+    gatCap = cap;
+  }
+  let at: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const d = DESC + i * DESC_WORDS * 4;
+    if (load<u32>(d) == T_STRING) continue;
+    const l = load<u32>(d, 20);
+    memory.copy(gat + at, load<u32>(d, 16), l);
+    store<u32>(d, at, 16);
+    at += l;
+  }
+  return gat;
+}
+
+/** Release the decoded and gather buffers (the load is over). */
 export function jmScanDone(): void {
   if (dec != 0) free(dec, decCap);
   dec = decCap = decUsed = 0;
+  if (gat != 0) free(gat, gatCap);
+  gat = gatCap = 0;
 }

@@ -350,25 +350,23 @@ export class RdbWriter {
    * (a list: one node under the current fill), else as the container it stands for.
    */
   private packed(p: PackedValue, t: number): void {
-    const blob = p.blob;
+    const { buf, off, len } = p;
     if (t === p.rdbType) {
       switch (t) {
         case F.RDB_TYPE_HASH_LISTPACK:
         case F.RDB_TYPE_ZSET_LISTPACK:
         case F.RDB_TYPE_SET_INTSET:
-          return this.blobString(blob);
+          return this.bytes(buf, off, off + len);
         case F.RDB_TYPE_SET:
-          this.ensure(blob.length);
-          this.pos += this.buf.latin1Write(blob, this.pos, blob.length);
-          return;
+          return this.raw(buf, off, off + len);
         case F.RDB_TYPE_LIST_QUICKLIST_2: {
           const fill = this.opts.limits.listMaxListpackSize;
           const sizeLimit = fill < 0 ? NODE_SIZE_LIMITS[Math.min(-fill, 5) - 1] : 8192;
           const plainAt = this.opts.packedThreshold ?? 1 << 30;
-          if (p.maxLen < plainAt && blob.length + 1 + p.maxLen + 8 <= sizeLimit && (fill < 0 || p.size <= Math.max(fill, 1))) {
+          if (p.maxLen < plainAt && len + 1 + p.maxLen + 8 <= sizeLimit && (fill < 0 || p.size <= Math.max(fill, 1))) {
             this.len(1);
             this.len(F.QUICKLIST_NODE_CONTAINER_PACKED);
-            return this.blobString(blob);
+            return this.bytes(buf, off, off + len);
           }
         }
       }

@@ -12,9 +12,10 @@
  *   least one not an integer; `blob` is the record's payload (count, then the RDB strings).
  *
  * Invariants: listpack blobs hold no string entry that is a canonical integer and no repeated
- * field or member; `blob` is a string of the bytes (one heap object, no Buffer per key). Nothing but the js-map Db
- * (which unpacks on every read that hands the value out) and the RDB writer (which copies the
- * blob back when the saved encoding is the same, see rdb-writer.ts) ever sees one.
+ * field or member; the blob is buf[off, off + len), bytes a PackedArena copied there, never
+ * written again. Nothing but the js-map Db (which unpacks on every read that hands the value out)
+ * and the RDB writer (which copies the blob back when the saved encoding is the same, see
+ * rdb-writer.ts) ever sees one.
  *
  * memoryUsage() is the unpacked container's figure where it is simple to know (lists, hashes,
  * sets) and an estimate for zsets; the Db adjusts its account by the difference when it unpacks.
@@ -38,12 +39,67 @@ export interface PackedContext {
   makers: PackedMakers;
 }
 
+/** A PackedArena's first buffer; each next one is twice as large, up to ARENA_MAX. */
+const ARENA_FIRST = 4096;
+/**
+ * The largest arena buffer. It stays alive while any value packed in it does (see PackedArena),
+ * so it is kept small: ~1,000 blobs of the persistence bench's 10-element collections.
+ */
+const ARENA_MAX = 64 * 1024;
+/** Takes longer than this get a buffer of their own (an arena buffer's unused end stays under it). */
+const ARENA_OWN = ARENA_MAX / 4;
+
+/**
+ * Where one load copies its packed values' blobs: back to back in buffers outside the JS heap
+ * (Buffer.allocUnsafeSlow), so a loaded collection costs its PackedValue and no string. The
+ * blobs were latin1 strings before: one more young object per key, built by a native call, that
+ * the load's scavenges copied until it was promoted.
+ *
+ * A buffer is freed when no PackedValue in it is left: a value unpacked or deleted leaves its
+ * blob's bytes unused until then. So the arena never holds more than the blobs loaded, and what
+ * stays unused is at most a buffer (ARENA_MAX) per blob still packed, each blob a small part of
+ * what its unpacked container takes. MEMORY USAGE and used_memory count a packed value's
+ * estimate of its container (memoryUsage), never the arena.
+ */
+export class PackedArena {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private nextSize = ARENA_FIRST;
+  /** Where the last take() or put() reserved its bytes in the buffer it returned. */
+  at = 0;
+
+  /** Reserve n bytes: returns the buffer, the offset is `at` (the caller writes them). */
+  take(n: number): Buffer {
+    if (n > ARENA_OWN) {
+      this.at = 0;
+      return Buffer.allocUnsafeSlow(n);
+    }
+    if (this.pos + n > this.buf.length) {
+      this.buf = Buffer.allocUnsafeSlow(this.nextSize);
+      this.pos = 0;
+      if (this.nextSize < ARENA_MAX) this.nextSize *= 2;
+    }
+    this.at = this.pos;
+    this.pos += n;
+    return this.buf;
+  }
+
+  /** Copy src[start, start + len) into the arena: returns the buffer, the offset is `at`. */
+  put(src: Uint8Array, start: number, len: number): Buffer {
+    const b = this.take(len);
+    b.set(src.subarray(start, start + len), this.at);
+    return b;
+  }
+}
+
 export class PackedValue {
   constructor(
     /** The RDB object type the blob was read as (and is written back as). */
     readonly rdbType: number,
-    /** The record's listpack or intset (the SET payload), one char per byte. */
-    readonly blob: string,
+    /** The record's listpack or intset (the SET payload): buf[off, off + len) (a PackedArena's). */
+    readonly buf: Buffer,
+    readonly off: number,
+    readonly len: number,
     /** Elements (hash: fields; zset: members). */
     readonly size: number,
     /** The longest member or element (zsets: JsZSet's maxMemberLen; lists: for the node split). */
@@ -62,12 +118,15 @@ export class PackedValue {
 
   /** The container the JS reader would have built from the same record. */
   unpack(): RedisValue {
-    const b = Buffer.from(this.blob, 'latin1');
+    // (the containers copy what they keep: storeElem, latin1Slice; nothing points into buf after)
+    const b = this.buf;
+    const o = this.off;
+    const end = o + this.len;
     const { limits, makers } = this.ctx;
     switch (this.rdbType) {
       case F.RDB_TYPE_HASH_LISTPACK: {
         const h = makers.newHash();
-        const r = new LpReader(b, 0, b.length);
+        const r = new LpReader(b, o, end);
         while (r.next()) {
           const f = r.bytes();
           r.next();
@@ -78,7 +137,7 @@ export class PackedValue {
       }
       case F.RDB_TYPE_ZSET_LISTPACK: {
         const z = makers.newZSet();
-        const r = new LpReader(b, 0, b.length);
+        const r = new LpReader(b, o, end);
         while (r.next()) {
           const m = r.bytes();
           r.next();
@@ -88,14 +147,14 @@ export class PackedValue {
       }
       case F.RDB_TYPE_LIST_QUICKLIST_2: {
         const l = makers.newList();
-        const r = new LpReader(b, 0, b.length);
+        const r = new LpReader(b, o, end);
         while (r.next()) l.pushTail(r.bytes());
         return l;
       }
       case F.RDB_TYPE_SET_INTSET: {
         const s = makers.newSet();
         s.maxIntset = limits.setMaxIntsetEntries;
-        for (const m of intsetDecode(b, 0, b.length)) s.add(Buffer.from(m, 'latin1'));
+        for (const m of intsetDecode(b, o, end)) s.add(Buffer.from(m, 'latin1'));
         s.fitEncoding(limits);
         return s;
       }
@@ -103,7 +162,7 @@ export class PackedValue {
         // RDB_TYPE_SET: count, then raw (1-byte length) or int-encoded strings.
         const s = makers.newSet();
         s.maxIntset = limits.setMaxIntsetEntries;
-        let p = b[0] < 0x40 ? 1 : 2;
+        let p = o + (b[o] < 0x40 ? 1 : 2);
         for (let i = 0; i < this.size; i++) {
           const e = b[p];
           let m: BulkValue;

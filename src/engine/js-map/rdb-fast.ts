@@ -25,7 +25,7 @@ import { strtodAll } from '../../util/number';
 import { RdbError } from '../../persistence/errors';
 import { lzfDecompress } from '../../persistence/lzf';
 import * as F from '../../persistence/format';
-import { PackedValue, type PackedContext, type PackedMakers } from '../containers/packed';
+import { PackedArena, PackedValue, type PackedContext, type PackedMakers } from '../containers/packed';
 import { hashOfBytes } from './key-table';
 
 /** What the loader needs from a js-map Db. */
@@ -181,6 +181,8 @@ export class JsMapRdbLoader implements RdbFastLoader {
   /** The memoryUsage of the value just parsed (stringValue, collection). */
   private vSize = 0;
   private ctx: PackedContext | null = null;
+  /** Where the packed values' blobs go (rdb-scan.ts puts its own there too). */
+  readonly arena = new PackedArena();
 
   constructor(
     private readonly buf: Buffer,
@@ -399,7 +401,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
         }
         bytes += 16 * fields;
         this.noRepeats(b, n, 2);
-        return this.packed(type, this.blob(), fields, 0, bytes);
+        return this.packed(type, this.sBuf, this.sOff, this.sLen, fields, 0, bytes);
       }
       case F.RDB_TYPE_ZSET_LISTPACK: {
         this.string();
@@ -420,7 +422,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
             if (!(s0 < s1 || (s0 === s1 && this.memberLess(b, 2 * i - 2, 2 * i)))) throw DECLINE;
           }
         }
-        return this.packed(type, this.blob(), members, maxLen, bytes);
+        return this.packed(type, this.sBuf, this.sOff, this.sLen, members, maxLen, bytes);
       }
       case F.RDB_TYPE_LIST_QUICKLIST_2: {
         if (this.len() !== 1 || this.len() !== F.QUICKLIST_NODE_CONTAINER_PACKED) throw DECLINE;
@@ -433,7 +435,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
           bytes += this.eLen[i];
           if (this.eLen[i] > maxLen) maxLen = this.eLen[i];
         }
-        return this.packed(type, this.blob(), n, maxLen, bytes);
+        return this.packed(type, this.sBuf, this.sOff, this.sLen, n, maxLen, bytes);
       }
       case F.RDB_TYPE_SET_INTSET: {
         this.string();
@@ -452,21 +454,19 @@ export class JsMapRdbLoader implements RdbFastLoader {
           prev = v;
           bytes += intTextLen(v);
         }
-        return this.packed(type, this.blob(), n, 0, bytes);
+        return this.packed(type, this.sBuf, this.sOff, this.sLen, n, 0, bytes);
       }
       default:
         return this.smallSet();
     }
   }
 
-  private packed(type: number, blob: string, size: number, maxLen: number, bytes: number): PackedValue {
+  /** The packed value of the blob b[off, off + len) (copied into the arena). */
+  private packed(type: number, b: Buffer, off: number, len: number, size: number, maxLen: number, bytes: number): PackedValue {
     this.vSize = bytes;
-    return new PackedValue(type, blob, size, maxLen, bytes, this.ctx!);
-  }
-
-  /** The current string (a listpack or intset just checked) as the latin1 string PackedValue keeps. */
-  private blob(): string {
-    return this.sBuf.latin1Slice(this.sOff, this.sOff + this.sLen);
+    const a = this.arena;
+    const ab = a.put(b, off, len);
+    return new PackedValue(type, ab, a.at, len, size, maxLen, bytes, this.ctx!);
   }
 
   /**
@@ -526,7 +526,7 @@ export class JsMapRdbLoader implements RdbFastLoader {
     }
     if (!nonInt) throw DECLINE;
     this.noRepeats(b, n, 1);
-    return this.packed(F.RDB_TYPE_SET, b.latin1Slice(start, this.pos), n, 0, bytes);
+    return this.packed(F.RDB_TYPE_SET, b, start, this.pos - start, n, 0, bytes);
   }
 
   /**

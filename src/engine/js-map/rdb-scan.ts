@@ -3,8 +3,8 @@
  * rdb-fast.ts's fast path with its byte work done in WASM (assembly/jsmapscan.ts), in the small
  * helper instance the CRC64 uses. The file is copied into linear memory in chunks; jmScan walks
  * and validates a batch of key records there and describes each (key bytes and hash, value bytes
- * or blob, counts, memory figure, TTL); this file makes the PackedValues (and long strings) from
- * those bytes and stores the batch with one loadInsertMany (the keys and short string values as
+ * or blob, counts, memory figure, TTL); this file makes the PackedValues (their blobs copied into
+ * the load's PackedArena) and long strings from those bytes and stores the batch with one loadInsertMany (the keys and short string values as
  * bytes in the scan's memory, which the key table copies), exactly as rdb-fast.ts would have.
  *
  * Why: at start the JS checks of rdb-fast.ts ran in the interpreter and baseline code for the
@@ -31,6 +31,7 @@ interface ScanExports {
   jmScanDesc(): number;
   jmScanExp(): number;
   jmScanDecGrow(n: number, max: number): number;
+  jmScanGather(n: number): number;
   jmScanDone(): void;
   alloc(n: number): number;
   free(p: number, n: number): void;
@@ -137,7 +138,8 @@ export class JsMapScanLoader implements RdbFastLoader {
     const win = this.win;
     for (;;) {
       if (pos < win.from || pos >= win.to) win.copy(pos, Math.min(rdbChunk.initial, CHUNK_MAX_INITIAL));
-      const base = win.ptr - win.from;
+      // (an int32: passed to describe as a double, it deoptimized describe's TurboFan code)
+      const base = (win.ptr - win.from) | 0;
       const n = x.jmScan(base + pos, base + win.to, now, L.hashMaxListpackEntries, L.hashMaxListpackValue, L.setMaxIntsetEntries, this.seed, Math.min(maxRecs, BATCH)) >>> 0;
       if (n > 0) return this.describe(n, base);
       const why = this.w.resU32(R_LEN);
@@ -153,14 +155,28 @@ export class JsMapScanLoader implements RdbFastLoader {
     }
   }
 
-  /** The n described records as keys, hashes, values, sizes, TTLs and ends in the file. */
+  /**
+   * The n described records as keys, hashes, values, sizes, TTLs and ends in the file. The
+   * collections' blobs are gathered in WASM and copied into the arena in one piece.
+   */
   private describe(n: number, base: number): number {
     const w = this.w;
+    const gat = this.x.jmScanGather(n) >>> 0;
+    const total = w.resU32(R_LEN);
     w.sync();
     const u8 = w.u8;
     const i32 = w.i32;
     const f64 = w.f64;
     const ctx = this.ctx!;
+    const arena = this.js.arena;
+    // Where the gathered blobs went (when the gather buffer could not grow: each one's own copy).
+    let ab: Buffer | null = null;
+    let abAt = 0;
+    if (total > 0 && gat !== 0) {
+      ab = arena.take(total);
+      abAt = arena.at;
+      ab.set(u8.subarray(gat, gat + total), abAt);
+    }
     const batch = this.batch;
     batch.keyBytes = u8;
     let d = this.desc >> 2;
@@ -185,7 +201,13 @@ export class JsMapScanLoader implements RdbFastLoader {
         batch.size[i] = vl;
       } else {
         const bytes = i32[d + 8] >>> 0;
-        batch.vals[i] = new PackedValue(type, u8.latin1Slice(vp, vp + vl), i32[d + 6], i32[d + 7], bytes, ctx) as unknown as RedisValue;
+        let b = ab;
+        let off = abAt + vp;
+        if (b === null) {
+          b = arena.put(u8, vp, vl);
+          off = arena.at;
+        }
+        batch.vals[i] = new PackedValue(type, b, off, vl, i32[d + 6], i32[d + 7], bytes, ctx) as unknown as RedisValue;
         batch.size[i] = bytes;
       }
       batch.exp[i] = f64[e + i];
