@@ -866,7 +866,10 @@ export function rdbSaveEntry(kp: u32, kl: u32, vp: u32, vl: u32, handle: i32, ex
  * A staged record: [u32 kind][u32 count][f64 expireAt (-1: none)][i32 idleSecs][i32 freq]
  * (< 0: no IDLE / FREQ opcode), the key as [u32 length][bytes], then per kind: a string's value
  * as [u32 length][bytes]; `count` elements (pairs for hashes) each [u32 length][bytes], a
- * sorted-set member followed by its f64 score.
+ * sorted-set member followed by its f64 score. A packed value (a collection the js-map engine
+ * still holds as the blob it loaded, containers/packed.ts): `count` is the RDB type byte, then
+ * [u32 form][u32 length][blob], the form as RdbWriter.packedForm says (a string without the
+ * integer attempt, the bytes as they are, or a one-node quicklist of that string).
  */
 export const STAGED_HASH_LISTPACK: u32 = 1;
 export const STAGED_HASH: u32 = 2;
@@ -875,6 +878,10 @@ export const STAGED_ZSET_LISTPACK: u32 = 4;
 export const STAGED_ZSET_2: u32 = 5;
 export const STAGED_LIST: u32 = 6;
 export const STAGED_STRING: u32 = 7;
+export const STAGED_PACKED: u32 = 8;
+/** rdb-writer.ts PACKED_* (a STAGED_PACKED record's form). */
+const PACKED_STRING: u32 = 0;
+const PACKED_RAW: u32 = 1;
 /** Bytes of a staged record's head (kind, count, expireAt, idleSecs, freq). */
 const STAGED_HEAD: u32 = 24;
 
@@ -924,7 +931,7 @@ function stagedRecord(st: u32): u32 {
     recByte(0xf9);
     recByte(<u32>freq);
   }
-  recByte(kind == STAGED_STRING ? T_STRING : kind == STAGED_HASH_LISTPACK ? T_HASH_LISTPACK : kind == STAGED_HASH ? T_HASH : kind == STAGED_SET ? T_SET : kind == STAGED_ZSET_LISTPACK ? T_ZSET_LISTPACK : kind == STAGED_ZSET_2 ? T_ZSET_2 : T_LIST_QUICKLIST_2);
+  recByte(kind == STAGED_PACKED ? count : kind == STAGED_STRING ? T_STRING : kind == STAGED_HASH_LISTPACK ? T_HASH_LISTPACK : kind == STAGED_HASH ? T_HASH : kind == STAGED_SET ? T_SET : kind == STAGED_ZSET_LISTPACK ? T_ZSET_LISTPACK : kind == STAGED_ZSET_2 ? T_ZSET_2 : T_LIST_QUICKLIST_2);
   let p = st + STAGED_HEAD;
   const kl = load<u32>(p);
   saveString(p + 4, kl, true);
@@ -933,6 +940,19 @@ function stagedRecord(st: u32): u32 {
     const vl = load<u32>(p);
     saveString(p + 4, vl, true);
     p += 4 + vl;
+  } else if (kind == STAGED_PACKED) {
+    const form = load<u32>(p);
+    const bl = load<u32>(p, 4);
+    if (form == PACKED_RAW) recBytes(p + 8, bl);
+    else {
+      if (form != PACKED_STRING) {
+        // PACKED_QUICKLIST_NODE: one node, packed.
+        recLenField(1);
+        recLenField(2);
+      }
+      saveString(p + 8, bl, false);
+    }
+    p += 8 + bl;
   } else if (kind == STAGED_HASH_LISTPACK) {
     lpReset();
     for (let i: u32 = 0; i < count; i++) {

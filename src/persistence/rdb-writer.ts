@@ -31,6 +31,16 @@ export interface WriteOptions {
 }
 
 /**
+ * RdbWriter.packedForm: a packed value's blob saved as a string (no integer attempt; LZF when
+ * it pays), as its bytes (a hashtable set's payload), as a one-node quicklist of that string,
+ * or unpacked. assembly/rdbsave.ts writes the first three for staged records.
+ */
+export const PACKED_STRING = 0;
+export const PACKED_RAW = 1;
+export const PACKED_QUICKLIST_NODE = 2;
+export const PACKED_UNPACK = -1;
+
+/**
  * Bytes buffered before they go to the sink. Each flush folds them into the CRC64 on the main
  * thread (in WASM, about 0.5-1.5 ms per MB on this machine): 256 KB keeps a BGSAVE step near its 2 ms
  * budget (1 MB steps ran to 7 ms), 4 MB did not.
@@ -345,33 +355,47 @@ export class RdbWriter {
   }
 
   /**
-   * A collection still in its loaded form (containers/packed.ts): its blob again when it is saved
-   * in the encoding it was read in and the writer would produce the same bytes from its elements
-   * (a list: one node under the current fill), else as the container it stands for.
+   * How a collection still in its loaded form (containers/packed.ts) is saved as type `t`: its
+   * blob again when `t` is the encoding it was read in and the writer would produce the same
+   * bytes from its elements (a list: one node under the current fill), else PACKED_UNPACK (as
+   * the container it stands for). One decision for this writer and the js-map engine's staged
+   * records (rdb-save.ts), which write the same bytes in WASM.
    */
+  packedForm(p: PackedValue, t: number): number {
+    if (t !== p.rdbType) return PACKED_UNPACK;
+    switch (t) {
+      case F.RDB_TYPE_HASH_LISTPACK:
+      case F.RDB_TYPE_ZSET_LISTPACK:
+      case F.RDB_TYPE_SET_INTSET:
+        return PACKED_STRING;
+      case F.RDB_TYPE_SET:
+        return PACKED_RAW;
+      case F.RDB_TYPE_LIST_QUICKLIST_2: {
+        const fill = this.opts.limits.listMaxListpackSize;
+        const sizeLimit = fill < 0 ? NODE_SIZE_LIMITS[Math.min(-fill, 5) - 1] : 8192;
+        const plainAt = this.opts.packedThreshold ?? 1 << 30;
+        return p.maxLen < plainAt && p.len + 1 + p.maxLen + 8 <= sizeLimit && (fill < 0 || p.size <= Math.max(fill, 1)) ? PACKED_QUICKLIST_NODE : PACKED_UNPACK;
+      }
+      default:
+        return PACKED_UNPACK;
+    }
+  }
+
+  /** A packed value's payload as type `t` (packedForm). */
   private packed(p: PackedValue, t: number): void {
     const { buf, off, len } = p;
-    if (t === p.rdbType) {
-      switch (t) {
-        case F.RDB_TYPE_HASH_LISTPACK:
-        case F.RDB_TYPE_ZSET_LISTPACK:
-        case F.RDB_TYPE_SET_INTSET:
-          return this.bytes(buf, off, off + len);
-        case F.RDB_TYPE_SET:
-          return this.raw(buf, off, off + len);
-        case F.RDB_TYPE_LIST_QUICKLIST_2: {
-          const fill = this.opts.limits.listMaxListpackSize;
-          const sizeLimit = fill < 0 ? NODE_SIZE_LIMITS[Math.min(-fill, 5) - 1] : 8192;
-          const plainAt = this.opts.packedThreshold ?? 1 << 30;
-          if (p.maxLen < plainAt && len + 1 + p.maxLen + 8 <= sizeLimit && (fill < 0 || p.size <= Math.max(fill, 1))) {
-            this.len(1);
-            this.len(F.QUICKLIST_NODE_CONTAINER_PACKED);
-            return this.bytes(buf, off, off + len);
-          }
-        }
-      }
+    switch (this.packedForm(p, t)) {
+      case PACKED_STRING:
+        return this.bytes(buf, off, off + len);
+      case PACKED_RAW:
+        return this.raw(buf, off, off + len);
+      case PACKED_QUICKLIST_NODE:
+        this.len(1);
+        this.len(F.QUICKLIST_NODE_CONTAINER_PACKED);
+        return this.bytes(buf, off, off + len);
+      default:
+        return this.payload(p.unpack(), t);
     }
-    this.payload(p.unpack(), t);
   }
 
   /** QUICKLIST_2: nodes of listpacks, split as quicklist's _quicklistNodeAllowInsert would. */

@@ -17,8 +17,10 @@
  *
  * Declined (add() returns DECLINED; the caller flushes, then writes the record with RdbWriter):
  * strings not held inline in their row (long keys or values), streams, values still packed as
- * loaded (containers/packed.ts: RdbWriter re-emits their blob), intsets, collections of more than
- * MAX_ELEMENTS elements or of more than MAX_STAGE bytes. A record WASM leaves (a listpack score
+ * loaded (containers/packed.ts) that RdbWriter.packedForm unpacks, intsets, collections of more
+ * than MAX_ELEMENTS elements or of more than MAX_STAGE bytes. A packed value whose blob is saved
+ * as it is gets staged as that blob (the first SAVE after a load ran RdbWriter's LZF in JS on
+ * every blob before, 100k mixed keys: about a quarter of that save). A record WASM leaves (a listpack score
  * dtoa17.ts does not print exactly, a WASM allocation failure) is handed to flush()'s `fallback`,
  * in its place in the order.
  */
@@ -26,7 +28,7 @@ import type { BulkValue, HashValue, ListValue, RdbSaveSettings, RedisValue, SetV
 import type { WasmInstance } from '../wasm/loader';
 import { R_PTR } from '../wasm/abi';
 import { PackedValue } from '../containers/packed';
-import type { RdbWriter } from '../../persistence/rdb-writer';
+import { PACKED_UNPACK, type RdbWriter } from '../../persistence/rdb-writer';
 import * as F from '../../persistence/format';
 import { SHORT_LATIN1, writeLatin1 } from '../../util/latin1';
 import type { KeyTable } from './key-table';
@@ -39,6 +41,7 @@ const ZSET_LISTPACK = 4;
 const ZSET_2 = 5;
 const LIST = 6;
 const STRING = 7;
+const PACKED = 8;
 /** rdbsave.ts STAGED_HEAD: kind, count, expireAt, idleSecs, freq. */
 const HEAD = 24;
 
@@ -100,12 +103,18 @@ export class StagedRecords {
     let kind: number;
     let count = 0;
     let v: RedisValue | null = null;
+    let form = PACKED_UNPACK;
     if (il >= 0) {
       if (ks < 0) return DECLINED;
       kind = STRING;
+    } else if ((v = t.value(s)) instanceof PackedValue) {
+      // (count: the record's type byte)
+      count = rw.typeOf(v as unknown as RedisValue);
+      form = rw.packedForm(v, count);
+      if (form === PACKED_UNPACK || v.len > MAX_STAGE) return DECLINED;
+      kind = PACKED;
     } else {
-      v = t.value(s);
-      if (typeof v === 'string' || v instanceof Uint8Array || (v as unknown) instanceof PackedValue) return DECLINED;
+      if (typeof v === 'string' || v instanceof Uint8Array) return DECLINED;
       switch (rw.typeOf(v)) {
         case F.RDB_TYPE_HASH_LISTPACK:
           kind = HASH_LISTPACK;
@@ -158,6 +167,17 @@ export class StagedRecords {
     switch (kind) {
       case STRING:
         break;
+      case PACKED: {
+        const pv = v as unknown as PackedValue;
+        const n = pv.len;
+        if (!this.room(8 + n)) return this.undo(from);
+        const u8 = this.u8;
+        u32At(u8, this.p, form);
+        u32At(u8, this.p + 4, n);
+        u8.set(pv.buf.subarray(pv.off, pv.off + n), this.p + 8);
+        this.p += 8 + n;
+        break;
+      }
       case HASH_LISTPACK:
       case HASH:
         (v as HashValue).forEach(this.putPair);
