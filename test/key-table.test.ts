@@ -4,8 +4,8 @@
  * binary bytes (\0, 0x80-0xff), the empty key, rows freed and reused by keys of the other kind,
  * lookups by a slice of a bigger buffer (findAt, as the RDB loader's batches), string values
  * kept inline in the row when they fit after the key (setValue, setValueBytes, setValueInt) or in
- * vals, Buffers never inline, and full walks (forEach, walkSlots, SCAN) while the table grows and
- * shrinks.
+ * vals, Buffers never inline, full walks (forEach, walkSlots, SCAN) while the table grows and
+ * shrinks, and presize (the RDB loader's RESIZEDB: row chunks made ahead, asked once or twice).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -161,6 +161,32 @@ test('random inserts, removes and reuse of freed rows agree with a Map; walks se
     do c = t.scan(c, 10, (k) => scanned.add(k));
     while (c !== 0);
     assert.equal([...scanned].sort(), [...model.keys()].sort());
+  }
+});
+
+test('presize: rows made ahead for the keys announced, once or twice, fewer or more keys than announced', () => {
+  // Chunks are 65,536 rows; presize makes up to 4 ahead. Sizes below, at and past those bounds,
+  // then asked again (a second RESIZEDB for the same empty table) larger and smaller.
+  for (const [first, second, n] of [
+    [100_000, 0, 140_000],
+    [10, 100_000, 140_000],
+    [70_000, 5, 70_000],
+    [300_000, 0, 20],
+  ]) {
+    const t = new KeyTable();
+    t.presize(first);
+    if (second > 0) t.presize(second);
+    for (let i = 0; i < n; i++) insert(t, 'k' + i, 'v' + i);
+    assert.is(t.size, n);
+    for (let i = 0; i < n; i += 997) {
+      const s = find(t, 'k' + i);
+      assert.ok(s !== NONE, `k${i} found (${first}/${second}/${n})`);
+      assert.is(t.value(s), 'v' + i);
+    }
+    let seen = 0;
+    t.forEach(() => seen++);
+    assert.is(seen, n, `forEach visits ${n}`);
+    assert.is(t.walkSlots(0, t.slotEnd, Infinity, () => {}), t.slotEnd);
   }
 });
 

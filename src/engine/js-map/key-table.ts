@@ -15,6 +15,8 @@ const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
 /** Capacity of the first row chunk and first bucket chunk; they double up to CHUNK. */
 const FIRST_CAPACITY = 16;
+/** Rows presize() makes at most ahead of their keys (4 chunks: 18 MB with their value slots). */
+const PRESIZE_ROWS = 4 * CHUNK;
 /** Chain-length classes of stats() (dict.c's DICT_STATS_VECTLEN). */
 const STATS_VECTLEN = 50;
 /** Slot number meaning "no row": ends bucket chains and the free list; lookups return it for a miss. */
@@ -240,6 +242,10 @@ export class KeyTable {
     while (level < 30 && 1 << level < 2 * n) level++;
     // The first row chunk at its final size up to CHUNK rows (no doubling while loading).
     if (this.top === 0) this.firstCap = Math.max(FIRST_CAPACITY, Math.min(CHUNK, n));
+    // The chunks the n rows need, up to PRESIZE_ROWS, made now: allocRow made the second one in
+    // the middle of the load, in TurboFan code that had never run that branch (insert was
+    // deoptimized once per load). Bounded: RESIZEDB is the file's word.
+    if (this.top === 0 && this.vals.length === 0) for (let c = 0; c * CHUNK < Math.min(n, PRESIZE_ROWS); c++) this.addChunk(c);
     const nb = 1 << level;
     if (nb <= this.nBuckets) return;
     const heads: Int32Array[] = [];
@@ -369,10 +375,7 @@ export class KeyTable {
     s = this.top++;
     const c = s >>> CHUNK_BITS;
     if (c === this.vals.length) {
-      const cap = c === 0 ? this.firstCap : CHUNK;
-      this.vals.push(new Array<unknown>(cap).fill(undefined));
-      this.longKeys.push(null);
-      this.addRows(new ArrayBuffer(cap * ROW_BYTES));
+      this.addChunk(c);
     } else if ((s & CHUNK_MASK) * ROW_BYTES === this.rowsB[c].length) {
       // Only chunk 0 is ever partial: double it (at most CHUNK rows copied).
       const cap = Math.min(CHUNK, (s & CHUNK_MASK) * 2);
@@ -388,6 +391,14 @@ export class KeyTable {
       this.addRows(buf);
     }
     return s;
+  }
+
+  /** Make row chunk c (the next one): firstCap rows for chunk 0, else CHUNK. */
+  private addChunk(c: number): void {
+    const cap = c === 0 ? this.firstCap : CHUNK;
+    this.vals.push(new Array<unknown>(cap).fill(undefined));
+    this.longKeys.push(null);
+    this.addRows(new ArrayBuffer(cap * ROW_BYTES));
   }
 
   private addRows(buf: ArrayBuffer): void {
