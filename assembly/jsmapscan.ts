@@ -83,12 +83,12 @@ let sL: u32 = 0;
 
 let dec: u32 = 0;
 let decCap: u32 = 0;
-/** jmScanGather's buffer. */
-let gat: u32 = 0;
-let gatCap: u32 = 0;
 let decUsed: u32 = 0;
 /** Bytes the record that did not fit asked for. */
 let decWant: u32 = 0;
+/** jmScanGather's buffer. */
+let gat: u32 = 0;
+let gatCap: u32 = 0;
 
 // The record being described.
 let vSize: f64 = 0;

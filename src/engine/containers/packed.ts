@@ -56,10 +56,11 @@ const ARENA_OWN = ARENA_MAX / 4;
  * the load's scavenges copied until it was promoted.
  *
  * A buffer is freed when no PackedValue in it is left: a value unpacked or deleted leaves its
- * blob's bytes unused until then. So the arena never holds more than the blobs loaded, and what
- * stays unused is at most a buffer (ARENA_MAX) per blob still packed, each blob a small part of
- * what its unpacked container takes. MEMORY USAGE and used_memory count a packed value's
- * estimate of its container (memoryUsage), never the arena.
+ * blob's bytes unused until then. So the arena never holds more than the blobs loaded, and a
+ * value still packed keeps at most its buffer alive (ARENA_MAX, or a take of its own: one
+ * batch of rdb-scan.ts's blobs over ARENA_OWN together); a blob is a small part of what its
+ * unpacked container takes. MEMORY USAGE and used_memory count a packed value's estimate of its
+ * container (memoryUsage), never the arena.
  */
 export class PackedArena {
   private buf: Buffer = Buffer.alloc(0);

@@ -20,9 +20,9 @@
  * loaded (containers/packed.ts) that RdbWriter.packedForm unpacks, intsets, collections of more
  * than MAX_ELEMENTS elements or of more than MAX_STAGE bytes. A packed value whose blob is saved
  * as it is gets staged as that blob (the first SAVE after a load ran RdbWriter's LZF in JS on
- * every blob before, 100k mixed keys: about a quarter of that save). A record WASM leaves (a listpack score
- * dtoa17.ts does not print exactly, a WASM allocation failure) is handed to flush()'s `fallback`,
- * in its place in the order.
+ * every blob before, 100k mixed keys: about a quarter of that save). A record WASM leaves (a
+ * listpack score dtoa17.ts does not print exactly, a WASM allocation failure) is handed to
+ * flush()'s `fallback`, in its place in the order.
  */
 import type { BulkValue, HashValue, ListValue, RdbSaveSettings, RedisValue, SetValue, ZSetValue } from '../types';
 import type { WasmInstance } from '../wasm/loader';

@@ -3,9 +3,10 @@
  * rdb-fast.ts's fast path with its byte work done in WASM (assembly/jsmapscan.ts), in the small
  * helper instance the CRC64 uses. The file is copied into linear memory in chunks; jmScan walks
  * and validates a batch of key records there and describes each (key bytes and hash, value bytes
- * or blob, counts, memory figure, TTL); this file makes the PackedValues (their blobs copied into
- * the load's PackedArena) and long strings from those bytes and stores the batch with one loadInsertMany (the keys and short string values as
- * bytes in the scan's memory, which the key table copies), exactly as rdb-fast.ts would have.
+ * or blob, counts, memory figure, TTL); this file makes the PackedValues (their blobs, gathered by
+ * jmScanGather, copied into the load's PackedArena in one piece) and long strings from those
+ * bytes and stores the batch with one loadInsertMany (the keys and short string values as bytes
+ * in the scan's memory, which the key table copies), exactly as rdb-fast.ts would have.
  *
  * Why: at start the JS checks of rdb-fast.ts ran in the interpreter and baseline code for the
  * first thousands of keys (~20 us a key for the first thousand) until TurboFan caught up; WASM
