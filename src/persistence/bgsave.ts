@@ -71,8 +71,8 @@ export function parseSavePoints(text: string): [number, number][] {
 /**
  * A snapshot's (BGSAVE, BGREWRITEAOF) wait before its first step: that step runs in a turn of its
  * own, not inside the command that started the save, and the young generation's survivors of the
- * writes before it are scavenged in a turn of their own too (HeapTrim.scavengeBeforeSnapshot), not
- * inside the first steps.
+ * writes before it, when they fill half the young generation, are scavenged in a turn of their own
+ * too (HeapTrim.scavengeBeforeSnapshot), not inside the first steps.
  */
 export async function beforeFirstStep(s: Server): Promise<void> {
   await new Promise((r) => setImmediate(r));
