@@ -39,7 +39,8 @@ export class AofCommandBase {
   longestStepMs = 0;
   steps = 0;
   private readonly out: FileOut;
-  private readonly sink = new ByteSink(CHUNK_BYTES + 64 * 1024);
+  /** The encoded commands (spareSink's, or a new one when another base still holds it). */
+  private readonly sink: ByteSink;
   private readonly argv: Arg[] = [];
   private curDb = -1;
 
@@ -49,6 +50,9 @@ export class AofCommandBase {
     readonly tmp: string,
     private readonly file: string,
   ) {
+    this.sink = spareSink ?? new ByteSink(CHUNK_BYTES + 64 * 1024);
+    spareSink = null;
+    this.sink.len = 0;
     // aof-rewrite-incremental-fsync: FileOut fdatasyncs every AUTOSYNC_BYTES in the thread pool
     // (the final fsync before the rename makes the whole file durable).
     this.out = new FileOut(fs.openSync(tmp, 'w'), s.config.bool('aof-rewrite-incremental-fsync') ? AUTOSYNC_BYTES : 0);
@@ -224,6 +228,11 @@ export class AofCommandBase {
         this.abort();
       }
       return false;
+    } finally {
+      // (an aborted base stops encoding at its next turn: nothing uses the sink after this)
+      this.sink.len = 0;
+      this.sink.release();
+      spareSink = this.sink;
     }
   }
 
@@ -234,6 +243,13 @@ export class AofCommandBase {
     discardSave(this.snapshot, this.tmp, this.out);
   }
 }
+
+/**
+ * The last finished base's sink, taken by the next one: a new 320 KB off-heap buffer per rewrite
+ * is counted by V8 towards its next full GC, and with a few rewrites in a row that GC started in
+ * the middle of one.
+ */
+let spareSink: ByteSink | null = null;
 
 // ------------------------------------------------------------------ RDB string records
 

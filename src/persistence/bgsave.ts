@@ -28,7 +28,7 @@ import type { Client } from '../server/client';
 import type { KeyInfo, RedisValue } from '../engine/types';
 import { Snapshot } from './snapshot';
 import { crc64Warm } from './crc64';
-import { AUTOSYNC_BYTES, lruLfuRecords, newFileWriter, persistenceOf, saveSettings, writeRdbHeader, writeRdbTrailer } from './rdb';
+import { AUTOSYNC_BYTES, lruLfuRecords, newFileWriter, persistenceOf, releaseFileWriter, saveSettings, writeRdbHeader, writeRdbTrailer } from './rdb';
 import type { RdbWriter } from './rdb-writer';
 import * as F from './format';
 import { scriptMayWrite } from '../scripting/engine';
@@ -356,6 +356,9 @@ export class BgSave {
         this.abort();
       }
       return false;
+    } finally {
+      // (an aborted save stops writing at its next turn: nothing uses the writer after this)
+      releaseFileWriter(this.w);
     }
   }
 
