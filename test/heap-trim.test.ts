@@ -44,6 +44,24 @@ test('heap trim: scavenges only once quiet after a busy spell, until the new spa
   assert.equal(calls.length, 5 + 4);
 });
 
+test('heap trim: a snapshot scavenges first only a young generation at least half full', () => {
+  // 16 MB of young space: used + available = 16 MB.
+  let used = 0;
+  const calls: string[] = [];
+  const trim = new HeapTrim({ gc: (o) => { calls.push(o?.type ?? 'major'); used = 0; }, newSpaceSize: () => 32 * MB, newSpaceUsed: () => used, newSpaceAvailable: () => 16 * MB - used }, 1000);
+  used = 0.5 * MB; // under SNAPSHOT_SCAVENGE_MIN
+  assert.is(trim.scavengeBeforeSnapshot(), false);
+  used = 4.6 * MB; // the AOF bench's case: most of it free, the save would not fill it
+  assert.is(trim.scavengeBeforeSnapshot(), false);
+  assert.equal(calls, []);
+  used = 8 * MB; // half full: the save would likely scavenge in one of its steps
+  assert.is(trim.scavengeBeforeSnapshot(), true);
+  assert.equal(calls, ['minor']);
+  used = 15 * MB;
+  assert.is(trim.scavengeBeforeSnapshot(), true);
+  assert.equal(calls, ['minor', 'minor']);
+});
+
 test('heap trim: start-up counts as a busy spell', () => {
   // A fresh server whose start-up grew the young generation gives it back once quiet, with no
   // burst of commands first (the bench reads a fresh server's RSS as its baseline).

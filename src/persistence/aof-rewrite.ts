@@ -9,9 +9,9 @@
  *   aof-stream.ts, PEXPIREAT), with SELECT whenever the db changes (early copies may switch dbs).
  * - Event loop: nothing on the main thread waits for the disk. Commands are encoded into one
  *   reused buffer; every CHUNK_BYTES it is copied into a reused chunk and written by the thread
- *   pool (FileOut: positional async writes); stepping pauses while more than MAX_PENDING bytes
- *   wait for the disk. With aof-rewrite-incremental-fsync, fdatasync every 4 MB runs in the pool
- *   too, and so do the final fsync, close and rename. Each step serializes keys for about STEP_MS.
+ *   pool (FileOut: positional async writes from reused chunks); stepping pauses while more than
+ *   MAX_PENDING bytes (bgsave.ts) wait for the disk. With aof-rewrite-incremental-fsync,
+ *   fdatasync every 4 MB runs in the pool too, and so do the final fsync, close and rename. Each step serializes keys for about STEP_MS.
  * - Abort: the snapshot detaches, the temp file is unlinked at once and closed when idle.
  */
 import fs from 'fs';
@@ -20,7 +20,7 @@ import type { HashValue, KeyInfo, ListValue, RedisValue, SetValue, StreamValue, 
 import { typeOfValue } from '../engine/types';
 import { type Arg, ByteSink, encodeInto } from '../server/propagate';
 import { rewriteStream } from './aof-stream';
-import { beforeFirstStep, discardSave, FileOut } from './bgsave';
+import { beforeFirstStep, discardSave, FileOut, MAX_PENDING } from './bgsave';
 import { Snapshot } from './snapshot';
 import { scriptingOf } from '../scripting/engine';
 import { formatDouble, writeDigitsBefore } from '../util/number';
@@ -29,7 +29,6 @@ import * as F from './format';
 
 const STEP_MS = 2;
 const CHUNK_BYTES = 256 * 1024;
-const MAX_PENDING = 8 * 1024 * 1024;
 const ITEMS_PER_CMD = 64; // AOF_REWRITE_ITEMS_PER_CMD
 
 export class AofCommandBase {
@@ -40,7 +39,8 @@ export class AofCommandBase {
   longestStepMs = 0;
   steps = 0;
   private readonly out: FileOut;
-  private readonly sink = new ByteSink(CHUNK_BYTES + 64 * 1024);
+  /** The encoded commands (spareSink's, or a new one when another base still holds it). */
+  private readonly sink: ByteSink;
   private readonly argv: Arg[] = [];
   private curDb = -1;
 
@@ -50,6 +50,9 @@ export class AofCommandBase {
     readonly tmp: string,
     private readonly file: string,
   ) {
+    this.sink = spareSink ?? new ByteSink(CHUNK_BYTES + 64 * 1024);
+    spareSink = null;
+    this.sink.len = 0;
     // aof-rewrite-incremental-fsync: FileOut fdatasyncs every AUTOSYNC_BYTES in the thread pool
     // (the final fsync before the rename makes the whole file durable).
     this.out = new FileOut(fs.openSync(tmp, 'w'), s.config.bool('aof-rewrite-incremental-fsync') ? AUTOSYNC_BYTES : 0);
@@ -225,6 +228,11 @@ export class AofCommandBase {
         this.abort();
       }
       return false;
+    } finally {
+      // (an aborted base stops encoding at its next turn: nothing uses the sink after this)
+      this.sink.len = 0;
+      this.sink.release();
+      spareSink = this.sink;
     }
   }
 
@@ -235,6 +243,13 @@ export class AofCommandBase {
     discardSave(this.snapshot, this.tmp, this.out);
   }
 }
+
+/**
+ * The last finished base's sink, taken by the next one: a new 320 KB off-heap buffer per rewrite
+ * is counted by V8 towards its next full GC, and with a few rewrites in a row that GC started in
+ * the middle of one.
+ */
+let spareSink: ByteSink | null = null;
 
 // ------------------------------------------------------------------ RDB string records
 

@@ -28,16 +28,30 @@ import type { Client } from '../server/client';
 import type { KeyInfo, RedisValue } from '../engine/types';
 import { Snapshot } from './snapshot';
 import { crc64Warm } from './crc64';
-import { AUTOSYNC_BYTES, lruLfuRecords, newFileWriter, persistenceOf, saveSettings, writeRdbHeader, writeRdbTrailer } from './rdb';
+import { AUTOSYNC_BYTES, lruLfuRecords, newFileWriter, persistenceOf, releaseFileWriter, saveSettings, writeRdbHeader, writeRdbTrailer } from './rdb';
 import type { RdbWriter } from './rdb-writer';
 import * as F from './format';
 import { scriptMayWrite } from '../scripting/engine';
 
 const STEP_MS = 2;
-const MAX_PENDING = 8 * 1024 * 1024;
-/** The writer flushes about this much at a time (rdb-writer FLUSH_AT); chunks kept for reuse. */
-const CHUNK_BYTES = 256 * 1024;
+/**
+ * The size of every chunk FileOut writes: the writers hand over their buffer once it holds 256 KB
+ * (rdb-writer FLUSH_AT, aof-rewrite.ts's sink), plus the record or command that crossed that
+ * mark, which the 64 KB of slack hold. A longer hand-over is copied into several chunks.
+ */
+const CHUNK_BYTES = 320 * 1024;
+/** Chunks kept for reuse (3.75 MB). */
 const SPARE_CHUNKS = 12;
+/**
+ * A save's steps pause (until its writes have returned) while more than this many bytes wait for
+ * the disk (also the AOF rewrite's bound): well below what the spare chunks hold, leaving room for
+ * a step's output, so that a save takes every chunk from the spares and allocates none after the
+ * first save. New chunks are off-heap memory that V8 counts towards its next full GC: with 8 MB
+ * here and chunks of exactly the 256 KB that a flush usually exceeds by its last record (such a
+ * chunk was dropped and replaced), the first 1M-key save of a process allocated ~14 chunks
+ * (3.5 MB), now 1-3.
+ */
+export const MAX_PENDING = 2 * 1024 * 1024;
 /** CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save points wait this long (seconds). */
 const RETRY_DELAY = 5;
 
@@ -57,8 +71,8 @@ export function parseSavePoints(text: string): [number, number][] {
 /**
  * A snapshot's (BGSAVE, BGREWRITEAOF) wait before its first step: that step runs in a turn of its
  * own, not inside the command that started the save, and the young generation's survivors of the
- * writes before it are scavenged in a turn of their own too (HeapTrim.scavengeBeforeSnapshot), not
- * inside the first steps.
+ * writes before it, when they fill half the young generation, are scavenged in a turn of their own
+ * too (HeapTrim.scavengeBeforeSnapshot), not inside the first steps.
  */
 export async function beforeFirstStep(s: Server): Promise<void> {
   await new Promise((r) => setImmediate(r));
@@ -77,7 +91,7 @@ export function discardSave(snapshot: Snapshot, tmp: string, out: FileOut): void
 
 /**
  * Chunk buffers whose writes have returned, reused by FileOut.copy(): no new Buffer per flush,
- * and kept from one save to the next (at most SPARE_CHUNKS, 3 MB), so that a save does not begin
+ * and kept from one save to the next (at most SPARE_CHUNKS), so that a save does not begin
  * with megabytes of new off-heap memory (that makes V8 start a full GC, which then lands in the
  * save). A chunk belongs to one write at a time: taken by copy(), put back when its write returned.
  */
@@ -105,15 +119,17 @@ export class FileOut {
   ) {}
 
 
-  /** Queue a copy of src[0, len) for writing. */
+  /** Queue a copy of src[0, len) for writing, in chunks of CHUNK_BYTES. */
   copy(src: Buffer, len: number): void {
-    let b = spareChunks.pop();
-    if (b === undefined || b.length < len) b = Buffer.allocUnsafeSlow(Math.max(len, CHUNK_BYTES));
-    src.copy(b, 0, 0, len);
-    this.write(b, len);
+    for (let from = 0; from < len; from += CHUNK_BYTES) {
+      const n = Math.min(CHUNK_BYTES, len - from);
+      const b = spareChunks.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
+      src.copy(b, 0, from, from + n);
+      this.write(b, n);
+    }
   }
 
-  write(chunk: Buffer, len = chunk.length): void {
+  private write(chunk: Buffer, len: number): void {
     const at = this.offset;
     this.offset += len;
     this.pending += len;
@@ -132,7 +148,7 @@ export class FileOut {
       else if (!err && n === 0 && !this.error) this.error = new Error('short write');
       this.pending -= len;
       this.inFlight--;
-      if (chunk.length <= 4 * CHUNK_BYTES && spareChunks.length < SPARE_CHUNKS) spareChunks.push(chunk);
+      if (spareChunks.length < SPARE_CHUNKS) spareChunks.push(chunk);
       if (this.inFlight === 0) {
         if (this.closeWhenIdle) fs.close(this.fd, () => undefined);
         const ws = this.waiters;
@@ -340,6 +356,9 @@ export class BgSave {
         this.abort();
       }
       return false;
+    } finally {
+      // (an aborted save stops writing at its next turn: nothing uses the writer after this)
+      releaseFileWriter(this.w);
     }
   }
 

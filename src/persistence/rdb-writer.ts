@@ -68,9 +68,10 @@ export class RdbWriter {
   constructor(
     readonly opts: WriteOptions,
     private readonly sink: ((b: Buffer, len: number) => void) | null = null,
-    initial = 64 * 1024,
+    /** The first buffer's size, or the buffer itself (a finished writer's, reused). */
+    initial: number | Buffer = 64 * 1024,
   ) {
-    this.buf = Buffer.allocUnsafe(initial);
+    this.buf = typeof initial === 'number' ? Buffer.allocUnsafe(initial) : initial;
   }
 
   ensure(n: number): void {

@@ -181,9 +181,22 @@ export function lruLfuRecords(s: Server): { lru: boolean; lfu: boolean } {
  * of every BGSAVE made V8 start a full mark-compact, whose pause then landed inside the save.
  */
 const STREAMED_WRITER_BYTES = 512 * 1024;
+/**
+ * The last finished streaming writer's buffer (releaseFileWriter), taken by the next one: a new
+ * 512 KB off-heap buffer per save is counted by V8 towards its next full GC, and with a few
+ * saves in a row that GC started in the middle of one.
+ */
+let spareWriterBuf: Buffer | null = null;
 
 export function newFileWriter(s: Server, sink: (b: Buffer, len: number) => void): RdbWriter {
-  return new RdbWriter(writeOptions(s), sink, STREAMED_WRITER_BYTES);
+  const w = new RdbWriter(writeOptions(s), sink, spareWriterBuf ?? STREAMED_WRITER_BYTES);
+  spareWriterBuf = null;
+  return w;
+}
+
+/** A streaming writer is done (nothing reads its buffer any more): its buffer serves the next. */
+export function releaseFileWriter(w: RdbWriter): void {
+  if (w.buf.length === STREAMED_WRITER_BYTES) spareWriterBuf = w.buf;
 }
 
 /** EOF and the CRC64 (zeros with rdbchecksum no); with a sink, flushes everything. */
