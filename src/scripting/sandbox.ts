@@ -386,13 +386,16 @@ const LUA_STACK_LIMIT = 8000;
 
 interface ReplyFrame {
   kind: 0 | 1 | 2;
-  d: ReturnType<Reply['deferred']>;
+  /** The header reserved for the count (null: written already, `len` known). */
+  d: ReturnType<Reply['deferred']> | null;
   n: number;
   j: number;
   h: number;
   /** An array (kind 0) read from memory: the table's address and its array part's size (0, 0: by lua_rawgeti only). */
   p: number;
   size: number;
+  /** An array whose length was known when it started (its header written): its length, else -1. */
+  len: number;
 }
 
 export class Sandbox {
@@ -938,6 +941,11 @@ export class Sandbox {
     while (frames.length > 0) {
       const f = frames[frames.length - 1];
       if (f.kind === 0) {
+        if (f.j > f.len && f.len >= 0) {
+          ex.lua_settop(L, -2);
+          frames.pop();
+          continue;
+        }
         // Elements in the array part read from memory (lua-mem.ts): a string or a float is written
         // straight to `out`, nil ends the array, with no lua_rawgeti/lua_type/lua_settop per element
         // (nothing here runs Lua code or moves the table). Anything else (a table, a boolean), an
@@ -947,7 +955,7 @@ export class Sandbox {
           const tag = w.hb[slot + TV_TT];
           if ((tag & 15) === 0) {
             ex.lua_settop(L, -2);
-            out.setArrayLen(f.d, f.n);
+            out.setArrayLen(f.d!, f.n);
             frames.pop();
             continue;
           }
@@ -968,7 +976,7 @@ export class Sandbox {
         ex.lua_rawgeti(L, -1, big(f.j++));
         if (ex.lua_type(L, -1) === LUA_TNIL) {
           ex.lua_settop(L, -3);
-          out.setArrayLen(f.d, f.n);
+          out.setArrayLen(f.d!, f.n);
           frames.pop();
           continue;
         }
@@ -984,7 +992,7 @@ export class Sandbox {
           f.j = 1;
           this.enter(out, f.h + 4, frames); // the key
         } else {
-          out.setMapLen(f.d, f.n);
+          out.setMapLen(f.d!, f.n);
           ex.lua_settop(L, -3);
           frames.pop();
         }
@@ -994,7 +1002,7 @@ export class Sandbox {
         f.n++;
         this.enter(out, f.h + 3, frames);
       } else {
-        out.setSetLen(f.d, f.n);
+        out.setSetLen(f.d!, f.n);
         ex.lua_settop(L, -3);
         frames.pop();
       }
@@ -1041,10 +1049,17 @@ export class Sandbox {
         break;
       case LUA_TTABLE: {
         // A table without a hash part has no string key (err, ok, map...): an array, known from
-        // memory without the seven field lookups (4 wasm calls each).
+        // memory without the seven field lookups (4 wasm calls each). Its elements are its array
+        // part's up to the first nil (no hash part: nothing after it), so its length is known and
+        // its header written now (no reserved header to patch, which moves what follows).
         const tp = memOk ? objectAt(w, topSlot(w, L)) : 0;
         if (tp !== 0 && noHashPart(w, tp)) {
-          frames.push({ kind: 0, d: out.deferred(), n: 0, j: 1, h, p: tp, size: arraySize(w, tp) });
+          const size = arraySize(w, tp);
+          const arr = arrayPart(w, tp);
+          let len = 0;
+          while (len < size && (w.hb[arr + len * TV_SIZE + TV_TT] & 15) !== 0) len++;
+          out.array(len);
+          frames.push({ kind: 0, d: null, n: 0, j: 1, h, p: tp, size, len });
           return;
         }
         if (this.tableField('err') === LUA_TSTRING) {
@@ -1090,19 +1105,19 @@ export class Sandbox {
         }
         ex.lua_settop(L, -2);
         if (this.tableField('map') === LUA_TTABLE) {
-          frames.push({ kind: 1, d: out.deferred(), n: 0, j: 0, h, p: 0, size: 0 });
+          frames.push({ kind: 1, d: out.deferred(), n: 0, j: 0, h, p: 0, size: 0, len: -1 });
           ex.lua_pushnil(L);
           return;
         }
         ex.lua_settop(L, -2);
         if (this.tableField('set') === LUA_TTABLE) {
-          frames.push({ kind: 2, d: out.deferred(), n: 0, j: 0, h, p: 0, size: 0 });
+          frames.push({ kind: 2, d: out.deferred(), n: 0, j: 0, h, p: 0, size: 0, len: -1 });
           ex.lua_pushnil(L);
           return;
         }
         ex.lua_settop(L, -2);
         // Array: stop at the first nil.
-        frames.push({ kind: 0, d: out.deferred(), n: 0, j: 1, h, p: tp, size: tp !== 0 ? arraySize(w, tp) : 0 });
+        frames.push({ kind: 0, d: out.deferred(), n: 0, j: 1, h, p: tp, size: tp !== 0 ? arraySize(w, tp) : 0, len: -1 });
         return;
       }
       default:
