@@ -380,10 +380,10 @@ export interface RunResult {
   ok: boolean;
 }
 
-/** An aggregate being converted: 0 array (j = next index), 1 map (j = 1: key done), 2 set. */
 /** LUAI_MAXCSTACK of Redis's Lua 5.1: the stack height at which luaToReply stops nesting. */
 const LUA_STACK_LIMIT = 8000;
 
+/** An aggregate being converted: 0 array (j = next index), 1 map (j = 1: key done), 2 set. */
 interface ReplyFrame {
   kind: 0 | 1 | 2;
   /** The header reserved for the count (null: written already, `len` known). */
