@@ -53,6 +53,13 @@ for (const engine of enginesUnderTest()) {
       "return ARGV[1]", "return ARGV[2]", "return 'short'", "return ''", "return 3.9", "return -2.5", "return 2^53",
       "return true", "return false", "return nil", "return {ARGV[1], 'x', 1.5, true, false}", "return {err = 'E x'}", "return {ok = 'fine'}",
       "return redis.call('GET', 'nokey')", "for k in pairs({7}) do return k end",
+      // arrays read from memory (luaToReply): nil ends them, floats truncate, other kinds and
+      // elements outside the array part take the C API path, tables with a hash part are checked
+      "return {'a', ARGV[1], nil, 'b'}", "return {ARGV[2], {'n', 2.7, {-3.9, {}}}, 1e300, -1e300, 1/0, -1/0, 2^63, -2^63, 0.5, -0.5, true, false}",
+      "local t = {} t[3] = 'c' t[2] = 'b' t[1] = 'a' return t", "local t = {'a', 'b', 'c'} t[3] = nil return t",
+      "local t = {'a', 'b'} t.x = 1 return t", "local t = {'a', 'b'} t.ok = 3 t.err = {} return t", "local t = {'a'} t[5] = 'e' t[2] = 'b' return t",
+      "local t = {} for i = 1, 100 do t[i] = i .. '' end t[101] = 1.5 return t", "local t = {} for i = 1, 70 do t[#t + 1] = {i, tostring(i)} end return t",
+      "return {map = {a = {'x', 2.5}}}", "return {set = {['a'] = true}}", "return {{err = 'E inner'}, {ok = 'fine'}, 'x'}",
     ];
     await d.bothProtocols([], cases.map((s) => ['EVAL', s, '0', long, bin]));
   });

@@ -9,6 +9,7 @@
  * Redust adds. Only commands with a handler exist: anything else is an unknown command.
  */
 import type { Client } from '../server/client';
+import type { Histogram } from '../observability/latency';
 import meta from './redis-7.0-commands.json';
 import { parseInt64 } from '../util/number';
 
@@ -129,6 +130,11 @@ export class Command {
   readonly info: MetaNode[] | null;
   readonly docs: MetaNode | null;
   readonly stats: CommandStats = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
+  /**
+   * This server's latency histogram of the command (LatencyMonitor makes it, keeps it in its map
+   * and resets it), or null before the first call.
+   */
+  latencyHist: Histogram | null = null;
 
   constructor(row: CommandRow, parent: Command | null) {
     const full = row.name.toLowerCase();

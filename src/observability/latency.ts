@@ -145,10 +145,8 @@ export class Histogram {
 
 export class LatencyMonitor {
   readonly events = new Map<string, LatencyTimeSeries>();
+  /** Each command's histogram; the command keeps a reference too (Command.latencyHist) for afterCall. */
   readonly histograms = new Map<Command, Histogram>();
-  /** afterCall's last command and its histogram (cleared with the histograms). */
-  private lastCmd: Command | null = null;
-  private lastHist: Histogram | undefined = undefined;
   /** latency-tracking, mirrored for the hot path (Config.set calls no hook: read per call). */
   constructor(private readonly server: Server) {}
 
@@ -156,11 +154,9 @@ export class LatencyMonitor {
   afterCall(cmd: Command, usec: number, blocked: boolean): void {
     const server = this.server;
     if (server.config.hot['latency-tracking']) {
-      // A pipeline repeats one command: its histogram is remembered (no Map lookup per call).
-      let h = this.lastCmd === cmd ? this.lastHist : this.histograms.get(cmd);
-      if (h === undefined) this.histograms.set(cmd, (h = new Histogram()));
-      this.lastCmd = cmd;
-      this.lastHist = h;
+      // Read from the command (no Map lookup per call: a script's redis.calls alternate commands).
+      let h = cmd.latencyHist;
+      if (h === null) this.histograms.set(cmd, (h = cmd.latencyHist = new Histogram()));
       h.record(usec * 1000);
     }
     if (!blocked) this.addSampleIfNeeded((cmd.flags & CmdFlag.FAST) !== 0 ? 'fast-command' : 'command', Math.floor(usec / 1000));
@@ -177,9 +173,8 @@ export class LatencyMonitor {
 
   /** CONFIG RESETSTAT: the per-command histograms go. */
   resetHistograms(): void {
+    for (const cmd of this.histograms.keys()) cmd.latencyHist = null;
     this.histograms.clear();
-    this.lastCmd = null;
-    this.lastHist = undefined;
   }
 
   /** INFO latencystats lines, in INFO commandstats' command order. */

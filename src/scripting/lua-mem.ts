@@ -96,6 +96,24 @@ export function plainArray(w: LuaWasm, t: number, n: number): number {
   return 1;
 }
 
+/**
+ * Whether the table at `t` has no hash part (its node part is the dummy node): then it has no
+ * string keys, and its keys are the integers 1..arraySize(t) whose slots are set.
+ */
+export function noHashPart(w: LuaWasm, t: number): boolean {
+  return w.hb[t + T_LSIZENODE] === 0 && w.u32[(t + T_NODE) >> 2] === dummyNode;
+}
+
+/** Size of the array part of the table at `t` (alimit: the real size, see the header). */
+export function arraySize(w: LuaWasm, t: number): number {
+  return w.u32[(t + T_ALIMIT) >> 2];
+}
+
+/** The GC object (a table's address for a table) held in a stack or array slot. */
+export function objectAt(w: LuaWasm, slot: number): number {
+  return w.u32[slot >> 2];
+}
+
 /** Address of the array part of the table at `t` (its slot i + 1 at + i * TV_SIZE). */
 export function arrayPart(w: LuaWasm, t: number): number {
   return w.u32[(t + T_ARRAY) >> 2];
@@ -184,11 +202,12 @@ function probe(w: LuaWasm, L: number): boolean {
   w.pushLatin1(L, 'b');
   ex.lua_rawseti(L, -2, 2n);
   if (plainArray(w, t, 2) !== 1 || plainArray(w, t, 1) !== 0) return false;
+  if (objectAt(w, topSlot(w, L)) !== t || !noHashPart(w, t) || arraySize(w, t) !== 2) return false;
   const arr = arrayPart(w, t);
   if (!sameString(w, arr, Buffer.from('a')) || !sameString(w, arr + TV_SIZE, Buffer.from('b')) || sameString(w, arr, Buffer.from('b')) || sameString(w, arr, Buffer.from('ab'))) return false;
   w.pushLatin1(L, 'c');
   ex.lua_rawseti(L, -2, 5n); // into the hash part
-  if (plainArray(w, t, 2) !== -1) return false;
+  if (plainArray(w, t, 2) !== -1 || noHashPart(w, t)) return false;
   ex.lua_createtable(L, 1, 0);
   const m = ex.lua_topointer(L, -1);
   w.pushLatin1(L, 'a');

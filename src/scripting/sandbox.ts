@@ -23,7 +23,7 @@ import { fixMessage51, translate51, TICK_EVERY, TICK_NAME } from './lua51';
 import { cjsonDecodeNative } from './json-decode';
 import { cjsonEncodeNative } from './json-encode';
 import { cmsgpackUnpackNative } from './msgpack-decode';
-import { argBase, arrayPart, bytesEqual, checkLayout, countTo, memOk, plainArray, sameString, strAt, strLen, topSlot, TV_SIZE, TV_TT, VLNGSTR, VNUMFLT, VSHRSTR } from './lua-mem';
+import { argBase, arrayPart, arraySize, bytesEqual, checkLayout, countTo, memOk, noHashPart, objectAt, plainArray, sameString, strAt, strLen, topSlot, TV_SIZE, TV_TT, VLNGSTR, VNUMFLT, VSHRSTR } from './lua-mem';
 
 const TICK_BIG = BigInt(TICK_EVERY);
 let callsToTick = TICK_EVERY;
@@ -380,13 +380,22 @@ export interface RunResult {
   ok: boolean;
 }
 
+/** LUAI_MAXCSTACK of Redis's Lua 5.1: the stack height at which luaToReply stops nesting. */
+const LUA_STACK_LIMIT = 8000;
+
 /** An aggregate being converted: 0 array (j = next index), 1 map (j = 1: key done), 2 set. */
 interface ReplyFrame {
   kind: 0 | 1 | 2;
-  d: ReturnType<Reply['deferred']>;
+  /** The header reserved for the count (null: written already, `len` known). */
+  d: ReturnType<Reply['deferred']> | null;
   n: number;
   j: number;
   h: number;
+  /** An array (kind 0) read from memory: the table's address and its array part's size (0, 0: by lua_rawgeti only). */
+  p: number;
+  size: number;
+  /** An array whose length was known when it started (its header written): its length, else -1. */
+  len: number;
 }
 
 export class Sandbox {
@@ -924,16 +933,50 @@ export class Sandbox {
     // One frame stack kept between calls (a conversion writes only to `out`: it cannot start another).
     const frames = this.frames;
     if (frames.length !== 0) frames.length = 0;
-    const ex = this.w.ex;
+    const w = this.w;
+    const ex = w.ex;
     const L = this.L;
+    const sink = (out as Partial<BulkSink>).bulkBytes !== undefined ? (out as unknown as BulkSink) : null;
     this.enter(out, h, frames);
     while (frames.length > 0) {
       const f = frames[frames.length - 1];
       if (f.kind === 0) {
+        if (f.j > f.len && f.len >= 0) {
+          ex.lua_settop(L, -2);
+          frames.pop();
+          continue;
+        }
+        // Elements in the array part read from memory (lua-mem.ts): a string or a float is written
+        // straight to `out`, nil ends the array, with no lua_rawgeti/lua_type/lua_settop per element
+        // (nothing here runs Lua code or moves the table). Anything else (a table, a boolean), an
+        // element past the array part, or one at enter()'s stack limit takes the path below.
+        if (f.j <= f.size && f.h + 5 <= LUA_STACK_LIMIT) {
+          const slot = arrayPart(w, f.p) + (f.j - 1) * TV_SIZE;
+          const tag = w.hb[slot + TV_TT];
+          if ((tag & 15) === 0) {
+            ex.lua_settop(L, -2);
+            out.setArrayLen(f.d!, f.n);
+            frames.pop();
+            continue;
+          }
+          if (sink !== null && (tag === VSHRSTR || tag === VLNGSTR)) {
+            const p = strAt(w, slot, tag);
+            sink.bulkBytes(w.hb, p, strLen.n);
+            f.j++;
+            f.n++;
+            continue;
+          }
+          if (tag === VNUMFLT) {
+            out.int(doubleToLongLong(w.f64[slot >> 3]));
+            f.j++;
+            f.n++;
+            continue;
+          }
+        }
         ex.lua_rawgeti(L, -1, big(f.j++));
         if (ex.lua_type(L, -1) === LUA_TNIL) {
           ex.lua_settop(L, -3);
-          out.setArrayLen(f.d, f.n);
+          out.setArrayLen(f.d!, f.n);
           frames.pop();
           continue;
         }
@@ -949,7 +992,7 @@ export class Sandbox {
           f.j = 1;
           this.enter(out, f.h + 4, frames); // the key
         } else {
-          out.setMapLen(f.d, f.n);
+          out.setMapLen(f.d!, f.n);
           ex.lua_settop(L, -3);
           frames.pop();
         }
@@ -959,7 +1002,7 @@ export class Sandbox {
         f.n++;
         this.enter(out, f.h + 3, frames);
       } else {
-        out.setSetLen(f.d, f.n);
+        out.setSetLen(f.d!, f.n);
         ex.lua_settop(L, -3);
         frames.pop();
       }
@@ -976,7 +1019,7 @@ export class Sandbox {
     const tag = memOk ? w.hb[slot + TV_TT] : -1;
     const t = memOk ? tag & 15 : ex.lua_type(L, -1);
     // (Only a table needs stack room: lua_checkstack for scalars too cost a wasm call per value.)
-    if (h + 4 > 8000 || (t === LUA_TTABLE && !ex.lua_checkstack(L, 4))) {
+    if (h + 4 > LUA_STACK_LIMIT || (t === LUA_TTABLE && !ex.lua_checkstack(L, 4))) {
       out.error('ERR reached lua stack limit');
       ex.lua_settop(L, -2);
       return;
@@ -1005,6 +1048,20 @@ export class Sandbox {
         else out.int(doubleToLongLong(ex.lua_tonumberx(L, -1, 0)));
         break;
       case LUA_TTABLE: {
+        // A table without a hash part has no string key (err, ok, map...): an array, known from
+        // memory without the seven field lookups (4 wasm calls each). Its elements are its array
+        // part's up to the first nil (no hash part: nothing after it), so its length is known and
+        // its header written now (no reserved header to patch, which moves what follows).
+        const tp = memOk ? objectAt(w, topSlot(w, L)) : 0;
+        if (tp !== 0 && noHashPart(w, tp)) {
+          const size = arraySize(w, tp);
+          const arr = arrayPart(w, tp);
+          let len = 0;
+          while (len < size && (w.hb[arr + len * TV_SIZE + TV_TT] & 15) !== 0) len++;
+          out.array(len);
+          frames.push({ kind: 0, d: null, n: 0, j: 1, h, p: tp, size, len });
+          return;
+        }
         if (this.tableField('err') === LUA_TSTRING) {
           ex.lua_settop(L, -2);
           const info = this.errorInfo();
@@ -1048,19 +1105,19 @@ export class Sandbox {
         }
         ex.lua_settop(L, -2);
         if (this.tableField('map') === LUA_TTABLE) {
-          frames.push({ kind: 1, d: out.deferred(), n: 0, j: 0, h });
+          frames.push({ kind: 1, d: out.deferred(), n: 0, j: 0, h, p: 0, size: 0, len: -1 });
           ex.lua_pushnil(L);
           return;
         }
         ex.lua_settop(L, -2);
         if (this.tableField('set') === LUA_TTABLE) {
-          frames.push({ kind: 2, d: out.deferred(), n: 0, j: 0, h });
+          frames.push({ kind: 2, d: out.deferred(), n: 0, j: 0, h, p: 0, size: 0, len: -1 });
           ex.lua_pushnil(L);
           return;
         }
         ex.lua_settop(L, -2);
         // Array: stop at the first nil.
-        frames.push({ kind: 0, d: out.deferred(), n: 0, j: 1, h });
+        frames.push({ kind: 0, d: out.deferred(), n: 0, j: 1, h, p: tp, size: tp !== 0 ? arraySize(w, tp) : 0, len: -1 });
         return;
       }
       default:
