@@ -29,6 +29,8 @@ const COMMANDS: (string | Buffer)[][] = [
   ['LpUsH', 'list', '', 'd', 'e'],
   ['HSET', 'h', 'f1', 'v1', 'f2', 'v2'],
   ['hset', 'h', 'f1', 'v1', 'f2', 'v2', 'f3', 'v3'],
+  ['BITFIELD', 'bf', 'INCRBY', 'u8', '#3', '1', 'GET', 'u4', '0'],
+  ['MSET', 'a', '1', 'b', '2', 'c', '3', 'd', '4', 'e', '5'],
   ['NOSUCH', 'x'],
   ['SET', 'k', Buffer.alloc(20000, 0x61)],
   ['set', 'big', Buffer.alloc(40000, 0x62), 'EX', '100'],
