@@ -34,6 +34,7 @@ const COMMANDS: (string | Buffer)[][] = [
   ['NOSUCH', 'x'],
   ['SET', 'k', Buffer.alloc(20000, 0x61)],
   ['set', 'big', Buffer.alloc(40000, 0x62), 'EX', '100'],
+  ['HSET', 'hb', 'f1', Buffer.alloc(40000, 0x63), 'f2', 'v2', 'f3', 'v3'],
   ['INCR', 'counter'],
   ['A-NAME-LONGER-THAN-SIXTEEN', '1'],
   ['GETBIT', 'key', '7'],
