@@ -8,8 +8,8 @@
  *   NOT src0, a source shorter than maxlen reading as zero bytes past its end, as in Redis.
  *   `srcs` holds nsrc (ptr u32, len u32) pairs. dst must not overlap a source (the JS side
  *   computes into a temporary block, then stores it: BITOP's target may be one of its sources).
- *   Sixteen bytes at a time (wasm SIMD) while every source still has sixteen bytes, then byte by
- *   byte.
+ *   Sixteen bytes at a time (wasm SIMD) while every source still has sixteen bytes, up to four
+ *   sources per pass (see combine), then byte by byte.
  *
  * Complexity: O(n) and O(maxlen * nsrc); no allocation, so nothing can fail.
  */
@@ -31,7 +31,7 @@ export function bitCount(p: u32, n: u32): u32 {
   return <u32>count;
 }
 
-/** Bytes per block of bitOp's source-by-source loop (a quarter of a typical 32 KiB L1). */
+/** Bytes per block of bitOp's loops (a quarter of a typical 32 KiB L1): see combine. */
 // @ts-ignore: decorator
 @inline const BLOCK: u32 = 8192;
 
@@ -45,8 +45,55 @@ export function bitCount(p: u32, n: u32): u32 {
   return load<u32>(srcs + (j << 3), 4);
 }
 
+/**
+ * dst[from, to) = a OP b [OP c [OP d]] sixteen bytes at a time over k = 2..4 arrays (a may be
+ * dst): one pass reading each array once and writing dst once. One loop per operation and k, so
+ * the loop bodies hold no branch.
+ */
+function pass(op: i32, k: u32, dst: u32, a: u32, b: u32, c: u32, d: u32, from: u32, to: u32): void {
+  if (op == BITOP_AND) {
+    if (k == 4) for (let i = from; i < to; i += 16) v128.store(dst + i, v128.and(v128.and(v128.load(a + i), v128.load(b + i)), v128.and(v128.load(c + i), v128.load(d + i))));
+    else if (k == 3) for (let i = from; i < to; i += 16) v128.store(dst + i, v128.and(v128.and(v128.load(a + i), v128.load(b + i)), v128.load(c + i)));
+    else for (let i = from; i < to; i += 16) v128.store(dst + i, v128.and(v128.load(a + i), v128.load(b + i)));
+  } else if (op == BITOP_OR) {
+    if (k == 4) for (let i = from; i < to; i += 16) v128.store(dst + i, v128.or(v128.or(v128.load(a + i), v128.load(b + i)), v128.or(v128.load(c + i), v128.load(d + i))));
+    else if (k == 3) for (let i = from; i < to; i += 16) v128.store(dst + i, v128.or(v128.or(v128.load(a + i), v128.load(b + i)), v128.load(c + i)));
+    else for (let i = from; i < to; i += 16) v128.store(dst + i, v128.or(v128.load(a + i), v128.load(b + i)));
+  } else {
+    if (k == 4) for (let i = from; i < to; i += 16) v128.store(dst + i, v128.xor(v128.xor(v128.load(a + i), v128.load(b + i)), v128.xor(v128.load(c + i), v128.load(d + i))));
+    else if (k == 3) for (let i = from; i < to; i += 16) v128.store(dst + i, v128.xor(v128.xor(v128.load(a + i), v128.load(b + i)), v128.load(c + i)));
+    else for (let i = from; i < to; i += 16) v128.store(dst + i, v128.xor(v128.load(a + i), v128.load(b + i)));
+  }
+}
+
+/**
+ * dst[0, wide) = src0 OP src1 OP ... (every source has `wide` bytes, a multiple of 16), block by
+ * block: the first four sources in one fused pass, then three more at a time into the block of
+ * dst while it is still in L1 (a pass per source over the whole result would stream it through
+ * the cache nsrc times, and a pass per source over a block reads and writes dst nsrc times).
+ */
+function combine(op: i32, dst: u32, srcs: u32, nsrc: u32, wide: u32): void {
+  const first: u32 = nsrc < 4 ? nsrc : 4;
+  const p0 = srcPtr(srcs, 0);
+  const p1 = nsrc > 1 ? srcPtr(srcs, 1) : 0;
+  const p2 = nsrc > 2 ? srcPtr(srcs, 2) : 0;
+  const p3 = nsrc > 3 ? srcPtr(srcs, 3) : 0;
+  for (let blk: u32 = 0; blk < wide; blk += BLOCK) {
+    const end = blk + BLOCK < wide ? blk + BLOCK : wide;
+    if (first == 1) memory.copy(dst + blk, p0 + blk, end - blk);
+    else pass(op, first, dst, p0, p1, p2, p3, blk, end);
+    for (let j: u32 = first; j < nsrc; j += 3) {
+      const k: u32 = nsrc - j < 3 ? nsrc - j + 1 : 4;
+      const b = srcPtr(srcs, j);
+      const c = k > 2 ? srcPtr(srcs, j + 1) : 0;
+      const d = k > 3 ? srcPtr(srcs, j + 2) : 0;
+      pass(op, k, dst, dst, b, c, d, blk, end);
+    }
+  }
+}
+
 export function bitOp(op: i32, dst: u32, srcs: u32, nsrc: u32, maxlen: u32): void {
-  // The vector loop runs while every source has 16 more bytes; the rest goes byte by byte.
+  // The vector loops run while every source has 16 more bytes; the rest goes byte by byte.
   let minlen: u32 = maxlen;
   for (let j: u32 = 0; j < nsrc; j++) {
     const l = srcLen(srcs, j);
@@ -56,24 +103,7 @@ export function bitOp(op: i32, dst: u32, srcs: u32, nsrc: u32, maxlen: u32): voi
   if (op == BITOP_NOT) {
     const p = srcPtr(srcs, 0);
     for (let i: u32 = 0; i < wide; i += 16) v128.store(dst + i, v128.not(v128.load(p + i)));
-  } else {
-    // Source by source over blocks that stay in L1 (one pass per source over the whole result
-    // would stream it through the cache nsrc times).
-    for (let blk: u32 = 0; blk < wide; blk += BLOCK) {
-      const end = blk + BLOCK < wide ? blk + BLOCK : wide;
-      memory.copy(dst + blk, srcPtr(srcs, 0) + blk, end - blk);
-      for (let j: u32 = 1; j < nsrc; j++) {
-        const p = srcPtr(srcs, j);
-        if (op == BITOP_AND) {
-          for (let i = blk; i < end; i += 16) v128.store(dst + i, v128.and(v128.load(dst + i), v128.load(p + i)));
-        } else if (op == BITOP_OR) {
-          for (let i = blk; i < end; i += 16) v128.store(dst + i, v128.or(v128.load(dst + i), v128.load(p + i)));
-        } else {
-          for (let i = blk; i < end; i += 16) v128.store(dst + i, v128.xor(v128.load(dst + i), v128.load(p + i)));
-        }
-      }
-    }
-  }
+  } else combine(op, dst, srcs, nsrc, wide);
   for (let i = wide; i < maxlen; i++) {
     let b: u32 = i < srcLen(srcs, 0) ? <u32>load<u8>(srcPtr(srcs, 0) + i) : 0;
     if (op == BITOP_NOT) b = ~b;

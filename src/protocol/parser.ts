@@ -148,7 +148,7 @@ export class RequestParser {
   /** Declared length of the bulk being read; -1 when its length line is not read yet. */
   private bulkLen = -1;
   /**
-   * The command being read: its arguments so far in argv[0 .. argc). For up to 5 arguments argv
+   * The command being read: its arguments so far in argv[0 .. argc). For up to OWN_ARGV_MAX arguments argv
    * is the command's own exact-size array, allocated when the count line is read and handed over
    * as it is; for more it is `scratch`, reused from command to command (a fresh array per command
    * grew its backing store to 17 slots on the first push: ~150 bytes of garbage per command),
@@ -451,27 +451,18 @@ export class RequestParser {
     this.multibulkLen = ll;
     this.argc = 0;
     this.resolved = null;
-    // Literals: an inline allocation of a packed array (see takeArgv).
-    const E = EMPTY_ARG;
-    this.argv =
-      ll === 3 ? [E, E, E]
-      : ll === 2 ? [E, E]
-      : ll === 4 ? [E, E, E, E]
-      : ll === 1 ? [E]
-      : ll === 5 ? [E, E, E, E, E]
-      : this.scratch;
+    this.argv = ll <= OWN_ARGV_MAX ? ownArgv(ll) : this.scratch;
   }
 
   /**
-   * A command of n (1-5) arguments, its count line read (pos is after it), parsed in one pass
+   * A command of n (1 to OWN_ARGV_MAX) arguments, its count line read (pos is after it), parsed in one pass
    * when every argument is a complete small bulk (smallBulk): its array and the position stay
    * local, so nothing is stored into the parser but the new position and the resolved name.
    * Otherwise the arguments read so far become the started multibulk's state and null is
    * returned: parseMultibulk's loop goes on from there.
    */
   private wholeCommand(buf: Buffer, n: number): Buffer[] | null {
-    const E = EMPTY_ARG;
-    const argv: Buffer[] = n === 3 ? [E, E, E] : n === 2 ? [E, E] : n === 4 ? [E, E, E, E] : n === 1 ? [E] : [E, E, E, E, E];
+    const argv = ownArgv(n);
     let pos = this.pos;
     let resolved: unknown = null;
     let i = 0;
@@ -509,7 +500,7 @@ export class RequestParser {
       const d = buf[p + 1] - 48;
       if (d >= 1 && d <= 9 && p + 3 < buf.length && buf[p + 2] === CR) {
         this.pos = p + 4;
-        if (d > 5) this.startMultibulk(d);
+        if (d > OWN_ARGV_MAX) this.startMultibulk(d);
         else {
           const argv = this.wholeCommand(buf, d);
           if (argv !== null) return argv;
@@ -582,7 +573,7 @@ export class RequestParser {
     const scratch = this.scratch;
     this.argc = 0;
     if (this.argv !== scratch) {
-      // The command's own array (up to 5 arguments), full.
+      // The command's own array (up to OWN_ARGV_MAX arguments), full.
       const argv = this.argv;
       this.argv = scratch;
       return argv;
@@ -598,6 +589,27 @@ export class RequestParser {
 const EMPTY: Buffer[] = [];
 /** What a cleared scratch slot holds (a Buffer, so the scratch keeps one elements kind). */
 const EMPTY_ARG = Buffer.alloc(0);
+
+/**
+ * Commands of up to this many arguments get an array of their own (see RequestParser.argv): every
+ * count the one-digit count line read directly can give, so SET with options, HSET of two fields,
+ * BITFIELD of one operation or GEOADD of two points skip the scratch and its copy.
+ */
+const OWN_ARGV_MAX = 9;
+
+/** An array of n (1 to OWN_ARGV_MAX) slots, each literal an inline allocation of a packed array. */
+function ownArgv(n: number): Buffer[] {
+  const E = EMPTY_ARG;
+  return n === 3 ? [E, E, E]
+    : n === 2 ? [E, E]
+    : n === 4 ? [E, E, E, E]
+    : n === 1 ? [E]
+    : n === 5 ? [E, E, E, E, E]
+    : n === 6 ? [E, E, E, E, E, E]
+    : n === 7 ? [E, E, E, E, E, E, E]
+    : n === 8 ? [E, E, E, E, E, E, E, E]
+    : [E, E, E, E, E, E, E, E, E];
+}
 
 function isHexDigit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);

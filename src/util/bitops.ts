@@ -205,8 +205,19 @@ function combineBytes(op: BitOp, res: Uint8Array, b: Uint8Array, from: number, t
 }
 
 /**
+ * Whether bitopInto may write a result of maxlen bytes over a source of that length (BITOP's
+ * target among its sources): it runs through the kernel, which copies every source's chunk in
+ * before it writes the result's chunk at the same offset (the JavaScript loops would read
+ * overwritten bytes).
+ */
+export function bitopInPlace(maxlen: number, nsrc: number): boolean {
+  return maxlen >= KERNEL_MIN && nsrc <= MAX_KERNEL_SOURCES && kernelInstance() !== null;
+}
+
+/**
  * res[0, res.length) = src0 OP src1 OP ... (or NOT src0), a source shorter than res reading as
- * zero bytes past its end (Redis's bitopCommand). res must not be one of the sources.
+ * zero bytes past its end (Redis's bitopCommand). res must not be one of the sources, unless
+ * bitopInPlace(res.length, srcs.length).
  */
 export function bitopInto(op: BitOp, res: Uint8Array, srcs: Uint8Array[]): void {
   const maxlen = res.length;

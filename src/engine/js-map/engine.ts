@@ -27,7 +27,7 @@ import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
 import { toBuffer } from '../../util/bytes';
 import { latin1Of } from '../../util/latin1';
-import { bitopInto, popcount, popcountString } from '../../util/bitops';
+import { bitopInPlace, bitopInto, popcount, popcountString } from '../../util/bitops';
 import { JsHllRegisters } from '../../util/hyperloglog';
 
 import { jsContainers } from '../containers';
@@ -478,8 +478,9 @@ class JsMapDb implements Db, FastLoadTarget {
   /**
    * Db.bitop: the sources' bytes (stored JS strings read once as latin1), combined word by word
    * (util/bitops.ts) into a Buffer that is stored as it is (never copied): the target's own Buffer
-   * when it has the result's length and is not a source (written in place, as editString does),
-   * else a new one. Results up to BIG_AS_BUFFER bytes are stored as strings, as set() stores them.
+   * when it has the result's length and is not a source, or bitopInPlace allows it (written in
+   * place, as editString does), else a new one. Results up to BIG_AS_BUFFER bytes are stored as
+   * strings, as set() stores them.
    */
   bitop(op: BitOp, target: Bytes, sources: Bytes[]): number {
     const srcs: Uint8Array[] = [];
@@ -501,7 +502,7 @@ class JsMapDb implements Db, FastLoadTarget {
     const t = this.lookup(target);
     const old = t === NONE ? undefined : this.table.value(t);
     let res: Buffer;
-    if (old !== undefined && old instanceof Uint8Array && old.length === maxlen && (old.byteOffset & 7) === 0 && !srcs.includes(old)) {
+    if (old !== undefined && old instanceof Uint8Array && old.length === maxlen && (old.byteOffset & 7) === 0 && (!srcs.includes(old) || bitopInPlace(maxlen, srcs.length))) {
       if (this.snapshotHook !== null) this.snapshotHook.before(this, target);
       res = old as Buffer;
     } else res = Buffer.allocUnsafe(maxlen);

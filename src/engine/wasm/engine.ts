@@ -243,7 +243,10 @@ class WasmDb implements Db {
     const w = this.engine.w;
     const n = w.putBytes(key);
     const now = this.clock.now();
-    if (isString(value)) return this.setString(key, n, value.length, keepTtl, now, value, 0, strEnc === StrEnc.Raw);
+    if (isString(value)) {
+      this.setString(key, n, value.length, keepTtl, now, value, 0, strEnc === StrEnc.Raw);
+      return;
+    }
     if (value instanceof NativeCollection) return this.setNative(key, n, value, keepTtl, now);
     const c = value as Container;
     const h = this.newHandle(c);
@@ -266,19 +269,21 @@ class WasmDb implements Db {
 
   /**
    * set() of a string of vlen bytes (the key already in scratch, klen bytes): from `value`, or,
-   * when value is null, copied inside linear memory from address `from` (BITOP's result); `raw`
-   * marks it raw-encoded.
+   * when value is null, copied inside linear memory from address `from` (BITOP's result), or left
+   * for the caller to fill when `from` is -1; `raw` marks it raw-encoded. Returns the address of
+   * the new value's bytes (valid until the next allocation).
    */
-  private setString(key: Bytes, klen: number, vlen: number, keepTtl: boolean, now: number, value: BulkValue | null, from: number, raw: boolean): void {
+  private setString(key: Bytes, klen: number, vlen: number, keepTtl: boolean, now: number, value: BulkValue | null, from: number, raw: boolean): number {
     const w = this.engine.w;
     if (vlen > 0xffffffff) throw new WasmOutOfMemoryError('SET');
     const st = w.x.dbSetStr(this.ptr, klen, vlen, (keepTtl ? 1 : 0) | (raw ? 2 : 0), now);
     if (st < 0) throw new WasmOutOfMemoryError('SET');
     w.sync();
+    const vp = vlen > 0 ? w.resU32(R_PTR) : 0;
     if (vlen > 0) {
-      const vp = w.resU32(R_PTR);
-      if (value === null) w.u8.copyWithin(vp, from, from + vlen);
-      else if (typeof value === 'string') w.u8.latin1Write(value, vp, vlen);
+      if (value === null) {
+        if (from >= 0) w.u8.copyWithin(vp, from, from + vlen);
+      } else if (typeof value === 'string') w.u8.latin1Write(value, vp, vlen);
       else copyAll(w.u8, vp, value);
     }
     const old = w.resI32(R_HANDLE);
@@ -286,6 +291,7 @@ class WasmDb implements Db {
     this.dropHandle(old);
     if (misc === 2) this.expired(key);
     if (misc !== 1 && this.onNewKey) this.onNewKey(this, key);
+    return vp;
   }
 
   /** Db.incrBy (types.ts): one dbIncrBy call (assembly/keyspace.ts), no value copied out or in. */
@@ -367,9 +373,10 @@ class WasmDb implements Db {
   }
 
   /**
-   * Db.bitop (types.ts): the sources are read where they are; the result is computed into a
-   * temporary block (the target may be a source, and storing it frees its old value) and then
-   * copied into the target's new value, all inside linear memory.
+   * Db.bitop (types.ts): the sources are read where they are. When the target is none of them,
+   * its new value is allocated first (freeing its old value frees no source) and the result is
+   * computed straight into it; otherwise into a temporary block that is then copied into the
+   * target's new value (storing it frees the source's bytes), all inside linear memory.
    */
   bitop(op: BitOp, target: Bytes, sources: Bytes[]): number {
     const w = this.engine.w;
@@ -388,21 +395,24 @@ class WasmDb implements Db {
     }
     if (maxlen === 0) return 0;
     // Lookups free nothing but expired keys, whose lengths are 0: the pointers stay valid.
-    const size = maxlen + 8 * sources.length;
+    const direct = !sources.some((k) => k.equals(target));
+    const size = (direct ? 0 : maxlen) + 8 * sources.length;
     const tmp = w.x.alloc(size) >>> 0;
     if (tmp === 0) throw new WasmOutOfMemoryError('BITOP');
     try {
       w.sync();
-      const srcs = tmp + maxlen;
+      const srcs = tmp + size - 8 * sources.length;
       const dv = new DataView(w.u8.buffer);
       for (let j = 0; j < sources.length; j++) {
         dv.setUint32(srcs + 8 * j, ptrs[j], true);
         dv.setUint32(srcs + 8 * j + 4, lens[j], true);
       }
-      w.x.bitOp(op, tmp, srcs, sources.length, maxlen);
+      if (!direct) w.x.bitOp(op, tmp, srcs, sources.length, maxlen);
       if (this.snapshotHook !== null) this.snapshotHook.before(this, target);
       this.forgetEncoding(target);
-      this.setString(target, w.putBytes(target), maxlen, false, now, null, tmp, true);
+      // Allocating the new value moves no other value: the sources' pointers stay valid.
+      const vp = this.setString(target, w.putBytes(target), maxlen, false, now, null, direct ? -1 : tmp, true);
+      if (direct) w.x.bitOp(op, vp, srcs, sources.length, maxlen);
     } finally {
       w.x.free(tmp, size);
     }
