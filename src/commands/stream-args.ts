@@ -5,10 +5,10 @@
 import type { Client } from '../server/client';
 import type { Reply } from '../protocol/reply';
 import { fail } from './errors';
-import type { BulkValue, StreamValue } from '../engine/types';
-import { latin1 } from '../util/number';
+import type { BulkSink, BulkValue, StreamValue } from '../engine/types';
+import { latin1, writeDigitsBefore } from '../util/number';
 import { alsoPropagate } from '../server/propagate';
-import { Consumer, ConsumerGroup, formatId, idCmp, idDecr, idIncr, INVALID_ENTRIES_READ, Nack, parseStreamId, StreamID, StreamNode, U64_MAX_NORM } from '../engine/containers/stream';
+import { Consumer, ConsumerGroup, formatId, idCmp, idDecr, idIncr, INVALID_ENTRIES_READ, Nack, NodeLimits, parseStreamId, StreamID, StreamNode, U64_MAX_NORM } from '../engine/containers/stream';
 
 export const INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
 
@@ -53,8 +53,37 @@ export function rangeEnd(arg: Buffer): StreamID {
   return n;
 }
 
+/**
+ * An ID's digits, "ms-seq" written backwards from the end (two 20-digit parts and the dash fit).
+ * A plain Uint8Array: bulkBytes copies an ID of more than 16 bytes through subarray(), which
+ * is V8's builtin here and Node's slower FastBuffer-making one on a Buffer.
+ */
+const idDigits = new Uint8Array(48);
+/**
+ * The digits of the last ms part written (IDs generated in the same millisecond share it): a
+ * millisecond time has 13 digits, above 2^31, where writeDigitsBefore divides in floating point.
+ */
+let lastMs = -1;
+const msDigits = new Uint8Array(20);
+let msLen = 0;
+
+/** The bulk "ms-seq", written from its digits when `r` takes bytes (no string built: XADD replies one per command). */
 export function replyId(r: Reply, id: StreamID): void {
-  r.bulk(formatId(id));
+  const ms = id.ms;
+  const seq = id.seq;
+  const sink = r as Partial<BulkSink>;
+  if (typeof ms !== 'number' || typeof seq !== 'number' || sink.bulkBytes === undefined) {
+    r.bulk(formatId(id));
+    return;
+  }
+  if (ms !== lastMs) {
+    msLen = 20 - writeDigitsBefore(msDigits, 20, ms);
+    lastMs = ms;
+  }
+  let q = writeDigitsBefore(idDigits, idDigits.length, seq);
+  idDigits[--q] = 45;
+  for (let i = 19; i >= 20 - msLen; i--) idDigits[--q] = msDigits[i];
+  sink.bulkBytes(idDigits, q, idDigits.length - q);
 }
 
 export function emitEntry(r: Reply, n: StreamNode, i: number): void {
@@ -194,9 +223,15 @@ export function replyFromConsumerPel(c: Client, r: Reply, s: StreamValue, start:
   return n;
 }
 
-export function nodeLimits(c: Client): { maxBytes: number; maxEntries: number } {
+/** nodeLimits' result, refilled per call (JsStream.append reads it and keeps nothing). */
+const limits: NodeLimits = { maxBytes: 0, maxEntries: 0 };
+
+/** stream-node-max-bytes / -entries, for JsStream.append (valid until the next call). */
+export function nodeLimits(c: Client): NodeLimits {
   const hot = c.server.config.hot;
-  return { maxBytes: hot['stream-node-max-bytes'], maxEntries: hot['stream-node-max-entries'] };
+  limits.maxBytes = hot['stream-node-max-bytes'];
+  limits.maxEntries = hot['stream-node-max-entries'];
+  return limits;
 }
 
 export function getOrCreateConsumer(c: Client, s: StreamValue, group: ConsumerGroup, name: string, key: BulkValue): Consumer {

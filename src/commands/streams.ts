@@ -20,7 +20,7 @@ import type { StreamValue } from '../engine/types';
 import { latin1 } from '../util/number';
 import { preventPropagation, propagateAs } from '../server/propagate';
 import type { Arg } from '../server/propagate';
-import { Consumer, ConsumerGroup, formatId, idCmp, idIncr, idIsZero, MAX_ID, parseStreamId, StreamID, U64_MAX_NORM } from '../engine/containers/stream';
+import { Consumer, ConsumerGroup, formatId, idCmp, idIncr, idIsZero, MAX_ID, MIN_ID, parseStreamId, StreamID, U64_MAX_NORM } from '../engine/containers/stream';
 
 const LISTPACK_MAX_SIZE = 1 << 30;
 const XADD_ID_TOO_SMALL = 'ERR The ID specified in XADD is equal or smaller than the target stream top item';
@@ -44,7 +44,7 @@ interface AddTrimArgs {
 
 /** streamParseAddOrTrimArgsOrReply */
 function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): AddTrimArgs {
-  const a: AddTrimArgs = { id: null, seqGiven: true, noMkstream: false, strategy: 'none', approx: false, limit: 0, maxlen: 0, minid: { ms: 0, seq: 0 }, idPos: 0, thresholdIdx: 0 };
+  const a: AddTrimArgs = { id: null, seqGiven: true, noMkstream: false, strategy: 'none', approx: false, limit: 0, maxlen: 0, minid: MIN_ID, idPos: 0, thresholdIdx: 0 };
   let i = 2;
   let limitGiven = false;
   for (; i < argv.length; i++) {
@@ -155,12 +155,11 @@ function xadd(c: Client, argv: Buffer[]): void {
     else id = idIncr(last) ?? { ms: 0, seq: 0 };
   }
   if (idCmp(id, last) <= 0) fail(XADD_ID_TOO_SMALL);
-  // The arguments themselves: append copies their bytes into the listpack before it returns.
-  const fv = argv.slice(fieldPos);
+  // The arguments themselves, from fieldPos: append copies their bytes into the listpack before it returns.
   let tot = 0;
-  for (let i = 0; i < nargs; i++) tot += fv[i].length;
+  for (let i = fieldPos; i < argv.length; i++) tot += argv[i].length;
   if (tot > LISTPACK_MAX_SIZE) fail('ERR Elements are too large to be stored');
-  s.append(id, fv, nodeLimits(c));
+  s.append(id, argv, nodeLimits(c), fieldPos);
   replyId(c.reply, id);
   c.server.keyspace.notify(c.dbIndex, 'xadd', key, 't');
   c.server.dirty();

@@ -15,6 +15,7 @@
 import { corrupt } from './errors';
 import { strToInt64 } from '../util/number';
 import { writeLatin1 } from '../util/latin1';
+import { copyRange } from '../util/bytes';
 
 /** string2ll on bytes: the int64 value, or null when the bytes are not its canonical form. */
 export function bytesToInt64(b: Uint8Array, start: number, len: number): number | bigint | null {
@@ -296,6 +297,6 @@ export function putLpString(b: Buffer, p: number, v: Buffer | string): number {
     hdr = 5;
   }
   if (typeof v === 'string') writeLatin1(b, p + hdr, v);
-  else v.copy(b, p + hdr);
+  else copyRange(b, p + hdr, v, 0, len);
   return putBacklen(b, p + hdr + len, hdr + len);
 }

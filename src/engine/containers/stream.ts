@@ -609,25 +609,25 @@ export class StreamNode {
     return out;
   }
 
-  /** True when fv's fields (fv = field,value,...) are the master fields, in order. */
-  sameFields(fv: readonly (Buffer | string)[]): boolean {
-    const nf = fv.length >>> 1;
+  /** True when the fields of fv[from..] (field,value,...) are the master fields, in order. */
+  sameFields(fv: readonly (Buffer | string)[], from: number): boolean {
+    const nf = (fv.length - from) >>> 1;
     if (nf !== this.nMaster) return false;
     const mf = (this.mf ??= this.masterFields());
-    for (let i = 0; i < nf; i++) if (!latin1Equals(mf[i], fv[2 * i])) return false;
+    for (let i = 0; i < nf; i++) if (!latin1Equals(mf[i], fv[from + 2 * i])) return false;
     return true;
   }
 
   /**
-   * streamAppendItem's listpack part: entry `fv` (field,value,... latin1 strings or bytes) with ID ms-seq and
+   * streamAppendItem's listpack part: entry fv[from..] (field,value,... latin1 strings or bytes) with ID ms-seq and
    * `flags` (SAMEFIELDS: write values only; DELETED: a tombstone, for loaders). `maxBytes` caps
    * the doubling. The node must have its own buffer.
    */
-  push(ms: U64, seq: U64, fv: readonly (Buffer | string)[], flags: number, maxBytes: number): void {
+  push(ms: U64, seq: U64, fv: readonly (Buffer | string)[], flags: number, maxBytes: number, from = 0): void {
     const same = (flags & FLAG_SAMEFIELDS) !== 0;
-    const nf = fv.length >>> 1;
+    const nf = (fv.length - from) >>> 1;
     let bound = 80;
-    for (let i = same ? 1 : 0; i < fv.length; i += same ? 2 : 1) bound += strBound(fv[i]);
+    for (let i = same ? from + 1 : from; i < fv.length; i += same ? 2 : 1) bound += strBound(fv[i]);
     const n = this.n;
     this.reserve(bound, maxBytes);
     if (n === 0) {
@@ -643,12 +643,12 @@ export class StreamNode {
     p = putLpInt(b, p, deltaOf(seq, this.masterSeq));
     let els: number;
     if (same) {
-      for (let i = 1; i < fv.length; i += 2) p = putLpString(b, p, fv[i]);
+      for (let i = from + 1; i < fv.length; i += 2) p = putLpString(b, p, fv[i]);
       p = putLpInt(b, p, nf + 3);
       els = nf + 4;
     } else {
       p = putLpInt(b, p, nf);
-      for (let i = 0; i < fv.length; i++) p = putLpString(b, p, fv[i]);
+      for (let i = from; i < fv.length; i++) p = putLpString(b, p, fv[i]);
       p = putLpInt(b, p, 2 * nf + 4);
       els = 2 * nf + 5;
     }
@@ -657,9 +657,19 @@ export class StreamNode {
     // A cached index that reached the end takes the new entry (a shorter one is extended when read).
     const s = this.id & (IX_SLOTS - 1);
     if (ixId[s] === this.id && ixLen[s] === n) ixPush(s, n, start - this.base, p - this.base);
-    b.writeUInt32LE(this.len, 0);
-    const ne = b.readUInt16LE(4);
-    if (ne !== 65535) b.writeUInt16LE(Math.min(65535, ne + els), 4);
+    // The header's total bytes (u32) and element count (u16, 65535 once unknown), little-endian,
+    // by plain stores (typed array stores keep the low 8 bits).
+    const len = this.len;
+    b[0] = len;
+    b[1] = len >>> 8;
+    b[2] = len >>> 16;
+    b[3] = len >>> 24;
+    const ne = b[4] | (b[5] << 8);
+    if (ne !== 65535) {
+      const m = Math.min(65535, ne + els);
+      b[4] = m;
+      b[5] = m >>> 8;
+    }
     this.n = n + 1;
     if (flags & FLAG_DELETED) this.setCounter(1, ++this.nDeleted);
     else this.setCounter(0, ++this.nLive);
@@ -1178,13 +1188,13 @@ export class JsStream implements Container {
   }
 
   /**
-   * streamAppendItem with an already validated ID (> lastId). `fv` holds field,value pairs (XADD's
+   * streamAppendItem with an already validated ID (> lastId). fv[from..] holds field,value pairs (XADD's
    * arguments, or latin1 strings: their bytes are copied, nothing keeps them). Returns nothing: the caller
    * updates nothing else.
    */
-  append(id: StreamID, fv: readonly (Buffer | string)[], limits: NodeLimits): void {
+  append(id: StreamID, fv: readonly (Buffer | string)[], limits: NodeLimits, from = 0): void {
     let totelelen = 0;
-    for (const s of fv) totelelen += s.length;
+    for (let i = from; i < fv.length; i++) totelelen += fv[i].length;
     let maxBytes = limits.maxBytes;
     if (maxBytes === 0 || maxBytes > LISTPACK_MAX_SIZE) maxBytes = LISTPACK_MAX_SIZE;
     const nodes = this.nodes;
@@ -1199,9 +1209,9 @@ export class JsStream implements Container {
     }
     let flags = 0;
     if (!node) {
-      const numfields = fv.length >>> 1;
+      const numfields = (fv.length - from) >>> 1;
       const fields: string[] = new Array(numfields);
-      for (let i = 0; i < numfields; i++) fields[i] = latin1Of(fv[2 * i]);
+      for (let i = 0; i < numfields; i++) fields[i] = latin1Of(fv[from + 2 * i]);
       node = new StreamNode(fields, reuse);
       nodes.push(node);
       flags = FLAG_SAMEFIELDS;
@@ -1209,9 +1219,9 @@ export class JsStream implements Container {
       // A sealed node takes appends again when its successors were deleted (as in Redis).
       this.reopen(node, totelelen + 64);
       delta -= node.memBytes();
-      if (node.sameFields(fv)) flags = FLAG_SAMEFIELDS;
+      if (node.sameFields(fv, from)) flags = FLAG_SAMEFIELDS;
     }
-    node.push(id.ms, id.seq, fv, flags, maxBytes);
+    node.push(id.ms, id.seq, fv, flags, maxBytes, from);
     this.adjustBytes(delta + node.memBytes());
     this.length++;
     this.entriesAdded++;
