@@ -42,8 +42,15 @@ interface AddTrimArgs {
   thresholdIdx: number;
 }
 
+/**
+ * What parseAddTrim returns for `XADD key * ...` (no option, a generated ID): shared, read only,
+ * so that the most common XADD allocates no options object.
+ */
+const PLAIN_XADD: Readonly<AddTrimArgs> = { id: null, seqGiven: true, noMkstream: false, strategy: 'none', approx: false, limit: 0, maxlen: 0, minid: MIN_ID, idPos: 2, thresholdIdx: 0 };
+
 /** streamParseAddOrTrimArgsOrReply */
-function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): AddTrimArgs {
+function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): Readonly<AddTrimArgs> {
+  if (xadd && argv.length > 2 && argv[2].length === 1 && argv[2][0] === 42) return PLAIN_XADD;
   const a: AddTrimArgs = { id: null, seqGiven: true, noMkstream: false, strategy: 'none', approx: false, limit: 0, maxlen: 0, minid: MIN_ID, idPos: 0, thresholdIdx: 0 };
   let i = 2;
   let limitGiven = false;
@@ -106,7 +113,7 @@ function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): AddTrimArgs {
  * exact (`~` becomes `=` and the threshold the length or first ID it left), so that loading the
  * AOF trims exactly as this run did.
  */
-function replayedAddTrim(c: Client, argv: Buffer[], a: AddTrimArgs, s: StreamValue, id: StreamID | null): void {
+function replayedAddTrim(c: Client, argv: Buffer[], a: Readonly<AddTrimArgs>, s: StreamValue, id: StreamID | null): void {
   if (!c.server.propagation.active) return;
   const generated = id !== null && (!a.id || !a.seqGiven);
   if (!generated && !a.approx) return;
@@ -119,7 +126,7 @@ function replayedAddTrim(c: Client, argv: Buffer[], a: AddTrimArgs, s: StreamVal
   propagateAs(c, ...out);
 }
 
-function doTrim(s: StreamValue, a: AddTrimArgs): number {
+function doTrim(s: StreamValue, a: Readonly<AddTrimArgs>): number {
   if (a.strategy === 'none') return 0;
   return s.trim(a.strategy, a.maxlen, a.minid, a.approx, a.limit);
 }
