@@ -654,7 +654,7 @@ const TAIL_ONE = new Set([
 ]);
 const TAIL_MULTI = new Set([
   'string.byte', 'string.find', 'string.match', 'string.gsub', 'select', 'unpack', 'next', 'pairs', 'ipairs',
-  'loadstring', 'load', 'assert', 'table.foreach', 'table.foreachi', 'coroutine.yield', 'coroutine.resume', 'math.frexp', 'cmsgpack.unpack', 'cmsgpack.unpack_one', 'cmsgpack.unpack_limit', 'struct.unpack',
+  'loadstring', 'load', 'assert', 'table.foreach', 'table.foreachi', 'table.insert', 'table.remove', 'table.sort', 'coroutine.yield', 'coroutine.resume', 'math.frexp', 'cmsgpack.unpack', 'cmsgpack.unpack_one', 'cmsgpack.unpack_limit', 'struct.unpack',
 ]);
 
 /**

@@ -617,6 +617,8 @@ do
   local concat, insert, remove = table.concat, table.insert, table.remove
   tablelib.concat = function(...)
     local t, sep, i, j = ...
+    -- (5.1's tconcat reads the separator before it checks the table)
+    if type(t) ~= 'table' and sep ~= nil and type(sep) ~= 'string' and type(sep) ~= 'number' then argerror(2, 2, 'concat', 'string expected, got ' .. type(sep)) end
     local mi, mj = math_type(i), math_type(j)
     if (mi == 'float' and (i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31)) or (mj == 'float' and (j % 1 ~= 0 or j >= 0x1p31 or j < -0x1p31))
       or (mi == nil and i ~= nil) or (mj == nil and j ~= nil) then return concat(t, sep, I(i), I(j)) end
@@ -654,28 +656,38 @@ do
   end
 end
 -- (5.1's luaL_checktype of their arguments)
-local function checktable(t, n, fname)
-  if type(t) ~= 'table' then argerror(3, n, fname, 'table expected, got ' .. (t == nil and 'nil' or type(t))) end
+-- (nargs: how many arguments the library function got, for "no value")
+local function checktable(t, n, fname, nargs)
+  if type(t) ~= 'table' then argerror(3, n, fname, 'table expected, got ' .. (n > nargs and 'no value' or type(t))) end
 end
-tablelib.getn = function(t)
-  if type(t) ~= 'table' then checktable(t, 1, 'getn') end
+tablelib.getn = function(...)
+  local t = ...
+  if type(t) ~= 'table' then checktable(t, 1, 'getn', select('#', ...)) end
   return #t + 0.0
 end
-tablelib.setn = function() error("'setn' is obsolete", 2) end
-tablelib.maxn = function(t)
-  if type(t) ~= 'table' then checktable(t, 1, 'maxn') end
+tablelib.setn = function(...)
+  checktable((...), 1, 'setn', select('#', ...))
+  error("'setn' is obsolete", 2)
+end
+tablelib.maxn = function(...)
+  local t = ...
+  if type(t) ~= 'table' then checktable(t, 1, 'maxn', select('#', ...)) end
   local m = 0
   for k in next, t do if type(k) == 'number' and k > m then m = k end end
   return m + 0.0
 end
-tablelib.foreach = function(t, f)
-  checktable(t, 1, 'foreach')
-  if type(f) ~= 'function' then argerror(2, 2, 'foreach', 'function expected, got ' .. type(f)) end
+tablelib.foreach = function(...)
+  local t, f = ...
+  local n = select('#', ...)
+  checktable(t, 1, 'foreach', n)
+  if type(f) ~= 'function' then argerror(2, 2, 'foreach', 'function expected, got ' .. (n < 2 and 'no value' or type(f))) end
   for k, v in next, t do local r = f(k, v) if r ~= nil then return r end end
 end
-tablelib.foreachi = function(t, f)
-  checktable(t, 1, 'foreachi')
-  if type(f) ~= 'function' then argerror(2, 2, 'foreachi', 'function expected, got ' .. type(f)) end
+tablelib.foreachi = function(...)
+  local t, f = ...
+  local n = select('#', ...)
+  checktable(t, 1, 'foreachi', n)
+  if type(f) ~= 'function' then argerror(2, 2, 'foreachi', 'function expected, got ' .. (n < 2 and 'no value' or type(f))) end
   for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end
 end
 do
@@ -1077,7 +1089,10 @@ do
     if math_type(k) == 'float' and k % 1 == 0 and k >= -9.2233720368547758e18 and k < 9.2233720368547758e18 then return k | 0 end
     return k
   end
-  local function next51(t, k)
+  local function next51(...)
+    local t, k = ...
+    -- (5.4's next says "got nil" for a missing table too)
+    if t == nil and select('#', ...) == 0 then argerror(2, 1, 'next', 'table expected, got no value') end
     -- (a read-only proxy, _G included, iterates the table behind it as on Redis)
     local real = PROT[t]
     if real then
@@ -1119,7 +1134,9 @@ RG.loadstring = function(...)
   return load_translated(s, name or s)
 end
 RG.rawequal = rawequal
-RG.rawget = function(t, k)
+RG.rawget = function(...)
+  local t, k = ...
+  if t == nil and select('#', ...) == 0 then argerror(2, 1, 'rawget', 'table expected, got no value') end
   if t == ENV then t = ENV_MT.__index
   else local real = PROT[t] if type(real) == 'table' then t = real end end
   return rawget(t, k)
