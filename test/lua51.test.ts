@@ -1594,6 +1594,16 @@ const CORPUS: string[] = [
   "return {pcall(function() return math.tanh(1, 'y') end)}",
   "return {pcall(math.atan)}",
   "return tostring(math.atan(-0.0, 1))",
+  // tonumber's base through luaL_optint (5.1's (int) of a float or numeric string)
+  "return {pcall(function() return tonumber('x', 0/0) end)}",
+  "return tonumber('z', 36.9)",
+  "return tonumber('10', 10.7)",
+  "return tonumber('ff', '16')",
+  "return {pcall(function() return tonumber('ff', {}) end)}",
+  "return tonumber('11', 2^32+2)",
+  "return {pcall(function() return tonumber('1', 2^31) end)}",
+  "return tonumber(' 12 ', 10.2)",
+  "return tonumber('1e1', 10.5)",
   // argument errors of the table, bit and base functions: 'no value' against 'nil', concat's separator
   // checked first, insert/remove/sort in tail position named, rawset's texts, bit.tohex(x, nil) refused
   "return {pcall(function() return table.concat('x', {}) end)}",

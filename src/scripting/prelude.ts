@@ -1186,10 +1186,11 @@ RG.tonumber = function(...)
     -- (the common case without math_type: a number other than 0 and NaN as a double; x + 0.0 is
     -- x for a float, and 0 and NaN keep their sign below)
     if n ~= nil and n ~= 0 and n == n then return n + 0.0 end
-  elseif base == 10 then n = tonumber(v)
+  elseif I(base) == 10 then n = tonumber(v)
   else
     if type(v) == 'number' then v = tostring51(v) end
-    n = tonumber(v, base)
+    -- (luaL_optint: the base as 5.1's (int), tonumber('z', 36.9) is base 36)
+    n = tonumber(v, I(base))
     -- (5.1's strtoul: a negative number is read as its unsigned long)
     if n and n < 0 then return n + 0x1p64 end
   end
