@@ -155,6 +155,37 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['GEOSEARCH', r.key(), ...(r.next() < 0.5 ? ['FROMMEMBER', r.pick(['m1', 'm2'])] : ['FROMLONLAT', '14', '38']), ...(r.next() < 0.5 ? ['BYRADIUS', r.pick(['100', '300', '-1']), 'km'] : ['BYBOX', '400', '300', 'km']), r.pick(['ASC', 'DESC', 'WITHDIST', 'WITHCOORD'])] }),
     (r) => ({ args: ['GEOSEARCHSTORE', r.key(), r.key(), 'FROMLONLAT', '14', '38', 'BYRADIUS', '300', 'km', ...(r.next() < 0.5 ? ['STOREDIST'] : [])] }),
   ],
+  // Collections past their small encodings (listpack/intset -> skiplist/hashtable/quicklist of
+  // several nodes): many elements in one command, then ranges, ranks and removals over them. (No
+  // lex ranges: over members of different scores Redis's answer depends on its skip list's levels.)
+  zremrangebyrank: [
+    (r) => { const n = r.pick([20, 130, 300]); const b = r.int(0, 50); return { args: ['ZADD', r.key(), ...Array.from({ length: n }, (_, i) => [String((b + i * 7) % 211 - 50), `m${(b + i) % 400}`]).flat()] }; },
+    (r) => { const n = r.pick([20, 130, 300]); const b = r.int(0, 50); return { args: ['HSET', r.key(), ...Array.from({ length: n }, (_, i) => [`f${(b + i) % 400}`, i % 9 === 0 ? 'v'.repeat(70) : String(i)]).flat()] }; },
+    (r) => { const n = r.pick([20, 600]); const b = r.int(0, 50); return { args: ['SADD', r.key(), ...Array.from({ length: n }, (_, i) => (r.next() < 0.02 ? `s${i}` : String(b + i)))] }; },
+    (r) => { const n = r.pick([50, 700, 2000]); return { args: [r.pick(['RPUSH', 'LPUSH']), r.key(), ...Array.from({ length: n }, (_, i) => (i % 50 === 0 ? 'e'.repeat(r.pick([10, 300, 9000])) : `e${i % 37}`))] }; },
+    (r) => ({ args: [r.pick(['ZRANGE', 'ZREVRANGE']), r.key(), r.pick(['0', '10', '-20', '129', '-1']), r.pick(['-1', '20', '200', '-100']), ...(r.next() < 0.3 ? ['WITHSCORES'] : [])] }),
+    (r) => ({ args: ['ZRANGE', r.key(), r.pick(['(0', '-10', '-inf', '100']), r.pick(['+inf', '50', '(120']), 'BYSCORE', ...(r.next() < 0.3 ? ['REV'] : []), ...(r.next() < 0.4 ? ['LIMIT', r.pick(['0', '5', '-1']), r.pick(['3', '-1', '10'])] : [])] }),
+    (r) => ({ args: [r.pick(['ZRANK', 'ZREVRANK', 'ZSCORE']), r.key(), `m${r.int(0, 420)}`] }),
+    (r) => ({ args: ['ZREMRANGEBYRANK', r.key(), r.pick(['0', '5', '-10']), r.pick(['2', '-1', '100'])] }),
+    (r) => ({ args: ['ZREMRANGEBYSCORE', r.key(), r.pick(['-inf', '0', '(10']), r.pick(['5', '(60', '+inf'])] }),
+    (r) => ({ args: [r.pick(['ZPOPMIN', 'ZPOPMAX']), r.key(), r.pick(['1', '5', '200'])] }),
+    (r) => ({ args: ['ZCOUNT', r.key(), r.pick(['-inf', '0', '(10']), r.pick(['5', '(60', '+inf'])] }),
+    (r) => ({ args: ['HGETALL', r.key()], opts: { unordered: true } }),
+    (r) => ({ args: ['HDEL', r.key(), ...Array.from({ length: r.pick([1, 50, 200]) }, (_, i) => `f${i * 3}`)] }),
+    (r) => ({ args: ['HMGET', r.key(), `f${r.int(0, 400)}`, `f${r.int(0, 400)}`] }),
+    (r) => ({ args: ['SMISMEMBER', r.key(), String(r.int(0, 700)), `s${r.int(0, 600)}`] }),
+    (r) => ({ args: ['SINTERCARD', '2', r.key(), r.key(), ...(r.next() < 0.4 ? ['LIMIT', r.pick(['0', '10'])] : [])] }),
+    (r) => ({ args: ['SREM', r.key(), ...Array.from({ length: r.pick([1, 100, 550]) }, (_, i) => String(i))] }),
+    (r) => ({ args: ['LRANGE', r.key(), r.pick(['0', '45', '-60', '690']), r.pick(['-1', '60', '1000', '-650'])] }),
+    (r) => ({ args: ['LINDEX', r.key(), r.pick(['0', '49', '50', '-1', '700', '-1999'])] }),
+    (r) => ({ args: ['LSET', r.key(), r.pick(['0', '50', '-1', '650']), r.pick(['z', 'z'.repeat(9000)])] }),
+    (r) => ({ args: ['LINSERT', r.key(), r.pick(['BEFORE', 'AFTER']), r.pick(['e3', 'e36', 'e' + 'e'.repeat(9)]), r.pick(['new', 'n'.repeat(400)])] }),
+    (r) => ({ args: ['LREM', r.key(), r.pick(['0', '2', '-3']), r.pick(['e5', 'e36'])] }),
+    (r) => ({ args: ['LTRIM', r.key(), r.pick(['0', '10', '-500']), r.pick(['-1', '600', '-5'])] }),
+    (r) => ({ args: ['LPOS', r.key(), r.pick(['e5', 'e36', 'z']), ...(r.next() < 0.5 ? ['RANK', r.pick(['1', '-1', '3'])] : []), ...(r.next() < 0.5 ? ['COUNT', r.pick(['0', '2'])] : []), ...(r.next() < 0.3 ? ['MAXLEN', r.pick(['10', '100'])] : [])] }),
+    (r) => ({ args: [r.pick(['LPOP', 'RPOP']), r.key(), r.pick(['1', '60', '1000'])] }),
+    (r) => ({ args: ['OBJECT', 'ENCODING', r.key()] }),
+  ],
   // Streams with explicit IDs only ('*' takes the server's clock, which the two servers do not
   // share); consumer groups without the idle times (XPENDING's summary form, XCLAIM/XAUTOCLAIM
   // with min-idle-time 0).
