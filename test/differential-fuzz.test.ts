@@ -155,6 +155,22 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['GEOSEARCH', r.key(), ...(r.next() < 0.5 ? ['FROMMEMBER', r.pick(['m1', 'm2'])] : ['FROMLONLAT', '14', '38']), ...(r.next() < 0.5 ? ['BYRADIUS', r.pick(['100', '300', '-1']), 'km'] : ['BYBOX', '400', '300', 'km']), r.pick(['ASC', 'DESC', 'WITHDIST', 'WITHCOORD'])] }),
     (r) => ({ args: ['GEOSEARCHSTORE', r.key(), r.key(), 'FROMLONLAT', '14', '38', 'BYRADIUS', '300', 'km', ...(r.next() < 0.5 ? ['STOREDIST'] : [])] }),
   ],
+  // Expiry: absolute times far ahead (EXAT/PXAT/EXPIREAT: exact), relative ones of hours (their
+  // remaining time compared as 'some time left', see remainingTime), and the options' errors.
+  getex: [
+    (r) => ({ args: ['SET', r.key(), r.value(), ...r.pick<string[]>([['EX', '7200'], ['PX', '7200000'], ['EXAT', '4102444800'], ['PXAT', '4102444800123'], ['KEEPTTL'], ['EX', '0'], ['PX', '-5'], ['EXAT', 'x'], ['EX', '9223372036854775807'], ['KEEPTTL', 'EX', '5']]), ...(r.next() < 0.3 ? [r.pick(['NX', 'XX', 'GET'])] : [])] }),
+    (r) => ({ args: ['GETEX', r.key(), ...r.pick<string[]>([[], ['PERSIST'], ['EX', '7200'], ['PXAT', '4102444800999'], ['EXAT', '4102444801'], ['EX', '-1'], ['PX', 'x'], ['PERSIST', 'EX', '5']])] }),
+    (r) => ({ args: [r.pick(['EXPIRE', 'PEXPIRE']), r.key(), r.pick(['7200', '7200000', '-1', '0', 'x', '9223372036854775807']), ...(r.next() < 0.4 ? [r.pick(['NX', 'XX', 'GT', 'LT', 'NX XX'])] : [])].flatMap((a) => (a === 'NX XX' ? ['NX', 'XX'] : [a])) }),
+    (r) => ({ args: [r.pick(['EXPIREAT', 'PEXPIREAT']), r.key(), r.pick(['4102444800', '4102444800000', '4102444900', '1', '-1', 'x']), ...(r.next() < 0.4 ? [r.pick(['NX', 'XX', 'GT', 'LT'])] : [])] }),
+    (r) => ({ args: [r.pick(['TTL', 'PTTL', 'EXPIRETIME', 'PEXPIRETIME']), r.key()], opts: { remainingTime: true } }),
+    (r) => ({ args: ['PERSIST', r.key()] }),
+    (r) => ({ args: ['GETDEL', r.key()] }),
+    (r) => ({ args: ['RENAME', r.key(), r.key()] }),
+    (r) => ({ args: ['COPY', r.key(), r.key(), ...(r.next() < 0.5 ? ['REPLACE'] : [])] }),
+    (r) => ({ args: ['SETEX', r.key(), r.pick(['7200', '0', '-1', 'x']), r.value()] }),
+    (r) => ({ args: ['PSETEX', r.key(), r.pick(['7200000', '0', 'x']), r.value()] }),
+    (r) => ({ args: ['INCRBYFLOAT', r.key(), r.pick(['1.5', '-0.5', '1e3'])] }),
+  ],
   // Collections past their small encodings (listpack/intset -> skiplist/hashtable/quicklist of
   // several nodes): many elements in one command, then ranges, ranks and removals over them. (No
   // lex ranges: over members of different scores Redis's answer depends on its skip list's levels.)
