@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { enginesUnderTest, haveRedisServer, startRedust, startReference } from './helpers/servers';
 import { Differential, normalize, CompareOptions } from './helpers/diff';
-import { renderNode } from '../src/protocol/resp-reader';
+import { renderNode, type RespNode } from '../src/protocol/resp-reader';
 import type { Arg } from './helpers/raw';
 import { rng } from './helpers/rng';
 
@@ -155,6 +155,15 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['GEOSEARCH', r.key(), ...(r.next() < 0.5 ? ['FROMMEMBER', r.pick(['m1', 'm2'])] : ['FROMLONLAT', '14', '38']), ...(r.next() < 0.5 ? ['BYRADIUS', r.pick(['100', '300', '-1']), 'km'] : ['BYBOX', '400', '300', 'km']), r.pick(['ASC', 'DESC', 'WITHDIST', 'WITHCOORD'])] }),
     (r) => ({ args: ['GEOSEARCHSTORE', r.key(), r.key(), 'FROMLONLAT', '14', '38', 'BYRADIUS', '300', 'km', ...(r.next() < 0.5 ? ['STOREDIST'] : [])] }),
   ],
+  // Transactions: the other families' commands get queued between MULTI and EXEC (or DISCARD),
+  // WATCHed keys get changed, and the state errors (nested MULTI, EXEC without MULTI...) happen.
+  multi: [
+    () => ({ args: ['MULTI'] }),
+    () => ({ args: ['EXEC'] }),
+    (r) => ({ args: [r.pick(['EXEC', 'DISCARD'])] }),
+    (r) => ({ args: ['WATCH', r.key(), ...(r.next() < 0.3 ? [r.key()] : [])] }),
+    () => ({ args: ['UNWATCH'] }),
+  ],
   // Expiry: absolute times far ahead (EXAT/PXAT/EXPIREAT: exact), relative ones of hours (their
   // remaining time compared as 'some time left', see remainingTime), and the options' errors.
   getex: [
@@ -254,16 +263,34 @@ for (const engine of enginesUnderTest()) {
         for (const [first, list] of Object.entries(GENERATORS)) if ((ONLY === null || ONLY.has(first)) && (await implemented(d, first))) gens.push(...list);
         const r = new Rand(rng(seed));
         const history: string[] = [];
+        /** Options of the commands queued since MULTI (null outside MULTI). */
+        let queued: CompareOptions[] | null = null;
         for (let i = 0; i < OPS; i++) {
           if (i === Math.floor(OPS / 2)) {
+            if (queued !== null) {
+              await d.check(['DISCARD']);
+              history.push('DISCARD');
+              queued = null;
+            }
             await d.check(['HELLO', '3'], { typeOnly: true });
             history.push('HELLO 3');
           }
           const { args, opts = {} } = r.pick(gens)(r);
           history.push(args.map((a) => (Buffer.isBuffer(a) ? JSON.stringify(a.latin1Slice()) : String(a))).join(' '));
           const [a, b] = await Promise.all([d.redust.send(...args), d.reference.send(...args)]);
-          const ra = renderNode(normalize(a, opts));
-          const rb = renderNode(normalize(b, opts));
+          // Inside MULTI each queued command's comparison options apply to its element of EXEC's reply.
+          const name = String(args[0]).toUpperCase();
+          let norm = (n: RespNode) => normalize(n, opts);
+          if (queued !== null && name === 'EXEC') {
+            const each = queued;
+            norm = (n) => (n.t === 'array' ? { ...n, v: n.v.map((x, k) => normalize(x, each[k] ?? {})) } : n);
+          }
+          const ra = renderNode(norm(a));
+          const rb = renderNode(norm(b));
+          if (name === 'MULTI' && b.t === 'simple') queued = [];
+          else if (name === 'EXEC' || name === 'DISCARD') {
+            if (b.t !== 'error' || !/without MULTI/.test(b.v)) queued = null;
+          } else if (queued !== null && b.t === 'simple' && b.v === 'QUEUED') queued.push(opts);
           if (ra !== rb) {
             // REDUST_FUZZ_DUMP=file: the whole history, to replay or reduce the failure
             if (process.env.REDUST_FUZZ_DUMP) writeFileSync(process.env.REDUST_FUZZ_DUMP, history.join('\n') + '\n');
