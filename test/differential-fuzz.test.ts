@@ -52,7 +52,8 @@ class Rand {
 const GENERATORS: Record<string, Gen[]> = {
   set: [
     (r) => ({ args: ['SET', r.key(), r.value()] }),
-    (r) => ({ args: ['SET', r.key(), r.value(), r.pick(['NX', 'XX', 'GET', 'KEEPTTL', 'EX', 'PX'])].concat(r.next() < 0.5 ? ['100'] : []) }),
+    // (a TTL of 100 s, not 100 ms: a key expiring between the two servers' commands would differ)
+    (r) => ({ args: ['SET', r.key(), r.value(), r.pick(['NX', 'XX', 'GET', 'KEEPTTL', 'EX', 'PX'])].concat(r.next() < 0.5 ? ['100000'] : []) }),
     (r) => ({ args: ['GET', r.key()] }),
     (r) => ({ args: ['MGET', r.key(), r.key(), r.key()] }),
     (r) => ({ args: ['MSET', r.key(), r.value(), r.key(), r.value()] }),
