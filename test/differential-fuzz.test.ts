@@ -242,6 +242,19 @@ const GENERATORS: Record<string, Gen[]> = {
   ],
 };
 
+/**
+ * Scripts: a command of another family run through redis.pcall (its reply converted to Lua and
+ * back, RESP3's types too after redis.setresp(3)), with the same comparison options.
+ */
+const SCRIPTED = Object.entries(GENERATORS).filter(([family]) => family !== 'multi').flatMap(([, list]) => list);
+GENERATORS.eval = [
+  (r) => {
+    const { args, opts } = r.pick(SCRIPTED)(r);
+    const body = r.next() < 0.4 ? 'redis.setresp(3) return redis.pcall(unpack(ARGV))' : 'return redis.pcall(unpack(ARGV))';
+    return { args: ['EVAL', body, '0', ...args], opts };
+  },
+];
+
 async function implemented(d: Differential, name: string): Promise<boolean> {
   const r = await d.redust.send('COMMAND', 'INFO', name);
   return r.t === 'array' && r.v[0].t === 'array';
