@@ -17,6 +17,19 @@ import { rng } from './helpers/rng';
 const HAVE_REF = haveRedisServer();
 const OPS = Number(process.env.REDUST_FUZZ_OPS ?? 3000);
 const SEEDS = (process.env.REDUST_FUZZ_SEEDS ?? '1,2,3').split(',').map(Number);
+/**
+ * Each seed runs twice: with the default settings, and with the smallest encoding thresholds on
+ * both servers, so that collections change encoding (listpack/intset to hashtable/skiplist, new
+ * quicklist and stream nodes) every few commands. REDUST_FUZZ_MODES=default|small picks one.
+ */
+const NO_SETTINGS: Record<string, string> = {};
+const MODES: { name: string; config: Record<string, string> }[] = [
+  { name: 'default settings', config: NO_SETTINGS },
+  {
+    name: 'small encodings',
+    config: { 'hash-max-listpack-entries': '2', 'hash-max-listpack-value': '4', 'set-max-intset-entries': '2', 'zset-max-listpack-entries': '2', 'zset-max-listpack-value': '4', 'list-max-listpack-size': '2', 'stream-node-max-entries': '2' },
+  },
+].filter((m) => !process.env.REDUST_FUZZ_MODES || process.env.REDUST_FUZZ_MODES.split(',').some((x) => m.name.startsWith(x)));
 /** REDUST_FUZZ_ONLY=xadd,zadd: only these generator families (keys of GENERATORS). */
 const ONLY = process.env.REDUST_FUZZ_ONLY ? new Set(process.env.REDUST_FUZZ_ONLY.split(',')) : null;
 
@@ -263,14 +276,14 @@ async function implemented(d: Differential, name: string): Promise<boolean> {
 for (const engine of enginesUnderTest()) {
   const t = suite(`differential fuzz [${engine}]`);
 
-  for (const seed of SEEDS) {
+  for (const seed of SEEDS) for (const mode of MODES) {
     if (!HAVE_REF) {
       t.skip(`seed ${seed}: no reference redis-server`);
       continue;
     }
-    t(`seed ${seed}: ${OPS} random commands, every reply identical to Redis 7.0`, async () => {
-      const srv = await startRedust(engine);
-      const ref = await startReference();
+    t(`seed ${seed}, ${mode.name}: ${OPS} random commands, every reply identical to Redis 7.0`, async () => {
+      const srv = await startRedust(engine, { config: mode.config });
+      const ref = await startReference(Object.entries(mode.config).flatMap(([k, v]) => [`--${k}`, v]));
       const d = await Differential.connect(srv.port, ref.port);
       try {
         const gens: Gen[] = [];
@@ -308,7 +321,7 @@ for (const engine of enginesUnderTest()) {
           if (ra !== rb) {
             // REDUST_FUZZ_DUMP=file: the whole history, to replay or reduce the failure
             if (process.env.REDUST_FUZZ_DUMP) writeFileSync(process.env.REDUST_FUZZ_DUMP, history.join('\n') + '\n');
-            assert.unreachable(`seed ${seed}, op ${i}: ${history[history.length - 1]}\n  redust: ${ra}\n  redis:  ${rb}\n  last commands:\n    ${history.slice(-15).join('\n    ')}`);
+            assert.unreachable(`seed ${seed} (${mode.name}), op ${i}: ${history[history.length - 1]}\n  redust: ${ra}\n  redis:  ${rb}\n  last commands:\n    ${history.slice(-15).join('\n    ')}`);
           }
         }
       } finally {
