@@ -338,9 +338,10 @@ function xautoclaim(c: Client, argv: Buffer[]): void {
   const s = lookupRead(c, argv[1], 'stream');
   const group = s?.group(latin1(argv[2]));
   if (!s || !group) fail(noGroupError(argv[1], argv[2]));
-  const consumer = getOrCreateConsumer(c, s, group, latin1(argv[3]), argv[1]);
   const now = c.server.clock.now();
-  consumer.seenTime = now;
+  // The consumer is looked up (or created) on the first entry claimed, as Redis 7.0 does: a call
+  // that claims nothing neither creates it nor refreshes its seen time.
+  let consumer: Consumer | null = null;
   preventPropagation(c); // propagated as one XCLAIM per entry claimed or dropped
   let attempts = count * attemptsFactor;
   const r = c.reply;
@@ -373,6 +374,10 @@ function xautoclaim(c: Client, argv: Buffer[]): void {
       continue;
     }
     if (minidle && now - nack.deliveryTime < minidle) continue;
+    if (!consumer) {
+      consumer = getOrCreateConsumer(c, s, group, latin1(argv[3]), argv[1]);
+      consumer.seenTime = now;
+    }
     if (nack.consumer !== consumer && nack.consumer) nack.consumer.pel.delete(id);
     nack.deliveryTime = now;
     if (!justid) nack.deliveryCount++;

@@ -10,11 +10,9 @@
  * Why native: the Lua encoder built the text from many small strings, ~10x Redis's time.
  * Complexity: O(size of the value).
  */
-import { LUA_TBOOLEAN, LUA_TLIGHTUSERDATA, LUA_TNIL, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, type LuaWasm } from './lua-wasm';
+import { LUA_TBOOLEAN, LUA_TLIGHTUSERDATA, LUA_TNIL, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_TYPE_NAMES, type LuaWasm } from './lua-wasm';
 import { formatG } from '../util/number';
 
-/** lua_typename for the types an error can name. */
-const TYPE_NAME = ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
 
 /** char2escape: the JSON text of each byte that needs escaping (undefined: the byte itself). */
 const ESCAPE: (Buffer | undefined)[] = new Array(256);
@@ -106,7 +104,7 @@ class JsonEncoder {
 
   /** json_encode_exception for the value at `idx`. */
   private fail(idx: number, reason: string): never {
-    throw new EncodeError(`Cannot serialise ${TYPE_NAME[this.w.ex.lua_type(this.L, idx)] ?? 'no value'}: ${reason}`);
+    throw new EncodeError(`Cannot serialise ${LUA_TYPE_NAMES[this.w.ex.lua_type(this.L, idx)] ?? 'no value'}: ${reason}`);
   }
 
   /** json_append_data: the value on top of the stack. */

@@ -34,10 +34,12 @@ end
 export const LIBS: Record<string, string> = {
   bit: String.raw`${LUA_ARGERROR}
 local floor, type, tonumber, error, select, string_format = math.floor, type, tonumber, error, select, string.format
-local function tobit(x, argn, fname)
+-- (present: whether the argument was passed at all, "nil" or "no value" in the error; the callers
+-- ask select('#', ...) only when the value is nil)
+local function tobit(x, argn, fname, present)
   if type(x) ~= 'number' then
     local n = tonumber(x)
-    if not n then argerror(3, argn or 1, fname or 'tobit', 'number expected, got ' .. (x == nil and 'no value' or type(x))) end
+    if not n then argerror(3, argn or 1, fname or 'tobit', 'number expected, got ' .. ((x == nil and not present) and 'no value' or type(x))) end
     x = n
   end
   if math.type(x) == 'float' then
@@ -51,23 +53,42 @@ local function tobit(x, argn, fname)
   return x
 end
 local bit = {}
-bit.tobit = function(x) return 0.0 + tobit(x, 1, 'tobit') end
-bit.bnot = function(x) return 0.0 + tobit(~tobit(x, 1, 'bnot')) end
-bit.band = function(x, ...) local r = tobit(x, 1, 'band') for i = 1, select('#', ...) do r = r & tobit((select(i, ...)), i + 1, 'band') end return 0.0 + tobit(r) end
-bit.bor = function(x, ...) local r = tobit(x, 1, 'bor') for i = 1, select('#', ...) do r = r | tobit((select(i, ...)), i + 1, 'bor') end return 0.0 + tobit(r) end
-bit.bxor = function(x, ...) local r = tobit(x, 1, 'bxor') for i = 1, select('#', ...) do r = r ~ tobit((select(i, ...)), i + 1, 'bxor') end return 0.0 + tobit(r) end
-bit.lshift = function(x, n) return 0.0 + tobit((tobit(x, 1, 'lshift') & 0xFFFFFFFF) << (tobit(n, 2, 'lshift') & 31)) end
-bit.rshift = function(x, n) return 0.0 + tobit((tobit(x, 1, 'rshift') & 0xFFFFFFFF) >> (tobit(n, 2, 'rshift') & 31)) end
-bit.arshift = function(x, n) return 0.0 + tobit(tobit(x, 1, 'arshift') >> (tobit(n, 2, 'arshift') & 31) | (tobit(x, 1, 'arshift') < 0 and ~(0xFFFFFFFF >> (tobit(n, 2, 'arshift') & 31)) or 0)) end
-bit.rol = function(x, n) x = tobit(x, 1, 'rol') & 0xFFFFFFFF n = tobit(n, 2, 'rol') & 31 return 0.0 + tobit((x << n) | (x >> (32 - n))) end
-bit.ror = function(x, n) x = tobit(x, 1, 'ror') & 0xFFFFFFFF n = tobit(n, 2, 'ror') & 31 return 0.0 + tobit((x >> n) | (x << (32 - n))) end
-bit.bswap = function(x)
-  x = tobit(x, 1, 'bswap') & 0xFFFFFFFF
+bit.tobit = function(...) local x = ... return 0.0 + tobit(x, 1, 'tobit', x ~= nil or select('#', ...) > 0) end
+bit.bnot = function(...) local x = ... return 0.0 + tobit(~tobit(x, 1, 'bnot', x ~= nil or select('#', ...) > 0)) end
+bit.band = function(...) local x = ... local r = tobit(x, 1, 'band', x ~= nil or select('#', ...) > 0) for i = 2, select('#', ...) do r = r & tobit((select(i, ...)), i, 'band', true) end return 0.0 + tobit(r) end
+bit.bor = function(...) local x = ... local r = tobit(x, 1, 'bor', x ~= nil or select('#', ...) > 0) for i = 2, select('#', ...) do r = r | tobit((select(i, ...)), i, 'bor', true) end return 0.0 + tobit(r) end
+bit.bxor = function(...) local x = ... local r = tobit(x, 1, 'bxor', x ~= nil or select('#', ...) > 0) for i = 2, select('#', ...) do r = r ~ tobit((select(i, ...)), i, 'bxor', true) end return 0.0 + tobit(r) end
+-- (the shifts and rotations convert the first argument, then the second, as LuaBitOp's barg calls)
+bit.lshift = function(...) local x, n = ... return 0.0 + tobit((tobit(x, 1, 'lshift', x ~= nil or select('#', ...) > 0) & 0xFFFFFFFF) << (tobit(n, 2, 'lshift', n ~= nil or select('#', ...) > 1) & 31)) end
+bit.rshift = function(...) local x, n = ... return 0.0 + tobit((tobit(x, 1, 'rshift', x ~= nil or select('#', ...) > 0) & 0xFFFFFFFF) >> (tobit(n, 2, 'rshift', n ~= nil or select('#', ...) > 1) & 31)) end
+bit.arshift = function(...)
+  local x, n = ...
+  x = tobit(x, 1, 'arshift', x ~= nil or select('#', ...) > 0)
+  n = tobit(n, 2, 'arshift', n ~= nil or select('#', ...) > 1) & 31
+  return 0.0 + tobit(x >> n | (x < 0 and ~(0xFFFFFFFF >> n) or 0))
+end
+bit.rol = function(...)
+  local x, n = ...
+  x = tobit(x, 1, 'rol', x ~= nil or select('#', ...) > 0) & 0xFFFFFFFF
+  n = tobit(n, 2, 'rol', n ~= nil or select('#', ...) > 1) & 31
+  return 0.0 + tobit((x << n) | (x >> (32 - n)))
+end
+bit.ror = function(...)
+  local x, n = ...
+  x = tobit(x, 1, 'ror', x ~= nil or select('#', ...) > 0) & 0xFFFFFFFF
+  n = tobit(n, 2, 'ror', n ~= nil or select('#', ...) > 1) & 31
+  return 0.0 + tobit((x >> n) | (x << (32 - n)))
+end
+bit.bswap = function(...)
+  local x = ...
+  x = tobit(x, 1, 'bswap', x ~= nil or select('#', ...) > 0) & 0xFFFFFFFF
   return 0.0 + tobit(((x & 0xFF) << 24) | ((x & 0xFF00) << 8) | ((x >> 8) & 0xFF00) | (x >> 24))
 end
-bit.tohex = function(x, n)
-  x = tobit(x, 1, 'tohex') & 0xFFFFFFFF
-  n = n == nil and 8 or tobit(n, 2, 'tohex')
+bit.tohex = function(...)
+  local x, n = ...
+  x = tobit(x, 1, 'tohex', x ~= nil or select('#', ...) > 0) & 0xFFFFFFFF
+  -- (8 digits only when the second argument is absent: an explicit nil is refused, lua_isnone)
+  if n == nil and select('#', ...) < 2 then n = 8 else n = tobit(n, 2, 'tohex', true) end
   local upper = false
   if n < 0 then n = -n upper = true end
   if n > 8 then n = 8 end

@@ -38,6 +38,8 @@ export const LUA_TTABLE = 5;
 export const LUA_TFUNCTION = 6;
 export const LUA_TUSERDATA = 7;
 export const LUA_TTHREAD = 8;
+/** lua_typename of each type (LUA_TNIL .. LUA_TTHREAD); LUA_TNONE is "no value". */
+export const LUA_TYPE_NAMES = ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
 export const LUA_OK = 0;
 export const LUA_YIELD = 1;
 export const LUA_MASKCOUNT = 1 << 3;

@@ -646,6 +646,7 @@ const TAIL_ONE = new Set([
   'string.sub', 'string.rep', 'string.char', 'string.len', 'string.format', 'string.gmatch', 'string.gfind',
   'table.concat', 'table.getn', 'table.maxn', 'table.setn',
   'math.floor', 'math.ceil', 'math.max', 'math.min', 'math.log', 'math.pow', 'math.ldexp', 'math.log10', 'math.cosh', 'math.sinh', 'math.tanh', 'math.atan2', 'math.random',
+  'math.acos', 'math.asin', 'math.atan', 'math.fmod', 'math.mod',
   'error', 'gcinfo', 'collectgarbage', 'rawget', 'setmetatable', 'tonumber', 'tostring',
   'redis.error_reply', 'redis.status_reply',
   'cjson.encode', 'cjson.decode', 'cmsgpack.pack', 'struct.pack', 'struct.size',
@@ -653,7 +654,7 @@ const TAIL_ONE = new Set([
 ]);
 const TAIL_MULTI = new Set([
   'string.byte', 'string.find', 'string.match', 'string.gsub', 'select', 'unpack', 'next', 'pairs', 'ipairs',
-  'loadstring', 'load', 'assert', 'table.foreach', 'table.foreachi', 'coroutine.yield', 'coroutine.resume', 'math.frexp', 'cmsgpack.unpack', 'cmsgpack.unpack_one', 'cmsgpack.unpack_limit', 'struct.unpack',
+  'loadstring', 'load', 'assert', 'table.foreach', 'table.foreachi', 'table.insert', 'table.remove', 'table.sort', 'coroutine.yield', 'coroutine.resume', 'math.frexp', 'cmsgpack.unpack', 'cmsgpack.unpack_one', 'cmsgpack.unpack_limit', 'struct.unpack',
 ]);
 
 /**

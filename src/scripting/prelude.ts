@@ -110,6 +110,8 @@ end
 local function copy(t) local c = {} for k, v in next, t do c[k] = v end return c end
 
 local strtod_special
+-- (5.1's reading of a number or numeric string as a double, defined below)
+local num51
 local real_tostring = tostring
 local dbg_getmetatable, rawget0 = debug.getmetatable, rawget
 local function tostring51(v)
@@ -446,8 +448,12 @@ local function I64(v)
 end
 -- a position argument 5.4 cannot take as it is (not integral, or past 32 bits)
 local function odd(i) return math_type(i) == 'float' and (i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31) end
--- (the others: luaL_checkint, an int)
+-- (the others: luaL_checkint, an int: each wrapper converts a float that is not integral or lies
+-- outside the int range, where 5.1's (int) keeps the low 32 bits: select(2^32 + 2, ...) is select(2, ...))
 local function I(v)
+  -- (a numeric string as 5.1's lua_tointeger reads it, through a double; anything else that is not
+  -- a number is left for the C function to refuse)
+  if v ~= nil and math_type(v) == nil then v = num51(v) or v end
   if math_type(v) == 'float' then
     if v == v and v > -2147483649 and v < 2147483648 then return v >= 0 and math_floor(v) or math_ceil(v) end
     -- (int)(lua_Integer)v on x86-64: NaN, infinities and out-of-range give INT64_MIN, whose low
@@ -495,7 +501,8 @@ do
   stringlib.rep = function(...)
     local s, n = ...
     -- (5.4's third argument, a separator, is not 5.1's: dropped)
-    if (math_type(n) == 'float' and n % 1 ~= 0) or select('#', ...) > 2 then return rep(s, I(n)) end
+    local mt = math_type(n)
+    if (mt == 'float' and (n % 1 ~= 0 or n >= 0x1p31 or n < -0x1p31)) or (mt == nil and n ~= nil) or select('#', ...) > 2 then return rep(s, I(n)) end
     return rep(...)
   end
   stringlib.byte = function(...)
@@ -522,7 +529,7 @@ do
   stringlib.len = function(...) return len(...) + 0.0 end
   stringlib.char = function(...)
     local n = select('#', ...)
-    if n == 1 and not (math_type((...)) == 'float' and (...) % 1 ~= 0) then return char(...) end
+    if n == 1 and (math_type((...)) == 'integer' or (math_type((...)) == 'float' and (...) % 1 == 0 and (...) < 0x1p31 and (...) >= -0x1p31)) then return char(...) end
     local t = {...}
     for k = 1, n do t[k] = I(t[k]) end
     return char(table_unpack(t, 1, n))
@@ -587,7 +594,12 @@ do
   end
   stringlib.gsub = function(...)
     local s, p, repl, n = ...
-    if math_type(n) == 'float' and n % 1 ~= 0 then return stringlib.gsub(s, p, repl, n == n and I(n) or 0) end
+    local mt = math_type(n)
+    if (mt == 'float' and (n % 1 ~= 0 or n >= 0x1p31 or n < -0x1p31)) or (mt == nil and n ~= nil) then
+      -- (a value that is still no number after I goes on to 5.4's gsub, whose error is 5.1's)
+      local m = I(n)
+      if math_type(m) ~= nil then return stringlib.gsub(s, p, repl, m) end
+    end
     if type(repl) == 'string' and find(repl, '%', 1, true) then
       repl = gsub(repl, '%%(.?)', REPL51)
       return replaced(gsub(s, p, repl, n))
@@ -605,7 +617,11 @@ do
   local concat, insert, remove = table.concat, table.insert, table.remove
   tablelib.concat = function(...)
     local t, sep, i, j = ...
-    if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return concat(t, sep, I(i), I(j)) end
+    -- (5.1's tconcat reads the separator before it checks the table)
+    if type(t) ~= 'table' and sep ~= nil and type(sep) ~= 'string' and type(sep) ~= 'number' then argerror(2, 2, 'concat', 'string expected, got ' .. type(sep)) end
+    local mi, mj = math_type(i), math_type(j)
+    if (mi == 'float' and (i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31)) or (mj == 'float' and (j % 1 ~= 0 or j >= 0x1p31 or j < -0x1p31))
+      or (mi == nil and i ~= nil) or (mj == nil and j ~= nil) then return concat(t, sep, I(i), I(j)) end
     return concat(...)
   end
   -- 5.1's tinsert and tremove accept any position: outside 1..#t+1 (1..#t for remove) insert
@@ -640,28 +656,38 @@ do
   end
 end
 -- (5.1's luaL_checktype of their arguments)
-local function checktable(t, n, fname)
-  if type(t) ~= 'table' then argerror(3, n, fname, 'table expected, got ' .. (t == nil and 'nil' or type(t))) end
+-- (nargs: how many arguments the library function got, for "no value")
+local function checktable(t, n, fname, nargs)
+  if type(t) ~= 'table' then argerror(3, n, fname, 'table expected, got ' .. (n > nargs and 'no value' or type(t))) end
 end
-tablelib.getn = function(t)
-  if type(t) ~= 'table' then checktable(t, 1, 'getn') end
+tablelib.getn = function(...)
+  local t = ...
+  if type(t) ~= 'table' then checktable(t, 1, 'getn', select('#', ...)) end
   return #t + 0.0
 end
-tablelib.setn = function() error("'setn' is obsolete", 2) end
-tablelib.maxn = function(t)
-  if type(t) ~= 'table' then checktable(t, 1, 'maxn') end
+tablelib.setn = function(...)
+  checktable((...), 1, 'setn', select('#', ...))
+  error("'setn' is obsolete", 2)
+end
+tablelib.maxn = function(...)
+  local t = ...
+  if type(t) ~= 'table' then checktable(t, 1, 'maxn', select('#', ...)) end
   local m = 0
   for k in next, t do if type(k) == 'number' and k > m then m = k end end
   return m + 0.0
 end
-tablelib.foreach = function(t, f)
-  checktable(t, 1, 'foreach')
-  if type(f) ~= 'function' then argerror(2, 2, 'foreach', 'function expected, got ' .. type(f)) end
+tablelib.foreach = function(...)
+  local t, f = ...
+  local n = select('#', ...)
+  checktable(t, 1, 'foreach', n)
+  if type(f) ~= 'function' then argerror(2, 2, 'foreach', 'function expected, got ' .. (n < 2 and 'no value' or type(f))) end
   for k, v in next, t do local r = f(k, v) if r ~= nil then return r end end
 end
-tablelib.foreachi = function(t, f)
-  checktable(t, 1, 'foreachi')
-  if type(f) ~= 'function' then argerror(2, 2, 'foreachi', 'function expected, got ' .. type(f)) end
+tablelib.foreachi = function(...)
+  local t, f = ...
+  local n = select('#', ...)
+  checktable(t, 1, 'foreachi', n)
+  if type(f) ~= 'function' then argerror(2, 2, 'foreachi', 'function expected, got ' .. (n < 2 and 'no value' or type(f))) end
   for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end
 end
 do
@@ -690,23 +716,67 @@ tablelib.unpack = nil
 tablelib.move = nil
 tablelib.pack = nil
 local mathlib = copy(math)
-mathlib.mod = math.fmod
 -- (C's floor/ceil keep the sign of a zero result: math.ceil(-0.5) is -0)
-mathlib.floor = function(...)
-  local x = ...
-  local r = math_floor(...) + 0.0
-  if r == 0 then return x * 0.0 end
-  return r
+-- (called through upvalues named as 5.1 names the functions: 5.4's luaL_argerror takes the name
+-- from the call, "bad argument #1 to 'floor'")
+do
+  local floor, ceil = math_floor, math_ceil
+  mathlib.floor = function(...)
+    local x = ...
+    local r = floor(...) + 0.0
+    if r == 0 then return x * 0.0 end
+    return r
+  end
+  mathlib.ceil = function(...)
+    local x = ...
+    local r = ceil(...) + 0.0
+    if r == 0 then return x * 0.0 end
+    return r
+  end
 end
-mathlib.ceil = function(...)
-  local x = ...
-  local r = math_ceil(...) + 0.0
-  if r == 0 then return x * 0.0 end
-  return r
+-- luaL_checknumber for the wrappers below, called straight from the library function: i is the
+-- argument's position, nargs how many were passed. The two-argument functions check their second
+-- argument first, as GCC evaluates the C call f(luaL_checknumber(L, 1), luaL_checknumber(L, 2)).
+local function checknum51(v, i, nargs, fname)
+  local x = num51(v)
+  if x == nil then argerror(3, i, fname, 'number expected, got ' .. (i > nargs and 'no value' or type(v))) end
+  return x
 end
-mathlib.pow = function(x, y) return x ^ y end
-mathlib.ldexp = function(m, e) return m * 2.0 ^ e end
-mathlib.frexp = function(x)
+mathlib.pow = function(...)
+  local x, y = ...
+  local n = select('#', ...)
+  y = checknum51(y, 2, n, 'pow')
+  return checknum51(x, 1, n, 'pow') ^ y
+end
+do
+  local fmod = math.fmod
+  -- (math.mod is 5.1's LUA_COMPAT_MOD alias, named as it was called)
+  local function wrap(fname)
+    return function(...)
+      local x, y = ...
+      local n = select('#', ...)
+      y = checknum51(y, 2, n, fname)
+      return fmod(checknum51(x, 1, n, fname), y)
+    end
+  end
+  mathlib.fmod, mathlib.mod = wrap('fmod'), wrap('mod')
+end
+-- 5.1's math_ldexp: ldexp(luaL_checknumber(1), luaL_checkint(2)). Scaling by a power of two is
+-- exact until the result leaves the normal range, so an exponent past what 2^e can hold is
+-- applied in steps of 2^1023 / 2^-1022 (clamped first: beyond +-2200 every finite value has
+-- overflowed or underflowed already).
+mathlib.ldexp = function(...)
+  local m, e = ...
+  local n = select('#', ...)
+  local k = I(checknum51(e, 2, n, 'ldexp'))
+  local x = checknum51(m, 1, n, 'ldexp')
+  if k > 2200 then k = 2200 elseif k < -2200 then k = -2200 end
+  while k > 1023 do x = x * 2.0 ^ 1023; k = k - 1023 end
+  while k < -1022 do x = x * 2.0 ^ -1022; k = k + 1022 end
+  return x * 2.0 ^ k
+end
+mathlib.frexp = function(...)
+  local x = checknum51((...), 1, select('#', ...), 'frexp')
   if x == 0 or x ~= x or x == 1/0 or x == -1/0 then return x, 0 end
   local e = math_floor(math.log(math.abs(x), 2)) + 1
   local m = x / 2.0 ^ e
@@ -717,8 +787,9 @@ do
   -- glibc's asin, acos and log10 answer a positive NaN out of their domain (musl's a negative one:
   -- tostring gives "nan" on Redis, "-nan" here); a NaN argument comes back as it is
   local pos_nan = -(0/0)
-  local function domain(f)
+  local function domain(f, fname)
     return function(...)
+      checknum51((...), 1, select('#', ...), fname)
       local r = f(...)
       if r ~= r then
         local x = tonumber((...))
@@ -727,7 +798,7 @@ do
       return r
     end
   end
-  mathlib.asin, mathlib.acos = domain(math.asin), domain(math.acos)
+  mathlib.asin, mathlib.acos = domain(math.asin, 'asin'), domain(math.acos, 'acos')
   local log = math.log
   mathlib.log10 = function(...)
     local v = ...
@@ -785,16 +856,36 @@ do
 end
 do
   local log = math.log
-  -- 5.1's math.log has no base argument
+  -- 5.1's math.log has no base argument, its math.atan no second one
   mathlib.log = function(...)
     if select('#', ...) > 1 then return log((...)) end
     return log(...)
   end
+  local atan = math.atan
+  mathlib.atan = function(...)
+    if select('#', ...) > 1 then return atan((...)) end
+    return atan(...)
+  end
 end
-mathlib.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
-mathlib.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
-mathlib.tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
-mathlib.atan2 = function(y, x) return math.atan(y, x) end
+mathlib.cosh = function(...) local x = checknum51((...), 1, select('#', ...), 'cosh') return (math.exp(x) + math.exp(-x)) / 2 end
+mathlib.sinh = function(...)
+  local x = checknum51((...), 1, select('#', ...), 'sinh')
+  if x == 0 then return x end -- (keeps -0)
+  return (math.exp(x) - math.exp(-x)) / 2
+end
+mathlib.tanh = function(...)
+  local x = checknum51((...), 1, select('#', ...), 'tanh')
+  -- (past 22 the double result is +-1, as glibc's tanh returns it, where exp would give inf / inf)
+  if x > 22 then return 1.0 elseif x < -22 then return -1.0 elseif x == 0 then return x end -- (keeps -0)
+  local a, b = math.exp(x), math.exp(-x)
+  return (a - b) / (a + b)
+end
+mathlib.atan2 = function(...)
+  local y, x = ...
+  local n = select('#', ...)
+  x = checknum51(x, 2, n, 'atan2')
+  return math.atan(checknum51(y, 1, n, 'atan2'), x)
+end
 mathlib.random = random
 mathlib.randomseed = randomseed
 mathlib.tointeger = nil
@@ -817,7 +908,7 @@ function strtod_special(v)
   end
 end
 -- A number, or a string as 5.1's arithmetic reads it, as a double; else nil.
-local function num51(v)
+num51 = function(v)
   local n = tonumber(v)
   if n and n ~= 0 then return n + 0.0 end
   if n then
@@ -998,7 +1089,10 @@ do
     if math_type(k) == 'float' and k % 1 == 0 and k >= -9.2233720368547758e18 and k < 9.2233720368547758e18 then return k | 0 end
     return k
   end
-  local function next51(t, k)
+  local function next51(...)
+    local t, k = ...
+    -- (5.4's next says "got nil" for a missing table too)
+    if t == nil and select('#', ...) == 0 then argerror(2, 1, 'next', 'table expected, got no value') end
     -- (a read-only proxy, _G included, iterates the table behind it as on Redis)
     local real = PROT[t]
     if real then
@@ -1040,7 +1134,9 @@ RG.loadstring = function(...)
   return load_translated(s, name or s)
 end
 RG.rawequal = rawequal
-RG.rawget = function(t, k)
+RG.rawget = function(...)
+  local t, k = ...
+  if t == nil and select('#', ...) == 0 then argerror(2, 1, 'rawget', 'table expected, got no value') end
   if t == ENV then t = ENV_MT.__index
   else local real = PROT[t] if type(real) == 'table' then t = real end end
   return rawget(t, k)
@@ -1051,7 +1147,8 @@ do
   RG.select = function(...)
     local n = ...
     if n == '#' then return select('#', ...) - 1.0 end
-    if (math_type(n) == 'float' and n % 1 ~= 0) then return select(I(n), select(2, ...)) end
+    local mt = math_type(n)
+    if (mt == 'float' and (n % 1 ~= 0 or n >= 0x1p31 or n < -0x1p31)) or (mt == nil and n ~= nil) then return select(I(n), select(2, ...)) end
     return select(...)
   end
   RG.unpack = function(...)
@@ -1063,7 +1160,9 @@ do
     -- (5.1's lua_checkstack: at most LUAI_MAXCSTACK (8000) slots, the arguments included)
     local a, b = tonumber(i) or 1, tonumber(j) or #t
     if b - a >= 7996 and I(b) - I(a) + 1 + select('#', ...) > 8000 then error('too many results to unpack') end
-    if (math_type(i) == 'float' and i % 1 ~= 0) or (math_type(j) == 'float' and j % 1 ~= 0) then return unpack(t, I(i), I(j)) end
+    local mi, mj = math_type(i), math_type(j)
+    if (mi == 'float' and (i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31)) or (mj == 'float' and (j % 1 ~= 0 or j >= 0x1p31 or j < -0x1p31))
+      or (mi == nil and i ~= nil) or (mj == nil and j ~= nil) then return unpack(t, I(i), I(j)) end
     return unpack(...)
   end
 end
@@ -1087,10 +1186,11 @@ RG.tonumber = function(...)
     -- (the common case without math_type: a number other than 0 and NaN as a double; x + 0.0 is
     -- x for a float, and 0 and NaN keep their sign below)
     if n ~= nil and n ~= 0 and n == n then return n + 0.0 end
-  elseif base == 10 then n = tonumber(v)
+  elseif I(base) == 10 then n = tonumber(v)
   else
     if type(v) == 'number' then v = tostring51(v) end
-    n = tonumber(v, base)
+    -- (luaL_optint: the base as 5.1's (int), tonumber('z', 36.9) is base 36)
+    n = tonumber(v, I(base))
     -- (5.1's strtoul: a negative number is read as its unsigned long)
     if n and n < 0 then return n + 0x1p64 end
   end

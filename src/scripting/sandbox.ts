@@ -14,6 +14,8 @@ import {
   LUA_TNUMBER,
   LUA_TSTRING,
   LUA_TTABLE,
+  LUA_TNONE,
+  LUA_TYPE_NAMES,
   LUA_OK,
   LUA_YIELD,
 } from './lua-wasm';
@@ -351,8 +353,11 @@ function makeNatives(w: LuaWasm): Record<string, number> {
   });
   n.rawset = w.cfunction((L) => {
     const sb = active;
-    if (ex.lua_type(L, 1) !== LUA_TTABLE) return raiseWhere(w, L, "bad argument #1 to 'rawset' (table expected)");
-    if (ex.lua_type(L, 2) === -1 || ex.lua_type(L, 3) === -1) return raiseWhere(w, L, "bad argument #3 to 'rawset' (value expected)");
+    // (5.1's luaL_checktype(1, table), luaL_checkany(2), luaL_checkany(3))
+    const t1 = ex.lua_type(L, 1);
+    if (t1 !== LUA_TTABLE) return raiseWhere(w, L, `bad argument #1 to 'rawset' (table expected, got ${LUA_TYPE_NAMES[t1] ?? 'no value'})`);
+    if (ex.lua_type(L, 2) === LUA_TNONE) return raiseWhere(w, L, "bad argument #2 to 'rawset' (value expected)");
+    if (ex.lua_type(L, 3) === LUA_TNONE) return raiseWhere(w, L, "bad argument #3 to 'rawset' (value expected)");
     ex.lua_settop(L, 3);
     if (sb) {
       ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(sb.protRef));

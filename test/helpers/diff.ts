@@ -16,6 +16,17 @@ export interface CompareOptions {
   typeOnly?: boolean;
   /** Replace error text after the code (when only the error class must match). */
   errorCodeOnly?: boolean;
+  /**
+   * A remaining time (TTL, PTTL, EXPIRETIME of a relative expiry): integers of 1000 and more match
+   * any other of 1000 and more (two servers never read their clocks at the same millisecond);
+   * smaller ones (-2, -1, a short TTL) must be equal.
+   */
+  remainingTime?: boolean;
+  /**
+   * Compare every string of the reply as a set of space-separated words (ACL LIST / GETUSER:
+   * Redis 7.0 lists single-command rules in its command table's hash order, random per process).
+   */
+  wordsUnordered?: boolean;
 }
 
 function sortKey(n: RespNode): string {
@@ -24,6 +35,11 @@ function sortKey(n: RespNode): string {
 
 export function normalize(n: RespNode, opts: CompareOptions, depth = 0): RespNode {
   if (opts.errorCodeOnly && n.t === 'error') return { t: 'error', v: n.v.split(' ')[0] };
+  if (opts.remainingTime && n.t === 'int' && n.v >= 1000n) return { t: 'int', v: 1000n };
+  if (opts.wordsUnordered && (n.t === 'bulk' || n.t === 'simple')) {
+    const words = (n.t === 'bulk' ? n.v.toString('latin1') : n.v).split(' ').sort().join(' ');
+    return n.t === 'bulk' ? { t: 'bulk', v: Buffer.from(words, 'latin1') } : { t: 'simple', v: words };
+  }
   if (n.t === 'array' || n.t === 'set' || n.t === 'push' || n.t === 'map') {
     let v = n.v.map((x) => normalize(x, opts, depth + 1));
     if ((opts.unordered && depth === 0) || opts.deepUnordered) {
