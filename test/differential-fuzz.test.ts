@@ -264,9 +264,7 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['XPENDING', r.key(), r.pick(['g1', 'g2'])] }),
     (r) => ({ args: ['XCLAIM', r.key(), r.pick(['g1', 'g2']), r.pick(['c1', 'c2', 'c3']), '0', r.streamId(), ...(r.next() < 0.4 ? [r.streamId()] : []), ...(r.next() < 0.4 ? ['JUSTID'] : [])] }),
     (r) => ({ args: ['XAUTOCLAIM', r.key(), r.pick(['g1', 'g2']), r.pick(['c1', 'c2']), '0', r.pick(['0-0', '0', '2-0', 'x']), ...(r.next() < 0.5 ? ['COUNT', r.pick(['1', '3', '0'])] : []), ...(r.next() < 0.3 ? ['JUSTID'] : [])] }),
-    // XSETID below a deleted entry's ID lets later entries sort before tombstones in a node, where
-    // Redust's lookups still differ from Redis's (docs/compatibility.md): REDUST_FUZZ_XSETID=1 adds it.
-    ...(process.env.REDUST_FUZZ_XSETID ? [(r: Rand) => ({ args: ['XSETID', r.key(), r.streamId()] })] : []),
+    (r) => ({ args: ['XSETID', r.key(), r.streamId()] }),
   ],
 };
 

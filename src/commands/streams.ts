@@ -490,7 +490,7 @@ function xsetid(c: Client, argv: Buffer[]): void {
     if (idCmp(id, maxid) < 0) fail('ERR The ID specified in XSETID is smaller than the target stream top item');
     if (entriesAdded !== -1 && s.length > entriesAdded) fail('ERR The entries_added specified in XSETID is smaller than the target stream length');
   }
-  s.lastId = id;
+  s.setLastId(id);
   if (entriesAdded !== -1) s.entriesAdded = entriesAdded;
   if (!idIsZero(maxXdel)) s.maxDeletedId = maxXdel;
   c.reply.ok();

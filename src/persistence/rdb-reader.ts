@@ -378,6 +378,7 @@ export class RdbReader {
     }
     const lastEntry = lastLive(s);
     if (lastEntry && cmpId(lastEntry, s.lastId) > 0) corrupt('Stream last ID is smaller than an entry ID', at);
+    s.checkLoadedOrder();
     const ngroups = this.count();
     for (let g = 0; g < ngroups; g++) {
       const name = this.string().latin1Slice();

@@ -373,6 +373,13 @@ export class StreamNode {
   mf: string[] | null = null;
   /** The segment holding it (null: its own buffer). */
   seg: Segment | null = null;
+  /**
+   * Its entries' IDs may not increase: set when entries were appended after an XSETID below the ID
+   * of a deleted entry still in the node (Redis 7.0 allows it; only live entries bound XSETID).
+   * Live entries still increase; the searches then scan for live entries as Redis's iterator does
+   * instead of bisecting (see lowerBound).
+   */
+  unsorted = false;
   /** Its entry index cache key. */
   private readonly id = nextNodeId++;
 
@@ -715,6 +722,7 @@ export class StreamNode {
     m.nLive = this.nLive;
     m.nDeleted = this.nDeleted;
     m.nMaster = this.nMaster;
+    m.unsorted = this.unsorted;
     return m;
   }
 
@@ -802,8 +810,12 @@ export class StreamNode {
     return this.pairs(i)[2 * j + 1];
   }
 
-  /** Index of the first entry with ID >= id (may be count). */
+  /** Index of the first entry with ID >= id (may be count); in an unsorted node, the first live one. */
   lowerBound(id: StreamID): number {
+    if (this.unsorted) {
+      for (let i = 0; i < this.n; i++) if (!this.isDeleted(i) && this.cmpAt(i, id) >= 0) return i;
+      return this.n;
+    }
     let lo = 0;
     let hi = this.n;
     const known = this.known();
@@ -820,8 +832,12 @@ export class StreamNode {
     return lo;
   }
 
-  /** Index of the last entry with ID <= id (may be -1). */
+  /** Index of the last entry with ID <= id (may be -1); in an unsorted node, the last live one. */
   upperIndex(id: StreamID): number {
+    if (this.unsorted) {
+      for (let i = this.n - 1; i >= 0; i--) if (!this.isDeleted(i) && this.cmpAt(i, id) <= 0) return i;
+      return -1;
+    }
     let lo = 0;
     let hi = this.n;
     const known = this.known();
@@ -1020,6 +1036,19 @@ export class JsStream implements Container {
   lastId: StreamID = { ms: 0, seq: 0 };
   firstId: StreamID = { ms: 0, seq: 0 };
   maxDeletedId: StreamID = { ms: 0, seq: 0 };
+  /** XSETID moved lastId back (below a deleted entry's ID): the next append into an existing node makes it unsorted. */
+  private rolledBack = false;
+
+  /** XSETID: the new last ID (already checked against the live entries). */
+  setLastId(id: StreamID): void {
+    if (idCmp(id, this.lastId) < 0) this.rolledBack = true;
+    this.lastId = id;
+  }
+
+  /** After a load: a stream saved past such an XSETID may hold nodes whose IDs do not increase. */
+  checkLoadedOrder(): void {
+    if (idCmp(this.maxDeletedId, this.lastId) > 0) for (const n of this.nodes) n.unsorted = true;
+  }
   entriesAdded = 0;
   groups: Map<string, ConsumerGroup> | null = null;
   /** The stream object, its ID objects and node list (STREAM_OVERHEAD), each node's memBytes, its segments' and the groups'. */
@@ -1060,6 +1089,7 @@ export class JsStream implements Container {
     s.firstId = this.firstId;
     s.maxDeletedId = this.maxDeletedId;
     s.entriesAdded = this.entriesAdded;
+    s.rolledBack = this.rolledBack;
     if (this.groups) {
       s.groups = new Map();
       for (const [name, g] of this.groups) {
@@ -1223,15 +1253,30 @@ export class JsStream implements Container {
       const fields: string[] = new Array(numfields);
       for (let i = 0; i < numfields; i++) fields[i] = latin1Of(fv[from + 2 * i]);
       node = new StreamNode(fields, reuse);
-      nodes.push(node);
+      const last = nodes.length ? nodes[nodes.length - 1] : null;
+      if (last !== null && cmpParts(last.masterMs, last.masterSeq, id) >= 0) {
+        // After an XSETID below a deleted entry's ID the new node's master ID sorts before (or
+        // equals) the last node's. Redis's rax keeps nodes in master-ID order and appends to the greatest one,
+        // so the new node goes where its ID sorts (and the next append again finds the full one).
+        const at = this.seekNode(id);
+        const same = at >= 0 ? nodes[at] : null;
+        if (same !== null && same.live === 0 && cmpParts(same.masterMs, same.masterSeq, id) === 0) {
+          // A node of tombstones under the same master ID: Redis's raxInsert replaces it.
+          this.dropNode(same);
+          nodes[at] = node;
+        } else nodes.splice(at + 1, 0, node);
+      } else nodes.push(node);
       flags = FLAG_SAMEFIELDS;
     } else {
+      // After an XSETID below a deleted entry's ID the node may hold IDs above this one.
+      if (this.rolledBack) node.unsorted = true;
       // A sealed node takes appends again when its successors were deleted (as in Redis).
       this.reopen(node, totelelen + 64);
       delta -= node.memBytes();
       if (node.sameFields(fv, from)) flags = FLAG_SAMEFIELDS;
     }
     node.push(id.ms, id.seq, fv, flags, maxBytes, from);
+    this.rolledBack = false;
     this.adjustBytes(delta + node.memBytes());
     this.length++;
     this.entriesAdded++;
@@ -1264,6 +1309,9 @@ export class JsStream implements Container {
         const n = this.nodes[ni];
         for (; i < n.count; i++) {
           if (n.isDeleted(i)) continue;
+          // (Redis's iterator tests every entry against both ends: in an unsorted node a live
+          // entry may sort before the start.)
+          if (n.unsorted && n.cmpAt(i, start) < 0) continue;
           if (n.cmpAt(i, end) > 0) return;
           if (!visit(n, i)) return;
         }
@@ -1276,6 +1324,7 @@ export class JsStream implements Container {
         const n = this.nodes[ni];
         for (; i >= 0; i--) {
           if (n.isDeleted(i)) continue;
+          if (n.unsorted && n.cmpAt(i, end) > 0) continue;
           if (n.cmpAt(i, start) < 0) return;
           if (!visit(n, i)) return;
         }
@@ -1316,8 +1365,10 @@ export class JsStream implements Container {
 
   /** Locate a live entry by exact ID. */
   find(id: StreamID): { node: StreamNode; index: number; nodeIndex: number } | null {
-    const ni = this.seekNode(id);
-    if (ni < 0) return null;
+    // (Before the first node's master ID: Redis's iterator starts at the first node, where an
+    // unsorted node can hold it.)
+    const ni = Math.max(0, this.seekNode(id));
+    if (this.nodes.length === 0) return null;
     const n = this.nodes[ni];
     const i = n.lowerBound(id);
     if (i >= n.count || n.isDeleted(i) || n.cmpAt(i, id) !== 0) return null;
