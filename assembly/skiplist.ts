@@ -391,12 +391,49 @@ export function zsDelete(zs: u32, ml: u32): i32 {
   const mp = getScratch();
   const x = dictFind(zs, mp, ml, hashBytes(mp, ml));
   if (x == 0) return 0;
-  dictUnlinkEntry(zs, x);
   store<f64>(RES, scoreOf(x), R_F64);
   findUpdate(zs, scoreOf(x), x + NODE_HDR, ml);
+  deleteNode(zs, x);
+  return 1;
+}
+
+/** Remove node x from the dict and the list (UPDATE holds its predecessors) and free it. */
+function deleteNode(zs: u32, x: u32): void {
+  dictUnlinkEntry(zs, x);
   unlinkNode(zs, x);
-  store<u32>(zs, load<u32>(zs, Z_NODEBYTES) - allocSize(nodeAllocSize(load<u32>(x, N_LEVEL), ml)), Z_NODEBYTES);
+  store<u32>(zs, load<u32>(zs, Z_NODEBYTES) - allocSize(nodeAllocSize(load<u32>(x, N_LEVEL), lenOf(x))), Z_NODEBYTES);
   freeNode(x);
+}
+
+/**
+ * ZPOPMIN / ZPOPMAX of one element: the lowest (highest when reverse) is written to the out buffer
+ * as one zsRangeOut record [f64 score][u32 len][bytes], then removed. 1 done, 0 empty, -1 on
+ * out-buffer OOM (nothing removed). The lowest element's predecessors are the header at every
+ * level, so ZPOPMIN needs no descent (Redis's zsetDel descends from the top); ZPOPMAX descends.
+ */
+export function zsPopOne(zs: u32, reverse: i32): i32 {
+  const head = load<u32>(zs, Z_HEAD);
+  const x = reverse != 0 ? load<u32>(zs, Z_TAIL) : fwd(head, 0);
+  if (x == 0) return 0;
+  outReset();
+  const ml = lenOf(x);
+  const rs = align8(12 + ml);
+  const w = outReserve(rs);
+  if (w == 0) return -1;
+  store<f64>(w, scoreOf(x));
+  store<u32>(w, ml, 8);
+  memory.copy(w + 12, x + NODE_HDR, ml);
+  outCommit(rs);
+  if (reverse != 0) {
+    findUpdate(zs, scoreOf(x), x + NODE_HDR, ml);
+  } else {
+    const level = load<u32>(zs, Z_LEVEL);
+    for (let i: u32 = 0; i < level; i++) {
+      store<u32>(UPDATE + (i << 2), head);
+      store<u32>(RANK + (i << 2), 0);
+    }
+  }
+  deleteNode(zs, x);
   return 1;
 }
 

@@ -38,7 +38,7 @@ import { RES, outReset, outReserve, outCommit, getScratch, scratchReserve } from
 import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NF_BIG, NK_ZSET, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall, ncCopySmall } from './native';
 import {
   zsCreate, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange, zsLexRange,
-  zsScan, zsClone, zsFreeSome, zsInsertRaw, zsForceBig, zsDestroy, zsAddAt, zsAddFlags,
+  zsScan, zsClone, zsFreeSome, zsInsertRaw, zsForceBig, zsDestroy, zsAddAt, zsAddFlags, zsPopOne,
   ZA_NX, ZA_XX, ZA_GT, ZA_LT,
 } from './skiplist';
 import { R_F64, R_MISC, R_OUTPTR } from '../src/engine/wasm/abi';
@@ -456,14 +456,20 @@ export function znDelete(c: u32, ml: u32): i32 {
 
 /**
  * ZPOPMIN / ZPOPMAX of one element in one call: the lowest (reverse: highest) element is written
- * to the out buffer as one znRangeOut record [f64 score][u32 len][bytes], then removed (its
- * member copied to scratch for znDelete; scratch may grow, JS re-reads it). Returns 1; 0 when
- * empty; -1 on OOM with nothing removed. Replaces three crossings per popped element (range
- * out, then delete by member after JS copied the member into a Buffer).
+ * to the out buffer as one znRangeOut record [f64 score][u32 len][bytes], then removed (the big
+ * form by node, skiplist.ts zsPopOne; the small form copies the member to scratch for znDelete:
+ * scratch may grow, JS re-reads it). Returns 1; 0 when empty; -1 on OOM with nothing removed.
+ * Replaces three crossings per popped element (range out, then delete by member after JS copied
+ * the member into a Buffer).
  */
 export function znPopOne(c: u32, reverse: i32): i32 {
   const n = load<u32>(c, NC_COUNT);
   if (n == 0) return 0;
+  if (ncIsBig(c)) {
+    const r = zsPopOne(load<u32>(c, NC_P), reverse);
+    if (r == 1) store<u32>(c, n - 1, NC_COUNT);
+    return r;
+  }
   if (znRangeOut(c, reverse != 0 ? n - 1 : 0, 1, reverse) != 1) return -1;
   const rec = load<u32>(RES, R_OUTPTR);
   const ml = load<u32>(rec, 8);
