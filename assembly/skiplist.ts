@@ -171,8 +171,9 @@ function findUpdate(zs: u32, score: f64, mp: u32, ml: u32): void {
  * findUpdate for two keys at once, (s1, member) into UPDATE/RANK and (s2, member) into
  * UPDATE2/RANK2: a score update's old and new positions. The two descents are independent chains
  * of dependent loads, and in a set larger than the cache nearly every step below the top levels is
- * a cache miss; stepping them in turn keeps a miss of each in flight at once, so the pair costs
- * little more than one descent (measured at 100k members: see zsAddAt).
+ * a cache miss; stepping them in turn keeps a miss of each in flight at once. Measured with
+ * zsAddFlags's single dict lookup, engine-level ZADD moving random members of a 100k-member set:
+ * 2.47 -> 2.24 us of CPU per call (both builds in one process, alternating).
  */
 function findUpdatePair(zs: u32, s1: f64, s2: f64, mp: u32, ml: u32): void {
   const head = load<u32>(zs, Z_HEAD);
