@@ -32,8 +32,9 @@
  *     (to the end of the list when forward[i] == 0, for nodes on the update path).
  *   - The dict holds exactly the nodes of the list.
  *
- * Complexity: insert, delete, score update, rank, element by rank, range bounds: O(log n)
- * expected; score lookup O(1); range output O(log n + m); free O(n) but done in bounded steps.
+ * Complexity: insert, delete, score update, rank, element by rank, range bounds, pop of the
+ * last element: O(log n) expected; pop of the first element O(levels) (no descent); score lookup
+ * O(1); range output O(log n + m); free O(n) but done in bounded steps.
  */
 
 import { alloc, free, allocSize, copyBytes } from './arena';
