@@ -38,7 +38,8 @@ import { RES, outReset, outReserve, outCommit, getScratch, scratchReserve } from
 import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NF_BIG, NK_ZSET, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall, ncCopySmall } from './native';
 import {
   zsCreate, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange, zsLexRange,
-  zsScan, zsClone, zsFreeSome, zsInsertRaw, zsForceBig, zsDestroy, zsAddAt, zsScoreAt,
+  zsScan, zsClone, zsFreeSome, zsInsertRaw, zsForceBig, zsDestroy, zsAddAt, zsAddFlags, zsPopOne,
+  ZA_NX, ZA_XX, ZA_GT, ZA_LT,
 } from './skiplist';
 import { R_F64, R_MISC, R_OUTPTR } from '../src/engine/wasm/abi';
 
@@ -394,16 +395,11 @@ export function znFillSorted(c: u32, arr: u32, scores: u32, m: u32): bool {
   return true;
 }
 
-/** ZADD flags for znAddMany (INCR stays on the JS side: one member, and its NaN error). */
-const ZA_NX: u32 = 1;
-const ZA_XX: u32 = 2;
-const ZA_GT: u32 = 4;
-const ZA_LT: u32 = 8;
-
 /**
  * ZADD's loop in one call: n records at scratch, each 8-aligned [f64 score][u32 len][bytes],
- * applied in order with NX / XX / GT / LT as t_zset.c zsetAdd. Returns the members added,
- * RES misc = the scores changed; -1 on OOM (the records before it applied, as one at a time).
+ * applied in order with NX / XX / GT / LT (skiplist.ts's ZA_* bits; INCR stays on the JS side:
+ * one member, and its NaN error) as t_zset.c zsetAdd. Returns the members added, RES misc = the
+ * scores changed; -1 on OOM (the records before it applied, as one at a time).
  */
 export function znAddMany(c: u32, n: u32, flags: u32, maxEntries: u32, maxValue: u32): i32 {
   let p = getScratch();
@@ -414,14 +410,19 @@ export function znAddMany(c: u32, n: u32, flags: u32, maxEntries: u32, maxValue:
     const ml = load<u32>(p, 8);
     const mp = p + 12;
     p += align8(12 + ml);
-    let has: bool;
-    if (ncIsBig(c)) has = zsScoreAt(load<u32>(c, NC_P), mp, ml) == 1;
-    else {
-      has = findMember(c, mp, ml) != NONE;
-      if (has) store<f64>(RES, eScore, R_F64);
+    if (ncIsBig(c)) {
+      // One dict lookup for the test and the change.
+      const st = zsAddFlags(load<u32>(c, NC_P), mp, ml, score, flags);
+      if (st < 0) return -1;
+      if (st == 0) {
+        store<u32>(c, load<u32>(c, NC_COUNT) + 1, NC_COUNT);
+        added++;
+      } else if (st == 1) updated++;
+      continue;
     }
+    const has = findMember(c, mp, ml) != NONE;
     if (has) {
-      const cur = load<f64>(RES, R_F64);
+      const cur = eScore;
       if ((flags & ZA_NX) != 0) continue;
       if (((flags & ZA_LT) != 0 && score >= cur) || ((flags & ZA_GT) != 0 && score <= cur)) continue;
       if (score == cur) continue;
@@ -455,14 +456,20 @@ export function znDelete(c: u32, ml: u32): i32 {
 
 /**
  * ZPOPMIN / ZPOPMAX of one element in one call: the lowest (reverse: highest) element is written
- * to the out buffer as one znRangeOut record [f64 score][u32 len][bytes], then removed (its
- * member copied to scratch for znDelete; scratch may grow, JS re-reads it). Returns 1; 0 when
- * empty; -1 on OOM with nothing removed. Replaces three crossings per popped element (range
- * out, then delete by member after JS copied the member into a Buffer).
+ * to the out buffer as one znRangeOut record [f64 score][u32 len][bytes], then removed (the big
+ * form by node, skiplist.ts zsPopOne; the small form copies the member to scratch for znDelete:
+ * scratch may grow, JS re-reads it). Returns 1; 0 when empty; -1 on OOM with nothing removed.
+ * Replaces three crossings per popped element (range out, then delete by member after JS copied
+ * the member into a Buffer).
  */
 export function znPopOne(c: u32, reverse: i32): i32 {
   const n = load<u32>(c, NC_COUNT);
   if (n == 0) return 0;
+  if (ncIsBig(c)) {
+    const r = zsPopOne(load<u32>(c, NC_P), reverse);
+    if (r == 1) store<u32>(c, n - 1, NC_COUNT);
+    return r;
+  }
   if (znRangeOut(c, reverse != 0 ? n - 1 : 0, 1, reverse) != 1) return -1;
   const rec = load<u32>(RES, R_OUTPTR);
   const ml = load<u32>(rec, 8);

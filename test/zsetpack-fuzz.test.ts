@@ -272,6 +272,70 @@ if (enginesUnderTest().includes('wasm')) {
       assert.ok(caught, `planted bug not caught: ${name}`);
     }
   });
+
+  test('zsetpack: a skip list of thousands of members under score moves, in-place updates and pops keeps order, ranks and counts', () => {
+    // The small fuzz above keeps sets of a few dozen members (two or three levels); this one
+    // reaches 6-7 levels, where a score move's two descents (skiplist.ts findUpdatePair) and
+    // ZPOPMIN's descent-free unlink (zsPopOne) have paths of many levels to get right.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { WasmEngine } = require('../src/engine/wasm/engine') as typeof import('../src/engine/wasm/engine');
+    const engine = new WasmEngine();
+    const z = engine.newZSet();
+    const r = rng(7);
+    const model = new Map<string, number>();
+    const popped = { member: '' as BulkValue, score: 0 };
+    for (let round = 0; round < 12; round++) {
+      const spread = round % 2 === 0 ? 1e6 : 40; // many ties in odd rounds
+      for (let i = 0; i < 4000; i++) {
+        const m = 'member:' + Math.floor(r() * 3000);
+        const x = r();
+        const cur = model.get(m);
+        if (x < 0.6) {
+          const s = Math.floor(r() * spread);
+          const flags = [0, 0, 0, 1, 2, 4, 8][Math.floor(r() * 7)];
+          let added = 0;
+          let updated = 0;
+          if (cur !== undefined) {
+            if (!(flags & 1 || (flags & 8 && s >= cur) || (flags & 4 && s <= cur) || s === cur)) {
+              model.set(m, s);
+              updated = 1;
+            }
+          } else if (!(flags & 2)) {
+            model.set(m, s);
+            added = 1;
+          }
+          assert.equal(z.addMany!([B(m)], 0, [s], flags), [added, updated], `round ${round} op ${i}: addMany`);
+        } else if (x < 0.7 && cur !== undefined) {
+          const s = cur + (r() - 0.5) / 100; // usually stays in place
+          z.add(B(m), s);
+          model.set(m, s);
+        } else if (x < 0.85) {
+          assert.is(z.delete(B(m)), model.delete(m), `round ${round} op ${i}: zrem`);
+        } else {
+          const rev = r() < 0.5;
+          let want: [string, number] | undefined;
+          for (const e of model) if (!want || (cmp(e, want) < 0) !== rev) want = e;
+          assert.is(z.popOne!(rev, popped), want !== undefined, `round ${round} op ${i}: pop`);
+          if (want) {
+            assert.equal([str(popped.member), popped.score], want, `round ${round} op ${i}: popped`);
+            model.delete(want[0]);
+          }
+        }
+      }
+      const sorted = [...model].sort(cmp);
+      assert.is(z.size, sorted.length);
+      const all: string[] = [];
+      z.forEach((m, s) => all.push(str(m) + '=' + s));
+      assert.equal(all, sorted.map(([m, s]) => m + '=' + s), `round ${round}: order`);
+      sorted.forEach(([m], i) => assert.is(z.rank(B(m), false), i, `round ${round}: rank of ${m}`));
+      for (let k = 0; k < 20; k++) {
+        const lo = Math.floor(r() * spread);
+        const rg = { min: lo, minEx: r() < 0.5, max: lo + Math.floor(r() * spread / 8), maxEx: r() < 0.5 };
+        const want = sorted.filter(([, s]) => (rg.minEx ? s > rg.min : s >= rg.min) && (rg.maxEx ? s < rg.max : s <= rg.max)).length;
+        assert.is(z.countByScore(rg), want, `round ${round}: zcount`);
+      }
+    }
+  });
 }
 
 test.run();

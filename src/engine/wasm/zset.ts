@@ -16,6 +16,7 @@ import type { BulkSink, BulkValue, Bytes, EncodingLimits, GeoHit, LexRange, Popp
 import { WasmOutOfMemoryError } from './loader';
 import { NativeCollection, NativeHost } from './native';
 import { R_F64, R_MISC } from './abi';
+import { copyAll } from '../../util/bytes';
 
 const BATCH = 4096;
 const NO_LIMIT = 0xffffffff;
@@ -82,7 +83,10 @@ export class WasmZSet extends NativeCollection implements ZSetValue {
     return st === 0 ? undefined : w.resF64(R_F64);
   }
 
-  /** ZSetValue.addMany: records [f64 score][u32 len][bytes] (8-aligned) at scratch, one call. */
+  /**
+   * ZSetValue.addMany: records [f64 score][u32 len][bytes] (8-aligned) at scratch, one call.
+   * Written with plain view stores (set() and writeUInt32LE cost a native call or checks each).
+   */
   addMany(argv: Bytes[], from: number, scores: number[], flags: number): [number, number] {
     const w = this.host.w;
     const n = scores.length;
@@ -90,16 +94,25 @@ export class WasmZSet extends NativeCollection implements ZSetValue {
     for (let j = 0; j < n; j++) total += (12 + argv[from + 2 * j].length + 7) & ~7;
     w.ensureScratch(total);
     w.sync();
-    const base = w.scratch;
-    let off = 0;
+    const u8 = w.u8;
+    const f64 = w.f64;
+    // The arena's blocks (scratch among them) are 8-aligned; the byte copy is only a fallback.
+    const aligned = (w.scratch & 7) === 0;
+    let at = w.scratch;
     for (let j = 0; j < n; j++) {
       const m = argv[from + 2 * j];
-      const at = base + off;
-      F64[0] = scores[j];
-      w.u8.set(F64_BYTES, at);
-      w.u8.writeUInt32LE(m.length, at + 8);
-      if (m.length > 0) w.putBytes(m, off + 12);
-      off += (12 + m.length + 7) & ~7;
+      const len = m.length;
+      if (aligned) f64[at >> 3] = scores[j];
+      else {
+        F64[0] = scores[j];
+        u8.set(F64_BYTES, at);
+      }
+      u8[at + 8] = len;
+      u8[at + 9] = len >>> 8;
+      u8[at + 10] = len >>> 16;
+      u8[at + 11] = len >>> 24;
+      copyAll(u8, at + 12, m);
+      at += (12 + len + 7) & ~7;
     }
     const added = w.x.znAddMany(this.ptr, n, flags, limit(this.zhost.zsetMaxEntries()), limit(this.zhost.zsetMaxValue()));
     if (added < 0) throw new WasmOutOfMemoryError('ZADD');
