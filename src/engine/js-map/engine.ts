@@ -32,6 +32,8 @@ import { JsHllRegisters } from '../../util/hyperloglog';
 
 import { jsContainers } from '../containers';
 import { JsZSet } from '../containers/zset';
+import { JsHash } from '../containers/hash';
+import { JsSet } from '../containers/set';
 import { PackedValue } from '../containers/packed';
 import { JsMapRdbLoader, type FastLoadTarget } from './rdb-fast';
 import { JsMapScanLoader, rdbScan } from './rdb-scan';
@@ -190,6 +192,11 @@ const pfOffs = new Int32Array(PF_MAX);
 const pfLens = new Int32Array(PF_MAX);
 const pfHashes = new Int32Array(PF_MAX);
 const pfSlots = new Int32Array(PF_MAX);
+/** The hash and set commands' fields and members (request-keys.ts), their hashes and their containers' tables. */
+const pfMOffs = new Int32Array(PF_MAX);
+const pfMLens = new Int32Array(PF_MAX);
+const pfMHashes = new Int32Array(PF_MAX);
+const pfTables: (KeyTable | null)[] = new Array<KeyTable | null>(PF_MAX).fill(null);
 let pfSink = 0;
 
 class JsMapDb implements Db, FastLoadTarget {
@@ -219,11 +226,36 @@ class JsMapDb implements Db, FastLoadTarget {
     private readonly onNewKey: NewKeyHook | undefined,
   ) {}
 
-  /** Db.prefetch: hash the batch's first keys in place and let the table touch their rows. */
+  /**
+   * Db.prefetch: hash the batch's first keys in place and let the table touch their rows; then,
+   * for hash and set commands on a big hash or set (a KeyTable of its own, containers/hash.ts
+   * and set.ts), the same for the field or member in that table: HSET or SADD on one 100k-element
+   * value otherwise takes a bucket-head and a row cache miss per command, one after the other.
+   */
   prefetch(input: Buffer, start: number, maxCommands: number): void {
-    const n = firstKeys(input, start, Math.min(maxCommands, PF_MAX), pfOffs, pfLens);
+    const n = firstKeys(input, start, Math.min(maxCommands, PF_MAX), pfOffs, pfLens, pfMOffs, pfMLens);
     for (let i = 0; i < n; i++) pfHashes[i] = hashOfBytes(input, pfOffs[i], pfLens[i]);
-    pfSink ^= this.table.touch(pfHashes, pfSlots, n);
+    const t = this.table;
+    let acc = t.touch(pfHashes, pfSlots, n);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      if (pfMLens[i] < 0) continue;
+      const s = t.findAt(input, pfOffs[i], pfLens[i], pfHashes[i]);
+      if (s === NONE || t.inlineLength(s) >= 0) continue;
+      const v = t.value(s);
+      const mt = v instanceof JsHash || v instanceof JsSet ? v.bigTable() : null;
+      if (mt === null) continue;
+      pfTables[m] = mt;
+      pfMHashes[m++] = hashOfBytes(input, pfMOffs[i], pfMLens[i]);
+    }
+    if (m > 0) {
+      for (let j = 0; j < m; j++) pfSlots[j] = pfTables[j]!.headOf(pfMHashes[j]);
+      for (let j = 0; j < m; j++) {
+        acc ^= pfTables[j]!.hashAt(pfSlots[j]);
+        pfTables[j] = null;
+      }
+    }
+    pfSink ^= acc;
   }
 
   size(): number {

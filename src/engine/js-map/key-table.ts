@@ -195,6 +195,16 @@ export class KeyTable {
     return acc;
   }
 
+  /** Prefetch hint for one key of hash h: the slot at the head of its bucket's chain (or NONE). */
+  headOf(h: number): number {
+    return this.head(this.bucketOf(h));
+  }
+
+  /** Prefetch hint: the stored hash of row s (0 for NONE), loading its record. */
+  hashAt(s: number): number {
+    return s === NONE ? 0 : this.hash(s);
+  }
+
   /** Whether the key of the row at chunk c, offset o has the bytes b[off, off + len). */
   private sameKey(c: number, o: number, b: Uint8Array, off: number, len: number): boolean {
     const rb = this.rowsB[c];
@@ -530,6 +540,12 @@ export class KeyTable {
     return vl === VLEN_PTR ? -1 : vl;
   }
 
+  /** The value's length in bytes (inline or not; a value that is not inline is a string or Buffer). */
+  valueLength(s: number): number {
+    const vl = this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_VLEN];
+    return vl !== VLEN_PTR ? vl : (this.vals[s >>> CHUNK_BITS][s & CHUNK_MASK] as string | Uint8Array).length;
+  }
+
   /** The bytes holding row s (its inline value is at inlineStart(s), inlineLength(s) bytes). */
   rowBytes(s: number): Uint8Array {
     return this.rowsB[s >>> CHUNK_BITS];
@@ -712,6 +728,15 @@ export class KeyTable {
       for (let o = 0; o < n; o++) {
         if (vs[o] !== undefined) visit(this.key((c << CHUNK_BITS) | o), (c << CHUNK_BITS) | o);
       }
+    }
+  }
+
+  /** forEach without building the keys: the slot of every row in slot order. */
+  forEachSlot(visit: (s: number) => void): void {
+    for (let c = 0; c < this.vals.length; c++) {
+      const vs = this.vals[c];
+      const n = Math.min(this.top - c * CHUNK, vs.length);
+      for (let o = 0; o < n; o++) if (vs[o] !== undefined) visit((c << CHUNK_BITS) | o);
     }
   }
 
