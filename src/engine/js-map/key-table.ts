@@ -69,6 +69,7 @@ export const ARENA_MAX = 1024;
 const ARENA_GRAIN = 64;
 const ARENA_SLAB_BITS = 16;
 const ARENA_OFF_MASK = (1 << ARENA_SLAB_BITS) - 1;
+const ARENA_FIRST_SLAB = 4096;
 
 /** Bytes left in a row for an inline string value when the key is `klen` bytes long. */
 export function valueRoom(klen: number): number {
@@ -97,12 +98,13 @@ export function valueRoom(klen: number): number {
  *
  * Byte arena: a value edited in place (SETBIT, BITFIELD, SETRANGE: Db.editString) that does not
  * fit in its row but is at most ARENA_MAX bytes is kept in a block of the table's own slabs
- * (Buffers of 2^ARENA_SLAB_BITS bytes), its address, length and capacity in the row (I_A*), so
+ * (Buffers of 4 KB doubling up to 2^ARENA_SLAB_BITS bytes), its address, length and capacity in the row (I_A*), so
  * reading or editing it goes row -> bytes, as an inline value, where a Buffer of its own cost a
  * value-pointer load, the Buffer object and its backing-store pointer (cache misses each, over
  * 100k bitmaps) and one more object for the GC. Blocks are ARENA_GRAIN-byte multiples; a freed
  * block goes on its size's free list and is zeroed when reused; bytes of a block past its value's
- * length are zero (growArena relies on it). value() hands out a view of the block (valid until
+ * length are zero (growArena relies on it); slabs are kept until the table is empty (reset), as
+ * row chunks are. value() hands out a view of the block (valid until
  * the next change of the table, as the row's bytes). Only for keys whose row has room for I_A*
  * (inline keys up to ARENA_KEY_MAX bytes, or long keys).
  * Bytes per key: 64 (row) + 8 (value pointer) + ~8 (bucket heads), + 4 with a TTL; a long key
@@ -678,9 +680,12 @@ export class KeyTable {
       this.slabs[a >>> ARENA_SLAB_BITS].fill(0, at, at + cap);
       return a;
     }
-    if (this.slabs.length === 0 || this.slabTop + cap > 1 << ARENA_SLAB_BITS) {
-      // (the last slab's unused end, under ARENA_MAX bytes, is left unused)
-      this.slabs.push(Buffer.alloc(1 << ARENA_SLAB_BITS));
+    const n = this.slabs.length;
+    if (n === 0 || this.slabTop + cap > this.slabs[n - 1].length) {
+      // The first slab ARENA_FIRST_SLAB bytes, each next one twice as large up to 2^ARENA_SLAB_BITS
+      // (a table with a few such values keeps a few KB); the last one's unused end, under ARENA_MAX
+      // bytes, is left unused.
+      this.slabs.push(Buffer.alloc(n === 0 ? ARENA_FIRST_SLAB : Math.min(1 << ARENA_SLAB_BITS, 2 * this.slabs[n - 1].length)));
       this.slabTop = 0;
     }
     const a = ((this.slabs.length - 1) << ARENA_SLAB_BITS) | this.slabTop;
