@@ -103,7 +103,8 @@ export class JsHash implements HashValue {
     if (!this.small) return;
     const big = new KeyTable();
     this.big = big;
-    for (const [k, v] of this.small) this.bigSet(toBuffer(k), v);
+    // (the fields are counted already: moved without accounting)
+    for (const [k, v] of this.small) this.bigSet(toBuffer(k), v, false);
     this.small = null;
   }
 
@@ -197,9 +198,9 @@ export class JsHash implements HashValue {
   /**
    * The big form's set: the value's bytes into the field's row when they fit beside the field
    * (KeyTable.setValueBytes), else stored as storeElem stores it; `value` may be bytes or an
-   * already stored string. True when the field is new.
+   * already stored string; `account` false: the bytes are counted already. True when the field is new.
    */
-  private bigSet(field: Bytes, value: Bytes | string): boolean {
+  private bigSet(field: Bytes, value: Bytes | string, account = true): boolean {
     const t = this.big!;
     const h = hashOfBytes(field);
     let s = t.findBytes(field, h);
@@ -211,7 +212,7 @@ export class JsHash implements HashValue {
     } else delta -= t.valueLength(s);
     if (typeof value === 'string') t.setValue(s, value);
     else if (!t.setValueBytes(s, value, 0, value.length)) t.setValue(s, storeElem(value));
-    this.addBytes(delta);
+    if (account) this.addBytes(delta);
     return isNew;
   }
 
