@@ -7,24 +7,35 @@
  * the points Redis checks; `fitEncoding` checks the whole content, for loaders).
  * - listpack: a JS Map (insertion order, like the listpack, so HGETALL order matches Redis) and
  *   HSCAN returns everything in one call with cursor 0, as Redis does for listpack hashes.
- * - hashtable: a ShardedMap, whose reverse-binary cursor gives HSCAN the SCAN guarantee and which
- *   has no 16.7M-entry Map cap.
+ * - hashtable: a KeyTable (js-map/key-table.ts, the js-map keyspace's own table), fields as its
+ *   keys: a field of up to 32 bytes and a value that fits beside it (valueRoom) live in the
+ *   field's 64-byte row, so a big hash of small fields holds no JS object per field, a lookup
+ *   hashes and compares the argument's bytes in place (no string built), and overwriting a small
+ *   value writes the row (no string allocated, nothing for the scavenger). Its reverse-binary
+ *   cursor gives HSCAN the SCAN guarantee and about COUNT fields per call; it has no size cap
+ *   short of 2^31 fields. (It was a ShardedMap of JS Maps: HSET on a 100k-field hash spent ~40%
+ *   of its CPU in Map probes and string hashing and ~11% in GC.)
  *
- * Fields and values are stored as latin1 JS strings (values > 256 MB stay Buffers).
+ * Fields and values are latin1 JS strings in the Map; in the KeyTable, bytes in the row or latin1
+ * strings (values > 256 MB stay Buffers). Reads of the big form build strings on demand
+ * (get, forEach); writeGet and writeAll send the row's bytes as they are.
  */
-import type { Bytes, BulkValue, EncodingLimits, HashValue, MemoryAccount, TableStats } from '../types';
-import { SHARDED_MAP_STATS, ShardedMap } from '../hashing/sharded-map';
+import type { BulkSink, Bytes, BulkValue, EncodingLimits, HashValue, MemoryAccount, TableStats } from '../types';
+import { StrEnc } from '../types';
+import { KeyTable, NONE, hashOfBytes } from '../js-map/key-table';
+import { toBuffer } from '../../util/bytes';
 import { storeElem } from './list';
 
 /**
  * Memory estimate (used_memory, maxmemory): per field beyond the field and value bytes, V8's cost
  * of a Map entry (3 slots and a bucket share, with the table's power-of-two slack) and of two
  * latin1 strings' headers; per hash, the objects. Calibrated against V8's heap after a full
- * collection (100,000 hashes of 8 fields and 5,000 of 200: within 10%).
+ * collection (100,000 hashes of 8 fields and 5,000 of 200: within 10%). A KeyTable field costs
+ * about the same: its 64-byte row, value slot and bucket-head share.
  */
 const ENTRY_OVERHEAD = 80;
 const BASE_OVERHEAD = 80;
-/** A "listpack" Map this large moves to a ShardedMap anyway (representation only). */
+/** A "listpack" Map this large moves to the KeyTable anyway (representation only). */
 const MAX_SMALL_MAP = 1 << 16;
 
 /** forEach's Map callback: `this` is the visitor (no closure per forEach call, e.g. per key saved). */
@@ -35,7 +46,7 @@ function visitFieldValue(this: (field: BulkValue, value: BulkValue) => void, v: 
 export class JsHash implements HashValue {
   readonly type = 'hash' as const;
   private small: Map<string, BulkValue> | null = new Map();
-  private big: ShardedMap<BulkValue> | null = null;
+  private big: KeyTable | null = null;
   /** Redis encoding: true while "listpack". */
   private lp = true;
   private bytes = BASE_OVERHEAD;
@@ -50,7 +61,12 @@ export class JsHash implements HashValue {
   }
 
   tableStats(): TableStats {
-    return SHARDED_MAP_STATS;
+    return this.big !== null ? [this.big.stats()] : [];
+  }
+
+  /** The big form's table, or null (the js-map Db's prefetch hint). */
+  bigTable(): KeyTable | null {
+    return this.big;
   }
 
   attach(a: MemoryAccount | null): void {
@@ -68,7 +84,7 @@ export class JsHash implements HashValue {
   clone(): JsHash {
     const h = new JsHash();
     if (!this.lp) h.toHashtable();
-    this.forEach((f, v) => h.setStored(typeof f === 'string' ? f : f.latin1Slice(0, f.length), v));
+    this.forEach((f, v) => h.setStored(toBuffer(f), v));
     return h;
   }
 
@@ -85,9 +101,10 @@ export class JsHash implements HashValue {
 
   private toBig(): void {
     if (!this.small) return;
-    const big = new ShardedMap<BulkValue>();
-    for (const [k, v] of this.small) big.set(k, v);
+    const big = new KeyTable();
     this.big = big;
+    // (the fields are counted already: moved without accounting)
+    for (const [k, v] of this.small) this.bigSet(toBuffer(k), v, false);
     this.small = null;
   }
 
@@ -134,22 +151,42 @@ export class JsHash implements HashValue {
     return field.latin1Slice(0, field.length);
   }
 
+  /** The big form's row of `field`, or NONE. */
+  private find(field: Bytes): number {
+    return this.big!.findBytes(field, hashOfBytes(field));
+  }
+
   get(field: Bytes): BulkValue | undefined {
-    const k = this.key(field);
-    return this.small ? this.small.get(k) : this.big!.get(k);
+    if (this.small) return this.small.get(this.key(field));
+    const s = this.find(field);
+    return s === NONE ? undefined : (this.big!.value(s) as BulkValue);
+  }
+
+  /** HashValue.writeGet: the big form's value from its row's bytes when it is there (no string). */
+  writeGet(field: Bytes, out: BulkSink): boolean {
+    if (this.small) {
+      const v = this.small.get(this.key(field));
+      if (v === undefined) return false;
+      out.bulk(v);
+      return true;
+    }
+    const s = this.find(field);
+    if (s === NONE) return false;
+    writeValue(this.big!, s, out);
+    return true;
   }
 
   has(field: Bytes): boolean {
-    const k = this.key(field);
-    return this.small ? this.small.has(k) : this.big!.has(k);
+    return this.small ? this.small.has(this.key(field)) : this.find(field) !== NONE;
   }
 
-  private setStored(k: string, v: BulkValue): boolean {
-    const old = this.small ? this.small.get(k) : this.big!.get(k);
-    if (this.small) {
-      this.small.set(k, v);
-      if (this.small.size > MAX_SMALL_MAP) this.toBig();
-    } else this.big!.set(k, v);
+  /** Set field (bytes) to an already stored value v (clone). */
+  private setStored(field: Bytes, v: BulkValue): boolean {
+    if (!this.small) return this.bigSet(field, v);
+    const k = this.key(field);
+    const old = this.small.get(k);
+    this.small.set(k, v);
+    if (this.small.size > MAX_SMALL_MAP) this.toBig();
     if (old === undefined) {
       this.addBytes(k.length + v.length + ENTRY_OVERHEAD);
       return true;
@@ -158,16 +195,44 @@ export class JsHash implements HashValue {
     return false;
   }
 
+  /**
+   * The big form's set: the value's bytes into the field's row when they fit beside the field
+   * (KeyTable.setValueBytes), else stored as storeElem stores it; `value` may be bytes or an
+   * already stored string; `account` false: the bytes are counted already. True when the field is new.
+   */
+  private bigSet(field: Bytes, value: Bytes | string, account = true): boolean {
+    const t = this.big!;
+    const h = hashOfBytes(field);
+    let s = t.findBytes(field, h);
+    let delta = value.length;
+    const isNew = s === NONE;
+    if (isNew) {
+      s = t.insert(field, 0, field.length, h, '', 0, StrEnc.Auto);
+      delta += field.length + ENTRY_OVERHEAD;
+    } else delta -= t.valueLength(s);
+    if (typeof value === 'string') t.setValue(s, value);
+    else if (!t.setValueBytes(s, value, 0, value.length)) t.setValue(s, storeElem(value));
+    if (account) this.addBytes(delta);
+    return isNew;
+  }
+
   set(field: Bytes, value: Bytes): boolean {
-    return this.setStored(this.key(field), storeElem(value));
+    if (!this.small) return this.bigSet(field, value);
+    return this.setStored(field, storeElem(value));
   }
 
   delete(field: Bytes): boolean {
+    if (!this.small) {
+      const s = this.find(field);
+      if (s === NONE) return false;
+      this.addBytes(-(field.length + this.big!.valueLength(s) + ENTRY_OVERHEAD));
+      this.big!.remove(s);
+      return true;
+    }
     const k = this.key(field);
-    const old = this.small ? this.small.get(k) : this.big!.get(k);
+    const old = this.small.get(k);
     if (old === undefined) return false;
-    if (this.small) this.small.delete(k);
-    else this.big!.delete(k);
+    this.small.delete(k);
     this.addBytes(-(k.length + old.length + ENTRY_OVERHEAD));
     return true;
   }
@@ -175,7 +240,26 @@ export class JsHash implements HashValue {
   forEach(visit: (field: BulkValue, value: BulkValue) => void): void {
     // (Map#forEach: no [key, value] array per entry, as for-of over entries makes)
     if (this.small) this.small.forEach(visitFieldValue, visit);
-    else this.big!.forEach(visitFieldValue, visit);
+    else {
+      const t = this.big!;
+      t.forEach((k, s) => visit(k, t.value(s) as BulkValue));
+    }
+  }
+
+  /** HashValue.writeAll: the big form's fields and values from their rows (no strings). */
+  writeAll(out: BulkSink, fields: boolean, values: boolean): void {
+    if (this.small) {
+      this.small.forEach((v, k) => {
+        if (fields) out.bulk(k);
+        if (values) out.bulk(v);
+      });
+      return;
+    }
+    const t = this.big!;
+    t.forEachSlot((s) => {
+      if (fields) writeKey(t, s, out);
+      if (values) writeValue(t, s, out);
+    });
   }
 
   scan(cursor: number, count: number, visit: (field: BulkValue, value: BulkValue) => void): number {
@@ -183,7 +267,8 @@ export class JsHash implements HashValue {
       this.forEach(visit);
       return 0;
     }
-    return this.big!.scan(cursor, count, (k, v) => visit(k, v));
+    const t = this.big!;
+    return t.scan(cursor, count, (k, s) => visit(k, t.value(s) as BulkValue));
   }
 
   randomField(): BulkValue | undefined {
@@ -194,15 +279,20 @@ export class JsHash implements HashValue {
       for (const k of this.small.keys()) if (i-- === 0) return k;
       return undefined;
     }
-    return this.big!.randomKey();
+    const s = this.big!.randomSlot();
+    return s === NONE ? undefined : this.big!.key(s);
   }
 
   /** A random (field, value) pair, or undefined when empty. */
   randomEntry(): [BulkValue, BulkValue] | undefined {
+    if (!this.small) {
+      const s = this.big!.randomSlot();
+      return s === NONE ? undefined : [this.big!.key(s), this.big!.value(s) as BulkValue];
+    }
     const f = this.randomField();
     if (f === undefined) return undefined;
     const k = f as string;
-    return [k, (this.small ? this.small.get(k) : this.big!.get(k))!];
+    return [k, this.small.get(k)!];
   }
 
   /** All entries as arrays (for sampling without replacement). */
@@ -211,6 +301,20 @@ export class JsHash implements HashValue {
     this.forEach((f, v) => out.push([f as string, v]));
     return out;
   }
+}
+
+/** The key of row s as a bulk string: from the row's bytes when it is there. */
+export function writeKey(t: KeyTable, s: number, out: BulkSink): void {
+  const ks = t.inlineKeyStart(s);
+  if (ks >= 0) out.bulkBytes(t.rowBytes(s), ks, t.keyLength(s));
+  else out.bulk(t.key(s));
+}
+
+/** The value of row s as a bulk string: from the row's bytes when it is there. */
+function writeValue(t: KeyTable, s: number, out: BulkSink): void {
+  const il = t.inlineLength(s);
+  if (il >= 0) out.bulkBytes(t.rowBytes(s), t.inlineStart(s), il);
+  else out.bulk(t.value(s) as BulkValue);
 }
 
 export type _Check = HashValue;

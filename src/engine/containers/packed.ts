@@ -8,8 +8,9 @@
  * - ZSET_LISTPACK: members strictly ascending by (score, member), no NaN, no integer past 2^53.
  * - LIST_QUICKLIST_2: exactly one packed node.
  * - SET_INTSET: at most set-max-intset-entries members (ascending, checked by the loader).
- * - SET (hashtable): at most 64 members (one ShardedMap bucket, so iteration is file order), at
- *   least one not an integer; `blob` is the record's payload (count, then the RDB strings).
+ * - SET (hashtable): at most 64 members, at least one not an integer; `blob` is the record's
+ *   payload (count, then the RDB strings). Unpacked, it iterates in file order (the set's
+ *   KeyTable visits rows in insertion order while none was removed), as the blob is saved.
  *
  * Invariants: listpack blobs hold no string entry that is a canonical integer and no repeated
  * field or member; the blob is buf[off, off + len), bytes a PackedArena copied there, never

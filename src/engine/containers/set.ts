@@ -7,18 +7,27 @@
  *   canonical decimal text; iteration (SMEMBERS, SSCAN, SINTER...) is in ascending numeric order,
  *   as the intset's, and SSCAN returns everything with cursor 0.
  * - "hashtable" otherwise (one way: a set never goes back to intset, except where Redis builds a
- *   new set, which the command layer does with `reencode`). Members live in a ShardedMap whose
- *   cursor gives SSCAN the SCAN guarantee.
+ *   new set, which the command layer does with `reencode`). Members are the keys of a KeyTable
+ *   (js-map/key-table.ts, the js-map keyspace's table, as JsHash's big form): a member of up to
+ *   32 bytes lives in its 64-byte row, so there is no JS object per member and SADD, SISMEMBER
+ *   and SREM hash and compare the argument's bytes in place (no string built). Its reverse-binary
+ *   cursor gives SSCAN the SCAN guarantee and about COUNT members per call. Iteration is slot
+ *   order (insertion order until members are removed).
  *
- * Members are stored as latin1 JS strings (1 char = 1 byte).
+ * intset members are latin1 JS strings (1 char = 1 byte); the hashtable's are built on demand
+ * (forEach, toArray, randomMember); writeMembers sends the rows' bytes.
  */
-import type { Bytes, BulkValue, EncodingLimits, MemoryAccount, SetValue, TableStats } from '../types';
-import { SHARDED_MAP_STATS, ShardedMap } from '../hashing/sharded-map';
+import type { BulkSink, Bytes, BulkValue, EncodingLimits, MemoryAccount, SetValue, TableStats } from '../types';
+import { StrEnc } from '../types';
+import { KeyTable, NONE, hashOfBytes } from '../js-map/key-table';
+import { writeKey } from './hash';
+import { toBuffer } from '../../util/bytes';
 import { parseInt64 } from '../../util/number';
 
 /**
  * Memory estimate (used_memory, maxmemory): per member beyond its bytes, V8's cost of a Set or
- * ShardedMap entry with its table slack and of a latin1 string's header; per set, the objects.
+ * ShardedMap entry with its table slack and of a latin1 string's header (a KeyTable row, value slot
+ * and bucket-head share cost about the same); per set, the objects.
  * Calibrated against V8's heap after a full collection (100,000 sets of 8 members, 8 integers,
  * and 5,000 of 200 members: within 10%).
  */
@@ -30,11 +39,6 @@ const INTSET_HARD_MAX = 1 << 30;
 /** isSdsRepresentableAsLongLong. */
 export function isIntMember(s: string): boolean {
   return s.length <= 20 && !Number.isNaN(parseInt64(s));
-}
-
-/** forEach's map callback: `this` is the visitor (no closure per forEach call, e.g. per key saved). */
-function visitMember(this: (member: BulkValue) => void, _v: true, k: string): void {
-  this(k);
 }
 
 function compareInts(a: string, b: string): number {
@@ -51,7 +55,7 @@ export class JsSet implements SetValue {
   /** intset members (canonical integer text). */
   private ints: Set<string> | null = new Set();
   private sorted: string[] | null = null;
-  private ht: ShardedMap<true> | null = null;
+  private ht: KeyTable | null = null;
   private bytes = BASE_OVERHEAD;
   private account: MemoryAccount | null = null;
   /** set-max-intset-entries used by `add` (the command layer passes the live config value). */
@@ -66,7 +70,12 @@ export class JsSet implements SetValue {
   }
 
   tableStats(): TableStats {
-    return SHARDED_MAP_STATS;
+    return this.ht !== null ? [this.ht.stats()] : [];
+  }
+
+  /** The big form's table, or null (the js-map Db's prefetch hint). */
+  bigTable(): KeyTable | null {
+    return this.ht;
   }
 
   attach(a: MemoryAccount | null): void {
@@ -89,8 +98,7 @@ export class JsSet implements SetValue {
       s.addBytes(this.bytes - BASE_OVERHEAD);
     } else {
       s.toHashtable();
-      this.ht!.forEach((_v, k) => s.ht!.set(k, true));
-      s.addBytes(this.bytes - BASE_OVERHEAD);
+      this.ht!.forEach((k) => s.addString(k));
     }
     return s;
   }
@@ -103,10 +111,11 @@ export class JsSet implements SetValue {
   /** setTypeConvert(OBJ_ENCODING_HT). */
   toHashtable(): void {
     if (!this.ints) return;
-    const ht = new ShardedMap<true>();
+    const ht = new KeyTable();
     let extra = 0;
     for (const m of this.ints) {
-      ht.set(m, true);
+      const b = toBuffer(m);
+      ht.insert(b, 0, b.length, hashOfBytes(b), '', 0, StrEnc.Auto);
       extra += ENTRY_OVERHEAD - INT_OVERHEAD;
     }
     this.ht = ht;
@@ -124,12 +133,12 @@ export class JsSet implements SetValue {
     }
     if (this.size > limit) return;
     let allInts = true;
-    this.ht!.forEach((_v, k) => {
+    this.ht!.forEach((k) => {
       if (allInts && !isIntMember(k)) allInts = false;
     });
     if (!allInts) return;
     const ints = new Set<string>();
-    this.ht!.forEach((_v, k) => ints.add(k));
+    this.ht!.forEach((k) => ints.add(k));
     this.ints = ints;
     this.ht = null;
     this.sorted = null;
@@ -141,13 +150,10 @@ export class JsSet implements SetValue {
     if (this.ints && this.ints.size > Math.min(limits.setMaxIntsetEntries, INTSET_HARD_MAX)) this.toHashtable();
   }
 
+  /** setTypeAdd. */
   add(member: Bytes): boolean {
-    return this.addString(member.latin1Slice(0, member.length));
-  }
-
-  /** setTypeAdd on the stored (latin1) form. */
-  addString(m: string): boolean {
     if (this.ints) {
+      const m = member.latin1Slice(0, member.length);
       if (isIntMember(m)) {
         if (this.ints.has(m)) return false;
         this.ints.add(m);
@@ -158,33 +164,38 @@ export class JsSet implements SetValue {
       }
       this.toHashtable();
     }
-    if (!this.ht!.set(m, true)) return false;
-    this.addBytes(m.length + ENTRY_OVERHEAD);
+    const t = this.ht!;
+    const h = hashOfBytes(member);
+    if (t.findBytes(member, h) !== NONE) return false;
+    t.insert(member, 0, member.length, h, '', 0, StrEnc.Auto);
+    this.addBytes(member.length + ENTRY_OVERHEAD);
     return true;
   }
 
-  delete(member: Bytes): boolean {
-    return this.deleteString(member.latin1Slice(0, member.length));
+  /** add() of a member given as its latin1 string. */
+  addString(m: string): boolean {
+    return this.add(toBuffer(m));
   }
 
-  deleteString(m: string): boolean {
+  delete(member: Bytes): boolean {
     if (this.ints) {
+      const m = member.latin1Slice(0, member.length);
       if (!this.ints.delete(m)) return false;
       this.sorted = null;
       this.addBytes(-(m.length + INT_OVERHEAD));
       return true;
     }
-    if (!this.ht!.delete(m)) return false;
-    this.addBytes(-(m.length + ENTRY_OVERHEAD));
+    const t = this.ht!;
+    const s = t.findBytes(member, hashOfBytes(member));
+    if (s === NONE) return false;
+    t.remove(s);
+    this.addBytes(-(member.length + ENTRY_OVERHEAD));
     return true;
   }
 
   has(member: Bytes): boolean {
-    return this.hasString(member.latin1Slice(0, member.length));
-  }
-
-  hasString(m: string): boolean {
-    return this.ints ? this.ints.has(m) : this.ht!.has(m);
+    if (this.ints) return this.ints.has(member.latin1Slice(0, member.length));
+    return this.ht!.findBytes(member, hashOfBytes(member)) !== NONE;
   }
 
   private sortedInts(): string[] {
@@ -194,14 +205,24 @@ export class JsSet implements SetValue {
 
   forEach(visit: (member: BulkValue) => void): void {
     if (this.ints) for (const m of this.sortedInts()) visit(m);
-    else this.ht!.forEach(visitMember, visit);
+    else this.ht!.forEach(visit);
+  }
+
+  /** SetValue.writeMembers: the hashtable's members from their rows (no strings). */
+  writeMembers(out: BulkSink): void {
+    if (this.ints) {
+      for (const m of this.sortedInts()) out.bulk(m);
+      return;
+    }
+    const t = this.ht!;
+    t.forEachSlot((s) => writeKey(t, s, out));
   }
 
   /** Members as an array, in iteration order. */
   toArray(): string[] {
     if (this.ints) return this.sortedInts().slice();
     const out: string[] = [];
-    this.ht!.forEach((_v, k) => out.push(k));
+    this.ht!.forEach((k) => out.push(k));
     return out;
   }
 
@@ -219,7 +240,8 @@ export class JsSet implements SetValue {
       if (n === 0) return undefined;
       return this.sortedInts()[(Math.random() * n) | 0];
     }
-    return this.ht!.randomKey();
+    const s = this.ht!.randomSlot();
+    return s === NONE ? undefined : this.ht!.key(s);
   }
 }
 

@@ -22,7 +22,7 @@
 import { lfuAccess, LfuParams } from '../lfu';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc, typeOfValue } from '../types';
 import type { EncodingLimits, EngineSettings, RdbFastLoader, RdbRecordSink, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HashValue, HllRegisters, ListValue, MemoryAccount, RedisValue, SetValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
-import { KeyTable, NONE, hashOfBytes, valueRoom } from './key-table';
+import { ARENA_MAX, KeyTable, NONE, hashOfBytes, valueRoom } from './key-table';
 import { firstKeys } from './request-keys';
 import { globMatch } from '../../util/glob';
 import { toBuffer } from '../../util/bytes';
@@ -32,6 +32,8 @@ import { JsHllRegisters } from '../../util/hyperloglog';
 
 import { jsContainers } from '../containers';
 import { JsZSet } from '../containers/zset';
+import { JsHash } from '../containers/hash';
+import { JsSet } from '../containers/set';
 import { PackedValue } from '../containers/packed';
 import { JsMapRdbLoader, type FastLoadTarget } from './rdb-fast';
 import { JsMapScanLoader, rdbScan } from './rdb-scan';
@@ -190,6 +192,11 @@ const pfOffs = new Int32Array(PF_MAX);
 const pfLens = new Int32Array(PF_MAX);
 const pfHashes = new Int32Array(PF_MAX);
 const pfSlots = new Int32Array(PF_MAX);
+/** The hash and set commands' fields and members (request-keys.ts), their hashes and their containers' tables. */
+const pfMOffs = new Int32Array(PF_MAX);
+const pfMLens = new Int32Array(PF_MAX);
+const pfMHashes = new Int32Array(PF_MAX);
+const pfTables: (KeyTable | null)[] = new Array<KeyTable | null>(PF_MAX).fill(null);
 let pfSink = 0;
 
 class JsMapDb implements Db, FastLoadTarget {
@@ -219,11 +226,36 @@ class JsMapDb implements Db, FastLoadTarget {
     private readonly onNewKey: NewKeyHook | undefined,
   ) {}
 
-  /** Db.prefetch: hash the batch's first keys in place and let the table touch their rows. */
+  /**
+   * Db.prefetch: hash the batch's first keys in place and let the table touch their rows; then,
+   * for hash and set commands on a big hash or set (a KeyTable of its own, containers/hash.ts
+   * and set.ts), the same for the field or member in that table: HSET or SADD on one 100k-element
+   * value otherwise takes a bucket-head and a row cache miss per command, one after the other.
+   */
   prefetch(input: Buffer, start: number, maxCommands: number): void {
-    const n = firstKeys(input, start, Math.min(maxCommands, PF_MAX), pfOffs, pfLens);
+    const n = firstKeys(input, start, Math.min(maxCommands, PF_MAX), pfOffs, pfLens, pfMOffs, pfMLens);
     for (let i = 0; i < n; i++) pfHashes[i] = hashOfBytes(input, pfOffs[i], pfLens[i]);
-    pfSink ^= this.table.touch(pfHashes, pfSlots, n);
+    const t = this.table;
+    let acc = t.touch(pfHashes, pfSlots, n);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      if (pfMLens[i] < 0) continue;
+      const s = t.findAt(input, pfOffs[i], pfLens[i], pfHashes[i]);
+      if (s === NONE || t.inlineLength(s) >= 0 || t.arenaLength(s) >= 0) continue;
+      const v = t.value(s);
+      const mt = v instanceof JsHash || v instanceof JsSet ? v.bigTable() : null;
+      if (mt === null) continue;
+      pfTables[m] = mt;
+      pfMHashes[m++] = hashOfBytes(input, pfMOffs[i], pfMLens[i]);
+    }
+    if (m > 0) {
+      for (let j = 0; j < m; j++) pfSlots[j] = pfTables[j]!.headOf(pfMHashes[j]);
+      for (let j = 0; j < m; j++) {
+        acc ^= pfTables[j]!.hashAt(pfSlots[j]);
+        pfTables[j] = null;
+      }
+    }
+    pfSink ^= acc;
   }
 
   size(): number {
@@ -323,6 +355,11 @@ class JsMapDb implements Db, FastLoadTarget {
       out.bulkBytes(t.rowBytes(s), t.inlineStart(s), il);
       return 1;
     }
+    const al = t.arenaLength(s);
+    if (al >= 0) {
+      out.bulkBytes(t.arenaSlab(s), t.arenaStart(s), al);
+      return 1;
+    }
     let v = t.value(s);
     if (v instanceof PackedValue) v = this.unpack(s, v);
     if (isContainer(v)) return -1;
@@ -332,11 +369,23 @@ class JsMapDb implements Db, FastLoadTarget {
 
   /** Db.peekString: the stored string itself (a JS string or Buffer), in a reused view object. */
   peekString(key: Bytes, noTouch?: boolean): StringPeek | number {
-    const v = this.get(key, noTouch);
-    if (v === undefined) return PEEK_MISSING;
-    if (isContainer(v)) return PEEK_WRONGTYPE;
+    const s = this.access(key, noTouch);
+    if (s === NONE) return PEEK_MISSING;
+    const t = this.table;
     const p = this.peek;
+    const al = t.arenaLength(s);
+    if (al >= 0) {
+      // (in the table's arena: the slab itself, no view made)
+      p.bytes = t.arenaSlab(s);
+      p.start = t.arenaStart(s);
+      p.length = al;
+      return p;
+    }
+    let v = t.value(s);
+    if (v instanceof PackedValue) v = this.unpack(s, v);
+    if (isContainer(v)) return PEEK_WRONGTYPE;
     p.bytes = v;
+    p.start = 0;
     p.length = v.length;
     return p;
   }
@@ -391,9 +440,16 @@ class JsMapDb implements Db, FastLoadTarget {
       if (minLen > maxLen) return APPEND_TOO_BIG;
       if (t.growInline(s, minLen)) return this.editInline(s, il);
     }
+    const al = t.arenaLength(s);
+    if (al >= 0) {
+      if (minLen > maxLen) return APPEND_TOO_BIG;
+      if (t.growArena(s, minLen)) return this.editArena(s, al);
+    }
     const old = t.value(s);
     if (isContainer(old)) return APPEND_WRONGTYPE;
     if (minLen > maxLen) return APPEND_TOO_BIG;
+    // Up to ARENA_MAX bytes: into the table's arena (KeyTable.toArena), else a Buffer of its own.
+    if (t.toArena(s, Math.max(old.length, minLen))) return this.editArena(s, old.length);
     return this.editRow(s, old, minLen);
   }
 
@@ -404,12 +460,26 @@ class JsMapDb implements Db, FastLoadTarget {
   private createEdited(key: Bytes, minLen: number): StringEdit {
     const t = this.table;
     const inline = minLen <= valueRoom(key.length);
-    const buf = inline ? EMPTY : zeroedValue(minLen);
-    const s = t.insert(key, 0, key.length, hashOfBytes(key), inline ? '' : buf, this.clock.now(), StrEnc.Raw);
-    if (inline) t.growInline(s, minLen);
+    const s = t.insert(key, 0, key.length, hashOfBytes(key), '', this.clock.now(), StrEnc.Raw);
     this.account.bytes += key.length + ENTRY_OVERHEAD + minLen;
     if (this.onNewKey) this.onNewKey(this, key);
-    return inline ? this.editView(t.rowBytes(s), t.inlineStart(s), minLen, 0) : this.editView(buf, 0, minLen, 0);
+    if (inline) {
+      t.growInline(s, minLen);
+      return this.editView(t.rowBytes(s), t.inlineStart(s), minLen, 0);
+    }
+    if (t.toArena(s, minLen)) return this.editView(t.arenaSlab(s), t.arenaStart(s), minLen, 0);
+    const buf = zeroedValue(minLen);
+    t.setValue(s, buf);
+    return this.editView(buf, 0, minLen, 0);
+  }
+
+  /** editString's view of a value in the table's arena, `oldLength` bytes before (already grown). */
+  private editArena(s: number, oldLength: number): StringEdit {
+    const t = this.table;
+    const len = t.arenaLength(s);
+    this.account.bytes += len - oldLength;
+    this.writeAccess(s);
+    return this.editView(t.arenaSlab(s), t.arenaStart(s), len, oldLength);
   }
 
   /** editString's view of an inline value of `oldLength` bytes, already grown in its row. */
@@ -674,7 +744,8 @@ class JsMapDb implements Db, FastLoadTarget {
     const s = this.lookup(key);
     if (s === NONE) return undefined;
     const t = this.table;
-    const v = t.value(s);
+    // (a value in the table's arena is copied out: its block is freed below)
+    const v = t.arenaLength(s) >= 0 ? Buffer.from(t.value(s) as Buffer) : t.value(s);
     const out = { value: v instanceof PackedValue ? this.unpack(s, v) : v, expireAt: t.expireAt(s), strEnc: t.strEnc(s) };
     this.remove(s);
     return out;

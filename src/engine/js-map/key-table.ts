@@ -53,6 +53,23 @@ const B_KEY = 32;
 export const INLINE_MAX = ROW_BYTES - B_KEY;
 const KLEN_LONG = 255;
 const VLEN_PTR = 255;
+/** B_VLEN of a value in the table's byte arena (see the class comment): its place is in I_A*. */
+const VLEN_ARENA = 254;
+/**
+ * Int32 fields of a row whose value is in the arena, in the row's last 12 bytes (free when the
+ * inline key is at most ARENA_KEY_MAX bytes long, or long): the block's address (slab index <<
+ * ARENA_SLAB_BITS | offset), the value's length and the block's capacity.
+ */
+const I_AADDR = 13;
+const I_ALEN = 14;
+const I_ACAP = 15;
+const ARENA_KEY_MAX = (I_AADDR << 2) - B_KEY;
+/** Arena values are at most this long; blocks are multiples of ARENA_GRAIN bytes, in slabs of 2^ARENA_SLAB_BITS bytes. */
+export const ARENA_MAX = 1024;
+const ARENA_GRAIN = 64;
+const ARENA_SLAB_BITS = 16;
+const ARENA_OFF_MASK = (1 << ARENA_SLAB_BITS) - 1;
+const ARENA_FIRST_SLAB = 4096;
 
 /** Bytes left in a row for an inline string value when the key is `klen` bytes long. */
 export function valueRoom(klen: number): number {
@@ -78,6 +95,18 @@ export function valueRoom(klen: number): number {
  * (key(), value()); a value written as a JS string or bytes (setValue, setValueBytes, strings
  * are immutable) may be kept inline, a Buffer value never is (it may be edited in place); an
  * inline value is edited in place in its row (growInline, then the caller writes rowBytes).
+ *
+ * Byte arena: a value edited in place (SETBIT, BITFIELD, SETRANGE: Db.editString) that does not
+ * fit in its row but is at most ARENA_MAX bytes is kept in a block of the table's own slabs
+ * (Buffers of 4 KB doubling up to 2^ARENA_SLAB_BITS bytes), its address, length and capacity in the row (I_A*), so
+ * reading or editing it goes row -> bytes, as an inline value, where a Buffer of its own cost a
+ * value-pointer load, the Buffer object and its backing-store pointer (cache misses each, over
+ * 100k bitmaps) and one more object for the GC. Blocks are ARENA_GRAIN-byte multiples; a freed
+ * block goes on its size's free list and is zeroed when reused; bytes of a block past its value's
+ * length are zero (growArena relies on it); slabs are kept until the table is empty (reset), as
+ * row chunks are. value() hands out a view of the block (valid until
+ * the next change of the table, as the row's bytes). Only for keys whose row has room for I_A*
+ * (inline keys up to ARENA_KEY_MAX bytes, or long keys).
  * Bytes per key: 64 (row) + 8 (value pointer) + ~8 (bucket heads), + 4 with a TTL; a long key
  * adds its pointer and string. No object per key besides a value that is not inline.
  * Every row chunk but the last holds CHUNK rows; only chunk 0 starts at FIRST_CAPACITY and
@@ -121,6 +150,10 @@ export class KeyTable {
   private firstCap = FIRST_CAPACITY;
   private ttl: Int32Array[] = [];
   private ttlCount = 0;
+  /** The byte arena (see the class comment): slabs, the last slab's first unused byte, free blocks by size (ARENA_GRAIN units - 1). */
+  private slabs: Buffer[] = [];
+  private slabTop = 0;
+  private freeBlocks: number[][] = [];
 
   get size(): number {
     return this.count;
@@ -187,12 +220,31 @@ export class KeyTable {
     }
     for (let i = 0; i < n; i++) {
       const s = slots[i];
-      if (s === NONE || this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_VLEN] !== VLEN_PTR) continue;
+      if (s === NONE) continue;
+      const vl = this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_VLEN];
+      if (vl === VLEN_ARENA) {
+        const ri = this.rowsI[s >>> CHUNK_BITS];
+        const a = ri[((s & CHUNK_MASK) << 4) + I_AADDR];
+        // (the last byte: where SETBIT and BITFIELD on a growing bitmap write)
+        acc ^= this.slabs[a >>> ARENA_SLAB_BITS][(a & ARENA_OFF_MASK) + Math.max(0, ri[((s & CHUNK_MASK) << 4) + I_ALEN] - 1)];
+        continue;
+      }
+      if (vl !== VLEN_PTR) continue;
       const v = this.vals[s >>> CHUNK_BITS][s & CHUNK_MASK];
       if (typeof v === 'string') acc ^= v.length;
       else if (v instanceof Uint8Array && v.length !== 0) acc ^= v[0] ^ v[v.length - 1];
     }
     return acc;
+  }
+
+  /** Prefetch hint for one key of hash h: the slot at the head of its bucket's chain (or NONE). */
+  headOf(h: number): number {
+    return this.head(this.bucketOf(h));
+  }
+
+  /** Prefetch hint: the stored hash of row s (0 for NONE), loading its record. */
+  hashAt(s: number): number {
+    return s === NONE ? 0 : this.hash(s);
   }
 
   /** Whether the key of the row at chunk c, offset o has the bytes b[off, off + len). */
@@ -324,6 +376,7 @@ export class KeyTable {
   /** Remove the row at slot `s` (in use). */
   remove(s: number): void {
     if (this.expireAt(s) !== -1) this.ttlRemove(s);
+    this.arenaFree(s);
     const b = this.bucketOf(this.hash(s));
     const next = this.next(s);
     let p = this.head(b);
@@ -364,6 +417,9 @@ export class KeyTable {
     this.firstCap = FIRST_CAPACITY;
     this.ttl = [];
     this.ttlCount = 0;
+    this.slabs = [];
+    this.slabTop = 0;
+    this.freeBlocks = [];
   }
 
   private allocRow(): number {
@@ -515,7 +571,12 @@ export class KeyTable {
     if (v !== null) return v as RedisValue;
     const rb = this.rowsB[c];
     const r = o << 6;
-    return latin1Slice(rb, this.valueStart(rb, r), rb[r + B_VLEN]);
+    const vl = rb[r + B_VLEN];
+    if (vl === VLEN_ARENA) {
+      const at = this.arenaStart(s);
+      return this.arenaSlab(s).subarray(at, at + this.arenaLength(s));
+    }
+    return latin1Slice(rb, this.valueStart(rb, r), vl);
   }
 
   /** Byte index in rowsB[c] of the inline value of the row at byte index r. */
@@ -527,7 +588,121 @@ export class KeyTable {
   /** The inline value's length, or -1 when the value is in vals (value()). */
   inlineLength(s: number): number {
     const vl = this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_VLEN];
-    return vl === VLEN_PTR ? -1 : vl;
+    return vl >= VLEN_ARENA ? -1 : vl;
+  }
+
+  /** The value's length in bytes (inline or not; a value that is not inline is a string or Buffer). */
+  valueLength(s: number): number {
+    const vl = this.rowsB[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 6) + B_VLEN];
+    if (vl === VLEN_ARENA) return this.arenaLength(s);
+    return vl !== VLEN_PTR ? vl : (this.vals[s >>> CHUNK_BITS][s & CHUNK_MASK] as string | Uint8Array).length;
+  }
+
+  /** The arena value's length, or -1 when the value is not in the arena. */
+  arenaLength(s: number): number {
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    return this.rowsB[c][(o << 6) + B_VLEN] === VLEN_ARENA ? this.rowsI[c][(o << 4) + I_ALEN] : -1;
+  }
+
+  /** The slab holding row s's arena value (arenaLength(s) >= 0), at arenaStart(s). */
+  arenaSlab(s: number): Buffer {
+    return this.slabs[this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 4) + I_AADDR] >>> ARENA_SLAB_BITS];
+  }
+
+  arenaStart(s: number): number {
+    return this.rowsI[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 4) + I_AADDR] & ARENA_OFF_MASK;
+  }
+
+  /**
+   * Make row s's value `len` bytes (len >= its length) in the arena: its bytes (inline, in the
+   * arena, or a string or bytes in vals) copied into a zeroed block, the rest zero, the old block
+   * freed. False, nothing changed, when len > ARENA_MAX or the row has no room for I_A* (key).
+   */
+  toArena(s: number, len: number): boolean {
+    if (len > ARENA_MAX) return false;
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    const rb = this.rowsB[c];
+    const r = o << 6;
+    const kl = rb[r + B_KLEN];
+    if (kl !== KLEN_LONG && kl > ARENA_KEY_MAX) return false;
+    const cap = (len + ARENA_GRAIN - 1) & ~(ARENA_GRAIN - 1) || ARENA_GRAIN;
+    const a = this.arenaAlloc(cap);
+    const dst = this.slabs[a >>> ARENA_SLAB_BITS];
+    const at = a & ARENA_OFF_MASK;
+    const vl = rb[r + B_VLEN];
+    if (vl === VLEN_ARENA) {
+      const from = this.arenaStart(s);
+      this.arenaSlab(s).copy(dst, at, from, from + this.arenaLength(s));
+      this.arenaFree(s);
+    } else if (vl !== VLEN_PTR) {
+      const from = this.valueStart(rb, r);
+      dst.set(rb.subarray(from, from + vl), at);
+    } else {
+      const v = this.vals[c][o] as string | Uint8Array;
+      if (typeof v === 'string') dst.latin1Write(v, at);
+      else dst.set(v, at);
+    }
+    const ri = this.rowsI[c];
+    ri[(o << 4) + I_AADDR] = a;
+    ri[(o << 4) + I_ALEN] = len;
+    ri[(o << 4) + I_ACAP] = cap;
+    rb[r + B_VLEN] = VLEN_ARENA;
+    this.vals[c][o] = null;
+    return true;
+  }
+
+  /**
+   * Make row s's arena value (arenaLength(s) >= 0) `len` bytes long, the added bytes zero: in its
+   * block when it has room, else moved to a larger block (toArena). False, nothing changed, past
+   * ARENA_MAX. Never shortens.
+   */
+  growArena(s: number, len: number): boolean {
+    const ri = this.rowsI[s >>> CHUNK_BITS];
+    const i = (s & CHUNK_MASK) << 4;
+    if (len <= ri[i + I_ALEN]) return true;
+    // (bytes of a block past its value are zero)
+    if (len <= ri[i + I_ACAP]) {
+      ri[i + I_ALEN] = len;
+      return true;
+    }
+    return this.toArena(s, len);
+  }
+
+  /** A zeroed block of `cap` bytes (an ARENA_GRAIN multiple up to ARENA_MAX): its address. */
+  private arenaAlloc(cap: number): number {
+    const k = cap / ARENA_GRAIN - 1;
+    const fl = this.freeBlocks[k];
+    if (fl !== undefined && fl.length > 0) {
+      const a = fl.pop()!;
+      const at = a & ARENA_OFF_MASK;
+      this.slabs[a >>> ARENA_SLAB_BITS].fill(0, at, at + cap);
+      return a;
+    }
+    const n = this.slabs.length;
+    if (n === 0 || this.slabTop + cap > this.slabs[n - 1].length) {
+      // The first slab ARENA_FIRST_SLAB bytes, each next one twice as large up to 2^ARENA_SLAB_BITS
+      // (a table with a few such values keeps a few KB); the last one's unused end, under ARENA_MAX
+      // bytes, is left unused.
+      this.slabs.push(Buffer.alloc(n === 0 ? ARENA_FIRST_SLAB : Math.min(1 << ARENA_SLAB_BITS, 2 * this.slabs[n - 1].length)));
+      this.slabTop = 0;
+    }
+    const a = ((this.slabs.length - 1) << ARENA_SLAB_BITS) | this.slabTop;
+    this.slabTop += cap;
+    return a;
+  }
+
+  /** Free row s's arena block, if its value is in the arena (the row's value is then unset: the caller stores one). */
+  private arenaFree(s: number): void {
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    const rb = this.rowsB[c];
+    if (rb[(o << 6) + B_VLEN] !== VLEN_ARENA) return;
+    const ri = this.rowsI[c];
+    const k = ri[(o << 4) + I_ACAP] / ARENA_GRAIN - 1;
+    (this.freeBlocks[k] ??= []).push(ri[(o << 4) + I_AADDR]);
+    rb[(o << 6) + B_VLEN] = 0;
   }
 
   /** The bytes holding row s (its inline value is at inlineStart(s), inlineLength(s) bytes). */
@@ -545,6 +720,7 @@ export class KeyTable {
     const o = s & CHUNK_MASK;
     const rb = this.rowsB[c];
     const r = o << 6;
+    if (rb[r + B_VLEN] === VLEN_ARENA) this.arenaFree(s);
     if (typeof v === 'string') {
       const kl = rb[r + B_KLEN];
       const len = v.length;
@@ -568,6 +744,7 @@ export class KeyTable {
     const r = o << 6;
     const kl = rb[r + B_KLEN];
     if (len > (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) return false;
+    if (rb[r + B_VLEN] === VLEN_ARENA) this.arenaFree(s);
     const a = r + B_KEY + (kl === KLEN_LONG ? 0 : kl) - off;
     for (let i = off, end = off + len; i < end; i++) rb[a + i] = b[i];
     rb[r + B_VLEN] = len;
@@ -609,6 +786,7 @@ export class KeyTable {
     if (v < 0) d[--p] = 45;
     const n = d.length - p;
     if (n > (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) return false;
+    if (rb[r + B_VLEN] === VLEN_ARENA) this.arenaFree(s);
     const a = r + B_KEY + (kl === KLEN_LONG ? 0 : kl) - p;
     for (let i = p; i < d.length; i++) rb[a + i] = d[i];
     rb[r + B_VLEN] = n;
@@ -712,6 +890,15 @@ export class KeyTable {
       for (let o = 0; o < n; o++) {
         if (vs[o] !== undefined) visit(this.key((c << CHUNK_BITS) | o), (c << CHUNK_BITS) | o);
       }
+    }
+  }
+
+  /** forEach without building the keys: the slot of every row in slot order. */
+  forEachSlot(visit: (s: number) => void): void {
+    for (let c = 0; c < this.vals.length; c++) {
+      const vs = this.vals[c];
+      const n = Math.min(this.top - c * CHUNK, vs.length);
+      for (let o = 0; o < n; o++) if (vs[o] !== undefined) visit((c << CHUNK_BITS) | o);
     }
   }
 

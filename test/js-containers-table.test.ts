@@ -1,0 +1,104 @@
+/**
+ * The js-map hash and set in their big form (JsHash / JsSet over a KeyTable, containers/hash.ts
+ * and set.ts) against a Map / Set model: fields and members of every length around the 32-byte
+ * row limit and binary bytes, values kept in the row or as strings, overwrites that move a value
+ * between the two, deletes, clone, random reads, and memory accounting (memoryUsage and the
+ * attached account move together, and return to the empty figure once everything is deleted,
+ * whatever the conversion from the small form counted before).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { JsHash } from '../src/engine/containers/hash';
+import { JsSet } from '../src/engine/containers/set';
+import { rng } from './helpers/rng';
+
+const B = (s: string): Buffer => Buffer.from(s, 'latin1');
+const str = (v: Buffer | string): string => (typeof v === 'string' ? v : v.latin1Slice(0, v.length));
+
+function randBytes(r: () => number, max: number): string {
+  const len = Math.floor(r() * max);
+  let s = '';
+  for (let i = 0; i < len; i++) {
+    const y = r();
+    s += String.fromCharCode(y < 0.1 ? 0 : y < 0.2 ? 255 : 97 + Math.floor(r() * 4));
+  }
+  return s;
+}
+
+test('JsHash big form: model, memory accounting back to empty', () => {
+  const r = rng(7);
+  const h = new JsHash();
+  const account = { bytes: 0 };
+  h.attach(account);
+  const empty = h.memoryUsage();
+  const model = new Map<string, string>();
+  for (let i = 0; i < 3000; i++) {
+    const f = randBytes(r, 40) + ':' + Math.floor(r() * 400);
+    const x = r();
+    if (x < 0.6) {
+      const v = randBytes(r, 60);
+      assert.is(h.setField(B(f), B(v), 64, 128), !model.has(f));
+      model.set(f, v);
+    } else if (x < 0.8) {
+      assert.is(h.delete(B(f)), model.delete(f));
+    } else {
+      const v = h.get(B(f));
+      assert.is(v === undefined ? undefined : str(v), model.get(f));
+    }
+    assert.is(h.size, model.size);
+    assert.is(account.bytes, h.memoryUsage() - empty);
+  }
+  assert.is(h.isListpack(), false);
+  const seen = new Map<string, string>();
+  h.forEach((f, v) => seen.set(str(f), str(v)));
+  assert.equal(seen, model);
+  const c = h.clone();
+  const cseen = new Map<string, string>();
+  c.forEach((f, v) => cseen.set(str(f), str(v)));
+  assert.equal(cseen, model);
+  assert.is(c.memoryUsage(), h.memoryUsage());
+  const e = h.randomEntry()!;
+  assert.is(model.get(str(e[0])), str(e[1]));
+  for (const f of [...model.keys()]) assert.ok(h.delete(B(f)));
+  assert.is(h.size, 0);
+  assert.is(h.memoryUsage(), empty);
+  assert.is(account.bytes, 0);
+});
+
+test('JsSet big form: model, memory accounting back to empty', () => {
+  const r = rng(8);
+  const s = new JsSet();
+  const account = { bytes: 0 };
+  s.attach(account);
+  const empty = s.memoryUsage();
+  const model = new Set<string>();
+  // Integers first (intset), then other members convert it.
+  for (let i = 0; i < 100; i++) {
+    const m = String(i * 7);
+    assert.is(s.add(B(m)), !model.has(m));
+    model.add(m);
+  }
+  assert.ok(s.isIntset());
+  for (let i = 0; i < 3000; i++) {
+    const m = randBytes(r, 40) + ':' + Math.floor(r() * 400);
+    const x = r();
+    if (x < 0.6) {
+      assert.is(s.add(B(m)), !model.has(m));
+      model.add(m);
+    } else if (x < 0.8) assert.is(s.delete(B(m)), model.delete(m));
+    else assert.is(s.has(B(m)), model.has(m));
+    assert.is(s.size, model.size);
+    assert.is(account.bytes, s.memoryUsage() - empty);
+  }
+  assert.is(s.isIntset(), false);
+  assert.equal(new Set(s.toArray()), model);
+  assert.ok(model.has(str(s.randomMember()!)));
+  const c = s.clone();
+  assert.equal(new Set(c.toArray()), model);
+  for (const m of [...model]) assert.ok(s.delete(B(m)));
+  assert.is(s.size, 0);
+  assert.is(s.memoryUsage(), empty);
+  assert.is(account.bytes, 0);
+});
+
+test.run();
