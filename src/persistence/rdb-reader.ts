@@ -190,6 +190,7 @@ export class RdbReader {
       case F.RDB_TYPE_SET: {
         const n = this.count();
         const s = this.newSet();
+        s.reserve?.(n);
         const batch: Buffer[] = [];
         for (let i = 0; i < n; i++) {
           batch.push(this.string());
@@ -212,6 +213,7 @@ export class RdbReader {
       case F.RDB_TYPE_HASH: {
         const n = this.count(2);
         const h = this.opts.engine.newHash();
+        h.reserve?.(n);
         const batch: Buffer[] = [];
         for (let i = 0; i < n; i++) {
           batch.push(this.string(), this.string());

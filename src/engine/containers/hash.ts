@@ -99,6 +99,18 @@ export class JsHash implements HashValue {
     this.toBig();
   }
 
+  /**
+   * HashValue.reserve: an empty hash about to get n fields from a load goes to its table at once,
+   * sized for them (a table grown one bucket split at a time from MAX_SMALL_MAP fields made
+   * loading a 950,000-field hash ~2x slower). Storage only: the encoding stays what fitHash says.
+   */
+  reserve(n: number): void {
+    if (n <= MAX_SMALL_MAP || this.small === null || this.small.size !== 0) return;
+    this.small = null;
+    this.big = new KeyTable();
+    this.big.presize(n);
+  }
+
   private toBig(): void {
     if (!this.small) return;
     const big = new KeyTable();

@@ -108,6 +108,16 @@ export class JsSet implements SetValue {
     if (this.account) this.account.bytes += n;
   }
 
+  /**
+   * SetValue.reserve: an empty set about to get more than set-max-intset-entries members from a
+   * load is a hashtable from the start (as Redis's rdbLoadObject makes it), its table sized once.
+   */
+  reserve(n: number): void {
+    if (n <= this.maxIntset || this.ints === null || this.ints.size !== 0) return;
+    this.toHashtable();
+    this.ht!.presize(n);
+  }
+
   /** setTypeConvert(OBJ_ENCODING_HT). */
   toHashtable(): void {
     if (!this.ints) return;
