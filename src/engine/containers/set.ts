@@ -26,7 +26,7 @@ import { parseInt64 } from '../../util/number';
 
 /**
  * Memory estimate (used_memory, maxmemory): per member beyond its bytes, V8's cost of a Set or
- * ShardedMap entry with its table slack and of a latin1 string's header (a KeyTable row, value slot
+ * KeyTable row with its table slack and of a latin1 string's header (a KeyTable row, value slot
  * and bucket-head share cost about the same); per set, the objects.
  * Calibrated against V8's heap after a full collection (100,000 sets of 8 members, 8 integers,
  * and 5,000 of 200 members: within 10%).

@@ -31,7 +31,6 @@
  * ZRANGESTORE...) therefore report what Redis's zsetConvertToListpackIfNeeded would give.
  */
 import type { BulkValue, Bytes, EncodingLimits, LexRange, MemoryAccount, PoppedElement, ScoreRange, TableStats, ZSetValue } from '../types';
-import { SHARDED_MAP_STATS } from '../hashing/sharded-map';
 import {
   gteMin,
   lexGteMin,
@@ -78,6 +77,9 @@ function key(b: Bytes): string {
   return b.latin1Slice(0, b.length);
 }
 
+/** DEBUG HTSTATS-KEY of a sorted set still in its small form (no table to describe). */
+const NO_TABLE_STATS = 'No stats available: the sorted set is not kept in a hash table';
+
 export class JsZSet implements ZSetValue {
   readonly type = 'zset' as const;
   /**
@@ -107,7 +109,7 @@ export class JsZSet implements ZSetValue {
   }
 
   tableStats(): TableStats {
-    return this.sl === null ? SHARDED_MAP_STATS : [this.sl.stats()];
+    return this.sl === null ? NO_TABLE_STATS : [this.sl.stats()];
   }
 
   attach(account: MemoryAccount | null): void {

@@ -114,7 +114,7 @@ export function valueRoom(klen: number): number {
  * A free row has value undefined and is on the LIFO free list threaded through `next`; rows at or
  * past `top` were never used. The table drops all its arrays when its last key is removed.
  *
- * Buckets (Litwin's linear hashing, linear-hashing.ts, as ShardedMap): nBuckets === 2^level + split,
+ * Buckets (Litwin's linear hashing, linear-hashing.ts): nBuckets === 2^level + split,
  * 0 <= split < 2^level; a key with hash h is in bucket h mod 2^level, or h mod 2^(level+1) when
  * that is < split. An insert that makes count > nBuckets / 2 splits ONE bucket (relinks its chain
  * by bit `level` of the stored hashes, no rehashing); a delete that makes count < nBuckets / 8
