@@ -7,27 +7,18 @@
  *   canonical decimal text; iteration (SMEMBERS, SSCAN, SINTER...) is in ascending numeric order,
  *   as the intset's, and SSCAN returns everything with cursor 0.
  * - "hashtable" otherwise (one way: a set never goes back to intset, except where Redis builds a
- *   new set, which the command layer does with `reencode`). Members are the keys of a KeyTable
- *   (js-map/key-table.ts, the js-map keyspace's table, as JsHash's big form): a member of up to
- *   32 bytes lives in its 64-byte row, so there is no JS object per member and SADD, SISMEMBER
- *   and SREM hash and compare the argument's bytes in place (no string built). Its reverse-binary
- *   cursor gives SSCAN the SCAN guarantee and about COUNT members per call. Iteration is slot
- *   order (insertion order until members are removed).
+ *   new set, which the command layer does with `reencode`). Members live in a ShardedMap whose
+ *   cursor gives SSCAN the SCAN guarantee.
  *
- * intset members are latin1 JS strings (1 char = 1 byte); the hashtable's are built on demand
- * (forEach, toArray, randomMember); writeMembers sends the rows' bytes.
+ * Members are stored as latin1 JS strings (1 char = 1 byte).
  */
-import type { BulkSink, Bytes, BulkValue, EncodingLimits, MemoryAccount, SetValue, TableStats } from '../types';
-import { StrEnc } from '../types';
-import { KeyTable, NONE, hashOfBytes } from '../js-map/key-table';
-import { writeKey } from './hash';
-import { toBuffer } from '../../util/bytes';
+import type { Bytes, BulkValue, EncodingLimits, MemoryAccount, SetValue, TableStats } from '../types';
+import { SHARDED_MAP_STATS, ShardedMap } from '../hashing/sharded-map';
 import { parseInt64 } from '../../util/number';
 
 /**
  * Memory estimate (used_memory, maxmemory): per member beyond its bytes, V8's cost of a Set or
- * KeyTable row with its table slack and of a latin1 string's header (a KeyTable row, value slot
- * and bucket-head share cost about the same); per set, the objects.
+ * ShardedMap entry with its table slack and of a latin1 string's header; per set, the objects.
  * Calibrated against V8's heap after a full collection (100,000 sets of 8 members, 8 integers,
  * and 5,000 of 200 members: within 10%).
  */
@@ -39,6 +30,11 @@ const INTSET_HARD_MAX = 1 << 30;
 /** isSdsRepresentableAsLongLong. */
 export function isIntMember(s: string): boolean {
   return s.length <= 20 && !Number.isNaN(parseInt64(s));
+}
+
+/** forEach's map callback: `this` is the visitor (no closure per forEach call, e.g. per key saved). */
+function visitMember(this: (member: BulkValue) => void, _v: true, k: string): void {
+  this(k);
 }
 
 function compareInts(a: string, b: string): number {
@@ -55,7 +51,7 @@ export class JsSet implements SetValue {
   /** intset members (canonical integer text). */
   private ints: Set<string> | null = new Set();
   private sorted: string[] | null = null;
-  private ht: KeyTable | null = null;
+  private ht: ShardedMap<true> | null = null;
   private bytes = BASE_OVERHEAD;
   private account: MemoryAccount | null = null;
   /** set-max-intset-entries used by `add` (the command layer passes the live config value). */
@@ -70,12 +66,7 @@ export class JsSet implements SetValue {
   }
 
   tableStats(): TableStats {
-    return this.ht !== null ? [this.ht.stats()] : [];
-  }
-
-  /** The big form's table, or null (the js-map Db's prefetch hint). */
-  bigTable(): KeyTable | null {
-    return this.ht;
+    return SHARDED_MAP_STATS;
   }
 
   attach(a: MemoryAccount | null): void {
@@ -98,7 +89,8 @@ export class JsSet implements SetValue {
       s.addBytes(this.bytes - BASE_OVERHEAD);
     } else {
       s.toHashtable();
-      this.ht!.forEach((k) => s.addString(k));
+      this.ht!.forEach((_v, k) => s.ht!.set(k, true));
+      s.addBytes(this.bytes - BASE_OVERHEAD);
     }
     return s;
   }
@@ -108,24 +100,13 @@ export class JsSet implements SetValue {
     if (this.account) this.account.bytes += n;
   }
 
-  /**
-   * SetValue.reserve: an empty set about to get more than set-max-intset-entries members from a
-   * load is a hashtable from the start (as Redis's rdbLoadObject makes it), its table sized once.
-   */
-  reserve(n: number): void {
-    if (n <= this.maxIntset || this.ints === null || this.ints.size !== 0) return;
-    this.toHashtable();
-    this.ht!.presize(n);
-  }
-
   /** setTypeConvert(OBJ_ENCODING_HT). */
   toHashtable(): void {
     if (!this.ints) return;
-    const ht = new KeyTable();
+    const ht = new ShardedMap<true>();
     let extra = 0;
     for (const m of this.ints) {
-      const b = toBuffer(m);
-      ht.insert(b, 0, b.length, hashOfBytes(b), '', 0, StrEnc.Auto);
+      ht.set(m, true);
       extra += ENTRY_OVERHEAD - INT_OVERHEAD;
     }
     this.ht = ht;
@@ -143,12 +124,12 @@ export class JsSet implements SetValue {
     }
     if (this.size > limit) return;
     let allInts = true;
-    this.ht!.forEach((k) => {
+    this.ht!.forEach((_v, k) => {
       if (allInts && !isIntMember(k)) allInts = false;
     });
     if (!allInts) return;
     const ints = new Set<string>();
-    this.ht!.forEach((k) => ints.add(k));
+    this.ht!.forEach((_v, k) => ints.add(k));
     this.ints = ints;
     this.ht = null;
     this.sorted = null;
@@ -160,10 +141,13 @@ export class JsSet implements SetValue {
     if (this.ints && this.ints.size > Math.min(limits.setMaxIntsetEntries, INTSET_HARD_MAX)) this.toHashtable();
   }
 
-  /** setTypeAdd. */
   add(member: Bytes): boolean {
+    return this.addString(member.latin1Slice(0, member.length));
+  }
+
+  /** setTypeAdd on the stored (latin1) form. */
+  addString(m: string): boolean {
     if (this.ints) {
-      const m = member.latin1Slice(0, member.length);
       if (isIntMember(m)) {
         if (this.ints.has(m)) return false;
         this.ints.add(m);
@@ -174,38 +158,33 @@ export class JsSet implements SetValue {
       }
       this.toHashtable();
     }
-    const t = this.ht!;
-    const h = hashOfBytes(member);
-    if (t.findBytes(member, h) !== NONE) return false;
-    t.insert(member, 0, member.length, h, '', 0, StrEnc.Auto);
-    this.addBytes(member.length + ENTRY_OVERHEAD);
+    if (!this.ht!.set(m, true)) return false;
+    this.addBytes(m.length + ENTRY_OVERHEAD);
     return true;
   }
 
-  /** add() of a member given as its latin1 string. */
-  addString(m: string): boolean {
-    return this.add(toBuffer(m));
+  delete(member: Bytes): boolean {
+    return this.deleteString(member.latin1Slice(0, member.length));
   }
 
-  delete(member: Bytes): boolean {
+  deleteString(m: string): boolean {
     if (this.ints) {
-      const m = member.latin1Slice(0, member.length);
       if (!this.ints.delete(m)) return false;
       this.sorted = null;
       this.addBytes(-(m.length + INT_OVERHEAD));
       return true;
     }
-    const t = this.ht!;
-    const s = t.findBytes(member, hashOfBytes(member));
-    if (s === NONE) return false;
-    t.remove(s);
-    this.addBytes(-(member.length + ENTRY_OVERHEAD));
+    if (!this.ht!.delete(m)) return false;
+    this.addBytes(-(m.length + ENTRY_OVERHEAD));
     return true;
   }
 
   has(member: Bytes): boolean {
-    if (this.ints) return this.ints.has(member.latin1Slice(0, member.length));
-    return this.ht!.findBytes(member, hashOfBytes(member)) !== NONE;
+    return this.hasString(member.latin1Slice(0, member.length));
+  }
+
+  hasString(m: string): boolean {
+    return this.ints ? this.ints.has(m) : this.ht!.has(m);
   }
 
   private sortedInts(): string[] {
@@ -215,24 +194,14 @@ export class JsSet implements SetValue {
 
   forEach(visit: (member: BulkValue) => void): void {
     if (this.ints) for (const m of this.sortedInts()) visit(m);
-    else this.ht!.forEach(visit);
-  }
-
-  /** SetValue.writeMembers: the hashtable's members from their rows (no strings). */
-  writeMembers(out: BulkSink): void {
-    if (this.ints) {
-      for (const m of this.sortedInts()) out.bulk(m);
-      return;
-    }
-    const t = this.ht!;
-    t.forEachSlot((s) => writeKey(t, s, out));
+    else this.ht!.forEach(visitMember, visit);
   }
 
   /** Members as an array, in iteration order. */
   toArray(): string[] {
     if (this.ints) return this.sortedInts().slice();
     const out: string[] = [];
-    this.ht!.forEach((k) => out.push(k));
+    this.ht!.forEach((_v, k) => out.push(k));
     return out;
   }
 
@@ -250,8 +219,7 @@ export class JsSet implements SetValue {
       if (n === 0) return undefined;
       return this.sortedInts()[(Math.random() * n) | 0];
     }
-    const s = this.ht!.randomSlot();
-    return s === NONE ? undefined : this.ht!.key(s);
+    return this.ht!.randomKey();
   }
 }
 

@@ -50,6 +50,7 @@
  */
 import type { HashTableStats, LexRange, ScoreRange } from '../types';
 import { LinearHashing } from '../hashing/linear-hashing';
+import { hashKey } from '../hashing/sharded-map';
 
 export const MAX_LEVEL = 32;
 /** Probability of one more level (ZSKIPLIST_P). */
@@ -67,24 +68,6 @@ const B_P = 2;
 const B_LEN = 6;
 const B_ID = 7;
 const B_LEVEL = 8;
-/** FNV-1a over the key's char codes (latin1 bytes); long keys hash their first and last 64 chars. */
-function hashKey(s: string): number {
-  let h = 0x811c9dc5;
-  const n = s.length;
-  if (n <= 128) {
-    for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  } else {
-    for (let i = 0; i < 64; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-    for (let i = n - 64; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ n, 0x01000193);
-  }
-  // Final avalanche so low bits (the bucket index) depend on every input byte.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h >>> 0;
-}
-
 /** The next block in the member index's bucket (NIL: last), and the member's hash (hashKey, as int32). */
 const B_CHAIN = 9;
 const B_HASH = 10;
@@ -123,7 +106,7 @@ function prefixWord(m: string, k: number): number {
   return w ^ 0x80000000;
 }
 
-/** hashKey (above) of the latin1 string of bytes[off, off + n), computed on the bytes. */
+/** hashKey (sharded-map.ts) of the latin1 string of bytes[off, off + n), computed on the bytes. */
 function hashBytes(b: Uint8Array, off: number, n: number): number {
   let h = 0x811c9dc5;
   if (n <= 128) {

@@ -1,6 +1,6 @@
 /**
- * Litwin's linear hashing: the bucket bookkeeping and the SCAN cursor of KeyTable (the js-map
- * keyspace, and the big hashes and sets of the JS containers).
+ * Litwin's linear hashing: the bucket bookkeeping and the SCAN cursor shared by KeyTable (the
+ * js-map keyspace and big hashes) and ShardedMap (the JS containers' hashtable-encoded sets).
  *
  * Invariants: the table has 2^level + split buckets, 0 <= split < 2^level. A key with hash h lives
  * in bucket h mod 2^level, or h mod 2^(level+1) when that is < split. Splitting bucket `split`

@@ -33,7 +33,6 @@ import { JsHllRegisters } from '../../util/hyperloglog';
 import { jsContainers } from '../containers';
 import { JsZSet } from '../containers/zset';
 import { JsHash } from '../containers/hash';
-import { JsSet } from '../containers/set';
 import { PackedValue } from '../containers/packed';
 import { JsMapRdbLoader, type FastLoadTarget } from './rdb-fast';
 import { JsMapScanLoader, rdbScan } from './rdb-scan';
@@ -243,7 +242,7 @@ class JsMapDb implements Db, FastLoadTarget {
       const s = t.findAt(input, pfOffs[i], pfLens[i], pfHashes[i]);
       if (s === NONE || t.inlineLength(s) >= 0 || t.arenaLength(s) >= 0) continue;
       const v = t.value(s);
-      const mt = v instanceof JsHash || v instanceof JsSet ? v.bigTable() : null;
+      const mt = v instanceof JsHash ? v.bigTable() : null;
       if (mt === null) continue;
       pfTables[m] = mt;
       pfMHashes[m++] = hashOfBytes(input, pfMOffs[i], pfMLens[i]);

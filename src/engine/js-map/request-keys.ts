@@ -42,7 +42,8 @@ export function firstKeys(buf: Buffer, start: number, max: number, offs: Int32Ar
       p += 2;
       if (p + len + 2 > end) break;
       if (i === 0 && len >= 2 && p + 1 < end) {
-        // A hash command (H...) or a set command (S... but not SET...): argument 2 is a field or member.
+        // A hash command (H...) or a set command (S... but not SET...): argument 2 is a field or member
+        // (used for big hashes: their KeyTable is prefetched too).
         const c0 = buf[p] | 0x20;
         member = c0 === 104 /* h */ || (c0 === 115 /* s */ && (buf[p + 1] | 0x20) !== 101) /* e */;
       } else if (i === 1) {
