@@ -475,8 +475,6 @@ export interface HashValue extends Container {
 /** A set of byte strings. */
 export interface SetValue extends Container {
   readonly type: 'set';
-  /** Optional: a loader announces n members (RDB hashtable encoding), so the table is sized once. */
-  reserve?(n: number): void;
   /** DEBUG HTSTATS-KEY, asked only while the encoding is hashtable (skiplist for a sorted set): its table's figures. */
   tableStats(): TableStats;
   add(member: Bytes): boolean;

@@ -190,7 +190,6 @@ export class RdbReader {
       case F.RDB_TYPE_SET: {
         const n = this.count();
         const s = this.newSet();
-        s.reserve?.(n);
         const batch: Buffer[] = [];
         for (let i = 0; i < n; i++) {
           batch.push(this.string());
