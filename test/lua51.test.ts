@@ -1678,6 +1678,12 @@ const CORPUS: string[] = [
   "return {pcall(function() return table.setn({}) end)}",
   "return {pcall(math.random, {}, {})}",
   "return {pcall(math.randomseed, 'x')}",
+  // luaL_checknumber in math.max/min and string.format reads a string as 5.1's lua_tonumber: a
+  // NUL ends it and '-0' keeps its sign
+  "local r = {} for _, v in ipairs({'-0', '5\\0', ' 7 \\0zz', '-0x0', ' 0x1p4', 'inf', 'nan', '  -0  ', '1e2\\0abc', '12abc'}) do local ok1, a = pcall(math.max, v) local ok2, b = pcall(math.min, v, 1) r[#r + 1] = tostring(a) .. ' ' .. tostring(ok1 and 1 / a) .. ' ' .. tostring(b) end return r",
+  "return {string.format('%d %g %.1f %x %c', '5\\0', '-0', '1e2\\0abc', '5\\0', '65\\0'), string.format('%5.2f %i %u %g', '-0', '-0', '-0', '  -0  ')}",
+  "return {pcall(string.format, '%d', '5\\0x')}",
+  "return tostring(math.max(-0, '0')) .. tostring(math.min('-0', 0))",
 ];
 
 /** The raw reply bytes of one EVAL (for replies too deep for the test's RESP parser). */

@@ -146,15 +146,11 @@ local function fmterror(msg, d)
   if caller and caller.what ~= 'C' then error(msg, 3 + d) end
   error(msg, 0)
 end
--- luaL_checknumber(arg n)
+-- luaL_checknumber(arg n), reading strings as 5.1 does (num51)
 local function fmtnum(v, n, d)
-  local x = tonumber(v)
-  if x then return x + 0.0 end
-  if type(v) == 'string' then
-    x = strtod_special(v)
-    if x then return x end
-  end
-  argerror(3 + d, n, 'format', 'number expected, got ' .. type(v))
+  local x = num51(v)
+  if x == nil then argerror(3 + d, n, 'format', 'number expected, got ' .. type(v)) end
+  return x
 end
 -- (long long)x and (unsigned long long)x on x86-64 (cvttsd2si: NaN and out of range give
 -- INT64_MIN; the unsigned one subtracts 2^63 first at and past 2^63), as the int64 of the same bits
@@ -332,9 +328,8 @@ local function fmt_item(kind, form, v)
   end
   if tv ~= 'number' then
     if tv ~= 'string' then return nil end
-    local x = tonumber(v) or strtod_special(v)
-    if x == nil then return nil end
-    v = x + 0.0
+    v = num51(v)
+    if v == nil then return nil end
   end
   if kind == 100 then
     -- (long long)v, truncated with arithmetic (5.4's %d takes a float of integral value)
@@ -812,15 +807,7 @@ end
 do
   -- 5.1's math.max/min: every argument through luaL_checknumber (5.4 compares the values as
   -- they are: strings stay strings, "attempt to compare string with number"), the result a number
-  local function checknum(v, i, n, fname)
-    local x = tonumber(v)
-    if x then return x + 0.0 end
-    if type(v) == 'string' then
-      x = strtod_special(v)
-      if x then return x end
-    end
-    argerror(3, i, fname, 'number expected, got ' .. (i > n and 'no value' or type(v)))
-  end
+  local checknum = checknum51
   mathlib.max = function(...)
     local n = select('#', ...)
     local m, b = ...
