@@ -140,7 +140,7 @@ export class RedustServer {
     return this.server.engine.name;
   }
 
-  /** The server's current time in ms (Date.now() plus any advanceTime offset). */
+  /** The server's current time in ms (the wall clock plus any advanceTime offset). */
   now(): number {
     return this.server.clock.now();
   }

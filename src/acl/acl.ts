@@ -18,6 +18,7 @@ import { ClientFlag } from '../server/client';
 import type { Command } from '../commands/table';
 import { clientInfoLine } from '../server/client-info';
 import { ACL_ERR, AclDenied, AclRuleError, mergeSelectorArgs, User } from './user';
+import { dateNow } from '../util/real-timers';
 
 export interface AclLogEntry {
   count: number;
@@ -163,7 +164,7 @@ export class Acl {
 
   /** addACLLogEntry */
   addLog(c: Client, reason: AclDenied, context: string, object: string, username: string): void {
-    const now = Date.now();
+    const now = dateNow();
     const entry: AclLogEntry = { count: 1, reason: REASONS[reason], context, object, username, ctime: now, cinfo: clientInfoLine(c) };
     const max = this.server.config.int('acllog-max-len');
     for (let i = 0; i < Math.min(10, this.log.length); i++) {
@@ -337,7 +338,7 @@ export class Acl {
   /** ACLSaveToFile: every user, written to a temp file renamed over the file. */
   saveFile(file: string): string | null {
     const text = this.listLines().map((l) => l + '\n').join('');
-    const tmp = path.join(path.dirname(file), `${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
+    const tmp = path.join(path.dirname(file), `${path.basename(file)}.tmp-${process.pid}-${dateNow()}`);
     try {
       fs.writeFileSync(tmp, text, 'latin1');
       fs.renameSync(tmp, file);

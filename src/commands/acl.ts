@@ -11,6 +11,7 @@ import { latin1, parseInt64 } from '../util/number';
 import { replyHelp } from './help';
 import { AclDenied, CATEGORIES } from '../acl/user';
 import type { Acl } from '../acl/acl';
+import { dateNow } from '../util/real-timers';
 
 function acl(c: Client): Acl {
   return c.server.acl;
@@ -138,7 +139,7 @@ function log(c: Client, argv: Buffer[]): void {
     if (count < 0) count = 0;
   }
   const entries = a.log.slice(0, count);
-  const now = Date.now();
+  const now = dateNow();
   const r = c.reply;
   r.array(entries.length);
   for (const e of entries) {

@@ -9,6 +9,7 @@ import { ClientFlag } from '../server/client';
 import { fail, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, TIMEOUT_NOT_INT } from './errors';
 import { latin1, parseDouble, parseInt64 } from '../util/number';
 import { isInfinite, parseLongDouble } from '../util/long-double';
+import { setImmediate } from '../util/real-timers';
 
 export const enum TimeoutUnit {
   SECONDS,

@@ -15,6 +15,7 @@ import { lookupReadBytes, lookupWriteBytes, peekByte, peekStringRead, written } 
 import { canBlock, holdClient, releaseClient } from './blocking';
 import type { ByteView } from './keyspace';
 import { createHll, denseGet, denseSet, denseSetRaw, estimate, Hll, hllAdd, hllCount, hllSet, lastPatIndex, patLen, HLL_DENSE, HLL_DENSE_SIZE, HLL_HDR_SIZE, HLL_REGISTERS, HLL_REGISTER_MAX, HLL_SPARSE, sparseSet, sparseToDense } from '../util/hyperloglog';
+import { setImmediate } from '../util/real-timers';
 
 const INVALID_HLL = 'INVALIDOBJ Corrupted HLL object detected';
 const NOT_HLL = 'WRONGTYPE Key is not a valid HyperLogLog string value.';

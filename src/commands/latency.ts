@@ -12,6 +12,7 @@ import type { Histogram, LatencyTimeSeries } from '../observability/latency';
 import { LATENCY_TS_LEN } from '../observability/latency';
 import { fail } from './errors';
 import { SparklineSequence, sparklineRender, SPARKLINE_FILL } from '../util/sparkline';
+import { dateNow } from '../util/real-timers';
 
 const LATENCY_GRAPH_COLS = 80;
 
@@ -62,7 +63,7 @@ function genSparkline(event: string, ts: LatencyTimeSeries): string {
   const seq = new SparklineSequence();
   let min = 0;
   let max = 0;
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(dateNow() / 1000);
   for (let j = 0; j < LATENCY_TS_LEN; j++) {
     const s = ts.samples[(ts.idx + j) % LATENCY_TS_LEN];
     if (s.time === 0) continue;
@@ -99,7 +100,7 @@ function analyze(ts: LatencyTimeSeries): { samples: number; avg: number; mad: nu
     if (oldest === 0 || s.time < oldest) oldest = s.time;
   }
   const avg = Math.floor(sum / xs.length);
-  let period = Math.floor(Date.now() / 1000) - oldest;
+  let period = Math.floor(dateNow() / 1000) - oldest;
   if (period === 0) period = 1;
   let dev = 0;
   for (const s of xs) dev += Math.abs(avg - s.latency);

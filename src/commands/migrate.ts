@@ -35,6 +35,7 @@ import { lookupRead, written } from './keyspace';
 import { holdClient, releaseClient } from './blocking';
 import { dumpPayload } from '../persistence/rdb';
 import { encode } from '../server/propagate';
+import { setTimeout, clearTimeout, setInterval, clearInterval, dateNow } from '../util/real-timers';
 
 const CACHE_ITEMS = 64;
 const CACHE_TTL_SECS = 10;
@@ -98,7 +99,7 @@ class CachedSocket {
 
   /** connSyncReadLine: the next line without CRLF (at most 1023 bytes kept), within `timeout` ms. */
   async readLine(timeout: number): Promise<string> {
-    const deadline = Date.now() + timeout;
+    const deadline = dateNow() + timeout;
     for (;;) {
       const nl = this.pending.indexOf(10);
       if (nl !== -1) {
@@ -109,7 +110,7 @@ class CachedSocket {
         return line;
       }
       if (this.closed) throw new NetError(false);
-      const left = deadline - Date.now();
+      const left = deadline - dateNow();
       if (left <= 0) throw new NetError(true);
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
@@ -149,7 +150,7 @@ export function migrateCachedSockets(s: Server): number {
 }
 
 function unixtime(): number {
-  return Math.floor(Date.now() / 1000);
+  return Math.floor(dateNow() / 1000);
 }
 
 /** migrateCloseTimedoutSockets, run every second while something is cached (and at close). */

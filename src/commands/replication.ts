@@ -22,6 +22,7 @@ import type { CommandRow } from './table';
 import { fail, SYNTAX } from './errors';
 import { intArg, isWord, optName, rangeIntArg } from './args';
 import { startReplicaSnapshot } from '../persistence/bgsave';
+import { setTimeout } from '../util/real-timers';
 
 const NO_REPLICATION = 'replication is not implemented';
 

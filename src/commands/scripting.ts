@@ -11,6 +11,7 @@ import { replyHelp } from './help';
 import { scriptingOf, sha1hex } from '../scripting/engine';
 import { globMatch } from '../util/glob';
 import { functionsPayload, readFunctionsPayload } from '../persistence/rdb';
+import { performance } from '../util/real-timers';
 
 function numKeys(argv: Buffer[], notIntMsg = NOT_INT): number {
   const small = smallUint(argv[2]);

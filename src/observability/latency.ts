@@ -17,6 +17,7 @@
 import type { Server } from '../server/server';
 import type { Command } from '../commands/table';
 import { CmdFlag } from '../commands/table';
+import { dateNow } from '../util/real-timers';
 
 export const LATENCY_TS_LEN = 160;
 
@@ -168,7 +169,7 @@ export class LatencyMonitor {
     if (threshold === 0 || ms < threshold) return;
     let ts = this.events.get(event);
     if (ts === undefined) this.events.set(event, (ts = new LatencyTimeSeries()));
-    ts.add(Math.floor(Date.now() / 1000), ms);
+    ts.add(Math.floor(dateNow() / 1000), ms);
   }
 
   /** CONFIG RESETSTAT: the per-command histograms go. */

@@ -8,6 +8,10 @@
  */
 import fs from 'fs';
 import pino from 'pino';
+import { dateNow } from '../util/real-timers';
+
+/** pino's epoch timestamp, on the real clock (util/real-timers.ts: a test's fake Date is not the log's time). */
+const epochTime = (): string => `,"time":${dateNow()}`;
 
 export type RedisLogLevel = 'debug' | 'verbose' | 'notice' | 'warning' | 'nothing';
 
@@ -49,11 +53,11 @@ export function createLogger(opts: LoggerOptions = {}): pino.Logger {
   const level = LEVELS[opts.level ?? 'notice'];
   if (opts.file) {
     const fd = fs.openSync(opts.file, 'a');
-    return pino({ level, base: { pid: process.pid }, name: 'redust' }, pino.destination({ fd, sync: true }));
+    return pino({ level, base: { pid: process.pid }, name: 'redust', timestamp: epochTime }, pino.destination({ fd, sync: true }));
   }
   const dest = opts.destination ?? process.stdout;
   const pretty = opts.pretty ?? (dest === process.stdout && process.stdout.isTTY === true);
-  if (!pretty) return pino({ level, base: { pid: process.pid }, name: 'redust' }, dest as pino.DestinationStream);
+  if (!pretty) return pino({ level, base: { pid: process.pid }, name: 'redust', timestamp: epochTime }, dest as pino.DestinationStream);
   const stream = {
     write(line: string) {
       try {
@@ -63,7 +67,7 @@ export function createLogger(opts: LoggerOptions = {}): pino.Logger {
       }
     },
   };
-  return pino({ level, base: { pid: process.pid } }, stream);
+  return pino({ level, base: { pid: process.pid }, timestamp: epochTime }, stream);
 }
 
 export function setLogLevel(logger: pino.Logger, level: RedisLogLevel): void {

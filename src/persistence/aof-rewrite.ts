@@ -26,6 +26,7 @@ import { scriptingOf } from '../scripting/engine';
 import { formatDouble, writeDigitsBefore } from '../util/number';
 import { AUTOSYNC_BYTES, saveSettings } from './rdb';
 import * as F from './format';
+import { setImmediate, performance } from '../util/real-timers';
 
 const STEP_MS = 2;
 const CHUNK_BYTES = 256 * 1024;

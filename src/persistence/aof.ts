@@ -41,6 +41,7 @@ import { BgSave, bgsaveInProgress } from './bgsave';
 import { ReplyError } from '../commands/errors';
 import { BAD, TRUNCATED, countLine, line } from './aof-lines';
 import * as F from './format';
+import { setInterval, clearInterval, performance, dateNow } from '../util/real-timers';
 
 export type ManifestType = 'b' | 'i' | 'h';
 export interface ManifestEntry {
@@ -215,7 +216,7 @@ export class Aof implements PropagationTarget {
   }
 
   rewriteSeconds(): number {
-    return this.rewriting ? Math.floor((Date.now() - this.rewriting.startedAt) / 1000) : -1;
+    return this.rewriting ? Math.floor((dateNow() - this.rewriting.startedAt) / 1000) : -1;
   }
 
   // ------------------------------------------------------------------ start and stop
@@ -539,7 +540,7 @@ export class Aof implements PropagationTarget {
     const seq = 1;
     const name = this.fileName(seq, format === 'rdb' ? 'base.rdb' : 'base.aof');
     // (a command-format base of the empty dataset: only rewriteAppendOnlyFileRio's timestamp)
-    const data = format === 'rdb' ? writeRdb(this.server) : Buffer.from(this.timestamps ? F.timestampAnnotation(Math.floor(Date.now() / 1000)) : '', 'latin1');
+    const data = format === 'rdb' ? writeRdb(this.server) : Buffer.from(this.timestamps ? F.timestampAnnotation(Math.floor(dateNow() / 1000)) : '', 'latin1');
     const file = path.join(this.dir, name);
     const fd = fs.openSync(file, 'w');
     fs.writeSync(fd, data);
@@ -694,7 +695,7 @@ export class Aof implements PropagationTarget {
    */
   startRewrite(): boolean {
     if (this.rewriting) return false;
-    const state: RewriteState = { writer: null, startedAt: Date.now(), baseSeq: 0, format: 'aof', finishing: false };
+    const state: RewriteState = { writer: null, startedAt: dateNow(), baseSeq: 0, format: 'aof', finishing: false };
     this.rewriting = state;
     if (!this.enabled) {
       // Redis rewrites even with appendonly no (creating the directory); Redust does the same.
@@ -789,8 +790,8 @@ export class Aof implements PropagationTarget {
     this.currentSize = size + (current && this.enabled ? fs.statSync(path.join(this.dir, current.name)).size : 0);
     this.rewriteBaseSize = this.currentSize;
     this.lastRewriteOk = true;
-    this.lastRewriteTimeSec = Math.floor((Date.now() - state.startedAt) / 1000);
-    this.lastRewriteAtMs = Date.now();
+    this.lastRewriteTimeSec = Math.floor((dateNow() - state.startedAt) / 1000);
+    this.lastRewriteAtMs = dateNow();
     this.lastRewriteDurationMs = this.lastRewriteAtMs - state.startedAt;
     this.rewrites++;
     const w = state.writer;

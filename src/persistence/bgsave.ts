@@ -32,6 +32,7 @@ import { AUTOSYNC_BYTES, lruLfuRecords, newFileWriter, persistenceOf, releaseFil
 import type { RdbWriter } from './rdb-writer';
 import * as F from './format';
 import { scriptMayWrite } from '../scripting/engine';
+import { setImmediate, setTimeout, performance, dateNow } from '../util/real-timers';
 
 const STEP_MS = 2;
 /**
@@ -405,7 +406,7 @@ export function startBgsave(s: Server): boolean {
   const st = bgStateOf(s);
   const p = persistenceOf(s);
   if (st.current) return false;
-  st.lastTry = Math.floor(Date.now() / 1000);
+  st.lastTry = Math.floor(dateNow() / 1000);
   st.dirtyAtStart = s.stats.dirty;
   let bg: BgSave;
   try {
@@ -422,17 +423,17 @@ export function startBgsave(s: Server): boolean {
   p.saves++;
   st.current = bg;
   s.logger.info('Background saving started');
-  const t0 = Date.now();
+  const t0 = dateNow();
   void bg.done.then((ok) => {
     if (st.current === bg) st.current = null;
-    st.lastTimeSec = Math.round((Date.now() - t0) / 1000);
+    st.lastTimeSec = Math.round((dateNow() - t0) / 1000);
     st.lastCowSize = bg.extraBytes();
     st.lastEarlyCopies = bg.snapshot.earlyCopies;
     if (ok) {
       s.stats.dirty -= st.dirtyAtStart;
-      s.stats.lastSave = Math.floor(Date.now() / 1000);
+      s.stats.lastSave = Math.floor(dateNow() / 1000);
       p.lastSaveStatusOk = true;
-      p.lastSaveDurationMs = Date.now() - t0;
+      p.lastSaveDurationMs = dateNow() - t0;
       s.logger.info({ keys: bg.snapshot.emitted, early_copies: bg.snapshot.earlyCopies, extra_bytes: st.lastCowSize, longest_step_ms: +bg.longestStepMs.toFixed(2), steps: bg.steps, steps_over_10ms: bg.stepsOver10Ms }, 'Background saving terminated with success');
     } else if (bg.aborted && !bgFailed.has(bg)) {
       s.logger.warn('Background saving terminated by signal 10');
@@ -488,7 +489,7 @@ export function persistenceCron(s: Server): void {
   const st = bgStates.get(s);
   if (st?.current || loadingOf(s) !== null || s.aof.rewriteInProgress) return;
   const p = persistenceOf(s);
-  const nowSec = Math.floor(Date.now() / 1000);
+  const nowSec = Math.floor(dateNow() / 1000);
   const retryOk = p.lastSaveStatusOk || nowSec - (st?.lastTry ?? 0) > RETRY_DELAY;
   if (st?.scheduled && retryOk) {
     st.scheduled = false;

@@ -9,6 +9,7 @@
 import type { Server } from '../server/server';
 import { type LoadResult, RdbLoad, readRdbFile, withFrozenClock } from './rdb';
 import { type LoadingInfo, setLoading } from './bgsave';
+import { setImmediate, performance, dateNow } from '../util/real-timers';
 
 const SLICE_MS = 5;
 const LOG_EVERY_MS = 1000;
@@ -18,7 +19,7 @@ export async function loadRdbFileInSlices(s: Server): Promise<LoadResult | null>
   const buf = readRdbFile(s);
   if (buf === null) return null;
   const t0 = performance.now();
-  const info: LoadingInfo = { startTime: Math.floor(Date.now() / 1000), totalBytes: buf.length, rdbUsedMem: 0, loadedBytes: 0, startedMs: t0 };
+  const info: LoadingInfo = { startTime: Math.floor(dateNow() / 1000), totalBytes: buf.length, rdbUsedMem: 0, loadedBytes: 0, startedMs: t0 };
   setLoading(s, info);
   try {
     const load = new RdbLoad(s, buf);

@@ -21,6 +21,7 @@ import { EmptyKeyError, RdbReader } from './rdb-reader';
 import { RdbError } from './errors';
 import { crc64, crc64EqualsLE, crc64Hex, crc64Update, writeCrc64LE } from './crc64';
 import * as F from './format';
+import { performance, dateNow } from '../util/real-timers';
 
 /** REDIS_AUTOSYNC_BYTES: the step of rdb-save-incremental-fsync and aof-rewrite-incremental-fsync. */
 export const AUTOSYNC_BYTES = 4 * 1024 * 1024;
@@ -242,7 +243,7 @@ export function saveRdb(s: Server): void {
   const dir = s.config.str('dir');
   const file = path.join(dir, s.config.str('dbfilename'));
   const tmp = path.join(dir, `temp-${process.pid}.rdb`);
-  const t0 = Date.now();
+  const t0 = dateNow();
   let fd = -1;
   try {
     fd = fs.openSync(tmp, 'w');
@@ -287,7 +288,7 @@ export function saveRdb(s: Server): void {
   }
   st.saves++;
   st.lastSaveStatusOk = true;
-  st.lastSaveDurationMs = Date.now() - t0;
+  st.lastSaveDurationMs = dateNow() - t0;
   s.stats.dirty = 0;
   s.stats.lastSave = Math.floor(s.clock.now() / 1000);
   s.logger.info('DB saved on disk');
@@ -562,9 +563,9 @@ export function readRdbFile(s: Server): Buffer | null {
 export function loadRdbFile(s: Server): LoadResult | null {
   const buf = readRdbFile(s);
   if (buf === null) return null;
-  const t0 = Date.now();
+  const t0 = dateNow();
   const res = withFrozenClock(s, () => loadRdbBuffer(s, buf));
-  const secs = (Date.now() - t0) / 1000;
+  const secs = (dateNow() - t0) / 1000;
   s.logger.info({ keys: res.keysLoaded, expired: res.keysExpired, mb_per_s: secs > 0 ? +(buf.length / 1048576 / secs).toFixed(1) : null }, `DB loaded from disk: ${secs.toFixed(3)} seconds`);
   s.stats.lastSave = Math.floor(s.clock.now() / 1000);
   return res;

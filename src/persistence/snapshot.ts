@@ -29,6 +29,7 @@
  */
 import type { Db, KeyInfo, RdbRecordSink, RdbSaveSettings, RedisValue, SnapshotHook, SnapshotWalk } from '../engine/types';
 import { toBuffer } from '../util/bytes';
+import { performance } from '../util/real-timers';
 
 /** Where the snapshot hands keys. It must serialize at once: the value may change right after. */
 export interface SnapshotSink {

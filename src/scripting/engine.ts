@@ -9,7 +9,6 @@
  * where it cannot yield, serves the connected clients synchronously (onBusy). See
  * docs/scripting.md ("Busy scripts") and docs/compatibility.md ("Time limit").
  */
-import { performance } from 'perf_hooks';
 import { debugStateOf } from '../server/debug-state';
 import crypto from 'crypto';
 import type { Server } from '../server/server';
@@ -25,6 +24,7 @@ import { LuaReply } from './lua-reply';
 import { splitArgs } from '../protocol/parser';
 import meta from '../commands/redis-7.0-commands.json';
 import { LuaWasm, LUA_REGISTRYINDEX, LUA_TFUNCTION, LUA_TSTRING, LUA_TTABLE, LUA_TNUMBER } from './lua-wasm';
+import { setImmediate, performance } from '../util/real-timers';
 
 const BAD_LIBRARY_NAME = 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
 const BAD_LIBRARY_METADATA = 'ERR Invalid library metadata';

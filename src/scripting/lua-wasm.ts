@@ -18,6 +18,7 @@
  */
 import fs from 'fs';
 import { copyAll, copyRange } from '../util/bytes';
+import { dateNow } from '../util/real-timers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -417,7 +418,7 @@ export class LuaWasm {
         exit: (code: number) => {
           throw new Error(`Lua wasm exit(${code})`);
         },
-        emscripten_date_now: () => Date.now(),
+        emscripten_date_now: () => dateNow(),
         _emscripten_get_now_is_monotonic: () => 1,
         __syscall_openat: nosys,
         __syscall_fcntl64: nosys,

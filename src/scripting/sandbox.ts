@@ -2,7 +2,6 @@
  * One sandboxed lua_State (Redis's lctx.lua or the functions engine's state): the prelude, the
  * natives (redis.call & co. as lua_CFunctions), the script runner and the Lua <-> RESP conversions.
  */
-import { performance } from 'perf_hooks';
 import crypto from 'crypto';
 import {
   LuaWasm,
@@ -46,6 +45,7 @@ import {
 } from '../protocol/value-reply';
 import { formatDouble } from '../util/number';
 import { copyRange } from '../util/bytes';
+import { performance } from '../util/real-timers';
 
 const NO_ARGS = 'ERR Please specify at least one argument for this redis lib call';
 const BAD_ARG_TYPE = 'ERR Lua redis lib command arguments must be strings or integers';

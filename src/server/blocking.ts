@@ -11,6 +11,7 @@ import type { BulkValue } from '../engine/types';
 import { Client, ClientFlag } from './client';
 import type { Server } from './server';
 import { latin1 } from '../util/number';
+import { setImmediate, setTimeout, clearTimeout } from '../util/real-timers';
 
 export interface BlockSpec {
   /** Keys to wait on (in the client's current db). */

@@ -3,6 +3,7 @@
  * the embedding API can move forward so tests expire keys without sleeping.
  */
 import type { Clock } from '../engine/types';
+import { performance, dateNow } from '../util/real-timers';
 
 /** A clock the embedding API can move forward (tests advance time instead of sleeping). */
 export class ServerClock implements Clock {
@@ -48,9 +49,9 @@ export class ServerClock implements Clock {
   get isFrozen(): boolean {
     return this.frozen >= 0;
   }
-  /** Re-align with Date.now() when the two clocks drifted apart by a millisecond or more. */
+  /** Re-align with dateNow() when the two clocks drifted apart by a millisecond or more. */
   resync(): void {
-    const drift = Date.now() - (performance.now() + this.wallOffset);
+    const drift = dateNow() - (performance.now() + this.wallOffset);
     if (drift >= 1 || drift <= -1) this.wallOffset += drift;
   }
 }

@@ -8,6 +8,7 @@ import type { Server } from './server';
 import { ClientFlag } from './client';
 import { persistenceCron } from '../persistence/bgsave';
 import { clientsCronResizeReplyBuffers } from './client-info';
+import { setTimeout, clearTimeout, performance } from '../util/real-timers';
 
 /** MAX_CLIENTS_PER_CLOCK_TICK and CONFIG_MAX_HZ (server.h). */
 const MAX_CLIENTS_PER_CLOCK_TICK = 200;

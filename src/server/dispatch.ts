@@ -9,7 +9,6 @@
  * - `execDepth` counts nested execution (EXEC, Lua, blocked-client wake-ups); work that Redis does
  *   "after the command" (serving blocked clients) waits for depth 0.
  */
-import { performance } from 'perf_hooks';
 import type { Client } from './client';
 import { ClientFlag } from './client';
 import type { Server } from './server';
@@ -23,6 +22,7 @@ import { NO_PROPAGATION } from './propagate';
 import { latin1 } from '../util/number';
 import { evictToLimit } from './evict';
 import { scriptDeniesOom, scriptMayWrite } from '../scripting/engine';
+import { performance } from '../util/real-timers';
 
 /** Commands allowed in RESP2 while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);

@@ -17,6 +17,7 @@
 import { lfuDecayed } from '../engine/lfu';
 import type { Db } from '../engine/types';
 import type { Server } from './server';
+import { setImmediate, performance } from '../util/real-timers';
 
 const EVPOOL_SIZE = 16;
 

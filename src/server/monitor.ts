@@ -17,6 +17,7 @@ import type { Client } from './client';
 import { ClientFlag } from './client';
 import type { Server } from './server';
 import { CmdFlag, Command } from '../commands/table';
+import { performance } from '../util/real-timers';
 
 const REDACTED = Buffer.from('(redacted)');
 

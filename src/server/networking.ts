@@ -11,7 +11,6 @@
  *   any pending flush of it does nothing.
  */
 import fs from 'fs';
-import { performance } from 'perf_hooks';
 import net from 'net';
 import type { Server } from './server';
 import { Client, ClientFlag } from './client';
@@ -21,6 +20,7 @@ import { ProtocolError } from '../protocol/parser';
 import { admitConnection } from './protected-mode';
 import { noteReplyBytes } from './client-info';
 import { OutputLimits } from './output-limits';
+import { setImmediate, performance } from '../util/real-timers';
 
 export class Networking {
   /** Clients with output to write this turn (each once: Client.flushQueued). */

@@ -18,6 +18,7 @@ import type { Client } from './client';
 import { ClientFlag } from './client';
 import type { Server } from './server';
 import { parseMemory } from '../config/config';
+import { setImmediate } from '../util/real-timers';
 
 export class OutputLimits {
   /** True while the normal class has a hard or soft limit. */

@@ -19,6 +19,7 @@ import { ClientFlag } from './client';
 import type { Server } from './server';
 import { CmdFlag, Command } from '../commands/table';
 import { scriptingOf } from '../scripting/engine';
+import { setImmediate, setTimeout, clearTimeout } from '../util/real-timers';
 
 export const enum PauseType {
   NONE = 0,

@@ -12,6 +12,7 @@ import { Client, ClientFlag } from './client';
 import type { Server } from './server';
 import { latin1 } from '../util/number';
 import { RespWriter } from '../protocol/reply';
+import { setImmediate } from '../util/real-timers';
 
 export class PubSub {
   readonly channels = new Map<string, Set<Client>>();

@@ -41,6 +41,7 @@ import { Tracking } from './tracking';
 import { LatencyMonitor } from '../observability/latency';
 import { Listeners, ListenOptions } from './listeners';
 import { Acl } from '../acl/acl';
+import { setImmediate } from '../util/real-timers';
 
 export { ServerClock } from './clock';
 

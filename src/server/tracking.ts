@@ -28,6 +28,7 @@ import type { Server } from './server';
 import { CmdFlag, Command } from '../commands/table';
 import { commandKeys } from '../commands/getkeys';
 import { latin1 } from '../util/number';
+import { setImmediate } from '../util/real-timers';
 
 export interface TrackingState {
   /** Client id invalidations go to; 0 = this connection. */

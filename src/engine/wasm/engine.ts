@@ -36,6 +36,7 @@ import { WasmHllRegisters } from './hll';
 import { WasmList, setListFill } from './list';
 import { WasmRdbLoader, saveBatch, WALK_DONE } from './rdbload';
 import { copyAll } from '../../util/bytes';
+import { performance } from '../../util/real-timers';
 
 /** TypedArray#fill (Buffer#fill validates its arguments first: ~4% of a BITFIELD that creates its key). */
 const U8_FILL = Uint8Array.prototype.fill;
