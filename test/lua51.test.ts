@@ -10,7 +10,7 @@ import net from 'net';
 import path from 'path';
 import { RawConnection } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
-import { hoistFunctions, translate51 } from '../src/scripting/lua51';
+import { cacheFunctions, hoistFunctions, translate51 } from '../src/scripting/lua51';
 import * as assert from 'uvu/assert';
 import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest, freePort } from './helpers/servers';
@@ -1735,8 +1735,41 @@ const LEADING_FUNCTIONS = [
   "local function f() return 1 end\nlocal f, g = 2, 3\nreturn f + g",
 ];
 
+/**
+ * Per-run locals before the functions (BullMQ's addStandardJob): functions that read none of them
+ * are kept from one run to the next (cacheFunctions), the others are made on every run. The first
+ * ones are kept; from KEPT_NONE on, none may be (each would give the first run's values later).
+ */
+const LOCALS_FIRST = [
+  "local k = KEYS[1]\nlocal rcall = redis.call\nlocal function incr(x) return rcall('INCR', x) end\nlocal twice = function(x) incr(x) return incr(x) end\nreturn twice(k) .. ARGV[1]",
+  "local k = KEYS[1]\nlocal function get(k) return redis.call('INCR', k) end\nreturn get(k)",
+  "local v = ARGV[1]\nlocal function f(t) local s = '' for _, v in ipairs(t) do s = s .. v end return s end\nreturn f({v, v})",
+  "local a = ARGV[1]\nlocal function mk() return function(a) return a .. '!' end end\nreturn mk()(a)",
+  "local k = KEYS[1]\nlocal function boom(m)\n  error(m, 2)\nend\nif ARGV[1] == '1' then boom('x') end\nlocal function bad(t)\n  return t.y\nend\nreturn bad(ARGV[1] == '2' and {y = 'Y'} or nil)",
+  "local k = KEYS[1]\nlocal function g() return tostring(later) end\nlocal later = ARGV[1]\nreturn g() .. k",
+  "local k = KEYS[1]\nlocal function get() return redis.call('GET', k) end\nredis.call('SET', k, ARGV[1])\nreturn get()",
+  "local k = KEYS[1]\nlocal function f() local k = 'x' return k end\nreturn f() .. k",
+  "local x = ARGV[1]\nlocal function f() return 1 end\nf = function() return x end\nreturn f()",
+  "local a = ARGV[1]\nlocal function f() return a end\nlocal function g() return f() end\nlocal function f() return 2 end\nreturn g() .. f()",
+  "local a = ARGV[1]\nlocal function p() return a end\nlocal function q() return p() end\nreturn q()",
+  "local v = ARGV[1]\nlocal function f() local s = '' for v = v, v + 1 do s = s .. v end return s end\nreturn f()",
+  "local v = {ARGV[1]}\nlocal function f() local s = '' for _, v in ipairs(v) do s = s .. v end return s end\nreturn f()",
+];
+const KEPT_NONE = 6;
+
 for (const engine of enginesUnderTest()) {
   const t = differentialSuite('lua51', engine, { flushEach: false });
+
+  diffTest(t, 'functions after per-run locals see each run\'s values', async ({ d }) => {
+    for (const s of LOCALS_FIRST) {
+      for (let i = 0; i < 3; i++) await d.check(['EVAL', s, '1', `lf${i}`, String(i)]);
+    }
+    LOCALS_FIRST.forEach((s, i) => {
+      const t51 = translate51(s, true);
+      assert.is(hoistFunctions(t51), null, s);
+      assert.is(cacheFunctions(t51) !== null, i < KEPT_NONE, s);
+    });
+  });
 
   diffTest(t, 'scripts starting with local functions give the same results and errors on every run', async ({ d }) => {
     for (const s of LEADING_FUNCTIONS) {

@@ -990,3 +990,179 @@ function luaTokens(s: string, from: number): LuaToken[] | null {
   }
   return toks;
 }
+
+/** Lua 5.1's reserved words (5.4 has `goto` too, which translate51 renames). */
+const KEYWORDS51 = new Set(['and', 'break', 'do', 'else', 'elseif', 'end', 'false', 'for', 'function', 'if', 'in', 'local', 'nil', 'not', 'or', 'repeat', 'return', 'then', 'true', 'until', 'while']);
+
+/**
+ * Local functions kept from one run to the next where hoistFunctions cannot move them: a script
+ * such as BullMQ's addStandardJob declares per-run locals (`local args = cmsgpack.unpack(ARGV[1])`)
+ * before its 23 functions. A function defined by a top-level `local function NAME` or
+ * `local NAME = function`, whose body names (outside its own and nested functions' parameters and
+ * loop variables) no per-run top-level local declared before it, captures only values that are the
+ * same on every run: other such functions, `redis.call`/`redis.pcall` aliases and the time-limit
+ * countdown. Its definition becomes `local NAME NAME = __redust_F[k] or function ... end
+ * __redust_F[k] = NAME` on the same lines, and the chunk `local __redust_F = {} return function(...)
+ * CHUNK \n end`, run once by Sandbox.compile: the first run makes the closure, the next ones reuse it.
+ * The script's locals stay locals of its (now inner) main function, so error texts are unchanged.
+ * Conditions as for hoistFunctions: the kept names and aliases are declared once at the top level
+ * and never assigned (`NAME =`, `NAME ,` outside brackets and local lists, `function NAME`), and the
+ * chunk does not name debug/getfenv/setfenv (the main function is a nested one). A `local`
+ * inside a function body is not taken as shadowing (conservative: the function is then not kept).
+ * The names a script writes that start with `__redust` are renamed by translate51, so no script can
+ * reach `__redust_F`. Returns null when no function can be kept.
+ */
+export function cacheFunctions(t: string): string | null {
+  const prefix = `local ${COUNTER}=${TICK_EVERY}; `;
+  if (!t.startsWith(prefix)) return null;
+  const lexed = luaTokens(t, prefix.length);
+  if (lexed === null) return null;
+  const toks = lexed;
+  const n = toks.length;
+  const text = (k: number): string => (k >= 0 && k < n ? t.slice(toks[k].s, toks[k].e) : '');
+  // Each block opener's closing token, and each token's block depth.
+  const closer = new Int32Array(n).fill(-1);
+  const depthAt = new Int32Array(n);
+  const open: number[] = [];
+  for (let j = 0; j < n; j++) {
+    depthAt[j] = open.length;
+    const w = text(j);
+    if (!toks[j].name) continue;
+    if (w === 'debug' || w === 'getfenv' || w === 'setfenv') return null;
+    if (w === 'function' || w === 'do' || w === 'if' || w === 'repeat') open.push(j);
+    else if (w === 'end' || w === 'until') {
+      const o = open.pop();
+      if (o === undefined) return null;
+      closer[o] = j;
+    }
+  }
+  if (open.length > 0) return null;
+  // For a name token j in a `local`/`for` name list or after `local function` (a declaration): the
+  // index of that `local`/`for`; -1 otherwise.
+  const declaredBy = (j: number): number => {
+    if (KEYWORDS51.has(text(j))) return -1;
+    let k = j - 1;
+    if (text(k) === 'function') return text(k - 1) === 'local' ? k - 1 : -1;
+    while (text(k) === ',' && toks[k - 1]?.name) k -= 2;
+    return text(k) === 'local' || text(k) === 'for' ? k : -1;
+  };
+  // Names declared more than once at the top level, and names ever assigned.
+  const topDecls = new Map<string, number>();
+  const assigned = new Set<string>();
+  let bracket = 0;
+  for (let j = 0; j < n; j++) {
+    const w = text(j);
+    if (w === '(' || w === '[' || w === '{') bracket++;
+    else if (w === ')' || w === ']' || w === '}') bracket--;
+    if (!toks[j].name || KEYWORDS51.has(w)) continue;
+    const prev = text(j - 1);
+    if (prev === '.' || prev === ':') continue;
+    const next = text(j + 1);
+    const d = declaredBy(j);
+    if (d >= 0) {
+      if (depthAt[d] === 0 && text(d) === 'local') topDecls.set(w, (topDecls.get(w) ?? 0) + 1);
+      continue;
+    }
+    if (next === '=' || (next === ',' && bracket === 0) || prev === 'function') assigned.add(w);
+  }
+  const fixed = (name: string): boolean => topDecls.get(name) === 1 && !assigned.has(name);
+  // The top-level statements in order: which functions can be kept.
+  const perRun = new Set<string>();
+  const kept: { name: number; fn: number }[] = [];
+  for (let j = 0; j < n; j++) {
+    if (depthAt[j] !== 0 || text(j) !== 'local') continue;
+    if (text(j + 1) === 'function') {
+      const fn = j + 1;
+      const name = text(j + 2);
+      if (closer[fn] < 0) return null;
+      if (fixed(name) && onlyFixed(fn, name)) kept.push({ name: j + 2, fn });
+      else perRun.add(name);
+      j = closer[fn];
+      continue;
+    }
+    // `local a, b = ...`: its names (declared after the statement; its expressions are not read
+    // here, they are run by the body whatever happens).
+    const names: string[] = [];
+    let k = j + 1;
+    while (toks[k]?.name) {
+      names.push(text(k));
+      if (text(k + 1) !== ',') break;
+      k += 2;
+    }
+    const end = text(k + 2) === 'function' ? closer[k + 2] : -1;
+    const after = end >= 0 ? end + 1 : k + 5;
+    const single = names.length === 1 && text(k + 1) === '=' && (after >= n || text(after) === ';' || (toks[after].name && text(after) !== 'and' && text(after) !== 'or'));
+    if (single && end >= 0 && fixed(names[0]) && onlyFixed(k + 2, '')) kept.push({ name: k, fn: k + 2 });
+    else if (!(single && end < 0 && text(k + 2) === 'redis' && text(k + 3) === '.' && (text(k + 4) === 'call' || text(k + 4) === 'pcall') && fixed(names[0]))) {
+      for (const x of names) perRun.add(x);
+    }
+  }
+  if (kept.length === 0) return null;
+
+  /**
+   * Whether the function at token `fn` (`function`) names no per-run local outside its own and its
+   * nested functions' parameters and loop variables (`self`: itself, for `local function self`).
+   */
+  function onlyFixed(fn: number, self: string): boolean {
+    const scopes: { start: number; end: number; names: Set<string> }[] = [];
+    for (let j = fn; j <= closer[fn]; j++) {
+      while (scopes.length > 0 && j > scopes[scopes.length - 1].end) scopes.pop();
+      const w = text(j);
+      if (!toks[j].name) continue;
+      if (w === 'function') {
+        // Parameters: visible from ')' to the function's `end`.
+        let p = j + 1;
+        const names = new Set<string>();
+        while (p < n && text(p) !== '(') {
+          if (text(p) === ':') names.add('self');
+          p++;
+        }
+        for (p++; p < n && text(p) !== ')'; p++) if (toks[p].name) names.add(text(p));
+        scopes.push({ start: p, end: closer[j], names });
+        j = p;
+        continue;
+      }
+      if (w === 'for') {
+        // Loop variables: visible from the loop's `do` to its `end` (the header is read outside).
+        const names = new Set<string>();
+        let p = j + 1;
+        for (; toks[p]?.name; p += 2) {
+          names.add(text(p));
+          if (text(p + 1) !== ',') break;
+        }
+        let d = p;
+        while (d < n && text(d) !== 'do') d = text(d) === 'function' ? closer[d] + 1 : d + 1;
+        if (d >= n) return false;
+        scopes.push({ start: d, end: closer[d], names });
+        j = p;
+        continue;
+      }
+      const prev = text(j - 1);
+      if (prev === '.' || prev === ':' || !perRun.has(w) || w === self) continue;
+      if (!scopes.some((s) => j > s.start && s.names.has(w))) return false;
+    }
+    return true;
+  }
+
+  const out: string[] = [];
+  let last = 0;
+  const F = '__redust_F';
+  kept.forEach(({ name, fn }, i) => {
+    const k = `${F}[${i + 1}]`;
+    const nm = text(name);
+    if (text(fn - 1) === 'local') {
+      // `local function NAME` -> `local NAME NAME = F[k] or function`
+      out.push(t.slice(last, toks[fn].s), `${nm} ${nm} = ${k} or function`);
+      last = toks[name].e;
+    } else {
+      // `local NAME = function` -> `local NAME = F[k] or function`
+      out.push(t.slice(last, toks[fn].s), `${k} or `);
+      last = toks[fn].s;
+    }
+    const e = toks[closer[fn]].e;
+    out.push(t.slice(last, e), ` ${k} = ${nm}`);
+    last = e;
+  });
+  out.push(t.slice(last));
+  return `local ${F} = {} return function(...) ` + out.join('') + '\nend';
+}

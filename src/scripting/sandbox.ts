@@ -22,7 +22,7 @@ import {
 } from './lua-wasm';
 import { PRELUDE } from './prelude';
 import { LIBS } from './libs';
-import { fixMessage51, hoistFunctions, translate51, TICK_EVERY, TICK_NAME } from './lua51';
+import { cacheFunctions, fixMessage51, hoistFunctions, translate51, TICK_EVERY, TICK_NAME } from './lua51';
 import { cjsonDecodeNative } from './json-decode';
 import { cjsonEncodeNative } from './json-encode';
 import { cmsgpackUnpackNative } from './msgpack-decode';
@@ -559,14 +559,14 @@ export class Sandbox {
       return msg;
     }
     const ref = this.chunkRef();
-    const hoisted = oneResult ? hoistFunctions(t) : null;
+    const hoisted = oneResult ? (hoistFunctions(t) ?? cacheFunctions(t)) : null;
     return hoisted === null ? ref : this.hoistedRef(ref, hoisted, chunkname);
   }
 
   /**
-   * An EVAL script whose leading local functions are made once (lua51.ts, hoistFunctions): the
-   * rewritten chunk `hoisted` is compiled and run once, and its result (the body as a function) is
-   * what each run calls. `ref` (the chunk as written, already compiled: its compile errors are the
+   * An EVAL script whose local functions are made once (lua51.ts, hoistFunctions and
+   * cacheFunctions): the rewritten chunk `hoisted` is compiled and run once, and its result (the
+   * body as a function) is what each run calls. `ref` (the chunk as written, already compiled: its compile errors are the
    * script's) is kept when anything fails.
    */
   private hoistedRef(ref: number, hoisted: string, chunkname: string): number {
