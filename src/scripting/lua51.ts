@@ -25,6 +25,8 @@
  * - elsewhere (inside functions, in loadstring chunks), `return lib.f(args)` of a Lua library function
  *   becomes `return (lib.f(args))` or `return select(1, lib.f(args))` (see TAIL_ONE);
  * `fixMessage51` maps 5.4 compile and runtime error texts to 5.1's wording.
+ * `hoistFunctions` and `cacheFunctions` rewrite an EVAL chunk (translate51's output) so that its
+ * top-level local functions are made once per script instead of once per run, where no script can tell.
  * Linear in the size of the chunk; only run when a script is compiled (cached by SHA1).
  *
  * Float formatting itself (5.1's "%.14g" without 5.4's ".0" suffix) is a one-byte patch of the wasm
