@@ -10,6 +10,7 @@ import net from 'net';
 import path from 'path';
 import { RawConnection } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
+import { cacheFunctions, hoistFunctions, translate51 } from '../src/scripting/lua51';
 import * as assert from 'uvu/assert';
 import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest, freePort } from './helpers/servers';
@@ -1714,8 +1715,76 @@ const DEEP = [
   'local t = {} local c = t for i = 1, 8100 do c[1] = {i} c = c[1] end return t',
 ];
 
+/**
+ * Scripts that start with local functions: Sandbox.compile makes those once per script
+ * (hoistFunctions) when nothing can tell, so each is run several times with other keys and
+ * arguments. The forms hoistFunctions refuses (a name assigned, used as a value, `debug`) are
+ * here too: they must keep their per-run locals (error texts name a "local").
+ */
+const LEADING_FUNCTIONS = [
+  "local rcall = redis.call\nlocal function incr(k) return rcall('INCR', k) end\nlocal function twice(k) incr(k) return incr(k) end\nreturn twice(KEYS[1]) .. ':' .. select('#', ...) .. ':' .. tostring(ARGV[1])",
+  "local function fact(n) if n <= 1 then return 1 end return n * fact(n - 1) end\nlocal double = function (a) return a * 2 end\nreturn {fact(10), double(ARGV[1]), fact(ARGV[1] + 0)}",
+  "local function bad(x)\n  return x.y\nend\nreturn bad(ARGV[1] == '1' and {y = 1} or nil)",
+  "local function boom(m) error(m, 2) end\nlocal function boom1(m)\n  error(m)\nend\nif ARGV[1] == '1' then\n  boom('two')\nelseif ARGV[1] == '2' then\n  boom1('one')\nend\nreturn boom({err = 'tbl'})",
+  "local rcall = redis.call\nlocal function wrongType(k)\n  rcall('SET', k, 'x')\n  return rcall('LPUSH', k, 'y')\nend\nreturn wrongType(KEYS[1])",
+  "local rp = redis.pcall\nlocal function f() return rp('NOSUCH', ARGV[1]) end\nlocal r = f()\nreturn r.err",
+  "local function spin(n) local s = 0 for i = 1, n do s = s + i end return s end\nlocal t = 0\nfor i = 1, 3 do t = t + spin(2000) end\nreturn t",
+  "local function f(s) return s end\nreturn f'abc' .. f{ARGV[1]}[1]",
+  "local function f() end",
+  "local function f(a, b) return a .. b end\nlocal f2 = function() return f end\nreturn f2()(ARGV[1], '!')",
+  "local function f() return 1 end\nreturn f.x",
+  "local function f() return 1 end\nreturn f .. ARGV[1]",
+  "local function f() return 1 end\nf = nil\nreturn tostring(f)",
+  "local function f() return ARGV[1] end\nlocal g = f\nreturn g()",
+  "local function f() error({err = 'E'}) end\nlocal ok, e = pcall(f)\nreturn e.err",
+  "local function f() return debug.getinfo(1, 'S').what end\nreturn {f(), debug.getinfo(1, 'S').what}",
+  "local function f() return 1 end\nlocal f, g = 2, 3\nreturn f + g",
+];
+
+/**
+ * Per-run locals before the functions (BullMQ's addStandardJob): functions that read none of them
+ * are kept from one run to the next (cacheFunctions), the others are made on every run. The first
+ * ones are kept; from KEPT_NONE on, none may be (each would give the first run's values later).
+ */
+const LOCALS_FIRST = [
+  "local k = KEYS[1]\nlocal rcall = redis.call\nlocal function incr(x) return rcall('INCR', x) end\nlocal twice = function(x) incr(x) return incr(x) end\nreturn twice(k) .. ARGV[1]",
+  "local k = KEYS[1]\nlocal function get(k) return redis.call('INCR', k) end\nreturn get(k)",
+  "local v = ARGV[1]\nlocal function f(t) local s = '' for _, v in ipairs(t) do s = s .. v end return s end\nreturn f({v, v})",
+  "local a = ARGV[1]\nlocal function mk() return function(a) return a .. '!' end end\nreturn mk()(a)",
+  "local k = KEYS[1]\nlocal function boom(m)\n  error(m, 2)\nend\nif ARGV[1] == '1' then boom('x') end\nlocal function bad(t)\n  return t.y\nend\nreturn bad(ARGV[1] == '2' and {y = 'Y'} or nil)",
+  "local k = KEYS[1]\nlocal function g() return tostring(later) end\nlocal later = ARGV[1]\nreturn g() .. k",
+  "local k = KEYS[1]\nlocal function get() return redis.call('GET', k) end\nredis.call('SET', k, ARGV[1])\nreturn get()",
+  "local k = KEYS[1]\nlocal function f() local k = 'x' return k end\nreturn f() .. k",
+  "local x = ARGV[1]\nlocal function f() return 1 end\nf = function() return x end\nreturn f()",
+  "local a = ARGV[1]\nlocal function f() return a end\nlocal function g() return f() end\nlocal function f() return 2 end\nreturn g() .. f()",
+  "local a = ARGV[1]\nlocal function p() return a end\nlocal function q() return p() end\nreturn q()",
+  "local v = ARGV[1]\nlocal function f() local s = '' for v = v, v + 1 do s = s .. v end return s end\nreturn f()",
+  "local v = {ARGV[1]}\nlocal function f() local s = '' for _, v in ipairs(v) do s = s .. v end return s end\nreturn f()",
+];
+const KEPT_NONE = 6;
+
 for (const engine of enginesUnderTest()) {
   const t = differentialSuite('lua51', engine, { flushEach: false });
+
+  diffTest(t, 'functions after per-run locals see each run\'s values', async ({ d }) => {
+    for (const s of LOCALS_FIRST) {
+      for (let i = 0; i < 3; i++) await d.check(['EVAL', s, '1', `lf${i}`, String(i)]);
+    }
+    LOCALS_FIRST.forEach((s, i) => {
+      const t51 = translate51(s, true);
+      assert.is(hoistFunctions(t51), null, s);
+      assert.is(cacheFunctions(t51) !== null, i < KEPT_NONE, s);
+    });
+  });
+
+  diffTest(t, 'scripts starting with local functions give the same results and errors on every run', async ({ d }) => {
+    for (const s of LEADING_FUNCTIONS) {
+      for (let i = 0; i < 3; i++) await d.check(['EVAL', s, '1', `lf${i}`, String(i)]);
+    }
+    const bullmqLike = LEADING_FUNCTIONS[0];
+    assert.ok(hoistFunctions(translate51(bullmqLike, true)) !== null, 'the leading functions of a BullMQ-like script are made once');
+    for (const s of LEADING_FUNCTIONS.slice(10)) assert.is(hoistFunctions(translate51(s, true)), null, s);
+  });
 
   diffTest(t, 'scripts give Lua 5.1 results and errors (RESP2, RESP3)', async ({ d }) => {
     for (const proto of ['2', '3']) {

@@ -25,6 +25,8 @@
  * - elsewhere (inside functions, in loadstring chunks), `return lib.f(args)` of a Lua library function
  *   becomes `return (lib.f(args))` or `return select(1, lib.f(args))` (see TAIL_ONE);
  * `fixMessage51` maps 5.4 compile and runtime error texts to 5.1's wording.
+ * `hoistFunctions` and `cacheFunctions` rewrite an EVAL chunk (translate51's output) so that its
+ * top-level local functions are made once per script instead of once per run, where no script can tell.
  * Linear in the size of the chunk; only run when a script is compiled (cached by SHA1).
  *
  * Float formatting itself (5.1's "%.14g" without 5.4's ".0" suffix) is a one-byte patch of the wasm
@@ -825,4 +827,344 @@ export function fixMessage51(msg: string): string {
   msg = msg.replace(/bad argument #1 to '((?:math\.)?(?:max|min))' \(value expected\)/, "bad argument #1 to '$1' (number expected, got no value)");
   msg = msg.replace(/bad 'for' (initial value|limit|step) \(number expected, got [\w ]+\)/, "'for' $1 must be a number");
   return msg;
+}
+
+/**
+ * Local functions made once per script instead of once per run. A script such as BullMQ's
+ * moveToFinished starts with dozens of `local function`s (37) and then its body; every EVALSHA ran
+ * the whole chunk and so made every closure again (~150 ns each with its upvalues: luaF_findupval
+ * walks the chunk's open upvalues, then the GC frees them all), ~5.7 µs per run for that script
+ * against ~1.7 µs for an EVALSHA of `return 1`.
+ *
+ * `hoistFunctions` takes translate51's output (which compiled) and, when its leading statements are
+ * only `local function NAME ... end`, `local NAME = function ... end` and `local NAME = redis.call`
+ * (or `redis.pcall`), returns the
+ * chunk with the rest (the body) wrapped as `return function(...) BODY \n end`: running the chunk
+ * once makes the functions and gives the body's function, which each run then calls (Sandbox.compile).
+ * Tokens stay on their lines. Nothing a script can observe changes, because:
+ * - the leading statements run nothing (closures and a read of `redis.call`, a constant: the
+ *   `redis` table is read-only), so making them once gives the values every run would make;
+ * - none of those names is ever assigned (checked below, conservatively: any `NAME =`, `NAME ,`
+ *   outside brackets, `local NAME`, `for NAME`, `function NAME` refuses), so no run can see what an
+ *   earlier one did; a function's identity is not observable across runs (globals are protected);
+ * - in the body such a name becomes an upvalue instead of a local, which only shows in error texts
+ *   that name the variable ("attempt to index local 'f'") or through `debug`: the body may only call
+ *   them (`NAME(`, `NAME'str'`, `NAME{`), which cannot fail at the call site (they are functions),
+ *   and chunks naming `debug`, `getfenv` or `setfenv` are left alone;
+ * - the time-limit countdown (COUNTER) is then shared by the runs: a check still comes every
+ *   TICK_EVERY passes.
+ * Errors inside the functions and the body name the same lines; `error(m, 2)` from the body reaches
+ * the C caller as before (the body is called from C as the chunk was). Returns null when the chunk
+ * does not have that form.
+ */
+export function hoistFunctions(t: string): string | null {
+  const prefix = `local ${COUNTER}=${TICK_EVERY}; `;
+  if (!t.startsWith(prefix)) return null;
+  const toks = luaTokens(t, prefix.length);
+  if (toks === null) return null;
+  const text = (k: number): string => (k < toks.length ? t.slice(toks[k].s, toks[k].e) : '');
+  const names = new Set<string>();
+  const declared = new Set<number>(); // token indexes of the declarations
+  let k = 0;
+  for (;;) {
+    if (text(k) === ';') {
+      k++;
+      continue;
+    }
+    if (text(k) !== 'local') break;
+    // `local function NAME`, `local NAME = function`, `local NAME = redis.call` (or pcall)
+    const form = text(k + 1) === 'function' && toks[k + 2]?.name ? 1 : toks[k + 1]?.name && text(k + 2) === '=' ? 2 : 0;
+    if (form === 0) break;
+    const name = form === 1 ? k + 2 : k + 1;
+    let next: number;
+    if (form === 1 || text(k + 3) === 'function') {
+      // Its `end`: blocks open at function, do, if, repeat and close at end, until.
+      let depth = 0;
+      let j = form === 1 ? k + 1 : k + 3;
+      for (; j < toks.length; j++) {
+        const w = text(j);
+        if (w === 'function' || w === 'do' || w === 'if' || w === 'repeat') depth++;
+        else if ((w === 'end' || w === 'until') && --depth === 0) break;
+      }
+      if (j >= toks.length) return null;
+      next = j + 1;
+    } else if (text(k + 3) === 'redis' && text(k + 4) === '.' && (text(k + 5) === 'call' || text(k + 5) === 'pcall')) next = k + 6;
+    else break;
+    // The expression must end there (not `redis.call(...)`, `function() end()`, `... or x`).
+    if (form === 2 && next < toks.length && !(text(next) === ';' || (toks[next].name && text(next) !== 'and' && text(next) !== 'or'))) break;
+    names.add(text(name));
+    declared.add(name);
+    k = next;
+  }
+  if (names.size === 0) return null;
+  const bodyStart = k;
+  let depth = 0;
+  for (let j = 0; j < toks.length; j++) {
+    const w = text(j);
+    if (w === '(' || w === '[' || w === '{') depth++;
+    else if (w === ')' || w === ']' || w === '}') depth--;
+    else if (toks[j].name && (w === 'debug' || w === 'getfenv' || w === 'setfenv')) return null;
+    if (!toks[j].name || !names.has(w) || declared.has(j)) continue;
+    const prev = j > 0 ? text(j - 1) : '';
+    if (prev === '.' || prev === ':') continue; // a field or method name
+    const next = text(j + 1);
+    if (prev === 'local' || prev === 'for' || prev === 'function' || next === '=' || (next === ',' && depth === 0)) return null;
+    if (j >= bodyStart && !(next === '(' || next === '{' || toks[j + 1]?.str)) return null;
+  }
+  const at = bodyStart < toks.length ? toks[bodyStart].s : t.length;
+  return t.slice(0, at) + 'return function(...) ' + t.slice(at) + '\nend';
+}
+
+interface LuaToken {
+  s: number;
+  e: number;
+  /** A name or keyword. */
+  name: boolean;
+  /** A string literal (quoted or long). */
+  str: boolean;
+}
+
+/** Lua 5.4's tokens of `s` from `from` (comments and spaces skipped); null on text it does not expect. */
+function luaTokens(s: string, from: number): LuaToken[] | null {
+  const toks: LuaToken[] = [];
+  const n = s.length;
+  let i = from;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (c === 45 && s.charCodeAt(i + 1) === 45) {
+      const level = longBracket(s, i + 2);
+      if (level >= 0) {
+        const close = s.indexOf(']' + '='.repeat(level) + ']', i + 4 + level);
+        if (close < 0) return null;
+        i = close + level + 2;
+      } else {
+        const nl = s.indexOf('\n', i);
+        i = nl < 0 ? n : nl + 1;
+      }
+      continue;
+    }
+    if (isAlpha(c) || c >= 128) {
+      while (i < n && isAlnum(s.charCodeAt(i))) i++;
+      toks.push({ s: start, e: i, name: true, str: false });
+      continue;
+    }
+    if (isDigit(c) || (c === 46 && isDigit(s.charCodeAt(i + 1)))) {
+      // 5.4's read_numeral: digits, letters, '.', and a sign after an exponent mark.
+      while (i < n) {
+        const d = s.charCodeAt(i);
+        if ((d === 43 || d === 45) && /[eEpP]/.test(s[i - 1])) i++;
+        else if (isAlnum(d) || d === 46) i++;
+        else break;
+      }
+      toks.push({ s: start, e: i, name: false, str: false });
+      continue;
+    }
+    if (c === 34 || c === 39) {
+      i++;
+      while (i < n && s.charCodeAt(i) !== c) {
+        if (s.charCodeAt(i) === 92) i++;
+        i++;
+      }
+      if (i >= n) return null;
+      i++;
+      toks.push({ s: start, e: i, name: false, str: true });
+      continue;
+    }
+    const level = longBracket(s, i);
+    if (level >= 0) {
+      const close = s.indexOf(']' + '='.repeat(level) + ']', i + 2 + level);
+      if (close < 0) return null;
+      i = close + level + 2;
+      toks.push({ s: start, e: i, name: false, str: true });
+      continue;
+    }
+    if (c < 32 || c === 127) return null;
+    const two = s.slice(i, i + 2);
+    if (s.startsWith('...', i)) i += 3;
+    else if (two === '..' || two === '==' || two === '~=' || two === '<=' || two === '>=' || two === '//' || two === '::' || two === '<<' || two === '>>') i += 2;
+    else i++;
+    toks.push({ s: start, e: i, name: false, str: false });
+  }
+  return toks;
+}
+
+/** Lua 5.1's reserved words (5.4 has `goto` too, which translate51 renames). */
+const KEYWORDS51 = new Set(['and', 'break', 'do', 'else', 'elseif', 'end', 'false', 'for', 'function', 'if', 'in', 'local', 'nil', 'not', 'or', 'repeat', 'return', 'then', 'true', 'until', 'while']);
+
+/**
+ * Local functions kept from one run to the next where hoistFunctions cannot move them: a script
+ * such as BullMQ's addStandardJob declares per-run locals (`local args = cmsgpack.unpack(ARGV[1])`)
+ * before its 23 functions. A function defined by a top-level `local function NAME` or
+ * `local NAME = function`, whose body names (outside its own and nested functions' parameters and
+ * loop variables) no per-run top-level local declared before it, captures only values that are the
+ * same on every run: other such functions, `redis.call`/`redis.pcall` aliases and the time-limit
+ * countdown. Its definition becomes `local NAME NAME = __redust_F[k] or function ... end
+ * __redust_F[k] = NAME` on the same lines, and the chunk `local __redust_F = {} return function(...)
+ * CHUNK \n end`, run once by Sandbox.compile: the first run makes the closure, the next ones reuse it.
+ * The script's locals stay locals of its (now inner) main function, so error texts are unchanged.
+ * Conditions as for hoistFunctions: the kept names and aliases are declared once at the top level
+ * and never assigned (`NAME =`, `NAME ,` outside brackets and local lists, `function NAME`), and the
+ * chunk does not name debug/getfenv/setfenv (the main function is a nested one). A `local`
+ * inside a function body is not taken as shadowing (conservative: the function is then not kept).
+ * The names a script writes that start with `__redust` are renamed by translate51, so no script can
+ * reach `__redust_F`. Returns null when no function can be kept.
+ */
+export function cacheFunctions(t: string): string | null {
+  const prefix = `local ${COUNTER}=${TICK_EVERY}; `;
+  if (!t.startsWith(prefix)) return null;
+  const lexed = luaTokens(t, prefix.length);
+  if (lexed === null) return null;
+  const toks = lexed;
+  const n = toks.length;
+  const text = (k: number): string => (k >= 0 && k < n ? t.slice(toks[k].s, toks[k].e) : '');
+  // Each block opener's closing token, and each token's block depth.
+  const closer = new Int32Array(n).fill(-1);
+  const depthAt = new Int32Array(n);
+  const open: number[] = [];
+  for (let j = 0; j < n; j++) {
+    depthAt[j] = open.length;
+    const w = text(j);
+    if (!toks[j].name) continue;
+    if (w === 'debug' || w === 'getfenv' || w === 'setfenv') return null;
+    if (w === 'function' || w === 'do' || w === 'if' || w === 'repeat') open.push(j);
+    else if (w === 'end' || w === 'until') {
+      const o = open.pop();
+      if (o === undefined) return null;
+      closer[o] = j;
+    }
+  }
+  if (open.length > 0) return null;
+  // For a name token j in a `local`/`for` name list or after `local function` (a declaration): the
+  // index of that `local`/`for`; -1 otherwise.
+  const declaredBy = (j: number): number => {
+    if (KEYWORDS51.has(text(j))) return -1;
+    let k = j - 1;
+    if (text(k) === 'function') return text(k - 1) === 'local' ? k - 1 : -1;
+    while (text(k) === ',' && toks[k - 1]?.name) k -= 2;
+    return text(k) === 'local' || text(k) === 'for' ? k : -1;
+  };
+  // Names declared more than once at the top level, and names ever assigned.
+  const topDecls = new Map<string, number>();
+  const assigned = new Set<string>();
+  let bracket = 0;
+  for (let j = 0; j < n; j++) {
+    const w = text(j);
+    if (w === '(' || w === '[' || w === '{') bracket++;
+    else if (w === ')' || w === ']' || w === '}') bracket--;
+    if (!toks[j].name || KEYWORDS51.has(w)) continue;
+    const prev = text(j - 1);
+    if (prev === '.' || prev === ':') continue;
+    const next = text(j + 1);
+    const d = declaredBy(j);
+    if (d >= 0) {
+      if (depthAt[d] === 0 && text(d) === 'local') topDecls.set(w, (topDecls.get(w) ?? 0) + 1);
+      continue;
+    }
+    if (next === '=' || (next === ',' && bracket === 0) || prev === 'function') assigned.add(w);
+  }
+  const fixed = (name: string): boolean => topDecls.get(name) === 1 && !assigned.has(name);
+  // The top-level statements in order: which functions can be kept.
+  const perRun = new Set<string>();
+  const kept: { name: number; fn: number }[] = [];
+  for (let j = 0; j < n; j++) {
+    if (depthAt[j] !== 0 || text(j) !== 'local') continue;
+    if (text(j + 1) === 'function') {
+      const fn = j + 1;
+      const name = text(j + 2);
+      if (closer[fn] < 0) return null;
+      if (fixed(name) && onlyFixed(fn, name)) kept.push({ name: j + 2, fn });
+      else perRun.add(name);
+      j = closer[fn];
+      continue;
+    }
+    // `local a, b = ...`: its names (declared after the statement; its expressions are not read
+    // here, they are run by the body whatever happens).
+    const names: string[] = [];
+    let k = j + 1;
+    while (toks[k]?.name) {
+      names.push(text(k));
+      if (text(k + 1) !== ',') break;
+      k += 2;
+    }
+    const end = text(k + 2) === 'function' ? closer[k + 2] : -1;
+    const after = end >= 0 ? end + 1 : k + 5;
+    const single = names.length === 1 && text(k + 1) === '=' && (after >= n || text(after) === ';' || (toks[after].name && text(after) !== 'and' && text(after) !== 'or'));
+    if (single && end >= 0 && fixed(names[0]) && onlyFixed(k + 2, '')) kept.push({ name: k, fn: k + 2 });
+    else if (!(single && end < 0 && text(k + 2) === 'redis' && text(k + 3) === '.' && (text(k + 4) === 'call' || text(k + 4) === 'pcall') && fixed(names[0]))) {
+      for (const x of names) perRun.add(x);
+    }
+  }
+  if (kept.length === 0) return null;
+
+  /**
+   * Whether the function at token `fn` (`function`) names no per-run local outside its own and its
+   * nested functions' parameters and loop variables (`self`: itself, for `local function self`).
+   */
+  function onlyFixed(fn: number, self: string): boolean {
+    const scopes: { start: number; end: number; names: Set<string> }[] = [];
+    for (let j = fn; j <= closer[fn]; j++) {
+      while (scopes.length > 0 && j > scopes[scopes.length - 1].end) scopes.pop();
+      const w = text(j);
+      if (!toks[j].name) continue;
+      if (w === 'function') {
+        // Parameters: visible from ')' to the function's `end`.
+        let p = j + 1;
+        const names = new Set<string>();
+        while (p < n && text(p) !== '(') {
+          if (text(p) === ':') names.add('self');
+          p++;
+        }
+        for (p++; p < n && text(p) !== ')'; p++) if (toks[p].name) names.add(text(p));
+        scopes.push({ start: p, end: closer[j], names });
+        j = p;
+        continue;
+      }
+      if (w === 'for') {
+        // Loop variables: visible from the loop's `do` to its `end` (the header is read outside).
+        const names = new Set<string>();
+        let p = j + 1;
+        for (; toks[p]?.name; p += 2) {
+          names.add(text(p));
+          if (text(p + 1) !== ',') break;
+        }
+        let d = p;
+        while (d < n && text(d) !== 'do') d = text(d) === 'function' ? closer[d] + 1 : d + 1;
+        if (d >= n) return false;
+        scopes.push({ start: d, end: closer[d], names });
+        j = p;
+        continue;
+      }
+      const prev = text(j - 1);
+      if (prev === '.' || prev === ':' || !perRun.has(w) || w === self) continue;
+      if (!scopes.some((s) => j > s.start && s.names.has(w))) return false;
+    }
+    return true;
+  }
+
+  const out: string[] = [];
+  let last = 0;
+  const F = '__redust_F';
+  kept.forEach(({ name, fn }, i) => {
+    const k = `${F}[${i + 1}]`;
+    const nm = text(name);
+    if (text(fn - 1) === 'local') {
+      // `local function NAME` -> `local NAME NAME = F[k] or function`
+      out.push(t.slice(last, toks[fn].s), `${nm} ${nm} = ${k} or function`);
+      last = toks[name].e;
+    } else {
+      // `local NAME = function` -> `local NAME = F[k] or function`
+      out.push(t.slice(last, toks[fn].s), `${k} or `);
+      last = toks[fn].s;
+    }
+    const e = toks[closer[fn]].e;
+    out.push(t.slice(last, e), ` ${k} = ${nm}`);
+    last = e;
+  });
+  out.push(t.slice(last));
+  return `local ${F} = {} return function(...) ` + out.join('') + '\nend';
 }

@@ -13,6 +13,7 @@ import {
   LUA_TNUMBER,
   LUA_TSTRING,
   LUA_TTABLE,
+  LUA_TFUNCTION,
   LUA_TNONE,
   LUA_TYPE_NAMES,
   LUA_OK,
@@ -20,7 +21,7 @@ import {
 } from './lua-wasm';
 import { PRELUDE } from './prelude';
 import { LIBS } from './libs';
-import { fixMessage51, translate51, TICK_EVERY, TICK_NAME } from './lua51';
+import { cacheFunctions, fixMessage51, hoistFunctions, translate51, TICK_EVERY, TICK_NAME } from './lua51';
 import { cjsonDecodeNative } from './json-decode';
 import { cjsonEncodeNative } from './json-encode';
 import { cmsgpackUnpackNative } from './msgpack-decode';
@@ -557,7 +558,35 @@ export class Sandbox {
       }
       return msg;
     }
-    return this.chunkRef();
+    const ref = this.chunkRef();
+    const hoisted = oneResult ? (hoistFunctions(t) ?? cacheFunctions(t)) : null;
+    return hoisted === null ? ref : this.hoistedRef(ref, hoisted, chunkname);
+  }
+
+  /**
+   * An EVAL script whose local functions are made once (lua51.ts, hoistFunctions and
+   * cacheFunctions): the rewritten chunk `hoisted` is compiled and run once, and its result (the
+   * body as a function) is what each run calls. `ref` (the chunk as written, already compiled: its compile errors are the
+   * script's) is kept when anything fails.
+   */
+  private hoistedRef(ref: number, hoisted: string, chunkname: string): number {
+    const w = this.w;
+    const ex = w.ex;
+    const L = this.L;
+    if (w.load(L, Buffer.from(hoisted, 'latin1'), chunkname) !== 0) {
+      ex.lua_settop(L, 0);
+      return ref;
+    }
+    const outer = this.chunkRef();
+    ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(outer));
+    const ok = ex.lua_pcallk(L, 0, 1, 0, 0, 0) === LUA_OK && ex.lua_type(L, -1) === LUA_TFUNCTION;
+    this.unref(outer);
+    if (!ok) {
+      ex.lua_settop(L, 0);
+      return ref;
+    }
+    this.unref(ref);
+    return ex.luaL_ref(L, LUA_REGISTRYINDEX);
   }
 
   /** The loaded chunk on top of the stack: its first upvalue (_ENV) set to the sandbox env, referenced. */
