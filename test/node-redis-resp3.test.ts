@@ -8,7 +8,8 @@
  * strings (CLIENT INFO), HELLO's map, push messages on the command connection (pub/sub, keyspace
  * notifications, tracking invalidations, in the order the client sees them), MULTI/EXEC and
  * pipelines, scripts and functions, errors, and node-redis's client-side cache, whose hit and
- * miss counts depend on the server's invalidation pushes.
+ * miss counts depend on the server's invalidation pushes (after writes of every family, from
+ * scripts and from another database).
  *
  * Replies are read twice where the type matters: through node-redis's own command methods (the
  * transformed values an application gets) and through `sendCommand` on a view whose type mapping
@@ -327,7 +328,7 @@ async function program(port: number): Promise<Log> {
     });
     await step('zScanIterator', async () => {
       const out: unknown[] = [];
-      for await (const batch of client.zScanIterator('z')) out.push(...batch);
+      for await (const batch of client.zScanIterator('z2')) out.push(...batch);
       return out;
     });
     await step('XINFO STREAM FULL (no times)', async () => {
@@ -601,6 +602,42 @@ async function program(port: number): Promise<Log> {
     await step('csc get after FLUSHALL', csc.get('c1'));
     await step('csc stats at the end', stats());
 
+    // the cache over several read commands, each key then changed by a different write (one from
+    // another database: tracking remembers key names, not databases)
+    await other.sendCommand(['SELECT', '0']);
+    await other.mSet({ r1: 'abc', r2: '12' });
+    await other.hSet('rh', { a: '1', b: '2' });
+    await other.sAdd('rs', ['x', 'y']);
+    await other.zAdd('rz', [{ score: 1, value: 'm' }, { score: 2.5, value: 'n' }]);
+    await other.rPush('rl', ['1', '2', '3']);
+    const reads = () =>
+      Promise.all([
+        csc.get('r1'), csc.strLen('r2'), csc.getRange('r1', 0, 1), csc.hGet('rh', 'a'), csc.hmGet('rh', ['a', 'b']), csc.hLen('rh'),
+        csc.sMembers('rs').then((m) => m.slice().sort()), csc.sIsMember('rs', 'x'), csc.zScore('rz', 'n'), csc.zRange('rz', 0, -1), csc.zCard('rz'),
+        csc.lRange('rl', 0, -1), csc.lIndex('rl', 1), csc.mGet(['r1', 'r2']), csc.exists('r1'), csc.type('rh'),
+      ]);
+    await step('csc several reads (misses)', reads());
+    await step('csc several reads (hits)', reads());
+    await step('csc stats after several reads', stats());
+    const other1 = createClient({ ...opts, database: 1 });
+    other1.on('error', (e: Error) => errors.push(e.message));
+    await other1.connect();
+    closers.push(() => other1.destroy());
+    await other.append('r1', 'd');
+    await other.hDel('rh', 'b');
+    await other.sRem('rs', 'y');
+    await other.zAdd('rz', { score: 3, value: 'o' });
+    await other.lPush('rl', '0');
+    await other1.set('r2', 'written in db 1');
+    await other.sendCommand(['EVAL', "return redis.call('RENAME', KEYS[1], KEYS[2])", '2', 'rh', 'rh2']);
+    await csc.ping();
+    await step('csc stats after the writes', stats());
+    await step('csc several reads after the writes', reads());
+    await step('csc stats at the end of the reads', stats());
+    await other1.flushDb(); // FLUSHDB of db 1: a null invalidation, the whole cache
+    await csc.ping();
+    await step('csc stats after FLUSHDB of another database', stats());
+
     // emitInvalidate: CLIENT TRACKING ON, the invalidation pushes as 'invalidate' events
     const inval = createClient({ ...opts, emitInvalidate: true });
     inval.on('error', (e: Error) => errors.push(e.message));
@@ -691,6 +728,13 @@ for (const engine of enginesUnderTest()) {
           }
         }
         for (let i = 0; i < want.length; i++) assert.equal(got[i], want[i], `step ${want[i][0]}`);
+        // (the program exercised what it is about: the cache hit, then saw the invalidation; a
+        // push reached the subscriber; no client reported an error)
+        const at = (n: string) => got.find(([name]) => name === n)?.[1];
+        assert.equal(at('csc stats after the first reads'), { hits: 2, misses: 2, loads: 2, failures: 0, evictions: 0, size: 2 });
+        assert.is(at('csc get after another client wrote'), 'v2');
+        assert.ok((at('pub/sub events') as unknown[]).some((e) => JSON.stringify(e) === '["message","ch","world"]'));
+        assert.equal(at('client errors'), []);
       } finally {
         await srv.close();
       }
