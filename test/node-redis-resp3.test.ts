@@ -679,6 +679,25 @@ async function program(port: number): Promise<Log> {
     const os = optinCache.stats();
     await step('optin stats', { hits: os.hitCount, misses: os.missCount, loads: os.loadSuccessCount, size: optinCache.size() });
 
+    // RESET (RESP2, no subscriptions, no tracking afterwards) and node-redis's handshake again
+    const afterReset: unknown[] = [];
+    await client.subscribe('rch', (m) => afterReset.push(['message', m]));
+    await client.multi().set('rx', '1').get('rx').exec(); // (not in a transaction at RESET)
+    await step('reset() of a subscribed client', client.reset());
+    await step('CLIENT INFO after RESET', client.sendCommand(['CLIENT', 'INFO']), (v) => clientInfo(String(v)));
+    await raw('PUBSUB NUMSUB after RESET', 'PUBSUB', 'NUMSUB', 'rch');
+    await other.publish('rch', 'nobody listens');
+    await client.ping();
+    log.push(['messages after RESET', plain(afterReset)]);
+    await step('reset() of the caching client', csc.reset());
+    await step('csc TRACKINGINFO after reset', csc.withTypeMapping(TYPED).sendCommand(['CLIENT', 'TRACKINGINFO']), show);
+    await other.set('c9', 'one');
+    await step('csc get after reset', csc.get('c9'));
+    await other.set('c9', 'two');
+    await csc.ping();
+    await step('csc get after reset and a write', csc.get('c9'));
+    await step('csc stats after reset', stats());
+
     await sleep(10);
     log.push(['client errors', errors]);
   } finally {
