@@ -258,6 +258,9 @@ for (const engine of enginesUnderTest()) {
         ['ZINTERCARD', '2', 'a', 'b'], ['SINTERCARD', '2', 'a', 'b'], ['SINTERCARD', '0', 'a'], ['LMPOP', '2', 'a', 'b', 'LEFT'], ['LMPOP', '2x', 'a', 'b', 'LEFT'],
         ['BLMPOP', '0', '2', 'a', 'b', 'LEFT'], ['ZMPOP', '2', 'a', 'b', 'MIN'], ['BZMPOP', '0', '2', 'a', 'b', 'MIN'], ['BZMPOP', '0', '9', 'a', 'b', 'MIN'],
         ['OBJECT', 'ENCODING', 'k'], ['MEMORY', 'USAGE', 'k'], ['XINFO', 'STREAM', 'k'], ['LCS', 'a', 'b'], ['BLPOP', 'a', 'b', '0'], ['RENAME', 'a', 'b'],
+        // VARIABLE_FLAGS specs: the flags come from setGetKeys and bitfieldGetKeys
+        ['SET', 'k', 'v'], ['SET', 'k', 'v', 'GET'], ['SET', 'k', 'v', 'EX', '10', 'get'], ['SET', 'k', 'get'], ['BITFIELD', 'k', 'GET', 'u8', '0'],
+        ['BITFIELD', 'k', 'OVERFLOW', 'SAT', 'GET', 'u8', '0'], ['BITFIELD', 'k', 'INCRBY', 'u8', '0', '1'], ['BITFIELD', 'k', 'GET', 'u8'], ['BITFIELD', 'k'],
       ];
       for (const call of calls) {
         await d!.check(['COMMAND', 'GETKEYS', ...call]);

@@ -512,41 +512,13 @@ function simpleKeyOf(cmd: Command): { index: number; need: number } | null {
   }
   return s;
 }
-const SET_FLAGS_GET = ['RW', 'access', 'update'];
-const SET_FLAGS = ['OW', 'update'];
-const BITFIELD_RO = ['RO', 'access'];
-const BITFIELD_RW = ['RW', 'access', 'update'];
-
-function argIs(a: Buffer, w: string): boolean {
-  return a.length === w.length && a.latin1Slice(0, a.length).toLowerCase() === w;
-}
 
 /**
- * getKeysFromCommandWithSpecs(GET_KEYSPEC_DEFAULT) as ACL uses it: key specs without the
- * NOT_KEY ones (shard channels); SET and BITFIELD, whose specs have VARIABLE_FLAGS, through
- * their getkeys functions (setGetKeys, bitfieldGetKeys).
+ * getKeysFromCommandWithSpecs(GET_KEYSPEC_DEFAULT) as ACL uses it (commands/getkeys.ts, SET's
+ * and BITFIELD's flags from their getkeys functions included), without the NOT_KEY keys (shard
+ * channels).
  */
 export function aclKeys(cmd: Command, argv: Buffer[]): { index: number; flags: string[] }[] {
-  if (cmd.parent === null && cmd.name === 'set') {
-    for (let i = 3; i < argv.length; i++) if (argIs(argv[i], 'get')) return [{ index: 1, flags: SET_FLAGS_GET }];
-    return [{ index: 1, flags: SET_FLAGS }];
-  }
-  if (cmd.parent === null && cmd.name === 'bitfield') {
-    let readonly = true;
-    for (let i = 2; i < argv.length; i++) {
-      const rem = argv.length - i - 1;
-      if (argIs(argv[i], 'get') && rem >= 2) i += 2;
-      else if ((argIs(argv[i], 'set') || argIs(argv[i], 'incrby')) && rem >= 3) {
-        readonly = false;
-        break;
-      } else if (argIs(argv[i], 'overflow') && rem >= 1) i += 1;
-      else {
-        readonly = false;
-        break;
-      }
-    }
-    return [{ index: 1, flags: readonly ? BITFIELD_RO : BITFIELD_RW }];
-  }
   const keys = commandKeys(cmd, argv);
   return keys.some((k) => k.flags.includes('not_key')) ? keys.filter((k) => !k.flags.includes('not_key')) : keys;
 }

@@ -1,8 +1,10 @@
 /**
- * Key extraction for COMMAND GETKEYS / GETKEYSANDFLAGS, as Redis 7.0's getKeysFromCommandWithSpecs:
- * the key specs first (Command.keysWithFlags); when a spec cannot answer for these arguments
- * (SORT's BY/GET/STORE, a key count that does not parse or runs past the arguments), the command's own
- * getkeys function, which Redis keeps for exactly those cases (sortGetKeys, genericGetKeys).
+ * Key extraction for COMMAND GETKEYS / GETKEYSANDFLAGS, ACL key checks and tracking, as Redis 7.0's
+ * getKeysFromCommandWithSpecs: the key specs first (Command.keysWithFlags); when a spec cannot
+ * answer for these arguments (SORT's BY/GET/STORE, a key count that does not parse or runs past the
+ * arguments), the command's own getkeys function, which Redis keeps for exactly those cases
+ * (sortGetKeys, genericGetKeys). A command whose specs say VARIABLE_FLAGS (SET, BITFIELD) goes to
+ * its getkeys function directly, whose flags depend on the arguments (setGetKeys, bitfieldGetKeys).
  *
  * Complexity: O(argc).
  */
@@ -15,9 +17,11 @@ export interface KeyRef {
 
 /** Keys of `argv` (argv[0] is the command name), or [] when none can be found. */
 export function commandKeys(cmd: Command, argv: Buffer[]): KeyRef[] {
+  const name = cmd.parent ? cmd.fullname : cmd.name;
+  if (name === 'set') return setGetKeys(argv);
+  if (name === 'bitfield') return bitfieldGetKeys(argv);
   const bySpecs = cmd.keysWithFlags(argv);
   if (bySpecs !== null) return bySpecs;
-  const name = cmd.parent ? cmd.fullname : cmd.name;
   if (name === 'sort') return sortGetKeys(argv);
   if (name === 'sort_ro') return [{ index: 1, flags: ['RO', 'access'] }]; // sortROGetKeys
   const spec = cmd.keySpecs.find((s) => s.find.type === 'keynum');
@@ -29,6 +33,42 @@ export function commandKeys(cmd: Command, argv: Buffer[]): KeyRef[] {
     return genericGetKeys(store && store.begin.type === 'index' ? store.begin.index : 0, countIdx, firstIdx, spec.find.keystep, argv);
   }
   return [];
+}
+
+const SET_FLAGS = ['OW', 'update'];
+const SET_FLAGS_GET = ['RW', 'access', 'update'];
+const BITFIELD_RO = ['RO', 'access'];
+const BITFIELD_RW = ['RW', 'access', 'update'];
+
+/** setGetKeys: the key overwritten (OW), or read and written when a GET argument follows the value. */
+function setGetKeys(argv: Buffer[]): KeyRef[] {
+  for (let i = 3; i < argv.length; i++) if (argIs(argv[i], 'get')) return [{ index: 1, flags: SET_FLAGS_GET }];
+  return [{ index: 1, flags: SET_FLAGS }];
+}
+
+/**
+ * bitfieldGetKeys: read-only while the arguments are GET and OVERFLOW with their operands; a SET or
+ * INCRBY, or anything that does not parse, makes the key read and written.
+ */
+function bitfieldGetKeys(argv: Buffer[]): KeyRef[] {
+  let readonly = true;
+  for (let i = 2; i < argv.length; i++) {
+    const rem = argv.length - i - 1;
+    if (argIs(argv[i], 'get') && rem >= 2) i += 2;
+    else if ((argIs(argv[i], 'set') || argIs(argv[i], 'incrby')) && rem >= 3) {
+      readonly = false;
+      break;
+    } else if (argIs(argv[i], 'overflow') && rem >= 1) i += 1;
+    else {
+      readonly = false;
+      break;
+    }
+  }
+  return [{ index: 1, flags: readonly ? BITFIELD_RO : BITFIELD_RW }];
+}
+
+function argIs(a: Buffer, w: string): boolean {
+  return a.length === w.length && a.latin1Slice(0, a.length).toLowerCase() === w;
 }
 
 /** sortGetKeys: the sorted key, and the last STORE's argument (LIMIT skips 2, GET and BY 1). */
