@@ -19,6 +19,7 @@ import { ALL_COMMANDS } from './commands';
 import path from 'path';
 import { IncludeContext, IncludeError, includedFiles, mergeIncluded, readConfigText } from './config/include';
 import { HeapTrim } from './server/heap-trim';
+import { scriptingOf } from './scripting/engine';
 
 const USAGE = `Usage: redust [/path/to/redis.conf] [options] [-]
        redust -v or --version
@@ -288,6 +289,7 @@ export async function main(argv: string[]): Promise<number> {
   // Redis's "debug" level: every setting as CONFIG GET shows it.
   if (logger.isLevelEnabled('trace')) logger.trace({ config: Object.fromEntries(CONFIG_DEFS.map((d) => [d.name, d.name === 'requirepass' && config.str(d.name) ? '(set)' : config.text(d.name)])) }, 'Configuration');
   persistenceOf(server).enabled = true;
+  scriptingOf(server).prepare();
   let port: number;
   try {
     port = await server.listen({}, false);
