@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'child_process';
 import path from 'path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference } from './helpers/servers';
+import { enginesUnderTest, haveRedisServer, referenceRunOnce, startRedust } from './helpers/servers';
 
 const SCRIPT = path.join(__dirname, '..', '..', 'test', 'clients', 'redis_py_flow.py');
 
@@ -40,19 +40,7 @@ function runFlow(port: number): Promise<[string, unknown][]> {
   });
 }
 
-let reference: [string, unknown][] | null = null;
-
-async function referenceResults(): Promise<[string, unknown][]> {
-  if (reference === null) {
-    const ref = await startReference();
-    try {
-      reference = await runFlow(ref.port);
-    } finally {
-      await ref.stop();
-    }
-  }
-  return reference;
-}
+const referenceResults = referenceRunOnce(runFlow);
 
 for (const engine of enginesUnderTest()) {
   const t = suite(`redis-py [${engine}]`);

@@ -11,7 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference } from './helpers/servers';
+import { enginesUnderTest, haveRedisServer, referenceRunOnce, startRedust } from './helpers/servers';
 
 // express-session and connect-redis ship no declarations this project compiles against; the
 // shapes used here are these.
@@ -160,18 +160,7 @@ async function transcript(port: number, flavour: Flavour): Promise<unknown[]> {
 }
 
 for (const flavour of ['ioredis', 'node-redis'] as Flavour[]) {
-  let reference: unknown[] | null = null;
-  const expected = async () => {
-    if (reference === null) {
-      const ref = await startReference();
-      try {
-        reference = await transcript(ref.port, flavour);
-      } finally {
-        await ref.stop();
-      }
-    }
-    return reference;
-  };
+  const expected = referenceRunOnce((port) => transcript(port, flavour));
   for (const engine of enginesUnderTest()) {
     const t = suite(`connect-redis with ${flavour} [${engine}]`);
     if (!HAVE_REF) t.skip('session store transcript equals Redis\'s (no redis-server)');

@@ -18,7 +18,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createClient, RESP_TYPES, VerbatimString, BasicClientSideCache, MultiErrorReply } from 'redis-resp3';
-import { enginesUnderTest, haveRedisServer, startRedust, startReference } from './helpers/servers';
+import { enginesUnderTest, haveRedisServer, referenceRunOnce, startRedust } from './helpers/servers';
 
 const HAVE_REF = haveRedisServer();
 
@@ -712,18 +712,7 @@ async function program(port: number): Promise<Log> {
   return log;
 }
 
-let reference: Log | null = null;
-async function expected(): Promise<Log> {
-  if (reference === null) {
-    const ref = await startReference();
-    try {
-      reference = await program(ref.port);
-    } finally {
-      await ref.stop();
-    }
-  }
-  return reference;
-}
+const expected = referenceRunOnce(program);
 
 for (const engine of enginesUnderTest()) {
   const t = suite(`node-redis v6 RESP3 [${engine}]`);

@@ -129,3 +129,23 @@ export async function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; 
   });
   return { child, dir, out: () => out, exited };
 }
+
+/**
+ * The result of `program` run once against a fresh reference Redis, for client tests that run the
+ * same program against Redust on each engine and compare (the first call starts, runs and stops
+ * the reference; later calls return the same result).
+ */
+export function referenceRunOnce<T>(program: (port: number) => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | null = null;
+  return () => {
+    result ??= (async () => {
+      const ref = await startReference();
+      try {
+        return await program(ref.port);
+      } finally {
+        await ref.stop();
+      }
+    })();
+    return result;
+  };
+}
