@@ -10,7 +10,7 @@ import type { CommandRow } from './table';
 import { container } from './table';
 import { fail, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
 import { cursorArg, intArg, isWord, rangeIntArg, scanOptionsArg } from './args';
-import { alreadyExpired, inspectKey, lookupRead, replyScan, written } from './keyspace';
+import { alreadyExpired, countRead, inspectKey, lookupRead, replyScan, written } from './keyspace';
 import type { StringHead } from './keyspace';
 import { encodingLimits } from '../config/config';
 import { INT64_MAX, latin1, parseInt64, parseInt64Exact } from '../util/number';
@@ -47,18 +47,28 @@ function unlink(c: Client, argv: Buffer[]): void {
 
 function exists(c: Client, argv: Buffer[]): void {
   let n = 0;
-  for (let i = 1; i < argv.length; i++) if (c.db.has(argv[i])) n++;
+  // lookupKeyReadWithFlags(LOOKUP_NOTOUCH): hits/misses counted, `keymiss` published.
+  for (let i = 1; i < argv.length; i++) {
+    const found = c.db.has(argv[i]);
+    countRead(c, argv[i], found);
+    if (found) n++;
+  }
   c.reply.int(n);
 }
 
 function touch(c: Client, argv: Buffer[]): void {
   let n = 0;
-  for (let i = 1; i < argv.length; i++) if (inspectKey(c, argv[i], false) !== undefined) n++;
+  for (let i = 1; i < argv.length; i++) {
+    const found = inspectKey(c, argv[i], false) !== undefined;
+    countRead(c, argv[i], found); // (lookupKeyRead)
+    if (found) n++;
+  }
   c.reply.int(n);
 }
 
 function type(c: Client, argv: Buffer[]): void {
   const v = inspectKey(c, argv[1], true);
+  countRead(c, argv[1], v !== undefined); // (lookupKeyReadWithFlags(LOOKUP_NOTOUCH))
   c.reply.simple(v === undefined ? 'none' : v.type);
 }
 
@@ -288,6 +298,7 @@ function pexpireat(c: Client, argv: Buffer[]): void {
 /** ttlGenericCommand */
 function ttlGeneric(c: Client, key: Buffer, ms: boolean, abs: boolean): void {
   const expire = c.db.getExpire(key);
+  countRead(c, key, expire !== -2); // (lookupKeyReadWithFlags(LOOKUP_NOTOUCH))
   if (expire === -2) return c.reply.int(-2);
   if (expire === -1) return c.reply.int(-1);
   let ttl = abs ? expire : expire - c.server.clock.now();
