@@ -3,15 +3,17 @@
  * commands over a small key space (so types collide and WRONGTYPE, overwrites and deletes
  * happen), each reply compared. Generators for a command family are used only when Redust
  * implements it, so the fuzzer grows with the command table. A failure prints the seed and the
- * command history needed to replay it.
+ * command history needed to replay it. A second connection per server stays subscribed to every
+ * keyspace event (notify-keyspace-events set per mode) and to the PUBLISH generators' channels;
+ * the messages it receives must be the same, in the same order.
  */
-import { writeFileSync } from 'fs';
+import { appendFileSync, writeFileSync } from 'fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { enginesUnderTest, haveRedisServer, startRedust, startReference } from './helpers/servers';
 import { Differential, normalize, CompareOptions } from './helpers/diff';
 import { renderNode, type RespNode } from '../src/protocol/resp-reader';
-import type { Arg } from './helpers/raw';
+import { encodeCommand, RawConnection, type Arg } from './helpers/raw';
 import { rng } from './helpers/rng';
 
 const HAVE_REF = haveRedisServer();
@@ -23,13 +25,31 @@ const SEEDS = (process.env.REDUST_FUZZ_SEEDS ?? '1,2,3').split(',').map(Number);
  * quicklist and stream nodes) every few commands. REDUST_FUZZ_MODES=default|small picks one.
  */
 const NO_SETTINGS: Record<string, string> = {};
-const MODES: { name: string; config: Record<string, string> }[] = [
-  { name: 'default settings', config: NO_SETTINGS },
+/**
+ * notify: the keyspace-event classes (notify-keyspace-events) the mode enables: every class on
+ * both channels in one mode, a narrower set with key misses and new-key events in the other.
+ */
+const MODES: { name: string; config: Record<string, string>; notify: string }[] = [
+  { name: 'default settings', config: NO_SETTINGS, notify: 'KEA' },
   {
     name: 'small encodings',
+    notify: 'Kgx$lshzmn',
     config: { 'hash-max-listpack-entries': '2', 'hash-max-listpack-value': '4', 'set-max-intset-entries': '2', 'zset-max-listpack-entries': '2', 'zset-max-listpack-value': '4', 'list-max-listpack-size': '2', 'stream-node-max-entries': '2' },
   },
 ].filter((m) => !process.env.REDUST_FUZZ_MODES || process.env.REDUST_FUZZ_MODES.split(',').some((x) => m.name.startsWith(x)));
+/**
+ * Pub/sub seen from a second connection per server: a subscriber to every keyspace event and to
+ * the channels the PUBLISH generators use. Its messages are compared every SYNC_EVERY commands
+ * (REDUST_FUZZ_SYNC; 1 pins a difference to its command), in order: Redis publishes a command's
+ * events in a defined order.
+ */
+const SYNC_EVERY = Number(process.env.REDUST_FUZZ_SYNC ?? 8);
+/**
+ * REDUST_FUZZ_EVENTS_LOG=file: a pub/sub difference is appended to the file (a JSON line: the
+ * commands since the last comparison, both servers' messages) and the run goes on, to survey
+ * every command whose events differ in one run (with REDUST_FUZZ_SYNC=1).
+ */
+const EVENTS_LOG = process.env.REDUST_FUZZ_EVENTS_LOG;
 /** REDUST_FUZZ_ONLY=xadd,zadd: only these generator families (keys of GENERATORS). */
 const ONLY = process.env.REDUST_FUZZ_ONLY ? new Set(process.env.REDUST_FUZZ_ONLY.split(',')) : null;
 
@@ -55,6 +75,18 @@ class Rand {
   /** An explicit stream ID (or a partial / auto-sequence one), small so that entries collide. */
   streamId(): string {
     return this.pick(['1-1', '1-2', '2-0', '2-1', '3', '3-*', '4-0', '5-5', '0-1', '0-0', '1', 'x', '18446744073709551615-18446744073709551615']);
+  }
+  /**
+   * A relative TTL in seconds, hours to years: random, so that two expiries set by different
+   * commands almost never tie (EXPIRE ... GT over an equal relative time answers by whether a
+   * millisecond passed between the two commands, which the two servers do not share).
+   */
+  ttl(): string {
+    return String(this.int(3600, 100_000_000));
+  }
+  /** ttl() in milliseconds. */
+  pttl(): string {
+    return this.ttl() + String(this.int(0, 999)).padStart(3, '0');
   }
   score(): string {
     return this.pick(['0', '1', '1.5', '-2', 'inf', '-inf', '+inf', '(1', '(2.5', 'nan', 'abc', '1e308', '3']);
@@ -92,7 +124,7 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['RENAME', r.key(), r.key()] }),
     (r) => ({ args: ['RENAMENX', r.key(), r.key()] }),
     (r) => ({ args: ['COPY', r.key(), r.key(), ...(r.next() < 0.5 ? ['REPLACE'] : [])] }),
-    (r) => ({ args: ['EXPIRE', r.key(), r.pick(['100', '200', '-1', 'x']), ...(r.next() < 0.4 ? [r.pick(['NX', 'XX', 'GT', 'LT'])] : [])] }),
+    (r) => ({ args: ['EXPIRE', r.key(), r.pick([String(r.int(100, 1_000_000)), String(r.int(100, 1_000_000)), '-1', 'x']), ...(r.next() < 0.4 ? [r.pick(['NX', 'XX', 'GT', 'LT'])] : [])] }),
     (r) => ({ args: ['TTL', r.key()] }),
     (r) => ({ args: ['PERSIST', r.key()] }),
     (r) => ({ args: ['KEYS', r.pick(['*', 'k?', 'k[0-3]', 'k[^1]', 'x*'])], opts: { unordered: true } }),
@@ -193,20 +225,20 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['WATCH', r.key(), ...(r.next() < 0.3 ? [r.key()] : [])] }),
     () => ({ args: ['UNWATCH'] }),
   ],
-  // Expiry: absolute times far ahead (EXAT/PXAT/EXPIREAT: exact), relative ones of hours (their
+  // Expiry: absolute times far ahead (EXAT/PXAT/EXPIREAT: exact), relative ones of hours to years (their
   // remaining time compared as 'some time left', see remainingTime), and the options' errors.
   getex: [
-    (r) => ({ args: ['SET', r.key(), r.value(), ...r.pick<string[]>([['EX', '7200'], ['PX', '7200000'], ['EXAT', '4102444800'], ['PXAT', '4102444800123'], ['KEEPTTL'], ['EX', '0'], ['PX', '-5'], ['EXAT', 'x'], ['EX', '9223372036854775807'], ['KEEPTTL', 'EX', '5']]), ...(r.next() < 0.3 ? [r.pick(['NX', 'XX', 'GET'])] : [])] }),
-    (r) => ({ args: ['GETEX', r.key(), ...r.pick<string[]>([[], ['PERSIST'], ['EX', '7200'], ['PXAT', '4102444800999'], ['EXAT', '4102444801'], ['EX', '-1'], ['PX', 'x'], ['PERSIST', 'EX', '5']])] }),
-    (r) => ({ args: [r.pick(['EXPIRE', 'PEXPIRE']), r.key(), r.pick(['7200', '7200000', '-1', '0', 'x', '9223372036854775807']), ...(r.next() < 0.4 ? [r.pick(['NX', 'XX', 'GT', 'LT', 'NX XX'])] : [])].flatMap((a) => (a === 'NX XX' ? ['NX', 'XX'] : [a])) }),
+    (r) => ({ args: ['SET', r.key(), r.value(), ...r.pick<string[]>([['EX', r.ttl()], ['PX', r.pttl()], ['EXAT', '4102444800'], ['PXAT', '4102444800123'], ['KEEPTTL'], ['EX', '0'], ['PX', '-5'], ['EXAT', 'x'], ['EX', '9223372036854775807'], ['KEEPTTL', 'EX', '5']]), ...(r.next() < 0.3 ? [r.pick(['NX', 'XX', 'GET'])] : [])] }),
+    (r) => ({ args: ['GETEX', r.key(), ...r.pick<string[]>([[], ['PERSIST'], ['EX', r.ttl()], ['PXAT', '4102444800999'], ['EXAT', '4102444801'], ['EX', '-1'], ['PX', 'x'], ['PERSIST', 'EX', '5']])] }),
+    (r) => ({ args: [r.pick(['EXPIRE', 'PEXPIRE']), r.key(), r.pick([r.ttl(), r.pttl(), '-1', '0', 'x', '9223372036854775807']), ...(r.next() < 0.4 ? [r.pick(['NX', 'XX', 'GT', 'LT', 'NX XX'])] : [])].flatMap((a) => (a === 'NX XX' ? ['NX', 'XX'] : [a])) }),
     (r) => ({ args: [r.pick(['EXPIREAT', 'PEXPIREAT']), r.key(), r.pick(['4102444800', '4102444800000', '4102444900', '1', '-1', 'x']), ...(r.next() < 0.4 ? [r.pick(['NX', 'XX', 'GT', 'LT'])] : [])] }),
     (r) => ({ args: [r.pick(['TTL', 'PTTL', 'EXPIRETIME', 'PEXPIRETIME']), r.key()], opts: { remainingTime: true } }),
     (r) => ({ args: ['PERSIST', r.key()] }),
     (r) => ({ args: ['GETDEL', r.key()] }),
     (r) => ({ args: ['RENAME', r.key(), r.key()] }),
     (r) => ({ args: ['COPY', r.key(), r.key(), ...(r.next() < 0.5 ? ['REPLACE'] : [])] }),
-    (r) => ({ args: ['SETEX', r.key(), r.pick(['7200', '0', '-1', 'x']), r.value()] }),
-    (r) => ({ args: ['PSETEX', r.key(), r.pick(['7200000', '0', 'x']), r.value()] }),
+    (r) => ({ args: ['SETEX', r.key(), r.pick([r.ttl(), '0', '-1', 'x']), r.value()] }),
+    (r) => ({ args: ['PSETEX', r.key(), r.pick([r.pttl(), '0', 'x']), r.value()] }),
     (r) => ({ args: ['INCRBYFLOAT', r.key(), r.pick(['1.5', '-0.5', '1e3'])] }),
   ],
   // Collections past their small encodings (listpack/intset -> skiplist/hashtable/quicklist of
@@ -239,6 +271,19 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['LPOS', r.key(), r.pick(['e5', 'e36', 'z']), ...(r.next() < 0.5 ? ['RANK', r.pick(['1', '-1', '3'])] : []), ...(r.next() < 0.5 ? ['COUNT', r.pick(['0', '2'])] : []), ...(r.next() < 0.3 ? ['MAXLEN', r.pick(['10', '100'])] : [])] }),
     (r) => ({ args: [r.pick(['LPOP', 'RPOP']), r.key(), r.pick(['1', '60', '1000'])] }),
     (r) => ({ args: ['OBJECT', 'ENCODING', r.key()] }),
+  ],
+  // Pub/sub: messages to the subscriber's channels (ch1, ch2 and the pattern ch*; sh1 sharded)
+  // and to channels nobody listens to, and the PUBSUB introspection over those subscriptions.
+  publish: [
+    (r) => ({ args: ['PUBLISH', r.pick(['ch1', 'ch2', 'ch3', 'other', '__keyspace@0__:k1']), r.value()] }),
+    (r) => ({ args: ['PUBSUB', 'NUMSUB', ...r.pick<string[]>([[], ['ch1'], ['ch1', 'ch2', 'ch3', 'sh1']])] }),
+    () => ({ args: ['PUBSUB', 'NUMPAT'] }),
+    (r) => ({ args: ['PUBSUB', 'CHANNELS', ...(r.next() < 0.5 ? [r.pick(['*', 'ch*', 'ch[12]', 'x*', 'sh*'])] : [])], opts: { unordered: true } }),
+  ],
+  spublish: [
+    (r) => ({ args: ['SPUBLISH', r.pick(['sh1', 'sh2', 'ch1']), r.value()] }),
+    (r) => ({ args: ['PUBSUB', 'SHARDNUMSUB', ...r.pick<string[]>([[], ['sh1'], ['sh1', 'sh2', 'ch1']])] }),
+    (r) => ({ args: ['PUBSUB', 'SHARDCHANNELS', ...(r.next() < 0.5 ? [r.pick(['*', 'sh*', 'ch*'])] : [])], opts: { unordered: true } }),
   ],
   // Streams with explicit IDs only ('*' takes the server's clock, which the two servers do not
   // share); consumer groups without the idle times (XPENDING's summary form, XCLAIM/XAUTOCLAIM
@@ -281,6 +326,38 @@ GENERATORS.eval = [
   },
 ];
 
+/** A subscribed connection; drain() returns the messages received since its last call. */
+class Subscriber {
+  private constructor(private readonly conn: RawConnection) {}
+
+  static async open(port: number, sharded: boolean): Promise<Subscriber> {
+    const conn = await RawConnection.connect(port);
+    await conn.send('PSUBSCRIBE', '__key*__:*');
+    await conn.send('SUBSCRIBE', 'ch1', 'ch2');
+    await conn.next(); // (one reply per channel)
+    await conn.send('PSUBSCRIBE', 'ch*');
+    if (sharded) {
+      await conn.send('SSUBSCRIBE', 'sh1');
+    }
+    return new Subscriber(conn);
+  }
+
+  /** Every message since the last call, rendered: a PING's reply (["pong", ""]) ends them. */
+  async drain(): Promise<string[]> {
+    this.conn.write(encodeCommand(['PING']));
+    const out: string[] = [];
+    for (;;) {
+      const m = renderNode(await this.conn.next());
+      if (m === '["pong", ""]') return out;
+      out.push(m);
+    }
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+}
+
 async function implemented(d: Differential, name: string): Promise<boolean> {
   const r = await d.redust.send('COMMAND', 'INFO', name);
   return r.t === 'array' && r.v[0].t === 'array';
@@ -298,27 +375,57 @@ for (const engine of enginesUnderTest()) {
       const srv = await startRedust(engine, { config: mode.config });
       const ref = await startReference(Object.entries(mode.config).flatMap(([k, v]) => [`--${k}`, v]));
       let d = await Differential.connect(srv.port, ref.port);
+      let subs: Subscriber[] = [];
       try {
+        const history: string[] = [];
+        /** The commands sent, one JSON array of latin1 strings a line (REDUST_FUZZ_DUMP's format; "(reconnected)" for a new connection). */
+        const sent: string[] = [];
+        const dump = () => {
+          if (process.env.REDUST_FUZZ_DUMP) writeFileSync(process.env.REDUST_FUZZ_DUMP, sent.join('\n') + '\n');
+        };
+        await d.check(['CONFIG', 'SET', 'notify-keyspace-events', mode.notify]);
+        const sharded = await implemented(d, 'ssubscribe');
+        subs = await Promise.all([Subscriber.open(srv.port, sharded), Subscriber.open(ref.port, sharded)]);
+        /** Index in `history` of the first command whose events are not compared yet. */
+        let eventsFrom = 0;
+        const compareEvents = async (i: number) => {
+          const [ea, eb] = await Promise.all(subs.map((s) => s.drain()));
+          if (ea.join('\n') !== eb.join('\n')) {
+            if (EVENTS_LOG) {
+              appendFileSync(EVENTS_LOG, JSON.stringify({ seed, mode: mode.name, op: i, commands: history.slice(eventsFrom), redust: ea, redis: eb }) + '\n');
+              eventsFrom = history.length;
+              return;
+            }
+            dump();
+            const show = (xs: string[]) => xs.slice(0, 30).join('\n    ') + (xs.length > 30 ? `\n    ... (${xs.length})` : '');
+            assert.unreachable(`seed ${seed} (${mode.name}), op ${i}: pub/sub messages differ after:\n    ${history.slice(eventsFrom).join('\n    ')}\n  redust:\n    ${show(ea)}\n  redis:\n    ${show(eb)}\n  (REDUST_FUZZ_SYNC=1 compares after every command)`);
+          }
+          eventsFrom = history.length;
+        };
         const gens: Gen[] = [];
         for (const [first, list] of Object.entries(GENERATORS)) if ((ONLY === null || ONLY.has(first)) && (await implemented(d, first))) gens.push(...list);
         const r = new Rand(rng(seed));
-        const history: string[] = [];
         /** Options of the commands queued since MULTI (null outside MULTI). */
         let queued: CompareOptions[] | null = null;
+        /** The commands queued since MULTI, as in `history`. */
+        let queuedCmds: string[] = [];
         for (let i = 0; i < OPS; i++) {
           if (i === Math.floor(OPS / 2)) {
             if (queued !== null) {
               await d.check(['DISCARD']);
               history.push('DISCARD');
+              sent.push('["DISCARD"]');
               queued = null;
             }
             await d.check(['HELLO', '3'], { typeOnly: true });
             history.push('HELLO 3');
+            sent.push('["HELLO", "3"]');
           }
           const { args, opts = {} } = r.pick(gens)(r);
           history.push(args.map((a) => (Buffer.isBuffer(a) ? JSON.stringify(a.latin1Slice()) : String(a))).join(' '));
+          sent.push(JSON.stringify(args.map((a) => (Buffer.isBuffer(a) ? a.latin1Slice() : String(a)))));
           const [a, b] = await Promise.all([d.redust.send(...args), d.reference.send(...args)]).catch((e) => {
-            if (process.env.REDUST_FUZZ_DUMP) writeFileSync(process.env.REDUST_FUZZ_DUMP, history.join('\n') + '\n');
+            dump();
             throw new Error(`seed ${seed} (${mode.name}), op ${i}: ${history[history.length - 1]}: ${(e as Error).message}\n  last commands:\n    ${history.slice(-15).join('\n    ')}`);
           });
           // Inside MULTI each queued command's comparison options apply to its element of EXEC's reply.
@@ -338,22 +445,40 @@ for (const engine of enginesUnderTest()) {
             if (d.redust.closed) {
               d.close();
               d = await Differential.connect(srv.port, ref.port);
-              if (i >= Math.floor(OPS / 2)) await d.check(['HELLO', '3'], { typeOnly: true });
+              if (i >= Math.floor(OPS / 2)) {
+                await d.check(['HELLO', '3'], { typeOnly: true });
+                sent.push('["HELLO", "3"]');
+              }
               queued = null;
               history.push('(reconnected)');
+              sent.push('"(reconnected)"');
             }
           }
-          if (name === 'MULTI' && b.t === 'simple') queued = [];
-          else if (name === 'EXEC' || name === 'DISCARD') {
+          /** For a failing EXEC: the first queued command whose reply differs. */
+          let inExec = '';
+          if (ra !== rb && queued !== null && name === 'EXEC' && a.t === 'array' && b.t === 'array') {
+            const k = a.v.findIndex((x, j) => j >= b.v.length || renderNode(normalize(x, queued![j] ?? {})) !== renderNode(normalize(b.v[j], queued![j] ?? {})));
+            if (k >= 0) inExec = `\n  first difference: reply ${k} of EXEC, to ${queuedCmds[k]}`;
+          }
+          if (name === 'MULTI' && b.t === 'simple') {
+            queued = [];
+            queuedCmds = [];
+          } else if (name === 'EXEC' || name === 'DISCARD') {
             if (b.t !== 'error' || !/without MULTI/.test(b.v)) queued = null;
-          } else if (queued !== null && b.t === 'simple' && b.v === 'QUEUED') queued.push(opts);
+          } else if (queued !== null && b.t === 'simple' && b.v === 'QUEUED') {
+            queued.push(opts);
+            queuedCmds.push(history[history.length - 1]);
+          }
+          if (ra === rb && (i + 1) % SYNC_EVERY === 0) await compareEvents(i);
           if (ra !== rb) {
-            // REDUST_FUZZ_DUMP=file: the whole history, to replay or reduce the failure
-            if (process.env.REDUST_FUZZ_DUMP) writeFileSync(process.env.REDUST_FUZZ_DUMP, history.join('\n') + '\n');
-            assert.unreachable(`seed ${seed} (${mode.name}), op ${i}: ${history[history.length - 1]}\n  redust: ${ra}\n  redis:  ${rb}\n  last commands:\n    ${history.slice(-15).join('\n    ')}`);
+            // REDUST_FUZZ_DUMP=file: every command sent, to replay or reduce the failure
+            dump();
+            assert.unreachable(`seed ${seed} (${mode.name}), op ${i}: ${history[history.length - 1]}\n  redust: ${ra}\n  redis:  ${rb}${inExec}\n  last commands:\n    ${history.slice(-15).join('\n    ')}`);
           }
         }
+        await compareEvents(OPS);
       } finally {
+        for (const s of subs) s.close();
         d.close();
         await srv.close();
         await ref.stop();
