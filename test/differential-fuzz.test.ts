@@ -53,7 +53,13 @@ const EVENTS_LOG = process.env.REDUST_FUZZ_EVENTS_LOG;
 /** REDUST_FUZZ_ONLY=xadd,zadd: only these generator families (keys of GENERATORS). */
 const ONLY = process.env.REDUST_FUZZ_ONLY ? new Set(process.env.REDUST_FUZZ_ONLY.split(',')) : null;
 
-type Gen = (r: Rand) => { args: Arg[]; opts?: CompareOptions };
+/**
+ * A generated command; `pre`: commands sent first, as ops of their own (e.g. a push that gives a
+ * blocking pop something to serve, so it never waits). A script (EVAL) runs `args` alone.
+ */
+type Gen = (r: Rand) => Op & { pre?: Arg[][] };
+/** eventsUnordered: the command's keyspace events come in an order Redis does not define. */
+type Op = { args: Arg[]; opts?: CompareOptions; eventsUnordered?: boolean };
 
 class Rand {
   constructor(readonly next: () => number) {}
@@ -91,6 +97,37 @@ class Rand {
   score(): string {
     return this.pick(['0', '1', '1.5', '-2', 'inf', '-inf', '+inf', '(1', '(2.5', 'nan', 'abc', '1e308', '3']);
   }
+}
+
+/**
+ * A blocking command's timeout: never 0 (a pop whose push failed, e.g. NOPERM for the current ACL
+ * user, would wait forever), short, or invalid.
+ */
+function blockTimeout(r: Rand): string {
+  return r.pick(['0.01', '0.01', '0.02', 'x', '-1', '1e-3']);
+}
+
+/** `prefix` + `v`, binary-safe (weight and hash keys named after an element). */
+function withPrefix(prefix: string, v: Arg): Arg {
+  return Buffer.isBuffer(v) ? Buffer.concat([Buffer.from(prefix), v]) : prefix + String(v);
+}
+
+function sortCommand(r: Rand, name: 'SORT' | 'SORT_RO'): Op {
+  const args: Arg[] = [name, r.key()];
+  const by = r.next() < 0.5 ? r.pick(['w_*', 'h_*->f', 'nosort', 'w', 'h_*->nof', 'w_*->']) : null;
+  if (by !== null) args.push('BY', by);
+  const nosort = by === 'nosort' || by === 'w'; // (a BY pattern without '*' means no sorting)
+  const alpha = r.next() < 0.4;
+  const undefinedOrder = nosort || (alpha && by !== null);
+  if (!undefinedOrder && r.next() < 0.3) args.push('LIMIT', r.pick(['0', '1', '-1', '2']), r.pick(['1', '2', '-1', '10', 'x']));
+  for (let n = r.pick([0, 0, 1, 2]); n > 0; n--) args.push('GET', r.pick(['#', 'w_*', 'h_*->f', 'nokey_*', 'h_*->', 'w']));
+  if (r.next() < 0.3) args.push('DESC');
+  if (alpha) args.push('ALPHA');
+  const store = name === 'SORT' && !(alpha && by !== null) && r.next() < 0.3;
+  if (store) args.push('STORE', r.key());
+  // (BY looks its weights up in the input's order, and BY nosort the GET keys: over a set, its
+  // hash order, which is then the order of the keymiss events of missing keys.)
+  return { args, opts: undefinedOrder && !store ? { unordered: true } : undefined, eventsUnordered: by !== null };
 }
 
 /** command name -> generators; a family participates when its first command exists in Redust. */
@@ -272,6 +309,42 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: [r.pick(['LPOP', 'RPOP']), r.key(), r.pick(['1', '60', '1000'])] }),
     (r) => ({ args: ['OBJECT', 'ENCODING', r.key()] }),
   ],
+  // Blocking commands that never wait: each is preceded by a push to its first key (WRONGTYPE
+  // there is an immediate error too), since a timeout costs Redis up to a cron period (100 ms).
+  // Scripts (EVAL) and MULTI run them without blocking on empty keys as well.
+  blpop: [
+    (r) => { const k = r.key(); return { pre: [['RPUSH', k, r.value()]], args: [r.pick(['BLPOP', 'BRPOP']), k, ...(r.next() < 0.4 ? [r.key()] : []), blockTimeout(r)] }; },
+    (r) => { const k = r.key(); return { pre: [['LPUSH', k, r.value()]], args: ['BLMOVE', k, r.key(), r.pick(['LEFT', 'RIGHT', 'UP']), r.pick(['LEFT', 'RIGHT']), blockTimeout(r)] }; },
+    (r) => { const k = r.key(); return { pre: [['RPUSH', k, r.value()]], args: ['BRPOPLPUSH', k, r.key(), blockTimeout(r)] }; },
+    (r) => {
+      const k = r.key();
+      const keys = r.next() < 0.5 ? [k] : [k, r.key()];
+      return { pre: [['RPUSH', k, r.value(), r.value()]], args: ['BLMPOP', blockTimeout(r), r.pick([String(keys.length), String(keys.length), '0', '3']), ...keys, r.pick(['LEFT', 'RIGHT', 'MIN']), ...(r.next() < 0.5 ? ['COUNT', r.pick(['1', '2', '5', '0', '-1'])] : [])] };
+    },
+  ],
+  bzpopmin: [
+    (r) => { const k = r.key(); return { pre: [['ZADD', k, r.pick(['1', '2.5', '-3', 'inf']), r.pick(['m1', 'm2', 'm3'])]], args: [r.pick(['BZPOPMIN', 'BZPOPMAX']), k, ...(r.next() < 0.4 ? [r.key()] : []), blockTimeout(r)] }; },
+    (r) => {
+      const k = r.key();
+      const keys = r.next() < 0.5 ? [k] : [k, r.key()];
+      return { pre: [['ZADD', k, '1', 'm1', '2', r.pick(['m2', 'm3'])]], args: ['BZMPOP', blockTimeout(r), r.pick([String(keys.length), String(keys.length), '0', '3']), ...keys, r.pick(['MIN', 'MAX', 'LEFT']), ...(r.next() < 0.5 ? ['COUNT', r.pick(['1', '2', '5', '0', '-1'])] : [])] };
+    },
+  ],
+  // XREAD BLOCK from '0': served at once when the stream has entries (after an XADD that may fail:
+  // then a 1 ms block on an empty stream, rare).
+  xread: [
+    (r) => { const k = r.key(); return { pre: [['XADD', k, '9999-*', 'f', r.value()]], args: ['XREAD', ...(r.next() < 0.5 ? ['COUNT', r.pick(['1', '2'])] : []), 'BLOCK', r.pick(['1', '1', 'x', '-1']), 'STREAMS', k, ...(r.next() < 0.3 ? [r.key(), '0-0', '0'] : ['0'])] }; },
+  ],
+  // SORT over whatever the keys hold (numbers, words, binary), by weight keys w_<element> and hash
+  // fields h_<element> f, with GET patterns. Where Redis's order is not defined it is not compared
+  // in order: BY nosort over a set (hash order), ALPHA BY <pattern> (equal weights: qsort's order);
+  // those take no LIMIT (which elements it keeps is not defined either) and no STORE.
+  sort: [
+    (r) => ({ args: ['SET', withPrefix('w_', r.value()), r.pick(['1', '2', '-1', '3.5', '10', 'x', 'inf', ''])] }),
+    (r) => ({ args: ['HSET', withPrefix('h_', r.value()), 'f', r.pick(['1', '2', '-1', '3.5', 'b', 'a'])] }),
+    (r) => sortCommand(r, 'SORT'),
+    (r) => sortCommand(r, 'SORT_RO'),
+  ],
   // Pub/sub: messages to the subscriber's channels (ch1, ch2 and the pattern ch*; sh1 sharded)
   // and to channels nobody listens to, and the PUBSUB introspection over those subscriptions.
   publish: [
@@ -320,9 +393,9 @@ const GENERATORS: Record<string, Gen[]> = {
 const SCRIPTED = Object.entries(GENERATORS).filter(([family]) => family !== 'multi').flatMap(([, list]) => list);
 GENERATORS.eval = [
   (r) => {
-    const { args, opts } = r.pick(SCRIPTED)(r);
+    const { args, opts, eventsUnordered } = r.pick(SCRIPTED)(r);
     const body = r.next() < 0.4 ? 'redis.setresp(3) return redis.pcall(unpack(ARGV))' : 'return redis.pcall(unpack(ARGV))';
-    return { args: ['EVAL', body, '0', ...args], opts };
+    return { args: ['EVAL', body, '0', ...args], opts, eventsUnordered };
   },
 ];
 
@@ -388,8 +461,16 @@ for (const engine of enginesUnderTest()) {
         subs = await Promise.all([Subscriber.open(srv.port, sharded), Subscriber.open(ref.port, sharded)]);
         /** Index in `history` of the first command whose events are not compared yet. */
         let eventsFrom = 0;
+        /** Whether a command since then publishes its events in an undefined order: compared as a multiset. */
+        let eventsUnordered = false;
         const compareEvents = async (i: number) => {
           const [ea, eb] = await Promise.all(subs.map((s) => s.drain()));
+          if (eventsUnordered) {
+            ea.sort();
+            eb.sort();
+          }
+          // (Kept within MULTI: the queued commands publish at EXEC.)
+          eventsUnordered &&= queued !== null;
           if (ea.join('\n') !== eb.join('\n')) {
             if (EVENTS_LOG) {
               appendFileSync(EVENTS_LOG, JSON.stringify({ seed, mode: mode.name, op: i, commands: history.slice(eventsFrom), redust: ea, redis: eb }) + '\n');
@@ -409,6 +490,8 @@ for (const engine of enginesUnderTest()) {
         let queued: CompareOptions[] | null = null;
         /** The commands queued since MULTI, as in `history`. */
         let queuedCmds: string[] = [];
+        /** Commands generated together (a generator's `pre` and its command), not sent yet. */
+        const pending: Op[] = [];
         for (let i = 0; i < OPS; i++) {
           if (i === Math.floor(OPS / 2)) {
             if (queued !== null) {
@@ -421,7 +504,14 @@ for (const engine of enginesUnderTest()) {
             history.push('HELLO 3');
             sent.push('["HELLO", "3"]');
           }
-          const { args, opts = {} } = r.pick(gens)(r);
+          let op = pending.shift();
+          if (op === undefined) {
+            const g = r.pick(gens)(r);
+            pending.push(...(g.pre ?? []).map((args) => ({ args })), g);
+            op = pending.shift()!;
+          }
+          if (op.eventsUnordered) eventsUnordered = true;
+          const { args, opts = {} } = op;
           history.push(args.map((a) => (Buffer.isBuffer(a) ? JSON.stringify(a.latin1Slice()) : String(a))).join(' '));
           sent.push(JSON.stringify(args.map((a) => (Buffer.isBuffer(a) ? a.latin1Slice() : String(a)))));
           const [a, b] = await Promise.all([d.redust.send(...args), d.reference.send(...args)]).catch((e) => {
