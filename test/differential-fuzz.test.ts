@@ -345,6 +345,47 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => sortCommand(r, 'SORT'),
     (r) => sortCommand(r, 'SORT_RO'),
   ],
+  // Commands of the families above not generated there (their replies and keyspace events):
+  // multi-key pops and stores, keys moved between databases (SELECT switches this connection's),
+  // and the random-member commands with a count above any collection's size (then the whole
+  // collection, in an undefined order).
+  hsetnx: [
+    (r) => ({ args: ['HSETNX', r.key(), r.pick(['f1', 'f2']), r.value()] }),
+    (r) => ({ args: ['HMSET', r.key(), r.pick(['f1', 'f2', 'f3']), r.value(), ...(r.next() < 0.5 ? ['f3', r.value()] : [])] }),
+    (r) => ({ args: [r.pick(['HKEYS', 'HVALS']), r.key()], opts: { unordered: true } }),
+    (r) => ({ args: ['SPOP', r.key(), r.pick(['1000', '0', '-1', 'x'])], opts: { unordered: true } }),
+    (r) => ({ args: ['SRANDMEMBER', r.key(), r.pick(['1000', '0', 'x'])], opts: { unordered: true } }),
+    (r) => ({ args: ['HRANDFIELD', r.key(), r.pick(['1000', '0']), ...(r.next() < 0.5 ? ['WITHVALUES'] : [])], opts: { deepUnordered: true } }),
+    (r) => ({ args: ['ZRANDMEMBER', r.key(), r.pick(['1000', '0']), ...(r.next() < 0.5 ? ['WITHSCORES'] : [])], opts: { deepUnordered: true } }),
+    (r) => ({ args: ['LMPOP', r.pick(['1', '2', '0']), r.key(), r.key(), r.pick(['LEFT', 'RIGHT']), ...(r.next() < 0.5 ? ['COUNT', r.pick(['1', '3', '0'])] : [])] }),
+    (r) => ({ args: ['ZMPOP', r.pick(['1', '2']), r.key(), r.key(), r.pick(['MIN', 'MAX']), ...(r.next() < 0.5 ? ['COUNT', r.pick(['1', '3', '0'])] : [])] }),
+    (r) => ({ args: ['RPOPLPUSH', r.key(), r.key()] }),
+    (r) => ({ args: ['ZRANGESTORE', r.key(), r.key(), r.pick(['0', '1', '-inf', '(1']), r.pick(['-1', '2', '+inf']), ...(r.next() < 0.5 ? ['BYSCORE'] : []), ...(r.next() < 0.3 ? ['REV'] : [])] }),
+    (r) => ({ args: [r.pick(['ZDIFFSTORE', 'ZUNIONSTORE', 'ZINTERSTORE']), r.key(), '2', r.key(), r.key(), ...(r.next() < 0.3 ? ['AGGREGATE', r.pick(['MIN', 'MAX', 'SUM'])] : [])] }),
+    (r) => ({ args: [r.pick(['ZDIFF', 'ZUNION', 'ZINTER']), '2', r.key(), r.key(), ...(r.next() < 0.4 ? ['WITHSCORES'] : [])] }),
+    (r) => ({ args: ['ZINTERCARD', '2', r.key(), r.key()] }),
+    (r) => ({ args: ['ZMSCORE', r.key(), 'm1', 'm2', 'm4'] }),
+    (r) => ({ args: ['ZREVRANGEBYSCORE', r.key(), r.score(), r.score(), ...(r.next() < 0.3 ? ['WITHSCORES'] : [])] }),
+    (r) => ({ args: [r.pick(['UNLINK', 'TOUCH']), r.key(), r.key()] }),
+    (r) => ({ args: ['MOVE', r.key(), r.pick(['0', '1', '1', '16', 'x'])] }),
+    (r) => ({ args: ['COPY', r.key(), r.key(), 'DB', r.pick(['0', '1']), ...(r.next() < 0.5 ? ['REPLACE'] : [])] }),
+    (r) => ({ args: ['SWAPDB', r.pick(['0', '1']), r.pick(['0', '1', '16'])] }),
+    (r) => ({ args: ['SELECT', r.pick(['0', '0', '1', 'x'])] }),
+    (r) => ({ args: [r.next() < 0.1 ? 'FLUSHDB' : 'DBSIZE'] }),
+    (r) => ({ args: [r.pick(['SUBSTR', 'GETRANGE']), r.key(), r.index(), r.index()] }),
+    (r) => ({ args: ['BITFIELD_RO', r.key(), 'GET', r.pick(['u8', 'i16', 'x']), r.pick(['0', '#1', '3'])] }),
+  ],
+  // Introspection with a defined answer: OBJECT's subcommands (IDLETIME counts seconds of a clock
+  // the servers do not share: its reply type only), RANDOMKEY (nil or a key), and whole scans
+  // (a COUNT above any collection's size: one call, cursor 0, elements in an undefined order).
+  object: [
+    (r) => ({ args: ['OBJECT', r.pick(['FREQ', 'REFCOUNT', 'NOSUCH']), r.key()] }),
+    (r) => ({ args: ['OBJECT', 'IDLETIME', r.key()], opts: { typeOnly: true } }),
+    () => ({ args: ['OBJECT', 'HELP'] }),
+    () => ({ args: ['RANDOMKEY'], opts: { typeOnly: true } }),
+    (r) => ({ args: ['SCAN', r.pick(['0', '0', 'x']), 'COUNT', '100000', ...(r.next() < 0.4 ? ['MATCH', r.pick(['k*', 'w_*', 'k[0-3]', 'x*'])] : []), ...(r.next() < 0.4 ? ['TYPE', r.pick(['string', 'list', 'set', 'zset', 'hash', 'stream', 'nosuch'])] : [])], opts: { deepUnordered: true } }),
+    (r) => ({ args: [r.pick(['SSCAN', 'HSCAN', 'ZSCAN']), r.key(), r.pick(['0', '0', 'x']), 'COUNT', '100000', ...(r.next() < 0.3 ? ['MATCH', r.pick(['*1*', 'm*', 'f?'])] : [])], opts: { deepUnordered: true } }),
+  ],
   // Pub/sub: messages to the subscriber's channels (ch1, ch2 and the pattern ch*; sh1 sharded)
   // and to channels nobody listens to, and the PUBSUB introspection over those subscriptions.
   publish: [
