@@ -193,16 +193,22 @@ function scan(c: Client, argv: Buffer[]): void {
   const cursor = cursorArg(argv[1]);
   const opts = scanOptionsArg(argv, 2, true);
   const found: BulkValue[] = [];
-  const next = c.db.scan(cursor, opts.count, (k) => found.push(k));
+  const next = c.db.scan(cursor, opts.count, (k) => found.push(k), true);
   const engine = c.server.engine;
   const out: BulkValue[] = [];
+  // As scanGenericCommand's filter step: the pattern; then the type, read by a lookup (hits and
+  // misses counted, a key found expired deleted with `expired` then `keymiss`; a missing key's
+  // type is "none"); then expiry, a key whose TTL has passed deleted (`expired`) and left out.
   for (const k of found) {
     if (opts.pattern && !engine.globMatch(opts.pattern, k, false)) continue;
+    const key = typeof k === 'string' ? Buffer.from(k, 'latin1') : k;
     if (opts.type) {
-      const v = inspectKey(c, typeof k === 'string' ? Buffer.from(k, 'latin1') : k, true);
-      if (v === undefined || v.type !== opts.type) continue;
-    }
-    out.push(k);
+      const v = inspectKey(c, key, true);
+      countRead(c, key, v !== undefined);
+      // (A key found expired reads as "none": with TYPE none Redis keeps it, its expiry check
+      // then finding no key.)
+      if ((v === undefined ? 'none' : v.type) === opts.type) out.push(k);
+    } else if (c.db.has(key)) out.push(k);
   }
   replyScan(c, next, out);
 }

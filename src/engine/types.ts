@@ -305,9 +305,11 @@ export interface Db {
   /**
    * Stateless cursor iteration with Redis's SCAN guarantee: every key present for the whole
    * iteration is visited at least once, across resizes. Visits at least about `count` keys unless
-   * the iteration ends. Returns the next cursor; 0 when done. Expired keys are not visited.
+   * the iteration ends. Returns the next cursor; 0 when done. Keys whose TTL has passed are not
+   * visited unless `withExpired` (the SCAN command: Redis's dictScan meets them and the command
+   * expires them, publishing `expired`).
    */
-  scan(cursor: number, count: number, visit: (key: BulkValue) => void): number;
+  scan(cursor: number, count: number, visit: (key: BulkValue) => void, withExpired?: boolean): number;
   /**
    * Optional one-pass walk for SAVE: every live key with its value, absolute expire time (-1
    * none), last access (ms) and LFU counter, without a lookup per key. Read-only: the callback
