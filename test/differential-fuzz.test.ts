@@ -57,9 +57,13 @@ const ONLY = process.env.REDUST_FUZZ_ONLY ? new Set(process.env.REDUST_FUZZ_ONLY
  * A generated command; `pre`: commands sent first, as ops of their own (e.g. a push that gives a
  * blocking pop something to serve, so it never waits). A script (EVAL) runs `args` alone.
  */
-type Gen = (r: Rand) => Op & { pre?: Arg[][] };
-/** eventsUnordered: the command's keyspace events come in an order Redis does not define. */
-type Op = { args: Arg[]; opts?: CompareOptions; eventsUnordered?: boolean };
+type Gen = (r: Rand) => Op & { pre?: Arg[][]; waitAfterPre?: number; outsideMulti?: boolean };
+/**
+ * eventsUnordered: the command's keyspace events come in an order Redis does not define.
+ * waitMs: the time to let pass after its reply (on both servers' clocks).
+ * outsideMulti (with pre, for the whole group): never generated inside MULTI.
+ */
+type Op = { args: Arg[]; opts?: CompareOptions; eventsUnordered?: boolean; waitMs?: number };
 
 class Rand {
   constructor(readonly next: () => number) {}
@@ -375,15 +379,32 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: [r.pick(['SUBSTR', 'GETRANGE']), r.key(), r.index(), r.index()] }),
     (r) => ({ args: ['BITFIELD_RO', r.key(), 'GET', r.pick(['u8', 'i16', 'x']), r.pick(['0', '#1', '3'])] }),
   ],
+  // Keys that expire (a TTL of 1 ms, then 3 ms of waiting; active expiry is off on both servers)
+  // met by a command: lazy expiry, its `expired` event, and the command on the missing key. (Not
+  // inside MULTI: EXEC runs the TTL and the command at once.)
+  pexpire: [
+    (r) => {
+      const k = r.key();
+      const expiring = r.pick<Arg[]>([['SET', k, r.value(), 'PX', '1'], ['PEXPIRE', k, '1'], ['SET', k, r.value(), 'PX', '1', 'GET'], ['GETEX', k, 'PX', '1'], ['PSETEX', k, '1', r.value()], ['EXPIRE', k, '1', 'GT']]);
+      const meet = r.pick<Arg[]>([
+        ['GET', k], ['EXISTS', k], ['TTL', k], ['TYPE', k], ['LPUSH', k, 'x'], ['SADD', k, 'x'], ['INCR', k], ['SET', k, 'v', 'NX'], ['EXPIRE', k, '100'], ['PERSIST', k], ['DEL', k], ['RENAME', k, r.key()], ['APPEND', k, 'x'],
+        ['HSET', k, 'f', 'v'], ['OBJECT', 'ENCODING', k], ['XADD', k, '1-1', 'f', 'v'], ['ZADD', k, '1', 'm'], ['GETDEL', k], ['MOVE', k, '1'], ['COPY', k, r.key()], ['KEYS', '*'], ['DBSIZE'], ['LRANGE', k, '0', '-1'], ['SMEMBERS', k],
+      ]);
+      return { pre: [expiring], waitAfterPre: 3, outsideMulti: true, args: meet, opts: meet[0] === 'KEYS' ? { unordered: true } : undefined };
+    },
+  ],
   // Introspection with a defined answer: OBJECT's subcommands (IDLETIME counts seconds of a clock
-  // the servers do not share: its reply type only), RANDOMKEY (nil or a key), and whole scans
-  // (a COUNT above any collection's size: one call, cursor 0, elements in an undefined order).
+  // the servers do not share: its reply type only), and whole scans (a COUNT above any
+  // collection's size: one call, cursor 0, elements in an undefined order; SCAN deletes the
+  // expired keys it meets, in hash order). No RANDOMKEY: it deletes the expired keys it picks.
   object: [
-    (r) => ({ args: ['OBJECT', r.pick(['FREQ', 'REFCOUNT', 'NOSUCH']), r.key()] }),
+    (r) => ({ args: ['OBJECT', r.pick(['FREQ', 'NOSUCH']), r.key()] }),
+    // (Not inside MULTI: there a string value SET by a command queued in the same transaction is
+    // also held by that command's arguments until EXEC ends, and Redis counts 2 references.)
+    (r) => ({ args: ['OBJECT', 'REFCOUNT', r.key()], outsideMulti: true }),
     (r) => ({ args: ['OBJECT', 'IDLETIME', r.key()], opts: { typeOnly: true } }),
     () => ({ args: ['OBJECT', 'HELP'] }),
-    () => ({ args: ['RANDOMKEY'], opts: { typeOnly: true } }),
-    (r) => ({ args: ['SCAN', r.pick(['0', '0', 'x']), 'COUNT', '100000', ...(r.next() < 0.4 ? ['MATCH', r.pick(['k*', 'w_*', 'k[0-3]', 'x*'])] : []), ...(r.next() < 0.4 ? ['TYPE', r.pick(['string', 'list', 'set', 'zset', 'hash', 'stream', 'nosuch'])] : [])], opts: { deepUnordered: true } }),
+    (r) => ({ args: ['SCAN', r.pick(['0', '0', 'x']), 'COUNT', '100000', ...(r.next() < 0.4 ? ['MATCH', r.pick(['k*', 'w_*', 'k[0-3]', 'x*'])] : []), ...(r.next() < 0.4 ? ['TYPE', r.pick(['string', 'list', 'set', 'zset', 'hash', 'stream', 'nosuch'])] : [])], opts: { deepUnordered: true }, eventsUnordered: true }),
     (r) => ({ args: [r.pick(['SSCAN', 'HSCAN', 'ZSCAN']), r.key(), r.pick(['0', '0', 'x']), 'COUNT', '100000', ...(r.next() < 0.3 ? ['MATCH', r.pick(['*1*', 'm*', 'f?'])] : [])], opts: { deepUnordered: true } }),
   ],
   // Pub/sub: messages to the subscriber's channels (ch1, ch2 and the pattern ch*; sh1 sharded)
@@ -434,9 +455,9 @@ const GENERATORS: Record<string, Gen[]> = {
 const SCRIPTED = Object.entries(GENERATORS).filter(([family]) => family !== 'multi').flatMap(([, list]) => list);
 GENERATORS.eval = [
   (r) => {
-    const { args, opts, eventsUnordered } = r.pick(SCRIPTED)(r);
+    const { args, opts, eventsUnordered, outsideMulti } = r.pick(SCRIPTED)(r);
     const body = r.next() < 0.4 ? 'redis.setresp(3) return redis.pcall(unpack(ARGV))' : 'return redis.pcall(unpack(ARGV))';
-    return { args: ['EVAL', body, '0', ...args], opts, eventsUnordered };
+    return { args: ['EVAL', body, '0', ...args], opts, eventsUnordered, outsideMulti };
   },
 ];
 
@@ -498,6 +519,8 @@ for (const engine of enginesUnderTest()) {
           if (process.env.REDUST_FUZZ_DUMP) writeFileSync(process.env.REDUST_FUZZ_DUMP, sent.join('\n') + '\n');
         };
         await d.check(['CONFIG', 'SET', 'notify-keyspace-events', mode.notify]);
+        // Keys expire only when a command meets them (lazily), as the expiry family needs.
+        await d.check(['DEBUG', 'SET-ACTIVE-EXPIRE', '0']);
         const sharded = await implemented(d, 'ssubscribe');
         subs = await Promise.all([Subscriber.open(srv.port, sharded), Subscriber.open(ref.port, sharded)]);
         /** Index in `history` of the first command whose events are not compared yet. */
@@ -547,8 +570,9 @@ for (const engine of enginesUnderTest()) {
           }
           let op = pending.shift();
           if (op === undefined) {
-            const g = r.pick(gens)(r);
-            pending.push(...(g.pre ?? []).map((args) => ({ args })), g);
+            let g = r.pick(gens)(r);
+            while (g.outsideMulti && queued !== null) g = r.pick(gens)(r);
+            pending.push(...(g.pre ?? []).map((args, k, all) => ({ args, waitMs: k === all.length - 1 ? g.waitAfterPre : undefined })), g);
             op = pending.shift()!;
           }
           if (op.eventsUnordered) eventsUnordered = true;
@@ -589,7 +613,7 @@ for (const engine of enginesUnderTest()) {
           let inExec = '';
           if (ra !== rb && queued !== null && name === 'EXEC' && a.t === 'array' && b.t === 'array') {
             const k = a.v.findIndex((x, j) => j >= b.v.length || renderNode(normalize(x, queued![j] ?? {})) !== renderNode(normalize(b.v[j], queued![j] ?? {})));
-            if (k >= 0) inExec = `\n  first difference: reply ${k} of EXEC, to ${queuedCmds[k]}`;
+            if (k >= 0) inExec = `\n  first difference: reply ${k} of EXEC, to ${queuedCmds[k]}: redust ${renderNode(a.v[k])}, redis ${renderNode(b.v[k] ?? { t: 'null' })}`;
           }
           if (name === 'MULTI' && b.t === 'simple') {
             queued = [];
@@ -600,11 +624,13 @@ for (const engine of enginesUnderTest()) {
             queued.push(opts);
             queuedCmds.push(history[history.length - 1]);
           }
+          if (op.waitMs) await new Promise((res) => setTimeout(res, op!.waitMs));
           if (ra === rb && (i + 1) % SYNC_EVERY === 0) await compareEvents(i);
           if (ra !== rb) {
             // REDUST_FUZZ_DUMP=file: every command sent, to replay or reduce the failure
             dump();
-            assert.unreachable(`seed ${seed} (${mode.name}), op ${i}: ${history[history.length - 1]}\n  redust: ${ra}\n  redis:  ${rb}${inExec}\n  last commands:\n    ${history.slice(-15).join('\n    ')}`);
+            const cut = (x: string) => (x.length > 2000 ? `${x.slice(0, 2000)}... (${x.length} characters)` : x);
+            assert.unreachable(`seed ${seed} (${mode.name}), op ${i}: ${history[history.length - 1]}\n  redust: ${cut(ra)}\n  redis:  ${cut(rb)}${inExec}\n  last commands:\n    ${history.slice(-15).join('\n    ')}`);
           }
         }
         await compareEvents(OPS);
