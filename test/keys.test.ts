@@ -149,6 +149,15 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  // Found by the differential fuzzer: a small integer written by SETRANGE or APPEND (a raw string
+  // in Redis) read as a shared integer, refcount 2147483647 instead of 1.
+  diffTest(t, 'OBJECT REFCOUNT: shared integers only for the int encoding', async ({ d }) => {
+    await d.all([
+      ['SET', 'shared', '42'], ['INCR', 'n'], ['SETRANGE', 'sr', '0', '1'], ['APPEND', 'ap', '7'], ['SET', 'big', '10000'], ['INCRBYFLOAT', 'f', '3'], ['SET', 'plus', '+1'],
+      ...['shared', 'n', 'sr', 'ap', 'big', 'f', 'plus'].flatMap((k) => [['OBJECT', 'ENCODING', k], ['OBJECT', 'REFCOUNT', k]]),
+    ]);
+  });
+
   t('SCAN: options, errors, and a full iteration equals KEYS', async ({ c, d }) => {
     if (d) {
       await d.all([

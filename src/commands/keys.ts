@@ -352,11 +352,12 @@ function objectEncoding(c: Client, argv: Buffer[]): void {
 function objectRefcount(c: Client, argv: Buffer[]): void {
   const v = inspectKey(c, argv[2], true, 20);
   if (v === undefined) return c.reply.nil();
-  // Redis shares integer objects 0..9999 (refcount INT_MAX) when maxmemory is off.
+  // Redis shares integer objects 0..9999 (refcount INT_MAX) when maxmemory is off: a value of the
+  // int encoding. The same digits written by SETRANGE or APPEND are a raw string of its own.
   if (v.type === 'string' && c.server.config.int('maxmemory') === 0) {
     const s = v as StringHead;
     const n = parseInt64(s.head);
-    if (s.length <= 20 && !Number.isNaN(n) && n >= 0 && n < 10000) return c.reply.int(2147483647);
+    if (stringEncoding(s, c.db.info(argv[2])?.strEnc) === 'int' && n >= 0 && n < 10000) return c.reply.int(2147483647);
   }
   c.reply.int(1);
 }
