@@ -395,6 +395,22 @@ const GENERATORS: Record<string, Gen[]> = {
       return { pre: [expiring], waitAfterPre: 3, outsideMulti: true, args: meet, opts: meet[0] === 'KEYS' ? { unordered: true } : undefined };
     },
   ],
+  // DUMP's payload (the RDB serialization of every type and encoding but hashtables, whose
+  // elements come in hash order, streams, whose consumers carry times, and lists, whose node
+  // boundaries Redust does not keep: docs/persistence.md), and RESTORE of each server's own payload through a script (its
+  // `restore` and `new` events, TTL and REPLACE).
+  dump: [
+    (r) => ({ args: ['EVAL', `local e = redis.call('OBJECT', 'ENCODING', KEYS[1]) if e == 'hashtable' or e == 'stream' or e == 'quicklist' then return e end return redis.pcall('DUMP', KEYS[1])`, '1', r.key()] }),
+    (r) => ({
+      args: ['EVAL', `local p = redis.call('DUMP', KEYS[1]) if not p then return 'none' end return redis.pcall('RESTORE', KEYS[2], ARGV[1], p, unpack(ARGV, 2))`, '2', r.key(), r.key(), r.pick(['0', '0', '4102444800000', '-1']), ...r.pick<string[]>([[], ['REPLACE'], ['REPLACE', 'ABSTTL'], ['IDLETIME', '10'], ['FREQ', '5'], ['REPLACE', 'IDLETIME', 'x']])],
+    }),
+    (r) => ({ args: ['RESTORE', r.key(), '0', r.pick(['garbage', '\x00\x01a\x09\x00'])] }),
+  ],
+  georadius: [
+    (r) => ({ args: [r.pick(['GEORADIUS', 'GEORADIUS_RO']), r.key(), '14', '38', r.pick(['100', '300', '-1']), r.pick(['km', 'm', 'x']), ...r.pick<string[]>([[], ['WITHDIST'], ['WITHCOORD', 'ASC'], ['COUNT', '1'], ['DESC', 'WITHHASH']])] }),
+    (r) => ({ args: [r.pick(['GEORADIUSBYMEMBER', 'GEORADIUSBYMEMBER_RO']), r.key(), r.pick(['m1', 'm2', 'nom']), '300', 'km', ...r.pick<string[]>([[], ['WITHDIST', 'ASC'], ['COUNT', '2', 'ANY']])] }),
+    (r) => ({ args: ['GEORADIUS', r.key(), '14', '38', '300', 'km', r.pick(['STORE', 'STOREDIST']), r.key(), ...(r.next() < 0.3 ? ['WITHDIST'] : [])] }),
+  ],
   // Introspection with a defined answer: OBJECT's subcommands (IDLETIME counts seconds of a clock
   // the servers do not share: its reply type only), and whole scans (a COUNT above any
   // collection's size: one call, cursor 0, elements in an undefined order; SCAN deletes the
