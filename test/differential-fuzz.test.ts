@@ -392,7 +392,7 @@ const GENERATORS: Record<string, Gen[]> = {
         ['GET', k], ['EXISTS', k], ['TTL', k], ['TYPE', k], ['LPUSH', k, 'x'], ['SADD', k, 'x'], ['INCR', k], ['SET', k, 'v', 'NX'], ['EXPIRE', k, '100'], ['PERSIST', k], ['DEL', k], ['RENAME', k, r.key()], ['APPEND', k, 'x'],
         ['HSET', k, 'f', 'v'], ['OBJECT', 'ENCODING', k], ['XADD', k, '1-1', 'f', 'v'], ['ZADD', k, '1', 'm'], ['GETDEL', k], ['MOVE', k, '1'], ['COPY', k, r.key()], ['KEYS', '*'], ['DBSIZE'], ['LRANGE', k, '0', '-1'], ['SMEMBERS', k],
       ]);
-      return { pre: [expiring], waitAfterPre: 3, outsideMulti: true, args: meet, opts: meet[0] === 'KEYS' ? { unordered: true } : undefined };
+      return { pre: [expiring], waitAfterPre: 3, outsideMulti: true, args: meet, opts: meet[0] === 'KEYS' || meet[0] === 'SMEMBERS' ? { unordered: true } : undefined };
     },
   ],
   // DUMP's payload (the RDB serialization of every type and encoding but hashtables, whose
