@@ -545,6 +545,13 @@ export interface ZSetValue extends Container {
   /** From now on report the skiplist encoding (SORT converts a listpack zset, as Redis does). */
   convertToSkiplist(): void;
   /**
+   * After members were inserted (or the set was built by a STORE): decide the encoding by the
+   * limits in force now, as Redis converts only then, and keep that decision when the limits
+   * change later (CONFIG SET): zset-max-listpack-entries and -value. `insertedMaxLen`: the longest
+   * member just inserted. Engines whose sets hold their encoding need not implement it.
+   */
+  settleEncoding?(maxEntries: number, maxValue: number, insertedMaxLen: number): void;
+  /**
    * Optional fast path (wasm): while `run` executes, range calls (rangeByRank/Score/Lex) write each
    * member straight into `out` as a bulk string instead of calling their visitor, so no JS string
    * is built per member. Scores are not written. Returns the number of members written.
