@@ -411,6 +411,12 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: [r.pick(['GEORADIUSBYMEMBER', 'GEORADIUSBYMEMBER_RO']), r.key(), r.pick(['m1', 'm2', 'nom']), '300', 'km', ...r.pick<string[]>([[], ['WITHDIST', 'ASC'], ['COUNT', '2', 'ANY']])] }),
     (r) => ({ args: ['GEORADIUS', r.key(), '14', '38', '300', 'km', r.pick(['STORE', 'STOREDIST']), r.key(), ...(r.next() < 0.3 ? ['WITHDIST'] : [])] }),
   ],
+  // Encoding thresholds changed mid-run: collections keep their encoding until their next write,
+  // which converts (or not) by the new limits.
+  config: [
+    (r) => ({ args: ['CONFIG', 'SET', r.pick(['hash-max-listpack-entries', 'set-max-intset-entries', 'zset-max-listpack-entries', 'list-max-listpack-size']), r.pick(['0', '1', '2', '4', '128', '-2', 'x'])] }),
+    (r) => ({ args: ['CONFIG', 'SET', r.pick(['hash-max-listpack-value', 'zset-max-listpack-value']), r.pick(['0', '2', '4', '64'])] }),
+  ],
   // Introspection with a defined answer: OBJECT's subcommands (IDLETIME counts seconds of a clock
   // the servers do not share: its reply type only), and whole scans (a COUNT above any
   // collection's size: one call, cursor 0, elements in an undefined order; SCAN deletes the
