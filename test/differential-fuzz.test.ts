@@ -3,15 +3,17 @@
  * commands over a small key space (so types collide and WRONGTYPE, overwrites and deletes
  * happen), each reply compared. Generators for a command family are used only when Redust
  * implements it, so the fuzzer grows with the command table. A failure prints the seed and the
- * command history needed to replay it.
+ * command history needed to replay it. A second connection per server stays subscribed to every
+ * keyspace event (notify-keyspace-events set per mode) and to the PUBLISH generators' channels;
+ * the messages it receives must be the same, in the same order.
  */
-import { writeFileSync } from 'fs';
+import { appendFileSync, writeFileSync } from 'fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { enginesUnderTest, haveRedisServer, startRedust, startReference } from './helpers/servers';
 import { Differential, normalize, CompareOptions } from './helpers/diff';
 import { renderNode, type RespNode } from '../src/protocol/resp-reader';
-import type { Arg } from './helpers/raw';
+import { encodeCommand, RawConnection, type Arg } from './helpers/raw';
 import { rng } from './helpers/rng';
 
 const HAVE_REF = haveRedisServer();
@@ -23,17 +25,45 @@ const SEEDS = (process.env.REDUST_FUZZ_SEEDS ?? '1,2,3').split(',').map(Number);
  * quicklist and stream nodes) every few commands. REDUST_FUZZ_MODES=default|small picks one.
  */
 const NO_SETTINGS: Record<string, string> = {};
-const MODES: { name: string; config: Record<string, string> }[] = [
-  { name: 'default settings', config: NO_SETTINGS },
+/**
+ * notify: the keyspace-event classes (notify-keyspace-events) the mode enables: every class on
+ * both channels in one mode, a narrower set with key misses and new-key events in the other.
+ */
+const MODES: { name: string; config: Record<string, string>; notify: string }[] = [
+  { name: 'default settings', config: NO_SETTINGS, notify: 'KEA' },
   {
     name: 'small encodings',
+    notify: 'Kgx$lshzmn',
     config: { 'hash-max-listpack-entries': '2', 'hash-max-listpack-value': '4', 'set-max-intset-entries': '2', 'zset-max-listpack-entries': '2', 'zset-max-listpack-value': '4', 'list-max-listpack-size': '2', 'stream-node-max-entries': '2' },
   },
 ].filter((m) => !process.env.REDUST_FUZZ_MODES || process.env.REDUST_FUZZ_MODES.split(',').some((x) => m.name.startsWith(x)));
+/**
+ * Pub/sub seen from a second connection per server: a subscriber to every keyspace event and to
+ * the channels the PUBLISH generators use. Its messages are compared every SYNC_EVERY commands
+ * (REDUST_FUZZ_SYNC; 1 pins a difference to its command), in order: Redis publishes a command's
+ * events in a defined order.
+ */
+const SYNC_EVERY = Number(process.env.REDUST_FUZZ_SYNC ?? 8);
+/**
+ * REDUST_FUZZ_EVENTS_LOG=file: a pub/sub difference is appended to the file (a JSON line: the
+ * commands since the last comparison, both servers' messages) and the run goes on, to survey
+ * every command whose events differ in one run (with REDUST_FUZZ_SYNC=1).
+ */
+const EVENTS_LOG = process.env.REDUST_FUZZ_EVENTS_LOG;
 /** REDUST_FUZZ_ONLY=xadd,zadd: only these generator families (keys of GENERATORS). */
 const ONLY = process.env.REDUST_FUZZ_ONLY ? new Set(process.env.REDUST_FUZZ_ONLY.split(',')) : null;
 
-type Gen = (r: Rand) => { args: Arg[]; opts?: CompareOptions };
+/**
+ * A generated command; `pre`: commands sent first, as ops of their own (e.g. a push that gives a
+ * blocking pop something to serve, so it never waits). A script (EVAL) runs `args` alone.
+ */
+type Gen = (r: Rand) => Op & { pre?: Arg[][]; waitAfterPre?: number; outsideMulti?: boolean };
+/**
+ * eventsUnordered: the command's keyspace events come in an order Redis does not define.
+ * waitMs: the time to let pass after its reply (on both servers' clocks).
+ * outsideMulti (with pre, for the whole group): never generated inside MULTI.
+ */
+type Op = { args: Arg[]; opts?: CompareOptions; eventsUnordered?: boolean; waitMs?: number };
 
 class Rand {
   constructor(readonly next: () => number) {}
@@ -56,9 +86,52 @@ class Rand {
   streamId(): string {
     return this.pick(['1-1', '1-2', '2-0', '2-1', '3', '3-*', '4-0', '5-5', '0-1', '0-0', '1', 'x', '18446744073709551615-18446744073709551615']);
   }
+  /**
+   * A relative TTL in seconds, hours to years: random, so that two expiries set by different
+   * commands almost never tie (EXPIRE ... GT over an equal relative time answers by whether a
+   * millisecond passed between the two commands, which the two servers do not share).
+   */
+  ttl(): string {
+    return String(this.int(3600, 100_000_000));
+  }
+  /** ttl() in milliseconds. */
+  pttl(): string {
+    return this.ttl() + String(this.int(0, 999)).padStart(3, '0');
+  }
   score(): string {
     return this.pick(['0', '1', '1.5', '-2', 'inf', '-inf', '+inf', '(1', '(2.5', 'nan', 'abc', '1e308', '3']);
   }
+}
+
+/**
+ * A blocking command's timeout: never 0 (a pop whose push failed, e.g. NOPERM for the current ACL
+ * user, would wait forever), short, or invalid.
+ */
+function blockTimeout(r: Rand): string {
+  return r.pick(['0.01', '0.01', '0.02', 'x', '-1', '1e-3']);
+}
+
+/** `prefix` + `v`, binary-safe (weight and hash keys named after an element). */
+function withPrefix(prefix: string, v: Arg): Arg {
+  return Buffer.isBuffer(v) ? Buffer.concat([Buffer.from(prefix), v]) : prefix + String(v);
+}
+
+function sortCommand(r: Rand, name: 'SORT' | 'SORT_RO'): Op {
+  const args: Arg[] = [name, r.key()];
+  const by = r.next() < 0.5 ? r.pick(['w_*', 'h_*->f', 'nosort', 'w', 'h_*->nof', 'w_*->']) : null;
+  if (by !== null) args.push('BY', by);
+  const nosort = by === 'nosort' || by === 'w'; // (a BY pattern without '*' means no sorting)
+  const alpha = r.next() < 0.4;
+  const undefinedOrder = nosort || (alpha && by !== null);
+  if (!undefinedOrder && r.next() < 0.3) args.push('LIMIT', r.pick(['0', '1', '-1', '2']), r.pick(['1', '2', '-1', '10', 'x']));
+  for (let n = r.pick([0, 0, 1, 2]); n > 0; n--) args.push('GET', r.pick(['#', 'w_*', 'h_*->f', 'nokey_*', 'h_*->', 'w']));
+  if (r.next() < 0.3) args.push('DESC');
+  if (alpha) args.push('ALPHA');
+  const store = name === 'SORT' && !(alpha && by !== null) && r.next() < 0.3;
+  if (store) args.push('STORE', r.key());
+  // (BY looks its weights up in the input's order, and BY nosort the GET keys: over a set, its
+  // hash order, which is then the order of the keymiss events of missing keys.)
+  return { args, opts: undefinedOrder && !store ? { unordered: true } : undefined, eventsUnordered: by !== null };
 }
 
 /** command name -> generators; a family participates when its first command exists in Redust. */
@@ -92,7 +165,7 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['RENAME', r.key(), r.key()] }),
     (r) => ({ args: ['RENAMENX', r.key(), r.key()] }),
     (r) => ({ args: ['COPY', r.key(), r.key(), ...(r.next() < 0.5 ? ['REPLACE'] : [])] }),
-    (r) => ({ args: ['EXPIRE', r.key(), r.pick(['100', '200', '-1', 'x']), ...(r.next() < 0.4 ? [r.pick(['NX', 'XX', 'GT', 'LT'])] : [])] }),
+    (r) => ({ args: ['EXPIRE', r.key(), r.pick([String(r.int(100, 1_000_000)), String(r.int(100, 1_000_000)), '-1', 'x']), ...(r.next() < 0.4 ? [r.pick(['NX', 'XX', 'GT', 'LT'])] : [])] }),
     (r) => ({ args: ['TTL', r.key()] }),
     (r) => ({ args: ['PERSIST', r.key()] }),
     (r) => ({ args: ['KEYS', r.pick(['*', 'k?', 'k[0-3]', 'k[^1]', 'x*'])], opts: { unordered: true } }),
@@ -193,20 +266,20 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['WATCH', r.key(), ...(r.next() < 0.3 ? [r.key()] : [])] }),
     () => ({ args: ['UNWATCH'] }),
   ],
-  // Expiry: absolute times far ahead (EXAT/PXAT/EXPIREAT: exact), relative ones of hours (their
+  // Expiry: absolute times far ahead (EXAT/PXAT/EXPIREAT: exact), relative ones of hours to years (their
   // remaining time compared as 'some time left', see remainingTime), and the options' errors.
   getex: [
-    (r) => ({ args: ['SET', r.key(), r.value(), ...r.pick<string[]>([['EX', '7200'], ['PX', '7200000'], ['EXAT', '4102444800'], ['PXAT', '4102444800123'], ['KEEPTTL'], ['EX', '0'], ['PX', '-5'], ['EXAT', 'x'], ['EX', '9223372036854775807'], ['KEEPTTL', 'EX', '5']]), ...(r.next() < 0.3 ? [r.pick(['NX', 'XX', 'GET'])] : [])] }),
-    (r) => ({ args: ['GETEX', r.key(), ...r.pick<string[]>([[], ['PERSIST'], ['EX', '7200'], ['PXAT', '4102444800999'], ['EXAT', '4102444801'], ['EX', '-1'], ['PX', 'x'], ['PERSIST', 'EX', '5']])] }),
-    (r) => ({ args: [r.pick(['EXPIRE', 'PEXPIRE']), r.key(), r.pick(['7200', '7200000', '-1', '0', 'x', '9223372036854775807']), ...(r.next() < 0.4 ? [r.pick(['NX', 'XX', 'GT', 'LT', 'NX XX'])] : [])].flatMap((a) => (a === 'NX XX' ? ['NX', 'XX'] : [a])) }),
+    (r) => ({ args: ['SET', r.key(), r.value(), ...r.pick<string[]>([['EX', r.ttl()], ['PX', r.pttl()], ['EXAT', '4102444800'], ['PXAT', '4102444800123'], ['KEEPTTL'], ['EX', '0'], ['PX', '-5'], ['EXAT', 'x'], ['EX', '9223372036854775807'], ['KEEPTTL', 'EX', '5']]), ...(r.next() < 0.3 ? [r.pick(['NX', 'XX', 'GET'])] : [])] }),
+    (r) => ({ args: ['GETEX', r.key(), ...r.pick<string[]>([[], ['PERSIST'], ['EX', r.ttl()], ['PXAT', '4102444800999'], ['EXAT', '4102444801'], ['EX', '-1'], ['PX', 'x'], ['PERSIST', 'EX', '5']])] }),
+    (r) => ({ args: [r.pick(['EXPIRE', 'PEXPIRE']), r.key(), r.pick([r.ttl(), r.pttl(), '-1', '0', 'x', '9223372036854775807']), ...(r.next() < 0.4 ? [r.pick(['NX', 'XX', 'GT', 'LT', 'NX XX'])] : [])].flatMap((a) => (a === 'NX XX' ? ['NX', 'XX'] : [a])) }),
     (r) => ({ args: [r.pick(['EXPIREAT', 'PEXPIREAT']), r.key(), r.pick(['4102444800', '4102444800000', '4102444900', '1', '-1', 'x']), ...(r.next() < 0.4 ? [r.pick(['NX', 'XX', 'GT', 'LT'])] : [])] }),
     (r) => ({ args: [r.pick(['TTL', 'PTTL', 'EXPIRETIME', 'PEXPIRETIME']), r.key()], opts: { remainingTime: true } }),
     (r) => ({ args: ['PERSIST', r.key()] }),
     (r) => ({ args: ['GETDEL', r.key()] }),
     (r) => ({ args: ['RENAME', r.key(), r.key()] }),
     (r) => ({ args: ['COPY', r.key(), r.key(), ...(r.next() < 0.5 ? ['REPLACE'] : [])] }),
-    (r) => ({ args: ['SETEX', r.key(), r.pick(['7200', '0', '-1', 'x']), r.value()] }),
-    (r) => ({ args: ['PSETEX', r.key(), r.pick(['7200000', '0', 'x']), r.value()] }),
+    (r) => ({ args: ['SETEX', r.key(), r.pick([r.ttl(), '0', '-1', 'x']), r.value()] }),
+    (r) => ({ args: ['PSETEX', r.key(), r.pick([r.pttl(), '0', 'x']), r.value()] }),
     (r) => ({ args: ['INCRBYFLOAT', r.key(), r.pick(['1.5', '-0.5', '1e3'])] }),
   ],
   // Collections past their small encodings (listpack/intset -> skiplist/hashtable/quicklist of
@@ -239,6 +312,136 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['LPOS', r.key(), r.pick(['e5', 'e36', 'z']), ...(r.next() < 0.5 ? ['RANK', r.pick(['1', '-1', '3'])] : []), ...(r.next() < 0.5 ? ['COUNT', r.pick(['0', '2'])] : []), ...(r.next() < 0.3 ? ['MAXLEN', r.pick(['10', '100'])] : [])] }),
     (r) => ({ args: [r.pick(['LPOP', 'RPOP']), r.key(), r.pick(['1', '60', '1000'])] }),
     (r) => ({ args: ['OBJECT', 'ENCODING', r.key()] }),
+  ],
+  // Blocking commands that never wait: each is preceded by a push to its first key (WRONGTYPE
+  // there is an immediate error too), since a timeout costs Redis up to a cron period (100 ms).
+  // Scripts (EVAL) and MULTI run them without blocking on empty keys as well.
+  blpop: [
+    (r) => { const k = r.key(); return { pre: [['RPUSH', k, r.value()]], args: [r.pick(['BLPOP', 'BRPOP']), k, ...(r.next() < 0.4 ? [r.key()] : []), blockTimeout(r)] }; },
+    (r) => { const k = r.key(); return { pre: [['LPUSH', k, r.value()]], args: ['BLMOVE', k, r.key(), r.pick(['LEFT', 'RIGHT', 'UP']), r.pick(['LEFT', 'RIGHT']), blockTimeout(r)] }; },
+    (r) => { const k = r.key(); return { pre: [['RPUSH', k, r.value()]], args: ['BRPOPLPUSH', k, r.key(), blockTimeout(r)] }; },
+    (r) => {
+      const k = r.key();
+      const keys = r.next() < 0.5 ? [k] : [k, r.key()];
+      return { pre: [['RPUSH', k, r.value(), r.value()]], args: ['BLMPOP', blockTimeout(r), r.pick([String(keys.length), String(keys.length), '0', '3']), ...keys, r.pick(['LEFT', 'RIGHT', 'MIN']), ...(r.next() < 0.5 ? ['COUNT', r.pick(['1', '2', '5', '0', '-1'])] : [])] };
+    },
+  ],
+  bzpopmin: [
+    (r) => { const k = r.key(); return { pre: [['ZADD', k, r.pick(['1', '2.5', '-3', 'inf']), r.pick(['m1', 'm2', 'm3'])]], args: [r.pick(['BZPOPMIN', 'BZPOPMAX']), k, ...(r.next() < 0.4 ? [r.key()] : []), blockTimeout(r)] }; },
+    (r) => {
+      const k = r.key();
+      const keys = r.next() < 0.5 ? [k] : [k, r.key()];
+      return { pre: [['ZADD', k, '1', 'm1', '2', r.pick(['m2', 'm3'])]], args: ['BZMPOP', blockTimeout(r), r.pick([String(keys.length), String(keys.length), '0', '3']), ...keys, r.pick(['MIN', 'MAX', 'LEFT']), ...(r.next() < 0.5 ? ['COUNT', r.pick(['1', '2', '5', '0', '-1'])] : [])] };
+    },
+  ],
+  // XREAD BLOCK from '0': served at once when the stream has entries (after an XADD that may fail:
+  // then a 1 ms block on an empty stream, rare).
+  xread: [
+    (r) => { const k = r.key(); return { pre: [['XADD', k, '9999-*', 'f', r.value()]], args: ['XREAD', ...(r.next() < 0.5 ? ['COUNT', r.pick(['1', '2'])] : []), 'BLOCK', r.pick(['1', '1', 'x', '-1']), 'STREAMS', k, ...(r.next() < 0.3 ? [r.key(), '0-0', '0'] : ['0'])] }; },
+  ],
+  // SORT over whatever the keys hold (numbers, words, binary), by weight keys w_<element> and hash
+  // fields h_<element> f, with GET patterns. Where Redis's order is not defined it is not compared
+  // in order: BY nosort over a set (hash order), ALPHA BY <pattern> (equal weights: qsort's order);
+  // those take no LIMIT (which elements it keeps is not defined either) and no STORE.
+  sort: [
+    (r) => ({ args: ['SET', withPrefix('w_', r.value()), r.pick(['1', '2', '-1', '3.5', '10', 'x', 'inf', ''])] }),
+    (r) => ({ args: ['HSET', withPrefix('h_', r.value()), 'f', r.pick(['1', '2', '-1', '3.5', 'b', 'a'])] }),
+    (r) => sortCommand(r, 'SORT'),
+    (r) => sortCommand(r, 'SORT_RO'),
+  ],
+  // Commands of the families above not generated there (their replies and keyspace events):
+  // multi-key pops and stores, keys moved between databases (SELECT switches this connection's),
+  // and the random-member commands with a count above any collection's size (then the whole
+  // collection, in an undefined order).
+  hsetnx: [
+    (r) => ({ args: ['HSETNX', r.key(), r.pick(['f1', 'f2']), r.value()] }),
+    (r) => ({ args: ['HMSET', r.key(), r.pick(['f1', 'f2', 'f3']), r.value(), ...(r.next() < 0.5 ? ['f3', r.value()] : [])] }),
+    (r) => ({ args: [r.pick(['HKEYS', 'HVALS']), r.key()], opts: { unordered: true } }),
+    (r) => ({ args: ['SPOP', r.key(), r.pick(['1000', '0', '-1', 'x'])], opts: { unordered: true } }),
+    (r) => ({ args: ['SRANDMEMBER', r.key(), r.pick(['1000', '0', 'x'])], opts: { unordered: true } }),
+    (r) => ({ args: ['HRANDFIELD', r.key(), r.pick(['1000', '0']), ...(r.next() < 0.5 ? ['WITHVALUES'] : [])], opts: { deepUnordered: true } }),
+    (r) => ({ args: ['ZRANDMEMBER', r.key(), r.pick(['1000', '0']), ...(r.next() < 0.5 ? ['WITHSCORES'] : [])], opts: { deepUnordered: true } }),
+    (r) => ({ args: ['LMPOP', r.pick(['1', '2', '0']), r.key(), r.key(), r.pick(['LEFT', 'RIGHT']), ...(r.next() < 0.5 ? ['COUNT', r.pick(['1', '3', '0'])] : [])] }),
+    (r) => ({ args: ['ZMPOP', r.pick(['1', '2']), r.key(), r.key(), r.pick(['MIN', 'MAX']), ...(r.next() < 0.5 ? ['COUNT', r.pick(['1', '3', '0'])] : [])] }),
+    (r) => ({ args: ['RPOPLPUSH', r.key(), r.key()] }),
+    (r) => ({ args: ['ZRANGESTORE', r.key(), r.key(), r.pick(['0', '1', '-inf', '(1']), r.pick(['-1', '2', '+inf']), ...(r.next() < 0.5 ? ['BYSCORE'] : []), ...(r.next() < 0.3 ? ['REV'] : [])] }),
+    (r) => ({ args: [r.pick(['ZDIFFSTORE', 'ZUNIONSTORE', 'ZINTERSTORE']), r.key(), '2', r.key(), r.key(), ...(r.next() < 0.3 ? ['AGGREGATE', r.pick(['MIN', 'MAX', 'SUM'])] : [])] }),
+    (r) => ({ args: [r.pick(['ZDIFF', 'ZUNION', 'ZINTER']), '2', r.key(), r.key(), ...(r.next() < 0.4 ? ['WITHSCORES'] : [])] }),
+    (r) => ({ args: ['ZINTERCARD', '2', r.key(), r.key()] }),
+    (r) => ({ args: ['ZMSCORE', r.key(), 'm1', 'm2', 'm4'] }),
+    (r) => ({ args: ['ZREVRANGEBYSCORE', r.key(), r.score(), r.score(), ...(r.next() < 0.3 ? ['WITHSCORES'] : [])] }),
+    (r) => ({ args: [r.pick(['UNLINK', 'TOUCH']), r.key(), r.key()] }),
+    (r) => ({ args: ['MOVE', r.key(), r.pick(['0', '1', '1', '16', 'x'])] }),
+    (r) => ({ args: ['COPY', r.key(), r.key(), 'DB', r.pick(['0', '1']), ...(r.next() < 0.5 ? ['REPLACE'] : [])] }),
+    (r) => ({ args: ['SWAPDB', r.pick(['0', '1']), r.pick(['0', '1', '16'])] }),
+    (r) => ({ args: ['SELECT', r.pick(['0', '0', '1', 'x'])] }),
+    (r) => ({ args: [r.next() < 0.1 ? 'FLUSHDB' : 'DBSIZE'] }),
+    (r) => ({ args: [r.pick(['SUBSTR', 'GETRANGE']), r.key(), r.index(), r.index()] }),
+    (r) => ({ args: ['BITFIELD_RO', r.key(), 'GET', r.pick(['u8', 'i16', 'x']), r.pick(['0', '#1', '3'])] }),
+  ],
+  // Keys that expire (a TTL of 1 ms, then 3 ms of waiting; active expiry is off on both servers)
+  // met by a command: lazy expiry, its `expired` event, and the command on the missing key. (Not
+  // inside MULTI: EXEC runs the TTL and the command at once.)
+  pexpire: [
+    (r) => {
+      const k = r.key();
+      // (No PEXPIRE k 1: Redis reads its clock twice, and deletes the key at once when a
+      // millisecond passed in between.)
+      const expiring = r.pick<Arg[]>([['SET', k, r.value(), 'PX', '1'], ['SET', k, r.value(), 'PX', '1', 'GET'], ['GETEX', k, 'PX', '1'], ['PSETEX', k, '1', r.value()]]);
+      const meet = r.pick<Arg[]>([
+        ['GET', k], ['EXISTS', k], ['TTL', k], ['TYPE', k], ['LPUSH', k, 'x'], ['SADD', k, 'x'], ['INCR', k], ['SET', k, 'v', 'NX'], ['EXPIRE', k, '100'], ['PERSIST', k], ['DEL', k], ['RENAME', k, r.key()], ['APPEND', k, 'x'],
+        ['HSET', k, 'f', 'v'], ['OBJECT', 'ENCODING', k], ['XADD', k, '1-1', 'f', 'v'], ['ZADD', k, '1', 'm'], ['GETDEL', k], ['MOVE', k, '1'], ['COPY', k, r.key()], ['KEYS', '*'], ['DBSIZE'], ['LRANGE', k, '0', '-1'], ['SMEMBERS', k],
+      ]);
+      return { pre: [expiring], waitAfterPre: 3, outsideMulti: true, args: meet, opts: meet[0] === 'KEYS' || meet[0] === 'SMEMBERS' ? { unordered: true } : undefined };
+    },
+  ],
+  // DUMP's payload (the RDB serialization of every type and encoding but hashtables, whose
+  // elements come in hash order, streams, whose consumers carry times, and lists, whose node
+  // boundaries Redust does not keep: docs/persistence.md), and RESTORE of each server's own payload through a script (its
+  // `restore` and `new` events, TTL and REPLACE).
+  dump: [
+    (r) => ({ args: ['EVAL', `local e = redis.call('OBJECT', 'ENCODING', KEYS[1]) if e == 'hashtable' or e == 'stream' or e == 'quicklist' then return e end return redis.pcall('DUMP', KEYS[1])`, '1', r.key()] }),
+    (r) => ({
+      args: ['EVAL', `local p = redis.call('DUMP', KEYS[1]) if not p then return 'none' end return redis.pcall('RESTORE', KEYS[2], ARGV[1], p, unpack(ARGV, 2))`, '2', r.key(), r.key(), r.pick(['0', '0', '4102444800000', '-1']), ...r.pick<string[]>([[], ['REPLACE'], ['REPLACE', 'ABSTTL'], ['IDLETIME', '10'], ['FREQ', '5'], ['REPLACE', 'IDLETIME', 'x']])],
+    }),
+    (r) => ({ args: ['RESTORE', r.key(), '0', r.pick(['garbage', '\x00\x01a\x09\x00'])] }),
+  ],
+  georadius: [
+    (r) => ({ args: [r.pick(['GEORADIUS', 'GEORADIUS_RO']), r.key(), '14', '38', r.pick(['100', '300', '-1']), r.pick(['km', 'm', 'x']), ...r.pick<string[]>([[], ['WITHDIST'], ['WITHCOORD', 'ASC'], ['COUNT', '1'], ['DESC', 'WITHHASH']])] }),
+    (r) => ({ args: [r.pick(['GEORADIUSBYMEMBER', 'GEORADIUSBYMEMBER_RO']), r.key(), r.pick(['m1', 'm2', 'nom']), '300', 'km', ...r.pick<string[]>([[], ['WITHDIST', 'ASC'], ['COUNT', '2', 'ANY']])] }),
+    (r) => ({ args: ['GEORADIUS', r.key(), '14', '38', '300', 'km', r.pick(['STORE', 'STOREDIST']), r.key(), ...(r.next() < 0.3 ? ['WITHDIST'] : [])] }),
+  ],
+  // Encoding thresholds changed mid-run: collections keep their encoding until their next write,
+  // which converts (or not) by the new limits.
+  config: [
+    (r) => ({ args: ['CONFIG', 'SET', r.pick(['hash-max-listpack-entries', 'set-max-intset-entries', 'zset-max-listpack-entries', 'list-max-listpack-size']), r.pick(['0', '1', '2', '4', '128', '-2', 'x'])] }),
+    (r) => ({ args: ['CONFIG', 'SET', r.pick(['hash-max-listpack-value', 'zset-max-listpack-value']), r.pick(['0', '2', '4', '64'])] }),
+  ],
+  // Introspection with a defined answer: OBJECT's subcommands (IDLETIME counts seconds of a clock
+  // the servers do not share: its reply type only), and whole scans (a COUNT above any
+  // collection's size: one call, cursor 0, elements in an undefined order; SCAN deletes the
+  // expired keys it meets, in hash order). No RANDOMKEY: it deletes the expired keys it picks.
+  object: [
+    // (No REFCOUNT: Redis's unshared small integers -- a COPY, a value SET inside the running
+    // EXEC -- are a difference listed in docs/compatibility.md.)
+    (r) => ({ args: ['OBJECT', r.pick(['FREQ', 'NOSUCH']), r.key()] }),
+    (r) => ({ args: ['OBJECT', 'IDLETIME', r.key()], opts: { typeOnly: true } }),
+    () => ({ args: ['OBJECT', 'HELP'] }),
+    (r) => ({ args: ['SCAN', r.pick(['0', '0', 'x']), 'COUNT', '100000', ...(r.next() < 0.4 ? ['MATCH', r.pick(['k*', 'w_*', 'k[0-3]', 'x*'])] : []), ...(r.next() < 0.4 ? ['TYPE', r.pick(['string', 'list', 'set', 'zset', 'hash', 'stream', 'nosuch'])] : [])], opts: { deepUnordered: true }, eventsUnordered: true }),
+    (r) => ({ args: [r.pick(['SSCAN', 'HSCAN', 'ZSCAN']), r.key(), r.pick(['0', '0', 'x']), 'COUNT', '100000', ...(r.next() < 0.3 ? ['MATCH', r.pick(['*1*', 'm*', 'f?'])] : [])], opts: { deepUnordered: true } }),
+  ],
+  // Pub/sub: messages to the subscriber's channels (ch1, ch2 and the pattern ch*; sh1 sharded)
+  // and to channels nobody listens to, and the PUBSUB introspection over those subscriptions.
+  publish: [
+    (r) => ({ args: ['PUBLISH', r.pick(['ch1', 'ch2', 'ch3', 'other', '__keyspace@0__:k1']), r.value()] }),
+    (r) => ({ args: ['PUBSUB', 'NUMSUB', ...r.pick<string[]>([[], ['ch1'], ['ch1', 'ch2', 'ch3', 'sh1']])] }),
+    () => ({ args: ['PUBSUB', 'NUMPAT'] }),
+    (r) => ({ args: ['PUBSUB', 'CHANNELS', ...(r.next() < 0.5 ? [r.pick(['*', 'ch*', 'ch[12]', 'x*', 'sh*'])] : [])], opts: { unordered: true } }),
+  ],
+  spublish: [
+    (r) => ({ args: ['SPUBLISH', r.pick(['sh1', 'sh2', 'ch1']), r.value()] }),
+    (r) => ({ args: ['PUBSUB', 'SHARDNUMSUB', ...r.pick<string[]>([[], ['sh1'], ['sh1', 'sh2', 'ch1']])] }),
+    (r) => ({ args: ['PUBSUB', 'SHARDCHANNELS', ...(r.next() < 0.5 ? [r.pick(['*', 'sh*', 'ch*'])] : [])], opts: { unordered: true } }),
   ],
   // Streams with explicit IDs only ('*' takes the server's clock, which the two servers do not
   // share); consumer groups without the idle times (XPENDING's summary form, XCLAIM/XAUTOCLAIM
@@ -275,11 +478,49 @@ const GENERATORS: Record<string, Gen[]> = {
 const SCRIPTED = Object.entries(GENERATORS).filter(([family]) => family !== 'multi').flatMap(([, list]) => list);
 GENERATORS.eval = [
   (r) => {
-    const { args, opts } = r.pick(SCRIPTED)(r);
+    const { args, opts, eventsUnordered, outsideMulti } = r.pick(SCRIPTED)(r);
     const body = r.next() < 0.4 ? 'redis.setresp(3) return redis.pcall(unpack(ARGV))' : 'return redis.pcall(unpack(ARGV))';
-    return { args: ['EVAL', body, '0', ...args], opts };
+    return { args: ['EVAL', body, '0', ...args], opts, eventsUnordered, outsideMulti };
   },
 ];
+
+/** A subscribed connection; drain() returns the messages received since its last call. */
+class Subscriber {
+  private constructor(
+    private readonly conn: RawConnection,
+    /** Its CLIENT ID: the REDIRECT target of the command connection's tracking. */
+    readonly id: string,
+  ) {}
+
+  static async open(port: number, sharded: boolean): Promise<Subscriber> {
+    const conn = await RawConnection.connect(port);
+    const id = renderNode(await conn.send('CLIENT', 'ID')).slice(1);
+    await conn.send('SUBSCRIBE', '__redis__:invalidate');
+    await conn.send('PSUBSCRIBE', '__key*__:*');
+    await conn.send('SUBSCRIBE', 'ch1', 'ch2');
+    await conn.next(); // (one reply per channel)
+    await conn.send('PSUBSCRIBE', 'ch*');
+    if (sharded) {
+      await conn.send('SSUBSCRIBE', 'sh1');
+    }
+    return new Subscriber(conn, id);
+  }
+
+  /** Every message since the last call, rendered: a PING's reply (["pong", ""]) ends them. */
+  async drain(): Promise<string[]> {
+    this.conn.write(encodeCommand(['PING']));
+    const out: string[] = [];
+    for (;;) {
+      const m = renderNode(await this.conn.next());
+      if (m === '["pong", ""]') return out;
+      out.push(m);
+    }
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+}
 
 async function implemented(d: Differential, name: string): Promise<boolean> {
   const r = await d.redust.send('COMMAND', 'INFO', name);
@@ -298,27 +539,86 @@ for (const engine of enginesUnderTest()) {
       const srv = await startRedust(engine, { config: mode.config });
       const ref = await startReference(Object.entries(mode.config).flatMap(([k, v]) => [`--${k}`, v]));
       let d = await Differential.connect(srv.port, ref.port);
+      /**
+       * Client-side caching in BCAST mode, redirected to the subscriber: every key a command
+       * modifies (or expires) comes as an invalidation message, once per event-loop turn.
+       */
+      const track = async () => {
+        const [ta, tb] = await Promise.all([d.redust.send('CLIENT', 'TRACKING', 'ON', 'REDIRECT', subs[0].id, 'BCAST'), d.reference.send('CLIENT', 'TRACKING', 'ON', 'REDIRECT', subs[1].id, 'BCAST')]);
+        assert.is(renderNode(ta), renderNode(tb));
+      };
+      let subs: Subscriber[] = [];
       try {
+        const history: string[] = [];
+        /** The commands sent, one JSON array of latin1 strings a line (REDUST_FUZZ_DUMP's format; "(reconnected)" for a new connection). */
+        const sent: string[] = [];
+        const dump = () => {
+          if (process.env.REDUST_FUZZ_DUMP) writeFileSync(process.env.REDUST_FUZZ_DUMP, sent.join('\n') + '\n');
+        };
+        await d.check(['CONFIG', 'SET', 'notify-keyspace-events', mode.notify]);
+        // Keys expire only when a command meets them (lazily), as the expiry family needs.
+        await d.check(['DEBUG', 'SET-ACTIVE-EXPIRE', '0']);
+        const sharded = await implemented(d, 'ssubscribe');
+        subs = await Promise.all([Subscriber.open(srv.port, sharded), Subscriber.open(ref.port, sharded)]);
+        await track();
+        /** Index in `history` of the first command whose events are not compared yet. */
+        let eventsFrom = 0;
+        /** Whether a command since then publishes its events in an undefined order: compared as a multiset. */
+        let eventsUnordered = false;
+        const compareEvents = async (i: number) => {
+          const [ea, eb] = await Promise.all(subs.map((s) => s.drain()));
+          if (eventsUnordered) {
+            ea.sort();
+            eb.sort();
+          }
+          // (Kept within MULTI: the queued commands publish at EXEC.)
+          eventsUnordered &&= queued !== null;
+          if (ea.join('\n') !== eb.join('\n')) {
+            if (EVENTS_LOG) {
+              appendFileSync(EVENTS_LOG, JSON.stringify({ seed, mode: mode.name, op: i, commands: history.slice(eventsFrom), redust: ea, redis: eb }) + '\n');
+              eventsFrom = history.length;
+              return;
+            }
+            dump();
+            const show = (xs: string[]) => xs.slice(0, 30).join('\n    ') + (xs.length > 30 ? `\n    ... (${xs.length})` : '');
+            assert.unreachable(`seed ${seed} (${mode.name}), op ${i}: pub/sub messages differ after:\n    ${history.slice(eventsFrom).join('\n    ')}\n  redust:\n    ${show(ea)}\n  redis:\n    ${show(eb)}\n  (REDUST_FUZZ_SYNC=1 compares after every command)`);
+          }
+          eventsFrom = history.length;
+        };
         const gens: Gen[] = [];
         for (const [first, list] of Object.entries(GENERATORS)) if ((ONLY === null || ONLY.has(first)) && (await implemented(d, first))) gens.push(...list);
         const r = new Rand(rng(seed));
-        const history: string[] = [];
         /** Options of the commands queued since MULTI (null outside MULTI). */
         let queued: CompareOptions[] | null = null;
+        /** The commands queued since MULTI, as in `history`. */
+        let queuedCmds: string[] = [];
+        /** Commands generated together (a generator's `pre` and its command), not sent yet. */
+        const pending: Op[] = [];
         for (let i = 0; i < OPS; i++) {
           if (i === Math.floor(OPS / 2)) {
             if (queued !== null) {
               await d.check(['DISCARD']);
               history.push('DISCARD');
+              sent.push('["DISCARD"]');
               queued = null;
             }
             await d.check(['HELLO', '3'], { typeOnly: true });
             history.push('HELLO 3');
+            sent.push('["HELLO", "3"]');
           }
-          const { args, opts = {} } = r.pick(gens)(r);
+          let op = pending.shift();
+          if (op === undefined) {
+            let g = r.pick(gens)(r);
+            while (g.outsideMulti && queued !== null) g = r.pick(gens)(r);
+            pending.push(...(g.pre ?? []).map((args, k, all) => ({ args, waitMs: k === all.length - 1 ? g.waitAfterPre : undefined })), g);
+            op = pending.shift()!;
+          }
+          if (op.eventsUnordered) eventsUnordered = true;
+          const { args, opts = {} } = op;
           history.push(args.map((a) => (Buffer.isBuffer(a) ? JSON.stringify(a.latin1Slice()) : String(a))).join(' '));
+          sent.push(JSON.stringify(args.map((a) => (Buffer.isBuffer(a) ? a.latin1Slice() : String(a)))));
           const [a, b] = await Promise.all([d.redust.send(...args), d.reference.send(...args)]).catch((e) => {
-            if (process.env.REDUST_FUZZ_DUMP) writeFileSync(process.env.REDUST_FUZZ_DUMP, history.join('\n') + '\n');
+            dump();
             throw new Error(`seed ${seed} (${mode.name}), op ${i}: ${history[history.length - 1]}: ${(e as Error).message}\n  last commands:\n    ${history.slice(-15).join('\n    ')}`);
           });
           // Inside MULTI each queued command's comparison options apply to its element of EXEC's reply.
@@ -338,22 +638,43 @@ for (const engine of enginesUnderTest()) {
             if (d.redust.closed) {
               d.close();
               d = await Differential.connect(srv.port, ref.port);
-              if (i >= Math.floor(OPS / 2)) await d.check(['HELLO', '3'], { typeOnly: true });
+              await track();
+              if (i >= Math.floor(OPS / 2)) {
+                await d.check(['HELLO', '3'], { typeOnly: true });
+                sent.push('["HELLO", "3"]');
+              }
               queued = null;
               history.push('(reconnected)');
+              sent.push('"(reconnected)"');
             }
           }
-          if (name === 'MULTI' && b.t === 'simple') queued = [];
-          else if (name === 'EXEC' || name === 'DISCARD') {
+          /** For a failing EXEC: the first queued command whose reply differs. */
+          let inExec = '';
+          if (ra !== rb && queued !== null && name === 'EXEC' && a.t === 'array' && b.t === 'array') {
+            const k = a.v.findIndex((x, j) => j >= b.v.length || renderNode(normalize(x, queued![j] ?? {})) !== renderNode(normalize(b.v[j], queued![j] ?? {})));
+            if (k >= 0) inExec = `\n  first difference: reply ${k} of EXEC, to ${queuedCmds[k]}: redust ${renderNode(a.v[k])}, redis ${renderNode(b.v[k] ?? { t: 'null' })}`;
+          }
+          if (name === 'MULTI' && b.t === 'simple') {
+            queued = [];
+            queuedCmds = [];
+          } else if (name === 'EXEC' || name === 'DISCARD') {
             if (b.t !== 'error' || !/without MULTI/.test(b.v)) queued = null;
-          } else if (queued !== null && b.t === 'simple' && b.v === 'QUEUED') queued.push(opts);
+          } else if (queued !== null && b.t === 'simple' && b.v === 'QUEUED') {
+            queued.push(opts);
+            queuedCmds.push(history[history.length - 1]);
+          }
+          if (op.waitMs) await new Promise((res) => setTimeout(res, op!.waitMs));
+          if (ra === rb && (i + 1) % SYNC_EVERY === 0) await compareEvents(i);
           if (ra !== rb) {
-            // REDUST_FUZZ_DUMP=file: the whole history, to replay or reduce the failure
-            if (process.env.REDUST_FUZZ_DUMP) writeFileSync(process.env.REDUST_FUZZ_DUMP, history.join('\n') + '\n');
-            assert.unreachable(`seed ${seed} (${mode.name}), op ${i}: ${history[history.length - 1]}\n  redust: ${ra}\n  redis:  ${rb}\n  last commands:\n    ${history.slice(-15).join('\n    ')}`);
+            // REDUST_FUZZ_DUMP=file: every command sent, to replay or reduce the failure
+            dump();
+            const cut = (x: string) => (x.length > 2000 ? `${x.slice(0, 2000)}... (${x.length} characters)` : x);
+            assert.unreachable(`seed ${seed} (${mode.name}), op ${i}: ${history[history.length - 1]}\n  redust: ${cut(ra)}\n  redis:  ${cut(rb)}${inExec}\n  last commands:\n    ${history.slice(-15).join('\n    ')}`);
           }
         }
+        await compareEvents(OPS);
       } finally {
+        for (const s of subs) s.close();
         d.close();
         await srv.close();
         await ref.stop();

@@ -4,8 +4,8 @@
 import * as assert from 'uvu/assert';
 import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest, haveRedisServer } from './helpers/servers';
-import { R } from './helpers/raw';
-import type { RespNode } from '../src/protocol/resp-reader';
+import { R, RawConnection } from './helpers/raw';
+import { renderNode, type RespNode } from '../src/protocol/resp-reader';
 
 
 function bulks(n: RespNode): string[] {
@@ -149,6 +149,15 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  // Found by the differential fuzzer: a small integer written by SETRANGE or APPEND (a raw string
+  // in Redis) read as a shared integer, refcount 2147483647 instead of 1.
+  diffTest(t, 'OBJECT REFCOUNT: shared integers only for the int encoding', async ({ d }) => {
+    await d.all([
+      ['SET', 'shared', '42'], ['INCR', 'n'], ['SETRANGE', 'sr', '0', '1'], ['APPEND', 'ap', '7'], ['SET', 'big', '10000'], ['INCRBYFLOAT', 'f', '3'], ['SET', 'plus', '+1'],
+      ...['shared', 'n', 'sr', 'ap', 'big', 'f', 'plus'].flatMap((k) => [['OBJECT', 'ENCODING', k], ['OBJECT', 'REFCOUNT', k]]),
+    ]);
+  });
+
   t('SCAN: options, errors, and a full iteration equals KEYS', async ({ c, d }) => {
     if (d) {
       await d.all([
@@ -180,6 +189,39 @@ for (const engine of enginesUnderTest()) {
     assert.ok(calls > 5, `SCAN should be incremental, took ${calls} calls`);
     const matched = await c.send('SCAN', '0', 'MATCH', 'key:1?', 'COUNT', '100000');
     assert.equal(bulks((matched as { v: RespNode[] }).v[1]).sort(), Array.from({ length: 10 }, (_, i) => `key:1${i}`).sort());
+  });
+
+  // Found by the differential fuzzer: SCAN skipped keys whose TTL had passed without deleting
+  // them, where Redis's filter step expires each key it meets (`expired`), and with TYPE reads the
+  // key through a lookup (hits/misses counted, `keymiss` for a key found expired).
+  diffTest(t, 'SCAN deletes the expired keys it meets (events, DBSIZE, hit/miss counts)', async ({ srv, ref, d }) => {
+    const subs = await Promise.all([RawConnection.connect(srv.port), RawConnection.connect(ref!.port)]);
+    const events = async () => {
+      const out: string[][] = [];
+      for (const s of subs) {
+        s.write('*1\r\n$4\r\nPING\r\n');
+        const got: string[] = [];
+        for (let m = renderNode(await s.next()); m !== '["pong", ""]'; m = renderNode(await s.next())) got.push(m);
+        out.push(got.sort()); // (SCAN meets keys in its hash table's order)
+      }
+      return out;
+    };
+    await d.all([['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], ['CONFIG', 'SET', 'notify-keyspace-events', 'KEAm'], ['CONFIG', 'RESETSTAT']]);
+    for (const s of subs) await s.send('PSUBSCRIBE', '__key*__:*');
+    for (const [cmd, left] of [[['SCAN', '0', 'MATCH', 'e*', 'COUNT', '1000'], 3], [['SCAN', '0', 'TYPE', 'string', 'COUNT', '1000'], 2], [['SCAN', '0', 'TYPE', 'none', 'COUNT', '1000'], 2], [['SCAN', '0', 'COUNT', '1000'], 2]] as const) {
+      await d.all([['FLUSHALL'], ['MSET', 'a', '1', 'b', '2'], ['SET', 'e1', 'v', 'PX', '1'], ['SET', 'x1', 'v', 'PX', '1'], ['RPUSH', 'e2', 'v'], ['PEXPIRE', 'e2', '1']]);
+      await new Promise((r) => setTimeout(r, 5));
+      await events();
+      await d.check([...cmd], { deepUnordered: true });
+      const [a, b] = await events();
+      assert.equal(a, b, cmd.join(' '));
+      await d.check(['DBSIZE']);
+      assert.is(Number(renderNode(await d.redust.send('DBSIZE')).slice(1)), left, cmd.join(' '));
+    }
+    const stats = async (conn: RawConnection) => renderNode(await conn.send('INFO', 'stats')).split('\\r\\n').filter((l) => l.startsWith('keyspace_'));
+    assert.equal(await stats(d.redust), await stats(d.reference));
+    await d.all([['DEBUG', 'SET-ACTIVE-EXPIRE', '1'], ['CONFIG', 'SET', 'notify-keyspace-events', '']]);
+    for (const s of subs) s.close();
   });
 
   t('SCAN guarantee: keys present throughout are returned despite writes between calls', async ({ c }) => {

@@ -110,6 +110,32 @@ for (const engine of enginesUnderTest()) {
     assert.equal(n1, n2, 'flags KEtn');
   });
 
+  // Found by the differential fuzzer: these read lookups (lookupKeyRead*, without
+  // LOOKUP_NONOTIFY in Redis 7.0) published no `keymiss` and counted no keyspace hit or miss.
+  diffTest(t, 'keymiss and hit/miss counts of EXISTS, MGET, LCS, TTL family, TYPE, TOUCH, XAUTOCLAIM', async ({ srv, ref }) => {
+    const cmds: Arg[][] = [
+      ['SET', 'a', 'hello'], ['EXISTS', 'a', 'm1', 'm2'], ['MGET', 'm1', 'a', 'm2'], ['LCS', 'm1', 'a'], ['LCS', 'a', 'm2'], ['TTL', 'm1'], ['PTTL', 'm2'], ['EXPIRETIME', 'm3'], ['PEXPIRETIME', 'a'],
+      ['TYPE', 'm1'], ['TYPE', 'a'], ['TOUCH', 'a', 'm1'], ['XAUTOCLAIM', 'm1', 'g', 'c', '0', 'x'], ['XAUTOCLAIM', 'm1', 'g', 'c', '0', '0'], ['XAUTOCLAIM', 'a', 'g', 'c', 'x', '0'],
+    ];
+    const counts = async (port: number) => {
+      const c = await RawConnection.connect(port);
+      const info = renderNode(await c.send('INFO', 'stats'));
+      c.close();
+      return info.split('\\r\\n').filter((l) => l.startsWith('keyspace_'));
+    };
+    for (const port of [srv.port, ref!.port]) {
+      const c = await RawConnection.connect(port);
+      await c.send('CONFIG', 'RESETSTAT');
+      c.close();
+    }
+    const [a, b] = await Promise.all([collect(srv.port, cmds, 'KEm'), collect(ref!.port, cmds, 'KEm')]);
+    assert.equal(a, b);
+    assert.ok(a.some((e) => e.includes('keymiss')));
+    const [ca, cb] = await Promise.all([counts(srv.port), counts(ref!.port)]);
+    assert.is(ca.length, 2);
+    assert.equal(ca, cb);
+  });
+
   diffTest(t, 'CONFIG GET notify-keyspace-events normalises the flags like Redis', async ({ srv, ref }) => {
     const a = await RawConnection.connect(srv.port);
     const b = await RawConnection.connect(ref.port);

@@ -119,6 +119,12 @@ for (const engine of enginesUnderTest()) {
     await runScript(d, BASIC);
   });
 
+  // Found by the differential fuzzer (its tracking invalidations): Redust's XSETID signalled the
+  // key as modified; Redis 7.0's does not, so a WATCH on the stream survives it.
+  diffTest(t, 'XSETID does not invalidate a WATCH', async ({ d }) => {
+    await d.all([['XADD', 'ws', '1-0', 'f', 'v'], ['WATCH', 'ws'], ['XSETID', 'ws', '5-0'], ['MULTI'], ['XLEN', 'ws'], ['EXEC'], ['XINFO', 'STREAM', 'ws']]);
+  });
+
   // XSETID may move the last ID below a deleted entry's ID (only live entries bound it): later
   // entries then follow tombstones of higher IDs in the same node, or start a node that sorts
   // before the last one (found by test/differential-fuzz.test.ts).

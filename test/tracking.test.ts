@@ -78,6 +78,21 @@ function encode(args: Arg[]): Buffer {
 }
 
 const SCENARIOS: Record<string, { names: string[]; steps: Step[] }> = {
+  // Found by the differential fuzzer: Redust wrote the null of a flush in the redirect target's
+  // protocol; Redis 7.0 writes it in the tracking client's ("_" to a RESP2 subscriber).
+  'REDIRECT of a RESP3 client to a RESP2 subscriber: the null of a flush in the client protocol': {
+    names: ['c', 'r', 'o'],
+    steps: [
+      ['r', 'SUBSCRIBE', '__redis__:invalidate'],
+      ['c', 'HELLO', '3'],
+      ['c', 'CLIENT', 'TRACKING', 'on', 'REDIRECT', '$id:r', 'BCAST'],
+      ['c', 'SET', 'a', '1'],
+      ['c', 'FLUSHDB'],
+      ['o', 'FLUSHALL'],
+      ['c', 'HELLO', '2'],
+      ['o', 'FLUSHALL'],
+    ],
+  },
   'RESP3 default mode: reads remembered, own and others writes, MGET, flush, expiry': {
     names: ['c', 'o'],
     steps: [

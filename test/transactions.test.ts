@@ -317,6 +317,42 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  // Found by the differential fuzzer: WATCH reclaimed a key already expired, and EXEC the watched
+  // keys expired since, publishing `expired` (and invalidations) there; Redis only looks at them
+  // (watchedKey.expired, isWatchedKeyExpired), so the event comes from whatever touches the key.
+  t('WATCH and EXEC publish no expired events for the keys they check', async ({ duo }) => {
+    if (!duo) return;
+    await duo.run([
+      ['a', 'DEBUG', 'SET-ACTIVE-EXPIRE', '0'],
+      ['a', 'CONFIG', 'SET', 'notify-keyspace-events', 'KEA'],
+      ['s', 'PSUBSCRIBE', '__keyevent@*__:*'],
+      ['a', 'SET', 'x1', 'v', 'PX', '1'],
+      ['a', 'SET', 'x2', 'v', 'PX', '30'],
+      { sleep: 10 },
+      ['a', 'WATCH', 'x1', 'x2'],
+      { sleep: 60 },
+      ['a', 'MULTI'],
+      ['a', 'PING'],
+      ['a', 'EXEC'],
+      ['a', 'SET', 'x3', 'v', 'PX', '1'],
+      { sleep: 10 },
+      ['a', 'WATCH', 'x3'],
+      ['a', 'MULTI'],
+      ['a', 'GET', 'x3'],
+      ['a', 'EXEC'],
+      ['a', 'PUBLISH', '__keyevent@0__:end', 'end'],
+    ]);
+    for (;;) {
+      const m = renderNode(await duo.nextBoth('s'));
+      if (m.includes('__keyevent@0__:end')) break;
+    }
+    await duo.run([
+      ['a', 'EXISTS', 'x1', 'x2'],
+      ['a', 'CONFIG', 'SET', 'notify-keyspace-events', ''],
+      ['a', 'DEBUG', 'SET-ACTIVE-EXPIRE', '1'],
+    ]);
+  });
+
   t('WATCH and expiry: a key that expires after WATCH fails EXEC; one already expired at WATCH does not', async ({ duo }) => {
     if (!duo) return;
     await duo.run([

@@ -8,7 +8,7 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, SYNTAX } from './errors';
 import { floatArg, intArg, isWord } from './args';
-import { lookupRead, written } from './keyspace';
+import { lookupRead, settleStoredEncoding, written } from './keyspace';
 import { toBuffer } from '../util/bytes';
 import { propagateAs } from '../server/propagate';
 import { zsetAddAll, ZADD_CH, ZADD_NX, ZADD_XX } from './zset-add';
@@ -471,6 +471,7 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
       const gp = points[i];
       out.add(members[i], storedist ? gp.dist / shape.conversion : gp.score);
     }
+    settleStoredEncoding(c, out);
     c.db.set(storekey, out);
     c.server.blocking.signalKeyAsReady(c.dbIndex, storekey);
     written(c, storekey, flags & Flag.SEARCH ? 'geosearchstore' : 'georadiusstore', 'z', returned);

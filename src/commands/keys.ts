@@ -10,7 +10,7 @@ import type { CommandRow } from './table';
 import { container } from './table';
 import { fail, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
 import { cursorArg, intArg, isWord, rangeIntArg, scanOptionsArg } from './args';
-import { alreadyExpired, inspectKey, lookupRead, replyScan, written } from './keyspace';
+import { alreadyExpired, countRead, inspectKey, lookupRead, replyScan, written } from './keyspace';
 import type { StringHead } from './keyspace';
 import { encodingLimits } from '../config/config';
 import { INT64_MAX, latin1, parseInt64, parseInt64Exact } from '../util/number';
@@ -47,18 +47,28 @@ function unlink(c: Client, argv: Buffer[]): void {
 
 function exists(c: Client, argv: Buffer[]): void {
   let n = 0;
-  for (let i = 1; i < argv.length; i++) if (c.db.has(argv[i])) n++;
+  // lookupKeyReadWithFlags(LOOKUP_NOTOUCH): hits/misses counted, `keymiss` published.
+  for (let i = 1; i < argv.length; i++) {
+    const found = c.db.has(argv[i]);
+    countRead(c, argv[i], found);
+    if (found) n++;
+  }
   c.reply.int(n);
 }
 
 function touch(c: Client, argv: Buffer[]): void {
   let n = 0;
-  for (let i = 1; i < argv.length; i++) if (inspectKey(c, argv[i], false) !== undefined) n++;
+  for (let i = 1; i < argv.length; i++) {
+    const found = inspectKey(c, argv[i], false) !== undefined;
+    countRead(c, argv[i], found); // (lookupKeyRead)
+    if (found) n++;
+  }
   c.reply.int(n);
 }
 
 function type(c: Client, argv: Buffer[]): void {
   const v = inspectKey(c, argv[1], true);
+  countRead(c, argv[1], v !== undefined); // (lookupKeyReadWithFlags(LOOKUP_NOTOUCH))
   c.reply.simple(v === undefined ? 'none' : v.type);
 }
 
@@ -183,16 +193,22 @@ function scan(c: Client, argv: Buffer[]): void {
   const cursor = cursorArg(argv[1]);
   const opts = scanOptionsArg(argv, 2, true);
   const found: BulkValue[] = [];
-  const next = c.db.scan(cursor, opts.count, (k) => found.push(k));
+  const next = c.db.scan(cursor, opts.count, (k) => found.push(k), true);
   const engine = c.server.engine;
   const out: BulkValue[] = [];
+  // As scanGenericCommand's filter step: the pattern; then the type, read by a lookup (hits and
+  // misses counted, a key found expired deleted with `expired` then `keymiss`; a missing key's
+  // type is "none"); then expiry, a key whose TTL has passed deleted (`expired`) and left out.
   for (const k of found) {
     if (opts.pattern && !engine.globMatch(opts.pattern, k, false)) continue;
+    const key = typeof k === 'string' ? Buffer.from(k, 'latin1') : k;
     if (opts.type) {
-      const v = inspectKey(c, typeof k === 'string' ? Buffer.from(k, 'latin1') : k, true);
-      if (v === undefined || v.type !== opts.type) continue;
-    }
-    out.push(k);
+      const v = inspectKey(c, key, true);
+      countRead(c, key, v !== undefined);
+      // (A key found expired reads as "none": with TYPE none Redis keeps it, its expiry check
+      // then finding no key.)
+      if ((v === undefined ? 'none' : v.type) === opts.type) out.push(k);
+    } else if (c.db.has(key)) out.push(k);
   }
   replyScan(c, next, out);
 }
@@ -288,6 +304,7 @@ function pexpireat(c: Client, argv: Buffer[]): void {
 /** ttlGenericCommand */
 function ttlGeneric(c: Client, key: Buffer, ms: boolean, abs: boolean): void {
   const expire = c.db.getExpire(key);
+  countRead(c, key, expire !== -2); // (lookupKeyReadWithFlags(LOOKUP_NOTOUCH))
   if (expire === -2) return c.reply.int(-2);
   if (expire === -1) return c.reply.int(-1);
   let ttl = abs ? expire : expire - c.server.clock.now();
@@ -335,11 +352,12 @@ function objectEncoding(c: Client, argv: Buffer[]): void {
 function objectRefcount(c: Client, argv: Buffer[]): void {
   const v = inspectKey(c, argv[2], true, 20);
   if (v === undefined) return c.reply.nil();
-  // Redis shares integer objects 0..9999 (refcount INT_MAX) when maxmemory is off.
+  // Redis shares integer objects 0..9999 (refcount INT_MAX) when maxmemory is off: a value of the
+  // int encoding. The same digits written by SETRANGE or APPEND are a raw string of its own.
   if (v.type === 'string' && c.server.config.int('maxmemory') === 0) {
     const s = v as StringHead;
     const n = parseInt64(s.head);
-    if (s.length <= 20 && !Number.isNaN(n) && n >= 0 && n < 10000) return c.reply.int(2147483647);
+    if (stringEncoding(s, c.db.info(argv[2])?.strEnc) === 'int' && n >= 0 && n < 10000) return c.reply.int(2147483647);
   }
   c.reply.int(1);
 }

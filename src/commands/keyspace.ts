@@ -72,9 +72,22 @@ export function peekTyped<T extends RedisValue>(c: Client, key: BulkValue, type:
  * (dropping any TTL), invalidate WATCH and wake clients blocked on the key.
  */
 export function storeValue(c: Client, key: Buffer, value: RedisValue): void {
+  settleStoredEncoding(c, value);
   c.db.set(key, value);
   c.server.signalModifiedKey(c.dbIndex, key);
   c.server.blocking.signalKeyAsReady(c.dbIndex, key);
+}
+
+/**
+ * A sorted set built by a STORE takes its encoding by the limits in force now, as Redis's
+ * zsetConvertToListpackIfNeeded decides it once (ZSetValue.settleEncoding).
+ */
+export function settleStoredEncoding(c: Client, value: RedisValue): void {
+  const z = value as ZSetValue;
+  if (z.type === 'zset' && z.settleEncoding !== undefined) {
+    const hot = c.server.config.hot;
+    z.settleEncoding(hot['zset-max-listpack-entries'], hot['zset-max-listpack-value'], 0);
+  }
 }
 
 /** After a write: invalidate WATCH, publish the keyspace event, count `changes` changes. */

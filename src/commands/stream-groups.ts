@@ -7,7 +7,7 @@ import type { Reply } from '../protocol/reply';
 import type { CommandRow } from './table';
 import { fail, NO_SUCH_KEY, SYNTAX } from './errors';
 import { intArg, isWord } from './args';
-import { lookupRead, lookupWrite } from './keyspace';
+import { checkType, lookupRead, lookupWrite } from './keyspace';
 import { replyHelp } from './help';
 import { idArg, strictIdArg, rangeStart, rangeEnd, replyId, emitEntry, noGroupError, subcommandSyntax, RWR, replyWithRange, getOrCreateConsumer, propagateXclaim, propagateGroupId } from './stream-args';
 import { preventPropagation } from '../server/propagate';
@@ -316,6 +316,9 @@ function xclaim(c: Client, argv: Buffer[]): void {
 }
 
 function xautoclaim(c: Client, argv: Buffer[]): void {
+  // Looked up before the arguments are parsed (a miss publishes `keymiss` even when they are
+  // wrong), type-checked after them, as Redis 7.0's xautoclaimCommand.
+  const found = lookupRead(c, argv[1]);
   let minidle = intArg(argv[4], 'ERR Invalid min-idle-time argument for XAUTOCLAIM');
   if (minidle < 0) minidle = 0;
   const start = rangeStart(argv[5]);
@@ -335,7 +338,7 @@ function xautoclaim(c: Client, argv: Buffer[]): void {
     else fail(SYNTAX);
     j++;
   }
-  const s = lookupRead(c, argv[1], 'stream');
+  const s = checkType(found, 'stream') as StreamValue | undefined;
   const group = s?.group(latin1(argv[2]));
   if (!s || !group) fail(noGroupError(argv[1], argv[2]));
   const now = c.server.clock.now();

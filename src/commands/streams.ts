@@ -495,8 +495,9 @@ function xsetid(c: Client, argv: Buffer[]): void {
   if (!idIsZero(maxXdel)) s.maxDeletedId = maxXdel;
   c.reply.ok();
   c.server.dirty();
+  // (No signalModifiedKey: Redis 7.0's xsetidCommand neither invalidates a WATCH nor sends
+  // client-side-caching invalidations.)
   c.server.keyspace.notify(c.dbIndex, 'xsetid', argv[1], 't');
-  c.server.signalModifiedKey(c.dbIndex, argv[1]);
 }
 
 export const commands: CommandRow[] = [

@@ -203,9 +203,7 @@ function getset(c: Client, argv: Buffer[]): void {
 function mget(c: Client, argv: Buffer[]): void {
   c.reply.array(argv.length - 1);
   for (let i = 1; i < argv.length; i++) {
-    const v = c.db.get(argv[i]);
-    if (v === undefined) c.server.stats.keyspaceMisses++;
-    else c.server.stats.keyspaceHits++;
+    const v = lookupRead(c, argv[i]);
     if (v === undefined || !(typeof v === 'string' || v instanceof Uint8Array)) c.reply.nil();
     else c.reply.bulk(v);
   }
@@ -394,8 +392,8 @@ function incrbyfloat(c: Client, argv: Buffer[]): void {
 }
 
 function lcs(c: Client, argv: Buffer[]): void {
-  const oa = c.db.get(argv[1]);
-  const ob = c.db.get(argv[2]);
+  const oa = lookupRead(c, argv[1]);
+  const ob = lookupRead(c, argv[2]);
   const isStr = (v: unknown) => v === undefined || typeof v === 'string' || v instanceof Uint8Array;
   if (!isStr(oa) || !isStr(ob)) fail('ERR The specified keys must contain string values');
   const a = oa === undefined ? EMPTY : toBuffer(oa as BulkValue);

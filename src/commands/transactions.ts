@@ -31,13 +31,16 @@ function discard(c: Client): void {
 function exec(c: Client): void {
   if (!c.has(ClientFlag.MULTI)) fail('ERR EXEC without MULTI');
   const server = c.server;
-  // A watched key that expired since WATCH counts as modified: touching it reclaims it (and
-  // the expiry hook marks this client dirty).
+  // isWatchedKeyExpired: a watched key whose TTL has passed since WATCH counts as modified. It
+  // is only looked at, not reclaimed (no `expired` event here, as in Redis).
   if (c.watched) {
-    for (const id of [...c.watched]) {
+    for (const id of c.watched) {
+      if (c.watchedExpired?.has(id)) continue;
       const sep = id.indexOf('\0');
-      const db = server.dbs[Number(id.slice(0, sep))];
-      db.has(Buffer.from(id.slice(sep + 1), 'latin1'));
+      if (server.keyState(server.dbs[Number(id.slice(0, sep))], Buffer.from(id.slice(sep + 1), 'latin1')) === 'expired') {
+        c.flags |= ClientFlag.DIRTY_CAS;
+        break;
+      }
     }
   }
   if (c.flags & (ClientFlag.DIRTY_CAS | ClientFlag.DIRTY_EXEC)) {
@@ -97,12 +100,8 @@ function watch(c: Client, argv: Buffer[]): void {
     return;
   }
   for (let i = 1; i < argv.length; i++) {
-    // Redis remembers that a key was already logically expired when watched (watchedKey.expired),
-    // so its later reclaim is no change and EXEC still succeeds. Reclaiming it here, before this
-    // client watches it, gives the same EXEC outcomes (other watchers of a key that expired
-    // after they watched it fail EXEC either way).
-    c.db.has(argv[i]);
-    c.server.watches.watch(c, argv[i]);
+    // (A key already expired is remembered as such, not reclaimed: watchedKey.expired.)
+    c.server.watches.watch(c, argv[i], c.server.keyState(c.db, argv[i]) === 'expired');
   }
   c.reply.ok();
 }

@@ -88,6 +88,13 @@ export function zsetAddAll(c: Client, key: Bytes, members: Bytes[], from: number
       }
     }
     c.server.dirty(added + updated);
+    if (added > 0 && z.settleEncoding !== undefined) {
+      // (The longest member of the command stands for the longest one inserted.)
+      let maxLen = 0;
+      for (let j = 0; j < elements; j++) maxLen = Math.max(maxLen, members[from + j * 2].length);
+      const hot = c.server.config.hot;
+      z.settleEncoding(hot['zset-max-listpack-entries'], hot['zset-max-listpack-value'], maxLen);
+    }
   }
   if (added || updated) {
     c.server.signalModifiedKey(c.dbIndex, key);

@@ -305,9 +305,11 @@ export interface Db {
   /**
    * Stateless cursor iteration with Redis's SCAN guarantee: every key present for the whole
    * iteration is visited at least once, across resizes. Visits at least about `count` keys unless
-   * the iteration ends. Returns the next cursor; 0 when done. Expired keys are not visited.
+   * the iteration ends. Returns the next cursor; 0 when done. Keys whose TTL has passed are not
+   * visited unless `withExpired` (the SCAN command: Redis's dictScan meets them and the command
+   * expires them, publishing `expired`).
    */
-  scan(cursor: number, count: number, visit: (key: BulkValue) => void): number;
+  scan(cursor: number, count: number, visit: (key: BulkValue) => void, withExpired?: boolean): number;
   /**
    * Optional one-pass walk for SAVE: every live key with its value, absolute expire time (-1
    * none), last access (ms) and LFU counter, without a lookup per key. Read-only: the callback
@@ -542,6 +544,13 @@ export interface ZSetValue extends Container {
   forEach(visit: (member: BulkValue, score: number) => void): void;
   /** From now on report the skiplist encoding (SORT converts a listpack zset, as Redis does). */
   convertToSkiplist(): void;
+  /**
+   * After members were inserted (or the set was built by a STORE): decide the encoding by the
+   * limits in force now, as Redis converts only then, and keep that decision when the limits
+   * change later (CONFIG SET): zset-max-listpack-entries and -value. `insertedMaxLen`: the longest
+   * member just inserted. Engines whose sets hold their encoding need not implement it.
+   */
+  settleEncoding?(maxEntries: number, maxValue: number, insertedMaxLen: number): void;
   /**
    * Optional fast path (wasm): while `run` executes, range calls (rangeByRank/Score/Lex) write each
    * member straight into `out` as a bulk string instead of calling their visitor, so no JS string

@@ -73,6 +73,8 @@ export class Client {
   input: RequestHandler | null = null;
   /** WATCHed keys: "db:latin1key" -> true */
   watched: Set<string> | null = null;
+  /** The watched keys that were already expired when watched (watchedKey.expired). */
+  watchedExpired: Set<string> | null = null;
   /** Channels and patterns (latin1). */
   channels: Set<string> | null = null;
   patterns: Set<string> | null = null;

@@ -15,6 +15,7 @@ import type pino from 'pino';
 import { applyOomScoreAdj, createPidFile, removePidFile } from './process-settings';
 import { Config } from '../config/config';
 import type { Db, Engine, BulkValue } from '../engine/types';
+import { toBuffer } from '../util/bytes';
 import { Client, ClientFlag } from './client';
 import { CommandTable } from '../commands/table';
 import { createLogger, RedisLogLevel } from '../observability/logger';
@@ -244,12 +245,34 @@ export class Server {
 
   // ---------------------------------------------------------------- keyspace hooks
 
+  /** keyState's "in the db at all" (WatchRegistry.touchKey's question); one function, not one per call. */
+  private readonly keyExists = (dbIndex: number, key: BulkValue): boolean => this.keyState(this.dbs[dbIndex], toBuffer(key)) !== 'missing';
+
+  /**
+   * Whether `key` is in `db`, and whether its TTL has passed, WITHOUT reclaiming it (no event, no
+   * deletion): dictFind + keyIsExpired, for WATCH and EXEC. The lookup runs with expiry paused
+   * (Engine.setExpiryPaused). While loading, expiry is paused already and nothing counts as
+   * expired (as keyIsExpired), so it must stay paused.
+   */
+  keyState(db: Db, key: Buffer): 'missing' | 'live' | 'expired' {
+    if (this.loading) return db.getExpire(key) === -2 ? 'missing' : 'live';
+    this.engine.setExpiryPaused(true);
+    let at: number;
+    try {
+      at = db.getExpire(key);
+    } finally {
+      this.engine.setExpiryPaused(false);
+    }
+    if (at === -2) return 'missing';
+    return at >= 0 && this.clock.now() > at ? 'expired' : 'live';
+  }
+
   /**
    * signalModifiedKey (db.c): a key was modified; invalidate WATCH on it. The modification may
    * have deleted or replaced it: wake XREADGROUP clients blocked on it (signalDeletedKeyAsReady).
    */
   signalModifiedKey(dbIndex: number, key: BulkValue): void {
-    this.watches.touchKey(dbIndex, key);
+    this.watches.touchKey(dbIndex, key, this.keyExists);
     if (this.tracking.watching) this.tracking.invalidateKey(key);
     this.blocking.signalDeletedKeyAsReady(dbIndex, key);
   }

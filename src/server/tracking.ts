@@ -325,7 +325,10 @@ export class Tracking {
     const w = out.writer;
     out.beginPush();
     w.rawString(head);
-    if (keys === null) w.rawString(out.resp === 3 ? '_\r\n' : '$-1\r\n');
+    // A flush's null is in the protocol of the tracking client, not of the connection it goes to:
+    // Redis 7.0's trackingInvalidateKeysOnFlush writes shared.null[c->resp] raw, so a RESP2
+    // redirect target of a RESP3 client receives "_".
+    if (keys === null) w.rawString(c.resp === 3 ? '_\r\n' : '$-1\r\n');
     else {
       const list = Array.isArray(keys) ? keys : [keys];
       w.rawString(`*${list.length}\r\n`);

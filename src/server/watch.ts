@@ -14,11 +14,23 @@ export class WatchRegistry {
   /** "db\0key" -> clients watching it. */
   private readonly byKey = new Map<string, Set<Client>>();
 
-  /** touchWatchedKey: every client watching the key will fail its EXEC. */
-  touchKey(dbIndex: number, key: BulkValue): void {
+  /**
+   * touchWatchedKey: every client watching the key will fail its EXEC -- except one that watched
+   * it already expired, when the change is its deletion (`exists` false): logically no change, and
+   * from then on the key counts as not expired when watched (Redis clears wk->expired).
+   */
+  touchKey(dbIndex: number, key: BulkValue, exists: (dbIndex: number, key: BulkValue) => boolean): void {
     if (this.byKey.size === 0) return;
-    const set = this.byKey.get(dbIndex + '\0' + latin1(key));
-    if (set) for (const c of set) c.flags |= ClientFlag.DIRTY_CAS;
+    const id = dbIndex + '\0' + latin1(key);
+    const set = this.byKey.get(id);
+    if (!set) return;
+    for (const c of set) {
+      if (c.watchedExpired?.has(id) && !exists(dbIndex, key)) {
+        c.watchedExpired.delete(id);
+        continue;
+      }
+      c.flags |= ClientFlag.DIRTY_CAS;
+    }
   }
 
   /**
@@ -35,11 +47,13 @@ export class WatchRegistry {
     }
   }
 
-  watch(c: Client, key: Buffer): void {
+  /** watchForKey; `expired`: the key's TTL has passed already (not reclaimed: no event). */
+  watch(c: Client, key: Buffer, expired: boolean): void {
     const id = c.dbIndex + '\0' + latin1(key);
     c.watched ??= new Set();
     if (c.watched.has(id)) return;
     c.watched.add(id);
+    if (expired) (c.watchedExpired ??= new Set()).add(id);
     let set = this.byKey.get(id);
     if (!set) this.byKey.set(id, (set = new Set()));
     set.add(c);
@@ -55,6 +69,7 @@ export class WatchRegistry {
       }
     }
     c.watched = null;
+    c.watchedExpired = null;
     c.flags &= ~ClientFlag.DIRTY_CAS;
   }
 }

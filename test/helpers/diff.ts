@@ -34,6 +34,7 @@ function sortKey(n: RespNode): string {
 }
 
 export function normalize(n: RespNode, opts: CompareOptions, depth = 0): RespNode {
+  if (opts.typeOnly) return { t: 'simple', v: `(a reply of type ${n.t})` };
   if (opts.errorCodeOnly && n.t === 'error') return { t: 'error', v: n.v.split(' ')[0] };
   if (opts.remainingTime && n.t === 'int' && n.v >= 1000n) return { t: 'int', v: 1000n };
   if (opts.wordsUnordered && (n.t === 'bulk' || n.t === 'simple')) {

@@ -28,7 +28,9 @@
  * back, once an insert makes them longer than zset-max-listpack-entries or adds a member longer
  * than zset-max-listpack-value bytes. We record the largest size and the longest member ever
  * inserted, so `encoding(limits)` answers the same one-way way. Sets built from scratch (ZUNIONSTORE,
- * ZRANGESTORE...) therefore report what Redis's zsetConvertToListpackIfNeeded would give.
+ * ZRANGESTORE...) therefore report what Redis's zsetConvertToListpackIfNeeded would give. The
+ * limits are those of the last insert (settleEncoding, called by ZADD's and the STOREs' command
+ * code): a CONFIG SET changes the answer only from the next insert on, as in Redis.
  */
 import type { BulkValue, Bytes, EncodingLimits, LexRange, MemoryAccount, PoppedElement, ScoreRange, TableStats, ZSetValue } from '../types';
 import {
@@ -99,6 +101,12 @@ export class JsZSet implements ZSetValue {
   private maxMemberLen = 0;
   /** Set by SORT (zsetConvert to skiplist); kept by clone, as zsetDup keeps the encoding. */
   private forcedSkiplist = false;
+  /**
+   * zset-max-listpack-entries and -value in force when the encoding was last decided
+   * (settleEncoding), which encoding() then reads instead of the current ones; -1 before.
+   */
+  private settledEntries = -1;
+  private settledValue = -1;
 
   get size(): number {
     return this.members !== null ? this.n : (this.sl as ZSkipList).length;
@@ -123,7 +131,34 @@ export class JsZSet implements ZSetValue {
 
   encoding(limits: EncodingLimits): string {
     if (this.forcedSkiplist) return 'skiplist';
-    return this.maxSize > limits.zsetMaxListpackEntries || this.maxMemberLen > limits.zsetMaxListpackValue ? 'skiplist' : 'listpack';
+    return this.wasSkiplist(limits.zsetMaxListpackEntries, limits.zsetMaxListpackValue) ? 'skiplist' : 'listpack';
+  }
+
+  /** The high-water marks against the settled limits (or, never settled, these). */
+  private wasSkiplist(maxEntries: number, maxValue: number): boolean {
+    if (this.settledEntries >= 0) {
+      maxEntries = this.settledEntries;
+      maxValue = this.settledValue;
+    }
+    return this.maxSize > maxEntries || this.maxMemberLen > maxValue;
+  }
+
+  /**
+   * ZSetValue.settleEncoding: skiplist when it already was one (by the limits of the last
+   * decision), or when the set is now longer than `limits` allow or a member just inserted is.
+   * Staying a listpack, the high-water marks restart from the set as it is, so that only later
+   * inserts count against the recorded limits.
+   */
+  settleEncoding(maxEntries: number, maxValue: number, insertedMaxLen: number): void {
+    if (!this.forcedSkiplist) {
+      if (this.wasSkiplist(maxEntries, maxValue) || this.size > maxEntries || insertedMaxLen > maxValue) this.forcedSkiplist = true;
+      else {
+        this.maxSize = this.size;
+        this.maxMemberLen = Math.min(this.maxMemberLen, maxValue);
+      }
+    }
+    this.settledEntries = maxEntries;
+    this.settledValue = maxValue;
   }
 
   convertToSkiplist(): void {
@@ -153,6 +188,8 @@ export class JsZSet implements ZSetValue {
     z.maxSize = this.maxSize;
     z.forcedSkiplist = this.forcedSkiplist;
     z.maxMemberLen = this.maxMemberLen;
+    z.settledEntries = this.settledEntries;
+    z.settledValue = this.settledValue;
     return z;
   }
 

@@ -952,12 +952,11 @@ class JsMapDb implements Db, FastLoadTarget {
     }
   }
 
-  scan(cursor: number, count: number, visit: (key: BulkValue) => void): number {
+  scan(cursor: number, count: number, visit: (key: BulkValue) => void, withExpired = false): number {
     const now = this.clock.now();
     const t = this.table;
     return t.scan(cursor, count, (k, s) => {
-      const at = t.expireAt(s);
-      if (!this.expired(at, now)) visit(k);
+      if (withExpired || !this.expired(t.expireAt(s), now)) visit(k);
     });
   }
 

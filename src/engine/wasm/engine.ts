@@ -707,16 +707,17 @@ class WasmDb implements Db {
     return keys;
   }
 
-  private scanRaw(cursor: number, count: number, pattern: Bytes | null, nocase: boolean): [number, string[]] {
+  /** (With `withExpired`, the walk's time is -1: no TTL has passed then.) */
+  private scanRaw(cursor: number, count: number, pattern: Bytes | null, nocase: boolean, withExpired = false): [number, string[]] {
     const w = this.engine.w;
     const plen = pattern ? w.putBytes(pattern) : NO_PATTERN;
-    const next = w.x.dbScan(this.ptr, cursor >>> 0, count > 0 ? count : 10, this.clock.now(), plen, nocase ? 1 : 0) >>> 0;
+    const next = w.x.dbScan(this.ptr, cursor >>> 0, count > 0 ? count : 10, withExpired ? -1 : this.clock.now(), plen, nocase ? 1 : 0) >>> 0;
     if (w.resU32(R_MISC) === 1) throw new WasmOutOfMemoryError('SCAN output');
     return [next, this.readKeys()];
   }
 
-  scan(cursor: number, count: number, visit: (key: BulkValue) => void): number {
-    const [next, keys] = this.scanRaw(cursor, count, null, false);
+  scan(cursor: number, count: number, visit: (key: BulkValue) => void, withExpired = false): number {
+    const [next, keys] = this.scanRaw(cursor, count, null, false, withExpired);
     for (const k of keys) visit(k);
     return next;
   }
