@@ -5,7 +5,8 @@
  * implements it, so the fuzzer grows with the command table. A failure prints the seed and the
  * command history needed to replay it. A second connection per server stays subscribed to every
  * keyspace event (notify-keyspace-events set per mode) and to the PUBLISH generators' channels;
- * the messages it receives must be the same, in the same order.
+ * the messages it receives must be the same, in the same order. To reduce a failure, run it with
+ * REDUST_FUZZ_DUMP=file and replay the file (filtered by key) with scripts/fuzz-replay.js.
  */
 import { appendFileSync, writeFileSync } from 'fs';
 import { suite } from 'uvu';

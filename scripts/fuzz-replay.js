@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Replay a differential-fuzz failure against a fresh Redust and a fresh reference Redis, to reduce
+ * it. The fuzzer writes the commands it sent with REDUST_FUZZ_DUMP=file (one JSON array of latin1
+ * strings per line, "(reconnected)" where it opened a new connection).
+ *
+ *   node scripts/fuzz-replay.js FILE ENGINE [default|small] [KEEP_REGEX]
+ *
+ * Sends every command (or, with KEEP_REGEX, only the commands whose text matches it, plus
+ * MULTI/EXEC/DISCARD/HELLO: filter by key to bisect) to both servers, with the fuzzer's keyspace
+ * notifications and subscriber, and stops at the first reply or event that differs, printing it
+ * (the first differing element of an array reply). ALL=1 goes on past differences; LOOSE=1
+ * compares replies as unordered (the fuzzer's `unordered` option); NOTIFY=classes overrides
+ * notify-keyspace-events. Needs `npm run build` (it loads dist/) and redis-server on PATH.
+ */
+const fs = require('fs');
+const path = require('path');
+const DIST = path.join(__dirname, '..', 'dist');
+const { startRedust, startReference } = require(path.join(DIST, 'test/helpers/servers'));
+const { RawConnection } = require(path.join(DIST, 'test/helpers/raw'));
+const { renderNode: render } = require(path.join(DIST, 'src/protocol/resp-reader'));
+const { normalize } = require(path.join(DIST, 'test/helpers/diff'));
+
+// (the fuzzer's "small encodings" mode: test/differential-fuzz.test.ts MODES)
+const SMALL = { 'hash-max-listpack-entries': '2', 'hash-max-listpack-value': '4', 'set-max-intset-entries': '2', 'zset-max-listpack-entries': '2', 'zset-max-listpack-value': '4', 'list-max-listpack-size': '2', 'stream-node-max-entries': '2' };
+const show = (n) => render(process.env.LOOSE ? normalize(n, { deepUnordered: true, wordsUnordered: true }) : n);
+
+async function main() {
+  const [file, engine, mode = 'default', keep] = process.argv.slice(2);
+  if (!file || !engine) {
+    console.error('usage: node scripts/fuzz-replay.js FILE ENGINE [default|small] [KEEP_REGEX]');
+    return 2;
+  }
+  const config = mode === 'small' ? SMALL : {};
+  let cmds = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => (l === '(reconnected)' ? l : JSON.parse(l)));
+  if (keep) {
+    const re = new RegExp(keep);
+    cmds = cmds.filter((c) => typeof c === 'string' || ['MULTI', 'EXEC', 'DISCARD', 'HELLO'].includes(c[0]) || re.test(c.join(' ')));
+  }
+  const srv = await startRedust(engine, { config });
+  const ref = await startReference(Object.entries(config).flatMap(([k, v]) => [`--${k}`, v]));
+  let a = await RawConnection.connect(srv.port);
+  let b = await RawConnection.connect(ref.port);
+  const notify = process.env.NOTIFY ?? (mode === 'small' ? 'Kgx$lshzmn' : 'KEA');
+  for (const c of [a, b]) await c.send('CONFIG', 'SET', 'notify-keyspace-events', notify);
+  const subs = [await RawConnection.connect(srv.port), await RawConnection.connect(ref.port)];
+  for (const s of subs) {
+    await s.send('PSUBSCRIBE', '__key*__:*');
+    await s.send('SUBSCRIBE', 'ch1', 'ch2');
+    await s.next();
+    await s.send('PSUBSCRIBE', 'ch*');
+    await s.send('SSUBSCRIBE', 'sh1');
+  }
+  // Everything the subscriber received up to a PING's reply.
+  const drain = async (s) => {
+    s.write('*1\r\n$4\r\nPING\r\n');
+    const out = [];
+    for (;;) {
+      const m = render(await s.next());
+      if (m === '["pong", ""]') return out;
+      out.push(m);
+    }
+  };
+  let n = 0;
+  let differences = 0;
+  for (const c of cmds) {
+    if (c === '(reconnected)') {
+      a.close();
+      b.close();
+      a = await RawConnection.connect(srv.port);
+      b = await RawConnection.connect(ref.port);
+      continue;
+    }
+    const args = c.map((x) => Buffer.from(x, 'latin1'));
+    const [ra, rb] = await Promise.all([a.send(...args), b.send(...args)]);
+    const [ea, eb] = await Promise.all(subs.map(drain));
+    const x = show(ra);
+    const y = show(rb);
+    if (x !== y || ea.join() !== eb.join()) {
+      differences++;
+      console.log('DIFF at', n, c.join(' ').slice(0, 300));
+      if (x === y) console.log(' events redust', ea, '\n events redis ', eb);
+      else if (ra.t === 'array' && rb.t === 'array') {
+        const i = ra.v.findIndex((e, j) => j >= rb.v.length || show(e) !== show(rb.v[j]));
+        console.log(' element', i, i < 0 ? '(redis has more)' : `${show(ra.v[i])} vs ${i < rb.v.length ? show(rb.v[i]) : '(none)'}`);
+      } else console.log(' redust', x.slice(0, 500), '\n redis ', y.slice(0, 500));
+      if (!process.env.ALL) break;
+    }
+    n++;
+  }
+  console.log('replayed', n, 'differences', differences);
+  for (const s of [a, b, ...subs]) s.close();
+  await srv.close();
+  await ref.stop();
+  return differences === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e);
+    process.exit(2);
+  },
+);
