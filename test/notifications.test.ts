@@ -99,15 +99,16 @@ for (const engine of enginesUnderTest()) {
       const [a, b] = await Promise.all([collect(srv.port, cmds, flags), collect(ref.port, cmds, flags)]);
       assert.equal(a, b, `flags ${flags}`);
     }
-    // Key misses: read lookups publish "keymiss", write lookups do not (stream commands only here;
-    // the strings family's INCR on a missing key still publishes one: reported to its owner).
-    const misses = FAMILIES.streams.concat([['XRANGE', 'nokey', '-', '+'], ['XREAD', 'STREAMS', 'nokey', 'x', '0', '0'], ['XLEN', 'nokey'], ['XINFO', 'STREAM', 'nokey'], ['XPENDING', 'nokey', 'g']]);
+    // Key misses: read lookups publish "keymiss", write lookups do not.
+    const all = Object.values(FAMILIES).flat();
+    const misses = all.concat([['XRANGE', 'nokey', '-', '+'], ['XREAD', 'STREAMS', 'nokey', 'x', '0', '0'], ['XLEN', 'nokey'], ['XINFO', 'STREAM', 'nokey'], ['XPENDING', 'nokey', 'g'], ['INCR', 'nokey2'], ['GET', 'nokey3']]);
     const [a, b] = await Promise.all([collect(srv.port, misses, 'KEm'), collect(ref.port, misses, 'KEm')]);
     assert.equal(a, b, 'flags KEm');
-    // "new" (dbAdd) events, stream commands only here (the strings/keys families do not publish
-    // "new" yet: reported to their owners).
-    const [n1, n2] = await Promise.all([collect(srv.port, FAMILIES.streams, 'KEtn'), collect(ref.port, FAMILIES.streams, 'KEtn')]);
+    assert.ok(a.some((e) => e.includes('nokey3')) && !a.some((e) => e.includes('nokey2')), 'keymiss of GET, none of INCR');
+    // "new" (dbAdd) events of every family
+    const [n1, n2] = await Promise.all([collect(srv.port, all, 'KEtn'), collect(ref.port, all, 'KEtn')]);
     assert.equal(n1, n2, 'flags KEtn');
+    assert.ok(n1.some((e) => String(e).includes('new')), 'new events were seen');
   });
 
   // Found by the differential fuzzer: these read lookups (lookupKeyRead*, without
