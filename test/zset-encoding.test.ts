@@ -6,6 +6,7 @@
  * SORT's conversion, DUMP/RESTORE and COPY; plus the replies over the converted values.
  * Skipped without the reference redis-server.
  */
+import * as assert from 'uvu/assert';
 import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
 import type { Arg } from './helpers/raw';
@@ -111,6 +112,45 @@ for (const engine of enginesUnderTest()) {
       ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
       ['OBJECT', 'ENCODING', 'gs'],
       ['DUMP', 'g'],
+    ]);
+  });
+
+  diffTest(t, "RESTORE and DEBUG RELOAD decide a sorted set's encoding by the limits in force then", async ({ d }) => {
+    await d.all([zadd('z', 3), zadd('big', 200), ['ZREMRANGEBYRANK', 'big', '0', '190']]);
+    // (payloads from the reference: DUMP is byte-equal on both servers, the test above checks it)
+    const payload = async (key: string): Promise<Buffer> => {
+      const n = await d.reference.send('DUMP', key);
+      assert.is(n.t, 'bulk');
+      return (n as { v: Buffer }).v;
+    };
+    const small = await payload('z');
+    const skiplist = await payload('big');
+    await d.all([
+      ['RESTORE', 'r1', '0', small],
+      ['CONFIG', 'SET', 'zset-max-listpack-entries', '2'],
+      ['OBJECT', 'ENCODING', 'r1'],
+      ['RESTORE', 'r2', '0', small],
+      ['OBJECT', 'ENCODING', 'r2'],
+      ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
+      ['OBJECT', 'ENCODING', 'r2'],
+      // a skiplist payload of 9 members loads as a listpack under 128, and stays one under 1
+      ['RESTORE', 'r3', '0', skiplist],
+      ['OBJECT', 'ENCODING', 'r3'],
+      ['CONFIG', 'SET', 'zset-max-listpack-entries', '1'],
+      ['OBJECT', 'ENCODING', 'r3'],
+      ['DUMP', 'r1'],
+      ['DUMP', 'r3'],
+      ['DEBUG', 'RELOAD'],
+      ['OBJECT', 'ENCODING', 'z'],
+      ['OBJECT', 'ENCODING', 'r3'],
+      ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
+      ['OBJECT', 'ENCODING', 'z'],
+      ['OBJECT', 'ENCODING', 'r3'],
+      ['DUMP', 'z'],
+      ['DEBUG', 'RELOAD'],
+      ['OBJECT', 'ENCODING', 'z'],
+      ['ZADD', 'z', '9', 'new'],
+      ['OBJECT', 'ENCODING', 'z'],
     ]);
   });
 

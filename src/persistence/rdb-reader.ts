@@ -207,7 +207,7 @@ export class RdbReader {
           if (Number.isNaN(score)) corrupt('Zset with NAN score detected', at);
           if (z.add(m, score) !== undefined) corrupt('Duplicate zset fields detected', at);
         }
-        return nonEmpty(z, at);
+        return this.fitZSet(z, at);
       }
       case F.RDB_TYPE_HASH: {
         const n = this.count(2);
@@ -303,7 +303,7 @@ export class RdbReader {
         } else {
           for (let j = 0; j < scores.length; j++) if (z.add(items[2 * j], scores[j]) !== undefined) corrupt('Zset listpack integrity check failed.', at);
         }
-        return nonEmpty(z, at);
+        return this.fitZSet(z, at);
       }
       case F.RDB_TYPE_STREAM_LISTPACKS:
       case F.RDB_TYPE_STREAM_LISTPACKS_2:
@@ -330,6 +330,17 @@ export class RdbReader {
     if (s.size === 0) throw new EmptyKeyError('Empty set', at);
     s.fitEncoding(this.opts.limits);
     return s;
+  }
+
+  /**
+   * A loaded sorted set's encoding is decided now, by the limits in force at load (rdbLoadObject's
+   * zsetConvert), and kept when CONFIG SET changes them later (ZSetValue.settleEncoding: the
+   * js-map set; the wasm set converts at once).
+   */
+  private fitZSet(z: ZSetValue, at: number): ZSetValue {
+    nonEmpty(z, at);
+    z.settleEncoding?.(this.opts.limits.zsetMaxListpackEntries, this.opts.limits.zsetMaxListpackValue, 0);
+    return z;
   }
 
   private fitHash(h: HashValue, at: number): HashValue {

@@ -246,7 +246,7 @@ export class RdbWriter {
     if ((v as unknown) instanceof PackedValue) {
       const p = v as unknown as PackedValue;
       if (p.rdbType !== F.RDB_TYPE_ZSET_LISTPACK) return p.rdbType;
-      return p.size > l.zsetMaxListpackEntries || p.maxLen > l.zsetMaxListpackValue ? F.RDB_TYPE_ZSET_2 : F.RDB_TYPE_ZSET_LISTPACK;
+      return p.zsetIsListpack() ? F.RDB_TYPE_ZSET_LISTPACK : F.RDB_TYPE_ZSET_2;
     }
     switch (v.type) {
       case 'list':

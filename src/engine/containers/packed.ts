@@ -114,6 +114,15 @@ export class PackedValue {
     return this.bytes;
   }
 
+  /**
+   * A ZSET_LISTPACK record's encoding: decided by the limits of its load (as unpack settles the
+   * container it becomes), whatever CONFIG SET changed since.
+   */
+  zsetIsListpack(): boolean {
+    const l = this.ctx.limits;
+    return this.size <= l.zsetMaxListpackEntries && this.maxLen <= l.zsetMaxListpackValue;
+  }
+
   attach(_a: MemoryAccount | null): void {
     /* the Db accounts for packed values; the container it becomes is attached then */
   }
@@ -145,6 +154,8 @@ export class PackedValue {
           r.next();
           z.add(m, r.isInt ? (r.int as number) : strtodAll(r.str())!);
         }
+        // (its encoding decided by the load's limits, as the JS reader's fitZSet does)
+        z.settleEncoding?.(limits.zsetMaxListpackEntries, limits.zsetMaxListpackValue, 0);
         return z;
       }
       case F.RDB_TYPE_LIST_QUICKLIST_2: {
