@@ -135,6 +135,51 @@ function sortCommand(r: Rand, name: 'SORT' | 'SORT_RO'): Op {
   return { args, opts: undefinedOrder && !store ? { unordered: true } : undefined, eventsUnordered: by !== null };
 }
 
+/** The lex family's keys: sorted sets whose members all have score 0 (or a string, zl3). */
+function lexKey(r: Rand): string {
+  return r.pick(['zl0', 'zl1', 'zl2', 'zl3']);
+}
+
+function lexMember(r: Rand): Arg {
+  return r.pick<Arg>(['a', 'b', 'c', 'aa', 'ab', 'b0', '', 'B', 'e100', Buffer.from([255]), Buffer.from([0, 1])]);
+}
+
+/** A lex range bound: inclusive, exclusive, the infinities, or invalid (no '[' or '('). */
+function lexBound(r: Rand): Arg {
+  return r.pick<Arg>(['[a', '(a', '[b', '(b', '[aa', '(e100', '[e2', '-', '+', '[', '(', 'a', '', '-x', Buffer.from([91, 255])]);
+}
+
+/** The fcall family's libraries: valid ones (lib2 in two versions) and erroneous ones. */
+const LIBRARIES = [
+  `#!lua name=lib1
+redis.register_function('get1', function(keys, args) return redis.call('GET', keys[1]) end)
+redis.register_function{function_name='ro1', callback=function(keys, args) return redis.call('GET', keys[1]) end, flags={'no-writes'}}
+redis.register_function('set1', function(keys, args) return redis.call('SET', keys[1], args[1]) end)`,
+  `#!lua name=lib2
+redis.register_function{function_name='len2', callback=function(keys, args) return redis.pcall('STRLEN', keys[1]) end, flags={'no-writes', 'allow-stale'}}
+redis.register_function('incr2', function(keys, args) return redis.call('INCR', keys[1]) end)
+redis.register_function('err2', function(keys, args) return redis.error_reply('MYERR bad ' .. tostring(args[1])) end)
+redis.register_function{function_name='pwrite2', callback=function(keys, args) return redis.pcall('SET', keys[1], 'x') end, flags={'no-writes'}}`,
+  `#!lua name=lib2
+redis.register_function('raise2', function(keys, args) return redis.call('LPUSH', keys[1], args[1]) end)
+redis.register_function{function_name='tbl2', callback=function(keys, args) return {1, 'two', {3.5, false}, redis.status_reply('OK')} end, flags={'no-writes', 'no-cluster'}}`,
+  `#!lua name=lib3
+redis.register_function('get1', function(keys, args) return 1 end)`,
+  `#!lua name=lib3
+redis.register_function{function_name='f3', callback=function() return 1 end, flags={'bogus'}}`,
+  `#!lua name=lib3
+return 1`,
+  `#!js name=lib3
+1`,
+  `redis.register_function('f3', function() return 1 end)`,
+  `#!lua name=lib3 bogus=1
+redis.register_function('f3', function() return 1 end)`,
+  `#!lua name=lib3
+redis.register_function('f-3', function() return 1 end)`,
+  `#!lua name=lib3
+redis.call('SET', 'k1', 'v')`,
+];
+
 /** command name -> generators; a family participates when its first command exists in Redust. */
 const GENERATORS: Record<string, Gen[]> = {
   set: [
@@ -469,6 +514,38 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['XCLAIM', r.key(), r.pick(['g1', 'g2']), r.pick(['c1', 'c2', 'c3']), '0', r.streamId(), ...(r.next() < 0.4 ? [r.streamId()] : []), ...(r.next() < 0.4 ? ['JUSTID'] : [])] }),
     (r) => ({ args: ['XAUTOCLAIM', r.key(), r.pick(['g1', 'g2']), r.pick(['c1', 'c2']), '0', r.pick(['0-0', '0', '2-0', 'x']), ...(r.next() < 0.5 ? ['COUNT', r.pick(['1', '3', '0'])] : []), ...(r.next() < 0.3 ? ['JUSTID'] : [])] }),
     (r) => ({ args: ['XSETID', r.key(), r.streamId()] }),
+  ],
+  // Stream introspection over the xadd family's streams: the clock readings (consumers' idle and
+  // seen times, pending entries' delivery times) masked.
+  xinfo: [
+    (r) => ({ args: ['XINFO', 'STREAM', r.key(), ...r.pick<string[]>([[], [], ['FULL'], ['FULL', 'COUNT', r.pick(['0', '1', '2', '-1', 'x'])], ['FULL', 'COUNT'], ['BOGUS']])], opts: { maskTimes: true } }),
+    (r) => ({ args: ['XINFO', 'GROUPS', r.key(), ...(r.next() < 0.1 ? ['x'] : [])], opts: { maskTimes: true } }),
+    (r) => ({ args: ['XINFO', 'CONSUMERS', r.key(), r.pick(['g1', 'g2', 'g3']), ...(r.next() < 0.1 ? ['x'] : [])], opts: { maskTimes: true } }),
+    (r) => ({ args: ['XINFO', r.pick(['NOSUCH', 'STREAM', 'HELP'])] }),
+  ],
+  // Lex ranges, over keys of their own (zl0-zl3) whose members all have score 0: over members of
+  // different scores Redis's answer depends on its skip list's levels.
+  zrangebylex: [
+    (r) => ({ args: ['ZADD', lexKey(r), ...Array.from({ length: r.int(1, 3) }, () => ['0', lexMember(r)]).flat()] }),
+    (r) => { const n = r.pick([20, 150]); const b = r.int(0, 50); return { args: ['ZADD', lexKey(r), ...Array.from({ length: n }, (_, i) => ['0', `e${String((b + i * 7) % 300).padStart(3, '0')}`]).flat()] }; },
+    (r) => ({ args: [r.pick(['ZRANGEBYLEX', 'ZREVRANGEBYLEX']), lexKey(r), lexBound(r), lexBound(r), ...(r.next() < 0.4 ? ['LIMIT', r.pick(['0', '1', '-1', '3']), r.pick(['1', '2', '-1', '0', '100', 'x'])] : [])] }),
+    (r) => ({ args: ['ZLEXCOUNT', lexKey(r), lexBound(r), lexBound(r)] }),
+    (r) => ({ args: ['ZREMRANGEBYLEX', lexKey(r), lexBound(r), lexBound(r)] }),
+    (r) => ({ args: ['ZRANGE', lexKey(r), lexBound(r), lexBound(r), 'BYLEX', ...(r.next() < 0.4 ? ['REV'] : []), ...(r.next() < 0.4 ? ['LIMIT', r.pick(['0', '1', '-1']), r.pick(['1', '3', '-1'])] : []), ...(r.next() < 0.1 ? ['WITHSCORES'] : [])] }),
+    (r) => ({ args: ['ZRANGESTORE', lexKey(r), lexKey(r), lexBound(r), lexBound(r), 'BYLEX', ...(r.next() < 0.3 ? ['REV'] : []), ...(r.next() < 0.3 ? ['LIMIT', r.pick(['0', '1', '-1']), r.pick(['1', '3', '-1'])] : [])] }),
+    (r) => ({ args: [r.pick(['ZREM', 'ZSCORE', 'ZRANK']), lexKey(r), lexMember(r)] }),
+    (r) => ({ args: r.pick([['ZCARD'], ['OBJECT', 'ENCODING']]).concat(lexKey(r)) }),
+    (r) => ({ args: r.next() < 0.5 ? ['DEL', lexKey(r)] : ['SET', 'zl3', 'v'] }),
+  ],
+  // Functions: fixed libraries (lib1 and lib2, lib2's second version replacing the first), their
+  // read and write functions through FCALL and FCALL_RO, the flags and the libraries' errors.
+  fcall: [
+    (r) => ({ args: ['FUNCTION', 'LOAD', ...(r.next() < 0.4 ? ['REPLACE'] : []), r.pick(LIBRARIES)] }),
+    (r) => ({ args: [r.pick(['FCALL', 'FCALL', 'FCALL_RO']), r.pick(['get1', 'ro1', 'set1', 'len2', 'incr2', 'err2', 'raise2', 'pwrite2', 'tbl2', 'nosuch']), r.pick(['1', '1', '0', '2', '-1', 'x']), r.key(), r.value()] }),
+    (r) => ({ args: ['FUNCTION', 'DELETE', r.pick(['lib1', 'lib2', 'lib3', 'nosuch'])] }),
+    (r) => ({ args: ['FUNCTION', 'LIST', ...(r.next() < 0.4 ? ['LIBRARYNAME', r.pick(['lib', 'lib1', 'x', '*'])] : []), ...(r.next() < 0.3 ? ['WITHCODE'] : []), ...(r.next() < 0.05 ? ['BOGUS'] : [])], opts: { deepUnordered: true } }),
+    () => ({ args: ['FUNCTION', 'STATS'], opts: { deepUnordered: true } }),
+    (r) => ({ args: ['FUNCTION', 'FLUSH', ...(r.next() < 0.5 ? [r.pick(['SYNC', 'ASYNC', 'x'])] : [])] }),
   ],
 };
 

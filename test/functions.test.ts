@@ -251,6 +251,23 @@ for (const engine of enginesUnderTest()) {
     assert.is(r.t, 'error');
   });
 
+  diffTest(t, 'error and status replies made from binary strings: raw bytes up to the first NUL, CR/LF as spaces', async ({ d }) => {
+    // (Redis reads their text as a C string; Redust decoded it as UTF-8, 0xff becoming 0xfd.)
+    await d.check(['FUNCTION', 'LOAD', 'REPLACE', lib(
+      '#!lua name=errtext',
+      "redis.register_function('err', function(keys, args) return redis.error_reply('MYERR bad ' .. args[1]) end)",
+      "redis.register_function('errtable', function(keys, args) return {err = args[1]} end)",
+      "redis.register_function('raise', function(keys, args) error(args[1]) end)",
+      "redis.register_function('raisetable', function(keys, args) error({err = args[1], source = args[1], line = 1}) end)",
+      "redis.register_function('status', function(keys, args) return redis.status_reply(args[1]) end)",
+    )]);
+    for (const arg of [Buffer.from([0, 0xff, 13, 10]), Buffer.from('a\xffb\x00c', 'latin1'), Buffer.from('a\xe9\r\nb\x80', 'latin1'), Buffer.from([0xc3, 0xa9, 0xff])]) {
+      for (const f of ['err', 'errtable', 'raise', 'raisetable', 'status']) await d.check(['FCALL', f, '0', arg]);
+      await d.check(['EVAL', 'return redis.error_reply(ARGV[1])', '0', arg]);
+      await d.check(['EVAL', 'return {ok = ARGV[1]}', '0', arg]);
+    }
+  });
+
   diffTest(t, 'FCALL inside MULTI, EVAL and FUNCTION from scripts', async ({ d }) => {
     await d.check(['FUNCTION', 'LOAD', MAIN_LIB]);
     await d.all([

@@ -137,7 +137,9 @@ export class LuaReply implements Reply, BulkSink {
     if (kind === K.ARRAY) ex.lua_createtable(L, n > 0 ? n : 0, 0);
     else {
       ex.lua_createtable(L, 0, 1);
-      ex.lua_createtable(L, 0, n > 0 ? (kind === K.MAP ? n >> 1 : n) : 0);
+      // (The inner table starts empty and grows, as Redis's lua_newtable: presized, keys that
+      // collide land in other nodes, and pairs() lists them in another order than Redis's.)
+      ex.lua_createtable(L, 0, 0);
     }
     if (n <= 0 && id === 0) {
       this.closeTable(kind);
@@ -325,7 +327,7 @@ export class LuaReply implements Reply, BulkSink {
     const L = this.L;
     const n = this.fIdx[d.pos];
     ex.lua_createtable(L, 0, 1);
-    ex.lua_createtable(L, 0, kind === K.MAP ? n >> 1 : n);
+    ex.lua_createtable(L, 0, 0); // (grown from empty: see open())
     if (kind === K.MAP) {
       for (let i = 1; i + 1 <= n; i += 2) {
         ex.lua_rawgeti(L, -3, big(i));

@@ -608,6 +608,18 @@ export class LuaWasm {
     return this.hb.latin1Slice(p, p + n);
   }
 
+  /**
+   * The string at idx as Redis reads it with lua_tostring where it wants a C string (an error's
+   * or a status reply's text, sdsnew): latin1 up to its first NUL; null when not a string/number.
+   */
+  toCString(L: number, idx: number): string | null {
+    const p = this.ex.lua_tolstring(L, idx, this.lenPtr);
+    if (p === 0) return null;
+    const n = this.u32[this.lenPtr >> 2];
+    const z = this.hb.indexOf(0, p); // (found by p + n at the latest: Lua ends every string with a NUL)
+    return this.hb.latin1Slice(p, z >= 0 && z < p + n ? z : p + n);
+  }
+
   toUtf8(L: number, idx: number): string | null {
     const p = this.ex.lua_tolstring(L, idx, this.lenPtr);
     if (p === 0) return null;

@@ -925,12 +925,12 @@ export class Sandbox {
     const ex = w.ex;
     const L = this.L;
     if (ex.lua_type(L, -1) !== LUA_TTABLE) {
-      const s = ex.lua_isstring(L, -1) ? w.toUtf8(L, -1) : null;
+      const s = ex.lua_isstring(L, -1) ? w.toCString(L, -1) : null;
       return { msg: s !== null ? 'ERR ' + s : 'ERR unknown error', source: null, line: null };
     }
     const field = (k: string): string | null => {
       w.getfield(L, -1, k);
-      const v = ex.lua_isstring(L, -1) ? w.toUtf8(L, -1) : null;
+      const v = ex.lua_isstring(L, -1) ? w.toCString(L, -1) : null;
       ex.lua_settop(L, -2);
       return v;
     };
@@ -941,7 +941,7 @@ export class Sandbox {
     const ex = this.w.ex;
     const L = this.L;
     if (ex.lua_type(L, -1) !== LUA_TTABLE) {
-      const msg = ex.lua_isstring(L, -1) ? (this.w.toUtf8(L, -1) ?? '') : 'execution failure';
+      const msg = ex.lua_isstring(L, -1) ? (this.w.toCString(L, -1) ?? '') : 'execution failure';
       out.error(`ERR Error running script ${funcname}, ${msg.slice(0, 100)}`);
       return;
     }
@@ -1104,7 +1104,7 @@ export class Sandbox {
         }
         ex.lua_settop(L, -2);
         if (this.tableField('ok') === LUA_TSTRING) {
-          out.simple(w.toUtf8(L, -1)!.replace(/[\r\n]/g, ' '));
+          out.simple(w.toCString(L, -1)!.replace(/[\r\n]/g, ' '));
           ex.lua_settop(L, -3);
           return;
         }

@@ -27,7 +27,16 @@ export interface CompareOptions {
    * Redis 7.0 lists single-command rules in its command table's hash order, random per process).
    */
   wordsUnordered?: boolean;
+  /**
+   * Mask the clock readings of stream introspection (XINFO): the value after an 'idle' or
+   * 'seen-time' field, and integers of 10^12 and more (Unix times in milliseconds: a pending
+   * entry's delivery time), which the two servers never read at the same millisecond.
+   */
+  maskTimes?: boolean;
 }
+
+const TIME_FIELDS = new Set(['idle', 'seen-time']);
+const MASKED_TIME: RespNode = { t: 'simple', v: '(a time)' };
 
 function sortKey(n: RespNode): string {
   return renderNode(n);
@@ -37,12 +46,19 @@ export function normalize(n: RespNode, opts: CompareOptions, depth = 0): RespNod
   if (opts.typeOnly) return { t: 'simple', v: `(a reply of type ${n.t})` };
   if (opts.errorCodeOnly && n.t === 'error') return { t: 'error', v: n.v.split(' ')[0] };
   if (opts.remainingTime && n.t === 'int' && n.v >= 1000n) return { t: 'int', v: 1000n };
+  if (opts.maskTimes && n.t === 'int' && n.v >= 1_000_000_000_000n) return MASKED_TIME;
   if (opts.wordsUnordered && (n.t === 'bulk' || n.t === 'simple')) {
     const words = (n.t === 'bulk' ? n.v.toString('latin1') : n.v).split(' ').sort().join(' ');
     return n.t === 'bulk' ? { t: 'bulk', v: Buffer.from(words, 'latin1') } : { t: 'simple', v: words };
   }
   if (n.t === 'array' || n.t === 'set' || n.t === 'push' || n.t === 'map') {
     let v = n.v.map((x) => normalize(x, opts, depth + 1));
+    if (opts.maskTimes) {
+      for (let i = 0; i + 1 < v.length; i++) {
+        const f = v[i];
+        if ((f.t === 'bulk' || f.t === 'simple') && v[i + 1].t === 'int' && TIME_FIELDS.has(f.t === 'bulk' ? f.v.toString('latin1') : f.v)) v[i + 1] = MASKED_TIME;
+      }
+    }
     if ((opts.unordered && depth === 0) || opts.deepUnordered) {
       if (n.t === 'map') {
         const pairs: [RespNode, RespNode][] = [];
