@@ -791,7 +791,15 @@ const PLACEHOLDERS: [RegExp, string][] = [
 
 /** Map a 5.4 compile or runtime error message to 5.1's wording. */
 export function fixMessage51(msg: string): string {
-  if (msg.includes("'<\\")) for (const [re, s] of PLACEHOLDERS) msg = msg.replace(re, s);
+  if (msg.includes("'<\\")) {
+    for (const [re, s] of PLACEHOLDERS) msg = msg.replace(re, s);
+    // 5.4 quotes any other non-printable byte as '<\N>'; 5.1's luaX_token2str writes a control
+    // character as char(N) and any other byte as itself (C's iscntrl/isprint, "C" locale)
+    msg = msg.replace(/'<\\(\d+)>'/g, (_, d: string) => {
+      const c = Number(d);
+      return c < 32 || c === 127 ? `'char(${c})'` : `'${String.fromCharCode(c)}'`;
+    });
+  }
   if (msg.includes(GOTO_METHOD)) msg = msg.split(`local '${GOTO_METHOD}'`).join("method 'goto'");
   if (msg.includes(GOTO_NAME) || msg.includes(USER_PREFIX)) {
     msg = msg.replace(/[A-Za-z_][A-Za-z0-9_]*/g, (w) => (w.startsWith(USER_PREFIX) ? w.slice(USER_PREFIX.length) : w === GOTO_NAME ? 'goto' : w));

@@ -542,7 +542,7 @@ export class Sandbox {
     const oneResult = lua51 && chunkname === '@user_script';
     const t = lua51 ? translate51(src, oneResult) : src;
     if (w.load(L, t === src ? code : Buffer.from(t, 'latin1'), chunkname) !== 0) {
-      let msg = fixMessage51(w.toUtf8(L, -1) ?? 'unknown error');
+      let msg = fixMessage51(w.toCString(L, -1) ?? 'unknown error');
       ex.lua_settop(L, 0);
       // At Lua's 200-local limit the front end's counter local is one too many: as an upvalue.
       if (lua51 && msg.includes('main function has more than 200 local variables')) {
@@ -553,7 +553,7 @@ export class Sandbox {
         // A syntax error inside a wrapped return would be reported near the ')' we added: the
         // message comes from the chunk as the script wrote it.
         const plain = translate51(src);
-        if (w.load(L, plain === src ? code : Buffer.from(plain, 'latin1'), chunkname) !== 0) msg = fixMessage51(w.toUtf8(L, -1) ?? 'unknown error');
+        if (w.load(L, plain === src ? code : Buffer.from(plain, 'latin1'), chunkname) !== 0) msg = fixMessage51(w.toCString(L, -1) ?? 'unknown error');
         ex.lua_settop(L, 0);
       }
       return msg;
