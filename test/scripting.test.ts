@@ -302,6 +302,14 @@ for (const engine of enginesUnderTest()) {
     }
   });
 
+  diffTest(t, 'a RESP3 array with nulls is a Lua table with holes whose #t is the border 5.1 finds', async ({ d }) => {
+    await d.check(['MSET', 'a', '1', 'b', '2']);
+    const script = "redis.setresp(3) local t = redis.call('MGET', unpack(ARGV)) local n = 0 for k in pairs(t) do n = n + 1 end return {#t, n}";
+    for (const keys of ['axb', 'abx', 'xabxbxxa', 'axxxxxxb', 'abbxabbax', 'axbxaxbaxbbxxaaax', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxa', 'abababababababababxxxxxxxxxxxx']) {
+      await d.check(['EVAL', script, '0', ...keys.split('').map((k) => (k === 'x' ? 'missing' : k))]);
+    }
+  });
+
   diffTest(t, 'KEYS and ARGV are fresh tables on every call', async ({ d }) => {
     for (const m of MUTATORS) {
       for (const [nk, args] of [['1', ['a', 'b']], ['2', ['a', 'b', 'c']], ['0', []], ['1', ['a']]] as [string, string[]][]) {

@@ -134,7 +134,9 @@ export class LuaReply implements Reply, BulkSink {
     if (!this.room(6)) return;
     const ex = this.w.ex;
     const L = this.L;
-    if (kind === K.ARRAY) ex.lua_createtable(L, n > 0 ? n : 0, 0);
+    // (A RESP3 array may hold nulls, which become holes: it starts empty and grows as Redis's
+    // lua_newtable does, so that #t finds the border 5.1 finds. RESP2 arrays have no holes.)
+    if (kind === K.ARRAY) ex.lua_createtable(L, n > 0 && this.resp === 2 ? n : 0, 0);
     else {
       ex.lua_createtable(L, 0, 1);
       // (The inner table starts empty and grows, as Redis's lua_newtable: presized, keys that

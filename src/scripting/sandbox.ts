@@ -1191,7 +1191,8 @@ export class Sandbox {
     else if (v === NULL) ex.lua_pushnil(L);
     else if (Array.isArray(v)) {
       ex.luaL_checkstack(L, 3, 0);
-      ex.lua_createtable(L, v.length, 0);
+      // (grown from empty when it has holes, and maps and sets always, as LuaReply builds them)
+      ex.lua_createtable(L, v.includes(NULL) ? 0 : v.length, 0);
       for (let i = 0; i < v.length; i++) {
         this.pushReply(L, v[i]);
         ex.lua_rawseti(L, -2, big(i + 1));
@@ -1205,7 +1206,7 @@ export class Sandbox {
     } else if (v instanceof MapReply) {
       ex.luaL_checkstack(L, 4, 0);
       ex.lua_createtable(L, 0, 1);
-      ex.lua_createtable(L, 0, v.items.length >> 1);
+      ex.lua_createtable(L, 0, 0);
       for (let i = 0; i + 1 < v.items.length; i += 2) {
         this.pushReply(L, v.items[i]);
         this.pushReply(L, v.items[i + 1]);
@@ -1215,7 +1216,7 @@ export class Sandbox {
     } else if (v instanceof SetReply) {
       ex.luaL_checkstack(L, 4, 0);
       ex.lua_createtable(L, 0, 1);
-      ex.lua_createtable(L, 0, v.items.length);
+      ex.lua_createtable(L, 0, 0);
       for (let i = 0; i < v.items.length; i++) {
         this.pushReply(L, v.items[i]);
         ex.lua_pushboolean(L, 1);
