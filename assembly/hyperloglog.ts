@@ -103,3 +103,52 @@ export function hllDenseRaise(p: u32, max: u32): void {
     r += 3;
   }
 }
+
+// -- PFADD on a dense value (the fast lane, assembly/lane.ts) ------------------------------------
+
+/** Redis's MurmurHash64A (hyperloglog.c), little-endian loads as on x86. */
+function murmurHash64A(p: u32, len: u32, seed: u64): u64 {
+  const m: u64 = 0xc6a4a7935bd1e995;
+  let h: u64 = seed ^ (<u64>len * m);
+  const end = p + (len - (len & 7));
+  while (p != end) {
+    let k = load<u64>(p);
+    k *= m;
+    k ^= k >> 47;
+    k *= m;
+    h ^= k;
+    h *= m;
+    p += 8;
+  }
+  const rest = len & 7;
+  if (rest != 0) {
+    for (let j: i32 = <i32>rest - 1; j >= 0; j--) h ^= <u64>load<u8>(p + <u32>j) << (<u64>j * 8);
+    h *= m;
+  }
+  h ^= h >> 47;
+  h *= m;
+  h ^= h >> 47;
+  return h;
+}
+
+/**
+ * hllAdd's dense case for the element [p, p + len) on the registers at regs (hllPatLen, then
+ * HLL_DENSE_SET_REGISTER if higher): 1 when a register changed, else 0.
+ */
+export function hllDenseAdd(regs: u32, p: u32, len: u32): u32 {
+  const hash = murmurHash64A(p, len, 0xadc83b19);
+  const index = <u32>(hash & <u64>(REGISTERS - 1));
+  // The run of zeros after the 14 index bits, plus one, at most Q + 1 = 51.
+  const count = <u32>ctz((hash >> 14) | (<u64>1 << 50)) + 1;
+  const bitpos = index * 6;
+  const byte = regs + (bitpos >> 3);
+  const fb = bitpos & 7;
+  const b0 = <u32>load<u8>(byte);
+  // (A register spills into the next byte only when it starts past bit 2.)
+  const b1: u32 = fb > 2 ? <u32>load<u8>(byte, 1) : 0;
+  const old = ((b0 >> fb) | (b1 << (8 - fb))) & 63;
+  if (count <= old) return 0;
+  store<u8>(byte, <u8>((b0 & ~(<u32>63 << fb)) | (count << fb)));
+  if (fb > 2) store<u8>(byte, <u8>((b1 & ~(<u32>63 >> (8 - fb))) | (count >> (8 - fb))), 1);
+  return 1;
+}

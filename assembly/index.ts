@@ -49,6 +49,8 @@ export {
   lCreate, lMemory, lPush, lPop, dbListPush, dbListPop, lIndex, lSet, lRange, lInsert, lRemove, lTrim, lPos, lClone, lNodes, lSetFill,
 } from './list';
 
+export { laneRun, laneStats } from './lane';
+
 /** Initialise the arena and the I/O regions. Returns the RES struct address, 0 on failure. */
 export function init(seedA: u32, seedB: u32): u32 {
   arenaInit();

@@ -442,7 +442,11 @@ export function dbLookup(db: u32, klen: u32, now: f64, doTouch: i32): i32 {
  * expired -- dbLookup reclaims it --, a string, a JS container, another kind).
  */
 export function dbFindNative(db: u32, klen: u32, now: f64, kind: u32): u32 {
-  const kp = scratchPtr;
+  return findNativeAt(db, scratchPtr, klen, now, kind);
+}
+
+/** dbFindNative of the key at [kp, kp + klen) (the fast lane's keys are where its input is). */
+export function findNativeAt(db: u32, kp: u32, klen: u32, now: f64, kind: u32): u32 {
   const e = dictFind(db, kp, klen, hashBytes(kp, klen));
   if (e == 0 || vlenOf(e) != VLEN_HANDLE || isExpired(db, e, now)) return 0;
   const h = load<i32>(valPart(e));
@@ -451,6 +455,24 @@ export function dbFindNative(db: u32, klen: u32, now: f64, kind: u32): u32 {
   if ((load<u32>(c, NC_INFO) & NK_MASK) != kind) return 0;
   touch(e, now);
   return c;
+}
+
+/**
+ * A read lookup of the key at [kp, kp + klen) for the fast lane: ST_MISSING; ST_STRING with RES
+ * ptr/len, touched as dbLookup touches; or ST_HANDLE for anything else (a container, or an
+ * expired key, left as it is for the general path to reclaim).
+ */
+export function stringAt(db: u32, kp: u32, klen: u32, now: f64): i32 {
+  const e = dictFind(db, kp, klen, hashBytes(kp, klen));
+  if (e == 0) return ST_MISSING;
+  if (vlenOf(e) == VLEN_HANDLE || isExpired(db, e, now)) return ST_HANDLE;
+  touch(e, now);
+  return reportValue(e);
+}
+
+/** Whether the key at [kp, kp + klen) has an entry, expired or not (no access, no expiry). */
+export function keyPresentAt(db: u32, kp: u32, klen: u32): bool {
+  return dictFind(db, kp, klen, hashBytes(kp, klen)) != 0;
 }
 
 /**
@@ -1144,10 +1166,14 @@ function lineEnd(p: u32, end: u32): u32 {
  * dead code.
  */
 export function dbPrefetch(db: u32, len: u32, max: u32): u32 {
+  return prefetchAt(db, scratchPtr, len, max);
+}
+
+/** dbPrefetch of the requests at [base, base + len) (the fast lane's input, assembly/lane.ts). */
+export function prefetchAt(db: u32, base: u32, len: u32, max: u32): u32 {
   if (max > PF_MAX) max = PF_MAX;
   const s0 = load<u32>(db, D_S0);
   if (s0 == 0) return 0;
-  const base = scratchPtr;
   const end = base + len;
   let p = base;
   let n: u32 = 0;

@@ -508,32 +508,41 @@ function pushRecordsEach(c: u32, where: u32, p: u32, n: u32): i32 {
     const len = load<u32>(p);
     const src = p + 4;
     p = src + len;
-    let ok: bool;
-    if (where == 0) {
-      const h = load<u32>(c, NC_P);
-      ok = insertAt(c, h, h != 0 ? load<u32>(h, N_START) : 0, src, len);
-    } else {
-      const t = load<u32>(c, NC_AUX);
-      ok = insertAt(c, t, t != 0 ? load<u32>(t, N_END) : 0, src, len);
-    }
-    if (!ok) {
-      // All or nothing: take back the i elements this call pushed (removals cannot fail).
-      for (let j: u32 = 0; j < i; j++) {
-        if (where == 0) {
-          const h = load<u32>(c, NC_P);
-          const off = load<u32>(h, N_START);
-          delEntry(c, h, off, fwd(h + off));
-        } else {
-          const t = load<u32>(c, NC_AUX);
-          const end = load<u32>(t, N_END);
-          const sz = back(t + end);
-          delEntry(c, t, end - sz, sz);
-        }
-      }
+    if (!lPushAt(c, where, src, len)) {
+      lUnpush(c, where, i);
       return -1;
     }
   }
   return <i32>load<u32>(c, NC_COUNT);
+}
+
+/** Push [src, src + len) at the head (where 0) or tail (1): false on OOM (nothing pushed). */
+export function lPushAt(c: u32, where: u32, src: u32, len: u32): bool {
+  if (where == 0) {
+    const h = load<u32>(c, NC_P);
+    return insertAt(c, h, h != 0 ? load<u32>(h, N_START) : 0, src, len);
+  }
+  const t = load<u32>(c, NC_AUX);
+  return insertAt(c, t, t != 0 ? load<u32>(t, N_END) : 0, src, len);
+}
+
+/**
+ * Take back the last k pushes at that end (a multi-element push is all or nothing: after an OOM
+ * part-way, the elements it pushed are removed; removals cannot fail).
+ */
+export function lUnpush(c: u32, where: u32, k: u32): void {
+  for (let j: u32 = 0; j < k; j++) {
+    if (where == 0) {
+      const h = load<u32>(c, NC_P);
+      const off = load<u32>(h, N_START);
+      delEntry(c, h, off, fwd(h + off));
+    } else {
+      const t = load<u32>(c, NC_AUX);
+      const end = load<u32>(t, N_END);
+      const sz = back(t + end);
+      delEntry(c, t, end - sz, sz);
+    }
+  }
 }
 
 /**
@@ -543,6 +552,11 @@ function pushRecordsEach(c: u32, where: u32, p: u32, n: u32): i32 {
  */
 export function lPop(c: u32, where: u32, count: u32, resp: u32): i32 {
   outReset();
+  return lPopAppend(c, where, count, resp);
+}
+
+/** lPop appending to what the out buffer holds (the fast lane's replies, assembly/lane.ts). */
+export function lPopAppend(c: u32, where: u32, count: u32, resp: u32): i32 {
   outOom = false;
   let k: u32 = 0;
   while (k < count && load<u32>(c, NC_COUNT) > 0) {
@@ -921,6 +935,5 @@ export function lReserveDone(): void {
 
 /** RPUSH of [src, src + len) (RDB load, assembly/rdbload.ts): false on OOM (nothing pushed). */
 export function lPushTailAt(c: u32, src: u32, len: u32): bool {
-  const t = load<u32>(c, NC_AUX);
-  return insertAt(c, t, t != 0 ? load<u32>(t, N_END) : 0, src, len);
+  return lPushAt(c, 1, src, len);
 }

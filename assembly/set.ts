@@ -381,7 +381,11 @@ export function sHas(c: u32, ml: u32): i32 {
 
 /** SREM: 1 removed, 0 absent. */
 export function sDelete(c: u32, ml: u32): i32 {
-  const mp = getScratch();
+  return sDeleteAt(c, getScratch(), ml);
+}
+
+/** sDelete of the member at [mp, mp + ml) (which may be the member's own bytes in the set). */
+export function sDeleteAt(c: u32, mp: u32, ml: u32): i32 {
   if (!ncIsBig(c)) {
     if (!string2ll(mp, ml)) return 0;
     const pos = isSearch(c, parsed);

@@ -188,6 +188,13 @@ export interface Db {
    */
   prefetch(input: Buffer, start: number, maxCommands: number): void;
   /**
+   * The fast lane (optional: the wasm engine has it, assembly/lane.ts; the server decides when it
+   * may run, src/server/lane.ts): run the simple commands at the start of input[start..] inside
+   * the engine, append their replies to `out`, fill `stats` (LANE_STATS_BYTES / 4 counters, laid
+   * out as src/engine/wasm/abi.ts's LS_* offsets) and return the input bytes consumed (0: none).
+   */
+  runLane?(input: Buffer, start: number, params: LaneParams, out: BulkSink, stats: Uint32Array): number;
+  /**
    * APPEND: appends `suffix` to the string at `key`, keeping its TTL and making its encoding raw,
    * and returns the new length; or, changing nothing, APPEND_MISSING (no such key after lazy
    * expiry, as get(): the caller creates it), APPEND_WRONGTYPE, or APPEND_TOO_BIG (the result
@@ -382,6 +389,19 @@ export interface SnapshotHook {
 }
 
 /** Where Db.writeBulk writes: the RespWriter's bulk methods. */
+/** The settings a fast-lane run reads (Db.runLane), refreshed by the server per run. */
+export interface LaneParams {
+  resp3: boolean;
+  listFill: number;
+  maxIntset: number;
+  hashMaxValue: number;
+  hashMaxEntries: number;
+  /** proto-max-bulk-len (GETBIT's offset limit). */
+  maxBulkLen: number;
+  zsetMaxEntries: number;
+  zsetMaxValue: number;
+}
+
 export interface BulkSink {
   /** Append a RESP bulk string of a value as the engine returns values. */
   bulk(v: BulkValue): void;

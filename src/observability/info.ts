@@ -201,6 +201,7 @@ const SECTIONS: Record<string, Section> = {
       'io_threaded_writes_processed:0',
       'reply_buffer_shrinks:0',
       'reply_buffer_expands:0',
+      `redust_lane_commands:${st.laneCommands}`,
     ];
   },
   replication(c) {

@@ -127,6 +127,11 @@ export interface RequestHandler {
    * command parsed and dispatched the normal way instead (nothing is consumed then).
    */
   fast?(kind: number, key: Buffer, value: Buffer | null): boolean;
+  /**
+   * Optional: at a command boundary (buf[pos] is '*'), run what the engine's fast lane serves
+   * from there (src/server/lane.ts); returns the bytes it consumed, 0 when it ran nothing.
+   */
+  lane?(buf: Buffer, pos: number): number;
 }
 
 export const FAST_GET = 1;
@@ -221,8 +226,9 @@ export class RequestParser {
 
   /**
    * Feed received bytes; calls `h.command` for each complete command (or `h.fast` for the plain
-   * GET/SET forms it accepts), `h.proceed` before the first and after each, `h.lookahead` every
-   * LOOKAHEAD_COMMANDS commands of a pipelined batch. Throws ProtocolError on malformed input.
+   * GET/SET forms it accepts, or `h.lane` for a run of commands at a command boundary),
+   * `h.proceed` before the first and after each, `h.lookahead` every LOOKAHEAD_COMMANDS commands
+   * of a pipelined batch. Throws ProtocolError on malformed input.
    */
   feed(chunk: Buffer, h: RequestHandler): void {
     // A client that may not proceed (blocked, or closing) keeps what it sends unparsed until it
@@ -259,6 +265,14 @@ export class RequestParser {
     while (this.buf !== null && this.pos < this.buf.length) {
       const buf = this.buf;
       if (this.multibulkLen === 0 && buf[this.pos] === 42 /* '*' */) {
+        if (h.lane !== undefined) {
+          const used = h.lane(buf, this.pos);
+          if (used > 0) {
+            this.pos += used;
+            if (!h.proceed()) break;
+            continue;
+          }
+        }
         if (h.lookahead !== undefined && --untilLookahead <= 0) {
           untilLookahead = LOOKAHEAD_COMMANDS;
           if (buf.length - this.pos >= LOOKAHEAD_MIN_BYTES) h.lookahead(buf, this.pos);

@@ -1,7 +1,7 @@
 /**
  * The request parser's callbacks for one client (protocol/parser.ts RequestHandler): commands go
  * to the dispatcher, pipelined batches get the engine's prefetch hint, and plain GET/SET go to
- * the dispatcher's fast path. One object per client, so parsing a read allocates no closures.
+ * the dispatcher's fast path, runs of simple collection commands to the fast lane (lane.ts). One object per client, so parsing a read allocates no closures.
  */
 import type { RequestHandler } from '../protocol/parser';
 import { LOOKAHEAD_COMMANDS } from '../protocol/parser';
@@ -32,6 +32,15 @@ export class ClientInput implements RequestHandler {
   lookahead(buf: Buffer, pos: number): void {
     const db = this.c.db;
     if (db.prefetch !== undefined) db.prefetch(buf, pos, LOOKAHEAD_COMMANDS);
+  }
+
+  lane(buf: Buffer, pos: number): number {
+    const used = this.server.lane.run(this.c, buf, pos);
+    if (used > 0) {
+      const limits = this.server.net.outputLimits;
+      if (limits.active) limits.check(this.c);
+    }
+    return used;
   }
 
   fast(kind: number, key: Buffer, value: Buffer | null): boolean {

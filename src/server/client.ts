@@ -65,6 +65,8 @@ export class Client {
   /** Current command (for CLIENT LIST cmd=, SLOWLOG, errors). */
   cmd: Command | null = null;
   lastCmd: Command | null = null;
+  /** Command boundaries left before this client tries the fast lane again (lane.ts). */
+  laneBackoff = 0;
   argv: Buffer[] = [];
   /** What the current command propagates instead of argv (propagate.ts propagateAs), or null. */
   propagateArgv: Arg[] | null = null;

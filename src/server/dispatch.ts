@@ -218,7 +218,7 @@ export class Dispatcher {
    */
   fastCommand(c: Client, kind: number, key: Buffer, value: Buffer | null): boolean {
     const server = this.server;
-    if ((c.flags & FAST_PATH_BLOCKERS) !== 0 || !c.authenticated || server.busyScript !== null || this.execDepth !== 0 || server.commandGate !== null || server.pause.type !== 0) return false;
+    if (!this.mayShortcut(c)) return false;
     if (kind !== FAST_GET && (server.config.hot.maxmemory > 0 || !server.aof.writeStatusOk)) return false;
     const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
     const user = c.aclUser ?? server.acl.defaultUser;
@@ -231,6 +231,17 @@ export class Dispatcher {
     this.fastKey = this.fastValue = null;
     this.afterCommand();
     return true;
+  }
+
+  /**
+   * Whether a command of `c` may skip processCommand's checks (fastCommand, src/server/lane.ts):
+   * none of them could stop it or change what it does for a client in this state (authenticated,
+   * no MULTI or pub/sub context, CLIENT REPLY, busy script, loading/MISCONF gate or pause), as
+   * long as it is not a write under maxmemory or an AOF write error (the callers check that).
+   */
+  mayShortcut(c: Client): boolean {
+    const server = this.server;
+    return (c.flags & FAST_PATH_BLOCKERS) === 0 && c.authenticated && server.busyScript === null && this.execDepth === 0 && server.commandGate === null && server.pause.type === 0;
   }
 
   /** The argv of the fast-path command being run (for SLOWLOG), built only when needed. */

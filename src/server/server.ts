@@ -27,6 +27,7 @@ import { ALL_COMMANDS } from '../commands';
 import { startMetricsServer } from '../observability/metrics';
 import type http from 'http';
 import { ServerClock } from './clock';
+import { Lane } from './lane';
 import { Dispatcher } from './dispatch';
 import { Networking } from './networking';
 import { WatchRegistry } from './watch';
@@ -54,6 +55,8 @@ export interface ServerStats {
   startTime: number;
   connectionsReceived: number;
   commandsProcessed: number;
+  /** Of commandsProcessed, those the fast lane ran (lane.ts; INFO stats redust_lane_commands). */
+  laneCommands: number;
   rejectedConnections: number;
   expiredKeys: number;
   evictedKeys: number;
@@ -100,6 +103,8 @@ export class Server {
   readonly tracking = new Tracking(this);
   readonly latency = new LatencyMonitor(this);
   readonly dispatcher: Dispatcher;
+  /** The fast lane for pipelined collection commands (lane.ts). */
+  readonly lane: Lane;
   /** Users, permissions, ACL LOG (src/acl/acl.ts). */
   readonly acl: Acl;
   readonly net: Networking;
@@ -159,6 +164,7 @@ export class Server {
       startTime: now,
       connectionsReceived: 0,
       commandsProcessed: 0,
+      laneCommands: 0,
       rejectedConnections: 0,
       expiredKeys: 0,
       evictedKeys: 0,
@@ -187,6 +193,7 @@ export class Server {
     this.table.register(ALL_COMMANDS);
     this.acl = new Acl(this);
     this.dispatcher = new Dispatcher(this);
+    this.lane = new Lane(this);
     this.net = new Networking(this);
     this.cron = new Cron(this);
     this.aof = new Aof(this);
@@ -345,6 +352,7 @@ export class Server {
     const s = this.stats;
     s.connectionsReceived = 0;
     s.commandsProcessed = 0;
+    s.laneCommands = 0;
     s.rejectedConnections = 0;
     s.expiredKeys = 0;
     s.evictedKeys = 0;

@@ -14,6 +14,11 @@ export class WatchRegistry {
   /** "db\0key" -> clients watching it. */
   private readonly byKey = new Map<string, Set<Client>>();
 
+  /** Keys some client watches (the fast lane runs only while there are none: src/server/lane.ts). */
+  get keyCount(): number {
+    return this.byKey.size;
+  }
+
   /**
    * touchWatchedKey: every client watching the key will fail its EXEC -- except one that watched
    * it already expired, when the change is its deletion (`exists` false): logically no change, and

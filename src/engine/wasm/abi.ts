@@ -48,3 +48,32 @@ export const BITOP_NOT: i32 = 3;
 // dictStats (assembly/dict.ts) writes 5 u32 figures then this many chain-length counts
 // (dict.c's DICT_STATS_VECTLEN: the last class is "that many or more").
 export const STATS_VECTLEN: u32 = 50;
+
+// The fast lane (assembly/lane.ts): ids of the commands it runs (the command table's `lane`
+// field: src/commands/table.ts), and the offsets of its stats block (u32 each).
+export const LANE_LPUSH: u32 = 1;
+export const LANE_RPUSH: u32 = 2;
+export const LANE_LPOP: u32 = 3;
+export const LANE_RPOP: u32 = 4;
+export const LANE_SADD: u32 = 5;
+export const LANE_HSET: u32 = 6;
+export const LANE_SPOP: u32 = 7;
+export const LANE_GETBIT: u32 = 8;
+export const LANE_PFADD: u32 = 9;
+export const LANE_ZADD: u32 = 10;
+/** One more than the highest lane id. */
+export const LANE_IDS: u32 = 11;
+/** Stats block: the count of commands run per lane id at 4 * id, then these. */
+export const LS_DIRTY: u32 = 64;
+export const LS_LAST: u32 = 68;
+export const LS_OOM: u32 = 72;
+export const LS_CMDS: u32 = 76;
+export const LS_BYTES: u32 = 80;
+export const LS_HITS: u32 = 84;
+export const LS_MISSES: u32 = 88;
+export const LANE_STATS_BYTES: u32 = 96;
+// laneRun flags.
+export const LANE_RESP3: u32 = 1;
+export const LANE_PREFETCH: u32 = 2;
+/** Strings may not be edited in place (the JS side keeps encoding notes: engine.ts rawKeys). */
+export const LANE_NO_STRING_EDIT: u32 = 4;

@@ -21,13 +21,13 @@
  */
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, EMBSTR_MAX, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc } from '../types';
 import type {
-  EngineSettings,
+  EngineSettings, LaneParams,
   SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo,
   HashValue, HllRegisters, ListValue, MemoryAccount, RdbFastLoader, RdbRecordSink, RdbSaveSettings, RedisValue, SetValue, SnapshotWalk, StringEdit, StringPeek, TableStats, ZSetValue,
 } from '../types';
 import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
-import { NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_OOM, ST_STRING, ST_TOOBIG, VLEN_HANDLE } from './abi';
+import { LANE_NO_STRING_EDIT, LANE_PREFETCH, LANE_RESP3, NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_OOM, ST_STRING, ST_TOOBIG, VLEN_HANDLE } from './abi';
 import { WasmZSet, ZSetHost } from './zset';
 import { NativeCollection, NativeHost, NK_HASH, NK_LIST, NK_ZSET, dictTableStats, isNativeHandle, nativePtr } from './native';
 import { WasmHash, NO_LIMIT } from './hash';
@@ -50,6 +50,12 @@ export { WasmZSet } from './zset';
 const STRING_OUT_MAX = 4096;
 /** Bytes of a pipelined batch handed to dbPrefetch (fits the initial scratch region). */
 const PREFETCH_BYTES = 4096;
+/**
+ * Input bytes one fast-lane run copies to scratch (Db.runLane): a few hundred commands. A run that
+ * stops at its first frame costs this copy, so it stays small (the server also backs off: see
+ * src/server/lane.ts).
+ */
+const LANE_INPUT_MAX = 8192;
 /** Keys below which a Db skips the prefetch (see prefetch). */
 const PREFETCH_MIN_KEYS = 65536;
 
@@ -222,6 +228,33 @@ class WasmDb implements Db {
     w.sync();
     w.u8.set(input.subarray(start, start + len), w.scratch);
     w.x.dbPrefetch(this.ptr, len, maxCommands);
+  }
+
+  /**
+   * Db.runLane: copy (a bounded part of) the input to scratch and let laneRun (assembly/lane.ts)
+   * run the simple commands at its start; replies are copied out once, stats read from its block.
+   */
+  runLane(input: Buffer, start: number, p: LaneParams, out: BulkSink, stats: Uint32Array): number {
+    if (this.snapshotHook !== null) return 0;
+    const engine = this.engine;
+    const w = engine.w;
+    const len = Math.min(input.length - start, LANE_INPUT_MAX);
+    if (len < 8) return 0;
+    w.ensureScratch(len);
+    w.sync();
+    input.copy(w.u8, w.scratch, start, start + len);
+    setListFill(engine, p.listFill);
+    let flags = p.resp3 ? LANE_RESP3 : 0;
+    if (w.x.dbSize(this.ptr) >>> 0 >= this.prefetchMinKeys) flags |= LANE_PREFETCH;
+    if (this.rawKeys.size > 0) flags |= LANE_NO_STRING_EDIT;
+    const used = w.x.laneRun(this.ptr, w.scratch, len, this.clock.now(), flags, Math.min(Math.max(p.maxIntset, 0), INTSET_HARD_MAX), Math.min(p.hashMaxValue, NO_LIMIT), Math.min(p.hashMaxEntries, NO_LIMIT), p.maxBulkLen, Math.min(p.zsetMaxEntries, NO_LIMIT), Math.min(p.zsetMaxValue, NO_LIMIT)) >>> 0;
+    w.sync();
+    const at = engine.laneStatsAt >> 2;
+    const i32 = w.i32;
+    for (let i = 0; i < stats.length; i++) stats[i] = i32[at + i];
+    const n = w.outLen();
+    if (n > 0) out.rawBytes(w.u8, w.outPtr(), n);
+    return used;
   }
 
   has(key: Bytes): boolean {
@@ -899,12 +932,15 @@ export class WasmEngine implements Engine, ZSetHost {
   readonly nativeRegistry: FinalizationRegistry<number>;
   /** Longest string a keyspace entry embeds (VAL_EMBED in assembly/keyspace.ts). */
   readonly valEmbed: number;
+  /** Address of the fast lane's stats block (assembly/lane.ts laneStats). */
+  readonly laneStatsAt: number;
 
   private readonly hll: WasmHllRegisters;
 
   constructor() {
     this.w = new WasmInstance();
     this.valEmbed = this.w.x.keyspaceValEmbed();
+    this.laneStatsAt = this.w.x.laneStats() >>> 0;
     this.hll = new WasmHllRegisters(this.w);
     // A never-stored hash, set or sorted set was garbage-collected: queue it (freed by ncFreeStep).
     this.nativeRegistry = new FinalizationRegistry<number>((ptr) => {

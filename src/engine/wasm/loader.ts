@@ -193,6 +193,8 @@ export interface WasmExports {
   lClone(c: number): number;
   lNodes(c: number): number;
   lSetFill(fill: number): void;
+  laneRun(db: number, base: number, len: number, now: number, flags: number, maxIntset: number, hashMaxValue: number, hashMaxEntries: number, maxBulkLen: number, zsetMaxEntries: number, zsetMaxValue: number): number;
+  laneStats(): number;
 }
 
 /**
@@ -352,6 +354,8 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   lClone: 1,
   lNodes: 1,
   lSetFill: 1,
+  laneRun: 11,
+  laneStats: 0,
 };
 
 /** Throws when the module's exports differ from what this build of the loader calls. */

@@ -1,0 +1,371 @@
+/*
+ * lane.ts -- the fast lane: a pipelined run of simple collection commands executed inside linear
+ * memory, without a JavaScript call per command.
+ *
+ * JS (src/server/lane.ts) copies a client's unparsed input to the scratch region and calls
+ * laneRun only when nothing a command could trigger needs JavaScript (no keyspace events, WATCH,
+ * tracking, blocked clients, MONITOR, AOF, maxmemory, snapshot in progress, ACL limits...: the
+ * conditions are listed there). laneRun reads complete RESP multibulk frames one by one and runs
+ * each one that is, byte for byte, a form it serves:
+ *   LPUSH/RPUSH key element [element ...]   on an existing list
+ *   LPOP/RPOP key                           on a list of 2 or more elements, or a missing key
+ *   SADD key member [member ...]            on an existing set
+ *   HSET key field value [field value ...]  on an existing hash, every field and value within
+ *                                           hash-max-listpack-value
+ *   SPOP key                                on a set of 2 or more members, or a missing key
+ *   GETBIT key offset                       on a string or a missing key, the offset a plain
+ *                                           decimal below proto-max-bulk-len * 8
+ *   PFADD key element [element ...]         on a dense HyperLogLog
+ *   ZADD key score member [score member...] on an existing sorted set, every score an integer
+ *                                           written as plain digits (an optional '-', leading
+ *                                           zeros allowed as strtod reads them; not -0)
+ * Its replies (what the command handlers in src/commands write for the same frames) go to the out
+ * buffer. It stops before the first frame it does not serve -- incomplete, another command or
+ * form, a key missing where the handler would create it, of another type, expired, or a change
+ * with side effects JS owns (a pop that empties a list deletes the key) -- leaving that frame
+ * untouched, and reports how many input bytes it consumed: JS runs the stopped frame on the
+ * general path (which gives Redis's errors) and may call laneRun again after it.
+ *
+ * The frames it accepts are a subset of what the request parser accepts (protocol/parser.ts):
+ * counts and lengths are plain decimals without sign or leading zero, at most LANE_MAX_ARGS
+ * arguments and LANE_MAX_BULK bytes each; anything else is left to the parser.
+ *
+ * Stats for JS (the block at laneStats(), offsets in src/engine/wasm/abi.ts): commands run per
+ * lane id, GETBIT's keyspace hits and misses, the dirty count (elements pushed or popped, members and fields added or set, as the
+ * handlers count them), the last command's id, and in LS_OOM the id of a last frame that ran out
+ * of memory part-way (SADD/HSET keep what they added, as their general path does): that frame is
+ * consumed and not counted, and JS answers it with the OOM error. A failure that changed nothing
+ * (a push is taken back whole) just stops the lane: the general path meets the OOM itself.
+ *
+ * Complexity: O(input bytes) for the parse, plus each command's own cost (list.ts, set.ts, hash.ts).
+ */
+import { findNativeAt, keyPresentAt, prefetchAt, stringAt } from './keyspace';
+import { outReserve, outCommit, outReset } from './io';
+import { NC_COUNT, NK_LIST, NK_SET, NK_HASH, NK_ZSET, outBulk } from './native';
+import { lPushAt, lUnpush, lPopAppend, lReserve, lReserveDone, lEntrySize } from './list';
+import { sAddAt, sRandom, sDeleteAt } from './set';
+import { hSetAt } from './hash';
+import { hllDenseAdd } from './hyperloglog';
+import { addAt } from './zsetpack';
+import {
+  LANE_LPUSH, LANE_RPUSH, LANE_LPOP, LANE_RPOP, LANE_SADD, LANE_HSET, LANE_SPOP, LANE_GETBIT, LANE_STATS_BYTES,
+  LANE_PFADD, LANE_ZADD, LS_DIRTY, LS_LAST, LS_OOM, LS_CMDS, LS_BYTES, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
+  R_PTR, R_LEN, ST_MISSING, ST_STRING,
+} from '../src/engine/wasm/abi';
+import { RES } from './io';
+
+const LANE_MAX_ARGS: u32 = 64;
+/** A dense HyperLogLog's length: 16-byte header, 16384 six-bit registers. */
+const HLL_DENSE_SIZE: u32 = 12304;
+const LANE_MAX_BULK: u32 = 65536;
+/** Commands between two prefetch hints (keyspace.ts prefetchAt looks this many ahead). */
+const PREFETCH_EVERY: u32 = 16;
+
+const stats: usize = memory.data(LANE_STATS_BYTES, 8);
+const argP: usize = memory.data(LANE_MAX_ARGS * 4, 4);
+const argL: usize = memory.data(LANE_MAX_ARGS * 4, 4);
+/** End of the number parsed by lineInt (the byte after its LF). */
+let lineNext: u32 = 0;
+
+export function laneStats(): u32 {
+  return <u32>stats;
+}
+
+/**
+ * A decimal of 1 to maxDigits digits (no sign, no leading zero unless it is "0") at p, followed
+ * by CR LF before end: its value, with lineNext after the LF; -1 otherwise.
+ */
+function lineInt(p: u32, end: u32, maxDigits: u32): i32 {
+  let v: u32 = 0;
+  let i = p;
+  while (i < end) {
+    const c = <u32>load<u8>(i);
+    if (c == 13) break;
+    if (c < 48 || c > 57 || i - p >= maxDigits || (i > p && v == 0)) return -1;
+    v = v * 10 + (c - 48);
+    i++;
+  }
+  if (i == p || i + 1 >= end || load<u8>(i + 1) != 10) return -1;
+  lineNext = i + 2;
+  return <i32>v;
+}
+
+/** argv[0] is `name` (lower case letters), whatever the case it was sent in. */
+function nameIs(p: u32, len: u32, name: string): bool {
+  if (len != <u32>name.length) return false;
+  for (let i: u32 = 0; i < len; i++) {
+    if ((<u32>load<u8>(p + i) | 0x20) != <u32>name.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** The lane id of argv[0], 0 when the lane does not run it. */
+function laneId(p: u32, len: u32): u32 {
+  if (len == 4) {
+    if (nameIs(p, len, 'sadd')) return LANE_SADD;
+    if (nameIs(p, len, 'hset')) return LANE_HSET;
+    if (nameIs(p, len, 'lpop')) return LANE_LPOP;
+    if (nameIs(p, len, 'rpop')) return LANE_RPOP;
+    if (nameIs(p, len, 'spop')) return LANE_SPOP;
+    if (nameIs(p, len, 'zadd')) return LANE_ZADD;
+  } else if (len == 5) {
+    if (nameIs(p, len, 'pfadd')) return LANE_PFADD;
+    if (nameIs(p, len, 'lpush')) return LANE_LPUSH;
+    if (nameIs(p, len, 'rpush')) return LANE_RPUSH;
+  } else if (len == 6) {
+    if (nameIs(p, len, 'getbit')) return LANE_GETBIT;
+  }
+  return 0;
+}
+
+/** A GETBIT offset: 1 to 10 digits, no sign or leading zero (else -1: the general path decides). */
+function bitOffset(p: u32, len: u32): i64 {
+  if (len == 0 || len > 10 || (len > 1 && load<u8>(p) == 48)) return -1;
+  let v: i64 = 0;
+  for (let i: u32 = 0; i < len; i++) {
+    const c = <u32>load<u8>(p + i);
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + <i64>(c - 48);
+  }
+  return v;
+}
+
+/** intScore's value. */
+let scoreValue: f64 = 0;
+
+/**
+ * A ZADD score that is an integer in plain digits: an optional '-', then 1 to 15 digits (leading
+ * zeros allowed, as strtod reads them), not a negative zero. Sets scoreValue and returns len;
+ * anything else returns a different number (the general path parses it).
+ */
+function intScore(p: u32, len: u32): u32 {
+  let i: u32 = 0;
+  const neg = len > 0 && load<u8>(p) == 45;
+  if (neg) i = 1;
+  if (len == i || len - i > 15) return 0;
+  let v: f64 = 0;
+  for (; i < len; i++) {
+    const c = <u32>load<u8>(p + i);
+    if (c < 48 || c > 57) return 0;
+    v = v * 10 + <f64>(c - 48);
+  }
+  if (neg && v == 0) return 0;
+  scoreValue = neg ? -v : v;
+  return len;
+}
+
+/** `:n\r\n` to the out buffer. */
+function outInt(n: u32): bool {
+  const w = outReserve(16);
+  if (w == 0) return false;
+  store<u8>(w, 58); // ':'
+  let digits: u32 = 1;
+  let x = n;
+  while (x >= 10) { x /= 10; digits++; }
+  x = n;
+  for (let i = digits; i > 0; i--) {
+    store<u8>(w + i, <u8>(48 + x % 10));
+    x /= 10;
+  }
+  store<u16>(w + 1 + digits, 0x0a0d);
+  outCommit(digits + 3);
+  return true;
+}
+
+/** The null bulk reply: `$-1` in RESP2, `_` in RESP3. */
+function outNull(resp3: bool): bool {
+  const w = outReserve(8);
+  if (w == 0) return false;
+  if (resp3) {
+    store<u8>(w, 95); // '_'
+    store<u16>(w + 1, 0x0a0d);
+    outCommit(3);
+  } else {
+    store<u8>(w, 36); // '$'
+    store<u8>(w + 1, 45); // '-'
+    store<u8>(w + 2, 49); // '1'
+    store<u16>(w + 3, 0x0a0d);
+    outCommit(5);
+  }
+  return true;
+}
+
+/**
+ * Run the frames at [base, base + len) (in the scratch region) on db (see the header). Returns the bytes
+ * consumed; the replies are in the out buffer (reset first), the stats in the stats block.
+ */
+export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxIntset: u32, hashMaxValue: u32, hashMaxEntries: u32, maxBulkLen: f64, zsetMaxEntries: u32, zsetMaxValue: u32): u32 {
+  memory.fill(stats, 0, LANE_STATS_BYTES);
+  outReset();
+  const end = base + len;
+  const resp3 = (flags & LANE_RESP3) != 0;
+  const prefetch = (flags & LANE_PREFETCH) != 0;
+  let p = base;
+  let ran: u32 = 0;
+  let dirty: u32 = 0;
+  let last: u32 = 0;
+  let oomAt: u32 = 0;
+  let hits: u32 = 0;
+  let misses: u32 = 0;
+  while (p < end && load<u8>(p) == 42 /* '*' */) {
+    if (prefetch && ran % PREFETCH_EVERY == 0) prefetchAt(db, p, end - p, PREFETCH_EVERY);
+    // The frame: every argument complete, or stop here.
+    const argc = lineInt(p + 1, end, 2);
+    if (argc < 2 || <u32>argc > LANE_MAX_ARGS) break;
+    let q = lineNext;
+    let i: u32 = 0;
+    for (; i < <u32>argc; i++) {
+      if (q >= end || load<u8>(q) != 36 /* '$' */) break;
+      const l = lineInt(q + 1, end, 5);
+      if (l < 0 || <u32>l > LANE_MAX_BULK) break;
+      const a = lineNext;
+      if (<u64>a + <u64>l + 2 > <u64>end || load<u16>(a + <u32>l) != 0x0a0d) break;
+      store<u32>(argP + (i << 2), a);
+      store<u32>(argL + (i << 2), <u32>l);
+      q = a + <u32>l + 2;
+    }
+    if (i < <u32>argc) break;
+    const id = laneId(load<u32>(argP), load<u32>(argL));
+    if (id == 0) break;
+    const kp = load<u32>(argP + 4);
+    const kl = load<u32>(argL + 4);
+    const n = <u32>argc;
+    let changes: u32 = 0;
+    if (id == LANE_LPUSH || id == LANE_RPUSH) {
+      if (n < 3) break;
+      const c = findNativeAt(db, kp, kl, now, NK_LIST);
+      if (c == 0) break;
+      const where: u32 = id == LANE_LPUSH ? 0 : 1;
+      if (n > 3) {
+        let bytes: u32 = 0;
+        for (let j: u32 = 2; j < n; j++) bytes += lEntrySize(load<u32>(argL + (j << 2)));
+        if (!lReserve(c, where, bytes)) break;
+      }
+      let j: u32 = 2;
+      for (; j < n; j++) {
+        if (!lPushAt(c, where, load<u32>(argP + (j << 2)), load<u32>(argL + (j << 2)))) break;
+      }
+      lReserveDone();
+      if (j < n) {
+        lUnpush(c, where, j - 2);
+        break;
+      }
+      if (!outInt(load<u32>(c, NC_COUNT))) { lUnpush(c, where, n - 2); break; }
+      changes = n - 2;
+    } else if (id == LANE_LPOP || id == LANE_RPOP) {
+      if (n != 2) break;
+      const c = findNativeAt(db, kp, kl, now, NK_LIST);
+      if (c == 0) {
+        // A missing key answers null; anything else (another type, expired) is JS's.
+        if (keyPresentAt(db, kp, kl) || !outNull(resp3)) break;
+      } else {
+        if (load<u32>(c, NC_COUNT) < 2) break; // the pop would delete the key
+        if (lPopAppend(c, id == LANE_LPOP ? 0 : 1, 1, 1) != 1) break;
+        changes = 1;
+      }
+    } else if (id == LANE_SADD) {
+      if (n < 3) break;
+      const c = findNativeAt(db, kp, kl, now, NK_SET);
+      if (c == 0) break;
+      let added: u32 = 0;
+      let oom = false;
+      for (let j: u32 = 2; j < n; j++) {
+        const r = sAddAt(c, load<u32>(argP + (j << 2)), load<u32>(argL + (j << 2)), maxIntset);
+        if (r < 0) { oom = true; break; }
+        added += <u32>r;
+      }
+      if (oom || !outInt(added)) { oomAt = id; p = q; break; }
+      changes = added;
+    } else if (id == LANE_SPOP) {
+      if (n != 2) break;
+      const c = findNativeAt(db, kp, kl, now, NK_SET);
+      if (c == 0) {
+        if (keyPresentAt(db, kp, kl) || !outNull(resp3)) break;
+      } else {
+        if (load<u32>(c, NC_COUNT) < 2) break; // the pop would delete the key
+        sRandom(c);
+        // The reply first: the member's bytes may be its own entry, freed by the delete.
+        const mp = load<u32>(RES, R_PTR);
+        const ml = load<u32>(RES, R_LEN);
+        if (!outBulk(mp, ml)) break;
+        sDeleteAt(c, mp, ml);
+        changes = 1;
+      }
+    } else if (id == LANE_GETBIT) {
+      if (n != 3) break;
+      const off = bitOffset(load<u32>(argP + 8), load<u32>(argL + 8));
+      if (off < 0 || <f64>(off >> 3) >= maxBulkLen) break;
+      const st = stringAt(db, kp, kl, now);
+      let bit: u32 = 0;
+      if (st == ST_STRING) {
+        const byte = <u64>off >> 3;
+        if (byte < <u64>load<u32>(RES, R_LEN)) bit = (<u32>load<u8>(load<u32>(RES, R_PTR) + <u32>byte) >> (7 - <u32>(off & 7))) & 1;
+      } else if (st != ST_MISSING) break;
+      if (!outInt(bit)) break;
+      if (st == ST_STRING) hits++;
+      else misses++;
+    } else if (id == LANE_PFADD) {
+      if (n < 3 || (flags & LANE_NO_STRING_EDIT) != 0) break;
+      // A dense HLL (checkHll: the magic, encoding 0, its one length); anything else is JS's.
+      if (stringAt(db, kp, kl, now) != ST_STRING || load<u32>(RES, R_LEN) != HLL_DENSE_SIZE) break;
+      const v = load<u32>(RES, R_PTR);
+      if (load<u32>(v) != 0x4c4c5948 /* "HYLL" */ || load<u8>(v, 4) != 0) break;
+      let updated: u32 = 0;
+      for (let j: u32 = 2; j < n; j++) updated += hllDenseAdd(v + 16, load<u32>(argP + (j << 2)), load<u32>(argL + (j << 2)));
+      if (updated != 0) store<u8>(v, load<u8>(v, 15) | 0x80, 15); // the cached cardinality is stale
+      if (!outInt(updated != 0 ? 1 : 0)) { oomAt = id; p = q; break; }
+      changes = updated;
+    } else if (id == LANE_ZADD) {
+      if (n < 4 || (n & 1) != 0) break;
+      let plain = true;
+      for (let j: u32 = 2; j < n; j += 2) {
+        if (intScore(load<u32>(argP + (j << 2)), load<u32>(argL + (j << 2))) != load<u32>(argL + (j << 2))) plain = false;
+      }
+      if (!plain) break; // flags, other numbers, errors: the general path
+      const c = findNativeAt(db, kp, kl, now, NK_ZSET);
+      if (c == 0) break;
+      let added: u32 = 0;
+      let updated: u32 = 0;
+      let oom = false;
+      for (let j: u32 = 2; j < n; j += 2) {
+        intScore(load<u32>(argP + (j << 2)), load<u32>(argL + (j << 2)));
+        const r = addAt(c, load<u32>(argP + ((j + 1) << 2)), load<u32>(argL + ((j + 1) << 2)), scoreValue, zsetMaxEntries, zsetMaxValue);
+        if (r < 0) { oom = true; break; }
+        if (r == 0) added++;
+        else if (r == 1) updated++;
+      }
+      if (oom || !outInt(added)) { oomAt = id; p = q; break; }
+      changes = added + updated;
+    } else {
+      // HSET
+      if (n < 4 || (n & 1) != 0) break;
+      let small = true;
+      for (let j: u32 = 2; j < n; j++) if (load<u32>(argL + (j << 2)) > hashMaxValue) small = false;
+      if (!small) break; // hashTypeTryConversion first: the general path
+      const c = findNativeAt(db, kp, kl, now, NK_HASH);
+      if (c == 0) break;
+      let created: u32 = 0;
+      let oom = false;
+      for (let j: u32 = 2; j < n; j += 2) {
+        const r = hSetAt(c, load<u32>(argP + (j << 2)), load<u32>(argL + (j << 2)), load<u32>(argP + ((j + 1) << 2)), load<u32>(argL + ((j + 1) << 2)), hashMaxValue, hashMaxEntries);
+        if (r < 0) { oom = true; break; }
+        created += <u32>r;
+      }
+      if (oom || !outInt(created)) { oomAt = id; p = q; break; }
+      changes = (n - 2) >> 1;
+    }
+    p = q;
+    ran++;
+    dirty += changes;
+    last = id;
+    store<u32>(stats + (id << 2), load<u32>(stats + (id << 2)) + 1);
+  }
+  store<u32>(stats, dirty, LS_DIRTY);
+  store<u32>(stats, last, LS_LAST);
+  store<u32>(stats, oomAt, LS_OOM);
+  store<u32>(stats, hits, LS_HITS);
+  store<u32>(stats, misses, LS_MISSES);
+  store<u32>(stats, ran, LS_CMDS);
+  store<u32>(stats, p - base, LS_BYTES);
+  return p - base;
+}

@@ -1,0 +1,280 @@
+/**
+ * The fast lane (src/server/lane.ts, assembly/lane.ts): pipelined LPUSH/RPUSH/LPOP/RPOP/SADD/HSET
+ * sent in one write to Redust and to real Redis 7.0, every reply compared, in RESP2 and RESP3;
+ * the frames it must leave to the general path (missing keys, other types, expired keys, pops
+ * that empty a list, encoding conversions, arity errors, odd but valid framing, frames split
+ * across reads, pipelines longer than one lane run); and what the commands it runs must still
+ * book or trigger (commandstats calls, CLIENT INFO cmd=, keyspace events, WATCH, MONITOR,
+ * SLOWLOG). On the wasm engine the test also checks that the lane ran (INFO stats
+ * redust_lane_commands), so a lane that silently never runs fails it. Skipped without redis-server.
+ */
+import * as assert from 'uvu/assert';
+import { differentialSuite, diffTest } from './helpers/suite';
+import { enginesUnderTest } from './helpers/servers';
+import { Arg, RawConnection, encodeCommand, items, text } from './helpers/raw';
+import { renderNode } from '../src/protocol/resp-reader';
+
+/** Send `cmds` as one write (or in the pieces cut at `cuts`), return the rendered replies. */
+async function pipeline(conn: RawConnection, cmds: Arg[][], cuts: number[] = []): Promise<string[]> {
+  const buf = Buffer.concat(cmds.map(encodeCommand));
+  let from = 0;
+  for (const at of [...cuts, buf.length]) {
+    conn.socket.write(buf.subarray(from, at));
+    from = at;
+    if (at < buf.length) await new Promise((r) => setTimeout(r, 2));
+  }
+  const out: string[] = [];
+  for (let i = 0; i < cmds.length; i++) out.push(renderNode(await conn.next()));
+  return out;
+}
+
+async function infoField(conn: RawConnection, section: string, field: string): Promise<string> {
+  const r = await conn.send('INFO', section);
+  const line = text(r).split('\r\n').find((l) => l.startsWith(field + ':'));
+  return line === undefined ? '' : line.slice(field.length + 1);
+}
+
+for (const engine of enginesUnderTest()) {
+  const t = differentialSuite('fast lane', engine);
+
+  /** Pipeline on both servers, compare every reply; returns how many commands the lane ran. */
+  async function both(ctx: { d?: { redust: RawConnection; reference: RawConnection } }, cmds: Arg[][], cuts: number[] = [], count = true): Promise<number> {
+    const d = ctx.d!;
+    if (!count) {
+      const [a, b] = await Promise.all([pipeline(d.redust, cmds, cuts), pipeline(d.reference, cmds, cuts)]);
+      assert.equal(a, b);
+      return 0;
+    }
+    const before = Number(await infoField(d.redust, 'stats', 'redust_lane_commands'));
+    const [a, b] = await Promise.all([pipeline(d.redust, cmds, cuts), pipeline(d.reference, cmds, cuts)]);
+    for (let i = 0; i < cmds.length; i++) {
+      assert.is(a[i], b[i], `reply ${i} to ${cmds[i].map(String).join(' ').slice(0, 80)}`);
+    }
+    return Number(await infoField(d.redust, 'stats', 'redust_lane_commands')) - before;
+  }
+
+  const listScript = (): Arg[][] => {
+    const cmds: Arg[][] = [['RPUSH', 'l', 'a', 'b'], ['SET', 's', 'x'], ['SADD', 'set', 'm'], ['HSET', 'h', 'f', 'v']];
+    for (let i = 0; i < 40; i++) {
+      cmds.push(['LPUSH', 'l', `x${i}`], ['RPUSH', 'l', `y${i}`, `z${i}`, '']);
+      if (i % 3 === 0) cmds.push(['rpop', 'l'], ['LpOp', 'l']);
+      if (i % 7 === 0) cmds.push(['LPOP', 'missing'], ['RPOP', 's'], ['LPUSH', 's', 'v'], ['LPUSH', 'l'], ['LPOP', 'l', 'extra', 'args']);
+      if (i % 11 === 0) cmds.push(['LRANGE', 'l', 0, -1], ['LLEN', 'l'], ['OBJECT', 'ENCODING', 'l']);
+    }
+    // Pops down to one element and past it: the last pop deletes the key (general path).
+    cmds.push(['DEL', 'l2'], ['RPUSH', 'l2', 1, 2, 3], ['LPOP', 'l2'], ['RPOP', 'l2'], ['LPOP', 'l2'], ['LPOP', 'l2'], ['EXISTS', 'l2']);
+    cmds.push(['LPUSH', 'newlist', 'first'], ['LPUSH', 'newlist', 'second'], ['LRANGE', 'newlist', 0, -1]);
+    cmds.push(['LPUSH', 'l', Buffer.from([0, 255, 13, 10, 36, 42])], ['RPOP', 'l'], ['LPOP', 'set'], ['SADD', 'l', 'x'], ['HSET', 'l', 'f', 'v']);
+    cmds.push(['LRANGE', 'l', 0, -1]);
+    return cmds;
+  };
+
+  diffTest(t, 'pipelined list pushes and pops, RESP2 and RESP3, replies and final values equal', async (ctx) => {
+    for (const proto of [2, 3]) {
+      for (const conn of [ctx.d.redust, ctx.d.reference]) {
+        await conn.send('HELLO', proto);
+        await conn.send('FLUSHALL');
+      }
+      const ran = await both(ctx, listScript());
+      if (engine === 'wasm') assert.ok(ran > 50, `lane ran ${ran} commands`);
+      else assert.is(ran, 0);
+    }
+    for (const conn of [ctx.d.redust, ctx.d.reference]) await conn.send('HELLO', 2);
+  });
+
+  diffTest(t, 'SADD and HSET across intset, listpack and hashtable conversions', async (ctx) => {
+    const cmds: Arg[][] = [
+      ['CONFIG', 'SET', 'set-max-intset-entries', '8'],
+      ['CONFIG', 'SET', 'hash-max-listpack-entries', '6'],
+      ['CONFIG', 'SET', 'hash-max-listpack-value', '10'],
+      ['SADD', 'si', 0], ['SADD', 'ss', 'a'], ['HSET', 'h', 'f0', 'v0'],
+    ];
+    for (let i = 1; i < 20; i++) {
+      cmds.push(['SADD', 'si', i, i - 1], ['OBJECT', 'ENCODING', 'si'], ['SADD', 'ss', `m${i}`, 'a', `m${i}`]);
+      cmds.push(['HSET', 'h', `f${i}`, `v${i}`, 'f0', i % 4 === 0 ? 'x'.repeat(11) : `w${i}`], ['OBJECT', 'ENCODING', 'h'], ['HLEN', 'h']);
+      if (i === 5) cmds.push(['SADD', 'si', '-7', '007', '+8', '9223372036854775808']);
+      if (i === 9) cmds.push(['HSET', 'h', 'odd'], ['HSET', 'h', 'f1', 'v', 'f2'], ['SADD', 'h', 'x'], ['HSET', 'si', 'a', 'b']);
+    }
+    cmds.push(['SCARD', 'si'], ['SCARD', 'ss'], ['SISMEMBER', 'ss', 'm7'], ['HGET', 'h', 'f8'], ['HLEN', 'h']);
+    cmds.push(['CONFIG', 'SET', 'set-max-intset-entries', '512'], ['CONFIG', 'SET', 'hash-max-listpack-entries', '128'], ['CONFIG', 'SET', 'hash-max-listpack-value', '64']);
+    const ran = await both(ctx, cmds);
+    if (engine === 'wasm') assert.ok(ran > 20, `lane ran ${ran} commands`);
+    for (const k of ['si', 'ss', 'h']) {
+      const [a, b] = await Promise.all([ctx.d.redust, ctx.d.reference].map(async (c) => items(await c.send(k === 'h' ? 'HGETALL' : 'SMEMBERS', k)).map(renderNode)));
+      const pairs = (xs: string[]) => (k === 'h' ? xs.map((x, i) => (i % 2 === 0 ? x + '=' + xs[i + 1] : '')).filter(Boolean) : xs).sort();
+      assert.equal(pairs(a), pairs(b));
+    }
+  });
+
+  diffTest(t, 'GETBIT offsets, types and keyspace hits/misses; SPOP down to the last member', async (ctx) => {
+    const d = ctx.d;
+    const cmds: Arg[][] = [['SETBIT', 'b', 7, 1], ['SETBIT', 'b', 100, 1], ['SET', 'str', 'hello'], ['RPUSH', 'l', 'x']];
+    for (const off of [0, 7, 8, 100, 101, 1000, 4294967295, '4294967296', '-1', '01', '+3', '1.0', '99999999999', 'x']) {
+      cmds.push(['GETBIT', 'b', off], ['GETBIT', 'str', off], ['getbit', 'missing', off], ['GETBIT', 'l', off]);
+    }
+    cmds.push(['GETBIT', 'b'], ['GETBIT', 'b', 1, 2]);
+    for (const c of [d.redust, d.reference]) await c.send('CONFIG', 'RESETSTAT');
+    const ran = await both(ctx, cmds);
+    // (The frames it leaves, on a list or with an odd offset, make it back off for a few commands.)
+    if (engine === 'wasm') assert.ok(ran > 5, `lane ran ${ran} commands`);
+    const hm = async (c: RawConnection) => [await infoField(c, 'stats', 'keyspace_hits'), await infoField(c, 'stats', 'keyspace_misses')];
+    assert.equal(await hm(d.redust), await hm(d.reference));
+    // SPOP picks at random: each server must pop every member once, then answer nil.
+    const members = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? String(i) : `m${i}`));
+    for (const [k, ms] of [['si', members.filter((_, i) => i % 2 === 0)], ['ss', members]] as const) {
+      const script: Arg[][] = [['SADD', k, ...ms]];
+      for (let i = 0; i < ms.length + 2; i++) script.push(['SPOP', k]);
+      script.push(['EXISTS', k], ['SPOP', 'l'], ['SPOP', k, 'x', 'y']);
+      const [a, b] = await Promise.all([pipeline(d.redust, script), pipeline(d.reference, script)]);
+      for (const r of [a, b]) {
+        const popped = r.slice(1, 1 + ms.length).map((x) => JSON.parse(x) as string).sort();
+        assert.equal(popped, [...ms].sort());
+      }
+      assert.equal(a.slice(1 + ms.length), b.slice(1 + ms.length));
+    }
+  });
+
+  diffTest(t, 'PFADD into a dense HyperLogLog: replies, PFCOUNT and the exact bytes', async (ctx) => {
+    const d = ctx.d;
+    // A dense value: past hll-sparse-max-bytes the sparse form converts (the general path).
+    const setup: Arg[][] = [['CONFIG', 'SET', 'hll-sparse-max-bytes', '0'], ['PFADD', 'h', 'seed'], ['PFADD', 'sp', 'x'], ['SET', 'str', 'HYLL-not-really'], ['RPUSH', 'l', 'x']];
+    await both(ctx, setup);
+    const cmds: Arg[][] = [];
+    for (let i = 0; i < 300; i++) {
+      const els: Arg[] = [];
+      for (let j = 0; j <= i % 5; j++) els.push(`e${i * 7 + j}`, i % 13 === 0 ? Buffer.from([i & 255, 0, 255]) : 'x'.repeat(i % 17));
+      cmds.push(['PFADD', 'h', ...els]);
+      if (i % 50 === 0) cmds.push(['PFCOUNT', 'h'], ['PFADD', 'h', 'seed'], ['PFADD', 'sp', `s${i}`], ['PFADD', 'str', 'a'], ['PFADD', 'l', 'a'], ['PFADD', 'new', 'a'], ['PFADD', 'h']);
+    }
+    cmds.push(['PFCOUNT', 'h'], ['GET', 'h'], ['GET', 'sp'], ['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000']);
+    const ran = await both(ctx, cmds);
+    if (engine === 'wasm') assert.ok(ran > 200, `lane ran ${ran} commands`);
+  });
+
+  diffTest(t, 'ZADD with integer scores across the listpack/skiplist conversion; other forms left to the general path', async (ctx) => {
+    const cmds: Arg[][] = [['CONFIG', 'SET', 'zset-max-listpack-entries', '16'], ['CONFIG', 'SET', 'zset-max-listpack-value', '12'], ['ZADD', 'z', 1, 'a'], ['ZADD', 'big', 1, 'a'], ['SET', 'str', 'x']];
+    for (let i = 0; i < 60; i++) {
+      cmds.push(['ZADD', 'z', i % 3 === 0 ? `-${i}` : String(i).padStart(i % 7, '0'), `m${i % 25}`]);
+      if (i % 10 === 0) cmds.push(['OBJECT', 'ENCODING', 'z'], ['ZRANGE', 'z', 0, -1, 'WITHSCORES']);
+      if (i % 9 === 0) {
+        cmds.push(['ZADD', 'z', '-0', 'neg0'], ['ZADD', 'z', '+5', 'p'], ['ZADD', 'z', '1e3', 'e'], ['ZADD', 'z', 'inf', 'i'], ['ZADD', 'z', '1.5', 'f']);
+        cmds.push(['ZADD', 'z', 'NX', 3, 'm1'], ['ZADD', 'z', 'CH', 9, 'm2'], ['ZADD', 'z', 'INCR', 2, 'm3'], ['ZADD', 'z', 'x', 'm4'], ['ZADD', 'str', 1, 'a'], ['ZADD', 'z', 1]);
+        cmds.push(['ZADD', 'z', 5, 'q', 6, 'r', 7, 'q'], ['ZADD', 'z', '9999999999999999', 'wide'], ['ZADD', 'z', '123456789012345', 'w15']);
+      }
+    }
+    cmds.push(['ZADD', 'big', 2, 'b'.repeat(13)], ['OBJECT', 'ENCODING', 'big'], ['ZADD', 'new', 1, 'a'], ['ZADD', 'new', 2, 'b']);
+    cmds.push(['ZRANGE', 'z', 0, -1, 'WITHSCORES'], ['ZRANGE', 'big', 0, -1, 'WITHSCORES'], ['ZCARD', 'z']);
+    cmds.push(['CONFIG', 'SET', 'zset-max-listpack-entries', '128'], ['CONFIG', 'SET', 'zset-max-listpack-value', '64']);
+    for (const proto of [2, 3]) {
+      for (const conn of [ctx.d.redust, ctx.d.reference]) {
+        await conn.send('HELLO', proto);
+        await conn.send('FLUSHALL');
+      }
+      const ran = await both(ctx, cmds);
+      if (engine === 'wasm') assert.ok(ran > 30, `lane ran ${ran} commands`);
+    }
+    for (const conn of [ctx.d.redust, ctx.d.reference]) await conn.send('HELLO', 2);
+  });
+
+  diffTest(t, 'frames split at every byte, odd framing left to the parser, pipelines past one run', async (ctx) => {
+    await both(ctx, [['RPUSH', 'l', 'a', 'b', 'c'], ['SADD', 's', 'x'], ['HSET', 'h', 'a', 'b']]);
+    const unit: Arg[][] = [['LPUSH', 'l', 'p'], ['SADD', 's', 'y'], ['RPOP', 'l'], ['HSET', 'h', 'c', 'd']];
+    const bytes = Buffer.concat(unit.map(encodeCommand)).length;
+    for (let cut = 1; cut < bytes; cut++) await both(ctx, unit, [cut]);
+    // Valid requests the lane does not take (an element over its 64 KB, more than 64 arguments,
+    // an inline command) go through the parser, with the same results.
+    const many: Arg[] = ['RPUSH', 'l'];
+    for (let i = 0; i < 70; i++) many.push(`m${i}`);
+    await both(ctx, [['LPUSH', 'l', 'x'.repeat(70000)], many, ['RPOP', 'l'], ['LLEN', 'l']]);
+    for (const conn of [ctx.d.redust, ctx.d.reference]) conn.socket.write('LPUSH l inline\r\n*2\r\n$4\r\nRPOP\r\n$1\r\nl\r\n');
+    const got = await Promise.all([ctx.d.redust, ctx.d.reference].map(async (c) => [await c.next(), await c.next()].map(renderNode)));
+    assert.equal(got[0], got[1]);
+    // 3,000 commands in one write: more than one lane run (8 KB each), replies in order.
+    const big: Arg[][] = [];
+    for (let i = 0; i < 1500; i++) big.push(['RPUSH', 'l', `e${i}`], ['HSET', 'h', `f${i % 50}`, `${i}`]);
+    const ran = await both(ctx, big);
+    // (A frame cut by the end of a read is finished by the parser: most, not all, run in the lane.)
+    if (engine === 'wasm') assert.ok(ran > 2500, `lane ran ${ran} of 3000`);
+    await ctx.d.check(['LRANGE', 'l', 0, -1]);
+    await ctx.d.check(['HLEN', 'h']);
+    await ctx.d.check(['HGET', 'h', 'f7']);
+  });
+
+  diffTest(t, 'expired keys, WATCH, keyspace events, MONITOR, SLOWLOG, commandstats and CLIENT INFO', async (ctx) => {
+    const d = ctx.d;
+    const conns = [d.redust, d.reference];
+    // An expired list: the push after it creates a new one.
+    await both(ctx, [['RPUSH', 'gone', 'a', 'b', 'c'], ['PEXPIRE', 'gone', 5]]);
+    await new Promise((r) => setTimeout(r, 30));
+    await both(ctx, [['LPUSH', 'gone', 'n'], ['RPOP', 'gone'], ['LPUSH', 'gone', 'm'], ['LRANGE', 'gone', 0, -1]]);
+    // commandstats calls (not usec) and CLIENT INFO's last command.
+    for (const c of conns) await c.send('CONFIG', 'RESETSTAT');
+    await both(ctx, [['RPUSH', 'l', 'a', 'b', 'c'], ['LPUSH', 'l', 'x'], ['LPUSH', 'l', 'y'], ['RPOP', 'l'], ['SADD', 's', 1], ['SADD', 's', 2], ['HSET', 'h', 'a', 1], ['HSET', 'h', 'b', 2, 'c', 3], ['LPUSH', 'l', 'z']]);
+    const calls = async (c: RawConnection) => {
+      const r = text(await c.send('INFO', 'commandstats')).split('\r\n').filter((l) => /^cmdstat_(lpush|rpush|rpop|sadd|hset):/.test(l));
+      return r.map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')).sort();
+    };
+    assert.equal(await calls(d.redust), await calls(d.reference));
+    const cmdOf = async (c: RawConnection) => /cmd=(\S+)/.exec(text(await c.send('CLIENT', 'INFO')))?.[1];
+    // (CLIENT INFO itself is the command running when it answers: compare the one before via a pipeline.)
+    const ci = await Promise.all(conns.map(async (c) => (await pipeline(c, [['LPUSH', 'l', 'w'], ['CLIENT', 'INFO']]))[1]));
+    assert.is(/cmd=(\S+)/.exec(ci[0])?.[1], /cmd=(\S+)/.exec(ci[1])?.[1]);
+    assert.ok(await cmdOf(d.redust));
+    // Keyspace events for pipelined pushes and pops (the lane stays off while they are on).
+    const subs = await Promise.all(conns.map(async (c) => {
+      await c.send('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+      const port = (c.socket.remotePort)!;
+      const s = await RawConnection.connect(port);
+      await s.send('PSUBSCRIBE', '__key*__:*');
+      return s;
+    }));
+    await both(ctx, [['LPUSH', 'l', 'e1'], ['RPOP', 'l'], ['SADD', 's', 9], ['HSET', 'h', 'z', 1]]);
+    for (const c of conns) await c.send('CONFIG', 'SET', 'notify-keyspace-events', '');
+    const evs = await Promise.all(subs.map(async (s) => {
+      const out: string[] = [];
+      for (let i = 0; i < 8; i++) out.push(renderNode(await s.next()));
+      s.close();
+      return out;
+    }));
+    assert.equal(evs[0], evs[1]);
+    // WATCH by one client, pipelined writes by another: EXEC fails on both.
+    const watchers = await Promise.all(conns.map((c) => RawConnection.connect(c.socket.remotePort!)));
+    for (const w of watchers) {
+      await w.send('WATCH', 'l');
+      await w.send('MULTI');
+      await w.send('LLEN', 'l');
+    }
+    await both(ctx, [['LPUSH', 'l', 'w1'], ['SADD', 's', 'w']]);
+    const execs = await Promise.all(watchers.map(async (w) => renderNode(await w.send('EXEC'))));
+    assert.equal(execs[0], execs[1]);
+    for (const w of watchers) w.close();
+    // MONITOR sees every pipelined command.
+    const mons = await Promise.all(conns.map(async (c) => {
+      const m = await RawConnection.connect(c.socket.remotePort!);
+      await m.send('MONITOR');
+      return m;
+    }));
+    await both(ctx, [['LPUSH', 'l', 'm1'], ['RPOP', 'l'], ['HSET', 'h', 'm', 1]], [], false);
+    const seen = await Promise.all(mons.map(async (m) => {
+      const out: string[] = [];
+      for (let i = 0; i < 3; i++) out.push(text(await m.next()).replace(/^[\d.]+ \[\d+ [^\]]+\] /, ''));
+      m.close();
+      return out;
+    }));
+    assert.equal(seen[0], seen[1]);
+    // SLOWLOG logging every command: the pushes are logged one by one, with their arguments.
+    for (const c of conns) {
+      await c.send('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+      await c.send('SLOWLOG', 'RESET');
+    }
+    await both(ctx, [['LPUSH', 'l', 's1'], ['SADD', 's', 's2'], ['HSET', 'h', 's3', 's4']], [], false);
+    const logs = await Promise.all(conns.map(async (c) => {
+      const r = await c.send('SLOWLOG', 'GET', 10);
+      await c.send('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+      return items(r).map((e) => renderNode(items(e)[3])).reverse();
+    }));
+    assert.equal(logs[0], logs[1]);
+  });
+
+  t.run();
+}
