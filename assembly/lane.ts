@@ -41,7 +41,7 @@
  */
 import { findNativeAt, keyPresentAt, prefetchAt, stringAt } from './keyspace';
 import { outReserve, outCommit, outReset } from './io';
-import { NC_COUNT, NK_LIST, NK_SET, NK_HASH, NK_ZSET, outBulk } from './native';
+import { NC_COUNT, NK_LIST, NK_SET, NK_HASH, NK_ZSET, outBulk, writeU32 } from './native';
 import { lPushAt, lUnpush, lPopAppend, lReserve, lReserveDone, lEntrySize } from './list';
 import { sAddAt, sRandom, sDeleteAt } from './set';
 import { hSetAt } from './hash';
@@ -159,14 +159,7 @@ function outInt(n: u32): bool {
   const w = outReserve(16);
   if (w == 0) return false;
   store<u8>(w, 58); // ':'
-  let digits: u32 = 1;
-  let x = n;
-  while (x >= 10) { x /= 10; digits++; }
-  x = n;
-  for (let i = digits; i > 0; i--) {
-    store<u8>(w + i, <u8>(48 + x % 10));
-    x /= 10;
-  }
+  const digits = writeU32(w + 1, n);
   store<u16>(w + 1 + digits, 0x0a0d);
   outCommit(digits + 3);
   return true;

@@ -199,19 +199,24 @@ export function ncFreeSmall(c: u32): u32 {
  * Append a RESP bulk string ("$<len>\r\n<bytes>\r\n") of [p, p+len) to the out buffer. False on
  * out-buffer OOM. Used by the replies written from linear memory (HGETALL, SMEMBERS).
  */
+/** The decimal digits of n at w (up to 10 bytes); returns how many. */
+export function writeU32(w: u32, n: u32): u32 {
+  let digits: u32 = 1;
+  let x = n;
+  while (x >= 10) { x /= 10; digits++; }
+  x = n;
+  for (let i = digits; i > 0; i--) {
+    store<u8>(w + i - 1, <u8>(48 + x % 10));
+    x /= 10;
+  }
+  return digits;
+}
+
 export function outBulk(p: u32, len: u32): bool {
   const w = outReserve(len + 16);
   if (w == 0) return false;
   store<u8>(w, 36); // '$'
-  let digits: u32 = 1;
-  let x = len;
-  while (x >= 10) { x /= 10; digits++; }
-  x = len;
-  for (let i = digits; i > 0; i--) {
-    store<u8>(w + i, <u8>(48 + x % 10));
-    x /= 10;
-  }
-  let o = w + 1 + digits;
+  let o = w + 1 + writeU32(w + 1, len);
   store<u16>(o, 0x0a0d);
   o += 2;
   memory.copy(o, p, len);
