@@ -19,6 +19,9 @@
  *   ZADD key score member [score member...] on an existing sorted set, every score an integer
  *                                           written as plain digits (an optional '-', leading
  *                                           zeros allowed as strtod reads them; not -0)
+ *   ZPOPMIN/ZPOPMAX key                     on a sorted set of 2 or more members (whose score
+ *                                           prints as an integer or through dtoa17.ts fmt17),
+ *                                           or a missing key
  * Its replies (what the command handlers in src/commands write for the same frames) go to the out
  * buffer. It stops before the first frame it does not serve -- incomplete, another command or
  * form, a key missing where the handler would create it, of another type, expired, or a change
@@ -46,10 +49,11 @@ import { lPushAt, lUnpush, lPopAppend, lReserve, lReserveDone, lEntrySize } from
 import { sAddAt, sRandom, sDeleteAt } from './set';
 import { hSetAt } from './hash';
 import { hllDenseAdd } from './hyperloglog';
-import { addAt } from './zsetpack';
+import { addAt, znPopWith } from './zsetpack';
+import { fmt17 } from './dtoa17';
 import {
   LANE_LPUSH, LANE_RPUSH, LANE_LPOP, LANE_RPOP, LANE_SADD, LANE_HSET, LANE_SPOP, LANE_GETBIT, LANE_STATS_BYTES,
-  LANE_PFADD, LANE_ZADD, LS_DIRTY, LS_LAST, LS_OOM, LS_CMDS, LS_BYTES, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
+  LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LS_DIRTY, LS_LAST, LS_OOM, LS_CMDS, LS_BYTES, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
   R_PTR, R_LEN, ST_MISSING, ST_STRING,
 } from '../src/engine/wasm/abi';
 import { RES } from './io';
@@ -114,6 +118,9 @@ function laneId(p: u32, len: u32): u32 {
     if (nameIs(p, len, 'rpush')) return LANE_RPUSH;
   } else if (len == 6) {
     if (nameIs(p, len, 'getbit')) return LANE_GETBIT;
+  } else if (len == 7) {
+    if (nameIs(p, len, 'zpopmin')) return LANE_ZPOPMIN;
+    if (nameIs(p, len, 'zpopmax')) return LANE_ZPOPMAX;
   }
   return 0;
 }
@@ -152,6 +159,67 @@ function intScore(p: u32, len: u32): u32 {
   if (neg && v == 0) return 0;
   scoreValue = neg ? -v : v;
   return len;
+}
+
+/** The protocol emitPopped writes for. */
+let popResp3: bool = false;
+const SCORE_TEXT: usize = memory.data(32);
+
+/**
+ * ZPOPMIN/ZPOPMAX's reply for one element: `*2`, the member, the score as %.17g prints it (RESP2
+ * bulk, RESP3 double). False, with nothing written, for a score this file does not print (-0,
+ * an exact tie fmt17 leaves to JS, a huge or tiny one): the lane stops and the pop is not made.
+ */
+function emitPopped(score: f64, mp: u32, ml: u32): bool {
+  let sl: u32;
+  const a = Math.abs(score);
+  if (Math.floor(a) == a && a < 9007199254740992.0) {
+    if (score == 0 && (reinterpret<u64>(score) >> 63) != 0) return false; // -0
+    let p = <u32>SCORE_TEXT;
+    if (score < 0) store<u8>(p++, 45);
+    sl = p - <u32>SCORE_TEXT + writeU64(p, <u64>a);
+  } else {
+    const r = fmt17(score, SCORE_TEXT);
+    if (r < 0) return false;
+    sl = <u32>r;
+  }
+  const w = outReserve(ml + sl + 48);
+  if (w == 0) return false;
+  store<u32>(w, 0x0a0d322a); // "*2\r\n"
+  store<u8>(w + 4, 36); // '$'
+  let o = w + 5;
+  o += writeU32(o, ml);
+  store<u16>(o, 0x0a0d);
+  memory.copy(o + 2, mp, ml);
+  o += 2 + ml;
+  store<u16>(o, 0x0a0d);
+  o += 2;
+  if (popResp3) {
+    store<u8>(o++, 44); // ','
+  } else {
+    store<u8>(o++, 36); // '$'
+    o += writeU32(o, sl);
+    store<u16>(o, 0x0a0d);
+    o += 2;
+  }
+  memory.copy(o, SCORE_TEXT, sl);
+  o += sl;
+  store<u16>(o, 0x0a0d);
+  outCommit(o + 2 - w);
+  return true;
+}
+
+/** The decimal digits of n (below 2^53) at p; returns how many. */
+function writeU64(p: u32, n: u64): u32 {
+  let digits: u32 = 1;
+  let x = n;
+  while (x >= 10) { x /= 10; digits++; }
+  x = n;
+  for (let i = digits; i > 0; i--) {
+    store<u8>(p + i - 1, <u8>(48 + <u32>(x % 10)));
+    x /= 10;
+  }
+  return digits;
 }
 
 /** `:n\r\n` to the out buffer. */
@@ -329,6 +397,22 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
       }
       if (oom || !outInt(added)) { oomAt = id; p = q; break; }
       changes = added + updated;
+    } else if (id == LANE_ZPOPMIN || id == LANE_ZPOPMAX) {
+      if (n != 2) break;
+      const c = findNativeAt(db, kp, kl, now, NK_ZSET);
+      if (c == 0) {
+        // A missing key: an empty array in both protocols.
+        if (keyPresentAt(db, kp, kl)) break;
+        const w = outReserve(4);
+        if (w == 0) break;
+        store<u32>(w, 0x0a0d302a); // "*0\r\n"
+        outCommit(4);
+      } else {
+        if (load<u32>(c, NC_COUNT) < 2) break; // the pop would delete the key
+        popResp3 = resp3;
+        if (znPopWith(c, id == LANE_ZPOPMAX ? 1 : 0, emitPopped) != 1) break;
+        changes = 1;
+      }
     } else {
       // HSET
       if (n < 4 || (n & 1) != 0) break;

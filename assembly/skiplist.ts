@@ -414,18 +414,33 @@ function deleteNode(zs: u32, x: u32): void {
  * level, so ZPOPMIN needs no descent (Redis's zsetDel descends from the top); ZPOPMAX descends.
  */
 export function zsPopOne(zs: u32, reverse: i32): i32 {
+  outReset();
+  return zsPopWith(zs, reverse, emitRecord);
+}
+
+/** An element as one record [f64 score][u32 len][bytes] (8-aligned) in the out buffer. */
+function emitRecord(score: f64, mp: u32, ml: u32): bool {
+  const rs = align8(12 + ml);
+  const w = outReserve(rs);
+  if (w == 0) return false;
+  store<f64>(w, score);
+  store<u32>(w, ml, 8);
+  memory.copy(w + 12, mp, ml);
+  outCommit(rs);
+  return true;
+}
+
+/**
+ * Remove the lowest (reverse: highest) element after handing it to emit (score, member bytes,
+ * length) while it is still stored. 1; 0 when empty; -1 when emit returned false (nothing
+ * removed). zsPopOne emits a record; the fast lane (lane.ts) a RESP reply.
+ */
+export function zsPopWith(zs: u32, reverse: i32, emit: (score: f64, mp: u32, ml: u32) => bool): i32 {
   const head = load<u32>(zs, Z_HEAD);
   const x = reverse != 0 ? load<u32>(zs, Z_TAIL) : fwd(head, 0);
   if (x == 0) return 0;
-  outReset();
   const ml = lenOf(x);
-  const rs = align8(12 + ml);
-  const w = outReserve(rs);
-  if (w == 0) return -1;
-  store<f64>(w, scoreOf(x));
-  store<u32>(w, ml, 8);
-  memory.copy(w + 12, x + NODE_HDR, ml);
-  outCommit(rs);
+  if (!emit(scoreOf(x), x + NODE_HDR, ml)) return -1;
   if (reverse != 0) {
     findUpdate(zs, scoreOf(x), x + NODE_HDR, ml);
   } else {

@@ -38,7 +38,7 @@ import { RES, outReset, outReserve, outCommit, getScratch, scratchReserve } from
 import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NF_BIG, NK_ZSET, ncAllocHeader, ncIsBig, outBulk, ncFreeSmall, ncCopySmall } from './native';
 import {
   zsCreate, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange, zsLexRange,
-  zsScan, zsClone, zsFreeSome, zsInsertRaw, zsForceBig, zsDestroy, zsAddAt, zsAddFlags, zsPopOne,
+  zsScan, zsClone, zsFreeSome, zsInsertRaw, zsForceBig, zsDestroy, zsAddAt, zsAddFlags, zsPopOne, zsPopWith,
   ZA_NX, ZA_XX, ZA_GT, ZA_LT,
 } from './skiplist';
 import { R_F64, R_MISC, R_OUTPTR } from '../src/engine/wasm/abi';
@@ -476,6 +476,37 @@ export function znPopOne(c: u32, reverse: i32): i32 {
   if (scratchReserve(ml) == 0) return -1;
   memory.copy(getScratch(), rec + 12, ml);
   znDelete(c, ml);
+  return 1;
+}
+
+/**
+ * The fast lane's ZPOPMIN / ZPOPMAX of one element (lane.ts): emit(score, member bytes, length)
+ * with the lowest (reverse: highest) element while it is still stored, then remove it. 1; 0 when
+ * empty; -1 when emit returned false (nothing removed). Uses neither scratch nor the out buffer.
+ */
+export function znPopWith(c: u32, reverse: i32, emit: (score: f64, mp: u32, ml: u32) => bool): i32 {
+  const n = load<u32>(c, NC_COUNT);
+  if (n == 0) return 0;
+  if (ncIsBig(c)) {
+    const r = zsPopWith(load<u32>(c, NC_P), reverse, emit);
+    if (r == 1) store<u32>(c, n - 1, NC_COUNT);
+    return r;
+  }
+  const b = load<u32>(c, NC_P);
+  let off: u32 = 0;
+  readEntry(b, off);
+  if (reverse != 0) {
+    // The last entry: walk the (at most zset-max-listpack-entries) entries.
+    const used = load<u32>(c, NC_AUX);
+    while (eEnd < used) {
+      off = eEnd;
+      readEntry(b, off);
+    }
+  }
+  if (!emit(eScore, eMp, eMl)) return -1;
+  removeAt(c, off, eEnd);
+  shrink(c);
+  store<u32>(c, n - 1, NC_COUNT);
   return 1;
 }
 

@@ -176,6 +176,32 @@ for (const engine of enginesUnderTest()) {
     for (const conn of [ctx.d.redust, ctx.d.reference]) await conn.send('HELLO', 2);
   });
 
+  diffTest(t, 'ZPOPMIN and ZPOPMAX of listpack and skiplist sets, every kind of score, RESP2 and RESP3', async (ctx) => {
+    const scores: Arg[] = [0, 1, -1, 2.5, -2.5, '0.1', '1e-3', '123456.789', '9007199254740991', '-9007199254740993', '1e20', '-0', 'inf', '-inf', '3.0000000000000004', '0.30000000000000004'];
+    const setup: Arg[][] = [['SET', 'str', 'x']];
+    const small: Arg[] = ['ZADD', 'small'];
+    const big: Arg[] = ['ZADD', 'big'];
+    scores.forEach((sc, i) => small.push(sc, `m${i}`));
+    for (let i = 0; i < 200; i++) big.push(i % 3 === 0 ? scores[i % scores.length] : i * 1.25, `b${i}`);
+    setup.push(small, big);
+    const cmds: Arg[][] = [];
+    for (let i = 0; i < 24; i++) {
+      cmds.push(['ZPOPMIN', 'small'], ['zpopmax', 'big'], ['ZPOPMIN', 'big'], ['ZPOPMAX', 'missing'], ['ZPOPMIN', 'big'], ['ZPOPMAX', 'big']);
+      if (i % 6 === 5) cmds.push(['ZPOPMIN', 'str']);
+    }
+    cmds.push(['ZPOPMIN', 'big', 3], ['ZPOPMAX', 'big', 'x'], ['ZCARD', 'small'], ['EXISTS', 'small'], ['ZRANGE', 'big', 0, 5, 'WITHSCORES']);
+    for (const proto of [2, 3]) {
+      for (const conn of [ctx.d.redust, ctx.d.reference]) {
+        await conn.send('HELLO', proto);
+        await conn.send('FLUSHALL');
+      }
+      await both(ctx, setup);
+      const ran = await both(ctx, cmds);
+      if (engine === 'wasm') assert.ok(ran > 20, `lane ran ${ran} commands`);
+    }
+    for (const conn of [ctx.d.redust, ctx.d.reference]) await conn.send('HELLO', 2);
+  });
+
   diffTest(t, 'frames split at every byte, odd framing left to the parser, pipelines past one run', async (ctx) => {
     await both(ctx, [['RPUSH', 'l', 'a', 'b', 'c'], ['SADD', 's', 'x'], ['HSET', 'h', 'a', 'b']]);
     const unit: Arg[][] = [['LPUSH', 'l', 'p'], ['SADD', 's', 'y'], ['RPOP', 'l'], ['HSET', 'h', 'c', 'd']];

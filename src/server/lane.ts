@@ -1,5 +1,5 @@
 /**
- * The fast lane: pipelined LPUSH/RPUSH/LPOP/RPOP/SADD/HSET/SPOP/ZADD/PFADD on existing values, and GETBIT, run inside the
+ * The fast lane: pipelined LPUSH/RPUSH/LPOP/RPOP/SADD/HSET/SPOP/ZADD/ZPOPMIN/ZPOPMAX/PFADD on existing values, and GETBIT, run inside the
  * engine (Db.runLane; the wasm engine's assembly/lane.ts), one call for a run of commands instead
  * of the parser, dispatcher and handler per command. This module decides when a run may happen
  * and books what the commands it ran would have booked through call().
@@ -31,7 +31,7 @@ import type { Client } from './client';
 import type { Server } from './server';
 import type { Command } from '../commands/table';
 import type { LaneParams } from '../engine/types';
-import { LANE_GETBIT, LANE_HSET, LANE_PFADD, LANE_ZADD, LANE_IDS, LANE_LPOP, LANE_LPUSH, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SPOP, LANE_STATS_BYTES, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES, LS_OOM } from '../engine/wasm/abi';
+import { LANE_GETBIT, LANE_HSET, LANE_PFADD, LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_IDS, LANE_LPOP, LANE_LPUSH, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SPOP, LANE_STATS_BYTES, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES, LS_OOM } from '../engine/wasm/abi';
 import { ClientFlag } from './client';
 import { OOM } from '../commands/errors';
 import { performance } from '../util/real-timers';
@@ -52,11 +52,13 @@ const NAMES: Record<number, string> = {
   [LANE_GETBIT]: 'getbit',
   [LANE_PFADD]: 'pfadd',
   [LANE_ZADD]: 'zadd',
+  [LANE_ZPOPMIN]: 'zpopmin',
+  [LANE_ZPOPMAX]: 'zpopmax',
 };
 
 /**
  * A cheap look at the next frame's command name (`*N CRLF $L CRLF name`): whether it could be one
- * the lane runs (4 or 5 bytes starting with l, r, s or h; pfadd, zadd and getbit by length and first letter; either case), so that other commands
+ * the lane runs (its length and first letter, in either case), so that other commands
  * cost no input copy. The engine checks the whole name.
  */
 function laneName(buf: Buffer, pos: number): boolean {
@@ -67,11 +69,18 @@ function laneName(buf: Buffer, pos: number): boolean {
   if (p + 7 >= end || buf[p + 2] !== 36 /* '$' */ || buf[p + 4] !== 13) return false;
   const len = buf[p + 3];
   const c0 = buf[p + 6] | 0x20;
-  if (len === 54 /* '6' */) return c0 === 103; /* g */
-  if (len !== 52 /* '4' */ && len !== 53 /* '5' */) return false;
-  if (c0 === 112 /* p */) return len === 53; // PFADD
-  if (c0 === 122 /* z */) return len === 52; // ZADD
-  return c0 === 108 /* l */ || c0 === 114 /* r */ || c0 === 115 /* s */ || c0 === 104 /* h */;
+  switch (len) {
+    case 52 /* 4 */:
+      return c0 === 108 /* l */ || c0 === 114 /* r */ || c0 === 115 /* s */ || c0 === 104 /* h */ || c0 === 122; /* z */
+    case 53 /* 5 */:
+      return c0 === 108 || c0 === 114 || c0 === 112; /* p */
+    case 54 /* 6 */:
+      return c0 === 103; /* g */
+    case 55 /* 7 */:
+      return c0 === 122; /* z */
+    default:
+      return false;
+  }
 }
 
 export class Lane {

@@ -61,8 +61,10 @@ export const LANE_SPOP: u32 = 7;
 export const LANE_GETBIT: u32 = 8;
 export const LANE_PFADD: u32 = 9;
 export const LANE_ZADD: u32 = 10;
+export const LANE_ZPOPMIN: u32 = 11;
+export const LANE_ZPOPMAX: u32 = 12;
 /** One more than the highest lane id. */
-export const LANE_IDS: u32 = 11;
+export const LANE_IDS: u32 = 13;
 /** Stats block: the count of commands run per lane id at 4 * id, then these. */
 export const LS_DIRTY: u32 = 64;
 export const LS_LAST: u32 = 68;
