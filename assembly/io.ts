@@ -44,8 +44,33 @@ export function getScratch(): u32 {
   return scratchPtr;
 }
 
+/**
+ * While set (a fast-lane run, lane.ts), outReset keeps what the out buffer holds: the reply
+ * writers the lane calls (lRange, sResp, hResp, the zset range writers) start with outReset and
+ * then append, so several commands' replies accumulate.
+ */
+let outKeep: bool = false;
+
+export function outKeepReplies(on: bool): void {
+  outKeep = on;
+}
+
+/** Bytes in the out buffer. */
+export function outLength(): u32 {
+  return outLen;
+}
+
+/** Drop what was written past the first n bytes (a reply the lane did not finish). */
+export function outTruncate(n: u32): void {
+  if (n < outLen) {
+    outLen = n;
+    store<u32>(RES, outLen, R_OUTLEN);
+  }
+}
+
 /** Reset the out buffer. */
 export function outReset(): void {
+  if (outKeep) return;
   outLen = 0;
   store<u32>(RES, 0, R_OUTLEN);
   store<u32>(RES, outPtr, R_OUTPTR);

@@ -22,6 +22,8 @@
  *   ZPOPMIN/ZPOPMAX key                     on a sorted set of 2 or more members (whose score
  *                                           prints as an integer or through dtoa17.ts fmt17),
  *                                           or a missing key
+ *   LRANGE/ZRANGE key start stop            plain integers (ZRANGE without options)
+ *   SMEMBERS key, HGETALL key               on a value of that type or a missing key
  * Its replies (what the command handlers in src/commands write for the same frames) go to the out
  * buffer. It stops before the first frame it does not serve -- incomplete, another command or
  * form, a key missing where the handler would create it, of another type, expired, or a change
@@ -43,17 +45,17 @@
  * Complexity: O(input bytes) for the parse, plus each command's own cost (list.ts, set.ts, hash.ts).
  */
 import { findNativeAt, keyPresentAt, prefetchAt, stringAt } from './keyspace';
-import { outReserve, outCommit, outReset } from './io';
+import { outReserve, outCommit, outReset, outKeepReplies, outLength, outTruncate } from './io';
 import { NC_COUNT, NK_LIST, NK_SET, NK_HASH, NK_ZSET, outBulk, writeU32 } from './native';
-import { lPushAt, lUnpush, lPopAppend, lReserve, lReserveDone, lEntrySize } from './list';
-import { sAddAt, sRandom, sDeleteAt } from './set';
-import { hSetAt } from './hash';
+import { lPushAt, lUnpush, lPopAppend, lReserve, lReserveDone, lEntrySize, lRange } from './list';
+import { sAddAt, sRandom, sDeleteAt, sResp } from './set';
+import { hSetAt, hResp } from './hash';
 import { hllDenseAdd } from './hyperloglog';
-import { addAt, znPopWith } from './zsetpack';
+import { addAt, znPopWith, znRangeResp } from './zsetpack';
 import { fmt17 } from './dtoa17';
 import {
   LANE_LPUSH, LANE_RPUSH, LANE_LPOP, LANE_RPOP, LANE_SADD, LANE_HSET, LANE_SPOP, LANE_GETBIT, LANE_STATS_BYTES,
-  LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LS_DIRTY, LS_LAST, LS_OOM, LS_CMDS, LS_BYTES, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
+  LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LANE_LRANGE, LANE_ZRANGE, LANE_SMEMBERS, LANE_HGETALL, LS_DIRTY, LS_LAST, LS_OOM, LS_CMDS, LS_BYTES, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
   R_PTR, R_LEN, ST_MISSING, ST_STRING,
 } from '../src/engine/wasm/abi';
 import { RES } from './io';
@@ -118,9 +120,14 @@ function laneId(p: u32, len: u32): u32 {
     if (nameIs(p, len, 'rpush')) return LANE_RPUSH;
   } else if (len == 6) {
     if (nameIs(p, len, 'getbit')) return LANE_GETBIT;
+    if (nameIs(p, len, 'lrange')) return LANE_LRANGE;
+    if (nameIs(p, len, 'zrange')) return LANE_ZRANGE;
   } else if (len == 7) {
     if (nameIs(p, len, 'zpopmin')) return LANE_ZPOPMIN;
     if (nameIs(p, len, 'zpopmax')) return LANE_ZPOPMAX;
+    if (nameIs(p, len, 'hgetall')) return LANE_HGETALL;
+  } else if (len == 8) {
+    if (nameIs(p, len, 'smembers')) return LANE_SMEMBERS;
   }
   return 0;
 }
@@ -222,6 +229,37 @@ function writeU64(p: u32, n: u64): u32 {
   return digits;
 }
 
+/** rangeArg's value. */
+let rangeV: i64 = 0;
+
+/** A plain integer as string2ll reads it (optional '-', no '+', no leading zero, not "-0"), 1 to 18 digits, into rangeV. */
+function rangeArg(p: u32, len: u32): bool {
+  let i: u32 = 0;
+  const neg = len > 0 && load<u8>(p) == 45;
+  if (neg) i = 1;
+  if (len == i || len - i > 18) return false;
+  if (load<u8>(p + i) == 48 && (len - i > 1 || neg)) return false;
+  let v: i64 = 0;
+  for (; i < len; i++) {
+    const c = <u32>load<u8>(p + i);
+    if (c < 48 || c > 57) return false;
+    v = v * 10 + <i64>(c - 48);
+  }
+  rangeV = neg ? -v : v;
+  return true;
+}
+
+/** An aggregate header: the type byte, then n. */
+function outHeader(type: u32, n: u32): bool {
+  const w = outReserve(16);
+  if (w == 0) return false;
+  store<u8>(w, <u8>type);
+  const digits = writeU32(w + 1, n);
+  store<u16>(w + 1 + digits, 0x0a0d);
+  outCommit(digits + 3);
+  return true;
+}
+
 /** `:n\r\n` to the out buffer. */
 function outInt(n: u32): bool {
   const w = outReserve(16);
@@ -258,6 +296,10 @@ function outNull(resp3: bool): bool {
 export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxIntset: u32, hashMaxValue: u32, hashMaxEntries: u32, maxBulkLen: f64, zsetMaxEntries: u32, zsetMaxValue: u32): u32 {
   memory.fill(stats, 0, LANE_STATS_BYTES);
   outReset();
+  outKeepReplies(true);
+  // Out-buffer length after the last frame run: a frame the lane gives up on part-way through its
+  // reply leaves nothing behind (see the end).
+  let done: u32 = 0;
   const end = base + len;
   const resp3 = (flags & LANE_RESP3) != 0;
   const prefetch = (flags & LANE_PREFETCH) != 0;
@@ -292,6 +334,9 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
     const kl = load<u32>(argL + 4);
     const n = <u32>argc;
     let changes: u32 = 0;
+    // Keyspace hits/misses of this frame, added once it has run.
+    let fHits: u32 = 0;
+    let fMisses: u32 = 0;
     if (id == LANE_LPUSH || id == LANE_RPUSH) {
       if (n < 3) break;
       const c = findNativeAt(db, kp, kl, now, NK_LIST);
@@ -363,8 +408,8 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
         if (byte < <u64>load<u32>(RES, R_LEN)) bit = (<u32>load<u8>(load<u32>(RES, R_PTR) + <u32>byte) >> (7 - <u32>(off & 7))) & 1;
       } else if (st != ST_MISSING) break;
       if (!outInt(bit)) break;
-      if (st == ST_STRING) hits++;
-      else misses++;
+      if (st == ST_STRING) fHits = 1;
+      else fMisses = 1;
     } else if (id == LANE_PFADD) {
       if (n < 3 || (flags & LANE_NO_STRING_EDIT) != 0) break;
       // A dense HLL (checkHll: the magic, encoding 0, its one length); anything else is JS's.
@@ -413,6 +458,52 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
         if (znPopWith(c, id == LANE_ZPOPMAX ? 1 : 0, emitPopped) != 1) break;
         changes = 1;
       }
+    } else if (id == LANE_LRANGE || id == LANE_ZRANGE) {
+      if (n != 4 || !rangeArg(load<u32>(argP + 8), load<u32>(argL + 8))) break;
+      let start = rangeV;
+      if (!rangeArg(load<u32>(argP + 12), load<u32>(argL + 12))) break;
+      let end = rangeV;
+      const c = findNativeAt(db, kp, kl, now, id == LANE_LRANGE ? NK_LIST : NK_ZSET);
+      let llen: i64 = 0;
+      if (c == 0) {
+        if (keyPresentAt(db, kp, kl)) break;
+        fMisses = 1;
+      } else {
+        llen = <i64>load<u32>(c, NC_COUNT);
+        fHits = 1;
+      }
+      // (zrangeGenericCommand / lrangeCommand's normalization)
+      if (start < 0) start += llen;
+      if (end < 0) end += llen;
+      if (start < 0) start = 0;
+      let count: u32 = 0;
+      if (start <= end && start < llen) {
+        if (end >= llen) end = llen - 1;
+        count = <u32>(end - start + 1);
+      }
+      if (!outHeader(42 /* '*' */, count)) break;
+      if (count > 0) {
+        if (id == LANE_LRANGE) {
+          if (lRange(c, <u32>start, <u32>end, 1) != <i32>count) break;
+        } else if (znRangeResp(c, <u32>start, count, 0) != count) break;
+      }
+    } else if (id == LANE_SMEMBERS || id == LANE_HGETALL) {
+      if (n != 2) break;
+      const c = findNativeAt(db, kp, kl, now, id == LANE_SMEMBERS ? NK_SET : NK_HASH);
+      let count: u32 = 0;
+      if (c == 0) {
+        if (keyPresentAt(db, kp, kl)) break;
+        fMisses = 1;
+      } else {
+        count = load<u32>(c, NC_COUNT);
+        fHits = 1;
+      }
+      // RESP3: a set (~) or a map (%, counted in pairs); RESP2: arrays.
+      const ok = id == LANE_SMEMBERS ? outHeader(resp3 ? 126 : 42, count) : outHeader(resp3 ? 37 : 42, resp3 ? count : count * 2);
+      if (!ok) break;
+      if (count > 0) {
+        if (id == LANE_SMEMBERS ? sResp(c) == 0 : hResp(c, 3) == 0) break;
+      }
     } else {
       // HSET
       if (n < 4 || (n & 1) != 0) break;
@@ -432,11 +523,16 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
       changes = (n - 2) >> 1;
     }
     p = q;
+    done = outLength();
+    hits += fHits;
+    misses += fMisses;
     ran++;
     dirty += changes;
     last = id;
     store<u32>(stats + (id << 2), load<u32>(stats + (id << 2)) + 1);
   }
+  outKeepReplies(false);
+  outTruncate(done);
   store<u32>(stats, dirty, LS_DIRTY);
   store<u32>(stats, last, LS_LAST);
   store<u32>(stats, oomAt, LS_OOM);

@@ -1,5 +1,6 @@
 /**
- * The fast lane: pipelined LPUSH/RPUSH/LPOP/RPOP/SADD/HSET/SPOP/ZADD/ZPOPMIN/ZPOPMAX/PFADD on existing values, and GETBIT, run inside the
+ * The fast lane: pipelined LPUSH/RPUSH/LPOP/RPOP/SADD/HSET/SPOP/ZADD/ZPOPMIN/ZPOPMAX/PFADD on existing
+ * values, and GETBIT/LRANGE/ZRANGE/SMEMBERS/HGETALL, run inside the
  * engine (Db.runLane; the wasm engine's assembly/lane.ts), one call for a run of commands instead
  * of the parser, dispatcher and handler per command. This module decides when a run may happen
  * and books what the commands it ran would have booked through call().
@@ -31,7 +32,7 @@ import type { Client } from './client';
 import type { Server } from './server';
 import type { Command } from '../commands/table';
 import type { LaneParams } from '../engine/types';
-import { LANE_GETBIT, LANE_HSET, LANE_PFADD, LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_IDS, LANE_LPOP, LANE_LPUSH, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SPOP, LANE_STATS_BYTES, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES, LS_OOM } from '../engine/wasm/abi';
+import { LANE_GETBIT, LANE_HGETALL, LANE_HSET, LANE_LRANGE, LANE_PFADD, LANE_SMEMBERS, LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE, LANE_IDS, LANE_LPOP, LANE_LPUSH, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SPOP, LANE_STATS_BYTES, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES, LS_OOM } from '../engine/wasm/abi';
 import { ClientFlag } from './client';
 import { OOM } from '../commands/errors';
 import { performance } from '../util/real-timers';
@@ -54,6 +55,10 @@ const NAMES: Record<number, string> = {
   [LANE_ZADD]: 'zadd',
   [LANE_ZPOPMIN]: 'zpopmin',
   [LANE_ZPOPMAX]: 'zpopmax',
+  [LANE_LRANGE]: 'lrange',
+  [LANE_ZRANGE]: 'zrange',
+  [LANE_SMEMBERS]: 'smembers',
+  [LANE_HGETALL]: 'hgetall',
 };
 
 /**
@@ -75,9 +80,11 @@ function laneName(buf: Buffer, pos: number): boolean {
     case 53 /* 5 */:
       return c0 === 108 || c0 === 114 || c0 === 112; /* p */
     case 54 /* 6 */:
-      return c0 === 103; /* g */
+      return c0 === 103 /* g */ || c0 === 108 || c0 === 122;
     case 55 /* 7 */:
-      return c0 === 122; /* z */
+      return c0 === 122 || c0 === 104;
+    case 56 /* 8 */:
+      return c0 === 115;
     default:
       return false;
   }

@@ -63,8 +63,12 @@ export const LANE_PFADD: u32 = 9;
 export const LANE_ZADD: u32 = 10;
 export const LANE_ZPOPMIN: u32 = 11;
 export const LANE_ZPOPMAX: u32 = 12;
-/** One more than the highest lane id. */
-export const LANE_IDS: u32 = 13;
+export const LANE_LRANGE: u32 = 13;
+export const LANE_ZRANGE: u32 = 14;
+export const LANE_SMEMBERS: u32 = 15;
+export const LANE_HGETALL: u32 = 16;
+/** One more than the highest lane id (the stats block holds a count per id below LS_DIRTY). */
+export const LANE_IDS: u32 = 17;
 /** Stats block: the count of commands run per lane id at 4 * id, then these. */
 export const LS_DIRTY: u32 = 64;
 export const LS_LAST: u32 = 68;
