@@ -13,6 +13,8 @@ import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
 import { Arg, RawConnection, encodeCommand, items, text } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
+import type { RespNode } from '../src/protocol/resp-reader';
+import { rng } from './helpers/rng';
 
 /** Send `cmds` as one write (or in the pieces cut at `cuts`), return the rendered replies. */
 async function pipeline(conn: RawConnection, cmds: Arg[][], cuts: number[] = []): Promise<string[]> {
@@ -26,6 +28,31 @@ async function pipeline(conn: RawConnection, cmds: Arg[][], cuts: number[] = [])
   const out: string[] = [];
   for (let i = 0; i < cmds.length; i++) out.push(renderNode(await conn.next()));
   return out;
+}
+
+/** pipeline() returning the reply nodes. */
+async function pipelineNodes(conn: RawConnection, cmds: Arg[][], cuts: number[] = []): Promise<RespNode[]> {
+  const buf = Buffer.concat(cmds.map(encodeCommand));
+  let from = 0;
+  for (const at of [...cuts, buf.length]) {
+    conn.socket.write(buf.subarray(from, at));
+    from = at;
+    if (at < buf.length) await new Promise((r) => setTimeout(r, 2));
+  }
+  const out: RespNode[] = [];
+  for (let i = 0; i < cmds.length; i++) out.push(await conn.next());
+  return out;
+}
+
+/** A reply as compared across servers: SMEMBERS and HGETALL of hashtable values in any order. */
+function comparable(cmd: Arg[], n: RespNode): string {
+  const name = String(cmd[0]).toUpperCase();
+  if ((name === 'SMEMBERS' || name === 'HGETALL') && (n.t === 'array' || n.t === 'set' || n.t === 'map')) {
+    const xs = items(n).map((x) => renderNode(x));
+    const els = name === 'SMEMBERS' ? xs : xs.map((x, i) => (i % 2 === 0 ? `${x}=${xs[i + 1]}` : '')).filter(Boolean);
+    return `${n.t}:${els.sort().join(',')}`;
+  }
+  return renderNode(n);
 }
 
 async function infoField(conn: RawConnection, section: string, field: string): Promise<string> {
@@ -241,6 +268,57 @@ for (const engine of enginesUnderTest()) {
       }
     }
     for (const conn of [d.redust, d.reference]) await conn.send('HELLO', 2);
+  });
+
+  diffTest(t, 'random pipelines of lane and other commands, cut at random points (REDUST_LANE_SEED)', async (ctx) => {
+    const seed = Number(process.env.REDUST_LANE_SEED ?? Math.floor(Math.random() * 1e9));
+    const r = rng(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+    const keys = { l: ['l1', 'l2'], s: ['s1', 's2'], h: ['h1', 'h2'], z: ['z1', 'z2'], b: ['b1'] };
+    const el = () => (r() < 0.1 ? Buffer.from([Math.floor(r() * 256), 0, 13, 10]) : r() < 0.3 ? String(Math.floor(r() * 50)) : `v${Math.floor(r() * 60)}`.repeat(r() < 0.05 ? 20 : 1));
+    const score = () => (r() < 0.8 ? String(Math.floor(r() * 200) - 50) : pick(['1.5', '-0', '007', '+3', 'inf']));
+    const idx = () => pick(['0', '-1', '1', '-3', '5', '100', '-100', '01']);
+    const gen = (): Arg[] => {
+      switch (Math.floor(r() * 20)) {
+        case 0: return ['LPUSH', pick(keys.l), el(), ...(r() < 0.3 ? [el(), el()] : [])];
+        case 1: return ['RPUSH', pick(keys.l), el()];
+        case 2: return [pick(['LPOP', 'RPOP']), pick(keys.l)];
+        case 3: return ['SADD', pick(keys.s), el(), ...(r() < 0.3 ? [el()] : [])];
+        case 4: return ['HSET', pick(keys.h), el(), el(), ...(r() < 0.2 ? [el(), el()] : [])];
+        case 5: return ['ZADD', pick(keys.z), score(), el()];
+        case 6: return [pick(['ZPOPMIN', 'ZPOPMAX']), pick(keys.z)];
+        case 7: return ['LRANGE', pick(keys.l), idx(), idx()];
+        case 8: return ['ZRANGE', pick(keys.z), idx(), idx()];
+        case 9: return ['HGETALL', pick(keys.h)];
+        case 10: return ['SMEMBERS', pick(keys.s)];
+        case 11: return ['GETBIT', pick([...keys.b, ...keys.l, 'missing']), pick(['0', '7', '100', '-1'])];
+        case 12: return ['SETBIT', pick(keys.b), String(Math.floor(r() * 64)), pick(['0', '1'])];
+        case 13: return ['DEL', pick([...keys.l, ...keys.s, ...keys.h, ...keys.z])];
+        case 14: return ['TYPE', pick([...keys.l, ...keys.s, ...keys.h, ...keys.z])];
+        case 15: return ['LLEN', pick(keys.l)];
+        case 16: return ['ZCARD', pick(keys.z)];
+        case 17: return ['HLEN', pick(keys.h)];
+        case 18: return ['SCARD', pick(keys.s)];
+        default: return ['PFADD', 'hll', el()];
+      }
+    };
+    // Small listpack limits so values cross their conversions; dense HLL from the start.
+    const config: Arg[][] = [['CONFIG', 'SET', 'hash-max-listpack-entries', '6'], ['CONFIG', 'SET', 'zset-max-listpack-entries', '6'], ['CONFIG', 'SET', 'set-max-intset-entries', '6'], ['CONFIG', 'SET', 'hll-sparse-max-bytes', '0']];
+    await both(ctx, config, [], false);
+    let total = 0;
+    for (let batch = 0; batch < 40; batch++) {
+      const cmds = Array.from({ length: 10 + Math.floor(r() * 60) }, gen);
+      const bytes = Buffer.concat(cmds.map(encodeCommand)).length;
+      const cuts = r() < 0.5 ? [] : [Math.floor(r() * bytes)].filter((x) => x > 0);
+      const before = Number(await infoField(ctx.d.redust, 'stats', 'redust_lane_commands'));
+      const [a, b] = await Promise.all([pipelineNodes(ctx.d.redust, cmds, cuts), pipelineNodes(ctx.d.reference, cmds, cuts)]);
+      for (let i = 0; i < cmds.length; i++) {
+        assert.is(comparable(cmds[i], a[i]), comparable(cmds[i], b[i]), `seed ${seed}, batch ${batch}, reply ${i} to ${cmds[i].map(String).join(' ')}`);
+      }
+      total += Number(await infoField(ctx.d.redust, 'stats', 'redust_lane_commands')) - before;
+    }
+    await both(ctx, [['CONFIG', 'SET', 'hash-max-listpack-entries', '128'], ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'], ['CONFIG', 'SET', 'set-max-intset-entries', '512'], ['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000']], [], false);
+    if (engine === 'wasm') assert.ok(total > 100, `lane ran ${total} commands (seed ${seed})`);
   });
 
   diffTest(t, 'frames split at every byte, odd framing left to the parser, pipelines past one run', async (ctx) => {
