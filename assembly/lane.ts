@@ -36,7 +36,8 @@
  * arguments and LANE_MAX_BULK bytes each; anything else is left to the parser.
  *
  * Stats for JS (the block at laneStats(), offsets in src/engine/wasm/abi.ts): commands run per
- * lane id, GETBIT's keyspace hits and misses, the dirty count (elements pushed or popped, members and fields added or set, as the
+ * lane id, the reads' keyspace hits and misses, whether it stopped at a frame cut by the end of
+ * the input (LS_INCOMPLETE: the caller may pass more), the dirty count (elements pushed or popped, members and fields added or set, as the
  * handlers count them), the last command's id, and in LS_OOM the id of a last frame that ran out
  * of memory part-way (SADD/HSET keep what they added, as their general path does): that frame is
  * consumed and not counted, and JS answers it with the OOM error. A failure that changed nothing
@@ -55,7 +56,7 @@ import { addAt, znPopWith, znRangeResp } from './zsetpack';
 import { fmt17 } from './dtoa17';
 import {
   LANE_LPUSH, LANE_RPUSH, LANE_LPOP, LANE_RPOP, LANE_SADD, LANE_HSET, LANE_SPOP, LANE_GETBIT, LANE_STATS_BYTES,
-  LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LANE_LRANGE, LANE_ZRANGE, LANE_SMEMBERS, LANE_HGETALL, LS_DIRTY, LS_LAST, LS_OOM, LS_CMDS, LS_BYTES, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
+  LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LANE_LRANGE, LANE_ZRANGE, LANE_SMEMBERS, LANE_HGETALL, LS_DIRTY, LS_INCOMPLETE, LS_LAST, LS_OOM, LS_CMDS, LS_BYTES, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
   R_PTR, R_LEN, ST_MISSING, ST_STRING,
 } from '../src/engine/wasm/abi';
 import { RES } from './io';
@@ -72,6 +73,8 @@ const argP: usize = memory.data(LANE_MAX_ARGS * 4, 4);
 const argL: usize = memory.data(LANE_MAX_ARGS * 4, 4);
 /** End of the number parsed by lineInt (the byte after its LF). */
 let lineNext: u32 = 0;
+/** lineInt failed because the input ended before the line did. */
+let lineShort: bool = false;
 
 export function laneStats(): u32 {
   return <u32>stats;
@@ -82,6 +85,7 @@ export function laneStats(): u32 {
  * by CR LF before end: its value, with lineNext after the LF; -1 otherwise.
  */
 function lineInt(p: u32, end: u32, maxDigits: u32): i32 {
+  lineShort = false;
   let v: u32 = 0;
   let i = p;
   while (i < end) {
@@ -91,7 +95,11 @@ function lineInt(p: u32, end: u32, maxDigits: u32): i32 {
     v = v * 10 + (c - 48);
     i++;
   }
-  if (i == p || i + 1 >= end || load<u8>(i + 1) != 10) return -1;
+  if (i + 1 >= end) {
+    lineShort = true;
+    return -1;
+  }
+  if (i == p || load<u8>(i + 1) != 10) return -1;
   lineNext = i + 2;
   return <i32>v;
 }
@@ -308,21 +316,37 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
   let dirty: u32 = 0;
   let last: u32 = 0;
   let oomAt: u32 = 0;
+  // The run stopped at a frame cut by the end of the input (the caller may have more of it).
+  let incomplete = false;
   let hits: u32 = 0;
   let misses: u32 = 0;
   while (p < end && load<u8>(p) == 42 /* '*' */) {
     if (prefetch && ran % PREFETCH_EVERY == 0) prefetchAt(db, p, end - p, PREFETCH_EVERY);
     // The frame: every argument complete, or stop here.
     const argc = lineInt(p + 1, end, 2);
-    if (argc < 2 || <u32>argc > LANE_MAX_ARGS) break;
+    if (argc < 2 || <u32>argc > LANE_MAX_ARGS) {
+      incomplete = lineShort;
+      break;
+    }
     let q = lineNext;
     let i: u32 = 0;
     for (; i < <u32>argc; i++) {
-      if (q >= end || load<u8>(q) != 36 /* '$' */) break;
+      if (q >= end) {
+        incomplete = true;
+        break;
+      }
+      if (load<u8>(q) != 36 /* '$' */) break;
       const l = lineInt(q + 1, end, 5);
-      if (l < 0 || <u32>l > LANE_MAX_BULK) break;
+      if (l < 0 || <u32>l > LANE_MAX_BULK) {
+        incomplete = lineShort;
+        break;
+      }
       const a = lineNext;
-      if (<u64>a + <u64>l + 2 > <u64>end || load<u16>(a + <u32>l) != 0x0a0d) break;
+      if (<u64>a + <u64>l + 2 > <u64>end) {
+        incomplete = true;
+        break;
+      }
+      if (load<u16>(a + <u32>l) != 0x0a0d) break;
       store<u32>(argP + (i << 2), a);
       store<u32>(argL + (i << 2), <u32>l);
       q = a + <u32>l + 2;
@@ -538,6 +562,7 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
   store<u32>(stats, oomAt, LS_OOM);
   store<u32>(stats, hits, LS_HITS);
   store<u32>(stats, misses, LS_MISSES);
+  store<u32>(stats, incomplete ? 1 : 0, LS_INCOMPLETE);
   store<u32>(stats, ran, LS_CMDS);
   store<u32>(stats, p - base, LS_BYTES);
   return p - base;

@@ -355,8 +355,9 @@ for (const engine of enginesUnderTest()) {
     // commandstats calls (not usec) and CLIENT INFO's last command.
     for (const c of conns) await c.send('CONFIG', 'RESETSTAT');
     await both(ctx, [['RPUSH', 'l', 'a', 'b', 'c'], ['LPUSH', 'l', 'x'], ['LPUSH', 'l', 'y'], ['RPOP', 'l'], ['SADD', 's', 1], ['SADD', 's', 2], ['HSET', 'h', 'a', 1], ['HSET', 'h', 'b', 2, 'c', 3], ['LPUSH', 'l', 'z']]);
+    await both(ctx, [['ZADD', 'z', 1, 'a', 2, 'b', 3, 'c'], ['ZADD', 'z', 4, 'd'], ['ZPOPMIN', 'z'], ['ZPOPMAX', 'z'], ['ZRANGE', 'z', 0, -1], ['LRANGE', 'l', 0, 1], ['LPOP', 'l'], ['SMEMBERS', 's'], ['HGETALL', 'h'], ['HGETALL', 'h'], ['GETBIT', 'nokey', 3], ['SCARD', 's']]);
     const calls = async (c: RawConnection) => {
-      const r = text(await c.send('INFO', 'commandstats')).split('\r\n').filter((l) => /^cmdstat_(lpush|rpush|rpop|sadd|hset):/.test(l));
+      const r = text(await c.send('INFO', 'commandstats')).split('\r\n').filter((l) => /^cmdstat_(lpush|rpush|lpop|rpop|sadd|hset|zadd|zpopmin|zpopmax|zrange|lrange|smembers|hgetall|getbit|scard):/.test(l));
       return r.map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')).sort();
     };
     assert.equal(await calls(d.redust), await calls(d.reference));

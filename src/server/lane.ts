@@ -97,6 +97,7 @@ export class Lane {
   private readonly params: LaneParams = { resp3: false, listFill: -2, maxIntset: 512, hashMaxValue: 64, hashMaxEntries: 128, maxBulkLen: 512 * 1024 * 1024, zsetMaxEntries: 128, zsetMaxValue: 64 };
 
   constructor(private readonly server: Server) {
+    if (LANE_IDS * 4 > LS_DIRTY) throw new Error('fast lane: the stats block has no room for every id (abi.ts)');
     for (let id = 1; id < LANE_IDS; id++) {
       const cmd = server.table.get(NAMES[id]);
       if (cmd === undefined) throw new Error(`fast lane: no command ${NAMES[id]}`);

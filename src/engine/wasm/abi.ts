@@ -69,15 +69,16 @@ export const LANE_SMEMBERS: u32 = 15;
 export const LANE_HGETALL: u32 = 16;
 /** One more than the highest lane id (the stats block holds a count per id below LS_DIRTY). */
 export const LANE_IDS: u32 = 17;
-/** Stats block: the count of commands run per lane id at 4 * id, then these. */
-export const LS_DIRTY: u32 = 64;
-export const LS_LAST: u32 = 68;
-export const LS_OOM: u32 = 72;
-export const LS_CMDS: u32 = 76;
-export const LS_BYTES: u32 = 80;
-export const LS_HITS: u32 = 84;
-export const LS_MISSES: u32 = 88;
-export const LANE_STATS_BYTES: u32 = 96;
+/** Stats block: the count of commands run per lane id at 4 * id (ids below 20), then these. */
+export const LS_DIRTY: u32 = 80;
+export const LS_LAST: u32 = 84;
+export const LS_OOM: u32 = 88;
+export const LS_CMDS: u32 = 92;
+export const LS_BYTES: u32 = 96;
+export const LS_HITS: u32 = 100;
+export const LS_MISSES: u32 = 104;
+export const LS_INCOMPLETE: u32 = 108;
+export const LANE_STATS_BYTES: u32 = 112;
 // laneRun flags.
 export const LANE_RESP3: u32 = 1;
 export const LANE_PREFETCH: u32 = 2;

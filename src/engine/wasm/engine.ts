@@ -27,7 +27,7 @@ import type {
 } from '../types';
 import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
-import { LANE_NO_STRING_EDIT, LANE_PREFETCH, LANE_RESP3, NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_OOM, ST_STRING, ST_TOOBIG, VLEN_HANDLE } from './abi';
+import { LANE_IDS, LANE_NO_STRING_EDIT, LANE_PREFETCH, LANE_RESP3, LS_BYTES, LS_CMDS, LS_DIRTY, LS_HITS, LS_INCOMPLETE, LS_LAST, LS_MISSES, LS_OOM, NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_OOM, ST_STRING, ST_TOOBIG, VLEN_HANDLE } from './abi';
 import { WasmZSet, ZSetHost } from './zset';
 import { NativeCollection, NativeHost, NK_HASH, NK_LIST, NK_ZSET, dictTableStats, isNativeHandle, nativePtr } from './native';
 import { WasmHash, NO_LIMIT } from './hash';
@@ -51,11 +51,17 @@ const STRING_OUT_MAX = 4096;
 /** Bytes of a pipelined batch handed to dbPrefetch (fits the initial scratch region). */
 const PREFETCH_BYTES = 4096;
 /**
- * Input bytes one fast-lane run copies to scratch (Db.runLane): a few hundred commands. A run that
- * stops at its first frame costs this copy, so it stays small (the server also backs off: see
- * src/server/lane.ts).
+ * Input bytes one laneRun call gets (Db.runLane): a few hundred commands; the first call of a
+ * runLane gets LANE_FIRST_INPUT, so a run that stops at its first frames copies little (the server
+ * also backs off: see src/server/lane.ts).
  */
 const LANE_INPUT_MAX = 8192;
+const LANE_FIRST_INPUT = 1024;
+/** Stats block fields (u32 indexes, abi.ts LS_*) summed over a runLane's windows; the others are the last run's. */
+const LANE_SUMS = [LS_DIRTY >> 2, LS_CMDS >> 2, LS_BYTES >> 2, LS_HITS >> 2, LS_MISSES >> 2];
+const LAST_AT = LS_LAST >> 2;
+const OOM_AT = LS_OOM >> 2;
+const INCOMPLETE_AT = LS_INCOMPLETE >> 2;
 /** Keys below which a Db skips the prefetch (see prefetch). */
 const PREFETCH_MIN_KEYS = 65536;
 
@@ -231,30 +237,46 @@ class WasmDb implements Db {
   }
 
   /**
-   * Db.runLane: copy (a bounded part of) the input to scratch and let laneRun (assembly/lane.ts)
-   * run the simple commands at its start; replies are copied out once, stats read from its block.
+   * Db.runLane: copy the input to scratch a window at a time and let laneRun (assembly/lane.ts)
+   * run the simple commands at its start; each window's replies are copied out once, the stats
+   * of its block summed.
    */
   runLane(input: Buffer, start: number, p: LaneParams, out: BulkSink, stats: Uint32Array): number {
     if (this.snapshotHook !== null) return 0;
     const engine = this.engine;
     const w = engine.w;
-    const len = Math.min(input.length - start, LANE_INPUT_MAX);
-    if (len < 8) return 0;
-    w.ensureScratch(len);
-    w.sync();
-    input.copy(w.u8, w.scratch, start, start + len);
     setListFill(engine, p.listFill);
     let flags = p.resp3 ? LANE_RESP3 : 0;
     if (w.x.dbSize(this.ptr) >>> 0 >= this.prefetchMinKeys) flags |= LANE_PREFETCH;
     if (this.rawKeys.size > 0) flags |= LANE_NO_STRING_EDIT;
-    const used = w.x.laneRun(this.ptr, w.scratch, len, this.clock.now(), flags, Math.min(Math.max(p.maxIntset, 0), INTSET_HARD_MAX), Math.min(p.hashMaxValue, NO_LIMIT), Math.min(p.hashMaxEntries, NO_LIMIT), p.maxBulkLen, Math.min(p.zsetMaxEntries, NO_LIMIT), Math.min(p.zsetMaxValue, NO_LIMIT)) >>> 0;
-    w.sync();
+    const maxIntset = Math.min(Math.max(p.maxIntset, 0), INTSET_HARD_MAX);
     const at = engine.laneStatsAt >> 2;
-    const i32 = w.i32;
-    for (let i = 0; i < stats.length; i++) stats[i] = i32[at + i];
-    const n = w.outLen();
-    if (n > 0) out.rawBytes(w.u8, w.outPtr(), n);
-    return used;
+    stats.fill(0);
+    let pos = start;
+    // A first window of LANE_FIRST_INPUT bytes: a run that stops at its first frames (the next
+    // command is not the lane's) copies little. When a frame is cut by the window's end, the
+    // rest follows in windows of LANE_INPUT_MAX.
+    let window = LANE_FIRST_INPUT;
+    for (;;) {
+      const len = Math.min(input.length - pos, window);
+      if (len < 8) break;
+      w.ensureScratch(len);
+      w.sync();
+      input.copy(w.u8, w.scratch, pos, pos + len);
+      const used = w.x.laneRun(this.ptr, w.scratch, len, this.clock.now(), flags, maxIntset, Math.min(p.hashMaxValue, NO_LIMIT), Math.min(p.hashMaxEntries, NO_LIMIT), p.maxBulkLen, Math.min(p.zsetMaxEntries, NO_LIMIT), Math.min(p.zsetMaxValue, NO_LIMIT)) >>> 0;
+      w.sync();
+      const i32 = w.i32;
+      for (let i = 0; i < LANE_IDS; i++) stats[i] += i32[at + i];
+      for (const f of LANE_SUMS) stats[f] += i32[at + f];
+      if (i32[at + LAST_AT] !== 0) stats[LAST_AT] = i32[at + LAST_AT];
+      stats[OOM_AT] = i32[at + OOM_AT];
+      const n = w.outLen();
+      if (n > 0) out.rawBytes(w.u8, w.outPtr(), n);
+      pos += used;
+      if (stats[OOM_AT] !== 0 || i32[at + INCOMPLETE_AT] === 0 || pos + len - used >= input.length || (used === 0 && window === LANE_INPUT_MAX)) break;
+      window = LANE_INPUT_MAX;
+    }
+    return pos - start;
   }
 
   has(key: Bytes): boolean {
