@@ -24,6 +24,7 @@
  *                                           or a missing key
  *   LRANGE/ZRANGE key start stop            plain integers (ZRANGE without options)
  *   SMEMBERS key, HGETALL key               on a value of that type or a missing key
+ *   GET key                                 a string of up to LANE_MAX_BULK bytes or a missing key
  * Its replies (what the command handlers in src/commands write for the same frames) go to the out
  * buffer. It stops before the first frame it does not serve -- incomplete, another command or
  * form, a key missing where the handler would create it, of another type, expired, or a change
@@ -56,7 +57,7 @@ import { addAt, znPopWith, znRangeResp } from './zsetpack';
 import { fmt17 } from './dtoa17';
 import {
   LANE_LPUSH, LANE_RPUSH, LANE_LPOP, LANE_RPOP, LANE_SADD, LANE_HSET, LANE_SPOP, LANE_GETBIT, LANE_STATS_BYTES,
-  LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LANE_LRANGE, LANE_ZRANGE, LANE_SMEMBERS, LANE_HGETALL, LS_DIRTY, LS_INCOMPLETE, LS_LAST, LS_OOM, LS_CMDS, LS_BYTES, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
+  LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LANE_LRANGE, LANE_ZRANGE, LANE_SMEMBERS, LANE_HGETALL, LANE_GET, LS_DIRTY, LS_INCOMPLETE, LS_LAST, LS_OOM, LS_CMDS, LS_BYTES, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
   R_PTR, R_LEN, ST_MISSING, ST_STRING,
 } from '../src/engine/wasm/abi';
 import { RES } from './io';
@@ -65,6 +66,11 @@ const LANE_MAX_ARGS: u32 = 64;
 /** A dense HyperLogLog's length: 16-byte header, 16384 six-bit registers. */
 const HLL_DENSE_SIZE: u32 = 12304;
 const LANE_MAX_BULK: u32 = 65536;
+/**
+ * Reply bytes after which a run stops (before its next frame): the out buffer stays small, and
+ * the caller's next call goes on from there.
+ */
+const LANE_MAX_OUT: u32 = 1 << 20;
 /** Commands between two prefetch hints (keyspace.ts prefetchAt looks this many ahead). */
 const PREFETCH_EVERY: u32 = 16;
 
@@ -115,7 +121,9 @@ function nameIs(p: u32, len: u32, name: string): bool {
 
 /** The lane id of argv[0], 0 when the lane does not run it. */
 function laneId(p: u32, len: u32): u32 {
-  if (len == 4) {
+  if (len == 3) {
+    if (nameIs(p, len, 'get')) return LANE_GET;
+  } else if (len == 4) {
     if (nameIs(p, len, 'sadd')) return LANE_SADD;
     if (nameIs(p, len, 'hset')) return LANE_HSET;
     if (nameIs(p, len, 'lpop')) return LANE_LPOP;
@@ -320,7 +328,7 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
   let incomplete = false;
   let hits: u32 = 0;
   let misses: u32 = 0;
-  while (p < end && load<u8>(p) == 42 /* '*' */) {
+  while (p < end && load<u8>(p) == 42 /* '*' */ && done < LANE_MAX_OUT) {
     if (prefetch && ran % PREFETCH_EVERY == 0) prefetchAt(db, p, end - p, PREFETCH_EVERY);
     // The frame: every argument complete, or stop here.
     const argc = lineInt(p + 1, end, 2);
@@ -527,6 +535,18 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
       if (!ok) break;
       if (count > 0) {
         if (id == LANE_SMEMBERS ? sResp(c) == 0 : hResp(c, 3) == 0) break;
+      }
+    } else if (id == LANE_GET) {
+      if (n != 2) break;
+      const st = stringAt(db, kp, kl, now);
+      if (st == ST_STRING) {
+        // (A longer value is written by the general path straight from linear memory: one copy.)
+        const vl = load<u32>(RES, R_LEN);
+        if (vl > LANE_MAX_BULK || !outBulk(load<u32>(RES, R_PTR), vl)) break;
+        fHits = 1;
+      } else {
+        if (st != ST_MISSING || !outNull(resp3)) break;
+        fMisses = 1;
       }
     } else {
       // HSET

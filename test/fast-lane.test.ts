@@ -292,7 +292,7 @@ for (const engine of enginesUnderTest()) {
         case 9: return ['HGETALL', pick(keys.h)];
         case 10: return ['SMEMBERS', pick(keys.s)];
         case 11: return ['GETBIT', pick([...keys.b, ...keys.l, 'missing']), pick(['0', '7', '100', '-1'])];
-        case 12: return ['SETBIT', pick(keys.b), String(Math.floor(r() * 64)), pick(['0', '1'])];
+        case 12: return r() < 0.5 ? ['SETBIT', pick(keys.b), String(Math.floor(r() * 64)), pick(['0', '1'])] : r() < 0.5 ? ['GET', pick([...keys.b, 'str', 'missing', ...keys.l])] : ['SET', 'str', el()];
         case 13: return ['DEL', pick([...keys.l, ...keys.s, ...keys.h, ...keys.z])];
         case 14: return ['TYPE', pick([...keys.l, ...keys.s, ...keys.h, ...keys.z])];
         case 15: return ['LLEN', pick(keys.l)];
@@ -319,6 +319,28 @@ for (const engine of enginesUnderTest()) {
     }
     await both(ctx, [['CONFIG', 'SET', 'hash-max-listpack-entries', '128'], ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'], ['CONFIG', 'SET', 'set-max-intset-entries', '512'], ['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000']], [], false);
     if (engine === 'wasm') assert.ok(total > 100, `lane ran ${total} commands (seed ${seed})`);
+  });
+
+  diffTest(t, 'GET of every string size and kind, missing, other types, expired keys; runs past 1 MB of replies', async (ctx) => {
+    const setup: Arg[][] = [['RPUSH', 'l', 'x'], ['SET', 'gone', 'v', 'PX', 5]];
+    const sizes = [0, 1, 63, 64, 65, 100, 4096, 65536, 65537, 70000];
+    for (const n of sizes) setup.push(['SET', `s${n}`, Buffer.alloc(n, n % 251)]);
+    setup.push(['SET', 'bin', Buffer.from([0, 13, 10, 36, 255])], ['SET', 'int', 12345], ['APPEND', 'int', '6'], ['SETRANGE', 'bin', 2, 'zz']);
+    await both(ctx, setup, [], false);
+    await new Promise((r) => setTimeout(r, 20));
+    const cmds: Arg[][] = [];
+    for (let i = 0; i < 3; i++) {
+      for (const n of sizes) cmds.push(['GET', `s${n}`], ['get', 'missing']);
+      cmds.push(['GET', 'bin'], ['GET', 'int'], ['GET', 'l'], ['GET', 'gone'], ['GET'], ['GET', 'a', 'b']);
+    }
+    // 40 replies of 60 KB: more than one run's 1 MB of replies.
+    for (let i = 0; i < 40; i++) cmds.push(['GET', 's65536'], ['GET', 's4096']);
+    for (const proto of [2, 3]) {
+      for (const conn of [ctx.d.redust, ctx.d.reference]) await conn.send('HELLO', proto);
+      const ran = await both(ctx, cmds);
+      if (engine === 'wasm') assert.ok(ran > 80, `lane ran ${ran} commands`);
+    }
+    for (const conn of [ctx.d.redust, ctx.d.reference]) await conn.send('HELLO', 2);
   });
 
   diffTest(t, 'frames split at every byte, odd framing left to the parser, pipelines past one run', async (ctx) => {
