@@ -470,6 +470,22 @@ export function stringAt(db: u32, kp: u32, klen: u32, now: f64): i32 {
   return reportValue(e);
 }
 
+/**
+ * The fast lane's plain SET of the key at [kp, kp + klen) to the bytes at [vp, vp + vlen) (vlen
+ * below VAL_EMBED's out-of-line limit is embedded, as dbSetStr): 1 when set (TTL dropped, encoding
+ * note cleared, accessed as dbSetStr's overwrite); 0 with nothing changed when the key holds a
+ * container or is expired (the general path drops the container or reports the expiry);
+ * ST_OOM with nothing changed.
+ */
+export function setStringAt(db: u32, kp: u32, klen: u32, vp: u32, vlen: u32, now: f64): i32 {
+  const h = hashBytes(kp, klen);
+  const e = dictFind(db, kp, klen, h);
+  if (e != 0 && (vlenOf(e) == VLEN_HANDLE || isExpired(db, e, now))) return 0;
+  if (putValueAt(db, kp, klen, h, e, vlen, 0, now, 0) == 0) return ST_OOM;
+  if (vlen > 0) memory.copy(load<u32>(RES, R_PTR), vp, vlen);
+  return 1;
+}
+
 /** Whether the key at [kp, kp + klen) has an entry, expired or not (no access, no expiry). */
 export function keyPresentAt(db: u32, kp: u32, klen: u32): bool {
   return dictFind(db, kp, klen, hashBytes(kp, klen)) != 0;
@@ -521,6 +537,11 @@ export function dbInfo(db: u32, klen: u32, now: f64): i32 {
  * 2 overwrote an expired key (the caller reports it through the expired hook).
  */
 function putValue(db: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now: f64, cap: u32): u32 {
+  return putValueAt(db, scratchPtr, klen, h, e, vl, keepTtl, now, cap);
+}
+
+/** putValue of the key at [kp, kp + klen) (the fast lane's keys are where its input is). */
+function putValueAt(db: u32, kp: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now: f64, cap: u32): u32 {
   store<i32>(RES, -1, R_HANDLE);
   store<u32>(RES, 0, R_MISC);
   const outOfLine = vl != VLEN_HANDLE && vl > VAL_EMBED;
@@ -539,7 +560,7 @@ function putValue(db: u32, klen: u32, h: u32, e: u32, vl: u32, keepTtl: i32, now
       if (vp != 0) blockFree(vp);
       return 0;
     }
-    initEntry(n, h, scratchPtr, klen, vl, (LFU_INIT_VAL << 24) | (<u32>(now / 1000) & LRU_MASK));
+    initEntry(n, h, kp, klen, vl, (LFU_INIT_VAL << 24) | (<u32>(now / 1000) & LRU_MASK));
     if (!dictAdd(db, n)) {
       free(n, entrySize(n));
       if (vp != 0) blockFree(vp);

@@ -25,6 +25,7 @@
  *   LRANGE/ZRANGE key start stop            plain integers (ZRANGE without options)
  *   SMEMBERS key, HGETALL key               on a value of that type or a missing key
  *   GET key                                 a string of up to LANE_MAX_BULK bytes or a missing key
+ *   SET key value                           the plain form, over a string or a missing key
  * Its replies (what the command handlers in src/commands write for the same frames) go to the out
  * buffer. It stops before the first frame it does not serve -- incomplete, another command or
  * form, a key missing where the handler would create it, of another type, expired, or a change
@@ -46,7 +47,7 @@
  *
  * Complexity: O(input bytes) for the parse, plus each command's own cost (list.ts, set.ts, hash.ts).
  */
-import { findNativeAt, keyPresentAt, prefetchAt, stringAt } from './keyspace';
+import { findNativeAt, keyPresentAt, prefetchAt, stringAt, setStringAt } from './keyspace';
 import { outReserve, outCommit, outReset, outKeepReplies, outLength, outTruncate } from './io';
 import { NC_COUNT, NK_LIST, NK_SET, NK_HASH, NK_ZSET, outBulk, writeU32 } from './native';
 import { lPushAt, lUnpush, lPopAppend, lReserve, lReserveDone, lEntrySize, lRange } from './list';
@@ -57,7 +58,7 @@ import { addAt, znPopWith, znRangeResp } from './zsetpack';
 import { fmt17 } from './dtoa17';
 import {
   LANE_LPUSH, LANE_RPUSH, LANE_LPOP, LANE_RPOP, LANE_SADD, LANE_HSET, LANE_SPOP, LANE_GETBIT, LANE_STATS_BYTES,
-  LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LANE_LRANGE, LANE_ZRANGE, LANE_SMEMBERS, LANE_HGETALL, LANE_GET, LS_DIRTY, LS_INCOMPLETE, LS_LAST, LS_OOM, LS_CMDS, LS_BYTES, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
+  LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LANE_LRANGE, LANE_ZRANGE, LANE_SMEMBERS, LANE_HGETALL, LANE_GET, LANE_SET, LS_DIRTY, LS_INCOMPLETE, LS_LAST, LS_OOM, LS_CMDS, LS_BYTES, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
   R_PTR, R_LEN, ST_MISSING, ST_STRING,
 } from '../src/engine/wasm/abi';
 import { RES } from './io';
@@ -123,6 +124,7 @@ function nameIs(p: u32, len: u32, name: string): bool {
 function laneId(p: u32, len: u32): u32 {
   if (len == 3) {
     if (nameIs(p, len, 'get')) return LANE_GET;
+    if (nameIs(p, len, 'set')) return LANE_SET;
   } else if (len == 4) {
     if (nameIs(p, len, 'sadd')) return LANE_SADD;
     if (nameIs(p, len, 'hset')) return LANE_HSET;
@@ -536,6 +538,16 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
       if (count > 0) {
         if (id == LANE_SMEMBERS ? sResp(c) == 0 : hResp(c, 3) == 0) break;
       }
+    } else if (id == LANE_SET) {
+      if (n != 3 || (flags & LANE_NO_STRING_EDIT) != 0) break;
+      const r = setStringAt(db, kp, kl, load<u32>(argP + 8), load<u32>(argL + 8), now);
+      if (r != 1) break; // a container or an expired key to replace, or OOM: nothing changed
+      const w = outReserve(5);
+      if (w == 0) { oomAt = id; p = q; break; }
+      store<u32>(w, 0x0d4b4f2b); // "+OK\r"
+      store<u8>(w + 4, 10);
+      outCommit(5);
+      changes = 1;
     } else if (id == LANE_GET) {
       if (n != 2) break;
       const st = stringAt(db, kp, kl, now);

@@ -343,6 +343,20 @@ for (const engine of enginesUnderTest()) {
     for (const conn of [ctx.d.redust, ctx.d.reference]) await conn.send('HELLO', 2);
   });
 
+  diffTest(t, 'plain SET over strings, TTLs, containers and expired keys; encodings and values read back', async (ctx) => {
+    const setup: Arg[][] = [['RPUSH', 'l', 'x'], ['SET', 'gone', 'v', 'PX', 5], ['SET', 'ttl', 'v', 'EX', 100], ['SET', 'edited', 'abc'], ['APPEND', 'edited', 'd']];
+    await both(ctx, setup, [], false);
+    await new Promise((r) => setTimeout(r, 20));
+    const cmds: Arg[][] = [];
+    const values: Arg[] = ['', '1', '123', '-5', '007', '9223372036854775807', '9223372036854775808', 'x'.repeat(44), 'x'.repeat(45), 'y'.repeat(64), 'y'.repeat(65), 'z'.repeat(5000), Buffer.from([0, 13, 10, 255])];
+    for (const v of values) cmds.push(['SET', 'k', v], ['GET', 'k'], ['OBJECT', 'ENCODING', 'k'], ['STRLEN', 'k']);
+    cmds.push(['SET', 'ttl', 'new'], ['TTL', 'ttl'], ['SET', 'l', 'replaced'], ['TYPE', 'l'], ['GET', 'l'], ['SET', 'gone', 'back'], ['GET', 'gone']);
+    cmds.push(['SET', 'edited', 'e'], ['OBJECT', 'ENCODING', 'edited'], ['set', 'lower', 'v'], ['SET', 'k'], ['SET', 'k', 'v', 'NX'], ['SET', 'k', 'v', 'extra'], ['DBSIZE']);
+    for (let i = 0; i < 50; i++) cmds.push(['SET', `n${i % 7}`, String(i)], ['GET', `n${(i * 3) % 7}`]);
+    const ran = await both(ctx, cmds);
+    if (engine === 'wasm') assert.ok(ran > 80, `lane ran ${ran} commands`);
+  });
+
   diffTest(t, 'frames split at every byte, odd framing left to the parser, pipelines past one run', async (ctx) => {
     await both(ctx, [['RPUSH', 'l', 'a', 'b', 'c'], ['SADD', 's', 'x'], ['HSET', 'h', 'a', 'b']]);
     const unit: Arg[][] = [['LPUSH', 'l', 'p'], ['SADD', 's', 'y'], ['RPOP', 'l'], ['HSET', 'h', 'c', 'd']];

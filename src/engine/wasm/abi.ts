@@ -68,8 +68,9 @@ export const LANE_ZRANGE: u32 = 14;
 export const LANE_SMEMBERS: u32 = 15;
 export const LANE_HGETALL: u32 = 16;
 export const LANE_GET: u32 = 17;
+export const LANE_SET: u32 = 18;
 /** One more than the highest lane id (the stats block holds a count per id below LS_DIRTY). */
-export const LANE_IDS: u32 = 18;
+export const LANE_IDS: u32 = 19;
 /** Stats block: the count of commands run per lane id at 4 * id (ids below 20), then these. */
 export const LS_DIRTY: u32 = 80;
 export const LS_LAST: u32 = 84;
