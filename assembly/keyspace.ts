@@ -486,6 +486,12 @@ export function setStringAt(db: u32, kp: u32, klen: u32, vp: u32, vlen: u32, now
   return 1;
 }
 
+/** Whether the key at [kp, kp + klen) has an entry that is expired (left as it is). */
+export function expiredAt(db: u32, kp: u32, klen: u32, now: f64): bool {
+  const e = dictFind(db, kp, klen, hashBytes(kp, klen));
+  return e != 0 && isExpired(db, e, now);
+}
+
 /** Whether the key at [kp, kp + klen) has an entry, expired or not (no access, no expiry). */
 export function keyPresentAt(db: u32, kp: u32, klen: u32): bool {
   return dictFind(db, kp, klen, hashBytes(kp, klen)) != 0;
@@ -757,7 +763,11 @@ function writeDecimal(p: u32, v: i64, n: u32): void {
  * ST_OOM.
  */
 export function dbIncrBy(db: u32, klen: u32, by: f64, now: f64): i32 {
-  const kp = scratchPtr;
+  return incrByAt(db, scratchPtr, klen, by, now);
+}
+
+/** dbIncrBy of the key at [kp, kp + klen) (the fast lane's keys are where its input is). */
+export function incrByAt(db: u32, kp: u32, klen: u32, by: f64, now: f64): i32 {
   const h = hashBytes(kp, klen);
   const e = dictFind(db, kp, klen, h);
   let v: i64 = <i64>by;
@@ -779,14 +789,14 @@ export function dbIncrBy(db: u32, klen: u32, by: f64, now: f64): i32 {
       store<u32>(RES, 1, R_MISC);
       writeDecimal(valPart(e), v, n);
     } else {
-      if (putValue(db, klen, h, e, n, 1, now, 0) == 0) return ST_OOM;
+      if (putValueAt(db, kp, klen, h, e, n, 1, now, 0) == 0) return ST_OOM;
       writeDecimal(load<u32>(RES, R_PTR), v, n);
     }
     store<f64>(RES, <f64>v, R_F64);
     return 1;
   }
   const n = decimalLen(v);
-  if (putValue(db, klen, h, 0, n, 0, now, 0) == 0) return ST_OOM;
+  if (putValueAt(db, kp, klen, h, 0, n, 0, now, 0) == 0) return ST_OOM;
   writeDecimal(load<u32>(RES, R_PTR), v, n);
   store<f64>(RES, <f64>v, R_F64);
   return ST_MISSING;

@@ -26,6 +26,8 @@
  *   SMEMBERS key, HGETALL key               on a value of that type or a missing key
  *   GET key                                 a string of up to LANE_MAX_BULK bytes or a missing key
  *   SET key value                           the plain form, over a string or a missing key
+ *   INCR/DECR key, INCRBY/DECRBY key n      an integer string or a missing key, n a plain
+ *                                           integer, the result within 2^53 (keyspace.ts dbIncrBy)
  * Its replies (what the command handlers in src/commands write for the same frames) go to the out
  * buffer. It stops before the first frame it does not serve -- incomplete, another command or
  * form, a key missing where the handler would create it, of another type, expired, or a change
@@ -47,7 +49,7 @@
  *
  * Complexity: O(input bytes) for the parse, plus each command's own cost (list.ts, set.ts, hash.ts).
  */
-import { findNativeAt, keyPresentAt, prefetchAt, stringAt, setStringAt } from './keyspace';
+import { findNativeAt, keyPresentAt, prefetchAt, stringAt, setStringAt, incrByAt, expiredAt } from './keyspace';
 import { outReserve, outCommit, outReset, outKeepReplies, outLength, outTruncate } from './io';
 import { NC_COUNT, NK_LIST, NK_SET, NK_HASH, NK_ZSET, outBulk, writeU32 } from './native';
 import { lPushAt, lUnpush, lPopAppend, lReserve, lReserveDone, lEntrySize, lRange } from './list';
@@ -58,8 +60,8 @@ import { addAt, znPopWith, znRangeResp } from './zsetpack';
 import { fmt17 } from './dtoa17';
 import {
   LANE_LPUSH, LANE_RPUSH, LANE_LPOP, LANE_RPOP, LANE_SADD, LANE_HSET, LANE_SPOP, LANE_GETBIT, LANE_STATS_BYTES,
-  LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LANE_LRANGE, LANE_ZRANGE, LANE_SMEMBERS, LANE_HGETALL, LANE_GET, LANE_SET, LS_DIRTY, LS_INCOMPLETE, LS_LAST, LS_OOM, LS_CMDS, LS_BYTES, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
-  R_PTR, R_LEN, ST_MISSING, ST_STRING,
+  LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LANE_LRANGE, LANE_ZRANGE, LANE_SMEMBERS, LANE_HGETALL, LANE_GET, LANE_SET, LANE_INCR, LANE_DECR, LANE_INCRBY, LANE_DECRBY, LS_DIRTY, LS_INCOMPLETE, LS_LAST, LS_OOM, LS_CMDS, LS_BYTES, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
+  R_PTR, R_LEN, R_F64, ST_MISSING, ST_STRING,
 } from '../src/engine/wasm/abi';
 import { RES } from './io';
 
@@ -132,6 +134,8 @@ function laneId(p: u32, len: u32): u32 {
     if (nameIs(p, len, 'rpop')) return LANE_RPOP;
     if (nameIs(p, len, 'spop')) return LANE_SPOP;
     if (nameIs(p, len, 'zadd')) return LANE_ZADD;
+    if (nameIs(p, len, 'incr')) return LANE_INCR;
+    if (nameIs(p, len, 'decr')) return LANE_DECR;
   } else if (len == 5) {
     if (nameIs(p, len, 'pfadd')) return LANE_PFADD;
     if (nameIs(p, len, 'lpush')) return LANE_LPUSH;
@@ -139,6 +143,8 @@ function laneId(p: u32, len: u32): u32 {
   } else if (len == 6) {
     if (nameIs(p, len, 'getbit')) return LANE_GETBIT;
     if (nameIs(p, len, 'lrange')) return LANE_LRANGE;
+    if (nameIs(p, len, 'incrby')) return LANE_INCRBY;
+    if (nameIs(p, len, 'decrby')) return LANE_DECRBY;
     if (nameIs(p, len, 'zrange')) return LANE_ZRANGE;
   } else if (len == 7) {
     if (nameIs(p, len, 'zpopmin')) return LANE_ZPOPMIN;
@@ -275,6 +281,19 @@ function outHeader(type: u32, n: u32): bool {
   const digits = writeU32(w + 1, n);
   store<u16>(w + 1 + digits, 0x0a0d);
   outCommit(digits + 3);
+  return true;
+}
+
+/** `:n\r\n` of a signed n (within 2^53) to the out buffer. */
+function outI64(n: i64): bool {
+  const w = outReserve(24);
+  if (w == 0) return false;
+  store<u8>(w, 58); // ':'
+  let o = w + 1;
+  if (n < 0) store<u8>(o++, 45);
+  o += writeU64(o, <u64>(n < 0 ? -n : n));
+  store<u16>(o, 0x0a0d);
+  outCommit(o + 2 - w);
   return true;
 }
 
@@ -547,6 +566,23 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
       store<u32>(w, 0x0d4b4f2b); // "+OK\r"
       store<u8>(w + 4, 10);
       outCommit(5);
+      changes = 1;
+    } else if (id == LANE_INCR || id == LANE_DECR || id == LANE_INCRBY || id == LANE_DECRBY) {
+      const withArg = id == LANE_INCRBY || id == LANE_DECRBY;
+      if (n != (withArg ? 3 : 2) || (flags & LANE_NO_STRING_EDIT) != 0) break;
+      let by: i64 = 1;
+      if (withArg) {
+        if (!rangeArg(load<u32>(argP + 8), load<u32>(argL + 8))) break;
+        by = rangeV;
+        // (Past 2^53 the general path computes in 64-bit integers.)
+        if (by > 9007199254740991 || by < -9007199254740991) break;
+      }
+      if (id == LANE_DECR || id == LANE_DECRBY) by = -by;
+      // An expired key is the general path's to reclaim (dbIncrBy would reclaim it here).
+      if (expiredAt(db, kp, kl, now)) break;
+      const r = incrByAt(db, kp, kl, <f64>by, now);
+      if (r != 1 && r != ST_MISSING) break; // not an integer, past 2^53, a container, OOM: unchanged
+      if (!outI64(<i64>load<f64>(RES, R_F64))) { oomAt = id; p = q; break; }
       changes = 1;
     } else if (id == LANE_GET) {
       if (n != 2) break;

@@ -295,7 +295,7 @@ for (const engine of enginesUnderTest()) {
         case 12: return r() < 0.5 ? ['SETBIT', pick(keys.b), String(Math.floor(r() * 64)), pick(['0', '1'])] : r() < 0.5 ? ['GET', pick([...keys.b, 'str', 'missing', ...keys.l])] : ['SET', 'str', el()];
         case 13: return ['DEL', pick([...keys.l, ...keys.s, ...keys.h, ...keys.z])];
         case 14: return ['TYPE', pick([...keys.l, ...keys.s, ...keys.h, ...keys.z])];
-        case 15: return ['LLEN', pick(keys.l)];
+        case 15: return r() < 0.5 ? ['LLEN', pick(keys.l)] : [pick(['INCR', 'DECR', 'INCRBY']), pick(['cnt', 'str', ...keys.l]), ...(r() < 0.5 ? [] : [String(Math.floor(r() * 100) - 50)])].filter((x, i, a) => a[0] === 'INCRBY' || i < 2);
         case 16: return ['ZCARD', pick(keys.z)];
         case 17: return ['HLEN', pick(keys.h)];
         case 18: return ['SCARD', pick(keys.s)];
@@ -355,6 +355,23 @@ for (const engine of enginesUnderTest()) {
     for (let i = 0; i < 50; i++) cmds.push(['SET', `n${i % 7}`, String(i)], ['GET', `n${(i * 3) % 7}`]);
     const ran = await both(ctx, cmds);
     if (engine === 'wasm') assert.ok(ran > 80, `lane ran ${ran} commands`);
+  });
+
+  diffTest(t, 'INCR, DECR, INCRBY and DECRBY: new keys, in-place and growing digits, limits, errors, other types, expired keys', async (ctx) => {
+    const setup: Arg[][] = [['RPUSH', 'l', 'x'], ['SET', 'gone', '5', 'PX', 5], ['SET', 's', 'abc'], ['SET', 'big', '9007199254740990'], ['SET', 'nearmax', '9223372036854775806'], ['SET', 'ttl', '10', 'EX', 100], ['SET', 'pad', '007']];
+    await both(ctx, setup, [], false);
+    await new Promise((r) => setTimeout(r, 20));
+    const cmds: Arg[][] = [];
+    for (let i = 0; i < 30; i++) cmds.push(['INCR', 'c'], ['DECR', 'd'], ['incrby', 'e', i * 37 - 300], ['DECRBY', 'f', 99], ['INCRBY', 'c', 9]);
+    cmds.push(['GET', 'c'], ['OBJECT', 'ENCODING', 'c'], ['INCR', 'big'], ['INCR', 'big'], ['INCR', 'big'], ['GET', 'big'], ['INCR', 'nearmax'], ['INCR', 'nearmax']);
+    cmds.push(['INCR', 's'], ['INCR', 'l'], ['INCR', 'gone'], ['GET', 'gone'], ['INCR', 'ttl'], ['TTL', 'ttl'], ['INCR', 'pad'], ['INCRBY', 'c', '+1'], ['INCRBY', 'c', '-0'], ['INCRBY', 'c', '1.5']);
+    cmds.push(['INCRBY', 'c', '9223372036854775807'], ['DECRBY', 'c', '-9223372036854775808'], ['INCRBY', 'n1', '9007199254740993'], ['INCRBY', 'n2', '-9007199254740991'], ['DECRBY', 'n3', '9007199254740991'], ['INCR'], ['INCR', 'c', 'x']);
+    for (const proto of [2, 3]) {
+      for (const conn of [ctx.d.redust, ctx.d.reference]) await conn.send('HELLO', proto);
+      const ran = await both(ctx, cmds);
+      if (engine === 'wasm') assert.ok(ran > 100, `lane ran ${ran} commands`);
+    }
+    for (const conn of [ctx.d.redust, ctx.d.reference]) await conn.send('HELLO', 2);
   });
 
   diffTest(t, 'frames split at every byte, odd framing left to the parser, pipelines past one run', async (ctx) => {

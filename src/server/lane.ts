@@ -1,6 +1,6 @@
 /**
  * The fast lane: pipelined LPUSH/RPUSH/LPOP/RPOP/SADD/HSET/SPOP/ZADD/ZPOPMIN/ZPOPMAX/PFADD on existing
- * values, plain SET, and GET/GETBIT/LRANGE/ZRANGE/SMEMBERS/HGETALL, run inside the
+ * values, plain SET, INCR/DECR/INCRBY/DECRBY, and GET/GETBIT/LRANGE/ZRANGE/SMEMBERS/HGETALL, run inside the
  * engine (Db.runLane; the wasm engine's assembly/lane.ts), one call for a run of commands instead
  * of the parser, dispatcher and handler per command. This module decides when a run may happen
  * and books what the commands it ran would have booked through call().
@@ -32,7 +32,7 @@ import type { Client } from './client';
 import type { Server } from './server';
 import type { Command } from '../commands/table';
 import type { LaneParams } from '../engine/types';
-import { LANE_GET, LANE_GETBIT, LANE_SET, LANE_HGETALL, LANE_HSET, LANE_LRANGE, LANE_PFADD, LANE_SMEMBERS, LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE, LANE_IDS, LANE_LPOP, LANE_LPUSH, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SPOP, LANE_STATS_BYTES, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES, LS_OOM } from '../engine/wasm/abi';
+import { LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_INCR, LANE_INCRBY, LANE_SET, LANE_HGETALL, LANE_HSET, LANE_LRANGE, LANE_PFADD, LANE_SMEMBERS, LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE, LANE_IDS, LANE_LPOP, LANE_LPUSH, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SPOP, LANE_STATS_BYTES, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES, LS_OOM } from '../engine/wasm/abi';
 import { ClientFlag } from './client';
 import { OOM } from '../commands/errors';
 import { performance } from '../util/real-timers';
@@ -61,6 +61,10 @@ const NAMES: Record<number, string> = {
   [LANE_HGETALL]: 'hgetall',
   [LANE_GET]: 'get',
   [LANE_SET]: 'set',
+  [LANE_INCR]: 'incr',
+  [LANE_DECR]: 'decr',
+  [LANE_INCRBY]: 'incrby',
+  [LANE_DECRBY]: 'decrby',
 };
 
 /**
@@ -80,11 +84,11 @@ function laneName(buf: Buffer, pos: number): boolean {
     case 51 /* 3 */:
       return c0 === 103 || c0 === 115; /* GET, SET */
     case 52 /* 4 */:
-      return c0 === 108 /* l */ || c0 === 114 /* r */ || c0 === 115 /* s */ || c0 === 104 /* h */ || c0 === 122; /* z */
+      return c0 === 108 /* l */ || c0 === 114 /* r */ || c0 === 115 /* s */ || c0 === 104 /* h */ || c0 === 122 /* z */ || c0 === 105 /* i */ || c0 === 100; /* d */
     case 53 /* 5 */:
       return c0 === 108 || c0 === 114 || c0 === 112; /* p */
     case 54 /* 6 */:
-      return c0 === 103 /* g */ || c0 === 108 || c0 === 122;
+      return c0 === 103 /* g */ || c0 === 108 || c0 === 122 || c0 === 105 || c0 === 100;
     case 55 /* 7 */:
       return c0 === 122 || c0 === 104;
     case 56 /* 8 */:

@@ -69,18 +69,22 @@ export const LANE_SMEMBERS: u32 = 15;
 export const LANE_HGETALL: u32 = 16;
 export const LANE_GET: u32 = 17;
 export const LANE_SET: u32 = 18;
+export const LANE_INCR: u32 = 19;
+export const LANE_DECR: u32 = 20;
+export const LANE_INCRBY: u32 = 21;
+export const LANE_DECRBY: u32 = 22;
 /** One more than the highest lane id (the stats block holds a count per id below LS_DIRTY). */
-export const LANE_IDS: u32 = 19;
-/** Stats block: the count of commands run per lane id at 4 * id (ids below 20), then these. */
-export const LS_DIRTY: u32 = 80;
-export const LS_LAST: u32 = 84;
-export const LS_OOM: u32 = 88;
-export const LS_CMDS: u32 = 92;
-export const LS_BYTES: u32 = 96;
-export const LS_HITS: u32 = 100;
-export const LS_MISSES: u32 = 104;
-export const LS_INCOMPLETE: u32 = 108;
-export const LANE_STATS_BYTES: u32 = 112;
+export const LANE_IDS: u32 = 23;
+/** Stats block: the count of commands run per lane id at 4 * id (ids below 32), then these. */
+export const LS_DIRTY: u32 = 128;
+export const LS_LAST: u32 = 132;
+export const LS_OOM: u32 = 136;
+export const LS_CMDS: u32 = 140;
+export const LS_BYTES: u32 = 144;
+export const LS_HITS: u32 = 148;
+export const LS_MISSES: u32 = 152;
+export const LS_INCOMPLETE: u32 = 156;
+export const LANE_STATS_BYTES: u32 = 160;
 // laneRun flags.
 export const LANE_RESP3: u32 = 1;
 export const LANE_PREFETCH: u32 = 2;
