@@ -29,7 +29,7 @@ import type http from 'http';
 import { ServerClock } from './clock';
 import { Dispatcher } from './dispatch';
 import { Networking } from './networking';
-import { WatchRegistry } from './watch';
+import { WatchRegistry, type KeyState } from './watch';
 import { Cron } from './cron';
 import type { HeapTrim } from './heap-trim';
 import { Propagator } from './propagate';
@@ -254,7 +254,7 @@ export class Server {
    * (Engine.setExpiryPaused). While loading, expiry is paused already and nothing counts as
    * expired (as keyIsExpired), so it must stay paused.
    */
-  keyState(db: Db, key: Buffer): 'missing' | 'live' | 'expired' {
+  keyState(db: Db, key: Buffer): KeyState {
     if (this.loading) return db.getExpire(key) === -2 ? 'missing' : 'live';
     this.engine.setExpiryPaused(true);
     let at: number;
@@ -367,7 +367,7 @@ export class Server {
 
   /** FLUSHDB of one db: WATCHers of keys that existed are invalidated, then the db is emptied. */
   flushDb(db: Db, lazy: boolean): void {
-    this.watches.touchAllInDb(db.index, (k) => db.has(Buffer.from(k, 'latin1')));
+    this.watches.touchAllInDb(db.index, (k) => this.keyState(db, k));
     this.dirty(db.size());
     this.blocking.signalDeletedKeysInDb(db.index);
     this.tracking.onFlush();
@@ -381,8 +381,10 @@ export class Server {
     if (a === b) return;
     const da = this.dbs[a];
     const db = this.dbs[b];
-    this.watches.touchAllInDb(a, (k) => da.has(Buffer.from(k, 'latin1')) || db.has(Buffer.from(k, 'latin1')));
-    this.watches.touchAllInDb(b, (k) => da.has(Buffer.from(k, 'latin1')) || db.has(Buffer.from(k, 'latin1')));
+    const inA = (k: Buffer) => this.keyState(da, k);
+    const inB = (k: Buffer) => this.keyState(db, k);
+    this.watches.touchAllInDb(a, inA, inB);
+    this.watches.touchAllInDb(b, inB, inA);
     this.dbs[a] = db;
     this.dbs[b] = da;
     db.index = a;
