@@ -137,6 +137,24 @@ for (const engine of enginesUnderTest()) {
     assert.equal(ca, cb);
   });
 
+  // Found by the differential fuzzer (WATCH with a second client): the *STORE commands delete the
+  // destination of an empty result with dbDelete, which does not look at its TTL: an expired
+  // destination goes with a `del` event, no `expired` (Redust reclaimed it first: `expired` only).
+  diffTest(t, '*STORE with an empty result over an expired destination: del, not expired', async ({ srv, ref }) => {
+    const dests = ['d1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7', 'd8', 'd9', 'd10', 'd11'];
+    const cmds: Arg[][] = [
+      ['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], ['GEOADD', 'g', '13', '38', 'm'], ['SADD', 's', 'a'],
+      ...dests.map((d) => ['SET', d, 'v', 'PX', '1']), ['DEBUG', 'SLEEP', '0.01'],
+      ['SORT', 'nolist', 'STORE', 'd1'], ['SINTERSTORE', 'd2', 'nos', 's'], ['SUNIONSTORE', 'd3', 'nos'], ['SDIFFSTORE', 'd4', 'nos', 's'], ['ZUNIONSTORE', 'd5', '1', 'noz'],
+      ['ZRANGESTORE', 'd6', 'noz', '0', '-1'], ['GEORADIUS', 'nog', '0', '0', '1', 'km', 'STORE', 'd7'], ['GEORADIUS', 'g', '100', '10', '1', 'km', 'STORE', 'd8'],
+      ['GEOSEARCHSTORE', 'd9', 'g', 'FROMLONLAT', '100', '10', 'BYRADIUS', '1', 'km'], ['BITOP', 'AND', 'd10', 'nostr'], ['SINTERSTORE', 'd11', 's', 'd11'],
+      ['DEBUG', 'SET-ACTIVE-EXPIRE', '1'],
+    ];
+    const [a, b] = await Promise.all([collect(srv.port, cmds, 'KEA'), collect(ref.port, cmds, 'KEA')]);
+    assert.equal(a, b);
+    assert.ok(a.some((e) => e.includes('__keyspace@0__:d1", "del"')));
+  });
+
   diffTest(t, 'CONFIG GET notify-keyspace-events normalises the flags like Redis', async ({ srv, ref }) => {
     const a = await RawConnection.connect(srv.port);
     const b = await RawConnection.connect(ref.port);

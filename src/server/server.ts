@@ -268,6 +268,21 @@ export class Server {
   }
 
   /**
+   * dbDelete: remove `key` as it is, one whose TTL has passed too, without reclaiming it first (no
+   * `expired` event): what Redis's *STORE commands do to a destination their empty result deletes
+   * (they never look the destination up). True when it was in the db.
+   */
+  dbDelete(db: Db, key: Buffer): boolean {
+    if (this.loading) return db.delete(key);
+    this.engine.setExpiryPaused(true);
+    try {
+      return db.delete(key);
+    } finally {
+      this.engine.setExpiryPaused(false);
+    }
+  }
+
+  /**
    * signalModifiedKey (db.c): a key was modified; invalidate WATCH on it. The modification may
    * have deleted or replaced it: wake XREADGROUP clients blocked on it (signalDeletedKeyAsReady).
    */
