@@ -16,6 +16,7 @@ import { Differential, normalize, CompareOptions } from './helpers/diff';
 import { renderNode, type RespNode } from '../src/protocol/resp-reader';
 import { encodeCommand, RawConnection, type Arg } from './helpers/raw';
 import { rng } from './helpers/rng';
+import { FuzzClients, describeStep, isMainCommand, stepToJson, type Step } from './helpers/fuzz-steps';
 
 const HAVE_REF = haveRedisServer();
 const OPS = Number(process.env.REDUST_FUZZ_OPS ?? 3000);
@@ -56,15 +57,18 @@ const ONLY = process.env.REDUST_FUZZ_ONLY ? new Set(process.env.REDUST_FUZZ_ONLY
 
 /**
  * A generated command; `pre`: commands sent first, as ops of their own (e.g. a push that gives a
- * blocking pop something to serve, so it never waits). A script (EVAL) runs `args` alone.
+ * blocking pop something to serve, so it never waits); `after`: steps sent after it (e.g. other
+ * clients' commands, and the transaction, after a WATCH). A script (EVAL) runs `args` alone.
  */
-type Gen = (r: Rand) => Op & { pre?: Arg[][]; waitAfterPre?: number; outsideMulti?: boolean };
+type Gen = (r: Rand) => Op & { pre?: Arg[][]; waitAfterPre?: number; outsideMulti?: boolean; after?: Op[] };
 /**
+ * A step (test/helpers/fuzz-steps.ts: a command on the main connection by default, or on another
+ * client, or a cross-server DUMP/RESTORE).
  * eventsUnordered: the command's keyspace events come in an order Redis does not define.
  * waitMs: the time to let pass after its reply (on both servers' clocks).
- * outsideMulti (with pre, for the whole group): never generated inside MULTI.
+ * outsideMulti (with pre and after, for the whole group): never generated inside MULTI.
  */
-type Op = { args: Arg[]; opts?: CompareOptions; eventsUnordered?: boolean; waitMs?: number };
+type Op = Step & { opts?: CompareOptions; eventsUnordered?: boolean; waitMs?: number };
 
 class Rand {
   constructor(readonly next: () => number) {}
@@ -180,7 +184,26 @@ redis.register_function('f-3', function() return 1 end)`,
 redis.call('SET', 'k1', 'v')`,
 ];
 
-/** command name -> generators; a family participates when its first command exists in Redust. */
+/**
+ * A command of the second client (b) while the main connection WATCHes `k`: writes that touch it,
+ * writes that leave it as it is (a failed SETNX, DEL of a missing key, SREM of a missing member),
+ * reads (which reclaim it when expired), whole-database commands and database switches.
+ */
+function watchWriter(r: Rand, k: string): Arg[] {
+  const other = r.key();
+  return r.pick<Arg[]>([
+    ['SET', k, r.value()], ['SET', k, 'v', 'NX'], ['SET', k, 'v', 'XX'], ['DEL', k], ['DEL', 'nokey'], ['UNLINK', k], ['GET', k], ['EXISTS', k], ['TYPE', k],
+    ['EXPIRE', k, '100000'], ['EXPIRE', k, '0'], ['PERSIST', k], ['RENAME', k, other], ['RENAME', other, k], ['COPY', other, k, 'REPLACE'], ['MOVE', k, '1'], ['MOVE', k, '0'],
+    ['FLUSHDB'], ['FLUSHALL'], ['SWAPDB', '0', '1'], ['SWAPDB', '1', '0'], ['SELECT', '1'], ['SELECT', '0'], ['LPUSH', k, 'x'], ['LPOP', k], ['SREM', k, 'nomember'], ['HDEL', k, 'nofield'],
+    ['INCR', k], ['APPEND', k, ''], ['SETRANGE', k, '0', ''], ['TOUCH', k], ['GETEX', k, 'PERSIST'], ['SET', k, r.value(), 'PX', '1'], ['SET', other, 'o'],
+    ['EVAL', "return redis.call('SET', KEYS[1], 'e')", '1', k], ['SORT', other, 'STORE', k], ['ZADD', k, '1', 'm'], ['XADD', k, '5-5', 'f', 'v'], ['OBJECT', 'ENCODING', k],
+  ]);
+}
+
+/**
+ * command name -> generators; a family participates when its command exists in Redust. (A name
+ * with a suffix, 'watch:2clients', is a family of groups over several clients, not run by scripts.)
+ */
 const GENERATORS: Record<string, Gen[]> = {
   set: [
     (r) => ({ args: ['SET', r.key(), r.value()] }),
@@ -547,13 +570,35 @@ const GENERATORS: Record<string, Gen[]> = {
     () => ({ args: ['FUNCTION', 'STATS'], opts: { deepUnordered: true } }),
     (r) => ({ args: ['FUNCTION', 'FLUSH', ...(r.next() < 0.5 ? [r.pick(['SYNC', 'ASYNC', 'x'])] : [])] }),
   ],
+  // WATCH with a second client: the main connection WATCHes keys (one of them sometimes already
+  // expired, or expiring before EXEC), client b changes them or not -- writes, no-op writes,
+  // reads that reclaim an expired key, RENAME, MOVE, FLUSHDB, SWAPDB, from its own database --
+  // and the main connection's EXEC answers its results or nil.
+  'watch:2clients': [
+    (r) => {
+      const k = r.key();
+      const watched = r.next() < 0.4 ? [k, r.key()] : [k];
+      // (An expired key met by nothing until WATCH; or, rarely, one that expires after WATCH:
+      // 40 ms to WATCH it on both servers, a wait of 60 ms before EXEC.)
+      const expiry = r.pick(['none', 'none', 'none', 'expired', 'expired', 'expiring']);
+      const pre: Arg[][] = expiry === 'expired' ? [['SET', k, r.value(), 'PX', '1']] : expiry === 'expiring' ? [['SET', k, r.value(), 'PX', '40']] : [];
+      const after: Op[] = [];
+      for (let n = r.pick([0, 1, 1, 2, 3]); n > 0; n--) after.push({ on: 'b', args: watchWriter(r, k) });
+      if (expiry === 'expiring') after[after.length - 1] = { ...(after[after.length - 1] ?? { on: 'b', args: ['PING'] }), waitMs: 60 };
+      if (r.next() < 0.1) after.push({ args: ['UNWATCH'] });
+      after.push({ args: ['MULTI'] });
+      for (let n = r.int(1, 2); n > 0; n--) after.push(r.pick<Op>([{ args: ['GET', k] }, { args: ['INCR', r.key()] }, { args: ['SET', r.key(), 'm'] }, { args: ['LPUSH', r.key(), 'm'] }, { args: ['TTL', k], opts: { remainingTime: true } }]));
+      after.push({ args: [r.next() < 0.9 ? 'EXEC' : 'DISCARD'] });
+      return { pre, waitAfterPre: expiry === 'expired' ? 3 : undefined, args: ['WATCH', ...watched], after, outsideMulti: true };
+    },
+  ],
 };
 
 /**
  * Scripts: a command of another family run through redis.pcall (its reply converted to Lua and
  * back, RESP3's types too after redis.setresp(3)), with the same comparison options.
  */
-const SCRIPTED = Object.entries(GENERATORS).filter(([family]) => family !== 'multi').flatMap(([, list]) => list);
+const SCRIPTED = Object.entries(GENERATORS).filter(([family]) => family !== 'multi' && !family.includes(':')).flatMap(([, list]) => list);
 GENERATORS.eval = [
   (r) => {
     const { args, opts, eventsUnordered, outsideMulti } = r.pick(SCRIPTED)(r);
@@ -617,6 +662,8 @@ for (const engine of enginesUnderTest()) {
       const srv = await startRedust(engine, { config: mode.config });
       const ref = await startReference(Object.entries(mode.config).flatMap(([k, v]) => [`--${k}`, v]));
       let d = await Differential.connect(srv.port, ref.port);
+      /** The other clients of each server (a second writer, blocked clients, a control client). */
+      const clients = new FuzzClients(srv.port, ref.port);
       /**
        * Client-side caching in BCAST mode, redirected to the subscriber: every key a command
        * modifies (or expires) comes as an invalidation message, once per event-loop turn.
@@ -664,7 +711,7 @@ for (const engine of enginesUnderTest()) {
           eventsFrom = history.length;
         };
         const gens: Gen[] = [];
-        for (const [first, list] of Object.entries(GENERATORS)) if ((ONLY === null || ONLY.has(first)) && (await implemented(d, first))) gens.push(...list);
+        for (const [first, list] of Object.entries(GENERATORS)) if ((ONLY === null || ONLY.has(first)) && (await implemented(d, first.split(':')[0]))) gens.push(...list);
         const r = new Rand(rng(seed));
         /** Options of the commands queued since MULTI (null outside MULTI). */
         let queued: CompareOptions[] | null = null;
@@ -672,35 +719,43 @@ for (const engine of enginesUnderTest()) {
         let queuedCmds: string[] = [];
         /** Commands generated together (a generator's `pre` and its command), not sent yet. */
         const pending: Op[] = [];
+        /** Whether the connections switched to RESP3 (halfway, between two generated groups). */
+        let resp3 = false;
         for (let i = 0; i < OPS; i++) {
-          if (i === Math.floor(OPS / 2)) {
+          if (!resp3 && i >= Math.floor(OPS / 2) && pending.length === 0) {
+            resp3 = true;
             if (queued !== null) {
               await d.check(['DISCARD']);
               history.push('DISCARD');
               sent.push('["DISCARD"]');
               queued = null;
             }
-            await d.check(['HELLO', '3'], { typeOnly: true });
-            history.push('HELLO 3');
-            sent.push('["HELLO", "3"]');
+            for (const on of [undefined, 'b', 'b2'] as const) {
+              const step: Step = { on, args: ['HELLO', '3'] };
+              const [ha, hb] = await clients.run(step, [d.redust, d.reference]);
+              assert.is(ha.t, hb.t, `HELLO 3 on ${on ?? 'the main connection'}`);
+              history.push(describeStep(step));
+              sent.push(stepToJson(step));
+            }
           }
           let op = pending.shift();
           if (op === undefined) {
             let g = r.pick(gens)(r);
             while (g.outsideMulti && queued !== null) g = r.pick(gens)(r);
-            pending.push(...(g.pre ?? []).map((args, k, all) => ({ args, waitMs: k === all.length - 1 ? g.waitAfterPre : undefined })), g);
+            pending.push(...(g.pre ?? []).map((args, k, all) => ({ args, waitMs: k === all.length - 1 ? g.waitAfterPre : undefined })), g, ...(g.after ?? []));
             op = pending.shift()!;
           }
           if (op.eventsUnordered) eventsUnordered = true;
           const { args, opts = {} } = op;
-          history.push(args.map((a) => (Buffer.isBuffer(a) ? JSON.stringify(a.latin1Slice()) : String(a))).join(' '));
-          sent.push(JSON.stringify(args.map((a) => (Buffer.isBuffer(a) ? a.latin1Slice() : String(a)))));
-          const [a, b] = await Promise.all([d.redust.send(...args), d.reference.send(...args)]).catch((e) => {
+          const main = isMainCommand(op);
+          history.push(describeStep(op));
+          sent.push(stepToJson(op));
+          const [a, b] = await clients.run(op, [d.redust, d.reference]).catch((e) => {
             dump();
             throw new Error(`seed ${seed} (${mode.name}), op ${i}: ${history[history.length - 1]}: ${(e as Error).message}\n  last commands:\n    ${history.slice(-15).join('\n    ')}`);
           });
           // Inside MULTI each queued command's comparison options apply to its element of EXEC's reply.
-          const name = String(args[0]).toUpperCase();
+          const name = main ? String(args[0]).toUpperCase() : '';
           let norm = (n: RespNode) => normalize(n, opts);
           if (queued !== null && name === 'EXEC') {
             const each = queued;
@@ -717,7 +772,7 @@ for (const engine of enginesUnderTest()) {
               d.close();
               d = await Differential.connect(srv.port, ref.port);
               await track();
-              if (i >= Math.floor(OPS / 2)) {
+              if (resp3) {
                 await d.check(['HELLO', '3'], { typeOnly: true });
                 sent.push('["HELLO", "3"]');
               }
@@ -737,7 +792,7 @@ for (const engine of enginesUnderTest()) {
             queuedCmds = [];
           } else if (name === 'EXEC' || name === 'DISCARD') {
             if (b.t !== 'error' || !/without MULTI/.test(b.v)) queued = null;
-          } else if (queued !== null && b.t === 'simple' && b.v === 'QUEUED') {
+          } else if (main && queued !== null && b.t === 'simple' && b.v === 'QUEUED') {
             queued.push(opts);
             queuedCmds.push(history[history.length - 1]);
           }
@@ -753,6 +808,7 @@ for (const engine of enginesUnderTest()) {
         await compareEvents(OPS);
       } finally {
         for (const s of subs) s.close();
+        clients.close();
         d.close();
         await srv.close();
         await ref.stop();
