@@ -201,6 +201,71 @@ function watchWriter(r: Rand, k: string): Arg[] {
 }
 
 /**
+ * A blocking command over `keys` that waits when they are empty: with a timeout of 2 s (the
+ * fuzzer's CLIENT UNBLOCK ends it first), or of 0.1 s when `timesOut`.
+ */
+function blockingCommand(r: Rand, kind: 'list' | 'zset' | 'stream' | 'group', keys: string[], timesOut: boolean): Arg[] {
+  const t = timesOut ? '0.1' : '2';
+  const ms = timesOut ? '100' : '2000';
+  const count = (): string[] => (r.next() < 0.4 ? ['COUNT', r.pick(['1', '2', '5'])] : []);
+  if (kind === 'list') {
+    return r.pick<() => Arg[]>([
+      () => [r.pick(['BLPOP', 'BRPOP']), ...keys, t],
+      () => ['BLMOVE', keys[0], r.key(), r.pick(['LEFT', 'RIGHT']), r.pick(['LEFT', 'RIGHT']), t],
+      () => ['BRPOPLPUSH', keys[0], r.key(), t],
+      () => ['BLMPOP', t, String(keys.length), ...keys, r.pick(['LEFT', 'RIGHT']), ...count()],
+    ])();
+  }
+  if (kind === 'zset') {
+    return r.pick<() => Arg[]>([
+      () => [r.pick(['BZPOPMIN', 'BZPOPMAX']), ...keys, t],
+      () => ['BZMPOP', t, String(keys.length), ...keys, r.pick(['MIN', 'MAX']), ...count()],
+    ])();
+  }
+  if (kind === 'stream') return ['XREAD', ...count(), 'BLOCK', ms, 'STREAMS', ...keys, ...keys.map(() => r.pick(['$', '$', '9000-0', '0']))];
+  return ['XREADGROUP', 'GROUP', 'g1', r.pick(['c1', 'c2']), ...count(), ...(r.next() < 0.2 ? ['NOACK'] : []), 'BLOCK', ms, 'STREAMS', ...keys, ...keys.map(() => '>')];
+}
+
+/**
+ * Main-connection commands over `key` while a client is blocked on keys of `kind`: writes that
+ * serve it (pushes, adds, moves and stores into it, a transaction or a script that pushes), that
+ * do not (a wrong type, a delete, another key), and database-wide ones (SWAPDB, MOVE, FLUSHDB).
+ */
+function feeder(r: Rand, kind: 'list' | 'zset' | 'stream' | 'group', key: string): Op[] {
+  const other = r.key();
+  const generic = (): Arg[] => r.pick<Arg[]>([['DEL', key], ['SET', key, 'x'], ['RENAME', other, key], ['COPY', other, key, 'REPLACE'], ['SWAPDB', '0', '1'], ['MOVE', key, '1'], ['EXPIRE', key, '0'], ['FLUSHDB']]);
+  if (r.next() < 0.15) return [{ args: generic() }];
+  if (kind === 'list') {
+    return r.pick<() => Op[]>([
+      () => [{ args: [r.pick(['RPUSH', 'LPUSH']), key, r.value(), ...(r.next() < 0.5 ? [r.value(), r.value()] : [])] }],
+      () => [{ args: [r.pick(['LPUSHX', 'RPUSHX']), key, r.value()] }],
+      () => [{ args: ['LMOVE', other, key, r.pick(['LEFT', 'RIGHT']), r.pick(['LEFT', 'RIGHT'])] }],
+      () => [{ args: ['RPOPLPUSH', other, key] }],
+      () => [{ args: ['SORT', other, 'STORE', key] }],
+      () => [{ args: ['MULTI'] }, { args: ['RPUSH', key, 'a', 'b'] }, { args: [r.pick(['LPOP', 'DEL']), key] }, { args: ['EXEC'] }],
+      () => [{ args: ['EVAL', "redis.call('RPUSH', KEYS[1], 'a', 'b') return redis.call('LPOP', KEYS[1])", '1', key] }],
+    ])();
+  }
+  if (kind === 'zset') {
+    return r.pick<() => Op[]>([
+      () => [{ args: ['ZADD', key, r.score(), r.pick(['m1', 'm2', 'm3']), ...(r.next() < 0.4 ? ['2', 'm4'] : [])] }],
+      () => [{ args: ['ZINCRBY', key, '1', 'm1'] }],
+      () => [{ args: ['ZUNIONSTORE', key, '1', other] }],
+      () => [{ args: ['ZRANGESTORE', key, other, '0', '-1'] }],
+      () => [{ args: ['MULTI'] }, { args: ['ZADD', key, '1', 'a'] }, { args: ['ZREM', key, 'a'] }, { args: ['EXEC'] }],
+    ])();
+  }
+  return r.pick<() => Op[]>([
+    () => [{ args: ['XADD', key, ...(r.next() < 0.2 ? ['MAXLEN', '0'] : []), r.pick(['9999-*', '9999-*', '9000-0', '1-1']), 'f', r.value()] }],
+    () => [{ args: ['XADD', key, 'NOMKSTREAM', '9999-*', 'f', 'v'] }],
+    () => [{ args: ['XGROUP', r.pick(['DESTROY', 'CREATE']), key, 'g1', ...(r.next() < 0.5 ? ['$'] : ['0'])] }],
+    () => [{ args: ['XGROUP', 'SETID', key, 'g1', '0'] }],
+    () => [{ args: ['XTRIM', key, 'MAXLEN', '0'] }],
+    () => [{ args: ['XDEL', key, '9999-0'] }],
+  ])();
+}
+
+/**
  * command name -> generators; a family participates when its command exists in Redust. (A name
  * with a suffix, 'watch:2clients', is a family of groups over several clients, not run by scripts.)
  */
@@ -590,6 +655,34 @@ const GENERATORS: Record<string, Gen[]> = {
       for (let n = r.int(1, 2); n > 0; n--) after.push(r.pick<Op>([{ args: ['GET', k] }, { args: ['INCR', r.key()] }, { args: ['SET', r.key(), 'm'] }, { args: ['LPUSH', r.key(), 'm'] }, { args: ['TTL', k], opts: { remainingTime: true } }]));
       after.push({ args: [r.next() < 0.9 ? 'EXEC' : 'DISCARD'] });
       return { pre, waitAfterPre: expiry === 'expired' ? 3 : undefined, args: ['WATCH', ...watched], after, outsideMulti: true };
+    },
+  ],
+  // Blocking commands that really wait: client b (and sometimes b2, queued behind it) blocks on
+  // keys, the main connection pushes, adds, moves, renames, deletes or swaps databases (or not),
+  // then the control client ends a wait still going with CLIENT UNBLOCK (TIMEOUT or ERROR), so
+  // nothing waits for a timeout; what each blocked client received is compared, then the keys.
+  // Rarely a short timeout (0.1 s) runs out on its own, with nothing sent meanwhile.
+  'blmpop:waiting': [
+    (r) => {
+      const kind = r.pick(['list', 'list', 'zset', 'stream', 'group'] as const);
+      const keys = r.next() < 0.3 ? [r.key(), r.key()] : [r.key()];
+      const k = keys[0];
+      const timesOut = r.next() < 0.06;
+      const pre: Arg[][] = kind === 'group' ? [['XGROUP', 'CREATE', k, 'g1', '$', 'MKSTREAM']] : [];
+      const blocker = (): Op => ({ on: 'b', bg: true, args: blockingCommand(r, kind, keys, timesOut) });
+      const after: Op[] = [];
+      if (r.next() < 0.15) after.push({ on: 'b', args: ['SELECT', r.pick(['0', '1'])] });
+      after.push(blocker());
+      const second = !timesOut && r.next() < 0.3;
+      if (second) after.push({ ...blocker(), on: 'b2' });
+      if (!timesOut) {
+        for (let n = r.pick([0, 1, 1, 2, 3]); n > 0; n--) after.push(...feeder(r, kind, r.next() < 0.8 ? r.pick(keys) : r.key()));
+        after.push({ on: 'c', args: ['CLIENT', 'UNBLOCK', '{b}', ...(r.next() < 0.3 ? [r.pick(['TIMEOUT', 'ERROR'])] : [])] });
+      }
+      after.push({ on: 'b', kind: 'collect', args: [] });
+      if (second) after.push({ on: 'c', args: ['CLIENT', 'UNBLOCK', '{b2}'] }, { on: 'b2', kind: 'collect', args: [] });
+      for (const key of keys) after.push({ args: kind === 'list' ? ['LRANGE', key, '0', '-1'] : kind === 'zset' ? ['ZRANGE', key, '0', '-1', 'WITHSCORES'] : r.pick<Arg[]>([['XRANGE', key, '-', '+'], ['XPENDING', key, 'g1']]) });
+      return { pre, args: ['TYPE', k], after, outsideMulti: true };
     },
   ],
 };
