@@ -266,6 +266,38 @@ function feeder(r: Rand, kind: 'list' | 'zset' | 'stream' | 'group', key: string
 }
 
 /**
+ * Commands that make `key` a value of one of the big encodings (its old value deleted first): a
+ * hashtable hash, a hashtable or big intset set, a skiplist sorted set, a quicklist of many nodes
+ * (with elements over a node's size), a stream of several nodes with deleted entries, consumer
+ * groups, consumers and pending entries, or a long string.
+ */
+function bigValue(r: Rand, key: string): Arg[][] {
+  const n = r.pick([20, 150, 400]);
+  const b = r.int(0, 50);
+  const range = (f: (i: number) => Arg[]): Arg[] => Array.from({ length: n }, (_, i) => f(i)).flat();
+  const build = r.pick<() => Arg[][]>([
+    () => [['HSET', key, ...range((i) => [`f${b + i}`, i % 9 === 0 ? 'v'.repeat(70) : String(i)])]],
+    () => [['SADD', key, ...range((i) => [String(b + i * 3)])]],
+    () => [['SADD', key, ...range((i) => [i % 7 === 0 ? `s${i}` : String(b + i)])]],
+    () => [['ZADD', key, ...range((i) => [String(((b + i * 7) % 211) - 50) + (i % 3 === 0 ? '.5' : ''), `m${b + i}`])]],
+    () => [['RPUSH', key, ...range((i) => [i % 50 === 0 ? 'e'.repeat(r.pick([10, 300, 9000])) : i % 5 === 0 ? String(i * 1000) : `e${i % 37}`])]],
+    () => [
+      ['EVAL', "for i = 1, tonumber(ARGV[1]) do redis.call('XADD', KEYS[1], i .. '-1', 'f', i, 'g', string.rep('x', i % 5)) end return 1", '1', key, String(n)],
+      ['XDEL', key, '3-1', '5-1', `${n}-1`],
+      ['XGROUP', 'CREATE', key, 'g1', '0'],
+      ['XREADGROUP', 'GROUP', 'g1', 'c1', 'COUNT', '7', 'STREAMS', key, '>'],
+      ['XREADGROUP', 'GROUP', 'g1', 'c2', 'COUNT', '3', 'STREAMS', key, '>'],
+      ['XACK', key, 'g1', '2-1', '4-1'],
+      ['XGROUP', 'CREATE', key, 'g2', '$', 'ENTRIESREAD', String(n - 3)],
+      ['XGROUP', 'CREATECONSUMER', key, 'g2', 'c9'],
+    ],
+    () => [['SET', key, 'x'.repeat(n * 10)]],
+    () => [['SET', key, String(b * 1_000_000_007)]],
+  ]);
+  return [['DEL', key], ...build()];
+}
+
+/**
  * command name -> generators; a family participates when its command exists in Redust. (A name
  * with a suffix, 'watch:2clients', is a family of groups over several clients, not run by scripts.)
  */
@@ -683,6 +715,33 @@ const GENERATORS: Record<string, Gen[]> = {
       if (second) after.push({ on: 'c', args: ['CLIENT', 'UNBLOCK', '{b2}'] }, { on: 'b2', kind: 'collect', args: [] });
       for (const key of keys) after.push({ args: kind === 'list' ? ['LRANGE', key, '0', '-1'] : kind === 'zset' ? ['ZRANGE', key, '0', '-1', 'WITHSCORES'] : r.pick<Arg[]>([['XRANGE', key, '-', '+'], ['XPENDING', key, 'g1']]) });
       return { pre, args: ['TYPE', k], after, outsideMulti: true };
+    },
+  ],
+  // DUMP on one server, RESTORE of its payload on the other (Redis's into Redust, Redust's into
+  // Redis), of every type and encoding: the big ones built first (hashtable hashes and sets,
+  // skiplist sorted sets, quicklists of many nodes, streams of several nodes with consumer groups,
+  // pending entries and deleted entries); payloads damaged on the way are refused the same. The
+  // restored value is then read back whole, with its encoding and TTL.
+  'restore:cross': [
+    (r) => {
+      const src = r.key();
+      const dst = r.next() < 0.3 ? src : r.key();
+      const pre = r.next() < 0.6 ? bigValue(r, src) : [];
+      const mode = r.pick(['cross', 'cross', 'cross', 'cross', 'cross', 'truncate', 'badcrc', 'badversion']);
+      const ttl = r.pick(['0', '0', '0', '4102444800000', '100000000']);
+      const options = r.pick<string[]>([[], ['REPLACE'], ['REPLACE'], ['REPLACE', 'ABSTTL'], ['REPLACE', 'IDLETIME', '10'], ['REPLACE', 'FREQ', '3']]);
+      if (ttl === '4102444800000' && !options.includes('ABSTTL')) options.push('ABSTTL');
+      const after: Op[] = [
+        { args: ['OBJECT', 'ENCODING', dst] },
+        { args: ['PTTL', dst], opts: { remainingTime: true } },
+        { args: ['GET', dst] },
+        { args: ['HGETALL', dst], opts: { unordered: true } },
+        { args: ['SMEMBERS', dst], opts: { unordered: true } },
+        { args: ['ZRANGE', dst, '0', '-1', 'WITHSCORES'] },
+        { args: ['LRANGE', dst, '0', '-1'] },
+        { args: ['XINFO', 'STREAM', dst, 'FULL'], opts: { maskTimes: true } },
+      ];
+      return { pre, kind: 'xrestore', args: [mode, src, dst, ttl, ...options], after, outsideMulti: true };
     },
   ],
 };
