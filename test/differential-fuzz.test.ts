@@ -744,6 +744,30 @@ const GENERATORS: Record<string, Gen[]> = {
       return { pre, kind: 'xrestore', args: [mode, src, dst, ttl, ...options], after, outsideMulti: true };
     },
   ],
+  // FUNCTION DUMP on one server, FUNCTION RESTORE of its payload on the other, after the libraries
+  // changed in between (or not), with each policy (APPEND: a library that exists is an error;
+  // REPLACE; FLUSH), damaged payloads and bad arguments; then the libraries and their functions.
+  'function:dump': [
+    (r) => {
+      const pre: Arg[][] = [];
+      for (let n = r.pick([0, 1, 2]); n > 0; n--) pre.push(['FUNCTION', 'LOAD', ...(r.next() < 0.5 ? ['REPLACE'] : []), r.pick(LIBRARIES)]);
+      const between: Op[] = [];
+      for (let n = r.pick([0, 1, 1, 2]); n > 0; n--) {
+        between.push({ args: r.pick<Arg[]>([['FUNCTION', 'FLUSH'], ['FUNCTION', 'DELETE', r.pick(['lib1', 'lib2', 'lib3'])], ['FUNCTION', 'LOAD', 'REPLACE', r.pick(LIBRARIES)], ['FUNCTION', 'LOAD', r.pick(LIBRARIES)]]) });
+      }
+      const mode = r.pick(['cross', 'cross', 'cross', 'cross', 'cross', 'cross', 'truncate', 'badcrc', 'badversion', 'badcode', 'badcode']);
+      const policy = r.pick<string[]>([[], [], ['APPEND'], ['REPLACE'], ['REPLACE'], ['FLUSH'], ['flush'], ['BOGUS'], ['APPEND', 'REPLACE']]);
+      const after: Op[] = [
+        ...between,
+        { kind: 'xfrestore', args: [mode, ...policy] },
+        { args: ['FUNCTION', 'LIST', 'WITHCODE'], opts: { deepUnordered: true } },
+        { args: [r.pick(['FCALL', 'FCALL_RO']), r.pick(['get1', 'ro1', 'len2', 'tbl2', 'err2']), '1', r.key(), 'a'] },
+      ];
+      return { pre, kind: 'fdump', args: [], after, outsideMulti: true };
+    },
+    (r) => ({ args: ['FUNCTION', 'RESTORE', ...r.pick<Arg[]>([[], ['garbage'], ['\xf5\x00', 'APPEND'], [Buffer.from([0xf5, 0xc3, 0x40, 0x00, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]), 'FLUSH']])] }),
+    () => ({ args: ['FUNCTION', 'DUMP', 'x'] }),
+  ],
 };
 
 /**

@@ -11,9 +11,12 @@
  *   "answered". A later `collect` step on that client awaits the reply and compares it;
  * - `xrestore` [mode, src, dst, ttl, ...options]: DUMP src on both servers, then RESTORE dst with
  *   the OTHER server's payload (Redis's into Redust and Redust's into Redis);
- * - `xfrestore` [mode, ...policy]: the same with FUNCTION DUMP / FUNCTION RESTORE.
+ * - `fdump`: FUNCTION DUMP on both servers, the payloads kept for the next `xfrestore`;
+ * - `xfrestore` [mode, ...policy]: FUNCTION RESTORE on each server of the other's payload kept by
+ *   `fdump` (or, without one, of a FUNCTION DUMP taken now).
  *   mode: `cross` (the payload as is), `truncate` (its last 3 bytes cut), `badcrc` (a checksum
- *   byte changed), `badversion` (its RDB version set to 11).
+ *   byte changed), `badversion` (its RDB version set to 11), `badcode` (functions: a library's
+ *   code broken, the checksum right).
  *
  * The reply compared for a cross step is [DUMP's reply, or "(payload)" when it is one, RESTORE's
  * reply]: payloads of equal values may differ in bytes (hash order, list node boundaries).
@@ -23,6 +26,7 @@
  */
 import { renderNode, type RespNode } from '../../src/protocol/resp-reader';
 import { RawConnection, type Arg } from './raw';
+import { crc64, writeCrc64LE } from '../../src/persistence/crc64';
 
 export type ClientName = 'b' | 'b2' | 'c';
 export const CLIENT_NAMES: readonly ClientName[] = ['b', 'b2', 'c'];
@@ -33,7 +37,7 @@ export interface Step {
   on?: ClientName;
   /** Sent in the background (a blocking command): its reply is compared by a later `collect`. */
   bg?: boolean;
-  kind?: 'collect' | 'xrestore' | 'xfrestore';
+  kind?: 'collect' | 'xrestore' | 'fdump' | 'xfrestore';
 }
 
 const latin1 = (a: Arg): string => (Buffer.isBuffer(a) ? a.latin1Slice() : String(a));
@@ -147,12 +151,21 @@ function corrupt(payload: Buffer, mode: string): Buffer {
   if (mode === 'badcrc' && p.length > 0) p[p.length - 1] ^= 0x5a;
   // (The footer: 2 bytes of RDB version, then 8 of CRC64.)
   if (mode === 'badversion' && p.length >= 10) p.writeUInt16LE(11, p.length - 10);
+  if (mode === 'badcode' && p.length >= 10) {
+    // A library's code made to fail at load (its first register_function misspelt), the
+    // checksum recomputed: the payload is read, the library refused.
+    const at = p.indexOf('register_function');
+    if (at >= 0) p[at + 16] = 0x58; // 'X'
+    writeCrc64LE(crc64(p, 0, p.length - 8), p, p.length - 8);
+  }
   return p;
 }
 
 /** The extra clients of both servers (index 0 Redust, 1 Redis), and the steps' execution. */
 export class FuzzClients {
   private readonly sides: [Clients, Clients];
+  /** The payloads of the last `fdump` (Redust's, Redis's), until an `xfrestore` uses them. */
+  private functionDumps: [RespNode, RespNode] | null = null;
 
   constructor(redustPort: number, referencePort: number) {
     this.sides = [new Clients(redustPort), new Clients(referencePort)];
@@ -162,10 +175,17 @@ export class FuzzClients {
   async run(s: Step, mains: [RawConnection, RawConnection]): Promise<[RespNode, RespNode]> {
     const both = <T>(f: (side: Clients, k: 0 | 1) => Promise<T>) => Promise.all([f(this.sides[0], 0), f(this.sides[1], 1)]) as Promise<[T, T]>;
     if (s.kind === 'collect') return both((x) => x.collect(s.on!));
+    if (s.kind === 'fdump') {
+      const dumps = await both((_, k) => mains[k].send('FUNCTION', 'DUMP'));
+      this.functionDumps = dumps;
+      return dumps.map((n) => (n.t === 'bulk' ? simple('(payload)') : n)) as [RespNode, RespNode];
+    }
     if (s.kind === 'xrestore' || s.kind === 'xfrestore') {
       const [mode, ...rest] = s.args.map((a) => (Buffer.isBuffer(a) ? a : Buffer.from(String(a), 'latin1')));
       const fn = s.kind === 'xfrestore';
-      const dumps = await both((_, k) => mains[k].send(...(fn ? ['FUNCTION', 'DUMP'] : ['DUMP', rest[0]])));
+      let dumps = fn ? this.functionDumps : null;
+      this.functionDumps = null;
+      dumps ??= await both((_, k) => mains[k].send(...(fn ? ['FUNCTION', 'DUMP'] : ['DUMP', rest[0]])));
       if (dumps[0].t !== 'bulk' || dumps[1].t !== 'bulk') return dumps;
       const restores = await both((_, k) => {
         const payload = corrupt((dumps[1 - k] as { v: Buffer }).v, mode.latin1Slice());
