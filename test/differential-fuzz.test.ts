@@ -676,12 +676,15 @@ const GENERATORS: Record<string, Gen[]> = {
       const k = r.key();
       const watched = r.next() < 0.4 ? [k, r.key()] : [k];
       // (An expired key met by nothing until WATCH; or, rarely, one that expires after WATCH:
-      // 40 ms to WATCH it on both servers, a wait of 60 ms before EXEC.)
-      const expiry = r.pick(['none', 'none', 'none', 'expired', 'expired', 'expiring']);
-      const pre: Arg[][] = expiry === 'expired' ? [['SET', k, r.value(), 'PX', '1']] : expiry === 'expiring' ? [['SET', k, r.value(), 'PX', '40']] : [];
+      // 25 ms to WATCH it on both servers, a wait of 35 ms before EXEC.)
+      const expiry = r.pick(['none', 'none', 'none', 'none', 'none', 'expired', 'expired', 'expired', 'expired', 'expiring']);
+      const pre: Arg[][] = expiry === 'expired' ? [['SET', k, r.value(), 'PX', '1']] : expiry === 'expiring' ? [['SET', k, r.value(), 'PX', '25']] : [];
       const after: Op[] = [];
       for (let n = r.pick([0, 1, 1, 2, 3]); n > 0; n--) after.push({ on: 'b', args: watchWriter(r, k) });
-      if (expiry === 'expiring') after[after.length - 1] = { ...(after[after.length - 1] ?? { on: 'b', args: ['PING'] }), waitMs: 60 };
+      if (expiry === 'expiring') {
+        if (after.length === 0) after.push({ on: 'b', args: ['PING'] });
+        after[after.length - 1].waitMs = 35;
+      }
       if (r.next() < 0.1) after.push({ args: ['UNWATCH'] });
       after.push({ args: ['MULTI'] });
       for (let n = r.int(1, 2); n > 0; n--) after.push(r.pick<Op>([{ args: ['GET', k] }, { args: ['INCR', r.key()] }, { args: ['SET', r.key(), 'm'] }, { args: ['LPUSH', r.key(), 'm'] }, { args: ['TTL', k], opts: { remainingTime: true } }]));
@@ -699,7 +702,7 @@ const GENERATORS: Record<string, Gen[]> = {
       const kind = r.pick(['list', 'list', 'zset', 'stream', 'group'] as const);
       const keys = r.next() < 0.3 ? [r.key(), r.key()] : [r.key()];
       const k = keys[0];
-      const timesOut = r.next() < 0.06;
+      const timesOut = r.next() < 0.04;
       const pre: Arg[][] = kind === 'group' ? [['XGROUP', 'CREATE', k, 'g1', '$', 'MKSTREAM']] : [];
       const blocker = (): Op => ({ on: 'b', bg: true, args: blockingCommand(r, kind, keys, timesOut) });
       const after: Op[] = [];
