@@ -202,11 +202,11 @@ function watchWriter(r: Rand, k: string): Arg[] {
 
 /**
  * A blocking command over `keys` that waits when they are empty: with a timeout of 2 s (the
- * fuzzer's CLIENT UNBLOCK ends it first), or of 0.1 s when `timesOut`.
+ * fuzzer's CLIENT UNBLOCK ends it first), or of 50 ms when `timesOut`.
  */
 function blockingCommand(r: Rand, kind: 'list' | 'zset' | 'stream' | 'group', keys: string[], timesOut: boolean): Arg[] {
-  const t = timesOut ? '0.1' : '2';
-  const ms = timesOut ? '100' : '2000';
+  const t = timesOut ? '0.05' : '2';
+  const ms = timesOut ? '50' : '2000';
   const count = (): string[] => (r.next() < 0.4 ? ['COUNT', r.pick(['1', '2', '5'])] : []);
   if (kind === 'list') {
     return r.pick<() => Arg[]>([
@@ -676,14 +676,15 @@ const GENERATORS: Record<string, Gen[]> = {
       const k = r.key();
       const watched = r.next() < 0.4 ? [k, r.key()] : [k];
       // (An expired key met by nothing until WATCH; or, rarely, one that expires after WATCH:
-      // 25 ms to WATCH it on both servers, a wait of 35 ms before EXEC.)
-      const expiry = r.pick(['none', 'none', 'none', 'none', 'none', 'expired', 'expired', 'expired', 'expired', 'expiring']);
-      const pre: Arg[][] = expiry === 'expired' ? [['SET', k, r.value(), 'PX', '1']] : expiry === 'expiring' ? [['SET', k, r.value(), 'PX', '25']] : [];
+      // 20 ms to WATCH it on both servers, a wait of 25 ms before EXEC.)
+      const p = r.next();
+      const expiry = p < 0.06 ? 'expiring' : p < 0.4 ? 'expired' : 'none';
+      const pre: Arg[][] = expiry === 'expired' ? [['SET', k, r.value(), 'PX', '1']] : expiry === 'expiring' ? [['SET', k, r.value(), 'PX', '20']] : [];
       const after: Op[] = [];
       for (let n = r.pick([0, 1, 1, 2, 3]); n > 0; n--) after.push({ on: 'b', args: watchWriter(r, k) });
       if (expiry === 'expiring') {
         if (after.length === 0) after.push({ on: 'b', args: ['PING'] });
-        after[after.length - 1].waitMs = 35;
+        after[after.length - 1].waitMs = 25;
       }
       if (r.next() < 0.1) after.push({ args: ['UNWATCH'] });
       after.push({ args: ['MULTI'] });
@@ -696,13 +697,13 @@ const GENERATORS: Record<string, Gen[]> = {
   // keys, the main connection pushes, adds, moves, renames, deletes or swaps databases (or not),
   // then the control client ends a wait still going with CLIENT UNBLOCK (TIMEOUT or ERROR), so
   // nothing waits for a timeout; what each blocked client received is compared, then the keys.
-  // Rarely a short timeout (0.1 s) runs out on its own, with nothing sent meanwhile.
+  // Rarely a short timeout (50 ms) runs out on its own, with nothing sent meanwhile.
   'blmpop:waiting': [
     (r) => {
       const kind = r.pick(['list', 'list', 'zset', 'stream', 'group'] as const);
       const keys = r.next() < 0.3 ? [r.key(), r.key()] : [r.key()];
       const k = keys[0];
-      const timesOut = r.next() < 0.04;
+      const timesOut = r.next() < 0.02;
       const pre: Arg[][] = kind === 'group' ? [['XGROUP', 'CREATE', k, 'g1', '$', 'MKSTREAM']] : [];
       const blocker = (): Op => ({ on: 'b', bg: true, args: blockingCommand(r, kind, keys, timesOut) });
       const after: Op[] = [];
