@@ -5,8 +5,11 @@
  * implements it, so the fuzzer grows with the command table. A failure prints the seed and the
  * command history needed to replay it. A second connection per server stays subscribed to every
  * keyspace event (notify-keyspace-events set per mode) and to the PUBLISH generators' channels;
- * the messages it receives must be the same, in the same order. To reduce a failure, run it with
- * REDUST_FUZZ_DUMP=file and replay the file (filtered by key) with scripts/fuzz-replay.js.
+ * the messages it receives must be the same, in the same order. Families named 'command:what'
+ * run groups over several clients of each server (test/helpers/fuzz-steps.ts): a second client
+ * writing under the main connection's WATCH, clients that block until the main connection serves
+ * them, DUMP and FUNCTION DUMP payloads restored on the other server. To reduce a failure, run it
+ * with REDUST_FUZZ_DUMP=file and replay the file (filtered by key) with scripts/fuzz-replay.js.
  */
 import { appendFileSync, writeFileSync } from 'fs';
 import { suite } from 'uvu';
@@ -681,10 +684,14 @@ const GENERATORS: Record<string, Gen[]> = {
       const expiry = p < 0.06 ? 'expiring' : p < 0.4 ? 'expired' : 'none';
       const pre: Arg[][] = expiry === 'expired' ? [['SET', k, r.value(), 'PX', '1']] : expiry === 'expiring' ? [['SET', k, r.value(), 'PX', '20']] : [];
       const after: Op[] = [];
-      for (let n = r.pick([0, 1, 1, 2, 3]); n > 0; n--) after.push({ on: 'b', args: watchWriter(r, k) });
+      for (let n = r.pick([0, 1, 1, 2, 3]); n > 0; n--) {
+        const args = watchWriter(r, k);
+        // (A key set to expire in 1 ms is left to expire on both servers before the next command.)
+        after.push({ on: 'b', args, waitMs: args[args.length - 1] === '1' && args[args.length - 2] === 'PX' ? 3 : undefined });
+      }
       if (expiry === 'expiring') {
         if (after.length === 0) after.push({ on: 'b', args: ['PING'] });
-        after[after.length - 1].waitMs = 25;
+        after[after.length - 1].waitMs = (after[after.length - 1].waitMs ?? 0) + 25;
       }
       if (r.next() < 0.1) after.push({ args: ['UNWATCH'] });
       after.push({ args: ['MULTI'] });
@@ -901,7 +908,8 @@ for (const engine of enginesUnderTest()) {
         const pending: Op[] = [];
         /** Whether the connections switched to RESP3 (halfway, between two generated groups). */
         let resp3 = false;
-        for (let i = 0; i < OPS; i++) {
+        // (A group begun before OPS is finished: no client is left blocked, no reply outstanding.)
+        for (let i = 0; i < OPS || pending.length > 0; i++) {
           if (!resp3 && i >= Math.floor(OPS / 2) && pending.length === 0) {
             resp3 = true;
             if (queued !== null) {
