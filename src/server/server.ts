@@ -113,6 +113,11 @@ export class Server {
   closing = false;
   /** True while the AOF replays at start (Redis's server.loading for what commands consult: checkAlreadyExpired). */
   loading = false;
+  /**
+   * True while an RDB load stores keys (at start, DEBUG RELOAD, a replica's sync): as Redis's
+   * dbAddRDBLoad, a loaded key publishes no `new` event and wakes no blocked client.
+   */
+  rdbStoring = false;
   /** Set by SHUTDOWN / close(). */
   onShutdown: (() => void) | null = null;
   readonly redisVersion = REDIS_VERSION;
@@ -294,6 +299,7 @@ export class Server {
 
   /** dbAdd's side effects: the `new` event and waking clients blocked on the key. */
   private onNewKey(db: Db, key: Buffer): void {
+    if (this.rdbStoring) return;
     if (this.keyspace.flags !== 0) this.keyspace.notify(db.index, 'new', key, 'n');
     this.blocking.signalKeyAsReady(db.index, key);
   }
