@@ -200,6 +200,18 @@ function watchWriter(r: Rand, k: string): Arg[] {
     ['FLUSHDB'], ['FLUSHALL'], ['SWAPDB', '0', '1'], ['SWAPDB', '1', '0'], ['SELECT', '1'], ['SELECT', '0'], ['LPUSH', k, 'x'], ['LPOP', k], ['SREM', k, 'nomember'], ['HDEL', k, 'nofield'],
     ['INCR', k], ['APPEND', k, ''], ['SETRANGE', k, '0', ''], ['TOUCH', k], ['GETEX', k, 'PERSIST'], ['SET', k, r.value(), 'PX', '1'], ['SET', other, 'o'],
     ['EVAL', "return redis.call('SET', KEYS[1], 'e')", '1', k], ['SORT', other, 'STORE', k], ['ZADD', k, '1', 'm'], ['XADD', k, '5-5', 'f', 'v'], ['OBJECT', 'ENCODING', k],
+    ['FLUSHDB', 'ASYNC'], ['FLUSHALL', 'SYNC'], ['DEBUG', 'RELOAD'], ['SWAPDB', '0', '0'],
+    // (writes that change nothing, or something, by the value: Redis signals a modified key only
+    // when the command changed it, each command by its own rule)
+    ['ZADD', k, '1', 'm'], ['ZADD', k, 'NX', '2', 'm'], ['ZADD', k, 'XX', '1', 'nomember'], ['ZREM', k, 'nomember'], ['ZINCRBY', k, '0', 'm'], ['ZPOPMIN', k, '0'], ['ZREMRANGEBYSCORE', k, '5', '1'],
+    ['SADD', k, 'a'], ['SMOVE', other, k, 'a'], ['SPOP', k, '0'], ['SINTERSTORE', k, other], ['SMOVE', k, k, 'a'],
+    ['HSET', k, 'f', 'v'], ['HSETNX', k, 'f', 'v'], ['HINCRBY', k, 'n', '0'], ['HINCRBYFLOAT', k, 'n', '0'], ['HDEL', k, 'f'],
+    ['LPUSHX', k, 'x'], ['LREM', k, '0', 'nomember'], ['LTRIM', k, '0', '-1'], ['LINSERT', k, 'BEFORE', 'nopivot', 'x'], ['LSET', k, '0', 'x'], ['LMOVE', k, k, 'LEFT', 'RIGHT'], ['RPOPLPUSH', other, k],
+    ['SETBIT', k, '0', '0'], ['SETRANGE', k, '0', 'a'], ['BITFIELD', k, 'GET', 'u8', '0'], ['BITFIELD', k, 'INCRBY', 'u8', '0', '0'], ['PFADD', k], ['PFADD', k, 'a'], ['BITOP', 'OR', k, other],
+    ['INCRBY', k, '0'], ['INCRBYFLOAT', k, '0'], ['GETEX', k], ['GETEX', k, 'EX', '100'], ['PERSIST', k], ['EXPIRE', k, '100', 'NX'], ['EXPIRE', k, '100', 'GT'], ['PEXPIREAT', k, '4102444800000', 'LT'],
+    ['XTRIM', k, 'MAXLEN', '1000'], ['XDEL', k, '1-1'], ['XGROUP', 'CREATE', k, 'g1', '0', 'MKSTREAM'], ['XGROUP', 'SETID', k, 'g1', '0'], ['XGROUP', 'CREATECONSUMER', k, 'g1', 'c9'],
+    ['XREADGROUP', 'GROUP', 'g1', 'c1', 'STREAMS', k, '>'], ['XACK', k, 'g1', '1-1'], ['XCLAIM', k, 'g1', 'c2', '0', '1-1'], ['XSETID', k, '99-0'], ['XGROUP', 'DESTROY', k, 'g1'],
+    ['RENAME', k, k], ['COPY', k, k], ['RESTORE', k, '0', '\x00\x01a\x09\x00', 'REPLACE'],
   ]);
 }
 
@@ -684,11 +696,15 @@ const GENERATORS: Record<string, Gen[]> = {
       const expiry = p < 0.06 ? 'expiring' : p < 0.4 ? 'expired' : 'none';
       const pre: Arg[][] = expiry === 'expired' ? [['SET', k, r.value(), 'PX', '1']] : expiry === 'expiring' ? [['SET', k, r.value(), 'PX', '20']] : [];
       const after: Op[] = [];
+      // (b's writes sometimes in a transaction of its own, ended in the group.)
+      const bMulti = r.next() < 0.1;
+      if (bMulti) after.push({ on: 'b', args: ['MULTI'] });
       for (let n = r.pick([0, 1, 1, 2, 3]); n > 0; n--) {
         const args = watchWriter(r, k);
         // (A key set to expire in 1 ms is left to expire on both servers before the next command.)
         after.push({ on: 'b', args, waitMs: args[args.length - 1] === '1' && args[args.length - 2] === 'PX' ? 3 : undefined });
       }
+      if (bMulti) after.push({ on: 'b', args: [r.pick(['EXEC', 'EXEC', 'DISCARD'])], waitMs: 3 });
       if (expiry === 'expiring') {
         if (after.length === 0) after.push({ on: 'b', args: ['PING'] });
         after[after.length - 1].waitMs = (after[after.length - 1].waitMs ?? 0) + 25;
