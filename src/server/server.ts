@@ -14,7 +14,7 @@
 import type pino from 'pino';
 import { applyOomScoreAdj, createPidFile, removePidFile } from './process-settings';
 import { Config } from '../config/config';
-import type { Db, Engine, BulkValue } from '../engine/types';
+import type { Db, Engine, BulkValue, RedisValue } from '../engine/types';
 import { toBuffer } from '../util/bytes';
 import { Client, ClientFlag } from './client';
 import { CommandTable } from '../commands/table';
@@ -261,15 +261,28 @@ export class Server {
    */
   keyState(db: Db, key: Buffer): KeyState {
     if (this.loading) return db.getExpire(key) === -2 ? 'missing' : 'live';
+    const at = this.asIs(() => db.getExpire(key));
+    if (at === -2) return 'missing';
+    return at >= 0 && this.clock.now() > at ? 'expired' : 'live';
+  }
+
+  /** `key`'s value as it is in `db` (dictFind): one whose TTL has passed too, not reclaimed. */
+  peekAsIs(db: Db, key: Buffer): RedisValue | undefined {
+    return this.asIs(() => db.get(key, true));
+  }
+
+  /**
+   * Runs `f` with expiry paused (Engine.setExpiryPaused), so that it sees keys as they are and
+   * reclaims none. While loading, expiry is paused already and must stay so.
+   */
+  private asIs<T>(f: () => T): T {
+    if (this.loading) return f();
     this.engine.setExpiryPaused(true);
-    let at: number;
     try {
-      at = db.getExpire(key);
+      return f();
     } finally {
       this.engine.setExpiryPaused(false);
     }
-    if (at === -2) return 'missing';
-    return at >= 0 && this.clock.now() > at ? 'expired' : 'live';
   }
 
   /**
@@ -278,18 +291,13 @@ export class Server {
    * (they never look the destination up). True when it was in the db.
    */
   dbDelete(db: Db, key: Buffer): boolean {
-    if (this.loading) return db.delete(key);
-    this.engine.setExpiryPaused(true);
-    try {
-      return db.delete(key);
-    } finally {
-      this.engine.setExpiryPaused(false);
-    }
+    return this.asIs(() => db.delete(key));
   }
 
   /**
    * signalModifiedKey (db.c): a key was modified; invalidate WATCH on it. The modification may
-   * have deleted or replaced it: wake XREADGROUP clients blocked on it (signalDeletedKeyAsReady).
+   * have deleted or replaced it: signalDeletedKeyAsReady, for the clients blocked on a stream
+   * there (they look whether it was deleted or replaced: BlockSpec.replaced).
    */
   signalModifiedKey(dbIndex: number, key: BulkValue): void {
     this.watches.touchKey(dbIndex, key, this.keyExists);
