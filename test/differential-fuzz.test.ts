@@ -248,7 +248,7 @@ function blockingCommand(r: Rand, kind: 'list' | 'zset' | 'stream' | 'group', ke
  */
 function feeder(r: Rand, kind: 'list' | 'zset' | 'stream' | 'group', key: string): Op[] {
   const other = r.key();
-  const generic = (): Arg[] => r.pick<Arg[]>([['DEL', key], ['SET', key, 'x'], ['RENAME', other, key], ['COPY', other, key, 'REPLACE'], ['SWAPDB', '0', '1'], ['MOVE', key, '1'], ['EXPIRE', key, '0'], ['FLUSHDB']]);
+  const generic = (): Arg[] => r.pick<Arg[]>([['DEL', key], ['SET', key, 'x'], ['RENAME', other, key], ['COPY', other, key, 'REPLACE'], ['SWAPDB', '0', '1'], ['MOVE', key, '1'], ['MOVE', key, '0'], ['EXPIRE', key, '0'], ['FLUSHDB'], ['DEBUG', 'RELOAD'], ['EVAL', "local p = redis.call('DUMP', KEYS[2]) if not p then return 0 end return redis.pcall('RESTORE', KEYS[1], 0, p, 'REPLACE')", '2', key, other]]);
   if (r.next() < 0.15) return [{ args: generic() }];
   if (kind === 'list') {
     return r.pick<() => Op[]>([
