@@ -211,7 +211,7 @@ function watchWriter(r: Rand, k: string): Arg[] {
     ['INCRBY', k, '0'], ['INCRBYFLOAT', k, '0'], ['GETEX', k], ['GETEX', k, 'EX', '100'], ['PERSIST', k], ['EXPIRE', k, '100', 'NX'], ['EXPIRE', k, '100', 'GT'], ['PEXPIREAT', k, '4102444800000', 'LT'],
     ['XTRIM', k, 'MAXLEN', '1000'], ['XDEL', k, '1-1'], ['XGROUP', 'CREATE', k, 'g1', '0', 'MKSTREAM'], ['XGROUP', 'SETID', k, 'g1', '0'], ['XGROUP', 'CREATECONSUMER', k, 'g1', 'c9'],
     ['XREADGROUP', 'GROUP', 'g1', 'c1', 'STREAMS', k, '>'], ['XACK', k, 'g1', '1-1'], ['XCLAIM', k, 'g1', 'c2', '0', '1-1'], ['XSETID', k, '99-0'], ['XGROUP', 'DESTROY', k, 'g1'],
-    ['RENAME', k, k], ['COPY', k, k], ['RESTORE', k, '0', '\x00\x01a\x09\x00', 'REPLACE'],
+    ['RENAME', k, k], ['COPY', k, k], ['EVAL', "local p = redis.call('DUMP', KEYS[2]) if not p then return 0 end return redis.pcall('RESTORE', KEYS[1], 0, p, 'REPLACE')", '2', k, other],
   ]);
 }
 
@@ -277,6 +277,8 @@ function feeder(r: Rand, kind: 'list' | 'zset' | 'stream' | 'group', key: string
     () => [{ args: ['XGROUP', 'SETID', key, 'g1', '0'] }],
     () => [{ args: ['XTRIM', key, 'MAXLEN', '0'] }],
     () => [{ args: ['XDEL', key, '9999-0'] }],
+    () => [{ args: ['XSETID', key, r.pick(['99999-0', '18446744073709551615-18446744073709551615'])] }],
+    () => [{ args: ['XGROUP', 'CREATECONSUMER', key, 'g1', 'c9'] }],
   ])();
 }
 
