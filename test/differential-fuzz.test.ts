@@ -693,10 +693,10 @@ const GENERATORS: Record<string, Gen[]> = {
       const k = r.key();
       const watched = r.next() < 0.4 ? [k, r.key()] : [k];
       // (An expired key met by nothing until WATCH; or, rarely, one that expires after WATCH:
-      // 20 ms to WATCH it on both servers, then a wait of 25 ms.)
+      // 50 ms to WATCH it on both servers even on a loaded machine, then a wait of 55 ms.)
       const p = r.next();
-      const expiry = p < 0.06 ? 'expiring' : p < 0.4 ? 'expired' : 'none';
-      const pre: Arg[][] = expiry === 'expired' ? [['SET', k, r.value(), 'PX', '1']] : expiry === 'expiring' ? [['SET', k, r.value(), 'PX', '20']] : [];
+      const expiry = p < 0.04 ? 'expiring' : p < 0.4 ? 'expired' : 'none';
+      const pre: Arg[][] = expiry === 'expired' ? [['SET', k, r.value(), 'PX', '1']] : expiry === 'expiring' ? [['SET', k, r.value(), 'PX', '50']] : [];
       const after: Op[] = [];
       // (b's writes sometimes in a transaction of its own, ended in the group.)
       const bMulti = r.next() < 0.1;
@@ -713,7 +713,7 @@ const GENERATORS: Record<string, Gen[]> = {
       after.push({ args: [r.next() < 0.9 ? 'EXEC' : 'DISCARD'] });
       // (The expiring key's TTL runs out right after WATCH, before b's commands: one of them near
       // the expiry time, a slow DEBUG RELOAD, would race it on the two servers.)
-      return { pre, waitAfterPre: expiry === 'expired' ? 3 : undefined, args: ['WATCH', ...watched], waitMs: expiry === 'expiring' ? 25 : undefined, after, outsideMulti: true };
+      return { pre, waitAfterPre: expiry === 'expired' ? 3 : undefined, args: ['WATCH', ...watched], waitMs: expiry === 'expiring' ? 55 : undefined, after, outsideMulti: true };
     },
   ],
   // Blocking commands that really wait: client b (and sometimes b2, queued behind it) blocks on
