@@ -245,6 +245,21 @@ for (const engine of enginesUnderTest()) {
     assert.ok(log.some((l) => l.includes('"new"')), log.join('\n'));
   });
 
+  // Found by the differential fuzzer (blocking commands that wait): XREAD BLOCK naming a stream
+  // twice was served by the second ID too; Redis's blockForKeys keeps the first.
+  t('XREAD BLOCK naming a stream twice waits with the first ID given', async (ctx) => {
+    await same(ctx, async (r) => {
+      const [p, c1, c2] = [r.conns[0], await r.conn(), await r.conn()];
+      await r.block(c1, 'XREAD', 'BLOCK', '0', 'STREAMS', 's', 's', '9000-0', '$');
+      await r.block(c2, 'XREAD', 'BLOCK', '0', 'STREAMS', 's', 's', '$', '9000-0');
+      await r.send(p, 'XADD', 's', '1-1', 'f', 'v');
+      await r.expect(c1, 150);
+      await r.expect(c2);
+      await r.send(p, 'XADD', 's', '9001-0', 'f', 'v');
+      await r.expect(c1);
+    });
+  });
+
   t('CLIENT UNBLOCK (TIMEOUT and ERROR) and disconnect while blocked', async (ctx) => {
     await same(ctx, async (r) => {
       const [p, c1, c2] = [r.conns[0], await r.conn(), await r.conn(true)];

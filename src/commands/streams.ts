@@ -437,8 +437,12 @@ function blockOnStreams(c: Client, b: BlockedRead): void {
       r.error('UNBLOCKED the stream key no longer exists');
       return true;
     }
+    // (A key named twice waits with the ID given first: Redis's blockForKeys keeps one entry per key.)
+    const done = new Set<string>();
     for (const k of readyOrder(b.keys, ready)) {
       const key = b.keys[k];
+      if (done.has(latin1(key))) continue;
+      done.add(latin1(key));
       const s = peekTyped<StreamValue>(c, key, 'stream');
       if (!s) continue;
       let gt = b.ids[k];
