@@ -437,6 +437,38 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  // Found by the differential fuzzer (WATCH with a second client): RESTORE REPLACE deletes an
+  // expired watched key without reclaiming it, then adds the key: Redis's touchWatchedKey finds
+  // the key there for a watch that saw it expired and stops (`break`): that client and the ones
+  // that watched it after are not flagged, their EXEC runs.
+  t('WATCH of an expired key, then RESTORE REPLACE over it: EXEC runs (touchWatchedKey break)', async ({ duo }) => {
+    if (!duo) return;
+    const restore = ['EVAL', "local p = redis.call('DUMP', KEYS[2]) return redis.pcall('RESTORE', KEYS[1], 0, p, 'REPLACE')", '2'];
+    await duo.run([
+      ['a', 'DEBUG', 'SET-ACTIVE-EXPIRE', '0'],
+      ['b', 'SET', 'src', 'payload'],
+      ['a', 'SET', 'x', 'v', 'PX', '1'],
+      { sleep: 5 },
+      ['a', 'WATCH', 'x'],
+      ['c', 'SET', 'y', 'live'],
+      ['c', 'WATCH', 'x', 'y'],
+      ['b', ...restore, 'x', 'src'],
+      ['a', 'MULTI'],
+      ['a', 'GET', 'x'],
+      ['a', 'EXEC'],
+      ['c', 'MULTI'],
+      ['c', 'GET', 'x'],
+      ['c', 'EXEC'],
+      // a live watched key restored over fails EXEC as any write
+      ['a', 'WATCH', 'x'],
+      ['b', ...restore, 'x', 'src'],
+      ['a', 'MULTI'],
+      ['a', 'GET', 'x'],
+      ['a', 'EXEC'],
+      ['a', 'DEBUG', 'SET-ACTIVE-EXPIRE', '1'],
+    ]);
+  });
+
   t('WATCH and expiry with advanceTime (no sleeping)', async ({ srv, c }) => {
     const other = await RawConnection.connect(srv.port);
     try {

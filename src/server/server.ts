@@ -78,6 +78,9 @@ export interface ServerStats {
   lastSave: number;
 }
 
+/** WatchRegistry.touchKey's answer for a key just reclaimed (expired): not there. */
+const KEY_GONE = (): boolean => false;
+
 export class Server {
   readonly config: Config;
   readonly engine: Engine;
@@ -297,10 +300,11 @@ export class Server {
   /**
    * signalModifiedKey (db.c): a key was modified; invalidate WATCH on it. The modification may
    * have deleted or replaced it: signalDeletedKeyAsReady, for the clients blocked on a stream
-   * there (they look whether it was deleted or replaced: BlockSpec.replaced).
+   * there (they look whether it was deleted or replaced: BlockSpec.replaced). `reclaimed`: the
+   * key expired and was deleted (WATCH then takes it as gone, whatever the db holds by now).
    */
-  signalModifiedKey(dbIndex: number, key: BulkValue): void {
-    this.watches.touchKey(dbIndex, key, this.keyExists);
+  signalModifiedKey(dbIndex: number, key: BulkValue, reclaimed = false): void {
+    this.watches.touchKey(dbIndex, key, reclaimed ? KEY_GONE : this.keyExists);
     if (this.tracking.watching) this.tracking.invalidateKey(key);
     this.blocking.signalDeletedKeyAsReady(dbIndex, key);
   }
@@ -316,7 +320,9 @@ export class Server {
     this.stats.expiredKeys++;
     this.propagateDeletion(db.index, key, this.config.bool('lazyfree-lazy-expire'));
     this.keyspace.notify(db.index, 'expired', key, 'x');
-    this.signalModifiedKey(db.index, key);
+    // (The key is gone, as at Redis's touch after deleteExpiredKeyAndPropagate; the wasm engine
+    // reports an expired key that a set() replaced once the new value is in.)
+    this.signalModifiedKey(db.index, key, true);
   }
 
   /**

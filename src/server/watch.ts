@@ -20,7 +20,10 @@ export class WatchRegistry {
   /**
    * touchWatchedKey: every client watching the key will fail its EXEC -- except one that watched
    * it already expired, when the change is its deletion (`exists` false): logically no change, and
-   * from then on the key counts as not expired when watched (Redis clears wk->expired).
+   * from then on the key counts as not expired when watched (Redis clears wk->expired). When the
+   * key is there again (RESTORE REPLACE deleted the expired key without reclaiming it, then added
+   * one), Redis 7.0's loop `break`s at such a client: neither it nor the clients after it (in
+   * WATCH order) are flagged. Kept as is: EXEC's answer shows it.
    */
   touchKey(dbIndex: number, key: BulkValue, exists: (dbIndex: number, key: BulkValue) => boolean): void {
     if (this.byKey.size === 0) return;
@@ -28,7 +31,8 @@ export class WatchRegistry {
     const set = this.byKey.get(id);
     if (!set) return;
     for (const c of set) {
-      if (c.watchedExpired?.has(id) && !exists(dbIndex, key)) {
+      if (c.watchedExpired?.has(id)) {
+        if (exists(dbIndex, key)) break;
         c.watchedExpired.delete(id);
         continue;
       }
