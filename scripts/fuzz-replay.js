@@ -3,7 +3,8 @@
 /**
  * Replay a differential-fuzz failure against a fresh Redust and a fresh reference Redis, to reduce
  * it. The fuzzer writes the commands it sent with REDUST_FUZZ_DUMP=file (one JSON array of latin1
- * strings per line, "(reconnected)" where it opened a new connection).
+ * strings per line, "(reconnected)" where it opened a new connection; a JSON object for a step on
+ * another client or a cross-server DUMP/RESTORE: test/helpers/fuzz-steps.ts).
  *
  *   node scripts/fuzz-replay.js FILE ENGINE [default|small] [KEEP_REGEX]
  *
@@ -21,6 +22,7 @@ const { startRedust, startReference } = require(path.join(DIST, 'test/helpers/se
 const { RawConnection } = require(path.join(DIST, 'test/helpers/raw'));
 const { renderNode: render } = require(path.join(DIST, 'src/protocol/resp-reader'));
 const { normalize } = require(path.join(DIST, 'test/helpers/diff'));
+const { FuzzClients, stepFromJson, describeStep } = require(path.join(DIST, 'test/helpers/fuzz-steps'));
 
 // (the fuzzer's "small encodings" mode: test/differential-fuzz.test.ts MODES)
 const SMALL = { 'hash-max-listpack-entries': '2', 'hash-max-listpack-value': '4', 'set-max-intset-entries': '2', 'zset-max-listpack-entries': '2', 'zset-max-listpack-value': '4', 'list-max-listpack-size': '2', 'stream-node-max-entries': '2' };
@@ -33,17 +35,21 @@ async function main() {
     return 2;
   }
   const config = mode === 'small' ? SMALL : {};
-  let cmds = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => (l === '(reconnected)' ? l : JSON.parse(l)));
+  let cmds = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => (l === '"(reconnected)"' || l === '(reconnected)' ? '(reconnected)' : stepFromJson(l)));
   if (keep) {
     const re = new RegExp(keep);
-    cmds = cmds.filter((c) => typeof c === 'string' || ['MULTI', 'EXEC', 'DISCARD', 'HELLO'].includes(c[0]) || re.test(c.join(' ')));
+    // (Steps on other clients are all kept: a background command and its collect go together.)
+    cmds = cmds.filter((c) => typeof c === 'string' || c.on !== undefined || c.kind !== undefined || ['MULTI', 'EXEC', 'DISCARD', 'HELLO'].includes(c.args[0].latin1Slice()) || re.test(describeStep(c)));
   }
   const srv = await startRedust(engine, { config });
   const ref = await startReference(Object.entries(config).flatMap(([k, v]) => [`--${k}`, v]));
   let a = await RawConnection.connect(srv.port);
   let b = await RawConnection.connect(ref.port);
+  const clients = new FuzzClients(srv.port, ref.port);
   const notify = process.env.NOTIFY ?? (mode === 'small' ? 'Kgx$lshzmn' : 'KEA');
+  // (as the fuzzer: keys expire only when a command meets them)
   for (const c of [a, b]) await c.send('CONFIG', 'SET', 'notify-keyspace-events', notify);
+  for (const c of [a, b]) await c.send('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
   const subs = [await RawConnection.connect(srv.port), await RawConnection.connect(ref.port)];
   for (const s of subs) {
     await s.send('PSUBSCRIBE', '__key*__:*');
@@ -72,14 +78,15 @@ async function main() {
       b = await RawConnection.connect(ref.port);
       continue;
     }
-    const args = c.map((x) => Buffer.from(x, 'latin1'));
-    const [ra, rb] = await Promise.all([a.send(...args), b.send(...args)]);
+    const [ra, rb] = await clients.run(c, [a, b]);
     const [ea, eb] = await Promise.all(subs.map(drain));
-    const x = show(ra);
-    const y = show(rb);
+    // (HELLO's reply carries the client's id: compared by type, as the fuzzer does.)
+    const hello = c.kind === undefined && c.args[0].latin1Slice().toUpperCase() === 'HELLO';
+    const x = hello ? ra.t : show(ra);
+    const y = hello ? rb.t : show(rb);
     if (x !== y || ea.join() !== eb.join()) {
       differences++;
-      console.log('DIFF at', n, c.join(' ').slice(0, 300));
+      console.log('DIFF at', n, describeStep(c).slice(0, 300));
       if (x === y) console.log(' events redust', ea, '\n events redis ', eb);
       else if (ra.t === 'array' && rb.t === 'array') {
         const i = ra.v.findIndex((e, j) => j >= rb.v.length || show(e) !== show(rb.v[j]));
@@ -91,6 +98,7 @@ async function main() {
   }
   console.log('replayed', n, 'differences', differences);
   for (const s of [a, b, ...subs]) s.close();
+  clients.close();
   await srv.close();
   await ref.stop();
   return differences === 0 ? 0 : 1;

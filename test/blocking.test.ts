@@ -211,6 +211,55 @@ for (const engine of enginesUnderTest()) {
     });
   });
 
+  // Found by the differential fuzzer (blocking commands that wait): every modification of a stream
+  // woke the XREADGROUP clients blocked on it, which then read it (creating their consumer) when
+  // its last ID was past their group's -- after XSETID, XGROUP SETID. Redis wakes them only when
+  // the stream is deleted or replaced.
+  t('XREADGROUP on a stream changed in place keeps waiting; deleted or replaced, it wakes', async (ctx) => {
+    const log = await same(ctx, async (r) => {
+      const [p, c1, c2] = [r.conns[0], await r.conn(), await r.conn()];
+      await r.send(p, 'CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+      const sub = await r.conn();
+      await r.send(sub, 'PSUBSCRIBE', '__keyevent@0__:xgroup-createconsumer');
+      await r.send(p, 'XADD', 's', '4-0', 'f', 'v');
+      await r.send(p, 'XADD', 's', '9999-0', 'f', 'v');
+      await r.send(p, 'XGROUP', 'CREATE', 's', 'g', '$');
+      await r.send(p, 'XSETID', 's', '18446744073709551615-18446744073709551615');
+      await r.block(c1, 'XREADGROUP', 'GROUP', 'g', 'c1', 'BLOCK', '0', 'STREAMS', 's', '>');
+      await r.send(p, 'XDEL', 's', '9999-0');
+      await r.send(p, 'XGROUP', 'SETID', 's', 'g', '0');
+      await r.send(p, 'XTRIM', 's', 'MAXLEN', '0');
+      await r.send(p, 'XGROUP', 'CREATECONSUMER', 's', 'g', 'other');
+      await r.send(p, 'PEXPIRE', 's', '100000');
+      await r.expect(c1, 150);
+      await r.send(p, 'XADD', 's2', '5-0', 'f', 'new');
+      await r.send(p, 'XGROUP', 'CREATE', 's2', 'g', '0');
+      await r.send(p, 'RENAME', 's2', 's');
+      await r.expect(c1);
+      await r.expect(sub);
+      await r.block(c2, 'XREADGROUP', 'GROUP', 'g', 'c2', 'BLOCK', '0', 'STREAMS', 's', '>');
+      await r.send(p, 'SET', 's', 'no longer a stream');
+      await r.expect(c2);
+      await r.send(p, 'CONFIG', 'SET', 'notify-keyspace-events', '');
+    });
+    assert.ok(log.some((l) => l.includes('"new"')), log.join('\n'));
+  });
+
+  // Found by the differential fuzzer (blocking commands that wait): XREAD BLOCK naming a stream
+  // twice was served by the second ID too; Redis's blockForKeys keeps the first.
+  t('XREAD BLOCK naming a stream twice waits with the first ID given', async (ctx) => {
+    await same(ctx, async (r) => {
+      const [p, c1, c2] = [r.conns[0], await r.conn(), await r.conn()];
+      await r.block(c1, 'XREAD', 'BLOCK', '0', 'STREAMS', 's', 's', '9000-0', '$');
+      await r.block(c2, 'XREAD', 'BLOCK', '0', 'STREAMS', 's', 's', '$', '9000-0');
+      await r.send(p, 'XADD', 's', '1-1', 'f', 'v');
+      await r.expect(c1, 150);
+      await r.expect(c2);
+      await r.send(p, 'XADD', 's', '9001-0', 'f', 'v');
+      await r.expect(c1);
+    });
+  });
+
   t('CLIENT UNBLOCK (TIMEOUT and ERROR) and disconnect while blocked', async (ctx) => {
     await same(ctx, async (r) => {
       const [p, c1, c2] = [r.conns[0], await r.conn(), await r.conn(true)];

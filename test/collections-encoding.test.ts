@@ -72,6 +72,33 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  // Found by the differential fuzzer (DUMP/RESTORE across servers): Redis 7.0 loads a listpack
+  // (or ziplist) hash record converting it by its number of fields only; Redust also checked the
+  // length of fields and values against hash-max-listpack-value and made it a hashtable.
+  diffTest(t, 'RESTORE and DEBUG RELOAD of a listpack hash: converted by its field count only', async ({ d }) => {
+    const restore = (src: string, dst: string): Arg[] => ['EVAL', `local p = redis.call('DUMP', KEYS[1]) redis.call('RESTORE', KEYS[2], 0, p) return redis.call('OBJECT', 'ENCODING', KEYS[2])`, '2', src, dst];
+    await d.all([
+      ['CONFIG', 'SET', 'hash-max-listpack-value', '20000'],
+      ['HSET', 'h', 'f', 'x'.repeat(10000), 'g', '0.1'],
+      ['CONFIG', 'SET', 'hash-max-listpack-value', '0'],
+      restore('h', 'h2'),
+      ['HSET', 'h2', 'a', ''],
+      ['OBJECT', 'ENCODING', 'h2'],
+      ['DEBUG', 'RELOAD'],
+      ['OBJECT', 'ENCODING', 'h'],
+      ['HSET', 'h', 'c', 'y'],
+      ['OBJECT', 'ENCODING', 'h'],
+      ['CONFIG', 'SET', 'hash-max-listpack-value', '64'],
+      ['CONFIG', 'SET', 'hash-max-listpack-entries', '1'],
+      restore('h2', 'h3'),
+      ['CONFIG', 'SET', 'hash-max-listpack-entries', '128'],
+    ]);
+    // (h and h2 became hashtables with their one-byte fields 'c' and 'a': hash order)
+    await d.check(['HGETALL', 'h2'], { unordered: true });
+    await d.check(['HGETALL', 'h'], { unordered: true });
+    await d.check(['HGETALL', 'h3'], { unordered: true });
+  });
+
   diffTest(t, 'OBJECT ENCODING at the intset boundaries (entries, widths, non-canonical integers)', async ({ d }) => {
     const fill = (key: string, n: number): Arg[][] => Array.from({ length: n }, (_, i) => ['SADD', key, i * 7 - 1000]);
     await d.all([

@@ -5,8 +5,11 @@
  * implements it, so the fuzzer grows with the command table. A failure prints the seed and the
  * command history needed to replay it. A second connection per server stays subscribed to every
  * keyspace event (notify-keyspace-events set per mode) and to the PUBLISH generators' channels;
- * the messages it receives must be the same, in the same order. To reduce a failure, run it with
- * REDUST_FUZZ_DUMP=file and replay the file (filtered by key) with scripts/fuzz-replay.js.
+ * the messages it receives must be the same, in the same order. Families named 'command:what'
+ * run groups over several clients of each server (test/helpers/fuzz-steps.ts): a second client
+ * writing under the main connection's WATCH, clients that block until the main connection serves
+ * them, DUMP and FUNCTION DUMP payloads restored on the other server. To reduce a failure, run it
+ * with REDUST_FUZZ_DUMP=file and replay the file (filtered by key) with scripts/fuzz-replay.js.
  */
 import { appendFileSync, writeFileSync } from 'fs';
 import { suite } from 'uvu';
@@ -16,6 +19,7 @@ import { Differential, normalize, CompareOptions } from './helpers/diff';
 import { renderNode, type RespNode } from '../src/protocol/resp-reader';
 import { encodeCommand, RawConnection, type Arg } from './helpers/raw';
 import { rng } from './helpers/rng';
+import { FuzzClients, describeStep, isMainCommand, stepToJson, type Step } from './helpers/fuzz-steps';
 
 const HAVE_REF = haveRedisServer();
 const OPS = Number(process.env.REDUST_FUZZ_OPS ?? 3000);
@@ -56,15 +60,18 @@ const ONLY = process.env.REDUST_FUZZ_ONLY ? new Set(process.env.REDUST_FUZZ_ONLY
 
 /**
  * A generated command; `pre`: commands sent first, as ops of their own (e.g. a push that gives a
- * blocking pop something to serve, so it never waits). A script (EVAL) runs `args` alone.
+ * blocking pop something to serve, so it never waits); `after`: steps sent after it (e.g. other
+ * clients' commands, and the transaction, after a WATCH). A script (EVAL) runs `args` alone.
  */
-type Gen = (r: Rand) => Op & { pre?: Arg[][]; waitAfterPre?: number; outsideMulti?: boolean };
+type Gen = (r: Rand) => Op & { pre?: Arg[][]; waitAfterPre?: number; outsideMulti?: boolean; after?: Op[] };
 /**
+ * A step (test/helpers/fuzz-steps.ts: a command on the main connection by default, or on another
+ * client, or a cross-server DUMP/RESTORE).
  * eventsUnordered: the command's keyspace events come in an order Redis does not define.
  * waitMs: the time to let pass after its reply (on both servers' clocks).
- * outsideMulti (with pre, for the whole group): never generated inside MULTI.
+ * outsideMulti (with pre and after, for the whole group): never generated inside MULTI.
  */
-type Op = { args: Arg[]; opts?: CompareOptions; eventsUnordered?: boolean; waitMs?: number };
+type Op = Step & { opts?: CompareOptions; eventsUnordered?: boolean; waitMs?: number };
 
 class Rand {
   constructor(readonly next: () => number) {}
@@ -180,7 +187,137 @@ redis.register_function('f-3', function() return 1 end)`,
 redis.call('SET', 'k1', 'v')`,
 ];
 
-/** command name -> generators; a family participates when its first command exists in Redust. */
+/**
+ * A command of the second client (b) while the main connection WATCHes `k`: writes that touch it,
+ * writes that leave it as it is (a failed SETNX, DEL of a missing key, SREM of a missing member),
+ * reads (which reclaim it when expired), whole-database commands and database switches.
+ */
+function watchWriter(r: Rand, k: string): Arg[] {
+  const other = r.key();
+  return r.pick<Arg[]>([
+    ['SET', k, r.value()], ['SET', k, 'v', 'NX'], ['SET', k, 'v', 'XX'], ['DEL', k], ['DEL', 'nokey'], ['UNLINK', k], ['GET', k], ['EXISTS', k], ['TYPE', k],
+    ['EXPIRE', k, '100000'], ['EXPIRE', k, '0'], ['PERSIST', k], ['RENAME', k, other], ['RENAME', other, k], ['COPY', other, k, 'REPLACE'], ['MOVE', k, '1'], ['MOVE', k, '0'],
+    ['FLUSHDB'], ['FLUSHALL'], ['SWAPDB', '0', '1'], ['SWAPDB', '1', '0'], ['SELECT', '1'], ['SELECT', '0'], ['LPUSH', k, 'x'], ['LPOP', k], ['SREM', k, 'nomember'], ['HDEL', k, 'nofield'],
+    ['INCR', k], ['APPEND', k, ''], ['SETRANGE', k, '0', ''], ['TOUCH', k], ['GETEX', k, 'PERSIST'], ['SET', k, r.value(), 'PX', '1'], ['SET', other, 'o'],
+    ['EVAL', "return redis.call('SET', KEYS[1], 'e')", '1', k], ['SORT', other, 'STORE', k], ['ZADD', k, '1', 'm'], ['XADD', k, '5-5', 'f', 'v'], ['OBJECT', 'ENCODING', k],
+    ['FLUSHDB', 'ASYNC'], ['FLUSHALL', 'SYNC'], ['DEBUG', 'RELOAD'], ['SWAPDB', '0', '0'],
+    // (writes that change nothing, or something, by the value: Redis signals a modified key only
+    // when the command changed it, each command by its own rule)
+    ['ZADD', k, '1', 'm'], ['ZADD', k, 'NX', '2', 'm'], ['ZADD', k, 'XX', '1', 'nomember'], ['ZREM', k, 'nomember'], ['ZINCRBY', k, '0', 'm'], ['ZPOPMIN', k, '0'], ['ZREMRANGEBYSCORE', k, '5', '1'],
+    ['SADD', k, 'a'], ['SMOVE', other, k, 'a'], ['SPOP', k, '0'], ['SINTERSTORE', k, other], ['SMOVE', k, k, 'a'],
+    ['HSET', k, 'f', 'v'], ['HSETNX', k, 'f', 'v'], ['HINCRBY', k, 'n', '0'], ['HINCRBYFLOAT', k, 'n', '0'], ['HDEL', k, 'f'],
+    ['LPUSHX', k, 'x'], ['LREM', k, '0', 'nomember'], ['LTRIM', k, '0', '-1'], ['LINSERT', k, 'BEFORE', 'nopivot', 'x'], ['LSET', k, '0', 'x'], ['LMOVE', k, k, 'LEFT', 'RIGHT'], ['RPOPLPUSH', other, k],
+    ['SETBIT', k, '0', '0'], ['SETRANGE', k, '0', 'a'], ['BITFIELD', k, 'GET', 'u8', '0'], ['BITFIELD', k, 'INCRBY', 'u8', '0', '0'], ['PFADD', k], ['PFADD', k, 'a'], ['BITOP', 'OR', k, other],
+    ['INCRBY', k, '0'], ['INCRBYFLOAT', k, '0'], ['GETEX', k], ['GETEX', k, 'EX', '100'], ['PERSIST', k], ['EXPIRE', k, '100', 'NX'], ['EXPIRE', k, '100', 'GT'], ['PEXPIREAT', k, '4102444800000', 'LT'],
+    ['XTRIM', k, 'MAXLEN', '1000'], ['XDEL', k, '1-1'], ['XGROUP', 'CREATE', k, 'g1', '0', 'MKSTREAM'], ['XGROUP', 'SETID', k, 'g1', '0'], ['XGROUP', 'CREATECONSUMER', k, 'g1', 'c9'],
+    ['XREADGROUP', 'GROUP', 'g1', 'c1', 'STREAMS', k, '>'], ['XACK', k, 'g1', '1-1'], ['XCLAIM', k, 'g1', 'c2', '0', '1-1'], ['XSETID', k, '99-0'], ['XGROUP', 'DESTROY', k, 'g1'],
+    ['RENAME', k, k], ['COPY', k, k], ['EVAL', "local p = redis.call('DUMP', KEYS[2]) if not p then return 0 end return redis.pcall('RESTORE', KEYS[1], 0, p, 'REPLACE')", '2', k, other],
+  ]);
+}
+
+/**
+ * A blocking command over `keys` that waits when they are empty: with a timeout of 2 s (the
+ * fuzzer's CLIENT UNBLOCK ends it first), or of 50 ms when `timesOut`.
+ */
+function blockingCommand(r: Rand, kind: 'list' | 'zset' | 'stream' | 'group', keys: string[], timesOut: boolean): Arg[] {
+  const t = timesOut ? '0.05' : '2';
+  const ms = timesOut ? '50' : '2000';
+  const count = (): string[] => (r.next() < 0.4 ? ['COUNT', r.pick(['1', '2', '5'])] : []);
+  if (kind === 'list') {
+    return r.pick<() => Arg[]>([
+      () => [r.pick(['BLPOP', 'BRPOP']), ...keys, t],
+      () => ['BLMOVE', keys[0], r.key(), r.pick(['LEFT', 'RIGHT']), r.pick(['LEFT', 'RIGHT']), t],
+      () => ['BRPOPLPUSH', keys[0], r.key(), t],
+      () => ['BLMPOP', t, String(keys.length), ...keys, r.pick(['LEFT', 'RIGHT']), ...count()],
+    ])();
+  }
+  if (kind === 'zset') {
+    return r.pick<() => Arg[]>([
+      () => [r.pick(['BZPOPMIN', 'BZPOPMAX']), ...keys, t],
+      () => ['BZMPOP', t, String(keys.length), ...keys, r.pick(['MIN', 'MAX']), ...count()],
+    ])();
+  }
+  if (kind === 'stream') return ['XREAD', ...count(), 'BLOCK', ms, 'STREAMS', ...keys, ...keys.map(() => r.pick(['$', '$', '9000-0', '0']))];
+  return ['XREADGROUP', 'GROUP', 'g1', r.pick(['c1', 'c2']), ...count(), ...(r.next() < 0.2 ? ['NOACK'] : []), 'BLOCK', ms, 'STREAMS', ...keys, ...keys.map(() => '>')];
+}
+
+/**
+ * Main-connection commands over `key` while a client is blocked on keys of `kind`: writes that
+ * serve it (pushes, adds, moves and stores into it, a transaction or a script that pushes), that
+ * do not (a wrong type, a delete, another key), and database-wide ones (SWAPDB, MOVE, FLUSHDB).
+ */
+function feeder(r: Rand, kind: 'list' | 'zset' | 'stream' | 'group', key: string): Op[] {
+  const other = r.key();
+  const generic = (): Arg[] => r.pick<Arg[]>([['DEL', key], ['SET', key, 'x'], ['RENAME', other, key], ['COPY', other, key, 'REPLACE'], ['SWAPDB', '0', '1'], ['MOVE', key, '1'], ['MOVE', key, '0'], ['EXPIRE', key, '0'], ['FLUSHDB'], ['DEBUG', 'RELOAD'], ['EVAL', "local p = redis.call('DUMP', KEYS[2]) if not p then return 0 end return redis.pcall('RESTORE', KEYS[1], 0, p, 'REPLACE')", '2', key, other]]);
+  if (r.next() < 0.15) return [{ args: generic() }];
+  if (kind === 'list') {
+    return r.pick<() => Op[]>([
+      () => [{ args: [r.pick(['RPUSH', 'LPUSH']), key, r.value(), ...(r.next() < 0.5 ? [r.value(), r.value()] : [])] }],
+      () => [{ args: [r.pick(['LPUSHX', 'RPUSHX']), key, r.value()] }],
+      () => [{ args: ['LMOVE', other, key, r.pick(['LEFT', 'RIGHT']), r.pick(['LEFT', 'RIGHT'])] }],
+      () => [{ args: ['RPOPLPUSH', other, key] }],
+      () => [{ args: ['SORT', other, 'STORE', key] }],
+      () => [{ args: ['MULTI'] }, { args: ['RPUSH', key, 'a', 'b'] }, { args: [r.pick(['LPOP', 'DEL']), key] }, { args: ['EXEC'] }],
+      () => [{ args: ['EVAL', "redis.call('RPUSH', KEYS[1], 'a', 'b') return redis.call('LPOP', KEYS[1])", '1', key] }],
+    ])();
+  }
+  if (kind === 'zset') {
+    return r.pick<() => Op[]>([
+      () => [{ args: ['ZADD', key, r.score(), r.pick(['m1', 'm2', 'm3']), ...(r.next() < 0.4 ? ['2', 'm4'] : [])] }],
+      () => [{ args: ['ZINCRBY', key, '1', 'm1'] }],
+      () => [{ args: ['ZUNIONSTORE', key, '1', other] }],
+      () => [{ args: ['ZRANGESTORE', key, other, '0', '-1'] }],
+      () => [{ args: ['MULTI'] }, { args: ['ZADD', key, '1', 'a'] }, { args: ['ZREM', key, 'a'] }, { args: ['EXEC'] }],
+    ])();
+  }
+  return r.pick<() => Op[]>([
+    () => [{ args: ['XADD', key, ...(r.next() < 0.2 ? ['MAXLEN', '0'] : []), r.pick(['9999-*', '9999-*', '9000-0', '1-1']), 'f', r.value()] }],
+    () => [{ args: ['XADD', key, 'NOMKSTREAM', '9999-*', 'f', 'v'] }],
+    () => [{ args: ['XGROUP', r.pick(['DESTROY', 'CREATE']), key, 'g1', ...(r.next() < 0.5 ? ['$'] : ['0'])] }],
+    () => [{ args: ['XGROUP', 'SETID', key, 'g1', '0'] }],
+    () => [{ args: ['XTRIM', key, 'MAXLEN', '0'] }],
+    () => [{ args: ['XDEL', key, '9999-0'] }],
+    () => [{ args: ['XSETID', key, r.pick(['99999-0', '18446744073709551615-18446744073709551615'])] }],
+    () => [{ args: ['XGROUP', 'CREATECONSUMER', key, 'g1', 'c9'] }],
+  ])();
+}
+
+/**
+ * Commands that make `key` a value of one of the big encodings (its old value deleted first): a
+ * hashtable hash, a hashtable or big intset set, a skiplist sorted set, a quicklist of many nodes
+ * (with elements over a node's size), a stream of several nodes with deleted entries, consumer
+ * groups, consumers and pending entries, or a long string.
+ */
+function bigValue(r: Rand, key: string): Arg[][] {
+  const n = r.pick([20, 150, 400]);
+  const b = r.int(0, 50);
+  const range = (f: (i: number) => Arg[]): Arg[] => Array.from({ length: n }, (_, i) => f(i)).flat();
+  const build = r.pick<() => Arg[][]>([
+    () => [['HSET', key, ...range((i) => [`f${b + i}`, i % 9 === 0 ? 'v'.repeat(70) : String(i)])]],
+    () => [['SADD', key, ...range((i) => [String(b + i * 3)])]],
+    () => [['SADD', key, ...range((i) => [i % 7 === 0 ? `s${i}` : String(b + i)])]],
+    () => [['ZADD', key, ...range((i) => [String(((b + i * 7) % 211) - 50) + (i % 3 === 0 ? '.5' : ''), `m${b + i}`])]],
+    () => [['RPUSH', key, ...range((i) => [i % 50 === 0 ? 'e'.repeat(r.pick([10, 300, 9000])) : i % 5 === 0 ? String(i * 1000) : `e${i % 37}`])]],
+    () => [
+      ['EVAL', "for i = 1, tonumber(ARGV[1]) do redis.call('XADD', KEYS[1], i .. '-1', 'f', i, 'g', string.rep('x', i % 5)) end return 1", '1', key, String(n)],
+      ['XDEL', key, '3-1', '5-1', `${n}-1`],
+      ['XGROUP', 'CREATE', key, 'g1', '0'],
+      ['XREADGROUP', 'GROUP', 'g1', 'c1', 'COUNT', '7', 'STREAMS', key, '>'],
+      ['XREADGROUP', 'GROUP', 'g1', 'c2', 'COUNT', '3', 'STREAMS', key, '>'],
+      ['XACK', key, 'g1', '2-1', '4-1'],
+      ['XGROUP', 'CREATE', key, 'g2', '$', 'ENTRIESREAD', String(n - 3)],
+      ['XGROUP', 'CREATECONSUMER', key, 'g2', 'c9'],
+    ],
+    () => [['SET', key, 'x'.repeat(n * 10)]],
+    () => [['SET', key, String(b * 1_000_000_007)]],
+  ]);
+  return [['DEL', key], ...build()];
+}
+
+/**
+ * command name -> generators; a family participates when its command exists in Redust. (A name
+ * with a suffix, 'watch:2clients', is a family of groups over several clients, not run by scripts.)
+ */
 const GENERATORS: Record<string, Gen[]> = {
   set: [
     (r) => ({ args: ['SET', r.key(), r.value()] }),
@@ -212,7 +349,7 @@ const GENERATORS: Record<string, Gen[]> = {
     (r) => ({ args: ['RENAMENX', r.key(), r.key()] }),
     (r) => ({ args: ['COPY', r.key(), r.key(), ...(r.next() < 0.5 ? ['REPLACE'] : [])] }),
     (r) => ({ args: ['EXPIRE', r.key(), r.pick([String(r.int(100, 1_000_000)), String(r.int(100, 1_000_000)), '-1', 'x']), ...(r.next() < 0.4 ? [r.pick(['NX', 'XX', 'GT', 'LT'])] : [])] }),
-    (r) => ({ args: ['TTL', r.key()] }),
+    (r) => ({ args: ['TTL', r.key()], opts: { remainingTime: true } }),
     (r) => ({ args: ['PERSIST', r.key()] }),
     (r) => ({ args: ['KEYS', r.pick(['*', 'k?', 'k[0-3]', 'k[^1]', 'x*'])], opts: { unordered: true } }),
     (r) => ({ args: ['OBJECT', 'ENCODING', r.key()] }),
@@ -547,13 +684,126 @@ const GENERATORS: Record<string, Gen[]> = {
     () => ({ args: ['FUNCTION', 'STATS'], opts: { deepUnordered: true } }),
     (r) => ({ args: ['FUNCTION', 'FLUSH', ...(r.next() < 0.5 ? [r.pick(['SYNC', 'ASYNC', 'x'])] : [])] }),
   ],
+  // WATCH with a second client: the main connection WATCHes keys (one of them sometimes already
+  // expired, or expiring before EXEC), client b changes them or not -- writes, no-op writes,
+  // reads that reclaim an expired key, RENAME, MOVE, FLUSHDB, SWAPDB, from its own database --
+  // and the main connection's EXEC answers its results or nil.
+  'watch:2clients': [
+    (r) => {
+      const k = r.key();
+      const watched = r.next() < 0.4 ? [k, r.key()] : [k];
+      // (An expired key met by nothing until WATCH; or, rarely, one that expires after WATCH:
+      // 50 ms to WATCH it on both servers even on a loaded machine, then a wait of 55 ms.)
+      const p = r.next();
+      const expiry = p < 0.04 ? 'expiring' : p < 0.4 ? 'expired' : 'none';
+      const pre: Arg[][] = expiry === 'expired' ? [['SET', k, r.value(), 'PX', '1']] : expiry === 'expiring' ? [['SET', k, r.value(), 'PX', '50']] : [];
+      const after: Op[] = [];
+      // (b's writes sometimes in a transaction of its own, ended in the group.)
+      const bMulti = r.next() < 0.1;
+      if (bMulti) after.push({ on: 'b', args: ['MULTI'] });
+      for (let n = r.pick([0, 1, 1, 2, 3]); n > 0; n--) {
+        const args = watchWriter(r, k);
+        // (A key set to expire in 1 ms is left to expire on both servers before the next command.)
+        after.push({ on: 'b', args, waitMs: args[args.length - 1] === '1' && args[args.length - 2] === 'PX' ? 3 : undefined });
+      }
+      if (bMulti) after.push({ on: 'b', args: [r.pick(['EXEC', 'EXEC', 'DISCARD'])], waitMs: 3 });
+      if (r.next() < 0.1) after.push({ args: ['UNWATCH'] });
+      after.push({ args: ['MULTI'] });
+      for (let n = r.int(1, 2); n > 0; n--) after.push(r.pick<Op>([{ args: ['GET', k] }, { args: ['INCR', r.key()] }, { args: ['SET', r.key(), 'm'] }, { args: ['LPUSH', r.key(), 'm'] }, { args: ['TTL', k], opts: { remainingTime: true } }]));
+      after.push({ args: [r.next() < 0.9 ? 'EXEC' : 'DISCARD'] });
+      // (The expiring key's TTL runs out right after WATCH, before b's commands: one of them near
+      // the expiry time, a slow DEBUG RELOAD, would race it on the two servers.)
+      return { pre, waitAfterPre: expiry === 'expired' ? 3 : undefined, args: ['WATCH', ...watched], waitMs: expiry === 'expiring' ? 55 : undefined, after, outsideMulti: true };
+    },
+  ],
+  // Blocking commands that really wait: client b (and sometimes b2, queued behind it) blocks on
+  // keys, the main connection pushes, adds, moves, renames, deletes or swaps databases (or not),
+  // then the control client ends a wait still going with CLIENT UNBLOCK (TIMEOUT or ERROR), so
+  // nothing waits for a timeout; what each blocked client received is compared, then the keys.
+  // Rarely a short timeout (50 ms) runs out on its own, with nothing sent meanwhile.
+  'blmpop:waiting': [
+    (r) => {
+      const kind = r.pick(['list', 'list', 'zset', 'stream', 'group'] as const);
+      const keys = r.next() < 0.3 ? [r.key(), r.key()] : [r.key()];
+      const k = keys[0];
+      const timesOut = r.next() < 0.02;
+      const pre: Arg[][] = kind === 'group' ? [['XGROUP', 'CREATE', k, 'g1', '$', 'MKSTREAM']] : [];
+      // (Whether a 50 ms wait was still going when the fuzzer looked depends on the machine's load:
+      // only its reply is compared.)
+      const blocker = (): Op => ({ on: 'b', bg: true, args: blockingCommand(r, kind, keys, timesOut), opts: timesOut ? { typeOnly: true } : undefined });
+      const after: Op[] = [];
+      if (r.next() < 0.15) after.push({ on: 'b', args: ['SELECT', r.pick(['0', '1'])] });
+      after.push(blocker());
+      const second = !timesOut && r.next() < 0.3;
+      if (second) after.push({ ...blocker(), on: 'b2' });
+      if (!timesOut) {
+        for (let n = r.pick([0, 1, 1, 2, 3]); n > 0; n--) after.push(...feeder(r, kind, r.next() < 0.8 ? r.pick(keys) : r.key()));
+        after.push({ on: 'c', args: ['CLIENT', 'UNBLOCK', '{b}', ...(r.next() < 0.3 ? [r.pick(['TIMEOUT', 'ERROR'])] : [])] });
+      }
+      after.push({ on: 'b', kind: 'collect', args: [] });
+      if (second) after.push({ on: 'c', args: ['CLIENT', 'UNBLOCK', '{b2}'] }, { on: 'b2', kind: 'collect', args: [] });
+      for (const key of keys) after.push({ args: kind === 'list' ? ['LRANGE', key, '0', '-1'] : kind === 'zset' ? ['ZRANGE', key, '0', '-1', 'WITHSCORES'] : r.pick<Arg[]>([['XRANGE', key, '-', '+'], ['XPENDING', key, 'g1']]) });
+      return { pre, args: ['TYPE', k], after, outsideMulti: true };
+    },
+  ],
+  // DUMP on one server, RESTORE of its payload on the other (Redis's into Redust, Redust's into
+  // Redis), of every type and encoding: the big ones built first (hashtable hashes and sets,
+  // skiplist sorted sets, quicklists of many nodes, streams of several nodes with consumer groups,
+  // pending entries and deleted entries); payloads damaged on the way are refused the same. The
+  // restored value is then read back whole, with its encoding and TTL.
+  'restore:cross': [
+    (r) => {
+      const src = r.key();
+      const dst = r.next() < 0.3 ? src : r.key();
+      const pre = r.next() < 0.6 ? bigValue(r, src) : [];
+      const mode = r.pick(['cross', 'cross', 'cross', 'cross', 'cross', 'truncate', 'badcrc', 'badversion']);
+      const ttl = r.pick(['0', '0', '0', '4102444800000', '100000000']);
+      const options = r.pick<string[]>([[], ['REPLACE'], ['REPLACE'], ['REPLACE', 'ABSTTL'], ['REPLACE', 'IDLETIME', '10'], ['REPLACE', 'FREQ', '3']]);
+      if (ttl === '4102444800000' && !options.includes('ABSTTL')) options.push('ABSTTL');
+      const after: Op[] = [
+        { args: ['OBJECT', 'ENCODING', dst] },
+        { args: ['PTTL', dst], opts: { remainingTime: true } },
+        { args: ['GET', dst] },
+        { args: ['HGETALL', dst], opts: { unordered: true } },
+        { args: ['SMEMBERS', dst], opts: { unordered: true } },
+        { args: ['ZRANGE', dst, '0', '-1', 'WITHSCORES'] },
+        { args: ['LRANGE', dst, '0', '-1'] },
+        { args: ['XINFO', 'STREAM', dst, 'FULL'], opts: { maskTimes: true } },
+      ];
+      return { pre, kind: 'xrestore', args: [mode, src, dst, ttl, ...options], after, outsideMulti: true };
+    },
+  ],
+  // FUNCTION DUMP on one server, FUNCTION RESTORE of its payload on the other, after the libraries
+  // changed in between (or not), with each policy (APPEND: a library that exists is an error;
+  // REPLACE; FLUSH), damaged payloads and bad arguments; then the libraries and their functions.
+  'function:dump': [
+    (r) => {
+      const pre: Arg[][] = [];
+      for (let n = r.pick([0, 1, 2]); n > 0; n--) pre.push(['FUNCTION', 'LOAD', ...(r.next() < 0.5 ? ['REPLACE'] : []), r.pick(LIBRARIES)]);
+      const between: Op[] = [];
+      for (let n = r.pick([0, 1, 1, 2]); n > 0; n--) {
+        between.push({ args: r.pick<Arg[]>([['FUNCTION', 'FLUSH'], ['FUNCTION', 'DELETE', r.pick(['lib1', 'lib2', 'lib3'])], ['FUNCTION', 'LOAD', 'REPLACE', r.pick(LIBRARIES)], ['FUNCTION', 'LOAD', r.pick(LIBRARIES)]]) });
+      }
+      const mode = r.pick(['cross', 'cross', 'cross', 'cross', 'cross', 'cross', 'truncate', 'badcrc', 'badversion', 'badcode', 'badcode']);
+      const policy = r.pick<string[]>([[], [], ['APPEND'], ['REPLACE'], ['REPLACE'], ['FLUSH'], ['flush'], ['BOGUS'], ['APPEND', 'REPLACE']]);
+      const after: Op[] = [
+        ...between,
+        { kind: 'xfrestore', args: [mode, ...policy] },
+        { args: ['FUNCTION', 'LIST', 'WITHCODE'], opts: { deepUnordered: true } },
+        { args: [r.pick(['FCALL', 'FCALL_RO']), r.pick(['get1', 'ro1', 'len2', 'tbl2', 'err2']), '1', r.key(), 'a'] },
+      ];
+      return { pre, kind: 'fdump', args: [], after, outsideMulti: true };
+    },
+    (r) => ({ args: ['FUNCTION', 'RESTORE', ...r.pick<Arg[]>([[], ['garbage'], ['\xf5\x00', 'APPEND'], [Buffer.from([0xf5, 0xc3, 0x40, 0x00, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]), 'FLUSH']])] }),
+    () => ({ args: ['FUNCTION', 'DUMP', 'x'] }),
+  ],
 };
 
 /**
  * Scripts: a command of another family run through redis.pcall (its reply converted to Lua and
  * back, RESP3's types too after redis.setresp(3)), with the same comparison options.
  */
-const SCRIPTED = Object.entries(GENERATORS).filter(([family]) => family !== 'multi').flatMap(([, list]) => list);
+const SCRIPTED = Object.entries(GENERATORS).filter(([family]) => family !== 'multi' && !family.includes(':')).flatMap(([, list]) => list);
 GENERATORS.eval = [
   (r) => {
     const { args, opts, eventsUnordered, outsideMulti } = r.pick(SCRIPTED)(r);
@@ -617,6 +867,8 @@ for (const engine of enginesUnderTest()) {
       const srv = await startRedust(engine, { config: mode.config });
       const ref = await startReference(Object.entries(mode.config).flatMap(([k, v]) => [`--${k}`, v]));
       let d = await Differential.connect(srv.port, ref.port);
+      /** The other clients of each server (a second writer, blocked clients, a control client). */
+      const clients = new FuzzClients(srv.port, ref.port);
       /**
        * Client-side caching in BCAST mode, redirected to the subscriber: every key a command
        * modifies (or expires) comes as an invalidation message, once per event-loop turn.
@@ -664,7 +916,7 @@ for (const engine of enginesUnderTest()) {
           eventsFrom = history.length;
         };
         const gens: Gen[] = [];
-        for (const [first, list] of Object.entries(GENERATORS)) if ((ONLY === null || ONLY.has(first)) && (await implemented(d, first))) gens.push(...list);
+        for (const [first, list] of Object.entries(GENERATORS)) if ((ONLY === null || ONLY.has(first)) && (await implemented(d, first.split(':')[0]))) gens.push(...list);
         const r = new Rand(rng(seed));
         /** Options of the commands queued since MULTI (null outside MULTI). */
         let queued: CompareOptions[] | null = null;
@@ -672,35 +924,44 @@ for (const engine of enginesUnderTest()) {
         let queuedCmds: string[] = [];
         /** Commands generated together (a generator's `pre` and its command), not sent yet. */
         const pending: Op[] = [];
-        for (let i = 0; i < OPS; i++) {
-          if (i === Math.floor(OPS / 2)) {
+        /** Whether the connections switched to RESP3 (halfway, between two generated groups). */
+        let resp3 = false;
+        // (A group begun before OPS is finished: no client is left blocked, no reply outstanding.)
+        for (let i = 0; i < OPS || pending.length > 0; i++) {
+          if (!resp3 && i >= Math.floor(OPS / 2) && pending.length === 0) {
+            resp3 = true;
             if (queued !== null) {
               await d.check(['DISCARD']);
               history.push('DISCARD');
               sent.push('["DISCARD"]');
               queued = null;
             }
-            await d.check(['HELLO', '3'], { typeOnly: true });
-            history.push('HELLO 3');
-            sent.push('["HELLO", "3"]');
+            for (const on of [undefined, 'b', 'b2'] as const) {
+              const step: Step = { on, args: ['HELLO', '3'] };
+              const [ha, hb] = await clients.run(step, [d.redust, d.reference]);
+              assert.is(ha.t, hb.t, `HELLO 3 on ${on ?? 'the main connection'}`);
+              history.push(describeStep(step));
+              sent.push(stepToJson(step));
+            }
           }
           let op = pending.shift();
           if (op === undefined) {
             let g = r.pick(gens)(r);
             while (g.outsideMulti && queued !== null) g = r.pick(gens)(r);
-            pending.push(...(g.pre ?? []).map((args, k, all) => ({ args, waitMs: k === all.length - 1 ? g.waitAfterPre : undefined })), g);
+            pending.push(...(g.pre ?? []).map((args, k, all) => ({ args, waitMs: k === all.length - 1 ? g.waitAfterPre : undefined })), g, ...(g.after ?? []));
             op = pending.shift()!;
           }
           if (op.eventsUnordered) eventsUnordered = true;
           const { args, opts = {} } = op;
-          history.push(args.map((a) => (Buffer.isBuffer(a) ? JSON.stringify(a.latin1Slice()) : String(a))).join(' '));
-          sent.push(JSON.stringify(args.map((a) => (Buffer.isBuffer(a) ? a.latin1Slice() : String(a)))));
-          const [a, b] = await Promise.all([d.redust.send(...args), d.reference.send(...args)]).catch((e) => {
+          const main = isMainCommand(op);
+          history.push(describeStep(op));
+          sent.push(stepToJson(op));
+          const [a, b] = await clients.run(op, [d.redust, d.reference]).catch((e) => {
             dump();
             throw new Error(`seed ${seed} (${mode.name}), op ${i}: ${history[history.length - 1]}: ${(e as Error).message}\n  last commands:\n    ${history.slice(-15).join('\n    ')}`);
           });
           // Inside MULTI each queued command's comparison options apply to its element of EXEC's reply.
-          const name = String(args[0]).toUpperCase();
+          const name = main ? String(args[0]).toUpperCase() : '';
           let norm = (n: RespNode) => normalize(n, opts);
           if (queued !== null && name === 'EXEC') {
             const each = queued;
@@ -717,7 +978,7 @@ for (const engine of enginesUnderTest()) {
               d.close();
               d = await Differential.connect(srv.port, ref.port);
               await track();
-              if (i >= Math.floor(OPS / 2)) {
+              if (resp3) {
                 await d.check(['HELLO', '3'], { typeOnly: true });
                 sent.push('["HELLO", "3"]');
               }
@@ -737,7 +998,7 @@ for (const engine of enginesUnderTest()) {
             queuedCmds = [];
           } else if (name === 'EXEC' || name === 'DISCARD') {
             if (b.t !== 'error' || !/without MULTI/.test(b.v)) queued = null;
-          } else if (queued !== null && b.t === 'simple' && b.v === 'QUEUED') {
+          } else if (main && queued !== null && b.t === 'simple' && b.v === 'QUEUED') {
             queued.push(opts);
             queuedCmds.push(history[history.length - 1]);
           }
@@ -753,6 +1014,7 @@ for (const engine of enginesUnderTest()) {
         await compareEvents(OPS);
       } finally {
         for (const s of subs) s.close();
+        clients.close();
         d.close();
         await srv.close();
         await ref.stop();

@@ -137,6 +137,45 @@ for (const engine of enginesUnderTest()) {
     assert.equal(ca, cb);
   });
 
+  // Found by the differential fuzzer (WATCH with a second client, DUMP/RESTORE across servers):
+  // the *STORE commands delete the destination of an empty result, and RESTORE REPLACE the old
+  // key, with dbDelete, which does not look at its TTL: an expired key goes with a `del` event (or
+  // none), no `expired` (Redust reclaimed it first: `expired` only).
+  diffTest(t, '*STORE with an empty result and RESTORE REPLACE over an expired key: no expired event', async ({ srv, ref }) => {
+    const dests = ['d1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7', 'd8', 'd9', 'd10', 'd11', 'r1', 'r2'];
+    const conn = await RawConnection.connect(ref.port);
+    await conn.send('SET', 'tmp', 'restored');
+    const payload = (await conn.send('DUMP', 'tmp')) as { v: Buffer };
+    await conn.send('DEL', 'tmp');
+    conn.close();
+    const cmds: Arg[][] = [
+      ['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], ['GEOADD', 'g', '13', '38', 'm'], ['SADD', 's', 'a'],
+      ...dests.map((d) => ['SET', d, 'v', 'PX', '1']), ['DEBUG', 'SLEEP', '0.01'],
+      ['SORT', 'nolist', 'STORE', 'd1'], ['SINTERSTORE', 'd2', 'nos', 's'], ['SUNIONSTORE', 'd3', 'nos'], ['SDIFFSTORE', 'd4', 'nos', 's'], ['ZUNIONSTORE', 'd5', '1', 'noz'],
+      ['ZRANGESTORE', 'd6', 'noz', '0', '-1'], ['GEORADIUS', 'nog', '0', '0', '1', 'km', 'STORE', 'd7'], ['GEORADIUS', 'g', '100', '10', '1', 'km', 'STORE', 'd8'],
+      ['GEOSEARCHSTORE', 'd9', 'g', 'FROMLONLAT', '100', '10', 'BYRADIUS', '1', 'km'], ['BITOP', 'AND', 'd10', 'nostr'], ['SINTERSTORE', 'd11', 's', 'd11'],
+      ['RESTORE', 'r1', '0', payload.v, 'REPLACE'], ['RESTORE', 'r2', '1', payload.v, 'REPLACE', 'ABSTTL'], ['GET', 'r1'], ['EXISTS', 'r2'],
+      ['DEBUG', 'SET-ACTIVE-EXPIRE', '1'],
+    ];
+    const [a, b] = await Promise.all([collect(srv.port, cmds, 'KEA'), collect(ref.port, cmds, 'KEA')]);
+    assert.equal(a, b);
+    assert.ok(a.some((e) => e.includes('__keyspace@0__:d1", "del"')));
+  });
+
+  // Found by the differential fuzzer (WATCH with a second client): the keys an RDB load stores
+  // through the JavaScript reader (those with a TTL, and records the engine's fast path leaves to
+  // it) published `new` at DEBUG RELOAD. Redis's dbAddRDBLoad publishes nothing.
+  diffTest(t, 'DEBUG RELOAD publishes no new events for the keys it loads', async ({ srv, ref }) => {
+    const ints = Array.from({ length: 150 }, (_, i) => String(i * 3));
+    const cmds: Arg[][] = [
+      ['CONFIG', 'SET', 'set-max-intset-entries', '2'], ['SET', 'a', 'v', 'EX', '1000'], ['HSET', 'h', 'f', 'v'], ['PEXPIRE', 'h', '1000000'], ['SADD', 's', ...ints], ['RPUSH', 'l', 'x'],
+      ['DEBUG', 'RELOAD'], ['SET', 'after', 'v'], ['CONFIG', 'SET', 'set-max-intset-entries', '512'],
+    ];
+    const [a, b] = await Promise.all([collect(srv.port, cmds, 'KEAn'), collect(ref.port, cmds, 'KEAn')]);
+    assert.equal(a, b);
+    assert.ok(a.some((e) => e.includes('__keyspace@0__:after", "new"')));
+  });
+
   diffTest(t, 'CONFIG GET notify-keyspace-events normalises the flags like Redis', async ({ srv, ref }) => {
     const a = await RawConnection.connect(srv.port);
     const b = await RawConnection.connect(ref.port);

@@ -399,6 +399,76 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  // Found by the differential fuzzer (WATCH with a second client): FLUSHDB, FLUSHALL and SWAPDB
+  // invalidated every watch on a key in the db, and reclaimed expired keys to decide (publishing
+  // `expired`). Redis's touchAllWatchedKeysInDb looks without reclaiming, and keeps a watch that
+  // saw its key expired: cleared when the key goes, kept when an expired key replaces it.
+  t('WATCH of expired keys across FLUSHDB, FLUSHALL and SWAPDB (touchAllWatchedKeysInDb)', async ({ duo }) => {
+    if (!duo) return;
+    const expired = (db: string, key: string): Step[] => [['b', 'SELECT', db], ['b', 'SET', key, 'v', 'PX', '1']];
+    const tx = (n: string): Step[] => [['a', 'MULTI'], ['a', 'SET', 'r', n], ['a', 'EXEC']];
+    await duo.run([
+      ['a', 'DEBUG', 'SET-ACTIVE-EXPIRE', '0'],
+      ['a', 'CONFIG', 'SET', 'notify-keyspace-events', 'KEA'],
+      ['s', 'PSUBSCRIBE', '__keyevent@*__:*'],
+      // expired at WATCH, then the db flushed: no change (EXEC runs)
+      ...expired('0', 'x1'), { sleep: 5 }, ['a', 'WATCH', 'x1'], ['b', 'FLUSHDB'], ...tx('1'),
+      ...expired('0', 'x2'), { sleep: 5 }, ['a', 'WATCH', 'x2'], ['b', 'FLUSHALL'], ...tx('2'),
+      // expired at WATCH, swapped with a db without it: no change
+      ...expired('0', 'x3'), { sleep: 5 }, ['a', 'WATCH', 'x3'], ['b', 'SWAPDB', '0', '1'], ['b', 'SWAPDB', '0', '1'], ...tx('3'),
+      // missing at WATCH, an expired key swapped in: still no change, now or when it goes
+      ...expired('1', 'x4'), { sleep: 5 }, ['a', 'WATCH', 'x4'], ['b', 'SWAPDB', '0', '1'], ...tx('4'),
+      ...expired('1', 'x5'), { sleep: 5 }, ['a', 'WATCH', 'x5'], ['b', 'SWAPDB', '0', '1'], ['b', 'SELECT', '0'], ['b', 'GET', 'x5'], ...tx('5'),
+      // expired at WATCH, replaced by an expired key: no change; by a live key: EXEC fails
+      ['b', 'FLUSHALL'], ...expired('0', 'x6'), ...expired('1', 'x6'), { sleep: 5 }, ['a', 'WATCH', 'x6'], ['b', 'SWAPDB', '0', '1'], ...tx('6'),
+      ['b', 'FLUSHALL'], ...expired('0', 'x7'), ['b', 'SELECT', '1'], ['b', 'SET', 'x7', 'live'], { sleep: 5 }, ['a', 'WATCH', 'x7'], ['b', 'SWAPDB', '0', '1'], ...tx('7'),
+      // live at WATCH, an expired key swapped in: EXEC fails
+      ['b', 'FLUSHALL'], ['a', 'SET', 'x8', 'live'], ...expired('1', 'x8'), { sleep: 5 }, ['a', 'WATCH', 'x8'], ['b', 'SWAPDB', '0', '1'], ...tx('8'),
+      ['a', 'GET', 'r'],
+      ['a', 'PUBLISH', '__keyevent@0__:end', 'end'],
+    ]);
+    for (;;) {
+      const m = renderNode(await duo.nextBoth('s'));
+      if (m.includes('__keyevent@0__:end')) break;
+    }
+    await duo.run([
+      ['a', 'CONFIG', 'SET', 'notify-keyspace-events', ''],
+      ['a', 'DEBUG', 'SET-ACTIVE-EXPIRE', '1'],
+    ]);
+  });
+
+  // Found by the differential fuzzer (WATCH with a second client): RESTORE REPLACE deletes an
+  // expired watched key without reclaiming it, then adds the key: Redis's touchWatchedKey finds
+  // the key there for a watch that saw it expired and stops (`break`): that client and the ones
+  // that watched it after are not flagged, their EXEC runs.
+  t('WATCH of an expired key, then RESTORE REPLACE over it: EXEC runs (touchWatchedKey break)', async ({ duo }) => {
+    if (!duo) return;
+    const restore = ['EVAL', "local p = redis.call('DUMP', KEYS[2]) return redis.pcall('RESTORE', KEYS[1], 0, p, 'REPLACE')", '2'];
+    await duo.run([
+      ['a', 'DEBUG', 'SET-ACTIVE-EXPIRE', '0'],
+      ['b', 'SET', 'src', 'payload'],
+      ['a', 'SET', 'x', 'v', 'PX', '1'],
+      { sleep: 5 },
+      ['a', 'WATCH', 'x'],
+      ['c', 'SET', 'y', 'live'],
+      ['c', 'WATCH', 'x', 'y'],
+      ['b', ...restore, 'x', 'src'],
+      ['a', 'MULTI'],
+      ['a', 'GET', 'x'],
+      ['a', 'EXEC'],
+      ['c', 'MULTI'],
+      ['c', 'GET', 'x'],
+      ['c', 'EXEC'],
+      // a live watched key restored over fails EXEC as any write
+      ['a', 'WATCH', 'x'],
+      ['b', ...restore, 'x', 'src'],
+      ['a', 'MULTI'],
+      ['a', 'GET', 'x'],
+      ['a', 'EXEC'],
+      ['a', 'DEBUG', 'SET-ACTIVE-EXPIRE', '1'],
+    ]);
+  });
+
   t('WATCH and expiry with advanceTime (no sleeping)', async ({ srv, c }) => {
     const other = await RawConnection.connect(srv.port);
     try {

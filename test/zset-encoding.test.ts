@@ -115,6 +115,39 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  // Found by the differential fuzzer (js-map): a set made under a lower zset-max-listpack-value
+  // and later given members within a higher one turned skiplist (its high-water marks, this
+  // insert's included, were read against the old limit), and a long member only updated (or
+  // skipped by NX) counted as inserted.
+  diffTest(t, 'after CONFIG SET of the limits only the members a later ZADD inserts count, by the new limits', async ({ d }) => {
+    await d.all([
+      ['CONFIG', 'SET', 'zset-max-listpack-value', '2'],
+      ['ZADD', 'raised', '1', 'm4'],
+      ['CONFIG', 'SET', 'zset-max-listpack-value', '64'],
+      ['ZADD', 'raised', '2', 'm27'],
+      ['OBJECT', 'ENCODING', 'raised'],
+      ['COPY', 'raised', 'copied'],
+      ['ZADD', 'copied', '3', 'm123456'],
+      ['OBJECT', 'ENCODING', 'copied'],
+      ['CONFIG', 'SET', 'zset-max-listpack-entries', '1'],
+      ['ZADD', 'few', '1', 'a'],
+      ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
+      ['ZADD', 'few', '2', 'b', '3', 'c'],
+      ['OBJECT', 'ENCODING', 'few'],
+      ['ZADD', 'lowered', '1', 'aaaaaaaaaa', '2', 'b'],
+      ['CONFIG', 'SET', 'zset-max-listpack-value', '4'],
+      ['ZADD', 'lowered', '3', 'aaaaaaaaaa', '4', 'c'],
+      ['OBJECT', 'ENCODING', 'lowered'],
+      ['ZADD', 'lowered', 'NX', '5', 'aaaaaaaaaa', '6', 'd'],
+      ['OBJECT', 'ENCODING', 'lowered'],
+      ['ZADD', 'lowered', 'XX', '7', 'bbbbbbbbbbb'],
+      ['OBJECT', 'ENCODING', 'lowered'],
+      ['ZADD', 'lowered', 'GT', '8', 'bbbbbbbbbbb'],
+      ['OBJECT', 'ENCODING', 'lowered'],
+      ['CONFIG', 'SET', 'zset-max-listpack-value', '64'],
+    ]);
+  });
+
   diffTest(t, "RESTORE and DEBUG RELOAD decide a sorted set's encoding by the limits in force then", async ({ d }) => {
     await d.all([zadd('z', 3), zadd('big', 200), ['ZREMRANGEBYRANK', 'big', '0', '190']]);
     // (payloads from the reference: DUMP is byte-equal on both servers, the test above checks it)

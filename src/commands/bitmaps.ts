@@ -14,7 +14,7 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, STRING_TOO_LONG, SYNTAX, WRONGTYPE } from './errors';
 import { intArg, isWord } from './args';
-import { lookupReadBytes, peekByte, peekStringRead, written } from './keyspace';
+import { deleteDestination, lookupReadBytes, peekByte, peekStringRead, written } from './keyspace';
 import { POPCOUNT } from '../util/bitops';
 import { parseInt64, parseInt64Exact, smallUint } from '../util/number';
 
@@ -296,7 +296,7 @@ function bitop(c: Client, argv: Buffer[]): void {
   for (let j = 3; j < argv.length; j++) peekStringRead(c, argv[j]);
   const len = c.db.bitop(op, target, argv.slice(3));
   if (len === 0) {
-    if (c.db.delete(target)) written(c, target, 'del', 'g');
+    deleteDestination(c, target);
   } else written(c, target, 'set', '$');
   c.reply.int(len);
 }

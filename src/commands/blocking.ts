@@ -60,17 +60,18 @@ export function canBlock(c: Client): boolean {
 /**
  * blockForKeys: wait until a key becomes ready or the timeout passes (then the reply is a null
  * array, as Redis's replyToBlockedClientTimedOut). `tryServe` is called with the key that was
- * signalled and returns true once it has written the client's reply. With `wakeOnDelete` it is
- * also called when a key is deleted or replaced (XREADGROUP answers an error then). Keys are
- * copied (the arguments are views into the client's input buffer).
+ * signalled and returns true once it has written the client's reply. With `replaced` it is also
+ * called when a key is deleted or replaced, as `replaced` tells (BlockSpec.replaced: streams).
+ * Keys are copied (the arguments are views into the client's input buffer).
  */
-export function blockForKeys(c: Client, keys: readonly Buffer[], timeoutMs: number, tryServe: (readyKey?: Buffer) => boolean, wakeOnDelete = false): void {
+export function blockForKeys(c: Client, keys: readonly Buffer[], timeoutMs: number, tryServe: (readyKey?: Buffer) => boolean, replaced?: (key: Buffer) => boolean): void {
   c.server.blocking.block(c, {
     keys: keys.map((k) => Buffer.from(k)),
     timeoutMs,
     tryServe,
     onTimeout: () => c.reply.nilArray(),
-    wakeOnDelete,
+    wakeOnDelete: replaced !== undefined,
+    replaced,
   });
 }
 

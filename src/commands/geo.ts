@@ -8,7 +8,7 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, SYNTAX } from './errors';
 import { floatArg, intArg, isWord } from './args';
-import { lookupRead, settleStoredEncoding, written } from './keyspace';
+import { deleteDestination, lookupRead, settleStoredEncoding, written } from './keyspace';
 import { toBuffer } from '../util/bytes';
 import { propagateAs } from '../server/propagate';
 import { zsetAddAll, ZADD_CH, ZADD_NX, ZADD_XX } from './zset-add';
@@ -395,7 +395,7 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
 
   if (z === undefined) {
     if (storekey) {
-      if (c.db.delete(storekey)) written(c, storekey, 'del', 'g');
+      deleteDestination(c, storekey);
       c.reply.int(0);
     } else c.reply.array(0);
     return;
@@ -475,7 +475,7 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
     c.db.set(storekey, out);
     c.server.blocking.signalKeyAsReady(c.dbIndex, storekey);
     written(c, storekey, flags & Flag.SEARCH ? 'geosearchstore' : 'georadiusstore', 'z', returned);
-  } else if (c.db.delete(storekey)) written(c, storekey, 'del', 'g');
+  } else deleteDestination(c, storekey);
   c.reply.int(returned);
 }
 

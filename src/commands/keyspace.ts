@@ -98,9 +98,12 @@ export function written(c: Client, key: BulkValue, event: string, cls: NotifyCla
   server.dirty(changes);
 }
 
-/** A *STORE whose result is empty: delete the destination (`del` event) when it existed. */
+/**
+ * A *STORE whose result is empty: delete the destination (`del` event) when it existed -- an
+ * expired one too, with no `expired` event (Server.dbDelete).
+ */
 export function deleteDestination(c: Client, key: Buffer): void {
-  if (c.db.delete(key)) written(c, key, 'del', 'g');
+  if (c.server.dbDelete(c.db, key)) written(c, key, 'del', 'g');
 }
 
 /**

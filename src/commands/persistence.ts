@@ -76,8 +76,10 @@ function restore(c: Client, argv: Buffer[]): void {
   if (!verifyPayload(payload)) fail(BAD_PAYLOAD);
   const obj = loadPayload(c.server, payload);
   if (obj === null) fail(BAD_DATA);
+  // (REPLACE deletes the old key as it is, an expired one too, with no `expired` event: Redis's
+  // dbDelete, no lookup.)
   let deleted = false;
-  if (replace) deleted = c.db.delete(key);
+  if (replace) deleted = c.server.dbDelete(c.db, key);
   const now = c.server.clock.now();
   if (ttl && !absttl) ttl += now;
   if (ttl && alreadyExpired(c, ttl)) {

@@ -12,7 +12,7 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, SYNTAX, VALUE_OUT_OF_RANGE } from './errors';
 import { cursorArg, isWord, LONG_MAX_N, MAX_REPLY_ELEMENTS, positiveIntArg, rangeIntArg, scanOptionsArg } from './args';
-import { checkType, lookupRead, lookupWrite, removeMembers, replyScan } from './keyspace';
+import { checkType, deleteDestination, lookupRead, lookupWrite, removeMembers, replyScan } from './keyspace';
 import { toBuffer } from '../util/bytes';
 import { alsoPropagate, preventPropagation, propagateAs } from '../server/propagate';
 
@@ -245,11 +245,7 @@ function storeResult(c: Client, dstkey: Buffer, result: SetValue, event: string)
     server.dirty(1);
   } else {
     c.reply.int(0);
-    if (c.db.delete(dstkey)) {
-      server.dirty(1);
-      server.signalModifiedKey(c.dbIndex, dstkey);
-      server.keyspace.notify(c.dbIndex, 'del', dstkey, 'g');
-    }
+    deleteDestination(c, dstkey);
   }
 }
 
@@ -267,12 +263,7 @@ function sinterGeneric(c: Client, keys: Buffer[], dstkey: Buffer | null, cardOnl
   const maybe = readSets(c, keys);
   if (maybe.some((s) => s === null)) {
     if (dstkey) {
-      const server = c.server;
-      if (c.db.delete(dstkey)) {
-        server.signalModifiedKey(c.dbIndex, dstkey);
-        server.keyspace.notify(c.dbIndex, 'del', dstkey, 'g');
-        server.dirty(1);
-      }
+      deleteDestination(c, dstkey);
       c.reply.int(0);
     } else if (cardOnly) c.reply.int(0);
     else c.reply.set(0);

@@ -15,7 +15,7 @@ import { ClientFlag } from '../server/client';
 import type { CommandRow } from './table';
 import { fail, NOT_INT, SYNTAX, WRONGTYPE } from './errors';
 import { isWord } from './args';
-import { lookupRead } from './keyspace';
+import { deleteDestination, lookupRead } from './keyspace';
 import { toBuffer } from '../util/bytes';
 import { parseInt64, strtodAll } from '../util/number';
 
@@ -220,11 +220,7 @@ function sortGeneric(c: Client, argv: Buffer[], readonly: boolean): void {
     c.server.blocking.signalKeyAsReady(c.dbIndex, storekey);
     c.server.keyspace.notify(c.dbIndex, 'sortstore', storekey, 'l');
     c.server.dirty(outputlen);
-  } else if (c.db.delete(storekey)) {
-    c.server.signalModifiedKey(c.dbIndex, storekey);
-    c.server.keyspace.notify(c.dbIndex, 'del', storekey, 'g');
-    c.server.dirty(1);
-  }
+  } else deleteDestination(c, storekey);
   c.reply.int(Math.max(0, outputlen));
 }
 

@@ -412,10 +412,23 @@ interface BlockedRead {
   timeout: number;
 }
 
-/** blockForKeys(BLOCKED_STREAM) and serveClientsBlockedOnStreamKey. */
+/**
+ * blockForKeys(BLOCKED_STREAM) and serveClientsBlockedOnStreamKey. A stream deleted or replaced
+ * (by RENAME, RESTORE, SET...) wakes the client too; a change in place (XDEL, XSETID...) does not:
+ * `seen` holds each key's value as the client last looked (Server.peekAsIs: nothing reclaimed).
+ */
 function blockOnStreams(c: Client, b: BlockedRead): void {
   const dbIndex = c.dbIndex;
   const readgroup = b.group !== null;
+  const server = c.server;
+  const seen = new Map(b.keys.map((k) => [latin1(k), server.peekAsIs(server.dbs[dbIndex], k)]));
+  const replaced = (key: Buffer): boolean => {
+    const now = server.peekAsIs(server.dbs[dbIndex], key);
+    const id = latin1(key);
+    const was = seen.get(id);
+    seen.set(id, now);
+    return now !== was;
+  };
   blockForKeys(c, b.keys, b.timeout, (ready) => {
     if (c.dbIndex !== dbIndex) return false;
     const r = c.writer;
@@ -424,8 +437,12 @@ function blockOnStreams(c: Client, b: BlockedRead): void {
       r.error('UNBLOCKED the stream key no longer exists');
       return true;
     }
+    // (A key named twice waits with the ID given first: Redis's blockForKeys keeps one entry per key.)
+    const done = new Set<string>();
     for (const k of readyOrder(b.keys, ready)) {
       const key = b.keys[k];
+      if (done.has(latin1(key))) continue;
+      done.add(latin1(key));
       const s = peekTyped<StreamValue>(c, key, 'stream');
       if (!s) continue;
       let gt = b.ids[k];
@@ -460,8 +477,9 @@ function blockOnStreams(c: Client, b: BlockedRead): void {
       if (group && n) c.server.dirty();
       return true;
     }
+    for (const k of b.keys) seen.set(latin1(k), server.peekAsIs(server.dbs[dbIndex], k));
     return false;
-  }, readgroup);
+  }, replaced);
 }
 
 // ------------------------------------------------------------------ XSETID / XACK / XPENDING

@@ -51,6 +51,18 @@ export function zsetAddAll(c: Client, key: Bytes, members: Bytes[], from: number
     processed = 0;
   let newscore = 0;
   let error: string | null = null;
+  // The longest member this command inserts, when longer than zset-max-listpack-value (else 0):
+  // only an insert converts a listpack (an updated or skipped member does not), so a long member
+  // is looked up first, to know whether it is new. (Short members cannot convert: not looked up.)
+  // (Engines whose sets hold their encoding, without settleEncoding, need not know.)
+  let longInserted = 0;
+  if (!xx && (z === undefined || z.settleEncoding !== undefined)) {
+    const maxValue = c.server.config.hot['zset-max-listpack-value'];
+    for (let j = 0; j < elements; j++) {
+      const m = members[from + j * 2];
+      if (m.length > maxValue && m.length > longInserted && (z === undefined || z.score(m) === undefined)) longInserted = m.length;
+    }
+  }
   if (z !== undefined || !xx) {
     if (z === undefined) {
       z = c.server.engine.newZSet();
@@ -89,11 +101,8 @@ export function zsetAddAll(c: Client, key: Bytes, members: Bytes[], from: number
     }
     c.server.dirty(added + updated);
     if (added > 0 && z.settleEncoding !== undefined) {
-      // (The longest member of the command stands for the longest one inserted.)
-      let maxLen = 0;
-      for (let j = 0; j < elements; j++) maxLen = Math.max(maxLen, members[from + j * 2].length);
       const hot = c.server.config.hot;
-      z.settleEncoding(hot['zset-max-listpack-entries'], hot['zset-max-listpack-value'], maxLen);
+      z.settleEncoding(hot['zset-max-listpack-entries'], hot['zset-max-listpack-value'], longInserted);
     }
   }
   if (added || updated) {

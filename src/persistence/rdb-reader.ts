@@ -288,7 +288,7 @@ export class RdbReader {
         if (type === F.RDB_TYPE_HASH_ZIPLIST || type === F.RDB_TYPE_HASH_LISTPACK) {
           const h = this.opts.engine.newHash();
           if (!setPairs(h, items, 0, items.length)) corrupt('Hash listpack integrity check failed.', at);
-          return this.fitHash(h, at);
+          return this.fitHash(h, at, true);
         }
         const z = this.opts.engine.newZSet();
         const scores: number[] = [];
@@ -343,9 +343,14 @@ export class RdbReader {
     return z;
   }
 
-  private fitHash(h: HashValue, at: number): HashValue {
+  /**
+   * `packed`: the record was a listpack (or ziplist), which Redis 7.0's loader converts by its
+   * number of fields only (hash-max-listpack-value is not looked at: a field or value longer than
+   * it stays in the listpack); a hash record's fields are checked against both limits.
+   */
+  private fitHash(h: HashValue, at: number, packed = false): HashValue {
     if (h.size === 0) throw new EmptyKeyError('Empty hash', at);
-    h.fitEncoding(this.opts.limits);
+    h.fitEncoding(packed ? { ...this.opts.limits, hashMaxListpackValue: Number.MAX_SAFE_INTEGER } : this.opts.limits);
     return h;
   }
 

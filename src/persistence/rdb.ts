@@ -418,6 +418,7 @@ export class RdbLoad {
 
   /** Read records for about `budgetMs` (Infinity: to the end). Returns true when done. */
   step(budgetMs: number): boolean {
+    this.s.rdbStoring = true;
     try {
       const done = this.stepUnchecked(budgetMs);
       if (done) this.releaseFast();
@@ -425,6 +426,8 @@ export class RdbLoad {
     } catch (e) {
       this.releaseFast();
       throw asRdbError(e);
+    } finally {
+      this.s.rdbStoring = false;
     }
   }
 

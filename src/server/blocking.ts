@@ -26,10 +26,18 @@ export interface BlockSpec {
   /** Write the timeout reply (null array for list pops, etc.). */
   onTimeout(): void;
   /**
-   * Also try to serve the client when a key it waits on is deleted or replaced (XREADGROUP, which
-   * then answers an error: Redis's signalDeletedKeyAsReady).
+   * Also try to serve the client when a key it waits on is deleted or replaced (streams: XREADGROUP
+   * then answers an error, and both XREAD and XREADGROUP read a stream that replaced theirs:
+   * Redis's signalDeletedKeyAsReady).
    */
   wakeOnDelete?: boolean;
+  /**
+   * With wakeOnDelete: whether the key's value was deleted or replaced since the client last
+   * looked. The deletion signal comes with every modification of the key (signalModifiedKey);
+   * one that changed the value in place (XDEL, XTRIM, XSETID...) serves nobody, as in Redis,
+   * whose signal comes only from a deletion or an overwrite.
+   */
+  replaced?(key: Buffer): boolean;
 }
 
 /**
@@ -49,7 +57,12 @@ export function readyOrder(keys: readonly Buffer[], ready?: Buffer): number[] {
 
 export class Blocking {
   private readonly byKey = new Map<string, Client[]>();
-  private ready = new Set<string>();
+  /**
+   * Keys signalled since the last handleReadyKeys, in signal order: true for a key that may hold
+   * data now (signalKeyAsReady), false for one only modified, perhaps deleted or replaced
+   * (signalDeletedKeyAsReady).
+   */
+  private ready = new Map<string, boolean>();
   private readonly specs = new Map<Client, { spec: BlockSpec; ids: string[]; timer: NodeJS.Timeout | null; deadline: number }>();
   /** Blocked clients whose spec has wakeOnDelete (deletions are signalled only while there are some). */
   private deleteWaiters = 0;
@@ -97,15 +110,17 @@ export class Blocking {
   signalKeyAsReady(dbIndex: number, key: BulkValue): void {
     if (this.byKey.size === 0) return;
     const id = dbIndex + '\0' + latin1(key);
-    if (this.byKey.has(id)) this.ready.add(id);
+    if (this.byKey.has(id)) this.ready.set(id, true);
   }
 
   /**
-   * signalDeletedKeyAsReady: the key was modified, possibly deleted or replaced by another type.
-   * Only clients with wakeOnDelete care, so this costs nothing while there are none.
+   * signalDeletedKeyAsReady: the key was modified, possibly deleted or replaced. Only clients with
+   * wakeOnDelete care, so this costs nothing while there are none.
    */
   signalDeletedKeyAsReady(dbIndex: number, key: BulkValue): void {
-    if (this.deleteWaiters > 0) this.signalKeyAsReady(dbIndex, key);
+    if (this.deleteWaiters === 0) return;
+    const id = dbIndex + '\0' + latin1(key);
+    if (this.byKey.has(id) && !this.ready.has(id)) this.ready.set(id, false);
   }
 
   /** FLUSHDB/FLUSHALL (scanDatabaseForDeletedStreams): every key of the db was deleted. */
@@ -116,7 +131,7 @@ export class Blocking {
   /** After SWAPDB: every key someone waits on in these dbs may now hold data. */
   signalAllKeysInDbs(dbs: number[]): void {
     for (const id of this.byKey.keys()) {
-      if (dbs.includes(Number(id.slice(0, id.indexOf('\0'))))) this.ready.add(id);
+      if (dbs.includes(Number(id.slice(0, id.indexOf('\0'))))) this.ready.set(id, true);
     }
   }
 
@@ -129,14 +144,15 @@ export class Blocking {
     let guard = 0;
     while (this.ready.size > 0 && guard++ < 1_000_000) {
       const batch = this.ready;
-      this.ready = new Set();
-      for (const id of batch) {
+      this.ready = new Map();
+      for (const [id, mayHoldData] of batch) {
         const waiters = this.byKey.get(id);
         if (!waiters) continue;
         const key = Buffer.from(id.slice(id.indexOf('\0') + 1), 'latin1');
         for (const c of [...waiters]) {
           const entry = this.specs.get(c);
           if (!entry) continue;
+          if (!mayHoldData && !(entry.spec.wakeOnDelete && (entry.spec.replaced?.(key) ?? true))) continue;
           let served: boolean;
           this.server.dispatcher.execDepth++;
           try {

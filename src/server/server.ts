@@ -14,7 +14,7 @@
 import type pino from 'pino';
 import { applyOomScoreAdj, createPidFile, removePidFile } from './process-settings';
 import { Config } from '../config/config';
-import type { Db, Engine, BulkValue } from '../engine/types';
+import type { Db, Engine, BulkValue, RedisValue } from '../engine/types';
 import { toBuffer } from '../util/bytes';
 import { Client, ClientFlag } from './client';
 import { CommandTable } from '../commands/table';
@@ -30,7 +30,7 @@ import { ServerClock } from './clock';
 import { Lane } from './lane';
 import { Dispatcher } from './dispatch';
 import { Networking } from './networking';
-import { WatchRegistry } from './watch';
+import { WatchRegistry, type KeyState } from './watch';
 import { Cron } from './cron';
 import type { HeapTrim } from './heap-trim';
 import { Propagator } from './propagate';
@@ -81,6 +81,9 @@ export interface ServerStats {
   lastSave: number;
 }
 
+/** WatchRegistry.touchKey's answer for a key just reclaimed (expired): not there. */
+const KEY_GONE = (): boolean => false;
+
 export class Server {
   readonly config: Config;
   readonly engine: Engine;
@@ -118,6 +121,11 @@ export class Server {
   closing = false;
   /** True while the AOF replays at start (Redis's server.loading for what commands consult: checkAlreadyExpired). */
   loading = false;
+  /**
+   * True while an RDB load stores keys (at start, DEBUG RELOAD, a replica's sync): as Redis's
+   * dbAddRDBLoad, a loaded key publishes no `new` event and wakes no blocked client.
+   */
+  rdbStoring = false;
   /** Set by SHUTDOWN / close(). */
   onShutdown: (() => void) | null = null;
   readonly redisVersion = REDIS_VERSION;
@@ -261,31 +269,56 @@ export class Server {
    * (Engine.setExpiryPaused). While loading, expiry is paused already and nothing counts as
    * expired (as keyIsExpired), so it must stay paused.
    */
-  keyState(db: Db, key: Buffer): 'missing' | 'live' | 'expired' {
+  keyState(db: Db, key: Buffer): KeyState {
     if (this.loading) return db.getExpire(key) === -2 ? 'missing' : 'live';
-    this.engine.setExpiryPaused(true);
-    let at: number;
-    try {
-      at = db.getExpire(key);
-    } finally {
-      this.engine.setExpiryPaused(false);
-    }
+    const at = this.asIs(() => db.getExpire(key));
     if (at === -2) return 'missing';
     return at >= 0 && this.clock.now() > at ? 'expired' : 'live';
   }
 
+  /** `key`'s value as it is in `db` (dictFind): one whose TTL has passed too, not reclaimed. */
+  peekAsIs(db: Db, key: Buffer): RedisValue | undefined {
+    return this.asIs(() => db.get(key, true));
+  }
+
+  /**
+   * Runs `f` with expiry paused (Engine.setExpiryPaused), so that it sees keys as they are and
+   * reclaims none. While loading, expiry is paused already and must stay so.
+   */
+  private asIs<T>(f: () => T): T {
+    if (this.loading) return f();
+    this.engine.setExpiryPaused(true);
+    try {
+      return f();
+    } finally {
+      this.engine.setExpiryPaused(false);
+    }
+  }
+
+  /**
+   * dbDelete: remove `key` as it is, one whose TTL has passed too, without reclaiming it first (no
+   * `expired` event): what Redis's *STORE commands do to a destination their empty result deletes
+   * (they never look the destination up). True when it was in the db.
+   */
+  dbDelete(db: Db, key: Buffer): boolean {
+    return this.asIs(() => db.delete(key));
+  }
+
   /**
    * signalModifiedKey (db.c): a key was modified; invalidate WATCH on it. The modification may
-   * have deleted or replaced it: wake XREADGROUP clients blocked on it (signalDeletedKeyAsReady).
+   * have deleted or replaced it: signalDeletedKeyAsReady, for the clients blocked on a stream
+   * there (they look whether it was deleted or replaced: BlockSpec.replaced). `reclaimed`: the
+   * key expired and was deleted (WATCH then takes it as gone, whatever the db holds by now).
    */
-  signalModifiedKey(dbIndex: number, key: BulkValue): void {
-    this.watches.touchKey(dbIndex, key, this.keyExists);
+  signalModifiedKey(dbIndex: number, key: BulkValue, reclaimed = false): void {
+    this.watches.touchKey(dbIndex, key, reclaimed ? KEY_GONE : this.keyExists);
     if (this.tracking.watching) this.tracking.invalidateKey(key);
     this.blocking.signalDeletedKeyAsReady(dbIndex, key);
   }
 
   /** dbAdd's side effects: the `new` event and waking clients blocked on the key. */
   private onNewKey(db: Db, key: Buffer): void {
+    if (this.rdbStoring) return;
     if (this.keyspace.flags !== 0) this.keyspace.notify(db.index, 'new', key, 'n');
     this.blocking.signalKeyAsReady(db.index, key);
   }
@@ -294,7 +327,9 @@ export class Server {
     this.stats.expiredKeys++;
     this.propagateDeletion(db.index, key, this.config.bool('lazyfree-lazy-expire'));
     this.keyspace.notify(db.index, 'expired', key, 'x');
-    this.signalModifiedKey(db.index, key);
+    // (The key is gone, as at Redis's touch after deleteExpiredKeyAndPropagate; the wasm engine
+    // reports an expired key that a set() replaced once the new value is in.)
+    this.signalModifiedKey(db.index, key, true);
   }
 
   /**
@@ -375,7 +410,7 @@ export class Server {
 
   /** FLUSHDB of one db: WATCHers of keys that existed are invalidated, then the db is emptied. */
   flushDb(db: Db, lazy: boolean): void {
-    this.watches.touchAllInDb(db.index, (k) => db.has(Buffer.from(k, 'latin1')));
+    this.watches.touchAllInDb(db.index, (k) => this.keyState(db, k));
     this.dirty(db.size());
     this.blocking.signalDeletedKeysInDb(db.index);
     this.tracking.onFlush();
@@ -389,8 +424,10 @@ export class Server {
     if (a === b) return;
     const da = this.dbs[a];
     const db = this.dbs[b];
-    this.watches.touchAllInDb(a, (k) => da.has(Buffer.from(k, 'latin1')) || db.has(Buffer.from(k, 'latin1')));
-    this.watches.touchAllInDb(b, (k) => da.has(Buffer.from(k, 'latin1')) || db.has(Buffer.from(k, 'latin1')));
+    const inA = (k: Buffer) => this.keyState(da, k);
+    const inB = (k: Buffer) => this.keyState(db, k);
+    this.watches.touchAllInDb(a, inA, inB);
+    this.watches.touchAllInDb(b, inB, inA);
     this.dbs[a] = db;
     this.dbs[b] = da;
     db.index = a;

@@ -10,6 +10,9 @@ import type { Client } from './client';
 import { ClientFlag } from './client';
 import { latin1 } from '../util/number';
 
+/** A key as WATCH sees it (Server.keyState): absent, present, or present with its TTL passed. */
+export type KeyState = 'missing' | 'live' | 'expired';
+
 export class WatchRegistry {
   /** "db\0key" -> clients watching it. */
   private readonly byKey = new Map<string, Set<Client>>();
@@ -22,7 +25,10 @@ export class WatchRegistry {
   /**
    * touchWatchedKey: every client watching the key will fail its EXEC -- except one that watched
    * it already expired, when the change is its deletion (`exists` false): logically no change, and
-   * from then on the key counts as not expired when watched (Redis clears wk->expired).
+   * from then on the key counts as not expired when watched (Redis clears wk->expired). When the
+   * key is there again (RESTORE REPLACE deleted the expired key without reclaiming it, then added
+   * one), Redis 7.0's loop `break`s at such a client: neither it nor the clients after it (in
+   * WATCH order) are flagged. Kept as is: EXEC's answer shows it.
    */
   touchKey(dbIndex: number, key: BulkValue, exists: (dbIndex: number, key: BulkValue) => boolean): void {
     if (this.byKey.size === 0) return;
@@ -30,7 +36,8 @@ export class WatchRegistry {
     const set = this.byKey.get(id);
     if (!set) return;
     for (const c of set) {
-      if (c.watchedExpired?.has(id) && !exists(dbIndex, key)) {
+      if (c.watchedExpired?.has(id)) {
+        if (exists(dbIndex, key)) break;
         c.watchedExpired.delete(id);
         continue;
       }
@@ -39,16 +46,36 @@ export class WatchRegistry {
   }
 
   /**
-   * touchAllWatchedKeysInDb (FLUSHDB, FLUSHALL, SWAPDB): invalidate every WATCH on the db, or, with
-   * `onlyExisting`, those on keys for which it returns true.
+   * touchAllWatchedKeysInDb (FLUSHDB, FLUSHALL, SWAPDB): db `dbIndex` is emptied (`emptied`: a
+   * watched key's state in it) and, for SWAPDB, replaced by another db's contents (`replacedWith`:
+   * the key's state there). A watch is invalidated when its key exists in either, except as Redis
+   * 7.0 keeps apart the logically expired keys: a watch that saw its key expired is cleared
+   * (not invalidated) when the key goes and nothing replaces it, and kept when an expired key
+   * replaces it; a watch on a missing key that an expired key replaces becomes such a watch.
+   * The states are read without reclaiming anything (Server.keyState).
    */
-  touchAllInDb(dbIndex: number, onlyExisting?: (key: string) => boolean): void {
+  touchAllInDb(dbIndex: number, emptied: (key: Buffer) => KeyState, replacedWith?: (key: Buffer) => KeyState): void {
     if (this.byKey.size === 0) return;
     const prefix = dbIndex + '\0';
-    for (const [k, set] of this.byKey) {
-      if (!k.startsWith(prefix)) continue;
-      if (onlyExisting && !onlyExisting(k.slice(prefix.length))) continue;
-      for (const c of set) c.flags |= ClientFlag.DIRTY_CAS;
+    for (const [id, set] of this.byKey) {
+      if (!id.startsWith(prefix)) continue;
+      const key = Buffer.from(id.slice(prefix.length), 'latin1');
+      const existsInEmptied = emptied(key) !== 'missing';
+      const replaced = replacedWith === undefined ? 'missing' : replacedWith(key);
+      if (!existsInEmptied && replaced === 'missing') continue;
+      for (const c of set) {
+        if (c.watchedExpired?.has(id)) {
+          if (replaced === 'missing') {
+            c.watchedExpired.delete(id);
+            continue;
+          }
+          if (replaced === 'expired') continue;
+        } else if (!existsInEmptied && replaced === 'expired') {
+          (c.watchedExpired ??= new Set()).add(id);
+          continue;
+        }
+        c.flags |= ClientFlag.DIRTY_CAS;
+      }
     }
   }
 

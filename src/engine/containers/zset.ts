@@ -144,14 +144,16 @@ export class JsZSet implements ZSetValue {
   }
 
   /**
-   * ZSetValue.settleEncoding: skiplist when it already was one (by the limits of the last
-   * decision), or when the set is now longer than `limits` allow or a member just inserted is.
-   * Staying a listpack, the high-water marks restart from the set as it is, so that only later
-   * inserts count against the recorded limits.
+   * ZSetValue.settleEncoding: skiplist when it already was one, or when the set is now longer
+   * than `limits` allow or a member just inserted is. Settled before (and so a listpack then,
+   * else forcedSkiplist): only the inserts since, made under the limits in force now, count (its
+   * high-water marks include them, and would be read against the old limits). Never settled: its
+   * marks against these limits. Staying a listpack, the marks restart from the set as it is.
    */
   settleEncoding(maxEntries: number, maxValue: number, insertedMaxLen: number): void {
     if (!this.forcedSkiplist) {
-      if (this.wasSkiplist(maxEntries, maxValue) || this.size > maxEntries || insertedMaxLen > maxValue) this.forcedSkiplist = true;
+      const was = this.settledEntries < 0 && (this.maxSize > maxEntries || this.maxMemberLen > maxValue);
+      if (was || this.size > maxEntries || insertedMaxLen > maxValue) this.forcedSkiplist = true;
       else {
         this.maxSize = this.size;
         this.maxMemberLen = Math.min(this.maxMemberLen, maxValue);
