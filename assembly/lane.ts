@@ -51,7 +51,7 @@
  */
 import { findNativeAt, keyPresentAt, prefetchAt, stringAt, setStringAt, incrByAt, expiredAt } from './keyspace';
 import { outReserve, outCommit, outReset, outKeepReplies, outLength, outTruncate } from './io';
-import { NC_COUNT, NK_LIST, NK_SET, NK_HASH, NK_ZSET, outBulk, writeU32 } from './native';
+import { NC_COUNT, NK_LIST, NK_SET, NK_HASH, NK_ZSET, outBulk, writeU32, writeU64 } from './native';
 import { lPushAt, lUnpush, lPopAppend, lReserve, lReserveDone, lEntrySize, lRange } from './list';
 import { sAddAt, sRandom, sDeleteAt, sResp } from './set';
 import { hSetAt, hResp } from './hash';
@@ -214,43 +214,20 @@ function emitPopped(score: f64, mp: u32, ml: u32): bool {
     if (r < 0) return false;
     sl = <u32>r;
   }
-  const w = outReserve(ml + sl + 48);
-  if (w == 0) return false;
-  store<u32>(w, 0x0a0d322a); // "*2\r\n"
-  store<u8>(w + 4, 36); // '$'
-  let o = w + 5;
-  o += writeU32(o, ml);
-  store<u16>(o, 0x0a0d);
-  memory.copy(o + 2, mp, ml);
-  o += 2 + ml;
-  store<u16>(o, 0x0a0d);
-  o += 2;
-  if (popResp3) {
-    store<u8>(o++, 44); // ','
+  // Room for the whole reply first: the writes below then cannot fail half-way.
+  if (outReserve(ml + sl + 64) == 0) return false;
+  outHeader(42 /* '*' */, 2);
+  outBulk(mp, ml);
+  if (!popResp3) {
+    outBulk(SCORE_TEXT, sl);
   } else {
-    store<u8>(o++, 36); // '$'
-    o += writeU32(o, sl);
-    store<u16>(o, 0x0a0d);
-    o += 2;
+    const w = outReserve(sl + 3);
+    store<u8>(w, 44); // ','
+    memory.copy(w + 1, SCORE_TEXT, sl);
+    store<u16>(w + 1 + sl, 0x0a0d);
+    outCommit(sl + 3);
   }
-  memory.copy(o, SCORE_TEXT, sl);
-  o += sl;
-  store<u16>(o, 0x0a0d);
-  outCommit(o + 2 - w);
   return true;
-}
-
-/** The decimal digits of n (below 2^53) at p; returns how many. */
-function writeU64(p: u32, n: u64): u32 {
-  let digits: u32 = 1;
-  let x = n;
-  while (x >= 10) { x /= 10; digits++; }
-  x = n;
-  for (let i = digits; i > 0; i--) {
-    store<u8>(p + i - 1, <u8>(48 + <u32>(x % 10)));
-    x /= 10;
-  }
-  return digits;
 }
 
 /** rangeArg's value. */

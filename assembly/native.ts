@@ -201,12 +201,17 @@ export function ncFreeSmall(c: u32): u32 {
  */
 /** The decimal digits of n at w (up to 10 bytes); returns how many. */
 export function writeU32(w: u32, n: u32): u32 {
+  return writeU64(w, <u64>n);
+}
+
+/** The decimal digits of n at w (up to 20 bytes); returns how many. */
+export function writeU64(w: u32, n: u64): u32 {
   let digits: u32 = 1;
   let x = n;
   while (x >= 10) { x /= 10; digits++; }
   x = n;
   for (let i = digits; i > 0; i--) {
-    store<u8>(w + i - 1, <u8>(48 + x % 10));
+    store<u8>(w + i - 1, <u8>(48 + <u32>(x % 10)));
     x /= 10;
   }
   return digits;

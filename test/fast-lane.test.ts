@@ -16,21 +16,7 @@ import { renderNode } from '../src/protocol/resp-reader';
 import type { RespNode } from '../src/protocol/resp-reader';
 import { rng } from './helpers/rng';
 
-/** Send `cmds` as one write (or in the pieces cut at `cuts`), return the rendered replies. */
-async function pipeline(conn: RawConnection, cmds: Arg[][], cuts: number[] = []): Promise<string[]> {
-  const buf = Buffer.concat(cmds.map(encodeCommand));
-  let from = 0;
-  for (const at of [...cuts, buf.length]) {
-    conn.socket.write(buf.subarray(from, at));
-    from = at;
-    if (at < buf.length) await new Promise((r) => setTimeout(r, 2));
-  }
-  const out: string[] = [];
-  for (let i = 0; i < cmds.length; i++) out.push(renderNode(await conn.next()));
-  return out;
-}
-
-/** pipeline() returning the reply nodes. */
+/** Send `cmds` as one write (or in the pieces cut at `cuts`), return the reply nodes. */
 async function pipelineNodes(conn: RawConnection, cmds: Arg[][], cuts: number[] = []): Promise<RespNode[]> {
   const buf = Buffer.concat(cmds.map(encodeCommand));
   let from = 0;
@@ -42,6 +28,11 @@ async function pipelineNodes(conn: RawConnection, cmds: Arg[][], cuts: number[] 
   const out: RespNode[] = [];
   for (let i = 0; i < cmds.length; i++) out.push(await conn.next());
   return out;
+}
+
+/** pipelineNodes, the replies rendered. */
+async function pipeline(conn: RawConnection, cmds: Arg[][], cuts: number[] = []): Promise<string[]> {
+  return (await pipelineNodes(conn, cmds, cuts)).map(renderNode);
 }
 
 /** A reply as compared across servers: SMEMBERS and HGETALL of hashtable values in any order. */
