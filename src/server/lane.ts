@@ -68,6 +68,13 @@ const NAMES: Record<number, string> = {
 };
 
 /**
+ * For each name length 1..9, a bit per first letter (a = bit 0) of the lane's commands of that
+ * length: derived from NAMES, so a command added there is looked for here.
+ */
+const FIRST_LETTERS = new Uint32Array(10);
+for (const name of Object.values(NAMES)) FIRST_LETTERS[name.length] |= 1 << (name.charCodeAt(0) - 97);
+
+/**
  * A cheap look at the next frame's command name (`*N CRLF $L CRLF name`): whether it could be one
  * the lane runs (its length and first letter, in either case), so that other commands
  * cost no input copy. The engine checks the whole name.
@@ -78,24 +85,9 @@ function laneName(buf: Buffer, pos: number): boolean {
   while (p < end && buf[p] !== 13) p++;
   // p: the count line's CR; then LF, '$', one digit, CR, LF, the name.
   if (p + 7 >= end || buf[p + 2] !== 36 /* '$' */ || buf[p + 4] !== 13) return false;
-  const len = buf[p + 3];
-  const c0 = buf[p + 6] | 0x20;
-  switch (len) {
-    case 51 /* 3 */:
-      return c0 === 103 || c0 === 115; /* GET, SET */
-    case 52 /* 4 */:
-      return c0 === 108 /* l */ || c0 === 114 /* r */ || c0 === 115 /* s */ || c0 === 104 /* h */ || c0 === 122 /* z */ || c0 === 105 /* i */ || c0 === 100; /* d */
-    case 53 /* 5 */:
-      return c0 === 108 || c0 === 114 || c0 === 112; /* p */
-    case 54 /* 6 */:
-      return c0 === 103 /* g */ || c0 === 108 || c0 === 122 || c0 === 105 || c0 === 100;
-    case 55 /* 7 */:
-      return c0 === 122 || c0 === 104;
-    case 56 /* 8 */:
-      return c0 === 115;
-    default:
-      return false;
-  }
+  const len = buf[p + 3] - 48;
+  const letter = (buf[p + 6] | 0x20) - 97;
+  return len >= 1 && len <= 9 && letter >= 0 && letter < 26 && ((FIRST_LETTERS[len] >>> letter) & 1) === 1;
 }
 
 export class Lane {

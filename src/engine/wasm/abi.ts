@@ -80,7 +80,6 @@ export const LS_DIRTY: u32 = 128;
 export const LS_LAST: u32 = 132;
 export const LS_OOM: u32 = 136;
 export const LS_CMDS: u32 = 140;
-export const LS_BYTES: u32 = 144;
 export const LS_HITS: u32 = 148;
 export const LS_MISSES: u32 = 152;
 export const LS_INCOMPLETE: u32 = 156;

@@ -27,7 +27,7 @@ import type {
 } from '../types';
 import { jsContainers } from '../containers';
 import { WasmInstance, WasmOutOfMemoryError } from './loader';
-import { LANE_IDS, LANE_NO_STRING_EDIT, LANE_PREFETCH, LANE_RESP3, LS_BYTES, LS_CMDS, LS_DIRTY, LS_HITS, LS_INCOMPLETE, LS_LAST, LS_MISSES, LS_OOM, NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_OOM, ST_STRING, ST_TOOBIG, VLEN_HANDLE } from './abi';
+import { LANE_IDS, LANE_NO_STRING_EDIT, LANE_PREFETCH, LANE_RESP3, LS_CMDS, LS_DIRTY, LS_HITS, LS_INCOMPLETE, LS_LAST, LS_MISSES, LS_OOM, NO_PATTERN, R_F64, R_HANDLE, R_LEN, R_LRU, R_MISC, R_PTR, ST_EXPIRED, ST_HANDLE, ST_MISSING, ST_OOM, ST_STRING, ST_TOOBIG, VLEN_HANDLE } from './abi';
 import { WasmZSet, ZSetHost } from './zset';
 import { NativeCollection, NativeHost, NK_HASH, NK_LIST, NK_ZSET, dictTableStats, isNativeHandle, nativePtr } from './native';
 import { WasmHash, NO_LIMIT } from './hash';
@@ -58,7 +58,7 @@ const PREFETCH_BYTES = 4096;
 const LANE_INPUT_MAX = 8192;
 const LANE_FIRST_INPUT = 1024;
 /** Stats block fields (u32 indexes, abi.ts LS_*) summed over a runLane's windows; the others are the last run's. */
-const LANE_SUMS = [LS_DIRTY >> 2, LS_CMDS >> 2, LS_BYTES >> 2, LS_HITS >> 2, LS_MISSES >> 2];
+const LANE_SUMS = [LS_DIRTY >> 2, LS_CMDS >> 2, LS_HITS >> 2, LS_MISSES >> 2];
 const LAST_AT = LS_LAST >> 2;
 const OOM_AT = LS_OOM >> 2;
 const INCOMPLETE_AT = LS_INCOMPLETE >> 2;
