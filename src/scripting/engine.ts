@@ -199,8 +199,9 @@ export class ScriptingEngine {
 
   /**
    * Create both Lua states now instead of at the first EVAL / FUNCTION LOAD: the standalone server
-   * does it at start, as Redis's scriptingInit and functionsInit do, so that the first script does
-   * not stop the server while a VM is made (~35 ms for the first of a process, ~10 ms the next).
+   * does it at start (after loading the dataset; Redis's scriptingInit and functionsInit run
+   * before), so that the first script does not stop the server while a VM is made (~35 ms for
+   * the first of a process, ~10 ms the next). A library in the RDB or AOF makes its state then.
    */
   prepare(): void {
     this.evalSandbox();
