@@ -17,8 +17,9 @@ export class ServerClock implements Clock {
   /**
    * Wall-clock milliseconds = performance.now() + wallOffset. Clock reads cost ~55 ns each on the
    * bench machine, so a command reads one clock (performance.now(), which also times it for
-   * INFO commandstats and SLOWLOG) and derives its wall time from it. resync() (from the cron)
-   * follows adjustments of the system clock.
+   * INFO commandstats and SLOWLOG) and derives its wall time from it. The offset starts as
+   * performance.timeOrigin (Node takes it from gettimeofday in microseconds); resync() (from the
+   * cron) follows the system clock's drift and adjustments.
    */
   private wallOffset = performance.timeOrigin;
   now(): number {
@@ -49,9 +50,21 @@ export class ServerClock implements Clock {
   get isFrozen(): boolean {
     return this.frozen >= 0;
   }
-  /** Re-align with dateNow() when the two clocks drifted apart by a millisecond or more. */
+  /**
+   * Follow the system clock. A Date.now() reading d after a performance.now() reading p means the
+   * offset is at least d - p: an offset below that (this clock behind the wall clock) moves up to
+   * it at once, so drift never leaves this clock behind for long (it used to wait for a whole
+   * millisecond of drift: a client's `GETEX k PXAT <its now + 10000>` then read PTTL 10001, in
+   * Redis's own test suite, unit/type/string). Ahead by a millisecond or more (the system clock
+   * was set back) moves it back. Date.now() itself can trail gettimeofday by a fraction of a
+   * millisecond here, which only weakens the bound, so smaller leads are not corrected from it.
+   */
   resync(): void {
-    const drift = dateNow() - (performance.now() + this.wallOffset);
-    if (drift >= 1 || drift <= -1) this.wallOffset += drift;
+    const p = performance.now();
+    const d = dateNow();
+    const lo = d - p;
+    const off = this.wallOffset;
+    if (off < lo) this.wallOffset = lo;
+    else if (off >= lo + 2) this.wallOffset = lo + 1;
   }
 }
