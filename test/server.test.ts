@@ -64,7 +64,7 @@ for (const engine of enginesUnderTest()) {
   });
 
   diffTest(t, 'COMMAND INFO/DOCS/GETKEYS are Redis 7.0 metadata', async ({ d }) => {
-      for (const cmd of ['get', 'set', 'mset', 'del', 'object', 'config|get', 'client|list', 'nosuchcommand']) {
+      for (const cmd of ['get', 'set', 'mset', 'del', 'object', 'config|get', 'client|list', 'nosuchcommand', 'config|get|key', 'get|x']) {
         // Redis lists subcommands in its dict's (per-process random) order: compare as sets.
         await d.check(['COMMAND', 'INFO', cmd], { deepUnordered: cmd === 'object' });
         await d.check(['COMMAND', 'DOCS', cmd], { deepUnordered: cmd === 'object' });

@@ -217,8 +217,11 @@ function commandCount(c: Client): void {
   c.reply.int(c.server.table.size);
 }
 
+/** lookupCommandBySds: `name` or `container|sub`; more than one '|' names nothing. */
 function lookupByName(c: Client, name: string): Command | undefined {
-  const [top, sub] = name.toLowerCase().split('|');
+  const parts = name.toLowerCase().split('|');
+  if (parts.length > 2) return undefined;
+  const [top, sub] = parts;
   const cmd = c.server.table.get(top);
   if (!cmd || sub === undefined) return cmd;
   return cmd.subcommands?.get(sub);

@@ -171,7 +171,10 @@ export class Networking {
     }
     if (c.has(ClientFlag.CLOSE_AFTER_REPLY)) {
       c.closed = true;
-      c.socket.end();
+      // The connection is closed once the reply is out, as Redis closes the fd: a half-close (FIN
+      // only) would keep accepting what the peer still sends, so a client streaming garbage after
+      // a protocol error would never see the connection end (Redis's unit/protocol desync tests).
+      c.socket.destroySoon();
       this.freeClient(c);
     }
   }
@@ -193,8 +196,8 @@ export class Networking {
     server.tracking.disable(c);
     if (c.socket && !c.socket.destroyed) {
       if (c.writer.length > 0 && flush) c.socket.end(c.writer.take());
-      // Closing after a reply (QUIT, CLIENT KILL of itself) already called end(): destroying now
-      // would drop a reply still queued in Node's stream.
+      // Closing after a reply (QUIT, CLIENT KILL of itself) already called destroySoon():
+      // destroying now would drop a reply still queued in Node's stream.
       else if (!c.socket.writableEnded) c.socket.destroy();
     }
     // A pending flush of c finds it closed and does nothing.
