@@ -157,6 +157,57 @@ if (haveRedisServer()) {
   for (const engine of enginesUnderTest()) {
     const t = suite(`aof [${engine}]`);
 
+    t('DEBUG LOADAOF empties the dataset and loads the AOF again: the same data, TTLs and functions as Redis after it', async () => {
+      const p = await startPair(engine);
+      try {
+        const conns = [await RawConnection.connect(p.srv.port), await RawConnection.connect(p.ref.port)];
+        const script: Arg[][] = [
+          ['SET', 'plain', 'v'],
+          ['SET', 'ttl', 'v', 'EX', '1000'],
+          ['SET', 'ttl', 'w', 'KEEPTTL'],
+          ['SET', 'persisted', 'v', 'EX', '1000'],
+          ['GETEX', 'persisted', 'PERSIST'],
+          ['RPUSH', 'l', 'a', 'b', 'c'],
+          ['HSET', 'h', 'f', '1'],
+          ['HINCRBY', 'h', 'f', '41'],
+          ['FUNCTION', 'LOAD', "#!lua name=lib\nredis.register_function('f', function() return 1 end)"],
+          ['SELECT', '2'],
+          ['SET', 'other-db', 'x'],
+          ['SELECT', '0'],
+        ];
+        const replies: unknown[][] = [[], []];
+        for (const [i, c] of conns.entries()) {
+          for (const cmd of script) replies[i].push(await c.send(...cmd));
+          replies[i].push(await c.send('DEBUG', 'LOADAOF'));
+          // The dataset came back from the files, not from memory: a key written after the load is new.
+          replies[i].push(await c.send('TTL', 'ttl'), await c.send('TTL', 'persisted'), await c.send('HGET', 'h', 'f'), await c.send('FCALL', 'f', '0'), await c.send('DBSIZE'));
+        }
+        assert.equal(replies[0], replies[1]);
+        assert.is(await digest(p.srv.port), await digest(p.ref.port));
+        // Nothing was appended twice: the AOF replays to the same data again.
+        await conns[0].send('DEBUG', 'LOADAOF');
+        assert.is(await digest(p.srv.port), await digest(p.ref.port));
+        for (const c of conns) c.close();
+      } finally {
+        await stopPair(p);
+      }
+    });
+
+    t('DEBUG LOADAOF without an append-only file changes nothing and replies an error', async () => {
+      const dir = tmpDir();
+      const srv = await startRedust(engine, { config: { dir } });
+      try {
+        const c = await RawConnection.connect(srv.port);
+        await c.send('SET', 'k', 'v');
+        assert.equal((await c.send('DEBUG', 'LOADAOF')) as unknown, { t: 'error', v: 'ERR DEBUG LOADAOF: there is no append-only file to load' });
+        assert.equal((await c.send('GET', 'k')) as unknown, { t: 'bulk', v: Buffer.from('v') });
+        c.close();
+      } finally {
+        await srv.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     t('the incr file holds the commands Redis 7.0 writes for the same workload', async () => {
       const p = await startPair(engine);
       try {

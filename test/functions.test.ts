@@ -126,6 +126,30 @@ for (const engine of enginesUnderTest()) {
     }
   });
 
+  diffTest(t, 'DEBUG RELOAD NOFLUSH refuses a library already loaded; with MERGE the file replaces it and keys merge (Redis unit/functions)', async ({ d }) => {
+    await d.all([
+      ['FUNCTION', 'LOAD', "#!lua name=test\nredis.register_function('test', function() return 'v1' end)"],
+      ['DEBUG', 'RELOAD', 'NOFLUSH'],
+      ['DEBUG', 'RELOAD', 'NOFLUSH', 'MERGE'],
+      ['FUNCTION', 'LIST'],
+      ['FUNCTION', 'DELETE', 'test'],
+      ['SET', 'x', '1'],
+      ['SET', 'y', '1', 'EX', '1000'],
+      ['FUNCTION', 'LOAD', "#!lua name=test1\nredis.register_function('test1', function() return 'hello' end)"],
+      ['DEBUG', 'RELOAD'],
+      ['FUNCTION', 'LOAD', "#!lua name=test2\nredis.register_function('test2', function() return 'hello' end)"],
+      ['SET', 'x', '2'],
+      ['PERSIST', 'y'],
+      ['SET', 'z', '3'],
+      ['DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH', 'MERGE'],
+      ['FCALL', 'test1', '0'],
+      ['FCALL', 'test2', '0'],
+      ['MGET', 'x', 'y', 'z'],
+      ['TTL', 'y'],
+      ['DEBUG', 'RELOAD', 'NOPE'],
+    ]);
+  });
+
   diffTest(t, 'FUNCTION LOAD: metadata, body and register_function errors match Redis', async ({ d }) => {
     for (const code of LOAD_CASES) {
       await d.check(['FUNCTION', 'LOAD', code]);

@@ -21,6 +21,7 @@ import { loadRdbBuffer, loadPayload, writeRdb } from '../src/persistence/rdb';
 import { crc64, crc64Hex, crc64Update, writeCrc64LE } from '../src/persistence/crc64';
 import { lzfCompress } from '../src/persistence/lzf';
 import { datasetDigest, objectDigest } from '../src/persistence/digest';
+import { scriptingOf } from '../src/scripting/engine';
 
 const HAVE_REF = haveRedisServer();
 if (!HAVE_REF) console.log('persistence: redis-server not installed, interop tests skipped');
@@ -225,8 +226,10 @@ async function checkOldFormat(c: RawConnection): Promise<void> {
   assert.equal(await c.send('GET', 'int32'), R.bulk('-2147483648'));
 }
 
+/** emptyData: every db and the function libraries (a library in the file must not exist yet). */
 function clearAll(srv: RedustServer): void {
   for (const db of srv.internal.dbs) db.clear(false);
+  scriptingOf(srv.internal).flushFunctions();
 }
 
 /** Load `buf` as a file into srv; returns the error message, or null when it loaded. */

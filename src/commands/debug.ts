@@ -19,13 +19,13 @@ import { latin1 } from '../util/number';
 
 /** The subcommands Redust implements (handled here, in debug-ops.ts, debug-inspect.ts and debug-htstats.ts). */
 const DEBUG_SUBCOMMANDS = new Set([
-  'help', 'sleep', 'set-active-expire', 'reload', 'digest', 'digest-value', 'populate', 'log', 'error', 'protocol', 'object',
+  'help', 'sleep', 'set-active-expire', 'reload', 'loadaof', 'digest', 'digest-value', 'populate', 'log', 'error', 'protocol', 'object',
   'listpack', 'quicklist-packed-threshold', 'replybuffer', 'change-repl-id', 'jmap', 'stringmatch-len', 'htstats', 'htstats-key',
 ]);
 
 /**
- * Redis 7.0.15's DEBUG HELP text, kept to DEBUG_SUBCOMMANDS (filterHelp), with RELOAD's MERGE and
- * NOFLUSH options left out (Redust refuses them) and Redust's JMAP added.
+ * Redis 7.0.15's DEBUG HELP text, kept to DEBUG_SUBCOMMANDS (filterHelp), with Redust's JMAP added
+ * and RELOAD NOFLUSH's conflict described as Redust handles it (an error, not a stopped server).
  */
 const DEBUG_HELP = [
   'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -85,12 +85,17 @@ const DEBUG_HELP = [
   '    true, false.',
   'RELOAD [option ...]',
   '    Save the RDB on disk and reload it back to memory. Valid <option> values:',
+  '    * MERGE: conflicting keys will be loaded from RDB.',
+  '    * NOFLUSH: the existing database will not be removed before load, but',
+  '      conflicting keys make the load fail with an error.',
   '    * NOSAVE: the database will be loaded from an existing RDB file.',
   '    Examples:',
   '    * DEBUG RELOAD: verify that the server is able to persist, flush and reload',
   '      the database.',
   '    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an',
   '      existing RDB file.',
+  '    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB',
+  '      file to the database.',
   'RESTART [<milliseconds>]',
   '    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).',
   'SDSLEN <key>',
@@ -133,11 +138,20 @@ const DEBUG_HELP = [
   '    Prints this help.',
 ];
 
+/**
+ * DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save (unless NOSAVE), empty the dataset and functions
+ * (unless NOFLUSH), and load dir/dbfilename; with MERGE the file's keys and libraries replace
+ * those already there. A key or library already there without MERGE fails the load, which
+ * replies the error (Redis 7.0 stops the server on a duplicated key: see compatibility.md).
+ */
 function debugReload(c: Client, argv: Buffer[]): void {
   let doSave = true;
+  let flush = true;
+  let merge = false;
   for (let i = 2; i < argv.length; i++) {
     if (isWord(argv[i], 'nosave')) doSave = false;
-    else if (isWord(argv[i], 'merge') || isWord(argv[i], 'noflush')) fail('ERR DEBUG RELOAD MERGE and NOFLUSH are not supported by Redust');
+    else if (isWord(argv[i], 'noflush')) flush = false;
+    else if (isWord(argv[i], 'merge')) merge = true;
     else fail('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
   }
   const s = c.server;
@@ -148,27 +162,53 @@ function debugReload(c: Client, argv: Buffer[]): void {
       fail('ERR');
     }
   }
-  reloadFromDisk(s);
+  reloadFromDisk(s, flush, merge);
+  s.logger.warn('DB reloaded by DEBUG RELOAD');
   c.reply.ok();
 }
 
-/** Empty the dataset and functions, then load dir/dbfilename. Replies an error on failure. */
-function reloadFromDisk(s: Server): void {
+/** Empty the dataset and functions (unless `flush` is false), then load dir/dbfilename. Replies an error on failure. */
+function reloadFromDisk(s: Server, flush: boolean, merge: boolean): void {
   const dirty = s.stats.dirty;
+  if (flush) {
+    for (const db of s.dbs) s.flushDb(db, false);
+    scriptingOf(s).flushFunctions();
+  }
+  try {
+    loadRdbFile(s, { allowDup: merge });
+  } catch (e) {
+    s.logger.warn(describeLoadError(e));
+    fail('ERR Error trying to load the RDB dump');
+  }
+  s.stats.dirty = dirty;
+}
+
+/**
+ * DEBUG LOADAOF: write the AOF buffer, empty the dataset and functions, and load the AOF
+ * directory again. Without an AOF on disk it changes nothing and replies an error (Redis 7.0
+ * exits); a file that fails to load replies an error with the dataset as far as it loaded.
+ */
+function debugLoadAof(c: Client): void {
+  const s = c.server;
+  if (!s.aof.canLoadAgain()) fail('ERR DEBUG LOADAOF: there is no append-only file to load');
   for (const db of s.dbs) s.flushDb(db, false);
   scriptingOf(s).flushFunctions();
   try {
-    loadRdbFile(s);
+    s.aof.loadAgain();
   } catch (e) {
-    s.logger.warn(describeLoadError(e));
-    fail('ERR Error trying to load the RDB dump, check server logs.');
+    s.logger.warn((e as Error).message);
+    fail('ERR Error trying to load the AOF, check server logs.');
+  } finally {
+    s.stats.dirty = 0;
   }
-  s.stats.dirty = dirty;
+  s.logger.warn('Append Only File loaded by DEBUG LOADAOF');
+  c.reply.ok();
 }
 
 /** DEBUG subcommands handled here; false when `sub` is not one of them. */
 function debugPersistence(c: Client, sub: string, argv: Buffer[]): boolean {
   if (sub === 'reload') debugReload(c, argv);
+  else if (sub === 'loadaof' && argv.length === 2) debugLoadAof(c);
   else if (sub === 'digest' && argv.length === 2) c.reply.simple(datasetDigest(c.server.dbs));
   else if (sub === 'digest-value') {
     c.reply.array(argv.length - 2);

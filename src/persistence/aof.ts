@@ -250,6 +250,29 @@ export class Aof implements PropagationTarget {
     this.attach();
   }
 
+  /**
+   * DEBUG LOADAOF (the caller empties the dataset after this says yes): write what is buffered,
+   * then load the directory's base and incr files again, as at start, with appending (if on)
+   * held meanwhile so the replay is not appended to itself. Returns false, changing nothing,
+   * when there is no manifest to load (Redis 7.0 exits then).
+   */
+  canLoadAgain(): boolean {
+    if (this.enabled) this.beforeReplies();
+    return fs.existsSync(path.join(this.dir, `${this.prefix}.manifest`));
+  }
+
+  /** DEBUG LOADAOF's load, after canLoadAgain and the emptying of the dataset. Throws AofLoadError. */
+  loadAgain(): void {
+    this.manifest = parseManifest(fs.readFileSync(path.join(this.dir, `${this.prefix}.manifest`), 'latin1'));
+    const attached = this.enabled;
+    if (attached) this.server.propagation.detach(this);
+    try {
+      this.whileLoading(() => this.load());
+    } finally {
+      if (attached) this.server.propagation.attach(this);
+    }
+  }
+
   /** CONFIG SET appendonly yes at runtime: a rewrite makes the base, then appending starts. */
   enableAtRuntime(): void {
     if (this.enabled) return;

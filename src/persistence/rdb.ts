@@ -356,6 +356,11 @@ export interface RdbLoadOptions {
    * is, since the incr commands after it replay against that exact keyspace.
    */
   keepExpired?: boolean;
+  /**
+   * RDBFLAGS_ALLOW_DUP (DEBUG RELOAD MERGE): a key already in the dataset is replaced by the
+   * file's record, and a library already loaded by the file's; otherwise either is an error.
+   */
+  allowDup?: boolean;
 }
 
 /**
@@ -511,7 +516,7 @@ export class RdbLoad {
       if (type === F.RDB_OPCODE_FUNCTION_PRE_GA) throw new RdbError('Pre-release function format not supported.', opAt);
       if (type === F.RDB_OPCODE_FUNCTION2) {
         const code = Buffer.from(r.string());
-        const res = sc.loadLibrary(code, true);
+        const res = sc.loadLibrary(code, this.opts.allowDup === true);
         if ('error' in res) throw new RdbError(`Failed loading library: ${res.error}`, opAt);
         continue;
       }
@@ -533,7 +538,8 @@ export class RdbLoad {
       } else {
         const before = db.size();
         db.set(key, value);
-        if (db.size() !== before + 1) throw new RdbError(`RDB has duplicated key '${key.latin1Slice()}' in DB ${db.index}`, opAt);
+        // (MERGE: set() replaced the value and dropped its TTL, as dbSyncDelete + dbAddRDBLoad.)
+        if (db.size() !== before + 1 && this.opts.allowDup !== true) throw new RdbError(`RDB has duplicated key '${key.latin1Slice()}' in DB ${db.index}`, opAt);
         if (this.expireAt !== -1) db.setExpire(key, this.expireAt);
         if (this.idle >= 0 || this.freq >= 0) applyAccess(s, db, key, this.idle, this.freq);
         this.keysLoaded++;
@@ -563,11 +569,11 @@ export function readRdbFile(s: Server): Buffer | null {
 }
 
 /** Load dir/dbfilename when it exists. Returns null when there is no file. */
-export function loadRdbFile(s: Server): LoadResult | null {
+export function loadRdbFile(s: Server, opts: RdbLoadOptions = {}): LoadResult | null {
   const buf = readRdbFile(s);
   if (buf === null) return null;
   const t0 = dateNow();
-  const res = withFrozenClock(s, () => loadRdbBuffer(s, buf));
+  const res = withFrozenClock(s, () => loadRdbBuffer(s, buf, opts));
   const secs = (dateNow() - t0) / 1000;
   s.logger.info({ keys: res.keysLoaded, expired: res.keysExpired, mb_per_s: secs > 0 ? +(buf.length / 1048576 / secs).toFixed(1) : null }, `DB loaded from disk: ${secs.toFixed(3)} seconds`);
   s.stats.lastSave = Math.floor(s.clock.now() / 1000);
