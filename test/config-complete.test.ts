@@ -52,6 +52,14 @@ if (haveRedisServer()) {
       const skip = new Set(['bind', 'port', 'dir', 'logfile', 'daemonize', 'loglevel', 'save', 'appendonly', 'enable-debug-command', 'set-proc-title']);
       const missing = [...a.keys()].filter((k) => !b.has(k));
       assert.equal(missing, [], 'settings Redis lists and Redust does not');
+      const extra = [...b.keys()].filter((k) => !a.has(k));
+      assert.equal(extra, [], 'settings Redust lists and Redis does not');
+      // Hidden settings (and Redust's own) answer their exact names.
+      const c = await RawConnection.connect(red.port);
+      for (const name of ['key-load-delay', 'rdb-key-save-delay', 'loading-process-events-interval-bytes', 'engine', 'maxvalue-bytes']) {
+        assert.is(items(await c.send('CONFIG', 'GET', name)).map(text)[0], name);
+      }
+      c.close();
       const differ = [...a.entries()].filter(([k, v]) => !skip.has(k) && b.get(k) !== v).map(([k, v]) => `${k}: redis '${v}' redust '${b.get(k)}'`);
       assert.equal(differ, []);
     } finally {

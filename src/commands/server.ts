@@ -52,7 +52,10 @@ function configGet(c: Client, argv: Buffer[]): void {
       continue;
     }
     for (const d of CONFIG_DEFS) {
-      if (d.hidden) continue; // (a hidden config answers its exact name only, as in Redis)
+      // A hidden config answers its exact name only, as in Redis; so do Redust's own settings
+      // (engine, maxvalue-bytes...), so that a pattern lists exactly what Redis 7.0 lists (tools
+      // and Redis's own tests set back every setting CONFIG GET * names).
+      if (d.hidden || d.redust) continue;
       for (const name of d.alias ? [d.name, d.alias] : [d.name]) {
         if (globMatch(pat, name, true)) seen.set(name, configText(c, d.name));
       }

@@ -148,6 +148,8 @@ const defs: ConfigDef[] = [
   { name: 'save', type: 'special', default: '3600 1 300 100 60 10000', mutable: true, parse: (a) => validateSaveParam(a.join(' ')) },
   { name: 'stop-writes-on-bgsave-error', type: 'bool', default: true, mutable: true },
   { name: 'rdb-key-save-delay', type: 'int', default: 0, mutable: true, min: -2147483648, max: 2147483647, hidden: true },
+  { name: 'key-load-delay', type: 'int', default: 0, mutable: true, min: -2147483648, max: 2147483647, hidden: true },
+  { name: 'loading-process-events-interval-bytes', type: 'int', default: 2 * 1024 * 1024, mutable: true, min: 1024, max: 2147483647, hidden: true },
   { name: 'rdb-del-sync-files', type: 'bool', default: false, mutable: true },
   // Redust's decoders always validate deeply (what Redis does with `yes`): see docs/persistence.md.
   { name: 'sanitize-dump-payload', type: 'enum', default: 'no', mutable: true, enumValues: ['no', 'yes', 'clients'] },

@@ -26,7 +26,8 @@ export async function loadRdbFileInSlices(s: Server): Promise<LoadResult | null>
     let lastLog = t0;
     for (;;) {
       if (s.closing) throw new Error('Loading aborted: the server is shutting down');
-      const done = withFrozenClock(s, () => load.step(SLICE_MS));
+      // Events are served every SLICE_MS, or sooner after loading-process-events-interval-bytes.
+      const done = withFrozenClock(s, () => load.step(SLICE_MS, s.config.int('loading-process-events-interval-bytes')));
       info.loadedBytes = load.pos;
       info.rdbUsedMem = load.rdbUsedMem;
       if (done) break;

@@ -384,6 +384,8 @@ export class RdbLoad {
   private fast: RdbFastLoader | null;
   /** Where the fast path last declined: the JS reader takes that record. */
   private jsAt = -1;
+  /** key-load-delay (µs per key, see debugDelay); the fast path is off while it is set. */
+  private readonly keyDelay: number;
 
   constructor(
     private readonly s: Server,
@@ -413,7 +415,8 @@ export class RdbLoad {
     this.r = new RdbReader(buf, readOptions(s), 9);
     this.now = s.clock.now();
     this.db = s.dbs[0];
-    this.fast = s.engine.rdbFastLoader?.(buf) ?? null;
+    this.keyDelay = s.config.int('key-load-delay');
+    this.fast = this.keyDelay === 0 ? (s.engine.rdbFastLoader?.(buf) ?? null) : null;
   }
 
   /** Bytes read so far. */
@@ -422,10 +425,10 @@ export class RdbLoad {
   }
 
   /** Read records for about `budgetMs` (Infinity: to the end). Returns true when done. */
-  step(budgetMs: number): boolean {
+  step(budgetMs: number, budgetBytes = Infinity): boolean {
     this.s.rdbStoring = true;
     try {
-      const done = this.stepUnchecked(budgetMs);
+      const done = this.stepUnchecked(budgetMs, budgetBytes);
       if (done) this.releaseFast();
       return done;
     } catch (e) {
@@ -445,16 +448,21 @@ export class RdbLoad {
     return { keysLoaded: this.keysLoaded, keysExpired: this.keysExpired, bytesRead: this.r.pos };
   }
 
-  private stepUnchecked(budgetMs: number): boolean {
+  /** A step reads for about budgetMs, and stops after about budgetBytes of the file. */
+  private stepUnchecked(budgetMs: number, budgetBytes: number): boolean {
     if (this.finished) return true;
     const { r, buf, s } = this;
     const sc = scriptingOf(s);
     const start = budgetMs === Infinity ? 0 : performance.now();
+    const endPos = r.pos + budgetBytes;
     const fast = this.fast;
     const limits = fast !== null ? encodingLimits(s.config) : null;
+    // (With key-load-delay every key costs its delay: the budget is checked at every record.)
+    const checkMask = this.keyDelay !== 0 ? 0 : 255;
     let n = 0;
     for (;;) {
-      if (budgetMs !== Infinity && (++n & 255) === 0 && performance.now() - start >= budgetMs) return false;
+      if (budgetMs !== Infinity && (++n & checkMask) === 0 && performance.now() - start >= budgetMs) return false;
+      if (r.pos >= endPos) return false;
       if (fast !== null && r.pos !== this.jsAt && this.expireAt === -1 && this.idle === -1 && this.freq === -1) {
         // Many key records in one engine call; what it declines is read below.
         const used = fast.run(this.db, r.pos, this.now, limits!, budgetMs === Infinity ? 0x40000000 : FAST_SLICE_KEYS);
@@ -545,6 +553,7 @@ export class RdbLoad {
         this.keysLoaded++;
       }
       this.expireAt = this.idle = this.freq = -1;
+      if (this.keyDelay !== 0) debugDelay(this.keyDelay);
     }
     if (this.ver >= 5) {
       if (r.pos + 8 > buf.length) throw new RdbError('Unexpected EOF reading RDB file', r.pos);
@@ -556,6 +565,17 @@ export class RdbLoad {
     this.finished = true;
     return true;
   }
+}
+
+const delayCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * debugDelay (Redis's key-load-delay, per key): sleep `usec` microseconds, blocking as Redis's
+ * usleep does; a negative value sleeps 1 µs once every -usec calls on average.
+ */
+function debugDelay(usec: number): void {
+  if (usec < 0) usec = Math.floor(Math.random() * -usec) === 0 ? 1 : 0;
+  if (usec > 0) Atomics.wait(delayCell, 0, 0, usec / 1000);
 }
 
 /** The bytes of dir/dbfilename, or null when there is no such file. */
