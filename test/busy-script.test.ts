@@ -9,7 +9,7 @@ import { spawn, ChildProcess } from 'child_process';
 import path from 'path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enginesUnderTest, freePort, haveRedisServer, startReference } from './helpers/servers';
+import { enginesUnderTest, freePort, haveRedisServer, serverDir, startReference } from './helpers/servers';
 import { encodeCommand, RawConnection, Arg, waitAccepting } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
 
@@ -24,7 +24,7 @@ interface Target {
 
 async function startRedustProcess(engine: string): Promise<Target> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [BIN, '--port', String(port), '--engine', engine, '--busy-reply-threshold', '100', '--loglevel', 'warning', '--save', ''], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(process.execPath, [BIN, '--port', String(port), '--engine', engine, '--busy-reply-threshold', '100', '--loglevel', 'warning', '--save', '', '--dir', serverDir()], { stdio: 'ignore' });
   let exited = false;
   child.on('exit', () => (exited = true));
   await waitAccepting(port);

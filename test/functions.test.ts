@@ -150,6 +150,14 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  diffTest(t, "FUNCTION LOAD whose code runs past 500 ms stops with Redis's load timeout error (Redis unit/functions)", async ({ d }) => {
+    await d.all([
+      ['FUNCTION', 'LOAD', '#!lua name=lib\nlocal a = 1\nwhile 1 do a = a + 1 end'],
+      ['FUNCTION', 'LIST'],
+      ['PING'],
+    ]);
+  });
+
   diffTest(t, 'FUNCTION LOAD: metadata, body and register_function errors match Redis', async ({ d }) => {
     for (const code of LOAD_CASES) {
       await d.check(['FUNCTION', 'LOAD', code]);

@@ -50,6 +50,10 @@ import { performance } from '../util/real-timers';
 
 const NO_ARGS = 'ERR Please specify at least one argument for this redis lib call';
 const BAD_ARG_TYPE = 'ERR Lua redis lib command arguments must be strings or integers';
+/** The error of a run stopped by SCRIPT KILL / FUNCTION KILL (or its busy-time limit). */
+const KILLED_BY_USER = 'ERR Script killed by user with SCRIPT KILL...';
+/** The error of a FUNCTION LOAD whose top-level code ran past its limit (luaEngineLoadHook). */
+const LOAD_TIMEOUT = 'ERR FUNCTION LOAD timeout';
 
 /** What the natives need from the running script (set by the engine for each run). */
 export interface RunHooks {
@@ -758,8 +762,11 @@ export class Sandbox {
     this.w.ex.lua_sethook(this.co, this.hookFn, LUA_MASKLINE | LUA_MASKCOUNT, 1);
   }
 
+  /** The error a killed run raises: SCRIPT KILL's, or the load timeout's while runLoad runs. */
+  private killError = KILLED_BY_USER;
+
   private raiseKilled(L: number): void {
-    pushErrTable(this.w, L, 'ERR Script killed by user with SCRIPT KILL...');
+    pushErrTable(this.w, L, this.killError);
     this.w.ex.lua_error(L);
   }
 
@@ -900,6 +907,10 @@ export class Sandbox {
     active = this;
     this.killed = false;
     this.armDeadline(timeLimitMs);
+    // Past the limit the load is stopped (no BUSY state) with luaEngineLoadHook's error.
+    const prevTimeout = this.onTimeout;
+    this.onTimeout = null;
+    this.killError = LOAD_TIMEOUT;
     try {
       ex.lua_settop(L, 0);
       ex.lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.errhRef));
@@ -912,6 +923,8 @@ export class Sandbox {
       ex.lua_settop(L, 0);
       active = prevActive;
       this.deadline = 0;
+      this.onTimeout = prevTimeout;
+      this.killError = KILLED_BY_USER;
     }
   }
 

@@ -31,8 +31,24 @@ export async function freePort(): Promise<number> {
   });
 }
 
+let scratch: string | null = null;
+
+/**
+ * A fresh directory for a test server's files when the test names none (DEBUG RELOAD's dump.rdb,
+ * an AOF turned on by CONFIG SET...): never the checkout, where a later server started there
+ * would load them. All of them go when the test process exits.
+ */
+export function serverDir(): string {
+  if (scratch === null) {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-test-'));
+    scratch = root;
+    process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+  }
+  return fs.mkdtempSync(path.join(scratch, 's-'));
+}
+
 export async function startRedust(engine: EngineName, opts: RedustOptions = {}): Promise<RedustServer> {
-  return RedustServer.start({ port: 0, engine, logLevel: 'nothing', ...opts, config: { 'enable-debug-command': 'yes', ...(opts.config ?? {}) } });
+  return RedustServer.start({ port: 0, engine, logLevel: 'nothing', ...opts, config: { 'enable-debug-command': 'yes', dir: serverDir(), ...(opts.config ?? {}) } });
 }
 
 /**
