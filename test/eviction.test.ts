@@ -81,6 +81,25 @@ for (const engine of enginesUnderTest()) {
     sub.close();
   });
 
+  t('a read over maxmemory evicts first, and a tracking client gets the invalidation before its reply (Redis unit/tracking)', async ({ srv, c }) => {
+    settle(srv);
+    const r = await RawConnection.connect(srv.port);
+    await r.send('HELLO', '3');
+    await r.send('CLIENT', 'TRACKING', 'on');
+    await r.send('CONFIG', 'SET', 'maxmemory-policy', 'volatile-random');
+    await limitFromNow(r, 100 * 1024);
+    assert.equal(await r.send('SETEX', 'volatile-key', '10000', 'x'), R.ok);
+    assert.equal(await r.send('GET', 'volatile-key'), R.bulk('x'));
+    // 200 KB: past the limit; SETBIT itself is allowed (memory was under the limit before it).
+    assert.equal(await r.send('SETBIT', 'big-key', '1600000', '0'), R.int(0));
+    // GETBIT (not denyoom) still evicts first: the push comes before its reply.
+    assert.is(renderNode(await r.send('GETBIT', 'big-key', '0')), '>["invalidate", ["volatile-key"]]');
+    assert.equal(await r.next(1000), R.int(0));
+    assert.equal(await r.send('EXISTS', 'volatile-key'), R.int(0));
+    assert.equal(await r.send('GET', 'big-key').then((n) => n.t), 'bulk');
+    r.close();
+  });
+
   /** Let the engine finish freeing what earlier tests flushed, so used_memory stays put. */
   function settle(srv: RedustServer): void {
     while (srv.internal.engine.backgroundWork(50)) {

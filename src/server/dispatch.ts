@@ -164,11 +164,17 @@ export class Dispatcher {
         return;
       }
     }
-    // (Flags first: maxmemory only matters for denyoom commands and inside MULTI.)
-    let maxmem = 0;
-    if ((inMulti || cmd.has(CmdFlag.DENYOOM) || (cmd.has(CmdFlag.NOSCRIPT) && server.config.hot.maxmemory > 0 && scriptDeniesOom(server, cmd.name, argv))) && (maxmem = server.config.hot.maxmemory) > 0 && (!inMulti || oomRejectsInMulti(c, cmd)) && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
-      this.rejectCommand(c, OOM);
-      return;
+    // performEvictions before every command over maxmemory (reads too: their evictions, and the
+    // tracking invalidations these send, come before their reply); only a command that may grow
+    // memory (denyoom, a writing script, anything but EXEC/DISCARD/QUIT/RESET inside MULTI) is
+    // refused when evicting could not get under the limit.
+    const maxmem = server.config.hot.maxmemory;
+    if (maxmem > 0 && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
+      const rejects = inMulti ? oomRejectsInMulti(c, cmd) : cmd.has(CmdFlag.DENYOOM) || (cmd.has(CmdFlag.NOSCRIPT) && scriptDeniesOom(server, cmd.name, argv));
+      if (rejects) {
+        this.rejectCommand(c, OOM);
+        return;
+      }
     }
     const gateError = server.commandGate === null ? null : server.commandGate(c, cmd, argv);
     if (gateError !== null) {
@@ -211,7 +217,7 @@ export class Dispatcher {
    * processCommand's shortcut for a plain `GET key` / `SET key value` recognised from its bytes by
    * the parser (RequestHandler.fast). Taken only when none of processCommand's checks could stop
    * the command or change what it does: authenticated, not in MULTI or a pub/sub context, no busy
-   * script, no CLIENT REPLY OFF/SKIP, and for SET no maxmemory limit. It saves the argv array, the
+   * script, no CLIENT REPLY OFF/SKIP, no maxmemory limit (evictions run before every command). It saves the argv array, the
    * command name's view and lookup and the checks; the command itself runs through call() and the
    * row's fast handler (the same code as its handler), with the same stats, SLOWLOG and wake-ups.
    * Returns false to have the command dispatched the normal way.
@@ -219,7 +225,8 @@ export class Dispatcher {
   fastCommand(c: Client, kind: number, key: Buffer, value: Buffer | null): boolean {
     const server = this.server;
     if (!this.mayShortcut(c)) return false;
-    if (kind !== FAST_GET && (server.config.hot.maxmemory > 0 || !server.aof.writeStatusOk)) return false;
+    // (maxmemory: every command may have to evict first, a GET too: see processOne.)
+    if (server.config.hot.maxmemory > 0 || (kind !== FAST_GET && !server.aof.writeStatusOk)) return false;
     const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
     const user = c.aclUser ?? server.acl.defaultUser;
     if (!user.unrestricted && !user.allowsFast(cmd, key, kind === FAST_GET)) return false;
