@@ -73,8 +73,10 @@ const FIRST_STAGE = 64 << 10;
 /** Records per batch (one WASM call and one copy each). */
 const MAX_BATCH = 256;
 
-/** Rounds a stage position up to a multiple of 8 (a record's start, a packed blob's head, scores): (p + 7) & ALIGN8. */
-const ALIGN8 = -8;
+/** p rounded up to a multiple of 8 (a record's start, a packed blob's head, scores); -p & 7 is exact for any address. */
+function align8(p: number): number {
+  return p + (-p & 7);
+}
 
 export class StagedRecords {
   /** The stage (its address is a multiple of 8: the WASM allocator aligns large blocks to pages). */
@@ -171,11 +173,11 @@ export class StagedRecords {
     const from = this.p - this.stage;
     // The head, then the row's inline key (and a string's inline value) or a long key's string.
     if (!this.room(HEAD + 2 + INLINE_MAX)) return this.undo(from);
-    const h = this.p >> 2;
+    const h = this.p >>> 2;
     const i32 = this.i32;
     i32[h] = kind;
     i32[h + 1] = count;
-    this.f64[(h >> 1) + 1] = at;
+    this.f64[(h >>> 1) + 1] = at;
     i32[h + 4] = idle;
     i32[h + 5] = freq;
     const after = t.copyInline(s, this.u8, this.p + HEAD);
@@ -197,11 +199,11 @@ export class StagedRecords {
       case PACKED: {
         const pv = v as unknown as PackedValue;
         const n = pv.len;
-        this.p = (this.p + 7) & ALIGN8;
+        this.p = align8(this.p);
         if (!this.room(8 + n)) return this.undo(from);
         const q = this.p;
-        this.i32[q >> 2] = form;
-        this.i32[(q >> 2) + 1] = n;
+        this.i32[q >>> 2] = form;
+        this.i32[(q >>> 2) + 1] = n;
         this.u8.set(pv.buf.subarray(pv.off, pv.off + n), q + 8);
         this.p = q + 8 + n;
         break;
@@ -243,7 +245,7 @@ export class StagedRecords {
     this.slots[i] = s;
     this.ats[i] = at;
     this.starts[i] = from;
-    this.p = (this.p + 7) & ALIGN8;
+    this.p = align8(this.p);
     return STAGED;
   }
 
@@ -370,10 +372,10 @@ export class StagedRecords {
     }
     this.p = p;
     if (scores === null) return;
-    this.p = (p + 7) & ALIGN8;
+    this.p = align8(p);
     if (!this.room(8 * n)) return;
     const f64 = this.f64;
-    const q = this.p >> 3;
+    const q = this.p >>> 3;
     for (let i = 0; i < n; i++) f64[q + i] = scores[(head + (reverse ? n - 1 - i : i)) & mask];
     this.p += 8 * n;
   }
