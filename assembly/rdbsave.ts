@@ -15,7 +15,7 @@
  * itself. SAVE's walk asks for packed output instead (rdbSavePacked): the records alone, back
  * to back, and the DEFER keys in a side block. Complexity: O(record bytes) per key (LZF is linear).
  */
-import { alloc, free } from './arena';
+import { alloc, copyBytes, free } from './arena';
 import { RES, outReserve, outCommit } from './io';
 import { R_PTR } from '../src/engine/wasm/abi';
 import { NC_INFO, NC_COUNT, NC_P, NC_AUX, NK_MASK, NK_HASH, NK_SET, NK_LIST, NK_ZSET, NF_BIG, NF_LPENC, NATIVE_BIT, NATIVE_MASK } from './native';
@@ -153,24 +153,9 @@ function recByte(b: u32): void {
 
 function recBytes(p: u32, n: u32): void {
   if (!recRoom(n)) return;
-  copyShort(rec + recLen, p, n);
+  // (arena.ts copyBytes: no call into C for the few bytes most keys, elements and listpacks are)
+  copyBytes(rec + recLen, p, n);
   recLen += n;
-}
-
-/**
- * memory.copy of [src, src + n) to dst (regions apart) with short copies inline: V8 compiles
- * memory.copy to a call into C, which costs more than a few loads and stores for the few bytes
- * most keys, elements and small listpacks are (100k mixed keys: ~1.2M copies per SAVE).
- */
-// @ts-ignore: decorator
-@inline function copyShort(dst: u32, src: u32, n: u32): void {
-  if (n >= 8 && n <= 16) {
-    // Two 8-byte moves, overlapping when n < 16.
-    store<u64>(dst, load<u64>(src));
-    store<u64>(dst + n - 8, load<u64>(src + n - 8));
-  } else if (n < 8) {
-    for (let i: u32 = 0; i < n; i++) store<u8>(dst + i, load<u8>(src + i));
-  } else memory.copy(dst, src, n);
 }
 
 /** rdbSaveLen */
@@ -499,7 +484,7 @@ function lpStr(p: u32, len: u32): void {
     store<u32>(q + 1, len);
     hdr = 5;
   }
-  copyShort(q + hdr, p, len);
+  copyBytes(q + hdr, p, len);
   lpLen += hdr + len;
   lpBacklen(hdr + len);
   lpCount++;
