@@ -22,7 +22,7 @@
  *
  * Complexity: O(record bytes) per record; repeats checked pairwise (at most 64 elements).
  */
-import { alloc, free } from './arena';
+import { alloc, copyBytes, free } from './arena';
 import { RES } from './io';
 import { lzf } from './rdbload';
 import { R_LEN } from '../src/engine/wasm/abi';
@@ -640,7 +640,8 @@ export function jmScanGather(n: u32): u32 {
     const d = DESC + i * DESC_WORDS * 4;
     if (load<u32>(d) == T_STRING) continue;
     const l = load<u32>(d, 20);
-    memory.copy(gat + at, load<u32>(d, 16), l);
+    // (copyBytes: most blobs are a few dozen bytes, where memory.copy is a call into C)
+    copyBytes(gat + at, load<u32>(d, 16), l);
     store<u32>(d, at, 16);
     at += l;
   }

@@ -15,7 +15,7 @@
  * itself. SAVE's walk asks for packed output instead (rdbSavePacked): the records alone, back
  * to back, and the DEFER keys in a side block. Complexity: O(record bytes) per key (LZF is linear).
  */
-import { alloc, free } from './arena';
+import { alloc, copyBytes, free } from './arena';
 import { RES, outReserve, outCommit } from './io';
 import { R_PTR } from '../src/engine/wasm/abi';
 import { NC_INFO, NC_COUNT, NC_P, NC_AUX, NK_MASK, NK_HASH, NK_SET, NK_LIST, NK_ZSET, NF_BIG, NF_LPENC, NATIVE_BIT, NATIVE_MASK } from './native';
@@ -130,8 +130,13 @@ function grow(p: u32, cap: u32, need: u32): u32 {
   return true;
 }
 
-function lpRoom(n: u32): bool {
-  if (lpLen + n <= lpCap) return true;
+// @ts-ignore: decorator
+@inline function lpRoom(n: u32): bool {
+  // (the test inline, as recRoom's: it runs once per element)
+  return lpLen + n <= lpCap || lpGrow(n);
+}
+
+function lpGrow(n: u32): bool {
   const need = lpLen + n;
   const q = grow(lp, lpCap, need);
   if (q == 0) { oom = true; return false; }
@@ -148,7 +153,8 @@ function recByte(b: u32): void {
 
 function recBytes(p: u32, n: u32): void {
   if (!recRoom(n)) return;
-  memory.copy(rec + recLen, p, n);
+  // (arena.ts copyBytes: no call into C for the few bytes most keys, elements and listpacks are)
+  copyBytes(rec + recLen, p, n);
   recLen += n;
 }
 
@@ -383,12 +389,18 @@ function lpReset(): void {
   lpRoom(6);
 }
 
-function lpBacklen(l: u32): void {
-  const p = lp + lpLen;
+// @ts-ignore: decorator
+@inline function lpBacklen(l: u32): void {
+  // (one byte inline: nearly every entry of a small listpack)
   if (l <= 127) {
-    store<u8>(p, <u8>l);
+    store<u8>(lp + lpLen, <u8>l);
     lpLen += 1;
-  } else if (l < 16383) {
+  } else lpBacklenLong(l);
+}
+
+function lpBacklenLong(l: u32): void {
+  const p = lp + lpLen;
+  if (l < 16383) {
     store<u8>(p, <u8>(l >> 7));
     store<u8>(p + 1, <u8>((l & 127) | 128));
     lpLen += 2;
@@ -452,7 +464,11 @@ function lpInt(v: i64): void {
 
 /** LpWriter.appendString: an integer's text as an integer entry. */
 function lpStr(p: u32, len: u32): void {
-  if (len <= 20 && toInt64(p, len)) return lpInt(parsed);
+  // (toInt64 called only for text that starts as a number can: a digit or '-')
+  if (len <= 20 && len > 0) {
+    const c0 = <u32>load<u8>(p);
+    if ((c0 - 48 < 10 || c0 == 45) && toInt64(p, len)) return lpInt(parsed);
+  }
   if (!lpRoom(len + 16)) return;
   let q = lp + lpLen;
   let hdr: u32;
@@ -468,7 +484,7 @@ function lpStr(p: u32, len: u32): void {
     store<u32>(q + 1, len);
     hdr = 5;
   }
-  memory.copy(q + hdr, p, len);
+  copyBytes(q + hdr, p, len);
   lpLen += hdr + len;
   lpBacklen(hdr + len);
   lpCount++;
@@ -863,13 +879,17 @@ export function rdbSaveEntry(kp: u32, kl: u32, vp: u32, vl: u32, handle: i32, ex
  * the listpacks, LZF and integer encodings run as compiled code from the first key instead of JS
  * still warming up, and one call (and one copy out) serves a whole batch instead of one a key.
  *
- * A staged record: [u32 kind][u32 count][f64 expireAt (-1: none)][i32 idleSecs][i32 freq]
- * (< 0: no IDLE / FREQ opcode), the key as [u32 length][bytes], then per kind: a string's value
- * as [u32 length][bytes]; `count` elements (pairs for hashes) each [u32 length][bytes], a
- * sorted-set member followed by its f64 score. A packed value (a collection the js-map engine
- * still holds as the blob it loaded, containers/packed.ts): `count` is the RDB type byte, then
- * [u32 form][u32 length][blob], the form as RdbWriter.packedForm says (a string without the
- * integer attempt, the bytes as they are, or a one-node quicklist of that string).
+ * A staged record starts 8-aligned (the JS writes its head through Int32Array and Float64Array
+ * views): [u32 kind][u32 count][f64 expireAt (-1: none)][i32 idleSecs][i32 freq] (< 0: no IDLE /
+ * FREQ opcode), then the key as a staged string: its length in one byte when below 255, else
+ * 255 and a u32, then its bytes (one store for the length of nearly every element instead of
+ * four). Then per kind: a string's value, a staged string; `count` elements (pairs for hashes),
+ * staged strings; a sorted set's `count` members, then, 8-aligned, their `count` f64 scores in
+ * the same order (one typed store each). A packed value (a collection the js-map engine still
+ * holds as the blob it loaded, containers/packed.ts): `count` is the RDB type byte, then,
+ * 8-aligned, [u32 form][u32 length][blob], the form as RdbWriter.packedForm says (a string
+ * without the integer attempt, the bytes as they are, or a one-node quicklist of that string).
+ * The next record starts at the next multiple of 8.
  */
 export const STAGED_HASH_LISTPACK: u32 = 1;
 export const STAGED_HASH: u32 = 2;
@@ -884,6 +904,24 @@ const PACKED_STRING: u32 = 0;
 const PACKED_RAW: u32 = 1;
 /** Bytes of a staged record's head (kind, count, expireAt, idleSecs, freq). */
 const STAGED_HEAD: u32 = 24;
+
+/** Where the bytes of the staged string stagedLen last read start. */
+let sBytes: u32 = 0;
+
+/** The length of the staged string at p (one byte below 255, else 255 and a u32); its bytes are at sBytes. */
+@inline function stagedLen(p: u32): u32 {
+  const b = <u32>load<u8>(p);
+  if (b < 255) {
+    sBytes = p + 1;
+    return b;
+  }
+  sBytes = p + 5;
+  return load<u32>(p, 1);
+}
+
+@inline function align8(p: u32): u32 {
+  return (p + 7) & ~(<u32>7);
+}
 
 /**
  * Records [st, ...) of the stage, at most n, written back to back in rec: returns how many
@@ -909,7 +947,7 @@ export function rdbSaveStagedBatch(st: u32, n: u32, ends: u32): u32 {
   return i;
 }
 
-/** The staged record at p appended to rec; returns where the next one starts, 0 when it is left to JS. */
+/** The staged record at p appended to rec; returns where the next one starts (8-aligned), 0 when it is left to JS. */
 function stagedRecord(st: u32): u32 {
   const kind = load<u32>(st);
   const count = load<u32>(st, 4);
@@ -933,14 +971,15 @@ function stagedRecord(st: u32): u32 {
   }
   recByte(kind == STAGED_PACKED ? count : kind == STAGED_STRING ? T_STRING : kind == STAGED_HASH_LISTPACK ? T_HASH_LISTPACK : kind == STAGED_HASH ? T_HASH : kind == STAGED_SET ? T_SET : kind == STAGED_ZSET_LISTPACK ? T_ZSET_LISTPACK : kind == STAGED_ZSET_2 ? T_ZSET_2 : T_LIST_QUICKLIST_2);
   let p = st + STAGED_HEAD;
-  const kl = load<u32>(p);
-  saveString(p + 4, kl, true);
-  p += 4 + kl;
+  const kl = stagedLen(p);
+  saveString(sBytes, kl, true);
+  p = sBytes + kl;
   if (kind == STAGED_STRING) {
-    const vl = load<u32>(p);
-    saveString(p + 4, vl, true);
-    p += 4 + vl;
+    const vl = stagedLen(p);
+    saveString(sBytes, vl, true);
+    p = sBytes + vl;
   } else if (kind == STAGED_PACKED) {
+    p = align8(p);
     const form = load<u32>(p);
     const bl = load<u32>(p, 4);
     if (form == PACKED_RAW) recBytes(p + 8, bl);
@@ -956,12 +995,12 @@ function stagedRecord(st: u32): u32 {
   } else if (kind == STAGED_HASH_LISTPACK) {
     lpReset();
     for (let i: u32 = 0; i < count; i++) {
-      const fl = load<u32>(p);
-      lpStr(p + 4, fl);
-      p += 4 + fl;
-      const vl = load<u32>(p);
-      lpStr(p + 4, vl);
-      p += 4 + vl;
+      const fl = stagedLen(p);
+      lpStr(sBytes, fl);
+      p = sBytes + fl;
+      const vl = stagedLen(p);
+      lpStr(sBytes, vl);
+      p = sBytes + vl;
     }
     lpFinish();
     if (oom) return 0;
@@ -969,52 +1008,62 @@ function stagedRecord(st: u32): u32 {
   } else if (kind == STAGED_HASH) {
     recLenField(count);
     for (let i: u32 = 0; i < count; i++) {
-      const fl = load<u32>(p);
-      saveString(p + 4, fl, true);
-      p += 4 + fl;
-      const vl = load<u32>(p);
-      saveString(p + 4, vl, true);
-      p += 4 + vl;
+      const fl = stagedLen(p);
+      saveString(sBytes, fl, true);
+      p = sBytes + fl;
+      const vl = stagedLen(p);
+      saveString(sBytes, vl, true);
+      p = sBytes + vl;
     }
   } else if (kind == STAGED_SET) {
     recLenField(count);
     for (let i: u32 = 0; i < count; i++) {
-      const ml = load<u32>(p);
-      saveString(p + 4, ml, true);
-      p += 4 + ml;
+      const ml = stagedLen(p);
+      saveString(sBytes, ml, true);
+      p = sBytes + ml;
     }
-  } else if (kind == STAGED_ZSET_LISTPACK) {
-    lpReset();
+  } else if (kind == STAGED_ZSET_LISTPACK || kind == STAGED_ZSET_2) {
+    // The scores follow the members, 8-aligned.
+    let q = p;
     for (let i: u32 = 0; i < count; i++) {
-      const ml = load<u32>(p);
-      lpStr(p + 4, ml);
-      p += 4 + ml;
-      if (!lpScore(load<f64>(p))) return 0;
-      p += 8;
+      const ml = stagedLen(q);
+      q = sBytes + ml;
     }
-    lpFinish();
-    if (oom) return 0;
-    saveString(lp, lpLen, false);
-  } else if (kind == STAGED_ZSET_2) {
-    recLenField(count);
-    for (let i: u32 = 0; i < count; i++) {
-      const ml = load<u32>(p);
-      saveString(p + 4, ml, true);
-      p += 4 + ml;
-      if (recRoom(8)) {
-        store<f64>(rec + recLen, load<f64>(p));
-        recLen += 8;
+    q = align8(q);
+    if (kind == STAGED_ZSET_LISTPACK) {
+      lpReset();
+      for (let i: u32 = 0; i < count; i++) {
+        const ml = stagedLen(p);
+        lpStr(sBytes, ml);
+        p = sBytes + ml;
+        if (!lpScore(load<f64>(q))) return 0;
+        q += 8;
       }
-      p += 8;
+      lpFinish();
+      if (oom) return 0;
+      saveString(lp, lpLen, false);
+    } else {
+      recLenField(count);
+      for (let i: u32 = 0; i < count; i++) {
+        const ml = stagedLen(p);
+        saveString(sBytes, ml, true);
+        p = sBytes + ml;
+        if (recRoom(8)) {
+          store<f64>(rec + recLen, load<f64>(q));
+          recLen += 8;
+        }
+        q += 8;
+      }
     }
+    p = q;
   } else {
     listBegin();
     for (let i: u32 = 0; i < count; i++) {
-      const el = load<u32>(p);
-      listElem(p + 4, el);
-      p += 4 + el;
+      const el = stagedLen(p);
+      listElem(sBytes, el);
+      p = sBytes + el;
     }
     listEnd();
   }
-  return oom ? 0 : p;
+  return oom ? 0 : align8(p);
 }

@@ -163,6 +163,12 @@ if (enginesUnderTest().includes('js-map')) {
     cmds.push(['ZADD', 'bigz', ...Array.from({ length: 300 }, (_, i) => [i * 1.5, `z${i}`]).flat()]);
     cmds.push(['ZADD', 'zodd', 1e300, 'huge', 1e-300, 'tiny', '-inf', 'ninf', 0.1, 'tenth']);
     cmds.push(['HSET', 'hbig', ...Array.from({ length: 200 }, (_, i) => [`f${i}`, i % 2 ? String(i) : 'v'.repeat(i)]).flat()]);
+    // Around the stage's one-byte string lengths (255 and up: a marker byte and a u32), and empty ones.
+    const edge = [0, 1, 254, 255, 256, 300, 70000];
+    cmds.push(['RPUSH', 'lenedge', ...edge.map((n) => 'l'.repeat(n))], ['SET', 'empty', '']);
+    cmds.push(['HSET', 'hlenedge', '', '', 'a'.repeat(255), 'b'.repeat(254), 'c', 'd'.repeat(256)]);
+    cmds.push(['SADD', 'slenedge', '', 's'.repeat(255), 't'.repeat(254)]);
+    cmds.push(['ZADD', 'zlenedge', 1, '', 2, 'z'.repeat(255), 3, 'y'.repeat(254)]);
     // More records than a batch holds (256) and more bytes than the first stage (64 KB): the
     // stage fills and is flushed mid-walk, between strings and collections.
     for (let i = 0; i < 600; i++) {

@@ -258,6 +258,18 @@ export class JsHash implements HashValue {
     }
   }
 
+  /**
+   * forEach with a Map#forEach callback (value first): the small form's Map calls `visit` itself,
+   * with no adapter call per field (the js-map RDB stage, js-map/rdb-save.ts).
+   */
+  forEachEntry(visit: (value: BulkValue, field: BulkValue) => void): void {
+    if (this.small) this.small.forEach(visit);
+    else {
+      const t = this.big!;
+      t.forEach((k, s) => visit(t.value(s) as BulkValue, k));
+    }
+  }
+
   /** HashValue.writeAll: the big form's fields and values from their rows (no strings). */
   writeAll(out: BulkSink, fields: boolean, values: boolean): void {
     if (this.small) {

@@ -179,6 +179,19 @@ export class JsList implements ListValue {
     this.addBytes(s.length - old.length);
   }
 
+  /**
+   * The ring buffer, for a loop reading the elements in place (the js-map RDB stage,
+   * js-map/rdb-save.ts: no call per element): element i < size is
+   * ring[(ringHead + i) & (ring.length - 1)]. Valid until the list changes.
+   */
+  get ring(): readonly (BulkValue | undefined)[] {
+    return this.buf;
+  }
+
+  get ringHead(): number {
+    return this.head;
+  }
+
   range(start: number, stop: number, visit: (v: BulkValue, index: number) => void): void {
     const mask = this.buf.length - 1;
     for (let i = start; i <= stop && i < this.len; i++) visit(this.buf[(this.head + i) & mask]!, i);

@@ -197,6 +197,15 @@ export class JsSet implements SetValue {
     else this.ht!.forEach(visitMember, visit);
   }
 
+  /**
+   * forEach with a Map#forEach callback (the member second): the hashtable form's Maps call
+   * `visit` themselves, with no adapter call per member (the js-map RDB stage, js-map/rdb-save.ts).
+   */
+  forEachEntry(visit: (_: unknown, member: BulkValue) => void): void {
+    if (this.ints) for (const m of this.sortedInts()) visit(true, m);
+    else this.ht!.forEach(visit);
+  }
+
   /** Members as an array, in iteration order. */
   toArray(): string[] {
     if (this.ints) return this.sortedInts().slice();

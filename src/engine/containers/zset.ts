@@ -167,6 +167,19 @@ export class JsZSet implements ZSetValue {
     this.forcedSkiplist = true;
   }
 
+  /**
+   * The small form's members, sorted, in slots [0, size), and smallScores their scores; null
+   * when big. For a loop reading them in place (the js-map RDB stage, js-map/rdb-save.ts: no
+   * call per member). Valid until the set changes.
+   */
+  get smallMembers(): readonly string[] | null {
+    return this.members;
+  }
+
+  get smallScores(): readonly number[] | null {
+    return this.scores;
+  }
+
   /** True while the set is in its small (flat arrays) form; for tests. */
   isSmall(): boolean {
     return this.members !== null;

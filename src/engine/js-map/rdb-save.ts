@@ -2,18 +2,25 @@
  * StagedRecords: the js-map engine's RDB records serialized in WASM (assembly/rdbsave.ts
  * rdbSaveStagedBatch), in the helper instance the CRC64 and the RDB scan use, a batch at a time.
  *
- * add() copies a record into a stage in linear memory: a head (kind, element count, TTL, IDLE,
- * FREQ), the key, then a string's value or a collection's elements, each string as
- * [u32 length][latin1 bytes] (a sorted-set member then its f64 score). flush() has WASM write the
- * staged records back to back, byte for byte what RdbWriter.keyValue / keyValueBytes write (the
- * same listpacks, node splits, integer encodings and LZF), and copies them into the RdbWriter in
- * one piece, telling the caller where each record is. The JS left per element is one copy loop.
+ * add() copies a record into a stage in linear memory (the layout is rdbsave.ts's "staged
+ * records" comment): an 8-aligned head (kind, element count, TTL, IDLE, FREQ) written through
+ * Int32Array and Float64Array views, the key, then a string's value or a collection's elements,
+ * each string as its length (one byte below 255) and latin1 bytes, a sorted set's scores after
+ * its members. flush() has WASM write the staged records back to back, byte for byte what
+ * RdbWriter.keyValue / keyValueBytes write (the same listpacks, node splits, integer encodings
+ * and LZF), and copies them into the RdbWriter in one piece, telling the caller where each
+ * record is.
  *
  * Why: the first SAVE of a js-map server ran RdbWriter's listpack and LZF code in the interpreter
  * and baseline tiers while TurboFan caught up (100k mixed keys: ~210 ms of CPU for the first save
  * against ~100 ms for the next ones), where the WASM code is compiled before the first record;
- * and batching leaves one WASM call and one copy per batch instead of one per key (a byte loop
- * per record was most of the first save's JS: it ran before TurboFan compiled it).
+ * and batching leaves one WASM call and one copy per batch instead of one per key. What JS is
+ * left runs cold in that first SAVE too, so it makes few calls: one KeyTable call for the key's
+ * bytes (copyInline), one loop over each record's elements (putRun) reading a list's ring and a
+ * small sorted set's arrays in place, and for the Map-held hashes and sets one store-only
+ * callback per entry (Map#forEach calls it) before that loop. A visitor chain per element
+ * (forEach -> adapter -> putPair -> put -> u32At, writeDoubleLE per score) was most of that
+ * save's JS: 100k mixed keys, in process, first SAVE ~140 ms against ~100 ms warm.
  *
  * Declined (add() returns DECLINED; the caller flushes, then writes the record with RdbWriter):
  * strings not held inline in their row (long keys or values), streams, values still packed as
@@ -28,10 +35,14 @@ import type { BulkValue, HashValue, ListValue, RdbSaveSettings, RedisValue, SetV
 import type { WasmInstance } from '../wasm/loader';
 import { R_PTR } from '../wasm/abi';
 import { PackedValue } from '../containers/packed';
+import { JsHash } from '../containers/hash';
+import { JsList } from '../containers/list';
+import { JsSet } from '../containers/set';
+import { JsZSet } from '../containers/zset';
 import { PACKED_UNPACK, type RdbWriter } from '../../persistence/rdb-writer';
 import * as F from '../../persistence/format';
 import { SHORT_LATIN1, writeLatin1 } from '../../util/latin1';
-import type { KeyTable } from './key-table';
+import { INLINE_MAX, type KeyTable } from './key-table';
 
 /** rdbsave.ts STAGED_* kinds. */
 const HASH_LISTPACK = 1;
@@ -44,6 +55,8 @@ const STRING = 7;
 const PACKED = 8;
 /** rdbsave.ts STAGED_HEAD: kind, count, expireAt, idleSecs, freq. */
 const HEAD = 24;
+/** A staged string's length is one byte below this, else this byte and a u32. */
+const LEN_LONG = 255;
 
 /** add()'s results. */
 export const STAGED = 1;
@@ -60,13 +73,22 @@ const FIRST_STAGE = 64 << 10;
 /** Records per batch (one WASM call and one copy each). */
 const MAX_BATCH = 256;
 
+/** p rounded up to a multiple of 8 (a record's start, a packed blob's head, scores); -p & 7 is exact for any address. */
+function align8(p: number): number {
+  return p + (-p & 7);
+}
+
 export class StagedRecords {
+  /** The stage (its address is a multiple of 8: the WASM allocator aligns large blocks to pages). */
   private stage = 0;
   private cap = 0;
-  /** Write position and end of the stage, as byte indexes of u8. */
+  /** Write position and end of the stage, as byte indexes of u8 (8-aligned between records). */
   private p = 0;
   private end = 0;
+  /** Views of the helper instance's memory (the heads and the scores are typed stores). */
   private u8: Buffer;
+  private i32: Int32Array;
+  private f64: Float64Array;
   /** The record being staged did not fit (in MAX_STAGE, or in the stage beside earlier records). */
   private over = false;
   /** Records staged: their slots, TTLs (for the fallback) and offsets in the stage. */
@@ -76,9 +98,19 @@ export class StagedRecords {
   private readonly starts = new Int32Array(MAX_BATCH);
   /** rdbSaveStagedBatch's record ends (u32 in linear memory). */
   private ends = 0;
+  /**
+   * What a visitor handed over (a hash's fields and values alternating, a set's members, a big
+   * sorted set's members and their scores), staged by one putRun after the visit: the visitors
+   * only store, so the string copy is in one loop.
+   */
+  private readonly taken: BulkValue[] = new Array<BulkValue>(2 * MAX_ELEMENTS).fill('');
+  private readonly takenScores: number[] = new Array<number>(MAX_ELEMENTS).fill(0.5);
+  private nTaken = 0;
 
   constructor(private readonly w: WasmInstance) {
     this.u8 = w.u8;
+    this.i32 = w.i32;
+    this.f64 = w.f64;
   }
 
   /** Settings for the next records (per batch: the helper instance's walk state is global). */
@@ -98,16 +130,12 @@ export class StagedRecords {
   add(rw: RdbWriter, t: KeyTable, s: number, at: number, idle: number, freq: number): number {
     if (this.n === MAX_BATCH) return FULL;
     if (this.stage === 0 && !this.grow(FIRST_STAGE)) return DECLINED;
-    const il = t.inlineLength(s);
-    const ks = t.inlineKeyStart(s);
     let kind: number;
     let count = 0;
     let v: RedisValue | null = null;
     let form = PACKED_UNPACK;
-    if (il >= 0) {
-      if (ks < 0) return DECLINED;
-      kind = STRING;
-    } else if ((v = t.value(s)) instanceof PackedValue) {
+    if (t.inlineLength(s) >= 0) kind = STRING;
+    else if ((v = t.value(s)) instanceof PackedValue) {
       // (count: the record's type byte)
       count = rw.typeOf(v as unknown as RedisValue);
       form = rw.packedForm(v, count);
@@ -143,25 +171,26 @@ export class StagedRecords {
     this.over = false;
     // (an offset: the stage moves when it grows for this record)
     const from = this.p - this.stage;
-    // The head, the key and a string's value (from the row's bytes).
-    const kl = ks >= 0 ? t.keyLength(s) : 0;
-    if (!this.room(HEAD + 4 + kl + (kind === STRING ? 4 + il : 0))) return this.undo(from);
-    const u8 = this.u8;
-    let p = this.p;
-    u32At(u8, p, kind);
-    u32At(u8, p + 4, count);
-    u8.writeDoubleLE(at, p + 8);
-    u32At(u8, p + 16, idle);
-    u32At(u8, p + 20, freq);
-    p += HEAD;
-    if (ks >= 0) {
-      const rb = t.rowBytes(s);
-      p = putBytes(u8, p, rb, ks, kl);
-      if (kind === STRING) p = putBytes(u8, p, rb, t.inlineStart(s), il);
-      this.p = p;
+    // The head, then the row's inline key (and a string's inline value) or a long key's string.
+    if (!this.room(HEAD + 2 + INLINE_MAX)) return this.undo(from);
+    const h = this.p >>> 2;
+    const i32 = this.i32;
+    i32[h] = kind;
+    i32[h + 1] = count;
+    this.f64[(h >>> 1) + 1] = at;
+    i32[h + 4] = idle;
+    i32[h + 5] = freq;
+    const after = t.copyInline(s, this.u8, this.p + HEAD);
+    if (after >= 0) this.p = after;
+    else if (kind === STRING) {
+      // (a string with a long key: RdbWriter's, whatever is staged before it)
+      this.p = this.stage + from;
+      return DECLINED;
     } else {
-      this.p = p;
-      this.put(t.key(s));
+      this.p += HEAD;
+      this.taken[0] = t.key(s);
+      this.nTaken = 1;
+      this.putTaken(false);
     }
     // The elements.
     switch (kind) {
@@ -170,34 +199,53 @@ export class StagedRecords {
       case PACKED: {
         const pv = v as unknown as PackedValue;
         const n = pv.len;
+        this.p = align8(this.p);
         if (!this.room(8 + n)) return this.undo(from);
-        const u8 = this.u8;
-        u32At(u8, this.p, form);
-        u32At(u8, this.p + 4, n);
-        u8.set(pv.buf.subarray(pv.off, pv.off + n), this.p + 8);
-        this.p += 8 + n;
+        const q = this.p;
+        this.i32[q >>> 2] = form;
+        this.i32[(q >>> 2) + 1] = n;
+        this.u8.set(pv.buf.subarray(pv.off, pv.off + n), q + 8);
+        this.p = q + 8 + n;
         break;
       }
       case HASH_LISTPACK:
       case HASH:
-        (v as HashValue).forEach(this.putPair);
+        if (v instanceof JsHash) v.forEachEntry(this.takeEntry);
+        else (v as HashValue).forEach(this.takePair);
+        this.putTaken(false);
         break;
       case SET:
-        (v as SetValue).forEach(this.putOne);
+        if (v instanceof JsSet) v.forEachEntry(this.takeMember);
+        else (v as SetValue).forEach(this.takeOne);
+        this.putTaken(false);
         break;
       case ZSET_LISTPACK:
-      case ZSET_2:
+      case ZSET_2: {
         // ZSET_2 greatest first (loading inserts at the head), as RdbWriter writes it.
-        (v as ZSetValue).rangeByRank(0, count - 1, kind === ZSET_2, this.putScored);
+        const reverse = kind === ZSET_2;
+        const ms = v instanceof JsZSet ? v.smallMembers : null;
+        if (ms !== null) this.putRun(ms, 0, -1, count, (v as JsZSet).smallScores, reverse);
+        else {
+          (v as ZSetValue).rangeByRank(0, count - 1, reverse, this.takeScored);
+          this.putTaken(true);
+        }
         break;
+      }
       default:
-        (v as ListValue).range(0, count - 1, this.putOne);
+        if (v instanceof JsList) {
+          const ring = v.ring;
+          this.putRun(ring, v.ringHead, ring.length - 1, count, null, false);
+        } else {
+          (v as ListValue).range(0, count - 1, this.takeOne);
+          this.putTaken(false);
+        }
     }
     if (this.over) return this.undo(from);
     const i = this.n++;
     this.slots[i] = s;
     this.ats[i] = at;
     this.starts[i] = from;
+    this.p = align8(this.p);
     return STAGED;
   }
 
@@ -236,7 +284,7 @@ export class StagedRecords {
     }
     this.n = 0;
     this.p = this.stage;
-    this.u8 = w.u8;
+    this.views();
   }
 
   /** Drop the record being staged (from offset `from`): FULL with records before it, else DECLINED. */
@@ -269,7 +317,7 @@ export class StagedRecords {
     const q = w.x.alloc(cap) >>> 0;
     if (q === 0) return false;
     w.sync();
-    this.u8 = w.u8;
+    this.views();
     const used = this.stage === 0 ? 0 : this.p - this.stage;
     if (used > 0) this.u8.copy(this.u8, q, this.stage, this.stage + used);
     if (this.stage !== 0) w.x.free(this.stage, this.cap);
@@ -280,53 +328,87 @@ export class StagedRecords {
     return true;
   }
 
-  private put(e: BulkValue): void {
-    const n = e.length;
-    let p = this.p;
-    // (room()'s test inline: this runs once per element, much of it before TurboFan has compiled it)
-    if (p + n + 12 > this.end) {
-      if (!this.room(n + 4)) return;
-      p = this.p;
-    }
-    const u8 = this.u8;
-    u32At(u8, p, n);
-    p += 4;
-    if (typeof e !== 'string') u8.set(e, p);
-    else if (n > SHORT_LATIN1) writeLatin1(u8, p, e);
-    else for (let i = 0; i < n; i++) u8[p + i] = e.charCodeAt(i);
-    this.p = p + n;
+  /** The helper instance's views, current (after a WASM call that may have grown its memory, and sync()). */
+  private views(): void {
+    this.u8 = this.w.u8;
+    this.i32 = this.w.i32;
+    this.f64 = this.w.f64;
   }
 
-  // The visitors, made once (no closure per record).
-  private readonly putOne = (e: BulkValue): void => this.put(e);
-  private readonly putPair = (f: BulkValue, v: BulkValue): void => {
-    this.put(f);
-    this.put(v);
-  };
-  private readonly putScored = (m: BulkValue, score: number): void => {
-    this.put(m);
-    if (this.over) return;
-    // room() left 8 bytes past the member for its score.
-    const p = this.p;
-    this.u8.writeDoubleLE(score, p);
-    this.p = p + 8;
-  };
-}
+  /**
+   * Stage n strings a[(head + j) & mask] (mask -1: a[head + j]) for j = 0..n-1 (n-1..0 when
+   * `reverse`), then, with `scores`, their scores scores[(head + j) & mask] in the same order,
+   * 8-aligned after them. One loop for all of a record's elements with the string copy inline:
+   * the first SAVE runs it before TurboFan has compiled it, where a call costs most.
+   */
+  private putRun(a: readonly (BulkValue | undefined)[], head: number, mask: number, n: number, scores: readonly number[] | null, reverse: boolean): void {
+    let p = this.p;
+    let u8 = this.u8;
+    let end = this.end;
+    for (let i = 0; i < n; i++) {
+      const e = a[(head + (reverse ? n - 1 - i : i)) & mask] as BulkValue;
+      const l = e.length;
+      if (p + l + 13 > end) {
+        // (room() keeps 8 more bytes: a score's, unused here)
+        this.p = p;
+        if (!this.room(l + 5)) return;
+        p = this.p;
+        u8 = this.u8;
+        end = this.end;
+      }
+      if (l < LEN_LONG) u8[p++] = l;
+      else {
+        u8[p] = LEN_LONG;
+        u8[p + 1] = l;
+        u8[p + 2] = l >>> 8;
+        u8[p + 3] = l >>> 16;
+        u8[p + 4] = l >>> 24;
+        p += 5;
+      }
+      if (typeof e !== 'string') u8.set(e, p);
+      else if (l > SHORT_LATIN1) writeLatin1(u8, p, e);
+      else for (let k = 0; k < l; k++) u8[p + k] = e.charCodeAt(k);
+      p += l;
+    }
+    this.p = p;
+    if (scores === null) return;
+    this.p = align8(p);
+    if (!this.room(8 * n)) return;
+    const f64 = this.f64;
+    const q = this.p >>> 3;
+    for (let i = 0; i < n; i++) f64[q + i] = scores[(head + (reverse ? n - 1 - i : i)) & mask];
+    this.p += 8 * n;
+  }
 
-/** v's low 32 bits, little-endian, at u8[p] (an i32 as its two's complement). */
-function u32At(u8: Buffer, p: number, v: number): void {
-  u8[p] = v;
-  u8[p + 1] = v >>> 8;
-  u8[p + 2] = v >>> 16;
-  u8[p + 3] = v >>> 24;
-}
+  /** putRun over what the visitors took (with their scores when `scored`); the taken strings are let go. */
+  private putTaken(scored: boolean): void {
+    const n = this.nTaken;
+    this.putRun(this.taken, 0, -1, n, scored ? this.takenScores : null, false);
+    const taken = this.taken;
+    for (let i = 0; i < n; i++) taken[i] = '';
+    this.nTaken = 0;
+  }
 
-/** [u32 length][src[from, from + n)] at u8[p]; returns the position after it. */
-function putBytes(u8: Buffer, p: number, src: Uint8Array, from: number, n: number): number {
-  u32At(u8, p, n);
-  p += 4;
-  for (let i = 0; i < n; i++) u8[p + i] = src[from + i];
-  return p + n;
+  // The visitors, made once (no closure per record); they only store (putTaken copies).
+  private readonly takeOne = (e: BulkValue): void => {
+    this.taken[this.nTaken++] = e;
+  };
+  private readonly takePair = (f: BulkValue, v: BulkValue): void => {
+    this.taken[this.nTaken++] = f;
+    this.taken[this.nTaken++] = v;
+  };
+  /** Map#forEach's order: the value first. */
+  private readonly takeEntry = (v: BulkValue, f: BulkValue): void => {
+    this.taken[this.nTaken++] = f;
+    this.taken[this.nTaken++] = v;
+  };
+  private readonly takeMember = (_: unknown, m: BulkValue): void => {
+    this.taken[this.nTaken++] = m;
+  };
+  private readonly takeScored = (m: BulkValue, score: number): void => {
+    this.takenScores[this.nTaken] = score;
+    this.taken[this.nTaken++] = m;
+  };
 }
 
 /** Tests turn the WASM records off to check RdbWriter's own path too. */
