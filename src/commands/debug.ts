@@ -14,6 +14,7 @@ import { debugHtstats } from './debug-htstats';
 import { describeLoadError, loadRdbFile, saveRdb } from '../persistence/rdb';
 import { datasetDigest, valueDigest } from '../persistence/digest';
 import { scriptingOf } from '../scripting/engine';
+import { preventPropagation } from '../server/propagate';
 import type { Server } from '../server/server';
 import { latin1 } from '../util/number';
 
@@ -199,7 +200,9 @@ function debugLoadAof(c: Client): void {
     s.logger.warn((e as Error).message);
     fail('ERR Error trying to load the AOF, check server logs.');
   } finally {
+    // (Redis: "server.dirty = 0; Prevent AOF / replication": the reset must not read as a write.)
     s.stats.dirty = 0;
+    preventPropagation(c);
   }
   s.logger.warn('Append Only File loaded by DEBUG LOADAOF');
   c.reply.ok();

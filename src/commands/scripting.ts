@@ -95,6 +95,8 @@ function functionLoad(c: Client, argv: Buffer[]): void {
   if (i >= argv.length) fail('ERR Function code is missing');
   const r = scriptingOf(c.server).loadLibrary(argv[i], replace);
   if ('error' in r) fail(r.error);
+  // (server.dirty++: the library reaches the AOF and counts as a change for save points.)
+  c.server.dirty(1);
   c.reply.bulk(r.name);
 }
 
@@ -140,6 +142,7 @@ function functionList(c: Client, argv: Buffer[]): void {
 
 function functionDelete(c: Client, argv: Buffer[]): void {
   if (!scriptingOf(c.server).deleteLibrary(argv[2].latin1Slice(0, argv[2].length))) fail('ERR Library not found');
+  c.server.dirty(1);
   c.reply.ok();
 }
 
@@ -147,6 +150,7 @@ function functionFlush(c: Client, argv: Buffer[]): void {
   if (argv.length > 3) subcommandSyntaxError(argv);
   flushMode(argv, 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
   scriptingOf(c.server).flushFunctions();
+  c.server.dirty(1);
   c.reply.ok();
 }
 
@@ -167,6 +171,7 @@ function functionRestore(c: Client, argv: Buffer[]): void {
   if (typeof codes === 'string') fail(codes);
   const err = scriptingOf(c.server).restoreFunctions(codes, policy);
   if (err) fail(err);
+  c.server.dirty(1);
   c.reply.ok();
 }
 
