@@ -49,6 +49,9 @@ const UNITS: { unit: string; skip?: string[] }[] = [
   { unit: 'unit/lazyfree' },
   { unit: 'unit/other' },
   { unit: 'unit/introspection-2' },
+  { unit: 'unit/slowlog' },
+  { unit: 'unit/type/stream-cgroups' },
+  { unit: 'unit/functions' },
   // These attach to the replication stream (SYNC) without the needs:repl tag.
   { unit: 'unit/expire', skip: ['Lazy-expire should not be wrapped in MULTI/EXEC'] },
 ];

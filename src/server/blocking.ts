@@ -11,7 +11,7 @@ import type { BulkValue } from '../engine/types';
 import { Client, ClientFlag } from './client';
 import type { Server } from './server';
 import { latin1 } from '../util/number';
-import { setImmediate, setTimeout, clearTimeout } from '../util/real-timers';
+import { setImmediate, setTimeout, clearTimeout, performance } from '../util/real-timers';
 
 export interface BlockSpec {
   /** Keys to wait on (in the client's current db). */
@@ -154,13 +154,18 @@ export class Blocking {
           if (!entry) continue;
           if (!mayHoldData && !(entry.spec.wakeOnDelete && (entry.spec.replaced?.(key) ?? true))) continue;
           let served: boolean;
+          const errorsBefore = this.server.stats.totalErrorReplies;
+          const t0 = performance.now();
           this.server.dispatcher.execDepth++;
           try {
             served = entry.spec.tryServe(key);
           } finally {
             this.server.dispatcher.execDepth--;
           }
-          if (served) this.unblock(c, true);
+          if (served) {
+            this.server.dispatcher.statsOnUnblock(c, Math.floor((performance.now() - t0) * 1000), this.server.stats.totalErrorReplies !== errorsBefore);
+            this.unblock(c, true);
+          }
         }
       }
     }
@@ -214,6 +219,8 @@ export class Blocking {
     if (withError) c.writer.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
     else entry.spec.onTimeout();
     this.unblock(c, true);
+    // (Redis 7.0 books CLIENT UNBLOCK as a failed call of the blocked command, with or without ERROR.)
+    this.server.dispatcher.statsOnUnblock(c, 0, true);
     return true;
   }
 

@@ -67,6 +67,8 @@ export class Client {
   lastCmd: Command | null = null;
   /** Command boundaries left before this client tries the fast lane again (lane.ts). */
   laneBackoff = 0;
+  /** The blocked command's own duration (µs, Redis's c->duration), booked when it is served. */
+  blockedUsec = 0;
   argv: Buffer[] = [];
   /** What the current command propagates instead of argv (propagate.ts propagateAs), or null. */
   propagateArgv: Arg[] | null = null;

@@ -438,16 +438,40 @@ export class Dispatcher {
     if (outer) this.lastCallEnd = end;
     const usec = Math.floor((end - start) * 1000);
     cmd.stats.calls++;
-    cmd.stats.usec += usec;
     if (stats.totalErrorReplies !== errorsBefore) cmd.stats.failedCalls++;
-    server.latency.afterCall(cmd, usec, (c.flags & ClientFlag.BLOCKED) !== 0);
     stats.commandsProcessed++;
-    if (!cmd.has(CmdFlag.SKIP_SLOWLOG) && server.slowlog.wants(usec)) server.slowlog.add(c, argv ?? this.fastArgv(c), usec);
+    if ((c.flags & ClientFlag.BLOCKED) !== 0) {
+      // Its time, histogram and SLOWLOG entry wait until it is served (statsOnUnblock).
+      c.blockedUsec = usec;
+    } else {
+      cmd.stats.usec += usec;
+      server.latency.afterCall(cmd, usec, false);
+      if (!cmd.has(CmdFlag.SKIP_SLOWLOG) && server.slowlog.wants(usec)) server.slowlog.add(c, argv ?? this.fastArgv(c), usec);
+    }
     c.lastCmd = cmd;
     if (outer) {
       if (server.tracking.active) server.tracking.afterCommand(c);
       this.outerClient = null;
     }
+  }
+
+  /**
+   * updateStatsOnUnblock: a blocked command was served (or CLIENT UNBLOCK ended it) after
+   * `replyUsec` of work: its whole duration goes to commandstats, the latency histogram and
+   * SLOWLOG (under its own argv, as it was sent), an error to failed_calls, the serving time to
+   * the `command-unblocking` latency event. (A timeout books nothing more, as in Redis 7.0.)
+   */
+  statsOnUnblock(c: Client, replyUsec: number, hadErrors: boolean): void {
+    const cmd = c.lastCmd;
+    if (cmd === null) return;
+    const server = this.server;
+    const total = c.blockedUsec + replyUsec;
+    c.blockedUsec = 0;
+    cmd.stats.usec += total;
+    if (hadErrors) cmd.stats.failedCalls++;
+    server.latency.afterCall(cmd, total, true);
+    if (!cmd.has(CmdFlag.SKIP_SLOWLOG) && server.slowlog.wants(total)) server.slowlog.add(c, c.argv, total);
+    server.latency.addSampleIfNeeded('command-unblocking', Math.floor(replyUsec / 1000));
   }
 
   /** Work deferred to the end of the outermost command: wake blocked clients. */
