@@ -63,7 +63,12 @@ function quicklistFigures(c: Client, payload: Buffer): { nodes: number; size: nu
   return { nodes, size };
 }
 
+/** DEBUG OBJECT looks the key up with dictFind, as Redis: one past its TTL and not reclaimed yet is described. */
 function debugObject(c: Client, key: Buffer): void {
+  c.reply.simple(c.server.asIs(() => describeObject(c, key)));
+}
+
+function describeObject(c: Client, key: Buffer): string {
   const v = lookupNoTouch(c, key);
   const info = c.db.info(key)!;
   const s = c.server;
@@ -83,7 +88,7 @@ function debugObject(c: Client, key: Buffer): void {
     const { nodes, size } = quicklistFigures(c, payload);
     extra = ` ql_nodes:${nodes} ql_avg_node:${(nodes ? len / nodes : 0).toFixed(2)} ql_listpack_max:${s.config.int('list-max-listpack-size')} ql_compressed:0 ql_uncompressed_size:${size}`;
   }
-  c.reply.simple(`Value at:${identifier(c.dbIndex, key)} refcount:${refcount} encoding:${enc} serializedlength:${payload.length - 11} lru:${lruField} lru_seconds_idle:${idle}${extra}`);
+  return `Value at:${identifier(c.dbIndex, key)} refcount:${refcount} encoding:${enc} serializedlength:${payload.length - 11} lru:${lruField} lru_seconds_idle:${idle}${extra}`;
 }
 
 /** DEBUG LISTPACK: the listpack's entries to the log (Redis prints lpRepr on stdout). */

@@ -285,7 +285,7 @@ export class Server {
    * Runs `f` with expiry paused (Engine.setExpiryPaused), so that it sees keys as they are and
    * reclaims none. While loading, expiry is paused already and must stay so.
    */
-  private asIs<T>(f: () => T): T {
+  asIs<T>(f: () => T): T {
     if (this.loading) return f();
     this.engine.setExpiryPaused(true);
     try {
