@@ -109,6 +109,8 @@ export interface LuaExports {
   lua_next(L: number, i: number): number;
   lua_concat(L: number, n: number): void;
   lua_sethook(L: number, fn: number, mask: number, count: number): void;
+  lua_getstack(L: number, level: number, ar: number): number;
+  lua_getinfo(L: number, what: number, ar: number): number;
   luaL_loadbufferx(L: number, buf: number, len: number, name: number, mode: number): number;
   luaL_ref(L: number, t: number): number;
   luaL_unref(L: number, t: number, ref: number): void;
