@@ -348,9 +348,40 @@ export function patchForPrep51(bin: Buffer): Buffer {
   return out;
 }
 
+/**
+ * Lua 5.1 reads a numeric string as a C string: luaO_str2d stops at the first NUL, so `'5\0x'` is 5
+ * wherever a string is taken as a number (`math.floor('5\0')` is 5, `string.sub('hello', '2\0')`
+ * "ello"). 5.4's l_strton (inlined in luaV_tonumber_, lua_tointegerx and five times in
+ * luaV_execute's `for` preparation) accepts the string only when luaO_str2num consumed all of it:
+ * `luaO_str2num(s, &v) == tsslen(ts) + 1`, where luaO_str2num also stops at a NUL and returns the
+ * bytes read + 1, or 0 for no number. At each site the comparison (`i32.const 1; i32.add; i32.ne`
+ * after the block that loads the length) becomes `drop; i32.eqz`: the conversion fails only when
+ * no number was read, as in 5.1. (lua_stringtonumber, used by 5.4's tonumber and the lexer, is not
+ * changed; tonumber is the prelude's.) The sites differ only in their locals.
+ * 5.1's strtod also reads `inf` and `nan` (`math.floor('inf')` is inf on Redis); 5.4's l_str2d
+ * refuses a string containing `n` or `N`, found with `strpbrk(s, ".xXnN")`: that constant (unique in
+ * the data segment, used only there) loses its `nN`, so such a string goes to strtod as any other
+ * (the lexer never hands one over: a numeral starts with a digit or a dot, and a letter after it
+ * is refused by the lexer itself).
+ */
+export function patchStrToNumber51(bin: Buffer): Buffer {
+  const out = Buffer.from(bin);
+  replaceExact(out, '2e78586e4e00', '2e7858000000', 1, 'l_str2d ".xXnN"'); // ".xXnN\0" -> ".xX\0\0\0"
+  // call luaO_str2num; block (result i32); local.get s; i32.load; local.tee t; (t->shrlen if short, else t->u.lnglen); end; i32.const 1; i32.add; i32.ne
+  const site = (s: string, t: string) => `10ac03 027f 20${s} 280200 22${t} 2d0004 4104 46 0440 20${t} 2d0007 0c01 0b 20${t} 28020c 0b`;
+  for (const [s, t, count, what] of [
+    ['01', '01', 1, 'lua_tointegerx'], ['00', '00', 1, 'luaV_tonumber_'], ['02', '05', 1, 'luaV_execute'],
+    ['02', '08', 2, 'luaV_execute'], ['08', '05', 1, 'luaV_execute'], ['09', '05', 1, 'luaV_execute'],
+  ] as const) {
+    replaceExact(out, `${site(s, t)} 4101 6a 47`, `${site(s, t)} 1a 45`, count, `l_strton in ${what}`);
+  }
+  return out;
+}
+
 /** The byte patches applied to glue.wasm when it is compiled, in order. */
 const VM_PATCHES: ((bin: Buffer) => Buffer)[] = [
   patchNumberFormat, patchHashSeed, patchRehashOrder, patchNumberHash, patchLength51, patchNewKeyNil, patchMod51, patchForPrep51,
+  patchStrToNumber51,
 ];
 
 let shared: LuaWasm | null = null;

@@ -434,6 +434,8 @@ end
 -- then kept within +-2^31, where positions beyond any string's length act alike: 5.4's size_t is
 -- 32 bits in wasm32, so 2^32 + 2 would be position 2)
 local function I64(v)
+  -- (a numeric string as 5.1's lua_tointeger reads it, through a double)
+  if v ~= nil and math_type(v) == nil then v = num51(v) or v end
   if math_type(v) == 'float' then
     v = lld(v)
     if v >= 0x80000000 then return 0x7FFFFFFF end
@@ -441,8 +443,13 @@ local function I64(v)
   end
   return v
 end
--- a position argument 5.4 cannot take as it is (not integral, or past 32 bits)
-local function odd(i) return math_type(i) == 'float' and (i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31) end
+-- a position argument 5.4 cannot take as it is (not integral, or past 32 bits, or a string, which
+-- I64 reads as 5.1 does: '2.5' is 2)
+local function odd(i)
+  local mt = math_type(i)
+  if mt == 'float' then return i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31 end
+  return mt == nil and i ~= nil
+end
 -- (the others: luaL_checkint, an int: each wrapper converts a float that is not integral or lies
 -- outside the int range, where 5.1's (int) keeps the low 32 bits: select(2^32 + 2, ...) is select(2, ...))
 local function I(v)
@@ -489,8 +496,10 @@ do
     local s, i, j = ...
     if SMALLINT[i] and (j == nil or SMALLINT[j]) then return sub(...) end
     -- (odd(i) or odd(j), written out: two Lua calls fewer on every string.sub)
-    if (math_type(i) == 'float' and (i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31))
-      or (math_type(j) == 'float' and (j % 1 ~= 0 or j >= 0x1p31 or j < -0x1p31)) then return sub(s, I64(i), I64(j)) end
+    local mi, mj = math_type(i), math_type(j)
+    if (mi == 'float' and (i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31))
+      or (mj == 'float' and (j % 1 ~= 0 or j >= 0x1p31 or j < -0x1p31))
+      or (mi == nil and i ~= nil) or (mj == nil and j ~= nil) then return sub(s, I64(i), I64(j)) end
     return sub(...)
   end
   stringlib.rep = function(...)
@@ -897,8 +906,8 @@ end
 -- A number, or a string as 5.1's arithmetic reads it, as a double; else nil.
 num51 = function(v)
   local n = tonumber(v)
-  if n and n ~= 0 then return n + 0.0 end
-  if n then
+  if n and n ~= 0 and n == n then return n + 0.0 end
+  if n == 0 then
     -- (a zero keeps its sign, which x + 0.0 would drop: -0.0 as it is, and '-0' or '-0x0', which
     -- 5.4 reads as the integer 0, as 5.1's strtod reads it)
     if math_type(n) == 'float' then return n end
@@ -909,8 +918,10 @@ num51 = function(v)
     -- (luaO_str2d reads a C string: '5\0x' is 5)
     local z = string.find(v, '\0', 1, true)
     if z then return num51(string.sub(v, 1, z - 1)) end
-    return strtod_special(v)
+    -- (a NaN's sign as glibc's strtod gives it: musl's, behind 5.4's tonumber, drops it)
+    return strtod_special(v) or n
   end
+  return n
 end
 local RG = {}
 local ENV_MT = {__index = RG, __newindex = N.readonly}
@@ -1187,11 +1198,12 @@ RG.tonumber = function(...)
     if n == 0 and type(v) == 'string' and (base == nil or base == 10) and string_find0(v, '-', 1, true) then return -0.0 end
     return n + 0.0
   end
-  if n == nil and type(v) == 'string' then
+  if (n == nil or n ~= n) and type(v) == 'string' then
     -- (5.1 reads the string as a C string: '5\0x' is 5)
     local z = string_find0(v, '\0', 1, true)
     if z then return RG.tonumber(string_sub0(v, 1, z - 1), base) end
-    if base == nil or base == 10 then return strtod_special(v) end
+    -- (a NaN's sign as glibc's strtod gives it: musl's, behind 5.4's tonumber, drops it)
+    if base == nil or base == 10 then return strtod_special(v) or n end
   end
   return n
 end
@@ -1290,15 +1302,16 @@ do
     end
     return h
   end
-  -- (first the common case: both operands read by tonumber, neither a zero (num51 keeps a zero's
-  -- sign); num51 is the same reading with 5.1's extras, two Lua calls more)
-  smt.__add = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) + (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x + y end local h = tm(a, b, '__add') if h then return h(a, b) end aerr(a, b) end
-  smt.__sub = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) - (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x - y end local h = tm(a, b, '__sub') if h then return h(a, b) end aerr(a, b) end
-  smt.__mul = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) * (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x * y end local h = tm(a, b, '__mul') if h then return h(a, b) end aerr(a, b) end
-  smt.__div = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) / (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x / y end local h = tm(a, b, '__div') if h then return h(a, b) end aerr(a, b) end
-  smt.__mod = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) % (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x % y end local h = tm(a, b, '__mod') if h then return h(a, b) end aerr(a, b) end
-  smt.__pow = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) ^ (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x ^ y end local h = tm(a, b, '__pow') if h then return h(a, b) end aerr(a, b) end
-  smt.__unm = function(a) local x = tonumber(a) if x and x ~= 0 then return -(x + 0.0) end x = num51(a) if x then return -x end aerr(a, a) end
+  -- (first the common case: both operands read by tonumber, neither a zero, a result that is not
+  -- NaN (num51 keeps a zero's sign, and a NaN's as glibc reads '-nan'); num51 is the same reading
+  -- with 5.1's extras, two Lua calls more)
+  smt.__add = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then local r = (x + 0.0) + (y + 0.0) if r == r then return r end end x, y = num51(a), num51(b) if x and y then return x + y end local h = tm(a, b, '__add') if h then return h(a, b) end aerr(a, b) end
+  smt.__sub = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then local r = (x + 0.0) - (y + 0.0) if r == r then return r end end x, y = num51(a), num51(b) if x and y then return x - y end local h = tm(a, b, '__sub') if h then return h(a, b) end aerr(a, b) end
+  smt.__mul = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then local r = (x + 0.0) * (y + 0.0) if r == r then return r end end x, y = num51(a), num51(b) if x and y then return x * y end local h = tm(a, b, '__mul') if h then return h(a, b) end aerr(a, b) end
+  smt.__div = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then local r = (x + 0.0) / (y + 0.0) if r == r then return r end end x, y = num51(a), num51(b) if x and y then return x / y end local h = tm(a, b, '__div') if h then return h(a, b) end aerr(a, b) end
+  smt.__mod = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then local r = (x + 0.0) % (y + 0.0) if r == r then return r end end x, y = num51(a), num51(b) if x and y then return x % y end local h = tm(a, b, '__mod') if h then return h(a, b) end aerr(a, b) end
+  smt.__pow = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then local r = (x + 0.0) ^ (y + 0.0) if r == r then return r end end x, y = num51(a), num51(b) if x and y then return x ^ y end local h = tm(a, b, '__pow') if h then return h(a, b) end aerr(a, b) end
+  smt.__unm = function(a) local x = tonumber(a) if x and x ~= 0 and x == x then return -(x + 0.0) end x = num51(a) if x then return -x end aerr(a, a) end
 end
 smt.__metatable = ro(copy(smt))
 
