@@ -1648,6 +1648,13 @@ const CORPUS: string[] = [
   "return {pcall(function() return rawset(1, 2, 3) end)}",
   "return {pcall(function() return rawset('%', 1) end)}",
   "return {pcall(function() return rawset(true) end)}",
+  // a table constructor's array part as 5.1 sizes it (luaO_int2fb: 17 items make 18 slots), which decides # once holes are made
+  "local t = {1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17} t[17]=nil t[9]=nil return #t",
+  "local r = {} for _, n in ipairs({0, 1, 15, 16, 17, 18, 19, 31, 33, 47, 63, 65, 100, 127, 129, 250, 255, 256, 257, 300, 511, 513, 1000, 1025, 5000}) do local t = loadstring('return {' .. string.rep('1,', n) .. '}')() t[n] = nil local h = math.floor(n / 2) t[h] = nil r[#r + 1] = n .. ':' .. #t end return table.concat(r, ' ')",
+  "local r = {} for _, n in ipairs({17, 33, 100, 300}) do local t = loadstring('return {' .. string.rep('1,', n) .. '}')() for i = n + 1, n + 40 do t[i] = 1 end t[n + 40] = nil for i = 1, n + 39 do if i % 3 == 0 then t[i] = nil end end r[#r + 1] = #t end return r",
+  "local t = {a = 1, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17, b = 2} t[17] = nil t[3] = nil return #t",
+  "local function f() return 1, 2, 3 end local t = {1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16, f()} t[18] = nil t[10] = nil return #t",
+  "local t = {1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17} t.x = 1 t.y = 2 t[18] = 5 t.z = 3 local k = {} for kk in pairs(t) do k[#k+1] = tostring(kk) end return table.concat(k, ' ')",
   // numeric strings given to C library functions read as 5.1's luaO_str2d: up to a NUL, 'inf'/'nan' too, non-integral ones truncated where an int is taken
   "return {math.floor('5\\0'), string.sub('hello', '2\\0'), math.floor('5\\0x'), math.ceil('2.5\\0'), math.abs('-3\\0'), math.sqrt('16\\0 '), string.rep('ab', '3\\0'), string.byte('abc', '2\\0'), string.char('65\\0'), string.format('%5.1f', '2.25\\0z')}",
   "return {pcall(math.floor, '\\0')}",

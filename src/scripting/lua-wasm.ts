@@ -378,10 +378,130 @@ export function patchStrToNumber51(bin: Buffer): Buffer {
   return out;
 }
 
+/** An unsigned LEB128 number of a wasm binary at `at`: [value, offset after it]. */
+function readU32(bin: Buffer, at: number): [number, number] {
+  let v = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = bin[at++];
+    v += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) return [v, at];
+  }
+}
+function u32Leb(v: number): Buffer {
+  const out: number[] = [];
+  do {
+    const b = v % 128;
+    v = Math.floor(v / 128);
+    out.push(v > 0 ? b | 0x80 : b);
+  } while (v > 0);
+  return Buffer.from(out);
+}
+
+/**
+ * Appends a function to a wasm module: its type (an existing one, found by its parameter and
+ * result value types, e.g. [0x7f] for i32), its body's code in hex (no locals; ends with `0b`).
+ * The function section and the code section each get one entry at their end, so no existing
+ * function changes its index. Returns the module and the new function's index (imported functions
+ * come first in the index space).
+ */
+function appendFunction(bin: Buffer, params: number[], results: number[], code: string): { bin: Buffer; index: number } {
+  const sections: { id: number; body: Buffer }[] = [];
+  for (let at = 8; at < bin.length;) {
+    const id = bin[at];
+    const [size, p] = readU32(bin, at + 1);
+    sections.push({ id, body: bin.subarray(p, p + size) });
+    at = p + size;
+  }
+  const section = (id: number) => {
+    const s = sections.find((x) => x.id === id);
+    if (!s) throw new Error(`Lua wasm: section ${id} not found`);
+    return s;
+  };
+  // the type's index
+  const types = section(1).body;
+  let [count, at] = readU32(types, 0);
+  let typeIndex = -1;
+  for (let i = 0; i < count; i++) {
+    const [np, pAt] = readU32(types, at + 1); // (0x60 first)
+    const ps = [...types.subarray(pAt, pAt + np)];
+    const [nr, rAt] = readU32(types, pAt + np);
+    const rs = [...types.subarray(rAt, rAt + nr)];
+    if (typeIndex < 0 && ps.join() === params.join() && rs.join() === results.join()) typeIndex = i;
+    at = rAt + nr;
+  }
+  if (typeIndex < 0) throw new Error('Lua wasm: no such function type');
+  // imported functions (kind 0) come before the module's own in the index space
+  const imports = section(2).body;
+  [count, at] = readU32(imports, 0);
+  let importedFunctions = 0;
+  for (let i = 0; i < count; i++) {
+    for (let name = 0; name < 2; name++) {
+      const [n, p] = readU32(imports, at);
+      at = p + n;
+    }
+    const kind = imports[at++];
+    if (kind === 0) {
+      importedFunctions++;
+      at = readU32(imports, at)[1];
+    } else if (kind === 1 || kind === 2) {
+      if (kind === 1) at++; // reftype
+      const flags = imports[at++];
+      at = readU32(imports, at)[1];
+      if (flags & 1) at = readU32(imports, at)[1];
+    } else {
+      at += 2; // global: valtype, mutability
+    }
+  }
+  const funcs = section(3);
+  const [nFuncs, fAt] = readU32(funcs.body, 0);
+  funcs.body = Buffer.concat([u32Leb(nFuncs + 1), funcs.body.subarray(fAt), u32Leb(typeIndex)]);
+  const codes = section(10);
+  const [nCodes, cAt] = readU32(codes.body, 0);
+  const body = Buffer.concat([Buffer.from([0]), Buffer.from(code.replace(/\s+/g, ''), 'hex')]);
+  codes.body = Buffer.concat([u32Leb(nCodes + 1), codes.body.subarray(cAt), u32Leb(body.length), body]);
+  const out = [bin.subarray(0, 8)];
+  for (const s of sections) out.push(Buffer.from([s.id]), u32Leb(s.body.length), s.body);
+  return { bin: Buffer.concat(out), index: importedFunctions + nFuncs };
+}
+
+/**
+ * Lua 5.1's array part for a table constructor: 5.1 stores the constructor's count of array items
+ * in OP_NEWTABLE as a "floating point byte" (luaO_int2fb: 4 significant bits, rounded up), so a
+ * constructor of more than 15 items gets more slots than items (17 make 18, 31 make 32), where 5.4
+ * stores the exact count. The slots decide `#t` once holes are made: `local t = {1, ..., 17}
+ * t[17] = nil t[9] = nil return #t` is 8 on Redis (18 slots, slot 18 empty: binary search), 16 in
+ * 5.4 (17 slots, t[17] nil ends it). The end of 5.4's parser `constructor`, where
+ * luaK_settablesize is inlined (the instruction's address in local 5 as `pc`, ra in local 1, the
+ * count in local 0, the hash size's field `rb << 16` in local 4), becomes a call of an appended
+ * function that rounds the count as luaO_fb2int(luaO_int2fb(n)) does, then writes both
+ * instructions as luaK_settablesize: `ceil(n / 2^e) * 2^e` with e = max(0, bits(n) - 4),
+ * computed as `((n - 1) | (0x0FFFFFFF >> clz(n))) + 1` (0 stays 0: the shift count 32 is taken
+ * mod 32). The hash size is unchanged (5.1 rounds it to a power of 2 too). Compile time only.
+ */
+export function patchTableConstructor51(bin: Buffer): Buffer {
+  const { bin: out, index } = appendFunction(bin, [0x7f, 0x7f, 0x7f, 0x7f], [], [
+    // n = ((n - 1) | (0x0FFFFFFF >>> clz(n))) + 1
+    '2002 4101 6b 41ffffffff00 2002 67 76 72 4101 6a 2102',
+    // p[1] = OP_EXTRAARG (82) | (n / 256) << 7
+    '2000 2002 4108 76 4107 74 41d200 72 360204',
+    // p[0] = OP_NEWTABLE (19) | ra << 7 | k (n > 255) << 15 | rb << 16 | (n % 256) << 24
+    '2000 2001 4107 74 2002 4118 74 72 2002 41ff01 4a 410f 74 72 2003 72 4113 72 360200',
+    '0b',
+  ].join(''));
+  replaceExact(out,
+    // local.get 5; i32.const 2; i32.shl; i32.add; local.tee 5; (the two stores of luaK_settablesize)
+    '2005 4102 74 6a 2205 2000 418002 6d 4107 74 41d200 72 360204' +
+    ' 2005 2001 4107 74 2000 4118 74 72 2000 41ff01 4a 410f 74 72 2004 72 4113 72 360200',
+    // local.get 5; i32.const 2; i32.shl; i32.add; local.get 1; local.get 0; local.get 4; call
+    `2005 4102 74 6a 2001 2000 2004 10${u32Leb(index).toString('hex')}`,
+    1, 'constructor luaK_settablesize');
+  return out;
+}
+
 /** The byte patches applied to glue.wasm when it is compiled, in order. */
 const VM_PATCHES: ((bin: Buffer) => Buffer)[] = [
   patchNumberFormat, patchHashSeed, patchRehashOrder, patchNumberHash, patchLength51, patchNewKeyNil, patchMod51, patchForPrep51,
-  patchStrToNumber51,
+  patchStrToNumber51, patchTableConstructor51,
 ];
 
 let shared: LuaWasm | null = null;
