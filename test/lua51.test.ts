@@ -1648,6 +1648,13 @@ const CORPUS: string[] = [
   "return {pcall(function() return rawset(1, 2, 3) end)}",
   "return {pcall(function() return rawset('%', 1) end)}",
   "return {pcall(function() return rawset(true) end)}",
+  // collectgarbage('step') as 5.1's lua_gc(LUA_GCSTEP): one small step for 0 (a cycle is not finished right after a full collection), n + 1 steps for n KB
+  "collectgarbage('collect') local r = {} for i = 1, 10 do r[i] = tostring(collectgarbage('step')) end return table.concat(r, ' ')",
+  "collectgarbage('collect') return {type(collectgarbage('step')), tostring(collectgarbage('step', 0)), tostring(collectgarbage('step', 2.5)), tostring(collectgarbage('step', '1'))}",
+  "collectgarbage('collect') return {collectgarbage('step', 1e9), collectgarbage('step', -1)}",
+  "return {pcall(collectgarbage, 'step', 'x')}",
+  "return {pcall(collectgarbage, 'step', {})}",
+  "return {pcall(function() return collectgarbage('step', true) end)}",
   // a table constructor's array part as 5.1 sizes it (luaO_int2fb: 17 items make 18 slots), which decides # once holes are made
   "local t = {1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17} t[17]=nil t[9]=nil return #t",
   "local r = {} for _, n in ipairs({0, 1, 15, 16, 17, 18, 19, 31, 33, 47, 63, 65, 100, 127, 129, 250, 255, 256, 257, 300, 511, 513, 1000, 1025, 5000}) do local t = loadstring('return {' .. string.rep('1,', n) .. '}')() t[n] = nil local h = math.floor(n / 2) t[h] = nil r[#r + 1] = n .. ':' .. #t end return table.concat(r, ' ')",

@@ -1021,6 +1021,7 @@ RG.assert = function(...)
   if caller and caller.what ~= 'C' then error(m, 2) end
   error(m, 0)
 end
+local gcstep51
 do
   -- 5.1's options only (no 'incremental', 'generational', 'isrunning')
   local collectgarbage = collectgarbage
@@ -1029,7 +1030,33 @@ do
     if o == 'incremental' or o == 'generational' or o == 'isrunning' then
       argerror(2, 1, 'collectgarbage', "invalid option '" .. o .. "'")
     end
+    if o == 'step' then return gcstep51(select(2, ...)) end
     return collectgarbage(...)
+  end
+  -- 5.1's 'step': lua_gc(LUA_GCSTEP, n) sets the threshold n KB under the heap's size (0 if n KB
+  -- is more than the heap, n taken unsigned) and runs luaC_step until the threshold is passed,
+  -- each step doing ~2000 bytes of work: one step for n = 0, about n + 1 steps (at most one per
+  -- KB of heap, plus one) otherwise, stopping early when a cycle ends, which is what it returns.
+  -- 5.4's basic step does (2^stepsize / 16) * stepmul units of work (8 KB: a whole small heap in
+  -- one step, so it returned true every time); during a 5.1 step the step size is 2^4 bytes,
+  -- ~100 units, about 5.1's ~2000 bytes (a table of 5.1 counts its bytes, 5.4 its slots). The
+  -- heap differs from Redis's (more libraries, the prelude), so the step that ends a cycle is not
+  -- the same one: only its order of magnitude is 5.1's.
+  function gcstep51(n)
+    if n == nil then n = 0 else n = checkint(n, 2, 'collectgarbage') end
+    local steps = 1
+    if n ~= 0 then
+      local heap = math_floor(collectgarbage('count'))
+      if n < 0 or n > heap then n = heap end
+      steps = n + 1
+    end
+    collectgarbage('incremental', 0, 0, 4)
+    local ended = false
+    for _ = 1, steps do
+      if collectgarbage('step', 0) then ended = true break end
+    end
+    collectgarbage('incremental', 0, 0, 13) -- (LUAI_GCSTEPSIZE, never changed otherwise)
+    return ended
   end
 end
 -- Levels count the frames 5.1 would have: the prelude's Lua wrappers (pcall's) are not frames of
