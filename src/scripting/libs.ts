@@ -13,7 +13,10 @@
  * would raise from its caller, lvl being the level that blames the library function's caller
  * (2 from the library function itself). Called from C (pcall(f, ...)), 5.1's function has no
  * name there and no position: "bad argument #1 to '?' (...)"; called as a method (s:f()), self
- * is not counted.
+ * is not counted. Called by the script's own code, the function is named as the call names it
+ * (5.1's getfuncname, which 5.4's getinfo 'n' computes alike): `local f = string.rep f()` names
+ * 'f', `t[1]()` '?', a generic for's iterator '(for generator)'; called from the prelude or a
+ * library, or where 5.4 has no name (a tail call, whose caller's frame is gone), `fname`.
  */
 export const LUA_ARGERROR = String.raw`
 local argerror
@@ -22,9 +25,15 @@ do
   argerror = function(lvl, n, fname, extra)
     local caller = getinfo(lvl + 1, 'S')
     if caller and caller.what == 'C' then fname = '?'
-    elseif getinfo(lvl, 'n').namewhat == 'method' then
-      n = n - 1
-      if n == 0 then error(format("calling '%s' on bad self (%s)", fname, extra), lvl + 1) end
+    else
+      local i = getinfo(lvl, 'n')
+      if i.name and caller and caller.source ~= '=redust' and caller.source ~= '=lib' then
+        fname = i.namewhat == 'for iterator' and '(for generator)' or i.name
+      end
+      if i.namewhat == 'method' then
+        n = n - 1
+        if n == 0 then error(format("calling '%s' on bad self (%s)", fname, extra), lvl + 1) end
+      end
     end
     error(format("bad argument #%d to '%s' (%s)", n, fname, extra), lvl + 1)
   end

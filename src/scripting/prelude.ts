@@ -1441,31 +1441,41 @@ end
 -- callee: the frame the user's frame called (a wrapper of this chunk, when the error comes from
 -- one): called as a method (s:sub()), its argument errors do not count self, as 5.4's and 5.1's
 -- luaL_argerror do for a C function called as a method (the wrapper calls it through an upvalue).
--- The user's frame from level lvl up (skipping C, prelude and library frames), and the first Lua
--- frame skipped (the wrapper that called the C function which raised the error, if any).
+-- The user's frame from level lvl up (skipping C, prelude and library frames), the first Lua
+-- frame skipped (the wrapper that called the C function which raised the error, if any) and the
+-- last one (the function the user's frame called).
 local function userframe(lvl)
   local i = dbg_getinfo(lvl, 'Sln')
-  local callee
+  local callee, outer
   while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
     lvl = lvl + 1
-    if callee == nil and i.what ~= 'C' then callee = i end
+    if i.what ~= 'C' then
+      if callee == nil then callee = i end
+      outer = i
+    end
     i = dbg_getinfo(lvl, 'Sln')
   end
-  return i, callee
+  return i, callee, outer
 end
 local function selfarg(n, name, extra)
   n = tonumber(n) - 1
   if n == 0 then return "calling '" .. name .. "' on bad self (" .. extra .. ")" end
   return "bad argument #" .. n .. " to '" .. name .. "' (" .. extra .. ")"
 end
-local function userpos_method(err, i, callee)
+local function userpos_method(err, i, callee, outer)
   -- (a wrapper called from C: 5.1's C function, called from C, has no position either)
   -- (The prelude's wrappers, and the libraries' Lua functions: '=lib'.)
   local wrapper = callee and (callee.source == '=redust' or callee.source == '=lib')
   err = userpos(err, not (wrapper and callee.namewhat == '') and i or nil)
   if wrapper then
+    -- (called by the script's own code: named as the call names it, as 5.1's getfuncname does:
+    -- local f = string.rep f() is 'f', t[1]() '?', a generic for's iterator '(for generator)')
+    local name = callee == outer and callee.name
+    if name and callee.namewhat == 'for iterator' then name = '(for generator)' end
     if callee.namewhat == 'method' then
-      err = string_gsub(err, "bad argument #(%d+) to '([%w_]+)' %((.*)%)$", selfarg, 1)
+      err = string_gsub(err, "bad argument #(%d+) to '([%w_]+)' %((.*)%)$", function(n, fname, extra) return selfarg(n, name or fname, extra) end, 1)
+    elseif name and callee.namewhat ~= '' then
+      err = string_gsub(err, "bad argument #(%d+) to '[%w_]+'", function(n) return "bad argument #" .. n .. " to '" .. name .. "'" end, 1)
     elseif callee.namewhat == '' then
       -- called from C (pcall(string.rep)): 5.1's C function has no name there
       err = string_gsub(err, "bad argument #(%d+) to '[%w_]+'", "bad argument #%1 to '?'", 1)
@@ -1477,10 +1487,10 @@ load_strmsg = function(e)
   if type(e) == 'string' then e = fixmsg(userpos_method(e, userframe(4))) end
   return e
 end
-local function errh(err, frame, callee)
+local function errh(err, frame, callee, outer)
   local i = frame
-  if not i then i, callee = userframe(3) end
-  if type(err) == 'string' then err = fixmsg(userpos_method(err, i, callee)) end
+  if not i then i, callee, outer = userframe(3) end
+  if type(err) == 'string' then err = fixmsg(userpos_method(err, i, callee, outer)) end
   if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring51(err)} end
   if i then
     err.source = i.source

@@ -1279,13 +1279,16 @@ local getinfo, errh = ...
 return function(co, err)
   local lvl = 0
   local i = getinfo(co, lvl, 'Sln')
-  local callee
+  local callee, outer
   while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
     lvl = lvl + 1
-    if callee == nil and i.what ~= 'C' then callee = i end
+    if i.what ~= 'C' then
+      if callee == nil then callee = i end
+      outer = i
+    end
     i = getinfo(co, lvl, 'Sln')
   end
-  return errh(err, i, callee)
+  return errh(err, i, callee, outer)
 end
 `;
 
