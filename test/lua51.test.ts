@@ -1895,6 +1895,15 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  diffTest(t, 'recursion overflows at 5.1\'s depth (16384 calls in a fresh state, 20000 after an overflow)', async ({ d }) => {
+    const rec = (n: number, pcall: boolean) => ['EVAL', `local function f(n) if n == 0 then return 0 end return 1 + f(n - 1) end ${pcall ? `return {pcall(f, ${n})}` : `return f(${n})`}`, '0'];
+    // (SCRIPT FLUSH makes a fresh Lua state on Redis: its limit is 16384 calls until an overflow)
+    for (const [n, pcall] of [[16382, false], [16383, false], [16380, true], [16381, true]] as const) {
+      await d.all([['SCRIPT', 'FLUSH'], rec(n, pcall)]);
+    }
+    await d.all([['SCRIPT', 'FLUSH'], rec(10000, true), rec(30000, true), rec(19990, true), rec(20000, true), rec(100000, false)]);
+  });
+
   diffTest(t, 'FUNCTION LOAD bodies go through the 5.1 front end', async ({ d }) => {
     const lib = (body: string) => ['FUNCTION', 'LOAD', 'REPLACE', `#!lua name=l51\nredis.register_function('f', function(keys, args) ${body} end)`];
     await d.check(lib('return 1 // 2'));

@@ -387,6 +387,19 @@ function readU32(bin: Buffer, at: number): [number, number] {
     if ((b & 0x80) === 0) return [v, at];
   }
 }
+/** A signed LEB128 (i32.const's immediate) as hex. */
+function sLeb(v: number): string {
+  const out: number[] = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return Buffer.from(out).toString('hex');
+    }
+    out.push(b | 0x80);
+  }
+}
 function u32Leb(v: number): Buffer {
   const out: number[] = [];
   do {
@@ -397,14 +410,8 @@ function u32Leb(v: number): Buffer {
   return Buffer.from(out);
 }
 
-/**
- * Appends a function to a wasm module: its type (an existing one, found by its parameter and
- * result value types, e.g. [0x7f] for i32), its body's code in hex (no locals; ends with `0b`).
- * The function section and the code section each get one entry at their end, so no existing
- * function changes its index. Returns the module and the new function's index (imported functions
- * come first in the index space).
- */
-function appendFunction(bin: Buffer, params: number[], results: number[], code: string): { bin: Buffer; index: number } {
+/** A wasm module's sections (id, content), in order. */
+function wasmSections(bin: Buffer): { id: number; body: Buffer }[] {
   const sections: { id: number; body: Buffer }[] = [];
   for (let at = 8; at < bin.length;) {
     const id = bin[at];
@@ -412,27 +419,22 @@ function appendFunction(bin: Buffer, params: number[], results: number[], code: 
     sections.push({ id, body: bin.subarray(p, p + size) });
     at = p + size;
   }
-  const section = (id: number) => {
-    const s = sections.find((x) => x.id === id);
-    if (!s) throw new Error(`Lua wasm: section ${id} not found`);
-    return s;
-  };
-  // the type's index
-  const types = section(1).body;
-  let [count, at] = readU32(types, 0);
-  let typeIndex = -1;
-  for (let i = 0; i < count; i++) {
-    const [np, pAt] = readU32(types, at + 1); // (0x60 first)
-    const ps = [...types.subarray(pAt, pAt + np)];
-    const [nr, rAt] = readU32(types, pAt + np);
-    const rs = [...types.subarray(rAt, rAt + nr)];
-    if (typeIndex < 0 && ps.join() === params.join() && rs.join() === results.join()) typeIndex = i;
-    at = rAt + nr;
-  }
-  if (typeIndex < 0) throw new Error('Lua wasm: no such function type');
-  // imported functions (kind 0) come before the module's own in the index space
-  const imports = section(2).body;
-  [count, at] = readU32(imports, 0);
+  return sections;
+}
+function sectionOf(sections: { id: number; body: Buffer }[], id: number): { id: number; body: Buffer } {
+  const s = sections.find((x) => x.id === id);
+  if (!s) throw new Error(`Lua wasm: section ${id} not found`);
+  return s;
+}
+
+/**
+ * The index the next function appended to a wasm module (appendFunction) gets: the imported
+ * functions (kind 0 in the import section) come first in the index space, then the module's own.
+ */
+function nextFunctionIndex(bin: Buffer): number {
+  const sections = wasmSections(bin);
+  const imports = sectionOf(sections, 2).body;
+  let [count, at] = readU32(imports, 0);
   let importedFunctions = 0;
   for (let i = 0; i < count; i++) {
     for (let name = 0; name < 2; name++) {
@@ -452,16 +454,41 @@ function appendFunction(bin: Buffer, params: number[], results: number[], code: 
       at += 2; // global: valtype, mutability
     }
   }
-  const funcs = section(3);
+  [count] = readU32(sectionOf(sections, 3).body, 0);
+  return importedFunctions + count;
+}
+
+/**
+ * Appends a function to a wasm module: its type (an existing one, found by its parameter and
+ * result value types, e.g. [0x7f] for i32), its body's code in hex (ends with `0b`), after
+ * `i32Locals` locals of type i32. The function section and the code section each get one entry at
+ * their end, so no existing function changes its index; the new one's is nextFunctionIndex(bin).
+ */
+function appendFunction(bin: Buffer, params: number[], results: number[], code: string, i32Locals = 0): Buffer {
+  const sections = wasmSections(bin);
+  const types = sectionOf(sections, 1).body;
+  let [count, at] = readU32(types, 0);
+  let typeIndex = -1;
+  for (let i = 0; i < count; i++) {
+    const [np, pAt] = readU32(types, at + 1); // (0x60 first)
+    const ps = [...types.subarray(pAt, pAt + np)];
+    const [nr, rAt] = readU32(types, pAt + np);
+    const rs = [...types.subarray(rAt, rAt + nr)];
+    if (typeIndex < 0 && ps.join() === params.join() && rs.join() === results.join()) typeIndex = i;
+    at = rAt + nr;
+  }
+  if (typeIndex < 0) throw new Error('Lua wasm: no such function type');
+  const funcs = sectionOf(sections, 3);
   const [nFuncs, fAt] = readU32(funcs.body, 0);
   funcs.body = Buffer.concat([u32Leb(nFuncs + 1), funcs.body.subarray(fAt), u32Leb(typeIndex)]);
-  const codes = section(10);
+  const codes = sectionOf(sections, 10);
   const [nCodes, cAt] = readU32(codes.body, 0);
-  const body = Buffer.concat([Buffer.from([0]), Buffer.from(code.replace(/\s+/g, ''), 'hex')]);
+  const locals = i32Locals > 0 ? Buffer.from([1, ...u32Leb(i32Locals), 0x7f]) : Buffer.from([0]);
+  const body = Buffer.concat([locals, Buffer.from(code.replace(/\s+/g, ''), 'hex')]);
   codes.body = Buffer.concat([u32Leb(nCodes + 1), codes.body.subarray(cAt), u32Leb(body.length), body]);
   const out = [bin.subarray(0, 8)];
   for (const s of sections) out.push(Buffer.from([s.id]), u32Leb(s.body.length), s.body);
-  return { bin: Buffer.concat(out), index: importedFunctions + nFuncs };
+  return Buffer.concat(out);
 }
 
 /**
@@ -479,7 +506,15 @@ function appendFunction(bin: Buffer, params: number[], results: number[], code: 
  * mod 32). The hash size is unchanged (5.1 rounds it to a power of 2 too). Compile time only.
  */
 export function patchTableConstructor51(bin: Buffer): Buffer {
-  const { bin: out, index } = appendFunction(bin, [0x7f, 0x7f, 0x7f, 0x7f], [], [
+  const out = Buffer.from(bin);
+  replaceExact(out,
+    // local.get 5; i32.const 2; i32.shl; i32.add; local.tee 5; (the two stores of luaK_settablesize)
+    '2005 4102 74 6a 2205 2000 418002 6d 4107 74 41d200 72 360204' +
+    ' 2005 2001 4107 74 2000 4118 74 72 2000 41ff01 4a 410f 74 72 2004 72 4113 72 360200',
+    // local.get 5; i32.const 2; i32.shl; i32.add; local.get 1; local.get 0; local.get 4; call
+    `2005 4102 74 6a 2001 2000 2004 10${u32Leb(nextFunctionIndex(bin)).toString('hex')}`,
+    1, 'constructor luaK_settablesize');
+  return appendFunction(out, [0x7f, 0x7f, 0x7f, 0x7f], [], [
     // n = ((n - 1) | (0x0FFFFFFF >>> clz(n))) + 1
     '2002 4101 6b 41ffffffff00 2002 67 76 72 4101 6a 2102',
     // p[1] = OP_EXTRAARG (82) | (n / 256) << 7
@@ -488,20 +523,59 @@ export function patchTableConstructor51(bin: Buffer): Buffer {
     '2000 2001 4107 74 2002 4118 74 72 2002 41ff01 4a 410f 74 72 2003 72 4113 72 360200',
     '0b',
   ].join(''));
-  replaceExact(out,
-    // local.get 5; i32.const 2; i32.shl; i32.add; local.tee 5; (the two stores of luaK_settablesize)
-    '2005 4102 74 6a 2205 2000 418002 6d 4107 74 41d200 72 360204' +
-    ' 2005 2001 4107 74 2000 4118 74 72 2000 41ff01 4a 410f 74 72 2004 72 4113 72 360200',
-    // local.get 5; i32.const 2; i32.shl; i32.add; local.get 1; local.get 0; local.get 4; call
-    `2005 4102 74 6a 2001 2000 2004 10${u32Leb(index).toString('hex')}`,
-    1, 'constructor luaK_settablesize');
-  return out;
+}
+
+/**
+ * Lua 5.1's call depth limit. 5.1 keeps a thread's CallInfos in an array that doubles when full
+ * and raises "stack overflow" when it would pass LUAI_MAXCALLS (20000): from 16384 entries to
+ * 32768, so a fresh state overflows at 16384 nested calls (`local function f(n) if n == 0 then
+ * return 0 end return 1 + f(n - 1) end return f(16383)` fails on Redis, f(16382) runs); the error
+ * is raised with the array already grown (the message handler has room), and once the error is
+ * caught the array is cut to 20000 entries, so later overflows come at 20000 calls. 5.4 keeps a
+ * list of CallInfos that grows by one (luaE_extendCI, counting them in `L->nci`, a u16 at +8)
+ * and only limits its value stack (1,000,000 slots: ~100,000 such calls). The two calls of
+ * luaE_extendCI (in luaD_precall, when a thread reaches a new depth) go to an appended function
+ * that calls it, then raises 5.1's error (luaG_runerror with the data segment's "stack overflow",
+ * the tail of "C stack overflow") when the list has just reached 16385 CallInfos, or past 20000 at
+ * every 64th (the list is not cut after an error, so a later recursion finds it longer: each 64th
+ * keeps such a recursion within 64 calls of 5.1's 20000 and leaves the handler room). A list
+ * longer than 16384 is not shrunk (luaE_shrinkCI, inlined at the end of luaD_shrinkstack, which
+ * the GC calls, becomes an appended function that returns at once then, its code otherwise
+ * copied as it is), so once a thread overflowed its later recursions meet the 20000 limit, as in
+ * 5.1, whose array stays 20000 entries. The thread's first CallInfos are Redust's (the
+ * coroutine's base, the script's function), as many as Redis's, so a script's recursion
+ * overflows at Redis's depth. Calls at depths already reached cost nothing.
+ */
+export function patchCallDepth51(bin: Buffer): Buffer {
+  // (luaE_extendCI is function 471, luaG_runerror 273, "stack overflow" at address 1367)
+  const nci = '2000 2f0108'; // local.get 0; i32.load16_u offset=8
+  const code = [
+    '2000 10d703', // luaE_extendCI(L), its result left for the return
+    // nci == 16385 | ((nci - 20001) & 63) == 0 & nci > 20000
+    `${nci} 41${sLeb(16385)} 46 ${nci} 41${sLeb(20001)} 6b 413f 71 45 ${nci} 41${sLeb(20000)} 4b 71 72`,
+    // if so: luaG_runerror(L, "stack overflow", NULL)
+    '0440 2000 41d70a 4100 109102 00 0b',
+    '0b',
+  ].join('');
+  // (the calls are redirected before the function, which calls luaE_extendCI too, is appended)
+  const out = Buffer.from(bin);
+  replaceExact(out, '2000 10d703', `2000 10${u32Leb(nextFunctionIndex(out)).toString('hex')}`, 2, 'luaE_extendCI calls');
+  const out2 = appendFunction(out, [0x7f], [0x7f], code);
+  // luaE_shrinkCI as inlined in luaD_shrinkstack (L in local 0, locals 1-4 its own; the loop frees
+  // every other CallInfo after L->ci, decrementing L->nci, through the allocator's call_indirect)
+  const shrink =
+    '0240 2000 2201 280214 28020c 2200 45 0d00 2000 28020c 2203 45 0d00 0340 2000 2003 28020c 2202 36020c' +
+    ' 2001 2001 2f0108 4101 6b 3b0108 2001 280210 2204 280204 2003 4124 4100 2004 280200 110100 1a 2004 2004' +
+    ' 28020c 4124 6b 36020c 2002 45 0d01 2002 2000 360208 2002 2200 28020c 2203 0d00 0b 0b';
+  replaceExact(out2, shrink, `2000 10${u32Leb(nextFunctionIndex(out2)).toString('hex')}`, 1, 'luaE_shrinkCI in luaD_shrinkstack');
+  // the appended function: if (L->nci > 16384) return; then the same code (its end ends the function)
+  return appendFunction(out2, [0x7f], [], `${nci} 41${sLeb(16384)} 4b 0440 0f 0b ${shrink} 0b`, 4);
 }
 
 /** The byte patches applied to glue.wasm when it is compiled, in order. */
 const VM_PATCHES: ((bin: Buffer) => Buffer)[] = [
   patchNumberFormat, patchHashSeed, patchRehashOrder, patchNumberHash, patchLength51, patchNewKeyNil, patchMod51, patchForPrep51,
-  patchStrToNumber51, patchTableConstructor51,
+  patchStrToNumber51, patchTableConstructor51, patchCallDepth51,
 ];
 
 let shared: LuaWasm | null = null;
