@@ -324,11 +324,12 @@ local struct = {}
 local ERR = {}
 local function luaerror(msg) error(setmetatable({msg = msg}, ERR), 0) end
 local function argerror(n, msg) error(setmetatable({msg = msg, arg = n}, ERR), 0) end
--- The public function's caller is level 3 from here (rethrow <- public function <- caller).
+-- The public function is level 4 from luaL_argerror (rethrow <- results <- public function), its
+-- caller level 4 from rethrow.
 local function rethrow(name, e)
   if getmetatable(e) ~= ERR then error(e, 0) end
-  if e.arg then luaL_argerror(3, e.arg, name, e.msg) end
-  error(e.msg, 3)
+  if e.arg then luaL_argerror(4, e.arg, name, e.msg) end
+  error(e.msg, 4)
 end
 
 local function tostr51(v) return type(v) == 'number' and format('%.14g', v) or v end
@@ -428,6 +429,9 @@ end
 
 local function pack_impl(n, args)
   local fmt = checkstring(args, n, 1)
+  -- (b_pack then pushes a nil to mark the end of its arguments: a missing argument right after
+  -- them is "got nil", one past it "got no value")
+  n = n + 1
   local little, align = true, 1
   local arg = 2
   local total = 0
@@ -582,9 +586,11 @@ local function results(name, ok, ...)
   if ok then return ... end
   rethrow(name, (...))
 end
-struct.pack = function(...) return results('pack', pcall(pack_impl, select('#', ...), {...})) end
-struct.unpack = function(...) return results('unpack', pcall(unpack_impl, select('#', ...), {...})) end
-struct.size = function(...) return results('size', pcall(size_impl, select('#', ...), {...})) end
+-- (results is not tail-called: the public function's frame stays, so an argument error names the
+-- function as the script's call names it, a local alias included)
+struct.pack = function(...) return (results('pack', pcall(pack_impl, select('#', ...), {...}))) end
+struct.unpack = function(...) return select(1, results('unpack', pcall(unpack_impl, select('#', ...), {...}))) end
+struct.size = function(...) return (results('size', pcall(size_impl, select('#', ...), {...}))) end
 return struct
 `,
 };
