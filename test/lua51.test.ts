@@ -1736,6 +1736,17 @@ const CORPUS: string[] = [
   "return {pcall(struct.pack, 'ic3', 1)}",
   "local s = struct.pack('>i2c3', 5, 'abc') return {struct.unpack('>i2c3', s)}",
   "local a = {} for i = 1, 9 do a[i] = string.rep('x', 1000) end return {pcall(struct.pack, string.rep('c1000', 9) .. 'i', unpack(a))}",
+  // __redis__err__handler's frame as 5.1 shows it: '(tail call)' when tail-called, the C caller's caller, no frames of the prelude's wrappers
+  "local function f() return __redis__err__handler('z') end local t = f() return {t.source, t.line, t.err}",
+  "local function f() local t = __redis__err__handler('z') return t end local t = f() return {t.source, t.line, t.err}",
+  "local t = select(2, pcall(__redis__err__handler, 'z')) return {t.source, t.line, t.err}",
+  "local function f() return __redis__err__handler({err = 'x'}) end local t = f() return {t.source, t.line, t.err}",
+  "local ok, t = xpcall(function() error('boom') end, __redis__err__handler) return {t.source, t.line, t.err}",
+  "local ok, t = xpcall(function()\n local x = nil\n return x.y end, __redis__err__handler) return {t.source, t.line, t.err}",
+  "local ok, t = pcall(function() return __redis__err__handler('q') end) return {t.source, t.line, t.err}",
+  "local ok, t = xpcall(function() string.rep() end, __redis__err__handler) return {t.source, t.line, t.err}",
+  "local ok, a, t = pcall(pcall, __redis__err__handler, 'z') return {t.source, t.line, t.err}",
+  "return {xpcall(function() error('e') end, function(m) return m .. '!' end)}",
   // rawset's argument errors name what the call site names (5.1's luaL_argerror): '?' from pcall, a local, a field, a method without self
   "return {pcall(rawset, 1)}",
   "return {pcall(rawset)}",

@@ -1140,8 +1140,25 @@ end
 RG.load = load51
 -- Redis's message handler is a global too (scripting.c's __redis__err__handler, as written there)
 RG.__redis__err__handler = function(err)
-  local i = dbg_getinfo(2, 'nSl')
-  if i and i.what == 'C' then i = dbg_getinfo(3, 'nSl') end
+  local i
+  if dbg_getinfo(1, 't').istailcall then
+    -- (tail-called: 5.1 shows a "(tail call)" frame where 5.4 shows the caller's caller)
+    i = {source = '=(tail call)', currentline = -1}
+  else
+    -- (the caller as 5.1 sees it, and its caller if that is C; the prelude's own Lua frames,
+    -- e.g. the pcall and xpcall wrappers around the C functions, are no frames of 5.1's)
+    local l = 1
+    local function nextframe()
+      local f
+      repeat
+        l = l + 1
+        f = dbg_getinfo(l, 'nSl')
+      until not f or (f.source ~= '=redust' and f.source ~= '=lib')
+      return f
+    end
+    i = nextframe()
+    if i and i.what == 'C' then i = nextframe() end
+  end
   if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring51(err)} end
   if i then
     err['source'] = i.source
@@ -1545,7 +1562,8 @@ RG.xpcall = function(...)
   if select('#', ...) < 2 then argerror(2, 2, 'xpcall', 'value expected') end
   return xpcall(f, function(e)
     if type(e) == 'string' then e = fixmsg(userpos_method(e, userframe(3))) end
-    return h(e)
+    -- (not a tail call: 5.1 calls the handler right from the error, with no tail call mark)
+    return (h(e))
   end)
 end
 
