@@ -1722,6 +1722,10 @@ const CORPUS: string[] = [
   "local t = {} t.x = string.rep return {pcall(function() return (t.x()) end)}",
   "return {pcall(function() for w in string.gmatch('a b', '%a+') do local f = string.rep local _ = f() end end)}",
   "return {pcall(function() local s = 'x' return (s:rep({})) end)}",
+  // a library function called as a metamethod has no name in 5.1: '?'
+  "local r = {} for _, f in ipairs({string.rep, math.floor, cjson.encode, rawset, bit.band, struct.pack}) do local t = setmetatable({}, {__index = f}) r[#r + 1] = select(2, pcall(function() return t.x end)) end return r",
+  "local t = setmetatable({}, {__add = string.rep, __concat = math.floor, __newindex = string.rep, __lt = string.rep}) return {select(2, pcall(function() return t + 1 end)), select(2, pcall(function() return t .. 'x' end)), select(2, pcall(function() t.x = 1 end)), select(2, pcall(function() return t < t end))}",
+  "local t = setmetatable({}, {__call = string.rep}) return {pcall(function() return (t()) end)}",
   // struct through an alias is named as the call names it; a missing argument right after pack's is nil (b_pack's marker)
   "return {pcall(function() local f = struct.pack return (f()) end)}",
   "return {pcall(function() local f = struct.unpack return (f('i')) end)}",

@@ -15,7 +15,7 @@
  * name there and no position: "bad argument #1 to '?' (...)"; called as a method (s:f()), self
  * is not counted. Called by the script's own code, the function is named as the call names it
  * (5.1's getfuncname, which 5.4's getinfo 'n' computes alike): `local f = string.rep f()` names
- * 'f', `t[1]()` '?', a generic for's iterator '(for generator)'; called from the prelude or a
+ * 'f', `t[1]()` and a metamethod '?', a generic for's iterator '(for generator)'; called from the prelude or a
  * library, or where 5.4 has no name (a tail call, whose caller's frame is gone), `fname`.
  */
 export const LUA_ARGERROR = String.raw`
@@ -28,7 +28,8 @@ do
     else
       local i = getinfo(lvl, 'n')
       if i.name and caller and caller.source ~= '=redust' and caller.source ~= '=lib' then
-        fname = i.namewhat == 'for iterator' and '(for generator)' or i.name
+        -- (a metamethod has no name in 5.1)
+        fname = i.namewhat == 'for iterator' and '(for generator)' or i.namewhat == 'metamethod' and '?' or i.name
       end
       if i.namewhat == 'method' then
         n = n - 1

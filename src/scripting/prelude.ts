@@ -1486,9 +1486,10 @@ local function userpos_method(err, i, callee, outer)
   err = userpos(err, not (wrapper and callee.namewhat == '') and i or nil)
   if wrapper then
     -- (called by the script's own code: named as the call names it, as 5.1's getfuncname does:
-    -- local f = string.rep f() is 'f', t[1]() '?', a generic for's iterator '(for generator)')
+    -- local f = string.rep f() is 'f', t[1]() and a metamethod '?', a generic for's iterator '(for generator)')
     local name = callee == outer and callee.name
-    if name and callee.namewhat == 'for iterator' then name = '(for generator)' end
+    if name and callee.namewhat == 'for iterator' then name = '(for generator)'
+    elseif name and callee.namewhat == 'metamethod' then name = '?' end -- (no name in 5.1)
     if callee.namewhat == 'method' then
       err = string_gsub(err, "bad argument #(%d+) to '([%w_]+)' %((.*)%)$", function(n, fname, extra) return selfarg(n, name or fname, extra) end, 1)
     elseif name and callee.namewhat ~= '' then

@@ -112,7 +112,8 @@ function raiseWhere(w: LuaWasm, L: number, msg: string): number {
 let debugRecord = 0;
 /**
  * 5.1's luaL_argerror for a JS C function: the name is the one the call site gives (`rawset`,
- * a local `r`, a field `t.r`), '?' when there is none (called straight from pcall: a C caller),
+ * a local `r`, a field `t.r`), '?' when there is none (called straight from pcall: a C caller;
+ * a metamethod),
  * and a method call does not count self. 5.4's own luaL_argerror would instead look the function
  * up in the loaded libraries and name it 'rawset' where 5.1 says '?'.
  */
@@ -122,8 +123,10 @@ function argError(w: LuaWasm, L: number, arg: number, extra: string): number {
   if (ex.lua_getstack(L, 0, debugRecord) === 0) return raiseWhere(w, L, `bad argument #${arg} (${extra})`);
   ex.lua_getinfo(L, w.cstr('n'), debugRecord);
   const cString = (p: number) => (p === 0 ? null : w.hb.toString('latin1', p, w.hb.indexOf(0, p)));
-  const name = cString(w.u32[(debugRecord + 4) >>> 2]) ?? '?';
-  if (cString(w.u32[(debugRecord + 8) >>> 2]) === 'method') {
+  const namewhat = cString(w.u32[(debugRecord + 8) >>> 2]);
+  // (5.4 names a metamethod, 'index'; 5.1 has no name for it)
+  const name = namewhat === 'metamethod' ? '?' : cString(w.u32[(debugRecord + 4) >>> 2]) ?? '?';
+  if (namewhat === 'method') {
     arg--;
     if (arg === 0) return raiseWhere(w, L, `calling '${name}' on bad self (${extra})`);
   }
