@@ -13,7 +13,10 @@
  * would raise from its caller, lvl being the level that blames the library function's caller
  * (2 from the library function itself). Called from C (pcall(f, ...)), 5.1's function has no
  * name there and no position: "bad argument #1 to '?' (...)"; called as a method (s:f()), self
- * is not counted.
+ * is not counted. Called by the script's own code, the function is named as the call names it
+ * (5.1's getfuncname, which 5.4's getinfo 'n' computes alike): `local f = string.rep f()` names
+ * 'f', `t[1]()` and a metamethod '?', a generic for's iterator '(for generator)'; called from the prelude or a
+ * library, or where 5.4 has no name (a tail call, whose caller's frame is gone), `fname`.
  */
 export const LUA_ARGERROR = String.raw`
 local argerror
@@ -22,9 +25,16 @@ do
   argerror = function(lvl, n, fname, extra)
     local caller = getinfo(lvl + 1, 'S')
     if caller and caller.what == 'C' then fname = '?'
-    elseif getinfo(lvl, 'n').namewhat == 'method' then
-      n = n - 1
-      if n == 0 then error(format("calling '%s' on bad self (%s)", fname, extra), lvl + 1) end
+    else
+      local i = getinfo(lvl, 'n')
+      if i.name and caller and caller.source ~= '=redust' and caller.source ~= '=lib' then
+        -- (a metamethod has no name in 5.1)
+        fname = i.namewhat == 'for iterator' and '(for generator)' or i.namewhat == 'metamethod' and '?' or i.name
+      end
+      if i.namewhat == 'method' then
+        n = n - 1
+        if n == 0 then error(format("calling '%s' on bad self (%s)", fname, extra), lvl + 1) end
+      end
     end
     error(format("bad argument #%d to '%s' (%s)", n, fname, extra), lvl + 1)
   end
@@ -315,11 +325,12 @@ local struct = {}
 local ERR = {}
 local function luaerror(msg) error(setmetatable({msg = msg}, ERR), 0) end
 local function argerror(n, msg) error(setmetatable({msg = msg, arg = n}, ERR), 0) end
--- The public function's caller is level 3 from here (rethrow <- public function <- caller).
+-- The public function is level 4 from luaL_argerror (rethrow <- results <- public function), its
+-- caller level 4 from rethrow.
 local function rethrow(name, e)
   if getmetatable(e) ~= ERR then error(e, 0) end
-  if e.arg then luaL_argerror(3, e.arg, name, e.msg) end
-  error(e.msg, 3)
+  if e.arg then luaL_argerror(4, e.arg, name, e.msg) end
+  error(e.msg, 4)
 end
 
 local function tostr51(v) return type(v) == 'number' and format('%.14g', v) or v end
@@ -419,6 +430,9 @@ end
 
 local function pack_impl(n, args)
   local fmt = checkstring(args, n, 1)
+  -- (b_pack then pushes a nil to mark the end of its arguments: a missing argument right after
+  -- them is "got nil", one past it "got no value")
+  n = n + 1
   local little, align = true, 1
   local arg = 2
   local total = 0
@@ -573,9 +587,11 @@ local function results(name, ok, ...)
   if ok then return ... end
   rethrow(name, (...))
 end
-struct.pack = function(...) return results('pack', pcall(pack_impl, select('#', ...), {...})) end
-struct.unpack = function(...) return results('unpack', pcall(unpack_impl, select('#', ...), {...})) end
-struct.size = function(...) return results('size', pcall(size_impl, select('#', ...), {...})) end
+-- (results is not tail-called: the public function's frame stays, so an argument error names the
+-- function as the script's call names it, a local alias included)
+struct.pack = function(...) return (results('pack', pcall(pack_impl, select('#', ...), {...}))) end
+struct.unpack = function(...) return select(1, results('unpack', pcall(unpack_impl, select('#', ...), {...}))) end
+struct.size = function(...) return (results('size', pcall(size_impl, select('#', ...), {...}))) end
 return struct
 `,
 };

@@ -109,6 +109,8 @@ export interface LuaExports {
   lua_next(L: number, i: number): number;
   lua_concat(L: number, n: number): void;
   lua_sethook(L: number, fn: number, mask: number, count: number): void;
+  lua_getstack(L: number, level: number, ar: number): number;
+  lua_getinfo(L: number, what: number, ar: number): number;
   luaL_loadbufferx(L: number, buf: number, len: number, name: number, mode: number): number;
   luaL_ref(L: number, t: number): number;
   luaL_unref(L: number, t: number, ref: number): void;
@@ -346,9 +348,234 @@ export function patchForPrep51(bin: Buffer): Buffer {
   return out;
 }
 
+/**
+ * Lua 5.1 reads a numeric string as a C string: luaO_str2d stops at the first NUL, so `'5\0x'` is 5
+ * wherever a string is taken as a number (`math.floor('5\0')` is 5, `string.sub('hello', '2\0')`
+ * "ello"). 5.4's l_strton (inlined in luaV_tonumber_, lua_tointegerx and five times in
+ * luaV_execute's `for` preparation) accepts the string only when luaO_str2num consumed all of it:
+ * `luaO_str2num(s, &v) == tsslen(ts) + 1`, where luaO_str2num also stops at a NUL and returns the
+ * bytes read + 1, or 0 for no number. At each site the comparison (`i32.const 1; i32.add; i32.ne`
+ * after the block that loads the length) becomes `drop; i32.eqz`: the conversion fails only when
+ * no number was read, as in 5.1. (lua_stringtonumber, used by 5.4's tonumber and the lexer, is not
+ * changed; tonumber is the prelude's.) The sites differ only in their locals.
+ * 5.1's strtod also reads `inf` and `nan` (`math.floor('inf')` is inf on Redis); 5.4's l_str2d
+ * refuses a string containing `n` or `N`, found with `strpbrk(s, ".xXnN")`: that constant (unique in
+ * the data segment, used only there) loses its `nN`, so such a string goes to strtod as any other
+ * (the lexer never hands one over: a numeral starts with a digit or a dot, and a letter after it
+ * is refused by the lexer itself).
+ */
+export function patchStrToNumber51(bin: Buffer): Buffer {
+  const out = Buffer.from(bin);
+  replaceExact(out, '2e78586e4e00', '2e7858000000', 1, 'l_str2d ".xXnN"'); // ".xXnN\0" -> ".xX\0\0\0"
+  // call luaO_str2num; block (result i32); local.get s; i32.load; local.tee t; (t->shrlen if short, else t->u.lnglen); end; i32.const 1; i32.add; i32.ne
+  const site = (s: string, t: string) => `10ac03 027f 20${s} 280200 22${t} 2d0004 4104 46 0440 20${t} 2d0007 0c01 0b 20${t} 28020c 0b`;
+  for (const [s, t, count, what] of [
+    ['01', '01', 1, 'lua_tointegerx'], ['00', '00', 1, 'luaV_tonumber_'], ['02', '05', 1, 'luaV_execute'],
+    ['02', '08', 2, 'luaV_execute'], ['08', '05', 1, 'luaV_execute'], ['09', '05', 1, 'luaV_execute'],
+  ] as const) {
+    replaceExact(out, `${site(s, t)} 4101 6a 47`, `${site(s, t)} 1a 45`, count, `l_strton in ${what}`);
+  }
+  return out;
+}
+
+/** An unsigned LEB128 number of a wasm binary at `at`: [value, offset after it]. */
+function readU32(bin: Buffer, at: number): [number, number] {
+  let v = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = bin[at++];
+    v += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) return [v, at];
+  }
+}
+/** A signed LEB128 (i32.const's immediate) as hex. */
+function sLeb(v: number): string {
+  const out: number[] = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return Buffer.from(out).toString('hex');
+    }
+    out.push(b | 0x80);
+  }
+}
+function u32Leb(v: number): Buffer {
+  const out: number[] = [];
+  do {
+    const b = v % 128;
+    v = Math.floor(v / 128);
+    out.push(v > 0 ? b | 0x80 : b);
+  } while (v > 0);
+  return Buffer.from(out);
+}
+
+/** A wasm module's sections (id, content), in order. */
+function wasmSections(bin: Buffer): { id: number; body: Buffer }[] {
+  const sections: { id: number; body: Buffer }[] = [];
+  for (let at = 8; at < bin.length;) {
+    const id = bin[at];
+    const [size, p] = readU32(bin, at + 1);
+    sections.push({ id, body: bin.subarray(p, p + size) });
+    at = p + size;
+  }
+  return sections;
+}
+function sectionOf(sections: { id: number; body: Buffer }[], id: number): { id: number; body: Buffer } {
+  const s = sections.find((x) => x.id === id);
+  if (!s) throw new Error(`Lua wasm: section ${id} not found`);
+  return s;
+}
+
+/**
+ * The index the next function appended to a wasm module (appendFunction) gets: the imported
+ * functions (kind 0 in the import section) come first in the index space, then the module's own.
+ */
+function nextFunctionIndex(bin: Buffer): number {
+  const sections = wasmSections(bin);
+  const imports = sectionOf(sections, 2).body;
+  let [count, at] = readU32(imports, 0);
+  let importedFunctions = 0;
+  for (let i = 0; i < count; i++) {
+    for (let name = 0; name < 2; name++) {
+      const [n, p] = readU32(imports, at);
+      at = p + n;
+    }
+    const kind = imports[at++];
+    if (kind === 0) {
+      importedFunctions++;
+      at = readU32(imports, at)[1];
+    } else if (kind === 1 || kind === 2) {
+      if (kind === 1) at++; // reftype
+      const flags = imports[at++];
+      at = readU32(imports, at)[1];
+      if (flags & 1) at = readU32(imports, at)[1];
+    } else {
+      at += 2; // global: valtype, mutability
+    }
+  }
+  [count] = readU32(sectionOf(sections, 3).body, 0);
+  return importedFunctions + count;
+}
+
+/**
+ * Appends a function to a wasm module: its type (an existing one, found by its parameter and
+ * result value types, e.g. [0x7f] for i32), its body's code in hex (ends with `0b`), after
+ * `i32Locals` locals of type i32. The function section and the code section each get one entry at
+ * their end, so no existing function changes its index; the new one's is nextFunctionIndex(bin).
+ */
+function appendFunction(bin: Buffer, params: number[], results: number[], code: string, i32Locals = 0): Buffer {
+  const sections = wasmSections(bin);
+  const types = sectionOf(sections, 1).body;
+  let [count, at] = readU32(types, 0);
+  let typeIndex = -1;
+  for (let i = 0; i < count; i++) {
+    const [np, pAt] = readU32(types, at + 1); // (0x60 first)
+    const ps = [...types.subarray(pAt, pAt + np)];
+    const [nr, rAt] = readU32(types, pAt + np);
+    const rs = [...types.subarray(rAt, rAt + nr)];
+    if (typeIndex < 0 && ps.join() === params.join() && rs.join() === results.join()) typeIndex = i;
+    at = rAt + nr;
+  }
+  if (typeIndex < 0) throw new Error('Lua wasm: no such function type');
+  const funcs = sectionOf(sections, 3);
+  const [nFuncs, fAt] = readU32(funcs.body, 0);
+  funcs.body = Buffer.concat([u32Leb(nFuncs + 1), funcs.body.subarray(fAt), u32Leb(typeIndex)]);
+  const codes = sectionOf(sections, 10);
+  const [nCodes, cAt] = readU32(codes.body, 0);
+  const locals = i32Locals > 0 ? Buffer.from([1, ...u32Leb(i32Locals), 0x7f]) : Buffer.from([0]);
+  const body = Buffer.concat([locals, Buffer.from(code.replace(/\s+/g, ''), 'hex')]);
+  codes.body = Buffer.concat([u32Leb(nCodes + 1), codes.body.subarray(cAt), u32Leb(body.length), body]);
+  const out = [bin.subarray(0, 8)];
+  for (const s of sections) out.push(Buffer.from([s.id]), u32Leb(s.body.length), s.body);
+  return Buffer.concat(out);
+}
+
+/**
+ * Lua 5.1's array part for a table constructor: 5.1 stores the constructor's count of array items
+ * in OP_NEWTABLE as a "floating point byte" (luaO_int2fb: 4 significant bits, rounded up), so a
+ * constructor of more than 15 items gets more slots than items (17 make 18, 31 make 32), where 5.4
+ * stores the exact count. The slots decide `#t` once holes are made: `local t = {1, ..., 17}
+ * t[17] = nil t[9] = nil return #t` is 8 on Redis (18 slots, slot 18 empty: binary search), 16 in
+ * 5.4 (17 slots, t[17] nil ends it). The end of 5.4's parser `constructor`, where
+ * luaK_settablesize is inlined (the instruction's address in local 5 as `pc`, ra in local 1, the
+ * count in local 0, the hash size's field `rb << 16` in local 4), becomes a call of an appended
+ * function that rounds the count as luaO_fb2int(luaO_int2fb(n)) does, then writes both
+ * instructions as luaK_settablesize: `ceil(n / 2^e) * 2^e` with e = max(0, bits(n) - 4),
+ * computed as `((n - 1) | (0x0FFFFFFF >> clz(n))) + 1` (0 stays 0: the shift count 32 is taken
+ * mod 32). The hash size is unchanged (5.1 rounds it to a power of 2 too). Compile time only.
+ */
+export function patchTableConstructor51(bin: Buffer): Buffer {
+  const out = Buffer.from(bin);
+  replaceExact(out,
+    // local.get 5; i32.const 2; i32.shl; i32.add; local.tee 5; (the two stores of luaK_settablesize)
+    '2005 4102 74 6a 2205 2000 418002 6d 4107 74 41d200 72 360204' +
+    ' 2005 2001 4107 74 2000 4118 74 72 2000 41ff01 4a 410f 74 72 2004 72 4113 72 360200',
+    // local.get 5; i32.const 2; i32.shl; i32.add; local.get 1; local.get 0; local.get 4; call
+    `2005 4102 74 6a 2001 2000 2004 10${u32Leb(nextFunctionIndex(bin)).toString('hex')}`,
+    1, 'constructor luaK_settablesize');
+  return appendFunction(out, [0x7f, 0x7f, 0x7f, 0x7f], [], [
+    // n = ((n - 1) | (0x0FFFFFFF >>> clz(n))) + 1
+    '2002 4101 6b 41ffffffff00 2002 67 76 72 4101 6a 2102',
+    // p[1] = OP_EXTRAARG (82) | (n / 256) << 7
+    '2000 2002 4108 76 4107 74 41d200 72 360204',
+    // p[0] = OP_NEWTABLE (19) | ra << 7 | k (n > 255) << 15 | rb << 16 | (n % 256) << 24
+    '2000 2001 4107 74 2002 4118 74 72 2002 41ff01 4a 410f 74 72 2003 72 4113 72 360200',
+    '0b',
+  ].join(''));
+}
+
+/**
+ * Lua 5.1's call depth limit. 5.1 keeps a thread's CallInfos in an array that doubles when full
+ * and raises "stack overflow" when it would pass LUAI_MAXCALLS (20000): from 16384 entries to
+ * 32768, so a fresh state overflows at 16384 nested calls (`local function f(n) if n == 0 then
+ * return 0 end return 1 + f(n - 1) end return f(16383)` fails on Redis, f(16382) runs); the error
+ * is raised with the array already grown (the message handler has room), and once the error is
+ * caught the array is cut to 20000 entries, so later overflows come at 20000 calls. 5.4 keeps a
+ * list of CallInfos that grows by one (luaE_extendCI, counting them in `L->nci`, a u16 at +8)
+ * and only limits its value stack (1,000,000 slots: ~100,000 such calls). The two calls of
+ * luaE_extendCI (in luaD_precall, when a thread reaches a new depth) go to an appended function
+ * that calls it, then raises 5.1's error (luaG_runerror with the data segment's "stack overflow",
+ * the tail of "C stack overflow") when the list has just reached 16385 CallInfos, or past 20000 at
+ * every 64th (the list is not cut after an error, so a later recursion finds it longer: each 64th
+ * keeps such a recursion within 64 calls of 5.1's 20000 and leaves the handler room). A list
+ * longer than 16384 is not shrunk (luaE_shrinkCI, inlined at the end of luaD_shrinkstack, which
+ * the GC calls, becomes an appended function that returns at once then, its code otherwise
+ * copied as it is), so once a thread overflowed its later recursions meet the 20000 limit, as in
+ * 5.1, whose array stays 20000 entries. The thread's first CallInfos are Redust's (the
+ * coroutine's base, the script's function), as many as Redis's, so a script's recursion
+ * overflows at Redis's depth. Calls at depths already reached cost nothing.
+ */
+export function patchCallDepth51(bin: Buffer): Buffer {
+  // (luaE_extendCI is function 471, luaG_runerror 273, "stack overflow" at address 1367)
+  const nci = '2000 2f0108'; // local.get 0; i32.load16_u offset=8
+  const code = [
+    '2000 10d703', // luaE_extendCI(L), its result left for the return
+    // nci == 16385 | ((nci - 20001) & 63) == 0 & nci > 20000
+    `${nci} 41${sLeb(16385)} 46 ${nci} 41${sLeb(20001)} 6b 413f 71 45 ${nci} 41${sLeb(20000)} 4b 71 72`,
+    // if so: luaG_runerror(L, "stack overflow", NULL)
+    '0440 2000 41d70a 4100 109102 00 0b',
+    '0b',
+  ].join('');
+  // (the calls are redirected before the function, which calls luaE_extendCI too, is appended)
+  const out = Buffer.from(bin);
+  replaceExact(out, '2000 10d703', `2000 10${u32Leb(nextFunctionIndex(out)).toString('hex')}`, 2, 'luaE_extendCI calls');
+  const out2 = appendFunction(out, [0x7f], [0x7f], code);
+  // luaE_shrinkCI as inlined in luaD_shrinkstack (L in local 0, locals 1-4 its own; the loop frees
+  // every other CallInfo after L->ci, decrementing L->nci, through the allocator's call_indirect)
+  const shrink =
+    '0240 2000 2201 280214 28020c 2200 45 0d00 2000 28020c 2203 45 0d00 0340 2000 2003 28020c 2202 36020c' +
+    ' 2001 2001 2f0108 4101 6b 3b0108 2001 280210 2204 280204 2003 4124 4100 2004 280200 110100 1a 2004 2004' +
+    ' 28020c 4124 6b 36020c 2002 45 0d01 2002 2000 360208 2002 2200 28020c 2203 0d00 0b 0b';
+  replaceExact(out2, shrink, `2000 10${u32Leb(nextFunctionIndex(out2)).toString('hex')}`, 1, 'luaE_shrinkCI in luaD_shrinkstack');
+  // the appended function: if (L->nci > 16384) return; then the same code (its end ends the function)
+  return appendFunction(out2, [0x7f], [], `${nci} 41${sLeb(16384)} 4b 0440 0f 0b ${shrink} 0b`, 4);
+}
+
 /** The byte patches applied to glue.wasm when it is compiled, in order. */
 const VM_PATCHES: ((bin: Buffer) => Buffer)[] = [
   patchNumberFormat, patchHashSeed, patchRehashOrder, patchNumberHash, patchLength51, patchNewKeyNil, patchMod51, patchForPrep51,
+  patchStrToNumber51, patchTableConstructor51, patchCallDepth51,
 ];
 
 let shared: LuaWasm | null = null;

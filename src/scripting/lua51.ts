@@ -126,6 +126,18 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
   // Start of the token being read and of the one before it (-1: none).
   let tokStart = -1;
   let prevTokStart = -1;
+  // The starts of the last TOKS_KEPT tokens read, a ring (zeroContext looks back over a unary
+  // minus chain): token n (0-based, counting all tokens read) is at toks[n % TOKS_KEPT].
+  const toks = new Int32Array(TOKS_KEPT);
+  let nToks = 0;
+  // Lua 5.1 files a function's number constants in a table keyed by value, so its zero constants
+  // (`0`, and `-0` folded to a constant) are one: the first one filed gives the sign of all (`local
+  // a = -0.0 return 1/0` is -inf). 5.4 keeps them apart. Each zero numeral gets an out slot; at the
+  // end, in each function whose first zero is surely filed there (zeroContext), the zeros of the
+  // other sign are written as `(-0.)` (`-(-0.)` is 0). Only in such functions is anything changed.
+  const zeros: { slot: number; fn: number; neg: boolean; sure: boolean }[] = [];
+  const fnIds: number[] = [];
+  let fnCount = 0;
   // The ')' goes right after the explist's last token, on its line: 5.4 gives the instructions
   // that finish a parenthesized expression the line of the ')'.
   const endReturn = () => {
@@ -289,6 +301,7 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
     inTok = true;
     prevTokStart = tokStart;
     tokStart = i;
+    toks[nToks++ % TOKS_KEPT] = i;
     if (lens.length > 0) lenToken(c);
     if (tail !== null) tailToken(c);
     if (gotoMethods && primaryStart(src, i, c, prevTokStart)) {
@@ -344,6 +357,14 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
       // (5.1's token ends here, where 5.4 might read on: '0xA.8' is 0xA then '.8', a space keeps
       // them apart)
       const sep = src.charCodeAt(i) === 46 ? ' ' : '';
+      const c0 = text.charCodeAt(0);
+      if ((c0 === 48 || c0 === 46) && !sep && Number(text) === 0 && NUMERAL51.test(text)) {
+        flush(s);
+        const slot = out.push(/^[0-9]+$/.test(text) ? text + '.' : /^0[xX]/.test(text) ? text + 'p0' : text) - 1;
+        last = i;
+        zeros.push({ slot, fn: fnIds.length > 0 ? fnIds[fnIds.length - 1] : 0, ...zeroContext(src, toks, nToks, i) });
+        continue;
+      }
       if (/^[0-9]+$/.test(text)) replace(s, i, text + '.' + sep);
       else if (/^0[xX][0-9a-fA-F]+$/.test(text)) replace(s, i, text + 'p0' + sep);
       else if (!NUMERAL51.test(text)) {
@@ -426,6 +447,7 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
       }
       if (word === 'function') {
         functions++;
+        fnIds.push(++fnCount);
         fnDepths.push(brackets.length);
         if (compatArg) fnVarargs.push(null);
       }
@@ -434,6 +456,7 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
         brackets.pop();
         if (fnDepths.length > 0 && fnDepths[fnDepths.length - 1] === brackets.length) {
           fnDepths.pop();
+          fnIds.pop();
           functions--;
           const va = compatArg ? fnVarargs.pop() : null;
           if (va) out[va.slot] = va.dots ? ' local arg ' : " local arg = {n = select('#', ...), ...} ";
@@ -510,6 +533,14 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
   if (lens.length > 0) lenToken(-1);
   if (tail !== null) tailToken(-1);
   if (retAt >= 0) endReturn();
+  if (zeros.length > 1) {
+    const first = new Map<number, { neg: boolean; sure: boolean }>();
+    for (const z of zeros) {
+      const f = first.get(z.fn);
+      if (f === undefined) first.set(z.fn, z);
+      else if (f.sure && z.neg !== f.neg) out[z.slot] = '(-0.)';
+    }
+  }
   if (out.length === 0) return src;
   flush(n);
   if (checks > 0) {
@@ -520,6 +551,73 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
     return `local ${COUNTER}=${TICK_EVERY}; ` + out.join('');
   }
   return out.join('');
+}
+
+const TOKS_KEPT = 16;
+/** Whether the token at t ends an expression (a `-` after it is binary). */
+function endsExpression(src: string, t: number): boolean {
+  const c = src.charCodeAt(t);
+  if (isAlpha(c) || c >= 128) {
+    let e = t;
+    while (e < src.length && isAlnum(src.charCodeAt(e))) e++;
+    const w = src.slice(t, e);
+    return !KEYWORDS.has(w) || w === 'nil' || w === 'true' || w === 'false' || w === 'end';
+  }
+  if (isDigit(c) || c === 41 || c === 93 || c === 125 || c === 34 || c === 39) return true; // numeral ) ] } string
+  if (c === 46) return isDigit(src.charCodeAt(t + 1)) || src.startsWith('...', t);
+  return c === 91 && longBracket(src, t) >= 0;
+}
+const ARITH = new Set([43, 45, 42, 47, 37, 94]); // + - * / % ^
+const ZERO_UNSURE_BEFORE = new Set(['not', 'if', 'elseif', 'while', 'until']);
+/**
+ * A zero numeral ending at `end` (its token the last of `toks`): its sign as 5.1 files it (`-0` and
+ * `- - -0` are folded to -0, `- -0` to 0), and whether 5.1 surely files it as a constant right
+ * there (translate51's zeros). Not sure: an operand of `^` (`-0^2` folds otherwise); the left
+ * operand of an arithmetic operator (filed after the right one, or folded: `0 * -1`); the right
+ * one with a numeral or `)` on the left (`1 - 0` is folded to 1); a condition or `not`'s operand
+ * (`if 0 then`, `0 and x`: no constant); `(0)` (a constant expression, not a call's argument).
+ */
+function zeroContext(src: string, ring: Int32Array, count: number, end: number): { neg: boolean; sure: boolean } {
+  // toks[k]: the k-th token of those kept (the numeral is the last)
+  const first = Math.max(0, count - TOKS_KEPT);
+  const toks = (k: number) => ring[(first + k) % TOKS_KEPT];
+  let k = count - first - 2;
+  let minus = 0;
+  while (k >= 0 && src.charCodeAt(toks(k)) === 45 && !(k > 0 && endsExpression(src, toks(k - 1)))) {
+    minus++;
+    k--;
+  }
+  const neg = minus % 2 === 1;
+  // (the whole history was a unary minus chain: what came before is not known)
+  if (k < 0 && first > 0) return { neg, sure: false };
+  // the next token (past spaces and comments)
+  let j = end;
+  for (;;) {
+    while (j < src.length && /\s/.test(src[j])) j++;
+    if (src.charCodeAt(j) !== 45 || src.charCodeAt(j + 1) !== 45) break;
+    const lvl = longBracket(src, j + 2);
+    if (lvl >= 0) {
+      const e = src.indexOf(']' + '='.repeat(lvl) + ']', j + 4 + lvl);
+      j = e < 0 ? src.length : e + lvl + 2;
+    } else while (j < src.length && src.charCodeAt(j) !== 10 && src.charCodeAt(j) !== 13) j++;
+  }
+  const nc = src.charCodeAt(j);
+  if (ARITH.has(nc) || (src.startsWith('and', j) && !isAlnum(src.charCodeAt(j + 3)))) return { neg, sure: false };
+  if (k >= 0) {
+    const p = toks(k);
+    const pc = src.charCodeAt(p);
+    if (ARITH.has(pc) && k > 0) {
+      const q = src.charCodeAt(toks(k - 1));
+      if (isDigit(q) || q === 41 || (q === 46 && isDigit(src.charCodeAt(toks(k - 1) + 1)))) return { neg, sure: false };
+    }
+    if (pc === 40 && nc === 41 && !(k > 0 && endsExpression(src, toks(k - 1)))) return { neg, sure: false }; // (not f(0))
+    if (isAlpha(pc)) {
+      let e = p;
+      while (e < src.length && isAlnum(src.charCodeAt(e))) e++;
+      if (ZERO_UNSURE_BEFORE.has(src.slice(p, e))) return { neg, sure: false };
+    }
+  }
+  return { neg, sure: true };
 }
 
 // Where the operand of a `#` being rewritten stands (see translate51's `lens`).

@@ -434,6 +434,8 @@ end
 -- then kept within +-2^31, where positions beyond any string's length act alike: 5.4's size_t is
 -- 32 bits in wasm32, so 2^32 + 2 would be position 2)
 local function I64(v)
+  -- (a numeric string as 5.1's lua_tointeger reads it, through a double)
+  if v ~= nil and math_type(v) == nil then v = num51(v) or v end
   if math_type(v) == 'float' then
     v = lld(v)
     if v >= 0x80000000 then return 0x7FFFFFFF end
@@ -441,8 +443,13 @@ local function I64(v)
   end
   return v
 end
--- a position argument 5.4 cannot take as it is (not integral, or past 32 bits)
-local function odd(i) return math_type(i) == 'float' and (i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31) end
+-- a position argument 5.4 cannot take as it is (not integral, or past 32 bits, or a string, which
+-- I64 reads as 5.1 does: '2.5' is 2)
+local function odd(i)
+  local mt = math_type(i)
+  if mt == 'float' then return i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31 end
+  return mt == nil and i ~= nil
+end
 -- (the others: luaL_checkint, an int: each wrapper converts a float that is not integral or lies
 -- outside the int range, where 5.1's (int) keeps the low 32 bits: select(2^32 + 2, ...) is select(2, ...))
 local function I(v)
@@ -489,8 +496,10 @@ do
     local s, i, j = ...
     if SMALLINT[i] and (j == nil or SMALLINT[j]) then return sub(...) end
     -- (odd(i) or odd(j), written out: two Lua calls fewer on every string.sub)
-    if (math_type(i) == 'float' and (i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31))
-      or (math_type(j) == 'float' and (j % 1 ~= 0 or j >= 0x1p31 or j < -0x1p31)) then return sub(s, I64(i), I64(j)) end
+    local mi, mj = math_type(i), math_type(j)
+    if (mi == 'float' and (i % 1 ~= 0 or i >= 0x1p31 or i < -0x1p31))
+      or (mj == 'float' and (j % 1 ~= 0 or j >= 0x1p31 or j < -0x1p31))
+      or (mi == nil and i ~= nil) or (mj == nil and j ~= nil) then return sub(s, I64(i), I64(j)) end
     return sub(...)
   end
   stringlib.rep = function(...)
@@ -897,8 +906,8 @@ end
 -- A number, or a string as 5.1's arithmetic reads it, as a double; else nil.
 num51 = function(v)
   local n = tonumber(v)
-  if n and n ~= 0 then return n + 0.0 end
-  if n then
+  if n and n ~= 0 and n == n then return n + 0.0 end
+  if n == 0 then
     -- (a zero keeps its sign, which x + 0.0 would drop: -0.0 as it is, and '-0' or '-0x0', which
     -- 5.4 reads as the integer 0, as 5.1's strtod reads it)
     if math_type(n) == 'float' then return n end
@@ -909,8 +918,10 @@ num51 = function(v)
     -- (luaO_str2d reads a C string: '5\0x' is 5)
     local z = string.find(v, '\0', 1, true)
     if z then return num51(string.sub(v, 1, z - 1)) end
-    return strtod_special(v)
+    -- (a NaN's sign as glibc's strtod gives it: musl's, behind 5.4's tonumber, drops it)
+    return strtod_special(v) or n
   end
+  return n
 end
 local RG = {}
 local ENV_MT = {__index = RG, __newindex = N.readonly}
@@ -1010,6 +1021,7 @@ RG.assert = function(...)
   if caller and caller.what ~= 'C' then error(m, 2) end
   error(m, 0)
 end
+local gcstep51
 do
   -- 5.1's options only (no 'incremental', 'generational', 'isrunning')
   local collectgarbage = collectgarbage
@@ -1018,7 +1030,33 @@ do
     if o == 'incremental' or o == 'generational' or o == 'isrunning' then
       argerror(2, 1, 'collectgarbage', "invalid option '" .. o .. "'")
     end
+    if o == 'step' then return gcstep51(select(2, ...)) end
     return collectgarbage(...)
+  end
+  -- 5.1's 'step': lua_gc(LUA_GCSTEP, n) sets the threshold n KB under the heap's size (0 if n KB
+  -- is more than the heap, n taken unsigned) and runs luaC_step until the threshold is passed,
+  -- each step doing ~2000 bytes of work: one step for n = 0, about n + 1 steps (at most one per
+  -- KB of heap, plus one) otherwise, stopping early when a cycle ends, which is what it returns.
+  -- 5.4's basic step does (2^stepsize / 16) * stepmul units of work (8 KB: a whole small heap in
+  -- one step, so it returned true every time); during a 5.1 step the step size is 2^4 bytes,
+  -- ~100 units, about 5.1's ~2000 bytes (a table of 5.1 counts its bytes, 5.4 its slots). The
+  -- heap differs from Redis's (more libraries, the prelude), so the step that ends a cycle is not
+  -- the same one: only its order of magnitude is 5.1's.
+  function gcstep51(n)
+    if n == nil then n = 0 else n = checkint(n, 2, 'collectgarbage') end
+    local steps = 1
+    if n ~= 0 then
+      local heap = math_floor(collectgarbage('count'))
+      if n < 0 or n > heap then n = heap end
+      steps = n + 1
+    end
+    collectgarbage('incremental', 0, 0, 4)
+    local ended = false
+    for _ = 1, steps do
+      if collectgarbage('step', 0) then ended = true break end
+    end
+    collectgarbage('incremental', 0, 0, 13) -- (LUAI_GCSTEPSIZE, never changed otherwise)
+    return ended
   end
 end
 -- Levels count the frames 5.1 would have: the prelude's Lua wrappers (pcall's) are not frames of
@@ -1102,8 +1140,25 @@ end
 RG.load = load51
 -- Redis's message handler is a global too (scripting.c's __redis__err__handler, as written there)
 RG.__redis__err__handler = function(err)
-  local i = dbg_getinfo(2, 'nSl')
-  if i and i.what == 'C' then i = dbg_getinfo(3, 'nSl') end
+  local i
+  if dbg_getinfo(1, 't').istailcall then
+    -- (tail-called: 5.1 shows a "(tail call)" frame where 5.4 shows the caller's caller)
+    i = {source = '=(tail call)', currentline = -1}
+  else
+    -- (the caller as 5.1 sees it, and its caller if that is C; the prelude's own Lua frames,
+    -- e.g. the pcall and xpcall wrappers around the C functions, are no frames of 5.1's)
+    local l = 1
+    local function nextframe()
+      local f
+      repeat
+        l = l + 1
+        f = dbg_getinfo(l, 'nSl')
+      until not f or (f.source ~= '=redust' and f.source ~= '=lib')
+      return f
+    end
+    i = nextframe()
+    if i and i.what == 'C' then i = nextframe() end
+  end
   if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring51(err)} end
   if i then
     err['source'] = i.source
@@ -1187,11 +1242,12 @@ RG.tonumber = function(...)
     if n == 0 and type(v) == 'string' and (base == nil or base == 10) and string_find0(v, '-', 1, true) then return -0.0 end
     return n + 0.0
   end
-  if n == nil and type(v) == 'string' then
+  if (n == nil or n ~= n) and type(v) == 'string' then
     -- (5.1 reads the string as a C string: '5\0x' is 5)
     local z = string_find0(v, '\0', 1, true)
     if z then return RG.tonumber(string_sub0(v, 1, z - 1), base) end
-    if base == nil or base == 10 then return strtod_special(v) end
+    -- (a NaN's sign as glibc's strtod gives it: musl's, behind 5.4's tonumber, drops it)
+    if base == nil or base == 10 then return strtod_special(v) or n end
   end
   return n
 end
@@ -1290,15 +1346,16 @@ do
     end
     return h
   end
-  -- (first the common case: both operands read by tonumber, neither a zero (num51 keeps a zero's
-  -- sign); num51 is the same reading with 5.1's extras, two Lua calls more)
-  smt.__add = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) + (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x + y end local h = tm(a, b, '__add') if h then return h(a, b) end aerr(a, b) end
-  smt.__sub = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) - (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x - y end local h = tm(a, b, '__sub') if h then return h(a, b) end aerr(a, b) end
-  smt.__mul = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) * (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x * y end local h = tm(a, b, '__mul') if h then return h(a, b) end aerr(a, b) end
-  smt.__div = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) / (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x / y end local h = tm(a, b, '__div') if h then return h(a, b) end aerr(a, b) end
-  smt.__mod = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) % (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x % y end local h = tm(a, b, '__mod') if h then return h(a, b) end aerr(a, b) end
-  smt.__pow = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then return (x + 0.0) ^ (y + 0.0) end x, y = num51(a), num51(b) if x and y then return x ^ y end local h = tm(a, b, '__pow') if h then return h(a, b) end aerr(a, b) end
-  smt.__unm = function(a) local x = tonumber(a) if x and x ~= 0 then return -(x + 0.0) end x = num51(a) if x then return -x end aerr(a, a) end
+  -- (first the common case: both operands read by tonumber, neither a zero, a result that is not
+  -- NaN (num51 keeps a zero's sign, and a NaN's as glibc reads '-nan'); num51 is the same reading
+  -- with 5.1's extras, two Lua calls more)
+  smt.__add = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then local r = (x + 0.0) + (y + 0.0) if r == r then return r end end x, y = num51(a), num51(b) if x and y then return x + y end local h = tm(a, b, '__add') if h then return h(a, b) end aerr(a, b) end
+  smt.__sub = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then local r = (x + 0.0) - (y + 0.0) if r == r then return r end end x, y = num51(a), num51(b) if x and y then return x - y end local h = tm(a, b, '__sub') if h then return h(a, b) end aerr(a, b) end
+  smt.__mul = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then local r = (x + 0.0) * (y + 0.0) if r == r then return r end end x, y = num51(a), num51(b) if x and y then return x * y end local h = tm(a, b, '__mul') if h then return h(a, b) end aerr(a, b) end
+  smt.__div = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then local r = (x + 0.0) / (y + 0.0) if r == r then return r end end x, y = num51(a), num51(b) if x and y then return x / y end local h = tm(a, b, '__div') if h then return h(a, b) end aerr(a, b) end
+  smt.__mod = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then local r = (x + 0.0) % (y + 0.0) if r == r then return r end end x, y = num51(a), num51(b) if x and y then return x % y end local h = tm(a, b, '__mod') if h then return h(a, b) end aerr(a, b) end
+  smt.__pow = function(a, b) local x, y = tonumber(a), tonumber(b) if x and y and x ~= 0 and y ~= 0 then local r = (x + 0.0) ^ (y + 0.0) if r == r then return r end end x, y = num51(a), num51(b) if x and y then return x ^ y end local h = tm(a, b, '__pow') if h then return h(a, b) end aerr(a, b) end
+  smt.__unm = function(a) local x = tonumber(a) if x and x ~= 0 and x == x then return -(x + 0.0) end x = num51(a) if x then return -x end aerr(a, a) end
 end
 smt.__metatable = ro(copy(smt))
 
@@ -1401,31 +1458,42 @@ end
 -- callee: the frame the user's frame called (a wrapper of this chunk, when the error comes from
 -- one): called as a method (s:sub()), its argument errors do not count self, as 5.4's and 5.1's
 -- luaL_argerror do for a C function called as a method (the wrapper calls it through an upvalue).
--- The user's frame from level lvl up (skipping C, prelude and library frames), and the first Lua
--- frame skipped (the wrapper that called the C function which raised the error, if any).
+-- The user's frame from level lvl up (skipping C, prelude and library frames), the first Lua
+-- frame skipped (the wrapper that called the C function which raised the error, if any) and the
+-- last one (the function the user's frame called).
 local function userframe(lvl)
   local i = dbg_getinfo(lvl, 'Sln')
-  local callee
+  local callee, outer
   while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
     lvl = lvl + 1
-    if callee == nil and i.what ~= 'C' then callee = i end
+    if i.what ~= 'C' then
+      if callee == nil then callee = i end
+      outer = i
+    end
     i = dbg_getinfo(lvl, 'Sln')
   end
-  return i, callee
+  return i, callee, outer
 end
 local function selfarg(n, name, extra)
   n = tonumber(n) - 1
   if n == 0 then return "calling '" .. name .. "' on bad self (" .. extra .. ")" end
   return "bad argument #" .. n .. " to '" .. name .. "' (" .. extra .. ")"
 end
-local function userpos_method(err, i, callee)
+local function userpos_method(err, i, callee, outer)
   -- (a wrapper called from C: 5.1's C function, called from C, has no position either)
   -- (The prelude's wrappers, and the libraries' Lua functions: '=lib'.)
   local wrapper = callee and (callee.source == '=redust' or callee.source == '=lib')
   err = userpos(err, not (wrapper and callee.namewhat == '') and i or nil)
   if wrapper then
+    -- (called by the script's own code: named as the call names it, as 5.1's getfuncname does:
+    -- local f = string.rep f() is 'f', t[1]() and a metamethod '?', a generic for's iterator '(for generator)')
+    local name = callee == outer and callee.name
+    if name and callee.namewhat == 'for iterator' then name = '(for generator)'
+    elseif name and callee.namewhat == 'metamethod' then name = '?' end -- (no name in 5.1)
     if callee.namewhat == 'method' then
-      err = string_gsub(err, "bad argument #(%d+) to '([%w_]+)' %((.*)%)$", selfarg, 1)
+      err = string_gsub(err, "bad argument #(%d+) to '([%w_]+)' %((.*)%)$", function(n, fname, extra) return selfarg(n, name or fname, extra) end, 1)
+    elseif name and callee.namewhat ~= '' then
+      err = string_gsub(err, "bad argument #(%d+) to '[%w_]+'", function(n) return "bad argument #" .. n .. " to '" .. name .. "'" end, 1)
     elseif callee.namewhat == '' then
       -- called from C (pcall(string.rep)): 5.1's C function has no name there
       err = string_gsub(err, "bad argument #(%d+) to '[%w_]+'", "bad argument #%1 to '?'", 1)
@@ -1437,10 +1505,10 @@ load_strmsg = function(e)
   if type(e) == 'string' then e = fixmsg(userpos_method(e, userframe(4))) end
   return e
 end
-local function errh(err, frame, callee)
+local function errh(err, frame, callee, outer)
   local i = frame
-  if not i then i, callee = userframe(3) end
-  if type(err) == 'string' then err = fixmsg(userpos_method(err, i, callee)) end
+  if not i then i, callee, outer = userframe(3) end
+  if type(err) == 'string' then err = fixmsg(userpos_method(err, i, callee, outer)) end
   if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring51(err)} end
   if i then
     err.source = i.source
@@ -1495,7 +1563,8 @@ RG.xpcall = function(...)
   if select('#', ...) < 2 then argerror(2, 2, 'xpcall', 'value expected') end
   return xpcall(f, function(e)
     if type(e) == 'string' then e = fixmsg(userpos_method(e, userframe(3))) end
-    return h(e)
+    -- (not a tail call: 5.1 calls the handler right from the error, with no tail call mark)
+    return (h(e))
   end)
 end
 

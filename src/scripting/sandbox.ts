@@ -112,6 +112,31 @@ function raiseWhere(w: LuaWasm, L: number, msg: string): number {
   return w.ex.lua_error(L);
 }
 
+/** A lua_Debug for argError (5.4's struct on wasm32 is 108 bytes: name at +4, namewhat at +8). */
+let debugRecord = 0;
+/**
+ * 5.1's luaL_argerror for a JS C function: the name is the one the call site gives (`rawset`,
+ * a local `r`, a field `t.r`), '?' when there is none (called straight from pcall: a C caller;
+ * a metamethod),
+ * and a method call does not count self. 5.4's own luaL_argerror would instead look the function
+ * up in the loaded libraries and name it 'rawset' where 5.1 says '?'.
+ */
+function argError(w: LuaWasm, L: number, arg: number, extra: string): number {
+  const ex = w.ex;
+  if (debugRecord === 0) debugRecord = ex.malloc(128);
+  if (ex.lua_getstack(L, 0, debugRecord) === 0) return raiseWhere(w, L, `bad argument #${arg} (${extra})`);
+  ex.lua_getinfo(L, w.cstr('n'), debugRecord);
+  const cString = (p: number) => (p === 0 ? null : w.hb.toString('latin1', p, w.hb.indexOf(0, p)));
+  const namewhat = cString(w.u32[(debugRecord + 8) >>> 2]);
+  // (5.4 names a metamethod, 'index'; 5.1 has no name for it)
+  const name = namewhat === 'metamethod' ? '?' : cString(w.u32[(debugRecord + 4) >>> 2]) ?? '?';
+  if (namewhat === 'method') {
+    arg--;
+    if (arg === 0) return raiseWhere(w, L, `calling '${name}' on bad self (${extra})`);
+  }
+  return raiseWhere(w, L, `bad argument #${arg} to '${name}' (${extra})`);
+}
+
 /** Small lua_Integer arguments (registry refs, array indexes) without a BigInt allocation each. */
 const BIG: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
 function big(i: number): bigint {
@@ -360,9 +385,9 @@ function makeNatives(w: LuaWasm): Record<string, number> {
     const sb = active;
     // (5.1's luaL_checktype(1, table), luaL_checkany(2), luaL_checkany(3))
     const t1 = ex.lua_type(L, 1);
-    if (t1 !== LUA_TTABLE) return raiseWhere(w, L, `bad argument #1 to 'rawset' (table expected, got ${LUA_TYPE_NAMES[t1] ?? 'no value'})`);
-    if (ex.lua_type(L, 2) === LUA_TNONE) return raiseWhere(w, L, "bad argument #2 to 'rawset' (value expected)");
-    if (ex.lua_type(L, 3) === LUA_TNONE) return raiseWhere(w, L, "bad argument #3 to 'rawset' (value expected)");
+    if (t1 !== LUA_TTABLE) return argError(w, L, 1, `table expected, got ${LUA_TYPE_NAMES[t1] ?? 'no value'}`);
+    if (ex.lua_type(L, 2) === LUA_TNONE) return argError(w, L, 2, 'value expected');
+    if (ex.lua_type(L, 3) === LUA_TNONE) return argError(w, L, 3, 'value expected');
     ex.lua_settop(L, 3);
     if (sb) {
       ex.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(sb.protRef));
@@ -1270,13 +1295,16 @@ local getinfo, errh = ...
 return function(co, err)
   local lvl = 0
   local i = getinfo(co, lvl, 'Sln')
-  local callee
+  local callee, outer
   while i and (i.what == 'C' or i.source == '=redust' or i.source == '=lib') do
     lvl = lvl + 1
-    if callee == nil and i.what ~= 'C' then callee = i end
+    if i.what ~= 'C' then
+      if callee == nil then callee = i end
+      outer = i
+    end
     i = getinfo(co, lvl, 'Sln')
   end
-  return errh(err, i, callee)
+  return errh(err, i, callee, outer)
 end
 `;
 
