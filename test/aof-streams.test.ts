@@ -141,6 +141,24 @@ if (haveRedisServer()) {
   for (const engine of enginesUnderTest()) {
     const t = suite(`aof streams [${engine}]`);
 
+    t('an approximate trim with LIMIT replays to the same length under another stream-node-max-entries (Redis unit/type/stream)', async () => {
+      const srv = await startRedust(engine, { config: { appendonly: 'yes', 'stream-node-max-entries': '10' } });
+      try {
+        const c = await RawConnection.connect(srv.port);
+        for (let j = 0; j < 100; j++) await c.send('XADD', 'mystream', '*', 'xitem', 'v');
+        await c.send('XADD', 'mystream', 'MAXLEN', '~', '55', 'LIMIT', '30', '*', 'xitem', 'v');
+        await c.send('XTRIM', 'mystream', 'MAXLEN', '~', '40', 'LIMIT', '20');
+        const before = renderNode(await c.send('XLEN', 'mystream'));
+        assert.not.equal(before, ':101', 'the trims trimmed');
+        await c.send('CONFIG', 'SET', 'stream-node-max-entries', '1');
+        assert.is(renderNode(await c.send('DEBUG', 'LOADAOF')), '+OK');
+        assert.is(renderNode(await c.send('XLEN', 'mystream')), before);
+        c.close();
+      } finally {
+        await srv.close();
+      }
+    });
+
     t('XREADGROUP / XCLAIM / XAUTOCLAIM are propagated as Redis 7.0 does; state and digest survive a restart', async () => {
       const mine = tmpDir();
       const theirs = tmpDir();

@@ -7,6 +7,7 @@
  * commands/blocking.ts; XADD signals the key as ready and waiters are served (in arrival order)
  * after the outermost command.
  */
+import { ClientFlag } from '../server/client';
 import type { Client } from '../server/client';
 import { readyOrder } from '../server/blocking';
 import type { Reply } from '../protocol/reply';
@@ -101,7 +102,10 @@ function parseAddTrim(c: Client, argv: Buffer[], xadd: boolean): Readonly<AddTri
   a.idPos = i;
   if (a.limit && a.strategy === 'none') fail('ERR syntax error, LIMIT cannot be used without specifying a trimming strategy');
   if (!xadd && a.strategy === 'none') fail('ERR syntax error, XTRIM must be called with a trimming strategy');
-  if (limitGiven) {
+  // mustObeyClient: a replayed XADD/XTRIM had its trim made exact (replayedAddTrim) and keeps
+  // the LIMIT it was sent with, which must neither fail nor bound the exact trim.
+  if ((c.flags & ClientFlag.AOF_LOADER) !== 0) a.limit = 0;
+  else if (limitGiven) {
     if (!a.approx) fail('ERR syntax error, LIMIT cannot be used without the special ~ option');
   } else if (a.approx) a.limit = 100 * c.server.config.int('stream-node-max-entries');
   else a.limit = 0;

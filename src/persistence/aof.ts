@@ -633,7 +633,7 @@ export class Aof implements PropagationTarget {
     if (base && pos < buf.length) presizeForBase(this.server, buf, pos);
     const c = new Client(this.server, null, this.server.dbs[0]);
     c.authenticated = true;
-    c.flags |= ClientFlag.NO_TOUCH | ClientFlag.DENY_BLOCKING;
+    c.flags |= ClientFlag.NO_TOUCH | ClientFlag.DENY_BLOCKING | ClientFlag.AOF_LOADER;
     const dispatcher = this.server.dispatcher;
     const clock = this.server.clock;
     let multi: Buffer[][] | null = null;

@@ -34,6 +34,8 @@ export const enum ClientFlag {
   MONITOR = 1 << 14,
   /** CLIENT_DENY_BLOCKING: blocking commands act as their non-blocking form (the AOF loader). */
   DENY_BLOCKING = 1 << 15,
+  /** The AOF loader's client (Redis's CLIENT_ID_AOF, mustObeyClient): what it replays was recorded exact. */
+  AOF_LOADER = 1 << 16,
 }
 
 /** A queued MULTI command. */
