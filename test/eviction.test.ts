@@ -81,6 +81,17 @@ for (const engine of enginesUnderTest()) {
     sub.close();
   });
 
+  t('CONFIG SET maxmemory below what is used evicts at once, before any other command (Redis unit/pubsub)', async ({ srv, c }) => {
+    const sub = await RawConnection.connect(srv.port);
+    await c.send('CONFIG', 'SET', 'notify-keyspace-events', 'Ee');
+    await c.send('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+    await sub.send('PSUBSCRIBE', '*');
+    await c.send('SET', 'foo', 'bar');
+    assert.equal(await c.send('CONFIG', 'SET', 'maxmemory', '1'), R.ok);
+    assert.is(renderNode(await sub.next(2000)), '["pmessage", "*", "__keyevent@0__:evicted", "foo"]');
+    sub.close();
+  });
+
   t('a read over maxmemory evicts first, and a tracking client gets the invalidation before its reply (Redis unit/tracking)', async ({ srv, c }) => {
     settle(srv);
     const r = await RawConnection.connect(srv.port);

@@ -50,6 +50,7 @@ const UNITS: { unit: string; skip?: string[] }[] = [
   { unit: 'unit/other' },
   { unit: 'unit/introspection-2' },
   { unit: 'unit/slowlog' },
+  { unit: 'unit/pubsub' },
   { unit: 'unit/type/stream' },
   { unit: 'unit/type/stream-cgroups' },
   { unit: 'unit/functions' },
