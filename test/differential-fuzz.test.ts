@@ -68,10 +68,9 @@ type Gen = (r: Rand) => Op & { pre?: Arg[][]; waitAfterPre?: number; outsideMult
  * A step (test/helpers/fuzz-steps.ts: a command on the main connection by default, or on another
  * client, or a cross-server DUMP/RESTORE).
  * eventsUnordered: the command's keyspace events come in an order Redis does not define.
- * waitMs: the time to let pass after its reply (on both servers' clocks).
  * outsideMulti (with pre and after, for the whole group): never generated inside MULTI.
  */
-type Op = Step & { opts?: CompareOptions; eventsUnordered?: boolean; waitMs?: number };
+type Op = Step & { opts?: CompareOptions; eventsUnordered?: boolean };
 
 class Rand {
   constructor(readonly next: () => number) {}
