@@ -324,6 +324,29 @@ function bigValue(r: Rand, key: string): Arg[][] {
 }
 
 /**
+ * The dump family's DUMP of KEYS[1] (KEYS[2] a scratch key). A listpack hash is dumped as a copy
+ * with its fields sorted: one loaded from a hashtable's record (DEBUG RELOAD, RESTORE of a hash
+ * that had been converted and then shrank, or whose limits were raised since) keeps the record's
+ * order, the dict's hash order, which Redis leaves to its hash function and Redust does not share.
+ */
+const DUMP_SCRIPT = `local e = redis.call('OBJECT', 'ENCODING', KEYS[1])
+if e == 'hashtable' or e == 'stream' or e == 'quicklist' then return e end
+if e == 'listpack' and redis.call('TYPE', KEYS[1])['ok'] == 'hash' then
+  local kv = redis.call('HGETALL', KEYS[1])
+  local fv = {}
+  for i = 1, #kv, 2 do fv[#fv + 1] = {kv[i], kv[i + 1]} end
+  table.sort(fv, function(a, b) return a[1] < b[1] end)
+  local args = {}
+  for _, f in ipairs(fv) do args[#args + 1] = f[1] args[#args + 1] = f[2] end
+  redis.call('HSET', KEYS[2], unpack(args))
+  e = redis.call('OBJECT', 'ENCODING', KEYS[2])
+  local p = e == 'listpack' and redis.call('DUMP', KEYS[2]) or e
+  redis.call('DEL', KEYS[2])
+  return p
+end
+return redis.pcall('DUMP', KEYS[1])`;
+
+/**
  * command name -> generators; a family participates when its command exists in Redust. (A name
  * with a suffix, 'watch:2clients', is a family of groups over several clients, not run by scripts.)
  */
@@ -592,7 +615,7 @@ const GENERATORS: Record<string, Gen[]> = {
   // boundaries Redust does not keep: docs/persistence.md), and RESTORE of each server's own payload through a script (its
   // `restore` and `new` events, TTL and REPLACE).
   dump: [
-    (r) => ({ args: ['EVAL', `local e = redis.call('OBJECT', 'ENCODING', KEYS[1]) if e == 'hashtable' or e == 'stream' or e == 'quicklist' then return e end return redis.pcall('DUMP', KEYS[1])`, '1', r.key()] }),
+    (r) => ({ args: ['EVAL', DUMP_SCRIPT, '2', r.key(), 'dumpcopy'] }),
     (r) => ({
       args: ['EVAL', `local p = redis.call('DUMP', KEYS[1]) if not p then return 'none' end return redis.pcall('RESTORE', KEYS[2], ARGV[1], p, unpack(ARGV, 2))`, '2', r.key(), r.key(), r.pick(['0', '0', '4102444800000', '-1']), ...r.pick<string[]>([[], ['REPLACE'], ['REPLACE', 'ABSTTL'], ['IDLETIME', '10'], ['FREQ', '5'], ['REPLACE', 'IDLETIME', 'x']])],
     }),
