@@ -217,7 +217,9 @@ function watchWriter(r: Rand, k: string): Arg[] {
     ['HSET', k, 'f', 'v'], ['HSETNX', k, 'f', 'v'], ['HINCRBY', k, 'n', '0'], ['HINCRBYFLOAT', k, 'n', '0'], ['HDEL', k, 'f'],
     ['LPUSHX', k, 'x'], ['LREM', k, '0', 'nomember'], ['LTRIM', k, '0', '-1'], ['LINSERT', k, 'BEFORE', 'nopivot', 'x'], ['LSET', k, '0', 'x'], ['LMOVE', k, k, 'LEFT', 'RIGHT'], ['RPOPLPUSH', other, k],
     ['SETBIT', k, '0', '0'], ['SETRANGE', k, '0', 'a'], ['BITFIELD', k, 'GET', 'u8', '0'], ['BITFIELD', k, 'INCRBY', 'u8', '0', '0'], ['PFADD', k], ['PFADD', k, 'a'], ['BITOP', 'OR', k, other],
-    ['INCRBY', k, '0'], ['INCRBYFLOAT', k, '0'], ['GETEX', k], ['GETEX', k, 'EX', '100'], ['PERSIST', k], ['EXPIRE', k, '100', 'NX'], ['EXPIRE', k, '100', 'GT'], ['PEXPIREAT', k, '4102444800000', 'LT'],
+    // (EXPIRE ... GT over a random TTL: over the same relative time as the one set just before,
+    // GETEX EX 100 or EXPIRE 100 NX, it answers by whether a millisecond passed in between: Rand.ttl.)
+    ['INCRBY', k, '0'], ['INCRBYFLOAT', k, '0'], ['GETEX', k], ['GETEX', k, 'EX', '100'], ['PERSIST', k], ['EXPIRE', k, '100', 'NX'], ['EXPIRE', k, r.ttl(), 'GT'], ['PEXPIREAT', k, '4102444800000', 'LT'],
     ['XTRIM', k, 'MAXLEN', '1000'], ['XDEL', k, '1-1'], ['XGROUP', 'CREATE', k, 'g1', '0', 'MKSTREAM'], ['XGROUP', 'SETID', k, 'g1', '0'], ['XGROUP', 'CREATECONSUMER', k, 'g1', 'c9'],
     ['XREADGROUP', 'GROUP', 'g1', 'c1', 'STREAMS', k, '>'], ['XACK', k, 'g1', '1-1'], ['XCLAIM', k, 'g1', 'c2', '0', '1-1'], ['XSETID', k, '99-0'], ['XGROUP', 'DESTROY', k, 'g1'],
     ['RENAME', k, k], ['COPY', k, k], ['EVAL', "local p = redis.call('DUMP', KEYS[2]) if not p then return 0 end return redis.pcall('RESTORE', KEYS[1], 0, p, 'REPLACE')", '2', k, other],
