@@ -18,7 +18,7 @@
  *
  * Encoding: NF_LPENC is Redis's "listpack" answer. hSet converts one way to the big form when a
  * field or value is longer than maxValue (before setting) or the hash has more than maxEntries
- * fields (after), as hashTypeSet. A hash filled without limits (hSet with no limits, for RDB
+ * fields (after setting, a new field or an updated one), as hashTypeSet. A hash filled without limits (hSet with no limits, for RDB
  * loading) still moves to the big representation past SMALL_MAX_COUNT / SMALL_MAX_BYTES to stay
  * O(1) per operation, keeping NF_LPENC until hConvert (HSCAN then still answers in one call).
  *
@@ -363,8 +363,8 @@ export function hConvert(c: u32): i32 {
 
 /**
  * hashTypeSet of scratch[0, fl) = scratch[fl, fl + vl): converts to the hashtable encoding first
- * when the field or value is longer than maxValue, after when there are more than maxEntries
- * fields. 1 new field, 0 updated, -1 OOM (nothing changed).
+ * when the field or value is longer than maxValue, after (the field new or updated) when there
+ * are more than maxEntries fields. 1 new field, 0 updated, -1 OOM (nothing changed).
  */
 export function hSet(c: u32, fl: u32, vl: u32, maxValue: u32, maxEntries: u32): i32 {
   const fp = getScratch();
@@ -422,7 +422,9 @@ export function hSetAt(c: u32, fp: u32, fl: u32, vp: u32, vl: u32, maxValue: u32
       toBig(c); // representation only (NF_LPENC kept); on OOM the small form stays valid
     }
   }
-  if (r == 1 && (load<u32>(c, NC_INFO) & NF_LPENC) != 0 && load<u32>(c, NC_COUNT) > maxEntries) {
+  // (After an update too: a listpack left longer than a lowered hash-max-listpack-entries
+  // converts at its next set, as hashTypeSet checks the length whether the field was new or not.)
+  if (r >= 0 && (load<u32>(c, NC_INFO) & NF_LPENC) != 0 && load<u32>(c, NC_COUNT) > maxEntries) {
     hConvert(c); // on OOM it stays a valid listpack-encoded hash
   }
   return r;

@@ -770,7 +770,9 @@ function loadKey(db: u32, t: u32, expireAt: f64, now: f64, hMaxE: u32, hMaxV: u3
     else {
       if (!readString(1)) return false;
       if (t == T_HASH_LISTPACK) c = hashFromListpack(sP, sL, hMaxE, hMaxV);
-      else if (t == T_ZSET_LISTPACK) c = zsetFromListpack(sP, sL, zMaxE, zMaxV);
+      // (A zset listpack converts by its number of members only, as Redis 7.0's rdbLoadObject:
+      // a member longer than zset-max-listpack-value stays in the listpack.)
+      else if (t == T_ZSET_LISTPACK) c = zsetFromListpack(sP, sL, zMaxE, NO_LIMIT);
       else c = setFromIntset(sP, sL, sMaxI);
     }
     if (c == 0) return false;

@@ -4,7 +4,8 @@
  * Replay a differential-fuzz failure against a fresh Redust and a fresh reference Redis, to reduce
  * it. The fuzzer writes the commands it sent with REDUST_FUZZ_DUMP=file (one JSON array of latin1
  * strings per line, "(reconnected)" where it opened a new connection; a JSON object for a step on
- * another client or a cross-server DUMP/RESTORE: test/helpers/fuzz-steps.ts).
+ * another client, a cross-server DUMP/RESTORE or a step followed by a wait, replayed with the same
+ * wait: test/helpers/fuzz-steps.ts).
  *
  *   node scripts/fuzz-replay.js FILE ENGINE [default|small] [KEEP_REGEX]
  *
@@ -79,6 +80,8 @@ async function main() {
       continue;
     }
     const [ra, rb] = await clients.run(c, [a, b]);
+    // (the fuzzer's wait after the step, e.g. for a key set to expire in 1 ms)
+    if (c.waitMs) await new Promise((res) => setTimeout(res, c.waitMs));
     const [ea, eb] = await Promise.all(subs.map(drain));
     // (HELLO's reply carries the client's id: compared by type, as the fuzzer does.)
     const hello = c.kind === undefined && c.args[0].latin1Slice().toUpperCase() === 'HELLO';

@@ -109,6 +109,44 @@ for (const engine of enginesUnderTest()) {
     assert.ok(log.includes('1< ["dst", "a"]'), log.join('\n'));
   });
 
+  // Found by the differential fuzzer (seed 4032): Redis 7.0 wakes clients blocked on a key only
+  // when the key is added (dbAdd). A STORE overwriting it (setKey's dbOverwrite: a key of another
+  // type, set after the client blocked) serves nobody, nor do later pushes onto the stored list;
+  // Redust served the client at once.
+  t('a STORE overwriting the key clients block on does not serve them, as Redis 7.0', async (ctx) => {
+    const log = await same(ctx, async (r) => {
+      const [p, ctl, c1, c2, c3, c4] = [r.conns[0], await r.conn(), await r.conn(), await r.conn(), await r.conn(), await r.conn()];
+      const ids: Arg[] = [];
+      for (const c of [c1, c2, c3, c4]) ids.push(String(((await c.send('CLIENT', 'ID')) as { t: 'int'; v: bigint }).v));
+      await r.send(p, 'RPUSH', 'src', 3, 1, 2);
+      await r.send(p, 'ZADD', 'zs', 1, 'a', 2, 'b');
+      await r.send(p, 'GEOADD', 'geo', 13, 38, 'm1');
+      await r.block(c1, 'BLPOP', 'l', 0);
+      await r.block(c2, 'BZPOPMIN', 'z', 0);
+      await r.block(c3, 'BZMPOP', 0, 1, 'g', 'MIN');
+      await r.block(c4, 'BLPOP', 'new', 0);
+      await r.send(p, 'SET', 'l', 'x');
+      await r.send(p, 'SORT', 'src', 'STORE', 'l');
+      await r.send(p, 'LPUSH', 'l', 'y');
+      await r.send(p, 'RPOPLPUSH', 'src', 'l');
+      await r.send(p, 'HSET', 'z', 'f', 'v');
+      await r.send(p, 'ZUNIONSTORE', 'z', 1, 'zs');
+      await r.send(p, 'ZRANGESTORE', 'z', 'zs', 0, 0);
+      await r.send(p, 'SET', 'g', 'x');
+      await r.send(p, 'GEOSEARCHSTORE', 'g', 'geo', 'FROMLONLAT', 13, 38, 'BYRADIUS', 10, 'km');
+      // (a STORE that adds the key serves as any other write that adds it)
+      await r.send(p, 'SORT', 'src', 'STORE', 'new');
+      await r.expect(c4);
+      for (const [i, c] of [c1, c2, c3].entries()) {
+        await r.sendQuiet(ctl, `UNBLOCK c${i + 1}`, 'CLIENT', 'UNBLOCK', ids[i]);
+        await r.expect(c);
+      }
+      await r.send(p, 'LRANGE', 'l', 0, -1);
+      await r.send(p, 'ZRANGE', 'z', 0, -1);
+    });
+    assert.ok(log.includes('2< *-1'), log.join('\n'));
+  });
+
   t('several keys ready in one EXEC: served from the key signalled first (BLPOP, BZPOPMIN, XREAD)', async (ctx) => {
     const log = await same(ctx, async (r) => {
       const p = r.conns[0];

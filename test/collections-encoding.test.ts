@@ -72,6 +72,30 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  // Found by the differential fuzzer (seed 1025): Redis 7.0's hashTypeSet checks the listpack's
+  // length after every set, so updating a field of a listpack hash left longer than a lowered
+  // hash-max-listpack-entries converts it; the wasm engine converted only after a new field.
+  diffTest(t, 'updating a field of a listpack hash over a lowered hash-max-listpack-entries converts it', async ({ d }) => {
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+    await d.all([
+      ...keys.map((k): Arg[] => ['HSET', k, 'n', '1', 'm', '2']),
+      ['CONFIG', 'SET', 'hash-max-listpack-entries', '1'],
+      ['HINCRBY', 'a', 'n', '1'],
+      ['HINCRBYFLOAT', 'b', 'n', '1.5'],
+      ['HSET', 'c', 'n', '5'],
+      ['HSET', 'c2', 'n', '5'],
+      ['HSETNX', 'd', 'n', '5'],
+      ['HMSET', 'e', 'n', '5', 'm', '6'],
+      ['HDEL', 'f', 'm'],
+      ['HSET', 'f', 'n', '7'],
+      ...keys.map((k): Arg[] => ['OBJECT', 'ENCODING', k]),
+      ['OBJECT', 'ENCODING', 'c2'],
+      ['EVAL', "redis.call('HSET', KEYS[1], 'n', 'x') return redis.call('OBJECT', 'ENCODING', KEYS[1])", '1', 'd'],
+      ['CONFIG', 'SET', 'hash-max-listpack-entries', '128'],
+    ]);
+    for (const k of keys) await d.check(['HGETALL', k], { unordered: true });
+  });
+
   // Found by the differential fuzzer (DUMP/RESTORE across servers): Redis 7.0 loads a listpack
   // (or ziplist) hash record converting it by its number of fields only; Redust also checked the
   // length of fields and values against hash-max-listpack-value and made it a hashtable.

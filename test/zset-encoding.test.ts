@@ -187,6 +187,36 @@ for (const engine of enginesUnderTest()) {
     ]);
   });
 
+  // Found by the differential fuzzer (seed 723): Redis 7.0 loads a listpack (or ziplist) zset
+  // record converting it by its number of members only (rdbLoadObject); Redust also checked the
+  // members' length against zset-max-listpack-value and made it a skiplist.
+  diffTest(t, 'RESTORE and DEBUG RELOAD of a listpack zset: converted by its member count only', async ({ d }) => {
+    const restore = (src: string, dst: string): Arg[] => ['EVAL', `local p = redis.call('DUMP', KEYS[1]) redis.call('RESTORE', KEYS[2], 0, p) return redis.call('OBJECT', 'ENCODING', KEYS[2])`, '2', src, dst];
+    await d.all([
+      ['CONFIG', 'SET', 'zset-max-listpack-value', '20000'],
+      ['ZADD', 'z', '1', 'x'.repeat(10000), '2.5', 'b', '3', '12345'],
+      ['CONFIG', 'SET', 'zset-max-listpack-value', '0'],
+      restore('z', 'z2'),
+      ['ZADD', 'z2', '4', ''],
+      ['OBJECT', 'ENCODING', 'z2'],
+      ['ZADD', 'z2', '5', 'c'],
+      ['OBJECT', 'ENCODING', 'z2'],
+      ['DEBUG', 'RELOAD'],
+      ['OBJECT', 'ENCODING', 'z'],
+      ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
+      ['ZINCRBY', 'z', '1', 'b'],
+      ['OBJECT', 'ENCODING', 'z'],
+      ['CONFIG', 'SET', 'zset-max-listpack-value', '64'],
+      ['CONFIG', 'SET', 'zset-max-listpack-entries', '2'],
+      restore('z', 'z3'),
+      ['DEBUG', 'RELOAD'],
+      ['OBJECT', 'ENCODING', 'z'],
+      ['OBJECT', 'ENCODING', 'z3'],
+      ['ZRANGE', 'z3', '0', '-1', 'WITHSCORES'],
+      ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
+    ]);
+  });
+
   diffTest(t, 'store commands, SORT, DUMP/RESTORE and COPY keep Redis encodings', async ({ d }) => {
     await d.all([
       zadd('big', 129),

@@ -472,8 +472,8 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcKeyIndex: number, flags:
       out.add(members[i], storedist ? gp.dist / shape.conversion : gp.score);
     }
     settleStoredEncoding(c, out);
+    // (Wakes blocked clients only as a new key: storeValue.)
     c.db.set(storekey, out);
-    c.server.blocking.signalKeyAsReady(c.dbIndex, storekey);
     written(c, storekey, flags & Flag.SEARCH ? 'geosearchstore' : 'georadiusstore', 'z', returned);
   } else deleteDestination(c, storekey);
   c.reply.int(returned);

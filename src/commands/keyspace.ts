@@ -69,13 +69,14 @@ export function peekTyped<T extends RedisValue>(c: Client, key: BulkValue, type:
 
 /**
  * setKey for a value built by the command (a *STORE destination, a new container): store it
- * (dropping any TTL), invalidate WATCH and wake clients blocked on the key.
+ * (dropping any TTL) and invalidate WATCH. Clients blocked on the key wake only when it is new
+ * (db.set's new-key hook, Redis's dbAdd): Redis 7.0's setKey overwrites an existing key (of
+ * another type, as a client blocks only on a missing key) with dbOverwrite, which signals nothing.
  */
 export function storeValue(c: Client, key: Buffer, value: RedisValue): void {
   settleStoredEncoding(c, value);
   c.db.set(key, value);
   c.server.signalModifiedKey(c.dbIndex, key);
-  c.server.blocking.signalKeyAsReady(c.dbIndex, key);
 }
 
 /**

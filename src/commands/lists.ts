@@ -64,11 +64,15 @@ function pushGeneric(c: Client, argv: Buffer[], where: Where, xx: boolean): void
   pushed_(c, key, where, argv.length - 2, len);
 }
 
-/** After a push of n elements: the reply (the new length), the write's bookkeeping, the wake-up. */
+/**
+ * After a push of n elements: the reply (the new length) and the write's bookkeeping. Clients
+ * blocked on the key wake only when the push created it (db.set's new-key hook, Redis 7.0's
+ * dbAdd): a push onto an existing list signals nothing, and a client can wait on one only when a
+ * STORE replaced the key it blocked on (storeValue).
+ */
 function pushed_(c: Client, key: Buffer, where: Where, n: number, len: number): void {
   c.reply.int(len);
   written(c, key, where === HEAD ? 'lpush' : 'rpush', 'l', n);
-  c.server.blocking.signalKeyAsReady(c.dbIndex, key);
 }
 
 /** listElementsRemoved: pop event, delete when empty. Returns true when the key was deleted. */
@@ -302,7 +306,7 @@ function lmoveHandlePush(c: Client, dstkey: Buffer, dst: ListValue | undefined, 
   if (where === HEAD) dst.pushHead(b);
   else dst.pushTail(b);
   c.server.keyspace.notify(c.dbIndex, where === HEAD ? 'lpush' : 'rpush', dstkey, 'l');
-  c.server.blocking.signalKeyAsReady(c.dbIndex, dstkey);
+  // (Wakes blocked clients only as a new key, as pushed_.)
   c.reply.bulk(value);
 }
 

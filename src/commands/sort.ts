@@ -215,9 +215,9 @@ function sortGeneric(c: Client, argv: Buffer[], readonly: boolean): void {
     else for (const g of gets) list.pushTail(lookupByPattern(c, g, obj) ?? EMPTY);
   }
   if (outputlen > 0) {
+    // (Wakes blocked clients only as a new key: storeValue.)
     c.db.set(storekey, list);
     c.server.signalModifiedKey(c.dbIndex, storekey);
-    c.server.blocking.signalKeyAsReady(c.dbIndex, storekey);
     c.server.keyspace.notify(c.dbIndex, 'sortstore', storekey, 'l');
     c.server.dirty(outputlen);
   } else deleteDestination(c, storekey);

@@ -580,9 +580,11 @@ export interface ZSetValue extends Container {
   /**
    * Optional fast path (wasm): ZADD's loop without INCR in one engine call, over the members
    * argv[from], argv[from + 2]... with `scores`, flags 1 NX, 2 XX, 4 GT, 8 LT (as zsetAdd).
-   * Returns [added, updated].
+   * `maxValue`: the member length past which a listpack converts, instead of the live
+   * zset-max-listpack-value (the RDB loader passes Infinity for a listpack record, which Redis
+   * converts by its length only). Returns [added, updated].
    */
-  addMany?(argv: Bytes[], from: number, scores: number[], flags: number): [number, number];
+  addMany?(argv: Bytes[], from: number, scores: number[], flags: number, maxValue?: number): [number, number];
   /**
    * Optional fast path (wasm): GEOSEARCH's scan of one geohash box in one engine call. Appends to
    * `out`, in score order, the members with a score in [min, max) whose point is inside the shape

@@ -299,11 +299,12 @@ export class RdbReader {
         }
         if (z.addMany) {
           // One engine call; a repeated member is added once, so fewer were added than listed.
-          if (z.addMany(items, 0, scores, 0)[0] !== scores.length) corrupt('Zset listpack integrity check failed.', at);
+          // (No member length converts it: see fitZSet.)
+          if (z.addMany(items, 0, scores, 0, Infinity)[0] !== scores.length) corrupt('Zset listpack integrity check failed.', at);
         } else {
           for (let j = 0; j < scores.length; j++) if (z.add(items[2 * j], scores[j]) !== undefined) corrupt('Zset listpack integrity check failed.', at);
         }
-        return this.fitZSet(z, at);
+        return this.fitZSet(z, at, true);
       }
       case F.RDB_TYPE_STREAM_LISTPACKS:
       case F.RDB_TYPE_STREAM_LISTPACKS_2:
@@ -335,11 +336,13 @@ export class RdbReader {
   /**
    * A loaded sorted set's encoding is decided now, by the limits in force at load (rdbLoadObject's
    * zsetConvert), and kept when CONFIG SET changes them later (ZSetValue.settleEncoding: the
-   * js-map set; the wasm set converts at once).
+   * js-map set; the wasm set converts at once). `packed`: the record was a listpack (or ziplist),
+   * which Redis 7.0's loader converts by its number of members only (a member longer than
+   * zset-max-listpack-value stays in the listpack); a skiplist record is checked against both.
    */
-  private fitZSet(z: ZSetValue, at: number): ZSetValue {
+  private fitZSet(z: ZSetValue, at: number, packed = false): ZSetValue {
     nonEmpty(z, at);
-    z.settleEncoding?.(this.opts.limits.zsetMaxListpackEntries, this.opts.limits.zsetMaxListpackValue, 0);
+    z.settleEncoding?.(this.opts.limits.zsetMaxListpackEntries, packed ? Number.MAX_SAFE_INTEGER : this.opts.limits.zsetMaxListpackValue, 0);
     return z;
   }
 

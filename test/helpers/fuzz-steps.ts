@@ -22,7 +22,7 @@
  * reply]: payloads of equal values may differ in bytes (hash order, list node boundaries).
  *
  * In a dump file a step is a line: a JSON array (a command on the main connection, as before) or a
- * JSON object {on?, bg?, kind?, args} (latin1 strings).
+ * JSON object {on?, bg?, kind?, waitMs?, args} (latin1 strings).
  */
 import { renderNode, type RespNode } from '../../src/protocol/resp-reader';
 import { RawConnection, type Arg } from './raw';
@@ -38,6 +38,8 @@ export interface Step {
   /** Sent in the background (a blocking command): its reply is compared by a later `collect`. */
   bg?: boolean;
   kind?: 'collect' | 'xrestore' | 'fdump' | 'xfrestore';
+  /** The time to let pass after its reply (on both servers' clocks), in ms. */
+  waitMs?: number;
 }
 
 const latin1 = (a: Arg): string => (Buffer.isBuffer(a) ? a.latin1Slice() : String(a));
@@ -45,15 +47,15 @@ const latin1 = (a: Arg): string => (Buffer.isBuffer(a) ? a.latin1Slice() : Strin
 /** The step's dump line. */
 export function stepToJson(s: Step): string {
   const args = s.args.map(latin1);
-  if (s.on === undefined && s.kind === undefined) return JSON.stringify(args);
-  return JSON.stringify({ on: s.on, bg: s.bg, kind: s.kind, args });
+  if (s.on === undefined && s.kind === undefined && !s.waitMs) return JSON.stringify(args);
+  return JSON.stringify({ on: s.on, bg: s.bg, kind: s.kind, waitMs: s.waitMs || undefined, args });
 }
 
 export function stepFromJson(line: string): Step {
   const v = JSON.parse(line) as string[] | Step;
   const buf = (xs: Arg[]) => xs.map((x) => Buffer.from(String(x), 'latin1'));
   if (Array.isArray(v)) return { args: buf(v) };
-  return { on: v.on, bg: v.bg, kind: v.kind, args: buf(v.args) };
+  return { on: v.on, bg: v.bg, kind: v.kind, waitMs: v.waitMs, args: buf(v.args) };
 }
 
 /** The step as the fuzzer's history shows it. */

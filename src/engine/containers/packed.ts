@@ -116,11 +116,11 @@ export class PackedValue {
 
   /**
    * A ZSET_LISTPACK record's encoding: decided by the limits of its load (as unpack settles the
-   * container it becomes), whatever CONFIG SET changed since.
+   * container it becomes), whatever CONFIG SET changed since: by its number of members only, as
+   * Redis 7.0's loader (a member longer than zset-max-listpack-value stays in the listpack).
    */
   zsetIsListpack(): boolean {
-    const l = this.ctx.limits;
-    return this.size <= l.zsetMaxListpackEntries && this.maxLen <= l.zsetMaxListpackValue;
+    return this.size <= this.ctx.limits.zsetMaxListpackEntries;
   }
 
   attach(_a: MemoryAccount | null): void {
@@ -154,8 +154,9 @@ export class PackedValue {
           r.next();
           z.add(m, r.isInt ? (r.int as number) : strtodAll(r.str())!);
         }
-        // (its encoding decided by the load's limits, as the JS reader's fitZSet does)
-        z.settleEncoding?.(limits.zsetMaxListpackEntries, limits.zsetMaxListpackValue, 0);
+        // (its encoding decided by the load's limits, as the JS reader's fitZSet does for a
+        // listpack record: by the number of members only)
+        z.settleEncoding?.(limits.zsetMaxListpackEntries, Number.MAX_SAFE_INTEGER, 0);
         return z;
       }
       case F.RDB_TYPE_LIST_QUICKLIST_2: {

@@ -87,7 +87,7 @@ export class WasmZSet extends NativeCollection implements ZSetValue {
    * ZSetValue.addMany: records [f64 score][u32 len][bytes] (8-aligned) at scratch, one call.
    * Written with plain view stores (set() and writeUInt32LE cost a native call or checks each).
    */
-  addMany(argv: Bytes[], from: number, scores: number[], flags: number): [number, number] {
+  addMany(argv: Bytes[], from: number, scores: number[], flags: number, maxValue?: number): [number, number] {
     const w = this.host.w;
     const n = scores.length;
     let total = 0;
@@ -114,7 +114,7 @@ export class WasmZSet extends NativeCollection implements ZSetValue {
       copyAll(u8, at + 12, m);
       at += (12 + len + 7) & ~7;
     }
-    const added = w.x.znAddMany(this.ptr, n, flags, limit(this.zhost.zsetMaxEntries()), limit(this.zhost.zsetMaxValue()));
+    const added = w.x.znAddMany(this.ptr, n, flags, limit(this.zhost.zsetMaxEntries()), limit(maxValue ?? this.zhost.zsetMaxValue()));
     if (added < 0) throw new WasmOutOfMemoryError('ZADD');
     return [added, w.resU32(R_MISC)];
   }
