@@ -168,13 +168,16 @@ function debugReload(c: Client, argv: Buffer[]): void {
   c.reply.ok();
 }
 
+/** emptyData: every db and the function libraries, before DEBUG RELOAD and DEBUG LOADAOF load. */
+function emptyData(s: Server): void {
+  for (const db of s.dbs) s.flushDb(db, false);
+  scriptingOf(s).flushFunctions();
+}
+
 /** Empty the dataset and functions (unless `flush` is false), then load dir/dbfilename. Replies an error on failure. */
 function reloadFromDisk(s: Server, flush: boolean, merge: boolean): void {
   const dirty = s.stats.dirty;
-  if (flush) {
-    for (const db of s.dbs) s.flushDb(db, false);
-    scriptingOf(s).flushFunctions();
-  }
+  if (flush) emptyData(s);
   try {
     loadRdbFile(s, { allowDup: merge });
   } catch (e) {
@@ -192,8 +195,7 @@ function reloadFromDisk(s: Server, flush: boolean, merge: boolean): void {
 function debugLoadAof(c: Client): void {
   const s = c.server;
   if (!s.aof.canLoadAgain()) fail('ERR DEBUG LOADAOF: there is no append-only file to load');
-  for (const db of s.dbs) s.flushDb(db, false);
-  scriptingOf(s).flushFunctions();
+  emptyData(s);
   try {
     s.aof.loadAgain();
   } catch (e) {
