@@ -77,6 +77,8 @@ export class PackedArena {
       return Buffer.allocUnsafeSlow(n);
     }
     if (this.pos + n > this.buf.length) {
+      // (a take of up to ARENA_OWN may be larger than the next size while sizes are small)
+      while (this.nextSize < n) this.nextSize *= 2;
       this.buf = Buffer.allocUnsafeSlow(this.nextSize);
       this.pos = 0;
       if (this.nextSize < ARENA_MAX) this.nextSize *= 2;
