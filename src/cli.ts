@@ -289,7 +289,6 @@ export async function main(argv: string[]): Promise<number> {
   // Redis's "debug" level: every setting as CONFIG GET shows it.
   if (logger.isLevelEnabled('trace')) logger.trace({ config: Object.fromEntries(CONFIG_DEFS.map((d) => [d.name, d.name === 'requirepass' && config.str(d.name) ? '(set)' : config.text(d.name)])) }, 'Configuration');
   persistenceOf(server).enabled = true;
-  scriptingOf(server).prepare();
   let port: number;
   try {
     port = await server.listen({}, false);
@@ -320,6 +319,7 @@ export async function main(argv: string[]): Promise<number> {
     await server.close();
     return 1;
   }
+  await scriptingOf(server).prepare();
   logger.info({ port, engine: engine.name }, 'Ready to accept connections tcp');
   return await new Promise<number>((resolve) => {
     let stopping = false;

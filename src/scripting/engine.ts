@@ -198,15 +198,20 @@ export class ScriptingEngine {
   }
 
   /**
-   * Create both Lua states now instead of at the first EVAL / FUNCTION LOAD: the standalone server
-   * does it at start, before it listens, as Redis's scriptingInit and functionsInit do, so that
-   * the first script does not stop the server while a VM is made (~35 ms for the first of a
-   * process, ~10 ms the next). (Made after the load instead, a 100k-key RDB loaded ~25% faster,
-   * without their VM's tier-up on the other core, but the server then stopped answering for that
-   * long after the load, with clients connected: not kept.)
+   * Create both Lua states now instead of at the first EVAL / FUNCTION LOAD, so that the first
+   * script does not stop the server while a VM is made (~35 ms for the first of a process, ~10 ms
+   * the next), as Redis's scriptingInit and functionsInit make theirs at start. The standalone
+   * server does it right after loading its data (src/cli.ts), one VM per event-loop turn: made
+   * before the load, the VMs' start-up made V8 tier their hot WASM functions up on the other
+   * threads (~100-150 ms of compile CPU in the next ~150 ms), which took the cores from the load
+   * (a 100k-key RDB at start loaded ~25% slower on 2 cores). No script can run during the load
+   * (EVAL and FUNCTION answer -LOADING); a file's function libraries make the function VM when
+   * they are read.
    */
-  prepare(): void {
+  async prepare(): Promise<void> {
+    const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
     this.evalSandbox();
+    await turn();
     this.functionSandbox();
   }
 
