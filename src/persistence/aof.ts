@@ -15,11 +15,17 @@
  * the same step, on the main thread as Redis's "fsync always barrier", so no client hears of a
  * write the disk may lose; the turn first waits one loop iteration so that commands arriving
  * meanwhile share its fdatasync (Networking.flushTurn: -15 to -25% fdatasyncs per request).
- * Measured and rejected: the fdatasync in the thread pool with the replies held until it returns
- * and the main thread running the next commands meanwhile (a pipelined group commit): on 2 shared
- * cores it cost more fdatasyncs (smaller batches, ~60 µs of CPU each), futex wake-ups and up to
- * two fsync latencies per reply (SET -P 16: 210k vs 353k rps). `everysec` syncs in the background
- * once a second; `no` leaves it to the kernel.
+ * Per request at redis-benchmark -c 50 -P 1 this makes the same system calls as Redis (one read,
+ * one reply write; per group one AOF write and one fdatasync), with bigger groups (29-36 requests
+ * per fdatasync against Redis's 25-29); what `always` adds to the CPU per request is the
+ * fdatasync's kernel time (~70-95 µs a call on a virtio disk), the same in both servers
+ * (docs/benchmarks.md, AOF notes of 14:50). Measured and rejected: waiting more iterations while
+ * commands keep arriving (groups of ~36 became ~40 at no lower CPU per request); the fdatasync
+ * in the thread pool with the replies held until it returns and the main thread running the next
+ * commands meanwhile (a pipelined group commit): on 2 shared cores it cost more fdatasyncs
+ * (smaller batches, ~60 µs of CPU each), futex wake-ups and up to two fsync latencies per reply
+ * (SET -P 16: 210k vs 353k rps). `everysec` syncs in the background once a second; `no` leaves it
+ * to the kernel.
  *
  * Rewrites (BGREWRITEAOF, and turning appendonly on with data) never fork and never stall: a new
  * incr file is opened at once and takes the writes from then on, while the point-in-time snapshot
