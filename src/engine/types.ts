@@ -398,6 +398,8 @@ export interface LaneParams {
   hashMaxEntries: number;
   /** proto-max-bulk-len (GETBIT's offset limit). */
   maxBulkLen: number;
+  /** maxvalue-bytes (0: no limit): SET of a longer value is the general path's (its error). */
+  maxValue: number;
   zsetMaxEntries: number;
   zsetMaxValue: number;
 }

@@ -94,7 +94,7 @@ export class Lane {
   /** Commands by lane id. */
   private readonly commands: Command[] = [];
   private readonly stats = new Uint32Array(LANE_STATS_BYTES / 4);
-  private readonly params: LaneParams = { resp3: false, listFill: -2, maxIntset: 512, hashMaxValue: 64, hashMaxEntries: 128, maxBulkLen: 512 * 1024 * 1024, zsetMaxEntries: 128, zsetMaxValue: 64 };
+  private readonly params: LaneParams = { resp3: false, listFill: -2, maxIntset: 512, hashMaxValue: 64, hashMaxEntries: 128, maxBulkLen: 512 * 1024 * 1024, maxValue: 0, zsetMaxEntries: 128, zsetMaxValue: 64 };
 
   constructor(private readonly server: Server) {
     if (LANE_IDS * 4 > LS_DIRTY) throw new Error('fast lane: the stats block has no room for every id (abi.ts)');
@@ -149,6 +149,7 @@ export class Lane {
     p.hashMaxValue = hot['hash-max-listpack-value'];
     p.hashMaxEntries = hot['hash-max-listpack-entries'];
     p.maxBulkLen = hot['proto-max-bulk-len'];
+    p.maxValue = hot['maxvalue-bytes'];
     p.zsetMaxEntries = hot['zset-max-listpack-entries'];
     p.zsetMaxValue = hot['zset-max-listpack-value'];
     const dispatcher = server.dispatcher;

@@ -1,0 +1,395 @@
+/**
+ * The js-map engine's fast lane (Db.runLane; the server decides when a run may happen and books
+ * its stats: src/server/lane.ts): a pipelined run of simple commands read straight from the
+ * client's input and run on the KeyTable's rows, without the parser's argument views, the
+ * dispatcher and a handler per command. It serves the frames the wasm engine's lane serves
+ * (assembly/lane.ts), each one only in the form listed, and stops before the first other one:
+ *   GET key                                 a string of up to LANE_MAX_BULK bytes or a missing key
+ *   SET key value                           the plain form, over a string or a missing key, the
+ *                                           value within maxvalue-bytes
+ *   INCR/DECR key, INCRBY/DECRBY key n      a string of a small integer or a missing key, n a
+ *                                           plain integer (string2ll's form), the result within
+ *                                           2^53 (JsMapDb.incrByAt)
+ *   GETBIT key offset                       on a string or a missing key, the offset a plain
+ *                                           decimal below proto-max-bulk-len * 8
+ *   PFADD key element [element ...]         on a dense HyperLogLog
+ * Stopping means: nothing of the frame was done, its bytes are left to the parser and the
+ * general path, which gives Redis's errors, creates what needs creating and expires what has
+ * expired. So the lane stops at a frame that is incomplete or not in the accepted RESP subset
+ * (counts and lengths plain decimals without sign or leading zero, at most LANE_MAX_ARGS
+ * arguments of at most LANE_MAX_BULK bytes: a subset of what protocol/parser.ts accepts), at
+ * another command or form, at a key that is expired (lazy expiry and its hooks are the general
+ * path's), holds another type, or is missing where the handler would create something other
+ * than SET's or INCR's plain string (PFADD), and before a frame once its replies reach
+ * LANE_MAX_OUT bytes. A snapshot in progress (BGSAVE's copy-on-write hook) leaves the whole run
+ * to the general path.
+ *
+ * Why a served frame is equivalent to its handler (src/commands/strings.ts, bitmaps.ts,
+ * hyperloglog.ts) on this engine: the lane finds the key's row as lookup() does (same hash,
+ * KeyTable.findAt over the input's bytes) and then makes the same engine calls on that row that
+ * the handler's engine calls make after their own lookup: the access (JsMapDb.accessSlot, as
+ * access() / writeAccess), SET's overwrite or add (what setStored does, the new-key hook
+ * included), INCR's incrByAt (the engine's incrBy), PFADD's editRow and the register updates of
+ * its dense case (util/hyperloglog.ts patLen and denseSet, the handler's own). The replies are
+ * the bytes RespWriter writes for the same values. What the handlers book besides is returned
+ * in `stats` (offsets in src/engine/wasm/abi.ts): calls per lane id, keyspace hits and misses of
+ * the reads (GET, GETBIT), the dirty count as `written` would add it (1 per SET and INCR, the
+ * registers PFADD changed), the last command's id; the server's open() has made sure nothing
+ * else (notifications, WATCH, tracking, blocked clients, AOF, maxmemory...) could happen.
+ *
+ * Complexity: O(input bytes) for the parse, plus each command's own cost (one row lookup; PFADD
+ * one hash per element).
+ */
+import { HLL_DENSE, HLL_DENSE_SIZE, HLL_HDR_SIZE, denseSet, lastPatIndex, patLen } from '../../util/hyperloglog';
+import { writeDigitsBefore } from '../../util/number';
+import { writeLatin1 } from '../../util/latin1';
+import { copyRange } from '../../util/bytes';
+import type { BulkSink, BulkValue, LaneParams, SnapshotHook, StringEdit } from '../types';
+import { LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_INCR, LANE_INCRBY, LANE_PFADD, LANE_SET, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES } from '../wasm/abi';
+import { NONE, hashOfBytes } from './key-table';
+import type { KeyTable } from './key-table';
+
+/** What the lane uses of a js-map Db (engine.ts JsMapDb): its rows and the row-level steps of its methods. */
+export interface LaneDb {
+  readonly table: KeyTable;
+  readonly snapshotHook: SnapshotHook | null;
+  expired(at: number, now: number): boolean;
+  accessSlot(s: number, now: number): void;
+  setBytesAt(s: number, b: Uint8Array, kOff: number, kLen: number, h: number, vOff: number, vLen: number, now: number): void;
+  incrByAt(b: Uint8Array, off: number, len: number, h: number, by: number, now: number): number;
+  editRow(s: number, old: BulkValue, minLen: number): StringEdit;
+}
+
+/** The frames served (see the header): arguments and bytes per argument (assembly/lane.ts's). */
+const LANE_MAX_ARGS = 64;
+const LANE_MAX_BULK = 65536;
+/** Reply bytes after which a run stops before its next frame (the parser goes on from there). */
+const LANE_MAX_OUT = 1 << 20;
+/** Largest |INCRBY| increment and result (2^53 - 1: exact in a double). */
+const SAFE = 9007199254740991;
+
+const argOff = new Int32Array(LANE_MAX_ARGS);
+const argLen = new Int32Array(LANE_MAX_ARGS);
+/** After lineInt: the byte after the number's LF. */
+let lineNext = 0;
+
+/**
+ * The replies of a run, handed to the sink in one piece at its end (a frame's reply is written
+ * only once the frame has run, so a stop leaves nothing behind). Grows by doubling.
+ */
+let outBuf = Buffer.allocUnsafe(16 * 1024);
+let op = 0;
+
+function reserve(n: number): void {
+  if (op + n <= outBuf.length) return;
+  let size = outBuf.length * 2;
+  while (size < op + n) size *= 2;
+  const grown = Buffer.allocUnsafe(size);
+  outBuf.copy(grown, 0, 0, op);
+  outBuf = grown;
+}
+
+/** `:n\r\n` for a safe integer. */
+function outInt(n: number): void {
+  reserve(24);
+  const b = outBuf;
+  b[op++] = 58; // ':'
+  if (n < 0) {
+    b[op++] = 45;
+    n = -n;
+  }
+  if (n < 10) b[op++] = 48 + n;
+  else {
+    let digits = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+    op += digits;
+    writeDigitsBefore(b, op, n);
+  }
+  b[op++] = 13;
+  b[op++] = 10;
+}
+
+/** The null bulk reply: `$-1` in RESP2, `_` in RESP3 (RespWriter.nil). */
+function outNull(resp3: boolean): void {
+  reserve(5);
+  const b = outBuf;
+  if (resp3) b[op++] = 95;
+  else {
+    b[op++] = 36;
+    b[op++] = 45;
+    b[op++] = 49;
+  }
+  b[op++] = 13;
+  b[op++] = 10;
+}
+
+/** `$len\r\n` (the bytes and CRLF follow). */
+function outBulkHeader(len: number): void {
+  reserve(len + 16);
+  const b = outBuf;
+  b[op++] = 36;
+  let digits = 1;
+  for (let t = len; t >= 10; t = Math.floor(t / 10)) digits++;
+  op += digits;
+  writeDigitsBefore(b, op, len);
+  b[op++] = 13;
+  b[op++] = 10;
+}
+
+function outBulkBytes(src: Uint8Array, start: number, len: number): void {
+  outBulkHeader(len);
+  copyRange(outBuf, op, src, start, len);
+  op += len;
+  outBuf[op++] = 13;
+  outBuf[op++] = 10;
+}
+
+function outBulkString(s: string): void {
+  outBulkHeader(s.length);
+  op += writeLatin1(outBuf, op, s);
+  outBuf[op++] = 13;
+  outBuf[op++] = 10;
+}
+
+/**
+ * A decimal of 1 to maxDigits digits (no sign, no leading zero unless it is "0") at b[p], followed
+ * by CR LF before end: its value, with lineNext after the LF; -1 otherwise.
+ */
+function lineInt(b: Buffer, p: number, end: number, maxDigits: number): number {
+  let v = 0;
+  let i = p;
+  while (i < end) {
+    const c = b[i];
+    if (c === 13) break;
+    if (c < 48 || c > 57 || i - p >= maxDigits || (i > p && v === 0)) return -1;
+    v = v * 10 + (c - 48);
+    i++;
+  }
+  if (i === p || i + 1 >= end || b[i + 1] !== 10) return -1;
+  lineNext = i + 2;
+  return v;
+}
+
+/** Whether b[p, p + len) is `name` (lower case letters) in any case. */
+function nameIs(b: Buffer, p: number, len: number, name: string): boolean {
+  if (len !== name.length) return false;
+  for (let i = 0; i < len; i++) if ((b[p + i] | 0x20) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The lane id of the command name b[p, p + len), 0 when this lane does not run it. */
+function laneId(b: Buffer, p: number, len: number): number {
+  switch (len) {
+    case 3:
+      if (nameIs(b, p, len, 'get')) return LANE_GET;
+      if (nameIs(b, p, len, 'set')) return LANE_SET;
+      return 0;
+    case 4:
+      if (nameIs(b, p, len, 'incr')) return LANE_INCR;
+      if (nameIs(b, p, len, 'decr')) return LANE_DECR;
+      return 0;
+    case 5:
+      return nameIs(b, p, len, 'pfadd') ? LANE_PFADD : 0;
+    case 6:
+      if (nameIs(b, p, len, 'getbit')) return LANE_GETBIT;
+      if (nameIs(b, p, len, 'incrby')) return LANE_INCRBY;
+      if (nameIs(b, p, len, 'decrby')) return LANE_DECRBY;
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * A plain integer as string2ll reads it (optional '-', no '+', no leading zero, not "-0") of 1 to
+ * 18 digits at b[p, p + len); NaN otherwise (the general path parses it).
+ */
+function plainInt(b: Buffer, p: number, len: number): number {
+  const neg = len > 0 && b[p] === 45;
+  const i0 = neg ? 1 : 0;
+  if (len === i0 || len - i0 > 18) return NaN;
+  if (b[p + i0] === 48 && (len - i0 > 1 || neg)) return NaN;
+  let v = 0;
+  for (let i = i0; i < len; i++) {
+    const d = b[p + i] - 48;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
+}
+
+/** A GETBIT offset: 1 to 10 digits, no sign or leading zero; -1 otherwise (the general path decides). */
+function bitOffset(b: Buffer, p: number, len: number): number {
+  if (len === 0 || len > 10 || (len > 1 && b[p] === 48)) return -1;
+  let v = 0;
+  for (let i = 0; i < len; i++) {
+    const d = b[p + i] - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Byte i of a stored string value (a latin1 JS string or bytes). */
+function byteOf(v: BulkValue, i: number): number {
+  return typeof v === 'string' ? v.charCodeAt(i) : v[i];
+}
+
+/** Whether the stored string v is a dense HyperLogLog (checkHll's tests for that case). */
+function isDenseHll(v: BulkValue): boolean {
+  // "HYLL", encoding byte HLL_DENSE, the dense length
+  return v.length === HLL_DENSE_SIZE && byteOf(v, 0) === 72 && byteOf(v, 1) === 89 && byteOf(v, 2) === 76 && byteOf(v, 3) === 76 && byteOf(v, 4) === HLL_DENSE;
+}
+
+/** Db.runLane for db at `now` (see the header). Returns the input bytes consumed. */
+export function runLane(db: LaneDb, input: Buffer, start: number, params: LaneParams, out: BulkSink, stats: Uint32Array, now: number): number {
+  stats.fill(0);
+  if (db.snapshotHook !== null) return 0;
+  const t = db.table;
+  const end = input.length;
+  const resp3 = params.resp3;
+  const maxValue = params.maxValue;
+  op = 0;
+  let p = start;
+  let ran = 0;
+  let dirty = 0;
+  let last = 0;
+  let hits = 0;
+  let misses = 0;
+  while (p < end && input[p] === 42 /* '*' */ && op < LANE_MAX_OUT) {
+    // The frame: every argument complete, or stop here.
+    const argc = lineInt(input, p + 1, end, 2);
+    if (argc < 2 || argc > LANE_MAX_ARGS) break;
+    let q = lineNext;
+    let i = 0;
+    for (; i < argc; i++) {
+      if (q >= end || input[q] !== 36 /* '$' */) break;
+      const l = lineInt(input, q + 1, end, 5);
+      if (l < 0 || l > LANE_MAX_BULK) break;
+      const a = lineNext;
+      if (a + l + 2 > end || input[a + l] !== 13 || input[a + l + 1] !== 10) break;
+      argOff[i] = a;
+      argLen[i] = l;
+      q = a + l + 2;
+    }
+    if (i < argc) break;
+    const id = laneId(input, argOff[0], argLen[0]);
+    if (id === 0) break;
+    const kOff = argOff[1];
+    const kLen = argLen[1];
+    let changes = 0;
+    if (id === LANE_GET || id === LANE_GETBIT) {
+      let bit = -1;
+      if (id === LANE_GETBIT) {
+        if (argc !== 3) break;
+        bit = bitOffset(input, argOff[2], argLen[2]);
+        if (bit < 0 || Math.floor(bit / 8) >= params.maxBulkLen) break;
+      } else if (argc !== 2) break;
+      const s = t.findAt(input, kOff, kLen, hashOfBytes(input, kOff, kLen));
+      if (s === NONE) {
+        if (bit < 0) outNull(resp3);
+        else outInt(0);
+        misses++;
+      } else {
+        if (db.expired(t.expireAt(s), now)) break;
+        // The value's bytes: in the row, in the table's arena, or a JS string or Buffer.
+        let bytes: Uint8Array | null = null;
+        let str: string | null = null;
+        let at = 0;
+        let len = t.inlineLength(s);
+        if (len >= 0) {
+          bytes = t.rowBytes(s);
+          at = t.inlineStart(s);
+        } else if ((len = t.arenaLength(s)) >= 0) {
+          bytes = t.arenaSlab(s);
+          at = t.arenaStart(s);
+        } else {
+          const v = t.value(s);
+          if (typeof v === 'string') str = v;
+          else if (v instanceof Uint8Array) bytes = v;
+          else break; // another type
+          len = v.length;
+        }
+        if (bit < 0) {
+          // (a longer value: the general path writes it without the copy into outBuf)
+          if (len > LANE_MAX_BULK) break;
+          db.accessSlot(s, now);
+          if (str !== null) outBulkString(str);
+          else outBulkBytes(bytes!, at, len);
+        } else {
+          db.accessSlot(s, now);
+          const byte = Math.floor(bit / 8);
+          outInt(byte < len ? ((str !== null ? str.charCodeAt(byte) : bytes![at + byte]) >> (7 - (bit & 7))) & 1 : 0);
+        }
+        hits++;
+      }
+    } else if (id === LANE_SET) {
+      if (argc !== 3) break;
+      const vOff = argOff[2];
+      const vLen = argLen[2];
+      if (maxValue > 0 && vLen > maxValue) break;
+      const h = hashOfBytes(input, kOff, kLen);
+      const s = t.findAt(input, kOff, kLen, h);
+      if (s !== NONE) {
+        if (db.expired(t.expireAt(s), now)) break;
+        if (t.inlineLength(s) < 0 && t.arenaLength(s) < 0) {
+          const v = t.value(s);
+          if (typeof v !== 'string' && !(v instanceof Uint8Array)) break; // a container to replace
+        }
+      }
+      db.setBytesAt(s, input, kOff, kLen, h, vOff, vLen, now);
+      reserve(5);
+      outBuf[op++] = 43; // "+OK\r\n"
+      outBuf[op++] = 79;
+      outBuf[op++] = 75;
+      outBuf[op++] = 13;
+      outBuf[op++] = 10;
+      changes = 1;
+    } else if (id === LANE_PFADD) {
+      if (argc < 3) break;
+      const s = t.findAt(input, kOff, kLen, hashOfBytes(input, kOff, kLen));
+      // A dense HLL is longer than any value kept in the row or the arena.
+      if (s === NONE || db.expired(t.expireAt(s), now) || t.inlineLength(s) >= 0 || t.arenaLength(s) >= 0) break;
+      const v = t.value(s);
+      if ((typeof v !== 'string' && !(v instanceof Uint8Array)) || !isDenseHll(v)) break;
+      const e = db.editRow(s, v, HLL_DENSE_SIZE);
+      const b = e.bytes;
+      const regs = e.start + HLL_HDR_SIZE;
+      let updated = 0;
+      for (let j = 2; j < argc; j++) {
+        const count = patLen(input, argOff[j], argLen[j]);
+        updated += denseSet(b, regs, lastPatIndex(), count);
+      }
+      if (updated !== 0) b[e.start + 15] |= 0x80; // the cached cardinality is stale
+      outInt(updated !== 0 ? 1 : 0);
+      changes = updated;
+    } else {
+      // INCR, DECR, INCRBY, DECRBY
+      const withArg = id === LANE_INCRBY || id === LANE_DECRBY;
+      if (argc !== (withArg ? 3 : 2)) break;
+      let by = 1;
+      if (withArg) {
+        by = plainInt(input, argOff[2], argLen[2]);
+        // (NaN, or past 2^53: the general path computes in 64-bit integers)
+        if (!(by >= -SAFE && by <= SAFE)) break;
+      }
+      if (id === LANE_DECR || id === LANE_DECRBY) by = -by;
+      const r = db.incrByAt(input, kOff, kLen, hashOfBytes(input, kOff, kLen), by, now);
+      if (r !== r) break; // NaN: nothing changed (expired, not a small integer, past 2^53, another type)
+      outInt(r);
+      changes = 1;
+    }
+    p = q;
+    ran++;
+    dirty += changes;
+    last = id;
+    stats[id]++;
+  }
+  if (op > 0) out.rawBytes(outBuf, 0, op);
+  stats[LS_DIRTY >> 2] = dirty;
+  stats[LS_LAST >> 2] = last;
+  stats[LS_HITS >> 2] = hits;
+  stats[LS_MISSES >> 2] = misses;
+  stats[LS_CMDS >> 2] = ran;
+  return p - start;
+}
