@@ -349,6 +349,14 @@ for (const engine of enginesUnderTest()) {
     for (let i = 0; i < 50; i++) cmds.push(['SET', `n${i % 7}`, String(i)], ['GET', `n${(i * 3) % 7}`]);
     const ran = await both(ctx, cmds);
     assert.ok(ran > 80, `lane ran ${ran} commands`);
+    // maxvalue-bytes (Redust's own limit, no reference): a longer value is refused in a pipeline too.
+    const r = ctx.d.redust;
+    await r.send('CONFIG', 'SET', 'maxvalue-bytes', '4');
+    const mv: Arg[][] = [['SET', 'mv', 'abc'], ['SET', 'mv', 'abcde'], ['SET', 'mv2', 'abcdef'], ['SET', 'mv3', 'abcd']];
+    for (let i = 0; i < 10; i++) mv.push(['SET', `mv${i % 3}`, 'x'.repeat(i)]);
+    const got = await pipeline(r, [...mv, ['GET', 'mv'], ['GET', 'mv2'], ['GET', 'mv3']]);
+    await r.send('CONFIG', 'SET', 'maxvalue-bytes', '0');
+    assert.equal(got, [...mv.map((c) => (String(c[2]).length > 4 ? '-ERR value exceeds maxvalue-bytes (4)' : '+OK')), '"abc"', '"xx"', '"abcd"']);
   });
 
   diffTest(t, 'INCR, DECR, INCRBY and DECRBY: new keys, in-place and growing digits, limits, errors, other types, expired keys', async (ctx) => {
