@@ -466,7 +466,7 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
     if (minLen > maxLen) return APPEND_TOO_BIG;
     // Up to ARENA_MAX bytes: into the table's arena (KeyTable.toArena), else a Buffer of its own.
     if (t.toArena(s, Math.max(old.length, minLen))) return this.editArena(s, old.length);
-    return this.editRow(s, old, minLen);
+    return this.editRow(s, old, minLen, this.clock.now());
   }
 
   /**
@@ -494,7 +494,7 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
     const t = this.table;
     const len = t.arenaLength(s);
     this.account.bytes += len - oldLength;
-    this.writeAccess(s);
+    this.writeAccess(s, this.clock.now());
     return this.editView(t.arenaSlab(s), t.arenaStart(s), len, oldLength);
   }
 
@@ -503,7 +503,7 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
     const t = this.table;
     const len = t.inlineLength(s);
     this.account.bytes += len - oldLength;
-    this.writeAccess(s);
+    this.writeAccess(s, this.clock.now());
     return this.editView(t.rowBytes(s), t.inlineStart(s), len, oldLength);
   }
 
@@ -517,14 +517,14 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
     if (isContainer(old)) return APPEND_WRONGTYPE;
     if (old.length !== len) return EDIT_OTHER_LENGTH;
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
-    return this.editRow(s, old, len);
+    return this.editRow(s, old, len, this.clock.now());
   }
 
   /**
    * editString's work on the live row s holding the string `old` (not inline, not in the arena):
-   * the view of its value made at least minLen bytes long, as a Buffer of its own.
+   * the view of its value made at least minLen bytes long, as a Buffer of its own; accessed at `now`.
    */
-  editRow(s: number, old: BulkValue, minLen: number): StringEdit {
+  editRow(s: number, old: BulkValue, minLen: number, now: number): StringEdit {
     const t = this.table;
     let buf: Buffer;
     if (typeof old !== 'string' && old.length >= minLen) buf = old;
@@ -535,14 +535,14 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
       this.account.bytes += buf.length - old.length;
       t.setValue(s, buf);
     }
-    this.writeAccess(s);
+    this.writeAccess(s, now);
     return this.editView(buf, 0, buf.length, old.length);
   }
 
   /** An edited row: its value is raw bytes now, and the write is the access (lookupKeyWrite), counted once as set() counts an overwrite. */
-  private writeAccess(s: number): void {
+  private writeAccess(s: number, now: number): void {
     this.table.setStrEnc(s, StrEnc.Raw);
-    this.accessSlot(s, this.clock.now());
+    this.accessSlot(s, now);
   }
 
   /** The StringEdit (one object, reused) of `length` bytes at bytes[start..], `oldLength` of them there before. */

@@ -57,7 +57,8 @@ export interface LaneDb {
   accessSlot(s: number, now: number): void;
   setBytesAt(s: number, b: Uint8Array, kOff: number, kLen: number, h: number, vOff: number, vLen: number, now: number): void;
   incrByAt(b: Uint8Array, off: number, len: number, h: number, by: number, now: number): number;
-  editRow(s: number, old: BulkValue, minLen: number): StringEdit;
+  editRow(s: number, old: BulkValue, minLen: number, now: number): StringEdit;
+  prefetch(input: Buffer, start: number, maxCommands: number): void;
 }
 
 /** The frames served (see the header): arguments and bytes per argument (assembly/lane.ts's). */
@@ -65,6 +66,13 @@ const LANE_MAX_ARGS = 64;
 const LANE_MAX_BULK = 65536;
 /** Reply bytes after which a run stops before its next frame (the parser goes on from there). */
 const LANE_MAX_OUT = 1 << 20;
+/**
+ * Every PREFETCH_EVERY frames the Db's prefetch hint for the next ones (the parser gives it at
+ * the same pace, LOOKAHEAD_COMMANDS, to the commands it parses), on a table of at least
+ * PREFETCH_MIN_KEYS keys (below, its rows mostly stay in cache: the wasm engine's threshold).
+ */
+const PREFETCH_EVERY = 16;
+const PREFETCH_MIN_KEYS = 65536;
 /** Largest |INCRBY| increment and result (2^53 - 1: exact in a double). */
 const SAFE = 9007199254740991;
 
@@ -249,6 +257,7 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
   const end = input.length;
   const resp3 = params.resp3;
   const maxValue = params.maxValue;
+  const prefetch = t.size >= PREFETCH_MIN_KEYS;
   op = 0;
   let p = start;
   let ran = 0;
@@ -257,6 +266,7 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
   let hits = 0;
   let misses = 0;
   while (p < end && input[p] === 42 /* '*' */ && op < LANE_MAX_OUT) {
+    if (prefetch && ran % PREFETCH_EVERY === 0) db.prefetch(input, p, PREFETCH_EVERY);
     // The frame: every argument complete, or stop here.
     const argc = lineInt(input, p + 1, end, 2);
     if (argc < 2 || argc > LANE_MAX_ARGS) break;
@@ -352,7 +362,7 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
       if (s === NONE || db.expired(t.expireAt(s), now) || t.inlineLength(s) >= 0 || t.arenaLength(s) >= 0) break;
       const v = t.value(s);
       if ((typeof v !== 'string' && !(v instanceof Uint8Array)) || !isDenseHll(v)) break;
-      const e = db.editRow(s, v, HLL_DENSE_SIZE);
+      const e = db.editRow(s, v, HLL_DENSE_SIZE, now);
       const b = e.bytes;
       const regs = e.start + HLL_HDR_SIZE;
       let updated = 0;
