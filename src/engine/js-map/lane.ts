@@ -13,6 +13,11 @@
  *   GETBIT key offset                       on a string or a missing key, the offset a plain
  *                                           decimal below proto-max-bulk-len * 8
  *   PFADD key element [element ...]         on a dense HyperLogLog
+ *   LPUSH/RPUSH key element [element ...]   on an existing list
+ *   LPOP/RPOP key                           on a list of 2 or more elements, or a missing key
+ *   SADD key member [member ...]            on an existing set
+ *   HSET key field value [field value ...]  on an existing hash, every field and value within
+ *                                           hash-max-listpack-value
  * Stopping means: nothing of the frame was done, its bytes are left to the parser and the
  * general path, which gives Redis's errors, creates what needs creating and expires what has
  * expired. So the lane stops at a frame that is incomplete or not in the accepted RESP subset
@@ -20,21 +25,24 @@
  * arguments of at most LANE_MAX_BULK bytes: a subset of what protocol/parser.ts accepts), at
  * another command or form, at a key that is expired (lazy expiry and its hooks are the general
  * path's), holds another type, or is missing where the handler would create something other
- * than SET's or INCR's plain string (PFADD), and before a frame once its replies reach
+ * than SET's or INCR's plain string (PFADD, the pushes and adds), or where the change would
+delete the key (a pop of a list's last element), and before a frame once its replies reach
  * LANE_MAX_OUT bytes. A snapshot in progress (BGSAVE's copy-on-write hook) leaves the whole run
  * to the general path.
  *
  * Why a served frame is equivalent to its handler (src/commands/strings.ts, bitmaps.ts,
- * hyperloglog.ts) on this engine: the lane finds the key's row as lookup() does (same hash,
+ * hyperloglog.ts, lists.ts, sets.ts, hashes.ts) on this engine: the lane finds the key's row as lookup() does (same hash,
  * KeyTable.findAt over the input's bytes) and then makes the same engine calls on that row that
  * the handler's engine calls make after their own lookup: the access (JsMapDb.accessSlot, as
  * access() / writeAccess), SET's overwrite or add (what setStored does, the new-key hook
  * included), INCR's incrByAt (the engine's incrBy), PFADD's editRow and the register updates of
- * its dense case (util/hyperloglog.ts patLen and denseSet, the handler's own). The replies are
+ * its dense case (util/hyperloglog.ts patLen and denseSet, the handler's own), and on a
+ * collection the container calls of the Db's fused collection writes (listPush, listPopOne,
+ * setAdd, hashSet: JsList.pushBytes and JsSet.addAt store what push and add store). The replies are
  * the bytes RespWriter writes for the same values. What the handlers book besides is returned
  * in `stats` (offsets in src/engine/wasm/abi.ts): calls per lane id, keyspace hits and misses of
- * the reads (GET, GETBIT), the dirty count as `written` would add it (1 per SET and INCR, the
- * registers PFADD changed), the last command's id; the server's open() has made sure nothing
+ * the reads (GET, GETBIT), the dirty count as the handlers add it (1 per SET, INCR and pop, the
+ * registers PFADD changed, elements pushed, members added, fields set), the last command's id; the server's open() has made sure nothing
  * else (notifications, WATCH, tracking, blocked clients, AOF, maxmemory...) could happen.
  *
  * Complexity: O(input bytes) for the parse, plus each command's own cost (one row lookup; PFADD
@@ -46,6 +54,10 @@ import { writeLatin1 } from '../../util/latin1';
 import { copyRange } from '../../util/bytes';
 import type { BulkSink, BulkValue, LaneParams, SnapshotHook, StringEdit } from '../types';
 import { LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_INCR, LANE_INCRBY, LANE_PFADD, LANE_SET, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES } from '../wasm/abi';
+import { LANE_HSET, LANE_LPOP, LANE_LPUSH, LANE_RPOP, LANE_RPUSH, LANE_SADD } from '../wasm/abi';
+import { JsList } from '../containers/list';
+import { JsSet } from '../containers/set';
+import { JsHash } from '../containers/hash';
 import { NONE, hashOfBytes } from './key-table';
 import type { KeyTable } from './key-table';
 
@@ -195,9 +207,16 @@ function laneId(b: Buffer, p: number, len: number): number {
     case 4:
       if (nameIs(b, p, len, 'incr')) return LANE_INCR;
       if (nameIs(b, p, len, 'decr')) return LANE_DECR;
+      if (nameIs(b, p, len, 'sadd')) return LANE_SADD;
+      if (nameIs(b, p, len, 'hset')) return LANE_HSET;
+      if (nameIs(b, p, len, 'lpop')) return LANE_LPOP;
+      if (nameIs(b, p, len, 'rpop')) return LANE_RPOP;
       return 0;
     case 5:
-      return nameIs(b, p, len, 'pfadd') ? LANE_PFADD : 0;
+      if (nameIs(b, p, len, 'pfadd')) return LANE_PFADD;
+      if (nameIs(b, p, len, 'lpush')) return LANE_LPUSH;
+      if (nameIs(b, p, len, 'rpush')) return LANE_RPUSH;
+      return 0;
     case 6:
       if (nameIs(b, p, len, 'getbit')) return LANE_GETBIT;
       if (nameIs(b, p, len, 'incrby')) return LANE_INCRBY;
@@ -373,6 +392,61 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
       if (updated !== 0) b[e.start + 15] |= 0x80; // the cached cardinality is stale
       outInt(updated !== 0 ? 1 : 0);
       changes = updated;
+    } else if (id === LANE_LPUSH || id === LANE_RPUSH || id === LANE_SADD || id === LANE_HSET) {
+      // Writes into an existing container: the Db's listPush, setAdd and hashSet.
+      if (argc < 3) break;
+      const hset = id === LANE_HSET;
+      if (hset) {
+        if (argc < 4 || (argc & 1) !== 0) break;
+        // (hashTypeTryConversion first: the general path)
+        let small = true;
+        for (let j = 2; j < argc; j++) if (argLen[j] > params.hashMaxValue) small = false;
+        if (!small) break;
+      }
+      const s = t.findAt(input, kOff, kLen, hashOfBytes(input, kOff, kLen));
+      if (s === NONE || db.expired(t.expireAt(s), now) || t.inlineLength(s) >= 0 || t.arenaLength(s) >= 0) break;
+      const v = t.value(s);
+      if (id === LANE_SADD) {
+        if (!(v instanceof JsSet)) break;
+        db.accessSlot(s, now);
+        v.maxIntset = params.maxIntset;
+        let added = 0;
+        for (let j = 2; j < argc; j++) if (v.addAt(input, argOff[j], argLen[j])) added++;
+        outInt(added);
+        changes = added;
+      } else if (hset) {
+        if (!(v instanceof JsHash)) break;
+        db.accessSlot(s, now);
+        let created = 0;
+        // (fields and values as views of the input, as the parser hands them to the handler)
+        for (let j = 2; j < argc; j += 2) {
+          if (v.setField(input.subarray(argOff[j], argOff[j] + argLen[j]), input.subarray(argOff[j + 1], argOff[j + 1] + argLen[j + 1]), params.hashMaxValue, params.hashMaxEntries)) created++;
+        }
+        outInt(created);
+        changes = (argc - 2) >> 1;
+      } else {
+        if (!(v instanceof JsList)) break;
+        db.accessSlot(s, now);
+        const tail = id === LANE_RPUSH;
+        for (let j = 2; j < argc; j++) v.pushBytes(tail, input, argOff[j], argLen[j]);
+        outInt(v.size);
+        changes = argc - 2;
+      }
+    } else if (id === LANE_LPOP || id === LANE_RPOP) {
+      if (argc !== 2) break;
+      const s = t.findAt(input, kOff, kLen, hashOfBytes(input, kOff, kLen));
+      if (s === NONE) outNull(resp3);
+      else {
+        if (db.expired(t.expireAt(s), now) || t.inlineLength(s) >= 0 || t.arenaLength(s) >= 0) break;
+        const v = t.value(s);
+        // (a pop that empties the list deletes the key: the general path)
+        if (!(v instanceof JsList) || v.size < 2) break;
+        db.accessSlot(s, now);
+        const e = id === LANE_RPOP ? v.popTail()! : v.popHead()!;
+        if (typeof e === 'string') outBulkString(e);
+        else outBulkBytes(e, 0, e.length);
+        changes = 1;
+      }
     } else {
       // INCR, DECR, INCRBY, DECRBY
       const withArg = id === LANE_INCRBY || id === LANE_DECRBY;
