@@ -18,6 +18,10 @@
  *   SADD key member [member ...]            on an existing set
  *   HSET key field value [field value ...]  on an existing hash, every field and value within
  *                                           hash-max-listpack-value
+ *   SPOP key                                on a set of 2 or more members, or a missing key
+ *   ZPOPMIN/ZPOPMAX key                     on a sorted set of 2 or more members, or a missing key
+ *   LRANGE/ZRANGE key start stop            plain integers (ZRANGE without options)
+ *   SMEMBERS key, HGETALL key               on a value of that type or a missing key
  * Stopping means: nothing of the frame was done, its bytes are left to the parser and the
  * general path, which gives Redis's errors, creates what needs creating and expires what has
  * expired. So the lane stops at a frame that is incomplete or not in the accepted RESP subset
@@ -26,22 +30,24 @@
  * another command or form, at a key that is expired (lazy expiry and its hooks are the general
  * path's), holds another type, or is missing where the handler would create something other
  * than SET's or INCR's plain string (PFADD, the pushes and adds), or where the change would
-delete the key (a pop of a list's last element), and before a frame once its replies reach
+delete the key (a pop of a collection's last element), and before a frame once its replies reach
  * LANE_MAX_OUT bytes. A snapshot in progress (BGSAVE's copy-on-write hook) leaves the whole run
  * to the general path.
  *
  * Why a served frame is equivalent to its handler (src/commands/strings.ts, bitmaps.ts,
- * hyperloglog.ts, lists.ts, sets.ts, hashes.ts) on this engine: the lane finds the key's row as lookup() does (same hash,
+ * hyperloglog.ts, lists.ts, sets.ts, hashes.ts, zsets.ts) on this engine: the lane finds the key's row as lookup() does (same hash,
  * KeyTable.findAt over the input's bytes) and then makes the same engine calls on that row that
  * the handler's engine calls make after their own lookup: the access (JsMapDb.accessSlot, as
  * access() / writeAccess), SET's overwrite or add (what setStored does, the new-key hook
  * included), INCR's incrByAt (the engine's incrBy), PFADD's editRow and the register updates of
  * its dense case (util/hyperloglog.ts patLen and denseSet, the handler's own), and on a
  * collection the container calls of the Db's fused collection writes (listPush, listPopOne,
- * setAdd, hashSet: JsList.pushBytes and JsSet.addAt store what push and add store). The replies are
+ * setAdd, hashSet: JsList.pushBytes and JsSet.addAt store what push and add store) or of the
+ * handlers (SPOP's randomMember and delete, JsZSet.popOne, the range and forEach walks, JsHash's
+ * writeAll), after the access their lookupRead / lookupWrite makes. The replies are
  * the bytes RespWriter writes for the same values. What the handlers book besides is returned
  * in `stats` (offsets in src/engine/wasm/abi.ts): calls per lane id, keyspace hits and misses of
- * the reads (GET, GETBIT), the dirty count as the handlers add it (1 per SET, INCR and pop, the
+ * the reads (GET, GETBIT, the ranges, SMEMBERS, HGETALL), the dirty count as the handlers add it (1 per SET, INCR and pop, the
  * registers PFADD changed, elements pushed, members added, fields set), the last command's id; the server's open() has made sure nothing
  * else (notifications, WATCH, tracking, blocked clients, AOF, maxmemory...) could happen.
  *
@@ -54,10 +60,12 @@ import { writeLatin1 } from '../../util/latin1';
 import { copyRange } from '../../util/bytes';
 import type { BulkSink, BulkValue, LaneParams, SnapshotHook, StringEdit } from '../types';
 import { LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_INCR, LANE_INCRBY, LANE_PFADD, LANE_SET, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES } from '../wasm/abi';
-import { LANE_HSET, LANE_LPOP, LANE_LPUSH, LANE_RPOP, LANE_RPUSH, LANE_SADD } from '../wasm/abi';
+import { LANE_HGETALL, LANE_HSET, LANE_LPOP, LANE_LPUSH, LANE_LRANGE, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SMEMBERS, LANE_SPOP, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE } from '../wasm/abi';
 import { JsList } from '../containers/list';
 import { JsSet } from '../containers/set';
 import { JsHash } from '../containers/hash';
+import { JsZSet } from '../containers/zset';
+import { formatDouble } from '../../util/number';
 import { NONE, hashOfBytes } from './key-table';
 import type { KeyTable } from './key-table';
 
@@ -109,24 +117,34 @@ function reserve(n: number): void {
   outBuf = grown;
 }
 
-/** `:n\r\n` for a safe integer. */
-function outInt(n: number): void {
+/** The digits of a safe integer n (with its '-'), no CRLF. */
+function outDigits(n: number): void {
   reserve(24);
   const b = outBuf;
-  b[op++] = 58; // ':'
   if (n < 0) {
     b[op++] = 45;
     n = -n;
   }
   if (n < 10) b[op++] = 48 + n;
   else {
-    let digits = 1;
-    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
-    op += digits;
+    op += digitCount(n);
     writeDigitsBefore(b, op, n);
   }
-  b[op++] = 13;
-  b[op++] = 10;
+}
+
+function digitCount(n: number): number {
+  let digits = 1;
+  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  return digits;
+}
+
+/** `:n\r\n` for a safe integer. */
+function outInt(n: number): void {
+  reserve(24);
+  outBuf[op++] = 58; // ':'
+  outDigits(n);
+  outBuf[op++] = 13;
+  outBuf[op++] = 10;
 }
 
 /** The null bulk reply: `$-1` in RESP2, `_` in RESP3 (RespWriter.nil). */
@@ -146,14 +164,7 @@ function outNull(resp3: boolean): void {
 /** `$len\r\n` (the bytes and CRLF follow). */
 function outBulkHeader(len: number): void {
   reserve(len + 16);
-  const b = outBuf;
-  b[op++] = 36;
-  let digits = 1;
-  for (let t = len; t >= 10; t = Math.floor(t / 10)) digits++;
-  op += digits;
-  writeDigitsBefore(b, op, len);
-  b[op++] = 13;
-  b[op++] = 10;
+  outHeader(36, len);
 }
 
 function outBulkBytes(src: Uint8Array, start: number, len: number): void {
@@ -170,6 +181,56 @@ function outBulkString(s: string): void {
   outBuf[op++] = 13;
   outBuf[op++] = 10;
 }
+
+function outBulk(v: BulkValue): void {
+  if (typeof v === 'string') outBulkString(v);
+  else outBulkBytes(v, 0, v.length);
+}
+
+/** An aggregate header (`*`, `~`, `%`) of n. */
+function outHeader(type: number, n: number): void {
+  reserve(24);
+  outBuf[op++] = type;
+  outDigits(n);
+  outBuf[op++] = 13;
+  outBuf[op++] = 10;
+}
+
+/** RespWriter.double of a score: an integral one as its digits, else formatDouble's %.17g text. */
+function outDouble(d: number, resp3: boolean): void {
+  if (d !== 0 && Number.isSafeInteger(d)) {
+    if (resp3) {
+      reserve(4);
+      outBuf[op++] = 44; // ','
+    } else outBulkHeader((d < 0 ? 1 : 0) + digitCount(Math.abs(d)));
+    outDigits(d);
+    reserve(2);
+    outBuf[op++] = 13;
+    outBuf[op++] = 10;
+    return;
+  }
+  const text = formatDouble(d);
+  if (!resp3) return outBulkString(text);
+  reserve(text.length + 3);
+  outBuf[op++] = 44;
+  op += writeLatin1(outBuf, op, text);
+  outBuf[op++] = 13;
+  outBuf[op++] = 10;
+}
+
+/** The reply buffer as a BulkSink, for container methods that write their elements themselves (JsHash.writeAll). */
+const laneSink: BulkSink = {
+  bulk: outBulk,
+  bulkBytes: outBulkBytes,
+  rawBytes(src: Uint8Array, start: number, len: number): void {
+    reserve(len);
+    copyRange(outBuf, op, src, start, len);
+    op += len;
+  },
+};
+
+/** ZPOPMIN/ZPOPMAX's popped element (JsZSet.popOne). */
+const popped = { member: '' as BulkValue, score: 0 };
 
 /**
  * A decimal of 1 to maxDigits digits (no sign, no leading zero unless it is "0") at b[p], followed
@@ -211,7 +272,15 @@ function laneId(b: Buffer, p: number, len: number): number {
       if (nameIs(b, p, len, 'hset')) return LANE_HSET;
       if (nameIs(b, p, len, 'lpop')) return LANE_LPOP;
       if (nameIs(b, p, len, 'rpop')) return LANE_RPOP;
+      if (nameIs(b, p, len, 'spop')) return LANE_SPOP;
       return 0;
+    case 7:
+      if (nameIs(b, p, len, 'zpopmin')) return LANE_ZPOPMIN;
+      if (nameIs(b, p, len, 'zpopmax')) return LANE_ZPOPMAX;
+      if (nameIs(b, p, len, 'hgetall')) return LANE_HGETALL;
+      return 0;
+    case 8:
+      return nameIs(b, p, len, 'smembers') ? LANE_SMEMBERS : 0;
     case 5:
       if (nameIs(b, p, len, 'pfadd')) return LANE_PFADD;
       if (nameIs(b, p, len, 'lpush')) return LANE_LPUSH;
@@ -221,6 +290,8 @@ function laneId(b: Buffer, p: number, len: number): number {
       if (nameIs(b, p, len, 'getbit')) return LANE_GETBIT;
       if (nameIs(b, p, len, 'incrby')) return LANE_INCRBY;
       if (nameIs(b, p, len, 'decrby')) return LANE_DECRBY;
+      if (nameIs(b, p, len, 'lrange')) return LANE_LRANGE;
+      if (nameIs(b, p, len, 'zrange')) return LANE_ZRANGE;
       return 0;
     default:
       return 0;
@@ -446,6 +517,87 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
         if (typeof e === 'string') outBulkString(e);
         else outBulkBytes(e, 0, e.length);
         changes = 1;
+      }
+    } else if (id === LANE_SPOP || id === LANE_ZPOPMIN || id === LANE_ZPOPMAX) {
+      if (argc !== 2) break;
+      const s = t.findAt(input, kOff, kLen, hashOfBytes(input, kOff, kLen));
+      if (s === NONE) {
+        // (SPOP: null; ZPOPMIN/ZPOPMAX: an empty array in both protocols)
+        if (id === LANE_SPOP) outNull(resp3);
+        else outHeader(42, 0);
+      } else {
+        if (db.expired(t.expireAt(s), now) || t.inlineLength(s) >= 0 || t.arenaLength(s) >= 0) break;
+        const v = t.value(s);
+        // (a pop that empties the value deletes the key: the general path)
+        if (id === LANE_SPOP) {
+          if (!(v instanceof JsSet) || v.size < 2) break;
+          db.accessSlot(s, now);
+          const m = v.randomMember()!;
+          if (typeof m === 'string') v.deleteString(m);
+          else v.delete(m as Buffer);
+          outBulk(m);
+        } else {
+          if (!(v instanceof JsZSet) || v.size < 2) break;
+          db.accessSlot(s, now);
+          v.popOne(id === LANE_ZPOPMAX, popped);
+          outHeader(42, 2);
+          outBulk(popped.member);
+          outDouble(popped.score, resp3);
+        }
+        changes = 1;
+      }
+    } else if (id === LANE_LRANGE || id === LANE_ZRANGE) {
+      if (argc !== 4) break;
+      let start = plainInt(input, argOff[2], argLen[2]);
+      let stop = plainInt(input, argOff[3], argLen[3]);
+      if (start !== start || stop !== stop) break;
+      const s = t.findAt(input, kOff, kLen, hashOfBytes(input, kOff, kLen));
+      let v: unknown = null;
+      let len = 0;
+      if (s !== NONE) {
+        if (db.expired(t.expireAt(s), now) || t.inlineLength(s) >= 0 || t.arenaLength(s) >= 0) break;
+        v = t.value(s);
+        if (!(id === LANE_LRANGE ? v instanceof JsList : v instanceof JsZSet)) break;
+        db.accessSlot(s, now);
+        len = (v as JsList | JsZSet).size;
+        hits++;
+      } else misses++;
+      // (clampRange, as lrange and zrangeGeneric normalize)
+      if (start < 0) start += len;
+      if (stop < 0) stop += len;
+      if (start < 0) start = 0;
+      let count = 0;
+      if (start <= stop && start < len) {
+        if (stop >= len) stop = len - 1;
+        count = stop - start + 1;
+      }
+      outHeader(42, count);
+      if (count > 0) {
+        if (v instanceof JsList) for (let j = start; j <= stop; j++) outBulk(v.at(j)!);
+        else (v as JsZSet).rangeByRank(start, stop, false, outBulk);
+      }
+    } else if (id === LANE_SMEMBERS || id === LANE_HGETALL) {
+      if (argc !== 2) break;
+      const s = t.findAt(input, kOff, kLen, hashOfBytes(input, kOff, kLen));
+      const smembers = id === LANE_SMEMBERS;
+      if (s === NONE) {
+        // RESP3: a set (~) or a map (%); RESP2: arrays.
+        outHeader(resp3 ? (smembers ? 126 : 37) : 42, 0);
+        misses++;
+      } else {
+        if (db.expired(t.expireAt(s), now) || t.inlineLength(s) >= 0 || t.arenaLength(s) >= 0) break;
+        const v = t.value(s);
+        if (!(smembers ? v instanceof JsSet : v instanceof JsHash)) break;
+        db.accessSlot(s, now);
+        if (v instanceof JsSet) {
+          outHeader(resp3 ? 126 : 42, v.size);
+          v.forEach(outBulk);
+        } else {
+          const h = v as JsHash;
+          outHeader(resp3 ? 37 : 42, resp3 ? h.size : h.size * 2);
+          h.writeAll(laneSink, true, true);
+        }
+        hits++;
       }
     } else {
       // INCR, DECR, INCRBY, DECRBY
