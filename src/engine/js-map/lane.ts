@@ -19,6 +19,9 @@
  *   HSET key field value [field value ...]  on an existing hash, every field and value within
  *                                           hash-max-listpack-value
  *   SPOP key                                on a set of 2 or more members, or a missing key
+ *   ZADD key score member [score member...] on an existing sorted set, every score an integer
+ *                                           written as plain digits (an optional '-', leading
+ *                                           zeros allowed as strtod reads them; not -0)
  *   ZPOPMIN/ZPOPMAX key                     on a sorted set of 2 or more members, or a missing key
  *   LRANGE/ZRANGE key start stop            plain integers (ZRANGE without options)
  *   SMEMBERS key, HGETALL key               on a value of that type or a missing key
@@ -42,13 +45,15 @@ delete the key (a pop of a collection's last element), and before a frame once i
  * included), INCR's incrByAt (the engine's incrBy), PFADD's editRow and the register updates of
  * its dense case (util/hyperloglog.ts patLen and denseSet, the handler's own), and on a
  * collection the container calls of the Db's fused collection writes (listPush, listPopOne,
- * setAdd, hashSet: JsList.pushBytes and JsSet.addAt store what push and add store) or of the
+ * setAdd, hashSet: JsList.pushBytes and JsSet.addAt store what push and add store), of
+ * zsetAddAll for ZADD's plain form (JsZSet.addMany, then settleEncoding), or of the
  * handlers (SPOP's randomMember and delete, JsZSet.popOne, the range and forEach walks, JsHash's
  * writeAll), after the access their lookupRead / lookupWrite makes. The replies are
  * the bytes RespWriter writes for the same values. What the handlers book besides is returned
  * in `stats` (offsets in src/engine/wasm/abi.ts): calls per lane id, keyspace hits and misses of
  * the reads (GET, GETBIT, the ranges, SMEMBERS, HGETALL), the dirty count as the handlers add it (1 per SET, INCR and pop, the
- * registers PFADD changed, elements pushed, members added, fields set), the last command's id; the server's open() has made sure nothing
+ * registers PFADD changed, elements pushed, members added, fields set, ZADD's added and updated
+ * members), the last command's id; the server's open() has made sure nothing
  * else (notifications, WATCH, tracking, blocked clients, AOF, maxmemory...) could happen.
  *
  * Complexity: O(input bytes) for the parse, plus each command's own cost (one row lookup; PFADD
@@ -60,7 +65,7 @@ import { writeLatin1 } from '../../util/latin1';
 import { copyRange } from '../../util/bytes';
 import type { BulkSink, BulkValue, LaneParams, SnapshotHook, StringEdit } from '../types';
 import { LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_INCR, LANE_INCRBY, LANE_PFADD, LANE_SET, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES } from '../wasm/abi';
-import { LANE_HGETALL, LANE_HSET, LANE_LPOP, LANE_LPUSH, LANE_LRANGE, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SMEMBERS, LANE_SPOP, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE } from '../wasm/abi';
+import { LANE_HGETALL, LANE_HSET, LANE_LPOP, LANE_LPUSH, LANE_LRANGE, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SMEMBERS, LANE_SPOP, LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE } from '../wasm/abi';
 import { JsList } from '../containers/list';
 import { JsSet } from '../containers/set';
 import { JsHash } from '../containers/hash';
@@ -273,6 +278,7 @@ function laneId(b: Buffer, p: number, len: number): number {
       if (nameIs(b, p, len, 'lpop')) return LANE_LPOP;
       if (nameIs(b, p, len, 'rpop')) return LANE_RPOP;
       if (nameIs(b, p, len, 'spop')) return LANE_SPOP;
+      if (nameIs(b, p, len, 'zadd')) return LANE_ZADD;
       return 0;
     case 7:
       if (nameIs(b, p, len, 'zpopmin')) return LANE_ZPOPMIN;
@@ -326,6 +332,25 @@ function bitOffset(b: Buffer, p: number, len: number): number {
     v = v * 10 + d;
   }
   return v;
+}
+
+/**
+ * A ZADD score that is an integer in plain digits: an optional '-', then 1 to 15 digits (leading
+ * zeros allowed, as strtod reads them), not a negative zero; NaN otherwise (the general path
+ * parses it, and its flags).
+ */
+function intScore(b: Buffer, p: number, len: number): number {
+  const neg = len > 0 && b[p] === 45;
+  const i0 = neg ? 1 : 0;
+  if (len === i0 || len - i0 > 15) return NaN;
+  let v = 0;
+  for (let i = i0; i < len; i++) {
+    const d = b[p + i] - 48;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  if (neg && v === 0) return NaN;
+  return neg ? -v : v;
 }
 
 /** Byte i of a stored string value (a latin1 JS string or bytes). */
@@ -518,6 +543,36 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
         else outBulkBytes(e, 0, e.length);
         changes = 1;
       }
+    } else if (id === LANE_ZADD) {
+      if (argc < 4 || (argc & 1) !== 0) break;
+      const elements = (argc - 2) >> 1;
+      const scores: number[] = new Array<number>(elements);
+      let plain = true;
+      for (let j = 0; j < elements && plain; j++) {
+        const sc = intScore(input, argOff[2 + 2 * j], argLen[2 + 2 * j]);
+        if (sc !== sc) plain = false;
+        scores[j] = sc;
+      }
+      if (!plain) break; // flags, other numbers, errors: the general path
+      const s = t.findAt(input, kOff, kLen, hashOfBytes(input, kOff, kLen));
+      if (s === NONE || db.expired(t.expireAt(s), now) || t.inlineLength(s) >= 0 || t.arenaLength(s) >= 0) break;
+      const z = t.value(s);
+      if (!(z instanceof JsZSet)) break;
+      db.accessSlot(s, now);
+      // zsetAddAll: the members (views of the input, as the parser's), the longest new member
+      // past zset-max-listpack-value (it converts a listpack), the adds, then settleEncoding.
+      const members: Buffer[] = new Array<Buffer>(2 * elements);
+      let longInserted = 0;
+      for (let j = 0; j < elements; j++) {
+        const at = argOff[3 + 2 * j];
+        const m = input.subarray(at, at + argLen[3 + 2 * j]);
+        members[2 * j] = m;
+        if (m.length > params.zsetMaxValue && m.length > longInserted && z.score(m) === undefined) longInserted = m.length;
+      }
+      const [added, updated] = z.addMany(members, 0, scores, 0);
+      if (added > 0) z.settleEncoding(params.zsetMaxEntries, params.zsetMaxValue, longInserted);
+      outInt(added);
+      changes = added + updated;
     } else if (id === LANE_SPOP || id === LANE_ZPOPMIN || id === LANE_ZPOPMAX) {
       if (argc !== 2) break;
       const s = t.findAt(input, kOff, kLen, hashOfBytes(input, kOff, kLen));
