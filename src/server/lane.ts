@@ -1,7 +1,8 @@
 /**
  * The fast lane: pipelined LPUSH/RPUSH/LPOP/RPOP/SADD/HSET/SPOP/ZADD/ZPOPMIN/ZPOPMAX/PFADD on existing
  * values, plain SET, INCR/DECR/INCRBY/DECRBY, and GET/GETBIT/LRANGE/ZRANGE/SMEMBERS/HGETALL, run inside the
- * engine (Db.runLane; the wasm engine's assembly/lane.ts), one call for a run of commands instead
+ * engine (Db.runLane: the wasm engine's assembly/lane.ts, the js-map engine's
+ * src/engine/js-map/lane.ts, serving the same frames), one call for a run of commands instead
  * of the parser, dispatcher and handler per command. This module decides when a run may happen
  * and books what the commands it ran would have booked through call().
  *
@@ -15,7 +16,7 @@
  * - latency monitoring off and SLOWLOG not logging commands of LANE_SLOWLOG_FLOOR µs or less
  *   (see below).
  * The engine itself stops before any frame it does not serve exactly as the handler would
- * (assembly/lane.ts lists them), and leaves a snapshot in progress to the general path.
+ * (the engines' lane.ts list them), and leaves a snapshot in progress to the general path.
  *
  * Stats: per command, calls as call() counts them; the run's duration (one clock read per run,
  * chained as call() chains them) is shared equally by its commands in commandstats usec, the
