@@ -326,6 +326,9 @@ for (const engine of enginesUnderTest()) {
     }
     // 40 replies of 60 KB: more than one run's 1 MB of replies.
     for (let i = 0; i < 40; i++) cmds.push(['GET', 's65536'], ['GET', 's4096']);
+    // One reply of 4 MB (LRANGE of 40 elements of 100 KB), then more frames after it.
+    await both(ctx, [['RPUSH', 'big', ...Array.from({ length: 40 }, (_, i) => `${i}`.padEnd(100000, 'x'))]], [], false);
+    cmds.push(['LRANGE', 'big', 0, -1], ['GET', 's1'], ['LRANGE', 'big', -2, -1], ['GET', 's63']);
     for (const proto of [2, 3]) {
       for (const conn of [ctx.d.redust, ctx.d.reference]) await conn.send('HELLO', proto);
       const ran = await both(ctx, cmds);

@@ -32,45 +32,48 @@
  * arguments of at most LANE_MAX_BULK bytes: a subset of what protocol/parser.ts accepts), at
  * another command or form, at a key that is expired (lazy expiry and its hooks are the general
  * path's), holds another type, or is missing where the handler would create something other
- * than SET's or INCR's plain string (PFADD, the pushes and adds), or where the change would
-delete the key (a pop of a collection's last element), and before a frame once its replies reach
+ * than SET's or INCR's plain string (PFADD, the pushes and adds), at a change that would delete
+ * the key (a pop of a collection's last element), and before a frame once its replies reach
  * LANE_MAX_OUT bytes. A snapshot in progress (BGSAVE's copy-on-write hook) leaves the whole run
  * to the general path.
  *
  * Why a served frame is equivalent to its handler (src/commands/strings.ts, bitmaps.ts,
- * hyperloglog.ts, lists.ts, sets.ts, hashes.ts, zsets.ts) on this engine: the lane finds the key's row as lookup() does (same hash,
- * KeyTable.findAt over the input's bytes) and then makes the same engine calls on that row that
- * the handler's engine calls make after their own lookup: the access (JsMapDb.accessSlot, as
- * access() / writeAccess), SET's overwrite or add (what setStored does, the new-key hook
- * included), INCR's incrByAt (the engine's incrBy), PFADD's editRow and the register updates of
- * its dense case (util/hyperloglog.ts patLen and denseSet, the handler's own), and on a
- * collection the container calls of the Db's fused collection writes (listPush, listPopOne,
- * setAdd, hashSet: JsList.pushBytes and JsSet.addAt store what push and add store), of
- * zsetAddAll for ZADD's plain form (JsZSet.addMany, then settleEncoding), or of the
- * handlers (SPOP's randomMember and delete, JsZSet.popOne, the range and forEach walks, JsHash's
- * writeAll), after the access their lookupRead / lookupWrite makes. The replies are
- * the bytes RespWriter writes for the same values. What the handlers book besides is returned
- * in `stats` (offsets in src/engine/wasm/abi.ts): calls per lane id, keyspace hits and misses of
- * the reads (GET, GETBIT, the ranges, SMEMBERS, HGETALL), the dirty count as the handlers add it (1 per SET, INCR and pop, the
- * registers PFADD changed, elements pushed, members added, fields set, ZADD's added and updated
- * members), the last command's id; the server's open() has made sure nothing
- * else (notifications, WATCH, tracking, blocked clients, AOF, maxmemory...) could happen.
+ * hyperloglog.ts, lists.ts, sets.ts, hashes.ts, zsets.ts, zset-add.ts) on this engine: the lane
+ * finds the key's row as lookup() does (same hash, KeyTable.findAt over the input's bytes), then
+ * makes on that row the engine calls the handler's engine calls make after their own lookup:
+ * - the access (JsMapDb.accessSlot, as access() and writeAccess() make it);
+ * - SET: setStored's overwrite or add (JsMapDb.setBytesAt), the new-key hook included;
+ *   INCR...: the engine's incrBy (incrByAt); PFADD: editRow, then the register updates of the
+ *   handler's dense case (util/hyperloglog.ts patLen and denseSet);
+ * - the pushes, SADD and HSET: the container calls of the Db's fused writes (listPush, setAdd,
+ *   hashSet; JsList.pushBytes and JsSet.addAt store what pushHead/pushTail and add store); the
+ *   pops, SPOP and ZPOP*: listPopOne's, the handler's randomMember and delete, JsZSet.popOne;
+ *   ZADD: zsetAddAll's (the long-member check, JsZSet.addMany, settleEncoding);
+ * - the reads: the handlers' range and forEach walks and JsHash.writeAll.
+ * The replies are the bytes RespWriter writes for the same values. What the handlers book
+ * besides is returned in `stats` (offsets in src/engine/wasm/abi.ts): calls per lane id, the
+ * keyspace hits and misses of the reads (GET, GETBIT, the ranges, SMEMBERS, HGETALL), the dirty
+ * count as the handlers add it (1 per SET, INCR and pop; PFADD's changed registers, elements
+ * pushed, members added, fields set, ZADD's added and updated members), the last command's id.
+ * The server's open() has made sure nothing else (notifications, WATCH, tracking, blocked
+ * clients, AOF, maxmemory...) could happen.
  *
- * Complexity: O(input bytes) for the parse, plus each command's own cost (one row lookup; PFADD
- * one hash per element).
+ * Complexity: O(input bytes) for the parse, plus each command's own cost (one row lookup, then
+ * the container's operation; PFADD one hash per element).
  */
 import { HLL_DENSE, HLL_DENSE_SIZE, HLL_HDR_SIZE, denseSet, lastPatIndex, patLen } from '../../util/hyperloglog';
-import { writeDigitsBefore } from '../../util/number';
+import { formatDouble, writeDigitsBefore } from '../../util/number';
 import { writeLatin1 } from '../../util/latin1';
 import { copyRange } from '../../util/bytes';
 import type { BulkSink, BulkValue, LaneParams, SnapshotHook, StringEdit } from '../types';
-import { LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_INCR, LANE_INCRBY, LANE_PFADD, LANE_SET, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES } from '../wasm/abi';
-import { LANE_HGETALL, LANE_HSET, LANE_LPOP, LANE_LPUSH, LANE_LRANGE, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SMEMBERS, LANE_SPOP, LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE } from '../wasm/abi';
+import {
+  LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_HGETALL, LANE_HSET, LANE_INCR, LANE_INCRBY, LANE_LPOP, LANE_LPUSH, LANE_LRANGE, LANE_PFADD, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SET, LANE_SMEMBERS, LANE_SPOP,
+  LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES,
+} from '../wasm/abi';
 import { JsList } from '../containers/list';
 import { JsSet } from '../containers/set';
 import { JsHash } from '../containers/hash';
 import { JsZSet } from '../containers/zset';
-import { formatDouble } from '../../util/number';
 import { NONE, hashOfBytes } from './key-table';
 import type { KeyTable } from './key-table';
 
@@ -119,7 +122,8 @@ let lineNext = 0;
  * The replies of a run, handed to the sink in one piece at its end (a frame's reply is written
  * only once the frame has run, so a stop leaves nothing behind). Grows by doubling.
  */
-let outBuf = Buffer.allocUnsafe(16 * 1024);
+const OUT_INITIAL = 16 * 1024;
+let outBuf = Buffer.allocUnsafe(OUT_INITIAL);
 let op = 0;
 
 function reserve(n: number): void {
@@ -720,6 +724,8 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
     if (n < BATCH) break;
   }
   if (op > 0) out.rawBytes(outBuf, 0, op);
+  // (a run that answered a big LRANGE or HGETALL does not keep its buffer)
+  if (outBuf.length > 2 * LANE_MAX_OUT) outBuf = Buffer.allocUnsafe(OUT_INITIAL);
   stats[LS_DIRTY >> 2] = dirty;
   stats[LS_LAST >> 2] = last;
   stats[LS_HITS >> 2] = hits;
