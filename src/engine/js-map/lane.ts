@@ -182,7 +182,15 @@ function outNull(resp3: boolean): void {
 /** `$len\r\n` (the bytes and CRLF follow). */
 function outBulkHeader(len: number): void {
   reserve(len + 16);
-  outHeader(36, len);
+  const b = outBuf;
+  // (short elements of LRANGE, SMEMBERS, HGETALL replies: their one or two digits by plain stores)
+  if (len < 100) {
+    b[op++] = 36; // '$'
+    if (len >= 10) b[op++] = 48 + ((len / 10) | 0);
+    b[op++] = 48 + (len % 10);
+    b[op++] = 13;
+    b[op++] = 10;
+  } else outHeader(36, len);
 }
 
 function outBulkBytes(src: Uint8Array, start: number, len: number): void {
