@@ -25,7 +25,8 @@
  *   LRANGE/ZRANGE key start stop            plain integers (ZRANGE without options)
  *   SMEMBERS key, HGETALL key               on a value of that type or a missing key
  *   GET key                                 a string of up to LANE_MAX_BULK bytes or a missing key
- *   SET key value                           the plain form, over a string or a missing key
+ *   SET key value                           the plain form, over a string or a missing key, the
+ *                                           value within maxvalue-bytes (when set)
  *   INCR/DECR key, INCRBY/DECRBY key n      an integer string or a missing key, n a plain
  *                                           integer, the result within 2^53 (keyspace.ts dbIncrBy)
  * Its replies (what the command handlers in src/commands write for the same frames) go to the out
@@ -307,7 +308,7 @@ function outNull(resp3: bool): bool {
  * Run the frames at [base, base + len) (in the scratch region) on db (see the header). Returns the bytes
  * consumed; the replies are in the out buffer (reset first), the stats in the stats block.
  */
-export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxIntset: u32, hashMaxValue: u32, hashMaxEntries: u32, maxBulkLen: f64, zsetMaxEntries: u32, zsetMaxValue: u32): u32 {
+export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxIntset: u32, hashMaxValue: u32, hashMaxEntries: u32, maxBulkLen: f64, zsetMaxEntries: u32, zsetMaxValue: u32, maxValue: u32): u32 {
   memory.fill(stats, 0, LANE_STATS_BYTES);
   outReset();
   outKeepReplies(true);
@@ -535,7 +536,8 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
         if (id == LANE_SMEMBERS ? sResp(c) == 0 : hResp(c, 3) == 0) break;
       }
     } else if (id == LANE_SET) {
-      if (n != 3 || (flags & LANE_NO_STRING_EDIT) != 0) break;
+      // (a value over maxvalue-bytes, when set: the general path's error)
+      if (n != 3 || (flags & LANE_NO_STRING_EDIT) != 0 || (maxValue != 0 && load<u32>(argL + 8) > maxValue)) break;
       const r = setStringAt(db, kp, kl, load<u32>(argP + 8), load<u32>(argL + 8), now);
       if (r != 1) break; // a container or an expired key to replace, or OOM: nothing changed
       const w = outReserve(5);

@@ -13,7 +13,7 @@ import os from 'os';
 import path from 'path';
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
-import { R, RawConnection, text } from './helpers/raw';
+import { R, RawConnection, encodeCommand, text } from './helpers/raw';
 import { rng } from './helpers/rng';
 import type { RedustServer } from '../src/index';
 import { MISCONF, bgStateOf } from '../src/persistence/bgsave';
@@ -25,8 +25,8 @@ if (!HAVE_REF) console.log('bgsave: redis-server not installed, interop tests sk
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'redust-bg-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function info(c: RawConnection, field: string): Promise<string> {
-  const t = text(await c.send('INFO', 'persistence'));
+async function info(c: RawConnection, field: string, section = 'persistence'): Promise<string> {
+  const t = text(await c.send('INFO', section));
   const m = new RegExp(`^${field}:(.*)$`, 'm').exec(t);
   if (!m) throw new Error(`no ${field} in INFO`);
   return m[1].trim();
@@ -112,6 +112,38 @@ for (const engine of enginesUnderTest()) {
     // LASTSAVE is the second the save completed: from when it started to now (a second may tick).
     const last = Number(((await c.send('LASTSAVE')) as { v: bigint }).v);
     assert.ok(last >= startedSec && last <= Math.floor(Date.now() / 1000), `LASTSAVE ${last}`);
+  });
+
+  t('pipelined fast-lane commands during BGSAVE: the lane stays off, the file holds the values of its start', async ({ c }) => {
+    // (src/server/lane.ts; both engines' lanes leave a snapshot in progress to the general path)
+    await c.send('CONFIG', 'SET', 'hll-sparse-max-bytes', '0');
+    const setup: string[][] = [['RPUSH', 'list', 'a', 'b', 'c'], ['SADD', 'set', 'x', 'y'], ['HSET', 'hash', 'f', 'v'], ['SET', 'cnt', '10'], ['PFADD', 'hll', 'e']];
+    for (let i = 0; i < 200; i++) setup.push(['SET', `k${i}`, 'old']);
+    for (const cmd of setup) await c.send(...cmd);
+    const hll = text(await c.send('GET', 'hll'));
+    await c.send('CONFIG', 'SET', 'rdb-key-save-delay', 2000);
+    assert.equal(await c.send('BGSAVE'), R.simple('Background saving started'));
+    const laneBefore = await info(c, 'redust_lane_commands', 'stats');
+    const writes: string[][] = [];
+    for (let i = 0; i < 200; i++) writes.push(['SET', `k${i}`, 'new'], ['INCR', 'cnt'], ['LPUSH', 'list', `n${i}`], ['SADD', 'set', `m${i}`], ['HSET', 'hash', 'f', `v${i}`], ['PFADD', 'hll', `e${i}`]);
+    c.socket.write(Buffer.concat(writes.map(encodeCommand)));
+    for (let i = 0; i < writes.length; i++) await c.next();
+    assert.is(await info(c, 'rdb_bgsave_in_progress'), '1', 'the writes ran while the snapshot did');
+    assert.is(await info(c, 'redust_lane_commands', 'stats'), laneBefore);
+    await c.send('CONFIG', 'SET', 'rdb-key-save-delay', 0);
+    await waitBgsaveDone(c);
+    assert.equal(await c.send('DEBUG', 'RELOAD', 'NOSAVE'), R.ok);
+    assert.equal(await c.send('GET', 'k7'), R.bulk('old'));
+    assert.equal(await c.send('GET', 'cnt'), R.bulk('10'));
+    assert.equal(await c.send('LRANGE', 'list', 0, -1), R.arr(R.bulk('a'), R.bulk('b'), R.bulk('c')));
+    assert.equal(await c.send('SCARD', 'set'), R.int(2));
+    assert.equal(await c.send('HGET', 'hash', 'f'), R.bulk('v'));
+    assert.is(text(await c.send('GET', 'hll')), hll);
+    // And after it, the lane runs again.
+    c.socket.write(Buffer.concat(writes.map(encodeCommand)));
+    for (let i = 0; i < writes.length; i++) await c.next();
+    assert.ok(Number(await info(c, 'redust_lane_commands', 'stats')) > Number(laneBefore) + 1000);
+    assert.equal(await c.send('GET', 'cnt'), R.bulk('210'));
   });
 
   t('FLUSHALL during BGSAVE kills it: temp file deleted, previous dump.rdb kept', async ({ c, dir }) => {

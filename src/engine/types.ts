@@ -188,7 +188,7 @@ export interface Db {
    */
   prefetch(input: Buffer, start: number, maxCommands: number): void;
   /**
-   * The fast lane (optional: the wasm engine has it, assembly/lane.ts; the server decides when it
+   * The fast lane (optional: assembly/lane.ts for the wasm engine, js-map/lane.ts; the server decides when it
    * may run, src/server/lane.ts): run the simple commands at the start of input[start..] inside
    * the engine, append their replies to `out`, fill `stats` (LANE_STATS_BYTES / 4 counters, laid
    * out as src/engine/wasm/abi.ts's LS_* offsets) and return the input bytes consumed (0: none).
@@ -398,6 +398,8 @@ export interface LaneParams {
   hashMaxEntries: number;
   /** proto-max-bulk-len (GETBIT's offset limit). */
   maxBulkLen: number;
+  /** maxvalue-bytes (0: no limit): SET of a longer value is the general path's (its error). */
+  maxValue: number;
   zsetMaxEntries: number;
   zsetMaxValue: number;
 }

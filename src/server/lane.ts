@@ -1,7 +1,8 @@
 /**
  * The fast lane: pipelined LPUSH/RPUSH/LPOP/RPOP/SADD/HSET/SPOP/ZADD/ZPOPMIN/ZPOPMAX/PFADD on existing
  * values, plain SET, INCR/DECR/INCRBY/DECRBY, and GET/GETBIT/LRANGE/ZRANGE/SMEMBERS/HGETALL, run inside the
- * engine (Db.runLane; the wasm engine's assembly/lane.ts), one call for a run of commands instead
+ * engine (Db.runLane: the wasm engine's assembly/lane.ts, the js-map engine's
+ * src/engine/js-map/lane.ts, serving the same frames), one call for a run of commands instead
  * of the parser, dispatcher and handler per command. This module decides when a run may happen
  * and books what the commands it ran would have booked through call().
  *
@@ -15,7 +16,7 @@
  * - latency monitoring off and SLOWLOG not logging commands of LANE_SLOWLOG_FLOOR µs or less
  *   (see below).
  * The engine itself stops before any frame it does not serve exactly as the handler would
- * (assembly/lane.ts lists them), and leaves a snapshot in progress to the general path.
+ * (the engines' lane.ts list them), and leaves a snapshot in progress to the general path.
  *
  * Stats: per command, calls as call() counts them; the run's duration (one clock read per run,
  * chained as call() chains them) is shared equally by its commands in commandstats usec, the
@@ -94,7 +95,7 @@ export class Lane {
   /** Commands by lane id. */
   private readonly commands: Command[] = [];
   private readonly stats = new Uint32Array(LANE_STATS_BYTES / 4);
-  private readonly params: LaneParams = { resp3: false, listFill: -2, maxIntset: 512, hashMaxValue: 64, hashMaxEntries: 128, maxBulkLen: 512 * 1024 * 1024, zsetMaxEntries: 128, zsetMaxValue: 64 };
+  private readonly params: LaneParams = { resp3: false, listFill: -2, maxIntset: 512, hashMaxValue: 64, hashMaxEntries: 128, maxBulkLen: 512 * 1024 * 1024, maxValue: 0, zsetMaxEntries: 128, zsetMaxValue: 64 };
 
   constructor(private readonly server: Server) {
     if (LANE_IDS * 4 > LS_DIRTY) throw new Error('fast lane: the stats block has no room for every id (abi.ts)');
@@ -149,6 +150,7 @@ export class Lane {
     p.hashMaxValue = hot['hash-max-listpack-value'];
     p.hashMaxEntries = hot['hash-max-listpack-entries'];
     p.maxBulkLen = hot['proto-max-bulk-len'];
+    p.maxValue = hot['maxvalue-bytes'];
     p.zsetMaxEntries = hot['zset-max-listpack-entries'];
     p.zsetMaxValue = hot['zset-max-listpack-value'];
     const dispatcher = server.dispatcher;

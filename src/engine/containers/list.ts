@@ -12,6 +12,7 @@
  * into the attached MemoryAccount.
  */
 import type { Bytes, BulkValue, EncodingLimits, ListValue, MemoryAccount } from '../types';
+import { latin1Slice } from '../js-map/key-table';
 
 /**
  * Memory estimate (used_memory, maxmemory): per element beyond its bytes, a latin1 string's header
@@ -39,16 +40,17 @@ let lastPushed = '';
 const SHARE_MAX = 32;
 function storePushed(v: Bytes): BulkValue {
   const n = v.length;
-  if (n <= SHARE_MAX) {
-    const last = lastPushed;
-    if (last.length === n) {
-      let i = 0;
-      while (i < n && last.charCodeAt(i) === v[i]) i++;
-      if (i === n) return last;
-    }
-    return (lastPushed = v.latin1Slice(0, n));
-  }
+  if (n <= SHARE_MAX) return sharedPushed(v, 0, n) ?? (lastPushed = v.latin1Slice(0, n));
   return storeElem(v);
+}
+
+/** storePushed's reuse: the previous pushed string when it has the bytes b[off, off + n), else null. */
+function sharedPushed(b: Uint8Array, off: number, n: number): string | null {
+  const last = lastPushed;
+  if (last.length !== n) return null;
+  let i = 0;
+  while (i < n && last.charCodeAt(i) === b[off + i]) i++;
+  return i === n ? last : null;
 }
 
 /** Equality between a stored element and a probe given both as Buffer and (if small) string. */
@@ -135,7 +137,20 @@ export class JsList implements ListValue {
   }
 
   pushHead(v: Bytes): void {
-    const s = storePushed(v);
+    this.pushHeadStored(storePushed(v));
+  }
+
+  /**
+   * pushTail (tail) or pushHead of the element b[off, off + len) (len up to MAX_AS_STRING),
+   * stored as storePushed stores it, without a view of it (the js-map fast lane's pushes).
+   */
+  pushBytes(tail: boolean, b: Uint8Array, off: number, len: number): void {
+    const s = len <= SHARE_MAX ? sharedPushed(b, off, len) ?? (lastPushed = latin1Slice(b, off, len)) : latin1Slice(b, off, len);
+    if (tail) this.pushStored(s);
+    else this.pushHeadStored(s);
+  }
+
+  private pushHeadStored(s: BulkValue): void {
     this.grow();
     this.head = (this.head - 1) & (this.buf.length - 1);
     this.buf[this.head] = s;

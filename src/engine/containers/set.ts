@@ -15,6 +15,7 @@
 import type { Bytes, BulkValue, EncodingLimits, MemoryAccount, SetValue, TableStats } from '../types';
 import { SHARDED_MAP_STATS, ShardedMap } from '../hashing/sharded-map';
 import { parseInt64 } from '../../util/number';
+import { latin1Slice } from '../js-map/key-table';
 
 /**
  * Memory estimate (used_memory, maxmemory): per member beyond its bytes, V8's cost of a Set or
@@ -143,6 +144,11 @@ export class JsSet implements SetValue {
 
   add(member: Bytes): boolean {
     return this.addString(member.latin1Slice(0, member.length));
+  }
+
+  /** add() of the member b[off, off + len), without a view of it (the js-map fast lane's SADD). */
+  addAt(b: Uint8Array, off: number, len: number): boolean {
+    return this.addString(latin1Slice(b, off, len));
   }
 
   /** setTypeAdd on the stored (latin1) form. */

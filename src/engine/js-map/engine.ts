@@ -21,9 +21,11 @@
  */
 import { lfuAccess, LfuParams } from '../lfu';
 import { APPEND_MISSING, APPEND_TOO_BIG, APPEND_WRONGTYPE, BitOp, EDIT_OTHER_LENGTH, PEEK_MISSING, PEEK_WRONGTYPE, StrEnc, typeOfValue } from '../types';
-import type { EncodingLimits, EngineSettings, RdbFastLoader, RdbRecordSink, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HashValue, HllRegisters, ListValue, MemoryAccount, RedisValue, SetValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
-import { ARENA_MAX, KeyTable, NONE, hashOfBytes, valueRoom } from './key-table';
+import type { EncodingLimits, EngineSettings, LaneParams, RdbFastLoader, RdbRecordSink, RdbSaveSettings, SnapshotHook, BulkSink, BulkValue, Bytes, Clock, Container, Db, Engine, ExpireCycleStats, ExpiredHook, NewKeyHook, KeyInfo, HashValue, HllRegisters, ListValue, MemoryAccount, RedisValue, SetValue, StringEdit, SnapshotWalk, StringPeek, TableStats, ZSetValue } from '../types';
+import { ARENA_MAX, KeyTable, NONE, hashOfBytes, latin1Slice, valueRoom } from './key-table';
 import { firstKeys } from './request-keys';
+import { runLane } from './lane';
+import type { LaneDb } from './lane';
 import { globMatch } from '../../util/glob';
 import { toBuffer } from '../../util/bytes';
 import { latin1Of } from '../../util/latin1';
@@ -96,8 +98,15 @@ export function storeString(v: BulkValue): BulkValue {
   if (typeof v === 'string') return v;
   const n = v.length;
   if (n > BIG_AS_BUFFER) return Buffer.from(v);
-  if (n >= 2 && n <= SHARED_MAX) return sharedString(v, n);
+  if (n >= 2 && n <= SHARED_MAX) return sharedString(v, 0, n);
   return latin1Of(v);
+}
+
+/** storeString of the bytes b[off, off + n), without a view of them (the fast lane's SET, lane.ts). */
+export function storeStringAt(b: Uint8Array, off: number, n: number): BulkValue {
+  if (n > BIG_AS_BUFFER) return Buffer.from(b.subarray(off, off + n));
+  if (n >= 2 && n <= SHARED_MAX) return sharedString(b, off, n);
+  return latin1Slice(b, off, n);
 }
 
 /**
@@ -113,17 +122,17 @@ const SHARED_MAX = 16;
 const SHARED_SLOTS = 4096;
 const sharedValues: string[] = new Array<string>(SHARED_SLOTS).fill('');
 
-function sharedString(b: Uint8Array, n: number): string {
+function sharedString(b: Uint8Array, off: number, n: number): string {
   let h = n;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ b[off + i], 0x01000193);
   const slot = (h ^ (h >>> 13)) & (SHARED_SLOTS - 1);
   const s = sharedValues[slot];
   if (s.length === n) {
     let i = 0;
-    while (i < n && s.charCodeAt(i) === b[i]) i++;
+    while (i < n && s.charCodeAt(i) === b[off + i]) i++;
     if (i === n) return s;
   }
-  const v = latin1Of(b as Buffer);
+  const v = off === 0 && n === b.length ? latin1Of(b as Buffer) : latin1Slice(b, off, n);
   sharedValues[slot] = v;
   return v;
 }
@@ -198,9 +207,10 @@ const pfMHashes = new Int32Array(PF_MAX);
 const pfTables: (KeyTable | null)[] = new Array<KeyTable | null>(PF_MAX).fill(null);
 let pfSink = 0;
 
-class JsMapDb implements Db, FastLoadTarget {
+class JsMapDb implements Db, FastLoadTarget, LaneDb {
   snapshotHook: SnapshotHook | null = null;
-  private table = new KeyTable();
+  /** The keyspace (the fast lane, lane.ts, reads and writes its rows too). */
+  table = new KeyTable();
   /** Position in the table's TTL index where the next active expire cycle samples. */
   private expireCursor = 0;
 
@@ -214,7 +224,7 @@ class JsMapDb implements Db, FastLoadTarget {
   config: EngineConfig = { live: null };
 
   /** Whether a key with expire time `at` (-1: none) is expired at `now`. */
-  private expired(at: number, now: number): boolean {
+  expired(at: number, now: number): boolean {
     return at !== -1 && now > at && !this.expiry.paused;
   }
 
@@ -261,6 +271,11 @@ class JsMapDb implements Db, FastLoadTarget {
     return this.table.size;
   }
 
+  /** Db.runLane: see lane.ts. */
+  runLane(input: Buffer, start: number, params: LaneParams, out: BulkSink, stats: Uint32Array): number {
+    return runLane(this, input, start, params, out, stats, this.clock.now());
+  }
+
   expiresSize(): number {
     return this.table.ttlSize;
   }
@@ -297,13 +312,15 @@ class JsMapDb implements Db, FastLoadTarget {
   private access(key: Bytes, noTouch?: boolean): number {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
     const s = this.lookup(key);
-    if (s !== NONE && !noTouch) {
-      const t = this.table;
-      const now = this.clock.now();
-      t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
-      t.setLru(s, now);
-    }
+    if (s !== NONE && !noTouch) this.accessSlot(s, this.clock.now());
     return s;
+  }
+
+  /** A counted access of the row at slot s (lookupKey's LFU update and LRU stamp; a write's too). */
+  accessSlot(s: number, now: number): void {
+    const t = this.table;
+    t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
+    t.setLru(s, now);
   }
 
   get(key: Bytes, noTouch?: boolean): RedisValue | undefined {
@@ -449,7 +466,7 @@ class JsMapDb implements Db, FastLoadTarget {
     if (minLen > maxLen) return APPEND_TOO_BIG;
     // Up to ARENA_MAX bytes: into the table's arena (KeyTable.toArena), else a Buffer of its own.
     if (t.toArena(s, Math.max(old.length, minLen))) return this.editArena(s, old.length);
-    return this.editRow(s, old, minLen);
+    return this.editRow(s, old, minLen, this.clock.now());
   }
 
   /**
@@ -477,7 +494,7 @@ class JsMapDb implements Db, FastLoadTarget {
     const t = this.table;
     const len = t.arenaLength(s);
     this.account.bytes += len - oldLength;
-    this.writeAccess(s);
+    this.writeAccess(s, this.clock.now());
     return this.editView(t.arenaSlab(s), t.arenaStart(s), len, oldLength);
   }
 
@@ -486,7 +503,7 @@ class JsMapDb implements Db, FastLoadTarget {
     const t = this.table;
     const len = t.inlineLength(s);
     this.account.bytes += len - oldLength;
-    this.writeAccess(s);
+    this.writeAccess(s, this.clock.now());
     return this.editView(t.rowBytes(s), t.inlineStart(s), len, oldLength);
   }
 
@@ -500,10 +517,14 @@ class JsMapDb implements Db, FastLoadTarget {
     if (isContainer(old)) return APPEND_WRONGTYPE;
     if (old.length !== len) return EDIT_OTHER_LENGTH;
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
-    return this.editRow(s, old, len);
+    return this.editRow(s, old, len, this.clock.now());
   }
 
-  private editRow(s: number, old: BulkValue, minLen: number): StringEdit {
+  /**
+   * editString's work on the live row s holding the string `old` (not inline, not in the arena):
+   * the view of its value made at least minLen bytes long, as a Buffer of its own; accessed at `now`.
+   */
+  editRow(s: number, old: BulkValue, minLen: number, now: number): StringEdit {
     const t = this.table;
     let buf: Buffer;
     if (typeof old !== 'string' && old.length >= minLen) buf = old;
@@ -514,17 +535,14 @@ class JsMapDb implements Db, FastLoadTarget {
       this.account.bytes += buf.length - old.length;
       t.setValue(s, buf);
     }
-    this.writeAccess(s);
+    this.writeAccess(s, now);
     return this.editView(buf, 0, buf.length, old.length);
   }
 
   /** An edited row: its value is raw bytes now, and the write is the access (lookupKeyWrite), counted once as set() counts an overwrite. */
-  private writeAccess(s: number): void {
-    const t = this.table;
-    t.setStrEnc(s, StrEnc.Raw);
-    const now = this.clock.now();
-    t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
-    t.setLru(s, now);
+  private writeAccess(s: number, now: number): void {
+    this.table.setStrEnc(s, StrEnc.Raw);
+    this.accessSlot(s, now);
   }
 
   /** The StringEdit (one object, reused) of `length` bytes at bytes[start..], `oldLength` of them there before. */
@@ -611,34 +629,68 @@ class JsMapDb implements Db, FastLoadTarget {
     const now = this.clock.now();
     const t = this.table;
     const s = t.findBytes(key, h);
+    const bytes = inline ? (stored as Uint8Array) : null;
     if (s !== NONE) {
-      const at = t.expireAt(s);
-      if (this.expired(at, now)) {
+      if (this.expired(t.expireAt(s), now)) {
         // Writing over an expired key: it expires first (event), then the key is created anew.
         const k = t.key(s);
         this.remove(s);
         this.onExpired(this, k);
       } else {
-        const il = t.inlineLength(s);
-        const old = il >= 0 ? null : t.value(s);
-        t.setStrEnc(s, strEnc);
-        this.account.bytes += valueBytes(stored) - (old === null ? il : valueBytes(old));
-        if (old !== null && isContainer(old) && old !== stored) old.attach(null);
-        if (inline) t.setValueBytes(s, stored as Uint8Array, 0, (stored as Uint8Array).length);
-        else t.setValue(s, stored);
-        // Overwriting is a write access (lookupKeyWrite; dbOverwrite keeps the counter).
-        t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
-        t.setLru(s, now);
-        if (at !== -1 && !keepTtl) t.setExpireAt(s, -1);
-        if (isContainer(stored)) stored.attach(this.account);
+        this.overwrite(s, stored, bytes, 0, bytes === null ? 0 : bytes.length, keepTtl, strEnc, now);
         return;
       }
     }
-    const ns = t.insert(key, 0, key.length, h, inline ? '' : stored, now, strEnc);
-    if (inline) t.setValueBytes(ns, stored as Uint8Array, 0, (stored as Uint8Array).length);
-    this.account.bytes += key.length + ENTRY_OVERHEAD + valueBytes(stored);
+    this.add(key, 0, key.length, h, stored, bytes, 0, bytes === null ? 0 : bytes.length, strEnc, now);
+  }
+
+  /**
+   * setStored's overwrite of the live row s: the value becomes `stored`, or when `bytes` is not
+   * null the bytes[vOff, vOff + vLen) copied into the row (they fit: valueRoom). The TTL is
+   * dropped unless keepTtl.
+   */
+  private overwrite(s: number, stored: RedisValue, bytes: Uint8Array | null, vOff: number, vLen: number, keepTtl: boolean, strEnc: StrEnc, now: number): void {
+    const t = this.table;
+    const il = t.inlineLength(s);
+    const old = il >= 0 ? null : t.value(s);
+    t.setStrEnc(s, strEnc);
+    this.account.bytes += (bytes !== null ? vLen : valueBytes(stored)) - (old === null ? il : valueBytes(old));
+    if (old !== null && isContainer(old) && old !== stored) old.attach(null);
+    if (bytes !== null) t.setValueBytes(s, bytes, vOff, vLen);
+    else t.setValue(s, stored);
+    // Overwriting is a write access (lookupKeyWrite; dbOverwrite keeps the counter).
+    this.accessSlot(s, now);
+    if (t.expireAt(s) !== -1 && !keepTtl) t.setExpireAt(s, -1);
     if (isContainer(stored)) stored.attach(this.account);
-    if (this.onNewKey) this.onNewKey(this, key);
+  }
+
+  /**
+   * set(key, value) of the bytes b[vOff, vOff + vLen) as a value (no TTL, encoding Auto), the key
+   * b[kOff, kOff + kLen) (hash h) being at the live row s holding a string, or absent (s NONE):
+   * the fast lane's SET (lane.ts), which found the row and leaves what is not such to set().
+   */
+  setBytesAt(s: number, b: Uint8Array, kOff: number, kLen: number, h: number, vOff: number, vLen: number, now: number): void {
+    // (set(): bytes that fit in the row are copied there, longer ones stored as storeString makes them)
+    const inline = vLen <= valueRoom(kLen);
+    const stored = inline ? '' : storeStringAt(b, vOff, vLen);
+    const bytes = inline ? b : null;
+    if (s === NONE) this.add(b, kOff, kLen, h, stored, bytes, vOff, vLen, StrEnc.Auto, now);
+    else this.overwrite(s, stored, bytes, vOff, vLen, false, StrEnc.Auto, now);
+  }
+
+  /**
+   * setStored's new key b[off, off + len) (hash h, absent), its value as overwrite() takes it;
+   * the new-key hook fires (dbAdd). Returns its slot.
+   */
+  private add(b: Uint8Array, off: number, len: number, h: number, stored: RedisValue, bytes: Uint8Array | null, vOff: number, vLen: number, strEnc: StrEnc, now: number): number {
+    const t = this.table;
+    const ns = t.insert(b, off, len, h, bytes !== null ? '' : stored, now, strEnc);
+    if (bytes !== null) t.setValueBytes(ns, bytes, vOff, vLen);
+    this.account.bytes += len + ENTRY_OVERHEAD + (bytes !== null ? vLen : valueBytes(stored));
+    if (isContainer(stored)) stored.attach(this.account);
+    // (a view of the key's bytes, as the handlers' arguments are views of the input)
+    if (this.onNewKey) this.onNewKey(this, off === 0 && len === b.length ? (b as Bytes) : Buffer.from(b.buffer, b.byteOffset + off, len));
+    return ns;
   }
 
   /** Db.listPush (types.ts): the lookup and the pushes the handler would make. */
@@ -696,13 +748,22 @@ class JsMapDb implements Db, FastLoadTarget {
    */
   incrBy(key: Bytes, by: number): number {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
+    return this.incrByAt(key, 0, key.length, hashOfBytes(key), by, this.clock.now());
+  }
+
+  /**
+   * incrBy of the key b[off, off + len) (hash h) at `now`, without a view of it (also the fast
+   * lane's INCR family, lane.ts): NaN, nothing changed, where the general path decides (an
+   * expired key, not a string of a small integer, a result past 2^53).
+   */
+  incrByAt(b: Uint8Array, off: number, len: number, h: number, by: number, now: number): number {
     const t = this.table;
-    const s = t.findBytes(key, hashOfBytes(key));
+    const s = t.findAt(b, off, len, h);
     if (s === NONE) {
-      this.set(key, String(by));
+      // (set()'s new key, found absent already)
+      this.add(b, off, len, h, String(by), null, 0, 0, StrEnc.Auto, now);
       return by;
     }
-    const now = this.clock.now();
     const at = t.expireAt(s);
     if (at !== -1 && now > at) return NaN; // the general path expires it
     const il = t.inlineLength(s);
@@ -725,8 +786,7 @@ class JsMapDb implements Db, FastLoadTarget {
     }
     t.setStrEnc(s, StrEnc.Auto);
     // Overwriting is a write access, as in set().
-    t.setFreq(s, lfuAccess(t.freq(s), t.lru(s), now, this.lfu));
-    t.setLru(s, now);
+    this.accessSlot(s, now);
     return v;
   }
 

@@ -263,7 +263,7 @@ class WasmDb implements Db {
       w.ensureScratch(len);
       w.sync();
       input.copy(w.u8, w.scratch, pos, pos + len);
-      const used = w.x.laneRun(this.ptr, w.scratch, len, this.clock.now(), flags, maxIntset, Math.min(p.hashMaxValue, NO_LIMIT), Math.min(p.hashMaxEntries, NO_LIMIT), p.maxBulkLen, Math.min(p.zsetMaxEntries, NO_LIMIT), Math.min(p.zsetMaxValue, NO_LIMIT)) >>> 0;
+      const used = w.x.laneRun(this.ptr, w.scratch, len, this.clock.now(), flags, maxIntset, Math.min(p.hashMaxValue, NO_LIMIT), Math.min(p.hashMaxEntries, NO_LIMIT), p.maxBulkLen, Math.min(p.zsetMaxEntries, NO_LIMIT), Math.min(p.zsetMaxValue, NO_LIMIT), Math.min(p.maxValue, NO_LIMIT)) >>> 0;
       w.sync();
       const i32 = w.i32;
       for (let i = 0; i < LANE_IDS; i++) stats[i] += i32[at + i];

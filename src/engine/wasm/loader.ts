@@ -193,7 +193,7 @@ export interface WasmExports {
   lClone(c: number): number;
   lNodes(c: number): number;
   lSetFill(fill: number): void;
-  laneRun(db: number, base: number, len: number, now: number, flags: number, maxIntset: number, hashMaxValue: number, hashMaxEntries: number, maxBulkLen: number, zsetMaxEntries: number, zsetMaxValue: number): number;
+  laneRun(db: number, base: number, len: number, now: number, flags: number, maxIntset: number, hashMaxValue: number, hashMaxEntries: number, maxBulkLen: number, zsetMaxEntries: number, zsetMaxValue: number, maxValue: number): number;
   laneStats(): number;
 }
 
@@ -354,7 +354,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   lClone: 1,
   lNodes: 1,
   lSetFill: 1,
-  laneRun: 11,
+  laneRun: 12,
   laneStats: 0,
 };
 
