@@ -176,6 +176,8 @@ export class Dispatcher {
         return;
       }
     }
+    // Client-side caching's key table within tracking-table-max-keys (trackingLimitUsedSlots).
+    if (server.tracking.trackingClients !== 0) server.tracking.limitUsedSlots(c);
     const gateError = server.commandGate === null ? null : server.commandGate(c, cmd, argv);
     if (gateError !== null) {
       this.rejectCommand(c, gateError);
@@ -230,6 +232,7 @@ export class Dispatcher {
     const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
     const user = c.aclUser ?? server.acl.defaultUser;
     if (!user.unrestricted && !user.allowsFast(cmd, key, kind === FAST_GET)) return false;
+    if (server.tracking.trackingClients !== 0) server.tracking.limitUsedSlots(c);
     c.cmd = cmd;
     c.lastCmd = cmd;
     this.fastKey = key;
