@@ -13,8 +13,8 @@
  *   client subscribed to anything, a `message` on `__redis__:invalidate`; a redirect target that
  *   is gone flags the client `broken_redirect` (RESP3 clients get `tracking-redir-broken`).
  *   FLUSHDB/FLUSHALL send a null invalidation to every tracking client.
- * - Invalidations for the client whose command is running wait until that command's reply has
- *   been written (server.tracking_pending_keys).
+ * - Invalidations for the client whose command is running (a blocked client being served too)
+ *   wait until that command's reply has been written (server.tracking_pending_keys).
  * - tracking-table-max-keys: before each command (processCommand, after evictions: the client about
  *   to run it counts as the current one for NOLOOP) and in the cron, keys are invalidated at
  *   random until the table is back under the limit (trackingLimitUsedSlots).
