@@ -17,7 +17,7 @@ export { scratchReserve, getScratch, outReset, outShrink, dataUsed } from './io'
 export {
   dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbIncrBy, dbRename, dbDelete,
   dbSetExpire, dbPersist, dbRandom, dbScan, dbScanEntries, dbWalkEntries, dbWalkKeys, dbWalkPos, dbPauseRehash, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
-  keyspaceValEmbed, dbSetLfuParams, dbSetExpiryPaused,
+  keyspaceValEmbed, dbSetLfuParams, dbSetExpiryPaused, dbSetExpiredKept,
 } from './keyspace';
 export {
   zsCreate, zsLength, zsMemory, zsScore, zsAdd, zsDelete, zsRank, zsRangeOut, zsRangeResp, zsScoreRange,

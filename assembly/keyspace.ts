@@ -216,6 +216,16 @@ export function dbSetExpiryPaused(paused: bool): void {
   expiryPaused = paused;
 }
 
+/**
+ * dbSetExpiredKept (Engine.setExpiredKept, while clients are paused): a read lookup (dbLookup,
+ * dbInfo) of a key past its TTL answers ST_MISSING and leaves the key where it is.
+ */
+let expiredKept = false;
+
+export function dbSetExpiredKept(kept: bool): void {
+  expiredKept = kept;
+}
+
 // @ts-ignore: decorator
 @inline function isExpired(db: u32, e: u32, now: f64): bool {
   if (!hasSlot(e) || expiryPaused) return false;
@@ -430,6 +440,7 @@ export function dbLookup(db: u32, klen: u32, now: f64, doTouch: i32): i32 {
   const kp = scratchPtr;
   const e = dictFind(db, kp, klen, hashBytes(kp, klen));
   if (e == 0) return ST_MISSING;
+  if (expiredKept && isExpired(db, e, now)) return ST_MISSING;
   if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
   if (doTouch != 0) touch(e, now);
   return reportValue(e);
@@ -522,6 +533,7 @@ export function dbInfo(db: u32, klen: u32, now: f64): i32 {
   const kp = scratchPtr;
   const e = dictFind(db, kp, klen, hashBytes(kp, klen));
   if (e == 0) return ST_MISSING;
+  if (expiredKept && isExpired(db, e, now)) return ST_MISSING;
   if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
   const nowSec = <u32>(now / 1000);
   store<f64>(RES, expireAtOf(db, e), R_F64);

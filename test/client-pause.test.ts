@@ -148,6 +148,46 @@ for (const engine of enginesUnderTest()) {
     assert.equal(await run(srv.port), await run(ref.port));
   });
 
+  // Redis 7.0's unit/pause "Test both active and passive expires are skipped during client
+  // pause": a key read past its TTL under a pause answers as missing but stays (DBSIZE, no
+  // expired_keys, no `expired` event), and expires on its first access after the pause.
+  // Redust deleted it on the read.
+  diffTest(t, 'CLIENT PAUSE WRITE: keys read past their TTL look missing but stay until the pause ends', async ({ srv, ref }) => {
+    const run = async (port: number) => {
+      const c = await RawConnection.connect(port);
+      const sub = await RawConnection.connect(port);
+      const out: string[] = [];
+      await c.send('FLUSHALL');
+      await c.send('CONFIG', 'SET', 'notify-keyspace-events', 'Exg');
+      await sub.send('PSUBSCRIBE', '__keyevent@0__:*');
+      const expired = async () => /expired_keys:(\d+)/.exec(text(await c.send('INFO', 'stats')))![1];
+      const before = await expired();
+      await c.send('MULTI');
+      await c.send('SET', 'foo{t}', 'bar', 'PX', '10');
+      await c.send('SET', 'bar{t}', 'foo', 'PX', '10');
+      await c.send('SET', 'keep{t}', 'v');
+      await c.send('CLIENT', 'PAUSE', '50000', 'WRITE');
+      out.push(renderNode(await c.send('EXEC')));
+      await sleep(50);
+      for (const cmd of [['GET', 'foo{t}'], ['EXISTS', 'foo{t}', 'bar{t}'], ['TTL', 'bar{t}'], ['TYPE', 'foo{t}'], ['MGET', 'foo{t}', 'bar{t}', 'keep{t}'], ['SCAN', '0', 'COUNT', '100'], ['KEYS', '*'], ['DBSIZE'], ['RANDOMKEY']]) {
+        const r = renderNode(await c.send(...cmd));
+        out.push(`${cmd.join(' ')} -> ${cmd[0] === 'SCAN' || cmd[0] === 'KEYS' ? r.replace(/\[.*\]/, (m) => m.split(', ').sort().join(', ')) : r}`);
+      }
+      out.push(`expired while paused: ${Number(await expired()) - Number(before)}`);
+      await c.send('CLIENT', 'UNPAUSE');
+      out.push(`after: ${renderNode(await c.send('GET', 'foo{t}'))} ${renderNode(await c.send('DBSIZE'))}`);
+      await c.send('GET', 'bar{t}');
+      out.push(`expired after: ${Number(await expired()) - Number(before)}`);
+      await sleep(30);
+      while (await sub.hasReplyWithin(30)) out.push(renderNode(await sub.next()));
+      await c.send('CONFIG', 'SET', 'notify-keyspace-events', '');
+      c.close();
+      sub.close();
+      return out;
+    };
+    assert.equal(await run(srv.port), await run(ref.port));
+  });
+
   t('expiry and eviction stand still while paused', async ({ srv }) => {
     const c = await RawConnection.connect(srv.port);
     const ctl = await RawConnection.connect(srv.port);

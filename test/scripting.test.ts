@@ -194,6 +194,40 @@ for (const engine of enginesUnderTest()) {
     for (const s of ERROR_SCRIPTS) await d.check(E(s));
   });
 
+  // Redis 7.0's unit/scripting "Consistent eval error reporting": a redis.call rejected before it
+  // runs (OOM here) or a command's error counts in errorstats where it arises, even when
+  // redis.pcall catches it; the script's error reply carrying it is not counted again, yet fails
+  // the script's command (Redust counted nothing for a rejection and the inner errors only when the
+  // script raised them).
+  diffTest(t, 'errorstats and command stats of errors inside scripts (rejections, command errors, pcall)', async ({ d }) => {
+    const digest = async (conn: typeof d.redust) => {
+      const info = text(await conn.send('INFO', 'everything'));
+      const lines = info.split('\r\n').filter((l) => /^(errorstat_|total_error_replies)/.test(l) || /^cmdstat_(set|eval|eval_ro|select|get):/.test(l));
+      // (commandstats lines in name order: Redis lists them in its dict's order)
+      return lines.map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')).sort().join('\n');
+    };
+    const cases: { maxmemory: string; cmd: string[] }[] = [
+      { maxmemory: '1', cmd: ['EVAL', "return redis.call('set','x','y')", '1', 'x'] },
+      { maxmemory: '1', cmd: ['EVAL', "local t = redis.pcall('set','x','y') return t['err']", '1', 'x'] },
+      { maxmemory: '1', cmd: ['EVAL', "return redis.pcall('set','x','y')", '1', 'x'] },
+      { maxmemory: '0', cmd: ['EVAL', "return redis.call('select',99)", '0'] },
+      { maxmemory: '0', cmd: ['EVAL', "local t = redis.pcall('select',99) return t['err']", '0'] },
+      { maxmemory: '0', cmd: ['EVAL_RO', "return redis.call('set','x','y')", '1', 'x'] },
+      { maxmemory: '0', cmd: ['EVAL', "return redis.pcall('nosuchcommand')", '0'] },
+      { maxmemory: '0', cmd: ['EVAL', "return redis.call('get','x','y')", '0'] },
+      { maxmemory: '0', cmd: ['EVAL', "error('plain')", '0'] },
+    ];
+    for (const { maxmemory, cmd } of cases) {
+      for (const conn of [d.redust, d.reference]) {
+        await conn.send('CONFIG', 'SET', 'maxmemory', maxmemory);
+        await conn.send('CONFIG', 'RESETSTAT');
+      }
+      await d.check(cmd);
+      for (const conn of [d.redust, d.reference]) await conn.send('CONFIG', 'SET', 'maxmemory', '0');
+      assert.is(await digest(d.redust), await digest(d.reference), cmd.join(' '));
+    }
+  });
+
   diffTest(t, 'numkeys, EVALSHA, NOSCRIPT, SCRIPT subcommands', async ({ d }) => {
     await d.all([
       ['EVAL', 'return 1', '-1'],

@@ -230,6 +230,22 @@ const SCENARIOS: Record<string, { names: string[]; steps: Step[] }> = {
       ['c', 'CLIENT', 'TRACKINGINFO'],
     ],
   },
+  // Redis 7.0's unit/tracking "Unblocked BLMOVE gets notification after response": the served
+  // client is the current one while its command completes, so its own invalidation follows its
+  // reply (Redust sent it first).
+  'a served BLMOVE: the invalidation of its destination after its reply': {
+    names: ['c', 'o'],
+    steps: [
+      ['o', 'RPUSH', 'l2', 'a'],
+      ['c', 'HELLO', '3'],
+      ['c', 'CLIENT', 'TRACKING', 'on'],
+      ['c', 'LRANGE', 'l2', '0', '-1'],
+      ['c', 'BLMOVE', 'l1', 'l2', 'LEFT', 'LEFT', '0'],
+      ['o', 'RPUSH', 'l1', 'foo'],
+      ['c', 'GET', 'l1'],
+      ['o', 'SET', 'l1', 'x'],
+    ],
+  },
 };
 
 for (const engine of enginesUnderTest()) {
@@ -290,6 +306,56 @@ for (const engine of enginesUnderTest()) {
     await admin.send('CONFIG', 'SET', 'tracking-table-max-keys', '1000000');
     c.close();
     admin.close();
+  });
+
+  // Redis 7.0's unit/tracking "Tracking gets notification on tracking table key eviction" and
+  // "Regression test for #11715": tracking-table-max-keys is enforced before each command (the
+  // client about to run it is the current one, for NOLOOP) and by the cron, which DEBUG PAUSE-CRON
+  // stops. Redust cut the table after each command, with that command's client current: under
+  // NOLOOP its own keys were dropped without an invalidation, and none reached the redirect target.
+  diffTest(t, 'tracking-table-max-keys: cut before the next command and by the cron (DEBUG PAUSE-CRON), NOLOOP + REDIRECT', async ({ srv, ref }) => {
+    const run = async (port: number) => {
+      const c = await RawConnection.connect(port);
+      const r = await RawConnection.connect(port);
+      const m = await RawConnection.connect(port);
+      const a = await RawConnection.connect(port);
+      const out: string[] = [];
+      // The key in an invalidation is drawn at random: keep its shape.
+      const shape = async (conn: RawConnection, ms: number) => (await drain(conn, ms)).map((l) => l.replace(/k[12]\{t\}/g, 'K'));
+      await a.send('FLUSHALL');
+      const rid = renderNode(await r.send('CLIENT', 'ID')).slice(1);
+      await r.send('SUBSCRIBE', '__redis__:invalidate');
+      await c.send('CLIENT', 'TRACKING', 'on', 'REDIRECT', rid, 'NOLOOP');
+      await c.send('MSET', 'k1{t}', '1', 'k2{t}', '2');
+      await c.send('MGET', 'k1{t}', 'k2{t}');
+      out.push('pause-cron', renderNode(await a.send('DEBUG', 'PAUSE-CRON', '1')));
+      out.push('max-keys', renderNode(await a.send('CONFIG', 'SET', 'tracking-table-max-keys', '1')));
+      // No command runs and the cron stands still: the table stays over the limit.
+      out.push('paused', ...(await shape(r, 250)));
+      // c's own command cuts it, c being current: NOLOOP leaves the invalidation out.
+      out.push('own command', renderNode(await c.send('PING')), ...(await shape(r, 100)));
+      await c.send('MGET', 'k1{t}', 'k2{t}');
+      out.push('other command', renderNode(await a.send('DEBUG', 'PAUSE-CRON', '0')), ...(await shape(r, 100)));
+      await c.send('MGET', 'k1{t}', 'k2{t}');
+      out.push('cron', ...(await shape(r, 400)));
+      // A RESP3 client in MULTI: the cut comes before its queued command's QUEUED (#11715).
+      await m.send('HELLO', '3');
+      await m.send('CLIENT', 'TRACKING', 'on');
+      await a.send('DEBUG', 'PAUSE-CRON', '1');
+      await a.send('CONFIG', 'SET', 'tracking-table-max-keys', '2');
+      m.write(encode(['MGET', 'k1{t}', 'k2{t}']));
+      m.write(encode(['MULTI']));
+      out.push('multi', ...(await shape(m, 100)));
+      await a.send('CONFIG', 'SET', 'tracking-table-max-keys', '1');
+      m.write(encode(['PING']));
+      m.write(encode(['EXEC']));
+      out.push('queued', ...(await shape(m, 100)));
+      await a.send('DEBUG', 'PAUSE-CRON', '0');
+      await a.send('CONFIG', 'SET', 'tracking-table-max-keys', '1000000');
+      for (const x of [c, r, m, a]) x.close();
+      return out;
+    };
+    assert.equal(await run(srv.port), await run(ref.port));
   });
 
   t('ioredis with REDIRECT (RESP2): a local cache stays correct across writes', async ({ srv }) => {

@@ -21,7 +21,7 @@ import { latin1 } from '../util/number';
 /** The subcommands Redust implements (handled here, in debug-ops.ts, debug-inspect.ts and debug-htstats.ts). */
 const DEBUG_SUBCOMMANDS = new Set([
   'help', 'sleep', 'set-active-expire', 'reload', 'loadaof', 'digest', 'digest-value', 'populate', 'log', 'error', 'protocol', 'object',
-  'listpack', 'quicklist-packed-threshold', 'replybuffer', 'change-repl-id', 'jmap', 'stringmatch-len', 'htstats', 'htstats-key',
+  'listpack', 'quicklist-packed-threshold', 'replybuffer', 'change-repl-id', 'jmap', 'stringmatch-len', 'htstats', 'htstats-key', 'pause-cron',
 ]);
 
 /**

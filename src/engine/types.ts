@@ -669,6 +669,13 @@ export interface Engine {
    * PERSISTed before its TTL passed keeps living when the server restarts after that time).
    */
   setExpiryPaused(paused: boolean): void;
+  /**
+   * While set (clients are paused: no command writes), a read lookup of a key past its TTL answers
+   * "missing" but leaves the key in place, without the expired hook (Redis's expireIfNeeded under
+   * CLIENT PAUSE keeps the dataset static); it expires on the first access after the pause.
+   * Write lookups still expire it.
+   */
+  setExpiredKept(kept: boolean): void;
   /** Optional: the server's live settings, for structures that convert at CONFIG thresholds. */
   useConfig?(config: EngineSettings): void;
   /** Optional: the RDB loader's fast path over `buf` (wasm: assembly/rdbload.ts). */

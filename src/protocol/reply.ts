@@ -18,8 +18,12 @@ export interface Reply {
   readonly resp: 2 | 3;
   simple(s: string): void;
   ok(): void;
-  /** An error line; `msg` includes the code, e.g. "ERR syntax error". */
-  error(msg: string): void;
+  /**
+   * An error line; `msg` includes the code, e.g. "ERR syntax error". `noStats`: Redis's
+   * ERR_REPLY_FLAG_NO_STATS_UPDATE, for an error already counted where it arose (a script's
+   * redis.call): not counted in the error stats again, the running command still counts as failed.
+   */
+  error(msg: string, noStats?: boolean): void;
   int(n: number | bigint): void;
   bulk(v: BulkValue): void;
   /** Null bulk string (RESP2 $-1, RESP3 _). */
@@ -98,8 +102,8 @@ export class RespWriter implements Reply, BulkSink {
   private deferredSeq = 0;
   /** Capacity of the buffer the first write after a big take() allocates (see take). */
   private nextCapacity = 0;
-  /** Called for every error reply (error stats). */
-  onError: ((msg: string) => void) | null = null;
+  /** Called for every error reply (error stats; `noStats`: see Reply.error). */
+  onError: ((msg: string, noStats: boolean) => void) | null = null;
 
   constructor(private readonly initialSize = 16 * 1024) {
     this.buf = Buffer.allocUnsafe(initialSize);
@@ -205,8 +209,8 @@ export class RespWriter implements Reply, BulkSink {
     this.raw(OK);
   }
 
-  error(msg: string): void {
-    if (this.onError) this.onError(msg);
+  error(msg: string, noStats = false): void {
+    if (this.onError) this.onError(msg, noStats);
     this.rawString('-' + msg.replace(/[\r\n]/g, ' ') + CRLF);
   }
 

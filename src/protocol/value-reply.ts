@@ -84,8 +84,8 @@ export class ValueReply implements Reply {
   result: ReplyValue | undefined = undefined;
   private stack: Frame[] = [];
   private deferredSeq = 0;
-  /** Called for every error reply (error stats). */
-  onError: ((msg: string) => void) | null = null;
+  /** Called for every error reply (error stats; `noStats`: see Reply.error). */
+  onError: ((msg: string, noStats: boolean) => void) | null = null;
 
   constructor(resp: 2 | 3 = 2) {
     this.resp = resp;
@@ -137,8 +137,8 @@ export class ValueReply implements Reply {
     this.add(OK);
   }
 
-  error(msg: string): void {
-    if (this.onError) this.onError(msg);
+  error(msg: string, noStats = false): void {
+    if (this.onError) this.onError(msg, noStats);
     this.add(new ErrorReply(msg.replace(/[\r\n]/g, ' ')));
   }
 

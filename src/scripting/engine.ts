@@ -448,14 +448,14 @@ export class ScriptingEngine {
   private call(argv: Buffer[], L: number): string | null {
     const server = this.server;
     const cmd = server.dispatcher.lookupCommand(argv);
-    if (!cmd) return unimplementedInScript(argv);
+    if (!cmd) return countedError(server, unimplementedInScript(argv));
     // scriptCall's rejections count in the command's rejected_calls (incrCommandStatsOnError)
     if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
-      return rejected(cmd, 'ERR Wrong number of args calling Redis command from script');
+      return rejected(server, cmd, 'ERR Wrong number of args calling Redis command from script');
     }
-    if (cmd.has(CmdFlag.NOSCRIPT) && !debugStateOf(server).disableDenyScripts) return rejected(cmd, 'ERR This Redis command is not allowed from script');
+    if (cmd.has(CmdFlag.NOSCRIPT) && !debugStateOf(server).disableDenyScripts) return rejected(server, cmd, 'ERR This Redis command is not allowed from script');
     const aclDenied = this.caller === null ? null : server.acl.checkScript(this.caller, cmd, argv);
-    if (aclDenied !== null) return rejected(cmd, aclDenied);
+    if (aclDenied !== null) return rejected(server, cmd, aclDenied);
     if (cmd.name === 'xread' || cmd.name === 'xreadgroup') {
       for (let i = 1; i < argv.length; i++) {
         const a = argv[i];
@@ -467,18 +467,18 @@ export class ScriptingEngine {
     }
     // Read-only scripts refuse may-replicate commands (PUBLISH...) as writes (scriptVerifyWriteCommandAllow)
     if (this.opts.readOnly && (cmd.has(CmdFlag.WRITE | CmdFlag.MAY_REPLICATE) || MAY_REPLICATE.has(cmd.name))) {
-      return rejected(cmd, 'ERR Write commands are not allowed from read-only scripts.');
+      return rejected(server, cmd, 'ERR Write commands are not allowed from read-only scripts.');
     }
     if (cmd.has(CmdFlag.WRITE)) {
       // scriptVerifyWriteCommandAllow: MISCONF (failed RDB save or AOF write), unless the script
       // already wrote (it cannot be failed halfway then).
       if (!this.wrote) {
         const denied = writesDenied(server) ? MISCONF : server.aof.writeDeniedReason();
-        if (denied !== null) return rejected(cmd, denied);
+        if (denied !== null) return rejected(server, cmd, denied);
       }
       const maxmem = server.config.hot.maxmemory;
       if (maxmem > 0 && !this.opts.allowOom && !this.wrote && cmd.has(CmdFlag.DENYOOM) && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
-        return rejected(cmd, OOM);
+        return rejected(server, cmd, OOM);
       }
       this.wrote = true;
     }
@@ -491,6 +491,7 @@ export class ScriptingEngine {
       // A script run from redis.call (DEBUG set-disable-deny-scripts): the reply goes through a
       // ValueReply, as the outer call's LuaReply is in use.
       const vr = new ValueReply(resp);
+      vr.onError = this.countInnerError;
       const prev = sc.reply;
       sc.reply = vr;
       try {
@@ -504,7 +505,11 @@ export class ScriptingEngine {
       return null;
     }
     // The reply is written straight onto the Lua stack (LuaReply).
-    const lr = (this.lr ??= new LuaReply(LuaWasm.get()));
+    if (this.lr === null) {
+      this.lr = new LuaReply(LuaWasm.get());
+      this.lr.onError = this.countInnerError;
+    }
+    const lr = this.lr;
     lr.begin(L, 0, resp);
     sc.reply = lr;
     this.inCall = true;
@@ -517,6 +522,10 @@ export class ScriptingEngine {
   }
   private inCall = false;
   private lr: LuaReply | null = null;
+  /** A redis.call's command replied an error: counted there, as by afterErrorReply. */
+  private readonly countInnerError = (msg: string, noStats: boolean): void => {
+    if (!noStats) this.server.countError(msg);
+  };
 
   private log(level: number, msg: string): void {
     const lg = this.server.logger;
@@ -817,10 +826,23 @@ function evalOptions(entry: ScriptEntry, sha: string, readOnlyCmd: boolean): Run
   return o;
 }
 
-/** A redis.call rejected before running: an error reply, counted in the command's rejected_calls. */
-function rejected(cmd: { stats: { rejectedCalls: number } }, msg: string): string {
-  cmd.stats.rejectedCalls++;
+/**
+ * A redis.call rejected before running (scriptCall's error path): an error counted in INFO
+ * errorstats and total_error_replies at once (afterErrorReply), even when redis.pcall catches it;
+ * the error the script may raise with it is marked ignore_error_stats_update, so the caller's
+ * reply does not count it again.
+ */
+function countedError(server: Server, msg: string): string {
+  server.countError(msg);
+  // (incrCommandStatsOnError's prev_err_count: the script's command is not failed by this error)
+  server.dispatcher.errorMark = server.stats.totalErrorReplies;
   return msg;
+}
+
+/** A rejected redis.call of a known command: countedError, and the command's rejected_calls. */
+function rejected(server: Server, cmd: { stats: { rejectedCalls: number } }, msg: string): string {
+  cmd.stats.rejectedCalls++;
+  return countedError(server, msg);
 }
 
 function isValidName(s: string): boolean {

@@ -50,6 +50,8 @@ export class LuaReply implements Reply, BulkSink {
   private errText = '';
   private overflow = false;
   private deferredSeq = 0;
+  /** Called for every error reply (error stats: a command's error counts where it arises). */
+  onError: ((msg: string, noStats: boolean) => void) | null = null;
 
   constructor(private readonly w: LuaWasm) {}
 
@@ -179,7 +181,8 @@ export class LuaReply implements Reply, BulkSink {
     this.table1('ok', 'OK');
   }
 
-  error(msg: string): void {
+  error(msg: string, noStats = false): void {
+    if (this.onError) this.onError(msg, noStats);
     const text = msg.replace(/[\r\n]/g, ' ');
     if (this.depth === 0) {
       if (this.top === 1) this.w.ex.lua_settop(this.L, this.base);

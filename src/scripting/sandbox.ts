@@ -958,13 +958,13 @@ export class Sandbox {
   }
 
   /** luaExtractErrorInformation on the value at the top of the stack. */
-  private errorInfo(): { msg: string; source: string | null; line: string | null } {
+  private errorInfo(): { msg: string; source: string | null; line: string | null; noStats: boolean } {
     const w = this.w;
     const ex = w.ex;
     const L = this.L;
     if (ex.lua_type(L, -1) !== LUA_TTABLE) {
       const s = ex.lua_isstring(L, -1) ? w.toCString(L, -1) : null;
-      return { msg: s !== null ? 'ERR ' + s : 'ERR unknown error', source: null, line: null };
+      return { msg: s !== null ? 'ERR ' + s : 'ERR unknown error', source: null, line: null, noStats: false };
     }
     const field = (k: string): string | null => {
       w.getfield(L, -1, k);
@@ -972,7 +972,11 @@ export class Sandbox {
       ex.lua_settop(L, -2);
       return v;
     };
-    return { msg: field('err') ?? 'ERR unknown error', source: field('source'), line: field('line') };
+    // ignore_error_stats_update: a redis.call error, counted where it arose (see Reply.error).
+    w.getfield(L, -1, 'ignore_error_stats_update');
+    const noStats = ex.lua_toboolean(L, -1) !== 0;
+    ex.lua_settop(L, -2);
+    return { msg: field('err') ?? 'ERR unknown error', source: field('source'), line: field('line'), noStats };
   }
 
   private replyError(out: Reply, funcname: string): void {
@@ -987,7 +991,7 @@ export class Sandbox {
     // (luaCallFunction writes "-" + err: an err of its own starting with '-' keeps it, "--ERR x")
     let msg = info.msg;
     if (info.line !== null && info.source !== null) msg += ` script: ${funcname}, on ${info.source}:${info.line}.`;
-    out.error(msg);
+    out.error(msg, info.noStats);
   }
 
   // ------------------------------------------------------------ Lua -> RESP
@@ -1137,7 +1141,7 @@ export class Sandbox {
         if (this.tableField('err') === LUA_TSTRING) {
           ex.lua_settop(L, -2);
           const info = this.errorInfo();
-          out.error(info.msg); // (as Redis: "-" + err, so an err starting with '-' shows "--")
+          out.error(info.msg, info.noStats); // (as Redis: "-" + err, so an err starting with '-' shows "--")
           break;
         }
         ex.lua_settop(L, -2);

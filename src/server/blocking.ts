@@ -156,15 +156,26 @@ export class Blocking {
           let served: boolean;
           const errorsBefore = this.server.stats.totalErrorReplies;
           const t0 = performance.now();
-          this.server.dispatcher.execDepth++;
+          // The served client is the current one while its command completes (Redis sets
+          // server.current_client to the receiver): the tracking invalidations its command causes
+          // for itself wait until its reply is written (afterCommand(receiver)).
+          const dispatcher = this.server.dispatcher;
+          const prevOuter = dispatcher.outerClient;
+          dispatcher.outerClient = c;
+          dispatcher.execDepth++;
           try {
-            served = entry.spec.tryServe(key);
+            try {
+              served = entry.spec.tryServe(key);
+            } finally {
+              dispatcher.execDepth--;
+            }
+            if (served) {
+              dispatcher.statsOnUnblock(c, Math.floor((performance.now() - t0) * 1000), this.server.stats.totalErrorReplies !== errorsBefore);
+              this.unblock(c, true);
+              if (this.server.tracking.active) this.server.tracking.afterCommand(c);
+            }
           } finally {
-            this.server.dispatcher.execDepth--;
-          }
-          if (served) {
-            this.server.dispatcher.statsOnUnblock(c, Math.floor((performance.now() - t0) * 1000), this.server.stats.totalErrorReplies !== errorsBefore);
-            this.unblock(c, true);
+            dispatcher.outerClient = prevOuter;
           }
         }
       }

@@ -8,6 +8,7 @@ import type { Server } from './server';
 import { ClientFlag } from './client';
 import { persistenceCron } from '../persistence/bgsave';
 import { clientsCronResizeReplyBuffers } from './client-info';
+import { debugStateOf } from './debug-state';
 import { setTimeout, clearTimeout, performance } from '../util/real-timers';
 
 /** MAX_CLIENTS_PER_CLOCK_TICK and CONFIG_MAX_HZ (server.h). */
@@ -73,6 +74,8 @@ export class Cron {
     // A busy script is suspended (scripting/engine.ts): Redis runs no serverCron then (only
     // whileBlockedCron, which changes no data); nothing may touch the dataset under the script.
     if (server.busyScript !== null) return;
+    // DEBUG PAUSE-CRON: serverCron skips its work.
+    if (debugStateOf(server).pauseCron) return;
     server.clock.resync();
     const now = server.clock.now();
     if (server.activeExpireEnabled && !server.pause.isPaused()) this.activeExpireCycle(now);

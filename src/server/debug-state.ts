@@ -6,6 +6,7 @@
  * - disableDenyScripts: script_disable_deny_script (DEBUG SET-DISABLE-DENY-SCRIPTS): scripts may
  *   call commands flagged noscript.
  * - replyBufferPeakResetMs (-1 = never) and replyBufferResizing (DEBUG REPLYBUFFER).
+ * - pauseCron: server.pause_cron (DEBUG PAUSE-CRON): serverCron does nothing while set.
  * - replId: master_replid once DEBUG CHANGE-REPL-ID changed it (null = the run id, as at start).
  */
 import crypto from 'crypto';
@@ -20,6 +21,7 @@ export interface DebugState {
   replyBufferPeakResetMs: number;
   replyBufferResizing: boolean;
   replId: string | null;
+  pauseCron: boolean;
 }
 
 const states = new WeakMap<Server, DebugState>();
@@ -27,7 +29,7 @@ const states = new WeakMap<Server, DebugState>();
 export function debugStateOf(s: Server): DebugState {
   let st = states.get(s);
   if (st === undefined) {
-    st = { packedThreshold: DEFAULT_PACKED_THRESHOLD, disableDenyScripts: false, replyBufferPeakResetMs: DEFAULT_PEAK_RESET_MS, replyBufferResizing: true, replId: null };
+    st = { packedThreshold: DEFAULT_PACKED_THRESHOLD, disableDenyScripts: false, replyBufferPeakResetMs: DEFAULT_PEAK_RESET_MS, replyBufferResizing: true, replId: null, pauseCron: false };
     states.set(s, st);
   }
   return st;

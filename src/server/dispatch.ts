@@ -56,6 +56,12 @@ export class Dispatcher {
   /** Arguments of the fast-path command being run. */
   private fastKey: Buffer | null = null;
   private fastValue: Buffer | null = null;
+  /**
+   * total_error_replies when a command's stats last took its errors (Redis's prev_err_count in
+   * incrCommandStatsOnError): a command fails on errors replied after its inner commands' (a
+   * script's redis.call) were counted, not on theirs.
+   */
+  errorMark = 0;
   /** The client whose command is running (innermost), or null between commands. */
   currentClient: Client | null = null;
   /** The client of the outermost running command (Redis's server.current_client), or null. */
@@ -176,6 +182,8 @@ export class Dispatcher {
         return;
       }
     }
+    // Client-side caching's key table within tracking-table-max-keys (trackingLimitUsedSlots).
+    if (server.tracking.trackingClients !== 0) server.tracking.limitUsedSlots(c);
     const gateError = server.commandGate === null ? null : server.commandGate(c, cmd, argv);
     if (gateError !== null) {
       this.rejectCommand(c, gateError);
@@ -230,6 +238,7 @@ export class Dispatcher {
     const cmd = kind === FAST_GET ? this.getCommand : this.setCommand;
     const user = c.aclUser ?? server.acl.defaultUser;
     if (!user.unrestricted && !user.allowsFast(cmd, key, kind === FAST_GET)) return false;
+    if (server.tracking.trackingClients !== 0) server.tracking.limitUsedSlots(c);
     c.cmd = cmd;
     c.lastCmd = cmd;
     this.fastKey = key;
@@ -438,7 +447,8 @@ export class Dispatcher {
     if (outer) this.lastCallEnd = end;
     const usec = Math.floor((end - start) * 1000);
     cmd.stats.calls++;
-    if (stats.totalErrorReplies !== errorsBefore) cmd.stats.failedCalls++;
+    if (stats.totalErrorReplies > Math.max(errorsBefore, this.errorMark)) cmd.stats.failedCalls++;
+    this.errorMark = stats.totalErrorReplies;
     stats.commandsProcessed++;
     if ((c.flags & ClientFlag.BLOCKED) !== 0) {
       // Its time, histogram and SLOWLOG entry wait until it is served (statsOnUnblock).

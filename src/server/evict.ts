@@ -4,7 +4,7 @@
  * announced (`evicted` keyspace event), invalidates WATCH and is propagated as DEL, as in Redis.
  *
  * The approximation is Redis's: for the LRU, LFU and TTL policies each eviction samples
- * `maxmemory-samples` random keys per database (for volatile-* policies only keys with a TTL)
+ * `maxmemory-samples` random keys per database (for volatile-* policies only keys with a TTL, drawn from the whole keyspace: see drawBudget)
  * into a 16-entry pool of candidates kept across evictions, sorted by "idle" score (time since
  * last access, 255 - LFU counter then time since access, or the nearness of the expire time),
  * and evicts the best entry
@@ -139,7 +139,7 @@ export function evictToLimit(server: Server, limit: number): boolean {
     let best: { db: Db; key: Buffer } | null = null;
     for (const db of server.dbs) {
       if (db.size() === 0 || (volatile && db.expiresSize() === 0)) continue;
-      for (let tries = 0; tries < 16; tries++) {
+      for (let tries = 0, draws = drawBudget(db, volatile, 16); tries < draws; tries++) {
         const key = db.randomKey();
         if (!key) break;
         const info = db.info(key);
@@ -153,6 +153,23 @@ export function evictToLimit(server: Server, limit: number): boolean {
     evictKey(server, best.db, best.key);
   }
   return server.usedMemory() <= limit;
+}
+
+/** Most random draws per db and eviction when looking for keys with a TTL (see drawBudget). */
+const MAX_VOLATILE_DRAWS = 16384;
+
+/**
+ * How many random keys to draw from `db` to find keys eligible for eviction. Redis draws the
+ * volatile-* policies' keys from its expires dict; the engines draw from the whole keyspace and
+ * skip keys without a TTL, so the budget grows with their share (base times keys per key with a
+ * TTL: one volatile key among 24 is then found with the same odds as when every key has a TTL),
+ * up to MAX_VOLATILE_DRAWS.
+ */
+function drawBudget(db: Db, volatile: boolean, base: number): number {
+  if (!volatile) return base;
+  const withTtl = db.expiresSize();
+  if (withTtl === 0) return 0;
+  return Math.min(MAX_VOLATILE_DRAWS, Math.ceil((base * db.size()) / withTtl));
 }
 
 function evictKey(server: Server, db: Db, key: Buffer): void {
@@ -176,7 +193,7 @@ function poolPick(server: Server, kind: Kind, volatile: boolean, samples: number
       if (n === 0) continue;
       total += n;
       let found = 0;
-      for (let tries = 0; found < samples && tries < samples * 16; tries++) {
+      for (let tries = 0, draws = drawBudget(db, volatile, samples * 16); found < samples && tries < draws; tries++) {
         const key = db.randomKey();
         if (!key) break;
         const info = db.info(key);

@@ -48,7 +48,11 @@ export class Networking {
     if (ka > 0) sock.setKeepAlive(true, ka * 1000);
     server.stats.connectionsReceived++;
     const client = new Client(server, sock, server.dbs[0]);
-    client.writer.onError = (msg) => server.countError(msg);
+    client.writer.onError = (msg, noStats) => {
+      // (afterErrorReply: an error counted already still fails the command that replies it)
+      if (!noStats) server.countError(msg);
+      else if (client.cmd !== null) client.cmd.stats.failedCalls++;
+    };
     if (server.clients.size >= server.config.int('maxclients')) {
       server.stats.rejectedConnections++;
       // Resume: a socket accepted paused would never read the peer's FIN and never close.

@@ -8,11 +8,11 @@
  * scripts (EVAL, EVALSHA, FCALL) unless the script or function declares `no-writes`; the _RO
  * variants are read-only. A postponed client's pipelined input waits behind it. When the pause
  * ends (timeout or UNPAUSE) the postponed commands run again in arrival order.
- * While paused the dataset stays static: active expiry and eviction do nothing.
+ * While paused the dataset stays static: active expiry and eviction do nothing, and a key read
+ * past its TTL answers as missing but stays (Engine.setExpiredKept; expireIfNeeded's
+ * checkClientPauseTimeoutAndReturnIfPaused) until the first access after the pause expires it.
  *
  * A new pause keeps the more restrictive type and the later end time (pauseClients).
- * Not done: lazy expiry on access still deletes an expired key under a pause (Redis only hides
- * it); see docs/compatibility.md.
  */
 import type { Client } from './client';
 import { ClientFlag } from './client';
@@ -44,6 +44,8 @@ export class ClientPause {
 
   /** pauseClients: the more restrictive type and the later end time win. */
   pause(endMs: number, type: PauseType): void {
+    // The dataset stays static: keys past their TTL read as missing but stay until the pause ends.
+    if (this.type === PauseType.NONE) this.server.engine.setExpiredKept(true);
     if (type > this.type) this.type = type;
     if (endMs > this.end) this.end = endMs;
     this.arm();
@@ -65,6 +67,7 @@ export class ClientPause {
 
   /** unpauseClients: the postponed commands run again (after the current command). */
   unpause(): void {
+    if (this.type !== PauseType.NONE) this.server.engine.setExpiredKept(false);
     this.type = PauseType.NONE;
     this.end = 0;
     if (this.timer) clearTimeout(this.timer);

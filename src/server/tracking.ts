@@ -13,10 +13,11 @@
  *   client subscribed to anything, a `message` on `__redis__:invalidate`; a redirect target that
  *   is gone flags the client `broken_redirect` (RESP3 clients get `tracking-redir-broken`).
  *   FLUSHDB/FLUSHALL send a null invalidation to every tracking client.
- * - Invalidations for the client whose command is running wait until that command's reply has
- *   been written (server.tracking_pending_keys).
- * - tracking-table-max-keys: before each command and in the cron, keys are invalidated at random
- *   until the table is back under the limit (trackingLimitUsedSlots).
+ * - Invalidations for the client whose command is running (a blocked client being served too)
+ *   wait until that command's reply has been written (server.tracking_pending_keys).
+ * - tracking-table-max-keys: before each command (processCommand, after evictions: the client about
+ *   to run it counts as the current one for NOLOOP) and in the cron, keys are invalidated at
+ *   random until the table is back under the limit (trackingLimitUsedSlots).
  *
  * Costs: nothing on the command path while no client tracks (one integer test); a read costs one
  * map insert per key; an invalidation is O(clients tracking the key); BCAST collection is
@@ -214,7 +215,8 @@ export class Tracking {
   }
 
   /**
-   * After the outermost command: its client's pending invalidations (after its reply), and
+   * After the outermost command (and a served blocked one): its client's pending invalidations
+   * (after its reply), and
    * resetClient's rule that CLIENT CACHING applies to the next command only (kept inside MULTI,
    * and by CLIENT subcommands).
    */
@@ -224,7 +226,6 @@ export class Tracking {
       this.pending = [];
       if (c !== null && !c.closed) for (const k of list) this.send(c, k);
     }
-    if (this.states.size !== 0 && this.table.size > 0) this.limitUsedSlots();
     if (c === null) return;
     const s = this.states.get(c);
     if (s !== undefined && s.caching && (c.flags & ClientFlag.MULTI) === 0 && c.lastCmd?.parent?.name !== 'client') s.caching = false;
@@ -232,10 +233,12 @@ export class Tracking {
 
   // ------------------------------------------------------------ invalidation
 
-  /** trackingInvalidateKey, from signalModifiedKey. */
-  invalidateKey(key: Buffer | string, bcast = true): void {
+  /**
+   * trackingInvalidateKey, from signalModifiedKey. `current`: Redis's server.current_client, whose
+   * own changes NOLOOP leaves out (the client of the running command unless given).
+   */
+  invalidateKey(key: Buffer | string, bcast = true, current: Client | null = this.server.dispatcher.outerClient): void {
     const k = typeof key === 'string' ? key : latin1(key);
-    const current = this.server.dispatcher.outerClient;
     if (bcast && this.prefixes.size > 0) this.rememberKeyToBroadcast(k, current);
     const ids = this.table.get(k);
     if (ids === undefined) return;
@@ -344,8 +347,11 @@ export class Tracking {
 
   // ------------------------------------------------------------ tracking-table-max-keys
 
-  /** trackingLimitUsedSlots: before each command and in the cron. */
-  limitUsedSlots(): void {
+  /**
+   * trackingLimitUsedSlots: before each command (`current`: its client) and in the cron (null).
+   */
+  limitUsedSlots(current: Client | null = null): void {
+    if (this.table.size === 0) return;
     const max = this.server.config.int('tracking-table-max-keys');
     if (max === 0 || this.table.size <= max) {
       this.limitEffortRuns = 0;
@@ -362,7 +368,7 @@ export class Tracking {
         if (i++ >= skip) break;
       }
       if (k === undefined) break;
-      this.invalidateKey(k, false);
+      this.invalidateKey(k, false, current);
       if (this.table.size <= max) {
         this.limitEffortRuns = 0;
         return;

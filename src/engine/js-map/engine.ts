@@ -218,8 +218,8 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
   account: MemoryAccount = { bytes: 0 };
   /** lfu-log-factor / lfu-decay-time: the engine's object, shared by its dbs. */
   lfu: LfuParams = { logFactor: 10, decayTime: 1 };
-  /** Engine.setExpiryPaused: the engine's object, shared by its dbs. */
-  expiry = { paused: false };
+  /** Engine.setExpiryPaused / setExpiredKept: the engine's object, shared by its dbs. */
+  expiry = { paused: false, kept: false };
   /** Engine.useConfig: the engine's object, shared by its dbs. */
   config: EngineConfig = { live: null };
 
@@ -284,13 +284,17 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
     return [this.table.stats()];
   }
 
-  /** Slot of key after lazy expiry, or NONE. */
-  private lookup(key: Bytes): number {
+  /**
+   * Slot of key after lazy expiry, or NONE. `write`: the caller may create the key when missing,
+   * so an expired key goes even while expired keys are kept (Engine.setExpiredKept).
+   */
+  private lookup(key: Bytes, write = false): number {
     const t = this.table;
     const s = t.findBytes(key, hashOfBytes(key));
     if (s === NONE) return NONE;
     const at = t.expireAt(s);
     if (this.expired(at, this.clock.now())) {
+      if (this.expiry.kept && !write) return NONE;
       const k = t.key(s);
       this.remove(s);
       this.onExpired(this, k);
@@ -444,7 +448,7 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
    */
   editString(key: Bytes, minLen: number, maxLen: number, create?: boolean): StringEdit | number {
     if (this.snapshotHook !== null) this.snapshotHook.before(this, key);
-    const s = this.lookup(key);
+    const s = this.lookup(key, create === true);
     if (s === NONE) {
       if (create !== true) return APPEND_MISSING;
       if (minLen > maxLen) return APPEND_TOO_BIG;
@@ -586,7 +590,7 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
       this.set(target, res, false, StrEnc.Raw);
       return maxlen;
     }
-    const t = this.lookup(target);
+    const t = this.lookup(target, true);
     const old = t === NONE ? undefined : this.table.value(t);
     let res: Buffer;
     if (old !== undefined && old instanceof Uint8Array && old.length === maxlen && (old.byteOffset & 7) === 0 && (!srcs.includes(old) || bitopInPlace(maxlen, srcs.length))) {
@@ -601,14 +605,14 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
   /** Db.renameKey: the value object moves to the new row with its TTL and encoding. */
   renameKey(src: Bytes, dst: Bytes): void {
     const t = this.table;
-    const from = this.lookup(src);
+    const from = this.lookup(src, true);
     const lru = t.lru(from);
     const freq = t.freq(from);
     const moved = this.take(src)!;
     this.set(dst, moved.value, false, moved.strEnc);
     if (moved.expireAt !== -1) this.setExpire(dst, moved.expireAt);
     // The object moves with its access record, as Redis's rename keeps the robj.
-    const to = this.lookup(dst);
+    const to = this.lookup(dst, true);
     t.setLru(to, lru);
     t.setFreq(to, freq);
   }
@@ -861,6 +865,7 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
       const k = t.key(s);
       const at = t.expireAt(s);
       if (this.expired(at, now)) {
+        if (this.expiry.kept) continue; // (kept: another pick, as dbRandomKey under a pause)
         if (tries < 99) {
           this.remove(s);
           this.onExpired(this, k);
@@ -1103,7 +1108,7 @@ export class JsMapEngine implements Engine {
   }
 
   private readonly lfu: LfuParams = { logFactor: 10, decayTime: 1 };
-  private readonly expiry = { paused: false };
+  private readonly expiry = { paused: false, kept: false };
 
   private readonly config: EngineConfig = { live: null };
 
@@ -1114,6 +1119,10 @@ export class JsMapEngine implements Engine {
 
   setExpiryPaused(paused: boolean): void {
     this.expiry.paused = paused;
+  }
+
+  setExpiredKept(kept: boolean): void {
+    this.expiry.kept = kept;
   }
 
   setLfuParams(logFactor: number, decayTime: number): void {

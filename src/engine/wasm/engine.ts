@@ -733,6 +733,11 @@ class WasmDb implements Db {
       const st = w.x.dbRandom(this.ptr, this.clock.now());
       if (st === 0) return null;
       const key = w.copyOut(w.resU32(R_PTR), w.resU32(R_LEN));
+      if (st === ST_EXPIRED && this.engine.expiredKept) {
+        // (kept while clients are paused: another pick, as dbRandomKey then)
+        if (tries >= 99) return null;
+        continue;
+      }
       if (st !== ST_EXPIRED || tries >= 99) return key;
       this.delete(key);
     }
@@ -972,6 +977,14 @@ export class WasmEngine implements Engine, ZSetHost {
 
   setExpiryPaused(paused: boolean): void {
     this.w.x.dbSetExpiryPaused(paused ? 1 : 0);
+  }
+
+  /** Engine.setExpiredKept (assembly/keyspace.ts dbSetExpiredKept for the lookups, randomKey here). */
+  expiredKept = false;
+
+  setExpiredKept(kept: boolean): void {
+    this.expiredKept = kept;
+    this.w.x.dbSetExpiredKept(kept ? 1 : 0);
   }
 
   setLfuParams(logFactor: number, decayTime: number): void {

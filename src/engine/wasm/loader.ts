@@ -43,6 +43,7 @@ export interface WasmExports {
   dictSize(d: number): number;
   dictStats(d: number, t: number, out: number): number;
   dbSetExpiryPaused(paused: number): void;
+  dbSetExpiredKept(kept: number): void;
   ncBigDict(c: number): number;
   random32(): number;
   scratchReserve(n: number): number;
@@ -215,6 +216,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dictSize: 1,
   dictStats: 3,
   dbSetExpiryPaused: 1,
+  dbSetExpiredKept: 1,
   ncBigDict: 1,
   random32: 0,
   scratchReserve: 1,
