@@ -61,7 +61,7 @@ export function startReading(sock: net.Socket, onChunk: (chunk: Buffer) => void)
   const buf = shared;
   const rec = sock as unknown as Record<symbol, unknown>;
   rec[sym.buffer] = buf;
-  const onRead = (rec[sym.callback] = (nread: number): void => {
+  rec[sym.callback] = (nread: number): void => {
     const chunk = Buffer.allocUnsafe(nread);
     // A request at -P 1 is one small read (SET k v: ~40 bytes). Buffer#copy costs ~100 ns
     // whatever the size (argument checks, a typed-array view of the source, a native call); a
@@ -73,49 +73,7 @@ export function startReading(sock: net.Socket, onChunk: (chunk: Buffer) => void)
       buf.copy(chunk, 0, 0, nread);
     }
     onChunk(chunk);
-  });
-  handle!.useUserBuffer!(buf);
-  bypassOnStreamRead(sock, onRead);
-  sock.resume();
-}
-
-/** Node's per-read count (stream_wrap's streamBaseState[kReadBytesOrError]), or null when not exposed. */
-let readState: { state: Int32Array; index: number } | null | undefined;
-
-function findReadState(): { state: Int32Array; index: number } | null {
-  if (readState !== undefined) return readState;
-  readState = null;
-  try {
-    const binding = (process as unknown as { binding?: (name: string) => { streamBaseState?: Int32Array; kReadBytesOrError?: number } }).binding?.('stream_wrap');
-    if (binding?.streamBaseState instanceof Int32Array && typeof binding.kReadBytesOrError === 'number') {
-      readState = { state: binding.streamBaseState, index: binding.kReadBytesOrError };
-    }
-  } catch {
-    // (no process.binding in this Node)
-  }
-  return readState;
-}
-
-/**
- * A plain TCP socket's handle calls `onStreamRead` (node:internal/stream_base_commons) for every
- * read; with a user buffer that function only refreshes the socket's idle timer (Redust never
- * sets one), checks `destroyed` and calls the kBufferCb callback. Calling the callback straight
- * from the handle saves that layer per read; anything but a positive count on a live socket (EOF,
- * errors, a read after destroy) still goes to Node's function.
- */
-function bypassOnStreamRead(sock: net.Socket, onRead: (nread: number) => void): void {
-  const handle = (sock as unknown as { _handle?: { onread?: (ab: unknown) => unknown } })._handle;
-  if ((sock as unknown as { encrypted?: boolean }).encrypted === true || handle === undefined || typeof handle.onread !== 'function' || handle.onread.name !== 'onStreamRead') return;
-  const rs = findReadState();
-  if (rs === null) return;
-  const original = handle.onread;
-  const { state, index } = rs;
-  handle.onread = function (this: unknown, ab: unknown): unknown {
-    const nread = state[index]!;
-    if (nread > 0 && !sock.destroyed) {
-      onRead(nread);
-      return undefined;
-    }
-    return original.call(this, ab);
   };
+  handle!.useUserBuffer!(buf);
+  sock.resume();
 }
