@@ -34,15 +34,9 @@ export interface ReplyBufferState {
   channelsHigh: number;
 }
 
-const states = new WeakMap<Client, ReplyBufferState>();
-
+/** (A field of the Client rather than a WeakMap: noteReplyBytes runs on every flush.) */
 function stateOf(c: Client): ReplyBufferState {
-  let s = states.get(c);
-  if (s === undefined) {
-    s = { size: PROTO_REPLY_CHUNK_BYTES, peak: 0, peakResetAt: c.createdAt, channelsHigh: 0 };
-    states.set(c, s);
-  }
-  return s;
+  return (c.replyBuf ??= { size: PROTO_REPLY_CHUNK_BYTES, peak: 0, peakResetAt: c.createdAt, channelsHigh: 0 });
 }
 
 /** Networking hook: `n` reply bytes were written in one flush (_addReplyToBuffer's buf_peak). */

@@ -12,6 +12,7 @@ import type { Command } from '../commands/table';
 import type { Server } from './server';
 import type { Arg } from './propagate';
 import type { User } from '../acl/user';
+import type { ReplyBufferState } from './client-info';
 
 export const enum ClientFlag {
   MULTI = 1 << 0,
@@ -88,6 +89,8 @@ export class Client {
   closed = false;
   /** In the server's pending-flush list (Server.scheduleFlush). */
   flushQueued = false;
+  /** Reply-buffer bookkeeping for CLIENT LIST (client-info.ts), created on the first flush. */
+  replyBuf: ReplyBufferState | null = null;
   /**
    * Under CLIENT REPLY OFF/SKIP, while a command of this client runs: the writer position from
    * which its output is dropped when it ends (Dispatcher.processCommand); -1 otherwise.

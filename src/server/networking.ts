@@ -6,7 +6,11 @@
  * - Replies are written once per client per event-loop turn: handlers append to the client's
  *   RespWriter and `scheduleFlush` queues the client; one `setImmediate` writes every queued
  *   client's buffer with a single socket write (measurements in docs/design-notes.md: with
- *   TCP_NODELAY, this beats a write per reply and cork/uncork by far under pipelining).
+ *   TCP_NODELAY, this beats a write per reply and cork/uncork by far under pipelining). At -P 1
+ *   a plain TCP read shorter than the read buffer is its socket's last of the turn, so its reply
+ *   could be written from the read callback without breaking this; measured (no AOF, -c 50):
+ *   server CPU per request +0.2-0.5 µs and p50 +0.03-0.15 ms against the end-of-turn write, so
+ *   not done (docs/benchmarks.md, "The request path at -P 1").
  * - A client is in `server.clients` from accept until freeClient; a freed client is `closed` and
  *   any pending flush of it does nothing.
  */
