@@ -33,8 +33,9 @@ import type { Client } from './client';
 import type { Server } from './server';
 import type { Command } from '../commands/table';
 import type { LaneParams } from '../engine/types';
-import { LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_INCR, LANE_INCRBY, LANE_SET, LANE_HGETALL, LANE_HSET, LANE_LRANGE, LANE_PFADD, LANE_SMEMBERS, LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE, LANE_IDS, LANE_LPOP, LANE_LPUSH, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SPOP, LANE_STATS_BYTES, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES, LS_OOM } from '../engine/wasm/abi';
+import { LANE_IDS, LANE_STATS_BYTES, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES, LS_OOM } from '../engine/wasm/abi';
 import { ClientFlag } from './client';
+import { LANE_NAMES } from '../engine/lane-commands';
 import { OOM } from '../commands/errors';
 import { performance } from '../util/real-timers';
 
@@ -43,37 +44,13 @@ const LANE_SLOWLOG_FLOOR = 1000;
 /** Command boundaries a client skips the lane for after a run that served nothing. */
 const LANE_BACKOFF = 4;
 
-const NAMES: Record<number, string> = {
-  [LANE_LPUSH]: 'lpush',
-  [LANE_RPUSH]: 'rpush',
-  [LANE_LPOP]: 'lpop',
-  [LANE_RPOP]: 'rpop',
-  [LANE_SADD]: 'sadd',
-  [LANE_HSET]: 'hset',
-  [LANE_SPOP]: 'spop',
-  [LANE_GETBIT]: 'getbit',
-  [LANE_PFADD]: 'pfadd',
-  [LANE_ZADD]: 'zadd',
-  [LANE_ZPOPMIN]: 'zpopmin',
-  [LANE_ZPOPMAX]: 'zpopmax',
-  [LANE_LRANGE]: 'lrange',
-  [LANE_ZRANGE]: 'zrange',
-  [LANE_SMEMBERS]: 'smembers',
-  [LANE_HGETALL]: 'hgetall',
-  [LANE_GET]: 'get',
-  [LANE_SET]: 'set',
-  [LANE_INCR]: 'incr',
-  [LANE_DECR]: 'decr',
-  [LANE_INCRBY]: 'incrby',
-  [LANE_DECRBY]: 'decrby',
-};
 
 /**
  * For each name length 1..9, a bit per first letter (a = bit 0) of the lane's commands of that
- * length: derived from NAMES, so a command added there is looked for here.
+ * length: derived from LANE_NAMES, so a command added there is looked for here.
  */
 const FIRST_LETTERS = new Uint32Array(10);
-for (const name of Object.values(NAMES)) FIRST_LETTERS[name.length] |= 1 << (name.charCodeAt(0) - 97);
+for (const name of Object.values(LANE_NAMES)) FIRST_LETTERS[name.length] |= 1 << (name.charCodeAt(0) - 97);
 
 /**
  * A cheap look at the next frame's command name (`*N CRLF $L CRLF name`): whether it could be one
@@ -100,8 +77,8 @@ export class Lane {
   constructor(private readonly server: Server) {
     if (LANE_IDS * 4 > LS_DIRTY) throw new Error('fast lane: the stats block has no room for every id (abi.ts)');
     for (let id = 1; id < LANE_IDS; id++) {
-      const cmd = server.table.get(NAMES[id]);
-      if (cmd === undefined) throw new Error(`fast lane: no command ${NAMES[id]}`);
+      const cmd = server.table.get(LANE_NAMES[id]);
+      if (cmd === undefined) throw new Error(`fast lane: no command ${LANE_NAMES[id]}`);
       this.commands[id] = cmd;
     }
   }

@@ -67,7 +67,7 @@ import { writeLatin1 } from '../../util/latin1';
 import { copyRange } from '../../util/bytes';
 import type { BulkSink, BulkValue, LaneParams, SnapshotHook, StringEdit } from '../types';
 import {
-  LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_HGETALL, LANE_HSET, LANE_INCR, LANE_INCRBY, LANE_LPOP, LANE_LPUSH, LANE_LRANGE, LANE_PFADD, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SET, LANE_SMEMBERS, LANE_SPOP,
+  LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_HGETALL, LANE_HSET, LANE_INCRBY, LANE_LPOP, LANE_LPUSH, LANE_LRANGE, LANE_PFADD, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SET, LANE_SMEMBERS, LANE_SPOP,
   LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES,
 } from '../wasm/abi';
 import { JsList } from '../containers/list';
@@ -76,6 +76,7 @@ import { JsHash } from '../containers/hash';
 import { JsZSet } from '../containers/zset';
 import { NONE, hashOfBytes } from './key-table';
 import type { KeyTable } from './key-table';
+import { LANE_NAMES } from '../lane-commands';
 
 /** What the lane uses of a js-map Db (engine.ts JsMapDb): its rows and the row-level steps of its methods. */
 export interface LaneDb {
@@ -324,45 +325,19 @@ function nameIs(b: Buffer, p: number, len: number, name: string): boolean {
   return true;
 }
 
+/** The lane's command names by length (LANE_NAMES): ids and names of each length. */
+const BY_LENGTH: { ids: number[]; names: string[] }[] = Array.from({ length: 10 }, () => ({ ids: [], names: [] }));
+for (const [id, name] of Object.entries(LANE_NAMES)) {
+  BY_LENGTH[name.length].ids.push(Number(id));
+  BY_LENGTH[name.length].names.push(name);
+}
+
 /** The lane id of the command name b[p, p + len), 0 when this lane does not run it. */
 function laneId(b: Buffer, p: number, len: number): number {
-  switch (len) {
-    case 3:
-      if (nameIs(b, p, len, 'get')) return LANE_GET;
-      if (nameIs(b, p, len, 'set')) return LANE_SET;
-      return 0;
-    case 4:
-      if (nameIs(b, p, len, 'incr')) return LANE_INCR;
-      if (nameIs(b, p, len, 'decr')) return LANE_DECR;
-      if (nameIs(b, p, len, 'sadd')) return LANE_SADD;
-      if (nameIs(b, p, len, 'hset')) return LANE_HSET;
-      if (nameIs(b, p, len, 'lpop')) return LANE_LPOP;
-      if (nameIs(b, p, len, 'rpop')) return LANE_RPOP;
-      if (nameIs(b, p, len, 'spop')) return LANE_SPOP;
-      if (nameIs(b, p, len, 'zadd')) return LANE_ZADD;
-      return 0;
-    case 7:
-      if (nameIs(b, p, len, 'zpopmin')) return LANE_ZPOPMIN;
-      if (nameIs(b, p, len, 'zpopmax')) return LANE_ZPOPMAX;
-      if (nameIs(b, p, len, 'hgetall')) return LANE_HGETALL;
-      return 0;
-    case 8:
-      return nameIs(b, p, len, 'smembers') ? LANE_SMEMBERS : 0;
-    case 5:
-      if (nameIs(b, p, len, 'pfadd')) return LANE_PFADD;
-      if (nameIs(b, p, len, 'lpush')) return LANE_LPUSH;
-      if (nameIs(b, p, len, 'rpush')) return LANE_RPUSH;
-      return 0;
-    case 6:
-      if (nameIs(b, p, len, 'getbit')) return LANE_GETBIT;
-      if (nameIs(b, p, len, 'incrby')) return LANE_INCRBY;
-      if (nameIs(b, p, len, 'decrby')) return LANE_DECRBY;
-      if (nameIs(b, p, len, 'lrange')) return LANE_LRANGE;
-      if (nameIs(b, p, len, 'zrange')) return LANE_ZRANGE;
-      return 0;
-    default:
-      return 0;
-  }
+  if (len >= BY_LENGTH.length) return 0;
+  const { ids, names } = BY_LENGTH[len];
+  for (let i = 0; i < ids.length; i++) if (nameIs(b, p, len, names[i])) return ids[i];
+  return 0;
 }
 
 /**

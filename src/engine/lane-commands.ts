@@ -1,0 +1,33 @@
+/**
+ * The fast lane's commands by lane id (src/engine/wasm/abi.ts LANE_*): one table read by the
+ * server's lane (src/server/lane.ts: the name look and the stats of each command) and by the
+ * engines' lanes that match names in TypeScript (src/engine/js-map/lane.ts). assembly/lane.ts
+ * matches the same names on its side.
+ */
+import { LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_HGETALL, LANE_HSET, LANE_INCR, LANE_INCRBY, LANE_LPOP, LANE_LPUSH, LANE_LRANGE, LANE_PFADD, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SET, LANE_SMEMBERS, LANE_SPOP, LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE } from './wasm/abi';
+
+/** Lane id -> command name (lower case). */
+export const LANE_NAMES: Record<number, string> = {
+  [LANE_LPUSH]: 'lpush',
+  [LANE_RPUSH]: 'rpush',
+  [LANE_LPOP]: 'lpop',
+  [LANE_RPOP]: 'rpop',
+  [LANE_SADD]: 'sadd',
+  [LANE_HSET]: 'hset',
+  [LANE_SPOP]: 'spop',
+  [LANE_GETBIT]: 'getbit',
+  [LANE_PFADD]: 'pfadd',
+  [LANE_ZADD]: 'zadd',
+  [LANE_ZPOPMIN]: 'zpopmin',
+  [LANE_ZPOPMAX]: 'zpopmax',
+  [LANE_LRANGE]: 'lrange',
+  [LANE_ZRANGE]: 'zrange',
+  [LANE_SMEMBERS]: 'smembers',
+  [LANE_HGETALL]: 'hgetall',
+  [LANE_GET]: 'get',
+  [LANE_SET]: 'set',
+  [LANE_INCR]: 'incr',
+  [LANE_DECR]: 'decr',
+  [LANE_INCRBY]: 'incrby',
+  [LANE_DECRBY]: 'decrby',
+};
