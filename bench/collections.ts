@@ -4,8 +4,8 @@
  * - Memory: a fresh server per shape is loaded with K keys (default 200,000) of 8 small elements
  *   each, pipelined: a hash of 8 fields (`field:j` -> `value:j`), a set of 8 members (`member:j`),
  *   a set of 8 integers (intset), a list of 8 elements (`element:j`), a sorted set of 8 members
- *   (`j` -> `member:j`); and 100 lists, hashes, sets and sorted sets of 10,000 elements (1,000 per
- *   command) and 20 streams of 10,000 entries. RSS per key =
+ *   (`j` -> `member:j`); and 400 lists, hashes, sets and sorted sets of 10,000 elements (1,000 per
+ *   command) and 100 streams of 10,000 entries. RSS per key =
  *   (RSS after loading − RSS of the fresh server) / K, each RSS (the fresh server's too) read once the
  *   servers have rested 13 s (past Redust's idle trim of V8's young generation,
  *   src/server/heap-trim.ts) and then run MEMORY PURGE; used_memory per key from INFO memory the
@@ -59,31 +59,38 @@ const SHAPES: Record<string, (i: number) => string[]> = {
   'sorted set, 8 members': (i) => ['ZADD', `zset:${i}`, ...Array.from({ length: 8 }, (_, j) => [String(j), `member:${j}`]).flat()],
 };
 
-/** Big values: fewer keys (`keys`), each loaded by several commands of 1,000 elements. */
+/**
+ * Big values: fewer keys (`keys`), each loaded by several commands of 1,000 elements. Enough keys
+ * that their growth (~55-350 MB per server) dwarfs how much a fresh Node process's RSS moves
+ * between two readings at rest (a few MB: at 100 lists of 10,000 elements, ~14 MB, one reading
+ * could move a per-key figure by a third).
+ */
+const BIG_KEYS = 400;
+const BIG_STREAM_KEYS = 100;
 const BIG_SHAPES: Record<string, { keys: number; commands: number; make: (key: number, part: number) => string[]; replyLines?: number }> = {
   'list, 10,000 elements': {
-    keys: 100,
+    keys: BIG_KEYS,
     commands: 10,
     make: (k, part) => ['RPUSH', `biglist:${k}`, ...Array.from({ length: 1000 }, (_, j) => `element:${part * 1000 + j}`)],
   },
   'hash, 10,000 fields': {
-    keys: 100,
+    keys: BIG_KEYS,
     commands: 10,
     make: (k, part) => ['HSET', `bighash:${k}`, ...Array.from({ length: 1000 }, (_, j) => [`field:${part * 1000 + j}`, `value:${j}`]).flat()],
   },
   'set, 10,000 members': {
-    keys: 100,
+    keys: BIG_KEYS,
     commands: 10,
     make: (k, part) => ['SADD', `bigset:${k}`, ...Array.from({ length: 1000 }, (_, j) => `member:${part * 1000 + j}`)],
   },
   'sorted set, 10,000 members': {
-    keys: 100,
+    keys: BIG_KEYS,
     commands: 10,
     make: (k, part) => ['ZADD', `bigzset:${k}`, ...Array.from({ length: 1000 }, (_, j) => [String(part * 1000 + j), `member:${part * 1000 + j}`]).flat()],
   },
   // One entry per XADD (explicit IDs, two fields as in a typical event stream); replies are bulk IDs.
   'stream, 10,000 entries': {
-    keys: 20,
+    keys: BIG_STREAM_KEYS,
     commands: 10000,
     make: (k, part) => ['XADD', `stream:${k}`, `${1700000000000 + part}-0`, 'field', String(part), 'kind', 'click'],
     replyLines: 2,
@@ -106,13 +113,16 @@ async function pipeLoad(port: number, count: number, make: (i: number) => string
     for (let i = 0; i < d.length; i++) if (d[i] === 10) lines++;
     if (wake) { const w = wake; wake = null; w(); }
   });
+  // Batches of up to 5,000 commands or ~4 MB, each written at once and waited for.
   const BATCH = 5000;
-  for (let i = 0; i < count; i += BATCH) {
-    const end = Math.min(count, i + BATCH);
+  const BATCH_BYTES = 4 << 20;
+  for (let i = 0; i < count; ) {
     let s = '';
-    for (let k = i; k < end; k++) s += encode(make(k));
+    let end = i;
+    while (end < count && end - i < BATCH && s.length < BATCH_BYTES) s += encode(make(end++));
     sock.write(s);
     while (lines < end * replyLines) await new Promise<void>((r) => (wake = r));
+    i = end;
   }
   sock.destroy();
 }
@@ -337,8 +347,8 @@ export function writeCollectionsSection(file: string, r: CollectionsResult, head
     ...header,
     '',
     'bench/collections.ts. Memory: a fresh server process per shape and engine, loaded with pipelined HSET/SADD/RPUSH/ZADD ' +
-      '(8 fields `field:j` → `value:j`, 8 members `member:j`, 8 integers, 8 elements `element:j`, or 8 members `member:j` with scores j; and 100 lists, hashes, sets and sorted sets of ' +
-      '10,000 elements, 1,000 per command, and 20 streams of 10,000 entries, per key), RSS growth and used_memory growth per key ' +
+      '(8 fields `field:j` → `value:j`, 8 members `member:j`, 8 integers, 8 elements `element:j`, or 8 members `member:j` with scores j; and ' + BIG_KEYS + ' lists, hashes, sets and sorted sets of ' +
+      '10,000 elements, 1,000 per command, and ' + BIG_STREAM_KEYS + ' streams of 10,000 entries, per key), RSS growth and used_memory growth per key ' +
       'over the first K keys, and RSS growth over the next K keys (the marginal cost per key). RSS is read at rest: the servers of a shape ' +
       'run side by side and rest 13 s before each reading (the fresh server\'s too), past the 10 s of quiet after which Redust\'s standalone server gives back V8\'s young generation ' +
       '(src/server/heap-trim.ts), then each gets MEMORY PURGE (Redis: jemalloc\'s purge; Redust: a full V8 collection) a second before the reading; during and just after a load Redust holds up to ~32 MB more, about 150 B per key at 200,000 keys. ' +
