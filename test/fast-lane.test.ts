@@ -1,6 +1,6 @@
 /**
  * The fast lane (src/server/lane.ts; assembly/lane.ts on wasm, src/engine/js-map/lane.ts on
- * js-map): pipelined commands of the lane (collections, strings, GETBIT, PFADD) sent in one write to Redust and to real Redis 7.0, every reply compared, in RESP2 and RESP3;
+ * js-map): pipelined commands of the lane (collections, strings, GETBIT, SETBIT, BITFIELD, PFADD) sent in one write to Redust and to real Redis 7.0, every reply compared, in RESP2 and RESP3;
  * the frames it must leave to the general path (missing keys, other types, expired keys, pops
  * that empty a list, encoding conversions, arity errors, odd but valid framing, frames split
  * across reads, pipelines longer than one lane run); and what the commands it runs must still
