@@ -15,7 +15,7 @@ import type { CommandRow } from './table';
 import { fail, NOT_INT, STRING_TOO_LONG, SYNTAX, WRONGTYPE } from './errors';
 import { intArg, isWord } from './args';
 import { deleteDestination, lookupReadBytes, peekByte, peekStringRead, written } from './keyspace';
-import { POPCOUNT, fieldGet, fieldSet } from '../util/bitops';
+import { POPCOUNT, POW2, fieldGet, fieldSet } from '../util/bitops';
 import { parseInt64, parseInt64Exact, smallUint } from '../util/number';
 
 const BIT_OFFSET_ERR = 'ERR bit offset is not an integer or out of range';
@@ -427,8 +427,6 @@ function checkOverflow(value: bigint, incr: bigint, bits: number, signed: boolea
 
 /** checkOverflow for bits <= 32 and |value|, |incr| <= 2^52 (sums exact): the limit in ovLimit. */
 let ovLimit = 0;
-/** 2^0 .. 2^64 */
-const POW2: number[] = Array.from({ length: 65 }, (_, i) => 2 ** i);
 function checkOverflowNum(value: number, incr: number, bits: number, signed: boolean, ow: Ow): number {
   const span = POW2[bits];
   const max = signed ? span / 2 - 1 : span - 1;

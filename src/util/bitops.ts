@@ -281,6 +281,9 @@ export function bitopInto(op: BitOp, res: Uint8Array, srcs: Uint8Array[]): void 
   }
 }
 
+/** 2^0 .. 2^64 (a table: `2 ** n` of a variable n is a call to Math.pow). */
+export const POW2 = Float64Array.from({ length: 65 }, (_, i) => 2 ** i);
+
 /**
  * BITFIELD's getUnsignedBitfield for a field of 1 to 32 bits (a number holds it exactly): the
  * bits [offset, offset + bits) of the len bytes at v[at..] (a latin1 JS string or bytes; bytes past
@@ -313,7 +316,7 @@ export function fieldSet(b: Uint8Array, at: number, offset: number, bits: number
   while (left > 0) {
     const avail = 8 - skip;
     const take = avail < left ? avail : left;
-    const chunk = Math.floor(value / 2 ** (left - take)) & ((1 << take) - 1);
+    const chunk = Math.floor(value / POW2[left - take]) & ((1 << take) - 1);
     const shift = avail - take;
     const mask = ((1 << take) - 1) << shift;
     b[i] = (b[i] & ~mask) | (chunk << shift);

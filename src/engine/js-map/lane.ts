@@ -80,7 +80,7 @@ import {
   LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES,
 } from '../wasm/abi';
 import { LANE_BITFIELD, LANE_SETBIT } from '../wasm/abi';
-import { fieldGet, fieldSet } from '../../util/bitops';
+import { POW2, fieldGet, fieldSet } from '../../util/bitops';
 import { JsList } from '../containers/list';
 import { JsSet } from '../containers/set';
 import { JsHash } from '../containers/hash';
@@ -472,7 +472,7 @@ function bitfieldArgs(b: Buffer, ab: number, argc: number, maxBulkLen: number): 
 
 /** The unsigned field u (bfBits wide) as bfSigned reads it. */
 function fieldValue(u: number): number {
-  return bfSigned && u >= 2 ** (bfBits - 1) ? u - 2 ** bfBits : u;
+  return bfSigned && u >= POW2[bfBits - 1] ? u - POW2[bfBits] : u;
 }
 
 /** `*1` and `:n` (BITFIELD's reply for one operation). */
@@ -817,11 +817,11 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
           const e = db.editStringAt(s, input, kOff, kLen, h, Math.floor((bfOffset + bits - 1) / 8) + 1);
           if (typeof e === 'number') break run; // another type
           const oldval = fieldValue(fieldGet(e.bytes, e.start, e.length, bfOffset, bits));
-          // OVERFLOW WRAP (checkOverflowNum's): the exact sum modulo 2^bits, read back as the
-          // field's type.
-          const span = 2 ** bits;
-          let u = (bop === BF_INCRBY ? oldval + bfValue : bfValue) % span;
-          if (u < 0) u += span;
+          // OVERFLOW WRAP (checkOverflowNum's): the exact sum modulo 2^bits (every step exact
+          // below 2^53), read back as the field's type.
+          const span = POW2[bits];
+          let u = bop === BF_INCRBY ? oldval + bfValue : bfValue;
+          if (u < 0 || u >= span) u -= Math.floor(u / span) * span;
           const newval = fieldValue(u);
           fieldSet(e.bytes, e.start, bfOffset, bits, u);
           outOneInt(bop === BF_INCRBY ? newval : oldval);
