@@ -730,6 +730,7 @@ const EDIT_TMP: usize = memory.data(VAL_EMBED);
  * path must decide (a container, an expired key); ST_OOM with nothing changed.
  */
 export function editStringAt(db: u32, kp: u32, klen: u32, minLen: u32, now: f64): i32 {
+  if (minLen >= VLEN_HANDLE) return 0; // (1 GiB: dbSetStr's and dbWriteAt's limit, the general path's)
   const h = hashBytes(kp, klen);
   const e = dictFind(db, kp, klen, h);
   if (e == 0) {

@@ -62,7 +62,7 @@ import { fmt17 } from './dtoa17';
 import {
   LANE_LPUSH, LANE_RPUSH, LANE_LPOP, LANE_RPOP, LANE_SADD, LANE_HSET, LANE_SPOP, LANE_GETBIT, LANE_STATS_BYTES,
   LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LANE_LRANGE, LANE_ZRANGE, LANE_SMEMBERS, LANE_HGETALL, LANE_GET, LANE_SET, LANE_INCR, LANE_DECR, LANE_INCRBY, LANE_DECRBY, LANE_SETBIT, LANE_BITFIELD, LS_DIRTY, LS_INCOMPLETE, LS_LAST, LS_OOM, LS_CMDS, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
-  R_PTR, R_LEN, R_F64, R_MISC, ST_MISSING, ST_STRING,
+  R_PTR, R_LEN, R_F64, R_MISC, ST_MISSING, ST_STRING, VLEN_HANDLE,
 } from '../src/engine/wasm/abi';
 import { RES } from './io';
 
@@ -684,6 +684,7 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
       if (off < 0 || <f64>(off >> 3) >= maxBulkLen) break;
       // (room for the reply first: nothing can fail once the value changed)
       if (outReserve(16) == 0) break;
+      if ((off >> 3) + 1 >= <i64>VLEN_HANDLE) break; // (editStringAt's limit: the general path)
       const byte = <u32>(off >> 3);
       if (editStringAt(db, kp, kl, byte + 1, now) != 1) break;
       const at = load<u32>(RES, R_PTR) + byte;
@@ -713,7 +714,8 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
         }
       } else {
         if ((flags & LANE_NO_STRING_EDIT) != 0) break;
-        if (editStringAt(db, kp, kl, <u32>((bfOffset + <i64>bits - 1) >> 3) + 1, now) != 1) break;
+        const minLen = ((bfOffset + <i64>bits - 1) >> 3) + 1;
+        if (minLen >= <i64>VLEN_HANDLE || editStringAt(db, kp, kl, <u32>minLen, now) != 1) break;
         const v = load<u32>(RES, R_PTR);
         const grew = load<u32>(RES, R_MISC) < load<u32>(RES, R_LEN);
         const oldval = fieldValue(bitsGet(v, load<u32>(RES, R_LEN), bfOffset, bits), bits);
