@@ -670,8 +670,17 @@ export function dbWriteAt(db: u32, klen: u32, offset: f64, len: u32, maxLen: f64
   const e = dictFind(db, kp, klen, h);
   if (e == 0) return ST_MISSING;
   if (expireIfNeeded(db, e, now)) return ST_EXPIRED;
+  if (vlenOf(e) == VLEN_HANDLE) return ST_HANDLE;
+  // (the scratch after the key holds an embedded value while its entry is rewritten)
+  return writeAtEntry(db, klen, h, e, offset, len, maxLen, now, kp + klen);
+}
+
+/**
+ * dbWriteAt's work on the live string entry e (key klen bytes, hash h): `tmp` is where an
+ * embedded value waits (VAL_EMBED bytes) while putValue rewrites its entry.
+ */
+function writeAtEntry(db: u32, klen: u32, h: u32, e: u32, offset: f64, len: u32, maxLen: f64, now: f64, tmp: u32): i32 {
   const vl = vlenOf(e);
-  if (vl == VLEN_HANDLE) return ST_HANDLE;
   const at: f64 = offset < 0 ? <f64>vl : offset;
   const writeEnd = at + <f64>len;
   if (writeEnd > maxLen || writeEnd >= <f64>VLEN_HANDLE) return ST_TOOBIG;
@@ -694,17 +703,49 @@ export function dbWriteAt(db: u32, klen: u32, offset: f64, len: u32, maxLen: f64
     touch(e, now);
     data = b + 4;
   } else {
-    memory.copy(kp + klen, valPart(e), vl);
+    memory.copy(tmp, valPart(e), vl);
     const ne = putValue(db, klen, h, e, n, 1, now, n > VAL_EMBED ? greedyCap(n) : 0);
     if (ne == 0) return ST_OOM;
     store<u32>(ne, load<u32>(ne, K_VINFO) | F_RAWENC, K_VINFO);
     data = load<u32>(RES, R_PTR);
-    memory.copy(data, kp + klen, vl);
+    memory.copy(data, tmp, vl);
   }
   if (off > vl) memory.fill(data + vl, 0, off - vl);
   store<u32>(RES, data + off, R_PTR);
   store<u32>(RES, n, R_LEN);
   store<u32>(RES, vl, R_MISC);
+  return 1;
+}
+
+/** Where editStringAt keeps an embedded value while its entry is rewritten (writeAtEntry's tmp). */
+const EDIT_TMP: usize = memory.data(VAL_EMBED);
+
+/**
+ * The fast lane's lookupStringForBitCommand (SETBIT, BITFIELD; the JS side's Db.editString) of the
+ * key at [kp, kp + klen): a string made at least minLen bytes long (zero-filled), raw-encoded, TTL
+ * kept, one write access (dbWriteAt of no bytes at offset minLen); a missing key is created
+ * holding minLen zero bytes, raw-encoded (WasmDb.createZeroed's dbSetStr). The caller keeps
+ * minLen within proto-max-bulk-len. Returns 1 with RES ptr = the value's first byte, RES len = its
+ * length, RES misc = its length before (0 when created); 0 with nothing changed when the general
+ * path must decide (a container, an expired key); ST_OOM with nothing changed.
+ */
+export function editStringAt(db: u32, kp: u32, klen: u32, minLen: u32, now: f64): i32 {
+  if (minLen >= VLEN_HANDLE) return 0; // (1 GiB: dbSetStr's and dbWriteAt's limit, the general path's)
+  const h = hashBytes(kp, klen);
+  const e = dictFind(db, kp, klen, h);
+  if (e == 0) {
+    const n = putValueAt(db, kp, klen, h, 0, minLen, 0, now, 0);
+    if (n == 0) return ST_OOM;
+    store<u32>(n, load<u32>(n, K_VINFO) | F_RAWENC, K_VINFO);
+    memory.fill(load<u32>(RES, R_PTR), 0, minLen);
+    store<u32>(RES, minLen, R_LEN);
+    store<u32>(RES, 0, R_MISC);
+    return 1;
+  }
+  if (vlenOf(e) == VLEN_HANDLE || isExpired(db, e, now)) return 0;
+  const r = writeAtEntry(db, klen, h, e, <f64>minLen, 0, <f64>minLen, now, <u32>EDIT_TMP);
+  if (r != 1) return r;
+  store<u32>(RES, load<u32>(RES, R_PTR) - minLen, R_PTR);
   return 1;
 }
 

@@ -43,14 +43,14 @@
  * Stats for JS (the block at laneStats(), offsets in src/engine/wasm/abi.ts): commands run per
  * lane id, the reads' keyspace hits and misses, whether it stopped at a frame cut by the end of
  * the input (LS_INCOMPLETE: the caller may pass more), the dirty count (elements pushed or popped, members and fields added or set, as the
- * handlers count them), the last command's id, and in LS_OOM the id of a last frame that ran out
+ * handlers count them; SETBIT and BITFIELD 1 when a bit changed or the value grew), the last command's id, and in LS_OOM the id of a last frame that ran out
  * of memory part-way (SADD/HSET keep what they added, as their general path does): that frame is
  * consumed and not counted, and JS answers it with the OOM error. A failure that changed nothing
  * (a push is taken back whole) just stops the lane: the general path meets the OOM itself.
  *
  * Complexity: O(input bytes) for the parse, plus each command's own cost (list.ts, set.ts, hash.ts).
  */
-import { findNativeAt, keyPresentAt, prefetchAt, stringAt, setStringAt, incrByAt, expiredAt } from './keyspace';
+import { findNativeAt, keyPresentAt, prefetchAt, stringAt, setStringAt, incrByAt, expiredAt, editStringAt } from './keyspace';
 import { outReserve, outCommit, outReset, outKeepReplies, outLength, outTruncate } from './io';
 import { NC_COUNT, NK_LIST, NK_SET, NK_HASH, NK_ZSET, outBulk, writeU32, writeU64 } from './native';
 import { lPushAt, lUnpush, lPopAppend, lReserve, lReserveDone, lEntrySize, lRange } from './list';
@@ -61,8 +61,8 @@ import { addAt, znPopWith, znRangeResp } from './zsetpack';
 import { fmt17 } from './dtoa17';
 import {
   LANE_LPUSH, LANE_RPUSH, LANE_LPOP, LANE_RPOP, LANE_SADD, LANE_HSET, LANE_SPOP, LANE_GETBIT, LANE_STATS_BYTES,
-  LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LANE_LRANGE, LANE_ZRANGE, LANE_SMEMBERS, LANE_HGETALL, LANE_GET, LANE_SET, LANE_INCR, LANE_DECR, LANE_INCRBY, LANE_DECRBY, LS_DIRTY, LS_INCOMPLETE, LS_LAST, LS_OOM, LS_CMDS, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
-  R_PTR, R_LEN, R_F64, ST_MISSING, ST_STRING,
+  LANE_PFADD, LANE_ZADD, LANE_ZPOPMIN, LANE_ZPOPMAX, LANE_LRANGE, LANE_ZRANGE, LANE_SMEMBERS, LANE_HGETALL, LANE_GET, LANE_SET, LANE_INCR, LANE_DECR, LANE_INCRBY, LANE_DECRBY, LANE_SETBIT, LANE_BITFIELD, LS_DIRTY, LS_INCOMPLETE, LS_LAST, LS_OOM, LS_CMDS, LS_HITS, LS_MISSES, LANE_RESP3, LANE_PREFETCH, LANE_NO_STRING_EDIT,
+  R_PTR, R_LEN, R_F64, R_MISC, ST_MISSING, ST_STRING, VLEN_HANDLE,
 } from '../src/engine/wasm/abi';
 import { RES } from './io';
 
@@ -147,12 +147,14 @@ function laneId(p: u32, len: u32): u32 {
     if (nameIs(p, len, 'incrby')) return LANE_INCRBY;
     if (nameIs(p, len, 'decrby')) return LANE_DECRBY;
     if (nameIs(p, len, 'zrange')) return LANE_ZRANGE;
+    if (nameIs(p, len, 'setbit')) return LANE_SETBIT;
   } else if (len == 7) {
     if (nameIs(p, len, 'zpopmin')) return LANE_ZPOPMIN;
     if (nameIs(p, len, 'zpopmax')) return LANE_ZPOPMAX;
     if (nameIs(p, len, 'hgetall')) return LANE_HGETALL;
   } else if (len == 8) {
     if (nameIs(p, len, 'smembers')) return LANE_SMEMBERS;
+    if (nameIs(p, len, 'bitfield')) return LANE_BITFIELD;
   }
   return 0;
 }
@@ -167,6 +169,104 @@ function bitOffset(p: u32, len: u32): i64 {
     v = v * 10 + <i64>(c - 48);
   }
   return v;
+}
+
+/** BITFIELD's operations (bitfieldArgs). */
+const BF_GET: i32 = 0;
+const BF_SET: i32 = 1;
+const BF_INCRBY: i32 = 2;
+/** bitfieldArgs' results: the field's width, signedness, bit offset, and SET/INCRBY value. */
+let bfBits: u32 = 0;
+let bfSigned: bool = false;
+let bfOffset: i64 = 0;
+let bfValue: i64 = 0;
+
+/**
+ * BITFIELD key GET type offset / SET|INCRBY type offset value (n arguments) in the form the lane
+ * serves: one operation (so OVERFLOW WRAP, the default), the subcommand in any case, the type u1..u32
+ * or i1..i32 (one or two digits, no leading zero: wider fields are the general path's BigInt
+ * arithmetic), the offset a plain decimal of up to 10 digits, or '#' and one (times the width),
+ * below proto-max-bulk-len bytes; the value a plain integer (rangeArg's form) of up to 15 digits
+ * (within 2^52: bitfieldGeneric's numeric path), not negative for an unsigned SET (C reads that as
+ * a uint64). The operation (BF_*) with bf* set, or -1: the general path parses it.
+ */
+function bitfieldArgs(n: u32, maxBulkLen: f64): i32 {
+  if (n != 5 && n != 6) return -1;
+  const sp = load<u32>(argP + 8);
+  const sl = load<u32>(argL + 8);
+  let op: i32 = -1;
+  if (n == 5 && nameIs(sp, sl, 'get')) op = BF_GET;
+  else if (n == 6 && nameIs(sp, sl, 'set')) op = BF_SET;
+  else if (n == 6 && nameIs(sp, sl, 'incrby')) op = BF_INCRBY;
+  if (op < 0) return -1;
+  // The type: 'i' or 'u' (case-sensitive, as getBitfieldTypeFromArgument), 1 to 32.
+  const tp = load<u32>(argP + 12);
+  const tl = load<u32>(argL + 12);
+  if (tl < 2 || tl > 3) return -1;
+  const t0 = <u32>load<u8>(tp);
+  if (t0 != 105 && t0 != 117) return -1;
+  const d1 = <u32>load<u8>(tp + 1) - 48;
+  if (d1 < 1 || d1 > 9) return -1;
+  let bits = d1;
+  if (tl == 3) {
+    const d2 = <u32>load<u8>(tp + 2) - 48;
+    if (d2 > 9) return -1;
+    bits = bits * 10 + d2;
+  }
+  if (bits > 32) return -1;
+  bfBits = bits;
+  bfSigned = t0 == 105;
+  // The offset: n, or #n meaning n * bits (getBitOffsetFromArgument).
+  let op_ = load<u32>(argP + 16);
+  let ol = load<u32>(argL + 16);
+  const hash = ol > 0 && load<u8>(op_) == 35;
+  if (hash) {
+    op_++;
+    ol--;
+  }
+  const off = bitOffset(op_, ol);
+  if (off < 0) return -1;
+  bfOffset = hash ? off * <i64>bits : off;
+  if (<f64>(bfOffset >> 3) >= maxBulkLen) return -1;
+  if (op != BF_GET) {
+    const vp = load<u32>(argP + 20);
+    const vl = load<u32>(argL + 20);
+    if (vl > 16 || !rangeArg(vp, vl) || (vl > 15 && load<u8>(vp) != 45)) return -1;
+    if (op == BF_SET && !bfSigned && rangeV < 0) return -1;
+    bfValue = rangeV;
+  }
+  return op;
+}
+
+/** The bits [off, off + bits) (bits <= 32) of the `len` bytes at v, read as unsigned; bytes past len read as zero. */
+function bitsGet(v: u32, len: u32, off: i64, bits: u32): u64 {
+  const first = <u32>(off >> 3);
+  const skip = <u32>(off & 7);
+  const nbytes = (skip + bits + 7) >> 3;
+  let acc: u64 = 0;
+  for (let k: u32 = 0; k < nbytes; k++) acc = (acc << 8) | (first + k < len ? <u64>load<u8>(v + first + k) : 0);
+  return (acc >> <u64>(nbytes * 8 - skip - bits)) & ((<u64>1 << <u64>bits) - 1);
+}
+
+/** Write the low `bits` bits of u at bit offset off of the value at v (long enough). */
+function bitsSet(v: u32, off: i64, bits: u32, u: u64): void {
+  const first = v + <u32>(off >> 3);
+  const skip = <u32>(off & 7);
+  const nbytes = (skip + bits + 7) >> 3;
+  let acc: u64 = 0;
+  for (let k: u32 = 0; k < nbytes; k++) acc = (acc << 8) | <u64>load<u8>(first + k);
+  const shift = <u64>(nbytes * 8 - skip - bits);
+  const mask = ((<u64>1 << <u64>bits) - 1) << shift;
+  acc = (acc & ~mask) | ((u << shift) & mask);
+  for (let k: i32 = <i32>nbytes - 1; k >= 0; k--) {
+    store<u8>(first + <u32>k, <u8>acc);
+    acc >>= 8;
+  }
+}
+
+/** The unsigned field u (bits wide) as bfSigned reads it. */
+function fieldValue(u: u64, bits: u32): i64 {
+  return bfSigned && (u >> <u64>(bits - 1)) != 0 ? <i64>u - (<i64>1 << <i64>bits) : <i64>u;
 }
 
 /** intScore's value. */
@@ -575,6 +675,63 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
         if (st != ST_MISSING || !outNull(resp3)) break;
         fMisses = 1;
       }
+    } else if (id == LANE_SETBIT) {
+      // SETBIT key offset 0|1: the offset as GETBIT's, the bit a single '0' or '1'.
+      if (n != 4 || (flags & LANE_NO_STRING_EDIT) != 0 || load<u32>(argL + 12) != 1) break;
+      const on = <u32>load<u8>(load<u32>(argP + 12)) - 48;
+      if (on > 1) break;
+      const off = bitOffset(load<u32>(argP + 8), load<u32>(argL + 8));
+      if (off < 0 || <f64>(off >> 3) >= maxBulkLen) break;
+      // (room for the reply first: nothing can fail once the value changed)
+      if (outReserve(16) == 0) break;
+      if ((off >> 3) + 1 >= <i64>VLEN_HANDLE) break; // (editStringAt's limit: the general path)
+      const byte = <u32>(off >> 3);
+      if (editStringAt(db, kp, kl, byte + 1, now) != 1) break;
+      const at = load<u32>(RES, R_PTR) + byte;
+      const shift = 7 - <u32>(off & 7);
+      const old = <u32>load<u8>(at);
+      const bit = (old >> shift) & 1;
+      // (Redis counts a change when the bit flips or the value grew)
+      if (bit != on || load<u32>(RES, R_MISC) < load<u32>(RES, R_LEN)) {
+        store<u8>(at, <u8>((old & ~(<u32>1 << shift)) | (on << shift)));
+        changes = 1;
+      }
+      outInt(bit);
+    } else if (id == LANE_BITFIELD) {
+      const op = bitfieldArgs(n, maxBulkLen);
+      if (op < 0) break;
+      const bits = bfBits;
+      if (outReserve(40) == 0) break;
+      let reply: i64 = 0;
+      if (op == BF_GET) {
+        const st = stringAt(db, kp, kl, now);
+        if (st == ST_STRING) {
+          reply = fieldValue(bitsGet(load<u32>(RES, R_PTR), load<u32>(RES, R_LEN), bfOffset, bits), bits);
+          fHits = 1;
+        } else {
+          if (st != ST_MISSING) break;
+          fMisses = 1;
+        }
+      } else {
+        if ((flags & LANE_NO_STRING_EDIT) != 0) break;
+        const minLen = ((bfOffset + <i64>bits - 1) >> 3) + 1;
+        if (minLen >= <i64>VLEN_HANDLE || editStringAt(db, kp, kl, <u32>minLen, now) != 1) break;
+        const v = load<u32>(RES, R_PTR);
+        const grew = load<u32>(RES, R_MISC) < load<u32>(RES, R_LEN);
+        const oldval = fieldValue(bitsGet(v, load<u32>(RES, R_LEN), bfOffset, bits), bits);
+        // OVERFLOW WRAP (checkUnsignedBitfieldOverflow / checkSignedBitfieldOverflow's wrap):
+        // the low bits of the exact sum, read back as the field's type.
+        const sum = op == BF_INCRBY ? oldval + bfValue : bfValue;
+        const u = <u64>sum & ((<u64>1 << <u64>bits) - 1);
+        const newval = fieldValue(u, bits);
+        reply = op == BF_INCRBY ? newval : oldval;
+        bitsSet(v, bfOffset, bits, u);
+        if (grew || oldval != newval) changes = 1;
+      }
+      const w = outReserve(40);
+      store<u32>(w, 0x0a0d312a); // "*1\r\n"
+      outCommit(4);
+      outI64(reply);
     } else {
       // HSET
       if (n < 4 || (n & 1) != 0) break;

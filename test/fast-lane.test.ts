@@ -1,6 +1,6 @@
 /**
  * The fast lane (src/server/lane.ts; assembly/lane.ts on wasm, src/engine/js-map/lane.ts on
- * js-map): pipelined commands of the lane (collections, strings, GETBIT, PFADD) sent in one write to Redust and to real Redis 7.0, every reply compared, in RESP2 and RESP3;
+ * js-map): pipelined commands of the lane (collections, strings, GETBIT, SETBIT, BITFIELD, PFADD) sent in one write to Redust and to real Redis 7.0, every reply compared, in RESP2 and RESP3;
  * the frames it must leave to the general path (missing keys, other types, expired keys, pops
  * that empty a list, encoding conversions, arity errors, odd but valid framing, frames split
  * across reads, pipelines longer than one lane run); and what the commands it runs must still
@@ -169,6 +169,76 @@ for (const engine of enginesUnderTest()) {
     assert.ok(ran > 200, `lane ran ${ran} commands`);
   });
 
+  diffTest(t, 'SETBIT and BITFIELD: created keys, growth, every storage size, overflow, stop cases; stats, dirty, keyspace, values read back', async (ctx) => {
+    const d = ctx.d;
+    const conns = [d.redust, d.reference];
+    const setup: Arg[][] = [['RPUSH', 'l', 'x'], ['SET', 'str', 'hello'], ['SET', 'int', 12345], ['SET', 'ttl', 'abc', 'EX', 1000], ['SET', 'gone', 'x', 'PX', 5], ['SET', 'gone2', 'x', 'PX', 5]];
+    setup.push(['SET', 'big', Buffer.alloc(5000, 0xa5)], ['SET', 'mid', Buffer.alloc(300, 0x5a)], ['SETRANGE', 'edited', 40, 'x'], ['CONFIG', 'SET', 'hll-sparse-max-bytes', '0'], ['PFADD', 'hll', 'a'], ['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000']);
+    // (1 MB values at most: offsets past 8388607 are out of range)
+    setup.push(['CONFIG', 'SET', 'proto-max-bulk-len', '1048576']);
+    await both(ctx, setup, [], false);
+    await new Promise((r) => setTimeout(r, 20));
+    for (const c of conns) await c.send('CONFIG', 'RESETSTAT');
+    const dirty = () => Promise.all(conns.map(async (c) => Number(await infoField(c, 'persistence', 'rdb_changes_since_last_save'))));
+    const dirty0 = await dirty();
+    const cmds: Arg[][] = [];
+    const offsets = [0, 1, 7, 8, 15, 100, 255, 256, 511, 4095, 40000, 8388606];
+    for (let i = 0; i < offsets.length; i++) {
+      const off = offsets[i];
+      // A new key, the same bit again (no change), cleared, set on each kind of stored string.
+      cmds.push(['SETBIT', `b${i}`, off, 1], ['SETBIT', `b${i}`, off, 1], ['setbit', `b${i}`, off, 0], ['SETBIT', `b${i}`, off + 1, 1], ['GETBIT', `b${i}`, off + 1]);
+      for (const k of ['str', 'int', 'ttl', 'big', 'mid', 'edited', 'hll']) cmds.push(['SETBIT', k, off % 64000, (i & 1)]);
+      cmds.push(['BITFIELD', `f${i}`, 'INCRBY', 'u8', `#${off % 1000}`, 1], ['bitfield', `f${i}`, 'get', 'u8', `#${off % 1000}`], ['BITFIELD', 'str', 'INCRBY', 'i5', off % 5000, -7]);
+    }
+    // Every width and sign, plain and '#' offsets, wrap both ways, SET returning the old value.
+    for (const ty of ['u1', 'u7', 'u8', 'u9', 'u16', 'u31', 'i1', 'i2', 'i8', 'i13', 'i32', 'u32']) {
+      for (const off of ['0', '3', '#0', '#5', '17', '#100']) {
+        cmds.push(['BITFIELD', 'w', 'INCRBY', ty, off, 100], ['BITFIELD', 'w', 'INCRBY', ty, off, '-3000000000'], ['BITFIELD', 'w', 'SET', ty, off, '123456789'], ['BITFIELD', 'w', 'GET', ty, off]);
+        cmds.push(['BITFIELD', 'w', 'SET', ty, off, ty[0] === 'i' ? '-999999999999999' : '999999999999999'], ['BITFIELD', 'w', 'INCRBY', ty, off, '999999999999999'], ['BITFIELD', 'missing', 'GET', ty, off], ['BITFIELD', 'big', 'GET', ty, off]);
+      }
+    }
+    // Left to the general path: errors, other types, expired keys, other forms (each once).
+    cmds.push(['SETBIT', 'l', 1, 1], ['SETBIT', 'gone', 3, 1], ['SETBIT', 'b0', -1, 1], ['SETBIT', 'b0', '8388608', 1], ['SETBIT', 'b0', '4294967296', 1], ['SETBIT', 'b0', '01', 1], ['SETBIT', 'b0', 1, 2], ['SETBIT', 'b0', 1, '01'], ['SETBIT', 'b0', 1], ['SETBIT', 'b0', 1, 1, 1]);
+    cmds.push(['BITFIELD', 'l', 'INCRBY', 'u8', 0, 1], ['BITFIELD', 'l', 'GET', 'u8', 0], ['BITFIELD', 'gone2', 'INCRBY', 'u8', 0, 1], ['BITFIELD', 'gone', 'GET', 'u8', 0]);
+    cmds.push(['BITFIELD', 'w', 'OVERFLOW', 'FAIL', 'INCRBY', 'u8', 0, 300], ['BITFIELD', 'w', 'OVERFLOW', 'SAT', 'INCRBY', 'i8', 0, 300], ['BITFIELD', 'w', 'INCRBY', 'u8', 0, 1, 'GET', 'u8', 0]);
+    cmds.push(['BITFIELD', 'w', 'INCRBY', 'u64', 0, 1], ['BITFIELD', 'w', 'INCRBY', 'i64', 0, 1], ['BITFIELD', 'w', 'INCRBY', 'i33', 0, 1], ['BITFIELD', 'w', 'GET', 'U8', 0], ['BITFIELD', 'w', 'GET', 'u08', 0], ['BITFIELD', 'w', 'GET', 'x8', 0], ['BITFIELD', 'w', 'GET', 'u8', -1]);
+    cmds.push(['BITFIELD', 'w', 'SET', 'u8', 0, -1], ['BITFIELD', 'w', 'SET', 'u8', '#', 1], ['BITFIELD', 'w', 'INCRBY', 'u8', 0, '1.5'], ['BITFIELD', 'w', 'INCRBY', 'u8', 0, '+1'], ['BITFIELD', 'w', 'INCRBY', 'u8', 0, '9999999999999999'], ['BITFIELD', 'w'], ['BITFIELD', 'w', 'GET', 'u8'], ['BITFIELD_RO', 'w', 'GET', 'u8', 0]);
+    cmds.push(['BITFIELD', 'w', 'INCRBY', 'u8', '8388608', 1], ['BITFIELD', 'w', 'GET', 'u8', '#1048576'], ['BITFIELD', 'w', 'INCRBY', 'u8', '#1048575', 1], ['BITFIELD', 'w', 'INCRBY', 'u8', '8388607', 1], ['BITFIELD', 'w', 'GET', 'u16', '8388607']);
+    cmds.push(['TTL', 'ttl'], ['TYPE', 'l'], ['EXISTS', 'gone'], ['EXISTS', 'gone2'], ['GET', 'w'], ['GET', 'str'], ['STRLEN', 'big'], ['DBSIZE']);
+    for (const proto of [2, 3]) {
+      for (const conn of conns) await conn.send('HELLO', proto);
+      const ran = await both(ctx, cmds);
+      assert.ok(ran > 400, `lane ran ${ran} commands`);
+    }
+    for (const conn of conns) await conn.send('HELLO', 2);
+    await both(ctx, [['CONFIG', 'SET', 'proto-max-bulk-len', '536870912']], [], false);
+    const dirty1 = await dirty();
+    assert.is(dirty1[0] - dirty0[0], dirty1[1] - dirty0[1], 'rdb_changes_since_last_save');
+    const calls = async (c: RawConnection) => {
+      const r = text(await c.send('INFO', 'commandstats')).split('\r\n').filter((l) => /^cmdstat_(setbit|getbit|bitfield|bitfield_ro|get|ttl|type|exists):/.test(l));
+      return r.map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')).sort();
+    };
+    assert.equal(await calls(d.redust), await calls(d.reference));
+    const hm = async (c: RawConnection) => [await infoField(c, 'stats', 'keyspace_hits'), await infoField(c, 'stats', 'keyspace_misses')];
+    assert.equal(await hm(d.redust), await hm(d.reference));
+    const keyspace = async (c: RawConnection) => (await infoField(c, 'keyspace', 'db0')).replace(/,avg_ttl=\d+/, '');
+    assert.is(await keyspace(d.redust), await keyspace(d.reference));
+    for (let i = 0; i < offsets.length; i++) {
+      await d.check(['STRLEN', `b${i}`]);
+      await d.check(['GET', `f${i}`]);
+      await d.check(['OBJECT', 'ENCODING', `b${i}`]);
+    }
+    for (const k of ['str', 'int', 'ttl', 'mid', 'edited', 'hll', 'w']) {
+      await d.check(['GET', k]);
+      await d.check(['OBJECT', 'ENCODING', k]);
+    }
+    await d.check(['BITCOUNT', 'big']);
+    await d.check(['PFCOUNT', 'hll']);
+    // The last command of a pipeline the lane ran to its end: CLIENT INFO's cmd=.
+    const ci = await Promise.all(conns.map(async (c) => (await pipeline(c, [['SETBIT', 'a', 1, 1], ['BITFIELD', 'a', 'INCRBY', 'u4', 0, 1], ['CLIENT', 'INFO']]))[2]));
+    assert.is(/cmd=(\S+)/.exec(ci[0])?.[1], /cmd=(\S+)/.exec(ci[1])?.[1]);
+  });
+
   diffTest(t, 'ZADD with integer scores across the listpack/skiplist conversion; other forms left to the general path', async (ctx) => {
     const cmds: Arg[][] = [['CONFIG', 'SET', 'zset-max-listpack-entries', '16'], ['CONFIG', 'SET', 'zset-max-listpack-value', '12'], ['ZADD', 'z', 1, 'a'], ['ZADD', 'big', 1, 'a'], ['SET', 'str', 'x']];
     for (let i = 0; i < 60; i++) {
@@ -283,14 +353,19 @@ for (const engine of enginesUnderTest()) {
         case 9: return ['HGETALL', pick(keys.h)];
         case 10: return ['SMEMBERS', pick(keys.s)];
         case 11: return ['GETBIT', pick([...keys.b, ...keys.l, 'missing']), pick(['0', '7', '100', '-1'])];
-        case 12: return r() < 0.5 ? ['SETBIT', pick(keys.b), String(Math.floor(r() * 64)), pick(['0', '1'])] : r() < 0.5 ? ['GET', pick([...keys.b, 'str', 'missing', ...keys.l])] : ['SET', 'str', el()];
+        case 12: return r() < 0.5 ? ['SETBIT', pick([...keys.b, 'b2', 'str', ...keys.l]), String(Math.floor(r() * 64)), pick(['0', '1'])] : r() < 0.5 ? ['GET', pick([...keys.b, 'str', 'missing', ...keys.l])] : ['SET', 'str', el()];
         case 13: return ['DEL', pick([...keys.l, ...keys.s, ...keys.h, ...keys.z])];
         case 14: return ['TYPE', pick([...keys.l, ...keys.s, ...keys.h, ...keys.z])];
         case 15: return r() < 0.5 ? ['LLEN', pick(keys.l)] : [pick(['INCR', 'DECR', 'INCRBY']), pick(['cnt', 'str', ...keys.l]), ...(r() < 0.5 ? [] : [String(Math.floor(r() * 100) - 50)])].filter((x, i, a) => a[0] === 'INCRBY' || i < 2);
         case 16: return ['ZCARD', pick(keys.z)];
         case 17: return ['HLEN', pick(keys.h)];
         case 18: return ['SCARD', pick(keys.s)];
-        default: return ['PFADD', 'hll', el()];
+        default: {
+          if (r() < 0.5) return ['PFADD', 'hll', el()];
+          const sub = pick(['INCRBY', 'SET', 'GET']);
+          const f: Arg[] = ['BITFIELD', pick([...keys.b, 'b2', 'str', ...keys.l]), sub, pick(['u8', 'i8', 'u3', 'i16', 'u32']), pick(['0', '5', '#1', '#7'])];
+          return sub === 'GET' ? f : [...f, String(Math.floor(r() * 600) - 300)];
+        }
       }
     };
     // Small listpack limits so values cross their conversions; dense HLL from the start.

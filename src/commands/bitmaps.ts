@@ -15,7 +15,7 @@ import type { CommandRow } from './table';
 import { fail, NOT_INT, STRING_TOO_LONG, SYNTAX, WRONGTYPE } from './errors';
 import { intArg, isWord } from './args';
 import { deleteDestination, lookupReadBytes, peekByte, peekStringRead, written } from './keyspace';
-import { POPCOUNT } from '../util/bitops';
+import { POPCOUNT, POW2, fieldGet, fieldSet } from '../util/bitops';
 import { parseInt64, parseInt64Exact, smallUint } from '../util/number';
 
 const BIT_OFFSET_ERR = 'ERR bit offset is not an integer or out of range';
@@ -380,20 +380,10 @@ class BitView {
     return BigInt.asIntN(bits, this.getUnsigned(offset, bits));
   }
 
-  /** getUnsigned for bits <= 32, as a number (exact), a byte at a time. */
+  /** getUnsigned for bits <= 32, as a number (exact). */
   getUnsignedNum(offset: number, bits: number): number {
-    let n = 0;
-    let i = Math.floor(offset / 8);
-    let skip = offset & 7;
-    while (bits > 0) {
-      const avail = 8 - skip;
-      const take = avail < bits ? avail : bits;
-      n = n * (1 << take) + ((this.byte(i) >> (avail - take)) & ((1 << take) - 1));
-      bits -= take;
-      i++;
-      skip = 0;
-    }
-    return n;
+    const v = this.v;
+    return v === null ? 0 : fieldGet(v.bytes, v.start, v.length, offset, bits);
   }
 
   getSignedNum(offset: number, bits: number): number {
@@ -401,23 +391,10 @@ class BitView {
     return u >= POW2[bits - 1] ? u - POW2[bits] : u;
   }
 
-  /** setUnsigned for bits <= 32 and 0 <= value < 2^bits, a byte at a time. */
+  /** setUnsigned for bits <= 32 and 0 <= value < 2^bits. */
   setUnsignedNum(offset: number, bits: number, value: number): void {
     const v = this.v as StringEdit;
-    let i = v.start + Math.floor(offset / 8);
-    let skip = offset & 7;
-    let left = bits; // bits of value still to write (its low `left` bits)
-    while (left > 0) {
-      const avail = 8 - skip;
-      const take = avail < left ? avail : left;
-      const chunk = Math.floor(value / POW2[left - take]) & ((1 << take) - 1);
-      const shift = avail - take;
-      const mask = ((1 << take) - 1) << shift;
-      v.bytes[i] = (v.bytes[i] & ~mask) | (chunk << shift);
-      left -= take;
-      i++;
-      skip = 0;
-    }
+    fieldSet(v.bytes, v.start, offset, bits, value);
   }
 
   /** Only on an editString view, within its length. */
@@ -450,8 +427,6 @@ function checkOverflow(value: bigint, incr: bigint, bits: number, signed: boolea
 
 /** checkOverflow for bits <= 32 and |value|, |incr| <= 2^52 (sums exact): the limit in ovLimit. */
 let ovLimit = 0;
-/** 2^0 .. 2^64 */
-const POW2: number[] = Array.from({ length: 65 }, (_, i) => 2 ** i);
 function checkOverflowNum(value: number, incr: number, bits: number, signed: boolean, ow: Ow): number {
   const span = POW2[bits];
   const max = signed ? span / 2 - 1 : span - 1;

@@ -4,7 +4,7 @@
  * engines' lanes that match names in TypeScript (src/engine/js-map/lane.ts). assembly/lane.ts
  * matches the same names on its side.
  */
-import { LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_HGETALL, LANE_HSET, LANE_INCR, LANE_INCRBY, LANE_LPOP, LANE_LPUSH, LANE_LRANGE, LANE_PFADD, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SET, LANE_SMEMBERS, LANE_SPOP, LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE } from './wasm/abi';
+import { LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_HGETALL, LANE_HSET, LANE_INCR, LANE_INCRBY, LANE_LPOP, LANE_LPUSH, LANE_LRANGE, LANE_PFADD, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SET, LANE_SMEMBERS, LANE_SPOP, LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE, LANE_SETBIT, LANE_BITFIELD } from './wasm/abi';
 
 /** Lane id -> command name (lower case). */
 export const LANE_NAMES: Record<number, string> = {
@@ -30,4 +30,6 @@ export const LANE_NAMES: Record<number, string> = {
   [LANE_DECR]: 'decr',
   [LANE_INCRBY]: 'incrby',
   [LANE_DECRBY]: 'decrby',
+  [LANE_SETBIT]: 'setbit',
+  [LANE_BITFIELD]: 'bitfield',
 };

@@ -1,6 +1,7 @@
 /**
  * The fast lane: pipelined LPUSH/RPUSH/LPOP/RPOP/SADD/HSET/SPOP/ZADD/ZPOPMIN/ZPOPMAX/PFADD on existing
- * values, plain SET, INCR/DECR/INCRBY/DECRBY, and GET/GETBIT/LRANGE/ZRANGE/SMEMBERS/HGETALL, run inside the
+ * values, plain SET, INCR/DECR/INCRBY/DECRBY, SETBIT, one-operation BITFIELD, and
+ * GET/GETBIT/LRANGE/ZRANGE/SMEMBERS/HGETALL, run inside the
  * engine (Db.runLane: the wasm engine's assembly/lane.ts, the js-map engine's
  * src/engine/js-map/lane.ts, serving the same frames), one call for a run of commands instead
  * of the parser, dispatcher and handler per command. This module decides when a run may happen

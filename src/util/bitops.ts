@@ -280,3 +280,48 @@ export function bitopInto(op: BitOp, res: Uint8Array, srcs: Uint8Array[]): void 
     combineBytes(op, res, s, from, s.length);
   }
 }
+
+/** 2^0 .. 2^64 (a table: `2 ** n` of a variable n is a call to Math.pow). */
+export const POW2 = Float64Array.from({ length: 65 }, (_, i) => 2 ** i);
+
+/**
+ * BITFIELD's getUnsignedBitfield for a field of 1 to 32 bits (a number holds it exactly): the
+ * bits [offset, offset + bits) of the len bytes at v[at..] (a latin1 JS string or bytes; bytes past
+ * len read as zero), a byte at a time.
+ */
+export function fieldGet(v: Uint8Array | string, at: number, len: number, offset: number, bits: number): number {
+  let n = 0;
+  let i = Math.floor(offset / 8);
+  let skip = offset & 7;
+  while (bits > 0) {
+    const avail = 8 - skip;
+    const take = avail < bits ? avail : bits;
+    const byte = i < len ? (typeof v === 'string' ? v.charCodeAt(at + i) : v[at + i]) : 0;
+    n = n * (1 << take) + ((byte >> (avail - take)) & ((1 << take) - 1));
+    bits -= take;
+    i++;
+    skip = 0;
+  }
+  return n;
+}
+
+/**
+ * BITFIELD's setUnsignedBitfield for a field of 1 to 32 bits: `value` (0 <= value < 2^bits) into
+ * the bits [offset, offset + bits) of the bytes at b[at..] (long enough), a byte at a time.
+ */
+export function fieldSet(b: Uint8Array, at: number, offset: number, bits: number, value: number): void {
+  let i = at + Math.floor(offset / 8);
+  let skip = offset & 7;
+  let left = bits; // bits of value still to write (its low `left` bits)
+  while (left > 0) {
+    const avail = 8 - skip;
+    const take = avail < left ? avail : left;
+    const chunk = Math.floor(value / POW2[left - take]) & ((1 << take) - 1);
+    const shift = avail - take;
+    const mask = ((1 << take) - 1) << shift;
+    b[i] = (b[i] & ~mask) | (chunk << shift);
+    left -= take;
+    i++;
+    skip = 0;
+  }
+}

@@ -452,8 +452,22 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
     if (s === NONE) {
       if (create !== true) return APPEND_MISSING;
       if (minLen > maxLen) return APPEND_TOO_BIG;
-      return this.createEdited(key, minLen);
+      return this.createEdited(key, 0, key.length, hashOfBytes(key), minLen);
     }
+    return this.editFound(s, minLen, maxLen);
+  }
+
+  /**
+   * editString(key, minLen, minLen, true) for the fast lane (lane.ts: SETBIT, BITFIELD), the key
+   * b[kOff, kOff + kLen) (hash h) being at the live row s (not expired), or absent (s NONE); minLen
+   * within proto-max-bulk-len. APPEND_WRONGTYPE (nothing changed) on a container.
+   */
+  editStringAt(s: number, b: Uint8Array, kOff: number, kLen: number, h: number, minLen: number): StringEdit | number {
+    return s === NONE ? this.createEdited(b, kOff, kLen, h, minLen) : this.editFound(s, minLen, minLen);
+  }
+
+  /** editString's work on the live row s. */
+  private editFound(s: number, minLen: number, maxLen: number): StringEdit | number {
     const t = this.table;
     const il = t.inlineLength(s);
     if (il >= 0) {
@@ -477,12 +491,13 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
    * editString's missing key, created in the one lookup already made: minLen zero bytes, in its
    * row when they fit, else a Buffer of its own (what editString turns a stored string into).
    */
-  private createEdited(key: Bytes, minLen: number): StringEdit {
+  private createEdited(b: Uint8Array, off: number, len: number, h: number, minLen: number): StringEdit {
     const t = this.table;
-    const inline = minLen <= valueRoom(key.length);
-    const s = t.insert(key, 0, key.length, hashOfBytes(key), '', this.clock.now(), StrEnc.Raw);
-    this.account.bytes += key.length + ENTRY_OVERHEAD + minLen;
-    if (this.onNewKey) this.onNewKey(this, key);
+    const inline = minLen <= valueRoom(len);
+    const s = t.insert(b, off, len, h, '', this.clock.now(), StrEnc.Raw);
+    this.account.bytes += len + ENTRY_OVERHEAD + minLen;
+    // (a view of the key's bytes, as add() hands it)
+    if (this.onNewKey) this.onNewKey(this, off === 0 && len === b.length ? (b as Bytes) : Buffer.from(b.buffer, b.byteOffset + off, len));
     if (inline) {
       t.growInline(s, minLen);
       return this.editView(t.rowBytes(s), t.inlineStart(s), minLen, 0);

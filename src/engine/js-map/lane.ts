@@ -12,6 +12,12 @@
  *                                           2^53 (JsMapDb.incrByAt)
  *   GETBIT key offset                       on a string or a missing key, the offset a plain
  *                                           decimal below proto-max-bulk-len * 8
+ *   SETBIT key offset 0|1                   on a string or a missing key (created as the handler
+ *                                           creates it: JsMapDb.editStringAt), GETBIT's offsets
+ *   BITFIELD key GET|SET|INCRBY type offset [value]
+ *                                           one operation (OVERFLOW WRAP), u1..u32 or i1..i32, the
+ *                                           offset plain or '#', the value an integer of up to 15
+ *                                           digits (bitfieldArgs); on a string or a missing key
  *   PFADD key element [element ...]         on a dense HyperLogLog
  *   LPUSH/RPUSH key element [element ...]   on an existing list
  *   LPOP/RPOP key                           on a list of 2 or more elements, or a missing key
@@ -44,7 +50,9 @@
  * - the access (JsMapDb.accessSlot, as access() and writeAccess() make it);
  * - SET: setStored's overwrite or add (JsMapDb.setBytesAt), the new-key hook included;
  *   INCR...: the engine's incrBy (incrByAt); PFADD: editRow, then the register updates of the
- *   handler's dense case (util/hyperloglog.ts patLen and denseSet);
+ *   handler's dense case (util/hyperloglog.ts patLen and denseSet); SETBIT and BITFIELD's writes:
+ *   editString's work on that row or its creation (JsMapDb.editStringAt), then the handler's bit
+ *   and field writes (BITFIELD's numeric path: util/bitops.ts fieldGet and fieldSet);
  * - the pushes, SADD and HSET: the container calls of the Db's fused writes (listPush, setAdd,
  *   hashSet; JsList.pushBytes and JsSet.addAt store what pushHead/pushTail and add store); the
  *   pops, SPOP and ZPOP*: listPopOne's, the handler's randomMember and delete, JsZSet.popOne;
@@ -52,8 +60,9 @@
  * - the reads: the handlers' range and forEach walks and JsHash.writeAll.
  * The replies are the bytes RespWriter writes for the same values. What the handlers book
  * besides is returned in `stats` (offsets in src/engine/wasm/abi.ts): calls per lane id, the
- * keyspace hits and misses of the reads (GET, GETBIT, the ranges, SMEMBERS, HGETALL), the dirty
- * count as the handlers add it (1 per SET, INCR and pop; PFADD's changed registers, elements
+ * keyspace hits and misses of the reads (GET, GETBIT, BITFIELD GET, the ranges, SMEMBERS, HGETALL), the dirty
+ * count as the handlers add it (1 per SET, INCR and pop; 1 per SETBIT and BITFIELD write that
+ * changed a bit or grew the value; PFADD's changed registers, elements
  * pushed, members added, fields set, ZADD's added and updated members), the last command's id.
  * The server's open() has made sure nothing else (notifications, WATCH, tracking, blocked
  * clients, AOF, maxmemory...) could happen.
@@ -70,6 +79,8 @@ import {
   LANE_DECR, LANE_DECRBY, LANE_GET, LANE_GETBIT, LANE_HGETALL, LANE_HSET, LANE_INCRBY, LANE_LPOP, LANE_LPUSH, LANE_LRANGE, LANE_PFADD, LANE_RPOP, LANE_RPUSH, LANE_SADD, LANE_SET, LANE_SMEMBERS, LANE_SPOP,
   LANE_ZADD, LANE_ZPOPMAX, LANE_ZPOPMIN, LANE_ZRANGE, LS_CMDS, LS_DIRTY, LS_HITS, LS_LAST, LS_MISSES,
 } from '../wasm/abi';
+import { LANE_BITFIELD, LANE_SETBIT } from '../wasm/abi';
+import { POW2, fieldGet, fieldSet } from '../../util/bitops';
 import { JsList } from '../containers/list';
 import { JsSet } from '../containers/set';
 import { JsHash } from '../containers/hash';
@@ -87,6 +98,7 @@ export interface LaneDb {
   setBytesAt(s: number, b: Uint8Array, kOff: number, kLen: number, h: number, vOff: number, vLen: number, now: number): void;
   incrByAt(b: Uint8Array, off: number, len: number, h: number, by: number, now: number): number;
   editRow(s: number, old: BulkValue, minLen: number, now: number): StringEdit;
+  editStringAt(s: number, b: Uint8Array, kOff: number, kLen: number, h: number, minLen: number): StringEdit | number;
 }
 
 /** The frames served (see the header): arguments and bytes per argument (assembly/lane.ts's). */
@@ -400,6 +412,79 @@ function isDenseHll(v: BulkValue): boolean {
   return v.length === HLL_DENSE_SIZE && byteOf(v, 0) === 72 && byteOf(v, 1) === 89 && byteOf(v, 2) === 76 && byteOf(v, 3) === 76 && byteOf(v, 4) === HLL_DENSE;
 }
 
+/** BITFIELD's operations (bitfieldArgs). */
+const BF_GET = 0;
+const BF_SET = 1;
+const BF_INCRBY = 2;
+/** bitfieldArgs' results: the field's width, signedness, bit offset, and SET/INCRBY value. */
+let bfBits = 0;
+let bfSigned = false;
+let bfOffset = 0;
+let bfValue = 0;
+
+/**
+ * BITFIELD key GET type offset / SET|INCRBY type offset value (frame k of argc arguments) in the
+ * form the lane serves (assembly/lane.ts bitfieldArgs's): one operation (so OVERFLOW WRAP, the
+ * default), the subcommand in any case, the type u1..u32 or i1..i32 (one or two digits, no leading
+ * zero: wider fields are the handler's BigInt path), the offset GETBIT's or '#' and one (times the
+ * width), below proto-max-bulk-len bytes; the value a plain integer of up to 15 digits (the
+ * handler's numeric path), not negative for an unsigned SET. The operation (BF_*) with bf* set,
+ * or -1: the general path parses it.
+ */
+function bitfieldArgs(b: Buffer, ab: number, argc: number, maxBulkLen: number): number {
+  if (argc !== 5 && argc !== 6) return -1;
+  const sp = argOff[ab + 2];
+  const sl = argLen[ab + 2];
+  const op = argc === 5 && nameIs(b, sp, sl, 'get') ? BF_GET : argc === 6 && nameIs(b, sp, sl, 'set') ? BF_SET : argc === 6 && nameIs(b, sp, sl, 'incrby') ? BF_INCRBY : -1;
+  if (op < 0) return -1;
+  // The type: 'i' or 'u' (case-sensitive, as getBitfieldTypeFromArgument), 1 to 32.
+  const tp = argOff[ab + 3];
+  const tl = argLen[ab + 3];
+  if (tl < 2 || tl > 3) return -1;
+  const t0 = b[tp];
+  if (t0 !== 105 && t0 !== 117) return -1;
+  const d1 = b[tp + 1] - 48;
+  if (d1 < 1 || d1 > 9) return -1;
+  let bits = d1;
+  if (tl === 3) {
+    const d2 = b[tp + 2] - 48;
+    if (d2 < 0 || d2 > 9) return -1;
+    bits = bits * 10 + d2;
+  }
+  if (bits > 32) return -1;
+  bfBits = bits;
+  bfSigned = t0 === 105;
+  // The offset: n, or #n meaning n * bits (getBitOffsetFromArgument).
+  const hash = argLen[ab + 4] > 0 && b[argOff[ab + 4]] === 35;
+  const off = hash ? bitOffset(b, argOff[ab + 4] + 1, argLen[ab + 4] - 1) : bitOffset(b, argOff[ab + 4], argLen[ab + 4]);
+  if (off < 0) return -1;
+  bfOffset = hash ? off * bits : off;
+  if (Math.floor(bfOffset / 8) >= maxBulkLen) return -1;
+  if (op !== BF_GET) {
+    const vp = argOff[ab + 5];
+    const vl = argLen[ab + 5];
+    const v = vl > 16 || (vl > 15 && b[vp] !== 45) ? NaN : plainInt(b, vp, vl);
+    if (v !== v || (op === BF_SET && !bfSigned && v < 0)) return -1;
+    bfValue = v;
+  }
+  return op;
+}
+
+/** The unsigned field u (bfBits wide) as bfSigned reads it. */
+function fieldValue(u: number): number {
+  return bfSigned && u >= POW2[bfBits - 1] ? u - POW2[bfBits] : u;
+}
+
+/** `*1` and `:n` (BITFIELD's reply for one operation). */
+function outOneInt(n: number): void {
+  reserve(28);
+  outBuf[op++] = 42; // '*'
+  outBuf[op++] = 49; // '1'
+  outBuf[op++] = 13;
+  outBuf[op++] = 10;
+  outInt(n);
+}
+
 /** Db.runLane for db at `now` (see the header). Returns the input bytes consumed. */
 export function runLane(db: LaneDb, input: Buffer, start: number, params: LaneParams, out: BulkSink, stats: Uint32Array, now: number): number {
   stats.fill(0);
@@ -681,6 +766,66 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
             hv.writeAll(laneSink, true, true);
           }
           hits++;
+        }
+      } else if (id === LANE_SETBIT) {
+        // SETBIT key offset 0|1: the offset as GETBIT's, the bit a single '0' or '1'.
+        if (argc !== 4 || argLen[ab + 3] !== 1) break run;
+        const on = input[argOff[ab + 3]] - 48;
+        if (on !== 0 && on !== 1) break run;
+        const bit = bitOffset(input, argOff[ab + 2], argLen[ab + 2]);
+        const byte = Math.floor(bit / 8);
+        if (bit < 0 || byte >= params.maxBulkLen) break run;
+        const s = t.findAt(input, kOff, kLen, h);
+        if (s !== NONE && db.expired(t.expireAt(s), now)) break run;
+        const e = db.editStringAt(s, input, kOff, kLen, h, byte + 1);
+        if (typeof e === 'number') break run; // another type
+        const at = e.start + byte;
+        const shift = 7 - (bit & 7);
+        const old = e.bytes[at];
+        const was = (old >> shift) & 1;
+        // (Redis counts a change when the bit flips or the value grew)
+        if (was !== on || e.oldLength < e.length) {
+          e.bytes[at] = (old & ~(1 << shift)) | (on << shift);
+          changes = 1;
+        }
+        outInt(was);
+      } else if (id === LANE_BITFIELD) {
+        const bop = bitfieldArgs(input, ab, argc, params.maxBulkLen);
+        if (bop < 0) break run;
+        const bits = bfBits;
+        const s = t.findAt(input, kOff, kLen, h);
+        if (s !== NONE && db.expired(t.expireAt(s), now)) break run;
+        if (bop === BF_GET) {
+          let u = 0;
+          if (s === NONE) misses++;
+          else {
+            // The value's bytes: in the row, in the table's arena, or a JS string or Buffer.
+            const il = t.inlineLength(s);
+            const al = il >= 0 ? -1 : t.arenaLength(s);
+            if (il >= 0) u = fieldGet(t.rowBytes(s), t.inlineStart(s), il, bfOffset, bits);
+            else if (al >= 0) u = fieldGet(t.arenaSlab(s), t.arenaStart(s), al, bfOffset, bits);
+            else {
+              const v = t.value(s);
+              if (typeof v !== 'string' && !(v instanceof Uint8Array)) break run; // another type
+              u = fieldGet(v, 0, v.length, bfOffset, bits);
+            }
+            db.accessSlot(s, now);
+            hits++;
+          }
+          outOneInt(fieldValue(u));
+        } else {
+          const e = db.editStringAt(s, input, kOff, kLen, h, Math.floor((bfOffset + bits - 1) / 8) + 1);
+          if (typeof e === 'number') break run; // another type
+          const oldval = fieldValue(fieldGet(e.bytes, e.start, e.length, bfOffset, bits));
+          // OVERFLOW WRAP (checkOverflowNum's): the exact sum modulo 2^bits (every step exact
+          // below 2^53), read back as the field's type.
+          const span = POW2[bits];
+          let u = bop === BF_INCRBY ? oldval + bfValue : bfValue;
+          if (u < 0 || u >= span) u -= Math.floor(u / span) * span;
+          const newval = fieldValue(u);
+          fieldSet(e.bytes, e.start, bfOffset, bits, u);
+          outOneInt(bop === BF_INCRBY ? newval : oldval);
+          if (e.oldLength < e.length || oldval !== newval) changes = 1;
         }
       } else {
         // INCR, DECR, INCRBY, DECRBY

@@ -73,8 +73,10 @@ export const LANE_INCR: u32 = 19;
 export const LANE_DECR: u32 = 20;
 export const LANE_INCRBY: u32 = 21;
 export const LANE_DECRBY: u32 = 22;
+export const LANE_SETBIT: u32 = 23;
+export const LANE_BITFIELD: u32 = 24;
 /** One more than the highest lane id (the stats block holds a count per id below LS_DIRTY). */
-export const LANE_IDS: u32 = 23;
+export const LANE_IDS: u32 = 25;
 /** Stats block: the count of commands run per lane id at 4 * id (ids below 32), then these. */
 export const LS_DIRTY: u32 = 128;
 export const LS_LAST: u32 = 132;
