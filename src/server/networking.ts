@@ -47,7 +47,9 @@ export class Networking {
       sock.destroy();
       return;
     }
-    sock.setNoDelay(true);
+    // TCP_NODELAY is already set: every TCP and TLS listener is created with `noDelay: true`,
+    // which Node applies to the accepted handle (a second setNoDelay on a TLSSocket is one more
+    // setsockopt per connection); unix sockets have no Nagle delay.
     const ka = server.config.int('tcp-keepalive');
     if (ka > 0) sock.setKeepAlive(true, ka * 1000);
     server.stats.connectionsReceived++;
