@@ -212,7 +212,9 @@ for (const engine of enginesUnderTest()) {
   const dt = (name: string, fn: (ctx: Ctx) => Promise<void>) => (HAVE_REF ? t(name, fn) : t.skip(name));
 
   dt('SETUSER errors, GETUSER/LIST/USERS/DELUSER/CAT/GENPASS/DRYRUN/HELP', async ({ d }) => {
-    const bad = ['foo', '+nosuch', '+@nosuch', '-select|0', '+config|nosuch', '+config|get|x', '%X~a', '%~a', '(', '(+get', '+get)', '#abc', '!abc', '<nopass', '(~x +nosuch)', '(on)'];
+    const bad = ['foo', '+nosuch', '+@nosuch', '-select|0', '+config|nosuch', '+config|get|x', '%X~a', '%~a', '(', '(+get', '+get)', '#abc', '!abc', '<nopass', '(~x +nosuch)', '(on)',
+      // ACLSetSelector's '|' forms: the last '|' splits off the first-arg or subcommand.
+      '+get|key1|key2', '-get|key1|key2', '+get|', '+config|', '-config|', '+config|get|', '-config|get|x', '+nosuch|x', '-get|x', '+debug|object|x'];
     for (const m of bad) await d.check(['ACL', 'SETUSER', 'u1', m]);
     await d.check(['ACL', 'SETUSER', 'u2', 'allkeys', '~x']);
     await d.check(['ACL', 'SETUSER', 'u2', 'allchannels', '&x']);
@@ -551,5 +553,23 @@ cli('user lines: the server starts with them', async () => {
   assert.equal(acl.listLines(), ['user alice on #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 ~a* resetchannels -@all +get', 'user default on nopass ~* &* +@all -flushall']);
   await srv.close();
   fs.rmSync(dir, { recursive: true, force: true });
+});
+cli('a relative aclfile and pidfile are relative to dir, as in Redis (chdir to dir)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-aclrel-'));
+  fs.writeFileSync(path.join(dir, 'users.acl'), 'user alice on nopass ~a* +get\n');
+  const srv: RedustServer = await startRedust('js-map', { config: { dir, aclfile: 'users.acl', pidfile: 'redust.pid' } });
+  const c = await RawConnection.connect(srv.port);
+  try {
+    assert.is(text(await c.send('AUTH', 'alice', 'x')), 'OK');
+    assert.is(fs.readFileSync(path.join(dir, 'redust.pid'), 'utf8'), `${process.pid}\n`);
+    await c.send('AUTH', 'default', 'x');
+    assert.is(text(await c.send('ACL', 'SETUSER', 'bob', 'on')), 'OK');
+    assert.is(text(await c.send('ACL', 'SAVE')), 'OK');
+    assert.match(fs.readFileSync(path.join(dir, 'users.acl'), 'utf8'), /^user bob on/m);
+  } finally {
+    c.close();
+    await srv.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 cli.run();

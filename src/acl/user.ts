@@ -292,22 +292,39 @@ export class Selector {
           throw new AclRuleError(ACL_ERR.ENOENT);
         }
         const rest = body.slice(bar + 1);
-        if (cmd.subcommands) {
-          const sub = cmd.subcommands.get(rest.split('|')[0]);
+        const subOf = (name: string) => (cmd.subcommands && !name.includes('|') ? cmd.subcommands.get(name) : undefined);
+        const absentSub = (name: string) => cmd.subcommands !== undefined && !name.includes('|') && absentRedisSubcommand(cmd.name, name);
+        if (!allow) {
+          // ACLLookupCommand(op+1): a container's subcommand, nothing deeper.
+          const sub = subOf(rest);
           if (!sub) {
-            if (absentRedisSubcommand(cmd.name, rest.split('|')[0]) && !rest.includes('|')) return;
+            if (absentSub(rest)) return;
             throw new AclRuleError(ACL_ERR.ENOENT);
           }
-          if (rest.includes('|')) throw new AclRuleError(ACL_ERR.ECHILD);
-          this.changePerm(sub, allow);
+          this.changePerm(sub, false);
         } else {
-          if (!allow || rest === '') throw new AclRuleError(ACL_ERR.ENOENT);
-          if (rest.includes('|')) throw new AclRuleError(ACL_ERR.EINVAL);
-          const arg = op.slice(1).slice(bar + 1);
-          this.firstArgs ??= new Map();
-          const list = this.firstArgs.get(cmd) ?? [];
-          if (!list.some((a) => a.toLowerCase() === arg.toLowerCase())) list.push(arg);
-          this.firstArgs.set(cmd, list);
+          // ACLSetSelector's '+': the part after the LAST '|' is the subcommand or first-arg, the
+          // part before it must name a command (a subcommand there: ECHILD).
+          const last = rest.lastIndexOf('|');
+          if (last >= 0) {
+            const mid = rest.slice(0, last);
+            throw new AclRuleError(subOf(mid) || absentSub(mid) ? ACL_ERR.ECHILD : ACL_ERR.ENOENT);
+          }
+          if (rest === '') throw new AclRuleError(ACL_ERR.EINVAL);
+          if (cmd.subcommands) {
+            const sub = subOf(rest);
+            if (!sub) {
+              if (absentSub(rest)) return;
+              throw new AclRuleError(ACL_ERR.ENOENT);
+            }
+            this.changePerm(sub, true);
+          } else {
+            const arg = op.slice(1).slice(bar + 1);
+            this.firstArgs ??= new Map();
+            const list = this.firstArgs.get(cmd) ?? [];
+            if (!list.some((a) => a.toLowerCase() === arg.toLowerCase())) list.push(arg);
+            this.firstArgs.set(cmd, list);
+          }
         }
       }
       if (!allow) this.allCommands = false;
