@@ -321,11 +321,19 @@ export class Acl {
     for (const u of old) this.killClientsOf(u);
   }
 
+  /**
+   * Where the aclfile is: a relative path is relative to `dir`, as in Redis, which has chdir'ed to
+   * `dir` before it reads or writes the file (messages name the path as configured).
+   */
+  private filePath(file: string): string {
+    return path.resolve(this.server.config.str('dir'), file);
+  }
+
   /** ACLLoadFromFile: null on success, else the error text (no ERR prefix). */
   loadFile(file: string): string | null {
     let text: string;
     try {
-      text = fs.readFileSync(file, 'latin1');
+      text = fs.readFileSync(this.filePath(file), 'latin1');
     } catch (e) {
       return `Error loading ACLs, opening file '${file}': ${describeErrno(e)}`;
     }
@@ -336,7 +344,8 @@ export class Acl {
   }
 
   /** ACLSaveToFile: every user, written to a temp file renamed over the file. */
-  saveFile(file: string): string | null {
+  saveFile(configured: string): string | null {
+    const file = this.filePath(configured);
     const text = this.listLines().map((l) => l + '\n').join('');
     const tmp = path.join(path.dirname(file), `${path.basename(file)}.tmp-${process.pid}-${dateNow()}`);
     try {
