@@ -13,7 +13,7 @@ import { describeLoadError, persistenceOf } from './persistence/rdb';
 import { loadRdbFileInSlices } from './persistence/loading';
 import { createLogger, RedisLogLevel } from './observability/logger';
 import { saveForShutdown, shutdownFlagsOf } from './persistence/shutdown';
-import { checkTransparentHugePages, setProcTitle } from './server/process-settings';
+import { checkTransparentHugePages, logStartBanner, setProcTitle } from './server/process-settings';
 import { splitArgs } from './protocol/parser';
 import { ALL_COMMANDS } from './commands';
 import path from 'path';
@@ -296,6 +296,7 @@ export async function main(argv: string[]): Promise<number> {
     logger.fatal({ err: e }, `Failed listening on port ${config.int('port')} (tcp), aborting.`);
     return 1;
   }
+  logStartBanner(server);
   const hosts = config.str('bind').split(/\s+/).filter(Boolean).map((h) => h.replace(/^-/, ''));
   const addrs = (hosts.length ? hosts : ['127.0.0.1']).map((h) => (h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`));
   if (server.listeners.port) logger.info({ addresses: addrs }, `Listening on ${addrs.join(', ')}`);

@@ -150,6 +150,19 @@ t('verbose logs client connects and disconnects; debug adds the configuration', 
   assert.ok(debug.lines.some((l) => /^Accepted /.test(String(l.msg))));
 });
 
+t('start-up banner: the logo with the port and pid under always-show-logo yes, else the "Running mode" line of Redis', async () => {
+  const logo = await logOf(['--always-show-logo', 'yes', '--save', '']);
+  const art = logo.lines.find((l) => /PID: \d+/.test(String(l.msg)));
+  assert.ok(art, logo.raw);
+  const pid = (art as { pid: number }).pid;
+  assert.match(String(art!.msg), new RegExp(` PID: ${pid}\n`));
+  assert.match(String(art!.msg), new RegExp(`Port: ${logo.port}\n`));
+  assert.match(String(art!.msg), /Redis 7\.0\.\d+ compatible/);
+  const plain = await logOf(['--save', '']);
+  assert.ok(plain.lines.some((l) => l.msg === `Running mode=standalone, port=${plain.port}.`), plain.raw);
+  assert.not.match(plain.raw, /PID: /);
+});
+
 t('logfile: the log goes to that file (appended), not to stdout; an unwritable path is an error', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-log-'));
   const file = path.join(dir, 'redust.log');

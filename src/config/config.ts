@@ -155,6 +155,7 @@ const defs: ConfigDef[] = [
   { name: 'sanitize-dump-payload', type: 'enum', default: 'no', mutable: true, enumValues: ['no', 'yes', 'clients'] },
   { name: 'loglevel', type: 'enum', default: 'notice', mutable: true, enumValues: ['debug', 'verbose', 'notice', 'warning'] },
   { name: 'logfile', type: 'string', default: '', mutable: false },
+  { name: 'always-show-logo', type: 'bool', default: false, mutable: false },
   { name: 'maxmemory', type: 'memory', default: 0, mutable: true },
   {
     name: 'maxmemory-policy',

@@ -1,7 +1,7 @@
 /**
  * Redis 7.0 settings of features Redust does not have: replication, cluster mode, active
- * defragmentation, I/O threads, CPU affinity, syslog, supervision, modules, client eviction and
- * the start-up logo. They are in the schema so that every redis.conf and every CONFIG GET of
+ * defragmentation, I/O threads, CPU affinity, syslog, supervision, modules and client eviction.
+ * They are in the schema so that every redis.conf and every CONFIG GET of
  * Redis 7.0 works (the stock redis.conf sets many of them), with Redis's types, ranges, defaults,
  * aliases and mutability.
  *
@@ -110,7 +110,6 @@ export const INACTIVE_DEFS: ConfigDef[] = [
   str('syslog-ident', 'redis', false),
   oneOf('syslog-facility', 'local0', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], false),
   oneOf('supervised', 'no', ['upstart', 'systemd', 'auto', 'no'], false),
-  bool('always-show-logo', false, false),
   // Modules, client eviction.
   oneOf('enable-module-command', 'no', ['no', 'yes', 'local'], false),
   {
@@ -150,7 +149,6 @@ export const INACTIVE_RULES: Record<string, OffRule> = {
   'socket-mark-id': { ok: isZero, why: 'socket marks (SO_MARK)', accepted: '0' },
   'syslog-enabled': { ok: isNo, why: 'logging to syslog', accepted: "'no'" },
   supervised: { ok: isNo, why: 'supervision (upstart/systemd readiness notification)', accepted: "'no'" },
-  'always-show-logo': { ok: isNo, why: 'the ASCII logo', accepted: "'no'" },
   'enable-module-command': { ok: isNo, why: 'modules', accepted: "'no'" },
   'maxmemory-clients': { ok: isZero, why: 'client eviction', accepted: '0' },
   'propagation-error-behavior': { ok: (v) => v.trim().toLowerCase() !== 'panic', why: 'a panic on a failing AOF command', accepted: "'ignore', 'panic-on-replicas'" },

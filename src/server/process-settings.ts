@@ -8,11 +8,19 @@
  * RedustServer.start sets set-proc-title to no).
  */
 import fs from 'fs';
+import path from 'path';
 import type { Server } from './server';
+import { REDIS_VERSION, REDUST_VERSION } from './server';
+
+/** The pidfile's path: relative to `dir`, where Redis has chdir'ed before it writes the file. */
+function pidFilePath(s: Server): string {
+  const file = s.config.str('pidfile');
+  return file && path.resolve(s.config.str('dir'), file);
+}
 
 /** createPidFile: "<pid>\n" in the pidfile, if one is set. A failure is a warning, as in Redis. */
 export function createPidFile(s: Server): void {
-  const file = s.config.str('pidfile');
+  const file = pidFilePath(s);
   if (!file) return;
   try {
     fs.writeFileSync(file, `${process.pid}\n`);
@@ -23,7 +31,7 @@ export function createPidFile(s: Server): void {
 
 /** prepareForShutdown's unlink of the pid file. */
 export function removePidFile(s: Server): void {
-  const file = s.config.str('pidfile');
+  const file = pidFilePath(s);
   if (!file) return;
   try {
     fs.unlinkSync(file);
@@ -59,6 +67,32 @@ export function expandProcTitle(s: Server, template: string, title: string): str
 export function setProcTitle(s: Server, title = 'redust'): void {
   if (!s.config.bool('set-proc-title')) return;
   process.title = expandProcTitle(s, s.config.str('proc-title-template'), title);
+}
+
+/**
+ * redisAsciiArt: at start, after the listeners are open, the logo with the version, the mode, the
+ * port (the TLS port when only TLS listens) and the pid when `always-show-logo` is yes or the log
+ * goes to a terminal (no logfile, stdout a TTY), as Redis decides it; otherwise Redis's one line
+ * "Running mode=standalone, port=N.". Redust's own logo, Redis's lines beside it (Redis's test
+ * suite finds a spawned server's " PID: <pid>" there).
+ */
+export function logStartBanner(s: Server): void {
+  const port = s.config.int('port') || s.config.int('tls-port');
+  const show = s.config.bool('always-show-logo') || (s.config.str('logfile') === '' && process.stdout.isTTY === true);
+  if (!show) {
+    s.logger.info(`Running mode=standalone, port=${port}.`);
+    return;
+  }
+  const info = [`Redust ${REDUST_VERSION} (Redis ${REDIS_VERSION} compatible) ${process.arch.includes('64') ? 64 : 32} bit`, '', 'Running in standalone mode', `Port: ${port}`, `PID: ${process.pid}`];
+  // (five lines of art, five of information beside them)
+  const art = [
+    String.raw`  ____          _           _   `,
+    String.raw` |  _ \ ___  __| |_   _ ___| |_ `,
+    String.raw` | |_) / _ \/ _' | | | / __| __|`,
+    String.raw` |  _ <  __/ (_| | |_| \__ \ |_ `,
+    String.raw` |_| \_\___|\__,_|\__,_|___/\__|`,
+  ];
+  s.logger.info('\n' + art.map((line, i) => `${line}     ${info[i]}`.trimEnd()).join('\n') + '\n');
 }
 
 /** The process's oom_score_adj when the server started (what `oom-score-adj no` restores). */
