@@ -16,7 +16,7 @@ export { hashBytes, dictRehash, dictSize, dictStats, setSeeds, random32 } from '
 export { scratchReserve, getScratch, outReset, outShrink, dataUsed } from './io';
 export {
   dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbIncrBy, dbRename, dbDelete,
-  dbSetExpire, dbPersist, dbRandom, dbScan, dbScanEntries, dbWalkEntries, dbWalkKeys, dbWalkPos, dbPauseRehash, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
+  dbSetExpire, dbPersist, dbRandom, dbRandomVolatile, dbScan, dbScanEntries, dbWalkEntries, dbWalkKeys, dbWalkPos, dbPauseRehash, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
   keyspaceValEmbed, dbSetLfuParams, dbSetExpiryPaused, dbSetExpiredKept,
 } from './keyspace';
 export {

@@ -47,7 +47,7 @@
 import { alloc, free, allocSize, arenaUsed } from './arena';
 import {
   DICT_BYTES, D_RIDX, dictResize, D_T0, D_S0, D_T1, D_S1, D_KEYOFF, E_HASH, E_NEXT, E_KEYLEN, dictInit, dictSize, dictFind, dictAdd, dictUnlink,
-  dictUnlinkEntry, dictReplaceEntry, dictRandom, dictScanStep, dictDetach, dictRehash, dictPauseRehash, hashBytes, random32, bytesEq,
+  dictUnlinkEntry, dictReplaceEntry, dictRandom, dictScanStep, dictDetach, dictRehash, dictPauseRehash, hashBytes, random32, randomBelow, bytesEq,
 } from './dict';
 import { globMatch } from './glob';
 import { rdbSaveEntry } from './rdbsave';
@@ -923,6 +923,19 @@ export function dbPersist(db: u32, klen: u32, now: f64): i32 {
 export function dbRandom(db: u32, now: f64): i32 {
   const e = dictRandom(db);
   if (e == 0) return 0;
+  store<u32>(RES, e + ENTRY_HDR, R_PTR);
+  store<u32>(RES, load<u32>(e, E_KEYLEN), R_LEN);
+  return isExpired(db, e, now) ? ST_EXPIRED : 1;
+}
+
+/**
+ * A random key with a TTL (the volatile-* eviction policies' draw, Redis's dictGetRandomKey over
+ * db->expires): a uniform pick among the TTL records. Same result convention as dbRandom.
+ */
+export function dbRandomVolatile(db: u32, now: f64): i32 {
+  const n = load<u32>(db, DB_EXPCOUNT);
+  if (n == 0) return 0;
+  const e = load<u32>(recAddr(db, randomBelow(n)));
   store<u32>(RES, e + ENTRY_HDR, R_PTR);
   store<u32>(RES, load<u32>(e, E_KEYLEN), R_LEN);
   return isExpired(db, e, now) ? ST_EXPIRED : 1;

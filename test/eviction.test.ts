@@ -128,6 +128,32 @@ for (const engine of enginesUnderTest()) {
     await c.send('FLUSHALL');
   });
 
+  // Redis draws the volatile-* policies' keys from the expires dict; Redust used to draw from the
+  // whole keyspace (up to 16,384 draws per db), which at 1 key with a TTL among 20,000 missed it
+  // in about 4 evictions of 10 and answered OOM.
+  for (const policy of ['volatile-random', 'volatile-lru', 'volatile-ttl']) {
+    t(`${policy}: the only key with a TTL among 20,000 without is evicted, every time`, async ({ srv, c }) => {
+      settle(srv);
+      assert.equal(await c.send('DEBUG', 'POPULATE', '20000', 'plain'), R.ok);
+      await c.send('CONFIG', 'SET', 'maxmemory-policy', policy);
+      for (let round = 0; round < 5; round++) {
+        settle(srv);
+        await limitFromNow(c, 100 * 1024);
+        assert.equal(await c.send('SETEX', 'volatile-key', '10000', 'x'), R.ok);
+        assert.equal(await c.send('SETBIT', `big-key:${round}`, '1600000', '0'), R.int(0), `${policy} round ${round}`);
+        assert.equal(await c.send('EXISTS', 'volatile-key'), R.int(0));
+        await c.send('DEL', `big-key:${round}`);
+        await c.send('CONFIG', 'SET', 'maxmemory', '0');
+      }
+      const db = srv.internal.dbs[0];
+      assert.is(db.randomVolatileKey(), null);
+      await c.send('SETEX', 'a', '100', 'x');
+      await c.send('SETEX', 'b', '100', 'x');
+      for (let i = 0; i < 20; i++) assert.ok(['a', 'b'].includes(db.randomVolatileKey()!.toString('latin1')));
+      await c.send('FLUSHALL');
+    });
+  }
+
   /** Let the engine finish freeing what earlier tests flushed, so used_memory stays put. */
   function settle(srv: RedustServer): void {
     while (srv.internal.engine.backgroundWork(50)) {

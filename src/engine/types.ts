@@ -310,6 +310,12 @@ export interface Db {
   /** A random existing key, or null when empty. May return a key whose TTL has passed (as Redis). */
   randomKey(): Buffer | null;
   /**
+   * A random key among those with a TTL (the volatile-* eviction draw: Redis draws from its
+   * expires dict), or null when none has one. May return a key whose TTL has passed (as Redis's
+   * eviction does; the caller evicts it like any other).
+   */
+  randomVolatileKey(): Buffer | null;
+  /**
    * Stateless cursor iteration with Redis's SCAN guarantee: every key present for the whole
    * iteration is visited at least once, across resizes. Visits at least about `count` keys unless
    * the iteration ends. Returns the next cursor; 0 when done. Keys whose TTL has passed are not

@@ -4,12 +4,12 @@
  * announced (`evicted` keyspace event), invalidates WATCH and is propagated as DEL, as in Redis.
  *
  * The approximation is Redis's: for the LRU, LFU and TTL policies each eviction samples
- * `maxmemory-samples` random keys per database (for volatile-* policies only keys with a TTL, drawn from the whole keyspace: see drawBudget)
+ * `maxmemory-samples` random keys per database (for volatile-* policies keys with a TTL: Db.randomVolatileKey)
  * into a 16-entry pool of candidates kept across evictions, sorted by "idle" score (time since
  * last access, 255 - LFU counter then time since access, or the nearness of the expire time),
  * and evicts the best entry
- * that still exists (evictionPoolPopulate / performEvictions). The random policies take the first
- * eligible random key.
+ * that still exists (evictionPoolPopulate / performEvictions). The random policies take a random
+ * key (with a TTL for volatile-random) of the next db that has one, the dbs taken in turn.
  *
  * Invariants: the pool is sorted ascending by idle, empty slots at the end; an entry may be a
  * ghost (the key was deleted since): it is dropped when reached.
@@ -135,19 +135,17 @@ export function evictToLimit(server: Server, limit: number): boolean {
       evictKey(server, picked.db, picked.key);
       continue;
     }
-    // Random policies: the first eligible random key (up to 16 tries per db).
+    // Random policies: a random key of the first db that has one (with a TTL: volatile-random),
+    // as Redis's dictGetRandomKey over the db's dict or its expires dict.
     let best: { db: Db; key: Buffer } | null = null;
-    for (const db of server.dbs) {
+    for (let i = 0; i < server.dbs.length; i++) {
+      const db = server.dbs[(++nextDb >>> 0) % server.dbs.length];
       if (db.size() === 0 || (volatile && db.expiresSize() === 0)) continue;
-      for (let tries = 0, draws = drawBudget(db, volatile, 16); tries < draws; tries++) {
-        const key = db.randomKey();
-        if (!key) break;
-        const info = db.info(key);
-        if (info === undefined || (volatile && info.expireAt < 0)) continue;
+      const key = volatile ? db.randomVolatileKey() : db.randomKey();
+      if (key !== null) {
         best = { db, key };
         break;
       }
-      if (best !== null) break;
     }
     if (best === null) return false;
     evictKey(server, best.db, best.key);
@@ -155,22 +153,8 @@ export function evictToLimit(server: Server, limit: number): boolean {
   return server.usedMemory() <= limit;
 }
 
-/** Most random draws per db and eviction when looking for keys with a TTL (see drawBudget). */
-const MAX_VOLATILE_DRAWS = 16384;
-
-/**
- * How many random keys to draw from `db` to find keys eligible for eviction. Redis draws the
- * volatile-* policies' keys from its expires dict; the engines draw from the whole keyspace and
- * skip keys without a TTL, so the budget grows with their share (base times keys per key with a
- * TTL: one volatile key among 24 is then found with the same odds as when every key has a TTL),
- * up to MAX_VOLATILE_DRAWS.
- */
-function drawBudget(db: Db, volatile: boolean, base: number): number {
-  if (!volatile) return base;
-  const withTtl = db.expiresSize();
-  if (withTtl === 0) return 0;
-  return Math.min(MAX_VOLATILE_DRAWS, Math.ceil((base * db.size()) / withTtl));
-}
+/** performEvictions' static next_db: where the random policies' next look starts. */
+let nextDb = 0;
 
 function evictKey(server: Server, db: Db, key: Buffer): void {
   db.delete(key);
@@ -192,13 +176,12 @@ function poolPick(server: Server, kind: Kind, volatile: boolean, samples: number
       const n = volatile ? db.expiresSize() : db.size();
       if (n === 0) continue;
       total += n;
-      let found = 0;
-      for (let tries = 0, draws = drawBudget(db, volatile, samples * 16); found < samples && tries < draws; tries++) {
-        const key = db.randomKey();
+      // maxmemory-samples keys of the db (volatile-*: of those with a TTL, Redis's sampledict).
+      for (let i = 0; i < samples; i++) {
+        const key = volatile ? db.randomVolatileKey() : db.randomKey();
         if (!key) break;
         const info = db.info(key);
-        if (info === undefined || (volatile && info.expireAt < 0)) continue;
-        found++;
+        if (info === undefined) continue;
         // LFU: 255 - the decayed counter as Redis (LFUDecrAndReturn), idle time breaking ties.
         const idle = kind === Kind.LRU ? now - info.lru : kind === Kind.LFU ? (255 - lfuDecayed(info.freq, info.lru, now, decayTime)) * 1e13 + (now - info.lru) : -info.expireAt;
         poolInsert(pool, { idle, key, db: db.index });

@@ -892,6 +892,11 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
     return null;
   }
 
+  randomVolatileKey(): Buffer | null {
+    const s = this.table.randomTtlSlot();
+    return s === NONE ? null : Buffer.from(this.table.key(s), 'latin1');
+  }
+
   /**
    * Db.snapshotWalk (types.ts): the KeyTable's rows in slot order, up to the last slot in use at
    * the start. Rows never move and a key created later is written ahead of the walk (so it is in

@@ -864,6 +864,14 @@ export class KeyTable {
    * the next cursor, 0 after the end. Entries moved by removals may be skipped until the next
    * pass (active expiry is sampling, as Redis's). The visitor must not insert or delete.
    */
+  /** A uniform random row among those with a TTL, or NONE when none has one. */
+  randomTtlSlot(): number {
+    const n = this.ttlCount;
+    if (n === 0) return NONE;
+    const p = (Math.random() * n) | 0;
+    return this.ttl[p >>> CHUNK_BITS][p & CHUNK_MASK];
+  }
+
   sampleTtl(cursor: number, max: number, visit: (s: number) => void): number {
     const n = this.ttlCount;
     let p = cursor < n ? cursor : 0;

@@ -743,6 +743,12 @@ class WasmDb implements Db {
     }
   }
 
+  randomVolatileKey(): Buffer | null {
+    const w = this.engine.w;
+    if (w.x.dbRandomVolatile(this.ptr, this.clock.now()) === 0) return null;
+    return w.copyOut(w.resU32(R_PTR), w.resU32(R_LEN));
+  }
+
   // -- iteration ----------------------------------------------------------------------------
 
   /** Decode the [u32 len][bytes] records of the out buffer into latin1 strings. */

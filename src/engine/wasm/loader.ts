@@ -69,6 +69,7 @@ export interface WasmExports {
   dbSetExpire(db: number, klen: number, at: number, now: number): number;
   dbPersist(db: number, klen: number, now: number): number;
   dbRandom(db: number, now: number): number;
+  dbRandomVolatile(db: number, now: number): number;
   dbScan(db: number, cursor: number, count: number, now: number, patLen: number, nocase: number): number;
   dbScanEntries(db: number, cursor: number, count: number, now: number): number;
   dbWalkEntries(db: number, pos: number, count: number, now: number): number;
@@ -242,6 +243,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dbSetExpire: 4,
   dbPersist: 3,
   dbRandom: 2,
+  dbRandomVolatile: 2,
   dbScan: 6,
   dbScanEntries: 4,
   dbWalkEntries: 4,
