@@ -219,7 +219,7 @@ const SECTIONS: Record<string, () => Promise<{ title: string; md: string[] }>> =
     const rows = await runTlsBench(Number(argOf('--rounds', '3')), Number(argOf('--n', '100000')), log);
     return {
       title: 'redis-benchmark over TLS (`npm run bench -- tls`)',
-      md: ['Client certificates required (tls-auth-clients yes), same certificates for every server; 50 clients, medians of interleaved rounds.', '', ...tlsTable(rows)],
+      md: ['Client certificates required (tls-auth-clients yes), same certificates for every server; 50 clients; each server warmed up first (SET and GET at -P 16 and -P 1, N/4 requests each, uncounted), then medians of interleaved rounds.', '', ...tlsTable(rows)],
     };
   },
   // npm run bench -- types [--rounds R] [--n N]
