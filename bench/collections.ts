@@ -360,7 +360,7 @@ export function writeCollectionsSection(file: string, r: CollectionsResult, head
       '(src/server/heap-trim.ts), then each gets MEMORY PURGE (Redis: jemalloc\'s purge; Redust: a full V8 collection) a second before the reading; during and just after a load Redust holds up to ~32 MB more, about 150 B per key at 200,000 keys. ' +
       'Throughput: redis-benchmark `-c 50 -r 100000`, the built-in HSET, SADD, SPOP, ZADD and ZPOPMIN tests, HGETALL / SMEMBERS of a ' +
       '100-element hash / set, ZRANGE 0 99 of a 100-member sorted set, the built-in LPUSH, RPUSH, LPOP and RPOP tests, LRANGE 0 99 of a 600-element list (redis-benchmark\'s LRANGE_100), at -P 1 and -P 16, ' +
-      'one test per redis-benchmark run; the three servers run at once, rounds interleaved, median rps, ratio to Redis; then the servers\' CPU time per ' +
+      'one test per redis-benchmark run; the three servers run at once, each warmed up first (every test at N/10 requests, uncounted), rounds interleaved, median rps, ratio to Redis; then the servers\' CPU time per ' +
       'request and the p99 latencies of the same runs.',
     '',
     ...collectionsTables(r),
