@@ -223,6 +223,13 @@ for (const engine of enginesUnderTest()) {
     await d.check(['ACL', 'SETUSER', 'emp', '', 'on', '()', '( )', '(+get ~x )', '(+get', '~x)']);
     await d.check(['ACL', 'GETUSER', 'emp']);
     await d.check(['ACL', 'GETUSER', 'u1']); // the failed SETUSERs created nothing
+    // MIGRATE's KEYS form: its keys are checked (read-write and deleted) as the plain form's.
+    await d.check(['ACL', 'SETUSER', 'mig', 'on', '+@all', '%R~read*', '%W~write*', '%RW~rw*']);
+    for (const keys of [['rw'], ['read'], ['write'], ['rw', 'read']]) {
+      await d.check(['ACL', 'DRYRUN', 'mig', 'MIGRATE', 'h', '1', '', '0', '5000', 'KEYS', ...keys]);
+      await d.check(['ACL', 'DRYRUN', 'mig', 'MIGRATE', 'h', '1', '', '0', '5000', 'AUTH2', 'KEYS', '123', 'KEYS', ...keys]);
+    }
+    await d.check(['ACL', 'DRYRUN', 'mig', 'MIGRATE', 'h', '1', 'read', '0', '5000']);
     await d.check(['ACL', 'SETUSER', 'v1', '%RW~*', '%R~*', '+get|x', '%R']);
     await d.check(['ACL', 'SETUSER', 'v2', '%R~*', '%W~*', '~a', '%R~a', 'allchannels']);
     await d.check(['ACL', 'SETUSER', 'v3', '>a', '>a', '>b', '<a', 'nopass', 'on']);

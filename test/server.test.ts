@@ -180,6 +180,13 @@ for (const engine of enginesUnderTest()) {
       ['COMMAND', 'GETKEYS', 'DEL', 'a', 'b', 'c'],
       ['COMMAND', 'GETKEYS', 'OBJECT', 'ENCODING', 'k'],
       ['COMMAND', 'GETKEYSANDFLAGS', 'LMOVE', 'src', 'dst', 'LEFT', 'RIGHT'],
+      // MIGRATE's specs are INCOMPLETE: Redis answers with migrateGetKeys (the KEYS form too).
+      ['COMMAND', 'GETKEYSANDFLAGS', 'MIGRATE', 'h', '1', 'k', '0', '5000'],
+      ['COMMAND', 'GETKEYSANDFLAGS', 'MIGRATE', 'h', '1', '', '0', '5000', 'KEYS', 'a', 'b'],
+      ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', '1', '', '0', '5000', 'COPY', 'AUTH', 'KEYS', 'KEYS', 'a'],
+      ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', '1', '', '0', '5000', 'AUTH2', 'KEYS', 'x', 'KEYS', 'a'],
+      ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', '1', 'k', '0', '5000', 'KEYS', 'a'],
+      ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', '1', '', '0', '5000', 'KEYS'],
       ['COMMAND', 'NOPE'],
     ]);
   });

@@ -1,9 +1,9 @@
 /**
  * Key extraction for COMMAND GETKEYS / GETKEYSANDFLAGS, ACL key checks and tracking, as Redis 7.0's
  * getKeysFromCommandWithSpecs: the key specs first (Command.keysWithFlags); when a spec cannot
- * answer for these arguments (SORT's BY/GET/STORE, a key count that does not parse or runs past the
- * arguments), the command's own getkeys function, which Redis keeps for exactly those cases
- * (sortGetKeys, genericGetKeys). A command whose specs say VARIABLE_FLAGS (SET, BITFIELD) goes to
+ * answer for these arguments (SORT's BY/GET/STORE, MIGRATE's KEYS, a key count that does not parse or
+ * runs past the arguments), the command's own getkeys function, which Redis keeps for exactly those
+ * cases (sortGetKeys, migrateGetKeys, genericGetKeys). A command whose specs say VARIABLE_FLAGS (SET, BITFIELD) goes to
  * its getkeys function directly, whose flags depend on the arguments (setGetKeys, bitfieldGetKeys).
  *
  * Complexity: O(argc).
@@ -24,6 +24,7 @@ export function commandKeys(cmd: Command, argv: Buffer[]): KeyRef[] {
   if (bySpecs !== null) return bySpecs;
   if (name === 'sort') return sortGetKeys(argv);
   if (name === 'sort_ro') return [{ index: 1, flags: ['RO', 'access'] }]; // sortROGetKeys
+  if (name === 'migrate') return migrateGetKeys(argv);
   const spec = cmd.keySpecs.find((s) => s.find.type === 'keynum');
   if (spec && spec.begin.type === 'index' && spec.find.type === 'keynum') {
     const countIdx = spec.begin.index + spec.find.keynumidx;
@@ -82,6 +83,35 @@ function sortGetKeys(argv: Buffer[]): KeyRef[] {
     else if (a === 'store' && i + 1 < argv.length) store = i + 1;
   }
   if (store !== -1) out.push({ index: store, flags: ['OW', 'update'] });
+  return out;
+}
+
+const MIGRATE_FLAGS = ['RW', 'access', 'delete'];
+/** MIGRATE's options and how many arguments each takes (migrateGetKeys' skip_keywords). */
+const MIGRATE_SKIP: Record<string, number> = { copy: 0, replace: 0, auth: 1, auth2: 2 };
+
+/**
+ * migrateGetKeys: the key at 3, or with an empty key name and KEYS (looked for from the 7th
+ * argument, skipping the options' arguments) every argument after KEYS; none when KEYS comes with
+ * a key name (the syntax error MIGRATE itself answers).
+ */
+function migrateGetKeys(argv: Buffer[]): KeyRef[] {
+  let first = 3;
+  let num = 1;
+  for (let i = 6; i < argv.length; i++) {
+    const a = argv[i].latin1Slice(0, argv[i].length).toLowerCase();
+    if (a === 'keys') {
+      if (argv[3].length > 0) num = 0;
+      else {
+        first = i + 1;
+        num = argv.length - first;
+      }
+      break;
+    }
+    i += MIGRATE_SKIP[a] ?? 0;
+  }
+  const out: KeyRef[] = [];
+  for (let i = 0; i < num; i++) out.push({ index: first + i, flags: MIGRATE_FLAGS });
   return out;
 }
 
