@@ -85,6 +85,8 @@ async function scenario(t: Target): Promise<string[]> {
   await rec('b', b, 'SCRIPT', 'KILL');
   b.write(encodeCommand(['SHUTDOWN', 'NOSAVE']));
   log.push(`b closed: ${await b.waitClosed(5000)}`);
+  // Redis exits inside SHUTDOWN: from then on a connection is refused (Redis's unit/scripting).
+  log.push(`new connection: ${await RawConnection.connect(t.port).then((c) => (c.close(), 'accepted'), (e: NodeJS.ErrnoException) => e.code)}`);
   log.push(`a closed: ${await a.waitClosed(5000)}`);
   return log;
 }

@@ -407,6 +407,9 @@ function shutdown(c: Client, argv: Buffer[]): void {
     // While a script is busy only SHUTDOWN NOSAVE is allowed; it stops the script first.
     if (!nosave) fail(busy.isEval ? BUSY_EVAL : BUSY_FUNCTION);
     c.server.logger.warn('SHUTDOWN NOSAVE during a busy script: killing it, then shutting down');
+    // No connection is accepted from now on (Redis exits inside this command): the listeners
+    // close now, the clients when the script has unwound.
+    void c.server.listeners.close();
     c.server.shutdownAfterScript = true;
     scriptingOf(c.server).forceKill();
     return;
