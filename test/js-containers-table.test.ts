@@ -101,6 +101,38 @@ test('JsSet big form: model, memory accounting back to empty', () => {
   assert.is(account.bytes, 0);
 });
 
+test('JsHash.setFieldAt: fields and values at offsets of one buffer, both forms, conversions as Redis makes them', () => {
+  const r = rng(10);
+  for (const longValue of [false, true]) {
+    const h = new JsHash();
+    const account = { bytes: 0 };
+    h.attach(account);
+    const empty = h.memoryUsage();
+    const model = new Map<string, string>();
+    let listpack = true;
+    for (let i = 0; i < 400; i++) {
+      const f = randBytes(r, 40) + ':' + Math.floor(r() * 200);
+      const v = longValue && i === 50 ? 'v'.repeat(65) : randBytes(r, 50);
+      // The frame's bytes: junk, field, junk, value, junk (as an HSET frame's arguments).
+      const buf = Buffer.concat([B('\r\n$'), B(f), B('\r\n$3\r\n'), B(v), B('\r\n')]);
+      const isNew = h.setFieldAt(buf, 3, f.length, buf, 3 + f.length + 6, v.length, 64, 128);
+      assert.is(isNew, !model.has(f));
+      model.set(f, v);
+      // hashTypeTryConversion (a field or value over 64 bytes), then more than 128 fields.
+      if (f.length > 64 || v.length > 64 || model.size > 128) listpack = false;
+      assert.is(h.size, model.size);
+      assert.is(h.isListpack(), listpack, `step ${i}`);
+      assert.is(account.bytes, h.memoryUsage() - empty);
+    }
+    assert.not.ok(h.isListpack());
+    const got = new Map<string, string>();
+    h.forEach((f, v) => got.set(str(f), str(v)));
+    assert.equal(got, model);
+    for (const f of model.keys()) assert.ok(h.delete(B(f)));
+    assert.is(account.bytes, 0);
+  }
+});
+
 test('JsSet: ShardedMap to KeyTable past 128 members (from a growing set and from a big intset), scan, random pops, reencode', () => {
   const r = rng(9);
   // A hashtable set grown member by member: the ShardedMap up to 128, then the KeyTable.

@@ -46,8 +46,9 @@
  *   INCR...: the engine's incrBy (incrByAt); PFADD: editRow, then the register updates of the
  *   handler's dense case (util/hyperloglog.ts patLen and denseSet);
  * - the pushes, SADD and HSET: the container calls of the Db's fused writes (listPush, setAdd,
- *   hashSet; JsList.pushBytes and JsSet.addAt store what pushHead/pushTail and add store); the
- *   pops, SPOP and ZPOP*: listPopOne's, the handler's randomMember and delete, JsZSet.popOne;
+ *   hashSet; JsList.pushBytes, JsSet.addAt and JsHash.setFieldAt store what pushHead/pushTail,
+ *   add and setField store); the pops, SPOP and ZPOP*: listPopOne's, the handler's
+ *   randomMember and delete, JsZSet.popOne;
  *   ZADD: zsetAddAll's (JsZSet.addMany's steps, addAt, then settleEncoding);
  * - the reads: the handlers' range and forEach walks and JsHash.writeAll.
  * The replies are the bytes RespWriter writes for the same values. What the handlers book
@@ -544,9 +545,9 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
           if (!(v instanceof JsHash)) break run;
           db.accessSlot(s, now);
           let created = 0;
-          // (fields and values as views of the input, as the parser hands them to the handler)
+          // (setField on the input's bytes: no views of them)
           for (let j = 2; j < argc; j += 2) {
-            if (v.setField(input.subarray(argOff[ab + j], argOff[ab + j] + argLen[ab + j]), input.subarray(argOff[ab + j + 1], argOff[ab + j + 1] + argLen[ab + j + 1]), params.hashMaxValue, params.hashMaxEntries)) created++;
+            if (v.setFieldAt(input, argOff[ab + j], argLen[ab + j], input, argOff[ab + j + 1], argLen[ab + j + 1], params.hashMaxValue, params.hashMaxEntries)) created++;
           }
           outInt(created);
           changes = (argc - 2) >> 1;
