@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { differentialSuite, diffTest } from './helpers/suite';
 import { enginesUnderTest } from './helpers/servers';
 import type { Arg } from './helpers/raw';
-import { JsZSet, SMALL_MAX_ENTRIES, SMALL_MAX_VALUE } from '../src/engine/containers/zset';
+import { ADD_ADDED, ADD_NONE, ADD_UPDATED, JsZSet, SMALL_MAX_ENTRIES, SMALL_MAX_VALUE } from '../src/engine/containers/zset';
 import type { LexRange, PoppedElement, ScoreRange } from '../src/engine/types';
 
 type Pair = [string, number];
@@ -180,6 +180,63 @@ unit('big form: members around the skip list blocks\' 16-byte prefix (ties, zero
     }
     assert.not.ok(z.isSmall());
   }
+});
+
+unit('addAt from offsets in a larger buffer, and score moves in a 20,000-member set (paired descent), against the model', () => {
+  let seed = 77;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return (seed >>> 8) % n;
+  };
+  // Members as redis-benchmark's (one 16-byte prefix, 20 bytes), with binary bytes and lengths 0 to 23.
+  const member = (): string => {
+    if (rnd(8) === 0) {
+      let m = '';
+      for (let len = rnd(24); len > 0; len--) m += String.fromCharCode([0, 13, 10, 255, 128, 97][rnd(6)]);
+      return m;
+    }
+    return 'element:' + String(rnd(30000)).padStart(12, '0');
+  };
+  const z = new JsZSet();
+  const account = { bytes: z.memoryUsage() };
+  z.attach(account);
+  const model = new Map<string, number>();
+  const buf = Buffer.alloc(64);
+  const codes = { [ADD_NONE]: 0, [ADD_ADDED]: 0, [ADD_UPDATED]: 0 };
+  for (let step = 0; step < 120000; step++) {
+    const m = member();
+    const cur = model.get(m);
+    // Many ties, and short moves (one or two places: the new path's predecessor x's successor).
+    const pick = rnd(3);
+    const score = pick === 0 ? rnd(4) : pick === 1 && cur !== undefined ? cur + rnd(7) - 3 : rnd(60000) - 30000;
+    const flags = rnd(6) === 0 ? [1, 2, 4, 8][rnd(4)] : 0;
+    const off = rnd(8);
+    buf.fill(0xaa);
+    buf.write(m, off, 'latin1');
+    let want = ADD_NONE;
+    if (cur === undefined) want = flags === 2 ? ADD_NONE : ADD_ADDED;
+    else if (!(flags === 1 || score === cur || (flags === 8 && score >= cur) || (flags === 4 && score <= cur))) want = ADD_UPDATED;
+    const r = z.addAt(buf, off, m.length, score, flags);
+    assert.is(r, want, `step ${step}`);
+    codes[r as 0 | 1 | 2]++;
+    if (r !== ADD_NONE) model.set(m, score);
+    if (rnd(10) === 0) {
+      const d = member();
+      assert.is(z.delete(b(d)), model.delete(d));
+    }
+    if (step % 20000 !== 19999) continue;
+    z.checkInvariants();
+    assert.is(account.bytes, z.memoryUsage());
+    const arr = [...model.entries()].sort(cmpPair);
+    assert.equal(all(z), arr);
+    for (let k = 0; k < 300; k++) {
+      const i = rnd(arr.length);
+      assert.is(z.rank(b(arr[i][0]), false), i);
+      assert.is(z.score(b(arr[i][0])), arr[i][1]);
+    }
+  }
+  assert.ok(codes[ADD_UPDATED] > 50000 && codes[ADD_ADDED] > 20000 && codes[ADD_NONE] > 1000);
+  assert.not.ok(z.isSmall());
 });
 
 unit('conversion at the 129th member and at a 65-byte member; updates never convert; never back', () => {

@@ -22,9 +22,9 @@
  */
 import type { BulkSink, Bytes, BulkValue, EncodingLimits, HashValue, MemoryAccount, TableStats } from '../types';
 import { StrEnc } from '../types';
-import { KeyTable, NONE, hashOfBytes } from '../js-map/key-table';
+import { KeyTable, NONE, hashOfBytes, latin1Slice } from '../js-map/key-table';
 import { toBuffer } from '../../util/bytes';
-import { storeElem } from './list';
+import { storeElem, storeElemAt } from './list';
 
 /**
  * Memory estimate (used_memory, maxmemory): per field beyond the field and value bytes, V8's cost
@@ -116,7 +116,10 @@ export class JsHash implements HashValue {
     const big = new KeyTable();
     this.big = big;
     // (the fields are counted already: moved without accounting)
-    for (const [k, v] of this.small) this.bigSet(toBuffer(k), v, false);
+    for (const [k, v] of this.small) {
+      const f = toBuffer(k);
+      this.bigSet(f, 0, f.length, v, 0, v.length, false);
+    }
     this.small = null;
   }
 
@@ -136,9 +139,17 @@ export class JsHash implements HashValue {
    * is longer than maxValue, and after when the hash has more than maxEntries fields.
    */
   setField(field: Bytes, value: Bytes, maxValue: number, maxEntries: number): boolean {
-    if (!this.lp) return this.set(field, value);
-    if (field.length > maxValue || value.length > maxValue) this.toHashtable();
-    const isNew = this.set(field, value);
+    return this.setFieldAt(field, 0, field.length, value, 0, value.length, maxValue, maxEntries);
+  }
+
+  /**
+   * setField of the field fb[fOff, fOff + fLen) and the value vb[vOff, vOff + vLen), without
+   * views of them (also the js-map fast lane's HSET, on its input's bytes).
+   */
+  setFieldAt(fb: Uint8Array, fOff: number, fLen: number, vb: Uint8Array, vOff: number, vLen: number, maxValue: number, maxEntries: number): boolean {
+    if (this.lp && (fLen > maxValue || vLen > maxValue)) this.toHashtable();
+    if (this.small === null) return this.bigSet(fb, fOff, fLen, vb, vOff, vLen);
+    const isNew = this.smallSet(latin1Slice(fb, fOff, fLen), storeElemAt(vb, vOff, vLen));
     this.convertIfBigger(maxEntries);
     return isNew;
   }
@@ -194,11 +205,16 @@ export class JsHash implements HashValue {
 
   /** Set field (bytes) to an already stored value v (clone). */
   private setStored(field: Bytes, v: BulkValue): boolean {
-    if (!this.small) return this.bigSet(field, v);
-    const k = this.key(field);
-    const old = this.small.get(k);
-    this.small.set(k, v);
-    if (this.small.size > MAX_SMALL_MAP) this.toBig();
+    if (!this.small) return this.bigSet(field, 0, field.length, v, 0, v.length);
+    return this.smallSet(this.key(field), v);
+  }
+
+  /** The small form's set of field k to the stored value v. True when the field is new. */
+  private smallSet(k: string, v: BulkValue): boolean {
+    const small = this.small!;
+    const old = small.get(k);
+    small.set(k, v);
+    if (small.size > MAX_SMALL_MAP) this.toBig();
     if (old === undefined) {
       this.addBytes(k.length + v.length + ENTRY_OVERHEAD);
       return true;
@@ -208,28 +224,29 @@ export class JsHash implements HashValue {
   }
 
   /**
-   * The big form's set: the value's bytes into the field's row when they fit beside the field
-   * (KeyTable.setValueBytes), else stored as storeElem stores it; `value` may be bytes or an
-   * already stored string; `account` false: the bytes are counted already. True when the field is new.
+   * The big form's set of the field fb[fOff, fOff + fLen): the value's bytes vb[vOff, vOff +
+   * vLen) into the field's row when they fit beside the field (KeyTable.setValueBytes), else
+   * stored as storeElem stores them; or vb an already stored value (a string or a big Buffer, the
+   * whole of it); `account` false: the bytes are counted already. True when the field is new.
    */
-  private bigSet(field: Bytes, value: Bytes | string, account = true): boolean {
+  private bigSet(fb: Uint8Array, fOff: number, fLen: number, vb: Uint8Array | string, vOff: number, vLen: number, account = true): boolean {
     const t = this.big!;
-    const h = hashOfBytes(field);
-    let s = t.findBytes(field, h);
-    let delta = value.length;
+    const h = hashOfBytes(fb, fOff, fLen);
+    let s = t.findAt(fb, fOff, fLen, h);
+    let delta = vLen;
     const isNew = s === NONE;
     if (isNew) {
-      s = t.insert(field, 0, field.length, h, '', 0, StrEnc.Auto);
-      delta += field.length + ENTRY_OVERHEAD;
+      s = t.insert(fb, fOff, fLen, h, '', 0, StrEnc.Auto);
+      delta += fLen + ENTRY_OVERHEAD;
     } else delta -= t.valueLength(s);
-    if (typeof value === 'string') t.setValue(s, value);
-    else if (!t.setValueBytes(s, value, 0, value.length)) t.setValue(s, storeElem(value));
+    if (typeof vb === 'string') t.setValue(s, vb);
+    else if (!t.setValueBytes(s, vb, vOff, vLen)) t.setValue(s, storeElemAt(vb, vOff, vLen));
     if (account) this.addBytes(delta);
     return isNew;
   }
 
   set(field: Bytes, value: Bytes): boolean {
-    if (!this.small) return this.bigSet(field, value);
+    if (!this.small) return this.bigSet(field, 0, field.length, value, 0, value.length);
     return this.setStored(field, storeElem(value));
   }
 

@@ -30,6 +30,11 @@ export function storeElem(v: Bytes): BulkValue {
   return v.length > MAX_AS_STRING ? Buffer.from(v) : v.latin1Slice(0, v.length);
 }
 
+/** storeElem of the bytes b[off, off + len), without a view of them. */
+export function storeElemAt(b: Uint8Array, off: number, len: number): BulkValue {
+  return len > MAX_AS_STRING ? Buffer.from(b.subarray(off, off + len)) : latin1Slice(b, off, len);
+}
+
 /**
  * storeElem for a push: a short element equal to the previous pushed one reuses its string (JS
  * strings are immutable, so sharing is invisible). A queue fed the same small payload (flags,

@@ -7,26 +7,42 @@
  *   canonical decimal text; iteration (SMEMBERS, SSCAN, SINTER...) is in ascending numeric order,
  *   as the intset's, and SSCAN returns everything with cursor 0.
  * - "hashtable" otherwise (one way: a set never goes back to intset, except where Redis builds a
- *   new set, which the command layer does with `reencode`). Members live in a ShardedMap whose
- *   cursor gives SSCAN the SCAN guarantee.
+ *   new set, which the command layer does with `reencode`). Members live in a ShardedMap while
+ *   the set has at most BIG_MIN of them, then (representation only, one way) in a KeyTable
+ *   (js-map/key-table.ts, as JsHash's big form): a member of up to 32 bytes lives in its 64-byte
+ *   row, so a lookup hashes and compares the argument's bytes in place (SADD of a member that is
+ *   there builds no string), and a big set holds no JS object per member. (SADD on a 100k-member
+ *   ShardedMap spent its time building the member's string, hashing it twice (hashKey, then V8's
+ *   own hash for the Map) and in the Map probe's cache misses.) Both cursors give SSCAN the SCAN
+ *   guarantee.
  *
- * Members are stored as latin1 JS strings (1 char = 1 byte).
+ * Members are stored as latin1 JS strings (1 char = 1 byte) in the Set and the ShardedMap; in
+ * the KeyTable as the row's bytes (or, past 32 bytes, a latin1 string), built as strings on demand
+ * (forEach, scan, randomMember).
  */
 import type { Bytes, BulkValue, EncodingLimits, MemoryAccount, SetValue, TableStats } from '../types';
 import { SHARDED_MAP_STATS, ShardedMap } from '../hashing/sharded-map';
 import { parseInt64 } from '../../util/number';
-import { latin1Slice } from '../js-map/key-table';
+import { KeyTable, NONE, hashOfBytes, latin1Slice } from '../js-map/key-table';
+import { StrEnc } from '../types';
 
 /**
  * Memory estimate (used_memory, maxmemory): per member beyond its bytes, V8's cost of a Set or
  * ShardedMap entry with its table slack and of a latin1 string's header; per set, the objects.
  * Calibrated against V8's heap after a full collection (100,000 sets of 8 members, 8 integers,
- * and 5,000 of 200 members: within 10%).
+ * and 5,000 of 200 members: within 10%). A KeyTable member is counted the same (its 64-byte row,
+ * value slot and bucket-head share; measured 5,000 sets of 200 members: within 3%), but its row
+ * chunks grow by doubling: 100 sets of 10,000 members hold ~25% more than counted.
  */
 const ENTRY_OVERHEAD = 76;
 const INT_OVERHEAD = 44;
 const BASE_OVERHEAD = 100;
 const INTSET_HARD_MAX = 1 << 30;
+/**
+ * A hashtable set of more than this many members moves from its ShardedMap to a KeyTable, whose
+ * first rows (16 of 64 bytes, and their arrays) would cost a small set more than its Maps.
+ */
+const BIG_MIN = 128;
 
 /** isSdsRepresentableAsLongLong. */
 export function isIntMember(s: string): boolean {
@@ -53,13 +69,15 @@ export class JsSet implements SetValue {
   private ints: Set<string> | null = new Set();
   private sorted: string[] | null = null;
   private ht: ShardedMap<true> | null = null;
+  /** The hashtable form past BIG_MIN members (ints and ht null then). */
+  private big: KeyTable | null = null;
   private bytes = BASE_OVERHEAD;
   private account: MemoryAccount | null = null;
   /** set-max-intset-entries used by `add` (the command layer passes the live config value). */
   maxIntset = 512;
 
   get size(): number {
-    return this.ints ? this.ints.size : this.ht!.size;
+    return this.ints ? this.ints.size : this.ht ? this.ht.size : this.big!.size;
   }
 
   memoryUsage(): number {
@@ -67,7 +85,7 @@ export class JsSet implements SetValue {
   }
 
   tableStats(): TableStats {
-    return SHARDED_MAP_STATS;
+    return this.big !== null ? [this.big.stats()] : SHARDED_MAP_STATS;
   }
 
   attach(a: MemoryAccount | null): void {
@@ -90,7 +108,8 @@ export class JsSet implements SetValue {
       s.addBytes(this.bytes - BASE_OVERHEAD);
     } else {
       s.toHashtable();
-      this.ht!.forEach((_v, k) => s.ht!.set(k, true));
+      if (this.big !== null) s.toBig();
+      this.forEach((m) => s.put(m as string));
       s.addBytes(this.bytes - BASE_OVERHEAD);
     }
     return s;
@@ -114,6 +133,25 @@ export class JsSet implements SetValue {
     this.ints = null;
     this.sorted = null;
     this.addBytes(extra);
+    if (ht.size > BIG_MIN) this.toBig();
+  }
+
+  /** The hashtable form's ShardedMap to a KeyTable (representation only; the members are counted already). */
+  private toBig(): void {
+    const big = new KeyTable();
+    this.big = big;
+    const ht = this.ht;
+    this.ht = null;
+    if (ht !== null) ht.forEach((_v, k) => this.put(k));
+  }
+
+  /** Insert the absent member m into the hashtable form, without accounting (toBig, clone). */
+  private put(m: string): void {
+    if (this.big === null) this.ht!.set(m, true);
+    else {
+      const b = Buffer.from(m, 'latin1');
+      this.big.insert(b, 0, b.length, hashOfBytes(b), '', 0, StrEnc.Auto);
+    }
   }
 
   /** Redis builds a fresh set (SPOP count case 3): intset again when the members allow it. */
@@ -125,14 +163,15 @@ export class JsSet implements SetValue {
     }
     if (this.size > limit) return;
     let allInts = true;
-    this.ht!.forEach((_v, k) => {
-      if (allInts && !isIntMember(k)) allInts = false;
+    this.forEach((k) => {
+      if (allInts && !isIntMember(k as string)) allInts = false;
     });
     if (!allInts) return;
     const ints = new Set<string>();
-    this.ht!.forEach((_v, k) => ints.add(k));
+    this.forEach((k) => ints.add(k as string));
     this.ints = ints;
     this.ht = null;
+    this.big = null;
     this.sorted = null;
     this.addBytes(-(ENTRY_OVERHEAD - INT_OVERHEAD) * ints.size);
   }
@@ -143,16 +182,26 @@ export class JsSet implements SetValue {
   }
 
   add(member: Bytes): boolean {
-    return this.addString(member.latin1Slice(0, member.length));
+    return this.addAt(member, 0, member.length);
   }
 
-  /** add() of the member b[off, off + len), without a view of it (the js-map fast lane's SADD). */
+  /**
+   * add() of the member b[off, off + len), without a view of it (also the js-map fast lane's
+   * SADD): the KeyTable form looks it up from the bytes (no string).
+   */
   addAt(b: Uint8Array, off: number, len: number): boolean {
-    return this.addString(latin1Slice(b, off, len));
+    const t = this.big;
+    if (t === null) return this.addString(latin1Slice(b, off, len));
+    const h = hashOfBytes(b, off, len);
+    if (t.findAt(b, off, len, h) !== NONE) return false;
+    t.insert(b, off, len, h, '', 0, StrEnc.Auto);
+    this.addBytes(len + ENTRY_OVERHEAD);
+    return true;
   }
 
   /** setTypeAdd on the stored (latin1) form. */
   addString(m: string): boolean {
+    if (this.big !== null) return this.add(Buffer.from(m, 'latin1'));
     if (this.ints) {
       if (isIntMember(m)) {
         if (this.ints.has(m)) return false;
@@ -163,17 +212,27 @@ export class JsSet implements SetValue {
         return true;
       }
       this.toHashtable();
+      // (an intset past BIG_MIN members goes on to the KeyTable)
+      if (this.big !== null) return this.addString(m);
     }
     if (!this.ht!.set(m, true)) return false;
     this.addBytes(m.length + ENTRY_OVERHEAD);
+    if (this.ht!.size > BIG_MIN) this.toBig();
     return true;
   }
 
   delete(member: Bytes): boolean {
-    return this.deleteString(member.latin1Slice(0, member.length));
+    const t = this.big;
+    if (t === null) return this.deleteString(member.latin1Slice(0, member.length));
+    const s = t.findBytes(member, hashOfBytes(member));
+    if (s === NONE) return false;
+    t.remove(s);
+    this.addBytes(-(member.length + ENTRY_OVERHEAD));
+    return true;
   }
 
   deleteString(m: string): boolean {
+    if (this.big !== null) return this.delete(Buffer.from(m, 'latin1'));
     if (this.ints) {
       if (!this.ints.delete(m)) return false;
       this.sorted = null;
@@ -186,10 +245,12 @@ export class JsSet implements SetValue {
   }
 
   has(member: Bytes): boolean {
+    if (this.big !== null) return this.big.findBytes(member, hashOfBytes(member)) !== NONE;
     return this.hasString(member.latin1Slice(0, member.length));
   }
 
   hasString(m: string): boolean {
+    if (this.big !== null) return this.has(Buffer.from(m, 'latin1'));
     return this.ints ? this.ints.has(m) : this.ht!.has(m);
   }
 
@@ -200,7 +261,8 @@ export class JsSet implements SetValue {
 
   forEach(visit: (member: BulkValue) => void): void {
     if (this.ints) for (const m of this.sortedInts()) visit(m);
-    else this.ht!.forEach(visitMember, visit);
+    else if (this.ht) this.ht.forEach(visitMember, visit);
+    else this.big!.forEach(visit);
   }
 
   /**
@@ -209,14 +271,15 @@ export class JsSet implements SetValue {
    */
   forEachEntry(visit: (_: unknown, member: BulkValue) => void): void {
     if (this.ints) for (const m of this.sortedInts()) visit(true, m);
-    else this.ht!.forEach(visit);
+    else if (this.ht) this.ht.forEach(visit);
+    else this.big!.forEach((m) => visit(true, m));
   }
 
   /** Members as an array, in iteration order. */
   toArray(): string[] {
     if (this.ints) return this.sortedInts().slice();
     const out: string[] = [];
-    this.ht!.forEach((_v, k) => out.push(k));
+    this.forEach((k) => out.push(k as string));
     return out;
   }
 
@@ -225,6 +288,7 @@ export class JsSet implements SetValue {
       this.forEach(visit);
       return 0;
     }
+    if (this.big !== null) return this.big.scan(cursor, count, (k) => visit(k));
     return this.ht!.scan(cursor, count, (k) => visit(k));
   }
 
@@ -233,6 +297,10 @@ export class JsSet implements SetValue {
       const n = this.ints.size;
       if (n === 0) return undefined;
       return this.sortedInts()[(Math.random() * n) | 0];
+    }
+    if (this.big !== null) {
+      const s = this.big.randomSlot();
+      return s === NONE ? undefined : this.big.key(s);
     }
     return this.ht!.randomKey();
   }

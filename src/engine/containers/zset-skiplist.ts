@@ -218,9 +218,11 @@ export function lexRangeEmpty(r: LexRangeS): boolean {
 }
 
 
-/** Update vector (blocks) and ranks reused by every insert and delete. */
+/** Update vector (blocks) and ranks reused by every insert and delete; UPD2/RANK2: a score update's new position (findPair). */
 const UPD = new Int32Array(MAX_LEVEL);
 const RANK = new Float64Array(MAX_LEVEL);
+const UPD2 = new Int32Array(MAX_LEVEL);
+const RANK2 = new Float64Array(MAX_LEVEL);
 
 export class ZSkipList {
   /** The pool: one buffer, two views. */
@@ -330,8 +332,12 @@ export class ZSkipList {
 
   /** Block b's (score, member) against the key set by setKey: < 0 before, 0 same, > 0 after. */
   private cmp(b: number): number {
+    return this.cmpScore(b, KEY_SCORE[0]);
+  }
+
+  /** cmp against the key's member with score ks. */
+  private cmpScore(b: number, ks: number): number {
     const s = this.f64[b >> 1];
-    const ks = KEY_SCORE[0];
     if (s !== ks) return s < ks ? -1 : 1;
     const i32 = this.i32;
     // Differences of int32s, exact as numbers.
@@ -519,7 +525,14 @@ export class ZSkipList {
     this.free[level] = n;
   }
 
-  /** Change the score of a node (zslUpdateScore): in place when its position holds, else moved. */
+  /**
+   * Change the score of a node (zslUpdateScore): in place when its position holds, else moved.
+   * Redis descends to the old position, deletes, then descends again to insert; here both
+   * positions are found in one interleaved pass over the list as it is (findPair, as the wasm
+   * engine's findUpdatePair, assembly/skiplist.ts), then the new position's path is corrected for
+   * the node's removal: a predecessor that is the node itself becomes the node's own predecessor
+   * at that level, and ranks after the node drop by one.
+   */
   updateScore(n: number, score: number): void {
     const i32 = this.i32;
     const f64 = this.f64;
@@ -530,9 +543,76 @@ export class ZSkipList {
       return;
     }
     // The same block (its level kept) is unlinked and relinked at its new place.
-    this.unlink(n);
+    setKey(f64[n >> 1], this.members[i32[n + B_ID]]);
+    this.findPair(score);
+    const level = this.level;
+    const xr = RANK[0] + 1; // n's rank (1-based)
+    for (let i = 0; i < level; i++) {
+      if (UPD2[i] === n) {
+        UPD2[i] = UPD[i];
+        RANK2[i] = RANK[i];
+      } else if (RANK2[i] > xr) RANK2[i]--;
+    }
+    this.unlinkAt(n);
     f64[n >> 1] = score;
-    this.insertNode(n);
+    this.link(n, UPD2, RANK2);
+  }
+
+  /**
+   * The search paths of the key set by setKey (into UPD/RANK: the last block strictly before it
+   * on each level, and its rank) and of the same member with score s2 (into UPD2/RANK2), stepped
+   * in turn: two independent chains of dependent loads, so that on a list larger than the cache
+   * a miss of each is in flight at once.
+   */
+  private findPair(s2: number): void {
+    const i32 = this.i32;
+    const s1 = KEY_SCORE[0];
+    let x1 = HEADER;
+    let x2 = HEADER;
+    let i1 = this.level - 1;
+    let i2 = i1;
+    let r1 = 0;
+    let r2 = 0;
+    while (i1 >= 0 || i2 >= 0) {
+      if (i1 >= 0) {
+        const at = B_LINKS - 2 * i1;
+        const f = i32[x1 + at];
+        if (f !== NIL && this.cmpScore(f, s1) < 0) {
+          r1 += i1 === 0 ? 1 : i32[x1 + at + 1];
+          x1 = f;
+        } else {
+          UPD[i1] = x1;
+          RANK[i1] = r1;
+          i1--;
+        }
+      }
+      if (i2 >= 0) {
+        const at = B_LINKS - 2 * i2;
+        const f = i32[x2 + at];
+        if (f !== NIL && this.cmpScore(f, s2) < 0) {
+          r2 += i2 === 0 ? 1 : i32[x2 + at + 1];
+          x2 = f;
+        } else {
+          UPD2[i2] = x2;
+          RANK2[i2] = r2;
+          i2--;
+        }
+      }
+    }
+  }
+
+  /** Unlink block b given UPD, its predecessors on every level (zslDeleteNode); the block is kept. */
+  private unlinkAt(b: number): void {
+    const i32 = this.i32;
+    for (let i = 1; i < this.level; i++) {
+      const at = B_LINKS - 2 * i;
+      const p = UPD[i];
+      if (i32[p + at] === b) {
+        i32[p + at + 1] += i32[b + at + 1] - 1;
+        i32[p + at] = i32[b + at];
+      } else i32[p + at + 1]--;
+    }
+    this.unlinkLevel0(b);
   }
 
   /** Link block b (filled in) at its place (zslInsert). */
@@ -558,16 +638,27 @@ export class ZSkipList {
       x = f;
       f = i32[x + B_LINKS];
     }
+    RANK[0] = rank;
+    UPD[0] = x;
+    this.link(b, UPD, RANK);
+  }
+
+  /** Link block b at the place upd/rank describe (each level's predecessor and its rank). */
+  private link(b: number, upd: Int32Array, ranks: Float64Array): void {
+    const i32 = this.i32;
     const level = i32[b + B_LEVEL];
     if (level > this.level) {
       for (let i = this.level; i < level; i++) {
-        RANK[i] = 0;
-        UPD[i] = HEADER;
+        ranks[i] = 0;
+        upd[i] = HEADER;
         i32[HEADER + B_LINKS - 2 * i + 1] = this.length;
       }
       this.level = level;
     }
     // Level 0, both ways.
+    const x = upd[0];
+    const f = i32[x + B_LINKS];
+    const rank = ranks[0];
     i32[b + B_LINKS] = f;
     i32[x + B_LINKS] = b;
     i32[b + B_BACK] = x === HEADER ? NIL : x;
@@ -576,13 +667,13 @@ export class ZSkipList {
     // Levels 1..level-1.
     for (let i = 1; i < level; i++) {
       const at = B_LINKS - 2 * i;
-      const u = UPD[i];
+      const u = upd[i];
       i32[b + at] = i32[u + at];
       i32[u + at] = b;
-      i32[b + at + 1] = i32[u + at + 1] - (rank - RANK[i]);
-      i32[u + at + 1] = rank - RANK[i] + 1;
+      i32[b + at + 1] = i32[u + at + 1] - (rank - ranks[i]);
+      i32[u + at + 1] = rank - ranks[i] + 1;
     }
-    for (let i = level; i < this.level; i++) i32[UPD[i] + B_LINKS - 2 * i + 1]++;
+    for (let i = level; i < this.level; i++) i32[upd[i] + B_LINKS - 2 * i + 1]++;
     this.length++;
   }
 
@@ -603,7 +694,12 @@ export class ZSkipList {
         i32[p + at] = i32[b + at];
       } else i32[p + at + 1]--;
     }
-    // Level 0: the predecessor is the backward link.
+    this.unlinkLevel0(b);
+  }
+
+  /** unlink's level 0 (the predecessor is the backward link), the list's level and length. */
+  private unlinkLevel0(b: number): void {
+    const i32 = this.i32;
     const prev = i32[b + B_BACK];
     const next = i32[b + B_LINKS];
     i32[(prev === NIL ? HEADER : prev) + B_LINKS] = next;

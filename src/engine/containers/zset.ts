@@ -46,6 +46,7 @@ import {
   ZSkipList,
   type LexRangeS,
 } from './zset-skiplist';
+import { latin1Slice } from '../js-map/key-table';
 
 /** The small form holds at most this many members (zset-max-listpack-entries' default)... */
 export const SMALL_MAX_ENTRIES = 128;
@@ -78,6 +79,11 @@ function nextCap(cap: number): number {
 function key(b: Bytes): string {
   return b.latin1Slice(0, b.length);
 }
+
+/** JsZSet.addAt's results. */
+export const ADD_NONE = 0;
+export const ADD_ADDED = 1;
+export const ADD_UPDATED = 2;
 
 /** DEBUG HTSTATS-KEY of a sorted set still in its small form (no table to describe). */
 const NO_TABLE_STATS = 'No stats available: the sorted set is not kept in a hash table';
@@ -252,43 +258,48 @@ export class JsZSet implements ZSetValue {
    * of each. Scores are never NaN or -0 here (the caller keeps those on its own loop).
    */
   addMany(argv: Bytes[], from: number, scores: number[], flags: number): [number, number] {
-    const nx = (flags & 1) !== 0;
-    const xx = (flags & 2) !== 0;
-    const gt = (flags & 4) !== 0;
-    const lt = (flags & 8) !== 0;
     let added = 0;
     let updated = 0;
     for (let j = 0; j < scores.length; j++) {
-      const score = scores[j];
-      if (Number.isNaN(score)) throw new Error('zset: NaN score');
       const arg = argv[from + 2 * j];
-      let m: string | null = null;
-      let cur: number;
-      let i = -1;
-      let blk = -1;
-      if (this.members !== null) {
-        m = key(arg);
-        i = this.smallFind(m);
-        if (i >= 0) cur = (this.scores as number[])[i];
-        else cur = NaN;
-      } else {
-        // Found from the bytes: no member string unless it is new.
-        blk = (this.sl as ZSkipList).findBytes(arg, 0, arg.length);
-        cur = blk === NIL ? NaN : (this.sl as ZSkipList).score(blk);
-      }
-      if (cur !== cur) {
-        if (!xx) {
-          this.insertNew(m ?? key(arg), score);
-          added++;
-        }
-        continue;
-      }
-      if (nx || score === cur || (lt && score >= cur) || (gt && score <= cur)) continue;
-      if (blk !== NIL) (this.sl as ZSkipList).updateScore(blk, score);
-      else this.smallMove(i, score);
-      updated++;
+      const r = this.addAt(arg, 0, arg.length, scores[j], flags);
+      if (r === ADD_ADDED) added++;
+      else if (r === ADD_UPDATED) updated++;
     }
     return [added, updated];
+  }
+
+  /**
+   * One step of addMany: zsetAdd of the member b[off, off + len) with `score` (never NaN or -0
+   * here) and addMany's flags. Returns ADD_ADDED, ADD_UPDATED, or ADD_NONE (the same score, or a
+   * flag said no). The js-map fast lane's ZADD calls it on the input's bytes (no view of them).
+   */
+  addAt(b: Uint8Array, off: number, len: number, score: number, flags: number): number {
+    if (Number.isNaN(score)) throw new Error('zset: NaN score');
+    let m: string | null = null;
+    let cur: number;
+    let i = -1;
+    let blk = -1;
+    if (this.members !== null) {
+      m = latin1Slice(b, off, len);
+      i = this.smallFind(m);
+      if (i >= 0) cur = (this.scores as number[])[i];
+      else cur = NaN;
+    } else {
+      // Found from the bytes: no member string unless it is new.
+      blk = (this.sl as ZSkipList).findBytes(b, off, len);
+      cur = blk === NIL ? NaN : (this.sl as ZSkipList).score(blk);
+    }
+    if (cur !== cur) {
+      if ((flags & 2) !== 0) return ADD_NONE; // XX
+      this.insertNew(m ?? latin1Slice(b, off, len), score);
+      return ADD_ADDED;
+    }
+    // NX, the same score, LT, GT
+    if ((flags & 1) !== 0 || score === cur || ((flags & 8) !== 0 && score >= cur) || ((flags & 4) !== 0 && score <= cur)) return ADD_NONE;
+    if (blk !== NIL) (this.sl as ZSkipList).updateScore(blk, score);
+    else this.smallMove(i, score);
+    return ADD_UPDATED;
   }
 
   delete(member: Bytes): boolean {

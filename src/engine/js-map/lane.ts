@@ -54,9 +54,10 @@
  *   editString's work on that row or its creation (JsMapDb.editStringAt), then the handler's bit
  *   and field writes (BITFIELD's numeric path: util/bitops.ts fieldGet and fieldSet);
  * - the pushes, SADD and HSET: the container calls of the Db's fused writes (listPush, setAdd,
- *   hashSet; JsList.pushBytes and JsSet.addAt store what pushHead/pushTail and add store); the
- *   pops, SPOP and ZPOP*: listPopOne's, the handler's randomMember and delete, JsZSet.popOne;
- *   ZADD: zsetAddAll's (the long-member check, JsZSet.addMany, settleEncoding);
+ *   hashSet; JsList.pushBytes, JsSet.addAt and JsHash.setFieldAt store what pushHead/pushTail,
+ *   add and setField store); the pops, SPOP and ZPOP*: listPopOne's, the handler's
+ *   randomMember and delete, JsZSet.popOne;
+ *   ZADD: zsetAddAll's (JsZSet.addMany's steps, addAt, then settleEncoding);
  * - the reads: the handlers' range and forEach walks and JsHash.writeAll.
  * The replies are the bytes RespWriter writes for the same values. What the handlers book
  * besides is returned in `stats` (offsets in src/engine/wasm/abi.ts): calls per lane id, the
@@ -84,7 +85,7 @@ import { POW2, fieldGet, fieldSet } from '../../util/bitops';
 import { JsList } from '../containers/list';
 import { JsSet } from '../containers/set';
 import { JsHash } from '../containers/hash';
-import { JsZSet } from '../containers/zset';
+import { ADD_ADDED, ADD_UPDATED, JsZSet } from '../containers/zset';
 import { NONE, hashOfBytes } from './key-table';
 import type { KeyTable } from './key-table';
 import { LANE_NAMES } from '../lane-commands';
@@ -128,6 +129,8 @@ const fId = new Int32Array(BATCH);
 const fHash = new Int32Array(BATCH);
 const fEnd = new Int32Array(BATCH);
 const fSlot = new Int32Array(BATCH);
+/** A ZADD frame's scores (intScore). */
+const zScores = new Float64Array(LANE_MAX_ARGS >> 1);
 /** After lineInt: the byte after the number's LF. */
 let lineNext = 0;
 
@@ -627,9 +630,9 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
           if (!(v instanceof JsHash)) break run;
           db.accessSlot(s, now);
           let created = 0;
-          // (fields and values as views of the input, as the parser hands them to the handler)
+          // (setField on the input's bytes: no views of them)
           for (let j = 2; j < argc; j += 2) {
-            if (v.setField(input.subarray(argOff[ab + j], argOff[ab + j] + argLen[ab + j]), input.subarray(argOff[ab + j + 1], argOff[ab + j + 1] + argLen[ab + j + 1]), params.hashMaxValue, params.hashMaxEntries)) created++;
+            if (v.setFieldAt(input, argOff[ab + j], argLen[ab + j], input, argOff[ab + j + 1], argLen[ab + j + 1], params.hashMaxValue, params.hashMaxEntries)) created++;
           }
           outInt(created);
           changes = (argc - 2) >> 1;
@@ -659,30 +662,31 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
       } else if (id === LANE_ZADD) {
         if (argc < 4 || (argc & 1) !== 0) break run;
         const elements = (argc - 2) >> 1;
-        const scores: number[] = new Array<number>(elements);
-        let plain = true;
-        for (let j = 0; j < elements && plain; j++) {
+        for (let j = 0; j < elements; j++) {
           const sc = intScore(input, argOff[ab + 2 + 2 * j], argLen[ab + 2 + 2 * j]);
-          if (sc !== sc) plain = false;
-          scores[j] = sc;
+          if (sc !== sc) break run; // flags, other numbers, errors: the general path
+          zScores[j] = sc;
         }
-        if (!plain) break run; // flags, other numbers, errors: the general path
         const s = t.findAt(input, kOff, kLen, h);
         if (s === NONE || db.expired(t.expireAt(s), now) || t.inlineLength(s) >= 0 || t.arenaLength(s) >= 0) break run;
         const z = t.value(s);
         if (!(z instanceof JsZSet)) break run;
         db.accessSlot(s, now);
-        // zsetAddAll: the members (views of the input, as the parser's), the longest new member
-        // past zset-max-listpack-value (it converts a listpack), the adds, then settleEncoding.
-        const members: Buffer[] = new Array<Buffer>(2 * elements);
+        // zsetAddAll: the adds (addMany's steps, on the input's bytes), then settleEncoding with
+        // the longest member inserted past zset-max-listpack-value (zsetAddAll looks members up
+        // before its adds; without flags, the members absent then are those this loop adds).
+        let added = 0;
+        let updated = 0;
         let longInserted = 0;
         for (let j = 0; j < elements; j++) {
           const at = argOff[ab + 3 + 2 * j];
-          const m = input.subarray(at, at + argLen[ab + 3 + 2 * j]);
-          members[2 * j] = m;
-          if (m.length > params.zsetMaxValue && m.length > longInserted && z.score(m) === undefined) longInserted = m.length;
+          const len = argLen[ab + 3 + 2 * j];
+          const r = z.addAt(input, at, len, zScores[j], 0);
+          if (r === ADD_ADDED) {
+            added++;
+            if (len > params.zsetMaxValue && len > longInserted) longInserted = len;
+          } else if (r === ADD_UPDATED) updated++;
         }
-        const [added, updated] = z.addMany(members, 0, scores, 0);
         if (added > 0) z.settleEncoding(params.zsetMaxEntries, params.zsetMaxValue, longInserted);
         outInt(added);
         changes = added + updated;
