@@ -65,6 +65,9 @@ async function workload(port: number): Promise<void> {
     ['SET', 'a', '1'],
     ['SET', 'b', '2', 'EX', '1000'],
     ['SET', 'g', '3', 'GET'],
+    // 7.0.15 rewrites a SET with any expiry, PXAT included, to `SET k v PXAT ms` (NX and GET dropped).
+    ['SET', 'px', '4', 'pxat', '32503680000000', 'NX'],
+    ['SET', 'px', '5', 'PXAT', '32503680000001', 'GET'],
     ['SETEX', 'c', '1000', 'v'],
     ['PSETEX', 'd', '1000000', 'v'],
     ['EXPIRE', 'a', '5000'],

@@ -117,8 +117,8 @@ function setGeneric(c: Client, flags: number, key: Buffer, value: Buffer, expire
     else c.reply.int(1);
   }
   if (c.server.propagation.active) {
-    // As Redis 7.0: a relative or seconds expiry replays as an absolute PXAT, and GET is dropped.
-    if (expire && !(flags & SetFlag.PXAT)) propagateAs(c, 'SET', key, value, 'PXAT', at);
+    // As Redis 7.0.15: any expiry (PXAT too) replays as `SET key value PXAT ms`, dropping NX/XX/GET.
+    if (expire) propagateAs(c, 'SET', key, value, 'PXAT', at);
     else if (flags & SetFlag.GET && !expire) propagateAs(c, ...c.argv.filter((a, j) => j < 3 || !isWord(a, 'get')));
   }
 }
