@@ -214,6 +214,30 @@ if (haveRedisServer()) {
       }
     });
 
+    t('appendonly turned on inside MULTI/EXEC: the rewrite is scheduled after the transaction (as Redis), and the AOF replays to the same data', async () => {
+      const dir = tmpDir();
+      const srv = await startRedust(engine, { config: { dir } });
+      try {
+        const c = await RawConnection.connect(srv.port);
+        await c.send('MULTI');
+        await c.send('INCR', 'x');
+        await c.send('CONFIG', 'SET', 'appendonly', 'yes');
+        await c.send('INCR', 'x');
+        await c.send('EXEC');
+        const info = (await c.send('INFO', 'persistence')) as { v: Buffer };
+        assert.match(info.v.latin1Slice(), /aof_rewrite_scheduled:1/);
+        for (let i = 0; i < 300 && !/aof_rewrites:1\r/.test(((await c.send('INFO', 'persistence')) as { v: Buffer }).v.latin1Slice()); i++) await sleep(10);
+        await rewriteDone(c);
+        await c.send('INCR', 'x');
+        assert.equal((await c.send('DEBUG', 'LOADAOF')) as unknown, { t: 'simple', v: 'OK' });
+        assert.equal((await c.send('GET', 'x')) as unknown, { t: 'bulk', v: Buffer.from('3') });
+        c.close();
+      } finally {
+        await srv.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     t('the incr file holds the commands Redis 7.0 writes for the same workload', async () => {
       const p = await startPair(engine);
       try {

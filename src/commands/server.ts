@@ -7,6 +7,7 @@ import { saveForShutdown, type ShutdownFlags } from '../persistence/shutdown';
 import { applyOomScoreAdj, setProcTitle } from '../server/process-settings';
 import os from 'os';
 import type { Client } from '../server/client';
+import { ClientFlag } from '../server/client';
 import type { CommandRow, Command } from './table';
 import { container } from './table';
 import { CmdFlag } from './table';
@@ -128,7 +129,7 @@ export function applyConfig(c: Client, name: string, v: unknown): void {
   else if (name === 'notify-keyspace-events') s.keyspace.flags = parseNotifyFlags(v as string);
   else if (name === 'loglevel') setLogLevel(s.logger, v as RedisLogLevel);
   else if (name === 'appendonly') {
-    if (v) s.aof.enableAtRuntime();
+    if (v) s.aof.enableAtRuntime((c.flags & ClientFlag.IN_EXEC) !== 0);
     else s.aof.disable();
   }
   else if (name === 'aof-timestamp-enabled') s.aof.timestamps = v as boolean;

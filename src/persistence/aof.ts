@@ -279,15 +279,25 @@ export class Aof implements PropagationTarget {
     }
   }
 
-  /** CONFIG SET appendonly yes at runtime: a rewrite makes the base, then appending starts. */
-  enableAtRuntime(): void {
+  /**
+   * CONFIG SET appendonly yes at runtime: a rewrite makes the base, then appending starts
+   * (startAppendOnly). During a BGSAVE, or inside MULTI/EXEC (`inExec`: the snapshot would fall in
+   * the middle of the transaction), the rewrite is scheduled for the cron, as Redis schedules it;
+   * writes go to a new incr file meanwhile, which the rewrite's own incr file then supersedes.
+   */
+  enableAtRuntime(inExec = false): void {
     if (this.enabled) return;
     fs.mkdirSync(this.dir, { recursive: true });
     const manifestFile = path.join(this.dir, `${this.prefix}.manifest`);
     this.manifest = fs.existsSync(manifestFile) ? parseManifest(fs.readFileSync(manifestFile, 'latin1')) : [];
     this.attach();
-    if (bgsaveInProgress(this.server)) {
-      // The base waits for the BGSAVE (one snapshot at a time); writes go to a new incr meanwhile.
+    const bgsave = bgsaveInProgress(this.server);
+    if (bgsave || inExec) {
+      this.server.logger.warn(
+        bgsave
+          ? 'AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.'
+          : 'AOF was enabled during a transaction. An AOF background was scheduled to start when possible.',
+      );
       this.openNewIncr();
       this.rewriteScheduled = true;
     } else this.startRewrite(); // opens the incr file the writes from now on go to
