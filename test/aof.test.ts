@@ -214,6 +214,32 @@ if (haveRedisServer()) {
       }
     });
 
+    // FLUSHALL with save points saves the RDB, which resets the dirty counter inside the command:
+    // Redust took that for "nothing written" and left FLUSHALL out of the AOF (the flushed keys came
+    // back at the next start); Redis forces FLUSHALL's propagation.
+    t('FLUSHALL with save points set reaches the AOF, alone and inside MULTI/EXEC, as in Redis', async () => {
+      const p = await startPair(engine, { save: '900 1' });
+      try {
+        for (const port of [p.srv.port, p.ref.port]) {
+          const c = await RawConnection.connect(port);
+          await c.send('SET', 'a', '1');
+          await c.send('FLUSHALL');
+          await c.send('SET', 'b', '2');
+          await c.send('MULTI');
+          await c.send('SET', 'foo', 'bar');
+          await c.send('FLUSHALL');
+          await c.send('EXEC');
+          c.close();
+        }
+        await sleep(50);
+        const now = Date.now();
+        assert.equal(normalize(incrCommands(p.mine), now), normalize(incrCommands(p.theirs), now));
+        assert.ok(normalize(incrCommands(p.mine), now).filter((l) => /^flushall/i.test(l)).length === 2);
+      } finally {
+        await stopPair(p);
+      }
+    });
+
     t('appendonly turned on inside MULTI/EXEC: the rewrite is scheduled after the transaction (as Redis), and the AOF replays to the same data', async () => {
       const dir = tmpDir();
       const srv = await startRedust(engine, { config: { dir } });

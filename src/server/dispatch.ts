@@ -287,7 +287,7 @@ export class Dispatcher {
     const start = outer && this.lastCallEnd >= 0 ? this.lastCallEnd : performance.now();
     const stats = server.stats;
     const errorsBefore = stats.totalErrorReplies;
-    const dirtyBefore = stats.dirty;
+    const dirtyBefore = stats.dirtyTotal;
     const prevClient = this.currentClient;
     this.currentClient = c;
     if (outer) {
@@ -435,9 +435,10 @@ export class Dispatcher {
     if (propagation.active) {
       const rewritten = c.propagateArgv;
       c.propagateArgv = null;
-      // A changed dirty counter means the command wrote: propagate it, as sent or as rewritten.
+      // A changed dirty counter means the command wrote: propagate it, as sent or as rewritten
+      // (the never-reset count: FLUSHALL's save resets dirty; Redis forces FLUSHALL's propagation).
       // EXEC and scripts propagate only the commands they ran (each through this call()).
-      if (stats.dirty !== dirtyBefore && rewritten !== NO_PROPAGATION && !cmd.has(CmdFlag.PROPAGATES_EFFECTS)) {
+      if (stats.dirtyTotal !== dirtyBefore && rewritten !== NO_PROPAGATION && !cmd.has(CmdFlag.PROPAGATES_EFFECTS)) {
         if (!outer) propagation.alsoPropagate(c.dbIndex, rewritten ?? argv ?? this.fastArgv(c));
         else if (rewritten === null && argv === null && this.fastValue !== null) propagation.propagateFastSet(c.dbIndex, c.parser, this.fastKey!, this.fastValue);
         else propagation.propagateOuter(c.dbIndex, rewritten ?? argv ?? this.fastArgv(c));
