@@ -177,6 +177,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   const users: string[] = [];
   let i = 0;
   let configFile = '';
+  // Redis reads the options as more lines after the config file's: the first `save` of all
+  // replaces the default and later ones add up (`save ""` clears them), file and options alike.
+  let saveSeen = false;
   if (argv.length > 0 && !argv[0].startsWith('--')) {
     configFile = argv[0];
     let text: string;
@@ -185,7 +188,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     } catch (e) {
       throw new CliError((e as Error).message);
     }
-    Object.assign(settings, parseConfigFile(text, configFile, renames, users));
+    const fromFile = parseConfigFile(text, configFile, renames, users);
+    Object.assign(settings, fromFile);
+    saveSeen = fromFile.save !== undefined;
     i = 1;
   }
   for (; i < argv.length; i++) {
@@ -233,7 +238,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     } catch (e) {
       throw new CliError(`Invalid value '${value}' for '--${name}': ${(e as Error).message}`);
     }
-    settings[def.name] = value;
+    if (def.name === 'save' && saveSeen && value !== '' && settings.save) settings.save += ' ' + value;
+    else settings[def.name] = value;
+    if (def.name === 'save') saveSeen = true;
   }
   return { settings, renames, users, configFile, action: 'run' };
 }

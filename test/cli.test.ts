@@ -10,7 +10,7 @@ import path from 'path';
 import { promisify } from 'util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { freePort, startCli } from './helpers/servers';
+import { freePort, haveRedisServer, startCli, startReference } from './helpers/servers';
 import { RawConnection, R } from './helpers/raw';
 import { parseArgs, envSettings, CliError } from '../src/cli';
 
@@ -65,6 +65,45 @@ t('settings: env < config file < command line', () => {
   assert.equal(envSettings({ REDUST_RDB_PATH: '/var/lib/redust/data.rdb', REDUST_MAXVALUE_BYTES: '1KB' }), { dir: '/var/lib/redust', dbfilename: 'data.rdb', 'maxvalue-bytes': '1KB' });
   assert.throws(() => envSettings({ REDUST_MAXMEMORY_BYTES: 'lots' }), /REDUST_MAXMEMORY_BYTES/);
 });
+
+t('save: the first save of the config file and options replaces the default, later ones add up, save "" clears them (the options are read as more lines of the file)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-cli-'));
+  const file = path.join(dir, 'redis.conf');
+  fs.writeFileSync(file, 'save 900 1\n');
+  try {
+    assert.is(parseArgs([file], {}).settings.save, '900 1');
+    assert.is(parseArgs([file, '--save', '100', '100'], {}).settings.save, '900 1 100 100');
+    assert.is(parseArgs([file, '--save', ''], {}).settings.save, '');
+    assert.is(parseArgs([file, '--save', '', '--save', '100', '100'], {}).settings.save, '100 100');
+    assert.is(parseArgs(['--save', '900', '1', '--save', '100', '100'], {}).settings.save, '900 1 100 100');
+    assert.is(parseArgs(['--save', '100', '100'], { REDUST_RDB_PATH: '/tmp/x.rdb' }).settings.save, '100 100');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+if (haveRedisServer()) {
+  t('save options add up as in redis-server (CONFIG GET save compared)', async () => {
+    // startReference passes --save "" first, then these.
+    const extra = ['--save', '900', '1', '--save', '100', '100'];
+    const ref = await startReference(extra);
+    const port = await freePort();
+    const srv = await startCli(['--port', String(port), '--save', '', ...extra]);
+    try {
+      const [a, b] = [await RawConnection.connect(ref.port), await RawConnection.connect(port)];
+      const theirs = await a.send('CONFIG', 'GET', 'save');
+      assert.equal(await b.send('CONFIG', 'GET', 'save'), theirs);
+      assert.equal(theirs, R.arr(R.bulk('save'), R.bulk('900 1 100 100')));
+      a.close();
+      b.close();
+    } finally {
+      await ref.stop();
+      srv.child.kill('SIGKILL');
+      await srv.exited;
+      fs.rmSync(srv.dir, { recursive: true, force: true });
+    }
+  });
+} else t.skip('save options compared with redis-server (no reference redis-server)');
 
 t('starts from env and flags, serves, exports metrics, stops on SIGTERM', async () => {
   const port = await freePort();
