@@ -77,6 +77,13 @@ t('save: the first save of the config file and options replaces the default, lat
     assert.is(parseArgs([file, '--save', '', '--save', '100', '100'], {}).settings.save, '100 100');
     assert.is(parseArgs(['--save', '900', '1', '--save', '100', '100'], {}).settings.save, '900 1 100 100');
     assert.is(parseArgs(['--save', '100', '100'], { REDUST_RDB_PATH: '/tmp/x.rdb' }).settings.save, '100 100');
+    // A bare `save` line (loadServerConfigFromString passes no arguments to setConfigSaveOption).
+    fs.writeFileSync(file, 'save\n');
+    assert.is(parseArgs([file], {}).settings.save, '');
+    fs.writeFileSync(file, 'save 900 1\nsave\n');
+    assert.is(parseArgs([file], {}).settings.save, '900 1');
+    fs.writeFileSync(file, 'port\n');
+    assert.throws(() => parseArgs([file], {}), /Bad directive or wrong number of arguments/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
