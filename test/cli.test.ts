@@ -257,4 +257,22 @@ t('a missing dir or a refused setting stops the binary with exit code 1', async 
   }
 });
 
+t("an AOF that cannot load: exit code 1, Redis's error as the log's last line", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-cli-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'appendonlydir'));
+    fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), '*3\r\n$3\r\nset\r\n$3\r\nfoo\r\n$5\r\nhello\r\n!!!');
+    fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
+    await run(process.execPath, [BIN, '--port', '0', '--dir', dir, '--appendonly', 'yes', '--aof-load-truncated', 'yes']);
+    assert.unreachable('started');
+  } catch (e) {
+    const err = e as { code: number; stdout: string };
+    assert.is(err.code, 1);
+    const last = err.stdout.trim().split('\n').pop()!;
+    assert.match(last, 'Bad file format reading the append only file appendonly.aof.1.incr.aof');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 t.run();
