@@ -277,6 +277,32 @@ if (haveRedisServer()) {
       }
     });
 
+    t('FLUSHDB and FLUSHALL reach the AOF even on empty dbs, and FLUSHALL with save points leaves no change to save (as Redis)', async () => {
+      const p = await startPair(engine);
+      try {
+        const changes: string[] = [];
+        for (const port of [p.srv.port, p.ref.port]) {
+          const c = await RawConnection.connect(port);
+          for (const cmd of [['SET', 'key', 'value'], ['FLUSHDB'], ['FLUSHDB'], ['FLUSHDB'], ['SET', 'key', 'value'], ['FLUSHALL'], ['FLUSHALL']]) await c.send(...cmd);
+          await c.send('CONFIG', 'SET', 'save', '3600 1 300 100 60 10000');
+          await c.send('SET', 'key', 'value');
+          await c.send('FLUSHALL');
+          const info = ((await c.send('INFO', 'persistence')) as { v: Buffer }).v.toString();
+          changes.push(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
+          await c.send('CONFIG', 'SET', 'save', '');
+          c.close();
+        }
+        assert.equal(changes, ['0', '0']);
+        await sleep(50);
+        const now = Date.now();
+        const mine = normalize(incrCommands(p.mine), now);
+        assert.equal(mine, normalize(incrCommands(p.theirs), now));
+        assert.is(mine.filter((l) => /^flush/i.test(l)).length, 6, mine.join(' | '));
+      } finally {
+        await stopPair(p);
+      }
+    });
+
     t("real Redis starts from Redust's appendonlydir, redis-check-aof accepts it, and Redust starts from Redis's", async () => {
       const p = await startPair(engine);
       try {

@@ -10,7 +10,7 @@ import path from 'path';
 import { promisify } from 'util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { freePort, startCli } from './helpers/servers';
+import { freePort, haveRedisServer, startCli, startReference } from './helpers/servers';
 import { RawConnection, R } from './helpers/raw';
 import { parseArgs, envSettings, CliError } from '../src/cli';
 
@@ -65,6 +65,52 @@ t('settings: env < config file < command line', () => {
   assert.equal(envSettings({ REDUST_RDB_PATH: '/var/lib/redust/data.rdb', REDUST_MAXVALUE_BYTES: '1KB' }), { dir: '/var/lib/redust', dbfilename: 'data.rdb', 'maxvalue-bytes': '1KB' });
   assert.throws(() => envSettings({ REDUST_MAXMEMORY_BYTES: 'lots' }), /REDUST_MAXMEMORY_BYTES/);
 });
+
+t('save: the first save of the config file and options replaces the default, later ones add up, save "" clears them (the options are read as more lines of the file)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-cli-'));
+  const file = path.join(dir, 'redis.conf');
+  fs.writeFileSync(file, 'save 900 1\n');
+  try {
+    assert.is(parseArgs([file], {}).settings.save, '900 1');
+    assert.is(parseArgs([file, '--save', '100', '100'], {}).settings.save, '900 1 100 100');
+    assert.is(parseArgs([file, '--save', ''], {}).settings.save, '');
+    assert.is(parseArgs([file, '--save', '', '--save', '100', '100'], {}).settings.save, '100 100');
+    assert.is(parseArgs(['--save', '900', '1', '--save', '100', '100'], {}).settings.save, '900 1 100 100');
+    assert.is(parseArgs(['--save', '100', '100'], { REDUST_RDB_PATH: '/tmp/x.rdb' }).settings.save, '100 100');
+    // A bare `save` line (loadServerConfigFromString passes no arguments to setConfigSaveOption).
+    fs.writeFileSync(file, 'save\n');
+    assert.is(parseArgs([file], {}).settings.save, '');
+    fs.writeFileSync(file, 'save 900 1\nsave\n');
+    assert.is(parseArgs([file], {}).settings.save, '900 1');
+    fs.writeFileSync(file, 'port\n');
+    assert.throws(() => parseArgs([file], {}), /Bad directive or wrong number of arguments/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+if (haveRedisServer()) {
+  t('save options add up as in redis-server (CONFIG GET save compared)', async () => {
+    // startReference passes --save "" first, then these.
+    const extra = ['--save', '900', '1', '--save', '100', '100'];
+    const ref = await startReference(extra);
+    const port = await freePort();
+    const srv = await startCli(['--port', String(port), '--save', '', ...extra]);
+    try {
+      const [a, b] = [await RawConnection.connect(ref.port), await RawConnection.connect(port)];
+      const theirs = await a.send('CONFIG', 'GET', 'save');
+      assert.equal(await b.send('CONFIG', 'GET', 'save'), theirs);
+      assert.equal(theirs, R.arr(R.bulk('save'), R.bulk('900 1 100 100')));
+      a.close();
+      b.close();
+    } finally {
+      await ref.stop();
+      srv.child.kill('SIGKILL');
+      await srv.exited;
+      fs.rmSync(srv.dir, { recursive: true, force: true });
+    }
+  });
+} else t.skip('save options compared with redis-server (no reference redis-server)');
 
 t('starts from env and flags, serves, exports metrics, stops on SIGTERM', async () => {
   const port = await freePort();
@@ -208,6 +254,24 @@ t('a missing dir or a refused setting stops the binary with exit code 1', async 
       assert.is(err.code, 1, args.join(' '));
       assert.match(err.stderr, /No such file or directory|is not supported by Redust yet/);
     }
+  }
+});
+
+t("an AOF that cannot load: exit code 1, Redis's error as the log's last line", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-cli-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'appendonlydir'));
+    fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), '*3\r\n$3\r\nset\r\n$3\r\nfoo\r\n$5\r\nhello\r\n!!!');
+    fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
+    await run(process.execPath, [BIN, '--port', '0', '--dir', dir, '--appendonly', 'yes', '--aof-load-truncated', 'yes']);
+    assert.unreachable('started');
+  } catch (e) {
+    const err = e as { code: number; stdout: string };
+    assert.is(err.code, 1);
+    const last = err.stdout.trim().split('\n').pop()!;
+    assert.match(last, 'Bad file format reading the append only file appendonly.aof.1.incr.aof');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 

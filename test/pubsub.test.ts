@@ -262,6 +262,34 @@ for (const engine of enginesUnderTest()) {
     slow.close();
   });
 
+  t('soft limit with no more traffic: the clients cron closes a subscriber left over it once soft-seconds pass', async ({ srv }) => {
+    const c = await RawConnection.connect(srv.port);
+    assert.is(renderNode(await c.send('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 0 100000 1')), '+OK');
+    const slow = await RawConnection.connect(srv.port);
+    await slow.send('CLIENT', 'SETNAME', 'idle_slow');
+    await slow.send('SUBSCRIBE', 'quiet');
+    slow.socket.pause();
+    const omem = async () => {
+      const list = ((await c.send('CLIENT', 'LIST')) as { v: Buffer }).v.toString('latin1');
+      const line = list.split('\n').find((l) => l.includes('name=idle_slow'));
+      return line === undefined ? -1 : Number(/omem=(\d+)/.exec(line)![1]);
+    };
+    // Fill its output past the soft limit (the kernel's socket buffer takes the first bytes).
+    const payload = 'x'.repeat(16 * 1024);
+    for (let i = 0; i < 2000 && (await omem()) < 100000; i++) await c.send('PUBLISH', 'quiet', payload);
+    assert.ok((await omem()) >= 100000, 'over the soft limit');
+    // No more messages: only the cron can see it stay over the limit.
+    let closed = false;
+    for (let i = 0; i < 40 && !closed; i++) {
+      await sleep(100);
+      closed = (await omem()) === -1;
+    }
+    assert.ok(closed, 'closed within 4 s of going idle over a 1 s soft limit');
+    await c.send('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60');
+    c.close();
+    slow.close();
+  });
+
   t('RESET and disconnect drop subscriptions', async ({ srv }) => {
     const a = await RawConnection.connect(srv.port);
     const c = await RawConnection.connect(srv.port);

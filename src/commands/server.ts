@@ -28,6 +28,7 @@ import { evictToLimit } from '../server/evict';
 import { scriptingOf } from '../scripting/engine';
 import { killBgsave } from '../persistence/bgsave';
 import { flushallSave } from '../persistence/rdb';
+import { forcePropagation } from '../server/propagate';
 
 // ------------------------------------------------------------------ INFO
 
@@ -359,6 +360,7 @@ function flushFlags(argv: Buffer[]): boolean {
 function flushdb(c: Client, argv: Buffer[]): void {
   const lazy = flushFlags(argv);
   c.server.flushDb(c.db, lazy);
+  forcePropagation(c); // (reaches the AOF even when the db was empty)
   c.reply.ok();
 }
 
@@ -367,6 +369,7 @@ function flushall(c: Client, argv: Buffer[]): void {
   killBgsave(c.server); // (Redis kills the child saving: its file would be thrown away)
   for (const db of c.server.dbs) c.server.flushDb(db, lazy);
   flushallSave(c.server);
+  forcePropagation(c); // (reaches the AOF even when the dbs were empty)
   c.reply.ok();
 }
 

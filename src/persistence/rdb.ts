@@ -306,7 +306,6 @@ export function flushallSave(s: Server): void {
   } catch {
     /* logged by saveRdb; Redis ignores the result too */
   }
-  s.dirty();
 }
 
 export interface LoadResult {

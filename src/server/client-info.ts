@@ -48,7 +48,11 @@ export function noteReplyBytes(c: Client, n: number): void {
   if (ch > s.channelsHigh) s.channelsHigh = ch;
 }
 
-/** clientsCronResizeOutputBuffer, for a slice of the clients per cron run (clientsCron). */
+/**
+ * clientsCron's per-client work, for a slice of the clients per cron run: clientsCronResizeOutputBuffer
+ * and closeClientOnOutputBufferLimitReached (a client over a soft limit while nothing more is
+ * written to it is closed once its soft-seconds pass, as in Redis).
+ */
 let cursor: IterableIterator<Client> | null = null;
 export function clientsCronResizeReplyBuffers(server: Server, now: number): void {
   const n = server.clients.size;
@@ -62,7 +66,11 @@ export function clientsCronResizeReplyBuffers(server: Server, now: number): void
       r = cursor.next();
       if (r.done) return;
     }
-    resize(r.value, now);
+    const c = r.value;
+    resize(c, now);
+    if (c.closed) continue;
+    if (c.flags & ClientFlag.PUBSUB) server.pubsub.cronCheckOutputLimits(c);
+    else if (server.net.outputLimits.active) server.net.outputLimits.check(c);
   }
 }
 

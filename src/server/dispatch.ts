@@ -18,7 +18,7 @@ import { discardTransaction } from '../commands/transactions';
 import { EngineOutOfMemoryError } from '../engine/types';
 import { FAST_GET } from '../protocol/parser';
 import { NameCache } from '../protocol/name-cache';
-import { NO_PROPAGATION } from './propagate';
+import { FORCE_PROPAGATION, NO_PROPAGATION } from './propagate';
 import { latin1 } from '../util/number';
 import { evictToLimit } from './evict';
 import { scriptDeniesOom, scriptMayWrite } from '../scripting/engine';
@@ -433,12 +433,15 @@ export class Dispatcher {
     if (server.tracking.active) server.tracking.afterCall(c, cmd, argv ?? this.fastArgv(c));
     const propagation = server.propagation;
     if (propagation.active) {
-      const rewritten = c.propagateArgv;
+      let rewritten = c.propagateArgv;
       c.propagateArgv = null;
+      const forced = rewritten === FORCE_PROPAGATION;
+      if (forced) rewritten = null;
       // A changed dirty counter means the command wrote: propagate it, as sent or as rewritten
-      // (the never-reset count: FLUSHALL's save resets dirty; Redis forces FLUSHALL's propagation).
+      // (the never-reset count: a save inside the command, FLUSHALL's, resets dirty), or one that
+      // asked for it (forceCommandPropagation: FLUSHALL and FLUSHDB of empty dbs).
       // EXEC and scripts propagate only the commands they ran (each through this call()).
-      if (stats.dirtyTotal !== dirtyBefore && rewritten !== NO_PROPAGATION && !cmd.has(CmdFlag.PROPAGATES_EFFECTS)) {
+      if ((forced || stats.dirtyTotal !== dirtyBefore) && rewritten !== NO_PROPAGATION && !cmd.has(CmdFlag.PROPAGATES_EFFECTS)) {
         if (!outer) propagation.alsoPropagate(c.dbIndex, rewritten ?? argv ?? this.fastArgv(c));
         else if (rewritten === null && argv === null && this.fastValue !== null) propagation.propagateFastSet(c.dbIndex, c.parser, this.fastKey!, this.fastValue);
         else propagation.propagateOuter(c.dbIndex, rewritten ?? argv ?? this.fastArgv(c));

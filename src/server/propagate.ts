@@ -304,6 +304,14 @@ export function preventPropagation(c: Client): void {
   if (c.server.propagation.active) c.propagateArgv = NO_PROPAGATION;
 }
 
+/**
+ * forceCommandPropagation: propagate this command as sent even when it changed nothing (FLUSHDB
+ * and FLUSHALL reach the AOF on empty dbs, as in Redis).
+ */
+export function forcePropagation(c: Client): void {
+  if (c.server.propagation.active) c.propagateArgv = FORCE_PROPAGATION;
+}
+
 /** An additional command to propagate after this one (served blocked clients, SPOP's SREMs...). */
 export function alsoPropagate(c: Client, ...argv: Arg[]): void {
   c.server.propagation.alsoPropagate(c.dbIndex, argv);
@@ -320,3 +328,5 @@ export function propagateEffect(c: Client, served: boolean, ...argv: Arg[]): voi
 
 /** Marker for preventPropagation. */
 export const NO_PROPAGATION: Arg[] = [];
+/** Marker for forcePropagation. */
+export const FORCE_PROPAGATION: Arg[] = [];

@@ -91,6 +91,15 @@ export class PubSub {
   }
 
   /**
+   * The clients cron's check of a pub/sub client (clientsCron's closeClientOnOutputBufferLimitReached):
+   * one left over its soft limit with no more messages coming is closed once soft-seconds pass.
+   */
+  cronCheckOutputLimits(c: Client): void {
+    this.refreshLimits();
+    if (!c.closed) this.checkOutputLimits(c);
+  }
+
+  /**
    * checkClientOutputBufferLimits + closeClientOnOutputBufferLimitReached for pubsub clients,
    * against this.limits (refreshed by the caller).
    */
