@@ -53,6 +53,30 @@ async function infoField(conn: RawConnection, section: string, field: string): P
   return line === undefined ? '' : line.slice(field.length + 1);
 }
 
+/** Keyspace hits and misses (INFO stats) of each server. */
+async function hitsMisses(c: RawConnection): Promise<string[]> {
+  return [await infoField(c, 'stats', 'keyspace_hits'), await infoField(c, 'stats', 'keyspace_misses')];
+}
+
+/** INFO commandstats of the commands named in `names` (a regex alternation), timings left out, sorted. */
+async function callStats(c: RawConnection, names: string): Promise<string[]> {
+  const re = new RegExp(`^cmdstat_(${names}):`);
+  const r = text(await c.send('INFO', 'commandstats')).split('\r\n').filter((l) => re.test(l));
+  return r.map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')).sort();
+}
+
+/** The db0 keyspace line (keys and expires; avg_ttl is an estimate of each server's expire cycle). */
+async function keyspaceLine(c: RawConnection): Promise<string> {
+  return (await infoField(c, 'keyspace', 'db0')).replace(/,avg_ttl=\d+/, '');
+}
+
+/** What a lane run must leave as Redis leaves it: the commands' stats, hits/misses, the keyspace line. */
+async function assertSameStats(a: RawConnection, b: RawConnection, names: string): Promise<void> {
+  assert.equal(await callStats(a, names), await callStats(b, names));
+  assert.equal(await hitsMisses(a), await hitsMisses(b));
+  assert.is(await keyspaceLine(a), await keyspaceLine(b));
+}
+
 for (const engine of enginesUnderTest()) {
   const t = differentialSuite('fast lane', engine);
 
@@ -135,8 +159,7 @@ for (const engine of enginesUnderTest()) {
     const ran = await both(ctx, cmds);
     // (The frames it leaves, on a list or with an odd offset, make it back off for a few commands.)
     assert.ok(ran > 5, `lane ran ${ran} commands`);
-    const hm = async (c: RawConnection) => [await infoField(c, 'stats', 'keyspace_hits'), await infoField(c, 'stats', 'keyspace_misses')];
-    assert.equal(await hm(d.redust), await hm(d.reference));
+    assert.equal(await hitsMisses(d.redust), await hitsMisses(d.reference));
     // SPOP picks at random: each server must pop every member once, then answer nil.
     const members = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? String(i) : `m${i}`));
     for (const [k, ms] of [['si', members.filter((_, i) => i % 2 === 0)], ['ss', members]] as const) {
@@ -214,15 +237,7 @@ for (const engine of enginesUnderTest()) {
     await both(ctx, [['CONFIG', 'SET', 'proto-max-bulk-len', '536870912']], [], false);
     const dirty1 = await dirty();
     assert.is(dirty1[0] - dirty0[0], dirty1[1] - dirty0[1], 'rdb_changes_since_last_save');
-    const calls = async (c: RawConnection) => {
-      const r = text(await c.send('INFO', 'commandstats')).split('\r\n').filter((l) => /^cmdstat_(setbit|getbit|bitfield|bitfield_ro|get|ttl|type|exists):/.test(l));
-      return r.map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')).sort();
-    };
-    assert.equal(await calls(d.redust), await calls(d.reference));
-    const hm = async (c: RawConnection) => [await infoField(c, 'stats', 'keyspace_hits'), await infoField(c, 'stats', 'keyspace_misses')];
-    assert.equal(await hm(d.redust), await hm(d.reference));
-    const keyspace = async (c: RawConnection) => (await infoField(c, 'keyspace', 'db0')).replace(/,avg_ttl=\d+/, '');
-    assert.is(await keyspace(d.redust), await keyspace(d.reference));
+    await assertSameStats(d.redust, d.reference, 'setbit|getbit|bitfield|bitfield_ro|get|ttl|type|exists');
     for (let i = 0; i < offsets.length; i++) {
       await d.check(['STRLEN', `b${i}`]);
       await d.check(['GET', `f${i}`]);
@@ -314,8 +329,7 @@ for (const engine of enginesUnderTest()) {
       }
       const ran = await both(ctx, cmds);
       assert.ok(ran > 100, `lane ran ${ran} commands`);
-      const hm = async (c: RawConnection) => [await infoField(c, 'stats', 'keyspace_hits'), await infoField(c, 'stats', 'keyspace_misses')];
-      assert.equal(await hm(d.redust), await hm(d.reference));
+      assert.equal(await hitsMisses(d.redust), await hitsMisses(d.reference));
       // Hashtable-encoded values: the same elements (their order is each server's own), and the
       // lane's reply equal to the general path's (a second read inside MULTI, which it skips).
       for (const [cmd, k] of [['SMEMBERS', 'ss'], ['HGETALL', 'hb']]) {
@@ -498,16 +512,7 @@ for (const engine of enginesUnderTest()) {
     assert.ok(ran > 250, `lane ran ${ran} commands`);
     const dirty1 = await dirty();
     assert.is(dirty1[0] - dirty0[0], dirty1[1] - dirty0[1], 'rdb_changes_since_last_save');
-    const calls = async (c: RawConnection) => {
-      const r = text(await c.send('INFO', 'commandstats')).split('\r\n').filter((l) => /^cmdstat_(get|set|incr|decr|incrby|decrby|getbit|pfadd|pfcount|ttl|type|exists|lpush|rpush|lpop|rpop|sadd|hset|lrange):/.test(l));
-      return r.map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')).sort();
-    };
-    assert.equal(await calls(d.redust), await calls(d.reference));
-    const hm = async (c: RawConnection) => [await infoField(c, 'stats', 'keyspace_hits'), await infoField(c, 'stats', 'keyspace_misses')];
-    assert.equal(await hm(d.redust), await hm(d.reference));
-    // (keys and expires; avg_ttl is an estimate of each server's expire cycle)
-    const keyspace = async (c: RawConnection) => (await infoField(c, 'keyspace', 'db0')).replace(/,avg_ttl=\d+/, '');
-    assert.is(await keyspace(d.redust), await keyspace(d.reference));
+    await assertSameStats(d.redust, d.reference, 'get|set|incr|decr|incrby|decrby|getbit|pfadd|pfcount|ttl|type|exists|lpush|rpush|lpop|rpop|sadd|hset|lrange');
     // The last command of a pipeline the lane ran to its end: CLIENT INFO's cmd=.
     const ci = await Promise.all(conns.map(async (c) => (await pipeline(c, [['SET', 'a', 1], ['INCR', 'a'], ['GETBIT', 'a', 1], ['CLIENT', 'INFO']]))[3]));
     assert.is(/cmd=(\S+)/.exec(ci[0])?.[1], /cmd=(\S+)/.exec(ci[1])?.[1]);
@@ -530,11 +535,8 @@ for (const engine of enginesUnderTest()) {
     for (const c of conns) await c.send('CONFIG', 'RESETSTAT');
     await both(ctx, [['RPUSH', 'l', 'a', 'b', 'c'], ['LPUSH', 'l', 'x'], ['LPUSH', 'l', 'y'], ['RPOP', 'l'], ['SADD', 's', 1], ['SADD', 's', 2], ['HSET', 'h', 'a', 1], ['HSET', 'h', 'b', 2, 'c', 3], ['LPUSH', 'l', 'z']]);
     await both(ctx, [['ZADD', 'z', 1, 'a', 2, 'b', 3, 'c'], ['ZADD', 'z', 4, 'd'], ['ZPOPMIN', 'z'], ['ZPOPMAX', 'z'], ['ZRANGE', 'z', 0, -1], ['LRANGE', 'l', 0, 1], ['LPOP', 'l'], ['SMEMBERS', 's'], ['HGETALL', 'h'], ['HGETALL', 'h'], ['GETBIT', 'nokey', 3], ['SCARD', 's']]);
-    const calls = async (c: RawConnection) => {
-      const r = text(await c.send('INFO', 'commandstats')).split('\r\n').filter((l) => /^cmdstat_(lpush|rpush|lpop|rpop|sadd|hset|zadd|zpopmin|zpopmax|zrange|lrange|smembers|hgetall|getbit|scard):/.test(l));
-      return r.map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '')).sort();
-    };
-    assert.equal(await calls(d.redust), await calls(d.reference));
+    const names = 'lpush|rpush|lpop|rpop|sadd|hset|zadd|zpopmin|zpopmax|zrange|lrange|smembers|hgetall|getbit|scard';
+    assert.equal(await callStats(d.redust, names), await callStats(d.reference, names));
     const cmdOf = async (c: RawConnection) => /cmd=(\S+)/.exec(text(await c.send('CLIENT', 'INFO')))?.[1];
     // (CLIENT INFO itself is the command running when it answers: compare the one before via a pipeline.)
     const ci = await Promise.all(conns.map(async (c) => (await pipeline(c, [['LPUSH', 'l', 'w'], ['CLIENT', 'INFO']]))[1]));
