@@ -278,31 +278,18 @@ export class Selector {
       const allow = op[0] === '+';
       const body = lower.slice(1);
       const bar = body.indexOf('|');
-      if (bar < 0) {
-        const cmd = this.table.get(body);
-        if (!cmd) {
-          if (absentRedisCommand(body)) return;
-          throw new AclRuleError(ACL_ERR.ENOENT);
-        }
-        this.changePerm(cmd, allow);
-      } else {
-        const cmd = this.table.get(body.slice(0, bar));
-        if (!cmd) {
-          if (absentRedisCommand(body.slice(0, bar))) return;
-          throw new AclRuleError(ACL_ERR.ENOENT);
-        }
+      const name = bar < 0 ? body : body.slice(0, bar);
+      const cmd = this.table.get(name);
+      if (!cmd) {
+        if (absentRedisCommand(name)) return;
+        throw new AclRuleError(ACL_ERR.ENOENT);
+      }
+      if (bar < 0) this.changePerm(cmd, allow);
+      else {
         const rest = body.slice(bar + 1);
         const subOf = (name: string) => (cmd.subcommands && !name.includes('|') ? cmd.subcommands.get(name) : undefined);
         const absentSub = (name: string) => cmd.subcommands !== undefined && !name.includes('|') && absentRedisSubcommand(cmd.name, name);
-        if (!allow) {
-          // ACLLookupCommand(op+1): a container's subcommand, nothing deeper.
-          const sub = subOf(rest);
-          if (!sub) {
-            if (absentSub(rest)) return;
-            throw new AclRuleError(ACL_ERR.ENOENT);
-          }
-          this.changePerm(sub, false);
-        } else {
+        if (allow) {
           // ACLSetSelector's '+': the part after the LAST '|' is the subcommand or first-arg, the
           // part before it must name a command (a subcommand there: ECHILD).
           const last = rest.lastIndexOf('|');
@@ -311,20 +298,21 @@ export class Selector {
             throw new AclRuleError(subOf(mid) || absentSub(mid) ? ACL_ERR.ECHILD : ACL_ERR.ENOENT);
           }
           if (rest === '') throw new AclRuleError(ACL_ERR.EINVAL);
-          if (cmd.subcommands) {
-            const sub = subOf(rest);
-            if (!sub) {
-              if (absentSub(rest)) return;
-              throw new AclRuleError(ACL_ERR.ENOENT);
-            }
-            this.changePerm(sub, true);
-          } else {
-            const arg = op.slice(1).slice(bar + 1);
-            this.firstArgs ??= new Map();
-            const list = this.firstArgs.get(cmd) ?? [];
-            if (!list.some((a) => a.toLowerCase() === arg.toLowerCase())) list.push(arg);
-            this.firstArgs.set(cmd, list);
+        }
+        if (!allow || cmd.subcommands) {
+          // ACLLookupCommand(op+1): a container's subcommand, nothing deeper ('-' takes nothing else).
+          const sub = subOf(rest);
+          if (!sub) {
+            if (absentSub(rest)) return;
+            throw new AclRuleError(ACL_ERR.ENOENT);
           }
+          this.changePerm(sub, allow);
+        } else {
+          const arg = op.slice(1).slice(bar + 1);
+          this.firstArgs ??= new Map();
+          const list = this.firstArgs.get(cmd) ?? [];
+          if (!list.some((a) => a.toLowerCase() === arg.toLowerCase())) list.push(arg);
+          this.firstArgs.set(cmd, list);
         }
       }
       if (!allow) this.allCommands = false;
