@@ -53,6 +53,11 @@ async function infoField(conn: RawConnection, section: string, field: string): P
   return line === undefined ? '' : line.slice(field.length + 1);
 }
 
+/** rdb_changes_since_last_save (the dirty count) of each server. */
+function changesSinceSave(conns: RawConnection[]): Promise<number[]> {
+  return Promise.all(conns.map(async (c) => Number(await infoField(c, 'persistence', 'rdb_changes_since_last_save'))));
+}
+
 /** Keyspace hits and misses (INFO stats) of each server. */
 async function hitsMisses(c: RawConnection): Promise<string[]> {
   return [await infoField(c, 'stats', 'keyspace_hits'), await infoField(c, 'stats', 'keyspace_misses')];
@@ -202,7 +207,7 @@ for (const engine of enginesUnderTest()) {
     await both(ctx, setup, [], false);
     await new Promise((r) => setTimeout(r, 20));
     for (const c of conns) await c.send('CONFIG', 'RESETSTAT');
-    const dirty = () => Promise.all(conns.map(async (c) => Number(await infoField(c, 'persistence', 'rdb_changes_since_last_save'))));
+    const dirty = () => changesSinceSave(conns);
     const dirty0 = await dirty();
     const cmds: Arg[][] = [];
     const offsets = [0, 1, 7, 8, 15, 100, 255, 256, 511, 4095, 40000, 8388606];
@@ -498,7 +503,7 @@ for (const engine of enginesUnderTest()) {
     await both(ctx, setup, [], false);
     await new Promise((r) => setTimeout(r, 20));
     for (const c of conns) await c.send('CONFIG', 'RESETSTAT');
-    const dirty = () => Promise.all(conns.map(async (c) => Number(await infoField(c, 'persistence', 'rdb_changes_since_last_save'))));
+    const dirty = () => changesSinceSave(conns);
     const dirty0 = await dirty();
     const cmds: Arg[][] = [];
     for (let i = 0; i < 20; i++) {
