@@ -287,7 +287,7 @@ export class Dispatcher {
     const start = outer && this.lastCallEnd >= 0 ? this.lastCallEnd : performance.now();
     const stats = server.stats;
     const errorsBefore = stats.totalErrorReplies;
-    const dirtyBefore = stats.dirtyTotal;
+    const dirtyBefore = stats.dirty;
     const prevClient = this.currentClient;
     this.currentClient = c;
     if (outer) {
@@ -437,11 +437,11 @@ export class Dispatcher {
       c.propagateArgv = null;
       const forced = rewritten === FORCE_PROPAGATION;
       if (forced) rewritten = null;
-      // A changed dirty counter means the command wrote: propagate it, as sent or as rewritten
-      // (the never-reset count: a save inside the command, FLUSHALL's, resets dirty), or one that
-      // asked for it (forceCommandPropagation: FLUSHALL and FLUSHDB of empty dbs).
+      // A changed dirty counter means the command wrote: propagate it, as sent or as rewritten, or
+      // one that asked for it (forceCommandPropagation: FLUSHALL, whose save resets the counter,
+      // and FLUSHDB, both even on empty dbs).
       // EXEC and scripts propagate only the commands they ran (each through this call()).
-      if ((forced || stats.dirtyTotal !== dirtyBefore) && rewritten !== NO_PROPAGATION && !cmd.has(CmdFlag.PROPAGATES_EFFECTS)) {
+      if ((forced || stats.dirty !== dirtyBefore) && rewritten !== NO_PROPAGATION && !cmd.has(CmdFlag.PROPAGATES_EFFECTS)) {
         if (!outer) propagation.alsoPropagate(c.dbIndex, rewritten ?? argv ?? this.fastArgv(c));
         else if (rewritten === null && argv === null && this.fastValue !== null) propagation.propagateFastSet(c.dbIndex, c.parser, this.fastKey!, this.fastValue);
         else propagation.propagateOuter(c.dbIndex, rewritten ?? argv ?? this.fastArgv(c));

@@ -78,11 +78,6 @@ export interface ServerStats {
   readsProcessed: number;
   writesProcessed: number;
   dirty: number;
-  /**
-   * Every change counted by dirty(), never reset (dirty is, by a save, even one inside a command:
-   * FLUSHALL's): what call() compares to know a command wrote and must be propagated.
-   */
-  dirtyTotal: number;
   lastSave: number;
 }
 
@@ -197,7 +192,6 @@ export class Server {
       readsProcessed: 0,
       writesProcessed: 0,
       dirty: 0,
-      dirtyTotal: 0,
       lastSave: Math.floor(now / 1000),
     };
     const n = config.int('databases');
@@ -375,7 +369,6 @@ export class Server {
   /** Marks the dataset changed (for SAVE points and INFO rdb_changes_since_last_save). */
   dirty(n = 1): void {
     this.stats.dirty += n;
-    this.stats.dirtyTotal += n;
   }
 
   /** used_memory_startup: what an empty server reports (Redis: ~850 KB). */
