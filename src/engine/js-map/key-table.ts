@@ -859,11 +859,6 @@ export class KeyTable {
     if (last > 0 && (last & CHUNK_MASK) === 0) this.ttl.pop();
   }
 
-  /**
-   * Visit up to `max` slots of keys with a TTL from position `cursor` of the TTL index; returns
-   * the next cursor, 0 after the end. Entries moved by removals may be skipped until the next
-   * pass (active expiry is sampling, as Redis's). The visitor must not insert or delete.
-   */
   /** A uniform random row among those with a TTL, or NONE when none has one. */
   randomTtlSlot(): number {
     const n = this.ttlCount;
@@ -872,6 +867,11 @@ export class KeyTable {
     return this.ttl[p >>> CHUNK_BITS][p & CHUNK_MASK];
   }
 
+  /**
+   * Visit up to `max` slots of keys with a TTL from position `cursor` of the TTL index; returns
+   * the next cursor, 0 after the end. Entries moved by removals may be skipped until the next
+   * pass (active expiry is sampling, as Redis's). The visitor must not insert or delete.
+   */
   sampleTtl(cursor: number, max: number, visit: (s: number) => void): number {
     const n = this.ttlCount;
     let p = cursor < n ? cursor : 0;
