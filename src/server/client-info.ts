@@ -54,7 +54,7 @@ export function noteReplyBytes(c: Client, n: number): void {
  * written to it is closed once its soft-seconds pass, as in Redis).
  */
 let cursor: IterableIterator<Client> | null = null;
-export function clientsCronResizeReplyBuffers(server: Server, now: number): void {
+export function clientsCron(server: Server, now: number): void {
   const n = server.clients.size;
   if (n === 0) return;
   let iterations = Math.floor(n / server.config.int('hz'));

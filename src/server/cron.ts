@@ -7,7 +7,7 @@
 import type { Server } from './server';
 import { ClientFlag } from './client';
 import { persistenceCron } from '../persistence/bgsave';
-import { clientsCronResizeReplyBuffers } from './client-info';
+import { clientsCron } from './client-info';
 import { debugStateOf } from './debug-state';
 import { setTimeout, clearTimeout, performance } from '../util/real-timers';
 
@@ -83,7 +83,7 @@ export class Cron {
     persistenceCron(server);
     server.aof.maybeAutoRewrite();
     server.aof.beforeReplies(); // what active expiry propagated
-    clientsCronResizeReplyBuffers(server, now);
+    clientsCron(server, now);
     if (server.tracking.trackingClients !== 0) server.tracking.limitUsedSlots();
     const timeout = server.config.int('timeout');
     if (timeout > 0) {
