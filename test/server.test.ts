@@ -187,6 +187,7 @@ for (const engine of enginesUnderTest()) {
       ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', '1', '', '0', '5000', 'AUTH2', 'KEYS', 'x', 'KEYS', 'a'],
       ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', '1', 'k', '0', '5000', 'KEYS', 'a'],
       ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', '1', '', '0', '5000', 'KEYS'],
+      ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', '1', '', '0', '5000', 'constructor', 'KEYS', 'a'],
       ['COMMAND', 'NOPE'],
     ]);
   });

@@ -88,7 +88,12 @@ function sortGetKeys(argv: Buffer[]): KeyRef[] {
 
 const MIGRATE_FLAGS = ['RW', 'access', 'delete'];
 /** MIGRATE's options and how many arguments each takes (migrateGetKeys' skip_keywords). */
-const MIGRATE_SKIP: Record<string, number> = { copy: 0, replace: 0, auth: 1, auth2: 2 };
+const MIGRATE_SKIP = new Map<string, number>([
+  ['copy', 0],
+  ['replace', 0],
+  ['auth', 1],
+  ['auth2', 2],
+]);
 
 /**
  * migrateGetKeys: the key at 3, or with an empty key name and KEYS (looked for from the 7th
@@ -108,7 +113,7 @@ function migrateGetKeys(argv: Buffer[]): KeyRef[] {
       }
       break;
     }
-    i += MIGRATE_SKIP[a] ?? 0;
+    i += MIGRATE_SKIP.get(a) ?? 0;
   }
   const out: KeyRef[] = [];
   for (let i = 0; i < num; i++) out.push({ index: first + i, flags: MIGRATE_FLAGS });
