@@ -16,6 +16,7 @@ import { Arg, RawConnection, encodeCommand, items, text } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
 import type { RespNode } from '../src/protocol/resp-reader';
 import { rng } from './helpers/rng';
+import { hashOfBytes } from '../src/engine/js-map/key-table';
 
 /** Send `cmds` as one write (or in the pieces cut at `cuts`), return the reply nodes. */
 async function pipelineNodes(conn: RawConnection, cmds: Arg[][], cuts: number[] = []): Promise<RespNode[]> {
@@ -195,6 +196,30 @@ for (const engine of enginesUnderTest()) {
     cmds.push(['PFCOUNT', 'h'], ['GET', 'h'], ['GET', 'sp'], ['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000']);
     const ran = await both(ctx, cmds);
     assert.ok(ran > 200, `lane ran ${ran} commands`);
+  });
+
+  diffTest(t, 'PFADD on two keys of the same js-map key hash, one after the other: each into its own registers', async (ctx) => {
+    // The js-map lane reuses the row of the PFADD just before on the same key; a key of the same
+    // 32-bit hash is another key (found by search: ~2^16 keys make a collision likely).
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    for (let i = 0; pair === null; i++) {
+      const k = `hll:${i}`;
+      const h = hashOfBytes(Buffer.from(k));
+      const other = seen.get(h);
+      if (other !== undefined) pair = [other, k];
+      else seen.set(h, k);
+    }
+    const [a, b] = pair;
+    await both(ctx, [['CONFIG', 'SET', 'hll-sparse-max-bytes', '0'], ['PFADD', a, 'seed'], ['PFADD', b, 'seed']]);
+    const cmds: Arg[][] = [];
+    for (let i = 0; i < 200; i++) {
+      cmds.push(['PFADD', i % 3 === 0 ? a : b, `e${i}`]);
+      if (i % 40 === 0) cmds.push(['GETBIT', a, 100]);
+    }
+    cmds.push(['PFCOUNT', a], ['PFCOUNT', b], ['GET', a], ['GET', b], ['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000']);
+    const ran = await both(ctx, cmds);
+    assert.ok(ran > 150, `lane ran ${ran} commands`);
   });
 
   diffTest(t, 'SETBIT and BITFIELD: created keys, growth, every storage size, overflow, stop cases; stats, dirty, keyspace, values read back', async (ctx) => {

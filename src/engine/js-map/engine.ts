@@ -452,49 +452,49 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
     if (s === NONE) {
       if (create !== true) return APPEND_MISSING;
       if (minLen > maxLen) return APPEND_TOO_BIG;
-      return this.createEdited(key, 0, key.length, hashOfBytes(key), minLen);
+      return this.createEdited(key, 0, key.length, hashOfBytes(key), minLen, this.clock.now());
     }
-    return this.editFound(s, minLen, maxLen);
+    return this.editFound(s, minLen, maxLen, this.clock.now());
   }
 
   /**
    * editString(key, minLen, minLen, true) for the fast lane (lane.ts: SETBIT, BITFIELD), the key
    * b[kOff, kOff + kLen) (hash h) being at the live row s (not expired), or absent (s NONE); minLen
-   * within proto-max-bulk-len. APPEND_WRONGTYPE (nothing changed) on a container.
+   * within proto-max-bulk-len, at the lane's `now`. APPEND_WRONGTYPE (nothing changed) on a container.
    */
-  editStringAt(s: number, b: Uint8Array, kOff: number, kLen: number, h: number, minLen: number): StringEdit | number {
-    return s === NONE ? this.createEdited(b, kOff, kLen, h, minLen) : this.editFound(s, minLen, minLen);
+  editStringAt(s: number, b: Uint8Array, kOff: number, kLen: number, h: number, minLen: number, now: number): StringEdit | number {
+    return s === NONE ? this.createEdited(b, kOff, kLen, h, minLen, now) : this.editFound(s, minLen, minLen, now);
   }
 
-  /** editString's work on the live row s. */
-  private editFound(s: number, minLen: number, maxLen: number): StringEdit | number {
+  /** editString's work on the live row s, accessed at `now`. */
+  private editFound(s: number, minLen: number, maxLen: number, now: number): StringEdit | number {
     const t = this.table;
     const il = t.inlineLength(s);
     if (il >= 0) {
       if (minLen > maxLen) return APPEND_TOO_BIG;
-      if (t.growInline(s, minLen)) return this.editInline(s, il);
+      if (t.growInline(s, minLen)) return this.editInline(s, il, now);
     }
     const al = t.arenaLength(s);
     if (al >= 0) {
       if (minLen > maxLen) return APPEND_TOO_BIG;
-      if (t.growArena(s, minLen)) return this.editArena(s, al);
+      if (t.growArena(s, minLen)) return this.editArena(s, al, now);
     }
     const old = t.value(s);
     if (isContainer(old)) return APPEND_WRONGTYPE;
     if (minLen > maxLen) return APPEND_TOO_BIG;
     // Up to ARENA_MAX bytes: into the table's arena (KeyTable.toArena), else a Buffer of its own.
-    if (t.toArena(s, Math.max(old.length, minLen))) return this.editArena(s, old.length);
-    return this.editRow(s, old, minLen, this.clock.now());
+    if (t.toArena(s, Math.max(old.length, minLen))) return this.editArena(s, old.length, now);
+    return this.editRow(s, old, minLen, now);
   }
 
   /**
    * editString's missing key, created in the one lookup already made: minLen zero bytes, in its
    * row when they fit, else a Buffer of its own (what editString turns a stored string into).
    */
-  private createEdited(b: Uint8Array, off: number, len: number, h: number, minLen: number): StringEdit {
+  private createEdited(b: Uint8Array, off: number, len: number, h: number, minLen: number, now: number): StringEdit {
     const t = this.table;
     const inline = minLen <= valueRoom(len);
-    const s = t.insert(b, off, len, h, '', this.clock.now(), StrEnc.Raw);
+    const s = t.insert(b, off, len, h, '', now, StrEnc.Raw);
     this.account.bytes += len + ENTRY_OVERHEAD + minLen;
     // (a view of the key's bytes, as add() hands it)
     if (this.onNewKey) this.onNewKey(this, off === 0 && len === b.length ? (b as Bytes) : Buffer.from(b.buffer, b.byteOffset + off, len));
@@ -509,20 +509,20 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
   }
 
   /** editString's view of a value in the table's arena, `oldLength` bytes before (already grown). */
-  private editArena(s: number, oldLength: number): StringEdit {
+  private editArena(s: number, oldLength: number, now: number): StringEdit {
     const t = this.table;
     const len = t.arenaLength(s);
     this.account.bytes += len - oldLength;
-    this.writeAccess(s, this.clock.now());
+    this.writeAccess(s, now);
     return this.editView(t.arenaSlab(s), t.arenaStart(s), len, oldLength);
   }
 
   /** editString's view of an inline value of `oldLength` bytes, already grown in its row. */
-  private editInline(s: number, oldLength: number): StringEdit {
+  private editInline(s: number, oldLength: number, now: number): StringEdit {
     const t = this.table;
     const len = t.inlineLength(s);
     this.account.bytes += len - oldLength;
-    this.writeAccess(s, this.clock.now());
+    this.writeAccess(s, now);
     return this.editView(t.rowBytes(s), t.inlineStart(s), len, oldLength);
   }
 

@@ -99,7 +99,7 @@ export interface LaneDb {
   setBytesAt(s: number, b: Uint8Array, kOff: number, kLen: number, h: number, vOff: number, vLen: number, now: number): void;
   incrByAt(b: Uint8Array, off: number, len: number, h: number, by: number, now: number): number;
   editRow(s: number, old: BulkValue, minLen: number, now: number): StringEdit;
-  editStringAt(s: number, b: Uint8Array, kOff: number, kLen: number, h: number, minLen: number): StringEdit | number;
+  editStringAt(s: number, b: Uint8Array, kOff: number, kLen: number, h: number, minLen: number, now: number): StringEdit | number;
 }
 
 /** The frames served (see the header): arguments and bytes per argument (assembly/lane.ts's). */
@@ -304,16 +304,40 @@ function parseBatch(input: Buffer, p: number, end: number): number {
   let n = 0;
   batchKeys = false;
   while (n < BATCH && p < end && input[p] === 42 /* '*' */) {
-    const argc = lineInt(input, p + 1, end, 2);
-    if (argc < 2 || argc > LANE_MAX_ARGS) break;
+    // Counts and lengths of one or two digits (nearly all) are read in place, others by lineInt:
+    // the same numbers accepted (no sign, no leading zero).
+    let argc: number;
+    let q: number;
+    if (p + 3 < end && input[p + 2] === 13 && input[p + 3] === 10) {
+      argc = input[p + 1] - 48;
+      if (argc < 2 || argc > 9) break;
+      q = p + 4;
+    } else {
+      argc = lineInt(input, p + 1, end, 2);
+      if (argc < 2 || argc > LANE_MAX_ARGS) break;
+      q = lineNext;
+    }
     const ab = n * LANE_MAX_ARGS;
-    let q = lineNext;
     let i = 0;
     for (; i < argc; i++) {
-      if (q >= end || input[q] !== 36 /* '$' */) break;
-      const l = lineInt(input, q + 1, end, 5);
-      if (l < 0 || l > LANE_MAX_BULK) break;
-      const a = lineNext;
+      if (q + 4 >= end || input[q] !== 36 /* '$' */) break;
+      let l: number;
+      let a: number;
+      if (input[q + 2] === 13) {
+        l = input[q + 1] - 48;
+        if (l < 0 || l > 9 || input[q + 3] !== 10) break;
+        a = q + 4;
+      } else if (input[q + 3] === 13) {
+        const d = input[q + 1] - 48;
+        const e = input[q + 2] - 48;
+        if (d < 1 || d > 9 || e < 0 || e > 9 || input[q + 4] !== 10) break;
+        l = d * 10 + e;
+        a = q + 5;
+      } else {
+        l = lineInt(input, q + 1, end, 5);
+        if (l < 0 || l > LANE_MAX_BULK) break;
+        a = lineNext;
+      }
       if (a + l + 2 > end || input[a + l] !== 13 || input[a + l + 1] !== 10) break;
       argOff[ab + i] = a;
       argLen[ab + i] = l;
@@ -333,6 +357,13 @@ function parseBatch(input: Buffer, p: number, end: number): number {
   return n;
 }
 
+/** Whether the arguments b[p, p + len) and b[q, q + qLen) have the same bytes. */
+function sameArg(b: Uint8Array, p: number, len: number, q: number, qLen: number): boolean {
+  if (len !== qLen) return false;
+  for (let i = 0; i < len; i++) if (b[p + i] !== b[q + i]) return false;
+  return true;
+}
+
 /** Whether b[p, p + len) is `name` (lower case letters) in any case. */
 function nameIs(b: Buffer, p: number, len: number, name: string): boolean {
   if (len !== name.length) return false;
@@ -340,18 +371,42 @@ function nameIs(b: Buffer, p: number, len: number, name: string): boolean {
   return true;
 }
 
-/** The lane's command names by length (LANE_NAMES): ids and names of each length. */
-const BY_LENGTH: { ids: number[]; names: string[] }[] = Array.from({ length: 10 }, () => ({ ids: [], names: [] }));
-for (const [id, name] of Object.entries(LANE_NAMES)) {
-  BY_LENGTH[name.length].ids.push(Number(id));
-  BY_LENGTH[name.length].names.push(name);
+/**
+ * Bytes p..p + n - 1 (n <= 4) of a command name, each ORed with 0x20 (nameIs's case folding),
+ * little-endian in one int: laneId compares a name in at most three such words instead of byte
+ * by byte per candidate (the name match was the parse's largest cost).
+ */
+function nameWord(b: Uint8Array, p: number, n: number): number {
+  let w = 0;
+  for (let i = n - 1; i >= 0; i--) w = (w << 8) | (b[p + i] | 0x20);
+  return w;
+}
+
+/** The lane's command names by length (LANE_NAMES): per length, each name's id and its three nameWords. */
+const BY_LENGTH: { ids: number[]; words: Int32Array }[] = Array.from({ length: 10 }, () => ({ ids: [], words: new Int32Array(0) }));
+for (let len = 1; len < BY_LENGTH.length; len++) {
+  const names = Object.entries(LANE_NAMES).filter(([, name]) => name.length === len);
+  const words = new Int32Array(names.length * 3);
+  names.forEach(([id, name], i) => {
+    const b = Buffer.from(name, 'latin1');
+    BY_LENGTH[len].ids.push(Number(id));
+    words[i * 3] = nameWord(b, 0, Math.min(len, 4));
+    words[i * 3 + 1] = len > 4 ? nameWord(b, 4, Math.min(len - 4, 4)) : 0;
+    words[i * 3 + 2] = len > 8 ? nameWord(b, 8, len - 8) : 0;
+  });
+  BY_LENGTH[len].words = words;
 }
 
 /** The lane id of the command name b[p, p + len), 0 when this lane does not run it. */
 function laneId(b: Buffer, p: number, len: number): number {
-  if (len >= BY_LENGTH.length) return 0;
-  const { ids, names } = BY_LENGTH[len];
-  for (let i = 0; i < ids.length; i++) if (nameIs(b, p, len, names[i])) return ids[i];
+  if (len === 0 || len >= BY_LENGTH.length) return 0;
+  const { ids, words } = BY_LENGTH[len];
+  const w0 = nameWord(b, p, len < 4 ? len : 4);
+  const w1 = len > 4 ? nameWord(b, p + 4, len < 8 ? len - 4 : 4) : 0;
+  const w2 = len > 8 ? nameWord(b, p + 8, len - 8) : 0;
+  for (let i = 0; i < ids.length; i++) {
+    if (words[i * 3] === w0 && words[i * 3 + 1] === w1 && words[i * 3 + 2] === w2) return ids[i];
+  }
   return 0;
 }
 
@@ -504,6 +559,14 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
   let last = 0;
   let hits = 0;
   let misses = 0;
+  // The last PFADD served: its frame number (ran's value then), key, row and register bytes.
+  let pfRan = -2;
+  let pfHash = 0;
+  let pfKeyOff = 0;
+  let pfKeyLen = 0;
+  let pfSlot = NONE;
+  let pfBytes: Uint8Array = outBuf;
+  let pfRegs = 0;
   run: for (;;) {
     // A batch of up to BATCH complete frames of the lane's commands (see parseBatch), their
     // keys' rows hinted on a big table, then run one by one.
@@ -588,20 +651,35 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
         changes = 1;
       } else if (id === LANE_PFADD) {
         if (argc < 3) break run;
-        const s = t.findAt(input, kOff, kLen, h);
-        // A dense HLL is longer than any value kept in the row or the arena.
-        if (s === NONE || db.expired(t.expireAt(s), now) || t.inlineLength(s) >= 0 || t.arenaLength(s) >= 0) break run;
-        const v = t.value(s);
-        if ((typeof v !== 'string' && !(v instanceof Uint8Array)) || !isDenseHll(v)) break run;
-        const e = db.editRow(s, v, HLL_DENSE_SIZE, now);
-        const b = e.bytes;
-        const regs = e.start + HLL_HDR_SIZE;
+        let b: Uint8Array;
+        let regs: number;
+        if (pfRan === ran - 1 && h === pfHash && sameArg(input, kOff, kLen, pfKeyOff, pfKeyLen)) {
+          // The frame before was a PFADD on this key: its row is the same dense HLL, already a
+          // Buffer of its own (editRow made it one), so only the access is left to count.
+          db.accessSlot(pfSlot, now);
+          b = pfBytes;
+          regs = pfRegs;
+        } else {
+          const s = t.findAt(input, kOff, kLen, h);
+          // A dense HLL is longer than any value kept in the row or the arena.
+          if (s === NONE || db.expired(t.expireAt(s), now) || t.inlineLength(s) >= 0 || t.arenaLength(s) >= 0) break run;
+          const v = t.value(s);
+          if ((typeof v !== 'string' && !(v instanceof Uint8Array)) || !isDenseHll(v)) break run;
+          const e = db.editRow(s, v, HLL_DENSE_SIZE, now);
+          b = pfBytes = e.bytes;
+          regs = pfRegs = e.start + HLL_HDR_SIZE;
+          pfSlot = s;
+          pfHash = h;
+        }
+        pfRan = ran;
+        pfKeyOff = kOff;
+        pfKeyLen = kLen;
         let updated = 0;
         for (let j = 2; j < argc; j++) {
           const count = patLen(input, argOff[ab + j], argLen[ab + j]);
           updated += denseSet(b, regs, lastPatIndex(), count);
         }
-        if (updated !== 0) b[e.start + 15] |= 0x80; // the cached cardinality is stale
+        if (updated !== 0) b[regs - HLL_HDR_SIZE + 15] |= 0x80; // the cached cardinality is stale
         outInt(updated !== 0 ? 1 : 0);
         changes = updated;
       } else if (id === LANE_LPUSH || id === LANE_RPUSH || id === LANE_SADD || id === LANE_HSET) {
@@ -781,7 +859,7 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
         if (bit < 0 || byte >= params.maxBulkLen) break run;
         const s = t.findAt(input, kOff, kLen, h);
         if (s !== NONE && db.expired(t.expireAt(s), now)) break run;
-        const e = db.editStringAt(s, input, kOff, kLen, h, byte + 1);
+        const e = db.editStringAt(s, input, kOff, kLen, h, byte + 1, now);
         if (typeof e === 'number') break run; // another type
         const at = e.start + byte;
         const shift = 7 - (bit & 7);
@@ -818,7 +896,7 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
           }
           outOneInt(fieldValue(u));
         } else {
-          const e = db.editStringAt(s, input, kOff, kLen, h, Math.floor((bfOffset + bits - 1) / 8) + 1);
+          const e = db.editStringAt(s, input, kOff, kLen, h, Math.floor((bfOffset + bits - 1) / 8) + 1, now);
           if (typeof e === 'number') break run; // another type
           const oldval = fieldValue(fieldGet(e.bytes, e.start, e.length, bfOffset, bits));
           // OVERFLOW WRAP (checkOverflowNum's): the exact sum modulo 2^bits (every step exact
