@@ -127,6 +127,12 @@ const argLen = new Int32Array(BATCH * LANE_MAX_ARGS);
 const fArgc = new Int32Array(BATCH);
 const fId = new Int32Array(BATCH);
 const fHash = new Int32Array(BATCH);
+/** 1 when frame k's key has the bytes of the frame before's (in the run, across batches). */
+const fSame = new Uint8Array(BATCH);
+/** The key of the last frame parsed in the run: its place in the input, length (-1: none) and hash. */
+let prevKeyOff = 0;
+let prevKeyLen = -1;
+let prevKeyHash = 0;
 const fEnd = new Int32Array(BATCH);
 const fSlot = new Int32Array(BATCH);
 /** A ZADD frame's scores (intScore). */
@@ -348,7 +354,19 @@ function parseBatch(input: Buffer, p: number, end: number): number {
     if (id === 0) break;
     fArgc[n] = argc;
     fId[n] = id;
-    fHash[n] = hashOfBytes(input, argOff[ab + 1], argLen[ab + 1]);
+    // The key: the frame before's again (a pipeline on one bitmap or HLL) costs a comparison,
+    // made from the last byte (where keys of a numbered series differ), instead of its hash.
+    const kOff = argOff[ab + 1];
+    const kLen = argLen[ab + 1];
+    if (kLen === prevKeyLen && sameArgFromEnd(input, kOff, prevKeyOff, kLen)) {
+      fHash[n] = prevKeyHash;
+      fSame[n] = 1;
+    } else {
+      fHash[n] = prevKeyHash = hashOfBytes(input, kOff, kLen);
+      fSame[n] = 0;
+      prevKeyLen = kLen;
+    }
+    prevKeyOff = kOff;
     if (fHash[n] !== fHash[0]) batchKeys = true;
     fEnd[n] = q;
     p = q;
@@ -357,10 +375,9 @@ function parseBatch(input: Buffer, p: number, end: number): number {
   return n;
 }
 
-/** Whether the arguments b[p, p + len) and b[q, q + qLen) have the same bytes. */
-function sameArg(b: Uint8Array, p: number, len: number, q: number, qLen: number): boolean {
-  if (len !== qLen) return false;
-  for (let i = 0; i < len; i++) if (b[p + i] !== b[q + i]) return false;
+/** Whether b[p, p + len) and b[q, q + len) have the same bytes (compared from the last). */
+function sameArgFromEnd(b: Uint8Array, p: number, q: number, len: number): boolean {
+  for (let i = len - 1; i >= 0; i--) if (b[p + i] !== b[q + i]) return false;
   return true;
 }
 
@@ -555,15 +572,13 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
   op = 0;
   let p = start;
   let ran = 0;
+  prevKeyLen = -1;
   let dirty = 0;
   let last = 0;
   let hits = 0;
   let misses = 0;
-  // The last PFADD served: its frame number (ran's value then), key, row and register bytes.
+  // The last PFADD served: its frame number (ran's value then), row and register bytes.
   let pfRan = -2;
-  let pfHash = 0;
-  let pfKeyOff = 0;
-  let pfKeyLen = 0;
   let pfSlot = NONE;
   let pfBytes: Uint8Array = outBuf;
   let pfRegs = 0;
@@ -653,7 +668,7 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
         if (argc < 3) break run;
         let b: Uint8Array;
         let regs: number;
-        if (pfRan === ran - 1 && h === pfHash && sameArg(input, kOff, kLen, pfKeyOff, pfKeyLen)) {
+        if (pfRan === ran - 1 && fSame[k] === 1) {
           // The frame before was a PFADD on this key: its row is the same dense HLL, already a
           // Buffer of its own (editRow made it one), so only the access is left to count.
           db.accessSlot(pfSlot, now);
@@ -669,11 +684,8 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
           b = pfBytes = e.bytes;
           regs = pfRegs = e.start + HLL_HDR_SIZE;
           pfSlot = s;
-          pfHash = h;
         }
         pfRan = ran;
-        pfKeyOff = kOff;
-        pfKeyLen = kLen;
         let updated = 0;
         for (let j = 2; j < argc; j++) {
           const count = patLen(input, argOff[ab + j], argLen[ab + j]);
