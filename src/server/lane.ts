@@ -47,15 +47,20 @@ const LANE_BACKOFF = 4;
 
 
 /**
- * For each name length 1..9, a bit per first letter (a = bit 0) of the lane's commands of that
- * length: derived from LANE_NAMES, so a command added there is looked for here.
+ * For each name length 1..9, a bit per first letter (a = bit 0) and a bit per last letter of the
+ * lane's commands of that length: derived from LANE_NAMES, so a command added there is looked
+ * for here. (The last letter tells GEOADD from GETBIT, HSETNX from HSET's neighbours...)
  */
 const FIRST_LETTERS = new Uint32Array(10);
-for (const name of Object.values(LANE_NAMES)) FIRST_LETTERS[name.length] |= 1 << (name.charCodeAt(0) - 97);
+const LAST_LETTERS = new Uint32Array(10);
+for (const name of Object.values(LANE_NAMES)) {
+  FIRST_LETTERS[name.length] |= 1 << (name.charCodeAt(0) - 97);
+  LAST_LETTERS[name.length] |= 1 << (name.charCodeAt(name.length - 1) - 97);
+}
 
 /**
  * A cheap look at the next frame's command name (`*N CRLF $L CRLF name`): whether it could be one
- * the lane runs (its length and first letter, in either case), so that other commands
+ * the lane runs (its length, first and last letters, in either case), so that other commands
  * cost no input copy. The engine checks the whole name.
  */
 function laneName(buf: Buffer, pos: number): boolean {
@@ -65,8 +70,10 @@ function laneName(buf: Buffer, pos: number): boolean {
   // p: the count line's CR; then LF, '$', one digit, CR, LF, the name.
   if (p + 7 >= end || buf[p + 2] !== 36 /* '$' */ || buf[p + 4] !== 13) return false;
   const len = buf[p + 3] - 48;
-  const letter = (buf[p + 6] | 0x20) - 97;
-  return len >= 1 && len <= 9 && letter >= 0 && letter < 26 && ((FIRST_LETTERS[len] >>> letter) & 1) === 1;
+  if (len < 1 || len > 9 || p + 5 + len >= end) return false;
+  const first = (buf[p + 6] | 0x20) - 97;
+  const last = (buf[p + 5 + len] | 0x20) - 97;
+  return first >= 0 && first < 26 && last >= 0 && last < 26 && ((FIRST_LETTERS[len] >>> first) & (LAST_LETTERS[len] >>> last) & 1) === 1;
 }
 
 export class Lane {
