@@ -20,6 +20,8 @@ import path from 'path';
 import { IncludeContext, IncludeError, includedFiles, mergeIncluded, readConfigText } from './config/include';
 import { HeapTrim } from './server/heap-trim';
 import { scriptingOf } from './scripting/engine';
+import { strerror } from './util/errno';
+import { AofManifestError } from './persistence/aof';
 
 const USAGE = `Usage: redust [/path/to/redis.conf] [options] [-]
        redust -v or --version
@@ -282,9 +284,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     logger = createLogger({ level: config.str('loglevel') as RedisLogLevel, file: config.str('logfile') });
   } catch (e) {
-    const why: Record<string, string> = { ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory' };
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    process.stderr.write(`redust: Can't open the log file: ${why[code] ?? (e as Error).message}\n`);
+    process.stderr.write(`redust: Can't open the log file: ${strerror(e)}\n`);
     return 1;
   }
   const engine = createEngine(config.str('engine') as EngineName);
@@ -329,6 +329,8 @@ export async function main(argv: string[]): Promise<number> {
     if (config.bool('appendonly')) server.aof.startup();
     else await loadRdbFileInSlices(server);
   } catch (e) {
+    // (a manifest error comes after Redis's banner and the line at fault, its text last)
+    if (e instanceof AofManifestError) for (const line of e.lines) logger.fatal(line);
     logger.fatal(describeLoadError(e));
     // rdbReportError's last line; an AOF that fails to load exits after its own error line
     // (loadDataFromDisk), which Redis's tests read as the log's last line.

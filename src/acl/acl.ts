@@ -19,6 +19,7 @@ import type { Command } from '../commands/table';
 import { clientInfoLine } from '../server/client-info';
 import { ACL_ERR, AclDenied, AclRuleError, mergeSelectorArgs, User } from './user';
 import { dateNow } from '../util/real-timers';
+import { strerror } from '../util/errno';
 
 export interface AclLogEntry {
   count: number;
@@ -335,7 +336,7 @@ export class Acl {
     try {
       text = fs.readFileSync(this.filePath(file), 'latin1');
     } catch (e) {
-      return `Error loading ACLs, opening file '${file}': ${describeErrno(e)}`;
+      return `Error loading ACLs, opening file '${file}': ${strerror(e)}`;
     }
     const parsed = this.parseUserLines(text.split('\n'), file);
     if (typeof parsed === 'string') return parsed + 'WARNING: ACL errors detected, no change to the previously active ACL rules was performed';
@@ -357,7 +358,7 @@ export class Acl {
       } catch {
         /* nothing to remove */
       }
-      return `Opening temp ACL file for ACL SAVE: ${describeErrno(e)}`;
+      return `Opening temp ACL file for ACL SAVE: ${strerror(e)}`;
     }
     return null;
   }
@@ -385,8 +386,3 @@ export class Acl {
   }
 }
 
-function describeErrno(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code ?? '';
-  const texts: Record<string, string> = { ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory' };
-  return texts[code] ?? (e as Error).message;
-}

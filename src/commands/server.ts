@@ -29,6 +29,7 @@ import { scriptingOf } from '../scripting/engine';
 import { killBgsave } from '../persistence/bgsave';
 import { flushallSave } from '../persistence/rdb';
 import { forcePropagation } from '../server/propagate';
+import { strerror } from '../util/errno';
 
 // ------------------------------------------------------------------ INFO
 
@@ -160,10 +161,8 @@ function configRewrite(c: Client): void {
   try {
     rewriteConfigFile(c.server.configFile, { config: c.server.config, special: (name) => (name === 'notify-keyspace-events' ? configText(c, name) : undefined) });
   } catch (e) {
-    const why: Record<string, string> = { ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory', EROFS: 'Read-only file system', ENOSPC: 'No space left on device' };
-    const code = (e as NodeJS.ErrnoException).code ?? '';
     c.server.logger.warn(`CONFIG REWRITE failed: ${(e as Error).message}`);
-    fail(`ERR Rewriting config file: ${why[code] ?? (e as Error).message}`);
+    fail(`ERR Rewriting config file: ${strerror(e)}`);
   }
   c.server.logger.info('CONFIG REWRITE executed with success.');
   c.reply.ok();

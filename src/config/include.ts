@@ -8,6 +8,7 @@
 import fs from 'fs';
 import path from 'path';
 import { globMatch } from '../util/glob';
+import { strerror } from '../util/errno';
 
 export interface IncludeContext {
   /** Directory relative includes resolve against ('' = the process's working directory). */
@@ -17,20 +18,12 @@ export interface IncludeContext {
 
 export class IncludeError extends Error {}
 
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-};
-
 /** Read a config file, or fail with Redis's fatal message. */
 export function readConfigText(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    throw new IncludeError(`Fatal error, can't open config file '${file}': ${ERRNO_TEXT[code] ?? code ?? (e as Error).message}`);
+    throw new IncludeError(`Fatal error, can't open config file '${file}': ${strerror(e)}`);
   }
 }
 

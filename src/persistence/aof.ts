@@ -41,7 +41,9 @@ import { ByteSink } from '../server/propagate';
 import { Client, ClientFlag } from '../server/client';
 import { AofCommandBase } from './aof-rewrite';
 import { presizeForBase } from './aof-presize';
-import { ArgView, LOOKAHEAD_COMMANDS } from '../protocol/parser';
+import { ArgView, LOOKAHEAD_COMMANDS, splitArgs } from '../protocol/parser';
+import { repr } from '../config/rewrite';
+import { strerror } from '../util/errno';
 import { loadRdbBuffer, writeRdb } from './rdb';
 import { BgSave, bgsaveInProgress } from './bgsave';
 import { ReplyError } from '../commands/errors';
@@ -56,33 +58,124 @@ export interface ManifestEntry {
   type: ManifestType;
 }
 
-/** aofLoadManifestFromFile: the manifest's entries, or an Error with Redis's texts. */
+/**
+ * A manifest Redis 7.0 would refuse to load (aofLoadManifestFromFile's loaderr): `message` is its
+ * error, `lines` what it logs before it (the FATAL banner, and the line number and text of the
+ * line at fault when there is one).
+ */
+export class AofManifestError extends Error {
+  constructor(message: string, readonly lines: string[]) {
+    super(message);
+  }
+}
+
+/** aofLoadManifestFromFile's line buffer: a line of more bytes (its newline included) is refused. */
+const MANIFEST_MAX_LINE = 1024;
+
+/**
+ * aofLoadManifestFromFile: the manifest's entries in file order, with its checks and error texts
+ * (AofManifestError). Lines are read as its fgets reads them (at most MANIFEST_MAX_LINE bytes, so
+ * a longer line, or a last line without a newline, is "too long"); '#' lines are comments; each
+ * other line, trimmed, is split as sdssplitargs splits (quoted names), and must hold an even
+ * number of at least 6 words, the keys `file` (a base name), `seq` (atoll, not 0) and `type`
+ * (its first letter: b, h or i) in any case, unknown keys ignored. One base at most; incr
+ * sequence numbers increasing. An empty manifest is refused too.
+ */
 export function parseManifest(text: string): ManifestEntry[] {
   const out: ManifestEntry[] = [];
+  const buf = Buffer.from(text, 'latin1');
   let bases = 0;
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    if (line.trim() === '' || line.startsWith('#')) continue;
-    const parts = line.trim().split(/\s+/);
-    const e: Partial<ManifestEntry> = {};
-    for (let i = 0; i + 1 < parts.length; i += 2) {
-      const k = parts[i];
-      const v = parts[i + 1];
-      if (k === 'file') e.name = v;
-      else if (k === 'seq') e.seq = Number(v);
-      else if (k === 'type') e.type = v as ManifestType;
+  let maxSeq = 0;
+  let lineNum = 0;
+  let pos = 0;
+  const fail = (err: string, at?: string): never => {
+    const lines = ['*** FATAL AOF MANIFEST FILE ERROR ***'];
+    if (at !== undefined) lines.push(`Reading the manifest file, at line ${lineNum}`, `>>> '${at}'`);
+    throw new AofManifestError(err, lines);
+  };
+  for (;;) {
+    if (pos >= buf.length) {
+      if (lineNum === 0) fail('Found an empty AOF manifest');
+      break;
     }
-    if (!e.name || !Number.isInteger(e.seq) || (e.type !== 'b' && e.type !== 'i' && e.type !== 'h')) {
-      throw new Error(`Invalid AOF manifest file format: ${line}`);
+    // fgets(buf, MANIFEST_MAX_LINE + 1): up to the newline, at most MANIFEST_MAX_LINE bytes.
+    const nl = buf.indexOf(10, pos);
+    const end = Math.min(nl < 0 ? buf.length : nl + 1, pos + MANIFEST_MAX_LINE);
+    const chunk = buf.subarray(pos, end);
+    pos = end;
+    lineNum++;
+    if (chunk[0] === 35 /* '#' */) continue;
+    if (chunk[chunk.length - 1] !== 10) fail('The AOF manifest file contains too long line');
+    // sdstrim(" \t\r\n")
+    let a = 0;
+    let z = chunk.length;
+    const trimmed = (c: number) => c === 32 || c === 9 || c === 13 || c === 10;
+    while (a < z && trimmed(chunk[a])) a++;
+    while (z > a && trimmed(chunk[z - 1])) z--;
+    const line = chunk.latin1Slice(a, z);
+    if (a === z) fail('Invalid AOF manifest file format', line);
+    const argv = splitArgs(chunk, a, z);
+    if (argv === null || argv.length < 6 || argv.length % 2 !== 0) fail('Invalid AOF manifest file format', line);
+    let name: string | undefined;
+    let seq = 0;
+    let type = 0;
+    for (let i = 0; i < argv!.length; i += 2) {
+      const key = argv![i].latin1Slice(0, argv![i].length).toLowerCase();
+      const v = argv![i + 1];
+      if (key === 'file') {
+        name = v.latin1Slice(0, v.length);
+        if (name.includes('/') || name.includes('\\')) fail("File can't be a path, just a filename", line);
+      } else if (key === 'seq') seq = atoll(v);
+      else if (key === 'type') type = v.length > 0 ? v[0] : 0;
     }
-    if (e.type === 'b' && ++bases > 1) throw new Error('Found duplicate base file information');
-    out.push(e as ManifestEntry);
+    if (!name || seq === 0 || type === 0) fail('Invalid AOF manifest file format', line);
+    if (type === 98 /* 'b' */) {
+      if (++bases > 1) fail('Found duplicate base file information', line);
+    } else if (type === 105 /* 'i' */) {
+      if (seq <= maxSeq) fail('Found a non-monotonic sequence number', line);
+      maxSeq = seq;
+    } else if (type !== 104 /* 'h' */) fail('Unknown AOF file type', line);
+    out.push({ name: name!, seq, type: String.fromCharCode(type) as ManifestType });
   }
   return out;
 }
 
+/** atoll: optional spaces and sign, then digits up to the first other byte; 0 when there are none. */
+function atoll(b: Buffer): number {
+  let i = 0;
+  while (i < b.length && (b[i] === 32 || (b[i] >= 9 && b[i] <= 13))) i++;
+  let neg = false;
+  if (b[i] === 43 || b[i] === 45) neg = b[i++] === 45;
+  let v = 0;
+  while (i < b.length && b[i] >= 48 && b[i] <= 57) v = v * 10 + (b[i++] - 48);
+  return neg ? -v : v;
+}
+
+/** dirExists: whether `dir` is a directory. */
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** getAofManifestAsString: the base, then history, then incr entries; a name with spaces or odd bytes quoted (sdscatrepr). */
 export function formatManifest(entries: ManifestEntry[]): string {
-  return entries.map((e) => `file ${e.name} seq ${e.seq} type ${e.type}\n`).join('');
+  const order = { b: 0, h: 1, i: 2 };
+  return [...entries]
+    .sort((x, y) => order[x.type] - order[y.type])
+    .map((e) => `file ${needsRepr(e.name) ? repr(e.name) : e.name} seq ${e.seq} type ${e.type}\n`)
+    .join('');
+}
+
+/** sdsneedsrepr: a backslash, quote, space or unprintable byte. */
+function needsRepr(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 92 || c === 34 || c <= 32 || c >= 127) return true;
+  }
+  return false;
 }
 
 /** Result of reading one command from AOF bytes. */
@@ -228,25 +321,31 @@ export class Aof implements PropagationTarget {
   // ------------------------------------------------------------------ start and stop
 
   /**
-   * At start with appendonly yes: load what the directory holds (or upgrade a Redis 6 single
-   * appendonly.aof), then append. With nothing on disk, create the base as Redis does.
+   * At start with appendonly yes (aofLoadManifestFromDisk, then loadAppendOnlyFiles): read the
+   * manifest if the directory has one, upgrade a Redis 6 single appendonly.aof in `dir` when
+   * Redis 7.0 would (below), load the base and incr files, then append. With nothing on disk,
+   * create the base as Redis does.
    */
   startup(): void {
     const manifestFile = path.join(this.dir, `${this.prefix}.manifest`);
     const legacy = path.join(this.server.config.str('dir'), this.prefix);
-    if (fs.existsSync(manifestFile)) {
-      this.manifest = parseManifest(fs.readFileSync(manifestFile, 'latin1'));
+    const dirExists = isDirectory(this.dir);
+    this.manifest = dirExists && fs.existsSync(manifestFile) ? parseManifest(fs.readFileSync(manifestFile, 'latin1')) : [];
+    const base = this.manifest.find((e) => e.type === 'b');
+    const incrs = this.manifest.filter((e) => e.type === 'i');
+    // An old-style file in `dir` is upgraded when there is no AOF directory, or no base or incr
+    // file in its manifest, or a manifest naming only it as the base while the directory does
+    // not hold it: an upgrade interrupted between the manifest's write and the file's move.
+    if (
+      fs.existsSync(legacy) &&
+      (!dirExists || (!base && incrs.length === 0) || (base?.name === this.prefix && incrs.length === 0 && !fs.existsSync(path.join(this.dir, this.prefix))))
+    ) {
+      this.upgradePrepare(legacy);
+    }
+    if (this.manifest.some((e) => e.type === 'b' || e.type === 'i')) {
       this.whileLoading(() => this.load());
-    } else if (fs.existsSync(legacy)) {
-      // aofUpgradePrepare: the old file becomes the base of a new directory, under its own name.
-      fs.mkdirSync(this.dir, { recursive: true });
-      this.manifest = [{ name: this.prefix, seq: 1, type: 'b' }];
-      this.whileLoading(() => this.loadFile(legacy, true));
-      fs.renameSync(legacy, path.join(this.dir, this.prefix));
-      this.server.logger.info(`Successfully migrated an old-style AOF into the AOF directory ${this.dir}`);
     } else {
       fs.mkdirSync(this.dir, { recursive: true });
-      this.manifest = [];
       this.writeBaseNow();
     }
     // aofOpenIfNeededOnServerStart: append to the last incr file, or start the first one.
@@ -254,6 +353,18 @@ export class Aof implements PropagationTarget {
     if (last) this.fd = fs.openSync(path.join(this.dir, last.name), 'a');
     else this.openNewIncr();
     this.attach();
+  }
+
+  /**
+   * aofUpgradePrepare: the old file becomes the base (seq 1) of the directory's manifest, which is
+   * written first; then the file moves into the directory, under its own name.
+   */
+  private upgradePrepare(legacy: string): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    this.manifest = [{ name: this.prefix, seq: 1, type: 'b' }, ...this.manifest.filter((e) => e.type === 'h')];
+    this.persistManifest();
+    fs.renameSync(legacy, path.join(this.dir, this.prefix));
+    this.server.logger.info(`Successfully migrated an old-style AOF file (${this.prefix}) into the AOF directory (${path.basename(this.dir)}).`);
   }
 
   /**
@@ -615,10 +726,17 @@ export class Aof implements PropagationTarget {
     const base = this.manifest.find((e) => e.type === 'b');
     const incrs = this.manifest.filter((e) => e.type === 'i').sort((a, b) => a.seq - b.seq);
     const files = [...(base ? [base] : []), ...incrs];
+    // getBaseAndIncrAppendOnlyFilesSize first: a file the manifest names must be there.
+    for (const e of files) {
+      try {
+        fs.statSync(path.join(this.dir, e.name));
+      } catch (err) {
+        throw new AofLoadError(`Unable to obtain the AOF file ${e.name} length. stat: ${strerror(err)}`);
+      }
+    }
     let total = 0;
     files.forEach((e, i) => {
       const file = path.join(this.dir, e.name);
-      if (!fs.existsSync(file)) throw new AofLoadError(`Can't open the append-only file ${e.name}: No such file or directory`);
       const size = this.loadFile(file, i === files.length - 1, e.type === 'b');
       if (e.type === 'b') this.baseSize = size;
       total += size;
@@ -869,19 +987,6 @@ export class Aof implements PropagationTarget {
   }
 }
 
-/** C's strerror text for the errors a write can meet (Redis puts it in MISCONF and its log). */
-function strerror(e: NodeJS.ErrnoException): string {
-  const texts: Record<string, string> = {
-    ENOSPC: 'No space left on device',
-    EACCES: 'Permission denied',
-    EROFS: 'Read-only file system',
-    EIO: 'Input/output error',
-    EBADF: 'Bad file descriptor',
-    EDQUOT: 'Disk quota exceeded',
-    EFBIG: 'File too large',
-  };
-  return texts[e.code ?? ''] ?? e.message;
-}
 
 async function fsyncDirAsync(dir: string): Promise<void> {
   try {
