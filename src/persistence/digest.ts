@@ -12,12 +12,29 @@ import { createHash } from 'crypto';
 import type { BulkValue, Db, HashValue, ListValue, RedisValue, SetValue, ZSetValue } from '../engine/types';
 import type { JsStream } from '../engine/containers/stream';
 import { g17 } from './format';
+import { sha1Into } from '../util/sha1';
 
+/** Inputs from this length on go to OpenSSL (faster per byte); shorter ones to sha1Into (no per-call cost). */
+const CRYPTO_MIN = 4096;
+/** A stored JS string's bytes, for sha1Into. */
+let scratch = Buffer.alloc(256);
+/** The SHA-1 of the last sha1() call. */
+const H20 = Buffer.alloc(20);
+
+/** SHA1(data) into H20. */
 function sha1(data: BulkValue | Uint8Array): Buffer {
-  const h = createHash('sha1');
-  if (typeof data === 'string') h.update(data, 'latin1');
-  else h.update(data);
-  return h.digest();
+  const len = data.length;
+  if (len >= CRYPTO_MIN) {
+    const h = createHash('sha1');
+    if (typeof data === 'string') h.update(data, 'latin1');
+    else h.update(data);
+    h.digest().copy(H20);
+  } else if (typeof data === 'string') {
+    if (scratch.length < len) scratch = Buffer.alloc(Math.max(len, scratch.length * 2));
+    scratch.latin1Write(data, 0, len);
+    sha1Into(scratch, 0, len, H20, 0);
+  } else sha1Into(data, 0, len, H20, 0);
+  return H20;
 }
 
 function xorDigest(d: Buffer, data: BulkValue | Uint8Array): void {
