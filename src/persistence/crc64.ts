@@ -145,6 +145,16 @@ export function crc64Update(st: Crc64State, buf: Uint8Array, start = 0, end = bu
   st.lo = lo >>> 0;
 }
 
+/**
+ * Fold [ptr, ptr + len) of w's linear memory (bytes the caller copied there, e.g. the wasm engine's
+ * RDB load window) into `st` (in place), with w's own copy of the WASM code: no helper instance.
+ */
+export function crc64UpdateAt(w: WasmInstance, st: Crc64State, ptr: number, len: number): void {
+  w.x.crc64At(st.lo, st.hi, ptr, len);
+  st.lo = w.resU32(R_PTR);
+  st.hi = w.resU32(R_LEN);
+}
+
 /** CRC-64 of buf[start, end) from 0, as a state. */
 export function crc64(buf: Uint8Array, start = 0, end = buf.length): Crc64State {
   const st = { hi: 0, lo: 0 };
