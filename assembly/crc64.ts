@@ -91,9 +91,17 @@ function zerosOperator(n: u32): u64 {
 
 /** Fold scratch[0, len) into the CRC whose halves are lo/hi; the new CRC goes to RES ptr/len. */
 export function crc64Scratch(lo: u32, hi: u32, len: u32): void {
+  crc64At(lo, hi, scratchPtr, len);
+}
+
+/**
+ * Fold [ptr, ptr + len) into the CRC whose halves are lo/hi; the new CRC goes to RES ptr/len
+ * (the wasm engine's RDB load checks the file in the window it loads from: src/engine/wasm/rdbload.ts).
+ */
+export function crc64At(lo: u32, hi: u32, ptr: u32, len: u32): void {
   if (!ready) build();
   let c: u64 = (<u64>hi << 32) | <u64>lo;
-  let p: usize = scratchPtr;
+  let p: usize = <usize>ptr;
   const end = p + len;
   if (len >= LANE_MIN_INPUT) {
     const lane = (len / <u32>LANES) & ~7; // bytes per lane, whole words

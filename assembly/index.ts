@@ -31,7 +31,7 @@ export { globMatch } from './glob';
 export { znGeoScan, geoDistance } from './geo';
 export { rdbLoadRun, rdbLoadDone, rdbLoadResize } from './rdbload';
 export { jmScan, jmScanDesc, jmScanExp, jmScanDecGrow, jmScanGather, jmScanDone } from './jsmapscan';
-export { crc64Scratch } from './crc64';
+export { crc64Scratch, crc64At } from './crc64';
 export { rdbSaveSettings, rdbSavePacked, rdbSaveDeferred, rdbSavePackedCount, rdbSaveStagedBatch } from './rdbsave';
 export { scoreText, scoreParse } from './dtoa17';
 export { dbWalkSave } from './keyspace';

@@ -23,6 +23,9 @@ import { rdbScan } from '../src/engine/js-map/rdb-scan';
 import { LpWriter } from '../src/persistence/listpack';
 import { d2string } from '../src/persistence/format';
 
+/** rdbChunk's defaults, restored after the cases that shrink it. */
+const CHUNK_DEFAULT = { ...rdbChunk };
+
 function dataset(): Arg[][] {
   const cmds: Arg[][] = [];
   const far = Date.now() + 3600_000;
@@ -129,8 +132,7 @@ for (const engine of enginesUnderTest()) {
     ctx.c = await RawConnection.connect(ctx.fast.port);
   });
   t.after(async (ctx) => {
-    rdbChunk.initial = 4 << 20;
-    rdbChunk.max = 64 << 20;
+    Object.assign(rdbChunk, CHUNK_DEFAULT);
     ctx.c.close();
     await ctx.fast.close();
     await ctx.js.close();
@@ -182,8 +184,8 @@ for (const engine of enginesUnderTest()) {
     const runs = fast.internal.engine.rdbFastLoader ? 2000 : 200;
     for (let i = 0; i < runs; i++) {
       // Small chunks for half of them: records cross chunk ends and chunks grow.
-      rdbChunk.initial = i % 2 ? 4 << 20 : 64 + Math.floor(r() * 2048);
-      rdbChunk.max = i % 2 ? 64 << 20 : 16384;
+      rdbChunk.initial = i % 2 ? CHUNK_DEFAULT.initial : 64 + Math.floor(r() * 2048);
+      rdbChunk.max = i % 2 ? CHUNK_DEFAULT.max : 16384;
       // js-map: every fifth without the WASM scan (rdb-fast.ts alone, as without build/redust.wasm).
       rdbScan.useWasm = i % 5 !== 4;
       if (same(fast.internal, js.internal, mutate(file), i % 7 === 0, `mutation ${i}`).startsWith('ok')) loaded++;
@@ -242,12 +244,37 @@ for (const engine of enginesUnderTest()) {
         continue;
       }
       for (let j = 0; j < 2; j++) b[Math.floor(r() * b.length)] ^= 1 << Math.floor(r() * 8);
-      rdbChunk.initial = i % 2 ? 4 << 20 : 64 + Math.floor(r() * 4096);
-      rdbChunk.max = i % 2 ? 64 << 20 : 1 << 20;
+      rdbChunk.initial = i % 2 ? CHUNK_DEFAULT.initial : 64 + Math.floor(r() * 4096);
+      rdbChunk.max = i % 2 ? CHUNK_DEFAULT.max : 1 << 20;
       same(fast.internal, js.internal, b, i % 5 === 0, `mutation ${i}`);
     }
-    rdbChunk.initial = 4 << 20;
-    rdbChunk.max = 64 << 20;
+    Object.assign(rdbChunk, CHUNK_DEFAULT);
+  });
+
+  t('the checksum over several steps (wasm: through the load window): the same file loads, and a byte flipped past the first step fails the same way', async ({ fast, js, c }) => {
+    const r = rng(7);
+    for (let i = 0; i < 300; i++) {
+      // Values LZF cannot shrink much, so the file is several checksum steps long.
+      const v = Array.from({ length: 100 }, () => Math.floor(r() * 2 ** 32).toString(16)).join('');
+      assert.ok((await c.send('SET', `crc:${i}`, v)).t !== 'error');
+    }
+    const was = [fast.internal, js.internal].map((s) => s.config.bool('rdbchecksum'));
+    for (const s of [fast.internal, js.internal]) s.config.set('rdbchecksum', true);
+    try {
+      const file = writeRdb(fast.internal);
+      assert.ok(file.length > 3 * (64 << 10), `file of ${file.length} bytes`);
+      for (const chunk of [CHUNK_DEFAULT.initial, 64]) {
+        rdbChunk.initial = chunk;
+        assert.match(same(fast.internal, js.internal, file, false, `whole (chunk ${chunk})`), /^ok /);
+        const bad = Buffer.from(file);
+        bad[Math.floor(bad.length * 0.7)] ^= 0x10;
+        assert.match(same(fast.internal, js.internal, bad, true, `flipped (chunk ${chunk})`), /Wrong RDB checksum/);
+      }
+    } finally {
+      Object.assign(rdbChunk, CHUNK_DEFAULT);
+      [fast.internal, js.internal].forEach((s, i) => s.config.set('rdbchecksum', was[i]));
+      for (let i = 0; i < 300; i++) await c.send('DEL', `crc:${i}`);
+    }
   });
 
   t('crafted records: out-of-order and duplicate listpacks, duplicate pairs, NaN and edge binary scores', ({ fast, js }) => {
@@ -304,15 +331,14 @@ for (const engine of enginesUnderTest()) {
       ['set duplicate member', file(rec(2, 's', len(3), str('a'), str('b'), str('a')), plain)],
     ];
     for (const [what, buf] of cases) {
-      for (const chunk of [4 << 20, 64]) {
+      for (const chunk of [CHUNK_DEFAULT.initial, 64]) {
         rdbChunk.initial = chunk;
-        rdbChunk.max = chunk === 64 ? 16384 : 64 << 20;
+        rdbChunk.max = chunk === 64 ? 16384 : CHUNK_DEFAULT.max;
         same(fast.internal, js.internal, buf, false, `${what} (chunk ${chunk})`);
         same(fast.internal, js.internal, buf, true, `${what} (chunk ${chunk}, sliced)`);
       }
     }
-    rdbChunk.initial = 4 << 20;
-    rdbChunk.max = 64 << 20;
+    Object.assign(rdbChunk, CHUNK_DEFAULT);
   });
 
   t('listpack score texts: the engine\'s d2string is the JS writer\'s, and reads back exactly', ({ fast }) => {

@@ -703,6 +703,12 @@ export interface RdbFastLoader {
   resize(db: Db, size: number): void;
   /** The load is over: release the engine memory it holds. */
   done(): void;
+  /**
+   * Optional: the CRC-64 of buf[0, end) (persistence/crc64.ts), computed where the engine reads
+   * the file from (wasm: in its own memory, through the load's window, instead of a helper
+   * instance's). Called before any record is stored.
+   */
+  checksum?(end: number): { hi: number; lo: number };
 }
 
 export type EngineName = 'js-map' | 'wasm';

@@ -42,9 +42,9 @@ interface ScanExports {
 export const rdbScan = { useWasm: true };
 
 /**
- * The first chunk: at most 1 MB (the helper instance keeps its memory), less when the wasm
- * engine's rdbChunk is set smaller (tests); a record past the chunk is retried from a chunk
- * starting at it, doubled up to rdbChunk.max.
+ * The first chunk: at most 1 MB (the helper instance keeps its memory) and at most the wasm
+ * engine's rdbChunk.initial (512 KB, smaller in tests); a record past the chunk is retried from a
+ * chunk starting at it, doubled up to rdbChunk.max.
  */
 const CHUNK_MAX_INITIAL = 1 << 20;
 /**

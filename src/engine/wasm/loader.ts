@@ -127,6 +127,7 @@ export interface WasmExports {
   rdbLoadDone(): void;
   rdbLoadResize(db: number, size: number): void;
   crc64Scratch(lo: number, hi: number, len: number): void;
+  crc64At(lo: number, hi: number, ptr: number, len: number): void;
   rdbSaveSettings(comp: number, lru: number, lfu: number, refNow: number, fill: number, packedThreshold: number): void;
   dbWalkSave(db: number, pos: number, count: number, now: number): number;
   rdbSavePacked(): void;
@@ -293,6 +294,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   rdbLoadDone: 0,
   rdbLoadResize: 2,
   crc64Scratch: 3,
+  crc64At: 4,
   rdbSaveSettings: 6,
   dbWalkSave: 4,
   rdbSavePacked: 0,
