@@ -283,17 +283,21 @@ export class Server {
 
   /**
    * Runs `f` with expiry paused (Engine.setExpiryPaused), so that it sees keys as they are and
-   * reclaims none. While loading, expiry is paused already and must stay so.
+   * reclaims none. While loading, expiry is paused already and must stay so; so must it inside
+   * an outer asIs (a snapshot's early copy runs inside the lookup of a peekAsIs).
    */
   asIs<T>(f: () => T): T {
-    if (this.loading) return f();
+    if (this.loading || this.asIsDepth > 0) return f();
     this.engine.setExpiryPaused(true);
+    this.asIsDepth++;
     try {
       return f();
     } finally {
+      this.asIsDepth--;
       this.engine.setExpiryPaused(false);
     }
   }
+  private asIsDepth = 0;
 
   /**
    * dbDelete: remove `key` as it is, one whose TTL has passed too, without reclaiming it first (no
