@@ -339,33 +339,23 @@ export async function main(argv: string[]): Promise<number> {
   await scriptingOf(server).prepare();
   logger.info({ port, engine: engine.name }, 'Ready to accept connections tcp');
   return await new Promise<number>((resolve) => {
-    let stopping = false;
+    // sigShutdownHandler: the signal only schedules the shutdown (Server.shutdownAsap), which the
+    // cron runs (or the end of a busy script); a SIGINT while one is pending (or under way) exits
+    // at once, with an error code.
     const stop = (signal: string) => {
-      // sigShutdownHandler: a SIGINT while a shutdown is pending exits at once, with an error code.
-      if (stopping && signal === 'SIGINT') {
+      if ((server.shutdownAsap !== null || server.closing) && signal === 'SIGINT') {
         logger.warn('You insist... exiting now.');
         process.exit(1);
       }
-      if (stopping) {
-        logger.warn(`Received ${signal} scheduling shutdown...`);
-        return;
-      }
-      stopping = true;
-      lastSignal = signal;
       logger.warn(`Received ${signal} scheduling shutdown...`);
-      // During a busy script the shutdown waits for its end (Redis: serverCron's shutdown_asap).
-      if (server.busyScript !== null) server.signalShutdown = shutdownNow;
-      else shutdownNow();
+      lastSignal = signal;
+      if (!server.closing) server.shutdownAsap = shutdownNow;
     };
     let lastSignal = 'SIGTERM';
     const shutdownNow = () => {
       // shutdown-on-sigint / shutdown-on-sigterm: the SHUTDOWN flags a signal stands for.
       const flags = shutdownFlagsOf(config.str(lastSignal === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm'));
-      if (!saveForShutdown(server, flags)) {
-        logger.warn('Errors trying to shut down the server. Check the logs for more information.');
-        stopping = false;
-        return;
-      }
+      if (!saveForShutdown(server, flags)) return;
       void server.close().then(() => {
         logger.warn('Redust is now ready to exit, bye bye...');
         resolve(0);

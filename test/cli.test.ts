@@ -11,7 +11,7 @@ import { promisify } from 'util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { freePort, haveRedisServer, startCli, startReference } from './helpers/servers';
-import { RawConnection, R } from './helpers/raw';
+import { RawConnection, R, text } from './helpers/raw';
 import { parseArgs, envSettings, CliError } from '../src/cli';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
@@ -110,7 +110,60 @@ if (haveRedisServer()) {
       fs.rmSync(srv.dir, { recursive: true, force: true });
     }
   });
-} else t.skip('save options compared with redis-server (no reference redis-server)');
+
+  /**
+   * SIGTERM schedules the shutdown for serverCron (shutdown_asap): DEBUG PAUSE-CRON holds it,
+   * SHUTDOWN ABORT cancels it; the same replies from redis-server and Redust (both engines).
+   */
+  const sigtermAbort = async (port: number): Promise<string[]> => {
+    const c = await RawConnection.connect(port);
+    const out: string[] = [];
+    const say = async (...args: string[]) => out.push(`${args.join(' ')} -> ${JSON.stringify(await c.send(...args))}`);
+    try {
+      for (const args of [['ABORT'], ['ABORT', 'NOSAVE'], ['NOSAVE', 'ABORT'], ['ABORT', 'FORCE'], ['ABORT', 'ABORT'], ['ABORT', 'x']]) await say('SHUTDOWN', ...args);
+      const pid = Number(/process_id:(\d+)/.exec(text(await c.send('INFO', 'server')))![1]);
+      await say('DEBUG', 'PAUSE-CRON', '1');
+      process.kill(pid, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 300)); // (three cron periods at hz 10)
+      await say('PING');
+      await say('SHUTDOWN', 'ABORT');
+      await say('DEBUG', 'PAUSE-CRON', '0');
+      await new Promise((r) => setTimeout(r, 300));
+      await say('PING');
+      await say('SHUTDOWN', 'ABORT');
+      return out;
+    } finally {
+      c.close();
+    }
+  };
+
+  t('SIGTERM waits for the cron (DEBUG PAUSE-CRON holds it) and SHUTDOWN ABORT cancels it, as in redis-server', async () => {
+    const ref = await startReference();
+    let want: string[];
+    try {
+      want = await sigtermAbort(ref.port);
+    } finally {
+      await ref.stop();
+    }
+    assert.ok(want.includes('SHUTDOWN ABORT -> {"t":"simple","v":"OK"}'), want.join('\n'));
+    for (const engine of ['js-map', 'wasm']) {
+      const port = await freePort();
+      const srv = await startCli(['--port', String(port), '--engine', engine, '--enable-debug-command', 'yes']);
+      try {
+        assert.equal(await sigtermAbort(port), want, engine);
+        assert.match(srv.out(), /Received SIGTERM scheduling shutdown\.\.\.[^]*Shutdown manually aborted\./);
+        // With the cron running, a SIGTERM shuts down (saving: the CLI has save points).
+        srv.child.kill('SIGTERM');
+        assert.is(await srv.exited, 0);
+        assert.match(srv.out(), /User requested shutdown\.\.\.[^]*Saving the final RDB snapshot before exiting\.[^]*DB saved on disk/);
+      } finally {
+        srv.child.kill('SIGKILL');
+        await srv.exited;
+        fs.rmSync(srv.dir, { recursive: true, force: true });
+      }
+    }
+  });
+} else t.skip('save options and SIGTERM compared with redis-server (no reference redis-server)');
 
 t('starts from env and flags, serves, exports metrics, stops on SIGTERM', async () => {
   const port = await freePort();

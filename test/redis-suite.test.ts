@@ -109,7 +109,11 @@ const SPAWN_UNITS: { unit: string; skip?: string[] }[] = [
   { unit: 'unit/obuf-limits', skip: ['Obuf limit, HRANDFIELD with huge count stopped mid-run'] },
   // These two test the fork child (its COW size; killing it).
   { unit: 'integration/rdb', skip: ['Test child sending info', 'failed bgsave prevents writes'] },
-  // Not run: networking, shutdown, introspection, maxmemory, querybuf, integration/aof,
+  // The first kills the fork child of a BGSAVE (Redust does not fork); in the second a second
+  // SIGINT must end a SAVE slowed by rdb-key-save-delay: Node handles signals on the event loop,
+  // which a SAVE holds until it is done (docs/compatibility.md).
+  { unit: 'unit/shutdown', skip: ['Temp rdb will be deleted if we use bg_unlink when shutdown', 'Temp rdb will be deleted in signal handle'] },
+  // Not run: networking, introspection, maxmemory, querybuf, integration/aof,
   // aof-multi-part and logging fail for reasons docs/compatibility.md lists.
 ];
 

@@ -396,16 +396,25 @@ function lastsave(c: Client): void {
 
 function shutdown(c: Client, argv: Buffer[]): void {
   const flags: ShutdownFlags = { save: false, nosave: false, now: false, force: false };
+  let abort = false;
   for (let i = 1; i < argv.length; i++) {
     if (!['nosave', 'save', 'now', 'force', 'abort'].some((w) => isWord(argv[i], w))) fail(SYNTAX);
-    if (isWord(argv[i], 'abort')) fail('ERR No shutdown in progress.');
+    if (isWord(argv[i], 'abort')) abort = true;
     if (isWord(argv[i], 'save')) flags.save = true;
     if (isWord(argv[i], 'nosave')) flags.nosave = true;
     if (isWord(argv[i], 'now')) flags.now = true;
     if (isWord(argv[i], 'force')) flags.force = true;
   }
   const nosave = flags.nosave;
-  if (flags.save && nosave) fail(SYNTAX);
+  if ((abort && (flags.save || nosave || flags.now || flags.force)) || (flags.save && nosave)) fail(SYNTAX);
+  if (abort) {
+    // abortShutdown: the only shutdown that can be pending is a signal's (Server.shutdownAsap).
+    if (c.server.shutdownAsap === null) fail('ERR No shutdown in progress.');
+    c.server.shutdownAsap = null;
+    c.server.logger.info('Shutdown manually aborted.');
+    c.reply.ok();
+    return;
+  }
   const busy = c.server.busyScript;
   if (busy) {
     // While a script is busy only SHUTDOWN NOSAVE is allowed; it stops the script first.
@@ -419,7 +428,6 @@ function shutdown(c: Client, argv: Buffer[]): void {
     return;
   }
   if (!saveForShutdown(c.server, flags)) fail('ERR Errors trying to SHUTDOWN. Check logs.');
-  c.server.logger.warn('User requested shutdown...');
   // The reply is never sent: like Redis, the connection just closes.
   c.server.shutdown();
 }
