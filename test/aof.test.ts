@@ -14,7 +14,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
-import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
+import { enginesUnderTest, freePort, haveRedisServer, startCli, startRedust, startReference } from './helpers/servers';
 import { AofPair, digest, incrCommands, startAofPair, stopAofPair } from './helpers/aof-pair';
 import { Arg, RawConnection, encodeCommand, waitAccepting, waitLoaded } from './helpers/raw';
 import type { RedustServer } from '../src/index';
@@ -465,6 +465,69 @@ if (haveRedisServer()) {
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
         fs.rmSync(copy, { recursive: true, force: true });
+      }
+    });
+
+    t('a slow script replayed by DEBUG LOADAOF: other clients get LOADING; DEBUG AOF-FLUSH-SLEEP delays the write (as Redis)', async () => {
+      // Separate processes: the script serves other clients while it runs, synchronously (the
+      // server's event loop is held, as Redis's processEventsWhileBlocked).
+      const settings = ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--lua-time-limit', '1'];
+      const program = async (port: number, dir: string): Promise<string[]> => {
+        const out: string[] = [];
+        const c = await RawConnection.connect(port);
+        const w = await RawConnection.connect(port);
+        try {
+          await waitLoaded(port);
+          for (const args of [['AOF-FLUSH-SLEEP', '0'], ['AOF-FLUSH-SLEEP'], ['AOF-FLUSH-SLEEP', 'x']]) out.push(`DEBUG ${args.join(' ')} -> ${JSON.stringify(await c.send('DEBUG', ...args))}`);
+          // The write of a non-empty AOF buffer sleeps first (the reply comes after it).
+          await c.send('DEBUG', 'AOF-FLUSH-SLEEP', '300000');
+          const t0 = Date.now();
+          await c.send('SET', 'a', 'b');
+          out.push(`SET waited the sleep: ${Date.now() - t0 >= 290}`);
+          await c.send('DEBUG', 'AOF-FLUSH-SLEEP', '0');
+          // A script in the incr file as EVAL (a hand-made file: 7.0 propagates effects), slow
+          // enough to pass busy-reply-threshold (lua-time-limit) while it is replayed.
+          const adir = path.join(dir, 'appendonlydir');
+          const incr = fs.readFileSync(path.join(adir, 'appendonly.aof.manifest'), 'latin1').match(/file (\S+) seq \d+ type i/)![1];
+          fs.appendFileSync(path.join(adir, incr), Buffer.concat([encodeCommand(['SELECT', '9']), encodeCommand(['EVAL', "redis.call('set',KEYS[1],'y'); for i=1,1000000 do redis.call('ping') end return 'ok'", '1', 'x'])]));
+          w.write(encodeCommand(['DEBUG', 'LOADAOF']));
+          let first = 'no error';
+          for (let i = 0; i < 1000; i++) {
+            const r = await c.send('PING');
+            if (r.t === 'error') {
+              first = String(r.v);
+              break;
+            }
+            await sleep(5);
+          }
+          out.push(`PING during the replay -> ${first}`);
+          out.push(`DEBUG LOADAOF -> ${JSON.stringify(await w.next())}`);
+          await c.send('SELECT', '9');
+          out.push(`GET x -> ${JSON.stringify(await c.send('GET', 'x'))}`);
+          return out;
+        } finally {
+          c.close();
+          w.close();
+        }
+      };
+      const refDir = tmpDir();
+      const ref = await startReference(['--dir', refDir, ...settings]);
+      let want: string[];
+      try {
+        want = await program(ref.port, refDir);
+      } finally {
+        await ref.stop();
+        fs.rmSync(refDir, { recursive: true, force: true });
+      }
+      assert.ok(want.includes('PING during the replay -> LOADING Redis is loading the dataset in memory'), want.join('\n'));
+      const port = await freePort();
+      const srv = await startCli(['--port', String(port), '--engine', engine, '--enable-debug-command', 'yes', '--save', '', ...settings]);
+      try {
+        assert.equal(await program(port, srv.dir), want);
+      } finally {
+        srv.child.kill('SIGKILL');
+        await srv.exited;
+        fs.rmSync(srv.dir, { recursive: true, force: true });
       }
     });
 

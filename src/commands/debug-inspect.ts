@@ -1,6 +1,6 @@
 /**
  * DEBUG subcommands that inspect values or turn server knobs (debug.c): OBJECT, LISTPACK,
- * QUICKLIST-PACKED-THRESHOLD, REPLYBUFFER, SET-DISABLE-DENY-SCRIPTS, PAUSE-CRON, CHANGE-REPL-ID, and two that
+ * QUICKLIST-PACKED-THRESHOLD, REPLYBUFFER, SET-DISABLE-DENY-SCRIPTS, PAUSE-CRON, AOF-FLUSH-SLEEP, CHANGE-REPL-ID, and two that
  * Redis 7.0.15 does not have, kept because operators asked for them: JMAP (V8 heap figures, the
  * JavaScript counterpart of the old jemalloc map) and STRINGMATCH-LEN (Redis 7.2's glob fuzz test).
  *
@@ -177,6 +177,9 @@ export function debugInspect(c: Client, sub: string, argv: Buffer[]): boolean {
     c.reply.ok();
   } else if (sub === 'pause-cron' && n === 3) {
     debugStateOf(c.server).pauseCron = atoi(argv[2]) !== 0;
+    c.reply.ok();
+  } else if (sub === 'aof-flush-sleep' && n === 3) {
+    debugStateOf(c.server).aofFlushSleepUs = atoi(argv[2]);
     c.reply.ok();
   } else if (sub === 'change-repl-id' && n === 2) {
     changeReplId(c.server);

@@ -43,10 +43,11 @@ import { AofCommandBase } from './aof-rewrite';
 import { presizeForBase } from './aof-presize';
 import { ArgView, LOOKAHEAD_COMMANDS } from '../protocol/parser';
 import { loadRdbBuffer, writeRdb } from './rdb';
-import { BgSave, bgsaveInProgress } from './bgsave';
+import { BgSave, bgsaveInProgress, setLoading } from './bgsave';
 import { ReplyError } from '../commands/errors';
 import { BAD, TRUNCATED, countLine, line } from './aof-lines';
 import * as F from './format';
+import { debugStateOf } from '../server/debug-state';
 import { setInterval, clearInterval, performance, dateNow } from '../util/real-timers';
 
 export type ManifestType = 'b' | 'i' | 'h';
@@ -363,6 +364,9 @@ export class Aof implements PropagationTarget {
     if (pending.len === 0 || this.fd < 0) return;
     const data = pending.buf.subarray(0, pending.len);
     const always = this.server.config.str('appendfsync') === 'always';
+    // DEBUG AOF-FLUSH-SLEEP: the write waits first, blocking the server, as Redis's usleep there.
+    const sleepUs = debugStateOf(this.server).aofFlushSleepUs;
+    if (sleepUs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, sleepUs / 1000);
     let off = 0;
     try {
       while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off);
@@ -596,15 +600,19 @@ export class Aof implements PropagationTarget {
 
   /**
    * Nothing expires while the files load (Redis's keyIsExpired while loading): they replay to the
-   * state they recorded, and the keys whose TTL passed meanwhile expire afterwards.
+   * state they recorded, and the keys whose TTL passed meanwhile expire afterwards. The server is
+   * loading for the rest too (startLoading): a replayed script that runs past busy-reply-threshold
+   * serves the other clients, who get LOADING (the dispatcher's gate), and INFO shows loading:1.
    */
   private whileLoading(load: () => void): void {
     const s = this.server;
     s.engine.setExpiryPaused(true);
     s.loading = true;
+    setLoading(s, { startTime: Math.floor(dateNow() / 1000), totalBytes: 0, rdbUsedMem: 0, loadedBytes: 0, startedMs: performance.now() });
     try {
       load();
     } finally {
+      setLoading(s, null);
       s.engine.setExpiryPaused(false);
       s.loading = false;
     }
