@@ -392,9 +392,36 @@ function runCli(args: string[], ready = 'Ready to accept connections'): Promise<
       for (let i = 0; i < 4000; i++) db.set(Buffer.from(`key:${i}`), Buffer.from(`value:${i}`));
       saveRdb(srv.internal);
       await srv.close();
+      const loadingOpts = ['--save', '', '--key-load-delay', '500', '--loading-process-events-interval-bytes', '1024', '--enable-protected-configs', 'yes'];
+      // CONFIG SET while loading: the DENY_LOADING_CONFIG settings (dir, appendonly) answer LOADING,
+      // others apply; the same replies from real Redis loading the same file.
+      const configSets = async (c: RawConnection) => {
+        const out: string[] = [];
+        for (const args of [['loglevel', 'debug'], ['dir', dir], ['appendonly', 'yes'], ['maxmemory-policy', 'allkeys-lru'], ['dir', dir, 'nosuch', '1'], ['nosuch', '1', 'dir', dir]]) {
+          out.push(`CONFIG SET ${args.join(' ')} -> ${JSON.stringify(await c.send('CONFIG', 'SET', ...args))}`);
+        }
+        out.push(`still loading: ${/^loading:1\r?$/m.test(text(await c.send('INFO', 'persistence')))}`);
+        return out;
+      };
+      let want: string[] = [];
+      if (HAVE_REF) {
+        const refDir = tmpDir();
+        fs.copyFileSync(path.join(dir, 'dump.rdb'), path.join(refDir, 'dump.rdb'));
+        const ref = await startReference(['--dir', refDir, '--dbfilename', 'dump.rdb', ...loadingOpts]);
+        try {
+          const rc = await RawConnection.connect(ref.port);
+          want = await configSets(rc);
+          rc.close();
+        } finally {
+          await ref.stop();
+          fs.rmSync(refDir, { recursive: true, force: true });
+        }
+        assert.ok(want.includes(`CONFIG SET dir ${dir} -> {"t":"error","v":"LOADING Redis is loading the dataset in memory"}`), want.join('\n'));
+      }
       const port = await freePort();
-      const cli = await runCli(['--port', String(port), '--dir', dir, '--save', '', '--key-load-delay', '500', '--loading-process-events-interval-bytes', '1024'], 'Listening on ');
+      const cli = await runCli(['--port', String(port), '--dir', dir, ...loadingOpts], 'Listening on ');
       const c = await RawConnection.connect(port);
+      if (HAVE_REF) assert.equal(await configSets(c), want);
       assert.equal(await c.send('GET', 'key:1'), R.err('LOADING Redis is loading the dataset in memory'));
       assert.equal(await c.send('PING'), R.err('LOADING Redis is loading the dataset in memory'));
       const inf = text(await c.send('INFO', 'persistence'));

@@ -2,7 +2,7 @@
  * The `redust` command line (bin/redust.js): options, config file, environment variables, errors,
  * --help/--version, graceful shutdown on SIGTERM, and the Prometheus endpoint.
  */
-import { spawn, execFile, ChildProcess } from 'child_process';
+import { spawn, spawnSync, execFile, ChildProcess } from 'child_process';
 import fs from 'fs';
 import http from 'http';
 import os from 'os';
@@ -83,7 +83,7 @@ t('save: the first save of the config file and options replaces the default, lat
     fs.writeFileSync(file, 'save 900 1\nsave\n');
     assert.is(parseArgs([file], {}).settings.save, '900 1');
     fs.writeFileSync(file, 'port\n');
-    assert.throws(() => parseArgs([file], {}), /Bad directive or wrong number of arguments/);
+    assert.throws(() => parseArgs([file], {}), />>> 'port'\nwrong number of arguments/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -156,6 +156,88 @@ if (haveRedisServer()) {
         srv.child.kill('SIGTERM');
         assert.is(await srv.exited, 0);
         assert.match(srv.out(), /User requested shutdown\.\.\.[^]*Saving the final RDB snapshot before exiting\.[^]*DB saved on disk/);
+      } finally {
+        srv.child.kill('SIGKILL');
+        await srv.exited;
+        fs.rmSync(srv.dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  t('command-line options are config lines as redis-server makes them: the same errors, line numbers and quoting', async () => {
+    // `--port <free port>` first: a case that redis-server accepted would not take 6379.
+    const port = String(await freePort());
+    const cases = [
+      ['--port'],
+      ['--port', '6380', '--loglevel'],
+      ['--port', '6379', '6380'],
+      ['--port', '--loglevel', 'verbose'],
+      ['--port', '--bla', '--loglevel', 'verbose'],
+      ['--logfile', '--my--log--file', '--loglevel', '--bla'],
+      ['--shutdown-on-sigint'],
+      ['--shutdown-on-sigint', 'now force', '--shutdown-on-sigterm'],
+      ['--replicaof', '127.0.0.1', 'abc'],
+      ['--replicaof', '--127.0.0.1', '--abc'],
+      ['--notify-keyspace-events', 'K', 'E'],
+      ['--no-such-option', 'a b', 'c"d\\e'],
+      ['--maxmemory "1mb'],
+      ['--maxmemory 1mb 2mb'],
+    ];
+    // The four lines of the FATAL CONFIG FILE ERROR block (Redust adds its hint after them).
+    const block = (out: string) => {
+      const lines = out.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('*** FATAL CONFIG FILE ERROR'));
+      return at < 0 ? out : lines.slice(at, at + 4).join('\n');
+    };
+    for (const args of cases) {
+      const r = spawnSync('redis-server', ['--port', port, ...args], { encoding: 'utf8', timeout: 3000 });
+      const theirs = block(r.stdout + r.stderr);
+      assert.match(theirs, /^\*\*\* FATAL CONFIG FILE ERROR/, args.join(' '));
+      let ours = '';
+      try {
+        parseArgs(['--port', port, ...args], {});
+      } catch (e) {
+        ours = block((e as Error).message);
+      }
+      assert.is(ours, theirs, args.join(' '));
+    }
+  });
+
+  t('command-line options accepted as redis-server accepts them: a value starting with --, a name and value in one argument, --save without a value (CONFIG GET compared)', async () => {
+    const cases = [
+      ['--maxmemory 700mb', '--maxmemory-policy volatile-lru'],
+      ["--maxmemory '700mb'", "--maxmemory-policy 'volatile-lru'"],
+      ['--proc-title-template', '--my--title--template', '--loglevel', 'verbose'],
+      ['--proc-title-template --my--title--template', '--loglevel verbose'],
+      ['--save', '--loglevel', 'verbose'],
+      ['--loglevel', 'verbose', '--save'],
+      ['--proc-title-template', '--save', '--save', '', '--loglevel', 'verbose'],
+      ['--shutdown-on-sigint', 'nosave', 'force', 'now', '--shutdown-on-sigterm', 'nosave force'],
+    ];
+    const names = ['maxmemory', 'maxmemory-policy', 'proc-title-template', 'loglevel', 'save', 'shutdown-on-sigint', 'shutdown-on-sigterm'];
+    // (the settings each case gives: startReference's own options come first)
+    const configOf = async (port: number, args: string[]) => {
+      const c = await RawConnection.connect(port);
+      const out: string[] = [];
+      for (const n of names.filter((x) => args.some((a) => a.includes(`--${x}`)))) {
+        const r = await c.send('CONFIG', 'GET', n);
+        out.push(r.t === 'array' ? r.v.map(text).join('=') : JSON.stringify(r));
+      }
+      c.close();
+      return out;
+    };
+    for (const args of cases) {
+      const ref = await startReference(args);
+      let theirs: string[];
+      try {
+        theirs = await configOf(ref.port, args);
+      } finally {
+        await ref.stop();
+      }
+      const port = await freePort();
+      const srv = await startCli(['--port', String(port), ...args]);
+      try {
+        assert.equal(await configOf(port, args), theirs, args.join(' '));
       } finally {
         srv.child.kill('SIGKILL');
         await srv.exited;

@@ -14,7 +14,7 @@ import { CmdFlag } from './table';
 import { BUSY_EVAL, BUSY_FUNCTION, fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
 import { intArg, isWord, rangeIntArg } from './args';
 import { CONFIG_DEFS, findConfig, formatConfigValue, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
-import { checkRuntimeSet, checkSupported } from '../config/unsupported';
+import { checkRuntimeSet, checkSupported, deniedWhileLoading } from '../config/unsupported';
 import { isLoopbackPeer } from '../server/protected-mode';
 import { rewriteConfigFile } from '../config/rewrite';
 import { formatNotifyFlags, parseNotifyFlags } from '../server/keyspace-events';
@@ -26,7 +26,7 @@ import type { Container, RedisValue } from '../engine/types';
 import { setLogLevel, RedisLogLevel } from '../observability/logger';
 import { evictToLimit } from '../server/evict';
 import { scriptingOf } from '../scripting/engine';
-import { killBgsave } from '../persistence/bgsave';
+import { killBgsave, loadingOf } from '../persistence/bgsave';
 import { flushallSave } from '../persistence/rdb';
 import { forcePropagation } from '../server/propagate';
 
@@ -85,6 +85,7 @@ function configSet(c: Client, argv: Buffer[]): void {
     const def = findConfig(name);
     if (!def) fail(`ERR Unknown option or number of arguments for CONFIG SET - '${latin1(argv[i])}'`);
     if (!def.mutable) fail(`ERR CONFIG SET failed (possibly related to argument '${latin1(argv[i])}') - can't set immutable config`);
+    if (loadingOf(c.server) !== null && deniedWhileLoading(def.name, protectedConfigsAllowed(c))) fail('LOADING Redis is loading the dataset in memory');
     if (seen.has(def.name)) fail(`ERR CONFIG SET failed (possibly related to argument '${latin1(argv[i])}') - duplicate parameter`);
     seen.add(def.name);
     pairs.push([def.name, latin1(argv[i + 1])]);
@@ -157,16 +158,25 @@ function configResetstat(c: Client): void {
 
 function configRewrite(c: Client): void {
   if (!c.server.configFile) fail('ERR The server is running without a config file');
-  try {
-    rewriteConfigFile(c.server.configFile, { config: c.server.config, special: (name) => (name === 'notify-keyspace-events' ? configText(c, name) : undefined) });
-  } catch (e) {
-    const why: Record<string, string> = { ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory', EROFS: 'Read-only file system', ENOSPC: 'No space left on device' };
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    c.server.logger.warn(`CONFIG REWRITE failed: ${(e as Error).message}`);
-    fail(`ERR Rewriting config file: ${why[code] ?? (e as Error).message}`);
+  const err = rewriteConfigNow(c, false);
+  if (err !== null) {
+    c.server.logger.warn(`CONFIG REWRITE failed: ${err}`);
+    fail(`ERR Rewriting config file: ${err}`);
   }
   c.server.logger.info('CONFIG REWRITE executed with success.');
   c.reply.ok();
+}
+
+/** rewriteConfig(server.configfile, force): null, or the error's strerror text. */
+export function rewriteConfigNow(c: Client, force: boolean): string | null {
+  try {
+    rewriteConfigFile(c.server.configFile, { config: c.server.config, special: (name) => (name === 'notify-keyspace-events' ? configText(c, name) : undefined) }, force);
+    return null;
+  } catch (e) {
+    const why: Record<string, string> = { ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory', EROFS: 'Read-only file system', ENOSPC: 'No space left on device' };
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    return why[code] ?? (e as Error).message;
+  }
 }
 
 function configHelp(c: Client): void {
