@@ -16,7 +16,7 @@ import path from 'path';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { enginesUnderTest, freePort, haveRedisServer, startCli, startRedust, startReference } from './helpers/servers';
 import { AofPair, digest, incrCommands, startAofPair, stopAofPair } from './helpers/aof-pair';
-import { Arg, RawConnection, encodeCommand, waitAccepting, waitLoaded } from './helpers/raw';
+import { Arg, RawConnection, encodeCommand, text, waitAccepting, waitLoaded } from './helpers/raw';
 import type { RedustServer } from '../src/index';
 import type { EngineName } from '../src/engine/types';
 
@@ -580,6 +580,82 @@ if (haveRedisServer()) {
     }
   });
   k.run();
+
+  const m = suite('aof manifest checks');
+  m('a bad manifest or a missing file stops the start with the error Redis 7.0 logs (aofLoadManifestFromFile)', async () => {
+    const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
+    const base = 'file appendonly.aof.1.base.aof seq 1 type b\n';
+    const incr = 'file appendonly.aof.1.incr.aof seq 1 type i\n';
+    const cases: [string, string, string[]][] = [
+      ['blank line', base + '\n' + incr, ['Invalid AOF manifest file format', "Reading the manifest file, at line 2", ">>> ''"]],
+      ['unknown type', base + 'file appendonly.aof.1.incr.aof seq 1 type x\n', ['Unknown AOF file type', ">>> 'file appendonly.aof.1.incr.aof seq 1 type x'"]],
+      ['line too long', base.trim() + ' ' + 'x '.repeat(600) + '\n' + incr, ['The AOF manifest file contains too long line']],
+      ['odd parameter', 'file appendonly.aof.1.base.aof seq 1 type b extra\n' + incr, ['Invalid AOF manifest file format']],
+      ['missing key', 'file appendonly.aof.1.base.aof seq 1 kind b\n', ['Invalid AOF manifest file format']],
+      ['empty', '', ['Found an empty AOF manifest']],
+      ['no final newline', base + incr.trim(), ['The AOF manifest file contains too long line']],
+      ['non-monotonic', 'file appendonly.aof.2.incr.aof seq 2 type i\n' + incr, ['Found a non-monotonic sequence number']],
+      ['a path', 'file ../appendonly.aof.1.base.aof seq 1 type b\n', ["File can't be a path, just a filename"]],
+      ['missing file', base + incr + 'file appendonly.aof.2.incr.aof seq 2 type i\n', ['Unable to obtain the AOF file appendonly.aof.2.incr.aof length. stat: No such file or directory']],
+      ['old file name nowhere', 'file appendonly.aof seq 1 type b\n', ['Unable to obtain the AOF file appendonly.aof length. stat: No such file or directory']],
+    ];
+    for (const [name, manifest, wants] of cases) {
+      const outs: string[] = [];
+      for (const who of ['redis', 'redust']) {
+        const dir = tmpDir();
+        try {
+          const adir = path.join(dir, 'appendonlydir');
+          fs.mkdirSync(adir);
+          fs.writeFileSync(path.join(adir, 'appendonly.aof.manifest'), manifest);
+          fs.writeFileSync(path.join(adir, 'appendonly.aof.1.base.aof'), encodeCommand(['SET', 'k1', 'v1']));
+          fs.writeFileSync(path.join(adir, 'appendonly.aof.1.incr.aof'), encodeCommand(['SET', 'k2', 'v2']));
+          const port = String(await freePort());
+          const args = ['--port', port, '--dir', dir, '--appendonly', 'yes', '--save', ''];
+          const r = who === 'redis' ? spawnSync('redis-server', args, { encoding: 'utf8', timeout: 10_000 }) : spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 10_000 });
+          assert.is(r.status, 1, `${who}, ${name}: exit code\n${r.stdout}${r.stderr}`);
+          outs.push(r.stdout + r.stderr);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      for (const w of wants) {
+        assert.ok(outs[0].includes(w), `redis, ${name}: ${w}\n${outs[0]}`);
+        assert.ok(outs[1].includes(w), `redust, ${name}: ${w}\n${outs[1]}`);
+      }
+    }
+  });
+  m('an upgrade from a single appendonly.aof interrupted before its rename goes on, as in Redis', async () => {
+    const results: string[][] = [];
+    for (const who of ['redis', 'redust']) {
+      const dir = tmpDir();
+      try {
+        fs.writeFileSync(path.join(dir, 'appendonly.aof'), Buffer.concat([encodeCommand(['SET', 'k1', 'v1']), encodeCommand(['SET', 'k2', 'v2'])]));
+        fs.mkdirSync(path.join(dir, 'appendonlydir'));
+        fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof seq 1 type b\n');
+        const extra = ['--dir', dir, '--appendonly', 'yes'];
+        const srv = who === 'redis' ? await startReference(extra) : await startRedust('wasm', { config: { dir, appendonly: 'yes' } });
+        try {
+          await waitLoaded(srv.port);
+          const c = await RawConnection.connect(srv.port);
+          results.push([
+            text(await c.send('GET', 'k1')),
+            String(fs.existsSync(path.join(dir, 'appendonly.aof'))),
+            String(fs.existsSync(path.join(dir, 'appendonlydir', 'appendonly.aof'))),
+            fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1'),
+          ]);
+          c.close();
+        } finally {
+          if ('stop' in srv) await srv.stop();
+          else await srv.close();
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    assert.equal(results[1], results[0]);
+    assert.equal(results[0], ['v1', 'false', 'true', 'file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n']);
+  });
+  m.run();
 } else {
   console.log('aof: redis-server not installed, differential and interop tests skipped');
 }

@@ -41,13 +41,14 @@ import { ByteSink } from '../server/propagate';
 import { Client, ClientFlag } from '../server/client';
 import { AofCommandBase } from './aof-rewrite';
 import { presizeForBase } from './aof-presize';
-import { ArgView, LOOKAHEAD_COMMANDS } from '../protocol/parser';
+import { ArgView, LOOKAHEAD_COMMANDS, splitArgs } from '../protocol/parser';
 import { loadRdbBuffer, writeRdb } from './rdb';
 import { BgSave, bgsaveInProgress, setLoading } from './bgsave';
 import { ReplyError } from '../commands/errors';
 import { BAD, TRUNCATED, countLine, line } from './aof-lines';
 import * as F from './format';
 import { debugStateOf } from '../server/debug-state';
+import { repr } from '../config/rewrite';
 import { setInterval, clearInterval, performance, dateNow } from '../util/real-timers';
 
 export type ManifestType = 'b' | 'i' | 'h';
@@ -61,29 +62,63 @@ export interface ManifestEntry {
 export function parseManifest(text: string): ManifestEntry[] {
   const out: ManifestEntry[] = [];
   let bases = 0;
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    if (line.trim() === '' || line.startsWith('#')) continue;
-    const parts = line.trim().split(/\s+/);
-    const e: Partial<ManifestEntry> = {};
-    for (let i = 0; i + 1 < parts.length; i += 2) {
-      const k = parts[i];
-      const v = parts[i + 1];
-      if (k === 'file') e.name = v;
-      else if (k === 'seq') e.seq = Number(v);
-      else if (k === 'type') e.type = v as ManifestType;
+  let maxSeq = 0;
+  let lineNo = 0;
+  // (the error block of its loaderr; the line is shown once it was read whole)
+  const fail = (why: string, shown: string | null): never => {
+    throw new Error(`\n*** FATAL AOF MANIFEST FILE ERROR ***\n` + (shown !== null ? `Reading the manifest file, at line ${lineNo}\n>>> '${shown}'\n` : '') + why);
+  };
+  if (text.length === 0) fail('Found an empty AOF manifest', null);
+  // Lines as fgets reads them into its MANIFEST_MAX_LINE + 1 buffer: at most 1024 bytes each.
+  for (let pos = 0; pos < text.length; ) {
+    const nl = text.indexOf('\n', pos);
+    const end = Math.min(nl === -1 ? text.length : nl + 1, pos + MANIFEST_MAX_LINE);
+    const buf = text.slice(pos, end);
+    pos = end;
+    lineNo++;
+    if (buf[0] === '#') continue;
+    if (!buf.includes('\n')) fail('The AOF manifest file contains too long line', null);
+    const line = buf.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+    if (line === '') fail('Invalid AOF manifest file format', line);
+    const argv = splitArgs(Buffer.from(line, 'latin1'), 0, Buffer.byteLength(line, 'latin1'));
+    // ('argc < 6' for forward compatibility: keys it does not know are skipped)
+    if (argv === null || argv.length < 6 || argv.length % 2 !== 0) fail('Invalid AOF manifest file format', line);
+    let name: string | null = null;
+    let seq = 0;
+    let type = '';
+    for (let i = 0; i < argv!.length; i += 2) {
+      const key = argv![i].latin1Slice().toLowerCase();
+      const v = argv![i + 1].latin1Slice();
+      if (key === 'file') {
+        name = v;
+        if (v.includes('/') || v.includes('\\')) fail("File can't be a path, just a filename", line);
+      } else if (key === 'seq') seq = atoll(v);
+      else if (key === 'type') type = v.slice(0, 1);
     }
-    if (!e.name || !Number.isInteger(e.seq) || (e.type !== 'b' && e.type !== 'i' && e.type !== 'h')) {
-      throw new Error(`Invalid AOF manifest file format: ${line}`);
-    }
-    if (e.type === 'b' && ++bases > 1) throw new Error('Found duplicate base file information');
-    out.push(e as ManifestEntry);
+    if (name === null || seq === 0 || type === '') fail('Invalid AOF manifest file format', line);
+    if (type === 'b') {
+      if (++bases > 1) fail('Found duplicate base file information', line);
+    } else if (type === 'i') {
+      if (seq <= maxSeq) fail('Found a non-monotonic sequence number', line);
+      maxSeq = seq;
+    } else if (type !== 'h') fail('Unknown AOF file type', line);
+    out.push({ name: name!, seq, type: type as ManifestType });
   }
   return out;
 }
 
+/** MANIFEST_MAX_LINE: the longest manifest line aofLoadManifestFromFile reads. */
+const MANIFEST_MAX_LINE = 1024;
+
+/** C atoll: optional spaces and sign, then leading digits; 0 without any. */
+function atoll(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  return m ? Number(m[1]) : 0;
+}
+
+/** aofInfoFormat: one line per entry, the name quoted (sdscatrepr) when it needs it (sdsneedsrepr). */
 export function formatManifest(entries: ManifestEntry[]): string {
-  return entries.map((e) => `file ${e.name} seq ${e.seq} type ${e.type}\n`).join('');
+  return entries.map((e) => `file ${/[\\"\s]|[^\x21-\x7e]/.test(e.name) ? repr(e.name) : e.name} seq ${e.seq} type ${e.type}\n`).join('');
 }
 
 /** Result of reading one command from AOF bytes. */
@@ -235,16 +270,22 @@ export class Aof implements PropagationTarget {
   startup(): void {
     const manifestFile = path.join(this.dir, `${this.prefix}.manifest`);
     const legacy = path.join(this.server.config.str('dir'), this.prefix);
-    if (fs.existsSync(manifestFile)) {
-      this.manifest = parseManifest(fs.readFileSync(manifestFile, 'latin1'));
-      this.whileLoading(() => this.load());
-    } else if (fs.existsSync(legacy)) {
-      // aofUpgradePrepare: the old file becomes the base of a new directory, under its own name.
+    this.manifest = fs.existsSync(manifestFile) ? parseManifest(fs.readFileSync(manifestFile, 'latin1')) : [];
+    const base = this.manifest.find((e) => e.type === 'b');
+    const incrs = this.manifest.some((e) => e.type === 'i');
+    // loadAppendOnlyFiles: an old single appendonly.aof in `dir` is upgraded when there is no AOF
+    // directory, or no base and incr files in its manifest, or only a base of that name which is
+    // not in the directory yet (an upgrade interrupted before its rename).
+    if (isFile(legacy) && (!fs.existsSync(this.dir) || (!base && !incrs) || (base && !incrs && base.name === this.prefix && !fs.existsSync(path.join(this.dir, this.prefix))))) {
+      // aofUpgradePrepare: the old file becomes the base, under its own name, manifest first.
       fs.mkdirSync(this.dir, { recursive: true });
-      this.manifest = [{ name: this.prefix, seq: 1, type: 'b' }];
-      this.whileLoading(() => this.loadFile(legacy, true));
+      this.manifest = [...this.manifest.filter((e) => e.type !== 'b'), { name: this.prefix, seq: 1, type: 'b' }];
+      this.persistManifest();
       fs.renameSync(legacy, path.join(this.dir, this.prefix));
-      this.server.logger.info(`Successfully migrated an old-style AOF into the AOF directory ${this.dir}`);
+      this.server.logger.info(`Successfully migrated an old-style AOF into the AOF directory ${this.dir}.`);
+    }
+    if (this.manifest.some((e) => e.type !== 'h')) {
+      this.whileLoading(() => this.load());
     } else {
       fs.mkdirSync(this.dir, { recursive: true });
       this.manifest = [];
@@ -623,10 +664,17 @@ export class Aof implements PropagationTarget {
     const base = this.manifest.find((e) => e.type === 'b');
     const incrs = this.manifest.filter((e) => e.type === 'i').sort((a, b) => a.seq - b.seq);
     const files = [...(base ? [base] : []), ...incrs];
+    // getBaseAndIncrAppendOnlyFilesSize: every file is there before any is loaded.
+    for (const e of files) {
+      try {
+        fs.statSync(path.join(this.dir, e.name));
+      } catch (err) {
+        throw new AofLoadError(`Unable to obtain the AOF file ${e.name} length. stat: ${strerror(err as NodeJS.ErrnoException)}`);
+      }
+    }
     let total = 0;
     files.forEach((e, i) => {
       const file = path.join(this.dir, e.name);
-      if (!fs.existsSync(file)) throw new AofLoadError(`Can't open the append-only file ${e.name}: No such file or directory`);
       const size = this.loadFile(file, i === files.length - 1, e.type === 'b');
       if (e.type === 'b') this.baseSize = size;
       total += size;
@@ -877,7 +925,7 @@ export class Aof implements PropagationTarget {
   }
 }
 
-/** C's strerror text for the errors a write can meet (Redis puts it in MISCONF and its log). */
+/** C's strerror text for the errors a write (or a stat) can meet (Redis puts it in MISCONF and its log). */
 function strerror(e: NodeJS.ErrnoException): string {
   const texts: Record<string, string> = {
     ENOSPC: 'No space left on device',
@@ -887,6 +935,8 @@ function strerror(e: NodeJS.ErrnoException): string {
     EBADF: 'Bad file descriptor',
     EDQUOT: 'Disk quota exceeded',
     EFBIG: 'File too large',
+    ENOENT: 'No such file or directory',
+    ENOTDIR: 'Not a directory',
   };
   return texts[e.code ?? ''] ?? e.message;
 }
@@ -911,5 +961,14 @@ function fsyncDir(dir: string): void {
     fs.closeSync(fd);
   } catch {
     /* some filesystems refuse to fsync a directory */
+  }
+}
+
+/** fileExist (server.c): a regular file at `p`. */
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
   }
 }
