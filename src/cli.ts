@@ -11,6 +11,7 @@ import type { EngineName } from './engine/types';
 import { Server, REDIS_VERSION, REDUST_VERSION } from './server/server';
 import { describeLoadError, persistenceOf } from './persistence/rdb';
 import { loadRdbFileInSlices } from './persistence/loading';
+import { loadingOf } from './persistence/bgsave';
 import { createLogger, RedisLogLevel } from './observability/logger';
 import { saveForShutdown, shutdownFlagsOf } from './persistence/shutdown';
 import { checkTransparentHugePages, logStartBanner, setProcTitle } from './server/process-settings';
@@ -337,11 +338,44 @@ export async function main(argv: string[]): Promise<number> {
   process.on('uncaughtExceptionMonitor', (err) => {
     if (config.bool('crash-log-enabled')) logger.fatal({ err }, 'Redust crashed by an uncaught exception: this is a bug, please report it with this log');
   });
+  // sigShutdownHandler: the signal only schedules the shutdown (Server.shutdownAsap), which the
+  // cron runs (or the end of a busy script); a SIGINT while one is pending (or under way) exits
+  // at once, with an error code. Installed before the load: a signal while the RDB loads in slices
+  // shuts down from the cron too, without saving (saveForShutdown), as Redis's loading cron.
+  let exit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (exit = resolve));
+  let lastSignal = 'SIGTERM';
+  const shutdownNow = () => {
+    // shutdown-on-sigint / shutdown-on-sigterm: the SHUTDOWN flags a signal stands for.
+    const flags = shutdownFlagsOf(config.str(lastSignal === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm'));
+    if (!saveForShutdown(server, flags)) return;
+    void server.close().then(() => {
+      logger.warn('Redust is now ready to exit, bye bye...');
+      exit(0);
+    });
+  };
+  const stop = (signal: string) => {
+    if ((server.shutdownAsap !== null || server.closing) && signal === 'SIGINT') {
+      logger.warn('You insist... exiting now.');
+      process.exit(1);
+    }
+    logger.warn(loadingOf(server) !== null ? 'Received shutdown signal during loading, scheduling shutdown.' : `Received ${signal} scheduling shutdown...`);
+    lastSignal = signal;
+    if (!server.closing) server.shutdownAsap = shutdownNow;
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  server.onShutdown = () => {
+    logger.warn('Redust is now ready to exit, bye bye...');
+    exit(0);
+  };
   // Listen first, then load: other clients get -LOADING meanwhile (the RDB loads in slices).
   try {
     if (config.bool('appendonly')) server.aof.startup();
     else await loadRdbFileInSlices(server);
   } catch (e) {
+    // A shutdown (SHUTDOWN, a signal) stopped the load: not a load error.
+    if (server.closing) return await exited;
     logger.fatal(describeLoadError(e));
     // rdbReportError's last line; an AOF that fails to load exits after its own error line
     // (loadDataFromDisk), which Redis's tests read as the log's last line.
@@ -351,36 +385,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   await scriptingOf(server).prepare();
   logger.info({ port, engine: engine.name }, 'Ready to accept connections tcp');
-  return await new Promise<number>((resolve) => {
-    // sigShutdownHandler: the signal only schedules the shutdown (Server.shutdownAsap), which the
-    // cron runs (or the end of a busy script); a SIGINT while one is pending (or under way) exits
-    // at once, with an error code.
-    const stop = (signal: string) => {
-      if ((server.shutdownAsap !== null || server.closing) && signal === 'SIGINT') {
-        logger.warn('You insist... exiting now.');
-        process.exit(1);
-      }
-      logger.warn(`Received ${signal} scheduling shutdown...`);
-      lastSignal = signal;
-      if (!server.closing) server.shutdownAsap = shutdownNow;
-    };
-    let lastSignal = 'SIGTERM';
-    const shutdownNow = () => {
-      // shutdown-on-sigint / shutdown-on-sigterm: the SHUTDOWN flags a signal stands for.
-      const flags = shutdownFlagsOf(config.str(lastSignal === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm'));
-      if (!saveForShutdown(server, flags)) return;
-      void server.close().then(() => {
-        logger.warn('Redust is now ready to exit, bye bye...');
-        resolve(0);
-      });
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    server.onShutdown = () => {
-      logger.warn('Redust is now ready to exit, bye bye...');
-      resolve(0);
-    };
-  });
+  return await exited;
 }
 
 /** The start-up line that says whether data survives a restart, from the settings in force. */
