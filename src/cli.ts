@@ -11,10 +11,12 @@ import type { EngineName } from './engine/types';
 import { Server, REDIS_VERSION, REDUST_VERSION } from './server/server';
 import { describeLoadError, persistenceOf } from './persistence/rdb';
 import { loadRdbFileInSlices } from './persistence/loading';
+import { loadingOf } from './persistence/bgsave';
 import { createLogger, RedisLogLevel } from './observability/logger';
 import { saveForShutdown, shutdownFlagsOf } from './persistence/shutdown';
 import { checkTransparentHugePages, logStartBanner, setProcTitle } from './server/process-settings';
 import { splitArgs } from './protocol/parser';
+import { repr } from './config/rewrite';
 import { ALL_COMMANDS } from './commands';
 import path from 'path';
 import { IncludeContext, IncludeError, includedFiles, mergeIncluded, readConfigText } from './config/include';
@@ -45,7 +47,7 @@ Options are redis.conf settings written as --name value, for example:
   --maxmemory BYTES    memory limit (accepts kb, mb, gb suffixes)
 
 Environment: REDUST_ADDR=host:port, REDUST_AUTH_PASSWORD, REDUST_MAXMEMORY_BYTES, REDUST_MAXVALUE_BYTES,
-REDUST_RDB_PATH, REDUST_METRICS_ADDR.`;
+REDUST_RDB_PATH, REDUST_METRICS_ADDR, REDUST_ENGINE (wasm or js-map).`;
 
 export class CliError extends Error {}
 
@@ -74,6 +76,7 @@ export function envSettings(env: NodeJS.ProcessEnv): Record<string, string> {
     } else out.dbfilename = p;
   }
   if (env.REDUST_METRICS_ADDR) out['metrics-addr'] = env.REDUST_METRICS_ADDR;
+  if (env.REDUST_ENGINE) out.engine = env.REDUST_ENGINE;
   return out;
 }
 
@@ -97,76 +100,140 @@ function commandNames(): Set<string> {
   return new Set(ALL_COMMANDS.filter((r) => !r.name.includes('|')).map((r) => r.name.toLowerCase()));
 }
 
+/** Redis 7.0's deprecated config lines, skipped with this many words (loadServerConfigFromString). */
+const DEPRECATED_LINES: Record<string, number> = { 'list-max-ziplist-entries': 2, 'list-max-ziplist-value': 2, 'lua-replicate-commands': 2 };
+
+/** One config line from the command line (optionLines): its words, or null (unbalanced quotes), and its text. */
+export interface OptionLine {
+  args: string[] | null;
+  text: string;
+}
+
 /**
  * Parse redis.conf text into settings (last occurrence wins); rename-command lines go to `renames`,
  * `user` lines (ACL users) to `users`;
  * `include` lines are read in place (config/include.ts). `ctx.dir` is the directory a relative
  * include resolves against: Redis chdirs when it reads a `dir` line, so one seen earlier counts.
+ * `options` are the command line's lines (optionLines), read after the text as Redis appends them
+ * to it after a newline (their line numbers follow the text's).
  */
-export function parseConfigFile(text: string, file: string, renames: Renames = [], users: string[] = [], ctx: IncludeContext = { dir: '', depth: 0 }): Record<string, string> {
+export function parseConfigFile(text: string, file: string, renames: Renames = [], users: string[] = [], ctx: IncludeContext = { dir: '', depth: 0 }, options: OptionLine[] = []): Record<string, string> {
   const out: Record<string, string> = {};
   const names = commandNames();
   for (const [a, b] of renames) checkRename(names, a, b);
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const args = splitArgs(Buffer.from(line, 'latin1'), 0, Buffer.byteLength(line, 'latin1'));
+  /** loadServerConfigFromString for one line (its words, its text and number for errors). */
+  const apply = (args: string[] | null, line: string, lineNo: number, fromOptions: boolean): void => {
     const bad = (why: string) =>
-      new CliError(`\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\nReading the configuration file, at line ${i + 1}\n>>> '${line}'\n${why}\n(file: ${file})`);
-    if (!args || args.length === 0) throw bad('Bad directive or wrong number of arguments');
-    const name = args[0].latin1Slice().toLowerCase();
-    if (args.length === 1 && name === 'save') {
-      // A `save` line without arguments (Redis's tests write one for `save {}`): like the first
-      // save line it replaces the default, with nothing; after one it adds nothing.
-      if (out.save === undefined) out.save = '';
-      continue;
+      new CliError(`\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\nReading the configuration file, at line ${lineNo}\n>>> '${line}'\n${why}` + (file ? `\n(file: ${file})` : ''));
+    if (args === null) throw bad('Unbalanced quotes in configuration line');
+    if (args.length === 0) return;
+    const name = args[0].toLowerCase();
+    const def = findConfig(name);
+    if (def) {
+      // A multi-argument setting (save, bind...) takes any number of words: one word is split
+      // at its spaces, so its words are joined here; any other takes exactly one.
+      if (!takesSeveralArgs(def) && args.length !== 2) throw bad('wrong number of arguments');
+      if (args.length === 1 && def.name === 'save') {
+        // A `save` line without arguments (Redis's tests write one for `save {}`): like the first
+        // save line it replaces the default, with nothing; after one it adds nothing.
+        if (out.save === undefined) out.save = '';
+        return;
+      }
+      let value = args.slice(1).join(' ');
+      // client-output-buffer-limit lines add up, one class each (the last line of a class wins).
+      if (def.name === 'client-output-buffer-limit' && out[def.name] !== undefined) value = `${out[def.name]} ${value}`;
+      try {
+        parseConfigValue(def, value);
+      } catch (e) {
+        throw bad((e as Error).message);
+      }
+      // save lines add up (the first one replaces the default; `save ""` clears them).
+      if (def.name === 'save' && value !== '' && out.save) out.save += ' ' + value;
+      else out[def.name] = value;
+      if (def.name === 'dir') ctx.dir = path.resolve(ctx.dir, value);
+      return;
     }
-    if (args.length < 2) throw bad('Bad directive or wrong number of arguments');
-    if (name === 'user') {
+    if (DEPRECATED_LINES[name] === args.length) return;
+    if (name === 'user' && args.length >= 2) {
       // ACL users (applied by Acl.loadAtStartup once the server exists).
-      users.push(args.slice(1).map((a) => a.latin1Slice()).join(' '));
-      continue;
-    }
-    if (name === 'rename-command') {
-      if (args.length !== 3) throw bad('Bad directive or wrong number of arguments');
-      const [from, to] = [args[1].latin1Slice(), args[2].latin1Slice()];
+      users.push(args.slice(1).join(' '));
+    } else if (name === 'rename-command' && args.length === 3) {
+      const [from, to] = [args[1], args[2]];
       try {
         checkRename(names, from, to);
       } catch (e) {
         throw bad((e as Error).message);
       }
       renames.push([from, to]);
-      continue;
-    }
-    if (name === 'include') {
-      if (args.length !== 2) throw bad('Bad directive or wrong number of arguments');
+    } else if (name === 'include' && args.length === 2) {
       try {
-        for (const f of includedFiles(args[1].latin1Slice(), ctx)) {
+        for (const f of includedFiles(args[1], ctx)) {
           mergeIncluded(out, parseConfigFile(readConfigText(f), f, renames, users, { dir: ctx.dir, depth: ctx.depth + 1 }));
         }
       } catch (e) {
         throw e instanceof IncludeError ? new CliError(e.message) : e;
       }
-      continue;
-    }
-    const def = findConfig(name);
-    if (!def) throw bad('Bad directive or wrong number of arguments');
-    if (args.length > 2 && !takesSeveralArgs(def)) throw bad('wrong number of arguments');
-    let value = args.slice(1).map((a) => a.latin1Slice()).join(' ');
-    // client-output-buffer-limit lines add up, one class each (the last line of a class wins).
-    if (def.name === 'client-output-buffer-limit' && out[def.name] !== undefined) value = `${out[def.name]} ${value}`;
-    try {
-      parseConfigValue(def, value);
-    } catch (e) {
-      throw bad((e as Error).message);
-    }
-    // save lines add up (the first one replaces the default; `save ""` clears them).
-    if (def.name === 'save' && value !== '' && out.save) out.save += ' ' + value;
-    else out[def.name] = value;
-    if (def.name === 'dir') ctx.dir = path.resolve(ctx.dir, value);
+    } else if (fromOptions && !['user', 'rename-command', 'include'].includes(name)) {
+      // Redis's error, then what the command line takes (Redust's addition).
+      const supported = CONFIG_DEFS.filter((d) => !OFF_ONLY_SETTINGS.includes(d.name)).map((d) => d.name);
+      throw bad(
+        'Bad directive or wrong number of arguments\n' +
+          `Unknown option '--${name}'. Run 'redust --help' for the list of common options. Supported settings: ${supported.join(', ')}. ` +
+          `Accepted only at their default (off) value, the feature is not supported yet: ${OFF_ONLY_SETTINGS.join(', ')}`,
+      );
+    } else throw bad('Bad directive or wrong number of arguments');
+  };
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const args = splitArgs(Buffer.from(line, 'latin1'), 0, Buffer.byteLength(line, 'latin1'));
+    apply(args && args.map((a) => a.latin1Slice()), line, i + 1, false);
   }
+  options.forEach((o, k) => apply(o.args, o.text, lines.length + 1 + k, true));
   return out;
+}
+
+/**
+ * main()'s command-line options (server.c), as the config lines Redis makes of them: each
+ * argument starting with `--` begins a line with the rest of it (`--port 6380` or `"--port 6380"`);
+ * the arguments after it are its words, quoted (sdscatrepr) so each stays one word, and an
+ * argument starting with `--` is a word too when the line so far is only a name without
+ * value (`--port --bla`). A `--save` followed by an option or at the end gets the value "".
+ * A line's words are its name's words (sdssplitargs) and then the arguments as given.
+ */
+export function optionLines(argv: string[]): OptionLine[] {
+  const out: { name: string | null; values: string[] }[] = [];
+  let handledLast = true;
+  for (let j = 0; j < argv.length; j++) {
+    const a = argv[j];
+    if (handledLast && a.startsWith('--')) {
+      const line = { name: a.slice(2), values: [] as string[] };
+      out.push(line);
+      const words = splitArgs(Buffer.from(a, 'latin1'), 0, Buffer.byteLength(a, 'latin1'));
+      handledLast = words === null || words.length !== 1;
+      if (!handledLast) {
+        const nextIsOption = j !== argv.length - 1 && argv[j + 1].startsWith('--');
+        const lower = a.toLowerCase();
+        if (lower === '--save' && (nextIsOption || j === argv.length - 1)) {
+          line.values.push('');
+          handledLast = nextIsOption;
+        } else if (lower === '--sentinel' && nextIsOption) handledLast = true;
+      }
+    } else {
+      // (words before any `--name` start the first line themselves)
+      if (out.length === 0) out.push({ name: null, values: [] });
+      out[out.length - 1].values.push(a);
+      handledLast = true;
+    }
+  }
+  return out.map(({ name, values }) => {
+    const quoted = values.map(repr);
+    const text = (name === null ? quoted : [name, ...quoted]).join(' ').trim();
+    if (name === null) return { args: values, text };
+    const words = splitArgs(Buffer.from(name, 'latin1'), 0, Buffer.byteLength(name, 'latin1'));
+    return { args: words && [...words.map((w) => w.latin1Slice()), ...values], text };
+  });
 }
 
 export interface ParsedArgs {
@@ -184,73 +251,20 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   const settings: Record<string, string> = { ...envSettings(env) };
   const renames: Renames = [];
   const users: string[] = [];
-  let i = 0;
   let configFile = '';
-  // Redis reads the options as more lines after the config file's: the first `save` of all
-  // replaces the default and later ones add up (`save ""` clears them), file and options alike.
-  let saveSeen = false;
-  if (argv.length > 0 && !argv[0].startsWith('--')) {
+  let text = '';
+  // As redis-server: a first argument not starting with '-' is the config file, and the options
+  // are more lines after its text (so the first `save` of all replaces the default and later ones
+  // add up, `save ""` clearing them, file and options alike).
+  if (argv.length > 0 && !argv[0].startsWith('-')) {
     configFile = argv[0];
-    let text: string;
     try {
       text = readConfigText(configFile);
     } catch (e) {
       throw new CliError((e as Error).message);
     }
-    const fromFile = parseConfigFile(text, configFile, renames, users);
-    Object.assign(settings, fromFile);
-    saveSeen = fromFile.save !== undefined;
-    i = 1;
   }
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new CliError(`Invalid argument '${a}': options are written as --name value (see --help)`);
-    const name = a.slice(2).toLowerCase();
-    if (name === 'user') {
-      // `--user alice on >pw ~* +@all`: a config-file `user` line, as redis-server takes it.
-      const values: string[] = [];
-      while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) values.push(argv[++i]);
-      if (values.length === 0) throw new CliError("Option '--user' needs a user definition");
-      users.push(values.join(' '));
-      continue;
-    }
-    if (name === 'rename-command') {
-      // `--rename-command FROM TO` (TO may be '' to remove it), as redis-server takes it.
-      const from = argv[i + 1];
-      const to = argv[i + 2];
-      if (from === undefined || to === undefined || from.startsWith('--')) throw new CliError("Option '--rename-command' needs two values: the command and its new name ('' removes it)");
-      const names = commandNames();
-      try {
-        for (const [x, y] of [...renames, [from, to] as [string, string]]) checkRename(names, x, y);
-      } catch (e) {
-        throw new CliError(`Invalid value '${from} ${to}' for '--rename-command': ${(e as Error).message}`);
-      }
-      renames.push([from, to]);
-      i += 2;
-      continue;
-    }
-    const def = findConfig(name);
-    if (!def) {
-      const supported = CONFIG_DEFS.filter((d) => !OFF_ONLY_SETTINGS.includes(d.name)).map((d) => d.name);
-      throw new CliError(
-        `Unknown option '--${name}'. Run 'redust --help' for the list of common options. Supported settings: ${supported.join(', ')}. ` +
-          `Accepted only at their default (off) value, the feature is not supported yet: ${OFF_ONLY_SETTINGS.join(', ')}`,
-      );
-    }
-    const values: string[] = [];
-    while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) values.push(argv[++i]);
-    if (values.length === 0 && def.type !== 'string' && def.type !== 'special') throw new CliError(`Option '--${name}' needs a value`);
-    if (values.length > 1 && !takesSeveralArgs(def)) throw new CliError(`Invalid value '${values.join(' ')}' for '--${name}': wrong number of arguments`);
-    const value = values.join(' ');
-    try {
-      parseConfigValue(def, value);
-    } catch (e) {
-      throw new CliError(`Invalid value '${value}' for '--${name}': ${(e as Error).message}`);
-    }
-    if (def.name === 'save' && saveSeen && value !== '' && settings.save) settings.save += ' ' + value;
-    else settings[def.name] = value;
-    if (def.name === 'save') saveSeen = true;
-  }
+  Object.assign(settings, parseConfigFile(text, configFile, renames, users, undefined, optionLines(argv.slice(configFile ? 1 : 0))));
   return { settings, renames, users, configFile, action: 'run' };
 }
 
@@ -324,11 +338,44 @@ export async function main(argv: string[]): Promise<number> {
   process.on('uncaughtExceptionMonitor', (err) => {
     if (config.bool('crash-log-enabled')) logger.fatal({ err }, 'Redust crashed by an uncaught exception: this is a bug, please report it with this log');
   });
+  // sigShutdownHandler: the signal only schedules the shutdown (Server.shutdownAsap), which the
+  // cron runs (or the end of a busy script); a SIGINT while one is pending (or under way) exits
+  // at once, with an error code. Installed before the load: a signal while the RDB loads in slices
+  // shuts down from the cron too, without saving (saveForShutdown), as Redis's loading cron.
+  let exit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (exit = resolve));
+  let lastSignal = 'SIGTERM';
+  const shutdownNow = () => {
+    // shutdown-on-sigint / shutdown-on-sigterm: the SHUTDOWN flags a signal stands for.
+    const flags = shutdownFlagsOf(config.str(lastSignal === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm'));
+    if (!saveForShutdown(server, flags)) return;
+    void server.close().then(() => {
+      logger.warn('Redust is now ready to exit, bye bye...');
+      exit(0);
+    });
+  };
+  const stop = (signal: string) => {
+    if ((server.shutdownAsap !== null || server.closing) && signal === 'SIGINT') {
+      logger.warn('You insist... exiting now.');
+      process.exit(1);
+    }
+    logger.warn(loadingOf(server) !== null ? 'Received shutdown signal during loading, scheduling shutdown.' : `Received ${signal} scheduling shutdown...`);
+    lastSignal = signal;
+    if (!server.closing) server.shutdownAsap = shutdownNow;
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  server.onShutdown = () => {
+    logger.warn('Redust is now ready to exit, bye bye...');
+    exit(0);
+  };
   // Listen first, then load: other clients get -LOADING meanwhile (the RDB loads in slices).
   try {
     if (config.bool('appendonly')) server.aof.startup();
     else await loadRdbFileInSlices(server);
   } catch (e) {
+    // A shutdown (SHUTDOWN, a signal) stopped the load: not a load error.
+    if (server.closing) return await exited;
     // (a manifest error comes after Redis's banner and the line at fault, its text last)
     if (e instanceof AofManifestError) for (const line of e.lines) logger.fatal(line);
     logger.fatal(describeLoadError(e));
@@ -340,46 +387,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   await scriptingOf(server).prepare();
   logger.info({ port, engine: engine.name }, 'Ready to accept connections tcp');
-  return await new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      // sigShutdownHandler: a SIGINT while a shutdown is pending exits at once, with an error code.
-      if (stopping && signal === 'SIGINT') {
-        logger.warn('You insist... exiting now.');
-        process.exit(1);
-      }
-      if (stopping) {
-        logger.warn(`Received ${signal} scheduling shutdown...`);
-        return;
-      }
-      stopping = true;
-      lastSignal = signal;
-      logger.warn(`Received ${signal} scheduling shutdown...`);
-      // During a busy script the shutdown waits for its end (Redis: serverCron's shutdown_asap).
-      if (server.busyScript !== null) server.signalShutdown = shutdownNow;
-      else shutdownNow();
-    };
-    let lastSignal = 'SIGTERM';
-    const shutdownNow = () => {
-      // shutdown-on-sigint / shutdown-on-sigterm: the SHUTDOWN flags a signal stands for.
-      const flags = shutdownFlagsOf(config.str(lastSignal === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm'));
-      if (!saveForShutdown(server, flags)) {
-        logger.warn('Errors trying to shut down the server. Check the logs for more information.');
-        stopping = false;
-        return;
-      }
-      void server.close().then(() => {
-        logger.warn('Redust is now ready to exit, bye bye...');
-        resolve(0);
-      });
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    server.onShutdown = () => {
-      logger.warn('Redust is now ready to exit, bye bye...');
-      resolve(0);
-    };
-  });
+  return await exited;
 }
 
 /** The start-up line that says whether data survives a restart, from the settings in force. */

@@ -14,9 +14,9 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
-import { enginesUnderTest, freePort, haveRedisServer, startRedust, startReference } from './helpers/servers';
+import { enginesUnderTest, freePort, haveRedisServer, startCli, startRedust, startReference } from './helpers/servers';
 import { AofPair, digest, incrCommands, startAofPair, stopAofPair } from './helpers/aof-pair';
-import { Arg, RawConnection, encodeCommand, waitAccepting, waitLoaded } from './helpers/raw';
+import { Arg, RawConnection, encodeCommand, text, waitAccepting, waitLoaded } from './helpers/raw';
 import type { RedustServer } from '../src/index';
 import type { EngineName } from '../src/engine/types';
 
@@ -468,6 +468,69 @@ if (haveRedisServer()) {
       }
     });
 
+    t('a slow script replayed by DEBUG LOADAOF: other clients get LOADING; DEBUG AOF-FLUSH-SLEEP delays the write (as Redis)', async () => {
+      // Separate processes: the script serves other clients while it runs, synchronously (the
+      // server's event loop is held, as Redis's processEventsWhileBlocked).
+      const settings = ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--lua-time-limit', '1'];
+      const program = async (port: number, dir: string): Promise<string[]> => {
+        const out: string[] = [];
+        const c = await RawConnection.connect(port);
+        const w = await RawConnection.connect(port);
+        try {
+          await waitLoaded(port);
+          for (const args of [['AOF-FLUSH-SLEEP', '0'], ['AOF-FLUSH-SLEEP'], ['AOF-FLUSH-SLEEP', 'x']]) out.push(`DEBUG ${args.join(' ')} -> ${JSON.stringify(await c.send('DEBUG', ...args))}`);
+          // The write of a non-empty AOF buffer sleeps first (the reply comes after it).
+          await c.send('DEBUG', 'AOF-FLUSH-SLEEP', '300000');
+          const t0 = Date.now();
+          await c.send('SET', 'a', 'b');
+          out.push(`SET waited the sleep: ${Date.now() - t0 >= 290}`);
+          await c.send('DEBUG', 'AOF-FLUSH-SLEEP', '0');
+          // A script in the incr file as EVAL (a hand-made file: 7.0 propagates effects), slow
+          // enough to pass busy-reply-threshold (lua-time-limit) while it is replayed.
+          const adir = path.join(dir, 'appendonlydir');
+          const incr = fs.readFileSync(path.join(adir, 'appendonly.aof.manifest'), 'latin1').match(/file (\S+) seq \d+ type i/)![1];
+          fs.appendFileSync(path.join(adir, incr), Buffer.concat([encodeCommand(['SELECT', '9']), encodeCommand(['EVAL', "redis.call('set',KEYS[1],'y'); for i=1,1000000 do redis.call('ping') end return 'ok'", '1', 'x'])]));
+          w.write(encodeCommand(['DEBUG', 'LOADAOF']));
+          let first = 'no error';
+          for (let i = 0; i < 1000; i++) {
+            const r = await c.send('PING');
+            if (r.t === 'error') {
+              first = String(r.v);
+              break;
+            }
+            await sleep(5);
+          }
+          out.push(`PING during the replay -> ${first}`);
+          out.push(`DEBUG LOADAOF -> ${JSON.stringify(await w.next())}`);
+          await c.send('SELECT', '9');
+          out.push(`GET x -> ${JSON.stringify(await c.send('GET', 'x'))}`);
+          return out;
+        } finally {
+          c.close();
+          w.close();
+        }
+      };
+      const refDir = tmpDir();
+      const ref = await startReference(['--dir', refDir, ...settings]);
+      let want: string[];
+      try {
+        want = await program(ref.port, refDir);
+      } finally {
+        await ref.stop();
+        fs.rmSync(refDir, { recursive: true, force: true });
+      }
+      assert.ok(want.includes('PING during the replay -> LOADING Redis is loading the dataset in memory'), want.join('\n'));
+      const port = await freePort();
+      const srv = await startCli(['--port', String(port), '--engine', engine, '--enable-debug-command', 'yes', '--save', '', ...settings]);
+      try {
+        assert.equal(await program(port, srv.dir), want);
+      } finally {
+        srv.child.kill('SIGKILL');
+        await srv.exited;
+        fs.rmSync(srv.dir, { recursive: true, force: true });
+      }
+    });
+
     t.run();
   }
 
@@ -517,6 +580,82 @@ if (haveRedisServer()) {
     }
   });
   k.run();
+
+  const m = suite('aof manifest checks');
+  m('a bad manifest or a missing file stops the start with the error Redis 7.0 logs (aofLoadManifestFromFile)', async () => {
+    const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
+    const base = 'file appendonly.aof.1.base.aof seq 1 type b\n';
+    const incr = 'file appendonly.aof.1.incr.aof seq 1 type i\n';
+    const cases: [string, string, string[]][] = [
+      ['blank line', base + '\n' + incr, ['Invalid AOF manifest file format', "Reading the manifest file, at line 2", ">>> ''"]],
+      ['unknown type', base + 'file appendonly.aof.1.incr.aof seq 1 type x\n', ['Unknown AOF file type', ">>> 'file appendonly.aof.1.incr.aof seq 1 type x'"]],
+      ['line too long', base.trim() + ' ' + 'x '.repeat(600) + '\n' + incr, ['The AOF manifest file contains too long line']],
+      ['odd parameter', 'file appendonly.aof.1.base.aof seq 1 type b extra\n' + incr, ['Invalid AOF manifest file format']],
+      ['missing key', 'file appendonly.aof.1.base.aof seq 1 kind b\n', ['Invalid AOF manifest file format']],
+      ['empty', '', ['Found an empty AOF manifest']],
+      ['no final newline', base + incr.trim(), ['The AOF manifest file contains too long line']],
+      ['non-monotonic', 'file appendonly.aof.2.incr.aof seq 2 type i\n' + incr, ['Found a non-monotonic sequence number']],
+      ['a path', 'file ../appendonly.aof.1.base.aof seq 1 type b\n', ["File can't be a path, just a filename"]],
+      ['missing file', base + incr + 'file appendonly.aof.2.incr.aof seq 2 type i\n', ['Unable to obtain the AOF file appendonly.aof.2.incr.aof length. stat: No such file or directory']],
+      ['old file name nowhere', 'file appendonly.aof seq 1 type b\n', ['Unable to obtain the AOF file appendonly.aof length. stat: No such file or directory']],
+    ];
+    for (const [name, manifest, wants] of cases) {
+      const outs: string[] = [];
+      for (const who of ['redis', 'redust']) {
+        const dir = tmpDir();
+        try {
+          const adir = path.join(dir, 'appendonlydir');
+          fs.mkdirSync(adir);
+          fs.writeFileSync(path.join(adir, 'appendonly.aof.manifest'), manifest);
+          fs.writeFileSync(path.join(adir, 'appendonly.aof.1.base.aof'), encodeCommand(['SET', 'k1', 'v1']));
+          fs.writeFileSync(path.join(adir, 'appendonly.aof.1.incr.aof'), encodeCommand(['SET', 'k2', 'v2']));
+          const port = String(await freePort());
+          const args = ['--port', port, '--dir', dir, '--appendonly', 'yes', '--save', ''];
+          const r = who === 'redis' ? spawnSync('redis-server', args, { encoding: 'utf8', timeout: 10_000 }) : spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 10_000 });
+          assert.is(r.status, 1, `${who}, ${name}: exit code\n${r.stdout}${r.stderr}`);
+          outs.push(r.stdout + r.stderr);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      for (const w of wants) {
+        assert.ok(outs[0].includes(w), `redis, ${name}: ${w}\n${outs[0]}`);
+        assert.ok(outs[1].includes(w), `redust, ${name}: ${w}\n${outs[1]}`);
+      }
+    }
+  });
+  m('an upgrade from a single appendonly.aof interrupted before its rename goes on, as in Redis', async () => {
+    const results: string[][] = [];
+    for (const who of ['redis', 'redust']) {
+      const dir = tmpDir();
+      try {
+        fs.writeFileSync(path.join(dir, 'appendonly.aof'), Buffer.concat([encodeCommand(['SET', 'k1', 'v1']), encodeCommand(['SET', 'k2', 'v2'])]));
+        fs.mkdirSync(path.join(dir, 'appendonlydir'));
+        fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof seq 1 type b\n');
+        const extra = ['--dir', dir, '--appendonly', 'yes'];
+        const srv = who === 'redis' ? await startReference(extra) : await startRedust('wasm', { config: { dir, appendonly: 'yes' } });
+        try {
+          await waitLoaded(srv.port);
+          const c = await RawConnection.connect(srv.port);
+          results.push([
+            text(await c.send('GET', 'k1')),
+            String(fs.existsSync(path.join(dir, 'appendonly.aof'))),
+            String(fs.existsSync(path.join(dir, 'appendonlydir', 'appendonly.aof'))),
+            fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1'),
+          ]);
+          c.close();
+        } finally {
+          if ('stop' in srv) await srv.stop();
+          else await srv.close();
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    assert.equal(results[1], results[0]);
+    assert.equal(results[0], ['v1', 'false', 'true', 'file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n']);
+  });
+  m.run();
 } else {
   console.log('aof: redis-server not installed, differential and interop tests skipped');
 }

@@ -382,6 +382,61 @@ function runCli(args: string[], ready = 'Ready to accept connections'): Promise<
     }
   });
 
+  t('SIGTERM while the CLI loads: loading stops, no save, exit 0, with the log lines of Redis', async () => {
+    const dir = tmpDir();
+    try {
+      const srv = await startRedust('wasm', { config: { dir } });
+      const db = srv.internal.dbs[0];
+      for (let i = 0; i < 4000; i++) db.set(Buffer.from(`key:${i}`), Buffer.from(`value:${i}`));
+      saveRdb(srv.internal);
+      await srv.close();
+      const dump = fs.readFileSync(path.join(dir, 'dump.rdb'));
+      // Save points on (the defaults): a shutdown while loading must not save anyway.
+      const sigtermWhileLoading = async (cmd: string, args: string[], port: number): Promise<{ code: number | null; out: string }> => {
+        const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout!.on('data', (d) => (out += d));
+        child.stderr!.on('data', (d) => (out += d));
+        const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+        try {
+          let answer = '';
+          for (let i = 0; i < 200 && !answer.startsWith('LOADING'); i++) {
+            await sleep(20);
+            try {
+              const c = await RawConnection.connect(port);
+              const r = await c.send('PING');
+              answer = r.t === 'error' ? String(r.v) : 'PONG';
+              c.close();
+            } catch {
+              /* not listening yet */
+            }
+          }
+          assert.match(answer, /^LOADING/, `${cmd}: still loading`);
+          child.kill('SIGTERM');
+          return { code: await exited, out };
+        } finally {
+          child.kill('SIGKILL');
+        }
+      };
+      const opts = ['--dir', dir, '--key-load-delay', '500', '--loading-process-events-interval-bytes', '1024'];
+      const results: { code: number | null; out: string }[] = [];
+      if (HAVE_REF) {
+        const port = await freePort();
+        results.push(await sigtermWhileLoading('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...opts], port));
+      }
+      const port = await freePort();
+      results.push(await sigtermWhileLoading(process.execPath, [BIN, '--port', String(port), ...opts], port));
+      for (const r of results) {
+        assert.is(r.code, 0, r.out);
+        assert.match(r.out, /Received shutdown signal during loading, scheduling shutdown\.[^]*User requested shutdown\.\.\.[^]*is now ready to exit, bye bye\.\.\./);
+        assert.not.match(r.out, /Saving the final RDB snapshot|DB saved on disk|Terminating server/);
+      }
+      assert.ok(fs.readFileSync(path.join(dir, 'dump.rdb')).equals(dump), 'dump.rdb unchanged');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   t('the CLI listens first and loads in slices: LOADING replies and loading_* fields meanwhile', async () => {
     const dir = tmpDir();
     try {
@@ -392,9 +447,36 @@ function runCli(args: string[], ready = 'Ready to accept connections'): Promise<
       for (let i = 0; i < 4000; i++) db.set(Buffer.from(`key:${i}`), Buffer.from(`value:${i}`));
       saveRdb(srv.internal);
       await srv.close();
+      const loadingOpts = ['--save', '', '--key-load-delay', '500', '--loading-process-events-interval-bytes', '1024', '--enable-protected-configs', 'yes'];
+      // CONFIG SET while loading: the DENY_LOADING_CONFIG settings (dir, appendonly) answer LOADING,
+      // others apply; the same replies from real Redis loading the same file.
+      const configSets = async (c: RawConnection) => {
+        const out: string[] = [];
+        for (const args of [['loglevel', 'debug'], ['dir', dir], ['appendonly', 'yes'], ['maxmemory-policy', 'allkeys-lru'], ['dir', dir, 'nosuch', '1'], ['nosuch', '1', 'dir', dir]]) {
+          out.push(`CONFIG SET ${args.join(' ')} -> ${JSON.stringify(await c.send('CONFIG', 'SET', ...args))}`);
+        }
+        out.push(`still loading: ${/^loading:1\r?$/m.test(text(await c.send('INFO', 'persistence')))}`);
+        return out;
+      };
+      let want: string[] = [];
+      if (HAVE_REF) {
+        const refDir = tmpDir();
+        fs.copyFileSync(path.join(dir, 'dump.rdb'), path.join(refDir, 'dump.rdb'));
+        const ref = await startReference(['--dir', refDir, '--dbfilename', 'dump.rdb', ...loadingOpts]);
+        try {
+          const rc = await RawConnection.connect(ref.port);
+          want = await configSets(rc);
+          rc.close();
+        } finally {
+          await ref.stop();
+          fs.rmSync(refDir, { recursive: true, force: true });
+        }
+        assert.ok(want.includes(`CONFIG SET dir ${dir} -> {"t":"error","v":"LOADING Redis is loading the dataset in memory"}`), want.join('\n'));
+      }
       const port = await freePort();
-      const cli = await runCli(['--port', String(port), '--dir', dir, '--save', '', '--key-load-delay', '500', '--loading-process-events-interval-bytes', '1024'], 'Listening on ');
+      const cli = await runCli(['--port', String(port), '--dir', dir, ...loadingOpts], 'Listening on ');
       const c = await RawConnection.connect(port);
+      if (HAVE_REF) assert.equal(await configSets(c), want);
       assert.equal(await c.send('GET', 'key:1'), R.err('LOADING Redis is loading the dataset in memory'));
       assert.equal(await c.send('PING'), R.err('LOADING Redis is loading the dataset in memory'));
       const inf = text(await c.send('INFO', 'persistence'));

@@ -2,7 +2,7 @@
  * The `redust` command line (bin/redust.js): options, config file, environment variables, errors,
  * --help/--version, graceful shutdown on SIGTERM, and the Prometheus endpoint.
  */
-import { spawn, execFile, ChildProcess } from 'child_process';
+import { spawn, spawnSync, execFile, ChildProcess } from 'child_process';
 import fs from 'fs';
 import http from 'http';
 import os from 'os';
@@ -11,7 +11,7 @@ import { promisify } from 'util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { freePort, haveRedisServer, startCli, startReference } from './helpers/servers';
-import { RawConnection, R } from './helpers/raw';
+import { RawConnection, R, text } from './helpers/raw';
 import { parseArgs, envSettings, CliError } from '../src/cli';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
@@ -83,7 +83,7 @@ t('save: the first save of the config file and options replaces the default, lat
     fs.writeFileSync(file, 'save 900 1\nsave\n');
     assert.is(parseArgs([file], {}).settings.save, '900 1');
     fs.writeFileSync(file, 'port\n');
-    assert.throws(() => parseArgs([file], {}), /Bad directive or wrong number of arguments/);
+    assert.throws(() => parseArgs([file], {}), />>> 'port'\nwrong number of arguments/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -110,7 +110,142 @@ if (haveRedisServer()) {
       fs.rmSync(srv.dir, { recursive: true, force: true });
     }
   });
-} else t.skip('save options compared with redis-server (no reference redis-server)');
+
+  /**
+   * SIGTERM schedules the shutdown for serverCron (shutdown_asap): DEBUG PAUSE-CRON holds it,
+   * SHUTDOWN ABORT cancels it; the same replies from redis-server and Redust (both engines).
+   */
+  const sigtermAbort = async (port: number): Promise<string[]> => {
+    const c = await RawConnection.connect(port);
+    const out: string[] = [];
+    const say = async (...args: string[]) => out.push(`${args.join(' ')} -> ${JSON.stringify(await c.send(...args))}`);
+    try {
+      for (const args of [['ABORT'], ['ABORT', 'NOSAVE'], ['NOSAVE', 'ABORT'], ['ABORT', 'FORCE'], ['ABORT', 'ABORT'], ['ABORT', 'x']]) await say('SHUTDOWN', ...args);
+      const pid = Number(/process_id:(\d+)/.exec(text(await c.send('INFO', 'server')))![1]);
+      await say('DEBUG', 'PAUSE-CRON', '1');
+      process.kill(pid, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 300)); // (three cron periods at hz 10)
+      await say('PING');
+      await say('SHUTDOWN', 'ABORT');
+      await say('DEBUG', 'PAUSE-CRON', '0');
+      await new Promise((r) => setTimeout(r, 300));
+      await say('PING');
+      await say('SHUTDOWN', 'ABORT');
+      return out;
+    } finally {
+      c.close();
+    }
+  };
+
+  t('SIGTERM waits for the cron (DEBUG PAUSE-CRON holds it) and SHUTDOWN ABORT cancels it, as in redis-server', async () => {
+    const ref = await startReference();
+    let want: string[];
+    try {
+      want = await sigtermAbort(ref.port);
+    } finally {
+      await ref.stop();
+    }
+    assert.ok(want.includes('SHUTDOWN ABORT -> {"t":"simple","v":"OK"}'), want.join('\n'));
+    for (const engine of ['js-map', 'wasm']) {
+      const port = await freePort();
+      const srv = await startCli(['--port', String(port), '--engine', engine, '--enable-debug-command', 'yes']);
+      try {
+        assert.equal(await sigtermAbort(port), want, engine);
+        assert.match(srv.out(), /Received SIGTERM scheduling shutdown\.\.\.[^]*Shutdown manually aborted\./);
+        // With the cron running, a SIGTERM shuts down (saving: the CLI has save points).
+        srv.child.kill('SIGTERM');
+        assert.is(await srv.exited, 0);
+        assert.match(srv.out(), /User requested shutdown\.\.\.[^]*Saving the final RDB snapshot before exiting\.[^]*DB saved on disk/);
+      } finally {
+        srv.child.kill('SIGKILL');
+        await srv.exited;
+        fs.rmSync(srv.dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  t('command-line options are config lines as redis-server makes them: the same errors, line numbers and quoting', async () => {
+    // `--port <free port>` first: a case that redis-server accepted would not take 6379.
+    const port = String(await freePort());
+    const cases = [
+      ['--port'],
+      ['--port', '6380', '--loglevel'],
+      ['--port', '6379', '6380'],
+      ['--port', '--loglevel', 'verbose'],
+      ['--port', '--bla', '--loglevel', 'verbose'],
+      ['--logfile', '--my--log--file', '--loglevel', '--bla'],
+      ['--shutdown-on-sigint'],
+      ['--shutdown-on-sigint', 'now force', '--shutdown-on-sigterm'],
+      ['--replicaof', '127.0.0.1', 'abc'],
+      ['--replicaof', '--127.0.0.1', '--abc'],
+      ['--notify-keyspace-events', 'K', 'E'],
+      ['--no-such-option', 'a b', 'c"d\\e'],
+      ['--maxmemory "1mb'],
+      ['--maxmemory 1mb 2mb'],
+    ];
+    // The four lines of the FATAL CONFIG FILE ERROR block (Redust adds its hint after them).
+    const block = (out: string) => {
+      const lines = out.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('*** FATAL CONFIG FILE ERROR'));
+      return at < 0 ? out : lines.slice(at, at + 4).join('\n');
+    };
+    for (const args of cases) {
+      const r = spawnSync('redis-server', ['--port', port, ...args], { encoding: 'utf8', timeout: 3000 });
+      const theirs = block(r.stdout + r.stderr);
+      assert.match(theirs, /^\*\*\* FATAL CONFIG FILE ERROR/, args.join(' '));
+      let ours = '';
+      try {
+        parseArgs(['--port', port, ...args], {});
+      } catch (e) {
+        ours = block((e as Error).message);
+      }
+      assert.is(ours, theirs, args.join(' '));
+    }
+  });
+
+  t('command-line options accepted as redis-server accepts them: a value starting with --, a name and value in one argument, --save without a value (CONFIG GET compared)', async () => {
+    const cases = [
+      ['--maxmemory 700mb', '--maxmemory-policy volatile-lru'],
+      ["--maxmemory '700mb'", "--maxmemory-policy 'volatile-lru'"],
+      ['--proc-title-template', '--my--title--template', '--loglevel', 'verbose'],
+      ['--proc-title-template --my--title--template', '--loglevel verbose'],
+      ['--save', '--loglevel', 'verbose'],
+      ['--loglevel', 'verbose', '--save'],
+      ['--proc-title-template', '--save', '--save', '', '--loglevel', 'verbose'],
+      ['--shutdown-on-sigint', 'nosave', 'force', 'now', '--shutdown-on-sigterm', 'nosave force'],
+    ];
+    const names = ['maxmemory', 'maxmemory-policy', 'proc-title-template', 'loglevel', 'save', 'shutdown-on-sigint', 'shutdown-on-sigterm'];
+    // (the settings each case gives: startReference's own options come first)
+    const configOf = async (port: number, args: string[]) => {
+      const c = await RawConnection.connect(port);
+      const out: string[] = [];
+      for (const n of names.filter((x) => args.some((a) => a.includes(`--${x}`)))) {
+        const r = await c.send('CONFIG', 'GET', n);
+        out.push(r.t === 'array' ? r.v.map(text).join('=') : JSON.stringify(r));
+      }
+      c.close();
+      return out;
+    };
+    for (const args of cases) {
+      const ref = await startReference(args);
+      let theirs: string[];
+      try {
+        theirs = await configOf(ref.port, args);
+      } finally {
+        await ref.stop();
+      }
+      const port = await freePort();
+      const srv = await startCli(['--port', String(port), ...args]);
+      try {
+        assert.equal(await configOf(port, args), theirs, args.join(' '));
+      } finally {
+        srv.child.kill('SIGKILL');
+        await srv.exited;
+        fs.rmSync(srv.dir, { recursive: true, force: true });
+      }
+    }
+  });
+} else t.skip('save options and SIGTERM compared with redis-server (no reference redis-server)');
 
 t('starts from env and flags, serves, exports metrics, stops on SIGTERM', async () => {
   const port = await freePort();

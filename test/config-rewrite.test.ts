@@ -15,7 +15,7 @@ import { freePort, haveRedisServer } from './helpers/servers';
 import { RawConnection } from './helpers/raw';
 import { renderNode } from '../src/protocol/resp-reader';
 import { rewriteConfigText, formatMemory, REWRITE_SIGNATURE } from '../src/config/rewrite';
-import { Config } from '../src/config/config';
+import { Config, findConfig } from '../src/config/config';
 import { parseConfigFile } from '../src/cli';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'redust.js');
@@ -77,10 +77,10 @@ interface Running {
   conn: RawConnection;
 }
 
-async function start(kind: 'redust' | 'redis', dir: string, engine: string): Promise<Running> {
+async function start(kind: 'redust' | 'redis', dir: string, engine: string, extra = ''): Promise<Running> {
   const port = await freePort();
   const file = path.join(dir, `${kind}.conf`);
-  fs.writeFileSync(file, CONF(port, dir));
+  fs.writeFileSync(file, CONF(port, dir) + extra);
   const child =
     kind === 'redis'
       ? spawn('redis-server', [file], { stdio: 'ignore', cwd: dir })
@@ -206,6 +206,48 @@ if (haveRedisServer()) {
       }
     });
   }
+
+  t('DEBUG CONFIG-REWRITE-FORCE-ALL writes every option at its default too, as Redis; Redust restarts from the file with the same settings', async () => {
+    const dir = setup();
+    const a = await start('redust', dir, 'wasm', 'enable-debug-command yes\n');
+    const b = await start('redis', dir, 'wasm', 'enable-debug-command yes\n');
+    let before = '';
+    try {
+      for (const r of [a, b]) assert.is(renderNode(await r.conn.send('DEBUG', 'CONFIG-REWRITE-FORCE-ALL')), renderNode(await b.conn.send('PING')).replace('PONG', 'OK'));
+      const ours = new Set(fs.readFileSync(a.file, 'latin1').split('\n').map((l) => l.replace(String(a.port), 'PORT')));
+      // Each line Redis writes for a setting Redust has (and shows the same in CONFIG GET) is in Redust's file.
+      const theirs = fs.readFileSync(b.file, 'latin1').split('\n').map((l) => l.replace(String(b.port), 'PORT'));
+      let compared = 0;
+      for (const line of theirs) {
+        const name = line.split(' ')[0];
+        if (line === '' || line.startsWith('#') || !findConfig(name) || findConfig(name)!.name !== name) continue;
+        if (renderNode(await a.conn.send('CONFIG', 'GET', name)).replace(String(a.port), 'PORT') !== renderNode(await b.conn.send('CONFIG', 'GET', name)).replace(String(b.port), 'PORT')) continue;
+        compared++;
+        assert.ok(ours.has(line), `Redis wrote '${line}', Redust did not`);
+      }
+      assert.ok(compared > 100, `only ${compared} lines compared`);
+      assert.ok(ours.has('hz 12') && ours.has('timeout 0') && ours.has('activerehashing yes'), 'defaults written too');
+      before = renderNode(await a.conn.send('CONFIG', 'GET', '*'));
+    } catch (e) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    } finally {
+      a.conn.close();
+      b.conn.close();
+      a.child.kill('SIGKILL');
+      b.child.kill('SIGKILL');
+    }
+    const again = spawn(process.execPath, [BIN, a.file, '--engine', 'wasm'], { stdio: 'ignore', cwd: dir });
+    try {
+      await waitReady(again, a.port);
+      const c = await RawConnection.connect(a.port);
+      assert.is(renderNode(await c.send('CONFIG', 'GET', '*')), before);
+      c.close();
+    } finally {
+      again.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 } else t.skip('CONFIG REWRITE compared with Redis (redis-server not installed)');
 
 t.run();

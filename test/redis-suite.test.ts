@@ -13,7 +13,9 @@
  *   (the suite writes there) and tests/assets (copied: default.conf asks for two values Redust
  *   refuses by design, `enable-module-command yes` (no modules) and `propagation-error-behavior
  *   panic` (no panic), which become `no` and `ignore`); src/redis-server is a script that execs
- *   bin/redust.js with `--engine $REDUST_ENGINE` (exec keeps the pid the suite waits on), and the
+ *   bin/redust.js with the suite's arguments as they are (exec keeps the pid the suite waits on;
+ *   the engine comes from REDUST_ENGINE in the environment, since an option after the suite's
+ *   own would be read as their values, `--port --engine wasm`), and the
  *   other src/ tools (redis-cli, redis-check-aof...) link to the installed ones. Each unit runs
  *   in its own process group, killed (servers included) when the unit ends or times out.
  *
@@ -107,9 +109,18 @@ const SPAWN_UNITS: { unit: string; skip?: string[] }[] = [
   // HRANDFIELD with a count past Node's largest Buffer answers "value is out of range" at once
   // (docs/compatibility.md) instead of streaming until the output buffer limit closes the client.
   { unit: 'unit/obuf-limits', skip: ['Obuf limit, HRANDFIELD with huge count stopped mid-run'] },
-  // The first two test the fork child (its COW size; killing it); SAVE leaves out keys past their
-  // TTL that are not deleted yet, which Redis writes (docs/compatibility.md).
-  { unit: 'integration/rdb', skip: ['Test child sending info', 'failed bgsave prevents writes', 'Test RDB load info'] },
+  // These two test the fork child (its COW size; killing it).
+  { unit: 'integration/rdb', skip: ['Test child sending info', 'failed bgsave prevents writes'] },
+  // The first kills the fork child of a BGSAVE (Redust does not fork); in the second a second
+  // SIGINT must end a SAVE slowed by rdb-key-save-delay: Node handles signals on the event loop,
+  // which a SAVE holds until it is done (docs/compatibility.md).
+  { unit: 'unit/shutdown', skip: ['Temp rdb will be deleted if we use bg_unlink when shutdown', 'Temp rdb will be deleted in signal handle'] },
+  // This one starts a replica (replicaof): no replication.
+  { unit: 'integration/aof', skip: ['EVAL can process writes from AOF in read-only replicas'] },
+  // The first changes the port at run time, which Redust refuses; the second connects to the
+  // non-loopback address of a server with no bind line, where Redust listens on 127.0.0.1 only
+  // (docs/compatibility.md).
+  { unit: 'unit/introspection', skip: ['CONFIG SET rollback on apply error', 'cannot modify protected configuration - local'] },
   // The first four kill the rewrite's fork child (to make rewrites fail, or to end a BGSAVE);
   // the next three assert the sequence numbers those failed rewrites leave in the manifest.
   {
@@ -131,8 +142,8 @@ const SPAWN_UNITS: { unit: string; skip?: string[] }[] = [
     unit: 'unit/aofrw',
     skip: ['Turning off AOF kills the background writing child if any', 'AOF rewrite during write load: RDB preamble=yes', 'AOF rewrite during write load: RDB preamble=no'],
   },
-  // Not run: networking, shutdown, introspection, maxmemory, querybuf, integration/aof and
-  // logging fail for reasons docs/compatibility.md lists.
+  // Not run: networking, maxmemory, querybuf and logging fail for reasons docs/compatibility.md
+  // lists.
 ];
 
 /**
@@ -172,7 +183,7 @@ function makeSpawnTree(tools: Record<string, string>): string {
   const bin = path.join(root, 'src');
   fs.mkdirSync(bin);
   const redust = path.join(__dirname, '..', '..', 'bin', 'redust.js');
-  fs.writeFileSync(path.join(bin, 'redis-server'), `#!/bin/sh\nexec '${process.execPath}' '${redust}' "$@" --engine "\${REDUST_ENGINE:-wasm}"\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'redis-server'), `#!/bin/sh\nexec '${process.execPath}' '${redust}' "$@"\n`, { mode: 0o755 });
   for (const [tool, where] of Object.entries(tools)) fs.symlinkSync(where, path.join(bin, tool));
   return root;
 }

@@ -1,6 +1,7 @@
 /**
  * DEBUG subcommands that inspect values or turn server knobs (debug.c): OBJECT, LISTPACK,
- * QUICKLIST-PACKED-THRESHOLD, REPLYBUFFER, SET-DISABLE-DENY-SCRIPTS, PAUSE-CRON, CHANGE-REPL-ID, and two that
+ * QUICKLIST-PACKED-THRESHOLD, REPLYBUFFER, SET-DISABLE-DENY-SCRIPTS, PAUSE-CRON, AOF-FLUSH-SLEEP,
+ * CONFIG-REWRITE-FORCE-ALL, CHANGE-REPL-ID, and two that
  * Redis 7.0.15 does not have, kept because operators asked for them: JMAP (V8 heap figures, the
  * JavaScript counterpart of the old jemalloc map) and STRINGMATCH-LEN (Redis 7.2's glob fuzz test).
  *
@@ -24,6 +25,7 @@ import type { Container, RedisValue } from '../engine/types';
 import { changeReplId, DEFAULT_PACKED_THRESHOLD, DEFAULT_PEAK_RESET_MS, debugStateOf } from '../server/debug-state';
 import { globMatch } from '../util/glob';
 import { intArg } from './args';
+import { rewriteConfigNow } from './server';
 
 const NO_SUCH_KEY = 'ERR no such key';
 
@@ -177,6 +179,14 @@ export function debugInspect(c: Client, sub: string, argv: Buffer[]): boolean {
     c.reply.ok();
   } else if (sub === 'pause-cron' && n === 3) {
     debugStateOf(c.server).pauseCron = atoi(argv[2]) !== 0;
+    c.reply.ok();
+  } else if (sub === 'config-rewrite-force-all' && n === 2) {
+    // (Redis opens a NULL path without a config file: EFAULT.)
+    const err = c.server.configFile ? rewriteConfigNow(c, true) : 'Bad address';
+    if (err !== null) fail(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${err}`);
+    c.reply.ok();
+  } else if (sub === 'aof-flush-sleep' && n === 3) {
+    debugStateOf(c.server).aofFlushSleepUs = atoi(argv[2]);
     c.reply.ok();
   } else if (sub === 'change-repl-id' && n === 2) {
     changeReplId(c.server);

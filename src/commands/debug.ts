@@ -22,6 +22,7 @@ import { latin1 } from '../util/number';
 const DEBUG_SUBCOMMANDS = new Set([
   'help', 'sleep', 'set-active-expire', 'reload', 'loadaof', 'digest', 'digest-value', 'populate', 'log', 'error', 'protocol', 'object',
   'listpack', 'quicklist-packed-threshold', 'replybuffer', 'change-repl-id', 'jmap', 'stringmatch-len', 'htstats', 'htstats-key', 'pause-cron',
+  'aof-flush-sleep', 'config-rewrite-force-all',
 ]);
 
 /**

@@ -14,7 +14,7 @@ import { CmdFlag } from './table';
 import { BUSY_EVAL, BUSY_FUNCTION, fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
 import { intArg, isWord, rangeIntArg } from './args';
 import { CONFIG_DEFS, findConfig, formatConfigValue, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
-import { checkRuntimeSet, checkSupported } from '../config/unsupported';
+import { checkRuntimeSet, checkSupported, deniedWhileLoading } from '../config/unsupported';
 import { isLoopbackPeer } from '../server/protected-mode';
 import { rewriteConfigFile } from '../config/rewrite';
 import { formatNotifyFlags, parseNotifyFlags } from '../server/keyspace-events';
@@ -26,7 +26,7 @@ import type { Container, RedisValue } from '../engine/types';
 import { setLogLevel, RedisLogLevel } from '../observability/logger';
 import { evictToLimit } from '../server/evict';
 import { scriptingOf } from '../scripting/engine';
-import { killBgsave } from '../persistence/bgsave';
+import { killBgsave, loadingOf } from '../persistence/bgsave';
 import { flushallSave } from '../persistence/rdb';
 import { forcePropagation } from '../server/propagate';
 import { strerror } from '../util/errno';
@@ -86,6 +86,7 @@ function configSet(c: Client, argv: Buffer[]): void {
     const def = findConfig(name);
     if (!def) fail(`ERR Unknown option or number of arguments for CONFIG SET - '${latin1(argv[i])}'`);
     if (!def.mutable) fail(`ERR CONFIG SET failed (possibly related to argument '${latin1(argv[i])}') - can't set immutable config`);
+    if (loadingOf(c.server) !== null && deniedWhileLoading(def.name, protectedConfigsAllowed(c))) fail('LOADING Redis is loading the dataset in memory');
     if (seen.has(def.name)) fail(`ERR CONFIG SET failed (possibly related to argument '${latin1(argv[i])}') - duplicate parameter`);
     seen.add(def.name);
     pairs.push([def.name, latin1(argv[i + 1])]);
@@ -158,14 +159,23 @@ function configResetstat(c: Client): void {
 
 function configRewrite(c: Client): void {
   if (!c.server.configFile) fail('ERR The server is running without a config file');
-  try {
-    rewriteConfigFile(c.server.configFile, { config: c.server.config, special: (name) => (name === 'notify-keyspace-events' ? configText(c, name) : undefined) });
-  } catch (e) {
-    c.server.logger.warn(`CONFIG REWRITE failed: ${(e as Error).message}`);
-    fail(`ERR Rewriting config file: ${strerror(e)}`);
+  const err = rewriteConfigNow(c, false);
+  if (err !== null) {
+    c.server.logger.warn(`CONFIG REWRITE failed: ${err}`);
+    fail(`ERR Rewriting config file: ${err}`);
   }
   c.server.logger.info('CONFIG REWRITE executed with success.');
   c.reply.ok();
+}
+
+/** rewriteConfig(server.configfile, force): null, or the error's strerror text. */
+export function rewriteConfigNow(c: Client, force: boolean): string | null {
+  try {
+    rewriteConfigFile(c.server.configFile, { config: c.server.config, special: (name) => (name === 'notify-keyspace-events' ? configText(c, name) : undefined) }, force);
+    return null;
+  } catch (e) {
+    return strerror(e);
+  }
 }
 
 function configHelp(c: Client): void {
@@ -395,16 +405,25 @@ function lastsave(c: Client): void {
 
 function shutdown(c: Client, argv: Buffer[]): void {
   const flags: ShutdownFlags = { save: false, nosave: false, now: false, force: false };
+  let abort = false;
   for (let i = 1; i < argv.length; i++) {
     if (!['nosave', 'save', 'now', 'force', 'abort'].some((w) => isWord(argv[i], w))) fail(SYNTAX);
-    if (isWord(argv[i], 'abort')) fail('ERR No shutdown in progress.');
+    if (isWord(argv[i], 'abort')) abort = true;
     if (isWord(argv[i], 'save')) flags.save = true;
     if (isWord(argv[i], 'nosave')) flags.nosave = true;
     if (isWord(argv[i], 'now')) flags.now = true;
     if (isWord(argv[i], 'force')) flags.force = true;
   }
   const nosave = flags.nosave;
-  if (flags.save && nosave) fail(SYNTAX);
+  if ((abort && (flags.save || nosave || flags.now || flags.force)) || (flags.save && nosave)) fail(SYNTAX);
+  if (abort) {
+    // abortShutdown: the only shutdown that can be pending is a signal's (Server.shutdownAsap).
+    if (c.server.shutdownAsap === null) fail('ERR No shutdown in progress.');
+    c.server.shutdownAsap = null;
+    c.server.logger.info('Shutdown manually aborted.');
+    c.reply.ok();
+    return;
+  }
   const busy = c.server.busyScript;
   if (busy) {
     // While a script is busy only SHUTDOWN NOSAVE is allowed; it stops the script first.
@@ -418,7 +437,6 @@ function shutdown(c: Client, argv: Buffer[]): void {
     return;
   }
   if (!saveForShutdown(c.server, flags)) fail('ERR Errors trying to SHUTDOWN. Check logs.');
-  c.server.logger.warn('User requested shutdown...');
   // The reply is never sent: like Redis, the connection just closes.
   c.server.shutdown();
 }

@@ -29,7 +29,8 @@ export interface ConfigDef {
   hidden?: boolean;
   /**
    * Redis's MULTI_ARG_CONFIG: a config-file line may give several arguments (joined by spaces).
-   * Every 'special' setting is; any other takes exactly one ("wrong number of arguments").
+   * Every 'special' setting is unless it says false (notify-keyspace-events, maxmemory-clients);
+   * any other takes exactly one ("wrong number of arguments").
    */
   multiArg?: boolean;
 }
@@ -58,7 +59,7 @@ const DEFAULT_OUTPUT_BUFFER_LIMITS = 'normal 0 0 0 slave 268435456 67108864 60 p
 
 /** True when a config-file line may give `def` several arguments (MULTI_ARG_CONFIG). */
 export function takesSeveralArgs(def: ConfigDef): boolean {
-  return def.type === 'special' || def.multiArg === true;
+  return def.multiArg ?? def.type === 'special';
 }
 
 /**
@@ -186,7 +187,7 @@ const defs: ConfigDef[] = [
   },
   { name: 'proto-max-bulk-len', type: 'memory', default: 512 * 1024 * 1024, mutable: true, min: 1024 * 1024 },
   { name: 'client-query-buffer-limit', type: 'memory', default: 1024 * 1024 * 1024, mutable: true, min: 1024 * 1024 },
-  { name: 'notify-keyspace-events', type: 'special', default: '', mutable: true },
+  { name: 'notify-keyspace-events', type: 'special', default: '', mutable: true, multiArg: false },
   { name: 'slowlog-log-slower-than', type: 'int', default: 10000, mutable: true, min: -1 },
   { name: 'slowlog-max-len', type: 'int', default: 128, mutable: true, min: 0 },
   { name: 'latency-tracking', type: 'bool', default: true, mutable: true },

@@ -37,7 +37,22 @@ const LLONG_MAX = 9223372036854775807;
 
 export const INACTIVE_DEFS: ConfigDef[] = [
   // Replication (Redust is always a master without replicas).
-  { name: 'replicaof', alias: 'slaveof', type: 'special', default: '', mutable: false },
+  // setConfigReplicaOfOption's checks, before "not supported" (INACTIVE_RULES): `no one`, or a host and a port.
+  {
+    name: 'replicaof',
+    alias: 'slaveof',
+    type: 'special',
+    default: '',
+    mutable: false,
+    parse: ([t]: string[]) => {
+      if (t === '') return t; // (the default: no line)
+      const w = t.split(' ');
+      if (w.length !== 2) throw new Error('wrong number of arguments');
+      if (w[0].toLowerCase() === 'no' && w[1].toLowerCase() === 'one') return t;
+      if (!/^[+-]?\d+$/.test(w[1]) || Number(w[1]) < 0 || Number(w[1]) > 65535) throw new Error('Invalid master port');
+      return t;
+    },
+  },
   str('masterauth', ''),
   // (The source address of replication and cluster-bus connections; MIGRATE does not bind it in Redis 7.0.)
   str('bind-source-addr', ''),
@@ -117,6 +132,7 @@ export const INACTIVE_DEFS: ConfigDef[] = [
     type: 'special',
     default: '0',
     mutable: true,
+    multiArg: false,
     // A memory value or a percentage of maxmemory (Redis's PERCENT_CONFIG).
     parse: ([t]: string[]) => {
       const m = /^(\d+)%$/.exec(t);
@@ -137,7 +153,7 @@ const isZero = (v: string) => /^0+%?$/.test(v.trim()) || /^0+[kKmMgG]?[bB]?$/.te
 
 /** The switches (canonical names) and what turning them on would need. */
 export const INACTIVE_RULES: Record<string, OffRule> = {
-  replicaof: { ok: isEmpty, why: 'replication', accepted: 'none (no replicaof line)' },
+  replicaof: { ok: (v) => isEmpty(v) || /^no one$/i.test(v.trim()), why: 'replication', accepted: "none (no replicaof line, or 'no one')" },
   'min-replicas-to-write': { ok: isZero, why: 'replication', accepted: '0' },
   'cluster-enabled': { ok: isNo, why: 'cluster mode', accepted: "'no'" },
   activedefrag: { ok: isNo, why: 'active defragmentation', accepted: "'no'" },

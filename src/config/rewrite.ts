@@ -14,11 +14,14 @@
  *    `save ""`) and latency-tracking-info-percentiles.
  * 3. Old lines of rewritten options that were not reused are blanked; lines of options the
  *    rewrite does not handle (include, rename-command) stay. Runs of blank lines become one.
- * The new content replaces the file through a temporary file and a rename.
+ * The new content replaces the file through a temporary file and a rename. DEBUG
+ * CONFIG-REWRITE-FORCE-ALL (state->force_write) writes every option, at its default too, except
+ * those whose rule writes nothing (an empty string with an empty default).
  *
  * Formats: memory values as Redis's rewriteConfigFormatMemory (gb/mb/kb when a multiple),
  * strings quoted as sdscatrepr, enums/ints/bools bare, client-output-buffer-limit one line per
- * class that differs (normal, replica, pubsub), bind unquoted.
+ * class that differs (normal, replica, pubsub), bind, oom-score-adj-values and shutdown-on-sig*
+ * unquoted.
  */
 import fs from 'fs';
 import path from 'path';
@@ -40,6 +43,9 @@ export function formatMemory(bytes: number): string {
   if (bytes && bytes % kb === 0) return `${bytes / kb}kb`;
   return String(bytes);
 }
+
+/** Redis's string settings whose default is "" and not NULL: DEBUG CONFIG-REWRITE-FORCE-ALL writes them. */
+const EMPTY_STRING_VALUES = new Set(['aclfile', 'ignore-warnings', 'logfile']);
 
 /** sdscatrepr: a double-quoted string with C escapes. */
 export function repr(s: string): string {
@@ -65,7 +71,11 @@ class RewriteState {
   private readonly rewritten = new Set<string>();
   needsSignature = true;
 
-  constructor(old: string) {
+  /** `forceWrite`: every option is written, at its default too (DEBUG CONFIG-REWRITE-FORCE-ALL). */
+  constructor(
+    old: string,
+    private readonly forceWrite = false,
+  ) {
     const raw = old.length === 0 ? [] : old.split('\n');
     for (const r of raw) {
       const line = r.replace(/^[\r\n\t ]+|[\r\n\t ]+$/g, '');
@@ -102,7 +112,7 @@ class RewriteState {
       this.lines[nums.shift()!] = line;
       return;
     }
-    if (!force) return;
+    if (!force && !this.forceWrite) return;
     if (this.needsSignature) {
       this.lines.push(REWRITE_SIGNATURE);
       this.needsSignature = false;
@@ -176,7 +186,16 @@ function rewriteOption(state: RewriteState, def: ConfigDef, src: RewriteSource):
       return;
     }
     case 'bind':
-      return state.rewriteLine(name, `bind ${value}`, !isDefault);
+    case 'oom-score-adj-values':
+    case 'shutdown-on-sigint':
+    case 'shutdown-on-sigterm':
+      // (words, unquoted: rewriteConfigBindOption, rewriteConfigOOMScoreAdjValuesOption, an enum's flags)
+      return state.rewriteLine(name, `${name} ${formatConfigValue(def, value)}`, !isDefault);
+    case 'maxmemory-clients': {
+      // A percentage, or a memory value (rewriteConfigNumericalOption of a PERCENT_CONFIG).
+      const text = String(value);
+      return state.rewriteLine(name, `${name} ${text.endsWith('%') ? text : formatMemory(Number(text))}`, !isDefault);
+    }
     case 'notify-keyspace-events': {
       const text = src.special?.(name) ?? String(value);
       return state.rewriteLine(name, `${name} ${repr(text)}`, text !== '');
@@ -188,8 +207,9 @@ function rewriteOption(state: RewriteState, def: ConfigDef, src: RewriteSource):
     case 'string':
     case 'special': {
       const text = formatConfigValue(def, value);
-      // A string option left empty with an empty default is not written (Redis's NULL strings).
-      if (text === '' && String(def.default) === '') return state.markProcessed(name);
+      // A string option left empty with an empty default is not written (Redis's NULL strings),
+      // but for the three whose empty string is a value (ALLOW_EMPTY_STRING with "" as default).
+      if (text === '' && String(def.default) === '' && !EMPTY_STRING_VALUES.has(name)) return state.markProcessed(name);
       return state.rewriteLine(name, `${name} ${repr(text)}`, !isDefault);
     }
     default:
@@ -197,22 +217,22 @@ function rewriteOption(state: RewriteState, def: ConfigDef, src: RewriteSource):
   }
 }
 
-/** The rewritten content of `oldText` for the current settings. */
-export function rewriteConfigText(oldText: string, src: RewriteSource): string {
-  const state = new RewriteState(oldText);
+/** The rewritten content of `oldText` for the current settings (`forceWrite`: see RewriteState). */
+export function rewriteConfigText(oldText: string, src: RewriteSource, forceWrite = false): string {
+  const state = new RewriteState(oldText, forceWrite);
   for (const def of CONFIG_DEFS) rewriteOption(state, def, src);
   return state.content();
 }
 
 /** rewriteConfig: read `file` (missing = empty), rewrite, replace it atomically. Throws on I/O errors. */
-export function rewriteConfigFile(file: string, src: RewriteSource): void {
+export function rewriteConfigFile(file: string, src: RewriteSource, forceWrite = false): void {
   let old = '';
   try {
     old = fs.readFileSync(file, 'latin1');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const content = rewriteConfigText(old, src);
+  const content = rewriteConfigText(old, src, forceWrite);
   const tmp = `${file}.tmp-${process.pid}-${dateNow()}`;
   const fd = fs.openSync(tmp, 'w', 0o644);
   try {

@@ -48,6 +48,14 @@ export function checkSupported(name: string, text: string): void {
 const PROTECTED_CONFIGS = new Set(['dir', 'dbfilename']);
 
 /**
+ * Redis's DENY_LOADING_CONFIG settings: CONFIG SET of one while loading answers the loading error,
+ * unless its protected-config check fails first.
+ */
+export function deniedWhileLoading(name: string, protectedAllowed: boolean): boolean {
+  return (name === 'appendonly' || name === 'dir' || name === 'repl-diskless-load') && (protectedAllowed || !PROTECTED_CONFIGS.has(name));
+}
+
+/**
  * CONFIG SET checks beyond the value itself: `dir` and `dbfilename` are protected configs in
  * Redis 7.0 (settable only with enable-protected-configs yes, or local from a local client:
  * `protectedAllowed`), and changing bind/port would need re-listening, which Redust does not do

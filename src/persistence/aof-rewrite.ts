@@ -68,7 +68,7 @@ export class AofCommandBase {
       // declined (handed to key()). Plain records: no compression, no IDLE/FREQ.
       record: (i, src, start, end) => this.record(i, src, start, end),
       recordSettings: { ...saveSettings(s, now, false, false), compression: false },
-    });
+    }, (f) => s.asIs(f));
     this.done = this.run();
   }
 

@@ -45,10 +45,11 @@ import { ArgView, LOOKAHEAD_COMMANDS, splitArgs } from '../protocol/parser';
 import { repr } from '../config/rewrite';
 import { strerror } from '../util/errno';
 import { loadRdbBuffer, writeRdb } from './rdb';
-import { BgSave, bgsaveInProgress } from './bgsave';
+import { BgSave, bgsaveInProgress, setLoading } from './bgsave';
 import { ReplyError } from '../commands/errors';
 import { BAD, TRUNCATED, countLine, line } from './aof-lines';
 import * as F from './format';
+import { debugStateOf } from '../server/debug-state';
 import { setInterval, clearInterval, performance, dateNow } from '../util/real-timers';
 
 export type ManifestType = 'b' | 'i' | 'h';
@@ -337,7 +338,7 @@ export class Aof implements PropagationTarget {
     // file in its manifest, or a manifest naming only it as the base while the directory does
     // not hold it: an upgrade interrupted between the manifest's write and the file's move.
     if (
-      fs.existsSync(legacy) &&
+      isFile(legacy) &&
       (!dirExists || (!base && incrs.length === 0) || (base?.name === this.prefix && incrs.length === 0 && !fs.existsSync(path.join(this.dir, this.prefix))))
     ) {
       this.upgradePrepare(legacy);
@@ -474,6 +475,9 @@ export class Aof implements PropagationTarget {
     if (pending.len === 0 || this.fd < 0) return;
     const data = pending.buf.subarray(0, pending.len);
     const always = this.server.config.str('appendfsync') === 'always';
+    // DEBUG AOF-FLUSH-SLEEP: the write waits first, blocking the server, as Redis's usleep there.
+    const sleepUs = debugStateOf(this.server).aofFlushSleepUs;
+    if (sleepUs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, sleepUs / 1000);
     let off = 0;
     try {
       while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off);
@@ -707,15 +711,19 @@ export class Aof implements PropagationTarget {
 
   /**
    * Nothing expires while the files load (Redis's keyIsExpired while loading): they replay to the
-   * state they recorded, and the keys whose TTL passed meanwhile expire afterwards.
+   * state they recorded, and the keys whose TTL passed meanwhile expire afterwards. The server is
+   * loading for the rest too (startLoading): a replayed script that runs past busy-reply-threshold
+   * serves the other clients, who get LOADING (the dispatcher's gate), and INFO shows loading:1.
    */
   private whileLoading(load: () => void): void {
     const s = this.server;
     s.engine.setExpiryPaused(true);
     s.loading = true;
+    setLoading(s, { startTime: Math.floor(dateNow() / 1000), totalBytes: 0, rdbUsedMem: 0, loadedBytes: 0, startedMs: performance.now() });
     try {
       load();
     } finally {
+      setLoading(s, null);
       s.engine.setExpiryPaused(false);
       s.loading = false;
     }
@@ -1008,5 +1016,14 @@ function fsyncDir(dir: string): void {
     fs.closeSync(fd);
   } catch {
     /* some filesystems refuse to fsync a directory */
+  }
+}
+
+/** fileExist (server.c): a regular file at `p`. */
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
   }
 }

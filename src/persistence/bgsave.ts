@@ -245,7 +245,7 @@ export class BgSave {
       record: (i, src, start, end) => this.record(i, src, start, end),
       records: (i, src, start, end) => this.records(i, src, start, end),
       recordSettings: saveSettings(s, this.startedAt, this.lru, this.lfu),
-    });
+    }, (f) => s.asIs(f));
     this.done = this.run();
   }
 

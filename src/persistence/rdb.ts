@@ -78,9 +78,16 @@ function keyBuf(k: BulkValue): Buffer {
 
 /**
  * rdbSaveRio: the whole file. With `sink`, bytes are handed out as they are produced and the
- * returned Buffer holds only the tail; without, the returned Buffer is the whole file.
+ * returned Buffer holds only the tail; without, the returned Buffer is the whole file. As
+ * rdbSaveRio, every key in the db is written, one whose TTL has passed but that is not deleted yet
+ * too (with its expire time: the loader drops it, or keeps it for an AOF preamble), so the walk
+ * runs with expiry paused (Server.asIs), which also keeps the walk's lookups from deleting keys.
  */
 export function writeRdb(s: Server, sink: ((b: Buffer, len: number) => void) | null = null): Buffer {
+  return s.asIs(() => writeRdbAsIs(s, sink));
+}
+
+function writeRdbAsIs(s: Server, sink: ((b: Buffer, len: number) => void) | null): Buffer {
   const w = new RdbWriter(writeOptions(s), sink, sink ? STREAMED_WRITER_BYTES : 64 * 1024);
   writeRdbHeader(s, w);
   const { lru, lfu } = lruLfuRecords(s);

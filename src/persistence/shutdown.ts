@@ -25,15 +25,18 @@ export function shutdownFlagsOf(text: string): ShutdownFlags {
 
 /** Returns false when the shutdown must not go on (the save failed without FORCE). */
 export function saveForShutdown(s: Server, flags: ShutdownFlags): boolean {
+  s.logger.warn('User requested shutdown...');
   killBgsave(s); // (prepareForShutdown kills a child saving an .rdb)
   let { save, nosave } = flags;
   if (loadingOf(s) !== null) [save, nosave] = [false, true]; // (never save while loading)
   if (save || (!nosave && persistenceOf(s).enabled && s.config.str('save').trim() !== '')) {
+    s.logger.info('Saving the final RDB snapshot before exiting.');
     try {
       saveRdb(s);
     } catch {
       if (!flags.force) {
         s.logger.warn("Error trying to save the DB, can't exit.");
+        s.logger.warn('Errors trying to shut down the server. Check the logs for more information.');
         return false;
       }
       s.logger.warn('Error trying to save the DB. Exit anyway.');

@@ -15,8 +15,12 @@
  *   returned at least once, across rehashing) covers the rest, and `done` removes its repeats.
  * - `beforeClear` (FLUSHDB/FLUSHALL) hands over the rest of that db at once before it is emptied.
  * - SWAPDB moves Db objects between numbers; the snapshot keeps each Db with its number at T.
- * - a key whose TTL passes before the walk reaches it is left out (lazy expiry removes it first):
- *   it would be dropped when the file is loaded anyway, since loading comes later still.
+ * - keys are read as they are (`asIs`: Server.asIs, expiry paused, around each walk step and early
+ *   copy), so a key whose TTL has passed is handed over like any other while it is in the db, as
+ *   Redis's fork child writes every key of its dict (the loader drops it). A lazy expiry by a
+ *   value lookup or a write copies it first (before() runs ahead of those); one reclaimed
+ *   without before() (the active expire cycle, a TTL or EXISTS lookup) before the walk gets
+ *   there is left out, as it would be dropped when the file is loaded anyway.
  *
  * Cost: one Set entry per key of a db until that db's walk ends (the analogue of fork's
  * copy-on-write memory, reported as `earlyCopies` and `doneBytes`); a key written ahead of the walk
@@ -158,11 +162,15 @@ export class Snapshot implements SnapshotHook {
     deferred: this.recordSink.deferred,
   };
 
-  /** Start a snapshot of `dbs` (in their current numbering) at time `startedAt`. */
+  /**
+   * Start a snapshot of `dbs` (in their current numbering) at time `startedAt`. `asIs` runs its
+   * function with expiry paused (Server.asIs; see the header).
+   */
   constructor(
     dbs: readonly Db[],
     readonly startedAt: number,
     private readonly sink: SnapshotSink,
+    private readonly asIs: <T>(f: () => T) => T = (f) => f(),
   ) {
     this.walks = dbs.map((db, index) => {
       const size = db.size();
@@ -247,6 +255,10 @@ export class Snapshot implements SnapshotHook {
   }
 
   private walkStep(w: DbWalk, count: number): void {
+    this.asIs(() => this.walkStepAsIs(w, count));
+  }
+
+  private walkStepAsIs(w: DbWalk, count: number): void {
     if (w.db.snapshotWalk) {
       w.walk ??= w.db.snapshotWalk();
       const settings = this.sink.recordSettings;
@@ -287,11 +299,15 @@ export class Snapshot implements SnapshotHook {
 
   /** Hand one key to the sink if it exists. Returns true if it was handed. */
   private emit(w: DbWalk, key: Buffer): boolean {
+    return this.asIs(() => this.emitAsIs(w, key));
+  }
+
+  private emitAsIs(w: DbWalk, key: Buffer): boolean {
     // The lookups below may call before() on this same key (a value handed out for writing, lazy
     // expiry): it is marked done already, so that call returns at once.
     this.emitting = true;
     try {
-      const info = w.db.info(key); // (lazy expiry: a key whose TTL has passed is gone)
+      const info = w.db.info(key);
       if (info === undefined) return false;
       const value = w.db.get(key, true);
       if (value === undefined) return false;

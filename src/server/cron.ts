@@ -76,6 +76,14 @@ export class Cron {
     if (server.busyScript !== null) return;
     // DEBUG PAUSE-CRON: serverCron skips its work.
     if (debugStateOf(server).pauseCron) return;
+    // A signal's shutdown (shutdown_asap) happens here, as in serverCron; if it fails (a failed
+    // save) the server goes on and the signal is forgotten (cancelShutdown).
+    if (server.shutdownAsap !== null) {
+      const shutdown = server.shutdownAsap;
+      server.shutdownAsap = null;
+      shutdown();
+      if (server.closing) return;
+    }
     server.clock.resync();
     const now = server.clock.now();
     if (server.activeExpireEnabled && !server.pause.isPaused()) this.activeExpireCycle(now);

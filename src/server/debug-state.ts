@@ -8,6 +8,8 @@
  * - replyBufferPeakResetMs (-1 = never) and replyBufferResizing (DEBUG REPLYBUFFER).
  * - pauseCron: server.pause_cron (DEBUG PAUSE-CRON): serverCron does nothing while set.
  * - replId: master_replid once DEBUG CHANGE-REPL-ID changed it (null = the run id, as at start).
+ * - aofFlushSleepUs: server.aof_flush_sleep (DEBUG AOF-FLUSH-SLEEP): microseconds the AOF write
+ *   of a non-empty buffer sleeps first, blocking (0: none).
  */
 import crypto from 'crypto';
 import type { Server } from './server';
@@ -22,6 +24,7 @@ export interface DebugState {
   replyBufferResizing: boolean;
   replId: string | null;
   pauseCron: boolean;
+  aofFlushSleepUs: number;
 }
 
 const states = new WeakMap<Server, DebugState>();
@@ -29,7 +32,7 @@ const states = new WeakMap<Server, DebugState>();
 export function debugStateOf(s: Server): DebugState {
   let st = states.get(s);
   if (st === undefined) {
-    st = { packedThreshold: DEFAULT_PACKED_THRESHOLD, disableDenyScripts: false, replyBufferPeakResetMs: DEFAULT_PEAK_RESET_MS, replyBufferResizing: true, replId: null, pauseCron: false };
+    st = { packedThreshold: DEFAULT_PACKED_THRESHOLD, disableDenyScripts: false, replyBufferPeakResetMs: DEFAULT_PEAK_RESET_MS, replyBufferResizing: true, replId: null, pauseCron: false, aofFlushSleepUs: 0 };
     states.set(s, st);
   }
   return st;

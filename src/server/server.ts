@@ -142,11 +142,12 @@ export class Server {
   /** SHUTDOWN NOSAVE arrived during a busy script: shut down once it has stopped. */
   shutdownAfterScript = false;
   /**
-   * A signal's shutdown (the CLI's) waiting for a busy script: run as soon as the script ends,
-   * before its caller's reply is written, which Redis does not send either (serverCron's
-   * shutdown_asap exits before the next write).
+   * A signal's pending shutdown (the CLI's SIGTERM/SIGINT: Redis's shutdown_asap), run by
+   * serverCron (Cron.run, so DEBUG PAUSE-CRON holds it) and cancelled by SHUTDOWN ABORT. Under a
+   * busy script it runs as soon as the script ends, before its caller's reply is written, which
+   * Redis does not send either (serverCron's shutdown_asap exits before the next write).
    */
-  signalShutdown: (() => void) | null = null;
+  shutdownAsap: (() => void) | null = null;
   /**
    * Work that must not run under a busy script that yielded to the event loop (MIGRATE's
    * deletions, blocked clients' timeouts...): run on the turn after it ends (after its reply and
@@ -283,17 +284,21 @@ export class Server {
 
   /**
    * Runs `f` with expiry paused (Engine.setExpiryPaused), so that it sees keys as they are and
-   * reclaims none. While loading, expiry is paused already and must stay so.
+   * reclaims none. While loading, expiry is paused already and must stay so; so must it inside
+   * an outer asIs (a snapshot's early copy runs inside the lookup of a peekAsIs).
    */
   asIs<T>(f: () => T): T {
-    if (this.loading) return f();
+    if (this.loading || this.asIsDepth > 0) return f();
     this.engine.setExpiryPaused(true);
+    this.asIsDepth++;
     try {
       return f();
     } finally {
+      this.asIsDepth--;
       this.engine.setExpiryPaused(false);
     }
   }
+  private asIsDepth = 0;
 
   /**
    * dbDelete: remove `key` as it is, one whose TTL has passed too, without reclaiming it first (no
@@ -359,9 +364,9 @@ export class Server {
     if (this.shutdownAfterScript) {
       this.shutdownAfterScript = false;
       this.shutdown();
-    } else if (this.signalShutdown !== null) {
-      const shutdown = this.signalShutdown;
-      this.signalShutdown = null;
+    } else if (this.shutdownAsap !== null) {
+      const shutdown = this.shutdownAsap;
+      this.shutdownAsap = null;
       shutdown();
     }
   }
