@@ -34,7 +34,8 @@ Examples:
 
 Options are redis.conf settings written as --name value, for example:
   --port N             TCP port (default 6379; 0 picks a free port)
-  --bind ADDR          address(es) to listen on (default 127.0.0.1)
+  --bind ADDR          address(es) to listen on (default "* -::*": every IPv4 and IPv6 address;
+                       protected mode refuses non-loopback clients while no password is set)
   --engine NAME        storage engine: wasm or js-map (default wasm)
   --requirepass PASS   password for the default user
   --aclfile PATH       ACL users file (or \`user ...\` lines in the config file)
@@ -311,10 +312,10 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   logStartBanner(server);
-  const hosts = config.str('bind').split(/\s+/).filter(Boolean).map((h) => h.replace(/^-/, ''));
-  const addrs = (hosts.length ? hosts : ['127.0.0.1']).map((h) => (h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`));
-  if (server.listeners.port) logger.info({ addresses: addrs }, `Listening on ${addrs.join(', ')}`);
-  if (server.listeners.tlsPort) logger.info(`Listening for TLS on port ${server.listeners.tlsPort}`);
+  const addrs = server.listeners.addresses('tcp');
+  if (addrs.length) logger.info({ addresses: addrs }, `Listening on ${addrs.join(', ')}`);
+  const tlsAddrs = server.listeners.addresses('tls');
+  if (tlsAddrs.length) logger.info({ addresses: tlsAddrs }, `Listening for TLS on ${tlsAddrs.join(', ')}`);
   if (config.str('unixsocket')) logger.info(`Listening on unix socket ${config.str('unixsocket')}`);
   logger.info(describePersistence(config));
   setProcTitle(server);
@@ -340,6 +341,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   await scriptingOf(server).prepare();
   logger.info({ port, engine: engine.name }, 'Ready to accept connections tcp');
+  // The process runs until shutdown even with no listener and no client (CONFIG SET bind "", as
+  // Redis stays up): the cron's timer is unref'd (embedded servers must not hold their process).
+  const keepAlive = setInterval(() => {}, 1 << 30);
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -370,6 +374,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       void server.close().then(() => {
         logger.warn('Redust is now ready to exit, bye bye...');
+        clearInterval(keepAlive);
         resolve(0);
       });
     };
@@ -377,6 +382,7 @@ export async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     server.onShutdown = () => {
       logger.warn('Redust is now ready to exit, bye bye...');
+      clearInterval(keepAlive);
       resolve(0);
     };
   });

@@ -176,7 +176,7 @@ function rewriteOption(state: RewriteState, def: ConfigDef, src: RewriteSource):
       return;
     }
     case 'bind':
-      return state.rewriteLine(name, `bind ${value}`, !isDefault);
+      return state.rewriteLine(name, `bind ${value === "" ? "\"\"" : String(value)}`, !isDefault);
     case 'notify-keyspace-events': {
       const text = src.special?.(name) ?? String(value);
       return state.rewriteLine(name, `${name} ${repr(text)}`, text !== '');
