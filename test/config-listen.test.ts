@@ -5,7 +5,7 @@
  * there, the old port closed, the old connection still served), fails on a port in use (Redis's
  * error, the other settings of that CONFIG SET rolled back, the old port still listening), fails
  * on an invalid address, and empties the bind list (no TCP listener) and sets it again; also a
- * failing CONFIG SET port inside MULTI. The default bind ("* -::*" for the command-line server)
+ * failing CONFIG SET port inside MULTI; tls-port the same way over TLS. The default bind ("* -::*" for the command-line server)
  * and CONFIG REWRITE of it are checked on bin/redust.js against redis-server too.
  */
 import fs from 'fs';
@@ -17,6 +17,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { enginesUnderTest, freePort, haveRedisServer, startCli, startRedust, startReference } from './helpers/servers';
 import { RawConnection, type Arg } from './helpers/raw';
+import { makeTestCerts, type TestCerts } from './helpers/certs';
+import { startTlsReference, tlsConnect } from './helpers/tls-servers';
 import type { RespNode } from '../src/protocol/resp-reader';
 
 const HAVE_REF = haveRedisServer();
@@ -109,6 +111,54 @@ async function program(start: number): Promise<string[]> {
   return out;
 }
 
+/** PING over TLS on `port`: PONG, or the connection's error code. */
+async function canConnectTls(certs: TestCerts, port: number): Promise<string> {
+  try {
+    const s = await tlsConnect(port, { ca: fs.readFileSync(certs.caCert), cert: fs.readFileSync(certs.clientCert), key: fs.readFileSync(certs.clientKey) });
+    const reply = await new Promise<string>((resolve) => {
+      s.once('data', (d) => resolve(String(d).trim()));
+      s.write('PING\r\n');
+    });
+    s.destroy();
+    return reply;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? 'failed';
+  }
+}
+
+/** The tls-port program: on a server with TCP on `plain` and TLS on `start`. */
+async function tlsProgram(certs: TestCerts, plain: number, start: number): Promise<string[]> {
+  const out: string[] = [];
+  const moved = await freePort();
+  const busy = await freePort();
+  const ports = new Map([
+    [start, 'START'],
+    [moved, 'MOVED'],
+    [busy, 'BUSY'],
+  ]);
+  const c = await RawConnection.connect(plain);
+  const send = async (...args: Arg[]) => out.push(`${args.map((a) => ports.get(Number(a)) ?? String(a)).join(' ')} -> ${show(await c.send(...args), ports)}`);
+  const probe = async (name: string, port: number) => out.push(`tls ${name} -> ${await canConnectTls(certs, port)}`);
+  await send('CONFIG', 'SET', 'tls-port', String(moved));
+  await probe('START', start);
+  await probe('MOVED', moved);
+  const blocker = await occupy(busy);
+  try {
+    await send('CONFIG', 'SET', 'maxmemory', '10000001', 'tls-port', String(busy));
+    await send('CONFIG', 'GET', 'maxmemory');
+    await send('CONFIG', 'GET', 'tls-port');
+    await probe('MOVED', moved);
+  } finally {
+    blocker.close();
+  }
+  await send('CONFIG', 'SET', 'tls-port', '0');
+  await probe('MOVED', moved);
+  await send('CONFIG', 'SET', 'tls-port', String(moved));
+  await probe('MOVED', moved);
+  c.close();
+  return out;
+}
+
 const t = suite('config-listen');
 
 if (HAVE_REF) {
@@ -183,6 +233,28 @@ if (HAVE_REF) {
     assert.equal(ours, theirs);
     assert.equal(theirs[0], '[bulk bind, bulk * -::*]');
   });
+  const certs = makeTestCerts();
+  if (certs) {
+    let expectedTls: string[] | null = null;
+    for (const engine of enginesUnderTest()) {
+      t(`CONFIG SET tls-port at run time, as Redis (${engine})`, async () => {
+        if (!expectedTls) {
+          const ref = await startTlsReference(certs);
+          try {
+            expectedTls = await tlsProgram(certs, ref.port, ref.tlsPort);
+          } finally {
+            await ref.stop();
+          }
+        }
+        const srv = await startRedust(engine, { tls: { port: await freePort(), certFile: certs.serverCert, keyFile: certs.serverKey, caCertFile: certs.caCert } });
+        try {
+          assert.equal(await tlsProgram(certs, srv.port, srv.tlsPort), expectedTls);
+        } finally {
+          await srv.close();
+        }
+      });
+    }
+  } else t.skip('CONFIG SET tls-port (no openssl for test certificates)');
 } else t.skip('CONFIG SET port and bind compared with Redis (no reference redis-server)');
 
 t.run();
