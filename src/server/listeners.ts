@@ -106,9 +106,9 @@ export class Listeners {
   }
 
   /**
-   * Bind every address on `port` (0: a free port, the one the first address got for the
-   * others), synchronously (`listen` is listenSync) or not. Returns the sockets; on a failure,
-   * closes the ones it bound and throws.
+   * Bind every address (IP literals) on `port` (0: a free port, the one the first address got
+   * for the others), synchronously (tcp-bind.ts). Returns the sockets; on a failure that
+   * listenToPort does not skip, closes the ones it bound and throws.
    */
   private bindAllSync(addrs: BindAddr[], port: number, what: string, make: () => { srv: net.Server; tls: TlsListener | null }): Listening[] {
     const out: Listening[] = [];
