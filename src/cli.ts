@@ -308,7 +308,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     port = await server.listen({}, false);
   } catch (e) {
-    logger.fatal({ err: e }, `Failed listening on port ${config.int('port')} (tcp), aborting.`);
+    logger.fatal({ err: e }, `Failed listening on port ${config.int('port')} (TCP), aborting.`);
     return 1;
   }
   logStartBanner(server);

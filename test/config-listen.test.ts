@@ -99,6 +99,12 @@ async function program(start: number): Promise<string[]> {
   await probe('MOVED', moved);
   await send('CONFIG', 'SET', 'bind', '127.0.0.1 999.999.999.999');
   await probe('MOVED', moved);
+  // 198.51.100.7 (TEST-NET-2) is no address of this host: EADDRNOTAVAIL, skipped when optional.
+  await send('CONFIG', 'SET', 'bind', '127.0.0.1 198.51.100.7');
+  await probe('MOVED', moved);
+  await send('CONFIG', 'SET', 'bind', '-198.51.100.7 127.0.0.1 ::1');
+  await send('CONFIG', 'GET', 'bind');
+  await probe('MOVED', moved);
   await send('CONFIG', 'SET', 'bind', '');
   await send('CONFIG', 'GET', 'bind');
   await probe('MOVED', moved);
