@@ -113,6 +113,9 @@ async function program(start: number): Promise<string[]> {
   await probe('START', start);
   await probe('MOVED', moved);
   await send('CONFIG', 'GET', 'bind');
+  // No certificate: TLS cannot be configured, before any port is bound (Redis's applyTLSPort).
+  await send('CONFIG', 'SET', 'tls-port', String(busy));
+  await send('CONFIG', 'GET', 'tls-port');
   c.close();
   return out;
 }

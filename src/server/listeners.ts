@@ -289,7 +289,8 @@ export class Listeners {
    */
   prepareTls(changes: Map<string, string>): () => void {
     const get = configGetter(this.server.config, changes);
-    if (this.tls.length === 0 && !get('tls-cert-file')) return () => {};
+    // (a tls-port set from 0 needs the context as well: Redis's applyTLSPort configures TLS first)
+    if (this.tls.length === 0 && !get('tls-cert-file') && Number(get('tls-port')) === 0) return () => {};
     const settings = tlsServerSettings(get);
     return () => {
       for (const l of this.tls) l.tls!.update(settings);
