@@ -36,7 +36,8 @@ Examples:
 
 Options are redis.conf settings written as --name value, for example:
   --port N             TCP port (default 6379; 0 picks a free port)
-  --bind ADDR          address(es) to listen on (default 127.0.0.1)
+  --bind ADDR          address(es) to listen on (default "* -::*": every IPv4 and IPv6 address;
+                       protected mode refuses non-loopback clients while no password is set)
   --engine NAME        storage engine: wasm or js-map (default wasm)
   --requirepass PASS   password for the default user
   --aclfile PATH       ACL users file (or \`user ...\` lines in the config file)
@@ -321,14 +322,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     port = await server.listen({}, false);
   } catch (e) {
-    logger.fatal({ err: e }, `Failed listening on port ${config.int('port')} (tcp), aborting.`);
+    logger.fatal({ err: e }, `Failed listening on port ${config.int('port')} (TCP), aborting.`);
     return 1;
   }
   logStartBanner(server);
-  const hosts = config.str('bind').split(/\s+/).filter(Boolean).map((h) => h.replace(/^-/, ''));
-  const addrs = (hosts.length ? hosts : ['127.0.0.1']).map((h) => (h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`));
-  if (server.listeners.port) logger.info({ addresses: addrs }, `Listening on ${addrs.join(', ')}`);
-  if (server.listeners.tlsPort) logger.info(`Listening for TLS on port ${server.listeners.tlsPort}`);
+  const addrs = server.listeners.addresses('tcp');
+  if (addrs.length) logger.info({ addresses: addrs }, `Listening on ${addrs.join(', ')}`);
+  const tlsAddrs = server.listeners.addresses('tls');
+  if (tlsAddrs.length) logger.info({ addresses: tlsAddrs }, `Listening for TLS on ${tlsAddrs.join(', ')}`);
   if (config.str('unixsocket')) logger.info(`Listening on unix socket ${config.str('unixsocket')}`);
   logger.info(describePersistence(config));
   setProcTitle(server);
@@ -387,7 +388,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   await scriptingOf(server).prepare();
   logger.info({ port, engine: engine.name }, 'Ready to accept connections tcp');
-  return await exited;
+  // The process runs until shutdown even with no listener and no client (CONFIG SET bind "", as
+  // Redis stays up): the cron's timer is unref'd (embedded servers must not hold their process).
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    return await exited;
+  } finally {
+    clearInterval(keepAlive);
+  }
 }
 
 /** The start-up line that says whether data survives a restart, from the settings in force. */

@@ -306,7 +306,10 @@ async function logOf(args: string[]): Promise<{ lines: Record<string, unknown>[]
 t('start-up log: listening addresses and whether data survives a restart; pid once per JSON line', async () => {
   const { lines, raw, port } = await logOf([]);
   const msgs = lines.map((l) => l.msg);
-  assert.ok(msgs.includes(`Listening on 127.0.0.1:${port}`), raw);
+  // The default bind, "* -::*": every IPv4 address, and every IPv6 one when the host has IPv6.
+  assert.ok(msgs.some((m) => m === `Listening on 0.0.0.0:${port}` || m === `Listening on 0.0.0.0:${port}, [::]:${port}`), raw);
+  const lo = await logOf(['--bind', '127.0.0.1']);
+  assert.ok(lo.lines.some((l) => l.msg === `Listening on 127.0.0.1:${lo.port}`), lo.raw);
   assert.ok(msgs.some((m) => /^Persistence: RDB file .*dump\.rdb, saved on shutdown and by the save points "3600 1 300 100 60 10000"/.test(String(m))), raw);
   const off = await logOf(['--save', '']);
   assert.ok(off.lines.some((l) => /^Persistence: no save points and no AOF: .*lost when the server stops/.test(String(l.msg))), off.raw);

@@ -82,8 +82,7 @@ const UNITS: { unit: string; skip?: string[] }[] = [
   // This one expects expiring a 1M-member set to stall the expire cycle for 20 ms; Redust frees
   // big values in slices (docs/compatibility.md).
   { unit: 'unit/latency-monitor', skip: ['LATENCY of expire events are correctly collected'] },
-  // This one changes the port at run time, which Redust refuses (docs/compatibility.md).
-  { unit: 'unit/introspection', skip: ['CONFIG SET rollback on apply error'] },
+  { unit: 'unit/introspection' },
 ];
 
 /** Tags of what Redust does not have, skipped in spawn mode: replication (a replica fed by SYNC). */
@@ -117,10 +116,7 @@ const SPAWN_UNITS: { unit: string; skip?: string[] }[] = [
   { unit: 'unit/shutdown', skip: ['Temp rdb will be deleted if we use bg_unlink when shutdown', 'Temp rdb will be deleted in signal handle'] },
   // This one starts a replica (replicaof): no replication.
   { unit: 'integration/aof', skip: ['EVAL can process writes from AOF in read-only replicas'] },
-  // The first changes the port at run time, which Redust refuses; the second connects to the
-  // non-loopback address of a server with no bind line, where Redust listens on 127.0.0.1 only
-  // (docs/compatibility.md).
-  { unit: 'unit/introspection', skip: ['CONFIG SET rollback on apply error', 'cannot modify protected configuration - local'] },
+  { unit: 'unit/introspection' },
   // The first four kill the rewrite's fork child (to make rewrites fail, or to end a BGSAVE);
   // the next three assert the sequence numbers those failed rewrites leave in the manifest.
   {
@@ -142,8 +138,9 @@ const SPAWN_UNITS: { unit: string; skip?: string[] }[] = [
     unit: 'unit/aofrw',
     skip: ['Turning off AOF kills the background writing child if any', 'AOF rewrite during write load: RDB preamble=yes', 'AOF rewrite during write load: RDB preamble=no'],
   },
-  // Not run: networking, maxmemory, querybuf and logging fail for reasons docs/compatibility.md
-  // lists.
+  // This one makes the server a replica (REPLICAOF) of another to see its source address.
+  { unit: 'unit/networking', skip: ['CONFIG SET bind-source-addr'] },
+  // Not run: maxmemory, querybuf and logging fail for reasons docs/compatibility.md lists.
 ];
 
 /**

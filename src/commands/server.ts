@@ -96,7 +96,7 @@ function configSet(c: Client, argv: Buffer[]): void {
     try {
       const def = findConfig(name)!;
       let v: unknown;
-      checkRuntimeSet(name, text, c.server.config.text(name), protectedConfigsAllowed(c));
+      checkRuntimeSet(name, protectedConfigsAllowed(c));
       if (name === 'client-output-buffer-limit') {
         v = mergeOutputBufferLimits(c.server.config.str(name), text);
         checkSupported(name, v as string);
@@ -112,16 +112,47 @@ function configSet(c: Client, argv: Buffer[]): void {
   }
   // TLS settings: the new context must build before anything is applied (Redis's tlsConfigure).
   const tlsChanges = new Map(parsed.filter(([n]) => n.startsWith('tls-')).map(([n, v]) => [n, formatConfigValue(findConfig(n)!, v)]));
+  let commitTls = () => {};
   if (tlsChanges.size > 0) {
     try {
-      c.server.listeners.reconfigureTls(tlsChanges);
+      commitTls = c.server.listeners.prepareTls(tlsChanges);
     } catch (e) {
       c.server.logger.warn((e as Error).message);
       fail(`ERR CONFIG SET failed (possibly related to argument '${[...tlsChanges.keys()][0]}') - Unable to update TLS configuration. Check server logs.`);
     }
   }
+  changeListeners(c, parsed, tlsChanges);
+  commitTls();
   for (const [name, v] of parsed) applyConfig(c, name, v);
+  if (parsed.some(([n]) => LISTEN_CONFIGS.has(n))) setProcTitle(c.server);
   c.reply.ok();
+}
+
+const LISTEN_CONFIGS = new Set(['port', 'tls-port', 'bind']);
+
+/**
+ * CONFIG SET port / tls-port / bind (Redis's updatePort, applyTLSPort, applyBind): listen as the
+ * new values say before anything is applied, so that a failure leaves every setting of the
+ * CONFIG SET as it was (Redis applies, then rolls back). Redis runs the apply function of the
+ * first of these settings in the command that changes (bind always runs) and names it in the
+ * error; the listeners it binds come from all the new values, so one change here does the same.
+ */
+function changeListeners(c: Client, parsed: [string, unknown][], tlsChanges: Map<string, string>): void {
+  const cfg = c.server.config;
+  const value = (name: string) => parsed.find(([n]) => n === name)?.[1];
+  const first = parsed.find(([n, v]) => n === 'bind' || ((n === 'port' || n === 'tls-port') && v !== cfg.int(n)))?.[0];
+  if (first === undefined) return;
+  const next = {
+    port: (value('port') as number | undefined) ?? cfg.int('port'),
+    tlsPort: (value('tls-port') as number | undefined) ?? cfg.int('tls-port'),
+    bind: (value('bind') as string | undefined) ?? cfg.str('bind'),
+  };
+  try {
+    c.server.listeners.change(next, tlsChanges);
+  } catch (e) {
+    c.server.logger.warn(`Failed applying new configuration. Possibly related to new ${first} setting. Restoring previous settings. (${(e as Error).message})`);
+    fail(`ERR CONFIG SET failed (possibly related to argument '${first}') - ${first === 'bind' ? 'Failed to bind to specified addresses.' : 'Unable to listen on this port. Check server logs.'}`);
+  }
 }
 
 /** Apply a validated setting, including its side effects on running components. */

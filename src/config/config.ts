@@ -109,7 +109,21 @@ function boolParse(args: string[]): boolean {
 }
 
 const defs: ConfigDef[] = [
-  { name: 'bind', type: 'string', default: '127.0.0.1', mutable: true, multiArg: true },
+  {
+    // Redis 7.0's default: every IPv4 address, and every IPv6 one when the host has IPv6 (protected
+    // mode keeps non-loopback clients out while no password is set). The embedding API binds
+    // 127.0.0.1 unless told otherwise (src/index.ts). "" is no TCP listener at all.
+    name: 'bind',
+    type: 'string',
+    default: '* -::*',
+    mutable: true,
+    multiArg: true,
+    parse: ([text]: string[]) => {
+      const addrs = text.split(' ').filter(Boolean);
+      if (addrs.length > 16) throw new Error('Too many bind addresses specified.');
+      return addrs.join(' ');
+    },
+  },
   { name: 'port', type: 'int', default: 6379, mutable: true, min: 0, max: 65535 },
   { name: 'unixsocket', type: 'string', default: '', mutable: false },
   {

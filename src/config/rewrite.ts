@@ -186,6 +186,9 @@ function rewriteOption(state: RewriteState, def: ConfigDef, src: RewriteSource):
       return;
     }
     case 'bind':
+      // (an empty list as "": rewriteConfigBindOption)
+      if (value === '') return state.rewriteLine(name, 'bind ""', !isDefault);
+      return state.rewriteLine(name, `${name} ${formatConfigValue(def, value)}`, !isDefault);
     case 'oom-score-adj-values':
     case 'shutdown-on-sigint':
     case 'shutdown-on-sigterm':

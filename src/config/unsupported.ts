@@ -58,12 +58,8 @@ export function deniedWhileLoading(name: string, protectedAllowed: boolean): boo
 /**
  * CONFIG SET checks beyond the value itself: `dir` and `dbfilename` are protected configs in
  * Redis 7.0 (settable only with enable-protected-configs yes, or local from a local client:
- * `protectedAllowed`), and changing bind/port would need re-listening, which Redust does not do
- * yet (setting the current value stays accepted).
+ * `protectedAllowed`).
  */
-export function checkRuntimeSet(name: string, text: string, current: string, protectedAllowed = false): void {
+export function checkRuntimeSet(name: string, protectedAllowed = false): void {
   if (PROTECTED_CONFIGS.has(name) && !protectedAllowed) throw new Error("can't set protected config");
-  if ((name === 'bind' || name === 'port' || name === 'tls-port') && text.trim().split(/\s+/).join(' ') !== current) {
-    throw new Error(`changing ${name} at run time is not supported by Redust yet (restart with the new value)`);
-  }
 }

@@ -19,6 +19,8 @@ const STRERROR: Record<string, string> = {
   ENAMETOOLONG: 'File name too long',
   EADDRINUSE: 'Address already in use',
   EADDRNOTAVAIL: 'Cannot assign requested address',
+  EINVAL: 'Invalid argument',
+  EAFNOSUPPORT: 'Address family not supported by protocol',
 };
 
 /** strerror(errno) of a Node error: glibc's text for its code, else the error's own message. */
