@@ -8,8 +8,9 @@
  * - External mode (UNITS): `tclsh tests/test_helper.tcl --host --port --single <unit>`, one fresh
  *   Redust per unit and engine. The suite skips every test tagged external:skip here.
  * - Spawn mode (SPAWN_UNITS): the suite starts its own servers (`src/redis-server <config>
- *   [--options]`), as many as each test wants, and reads their logs. It runs in a shim tree made
- *   once per run in a temp dir: tests/ links the source's tests/ entry by entry, but for tests/tmp
+ *   [--options]`), as many as each test wants, and reads their logs.
+ * Both modes run in a shim tree made per engine in a temp dir (the engines' units run side by
+ * side, see startLanes): tests/ links the source's tests/ entry by entry, but for tests/tmp
  *   (the suite writes there) and tests/assets (copied: default.conf asks for two values Redust
  *   refuses by design, `enable-module-command yes` (no modules) and `propagation-error-behavior
  *   panic` (no panic), which become `no` and `ignore`); src/redis-server is a script that execs
@@ -161,8 +162,8 @@ function toolPaths(): Record<string, string> | null {
   return out;
 }
 
-/** The spawn-mode shim tree (see the header), in a fresh temp dir removed when the run exits. */
-function makeSpawnTree(tools: Record<string, string>): string {
+/** The shim tree (see the header) a lane runs its units in, in a fresh temp dir removed when the run exits; without the tools (`null`) it serves external mode only. */
+function makeSpawnTree(tools: Record<string, string> | null): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-redis-suite-'));
   process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
   const tests = path.join(root, 'tests');
@@ -181,7 +182,7 @@ function makeSpawnTree(tools: Record<string, string>): string {
   fs.mkdirSync(bin);
   const redust = path.join(__dirname, '..', '..', 'bin', 'redust.js');
   fs.writeFileSync(path.join(bin, 'redis-server'), `#!/bin/sh\nexec '${process.execPath}' '${redust}' "$@"\n`, { mode: 0o755 });
-  for (const [tool, where] of Object.entries(tools)) fs.symlinkSync(where, path.join(bin, tool));
+  for (const [tool, where] of Object.entries(tools ?? {})) fs.symlinkSync(where, path.join(bin, tool));
   return root;
 }
 
@@ -214,13 +215,17 @@ function runSuite(cwd: string, args: string[], env: NodeJS.ProcessEnv, limitMs: 
   });
 }
 
-/** The suite's common options: one test client, its ports from a free one, each test's timeout. */
-function commonArgs(unit: string, tags: string[], skip: string[]): string[] {
+/**
+ * The suite's common options: one test client, its ports from a free one, each test's timeout.
+ * `lane` (0 or 1: the engines run side by side, see below) picks its half of the port range.
+ */
+function commonArgs(unit: string, tags: string[], skip: string[], lane: number): string[] {
   // The suite's own test server takes a free port in the 32 below --baseport; spawned servers a
   // free one in [baseport, baseport+portcount) whose port+10000 (a cluster bus) is free too. The
-  // range starts at a random point of 21000-31800, below Linux's ephemeral ports (32768 and up),
-  // so no outgoing connection takes a port between the suite's check and the server's bind.
-  const base = 21000 + 40 + Math.floor(Math.random() * 54) * 200;
+  // range starts at a random point of its lane's half of 21000-31800, below Linux's ephemeral
+  // ports (32768 and up), so no outgoing connection takes a port between the suite's check and
+  // the server's bind, and the two lanes never look at the same ports.
+  const base = 21000 + 40 + lane * 27 * 200 + Math.floor(Math.random() * 27) * 200;
   const args = ['--single', unit, '--clients', '1', '--tags', tags.map((t) => `-${t}`).join(' '), '--baseport', String(base), '--portcount', '200', '--timeout', '120'];
   for (const s of skip) args.push('--skiptest', s);
   return args;
@@ -236,29 +241,64 @@ function failures(out: string): string {
 const tools = HAVE ? toolPaths() : null;
 if (!HAVE) console.log(`redis-suite: skipped (needs tclsh and Redis 7.0.15's source tree at ${SRC}; .ci/run installs both)`);
 else if (!tools) console.log('redis-suite: spawn mode skipped (needs redis-cli, redis-benchmark, redis-check-aof and redis-check-rdb on PATH)');
-const spawnTree = tools ? makeSpawnTree(tools) : null;
-for (const engine of HAVE ? enginesUnderTest() : []) {
-  const t = suite(`redis 7.0 test suite [${engine}]`);
+
+/**
+ * The units of each engine run one after another in a lane of their own, the two engines' lanes
+ * side by side (the suite's own CI runs 16 test clients at once; one at a time per engine kept
+ * the whole run over 20 minutes on two cores). The lanes start with this file's first test (uvu
+ * loads every test file before it runs any: not earlier, so the rest of the test run does not
+ * share the machine with them); each test waits for its unit's result, so failures are still
+ * reported unit by unit.
+ */
+type Result = { ok: boolean; out: string };
+type Job = { name: string; run: () => Promise<Result> };
+const lanes: Job[][] = [];
+const results = new Map<Job, Promise<Result>>();
+function startLanes(): void {
+  if (results.size > 0) return;
+  for (const jobs of lanes) {
+    let prev: Promise<unknown> = Promise.resolve();
+    for (const job of jobs) {
+      const p = prev.then(() => job.run().catch((e: Error) => ({ ok: false, out: `the run failed: ${e.stack}` })));
+      results.set(job, p);
+      prev = p;
+    }
+  }
+}
+
+const engines = HAVE ? enginesUnderTest() : [];
+engines.forEach((engine, lane) => {
+  // Each lane its own tree: test_helper.tcl empties tests/tmp when it starts and ends.
+  const tree = makeSpawnTree(tools);
+  const jobs: Job[] = [];
   for (const { unit, skip = [] } of UNITS.filter((u) => wanted(u.unit))) {
-    t(unit, async () => {
-      const port = await freePort();
-      const srv = await startCli(['--port', String(port), '--engine', engine as EngineName, '--save', '', '--enable-debug-command', 'yes']);
-      try {
-        const args = ['--host', '127.0.0.1', '--port', String(port), ...commonArgs(unit, REPLICATION, skip)];
-        const r = await runSuite(SRC, args, process.env, 600_000);
-        assert.ok(r.ok, `${unit} on ${engine}:\n${failures(r.out)}`);
-      } finally {
-        srv.child.kill('SIGKILL');
-        await srv.exited;
-        fs.rmSync(srv.dir, { recursive: true, force: true });
-      }
+    jobs.push({
+      name: unit,
+      run: async () => {
+        const port = await freePort();
+        const srv = await startCli(['--port', String(port), '--engine', engine as EngineName, '--save', '', '--enable-debug-command', 'yes']);
+        try {
+          const args = ['--host', '127.0.0.1', '--port', String(port), ...commonArgs(unit, REPLICATION, skip, lane)];
+          return await runSuite(tree, args, process.env, 600_000);
+        } finally {
+          srv.child.kill('SIGKILL');
+          await srv.exited;
+          fs.rmSync(srv.dir, { recursive: true, force: true });
+        }
+      },
     });
   }
-  for (const { unit, skip = [] } of spawnTree ? SPAWN_UNITS.filter((u) => wanted(`${u.unit} (spawn mode)`)) : []) {
-    t(`${unit} (spawn mode)`, async () => {
-      const r = await runSuite(spawnTree!, commonArgs(unit, SPAWN_TAGS, skip), { ...process.env, REDUST_ENGINE: engine }, 300_000);
-      assert.ok(r.ok, `${unit} (spawn mode) on ${engine}:\n${failures(r.out)}`);
+  for (const { unit, skip = [] } of tools ? SPAWN_UNITS.filter((u) => wanted(`${u.unit} (spawn mode)`)) : []) {
+    jobs.push({ name: `${unit} (spawn mode)`, run: () => runSuite(tree, commonArgs(unit, SPAWN_TAGS, skip, lane), { ...process.env, REDUST_ENGINE: engine }, 300_000) });
+  }
+  lanes.push(jobs);
+  const t = suite(`redis 7.0 test suite [${engine}]`);
+  for (const job of jobs) {
+    t(job.name, async () => {
+      startLanes();
+      const r = await results.get(job)!;
+      assert.ok(r.ok, `${job.name} on ${engine}:\n${failures(r.out)}`);
     });
   }
   t.run();
-}
+});
