@@ -23,6 +23,15 @@ const HAVE_REF = haveRedisServer();
 if (!HAVE_REF) console.log('bgsave: redis-server not installed, interop tests skipped');
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'redust-bg-'));
+
+/** dir/dump.rdb of 4000 keys `key:i` -> `value:i`, written by an embedded server filled through the engine. */
+async function writeDump(dir: string): Promise<void> {
+  const srv = await startRedust('wasm', { config: { dir } });
+  const db = srv.internal.dbs[0];
+  for (let i = 0; i < 4000; i++) db.set(Buffer.from(`key:${i}`), Buffer.from(`value:${i}`));
+  saveRdb(srv.internal);
+  await srv.close();
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function info(c: RawConnection, field: string, section = 'persistence'): Promise<string> {
@@ -385,11 +394,7 @@ function runCli(args: string[], ready = 'Ready to accept connections'): Promise<
   t('SIGTERM while the CLI loads: loading stops, no save, exit 0, with the log lines of Redis', async () => {
     const dir = tmpDir();
     try {
-      const srv = await startRedust('wasm', { config: { dir } });
-      const db = srv.internal.dbs[0];
-      for (let i = 0; i < 4000; i++) db.set(Buffer.from(`key:${i}`), Buffer.from(`value:${i}`));
-      saveRdb(srv.internal);
-      await srv.close();
+      await writeDump(dir);
       const dump = fs.readFileSync(path.join(dir, 'dump.rdb'));
       // Save points on (the defaults): a shutdown while loading must not save anyway.
       const sigtermWhileLoading = async (cmd: string, args: string[], port: number): Promise<{ code: number | null; out: string }> => {
@@ -442,11 +447,7 @@ function runCli(args: string[], ready = 'Ready to accept connections'): Promise<
     try {
       // A file of 4000 keys written by an embedded server filled through the engine directly,
       // loaded at 0.5 ms per key (key-load-delay, Redis's hidden setting for such tests): ~2 s.
-      const srv = await startRedust('wasm', { config: { dir } });
-      const db = srv.internal.dbs[0];
-      for (let i = 0; i < 4000; i++) db.set(Buffer.from(`key:${i}`), Buffer.from(`value:${i}`));
-      saveRdb(srv.internal);
-      await srv.close();
+      await writeDump(dir);
       const loadingOpts = ['--save', '', '--key-load-delay', '500', '--loading-process-events-interval-bytes', '1024', '--enable-protected-configs', 'yes'];
       // CONFIG SET while loading: the DENY_LOADING_CONFIG settings (dir, appendonly) answer LOADING,
       // others apply; the same replies from real Redis loading the same file.
