@@ -242,6 +242,57 @@ if (HAVE_REF) {
     assert.equal(ours, theirs);
     assert.equal(theirs[0], '[bulk bind, bulk * -::*]');
   });
+  /**
+   * Start-up binding: what a server started with `bind` on `port` logs about its listeners, and
+   * whether it then answers on 127.0.0.1 (or its exit code when it gave up).
+   */
+  const startUp = async (redis: boolean, bind: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<string[]> => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-listen-'));
+    const args = ['--port', String(port), '--bind', bind, '--save', '', '--dir', dir];
+    const child = redis
+      ? spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'redust.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const ready = () => /Ready to accept connections/.test(out);
+    const lines: string[] = [];
+    try {
+      for (let i = 0; i < 400 && !ready() && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 25));
+      if (ready()) lines.push(`PING on 127.0.0.1 -> ${await canConnect(port)}`);
+      else lines.push(`exit ${await exited}`);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    // The listener lines of the log (Redust's are pino JSON: their msg), the port named.
+    const msgs = out
+      .split('\n')
+      .map((l) => (l.startsWith('{') ? (JSON.parse(l) as { msg: string }).msg : l.replace(/^\d+:[A-Z] [^#*]*[#*] /, '')))
+      .filter((m) => /Could not create server|Failed listening/.test(m))
+      .map((m) => m.split(String(port)).join('PORT'));
+    return [...msgs, ...lines];
+  };
+  t('start-up bind: a missing optional address skipped, a port in use fatal, as Redis, on both of Redust\'s listen paths', async () => {
+    for (const [bind, busy] of [
+      ['127.0.0.1 -10.255.255.1', false],
+      ['127.0.0.1', true],
+    ] as const) {
+      const port = await freePort();
+      const holder = busy ? await occupy(port) : null;
+      try {
+        const theirs = await startUp(true, bind, port);
+        assert.ok(theirs.length >= 2, theirs.join('\n'));
+        // The synchronous bind (tcp-bind.ts) and net.Server.listen (a Node without it).
+        assert.equal(await startUp(false, bind, port), theirs, `sync: ${bind}`);
+        assert.equal(await startUp(false, bind, port, { REDUST_ASYNC_LISTEN: '1' }), theirs, `async: ${bind}`);
+      } finally {
+        holder?.close();
+      }
+    }
+  });
   const certs = makeTestCerts();
   if (certs) {
     let expectedTls: string[] | null = null;

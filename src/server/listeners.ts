@@ -49,6 +49,13 @@ interface Listening {
   tls: TlsListener | null;
 }
 
+/** A listener bindSteps asks its driver to bind: ip (a literal) on port. */
+interface BindStep {
+  srv: net.Server;
+  ip: string;
+  port: number;
+}
+
 /** What the TCP and TLS listeners are made from (CONFIG SET changes it). */
 export interface ListenTarget {
   port: number;
@@ -97,27 +104,32 @@ export class Listeners {
   private async listenAsync(srv: net.Server, ip: string, port: number): Promise<void> {
     const backlog = this.server.config.int('tcp-backlog');
     await new Promise<void>((resolve, reject) => {
-      srv.once('error', reject);
+      // Node names every failure here 'listen' (libuv defers bind's EADDRINUSE to listen); as
+      // listenSync, they are bind's, as anetListen reports them, but what only listen(2) fails with.
+      const failed = (e: NodeJS.ErrnoException) => reject(new ListenError(e.code ?? 'EINVAL', e.code === 'EOPNOTSUPP' ? 'listen' : 'bind'));
+      srv.once('error', failed);
       srv.listen({ port, host: ip, backlog, ipv6Only: ip.includes(':') }, () => {
-        srv.off('error', reject);
+        srv.off('error', failed);
         resolve();
       });
     });
   }
 
   /**
-   * Bind every address (IP literals) on `port` (0: a free port, the one the first address got
-   * for the others), synchronously (tcp-bind.ts). Returns the sockets; on a failure that
-   * listenToPort does not skip, closes the ones it bound and throws.
+   * The one loop that binds every address (IP literals) on `port` (0: a free port, the one the
+   * first address got for the others). It yields each listener to bind to its driver, which
+   * listens synchronously (bindAllSync) or asynchronously (bindAll on a Node without
+   * tcp-bind.ts) and resumes it with next() or, on failure, throw(): a failure listenToPort
+   * skips is logged and skipped, any other closes what was bound and ends the loop with it.
    */
-  private bindAllSync(addrs: BindAddr[], port: number, what: string, make: () => { srv: net.Server; tls: TlsListener | null }): Listening[] {
+  private *bindSteps(addrs: BindAddr[], port: number, what: string, make: () => { srv: net.Server; tls: TlsListener | null }): Generator<BindStep, Listening[], void> {
     const out: Listening[] = [];
     let bound = port;
     for (const addr of addrs) {
       const l = make();
       l.srv.maxConnections = this.server.config.int('maxclients') + 32;
       try {
-        listenSync(l.srv, addr.ip, bound, this.server.config.int('tcp-backlog'));
+        yield { srv: l.srv, ip: addr.ip, port: bound };
       } catch (e) {
         if (this.skip(e, addr, bound, what)) continue;
         for (const o of out) o.srv.close();
@@ -127,6 +139,23 @@ export class Listeners {
       out.push({ addr, port: bound, ...l });
     }
     return out;
+  }
+
+  /** bindSteps driven synchronously (tcp-bind.ts): CONFIG SET knows the outcome before it replies. Throws on a fatal failure. */
+  private bindAllSync(addrs: BindAddr[], port: number, what: string, make: () => { srv: net.Server; tls: TlsListener | null }): Listening[] {
+    const steps = this.bindSteps(addrs, port, what, make);
+    const backlog = this.server.config.int('tcp-backlog');
+    let r = steps.next();
+    while (!r.done) {
+      let failure: unknown = null;
+      try {
+        listenSync(r.value.srv, r.value.ip, r.value.port, backlog);
+      } catch (e) {
+        failure = e;
+      }
+      r = failure === null ? steps.next() : steps.throw(failure);
+    }
+    return r.value;
   }
 
   /** listenToPort's rule for a failed address: logged, then skipped (true) or fatal (false). */
@@ -136,26 +165,26 @@ export class Listeners {
     return (code === 'EADDRNOTAVAIL' && addr.optional) || FAMILY_MISSING.has(code);
   }
 
-  /** bindAllSync at start-up, where names are resolved first and a Node without tcp-bind.ts works too. */
+  /**
+   * The start-up bind: names resolved first, then bindSteps driven synchronously, or through
+   * net.Server.listen on a Node without tcp-bind.ts (REDUST_ASYNC_LISTEN=1 forces that path, so
+   * the tests run it).
+   */
   private async bindAll(addrs: BindAddr[], port: number, what: string, make: () => { srv: net.Server; tls: TlsListener | null }): Promise<Listening[]> {
     for (const a of addrs) if (net.isIP(a.ip) === 0) a.ip = (await dns.promises.lookup(a.ip)).address;
-    if (syncListenAvailable) return this.bindAllSync(addrs, port, what, make);
-    const out: Listening[] = [];
-    let bound = port;
-    for (const addr of addrs) {
-      const l = make();
-      l.srv.maxConnections = this.server.config.int('maxclients') + 32;
+    if (syncListenAvailable && process.env.REDUST_ASYNC_LISTEN !== '1') return this.bindAllSync(addrs, port, what, make);
+    const steps = this.bindSteps(addrs, port, what, make);
+    let r = steps.next();
+    while (!r.done) {
+      let failure: unknown = null;
       try {
-        await this.listenAsync(l.srv, addr.ip, bound);
+        await this.listenAsync(r.value.srv, r.value.ip, r.value.port);
       } catch (e) {
-        if (this.skip(e, addr, bound, what)) continue;
-        for (const o of out) o.srv.close();
-        throw e;
+        failure = e;
       }
-      bound = (l.srv.address() as net.AddressInfo).port;
-      out.push({ addr, port: bound, ...l });
+      r = failure === null ? steps.next() : steps.throw(failure);
     }
-    return out;
+    return r.value;
   }
 
   async open(opts: ListenOptions = {}): Promise<void> {
