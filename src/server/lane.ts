@@ -47,21 +47,22 @@ const LANE_BACKOFF = 4;
 
 
 /**
- * For each name length 1..9, a bit per first letter (a = bit 0) and a bit per last letter of the
- * lane's commands of that length: derived from LANE_NAMES, so a command added there is looked
- * for here. (The last letter tells GEOADD from GETBIT, HSETNX from HSET's neighbours...)
+ * For each name length 1..9, a bit per first letter (a = bit 0) of the lane's commands of that
+ * length, and their names as bytes: derived from LANE_NAMES, so a command added there is looked
+ * for here.
  */
 const FIRST_LETTERS = new Uint32Array(10);
-const LAST_LETTERS = new Uint32Array(10);
+const NAMES_BY_LENGTH: Uint8Array[][] = Array.from({ length: 10 }, () => []);
 for (const name of Object.values(LANE_NAMES)) {
   FIRST_LETTERS[name.length] |= 1 << (name.charCodeAt(0) - 97);
-  LAST_LETTERS[name.length] |= 1 << (name.charCodeAt(name.length - 1) - 97);
+  NAMES_BY_LENGTH[name.length].push(Buffer.from(name, 'latin1'));
 }
 
 /**
- * A cheap look at the next frame's command name (`*N CRLF $L CRLF name`): whether it could be one
- * the lane runs (its length, first and last letters, in either case), so that other commands
- * cost no input copy. The engine checks the whole name.
+ * A look at the next frame's command name (`*N CRLF $L CRLF name`): whether it is one the lane
+ * runs, in any case, so that other commands cost no input copy and no failed run (a look at
+ * the length and first letter alone let HGET, GETSET, SELECT, SCRIPT and ZSCORE through).
+ * `| 0x20` lowers a letter and turns no other byte into one.
  */
 function laneName(buf: Buffer, pos: number): boolean {
   let p = pos + 1;
@@ -71,9 +72,17 @@ function laneName(buf: Buffer, pos: number): boolean {
   if (p + 7 >= end || buf[p + 2] !== 36 /* '$' */ || buf[p + 4] !== 13) return false;
   const len = buf[p + 3] - 48;
   if (len < 1 || len > 9 || p + 5 + len >= end) return false;
-  const first = (buf[p + 6] | 0x20) - 97;
-  const last = (buf[p + 5 + len] | 0x20) - 97;
-  return first >= 0 && first < 26 && last >= 0 && last < 26 && ((FIRST_LETTERS[len] >>> first) & (LAST_LETTERS[len] >>> last) & 1) === 1;
+  const at = p + 6;
+  const first = (buf[at] | 0x20) - 97;
+  if (first < 0 || first >= 26 || ((FIRST_LETTERS[len] >>> first) & 1) === 0) return false;
+  const names = NAMES_BY_LENGTH[len];
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k];
+    let i = 0;
+    while (i < len && (buf[at + i] | 0x20) === name[i]) i++;
+    if (i === len) return true;
+  }
+  return false;
 }
 
 export class Lane {
