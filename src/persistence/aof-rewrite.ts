@@ -22,6 +22,7 @@ import { type Arg, ByteSink, encodeInto } from '../server/propagate';
 import { rewriteStream } from './aof-stream';
 import { beforeFirstStep, discardSave, FileOut, MAX_PENDING } from './bgsave';
 import { Snapshot } from './snapshot';
+import { renameAsync } from '../util/fs-async';
 import { scriptingOf } from '../scripting/engine';
 import { formatDouble, writeDigitsBefore } from '../util/number';
 import { AUTOSYNC_BYTES, saveSettings } from './rdb';
@@ -221,7 +222,7 @@ export class AofCommandBase {
       if (this.aborted) return false;
       await this.out.close();
       if (this.aborted) return false;
-      await fs.promises.rename(this.tmp, this.file);
+      await renameAsync(this.tmp, this.file);
       return true;
     } catch (e) {
       if (!this.aborted) {

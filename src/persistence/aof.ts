@@ -44,6 +44,7 @@ import { presizeForBase } from './aof-presize';
 import { ArgView, LOOKAHEAD_COMMANDS, splitArgs } from '../protocol/parser';
 import { repr } from '../config/rewrite';
 import { strerror } from '../util/errno';
+import { fsyncDirAsync, renameAsync, unlinkAsync, writeFileSyncedAsync } from '../util/fs-async';
 import { loadRdbBuffer, writeRdb } from './rdb';
 import { BgSave, bgsaveInProgress, setLoading } from './bgsave';
 import { ReplyError } from '../commands/errors';
@@ -603,7 +604,7 @@ export class Aof implements PropagationTarget {
     this.manifest = entries;
     const dir = this.dir;
     this.persistManifestAsync(entries)
-      .then(() => Promise.all(history.map((h) => fs.promises.unlink(path.join(dir, h.name)).catch(() => undefined))))
+      .then(() => Promise.all(history.map((h) => unlinkAsync(path.join(dir, h.name)).catch(() => undefined))))
       .catch((e) => this.server.logger.warn(`Can't persist the AOF manifest: ${(e as Error).message}`));
   }
 
@@ -617,14 +618,8 @@ export class Aof implements PropagationTarget {
     const tmp = path.join(dir, `temp-${this.prefix}.manifest`);
     const text = formatManifest(entries);
     const run = async (): Promise<void> => {
-      const fh = await fs.promises.open(tmp, 'w');
-      try {
-        await fh.writeFile(text, 'latin1');
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.promises.rename(tmp, file);
+      await writeFileSyncedAsync(tmp, text);
+      await renameAsync(tmp, file);
       await fsyncDirAsync(dir);
     };
     const gen = this.manifestGen;
@@ -947,7 +942,7 @@ export class Aof implements PropagationTarget {
     }
     this.manifest = entries;
     // Deleted in the thread pool too (unlinking a big file frees its extents).
-    if (kept.length === 0) await Promise.all(history.map((h) => fs.promises.unlink(path.join(this.dir, h.name)).catch(() => undefined)));
+    if (kept.length === 0) await Promise.all(history.map((h) => unlinkAsync(path.join(this.dir, h.name)).catch(() => undefined)));
     void fsyncDirAsync(this.dir);
     const size = fs.statSync(path.join(this.dir, name)).size;
     this.rewriting = null;
@@ -996,18 +991,6 @@ export class Aof implements PropagationTarget {
 }
 
 
-async function fsyncDirAsync(dir: string): Promise<void> {
-  try {
-    const fh = await fs.promises.open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    /* some filesystems refuse to fsync a directory */
-  }
-}
 
 function fsyncDir(dir: string): void {
   try {

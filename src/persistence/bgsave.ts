@@ -28,6 +28,7 @@ import type { Client } from '../server/client';
 import type { KeyInfo, RedisValue } from '../engine/types';
 import { Snapshot } from './snapshot';
 import { crc64Warm } from './crc64';
+import { fsyncDirAsync, renameAsync } from '../util/fs-async';
 import { AUTOSYNC_BYTES, lruLfuRecords, newFileWriter, persistenceOf, releaseFileWriter, saveSettings, writeRdbHeader, writeRdbTrailer } from './rdb';
 import type { RdbWriter } from './rdb-writer';
 import * as F from './format';
@@ -338,17 +339,8 @@ export class BgSave {
       await new Promise<void>((res, rej) => fs.fsync(this.out.fd, (e) => (e ? rej(e) : res())));
       if (this.aborted) return false;
       await this.out.close();
-      await fs.promises.rename(this.tmp, this.file);
-      try {
-        const dh = await fs.promises.open(this.dir, 'r');
-        try {
-          await dh.sync();
-        } finally {
-          await dh.close();
-        }
-      } catch {
-        /* some filesystems refuse fsync on a directory */
-      }
+      await renameAsync(this.tmp, this.file);
+      await fsyncDirAsync(this.dir);
       return true;
     } catch (e) {
       if (!this.aborted) {
