@@ -22,7 +22,7 @@ import { type Arg, ByteSink, encodeInto } from '../server/propagate';
 import { rewriteStream } from './aof-stream';
 import { beforeFirstStep, discardSave, FileOut, MAX_PENDING } from './bgsave';
 import { Snapshot } from './snapshot';
-import { renameAsync } from '../util/fs-async';
+import { fsyncAsync, renameAsync } from '../util/fs-async';
 import { scriptingOf } from '../scripting/engine';
 import { formatDouble, writeDigitsBefore } from '../util/number';
 import { AUTOSYNC_BYTES, saveSettings } from './rdb';
@@ -218,7 +218,7 @@ export class AofCommandBase {
       if (this.aborted) return false;
       if (this.out.error) throw this.out.error;
       const fd = this.out.fd;
-      await new Promise<void>((res, rej) => fs.fsync(fd, (e) => (e ? rej(e) : res())));
+      await fsyncAsync(fd);
       if (this.aborted) return false;
       await this.out.close();
       if (this.aborted) return false;

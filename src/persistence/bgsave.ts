@@ -28,7 +28,7 @@ import type { Client } from '../server/client';
 import type { KeyInfo, RedisValue } from '../engine/types';
 import { Snapshot } from './snapshot';
 import { crc64Warm } from './crc64';
-import { fsyncDirAsync, renameAsync } from '../util/fs-async';
+import { fsyncAsync, fsyncDirAsync, renameAsync } from '../util/fs-async';
 import { AUTOSYNC_BYTES, lruLfuRecords, newFileWriter, persistenceOf, releaseFileWriter, saveSettings, writeRdbHeader, writeRdbTrailer } from './rdb';
 import type { RdbWriter } from './rdb-writer';
 import * as F from './format';
@@ -336,7 +336,7 @@ export class BgSave {
       await this.out.drain();
       if (this.aborted) return false;
       if (this.out.error) throw this.out.error;
-      await new Promise<void>((res, rej) => fs.fsync(this.out.fd, (e) => (e ? rej(e) : res())));
+      await fsyncAsync(this.out.fd);
       if (this.aborted) return false;
       await this.out.close();
       await renameAsync(this.tmp, this.file);
