@@ -15,7 +15,7 @@ export { arenaUsed, arenaFootprint, alloc, free, allocSize, arenaSetMaxPages } f
 export { hashBytes, dictRehash, dictSize, dictStats, setSeeds, random32 } from './dict';
 export { scratchReserve, getScratch, outReset, outShrink, dataUsed } from './io';
 export {
-  dbCreate, dbSize, dbExpiresSize, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbIncrBy, dbRename, dbDelete,
+  dbCreate, dbSize, dbExpiresSize, dbMainOverhead, dbExpiresOverhead, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbIncrBy, dbRename, dbDelete,
   dbSetExpire, dbPersist, dbRandom, dbRandomVolatile, dbScan, dbScanEntries, dbWalkEntries, dbWalkKeys, dbWalkPos, dbPauseRehash, dbExpireCycle, dbRehash, dbClear, gcStep, gcPending, dbPrefetch,
   keyspaceValEmbed, dbSetLfuParams, dbSetExpiryPaused, dbSetExpiredKept,
 } from './keyspace';

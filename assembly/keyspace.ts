@@ -198,6 +198,19 @@ export function dbExpiresSize(db: u32): u32 {
   return load<u32>(db, DB_EXPCOUNT);
 }
 
+/**
+ * MEMORY STATS' overhead.hashtable.main for this db: the bucket arrays of both tables plus each
+ * entry's header (ENTRY_HDR); key and value bytes are the dataset's.
+ */
+export function dbMainOverhead(db: u32): f64 {
+  return <f64>(load<u32>(db, D_S0) + load<u32>(db, D_S1)) * 4 + <f64>dictSize(db) * <f64>ENTRY_HDR;
+}
+
+/** overhead.hashtable.expires: one expires record and one back-index slot per key with a TTL. */
+export function dbExpiresOverhead(db: u32): f64 {
+  return <f64>load<u32>(db, DB_EXPCOUNT) * <f64>(EXP_REC + 4);
+}
+
 // @ts-ignore: decorator
 @inline function recAddr(db: u32, idx: u32): u32 {
   return load<u32>(load<u32>(db, DB_EXPDIR) + ((idx >> EXP_SHIFT) << 2)) + ((idx & (EXP_CHUNK - 1)) * EXP_REC);

@@ -44,6 +44,7 @@ for (const engine of enginesUnderTest()) {
 
   diffTest(t, 'MEMORY STATS figures are consistent with INFO memory', async ({ c }) => {
     await c.send('DEBUG', 'POPULATE', '500');
+    await c.send('EXPIRE', 'key:7', '100');
     const r = await c.send('MEMORY', 'STATS');
     assert.is(r.t, 'array');
     const v = (r as { v: RespNode[] }).v;
@@ -56,7 +57,16 @@ for (const engine of enginesUnderTest()) {
     assert.ok(get('total.allocated') >= get('startup.allocated'));
     assert.ok(get('peak.allocated') >= get('total.allocated'));
     assert.is(get('overhead.total') + get('dataset.bytes'), get('total.allocated'));
+    assert.ok(get('dataset.bytes') > 0n, 'the keys and values are dataset bytes');
     assert.ok(get('allocator.resident') > 0n);
+    // INFO memory reports the same figures (getMemoryOverheadData feeds both in Redis).
+    const info = await c.send('INFO', 'memory');
+    const text = info.t === 'bulk' || info.t === 'verbatim' ? info.v.latin1Slice(0, info.v.length) : '';
+    const field = (k: string): bigint => BigInt(new RegExp(`^${k}:(\\d+)`, 'm').exec(text)?.[1] ?? '-1');
+    assert.is(field('used_memory'), get('total.allocated'));
+    assert.is(field('used_memory_overhead'), get('overhead.total'));
+    assert.is(field('used_memory_dataset'), get('dataset.bytes'));
+    assert.is(field('used_memory_startup'), get('startup.allocated'));
   });
 
   diffTest(t, 'MEMORY DOCTOR texts (an almost empty instance), errors, PURGE, MALLOC-STATS type', async ({ d }) => {

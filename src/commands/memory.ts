@@ -7,8 +7,10 @@
  *   startup as INFO memory reports them;
  * - clients.normal: the reply bytes clients have pending (buffer + socket); lua.caches: the cached
  *   script bodies; aof.buffer: 0 (the AOF is written at each command's end, never buffered);
- * - db.N overheads: Redis's dict formula (entries × (dictEntry + robj) + table slots × pointer)
- *   over the key and expire counts, since both engines keep one table entry per key;
+ * - db.N overheads: what the engine itself spends to hold the keys and their TTLs beyond key and
+ *   value bytes (Db.keyspaceOverhead: wasm's bucket arrays, entry headers and expires records;
+ *   js-map's per-key row estimate), so that overhead.total never exceeds total.allocated and
+ *   dataset.bytes is total.allocated minus overhead.total, as Redis's;
  * - allocator.*: V8's heap (heapUsed/heapTotal + external, which holds the WASM memory) and the
  *   process RSS, so allocator-rss and rss-overhead describe the real process.
  * Ratios are single-precision floats, as Redis computes them (float), printed as doubles.
@@ -19,18 +21,10 @@ import type { CommandRow } from './table';
 import type { Server } from '../server/server';
 import { scriptingOf } from '../scripting/engine';
 
-const DICT_ENTRY = 24;
-const ROBJ = 16;
-const POINTER = 8;
+/** A cached script's dict entry and robj (Redis's dictEntry + robj), as lua.caches counts them. */
+const SCRIPT_ENTRY = 40;
 /** functionsMemory() of an instance without libraries, as INFO's used_memory_functions. */
 const FUNCTIONS_CACHES = 200;
-
-function dictSlots(n: number): number {
-  if (n === 0) return 0;
-  let size = 4;
-  while (size < n) size *= 2;
-  return size;
-}
 
 export interface MemOverhead {
   peakAllocated: number;
@@ -65,16 +59,14 @@ export function memoryOverhead(s: Server): MemOverhead {
   for (const c of s.clients.values()) clientsNormal += c.writer.length + (c.socket?.writableLength ?? 0);
   const sc = scriptingOf(s);
   let luaCaches = 0;
-  for (const [sha, e] of sc.scripts) luaCaches += sha.length + e.body.length + DICT_ENTRY + ROBJ;
+  for (const [sha, e] of sc.scripts) luaCaches += sha.length + e.body.length + SCRIPT_ENTRY;
   let total = startup + clientsNormal + luaCaches + FUNCTIONS_CACHES;
   const dbs: MemOverhead['dbs'] = [];
   let totalKeys = 0;
   for (const db of s.dbs) {
     const keys = db.size();
     if (keys === 0) continue;
-    const exp = db.expiresSize();
-    const main = keys * (DICT_ENTRY + ROBJ) + dictSlots(keys) * POINTER;
-    const expires = exp * DICT_ENTRY + dictSlots(exp) * POINTER;
+    const { main, expires } = db.keyspaceOverhead();
     dbs.push({ id: db.index, main, expires });
     total += main + expires;
     totalKeys += keys;

@@ -166,6 +166,11 @@ export interface Db {
   size(): number;
   /** Number of keys with a TTL, O(1). */
   expiresSize(): number;
+  /**
+   * MEMORY STATS' db.N figures, O(1): bytes this engine spends to hold the keys (table slots and
+   * per-key headers) and their TTLs, beyond key and value bytes. Part of usedMemory().
+   */
+  keyspaceOverhead(): { main: number; expires: number };
   /** DEBUG HTSTATS: the keyspace table's figures (O(buckets)). */
   keyspaceStats(): TableStats;
 

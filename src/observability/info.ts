@@ -8,6 +8,7 @@ import type { Client } from '../server/client';
 import { scriptingOf } from '../scripting/engine';
 import { persistenceInfo } from '../persistence/bgsave';
 import { migrateCachedSockets } from '../commands/migrate';
+import { memoryOverhead } from '../commands/memory';
 
 function fmtBytes(n: number): string {
   if (n < 1024) return `${n}B`;
@@ -81,8 +82,7 @@ const SECTIONS: Record<string, Section> = {
     const s = c.server;
     const used = s.usedMemory();
     const startup = s.startupMemory();
-    const dataset = s.engine.usedMemory();
-    const overhead = Math.max(0, used - dataset);
+    const mh = memoryOverhead(s);
     const peak = Math.max(used, s.peakMemory);
     const mu = process.memoryUsage();
     const maxmem = s.config.int('maxmemory');
@@ -96,10 +96,10 @@ const SECTIONS: Record<string, Section> = {
       `used_memory_peak:${peak}`,
       `used_memory_peak_human:${human(peak)}`,
       `used_memory_peak_perc:${pct(used, peak)}`,
-      `used_memory_overhead:${overhead}`,
+      `used_memory_overhead:${mh.overheadTotal}`,
       `used_memory_startup:${startup}`,
-      `used_memory_dataset:${dataset}`,
-      `used_memory_dataset_perc:${pct(dataset, used - startup)}`,
+      `used_memory_dataset:${mh.dataset}`,
+      `used_memory_dataset_perc:${mh.datasetPerc.toFixed(2)}%`,
       `allocator_allocated:${mu.heapUsed + mu.external}`,
       `allocator_active:${mu.heapTotal + mu.external}`,
       `allocator_resident:${mu.rss}`,
@@ -133,7 +133,7 @@ const SECTIONS: Record<string, Section> = {
       'mem_replication_backlog:0',
       'mem_total_replication_buffers:0',
       'mem_clients_slaves:0',
-      'mem_clients_normal:0',
+      `mem_clients_normal:${mh.clientsNormal}`,
       'mem_cluster_links:0',
       'mem_aof_buffer:0',
       `mem_allocator:${s.engine.name === 'wasm' ? 'redust-wasm-arena' : 'v8'}`,

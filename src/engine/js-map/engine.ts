@@ -280,6 +280,11 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
     return this.table.ttlSize;
   }
 
+  /** ENTRY_OVERHEAD per key, as usedMemory counts it; a TTL lives in the key's row (no extra bytes). */
+  keyspaceOverhead(): { main: number; expires: number } {
+    return { main: this.table.size * ENTRY_OVERHEAD, expires: 0 };
+  }
+
   keyspaceStats(): TableStats {
     return [this.table.stats()];
   }

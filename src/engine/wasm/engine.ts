@@ -120,6 +120,11 @@ class WasmDb implements Db {
     return this.engine.w.x.dbExpiresSize(this.ptr) >>> 0;
   }
 
+  keyspaceOverhead(): { main: number; expires: number } {
+    const x = this.engine.w.x;
+    return { main: x.dbMainOverhead(this.ptr), expires: x.dbExpiresOverhead(this.ptr) };
+  }
+
   /** The keyspace is a dict.ts dict at the head of the db header (assembly/keyspace.ts). */
   keyspaceStats(): TableStats {
     return dictTableStats(this.engine.w, this.ptr);

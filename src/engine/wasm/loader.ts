@@ -54,6 +54,8 @@ export interface WasmExports {
   dbCreate(): number;
   dbSize(db: number): number;
   dbExpiresSize(db: number): number;
+  dbMainOverhead(db: number): number;
+  dbExpiresOverhead(db: number): number;
   dbLookup(db: number, klen: number, now: number, touch: number): number;
   dbPrefetch(db: number, len: number, max: number): number;
   dbInfo(db: number, klen: number, now: number): number;
@@ -229,6 +231,8 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   dbCreate: 0,
   dbSize: 1,
   dbExpiresSize: 1,
+  dbMainOverhead: 1,
+  dbExpiresOverhead: 1,
   dbLookup: 4,
   dbPrefetch: 3,
   dbInfo: 3,
