@@ -305,7 +305,8 @@ export async function main(argv: string[]): Promise<number> {
   const engine = createEngine(config.str('engine') as EngineName);
   const server = new Server(config, engine, { logger });
   server.configFile = parsed.configFile;
-  server.heapTrim = new HeapTrim(undefined, undefined, config.str('engine') === 'wasm');
+  const heapTrim = new HeapTrim(undefined, undefined, config.str('engine') === 'wasm');
+  server.heapTrim = heapTrim;
   for (const [from, to] of parsed.renames) server.table.rename(from, to);
   try {
     server.acl.loadAtStartup(parsed.users ?? []);
@@ -371,6 +372,8 @@ export async function main(argv: string[]): Promise<number> {
     exit(0);
   };
   // Listen first, then load: other clients get -LOADING meanwhile (the RDB loads in slices).
+  // The start-up hold helps a wasm load only (heap-trim.ts): js-map's loaded objects are its data.
+  if (engine.name !== 'wasm') heapTrim.releaseStartupHold();
   try {
     if (config.bool('appendonly')) server.aof.startup();
     else await loadRdbFileInSlices(server);
@@ -386,6 +389,7 @@ export async function main(argv: string[]): Promise<number> {
     await server.close();
     return 1;
   }
+  heapTrim.releaseStartupHold();
   await scriptingOf(server).prepare();
   logger.info({ port, engine: engine.name }, 'Ready to accept connections tcp');
   // The process runs until shutdown even with no listener and no client (CONFIG SET bind "", as

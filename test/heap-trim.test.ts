@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HeapTrim, newSpaceSize } from '../src/server/heap-trim';
+import { HeapTrim, holdYoungForStartup, newSpaceSize } from '../src/server/heap-trim';
 
 const MB = 1 << 20;
 
@@ -151,32 +151,54 @@ test('heap trim: real V8 gives the young generation back once the process is qui
   assert.ok(newSpaceSize() <= 2 * MB, `new space back to at most 2 MB (now ${newSpaceSize()}) after ${trim.runs} scavenges`);
 });
 
-test('heap trim: capYoung holds the real young generation at its size under a load that grows it otherwise', async () => {
-  const trim = new HeapTrim(undefined, 1000, true, MB);
-  // Start small: a scavenge under the cap brings a grown space back (V8 shrinks it at low rates).
-  const load = async (ms: number) => {
-    let keep: unknown[] = [];
-    const t0 = performance.now();
-    while (performance.now() - t0 < ms) {
-      for (let i = 0; i < 20_000; i++) keep.push({ i, s: 'x'.repeat(i & 63) });
-      if (keep.length > 400_000) keep = [];
-      await new Promise((r) => setImmediate(r));
-    }
-    keep = [];
-  };
-  trim.capYoung(true);
+/** A load that grows the young generation when nothing holds it (objects surviving scavenges). */
+async function youngLoad(ms: number): Promise<void> {
+  let keep: unknown[] = [];
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    for (let i = 0; i < 20_000; i++) keep.push({ i, s: 'x'.repeat(i & 63) });
+    if (keep.length > 400_000) keep = [];
+    await new Promise((r) => setImmediate(r));
+  }
+  keep = [];
+}
+
+/** Quiet ticks until a trim has brought the young generation to at most 2 MB (V8 shrinks it at low rates). */
+async function shrinkYoung(trim: HeapTrim): Promise<void> {
   const quietFrom = performance.now();
   while (newSpaceSize() > 2 * MB && performance.now() - quietFrom < 12_000) {
     await new Promise((r) => setTimeout(r, 100));
     trim.tick(performance.now(), 0, 0);
   }
+}
+
+test('heap trim: capYoung holds the real young generation at its size under a load that grows it otherwise', async () => {
+  const trim = new HeapTrim(undefined, 1000, true, MB);
+  trim.capYoung(true);
+  await shrinkYoung(trim);
   const capped = newSpaceSize();
   assert.ok(capped <= 2 * MB, `new space small before the load (${capped})`);
-  await load(600);
+  await youngLoad(600);
   assert.ok(newSpaceSize() <= capped, `capped: new space stayed at ${capped} (now ${newSpaceSize()})`);
   trim.capYoung(false);
-  await load(600);
+  await youngLoad(600);
   assert.ok(newSpaceSize() > capped, `uncapped: the same load grows it (${capped} -> ${newSpaceSize()})`);
+});
+
+test("heap trim: the CLI's start-up hold keeps the young generation small through capYoung(false) until released", async () => {
+  const trim = new HeapTrim(undefined, 1000, true, MB);
+  holdYoungForStartup();
+  // serverCron's capYoung with no maxmemory must not end the hold.
+  trim.capYoung(true);
+  trim.capYoung(false);
+  await shrinkYoung(trim);
+  const held = newSpaceSize();
+  assert.ok(held <= 2 * MB, `new space small before the load (${held})`);
+  await youngLoad(600);
+  assert.ok(newSpaceSize() <= held, `held: new space stayed at ${held} (now ${newSpaceSize()})`);
+  trim.releaseStartupHold();
+  await youngLoad(600);
+  assert.ok(newSpaceSize() > held, `released: the same load grows it (${held} -> ${newSpaceSize()})`);
 });
 
 test.run();
