@@ -12,7 +12,7 @@ import { Arg, R, eventLog } from './helpers/raw';
 import { rng } from './helpers/rng';
 import { test } from 'uvu';
 import { WasmInstance } from '../src/engine/wasm/loader';
-import { distance } from '../src/util/geohash';
+import { type GeoShape, distance, distanceIfInShape, decodeScore, scoreOf, ShapeFilter } from '../src/util/geohash';
 
 const HAVE_REF = haveRedisServer();
 
@@ -335,5 +335,39 @@ test('assembly geoDistance agrees with util/geohash distance to the last bits', 
     else if (!(Math.abs(a - b) <= Math.abs(b) * 1e-14)) assert.unreachable(`distance(${lon1}, ${lat1}, ${lon2}, ${lat2}): wasm ${a}, js ${b}`);
   }
   assert.ok(same > 98000, `only ${same} of 100000 bit-equal`);
+});
+
+// ShapeFilter.testScore (the JS engine's search filter) turns members away by cell bands and sure
+// rejects before the exact formula: it must pass exactly the members distanceIfInShape passes,
+// with the same distances, around the antimeridian and the poles and for huge radii too.
+test('ShapeFilter.testScore: the same members and distances as distanceIfInShape', () => {
+  const r = rng(2024);
+  let hits = 0;
+  let checked = 0;
+  for (let c = 0; c < 1400; c++) {
+    const lon = c % 5 === 0 ? (r() < 0.5 ? 180 - r() * 0.5 : -180 + r() * 0.5) : r() * 360 - 180;
+    const lat = c % 7 === 0 ? (r() < 0.5 ? 1 : -1) * (80 + r() * 5) : r() * 170 - 85;
+    const radius = [0.001, 0.05, 1, 10, 100, 1000, 5000][c % 7];
+    const shape: GeoShape = { lon, lat, radius, conversion: 1000, circular: true, width: 0, height: 0, bounds: [0, 0, 0, 0] };
+    const filter = new ShapeFilter(shape);
+    // Points around the centre, up to three radii away (wrapping the antimeridian).
+    const dLat = ((radius * 1000) / 111000) * 3;
+    const dLon = Math.min(180, dLat / Math.max(0.05, Math.cos((lat * Math.PI) / 180)));
+    for (let i = 0; i < 150; i++) {
+      let plon = lon + (r() * 2 - 1) * dLon;
+      if (plon > 180) plon -= 360;
+      if (plon < -180) plon += 360;
+      const plat = Math.max(-85.05, Math.min(85.05, lat + (r() * 2 - 1) * dLat));
+      const score = scoreOf(plon, plat);
+      const xy = [0, 0];
+      decodeScore(score, xy);
+      const want = distanceIfInShape(shape, xy[0], xy[1]);
+      const got = filter.testScore(score);
+      if (!Object.is(got, want)) assert.unreachable(`centre (${lon}, ${lat}) radius ${radius} km, point (${plon}, ${plat}): ${got}, want ${want}`);
+      if (got >= 0) hits++;
+      checked++;
+    }
+  }
+  assert.ok(hits > checked / 20 && hits < checked / 2, `a mix of hits and misses (${hits} of ${checked})`);
 });
 test.run();

@@ -50,6 +50,15 @@ function spread16(x: number): number {
   return x >>> 0;
 }
 
+/**
+ * A 26-bit cell index spread to the bits of a 52-bit hash it occupies (the even bits for a
+ * latitude, `odd` 0; the odd bits for a longitude, `odd` 1), as a number: masked hashes compare
+ * as their cells do.
+ */
+function hashKey(cell: number, odd: number): number {
+  return (spread16(cell >>> 16) * TWO32 + spread16(cell)) * (odd ? 2 : 1);
+}
+
 /** Gather the even bits of a 32-bit word into 16 bits. */
 function compact16(x: number): number {
   x &= 0x55555555;
@@ -164,7 +173,11 @@ export function decodeScore(score: number, xy: number[]): void {
  * latitude of the 52-bit hash (hi, lo) (its even bits), clamped.
  */
 function decodedLat(hi: number, lo: number): number {
-  const lat = (compact16(lo) | (compact16(hi) << 16)) >>> 0;
+  return latOfCell((compact16(lo) | (compact16(hi) << 16)) >>> 0);
+}
+
+/** decodedLat's centre of latitude cell `lat` (the 26 even bits of a 52-bit hash), clamped. */
+function latOfCell(lat: number): number {
   const div = 67108864; // 2^26
   const latScale = GEO_LAT_MAX - GEO_LAT_MIN;
   const latMin = GEO_LAT_MIN + ((lat * 1.0) / div) * latScale;
@@ -177,7 +190,11 @@ function decodedLat(hi: number, lo: number): number {
 
 /** The longitude the same way (the odd bits). */
 function decodedLon(hi: number, lo: number): number {
-  const lon = (compact16(lo >>> 1) | (compact16(hi >>> 1) << 16)) >>> 0;
+  return lonOfCell((compact16(lo >>> 1) | (compact16(hi >>> 1) << 16)) >>> 0);
+}
+
+/** decodedLon's centre of longitude cell `lon` (the 26 odd bits), clamped. */
+function lonOfCell(lon: number): number {
   const div = 67108864; // 2^26
   const lonScale = GEO_LONG_MAX - GEO_LONG_MIN;
   const lonMin = GEO_LONG_MIN + ((lon * 1.0) / div) * lonScale;
@@ -375,11 +392,66 @@ export class ShapeFilter {
     this.reject = this.radiusM * 1.000001 + 0.001;
     const maxLat2 = Math.abs(this.lat1r) + this.reject / EARTH_RADIUS_IN_METERS;
     this.lonK = maxLat2 < 1.5 ? 2.0 * EARTH_RADIUS_IN_METERS * Math.sqrt(this.cosLat1 * Math.cos(maxLat2) * 0.999999) : 0.0;
+    if (this.radiusM >= 0) this.cellBands(maxLat2);
   }
 
   /**
-   * test() of a member's score (decodeScore's position): the latitude is decoded first and a sure
-   * reject by latitude skips the longitude's decoding. Same operations, so same results.
+   * Cell bands for testScore (circles only): the latitude and longitude cells (26-bit indexes, as
+   * latOfCell / lonOfCell number them) outside which the sure rejects above reject a member, with
+   * two cells of margin (~0.5 m, against rounding errors below 1e-9 m). A member outside a band is
+   * turned away by comparing two integers, before any floating-point work; one inside takes the
+   * path it always took, so the same members pass with the same distances.
+   * - Latitude: |lat2 - lat1| * R > reject rejects; a cell centre is monotonic in its index.
+   * - Longitude, only when the rejection is monotonic over the band: lonK > 0, the band's half-angle
+   *   t1 (where lonK * t1 * (1 - t1^2 / 6) exceeds reject) under 0.5 rad, far from the poles
+   *   (maxLat2 < 1.4 rad), and the band not crossing the antimeridian. Members beyond t = sqrt(2),
+   *   where that term decreases again, are then farther than the radius anyway.
+   */
+  private cellBands(maxLat2: number): void {
+    const CELLS = 67108864; // 2^26
+    const rejectDeg = (this.reject / EARTH_RADIUS_IN_METERS) * (180 / Math.PI);
+    const latCell = (GEO_LAT_MAX - GEO_LAT_MIN) / CELLS;
+    this.latLo = Math.floor((this.s.lat - rejectDeg - GEO_LAT_MIN) / latCell) - 2;
+    this.latHi = Math.ceil((this.s.lat + rejectDeg - GEO_LAT_MIN) / latCell) + 2;
+    if (this.lonK <= 0 || maxLat2 >= 1.4) return;
+    const base = this.reject / this.lonK;
+    let t1 = base;
+    for (let i = 0; i < 4; i++) t1 = base / (1 - (t1 * t1) / 6);
+    t1 *= 1.001;
+    if (!(t1 < 0.5) || !(this.lonK * t1 * (1.0 - (t1 * t1) / 6.0) > this.reject)) return;
+    const halfDeg = 2 * t1 * (180 / Math.PI);
+    if (this.s.lon - halfDeg <= GEO_LONG_MIN || this.s.lon + halfDeg >= GEO_LONG_MAX) return;
+    const lonCell = (GEO_LONG_MAX - GEO_LONG_MIN) / CELLS;
+    this.lonLo = Math.floor((this.s.lon - halfDeg - GEO_LONG_MIN) / lonCell) - 2;
+    this.lonHi = Math.ceil((this.s.lon + halfDeg - GEO_LONG_MIN) / lonCell) + 2;
+  }
+
+  /**
+   * cellBands' bands; the whole range when there is none. testScore compares them without
+   * extracting a member's cells: a hash's latitude bits kept in place (its even bits, masked)
+   * compare as the cells themselves do, so the bounds are kept spread the same way (hashKey).
+   */
+  private set latLo(cell: number) {
+    this.latKeyLo = cell < 0 ? -Infinity : hashKey(cell, 0);
+  }
+  private set latHi(cell: number) {
+    this.latKeyHi = cell >= 67108864 ? Infinity : hashKey(cell, 0);
+  }
+  private set lonLo(cell: number) {
+    this.lonKeyLo = cell < 0 ? -Infinity : hashKey(cell, 1);
+  }
+  private set lonHi(cell: number) {
+    this.lonKeyHi = cell >= 67108864 ? Infinity : hashKey(cell, 1);
+  }
+  private latKeyLo = -Infinity;
+  private latKeyHi = Infinity;
+  private lonKeyLo = -Infinity;
+  private lonKeyHi = Infinity;
+
+  /**
+   * test() of a member's score (decodeScore's position): the cell bands first, then the sure
+   * rejects, then the exact formula. Same operations as test() for every member it accepts, so
+   * the same members pass with the same distances.
    */
   testScore(score: number): number {
     if (this.radiusM < 0 || !(score >= 0 && score < 9007199254740992)) {
@@ -387,13 +459,27 @@ export class ShapeFilter {
       return this.test(this.xy[0], this.xy[1]);
     }
     const t0 = Math.trunc(score);
-    const hi = Math.floor(t0 / TWO32);
-    const lo = t0 - hi * TWO32;
-    const lat2r = degRad(decodedLat(hi, lo));
-    if (Math.abs(lat2r - this.lat1r) * EARTH_RADIUS_IN_METERS > this.reject) return -1;
-    const lon2r = degRad(decodedLon(hi, lo));
+    const hi = Math.floor(t0 / TWO32) | 0; // < 2^21
+    const lo = (t0 - hi * TWO32) | 0; // the low 32 bits, as an int32
+    const latKey = (hi & 0x55555) * TWO32 + ((lo & 0x55555555) >>> 0);
+    if (latKey < this.latKeyLo || latKey > this.latKeyHi) return -1;
+    const lonKey = (hi & 0xaaaaa) * TWO32 + ((lo & 0xaaaaaaaa) >>> 0);
+    if (lonKey < this.lonKeyLo || lonKey > this.lonKeyHi) return -1;
+    const latCell = (compact16(lo) | (compact16(hi) << 16)) >>> 0;
+    const lonCell = (compact16(lo >>> 1) | (compact16(hi >>> 1) << 16)) >>> 0;
+    const lat2r = degRad(latOfCell(latCell));
+    const dLat = Math.abs(lat2r - this.lat1r);
+    if (dLat * EARTH_RADIUS_IN_METERS > this.reject) return -1;
+    const lon2r = degRad(lonOfCell(lonCell));
     const t = Math.abs(lon2r - this.lon1r) * 0.5;
-    if (this.lonK * t * (1.0 - (t * t) / 6.0) > this.reject) return -1;
+    const b = this.lonK * t * (1.0 - (t * t) / 6.0);
+    if (b > this.reject) return -1;
+    // Both sure rejects at once: with s = dLat / 2, the distance is at least the length of
+    // (2R * s * (1 - s^2/6), b), as sin(x) >= x - x^3/6 (x >= 0) and asin(y) >= y; and
+    // lonK^2 / 4R^2 <= cos(lat1) * cos(lat2) once the latitude test passed. No trigonometry.
+    const sh = dLat * 0.5;
+    const a = 2.0 * EARTH_RADIUS_IN_METERS * sh * (1.0 - (sh * sh) / 6.0);
+    if (b > 0 && a * a + b * b > this.reject * this.reject) return -1;
     const u = Math.sin((lat2r - this.lat1r) / 2);
     const v = Math.sin((lon2r - this.lon1r) / 2);
     const d = 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(u * u + this.cosLat1 * Math.cos(lat2r) * v * v));
