@@ -117,7 +117,7 @@ export function scoreOf(lon: number, lat: number): number {
 
 /** scoresOfGeoHashBox: [min, max) scores of every step-26 point inside the box. */
 export function scoreRange(h: GeoHash): [number, number] {
-  const shift = 2 ** (52 - h.step * 2);
+  const shift = pow2(52 - h.step * 2);
   interleave(h.lat, h.lon);
   // hash.bits + 1: add one to the interleaved integer (exact, through the halves: an index at
   // the range's very end can make the value exceed 2^53).
@@ -147,7 +147,7 @@ function scoreToU64(s: number): [number, number] {
 export function decodeArea(lat: number, lon: number, step: number, out: GeoArea): void {
   const latScale = GEO_LAT_MAX - GEO_LAT_MIN;
   const lonScale = GEO_LONG_MAX - GEO_LONG_MIN;
-  const div = 2 ** step;
+  const div = pow2(step);
   out.latMin = GEO_LAT_MIN + ((lat * 1.0) / div) * latScale;
   out.latMax = GEO_LAT_MIN + ((lat + 1) / div) * latScale;
   out.lonMin = GEO_LONG_MIN + ((lon * 1.0) / div) * lonScale;
@@ -290,7 +290,7 @@ function boundingBox(s: GeoShape): void {
 }
 
 function moved(h: GeoHash, dx: number, dy: number): GeoHash {
-  const m = 2 ** h.step;
+  const m = pow2(h.step);
   // geohash_move_x / _y: the index moves by one, modulo 2^step (the masked carry).
   const lon = dx === 0 ? h.lon : (((h.lon + dx) % m) + m) % m;
   const lat = dy === 0 ? h.lat : (((h.lat + dy) % m) + m) % m;
@@ -531,7 +531,7 @@ export function formatFixed(d: number, digits: number): string {
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
   if (Number.isNaN(d)) return 'nan';
-  const tieFree = !Number.isInteger(d * 2 ** (digits + 1));
+  const tieFree = !Number.isInteger(d * pow2(digits + 1));
   if (Math.abs(d) < 1e21 && tieFree) {
     const s = d.toFixed(digits);
     return Object.is(d, -0) || (d < 0 && !s.startsWith('-')) ? '-' + s : s;
