@@ -56,8 +56,12 @@ function spread16(x: number): number {
  * as their cells do.
  */
 function hashKey(cell: number, odd: number): number {
-  return (spread16(cell >>> 16) * TWO32 + spread16(cell)) * (odd ? 2 : 1);
+  const c = Math.min(Math.max(cell, 0), CELLS - 1); // a band past either end of the range stops there
+  return (spread16(c >>> 16) * TWO32 + spread16(c)) * (odd ? 2 : 1);
 }
+
+/** Cells per coordinate at GEO_STEP_MAX (26 bits). */
+const CELLS = 67108864;
 
 /** Gather the even bits of a 32-bit word into 16 bits. */
 function compact16(x: number): number {
@@ -408,11 +412,10 @@ export class ShapeFilter {
    *   where that term decreases again, are then farther than the radius anyway.
    */
   private cellBands(maxLat2: number): void {
-    const CELLS = 67108864; // 2^26
     const rejectDeg = (this.reject / EARTH_RADIUS_IN_METERS) * (180 / Math.PI);
     const latCell = (GEO_LAT_MAX - GEO_LAT_MIN) / CELLS;
-    this.latLo = Math.floor((this.s.lat - rejectDeg - GEO_LAT_MIN) / latCell) - 2;
-    this.latHi = Math.ceil((this.s.lat + rejectDeg - GEO_LAT_MIN) / latCell) + 2;
+    this.latKeyLo = hashKey(Math.floor((this.s.lat - rejectDeg - GEO_LAT_MIN) / latCell) - 2, 0);
+    this.latKeyHi = hashKey(Math.ceil((this.s.lat + rejectDeg - GEO_LAT_MIN) / latCell) + 2, 0);
     if (this.lonK <= 0 || maxLat2 >= 1.4) return;
     const base = this.reject / this.lonK;
     let t1 = base;
@@ -422,31 +425,18 @@ export class ShapeFilter {
     const halfDeg = 2 * t1 * (180 / Math.PI);
     if (this.s.lon - halfDeg <= GEO_LONG_MIN || this.s.lon + halfDeg >= GEO_LONG_MAX) return;
     const lonCell = (GEO_LONG_MAX - GEO_LONG_MIN) / CELLS;
-    this.lonLo = Math.floor((this.s.lon - halfDeg - GEO_LONG_MIN) / lonCell) - 2;
-    this.lonHi = Math.ceil((this.s.lon + halfDeg - GEO_LONG_MIN) / lonCell) + 2;
+    this.lonKeyLo = hashKey(Math.floor((this.s.lon - halfDeg - GEO_LONG_MIN) / lonCell) - 2, 1);
+    this.lonKeyHi = hashKey(Math.ceil((this.s.lon + halfDeg - GEO_LONG_MIN) / lonCell) + 2, 1);
   }
 
   /**
-   * cellBands' bands; the whole range when there is none. testScore compares them without
-   * extracting a member's cells: a hash's latitude bits kept in place (its even bits, masked)
-   * compare as the cells themselves do, so the bounds are kept spread the same way (hashKey).
+   * cellBands' bands as hashKeys (the whole range when there is none): testScore compares them
+   * with a member's hash bits masked in place, without extracting its cells.
    */
-  private set latLo(cell: number) {
-    this.latKeyLo = cell < 0 ? -Infinity : hashKey(cell, 0);
-  }
-  private set latHi(cell: number) {
-    this.latKeyHi = cell >= 67108864 ? Infinity : hashKey(cell, 0);
-  }
-  private set lonLo(cell: number) {
-    this.lonKeyLo = cell < 0 ? -Infinity : hashKey(cell, 1);
-  }
-  private set lonHi(cell: number) {
-    this.lonKeyHi = cell >= 67108864 ? Infinity : hashKey(cell, 1);
-  }
-  private latKeyLo = -Infinity;
-  private latKeyHi = Infinity;
-  private lonKeyLo = -Infinity;
-  private lonKeyHi = Infinity;
+  private latKeyLo = 0;
+  private latKeyHi = hashKey(CELLS - 1, 0);
+  private lonKeyLo = 0;
+  private lonKeyHi = hashKey(CELLS - 1, 1);
 
   /**
    * test() of a member's score (decodeScore's position): the cell bands first, then the sure
