@@ -372,8 +372,10 @@ export async function main(argv: string[]): Promise<number> {
     exit(0);
   };
   // Listen first, then load: other clients get -LOADING meanwhile (the RDB loads in slices).
-  // The start-up hold helps a wasm load only (heap-trim.ts): js-map's loaded objects are its data.
-  if (engine.name !== 'wasm') heapTrim.releaseStartupHold();
+  // The start-up hold helps a wasm engine's RDB load only (heap-trim.ts): js-map's loaded objects
+  // are its data, and an AOF's replayed commands make garbage that a small young generation
+  // collects too often.
+  if (engine.name !== 'wasm' || config.bool('appendonly')) heapTrim.releaseStartupHold();
   try {
     if (config.bool('appendonly')) server.aof.startup();
     else await loadRdbFileInSlices(server);

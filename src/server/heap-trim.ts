@@ -63,8 +63,12 @@ export type GcFunction = (options?: { type?: 'major' | 'minor' }) => void;
  * persistence bench's data (a dump of 1/5 each strings, lists, hashes, sets, zsets; the logged
  * load time, 15 starts each): 100k keys 79 -> 72 ms, 1M keys 640 -> 600 ms; time to "Ready" with
  * no dump unchanged (~240 ms). js-map's loaded objects are the dataset itself, all promoted
- * through the small young generation (1M keys 650 -> 700 ms), so the CLI releases the hold
- * before a js-map load (HeapTrim.releaseStartupHold).
+ * through the small young generation (1M keys 650 -> 700 ms), and an AOF's replay makes garbage
+ * per command that a small young generation collects too often (spawn to first PONG on a 1M-key
+ * AOF, commands 872-902 -> 923-1010 ms, RDB preamble 369-375 -> 390-414 ms): the CLI releases the
+ * hold before a js-map load and before an AOF's (HeapTrim.releaseStartupHold). Its cost after
+ * start-up: a fresh server's young generation is 4 MB at "Ready" instead of 16 MB until traffic
+ * grows it again (~1M commands), 2-3% more CPU per request meanwhile (docs/benchmarks.md).
  */
 let startupHold = false;
 
