@@ -50,8 +50,8 @@ export interface MemOverhead {
   numScripts: number;
 }
 
-/** getMemoryOverheadData */
-export function memoryOverhead(s: Server): MemOverhead {
+/** getMemoryOverheadData; `mu` is the caller's process.memoryUsage() when it has one (INFO memory). */
+export function memoryOverhead(s: Server, mu: NodeJS.MemoryUsage = process.memoryUsage()): MemOverhead {
   const used = s.usedMemory();
   const startup = s.startupMemory();
   const peak = Math.max(used, s.peakMemory);
@@ -73,7 +73,6 @@ export function memoryOverhead(s: Server): MemOverhead {
   }
   const dataset = Math.max(0, used - total);
   const net = used > startup ? used - startup : 1;
-  const mu = process.memoryUsage();
   const allocated = mu.heapUsed + mu.external;
   const active = Math.max(allocated, mu.heapTotal + mu.external);
   const resident = Math.max(active, mu.rss);

@@ -80,11 +80,11 @@ const SECTIONS: Record<string, Section> = {
   },
   memory(c) {
     const s = c.server;
-    const used = s.usedMemory();
     const startup = s.startupMemory();
-    const mh = memoryOverhead(s);
-    const peak = Math.max(used, s.peakMemory);
     const mu = process.memoryUsage();
+    const mh = memoryOverhead(s, mu);
+    const used = mh.totalAllocated;
+    const peak = mh.peakAllocated;
     const maxmem = s.config.int('maxmemory');
     const sc = scriptingOf(s);
     const fnCount = sc.functions.size;
