@@ -28,9 +28,19 @@ export function fsyncAsync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.fsync(fd, done(resolve, reject)));
 }
 
+/** open(2) in the thread pool. */
+function openAsync(file: string, flags: string): Promise<number> {
+  return new Promise((resolve, reject) => fs.open(file, flags, (e, fd) => (e ? reject(e) : resolve(fd))));
+}
+
+/** close(2) in the thread pool; its error (none on a descriptor we opened) is ignored. */
+function closeAsync(fd: number): Promise<void> {
+  return new Promise((resolve) => fs.close(fd, () => resolve()));
+}
+
 /** Write `text` (latin1) to a new file (truncated if it exists), fsync it, close it. */
 export async function writeFileSyncedAsync(file: string, text: string): Promise<void> {
-  const fd = await new Promise<number>((resolve, reject) => fs.open(file, 'w', (e, d) => (e ? reject(e) : resolve(d))));
+  const fd = await openAsync(file, 'w');
   try {
     const buf = Buffer.from(text, 'latin1');
     let off = 0;
@@ -39,7 +49,7 @@ export async function writeFileSyncedAsync(file: string, text: string): Promise<
     }
     await fsyncAsync(fd);
   } finally {
-    await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
+    await closeAsync(fd);
   }
 }
 
@@ -47,7 +57,7 @@ export async function writeFileSyncedAsync(file: string, text: string): Promise<
 export async function fsyncDirAsync(dir: string): Promise<void> {
   let fd: number;
   try {
-    fd = await new Promise<number>((resolve, reject) => fs.open(dir, 'r', (e, d) => (e ? reject(e) : resolve(d))));
+    fd = await openAsync(dir, 'r');
   } catch {
     return;
   }
@@ -56,6 +66,6 @@ export async function fsyncDirAsync(dir: string): Promise<void> {
   } catch {
     /* some filesystems refuse to fsync a directory */
   } finally {
-    await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
+    await closeAsync(fd);
   }
 }
