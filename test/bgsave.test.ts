@@ -270,6 +270,51 @@ for (const engine of enginesUnderTest()) {
       }
     });
   }
+
+  t('a reply to a command read during BGSAVE is written before the next step of the save', async ({ srv, c }) => {
+    // (src/persistence/bgsave.ts nextStepTurn: the end-of-turn flush used to run after the step)
+    await populate(c, 20000);
+    const net = srv.internal.net;
+    const log: string[] = [];
+    const read = net.processInput;
+    net.processInput = function (this: typeof net, ...a: Parameters<typeof read>) {
+      log.push('read');
+      return read.apply(this, a);
+    };
+    const flush = net.flushPending;
+    net.flushPending = function (this: typeof net) {
+      log.push('flush');
+      return flush.call(this);
+    };
+    try {
+      assert.equal(await c.send('BGSAVE'), R.simple('Background saving started'));
+      const bg = bgStateOf(srv.internal).current!;
+      const step = bg.snapshot.step;
+      bg.snapshot.step = function (this: typeof bg.snapshot, budgetMs: number) {
+        log.push('step');
+        return step.call(this, budgetMs);
+      };
+      log.length = 0;
+      let pings = 0;
+      while (bgStateOf(srv.internal).current === bg) {
+        assert.equal(await c.send('PING'), R.simple('PONG'));
+        pings++;
+      }
+      // Every read is followed by its flush before any step (a step between them: the reply waited for it).
+      let reads = 0;
+      for (let i = 0; i < log.length; i++) {
+        if (log[i] !== 'read') continue;
+        const next = log.slice(i + 1).find((e) => e !== 'read');
+        if (next === undefined) break;
+        assert.is(next, 'flush', `event ${i}: a step ran between a read and its reply (${log.slice(Math.max(0, i - 3), i + 4).join(' ')})`);
+        reads++;
+      }
+      assert.ok(log.filter((e) => e === 'step').length > 5 && reads > 5, `steps and reads interleaved: ${pings} pings, ${reads} reads, ${log.filter((e) => e === 'step').length} steps`);
+    } finally {
+      net.processInput = read;
+      net.flushPending = flush;
+    }
+  });
   t.run();
 }
 

@@ -20,14 +20,14 @@ import type { HashValue, KeyInfo, ListValue, RedisValue, SetValue, StreamValue, 
 import { typeOfValue } from '../engine/types';
 import { type Arg, ByteSink, encodeInto } from '../server/propagate';
 import { rewriteStream } from './aof-stream';
-import { beforeFirstStep, discardSave, FileOut, MAX_PENDING } from './bgsave';
+import { beforeFirstStep, discardSave, FileOut, MAX_PENDING, nextStepTurn } from './bgsave';
 import { Snapshot } from './snapshot';
 import { fsyncAsync, renameAsync } from '../util/fs-async';
 import { scriptingOf } from '../scripting/engine';
 import { formatDouble, writeDigitsBefore } from '../util/number';
 import { AUTOSYNC_BYTES, saveSettings } from './rdb';
 import * as F from './format';
-import { setImmediate, performance } from '../util/real-timers';
+import { performance } from '../util/real-timers';
 
 const STEP_MS = 2;
 const CHUNK_BYTES = 256 * 1024;
@@ -211,7 +211,7 @@ export class AofCommandBase {
         if (took > this.longestStepMs) this.longestStepMs = took;
         this.steps++;
         if (finished) break;
-        await new Promise((r) => setImmediate(r));
+        await nextStepTurn(this.s);
       }
       this.flush();
       await this.out.drain();

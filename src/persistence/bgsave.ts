@@ -14,8 +14,9 @@
  *   positional write; stepping pauses while more than MAX_PENDING bytes wait for the disk, so the
  *   file is never held in memory. Extra memory of the save (rdb_last_cow_size) = the peak of the
  *   snapshot's done sets + the bytes serialized by early copies.
- * - Event loop: each step serializes keys for about STEP_MS, then yields with setImmediate. A
- *   single huge value (one key) is serialized in one go: the known exception to the bound.
+ * - Event loop: each step serializes keys for about STEP_MS, then yields the next turn to the
+ *   clients, whose replies are written before the following step (nextStepTurn). A single huge
+ *   value (one key) is serialized in one go: the known exception to the bound.
  * - Abort (FLUSHALL, SHUTDOWN, close(), errors): the snapshot detaches from every db, the temp file
  *   is unlinked at once and its descriptor closed when the writes in flight have returned.
  */
@@ -68,8 +69,6 @@ export function parseSavePoints(text: string): [number, number][] {
   return out;
 }
 
-/** Positional async writes of chunks into one file, in order of offsets (also the AOF rewrite's). */
-/** A background save or rewrite given up: detach its snapshot, delete its temp file, close the file once idle. */
 /**
  * A snapshot's (BGSAVE, BGREWRITEAOF) wait before its first step: that step runs in a turn of its
  * own, not inside the command that started the save, and the young generation's survivors of the
@@ -77,10 +76,25 @@ export function parseSavePoints(text: string): [number, number][] {
  * too (HeapTrim.scavengeBeforeSnapshot), not inside the first steps.
  */
 export async function beforeFirstStep(s: Server): Promise<void> {
-  await new Promise((r) => setImmediate(r));
-  if (s.heapTrim !== null && s.heapTrim.scavengeBeforeSnapshot()) await new Promise((r) => setImmediate(r));
+  await nextStepTurn(s);
+  if (s.heapTrim !== null && s.heapTrim.scavengeBeforeSnapshot()) await nextStepTurn(s);
 }
 
+/**
+ * The wait between two steps of a background job (a snapshot, the load at start): the next
+ * event-loop turn, where the replies of the commands read meanwhile are written before the step
+ * runs (Networking.flushBeforeStep), not after it.
+ */
+export function nextStepTurn(s: Server): Promise<void> {
+  return new Promise((r) =>
+    setImmediate(() => {
+      s.net.flushBeforeStep();
+      r(undefined);
+    }),
+  );
+}
+
+/** A background save or rewrite given up: detach its snapshot, delete its temp file, close the file once idle. */
 export function discardSave(snapshot: Snapshot, tmp: string, out: FileOut): void {
   snapshot.abort();
   try {
@@ -99,6 +113,7 @@ export function discardSave(snapshot: Snapshot, tmp: string, out: FileOut): void
  */
 const spareChunks: Buffer[] = [];
 
+/** Positional async writes of chunks into one file, in order of offsets (also the AOF rewrite's). */
 export class FileOut {
   private offset = 0;
   private inFlight = 0;
@@ -329,7 +344,7 @@ export class BgSave {
           const ms = ((this.snapshot.emitted - emitted) * this.delayUs) / 1000;
           await new Promise((r) => setTimeout(r, Math.max(1, ms)));
           this.w.flush();
-        } else await new Promise((r) => setImmediate(r));
+        } else await nextStepTurn(s);
       }
       if (this.aborted) return false;
       writeRdbTrailer(s, this.w, true);

@@ -8,8 +8,8 @@
  */
 import type { Server } from '../server/server';
 import { type LoadResult, RdbLoad, readRdbFile, withFrozenClock } from './rdb';
-import { type LoadingInfo, setLoading } from './bgsave';
-import { setImmediate, performance, dateNow } from '../util/real-timers';
+import { type LoadingInfo, nextStepTurn, setLoading } from './bgsave';
+import { performance, dateNow } from '../util/real-timers';
 
 const SLICE_MS = 5;
 const LOG_EVERY_MS = 1000;
@@ -40,7 +40,7 @@ export async function loadRdbFileInSlices(s: Server): Promise<LoadResult | null>
           'Loading RDB: progress',
         );
       }
-      await new Promise((r) => setImmediate(r));
+      await nextStepTurn(s);
     }
     const secs = (performance.now() - t0) / 1000;
     const res = load.result();

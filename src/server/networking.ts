@@ -150,6 +150,17 @@ export class Networking {
   /** flushTurn waited its one iteration. */
   private regrouped = false;
 
+  /**
+   * A background job (BGSAVE, BGREWRITEAOF, loading) is about to hold the event loop for one of
+   * its steps: write the replies of the commands this turn read first. Their flush is an
+   * immediate queued after the step's, so each reply waited for a whole step besides the one it
+   * arrived during (a PING during a 1M-key js-map BGSAVE: 11-13 ms, a forced scavenge and the
+   * first step). Left to flushTurn while it waits to group an fsync (appendfsync always).
+   */
+  flushBeforeStep(): void {
+    if (this.flushScheduled && !this.regrouped && !this.server.aof.wantsGroupCommit()) this.flushPending();
+  }
+
   /** Write every pending client's replies: one socket write per client per turn. */
   flushPending(): void {
     this.flushScheduled = false;
