@@ -109,7 +109,8 @@ export class PackedValue {
     /** The longest member or element (zsets: JsZSet's maxMemberLen; lists: for the node split). */
     readonly maxLen: number,
     private readonly bytes: number,
-    private readonly ctx: PackedContext,
+    /** The load's limits and constructors (shared by its values). */
+    readonly context: PackedContext,
   ) {}
 
   memoryUsage(): number {
@@ -122,7 +123,7 @@ export class PackedValue {
    * Redis 7.0's loader (a member longer than zset-max-listpack-value stays in the listpack).
    */
   zsetIsListpack(): boolean {
-    return this.size <= this.ctx.limits.zsetMaxListpackEntries;
+    return this.size <= this.context.limits.zsetMaxListpackEntries;
   }
 
   attach(_a: MemoryAccount | null): void {
@@ -135,7 +136,7 @@ export class PackedValue {
     const b = this.buf;
     const o = this.off;
     const end = o + this.len;
-    const { limits, makers } = this.ctx;
+    const { limits, makers } = this.context;
     switch (this.rdbType) {
       case F.RDB_TYPE_HASH_LISTPACK: {
         const h = makers.newHash();

@@ -36,7 +36,8 @@ import { jsContainers } from '../containers';
 import { JsZSet } from '../containers/zset';
 import { JsHash } from '../containers/hash';
 import { PackedValue } from '../containers/packed';
-import { JsMapRdbLoader, type FastLoadTarget } from './rdb-fast';
+import { JsMapRdbLoader, type FastLoadTarget, type LoadValue } from './rdb-fast';
+import type { PackedStore } from './packed-store';
 import { JsMapScanLoader, rdbScan } from './rdb-scan';
 import { FULL, STAGED, stagedRecords } from './rdb-save';
 import { crcInstance } from '../../persistence/crc64';
@@ -354,8 +355,13 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
     this.table.presize(n);
   }
 
+  /** FastLoadTarget (rdb-fast.ts): the key table's packed descriptors. */
+  packedStore(): PackedStore {
+    return this.table.packedStore();
+  }
+
   /** FastLoadTarget (rdb-fast.ts): a batch of key records; stops at a key that exists. */
-  loadInsertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: (RedisValue | null)[], valOffs: Int32Array, valLens: Int32Array, sizes: Float64Array, expires: Float64Array, n: number, now: number): number {
+  loadInsertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: readonly LoadValue[], valOffs: Int32Array, valLens: Int32Array, sizes: Float64Array, expires: Float64Array, n: number, now: number): number {
     const stored = this.table.insertMany(kb, offs, lens, hashes, values, valOffs, valLens, expires, n, now);
     let bytes = stored * ENTRY_OVERHEAD;
     for (let i = 0; i < stored; i++) bytes += lens[i] + sizes[i];

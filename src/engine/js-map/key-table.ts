@@ -8,6 +8,8 @@ import { StrEnc } from '../types';
 import type { Bytes, HashTableStats, RedisValue } from '../types';
 import { LinearHashing } from '../hashing/linear-hashing';
 import { writeDigitsBefore } from '../../util/number';
+import { PackedValue } from '../containers/packed';
+import { PackedStore } from './packed-store';
 
 /** Rows, bucket heads and the TTL index are stored in chunks of 2^CHUNK_BITS (chunk = i >>> bits, offset = i & mask). */
 const CHUNK_BITS = 16;
@@ -86,6 +88,8 @@ export function valueRoom(klen: number): number {
  *   to INLINE_MAX bytes (the common case), the key's bytes, followed by the value's bytes when
  *   the value is a string that fits in the rest (valueRoom) (see the F_/I_/B_ constants);
  * - vals[c][o]: the value (null when it is inline), the only per-row pointer (what the GC traces);
+ *   a value still packed as loaded is the index of its descriptor in `packed` (packed-store.ts),
+ *   a number, which value() turns into a PackedValue;
  * - longKeys[c][o]: the key as a latin1 string when it is longer than INLINE_MAX (the array is
  *   made for a chunk when its first long key arrives).
  * So a lookup reads the bucket head and the chain's records only: hash, chain link and key bytes
@@ -154,6 +158,8 @@ export class KeyTable {
   private slabs: Buffer[] = [];
   private slabTop = 0;
   private freeBlocks: number[][] = [];
+  /** The values still packed as loaded (made by the first one). */
+  private packed: PackedStore | null = null;
 
   get size(): number {
     return this.count;
@@ -315,7 +321,7 @@ export class KeyTable {
    * chain head, loads that do not depend on each other, so their cache misses overlap instead of
    * coming one per key.
    */
-  insertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: unknown[], valOffs: Int32Array, valLens: Int32Array, expires: Float64Array, n: number, lru: number): number {
+  insertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: readonly unknown[], valOffs: Int32Array, valLens: Int32Array, expires: Float64Array, n: number, lru: number): number {
     const sl = this.batchSlots.length >= n ? this.batchSlots : (this.batchSlots = new Int32Array(n));
     for (let i = 0; i < n; i++) sl[i] = this.head(this.bucketOf(hashes[i]));
     let acc = 0;
@@ -328,9 +334,15 @@ export class KeyTable {
       const h = hashes[i];
       if (this.findAt(kb, offs[i], lens[i], h) !== NONE) return i;
       const v = values[i];
-      const s = this.insert(kb, offs[i], lens[i], h, v === null ? '' : (v as RedisValue), lru, StrEnc.Auto);
-      // (null: a string value given as its bytes; a string only when it does not fit in the row)
-      if (v === null && !this.setValueBytes(s, kb, valOffs[i], valLens[i])) this.setValue(s, latin1Slice(kb, valOffs[i], valLens[i]));
+      // (null: a string value given as its bytes; a string only when it does not fit in the row.
+      // A number: the index of a descriptor the loader wrote in packedStore(); a PackedValue the
+      // JS loader made is stored as one.)
+      const plain = v !== null && typeof v !== 'number' && !(v instanceof PackedValue);
+      const s = this.insert(kb, offs[i], lens[i], h, plain ? (v as RedisValue) : '', lru, StrEnc.Auto);
+      if (v === null) {
+        if (!this.setValueBytes(s, kb, valOffs[i], valLens[i])) this.setValue(s, latin1Slice(kb, valOffs[i], valLens[i]));
+      } else if (typeof v === 'number') this.setPackedIndex(s, v);
+      else if (!plain) this.setPacked(s, v as PackedValue);
       if (expires[i] !== -1) this.setExpireAt(s, expires[i]);
     }
     return n;
@@ -393,6 +405,7 @@ export class KeyTable {
     }
     const c = s >>> CHUNK_BITS;
     const o = s & CHUNK_MASK;
+    this.dropPacked(c, o);
     this.vals[c][o] = undefined;
     const lk = this.longKeys[c];
     if (lk !== null) lk[o] = '';
@@ -420,6 +433,7 @@ export class KeyTable {
     this.slabs = [];
     this.slabTop = 0;
     this.freeBlocks = [];
+    this.packed = null;
   }
 
   private allocRow(): number {
@@ -568,7 +582,7 @@ export class KeyTable {
     const c = s >>> CHUNK_BITS;
     const o = s & CHUNK_MASK;
     const v = this.vals[c][o];
-    if (v !== null) return v as RedisValue;
+    if (v !== null) return typeof v === 'number' ? (this.packed!.get(v) as unknown as RedisValue) : (v as RedisValue);
     const rb = this.rowsB[c];
     const r = o << 6;
     const vl = rb[r + B_VLEN];
@@ -649,6 +663,7 @@ export class KeyTable {
     ri[(o << 4) + I_ALEN] = len;
     ri[(o << 4) + I_ACAP] = cap;
     rb[r + B_VLEN] = VLEN_ARENA;
+    this.dropPacked(c, o);
     this.vals[c][o] = null;
     return true;
   }
@@ -745,6 +760,7 @@ export class KeyTable {
     const rb = this.rowsB[c];
     const r = o << 6;
     if (rb[r + B_VLEN] === VLEN_ARENA) this.arenaFree(s);
+    this.dropPacked(c, o);
     if (typeof v === 'string') {
       const kl = rb[r + B_KLEN];
       const len = v.length;
@@ -760,6 +776,35 @@ export class KeyTable {
     this.vals[c][o] = v;
   }
 
+  /** The descriptors of the values kept packed as loaded (a loader writes new ones there). */
+  packedStore(): PackedStore {
+    return (this.packed ??= new PackedStore());
+  }
+
+  /** Store a value loaded packed as a descriptor in packedStore(), not as the object. */
+  setPacked(s: number, p: PackedValue): void {
+    this.setPackedIndex(s, this.packedStore().add(p));
+  }
+
+  /** Make the value of row s the packed value of descriptor k (live, in packedStore()). */
+  setPackedIndex(s: number, k: number): void {
+    const c = s >>> CHUNK_BITS;
+    const o = s & CHUNK_MASK;
+    const rb = this.rowsB[c];
+    const r = o << 6;
+    if (rb[r + B_VLEN] === VLEN_ARENA) this.arenaFree(s);
+    this.dropPacked(c, o);
+    rb[r + B_VLEN] = VLEN_PTR;
+    this.vals[c][o] = k;
+  }
+
+  /** Before row (c, o)'s value is replaced or removed: let go of its packed descriptor, if it has one. */
+  private dropPacked(c: number, o: number): void {
+    if (this.packed === null) return;
+    const v = this.vals[c][o];
+    if (typeof v === 'number') this.packed.drop(v);
+  }
+
   /** Store the string value b[off, off + len) inline; false (nothing stored) when it does not fit. */
   setValueBytes(s: number, b: Uint8Array, off: number, len: number): boolean {
     const c = s >>> CHUNK_BITS;
@@ -769,6 +814,7 @@ export class KeyTable {
     const kl = rb[r + B_KLEN];
     if (len > (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) return false;
     if (rb[r + B_VLEN] === VLEN_ARENA) this.arenaFree(s);
+    this.dropPacked(c, o);
     const a = r + B_KEY + (kl === KLEN_LONG ? 0 : kl) - off;
     for (let i = off, end = off + len; i < end; i++) rb[a + i] = b[i];
     rb[r + B_VLEN] = len;
@@ -811,6 +857,7 @@ export class KeyTable {
     const n = d.length - p;
     if (n > (kl === KLEN_LONG ? INLINE_MAX : INLINE_MAX - kl)) return false;
     if (rb[r + B_VLEN] === VLEN_ARENA) this.arenaFree(s);
+    this.dropPacked(c, o);
     const a = r + B_KEY + (kl === KLEN_LONG ? 0 : kl) - p;
     for (let i = p; i < d.length; i++) rb[a + i] = d[i];
     rb[r + B_VLEN] = n;

@@ -27,20 +27,27 @@ import { lzfDecompress } from '../../persistence/lzf';
 import * as F from '../../persistence/format';
 import { PackedArena, PackedValue, type PackedContext, type PackedMakers } from '../containers/packed';
 import { hashOfBytes } from './key-table';
+import type { PackedStore } from './packed-store';
 
 /** What the loader needs from a js-map Db. */
 export interface FastLoadTarget {
   /**
    * Insert keys[0, n) (key i: the bytes kb[offs[i], offs[i] + lens[i]); hashes: hashOfBytes of
    * them; expires: absolute ms, -1 none; sizes: each value's memoryUsage, values are strings,
-   * Buffers or PackedValues, which attach to no account, or null for the string of the bytes
-   * kb[valOffs[i], valOffs[i] + valLens[i]), not built unless it is too long to be kept in the
-   * key's row) until one exists already; returns how many were inserted.
+   * Buffers or PackedValues, which attach to no account, the index of a descriptor written in
+   * packedStore(), or null for the string of the bytes kb[valOffs[i], valOffs[i] + valLens[i]),
+   * not built unless it is too long to be kept in the key's row) until one exists already;
+   * returns how many were inserted.
    */
-  loadInsertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: (RedisValue | null)[], valOffs: Int32Array, valLens: Int32Array, sizes: Float64Array, expires: Float64Array, n: number, now: number): number;
+  loadInsertMany(kb: Uint8Array, offs: Int32Array, lens: Int32Array, hashes: Int32Array, values: readonly LoadValue[], valOffs: Int32Array, valLens: Int32Array, sizes: Float64Array, expires: Float64Array, n: number, now: number): number;
   /** RESIZEDB: size an empty keyspace for about `n` keys. */
   presize(n: number): void;
+  /** Where a loader writes the descriptors of values kept packed (packed-store.ts). */
+  packedStore(): PackedStore;
 }
+
+/** A loaded value as a batch holds it (see FastLoadTarget.loadInsertMany). */
+export type LoadValue = RedisValue | number | null;
 
 /** Collections of up to this many elements are checked here (else the JS reader). */
 const MAX_PACKED_ELEMENTS = 64;
@@ -64,7 +71,7 @@ const BATCH = 64;
 export class LoadBatch {
   readonly keyOff = new Int32Array(BATCH);
   readonly keyLen = new Int32Array(BATCH);
-  readonly vals: (RedisValue | null)[] = new Array(BATCH).fill('');
+  readonly vals: LoadValue[] = new Array(BATCH).fill('');
   readonly valOff = new Int32Array(BATCH);
   readonly valLen = new Int32Array(BATCH);
   readonly hash = new Int32Array(BATCH);
@@ -76,8 +83,14 @@ export class LoadBatch {
 
   /** Store records 0..n-1; returns how many were (fewer: a key was already there). */
   store(t: FastLoadTarget, n: number, now: number): number {
-    const stored = t.loadInsertMany(this.keyBytes, this.keyOff, this.keyLen, this.hash, this.vals, this.valOff, this.valLen, this.size, this.exp, n, now);
-    for (let i = 0; i < n; i++) this.vals[i] = '';
+    const vals = this.vals;
+    const stored = t.loadInsertMany(this.keyBytes, this.keyOff, this.keyLen, this.hash, vals, this.valOff, this.valLen, this.size, this.exp, n, now);
+    for (let i = 0; i < n; i++) {
+      // (the descriptors of the records not stored: the JS reader reads those again)
+      const v = vals[i];
+      if (i >= stored && typeof v === 'number') t.packedStore().drop(v);
+      vals[i] = '';
+    }
     return stored;
   }
 }

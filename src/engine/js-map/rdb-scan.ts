@@ -3,9 +3,10 @@
  * rdb-fast.ts's fast path with its byte work done in WASM (assembly/jsmapscan.ts), in the small
  * helper instance the CRC64 uses. The file is copied into linear memory in chunks; jmScan walks
  * and validates a batch of key records there and describes each (key bytes and hash, value bytes
- * or blob, counts, memory figure, TTL); this file makes the PackedValues (their blobs, gathered by
- * jmScanGather, copied into the load's PackedArena in one piece) and long strings from those
- * bytes and stores the batch with one loadInsertMany (the keys and short string values as bytes
+ * or blob, counts, memory figure, TTL); this file writes the collections' descriptors into the
+ * key table's packed store (packed-store.ts: their blobs, gathered by jmScanGather, copied into
+ * the load's PackedArena in one piece), makes long strings from those bytes and stores the batch
+ * with one loadInsertMany (the keys and short string values as bytes
  * in the scan's memory, which the key table copies), exactly as rdb-fast.ts would have.
  *
  * Why: at start the JS checks of rdb-fast.ts ran in the interpreter and baseline code for the
@@ -25,6 +26,7 @@ import * as F from '../../persistence/format';
 import { PackedValue, type PackedContext, type PackedMakers } from '../containers/packed';
 import { JsMapRdbLoader, LoadBatch, sameLimits, type FastLoadTarget } from './rdb-fast';
 import { tableHashSeed } from './key-table';
+import { PK_BUF, PK_BYTES, PK_LEN, PK_MAXLEN, PK_OFF, PK_SIZE, PK_TYPE, PK_WORDS } from './packed-store';
 
 /** The jsmapscan.ts exports (cast here: the engine's WasmExports does not list them). */
 interface ScanExports {
@@ -110,7 +112,7 @@ export class JsMapScanLoader implements RdbFastLoader {
     }
     let at = pos;
     while (this.keys < maxKeys && at < this.buf.length) {
-      const n = this.scan(at, now, maxKeys - this.keys);
+      const n = this.scan(t, at, now, maxKeys - this.keys);
       if (n > 0) {
         // (the keys are copied out of the scan's memory by the insert, before anything runs there)
         const stored = this.batch.store(t, n, now);
@@ -133,7 +135,7 @@ export class JsMapScanLoader implements RdbFastLoader {
    * jmScan from `pos` (chunks copied as needed) into the batch arrays: the number of records
    * described, 0 when the record at pos is not the scan's (or runs past the largest chunk).
    */
-  private scan(pos: number, now: number, maxRecs: number): number {
+  private scan(t: FastLoadTarget, pos: number, now: number, maxRecs: number): number {
     const x = this.x;
     const L = this.limits!;
     const win = this.win;
@@ -142,7 +144,7 @@ export class JsMapScanLoader implements RdbFastLoader {
       // (an int32: passed to describe as a double, it deoptimized describe's TurboFan code)
       const base = (win.ptr - win.from) | 0;
       const n = x.jmScan(base + pos, base + win.to, now, L.hashMaxListpackEntries, L.hashMaxListpackValue, L.setMaxIntsetEntries, this.seed, Math.min(maxRecs, BATCH)) >>> 0;
-      if (n > 0) return this.describe(n, base);
+      if (n > 0) return this.describe(t, n, base);
       const why = this.w.resU32(R_LEN);
       if (why === STOP_DEC) {
         // The decoded bytes of this record need a bigger buffer (it asked for that much).
@@ -158,9 +160,10 @@ export class JsMapScanLoader implements RdbFastLoader {
 
   /**
    * The n described records as keys, hashes, values, sizes, TTLs and ends in the file. The
-   * collections' blobs are gathered in WASM and copied into the arena in one piece.
+   * collections' blobs are gathered in WASM and copied into the arena in one piece, and their
+   * descriptors written into t's packed store here (the batch holds their indexes).
    */
-  private describe(n: number, base: number): number {
+  private describe(t: FastLoadTarget, n: number, base: number): number {
     const w = this.w;
     const gat = this.x.jmScanGather(n) >>> 0;
     const total = w.resU32(R_LEN);
@@ -173,11 +176,20 @@ export class JsMapScanLoader implements RdbFastLoader {
     // Where the gathered blobs went (when the gather buffer could not grow: each one's own copy).
     let ab: Buffer | null = null;
     let abAt = 0;
+    // The packed store's descriptors (written in this loop: no call or object per value).
+    let pd: Int32Array | null = null;
+    let bi = 0;
+    let k = 0;
     if (total > 0 && gat !== 0) {
       ab = arena.take(total);
       abAt = arena.at;
       ab.set(u8.subarray(gat, gat + total), abAt);
+      const st = t.packedStore();
+      bi = st.bufferIndex(ab, ctx);
+      pd = st.reserve(n);
+      k = st.top;
     }
+    const k0 = k;
     const batch = this.batch;
     batch.keyBytes = u8;
     let d = this.desc >> 2;
@@ -202,17 +214,30 @@ export class JsMapScanLoader implements RdbFastLoader {
         batch.size[i] = vl;
       } else {
         const bytes = i32[d + 8] >>> 0;
-        let b = ab;
-        let off = abAt + vp;
-        if (b === null) {
-          b = arena.put(u8, vp, vl);
-          off = arena.at;
+        if (pd !== null) {
+          const at = k * PK_WORDS;
+          pd[at + PK_BUF] = bi;
+          pd[at + PK_OFF] = abAt + vp;
+          pd[at + PK_LEN] = vl;
+          pd[at + PK_TYPE] = type;
+          pd[at + PK_SIZE] = i32[d + 6];
+          pd[at + PK_MAXLEN] = i32[d + 7];
+          pd[at + PK_BYTES] = bytes;
+          batch.vals[i] = k++;
+        } else {
+          // (the gather buffer could not grow: each blob copied on its own)
+          const b = arena.put(u8, vp, vl);
+          batch.vals[i] = new PackedValue(type, b, arena.at, vl, i32[d + 6], i32[d + 7], bytes, ctx) as unknown as RedisValue;
         }
-        batch.vals[i] = new PackedValue(type, b, off, vl, i32[d + 6], i32[d + 7], bytes, ctx) as unknown as RedisValue;
         batch.size[i] = bytes;
       }
       batch.exp[i] = f64[e + i];
       batch.end[i] = (i32[d + 9] >>> 0) - base;
+    }
+    if (k > k0) {
+      const st = t.packedStore();
+      st.top = k;
+      st.ref(bi, k - k0);
     }
     return n;
   }
