@@ -200,6 +200,13 @@ export interface Db {
    */
   runLane?(input: Buffer, start: number, params: LaneParams, out: BulkSink, stats: Uint32Array): number;
   /**
+   * runLane honours LaneParams.propagated, so the server may run the lane while commands are
+   * propagated (the js-map engine). The wasm engine's lane stays closed then: a frame it gives up
+   * on for lack of memory may have changed the dataset part-way, which a verbatim copy of the
+   * frames could not tell.
+   */
+  readonly laneVerbatim?: boolean;
+  /**
    * APPEND: appends `suffix` to the string at `key`, keeping its TTL and making its encoding raw,
    * and returns the new length; or, changing nothing, APPEND_MISSING (no such key after lazy
    * expiry, as get(): the caller creates it), APPEND_WRONGTYPE, or APPEND_TOO_BIG (the result
@@ -413,6 +420,13 @@ export interface LaneParams {
   maxValue: number;
   zsetMaxEntries: number;
   zsetMaxValue: number;
+  /**
+   * The run's frames are propagated as the client sent them (the AOF is on: server/lane.ts):
+   * serve only the commands Redis propagates as sent that change the dataset whenever the lane
+   * serves them (SET, INCR, DECR, INCRBY, DECRBY, LPUSH, RPUSH, HSET: lane-commands.ts
+   * VERBATIM_IDS), and stop before any other.
+   */
+  propagated: boolean;
 }
 
 export interface BulkSink {

@@ -11,7 +11,11 @@
  * change can matter (what the lane cannot do, the general path does):
  * - the client may skip processCommand's checks (Dispatcher.mayShortcut), its user has no ACL
  *   restriction, no command was renamed, and it writes straight to its socket buffer;
- * - no maxmemory (eviction, OOM rejection), no AOF or other propagation target, AOF writable;
+ * - no maxmemory (eviction, OOM rejection), AOF writable, and no propagation target (the AOF)
+ *   unless the engine can serve for one (Db.laneVerbatim) and nothing is queued before the run:
+ *   the engine then serves only commands Redis propagates as sent that always change the
+ *   dataset (LaneParams.propagated), and the run's frames go to the AOF as the client sent them
+ *   (Propagator.propagateVerbatim);
  * - nobody to tell: no keyspace notifications, no WATCHed key, no client tracking, no client
  *   blocked on a key, no MONITOR;
  * - latency monitoring off and SLOWLOG not logging commands of LANE_SLOWLOG_FLOOR µs or less
@@ -89,7 +93,7 @@ export class Lane {
   /** Commands by lane id. */
   private readonly commands: Command[] = [];
   private readonly stats = new Uint32Array(LANE_STATS_BYTES / 4);
-  private readonly params: LaneParams = { resp3: false, listFill: -2, maxIntset: 512, hashMaxValue: 64, hashMaxEntries: 128, maxBulkLen: 512 * 1024 * 1024, maxValue: 0, zsetMaxEntries: 128, zsetMaxValue: 64 };
+  private readonly params: LaneParams = { resp3: false, listFill: -2, maxIntset: 512, hashMaxValue: 64, hashMaxEntries: 128, maxBulkLen: 512 * 1024 * 1024, maxValue: 0, zsetMaxEntries: 128, zsetMaxValue: 64, propagated: false };
 
   constructor(private readonly server: Server) {
     if (LANE_IDS * 4 > LS_DIRTY) throw new Error('fast lane: the stats block has no room for every id (abi.ts)');
@@ -109,7 +113,7 @@ export class Lane {
       c.reply === c.writer &&
       (c.flags & ClientFlag.NO_TOUCH) === 0 &&
       hot.maxmemory === 0 &&
-      !server.propagation.active &&
+      (!server.propagation.active || (c.db.laneVerbatim === true && server.propagation.idle)) &&
       server.aof.writeStatusOk &&
       server.keyspace.flags === 0 &&
       server.watches.keyCount === 0 &&
@@ -147,6 +151,7 @@ export class Lane {
     p.maxValue = hot['maxvalue-bytes'];
     p.zsetMaxEntries = hot['zset-max-listpack-entries'];
     p.zsetMaxValue = hot['zset-max-listpack-value'];
+    p.propagated = server.propagation.active;
     const dispatcher = server.dispatcher;
     const start = dispatcher.lastCallEnd >= 0 ? dispatcher.lastCallEnd : performance.now();
     const st = this.stats;
@@ -157,6 +162,8 @@ export class Lane {
       c.laneBackoff = LANE_BACKOFF;
       return 0;
     }
+    // (the served frames are whole and canonical: the AOF gets them as sent, as Redis writes them)
+    if (p.propagated && ran > 0) server.propagation.propagateVerbatim(c.dbIndex, buf, pos, pos + used);
     const end = performance.now();
     dispatcher.lastCallEnd = end;
     const total = ran + (oom !== 0 ? 1 : 0);

@@ -17,7 +17,7 @@
  * written, so an AOF with `appendfsync always` can sync before the client hears of the write.
  */
 import type { Client } from './client';
-import { copyAll } from '../util/bytes';
+import { copyAll, copyRange } from '../util/bytes';
 
 /** What receives the propagated stream (the AOF; later the replication backlog). */
 export interface PropagationTarget {
@@ -138,6 +138,26 @@ export class Propagator {
     out.len = p + 13;
     bulkInto(out, key);
     bulkInto(out, value);
+    if (out === this.out) this.handOver();
+  }
+
+  /** Whether propagateVerbatim may be used now: nothing queued or held before it. */
+  get idle(): boolean {
+    return this.pending.length === 0 && !this.hold;
+  }
+
+  /**
+   * The fast lane's commands (server/lane.ts, while `idle`), propagated as the client sent them:
+   * bytes[start, end) are whole RESP frames in the form Redis writes them (the lane serves only
+   * plain decimal counts and lengths), after a SELECT when db is not the last one propagated.
+   */
+  propagateVerbatim(db: number, bytes: Uint8Array, start: number, end: number): void {
+    if (this.annotating.length !== 0) this.annotate();
+    const out = this.direct ?? this.out;
+    if (db !== this.lastDb) encodeInto(out, ['SELECT', (this.lastDb = db)]);
+    out.reserve(end - start);
+    copyRange(out.buf, out.len, bytes, start, end - start);
+    out.len += end - start;
     if (out === this.out) this.handOver();
   }
 

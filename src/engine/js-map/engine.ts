@@ -272,6 +272,9 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
     return this.table.size;
   }
 
+  /** Db.laneVerbatim: lane.ts serves only VERBATIM_IDS while its frames are propagated. */
+  readonly laneVerbatim = true;
+
   /** Db.runLane: see lane.ts. */
   runLane(input: Buffer, start: number, params: LaneParams, out: BulkSink, stats: Uint32Array): number {
     return runLane(this, input, start, params, out, stats, this.clock.now());

@@ -31,6 +31,8 @@
  *   ZPOPMIN/ZPOPMAX key                     on a sorted set of 2 or more members, or a missing key
  *   LRANGE/ZRANGE key start stop            plain integers (ZRANGE without options)
  *   SMEMBERS key, HGETALL key               on a value of that type or a missing key
+ * While the run's frames are propagated (LaneParams.propagated: the AOF is on) only SET, INCR,
+ * DECR, INCRBY, DECRBY, LPUSH, RPUSH and HSET are served (lane-commands.ts VERBATIM_IDS).
  * Stopping means: nothing of the frame was done, its bytes are left to the parser and the
  * general path, which gives Redis's errors, creates what needs creating and expires what has
  * expired. So the lane stops at a frame that is incomplete or not in the accepted RESP subset
@@ -88,7 +90,7 @@ import { JsHash } from '../containers/hash';
 import { ADD_ADDED, ADD_UPDATED, JsZSet } from '../containers/zset';
 import { NONE, hashOfBytes } from './key-table';
 import type { KeyTable } from './key-table';
-import { LANE_NAMES } from '../lane-commands';
+import { LANE_NAMES, VERBATIM_IDS } from '../lane-commands';
 
 /** What the lane uses of a js-map Db (engine.ts JsMapDb): its rows and the row-level steps of its methods. */
 export interface LaneDb {
@@ -568,6 +570,8 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
   const end = input.length;
   const resp3 = params.resp3;
   const maxValue = params.maxValue;
+  // (all ids while nothing is propagated: see LaneParams.propagated)
+  const served = params.propagated ? VERBATIM_IDS : -1;
   const prefetch = t.size >= PREFETCH_MIN_KEYS;
   op = 0;
   let p = start;
@@ -594,6 +598,7 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
       const ab = k * LANE_MAX_ARGS;
       const argc = fArgc[k];
       const id = fId[k];
+      if (((served >>> id) & 1) === 0) break run;
       const h = fHash[k];
       const kOff = argOff[ab + 1];
       const kLen = argLen[ab + 1];
