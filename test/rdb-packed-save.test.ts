@@ -13,7 +13,8 @@ import { enginesUnderTest, startLoaderPair, startRedust } from './helpers/server
 import { Arg, RawConnection } from './helpers/raw';
 import type { RedustServer } from '../src/index';
 import type { Server } from '../src/server/server';
-import { RdbLoad, writeRdb, withFrozenClock } from '../src/persistence/rdb';
+import { RdbLoad, saveSettings, writeRdb, withFrozenClock } from '../src/persistence/rdb';
+import { crcInstance } from '../src/persistence/crc64';
 import { datasetDigest } from '../src/persistence/digest';
 import { BgSave } from '../src/persistence/bgsave';
 import { stagedSave } from '../src/engine/js-map/rdb-save';
@@ -208,6 +209,54 @@ if (enginesUnderTest().includes('js-map')) {
     }
     await c.send('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', 10);
     assert.ok(save(true).equals(save(false)), 'packed threshold 10');
+    await c.send('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', 0);
+  });
+
+  t('the helper instance growing between and inside batches (another user: the sink\'s CRC64) leaves the records as RdbWriter writes them', async ({ srv, c }) => {
+    // (rdb-save.ts: views of the helper's memory taken before it grew are detached, and writes
+    // through them are dropped: the staged records were read back as whatever was there before)
+    await c.send('FLUSHALL');
+    for (let i = 0; i < 3000; i++) {
+      if (i % 2 === 0) await c.send('SET', `g:${i}`, `value-${i}`);
+      else await c.send('HSET', `g:${i}`, 'a', `x${i}`, 'b', `y${i}`, 'c', String(i));
+    }
+    const s = srv.internal;
+    const helper = crcInstance()!;
+    // Grows the helper's memory by a page (what its allocator does when it needs room).
+    const grow = (): void => {
+      (helper.x.memory as unknown as { grow(pages: number): number }).grow(1);
+    };
+    const collect = (staged: boolean, growing: boolean): Buffer => {
+      stagedSave.useWasm = staged;
+      const parts: Buffer[] = [];
+      try {
+        const settings = saveSettings(s, s.clock.now(), false, false);
+        s.dbs[0].saveRecords!(settings, {
+          // One call per record (the snapshot's sink while keys were handed over ahead of its walk).
+          record: (src, start, end) => {
+            parts.push(Buffer.from(src.subarray(start, end)));
+            if (growing && parts.length % 97 === 0) grow();
+          },
+          deferred: () => assert.unreachable('no key is left to the JS writer here'),
+        });
+        // Whole batches (SAVE's sink).
+        s.dbs[0].saveRecords!(settings, {
+          record: () => assert.unreachable('batches'),
+          records: (src, start, end) => {
+            parts.push(Buffer.from(src.subarray(start, end)));
+            if (growing) grow();
+          },
+          deferred: () => assert.unreachable('no key is left to the JS writer here'),
+        });
+      } finally {
+        stagedSave.useWasm = true;
+      }
+      return Buffer.concat(parts);
+    };
+    const expected = collect(false, false);
+    const bytesBefore = helper.x.memory.buffer.byteLength;
+    assert.ok(collect(true, true).equals(expected), 'records while the helper grows');
+    assert.ok(helper.x.memory.buffer.byteLength > bytesBefore, 'the helper grew meanwhile');
   });
 
   t.run();

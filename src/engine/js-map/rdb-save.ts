@@ -96,6 +96,8 @@ export class StagedRecords {
   private readonly slots = new Int32Array(MAX_BATCH);
   private readonly ats = new Float64Array(MAX_BATCH);
   private readonly starts = new Int32Array(MAX_BATCH);
+  /** flush()'s copy of rdbSaveStagedBatch's record ends. */
+  private readonly recordEnds = new Int32Array(MAX_BATCH);
   /** rdbSaveStagedBatch's record ends (u32 in linear memory). */
   private ends = 0;
   /**
@@ -130,6 +132,13 @@ export class StagedRecords {
   add(rw: RdbWriter, t: KeyTable, s: number, at: number, idle: number, freq: number): number {
     if (this.n === MAX_BATCH) return FULL;
     if (this.stage === 0 && !this.grow(FIRST_STAGE)) return DECLINED;
+    // The helper instance's memory may have grown since the last record (its other users, the
+    // CRC64 of what the sink wrote among them, run between records): views of the old memory
+    // are detached, and writes through them are silently dropped.
+    if (this.i32.length === 0) {
+      this.w.sync();
+      this.views();
+    }
     let kind: number;
     let count = 0;
     let v: RedisValue | null = null;
@@ -268,12 +277,17 @@ export class StagedRecords {
         const base = rw.pos;
         rw.raw(w.u8, from, from + (i32[e + k - 1] >>> 0));
         if (each !== null) {
+          // The record ends copied out first: `each` may grow the helper's memory (a sink
+          // computing its CRC64 there), which detaches i32.
+          const ends = this.recordEnds;
+          ends.set(i32.subarray(e, e + k));
           let prev = 0;
           for (let j = 0; j < k; j++) {
-            const end = i32[e + j] >>> 0;
+            const end = ends[j] >>> 0;
             each(base + prev, base + end, this.slots[i + j]);
             prev = end;
           }
+          w.sync();
         }
         i += k;
       }
