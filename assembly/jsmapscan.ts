@@ -47,7 +47,7 @@ const STOP_CHUNK: u32 = 1;
 const STOP_BUDGET: u32 = 2;
 const STOP_DEC: u32 = 3;
 
-export const JM_BATCH: u32 = 64;
+export const JM_BATCH: u32 = 256;
 const DESC_WORDS: u32 = 10;
 const DESC: usize = memory.data(JM_BATCH * DESC_WORDS * 4, 8);
 const EXP: usize = memory.data(JM_BATCH * 8, 8);

@@ -69,17 +69,31 @@ const BATCH = 64;
  * no value string is built either).
  */
 export class LoadBatch {
-  readonly keyOff = new Int32Array(BATCH);
-  readonly keyLen = new Int32Array(BATCH);
-  readonly vals: LoadValue[] = new Array(BATCH).fill('');
-  readonly valOff = new Int32Array(BATCH);
-  readonly valLen = new Int32Array(BATCH);
-  readonly hash = new Int32Array(BATCH);
-  readonly end = new Float64Array(BATCH);
-  readonly exp = new Float64Array(BATCH);
-  readonly size = new Float64Array(BATCH);
+  readonly keyOff: Int32Array;
+  readonly keyLen: Int32Array;
+  readonly vals: LoadValue[];
+  readonly valOff: Int32Array;
+  readonly valLen: Int32Array;
+  readonly hash: Int32Array;
+  readonly end: Float64Array;
+  readonly exp: Float64Array;
+  readonly size: Float64Array;
 
-  constructor(public keyBytes: Uint8Array) {}
+  /** Room for `records` records (this file's batches: BATCH). */
+  constructor(
+    public keyBytes: Uint8Array,
+    records = BATCH,
+  ) {
+    this.keyOff = new Int32Array(records);
+    this.keyLen = new Int32Array(records);
+    this.vals = new Array<LoadValue>(records).fill('');
+    this.valOff = new Int32Array(records);
+    this.valLen = new Int32Array(records);
+    this.hash = new Int32Array(records);
+    this.end = new Float64Array(records);
+    this.exp = new Float64Array(records);
+    this.size = new Float64Array(records);
+  }
 
   /** Store records 0..n-1; returns how many were (fewer: a key was already there). */
   store(t: FastLoadTarget, n: number, now: number): number {

@@ -55,7 +55,7 @@ const CHUNK_MAX_INITIAL = 1 << 20;
  */
 const SCAN_MAX_BYTES = 8 << 20;
 /** jsmapscan.ts JM_BATCH, DESC_WORDS, STOP_*. */
-const BATCH = 64;
+const BATCH = 256;
 const DESC_WORDS = 10;
 const STOP_CHUNK = 1;
 const STOP_DEC = 3;
@@ -76,7 +76,7 @@ export class JsMapScanLoader implements RdbFastLoader {
   private readonly js: JsMapRdbLoader;
   private readonly seed = tableHashSeed();
   /** The described records; their keys are bytes in the scan instance's memory. */
-  private readonly batch = new LoadBatch(EMPTY_BYTES);
+  private readonly batch = new LoadBatch(EMPTY_BYTES, BATCH);
 
   constructor(
     private readonly w: WasmInstance,
