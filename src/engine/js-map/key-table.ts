@@ -786,16 +786,12 @@ export class KeyTable {
     this.setPackedIndex(s, this.packedStore().add(p));
   }
 
-  /** Make the value of row s the packed value of descriptor k (live, in packedStore()). */
+  /**
+   * Make the value of row s the packed value of descriptor k (live, in packedStore()): the number
+   * in vals, where setValue puts any value that is not an inline string.
+   */
   setPackedIndex(s: number, k: number): void {
-    const c = s >>> CHUNK_BITS;
-    const o = s & CHUNK_MASK;
-    const rb = this.rowsB[c];
-    const r = o << 6;
-    if (rb[r + B_VLEN] === VLEN_ARENA) this.arenaFree(s);
-    this.dropPacked(c, o);
-    rb[r + B_VLEN] = VLEN_PTR;
-    this.vals[c][o] = k;
+    this.setValue(s, k as unknown as RedisValue);
   }
 
   /** Before row (c, o)'s value is replaced or removed: let go of its packed descriptor, if it has one. */
