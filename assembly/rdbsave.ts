@@ -227,11 +227,16 @@ let htab: u32 = 0;
 let hbase: u32 = 0;
 
 // @ts-ignore: decorator
-@inline function hslot(hval: u32): u32 {
-  return htab + (((((hval ^ (hval << 5)) >> (3 * 8 - HLOG)) - hval * 5) & (HSIZE - 1)) << 2);
+@inline function hslot(tab: u32, hval: u32): u32 {
+  return tab + (((((hval ^ (hval << 5)) >> (3 * 8 - HLOG)) - hval * 5) & (HSIZE - 1)) << 2);
 }
 
-/** lzf.ts's lzfCompress of [inp, inp + inLen) into [out, out + outLen): bytes written, 0 when it does not fit. */
+/**
+ * lzf.ts's lzfCompress of [inp, inp + inLen) into [out, out + outLen): bytes written, 0 when it
+ * does not fit. The same output as lzf.ts, byte for byte, on absolute addresses: a slot holds
+ * the position's offset + b, i.e. its address + bias, and only this call's slots exceed b, each
+ * behind the position being read (so lzf.ts's `ref > 0 && ref < ip` always holds for them).
+ */
 function lzf(inp: u32, inLen: u32, out: u32, outLen: u32): u32 {
   if (inLen == 0 || outLen == 0) return 0;
   if (htab == 0) {
@@ -246,95 +251,93 @@ function lzf(inp: u32, inLen: u32, out: u32, outLen: u32): u32 {
   }
   const b = hbase + 1;
   hbase += inLen + 2;
-  let ip: u32 = 0;
-  let op: u32 = 0;
-  const inEnd = inLen;
-  const outEnd = outLen;
+  const tab = htab;
+  // (wraps: an address + bias is its offset + b, modulo 2^32)
+  const bias = b - inp;
+  const inEnd = inp + inLen;
+  const outEnd = out + outLen;
+  let ip = inp;
+  let op = out;
   let lit: u32 = 0;
   op++; // start run
-  let hval: u32 = (<u32>load<u8>(inp) << 8) | <u32>load<u8>(inp + 1);
+  let hval: u32 = (<u32>load<u8>(ip) << 8) | <u32>load<u8>(ip, 1);
   while (ip + 2 < inEnd) {
-    hval = (hval << 8) | <u32>load<u8>(inp + ip + 2);
-    const slot = hslot(hval);
+    hval = (hval << 8) | <u32>load<u8>(ip, 2);
+    const slot = hslot(tab, hval);
     const stored = load<u32>(slot);
-    store<u32>(slot, ip + b);
-    let matched = false;
+    store<u32>(slot, ip + bias);
     if (stored > b) {
-      const ref = stored - b;
-      if (ref > 0 && ref < ip) {
-        const off = ip - ref - 1;
-        if (off < MAX_OFF && load<u8>(inp + ref + 2) == load<u8>(inp + ip + 2) && load<u8>(inp + ref) == load<u8>(inp + ip) && load<u8>(inp + ref + 1) == load<u8>(inp + ip + 1)) {
-          matched = true;
-          let len: u32 = 2;
-          let maxlen: u32 = inEnd - ip - len;
-          if (maxlen > MAX_REF) maxlen = MAX_REF;
-          if (op + 3 + 1 >= outEnd) if (op - (lit != 0 ? 0 : 1) + 3 + 1 >= outEnd) return 0;
-          store<u8>(out + op - lit - 1, <u8>(lit - 1)); // stop run
-          if (lit == 0) op--; // undo run if length is zero
-          // As lzf_c.c (and lzf.ts): 16 bytes compared unrolled, without the maxlen bound, when
-          // maxlen > 16, so a match may reach one or two bytes past maxlen near the end.
-          let mismatch = false;
-          if (maxlen > 16) {
-            for (let k = 0; k < 16; k++) {
-              len++;
-              if (load<u8>(inp + ref + len) != load<u8>(inp + ip + len)) {
-                mismatch = true;
-                break;
-              }
+      const ref = stored - bias;
+      const off = ip - ref - 1;
+      if (off < MAX_OFF && load<u16>(ref) == load<u16>(ip) && load<u8>(ref, 2) == load<u8>(ip, 2)) {
+        let len: u32 = 2;
+        let maxlen: u32 = inEnd - ip - len;
+        if (maxlen > MAX_REF) maxlen = MAX_REF;
+        if (op + 3 + 1 >= outEnd) if (op - (lit != 0 ? 0 : 1) + 3 + 1 >= outEnd) return 0;
+        store<u8>(op - lit - 1, <u8>(lit - 1)); // stop run
+        if (lit == 0) op--; // undo run if length is zero
+        // As lzf_c.c (and lzf.ts): 16 bytes compared unrolled, without the maxlen bound, when
+        // maxlen > 16, so a match may reach one or two bytes past maxlen near the end.
+        let mismatch = false;
+        if (maxlen > 16) {
+          for (let k = 0; k < 16; k++) {
+            len++;
+            if (load<u8>(ref + len) != load<u8>(ip + len)) {
+              mismatch = true;
+              break;
             }
           }
-          if (!mismatch) {
-            do len++;
-            while (len < maxlen && load<u8>(inp + ref + len) == load<u8>(inp + ip + len));
-          }
-          len -= 2;
-          ip++;
-          if (len < 7) {
-            store<u8>(out + op++, <u8>((off >> 8) + (len << 5)));
-          } else {
-            store<u8>(out + op++, <u8>((off >> 8) + (7 << 5)));
-            store<u8>(out + op++, <u8>(len - 7));
-          }
-          store<u8>(out + op++, <u8>(off & 0xff));
-          lit = 0;
-          op++; // start run
-          ip += len + 1;
-          if (ip + 2 >= inEnd) break;
-          ip -= 2;
-          hval = (<u32>load<u8>(inp + ip) << 8) | <u32>load<u8>(inp + ip + 1);
-          hval = (hval << 8) | <u32>load<u8>(inp + ip + 2);
-          store<u32>(hslot(hval), ip + b);
-          ip++;
-          hval = (hval << 8) | <u32>load<u8>(inp + ip + 2);
-          store<u32>(hslot(hval), ip + b);
-          ip++;
         }
+        if (!mismatch) {
+          do len++;
+          while (len < maxlen && load<u8>(ref + len) == load<u8>(ip + len));
+        }
+        len -= 2;
+        ip++;
+        if (len < 7) {
+          store<u8>(op++, <u8>((off >> 8) + (len << 5)));
+        } else {
+          store<u8>(op++, <u8>((off >> 8) + (7 << 5)));
+          store<u8>(op++, <u8>(len - 7));
+        }
+        store<u8>(op++, <u8>(off & 0xff));
+        lit = 0;
+        op++; // start run
+        ip += len + 1;
+        if (ip + 2 >= inEnd) break;
+        ip -= 2;
+        hval = (<u32>load<u8>(ip) << 8) | <u32>load<u8>(ip, 1);
+        hval = (hval << 8) | <u32>load<u8>(ip, 2);
+        store<u32>(hslot(tab, hval), ip + bias);
+        ip++;
+        hval = (hval << 8) | <u32>load<u8>(ip, 2);
+        store<u32>(hslot(tab, hval), ip + bias);
+        ip++;
+        continue;
       }
     }
-    if (!matched) {
-      if (op >= outEnd) return 0;
-      lit++;
-      store<u8>(out + op++, load<u8>(inp + ip++));
-      if (lit == MAX_LIT) {
-        store<u8>(out + op - lit - 1, <u8>(lit - 1));
-        lit = 0;
-        op++;
-      }
+    if (op >= outEnd) return 0;
+    lit++;
+    store<u8>(op++, load<u8>(ip++));
+    if (lit == MAX_LIT) {
+      store<u8>(op - lit - 1, <u8>(lit - 1));
+      lit = 0;
+      op++;
     }
   }
   if (op + 3 > outEnd) return 0;
   while (ip < inEnd) {
     lit++;
-    store<u8>(out + op++, load<u8>(inp + ip++));
+    store<u8>(op++, load<u8>(ip++));
     if (lit == MAX_LIT) {
-      store<u8>(out + op - lit - 1, <u8>(lit - 1));
+      store<u8>(op - lit - 1, <u8>(lit - 1));
       lit = 0;
       op++;
     }
   }
-  store<u8>(out + op - lit - 1, <u8>(lit - 1)); // end run
+  store<u8>(op - lit - 1, <u8>(lit - 1)); // end run
   if (lit == 0) op--;
-  return op;
+  return op - out;
 }
 
 // ------------------------------------------------------------------------------ strings
@@ -1067,3 +1070,4 @@ function stagedRecord(st: u32): u32 {
   }
   return oom ? 0 : align8(p);
 }
+
