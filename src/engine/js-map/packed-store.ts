@@ -8,7 +8,8 @@
  * PackedValues, every one surviving the load's scavenges (copied, then promoted). Loads at start
  * of that dump, alternated: 76-81 ms with them kept, 62-69 ms when the same objects were made but
  * not kept. The loader writes the descriptors itself (rdb-scan.ts describe: reserve, then the
- * words in its own loop), so the load makes no call and no object per packed value.
+ * words in its own loop, then one commit per batch), so the load makes no call and no object per
+ * packed value.
  *
  * Layout: descriptor k is d[k*W .. k*W + W): the index of its blob's buffer, the blob's offset and
  * length there, the RDB type, the element count, the longest element and the memory figure (the
@@ -39,7 +40,7 @@ const FIRST_DESCRIPTORS = 256;
 export class PackedStore {
   /** The descriptors; [0, top) written (live or dropped). Written by reserve()'s caller. */
   d = new Int32Array(FIRST_DESCRIPTORS * PK_WORDS);
-  top = 0;
+  private used = 0;
   private live = 0;
   /** Buffers by index, with their load's context and how many live descriptors point into them. */
   private bufs: (Buffer | null)[] = [];
@@ -49,6 +50,11 @@ export class PackedStore {
   /** The last buffer bufferIndex() was asked for (a load goes buffer after buffer). */
   private lastBuf: Buffer | null = null;
   private lastIdx = -1;
+
+  /** One past the last descriptor written: where reserve()'s caller writes the next one. */
+  get top(): number {
+    return this.used;
+  }
 
   /** Live descriptors. */
   get size(): number {
@@ -78,30 +84,32 @@ export class PackedStore {
 
   /**
    * Room for n descriptors from `top`: returns `d` (it may have grown). The caller writes them at
-   * top, top + 1, ..., advances `top` past them and counts them with ref().
+   * top, top + 1, ... and then commit()s them.
    */
   reserve(n: number): Int32Array {
-    const need = (this.top + n) * PK_WORDS;
+    const need = (this.used + n) * PK_WORDS;
     if (need > this.d.length) {
       let cap = this.d.length * 2;
       while (cap < need) cap *= 2;
       const grown = new Int32Array(cap);
-      grown.set(this.d.subarray(0, this.top * PK_WORDS));
+      grown.set(this.d.subarray(0, this.used * PK_WORDS));
       this.d = grown;
     }
     return this.d;
   }
 
-  /** n more live descriptors point into buffer b. */
-  ref(b: number, n: number): void {
+  /** The descriptors written at [top, end), each pointing into buffer b, are live: top becomes end. */
+  commit(b: number, end: number): void {
+    const n = end - this.used;
     this.refs[b] += n;
     this.live += n;
+    this.used = end;
   }
 
   /** A descriptor of p (a value the JS loader made); returns its index. */
   add(p: PackedValue): number {
     const d = this.reserve(1);
-    const k = this.top++;
+    const k = this.used;
     const at = k * PK_WORDS;
     const b = this.bufferIndex(p.buf, p.context);
     d[at + PK_BUF] = b;
@@ -111,7 +119,7 @@ export class PackedStore {
     d[at + PK_SIZE] = p.size;
     d[at + PK_MAXLEN] = p.maxLen;
     d[at + PK_BYTES] = p.memoryUsage();
-    this.ref(b, 1);
+    this.commit(b, k + 1);
     return k;
   }
 
@@ -137,7 +145,7 @@ export class PackedStore {
     }
     if (--this.live === 0) {
       this.d = new Int32Array(FIRST_DESCRIPTORS * PK_WORDS);
-      this.top = 0;
+      this.used = 0;
       this.bufs = [];
       this.ctxs = [];
       this.refs = [];

@@ -234,11 +234,7 @@ export class JsMapScanLoader implements RdbFastLoader {
       batch.exp[i] = f64[e + i];
       batch.end[i] = (i32[d + 9] >>> 0) - base;
     }
-    if (k > k0) {
-      const st = t.packedStore();
-      st.top = k;
-      st.ref(bi, k - k0);
-    }
+    if (k > k0) t.packedStore().commit(bi, k);
     return n;
   }
 }
