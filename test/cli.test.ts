@@ -151,7 +151,7 @@ if (haveRedisServer()) {
       const srv = await startCli(['--port', String(port), '--engine', engine, '--enable-debug-command', 'yes']);
       try {
         assert.equal(await sigtermAbort(port), want, engine);
-        assert.match(srv.out(), /Received SIGTERM scheduling shutdown\.\.\.[^]*Shutdown manually aborted\./);
+        await srv.waitForOutput(/Received SIGTERM scheduling shutdown\.\.\.[^]*Shutdown manually aborted\./);
         // With the cron running, a SIGTERM shuts down (saving: the CLI has save points).
         srv.child.kill('SIGTERM');
         assert.is(await srv.exited, 0);

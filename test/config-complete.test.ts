@@ -228,7 +228,7 @@ t('shutdown-on-sigterm nosave skips the save; SHUTDOWN FORCE exits although the 
   await c2.send('SET', 'k', 'v');
   fs.rmSync(cli2.dir, { recursive: true, force: true }); // the save cannot create its file now
   assert.is(text(await c2.send('SHUTDOWN')), 'ERR Errors trying to SHUTDOWN. Check logs.');
-  assert.match(cli2.out(), /Error trying to save the DB, can't exit/);
+  await cli2.waitForOutput(/Error trying to save the DB, can't exit/);
   await c2.send('SHUTDOWN', 'FORCE').catch(() => undefined);
   assert.is(await cli2.exited, 0);
   assert.match(cli2.out(), /Error trying to save the DB\. Exit anyway\./);

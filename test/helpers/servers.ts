@@ -120,8 +120,13 @@ export interface CliServer {
   dir: string;
   /** stdout and stderr so far. */
   out: () => string;
-  /** Resolves with the exit code. */
+  /** Resolves with the exit code, once stdout and stderr are drained (all of out() is in). */
   exited: Promise<number | null>;
+  /**
+   * Resolves once out() matches `pattern`. The log travels through a pipe, so a line written
+   * before a reply can reach this process after the reply: tests wait for it, not assume it.
+   */
+  waitForOutput: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
 }
 
 /** Start bin/redust.js with `args` (and --dir); resolves once it logs "Ready to accept connections". */
@@ -132,18 +137,32 @@ export async function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; 
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 10_000);
-    child.stdout!.on('data', () => {
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(t);
+  // 'close', not 'exit': 'exit' can come before the last bytes of the pipes are read.
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const waitForOutput = (pattern: RegExp, timeoutMs = 10_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(out)) return false;
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        child.stderr!.off('data', check);
         resolve();
-      }
+        return true;
+      };
+      const timer = setTimeout(() => {
+        child.stdout!.off('data', check);
+        child.stderr!.off('data', check);
+        reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms: ${out}`));
+      }, timeoutMs);
+      if (check()) return;
+      child.stdout!.on('data', check);
+      child.stderr!.on('data', check);
     });
+  await new Promise<void>((resolve, reject) => {
     void exited.then(() => reject(new Error(`exited early: ${out}`)));
+    waitForOutput(/Ready to accept connections/).then(resolve, (e: Error) => reject(new Error(`server did not start: ${e.message}`)));
   });
-  return { child, dir, out: () => out, exited };
+  return { child, dir, out: () => out, exited, waitForOutput };
 }
 
 /**
