@@ -97,7 +97,8 @@ async function spawnServer(kind: EngineName | 'redis', dir: string, fsync: strin
       : spawn(process.execPath, [BIN, '--port', String(port), '--engine', kind, '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', fsync], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d) => (log += d));
   child.stderr?.on('data', (d) => (log += d));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // 'close', not 'exit': the log pipes are drained by then.
+  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
   for (let i = 0; i < 500; i++) {
     try {
       const c = await RawConnection.connect(port);

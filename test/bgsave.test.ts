@@ -448,7 +448,8 @@ function runCli(args: string[], ready = 'Ready to accept connections'): Promise<
         let out = '';
         child.stdout!.on('data', (d) => (out += d));
         child.stderr!.on('data', (d) => (out += d));
-        const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+        // 'close', not 'exit': `out` is complete once the pipes are drained.
+        const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
         try {
           let answer = '';
           for (let i = 0; i < 200 && !answer.startsWith('LOADING'); i++) {

@@ -288,8 +288,7 @@ t('--help offers only log levels that are accepted', async () => {
 /** Log lines (JSON, one per line) of a CLI run that connects once, disconnects, and stops. */
 async function logOf(args: string[]): Promise<{ lines: Record<string, unknown>[]; raw: string; port: number }> {
   const port = await freePort();
-  const { child, out } = await startCli(['--port', String(port), ...args]);
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const { child, out, exited } = await startCli(['--port', String(port), ...args]);
   try {
     const c = await RawConnection.connect(port);
     await c.send('PING');
@@ -363,7 +362,7 @@ t('logfile: the log goes to that file (appended), not to stdout; an unwritable p
   const c = await RawConnection.connect(port);
   await c.send('PING');
   c.close();
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
   child.kill('SIGTERM');
   await exited;
   const log = fs.readFileSync(file, 'utf8');
