@@ -164,6 +164,63 @@ test('random inserts, removes and reuse of freed rows agree with a Map; walks se
   }
 });
 
+test('a table that empties and fills again keeps a small first chunk, and its rows come back clean', () => {
+  const r = rng(5);
+  const t = new KeyTable();
+  // The first chunk grows by doubling (16, 32, 64 rows): to 64 here, more than a cycle needs.
+  for (let i = 0; i < 64; i++) insert(t, 'grow' + i, 'v');
+  for (let i = 1; i < 64; i++) t.remove(find(t, 'grow' + i));
+  const chunk0 = t.rowBytes(find(t, 'grow0'));
+  insert(t, 'first', 'v');
+  t.remove(find(t, 'grow0'));
+  for (let cycle = 0; cycle < 200; cycle++) {
+    // Fill with up to 40 keys of every kind (inline, arena-sized and Buffer values, long keys,
+    // TTLs), then empty the table in a random order: as a lock's key is set and deleted.
+    const model = new Map<string, string | Buffer>();
+    const n = 1 + Math.floor(r() * 40);
+    for (let i = 0; i < n; i++) {
+      const k = randKey(r, cycle * 100 + i);
+      if (find(t, k) !== NONE) continue;
+      const x = r();
+      const v = x < 0.4 ? randValue(r) : x < 0.7 ? 'a'.repeat(40 + Math.floor(r() * 900)) : Buffer.from(randValue(r), 'latin1');
+      const at = insert(t, k, typeof v === 'string' ? 'tmp' : 'tmp');
+      t.setValue(at, v);
+      if (r() < 0.3) t.setExpireAt(at, 5000 + i);
+      model.set(k, v);
+    }
+    for (const [k, v] of model) {
+      const s = find(t, k);
+      assert.ok(s !== NONE, `${cycle}: ${k} found`);
+      assert.is(t.value(s), v);
+      assert.is(t.key(s), k);
+    }
+    if (cycle === 0) {
+      t.remove(find(t, 'first'));
+    }
+    for (const k of [...model.keys()].sort(() => r() - 0.5)) {
+      t.remove(find(t, k));
+      model.delete(k);
+      assert.is(t.size, model.size);
+    }
+    assert.is(t.size, 0);
+    let seen = 0;
+    t.forEach(() => seen++);
+    assert.is(seen, 0, 'an emptied table walks nothing');
+    assert.is(find(t, 'first'), NONE);
+    // A fresh row in the kept chunk: no TTL, no stale value, the first chunk's bytes reused.
+    const at = insert(t, 'probe', 'p');
+    assert.is(t.expireAt(at), -1);
+    assert.is(t.value(at), 'p');
+    assert.is(t.rowBytes(at), chunk0, 'the first chunk is the same array');
+    t.remove(at);
+  }
+  // presize of the emptied table for more keys than the kept chunk holds: made at the new size.
+  t.presize(5000);
+  for (let i = 0; i < 5000; i++) insert(t, 'k' + i, 'v' + i);
+  for (let i = 0; i < 5000; i += 7) assert.is(t.value(find(t, 'k' + i)), 'v' + i);
+  assert.is.not(t.rowBytes(find(t, 'k0')), chunk0);
+});
+
 test('presize: rows made ahead for the keys announced, once or twice, fewer or more keys than announced', () => {
   // Chunks are 65,536 rows; presize makes up to 4 ahead. Sizes below, at and past those bounds,
   // then asked again (a second RESIZEDB for the same empty table) larger and smaller.
