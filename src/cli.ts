@@ -391,7 +391,7 @@ export async function main(argv: string[]): Promise<number> {
     await server.close();
     return 1;
   }
-  heapTrim.releaseStartupHold();
+  heapTrim.startServing();
   await scriptingOf(server).prepare();
   logger.info({ port, engine: engine.name }, 'Ready to accept connections tcp');
   // The process runs until shutdown even with no listener and no client (CONFIG SET bind "", as

@@ -201,4 +201,32 @@ test("heap trim: the CLI's start-up hold keeps the young generation small throug
   assert.ok(newSpaceSize() > held, `released: the same load grows it (${held} -> ${newSpaceSize()})`);
 });
 
+test('heap trim: once serving, the young generation grows to its maximum at its first growth', async () => {
+  const trim = new HeapTrim(undefined, 1000, true, MB);
+  await shrinkYoung(trim);
+  const small = newSpaceSize();
+  assert.ok(small <= 2 * MB, `new space small before the load (${small})`);
+  trim.startServing();
+  // Load until V8 grows it once (V8's own factor would double it).
+  let keep: unknown[] = [];
+  const t0 = performance.now();
+  while (newSpaceSize() === small && performance.now() - t0 < 5000) {
+    for (let i = 0; i < 20_000; i++) keep.push({ i, s: 'x'.repeat(i & 63) });
+    if (keep.length > 400_000) keep = [];
+    await new Promise((r) => setImmediate(r));
+  }
+  keep = [];
+  assert.ok(newSpaceSize() >= 8 * small, `one growth: ${small} -> ${newSpaceSize()}`);
+  // capYoung still holds it under maxmemory, and lets it grow again by the same factor after.
+  trim.capYoung(true);
+  await shrinkYoung(trim);
+  await youngLoad(600);
+  const capped = newSpaceSize();
+  assert.ok(capped <= 2 * MB, `capped: ${capped}`);
+  trim.capYoung(false);
+  await youngLoad(600);
+  // (V8's factor 2 would take it to 4 MB at most from there)
+  assert.ok(newSpaceSize() >= 8 * MB, `uncapped while serving: ${capped} -> ${newSpaceSize()}`);
+});
+
 test.run();

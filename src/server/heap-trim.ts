@@ -55,6 +55,20 @@ const ownSemiSpaceFlags = /semi[-_]space/.test(`${process.execArgv.join(' ')} ${
 export type GcFunction = (options?: { type?: 'major' | 'minor' }) => void;
 
 /**
+ * The growth factor of the young generation once the standalone server serves (startServing),
+ * when it is not capped (V8's default is 2; a load at start keeps that, releaseStartupHold). V8 grows the new space only when more than its size has survived scavenges since the last
+ * growth, then multiplies it by this factor (up to its 16 MB maximum per semi-space). A server
+ * load of short-lived requests (the wasm engine's data lives in linear memory) survives little:
+ * with 2, HSET at -P 1 kept a 1-2 MB semi-space for good, a scavenge every ~25 ms (0.2-0.3 ms each,
+ * during which every in-flight request waits: the p95/p99 latencies), 247 in a million
+ * requests. With 16 the first growth goes to the maximum: a scavenge every ~115 ms (~0.5 ms), 51
+ * in a million requests, p99 0.53-0.62 -> 0.47-0.55 ms (Redis 0.34-0.39) and ~3% more requests per
+ * second (docs/benchmarks.md). An idle server still never grows it (nothing survives), and the
+ * idle trim below brings it back to its start size, so RSS at rest is unchanged.
+ */
+const YOUNG_GROWTH_FACTOR = 16;
+
+/**
  * Start-up hold (the standalone server): from the CLI's first line until the dataset is loaded
  * from disk, the young generation stays at its start size (growth factor 1, as capYoung does).
  * Module loading and the load itself leave survivors in the young generation; once V8 has grown
@@ -111,6 +125,8 @@ export class HeapTrim {
   private readonly gc: GcFunction | null;
   /** Whether the young generation is held at its start size (capYoung). */
   private youngCapped = false;
+  /** startServing was called: the young generation grows by YOUNG_GROWTH_FACTOR. */
+  private serving = false;
   /** The new space's size when the server started: what a trim brings it back to. */
   private readonly baseline: number;
   private readonly spaceSize: () => number;
@@ -178,21 +194,37 @@ export class HeapTrim {
   }
 
   /**
-   * Hold the young generation at its start size (on) or let V8 grow it again (off: V8's default
-   * factor, 2). Called from serverCron with "maxmemory is set"; a no-op when the process was started
+   * Hold the young generation at its start size (on) or let V8 grow it again (off: by
+   * YOUNG_GROWTH_FACTOR once serving, else by V8's 2). Called from serverCron with "maxmemory is set"; a no-op when the process was started
    * with semi-space flags of its own (NODE_OPTIONS or node's arguments).
    */
   capYoung(on: boolean): void {
     if (on === this.youngCapped || this.gc === null || ownSemiSpaceFlags) return;
     this.youngCapped = on;
-    if (!startupHold) v8.setFlagsFromString(`--semi-space-growth-factor=${on ? 1 : 2}`);
+    if (!startupHold) v8.setFlagsFromString(`--semi-space-growth-factor=${on ? 1 : this.serving ? YOUNG_GROWTH_FACTOR : 2}`);
   }
 
-  /** Ends holdYoungForStartup's hold: the young generation grows again unless capYoung holds it. */
+  /**
+   * Ends holdYoungForStartup's hold: the young generation grows again, by V8's own factor (2),
+   * unless capYoung holds it. A js-map load runs after it: its loaded objects all survive, and a
+   * young generation grown straight to 16 MB copies them at every scavenge (the 100k mixed dump's
+   * load 68 -> 76 ms median with YOUNG_GROWTH_FACTOR, 8 alternated starts each).
+   */
   releaseStartupHold(): void {
     if (!startupHold) return;
     startupHold = false;
     if (!this.youngCapped) v8.setFlagsFromString('--semi-space-growth-factor=2');
+  }
+
+  /**
+   * The dataset is loaded and the server serves requests (the standalone server, once): the
+   * young generation grows by YOUNG_GROWTH_FACTOR from now on, unless capYoung holds it.
+   */
+  startServing(): void {
+    this.releaseStartupHold();
+    if (this.serving || this.gc === null || ownSemiSpaceFlags) return;
+    this.serving = true;
+    if (!this.youngCapped) v8.setFlagsFromString(`--semi-space-growth-factor=${YOUNG_GROWTH_FACTOR}`);
   }
 
   /** MEMORY PURGE: a full collection now (the user asked; jemalloc's purge in Redis). */
