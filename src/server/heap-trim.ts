@@ -2,7 +2,8 @@
  * Idle young-generation trim (the standalone server only; see docs/architecture.md, server rooms).
  *
  * V8 grows its young generation (new space) from 1 MB up to 16 MB per semi-space, about 32 MB of
- * RSS, once enough objects have survived scavenges, which any sustained load causes. It shrinks
+ * RSS, once enough objects have survived scavenges (a load does it; once the server serves, one
+ * growth goes straight to 16 MB: YOUNG_GROWTH_FACTOR). It shrinks
  * it back only at a garbage collection that sees a low allocation rate (under ~1 KB/ms over its
  * last 5 seconds). An idle server allocates nothing, so no collection comes and the 32 MB stay
  * resident for as long as the server is quiet: about 150 B per key after loading 200,000 small
@@ -56,15 +57,18 @@ export type GcFunction = (options?: { type?: 'major' | 'minor' }) => void;
 
 /**
  * The growth factor of the young generation once the standalone server serves (startServing),
- * when it is not capped (V8's default is 2; a load at start keeps that, releaseStartupHold). V8 grows the new space only when more than its size has survived scavenges since the last
- * growth, then multiplies it by this factor (up to its 16 MB maximum per semi-space). A server
- * load of short-lived requests (the wasm engine's data lives in linear memory) survives little:
- * with 2, HSET at -P 1 kept a 1-2 MB semi-space for good, a scavenge every ~25 ms (0.2-0.3 ms each,
- * during which every in-flight request waits: the p95/p99 latencies), 247 in a million
- * requests. With 16 the first growth goes to the maximum: a scavenge every ~115 ms (~0.5 ms), 51
- * in a million requests, p99 0.53-0.62 -> 0.47-0.55 ms (Redis 0.34-0.39) and ~3% more requests per
- * second (docs/benchmarks.md). An idle server still never grows it (nothing survives), and the
- * idle trim below brings it back to its start size, so RSS at rest is unchanged.
+ * when it is not capped. V8's default is 2, which a load at start keeps (releaseStartupHold).
+ * V8 grows the new space only when more than its size has survived scavenges since the last
+ * growth, then multiplies it by this factor (up to its 16 MB maximum per semi-space). Requests
+ * that leave little alive (the wasm engine keeps its data in linear memory) rarely meet that
+ * test: with 2, HSET at -P 1 kept a 1-2 MB semi-space for good, a scavenge every ~25 ms (0.2-0.3
+ * ms each, during which every in-flight request waits: redis-benchmark's p95/p99), 247 in a
+ * million requests. With 16 the first growth goes to the maximum: a scavenge every ~115 ms
+ * (~0.5 ms), 51 in a million. Measured (docs/benchmarks.md, collections notes): wasm p99 at -P 1
+ * against Redis 1.20x-1.85x -> 0.97x-1.55x across the collections tests; HSET alone, 4
+ * alternated runs each, 0.68-0.75 -> 0.58-0.76 ms. An idle server still never grows it (nothing
+ * survives), and the idle trim below brings it back to its start size; after a bulk load the RSS
+ * at rest stayed within the host's spread (perhaps 2-4 MB more).
  */
 const YOUNG_GROWTH_FACTOR = 16;
 
@@ -195,8 +199,9 @@ export class HeapTrim {
 
   /**
    * Hold the young generation at its start size (on) or let V8 grow it again (off: by
-   * YOUNG_GROWTH_FACTOR once serving, else by V8's 2). Called from serverCron with "maxmemory is set"; a no-op when the process was started
-   * with semi-space flags of its own (NODE_OPTIONS or node's arguments).
+   * YOUNG_GROWTH_FACTOR once serving, else by V8's 2). Called from serverCron with "maxmemory is
+   * set"; a no-op when the process was started with semi-space flags of its own (NODE_OPTIONS or
+   * node's arguments).
    */
   capYoung(on: boolean): void {
     if (on === this.youngCapped || this.gc === null || ownSemiSpaceFlags) return;
