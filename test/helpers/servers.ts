@@ -141,17 +141,19 @@ export async function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; 
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   const waitForOutput = (pattern: RegExp, timeoutMs = 10_000) =>
     new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (!pattern.test(out)) return false;
+      const detach = () => {
         clearTimeout(timer);
         child.stdout!.off('data', check);
         child.stderr!.off('data', check);
+      };
+      const check = () => {
+        if (!pattern.test(out)) return false;
+        detach();
         resolve();
         return true;
       };
       const timer = setTimeout(() => {
-        child.stdout!.off('data', check);
-        child.stderr!.off('data', check);
+        detach();
         reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms: ${out}`));
       }, timeoutMs);
       if (check()) return;

@@ -304,13 +304,7 @@ export class KeyTable {
     // small one kept by reset() is dropped for it.
     if (this.top === 0) {
       this.firstCap = Math.max(FIRST_CAPACITY, Math.min(CHUNK, n));
-      if (this.vals.length === 1 && this.vals[0].length < this.firstCap) {
-        this.vals = [];
-        this.longKeys = [];
-        this.rowsF = [];
-        this.rowsI = [];
-        this.rowsB = [];
-      }
+      if (this.vals.length === 1 && this.vals[0].length < this.firstCap) this.dropRows();
     }
     // The chunks the n rows need, up to PRESIZE_ROWS, made now: allocRow made the second one in
     // the middle of the load, in TurboFan code that had never run that branch (insert was
@@ -436,23 +430,15 @@ export class KeyTable {
   private reset(): void {
     const keep = this.vals.length === 1 && this.vals[0].length <= KEEP_ROWS;
     const h0 = this.heads[0];
-    if (this.heads.length === 1 && h0.length <= KEEP_ROWS) {
-      h0.fill(NONE);
-      this.heads.length = 1;
-    } else this.heads = [new Int32Array(FIRST_CAPACITY).fill(NONE)];
+    if (this.heads.length === 1 && h0.length <= KEEP_ROWS) h0.fill(NONE);
+    else this.heads = [new Int32Array(FIRST_CAPACITY).fill(NONE)];
     this.nBuckets = 1;
     this.lh.reset();
     this.count = 0;
     if (keep) {
       this.vals[0].fill(undefined);
       this.longKeys[0] = null;
-    } else {
-      this.vals = [];
-      this.longKeys = [];
-      this.rowsF = [];
-      this.rowsI = [];
-      this.rowsB = [];
-    }
+    } else this.dropRows();
     this.free = NONE;
     this.top = 0;
     this.firstCap = FIRST_CAPACITY;
@@ -462,6 +448,15 @@ export class KeyTable {
     this.slabTop = 0;
     this.freeBlocks = [];
     this.packed = null;
+  }
+
+  /** Forget every row chunk (the arrays are left to the GC); allocRow makes chunk 0 again. */
+  private dropRows(): void {
+    this.vals = [];
+    this.longKeys = [];
+    this.rowsF = [];
+    this.rowsI = [];
+    this.rowsB = [];
   }
 
   private allocRow(): number {
