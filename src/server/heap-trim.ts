@@ -3,7 +3,7 @@
  *
  * V8 grows its young generation (new space) from 1 MB up to 16 MB per semi-space, about 32 MB of
  * RSS, once enough objects have survived scavenges (a load does it; once the server serves, one
- * growth goes straight to 16 MB: YOUNG_GROWTH_FACTOR). It shrinks
+ * growth goes straight to YOUNG_TARGET, 4 MB per semi-space, and no further). It shrinks
  * it back only at a garbage collection that sees a low allocation rate (under ~1 KB/ms over its
  * last 5 seconds). An idle server allocates nothing, so no collection comes and the 32 MB stay
  * resident for as long as the server is quiet: about 150 B per key after loading 200,000 small
@@ -33,6 +33,7 @@
  * keeps its own heap policy: RedustServer.start() does not enable this.
  */
 import * as v8 from 'v8';
+import { PerformanceObserver } from 'perf_hooks';
 import * as vm from 'vm';
 
 /**
@@ -56,21 +57,51 @@ const ownSemiSpaceFlags = /semi[-_]space/.test(`${process.execArgv.join(' ')} ${
 export type GcFunction = (options?: { type?: 'major' | 'minor' }) => void;
 
 /**
- * The growth factor of the young generation once the standalone server serves (startServing),
- * when it is not capped. V8's default is 2, which a load at start keeps (releaseStartupHold).
- * V8 grows the new space only when more than its size has survived scavenges since the last
- * growth, then multiplies it by this factor (up to its 16 MB maximum per semi-space). Requests
- * that leave little alive (the wasm engine keeps its data in linear memory) rarely meet that
- * test: with 2, HSET at -P 1 kept a 1-2 MB semi-space for good, a scavenge every ~25 ms (0.2-0.3
- * ms each, during which every in-flight request waits: redis-benchmark's p95/p99), 247 in a
- * million requests. With 16 the first growth goes to the maximum: a scavenge every ~115 ms
- * (~0.5 ms), 51 in a million. Measured (docs/benchmarks.md, collections notes): wasm p99 at -P 1
- * against Redis 1.20x-1.85x -> 0.97x-1.55x across the collections tests; HSET alone, 4
- * alternated runs each, 0.68-0.75 -> 0.58-0.76 ms. An idle server still never grows it (nothing
- * survives), and the idle trim below brings it back to its start size; after a bulk load the RSS
- * at rest stayed within the host's spread (perhaps 2-4 MB more).
+ * The young generation's size once the standalone server serves (new_space's space_size, both
+ * semi-spaces: 4 MB each), when it is not capped. V8 grows the new space only when more than its
+ * size has survived scavenges since the last growth, then multiplies it by
+ * `--semi-space-growth-factor` (read at each growth), up to 16 MB per semi-space.
+ *
+ * Why a target and not V8's own growth: requests that leave little alive (the wasm engine keeps
+ * its data in linear memory) rarely meet V8's test, so with V8's factor 2 HSET at -P 1 kept a 1-2
+ * MB semi-space for good, a scavenge every ~25 ms (0.2-0.3 ms each, during which every in-flight
+ * request waits: redis-benchmark's p95/p99), 247 in a million requests. So the first growth goes
+ * straight to the target (growthFactorFor), and the factor is 1 once there.
+ *
+ * Why not bigger: a big young generation next to a small old one makes V8 follow nearly every
+ * scavenge with a full collection: marking the whole heap on a helper thread (the other core of a
+ * 2-core host, which the clients need), then a 1-3 ms pause on the main thread.
+ * `--trace-incremental-marking` shows V8 starting them from a task right after the scavenge
+ * ("Start (task)"), far below the old generation's limit (a fresh wasm server: 11 MB of a 26 MB
+ * limit; js-map: 12 of 35). It happened with 16 MB semi-spaces on both engines, with 8 MB on the
+ * wasm engine, and not with 4 MB. Measured (redis-benchmark -c 50, fresh servers, alternated
+ * runs, 1.6M GETs at -P 16 after a warm-up): wasm 5 full collections and 531-555 ns of server CPU
+ * per request with 8 MB semi-spaces, none and 499-504 ns with 4 MB (twice the scavenges, 13
+ * against 6, 0.3-0.4 ms each); js-map 603-622 ns either way (its old generation is bigger);
+ * with 16 MB semi-spaces (the growth factor of 16 this replaced) 5-6 full collections on js-map,
+ * 638-667 ns. HSET at -P 1 on wasm, 200,000 requests: p99 0.535-0.663 ms with 4 MB semi-spaces,
+ * 0.639-0.727 with 8 MB (Redis 0.335-0.359), 3 alternated runs.
  */
-const YOUNG_GROWTH_FACTOR = 16;
+const YOUNG_TARGET = 8 * 1024 * 1024;
+
+/**
+ * The growth factor that takes a new space of `size` bytes to YOUNG_TARGET at its next growth
+ * (1 once there). A fresh process's first step, from 1 MB, commits its second semi-space: the
+ * factor is counted from 2 MB.
+ */
+export function growthFactorFor(size: number): number {
+  if (size >= YOUNG_TARGET) return 1;
+  return Math.max(2, Math.ceil(YOUNG_TARGET / Math.max(size, 2 * 1024 * 1024)));
+}
+
+/** The factor last given to V8 (0: V8's own, never set). */
+let factorSet = 0;
+
+function setGrowthFactor(f: number): void {
+  if (f === factorSet) return;
+  factorSet = f;
+  v8.setFlagsFromString(`--semi-space-growth-factor=${f}`);
+}
 
 /**
  * Start-up hold (the standalone server): from the CLI's first line until the dataset is loaded
@@ -93,7 +124,7 @@ let startupHold = false;
 export function holdYoungForStartup(): void {
   if (ownSemiSpaceFlags || startupHold) return;
   startupHold = true;
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
+  setGrowthFactor(1);
 }
 
 function exposeGc(): GcFunction | null {
@@ -129,7 +160,7 @@ export class HeapTrim {
   private readonly gc: GcFunction | null;
   /** Whether the young generation is held at its start size (capYoung). */
   private youngCapped = false;
-  /** startServing was called: the young generation grows by YOUNG_GROWTH_FACTOR. */
+  /** startServing was called: the young generation grows to YOUNG_TARGET (applyGrowth). */
   private serving = false;
   /** The new space's size when the server started: what a trim brings it back to. */
   private readonly baseline: number;
@@ -152,6 +183,8 @@ export class HeapTrim {
   private readonly heapUsed: () => number;
   private readonly youngUsed: () => number;
   private readonly youngAvailable: () => number;
+  /** V8's own heap (not a test's probe): the gc observer may watch it. */
+  private readonly real: boolean;
 
   /** `probe` replaces V8 in the state-machine tests (test/heap-trim.test.ts). */
   constructor(
@@ -166,6 +199,7 @@ export class HeapTrim {
     /** The new-space size a trim brings it back to (default: its size now, at server start). */
     baseline?: number,
   ) {
+    this.real = probe === undefined;
     this.gc = probe ? probe.gc : exposeGc();
     this.spaceSize = probe ? probe.newSpaceSize : newSpaceSize;
     this.heapUsed = probe ? (probe.heapUsed ?? (() => 0)) : () => v8.getHeapStatistics().used_heap_size;
@@ -198,38 +232,72 @@ export class HeapTrim {
   }
 
   /**
-   * Hold the young generation at its start size (on) or let V8 grow it again (off: by
-   * YOUNG_GROWTH_FACTOR once serving, else by V8's 2). Called from serverCron with "maxmemory is
+   * Hold the young generation at its start size (on) or let V8 grow it again (off: to
+   * YOUNG_TARGET once serving, else by V8's 2). Called from serverCron with "maxmemory is
    * set"; a no-op when the process was started with semi-space flags of its own (NODE_OPTIONS or
    * node's arguments).
    */
   capYoung(on: boolean): void {
     if (on === this.youngCapped || this.gc === null || ownSemiSpaceFlags) return;
     this.youngCapped = on;
-    if (!startupHold) v8.setFlagsFromString(`--semi-space-growth-factor=${on ? 1 : this.serving ? YOUNG_GROWTH_FACTOR : 2}`);
+    if (startupHold) return;
+    if (on) setGrowthFactor(1);
+    else if (this.serving) this.applyGrowth();
+    else setGrowthFactor(2);
+  }
+
+  /**
+   * Once serving and not capped: the factor that takes the new space to YOUNG_TARGET at its next
+   * growth, or 1 once it is there. startServing, capYoung(false) and every serverCron tick call it,
+   * and, while the factor is above 1, every garbage collection (a `gc` performance observer, whose
+   * callback comes in the turn after the collection): the factor must be 1 before a second growth,
+   * and a load that keeps much alive (a test's 40 MB of live objects, made in a loop) grew the new
+   * space twice within one cron period (100 ms). Once at the target the observer is dropped.
+   */
+  private applyGrowth(): void {
+    if (!this.serving || this.youngCapped || startupHold || this.gc === null || ownSemiSpaceFlags) {
+      this.watchGc(false);
+      return;
+    }
+    const f = growthFactorFor(this.spaceSize());
+    setGrowthFactor(f);
+    this.watchGc(f > 1);
+  }
+
+  private gcWatch: PerformanceObserver | null = null;
+
+  private watchGc(on: boolean): void {
+    if (on === (this.gcWatch !== null) || !this.real) return;
+    if (on) {
+      this.gcWatch = new PerformanceObserver(() => this.applyGrowth());
+      this.gcWatch.observe({ entryTypes: ['gc'] });
+    } else {
+      this.gcWatch!.disconnect();
+      this.gcWatch = null;
+    }
   }
 
   /**
    * Ends holdYoungForStartup's hold: the young generation grows again, by V8's own factor (2),
    * unless capYoung holds it. A js-map load runs after it: its loaded objects all survive, and a
    * young generation grown straight to 16 MB copies them at every scavenge (the 100k mixed dump's
-   * load 68 -> 76 ms median with YOUNG_GROWTH_FACTOR, 8 alternated starts each).
+   * load 68 -> 76 ms median with a growth factor of 16, 8 alternated starts each).
    */
   releaseStartupHold(): void {
     if (!startupHold) return;
     startupHold = false;
-    if (!this.youngCapped) v8.setFlagsFromString('--semi-space-growth-factor=2');
+    if (!this.youngCapped) setGrowthFactor(2);
   }
 
   /**
    * The dataset is loaded and the server serves requests (the standalone server, once): the
-   * young generation grows by YOUNG_GROWTH_FACTOR from now on, unless capYoung holds it.
+   * young generation grows to YOUNG_TARGET from now on, unless capYoung holds it.
    */
   startServing(): void {
     this.releaseStartupHold();
     if (this.serving || this.gc === null || ownSemiSpaceFlags) return;
     this.serving = true;
-    if (!this.youngCapped) v8.setFlagsFromString(`--semi-space-growth-factor=${YOUNG_GROWTH_FACTOR}`);
+    this.applyGrowth();
   }
 
   /** MEMORY PURGE: a full collection now (the user asked; jemalloc's purge in Redis). */
@@ -243,6 +311,7 @@ export class HeapTrim {
    */
   tick(now: number, opsPerSec: number, inputBytesPerSec: number): void {
     if (this.gc === null) return;
+    this.applyGrowth();
     if (this.busyAt === -1 || opsPerSec >= QUIET_COMMANDS || inputBytesPerSec >= QUIET_BYTES) {
       this.busyAt = now;
       this.tries = 0;
