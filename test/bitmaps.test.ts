@@ -209,9 +209,8 @@ for (const engine of enginesUnderTest()) {
       cmds.push(['BITOP', op, 't', 'g7', 'g3', 'nokey', 'e0'], ['GET', 't'], ['BITOP', op, 't', 'g0', 'g1'], ['BITCOUNT', 't', 70000, -1]);
     }
     cmds.push(['BITOP', 'NOT', 't', 'g7'], ['GET', 't'], ['BITCOUNT', 'g0', 65535, 131073], ['BITCOUNT', 'g0', 3, 139990, 'BIT'], ['BITCOUNT', 'g3']);
-    // The target among the sources, written in place (js-map: through one fused pass for two to
-    // four sources of its length, else the kernel) when it has the result's length: first, last,
-    // later (past the first four), twice; and shorter than the result.
+    // The target among the sources, written in place through the kernel (js-map) when it has the
+    // result's length: first, last, later (past the first four), twice; and shorter than the result.
     for (const op of ['AND', 'OR', 'XOR']) {
       cmds.push(['BITOP', op, 'g1', 'g1', 'g0', 'g2'], ['GET', 'g1']);
       cmds.push(['BITOP', op, 'g2', 'g0', 'g1', 'g5', 'g2'], ['GET', 'g2'], ['BITOP', op, 'g5', 'g6', 'g5'], ['GET', 'g5']);

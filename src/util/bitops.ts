@@ -12,11 +12,9 @@
  *
  * Long inputs (KERNEL_MIN bytes and more) go through a private instance of the wasm module
  * instead, as persistence/crc64.ts does: chunks are copied into its scratch region (a memcpy,
- * ~20 us per MB) and counted with i64.popcnt (two to three times faster than the JavaScript
- * popcount) or combined with SIMD (assembly/bitops.ts). Except the common BITOP: two to four
- * sources of the result's length, 8-aligned, which one unrolled JavaScript pass combines where
- * they are faster than copying them in (fusedPass). Without the built module the JavaScript
- * loops run.
+ * ~20 us per MB) and counted with i64.popcnt or combined with SIMD (assembly/bitops.ts), two to
+ * three times faster than the best JavaScript loops above. Without the built module the
+ * JavaScript loops run.
  */
 import { BitOp } from '../engine/types';
 import { WasmInstance } from '../engine/wasm/loader';
@@ -169,128 +167,21 @@ function words64(b: Uint8Array, n: number): BigUint64Array {
 
 /**
  * r[0, n) = a OP b [OP c [OP d]] word by word (c, d null when absent): one pass over up to four
- * arrays. r may be any of them: each word is read from every array before it is written.
- * Unrolled by eight: a BigUint64Array access carries a bounds check and the loop its own compare,
- * and eight words per turn took four 1 MB sources from ~330 to ~230 us (AND, Node 20), under the
- * ~260 us Redis's bitopCommand takes and the ~320 us of copying them into the wasm kernel.
+ * arrays. r may be a.
  */
 function pass(op: BitOp, r: BigUint64Array, a: BigUint64Array, b: BigUint64Array, c: BigUint64Array | null, d: BigUint64Array | null, n: number): void {
-  const n8 = n - (n & 7);
-  let i = 0;
   if (d !== null && c !== null) {
-    if (op === BitOp.AND) {
-      for (; i < n8; i += 8) {
-        r[i] = a[i] & b[i] & c[i] & d[i];
-        r[i + 1] = a[i + 1] & b[i + 1] & c[i + 1] & d[i + 1];
-        r[i + 2] = a[i + 2] & b[i + 2] & c[i + 2] & d[i + 2];
-        r[i + 3] = a[i + 3] & b[i + 3] & c[i + 3] & d[i + 3];
-        r[i + 4] = a[i + 4] & b[i + 4] & c[i + 4] & d[i + 4];
-        r[i + 5] = a[i + 5] & b[i + 5] & c[i + 5] & d[i + 5];
-        r[i + 6] = a[i + 6] & b[i + 6] & c[i + 6] & d[i + 6];
-        r[i + 7] = a[i + 7] & b[i + 7] & c[i + 7] & d[i + 7];
-      }
-      for (; i < n; i++) r[i] = a[i] & b[i] & c[i] & d[i];
-    } else if (op === BitOp.OR) {
-      for (; i < n8; i += 8) {
-        r[i] = a[i] | b[i] | c[i] | d[i];
-        r[i + 1] = a[i + 1] | b[i + 1] | c[i + 1] | d[i + 1];
-        r[i + 2] = a[i + 2] | b[i + 2] | c[i + 2] | d[i + 2];
-        r[i + 3] = a[i + 3] | b[i + 3] | c[i + 3] | d[i + 3];
-        r[i + 4] = a[i + 4] | b[i + 4] | c[i + 4] | d[i + 4];
-        r[i + 5] = a[i + 5] | b[i + 5] | c[i + 5] | d[i + 5];
-        r[i + 6] = a[i + 6] | b[i + 6] | c[i + 6] | d[i + 6];
-        r[i + 7] = a[i + 7] | b[i + 7] | c[i + 7] | d[i + 7];
-      }
-      for (; i < n; i++) r[i] = a[i] | b[i] | c[i] | d[i];
-    } else {
-      for (; i < n8; i += 8) {
-        r[i] = a[i] ^ b[i] ^ c[i] ^ d[i];
-        r[i + 1] = a[i + 1] ^ b[i + 1] ^ c[i + 1] ^ d[i + 1];
-        r[i + 2] = a[i + 2] ^ b[i + 2] ^ c[i + 2] ^ d[i + 2];
-        r[i + 3] = a[i + 3] ^ b[i + 3] ^ c[i + 3] ^ d[i + 3];
-        r[i + 4] = a[i + 4] ^ b[i + 4] ^ c[i + 4] ^ d[i + 4];
-        r[i + 5] = a[i + 5] ^ b[i + 5] ^ c[i + 5] ^ d[i + 5];
-        r[i + 6] = a[i + 6] ^ b[i + 6] ^ c[i + 6] ^ d[i + 6];
-        r[i + 7] = a[i + 7] ^ b[i + 7] ^ c[i + 7] ^ d[i + 7];
-      }
-      for (; i < n; i++) r[i] = a[i] ^ b[i] ^ c[i] ^ d[i];
-    }
+    if (op === BitOp.AND) for (let i = 0; i < n; i++) r[i] = a[i] & b[i] & c[i] & d[i];
+    else if (op === BitOp.OR) for (let i = 0; i < n; i++) r[i] = a[i] | b[i] | c[i] | d[i];
+    else for (let i = 0; i < n; i++) r[i] = a[i] ^ b[i] ^ c[i] ^ d[i];
   } else if (c !== null) {
-    if (op === BitOp.AND) {
-      for (; i < n8; i += 8) {
-        r[i] = a[i] & b[i] & c[i];
-        r[i + 1] = a[i + 1] & b[i + 1] & c[i + 1];
-        r[i + 2] = a[i + 2] & b[i + 2] & c[i + 2];
-        r[i + 3] = a[i + 3] & b[i + 3] & c[i + 3];
-        r[i + 4] = a[i + 4] & b[i + 4] & c[i + 4];
-        r[i + 5] = a[i + 5] & b[i + 5] & c[i + 5];
-        r[i + 6] = a[i + 6] & b[i + 6] & c[i + 6];
-        r[i + 7] = a[i + 7] & b[i + 7] & c[i + 7];
-      }
-      for (; i < n; i++) r[i] = a[i] & b[i] & c[i];
-    } else if (op === BitOp.OR) {
-      for (; i < n8; i += 8) {
-        r[i] = a[i] | b[i] | c[i];
-        r[i + 1] = a[i + 1] | b[i + 1] | c[i + 1];
-        r[i + 2] = a[i + 2] | b[i + 2] | c[i + 2];
-        r[i + 3] = a[i + 3] | b[i + 3] | c[i + 3];
-        r[i + 4] = a[i + 4] | b[i + 4] | c[i + 4];
-        r[i + 5] = a[i + 5] | b[i + 5] | c[i + 5];
-        r[i + 6] = a[i + 6] | b[i + 6] | c[i + 6];
-        r[i + 7] = a[i + 7] | b[i + 7] | c[i + 7];
-      }
-      for (; i < n; i++) r[i] = a[i] | b[i] | c[i];
-    } else {
-      for (; i < n8; i += 8) {
-        r[i] = a[i] ^ b[i] ^ c[i];
-        r[i + 1] = a[i + 1] ^ b[i + 1] ^ c[i + 1];
-        r[i + 2] = a[i + 2] ^ b[i + 2] ^ c[i + 2];
-        r[i + 3] = a[i + 3] ^ b[i + 3] ^ c[i + 3];
-        r[i + 4] = a[i + 4] ^ b[i + 4] ^ c[i + 4];
-        r[i + 5] = a[i + 5] ^ b[i + 5] ^ c[i + 5];
-        r[i + 6] = a[i + 6] ^ b[i + 6] ^ c[i + 6];
-        r[i + 7] = a[i + 7] ^ b[i + 7] ^ c[i + 7];
-      }
-      for (; i < n; i++) r[i] = a[i] ^ b[i] ^ c[i];
-    }
+    if (op === BitOp.AND) for (let i = 0; i < n; i++) r[i] = a[i] & b[i] & c[i];
+    else if (op === BitOp.OR) for (let i = 0; i < n; i++) r[i] = a[i] | b[i] | c[i];
+    else for (let i = 0; i < n; i++) r[i] = a[i] ^ b[i] ^ c[i];
   } else {
-    if (op === BitOp.AND) {
-      for (; i < n8; i += 8) {
-        r[i] = a[i] & b[i];
-        r[i + 1] = a[i + 1] & b[i + 1];
-        r[i + 2] = a[i + 2] & b[i + 2];
-        r[i + 3] = a[i + 3] & b[i + 3];
-        r[i + 4] = a[i + 4] & b[i + 4];
-        r[i + 5] = a[i + 5] & b[i + 5];
-        r[i + 6] = a[i + 6] & b[i + 6];
-        r[i + 7] = a[i + 7] & b[i + 7];
-      }
-      for (; i < n; i++) r[i] = a[i] & b[i];
-    } else if (op === BitOp.OR) {
-      for (; i < n8; i += 8) {
-        r[i] = a[i] | b[i];
-        r[i + 1] = a[i + 1] | b[i + 1];
-        r[i + 2] = a[i + 2] | b[i + 2];
-        r[i + 3] = a[i + 3] | b[i + 3];
-        r[i + 4] = a[i + 4] | b[i + 4];
-        r[i + 5] = a[i + 5] | b[i + 5];
-        r[i + 6] = a[i + 6] | b[i + 6];
-        r[i + 7] = a[i + 7] | b[i + 7];
-      }
-      for (; i < n; i++) r[i] = a[i] | b[i];
-    } else {
-      for (; i < n8; i += 8) {
-        r[i] = a[i] ^ b[i];
-        r[i + 1] = a[i + 1] ^ b[i + 1];
-        r[i + 2] = a[i + 2] ^ b[i + 2];
-        r[i + 3] = a[i + 3] ^ b[i + 3];
-        r[i + 4] = a[i + 4] ^ b[i + 4];
-        r[i + 5] = a[i + 5] ^ b[i + 5];
-        r[i + 6] = a[i + 6] ^ b[i + 6];
-        r[i + 7] = a[i + 7] ^ b[i + 7];
-      }
-      for (; i < n; i++) r[i] = a[i] ^ b[i];
-    }
+    if (op === BitOp.AND) for (let i = 0; i < n; i++) r[i] = a[i] & b[i];
+    else if (op === BitOp.OR) for (let i = 0; i < n; i++) r[i] = a[i] | b[i];
+    else for (let i = 0; i < n; i++) r[i] = a[i] ^ b[i];
   }
 }
 
@@ -306,24 +197,6 @@ function combineWords(op: BitOp, r: BigUint64Array, srcs: BigUint64Array[], n: n
   }
 }
 
-/**
- * bitopInto for two to four 8-aligned sources of res's length: one pass over the words, then the
- * last bytes, each read from every source before it is written (res may be a source).
- */
-function fusedPass(op: BitOp, res: Uint8Array, srcs: Uint8Array[], len: number): void {
-  const words = len >>> 3;
-  const ns = srcs.length;
-  if (words > 0) pass(op, words64(res, words), words64(srcs[0], words), words64(srcs[1], words), ns > 2 ? words64(srcs[2], words) : null, ns > 3 ? words64(srcs[3], words) : null, words);
-  for (let i = words * 8; i < len; i++) {
-    let b = srcs[0][i];
-    for (let j = 1; j < ns; j++) {
-      const v = srcs[j][i];
-      b = op === BitOp.AND ? b & v : op === BitOp.OR ? b | v : b ^ v;
-    }
-    res[i] = b;
-  }
-}
-
 /** res[from, to) OP= b[from, to) byte by byte. */
 function combineBytes(op: BitOp, res: Uint8Array, b: Uint8Array, from: number, to: number): void {
   if (op === BitOp.AND) for (let i = from; i < to; i++) res[i] &= b[i];
@@ -333,9 +206,9 @@ function combineBytes(op: BitOp, res: Uint8Array, b: Uint8Array, from: number, t
 
 /**
  * Whether bitopInto may write a result of maxlen bytes over a source of that length (BITOP's
- * target among its sources): it runs through fusedPass (each word read from every source before
- * it is written) or else the kernel, which copies every source's chunk in before it writes the
- * result's chunk at the same offset (the other JavaScript loops would read overwritten bytes).
+ * target among its sources): it runs through the kernel, which copies every source's chunk in
+ * before it writes the result's chunk at the same offset (the JavaScript loops would read
+ * overwritten bytes).
  */
 export function bitopInPlace(maxlen: number, nsrc: number): boolean {
   return maxlen >= KERNEL_MIN && nsrc <= MAX_KERNEL_SOURCES && kernelInstance() !== null;
@@ -348,21 +221,15 @@ export function bitopInPlace(maxlen: number, nsrc: number): boolean {
  */
 export function bitopInto(op: BitOp, res: Uint8Array, srcs: Uint8Array[]): void {
   const maxlen = res.length;
+  if (maxlen >= KERNEL_MIN && srcs.length <= MAX_KERNEL_SOURCES) {
+    const w = kernelInstance();
+    if (w !== null) return bitopKernel(w, op, res, srcs);
+  }
   let minlen = maxlen;
   let aligned = (res.byteOffset & 7) === 0;
   for (const s of srcs) {
     if (s.length < minlen) minlen = s.length;
     if ((s.byteOffset & 7) !== 0) aligned = false;
-  }
-  if (op !== BitOp.NOT && srcs.length >= 2 && srcs.length <= 4 && aligned && minlen === maxlen) {
-    // Sources of one length, at most four: one pass reads them where they are (the kernel would
-    // copy each in first), and is safe when res is one of them (see pass).
-    fusedPass(op, res, srcs, maxlen);
-    return;
-  }
-  if (maxlen >= KERNEL_MIN && srcs.length <= MAX_KERNEL_SOURCES) {
-    const w = kernelInstance();
-    if (w !== null) return bitopKernel(w, op, res, srcs);
   }
   const first = srcs[0];
   if (op === BitOp.NOT) {
