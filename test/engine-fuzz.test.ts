@@ -690,7 +690,8 @@ test('deleting a 1M-field hash frees it in bounded steps (longest stall <= 15 ms
   while (engine.backgroundWork(10)) { /* finish the rehash */ }
   const stalls = deleteStalls(engine, db, B('big'));
   const worst = Math.max(...stalls);
-  // (~50-60 ms of freeing in all, in 1 ms ticks: 46-60 ticks measured; a one-shot free is 1)
+  // (~55-65 ms of freeing in all, in 1 ms ticks: 50-56 ticks measured, 46 with a build whose
+  // memory was shared, so `> 50` failed now and then; a one-shot free is 1)
   assert.ok(stalls.length > 20, `freed over many ticks (${stalls.length})`);
   // Steps are judged on CPU time (deleteStalls), so the machine's load does not count; a GC pause
   // can still land inside a tick (measured alone, the worst step is ~1.6 ms): judge the third worst.

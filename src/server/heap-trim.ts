@@ -255,7 +255,8 @@ export class HeapTrim {
    * space twice within one cron period (100 ms). Once at the target the observer is dropped.
    */
   private applyGrowth(): void {
-    if (!this.serving || this.youngCapped || startupHold || this.gc === null || ownSemiSpaceFlags) {
+    // (serving implies a gc function and no semi-space flags of the process's own: startServing)
+    if (!this.serving || this.youngCapped || startupHold) {
       this.watchGc(false);
       return;
     }
