@@ -174,6 +174,15 @@ async function busyLoad(trim: HeapTrim, ms: number): Promise<void> {
   }
 }
 
+/**
+ * The most a held young generation of `size` may show after a load: V8's step from 1 MB to 2 MB
+ * commits the second semi-space whatever the growth factor, so it is not a growth (both tests of
+ * a hold failed about 1 run in 4 without this).
+ */
+function heldLimit(size: number): number {
+  return Math.max(size, 2 * MB);
+}
+
 /** Quiet ticks until a trim has brought the young generation to at most 2 MB (V8 shrinks it at low rates). */
 async function shrinkYoung(trim: HeapTrim): Promise<void> {
   const quietFrom = performance.now();
@@ -190,10 +199,11 @@ test('heap trim: capYoung holds the real young generation at its size under a lo
   const capped = newSpaceSize();
   assert.ok(capped <= 2 * MB, `new space small before the load (${capped})`);
   await youngLoad(600);
-  assert.ok(newSpaceSize() <= capped, `capped: new space stayed at ${capped} (now ${newSpaceSize()})`);
+  const limit = heldLimit(capped);
+  assert.ok(newSpaceSize() <= limit, `capped: new space stayed at ${capped} (now ${newSpaceSize()})`);
   trim.capYoung(false);
   await youngLoad(600);
-  assert.ok(newSpaceSize() > capped, `uncapped: the same load grows it (${capped} -> ${newSpaceSize()})`);
+  assert.ok(newSpaceSize() > limit, `uncapped: the same load grows it (${capped} -> ${newSpaceSize()})`);
 });
 
 test("heap trim: the CLI's start-up hold keeps the young generation small through capYoung(false) until released", async () => {
@@ -206,8 +216,7 @@ test("heap trim: the CLI's start-up hold keeps the young generation small throug
   const held = newSpaceSize();
   assert.ok(held <= 2 * MB, `new space small before the load (${held})`);
   await youngLoad(600);
-  // (V8's step from 1 MB to 2 MB commits the second semi-space whatever the factor: not a growth)
-  const limit = Math.max(held, 2 * MB);
+  const limit = heldLimit(held);
   assert.ok(newSpaceSize() <= limit, `held: new space stayed at ${held} (now ${newSpaceSize()})`);
   trim.releaseStartupHold();
   await youngLoad(600);
