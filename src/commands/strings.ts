@@ -64,6 +64,13 @@ function parseExtended(argv: Buffer[], from: number, isSet: boolean): ExtendedAr
 function expireMs(c: Client, expire: Buffer, flags: number): number {
   let ms = intArg(expire);
   const seconds = (flags & (SetFlag.EX | SetFlag.EXAT)) !== 0;
+  // The usual TTL (EX 3600, PX 30000): a positive integer read exactly (below 2^53) whose sum
+  // with the clock cannot pass 2^53 either, so the int64 checks below cannot fail. Their BigInts
+  // cost ~100 ns per SET.
+  if (ms > 0 && ms < 1e12) {
+    if (seconds) ms *= 1000;
+    return flags & (SetFlag.EX | SetFlag.PX) ? ms + c.server.clock.now() : ms;
+  }
   // Exact int64 checks (past 2^53 a double cannot tell 9223372036854775 from ...776).
   const exact = BigInt(parseInt64Exact(expire)!);
   if (exact <= 0n || (seconds && exact > 9223372036854775n)) fail(INVALID_EXPIRE(c.cmd!.fullname));
