@@ -93,6 +93,7 @@ const CORPUS: string[] = [
   "return tostring(-0.0)",
   "return tostring(0/0)",
   "return tostring(1/0)",
+  "return {tostring(99999999999999), tostring(-99999999999999), tostring(99999999999999.5), tostring(1e14 - 0.25), tostring(0.1), tostring(1/3), tostring(-1e-300), tostring(12345678.875), tostring(-(2^52) / 7)}",
   "return nil .. 'x'",
   "return #nil",
   "local t = nil return t.x",
