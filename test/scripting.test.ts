@@ -396,6 +396,18 @@ for (const engine of enginesUnderTest()) {
     assert.equal(await c.send('EVAL', 'return #ARGV[1]', '0', bin), R.int(6));
   });
 
+  t('an allocation past the Lua heap (2 GB) is "not enough memory", never a write past the memory (without the reference)', async ({ c }) => {
+    // A request of 2 GB or more reached emscripten_resize_heap as a negative i32: it "grew" the
+    // heap by half and reported success, and dlmalloc then wrote past the end ("memory access out
+    // of bounds"). (Redis on 64 bits could allocate it, or abort when the allocation fails.)
+    for (const script of ["return #string.rep('x', 2^31 - 1)", "return #string.rep('x', 2^31 - 100000)"]) {
+      const r = await c.send('EVAL', script, '0');
+      assert.is(r.t, 'error', script);
+      assert.match(String((r as { v: string }).v), /^ERR not enough memory script: /, script);
+    }
+    assert.equal(await c.send('EVAL', "local t = {} for i = 1, 1000 do t[i] = tostring(i) end return #table.concat(t)", '0'), R.int(2893));
+  });
+
   t('script-hard-time-limit kills a runaway script (embedded safety net) and the server keeps serving', async ({ c }) => {
     // Redis-compatible BUSY / SCRIPT KILL behaviour is tested in busy-script.test.ts (out of process).
     assert.equal(await c.send('CONFIG', 'SET', 'busy-reply-threshold', '100'), R.ok);

@@ -660,6 +660,10 @@ export class LuaWasm {
         _gmtime_js: () => {},
         _tzset_js: () => {},
         emscripten_resize_heap: (requested: number) => {
+          // (a size_t: an i32 here, negative from 2 GB on; read signed, a 3 GB request passed
+          // the limit check and "succeeded" with a smaller heap, and dlmalloc then wrote past
+          // the end of memory)
+          requested >>>= 0;
           const mem = ex!.memory;
           const old = mem.buffer.byteLength;
           const max = 2 * 1024 * 1024 * 1024;
