@@ -129,6 +129,18 @@ for (const engine of enginesUnderTest()) {
       ['EVAL', 'local s = string.rep(string.char(0x81, 1), 5000) .. string.char(1) return {pcall(cmsgpack.unpack, s)}', '0'],
       ['EVAL', 'local s = string.rep(string.char(1), 8005) return {pcall(cmsgpack.unpack, s)}', '0'],
       ['EVAL', 'local s = string.rep(string.char(1), 7999) return {(pcall(cmsgpack.unpack, s))}', '0'],
+      // Errors raised where the script calls them carry its position, as lua_cmsgpack.c's
+      // luaL_error gives it (pcall(cmsgpack.unpack, ...) above has none: its caller is pcall).
+      ['EVAL', 'return cmsgpack.unpack(string.char(0xc1))', '0'],
+      ['EVAL', 'return cmsgpack.unpack(string.char(0xdc))', '0'],
+      ['EVAL', 'return cmsgpack.unpack_one(string.char(0xc1))', '0'],
+      ['EVAL', 'return cmsgpack.unpack_limit(string.char(0xc1), 1)', '0'],
+      ['EVAL', 'return {cmsgpack.unpack(string.rep(string.char(1), 8005))}', '0'],
+      ['EVAL', 'local s = string.rep(string.char(0x91), 4000) .. string.char(1)\nlocal t = cmsgpack.unpack(s)\nreturn t', '0'],
+      ['EVAL', "local ok, e = pcall(function()\n local t = cmsgpack.unpack(string.char(0xdc)) end) return e", '0'],
+      ['EVAL', 'local function f(s) return cmsgpack.unpack(s) end\nreturn {pcall(f, string.char(0xc1))}', '0'],
+      ['EVAL', 'return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}', '0'],
+      ['EVAL', 'return select(\'#\', cmsgpack.unpack(cmsgpack.pack(nil, nil)))', '0'],
     ]);
   });
 

@@ -167,8 +167,8 @@ return cjson
 
   cmsgpack: String.raw`${LUA_ARGERROR}
 local unpack_native = ...
-local type, next, error, select, string_pack, string_unpack, string_char, concat, math_type, floor =
-      type, next, error, select, string.pack, string.unpack, string.char, table.concat, math.type, math.floor
+local type, next, error, select, string_pack, string_unpack, string_char, concat, math_type, floor, pcall =
+      type, next, error, select, string.pack, string.unpack, string.char, table.concat, math.type, math.floor, pcall
 local MAX_NESTING = 16
 local cmsgpack = {_NAME = 'cmsgpack', _VERSION = 'lua-cmsgpack 0.4.0',
   _COPYRIGHT = 'Copyright (C) 2012, Salvatore Sanfilippo', _DESCRIPTION = 'MessagePack C implementation for Lua'}
@@ -270,13 +270,20 @@ end
 
 -- The decoder is native: src/scripting/msgpack-decode.ts (the chunk's argument), as
 -- mp_unpack_full(s, limit, offset). Arguments are checked in the C library's order.
+-- Its errors are raised again at level 2, the position lua_cmsgpack.c's luaL_error gives them
+-- (its caller's line: "user_script:1: Missing bytes in input."). unpacked is tail-called, so
+-- it takes the unpack function's frame and level 2 is that function's caller.
+local function unpacked(ok, ...)
+  if ok then return ... end
+  error((...), 2)
+end
 cmsgpack.unpack = function(...)
   local s = ...
-  if type(s) == 'string' then return unpack_native(s, 0, 0) end
+  if type(s) == 'string' then return unpacked(pcall(unpack_native, s, 0, 0)) end
   local e
   s, e = strarg((...), select('#', ...) >= 1)
   if not s then libargerror('unpack', 1, e) end
-  return unpack_native(s, 0, 0)
+  return unpacked(pcall(unpack_native, s, 0, 0))
 end
 cmsgpack.unpack_one = function(...)
   local n = select('#', ...)
@@ -288,7 +295,7 @@ cmsgpack.unpack_one = function(...)
   end
   local s, e2 = strarg(v, n >= 1)
   if not s then libargerror('unpack_one', 1, e2) end
-  return unpack_native(s, 1, offset)
+  return unpacked(pcall(unpack_native, s, 1, offset))
 end
 cmsgpack.unpack_limit = function(...)
   local n = select('#', ...)
@@ -302,7 +309,7 @@ cmsgpack.unpack_limit = function(...)
   end
   local s, e2 = strarg(v, n >= 1)
   if not s then libargerror('unpack_limit', 1, e2) end
-  return unpack_native(s, limit, offset)
+  return unpacked(pcall(unpack_native, s, limit, offset))
 end
 return cmsgpack
 `,
