@@ -93,6 +93,9 @@ const CORPUS: string[] = [
   "return tostring(-0.0)",
   "return tostring(0/0)",
   "return tostring(1/0)",
+  // 5.1 runs no finalizer for a table (5.4 runs __gc): nothing runs at the collections
+  "setmetatable({}, {__gc = function() redis.call('set', 'gcran', '1') end}) collectgarbage() collectgarbage() return redis.call('exists', 'gcran')",
+  "local t = setmetatable({}, {__gc = function() error('boom') end}) t = nil collectgarbage() collectgarbage() return {1, type(getmetatable(setmetatable({}, {__gc = 5})).__gc)}",
   "return {tostring(99999999999999), tostring(-99999999999999), tostring(99999999999999.5), tostring(1e14 - 0.25), tostring(0.1), tostring(1/3), tostring(-1e-300), tostring(12345678.875), tostring(-(2^52) / 7)}",
   "return nil .. 'x'",
   "return #nil",

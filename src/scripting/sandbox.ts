@@ -486,6 +486,13 @@ export class Sandbox {
     w.pushLatin1(L, '__len');
     w.hb[ex.lua_tolstring(L, -1, w.lenPtr)] = 1;
     ex.lua_settop(L, -2);
+    // The same for "__gc": 5.1 runs finalizers for userdata only, which scripts cannot make, where
+    // 5.4 also runs a table's (`setmetatable({}, {__gc = f})`): f would run at some later
+    // collection, inside another script or none, and could call redis.call there. (Nothing in
+    // the state needs a finalizer: no files or C libraries are opened by scripts.)
+    w.pushLatin1(L, '__gc');
+    w.hb[ex.lua_tolstring(L, -1, w.lenPtr)] = 1;
+    ex.lua_settop(L, -2);
     ex.luaL_openlibs(L);
     // CO_ERRH's factory, given debug.getinfo before the prelude runs.
     if (w.load(L, Buffer.from(CO_ERRH), '=redust') !== 0) throw new Error('Lua coroutine error handler: ' + w.toLatin1(L, -1));
