@@ -105,6 +105,64 @@ if (fs.existsSync(STOCK_CONF) && fs.existsSync('/proc/self/oom_score_adj')) {
   });
 }
 
+/**
+ * CONFIG SET of numeric settings, each value then CONFIG GET, the setting's default put back
+ * last: config.c's numericParseString (memory values through memtoull: units, no sign, "" is 0,
+ * past 2^64-1 saturated; string2ll for the others: no leading zero), numericBoundaryCheck (the
+ * unsigned types: -1 is out of range), values printed exactly past 2^53, the error naming the
+ * setting as typed, and latency-tracking-info-percentiles' string2d.
+ */
+const NUMERIC_CASES: [string, string[]][] = [
+  ['maxmemory', ['-1', '-0', '1.5gb', '1g', '1GB', ' 1', '', 'mb', '5B', '+5', '1 kb', '0x10', '18446744073709551615', '18446744073709551616', '9223372036854775808', '0']],
+  ['client-query-buffer-limit', ['-1', '1k', '1mb', '2gb', '1gb']],
+  ['proto-max-bulk-len', ['-5', '1mb', '9223372036854775807', '9223372036854775808', '512mb']],
+  ['hll-sparse-max-bytes', ['-1', '1kb', '3000']],
+  ['hash-max-listpack-value', ['-1', '1kb', '64']],
+  ['HASH-MAX-ZIPLIST-VALUE', ['-1', '64']],
+  ['zset-max-listpack-value', ['1kb', '64']],
+  ['stream-node-max-bytes', ['-1', '4kb', '4096']],
+  ['hash-max-listpack-entries', ['-1', '007', '512']],
+  ['set-max-intset-entries', ['-1', '18446744073709551615', '9223372036854775807', '512']],
+  ['maxmemory-samples', ['0', '65', '2147483648', '5']],
+  ['timeout', ['-1', '2147483648', '0']],
+  ['tcp-keepalive', ['-1', '300']],
+  ['maxclients', ['-1', '0', '4294967296', '10000']],
+  ['lua-time-limit', ['-1', '5000']],
+  ['slowlog-log-slower-than', ['-2', '9223372036854775807', '-0', '10000']],
+  ['slowlog-max-len', ['-1', '128']],
+  ['list-max-listpack-size', ['-2147483649', '2147483648', '-2']],
+  ['hz', ['-1', '007', '10']],
+  ['stream-node-max-entries', ['-1', '100']],
+  ['latency-tracking-info-percentiles', ['50 200', 'a', 'inf', '1e400', '1e-400', '0x10', '', '50 99 99.9']],
+];
+
+if (haveRedisServer()) {
+  t('numeric settings are read, bounded and printed as config.c does: the same replies as Redis', async () => {
+    const ref = await startReference();
+    const s = await startRedust('wasm');
+    const a = await RawConnection.connect(s.port);
+    const b = await RawConnection.connect(ref.port);
+    try {
+      for (const [name, values] of NUMERIC_CASES) {
+        for (const v of values) {
+          assert.equal(await a.send('CONFIG', 'SET', name, v), await b.send('CONFIG', 'SET', name, v), `CONFIG SET ${name} '${v}'`);
+          assert.equal(await a.send('CONFIG', 'GET', name), await b.send('CONFIG', 'GET', name), `CONFIG GET ${name} after '${v}'`);
+        }
+      }
+      // A name without glob characters is replied as typed; names are one whatever their case;
+      // a backslash is not a glob character there.
+      for (const names of [['Maxmemory'], ['maxmemory', 'MAXMEMORY'], ['max\\memory'], ['LUA-TIME-LIMIT']]) {
+        assert.equal(await a.send('CONFIG', 'GET', ...names), await b.send('CONFIG', 'GET', ...names), `CONFIG GET ${names.join(' ')}`);
+      }
+    } finally {
+      a.close();
+      b.close();
+      await s.close();
+      await ref.stop();
+    }
+  });
+}
+
 t('switches of features Redust does not have are refused; their tunables are accepted', async () => {
   const s = await startRedust('wasm');
   const c = await RawConnection.connect(s.port);

@@ -47,12 +47,15 @@ function info(c: Client, argv: Buffer[]): void {
 // ------------------------------------------------------------------ CONFIG
 
 function configGet(c: Client, argv: Buffer[]): void {
-  const seen = new Map<string, string>();
+  // (keyed by lower-case name, as Redis's reply dict compares names without case; a name without
+  // glob characters is replied as typed)
+  const seen = new Map<string, [string, string]>();
   for (let i = 2; i < argv.length; i++) {
-    const pat = latin1(argv[i]).toLowerCase();
-    const exact = findConfig(pat);
-    if (exact && !/[*?[\\]/.test(pat)) {
-      seen.set(pat === exact.alias ? exact.alias : exact.name, configText(c, exact.name));
+    const typed = latin1(argv[i]);
+    const pat = typed.toLowerCase();
+    if (!/[*?[]/.test(pat)) {
+      const exact = findConfig(pat);
+      if (exact && !seen.has(pat)) seen.set(pat, [typed, configText(c, exact.name)]);
       continue;
     }
     for (const d of CONFIG_DEFS) {
@@ -61,12 +64,12 @@ function configGet(c: Client, argv: Buffer[]): void {
       // and Redis's own tests set back every setting CONFIG GET * names).
       if (d.hidden || d.redust) continue;
       for (const name of d.alias ? [d.name, d.alias] : [d.name]) {
-        if (globMatch(pat, name, true)) seen.set(name, configText(c, d.name));
+        if (!seen.has(name) && globMatch(pat, name, true)) seen.set(name, [name, configText(c, d.name)]);
       }
     }
   }
   c.reply.map(seen.size);
-  for (const [k, v] of seen) {
+  for (const [k, v] of seen.values()) {
     c.reply.bulk(k);
     c.reply.bulk(v);
   }
@@ -79,7 +82,9 @@ function configText(c: Client, name: string): string {
 
 function configSet(c: Client, argv: Buffer[]): void {
   if (argv.length < 4 || argv.length % 2 !== 0) fail(wrongArgs('config|set'));
-  const pairs: [string, string][] = [];
+  // (the setting's canonical name, its value, and the name it was found by, lower case: a value's
+  // error names that one, as Redis's alias entries carry their own name)
+  const pairs: [string, string, string][] = [];
   const seen = new Set<string>();
   for (let i = 2; i < argv.length; i += 2) {
     const name = latin1(argv[i]).toLowerCase();
@@ -89,10 +94,10 @@ function configSet(c: Client, argv: Buffer[]): void {
     if (loadingOf(c.server) !== null && deniedWhileLoading(def.name, protectedConfigsAllowed(c))) fail('LOADING Redis is loading the dataset in memory');
     if (seen.has(def.name)) fail(`ERR CONFIG SET failed (possibly related to argument '${latin1(argv[i])}') - duplicate parameter`);
     seen.add(def.name);
-    pairs.push([def.name, latin1(argv[i + 1])]);
+    pairs.push([def.name, latin1(argv[i + 1]), name]);
   }
   const parsed: [string, unknown][] = [];
-  for (const [name, text] of pairs) {
+  for (const [name, text, typed] of pairs) {
     try {
       const def = findConfig(name)!;
       let v: unknown;
@@ -107,7 +112,7 @@ function configSet(c: Client, argv: Buffer[]): void {
       } else v = parseConfigValue(def, text);
       parsed.push([name, v]);
     } catch (e) {
-      fail(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${(e as Error).message}`);
+      fail(`ERR CONFIG SET failed (possibly related to argument '${typed}') - ${(e as Error).message}`);
     }
   }
   // TLS settings: the new context must build before anything is applied (Redis's tlsConfigure).
@@ -159,6 +164,8 @@ function changeListeners(c: Client, parsed: [string, unknown][], tlsChanges: Map
 export function applyConfig(c: Client, name: string, v: unknown): void {
   const s = c.server;
   s.config.set(name, v);
+  // (a number past 2^53 comes as a bigint: Config keeps it exactly, the server uses the number)
+  if (typeof v === 'bigint') v = Number(v);
   if (name === 'requirepass') s.acl.setRequirepass(v as string);
   else if (name === 'notify-keyspace-events') s.keyspace.flags = parseNotifyFlags(v as string);
   else if (name === 'loglevel') setLogLevel(s.logger, v as RedisLogLevel);

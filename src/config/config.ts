@@ -7,6 +7,7 @@
 import type { EncodingLimits } from '../engine/types';
 import { checkSupported } from './unsupported';
 import { INACTIVE_DEFS } from './inactive';
+import { strtodAll } from '../util/number';
 
 export type ConfigType = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'special';
 
@@ -18,8 +19,9 @@ export interface ConfigDef {
   mutable: boolean;
   alias?: string;
   enumValues?: string[];
-  min?: number;
-  max?: number;
+  /** Numeric bounds, inclusive (Redis's lower_bound, upper_bound; LLONG_MIN / LLONG_MAX when absent). */
+  min?: number | bigint;
+  max?: number | bigint;
   /** Parse a setting's text (config file, CLI or CONFIG SET). Throws Error(reason) when invalid. */
   parse?: (args: string[]) => unknown;
   format?: (v: unknown) => string;
@@ -33,6 +35,13 @@ export interface ConfigDef {
    * any other takes exactly one ("wrong number of arguments").
    */
   multiArg?: boolean;
+  /**
+   * Redis's unsigned numeric types (unsigned int, unsigned long long, size_t): the bounds are
+   * compared as unsigned 64-bit numbers, so "-1" is 18446744073709551615 and out of range.
+   */
+  unsigned?: boolean;
+  /** Redis's OCTAL_CONFIG: read with strtoll(text, 8), printed in octal. */
+  octal?: boolean;
 }
 
 const MEM_UNITS: Record<string, number> = {
@@ -46,13 +55,101 @@ const MEM_UNITS: Record<string, number> = {
   gb: 1024 * 1024 * 1024,
 };
 
-/** memtoull: "100mb", "1gb", "5k" (Redis units: k=1000, kb=1024). Returns NaN when invalid. */
+export const LLONG_MIN = -(2n ** 63n);
+export const LLONG_MAX = 2n ** 63n - 1n;
+export const ULLONG_MAX = 2n ** 64n - 1n;
+
+/**
+ * memtoull (util.c): digits, then a unit or nothing ("100mb", "1gb", "5k"; k=1000, kb=1024, any
+ * case). Null when invalid, as memtoull's err: a sign, another suffix, 128 digits or more. As
+ * there, no digit at all reads as 0 ("" and "mb" are 0), a number past 2^64-1 saturates (strtoull's
+ * ERANGE is not checked) and the product with the unit wraps modulo 2^64.
+ */
+export function memtoull(s: string): bigint | null {
+  if (s.charCodeAt(0) === 45 /* '-' */) return null;
+  let i = 0;
+  while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+  const unit = MEM_UNITS[s.slice(i).toLowerCase()];
+  if (unit === undefined || i >= 128) return null;
+  let v = i === 0 ? 0n : BigInt(s.slice(0, i));
+  if (v > ULLONG_MAX) v = ULLONG_MAX;
+  return BigInt.asUintN(64, v * BigInt(unit));
+}
+
+/** memtoull as a JS number (exact below 2^53): NaN when invalid. */
 export function parseMemory(s: string): number {
-  const m = /^(-?\d+)([a-zA-Z]*)$/.exec(s);
-  if (!m) return NaN;
-  const unit = MEM_UNITS[m[2].toLowerCase()];
-  if (unit === undefined) return NaN;
-  return Number(m[1]) * unit;
+  const v = memtoull(s);
+  return v === null ? NaN : Number(v);
+}
+
+/**
+ * string2d (util.c): strtod over the whole text, refusing an empty text, a leading space, NaN and
+ * ERANGE's results (an overflow to +-inf from a finite numeral, an underflow to 0 of a non-zero
+ * one); "inf" itself is a number.
+ */
+function string2d(s: string): number | null {
+  if (s.length === 0 || /^[ \t\n\v\f\r]/.test(s)) return null;
+  const d = strtodAll(s);
+  if (d === null || Number.isNaN(d)) return null;
+  if (!Number.isFinite(d) && !/^[+-]?inf/i.test(s)) return null;
+  // (an underflow: a non-zero digit before the exponent, which starts at p in a hex numeral)
+  const hex = /^[+-]?0x/i.test(s);
+  const mantissa = s.replace(/^[+-]?(0x)?/i, '').replace(hex ? /p.*$/i : /e.*$/i, '');
+  if (d === 0 && /[1-9a-f]/i.test(mantissa)) return null;
+  return d;
+}
+
+/** string2ll (util.c): a decimal long long, no sign but '-', no leading zero, no space. */
+function string2ll(s: string): bigint | null {
+  if (s.length === 0 || s.length >= 21) return null;
+  if (s === '0') return 0n;
+  if (!/^-?[1-9][0-9]*$/.test(s)) return null;
+  const v = BigInt(s);
+  return v > LLONG_MAX || v < LLONG_MIN ? null : v;
+}
+
+/** strtoll(s, &end, 8) accepted only with errno 0 and nothing left (numericParseString's OCTAL_CONFIG). */
+function strtollOctal(s: string): bigint | null {
+  let i = 0;
+  while (i < s.length && (s.charCodeAt(i) === 32 || (s.charCodeAt(i) >= 9 && s.charCodeAt(i) <= 13))) i++;
+  const neg = s[i] === '-';
+  if (s[i] === '-' || s[i] === '+') i++;
+  const start = i;
+  while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 55) i++;
+  // (no digit: the end pointer is the string's start, so only "" is accepted, as 0)
+  if (i === start) return s.length === 0 ? 0n : null;
+  if (i < s.length) return null;
+  const v = neg ? -BigInt('0o' + s.slice(start, i)) : BigInt('0o' + s.slice(start, i));
+  return v > LLONG_MAX || v < LLONG_MIN ? null : v;
+}
+
+/**
+ * A numeric setting's text as Redis 7.0 reads it (config.c numericParseString, then
+ * numericBoundaryCheck), with its error texts: memory settings through memtoull (its unsigned
+ * result taken as a long long, so past LLONG_MAX it is negative for the signed types), octal ones
+ * through strtoll base 8, the others through string2ll; the unsigned types compare their bounds as
+ * unsigned 64-bit numbers. Returns the value a Redis field of that type holds: a number, or a
+ * bigint when it is not a safe integer (Config keeps those exactly for CONFIG GET).
+ */
+export function parseNumeric(def: ConfigDef, text: string): number | bigint {
+  const memory = def.type === 'memory';
+  let ll: bigint | null;
+  if (memory) {
+    const u = memtoull(text);
+    ll = u === null ? null : BigInt.asIntN(64, u);
+  } else ll = def.octal ? strtollOctal(text) : string2ll(text);
+  if (ll === null) {
+    throw new Error(memory ? 'argument must be a memory value' : def.octal ? "argument couldn't be parsed as an octal number" : "argument couldn't be parsed into an integer");
+  }
+  const lower = def.min === undefined ? (def.unsigned ? 0n : LLONG_MIN) : BigInt(def.min);
+  const upper = def.max === undefined ? LLONG_MAX : BigInt(def.max);
+  const v = def.unsigned ? BigInt.asUintN(64, ll) : ll;
+  if (v < lower || v > upper) {
+    const radix = def.octal ? 8 : 10;
+    throw new Error(`argument must be between ${lower.toString(radix)} and ${upper.toString(radix)} inclusive`);
+  }
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
 }
 
 const DEFAULT_OUTPUT_BUFFER_LIMITS = 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60';
@@ -108,6 +205,9 @@ function boolParse(args: string[]): boolean {
   throw new Error("argument must be 'yes' or 'no'");
 }
 
+/** hz's range as parsed (then capped to 1..500, as updateHZ caps config_hz). */
+const HZ_RANGE: ConfigDef = { name: 'hz', type: 'int', default: 10, mutable: true, min: 0, max: 2147483647 };
+
 const defs: ConfigDef[] = [
   {
     // Redis 7.0's default: every IPv4 address, and every IPv6 one when the host has IPv6 (protected
@@ -126,24 +226,12 @@ const defs: ConfigDef[] = [
   },
   { name: 'port', type: 'int', default: 6379, mutable: true, min: 0, max: 65535 },
   { name: 'unixsocket', type: 'string', default: '', mutable: false },
-  {
-    name: 'unixsocketperm',
-    type: 'int',
-    default: 0,
-    mutable: false,
-    // Octal, as redis.conf writes it (700, 0770) and CONFIG GET prints it.
-    parse: (args) => {
-      if (!/^[0-7]+$/.test(args[0])) throw new Error("argument couldn't be parsed into an integer");
-      const n = parseInt(args[0], 8);
-      if (n > 0o777) throw new Error('argument must be between 0 and 511 inclusive');
-      return n;
-    },
-    format: (v) => (v as number).toString(8),
-  },
+  // Octal, as redis.conf writes it (700, 0770) and CONFIG GET prints it.
+  { name: 'unixsocketperm', type: 'int', default: 0, mutable: false, min: 0, max: 0o777, unsigned: true, octal: true },
   { name: 'databases', type: 'int', default: 16, mutable: false, min: 1, max: 1 << 30 },
   { name: 'requirepass', type: 'string', default: '', mutable: true },
   { name: 'aclfile', type: 'string', default: '', mutable: false },
-  { name: 'acllog-max-len', type: 'int', default: 128, mutable: true, min: 0, max: 9223372036854775807 },
+  { name: 'acllog-max-len', type: 'int', default: 128, mutable: true, min: 0 },
   { name: 'acl-pubsub-default', type: 'enum', default: 'resetchannels', mutable: true, enumValues: ['allchannels', 'resetchannels'] },
   { name: 'dir', type: 'string', default: '.', mutable: true, format: (v) => require('path').resolve(String(v)) },
   { name: 'dbfilename', type: 'string', default: 'dump.rdb', mutable: true },
@@ -159,7 +247,7 @@ const defs: ConfigDef[] = [
   { name: 'aof-rewrite-incremental-fsync', type: 'bool', default: true, mutable: true },
   { name: 'aof-disable-auto-gc', type: 'bool', default: false, mutable: true },
   { name: 'auto-aof-rewrite-percentage', type: 'int', default: 100, mutable: true, min: 0, max: 2147483647 },
-  { name: 'auto-aof-rewrite-min-size', type: 'memory', default: 64 * 1024 * 1024, mutable: true },
+  { name: 'auto-aof-rewrite-min-size', type: 'memory', default: 64 * 1024 * 1024, mutable: true, min: 0 },
   { name: 'save', type: 'special', default: '3600 1 300 100 60 10000', mutable: true, parse: (a) => validateSaveParam(a.join(' ')) },
   { name: 'stop-writes-on-bgsave-error', type: 'bool', default: true, mutable: true },
   { name: 'rdb-key-save-delay', type: 'int', default: 0, mutable: true, min: -2147483648, max: 2147483647, hidden: true },
@@ -171,7 +259,7 @@ const defs: ConfigDef[] = [
   { name: 'loglevel', type: 'enum', default: 'notice', mutable: true, enumValues: ['debug', 'verbose', 'notice', 'warning'] },
   { name: 'logfile', type: 'string', default: '', mutable: false },
   { name: 'always-show-logo', type: 'bool', default: false, mutable: false },
-  { name: 'maxmemory', type: 'memory', default: 0, mutable: true },
+  { name: 'maxmemory', type: 'memory', default: 0, mutable: true, min: 0, max: ULLONG_MAX, unsigned: true },
   {
     name: 'maxmemory-policy',
     type: 'enum',
@@ -179,28 +267,25 @@ const defs: ConfigDef[] = [
     mutable: true,
     enumValues: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
   },
-  { name: 'maxmemory-samples', type: 'int', default: 5, mutable: true, min: 1, max: 64 },
+  { name: 'maxmemory-samples', type: 'int', default: 5, mutable: true, min: 1, max: 2147483647 },
   { name: 'lfu-log-factor', type: 'int', default: 10, mutable: true, min: 0, max: 2147483647 },
   { name: 'lfu-decay-time', type: 'int', default: 1, mutable: true, min: 0, max: 2147483647 },
-  { name: 'maxclients', type: 'int', default: 10000, mutable: true, min: 1, max: 4294967295 },
-  { name: 'timeout', type: 'int', default: 0, mutable: true, min: 0 },
-  { name: 'tcp-keepalive', type: 'int', default: 300, mutable: true, min: 0 },
-  { name: 'tcp-backlog', type: 'int', default: 511, mutable: false, min: 0 },
+  { name: 'maxclients', type: 'int', default: 10000, mutable: true, min: 1, max: 4294967295, unsigned: true },
+  { name: 'timeout', type: 'int', default: 0, mutable: true, min: 0, max: 2147483647 },
+  { name: 'tcp-keepalive', type: 'int', default: 300, mutable: true, min: 0, max: 2147483647 },
+  { name: 'tcp-backlog', type: 'int', default: 511, mutable: false, min: 0, max: 2147483647 },
   {
     name: 'hz',
     type: 'int',
     default: 10,
     mutable: true,
     // Any int is accepted and capped to 1..500, as Redis's updateHZ (a hint, not a limit).
-    parse: ([t]: string[]) => {
-      if (!/^-?\d+$/.test(t)) throw new Error("argument couldn't be parsed into an integer");
-      const n = Number(t);
-      if (n < 0 || n > 2147483647) throw new Error('argument must be between 0 and 2147483647 inclusive');
-      return Math.min(500, Math.max(1, n));
-    },
+    min: 0,
+    max: 2147483647,
+    parse: ([t]: string[]) => Math.min(500, Math.max(1, parseNumeric(HZ_RANGE, t) as number)),
   },
   { name: 'proto-max-bulk-len', type: 'memory', default: 512 * 1024 * 1024, mutable: true, min: 1024 * 1024 },
-  { name: 'client-query-buffer-limit', type: 'memory', default: 1024 * 1024 * 1024, mutable: true, min: 1024 * 1024 },
+  { name: 'client-query-buffer-limit', type: 'memory', default: 1024 * 1024 * 1024, mutable: true, min: 1024 * 1024, unsigned: true },
   { name: 'notify-keyspace-events', type: 'special', default: '', mutable: true, multiArg: false },
   { name: 'slowlog-log-slower-than', type: 'int', default: 10000, mutable: true, min: -1 },
   { name: 'slowlog-max-len', type: 'int', default: 128, mutable: true, min: 0 },
@@ -211,16 +296,19 @@ const defs: ConfigDef[] = [
     type: 'string',
     default: '50 99 99.9',
     mutable: true,
+    // setConfigLatencyTrackingInfoPercentilesOutputOption: each word a string2d double in [0, 100].
     parse: ([text]: string[]) => {
       const parts = text.split(/\s+/).filter(Boolean);
-      for (const p of parts) {
-        const v = Number(p);
-        if (!/^[0-9.eE+-]+$/.test(p) || Number.isNaN(v) || v < 0 || v > 100) throw new Error('latency-tracking-info-percentiles should be between 0.0 and 100.0');
-      }
-      return parts.map((p) => Number(p).toFixed(6).replace(/\.?0+$/, '')).join(' ');
+      const values = parts.map((p) => {
+        const v = string2d(p);
+        if (v === null) throw new Error('Invalid latency-tracking-info-percentiles parameters');
+        if (v > 100 || v < 0) throw new Error('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
+        return v;
+      });
+      return values.map((v) => v.toFixed(6).replace(/\.?0+$/, '')).join(' ');
     },
   },
-  { name: 'tracking-table-max-keys', type: 'int', default: 1000000, mutable: true, min: 0 },
+  { name: 'tracking-table-max-keys', type: 'int', default: 1000000, mutable: true, min: 0, unsigned: true },
   { name: 'latency-monitor-threshold', type: 'int', default: 0, mutable: true, min: 0 },
   { name: 'busy-reply-threshold', alias: 'lua-time-limit', type: 'int', default: 5000, mutable: true, min: 0 },
   { name: 'enable-debug-command', type: 'enum', default: 'no', mutable: false, enumValues: ['no', 'yes', 'local'] },
@@ -232,16 +320,16 @@ const defs: ConfigDef[] = [
   { name: 'lazyfree-lazy-user-del', type: 'bool', default: false, mutable: true },
   { name: 'lazyfree-lazy-user-flush', type: 'bool', default: false, mutable: true },
   { name: 'active-expire-effort', type: 'int', default: 1, mutable: true, min: 1, max: 10 },
-  { name: 'list-max-listpack-size', alias: 'list-max-ziplist-size', type: 'int', default: -2, mutable: true },
-  { name: 'list-compress-depth', type: 'int', default: 0, mutable: true, min: 0 },
-  { name: 'hash-max-listpack-entries', alias: 'hash-max-ziplist-entries', type: 'int', default: 512, mutable: true, min: 0 },
-  { name: 'hash-max-listpack-value', alias: 'hash-max-ziplist-value', type: 'int', default: 64, mutable: true, min: 0 },
-  { name: 'set-max-intset-entries', type: 'int', default: 512, mutable: true, min: 0 },
-  { name: 'zset-max-listpack-entries', alias: 'zset-max-ziplist-entries', type: 'int', default: 128, mutable: true, min: 0 },
-  { name: 'zset-max-listpack-value', alias: 'zset-max-ziplist-value', type: 'int', default: 64, mutable: true, min: 0 },
-  { name: 'stream-node-max-bytes', type: 'memory', default: 4096, mutable: true },
+  { name: 'list-max-listpack-size', alias: 'list-max-ziplist-size', type: 'int', default: -2, mutable: true, min: -2147483648, max: 2147483647 },
+  { name: 'list-compress-depth', type: 'int', default: 0, mutable: true, min: 0, max: 2147483647 },
+  { name: 'hash-max-listpack-entries', alias: 'hash-max-ziplist-entries', type: 'int', default: 512, mutable: true, min: 0, unsigned: true },
+  { name: 'hash-max-listpack-value', alias: 'hash-max-ziplist-value', type: 'memory', default: 64, mutable: true, min: 0, unsigned: true },
+  { name: 'set-max-intset-entries', type: 'int', default: 512, mutable: true, min: 0, unsigned: true },
+  { name: 'zset-max-listpack-entries', alias: 'zset-max-ziplist-entries', type: 'int', default: 128, mutable: true, min: 0, unsigned: true },
+  { name: 'zset-max-listpack-value', alias: 'zset-max-ziplist-value', type: 'memory', default: 64, mutable: true, min: 0, unsigned: true },
+  { name: 'stream-node-max-bytes', type: 'memory', default: 4096, mutable: true, min: 0, unsigned: true },
   { name: 'stream-node-max-entries', type: 'int', default: 100, mutable: true, min: 0 },
-  { name: 'hll-sparse-max-bytes', type: 'memory', default: 3000, mutable: true, min: 0 },
+  { name: 'hll-sparse-max-bytes', type: 'memory', default: 3000, mutable: true, min: 0, unsigned: true },
   {
     name: 'client-output-buffer-limit',
     type: 'special',
@@ -291,7 +379,7 @@ const defs: ConfigDef[] = [
   ...INACTIVE_DEFS,
   // Redust's own settings.
   { name: 'engine', type: 'enum', default: 'wasm', mutable: false, enumValues: ['js-map', 'wasm'], redust: true },
-  { name: 'maxvalue-bytes', type: 'memory', default: 0, mutable: true, redust: true },
+  { name: 'maxvalue-bytes', type: 'memory', default: 0, mutable: true, min: 0, redust: true },
   // Kill a script after this many ms even without SCRIPT KILL (0 = never, as Redis). The
   // embedding API sets it, since an in-process client cannot send SCRIPT KILL to a blocked loop.
   { name: 'script-hard-time-limit', type: 'int', default: 0, mutable: true, min: 0, redust: true },
@@ -359,20 +447,9 @@ function parseValue(def: ConfigDef, text: string): unknown {
   switch (def.type) {
     case 'bool':
       return boolParse([text]);
-    case 'int': {
-      if (!/^-?\d+$/.test(text)) throw new Error("argument couldn't be parsed into an integer");
-      const n = Number(text);
-      if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) {
-        throw new Error(`argument must be between ${def.min ?? '-9223372036854775808'} and ${def.max ?? '9223372036854775807'} inclusive`);
-      }
-      return n;
-    }
-    case 'memory': {
-      const n = parseMemory(text);
-      if (Number.isNaN(n)) throw new Error("argument must be a memory value");
-      if (def.min !== undefined && n < def.min) throw new Error(`argument must be between ${def.min} and 9223372036854775807 inclusive`);
-      return n;
-    }
+    case 'int':
+    case 'memory':
+      return parseNumeric(def, text);
     case 'enum': {
       const v = text.toLowerCase();
       if (!def.enumValues!.includes(v)) throw new Error(`argument(s) must be one of the following: ${def.enumValues!.join(', ')}`);
@@ -390,7 +467,7 @@ export function formatConfigValue(def: ConfigDef, v: unknown): string {
     case 'bool':
       return v ? 'yes' : 'no';
     default:
-      return String(v);
+      return def.octal ? (v as number | bigint).toString(8) : String(v);
   }
 }
 
@@ -421,6 +498,11 @@ export interface HotSettings {
 /** The live settings of one server. */
 export class Config {
   private readonly values = new Map<string, unknown>();
+  /**
+   * Numeric values past 2^53 exactly as set (parseNumeric's bigints), for CONFIG GET and REWRITE;
+   * `values` holds them as numbers, which is what the server computes with.
+   */
+  private readonly exactValues = new Map<string, bigint>();
   readonly hot: HotSettings = {
     maxmemory: 0,
     'maxvalue-bytes': 0,
@@ -447,7 +529,7 @@ export class Config {
       const def = findConfig(k);
       if (!def) throw new Error(`Bad directive or wrong number of arguments: ${k}`);
       if (typeof v !== 'string') checkSupported(def.name, formatConfigValue(def, v));
-      this.values.set(def.name, typeof v === 'string' ? parseConfigValue(def, v) : v);
+      this.store(def.name, typeof v === 'string' ? parseConfigValue(def, v) : v);
     }
     for (const k of Object.keys(this.hot) as (keyof HotSettings)[]) this.hot[k] = this.values.get(k) as never;
   }
@@ -476,14 +558,30 @@ export class Config {
   set(name: string, value: unknown): void {
     const def = findConfig(name);
     if (!def) throw new Error(`unknown config ${name}`);
-    this.values.set(def.name, value);
-    if (def.name in this.hot) this.hot[def.name as keyof HotSettings] = value as never;
+    const v = this.store(def.name, value);
+    if (def.name in this.hot) this.hot[def.name as keyof HotSettings] = v as never;
+  }
+
+  /** Keep a value (a bigint as a number, and exactly aside); returns what was kept in `values`. */
+  private store(name: string, value: unknown): unknown {
+    if (typeof value === 'bigint') {
+      this.exactValues.set(name, value);
+      value = Number(value);
+    } else this.exactValues.delete(name);
+    this.values.set(name, value);
+    return value;
+  }
+
+  /** A numeric value past 2^53 exactly as it was set, else undefined. */
+  exact(name: string): bigint | undefined {
+    return this.exactValues.get(findConfig(name)?.name ?? name);
   }
 
   /** Text as CONFIG GET shows it. */
   text(name: string): string {
     const def = findConfig(name)!;
-    return formatConfigValue(def, this.values.get(def.name));
+    const exact = this.exactValues.get(def.name);
+    return formatConfigValue(def, exact ?? this.values.get(def.name));
   }
 }
 

@@ -27,13 +27,15 @@ export interface OffRule {
 }
 
 const bool = (name: string, def: boolean, mutable = true, alias?: string): ConfigDef => ({ name, type: 'bool', default: def, mutable, alias });
-const int = (name: string, def: number, min: number, max: number, mutable = true, alias?: string): ConfigDef => ({ name, type: 'int', default: def, mutable, min, max, alias });
+const int = (name: string, def: number, min: number, max: number | bigint, mutable = true, alias?: string): ConfigDef => ({ name, type: 'int', default: def, mutable, min, max, alias });
 const str = (name: string, def: string, mutable = true, alias?: string): ConfigDef => ({ name, type: 'string', default: def, mutable, alias });
-const mem = (name: string, def: number): ConfigDef => ({ name, type: 'memory', default: def, mutable: true, min: 0 });
+/** A memory setting: `min`, `max` and `unsigned` as the C type Redis gives it (size_t and unsigned long long are unsigned). */
+const mem = (name: string, def: number, min: number, max: bigint, unsigned: boolean): ConfigDef => ({ name, type: 'memory', default: def, mutable: true, min, max, unsigned });
 const oneOf = (name: string, def: string, values: string[], mutable = true): ConfigDef => ({ name, type: 'enum', default: def, mutable, enumValues: values });
 
 const INT_MAX = 2147483647;
-const LLONG_MAX = 9223372036854775807;
+const LLONG_MAX = 2n ** 63n - 1n;
+const ULLONG_MAX = 2n ** 64n - 1n;
 
 export const INACTIVE_DEFS: ConfigDef[] = [
   // Replication (Redust is always a master without replicas).
@@ -57,7 +59,7 @@ export const INACTIVE_DEFS: ConfigDef[] = [
   // (The source address of replication and cluster-bus connections; MIGRATE does not bind it in Redis 7.0.)
   str('bind-source-addr', ''),
   str('masteruser', ''),
-  mem('repl-backlog-size', 1024 * 1024),
+  mem('repl-backlog-size', 1024 * 1024, 1, LLONG_MAX, false),
   int('repl-backlog-ttl', 3600, 0, LLONG_MAX),
   bool('repl-disable-tcp-nodelay', false),
   oneOf('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb']),
@@ -97,7 +99,7 @@ export const INACTIVE_DEFS: ConfigDef[] = [
   bool('cluster-allow-pubsubshard-when-down', true),
   bool('cluster-allow-reads-when-down', false),
   bool('cluster-allow-replica-migration', true),
-  mem('cluster-link-sendbuf-limit', 0),
+  mem('cluster-link-sendbuf-limit', 0, 0, ULLONG_MAX, true),
   int('cluster-migration-barrier', 1, 0, INT_MAX),
   oneOf('cluster-preferred-endpoint-type', 'ip', ['ip', 'hostname', 'unknown-endpoint']),
   bool('cluster-replica-no-failover', false, true, 'cluster-slave-no-failover'),
@@ -108,7 +110,7 @@ export const INACTIVE_DEFS: ConfigDef[] = [
   bool('activedefrag', false),
   int('active-defrag-cycle-max', 25, 1, 99),
   int('active-defrag-cycle-min', 1, 1, 99),
-  mem('active-defrag-ignore-bytes', 100 * 1024 * 1024),
+  mem('active-defrag-ignore-bytes', 100 * 1024 * 1024, 1, LLONG_MAX, true),
   int('active-defrag-max-scan-fields', 1000, 1, LLONG_MAX),
   int('active-defrag-threshold-lower', 10, 0, 1000),
   int('active-defrag-threshold-upper', 100, 0, 1000),
@@ -119,7 +121,9 @@ export const INACTIVE_DEFS: ConfigDef[] = [
   str('bio_cpulist', '', false),
   str('aof_rewrite_cpulist', '', false),
   str('bgsave_cpulist', '', false),
-  int('socket-mark-id', 0, 0, 4294967295, false),
+  { ...int('socket-mark-id', 0, 0, 4294967295, false), unsigned: true },
+  // The software watchdog (SIGALRM stack traces of a slow command): a hidden debugging setting.
+  { ...int('watchdog-period', 0, 0, INT_MAX), hidden: true },
   // Logging and supervision.
   bool('syslog-enabled', false, false),
   str('syslog-ident', 'redis', false),
@@ -163,6 +167,7 @@ export const INACTIVE_RULES: Record<string, OffRule> = {
   aof_rewrite_cpulist: { ok: isEmpty, why: 'CPU affinity', accepted: "''" },
   bgsave_cpulist: { ok: isEmpty, why: 'CPU affinity', accepted: "''" },
   'socket-mark-id': { ok: isZero, why: 'socket marks (SO_MARK)', accepted: '0' },
+  'watchdog-period': { ok: isZero, why: 'the software watchdog', accepted: '0' },
   'syslog-enabled': { ok: isNo, why: 'logging to syslog', accepted: "'no'" },
   supervised: { ok: isNo, why: 'supervision (upstart/systemd readiness notification)', accepted: "'no'" },
   'enable-module-command': { ok: isNo, why: 'modules', accepted: "'no'" },

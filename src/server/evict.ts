@@ -176,8 +176,9 @@ function poolPick(server: Server, kind: Kind, volatile: boolean, samples: number
       const n = volatile ? db.expiresSize() : db.size();
       if (n === 0) continue;
       total += n;
-      // maxmemory-samples keys of the db (volatile-*: of those with a TTL, Redis's sampledict).
-      for (let i = 0; i < samples; i++) {
+      // maxmemory-samples keys of the db (volatile-*: of those with a TTL, Redis's sampledict),
+      // at most as many as it has (dictGetSomeKeys's count is capped at the dict's size).
+      for (let i = 0, take = Math.min(samples, n); i < take; i++) {
         const key = volatile ? db.randomVolatileKey() : db.randomKey();
         if (!key) break;
         const info = db.info(key);
