@@ -134,6 +134,8 @@ const NUMERIC_CASES: [string, string[]][] = [
   ['hz', ['-1', '007', '10']],
   ['stream-node-max-entries', ['-1', '100']],
   ['latency-tracking-info-percentiles', ['50 200', 'a', 'inf', '1e400', '1e-400', '0x10', '', '50 99 99.9']],
+  // (setConfigSaveOption: the value split at each space, words read by strtoll, changes an int)
+  ['save', ['', ' ', '3600  1', '3600 ', '+100 -0', '100 4294967296', '9999999999999999999999 1', '1x 1', '\t5 1', '', '3600 1 300 100 60 10000']],
 ];
 
 if (haveRedisServer()) {
@@ -151,6 +153,12 @@ if (haveRedisServer()) {
       }
       // A name without glob characters is replied as typed; names are one whatever their case;
       // a backslash is not a glob character there.
+      // A name and its alias are two settings for CONFIG SET (no duplicate; the later wins); an odd
+      // count of arguments is a syntax error.
+      for (const args of [['busy-reply-threshold', '5000', 'lua-time-limit', '4000'], ['busy-reply-threshold', '5000', 'busy-reply-threshold', '4000'], ['a', 'b', 'c'], ['busy-reply-threshold', '5000']]) {
+        assert.equal(await a.send('CONFIG', 'SET', ...args), await b.send('CONFIG', 'SET', ...args), `CONFIG SET ${args.join(' ')}`);
+        assert.equal(await a.send('CONFIG', 'GET', 'busy-reply-threshold'), await b.send('CONFIG', 'GET', 'busy-reply-threshold'));
+      }
       for (const names of [['Maxmemory'], ['maxmemory', 'MAXMEMORY'], ['max\\memory'], ['LUA-TIME-LIMIT']]) {
         assert.equal(await a.send('CONFIG', 'GET', ...names), await b.send('CONFIG', 'GET', ...names), `CONFIG GET ${names.join(' ')}`);
       }

@@ -81,7 +81,8 @@ function configText(c: Client, name: string): string {
 }
 
 function configSet(c: Client, argv: Buffer[]): void {
-  if (argv.length < 4 || argv.length % 2 !== 0) fail(wrongArgs('config|set'));
+  if (argv.length < 4) fail(wrongArgs('config|set'));
+  if (argv.length % 2 !== 0) fail(SYNTAX);
   // (the setting's canonical name, its value, and the name it was found by, lower case: a value's
   // error names that one, as Redis's alias entries carry their own name)
   const pairs: [string, string, string][] = [];
@@ -92,8 +93,9 @@ function configSet(c: Client, argv: Buffer[]): void {
     if (!def) fail(`ERR Unknown option or number of arguments for CONFIG SET - '${latin1(argv[i])}'`);
     if (!def.mutable) fail(`ERR CONFIG SET failed (possibly related to argument '${latin1(argv[i])}') - can't set immutable config`);
     if (loadingOf(c.server) !== null && deniedWhileLoading(def.name, protectedConfigsAllowed(c))) fail('LOADING Redis is loading the dataset in memory');
-    if (seen.has(def.name)) fail(`ERR CONFIG SET failed (possibly related to argument '${latin1(argv[i])}') - duplicate parameter`);
-    seen.add(def.name);
+    // (a name and its alias are two entries in Redis's table: the later one wins, no duplicate)
+    if (seen.has(name)) fail(`ERR CONFIG SET failed (possibly related to argument '${latin1(argv[i])}') - duplicate parameter`);
+    seen.add(name);
     pairs.push([def.name, latin1(argv[i + 1]), name]);
   }
   const parsed: [string, unknown][] = [];

@@ -108,19 +108,26 @@ function string2ll(s: string): bigint | null {
   return v > LLONG_MAX || v < LLONG_MIN ? null : v;
 }
 
-/** strtoll(s, &end, 8) accepted only with errno 0 and nothing left (numericParseString's OCTAL_CONFIG). */
-function strtollOctal(s: string): bigint | null {
+/**
+ * strtoll(s, &end, radix) accepted only when nothing is left (`*end == '\0'`): leading white
+ * space and a sign allowed; no digit leaves `end` at the start, so only "" is accepted (as 0);
+ * `saturate`: an overflow gives LLONG_MAX / LLONG_MIN (errno unchecked), else null.
+ */
+function strtollAll(s: string, radix: 8 | 10, saturate = true): bigint | null {
   let i = 0;
   while (i < s.length && (s.charCodeAt(i) === 32 || (s.charCodeAt(i) >= 9 && s.charCodeAt(i) <= 13))) i++;
   const neg = s[i] === '-';
   if (s[i] === '-' || s[i] === '+') i++;
   const start = i;
-  while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 55) i++;
-  // (no digit: the end pointer is the string's start, so only "" is accepted, as 0)
+  const top = radix === 8 ? 55 : 57;
+  while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= top) i++;
   if (i === start) return s.length === 0 ? 0n : null;
   if (i < s.length) return null;
-  const v = neg ? -BigInt('0o' + s.slice(start, i)) : BigInt('0o' + s.slice(start, i));
-  return v > LLONG_MAX || v < LLONG_MIN ? null : v;
+  const digits = (radix === 8 ? '0o' : '') + s.slice(start, i);
+  const v = neg ? -BigInt(digits) : BigInt(digits);
+  if (v > LLONG_MAX) return saturate ? LLONG_MAX : null;
+  if (v < LLONG_MIN) return saturate ? LLONG_MIN : null;
+  return v;
 }
 
 /**
@@ -137,7 +144,7 @@ export function parseNumeric(def: ConfigDef, text: string): number | bigint {
   if (memory) {
     const u = memtoull(text);
     ll = u === null ? null : BigInt.asIntN(64, u);
-  } else ll = def.octal ? strtollOctal(text) : string2ll(text);
+  } else ll = def.octal ? strtollAll(text, 8, false) : string2ll(text);
   if (ll === null) {
     throw new Error(memory ? 'argument must be a memory value' : def.octal ? "argument couldn't be parsed as an octal number" : "argument couldn't be parsed into an integer");
   }
@@ -186,16 +193,22 @@ export function mergeOutputBufferLimits(current: string, text: string): string {
   return ['normal', 'slave', 'pubsub'].map((c) => `${c} ${(classes.get(c) ?? [0, 0, 0]).join(' ')}`).join(' ');
 }
 
-/** The `save` setting (setConfigSaveOption): pairs of seconds >= 1 and changes >= 0, or "" (off). */
+/**
+ * The `save` setting (setConfigSaveOption): pairs of seconds >= 1 and changes >= 0, or "" (off).
+ * The value is split at each space (CONFIG SET's sdssplitlen: "3600  1" has an empty word, which
+ * makes it odd), each word read by strtoll (leading white space and a sign allowed, nothing left
+ * over; an empty word is 0; overflow saturates). The changes are kept as an int, as saveparam does.
+ */
 export function validateSaveParam(text: string): string {
-  const parts = text.trim().split(/\s+/).filter(Boolean);
+  const parts = text === '' ? [] : text.split(' ');
   if (parts.length % 2 !== 0) throw new Error('Invalid save parameters');
-  for (let j = 0; j < parts.length; j++) {
-    if (!/^-?\d+$/.test(parts[j])) throw new Error('Invalid save parameters');
-    const v = Number(parts[j]);
-    if ((j % 2 === 0 && v < 1) || (j % 2 === 1 && v < 0)) throw new Error('Invalid save parameters');
-  }
-  return parts.map((p) => String(Number(p))).join(' ');
+  return parts
+    .map((p, j) => {
+      const v = strtollAll(p, 10);
+      if (v === null || (j % 2 === 0 && v < 1n) || (j % 2 === 1 && v < 0n)) throw new Error('Invalid save parameters');
+      return j % 2 === 0 ? v : BigInt.asIntN(32, v);
+    })
+    .join(' ');
 }
 
 function boolParse(args: string[]): boolean {
