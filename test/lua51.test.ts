@@ -93,6 +93,28 @@ const CORPUS: string[] = [
   "return tostring(-0.0)",
   "return tostring(0/0)",
   "return tostring(1/0)",
+  // 5.1's gsub and gmatch take an empty match right after a non-empty one (5.4 skips it)
+  "return {string.gsub('abc', 'b*', '-')}",
+  "return {string.gsub('hello world', 'o*', '<%0>')}",
+  "return {string.gsub('a1b22c', '%d*', '#')}",
+  "return {string.gsub('abc', '()b?', '[%1]')}",
+  "return {string.gsub('abc', 'b?', {b = 'B', [''] = 'E'})}",
+  "return {string.gsub('abc', 'b?', function(m) return '<' .. m .. '>' end)}",
+  "return {string.gsub('abc', '(b?)', function(m) if m == '' then return nil end return 'X' end)}",
+  "return {string.gsub('abc', 'b*', '-', 2), string.gsub('abc', 'b*', '-', 0), string.gsub('', 'x*', '-'), string.gsub('hello', '$', '<')}",
+  "return {string.gsub('THE (quick) fox', '%f[%a]%a+', 'W'), string.gsub(12345, '3*', '-'), string.gsub('aaa', 'a-b?', 'X')}",
+  "return {pcall(string.gsub, 'abc', 'b*', {b = {}})}",
+  "return {pcall(string.gsub, 'abc', '(b*)', '%2')}",
+  "return string.gsub('abc', 'b*', '%9')",
+  "return string.gsub('abc', 'b*', function() return {} end)",
+  "local t = {} for w in string.gmatch('one two  three', '%a*') do t[#t+1] = '<' .. w .. '>' end return t",
+  "local t = {} for p in string.gmatch('abc', '()') do t[#t+1] = p end for w in string.gmatch('^a^b', '^%a') do t[#t+1] = w end return t",
+  // _ENV is a plain name in 5.1
+  "return type(_ENV)",
+  "local _ENV = {x = 1} return x",
+  "local t = {_ENV = 5} t._ENV = t._ENV + 1 local function f(_ENV) return _ENV end return {t._ENV, f(7)}",
+  // 5.1's GC step multiplier starts at 200
+  "return {collectgarbage('setstepmul', 300), collectgarbage('setstepmul', 200), collectgarbage('setpause', 200)}",
   // 5.1 runs no finalizer for a table (5.4 runs __gc): nothing runs at the collections
   "setmetatable({}, {__gc = function() redis.call('set', 'gcran', '1') end}) collectgarbage() collectgarbage() return redis.call('exists', 'gcran')",
   "local t = setmetatable({}, {__gc = function() error('boom') end}) t = nil collectgarbage() collectgarbage() return {1, type(getmetatable(setmetatable({}, {__gc = 5})).__gc)}",

@@ -57,11 +57,12 @@ export const TICK_EVERY = 1000;
 const COUNTER = '__redust_c';
 /**
  * The names the front end writes (COUNTER, TICK_NAME, GOTO_NAME, GOTO_METHOD) start with
- * `__redust` or contain `__lua51`; a script's own variable with such a name gets USER_PREFIX in
+ * `__redust` or contain `__lua51`; a script's own variable with such a name, or named `_ENV`
+ * (5.4's environment upvalue, a plain name in 5.1), gets USER_PREFIX in
  * front (so `return __redust_c` is the script's missing global, as on Redis), shown without it in
  * error messages. Injective: every renamed name starts with USER_PREFIX, none of the front end's does.
  */
-const INTERNAL = /^__redust|__lua51/;
+const INTERNAL = /^__redust|__lua51|^_ENV$/;
 const USER_PREFIX = '__redust_u';
 const CHECK = ` ${COUNTER}=${COUNTER}-1 if ${COUNTER}<0 then ${COUNTER}=${TICK_NAME}() end `;
 
@@ -237,7 +238,9 @@ export function translate51(src: string, oneResult = false, counterUpvalue = fal
   // in out[slot]); with a goto in the name it becomes `a.b["goto"] = function(self, ...)`.
   const gotoMethods = /:\s*goto(?![A-Za-z0-9_])/.test(src);
   // The script's own names that could be the front end's (see INTERNAL).
-  const internal = src.includes('__redust') || src.includes('__lua51');
+  // (and _ENV: 5.4's name of the globals' upvalue, an ordinary name in 5.1, so `return _ENV` is
+  // the missing global and `local _ENV = t` changes nothing)
+  const internal = src.includes('__redust') || src.includes('__lua51') || src.includes('_ENV');
   const hasGoto = gotoMethods || src.includes('goto');
   const chain: number[] = [];
   let fnName: { slot: number; hasGoto: boolean; self: boolean } | null = null;

@@ -584,8 +584,58 @@ do
     return matched_past(s, p, init, match(s, p, init))
   end
   local function poscap(p) return type(p) == 'string' and find(p, '()', 1, true) end
+  -- 5.1's gsub and gmatch take an empty match right after a non-empty one (lstrlib.c 5.1
+  -- str_gsub, gmatch_aux); 5.4's skip it ('b*' over "abc": "-a--c-" with 5.1, "-a-c-" with 5.4).
+  -- A pattern that can match the empty string (a quantifier allowing none, a frontier, a position
+  -- capture, nothing but anchors) goes through 5.1's walk written over find, which tries the same
+  -- positions in the same order; any other pattern cannot tell the two apart and stays 5.4's C.
+  local sub, byte, char, concat = string.sub, string.byte, string.char, table.concat
+  local function may_match_empty(p)
+    return type(p) == 'string' and (find(p, '[%*%-%?]') ~= nil or find(p, '%f', 1, true) ~= nil or find(p, '()', 1, true) ~= nil
+      or p == '' or p == '^' or p == '$' or p == '^$')
+  end
+  local function str51(v) if type(v) == 'number' then return v .. '' end return v end
+  -- add_s (5.1): '%0' the match, '%1'..'%9' a capture (%1 the match when there is none), '%' before
+  -- another character that character, a final '%' a NUL; r is find's results (a, e, captures...)
+  local function add_s51(repl, s, r)
+    local ncap = #r - 2
+    local out, k, i, rl = {}, 0, 1, #repl
+    while i <= rl do
+      local pc = find(repl, '%', i, true)
+      if pc == nil then k = k + 1 out[k] = sub(repl, i) break end
+      if pc > i then k = k + 1 out[k] = sub(repl, i, pc - 1) end
+      local c = byte(repl, pc + 1)
+      local v
+      if c == nil then v = '\0'
+      elseif c < 48 or c > 57 then v = char(c)
+      elseif c == 48 or (c == 49 and ncap == 0) then v = sub(s, r[1], r[2])
+      elseif c - 49 >= ncap then return nil -- (invalid capture index: raised by the caller)
+      else v = str51(r[c - 46]) end
+      k = k + 1
+      out[k] = v
+      i = pc + 2
+    end
+    return concat(out)
+  end
+  local function gmatch51(s, p)
+    s, p = str51(s), str51(p)
+    -- (gmatch takes a leading '^' as a character, in 5.1 as in 5.4)
+    if byte(p, 1) == 94 then p = '%' .. p end
+    local src, len = 1, #s
+    return function()
+      if src > len + 1 then return nil end
+      local r = {find(s, p, src)}
+      local a, e = r[1], r[2]
+      if a == nil then src = len + 2 return nil end
+      if e >= a then src = e + 1 else src = a + 1 end
+      if #r == 2 then return sub(s, a, e) end
+      return F(table_unpack(r, 3, #r))
+    end
+  end
+  local function str_or_num(v) local t = type(v) return t == 'string' or t == 'number' end
   stringlib.gmatch = function(...)
     local s, p = ...
+    if str_or_num(s) and may_match_empty(str51(p)) then return gmatch51(s, p) end
     -- (5.1's gmatch has no init argument)
     local it
     if select('#', ...) > 2 then it = gmatch(s, p) else it = gmatch(...) end
@@ -608,6 +658,49 @@ do
       -- (a value that is still no number after I goes on to 5.4's gsub, whose error is 5.1's)
       local m = I(n)
       if math_type(m) ~= nil then return stringlib.gsub(s, p, repl, m) end
+    end
+    local tr = type(repl)
+    if str_or_num(s) and may_match_empty(str51(p)) and (n == nil or math_type(n) ~= nil)
+      and (tr == 'string' or tr == 'number' or tr == 'table' or tr == 'function') then
+      -- 5.1's str_gsub walk (see may_match_empty). Its errors are raised here, in the wrapper's own
+      -- frame, as the C function's are: called from pcall they have no position, as in 5.1.
+      s, p = str51(s), str51(p)
+      if tr == 'number' then repl = repl .. '' end
+      local len = #s
+      if n == nil then n = len + 1 end
+      local anchor = byte(p, 1) == 94 -- '^'
+      local out, k, src, count = {}, 0, 1, 0
+      while count < n do
+        local r = {find(s, p, src)}
+        local a, e = r[1], r[2]
+        if a == nil then break end
+        if a > src then k = k + 1 out[k] = sub(s, src, a - 1) end
+        count = count + 1
+        local v
+        if tr == 'string' or tr == 'number' then
+          v = add_s51(repl, s, r)
+          if v == nil then error('invalid capture index') end
+        else
+          -- (the first capture, or the whole match when there is none)
+          if tr == 'table' then v = repl[F(#r > 2 and r[3] or sub(s, a, e))]
+          elseif #r > 2 then v = repl(F(table_unpack(r, 3, #r)))
+          else v = repl(sub(s, a, e)) end
+          if not v then v = sub(s, a, e)
+          elseif type(v) ~= 'string' and type(v) ~= 'number' then error('invalid replacement value (a ' .. type(v) .. ')')
+          else v = str51(v) end
+        end
+        k = k + 1
+        out[k] = v
+        if e >= a then src = e + 1
+        else
+          -- an empty match: the character at it is kept, and the walk goes on after it
+          if a <= len then k = k + 1 out[k] = sub(s, a, a) end
+          src = a + 1
+        end
+        if anchor or src > len + 1 then break end
+      end
+      if src <= len then k = k + 1 out[k] = sub(s, src) end
+      return concat(out), count + 0.0
     end
     if type(repl) == 'string' and find(repl, '%', 1, true) then
       repl = gsub(repl, '%%(.?)', REPL51)
@@ -1030,12 +1123,23 @@ local gcstep51
 do
   -- 5.1's options only (no 'incremental', 'generational', 'isrunning')
   local collectgarbage = collectgarbage
+  local stepmul51 = 200
   RG.collectgarbage = function(...)
     local o = ...
     if o == 'incremental' or o == 'generational' or o == 'isrunning' then
       argerror(2, 1, 'collectgarbage', "invalid option '" .. o .. "'")
     end
     if o == 'step' then return gcstep51(select(2, ...)) end
+    if o == 'setstepmul' then
+      -- 5.1's step multiplier starts at 200 (5.4's at 100, with each unit of work twice 5.1's):
+      -- the previous 5.1 value is returned, half of the new one goes to 5.4
+      local v = select(2, ...)
+      if v == nil then v = 0 else v = checkint(v, 2, 'collectgarbage') end
+      local prev = stepmul51
+      stepmul51 = v
+      collectgarbage('setstepmul', v > 0 and math_floor(v / 2) or 0)
+      return prev + 0.0
+    end
     return collectgarbage(...)
   end
   -- 5.1's 'step': lua_gc(LUA_GCSTEP, n) sets the threshold n KB under the heap's size (0 if n KB
