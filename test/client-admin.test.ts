@@ -72,6 +72,26 @@ for (const engine of enginesUnderTest()) {
     assert.equal(await run(srv.port), await run(ref.port));
   });
 
+  diffTest(t, 'CLIENT LIST ID: the ids in the order given, repeated ones repeated, any integer accepted', async ({ srv, ref }) => {
+    const run = async (port: number) => {
+      const a = await RawConnection.connect(port);
+      const b = await RawConnection.connect(port);
+      await a.send('CLIENT', 'SETNAME', 'first');
+      await b.send('CLIENT', 'SETNAME', 'second');
+      const ida = field(await infoOf(a), 'id');
+      const idb = field(await infoOf(b), 'id');
+      const names = async (...ids: string[]) => {
+        const r = await a.send('CLIENT', 'LIST', 'ID', ...ids);
+        return r.t === 'error' ? renderNode(r) : text(r).split('\n').filter(Boolean).map((l) => field(l, 'name')).join(',');
+      };
+      const out = [await names(idb, ida, idb), await names('0'), await names('-5', ida), await names(ida, 'abc'), await names('999999')];
+      a.close();
+      b.close();
+      return out;
+    };
+    assert.equal(await run(srv.port), await run(ref.port));
+  });
+
   diffTest(t, 'CLIENT LIST / INFO fields: flags, multi, multi-mem, argv-mem, sub, obl/oll/omem, tot-mem, events', async ({ srv, ref }) => {
     const run = async (port: number) => {
       const out: string[] = [];

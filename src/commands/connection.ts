@@ -153,22 +153,24 @@ function clientType(c: Client): string {
 
 function clientList(c: Client, argv: Buffer[]): void {
   let filterType: string | null = null;
-  let ids: Set<number> | null = null;
+  let out = '';
   if (argv.length === 4 && isWord(argv[2], 'type')) {
     filterType = latin1(argv[3]).toLowerCase();
     if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(filterType)) fail(`ERR Unknown client type '${latin1(argv[3])}'`);
   } else if (argv.length > 3 && isWord(argv[2], 'id')) {
-    ids = new Set();
+    // Each id in the order given (a repeated one repeated), any long long accepted, as Redis's
+    // lookupClientByID loop: one that is no client adds nothing.
     for (let j = 3; j < argv.length; j++) {
       const id = parseInt64(argv[j]);
-      if (Number.isNaN(id) || id <= 0) fail('ERR Invalid client ID');
-      ids.add(id);
+      if (Number.isNaN(id)) fail('ERR Invalid client ID');
+      const other = c.server.clients.get(id);
+      if (other !== undefined) out += clientInfoLine(other) + '\n';
     }
+    c.reply.verbatim(out);
+    return;
   } else if (argv.length !== 2) fail(SYNTAX);
-  let out = '';
   for (const other of c.server.clients.values()) {
     if (filterType && clientType(other) !== (filterType === 'slave' ? 'replica' : filterType)) continue;
-    if (ids && !ids.has(other.id)) continue;
     out += clientInfoLine(other) + '\n';
   }
   c.reply.verbatim(out);
