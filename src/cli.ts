@@ -140,7 +140,10 @@ export function parseConfigFile(text: string, file: string, renames: Renames = [
         if (out.save === undefined) out.save = '';
         return;
       }
-      let value = args.slice(1).join(' ');
+      // (one non-empty word is split again as a line is, sdssplitargs: `save "3600  1"` is
+      // 3600 and 1; CONFIG SET splits its value at single spaces instead)
+      const words = takesSeveralArgs(def) && args.length === 2 && args[1] !== '' ? splitArgs(Buffer.from(args[1], 'latin1'), 0, Buffer.byteLength(args[1], 'latin1')) : null;
+      let value = words !== null ? words.map((w) => w.toString('latin1')).join(' ') : args.slice(1).join(' ');
       // client-output-buffer-limit lines add up, one class each (the last line of a class wins).
       if (def.name === 'client-output-buffer-limit' && out[def.name] !== undefined) value = `${out[def.name]} ${value}`;
       try {

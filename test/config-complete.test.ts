@@ -212,6 +212,11 @@ t('config lines: one argument unless the setting takes several; client-output-bu
   const config = new Config(out);
   assert.is(config.text('bind'), '127.0.0.1 ::1');
   assert.is(config.text('client-output-buffer-limit'), 'normal 0 0 0 slave 268435456 67108864 60 pubsub 16777216 4194304 30');
+  // One quoted word of a multi-argument setting is split again as a line is (Redis's sdssplitargs
+  // of it); CONFIG SET splits at single spaces instead (see the CONFIG SET cases above).
+  assert.is(new Config(parseConfigFile('save "3600  1"\n', 'r.conf')).text('save'), '3600 1');
+  assert.is(new Config(parseConfigFile('bind "127.0.0.1  ::1"\n', 'r.conf')).text('bind'), '127.0.0.1 ::1');
+  assert.throws(() => parseConfigFile('save "3600  1 300"\n', 'r.conf'), /Invalid save parameters/);
 });
 
 t('tls-replication yes needs the TLS files, as in Redis', async () => {
