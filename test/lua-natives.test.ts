@@ -108,6 +108,53 @@ for (const engine of enginesUnderTest()) {
     for (const s of ENCODE) await d.check(['EVAL', s, '0']);
   });
 
+  // lua_cjson.c's configuration functions (json_arg_init, json_integer_option, json_enum_option):
+  // argument checks and results, decode_invalid_numbers off refusing json_is_invalid_number's
+  // numbers; the settings last as Redis's do (one Lua state), and each is put back at the end.
+  diffTest(t, 'cjson configuration functions: arguments, results, decode_invalid_numbers off', async ({ d }) => {
+    const scripts = [
+      "return cjson.encode_number_precision(20)",
+      "return cjson.encode_number_precision(0)",
+      "return cjson.encode_number_precision('5')",
+      "return cjson.encode_number_precision('x')",
+      "return cjson.encode_number_precision(5.7)",
+      "return cjson.encode_number_precision(3, 4)",
+      "return cjson.encode_keep_buffer(false)",
+      "return cjson.encode_keep_buffer('on')",
+      "return cjson.encode_keep_buffer('bogus')",
+      "return cjson.encode_keep_buffer({})",
+      "return cjson.encode_keep_buffer()",
+      "return cjson.decode_invalid_numbers(false)",
+      "return cjson.decode_invalid_numbers()",
+      "return {cjson.encode_sparse_array(true, 3, 4)}",
+      "return {cjson.encode_sparse_array('on', -1)}",
+      "return {cjson.encode_sparse_array(1)}",
+      "return {cjson.encode_sparse_array(nil, nil, 'x')}",
+      "return {cjson.encode_sparse_array(1, 2, 3, 4)}",
+      "return cjson.encode_max_depth(0)",
+      "return cjson.decode_max_depth(2^31)",
+      "return cjson.encode_invalid_numbers('null')",
+      "return cjson.encode_invalid_numbers(true)",
+      "return cjson.encode_invalid_numbers(2)",
+      "cjson.decode_invalid_numbers(false) return cjson.decode('0x10')",
+      "cjson.decode_invalid_numbers(false) return cjson.decode('01')",
+      "cjson.decode_invalid_numbers(false) return cjson.decode('-0x1')",
+      "cjson.decode_invalid_numbers(false) return cjson.decode('+1')",
+      "cjson.decode_invalid_numbers(false) return cjson.decode('inf')",
+      "cjson.decode_invalid_numbers(false) return cjson.decode('-nan')",
+      "cjson.decode_invalid_numbers(false) return cjson.decode('[1, 0.5, -0, 0e1]')",
+      "cjson.decode_invalid_numbers(false) return cjson.decode('NaN')",
+      "cjson.decode_invalid_numbers(false) local x = cjson.decode('[-1.5e3]') return x[1]",
+      "cjson.decode_invalid_numbers(true) return cjson.decode('0x10')",
+      "return cjson.decode('0x10')",
+      "cjson.encode_max_depth(2) return cjson.encode({{{1}}})",
+      "cjson.encode_number_precision(3) return cjson.encode(1/3)",
+      "cjson.encode_sparse_array(true) return cjson.encode({[1] = 1, [100] = 2})",
+      "cjson.encode_max_depth(1000) cjson.decode_max_depth(1000) cjson.encode_number_precision(14) cjson.encode_sparse_array(false, 2, 10) cjson.encode_invalid_numbers(false) cjson.decode_invalid_numbers(true) cjson.encode_keep_buffer(true) return 1",
+    ];
+    for (const s of scripts) await d.check(['EVAL', s, '0']);
+  });
+
   diffTest(t, 'cmsgpack.unpack / unpack_one / unpack_limit: values, offsets, errors', async ({ d }) => {
     const script = `${dump} local r = {pcall(cmsgpack.unpack, ARGV[1])} if not r[1] then return 'error: ' .. r[2] end local out = {} for i = 2, #r do out[#out + 1] = dump(r[i]) end return out`;
     for (const bytes of MSGPACK) await d.check(['EVAL', script, '0', Buffer.from(bytes)]);

@@ -21,7 +21,7 @@ export function cjsonDecodeNative(w: LuaWasm): (L: number) => number {
   return (L: number): number => {
     const ex = w.ex;
     const maxDepth = ex.lua_tonumberx(L, 2, 0);
-    if (!p.load(L, maxDepth)) return 0; // (the Lua side checked the argument)
+    if (!p.load(L, maxDepth, ex.lua_toboolean(L, 3) !== 0)) return 0; // (the Lua side checked the argument)
     ex.lua_settop(L, 0);
     const err = p.run();
     if (err !== null) {
@@ -86,6 +86,8 @@ class JsonToLua {
   private strLen = 0;
   private L = 0;
   private maxDepth = 0;
+  /** cjson.decode_invalid_numbers (on unless a script turned it off). */
+  private invalidNumbers = true;
   /** The text, copied out of the Lua heap (pushing values may move it) into a reused buffer. */
   private readonly input = { buf: Buffer.allocUnsafe(256), len: 0 };
   private s: Buffer = this.input.buf;
@@ -96,8 +98,9 @@ class JsonToLua {
   constructor(private readonly w: LuaWasm) {}
 
   /** Take the text argument of L's call; false when it is not a string. */
-  load(L: number, maxDepth: number): boolean {
+  load(L: number, maxDepth: number, invalidNumbers: boolean): boolean {
     if (!this.w.copyString(L, 1, this.input)) return false;
+    this.invalidNumbers = invalidNumbers;
     this.s = this.input.buf;
     this.len = this.input.len;
     if (this.tmp.length < this.s.length) this.tmp = Buffer.allocUnsafe(this.s.length);
@@ -163,7 +166,10 @@ class JsonToLua {
       return;
     }
     if (ch === 34) return this.stringToken();
-    if (ch === 45 || (ch >= 48 && ch <= 57)) return this.numberToken();
+    if (ch === 45 || (ch >= 48 && ch <= 57)) {
+      if (!this.invalidNumbers && this.isInvalidNumber()) return this.tokenError('invalid number');
+      return this.numberToken();
+    }
     if (this.startsWith('true')) {
       this.type = T_BOOLEAN;
       this.bool = true;
@@ -181,8 +187,8 @@ class JsonToLua {
       this.ptr += 4;
       return;
     }
-    // decode_invalid_numbers (on in Redis): '+1', inf, nan go to strtod too.
-    if (this.isInvalidNumber()) return this.numberToken();
+    // decode_invalid_numbers (on by default): '+1', inf, nan go to strtod too.
+    if (this.invalidNumbers && this.isInvalidNumber()) return this.numberToken();
     this.tokenError('invalid token');
   }
 
@@ -191,13 +197,17 @@ class JsonToLua {
     return true;
   }
 
-  /** json_is_invalid_number (only what reaches it here: '+', and i/I/n/N). */
+  /** json_is_invalid_number: a '+', a hex number or leading zero (after an optional '-'), inf, nan. */
   private isInvalidNumber(): boolean {
     let p = this.ptr;
     if (this.at(p) === 43) return true;
     if (this.at(p) === 45) p++;
     const c = this.at(p);
-    if (c <= 57) return false; // (a digit: not reached here, numberToken took it)
+    if (c === 48) {
+      const c2 = this.at(p + 1);
+      return (c2 | 0x20) === 120 || (c2 >= 48 && c2 <= 57);
+    }
+    if (c <= 57) return false;
     const three = String.fromCharCode(this.at(p), this.at(p + 1), this.at(p + 2)).toLowerCase();
     return three === 'inf' || three === 'nan';
   }

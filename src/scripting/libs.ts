@@ -110,11 +110,12 @@ return bit
 
   cjson: String.raw`${LUA_ARGERROR}
 local NULL, decode_native, encode_native = ...
-local type, tostring, error, select = type, tostring, error, select
+local type, tostring, error, select, tonumber, floor = type, tostring, error, select, tonumber, math.floor
 local cjson = {null = NULL, _NAME = 'cjson', _VERSION = '2.1.0'}
 local max_depth, decode_max_depth, precision = 1000, 1000, 14
 local sparse_convert, sparse_ratio, sparse_safe = false, 2, 10
 local enc_invalid = 0 -- cjson's encode_invalid_numbers: 0 off, 1 on, 2 null
+local keep_buffer, dec_invalid = 1, 1 -- encode_keep_buffer and decode_invalid_numbers: 0 off, 1 on
 
 -- The encoder is native: src/scripting/json-encode.ts (the chunk's third argument), given the
 -- settings above with each call.
@@ -134,33 +135,80 @@ cjson.decode = function(...)
   if type(s) ~= 'string' then
     if type(s) == 'number' then s = tostring(s) else argerror(2, 1, 'decode', 'string expected, got ' .. type(s)) end
   end
-  local ok, v = pcall(decode_native, s, decode_max_depth)
+  local ok, v = pcall(decode_native, s, decode_max_depth, dec_invalid == 1)
   if not ok then error(v, 2) end
   return v
 end
 
-cjson.encode_keep_buffer = function(v) return true end
-cjson.encode_max_depth = function(v) if v then max_depth = v end return max_depth end
-cjson.decode_max_depth = function(v) if v then decode_max_depth = v end return decode_max_depth end
-cjson.encode_number_precision = function(v) if v then precision = v end return precision end
-cjson.encode_sparse_array = function(c, r, s)
-  if c ~= nil then sparse_convert = c end
-  if r then sparse_ratio = r end
-  if s then sparse_safe = s end
+-- The configuration functions as lua_cjson.c's: json_arg_init (at most n arguments),
+-- json_integer_option (luaL_checkinteger, then the range checked as argument 1 whatever the
+-- option's position) and json_enum_option (a boolean, or one of the option names; the result a
+-- boolean for the settings 0 and 1, else the option's name). Errors name the function at level 3:
+-- the configuration function that called these.
+local function cfg_args(fname, n, count)
+  if count > n then argerror(3, n + 1, fname, 'found too many arguments') end
+end
+local function cfg_int(fname, idx, v, cur, min, max)
+  if v == nil then return cur end
+  local n = tonumber(v)
+  if n == nil then argerror(3, idx, fname, 'number expected, got ' .. type(v)) end
+  n = n >= 0 and floor(n) or -floor(-n)
+  if n < min or n > max then argerror(3, 1, fname, 'expected integer between ' .. min .. ' and ' .. max) end
+  return n
+end
+local BOOL_OPTIONS = {'off', 'on'}
+local function cfg_enum(fname, idx, v, cur, names)
+  if v == nil then return cur end
+  if type(v) == 'boolean' then return v and 1 or 0 end
+  if type(v) ~= 'string' and type(v) ~= 'number' then argerror(3, idx, fname, 'string expected, got ' .. type(v)) end
+  v = v .. ''
+  for k = 1, #names do if names[k] == v then return k - 1 end end
+  argerror(3, idx, fname, "invalid option '" .. v .. "'")
+end
+local function enum_result(setting, names)
+  if setting == 0 or setting == 1 then return setting == 1 end
+  return names[setting + 1]
+end
+cjson.encode_keep_buffer = function(...)
+  cfg_args('encode_keep_buffer', 1, select('#', ...))
+  keep_buffer = cfg_enum('encode_keep_buffer', 1, (...), keep_buffer, BOOL_OPTIONS)
+  return enum_result(keep_buffer)
+end
+cjson.encode_max_depth = function(...)
+  cfg_args('encode_max_depth', 1, select('#', ...))
+  max_depth = cfg_int('encode_max_depth', 1, (...), max_depth, 1, 2147483647)
+  return max_depth
+end
+cjson.decode_max_depth = function(...)
+  cfg_args('decode_max_depth', 1, select('#', ...))
+  decode_max_depth = cfg_int('decode_max_depth', 1, (...), decode_max_depth, 1, 2147483647)
+  return decode_max_depth
+end
+cjson.encode_number_precision = function(...)
+  cfg_args('encode_number_precision', 1, select('#', ...))
+  precision = cfg_int('encode_number_precision', 1, (...), precision, 1, 14)
+  return precision
+end
+cjson.encode_sparse_array = function(...)
+  cfg_args('encode_sparse_array', 3, select('#', ...))
+  local c, r, sf = ...
+  sparse_convert = cfg_enum('encode_sparse_array', 1, c, sparse_convert and 1 or 0, BOOL_OPTIONS) == 1
+  sparse_ratio = cfg_int('encode_sparse_array', 2, r, sparse_ratio, 0, 2147483647)
+  sparse_safe = cfg_int('encode_sparse_array', 3, sf, sparse_safe, 0, 2147483647)
   return sparse_convert, sparse_ratio, sparse_safe
 end
-local invalid_options = {off = 0, on = 1, null = 2}
+local INVALID_OPTIONS = {'off', 'on', 'null'}
 cjson.encode_invalid_numbers = function(...)
-  local v = ...
-  if v ~= nil then
-    if type(v) == 'boolean' then enc_invalid = v and 1 or 0
-    elseif invalid_options[v] then enc_invalid = invalid_options[v]
-    else argerror(2, 1, 'encode_invalid_numbers', "invalid option '" .. tostring(v) .. "'") end
-  end
-  if enc_invalid == 2 then return 'null' end
-  return enc_invalid == 1
+  cfg_args('encode_invalid_numbers', 1, select('#', ...))
+  enc_invalid = cfg_enum('encode_invalid_numbers', 1, (...), enc_invalid, INVALID_OPTIONS)
+  return enum_result(enc_invalid, INVALID_OPTIONS)
 end
-cjson.decode_invalid_numbers = function() return true end
+-- (off: the decoder refuses what json_is_invalid_number finds: '+', leading zeros, hex, inf, nan)
+cjson.decode_invalid_numbers = function(...)
+  cfg_args('decode_invalid_numbers', 1, select('#', ...))
+  dec_invalid = cfg_enum('decode_invalid_numbers', 1, (...), dec_invalid, BOOL_OPTIONS)
+  return enum_result(dec_invalid)
+end
 cjson.new = function() return cjson end
 return cjson
 `,
