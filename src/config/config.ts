@@ -7,7 +7,7 @@
 import type { EncodingLimits } from '../engine/types';
 import { checkSupported } from './unsupported';
 import { INACTIVE_DEFS } from './inactive';
-import { strtodAll } from '../util/number';
+import { INT64_MAX, INT64_MIN, UINT64_MAX, parseInt64Exact, strtodAll } from '../util/number';
 
 export type ConfigType = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'special';
 
@@ -55,10 +55,6 @@ const MEM_UNITS: Record<string, number> = {
   gb: 1024 * 1024 * 1024,
 };
 
-export const LLONG_MIN = -(2n ** 63n);
-export const LLONG_MAX = 2n ** 63n - 1n;
-export const ULLONG_MAX = 2n ** 64n - 1n;
-
 /**
  * memtoull (util.c): digits, then a unit or nothing ("100mb", "1gb", "5k"; k=1000, kb=1024, any
  * case). Null when invalid, as memtoull's err: a sign, another suffix, 128 digits or more. As
@@ -72,7 +68,7 @@ export function memtoull(s: string): bigint | null {
   const unit = MEM_UNITS[s.slice(i).toLowerCase()];
   if (unit === undefined || i >= 128) return null;
   let v = i === 0 ? 0n : BigInt(s.slice(0, i));
-  if (v > ULLONG_MAX) v = ULLONG_MAX;
+  if (v > UINT64_MAX) v = UINT64_MAX;
   return BigInt.asUintN(64, v * BigInt(unit));
 }
 
@@ -99,15 +95,6 @@ function string2d(s: string): number | null {
   return d;
 }
 
-/** string2ll (util.c): a decimal long long, no sign but '-', no leading zero, no space. */
-function string2ll(s: string): bigint | null {
-  if (s.length === 0 || s.length >= 21) return null;
-  if (s === '0') return 0n;
-  if (!/^-?[1-9][0-9]*$/.test(s)) return null;
-  const v = BigInt(s);
-  return v > LLONG_MAX || v < LLONG_MIN ? null : v;
-}
-
 /**
  * strtoll(s, &end, radix) accepted only when nothing is left (`*end == '\0'`): leading white
  * space and a sign allowed; no digit leaves `end` at the start, so only "" is accepted (as 0);
@@ -125,8 +112,8 @@ function strtollAll(s: string, radix: 8 | 10, saturate = true): bigint | null {
   if (i < s.length) return null;
   const digits = (radix === 8 ? '0o' : '') + s.slice(start, i);
   const v = neg ? -BigInt(digits) : BigInt(digits);
-  if (v > LLONG_MAX) return saturate ? LLONG_MAX : null;
-  if (v < LLONG_MIN) return saturate ? LLONG_MIN : null;
+  if (v > INT64_MAX) return saturate ? INT64_MAX : null;
+  if (v < INT64_MIN) return saturate ? INT64_MIN : null;
   return v;
 }
 
@@ -144,12 +131,17 @@ export function parseNumeric(def: ConfigDef, text: string): number | bigint {
   if (memory) {
     const u = memtoull(text);
     ll = u === null ? null : BigInt.asIntN(64, u);
-  } else ll = def.octal ? strtollAll(text, 8, false) : string2ll(text);
+  } else if (def.octal) ll = strtollAll(text, 8, false);
+  else {
+    // (string2ll: parseInt64Exact reads its grammar, no sign but '-', no leading zero)
+    const n = parseInt64Exact(text);
+    ll = n === null ? null : BigInt(n);
+  }
   if (ll === null) {
     throw new Error(memory ? 'argument must be a memory value' : def.octal ? "argument couldn't be parsed as an octal number" : "argument couldn't be parsed into an integer");
   }
-  const lower = def.min === undefined ? (def.unsigned ? 0n : LLONG_MIN) : BigInt(def.min);
-  const upper = def.max === undefined ? LLONG_MAX : BigInt(def.max);
+  const lower = def.min === undefined ? (def.unsigned ? 0n : INT64_MIN) : BigInt(def.min);
+  const upper = def.max === undefined ? INT64_MAX : BigInt(def.max);
   const v = def.unsigned ? BigInt.asUintN(64, ll) : ll;
   if (v < lower || v > upper) {
     const radix = def.octal ? 8 : 10;
@@ -218,8 +210,16 @@ function boolParse(args: string[]): boolean {
   throw new Error("argument must be 'yes' or 'no'");
 }
 
-/** hz's range as parsed (then capped to 1..500, as updateHZ caps config_hz). */
-const HZ_RANGE: ConfigDef = { name: 'hz', type: 'int', default: 10, mutable: true, min: 0, max: 2147483647 };
+/** hz: an int of its range, then capped to 1..500 as Redis's updateHZ caps config_hz (a hint, not a limit). */
+const HZ: ConfigDef = {
+  name: 'hz',
+  type: 'int',
+  default: 10,
+  mutable: true,
+  min: 0,
+  max: 2147483647,
+  parse: ([t]: string[]) => Math.min(500, Math.max(1, parseNumeric(HZ, t) as number)),
+};
 
 const defs: ConfigDef[] = [
   {
@@ -272,7 +272,7 @@ const defs: ConfigDef[] = [
   { name: 'loglevel', type: 'enum', default: 'notice', mutable: true, enumValues: ['debug', 'verbose', 'notice', 'warning'] },
   { name: 'logfile', type: 'string', default: '', mutable: false },
   { name: 'always-show-logo', type: 'bool', default: false, mutable: false },
-  { name: 'maxmemory', type: 'memory', default: 0, mutable: true, min: 0, max: ULLONG_MAX, unsigned: true },
+  { name: 'maxmemory', type: 'memory', default: 0, mutable: true, min: 0, max: UINT64_MAX, unsigned: true },
   {
     name: 'maxmemory-policy',
     type: 'enum',
@@ -287,16 +287,7 @@ const defs: ConfigDef[] = [
   { name: 'timeout', type: 'int', default: 0, mutable: true, min: 0, max: 2147483647 },
   { name: 'tcp-keepalive', type: 'int', default: 300, mutable: true, min: 0, max: 2147483647 },
   { name: 'tcp-backlog', type: 'int', default: 511, mutable: false, min: 0, max: 2147483647 },
-  {
-    name: 'hz',
-    type: 'int',
-    default: 10,
-    mutable: true,
-    // Any int is accepted and capped to 1..500, as Redis's updateHZ (a hint, not a limit).
-    min: 0,
-    max: 2147483647,
-    parse: ([t]: string[]) => Math.min(500, Math.max(1, parseNumeric(HZ_RANGE, t) as number)),
-  },
+  HZ,
   { name: 'proto-max-bulk-len', type: 'memory', default: 512 * 1024 * 1024, mutable: true, min: 1024 * 1024 },
   { name: 'client-query-buffer-limit', type: 'memory', default: 1024 * 1024 * 1024, mutable: true, min: 1024 * 1024, unsigned: true },
   { name: 'notify-keyspace-events', type: 'special', default: '', mutable: true, multiArg: false },

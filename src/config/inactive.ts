@@ -16,6 +16,7 @@
  *   that has no replica (the same reasoning as client-output-buffer-limit's replica class).
  */
 import { type ConfigDef, parseMemory } from './config';
+import { INT64_MAX, UINT64_MAX } from '../util/number';
 
 /** A switch's rule: true when `text` leaves the missing feature off. */
 export interface OffRule {
@@ -34,8 +35,6 @@ const mem = (name: string, def: number, min: number, max: bigint, unsigned: bool
 const oneOf = (name: string, def: string, values: string[], mutable = true): ConfigDef => ({ name, type: 'enum', default: def, mutable, enumValues: values });
 
 const INT_MAX = 2147483647;
-const LLONG_MAX = 2n ** 63n - 1n;
-const ULLONG_MAX = 2n ** 64n - 1n;
 
 export const INACTIVE_DEFS: ConfigDef[] = [
   // Replication (Redust is always a master without replicas).
@@ -59,8 +58,8 @@ export const INACTIVE_DEFS: ConfigDef[] = [
   // (The source address of replication and cluster-bus connections; MIGRATE does not bind it in Redis 7.0.)
   str('bind-source-addr', ''),
   str('masteruser', ''),
-  mem('repl-backlog-size', 1024 * 1024, 1, LLONG_MAX, false),
-  int('repl-backlog-ttl', 3600, 0, LLONG_MAX),
+  mem('repl-backlog-size', 1024 * 1024, 1, INT64_MAX, false),
+  int('repl-backlog-ttl', 3600, 0, INT64_MAX),
   bool('repl-disable-tcp-nodelay', false),
   oneOf('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb']),
   bool('repl-diskless-sync', true),
@@ -90,7 +89,7 @@ export const INACTIVE_DEFS: ConfigDef[] = [
   bool('cluster-enabled', false, false),
   str('cluster-config-file', 'nodes.conf', false),
   int('cluster-port', 0, 0, 65535, false),
-  int('cluster-node-timeout', 15000, 0, LLONG_MAX),
+  int('cluster-node-timeout', 15000, 0, INT64_MAX),
   int('cluster-announce-bus-port', 0, 0, 65535),
   str('cluster-announce-hostname', ''),
   str('cluster-announce-ip', ''),
@@ -99,7 +98,7 @@ export const INACTIVE_DEFS: ConfigDef[] = [
   bool('cluster-allow-pubsubshard-when-down', true),
   bool('cluster-allow-reads-when-down', false),
   bool('cluster-allow-replica-migration', true),
-  mem('cluster-link-sendbuf-limit', 0, 0, ULLONG_MAX, true),
+  mem('cluster-link-sendbuf-limit', 0, 0, UINT64_MAX, true),
   int('cluster-migration-barrier', 1, 0, INT_MAX),
   oneOf('cluster-preferred-endpoint-type', 'ip', ['ip', 'hostname', 'unknown-endpoint']),
   bool('cluster-replica-no-failover', false, true, 'cluster-slave-no-failover'),
@@ -110,8 +109,8 @@ export const INACTIVE_DEFS: ConfigDef[] = [
   bool('activedefrag', false),
   int('active-defrag-cycle-max', 25, 1, 99),
   int('active-defrag-cycle-min', 1, 1, 99),
-  mem('active-defrag-ignore-bytes', 100 * 1024 * 1024, 1, LLONG_MAX, true),
-  int('active-defrag-max-scan-fields', 1000, 1, LLONG_MAX),
+  mem('active-defrag-ignore-bytes', 100 * 1024 * 1024, 1, INT64_MAX, true),
+  int('active-defrag-max-scan-fields', 1000, 1, INT64_MAX),
   int('active-defrag-threshold-lower', 10, 0, 1000),
   int('active-defrag-threshold-upper', 100, 0, 1000),
   // Threads, CPU affinity, socket marks.

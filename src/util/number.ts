@@ -82,6 +82,7 @@ export function parseInt64Exact(v: Buffer | string): number | bigint | null {
 
 export const INT64_MAX = 9223372036854775807n;
 export const INT64_MIN = -9223372036854775808n;
+export const UINT64_MAX = 18446744073709551615n;
 
 /**
  * Add two int64 values exactly. Returns null on overflow (Redis: "increment or decrement would
