@@ -110,6 +110,13 @@ export interface OptionLine {
   text: string;
 }
 
+/** A config line's words as sdssplitargs reads them (quotes, escapes), latin1; null for unbalanced quotes. */
+function splitWords(text: string): string[] | null {
+  const b = Buffer.from(text, 'latin1');
+  const words = splitArgs(b, 0, b.length);
+  return words && words.map((w) => w.latin1Slice());
+}
+
 /**
  * Parse redis.conf text into settings (last occurrence wins); rename-command lines go to `renames`,
  * `user` lines (ACL users) to `users`;
@@ -142,8 +149,8 @@ export function parseConfigFile(text: string, file: string, renames: Renames = [
       }
       // (one non-empty word is split again as a line is, sdssplitargs: `save "3600  1"` is
       // 3600 and 1; CONFIG SET splits its value at single spaces instead)
-      const words = takesSeveralArgs(def) && args.length === 2 && args[1] !== '' ? splitArgs(Buffer.from(args[1], 'latin1'), 0, Buffer.byteLength(args[1], 'latin1')) : null;
-      let value = words !== null ? words.map((w) => w.toString('latin1')).join(' ') : args.slice(1).join(' ');
+      const words = takesSeveralArgs(def) && args.length === 2 && args[1] !== '' ? splitWords(args[1]) : null;
+      let value = words !== null ? words.join(' ') : args.slice(1).join(' ');
       // client-output-buffer-limit lines add up, one class each (the last line of a class wins).
       if (def.name === 'client-output-buffer-limit' && out[def.name] !== undefined) value = `${out[def.name]} ${value}`;
       try {
@@ -191,8 +198,7 @@ export function parseConfigFile(text: string, file: string, renames: Renames = [
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === '' || line.startsWith('#')) continue;
-    const args = splitArgs(Buffer.from(line, 'latin1'), 0, Buffer.byteLength(line, 'latin1'));
-    apply(args && args.map((a) => a.latin1Slice()), line, i + 1, false);
+    apply(splitWords(line), line, i + 1, false);
   }
   options.forEach((o, k) => apply(o.args, o.text, lines.length + 1 + k, true));
   return out;
@@ -214,7 +220,7 @@ export function optionLines(argv: string[]): OptionLine[] {
     if (handledLast && a.startsWith('--')) {
       const line = { name: a.slice(2), values: [] as string[] };
       out.push(line);
-      const words = splitArgs(Buffer.from(a, 'latin1'), 0, Buffer.byteLength(a, 'latin1'));
+      const words = splitWords(a);
       handledLast = words === null || words.length !== 1;
       if (!handledLast) {
         const nextIsOption = j !== argv.length - 1 && argv[j + 1].startsWith('--');
@@ -235,8 +241,8 @@ export function optionLines(argv: string[]): OptionLine[] {
     const quoted = values.map(repr);
     const text = (name === null ? quoted : [name, ...quoted]).join(' ').trim();
     if (name === null) return { args: values, text };
-    const words = splitArgs(Buffer.from(name, 'latin1'), 0, Buffer.byteLength(name, 'latin1'));
-    return { args: words && [...words.map((w) => w.latin1Slice()), ...values], text };
+    const words = splitWords(name);
+    return { args: words && [...words, ...values], text };
   });
 }
 
