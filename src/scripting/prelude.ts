@@ -319,9 +319,7 @@ end
 local function fmt_item(kind, form, v)
   local tv = type(v)
   if kind == 115 or kind == 116 or kind == 118 then
-    if tv == 'number' then
-      -- (.. prints a float with %.14g, an integer under 10^14 with the same digits)
-      if v > -1e14 and v < 1e14 then v = v .. '' else v = string_format('%.14g', v) end
+    if tv == 'number' then v = tostring51(v)
     elseif tv ~= 'string' then return nil end
     if kind ~= 118 and #v >= 100 then return v end
     v = cut0(v)
