@@ -483,16 +483,15 @@ export class Sandbox {
     // switched off: ltm.c finds it under the state's interned "__len" string, compared by address,
     // and that string is renamed in place ("\x01_len"), so the "__len" a script writes is another
     // string and an ordinary field, as in 5.1 (getmetatable(t).__len still reads it back).
-    w.pushLatin1(L, '__len');
-    w.hb[ex.lua_tolstring(L, -1, w.lenPtr)] = 1;
-    ex.lua_settop(L, -2);
     // The same for "__gc": 5.1 runs finalizers for userdata only, which scripts cannot make, where
     // 5.4 also runs a table's (`setmetatable({}, {__gc = f})`): f would run at some later
     // collection, inside another script or none, and could call redis.call there. (Nothing in
     // the state needs a finalizer: no files or C libraries are opened by scripts.)
-    w.pushLatin1(L, '__gc');
-    w.hb[ex.lua_tolstring(L, -1, w.lenPtr)] = 1;
-    ex.lua_settop(L, -2);
+    for (const event of ['__len', '__gc']) {
+      w.pushLatin1(L, event);
+      w.hb[ex.lua_tolstring(L, -1, w.lenPtr)] = 1;
+      ex.lua_settop(L, -2);
+    }
     ex.luaL_openlibs(L);
     // CO_ERRH's factory, given debug.getinfo before the prelude runs.
     if (w.load(L, Buffer.from(CO_ERRH), '=redust') !== 0) throw new Error('Lua coroutine error handler: ' + w.toLatin1(L, -1));
