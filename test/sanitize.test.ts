@@ -76,6 +76,70 @@ const CORRUPT: [string, Buffer][] = [
 
 const GOOD = payload(HASH_LISTPACK, rdbString(listpack(['f', 'v1', 'g', 'v2'])));
 
+/** A ziplist of short strings; `tail` overrides zltail (the last entry's offset). */
+function ziplist(entries: string[], tail?: number): Buffer {
+  const parts: Buffer[] = [];
+  let prev = 0;
+  let last = 10;
+  for (const e of entries) {
+    const entry = Buffer.concat([Buffer.from([prev, e.length]), Buffer.from(e, 'latin1')]);
+    last = 10 + parts.reduce((n, p) => n + p.length, 0);
+    parts.push(entry);
+    prev = entry.length;
+  }
+  const body = Buffer.concat(parts);
+  const out = Buffer.alloc(10 + body.length + 1);
+  out.writeUInt32LE(out.length, 0);
+  out.writeUInt32LE(tail ?? last, 4);
+  out.writeUInt16LE(entries.length, 8);
+  body.copy(out, 10);
+  out[out.length - 1] = 0xff;
+  return out;
+}
+
+/** A zipmap of one-byte-length fields and values; `count` overrides the header's count. */
+function zipmap(pairs: [string, string][], count = pairs.length): Buffer {
+  const parts: Buffer[] = [Buffer.from([count])];
+  for (const [f, v] of pairs) parts.push(Buffer.from([f.length]), Buffer.from(f, 'latin1'), Buffer.from([v.length, 0]), Buffer.from(v, 'latin1'));
+  parts.push(Buffer.from([0xff]));
+  return Buffer.concat(parts);
+}
+
+/** A DUMP payload whose CRC64 is zero (for servers under DEBUG SET-SKIP-CHECKSUM-VALIDATION 1). */
+function unchecked(type: number, obj: Buffer, version = 10): Buffer {
+  const b = Buffer.concat([Buffer.from([type]), obj, Buffer.from([version, 0]), Buffer.alloc(8)]);
+  return b;
+}
+
+const ZSET_1 = 3;
+const HASH_ZIPMAP = 9;
+const HASH_ZIPLIST = 13;
+
+/** RDB_TYPE_ZSET's string-encoded double: its length byte, then the text. */
+function stringDouble(text: string): Buffer {
+  return Buffer.concat([Buffer.from([text.length]), Buffer.from(text, 'latin1')]);
+}
+
+/**
+ * Payloads read the way Redis 7.0's rdbLoadObject reads them, edge by edge (sent with the CRC
+ * check off): each followed by the commands that show what was stored.
+ */
+const EDGES: [string, Buffer, string[][]][] = [
+  ['quicklist plain node of length 0', unchecked(LIST_QUICKLIST_2, Buffer.from([1, 1, 0])), [['LRANGE', 'k', '0', '-1']]],
+  ['quicklist packed node of length 0', unchecked(LIST_QUICKLIST_2, Buffer.from([1, 2, 0])), [['LRANGE', 'k', '0', '-1']]],
+  ['hash ziplist whose zltail is not its last entry', unchecked(HASH_ZIPLIST, rdbString(ziplist(['f', 'v', 'g', 'w'], 10))), [['HGETALL', 'k']]],
+  ['hash ziplist whose zltail is its last entry', unchecked(HASH_ZIPLIST, rdbString(ziplist(['f', 'v', 'g', 'w']))), [['HGET', 'k', 'g']]],
+  ['zset-v1 score with text after the number', unchecked(ZSET_1, Buffer.concat([Buffer.from([1]), rdbString(Buffer.from('m')), stringDouble('1.5abc')])), [['ZSCORE', 'k', 'm']]],
+  ['zset-v1 score with leading blanks, hex and inf', unchecked(ZSET_1, Buffer.concat([Buffer.from([3]), rdbString(Buffer.from('a')), stringDouble(' 2'), rdbString(Buffer.from('b')), stringDouble('0x10p1'), rdbString(Buffer.from('c')), stringDouble('-Infinity')])), [['ZRANGE', 'k', '0', '-1', 'WITHSCORES']]],
+  ['zset-v1 score starting with a NUL byte', unchecked(ZSET_1, Buffer.concat([Buffer.from([1]), rdbString(Buffer.from('m')), stringDouble('\x003')])), [['ZSCORE', 'k', 'm']]],
+  ['zset-v1 score that is not a number', unchecked(ZSET_1, Buffer.concat([Buffer.from([1]), rdbString(Buffer.from('m')), stringDouble('x')])), [['ZSCORE', 'k', 'm']]],
+  ['zset listpack scores with text after the number, or none', unchecked(ZSET_LISTPACK, rdbString(listpack(['b', 'abc', 'a', '2.5xyz', 'c', ' 7']))), [['ZRANGE', 'k', '0', '-1', 'WITHSCORES']]],
+  ['empty zipmap', unchecked(HASH_ZIPMAP, rdbString(zipmap([]))), [['HGETALL', 'k']]],
+  ['zipmap whose count lies', unchecked(HASH_ZIPMAP, rdbString(zipmap([['f', 'v']], 2))), [['HGETALL', 'k']]],
+  ['zipmap with an unknown count (254)', unchecked(HASH_ZIPMAP, rdbString(zipmap([['f', 'v']], 254))), [['HGETALL', 'k']]],
+  ['payload of a later RDB version', unchecked(HASH_LISTPACK, rdbString(listpack(['f', 'v'])), 11), [['HGETALL', 'k']]],
+];
+
 /** An RDB file holding `obj` (type `type`) under key "k". */
 function rdbFile(type: number, obj: Buffer): Buffer {
   const b = Buffer.concat([Buffer.from('REDIS0010', 'latin1'), Buffer.from([0xfe, 0]), Buffer.from([type]), rdbString(Buffer.from('k')), obj, Buffer.from([0xff]), Buffer.alloc(8)]);
@@ -142,6 +206,42 @@ if (haveRedisServer()) {
           await a.send('DEL', 'k');
         }
         assert.is(renderNode(await b.send('RESTORE', 'k', 0, GOOD)), '+OK');
+        a.close();
+        b.close();
+      } finally {
+        await srv.close();
+        await ref.stop();
+      }
+    });
+
+    t('payloads read as rdbLoadObject reads them (CRC check off): same replies, same values', async () => {
+      const srv = await startRedust(engine);
+      const ref = await startReference(['--enable-debug-command', 'yes']);
+      try {
+        const a = await RawConnection.connect(srv.port);
+        const b = await RawConnection.connect(ref.port);
+        const both = async (...cmd: (string | Buffer)[]) => {
+          const mine = renderNode(await a.send(...cmd));
+          assert.is(mine, renderNode(await b.send(...cmd)), cmd.map(String).join(' '));
+          return mine;
+        };
+        // Without DEBUG SET-SKIP-CHECKSUM-VALIDATION a zero CRC is refused; with it, accepted.
+        const good = unchecked(HASH_LISTPACK, rdbString(listpack(['f', 'v'])));
+        assert.match(await both('RESTORE', 'k', '0', good), /checksum are wrong/);
+        await both('DEBUG', 'SET-SKIP-CHECKSUM-VALIDATION', '1');
+        assert.is(await both('RESTORE', 'k', '0', good), '+OK');
+        await both('DEL', 'k');
+        for (const mode of ['yes', 'no']) {
+          await both('CONFIG', 'SET', 'sanitize-dump-payload', mode);
+          for (const [what, p, reads] of EDGES) {
+            const reply = await both('RESTORE', 'k', '0', p);
+            for (const cmd of reads) await both(...cmd);
+            await both('DEL', 'k');
+            assert.ok(reply === '+OK' || /Bad data format|checksum are wrong/.test(reply), `${what}: ${reply}`);
+          }
+        }
+        await both('DEBUG', 'SET-SKIP-CHECKSUM-VALIDATION', '0');
+        assert.match(await both('RESTORE', 'k', '0', good), /checksum are wrong/);
         a.close();
         b.close();
       } finally {

@@ -185,6 +185,9 @@ export function debugInspect(c: Client, sub: string, argv: Buffer[]): boolean {
     const err = c.server.configFile ? rewriteConfigNow(c, true) : 'Bad address';
     if (err !== null) fail(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${err}`);
     c.reply.ok();
+  } else if (sub === 'set-skip-checksum-validation' && n === 3) {
+    debugStateOf(c.server).skipChecksumValidation = atoi(argv[2]) !== 0;
+    c.reply.ok();
   } else if (sub === 'aof-flush-sleep' && n === 3) {
     debugStateOf(c.server).aofFlushSleepUs = atoi(argv[2]);
     c.reply.ok();

@@ -73,7 +73,7 @@ function restore(c: Client, argv: Buffer[]): void {
   let ttl = intArg(argv[2]);
   if (ttl < 0) fail('ERR Invalid TTL value, must be >= 0');
   const payload = argv[3];
-  if (!verifyPayload(payload)) fail(BAD_PAYLOAD);
+  if (!verifyPayload(c.server, payload)) fail(BAD_PAYLOAD);
   const obj = loadPayload(c.server, payload);
   if (obj === null) fail(BAD_DATA);
   // (REPLACE deletes the old key as it is, an expired one too, with no `expired` event: Redis's

@@ -4,6 +4,8 @@
  * ("Internal error in RDB reading offset N ...") or, for RESTORE, "ERR Bad data format".
  */
 export class RdbError extends Error {
+  /** What a decoder found, when the message is Redis's more general text for it. */
+  detail = '';
   constructor(
     message: string,
     public offset = -1,

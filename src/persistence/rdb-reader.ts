@@ -21,10 +21,18 @@ import { ziplistForEach } from './ziplist';
 import { intsetDecode } from './intset';
 import { zipmapForEach } from './zipmap';
 import * as F from './format';
-import { strtodAll } from '../util/number';
+import { strtodPrefix } from '../util/number';
 
 /** Thrown for a value that decodes to an empty collection (Redis skips such keys in files). */
 export class EmptyKeyError extends RdbError {}
+
+/** rdbReportCorruptRDB's name of each pairs encoding (hash, zset) in "<name> integrity check failed.". */
+const PAIRS_INTEGRITY: Record<number, string> = {
+  [F.RDB_TYPE_HASH_ZIPLIST]: 'Hash ziplist',
+  [F.RDB_TYPE_ZSET_ZIPLIST]: 'Zset ziplist',
+  [F.RDB_TYPE_HASH_LISTPACK]: 'Hash listpack',
+  [F.RDB_TYPE_ZSET_LISTPACK]: 'Zset listpack',
+};
 
 export interface ReadOptions {
   engine: Engine;
@@ -156,7 +164,8 @@ export class RdbReader {
     this.need(l);
     const s = this.buf.latin1Slice(this.pos, this.pos + l);
     this.pos += l;
-    const d = strtodAll(s);
+    // (sscanf("%lg"): a number at the start of the C string, or nothing.)
+    const d = strtodPrefix(s, null);
     if (d === null) corrupt('Bad double value', this.pos - l - 1);
     return d;
   }
@@ -175,8 +184,29 @@ export class RdbReader {
     return Number(v);
   }
 
-  /** rdbLoadObject for a type byte already read. */
+  /**
+   * rdbLoadObject for a type byte already read. A packed structure that fails its checks (a
+   * ziplist, listpack, intset or zipmap: the decoders' own findings, duplicates, odd counts)
+   * fails with rdbReportCorruptRDB's text for that encoding, "<what> integrity check failed.",
+   * its finding kept as the error's detail.
+   */
   object(type: number): RedisValue {
+    const at = this.pos;
+    this.integrity = '';
+    try {
+      return this.objectOf(type);
+    } catch (e) {
+      if (this.integrity === '' || !(e instanceof RdbError || e instanceof RangeError) || e instanceof EmptyKeyError) throw e;
+      const err = new RdbError(`${this.integrity} integrity check failed.`, at);
+      err.detail = e.message;
+      throw err;
+    }
+  }
+
+  /** The encoding whose packed bytes are being checked ('' while reading anything else): see object(). */
+  private integrity = '';
+
+  private objectOf(type: number): RedisValue {
     const at = this.pos;
     switch (type) {
       case F.RDB_TYPE_STRING:
@@ -234,13 +264,17 @@ export class RdbReader {
             if (container !== F.QUICKLIST_NODE_CONTAINER_PACKED && container !== F.QUICKLIST_NODE_CONTAINER_PLAIN) corrupt('Quicklist integrity check failed.', at);
           }
           const blob = this.string();
+          // (An empty node, plain or packed, is refused: rdbLoadObject's encoded_len == 0.)
+          if (blob.length === 0) corrupt('Quicklist node of zero length', at);
           if (container === F.QUICKLIST_NODE_CONTAINER_PLAIN) {
             l.pushTail(blob);
             continue;
           }
           if (type === F.RDB_TYPE_LIST_QUICKLIST) {
-            ziplistForEach(blob, blob.byteOffset - blob.byteOffset, blob.length, (isInt, int, s, len) => l.pushTail(isInt ? intBytes(int) : blob.subarray(s, s + len)));
+            this.integrity = 'Ziplist';
+            ziplistForEach(blob, 0, blob.length, (isInt, int, s, len) => l.pushTail(isInt ? intBytes(int) : blob.subarray(s, s + len)));
           } else {
+            this.integrity = 'Listpack';
             const r = new LpReader(blob, 0, blob.length);
             if (l.pushAll) {
               // One engine call per node (the wasm list), not one per element.
@@ -249,24 +283,28 @@ export class RdbReader {
               l.pushAll(true, els, 0);
             } else while (r.next()) l.pushTail(r.bytes());
           }
+          this.integrity = '';
         }
         return nonEmpty(l, at);
       }
       case F.RDB_TYPE_LIST_ZIPLIST: {
         const blob = this.string();
         const l = this.opts.engine.newList();
+        this.integrity = 'List ziplist';
         ziplistForEach(blob, 0, blob.length, (isInt, int, s, len) => l.pushTail(isInt ? intBytes(int) : blob.subarray(s, s + len)));
         return nonEmpty(l, at);
       }
       case F.RDB_TYPE_SET_INTSET: {
         const blob = this.string();
         const s = this.newSet();
+        this.integrity = 'Intset';
         addMembers(s, intsetDecode(blob, 0, blob.length).map((m) => Buffer.from(m, 'latin1')));
         return this.fitSet(s, at);
       }
       case F.RDB_TYPE_HASH_ZIPMAP: {
         const blob = this.string();
         const h = this.opts.engine.newHash();
+        this.integrity = 'Zipmap';
         zipmapForEach(blob, 0, blob.length, (fs, fl, vs, vl) => {
           if (!h.set(blob.subarray(fs, fs + fl), blob.subarray(vs, vs + vl))) corrupt('Duplicate hash fields detected', at);
         });
@@ -278,31 +316,33 @@ export class RdbReader {
       case F.RDB_TYPE_ZSET_LISTPACK: {
         const blob = this.string();
         const items: Buffer[] = [];
+        this.integrity = PAIRS_INTEGRITY[type];
         if (type === F.RDB_TYPE_HASH_ZIPLIST || type === F.RDB_TYPE_ZSET_ZIPLIST) {
           ziplistForEach(blob, 0, blob.length, (isInt, int, s, len) => items.push(isInt ? intBytes(int) : blob.subarray(s, s + len)));
         } else {
           const r = new LpReader(blob, 0, blob.length);
           while (r.next()) items.push(r.bytes());
         }
-        if (items.length % 2 !== 0) corrupt('Listpack/ziplist with odd number of elements', at);
+        if (items.length % 2 !== 0) corrupt('Odd number of elements', at);
         if (type === F.RDB_TYPE_HASH_ZIPLIST || type === F.RDB_TYPE_HASH_LISTPACK) {
           const h = this.opts.engine.newHash();
-          if (!setPairs(h, items, 0, items.length)) corrupt('Hash listpack integrity check failed.', at);
+          if (!setPairs(h, items, 0, items.length)) corrupt('Duplicate hash fields detected', at);
           return this.fitHash(h, at, true);
         }
         const z = this.opts.engine.newZSet();
         const scores: number[] = [];
         for (let i = 0; i < items.length; i += 2) {
-          const score = strtodAll(items[i + 1].latin1Slice(0, items[i + 1].length));
-          if (score === null || Number.isNaN(score)) corrupt('Zset listpack integrity check failed.', at);
+          // (zzlStrtod: strtod of the bytes, any rest ignored; NaN is refused, see scoreOf.)
+          const score = strtodPrefix(items[i + 1].latin1Slice(0, items[i + 1].length));
+          if (Number.isNaN(score)) corrupt('Zset with NAN score detected', at);
           scores.push(score);
         }
         if (z.addMany) {
           // One engine call; a repeated member is added once, so fewer were added than listed.
           // (No member length converts it: see fitZSet.)
-          if (z.addMany(items, 0, scores, 0, Infinity)[0] !== scores.length) corrupt('Zset listpack integrity check failed.', at);
+          if (z.addMany(items, 0, scores, 0, Infinity)[0] !== scores.length) corrupt('Duplicate zset fields detected', at);
         } else {
-          for (let j = 0; j < scores.length; j++) if (z.add(items[2 * j], scores[j]) !== undefined) corrupt('Zset listpack integrity check failed.', at);
+          for (let j = 0; j < scores.length; j++) if (z.add(items[2 * j], scores[j]) !== undefined) corrupt('Duplicate zset fields detected', at);
         }
         return this.fitZSet(z, at, true);
       }
@@ -376,7 +416,9 @@ export class RdbReader {
       if (prevMaster && cmpId(prevMaster, master) >= 0) corrupt('Stream nodes out of order', at);
       prevMaster = master;
       const lp = this.string();
+      this.integrity = 'Stream listpack';
       const node = decodeStreamNode(lp, master, at);
+      this.integrity = '';
       if (!node) corrupt('Empty listpack inside stream', at);
       s.loadNode(node);
     }

@@ -21,8 +21,9 @@ export function ziplistForEach(buf: Buffer, start: number, end: number, visit: (
   const last = end - 1;
   let count = 0;
   let prevSize = 0;
+  let entryStart = -1;
   while (p < last) {
-    const entryStart = p;
+    entryStart = p;
     let prevlen: number;
     if (buf[p] < 254) {
       prevlen = buf[p];
@@ -80,6 +81,8 @@ export function ziplistForEach(buf: Buffer, start: number, end: number, visit: (
     count++;
   }
   if (p !== last) corrupt('ziplist entry overflows');
+  // (zltail must point at the last entry's start.)
+  if (entryStart !== -1 && entryStart !== start + tail) corrupt('ziplist bad tail offset');
   if (header !== 65535 && header !== count) corrupt('ziplist count mismatch');
   return count;
 }

@@ -42,5 +42,8 @@ export function zipmapForEach(buf: Buffer, start: number, end: number, visit: (f
     count++;
   }
   if (p !== end - 1) corrupt('zipmap trailing bytes');
+  // (zipmapValidateIntegrity: an empty zipmap is corrupt, and a header count below 254 is exact.)
+  if (count === 0) corrupt('zipmap empty');
+  if (buf[start] !== 254 && buf[start] !== count) corrupt('zipmap count mismatch');
   return count;
 }

@@ -10,6 +10,8 @@
  * - replId: master_replid once DEBUG CHANGE-REPL-ID changed it (null = the run id, as at start).
  * - aofFlushSleepUs: server.aof_flush_sleep (DEBUG AOF-FLUSH-SLEEP): microseconds the AOF write
  *   of a non-empty buffer sleeps first, blocking (0: none).
+ * - skipChecksumValidation: server.skip_checksum_validation (DEBUG SET-SKIP-CHECKSUM-VALIDATION):
+ *   RESTORE payloads and RDB files are read without checking their CRC64 (the version still is).
  */
 import crypto from 'crypto';
 import type { Server } from './server';
@@ -25,6 +27,7 @@ export interface DebugState {
   replId: string | null;
   pauseCron: boolean;
   aofFlushSleepUs: number;
+  skipChecksumValidation: boolean;
 }
 
 const states = new WeakMap<Server, DebugState>();
@@ -32,7 +35,7 @@ const states = new WeakMap<Server, DebugState>();
 export function debugStateOf(s: Server): DebugState {
   let st = states.get(s);
   if (st === undefined) {
-    st = { packedThreshold: DEFAULT_PACKED_THRESHOLD, disableDenyScripts: false, replyBufferPeakResetMs: DEFAULT_PEAK_RESET_MS, replyBufferResizing: true, replId: null, pauseCron: false, aofFlushSleepUs: 0 };
+    st = { packedThreshold: DEFAULT_PACKED_THRESHOLD, disableDenyScripts: false, replyBufferPeakResetMs: DEFAULT_PEAK_RESET_MS, replyBufferResizing: true, replId: null, pauseCron: false, aofFlushSleepUs: 0, skipChecksumValidation: false };
     states.set(s, st);
   }
   return st;
@@ -41,6 +44,11 @@ export function debugStateOf(s: Server): DebugState {
 /** master_replid: the run id until DEBUG CHANGE-REPL-ID (changeReplicationId) picks a new one. */
 export function replIdOf(s: Server): string {
   return states.get(s)?.replId ?? s.runId;
+}
+
+/** DEBUG SET-SKIP-CHECKSUM-VALIDATION is on: payloads and files are not checked against their CRC64. */
+export function skipChecksum(s: Server): boolean {
+  return states.get(s)?.skipChecksumValidation ?? false;
 }
 
 export function changeReplId(s: Server): void {

@@ -211,6 +211,30 @@ export function strtodAll(s: string): number | null {
   return parseHexFloat(t) ?? null;
 }
 
+const C_FLOAT_PREFIX_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
+const C_SPECIAL_PREFIX_RE = /^([+-]?)(?:(infinity|inf)|nan(?:\([0-9a-z_]*\))?)/i;
+const C_HEX_PREFIX_RE = /^[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?/;
+
+/**
+ * `strtod(s, NULL)` on a C string (it ends at the first NUL byte): leading white space skipped, the
+ * longest number at the start read and the rest ignored; `none` when nothing converts (strtod's
+ * 0; null for sscanf("%lg"), which then converts nothing).
+ */
+export function strtodPrefix<T extends number | null = number>(s: string, none: T = 0 as T): number | T {
+  const nul = s.indexOf('\0');
+  if (nul !== -1) s = s.slice(0, nul);
+  let i = 0;
+  while (i < s.length && (s.charCodeAt(i) === 32 || (s.charCodeAt(i) >= 9 && s.charCodeAt(i) <= 13))) i++;
+  const t = s.slice(i);
+  const hex = C_HEX_PREFIX_RE.exec(t);
+  if (hex) return parseHexFloat(hex[0]) ?? none;
+  const m = C_FLOAT_PREFIX_RE.exec(t);
+  if (m) return Number(m[0]);
+  const sp = C_SPECIAL_PREFIX_RE.exec(t);
+  if (sp) return sp[2] ? (sp[1] === '-' ? -Infinity : Infinity) : NaN;
+  return none;
+}
+
 /** C's printf("%.17g", d), as Redis 7.0 formats doubles in replies. */
 export function formatDouble(d: number): string {
   if (d === Infinity) return 'inf';
