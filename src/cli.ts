@@ -9,7 +9,7 @@ import { OFF_ONLY_SETTINGS } from './config/unsupported';
 import { createEngine } from './engine';
 import type { EngineName } from './engine/types';
 import { Server, REDIS_VERSION, REDUST_VERSION } from './server/server';
-import { describeLoadError, persistenceOf } from './persistence/rdb';
+import { checkRdbFileReport, describeLoadError, persistenceOf } from './persistence/rdb';
 import { loadRdbFileInSlices } from './persistence/loading';
 import { loadingOf } from './persistence/bgsave';
 import { createLogger, RedisLogLevel } from './observability/logger';
@@ -24,6 +24,7 @@ import { HeapTrim } from './server/heap-trim';
 import { scriptingOf } from './scripting/engine';
 import { strerror } from './util/errno';
 import { AofManifestError } from './persistence/aof';
+import { PanicError } from './server/panic';
 
 const USAGE = `Usage: redust [/path/to/redis.conf] [options] [-]
        redust -v or --version
@@ -344,10 +345,15 @@ export async function main(argv: string[]): Promise<number> {
   logger.info(describePersistence(config));
   setProcTitle(server);
   checkTransparentHugePages(server);
-  // crash-log-enabled: the uncaught exception that ends the process is written to the log too
-  // (Node.js still prints it on stderr and exits with code 1, as it always does).
+  // An uncaught exception is Redust's panic. crash-log-enabled: it is written to the log too.
+  // use-exit-on-panic (Redis's bugReportEnd): `yes` lets Node.js print it on stderr and exit with
+  // code 1; `no`, the default, prints it and aborts (SIGABRT), as Redis's panic does.
   process.on('uncaughtExceptionMonitor', (err) => {
-    if (config.bool('crash-log-enabled')) logger.fatal({ err }, 'Redust crashed by an uncaught exception: this is a bug, please report it with this log');
+    if (config.bool('crash-log-enabled') && !(err instanceof PanicError)) logger.fatal({ err }, 'Redust crashed by an uncaught exception: this is a bug, please report it with this log');
+    if (!config.bool('use-exit-on-panic')) {
+      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      process.abort();
+    }
   });
   // sigShutdownHandler: the signal only schedules the shutdown (Server.shutdownAsap), which the
   // cron runs (or the end of a busy script); a SIGINT while one is pending (or under way) exits
@@ -394,6 +400,7 @@ export async function main(argv: string[]): Promise<number> {
     // (a manifest error comes after Redis's banner and the line at fault, its text last)
     if (e instanceof AofManifestError) for (const line of e.lines) logger.fatal(line);
     logger.fatal(describeLoadError(e));
+    if (!config.bool('appendonly')) for (const line of checkRdbFileReport(server, e)) logger.fatal(line);
     // rdbReportError's last line; an AOF that fails to load exits after its own error line
     // (loadDataFromDisk), which Redis's tests read as the log's last line.
     if (!config.bool('appendonly')) logger.fatal('Terminating server after rdb file reading failure.');

@@ -8,6 +8,7 @@ import type { CommandRow } from './table';
 import { fail } from './errors';
 import { floatArg, intArg, isWord } from './args';
 import { filterHelp } from './help';
+import { serverAssert, serverPanic } from '../server/panic';
 import { debugOps } from './debug-ops';
 import { debugInspect } from './debug-inspect';
 import { debugHtstats } from './debug-htstats';
@@ -22,7 +23,7 @@ import { latin1 } from '../util/number';
 const DEBUG_SUBCOMMANDS = new Set([
   'help', 'sleep', 'set-active-expire', 'reload', 'loadaof', 'digest', 'digest-value', 'populate', 'log', 'error', 'protocol', 'object',
   'listpack', 'quicklist-packed-threshold', 'replybuffer', 'change-repl-id', 'jmap', 'stringmatch-len', 'htstats', 'htstats-key', 'pause-cron',
-  'aof-flush-sleep', 'config-rewrite-force-all',
+  'aof-flush-sleep', 'config-rewrite-force-all', 'set-skip-checksum-validation', 'panic', 'assert',
 ]);
 
 /**
@@ -235,6 +236,11 @@ function debug(c: Client, argv: Buffer[]): void {
     // DEBUG SLEEP blocks the server, as in Redis (used by tests to simulate a slow command).
     if (secs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, secs * 1000);
     c.reply.ok();
+  } else if (sub === 'panic') {
+    // (No reply: the process ends on the next tick, src/server/panic.ts.)
+    serverPanic(c.server, `DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`, 'debug.ts');
+  } else if (sub === 'assert') {
+    serverAssert(c.server, '1 == 2', 'debug.ts');
   } else if (sub === 'set-active-expire' && argv.length === 3) {
     c.server.activeExpireEnabled = intArg(argv[2]) !== 0;
     c.reply.ok();

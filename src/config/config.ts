@@ -374,6 +374,7 @@ const defs: ConfigDef[] = [
   { name: 'ignore-warnings', type: 'string', default: '', mutable: true },
   { name: 'crash-log-enabled', type: 'bool', default: true, mutable: true },
   { name: 'crash-memcheck-enabled', type: 'bool', default: true, mutable: true },
+  { name: 'use-exit-on-panic', type: 'bool', default: false, mutable: true, hidden: true },
   { name: 'dynamic-hz', type: 'bool', default: true, mutable: true },
   { name: 'activerehashing', type: 'bool', default: true, mutable: true },
   { name: 'rdb-save-incremental-fsync', type: 'bool', default: true, mutable: true },
