@@ -90,6 +90,32 @@ for (const engine of enginesUnderTest()) {
     if (results.length > 1) assert.equal(results[0], results[1]);
   });
 
+  t('maxclients: connections over the limit that the peer resets at once cost nothing (no uncaught ECONNRESET)', async (ctx) => {
+    // (This test's process hosts the server: an 'error' event without a listener would end it.)
+    const admin = await RawConnection.connect(ctx.srv!.port);
+    const rejectedOf = (info: string) => Number(/rejected_connections:(\d+)/.exec(info)![1]);
+    const before = rejectedOf(text(await admin.send('INFO', 'stats')));
+    assert.equal(await admin.send('CONFIG', 'SET', 'maxclients', '1'), R.ok);
+    for (let i = 0; i < 40; i++) {
+      await new Promise<void>((resolve) => {
+        const s = net.connect(ctx.srv!.port, '127.0.0.1', () => {
+          // An RST, not a FIN: the server's reply write or read then fails with ECONNRESET/EPIPE.
+          if (i % 2) s.resetAndDestroy();
+          else setImmediate(() => s.resetAndDestroy());
+        });
+        s.on('error', () => undefined);
+        s.on('close', () => resolve());
+      });
+    }
+    await sleep(100);
+    const info = text(await admin.send('INFO', 'stats'));
+    assert.equal(await admin.send('CONFIG', 'SET', 'maxclients', '10000'), R.ok);
+    admin.close();
+    // (A connection reset while still in the listen backlog is never accepted, hence "most".)
+    const rejected = rejectedOf(info) - before;
+    assert.ok(rejected >= 20 && rejected <= 40, info);
+  });
+
   t('timeout: idle clients are closed; blocked and subscribed clients are not', async (ctx) => {
     const states: boolean[][] = [];
     await Promise.all(

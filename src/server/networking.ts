@@ -21,7 +21,7 @@ import { Client, ClientFlag } from './client';
 import { ClientInput } from './client-input';
 import { startReading } from './socket-reader';
 import { ProtocolError } from '../protocol/parser';
-import { admitConnection } from './protected-mode';
+import { admitConnection, refuseConnection } from './protected-mode';
 import { noteReplyBytes } from './client-info';
 import { OutputLimits } from './output-limits';
 import { setImmediate, performance } from '../util/real-timers';
@@ -61,9 +61,7 @@ export class Networking {
     };
     if (server.clients.size >= server.config.int('maxclients')) {
       server.stats.rejectedConnections++;
-      // Resume: a socket accepted paused would never read the peer's FIN and never close.
-      sock.resume();
-      sock.end('-ERR max number of clients reached\r\n');
+      refuseConnection(sock, '-ERR max number of clients reached\r\n');
       return;
     }
     if (!admitConnection(server, sock)) return;

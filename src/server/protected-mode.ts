@@ -30,16 +30,28 @@ export function isLoopbackPeer(addr: string | undefined): boolean {
 }
 
 /**
+ * Write `reply` to a connection the server will not serve, and close it. Resumed: a socket
+ * accepted paused would never read the peer's FIN and never close. An error on it (the peer
+ * resets the connection before the reply is out) only destroys it: a socket's 'error' without a
+ * listener would be an uncaught exception.
+ */
+export function refuseConnection(sock: net.Socket, reply: string): void {
+  sock.on('error', () => sock.destroy());
+  sock.resume();
+  sock.end(reply);
+}
+
+/**
  * Called by the accept path for every new connection. Returns false when the connection was
  * refused (the socket is ended with the DENIED error); true when the client may be created.
  */
 export function admitConnection(server: Server, sock: net.Socket): boolean {
-  const peer = `${sock.remoteAddress}:${sock.remotePort}`;
+  // (A unix socket peer has no address: Redis's "Accepted connection to <path>".)
+  const peer = sock.remoteAddress === undefined ? `connection to ${server.config.str('unixsocket')}` : `${sock.remoteAddress}:${sock.remotePort}`;
   if (server.config.bool('protected-mode') && server.acl.defaultUser.nopass && !isLoopbackPeer(sock.remoteAddress)) {
     server.stats.rejectedConnections++;
     server.logger.debug({ client: peer }, 'Connection refused by protected mode (no password set, client not on the loopback interface)');
-    sock.resume();
-    sock.end(PROTECTED_MODE_DENIED);
+    refuseConnection(sock, PROTECTED_MODE_DENIED);
     return false;
   }
   // Redis logs these at verbose ("Accepted ...", "Client closed connection ...").
