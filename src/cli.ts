@@ -24,7 +24,7 @@ import { HeapTrim } from './server/heap-trim';
 import { scriptingOf } from './scripting/engine';
 import { strerror } from './util/errno';
 import { AofManifestError } from './persistence/aof';
-import { PanicError } from './server/panic';
+import { crashedBySignal, PanicError } from './server/panic';
 
 const USAGE = `Usage: redust [/path/to/redis.conf] [options] [-]
        redust -v or --version
@@ -351,6 +351,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('uncaughtExceptionMonitor', (err) => {
     if (config.bool('crash-log-enabled') && !(err instanceof PanicError)) logger.fatal({ err }, 'Redust crashed by an uncaught exception: this is a bug, please report it with this log');
     if (!config.bool('use-exit-on-panic')) {
+      process.removeAllListeners('SIGABRT');
       process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
       process.abort();
     }
@@ -380,6 +381,8 @@ export async function main(argv: string[]): Promise<number> {
     lastSignal = signal;
     if (!server.closing) server.shutdownAsap = shutdownNow;
   };
+  // SIGABRT from outside (Redis's sigsegvHandler also handles it): the crash report, then the abort.
+  process.on('SIGABRT', () => crashedBySignal(server, 'SIGABRT'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   server.onShutdown = () => {

@@ -1,7 +1,8 @@
 /**
  * DEBUG PANIC and DEBUG ASSERT end the process as Redis 7.0's do: the bug report's first lines in
  * the log, then abort (SIGABRT) by default, or exit code 1 under the hidden setting
- * use-exit-on-panic yes. Redust's CLI and redis-server get the same commands; the way each process
+ * use-exit-on-panic yes. DEBUG SEGFAULT and a SIGABRT sent to the process: "crashed by signal" in
+ * the log, then the process ends by that signal. Redust's CLI and redis-server get the same commands; the way each process
  * ends must be the same. Registered only when redis-server is installed.
  */
 import { spawn } from 'child_process';
@@ -33,7 +34,8 @@ async function crash(cmd: string, args: string[], sub: string): Promise<Ending> 
     }
     assert.ok(conn, `${cmd} did not start: ${log}`);
     const config = [renderNode(await conn.send('CONFIG', 'GET', 'use-exit-on-panic')), renderNode(await conn.send('CONFIG', 'GET', '*exit-on*'))];
-    conn.send('DEBUG', sub).catch(() => undefined);
+    if (sub === 'SIGABRT') child.kill('SIGABRT');
+    else conn.send('DEBUG', sub).catch(() => undefined);
     const end = await ended;
     conn.close();
     return { ...end, log, config };
@@ -48,16 +50,23 @@ const redust = path.join(__dirname, '..', '..', 'bin', 'redust.js');
 if (haveRedisServer()) {
   for (const engine of enginesUnderTest()) {
     const t = suite(`panic [${engine}]`);
-    for (const sub of ['PANIC', 'ASSERT']) {
+    for (const sub of ['PANIC', 'ASSERT', 'SEGFAULT', 'SIGABRT']) {
       for (const exitOnPanic of [[], ['--use-exit-on-panic', 'yes']]) {
-        t(`DEBUG ${sub}${exitOnPanic.length ? ' under use-exit-on-panic yes' : ''}: the process ends as Redis's`, async () => {
+        t(`${sub === 'SIGABRT' ? 'SIGABRT sent to the process' : `DEBUG ${sub}`}${exitOnPanic.length ? ' under use-exit-on-panic yes' : ''}: the process ends as Redis's`, async () => {
           const ref = await crash('redis-server', exitOnPanic, sub);
           const mine = await crash(process.execPath, [redust, '--engine', engine, ...exitOnPanic], sub);
           assert.equal(mine.config, ref.config, 'the hidden setting');
           assert.is(mine.signal, ref.signal, `signal (log: ${mine.log.slice(-500)})`);
           assert.is(mine.code, ref.code, 'exit code');
-          assert.is(mine.signal ?? String(mine.code), exitOnPanic.length ? '1' : 'SIGABRT');
-          const line = sub === 'PANIC' ? /Guru Meditation: DEBUG PANIC called at Unix time \d+ #/ : /=== ASSERTION FAILED ===[\s\S]*==> debug\.\w+\S* '1 == 2' is not true/;
+          // (A signal ends the process by that signal whatever use-exit-on-panic says.)
+          const byPanic = sub === 'PANIC' || sub === 'ASSERT';
+          assert.is(mine.signal ?? String(mine.code), !byPanic ? (sub === 'SEGFAULT' ? 'SIGSEGV' : 'SIGABRT') : exitOnPanic.length ? '1' : 'SIGABRT');
+          const line =
+            sub === 'PANIC'
+              ? /Guru Meditation: DEBUG PANIC called at Unix time \d+ #/
+              : sub === 'ASSERT'
+                ? /=== ASSERTION FAILED ===[\s\S]*==> debug\.\w+\S* '1 == 2' is not true/
+                : new RegExp(`crashed by signal: ${sub === 'SEGFAULT' ? 11 : 6}\\b`);
           assert.match(ref.log, line);
           assert.match(mine.log, line);
           assert.match(mine.log, /BUG REPORT START/);

@@ -8,7 +8,7 @@ import type { CommandRow } from './table';
 import { fail } from './errors';
 import { floatArg, intArg, isWord } from './args';
 import { filterHelp } from './help';
-import { serverAssert, serverPanic } from '../server/panic';
+import { crashedBySignal, serverAssert, serverPanic } from '../server/panic';
 import { debugOps } from './debug-ops';
 import { debugInspect } from './debug-inspect';
 import { debugHtstats } from './debug-htstats';
@@ -23,7 +23,7 @@ import { latin1 } from '../util/number';
 const DEBUG_SUBCOMMANDS = new Set([
   'help', 'sleep', 'set-active-expire', 'reload', 'loadaof', 'digest', 'digest-value', 'populate', 'log', 'error', 'protocol', 'object',
   'listpack', 'quicklist-packed-threshold', 'replybuffer', 'change-repl-id', 'jmap', 'stringmatch-len', 'htstats', 'htstats-key', 'pause-cron',
-  'aof-flush-sleep', 'config-rewrite-force-all', 'set-skip-checksum-validation', 'panic', 'assert',
+  'aof-flush-sleep', 'config-rewrite-force-all', 'set-skip-checksum-validation', 'panic', 'assert', 'segfault',
 ]);
 
 /**
@@ -239,6 +239,9 @@ function debug(c: Client, argv: Buffer[]): void {
   } else if (sub === 'panic') {
     // (No reply: the process ends on the next tick, src/server/panic.ts.)
     serverPanic(c.server, `DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`, 'debug.ts');
+  } else if (sub === 'segfault') {
+    // (No reply: the process ends by SIGSEGV after the report, src/server/panic.ts.)
+    crashedBySignal(c.server, 'SIGSEGV');
   } else if (sub === 'assert') {
     serverAssert(c.server, '1 == 2', 'debug.ts');
   } else if (sub === 'set-active-expire' && argv.length === 3) {
