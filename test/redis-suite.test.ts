@@ -9,6 +9,8 @@
  *   Redust per unit and engine. The suite skips every test tagged external:skip here.
  * - Spawn mode (SPAWN_UNITS): the suite starts its own servers (`src/redis-server <config>
  *   [--options]`), as many as each test wants, and reads their logs.
+ * - TLS mode (TLS_UNITS): spawn mode with `--tls`: every server listens with TLS only and every
+ *   client of the suite connects with TLS.
  * Both modes run in a shim tree made per engine in a temp dir (the engines' units run side by
  * side, see startLanes): tests/ links the source's tests/ entry by entry, but for tests/tmp
  *   (the suite writes there) and tests/assets (copied: default.conf asks for two values Redust
@@ -170,6 +172,21 @@ const SPAWN_UNITS: { unit: string; skip?: string[] }[] = [
 ];
 
 /**
+ * The units run in the suite's TLS mode (`--tls`, spawn mode): every server the suite starts
+ * listens with TLS only and the suite's clients connect with TLS (test certificates made with
+ * Redis's utils/gen-test-certs.sh). Needs openssl and Tcl's tls package; skipped without them.
+ */
+const TLS_UNITS: { unit: string; skip?: string[] }[] = [
+  // This one makes the second server a replica of the first.
+  { unit: 'unit/tls', skip: ['TLS: Verify tls-cert-file is also used as a client cert if none specified'] },
+  { unit: 'unit/type/incr' },
+  { unit: 'unit/type/hash' },
+  { unit: 'unit/keyspace' },
+  { unit: 'unit/pubsub' },
+  { unit: 'unit/scan' },
+];
+
+/**
  * REDUST_REDIS_UNITS=<regex>, when working on some units: only the tests whose name matches (a
  * unit's name, followed by " (spawn mode)" in spawn mode).
  */
@@ -203,12 +220,23 @@ function makeSpawnTree(tools: Record<string, string> | null): string {
   const fixed = text.replace(/^enable-module-command yes$/m, 'enable-module-command no').replace(/^propagation-error-behavior panic$/m, 'propagation-error-behavior ignore');
   assert.ok(fixed !== text, 'default.conf changed');
   fs.writeFileSync(conf, fixed);
+  if (tools && HAVE_TLS) makeTestCertificates(root);
   const bin = path.join(root, 'src');
   fs.mkdirSync(bin);
   const redust = path.join(__dirname, '..', '..', 'bin', 'redust.js');
   fs.writeFileSync(path.join(bin, 'redis-server'), `#!/bin/sh\nexec '${process.execPath}' '${redust}' "$@"\n`, { mode: 0o755 });
   for (const [tool, where] of Object.entries(tools ?? {})) fs.symlinkSync(where, path.join(bin, tool));
   return root;
+}
+
+/**
+ * tests/tls in the shim tree: Redis's utils/gen-test-certs.sh run there, its DH parameters made
+ * with `-dsaparam` (seconds less than a safe-prime search; Node.js reads both forms).
+ */
+function makeTestCertificates(root: string): void {
+  const script = fs.readFileSync(path.join(SRC, 'utils', 'gen-test-certs.sh'), 'utf8').replace('openssl dhparam -out', 'openssl dhparam -dsaparam -out');
+  const r = spawnSync('bash', ['-c', script], { cwd: root, encoding: 'utf8' });
+  assert.ok(r.status === 0 && fs.existsSync(path.join(root, 'tests', 'tls', 'redis.dh')), `gen-test-certs.sh failed: ${r.stderr}`);
 }
 
 /**
@@ -264,6 +292,9 @@ function failures(out: string): string {
 }
 
 const tools = HAVE ? toolPaths() : null;
+const HAVE_TLS =
+  HAVE && spawnSync('tclsh', [], { input: 'package require tls\nexit 0\n' }).status === 0 && spawnSync('openssl', ['version']).status === 0;
+if (HAVE && tools && !HAVE_TLS) console.log("redis-suite: TLS mode skipped (needs openssl and Tcl's tls package, tcl-tls)");
 if (!HAVE) console.log(`redis-suite: skipped (needs tclsh and Redis 7.0.15's source tree at ${SRC}; .ci/run installs both)`);
 else if (!tools) console.log('redis-suite: spawn mode skipped (needs redis-cli, redis-benchmark, redis-check-aof and redis-check-rdb on PATH)');
 
@@ -315,6 +346,9 @@ engines.forEach((engine, lane) => {
   }
   for (const { unit, skip = [] } of tools ? SPAWN_UNITS.filter((u) => wanted(`${u.unit} (spawn mode)`)) : []) {
     jobs.push({ name: `${unit} (spawn mode)`, run: () => runSuite(tree, commonArgs(unit, SPAWN_TAGS, skip, lane), { ...process.env, REDUST_ENGINE: engine }, 300_000) });
+  }
+  for (const { unit, skip = [] } of tools && HAVE_TLS ? TLS_UNITS.filter((u) => wanted(`${u.unit} (tls mode)`)) : []) {
+    jobs.push({ name: `${unit} (tls mode)`, run: () => runSuite(tree, ['--tls', ...commonArgs(unit, SPAWN_TAGS, skip, lane)], { ...process.env, REDUST_ENGINE: engine }, 300_000) });
   }
   lanes.push(jobs);
   const t = suite(`redis 7.0 test suite [${engine}]`);

@@ -60,6 +60,13 @@ if (!certs) {
       }
     });
 
+    t('CLIENT INFO over TLS shows the connection\'s file descriptor, as over TCP', async ({ srv }) => {
+      const out = await cli(tlsCliArgs(certs, srv!.tlsPort), 'CLIENT INFO\n');
+      assert.is(out.code, 0, out.stderr);
+      const fd = Number(/ fd=(-?\d+) /.exec(out.stdout)?.[1]);
+      assert.ok(fd > 2, out.stdout);
+    });
+
     t('tls-auth-clients yes: a client without a certificate (or with another CA\'s) is refused, as Redis', async ({ srv, ref }) => {
       const mine = await cli(tlsCliArgs(certs, srv!.tlsPort, false).concat(['PING']));
       assert.not.match(mine.stdout, /PONG/);

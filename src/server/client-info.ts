@@ -148,7 +148,7 @@ export function clientInfoLine(c: Client): string {
   const totMem = CLIENT_STRUCT + QUERYBUF_ALLOC + rb.size + listBytes + argvMem + 8 * argc + multiMem + multiAlloc * 24 + pubsubMem;
   const cmd = c.lastCmd ? c.lastCmd.fullname : 'NULL';
   return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} ` +
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.listedFd} name=${c.name} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${clientFlags(c)} ` +
     `db=${c.dbIndex} sub=${channels} psub=${c.patterns?.size ?? 0} ssub=${c.shardChannels?.size ?? 0} ` +
     `multi=${c.multiQueue ? c.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} argv-mem=${argvMem} multi-mem=${multiMem} ` +

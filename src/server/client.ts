@@ -98,7 +98,10 @@ export class Client {
   replyMark = -1;
   readonly addr: string;
   readonly laddr: string;
+  /** The socket's descriptor for plaintext reads and writes: -1 for TLS (see the constructor). */
   readonly fd: number;
+  /** The connection's descriptor as CLIENT LIST shows it (TLS included); -1 without a socket. */
+  readonly listedFd: number;
 
   constructor(
     readonly server: Server,
@@ -118,8 +121,9 @@ export class Client {
     const unix = socket !== null && socket.remoteAddress === undefined ? `${server.config.str('unixsocket')}:0` : '';
     this.addr = socket ? unix || `${socket.remoteAddress}:${socket.remotePort}` : '';
     this.laddr = socket ? unix || `${socket.localAddress}:${socket.localPort}` : '';
+    this.listedFd = socket ? ((socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1) : -1;
     // TLS sockets have no fd to read plaintext from (the busy-script reader skips fd -1).
-    this.fd = socket && !(socket as { encrypted?: boolean }).encrypted ? ((socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1) : -1;
+    this.fd = socket && !(socket as { encrypted?: boolean }).encrypted ? this.listedFd : -1;
   }
 
   get resp(): 2 | 3 {
