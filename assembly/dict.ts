@@ -39,7 +39,7 @@
  *     may be returned more than once.
  */
 
-import { alloc, allocZeroed, free } from './arena';
+import { alloc, allocSize, allocZeroed, arenaUsed, free } from './arena';
 import { STATS_VECTLEN } from '../src/engine/wasm/abi';
 
 export const D_T0: u32 = 0;
@@ -354,10 +354,24 @@ export function dictFind(d: u32, kp: u32, kl: u32, h: u32): u32 {
 }
 
 /**
- * Link a new entry (hash already stored at +4, key not present). Grows the table when full.
+ * dictExpandAllowed of Redis's keyspace dicts: a growth whose new table would take used memory
+ * past maxmemory is put off while the load factor is at most 1.618 (HASHTABLE_MAX_LOAD_FACTOR):
+ * chains get longer instead of the table's allocation evicting keys. The limit is in arena bytes
+ * (Infinity without maxmemory), set by dictSetExpandHeadroom before each command.
+ */
+let guardedExpandLimit: f64 = Infinity;
+
+/** maxmemory leaves `headroom` bytes now (Infinity: no maxmemory). */
+export function dictSetExpandHeadroom(headroom: f64): void {
+  guardedExpandLimit = arenaUsed() + headroom;
+}
+
+/**
+ * Link a new entry (hash already stored at +4, key not present). Grows the table when full
+ * (`guarded`: the keyspace, only within maxmemory while the load factor is at most 1.618).
  * Returns false only when the dict has no table at all and one cannot be allocated (OOM).
  */
-export function dictAdd(d: u32, e: u32): bool {
+export function dictAdd(d: u32, e: u32, guarded: bool = false): bool {
   stepIfRehashing(d);
   if (!dictIsRehashing(d)) {
     const s0 = load<u32>(d, D_S0);
@@ -366,7 +380,8 @@ export function dictAdd(d: u32, e: u32): bool {
       if (!dictResize(d, INITIAL_SIZE)) return false;
     } else if (used >= s0) {
       // A failed growth is tolerated: chains get longer, nothing breaks.
-      dictResize(d, s0 << 1);
+      const ns = s0 << 1;
+      if (!guarded || <u64>used * 1000 > <u64>s0 * 1618 || arenaUsed() + <f64>allocSize(ns << 2) <= guardedExpandLimit) dictResize(d, ns);
     }
   }
   const h = load<u32>(e, E_HASH);

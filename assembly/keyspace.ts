@@ -592,7 +592,7 @@ function putValueAt(db: u32, kp: u32, klen: u32, h: u32, e: u32, vl: u32, keepTt
       return 0;
     }
     initEntry(n, h, kp, klen, vl, (LFU_INIT_VAL << 24) | (<u32>(now / 1000) & LRU_MASK));
-    if (!dictAdd(db, n)) {
+    if (!dictAdd(db, n, true)) {
       free(n, entrySize(n));
       if (vp != 0) blockFree(vp);
       return 0;
@@ -889,7 +889,7 @@ export function dbRename(db: u32, klen: u32, nklen: u32, now: f64): i32 {
   initEntry(n, nh, np, nklen, load<u32>(e, K_VINFO), load<u32>(e, K_META));
   // The value part and the expires slot follow the key in both entries.
   memory.copy(valPart(n), valPart(e), valPartBytes(vl) + (slot ? 4 : 0));
-  if (!dictAdd(db, n)) {
+  if (!dictAdd(db, n, true)) {
     free(n, entrySize(n));
     return ST_OOM;
   }

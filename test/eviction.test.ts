@@ -4,7 +4,8 @@
  * working. The limit is set relative to the server's own used_memory, as Redis accounts it.
  */
 import * as assert from 'uvu/assert';
-import { differentialSuite } from './helpers/suite';
+import net from 'net';
+import { differentialSuite, diffTest } from './helpers/suite';
 import type { RedustServer } from '../src/index';
 import { enginesUnderTest } from './helpers/servers';
 import { RawConnection, R, encodeCommand } from './helpers/raw';
@@ -79,6 +80,95 @@ for (const engine of enginesUnderTest()) {
     assert.is(msg.t, 'array');
     assert.match(renderNode(msg), /^\["message", "__keyevent@0__:evicted", "ev:\d+"\]$/);
     sub.close();
+  });
+
+  t('clients that do not read their replies: their output counts in used_memory and keys are evicted for it, as in Redis', async ({ srv, c, ref }) => {
+    const run = async (port: number) => {
+      const conn = await RawConnection.connect(port);
+      await conn.send('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random');
+      for (let j = 0; j < 50; j++) await conn.send('SETRANGE', String(j), '100000', 'x');
+      await limitFromNow(conn, 2_000_000);
+      // Ten clients ask for 1 MB replies and never read them.
+      const mget = encodeCommand(['MGET', ...Array.from({ length: 10 }, (_, j) => String(j))]);
+      const readers: net.Socket[] = [];
+      for (let i = 0; i < 10; i++) {
+        const s = net.connect(port, '127.0.0.1');
+        s.on('error', () => undefined);
+        s.pause();
+        readers.push(s);
+      }
+      let evicted = 0;
+      for (let round = 0; round < 40 && evicted === 0; round++) {
+        for (const s of readers) s.write(mget);
+        await new Promise((r) => setTimeout(r, 50));
+        evicted = infoField(await conn.send('INFO', 'stats'), 'evicted_keys');
+      }
+      for (const s of readers) s.destroy();
+      await conn.send('CONFIG', 'SET', 'maxmemory', '0');
+      conn.close();
+      return evicted;
+    };
+    const mine = await run(srv.port);
+    assert.ok(mine > 0, 'Redust evicted keys for the clients\' output');
+    if (ref) assert.ok((await run(ref.port)) > 0, 'Redis evicted keys for the clients\' output');
+  });
+
+  t('a partly received command counts in used_memory (its query buffer and arguments), as in Redis', async ({ srv, ref }) => {
+    const grow = async (port: number) => {
+      const conn = await RawConnection.connect(port);
+      // (After the FLUSHALL before each test, freeing may still be under way: wait until it is done.)
+      let before = -1;
+      for (let i = 0; i < 100; i++) {
+        const now = infoField(await conn.send('INFO', 'memory'), 'used_memory');
+        if (now === before) break;
+        before = now;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      // 40 arguments of 50 KB received, the command's 41st and last still missing.
+      s.write(`*43\r\n$5\r\nRPUSH\r\n$1\r\nq\r\n`);
+      for (let i = 0; i < 40; i++) s.write(`$50000\r\n${'a'.repeat(50000)}\r\n`);
+      s.write('$50000\r\n');
+      let delta = 0;
+      for (let i = 0; i < 50 && delta < 1_500_000; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        delta = infoField(await conn.send('INFO', 'memory'), 'used_memory') - before;
+      }
+      s.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      const after = infoField(await conn.send('INFO', 'memory'), 'used_memory') - before;
+      conn.close();
+      return { delta, after };
+    };
+    const mine = await grow(srv.port);
+    assert.ok(mine.delta >= 1_500_000 && mine.delta < 4_000_000, `Redust: used_memory grew by ${mine.delta}`);
+    assert.ok(mine.after < 100_000, `Redust: freed with the client (${mine.after})`);
+    if (ref) {
+      const theirs = await grow(ref.port);
+      assert.ok(theirs.delta >= 1_500_000 && theirs.delta < 4_000_000, `Redis: used_memory grew by ${theirs.delta}`);
+    }
+  });
+
+  diffTest(t, 'the keyspace table does not grow past maxmemory while its load factor is low (Redis unit/maxmemory)', async ({ d }) => {
+    for (const conn of [d.redust, d.reference]) {
+      await conn.send('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random');
+      await conn.send('DEBUG', 'POPULATE', '4096', '', '1');
+      await limitFromNow(conn, 10 * 1024);
+    }
+    await d.check(['SET', 'k1', 'v1']);
+    await d.check(['SET', 'k2', 'v2']);
+    // A table of 8192 buckets would pass the limit and evict: both keep all 4098 keys.
+    await d.check(['DBSIZE']);
+  });
+
+  diffTest(t, 'OBJECT REFCOUNT: small integers stay shared under maxmemory with a policy that is not LRU or LFU', async ({ d }) => {
+    await d.check(['CONFIG', 'SET', 'maxmemory', '1073741824']);
+    for (const policy of ['allkeys-random', 'noeviction', 'volatile-ttl', 'allkeys-lru', 'volatile-lfu']) {
+      await d.check(['CONFIG', 'SET', 'maxmemory-policy', policy]);
+      await d.check(['SET', 'a', '1']);
+      await d.check(['OBJECT', 'REFCOUNT', 'a']);
+    }
   });
 
   t('CONFIG SET maxmemory below what is used evicts at once, before any other command (Redis unit/pubsub)', async ({ srv, c }) => {

@@ -26,6 +26,7 @@ import { changeReplId, DEFAULT_PACKED_THRESHOLD, DEFAULT_PEAK_RESET_MS, debugSta
 import { globMatch } from '../util/glob';
 import { intArg } from './args';
 import { rewriteConfigNow } from './server';
+import { integersShared } from './keys';
 
 const NO_SUCH_KEY = 'ERR no such key';
 
@@ -77,7 +78,7 @@ function describeObject(c: Client, key: Buffer): string {
   const payload = dumpPayload(s, v);
   const enc = encodingOf(c, key, v);
   let refcount = 1;
-  if (enc === 'int' && s.config.int('maxmemory') === 0) {
+  if (enc === 'int' && integersShared(s.config)) {
     const n = parseInt64(Buffer.from(typeof v === 'string' ? Buffer.from(v, 'latin1') : (v as Uint8Array)));
     if (n >= 0 && n < 10000) refcount = 2147483647;
   }

@@ -6,6 +6,7 @@ import { lfuDecayed } from '../engine/lfu';
 import type { BulkValue, Container, RedisValue } from '../engine/types';
 import { EMBSTR_MAX, PEEK_MISSING, StrEnc } from '../engine/types';
 import type { Client } from '../server/client';
+import type { Config } from '../config/config';
 import type { CommandRow } from './table';
 import { container } from './table';
 import { fail, INVALID_EXPIRE, NO_SUCH_KEY, OUT_OF_RANGE_DB, SYNTAX } from './errors';
@@ -351,12 +352,21 @@ function objectEncoding(c: Client, argv: Buffer[]): void {
   else c.reply.bulk((v as Container).encoding(encodingLimits(c.server.config)));
 }
 
+/**
+ * Redis shares its integer objects 0..9999 (refcount INT_MAX) unless maxmemory is on under an LRU
+ * or LFU policy (MAXMEMORY_FLAG_NO_SHARED_INTEGERS: each key needs its own access clock). Read
+ * when asked, where Redis decides when the value is written.
+ */
+export function integersShared(config: Config): boolean {
+  return config.int('maxmemory') === 0 || !/lru|lfu/.test(config.str('maxmemory-policy'));
+}
+
 function objectRefcount(c: Client, argv: Buffer[]): void {
   const v = inspectKey(c, argv[2], true, 20);
   if (v === undefined) return c.reply.nil();
-  // Redis shares integer objects 0..9999 (refcount INT_MAX) when maxmemory is off: a value of the
-  // int encoding. The same digits written by SETRANGE or APPEND are a raw string of its own.
-  if (v.type === 'string' && c.server.config.int('maxmemory') === 0) {
+  // A shared integer is a value of the int encoding; the same digits written by SETRANGE or
+  // APPEND are a raw string of its own.
+  if (v.type === 'string' && integersShared(c.server.config)) {
     const s = v as StringHead;
     const n = parseInt64(s.head);
     if (stringEncoding(s, c.db.info(argv[2])?.strEnc) === 'int' && n >= 0 && n < 10000) return c.reply.int(2147483647);

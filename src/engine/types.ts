@@ -673,6 +673,11 @@ export interface Engine {
   /** Bytes in use by stored data (used_memory's dataset part), maintained in O(1). */
   usedMemory(): number;
   /**
+   * dictExpandAllowed: maxmemory leaves `headroom` bytes (Infinity: no maxmemory). An engine whose
+   * keyspace grows its table in steps puts off a growth that would pass it (Redis's dbDictType).
+   */
+  setExpandHeadroom?(headroom: number): void;
+  /**
    * Run background work (incremental rehash, lazy free) for about `budgetMs`. Returns true if more
    * is pending. `activeRehash` false (activerehashing no): no rehash steps here; a rehash then
    * advances only with the operations on the table, as in Redis.

@@ -87,6 +87,8 @@ export class Client {
   patterns: Set<string> | null = null;
   shardChannels: Set<string> | null = null;
   closed = false;
+  /** This client's query buffer bytes as counted in used_memory (client-memory.ts). */
+  queryBytesCounted = 0;
   /** In the server's pending-flush list (Server.scheduleFlush). */
   flushQueued = false;
   /** Reply-buffer bookkeeping for CLIENT LIST (client-info.ts), created on the first flush. */

@@ -44,6 +44,8 @@ export class Dispatcher {
    * -1 outside a batch.
    */
   lastCallEnd = -1;
+  /** The engine was given a finite expand headroom (maxmemory on at the last command). */
+  private expandGuarded = false;
   /**
    * Command lookup cache by the raw name bytes as sent (any case), for commands without
    * subcommands: saves building and lowercasing a name string per command. The request parser
@@ -175,12 +177,24 @@ export class Dispatcher {
     // memory (denyoom, a writing script, anything but EXEC/DISCARD/QUIT/RESET inside MULTI) is
     // refused when evicting could not get under the limit.
     const maxmem = server.config.hot.maxmemory;
-    if (maxmem > 0 && server.usedMemory() > maxmem && !evictToLimit(server, maxmem)) {
-      const rejects = inMulti ? oomRejectsInMulti(c, cmd) : cmd.has(CmdFlag.DENYOOM) || (cmd.has(CmdFlag.NOSCRIPT) && scriptDeniesOom(server, cmd.name, argv));
-      if (rejects) {
-        this.rejectCommand(c, OOM);
-        return;
+    if (maxmem > 0) {
+      let used = server.usedMemory();
+      if (used > maxmem) {
+        if (!evictToLimit(server, maxmem)) {
+          const rejects = inMulti ? oomRejectsInMulti(c, cmd) : cmd.has(CmdFlag.DENYOOM) || (cmd.has(CmdFlag.NOSCRIPT) && scriptDeniesOom(server, cmd.name, argv));
+          if (rejects) {
+            this.rejectCommand(c, OOM);
+            return;
+          }
+        }
+        used = server.usedMemory();
       }
+      // (The keyspace table's growth within maxmemory: Engine.setExpandHeadroom.)
+      server.engine.setExpandHeadroom?.(maxmem - used);
+      this.expandGuarded = true;
+    } else if (this.expandGuarded) {
+      server.engine.setExpandHeadroom?.(Infinity);
+      this.expandGuarded = false;
     }
     // Client-side caching's key table within tracking-table-max-keys (trackingLimitUsedSlots).
     if (server.tracking.trackingClients !== 0) server.tracking.limitUsedSlots(c);

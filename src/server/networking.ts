@@ -112,10 +112,15 @@ export class Networking {
         }
       }
     }
-    if (client.parser.pendingBytes() > server.config.hot['client-query-buffer-limit']) {
+    const pending = client.parser.pendingBytes();
+    if (pending > server.config.hot['client-query-buffer-limit']) {
       server.logger.warn({ client: client.addr }, 'Closing client that reached max query buffer length');
       this.freeClient(client);
+      return;
     }
+    // (A partly received command's arguments are held too: Redis's argv, counted in used_memory.)
+    const held = pending + client.parser.partialArgvBytes();
+    if (held !== client.queryBytesCounted && !client.closed) server.clientMemory.queryUpdated(client, held);
   }
 
   scheduleFlush(client: Client): void {
@@ -208,6 +213,7 @@ export class Networking {
     if (!server.clients.has(c.id)) return;
     server.clients.delete(c.id);
     c.closed = true;
+    server.clientMemory.clientFreed(c);
     server.blocking.unblockOnDisconnect(c);
     server.watches.unwatchAll(c);
     server.pubsub.unsubscribeAll(c);
@@ -290,4 +296,5 @@ function writeOut(c: Client): void {
   }
   const out = w.take();
   socket.write(written === 0 ? out : out.subarray(written));
+  c.server.clientMemory.outputQueued(c);
 }

@@ -14,6 +14,7 @@
 import type pino from 'pino';
 import { applyOomScoreAdj, createPidFile, removePidFile } from './process-settings';
 import { Config } from '../config/config';
+import { ClientMemory } from './client-memory';
 import type { Db, Engine, BulkValue, RedisValue } from '../engine/types';
 import { toBuffer } from '../util/bytes';
 import { Client, ClientFlag } from './client';
@@ -91,6 +92,8 @@ export class Server {
   readonly dbs: Db[] = [];
   readonly table = new CommandTable();
   readonly clients = new Map<number, Client>();
+  /** The clients' buffers, counted in used_memory. */
+  readonly clientMemory = new ClientMemory();
   readonly logger: pino.Logger;
   readonly pubsub: PubSub;
   readonly keyspace: Keyspace;
@@ -381,9 +384,12 @@ export class Server {
     return baseOverhead;
   }
 
-  /** used_memory: the engine's dataset bytes plus a fixed base, as Redis reports ~850 KB empty. */
+  /**
+   * used_memory: the engine's dataset bytes plus a fixed base, as Redis reports ~850 KB empty,
+   * plus the clients' query and output buffers (client-memory.ts), which Redis counts too.
+   */
   usedMemory(): number {
-    const used = this.engine.usedMemory() + baseOverhead;
+    const used = this.engine.usedMemory() + baseOverhead + this.clientMemory.total();
     if (used > this.peakMemory) this.peakMemory = used;
     return used;
   }

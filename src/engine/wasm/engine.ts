@@ -1092,6 +1092,10 @@ export class WasmEngine implements Engine, ZSetHost {
     return bytes;
   }
 
+  setExpandHeadroom(headroom: number): void {
+    this.w.x.dictSetExpandHeadroom(headroom);
+  }
+
   /** Bytes of linear memory reserved by the arena (>= usedMemory's WASM part; never shrinks). */
   wasmFootprint(): number {
     return this.w.x.arenaFootprint();
