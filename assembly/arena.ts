@@ -83,6 +83,23 @@ export function arenaUsed(): f64 {
   return <f64>used;
 }
 
+/**
+ * The arena bytes at which used_memory reaches maxmemory (Infinity without maxmemory), set by
+ * arenaSetHeadroom before each command and lane run. The keyspace table puts off a growth past it
+ * (dict.ts), and a lane run stops at the first frame past it (lane.ts): that frame goes through
+ * the server, which evicts first.
+ */
+let memLimit: f64 = Infinity;
+
+/** maxmemory leaves `headroom` bytes now (Infinity: no maxmemory). */
+export function arenaSetHeadroom(headroom: f64): void {
+  memLimit = <f64>used + headroom;
+}
+
+export function arenaLimit(): f64 {
+  return memLimit;
+}
+
 /** Bytes of linear memory currently reserved by the arena (heap region size). */
 export function arenaFootprint(): f64 {
   return <f64>(top - heapStart);

@@ -39,7 +39,7 @@
  *     may be returned more than once.
  */
 
-import { alloc, allocSize, allocZeroed, arenaUsed, free } from './arena';
+import { alloc, allocSize, allocZeroed, arenaLimit, arenaUsed, free } from './arena';
 import { STATS_VECTLEN } from '../src/engine/wasm/abi';
 
 export const D_T0: u32 = 0;
@@ -354,21 +354,10 @@ export function dictFind(d: u32, kp: u32, kl: u32, h: u32): u32 {
 }
 
 /**
- * dictExpandAllowed of Redis's keyspace dicts: a growth whose new table would take used memory
- * past maxmemory is put off while the load factor is at most 1.618 (HASHTABLE_MAX_LOAD_FACTOR):
- * chains get longer instead of the table's allocation evicting keys. The limit is in arena bytes
- * (Infinity without maxmemory), set by dictSetExpandHeadroom before each command.
- */
-let guardedExpandLimit: f64 = Infinity;
-
-/** maxmemory leaves `headroom` bytes now (Infinity: no maxmemory). */
-export function dictSetExpandHeadroom(headroom: f64): void {
-  guardedExpandLimit = arenaUsed() + headroom;
-}
-
-/**
- * Link a new entry (hash already stored at +4, key not present). Grows the table when full
- * (`guarded`: the keyspace, only within maxmemory while the load factor is at most 1.618).
+ * Link a new entry (hash already stored at +4, key not present). Grows the table when full;
+ * `guarded` (the keyspace): dictExpandAllowed of Redis's dbDictType, a growth whose new table
+ * would take used memory past maxmemory (arenaLimit) is put off while the load factor is at most
+ * 1.618 (HASHTABLE_MAX_LOAD_FACTOR): chains get longer instead of keys being evicted for it.
  * Returns false only when the dict has no table at all and one cannot be allocated (OOM).
  */
 export function dictAdd(d: u32, e: u32, guarded: bool = false): bool {
@@ -381,7 +370,7 @@ export function dictAdd(d: u32, e: u32, guarded: bool = false): bool {
     } else if (used >= s0) {
       // A failed growth is tolerated: chains get longer, nothing breaks.
       const ns = s0 << 1;
-      if (!guarded || <u64>used * 1000 > <u64>s0 * 1618 || arenaUsed() + <f64>allocSize(ns << 2) <= guardedExpandLimit) dictResize(d, ns);
+      if (!guarded || <u64>used * 1000 > <u64>s0 * 1618 || arenaUsed() + <f64>allocSize(ns << 2) <= arenaLimit()) dictResize(d, ns);
     }
   }
   const h = load<u32>(e, E_HASH);

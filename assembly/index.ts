@@ -11,8 +11,8 @@ import { arenaInit } from './arena';
 import { setSeeds } from './dict';
 import { scratchReserve, outReserve, outReset, RES } from './io';
 
-export { arenaUsed, arenaFootprint, alloc, free, allocSize, arenaSetMaxPages } from './arena';
-export { hashBytes, dictRehash, dictSize, dictStats, setSeeds, random32, dictSetExpandHeadroom } from './dict';
+export { arenaUsed, arenaFootprint, alloc, free, allocSize, arenaSetMaxPages, arenaSetHeadroom } from './arena';
+export { hashBytes, dictRehash, dictSize, dictStats, setSeeds, random32 } from './dict';
 export { scratchReserve, getScratch, outReset, outShrink, dataUsed } from './io';
 export {
   dbCreate, dbSize, dbExpiresSize, dbMainOverhead, dbExpiresOverhead, dbLookup, dbInfo, dbSetAccess, dbSetStr, dbSetHandle, dbWriteAt, dbIncrBy, dbRename, dbDelete,

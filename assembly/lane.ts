@@ -50,6 +50,7 @@
  *
  * Complexity: O(input bytes) for the parse, plus each command's own cost (list.ts, set.ts, hash.ts).
  */
+import { arenaLimit, arenaUsed } from './arena';
 import { findNativeAt, keyPresentAt, prefetchAt, stringAt, setStringAt, incrByAt, expiredAt, editStringAt } from './keyspace';
 import { outReserve, outCommit, outReset, outKeepReplies, outLength, outTruncate } from './io';
 import { NC_COUNT, NK_LIST, NK_SET, NK_HASH, NK_ZSET, outBulk, writeU32, writeU64 } from './native';
@@ -427,7 +428,8 @@ export function laneRun(db: u32, base: u32, len: u32, now: f64, flags: u32, maxI
   let incomplete = false;
   let hits: u32 = 0;
   let misses: u32 = 0;
-  while (p < end && load<u8>(p) == 42 /* '*' */ && done < LANE_MAX_OUT) {
+  // (Past maxmemory, the next frame goes through the server, which evicts first: arenaLimit.)
+  while (p < end && load<u8>(p) == 42 /* '*' */ && done < LANE_MAX_OUT && arenaUsed() <= arenaLimit()) {
     if (prefetch && ran % PREFETCH_EVERY == 0) prefetchAt(db, p, end - p, PREFETCH_EVERY);
     // The frame: every argument complete, or stop here.
     const argc = lineInt(p + 1, end, 2);

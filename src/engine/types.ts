@@ -207,6 +207,12 @@ export interface Db {
    */
   readonly laneVerbatim?: boolean;
   /**
+   * runLane stops before a frame once used memory is past the headroom given by
+   * Engine.setMemoryHeadroom, so the server may run the lane under maxmemory: that frame goes
+   * through the general path, which evicts first (the wasm engine).
+   */
+  readonly laneMaxmemory?: boolean;
+  /**
    * APPEND: appends `suffix` to the string at `key`, keeping its TTL and making its encoding raw,
    * and returns the new length; or, changing nothing, APPEND_MISSING (no such key after lazy
    * expiry, as get(): the caller creates it), APPEND_WRONGTYPE, or APPEND_TOO_BIG (the result
@@ -673,10 +679,11 @@ export interface Engine {
   /** Bytes in use by stored data (used_memory's dataset part), maintained in O(1). */
   usedMemory(): number;
   /**
-   * dictExpandAllowed: maxmemory leaves `headroom` bytes (Infinity: no maxmemory). An engine whose
-   * keyspace grows its table in steps puts off a growth that would pass it (Redis's dbDictType).
+   * maxmemory leaves `headroom` bytes now (Infinity: no maxmemory). An engine whose keyspace grows
+   * its table in steps puts off a growth that would pass it (Redis's dictExpandAllowed), and its
+   * lane stops before a frame once past it (Db.laneMaxmemory).
    */
-  setExpandHeadroom?(headroom: number): void;
+  setMemoryHeadroom?(headroom: number): void;
   /**
    * Run background work (incremental rehash, lazy free) for about `budgetMs`. Returns true if more
    * is pending. `activeRehash` false (activerehashing no): no rehash steps here; a rehash then

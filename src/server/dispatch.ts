@@ -44,8 +44,6 @@ export class Dispatcher {
    * -1 outside a batch.
    */
   lastCallEnd = -1;
-  /** The engine was given a finite expand headroom (maxmemory on at the last command). */
-  private expandGuarded = false;
   /**
    * Command lookup cache by the raw name bytes as sent (any case), for commands without
    * subcommands: saves building and lowercasing a name string per command. The request parser
@@ -189,13 +187,9 @@ export class Dispatcher {
         }
         used = server.usedMemory();
       }
-      // (The keyspace table's growth within maxmemory: Engine.setExpandHeadroom.)
-      server.engine.setExpandHeadroom?.(maxmem - used);
-      this.expandGuarded = true;
-    } else if (this.expandGuarded) {
-      server.engine.setExpandHeadroom?.(Infinity);
-      this.expandGuarded = false;
-    }
+      // (The keyspace table's growth within maxmemory: Engine.setMemoryHeadroom.)
+      server.setMemoryHeadroom(maxmem - used);
+    } else if (server.memoryHeadroomSet) server.setMemoryHeadroom(Infinity);
     // Client-side caching's key table within tracking-table-max-keys (trackingLimitUsedSlots).
     if (server.tracking.trackingClients !== 0) server.tracking.limitUsedSlots(c);
     const gateError = server.commandGate === null ? null : server.commandGate(c, cmd, argv);

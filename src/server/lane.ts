@@ -11,7 +11,9 @@
  * change can matter (what the lane cannot do, the general path does):
  * - the client may skip processCommand's checks (Dispatcher.mayShortcut), its user has no ACL
  *   restriction, no command was renamed, and it writes straight to its socket buffer;
- * - no maxmemory (eviction, OOM rejection), AOF writable, and no propagation target (the AOF)
+ * - no maxmemory (eviction, OOM rejection) unless the engine stops a run before the first frame
+ *   past it (Db.laneMaxmemory: the server evicts before that frame), AOF writable, and no
+ *   propagation target (the AOF)
  *   unless the engine can serve for one (Db.laneVerbatim) and nothing is queued before the run:
  *   the engine then serves only commands Redis propagates as sent that always change the
  *   dataset (LaneParams.propagated), and the run's frames go to the AOF as the client sent them
@@ -112,7 +114,7 @@ export class Lane {
       server.dispatcher.mayShortcut(c) &&
       c.reply === c.writer &&
       (c.flags & ClientFlag.NO_TOUCH) === 0 &&
-      hot.maxmemory === 0 &&
+      (hot.maxmemory === 0 || c.db.laneMaxmemory === true) &&
       (!server.propagation.active || (c.db.laneVerbatim === true && server.propagation.idle)) &&
       server.aof.writeStatusOk &&
       server.keyspace.flags === 0 &&
@@ -141,6 +143,13 @@ export class Lane {
     if (!this.open(c)) return 0;
     const server = this.server;
     const hot = server.config.hot;
+    if (hot.maxmemory > 0) {
+      // Over maxmemory the general path evicts first; under it, the engine stops the run before
+      // the first frame past the limit (Db.laneMaxmemory).
+      const usedNow = server.usedMemory();
+      if (usedNow > hot.maxmemory) return 0;
+      server.setMemoryHeadroom(hot.maxmemory - usedNow);
+    }
     const p = this.params;
     p.resp3 = c.resp === 3;
     p.listFill = hot['list-max-listpack-size'];

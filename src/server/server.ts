@@ -384,6 +384,15 @@ export class Server {
     return baseOverhead;
   }
 
+  /** The engine was last given a finite memory headroom (maxmemory on). */
+  memoryHeadroomSet = false;
+
+  /** Engine.setMemoryHeadroom: maxmemory leaves `headroom` bytes (Infinity: maxmemory off). */
+  setMemoryHeadroom(headroom: number): void {
+    this.engine.setMemoryHeadroom?.(headroom);
+    this.memoryHeadroomSet = headroom !== Infinity;
+  }
+
   /**
    * used_memory: the engine's dataset bytes plus a fixed base, as Redis reports ~850 KB empty,
    * plus the clients' query and output buffers (client-memory.ts), which Redis counts too.

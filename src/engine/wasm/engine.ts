@@ -79,6 +79,8 @@ function isString(v: RedisValue): v is BulkValue {
 
 class WasmDb implements Db {
   snapshotHook: SnapshotHook | null = null;
+  /** Db.laneMaxmemory: laneRun stops before a frame once the arena is past arenaLimit. */
+  readonly laneMaxmemory = true;
   /**
    * Keys whose string is StrEnc.Plain (INCRBYFLOAT's results: never int-encoded). StrEnc.Raw,
    * the common note (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD write in place), is a bit in the
@@ -1092,8 +1094,8 @@ export class WasmEngine implements Engine, ZSetHost {
     return bytes;
   }
 
-  setExpandHeadroom(headroom: number): void {
-    this.w.x.dictSetExpandHeadroom(headroom);
+  setMemoryHeadroom(headroom: number): void {
+    this.w.x.arenaSetHeadroom(headroom);
   }
 
   /** Bytes of linear memory reserved by the arena (>= usedMemory's WASM part; never shrinks). */

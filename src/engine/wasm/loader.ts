@@ -35,7 +35,7 @@ export interface WasmExports {
   arenaUsed(): number;
   arenaFootprint(): number;
   arenaSetMaxPages(pages: number): void;
-  dictSetExpandHeadroom(headroom: number): void;
+  arenaSetHeadroom(headroom: number): void;
   alloc(size: number): number;
   free(ptr: number, size: number): void;
   allocSize(size: number): number;
@@ -213,7 +213,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   arenaUsed: 0,
   arenaFootprint: 0,
   arenaSetMaxPages: 1,
-  dictSetExpandHeadroom: 1,
+  arenaSetHeadroom: 1,
   alloc: 1,
   free: 2,
   allocSize: 1,
