@@ -207,9 +207,9 @@ export interface Db {
    */
   readonly laneVerbatim?: boolean;
   /**
-   * runLane stops before a frame once used memory is past the headroom given by
-   * Engine.setMemoryHeadroom, so the server may run the lane under maxmemory: that frame goes
-   * through the general path, which evicts first (the wasm engine).
+   * runLane stops before a frame once used memory has grown past LaneParams.headroom (the wasm
+   * engine: past Engine.setMemoryHeadroom's), so the server may run the lane under maxmemory:
+   * that frame goes through the general path, which evicts first.
    */
   readonly laneMaxmemory?: boolean;
   /**
@@ -433,6 +433,11 @@ export interface LaneParams {
    * VERBATIM_IDS), and stop before any other.
    */
   propagated: boolean;
+  /**
+   * The bytes maxmemory leaves now (Infinity: maxmemory off). An engine whose lane honours it
+   * (Db.laneMaxmemory) stops the run before the first frame once its data has grown past it.
+   */
+  headroom: number;
 }
 
 export interface BulkSink {

@@ -95,7 +95,7 @@ export class Lane {
   /** Commands by lane id. */
   private readonly commands: Command[] = [];
   private readonly stats = new Uint32Array(LANE_STATS_BYTES / 4);
-  private readonly params: LaneParams = { resp3: false, listFill: -2, maxIntset: 512, hashMaxValue: 64, hashMaxEntries: 128, maxBulkLen: 512 * 1024 * 1024, maxValue: 0, zsetMaxEntries: 128, zsetMaxValue: 64, propagated: false };
+  private readonly params: LaneParams = { resp3: false, listFill: -2, maxIntset: 512, hashMaxValue: 64, hashMaxEntries: 128, maxBulkLen: 512 * 1024 * 1024, maxValue: 0, zsetMaxEntries: 128, zsetMaxValue: 64, propagated: false, headroom: Infinity };
 
   constructor(private readonly server: Server) {
     if (LANE_IDS * 4 > LS_DIRTY) throw new Error('fast lane: the stats block has no room for every id (abi.ts)');
@@ -143,14 +143,16 @@ export class Lane {
     if (!this.open(c)) return 0;
     const server = this.server;
     const hot = server.config.hot;
+    const p = this.params;
+    p.headroom = Infinity;
     if (hot.maxmemory > 0) {
       // Over maxmemory the general path evicts first; under it, the engine stops the run before
       // the first frame past the limit (Db.laneMaxmemory).
       const usedNow = server.usedMemory();
       if (usedNow > hot.maxmemory) return 0;
-      server.setMemoryHeadroom(hot.maxmemory - usedNow);
+      p.headroom = hot.maxmemory - usedNow;
+      server.setMemoryHeadroom(p.headroom);
     }
-    const p = this.params;
     p.resp3 = c.resp === 3;
     p.listFill = hot['list-max-listpack-size'];
     p.maxIntset = hot['set-max-intset-entries'];

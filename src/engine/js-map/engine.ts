@@ -272,6 +272,8 @@ class JsMapDb implements Db, FastLoadTarget, LaneDb {
     return this.table.size;
   }
 
+  /** Db.laneMaxmemory: lane.ts stops before a frame once this db's bytes pass the headroom. */
+  readonly laneMaxmemory = true;
   /** Db.laneVerbatim: lane.ts serves only VERBATIM_IDS while its frames are propagated. */
   readonly laneVerbatim = true;
 

@@ -95,6 +95,8 @@ import { LANE_NAMES, VERBATIM_IDS } from '../lane-commands';
 /** What the lane uses of a js-map Db (engine.ts JsMapDb): its rows and the row-level steps of its methods. */
 export interface LaneDb {
   readonly table: KeyTable;
+  /** The db's memory account (what the engine's usedMemory sums). */
+  readonly account: { bytes: number };
   readonly snapshotHook: SnapshotHook | null;
   expired(at: number, now: number): boolean;
   accessSlot(s: number, now: number): void;
@@ -572,6 +574,11 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
   const maxValue = params.maxValue;
   // (all ids while nothing is propagated: see LaneParams.propagated)
   const served = params.propagated ? VERBATIM_IDS : -1;
+  // (Past maxmemory the next frame goes through the server, which evicts first: only this db's
+  // bytes change during the run.)
+  const account = db.account;
+  const memLimit = account.bytes + params.headroom;
+  const memChecked = params.headroom !== Infinity;
   const prefetch = t.size >= PREFETCH_MIN_KEYS;
   op = 0;
   let p = start;
@@ -594,7 +601,7 @@ export function runLane(db: LaneDb, input: Buffer, start: number, params: LanePa
     // (one key throughout, as a pipeline on one bitmap or HLL: its row stays in cache anyway)
     if (prefetch && batchKeys) t.touch(fHash, fSlot, n);
     for (let k = 0; k < n; k++) {
-      if (op >= LANE_MAX_OUT) break run;
+      if (op >= LANE_MAX_OUT || (memChecked && account.bytes > memLimit)) break run;
       const ab = k * LANE_MAX_ARGS;
       const argc = fArgc[k];
       const id = fId[k];
