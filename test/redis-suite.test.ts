@@ -290,11 +290,17 @@ function commonArgs(unit: string, tags: string[], skip: string[], lane: number):
   return args;
 }
 
-/** The failed tests' lines of the suite's output, without colour codes. */
+/**
+ * The failed tests' lines of the suite's output, without colour codes, after the last test that
+ * passed before the first of them (an exception does not name the test it stopped).
+ */
 function failures(out: string): string {
-  const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
-  const lines = plain.split('\n').filter((l) => /^\[(err|exception)\]|^\*\*\*|Expected|TIMEOUT/.test(l));
-  return (lines.length ? lines : plain.split('\n').slice(-30)).slice(0, 40).join('\n');
+  const all = out.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  const first = all.findIndex((l) => /^\[(err|exception)\]|^\*\*\*|Expected|TIMEOUT/.test(l));
+  if (first < 0) return all.slice(-30).join('\n');
+  const lastOk = all.slice(0, first).reverse().find((l) => /^\[ok\]/.test(l));
+  const lines = all.filter((l) => /^\[(err|exception)\]|^\*\*\*|Expected|TIMEOUT/.test(l));
+  return [`after: ${lastOk ?? '(no test passed)'}`, ...lines].slice(0, 40).join('\n');
 }
 
 const tools = HAVE ? toolPaths() : null;
