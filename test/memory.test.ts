@@ -82,16 +82,19 @@ for (const engine of enginesUnderTest()) {
     await c.send('SELECT', '1');
     await c.send('DEBUG', 'POPULATE', '400000', 'k', '40');
     await c.send('INFO', 'memory'); // the peak is sampled (serverCron's job), as Redis between commands
+    // (The cron's background steps free the flushed db, 1 ms per tick: ten times more ticks.)
+    await c.send('CONFIG', 'SET', 'hz', '100');
     await c.send('FLUSHDB');
     await c.send('SELECT', '0');
     // The wasm engine frees a flushed db in background steps: give them time.
     let report = '';
-    for (let i = 0; i < 50 && !report.startsWith('Sam'); i++) {
+    for (let i = 0; i < 100 && !report.startsWith('Sam'); i++) {
       report = text(await c.send('MEMORY', 'DOCTOR'));
       if (!report.startsWith('Sam')) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(report.startsWith('Sam, I detected a few issues in this Redis instance memory implants:\n\n * Peak memory: In the past this instance used more than 150% the memory'), report);
     assert.ok(report.endsWith("I'm here to keep you safe, Sam. I want to help you.\n"));
+    await c.send('CONFIG', 'SET', 'hz', '10');
   });
 
   diffTest(t, 'MEMORY USAGE ... SAMPLES: options and errors', async ({ d }) => {
