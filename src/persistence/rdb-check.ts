@@ -7,7 +7,7 @@
  * terminates the server after the report.
  */
 import type { ReadOptions } from './rdb-reader';
-import { RdbReader } from './rdb-reader';
+import { RdbReader, rdbFileVersion } from './rdb-reader';
 import { RdbError } from './errors';
 import * as F from './format';
 import { crc64, crc64EqualsLE } from './crc64';
@@ -31,9 +31,7 @@ export function rdbCheckReport(buf: Buffer, name: string, opts: ReadOptions, che
   let expireAt = -1;
   const info = () => [`[info] ${keys} keys read`, `[info] ${expires} expires`, `[info] ${alreadyExpired} already expired`];
   try {
-    if (buf.length < 9 || buf.latin1Slice(0, 5) !== 'REDIS') throw new RdbError('Wrong signature trying to load DB from file', 0);
-    const ver = Number(buf.latin1Slice(5, 9));
-    if (!(ver >= 1 && ver <= F.RDB_VERSION)) throw new RdbError(`Can't handle RDB format version ${buf.latin1Slice(5, 9)}`, 5);
+    const ver = rdbFileVersion(buf);
     r.pos = 9;
     for (;;) {
       doing = 'read-type';

@@ -26,6 +26,15 @@ import { strtodPrefix } from '../util/number';
 /** Thrown for a value that decodes to an empty collection (Redis skips such keys in files). */
 export class EmptyKeyError extends RdbError {}
 
+/** An RDB file's header: "REDIS" and four digits, a version this reader handles. Returns it. */
+export function rdbFileVersion(buf: Buffer): number {
+  if (buf.length < 9 || buf.latin1Slice(0, 5) !== 'REDIS') throw new RdbError('Wrong signature trying to load DB from file', 0);
+  const verText = buf.latin1Slice(5, 9);
+  const ver = /^\d{4}$/.test(verText) ? Number(verText) : -1;
+  if (ver < 1 || ver > F.RDB_VERSION) throw new RdbError(`Can't handle RDB format version ${ver < 0 ? verText : ver}`, 5);
+  return ver;
+}
+
 /** rdbReportCorruptRDB's name of each pairs encoding (hash, zset) in "<name> integrity check failed.". */
 const PAIRS_INTEGRITY: Record<number, string> = {
   [F.RDB_TYPE_HASH_ZIPLIST]: 'Hash ziplist',

@@ -17,7 +17,7 @@ import type { BulkValue, Db, RdbFastLoader, RdbSaveSettings, RedisValue } from '
 import { encodingLimits } from '../config/config';
 import { scriptingOf } from '../scripting/engine';
 import { RdbWriter } from './rdb-writer';
-import { EmptyKeyError, RdbReader } from './rdb-reader';
+import { EmptyKeyError, RdbReader, rdbFileVersion } from './rdb-reader';
 import { RdbError } from './errors';
 import { rdbCheckReport } from './rdb-check';
 import { crc64, crc64EqualsLE, crc64Hex, crc64Update, writeCrc64LE } from './crc64';
@@ -403,10 +403,7 @@ export class RdbLoad {
     this.keyDelay = s.config.int('key-load-delay');
     let fast: RdbFastLoader | null = null;
     try {
-      if (buf.length < 9 || buf.latin1Slice(0, 5) !== 'REDIS') throw new RdbError('Wrong signature trying to load DB from file', 0);
-      const verText = buf.latin1Slice(5, 9);
-      const ver = /^\d{4}$/.test(verText) ? Number(verText) : -1;
-      if (ver < 1 || ver > F.RDB_VERSION) throw new RdbError(`Can't handle RDB format version ${ver < 0 ? verText : ver}`, 5);
+      const ver = rdbFileVersion(buf);
       this.ver = ver;
       fast = this.keyDelay === 0 ? (s.engine.rdbFastLoader?.(buf) ?? null) : null;
       // With a checksum, verify it before storing anything (a damaged file then changes nothing).
