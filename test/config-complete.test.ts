@@ -178,7 +178,6 @@ t('switches of features Redust does not have are refused; their tunables are acc
     const set = async (k: string, v: string) => text(await c.send('CONFIG', 'SET', k, v));
     assert.match(await set('min-replicas-to-write', '1'), /not supported by Redust yet: replication/);
     assert.match(await set('activedefrag', 'yes'), /not supported by Redust yet: active defragmentation/);
-    assert.match(await set('maxmemory-clients', '10%'), /not supported by Redust yet: client eviction/);
     assert.match(await set('maxmemory-clients', '101%'), /percentage argument must be less or equal to 100/);
     assert.is(await set('cluster-enabled', 'yes'), "ERR CONFIG SET failed (possibly related to argument 'cluster-enabled') - can't set immutable config");
     assert.is(await set('io-threads', '4'), "ERR CONFIG SET failed (possibly related to argument 'io-threads') - can't set immutable config");

@@ -168,12 +168,17 @@ const SPAWN_UNITS: { unit: string; skip?: string[] }[] = [
   // The crash reports on SIGABRT and DEBUG SEGFAULT ("crashed by signal": the suite finds no
   // backtrace support in the shim script, so it looks for that line, not a stack trace).
   { unit: 'integration/logging' },
-  // Client eviction (maxmemory-clients) is refused: no client eviction. The replica buffer
-  // tests make a replica; the propagation tests read the replication stream.
+  // The replica buffer tests make a replica; the propagation tests read the replication stream.
   {
     unit: 'unit/maxmemory',
-    skip: ['/client eviction: true', 'slave buffer are counted correctly', "replica buffer don't induce eviction", 'propagation with eviction', 'propagation with eviction in MULTI'],
+    skip: ['slave buffer are counted correctly', "replica buffer don't induce eviction", 'propagation with eviction', 'propagation with eviction in MULTI'],
   },
+  // maxmemory-clients: clients evicted for their query buffers, arguments, MULTI queues, watched
+  // keys, subscriptions, tracking prefixes and output, largest first, CLIENT NO-EVICT. Skipped:
+  // the percentage test reads CLIENT LIST right after a 220 KB write on a fresh connection, and
+  // Linux may send that CLIENT LIST first (it fails against Redis too: 1 run in 5 here);
+  // test/client-eviction.test.ts checks the percentage limit against Redis, waiting for the bytes.
+  { unit: 'unit/client-eviction', skip: ['client evicted due to percentage of maxmemory'] },
   // Not run: querybuf fails for the reason docs/compatibility.md gives.
 ];
 

@@ -269,6 +269,8 @@ function clientNoEvict(c: Client, argv: Buffer[]): void {
   if (isWord(argv[2], 'on')) c.flags |= ClientFlag.NO_EVICT;
   else if (isWord(argv[2], 'off')) c.flags &= ~ClientFlag.NO_EVICT;
   else fail(SYNTAX);
+  // (out of its bucket at once, as removeClientFromMemUsageBucket; `off` puts it back after the command)
+  if (c.server.clientEviction.enabled) c.server.clientEviction.update(c);
   c.reply.ok();
 }
 

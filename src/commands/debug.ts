@@ -23,7 +23,7 @@ import { latin1 } from '../util/number';
 const DEBUG_SUBCOMMANDS = new Set([
   'help', 'sleep', 'set-active-expire', 'reload', 'loadaof', 'digest', 'digest-value', 'populate', 'log', 'error', 'protocol', 'object',
   'listpack', 'quicklist-packed-threshold', 'replybuffer', 'change-repl-id', 'jmap', 'stringmatch-len', 'htstats', 'htstats-key', 'pause-cron',
-  'aof-flush-sleep', 'config-rewrite-force-all', 'set-skip-checksum-validation', 'panic', 'assert', 'segfault',
+  'aof-flush-sleep', 'config-rewrite-force-all', 'set-skip-checksum-validation', 'panic', 'assert', 'segfault', 'client-eviction',
 ]);
 
 /**
@@ -247,6 +247,10 @@ function debug(c: Client, argv: Buffer[]): void {
   } else if (sub === 'set-active-expire' && argv.length === 3) {
     c.server.activeExpireEnabled = intArg(argv[2]) !== 0;
     c.reply.ok();
+  } else if (sub === 'client-eviction' && argv.length === 2) {
+    const ev = c.server.clientEviction;
+    if (!ev.enabled) fail('ERR maxmemory-clients is disabled.');
+    c.reply.verbatim(ev.report(), 'txt');
   } else if (sub === 'help') {
     const lines = filterHelp(DEBUG_HELP, (name) => DEBUG_SUBCOMMANDS.has(name));
     c.reply.array(lines.length);

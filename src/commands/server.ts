@@ -178,10 +178,12 @@ export function applyConfig(c: Client, name: string, v: unknown): void {
   else if (name === 'aof-timestamp-enabled') s.aof.timestamps = v as boolean;
   else if (name === 'aof-disable-auto-gc') s.aof.deleteHistory();
   else if (name === 'client-output-buffer-limit') s.net.outputLimits.refresh();
+  else if (name === 'maxmemory-clients') s.clientEviction.refresh();
   else if (name === 'lfu-log-factor' || name === 'lfu-decay-time') s.engine.setLfuParams(s.config.int('lfu-log-factor'), s.config.int('lfu-decay-time'));
   else if (name === 'oom-score-adj' || name === 'oom-score-adj-values') applyOomScoreAdj(s);
   else if (name === 'proc-title-template') setProcTitle(s);
-  else if (name === 'maxmemory' && (v as number) > 0) {
+  if (name === 'maxmemory') s.clientEviction.refresh();
+  if (name === 'maxmemory' && (v as number) > 0) {
     // updateMaxmemory: a limit below what is used is warned about and evicted to at once.
     const used = s.usedMemory();
     if ((v as number) < used) s.logger.warn(`WARNING: the new maxmemory value set via CONFIG SET (${v as number}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`);

@@ -281,6 +281,25 @@ const defs: ConfigDef[] = [
     enumValues: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
   },
   { name: 'maxmemory-samples', type: 'int', default: 5, mutable: true, min: 1, max: 2147483647 },
+  {
+    name: 'maxmemory-clients',
+    type: 'special',
+    default: '0',
+    mutable: true,
+    multiArg: false,
+    // A memory value or a percentage of maxmemory (Redis's PERCENT_CONFIG); client eviction
+    // (server/client-eviction.ts).
+    parse: ([t]: string[]) => {
+      const m = /^(\d+)%$/.exec(t);
+      if (m) {
+        if (Number(m[1]) > 100) throw new Error('percentage argument must be less or equal to 100');
+        return Number(m[1]) === 0 ? '0' : `${Number(m[1])}%`;
+      }
+      const n = parseMemory(t);
+      if (Number.isNaN(n)) throw new Error('argument must be a memory or percent value');
+      return String(n);
+    },
+  },
   { name: 'lfu-log-factor', type: 'int', default: 10, mutable: true, min: 0, max: 2147483647 },
   { name: 'lfu-decay-time', type: 'int', default: 1, mutable: true, min: 0, max: 2147483647 },
   { name: 'maxclients', type: 'int', default: 10000, mutable: true, min: 1, max: 4294967295, unsigned: true },

@@ -1,6 +1,6 @@
 /**
  * Redis 7.0 settings of features Redust does not have: replication, cluster mode, active
- * defragmentation, I/O threads, CPU affinity, syslog, supervision, modules and client eviction.
+ * defragmentation, I/O threads, CPU affinity, syslog, supervision and modules.
  * They are in the schema so that every redis.conf and every CONFIG GET of
  * Redis 7.0 works (the stock redis.conf sets many of them), with Redis's types, ranges, defaults,
  * aliases and mutability.
@@ -128,26 +128,8 @@ export const INACTIVE_DEFS: ConfigDef[] = [
   str('syslog-ident', 'redis', false),
   oneOf('syslog-facility', 'local0', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], false),
   oneOf('supervised', 'no', ['upstart', 'systemd', 'auto', 'no'], false),
-  // Modules, client eviction.
+  // Modules.
   oneOf('enable-module-command', 'no', ['no', 'yes', 'local'], false),
-  {
-    name: 'maxmemory-clients',
-    type: 'special',
-    default: '0',
-    mutable: true,
-    multiArg: false,
-    // A memory value or a percentage of maxmemory (Redis's PERCENT_CONFIG).
-    parse: ([t]: string[]) => {
-      const m = /^(\d+)%$/.exec(t);
-      if (m) {
-        if (Number(m[1]) > 100) throw new Error('percentage argument must be less or equal to 100');
-        return Number(m[1]) === 0 ? '0' : `${Number(m[1])}%`;
-      }
-      const n = parseMemory(t);
-      if (Number.isNaN(n)) throw new Error('argument must be a memory or percent value');
-      return String(n);
-    },
-  },
 ];
 
 const isNo = (v: string) => v.trim().toLowerCase() === 'no';
@@ -170,6 +152,5 @@ export const INACTIVE_RULES: Record<string, OffRule> = {
   'syslog-enabled': { ok: isNo, why: 'logging to syslog', accepted: "'no'" },
   supervised: { ok: isNo, why: 'supervision (upstart/systemd readiness notification)', accepted: "'no'" },
   'enable-module-command': { ok: isNo, why: 'modules', accepted: "'no'" },
-  'maxmemory-clients': { ok: isZero, why: 'client eviction', accepted: '0' },
   'propagation-error-behavior': { ok: (v) => v.trim().toLowerCase() !== 'panic', why: 'a panic on a failing AOF command', accepted: "'ignore', 'panic-on-replicas'" },
 };

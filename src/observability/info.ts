@@ -171,7 +171,7 @@ const SECTIONS: Record<string, Section> = {
       'expired_time_cap_reached_count:0',
       `expire_cycle_cpu_milliseconds:${Math.round(st.expireCycleCpuMs)}`,
       `evicted_keys:${st.evictedKeys}`,
-      'evicted_clients:0',
+      `evicted_clients:${c.server.clientEviction.evicted}`,
       'total_eviction_exceeded_time:0',
       'current_eviction_exceeded_time:0',
       `keyspace_hits:${st.keyspaceHits}`,

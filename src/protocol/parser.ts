@@ -201,6 +201,14 @@ export class RequestParser {
     return this.feeding && this.buf !== null ? this.buf.length + (this.bigArg ? this.bigArgFilled : 0) : this.pendingBytes();
   }
 
+  /**
+   * The declared length of a bulk argument being assembled in its own buffer (PROTO_MBULK_BIG_ARG:
+   * Redis then sizes the query buffer for that bulk), or -1.
+   */
+  bigArgLength(): number {
+    return this.bigArg !== null ? this.bulkLen : -1;
+  }
+
   /** True while the commands of a read run (the client is the one executing). */
   isFeeding(): boolean {
     return this.feeding;

@@ -21,22 +21,22 @@ import { debugStateOf } from './debug-state';
 
 const PROTO_REPLY_CHUNK_BYTES = 16 * 1024;
 const PROTO_REPLY_MIN_BYTES = 1024;
-/** zmalloc_size(client) + the query buffer's allocation on a 64-bit jemalloc build. */
+/** zmalloc_size(client) on a 64-bit jemalloc build. */
 const CLIENT_STRUCT = 768;
-const QUERYBUF_ALLOC = 20480;
 
 /** Reply-buffer state (lives on the Client; created lazily). */
 export interface ReplyBufferState {
   size: number;
   peak: number;
   peakResetAt: number;
-  /** Most channels ever subscribed at once: Redis's channel dict keeps its slots when emptied. */
+  /** Most channels (and shard channels) ever subscribed at once: Redis's dicts keep their slots when emptied. */
   channelsHigh: number;
+  shardHigh: number;
 }
 
 /** (A field of the Client rather than a WeakMap: noteReplyBytes runs on every flush.) */
 function stateOf(c: Client): ReplyBufferState {
-  return (c.replyBuf ??= { size: PROTO_REPLY_CHUNK_BYTES, peak: 0, peakResetAt: c.createdAt, channelsHigh: 0 });
+  return (c.replyBuf ??= { size: PROTO_REPLY_CHUNK_BYTES, peak: 0, peakResetAt: c.createdAt, channelsHigh: 0, shardHigh: 0 });
 }
 
 /** Networking hook: `n` reply bytes were written in one flush (_addReplyToBuffer's buf_peak). */
@@ -69,6 +69,7 @@ export function clientsCron(server: Server, now: number): void {
     const c = r.value;
     resize(c, now);
     if (c.closed) continue;
+    if (server.clientEviction.enabled) server.clientEviction.update(c);
     if (c.flags & ClientFlag.PUBSUB) server.pubsub.cronCheckOutputLimits(c);
     else if (server.net.outputLimits.active) server.net.outputLimits.check(c);
   }
@@ -115,43 +116,141 @@ export function clientFlags(c: Client): string {
   return f || 'N';
 }
 
+/** sizeof(listNode) + sizeof(watchedKey): what each WATCHed key adds (multiStateMemOverhead). */
+const WATCHED_KEY_BYTES = 24 + 32;
+/** sizeof(dictEntry) per pub/sub channel, sizeof(listNode) per pattern, sizeof(dictEntry*) per slot. */
+const DICT_ENTRY_BYTES = 24;
+const LIST_NODE_BYTES = 24;
+/** sizeof(raxNode) * sizeof(raxNode*): getClientMemoryUsage's (under)estimate per tracking-prefix rax node. */
+const RAX_NODE_BYTES = 4 * 8;
+/** sizeof(multiCmd): each allocated slot of the MULTI queue. */
+const MULTI_CMD_BYTES = 24;
+/** sdsZmallocSize of a fresh query buffer: a 16 KB read (PROTO_IOBUF_LEN) in a greedy sds. */
+const QUERYBUF_ALLOC = 20480;
+
+/** sdsReqType's header bytes for an sds of `len` bytes (sdshdr8/16/32/64). */
+function sdsHeader(len: number): number {
+  return len < 256 ? 3 : len < 65536 ? 5 : len < 2 ** 32 ? 9 : 17;
+}
+
+/**
+ * sdsZmallocSize(querybuf): 20 KB for a query buffer of ordinary reads, and while a big bulk
+ * argument (PROTO_MBULK_BIG_ARG) is received, the allocation Redis makes for it
+ * (sdsMakeRoomForNonGreedy: the bulk, its CRLF, header and terminator, in a jemalloc class).
+ */
+function queryBufAlloc(c: Client): number {
+  const big = c.parser.bigArgLength();
+  if (big >= 0) {
+    const len = big + 2;
+    return jemallocSize(sdsHeader(len) + len + 1);
+  }
+  const qbuf = c.parser.queryBufBytes();
+  return qbuf + 6 <= QUERYBUF_ALLOC ? QUERYBUF_ALLOC : jemallocSize(sdsHeader(qbuf) + qbuf + 1);
+}
+
+/** CLIENT LIST qbuf-free: the query buffer's allocation past its bytes (sdsavail). */
+function queryBufFree(c: Client, qbuf: number): number {
+  const alloc = queryBufAlloc(c);
+  // (the header of the type the allocation needs: sdsalloc is the allocation minus it and the NUL)
+  return Math.max(0, alloc - sdsHeader(alloc) - 1 - qbuf);
+}
+
+/**
+ * argv-mem: the running (or blocked) command's arguments (Redis keeps them until the command
+ * ends), or those of a command still being received; sets `argvCount` to their number.
+ */
+let argvCount = 0;
+function argvMem(c: Client): number {
+  let n = 0;
+  argvCount = 0;
+  if (c.parser.isFeeding() || c.has(ClientFlag.BLOCKED)) {
+    for (const a of c.argv) n += a.length;
+    argvCount = c.argv.length;
+  } else n = c.parser.partialArgvBytes();
+  return n;
+}
+
+/** multi-mem: the queued commands' argument bytes plus 8 per argument (mstate.argv_len_sums), counted incrementally. */
+function multiMem(c: Client): number {
+  const q = c.multiQueue;
+  if (q === null) return 0;
+  if (c.multiCountedQueue !== q) {
+    c.multiCountedQueue = q;
+    c.multiCounted = 0;
+    c.multiBytes = 0;
+  }
+  for (let i = c.multiCounted; i < q.length; i++) {
+    const argv = q[i].argv;
+    for (const a of argv) c.multiBytes += a.length;
+    c.multiBytes += 8 * argv.length;
+  }
+  c.multiCounted = q.length;
+  return c.multiBytes;
+}
+
+/** The MULTI queue's allocated slots (2, doubled as it fills: mstate.alloc_count). */
+function multiAlloc(c: Client): number {
+  const n = c.multiQueue?.length ?? 0;
+  if (n === 0) return 0;
+  let a = 2;
+  while (a < n) a *= 2;
+  return a;
+}
+
+/** Pending reply bytes past the reply buffer (Redis's reply list: omem), with what Node still queues. */
+function outputListBytes(c: Client, rb: ReplyBufferState): number {
+  const pending = c.writer.length;
+  return pending - (pending < rb.size ? pending : rb.size) + (c.socket?.writableLength ?? 0);
+}
+
+/** pubsubMemOverhead: patterns' list nodes, and both channel dicts' entries and slots. */
+function pubsubMem(c: Client, rb: ReplyBufferState): number {
+  const channels = c.channels?.size ?? 0;
+  if (channels > rb.channelsHigh) rb.channelsHigh = channels;
+  const shard = c.shardChannels?.size ?? 0;
+  if (shard > rb.shardHigh) rb.shardHigh = shard;
+  return (
+    (c.patterns?.size ?? 0) * LIST_NODE_BYTES +
+    channels * DICT_ENTRY_BYTES + (rb.channelsHigh > 0 ? dictSlots(rb.channelsHigh) * 8 : 0) +
+    shard * DICT_ENTRY_BYTES + (rb.shardHigh > 0 ? dictSlots(rb.shardHigh) * 8 : 0)
+  );
+}
+
+/**
+ * getClientMemoryUsage (CLIENT LIST tot-mem, and what client eviction weighs): the client struct,
+ * query buffer and reply buffer allocations, the reply list, the arguments, the MULTI state with
+ * its watched keys, the pub/sub overhead and the tracking prefixes' rax nodes (estimated as two
+ * per prefix: a leaf and a split), with Redis's constants.
+ */
+export function clientMemoryUsage(c: Client): number {
+  const rb = stateOf(c);
+  const argv = argvMem(c);
+  const prefixes = c.server.tracking.prefixCount(c);
+  return (
+    CLIENT_STRUCT + queryBufAlloc(c) + rb.size + outputListBytes(c, rb) + argv + 8 * argvCount +
+    multiMem(c) + (c.watched?.size ?? 0) * WATCHED_KEY_BYTES + multiAlloc(c) * MULTI_CMD_BYTES +
+    pubsubMem(c, rb) + (prefixes > 0 ? (2 * prefixes + 1) * RAX_NODE_BYTES : 0)
+  );
+}
+
 /** One CLIENT LIST / CLIENT INFO line (catClientInfoString). */
 export function clientInfoLine(c: Client): string {
   const now = c.server.clock.now();
   const qbuf = c.parser.queryBufBytes();
-  // argv-mem: the running (or blocked) command's arguments (Redis keeps them until the command
-  // ends), or those of a command still being received.
-  let argvMem = 0;
-  let argc = 0;
-  if (c.parser.isFeeding() || c.has(ClientFlag.BLOCKED)) {
-    for (const a of c.argv) argvMem += a.length;
-    argc = c.argv.length;
-  } else argvMem = c.parser.partialArgvBytes();
+  const totMem = clientMemoryUsage(c);
+  const argv = argvMem(c);
   const channels = c.channels?.size ?? 0;
-  let multiMem = 0;
-  let multiAlloc = 0;
-  if (c.multiQueue !== null) {
-    for (const q of c.multiQueue) {
-      for (const a of q.argv) multiMem += a.length;
-      multiMem += 8 * q.argv.length;
-    }
-    if (c.multiQueue.length > 0) multiAlloc = 2;
-    while (multiAlloc < c.multiQueue.length) multiAlloc *= 2;
-  }
   const rb = stateOf(c);
-  if (channels > rb.channelsHigh) rb.channelsHigh = channels;
   const pending = c.writer.length;
   const obl = pending < rb.size ? pending : rb.size;
-  const listBytes = pending - obl + (c.socket?.writableLength ?? 0);
+  const listBytes = outputListBytes(c, rb);
   const oll = Math.ceil(listBytes / PROTO_REPLY_CHUNK_BYTES);
-  const pubsubMem = (c.patterns?.size ?? 0) * 24 + channels * 24 + (rb.channelsHigh > 0 ? dictSlots(rb.channelsHigh) * 8 : 0);
-  const totMem = CLIENT_STRUCT + QUERYBUF_ALLOC + rb.size + listBytes + argvMem + 8 * argc + multiMem + multiAlloc * 24 + pubsubMem;
   const cmd = c.lastCmd ? c.lastCmd.fullname : 'NULL';
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.listedFd} name=${c.name} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${clientFlags(c)} ` +
     `db=${c.dbIndex} sub=${channels} psub=${c.patterns?.size ?? 0} ssub=${c.shardChannels?.size ?? 0} ` +
-    `multi=${c.multiQueue ? c.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} argv-mem=${argvMem} multi-mem=${multiMem} ` +
+    `multi=${c.multiQueue ? c.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=${queryBufFree(c, qbuf)} argv-mem=${argv} multi-mem=${multiMem(c)} ` +
     `rbs=${rb.size} rbp=${rb.peak} obl=${obl} oll=${oll} omem=${listBytes} tot-mem=${totMem} events=r${listBytes + pending > 0 ? 'w' : ''} cmd=${cmd} user=${c.user} ` +
     `redir=${c.server.tracking.redirOf(c)} resp=${c.resp}` +
     (c.libName || c.libVer ? ` lib-name=${c.libName} lib-ver=${c.libVer}` : '')

@@ -20,8 +20,21 @@ export class ClientInput implements RequestHandler {
 
   command(argv: Buffer[], resolved: unknown): void {
     this.server.dispatcher.processCommand(this.c, argv, resolved as Command | null);
-    const limits = this.server.net.outputLimits;
+    this.afterCommand();
+  }
+
+  /** The client's output limits, and its memory figure for client eviction, after its command(s). */
+  private afterCommand(): void {
+    const server = this.server;
+    const limits = server.net.outputLimits;
     if (limits.active) limits.check(this.c);
+    if (server.clientEviction.enabled) server.clientEviction.update(this.c);
+  }
+
+  /** Client eviction is due: the command goes through processCommand, which evicts first. */
+  private evictionDue(): boolean {
+    const ev = this.server.clientEviction;
+    return ev.limit !== 0 && ev.total >= ev.limit;
   }
 
   proceed(): boolean {
@@ -35,20 +48,17 @@ export class ClientInput implements RequestHandler {
   }
 
   lane(buf: Buffer, pos: number): number {
+    if (this.evictionDue()) return 0;
     const used = this.server.lane.run(this.c, buf, pos);
-    if (used > 0) {
-      const limits = this.server.net.outputLimits;
-      if (limits.active) limits.check(this.c);
-    }
+    if (used > 0) this.afterCommand();
     return used;
   }
 
   fast(kind: number, key: Buffer, value: Buffer | null): boolean {
     // The parser recognises GET/SET by their bytes: not once rename-command changed names.
-    if (this.server.table.renamed) return false;
+    if (this.server.table.renamed || this.evictionDue()) return false;
     if (!this.server.dispatcher.fastCommand(this.c, kind, key, value)) return false;
-    const limits = this.server.net.outputLimits;
-    if (limits.active) limits.check(this.c);
+    this.afterCommand();
     return true;
   }
 }

@@ -89,6 +89,17 @@ export class Client {
   closed = false;
   /** This client's query buffer bytes as counted in used_memory (client-memory.ts). */
   queryBytesCounted = 0;
+  /**
+   * Client eviction (client-eviction.ts): tot-mem as last counted, the memory-usage bucket the
+   * client is in (-1: none, it cannot be evicted) and when it entered that bucket.
+   */
+  memUsage = 0;
+  memBucket = -1;
+  memBucketSeq = 0;
+  /** multi-mem counted so far (client-info.ts multiMem): of which queue, and how many of its commands. */
+  multiCountedQueue: unknown[] | null = null;
+  multiCounted = 0;
+  multiBytes = 0;
   /** In the server's pending-flush list (Server.scheduleFlush). */
   flushQueued = false;
   /** Reply-buffer bookkeeping for CLIENT LIST (client-info.ts), created on the first flush. */

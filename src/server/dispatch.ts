@@ -170,6 +170,13 @@ export class Dispatcher {
         return;
       }
     }
+    // evictClients: the clients' memory within maxmemory-clients; a client that evicted itself
+    // does not run its command.
+    const ev = server.clientEviction;
+    if (ev.limit !== 0 && ev.total >= ev.limit) {
+      ev.evict();
+      if (c.closed) return;
+    }
     // performEvictions before every command over maxmemory (reads too: their evictions, and the
     // tracking invalidations these send, come before their reply); only a command that may grow
     // memory (denyoom, a writing script, anything but EXEC/DISCARD/QUIT/RESET inside MULTI) is

@@ -121,6 +121,8 @@ export class Networking {
     // (A partly received command's arguments are held too: Redis's argv, counted in used_memory.)
     const held = pending + client.parser.partialArgvBytes();
     if (held !== client.queryBytesCounted && !client.closed) server.clientMemory.queryUpdated(client, held);
+    // (a partly received command counts for client eviction too; evicted at the end of the turn)
+    if (server.clientEviction.enabled) server.clientEviction.update(client);
   }
 
   scheduleFlush(client: Client): void {
@@ -181,6 +183,10 @@ export class Networking {
       this.flushClient(c);
     }
     this.spareFlush = list;
+    // beforeSleep's evictClients, once the replies are written (and clients over their output
+    // limits closed, so they are not counted).
+    const ev = this.server.clientEviction;
+    if (ev.limit !== 0) ev.evict();
   }
 
   private flushClient(c: Client): void {
@@ -192,6 +198,7 @@ export class Networking {
       noteReplyBytes(c, n);
       writeOut(c);
       if (this.outputLimits.active && this.outputLimits.check(c)) return;
+      if (this.server.clientEviction.enabled) this.server.clientEviction.update(c);
     }
     if (c.has(ClientFlag.CLOSE_AFTER_REPLY)) {
       c.closed = true;
@@ -214,6 +221,7 @@ export class Networking {
     server.clients.delete(c.id);
     c.closed = true;
     server.clientMemory.clientFreed(c);
+    server.clientEviction.forget(c);
     server.blocking.unblockOnDisconnect(c);
     server.watches.unwatchAll(c);
     server.pubsub.unsubscribeAll(c);

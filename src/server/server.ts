@@ -14,6 +14,7 @@
 import type pino from 'pino';
 import { applyOomScoreAdj, createPidFile, removePidFile } from './process-settings';
 import { Config } from '../config/config';
+import { ClientEviction } from './client-eviction';
 import { ClientMemory } from './client-memory';
 import type { Db, Engine, BulkValue, RedisValue } from '../engine/types';
 import { toBuffer } from '../util/bytes';
@@ -94,6 +95,8 @@ export class Server {
   readonly clients = new Map<number, Client>();
   /** The clients' buffers, counted in used_memory. */
   readonly clientMemory = new ClientMemory();
+  /** maxmemory-clients (client-eviction.ts). */
+  readonly clientEviction: ClientEviction;
   readonly logger: pino.Logger;
   readonly pubsub: PubSub;
   readonly keyspace: Keyspace;
@@ -207,6 +210,8 @@ export class Server {
     this.dispatcher = new Dispatcher(this);
     this.lane = new Lane(this);
     this.net = new Networking(this);
+    this.clientEviction = new ClientEviction(this);
+    this.clientEviction.refresh();
     this.cron = new Cron(this);
     this.aof = new Aof(this);
     this.pubsub = new PubSub(this);
@@ -411,6 +416,7 @@ export class Server {
     s.rejectedConnections = 0;
     s.expiredKeys = 0;
     s.evictedKeys = 0;
+    this.clientEviction.evicted = 0;
     s.keyspaceHits = 0;
     s.keyspaceMisses = 0;
     s.netInputBytes = 0;

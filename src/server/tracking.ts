@@ -95,6 +95,12 @@ export class Tracking {
     return this.prefixes.size;
   }
 
+  /** The BCAST prefixes `c` tracks (0 when it does not track in BCAST mode). */
+  prefixCount(c: Client): number {
+    if (this.prefixes.size === 0) return 0;
+    return this.states.get(c)?.prefixes?.size ?? 0;
+  }
+
   stateOf(c: Client): TrackingState | undefined {
     return this.states.get(c);
   }
