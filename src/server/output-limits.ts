@@ -8,7 +8,7 @@
  * - at or above the hard limit: closed at once;
  * - at or above the soft limit: closed once it has stayed there for more than soft-seconds
  *   (first seen over it starts the clock; dropping below resets it);
- * Closing drops the unsent output and destroys the socket (freeClientAsync): the client gets
+ * Closing drops the unsent output, destroys the socket and frees the client: the client gets
  * nothing more, so a client that pipelines big replies without reading costs the server at most
  * about one limit of memory. 0 disables a limit; `normal 0 0 0` (the default) is unlimited.
  *
@@ -18,7 +18,6 @@ import type { Client } from './client';
 import { ClientFlag } from './client';
 import type { Server } from './server';
 import { parseMemory } from '../config/config';
-import { setImmediate } from '../util/real-timers';
 
 export class OutputLimits {
   /** True while the normal class has a hard or soft limit. */
@@ -68,7 +67,11 @@ export class OutputLimits {
     c.closed = true;
     c.writer.truncate(0);
     c.socket.destroy();
-    setImmediate(() => this.server.net.freeClient(c));
+    // Freed now (its command has returned: the callers check after a command, a flush or in the
+    // cron), not on a later tick: a command of another client read in the same turn (CLIENT LIST,
+    // and client eviction weighing the clients) must not find it. Redis frees it in beforeSleep,
+    // before it reads any other command.
+    this.server.net.freeClient(c, false);
     return true;
   }
 }
