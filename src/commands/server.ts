@@ -182,12 +182,15 @@ export function applyConfig(c: Client, name: string, v: unknown): void {
   else if (name === 'lfu-log-factor' || name === 'lfu-decay-time') s.engine.setLfuParams(s.config.int('lfu-log-factor'), s.config.int('lfu-decay-time'));
   else if (name === 'oom-score-adj' || name === 'oom-score-adj-values') applyOomScoreAdj(s);
   else if (name === 'proc-title-template') setProcTitle(s);
-  if (name === 'maxmemory') s.clientEviction.refresh();
-  if (name === 'maxmemory' && (v as number) > 0) {
-    // updateMaxmemory: a limit below what is used is warned about and evicted to at once.
-    const used = s.usedMemory();
-    if ((v as number) < used) s.logger.warn(`WARNING: the new maxmemory value set via CONFIG SET (${v as number}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`);
-    evictToLimit(s, v as number);
+  else if (name === 'maxmemory') {
+    // (a maxmemory-clients percentage follows it)
+    s.clientEviction.refresh();
+    if ((v as number) > 0) {
+      // updateMaxmemory: a limit below what is used is warned about and evicted to at once.
+      const used = s.usedMemory();
+      if ((v as number) < used) s.logger.warn(`WARNING: the new maxmemory value set via CONFIG SET (${v as number}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`);
+      evictToLimit(s, v as number);
+    }
   }
   else if (name === 'proto-max-bulk-len') {
     for (const cl of s.clients.values()) (cl.parser as unknown as { limits: { maxBulkLen: number } }).limits.maxBulkLen = v as number;

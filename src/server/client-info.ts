@@ -155,18 +155,16 @@ function queryBufFree(c: Client, qbuf: number): number {
   return Math.max(0, alloc - sdsHeader(alloc) - 1 - qbuf);
 }
 
-/**
- * argv-mem: the running (or blocked) command's arguments (Redis keeps them until the command
- * ends), or those of a command still being received; sets `argvCount` to their number.
- */
-let argvCount = 0;
+/** Whether the client's argv holds its running (or blocked) command: Redis keeps it until the command ends. */
+function holdsArgv(c: Client): boolean {
+  return c.parser.isFeeding() || c.has(ClientFlag.BLOCKED);
+}
+
+/** argv-mem: the running (or blocked) command's arguments, or those of a command still being received. */
 function argvMem(c: Client): number {
+  if (!holdsArgv(c)) return c.parser.partialArgvBytes();
   let n = 0;
-  argvCount = 0;
-  if (c.parser.isFeeding() || c.has(ClientFlag.BLOCKED)) {
-    for (const a of c.argv) n += a.length;
-    argvCount = c.argv.length;
-  } else n = c.parser.partialArgvBytes();
+  for (const a of c.argv) n += a.length;
   return n;
 }
 
@@ -224,10 +222,11 @@ function pubsubMem(c: Client, rb: ReplyBufferState): number {
  */
 export function clientMemoryUsage(c: Client): number {
   const rb = stateOf(c);
-  const argv = argvMem(c);
   const prefixes = c.server.tracking.prefixCount(c);
+  // (sizeof(robj*) per argument of a command held in argv; a partly received one has no argv yet)
+  const argc = holdsArgv(c) ? c.argv.length : 0;
   return (
-    CLIENT_STRUCT + queryBufAlloc(c) + rb.size + outputListBytes(c, rb) + argv + 8 * argvCount +
+    CLIENT_STRUCT + queryBufAlloc(c) + rb.size + outputListBytes(c, rb) + argvMem(c) + 8 * argc +
     multiMem(c) + (c.watched?.size ?? 0) * WATCHED_KEY_BYTES + multiAlloc(c) * MULTI_CMD_BYTES +
     pubsubMem(c, rb) + (prefixes > 0 ? (2 * prefixes + 1) * RAX_NODE_BYTES : 0)
   );

@@ -64,13 +64,12 @@ export class OutputLimits {
     if (!over) return false;
     this.disconnections++;
     this.server.logger.warn({ client: c.addr }, 'Client scheduled to be closed ASAP for overcoming of output buffer limits.');
-    c.closed = true;
+    // Its unsent output dropped, and freed now (freeClient without a flush destroys the socket):
+    // its command has returned (the callers check after a command, a flush or in the cron), and
+    // a command of another client read in the same turn (CLIENT LIST, and client eviction
+    // weighing the clients) must not find it. Redis frees it in beforeSleep, before it reads any
+    // other command.
     c.writer.truncate(0);
-    c.socket.destroy();
-    // Freed now (its command has returned: the callers check after a command, a flush or in the
-    // cron), not on a later tick: a command of another client read in the same turn (CLIENT LIST,
-    // and client eviction weighing the clients) must not find it. Redis frees it in beforeSleep,
-    // before it reads any other command.
     this.server.net.freeClient(c, false);
     return true;
   }
