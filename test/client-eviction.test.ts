@@ -110,6 +110,49 @@ for (const engine of enginesUnderTest()) {
     assert.equal(await figures(srv.port), await figures(ref.port));
   });
 
+  diffTest(t, 'the query buffer over time: a new client, a read, big arguments handed over, the cron trimming to the peak and freeing it when idle', async ({ srv, ref }) => {
+    const run = async (port: number) => {
+      const ctl = await RawConnection.connect(port);
+      const s = await RawConnection.connect(port);
+      const rows: string[] = [];
+      // (the test's client by its address: a new one has no name yet)
+      const addr = `127.0.0.1:${s.socket.localPort}`;
+      const row = async (label: string) => {
+        const line = text(await ctl.send('CLIENT', 'LIST')).split('\n').find((l) => l.includes(` addr=${addr} `))!;
+        const f = Object.fromEntries(line.trim().split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+        rows.push(`${label}: qbuf=${f.qbuf} qbuf-free=${f['qbuf-free']} tot-mem-rbs=${Number(f['tot-mem']) - Number(f.rbs)}`);
+      };
+      try {
+        await ctl.send('CONFIG', 'SET', 'hz', '100');
+        await row('new');
+        await s.send('PING');
+        await row('after a read');
+        await s.send('SET', 'x', 'A'.repeat(400000));
+        await row('after a 400000-byte argument');
+        // The cron's next visits: the peak (the big argument) restarts, then the buffer is trimmed to it.
+        await sleep(150);
+        await row('trimmed');
+        await s.send('SET', 'x', 'A'.repeat(40000));
+        await row('after a 40000-byte argument');
+        await s.send('PING');
+        await ctl.send('CONFIG', 'SET', 'hz', '10');
+        // Idle for more than 2 s: the free room is given back.
+        for (let i = 0; i < 100; i++) {
+          const line = text(await ctl.send('CLIENT', 'LIST')).split('\n').find((l) => l.includes(` addr=${addr} `))!;
+          if (Number(/ idle=(\d+)/.exec(line)![1]) >= 3 && / qbuf-free=0 /.test(line)) break;
+          await sleep(50);
+        }
+        await row('idle');
+      } finally {
+        s.close();
+        ctl.close();
+      }
+      return rows;
+    };
+    const [mine, theirs] = await Promise.all([run(srv.port), run(ref.port)]);
+    assert.equal(mine, theirs);
+  });
+
   diffTest(t, 'the largest clients are evicted first; CLIENT NO-EVICT keeps one; INFO evicted_clients', async ({ srv, ref }) => {
     const run = (port: number) =>
       observe(port, async (ctl, socks, seen) => {

@@ -175,6 +175,8 @@ export class RequestParser {
   /** Preallocated target for a big bulk argument, filled as chunks arrive. */
   private bigArg: Buffer | null = null;
   private bigArgFilled = 0;
+  /** The length of the last bulk of PROTO_MBULK_BIG_ARG bytes or more completed (takeBigArgDone), or -1. */
+  private bigArgDone = -1;
   /** Results of matchFast / smallBulk (fields, so a match allocates only the argument views). */
   private fastKey: Buffer | null = null;
   private fastValue: Buffer | null = null;
@@ -209,6 +211,17 @@ export class RequestParser {
     return this.bigArg !== null ? this.bulkLen : -1;
   }
 
+  /**
+   * The length of the last bulk argument of 32 KB or more (PROTO_MBULK_BIG_ARG) completed since
+   * the previous call, or -1 (query-buffer.ts: Redis then gives the client a fresh query buffer
+   * of that size).
+   */
+  takeBigArgDone(): number {
+    const n = this.bigArgDone;
+    this.bigArgDone = -1;
+    return n;
+  }
+
   /** True while the commands of a read run (the client is the one executing). */
   isFeeding(): boolean {
     return this.feeding;
@@ -237,6 +250,7 @@ export class RequestParser {
     this.argc = 0;
     this.bigArg = null;
     this.bigArgFilled = 0;
+    this.bigArgDone = -1;
     this.held = null;
     this.resolved = null;
   }
@@ -438,6 +452,7 @@ export class RequestParser {
     this.bigArgFilled += take;
     if (this.bigArgFilled < this.bulkLen + 2) return chunk.subarray(chunk.length);
     this.pushArg(target);
+    this.bigArgDone = this.bulkLen;
     this.bigArg = null;
     this.bigArgFilled = 0;
     this.bulkLen = -1;
@@ -588,6 +603,7 @@ export class RequestParser {
         }
       }
       if (buf.length - this.pos < this.bulkLen + 2) return null;
+      if (this.bulkLen >= BIG_ARG) this.bigArgDone = this.bulkLen;
       this.pushArg(new ArgView(this.bufAB!, this.bufBase + this.pos, this.bulkLen) as Buffer);
       this.pos += this.bulkLen + 2;
       this.bulkLen = -1;

@@ -18,6 +18,7 @@ import type { Client } from './client';
 import { ClientFlag } from './client';
 import type { Server } from './server';
 import { debugStateOf } from './debug-state';
+import { jemallocSize, queryBufCron, queryBufFree } from './query-buffer';
 
 const PROTO_REPLY_CHUNK_BYTES = 16 * 1024;
 const PROTO_REPLY_MIN_BYTES = 1024;
@@ -49,8 +50,8 @@ export function noteReplyBytes(c: Client, n: number): void {
 }
 
 /**
- * clientsCron's per-client work, for a slice of the clients per cron run: clientsCronResizeOutputBuffer
- * and closeClientOnOutputBufferLimitReached (a client over a soft limit while nothing more is
+ * clientsCron's per-client work, for a slice of the clients per cron run: clientsCronResizeOutputBuffer,
+ * clientsCronResizeQueryBuffer (query-buffer.ts) and closeClientOnOutputBufferLimitReached (a client over a soft limit while nothing more is
  * written to it is closed once its soft-seconds pass, as in Redis).
  */
 let cursor: IterableIterator<Client> | null = null;
@@ -68,6 +69,7 @@ export function clientsCron(server: Server, now: number): void {
     }
     const c = r.value;
     resize(c, now);
+    queryBufCron(c, now);
     if (c.closed) continue;
     if (server.clientEviction.enabled) server.clientEviction.update(c);
     if (c.flags & ClientFlag.PUBSUB) server.pubsub.cronCheckOutputLimits(c);
@@ -90,14 +92,6 @@ function resize(c: Client, now: number): void {
   }
   // jemalloc size classes: what zmalloc_usable_size reports for the new buffer.
   if (next) s.size = jemallocSize(next);
-}
-
-function jemallocSize(n: number): number {
-  if (n <= 1024) return n <= 8 ? 8 : 1 << Math.ceil(Math.log2(n));
-  // Above 1 KB: four classes per power of two.
-  const p = 1 << (Math.ceil(Math.log2(n)) - 1);
-  const step = p / 4;
-  return Math.ceil(n / step) * step;
 }
 
 /** The flags= field, in getClientInfoString's order. */
@@ -125,36 +119,6 @@ const LIST_NODE_BYTES = 24;
 const RAX_NODE_BYTES = 4 * 8;
 /** sizeof(multiCmd): each allocated slot of the MULTI queue. */
 const MULTI_CMD_BYTES = 24;
-/** sdsZmallocSize of a fresh query buffer: a 16 KB read (PROTO_IOBUF_LEN) in a greedy sds. */
-const QUERYBUF_ALLOC = 20480;
-
-/** sdsReqType's header bytes for an sds of `len` bytes (sdshdr8/16/32/64). */
-function sdsHeader(len: number): number {
-  return len < 256 ? 3 : len < 65536 ? 5 : len < 2 ** 32 ? 9 : 17;
-}
-
-/**
- * sdsZmallocSize(querybuf): 20 KB for a query buffer of ordinary reads, and while a big bulk
- * argument (PROTO_MBULK_BIG_ARG) is received, the allocation Redis makes for it
- * (sdsMakeRoomForNonGreedy: the bulk, its CRLF, header and terminator, in a jemalloc class).
- */
-function queryBufAlloc(c: Client): number {
-  const big = c.parser.bigArgLength();
-  if (big >= 0) {
-    const len = big + 2;
-    return jemallocSize(sdsHeader(len) + len + 1);
-  }
-  const qbuf = c.parser.queryBufBytes();
-  return qbuf + 6 <= QUERYBUF_ALLOC ? QUERYBUF_ALLOC : jemallocSize(sdsHeader(qbuf) + qbuf + 1);
-}
-
-/** CLIENT LIST qbuf-free: the query buffer's allocation past its bytes (sdsavail). */
-function queryBufFree(c: Client, qbuf: number): number {
-  const alloc = queryBufAlloc(c);
-  // (the header of the type the allocation needs: sdsalloc is the allocation minus it and the NUL)
-  return Math.max(0, alloc - sdsHeader(alloc) - 1 - qbuf);
-}
-
 /** Whether the client's argv holds its running (or blocked) command: Redis keeps it until the command ends. */
 function holdsArgv(c: Client): boolean {
   return c.parser.isFeeding() || c.has(ClientFlag.BLOCKED);
@@ -226,7 +190,7 @@ export function clientMemoryUsage(c: Client): number {
   // (sizeof(robj*) per argument of a command held in argv; a partly received one has no argv yet)
   const argc = holdsArgv(c) ? c.argv.length : 0;
   return (
-    CLIENT_STRUCT + queryBufAlloc(c) + rb.size + outputListBytes(c, rb) + argvMem(c) + 8 * argc +
+    CLIENT_STRUCT + c.qbMalloc + rb.size + outputListBytes(c, rb) + argvMem(c) + 8 * argc +
     multiMem(c) + (c.watched?.size ?? 0) * WATCHED_KEY_BYTES + multiAlloc(c) * MULTI_CMD_BYTES +
     pubsubMem(c, rb) + (prefixes > 0 ? (2 * prefixes + 1) * RAX_NODE_BYTES : 0)
   );

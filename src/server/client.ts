@@ -87,6 +87,10 @@ export class Client {
   patterns: Set<string> | null = null;
   shardChannels: Set<string> | null = null;
   closed = false;
+  /** The query buffer Redis would hold: its room, allocation and recent peak (query-buffer.ts); sdsempty() at first. */
+  qbAlloc = 4;
+  qbMalloc = 8;
+  qbPeak = 0;
   /** This client's query buffer bytes as counted in used_memory (client-memory.ts). */
   queryBytesCounted = 0;
   /**

@@ -23,6 +23,7 @@ import { startReading } from './socket-reader';
 import { ProtocolError } from '../protocol/parser';
 import { admitConnection, refuseConnection } from './protected-mode';
 import { noteReplyBytes } from './client-info';
+import { queryBufParsed, queryBufRead } from './query-buffer';
 import { OutputLimits } from './output-limits';
 import { setImmediate, performance } from '../util/real-timers';
 
@@ -91,6 +92,7 @@ export class Networking {
   processInput(client: Client, chunk: Buffer, readAt = -1): void {
     const server = this.server;
     server.dispatcher.lastCallEnd = readAt;
+    if (chunk.length > 0) queryBufRead(client, chunk.length);
     try {
       client.parser.feed(chunk, (client.input ??= new ClientInput(server, client)));
     } catch (e) {
@@ -113,6 +115,7 @@ export class Networking {
       }
     }
     const pending = client.parser.pendingBytes();
+    queryBufParsed(client, pending);
     if (pending > server.config.hot['client-query-buffer-limit']) {
       server.logger.warn({ client: client.addr }, 'Closing client that reached max query buffer length');
       this.freeClient(client);
