@@ -47,6 +47,7 @@ export {
 } from './set';
 export {
   lCreate, lMemory, lPush, lPop, dbListPush, dbListPop, lIndex, lSet, lRange, lInsert, lRemove, lTrim, lPos, lClone, lNodes, lSetFill,
+  lSetCompress, lCompressedNodes,
 } from './list';
 
 export { laneRun, laneStats } from './lane';

@@ -7,7 +7,8 @@
  *
  * Invariants: RES's R_SCRATCH/R_SCRATCHCAP and R_OUTPTR/R_OUTLEN always describe the current
  * regions (JS re-reads them after any call that may grow them); both regions live in the arena
- * and are excluded from dataUsed(), the dataset bytes reported as used_memory.
+ * and are excluded from dataUsed(), the dataset bytes reported as used_memory, as are the working
+ * blocks of serviceAlloc.
  */
 import { alloc, free, allocSize, arenaUsed } from './arena';
 import { RES_BYTES, R_OUTLEN, R_OUTPTR, R_SCRATCH, R_SCRATCHCAP } from '../src/engine/wasm/abi';
@@ -120,5 +121,24 @@ export function dataUsed(): f64 {
   let io: u32 = 0;
   if (scratchPtr != 0) io += allocSize(scratchCap);
   if (outPtr != 0) io += allocSize(outCap);
-  return arenaUsed() - <f64>io;
+  return arenaUsed() - <f64>io - serviceBytes;
+}
+
+/**
+ * Arena bytes of the working blocks other modules keep between calls (lzf.ts's hash table,
+ * list.ts's decompressed node copy and compressor output): excluded from dataUsed, as the
+ * regions above.
+ */
+let serviceBytes: f64 = 0;
+
+/** alloc() of a working block (counted out of dataUsed). 0 on OOM. */
+export function serviceAlloc(size: u32): u32 {
+  const p = alloc(size);
+  if (p != 0) serviceBytes += <f64>allocSize(size);
+  return p;
+}
+
+export function serviceFree(p: u32, size: u32): void {
+  free(p, size);
+  serviceBytes -= <f64>allocSize(size);
 }

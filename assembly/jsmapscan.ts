@@ -24,7 +24,7 @@
  */
 import { alloc, copyBytes, free } from './arena';
 import { RES } from './io';
-import { lzf } from './rdbload';
+import { lzfDecompress } from './lzf';
 import { R_LEN } from '../src/engine/wasm/abi';
 
 const T_STRING: u32 = 0;
@@ -200,7 +200,7 @@ function str(): bool {
     if (clen == 0 || l > clen * 300 + 64) return false;
     const out = decTake(<u32>l);
     if (out == 0 && l != 0) return false;
-    if (lzf(pos, pos + <u32>clen, out, <u32>l) != l) return false;
+    if (lzfDecompress(pos, pos + <u32>clen, out, <u32>l) != l) return false;
     pos += <u32>clen;
     sP = out;
     sL = <u32>l;

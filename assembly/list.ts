@@ -27,6 +27,19 @@
  *     data drops below a quarter of a block larger than 256 bytes (checked by splice; a push into
  *     free room at a node's edge writes in place and keeps the block).
  *
+ * Compression (list-compress-depth, quicklist.c's __quicklistCompress): with depth d > 0, after
+ * every operation the d nodes at each end are raw and the nodes between them are LZF-compressed
+ * (lzf.ts) when they hold at least 48 bytes and compression saves more than 8 (a node that does
+ * not compress is marked N_TRIED in its cap word until its data changes). A compressed node is
+ * its own block: the header with start = 0 (the mark: a raw node's start is >= N_HDR), end =
+ * N_HDR + 4 + compressed length, the same count, then the raw data length (u32) and the LZF
+ * bytes; node counts stay exact, so walks by count never decompress. Read-only walks (LINDEX,
+ * LRANGE, LPOS, LREM's search, the RDB writer) read a compressed node through a decompressed copy
+ * (readable: dBuf); writes decompress the node in place (ensureRaw) and settle() compresses what
+ * left the ends again. Every function here accepts a compressed node anywhere (a lowered depth
+ * leaves compressed nodes, decompressed as operations reach them). The depth is engine-wide and
+ * applies as lists change (Redis fixes it per list when the list is created).
+ *
  * Calls take their bytes at the scratch region; results go to RES (R_PTR/R_LEN: an element) or
  * to the out buffer (records [u32 len][bytes], or RESP bulk strings for replies).
  *
@@ -35,9 +48,10 @@
  * LTRIM O(removed nodes + node entries); free O(nodes) in bounded steps (lazyfree.ts).
  */
 import { alloc, free, allocSize } from './arena';
+import { lzfCompress, lzfDecompress } from './lzf';
 import { bytesEq } from './dict';
 import { dbFindNative } from './keyspace';
-import { RES, outReserve, outCommit, outReset, getScratch } from './io';
+import { RES, outReserve, outCommit, outReset, getScratch, serviceAlloc, serviceFree } from './io';
 import { NC_BYTES, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_LIST, ncAllocHeader, outBulk } from './native';
 import { R_PTR, R_LEN, R_MISC } from '../src/engine/wasm/abi';
 
@@ -49,6 +63,18 @@ const N_END: u32 = 16;
 const N_COUNT: u32 = 20;
 const N_HDR: u32 = 24;
 const SAFETY_LIMIT: u32 = 8192;
+/** The cap word's top bit: compression was tried and did not pay (cleared when the data changes). */
+const N_TRIED: u32 = 0x80000000;
+
+// @ts-ignore: decorator
+@inline function capOf(n: u32): u32 { return load<u32>(n, N_CAP) & ~N_TRIED; }
+
+// @ts-ignore: decorator
+@inline function isCompressed(n: u32): bool { return load<u32>(n, N_START) == 0; }
+
+/** Node n's data changed: compression may pay again. */
+// @ts-ignore: decorator
+@inline function untried(n: u32): void { store<u32>(n, load<u32>(n, N_CAP) & ~N_TRIED, N_CAP); }
 
 /** list-max-listpack-size in force (lSetFill). */
 let listFill: i32 = -2;
@@ -146,7 +172,7 @@ function back(e: u32): u32 {
  * limit then fills its arena class exactly (8 KiB is a class) instead of spilling into the next.
  */
 function allowInsert(n: u32, len: u32): bool {
-  const newSz = N_HDR + nUsed(n) + entrySize(len);
+  const newSz = N_HDR + rawUsed(n) + entrySize(len);
   if (listFill < 0) return newSz <= (<u32>4096 << <u32>(-listFill - 1));
   return newSz <= SAFETY_LIMIT && <i32>load<u32>(n, N_COUNT) < (listFill == 0 ? 1 : listFill);
 }
@@ -184,6 +210,7 @@ function nodeNew(c: u32, bytes: u32, atEnd: bool): u32 {
 
 /** Link n after `after` (0: as the new head). */
 function linkAfter(c: u32, after: u32, n: u32): void {
+  linksChanged = true;
   const next = after != 0 ? load<u32>(after, N_NEXT) : load<u32>(c, NC_P);
   store<u32>(n, after, N_PREV);
   store<u32>(n, next, N_NEXT);
@@ -193,13 +220,209 @@ function linkAfter(c: u32, after: u32, n: u32): void {
 
 /** Unlink and free node n. */
 function nodeDrop(c: u32, n: u32): void {
+  linksChanged = true;
   const prev = load<u32>(n, N_PREV);
   const next = load<u32>(n, N_NEXT);
   if (prev != 0) store<u32>(prev, next, N_NEXT); else store<u32>(c, next, NC_P);
   if (next != 0) store<u32>(next, prev, N_PREV); else store<u32>(c, prev, NC_AUX);
-  const cap = load<u32>(n, N_CAP);
+  const cap = capOf(n);
   addCap(c, -<i32>cap);
   free(n, cap);
+}
+
+// -- compression (list-compress-depth) ------------------------------------------------------
+
+/** list-compress-depth in force (lSetCompress): the nodes this far from either end stay raw. */
+let compressDepth: u32 = 0;
+/** Some node was compressed in this process: the operations at the ends check their node. */
+let anyCompressed: bool = false;
+/** Since the last settle: a node was linked or dropped; a node was decompressed in place. */
+let linksChanged: bool = false;
+let decompressed: bool = false;
+/** quicklist.c's MIN_COMPRESS_BYTES and MIN_COMPRESS_IMPROVE. */
+const MIN_COMPRESS_BYTES: u32 = 48;
+const MIN_COMPRESS_IMPROVE: u32 = 8;
+/** Scratch blocks past this size are given back once a smaller one does. */
+const SCRATCH_KEEP: u32 = 1 << 20;
+
+export function lSetCompress(depth: u32): void {
+  compressDepth = depth;
+}
+
+/** A node's data bytes, decompressed. */
+function rawUsed(n: u32): u32 {
+  return isCompressed(n) ? load<u32>(n, N_HDR) : load<u32>(n, N_END) - load<u32>(n, N_START);
+}
+
+/** The compressor's output block (cBuf) and the read-only decompressed copy of a node (dBuf): working blocks (io.ts serviceAlloc). */
+let cBuf: u32 = 0;
+let cBufCap: u32 = 0;
+let dBuf: u32 = 0;
+let dBufCap: u32 = 0;
+
+function cBufFor(bytes: u32): bool {
+  if (cBufCap >= bytes && (cBufCap <= SCRATCH_KEEP || bytes > SCRATCH_KEEP)) return true;
+  if (cBuf != 0) serviceFree(cBuf, cBufCap);
+  cBufCap = allocSize(bytes);
+  cBuf = serviceAlloc(cBufCap);
+  if (cBuf == 0) cBufCap = 0;
+  return cBuf != 0;
+}
+
+function dBufFor(bytes: u32): u32 {
+  if (dBufCap >= bytes && (dBufCap <= SCRATCH_KEEP || bytes > SCRATCH_KEEP)) return dBuf;
+  if (dBuf != 0) serviceFree(dBuf, dBufCap);
+  dBufCap = allocSize(bytes);
+  dBuf = serviceAlloc(dBufCap);
+  if (dBuf == 0) dBufCap = 0;
+  return dBuf;
+}
+
+/** Compressed node n's data, decompressed to [dst, dst + raw length). */
+function inflate(n: u32, dst: u32): void {
+  const raw = load<u32>(n, N_HDR);
+  // (compressNode wrote these bytes: they decompress to exactly raw bytes)
+  lzfDecompress(n + N_HDR + 4, n + load<u32>(n, N_END), dst, raw);
+}
+
+/**
+ * Node n as the read-only walks see it: n itself when raw, else a copy in dBuf with n's links
+ * and count and its data decompressed at N_HDR (the offsets n will have once made raw), valid
+ * until the next call. 0 on OOM.
+ */
+function readable(n: u32): u32 {
+  if (!isCompressed(n)) return n;
+  const raw = load<u32>(n, N_HDR);
+  const d = dBufFor(N_HDR + raw);
+  if (d == 0) return 0;
+  store<u32>(d, load<u32>(n, N_PREV), N_PREV);
+  store<u32>(d, load<u32>(n, N_NEXT), N_NEXT);
+  store<u32>(d, dBufCap, N_CAP);
+  store<u32>(d, N_HDR, N_START);
+  store<u32>(d, N_HDR + raw, N_END);
+  store<u32>(d, load<u32>(n, N_COUNT), N_COUNT);
+  inflate(n, d + N_HDR);
+  return d;
+}
+
+/** lNodeView for the RDB writer (rdbsave.ts): readable(n). */
+export function lNodeView(n: u32): u32 {
+  return readable(n);
+}
+
+/** Node n made raw: a new block, decompressed, linked in its stead (n itself when raw). 0 on OOM, n unchanged. */
+function ensureRaw(c: u32, n: u32): u32 {
+  if (!isCompressed(n)) return n;
+  const raw = load<u32>(n, N_HDR);
+  const cap = allocSize(N_HDR + raw);
+  const m = alloc(cap);
+  if (m == 0) return 0;
+  inflate(n, m + N_HDR);
+  store<u32>(m, cap, N_CAP);
+  store<u32>(m, N_HDR, N_START);
+  store<u32>(m, N_HDR + raw, N_END);
+  store<u32>(m, load<u32>(n, N_COUNT), N_COUNT);
+  const ocap = capOf(n);
+  relink(c, n, m);
+  addCap(c, <i32>cap - <i32>ocap);
+  free(n, ocap);
+  decompressed = true;
+  return m;
+}
+
+/**
+ * __quicklistCompressNode: raw node n replaced by its compressed block when it holds at least
+ * 48 bytes and LZF saves more than 8; otherwise it stays raw, marked N_TRIED.
+ */
+function compressNode(c: u32, n: u32): void {
+  const word = load<u32>(n, N_CAP);
+  if (isCompressed(n) || (word & N_TRIED) != 0) return;
+  const start = load<u32>(n, N_START);
+  const raw = load<u32>(n, N_END) - start;
+  if (raw < MIN_COMPRESS_BYTES) {
+    store<u32>(n, word | N_TRIED, N_CAP);
+    return;
+  }
+  if (!cBufFor(raw)) return; // (OOM: the node stays raw, only an economy lost)
+  const clen = lzfCompress(n + start, raw, cBuf, raw);
+  if (clen == 0 || clen + MIN_COMPRESS_IMPROVE >= raw) {
+    store<u32>(n, word | N_TRIED, N_CAP);
+    return;
+  }
+  const cap = allocSize(N_HDR + 4 + clen);
+  const m = alloc(cap);
+  if (m == 0) return;
+  store<u32>(m, cap, N_CAP);
+  store<u32>(m, 0, N_START);
+  store<u32>(m, N_HDR + 4 + clen, N_END);
+  store<u32>(m, load<u32>(n, N_COUNT), N_COUNT);
+  store<u32>(m, raw, N_HDR);
+  memory.copy(m + N_HDR + 4, cBuf, clen);
+  relink(c, n, m);
+  addCap(c, <i32>cap - <i32>word);
+  free(n, word);
+  anyCompressed = true;
+}
+
+/**
+ * After an operation (quicklistCompress): the `compressDepth` nodes at each end raw, the node
+ * after them on each side compressed. `interior`: the operation may have decompressed or linked
+ * nodes anywhere (LSET, LINSERT, LREM, LTRIM): every node is put right (O(nodes), as the
+ * operation's own walk).
+ */
+function settle(c: u32, interior: bool): void {
+  if (compressDepth != 0 && (linksChanged || decompressed)) {
+    if (interior) settleAll(c);
+    else settleEnds(c);
+  }
+  linksChanged = false;
+  decompressed = false;
+}
+
+function settleEnds(c: u32): void {
+  let f = load<u32>(c, NC_P);
+  let r = load<u32>(c, NC_AUX);
+  if (f == 0) return;
+  for (let depth: u32 = 0; depth < compressDepth; depth++) {
+    const same = f == r;
+    f = ensureRaw(c, f);
+    if (f == 0) return; // (OOM: the ends make their node raw when they need it)
+    if (same) return;
+    r = ensureRaw(c, r);
+    if (r == 0 || load<u32>(f, N_NEXT) == r) return;
+    f = load<u32>(f, N_NEXT);
+    r = load<u32>(r, N_PREV);
+  }
+  // (f and r: the first nodes past the depth on each side, the same node in the middle of an odd count)
+  const same = f == r;
+  compressNode(c, f);
+  if (!same) compressNode(c, r);
+}
+
+function settleAll(c: u32): void {
+  let len: u32 = 0;
+  let n = load<u32>(c, NC_P);
+  while (n != 0) {
+    len++;
+    n = load<u32>(n, N_NEXT);
+  }
+  let i: u32 = 0;
+  n = load<u32>(c, NC_P);
+  while (n != 0) {
+    const next = load<u32>(n, N_NEXT);
+    if (i < compressDepth || i >= len - (len < compressDepth ? len : compressDepth)) {
+      if (ensureRaw(c, n) == 0) return;
+    } else compressNode(c, n);
+    i++;
+    n = next;
+  }
+}
+
+/** The head (where 0) or tail node, made raw if a lowered depth left it compressed; 0 when the list is empty or on OOM. */
+function endNode(c: u32, where: u32): u32 {
+  const n = where == 0 ? load<u32>(c, NC_P) : load<u32>(c, NC_AUX);
+  if (n == 0 || !anyCompressed) return n;
+  return ensureRaw(c, n);
 }
 
 /** Where splice left the hole (offset in the node it returned). */
@@ -211,9 +434,10 @@ let spliceAt: u32 = 0;
  * spliceAt. Entry counts are the caller's.
  */
 function splice(c: u32, n: u32, off: u32, del: u32, ins: u32): u32 {
+  untried(n);
   const start = load<u32>(n, N_START);
   const end = load<u32>(n, N_END);
-  const cap = load<u32>(n, N_CAP);
+  const cap = capOf(n);
   const nu = end - start - del + ins;
   const left = off - start;
   const right = end - off - del;
@@ -309,7 +533,7 @@ function insertAt(c: u32, n: u32, off: u32, src: u32, len: u32): bool {
     firstNodeBytes = 0;
     const m = nodeNew(c, room, atEnd);
     if (m == 0) return false;
-    const at = atEnd ? load<u32>(m, N_CAP) - sz : N_HDR;
+    const at = atEnd ? capOf(m) - sz : N_HDR;
     putEntry(m + at, src, len);
     store<u32>(m, at, N_START);
     store<u32>(m, at + sz, N_END);
@@ -329,11 +553,12 @@ function insertAt(c: u32, n: u32, off: u32, src: u32, len: u32): bool {
     if (off == start && start - N_HDR >= sz) {
       e = start - sz;
       store<u32>(n, e, N_START);
-    } else if (off == end && load<u32>(n, N_CAP) - end >= sz) {
+    } else if (off == end && capOf(n) - end >= sz) {
       e = end;
       store<u32>(n, end + sz, N_END);
     }
     if (e != 0) {
+      untried(n);
       putEntry(n + e, src, len);
       store<u32>(n, load<u32>(n, N_COUNT) + 1, N_COUNT);
       store<u32>(c, load<u32>(c, NC_COUNT) + 1, NC_COUNT);
@@ -347,8 +572,9 @@ function insertAt(c: u32, n: u32, off: u32, src: u32, len: u32): bool {
       // Before the node: the previous node's tail, or a new node.
       const prev = load<u32>(n, N_PREV);
       if (prev != 0 && allowInsert(prev, len)) {
-        target = prev;
-        at = load<u32>(prev, N_END);
+        target = ensureRaw(c, prev);
+        if (target == 0) return false;
+        at = load<u32>(target, N_END);
       } else {
         const m = nodeNew(c, sz, true);
         if (m == 0) return false;
@@ -359,8 +585,9 @@ function insertAt(c: u32, n: u32, off: u32, src: u32, len: u32): bool {
     } else if (off == end) {
       const next = load<u32>(n, N_NEXT);
       if (next != 0 && allowInsert(next, len)) {
-        target = next;
-        at = load<u32>(next, N_START);
+        target = ensureRaw(c, next);
+        if (target == 0) return false;
+        at = load<u32>(target, N_START);
       } else {
         const m = nodeNew(c, sz, false);
         if (m == 0) return false;
@@ -393,9 +620,13 @@ function insertAt(c: u32, n: u32, off: u32, src: u32, len: u32): bool {
   return true;
 }
 
-/** Set by locate: node and entry offset of an index. */
+/**
+ * Set by locate: the node holding an index as the read-only walks see it (readable: 0 on OOM), its
+ * entry offset (the same in the node once made raw), and the node itself.
+ */
 let locNode: u32 = 0;
 let locOff: u32 = 0;
+let locReal: u32 = 0;
 
 /** Find element `index` (0 <= index < count), from the nearer end. */
 function locate(c: u32, index: u32): void {
@@ -407,9 +638,12 @@ function locate(c: u32, index: u32): void {
       i -= load<u32>(n, N_COUNT);
       n = load<u32>(n, N_NEXT);
     }
+    locReal = n;
+    n = readable(n);
+    locNode = n;
+    if (n == 0) return;
     let off = load<u32>(n, N_START);
     while (i > 0) { off += fwd(n + off); i--; }
-    locNode = n;
     locOff = off;
     return;
   }
@@ -419,10 +653,13 @@ function locate(c: u32, index: u32): void {
     i -= load<u32>(n, N_COUNT);
     n = load<u32>(n, N_PREV);
   }
+  locReal = n;
+  n = readable(n);
+  locNode = n;
+  if (n == 0) return;
   let e = load<u32>(n, N_END);
   e -= back(n + e);
   while (i > 0) { e -= back(n + e); i--; }
-  locNode = n;
   locOff = e;
 }
 
@@ -518,12 +755,12 @@ function pushRecordsEach(c: u32, where: u32, p: u32, n: u32): i32 {
 
 /** Push [src, src + len) at the head (where 0) or tail (1): false on OOM (nothing pushed). */
 export function lPushAt(c: u32, where: u32, src: u32, len: u32): bool {
-  if (where == 0) {
-    const h = load<u32>(c, NC_P);
-    return insertAt(c, h, h != 0 ? load<u32>(h, N_START) : 0, src, len);
-  }
-  const t = load<u32>(c, NC_AUX);
-  return insertAt(c, t, t != 0 ? load<u32>(t, N_END) : 0, src, len);
+  const n = endNode(c, where);
+  if (n == 0 && load<u32>(c, NC_P) != 0) return false;
+  const ok = insertAt(c, n, n == 0 ? 0 : where == 0 ? load<u32>(n, N_START) : load<u32>(n, N_END), src, len);
+  // (a push that linked a node moves one past the depth: quicklistCompress)
+  if (linksChanged || decompressed) settle(c, false);
+  return ok;
 }
 
 /**
@@ -531,6 +768,7 @@ export function lPushAt(c: u32, where: u32, src: u32, len: u32): bool {
  * part-way, the elements it pushed are removed; removals cannot fail).
  */
 export function lUnpush(c: u32, where: u32, k: u32): void {
+  // (the nodes it pushed into are raw: the ends)
   for (let j: u32 = 0; j < k; j++) {
     if (where == 0) {
       const h = load<u32>(c, NC_P);
@@ -543,6 +781,7 @@ export function lUnpush(c: u32, where: u32, k: u32): void {
       delEntry(c, t, end - sz, sz);
     }
   }
+  settle(c, false);
 }
 
 /**
@@ -560,32 +799,37 @@ export function lPopAppend(c: u32, where: u32, count: u32, resp: u32): i32 {
   outOom = false;
   let k: u32 = 0;
   while (k < count && load<u32>(c, NC_COUNT) > 0) {
+    const n = endNode(c, where);
+    if (n == 0) {
+      settle(c, false);
+      return -1;
+    }
     if (where == 0) {
-      const n = load<u32>(c, NC_P);
       const off = load<u32>(n, N_START);
       const sz = fwd(n + off);
       emit(eData, eLen, resp);
-      if (outOom) return -1;
+      if (outOom) break;
       delEntry(c, n, off, sz);
     } else {
-      const n = load<u32>(c, NC_AUX);
       const end = load<u32>(n, N_END);
       const sz = back(n + end);
       emit(eData, eLen, resp);
-      if (outOom) return -1;
+      if (outOom) break;
       delEntry(c, n, end - sz, sz);
     }
     k++;
   }
-  return <i32>k;
+  settle(c, false);
+  return outOom ? -1 : <i32>k;
 }
 
-/** LINDEX: element `index` (negative from the tail) in RES ptr/len; 0 when out of range. */
+/** LINDEX: element `index` (negative from the tail) in RES ptr/len; 0 when out of range, -1 on OOM. */
 export function lIndex(c: u32, index: f64): i32 {
   const count = <f64>load<u32>(c, NC_COUNT);
   if (index < 0) index += count;
   if (index < 0 || index >= count) return 0;
   locate(c, <u32>index);
+  if (locNode == 0) return -1;
   fwd(locNode + locOff);
   store<u32>(RES, eData, R_PTR);
   store<u32>(RES, eLen, R_LEN);
@@ -595,12 +839,14 @@ export function lIndex(c: u32, index: f64): i32 {
 /** LSET of a valid index to scratch[0, len). 1 done, -1 OOM (unchanged). */
 export function lSet(c: u32, index: u32, len: u32): i32 {
   locate(c, index);
-  const osz = fwd(locNode + locOff);
+  const n = locNode == 0 ? 0 : ensureRaw(c, locReal);
+  if (n == 0) return -1;
+  const osz = fwd(n + locOff);
   const nsz = entrySize(len);
-  const t = splice(c, locNode, locOff, osz, nsz);
-  if (t == 0) return -1;
-  putEntry(t + spliceAt, getScratch(), len);
-  return 1;
+  const t = splice(c, n, locOff, osz, nsz);
+  if (t != 0) putEntry(t + spliceAt, getScratch(), len);
+  settle(c, true);
+  return t == 0 ? -1 : 1;
 }
 
 /**
@@ -615,12 +861,14 @@ export function lRange(c: u32, start: u32, stop: u32, resp: u32): i32 {
   if (stop >= count) stop = count - 1;
   locate(c, start);
   let n = locNode;
+  if (n == 0) return -1;
   let off = locOff;
   let k: u32 = 0;
   const want = stop - start + 1;
   while (k < want) {
     if (off >= load<u32>(n, N_END)) {
-      n = load<u32>(n, N_NEXT);
+      n = readable(load<u32>(n, N_NEXT));
+      if (n == 0) return -1;
       off = load<u32>(n, N_START);
     }
     off += fwd(n + off);
@@ -639,24 +887,29 @@ export function lInsert(c: u32, plen: u32, vlen: u32, after: u32): i32 {
   const pv = getScratch();
   let n = load<u32>(c, NC_P);
   while (n != 0) {
-    let off = load<u32>(n, N_START);
-    const end = load<u32>(n, N_END);
+    const v = readable(n);
+    if (v == 0) return -2;
+    let off = load<u32>(v, N_START);
+    const end = load<u32>(v, N_END);
     while (off < end) {
-      const sz = fwd(n + off);
+      const sz = fwd(v + off);
       if (eLen == plen && bytesEq(eData, pv, plen)) {
-        if (!insertAt(c, n, after != 0 ? off + sz : off, pv + plen, vlen)) return -2;
-        return <i32>load<u32>(c, NC_COUNT);
+        const t = ensureRaw(c, n);
+        const ok = t != 0 && insertAt(c, t, after != 0 ? off + sz : off, pv + plen, vlen);
+        settle(c, true);
+        return ok ? <i32>load<u32>(c, NC_COUNT) : -2;
       }
       off += sz;
     }
-    n = load<u32>(n, N_NEXT);
+    n = load<u32>(v, N_NEXT);
   }
   return -1;
 }
 
 /**
  * LREM of scratch[0, len): count > 0 removes the first `count` matches, < 0 the last -count,
- * 0 all. Each node is compacted in one pass. Returns the number removed.
+ * 0 all. Each node is compacted in one pass (a compressed one only when it holds a match).
+ * Returns the number removed, -1 on OOM (the nodes before it done).
  */
 export function lRemove(c: u32, len: u32, count: f64): f64 {
   const v = getScratch();
@@ -666,13 +919,15 @@ export function lRemove(c: u32, len: u32, count: f64): f64 {
     let total: f64 = 0;
     let n = load<u32>(c, NC_P);
     while (n != 0) {
-      let off = load<u32>(n, N_START);
-      const end = load<u32>(n, N_END);
+      const r = readable(n);
+      if (r == 0) return -1;
+      let off = load<u32>(r, N_START);
+      const end = load<u32>(r, N_END);
       while (off < end) {
-        off += fwd(n + off);
+        off += fwd(r + off);
         if (eLen == len && bytesEq(eData, v, len)) total++;
       }
-      n = load<u32>(n, N_NEXT);
+      n = load<u32>(r, N_NEXT);
     }
     if (total > quota) skip = total - quota;
   }
@@ -680,6 +935,17 @@ export function lRemove(c: u32, len: u32, count: f64): f64 {
   let n = load<u32>(c, NC_P);
   while (n != 0 && quota > 0) {
     const next = load<u32>(n, N_NEXT);
+    if (isCompressed(n)) {
+      if (!holds(n, v, len)) {
+        n = next;
+        continue;
+      }
+      n = ensureRaw(c, n);
+      if (n == 0) {
+        settle(c, true);
+        return -1;
+      }
+    }
     const start = load<u32>(n, N_START);
     const end = load<u32>(n, N_END);
     let r = start;
@@ -712,11 +978,28 @@ export function lRemove(c: u32, len: u32, count: f64): f64 {
     }
     n = next;
   }
+  settle(c, true);
   return removed;
 }
 
-/** LTRIM to [start, stop] (start > stop or start >= count empties the list, leaving the header). */
-export function lTrim(c: u32, start: u32, stop: u32): void {
+/** Whether node n (through readable) holds the element [v, v + len); true on OOM (the caller then makes it raw and finds out). */
+function holds(n: u32, v: u32, len: u32): bool {
+  const r = readable(n);
+  if (r == 0) return true;
+  let off = load<u32>(r, N_START);
+  const end = load<u32>(r, N_END);
+  while (off < end) {
+    off += fwd(r + off);
+    if (eLen == len && bytesEq(eData, v, len)) return true;
+  }
+  return false;
+}
+
+/**
+ * LTRIM to [start, stop] (start > stop or start >= count empties the list, leaving the header).
+ * 0, or -1 on OOM (a compressed boundary node could not be decompressed; whole nodes dropped before).
+ */
+export function lTrim(c: u32, start: u32, stop: u32): i32 {
   let count = load<u32>(c, NC_COUNT);
   let dropHead: u32;
   let dropTail: u32;
@@ -730,13 +1013,18 @@ export function lTrim(c: u32, start: u32, stop: u32): void {
   }
   // Whole nodes first, then entries of the boundary node.
   while (dropTail > 0) {
-    const n = load<u32>(c, NC_AUX);
+    let n = load<u32>(c, NC_AUX);
     const nc = load<u32>(n, N_COUNT);
     if (nc <= dropTail) {
       dropTail -= nc;
       store<u32>(c, load<u32>(c, NC_COUNT) - nc, NC_COUNT);
       nodeDrop(c, n);
       continue;
+    }
+    n = ensureRaw(c, n);
+    if (n == 0) {
+      settle(c, true);
+      return -1;
     }
     let e = load<u32>(n, N_END);
     for (let i: u32 = 0; i < dropTail; i++) e -= back(n + e);
@@ -746,13 +1034,18 @@ export function lTrim(c: u32, start: u32, stop: u32): void {
     dropTail = 0;
   }
   while (dropHead > 0) {
-    const n = load<u32>(c, NC_P);
+    let n = load<u32>(c, NC_P);
     const nc = load<u32>(n, N_COUNT);
     if (nc <= dropHead) {
       dropHead -= nc;
       store<u32>(c, load<u32>(c, NC_COUNT) - nc, NC_COUNT);
       nodeDrop(c, n);
       continue;
+    }
+    n = ensureRaw(c, n);
+    if (n == 0) {
+      settle(c, true);
+      return -1;
     }
     const s = load<u32>(n, N_START);
     let off = s;
@@ -762,6 +1055,8 @@ export function lTrim(c: u32, start: u32, stop: u32): void {
     splice(c, n, s, off - s, 0);
     dropHead = 0;
   }
+  settle(c, true);
+  return 0;
 }
 
 /**
@@ -782,6 +1077,8 @@ export function lPos(c: u32, len: u32, rank: f64, count: f64, maxlen: f64): i32 
   let k: u32 = 0;
   let n = fromTail ? load<u32>(c, NC_AUX) : load<u32>(c, NC_P);
   while (n != 0) {
+    n = readable(n);
+    if (n == 0) return -1;
     if (fromTail) {
       const s = load<u32>(n, N_START);
       let e = load<u32>(n, N_END);
@@ -833,7 +1130,7 @@ export function lClone(c: u32): u32 {
   if (d == 0) return 0;
   let n = load<u32>(c, NC_P);
   while (n != 0) {
-    const cap = load<u32>(n, N_CAP);
+    const cap = capOf(n);
     const m = alloc(cap);
     if (m == 0) {
       lFreeAll(d);
@@ -852,7 +1149,7 @@ function lFreeAll(c: u32): void {
   let n = load<u32>(c, NC_P);
   while (n != 0) {
     const next = load<u32>(n, N_NEXT);
-    free(n, load<u32>(n, N_CAP));
+    free(n, capOf(n));
     n = next;
   }
   free(c, NC_BYTES);
@@ -867,7 +1164,7 @@ export function lFreeSome(c: u32, budget: u32): u32 {
   let k: u32 = 0;
   while (n != 0 && k < budget) {
     const next = load<u32>(n, N_NEXT);
-    free(n, load<u32>(n, N_CAP));
+    free(n, capOf(n));
     n = next;
     k++;
   }
@@ -886,6 +1183,17 @@ export function lNodes(c: u32): u32 {
   let k: u32 = 0;
   let n = load<u32>(c, NC_P);
   while (n != 0) { k++; n = load<u32>(n, N_NEXT); }
+  return k;
+}
+
+/** Compressed nodes of the list (tests). */
+export function lCompressedNodes(c: u32): u32 {
+  let k: u32 = 0;
+  let n = load<u32>(c, NC_P);
+  while (n != 0) {
+    if (isCompressed(n)) k++;
+    n = load<u32>(n, N_NEXT);
+  }
   return k;
 }
 
@@ -908,7 +1216,8 @@ export function lEntrySize(len: u32): u32 {
  */
 export function lReserve(c: u32, where: u32, bytes: u32): bool {
   const limit = listFill < 0 ? <u32>4096 << <u32>(-listFill - 1) : SAFETY_LIMIT;
-  const n = where == 0 ? load<u32>(c, NC_P) : load<u32>(c, NC_AUX);
+  const n = endNode(c, where);
+  if (n == 0 && load<u32>(c, NC_P) != 0) return false;
   if (n == 0) {
     // (No empty node is linked: the first push makes the node this big, see insertAt.)
     firstNodeBytes = N_HDR + bytes <= limit ? bytes : limit - N_HDR;
@@ -919,7 +1228,7 @@ export function lReserve(c: u32, where: u32, bytes: u32): bool {
   if (N_HDR + used + bytes > limit) return true;
   const start = load<u32>(n, N_START);
   const end = load<u32>(n, N_END);
-  if (where == 0 ? start - N_HDR >= bytes : load<u32>(n, N_CAP) - end >= bytes) return true;
+  if (where == 0 ? start - N_HDR >= bytes : capOf(n) - end >= bytes) return true;
   // A hole of `bytes` at that edge, then given back as free room on that side.
   const m = splice(c, n, where == 0 ? start : end, 0, bytes);
   if (m == 0) return false;

@@ -24,6 +24,7 @@
  * Complexity: O(record bytes) per key, plus the containers' own insert costs.
  */
 import { alloc, copyBytes, free } from './arena';
+import { lzfDecompress } from './lzf';
 import { dictFind, hashBytes, bytesEq, bytesCmp, D_T0, D_S0, D_RIDX, E_HASH } from './dict';
 import { RES, scratchPtr, scratchReserve } from './io';
 import { NC_COUNT, NATIVE_BIT, NATIVE_MASK, ncHandle, ncQueue, ncRef, ncUnref } from './native';
@@ -194,44 +195,6 @@ function tmpFor(slot: u32, n: u32): u32 {
   return tmp1;
 }
 
-/** lzf_decompress of [ip, inEnd) into out (outLen bytes): bytes produced, -1 when invalid. */
-
-export function lzf(ip: u32, inEnd: u32, out: u32, outLen: u32): i64 {
-  let op: u32 = 0;
-  if (ip >= inEnd) return -1;
-  do {
-    let ctrl = <u32>load<u8>(ip++);
-    if (ctrl < 32) {
-      ctrl++;
-      if (<u64>op + ctrl > <u64>outLen) return -1;
-      if (<u64>ip + ctrl > <u64>inEnd) return -1;
-      copyBytes(out + op, ip, ctrl);
-      op += ctrl;
-      ip += ctrl;
-    } else {
-      let len = ctrl >> 5;
-      let ref: i64 = <i64>op - <i64>((ctrl & 0x1f) << 8) - 1;
-      if (ip >= inEnd) return -1;
-      if (len == 7) {
-        len += <u32>load<u8>(ip++);
-        if (ip >= inEnd) return -1;
-      }
-      ref -= <i64>load<u8>(ip++);
-      if (<u64>op + len + 2 > <u64>outLen) return -1;
-      if (ref < 0) return -1;
-      len += 2;
-      let r = <u32>ref;
-      if (r + len <= op) {
-        copyBytes(out + op, out + r, len);
-        op += len;
-      } else {
-        for (let k: u32 = 0; k < len; k++) store<u8>(out + op++, load<u8>(out + r++));
-      }
-    }
-  } while (ip < inEnd);
-  return <i64>op;
-}
-
 /** rdbGenericLoadStringObject into [sP, sP + sL) (slot 0, 1 or 2 for int and LZF texts). */
 function readString(slot: u32): bool {
   const v = readLen();
@@ -268,7 +231,7 @@ function readString(slot: u32): bool {
     if (clen == 0 || len > clen * 300 + 64) return false;
     const out = tmpFor(slot, <u32>len);
     if (out == 0) return false;
-    if (lzf(pos, pos + <u32>clen, out, <u32>len) != len) return false;
+    if (lzfDecompress(pos, pos + <u32>clen, out, <u32>len) != len) return false;
     pos += <u32>clen;
     sP = out;
     sL = <u32>len;

@@ -382,14 +382,14 @@ t('logfile: the log goes to that file (appended), not to stdout; an unwritable p
 });
 
 t('a missing dir or a refused setting stops the binary with exit code 1', async () => {
-  for (const args of [['--dir', '/no/such/redust/dir'], ['--list-compress-depth', '1'], ['--daemonize', 'yes']]) {
+  for (const args of [['--dir', '/no/such/redust/dir'], ['--engine', 'js-map', '--list-compress-depth', '1'], ['--daemonize', 'yes']]) {
     try {
       await run(process.execPath, [BIN, '--port', '0', ...args]);
       assert.unreachable(args.join(' '));
     } catch (e) {
       const err = e as { code: number; stderr: string };
       assert.is(err.code, 1, args.join(' '));
-      assert.match(err.stderr, /No such file or directory|is not supported by Redust yet/);
+      assert.match(err.stderr, /No such file or directory|is not supported by Redust yet|is not supported by the js-map engine/);
     }
   }
 });

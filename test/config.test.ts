@@ -12,6 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CliError, parseArgs, parseConfigFile } from '../src/cli';
 import { RedustServer } from '../src/index';
+import { Config } from '../src/config/config';
 import { PROTECTED_MODE_DENIED } from '../src/server/protected-mode';
 import { haveRedisServer, startReference } from './helpers/servers';
 import { R, RawConnection, text } from './helpers/raw';
@@ -21,7 +22,7 @@ const HAVE_REF = haveRedisServer();
 /** [setting, a value asking for a missing behaviour] */
 const REFUSED: [string, string][] = [
   ['daemonize', 'yes'],
-  ['list-compress-depth', '1'],
+  ['activedefrag', 'yes'],
 ];
 
 /** What a real redis.conf carries for those settings (defaults and "off" values). */
@@ -59,7 +60,14 @@ t('settings whose behaviour is missing are refused on the command line and in a 
     );
   }
   // The message says what is missing and what is accepted.
-  assert.throws(() => parseArgs(['--list-compress-depth', '2'], {}), /list compression is not implemented \(accepted: 0\)/);
+  assert.throws(() => parseArgs(['--daemonize', 'yes'], {}), /daemonizing \(run it under a process manager instead\) is not implemented \(accepted: 'no'\)/);
+});
+
+t('list-compress-depth: honoured by the wasm engine, refused by the js-map engine above 0', () => {
+  assert.is(new Config({ 'list-compress-depth': '2' }).int('list-compress-depth'), 2);
+  assert.is(new Config({ engine: 'js-map', 'list-compress-depth': '0' }).int('list-compress-depth'), 0);
+  assert.throws(() => new Config({ engine: 'js-map', 'list-compress-depth': '2' }), /list-compress-depth '2' is not supported by the js-map engine: list compression is implemented by the wasm engine/);
+  assert.throws(() => new Config({ 'list-compress-depth': '1', engine: 'js-map' }), /not supported by the js-map engine/);
 });
 
 t('defaults and off values load from a config file and the command line', () => {
@@ -145,11 +153,12 @@ t('the unknown-option error does not list refused settings as supported', () => 
     const msg = (e as Error).message;
     const [supported, offOnly] = msg.split('Accepted only at their default');
     assert.ok(offOnly, msg);
-    for (const name of ['list-compress-depth', 'daemonize']) {
+    for (const name of ['activedefrag', 'daemonize']) {
       assert.not.match(supported, new RegExp(`[ ,]${name}[,.]`), `${name} listed as supported`);
       assert.match(offOnly, new RegExp(`\\b${name}\\b`));
     }
     assert.match(supported, /maxmemory, /);
+    assert.match(supported, /[ ,]list-compress-depth[,.]/);
   }
 });
 

@@ -52,10 +52,16 @@ function modelPos(a: string[], v: string, rank: number, count: number, maxlen: n
   return out;
 }
 
-function runListFuzz(seed: number, steps: number, fill: number, mutant?: Mutant, grow = false): number {
+/**
+ * One fuzz run; returns the longest list reached. `compress`: list-compress-depth (0: off; above
+ * 0 the depth also changes at random during the run, to 0 too, so compressed nodes are left
+ * where the new depth would not put them); `stats.compressed`: the most compressed nodes seen.
+ */
+function runListFuzz(seed: number, steps: number, fill: number, mutant?: Mutant, grow = false, compress = 0, stats = { compressed: 0 }): number {
   const r = rng(seed);
   const engine = new WasmEngine();
   engine.w.x.lSetFill(fill);
+  engine.w.x.lSetCompress(compress);
   const db = engine.createDb(0, { now: () => 1000 }, () => undefined);
   while (engine.backgroundWork(10)) { /* drain */ }
   const empty = engine.usedMemory();
@@ -228,7 +234,9 @@ function runListFuzz(seed: number, steps: number, fill: number, mutant?: Mutant,
       js.delete(k);
     } else {
       engine.backgroundWork(r() * 2);
+      if (compress > 0 && r() < 0.2) engine.w.x.lSetCompress(Math.floor(r() * 4));
     }
+    if (compress > 0 && l && model.has(k)) stats.compressed = Math.max(stats.compressed, (get(k) as ListValue & { compressedNodes(): number }).compressedNodes());
   }
   for (const k of keys) if (r() < 0.5) db.delete(B(k));
   db.clear(true);
@@ -245,6 +253,12 @@ test('wasm lists vs model and JsList, several seeds and list-max-listpack-size v
     const longest = runListFuzz(seed, 6000, fill, undefined, true);
     assert.ok(longest > 300, `long lists reached (${longest})`);
   }
+});
+
+test('compressed lists (list-compress-depth 1..3, changed during the run) vs model and JsList', () => {
+  const stats = { compressed: 0 };
+  for (const [seed, fill, depth] of [[51, -2, 1], [52, 2, 2], [53, 1, 1], [54, -1, 3], [55, 0, 2]]) runListFuzz(seed, 4000, fill, undefined, true, depth, stats);
+  assert.ok(stats.compressed >= 5, `nodes were compressed (at most ${stats.compressed} at once)`);
 });
 
 test('planted bugs in list views are caught', () => {

@@ -46,7 +46,7 @@ const REPLICATION = ['needs:repl'];
  * The units, each with the tests skipped in it (the suite's --skiptest: a test's name, or a
  * regular expression after '/') and why.
  */
-const UNITS: { unit: string; skip?: string[] }[] = [
+const UNITS: { unit: string; skip?: string[]; engines?: EngineName[] }[] = [
   { unit: 'unit/type/string' },
   { unit: 'unit/type/incr' },
   { unit: 'unit/type/hash' },
@@ -86,6 +86,17 @@ const UNITS: { unit: string; skip?: string[] }[] = [
   // big values in slices (docs/compatibility.md).
   { unit: 'unit/latency-monitor', skip: ['LATENCY of expire events are correctly collected'] },
   { unit: 'unit/introspection' },
+  // list-compress-depth is the wasm engine's (the js-map engine refuses it, and these units set
+  // it outside any test); the four skipped in unit/type/list read the replication stream (SYNC).
+  {
+    unit: 'unit/type/list',
+    engines: ['wasm'],
+    skip: [
+      'SWAPDB wants to wake blocked client, but the key already expired', 'MULTI + LPUSH + EXPIRE + DEBUG SLEEP on blocked client, key already expired',
+      'BLMPOP propagate as pop with count command to replica', 'LMPOP propagate as pop with count command to replica',
+    ],
+  },
+  { unit: 'unit/type/list-3', engines: ['wasm'] },
   // The query buffer given back after 2 s idle and trimmed to its recent peak (src/server/query-buffer.ts).
   { unit: 'unit/querybuf' },
 ];
@@ -351,7 +362,7 @@ engines.forEach((engine, lane) => {
   // Each lane its own tree: test_helper.tcl empties tests/tmp when it starts and ends.
   const tree = makeSpawnTree(tools);
   const jobs: Job[] = [];
-  for (const { unit, skip = [] } of UNITS.filter((u) => wanted(u.unit))) {
+  for (const { unit, skip = [] } of UNITS.filter((u) => wanted(u.unit) && (u.engines === undefined || u.engines.includes(engine)))) {
     jobs.push({
       name: unit,
       run: async () => {

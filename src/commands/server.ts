@@ -14,7 +14,7 @@ import { CmdFlag } from './table';
 import { BUSY_EVAL, BUSY_FUNCTION, fail, OUT_OF_RANGE_DB, SYNTAX, wrongArgs } from './errors';
 import { intArg, isWord, rangeIntArg } from './args';
 import { CONFIG_DEFS, findConfig, formatConfigValue, mergeOutputBufferLimits, parseConfigValue } from '../config/config';
-import { checkRuntimeSet, checkSupported, deniedWhileLoading } from '../config/unsupported';
+import { checkEngineSupported, checkRuntimeSet, checkSupported, deniedWhileLoading } from '../config/unsupported';
 import { isLoopbackPeer } from '../server/protected-mode';
 import { rewriteConfigFile } from '../config/rewrite';
 import { formatNotifyFlags, parseNotifyFlags } from '../server/keyspace-events';
@@ -112,6 +112,7 @@ function configSet(c: Client, argv: Buffer[]): void {
         if (flags < 0) throw new Error('Invalid event class character. Use \'Ag$lshzxeKEtmdn\'.');
         v = text;
       } else v = parseConfigValue(def, text);
+      checkEngineSupported(c.server.config.str('engine'), name, text);
       parsed.push([name, v]);
     } catch (e) {
       fail(`ERR CONFIG SET failed (possibly related to argument '${typed}') - ${(e as Error).message}`);
@@ -180,6 +181,7 @@ export function applyConfig(c: Client, name: string, v: unknown): void {
   else if (name === 'client-output-buffer-limit') s.net.outputLimits.refresh();
   else if (name === 'maxmemory-clients') s.clientEviction.refresh();
   else if (name === 'lfu-log-factor' || name === 'lfu-decay-time') s.engine.setLfuParams(s.config.int('lfu-log-factor'), s.config.int('lfu-decay-time'));
+  else if (name === 'list-compress-depth') s.engine.setListCompressDepth?.(v as number);
   else if (name === 'oom-score-adj' || name === 'oom-score-adj-values') applyOomScoreAdj(s);
   else if (name === 'proc-title-template') setProcTitle(s);
   else if (name === 'maxmemory') {

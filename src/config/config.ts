@@ -5,7 +5,7 @@
  * Values that ask for a behaviour Redust lacks are refused by unsupported.ts on every path.
  */
 import type { EncodingLimits } from '../engine/types';
-import { checkSupported } from './unsupported';
+import { checkEngineSupported, checkSupported } from './unsupported';
 import { INACTIVE_DEFS } from './inactive';
 import { INT64_MAX, INT64_MIN, UINT64_MAX, parseInt64Exact, strtodAll } from '../util/number';
 
@@ -556,6 +556,7 @@ export class Config {
       this.store(def.name, typeof v === 'string' ? parseConfigValue(def, v) : v);
     }
     for (const k of Object.keys(this.hot) as (keyof HotSettings)[]) this.hot[k] = this.values.get(k) as never;
+    checkEngineSupported(this.str('engine'), 'list-compress-depth', String(this.int('list-compress-depth')));
   }
 
   get<T = unknown>(name: string): T {

@@ -18,12 +18,22 @@ const isZero = (v: string) => /^0+$/.test(v.trim());
 
 const RULES: Record<string, Rule> = {
   daemonize: { ok: isNo, why: 'daemonizing (run it under a process manager instead)', accepted: "'no'" },
-  'list-compress-depth': { ok: isZero, why: 'list compression', accepted: '0' },
   ...INACTIVE_RULES,
 };
 
 /** Settings Redust accepts only at their default/off value (listed apart from the supported ones). */
-export const OFF_ONLY_SETTINGS: readonly string[] = ['daemonize', 'list-compress-depth', ...Object.keys(INACTIVE_RULES)];
+export const OFF_ONLY_SETTINGS: readonly string[] = ['daemonize', ...Object.keys(INACTIVE_RULES)];
+
+/**
+ * Settings one engine lacks: list compression (list-compress-depth) is the wasm engine's, whose
+ * lists are linked nodes that can be LZF-compressed (assembly/list.ts); the js-map engine keeps a
+ * list as a ring buffer of strings. Throws Error(reason) for a value `engine` cannot honour.
+ */
+export function checkEngineSupported(engine: string, name: string, text: string): void {
+  if (name === 'list-compress-depth' && engine === 'js-map' && !isZero(text)) {
+    throw new Error(`list-compress-depth '${text}' is not supported by the js-map engine: list compression is implemented by the wasm engine (--engine wasm; accepted with js-map: 0)`);
+  }
+}
 
 /**
  * Throws Error(reason) when `name` (canonical) set to `text` asks for a behaviour Redust lacks, or

@@ -705,6 +705,8 @@ export interface Engine {
   reclaimStep(): boolean;
   /** lfu-log-factor and lfu-decay-time (minutes) for the LFU counters of every db. */
   setLfuParams(logFactor: number, decayTime: number): void;
+  /** Optional (wasm): list-compress-depth for the lists' nodes as they change (assembly/list.ts); the js-map engine refuses a depth above 0 (config/unsupported.ts). */
+  setListCompressDepth?(depth: number): void;
   /**
    * While paused no key of any db counts as expired (lookups, scans, overwrites): Redis's
    * keyIsExpired answers 0 while loading, so an AOF replays to the state it recorded (a key

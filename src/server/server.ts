@@ -170,6 +170,7 @@ export class Server {
     this.config = config;
     this.engine = engine;
     engine.setLfuParams(config.int('lfu-log-factor'), config.int('lfu-decay-time'));
+    engine.setListCompressDepth?.(config.int('list-compress-depth'));
     engine.useConfig?.(config);
     this.clock = opts.clock ?? new ServerClock();
     this.logger = opts.logger ?? createLogger({ level: config.str('loglevel') as RedisLogLevel });

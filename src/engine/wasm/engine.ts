@@ -1000,6 +1000,10 @@ export class WasmEngine implements Engine, ZSetHost {
     this.w.x.dbSetExpiredKept(kept ? 1 : 0);
   }
 
+  setListCompressDepth(depth: number): void {
+    this.w.x.lSetCompress(Math.min(Math.max(depth, 0), 0xffffffff));
+  }
+
   setLfuParams(logFactor: number, decayTime: number): void {
     this.w.x.dbSetLfuParams(logFactor, decayTime);
   }

@@ -54,6 +54,11 @@ export class WasmList extends NativeCollection implements ListValue {
     return this.host.w.x.lNodes(this.ptr) >>> 0;
   }
 
+  /** Nodes held LZF-compressed (list-compress-depth; tests). */
+  compressedNodes(): number {
+    return this.host.w.x.lCompressedNodes(this.ptr) >>> 0;
+  }
+
   /** Push args[from..] at one end with one crossing; returns the new length. */
   pushAll(tail: boolean, args: Bytes[], from = 0): number {
     const w = this.host.w;
@@ -101,7 +106,9 @@ export class WasmList extends NativeCollection implements ListValue {
 
   at(index: number): BulkValue | undefined {
     const w = this.host.w;
-    if (w.x.lIndex(this.ptr, index) === 0) return undefined;
+    const r = w.x.lIndex(this.ptr, index);
+    if (r < 0) throw new WasmOutOfMemoryError('LINDEX');
+    if (r === 0) return undefined;
     return this.str(w.resU32(R_PTR), w.resU32(R_LEN));
   }
 
@@ -151,12 +158,15 @@ export class WasmList extends NativeCollection implements ListValue {
 
   remove(v: Bytes, count: number): number {
     const w = this.host.w;
-    return w.x.lRemove(this.ptr, w.putBytes(v), count);
+    const r = w.x.lRemove(this.ptr, w.putBytes(v), count);
+    if (r < 0) throw new WasmOutOfMemoryError('LREM');
+    return r;
   }
 
   trim(start: number, stop: number): void {
-    if (start > stop) this.host.w.x.lTrim(this.ptr, 1, 0);
-    else this.host.w.x.lTrim(this.ptr, Math.min(start, 0xffffffff), Math.min(stop, 0xffffffff));
+    const x = this.host.w.x;
+    const r = start > stop ? x.lTrim(this.ptr, 1, 0) : x.lTrim(this.ptr, Math.min(start, 0xffffffff), Math.min(stop, 0xffffffff));
+    if (r < 0) throw new WasmOutOfMemoryError('LTRIM');
   }
 
   positions(v: Bytes, rank: number, count: number, maxlen: number): number[] {

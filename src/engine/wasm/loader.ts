@@ -194,11 +194,13 @@ export interface WasmExports {
   lRange(c: number, start: number, stop: number, resp: number): number;
   lInsert(c: number, plen: number, vlen: number, after: number): number;
   lRemove(c: number, len: number, count: number): number;
-  lTrim(c: number, start: number, stop: number): void;
+  lTrim(c: number, start: number, stop: number): number;
   lPos(c: number, len: number, rank: number, count: number, maxlen: number): number;
   lClone(c: number): number;
   lNodes(c: number): number;
   lSetFill(fill: number): void;
+  lSetCompress(depth: number): void;
+  lCompressedNodes(c: number): number;
   laneRun(db: number, base: number, len: number, now: number, flags: number, maxIntset: number, hashMaxValue: number, hashMaxEntries: number, maxBulkLen: number, zsetMaxEntries: number, zsetMaxValue: number, maxValue: number): number;
   laneStats(): number;
 }
@@ -366,6 +368,8 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   lClone: 1,
   lNodes: 1,
   lSetFill: 1,
+  lSetCompress: 1,
+  lCompressedNodes: 1,
   laneRun: 12,
   laneStats: 0,
 };
