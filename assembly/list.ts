@@ -45,7 +45,10 @@
  *
  * Complexity: push/pop O(1) amortized (plus the element copy); index, LSET, LINSERT O(n / node
  * entries + node entries); LRANGE O(start / node entries + returned); LREM, LPOS O(n);
- * LTRIM O(removed nodes + node entries); free O(nodes) in bounded steps (lazyfree.ts).
+ * LTRIM O(removed nodes + node entries); free O(nodes) in bounded steps (lazyfree.ts). With
+ * compression: + O(depth) and one node's LZF when a push, pop or LTRIM links or drops a node, +
+ * O(nodes) headers and the LZF of what they decompressed for LSET, LINSERT and LREM; reads pay
+ * the decompression of each compressed node they cross.
  */
 import { alloc, free, allocSize } from './arena';
 import { lzfCompress, lzfDecompress } from './lzf';
@@ -367,8 +370,8 @@ function compressNode(c: u32, n: u32): void {
 /**
  * After an operation (quicklistCompress): the `compressDepth` nodes at each end raw, the node
  * after them on each side compressed. `interior`: the operation may have decompressed or linked
- * nodes anywhere (LSET, LINSERT, LREM, LTRIM): every node is put right (O(nodes), as the
- * operation's own walk).
+ * nodes anywhere (LSET, LINSERT, LREM): every node is put right (O(nodes), as the operation's
+ * own walk).
  */
 function settle(c: u32, interior: bool): void {
   if (compressDepth != 0 && (linksChanged || decompressed)) {
@@ -1023,7 +1026,7 @@ export function lTrim(c: u32, start: u32, stop: u32): i32 {
     }
     n = ensureRaw(c, n);
     if (n == 0) {
-      settle(c, true);
+      settle(c, false);
       return -1;
     }
     let e = load<u32>(n, N_END);
@@ -1044,7 +1047,7 @@ export function lTrim(c: u32, start: u32, stop: u32): i32 {
     }
     n = ensureRaw(c, n);
     if (n == 0) {
-      settle(c, true);
+      settle(c, false);
       return -1;
     }
     const s = load<u32>(n, N_START);
@@ -1055,7 +1058,8 @@ export function lTrim(c: u32, start: u32, stop: u32): i32 {
     splice(c, n, s, off - s, 0);
     dropHead = 0;
   }
-  settle(c, true);
+  // (only the ends changed: the nodes left keep their places, LTRIM stays O(dropped nodes))
+  settle(c, false);
   return 0;
 }
 
