@@ -4,6 +4,7 @@
  * command-line options.
  */
 import fs from 'fs';
+import { spawn } from 'child_process';
 import { Config, CONFIG_DEFS, findConfig, parseConfigValue, parseMemory, takesSeveralArgs } from './config/config';
 import { OFF_ONLY_SETTINGS } from './config/unsupported';
 import { createEngine } from './engine';
@@ -305,6 +306,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`redust: ${(e as Error).message}\n`);
     return 1;
   }
+  if (config.bool('daemonize')) {
+    if (process.env[DAEMON_CHILD] !== '1') return daemonize(argv);
+    // createPidFile: a daemonized server without a pidfile writes Redis's default one.
+    if (!config.str('pidfile')) config.set('pidfile', DEFAULT_PID_FILE);
+  }
   let logger: ReturnType<typeof createLogger>;
   try {
     logger = createLogger({ level: config.str('loglevel') as RedisLogLevel, file: config.str('logfile') });
@@ -421,6 +427,27 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     clearInterval(keepAlive);
   }
+}
+
+/** Set in the environment of the process daemonize() starts: it is the daemon. */
+const DAEMON_CHILD = 'REDUST_DAEMONIZED';
+/** CONFIG_DEFAULT_PID_FILE: what a daemonized Redis writes when no pidfile is set. */
+const DEFAULT_PID_FILE = '/var/run/redis.pid';
+
+/**
+ * `daemonize yes` (Redis's daemonize()): Node.js cannot fork, so the same command line runs again
+ * in a new session (setsid: detached), its standard input and output on /dev/null (a log to
+ * stdout is lost, as in Redis), and this process exits 0 at once. The daemon reports its own
+ * errors (a port in use, a file that fails to load) in its log, as Redis's child does.
+ */
+function daemonize(argv: string[]): number {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...argv], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, [DAEMON_CHILD]: '1' },
+  });
+  child.unref();
+  return 0;
 }
 
 /** The start-up line that says whether data survives a restart, from the settings in force. */

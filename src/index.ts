@@ -107,6 +107,8 @@ export class RedustServer {
     overrides.loglevel = level === 'nothing' ? 'warning' : level;
     for (const [k, v] of Object.entries(overrides)) if (typeof v === 'number' || typeof v === 'boolean') overrides[k] = typeof v === 'boolean' ? v : String(v);
     const config = new Config(overrides);
+    // (the redust command daemonizes; a server embedded in a process stays in it)
+    if (config.bool('daemonize')) throw new Error("daemonize 'yes' is not supported by RedustServer.start: an embedded server runs in its host's process (the redust command daemonizes)");
     const engine = createEngine(config.str('engine') as EngineName);
     const server = new Server(config, engine, { logger: createLogger({ level, file: config.str('logfile') }), clock: new ServerClock() });
     for (const [from, to] of Object.entries(opts.renameCommands ?? {})) server.table.rename(from, to);

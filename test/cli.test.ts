@@ -381,8 +381,45 @@ t('logfile: the log goes to that file (appended), not to stdout; an unwritable p
   }
 });
 
+t('daemonize yes: the command exits 0 at once; the server runs detached, writes its pidfile, and removes it at SHUTDOWN', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-daemon-'));
+  const port = await freePort();
+  const log = path.join(dir, 'redust.log');
+  try {
+    const r = spawnSync(process.execPath, [BIN, '--port', String(port), '--daemonize', 'yes', '--dir', dir, '--pidfile', 'redust.pid', '--logfile', log, '--save', ''], { encoding: 'utf8', timeout: 10_000 });
+    assert.is(r.status, 0, r.stderr);
+    const pidFile = path.join(dir, 'redust.pid');
+    let c: RawConnection | null = null;
+    for (let i = 0; i < 100 && c === null; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      if (fs.existsSync(pidFile)) c = await RawConnection.connect(port).catch(() => null);
+    }
+    assert.ok(c, 'the daemon serves');
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    assert.ok(pid > 0 && pid !== r.pid, `the daemon's own pid (${pid})`);
+    process.kill(pid, 0);
+    assert.equal(await c!.send('PING'), R.simple('PONG'));
+    assert.equal(await c!.send('CONFIG', 'GET', 'daemonize'), R.arr(R.bulk('daemonize'), R.bulk('yes')));
+    await c!.send('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      try {
+        process.kill(pid, 0);
+      } catch {
+        gone = true;
+      }
+    }
+    assert.ok(gone, 'the daemon exited');
+    assert.not.ok(fs.existsSync(pidFile), 'pidfile removed');
+    assert.match(fs.readFileSync(log, 'utf8'), /Ready to accept connections/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 t('a missing dir or a refused setting stops the binary with exit code 1', async () => {
-  for (const args of [['--dir', '/no/such/redust/dir'], ['--engine', 'js-map', '--list-compress-depth', '1'], ['--daemonize', 'yes']]) {
+  for (const args of [['--dir', '/no/such/redust/dir'], ['--engine', 'js-map', '--list-compress-depth', '1'], ['--activedefrag', 'yes']]) {
     try {
       await run(process.execPath, [BIN, '--port', '0', ...args]);
       assert.unreachable(args.join(' '));

@@ -21,8 +21,8 @@ const HAVE_REF = haveRedisServer();
 
 /** [setting, a value asking for a missing behaviour] */
 const REFUSED: [string, string][] = [
-  ['daemonize', 'yes'],
   ['activedefrag', 'yes'],
+  ['syslog-enabled', 'yes'],
 ];
 
 /** What a real redis.conf carries for those settings (defaults and "off" values). */
@@ -60,7 +60,7 @@ t('settings whose behaviour is missing are refused on the command line and in a 
     );
   }
   // The message says what is missing and what is accepted.
-  assert.throws(() => parseArgs(['--daemonize', 'yes'], {}), /daemonizing \(run it under a process manager instead\) is not implemented \(accepted: 'no'\)/);
+  assert.throws(() => parseArgs(['--activedefrag', 'yes'], {}), /active defragmentation is not implemented \(accepted: 'no'\)/);
 });
 
 t('list-compress-depth: honoured by the wasm engine, refused by the js-map engine above 0', () => {
@@ -108,7 +108,7 @@ t('CONFIG SET refuses missing behaviours, re-listening and the protected dir; ac
   const srv = await RedustServer.start({ logLevel: 'nothing' });
   const c = await RawConnection.connect(srv.port);
   for (const [name, value] of REFUSED) {
-    if (name === 'unixsocket' || name === 'daemonize') {
+    if (name === 'unixsocket' || name === 'syslog-enabled') {
       // Immutable in Redis too.
       assert.equal(await c.send('CONFIG', 'SET', name, value), R.err(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`));
       continue;
@@ -153,7 +153,7 @@ t('the unknown-option error does not list refused settings as supported', () => 
     const msg = (e as Error).message;
     const [supported, offOnly] = msg.split('Accepted only at their default');
     assert.ok(offOnly, msg);
-    for (const name of ['activedefrag', 'daemonize']) {
+    for (const name of ['activedefrag', 'syslog-enabled']) {
       assert.not.match(supported, new RegExp(`[ ,]${name}[,.]`), `${name} listed as supported`);
       assert.match(offOnly, new RegExp(`\\b${name}\\b`));
     }

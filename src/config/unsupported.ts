@@ -11,18 +11,12 @@
 import fs from 'fs';
 import { INACTIVE_RULES, type OffRule } from './inactive';
 
-type Rule = OffRule;
-
-const isNo = (v: string) => v.toLowerCase() === 'no';
 const isZero = (v: string) => /^0+$/.test(v.trim());
 
-const RULES: Record<string, Rule> = {
-  daemonize: { ok: isNo, why: 'daemonizing (run it under a process manager instead)', accepted: "'no'" },
-  ...INACTIVE_RULES,
-};
+const RULES: Record<string, OffRule> = INACTIVE_RULES;
 
 /** Settings Redust accepts only at their default/off value (listed apart from the supported ones). */
-export const OFF_ONLY_SETTINGS: readonly string[] = ['daemonize', ...Object.keys(INACTIVE_RULES)];
+export const OFF_ONLY_SETTINGS: readonly string[] = Object.keys(INACTIVE_RULES);
 
 /**
  * Settings one engine lacks: list compression (list-compress-depth) is the wasm engine's, whose
