@@ -406,6 +406,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     // A shutdown (SHUTDOWN, a signal) stopped the load: not a load error.
     if (server.closing) return await exited;
+    // A panic stopped it (propagation-error-behavior panic): the process ends on the next tick.
+    if (e instanceof PanicError) return await exited;
     // (a manifest error comes after Redis's banner and the line at fault, its text last)
     if (e instanceof AofManifestError) for (const line of e.lines) logger.fatal(line);
     logger.fatal(describeLoadError(e));

@@ -13,9 +13,9 @@
  *   client of the suite connects with TLS.
  * Both modes run in a shim tree made per engine in a temp dir (the engines' units run side by
  * side, see startLanes): tests/ links the source's tests/ entry by entry, but for tests/tmp
- *   (the suite writes there) and tests/assets (copied: default.conf asks for two values Redust
- *   refuses by design, `enable-module-command yes` (no modules) and `propagation-error-behavior
- *   panic` (no panic), which become `no` and `ignore`); src/redis-server is a script that execs
+ *   (the suite writes there) and tests/assets (copied: default.conf asks for a value Redust
+ *   refuses by design, `enable-module-command yes` (no modules), which becomes `no`);
+ *   src/redis-server is a script that execs
  *   bin/redust.js with the suite's arguments as they are (exec keeps the pid the suite waits on;
  *   the engine comes from REDUST_ENGINE in the environment, since an option after the suite's
  *   own would be read as their values, `--port --engine wasm`), and the
@@ -246,7 +246,7 @@ function makeSpawnTree(tools: Record<string, string> | null): string {
   fs.cpSync(path.join(SRC, 'tests', 'assets'), path.join(tests, 'assets'), { recursive: true });
   const conf = path.join(tests, 'assets', 'default.conf');
   const text = fs.readFileSync(conf, 'utf8');
-  const fixed = text.replace(/^enable-module-command yes$/m, 'enable-module-command no').replace(/^propagation-error-behavior panic$/m, 'propagation-error-behavior ignore');
+  const fixed = text.replace(/^enable-module-command yes$/m, 'enable-module-command no');
   assert.ok(fixed !== text, 'default.conf changed');
   fs.writeFileSync(conf, fixed);
   if (tools && HAVE_TLS) makeTestCertificates(root);

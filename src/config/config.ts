@@ -256,6 +256,8 @@ const defs: ConfigDef[] = [
   { name: 'appenddirname', type: 'string', default: 'appendonlydir', mutable: false },
   { name: 'aof-use-rdb-preamble', type: 'bool', default: true, mutable: true },
   { name: 'aof-load-truncated', type: 'bool', default: true, mutable: true },
+  // An error replied to the AOF-loading client: panic (or not: panic-on-replicas is about a replica's master link).
+  { name: 'propagation-error-behavior', type: 'enum', default: 'ignore', mutable: true, enumValues: ['ignore', 'panic', 'panic-on-replicas'] },
   { name: 'aof-timestamp-enabled', type: 'bool', default: false, mutable: true },
   { name: 'aof-rewrite-incremental-fsync', type: 'bool', default: true, mutable: true },
   { name: 'aof-disable-auto-gc', type: 'bool', default: false, mutable: true },

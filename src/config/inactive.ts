@@ -84,7 +84,6 @@ export const INACTIVE_DEFS: ConfigDef[] = [
   str('tls-client-cert-file', ''),
   str('tls-client-key-file', ''),
   str('tls-client-key-file-pass', ''),
-  oneOf('propagation-error-behavior', 'ignore', ['ignore', 'panic', 'panic-on-replicas']),
   // Cluster mode.
   bool('cluster-enabled', false, false),
   str('cluster-config-file', 'nodes.conf', false),
@@ -152,5 +151,4 @@ export const INACTIVE_RULES: Record<string, OffRule> = {
   'syslog-enabled': { ok: isNo, why: 'logging to syslog', accepted: "'no'" },
   supervised: { ok: isNo, why: 'supervision (upstart/systemd readiness notification)', accepted: "'no'" },
   'enable-module-command': { ok: isNo, why: 'modules', accepted: "'no'" },
-  'propagation-error-behavior': { ok: (v) => v.trim().toLowerCase() !== 'panic', why: 'a panic on a failing AOF command', accepted: "'ignore', 'panic-on-replicas'" },
 };

@@ -192,7 +192,7 @@ const SECTIONS: Record<string, Section> = {
       `tracking_total_keys:${c.server.tracking.totalKeys}`,
       `tracking_total_items:${c.server.tracking.totalItemsCount}`,
       `tracking_total_prefixes:${c.server.tracking.totalPrefixes}`,
-      'unexpected_error_replies:0',
+      `unexpected_error_replies:${st.unexpectedErrorReplies}`,
       `total_error_replies:${st.totalErrorReplies}`,
       'dump_payload_sanitizations:0',
       `total_reads_processed:${st.readsProcessed}`,

@@ -48,6 +48,7 @@ import { fsyncDirAsync, renameAsync, unlinkAsync, writeFileSyncedAsync } from '.
 import { loadRdbBuffer, writeRdb } from './rdb';
 import { BgSave, bgsaveInProgress, setLoading } from './bgsave';
 import { ReplyError } from '../commands/errors';
+import { PanicError, serverPanic } from '../server/panic';
 import { BAD, TRUNCATED, countLine, line } from './aof-lines';
 import * as F from './format';
 import { debugStateOf } from '../server/debug-state';
@@ -240,6 +241,43 @@ function isName(a: Buffer, word: string): boolean {
 }
 
 export class AofLoadError extends Error {}
+
+/** Redis's shared error objects (createSharedObjects) that commands reply: afterErrorReply logs them with their "-CODE". */
+const SHARED_ERRORS = new Set([
+  'WRONGTYPE Operation against a key holding the wrong kind of value',
+  'ERR no such key',
+  'ERR syntax error',
+  'ERR source and destination objects are the same',
+  'ERR index out of range',
+  'NOSCRIPT No matching script. Please use EVAL.',
+  'BUSYKEY Target key name already exists.',
+  "OOM command not allowed when used memory > 'maxmemory'.",
+]);
+
+/**
+ * The error as afterErrorReply logs it: Redis's addReplyError gets most texts without their
+ * "ERR " and logs them so; the shared error objects and errors of other codes keep "-CODE".
+ */
+function loggedError(msg: string): string {
+  return msg.startsWith('ERR ') && !SHARED_ERRORS.has(msg) ? msg.slice(4) : `-${msg}`;
+}
+
+/**
+ * afterErrorReply for the AOF-loading client: the error counts (errorstats, total_error_replies
+ * and unexpected_error_replies), is logged as CRITICAL, and with propagation-error-behavior panic
+ * the server panics (the load stops: PanicError).
+ */
+function aofLoaderErrorReply(s: Server, c: Client, msg: string, noStats: boolean): void {
+  if (!noStats) s.countError(msg);
+  s.stats.unexpectedErrorReplies++;
+  const name = c.cmd?.fullname ?? '<unknown>';
+  s.logger.warn(`== CRITICAL == This server is sending an error to its AOF-loading-client: '${loggedError(msg).slice(0, 4096)}' after processing the command '${name}'`);
+  if (s.config.str('propagation-error-behavior') === 'panic') {
+    const why = `This server panicked sending an error to its AOF-loading-client after processing the command '${name}'`;
+    serverPanic(s, why, 'aof.ts');
+    throw new PanicError(why);
+  }
+}
 
 interface RewriteState {
   /**
@@ -771,6 +809,7 @@ export class Aof implements PropagationTarget {
     const c = new Client(this.server, null, this.server.dbs[0]);
     c.authenticated = true;
     c.flags |= ClientFlag.NO_TOUCH | ClientFlag.DENY_BLOCKING | ClientFlag.AOF_LOADER;
+    c.writer.onError = (msg, noStats) => aofLoaderErrorReply(this.server, c, msg, noStats);
     const dispatcher = this.server.dispatcher;
     const clock = this.server.clock;
     let multi: Buffer[][] | null = null;
@@ -791,8 +830,11 @@ export class Aof implements PropagationTarget {
       try {
         cmd.handler(c, argv);
       } catch (e) {
-        // An error reply is dropped with the other replies, as Redis's fake client drops them.
-        if (!(e instanceof ReplyError)) this.server.logger.warn({ err: e, command: cmd.fullname }, 'command failed while loading the append only file');
+        // An error reply is dropped with the other replies, as Redis's fake client drops them,
+        // once counted and logged (aofLoaderErrorReply).
+        if (e instanceof PanicError) throw e;
+        if (e instanceof ReplyError) c.writer.error(e.reply);
+        else this.server.logger.warn({ err: e, command: cmd.fullname }, 'command failed while loading the append only file');
       } finally {
         dispatcher.execDepth--;
         dispatcher.currentClient = dispatcher.outerClient = null;

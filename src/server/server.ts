@@ -67,6 +67,8 @@ export interface ServerStats {
   netInputBytes: number;
   netOutputBytes: number;
   totalErrorReplies: number;
+  /** INFO unexpected_error_replies: errors replied to the AOF-loading client (aof.ts). */
+  unexpectedErrorReplies: number;
   errorCodes: Map<string, number>;
   expiredStalePerc: number;
   /** INFO lazyfreed_objects (server/lazyfree.ts). */
@@ -189,6 +191,7 @@ export class Server {
       netInputBytes: 0,
       netOutputBytes: 0,
       totalErrorReplies: 0,
+      unexpectedErrorReplies: 0,
       errorCodes: new Map(),
       expiredStalePerc: 0,
       lazyfreedObjects: 0,
@@ -423,6 +426,7 @@ export class Server {
     s.netInputBytes = 0;
     s.netOutputBytes = 0;
     s.totalErrorReplies = 0;
+    s.unexpectedErrorReplies = 0;
     s.errorCodes.clear();
     s.expiredStalePerc = 0;
     s.lazyfreedObjects = 0;
