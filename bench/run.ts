@@ -14,10 +14,10 @@
  *   node dist/bench/run.js collections    only hashes/sets vs Redis (bench/collections.ts), its own section
  *                                          (--shapes REGEX: only those memory shapes, --no-throughput:
  *                                          no redis-benchmark rounds; either one prints, writes nothing)
- *   node dist/bench/run.js types|eviction|maxmemory|operating|acl|durability|aof|fuzz|tls  bitmaps/HLL/geo, eviction hit
+ *   node dist/bench/run.js types|eviction|maxmemory|operating|acl|durability|aof|fuzz|tls|listcompress  bitmaps/HLL/geo, eviction hit
  *                                          rates, RSS under maxmemory,
  *                                          tracking/MONITOR/metrics costs, ACL rules, kill -9 cycles, AOF
- *                                          throughput/rewrite/start-up, the RESP fuzzer, TLS:
+ *                                          throughput/rewrite/start-up, the RESP fuzzer, TLS, compressed lists:
  *                                          each its own section (SECTIONS below)
  *   options: --no-micro, --no-pipeline, --no-e2e, --no-scripting, --rounds R (e2e, default 3), --n N (requests per -P 1 run,
  *            default 200000; -P 16 runs use 4N), --e2e-keys K (default 1000000),
@@ -227,6 +227,12 @@ const SECTIONS: Record<string, () => Promise<{ title: string; md: string[] }>> =
     const { runTypes, typesTable } = await import('./types');
     const r = await runTypes({ rounds: Number(argOf('--rounds', '3')), n: Number(argOf('--n', '100000')), servers: ['js-map', 'wasm', 'redis'], log });
     return { title: 'Bitmaps, HyperLogLog and geo (`npm run bench -- types`)', md: typesTable(r) };
+  },
+  // npm run bench -- listcompress [--rounds R] [--n N] [--elements E]
+  async listcompress() {
+    const { runListCompress, listCompressTables } = await import('./listcompress');
+    const r = await runListCompress({ rounds: Number(argOf('--rounds', '3')), n: Number(argOf('--n', '100000')), elements: Number(argOf('--elements', '500000')), log });
+    return { title: 'Compressed lists: list-compress-depth (`npm run bench -- listcompress`)', md: listCompressTables(r) };
   },
   // npm run bench -- acl [--pairs P] [--rounds R] [--n N] [--no-e2e]
   async acl() {

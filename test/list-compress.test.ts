@@ -100,6 +100,8 @@ diffTest(t, 'DUMP and RDB files of compressed lists load in Redis, and the other
     // DUMP both ways.
     const fromRedust = await a.send('DUMP', 'big');
     const fromRedis = await b.send('DUMP', 'big');
+    // (the same nodes, LZF-compressed the same way: the same bytes)
+    assert.ok(bytes(fromRedust).equals(bytes(fromRedis)), 'DUMP payloads equal');
     assert.is(text(await b.send('RESTORE', 'from-redust', 0, bytes(fromRedust))), 'OK');
     assert.is(text(await a.send('RESTORE', 'from-redis', 0, bytes(fromRedis))), 'OK');
     assert.is(await digestOf(b, 'from-redust'), digest);
