@@ -9,6 +9,7 @@ import { scriptingOf } from '../scripting/engine';
 import { persistenceInfo } from '../persistence/bgsave';
 import { migrateCachedSockets } from '../commands/migrate';
 import { memoryOverhead } from '../commands/memory';
+import { recentMaxBuffers } from '../server/client-info';
 
 function fmtBytes(n: number): string {
   if (n < 1024) return `${n}B`;
@@ -67,15 +68,16 @@ const SECTIONS: Record<string, Section> = {
   },
   clients(c) {
     const s = c.server;
+    const recent = recentMaxBuffers();
     return [
       `connected_clients:${s.clients.size}`,
       'cluster_connections:0',
       `maxclients:${s.config.int('maxclients')}`,
-      'client_recent_max_input_buffer:0',
-      'client_recent_max_output_buffer:0',
+      `client_recent_max_input_buffer:${recent.input}`,
+      `client_recent_max_output_buffer:${recent.output}`,
       `blocked_clients:${s.blocking.blockedCount + s.pause.postponedCount}`,
       `tracking_clients:${s.tracking.trackingClients}`,
-      'clients_in_timeout_table:0',
+      `clients_in_timeout_table:${s.blocking.withTimeout}`,
     ];
   },
   memory(c) {
@@ -168,7 +170,7 @@ const SECTIONS: Record<string, Section> = {
       'sync_partial_err:0',
       `expired_keys:${st.expiredKeys}`,
       `expired_stale_perc:${(st.expiredStalePerc * 100).toFixed(2)}`,
-      'expired_time_cap_reached_count:0',
+      `expired_time_cap_reached_count:${st.expiredTimeCapReached}`,
       `expire_cycle_cpu_milliseconds:${Math.round(st.expireCycleCpuMs)}`,
       `evicted_keys:${st.evictedKeys}`,
       `evicted_clients:${c.server.clientEviction.evicted}`,
@@ -199,8 +201,8 @@ const SECTIONS: Record<string, Section> = {
       `total_writes_processed:${st.writesProcessed}`,
       'io_threaded_reads_processed:0',
       'io_threaded_writes_processed:0',
-      'reply_buffer_shrinks:0',
-      'reply_buffer_expands:0',
+      `reply_buffer_shrinks:${st.replyBufferShrinks}`,
+      `reply_buffer_expands:${st.replyBufferExpands}`,
       `redust_lane_commands:${st.laneCommands}`,
     ];
   },

@@ -234,6 +234,14 @@ export class RequestParser {
     return n;
   }
 
+  /**
+   * The arguments of a partly received multibulk command, those parsed and those to come (Redis's
+   * argv is allocated for them when the count is read); 0 between commands.
+   */
+  partialArgCount(): number {
+    return this.multibulkLen > 0 ? this.argc + this.multibulkLen : 0;
+  }
+
   /** Bytes buffered but not yet parsed (for client-query-buffer-limit). */
   pendingBytes(): number {
     let n = (this.buf ? this.buf.length - this.pos : 0) + (this.bigArg ? this.bigArgFilled : 0);

@@ -73,6 +73,13 @@ export class Blocking {
     return this.specs.size;
   }
 
+  /** INFO clients_in_timeout_table: the blocked clients with a timeout (Redis's clients_timeout_table). */
+  get withTimeout(): number {
+    let n = 0;
+    for (const e of this.specs.values()) if (e.deadline > 0) n++;
+    return n;
+  }
+
   /** Number of keys with at least one waiter (INFO blocked_keys... not in 7.0, kept for debugging). */
   get keyCount(): number {
     return this.byKey.size;

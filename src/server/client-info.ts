@@ -55,7 +55,36 @@ export function noteReplyBytes(c: Client, n: number): void {
  * written to it is closed once its soft-seconds pass, as in Redis).
  */
 let cursor: IterableIterator<Client> | null = null;
+
+/**
+ * clientsCronTrackExpansiveClients: the largest query-side and output-side memory of a client
+ * seen in each of the last 8 seconds (CLIENTS_PEAK_MEM_USAGE_SLOTS), for INFO's
+ * client_recent_max_input_buffer and client_recent_max_output_buffer.
+ */
+const PEAK_SLOTS = 8;
+const peakInput: number[] = new Array<number>(PEAK_SLOTS).fill(0);
+const peakOutput: number[] = new Array<number>(PEAK_SLOTS).fill(0);
+
+/** The largest input and output memory of a client over the last 8 seconds. */
+export function recentMaxBuffers(): { input: number; output: number } {
+  return { input: Math.max(...peakInput), output: Math.max(...peakOutput) };
+}
+
+function trackExpansive(c: Client, slot: number): void {
+  // sdsZmallocSize(querybuf) + argv_len_sum + zmalloc_size(argv), argv allocated for the
+  // command's arguments (up to 1024) while one is received or runs.
+  const argc = holdsArgv(c) ? c.argv.length : c.parser.partialArgCount();
+  const input = c.qbMalloc + argvMem(c) + (argc > 0 ? jemallocSize(8 * Math.min(argc, 1024)) : 0);
+  const output = outputListBytes(c, stateOf(c));
+  if (input > peakInput[slot]) peakInput[slot] = input;
+  if (output > peakOutput[slot]) peakOutput[slot] = output;
+}
+
 export function clientsCron(server: Server, now: number): void {
+  const slot = Math.floor(now / 1000) % PEAK_SLOTS;
+  const ahead = (slot + 1) % PEAK_SLOTS;
+  peakInput[ahead] = 0;
+  peakOutput[ahead] = 0;
   const n = server.clients.size;
   if (n === 0) return;
   let iterations = Math.floor(n / server.config.int('hz'));
@@ -71,6 +100,7 @@ export function clientsCron(server: Server, now: number): void {
     resize(c, now);
     queryBufCron(c, now);
     if (c.closed) continue;
+    trackExpansive(c, slot);
     if (server.clientEviction.enabled) server.clientEviction.update(c);
     if (c.flags & ClientFlag.PUBSUB) server.pubsub.cronCheckOutputLimits(c);
     else if (server.net.outputLimits.active) server.net.outputLimits.check(c);
@@ -84,8 +114,14 @@ function resize(c: Client, now: number): void {
   const shrinkTo = s.size / 2;
   const expandTo = s.size * 2;
   let next = 0;
-  if (shrinkTo >= PROTO_REPLY_MIN_BYTES && s.peak < shrinkTo) next = Math.max(PROTO_REPLY_MIN_BYTES, s.peak + 1);
-  else if (expandTo < PROTO_REPLY_CHUNK_BYTES * 2 && s.peak === s.size) next = Math.min(PROTO_REPLY_CHUNK_BYTES, expandTo);
+  const stats = c.server.stats;
+  if (shrinkTo >= PROTO_REPLY_MIN_BYTES && s.peak < shrinkTo) {
+    next = Math.max(PROTO_REPLY_MIN_BYTES, s.peak + 1);
+    stats.replyBufferShrinks++;
+  } else if (expandTo < PROTO_REPLY_CHUNK_BYTES * 2 && s.peak === s.size) {
+    next = Math.min(PROTO_REPLY_CHUNK_BYTES, expandTo);
+    stats.replyBufferExpands++;
+  }
   if (dbg.replyBufferPeakResetMs >= 0 && now - s.peakResetAt >= dbg.replyBufferPeakResetMs) {
     s.peak = 0;
     s.peakResetAt = now;

@@ -132,6 +132,7 @@ export class Cron {
     const start = performance.now();
     let sampledTotal = 0;
     let expiredTotal = 0;
+    let timeLimitExit = false;
     for (const db of server.dbs) {
       if (db.expiresSize() === 0) continue;
       for (;;) {
@@ -139,11 +140,18 @@ export class Cron {
         sampledTotal += sampled;
         expiredTotal += expired;
         if (sampled === 0 || expired * 4 <= sampled) break;
-        if (performance.now() - start > budgetMs) break;
+        if (performance.now() - start > budgetMs) {
+          timeLimitExit = true;
+          break;
+        }
       }
-      if (performance.now() - start > budgetMs) break;
+      if (timeLimitExit || performance.now() - start > budgetMs) {
+        timeLimitExit = true;
+        break;
+      }
     }
     const stats = server.stats;
+    if (timeLimitExit) stats.expiredTimeCapReached++;
     stats.expireCycleCpuMs += performance.now() - start;
     server.latency.addSampleIfNeeded('expire-cycle', Math.floor(performance.now() - start));
     if (sampledTotal > 0) stats.expiredStalePerc = (expiredTotal / sampledTotal) * 0.05 + stats.expiredStalePerc * 0.95;

@@ -36,7 +36,11 @@ export function freeEffort(v: RedisValue, limits: () => EncodingLimits): number 
     return effort;
   }
   const enc = c.encoding(limits());
-  if (type === 'list') return enc === 'quicklist' ? Math.max(1, Math.ceil(c.memoryUsage() / QUICKLIST_NODE_BYTES)) : 1;
+  if (type === 'list') {
+    // (the wasm engine's node count; JS lists have no nodes: their bytes over a node's size)
+    const nodes = (c as { nodes?(): number }).nodes?.() ?? Math.ceil(c.memoryUsage() / QUICKLIST_NODE_BYTES);
+    return enc === 'quicklist' ? Math.max(1, nodes) : 1;
+  }
   if (enc === 'hashtable' || enc === 'skiplist') return c.size;
   return 1;
 }

@@ -69,6 +69,11 @@ export interface ServerStats {
   totalErrorReplies: number;
   /** INFO unexpected_error_replies: errors replied to the AOF-loading client (aof.ts). */
   unexpectedErrorReplies: number;
+  /** INFO reply_buffer_shrinks / reply_buffer_expands (client-info.ts, the cron's reply-buffer resizing). */
+  replyBufferShrinks: number;
+  replyBufferExpands: number;
+  /** INFO expired_time_cap_reached_count: active expire cycles stopped by their time budget. */
+  expiredTimeCapReached: number;
   errorCodes: Map<string, number>;
   expiredStalePerc: number;
   /** INFO lazyfreed_objects (server/lazyfree.ts). */
@@ -192,6 +197,9 @@ export class Server {
       netOutputBytes: 0,
       totalErrorReplies: 0,
       unexpectedErrorReplies: 0,
+      replyBufferShrinks: 0,
+      replyBufferExpands: 0,
+      expiredTimeCapReached: 0,
       errorCodes: new Map(),
       expiredStalePerc: 0,
       lazyfreedObjects: 0,
@@ -427,6 +435,9 @@ export class Server {
     s.netOutputBytes = 0;
     s.totalErrorReplies = 0;
     s.unexpectedErrorReplies = 0;
+    s.replyBufferShrinks = 0;
+    s.replyBufferExpands = 0;
+    s.expiredTimeCapReached = 0;
     s.errorCodes.clear();
     s.expiredStalePerc = 0;
     s.lazyfreedObjects = 0;

@@ -1,0 +1,96 @@
+/**
+ * INFO fields that follow what the server does, compared with real Redis 7.0 (both engines):
+ * clients_in_timeout_table, client_recent_max_input_buffer (a client in the middle of a big
+ * argument), reply_buffer_shrinks (each new client's reply buffer shrunk by the cron) and
+ * expired_time_cap_reached_count (active expiry stopped by its time budget).
+ */
+import * as assert from 'uvu/assert';
+import net from 'net';
+import { enginesUnderTest } from './helpers/servers';
+import { RawConnection, text } from './helpers/raw';
+import { diffTest, serverPairSuite } from './helpers/suite';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const field = (info: string, name: string) => new RegExp(`^${name}:(.*?)\\r?$`, 'm').exec(info)?.[1];
+
+for (const engine of enginesUnderTest()) {
+  const t = serverPairSuite('INFO fields', engine);
+
+  diffTest(t, 'clients_in_timeout_table and client_recent_max_input_buffer', async ({ srv, ref }) => {
+    const run = async (port: number) => {
+      const ctl = await RawConnection.connect(port);
+      const a = await RawConnection.connect(port);
+      const b = await RawConnection.connect(port);
+      const big = net.connect(port, '127.0.0.1');
+      big.on('error', () => {});
+      try {
+        void a.send('BLPOP', 'nokey1', 30).catch(() => undefined);
+        void b.send('BLPOP', 'nokey2', 0).catch(() => undefined);
+        await new Promise((r) => big.once('connect', r));
+        // A SET whose 100,000-byte value is half received.
+        big.write(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n` + 'v'.repeat(50000));
+        await sleep(1200);
+        const info = text(await ctl.send('INFO', 'clients'));
+        return ['blocked_clients', 'clients_in_timeout_table', 'client_recent_max_input_buffer'].map((f) => `${f}:${field(info, f)}`);
+      } finally {
+        big.destroy();
+        a.close();
+        b.close();
+        ctl.close();
+      }
+    };
+    const [mine, theirs] = await Promise.all([run(srv.port), run(ref.port)]);
+    assert.equal(mine, theirs);
+    assert.equal(mine.slice(0, 2), ["blocked_clients:2", "clients_in_timeout_table:1"]);
+    assert.ok(Number(mine[2].split(":")[1]) > 100000, mine[2]);
+  });
+
+  diffTest(t, "reply_buffer_shrinks: each new client's reply buffer is shrunk once by the cron", async ({ srv, ref }) => {
+    const run = async (port: number) => {
+      const ctl = await RawConnection.connect(port);
+      await ctl.send('PING');
+      await sleep(400); // (the control connection's own shrink happens before the reset)
+      await ctl.send('CONFIG', 'RESETSTAT');
+      const cs = await Promise.all([0, 1, 2].map(() => RawConnection.connect(port)));
+      for (const c of cs) await c.send('PING');
+      await sleep(600);
+      const info = text(await ctl.send('INFO', 'stats'));
+      for (const c of cs) c.close();
+      ctl.close();
+      return [field(info, 'reply_buffer_shrinks'), field(info, 'reply_buffer_expands')];
+    };
+    const [mine, theirs] = await Promise.all([run(srv.port), run(ref.port)]);
+    assert.equal(mine, theirs);
+    assert.equal(mine, ['3', '0']);
+  });
+
+  diffTest(t, 'expired_time_cap_reached_count: active expiry of 200,000 keys stops at its time budget', async ({ srv, ref }) => {
+    const run = async (port: number) => {
+      const c = await RawConnection.connect(port);
+      try {
+        await c.send('FLUSHALL');
+        await c.send('CONFIG', 'RESETSTAT');
+        await c.send('DEBUG', 'SET-ACTIVE-EXPIRE', 0);
+        for (let i = 0; i < 200_000; i += 10_000) {
+          const cmds = Array.from({ length: 10_000 }, (_, j) => ['SET', `k${i + j}`, 'v', 'PX', 50] as (string | number)[]);
+          await Promise.all(cmds.map((x) => c.send(...x)));
+        }
+        await sleep(100);
+        await c.send('DEBUG', 'SET-ACTIVE-EXPIRE', 1);
+        for (let i = 0; i < 100; i++) {
+          if (text(await c.send('INFO', 'keyspace')).trim() === '# Keyspace') break;
+          await sleep(50);
+        }
+        return Number(field(text(await c.send('INFO', 'stats')), 'expired_time_cap_reached_count'));
+      } finally {
+        c.close();
+      }
+    };
+    const mine = await run(srv.port);
+    const theirs = await run(ref.port);
+    assert.ok(theirs > 0, `Redis's count ${theirs}`);
+    assert.ok(mine > 0, `Redust's count ${mine}`);
+  });
+
+  t.run();
+}
