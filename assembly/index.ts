@@ -47,7 +47,7 @@ export {
 } from './set';
 export {
   lCreate, lMemory, lPush, lPop, dbListPush, dbListPop, lIndex, lSet, lRange, lInsert, lRemove, lTrim, lPos, lClone, lNodes, lSetFill,
-  lSetCompress, lCompressedNodes,
+  lSetCompress, lCompressedNodes, lCompressDepth,
 } from './list';
 
 export { laneRun, laneStats } from './lane';

@@ -37,8 +37,8 @@
  * LRANGE, LPOS, LREM's search, the RDB writer) read a compressed node through a decompressed copy
  * (readable: dBuf); writes decompress the node in place (ensureRaw) and settle() compresses what
  * left the ends again. Every function here accepts a compressed node anywhere (a lowered depth
- * leaves compressed nodes, decompressed as operations reach them). The depth is engine-wide and
- * applies as lists change (Redis fixes it per list when the list is created).
+ * leaves compressed nodes, decompressed as operations reach them). Each list keeps the depth in
+ * force when it was created, as Redis's quicklistCreate.
  *
  * Calls take their bytes at the scratch region; results go to RES (R_PTR/R_LEN: an element) or
  * to the out buffer (records [u32 len][bytes], or RESP bulk strings for replies).
@@ -55,7 +55,7 @@ import { lzfCompress, lzfDecompress } from './lzf';
 import { bytesEq } from './dict';
 import { dbFindNative } from './keyspace';
 import { RES, outReserve, outCommit, outReset, getScratch, serviceAlloc, serviceFree } from './io';
-import { NC_BYTES, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_LIST, ncAllocHeader, outBulk } from './native';
+import { NC_BYTES, NC_INFO, NC_COUNT, NC_P, NC_CAP, NC_AUX, NK_LIST, ncAllocHeader, outBulk } from './native';
 import { R_PTR, R_LEN, R_MISC } from '../src/engine/wasm/abi';
 
 const N_PREV: u32 = 0;
@@ -235,8 +235,22 @@ function nodeDrop(c: u32, n: u32): void {
 
 // -- compression (list-compress-depth) ------------------------------------------------------
 
-/** list-compress-depth in force (lSetCompress): the nodes this far from either end stay raw. */
+/**
+ * list-compress-depth in force (lSetCompress), given to the lists created from now on: as in
+ * Redis (quicklistCreate), each list keeps the depth it was created with, in its info word's top
+ * byte (native.ts; a depth of 255 or more is kept as 255).
+ */
 let compressDepth: u32 = 0;
+const DEPTH_SHIFT: u32 = 24;
+
+/** The list's own compress depth: the nodes this far from either end stay raw. */
+// @ts-ignore: decorator
+@inline function depthOf(c: u32): u32 { return load<u32>(c, NC_INFO) >>> DEPTH_SHIFT; }
+
+/** Export of depthOf (DEBUG OBJECT's ql_compressed). */
+export function lCompressDepth(c: u32): u32 {
+  return depthOf(c);
+}
 /** Some node was compressed in this process: the operations at the ends check their node. */
 let anyCompressed: bool = false;
 /** Since the last settle: a node was linked or dropped; a node was decompressed in place. */
@@ -263,21 +277,34 @@ let cBufCap: u32 = 0;
 let dBuf: u32 = 0;
 let dBufCap: u32 = 0;
 
+/** workBlock's size of the block it returned. */
+let blockCap: u32 = 0;
+
+/**
+ * A working block of at least `bytes`: the block at p (cap bytes) when it is big enough and not
+ * an oversized one kept past its use, else a new one (p freed). 0 on OOM; its size in blockCap.
+ */
+function workBlock(p: u32, cap: u32, bytes: u32): u32 {
+  if (p != 0 && cap >= bytes && (cap <= SCRATCH_KEEP || bytes > SCRATCH_KEEP)) {
+    blockCap = cap;
+    return p;
+  }
+  if (p != 0) serviceFree(p, cap);
+  blockCap = allocSize(bytes);
+  const q = serviceAlloc(blockCap);
+  if (q == 0) blockCap = 0;
+  return q;
+}
+
 function cBufFor(bytes: u32): bool {
-  if (cBufCap >= bytes && (cBufCap <= SCRATCH_KEEP || bytes > SCRATCH_KEEP)) return true;
-  if (cBuf != 0) serviceFree(cBuf, cBufCap);
-  cBufCap = allocSize(bytes);
-  cBuf = serviceAlloc(cBufCap);
-  if (cBuf == 0) cBufCap = 0;
+  cBuf = workBlock(cBuf, cBufCap, bytes);
+  cBufCap = blockCap;
   return cBuf != 0;
 }
 
 function dBufFor(bytes: u32): u32 {
-  if (dBufCap >= bytes && (dBufCap <= SCRATCH_KEEP || bytes > SCRATCH_KEEP)) return dBuf;
-  if (dBuf != 0) serviceFree(dBuf, dBufCap);
-  dBufCap = allocSize(bytes);
-  dBuf = serviceAlloc(dBufCap);
-  if (dBuf == 0) dBufCap = 0;
+  dBuf = workBlock(dBuf, dBufCap, bytes);
+  dBufCap = blockCap;
   return dBuf;
 }
 
@@ -368,21 +395,22 @@ function compressNode(c: u32, n: u32): void {
 }
 
 /**
- * After an operation (quicklistCompress): the `compressDepth` nodes at each end raw, the node
+ * After an operation (quicklistCompress): the list's depth of nodes at each end raw, the node
  * after them on each side compressed. `interior`: the operation may have decompressed or linked
  * nodes anywhere (LSET, LINSERT, LREM): every node is put right (O(nodes), as the operation's
  * own walk).
  */
 function settle(c: u32, interior: bool): void {
-  if (compressDepth != 0 && (linksChanged || decompressed)) {
-    if (interior) settleAll(c);
-    else settleEnds(c);
+  const depth = depthOf(c);
+  if (depth != 0 && (linksChanged || decompressed)) {
+    if (interior) settleAll(c, depth);
+    else settleEnds(c, depth);
   }
   linksChanged = false;
   decompressed = false;
 }
 
-function settleEnds(c: u32): void {
+function settleEnds(c: u32, compressDepth: u32): void {
   let f = load<u32>(c, NC_P);
   let r = load<u32>(c, NC_AUX);
   if (f == 0) return;
@@ -402,7 +430,7 @@ function settleEnds(c: u32): void {
   if (!same) compressNode(c, r);
 }
 
-function settleAll(c: u32): void {
+function settleAll(c: u32, compressDepth: u32): void {
   let len: u32 = 0;
   let n = load<u32>(c, NC_P);
   while (n != 0) {
@@ -685,7 +713,9 @@ function emit(p: u32, len: u32, resp: u32): void {
 // -- exports --------------------------------------------------------------------------------
 
 export function lCreate(): u32 {
-  return ncAllocHeader(NK_LIST);
+  const c = ncAllocHeader(NK_LIST);
+  if (c != 0) store<u32>(c, load<u32>(c, NC_INFO) | (min(compressDepth, 255) << DEPTH_SHIFT), NC_INFO);
+  return c;
 }
 
 /** Bytes held in linear memory (header and nodes). */
@@ -1132,6 +1162,8 @@ export function lPos(c: u32, len: u32, rank: f64, count: f64, maxlen: f64): i32 
 export function lClone(c: u32): u32 {
   const d = ncAllocHeader(NK_LIST);
   if (d == 0) return 0;
+  // (quicklistDup: the copy keeps the list's compress depth)
+  store<u32>(d, NK_LIST | (depthOf(c) << DEPTH_SHIFT), NC_INFO);
   let n = load<u32>(c, NC_P);
   while (n != 0) {
     const cap = capOf(n);

@@ -4,8 +4,9 @@
  * collections waiting to be freed in bounded steps (lazy free).
  *
  * Header (NC_BYTES = 24), at a fixed address for the collection's whole life:
- *   +0  info   u32   bits 0..3 kind (NK_HASH, NK_SET, NK_LIST, NK_ZSET); bits 4..7 NF_* flags; bits 8..31 refs,
- *                    the keyspace slots holding it (0 for a temporary or a removed value)
+ *   +0  info   u32   bits 0..3 kind (NK_HASH, NK_SET, NK_LIST, NK_ZSET); bits 4..7 NF_* flags; bits 8..23 refs,
+ *                    the keyspace slots holding it (0 for a temporary or a removed value); bits
+ *                    24..31 a list's compress depth (list.ts), 0 for the other kinds
  *   +4  qnext  u32   next collection in the free queue (while NF_QUEUED)
  *   +8  count  u32   elements (fields, members)
  *   +12 p      u32   the small form's packed block, or the big form's dict (its own DICT_BYTES block)
@@ -32,8 +33,9 @@ export const NC_P: u32 = 12;
 export const NC_CAP: u32 = 16;
 export const NC_AUX: u32 = 20;
 export const NC_BYTES: u32 = 24;
-/** One reference in the info word (refs live in bits 8..31). */
+/** One reference in the info word (refs live in bits 8..23: a value is held by a few slots at most). */
 const REF_ONE: u32 = 256;
+const REFS_MASK: u32 = 0x00ffff00;
 
 export const NK_MASK: u32 = 15;
 export const NK_HASH: u32 = 1;
@@ -82,7 +84,7 @@ export function ncQueueEmpty(): bool {
 
 /** Keyspace slots holding c. */
 // @ts-ignore: decorator
-@inline export function ncRefs(c: u32): u32 { return load<u32>(c, NC_INFO) >> 8; }
+@inline export function ncRefs(c: u32): u32 { return (load<u32>(c, NC_INFO) & REFS_MASK) >> 8; }
 
 /** A keyspace slot now holds c. */
 export function ncRef(c: u32): void {
@@ -101,11 +103,11 @@ export function ncQueue(c: u32): void {
 /** A keyspace slot stopped holding c: queue it when no slot holds it any more. */
 export function ncUnref(c: u32): void {
   const info = load<u32>(c, NC_INFO);
-  if ((info >> 8) > 1) {
+  if ((info & REFS_MASK) >> 8 > 1) {
     store<u32>(c, info - REF_ONE, NC_INFO);
     return;
   }
-  store<u32>(c, info & 0xff, NC_INFO);
+  store<u32>(c, info & ~REFS_MASK, NC_INFO);
   ncQueue(c);
 }
 

@@ -6,8 +6,32 @@
 import { execFile, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
-import { median } from './e2e';
+import { median, type Running } from './e2e';
 import { RespReader, RespNode } from '../src/protocol/resp-reader';
+
+/**
+ * `rounds` interleaved rounds over `servers` (each server in turn, round after round): `round`
+ * runs one server's tests, recording their CPU per request in the record it is given, and returns
+ * their rates, gathered into `rps` per server and test.
+ */
+export async function interleavedRounds(
+  group: string,
+  servers: Running[],
+  rounds: number,
+  log: (s: string) => void,
+  rps: Record<string, Record<string, number[]>>,
+  cpu: Record<string, Record<string, number[]>>,
+  round: (s: Running, cpu: Record<string, number[]>) => Promise<Record<string, number>>,
+): Promise<void> {
+  for (let r = 0; r < rounds; r++) {
+    for (const s of servers) {
+      log(`  ${group} round ${r + 1}/${rounds}: ${s.kind}`);
+      const got = await round(s, (cpu[s.kind] ??= {}));
+      const acc = (rps[s.kind] ??= {});
+      for (const [k, v] of Object.entries(got)) (acc[k] ??= []).push(v);
+    }
+  }
+}
 
 /** A minimal pipelining RESP client. Arguments may be strings, numbers or raw bytes. */
 export class BenchClient {

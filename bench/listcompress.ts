@@ -13,7 +13,7 @@
  */
 import * as fs from 'fs';
 import { ServerKind, startServer, stopServer, Running } from './e2e';
-import { BenchClient, benchWithCpu, cpuTable, ratioTable, serverLabel } from './lib';
+import { BenchClient, benchWithCpu, cpuTable, interleavedRounds, ratioTable, serverLabel } from './lib';
 import type { RespNode } from '../src/protocol/resp-reader';
 
 const EVENTS = ['view', 'click', 'scroll', 'purchase'];
@@ -103,14 +103,7 @@ export async function runListCompress(opts: { rounds: number; n: number; element
       // Warm-up, uncounted.
       await round(s.port, s.proc.pid!, opts.n / 10, opts.elements, {});
     }
-    for (let r = 0; r < opts.rounds; r++) {
-      for (const s of servers) {
-        opts.log(`  listcompress round ${r + 1}/${opts.rounds}: ${s.kind}`);
-        const rps = await round(s.port, s.proc.pid!, opts.n, opts.elements, (result.cpu[s.kind] ??= {}));
-        const acc = (result.rps[s.kind] ??= {});
-        for (const [k, v] of Object.entries(rps)) (acc[k] ??= []).push(v);
-      }
-    }
+    await interleavedRounds('listcompress', servers, opts.rounds, opts.log, result.rps, result.cpu, (s, cpu) => round(s.port, s.proc.pid!, opts.n, opts.elements, cpu));
   } finally {
     for (const s of servers) await stopServer(s);
   }

@@ -11,7 +11,7 @@
  *   npm run bench -- types [--rounds 3] [--n 100000]
  */
 import { ServerKind, startServer, stopServer, Running } from './e2e';
-import { BenchClient, benchWithCpu, cpuTable, ratioTable, rng } from './lib';
+import { BenchClient, benchWithCpu, cpuTable, interleavedRounds, ratioTable, rng } from './lib';
 
 export interface TypesResult {
   rounds: number;
@@ -108,14 +108,7 @@ export async function runTypes(opts: { rounds: number; n: number; servers: Serve
       opts.log(`  types: warming ${kind} up`);
       await warmUp(port, servers[servers.length - 1].proc.pid!, opts.n);
     }
-    for (let r = 0; r < opts.rounds; r++) {
-      for (const s of servers) {
-        opts.log(`  types round ${r + 1}/${opts.rounds}: ${s.kind}`);
-        const rps = await round(s.port, s.proc.pid!, opts.n, (result.cpu[s.kind] ??= {}));
-        const acc = (result.rps[s.kind] ??= {});
-        for (const [k, v] of Object.entries(rps)) (acc[k] ??= []).push(v);
-      }
-    }
+    await interleavedRounds('types', servers, opts.rounds, opts.log, result.rps, result.cpu, (s, cpu) => round(s.port, s.proc.pid!, opts.n, cpu));
   } finally {
     for (const s of servers) await stopServer(s);
   }

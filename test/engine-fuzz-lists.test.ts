@@ -54,8 +54,8 @@ function modelPos(a: string[], v: string, rank: number, count: number, maxlen: n
 
 /**
  * One fuzz run; returns the longest list reached. `compress`: list-compress-depth (0: off; above
- * 0 the depth also changes at random during the run, to 0 too, so compressed nodes are left
- * where the new depth would not put them); `stats.compressed`: the most compressed nodes seen.
+ * 0 the depth also changes at random during the run, to 0 too: the lists created from then on
+ * get it, the others keep theirs); `stats.compressed`: the most compressed nodes seen.
  */
 function runListFuzz(seed: number, steps: number, fill: number, mutant?: Mutant, grow = false, compress = 0, stats = { compressed: 0 }): number {
   const r = rng(seed);

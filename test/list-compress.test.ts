@@ -48,7 +48,7 @@ const field = (reply: string, name: string) => new RegExp(`${name}:(\\S+)`).exec
 
 const t = serverPairSuite('list-compress-depth', 'wasm');
 
-diffTest(t, 'random list commands under depths 1 and 2 (and back to 0): replies, DEBUG DIGEST and ql_compressed as Redis', async ({ srv, ref }) => {
+diffTest(t, 'random list commands under depths 1 and 2 (and back to 0): replies, DEBUG DIGEST and each list\'s ql_compressed as Redis', async ({ srv, ref }) => {
   const a = await RawConnection.connect(srv.port);
   const b = await RawConnection.connect(ref.port);
   const both = async (...args: Arg[]) => {
@@ -65,12 +65,14 @@ diffTest(t, 'random list commands under depths 1 and 2 (and back to 0): replies,
       for (let i = 0; i < 400; i++) await both(...listCommand(r));
       await both('DEBUG', 'DIGEST');
       await both('DEBUG', 'DIGEST-VALUE', 'l0', 'l1', 'l2');
-      // (a list made under this depth: Redis fixes a list's depth when it is created, Redust
-      // applies the current one to every list, docs/compatibility.md)
+      // (each list keeps the depth it was created with: lists made in earlier phases too)
       await both('DEL', 'q');
       await both('RPUSH', 'q', ...Array.from({ length: 50 }, () => element(r)));
-      const [x, y] = await Promise.all([a.send('DEBUG', 'OBJECT', 'q'), b.send('DEBUG', 'OBJECT', 'q')]);
-      assert.is(field(text(x), 'ql_compressed'), field(text(y), 'ql_compressed'), `ql_compressed at depth ${depth}`);
+      for (const k of ['q', 'l0', 'l1', 'l2']) {
+        const [x, y] = await Promise.all([a.send('DEBUG', 'OBJECT', k), b.send('DEBUG', 'OBJECT', k)]);
+        if (x.t === 'error' || y.t === 'error') assert.equal(x, y);
+        else assert.is(field(text(x), 'ql_compressed'), field(text(y), 'ql_compressed'), `ql_compressed of ${k} at depth ${depth}`);
+      }
     }
     // The lists survive a reload of Redust's own RDB file.
     const digest = text(await a.send('DEBUG', 'DIGEST'));
@@ -132,7 +134,7 @@ diffTest(t, 'DUMP and RDB files of compressed lists load in Redis, and the other
   }
 });
 
-t('interior nodes are held compressed: MEMORY USAGE and used_memory drop, the data stays', async ({ srv }) => {
+t('interior nodes are held compressed: MEMORY USAGE drops, the data stays; a list keeps its own depth', async ({ srv }) => {
   const c = await RawConnection.connect(srv.port);
   try {
     await c.send('FLUSHALL');
@@ -149,10 +151,18 @@ t('interior nodes are held compressed: MEMORY USAGE and used_memory drop, the da
     assert.ok(compressed * 4 < raw, `MEMORY USAGE ${compressed} with depth 1, ${raw} without`);
     assert.is(text(await c.send('LINDEX', 'l', 12345)), els[12345]);
     assert.is(text(items(await c.send('LRANGE', 'l', 9999, 9999))[0]), els[9999]);
-    // Depth back to 0: compressed nodes are decompressed as they are reached; nothing is lost.
+    // Depth back to 0: the list keeps its own depth (Redis's quicklist does), a new one has none.
     await c.send('CONFIG', 'SET', 'list-compress-depth', 0);
     assert.is(num(await c.send('LREM', 'l', 0, els[5])), 200);
     assert.is(num(await c.send('LLEN', 'l')), 19800);
+    assert.ok(num(await c.send('MEMORY', 'USAGE', 'l')) * 4 < raw, 'still compressed');
+    assert.is(field(text(await c.send('DEBUG', 'OBJECT', 'l')), 'ql_compressed'), '1');
+    await c.send('RPUSH', 'l2', ...els.slice(0, 1000));
+    assert.is(field(text(await c.send('DEBUG', 'OBJECT', 'l2')), 'ql_compressed'), '0');
+    // COPY keeps the source's depth.
+    await c.send('COPY', 'l', 'l3');
+    assert.is(field(text(await c.send('DEBUG', 'OBJECT', 'l3')), 'ql_compressed'), '1');
+    assert.ok(num(await c.send('MEMORY', 'USAGE', 'l3')) * 4 < raw, 'the copy compressed');
   } finally {
     await c.send('CONFIG', 'SET', 'list-compress-depth', 0);
     c.close();

@@ -89,7 +89,7 @@ function describeObject(c: Client, key: Buffer): string {
   if (enc === 'quicklist') {
     const len = (v as Container & { size: number }).size;
     const { nodes, size } = quicklistFigures(c, payload);
-    extra = ` ql_nodes:${nodes} ql_avg_node:${(nodes ? len / nodes : 0).toFixed(2)} ql_listpack_max:${s.config.int('list-max-listpack-size')} ql_compressed:${s.config.int('list-compress-depth') !== 0 ? 1 : 0} ql_uncompressed_size:${size}`;
+    extra = ` ql_nodes:${nodes} ql_avg_node:${(nodes ? len / nodes : 0).toFixed(2)} ql_listpack_max:${s.config.int('list-max-listpack-size')} ql_compressed:${((v as { compressDepth?(): number }).compressDepth?.() ?? 0) !== 0 ? 1 : 0} ql_uncompressed_size:${size}`;
   }
   return `Value at:${identifier(c.dbIndex, key)} refcount:${refcount} encoding:${enc} serializedlength:${payload.length - 11} lru:${lruField} lru_seconds_idle:${idle}${extra}`;
 }

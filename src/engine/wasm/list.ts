@@ -54,6 +54,11 @@ export class WasmList extends NativeCollection implements ListValue {
     return this.host.w.x.lNodes(this.ptr) >>> 0;
   }
 
+  /** The list-compress-depth the list was created with (DEBUG OBJECT ql_compressed). */
+  compressDepth(): number {
+    return this.host.w.x.lCompressDepth(this.ptr) >>> 0;
+  }
+
   /** Nodes held LZF-compressed (list-compress-depth; tests). */
   compressedNodes(): number {
     return this.host.w.x.lCompressedNodes(this.ptr) >>> 0;

@@ -201,6 +201,7 @@ export interface WasmExports {
   lSetFill(fill: number): void;
   lSetCompress(depth: number): void;
   lCompressedNodes(c: number): number;
+  lCompressDepth(c: number): number;
   laneRun(db: number, base: number, len: number, now: number, flags: number, maxIntset: number, hashMaxValue: number, hashMaxEntries: number, maxBulkLen: number, zsetMaxEntries: number, zsetMaxValue: number, maxValue: number): number;
   laneStats(): number;
 }
@@ -370,6 +371,7 @@ const EXPORT_ARITY: Record<Exclude<keyof WasmExports, 'memory'>, number> = {
   lSetFill: 1,
   lSetCompress: 1,
   lCompressedNodes: 1,
+  lCompressDepth: 1,
   laneRun: 12,
   laneStats: 0,
 };
