@@ -1,11 +1,14 @@
 /**
  * INFO fields that follow what the server does, compared with real Redis 7.0 (both engines):
  * clients_in_timeout_table, client_recent_max_input_buffer (a client in the middle of a big
- * argument), reply_buffer_shrinks (each new client's reply buffer shrunk by the cron) and
- * expired_time_cap_reached_count (active expiry stopped by its time budget).
+ * argument), reply_buffer_shrinks (each new client's reply buffer shrunk by the cron),
+ * expired_time_cap_reached_count (active expiry stopped by its time budget), and the script and
+ * function caches' memory (used_memory_scripts_eval, used_memory_functions, used_memory_scripts,
+ * as Redis computes them); the Lua VMs' own bytes (used_memory_vm_eval...) are Redust's VMs'.
  */
 import * as assert from 'uvu/assert';
 import net from 'net';
+import { createHash } from 'crypto';
 import { enginesUnderTest } from './helpers/servers';
 import { RawConnection, text } from './helpers/raw';
 import { diffTest, serverPairSuite } from './helpers/suite';
@@ -90,6 +93,69 @@ for (const engine of enginesUnderTest()) {
     const theirs = await run(ref.port);
     assert.ok(theirs > 0, `Redis's count ${theirs}`);
     assert.ok(mine > 0, `Redust's count ${mine}`);
+  });
+
+  diffTest(t, 'used_memory_scripts_eval, used_memory_functions and used_memory_scripts follow the caches as Redis counts them', async ({ srv, ref }) => {
+    const names = ['used_memory_scripts_eval', 'used_memory_functions', 'used_memory_scripts', 'number_of_cached_scripts', 'number_of_functions', 'number_of_libraries'];
+    const lib = (name: string, n: number) =>
+      `#!lua name=${name}\n` +
+      Array.from({ length: n }, (_, i) => (i % 2 ? `redis.register_function{function_name='${name}_f${i}', callback=function() return ${i} end, description='function number ${i} of ${name}'}` : `redis.register_function('${name}_f${i}', function() return ${i} end)`)).join('\n');
+    const sha = (body: string) => createHash('sha1').update(body).digest('hex');
+    const steps: (string | number)[][] = [
+      ['SCRIPT', 'LOAD', 'return 1'],
+      ['SCRIPT', 'LOAD', `return '${'x'.repeat(31)}'`], // 44 bytes: embedded
+      ['SCRIPT', 'LOAD', `return '${'x'.repeat(32)}'`], // 45 bytes: raw
+      ['EVAL', `return '${'y'.repeat(300)}'`, 0],
+      // The fifth script grows Redis's dict from 4 to 8 slots; while it rehashes (one bucket per
+      // lookup) Redis counts both tables (not looked at here). Four lookups finish it.
+      ['EVAL', 'return 2', 0, 'unseen'],
+      ['SCRIPT', 'EXISTS', sha('return 1'), sha('return 2'), sha('return 1'), sha('return 2')],
+      ['FUNCTION', 'LOAD', lib('small', 1)],
+      // (4 functions in all: the functions dict keeps its 4 slots, no rehash)
+      ['FUNCTION', 'LOAD', lib('bigger', 3)],
+      ['FUNCTION', 'DELETE', 'bigger'],
+      ['FUNCTION', 'FLUSH'],
+      ['SCRIPT', 'FLUSH'],
+    ];
+    const run = async (port: number) => {
+      const c = await RawConnection.connect(port);
+      const seen: string[] = [];
+      try {
+        await c.send('SCRIPT', 'FLUSH');
+        await c.send('FUNCTION', 'FLUSH');
+        for (const step of [['PING'], ...steps]) {
+          if (step[step.length - 1] === 'unseen') {
+            await c.send(...step.slice(0, -1));
+            continue;
+          }
+          await c.send(...step);
+          const info = text(await c.send('INFO', 'memory'));
+          seen.push(`${String(step[0])} ${String(step[1]).slice(0, 12)}: ${names.map((n) => field(info, n)).join(' ')}`);
+        }
+      } finally {
+        c.close();
+      }
+      return seen;
+    };
+    const [mine, theirs] = await Promise.all([run(srv.port), run(ref.port)]);
+    assert.equal(mine, theirs);
+  });
+
+  t("used_memory_vm_eval: the eval VM's own bytes, which 10,000 EVALs do not grow", async ({ srv }) => {
+    const c = await RawConnection.connect(srv.port);
+    try {
+      await c.send('SET', 'x', 0);
+      await c.send('EVAL', 'return redis.call("incr", KEYS[1])', 1, 'x');
+      const vm = async () => Number(field(text(await c.send('INFO', 'memory')), 'used_memory_vm_eval'));
+      const before = await vm();
+      assert.ok(before > 16 * 1024, `the eval VM holds ${before} bytes`);
+      await Promise.all(Array.from({ length: 10000 }, () => c.send('EVAL', 'return redis.call("incr", KEYS[1])', 1, 'x')));
+      const after = await vm();
+      assert.ok(after < before + 100 * 1024, `${before} -> ${after} bytes after 10,000 EVALs`);
+      assert.is(field(text(await c.send('INFO', 'memory')), 'used_memory_lua'), String(after));
+    } finally {
+      c.close();
+    }
   });
 
   t.run();

@@ -5,8 +5,9 @@
  * Figures come from Redust's own accounting, laid out as Redis 7.0's getMemoryOverheadData:
  * - total.allocated is used_memory (engine dataset bytes + the fixed startup base), peak and
  *   startup as INFO memory reports them;
- * - clients.normal: the reply bytes clients have pending (buffer + socket); lua.caches: the cached
- *   script bodies; aof.buffer: 0 (the AOF is written at each command's end, never buffered);
+ * - clients.normal: the reply bytes clients have pending (buffer + socket); lua.caches and
+ *   functions.caches: the script and function caches as Redis counts them (evalScriptsMemory,
+ *   functionsMemoryOverhead); aof.buffer: 0 (the AOF is written at each command's end, never buffered);
  * - db.N overheads: what the engine itself spends to hold the keys and their TTLs beyond key and
  *   value bytes (Db.keyspaceOverhead: wasm's bucket arrays, entry headers and expires records;
  *   js-map's per-key row estimate), so that overhead.total never exceeds total.allocated and
@@ -20,11 +21,68 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import type { Server } from '../server/server';
 import { scriptingOf } from '../scripting/engine';
+import { jemallocSize } from '../server/query-buffer';
 
-/** A cached script's dict entry and robj (Redis's dictEntry + robj), as lua.caches counts them. */
-const SCRIPT_ENTRY = 40;
-/** functionsMemory() of an instance without libraries, as INFO's used_memory_functions. */
-const FUNCTIONS_CACHES = 200;
+/** sdsZmallocSize of sdsnewlen(len): sdsReqType's header (type 5 below 32 bytes), the bytes and the terminator, in a jemalloc class. */
+function sdsNewSize(len: number): number {
+  const hdr = len < 32 ? 1 : len < 256 ? 3 : len < 65536 ? 5 : len < 2 ** 32 ? 9 : 17;
+  return jemallocSize(hdr + len + 1);
+}
+
+/**
+ * getStringObjectSdsUsedMemory of a command's argument of `len` bytes, as networking.c made it:
+ * an embedded string up to 44 bytes, a raw one above, and from 32 KB (PROTO_MBULK_BIG_ARG) the
+ * query buffer itself, sized for the bulk and its CRLF.
+ */
+function argSdsMemory(len: number): number {
+  if (len <= 44) return jemallocSize(16 + 3 + len + 1) - 16;
+  if (len >= 32 * 1024) return jemallocSize((len + 2 < 65536 ? 5 : 9) + len + 2 + 1);
+  return sdsNewSize(len);
+}
+
+/** The slots of a dict grown by dictAdd to n entries (none while empty; a power of two, 4 at least). */
+function addedDictSlots(n: number): number {
+  if (n === 0) return 0;
+  let s = 4;
+  while (s < n) s *= 2;
+  return s;
+}
+
+/** sizeof(dictEntry), sizeof(dictEntry*). */
+const DICT_ENTRY = 24;
+const DICT_SLOT = 8;
+
+/**
+ * evalScriptsMemory (INFO used_memory_scripts_eval, MEMORY STATS lua.caches): per cached script
+ * its sha's sds and its body's (the EVAL / SCRIPT LOAD argument), a dict entry and a luaScript
+ * (16 bytes), and the dict's slots.
+ */
+export function evalScriptsMemory(s: Server): number {
+  const sc = scriptingOf(s);
+  let mem = 0;
+  for (const [sha, e] of sc.scripts) mem += sdsNewSize(sha.length) + argSdsMemory(e.body.length);
+  return mem + sc.scripts.size * (DICT_ENTRY + 16) + addedDictSlots(sc.scripts.size) * DICT_SLOT;
+}
+
+/**
+ * functionsMemoryOverhead (INFO used_memory_functions, MEMORY STATS functions.caches): the engines
+ * dict (the Lua engine: one entry, 4 slots), the functions dict (its slots never shrink until a
+ * flush), the functionsLibCtx (24 bytes), each library (its 32-byte functionLibInfo, name and code
+ * sds) and function (48-byte functionInfo, name and description sds, an 8-byte luaFunctionCtx),
+ * and the Lua engine's registration (120 bytes).
+ */
+export function functionsMemoryOverhead(s: Server): number {
+  const sc = scriptingOf(s);
+  let mem = DICT_ENTRY + 4 * DICT_SLOT + 24 + 120 + sc.functions.size * DICT_ENTRY + addedDictSlots(sc.functionsHigh) * DICT_SLOT;
+  for (const lib of sc.libraries.values()) {
+    mem += 32 + sdsNewSize(Buffer.byteLength(lib.name, 'latin1')) + sdsNewSize(lib.code.length);
+    for (const f of lib.functions.values()) {
+      mem += 48 + sdsNewSize(Buffer.byteLength(f.name, 'latin1')) + 8;
+      if (f.description !== null) mem += sdsNewSize(Buffer.byteLength(f.description, 'latin1'));
+    }
+  }
+  return mem;
+}
 
 export interface MemOverhead {
   peakAllocated: number;
@@ -58,9 +116,9 @@ export function memoryOverhead(s: Server, mu: NodeJS.MemoryUsage = process.memor
   let clientsNormal = 0;
   for (const c of s.clients.values()) clientsNormal += c.writer.length + (c.socket?.writableLength ?? 0);
   const sc = scriptingOf(s);
-  let luaCaches = 0;
-  for (const [sha, e] of sc.scripts) luaCaches += sha.length + e.body.length + SCRIPT_ENTRY;
-  let total = startup + clientsNormal + luaCaches + FUNCTIONS_CACHES;
+  const luaCaches = evalScriptsMemory(s);
+  const functionsCaches = functionsMemoryOverhead(s);
+  let total = startup + clientsNormal + luaCaches + functionsCaches;
   const dbs: MemOverhead['dbs'] = [];
   let totalKeys = 0;
   for (const db of s.dbs) {
@@ -82,7 +140,7 @@ export function memoryOverhead(s: Server, mu: NodeJS.MemoryUsage = process.memor
     startupAllocated: startup,
     clientsNormal,
     luaCaches,
-    functionsCaches: FUNCTIONS_CACHES,
+    functionsCaches,
     dbs,
     overheadTotal: total,
     totalKeys,

@@ -90,6 +90,10 @@ const SECTIONS: Record<string, Section> = {
     const maxmem = s.config.int('maxmemory');
     const sc = scriptingOf(s);
     const fnCount = sc.functions.size;
+    // (the Lua VMs' own bytes; 0 for one not made yet, or whose layout could not be read)
+    const vm = sc.vmMemory();
+    const vmEval = Number.isNaN(vm.eval) ? 0 : vm.eval;
+    const vmFunctions = Number.isNaN(vm.functions) ? 0 : vm.functions;
     return [
       `used_memory:${used}`,
       `used_memory_human:${human(used)}`,
@@ -107,19 +111,19 @@ const SECTIONS: Record<string, Section> = {
       `allocator_resident:${mu.rss}`,
       `total_system_memory:${os.totalmem()}`,
       `total_system_memory_human:${human(os.totalmem())}`,
-      'used_memory_lua:32768',
-      'used_memory_vm_eval:32768',
-      'used_memory_lua_human:32.00K',
-      'used_memory_scripts_eval:0',
+      `used_memory_lua:${vmEval}`,
+      `used_memory_vm_eval:${vmEval}`,
+      `used_memory_lua_human:${human(vmEval)}`,
+      `used_memory_scripts_eval:${mh.luaCaches}`,
       `number_of_cached_scripts:${sc.scripts.size}`,
       `number_of_functions:${fnCount}`,
       `number_of_libraries:${sc.libraries.size}`,
-      'used_memory_vm_functions:33792',
-      'used_memory_vm_total:66560',
-      'used_memory_vm_total_human:65.00K',
-      'used_memory_functions:200',
-      'used_memory_scripts:200',
-      'used_memory_scripts_human:200B',
+      `used_memory_vm_functions:${vmFunctions}`,
+      `used_memory_vm_total:${vmEval + vmFunctions}`,
+      `used_memory_vm_total_human:${human(vmEval + vmFunctions)}`,
+      `used_memory_functions:${mh.functionsCaches}`,
+      `used_memory_scripts:${mh.luaCaches + mh.functionsCaches}`,
+      `used_memory_scripts_human:${human(mh.luaCaches + mh.functionsCaches)}`,
       `maxmemory:${maxmem}`,
       `maxmemory_human:${human(maxmem)}`,
       `maxmemory_policy:${s.config.str('maxmemory-policy')}`,

@@ -670,9 +670,18 @@ export class ScriptingEngine {
     return lib;
   }
 
+  /** The most functions linked at once since the last flush: the slots of Redis's functions dict, which never shrinks. */
+  functionsHigh = 0;
+
   private linkLibrary(lib: LibraryInfo): void {
     this.libraries.set(lib.name, lib);
     for (const f of lib.functions.values()) this.functions.set(f.name, f);
+    if (this.functions.size > this.functionsHigh) this.functionsHigh = this.functions.size;
+  }
+
+  /** Bytes the eval and the function Lua VMs hold (0 for one not made yet); NaN where they cannot be read. */
+  vmMemory(): { eval: number; functions: number } {
+    return { eval: this.evalBox ? this.evalBox.memoryBytes() : 0, functions: this.fnBox ? this.fnBox.memoryBytes() : 0 };
   }
 
   private unlinkLibrary(lib: LibraryInfo): void {
@@ -714,6 +723,7 @@ export class ScriptingEngine {
   flushFunctions(): void {
     this.libraries.clear();
     this.functions.clear();
+    this.functionsHigh = 0;
     if (this.fnBox) {
       this.fnBox.close();
       this.fnBox = null;

@@ -28,7 +28,11 @@ export const VSHRSTR = 0x44;
 export const VLNGSTR = 0x54;
 export const VNUMFLT = 0x13;
 const L_TOP = 12;
+const L_G = 16;
 const L_CI = 20;
+/** global_State: totalbytes and GCdebt (l_mem, 4 bytes on wasm32); gettotalbytes is their sum. */
+const G_TOTALBYTES = 8;
+const G_GCDEBT = 12;
 const TS_SHRLEN = 7;
 const TS_LNGLEN = 12;
 export const TS_CONTENTS = 16;
@@ -42,6 +46,18 @@ const T_META = 24;
 export let memOk = false;
 /** Address of Lua's dummynode (the node part of a table without a hash part). */
 let dummyNode = -1;
+
+/**
+ * The bytes Lua has allocated for L's state (gettotalbytes: what collectgarbage('count') reports
+ * in KB), read from its global_State; NaN when checkLayout did not confirm the layout.
+ */
+export function vmBytes(w: LuaWasm, L: number): number {
+  if (!memOk) return NaN;
+  const u32 = w.u32;
+  const g = u32[(L + L_G) >> 2];
+  // (signed: GCdebt is negative while the collector is ahead)
+  return (u32[(g + G_TOTALBYTES) >> 2] | 0) + (u32[(g + G_GCDEBT) >> 2] | 0);
+}
 
 /** Address of the first argument slot of the C function running on L (func + 1). */
 export function argBase(w: LuaWasm, L: number): number {

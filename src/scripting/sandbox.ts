@@ -25,7 +25,7 @@ import { cacheFunctions, fixMessage51, hoistFunctions, translate51, TICK_EVERY, 
 import { cjsonDecodeNative } from './json-decode';
 import { cjsonEncodeNative } from './json-encode';
 import { cmsgpackUnpackNative } from './msgpack-decode';
-import { argBase, arrayPart, arraySize, bytesEqual, checkLayout, countTo, memOk, noHashPart, objectAt, plainArray, sameString, strAt, strLen, topSlot, TV_SIZE, TV_TT, VLNGSTR, VNUMFLT, VSHRSTR } from './lua-mem';
+import { argBase, arrayPart, arraySize, bytesEqual, checkLayout, countTo, memOk, noHashPart, objectAt, plainArray, sameString, strAt, strLen, topSlot, TV_SIZE, TV_TT, VLNGSTR, VNUMFLT, VSHRSTR, vmBytes } from './lua-mem';
 
 const TICK_BIG = BigInt(TICK_EVERY);
 let callsToTick = TICK_EVERY;
@@ -556,6 +556,11 @@ export class Sandbox {
   }
   private readonly keysNameRef: number;
   private readonly argvNameRef: number;
+
+  /** The bytes this Lua state holds (lua-mem.ts vmBytes; NaN if its layout was not confirmed). */
+  memoryBytes(): number {
+    return vmBytes(this.w, this.L);
+  }
 
   close(): void {
     if (this.closed) return;
