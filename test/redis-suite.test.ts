@@ -100,29 +100,6 @@ const UNITS: { unit: string; skip?: string[]; engines?: EngineName[] }[] = [
     ],
   },
   { unit: 'unit/type/list-3', engines: ['wasm'] },
-  // The same two on js-map, from copies that keep list-compress-depth at 0 (JS_MAP_LISTS): every
-  // test but those of compression itself.
-  {
-    unit: 'unit/type/list',
-    engines: ['js-map'],
-    skip: [
-      'SWAPDB wants to wake blocked client, but the key already expired', 'MULTI + LPUSH + EXPIRE + DEBUG SLEEP on blocked client, key already expired',
-      'BLMPOP propagate as pop with count command to replica', 'LMPOP propagate as pop with count command to replica',
-      'reg node check compression with insert and pop', 'reg node check compression combined with trim', 'reg node check compression with lset',
-      'plain node check compression', 'plain node check compression with ltrim', 'plain node check compression using lset',
-      'Crash due to delete entry from a compress quicklist node',
-    ],
-  },
-  {
-    unit: 'unit/type/list-3',
-    engines: ['js-map'],
-    skip: [
-      'Check compression with recompress', 'Crash due to wrongly recompress after lrem',
-      'LINSERT correctly recompress full quicklistNode after inserting a element before it',
-      'LINSERT correctly recompress full quicklistNode after inserting a element after it',
-      'Stress tester for #3343-alike bugs comp: 2', 'Stress tester for #3343-alike bugs comp: 1',
-    ],
-  },
   // The query buffer given back after 2 s idle and trimmed to its recent peak (src/server/query-buffer.ts).
   { unit: 'unit/querybuf' },
 ];
@@ -259,31 +236,6 @@ function toolPaths(): Record<string, string> | null {
   return out;
 }
 
-/**
- * The list units for the js-map engine, which refuses list-compress-depth above 0 (the wasm
- * engine's feature): copies of unit/type/list and list-3 whose every `list-compress-depth` is 0,
- * in the lane's tree (tests/unit and tests/unit/type become directories of links, these two
- * files copies). The compression tests themselves are skipped by name (UNITS).
- */
-function useJsMapLists(root: string): void {
-  const unit = path.join(root, 'tests', 'unit');
-  fs.unlinkSync(unit);
-  fs.mkdirSync(path.join(unit, 'type'), { recursive: true });
-  for (const e of fs.readdirSync(path.join(SRC, 'tests', 'unit'))) {
-    if (e !== 'type') fs.symlinkSync(path.join(SRC, 'tests', 'unit', e), path.join(unit, e));
-  }
-  for (const e of fs.readdirSync(path.join(SRC, 'tests', 'unit', 'type'))) {
-    const from = path.join(SRC, 'tests', 'unit', 'type', e);
-    if (e !== 'list.tcl' && e !== 'list-3.tcl') fs.symlinkSync(from, path.join(unit, 'type', e));
-    else {
-      const text = fs.readFileSync(from, 'utf8');
-      const fixed = text.replace(/list-compress-depth (\$?\w+)/g, 'list-compress-depth 0');
-      assert.ok(fixed !== text, `${e}: list-compress-depth found`);
-      fs.writeFileSync(path.join(unit, 'type', e), fixed);
-    }
-  }
-}
-
 /** The shim tree (see the header) a lane runs its units in, in a fresh temp dir removed when the run exits; without the tools (`null`) it serves external mode only. */
 function makeSpawnTree(tools: Record<string, string> | null): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'redust-redis-suite-'));
@@ -412,7 +364,6 @@ const engines = HAVE ? enginesUnderTest() : [];
 engines.forEach((engine, lane) => {
   // Each lane its own tree: test_helper.tcl empties tests/tmp when it starts and ends.
   const tree = makeSpawnTree(tools);
-  if (engine === 'js-map') useJsMapLists(tree);
   const jobs: Job[] = [];
   for (const { unit, skip = [] } of UNITS.filter((u) => wanted(u.unit) && (u.engines === undefined || u.engines.includes(engine)))) {
     jobs.push({
