@@ -21,13 +21,7 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import type { Server } from '../server/server';
 import { scriptingOf } from '../scripting/engine';
-import { jemallocSize } from '../server/query-buffer';
-
-/** sdsZmallocSize of sdsnewlen(len): sdsReqType's header (type 5 below 32 bytes), the bytes and the terminator, in a jemalloc class. */
-function sdsNewSize(len: number): number {
-  const hdr = len < 32 ? 1 : len < 256 ? 3 : len < 65536 ? 5 : len < 2 ** 32 ? 9 : 17;
-  return jemallocSize(hdr + len + 1);
-}
+import { dictSlots, jemallocSize, sdsHeader, sdsNewSize } from '../server/alloc-size';
 
 /**
  * getStringObjectSdsUsedMemory of a command's argument of `len` bytes, as networking.c made it:
@@ -36,16 +30,8 @@ function sdsNewSize(len: number): number {
  */
 function argSdsMemory(len: number): number {
   if (len <= 44) return jemallocSize(16 + 3 + len + 1) - 16;
-  if (len >= 32 * 1024) return jemallocSize((len + 2 < 65536 ? 5 : 9) + len + 2 + 1);
+  if (len >= 32 * 1024) return jemallocSize(sdsHeader(len + 2) + len + 2 + 1);
   return sdsNewSize(len);
-}
-
-/** The slots of a dict grown by dictAdd to n entries (none while empty; a power of two, 4 at least). */
-function addedDictSlots(n: number): number {
-  if (n === 0) return 0;
-  let s = 4;
-  while (s < n) s *= 2;
-  return s;
 }
 
 /** sizeof(dictEntry), sizeof(dictEntry*). */
@@ -61,7 +47,7 @@ export function evalScriptsMemory(s: Server): number {
   const sc = scriptingOf(s);
   let mem = 0;
   for (const [sha, e] of sc.scripts) mem += sdsNewSize(sha.length) + argSdsMemory(e.body.length);
-  return mem + sc.scripts.size * (DICT_ENTRY + 16) + addedDictSlots(sc.scripts.size) * DICT_SLOT;
+  return mem + sc.scripts.size * (DICT_ENTRY + 16) + dictSlots(sc.scripts.size) * DICT_SLOT;
 }
 
 /**
@@ -73,7 +59,7 @@ export function evalScriptsMemory(s: Server): number {
  */
 export function functionsMemoryOverhead(s: Server): number {
   const sc = scriptingOf(s);
-  let mem = DICT_ENTRY + 4 * DICT_SLOT + 24 + 120 + sc.functions.size * DICT_ENTRY + addedDictSlots(sc.functionsHigh) * DICT_SLOT;
+  let mem = DICT_ENTRY + 4 * DICT_SLOT + 24 + 120 + sc.functions.size * DICT_ENTRY + dictSlots(sc.functionsHigh) * DICT_SLOT;
   for (const lib of sc.libraries.values()) {
     mem += 32 + sdsNewSize(Buffer.byteLength(lib.name, 'latin1')) + sdsNewSize(lib.code.length);
     for (const f of lib.functions.values()) {

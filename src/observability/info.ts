@@ -91,9 +91,7 @@ const SECTIONS: Record<string, Section> = {
     const sc = scriptingOf(s);
     const fnCount = sc.functions.size;
     // (the Lua VMs' own bytes; 0 for one not made yet, or whose layout could not be read)
-    const vm = sc.vmMemory();
-    const vmEval = Number.isNaN(vm.eval) ? 0 : vm.eval;
-    const vmFunctions = Number.isNaN(vm.functions) ? 0 : vm.functions;
+    const { eval: vmEval, functions: vmFunctions } = sc.vmMemory();
     return [
       `used_memory:${used}`,
       `used_memory_human:${human(used)}`,

@@ -679,7 +679,7 @@ export class ScriptingEngine {
     if (this.functions.size > this.functionsHigh) this.functionsHigh = this.functions.size;
   }
 
-  /** Bytes the eval and the function Lua VMs hold (0 for one not made yet); NaN where they cannot be read. */
+  /** Bytes the eval and the function Lua VMs hold (0 for one not made yet, or whose bytes cannot be read). */
   vmMemory(): { eval: number; functions: number } {
     return { eval: this.evalBox ? this.evalBox.memoryBytes() : 0, functions: this.fnBox ? this.fnBox.memoryBytes() : 0 };
   }

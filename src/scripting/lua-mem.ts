@@ -49,10 +49,10 @@ let dummyNode = -1;
 
 /**
  * The bytes Lua has allocated for L's state (gettotalbytes: what collectgarbage('count') reports
- * in KB), read from its global_State; NaN when checkLayout did not confirm the layout.
+ * in KB), read from its global_State; 0 (unknown) when checkLayout did not confirm the layout.
  */
 export function vmBytes(w: LuaWasm, L: number): number {
-  if (!memOk) return NaN;
+  if (!memOk) return 0;
   const u32 = w.u32;
   const g = u32[(L + L_G) >> 2];
   // (signed: GCdebt is negative while the collector is ahead)

@@ -557,7 +557,7 @@ export class Sandbox {
   private readonly keysNameRef: number;
   private readonly argvNameRef: number;
 
-  /** The bytes this Lua state holds (lua-mem.ts vmBytes; NaN if its layout was not confirmed). */
+  /** The bytes this Lua state holds (lua-mem.ts vmBytes; 0 if its layout was not confirmed). */
   memoryBytes(): number {
     return vmBytes(this.w, this.L);
   }

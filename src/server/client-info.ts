@@ -18,7 +18,8 @@ import type { Client } from './client';
 import { ClientFlag } from './client';
 import type { Server } from './server';
 import { debugStateOf } from './debug-state';
-import { jemallocSize, queryBufCron, queryBufFree } from './query-buffer';
+import { queryBufCron, queryBufFree } from './query-buffer';
+import { dictSlots, jemallocSize } from './alloc-size';
 
 const PROTO_REPLY_CHUNK_BYTES = 16 * 1024;
 const PROTO_REPLY_MIN_BYTES = 1024;
@@ -209,8 +210,8 @@ function pubsubMem(c: Client, rb: ReplyBufferState): number {
   if (shard > rb.shardHigh) rb.shardHigh = shard;
   return (
     (c.patterns?.size ?? 0) * LIST_NODE_BYTES +
-    channels * DICT_ENTRY_BYTES + (rb.channelsHigh > 0 ? dictSlots(rb.channelsHigh) * 8 : 0) +
-    shard * DICT_ENTRY_BYTES + (rb.shardHigh > 0 ? dictSlots(rb.shardHigh) * 8 : 0)
+    channels * DICT_ENTRY_BYTES + dictSlots(rb.channelsHigh) * 8 +
+    shard * DICT_ENTRY_BYTES + dictSlots(rb.shardHigh) * 8
   );
 }
 
@@ -254,11 +255,4 @@ export function clientInfoLine(c: Client): string {
     `redir=${c.server.tracking.redirOf(c)} resp=${c.resp}` +
     (c.libName || c.libVer ? ` lib-name=${c.libName} lib-ver=${c.libVer}` : '')
   );
-}
-
-/** Slots of a dict that has held up to n entries (4, doubled when an insert finds it full). */
-function dictSlots(n: number): number {
-  let s = 4;
-  while (s < n) s *= 2;
-  return s;
 }

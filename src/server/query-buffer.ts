@@ -22,27 +22,11 @@
  * after it (CLIENT LIST clamps qbuf-free at 0).
  */
 import type { Client } from './client';
+import { jemallocSize, sdsHeader } from './alloc-size';
 
 const PROTO_IOBUF_LEN = 16 * 1024;
 const PROTO_RESIZE_THRESHOLD = 32 * 1024;
 const SDS_MAX_PREALLOC = 1024 * 1024;
-
-/**
- * zmalloc_size of an n-byte allocation on a 64-bit jemalloc build: 8, then multiples of 16 up to
- * 128, then four size classes per power of two.
- */
-export function jemallocSize(n: number): number {
-  if (n <= 8) return 8;
-  if (n <= 128) return (n + 15) & ~15;
-  const p = 2 ** (Math.ceil(Math.log2(n)) - 1);
-  const step = p / 4;
-  return Math.ceil(n / step) * step;
-}
-
-/** sdsHdrSize(sdsReqType(len)) with type 5 promoted to 8 (every query-buffer sds is of a type >= 8). */
-function sdsHeader(len: number): number {
-  return len < 256 ? 3 : len < 65536 ? 5 : len < 2 ** 32 ? 9 : 17;
-}
 
 /** sdsTypeMaxSize of the header's type (an sds of type 8 records at most 255 bytes of room). */
 function sdsTypeMax(hdr: number): number {
