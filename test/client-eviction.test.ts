@@ -28,8 +28,8 @@ function partialBulk(n: number): Buffer {
   return Buffer.concat([Buffer.from(`*1\r\n$${n}\r\n`), Buffer.alloc(n, 'v')]);
 }
 
-/** name -> CLIENT LIST fields, for the named clients. */
-async function clientFields(c: RawConnection): Promise<Map<string, Record<string, string>>> {
+/** CLIENT LIST fields of each client by its `key` field (name: the named clients only). */
+async function clientFields(c: RawConnection, key = 'name'): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   for (const line of text(await c.send('CLIENT', 'LIST')).trim().split('\n')) {
     const f: Record<string, string> = {};
@@ -37,7 +37,7 @@ async function clientFields(c: RawConnection): Promise<Map<string, Record<string
       const i = kv.indexOf('=');
       f[kv.slice(0, i)] = kv.slice(i + 1);
     }
-    if (f.name) out.set(f.name, f);
+    if (f[key]) out.set(f[key], f);
   }
   return out;
 }
@@ -117,9 +117,9 @@ for (const engine of enginesUnderTest()) {
       const rows: string[] = [];
       // (the test's client by its address: a new one has no name yet)
       const addr = `127.0.0.1:${s.socket.localPort}`;
+      const fields = async () => (await clientFields(ctl, 'addr')).get(addr)!;
       const row = async (label: string) => {
-        const line = text(await ctl.send('CLIENT', 'LIST')).split('\n').find((l) => l.includes(` addr=${addr} `))!;
-        const f = Object.fromEntries(line.trim().split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+        const f = await fields();
         rows.push(`${label}: qbuf=${f.qbuf} qbuf-free=${f['qbuf-free']} tot-mem-rbs=${Number(f['tot-mem']) - Number(f.rbs)}`);
       };
       try {
@@ -142,8 +142,8 @@ for (const engine of enginesUnderTest()) {
         await ctl.send('CONFIG', 'SET', 'hz', '10');
         // Idle for more than 2 s: the free room is given back.
         for (let i = 0; i < 100; i++) {
-          const line = text(await ctl.send('CLIENT', 'LIST')).split('\n').find((l) => l.includes(` addr=${addr} `))!;
-          if (Number(/ idle=(\d+)/.exec(line)![1]) >= 3 && / qbuf-free=0 /.test(line)) break;
+          const f = await fields();
+          if (Number(f.idle) >= 3 && f['qbuf-free'] === '0') break;
           await sleep(50);
         }
         await row('idle');
