@@ -222,9 +222,10 @@ const TLS_UNITS: { unit: string; skip?: string[] }[] = [
  * REDUST_REDIS_UNITS=<regex>, when working on some units: only the tests whose name matches (a
  * unit's name, followed by " (spawn mode)" in spawn mode).
  */
-const LOG_DIR = process.env.REDUST_REDIS_LOG ?? null;
 const ONLY = process.env.REDUST_REDIS_UNITS ? new RegExp(process.env.REDUST_REDIS_UNITS) : null;
 const wanted = (name: string) => ONLY === null || ONLY.test(name);
+/** REDUST_REDIS_LOG=<dir>: each unit's output and wall time kept there (runSuite). */
+const LOG_DIR = process.env.REDUST_REDIS_LOG ?? null;
 
 /** Where the tools the spawn-mode tests call live (null when one is not installed). */
 function toolPaths(): Record<string, string> | null {
@@ -342,9 +343,9 @@ if (!HAVE) console.log(`redis-suite: skipped (needs tclsh and Redis 7.0.15's sou
 else if (!tools) console.log('redis-suite: spawn mode skipped (needs redis-cli, redis-benchmark, redis-check-aof and redis-check-rdb on PATH)');
 
 /**
- * The units of each engine (assignEngines above) run one after another in a lane of their own, the two engines' lanes
- * side by side (the suite's own CI runs 16 test clients at once; one at a time per engine kept
- * the whole run over 20 minutes on two cores). The lanes start with this file's first test (uvu
+ * The units of each engine (assignEngines, below) run one after another in a lane of their own,
+ * the two engines' lanes side by side (the suite's own CI runs 16 test clients at once; one at a
+ * time per engine kept the whole run over 20 minutes on two cores). The lanes start with this file's first test (uvu
  * loads every test file before it runs any: not earlier, so the rest of the test run does not
  * share the machine with them); each test waits for its unit's result, so failures are still
  * reported unit by unit.
