@@ -300,7 +300,7 @@ function runSuite(cwd: string, args: string[], env: NodeJS.ProcessEnv, limitMs: 
       killGroup();
       // REDUST_REDIS_LOG=<dir>: each unit's output kept there (its `[ok]` lines carry each test's
       // milliseconds), with the unit's wall time, for working out where the suite's time goes.
-      if (LOG_DIR) fs.appendFileSync(path.join(LOG_DIR, `${env.REDUST_ENGINE ?? 'external'}-${args.join(' ').replace(/[^\w.-]+/g, '_').slice(0, 120)}.log`), `${out}\nWALL ${Date.now() - started} ms\n`);
+      if (LOG_DIR) fs.appendFileSync(path.join(LOG_DIR, `${env.REDUST_ENGINE}-${args.join(' ').replace(/[^\w.-]+/g, '_').slice(0, 120)}.log`), `${out}\nWALL ${Date.now() - started} ms\n`);
       resolve({ ok: out.includes('All tests passed without errors'), out });
     });
   });

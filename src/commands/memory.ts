@@ -21,7 +21,7 @@ import type { Client } from '../server/client';
 import type { CommandRow } from './table';
 import type { Server } from '../server/server';
 import { scriptingOf } from '../scripting/engine';
-import { dictSlots, jemallocSize, sdsHeader, sdsNewSize } from '../server/alloc-size';
+import { DICT_ENTRY, DICT_SLOT, dictSlots, jemallocSize, sdsHeader, sdsNewSize } from '../server/alloc-size';
 
 /**
  * getStringObjectSdsUsedMemory of a command's argument of `len` bytes, as networking.c made it:
@@ -33,10 +33,6 @@ function argSdsMemory(len: number): number {
   if (len >= 32 * 1024) return jemallocSize(sdsHeader(len + 2) + len + 2 + 1);
   return sdsNewSize(len);
 }
-
-/** sizeof(dictEntry), sizeof(dictEntry*). */
-const DICT_ENTRY = 24;
-const DICT_SLOT = 8;
 
 /**
  * evalScriptsMemory (INFO used_memory_scripts_eval, MEMORY STATS lua.caches): per cached script

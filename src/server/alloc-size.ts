@@ -29,6 +29,10 @@ export function sdsNewSize(len: number): number {
   return jemallocSize(sdsHeader(len, true) + len + 1);
 }
 
+/** sizeof(dictEntry) and sizeof(dictEntry*) (one slot of a dict's table). */
+export const DICT_ENTRY = 24;
+export const DICT_SLOT = 8;
+
 /** The slots of a dict grown by dictAdd to hold n entries: none while empty, else a power of two, 4 at least. */
 export function dictSlots(n: number): number {
   if (n === 0) return 0;

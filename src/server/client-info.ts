@@ -19,7 +19,7 @@ import { ClientFlag } from './client';
 import type { Server } from './server';
 import { debugStateOf } from './debug-state';
 import { queryBufCron, queryBufFree } from './query-buffer';
-import { dictSlots, jemallocSize } from './alloc-size';
+import { DICT_ENTRY, DICT_SLOT, dictSlots, jemallocSize } from './alloc-size';
 
 const PROTO_REPLY_CHUNK_BYTES = 16 * 1024;
 const PROTO_REPLY_MIN_BYTES = 1024;
@@ -149,8 +149,7 @@ export function clientFlags(c: Client): string {
 
 /** sizeof(listNode) + sizeof(watchedKey): what each WATCHed key adds (multiStateMemOverhead). */
 const WATCHED_KEY_BYTES = 24 + 32;
-/** sizeof(dictEntry) per pub/sub channel, sizeof(listNode) per pattern, sizeof(dictEntry*) per slot. */
-const DICT_ENTRY_BYTES = 24;
+/** sizeof(listNode) per pub/sub pattern (a channel costs a dict entry and its slots: alloc-size.ts). */
 const LIST_NODE_BYTES = 24;
 /** sizeof(raxNode) * sizeof(raxNode*): getClientMemoryUsage's (under)estimate per tracking-prefix rax node. */
 const RAX_NODE_BYTES = 4 * 8;
@@ -210,8 +209,8 @@ function pubsubMem(c: Client, rb: ReplyBufferState): number {
   if (shard > rb.shardHigh) rb.shardHigh = shard;
   return (
     (c.patterns?.size ?? 0) * LIST_NODE_BYTES +
-    channels * DICT_ENTRY_BYTES + dictSlots(rb.channelsHigh) * 8 +
-    shard * DICT_ENTRY_BYTES + dictSlots(rb.shardHigh) * 8
+    channels * DICT_ENTRY + dictSlots(rb.channelsHigh) * DICT_SLOT +
+    shard * DICT_ENTRY + dictSlots(rb.shardHigh) * DICT_SLOT
   );
 }
 

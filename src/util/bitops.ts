@@ -39,6 +39,8 @@ function kernelInstance(): WasmInstance | null {
   return kernel;
 }
 
+const COPY_PHASE = 2048 + 16;
+
 /**
  * Where in scratch to copy a chunk to or from, at or after `at`: an address 2064 bytes past a
  * 4 KiB boundary. glibc's memcpy (what TypedArray#set calls) uses `rep movsb` for copies from
@@ -48,10 +50,9 @@ function kernelInstance(): WasmInstance | null {
  * block, 16 bytes past a page: scratch at 0 mod 4096 copied out to such a Buffer is that case.
  * 2048 + 16 keeps both directions half a page away from it.
  */
-export function copyFriendly(at: number): number {
+function copyFriendly(at: number): number {
   return at + ((COPY_PHASE - (at & 4095)) & 4095);
 }
-const COPY_PHASE = 2048 + 16;
 
 /** Set bits in bytes[from, to) through the kernel, a scratch-sized chunk at a time. */
 function popcountKernel(w: WasmInstance, bytes: Uint8Array, from: number, to: number): number {
